@@ -1,0 +1,336 @@
+/*
+ * ctx.c — the per-call context: an arena that owns every allocation of one SQL
+ * call, the error slot, and a growable text buffer. One arena per call means no
+ * path, failing or not, can leak: the glue frees it once at the end.
+ */
+#include "dbc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DBC_ARENA_BLOCK 8192
+
+struct dbc_arena_block {
+	dbc_arena_block *next;
+	size_t used;
+	size_t size;
+	/* payload follows, aligned like max_align_t */
+	_Alignas(16) unsigned char data[];
+};
+
+void dbc_ctx_init(dbc_ctx *ctx, const dbc_host *host, void *host_data)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->host = host;
+	ctx->host_data = host_data;
+}
+
+void dbc_ctx_finish(dbc_ctx *ctx)
+{
+	dbc_arena_block *b = ctx->arena;
+	while (b) {
+		dbc_arena_block *next = b->next;
+		ctx->host->free(b);
+		b = next;
+	}
+	ctx->arena = NULL;
+	ctx->message = ctx->detail = ctx->hint = ctx->context = NULL;
+}
+
+static void set_oom(dbc_ctx *ctx)
+{
+	if (ctx->failed)
+		return;
+	ctx->failed = true;
+	memcpy(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY, 6);
+	/* static text: the arena cannot hold it when it is what ran out */
+	ctx->message = (char *)"out of memory";
+}
+
+void *dbc_alloc(dbc_ctx *ctx, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	dbc_arena_block *b = ctx->arena;
+	if (!b || b->size - b->used < size) {
+		size_t bsize = size > DBC_ARENA_BLOCK / 2 ? size : DBC_ARENA_BLOCK;
+		if (bsize > SIZE_MAX - sizeof(dbc_arena_block)) {
+			set_oom(ctx);
+			return NULL;
+		}
+		dbc_arena_block *nb = ctx->host->alloc(sizeof(dbc_arena_block) + bsize);
+		if (!nb) {
+			set_oom(ctx);
+			return NULL;
+		}
+		nb->size = bsize;
+		nb->used = 0;
+		/* A big private block goes behind the current one so the current one's
+		 * free space stays usable for small allocations. */
+		if (b && bsize != DBC_ARENA_BLOCK) {
+			nb->next = b->next;
+			b->next = nb;
+		} else {
+			nb->next = b;
+			ctx->arena = nb;
+		}
+		b = nb;
+	}
+	void *p = b->data + b->used;
+	b->used += size;
+	return p;
+}
+
+void *dbc_zalloc(dbc_ctx *ctx, size_t size)
+{
+	void *p = dbc_alloc(ctx, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+char *dbc_strndup(dbc_ctx *ctx, const char *s, size_t n)
+{
+	char *p = dbc_alloc(ctx, n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *dbc_strdup(dbc_ctx *ctx, const char *s)
+{
+	return s ? dbc_strndup(ctx, s, strlen(s)) : NULL;
+}
+
+char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return NULL;
+	char *p = dbc_alloc(ctx, (size_t)n + 1);
+	if (p)
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *p = dbc_vprintf(ctx, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
+{
+	if (ctx->failed)
+		return DBC_ERROR;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = dbc_vprintf(ctx, fmt, ap);
+	va_end(ap);
+	if (ctx->failed) /* the message itself ran out of memory */
+		return DBC_ERROR;
+	ctx->failed = true;
+	memcpy(ctx->sqlstate, sqlstate, 5);
+	ctx->sqlstate[5] = '\0';
+	ctx->message = msg;
+	return DBC_ERROR;
+}
+
+void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ctx->detail = dbc_vprintf(ctx, fmt, ap);
+	va_end(ap);
+}
+
+void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ctx->hint = dbc_vprintf(ctx, fmt, ap);
+	va_end(ap);
+}
+
+void dbc_error_clear(dbc_ctx *ctx)
+{
+	ctx->failed = false;
+	ctx->sqlstate[0] = '\0';
+	ctx->message = ctx->detail = ctx->hint = ctx->context = NULL;
+	ctx->error_line = ctx->error_cursor = 0;
+}
+
+void dbc_buf_init(dbc_buf *b, dbc_ctx *ctx)
+{
+	b->ctx = ctx;
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->oom = false;
+}
+
+static bool buf_reserve(dbc_buf *b, size_t extra)
+{
+	if (b->oom)
+		return false;
+	if (b->len + extra + 1 <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *nd = dbc_alloc(b->ctx, cap);
+	if (!nd) {
+		b->oom = true;
+		return false;
+	}
+	if (b->len)
+		memcpy(nd, b->data, b->len);
+	b->data = nd;
+	b->cap = cap;
+	return true;
+}
+
+void dbc_buf_appendn(dbc_buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void dbc_buf_append(dbc_buf *b, const char *s)
+{
+	dbc_buf_appendn(b, s, strlen(s));
+}
+
+void dbc_buf_appendc(dbc_buf *b, char c)
+{
+	dbc_buf_appendn(b, &c, 1);
+}
+
+void dbc_buf_appendf(dbc_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = dbc_vprintf(b->ctx, fmt, ap);
+	va_end(ap);
+	if (s)
+		dbc_buf_append(b, s);
+	else
+		b->oom = true;
+}
+
+char *dbc_buf_finish(dbc_buf *b)
+{
+	if (b->oom)
+		return NULL;
+	if (!b->data && !buf_reserve(b, 0))
+		return NULL;
+	b->data[b->len] = '\0';
+	return b->data;
+}
+
+dbc_value dbc_text(const char *s)
+{
+	dbc_value v = {.type = s ? DBC_TEXT : DBC_NULL, .s = s};
+	return v;
+}
+
+dbc_value dbc_int(int64_t i)
+{
+	dbc_value v = {.type = DBC_INT, .i = i};
+	return v;
+}
+
+dbc_value dbc_float(double f)
+{
+	dbc_value v = {.type = DBC_FLOAT, .f = f};
+	return v;
+}
+
+dbc_value dbc_bool(bool b)
+{
+	dbc_value v = {.type = DBC_BOOL, .i = b ? 1 : 0};
+	return v;
+}
+
+dbc_value dbc_null(void)
+{
+	dbc_value v = {.type = DBC_NULL};
+	return v;
+}
+
+void dbc_rows_init(dbc_rows *rows, dbc_ctx *ctx, int ncol)
+{
+	memset(rows, 0, sizeof(*rows));
+	rows->ctx = ctx;
+	rows->ncol = ncol;
+}
+
+int dbc_rows_add(dbc_rows *rows, const dbc_value *row)
+{
+	dbc_ctx *ctx = rows->ctx;
+	if (rows->nrows == rows->cap) {
+		int cap = rows->cap ? rows->cap * 2 : 16;
+		dbc_value *cells = dbc_alloc(ctx, sizeof(dbc_value) * (size_t)cap * (size_t)rows->ncol);
+		if (!cells)
+			return DBC_ERROR;
+		if (rows->nrows)
+			memcpy(cells, rows->cells, sizeof(dbc_value) * (size_t)rows->nrows * (size_t)rows->ncol);
+		rows->cells = cells;
+		rows->cap = cap;
+	}
+	dbc_value *dst = rows->cells + (size_t)rows->nrows * (size_t)rows->ncol;
+	for (int i = 0; i < rows->ncol; i++) {
+		dst[i] = row[i];
+		if (row[i].type == DBC_TEXT) {
+			dst[i].s = dbc_strdup(ctx, row[i].s);
+			if (!dst[i].s)
+				return DBC_ERROR;
+		}
+	}
+	rows->nrows++;
+	return DBC_OK;
+}
+
+typedef struct {
+	char *text;
+	bool found;
+} first_text;
+
+static int take_first_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	first_text *ft = arg;
+	if (ft->found || ncol < 1)
+		return DBC_OK;
+	ft->found = true;
+	if (cols[0].type == DBC_TEXT) {
+		ft->text = dbc_strdup(ctx, cols[0].s);
+	} else if (cols[0].type == DBC_INT || cols[0].type == DBC_BOOL) {
+		ft->text = dbc_printf(ctx, "%lld", (long long)cols[0].i);
+	} else if (cols[0].type == DBC_FLOAT) {
+		ft->text = dbc_printf(ctx, "%.17g", cols[0].f);
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                   char **out, bool *found)
+{
+	first_text ft = {NULL, false};
+	if (ctx->host->query(ctx, sql, nparam, params, take_first_text, &ft) != DBC_OK)
+		return DBC_ERROR;
+	*out = ft.text;
+	if (found)
+		*found = ft.found;
+	return DBC_OK;
+}

@@ -1,0 +1,179 @@
+/*
+ * dbc.h — the contract between dbcare's engine-free core and its two hosts.
+ * The core decides what to run and what it means; a host (pg_ext/, sqlite_ext/)
+ * implements the callbacks below over its engine. Nothing here includes an
+ * engine header, so every file in common/ builds into both modules.
+ */
+#ifndef DBC_H
+#define DBC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef DBC_VERSION
+#error "DBC_VERSION must be defined by the build (read from META.json)"
+/* The extension version (from META.json). */
+const char *dbc_version(void);
+
+#endif
+
+/* Every core function returns one of these; the error text lives in the ctx. */
+enum { DBC_OK = 0, DBC_ERROR = 1 };
+
+/* SQLSTATEs of the public contract (API.md); the SQLite host only shows the text. */
+#define DBC_SQLSTATE_BAD_ARGUMENT "22023"
+#define DBC_SQLSTATE_BAD_STATE "55000"
+#define DBC_SQLSTATE_LOCK_TIMEOUT "55P03"
+#define DBC_SQLSTATE_READ_ONLY "25006"
+#define DBC_SQLSTATE_PRIVILEGE "42501"
+#define DBC_SQLSTATE_INTERNAL "XX000"
+#define DBC_SQLSTATE_OUT_OF_MEMORY "53200"
+#define DBC_SQLSTATE_CANCELED "57014"
+
+typedef enum { DBC_NULL = 0, DBC_INT, DBC_FLOAT, DBC_TEXT, DBC_BOOL } dbc_type;
+
+/* A cell passed to or returned from SQL. Text is NUL-terminated and borrowed. */
+typedef struct dbc_value {
+	dbc_type type;
+	int64_t i; /* DBC_INT and DBC_BOOL (0/1) */
+	double f;  /* DBC_FLOAT */
+	const char *s; /* DBC_TEXT */
+} dbc_value;
+
+typedef struct dbc_ctx dbc_ctx;
+
+/* Row callback of host->query: return DBC_OK to continue, DBC_ERROR to stop
+ * (the error must then already be set in ctx). Cells are valid only during the call. */
+typedef int (*dbc_row_fn)(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
+
+typedef struct dbc_host {
+	const char *engine; /* "postgresql" | "sqlite" */
+
+	/* Runs SQL that may hold several statements. On failure sets the ctx error
+	 * (engine SQLSTATE, message, and the 1-based line of the failing statement
+	 * in ctx->error_line when the engine knows it). A host may instead raise the
+	 * engine's own error when no savepoint is open (PostgreSQL does); the core
+	 * therefore keeps every allocation in the ctx arena. */
+	int (*exec)(dbc_ctx *ctx, const char *sql);
+	/* Runs one statement with parameters $1..$n and streams its rows to fn
+	 * (fn may be NULL for statements whose rows do not matter). */
+	int (*query)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+	             dbc_row_fn fn, void *arg);
+
+	/* Savepoints make "all-or-nothing" one idea for both engines. savepoint()
+	 * returns a level (>= 1) or -1 with the ctx error set; release/rollback take
+	 * that level and are no-ops for a level the host already unwound after an
+	 * error. */
+	int (*savepoint)(dbc_ctx *ctx);
+	int (*release)(dbc_ctx *ctx, int level);
+	int (*rollback)(dbc_ctx *ctx, int level);
+
+	/* Quoting by the engine's own routine; results live in the ctx arena. */
+	char *(*quote_ident)(dbc_ctx *ctx, const char *ident);
+	char *(*quote_literal)(dbc_ctx *ctx, const char *literal);
+
+	/* Polled by long loops; returns nonzero (with the ctx error set) to stop. */
+	int (*interrupted)(dbc_ctx *ctx);
+
+	/* Bookkeeping tables: table t of the contract lives at book_prefix + t
+	 * ("dbcare." in PostgreSQL, "dbcare_" in SQLite). book_ensure creates them
+	 * when missing (SQLite, on the first mutating call; a no-op in PostgreSQL
+	 * where the extension script made them); book_exists tells a read-only
+	 * call on a fresh SQLite database to treat them as empty. */
+	const char *book_prefix;
+	int (*book_ensure)(dbc_ctx *ctx);
+	int (*book_exists)(dbc_ctx *ctx, bool *exists);
+
+	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
+	void *(*alloc)(size_t size);
+	void (*free)(void *ptr);
+} dbc_host;
+
+typedef struct dbc_arena_block dbc_arena_block;
+
+struct dbc_ctx {
+	const dbc_host *host;
+	void *host_data;
+	dbc_arena_block *arena; /* every core allocation of this call; freed at once */
+
+	/* The error slot, filled by dbc_error() or by the host. */
+	bool failed;
+	char sqlstate[6];
+	char *message; /* without the "dbcare: " prefix for core errors */
+	char *detail;
+	char *hint;
+	char *context;
+	int error_line;   /* 1-based line in the SQL that failed, 0 if unknown */
+	int error_cursor; /* 1-based character position, 0 if unknown */
+};
+
+void dbc_ctx_init(dbc_ctx *ctx, const dbc_host *host, void *host_data);
+/* Frees the arena (and so every string the ctx handed out). */
+void dbc_ctx_finish(dbc_ctx *ctx);
+
+/* Arena allocation; NULL only on exhaustion, after setting the ctx error. */
+void *dbc_alloc(dbc_ctx *ctx, size_t size);
+void *dbc_zalloc(dbc_ctx *ctx, size_t size);
+char *dbc_strdup(dbc_ctx *ctx, const char *s);
+char *dbc_strndup(dbc_ctx *ctx, const char *s, size_t n);
+char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap);
+
+/* Sets the error slot (first error wins) and returns DBC_ERROR. The message is
+ * the text after "dbcare: ". */
+int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Forgets an error, e.g. one a check turned into a "status: error" row. */
+void dbc_error_clear(dbc_ctx *ctx);
+
+/* Growable text in the arena. */
+typedef struct dbc_buf {
+	dbc_ctx *ctx;
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom;
+} dbc_buf;
+
+void dbc_buf_init(dbc_buf *b, dbc_ctx *ctx);
+void dbc_buf_append(dbc_buf *b, const char *s);
+void dbc_buf_appendn(dbc_buf *b, const char *s, size_t n);
+void dbc_buf_appendf(dbc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dbc_buf_appendc(dbc_buf *b, char c);
+/* Returns the text (never NULL unless out of memory, then with the error set). */
+char *dbc_buf_finish(dbc_buf *b);
+
+/* Value helpers. */
+dbc_value dbc_text(const char *s);
+dbc_value dbc_int(int64_t i);
+dbc_value dbc_float(double f);
+dbc_value dbc_bool(bool b);
+dbc_value dbc_null(void);
+
+/* A materialised result set for table-valued functions: the core fills it,
+ * the glue turns it into an SRF (PostgreSQL) or a virtual table (SQLite). */
+typedef struct dbc_rows {
+	dbc_ctx *ctx;
+	int ncol;
+	int nrows;
+	int cap;
+	dbc_value *cells; /* nrows * ncol, text copied into the arena */
+} dbc_rows;
+
+void dbc_rows_init(dbc_rows *rows, dbc_ctx *ctx, int ncol);
+/* Appends a row of ncol values (text is copied). */
+int dbc_rows_add(dbc_rows *rows, const dbc_value *row);
+
+/* Convenience over host->query: the first column of the first row as text in
+ * the arena (NULL when no row or SQL NULL); *found tells which. */
+int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                   char **out, bool *found);
+
+/* The extension version (from META.json). */
+const char *dbc_version(void);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * json.c — jansson glue shared by snapshot, diff, reports and settings.
+ */
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *dbc_json_dump(dbc_ctx *ctx, const json_t *v, size_t flags)
+{
+	size_t n = json_dumpb(v, NULL, 0, flags);
+	if (n == 0) {
+		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not serialise JSON");
+		return NULL;
+	}
+	char *out = dbc_alloc(ctx, n + 1);
+	if (!out)
+		return NULL;
+	if (json_dumpb(v, out, n, flags) != n) {
+		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not serialise JSON");
+		return NULL;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)
+{
+	json_error_t err;
+	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!v)
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
+		          what, err.text, err.line, err.column);
+	return v;
+}
+
+/* Replaces bytes that are not UTF-8 with '?', so a hostile name cannot make
+ * the whole snapshot unserialisable. */
+static char *utf8_sanitised(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		int len = p[i] < 0x80 ? 1 : (p[i] >> 5) == 6 ? 2 : (p[i] >> 4) == 14 ? 3 : (p[i] >> 3) == 30 ? 4 : 0;
+		bool ok = len > 0 && i + (size_t)len <= n;
+		for (int k = 1; ok && k < len; k++)
+			ok = (p[i + k] & 0xC0) == 0x80;
+		if (ok) {
+			memcpy(out + i, p + i, (size_t)len);
+			i += (size_t)len;
+		} else {
+			out[i++] = '?';
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+json_t *dbc_json_str(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *v = json_string(s);
+	if (v)
+		return v;
+	char *clean = utf8_sanitised(s);
+	if (!clean)
+		return NULL;
+	v = json_string(clean);
+	free(clean);
+	return v;
+}
+
+bool dbc_json_set(json_t *obj, const char *key, json_t *v)
+{
+	if (!v)
+		return false;
+	char *clean = utf8_sanitised(key);
+	if (!clean) {
+		json_decref(v);
+		return false;
+	}
+	bool ok = json_object_set_new(obj, clean, v) == 0;
+	free(clean);
+	return ok;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **dbc_json_sorted_keys(dbc_ctx *ctx, const json_t *obj, size_t *n)
+{
+	size_t count = json_object_size(obj);
+	const char **keys = dbc_alloc(ctx, sizeof(char *) * (count ? count : 1));
+	if (!keys)
+		return NULL;
+	size_t i = 0;
+	const char *key;
+	json_t *val;
+	json_object_foreach((json_t *)obj, key, val)
+	{
+		(void)val;
+		keys[i++] = key;
+	}
+	qsort(keys, i, sizeof(char *), cmp_str);
+	*n = i;
+	return keys;
+}

@@ -1,0 +1,68 @@
+/*
+ * settings.h — dbcare_set / dbcare_get / dbcare_settings: one catalogue of
+ * dotted keys with defaults, descriptions and validation, stored in the
+ * bookkeeping table <prefix>config. Each feature contributes a provider.
+ */
+#ifndef DBC_SETTINGS_H
+#define DBC_SETTINGS_H
+
+#include "dbc.h"
+
+typedef enum {
+	DBC_SETTING_CHOICE, /* one of choices, "a|b|c" */
+	DBC_SETTING_INT,    /* integer in [min, max] */
+	DBC_SETTING_NUMBER, /* real number in [min, max] */
+	DBC_SETTING_BOOL,   /* on|off|true|false|1|0, stored as "on"/"off" */
+	DBC_SETTING_LIST,   /* comma-separated names, stored trimmed */
+} dbc_setting_kind;
+
+typedef struct dbc_setting_def {
+	const char *key;
+	const char *default_value;
+	const char *description;
+	dbc_setting_kind kind;
+	const char *choices;
+	double min;
+	double max;
+} dbc_setting_def;
+
+typedef struct dbc_setting_list {
+	dbc_setting_def *defs;
+	int n;
+	int cap;
+} dbc_setting_list;
+
+/* Appends a copy of def (strings are borrowed: static or arena). */
+int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def);
+
+/* A feature's contribution to the catalogue. */
+typedef int (*dbc_settings_provider)(dbc_ctx *ctx, dbc_setting_list *out);
+
+/* The whole catalogue, sorted by key. */
+int dbc_settings_catalog(dbc_ctx *ctx, dbc_setting_list *out);
+const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *key);
+
+/* Validates value for def; on success *normalised is the text to store. */
+int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
+                          char **normalised);
+
+/* The effective value of key (stored or default). Unknown key is an error. */
+int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value);
+int dbc_setting_get_int(dbc_ctx *ctx, const char *key, int64_t *value);
+int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value);
+int dbc_setting_get_bool(dbc_ctx *ctx, const char *key, bool *value);
+
+/* dbcare_set: validates, stores, returns the previous effective value. */
+int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **previous);
+
+/* Every setting with its effective value, for several lookups in one read:
+ * values[i] belongs to catalog->defs[i]. */
+int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values);
+
+/* dbcare_settings: rows (key, value, default_value, description). */
+int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
+
+/* Providers, listed in settings_catalog.c. */
+int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * settings_catalog.c — the list of features that contribute settings keys,
+ * and the general keys themselves. A feature adds its provider here.
+ */
+#include "settings.h"
+
+static const dbc_setting_def general[] = {
+	{"migrate.out_of_order", "refuse",
+	 "What dbmigrate_apply does with a pending migration older than the current version: "
+	 "refuse (the default) or allow (apply it).",
+	 DBC_SETTING_CHOICE, "refuse|allow", 0, 0},
+	{"migrate.lock_timeout_ms", "10000",
+	 "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
+	 "milliseconds (0 waits forever).",
+	 DBC_SETTING_INT, NULL, 0, 86400000},
+	{"health.ignore", "",
+	 "Comma-separated object names (table, index, sequence) that the health checks skip.",
+	 DBC_SETTING_LIST, NULL, 0, 0},
+};
+
+int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
+{
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)
+		if (dbc_settings_add(ctx, out, &general[i]) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+const dbc_settings_provider dbc_settings_providers[] = {
+	dbc_settings_general,
+	NULL,
+};
