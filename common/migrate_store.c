@@ -324,7 +324,9 @@ static int take_lock(dbc_ctx *ctx, const dbc_migrate_env *env)
 	 * READ or SERIALIZABLE in PostgreSQL it fails with a serialization error
 	 * when another session migrated after this transaction's snapshot, so a
 	 * waiter never re-applies what the winner committed. */
-	if (dbc_mig_query(ctx, "UPDATE @migrations_lock SET generation = generation + 1 WHERE id = 1",
+	if (dbc_mig_query(ctx,
+	                  "INSERT INTO @migrations_lock (id, generation) VALUES (1, 1) "
+	                  "ON CONFLICT (id) DO UPDATE SET generation = @migrations_lock.generation + 1",
 	                  0, NULL, NULL, NULL) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, "40001") == 0) {
 			ctx->message = dbc_strdup(ctx, "another session changed the migrations after this "
