@@ -3,8 +3,11 @@
  * only: every decision is in common/migrate*.c. SQLite's write lock is the
  * migration lock (the core's first write takes it, honouring busy_timeout).
  */
+#include "json.h"
 #include "migrate.h"
 #include "sqldbc.h"
+
+#include <string.h>
 
 static const dbc_migrate_env env = {sqldbc_read_schema, NULL};
 
@@ -206,6 +209,48 @@ static void fn_step_end(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
+/* dbmigrate_verify_json([target]): the rows of dbmigrate_verify as a JSON
+ * array. SQLite refuses DROP TABLE while another statement reads the
+ * database, which a table-valued function's own SELECT does; a scalar call
+ * has no such statement, so down scripts that drop tables verify here. */
+static void fn_verify_json(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	static const char *cols[] = {"version", "name", "up_ok", "down_ok", "reversible", "detail"};
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *target;
+	dbc_rows rows;
+	int rc = opt_text(&call, argc, argv, 0, "target", &target);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_verify(&call.ctx, &env, target, &rows);
+	if (rc == DBC_OK) {
+		json_t *arr = json_array();
+		for (int i = 0; arr && i < rows.nrows; i++) {
+			json_t *o = json_object();
+			for (int k = 0; o && k < 6; k++) {
+				const dbc_value *v = &rows.cells[(size_t)i * 6 + (size_t)k];
+				json_t *jv = v->type == DBC_TEXT   ? dbc_json_str(v->s)
+				             : v->type == DBC_BOOL ? json_boolean(v->i)
+				             : v->type == DBC_INT  ? json_integer(v->i)
+				                                   : json_null();
+				dbc_json_set(o, cols[k], jv);
+			}
+			if (!o || json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		}
+		char *text = arr ? dbc_json_dump(&call.ctx, arr, JSON_COMPACT) : NULL;
+		json_decref(arr);
+		if (text) {
+			sqlite3_result_text(c, text, -1, SQLITE_TRANSIENT);
+			sqlite3_result_subtype(c, 'J');
+		} else
+			rc = dbc_error(&call.ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	sqldbc_finish(&call, c, rc);
+}
+
 static const char *tvf_opt(int argc, const dbc_value *args, int i)
 {
 	return i < argc && args[i].type == DBC_TEXT ? args[i].s : NULL;
@@ -254,6 +299,8 @@ static const sqldbc_fn functions[] = {
 	{"dbmigrate_assert", 1, SQLDBC_SIDE_EFFECT, fn_assert},
 	{"dbmigrate_script", 0, SQLDBC_SIDE_EFFECT, fn_script},
 	{"dbmigrate_script", 1, SQLDBC_SIDE_EFFECT, fn_script},
+	{"dbmigrate_verify_json", 0, SQLDBC_SIDE_EFFECT, fn_verify_json},
+	{"dbmigrate_verify_json", 1, SQLDBC_SIDE_EFFECT, fn_verify_json},
 	{"dbmigrate_step_begin", 3, SQLDBC_SIDE_EFFECT, fn_step_begin},
 	{"dbmigrate_step_end", 2, SQLDBC_SIDE_EFFECT, fn_step_end},
 };
