@@ -23,9 +23,11 @@ Datum dbcare_get(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	char *value = NULL;
 	const char *key;
+	int rc;
 	pgdbc_begin(&call, fcinfo);
 	key = pgdbc_arg_text(&call, 0, "key");
-	return pgdbc_return_text(&call, dbc_setting_get(&call.ctx, key, &value), value);
+	rc = dbc_setting_get(&call.ctx, key, &value);
+	return pgdbc_return_text(&call, rc, value);
 }
 
 Datum dbcare_set(PG_FUNCTION_ARGS)
@@ -33,16 +35,20 @@ Datum dbcare_set(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	char *previous = NULL;
 	const char *key, *value;
+	int rc;
 	pgdbc_begin(&call, fcinfo);
 	key = pgdbc_arg_text(&call, 0, "key");
 	value = pgdbc_arg_text(&call, 1, "value");
-	return pgdbc_return_text(&call, dbc_setting_set(&call.ctx, key, value, &previous), previous);
+	rc = dbc_setting_set(&call.ctx, key, value, &previous);
+	return pgdbc_return_text(&call, rc, previous);
 }
 
 Datum dbcare_settings(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	dbc_rows rows;
+	int rc;
 	pgdbc_begin(&call, fcinfo);
-	return pgdbc_return_rows(&call, dbc_settings_rows(&call.ctx, &rows), &rows);
+	rc = dbc_settings_rows(&call.ctx, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
 }

@@ -12,8 +12,10 @@ Datum dbschema_snapshot(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	char *json = NULL;
+	int rc;
 	pgdbc_begin(&call, fcinfo);
-	return pgdbc_return_jsonb(&call, dbc_schema_snapshot(&call.ctx, pgdbc_read_schema, &json), json);
+	rc = dbc_schema_snapshot(&call.ctx, pgdbc_read_schema, &json);
+	return pgdbc_return_jsonb(&call, rc, json);
 }
 
 /* Hashes the core's canonical text, not jsonb's re-serialisation of it (jsonb
@@ -22,8 +24,10 @@ Datum dbschema_fingerprint(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	char *hex = NULL;
+	int rc;
 	pgdbc_begin(&call, fcinfo);
-	return pgdbc_return_text(&call, dbc_schema_fingerprint(&call.ctx, pgdbc_read_schema, &hex), hex);
+	rc = dbc_schema_fingerprint(&call.ctx, pgdbc_read_schema, &hex);
+	return pgdbc_return_text(&call, rc, hex);
 }
 
 Datum dbschema_diff(PG_FUNCTION_ARGS)
@@ -31,8 +35,10 @@ Datum dbschema_diff(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	dbc_rows rows;
 	const char *from, *to;
+	int rc;
 	pgdbc_begin(&call, fcinfo);
 	from = pgdbc_arg_json(&call, 0, "from");
 	to = pgdbc_arg_json(&call, 1, "to");
-	return pgdbc_return_rows(&call, dbc_schema_diff(&call.ctx, from, to, &rows), &rows);
+	rc = dbc_schema_diff(&call.ctx, from, to, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
 }

@@ -14,6 +14,10 @@
  *         const char *key = pgdbc_arg_text(&call, 0, "key");
  *         int rc = dbc_setting_get(&call.ctx, key, &value);
  *         return pgdbc_return_text(&call, rc, value);
+ *
+ * (Keep the core call in its own statement: C leaves the order of argument
+ * evaluation open, so pgdbc_return_text(&call, core(&value), value) may pass
+ * value before the core has set it.)
  *     }
  *
  * Every pgdbc_return_* finishes the call: on rc != DBC_OK it raises the ctx
