@@ -65,7 +65,9 @@ SELECT count(*) AS dbcare_objects
 
 -- Drop everything, create and drop unrelated objects so every OID differs,
 -- then build the same schema again in a different order.
+SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
+RESET client_min_messages;
 CREATE TABLE public.scratch (a int PRIMARY KEY, b text);
 CREATE TYPE public.scratch_kind AS ENUM ('x');
 DROP TABLE public.scratch;
@@ -125,4 +127,6 @@ SELECT object_type, object_name, change
                      (SELECT snapshot FROM snap WHERE label = 'built'))
  ORDER BY object_type, object_name;
 
+SET client_min_messages = warning;
 DROP SCHEMA shop CASCADE;
+RESET client_min_messages;

@@ -8,8 +8,11 @@ RESET client_min_messages;
 -- Which version is installed?
 SELECT dbcare_version() ~ '^[0-9]+\.[0-9]+\.[0-9]+$' AS version_is_semver;
 
--- Every setting with its current value and default (also dbcare_settings()).
-SELECT key, value, default_value FROM dbcare_settings ORDER BY key;
+-- Every setting with its current value, default and description (also as
+-- dbcare_settings()); here the general ones, each feature adds its own.
+SELECT key, value, default_value FROM dbcare_settings
+ WHERE key IN ('health.ignore', 'migrate.lock_timeout_ms', 'migrate.out_of_order') ORDER BY key;
+SELECT count(*) AS settings_without_description FROM dbcare_settings WHERE description = '';
 SELECT count(*) = (SELECT count(*) FROM dbcare_settings) AS function_and_view_agree
   FROM dbcare_settings();
 
@@ -25,7 +28,7 @@ SELECT dbcare_set('health.ignore', ' audit_log , , tmp_import ') AS previous;
 
 -- Only changed settings are stored (in dbcare.config, kept by pg_dump).
 SELECT key, value FROM dbcare.config ORDER BY key;
-SELECT key, value, value <> default_value AS changed FROM dbcare_settings ORDER BY key;
+SELECT key, value, default_value FROM dbcare_settings WHERE value <> default_value ORDER BY key;
 
 -- Mistakes are errors with SQLSTATE 22023 and a hint; nothing is stored.
 SELECT dbcare_set('migrate.out_of_order', 'sometimes');
