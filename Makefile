@@ -30,11 +30,10 @@ EXTRA_CLEAN = dbcare.control $(DATA_built)
 # it go to a shim that reaches jansson's own (pg_ext/jansson_pg.c).
 PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"' -Djson_object=dbc_pg_json_object
 # PostgreSQL's own headers trip -Wextra's unused-parameter (PG_FUNCTION_ARGS) and
-# missing-field-initializers (its macros); PGXS's own C90-era flags
-# (declaration-after-statement, missing-format-attribute) do not apply to the
-# C11 core. Everything else stays an error.
+# missing-field-initializers (its macros), and PGXS adds C90's
+# declaration-after-statement, which C11 code does not follow; all else is an error.
 PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers \
-             -Wno-declaration-after-statement -Wno-missing-format-attribute
+             -Wno-declaration-after-statement
 SHLIB_LINK = $(DBC_LIBS)
 # No LLVM bitcode: it would need clang at build time for no benefit here.
 with_llvm  = no
