@@ -132,6 +132,9 @@ void pgdbc_finish(pgdbc_call *call, int rc)
 		const char *st = ctx->failed && ctx->sqlstate[0] ? ctx->sqlstate : DBC_SQLSTATE_INTERNAL;
 		const char *msg = ctx->failed && ctx->message ? ctx->message
 		                                              : "internal error: failed without a message";
+		/* an error of a nested dbcare call already carries the prefix */
+		if (strncmp(msg, "dbcare: ", 8) == 0)
+			msg += 8;
 		unwind_all(call, false);
 		restore_arena(call);
 		/* The texts live in the call's context, which the abort frees after the
@@ -515,7 +518,14 @@ static void exec_body(pgdbc_call *call, guard_state *gs, void *arg)
 		RawStmt *rs = lfirst_node(RawStmt, lc);
 		int loc = rs->stmt_location > 0 ? rs->stmt_location : 0;
 		int len = rs->stmt_len > 0 ? rs->stmt_len : (int)strlen(gs->sql + loc);
-		char *stmt = pnstrdup(gs->sql + loc, len);
+		char *stmt;
+		/* the text after the previous ';' starts with its line break: drop it,
+		 * so error contexts quote the statement itself */
+		while (len > 0 && isspace((unsigned char)gs->sql[loc])) {
+			loc++;
+			len--;
+		}
+		stmt = pnstrdup(gs->sql + loc, len);
 		gs->stmt_offset = loc;
 		gs->stmt = stmt;
 		CHECK_FOR_INTERRUPTS();
