@@ -75,9 +75,11 @@ typedef struct dbc_migrate_summary {
 } dbc_migrate_summary;
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
 
-/* A migration calling dbmigrate_apply (or any mutating dbmigrate_ function)
+/* A migration calling dbmigrate_apply (or any changing dbmigrate_ function)
  * is refused. The guard is per thread; a glue whose engine may unwind past
- * the core (PostgreSQL elog) clears it in its error path. */
-void dbc_migrate_guard_reset(void);
+ * the core (PostgreSQL elog) saves it before the core call and restores it
+ * in its error path. */
+int dbc_migrate_guard_save(void);
+void dbc_migrate_guard_restore(int saved);
 
 #endif

@@ -13,9 +13,14 @@
 
 static _Thread_local int mig_guard;
 
-void dbc_migrate_guard_reset(void)
+int dbc_migrate_guard_save(void)
 {
-	mig_guard = 0;
+	return mig_guard;
+}
+
+void dbc_migrate_guard_restore(int saved)
+{
+	mig_guard = saved;
 }
 
 char *dbc_mig_sql(dbc_ctx *ctx, const char *tmpl)
