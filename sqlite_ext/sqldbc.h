@@ -50,7 +50,8 @@ typedef struct sqldbc_fn {
 } sqldbc_fn;
 
 /* Registers n functions; fails fast naming the function that could not be registered. */
-int sqldbc_register_functions(sqlite3 *db, const sqldbc_fn *fns, int n, char **errmsg);
+int sqldbc_register_functions(sqlite3 *db, sqldbc_conn *conn, const sqldbc_fn *fns, int n,
+                              char **errmsg);
 
 /* Table-valued functions as eponymous virtual tables (always DIRECTONLY).
  * columns: "version,name,kind" (result columns); args: "target" (hidden
@@ -66,13 +67,19 @@ typedef struct sqldbc_tvf {
 	sqldbc_tvf_fn produce;
 } sqldbc_tvf;
 
-int sqldbc_register_tvfs(sqlite3 *db, const sqldbc_tvf *tvfs, int n, char **errmsg);
+int sqldbc_register_tvfs(sqlite3 *db, sqldbc_conn *conn, const sqldbc_tvf *tvfs, int n,
+                         char **errmsg);
 
 /* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
 int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
-/* Feature registration, called from the entry point in order. */
-int sqldbc_register_core(sqlite3 *db, char **errmsg);
-int sqldbc_register_schema(sqlite3 *db, char **errmsg);
+/* The connection a call runs on (for per-connection state). */
+sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
+
+/* Feature registration, called from the entry point (entry.c) in order.
+ * Each feature file defines one and adds a line there. */
+typedef int (*sqldbc_register_fn)(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_core(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_schema(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 
 #endif

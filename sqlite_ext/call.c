@@ -1,0 +1,113 @@
+/*
+ * call.c — the life of one SQLite function call: bind a ctx to the connection,
+ * decode arguments with errors that name them, report the core's error with
+ * the "dbcare: " prefix, free the arena. Also the scalar function table loop.
+ */
+#include "conn.h"
+
+#include <string.h>
+
+sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx)
+{
+	return sqlite3_user_data(fctx);
+}
+
+void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx)
+{
+	call->conn = sqldbc_conn_of(fctx);
+	call->db = call->conn->db;
+	dbc_ctx_init(&call->ctx, &sqldbc_host, call);
+}
+
+/* "dbcare: message" + detail/hint/context on their own lines, as psql shows them. */
+char *sqldbc_error_text(dbc_ctx *ctx)
+{
+	const char *msg = ctx->message ? ctx->message : "unknown error";
+	char *text = sqlite3_mprintf("%s%s", strncmp(msg, "dbcare: ", 8) == 0 ? "" : "dbcare: ", msg);
+	if (text && ctx->detail) {
+		char *t = sqlite3_mprintf("%s\nDETAIL: %s", text, ctx->detail);
+		sqlite3_free(text);
+		text = t;
+	}
+	if (text && ctx->hint) {
+		char *t = sqlite3_mprintf("%s\nHINT: %s", text, ctx->hint);
+		sqlite3_free(text);
+		text = t;
+	}
+	if (text && ctx->context) {
+		char *t = sqlite3_mprintf("%s\nCONTEXT: %s", text, ctx->context);
+		sqlite3_free(text);
+		text = t;
+	}
+	return text;
+}
+
+void sqldbc_finish(sqldbc_call *call, sqlite3_context *fctx, int rc)
+{
+	if (rc != DBC_OK || call->ctx.failed) {
+		if (strcmp(call->ctx.sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
+			sqlite3_result_error_nomem(fctx);
+		} else {
+			char *text = sqldbc_error_text(&call->ctx);
+			if (text)
+				sqlite3_result_error(fctx, text, -1);
+			else
+				sqlite3_result_error_nomem(fctx);
+			sqlite3_free(text);
+			if (strcmp(call->ctx.sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+				sqlite3_result_error_code(fctx, SQLITE_INTERRUPT);
+			else if (strcmp(call->ctx.sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0)
+				sqlite3_result_error_code(fctx, SQLITE_BUSY);
+		}
+	}
+	dbc_ctx_finish(&call->ctx);
+}
+
+int sqldbc_arg_text(sqldbc_call *call, sqlite3_value **argv, int i, const char *argname,
+                    const char **out)
+{
+	if (sqlite3_value_type(argv[i]) == SQLITE_NULL)
+		return dbc_error(&call->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must not be NULL",
+		                 argname);
+	*out = (const char *)sqlite3_value_text(argv[i]);
+	if (!*out)
+		return dbc_error(&call->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	if ((size_t)sqlite3_value_bytes(argv[i]) != strlen(*out))
+		return dbc_error(&call->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "argument \"%s\" contains a NUL character", argname);
+	return DBC_OK;
+}
+
+int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *argname,
+                   int64_t *out)
+{
+	int type = sqlite3_value_numeric_type(argv[i]);
+	if (type == SQLITE_NULL)
+		return dbc_error(&call->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must not be NULL",
+		                 argname);
+	if (type != SQLITE_INTEGER)
+		return dbc_error(&call->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "argument \"%s\" must be an integer", argname);
+	*out = sqlite3_value_int64(argv[i]);
+	return DBC_OK;
+}
+
+sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx)
+{
+	return ((sqldbc_call *)ctx->host_data)->conn;
+}
+
+int sqldbc_register_functions(sqlite3 *db, sqldbc_conn *conn, const sqldbc_fn *fns, int n,
+                              char **errmsg)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, fns[i].flags,
+		                                    conn, fns[i].fn, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			*errmsg = sqlite3_mprintf("dbcare: could not register function %s: %s", fns[i].name,
+			                          sqlite3_errmsg(db));
+			return rc;
+		}
+	}
+	return SQLITE_OK;
+}

@@ -1,0 +1,271 @@
+/*
+ * host.c — the dbc_host over the sqlite3 API: statements, parameters bound by
+ * name ($1..$n), savepoints named by depth, quoting by sqlite3_mprintf's %w/%Q,
+ * and errors carried back with the failing statement's line.
+ */
+#include "conn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static sqldbc_conn *conn_of(dbc_ctx *ctx)
+{
+	return ((sqldbc_call *)ctx->host_data)->conn;
+}
+
+static int line_of(const char *sql, const char *pos)
+{
+	int line = 1;
+	for (const char *p = sql; p < pos && *p; p++)
+		if (*p == '\n')
+			line++;
+	return line;
+}
+
+/* Fills the ctx error from the connection; stmt_start locates the statement. */
+static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *stmt_start)
+{
+	if (ctx->failed)
+		return DBC_ERROR;
+	const char *state = rc == SQLITE_INTERRUPT ? DBC_SQLSTATE_CANCELED
+	                    : rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DBC_SQLSTATE_LOCK_TIMEOUT
+	                    : rc == SQLITE_READONLY ? DBC_SQLSTATE_READ_ONLY
+	                    : rc == SQLITE_NOMEM ? DBC_SQLSTATE_OUT_OF_MEMORY
+	                    : rc == SQLITE_CONSTRAINT ? "23000"
+	                    : "42000";
+	dbc_error(ctx, state, "%s", sqlite3_errmsg(db));
+	if (sql && stmt_start) {
+		const char *at = stmt_start;
+		int off = sqlite3_error_offset(db);
+		if (off >= 0 && (size_t)off < strlen(stmt_start)) {
+			at += off;
+		} else { /* a run-time error: point at the statement's first token */
+			for (;;) {
+				while (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r')
+					at++;
+				if (at[0] != '-' || at[1] != '-')
+					break;
+				while (*at && *at != '\n')
+					at++;
+			}
+		}
+		ctx->error_line = line_of(sql, at);
+		ctx->error_cursor = (int)(at - sql) + 1;
+	}
+	return DBC_ERROR;
+}
+
+static int host_exec(dbc_ctx *ctx, const char *sql)
+{
+	sqlite3 *db = conn_of(ctx)->db;
+	const char *p = sql;
+	while (p && *p) {
+		sqlite3_stmt *stmt = NULL;
+		const char *tail = NULL;
+		int rc = sqlite3_prepare_v2(db, p, -1, &stmt, &tail);
+		if (rc != SQLITE_OK)
+			return fail(ctx, db, rc, sql, p);
+		if (!stmt) { /* only white space or comments left */
+			p = tail;
+			continue;
+		}
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			fail(ctx, db, rc, sql, p);
+			sqlite3_finalize(stmt);
+			return DBC_ERROR;
+		}
+		sqlite3_finalize(stmt);
+		p = tail;
+	}
+	return DBC_OK;
+}
+
+static int bind_params(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const dbc_value *params)
+{
+	for (int i = 0; i < nparam; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "$%d", i + 1);
+		int idx = sqlite3_bind_parameter_index(stmt, name);
+		if (idx == 0)
+			continue; /* a statement need not use every parameter */
+		int rc;
+		switch (params[i].type) {
+		case DBC_NULL:
+			rc = sqlite3_bind_null(stmt, idx);
+			break;
+		case DBC_INT:
+		case DBC_BOOL:
+			rc = sqlite3_bind_int64(stmt, idx, params[i].i);
+			break;
+		case DBC_FLOAT:
+			rc = sqlite3_bind_double(stmt, idx, params[i].f);
+			break;
+		default:
+			rc = sqlite3_bind_text(stmt, idx, params[i].s, -1, SQLITE_STATIC);
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not bind parameter %s", name);
+	}
+	return DBC_OK;
+}
+
+static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                      dbc_row_fn fn, void *arg)
+{
+	sqlite3 *db = conn_of(ctx)->db;
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc != SQLITE_OK)
+		return fail(ctx, db, rc, sql, sql);
+	if (bind_params(ctx, stmt, nparam, params) != DBC_OK) {
+		sqlite3_finalize(stmt);
+		return DBC_ERROR;
+	}
+	int ncol = sqlite3_column_count(stmt);
+	dbc_value cells[64];
+	dbc_value *row = ncol <= 64 ? cells : dbc_alloc(ctx, sizeof(dbc_value) * (size_t)ncol);
+	int status = row ? DBC_OK : DBC_ERROR;
+	while (status == DBC_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (!fn)
+			continue;
+		for (int i = 0; i < ncol; i++) {
+			switch (sqlite3_column_type(stmt, i)) {
+			case SQLITE_NULL:
+				row[i] = dbc_null();
+				break;
+			case SQLITE_INTEGER:
+				row[i] = dbc_int(sqlite3_column_int64(stmt, i));
+				break;
+			case SQLITE_FLOAT:
+				row[i] = dbc_float(sqlite3_column_double(stmt, i));
+				break;
+			default:
+				row[i] = dbc_text((const char *)sqlite3_column_text(stmt, i));
+				if (!row[i].s)
+					row[i] = dbc_text("");
+				break;
+			}
+		}
+		status = fn(ctx, arg, ncol, row);
+	}
+	if (status == DBC_OK && rc != SQLITE_DONE)
+		status = fail(ctx, db, rc, sql, sql);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
+static int run_simple(dbc_ctx *ctx, const char *fmt, int level)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, fmt, level, level);
+	return host_exec(ctx, sql);
+}
+
+static int host_savepoint(dbc_ctx *ctx)
+{
+	sqldbc_conn *c = conn_of(ctx);
+	int level = c->sp_depth + 1;
+	if (run_simple(ctx, "SAVEPOINT dbcare_sp_%d", level) != DBC_OK)
+		return -1;
+	c->sp_depth = level;
+	return level;
+}
+
+static int host_release(dbc_ctx *ctx, int level)
+{
+	sqldbc_conn *c = conn_of(ctx);
+	if (level < 1 || level > c->sp_depth)
+		return DBC_OK;
+	if (run_simple(ctx, "RELEASE dbcare_sp_%d", level) != DBC_OK)
+		return DBC_ERROR;
+	c->sp_depth = level - 1;
+	return DBC_OK;
+}
+
+static int host_rollback(dbc_ctx *ctx, int level)
+{
+	sqldbc_conn *c = conn_of(ctx);
+	if (level < 1 || level > c->sp_depth)
+		return DBC_OK;
+	/* Rollback must run after a failure too: keep the first error, report its. */
+	dbc_ctx saved = *ctx;
+	dbc_error_clear(ctx);
+	int rc = run_simple(ctx, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d", level);
+	c->sp_depth = level - 1;
+	if (saved.failed) {
+		dbc_arena_block *arena = ctx->arena;
+		*ctx = saved;
+		ctx->arena = arena;
+		return DBC_ERROR;
+	}
+	return rc;
+}
+
+static char *host_quote_ident(dbc_ctx *ctx, const char *ident)
+{
+	char *q = sqlite3_mprintf("\"%w\"", ident);
+	char *out = q ? dbc_strdup(ctx, q) : NULL;
+	sqlite3_free(q);
+	if (!q)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return out;
+}
+
+static char *host_quote_literal(dbc_ctx *ctx, const char *literal)
+{
+	char *q = sqlite3_mprintf("%Q", literal);
+	char *out = q ? dbc_strdup(ctx, q) : NULL;
+	sqlite3_free(q);
+	if (!q)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return out;
+}
+
+/* sqlite3_is_interrupted is newer than 3.40; a flagged connection makes any
+ * statement fail with SQLITE_INTERRUPT, so stepping a trivial one tells. */
+static int host_interrupted(dbc_ctx *ctx)
+{
+	sqldbc_conn *c = conn_of(ctx);
+	if (!c->probe && sqlite3_prepare_v2(c->db, "SELECT 1", -1, &c->probe, NULL) != SQLITE_OK)
+		return 0;
+	int rc = sqlite3_step(c->probe);
+	sqlite3_reset(c->probe);
+	if (rc == SQLITE_INTERRUPT) {
+		dbc_error(ctx, DBC_SQLSTATE_CANCELED, "interrupted");
+		return 1;
+	}
+	return 0;
+}
+
+static void *host_alloc(size_t size)
+{
+	return sqlite3_malloc64(size);
+}
+
+static void host_free(void *p)
+{
+	sqlite3_free(p);
+}
+
+int sqldbc_book_ensure(dbc_ctx *ctx);
+int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
+
+const dbc_host sqldbc_host = {
+	.engine = "sqlite",
+	.exec = host_exec,
+	.query = host_query,
+	.savepoint = host_savepoint,
+	.release = host_release,
+	.rollback = host_rollback,
+	.quote_ident = host_quote_ident,
+	.quote_literal = host_quote_literal,
+	.interrupted = host_interrupted,
+	.book_prefix = "dbcare_",
+	.book_ensure = sqldbc_book_ensure,
+	.book_exists = sqldbc_book_exists,
+	.alloc = host_alloc,
+	.free = host_free,
+};
