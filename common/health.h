@@ -121,6 +121,15 @@ typedef struct dbc_health_samples {
 
 int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes);
 
+/* What one run shares between its checks: the schema is read at most once. */
+typedef struct dbc_health_shared {
+	dbc_schema *schema;         /* NULL until dbc_health_schema() reads it */
+	const dbc_strlist *ignore;  /* health.ignore, split */
+} dbc_health_shared;
+
+/* The live schema of this run, read through eng->read_schema on first use. */
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out);
+
 /* What an engine's glue provides. */
 struct dbc_health_engine {
 	const char *engine; /* "sqlite" | "postgresql" */
@@ -132,6 +141,7 @@ struct dbc_health_engine {
 	bool isolate_checks;
 	dbc_schema_reader read_schema;
 	void *state;
+	dbc_health_shared *shared; /* set by dbc_health_run for the gatherers */
 	/* Fills fact for one applicable, enabled check. Returning DBC_ERROR makes
 	 * the check "error" with the ctx message; the report goes on. */
 	int (*gather)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,

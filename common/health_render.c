@@ -12,6 +12,13 @@ static json_t *int_or_null(int64_t v)
 	return v < 0 ? json_null() : json_integer(v);
 }
 
+/* Whole numbers as JSON integers, others rounded to two decimals. */
+static json_t *json_number(double v)
+{
+	return dbc_is_whole(v) ? json_integer((json_int_t)(long long)dbc_round(v))
+	                       : json_real(dbc_round(v * 100) / 100);
+}
+
 static json_t *check_json(const dbc_health_result *r)
 {
 	json_t *o = json_object();
@@ -24,11 +31,9 @@ static json_t *check_json(const dbc_health_result *r)
 	json_t *value = !r->has_value ? json_null()
 	                : r->value_text && strspn(r->value_text, "-0123456789.") != strlen(r->value_text)
 	                    ? dbc_json_str(r->value_text)
-	                    : (dbc_is_whole(r->value))
-	                        ? json_integer((json_int_t)(long long)dbc_round(r->value))
-	                        : json_real(dbc_round(r->value * 100) / 100);
+	                    : json_number(r->value);
 	ok = ok && dbc_json_set(o, "value", value) &&
-	     dbc_json_set(o, "threshold", r->has_threshold ? json_real(r->threshold) : json_null()) &&
+	     dbc_json_set(o, "threshold", r->has_threshold ? json_number(r->threshold) : json_null()) &&
 	     dbc_json_set(o, "message", dbc_json_str(r->message)) &&
 	     dbc_json_set(o, "hint", dbc_json_str(r->hint));
 	if (!ok) {

@@ -432,14 +432,40 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 	                        setting_num(ls, ctx, def->name, "critical", def->critical), ignore, out);
 }
 
-int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
+{
+	dbc_health_shared *sh = eng->shared;
+	if (sh && sh->schema) {
+		*out = sh->schema;
+		return DBC_OK;
+	}
+	if (!eng->read_schema)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no schema reader for this engine");
+	dbc_schema *s = dbc_zalloc(ctx, sizeof(*s));
+	if (!s)
+		return DBC_ERROR;
+	dbc_schema_init(s, ctx, ctx->host->engine);
+	if (eng->read_schema(ctx, s) != DBC_OK)
+		return DBC_ERROR;
+	if (sh)
+		sh->schema = s;
+	*out = s;
+	return DBC_OK;
+}
+
+int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mode mode,
                    dbc_health_report *out)
 {
 	double t0 = dbc_monotonic_ms();
 	loaded_settings ls;
 	dbc_strlist ignore = {0};
+	dbc_health_shared shared = {NULL, &ignore};
+	/* a copy that carries this run's shared state; the report keeps the caller's */
+	dbc_health_engine run_eng = *engine;
+	const dbc_health_engine *eng = &run_eng;
+	run_eng.shared = &shared;
 	memset(out, 0, sizeof(*out));
-	out->eng = eng;
+	out->eng = engine;
 	out->mode = mode;
 	out->checked_at = dbc_now_iso(ctx);
 	if (!out->checked_at || dbc_settings_load(ctx, &ls.cat, &ls.values) != DBC_OK)
@@ -468,9 +494,14 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 	out->metrics.pending_migrations = -1;
 	if (eng->metrics && eng->metrics(ctx, eng, &out->metrics) != DBC_OK)
 		return DBC_ERROR;
-	if (eng->read_schema &&
-	    dbc_schema_fingerprint(ctx, eng->read_schema, &out->metrics.schema_fingerprint) != DBC_OK)
-		return DBC_ERROR;
+	if (eng->read_schema) {
+		/* The fingerprint reuses the schema a check may already have read. */
+		dbc_schema *s;
+		char *snap;
+		if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_schema_snapshot_json(s, &snap) != DBC_OK ||
+		    dbc_schema_fingerprint_of(ctx, snap, &out->metrics.schema_fingerprint) != DBC_OK)
+			return DBC_ERROR;
+	}
 	if (dbc_health_migration_metrics(ctx, eng, &out->metrics) != DBC_OK)
 		return DBC_ERROR;
 

@@ -46,7 +46,7 @@ static int gather_fk_enforced(dbc_ctx *ctx, dbc_health_fact *fact)
 {
 	/* Each row: a table declaring foreign keys, with the pragma's current value. */
 	const char *sql = "SELECT NULL, m.name, m.name, (SELECT foreign_keys FROM pragma_foreign_keys), "
-	                  "count(DISTINCT f.id) || ' foreign keys' "
+	                  "count(DISTINCT f.id) || iif(count(DISTINCT f.id) = 1, ' foreign key', ' foreign keys') "
 	                  "FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f "
 	                  "WHERE " USER_TABLE("m") " GROUP BY m.name ORDER BY m.name";
 	if (dbc_health_collect(ctx, fact, sql, 0, NULL) != DBC_OK)

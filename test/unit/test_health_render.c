@@ -108,7 +108,7 @@ int main(void)
 		if (strcmp(name, "tables_without_primary_key") == 0)
 			saw_pk = strcmp(st, "warning") == 0 &&
 			         json_integer_value(json_object_get(c, "value")) == 1 &&
-			         json_real_value(json_object_get(c, "threshold")) == 0;
+			         json_integer_value(json_object_get(c, "threshold")) == 0;
 		if (strcmp(name, "journal_mode") == 0)
 			CHECK_STR(json_string_value(json_object_get(c, "value")), "wal", "journal_mode value");
 	}
