@@ -120,7 +120,11 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, unsigned kinds
 {
 	dbc_schema *s;
 	dbc_rows rows;
-	dbc_check_options opt = {NULL, kinds, true, eng->shared ? eng->shared->ignore : NULL};
+	/* PostgreSQL validated and enforces a trusted constraint since it was made;
+	 * SQLite's "enforced" only describes this connection now (foreign_keys,
+	 * ignore_check_constraints), so there every constraint is verified. */
+	dbc_check_options opt = {NULL, kinds, eng->engine_bit == DBC_ENGINE_PG,
+	                         eng->shared ? eng->shared->ignore : NULL};
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
 	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
