@@ -158,6 +158,98 @@ static bool inherited_copy(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t
 	return false;
 }
 
+static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
+                     const dbc_constraint *con, dbc_rows *out)
+{
+	dbc_check_plan plan;
+	int64_t count;
+	char *sample;
+	if (dbc_check_plan_constraint(ctx, s, t, con, &plan) != DBC_OK ||
+	    run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+		add_context(ctx, "constraint", con->name, display);
+		return DBC_ERROR;
+	}
+	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
+	                                  dbc_text(dbc_constraint_kind_name(con->kind)), dbc_int(count),
+	                                  dbc_text(sample)};
+	if (dbc_rows_add(out, row) != DBC_OK)
+		return DBC_ERROR;
+	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Catalogs keep NOT NULL as a column flag (SQLite, PostgreSQL before 18):
+ * each such column is checked as a constraint named <table>_<column>_not_null
+ * unless the model already lists one for it. */
+static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                  const char *display, const dbc_check_options *opt,
+                                  dbc_rows *out)
+{
+	if (opt && opt->skip_trusted)
+		return DBC_OK; /* the engine always enforces a NOT NULL column */
+	for (int i = 0; i < t->ncolumns; i++) {
+		const dbc_column *col = &t->columns[i];
+		if (!col->not_null || col->hidden)
+			continue;
+		bool listed = false;
+		for (int k = 0; k < t->nconstraints; k++)
+			if (t->constraints[k].kind == DBC_CON_NOT_NULL && t->constraints[k].columns.n == 1 &&
+			    strcmp(t->constraints[k].columns.items[0], col->name) == 0)
+				listed = true;
+		if (listed)
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_NOT_NULL;
+		con.name = dbc_printf(ctx, "%s_%s_not_null", t->name, col->name);
+		con.validated = con.enforced = true;
+		if (!con.name || dbc_strlist_add(ctx, &con.columns, col->name) != DBC_OK ||
+		    check_one(ctx, s, t, display, &con, out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int kind_rank(dbc_constraint_kind k)
+{
+	switch (k) {
+	case DBC_CON_PRIMARY_KEY:
+		return 0;
+	case DBC_CON_UNIQUE:
+		return 1;
+	case DBC_CON_FOREIGN_KEY:
+		return 2;
+	case DBC_CON_CHECK:
+		return 3;
+	case DBC_CON_NOT_NULL:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+static int by_kind_and_name(const void *a, const void *b)
+{
+	const dbc_constraint *x = *(const dbc_constraint *const *)a;
+	const dbc_constraint *y = *(const dbc_constraint *const *)b;
+	int d = kind_rank(x->kind) - kind_rank(y->kind);
+	return d ? d : strcmp(x->name, y->name);
+}
+
+/* Rows come out in a stable order whatever order the catalog listed them in. */
+static const dbc_constraint **sorted_constraints(dbc_ctx *ctx, const dbc_table *t)
+{
+	if (!t->nconstraints)
+		return NULL;
+	const dbc_constraint **order = dbc_alloc(ctx, sizeof(*order) * (size_t)t->nconstraints);
+	if (!order)
+		return NULL;
+	for (int k = 0; k < t->nconstraints; k++)
+		order[k] = &t->constraints[k];
+	qsort(order, (size_t)t->nconstraints, sizeof(*order), by_kind_and_name);
+	return order;
+}
+
 int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
                           dbc_rows *out)
 {
@@ -175,30 +267,23 @@ int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_opt
 			return DBC_ERROR;
 		if (ignored(opt, t, display))
 			continue;
+		const dbc_constraint **order = sorted_constraints(ctx, t);
+		if (t->nconstraints && !order)
+			return DBC_ERROR;
 		for (int k = 0; k < t->nconstraints; k++) {
-			const dbc_constraint *con = &t->constraints[k];
+			const dbc_constraint *con = order[k];
 			if (con->kind == DBC_CON_EXCLUDE || !(kinds & DBC_CHECK_KIND(con->kind)))
 				continue;
 			if (opt && opt->skip_trusted && con->validated && con->enforced)
 				continue;
 			if (inherited_copy(ctx, s, t, con))
 				continue;
-			dbc_check_plan plan;
-			int64_t count;
-			char *sample;
-			if (dbc_check_plan_constraint(ctx, s, t, con, &plan) != DBC_OK ||
-			    run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
-				add_context(ctx, "constraint", con->name, display);
-				return DBC_ERROR;
-			}
-			dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
-			                                  dbc_text(dbc_constraint_kind_name(con->kind)),
-			                                  dbc_int(count), dbc_text(sample)};
-			if (dbc_rows_add(out, row) != DBC_OK)
-				return DBC_ERROR;
-			if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			if (check_one(ctx, s, t, display, con, out) != DBC_OK)
 				return DBC_ERROR;
 		}
+		if ((kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)) &&
+		    check_not_null_columns(ctx, s, t, display, opt, out) != DBC_OK)
+			return DBC_ERROR;
 	}
 	return DBC_OK;
 }
@@ -277,8 +362,11 @@ static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_che
 			return DBC_ERROR;
 		if (ignored(opt, t, display))
 			continue;
+		const dbc_constraint **order = sorted_constraints(ctx, t);
+		if (t->nconstraints && !order)
+			return DBC_ERROR;
 		for (int k = 0; k < t->nconstraints; k++) {
-			const dbc_constraint *con = &t->constraints[k];
+			const dbc_constraint *con = order[k];
 			if (con->kind != DBC_CON_FOREIGN_KEY || inherited_copy(ctx, s, t, con))
 				continue;
 			orphan_item *it = orphan_push(ctx, l);
