@@ -14,7 +14,7 @@ PG_SQL     := $(sort $(wildcard pg_ext/sql/*.sql))
 BUILD      := build
 SQLITE_SO  := $(BUILD)/sqlite/dbcare.so
 WARNINGS   := -Wall -Wextra -Werror
-LIBS       := -lcrypto -ljansson
+DBC_LIBS   := -lcrypto -ljansson
 
 # ---------------------------------------------------------------- PostgreSQL
 PG_CONFIG ?= pg_config
@@ -27,9 +27,11 @@ DATA_built = dbcare--$(EXTVERSION).sql
 EXTRA_CLEAN = dbcare.control $(DATA_built)
 PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"'
 # PostgreSQL's own headers trip -Wextra's unused-parameter (PG_FUNCTION_ARGS) and
-# missing-field-initializers (its macros); everything else stays an error.
-PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = $(LIBS)
+# missing-field-initializers (its macros), and PGXS adds C90's
+# declaration-after-statement, which C11 code does not follow; all else is an error.
+PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers \
+             -Wno-declaration-after-statement
+SHLIB_LINK = $(DBC_LIBS)
 # No LLVM bitcode: it would need clang at build time for no benefit here.
 with_llvm  = no
 REGRESS    = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
@@ -61,7 +63,7 @@ $(BUILD)/sqlite/%.o: %.c META.json
 	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(SQLITE_SO): $(SQLITE_OBJS)
-	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(LIBS)
+	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(DBC_LIBS)
 
 -include $(SQLITE_OBJS:.o=.d)
 
@@ -75,7 +77,7 @@ unit: $(UNIT_BINS)
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(LIBS)
+	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(DBC_LIBS)
 
 # ---------------------------------------------------------------- entry points
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make

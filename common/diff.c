@@ -195,7 +195,8 @@ int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, db
 	int rc = check_shape(ctx, a, "from");
 	if (rc == DBC_OK)
 		rc = check_shape(ctx, c, "to");
-	if (rc == DBC_OK && !json_equal(json_object_get(a, "engine"), json_object_get(c, "engine")))
+	const json_t *ea = json_object_get(a, "engine"), *ec = json_object_get(c, "engine");
+	if (rc == DBC_OK && ea && ec && !json_equal((json_t *)ea, (json_t *)ec))
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		               "the two snapshots come from different engines; compare snapshots of one engine");
 	/* Walk the union of the section names in sorted order. */

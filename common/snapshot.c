@@ -151,6 +151,8 @@ int dbc_schema_snapshot_json(dbc_schema *s, char **out)
 	}
 	for (int i = 0; ok && i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
+		if (ix->constraint) /* described by its constraint already */
+			continue;
 		char *qn = dbc_qualified_name(ctx, ix->schema, ix->name);
 		ok = qn && dbc_json_set(section(root, "index"), qn, index_json(ix));
 	}

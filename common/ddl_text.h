@@ -1,0 +1,36 @@
+/*
+ * ddl_text.h — reading SQL DDL text where the catalog has no structured view
+ * of it (SQLite keeps CHECK constraints, constraint names and partial-index
+ * predicates only in the CREATE text), and normalising SQL text so that
+ * white space and comments never change a fingerprint.
+ */
+#ifndef DBC_DDL_TEXT_H
+#define DBC_DDL_TEXT_H
+
+#include "schema.h"
+
+typedef struct dbc_ddl_constraint {
+	dbc_constraint_kind kind; /* PRIMARY_KEY, UNIQUE, FOREIGN_KEY or CHECK */
+	char *name;               /* CONSTRAINT name, NULL when unnamed */
+	dbc_strlist columns;      /* key columns, or the column a column constraint is on */
+	char *expr;               /* CHECK expression, normalised */
+	bool taken;               /* matched to a catalog constraint by a reader */
+} dbc_ddl_constraint;
+
+typedef struct dbc_ddl_table {
+	dbc_ddl_constraint *items; /* in declaration order */
+	int n;
+	int cap;
+} dbc_ddl_table;
+
+/* Constraints of a CREATE TABLE statement, in declaration order. Text that is
+ * not a CREATE TABLE with a column list yields no constraints (not an error). */
+int dbc_ddl_parse_table(dbc_ctx *ctx, const char *sql, dbc_ddl_table *out);
+
+/* Comments dropped, runs of white space outside quotes made one space, trimmed. */
+char *dbc_sql_normalise(dbc_ctx *ctx, const char *sql);
+
+/* The normalised WHERE clause of a CREATE INDEX statement, NULL when none. */
+char *dbc_ddl_index_predicate(dbc_ctx *ctx, const char *sql);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * bookkeeping.c — dbcare's own tables in SQLite's main schema. They are made
+ * on the first mutating call (never by a read: a read-only call on a fresh
+ * database sees them as empty). Each feature adds its tables to the list.
+ */
+#include "conn.h"
+
+#include <string.h>
+
+typedef struct book_table {
+	const char *name;
+	const char *ddl;
+} book_table;
+
+static const book_table tables[] = {
+	/* settings (dbcare_set / dbcare_get) */
+	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
+	                  " key TEXT PRIMARY KEY NOT NULL,"
+	                  " value TEXT NOT NULL)"},
+};
+
+#define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
+
+int sqldbc_book_ensure(dbc_ctx *ctx)
+{
+	for (int i = 0; i < NTABLES; i++)
+		if (ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int count_rows(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx;
+	if (ncol > 0 && cols[0].type == DBC_INT)
+		*(int64_t *)arg = cols[0].i;
+	return DBC_OK;
+}
+
+/* Present when the first table exists; a database made by an older dbcare
+ * that lacks a newer table gets it added here (the same DDL as ensure). */
+int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
+{
+	dbc_buf sql;
+	dbc_buf_init(&sql, ctx);
+	dbc_buf_append(&sql, "SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name IN (");
+	for (int i = 0; i < NTABLES; i++)
+		dbc_buf_appendf(&sql, "%s'%s'", i ? "," : "", tables[i].name);
+	dbc_buf_append(&sql, ")");
+	char *text = dbc_buf_finish(&sql);
+	int64_t n = 0;
+	if (!text || ctx->host->query(ctx, text, 0, NULL, count_rows, &n) != DBC_OK)
+		return DBC_ERROR;
+	*exists = n > 0;
+	if (n > 0 && n < NTABLES)
+		return sqldbc_book_ensure(ctx);
+	return DBC_OK;
+}

@@ -1,0 +1,349 @@
+/*
+ * catalog.c — the SQLite catalog reader: fills the core's schema model from
+ * sqlite_schema and the pragma table-valued functions, one query per kind of
+ * object (never one per table). Constraint names and CHECK expressions exist
+ * only in the CREATE text, so that text is read by common/ddl_text.
+ * Unnamed constraints get stable names: <table>_pkey, <table>_<cols>_key,
+ * <table>_fk_<n>, <table>_check_<n> (n counts from 0 in declaration order).
+ */
+#include "ddl_text.h"
+#include "sqldbc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* dbcare's own tables and SQLite's internal ones are not user schema. */
+#define USER_OBJECT                                                                                \
+	"m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE 'dbcare\\_%' ESCAPE '\\'"
+
+typedef struct reader {
+	dbc_schema *s;
+	bool fk_enforced;
+	bool check_enforced;
+	dbc_ddl_table *ddl;   /* parsed constraints per table */
+	int last;             /* cache of the last table looked up */
+} reader;
+
+static int table_index(reader *r, const char *name)
+{
+	dbc_schema *s = r->s;
+	if (r->last >= 0 && r->last < s->ntables && strcmp(s->tables[r->last].name, name) == 0)
+		return r->last;
+	int lo = 0, hi = s->ntables - 1;
+	while (lo <= hi) { /* tables were read in name order */
+		int mid = (lo + hi) / 2;
+		int c = strcmp(name, s->tables[mid].name);
+		if (c == 0)
+			return r->last = mid;
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+static const char *text_or(const dbc_value *v, const char *dflt)
+{
+	return v->type == DBC_TEXT ? v->s : dflt;
+}
+
+static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	reader *r = arg;
+	const char *type = text_or(&c[0], ""), *name = text_or(&c[1], "");
+	const char *sql = text_or(&c[3], NULL), *ltype = text_or(&c[4], "");
+	if (strcmp(type, "table") == 0) {
+		if (strcmp(ltype, "shadow") == 0)
+			return DBC_OK; /* storage of a virtual table, not a user table */
+		dbc_table *t = dbc_schema_add_table(r->s, NULL, name);
+		if (!t)
+			return DBC_ERROR;
+		if (strcmp(ltype, "virtual") == 0) {
+			t->kind = "virtual table";
+			t->options = sql ? dbc_sql_normalise(ctx, sql) : NULL;
+		} else if (c[5].i || c[6].i) {
+			t->options = c[5].i && c[6].i ? "without rowid, strict" : c[5].i ? "without rowid" : "strict";
+		}
+	} else if (strcmp(type, "index") == 0) {
+		return DBC_OK; /* read with their columns below */
+	} else {
+		dbc_object *o = dbc_schema_add_object(r->s, type, NULL, name);
+		if (!o)
+			return DBC_ERROR;
+		o->definition = sql ? dbc_sql_normalise(ctx, sql) : NULL;
+		if (strcmp(type, "trigger") == 0)
+			o->table = dbc_strdup(ctx, text_or(&c[2], ""));
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int on_table_sql(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	reader *r = arg;
+	int i = table_index(r, text_or(&c[0], ""));
+	if (i >= 0 && c[1].type == DBC_TEXT && dbc_ddl_parse_table(ctx, c[1].s, &r->ddl[i]) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Rows: table, cid, name, type, notnull, dflt_value, pk, hidden. */
+static int on_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	reader *r = arg;
+	int i = table_index(r, text_or(&c[0], ""));
+	if (i < 0)
+		return DBC_OK;
+	dbc_table *t = &r->s->tables[i];
+	dbc_column *col = dbc_table_add_column(ctx, t, text_or(&c[2], ""));
+	if (!col)
+		return DBC_ERROR;
+	col->type = dbc_strdup(ctx, text_or(&c[3], ""));
+	col->not_null = c[4].i != 0;
+	col->default_expr = c[5].type == DBC_NULL ? NULL : dbc_strdup(ctx, text_or(&c[5], ""));
+	col->hidden = c[7].i == 1;
+	if (c[7].i == 2 || c[7].i == 3)
+		col->generated = c[7].i == 2 ? "virtual" : "stored";
+	if (c[6].i > 0) { /* part of the primary key, at position pk */
+		dbc_constraint *pk = NULL;
+		for (int k = 0; k < t->nconstraints; k++)
+			if (t->constraints[k].kind == DBC_CON_PRIMARY_KEY)
+				pk = &t->constraints[k];
+		if (!pk) {
+			const char *name = NULL;
+			for (int k = 0; k < r->ddl[i].n; k++)
+				if (r->ddl[i].items[k].kind == DBC_CON_PRIMARY_KEY && r->ddl[i].items[k].name)
+					name = r->ddl[i].items[k].name;
+			pk = dbc_table_add_constraint(ctx, t, DBC_CON_PRIMARY_KEY,
+			                              name ? name : dbc_printf(ctx, "%s_pkey", t->name));
+			if (!pk)
+				return DBC_ERROR;
+			pk->generated_name = name == NULL;
+		}
+		/* pk numbers give the key order; columns arrive in cid order */
+		while (pk->columns.n < c[6].i)
+			if (dbc_strlist_add(ctx, &pk->columns, "") != DBC_OK)
+				return DBC_ERROR;
+		pk->columns.items[c[6].i - 1] = col->name;
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static bool same_columns(const dbc_strlist *a, const dbc_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (strcasecmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+/* The declared constraint of this kind and columns (first not yet taken). */
+static dbc_ddl_constraint *declared(dbc_ddl_table *d, dbc_constraint_kind kind,
+                                    const dbc_strlist *cols, int *ordinal)
+{
+	int n = 0;
+	for (int k = 0; k < d->n; k++) {
+		if (d->items[k].kind != kind)
+			continue;
+		if (!d->items[k].taken && same_columns(&d->items[k].columns, cols)) {
+			d->items[k].taken = true;
+			*ordinal = n;
+			return &d->items[k];
+		}
+		n++;
+	}
+	return NULL;
+}
+
+/* Rows: table, id, seq, parent, from, to, on_update, on_delete, match; one
+ * foreign key spans several rows (one per column). */
+static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	reader *r = arg;
+	int i = table_index(r, text_or(&c[0], ""));
+	if (i < 0)
+		return DBC_OK;
+	dbc_table *t = &r->s->tables[i];
+	dbc_constraint *fk = t->nconstraints ? &t->constraints[t->nconstraints - 1] : NULL;
+	if (c[2].i == 0) { /* first column of a new foreign key */
+		fk = dbc_table_add_constraint(ctx, t, DBC_CON_FOREIGN_KEY, "");
+		if (!fk)
+			return DBC_ERROR;
+		fk->ref_table = dbc_strdup(ctx, text_or(&c[3], ""));
+		fk->on_update = dbc_strdup(ctx, text_or(&c[6], "NO ACTION"));
+		fk->on_delete = dbc_strdup(ctx, text_or(&c[7], "NO ACTION"));
+		fk->match = strcasecmp(text_or(&c[8], "NONE"), "FULL") == 0 ? "full" : "simple";
+		for (char *p = fk->on_update; p && *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		for (char *p = fk->on_delete; p && *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		fk->enforced = r->fk_enforced;
+	}
+	if (!fk || fk->kind != DBC_CON_FOREIGN_KEY)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected foreign key rows for %s", t->name);
+	if (dbc_strlist_add(ctx, &fk->columns, text_or(&c[4], "")) != DBC_OK)
+		return DBC_ERROR;
+	/* "to" is NULL when the key names the parent's primary key implicitly */
+	if (c[5].type != DBC_NULL && dbc_strlist_add(ctx, &fk->ref_columns, c[5].s) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Rows: table, index, unique, origin, partial, seqno, cid, column, sql. */
+static int on_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	reader *r = arg;
+	int i = table_index(r, text_or(&c[0], ""));
+	if (i < 0)
+		return DBC_OK;
+	dbc_schema *s = r->s;
+	const char *name = text_or(&c[1], "");
+	dbc_index *ix = s->nindexes ? &s->indexes[s->nindexes - 1] : NULL;
+	if (!ix || strcmp(ix->name, name) != 0 || strcmp(ix->table, s->tables[i].name) != 0) {
+		ix = dbc_schema_add_index(s, NULL, name);
+		if (!ix)
+			return DBC_ERROR;
+		const char *origin = text_or(&c[3], "c");
+		ix->table = s->tables[i].name;
+		ix->unique = c[2].i != 0;
+		ix->primary = strcmp(origin, "pk") == 0;
+		ix->constraint = strcmp(origin, "c") != 0;
+		ix->method = "btree";
+		if (c[8].type == DBC_TEXT) {
+			ix->definition = dbc_sql_normalise(ctx, c[8].s);
+			if (c[4].i)
+				ix->predicate = dbc_ddl_index_predicate(ctx, c[8].s);
+		}
+	}
+	const char *key = c[6].i == -2 ? "(expression)" : c[6].i == -1 ? "rowid" : text_or(&c[7], "");
+	return dbc_strlist_add(ctx, &ix->keys, key);
+}
+
+/* UNIQUE constraints are the indexes of origin 'u'; name them from the text. */
+static int unique_constraints(dbc_ctx *ctx, reader *r)
+{
+	for (int k = 0; k < r->s->nindexes; k++) {
+		dbc_index *ix = &r->s->indexes[k];
+		if (!ix->constraint || ix->primary)
+			continue;
+		int i = table_index(r, ix->table), ordinal;
+		dbc_ddl_constraint *d = declared(&r->ddl[i], DBC_CON_UNIQUE, &ix->keys, &ordinal);
+		char *name = d && d->name ? d->name : NULL;
+		if (!name) {
+			char *cols = dbc_strlist_join(ctx, &ix->keys, "_");
+			name = cols ? dbc_printf(ctx, "%s_%s_key", ix->table, cols) : NULL;
+		}
+		dbc_constraint *u = name ? dbc_table_add_constraint(ctx, &r->s->tables[i], DBC_CON_UNIQUE, name) : NULL;
+		if (!u)
+			return DBC_ERROR;
+		u->generated_name = !(d && d->name);
+		u->columns = ix->keys;
+	}
+	return DBC_OK;
+}
+
+/* Foreign keys: pragma ids count from the last declared one, so walk them
+ * backwards to number them in declaration order; CHECKs come from the text. */
+static int name_fks_and_checks(dbc_ctx *ctx, reader *r)
+{
+	for (int i = 0; i < r->s->ntables; i++) {
+		dbc_table *t = &r->s->tables[i];
+		int seen = 0;
+		for (int k = t->nconstraints - 1; k >= 0; k--) {
+			dbc_constraint *fk = &t->constraints[k];
+			if (fk->kind != DBC_CON_FOREIGN_KEY)
+				continue;
+			int ordinal;
+			dbc_ddl_constraint *d = declared(&r->ddl[i], DBC_CON_FOREIGN_KEY, &fk->columns, &ordinal);
+			fk->generated_name = !(d && d->name);
+			fk->name = d && d->name ? d->name
+			                        : dbc_printf(ctx, "%s_fk_%d", t->name, d ? ordinal : seen);
+			seen++;
+		}
+		int nchecks = 0;
+		for (int k = 0; k < r->ddl[i].n; k++) {
+			dbc_ddl_constraint *d = &r->ddl[i].items[k];
+			if (d->kind != DBC_CON_CHECK)
+				continue;
+			const char *name = d->name ? d->name : dbc_printf(ctx, "%s_check_%d", t->name, nchecks);
+			dbc_constraint *ck = dbc_table_add_constraint(ctx, t, DBC_CON_CHECK, name);
+			if (!ck)
+				return DBC_ERROR;
+			ck->generated_name = d->name == NULL;
+			ck->columns = d->columns;
+			ck->expr = d->expr ? d->expr : "";
+			ck->enforced = r->check_enforced;
+			nchecks++;
+		}
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int run(dbc_ctx *ctx, reader *r, const char *sql, dbc_row_fn fn)
+{
+	return ctx->host->query(ctx, sql, 0, NULL, fn, r);
+}
+
+static int on_flags(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx, (void)ncol;
+	reader *r = arg;
+	r->fk_enforced = c[0].i != 0;
+	r->check_enforced = c[1].i == 0;
+	return DBC_OK;
+}
+
+int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
+{
+	reader r = {.s = s, .last = -1};
+	if (run(ctx, &r,
+	        "SELECT (SELECT foreign_keys FROM pragma_foreign_keys),"
+	        " (SELECT ignore_check_constraints FROM pragma_ignore_check_constraints)",
+	        on_flags) != DBC_OK)
+		return DBC_ERROR;
+	if (run(ctx, &r,
+	        "SELECT m.type, m.name, m.tbl_name, m.sql, tl.type, tl.wr, tl.strict"
+	        " FROM main.sqlite_schema m"
+	        " LEFT JOIN pragma_table_list tl ON tl.schema = 'main' AND tl.name = m.name"
+	        " WHERE m.type IN ('table', 'view', 'trigger') AND " USER_OBJECT " ORDER BY m.name",
+	        on_object) != DBC_OK)
+		return DBC_ERROR;
+	r.ddl = dbc_zalloc(ctx, sizeof(dbc_ddl_table) * (size_t)(s->ntables + 1));
+	if (!r.ddl)
+		return DBC_ERROR;
+	if (run(ctx, &r,
+	        "SELECT m.name, m.sql FROM main.sqlite_schema m WHERE m.type = 'table' AND " USER_OBJECT,
+	        on_table_sql) != DBC_OK ||
+	    run(ctx, &r,
+	        "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden"
+	        " FROM main.sqlite_schema m JOIN pragma_table_xinfo(m.name, 'main') c"
+	        " WHERE m.type = 'table' AND " USER_OBJECT " ORDER BY m.name, c.cid",
+	        on_column) != DBC_OK ||
+	    run(ctx, &r,
+	        "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update,"
+	        " f.on_delete, f.\"match\""
+	        " FROM main.sqlite_schema m JOIN pragma_foreign_key_list(m.name, 'main') f"
+	        " WHERE m.type = 'table' AND " USER_OBJECT " ORDER BY m.name, f.id, f.seq",
+	        on_fk) != DBC_OK ||
+	    run(ctx, &r,
+	        "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid,"
+	        " ii.name, s.sql"
+	        " FROM main.sqlite_schema m JOIN pragma_index_list(m.name, 'main') il"
+	        " JOIN pragma_index_xinfo(il.name, 'main') ii"
+	        " LEFT JOIN main.sqlite_schema s ON s.type = 'index' AND s.name = il.name"
+	        " WHERE m.type = 'table' AND ii.key = 1 AND " USER_OBJECT
+	        " ORDER BY m.name, il.name, ii.seqno",
+	        on_index) != DBC_OK)
+		return DBC_ERROR;
+	if (name_fks_and_checks(ctx, &r) != DBC_OK || unique_constraints(ctx, &r) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}

@@ -1,0 +1,64 @@
+/*
+ * entry.c — the loadable extension's entry point: one state per connection,
+ * then each feature registers its functions; the first failure stops the load
+ * with the name of what could not be registered.
+ */
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+
+#include "conn.h"
+
+#include <string.h>
+
+static const sqldbc_register_fn features[] = {
+	sqldbc_register_core,
+	sqldbc_register_schema,
+};
+
+/* Runs when the connection closes (or the function is replaced): the only
+ * function registered with a destructor owns the connection state. */
+static void conn_free(void *p)
+{
+	sqldbc_conn *conn = p;
+	if (conn->monitor_free)
+		conn->monitor_free(conn);
+	sqlite3_finalize(conn->probe);
+	sqlite3_free(conn);
+}
+
+static void state_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqlite3_result_null(c);
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
+{
+	SQLITE_EXTENSION_INIT2(api);
+	if (sqlite3_libversion_number() < 3038000) {
+		*errmsg = sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s",
+		                          sqlite3_libversion());
+		return SQLITE_ERROR;
+	}
+	sqldbc_conn *conn = sqlite3_malloc(sizeof(*conn));
+	if (!conn)
+		return SQLITE_NOMEM;
+	memset(conn, 0, sizeof(*conn));
+	conn->db = db;
+	int rc = sqlite3_create_function_v2(db, "dbcare_internal_state", 0, SQLDBC_SIDE_EFFECT, conn,
+	                                    state_fn, NULL, NULL, conn_free);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
+		                          sqlite3_errmsg(db));
+		return rc; /* the destructor ran: SQLite frees on failure */
+	}
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		rc = features[i](db, conn, errmsg);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}

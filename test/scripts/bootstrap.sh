@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing dbcare needs, on Debian 12. As root it
+# installs the missing packages; otherwise it names them and stops.
+set -euo pipefail
+
+packages=(
+  make gcc pkg-config python3
+  sqlite3 libsqlite3-dev libssl-dev libjansson-dev
+  postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
+  libtap-parser-sourcehandler-pgtap-perl
+)
+# Extra packages that features add (one per line) live beside this script.
+extra_file="$(dirname "$0")/packages.txt"
+if [ -f "$extra_file" ]; then
+  while read -r p; do
+    case "$p" in ''|'#'*) ;; *) packages+=("$p") ;; esac
+  done < "$extra_file"
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "dbcare: missing Debian packages: ${missing[*]}" >&2
+  echo "dbcare: install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

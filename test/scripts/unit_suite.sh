@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the C unit tests of common/ (build/unit/test_*, TAP output).
+set -u
+cd "$(dirname "$0")/../.."
+: "${DBC_RESULTS:?run through test/scripts/run_tests.sh}"
+status=0
+for bin in build/unit/test_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  if out=$("$bin" 2>&1) && ! grep -q '^not ok' <<<"$out"; then
+    echo "PASS unit/$name" >> "$DBC_RESULTS"
+    echo "ok   unit/$name ($(grep -c '^ok' <<<"$out") checks)"
+  else
+    echo "FAIL unit/$name" >> "$DBC_RESULTS"
+    echo "FAIL unit/$name"
+    grep -A3 '^not ok' <<<"$out" | sed 's/^/    /'
+    status=1
+  fi
+done
+exit $status
