@@ -284,7 +284,9 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		return DBC_ERROR;
 
 	if (con->kind == DBC_CON_FOREIGN_KEY) {
-		bool full = !orphans && con->match && strcmp(con->match, "full") == 0;
+		/* SQLite parses MATCH FULL but enforces every foreign key as MATCH
+		 * SIMPLE; the check follows the engine's rule. */
+		bool full = !orphans && is_pg(ctx) && con->match && strcmp(con->match, "full") == 0;
 		return fk_parts(ctx, s, t, con, full, pp);
 	}
 	if (orphans)

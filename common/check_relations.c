@@ -18,7 +18,8 @@ int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
 {
 	*out = NULL;
 	if (!name || !*name)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s must name a table", argname);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must name a table",
+		                 argname);
 	int found = 0;
 	for (int pass = 0; pass < 3 && !found; pass++) {
 		for (int i = 0; i < s->ntables; i++) {
@@ -45,12 +46,13 @@ int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
 		return DBC_OK;
 	*out = NULL;
 	if (found > 1) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s \"%s\" is ambiguous", argname, name);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "table \"%s\" named by argument \"%s\" is ambiguous", name, argname);
 		dbc_error_hint(ctx, "Qualify the table name with its schema: schema.table.");
 		return DBC_ERROR;
 	}
-	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s: table \"%s\" does not exist", argname,
-	                 name);
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	                 "table \"%s\" named by argument \"%s\" does not exist", name, argname);
 }
 
 static const dbc_column *find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name)
@@ -76,15 +78,15 @@ static int resolve_columns(dbc_ctx *ctx, const dbc_table *t, const char *csv, co
 	for (int i = 0; i < raw.n; i++) {
 		if (!*raw.items[i])
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "%s must be a comma-separated list of column names", argname);
+			                 "argument \"%s\" must be a comma-separated list of column names",
+			                 argname);
 		const dbc_column *c = find_column(ctx, t, raw.items[i]);
 		if (!c)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "%s: column \"%s\" does not exist in table %s", argname, raw.items[i],
-			                 tname);
+			                 "column \"%s\" named by argument \"%s\" does not exist in table %s",
+			                 raw.items[i], argname, tname);
 		if (dbc_strlist_find(out, c->name) >= 0)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s names column \"%s\" twice",
-			                 argname, c->name);
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" names column \"%s\" twice", argname, c->name);
 		if (dbc_strlist_add(ctx, out, c->name) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -201,7 +203,7 @@ int dbc_relation_add(dbc_ctx *ctx, const dbc_schema *s, const char *name, const 
                      const char *parent_columns)
 {
 	if (!name || !*name)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name must not be empty");
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"name\" must not be empty");
 	const dbc_table *child, *parent;
 	if (dbc_check_find_table(ctx, s, child_table, "child_table", &child) != DBC_OK ||
 	    dbc_check_find_table(ctx, s, parent_table, "parent_table", &parent) != DBC_OK)
@@ -217,7 +219,7 @@ int dbc_relation_add(dbc_ctx *ctx, const dbc_schema *s, const char *name, const 
 		return DBC_ERROR;
 	if (r.child_columns.n != r.parent_columns.n)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "child_columns names %d columns but parent_columns names %d",
+		                 "argument \"child_columns\" names %d columns but \"parent_columns\" names %d",
 		                 r.child_columns.n, r.parent_columns.n);
 
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
