@@ -139,23 +139,51 @@ static bool checkable(const dbc_table *t)
 	return !t->kind || strcmp(t->kind, "table") == 0 || strcmp(t->kind, "partitioned table") == 0;
 }
 
-/* A partition carries copies of its parent's CHECK and FOREIGN KEY
- * constraints under the same name; checking the parent covers its rows. */
-static bool inherited_copy(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                           const dbc_constraint *con)
+static const dbc_table *find_display(dbc_ctx *ctx, const dbc_schema *s, const char *display)
 {
-	if (!t->partition_of)
-		return false;
-	for (int i = 0; i < s->ntables; i++) {
+	for (int i = 0; display && i < s->ntables; i++) {
 		const dbc_table *p = &s->tables[i];
-		char *display = dbc_qualified_name(ctx, p->schema, p->name);
-		if (!display || (strcmp(display, t->partition_of) != 0 && strcmp(p->name, t->partition_of) != 0))
-			continue;
-		for (int k = 0; k < p->nconstraints; k++)
-			if (p->constraints[k].kind == con->kind && strcmp(p->constraints[k].name, con->name) == 0)
-				return true;
+		char *name = dbc_qualified_name(ctx, p->schema, p->name);
+		if (name && strcmp(name, display) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* PostgreSQL keeps derived copies of constraints under the original name:
+ * a partition carries its parent's CHECK and FOREIGN KEY constraints (checking
+ * the parent covers the partition's rows), and a foreign key to a partitioned
+ * table gets one more row per referenced partition (checking against one
+ * partition alone would call every key living in another one an orphan). */
+static bool derived_copy(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                         const dbc_constraint *con)
+{
+	const dbc_table *parent = find_display(ctx, s, t->partition_of);
+	for (int k = 0; parent && k < parent->nconstraints; k++)
+		if (parent->constraints[k].kind == con->kind &&
+		    strcmp(parent->constraints[k].name, con->name) == 0)
+			return true;
+	if (con->kind != DBC_CON_FOREIGN_KEY)
+		return false;
+	const dbc_table *ref = dbc_schema_find_table(s, con->ref_schema, con->ref_table);
+	if (!ref || !ref->partition_of)
+		return false;
+	for (int k = 0; k < t->nconstraints; k++) {
+		const dbc_constraint *o = &t->constraints[k];
+		if (o != con && o->kind == DBC_CON_FOREIGN_KEY && strcmp(o->name, con->name) == 0)
+			return true;
 	}
 	return false;
+}
+
+/* A partition's NOT NULL column that is NOT NULL in the parent too is
+ * covered by the parent's check. */
+static bool not_null_in_parent(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                               const char *column)
+{
+	const dbc_table *parent = find_display(ctx, s, t->partition_of);
+	const dbc_column *c = parent ? dbc_table_find_column(parent, column) : NULL;
+	return c && c->not_null;
 }
 
 static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
@@ -197,7 +225,7 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 			if (t->constraints[k].kind == DBC_CON_NOT_NULL && t->constraints[k].columns.n == 1 &&
 			    strcmp(t->constraints[k].columns.items[0], col->name) == 0)
 				listed = true;
-		if (listed)
+		if (listed || not_null_in_parent(ctx, s, t, col->name))
 			continue;
 		dbc_constraint con = {0};
 		con.kind = DBC_CON_NOT_NULL;
@@ -276,7 +304,7 @@ int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_opt
 				continue;
 			if (opt && opt->skip_trusted && con->validated && con->enforced)
 				continue;
-			if (inherited_copy(ctx, s, t, con))
+			if (derived_copy(ctx, s, t, con))
 				continue;
 			if (check_one(ctx, s, t, display, con, out) != DBC_OK)
 				return DBC_ERROR;
@@ -367,7 +395,7 @@ static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_che
 			return DBC_ERROR;
 		for (int k = 0; k < t->nconstraints; k++) {
 			const dbc_constraint *con = order[k];
-			if (con->kind != DBC_CON_FOREIGN_KEY || inherited_copy(ctx, s, t, con))
+			if (con->kind != DBC_CON_FOREIGN_KEY || derived_copy(ctx, s, t, con))
 				continue;
 			orphan_item *it = orphan_push(ctx, l);
 			if (!it)
