@@ -139,6 +139,25 @@ static bool checkable(const dbc_table *t)
 	return !t->kind || strcmp(t->kind, "table") == 0 || strcmp(t->kind, "partitioned table") == 0;
 }
 
+static bool same_columns(const dbc_strlist *a, const dbc_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool in_primary_key(const dbc_table *t, const char *column)
+{
+	for (int k = 0; k < t->nconstraints; k++)
+		if (t->constraints[k].kind == DBC_CON_PRIMARY_KEY &&
+		    dbc_strlist_find(&t->constraints[k].columns, column) >= 0)
+			return true;
+	return false;
+}
+
 static const dbc_table *find_display(dbc_ctx *ctx, const dbc_schema *s, const char *display)
 {
 	for (int i = 0; display && i < s->ntables; i++) {
@@ -165,13 +184,19 @@ static bool derived_copy(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			return true;
 	if (con->kind != DBC_CON_FOREIGN_KEY)
 		return false;
+	/* The referenced table is a partition, and the same columns also reference
+	 * one of its ancestors: this is the per-partition copy. */
 	const dbc_table *ref = dbc_schema_find_table(s, con->ref_schema, con->ref_table);
-	if (!ref || !ref->partition_of)
-		return false;
-	for (int k = 0; k < t->nconstraints; k++) {
-		const dbc_constraint *o = &t->constraints[k];
-		if (o != con && o->kind == DBC_CON_FOREIGN_KEY && strcmp(o->name, con->name) == 0)
-			return true;
+	for (int depth = 0; ref && ref->partition_of && depth < 32; depth++) {
+		const dbc_table *up = find_display(ctx, s, ref->partition_of);
+		for (int k = 0; up && k < t->nconstraints; k++) {
+			const dbc_constraint *o = &t->constraints[k];
+			if (o != con && o->kind == DBC_CON_FOREIGN_KEY &&
+			    dbc_schema_find_table(s, o->ref_schema, o->ref_table) == up &&
+			    same_columns(&o->columns, &con->columns))
+				return true;
+		}
+		ref = up;
 	}
 	return false;
 }
@@ -225,7 +250,8 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 			if (t->constraints[k].kind == DBC_CON_NOT_NULL && t->constraints[k].columns.n == 1 &&
 			    strcmp(t->constraints[k].columns.items[0], col->name) == 0)
 				listed = true;
-		if (listed || not_null_in_parent(ctx, s, t, col->name))
+		/* a primary key check already counts its NULL keys */
+		if (listed || in_primary_key(t, col->name) || not_null_in_parent(ctx, s, t, col->name))
 			continue;
 		dbc_constraint con = {0};
 		con.kind = DBC_CON_NOT_NULL;
