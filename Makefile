@@ -35,8 +35,9 @@ PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"' -Djson_object=dbc_pg_json
 PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers \
              -Wno-declaration-after-statement
 SHLIB_LINK = $(DBC_LIBS)
-# No LLVM bitcode: it would need clang at build time for no benefit here.
-with_llvm  = no
+# No LLVM bitcode: it would need clang at build time for no benefit here
+# ("override": PGXS's Makefile.global, included below, sets with_llvm = yes).
+override with_llvm = no
 REGRESS    = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=$(BUILD)/regress
 

@@ -76,22 +76,19 @@ fail_setup() {
 
 # --- 1. private installation tree -------------------------------------------
 # postgres finds share/ and lib/ relative to its own (symlink-resolved) binary,
-# so bin/ is copied and lib/ and share/ are mirrored with symlinks; only the
-# extension directory holds real files of ours.
-mkdir -p "$PBIN" "$PLIB" "$PSHARE/extension" "$SOCK"
+# so bin/ is copied and lib/ and share/ are mirrored as real directories of
+# symlinks: whatever `make install` writes lands in the mirror, never behind a
+# symlink in the system's tree. Any dbcare already installed there is left out.
+mkdir -p "$PBIN" "$PLIB" "$PSHARE" "$SOCK"
 cp -a "$SYS_BIN"/. "$PBIN"/ || fail_setup "cannot copy $SYS_BIN"
-for f in "$SYS_LIB"/*; do
-	case "$(basename "$f")" in dbcare.so) continue ;; esac
-	ln -s "$f" "$PLIB/"
-done
-for f in "$SYS_SHARE"/*; do
-	[ "$(basename "$f")" = extension ] && continue
-	ln -s "$f" "$PSHARE/"
-done
-for f in "$SYS_SHARE"/extension/*; do
-	case "$(basename "$f")" in dbcare.control | dbcare--*) continue ;; esac
-	ln -s "$f" "$PSHARE/extension/"
-done
+cp -rs "$SYS_LIB"/. "$PLIB"/ || fail_setup "cannot mirror $SYS_LIB"
+cp -rs "$SYS_SHARE"/. "$PSHARE"/ || fail_setup "cannot mirror $SYS_SHARE"
+rm -rf "$PLIB"/dbcare.so "$PLIB"/bitcode/dbcare "$PLIB"/bitcode/dbcare.index.bc \
+	"$PSHARE"/extension/dbcare.control "$PSHARE"/extension/dbcare--*
+# Refuse to go on if anything could still write through to the system tree.
+if find "$PLIB" "$PSHARE" -type l -xtype d | grep -q .; then
+	fail_setup "the mirror of the installation still links directories"
+fi
 
 make -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" >"$TMP/install.log" 2>&1 ||
 	{ cat "$TMP/install.log" >&2; fail_setup "make install DESTDIR=... failed"; }
@@ -124,7 +121,7 @@ STARTED=1
 
 export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
 unset PGDATABASE PGPASSWORD PGSERVICE
-psql_q() { "$PBIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+psql_q() { PGOPTIONS="-c client_min_messages=warning" "$PBIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 # The server must report the private tree, and offer our build of dbcare.
 [ "$(psql_q -d postgres -c "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'")" = "$PLIB" ] ||
