@@ -14,8 +14,8 @@
 
 /* A kind mask for dbc_check_options.kinds. */
 #define DBC_CHECK_KIND(k) (1u << (unsigned)(k))
-#define DBC_CHECK_KINDS_ALL                                                                       \
-	(DBC_CHECK_KIND(DBC_CON_PRIMARY_KEY) | DBC_CHECK_KIND(DBC_CON_UNIQUE) |                       \
+#define DBC_CHECK_KINDS_ALL                                                                        \
+	(DBC_CHECK_KIND(DBC_CON_PRIMARY_KEY) | DBC_CHECK_KIND(DBC_CON_UNIQUE) |                        \
 	 DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY) | DBC_CHECK_KIND(DBC_CON_CHECK) |                         \
 	 DBC_CHECK_KIND(DBC_CON_NOT_NULL))
 
@@ -57,9 +57,9 @@ int dbc_check_plan_delete(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 /* ------------------------------------------------------------------ runner */
 
 typedef struct dbc_check_options {
-	const char *table;  /* NULL: every table; else a table name as users write it */
-	unsigned kinds;     /* mask of DBC_CHECK_KIND(); 0 means DBC_CHECK_KINDS_ALL */
-	bool skip_trusted;  /* skip constraints the engine validated and enforces now */
+	const char *table;         /* NULL: every table; else a table name as users write it */
+	unsigned kinds;            /* mask of DBC_CHECK_KIND(); 0 means DBC_CHECK_KINDS_ALL */
+	bool skip_trusted;         /* skip constraints the engine validated and enforces now */
 	const dbc_strlist *ignore; /* table names to skip (health.ignore), may be NULL */
 } dbc_check_options;
 
@@ -70,7 +70,7 @@ typedef struct dbc_check_options {
 /* Column layout of dbc_check_orphans' rows:
  * (relation, child_table, parent_table, orphans, sample). */
 #define DBC_ORPHAN_NCOLS 5
-#define DBC_SAMPLE_MAX 5
+#define DBC_SAMPLE_MAX   5
 
 /* dbcheck_constraints: one row per constraint checked, in schema order.
  * out must be initialised by the caller with DBC_CHECK_NCOLS columns. */
@@ -119,7 +119,7 @@ int dbc_relation_as_constraint(dbc_ctx *ctx, const dbc_relation *r, dbc_constrai
 /* Finds a table as users name it: its display name ("schema.table" or
  * "table"), or a bare table name when only one schema has it. Errors 22023
  * naming the argument when missing or ambiguous. */
-int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
-                         const char *argname, const dbc_table **out);
+int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,
+                         const dbc_table **out);
 
 #endif

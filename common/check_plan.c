@@ -137,12 +137,11 @@ static bool ident_char(char c)
  * matches at the start of an identifier that is followed by "(". */
 static const char *denied_call(const char *expr)
 {
-	static const char *const words[] = {"dbcare_",   "dbmigrate_", "dbcheck_",       "dbhealth_",
-	                                    "dbschema_", "dbmonitor_", "load_extension", "writefile",
-	                                    "readfile",  "edit",       "fts3_tokenizer", "pg_read_",
-	                                    "pg_write_", "pg_ls_",     "lo_",            "dblink",
-	                                    "pg_terminate", "pg_cancel", "pg_reload",    "set_config",
-	                                    "pg_sleep",  "pg_advisory"};
+	static const char *const words[] = {
+	    "dbcare_",        "dbmigrate_", "dbcheck_", "dbhealth_",  "dbschema_",      "dbmonitor_",
+	    "load_extension", "writefile",  "readfile", "edit",       "fts3_tokenizer", "pg_read_",
+	    "pg_write_",      "pg_ls_",     "lo_",      "dblink",     "pg_terminate",   "pg_cancel",
+	    "pg_reload",      "set_config", "pg_sleep", "pg_advisory"};
 	for (const char *p = expr; *p; p++) {
 		if (!ident_char(*p) || (p > expr && ident_char(p[-1])))
 			continue;
@@ -196,8 +195,8 @@ static char *check_body(dbc_ctx *ctx, const char *expr)
 }
 
 typedef struct plan_parts {
-	char *from;     /* table reference, with alias when the predicate uses one */
-	char *where;    /* violation predicate */
+	char *from;  /* table reference, with alias when the predicate uses one */
+	char *where; /* violation predicate */
 	dbc_strlist keys;
 	/* grouped plans (UNIQUE / PRIMARY KEY) */
 	bool grouped;
@@ -331,8 +330,8 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	case DBC_CON_UNIQUE:
 	case DBC_CON_PRIMARY_KEY: {
 		if (con->columns.n == 0)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "constraint %s of table %s has no columns",
-			                 con->name, tname);
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			                 "constraint %s of table %s has no columns", con->name, tname);
 		/* The key shown is the duplicated value itself: it names every row
 		 * involved at once, and needs no second pass to find their rowids. */
 		if (add_columns(ctx, "", &con->columns, &pp->keys) != DBC_OK)
@@ -342,8 +341,7 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		pp->where = join_each(ctx, &pp->keys, " IS NOT NULL", " AND ");
 		if (con->kind == DBC_CON_PRIMARY_KEY)
 			pp->nulls_where = join_each(ctx, &pp->keys, " IS NULL", " OR ");
-		if (!pp->group_cols || !pp->where ||
-		    (con->kind == DBC_CON_PRIMARY_KEY && !pp->nulls_where))
+		if (!pp->group_cols || !pp->where || (con->kind == DBC_CON_PRIMARY_KEY && !pp->nulls_where))
 			return DBC_ERROR;
 		return DBC_OK;
 	}
@@ -442,9 +440,9 @@ int dbc_check_plan_delete(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	if (plan_parts_of(ctx, s, t, con, true, &pp) != DBC_OK)
 		return DBC_ERROR;
 	if (is_pg(ctx))
-		*sql_out = dbc_printf(ctx,
-		                      "WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d",
-		                      pp.from, pp.where);
+		*sql_out = dbc_printf(
+		    ctx, "WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d", pp.from,
+		    pp.where);
 	else
 		*sql_out = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pp.from, pp.where);
 	return *sql_out ? DBC_OK : DBC_ERROR;

@@ -13,8 +13,8 @@ static bool is_sqlite(const dbc_ctx *ctx)
 	return strcmp(ctx->host->engine, "postgresql") != 0;
 }
 
-int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
-                         const char *argname, const dbc_table **out)
+int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,
+                         const dbc_table **out)
 {
 	*out = NULL;
 	if (!name || !*name)
@@ -86,7 +86,8 @@ static int resolve_columns(dbc_ctx *ctx, const dbc_table *t, const char *csv, co
 			                 "column \"%s\" named by argument \"%s\" does not exist in table %s",
 			                 raw.items[i], argname, tname);
 		if (dbc_strlist_find(out, c->name) >= 0)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" names column \"%s\" twice", argname, c->name);
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "argument \"%s\" names column \"%s\" twice", argname, c->name);
 		if (dbc_strlist_add(ctx, out, c->name) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -218,9 +219,10 @@ int dbc_relation_add(dbc_ctx *ctx, const dbc_schema *s, const char *name, const 
 	    resolve_columns(ctx, parent, parent_columns, "parent_columns", &r.parent_columns) != DBC_OK)
 		return DBC_ERROR;
 	if (r.child_columns.n != r.parent_columns.n)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "argument \"child_columns\" names %d columns but \"parent_columns\" names %d",
-		                 r.child_columns.n, r.parent_columns.n);
+		return dbc_error(
+		    ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		    "argument \"child_columns\" names %d columns but \"parent_columns\" names %d",
+		    r.child_columns.n, r.parent_columns.n);
 
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
@@ -243,11 +245,12 @@ int dbc_relation_add(dbc_ctx *ctx, const dbc_schema *s, const char *name, const 
 	}
 	char *cc = dbc_strlist_join(ctx, &r.child_columns, ", ");
 	char *pc = dbc_strlist_join(ctx, &r.parent_columns, ", ");
-	char *sql = dbc_printf(ctx,
-	                       "INSERT INTO %srelations (name, child_schema, child_table, child_columns, "
-	                       "parent_schema, parent_table, parent_columns) VALUES ($1, $2, $3, $4, $5, "
-	                       "$6, $7)",
-	                       ctx->host->book_prefix);
+	char *sql =
+	    dbc_printf(ctx,
+	               "INSERT INTO %srelations (name, child_schema, child_table, child_columns, "
+	               "parent_schema, parent_table, parent_columns) VALUES ($1, $2, $3, $4, $5, "
+	               "$6, $7)",
+	               ctx->host->book_prefix);
 	if (!cc || !pc || !sql)
 		return DBC_ERROR;
 	dbc_value p[7] = {dbc_text(name),

@@ -236,8 +236,7 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
  * each such column is checked as a constraint named <table>_<column>_not_null
  * unless the model already lists one for it. */
 static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                                  const char *display, const dbc_check_options *opt,
-                                  dbc_rows *out)
+                                  const char *display, const dbc_check_options *opt, dbc_rows *out)
 {
 	if (opt && opt->skip_trusted)
 		return DBC_OK; /* the engine always enforces a NOT NULL column */

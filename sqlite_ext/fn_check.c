@@ -94,18 +94,18 @@ static void fn_cleanup_orphans(sqlite3_context *c, int argc, sqlite3_value **arg
 }
 
 static const sqldbc_fn functions[] = {
-	{"dbcheck_add_relation", 5, SQLDBC_SIDE_EFFECT, fn_add_relation},
-	{"dbcheck_drop_relation", 1, SQLDBC_SIDE_EFFECT, fn_drop_relation},
-	{"dbcheck_cleanup_orphans", 0, SQLDBC_SIDE_EFFECT, fn_cleanup_orphans},
-	{"dbcheck_cleanup_orphans", 1, SQLDBC_SIDE_EFFECT, fn_cleanup_orphans},
+    {"dbcheck_add_relation", 5, SQLDBC_SIDE_EFFECT, fn_add_relation},
+    {"dbcheck_drop_relation", 1, SQLDBC_SIDE_EFFECT, fn_drop_relation},
+    {"dbcheck_cleanup_orphans", 0, SQLDBC_SIDE_EFFECT, fn_cleanup_orphans},
+    {"dbcheck_cleanup_orphans", 1, SQLDBC_SIDE_EFFECT, fn_cleanup_orphans},
 };
 
 static const sqldbc_tvf tables[] = {
-	{"dbcheck_constraints", "table_name,constraint_name,kind,violations,sample", "table",
-	 produce_constraints},
-	{"dbcheck_relations", "name,child_table,child_columns,parent_table,parent_columns", "",
-	 produce_relations},
-	{"dbcheck_orphans", "relation,child_table,parent_table,orphans,sample", "", produce_orphans},
+    {"dbcheck_constraints", "table_name,constraint_name,kind,violations,sample", "table",
+     produce_constraints},
+    {"dbcheck_relations", "name,child_table,child_columns,parent_table,parent_columns", "",
+     produce_relations},
+    {"dbcheck_orphans", "relation,child_table,parent_table,orphans,sample", "", produce_orphans},
 };
 
 int sqldbc_register_check(sqlite3 *db, sqldbc_conn *conn, char **errmsg)

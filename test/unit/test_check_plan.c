@@ -196,16 +196,18 @@ static void test_pg(void)
 	      "pg MATCH FULL: partly NULL keys violate, implicit parent key resolved");
 	dbc_check_plan fo;
 	CHECK(dbc_check_plan_orphans(&ctx, &s, kid, ff, &fo) == DBC_OK &&
-	          strstr(fo.sql, "WHERE c.\"x\" IS NOT NULL AND c.\"y\" IS NOT NULL AND NOT EXISTS") != NULL,
+	          strstr(fo.sql, "WHERE c.\"x\" IS NOT NULL AND c.\"y\" IS NOT NULL AND NOT EXISTS") !=
+	              NULL,
 	      "orphans use MATCH SIMPLE even for a MATCH FULL key");
 
 	dbc_constraint *ck = con(&ctx, kid, DBC_CON_CHECK, "kid_z_check", NULL);
 	ck->expr = "CHECK ((z > 0)) NOT VALID";
-	CHECK_STR(plan_sql(&ctx, &s, kid, ck),
-	          "SELECT coalesce(sum(v.w), 0)::bigint, coalesce(jsonb_agg(v.k1) FILTER (WHERE v.r <= "
-	          "5), '[]'::jsonb)::text FROM (SELECT d.*, row_number() OVER () AS r FROM (SELECT 1 AS "
-	          "w, ctid::text AS k1 FROM ONLY \"public\".\"kid\" WHERE NOT (((z > 0)))) AS d) AS v",
-	          "pg NOT VALID check, ctid key");
+	CHECK_STR(
+	    plan_sql(&ctx, &s, kid, ck),
+	    "SELECT coalesce(sum(v.w), 0)::bigint, coalesce(jsonb_agg(v.k1) FILTER (WHERE v.r <= "
+	    "5), '[]'::jsonb)::text FROM (SELECT d.*, row_number() OVER () AS r FROM (SELECT 1 AS "
+	    "w, ctid::text AS k1 FROM ONLY \"public\".\"kid\" WHERE NOT (((z > 0)))) AS d) AS v",
+	    "pg NOT VALID check, ctid key");
 
 	char *del = NULL;
 	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk, &del) == DBC_OK, "pg delete plan");
@@ -236,7 +238,8 @@ static void test_find_table(void)
 	dbc_error_clear(&ctx);
 	CHECK(dbc_check_find_table(&ctx, &s, "x'; DROP TABLE t; --", "child_table", &t) == DBC_ERROR,
 	      "injection attempt is just a missing table");
-	CHECK_STR(ctx.message, "table \"x'; DROP TABLE t; --\" named by argument \"child_table\" does not exist",
+	CHECK_STR(ctx.message,
+	          "table \"x'; DROP TABLE t; --\" named by argument \"child_table\" does not exist",
 	          "missing table message names the argument");
 	dbc_ctx_finish(&ctx);
 }
