@@ -1,5 +1,7 @@
 -- dbhealth_*: a scored report of the database, each problem planted, caught, fixed.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dbcare;
+RESET client_min_messages;
 -- Only the checks about this database's own objects (sessions, cache and
 -- replication depend on the server and are shown in their own tests).
 CREATE VIEW checks AS
