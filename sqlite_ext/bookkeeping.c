@@ -66,6 +66,30 @@ static const book_table tables[] = {
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
 	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
 	 " generation INTEGER NOT NULL DEFAULT 0)"},
+	/* dbhealth_snapshot / dbhealth_growth */
+	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
+	                            " id INTEGER PRIMARY KEY,"
+	                            " taken_at TEXT NOT NULL,"
+	                            " mode TEXT NOT NULL,"
+	                            " score INTEGER NOT NULL,"
+	                            " status TEXT NOT NULL,"
+	                            " size_bytes INTEGER,"
+	                            " tables INTEGER,"
+	                            " indexes INTEGER,"
+	                            " schema_fingerprint TEXT,"
+	                            " migration_version TEXT);"
+	                            "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
+	                            " ON dbcare_health_snapshots (taken_at)"},
+	/* declared relations (dbcheck_add_relation) */
+	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
+	                     " name TEXT PRIMARY KEY NOT NULL,"
+	                     " child_schema TEXT,"
+	                     " child_table TEXT NOT NULL,"
+	                     " child_columns TEXT NOT NULL,"
+	                     " parent_schema TEXT,"
+	                     " parent_table TEXT NOT NULL,"
+	                     " parent_columns TEXT NOT NULL,"
+	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"},
 };
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))

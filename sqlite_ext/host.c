@@ -228,11 +228,10 @@ static char *host_quote_literal(dbc_ctx *ctx, const char *literal)
  * statement fail with SQLITE_INTERRUPT, so stepping a trivial one tells. */
 static int host_interrupted(dbc_ctx *ctx)
 {
-	/* Prepared per poll, not cached: a statement kept open past the call makes
-	 * sqlite3_close() fail with SQLITE_BUSY ("unfinalized statements"). */
-	sqldbc_conn *c = conn_of(ctx);
+	/* Not cached: a statement still alive when the connection closes makes
+	 * sqlite3_close() fail before any destructor could finalize it. */
 	sqlite3_stmt *probe = NULL;
-	if (sqlite3_prepare_v2(c->db, "SELECT 1", -1, &probe, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(conn_of(ctx)->db, "SELECT 1", -1, &probe, NULL) != SQLITE_OK)
 		return 0;
 	int rc = sqlite3_step(probe);
 	sqlite3_finalize(probe);
