@@ -434,10 +434,11 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
 		return DBC_ERROR;
+	/* one poll per script: the engines notice a cancel inside a statement themselves */
+	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
 	for (int i = 0; i < info.nstmts; i++) {
 		const dbc_stmt *s = &info.stmts[i];
-		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
-			return DBC_ERROR;
 		char *sql = dbc_strndup(ctx, s->text, s->len);
 		if (!sql)
 			return DBC_ERROR;
