@@ -44,7 +44,8 @@ static int prepare_script(dbc_ctx *ctx, const char *script, const char *what, co
 	if (!*norm)
 		return DBC_ERROR;
 	if (is_blank(*norm))
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s of migration %s is empty", what, label);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s of migration %s is empty", what,
+		                 label);
 	dbc_script_info info;
 	if (dbc_script_analyse(ctx, ctx->host->engine, *norm, &info) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK)
@@ -71,23 +72,24 @@ static int take_existing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* Inserts or replaces one versioned migration (already validated). */
-int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext,
-                               const char *name, const char *up, const char *down,
-                               const char *checksum, bool no_tx, bool exists)
+int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
+                               const char *up, const char *down, const char *checksum, bool no_tx,
+                               bool exists)
 {
 	/* an identical UPDATE is the "same content again: no-op" of the contract */
 	if (exists) {
 		if (down) {
-			dbc_value p[7] = {dbc_text(canon), dbc_text(vtext), dbc_text(name), dbc_text(up),
+			dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
 			                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
-			return dbc_mig_query(ctx,
-			                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-			                     "checksum = $5, no_transaction = $6, down_script = $7 "
-			                     "WHERE version = $1",
-			                     7, p, NULL, NULL);
+			return dbc_mig_query(
+			    ctx,
+			    "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
+			    "checksum = $5, no_transaction = $6, down_script = $7 "
+			    "WHERE version = $1",
+			    7, p, NULL, NULL);
 		}
-		dbc_value p[6] = {dbc_text(canon), dbc_text(vtext), dbc_text(name), dbc_text(up),
-		                  dbc_text(checksum), dbc_bool(no_tx)};
+		dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
+		                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
 		return dbc_mig_query(ctx,
 		                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
 		                     "checksum = $5, no_transaction = $6, down_script = NULL "
@@ -95,7 +97,7 @@ int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtex
 		                     6, p, NULL, NULL);
 	}
 	if (down) {
-		dbc_value p[7] = {dbc_text(canon), dbc_text(vtext), dbc_text(name), dbc_text(up),
+		dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
 		                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
 		return dbc_mig_query(ctx,
 		                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
@@ -103,8 +105,8 @@ int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtex
 		                     "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7)",
 		                     7, p, NULL, NULL);
 	}
-	dbc_value p[6] = {dbc_text(canon), dbc_text(vtext), dbc_text(name), dbc_text(up),
-	                  dbc_text(checksum), dbc_bool(no_tx)};
+	dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
+	                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
 	return dbc_mig_query(ctx,
 	                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
 	                     "checksum, no_transaction) VALUES ('versioned', $1, $2, $3, $4, $5, $6)",
@@ -116,10 +118,11 @@ int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
 {
 	dbc_value p[4] = {dbc_text(name), dbc_text(sql), dbc_text(checksum), dbc_bool(no_tx)};
 	if (exists)
-		return dbc_mig_query(ctx,
-		                     "UPDATE @migrations SET script = $2, checksum = $3, no_transaction = $4 "
-		                     "WHERE kind = 'repeatable' AND name = $1",
-		                     4, p, NULL, NULL);
+		return dbc_mig_query(
+		    ctx,
+		    "UPDATE @migrations SET script = $2, checksum = $3, no_transaction = $4 "
+		    "WHERE kind = 'repeatable' AND name = $1",
+		    4, p, NULL, NULL);
 	return dbc_mig_query(ctx,
 	                     "INSERT INTO @migrations (kind, name, script, checksum, no_transaction) "
 	                     "VALUES ('repeatable', $1, $2, $3, $4)",
@@ -182,7 +185,8 @@ int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, 
 	dbc_value p = dbc_text(name);
 	int rc = ctx->host->book_ensure(ctx);
 	if (rc == DBC_OK)
-		rc = dbc_mig_query(ctx, "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1",
+		rc = dbc_mig_query(ctx,
+		                   "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1",
 		                   1, &p, take_existing, &e);
 	if (rc == DBC_OK)
 		rc = dbc_mig_register_repeatable(ctx, name, norm, *checksum, no_tx, e.found);
@@ -210,14 +214,14 @@ int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out)
 		const dbc_mig_row *r = &st.rows[i];
 		const char *checksum = r->mig ? r->mig->checksum : r->applied->checksum;
 		dbc_value row[7] = {
-			dbc_text(dbc_mig_row_version(r)),
-			dbc_text(dbc_mig_row_name(r)),
-			dbc_text(dbc_mig_row_kind(r)),
-			dbc_text(dbc_mig_state_name(r->state)),
-			dbc_text(checksum),
-			dbc_text(r->applied ? r->applied->applied_at : NULL),
-			r->applied && r->applied->has_duration ? dbc_float(r->applied->duration_ms)
-			                                       : dbc_null(),
+		    dbc_text(dbc_mig_row_version(r)),
+		    dbc_text(dbc_mig_row_name(r)),
+		    dbc_text(dbc_mig_row_kind(r)),
+		    dbc_text(dbc_mig_state_name(r->state)),
+		    dbc_text(checksum),
+		    dbc_text(r->applied ? r->applied->applied_at : NULL),
+		    r->applied && r->applied->has_duration ? dbc_float(r->applied->duration_ms)
+		                                           : dbc_null(),
 		};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
@@ -395,9 +399,9 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 			                 dbc_printf(ctx, "applied at %s, no longer registered",
 			                            r->applied->applied_at ? r->applied->applied_at : "?"));
 		else if (r->state == DBC_MS_OUT_OF_ORDER && !allow)
-			rc = add_problem(out, v, nm, "out_of_order",
-			                 dbc_printf(ctx, "pending, but older than the current version %s",
-			                            st.current));
+			rc = add_problem(
+			    out, v, nm, "out_of_order",
+			    dbc_printf(ctx, "pending, but older than the current version %s", st.current));
 		if (rc != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -418,8 +422,9 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 			return DBC_ERROR;
 	}
 	if (drift && diff.nrows == 0 &&
-	    add_problem(out, NULL, NULL, "drift",
-	                "the schema fingerprint differs from the one recorded after the last migration") !=
+	    add_problem(
+	        out, NULL, NULL, "drift",
+	        "the schema fingerprint differs from the one recorded after the last migration") !=
 	        DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
@@ -448,14 +453,16 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 			const char *msg = ctx->message ? ctx->message : "failed";
 			const char *old = ctx->context;
 			ctx->message = dbc_printf(ctx, "migration %s failed at line %d: %s", label, line, msg);
-			ctx->context = old && *old ? dbc_printf(ctx, "while %s migration %s, statement at line %d\n%s",
-			                                        verb, label, line, old)
-			                           : dbc_printf(ctx, "while %s migration %s, statement at line %d",
-			                                        verb, label, line);
+			ctx->context = old && *old
+			                   ? dbc_printf(ctx, "while %s migration %s, statement at line %d\n%s",
+			                                verb, label, line, old)
+			                   : dbc_printf(ctx, "while %s migration %s, statement at line %d",
+			                                verb, label, line);
 			ctx->error_line = line;
 			if (strcmp(ctx->sqlstate, "25001") == 0 && !ctx->hint)
-				ctx->hint = dbc_strdup(ctx, "Make the first line of the script "
-				                            "-- dbcare:no-transaction and run it with dbmigrate_script().");
+				ctx->hint =
+				    dbc_strdup(ctx, "Make the first line of the script "
+				                    "-- dbcare:no-transaction and run it with dbmigrate_script().");
 			return DBC_ERROR;
 		}
 	}
@@ -490,14 +497,15 @@ static int record_up(dbc_ctx *ctx, const dbc_mig_row *r, double ms)
 	} else {
 		dbc_value p[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
 		                  dbc_float(ms)};
-		if (dbc_mig_query(ctx,
-		                  "INSERT INTO @migrations_applied (kind, version, name, checksum, duration_ms) "
-		                  "VALUES ('versioned', $1, $2, $3, $4)",
-		                  4, p, NULL, NULL) != DBC_OK)
+		if (dbc_mig_query(
+		        ctx,
+		        "INSERT INTO @migrations_applied (kind, version, name, checksum, duration_ms) "
+		        "VALUES ('versioned', $1, $2, $3, $4)",
+		        4, p, NULL, NULL) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return dbc_mig_record(ctx, m->version, m->name, m->repeatable ? "repeatable" : "versioned", "up",
-	                      m->checksum, ms, true, NULL, 0);
+	return dbc_mig_record(ctx, m->version, m->name, m->repeatable ? "repeatable" : "versioned",
+	                      "up", m->checksum, ms, true, NULL, 0);
 }
 
 static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r)
@@ -507,7 +515,8 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r)
 	if (!label)
 		return DBC_ERROR;
 	if (!m->script)
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "script of migration %s was not loaded", label);
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "script of migration %s was not loaded",
+		                 label);
 	double t0 = dbc_mig_mono_ms();
 	if (run_script(ctx, m->script, "applying", label) != DBC_OK)
 		return DBC_ERROR;
@@ -663,8 +672,8 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
 		char *label = label_of(ctx, m), *err = NULL, *fp0 = NULL, *fp1 = NULL;
-		dbc_value row[6] = {dbc_text(m->version), dbc_text(m->name), dbc_null(), dbc_null(),
-		                    dbc_null(), dbc_null()};
+		dbc_value row[6] = {dbc_text(m->version), dbc_text(m->name), dbc_null(),
+		                    dbc_null(),           dbc_null(),        dbc_null()};
 		int up_level = -1, down_level = -1;
 		if (stopped) {
 			row[5] = dbc_text("not tried: an earlier migration failed");
@@ -692,7 +701,8 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 					bool same = strcmp(fp0, fp1) == 0;
 					row[4] = dbc_bool(same);
 					if (!same)
-						row[5] = dbc_text("the schema after up and down differs from the schema before up");
+						row[5] = dbc_text(
+						    "the schema after up and down differs from the schema before up");
 					/* up again, so the next migration builds on this one */
 					if ((rc = run_script(ctx, m->script, "re-applying", label)) != DBC_OK) {
 						err = dbc_strdup(ctx, ctx->message);
@@ -784,8 +794,8 @@ int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *v
 		                   "VALUES ('baseline', $1, $2)",
 		                   2, p, NULL, NULL);
 		if (rc == DBC_OK)
-			rc = dbc_mig_record(ctx, canon, "<< baseline >>", "baseline", "baseline", NULL, -1, true,
-			                    NULL, 0);
+			rc = dbc_mig_record(ctx, canon, "<< baseline >>", "baseline", "baseline", NULL, -1,
+			                    true, NULL, 0);
 	}
 	if (rc == DBC_OK)
 		rc = dbc_mig_store_snapshot(ctx, env, 0);

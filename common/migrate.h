@@ -20,12 +20,12 @@ typedef struct dbc_migrate_env {
 } dbc_migrate_env;
 
 /* Result columns, for the glue's table declarations. */
-#define DBC_MIGRATE_STATUS_COLUMNS "version,name,kind,state,checksum,applied_at,duration_ms"
-#define DBC_MIGRATE_PLAN_COLUMNS "step,version,name,kind,direction"
+#define DBC_MIGRATE_STATUS_COLUMNS   "version,name,kind,state,checksum,applied_at,duration_ms"
+#define DBC_MIGRATE_PLAN_COLUMNS     "step,version,name,kind,direction"
 #define DBC_MIGRATE_VALIDATE_COLUMNS "version,name,problem,detail"
-#define DBC_MIGRATE_VERIFY_COLUMNS "version,name,up_ok,down_ok,reversible,detail"
-#define DBC_MIGRATE_HISTORY_COLUMNS                                                             \
-	"id,version,name,kind,direction,checksum,fingerprint,applied_at,applied_by,duration_ms,"  \
+#define DBC_MIGRATE_VERIFY_COLUMNS   "version,name,up_ok,down_ok,reversible,detail"
+#define DBC_MIGRATE_HISTORY_COLUMNS                                                                \
+	"id,version,name,kind,direction,checksum,fingerprint,applied_at,applied_by,duration_ms,"       \
 	"success,error"
 
 /* Registration. down may be NULL. *checksum is the up script's checksum. */
@@ -49,7 +49,8 @@ int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script);
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);
 int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
                          int64_t *count);
-int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version, dbc_rows *out);
+int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+                       dbc_rows *out);
 int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
                          int64_t *count);
 int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count);

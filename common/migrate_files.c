@@ -253,7 +253,10 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 	DIR *dir = opendir(path);
 	if (!dir) {
 		int e = errno;
-		dbc_error(ctx, e == EACCES ? DBC_SQLSTATE_PRIVILEGE : e == ENOENT ? "58P01" : "58030",
+		dbc_error(ctx,
+		          e == EACCES   ? DBC_SQLSTATE_PRIVILEGE
+		          : e == ENOENT ? "58P01"
+		                        : "58030",
 		          "could not open migration directory \"%s\": %s", path, strerror(e));
 		return DBC_ERROR;
 	}
@@ -341,7 +344,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 		qsort(files, (size_t)nfiles, sizeof(dbc_mig_file), cmp_file);
 	for (int i = 0; i < nfiles; i++) {
 		dbc_mig_file *f = &files[i], *prev = i > 0 ? &files[i - 1] : NULL;
-		bool same = prev && (f->kind == DBC_FILE_REPEATABLE) == (prev->kind == DBC_FILE_REPEATABLE) &&
+		bool same = prev &&
+		            (f->kind == DBC_FILE_REPEATABLE) == (prev->kind == DBC_FILE_REPEATABLE) &&
 		            (f->kind == DBC_FILE_REPEATABLE ? strcmp(f->name, prev->name) == 0
 		                                            : dbc_version_cmp(f->canon, prev->canon) == 0);
 		if (same && f->kind == prev->kind)
@@ -366,7 +370,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 	if (reg.nr > 1)
 		qsort(reg.repeatables, (size_t)reg.nr, sizeof(char *), cmp_str);
 	for (int i = 0; i < nfiles; i++) {
-		const char *vt = files[i].kind == DBC_FILE_UP ? find_version_text(&reg, files[i].canon) : NULL;
+		const char *vt =
+		    files[i].kind == DBC_FILE_UP ? find_version_text(&reg, files[i].canon) : NULL;
 		if (vt && strcmp(vt, files[i].version) != 0)
 			BAD("%s: version %s is already registered as %s (1.0 and 1 are one version)",
 			    files[i].file, files[i].version, vt);
@@ -391,11 +396,11 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 			rc = dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum,
 			                                 f->no_transaction, has_repeatable(&reg, f->name));
 		} else if (f->kind == DBC_FILE_UP) {
-			dbc_mig_file *down = i + 1 < nfiles && files[i + 1].kind == DBC_FILE_DOWN ? &files[i + 1] : NULL;
-			rc = dbc_mig_register_versioned(ctx, f->canon, f->version, f->name, f->script,
-			                                down ? down->script : NULL, f->checksum,
-			                                f->no_transaction,
-			                                find_version_text(&reg, f->canon) != NULL);
+			dbc_mig_file *down =
+			    i + 1 < nfiles && files[i + 1].kind == DBC_FILE_DOWN ? &files[i + 1] : NULL;
+			rc = dbc_mig_register_versioned(
+			    ctx, f->canon, f->version, f->name, f->script, down ? down->script : NULL,
+			    f->checksum, f->no_transaction, find_version_text(&reg, f->canon) != NULL);
 		}
 	}
 	rc = dbc_mig_frame_end(ctx, &fr, rc);

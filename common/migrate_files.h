@@ -11,12 +11,12 @@
 typedef enum { DBC_FILE_UP, DBC_FILE_DOWN, DBC_FILE_REPEATABLE } dbc_file_kind;
 
 typedef struct dbc_mig_file {
-	char *file;    /* the file name */
+	char *file; /* the file name */
 	dbc_file_kind kind;
 	char *version; /* as written; NULL for repeatables */
 	char *canon;   /* canonical version */
 	char *name;
-	char *script;  /* normalised contents */
+	char *script; /* normalised contents */
 	char *checksum;
 	bool no_transaction;
 } dbc_mig_file;

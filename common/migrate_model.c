@@ -10,18 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GROW(ctx, arr, n, cap)                                                                 \
-	do {                                                                                       \
-		if ((n) == (cap)) {                                                                    \
-			int ncap_ = (cap) ? (cap) * 2 : 32;                                                \
-			void *nv_ = dbc_alloc((ctx), sizeof(*(arr)) * (size_t)ncap_);                      \
-			if (!nv_)                                                                          \
-				return DBC_ERROR;                                                              \
-			if (n)                                                                             \
-				memcpy(nv_, (arr), sizeof(*(arr)) * (size_t)(n));                              \
-			(arr) = nv_;                                                                       \
-			(cap) = ncap_;                                                                     \
-		}                                                                                      \
+#define GROW(ctx, arr, n, cap)                                                                     \
+	do {                                                                                           \
+		if ((n) == (cap)) {                                                                        \
+			int ncap_ = (cap) ? (cap)*2 : 32;                                                      \
+			void *nv_ = dbc_alloc((ctx), sizeof(*(arr)) * (size_t)ncap_);                          \
+			if (!nv_)                                                                              \
+				return DBC_ERROR;                                                                  \
+			if (n)                                                                                 \
+				memcpy(nv_, (arr), sizeof(*(arr)) * (size_t)(n));                                  \
+			(arr) = nv_;                                                                           \
+			(cap) = ncap_;                                                                         \
+		}                                                                                          \
 	} while (0)
 
 int dbc_mig_set_add(dbc_ctx *ctx, dbc_mig_set *set, const dbc_mig *m)
@@ -154,7 +154,8 @@ int dbc_mig_derive(dbc_ctx *ctx, dbc_mig_set *set, dbc_mig_status *out)
 			if (m->repeatable != ra)
 				c = m->repeatable ? 1 : -1;
 			else
-				c = m->repeatable ? strcmp(m->name, a->name) : dbc_version_cmp(m->version, a->version);
+				c = m->repeatable ? strcmp(m->name, a->name)
+				                  : dbc_version_cmp(m->version, a->version);
 		}
 		int rc;
 		if (c == 0) {
@@ -253,7 +254,8 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "cannot migrate: %d applied migration(s) changed and %d missing", changed.n,
 		          missing.n);
-		dbc_error_detail(ctx, "changed: %s; missing: %s", changed.n ? list_finish(ctx, &changed) : "none",
+		dbc_error_detail(ctx, "changed: %s; missing: %s",
+		                 changed.n ? list_finish(ctx, &changed) : "none",
 		                 missing.n ? list_finish(ctx, &missing) : "none");
 		dbc_error_hint(ctx, "Restore the scripts as they were applied, or accept the current state "
 		                    "with SELECT dbmigrate_repair().");
@@ -261,22 +263,26 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 	}
 	if (set->nfailed) {
 		const dbc_failed *f = &set->failed[0];
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "cannot migrate: migration %s (%s) did not finish in an earlier dbmigrate_script run",
-		          f->version ? f->version : "repeatable", f->name ? f->name : "");
-		dbc_error_detail(ctx, "The history holds %d unfinished event(s); the schema may hold part "
-		                      "of a non-transactional migration.", set->nfailed);
+		dbc_error(
+		    ctx, DBC_SQLSTATE_BAD_STATE,
+		    "cannot migrate: migration %s (%s) did not finish in an earlier dbmigrate_script run",
+		    f->version ? f->version : "repeatable", f->name ? f->name : "");
+		dbc_error_detail(ctx,
+		                 "The history holds %d unfinished event(s); the schema may hold part "
+		                 "of a non-transactional migration.",
+		                 set->nfailed);
 		dbc_error_hint(ctx, "Check the schema by hand, then remove the record with SELECT "
 		                    "dbmigrate_repair().");
 		return DBC_ERROR;
 	}
 	if (ooo.n && !allow_out_of_order) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "cannot migrate: %d pending migration(s) older than the current version %s", ooo.n,
-		          st->current);
+		          "cannot migrate: %d pending migration(s) older than the current version %s",
+		          ooo.n, st->current);
 		dbc_error_detail(ctx, "out of order: %s", list_finish(ctx, &ooo));
-		dbc_error_hint(ctx, "Give them a version above %s, or apply them anyway after "
-		                    "SELECT dbcare_set('migrate.out_of_order', 'allow').",
+		dbc_error_hint(ctx,
+		               "Give them a version above %s, or apply them anyway after "
+		               "SELECT dbcare_set('migrate.out_of_order', 'allow').",
 		               st->current);
 		return DBC_ERROR;
 	}
@@ -294,8 +300,8 @@ int dbc_mig_plan_up(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
 		dbc_mig_row *r = &st->rows[i];
 		if (!r->mig || r->mig->repeatable)
 			continue;
-		bool due = r->state == DBC_MS_PENDING ||
-		           (r->state == DBC_MS_OUT_OF_ORDER && allow_out_of_order);
+		bool due =
+		    r->state == DBC_MS_PENDING || (r->state == DBC_MS_OUT_OF_ORDER && allow_out_of_order);
 		if (due && (!target || dbc_version_cmp(r->mig->version, target) <= 0))
 			p[k++] = r;
 	}
@@ -345,8 +351,8 @@ int dbc_mig_plan_down(dbc_ctx *ctx, const dbc_mig_status *st, const char *target
 	}
 	if (bad.n) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "cannot roll back: %d of the %d migration(s) to undo cannot be rolled back", bad.n,
-		          k);
+		          "cannot roll back: %d of the %d migration(s) to undo cannot be rolled back",
+		          bad.n, k);
 		dbc_error_detail(ctx, "%s", list_finish(ctx, &bad));
 		dbc_error_hint(ctx, "Nothing was rolled back. Register the missing down scripts with "
 		                    "dbmigrate_add(version, name, up_sql, down_sql).");

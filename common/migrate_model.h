@@ -23,7 +23,7 @@ typedef struct dbc_mig {
 
 /* An applied migration (a row of <prefix>migrations_applied). */
 typedef struct dbc_applied {
-	char *kind; /* "versioned", "repeatable", "baseline" */
+	char *kind;    /* "versioned", "repeatable", "baseline" */
 	char *version; /* NULL for repeatables */
 	char *name;
 	char *checksum; /* NULL for a baseline marker with no registered migration */

@@ -54,10 +54,12 @@ static void render_sqlite(dbc_ctx *ctx, dbc_buf *b, const dbc_mig *m)
 	if (!m->no_transaction)
 		dbc_buf_append(b, "BEGIN IMMEDIATE;\n");
 	/* the shell prints every result row: these print none */
-	dbc_buf_appendf(b, "SELECT 1 FROM (SELECT dbmigrate_step_begin(%s, %s) AS r) WHERE r IS NULL;\n",
+	dbc_buf_appendf(b,
+	                "SELECT 1 FROM (SELECT dbmigrate_step_begin(%s, %s) AS r) WHERE r IS NULL;\n",
 	                call, lit(ctx, m->checksum));
 	append_script(ctx, b, m->script);
-	dbc_buf_appendf(b, "SELECT 1 FROM (SELECT dbmigrate_step_end(%s) AS r) WHERE r IS NULL;\n", call);
+	dbc_buf_appendf(b, "SELECT 1 FROM (SELECT dbmigrate_step_end(%s) AS r) WHERE r IS NULL;\n",
+	                call);
 	if (!m->no_transaction)
 		dbc_buf_append(b, "COMMIT;\n");
 }
@@ -85,8 +87,9 @@ int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
 		dbc_buf_append(&b, "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
 		                   "\\set ON_ERROR_STOP on\n");
 	} else {
-		dbc_buf_append(&b, "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
-		                   ".bail on\n");
+		dbc_buf_append(&b,
+		               "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
+		               ".bail on\n");
 	}
 	for (int i = 0; i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
@@ -201,7 +204,8 @@ static int take_started(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind, const char *key)
+int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                         const char *key)
 {
 	dbc_mig_frame f;
 	dbc_mig_set set;
@@ -243,15 +247,16 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *k
 		const dbc_mig *m = r->mig;
 		if (rc == DBC_OK && m->repeatable) {
 			dbc_value d = dbc_text(m->name);
-			rc = dbc_mig_query(ctx,
-			                   "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1",
-			                   1, &d, NULL, NULL);
+			rc = dbc_mig_query(
+			    ctx, "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1", 1,
+			    &d, NULL, NULL);
 			dbc_value q[3] = {dbc_text(m->name), dbc_text(m->checksum), dbc_float(ms)};
 			if (rc == DBC_OK)
-				rc = dbc_mig_query(ctx,
-				                   "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
-				                   "VALUES ('repeatable', $1, $2, $3)",
-				                   3, q, NULL, NULL);
+				rc = dbc_mig_query(
+				    ctx,
+				    "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
+				    "VALUES ('repeatable', $1, $2, $3)",
+				    3, q, NULL, NULL);
 		} else if (rc == DBC_OK) {
 			dbc_value q[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
 			                  dbc_float(ms)};

@@ -74,8 +74,8 @@ static size_t skip_dollar(const char *s, size_t pos)
 	if (s[i] != '$') {
 		if (!ident_start((unsigned char)s[i]) || s[i] == '$')
 			return 0;
-		while (s[i] && s[i] != '$' && (isalnum((unsigned char)s[i]) || s[i] == '_' ||
-		                               (unsigned char)s[i] >= 0x80))
+		while (s[i] && s[i] != '$' &&
+		       (isalnum((unsigned char)s[i]) || s[i] == '_' || (unsigned char)s[i] >= 0x80))
 			i++;
 		if (s[i] != '$')
 			return 0;
@@ -420,8 +420,7 @@ int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *labe
 		return DBC_OK;
 	switch (info->problem) {
 	case DBC_STMT_TX_CONTROL:
-		dbc_error(ctx, sqlstate,
-		          "migration %s contains transaction control: %s at line %d", label,
+		dbc_error(ctx, sqlstate, "migration %s contains transaction control: %s at line %d", label,
 		          info->problem_what, info->problem_line);
 		dbc_error_detail(ctx, "dbcare runs every migration inside its own transaction or savepoint "
 		                      "and commits it together with the history; a script may not end, "
@@ -430,10 +429,12 @@ int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *labe
 		                    "-- dbcare:no-transaction and run it with dbmigrate_script().");
 		break;
 	case DBC_STMT_SAVEPOINT:
-		dbc_error(ctx, sqlstate, "migration %s uses %s at line %d, which PostgreSQL functions cannot run",
-		          label, info->problem_what, info->problem_line);
-		dbc_error_hint(ctx, "dbcare already runs the migration in its own subtransaction; split the "
-		                    "script into separate migrations instead.");
+		dbc_error(ctx, sqlstate,
+		          "migration %s uses %s at line %d, which PostgreSQL functions cannot run", label,
+		          info->problem_what, info->problem_line);
+		dbc_error_hint(ctx,
+		               "dbcare already runs the migration in its own subtransaction; split the "
+		               "script into separate migrations instead.");
 		break;
 	case DBC_STMT_NEEDS_NO_TX:
 		dbc_error(ctx, sqlstate,

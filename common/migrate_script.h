@@ -16,13 +16,13 @@ typedef struct dbc_stmt {
 
 typedef enum {
 	DBC_STMT_OK = 0,
-	DBC_STMT_TX_CONTROL,   /* BEGIN, COMMIT, END, ROLLBACK, foreign RELEASE, ... */
-	DBC_STMT_SAVEPOINT,    /* savepoints where the engine cannot nest them (PostgreSQL) */
-	DBC_STMT_NEEDS_NO_TX,  /* VACUUM, CREATE INDEX CONCURRENTLY, ... */
+	DBC_STMT_TX_CONTROL,  /* BEGIN, COMMIT, END, ROLLBACK, foreign RELEASE, ... */
+	DBC_STMT_SAVEPOINT,   /* savepoints where the engine cannot nest them (PostgreSQL) */
+	DBC_STMT_NEEDS_NO_TX, /* VACUUM, CREATE INDEX CONCURRENTLY, ... */
 } dbc_stmt_problem;
 
 typedef struct dbc_script_info {
-	bool no_transaction;     /* first line is -- dbcare:no-transaction */
+	bool no_transaction; /* first line is -- dbcare:no-transaction */
 	dbc_stmt *stmts;
 	int nstmts;
 	bool ends_with_semicolon; /* the last token is ';' (or there is none) */

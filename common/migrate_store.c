@@ -158,11 +158,11 @@ int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
 	if (!exists)
 		return DBC_OK;
 	static const char *due_up =
-		"CASE WHEN m.kind = 'repeatable' OR NOT EXISTS (SELECT 1 FROM @migrations_applied a "
-		"WHERE a.version = m.version) THEN m.script END";
+	    "CASE WHEN m.kind = 'repeatable' OR NOT EXISTS (SELECT 1 FROM @migrations_applied a "
+	    "WHERE a.version = m.version) THEN m.script END";
 	static const char *applied_down =
-		"CASE WHEN EXISTS (SELECT 1 FROM @migrations_applied a WHERE a.version = m.version) "
-		"THEN m.down_script END";
+	    "CASE WHEN EXISTS (SELECT 1 FROM @migrations_applied a WHERE a.version = m.version) "
+	    "THEN m.down_script END";
 	const char *up = "NULL", *down = "NULL";
 	if (mode == DBC_LOAD_UP_DUE)
 		up = due_up;

@@ -44,8 +44,7 @@ static int pg_migration_lock(dbc_ctx *ctx, int64_t timeout_ms)
 			return DBC_OK;
 		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)timeout_ms)) {
 			dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
-			          "could not obtain the migration lock within %lld ms",
-			          (long long)timeout_ms);
+			          "could not obtain the migration lock within %lld ms", (long long)timeout_ms);
 			dbc_error_detail(ctx, "Another session is applying, rolling back or repairing "
 			                      "migrations.");
 			dbc_error_hint(ctx, "Retry later, or raise migrate.lock_timeout_ms with dbcare_set.");
