@@ -27,7 +27,7 @@ def main():
             importlib.import_module(f"bench_{name}").run(bench)
         except Exception as e:  # one broken benchmark must not lose the others' figures
             traceback.print_exc()
-            bench.skip(name, f"failed: {type(e).__name__}: {str(e)[:300]}")
+            bench.skip(name, f"failed: {type(e).__name__}: " + " ".join(str(e).split())[:300])
     info = benchlib.machine_info(bench.pg)
     peers = benchlib.peer_versions()
     md = benchlib.markdown(bench, info, peers, time.time() - t0)
