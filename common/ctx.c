@@ -13,6 +13,7 @@
 
 struct dbc_arena_block {
 	dbc_arena_block *next;
+	void *raw; /* what host->alloc returned: sqlite3_malloc only aligns to 8 */
 	size_t used;
 	size_t size;
 	/* payload follows, aligned like max_align_t */
@@ -31,7 +32,7 @@ void dbc_ctx_finish(dbc_ctx *ctx)
 	dbc_arena_block *b = ctx->arena;
 	while (b) {
 		dbc_arena_block *next = b->next;
-		ctx->host->free(b);
+		ctx->host->free(b->raw);
 		b = next;
 	}
 	ctx->arena = NULL;
@@ -50,19 +51,27 @@ static void set_oom(dbc_ctx *ctx)
 
 void *dbc_alloc(dbc_ctx *ctx, size_t size)
 {
+	if (size > SIZE_MAX - 15) {
+		set_oom(ctx);
+		return NULL;
+	}
 	size = (size + 15) & ~(size_t)15;
 	dbc_arena_block *b = ctx->arena;
 	if (!b || b->size - b->used < size) {
 		size_t bsize = size > DBC_ARENA_BLOCK / 2 ? size : DBC_ARENA_BLOCK;
-		if (bsize > SIZE_MAX - sizeof(dbc_arena_block)) {
+		if (bsize > SIZE_MAX - sizeof(dbc_arena_block) - 15) {
 			set_oom(ctx);
 			return NULL;
 		}
-		dbc_arena_block *nb = ctx->host->alloc(sizeof(dbc_arena_block) + bsize);
-		if (!nb) {
+		/* Over-allocate and align by hand: the block header promises 16-byte
+		 * alignment, which a host allocator need not give (SQLite's gives 8). */
+		void *raw = ctx->host->alloc(sizeof(dbc_arena_block) + bsize + 15);
+		if (!raw) {
 			set_oom(ctx);
 			return NULL;
 		}
+		dbc_arena_block *nb = (dbc_arena_block *)(((uintptr_t)raw + 15) & ~(uintptr_t)15);
+		nb->raw = raw;
 		nb->size = bsize;
 		nb->used = 0;
 		/* A big private block goes behind the current one so the current one's
