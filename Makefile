@@ -27,8 +27,10 @@ DATA_built = dbcare--$(EXTVERSION).sql
 EXTRA_CLEAN = dbcare.control $(DATA_built)
 PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"'
 # PostgreSQL's own headers trip -Wextra's unused-parameter (PG_FUNCTION_ARGS) and
-# missing-field-initializers (its macros); everything else stays an error.
-PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers
+# missing-field-initializers (its macros), and PGXS adds C90's
+# declaration-after-statement, which C11 code does not follow; all else is an error.
+PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers \
+             -Wno-declaration-after-statement
 SHLIB_LINK = $(DBC_LIBS)
 # No LLVM bitcode: it would need clang at build time for no benefit here.
 with_llvm  = no

@@ -119,7 +119,7 @@ void *dbc_zalloc(dbc_ctx *ctx, size_t size);
 char *dbc_strdup(dbc_ctx *ctx, const char *s);
 char *dbc_strndup(dbc_ctx *ctx, const char *s, size_t n);
 char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap);
+char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Sets the error slot (first error wins) and returns DBC_ERROR. The message is
  * the text after "dbcare: ". */
