@@ -2,6 +2,7 @@
  * test_hardening.c — regression tests for what the sanitizers and fuzzers
  * found in common/: each case names the input or condition that once broke.
  */
+#include "json.h"
 #include "unit.h"
 
 #include <stdint.h>
@@ -49,8 +50,41 @@ static void test_arena_huge(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* Found by fuzz_json_text: overlong forms, surrogates and code points above
+ * U+10FFFF passed the old sanitiser, then jansson refused them, so a name
+ * with such bytes made dbc_json_str return NULL (a snapshot failing). */
+static void test_json_strict_utf8(dbc_ctx *ctx)
+{
+	static const char *bad[] = {
+		"\xc1\xa9", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
+		"B\x01\x9e\xff\xffv\x17\xc1\xa9""bad",
+	};
+	bool all = true;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *v = dbc_json_str(bad[i]);
+		json_t *o = json_object();
+		all = all && v && o && dbc_json_set(o, bad[i], json_incref(v));
+		char *dump = o ? dbc_json_dump(ctx, o, DBC_JSON_CANONICAL) : NULL;
+		all = all && dump;
+		json_decref(v);
+		json_decref(o);
+	}
+	CHECK(all, "every invalid UTF-8 form is replaced, never refused");
+	json_t *ok = dbc_json_str("\xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf");
+	CHECK_STR(ok ? json_string_value(ok) : NULL, "\xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf",
+	          "valid edge code points are kept");
+	json_decref(ok);
+	json_t *r = dbc_json_str("a\xc0\xafz");
+	CHECK_STR(r ? json_string_value(r) : NULL, "a??z", "an overlong slash becomes two '?'");
+	json_decref(r);
+}
+
 int main(void)
 {
+	dbc_ctx jctx;
+	dbc_ctx_init(&jctx, &unit_host, NULL);
+	test_json_strict_utf8(&jctx);
+	dbc_ctx_finish(&jctx);
 	test_arena_alignment();
 	test_arena_huge();
 	return unit_done();
