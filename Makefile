@@ -25,15 +25,19 @@ MODULE_big = dbcare
 OBJS       = $(PG_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 DATA_built = dbcare--$(EXTVERSION).sql
 EXTRA_CLEAN = dbcare.control $(DATA_built)
-PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"'
+# The postgres binary exports json_object() (the SQL function), which wins the
+# dynamic lookup over jansson's json_object(); in the PostgreSQL module calls to
+# it go to a shim that reaches jansson's own (pg_ext/jansson_pg.c).
+PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"' -Djson_object=dbc_pg_json_object
 # PostgreSQL's own headers trip -Wextra's unused-parameter (PG_FUNCTION_ARGS) and
 # missing-field-initializers (its macros), and PGXS adds C90's
 # declaration-after-statement, which C11 code does not follow; all else is an error.
 PG_CFLAGS  = $(WARNINGS) -Wno-unused-parameter -Wno-missing-field-initializers \
              -Wno-declaration-after-statement
 SHLIB_LINK = $(DBC_LIBS)
-# No LLVM bitcode: it would need clang at build time for no benefit here.
-with_llvm  = no
+# No LLVM bitcode: it would need clang at build time for no benefit here
+# ("override": PGXS's Makefile.global, included below, sets with_llvm = yes).
+override with_llvm = no
 REGRESS    = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --outputdir=$(BUILD)/regress
 

@@ -1,0 +1,418 @@
+/*
+ * catalog_pg.c — fills the core's schema model from pg_catalog: one set-based
+ * query per object kind (never one per table). Only names and PostgreSQL's own
+ * deparsed definitions reach the model, never OIDs or creation order; the core
+ * sorts and canonicalises.
+ */
+#include "pgdbc.h"
+
+#include "json.h"
+
+#include <string.h>
+
+/* The user's namespaces: not the system's, not a session's temp schemas, not
+ * dbcare's bookkeeping schema. */
+#define USER_NS(n)                                                                                 \
+	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') AND " n                 \
+	".nspname !~ '^pg_(toast|temp_)')"
+
+/* Objects that belong to an extension (dbcare's own functions, pgTAP's, ...)
+ * are the extension's business, not the user's schema. */
+#define NOT_MEMBER(catalog, oid)                                                                   \
+	"NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" catalog                            \
+	"'::regclass AND e.objid = " oid " AND e.deptype = 'e')"
+
+#define USER_REL(c, n) USER_NS(n) " AND " NOT_MEMBER("pg_class", c ".oid")
+
+/* -------------------------------------------------------------- cells */
+
+static const char *cell_str(const dbc_value *v)
+{
+	return v->type == DBC_TEXT ? v->s : NULL;
+}
+
+static bool cell_bool(const dbc_value *v)
+{
+	return (v->type == DBC_BOOL || v->type == DBC_INT) && v->i != 0;
+}
+
+/* A JSON array of strings (json_agg of names) into a string list. */
+static int add_json_names(dbc_ctx *ctx, dbc_strlist *l, const char *json)
+{
+	json_t *a;
+	size_t i;
+	json_t *el;
+	int rc = DBC_OK;
+	if (!json)
+		return DBC_OK;
+	a = dbc_json_parse(ctx, json, "catalog name list");
+	if (!a)
+		return DBC_ERROR;
+	json_array_foreach(a, i, el)
+	{
+		if (rc == DBC_OK)
+			rc = dbc_strlist_add(ctx, l, json_is_string(el) ? json_string_value(el) : "");
+	}
+	json_decref(a);
+	return rc;
+}
+
+/* Row callbacks run one table ahead of a lookup: rows of one table arrive
+ * together, so the last table found is usually the next one needed. */
+typedef struct reader {
+	dbc_schema *s;
+	dbc_table *last;
+} reader;
+
+static dbc_table *table_of(reader *r, const char *schema, const char *name)
+{
+	if (r->last && strcmp(r->last->schema, schema) == 0 && strcmp(r->last->name, name) == 0)
+		return r->last;
+	r->last = dbc_schema_find_table(r->s, schema, name);
+	return r->last;
+}
+
+static int oom_or_ok(dbc_ctx *ctx, bool ok)
+{
+	if (ok)
+		return DBC_OK;
+	if (!ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while reading the catalog");
+	return DBC_ERROR;
+}
+
+/* -------------------------------------------------------------- tables */
+
+static const char *const tables_sql =
+	"SELECT n.nspname, c.relname, c.relkind::text, "
+	"  (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i "
+	"     JOIN pg_class pc ON pc.oid = i.inhparent "
+	"     JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+	"    WHERE i.inhrelid = c.oid AND c.relispartition), "
+	"  NULLIF(concat_ws('; ', "
+	"    CASE WHEN c.relpersistence = 'u' THEN 'unlogged' END, "
+	"    CASE WHEN c.relkind = 'p' THEN 'partition by ' || pg_get_partkeydef(c.oid) END, "
+	"    CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END, "
+	"    (SELECT 'inherits ' || string_agg(pn.nspname || '.' || pc.relname, ', ' ORDER BY i.inhseqno) "
+	"       FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
+	"       JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+	"      WHERE i.inhrelid = c.oid AND NOT c.relispartition), "
+	"    CASE WHEN c.relrowsecurity THEN 'row level security' END, "
+	"    CASE WHEN c.relforcerowsecurity THEN 'force row level security' END, "
+	"    (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o)"
+	"  ), '') "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('r', 'p', 'f') AND " USER_REL("c", "n");
+
+static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+{
+	reader *r = arg;
+	const char *kind = cell_str(&v[2]);
+	dbc_table *t;
+	(void)ncol;
+	t = dbc_schema_add_table(r->s, cell_str(&v[0]), cell_str(&v[1]));
+	if (!t)
+		return oom_or_ok(ctx, false);
+	t->kind = (char *)(strcmp(kind, "p") == 0   ? "partitioned table"
+	                   : strcmp(kind, "f") == 0 ? "foreign table"
+	                                            : "table");
+	t->partition_of = dbc_strdup(ctx, cell_str(&v[3]));
+	t->options = dbc_strdup(ctx, cell_str(&v[4]));
+	r->last = NULL; /* the array may have moved */
+	return oom_or_ok(ctx, !ctx->failed);
+}
+
+/* -------------------------------------------------------------- columns */
+
+static const char *const columns_sql =
+	"SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+	"  CASE WHEN a.attidentity = 'a' THEN 'generated always as identity' "
+	"       WHEN a.attidentity = 'd' THEN 'generated by default as identity' "
+	"       WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+	"  CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
+	"  CASE WHEN a.attcollation <> t.typcollation THEN "
+	"    CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text "
+	"         ELSE cn.nspname || '.' || co.collname END END "
+	"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_type t ON t.oid = a.atttypid "
+	"LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+	"LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+	"LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace "
+	"WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND " USER_REL("c", "n")
+	/* column order is part of a table's definition; dropped columns leave gaps */
+	" ORDER BY n.nspname, c.relname, a.attnum";
+
+static int take_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+{
+	reader *r = arg;
+	dbc_table *t = table_of(r, cell_str(&v[0]), cell_str(&v[1]));
+	dbc_column *c;
+	(void)ncol;
+	if (!t)
+		return DBC_OK; /* created between the two queries: not in this snapshot */
+	c = dbc_table_add_column(ctx, t, cell_str(&v[2]));
+	if (!c)
+		return oom_or_ok(ctx, false);
+	c->type = dbc_strdup(ctx, cell_str(&v[3]));
+	c->not_null = cell_bool(&v[4]);
+	c->default_expr = dbc_strdup(ctx, cell_str(&v[5]));
+	c->generated = dbc_strdup(ctx, cell_str(&v[6]));
+	c->collation = dbc_strdup(ctx, cell_str(&v[7]));
+	return oom_or_ok(ctx, !ctx->failed);
+}
+
+/* -------------------------------------------------------------- constraints */
+
+#define KEY_NAMES(keys, rel)                                                                       \
+	"(SELECT json_agg(a.attname ORDER BY u.ord) FROM unnest(" keys ") WITH ORDINALITY u(attnum, ord) " \
+	"JOIN pg_attribute a ON a.attrelid = " rel " AND a.attnum = u.attnum)::text"
+
+static const char *const constraints_sql =
+	"SELECT n.nspname, c.relname, k.conname, k.contype::text, " KEY_NAMES("k.conkey", "k.conrelid") ", "
+	"  fn.nspname, fc.relname, " KEY_NAMES("k.confkey", "k.confrelid") ", "
+	"  k.confmatchtype::text, k.confupdtype::text, k.confdeltype::text, "
+	"  k.condeferrable, k.condeferred, k.convalidated, "
+	"  CASE WHEN k.contype IN ('c', 'x') THEN pg_get_constraintdef(k.oid) END, "
+	/* An FK is enforced by its RI triggers: disabled ones, or ordinary ones
+	 * while session_replication_role = replica, mean it is not enforced now. */
+	"  CASE WHEN k.contype = 'f' THEN NOT EXISTS (SELECT 1 FROM pg_trigger tg "
+	"    WHERE tg.tgconstraint = k.oid AND (tg.tgenabled = 'D' "
+	"      OR (tg.tgenabled = 'O' AND current_setting('session_replication_role') = 'replica') "
+	"      OR (tg.tgenabled = 'R' AND current_setting('session_replication_role') <> 'replica'))) "
+	"  ELSE true END "
+	"FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN pg_class fc ON fc.oid = k.confrelid "
+	"LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace "
+	"WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p', 'f') AND "
+	USER_REL("c", "n");
+
+static const char *fk_action(const char *code)
+{
+	switch (code ? code[0] : 'a') {
+	case 'r':
+		return "restrict";
+	case 'c':
+		return "cascade";
+	case 'n':
+		return "set null";
+	case 'd':
+		return "set default";
+	default:
+		return "no action";
+	}
+}
+
+static int take_constraint(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+{
+	reader *r = arg;
+	dbc_table *t = table_of(r, cell_str(&v[0]), cell_str(&v[1]));
+	const char *type = cell_str(&v[3]);
+	dbc_constraint_kind kind;
+	dbc_constraint *k;
+	(void)ncol;
+	if (!t)
+		return DBC_OK;
+	switch (type[0]) {
+	case 'p':
+		kind = DBC_CON_PRIMARY_KEY;
+		break;
+	case 'u':
+		kind = DBC_CON_UNIQUE;
+		break;
+	case 'f':
+		kind = DBC_CON_FOREIGN_KEY;
+		break;
+	case 'x':
+		kind = DBC_CON_EXCLUDE;
+		break;
+	default:
+		kind = DBC_CON_CHECK;
+		break;
+	}
+	k = dbc_table_add_constraint(ctx, t, kind, cell_str(&v[2]));
+	if (!k || add_json_names(ctx, &k->columns, cell_str(&v[4])) != DBC_OK)
+		return oom_or_ok(ctx, false);
+	if (kind == DBC_CON_FOREIGN_KEY) {
+		const char *m = cell_str(&v[8]);
+		k->ref_schema = dbc_strdup(ctx, cell_str(&v[5]));
+		k->ref_table = dbc_strdup(ctx, cell_str(&v[6]));
+		if (add_json_names(ctx, &k->ref_columns, cell_str(&v[7])) != DBC_OK)
+			return DBC_ERROR;
+		k->match = (char *)(m && m[0] == 'f' ? "full" : m && m[0] == 'p' ? "partial" : "simple");
+		k->on_update = (char *)fk_action(cell_str(&v[9]));
+		k->on_delete = (char *)fk_action(cell_str(&v[10]));
+	}
+	k->deferrable = cell_bool(&v[11]);
+	k->initially_deferred = cell_bool(&v[12]);
+	k->validated = cell_bool(&v[13]);
+	k->expr = dbc_strdup(ctx, cell_str(&v[14]));
+	k->enforced = cell_bool(&v[15]);
+	return oom_or_ok(ctx, !ctx->failed);
+}
+
+/* -------------------------------------------------------------- indexes */
+
+static const char *const indexes_sql =
+	"SELECT n.nspname, ic.relname, tc.relname, i.indisunique, i.indisprimary, "
+	"  EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid "
+	"          AND k.conrelid = i.indrelid AND k.contype IN ('p', 'u', 'x')), "
+	"  i.indisvalid, am.amname::text, "
+	"  (SELECT json_agg(CASE WHEN i.indkey[s.k - 1] <> 0 THEN a.attname::text "
+	"                        ELSE pg_get_indexdef(i.indexrelid, s.k, true) END ORDER BY s.k) "
+	"     FROM generate_series(1, i.indnkeyatts::int) s(k) "
+	"     LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[s.k - 1])::text, "
+	"  pg_get_expr(i.indpred, i.indrelid, true), pg_get_indexdef(i.indexrelid) "
+	"FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+	"JOIN pg_class tc ON tc.oid = i.indrelid "
+	"JOIN pg_namespace n ON n.oid = ic.relnamespace "
+	"JOIN pg_am am ON am.oid = ic.relam "
+	"WHERE tc.relkind IN ('r', 'p', 'm') AND " USER_REL("tc", "n");
+
+static int take_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+{
+	reader *r = arg;
+	dbc_index *ix = dbc_schema_add_index(r->s, cell_str(&v[0]), cell_str(&v[1]));
+	(void)ncol;
+	if (!ix)
+		return oom_or_ok(ctx, false);
+	ix->table = dbc_strdup(ctx, cell_str(&v[2]));
+	ix->unique = cell_bool(&v[3]);
+	ix->primary = cell_bool(&v[4]);
+	ix->constraint = cell_bool(&v[5]);
+	ix->valid = cell_bool(&v[6]);
+	ix->method = dbc_strdup(ctx, cell_str(&v[7]));
+	if (add_json_names(ctx, &ix->keys, cell_str(&v[8])) != DBC_OK)
+		return DBC_ERROR;
+	ix->predicate = dbc_strdup(ctx, cell_str(&v[9]));
+	ix->definition = dbc_strdup(ctx, cell_str(&v[10]));
+	return oom_or_ok(ctx, !ctx->failed);
+}
+
+/* -------------------------------------------------------------- other objects */
+
+/* Every query below returns (type, schema, name, table, definition, enabled). */
+
+static const char *const views_sql =
+	"SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, n.nspname, c.relname, "
+	"  NULL::text, pg_get_viewdef(c.oid, true) || coalesce((SELECT ' WITH (' || "
+	"    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o), ''), true "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('v', 'm') AND " USER_REL("c", "n");
+
+/* Trigger names are unique per table only, so the object is "table.trigger". */
+static const char *const triggers_sql =
+	"SELECT 'trigger', n.nspname, c.relname || '.' || t.tgname, c.relname::text, "
+	"  pg_get_triggerdef(t.oid, true) || CASE t.tgenabled WHEN 'R' THEN ' (enabled replica)' "
+	"    WHEN 'A' THEN ' (enabled always)' ELSE '' END, t.tgenabled <> 'D' "
+	"FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE NOT t.tgisinternal AND " USER_REL("c", "n");
+
+static const char *const sequences_sql =
+	"SELECT 'sequence', n.nspname, c.relname, NULL::text, "
+	"  format('AS %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s %s', "
+	"    format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, "
+	"    CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END) "
+	"  || coalesce((SELECT ' OWNED BY ' || tn.nspname || '.' || tc.relname || '.' || a.attname "
+	"       FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid "
+	"       JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
+	"       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+	"      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid "
+	"        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')), '') "
+	"  || CASE WHEN c.relpersistence = 'u' THEN ' UNLOGGED' ELSE '' END, true "
+	"FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid "
+	"JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE " USER_REL("c", "n");
+
+/* pg_get_functiondef refuses aggregates; they get a definition from pg_aggregate. */
+static const char *const functions_sql =
+	"SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, "
+	"  n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL::text, "
+	"  CASE WHEN p.prokind = 'a' THEN "
+	"    (SELECT format('AGGREGATE RETURNS %s SFUNC %s STYPE %s FINALFUNC %s COMBINEFUNC %s "
+	"INITCOND %s KIND %s', format_type(p.prorettype, NULL), ag.aggtransfn::oid::regprocedure, "
+	"       format_type(ag.aggtranstype, NULL), nullif(ag.aggfinalfn::oid, 0)::regprocedure, "
+	"       nullif(ag.aggcombinefn::oid, 0)::regprocedure, quote_nullable(ag.agginitval), "
+	"       ag.aggkind) FROM pg_aggregate ag WHERE ag.aggfnoid = p.oid) "
+	"  ELSE pg_get_functiondef(p.oid) END, true "
+	"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+	"WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_proc", "p.oid");
+
+static const char *const types_sql =
+	"SELECT 'type', n.nspname, t.typname::text, NULL::text, "
+	"  CASE t.typtype "
+	"  WHEN 'e' THEN 'ENUM (' || coalesce((SELECT string_agg(quote_literal(e.enumlabel), ', ' "
+	"      ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '') || ')' "
+	"  WHEN 'd' THEN 'DOMAIN AS ' || format_type(t.typbasetype, t.typtypmod) "
+	"    || coalesce(' COLLATE ' || (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text "
+	"         ELSE cn.nspname || '.' || co.collname END FROM pg_collation co "
+	"         JOIN pg_namespace cn ON cn.oid = co.collnamespace, pg_type bt "
+	"        WHERE co.oid = t.typcollation AND bt.oid = t.typbasetype "
+	"          AND t.typcollation <> bt.typcollation), '') "
+	"    || coalesce(' DEFAULT ' || t.typdefault, '') "
+	"    || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END "
+	"    || coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' || "
+	"         pg_get_constraintdef(k.oid), '' ORDER BY k.conname) "
+	"       FROM pg_constraint k WHERE k.contypid = t.oid), '') "
+	"  WHEN 'c' THEN 'COMPOSITE (' || coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || "
+	"      format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) FROM pg_attribute a "
+	"      WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')' "
+	"  WHEN 'r' THEN (SELECT 'RANGE (SUBTYPE = ' || format_type(r.rngsubtype, NULL) || ')' "
+	"      FROM pg_range r WHERE r.rngtypid = t.oid) "
+	"  ELSE format('BASE (INPUT = %s, OUTPUT = %s)', t.typinput::oid::regprocedure, "
+	"      t.typoutput::oid::regprocedure) END, true "
+	"FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+	"WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_type", "t.oid") " AND ("
+	"  t.typtype IN ('e', 'd', 'r') "
+	"  OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c') "
+	/* base types, but not the array types PostgreSQL makes for every type */
+	"  OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid)))";
+
+static const char *const schemas_sql =
+	"SELECT 'schema', NULL::text, n.nspname::text, NULL::text, 'CREATE SCHEMA ' || quote_ident(n.nspname), "
+	"  true FROM pg_namespace n WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_namespace", "n.oid");
+
+static const char *const extensions_sql =
+	"SELECT 'extension', NULL::text, x.extname::text, NULL::text, "
+	"  format('VERSION %s SCHEMA %s', quote_literal(x.extversion), quote_ident(n.nspname)), true "
+	"FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'dbcare'";
+
+static int take_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+{
+	reader *r = arg;
+	dbc_object *o;
+	(void)ncol;
+	o = dbc_schema_add_object(r->s, cell_str(&v[0]), cell_str(&v[1]), cell_str(&v[2]));
+	if (!o)
+		return oom_or_ok(ctx, false);
+	o->table = dbc_strdup(ctx, cell_str(&v[3]));
+	o->definition = dbc_strdup(ctx, cell_str(&v[4]));
+	o->enabled = cell_bool(&v[5]);
+	return oom_or_ok(ctx, !ctx->failed);
+}
+
+int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
+{
+	static const struct {
+		const char *const *sql;
+		dbc_row_fn fn;
+	} steps[] = {
+		/* tables first: columns and constraints attach to them */
+		{&tables_sql, take_table},         {&columns_sql, take_column},
+		{&constraints_sql, take_constraint}, {&indexes_sql, take_index},
+		{&views_sql, take_object},         {&triggers_sql, take_object},
+		{&sequences_sql, take_object},     {&functions_sql, take_object},
+		{&types_sql, take_object},         {&schemas_sql, take_object},
+		{&extensions_sql, take_object},
+	};
+	reader r = {out, NULL};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		if (ctx->host->query(ctx, *steps[i].sql, 0, NULL, steps[i].fn, &r) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}

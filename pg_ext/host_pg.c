@@ -1,0 +1,793 @@
+/*
+ * host_pg.c — dbcare's host over SPI: SQL execution with errors caught inside
+ * the core's internal subtransactions (the way PL/pgSQL exception blocks work),
+ * memory in PostgreSQL contexts, and the per-call helpers of pgdbc.h.
+ */
+#include "pgdbc.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include <ctype.h>
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+
+/*
+ * The arena context of the innermost running dbcare call. dbc_host.alloc has no
+ * ctx argument, and dbcare functions can nest (a migration's SQL may call
+ * dbcare_set), so calls save and restore it; an error caught by an outer call
+ * resets it to that call's context.
+ */
+static MemoryContext pgdbc_arena_cxt = NULL;
+
+static MemoryContext arena_cxt(void)
+{
+	return pgdbc_arena_cxt ? pgdbc_arena_cxt : CurrentMemoryContext;
+}
+
+void *pgdbc_alloc(size_t size)
+{
+	return MemoryContextAllocExtended(arena_cxt(), size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+void pgdbc_free(void *ptr)
+{
+	if (ptr)
+		pfree(ptr);
+}
+
+void _PG_init(void)
+{
+	pgdbc_init_json_alloc();
+}
+
+/* ------------------------------------------------------------------ errors */
+
+static void restore_arena(pgdbc_call *call)
+{
+	pgdbc_arena_cxt = call->prev_arena;
+}
+
+/* Rolls back every subtransaction the core left open, innermost first, so an
+ * enclosing PL/pgSQL exception block finds its own subtransaction current. */
+static void unwind_all(pgdbc_call *call, bool commit)
+{
+	while (call->nsubxacts > 0) {
+		pgdbc_subxact *sx = &call->subxacts[--call->nsubxacts];
+		if (commit)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(sx->saved_cxt);
+		CurrentResourceOwner = sx->saved_owner;
+	}
+}
+
+void pgdbc_error(const char *sqlstate, const char *fmt, ...)
+{
+	StringInfoData buf;
+	initStringInfo(&buf);
+	for (;;) {
+		va_list ap;
+		int needed;
+		va_start(ap, fmt);
+		needed = appendStringInfoVA(&buf, fmt, ap);
+		va_end(ap);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3],
+	                                      sqlstate[4])),
+	                errmsg("dbcare: %s", buf.data)));
+	pg_unreachable();
+}
+
+/* A glue-level error on a running call: leave the call's state clean first. */
+static void call_error(pgdbc_call *call, const char *sqlstate, const char *msg, const char *name)
+{
+	unwind_all(call, false);
+	restore_arena(call);
+	pgdbc_error(sqlstate, msg, name);
+}
+
+/* ------------------------------------------------------------ call helpers */
+
+void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
+{
+	memset(call, 0, sizeof(*call));
+	call->fcinfo = fcinfo;
+	call->caller_cxt = CurrentMemoryContext;
+	call->call_cxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare call",
+	                                       ALLOCSET_DEFAULT_SIZES);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	call->spi_connected = true;
+	/* Glue temporaries go to the call's context, not SPI's procedure context. */
+	MemoryContextSwitchTo(call->call_cxt);
+	call->prev_arena = pgdbc_arena_cxt;
+	pgdbc_arena_cxt = call->call_cxt;
+	dbc_ctx_init(&call->ctx, &pgdbc_host, call);
+}
+
+void pgdbc_finish(pgdbc_call *call, int rc)
+{
+	dbc_ctx *ctx = &call->ctx;
+	if (rc != DBC_OK) {
+		const char *st = ctx->failed && ctx->sqlstate[0] ? ctx->sqlstate : DBC_SQLSTATE_INTERNAL;
+		const char *msg = ctx->failed && ctx->message ? ctx->message
+		                                              : "internal error: failed without a message";
+		/* an error of a nested dbcare call already carries the prefix */
+		if (strncmp(msg, "dbcare: ", 8) == 0)
+			msg += 8;
+		unwind_all(call, false);
+		restore_arena(call);
+		/* The texts live in the call's context, which the abort frees after the
+		 * error data has copied them. SPI is cleaned up by the abort too. */
+		ereport(ERROR, (errcode(MAKE_SQLSTATE(st[0], st[1], st[2], st[3], st[4])),
+		                errmsg("dbcare: %s", msg),
+		                ctx->detail ? errdetail_internal("%s", ctx->detail) : 0,
+		                ctx->hint ? errhint("%s", ctx->hint) : 0,
+		                ctx->context ? errcontext("%s", ctx->context) : 0));
+	}
+	/* A core that forgot a savepoint on success: keep its work. */
+	unwind_all(call, true);
+	restore_arena(call);
+	if (call->spi_connected) {
+		call->spi_connected = false;
+		SPI_finish();
+	}
+	MemoryContextSwitchTo(call->caller_cxt);
+	MemoryContextDelete(call->call_cxt);
+	call->call_cxt = NULL;
+}
+
+bool pgdbc_arg_given(pgdbc_call *call, int n)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	return n < PG_NARGS() && !PG_ARGISNULL(n);
+}
+
+static void require_arg(pgdbc_call *call, int n, const char *name)
+{
+	if (!pgdbc_arg_given(call, n))
+		call_error(call, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must not be NULL", name);
+}
+
+const char *pgdbc_arg_text(pgdbc_call *call, int n, const char *name)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	require_arg(call, n, name);
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+const char *pgdbc_arg_text_opt(pgdbc_call *call, int n)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	if (!pgdbc_arg_given(call, n))
+		return NULL;
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+const char *pgdbc_arg_json(pgdbc_call *call, int n, const char *name)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	require_arg(call, n, name);
+	if (get_fn_expr_argtype(fcinfo->flinfo, n) == JSONBOID) {
+		Jsonb *jb = PG_GETARG_JSONB_P(n);
+		return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+int64 pgdbc_arg_int64(pgdbc_call *call, int n, const char *name)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	require_arg(call, n, name);
+	return PG_GETARG_INT64(n);
+}
+
+int32 pgdbc_arg_int32(pgdbc_call *call, int n, const char *name)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	require_arg(call, n, name);
+	return PG_GETARG_INT32(n);
+}
+
+bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	require_arg(call, n, name);
+	return PG_GETARG_BOOL(n);
+}
+
+/* Builds the result in the caller's context, then finishes. */
+#define RETURN_IN_CALLER(call, rc, expr)                                                           \
+	do {                                                                                           \
+		Datum d_;                                                                                  \
+		MemoryContext old_;                                                                        \
+		if ((rc) != DBC_OK)                                                                        \
+			pgdbc_finish((call), (rc));                                                            \
+		old_ = MemoryContextSwitchTo((call)->caller_cxt);                                          \
+		d_ = (expr);                                                                               \
+		MemoryContextSwitchTo(old_);                                                               \
+		pgdbc_finish((call), DBC_OK);                                                              \
+		return d_;                                                                                 \
+	} while (0)
+
+Datum pgdbc_return_null(pgdbc_call *call, int rc)
+{
+	pgdbc_finish(call, rc);
+	call->fcinfo->isnull = true;
+	return (Datum)0;
+}
+
+Datum pgdbc_return_text(pgdbc_call *call, int rc, const char *s)
+{
+	if (rc == DBC_OK && !s)
+		return pgdbc_return_null(call, rc);
+	RETURN_IN_CALLER(call, rc, CStringGetTextDatum(s));
+}
+
+Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json)
+{
+	if (rc == DBC_OK && !json)
+		return pgdbc_return_null(call, rc);
+	RETURN_IN_CALLER(call, rc, DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
+}
+
+Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v)
+{
+	RETURN_IN_CALLER(call, rc, Int64GetDatum(v));
+}
+
+Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v)
+{
+	RETURN_IN_CALLER(call, rc, Int32GetDatum(v));
+}
+
+Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v)
+{
+	RETURN_IN_CALLER(call, rc, BoolGetDatum(v));
+}
+
+Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v)
+{
+	RETURN_IN_CALLER(call, rc, Float8GetDatum(v));
+}
+
+/* A cell as text, for columns whose type has no direct Datum conversion. */
+static char *cell_text(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_TEXT:
+		return pstrdup(v->s);
+	case DBC_INT:
+		return psprintf(INT64_FORMAT, (int64)v->i);
+	case DBC_FLOAT:
+		return psprintf("%.17g", v->f);
+	case DBC_BOOL:
+		return pstrdup(v->i ? "true" : "false");
+	case DBC_NULL:
+		break;
+	}
+	return NULL;
+}
+
+static Datum cell_datum(const dbc_value *v, Form_pg_attribute att, FmgrInfo *in, Oid ioparam)
+{
+	if (v->type == DBC_INT || v->type == DBC_BOOL) {
+		switch (att->atttypid) {
+		case INT8OID:
+			return Int64GetDatum(v->i);
+		case INT4OID:
+			if (v->i >= PG_INT32_MIN && v->i <= PG_INT32_MAX)
+				return Int32GetDatum((int32)v->i);
+			break;
+		case INT2OID:
+			if (v->i >= PG_INT16_MIN && v->i <= PG_INT16_MAX)
+				return Int16GetDatum((int16)v->i);
+			break;
+		case BOOLOID:
+			return BoolGetDatum(v->i != 0);
+		case FLOAT8OID:
+			return Float8GetDatum((double)v->i);
+		default:
+			break;
+		}
+	} else if (v->type == DBC_FLOAT) {
+		if (att->atttypid == FLOAT8OID)
+			return Float8GetDatum(v->f);
+		if (att->atttypid == FLOAT4OID)
+			return Float4GetDatum((float4)v->f);
+	}
+	/* Everything else (text, timestamps, jsonb, numeric, out-of-range ints) goes
+	 * through the column type's input function, which also validates it. */
+	return InputFunctionCall(in, cell_text(v), ioparam, att->atttypmod);
+}
+
+Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	ReturnSetInfo *rsinfo;
+	TupleDesc desc;
+	FmgrInfo *in;
+	Oid *ioparams;
+	Datum *values;
+	bool *nulls;
+	MemoryContext rowcxt, old;
+
+	if (rc != DBC_OK)
+		pgdbc_finish(call, rc);
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+	desc = rsinfo->setDesc;
+	if (rows && rows->nrows > 0 && rows->ncol != desc->natts) {
+		char *msg = psprintf("result has %d columns but the function declares %d", rows->ncol,
+		                     desc->natts);
+		call_error(call, DBC_SQLSTATE_INTERNAL, "%s", msg);
+	}
+	in = palloc0(sizeof(FmgrInfo) * desc->natts);
+	ioparams = palloc0(sizeof(Oid) * desc->natts);
+	values = palloc0(sizeof(Datum) * desc->natts);
+	nulls = palloc0(sizeof(bool) * desc->natts);
+	for (int c = 0; c < desc->natts; c++) {
+		Oid input;
+		getTypeInputInfo(TupleDescAttr(desc, c)->atttypid, &input, &ioparams[c]);
+		fmgr_info(input, &in[c]);
+	}
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare row", ALLOCSET_SMALL_SIZES);
+	for (int r = 0; rows && r < rows->nrows; r++) {
+		const dbc_value *cells = rows->cells + (size_t)r * (size_t)rows->ncol;
+		old = MemoryContextSwitchTo(rowcxt);
+		for (int c = 0; c < desc->natts; c++) {
+			nulls[c] = cells[c].type == DBC_NULL;
+			values[c] = nulls[c] ? (Datum)0
+			                     : cell_datum(&cells[c], TupleDescAttr(desc, c), &in[c], ioparams[c]);
+		}
+		/* tuplestore_putvalues copies the tuple into the per-query context */
+		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
+	}
+	pgdbc_finish(call, DBC_OK);
+	return (Datum)0;
+}
+
+/* ------------------------------------------------------------ the host */
+
+/* What a guarded body is doing, so an error can be placed in the SQL text. */
+typedef struct guard_state {
+	const char *sql;  /* the text the caller passed, NULL when there is none */
+	int stmt_offset;  /* byte offset of the statement being run */
+	const char *stmt; /* its text as sent to SPI */
+} guard_state;
+
+typedef void (*guarded_body)(pgdbc_call *call, guard_state *gs, void *arg);
+
+/* 1-based line of byte offset off in sql. */
+static int line_at(const char *sql, int off)
+{
+	int line = 1;
+	for (int i = 0; i < off && sql[i]; i++)
+		if (sql[i] == '\n')
+			line++;
+	return line;
+}
+
+/* Byte offset of the first token of a statement: skips blanks and comments
+ * that the grammar counts as part of it. */
+static int skip_blanks(const char *sql, int off)
+{
+	for (;;) {
+		while (sql[off] && isspace((unsigned char)sql[off]))
+			off++;
+		if (sql[off] == '-' && sql[off + 1] == '-') {
+			while (sql[off] && sql[off] != '\n')
+				off++;
+		} else if (sql[off] == '/' && sql[off + 1] == '*') {
+			const char *end = strstr(sql + off + 2, "*/");
+			if (!end)
+				return off;
+			off = (int)(end - sql) + 2;
+		} else {
+			return off;
+		}
+	}
+}
+
+/* Byte offset of the 1-based character position pos within s. */
+static int byte_of_char(const char *s, int pos)
+{
+	int off = 0;
+	for (int c = 1; c < pos && s[off]; c++)
+		off += pg_mblen(s + off);
+	return off;
+}
+
+static void fill_error(pgdbc_call *call, guard_state *gs, ErrorData *ed)
+{
+	dbc_ctx *ctx = &call->ctx;
+	const char *state = unpack_sql_state(ed->sqlerrcode);
+	dbc_error_clear(ctx);
+	ctx->failed = true;
+	memcpy(ctx->sqlstate, state, 5);
+	ctx->sqlstate[5] = '\0';
+	ctx->message = dbc_strdup(ctx, ed->message ? ed->message : "unknown error");
+	ctx->detail = dbc_strdup(ctx, ed->detail);
+	ctx->hint = dbc_strdup(ctx, ed->hint);
+	ctx->context = dbc_strdup(ctx, ed->context);
+	if (!gs->sql)
+		return;
+	if (ed->cursorpos > 0 && gs->stmt) {
+		/* cursorpos counts characters of the statement SPI saw */
+		int off = gs->stmt_offset + byte_of_char(gs->stmt, ed->cursorpos);
+		ctx->error_cursor = pg_mbstrlen_with_len(gs->sql, off) + 1;
+		ctx->error_line = line_at(gs->sql, off);
+	} else if (ed->cursorpos > 0) {
+		int off = byte_of_char(gs->sql, ed->cursorpos);
+		ctx->error_cursor = ed->cursorpos;
+		ctx->error_line = line_at(gs->sql, off);
+	} else if (ed->internalpos > 0 && ed->internalquery && gs->stmt &&
+	           strcmp(ed->internalquery, gs->stmt) == 0) {
+		int off = gs->stmt_offset + byte_of_char(gs->stmt, ed->internalpos);
+		ctx->error_cursor = pg_mbstrlen_with_len(gs->sql, off) + 1;
+		ctx->error_line = line_at(gs->sql, off);
+	} else {
+		/* a run-time error: the line where the failing statement starts */
+		ctx->error_line = line_at(gs->sql, skip_blanks(gs->sql, gs->stmt_offset));
+	}
+}
+
+/*
+ * Runs body; an ERROR inside it is caught only while the core has a savepoint
+ * open: the innermost subtransaction is rolled back at once (the core's later
+ * rollback of that level is a no-op) and the error lands in the ctx. Without a
+ * savepoint the error propagates as PostgreSQL's own: the transaction aborts
+ * and frees the call's memory anyway.
+ */
+static int run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, void *arg)
+{
+	volatile int rc = DBC_OK;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		body(call, gs, arg);
+		if (call->ctx.failed)
+			rc = DBC_ERROR;
+	}
+	PG_CATCH();
+	{
+		ErrorData *ed;
+		pgdbc_subxact *sx;
+
+		pgdbc_arena_cxt = call->call_cxt;
+		if (call->nsubxacts == 0)
+			PG_RE_THROW();
+		MemoryContextSwitchTo(call->call_cxt);
+		ed = CopyErrorData();
+		FlushErrorState();
+		sx = &call->subxacts[--call->nsubxacts];
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(sx->saved_cxt);
+		CurrentResourceOwner = sx->saved_owner;
+		fill_error(call, gs, ed);
+		FreeErrorData(ed);
+		rc = DBC_ERROR;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	return rc;
+}
+
+static void check_spi(int ret, const char *stmt)
+{
+	if (ret == SPI_ERROR_TRANSACTION)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+		                errmsg("transaction control statements are not allowed here"),
+		                errdetail("Statement: %s", stmt)));
+	if (ret < 0)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+		                errmsg("SPI failed: %s", SPI_result_code_string(ret))));
+}
+
+static void exec_body(pgdbc_call *call, guard_state *gs, void *arg)
+{
+	List *stmts = raw_parser(gs->sql, RAW_PARSE_DEFAULT);
+	ListCell *lc;
+	(void)call;
+	(void)arg;
+	/* One statement at a time, so a run-time error knows its statement's line. */
+	foreach (lc, stmts) {
+		RawStmt *rs = lfirst_node(RawStmt, lc);
+		int loc = rs->stmt_location > 0 ? rs->stmt_location : 0;
+		int len = rs->stmt_len > 0 ? rs->stmt_len : (int)strlen(gs->sql + loc);
+		char *stmt;
+		/* the text after the previous ';' starts with its line break: drop it,
+		 * so error contexts quote the statement itself */
+		while (len > 0 && isspace((unsigned char)gs->sql[loc])) {
+			loc++;
+			len--;
+		}
+		stmt = pnstrdup(gs->sql + loc, len);
+		gs->stmt_offset = loc;
+		gs->stmt = stmt;
+		CHECK_FOR_INTERRUPTS();
+		check_spi(SPI_execute(stmt, false, 0), stmt);
+		SPI_freetuptable(SPI_tuptable);
+		gs->stmt = NULL;
+		pfree(stmt);
+	}
+}
+
+static int pg_exec(dbc_ctx *ctx, const char *sql)
+{
+	pgdbc_call *call = ctx->host_data;
+	guard_state gs = {sql, 0, NULL};
+	return run_guarded(call, &gs, exec_body, NULL);
+}
+
+typedef struct query_args {
+	int nparam;
+	const dbc_value *params;
+	dbc_row_fn fn;
+	void *arg;
+} query_args;
+
+static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
+{
+	query_args *qa = arg;
+	dbc_ctx *ctx = &call->ctx;
+	Oid *types = NULL;
+	Datum *values = NULL;
+	char *nulls = NULL;
+	SPITupleTable *tt;
+	uint64 nrows;
+	int ret;
+
+	if (qa->nparam > 0) {
+		types = palloc(sizeof(Oid) * qa->nparam);
+		values = palloc(sizeof(Datum) * qa->nparam);
+		nulls = palloc(sizeof(char) * qa->nparam);
+		for (int i = 0; i < qa->nparam; i++) {
+			const dbc_value *p = &qa->params[i];
+			nulls[i] = ' ';
+			switch (p->type) {
+			case DBC_INT:
+				types[i] = INT8OID;
+				values[i] = Int64GetDatum(p->i);
+				break;
+			case DBC_FLOAT:
+				types[i] = FLOAT8OID;
+				values[i] = Float8GetDatum(p->f);
+				break;
+			case DBC_BOOL:
+				types[i] = BOOLOID;
+				values[i] = BoolGetDatum(p->i != 0);
+				break;
+			case DBC_TEXT:
+				types[i] = TEXTOID;
+				values[i] = CStringGetTextDatum(p->s);
+				break;
+			case DBC_NULL:
+				/* typed text: write $n::type in the SQL for other types */
+				types[i] = TEXTOID;
+				values[i] = (Datum)0;
+				nulls[i] = 'n';
+				break;
+			}
+		}
+	}
+	gs->stmt = gs->sql;
+	ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
+	check_spi(ret, gs->sql);
+	tt = SPI_tuptable;
+	nrows = SPI_processed;
+	if (tt && qa->fn) {
+		TupleDesc desc = tt->tupdesc;
+		int ncol = desc->natts;
+		dbc_value *cells = palloc0(sizeof(dbc_value) * (ncol > 0 ? ncol : 1));
+		FmgrInfo *out = palloc0(sizeof(FmgrInfo) * (ncol > 0 ? ncol : 1));
+		MemoryContext rowcxt =
+			AllocSetContextCreate(CurrentMemoryContext, "dbcare query row", ALLOCSET_SMALL_SIZES);
+		for (int c = 0; c < ncol; c++) {
+			Oid outfn;
+			bool varlena;
+			getTypeOutputInfo(TupleDescAttr(desc, c)->atttypid, &outfn, &varlena);
+			fmgr_info(outfn, &out[c]);
+		}
+		for (uint64 r = 0; r < nrows; r++) {
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+			int frc;
+			for (int c = 0; c < ncol; c++) {
+				bool isnull;
+				Datum d = heap_getattr(tt->vals[r], c + 1, desc, &isnull);
+				if (isnull) {
+					cells[c] = dbc_null();
+					continue;
+				}
+				switch (TupleDescAttr(desc, c)->atttypid) {
+				case INT2OID:
+					cells[c] = dbc_int(DatumGetInt16(d));
+					break;
+				case INT4OID:
+					cells[c] = dbc_int(DatumGetInt32(d));
+					break;
+				case INT8OID:
+					cells[c] = dbc_int(DatumGetInt64(d));
+					break;
+				case FLOAT4OID:
+					cells[c] = dbc_float(DatumGetFloat4(d));
+					break;
+				case FLOAT8OID:
+					cells[c] = dbc_float(DatumGetFloat8(d));
+					break;
+				case BOOLOID:
+					cells[c] = dbc_bool(DatumGetBool(d));
+					break;
+				default:
+					cells[c] = dbc_text(OutputFunctionCall(&out[c], d));
+					break;
+				}
+			}
+			MemoryContextSwitchTo(old);
+			frc = qa->fn(ctx, qa->arg, ncol, cells);
+			MemoryContextReset(rowcxt);
+			if (frc != DBC_OK) {
+				if (!ctx->failed)
+					dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "a row callback failed without an error");
+				break;
+			}
+		}
+		MemoryContextDelete(rowcxt);
+	}
+	SPI_freetuptable(tt);
+}
+
+static int pg_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                    dbc_row_fn fn, void *arg)
+{
+	pgdbc_call *call = ctx->host_data;
+	guard_state gs = {sql, 0, NULL};
+	query_args qa = {nparam, params, fn, arg};
+	return run_guarded(call, &gs, query_body, &qa);
+}
+
+static int pg_savepoint(dbc_ctx *ctx)
+{
+	pgdbc_call *call = ctx->host_data;
+	pgdbc_subxact *sx;
+	if (call->nsubxacts == call->capsubxacts) {
+		int cap = call->capsubxacts ? call->capsubxacts * 2 : 8;
+		pgdbc_subxact *n = MemoryContextAlloc(call->call_cxt, sizeof(pgdbc_subxact) * cap);
+		if (call->nsubxacts)
+			memcpy(n, call->subxacts, sizeof(pgdbc_subxact) * call->nsubxacts);
+		call->subxacts = n;
+		call->capsubxacts = cap;
+	}
+	sx = &call->subxacts[call->nsubxacts];
+	sx->saved_cxt = CurrentMemoryContext;
+	sx->saved_owner = CurrentResourceOwner;
+	BeginInternalSubTransaction(NULL);
+	/* Stay in the core's memory: the subtransaction's context dies with it. */
+	MemoryContextSwitchTo(sx->saved_cxt);
+	sx->level = ++call->next_level;
+	call->nsubxacts++;
+	return sx->level;
+}
+
+static int find_level(pgdbc_call *call, int level)
+{
+	for (int i = call->nsubxacts - 1; i >= 0; i--)
+		if (call->subxacts[i].level == level)
+			return i;
+	return -1;
+}
+
+/* Ends subtransactions down to level (inner ones first); unknown levels were
+ * already unwound after an error and are a no-op. */
+static int end_level(dbc_ctx *ctx, int level, bool commit)
+{
+	pgdbc_call *call = ctx->host_data;
+	int idx = find_level(call, level);
+	while (idx >= 0 && call->nsubxacts > idx) {
+		pgdbc_subxact *sx = &call->subxacts[call->nsubxacts - 1];
+		if (commit)
+			ReleaseCurrentSubTransaction();
+		else
+			RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(sx->saved_cxt);
+		CurrentResourceOwner = sx->saved_owner;
+		call->nsubxacts--;
+	}
+	return DBC_OK;
+}
+
+static int pg_release(dbc_ctx *ctx, int level)
+{
+	return end_level(ctx, level, true);
+}
+
+static int pg_rollback(dbc_ctx *ctx, int level)
+{
+	return end_level(ctx, level, false);
+}
+
+static char *pg_quote_ident(dbc_ctx *ctx, const char *ident)
+{
+	return dbc_strdup(ctx, quote_identifier(ident));
+}
+
+static char *pg_quote_literal(dbc_ctx *ctx, const char *literal)
+{
+	char *q = quote_literal_cstr(literal);
+	char *r = dbc_strdup(ctx, q);
+	pfree(q);
+	return r;
+}
+
+static void interrupt_body(pgdbc_call *call, guard_state *gs, void *arg)
+{
+	(void)call;
+	(void)gs;
+	(void)arg;
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* A pending cancel or termination is raised by CHECK_FOR_INTERRUPTS; with a
+ * savepoint open it becomes the ctx error (57014 ...) and the loop stops, and
+ * pgdbc_finish re-raises it with the same SQLSTATE. */
+static int pg_interrupted(dbc_ctx *ctx)
+{
+	pgdbc_call *call = ctx->host_data;
+	guard_state gs = {NULL, 0, NULL};
+	if (!INTERRUPTS_PENDING_CONDITION())
+		return 0;
+	return run_guarded(call, &gs, interrupt_body, NULL) != DBC_OK;
+}
+
+static int pg_book_ensure(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK; /* the extension script created them */
+}
+
+static int pg_book_exists(dbc_ctx *ctx, bool *exists)
+{
+	(void)ctx;
+	*exists = true;
+	return DBC_OK;
+}
+
+const dbc_host pgdbc_host = {
+	.engine = "postgresql",
+	.exec = pg_exec,
+	.query = pg_query,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback = pg_rollback,
+	.quote_ident = pg_quote_ident,
+	.quote_literal = pg_quote_literal,
+	.interrupted = pg_interrupted,
+	.book_prefix = "dbcare.",
+	.book_ensure = pg_book_ensure,
+	.book_exists = pg_book_exists,
+	.alloc = pgdbc_alloc,
+	.free = pgdbc_free,
+};

@@ -1,0 +1,126 @@
+/*
+ * pgdbc.h — PostgreSQL glue shared by every pg_ext/fn_*.c wrapper: the dbc_host
+ * over SPI, and the call helpers that turn one SQL call into a core call and
+ * the core's status back into a result or an ereport(ERROR).
+ *
+ * A wrapper is a few lines:
+ *
+ *     PG_FUNCTION_INFO_V1(dbcare_get);
+ *     Datum dbcare_get(PG_FUNCTION_ARGS)
+ *     {
+ *         pgdbc_call call;
+ *         char *value = NULL;
+ *         pgdbc_begin(&call, fcinfo);
+ *         const char *key = pgdbc_arg_text(&call, 0, "key");
+ *         int rc = dbc_setting_get(&call.ctx, key, &value);
+ *         return pgdbc_return_text(&call, rc, value);
+ *
+ * (Keep the core call in its own statement: C leaves the order of argument
+ * evaluation open, so pgdbc_return_text(&call, core(&value), value) may pass
+ * value before the core has set it.)
+ *     }
+ *
+ * Every pgdbc_return_* finishes the call: on rc != DBC_OK it raises the ctx
+ * error (pgdbc_finish), otherwise it copies the result into the caller's
+ * memory context, disconnects SPI and frees the call's memory.
+ */
+#ifndef PGDBC_H
+#define PGDBC_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/resowner.h"
+
+#include "dbc.h"
+#include "schema.h"
+
+/* One open internal subtransaction of the core (host->savepoint). */
+typedef struct pgdbc_subxact {
+	int level;                   /* the id handed to the core */
+	MemoryContext saved_cxt;     /* restored on release/rollback, like PL/pgSQL */
+	ResourceOwner saved_owner;
+} pgdbc_subxact;
+
+/* State of one SQL call. Lives on the wrapper's stack. */
+typedef struct pgdbc_call {
+	FunctionCallInfo fcinfo;
+	MemoryContext caller_cxt;   /* where results must be allocated */
+	MemoryContext call_cxt;     /* the arena and everything temporary; deleted at finish */
+	MemoryContext prev_arena;   /* arena context of an enclosing dbcare call (nesting) */
+	bool spi_connected;
+	dbc_ctx ctx;                /* the core's context; host_data points back here */
+
+	/* Subtransactions the core opened and has not released or rolled back,
+	 * innermost last. */
+	pgdbc_subxact *subxacts;
+	int nsubxacts;
+	int capsubxacts;
+	int next_level;
+} pgdbc_call;
+
+/* The host implementation (host_pg.c). */
+extern const dbc_host pgdbc_host;
+
+/* Starts a call: own memory context, SPI_connect, dbc_ctx_init with pgdbc_host. */
+void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
+
+/* Ends a call. rc != DBC_OK raises the ctx error as ereport(ERROR): SQLSTATE from
+ * the ctx (XX000 when unset), message prefixed "dbcare: ", detail, hint and
+ * context when set. Otherwise SPI_finish and frees the call's memory. Any
+ * subtransaction the core left open is released (rolled back on error). */
+void pgdbc_finish(pgdbc_call *call, int rc);
+
+/* Raises a 22023 "dbcare: argument \"<name>\" must not be NULL" when argument
+ * n is NULL; otherwise returns it as a C string in the call's memory. */
+const char *pgdbc_arg_text(pgdbc_call *call, int n, const char *name);
+/* The same, but a NULL argument (or one the caller did not pass) gives NULL. */
+const char *pgdbc_arg_text_opt(pgdbc_call *call, int n);
+/* A jsonb (or json/text) argument as JSON text; NULL raises 22023 naming it. */
+const char *pgdbc_arg_json(pgdbc_call *call, int n, const char *name);
+/* Integer / boolean arguments; NULL raises 22023 naming the argument. The
+ * argument must be declared int8 (pgdbc_arg_int64), int4 (pgdbc_arg_int32) or
+ * boolean (pgdbc_arg_bool). */
+int64 pgdbc_arg_int64(pgdbc_call *call, int n, const char *name);
+int32 pgdbc_arg_int32(pgdbc_call *call, int n, const char *name);
+bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name);
+/* True when argument n was passed and is not NULL (optional arguments). */
+bool pgdbc_arg_given(pgdbc_call *call, int n);
+
+/* Result helpers: finish the call (raising the error when rc != DBC_OK) and
+ * return the value as the function's result, allocated in the caller's memory.
+ * A NULL string returns SQL NULL. */
+Datum pgdbc_return_text(pgdbc_call *call, int rc, const char *s);
+Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json);
+Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v);
+Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v);
+Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v);
+Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v);
+Datum pgdbc_return_null(pgdbc_call *call, int rc);
+
+/* Materialises rows into the set-returning function's result (InitMaterializedSRF)
+ * and finishes the call. Cells are converted to the declared result column types:
+ * text through the column type's input function, DBC_INT/DBC_FLOAT/DBC_BOOL
+ * directly when the column is int2/int4/int8/float4/float8/bool (else through
+ * their text form). rows may be NULL when rc != DBC_OK. */
+Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows);
+
+/* Raises a dbcare error right away (for glue-level argument checks):
+ * ereport(ERROR) with sqlstate ("22023" ...) and "dbcare: " + message. */
+void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf(2, 3)
+	pg_attribute_noreturn();
+
+/* Memory of the innermost running call (MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM:
+ * NULL on exhaustion); the host's alloc/free and jansson's allocator. */
+void *pgdbc_alloc(size_t size);
+void pgdbc_free(void *ptr);
+
+/* Installs jansson's allocator (pgdbc_alloc) — called from _PG_init.
+ * (jansson_pg.c: jansson.h and PostgreSQL's fmgrprotos.h both declare
+ * json_object, so no file includes both.) */
+void pgdbc_init_json_alloc(void);
+
+/* catalog_pg.c: fills the core's schema model from pg_catalog (a dbc_schema_reader). */
+int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+
+#endif
