@@ -3,6 +3,7 @@
  * found in common/: each case names the input or condition that once broke.
  */
 #include "json.h"
+#include "settings.h"
 #include "unit.h"
 
 #include <stdint.h>
@@ -79,11 +80,33 @@ static void test_json_strict_utf8(dbc_ctx *ctx)
 	json_decref(r);
 }
 
+/* A 10 MB or binary argument used to be echoed whole into the error message. */
+static void test_excerpt(dbc_ctx *ctx)
+{
+	CHECK_STR(dbc_excerpt(ctx, "short", 80), "short", "short text unchanged");
+	CHECK_STR(dbc_excerpt(ctx, "a\xff\xc0\xafz", 80), "a???z", "invalid UTF-8 shown as '?'");
+	CHECK_STR(dbc_excerpt(ctx, "abcdefghij", 4), "abcd... (10 bytes)", "long text cut with its size");
+	CHECK_STR(dbc_excerpt(ctx, "ab\xc3\xa9\xc3\xa9", 3), "ab... (6 bytes)", "cut at a character boundary");
+	char *big = malloc(10000001);
+	memset(big, 'x', 10000000);
+	big[10000000] = '\0';
+	char *e = dbc_excerpt(ctx, big, DBC_EXCERPT);
+	CHECK(e && strlen(e) < 120 && strstr(e, "(10000000 bytes)"), "10 MB argument excerpted");
+	free(big);
+	dbc_setting_list cat;
+	dbc_settings_catalog(ctx, &cat);
+	char *norm;
+	dbc_setting_normalise(ctx, dbc_settings_find(&cat, "migrate.out_of_order"), "\xff\xfe", &norm);
+	CHECK(ctx->failed && strstr(ctx->message, "\"??\""), "a setting error never carries invalid UTF-8");
+	dbc_error_clear(ctx);
+}
+
 int main(void)
 {
 	dbc_ctx jctx;
 	dbc_ctx_init(&jctx, &unit_host, NULL);
 	test_json_strict_utf8(&jctx);
+	test_excerpt(&jctx);
 	dbc_ctx_finish(&jctx);
 	test_arena_alignment();
 	test_arena_huge();
