@@ -17,6 +17,16 @@ static const book_table tables[] = {
 	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
 	                  " key TEXT PRIMARY KEY NOT NULL,"
 	                  " value TEXT NOT NULL)"},
+	/* declared relations (dbcheck_add_relation) */
+	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
+	                     " name TEXT PRIMARY KEY NOT NULL,"
+	                     " child_schema TEXT,"
+	                     " child_table TEXT NOT NULL,"
+	                     " child_columns TEXT NOT NULL,"
+	                     " parent_schema TEXT,"
+	                     " parent_table TEXT NOT NULL,"
+	                     " parent_columns TEXT NOT NULL,"
+	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"},
 };
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))

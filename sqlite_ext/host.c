@@ -228,11 +228,13 @@ static char *host_quote_literal(dbc_ctx *ctx, const char *literal)
  * statement fail with SQLITE_INTERRUPT, so stepping a trivial one tells. */
 static int host_interrupted(dbc_ctx *ctx)
 {
-	sqldbc_conn *c = conn_of(ctx);
-	if (!c->probe && sqlite3_prepare_v2(c->db, "SELECT 1", -1, &c->probe, NULL) != SQLITE_OK)
+	/* Not cached: a statement still alive when the connection closes makes
+	 * sqlite3_close() fail before any destructor could finalize it. */
+	sqlite3_stmt *probe = NULL;
+	if (sqlite3_prepare_v2(conn_of(ctx)->db, "SELECT 1", -1, &probe, NULL) != SQLITE_OK)
 		return 0;
-	int rc = sqlite3_step(c->probe);
-	sqlite3_reset(c->probe);
+	int rc = sqlite3_step(probe);
+	sqlite3_finalize(probe);
 	if (rc == SQLITE_INTERRUPT) {
 		dbc_error(ctx, DBC_SQLSTATE_CANCELED, "interrupted");
 		return 1;

@@ -4,6 +4,10 @@ set -u
 cd "$(dirname "$0")/../.."
 : "${DBC_RESULTS:?run through test/scripts/run_tests.sh}"
 status=0
+if ! ls build/unit/test_* >/dev/null 2>&1; then
+  echo "FAIL unit/no-test-binaries (run: make unit)" >> "$DBC_RESULTS"
+  exit 1
+fi
 for bin in build/unit/test_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")

@@ -1,0 +1,449 @@
+/*
+ * check_plan.c — one set-based statement per constraint: an anti-join for
+ * foreign keys (MATCH SIMPLE / FULL), a predicate scan for CHECK and NOT NULL,
+ * a grouping for UNIQUE and PRIMARY KEY. Every name goes through quote_ident.
+ */
+#include "check.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+static bool is_pg(const dbc_ctx *ctx)
+{
+	return strcmp(ctx->host->engine, "postgresql") == 0;
+}
+
+static bool is_partitioned(const dbc_table *t)
+{
+	return t->kind && strcmp(t->kind, "partitioned table") == 0;
+}
+
+/* The table as SQL text. SQLite names the main schema so a temp table of the
+ * same name cannot shadow it; PostgreSQL reads ONLY the table itself (its
+ * inheritance children carry their own copies of the constraints), except for
+ * partitioned tables whose rows all live in partitions. */
+static char *table_ref(dbc_ctx *ctx, const dbc_table *t)
+{
+	char *qn = dbc_quoted_name(ctx, t->schema ? t->schema : (is_pg(ctx) ? NULL : "main"), t->name);
+	if (!qn)
+		return NULL;
+	if (is_pg(ctx) && !is_partitioned(t))
+		return dbc_printf(ctx, "ONLY %s", qn);
+	return qn;
+}
+
+/* The rowid spelling that still means the rowid (a column may shadow any of
+ * them), or NULL for tables without one. */
+static const char *rowid_name(const dbc_ctx *ctx, const dbc_table *t)
+{
+	if (is_pg(ctx))
+		return NULL;
+	if (t->kind && strcmp(t->kind, "table") != 0)
+		return NULL;
+	if (t->options && strstr(t->options, "without rowid"))
+		return NULL;
+	static const char *const names[] = {"rowid", "_rowid_", "oid"};
+	for (int i = 0; i < 3; i++) {
+		bool shadowed = false;
+		for (int c = 0; c < t->ncolumns; c++)
+			if (strcasecmp(t->columns[c].name, names[i]) == 0)
+				shadowed = true;
+		if (!shadowed)
+			return names[i];
+	}
+	return NULL;
+}
+
+static const dbc_constraint *primary_key_of(const dbc_table *t)
+{
+	for (int i = 0; i < t->nconstraints; i++)
+		if (t->constraints[i].kind == DBC_CON_PRIMARY_KEY)
+			return &t->constraints[i];
+	return NULL;
+}
+
+/* "<alias>"<col>" for each column. */
+static int add_columns(dbc_ctx *ctx, const char *alias, const dbc_strlist *cols, dbc_strlist *out)
+{
+	for (int i = 0; i < cols->n; i++) {
+		char *q = ctx->host->quote_ident(ctx, cols->items[i]);
+		if (!q || dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s%s", alias, q)) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* The key a sample shows for an offending row: the rowid, else the primary
+ * key, else (PostgreSQL) the foreign key's own columns or the ctid. */
+static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, const char *alias,
+                   dbc_strlist *out)
+{
+	const char *rowid = rowid_name(ctx, t);
+	if (rowid)
+		return dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s%s", alias, rowid));
+	const dbc_constraint *pk = primary_key_of(t);
+	if (pk && pk->columns.n > 0)
+		return add_columns(ctx, alias, &pk->columns, out);
+	if (con->kind == DBC_CON_FOREIGN_KEY && con->columns.n > 0)
+		return add_columns(ctx, alias, &con->columns, out);
+	if (is_pg(ctx))
+		return dbc_strlist_add(ctx, out, dbc_printf(ctx, "%sctid::text", alias));
+	/* A SQLite table whose every rowid spelling is a column and that has no
+	 * primary key: all its columns identify the row as well as anything can. */
+	for (int i = 0; i < t->ncolumns; i++) {
+		char *q = ctx->host->quote_ident(ctx, t->columns[i].name);
+		if (!q || dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s%s", alias, q)) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* Joins items as "<item><suffix>" separated by sep. */
+static char *join_each(dbc_ctx *ctx, const dbc_strlist *l, const char *suffix, const char *sep)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < l->n; i++) {
+		if (i)
+			dbc_buf_append(&b, sep);
+		dbc_buf_append(&b, l->items[i]);
+		dbc_buf_append(&b, suffix);
+	}
+	return dbc_buf_finish(&b);
+}
+
+/* SQLite compares table names without regard to ASCII case. */
+static const dbc_table *find_parent(const dbc_ctx *ctx, const dbc_schema *s,
+                                    const dbc_constraint *con)
+{
+	const dbc_table *p = dbc_schema_find_table(s, con->ref_schema, con->ref_table);
+	if (p || is_pg(ctx))
+		return p;
+	for (int i = 0; i < s->ntables; i++)
+		if (!s->tables[i].schema && strcasecmp(s->tables[i].name, con->ref_table) == 0)
+			return &s->tables[i];
+	return NULL;
+}
+
+static bool ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/* Functions an expression copied from the catalog must not call: pasting a
+ * CHECK expression into a top-level statement would otherwise let a hostile
+ * schema reach functions the engine keeps away from schema code. A word
+ * matches at the start of an identifier that is followed by "(". */
+static const char *denied_call(const char *expr)
+{
+	static const char *const words[] = {
+	    "dbcare_",        "dbmigrate_", "dbcheck_", "dbhealth_",  "dbschema_",      "dbmonitor_",
+	    "load_extension", "writefile",  "readfile", "edit",       "fts3_tokenizer", "pg_read_",
+	    "pg_write_",      "pg_ls_",     "lo_",      "dblink",     "pg_terminate",   "pg_cancel",
+	    "pg_reload",      "set_config", "pg_sleep", "pg_advisory"};
+	for (const char *p = expr; *p; p++) {
+		if (!ident_char(*p) || (p > expr && ident_char(p[-1])))
+			continue;
+		const char *e = p;
+		while (ident_char(*e))
+			e++;
+		const char *a = e;
+		while (*a == '"' || *a == '`' || *a == ']' || isspace((unsigned char)*a))
+			a++;
+		if (*a != '(')
+			continue;
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+			size_t n = strlen(words[i]);
+			bool prefix = words[i][n - 1] == '_';
+			if ((size_t)(e - p) >= n && strncasecmp(p, words[i], n) == 0 &&
+			    (prefix || (size_t)(e - p) == n))
+				return words[i];
+		}
+	}
+	return NULL;
+}
+
+/* The bare boolean expression of a CHECK, whichever form a reader stored:
+ * "x > 0", "(x > 0)" or PostgreSQL's "CHECK ((x > 0)) NOT VALID". */
+static char *check_body(dbc_ctx *ctx, const char *expr)
+{
+	const char *b = expr;
+	while (isspace((unsigned char)*b))
+		b++;
+	if (strncasecmp(b, "CHECK", 5) == 0 && (isspace((unsigned char)b[5]) || b[5] == '(')) {
+		b += 5;
+		while (isspace((unsigned char)*b))
+			b++;
+	}
+	size_t n = strlen(b);
+	static const char *const tails[] = {"NOT VALID", "NO INHERIT"};
+	for (bool again = true; again;) {
+		again = false;
+		while (n && isspace((unsigned char)b[n - 1]))
+			n--;
+		for (int i = 0; i < 2; i++) {
+			size_t tl = strlen(tails[i]);
+			if (n > tl && strncasecmp(b + n - tl, tails[i], tl) == 0 &&
+			    isspace((unsigned char)b[n - tl - 1])) {
+				n -= tl;
+				again = true;
+			}
+		}
+	}
+	return dbc_strndup(ctx, b, n);
+}
+
+typedef struct plan_parts {
+	char *from;  /* table reference, with alias when the predicate uses one */
+	char *where; /* violation predicate */
+	dbc_strlist keys;
+	/* grouped plans (UNIQUE / PRIMARY KEY) */
+	bool grouped;
+	char *group_cols;
+	char *nulls_where; /* PRIMARY KEY: rows with a NULL key part, else NULL */
+} plan_parts;
+
+static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                    const dbc_constraint *con, bool full, plan_parts *pp)
+{
+	char *tname = dbc_qualified_name(ctx, t->schema, t->name);
+	if (con->columns.n == 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "foreign key %s of table %s has no columns",
+		                 con->name, tname);
+	const dbc_table *parent = find_parent(ctx, s, con);
+	const dbc_strlist *refcols = &con->ref_columns;
+	if (parent && refcols->n == 0) {
+		const dbc_constraint *ppk = primary_key_of(parent);
+		if (!ppk || ppk->columns.n == 0) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "foreign key %s of table %s names no parent columns and table %s has no "
+			          "primary key",
+			          con->name, tname, parent->name);
+			dbc_error_hint(ctx, "Name the referenced columns in the foreign key.");
+			return DBC_ERROR;
+		}
+		refcols = &ppk->columns;
+	}
+	if (parent && refcols->n != con->columns.n)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "foreign key %s of table %s has %d columns but references %d", con->name,
+		                 tname, con->columns.n, refcols->n);
+
+	dbc_strlist child = {0};
+	if (add_columns(ctx, "c.", &con->columns, &child) != DBC_OK)
+		return DBC_ERROR;
+	char *tref = table_ref(ctx, t);
+	if (!tref)
+		return DBC_ERROR;
+	pp->from = dbc_printf(ctx, "%s AS c", tref);
+
+	char *all_set = join_each(ctx, &child, " IS NOT NULL", " AND ");
+	char *any_set = join_each(ctx, &child, " IS NOT NULL", " OR ");
+	char *any_null = join_each(ctx, &child, " IS NULL", " OR ");
+	if (!pp->from || !all_set || !any_set || !any_null)
+		return DBC_ERROR;
+
+	if (!parent) {
+		/* No parent table: no key can have a parent. */
+		pp->where = full ? any_set : all_set;
+	} else {
+		/* The parent column on the left: SQLite then compares with the
+		 * parent's collation and affinity, as its own foreign key check does,
+		 * and a parent index on those columns serves the lookup. */
+		dbc_buf m;
+		dbc_buf_init(&m, ctx);
+		for (int i = 0; i < child.n; i++) {
+			char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
+			if (!pc)
+				return DBC_ERROR;
+			dbc_buf_appendf(&m, "%sp.%s = %s", i ? " AND " : "", pc, child.items[i]);
+		}
+		char *match = dbc_buf_finish(&m);
+		char *pref = table_ref(ctx, parent);
+		if (!match || !pref)
+			return DBC_ERROR;
+		char *missing = dbc_printf(ctx, "NOT EXISTS (SELECT 1 FROM %s AS p WHERE %s)", pref, match);
+		if (full && child.n > 1)
+			pp->where = dbc_printf(ctx, "(%s) AND (%s OR %s)", any_set, any_null, missing);
+		else
+			pp->where = dbc_printf(ctx, "%s AND %s", all_set, missing);
+	}
+	if (!pp->where)
+		return DBC_ERROR;
+	return row_key(ctx, t, con, "c.", &pp->keys);
+}
+
+static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                         const dbc_constraint *con, bool orphans, plan_parts *pp)
+{
+	memset(pp, 0, sizeof(*pp));
+	char *tname = dbc_qualified_name(ctx, t->schema, t->name);
+	if (!tname)
+		return DBC_ERROR;
+
+	if (con->kind == DBC_CON_FOREIGN_KEY) {
+		/* SQLite parses MATCH FULL but enforces every foreign key as MATCH
+		 * SIMPLE; the check follows the engine's rule. */
+		bool full = !orphans && is_pg(ctx) && con->match && strcmp(con->match, "full") == 0;
+		return fk_parts(ctx, s, t, con, full, pp);
+	}
+	if (orphans)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s is not a foreign key",
+		                 con->name);
+
+	pp->from = table_ref(ctx, t);
+	if (!pp->from)
+		return DBC_ERROR;
+
+	switch (con->kind) {
+	case DBC_CON_CHECK: {
+		if (!con->expr || !*con->expr)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			                 "CHECK constraint %s of table %s has no expression", con->name, tname);
+		const char *w = denied_call(con->expr);
+		if (w) {
+			dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE,
+			          "refusing to evaluate CHECK constraint %s of table %s", con->name, tname);
+			dbc_error_detail(ctx, "Its expression mentions \"%s\", which dbcare does not run.", w);
+			return DBC_ERROR;
+		}
+		char *body = check_body(ctx, con->expr);
+		/* NOT (NULL) is NULL, so rows the engine lets through with an unknown
+		 * result are not violations here either. */
+		pp->where = body ? dbc_printf(ctx, "NOT (%s)", body) : NULL;
+		if (!pp->where)
+			return DBC_ERROR;
+		return row_key(ctx, t, con, "", &pp->keys);
+	}
+	case DBC_CON_NOT_NULL: {
+		if (con->columns.n != 1)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			                 "NOT NULL constraint %s of table %s must name one column", con->name,
+			                 tname);
+		char *q = ctx->host->quote_ident(ctx, con->columns.items[0]);
+		pp->where = q ? dbc_printf(ctx, "%s IS NULL", q) : NULL;
+		if (!pp->where)
+			return DBC_ERROR;
+		return row_key(ctx, t, con, "", &pp->keys);
+	}
+	case DBC_CON_UNIQUE:
+	case DBC_CON_PRIMARY_KEY: {
+		if (con->columns.n == 0)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			                 "constraint %s of table %s has no columns", con->name, tname);
+		/* The key shown is the duplicated value itself: it names every row
+		 * involved at once, and needs no second pass to find their rowids. */
+		if (add_columns(ctx, "", &con->columns, &pp->keys) != DBC_OK)
+			return DBC_ERROR;
+		pp->grouped = true;
+		pp->group_cols = dbc_strlist_join(ctx, &pp->keys, ", ");
+		pp->where = join_each(ctx, &pp->keys, " IS NOT NULL", " AND ");
+		if (con->kind == DBC_CON_PRIMARY_KEY)
+			pp->nulls_where = join_each(ctx, &pp->keys, " IS NULL", " OR ");
+		if (!pp->group_cols || !pp->where || (con->kind == DBC_CON_PRIMARY_KEY && !pp->nulls_where))
+			return DBC_ERROR;
+		return DBC_OK;
+	}
+	default:
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s of kind %s cannot be checked",
+		                 con->name, dbc_constraint_kind_name(con->kind));
+	}
+}
+
+/* The streamed form: rows (w, k1, ..., kn). */
+static char *stream_sql(dbc_ctx *ctx, const plan_parts *pp)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (pp->grouped) {
+		dbc_buf_append(&b, "SELECT count(*) AS w");
+		for (int i = 0; i < pp->keys.n; i++)
+			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
+		dbc_buf_appendf(&b, " FROM %s WHERE %s GROUP BY %s HAVING count(*) > 1", pp->from,
+		                pp->where, pp->group_cols);
+		if (pp->nulls_where)
+			dbc_buf_appendf(&b, " UNION ALL SELECT 1, %s FROM %s WHERE %s", pp->group_cols,
+			                pp->from, pp->nulls_where);
+	} else {
+		dbc_buf_append(&b, "SELECT 1 AS w");
+		for (int i = 0; i < pp->keys.n; i++)
+			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
+		dbc_buf_appendf(&b, " FROM %s WHERE %s", pp->from, pp->where);
+	}
+	return dbc_buf_finish(&b);
+}
+
+/* The aggregate form: one row (violations, sample). row_number() over the
+ * streamed rows keeps the sample to five keys without holding the rest. */
+static char *aggregate_sql(dbc_ctx *ctx, const plan_parts *pp)
+{
+	char *inner = stream_sql(ctx, pp);
+	if (!inner)
+		return NULL;
+	dbc_buf k;
+	dbc_buf_init(&k, ctx);
+	if (pp->keys.n == 1) {
+		dbc_buf_append(&k, "v.k1");
+	} else {
+		dbc_buf_append(&k, "jsonb_build_array(");
+		for (int i = 0; i < pp->keys.n; i++)
+			dbc_buf_appendf(&k, "%sv.k%d", i ? ", " : "", i + 1);
+		dbc_buf_append(&k, ")");
+	}
+	char *key = dbc_buf_finish(&k);
+	if (!key)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "SELECT coalesce(sum(v.w), 0)::bigint, coalesce(jsonb_agg(%s) FILTER (WHERE "
+	                  "v.r <= %d), '[]'::jsonb)::text FROM (SELECT d.*, row_number() OVER () AS r "
+	                  "FROM (%s) AS d) AS v",
+	                  key, DBC_SAMPLE_MAX, inner);
+}
+
+static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nkeys = pp->keys.n;
+	if (is_pg(ctx)) {
+		out->shape = DBC_PLAN_AGGREGATE;
+		out->sql = aggregate_sql(ctx, pp);
+	} else {
+		out->shape = DBC_PLAN_STREAM;
+		out->sql = stream_sql(ctx, pp);
+	}
+	return out->sql ? DBC_OK : DBC_ERROR;
+}
+
+int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                              const dbc_constraint *con, dbc_check_plan *out)
+{
+	plan_parts pp;
+	if (plan_parts_of(ctx, s, t, con, false, &pp) != DBC_OK)
+		return DBC_ERROR;
+	return finish_plan(ctx, &pp, out);
+}
+
+int dbc_check_plan_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                           const dbc_constraint *con, dbc_check_plan *out)
+{
+	plan_parts pp;
+	if (plan_parts_of(ctx, s, t, con, true, &pp) != DBC_OK)
+		return DBC_ERROR;
+	return finish_plan(ctx, &pp, out);
+}
+
+int dbc_check_plan_delete(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                          const dbc_constraint *con, char **sql_out)
+{
+	plan_parts pp;
+	if (plan_parts_of(ctx, s, t, con, true, &pp) != DBC_OK)
+		return DBC_ERROR;
+	if (is_pg(ctx))
+		*sql_out = dbc_printf(
+		    ctx, "WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d", pp.from,
+		    pp.where);
+	else
+		*sql_out = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pp.from, pp.where);
+	return *sql_out ? DBC_OK : DBC_ERROR;
+}

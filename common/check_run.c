@@ -1,0 +1,561 @@
+/*
+ * check_run.c — runs the planned statements: dbcheck_constraints, dbcheck_orphans
+ * and dbcheck_cleanup_orphans, also called by the health checks. Memory stays
+ * flat: streamed violators are counted, only the first five keys are kept.
+ */
+#include "check.h"
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_pg(const dbc_ctx *ctx)
+{
+	return strcmp(ctx->host->engine, "postgresql") == 0;
+}
+
+static json_t *json_of(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_INT:
+		return json_integer(v->i);
+	case DBC_FLOAT:
+		return json_real(v->f);
+	case DBC_BOOL:
+		return json_boolean(v->i);
+	case DBC_TEXT:
+		return dbc_json_str(v->s);
+	case DBC_NULL:
+	default:
+		return json_null();
+	}
+}
+
+static int64_t int_of(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_INT:
+	case DBC_BOOL:
+		return v->i;
+	case DBC_FLOAT:
+		return (int64_t)v->f;
+	case DBC_TEXT:
+		return strtoll(v->s, NULL, 10);
+	default:
+		return 0;
+	}
+}
+
+typedef struct run_state {
+	int64_t count;
+	json_t *sample; /* owned; decref'd by run_plan on every path */
+	char *sample_text;
+	uint64_t rows;
+	bool got_row;
+} run_state;
+
+static int on_stream_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	run_state *st = arg;
+	if (ncol < 2)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
+	st->count += int_of(&cols[0]);
+	if (json_array_size(st->sample) < DBC_SAMPLE_MAX) {
+		json_t *key;
+		if (ncol == 2) {
+			key = json_of(&cols[1]);
+		} else {
+			key = json_array();
+			for (int i = 1; key && i < ncol; i++)
+				if (json_array_append_new(key, json_of(&cols[i])) != 0) {
+					json_decref(key);
+					key = NULL;
+				}
+		}
+		if (!key || json_array_append_new(st->sample, key) != 0)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	if ((++st->rows & 4095) == 0 && ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int on_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	run_state *st = arg;
+	if (ncol < 2)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
+	st->got_row = true;
+	st->count = int_of(&cols[0]);
+	st->sample_text = dbc_strdup(ctx, cols[1].type == DBC_TEXT ? cols[1].s : "[]");
+	return st->sample_text ? DBC_OK : DBC_ERROR;
+}
+
+/* Runs one plan: the number of violations and the sample as JSON text. */
+static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, char **sample)
+{
+	run_state st = {0};
+	int rc;
+	if (plan->shape == DBC_PLAN_STREAM) {
+		st.sample = json_array();
+		if (!st.sample)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_stream_row, &st);
+		if (rc == DBC_OK) {
+			st.sample_text = dbc_json_dump(ctx, st.sample, JSON_COMPACT);
+			if (!st.sample_text)
+				rc = DBC_ERROR;
+		}
+		json_decref(st.sample);
+	} else {
+		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_aggregate_row, &st);
+		if (rc == DBC_OK && !st.got_row)
+			rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned no row");
+	}
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	*count = st.count;
+	*sample = st.sample_text;
+	return DBC_OK;
+}
+
+static void add_context(dbc_ctx *ctx, const char *what, const char *name, const char *table)
+{
+	if (!ctx->context)
+		ctx->context = dbc_printf(ctx, "while checking %s %s of table %s", what, name, table);
+}
+
+static bool ignored(const dbc_check_options *opt, const dbc_table *t, const char *display)
+{
+	if (!opt || !opt->ignore)
+		return false;
+	return dbc_strlist_find(opt->ignore, display) >= 0 ||
+	       dbc_strlist_find(opt->ignore, t->name) >= 0;
+}
+
+/* Tables whose rows a statement can scan: not views, virtual or foreign tables. */
+static bool checkable(const dbc_table *t)
+{
+	return !t->kind || strcmp(t->kind, "table") == 0 || strcmp(t->kind, "partitioned table") == 0;
+}
+
+static bool same_columns(const dbc_strlist *a, const dbc_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool in_primary_key(const dbc_table *t, const char *column)
+{
+	for (int k = 0; k < t->nconstraints; k++)
+		if (t->constraints[k].kind == DBC_CON_PRIMARY_KEY &&
+		    dbc_strlist_find(&t->constraints[k].columns, column) >= 0)
+			return true;
+	return false;
+}
+
+static const dbc_table *find_display(dbc_ctx *ctx, const dbc_schema *s, const char *display)
+{
+	for (int i = 0; display && i < s->ntables; i++) {
+		const dbc_table *p = &s->tables[i];
+		char *name = dbc_qualified_name(ctx, p->schema, p->name);
+		if (name && strcmp(name, display) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* PostgreSQL keeps derived copies of constraints under the original name:
+ * a partition carries its parent's CHECK and FOREIGN KEY constraints (checking
+ * the parent covers the partition's rows), and a foreign key to a partitioned
+ * table gets one more row per referenced partition (checking against one
+ * partition alone would call every key living in another one an orphan). */
+static bool derived_copy(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                         const dbc_constraint *con)
+{
+	const dbc_table *parent = find_display(ctx, s, t->partition_of);
+	for (int k = 0; parent && k < parent->nconstraints; k++)
+		if (parent->constraints[k].kind == con->kind &&
+		    strcmp(parent->constraints[k].name, con->name) == 0)
+			return true;
+	if (con->kind != DBC_CON_FOREIGN_KEY)
+		return false;
+	/* The referenced table is a partition, and the same columns also reference
+	 * one of its ancestors: this is the per-partition copy. */
+	const dbc_table *ref = dbc_schema_find_table(s, con->ref_schema, con->ref_table);
+	for (int depth = 0; ref && ref->partition_of && depth < 32; depth++) {
+		const dbc_table *up = find_display(ctx, s, ref->partition_of);
+		for (int k = 0; up && k < t->nconstraints; k++) {
+			const dbc_constraint *o = &t->constraints[k];
+			if (o != con && o->kind == DBC_CON_FOREIGN_KEY &&
+			    dbc_schema_find_table(s, o->ref_schema, o->ref_table) == up &&
+			    same_columns(&o->columns, &con->columns))
+				return true;
+		}
+		ref = up;
+	}
+	return false;
+}
+
+/* A partition's NOT NULL column that is NOT NULL in the parent too is
+ * covered by the parent's check. */
+static bool not_null_in_parent(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                               const char *column)
+{
+	const dbc_table *parent = find_display(ctx, s, t->partition_of);
+	const dbc_column *c = parent ? dbc_table_find_column(parent, column) : NULL;
+	return c && c->not_null;
+}
+
+static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
+                     const dbc_constraint *con, dbc_rows *out)
+{
+	dbc_check_plan plan;
+	int64_t count;
+	char *sample;
+	if (dbc_check_plan_constraint(ctx, s, t, con, &plan) != DBC_OK ||
+	    run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+		add_context(ctx, "constraint", con->name, display);
+		return DBC_ERROR;
+	}
+	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
+	                                  dbc_text(dbc_constraint_kind_name(con->kind)), dbc_int(count),
+	                                  dbc_text(sample)};
+	if (dbc_rows_add(out, row) != DBC_OK)
+		return DBC_ERROR;
+	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Catalogs keep NOT NULL as a column flag (SQLite, PostgreSQL before 18):
+ * each such column is checked as a constraint named <table>_<column>_not_null
+ * unless the model already lists one for it. */
+static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                  const char *display, const dbc_check_options *opt, dbc_rows *out)
+{
+	if (opt && opt->skip_trusted)
+		return DBC_OK; /* the engine always enforces a NOT NULL column */
+	for (int i = 0; i < t->ncolumns; i++) {
+		const dbc_column *col = &t->columns[i];
+		if (!col->not_null || col->hidden)
+			continue;
+		bool listed = false;
+		for (int k = 0; k < t->nconstraints; k++)
+			if (t->constraints[k].kind == DBC_CON_NOT_NULL && t->constraints[k].columns.n == 1 &&
+			    strcmp(t->constraints[k].columns.items[0], col->name) == 0)
+				listed = true;
+		/* a primary key check already counts its NULL keys */
+		if (listed || in_primary_key(t, col->name) || not_null_in_parent(ctx, s, t, col->name))
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_NOT_NULL;
+		con.name = dbc_printf(ctx, "%s_%s_not_null", t->name, col->name);
+		con.validated = con.enforced = true;
+		if (!con.name || dbc_strlist_add(ctx, &con.columns, col->name) != DBC_OK ||
+		    check_one(ctx, s, t, display, &con, out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int kind_rank(dbc_constraint_kind k)
+{
+	switch (k) {
+	case DBC_CON_PRIMARY_KEY:
+		return 0;
+	case DBC_CON_UNIQUE:
+		return 1;
+	case DBC_CON_FOREIGN_KEY:
+		return 2;
+	case DBC_CON_CHECK:
+		return 3;
+	case DBC_CON_NOT_NULL:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+static int by_kind_and_name(const void *a, const void *b)
+{
+	const dbc_constraint *x = *(const dbc_constraint *const *)a;
+	const dbc_constraint *y = *(const dbc_constraint *const *)b;
+	int d = kind_rank(x->kind) - kind_rank(y->kind);
+	return d ? d : strcmp(x->name, y->name);
+}
+
+/* Rows come out in a stable order whatever order the catalog listed them in. */
+static const dbc_constraint **sorted_constraints(dbc_ctx *ctx, const dbc_table *t)
+{
+	if (!t->nconstraints)
+		return NULL;
+	const dbc_constraint **order = dbc_alloc(ctx, sizeof(*order) * (size_t)t->nconstraints);
+	if (!order)
+		return NULL;
+	for (int k = 0; k < t->nconstraints; k++)
+		order[k] = &t->constraints[k];
+	qsort(order, (size_t)t->nconstraints, sizeof(*order), by_kind_and_name);
+	return order;
+}
+
+int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                          dbc_rows *out)
+{
+	const dbc_table *only = NULL;
+	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
+		return DBC_ERROR;
+	unsigned kinds = opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL;
+
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		if ((only && t != only) || !checkable(t))
+			continue;
+		char *display = dbc_qualified_name(ctx, t->schema, t->name);
+		if (!display)
+			return DBC_ERROR;
+		if (ignored(opt, t, display))
+			continue;
+		const dbc_constraint **order = sorted_constraints(ctx, t);
+		if (t->nconstraints && !order)
+			return DBC_ERROR;
+		for (int k = 0; k < t->nconstraints; k++) {
+			const dbc_constraint *con = order[k];
+			if (con->kind == DBC_CON_EXCLUDE || !(kinds & DBC_CHECK_KIND(con->kind)))
+				continue;
+			if (opt && opt->skip_trusted && con->validated && con->enforced)
+				continue;
+			if (derived_copy(ctx, s, t, con))
+				continue;
+			if (check_one(ctx, s, t, display, con, out) != DBC_OK)
+				return DBC_ERROR;
+		}
+		if ((kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)) &&
+		    check_not_null_columns(ctx, s, t, display, opt, out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* One foreign key or declared relation, seen as a MATCH SIMPLE foreign key. */
+typedef struct orphan_item {
+	const dbc_table *child;
+	dbc_constraint con;
+	char *child_display;
+	char *parent_display;
+	bool parent_missing;
+} orphan_item;
+
+typedef struct orphan_list {
+	orphan_item *items;
+	int n;
+	int cap;
+} orphan_list;
+
+static orphan_item *orphan_push(dbc_ctx *ctx, orphan_list *l)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 16;
+		orphan_item *items = dbc_zalloc(ctx, sizeof(orphan_item) * (size_t)cap);
+		if (!items)
+			return NULL;
+		if (l->n)
+			memcpy(items, l->items, sizeof(orphan_item) * (size_t)l->n);
+		l->items = items;
+		l->cap = cap;
+	}
+	orphan_item *it = &l->items[l->n++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+/* A declared relation must still fit the schema: tables and columns exist. */
+static int relation_fits(dbc_ctx *ctx, const dbc_schema *s, const dbc_relation *r,
+                         const dbc_table **child, bool *parent_missing)
+{
+	char *cname = dbc_qualified_name(ctx, r->child_schema, r->child_table);
+	*child = dbc_schema_find_table(s, r->child_schema, r->child_table);
+	const dbc_table *parent = dbc_schema_find_table(s, r->parent_schema, r->parent_table);
+	*parent_missing = parent == NULL;
+	const char *missing = NULL;
+	if (!*child)
+		missing = dbc_printf(ctx, "table %s", cname);
+	for (int i = 0; !missing && i < r->child_columns.n; i++)
+		if (!dbc_table_find_column(*child, r->child_columns.items[i]))
+			missing = dbc_printf(ctx, "column %s.%s", cname, r->child_columns.items[i]);
+	for (int i = 0; !missing && parent && i < r->parent_columns.n; i++)
+		if (!dbc_table_find_column(parent, r->parent_columns.items[i]))
+			missing = dbc_printf(ctx, "column %s.%s",
+			                     dbc_qualified_name(ctx, r->parent_schema, r->parent_table),
+			                     r->parent_columns.items[i]);
+	if (!missing)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "relation \"%s\" names %s, which no longer exists",
+	          r->name, missing);
+	dbc_error_hint(ctx, "Drop the relation with dbcheck_drop_relation and declare it again.");
+	return DBC_ERROR;
+}
+
+static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                                orphan_list *l)
+{
+	const dbc_table *only = NULL;
+	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		if ((only && t != only) || !checkable(t))
+			continue;
+		char *display = dbc_qualified_name(ctx, t->schema, t->name);
+		if (!display)
+			return DBC_ERROR;
+		if (ignored(opt, t, display))
+			continue;
+		const dbc_constraint **order = sorted_constraints(ctx, t);
+		if (t->nconstraints && !order)
+			return DBC_ERROR;
+		for (int k = 0; k < t->nconstraints; k++) {
+			const dbc_constraint *con = order[k];
+			if (con->kind != DBC_CON_FOREIGN_KEY || derived_copy(ctx, s, t, con))
+				continue;
+			orphan_item *it = orphan_push(ctx, l);
+			if (!it)
+				return DBC_ERROR;
+			it->child = t;
+			it->con = *con;
+			it->child_display = display;
+			it->parent_display = dbc_qualified_name(ctx, con->ref_schema, con->ref_table);
+			it->parent_missing = !dbc_schema_find_table(s, con->ref_schema, con->ref_table);
+			if (!it->parent_display)
+				return DBC_ERROR;
+		}
+	}
+	dbc_relation *rels;
+	int nrels;
+	if (dbc_relations_load(ctx, &rels, &nrels) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < nrels; i++) {
+		const dbc_relation *r = &rels[i];
+		const dbc_table *child;
+		bool parent_missing;
+		if (relation_fits(ctx, s, r, &child, &parent_missing) != DBC_OK)
+			return DBC_ERROR;
+		char *display = dbc_qualified_name(ctx, child->schema, child->name);
+		if (!display)
+			return DBC_ERROR;
+		if ((only && child != only) || ignored(opt, child, display))
+			continue;
+		orphan_item *it = orphan_push(ctx, l);
+		if (!it)
+			return DBC_ERROR;
+		it->child = child;
+		if (dbc_relation_as_constraint(ctx, r, &it->con) != DBC_OK)
+			return DBC_ERROR;
+		it->child_display = display;
+		it->parent_display = dbc_qualified_name(ctx, r->parent_schema, r->parent_table);
+		it->parent_missing = parent_missing;
+		if (!it->parent_display)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                      dbc_rows *out)
+{
+	orphan_list l = {0};
+	if (collect_orphan_items(ctx, s, opt, &l) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < l.n; i++) {
+		orphan_item *it = &l.items[i];
+		dbc_check_plan plan;
+		int64_t count;
+		char *sample;
+		if (dbc_check_plan_orphans(ctx, s, it->child, &it->con, &plan) != DBC_OK ||
+		    run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+			add_context(ctx, "relation", it->con.name, it->child_display);
+			return DBC_ERROR;
+		}
+		dbc_value row[DBC_ORPHAN_NCOLS] = {dbc_text(it->con.name), dbc_text(it->child_display),
+		                                   dbc_text(it->parent_display), dbc_int(count),
+		                                   dbc_text(sample)};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx;
+	if (ncol >= 1)
+		*(int64_t *)arg = int_of(&cols[0]);
+	return DBC_OK;
+}
+
+static int delete_all(dbc_ctx *ctx, const dbc_schema *s, const orphan_list *l, int64_t *count)
+{
+	for (int i = 0; i < l->n; i++) {
+		const orphan_item *it = &l->items[i];
+		char *sql;
+		int64_t n = 0;
+		if (dbc_check_plan_delete(ctx, s, it->child, &it->con, &sql) != DBC_OK)
+			return DBC_ERROR;
+		int rc;
+		if (is_pg(ctx)) {
+			rc = ctx->host->query(ctx, sql, 0, NULL, take_count, &n);
+		} else {
+			rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
+			if (rc == DBC_OK)
+				rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, &n);
+		}
+		if (rc != DBC_OK) {
+			add_context(ctx, "relation", it->con.name, it->child_display);
+			return DBC_ERROR;
+		}
+		*count += n;
+	}
+	return DBC_OK;
+}
+
+int dbc_check_cleanup_orphans(dbc_ctx *ctx, const dbc_schema *s, bool dry_run, int64_t *count)
+{
+	*count = 0;
+	if (dry_run) {
+		dbc_rows rows;
+		dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
+		if (dbc_check_orphans(ctx, s, NULL, &rows) != DBC_OK)
+			return DBC_ERROR;
+		for (int i = 0; i < rows.nrows; i++)
+			*count += rows.cells[i * DBC_ORPHAN_NCOLS + 3].i;
+		return DBC_OK;
+	}
+	orphan_list l = {0};
+	if (collect_orphan_items(ctx, s, NULL, &l) != DBC_OK)
+		return DBC_ERROR;
+	/* Without its parent table every child row would count as an orphan:
+	 * that is a broken schema to repair, not rows to delete. */
+	for (int i = 0; i < l.n; i++)
+		if (l.items[i].parent_missing) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "refusing to delete orphans of %s: its parent table %s does not exist",
+			          l.items[i].con.name, l.items[i].parent_display);
+			dbc_error_hint(ctx, "Create the parent table, or drop the foreign key or relation.");
+			return DBC_ERROR;
+		}
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (delete_all(ctx, s, &l, count) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		*count = 0;
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, level);
+}

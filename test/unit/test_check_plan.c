@@ -1,0 +1,257 @@
+/*
+ * test_check_plan.c — the statements planned for each constraint kind, in both
+ * dialects, with hostile names: every identifier must arrive quoted, and the
+ * semantics (MATCH SIMPLE / FULL, NULL keys, implicit parent keys) must show.
+ */
+#include "check.h"
+#include "unit.h"
+
+static dbc_host sqlite_host, pg_host;
+
+static dbc_constraint *con(dbc_ctx *ctx, dbc_table *t, dbc_constraint_kind k, const char *name,
+                           const char *cols)
+{
+	dbc_constraint *c = dbc_table_add_constraint(ctx, t, k, name);
+	if (cols)
+		dbc_strlist_split(ctx, &c->columns, cols);
+	return c;
+}
+
+static void cols(dbc_ctx *ctx, dbc_table *t, const char *csv)
+{
+	dbc_strlist l = {0};
+	dbc_strlist_split(ctx, &l, csv);
+	for (int i = 0; i < l.n; i++)
+		dbc_table_add_column(ctx, t, l.items[i]);
+}
+
+static char *plan_sql(dbc_ctx *ctx, dbc_schema *s, dbc_table *t, dbc_constraint *c)
+{
+	dbc_check_plan p;
+	if (dbc_check_plan_constraint(ctx, s, t, c, &p) != DBC_OK)
+		return NULL;
+	return p.sql;
+}
+
+static void test_sqlite(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &sqlite_host, NULL);
+	dbc_schema s;
+	dbc_schema_init(&s, &ctx, "sqlite");
+
+	dbc_table *par = dbc_schema_add_table(&s, NULL, "pa\"rent");
+	cols(&ctx, par, "id,code");
+	con(&ctx, par, DBC_CON_PRIMARY_KEY, "pa\"rent_pk", "id");
+	con(&ctx, par, DBC_CON_UNIQUE, "pa\"rent_unique_0", "code");
+
+	dbc_table *kid = dbc_schema_add_table(&s, NULL, "x\"; DROP TABLE t; --");
+	cols(&ctx, kid, "a b,select,ünï");
+	dbc_constraint *fk = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_0", "a b");
+	fk->ref_table = "pa\"rent"; /* no ref_columns: the parent's primary key */
+	fk->match = "simple";
+	CHECK_STR(plan_sql(&ctx, &s, kid, fk),
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "c.\"a b\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p "
+	          "WHERE p.\"id\" = c.\"a b\")",
+	          "sqlite fk to implicit primary key, hostile table name");
+
+	dbc_constraint *fk2 = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_1", "select, ünï");
+	fk2->ref_table = "PA\"RENT"; /* SQLite matches table names case-insensitively */
+	dbc_strlist_split(&ctx, &fk2->ref_columns, "id,code");
+	fk2->match = "full";
+	CHECK_STR(plan_sql(&ctx, &s, kid, fk2),
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+	          "\"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = c.\"select\" AND p.\"code\" = "
+	          "c.\"ünï\")",
+	          "sqlite composite fk: MATCH FULL is enforced as SIMPLE by SQLite, so checked so");
+
+	dbc_check_plan op;
+	CHECK(dbc_check_plan_orphans(&ctx, &s, kid, fk2, &op) == DBC_OK, "orphan plan");
+	CHECK_STR(op.sql,
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+	          "\"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = c.\"select\" AND p.\"code\" = "
+	          "c.\"ünï\")",
+	          "orphan plan");
+
+	char *del = NULL;
+	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk, &del) == DBC_OK, "delete plan");
+	CHECK_STR(del,
+	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE c.\"a b\" IS NOT NULL "
+	          "AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = "
+	          "c.\"a b\")",
+	          "sqlite delete of orphans");
+
+	dbc_constraint *gone = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_2", "a b");
+	gone->ref_table = "nowhere";
+	CHECK_STR(plan_sql(&ctx, &s, kid, gone),
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "c.\"a b\" IS NOT NULL",
+	          "fk to a missing table: every non-NULL key violates");
+
+	dbc_constraint *ck = con(&ctx, kid, DBC_CON_CHECK, "kid_check_0", NULL);
+	ck->expr = "\"a b\" > 0";
+	CHECK_STR(plan_sql(&ctx, &s, kid, ck),
+	          "SELECT 1 AS w, rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" WHERE NOT "
+	          "(\"a b\" > 0)",
+	          "sqlite check");
+
+	dbc_constraint *nn = con(&ctx, kid, DBC_CON_NOT_NULL, "kid_select_not_null", "select");
+	CHECK_STR(plan_sql(&ctx, &s, kid, nn),
+	          "SELECT 1 AS w, rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" WHERE "
+	          "\"select\" IS NULL",
+	          "sqlite not null");
+
+	CHECK_STR(plan_sql(&ctx, &s, par, &par->constraints[1]),
+	          "SELECT count(*) AS w, \"code\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE \"code\" IS "
+	          "NOT NULL GROUP BY \"code\" HAVING count(*) > 1",
+	          "sqlite unique ignores NULL keys");
+	CHECK_STR(plan_sql(&ctx, &s, par, &par->constraints[0]),
+	          "SELECT count(*) AS w, \"id\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE \"id\" IS NOT "
+	          "NULL GROUP BY \"id\" HAVING count(*) > 1 UNION ALL SELECT 1, \"id\" FROM "
+	          "\"main\".\"pa\"\"rent\" WHERE \"id\" IS NULL",
+	          "sqlite primary key also reports NULL keys");
+
+	/* WITHOUT ROWID: the sample key is the primary key. */
+	dbc_table *wr = dbc_schema_add_table(&s, NULL, "order");
+	wr->options = "without rowid";
+	cols(&ctx, wr, "k1,k2,v");
+	con(&ctx, wr, DBC_CON_PRIMARY_KEY, "order_pk", "k1,k2");
+	dbc_constraint *wck = con(&ctx, wr, DBC_CON_CHECK, "order_check_0", NULL);
+	wck->expr = "v <> 'x'";
+	CHECK_STR(plan_sql(&ctx, &s, wr, wck),
+	          "SELECT 1 AS w, \"k1\" AS k1, \"k2\" AS k2 FROM \"main\".\"order\" WHERE NOT (v <> "
+	          "'x')",
+	          "without rowid: key is the primary key");
+
+	/* A column called rowid shadows it; _rowid_ still means the rowid. */
+	dbc_table *sh = dbc_schema_add_table(&s, NULL, "shadow");
+	cols(&ctx, sh, "rowid,x");
+	dbc_constraint *snn = con(&ctx, sh, DBC_CON_NOT_NULL, "shadow_x_not_null", "x");
+	CHECK_STR(plan_sql(&ctx, &s, sh, snn),
+	          "SELECT 1 AS w, _rowid_ AS k1 FROM \"main\".\"shadow\" WHERE \"x\" IS NULL",
+	          "shadowed rowid falls back to _rowid_");
+
+	/* Hostile CHECK expressions are refused, harmless look-alikes are not. */
+	dbc_constraint *bad = con(&ctx, sh, DBC_CON_CHECK, "evil", NULL);
+	bad->expr = "x > 0 OR dbcheck_cleanup_orphans (0)";
+	dbc_check_plan bp;
+	CHECK(dbc_check_plan_constraint(&ctx, &s, sh, bad, &bp) == DBC_ERROR, "hostile check refused");
+	CHECK_STR(ctx.sqlstate, "42501", "hostile check: 42501");
+	dbc_error_clear(&ctx);
+	bad->expr = "readfile_count > 0 AND \"edit\" = 1";
+	CHECK(dbc_check_plan_constraint(&ctx, &s, sh, bad, &bp) == DBC_OK,
+	      "column names that look like functions are fine");
+
+	/* FK naming no columns of a parent without a primary key. */
+	dbc_table *np = dbc_schema_add_table(&s, NULL, "nopk");
+	cols(&ctx, np, "a");
+	dbc_constraint *fk3 = con(&ctx, sh, DBC_CON_FOREIGN_KEY, "shadow_fk_0", "x");
+	fk3->ref_table = "nopk";
+	CHECK(dbc_check_plan_constraint(&ctx, &s, sh, fk3, &bp) == DBC_ERROR,
+	      "implicit parent key without primary key is an error");
+	dbc_error_clear(&ctx);
+
+	dbc_ctx_finish(&ctx);
+}
+
+static void test_pg(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &pg_host, NULL);
+	dbc_schema s;
+	dbc_schema_init(&s, &ctx, "postgresql");
+
+	dbc_table *par = dbc_schema_add_table(&s, "sch ema", "Parent");
+	cols(&ctx, par, "a,b");
+	con(&ctx, par, DBC_CON_PRIMARY_KEY, "Parent_pkey", "a,b");
+	par->kind = "partitioned table";
+
+	dbc_table *kid = dbc_schema_add_table(&s, "public", "kid");
+	cols(&ctx, kid, "x,y,z");
+	dbc_constraint *fk = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_x_y_fkey", "x,y");
+	fk->ref_schema = "sch ema";
+	fk->ref_table = "Parent";
+	dbc_strlist_split(&ctx, &fk->ref_columns, "a,b");
+	fk->match = "simple";
+	CHECK_STR(plan_sql(&ctx, &s, kid, fk),
+	          "SELECT coalesce(sum(v.w), 0)::bigint, coalesce(jsonb_agg(jsonb_build_array(v.k1, "
+	          "v.k2)) FILTER (WHERE v.r <= 5), '[]'::jsonb)::text FROM (SELECT d.*, row_number() "
+	          "OVER () AS r FROM (SELECT 1 AS w, c.\"x\" AS k1, c.\"y\" AS k2 FROM ONLY "
+	          "\"public\".\"kid\" AS c WHERE c.\"x\" IS NOT NULL AND c.\"y\" IS NOT NULL AND NOT "
+	          "EXISTS (SELECT 1 FROM \"sch ema\".\"Parent\" AS p WHERE p.\"a\" = c.\"x\" AND "
+	          "p.\"b\" = c.\"y\")) AS d) AS v",
+	          "pg composite fk into a partitioned parent, no primary key: fk columns as key");
+
+	dbc_constraint *ff = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_full", "x,y");
+	ff->ref_schema = "sch ema";
+	ff->ref_table = "Parent";
+	ff->match = "full";
+	CHECK(strstr(plan_sql(&ctx, &s, kid, ff),
+	             "WHERE (c.\"x\" IS NOT NULL OR c.\"y\" IS NOT NULL) AND (c.\"x\" IS NULL OR "
+	             "c.\"y\" IS NULL OR NOT EXISTS (SELECT 1 FROM \"sch ema\".\"Parent\" AS p WHERE "
+	             "p.\"a\" = c.\"x\" AND p.\"b\" = c.\"y\"))") != NULL,
+	      "pg MATCH FULL: partly NULL keys violate, implicit parent key resolved");
+	dbc_check_plan fo;
+	CHECK(dbc_check_plan_orphans(&ctx, &s, kid, ff, &fo) == DBC_OK &&
+	          strstr(fo.sql, "WHERE c.\"x\" IS NOT NULL AND c.\"y\" IS NOT NULL AND NOT EXISTS") !=
+	              NULL,
+	      "orphans use MATCH SIMPLE even for a MATCH FULL key");
+
+	dbc_constraint *ck = con(&ctx, kid, DBC_CON_CHECK, "kid_z_check", NULL);
+	ck->expr = "CHECK ((z > 0)) NOT VALID";
+	CHECK_STR(
+	    plan_sql(&ctx, &s, kid, ck),
+	    "SELECT coalesce(sum(v.w), 0)::bigint, coalesce(jsonb_agg(v.k1) FILTER (WHERE v.r <= "
+	    "5), '[]'::jsonb)::text FROM (SELECT d.*, row_number() OVER () AS r FROM (SELECT 1 AS "
+	    "w, ctid::text AS k1 FROM ONLY \"public\".\"kid\" WHERE NOT (((z > 0)))) AS d) AS v",
+	    "pg NOT VALID check, ctid key");
+
+	char *del = NULL;
+	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk, &del) == DBC_OK, "pg delete plan");
+	CHECK_STR(del,
+	          "WITH d AS (DELETE FROM ONLY \"public\".\"kid\" AS c WHERE c.\"x\" IS NOT NULL AND "
+	          "c.\"y\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"sch ema\".\"Parent\" AS p WHERE "
+	          "p.\"a\" = c.\"x\" AND p.\"b\" = c.\"y\") RETURNING 1) SELECT count(*) FROM d",
+	          "pg delete returns its count");
+	dbc_ctx_finish(&ctx);
+}
+
+static void test_find_table(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &pg_host, NULL);
+	dbc_schema s;
+	dbc_schema_init(&s, &ctx, "postgresql");
+	dbc_schema_add_table(&s, "public", "t");
+	dbc_schema_add_table(&s, "other", "t");
+	dbc_schema_add_table(&s, "other", "u.v");
+	const dbc_table *t;
+	CHECK(dbc_check_find_table(&ctx, &s, "other.t", "table", &t) == DBC_OK &&
+	          strcmp(t->schema, "other") == 0,
+	      "qualified name");
+	CHECK(dbc_check_find_table(&ctx, &s, "u.v", "table", &t) == DBC_OK, "bare name with a dot");
+	CHECK(dbc_check_find_table(&ctx, &s, "t", "table", &t) == DBC_ERROR, "ambiguous bare name");
+	CHECK_STR(ctx.sqlstate, "22023", "ambiguous: 22023");
+	dbc_error_clear(&ctx);
+	CHECK(dbc_check_find_table(&ctx, &s, "x'; DROP TABLE t; --", "child_table", &t) == DBC_ERROR,
+	      "injection attempt is just a missing table");
+	CHECK_STR(ctx.message,
+	          "table \"x'; DROP TABLE t; --\" named by argument \"child_table\" does not exist",
+	          "missing table message names the argument");
+	dbc_ctx_finish(&ctx);
+}
+
+int main(void)
+{
+	sqlite_host = unit_host;
+	sqlite_host.engine = "sqlite";
+	pg_host = unit_host;
+	pg_host.engine = "postgresql";
+	test_sqlite();
+	test_pg();
+	test_find_table();
+	return unit_done();
+}
