@@ -22,6 +22,12 @@ CREATE VIEW h.v_snapshot AS SELECT dbschema_snapshot() AS s;
 CREATE VIEW h.v_fingerprint AS SELECT dbschema_fingerprint() AS f;
 CREATE VIEW h.v_settings AS SELECT key FROM dbcare_settings;
 CREATE VIEW h.v_diff AS SELECT * FROM dbschema_diff('{"format":1}', '{"format":1}');
+CREATE VIEW h.v_add AS SELECT dbcheck_add_relation('r', 'victim', 'id', 'audit', 'what') AS r;
+CREATE VIEW h.v_drop AS SELECT dbcheck_drop_relation('r') AS r;
+CREATE VIEW h.v_cleanup AS SELECT dbcheck_cleanup_orphans(0) AS n;
+CREATE VIEW h.v_constraints AS SELECT * FROM dbcheck_constraints;
+CREATE VIEW h.v_relations AS SELECT * FROM dbcheck_relations;
+CREATE VIEW h.v_orphans AS SELECT * FROM dbcheck_orphans;
 CREATE TRIGGER h.t_set AFTER INSERT ON victim
 BEGIN
   INSERT INTO audit VALUES (dbcare_set('migrate.out_of_order', 'allow'));
@@ -53,6 +59,12 @@ SELECT * FROM h.v_snapshot;
 SELECT * FROM h.v_fingerprint;
 SELECT * FROM h.v_settings;
 SELECT * FROM h.v_diff;
+SELECT * FROM h.v_add;
+SELECT * FROM h.v_drop;
+SELECT * FROM h.v_cleanup;
+SELECT * FROM h.v_constraints;
+SELECT * FROM h.v_relations;
+SELECT * FROM h.v_orphans;
 INSERT INTO h.victim (note) VALUES ('set');
 INSERT INTO h.victim2 (note) VALUES ('settings');
 INSERT INTO h.c_default DEFAULT VALUES;
@@ -66,6 +78,7 @@ CREATE INDEX c_index_fp ON c_index (x) WHERE dbschema_fingerprint() IS NOT NULL;
 -- None of it changed anything: the setting still has its default and only
 -- the row of the pure trigger is there.
 SELECT dbcare_get('migrate.out_of_order') AS out_of_order;
+SELECT count(*) AS relations FROM dbcheck_relations;
 SELECT (SELECT count(*) FROM h.victim) + (SELECT count(*) FROM h.victim2)
      + (SELECT count(*) FROM h.c_default) AS hostile_rows;
 
