@@ -44,6 +44,8 @@ REGRESS_OPTS = --inputdir=. --outputdir=$(BUILD)/regress
 include $(PGXS)
 
 all: dbcare.control
+# Flags live here: a changed Makefile must not leave objects built with old ones.
+$(OBJS): Makefile META.json
 endif
 
 all: sqlite
@@ -62,7 +64,7 @@ SQLITE_OBJS   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(SQLITE_SRC) $(COMMON_SRC))
 .PHONY: sqlite
 sqlite: $(SQLITE_SO)
 
-$(BUILD)/sqlite/%.o: %.c META.json
+$(BUILD)/sqlite/%.o: %.c Makefile META.json
 	@mkdir -p $(dir $@)
 	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 

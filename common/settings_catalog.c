@@ -3,6 +3,7 @@
  * and the general keys themselves. A feature adds its provider here.
  */
 #include "settings.h"
+#include "health.h"
 
 static const dbc_setting_def general[] = {
 	{"migrate.out_of_order", "refuse",
@@ -28,5 +29,6 @@ int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
 
 const dbc_settings_provider dbc_settings_providers[] = {
 	dbc_settings_general,
+	dbc_settings_health,
 	NULL,
 };

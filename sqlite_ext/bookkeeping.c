@@ -17,6 +17,20 @@ static const book_table tables[] = {
 	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
 	                  " key TEXT PRIMARY KEY NOT NULL,"
 	                  " value TEXT NOT NULL)"},
+	/* dbhealth_snapshot / dbhealth_growth */
+	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
+	                            " id INTEGER PRIMARY KEY,"
+	                            " taken_at TEXT NOT NULL,"
+	                            " mode TEXT NOT NULL,"
+	                            " score INTEGER NOT NULL,"
+	                            " status TEXT NOT NULL,"
+	                            " size_bytes INTEGER,"
+	                            " tables INTEGER,"
+	                            " indexes INTEGER,"
+	                            " schema_fingerprint TEXT,"
+	                            " migration_version TEXT);"
+	                            "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
+	                            " ON dbcare_health_snapshots (taken_at)"},
 	/* declared relations (dbcheck_add_relation) */
 	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
 	                     " name TEXT PRIMARY KEY NOT NULL,"

@@ -1,0 +1,229 @@
+/*
+ * health_hooks.c — the health checks answered by other features of common/:
+ * migration state and drift (migrate.h), constraint and orphan checks
+ * (check.h). Each feature is wired here once for both engines; a build without
+ * the feature reports the checks as skipped, never guessed.
+ */
+#include "health.h"
+
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include("migrate.h")
+#include "migrate.h"
+#define DBC_HEALTH_HAVE_MIGRATE 1
+#endif
+#if __has_include("check.h")
+#include "check.h"
+#define DBC_HEALTH_HAVE_CHECK 1
+#endif
+#endif
+
+/* ---------------------------------------------------------------- migrations */
+
+#ifdef DBC_HEALTH_HAVE_MIGRATE
+
+int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                                 dbc_health_fact *fact)
+{
+	dbc_migrate_summary sum;
+	(void)eng, (void)mode;
+	if (dbc_migrate_summarise(ctx, &sum) != DBC_OK)
+		return DBC_ERROR;
+	fact->value = sum.pending;
+	int problems = sum.changed + sum.missing + sum.failed;
+	if (problems > 0)
+		fact->min_status = DBC_CHECK_CRITICAL;
+	if (problems == 0 && sum.pending == 0)
+		fact->message = sum.current ? dbc_printf(ctx, "at version %s, nothing pending", sum.current)
+		                            : dbc_strdup(ctx, "no migration registered or applied");
+	else
+		fact->message = dbc_printf(ctx, "%d pending, %d changed, %d missing, %d failed%s%s",
+		                           sum.pending, sum.changed, sum.missing, sum.failed,
+		                           sum.current ? "; at version " : "", sum.current ? sum.current : "");
+	if (problems > 0)
+		fact->hint = dbc_strdup(ctx, "SELECT * FROM dbmigrate_validate() lists the problems; "
+		                             "dbmigrate_repair() accepts deliberate changes.");
+	else if (sum.pending > 0)
+		fact->hint = dbc_strdup(ctx, "SELECT dbmigrate_apply() applies them.");
+	return DBC_OK;
+}
+
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                   dbc_health_mode mode, dbc_health_fact *fact)
+{
+	dbc_migrate_env env = {eng->read_schema, NULL};
+	dbc_rows rows;
+	(void)mode;
+	dbc_rows_init(&rows, ctx, 4);
+	if (dbc_migrate_validate(ctx, &env, &rows) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < rows.nrows; i++) {
+		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[2].type != DBC_TEXT || strcmp(r[2].s, "drift") != 0)
+			continue;
+		fact->value = 1;
+		fact->message = dbc_printf(ctx, "the schema changed since the last migration%s%s",
+		                           r[3].type == DBC_TEXT ? ": " : "",
+		                           r[3].type == DBC_TEXT ? r[3].s : "");
+	}
+	return DBC_OK;
+}
+
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                 dbc_health_metrics *m)
+{
+	dbc_migrate_summary sum;
+	(void)eng;
+	if (dbc_migrate_summarise(ctx, &sum) != DBC_OK)
+		return DBC_ERROR;
+	m->migration_version = sum.current;
+	m->pending_migrations = sum.pending;
+	return DBC_OK;
+}
+
+#else
+
+int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                                 dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_health_skip(ctx, fact, "migration bookkeeping is not available in this build", NULL);
+	return DBC_OK;
+}
+
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                   dbc_health_mode mode, dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_health_skip(ctx, fact, "migration bookkeeping is not available in this build", NULL);
+	return DBC_OK;
+}
+
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                 dbc_health_metrics *m)
+{
+	(void)ctx, (void)eng, (void)m;
+	return DBC_OK;
+}
+
+#endif
+
+/* ---------------------------------------------------------------- constraints */
+
+#ifdef DBC_HEALTH_HAVE_CHECK
+
+/* One row per constraint with violations: the object is the constraint, its
+ * table makes health.ignore work by table name too. */
+static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, unsigned kinds,
+                      dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	dbc_rows rows;
+	/* PostgreSQL validated and enforces a trusted constraint since it was made;
+	 * SQLite's "enforced" only describes this connection now (foreign_keys,
+	 * ignore_check_constraints), so there every constraint is verified. */
+	dbc_check_options opt = {NULL, kinds, eng->engine_bit == DBC_ENGINE_PG,
+	                         eng->shared ? eng->shared->ignore : NULL};
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
+	if (dbc_check_constraints(ctx, s, &opt, &rows) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < rows.nrows; i++) {
+		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
+		if (n <= 0)
+			continue;
+		char *detail = dbc_printf(ctx, "%s, %lld row%s", r[2].type == DBC_TEXT ? r[2].s : "?",
+		                          (long long)n, n == 1 ? "" : "s");
+		if (dbc_health_add_object(ctx, fact, NULL, r[1].type == DBC_TEXT ? r[1].s : "?",
+		                          r[0].type == DBC_TEXT ? r[0].s : NULL, (double)n, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_mode mode, dbc_health_fact *fact)
+{
+	(void)mode;
+	return violations(ctx, eng, DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY), fact);
+}
+
+int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                            dbc_health_mode mode, dbc_health_fact *fact)
+{
+	(void)mode;
+	return violations(ctx, eng,
+	                  DBC_CHECK_KIND(DBC_CON_CHECK) | DBC_CHECK_KIND(DBC_CON_NOT_NULL) |
+	                      DBC_CHECK_KIND(DBC_CON_UNIQUE) | DBC_CHECK_KIND(DBC_CON_PRIMARY_KEY),
+	                  fact);
+}
+
+/* Declared relations only: orphans of declared foreign keys are already
+ * foreign_key_violations, and counting them twice would double the penalty. */
+int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                              dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	dbc_relation *rels = NULL;
+	int nrels = 0;
+	dbc_rows rows;
+	dbc_check_options opt = {NULL, 0, false, eng->shared ? eng->shared->ignore : NULL};
+	(void)mode;
+	if (dbc_relations_load(ctx, &rels, &nrels) != DBC_OK)
+		return DBC_ERROR;
+	if (nrels == 0) {
+		fact->message = dbc_strdup(ctx, "no relation declared (dbcheck_add_relation)");
+		return DBC_OK;
+	}
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
+	if (dbc_check_orphans(ctx, s, &opt, &rows) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < rows.nrows; i++) {
+		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
+		bool declared = false;
+		for (int k = 0; k < nrels && r[0].type == DBC_TEXT; k++)
+			declared = declared || strcmp(rels[k].name, r[0].s) == 0;
+		if (!declared || n <= 0)
+			continue;
+		char *detail = dbc_printf(ctx, "%lld orphan%s in %s", (long long)n, n == 1 ? "" : "s",
+		                          r[1].type == DBC_TEXT ? r[1].s : "?");
+		if (dbc_health_add_object(ctx, fact, NULL, r[0].s, r[1].type == DBC_TEXT ? r[1].s : NULL,
+		                          (double)n, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+#else
+
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_mode mode, dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_health_skip(ctx, fact, "constraint checks are not available in this build", NULL);
+	return DBC_OK;
+}
+
+int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                            dbc_health_mode mode, dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_health_skip(ctx, fact, "constraint checks are not available in this build", NULL);
+	return DBC_OK;
+}
+
+int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                              dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_health_skip(ctx, fact, "constraint checks are not available in this build", NULL);
+	return DBC_OK;
+}
+
+#endif

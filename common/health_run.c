@@ -1,0 +1,512 @@
+/*
+ * health_run.c — runs the catalogue against one engine: settings and
+ * health.ignore are read once, each check's fact is gathered (by the glue or
+ * the core), graded against its thresholds, and the score and status derived.
+ */
+#include "health.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- time */
+
+char *dbc_now_iso(dbc_ctx *ctx)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	return dbc_printf(ctx, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+double dbc_now_epoch(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double dbc_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double dbc_round(double v)
+{
+	return v < 0 ? -(double)(long long)(-v + 0.5) : (double)(long long)(v + 0.5);
+}
+
+bool dbc_is_whole(double v)
+{
+	if (!(v > -1e15 && v < 1e15))
+		return false;
+	double d = v - dbc_round(v);
+	return d < 1e-9 && d > -1e-9;
+}
+
+/* ---------------------------------------------------------------- names */
+
+int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode)
+{
+	static const char *names[] = {"quick", "standard", "full"};
+	if (!text) {
+		*mode = DBC_HEALTH_STANDARD;
+		return DBC_OK;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcasecmp(text, names[i]) == 0) {
+			*mode = (dbc_health_mode)i;
+			return DBC_OK;
+		}
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid health mode \"%s\"", text);
+	dbc_error_hint(ctx, "Use quick, standard or full.");
+	return DBC_ERROR;
+}
+
+const char *dbc_health_mode_name(dbc_health_mode mode)
+{
+	return mode == DBC_HEALTH_QUICK ? "quick" : mode == DBC_HEALTH_FULL ? "full" : "standard";
+}
+
+const char *dbc_check_status_name(dbc_check_status s)
+{
+	switch (s) {
+	case DBC_CHECK_OK:
+		return "ok";
+	case DBC_CHECK_WARNING:
+		return "warning";
+	case DBC_CHECK_CRITICAL:
+		return "critical";
+	case DBC_CHECK_SKIPPED:
+		return "skipped";
+	case DBC_CHECK_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+/* ---------------------------------------------------------------- facts */
+
+void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, const char *hint)
+{
+	fact->skipped = true;
+	fact->reason = dbc_strdup(ctx, reason);
+	fact->hint = hint ? dbc_strdup(ctx, hint) : NULL;
+}
+
+int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema,
+                          const char *name, const char *table, double value, const char *detail)
+{
+	if (fact->nobjects == fact->capobjects) {
+		int cap = fact->capobjects ? fact->capobjects * 2 : 8;
+		dbc_health_object *o = dbc_alloc(ctx, sizeof(*o) * (size_t)cap);
+		if (!o)
+			return DBC_ERROR;
+		if (fact->nobjects)
+			memcpy(o, fact->objects, sizeof(*o) * (size_t)fact->nobjects);
+		fact->objects = o;
+		fact->capobjects = cap;
+	}
+	dbc_health_object *o = &fact->objects[fact->nobjects];
+	o->schema = schema ? dbc_strdup(ctx, schema) : NULL;
+	o->name = dbc_strdup(ctx, name ? name : "");
+	o->table = table ? dbc_strdup(ctx, table) : NULL;
+	o->value = value;
+	o->detail = detail ? dbc_strdup(ctx, detail) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	fact->nobjects++;
+	return DBC_OK;
+}
+
+static const char *cell_text(dbc_ctx *ctx, const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_TEXT:
+		return v->s;
+	case DBC_INT:
+	case DBC_BOOL:
+		return dbc_printf(ctx, "%lld", (long long)v->i);
+	case DBC_FLOAT:
+		return dbc_printf(ctx, "%g", v->f);
+	default:
+		return NULL;
+	}
+}
+
+static double cell_number(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_INT:
+	case DBC_BOOL:
+		return (double)v->i;
+	case DBC_FLOAT:
+		return v->f;
+	case DBC_TEXT:
+		return strtod(v->s, NULL);
+	default:
+		return 0;
+	}
+}
+
+static int collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	dbc_health_fact *fact = arg;
+	if (ncol < 5)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health query returned %d columns, not 5", ncol);
+	return dbc_health_add_object(ctx, fact, cell_text(ctx, &cols[0]), cell_text(ctx, &cols[1]),
+	                             cell_text(ctx, &cols[2]), cell_number(&cols[3]),
+	                             cell_text(ctx, &cols[4]));
+}
+
+int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
+                       const dbc_value *params)
+{
+	return ctx->host->query(ctx, sql, nparam, params, collect_row, fact);
+}
+
+/* ---------------------------------------------------------------- grading */
+
+static bool eq_qualified(const char *item, const char *schema, const char *name)
+{
+	if (!name)
+		return false;
+	if (strcmp(item, name) == 0)
+		return true;
+	if (!schema)
+		return false;
+	size_t sl = strlen(schema);
+	return strncmp(item, schema, sl) == 0 && item[sl] == '.' && strcmp(item + sl + 1, name) == 0;
+}
+
+bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
+                        const char *table)
+{
+	if (!ignore)
+		return false;
+	for (int i = 0; i < ignore->n; i++) {
+		const char *item = ignore->items[i];
+		if (!*item)
+			continue;
+		if (eq_qualified(item, schema, name) || eq_qualified(item, schema, table))
+			return true;
+	}
+	return false;
+}
+
+static bool fires(double value, double threshold, bool lower_is_worse)
+{
+	if (threshold < 0)
+		return false;
+	return lower_is_worse ? value < threshold : value > threshold;
+}
+
+/* Numbers in messages: whole numbers without decimals, others with two. */
+static char *number_text(dbc_ctx *ctx, double v)
+{
+	if (dbc_is_whole(v))
+		return dbc_printf(ctx, "%.0f", v);
+	return dbc_printf(ctx, "%.2f", v);
+}
+
+/* "2 tables without a primary key: a, b" — up to five names, then a count. */
+static char *compose_message(dbc_ctx *ctx, const dbc_health_check_def *def,
+                             const dbc_health_object **objs, int n, double value,
+                             dbc_check_status status)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (def->value_kind == DBC_VALUE_COUNT) {
+		dbc_buf_appendf(&b, "%d %s", n, n == 1 ? def->noun1 : def->nounN);
+	} else if (def->value_kind == DBC_VALUE_MAX && n > 0) {
+		dbc_buf_appendf(&b, "%d %s, worst %s%s", n, n == 1 ? def->noun1 : def->nounN,
+		                number_text(ctx, value), def->unit);
+	} else {
+		dbc_buf_appendf(&b, "%s is %s%s", def->name, number_text(ctx, value), def->unit);
+		(void)status;
+	}
+	for (int i = 0; i < n && i < 5; i++) {
+		const dbc_health_object *o = objs[i];
+		dbc_buf_append(&b, i == 0 ? ": " : ", ");
+		dbc_buf_append(&b, o->schema ? dbc_qualified_name(ctx, o->schema, o->name) : o->name);
+		if (o->detail) {
+			dbc_buf_append(&b, " (");
+			dbc_buf_append(&b, o->detail);
+			dbc_buf_append(&b, ")");
+		} else if (def->value_kind == DBC_VALUE_MAX) {
+			dbc_buf_appendf(&b, " (%s%s)", number_text(ctx, o->value), def->unit);
+		}
+	}
+	if (n > 5)
+		dbc_buf_appendf(&b, " and %d more", n - 5);
+	return dbc_buf_finish(&b);
+}
+
+static int cmp_obj_desc(const void *a, const void *b)
+{
+	double va = (*(const dbc_health_object *const *)a)->value;
+	double vb = (*(const dbc_health_object *const *)b)->value;
+	return va < vb ? 1 : va > vb ? -1 : 0;
+}
+
+int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
+                     double critical, const dbc_strlist *ignore, dbc_health_result *out)
+{
+	const dbc_health_check_def *def = fact->def;
+	memset(out, 0, sizeof(*out));
+	out->def = def;
+	if (fact->skipped) {
+		out->status = DBC_CHECK_SKIPPED;
+		out->message = fact->reason ? fact->reason : dbc_strdup(ctx, "skipped");
+		out->hint = fact->hint;
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	}
+
+	/* health.ignore first: what is left decides the value. */
+	const dbc_health_object **kept =
+		dbc_alloc(ctx, sizeof(*kept) * (size_t)(fact->nobjects ? fact->nobjects : 1));
+	if (!kept)
+		return DBC_ERROR;
+	int n = 0;
+	double max = fact->value;
+	for (int i = 0; i < fact->nobjects; i++) {
+		const dbc_health_object *o = &fact->objects[i];
+		if (dbc_health_ignored(ignore, o->schema, o->name, o->table))
+			continue;
+		kept[n++] = o;
+		if (o->value > max)
+			max = o->value;
+	}
+	double value = def->value_kind == DBC_VALUE_COUNT ? (double)n
+	               : def->value_kind == DBC_VALUE_MAX ? max
+	                                                   : fact->value;
+	dbc_check_status status = DBC_CHECK_OK;
+	if (fires(value, critical, def->lower_is_worse))
+		status = DBC_CHECK_CRITICAL;
+	else if (fires(value, warn, def->lower_is_worse))
+		status = DBC_CHECK_WARNING;
+	if (fact->min_status > status && fact->min_status <= DBC_CHECK_CRITICAL)
+		status = fact->min_status;
+
+	out->status = status;
+	out->has_value = true;
+	out->value = value;
+	out->value_text = fact->value_text ? fact->value_text : number_text(ctx, value);
+	if (status == DBC_CHECK_CRITICAL && critical >= 0) {
+		out->has_threshold = true;
+		out->threshold = critical;
+	} else if (warn >= 0) {
+		out->has_threshold = true;
+		out->threshold = warn;
+	} else if (critical >= 0) {
+		out->has_threshold = true;
+		out->threshold = critical;
+	}
+
+	if (status == DBC_CHECK_OK || status > DBC_CHECK_CRITICAL) {
+		out->penalty = 0;
+	} else if (def->penalty_cap > 0) {
+		int per = n > 0 ? n : 1;
+		long long p = (long long)penalty * per;
+		int cap = def->penalty_cap > penalty ? def->penalty_cap : penalty;
+		out->penalty = (int)(p > cap ? cap : p);
+	} else {
+		out->penalty = penalty;
+	}
+
+	if (def->value_kind == DBC_VALUE_MAX)
+		qsort(kept, (size_t)n, sizeof(*kept), cmp_obj_desc);
+	if (fact->message)
+		out->message = fact->message;
+	else if (status == DBC_CHECK_OK && n == 0)
+		out->message = dbc_strdup(ctx, def->ok_message);
+	else
+		out->message = compose_message(ctx, def, kept, n, value, status);
+	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
+	                                         : def->hint ? dbc_strdup(ctx, def->hint)
+	                                                     : NULL;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_health_score_of(const dbc_health_result *results, int n)
+{
+	int score = 100;
+	for (int i = 0; i < n; i++)
+		if (results[i].status == DBC_CHECK_WARNING || results[i].status == DBC_CHECK_CRITICAL)
+			score -= results[i].penalty;
+	return score < 0 ? 0 : score > 100 ? 100 : score;
+}
+
+const char *dbc_health_status_of(const dbc_health_result *results, int n, int score)
+{
+	for (int i = 0; i < n; i++)
+		if (results[i].status == DBC_CHECK_CRITICAL)
+			return "critical";
+	if (score < 60)
+		return "critical";
+	if (score < 80)
+		return "warning";
+	return "healthy";
+}
+
+/* ---------------------------------------------------------------- run */
+
+typedef struct {
+	dbc_setting_list cat;
+	char **values;
+} loaded_settings;
+
+static const char *setting(const loaded_settings *ls, dbc_ctx *ctx, const char *check,
+                           const char *what)
+{
+	char *key = dbc_printf(ctx, "health.%s.%s", check, what);
+	if (!key)
+		return NULL;
+	const dbc_setting_def *d = dbc_settings_find(&ls->cat, key);
+	return d ? ls->values[d - ls->cat.defs] : NULL;
+}
+
+static double setting_num(const loaded_settings *ls, dbc_ctx *ctx, const char *check,
+                          const char *what, double dflt)
+{
+	const char *v = setting(ls, ctx, check, what);
+	char *end;
+	if (!v)
+		return dflt;
+	double d = strtod(v, &end);
+	return end == v ? dflt : d;
+}
+
+/* One check; an error inside becomes the check's "error" row. */
+static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                   const dbc_health_check_def *def, const loaded_settings *ls,
+                   const dbc_strlist *ignore, dbc_health_result *out)
+{
+	dbc_health_fact fact;
+	memset(&fact, 0, sizeof(fact));
+	fact.def = def;
+
+	const char *enabled = setting(ls, ctx, def->name, "enabled");
+	if (enabled && strcmp(enabled, "off") == 0) {
+		dbc_health_skip(ctx, &fact, "disabled by setting", NULL);
+		fact.reason = dbc_printf(ctx, "disabled by health.%s.enabled", def->name);
+	} else if (mode < def->cost) {
+		fact.reason = dbc_printf(ctx, "runs in %s mode%s", dbc_health_mode_name(def->cost),
+		                         def->cost == DBC_HEALTH_STANDARD ? " and full mode" : " only");
+		fact.skipped = true;
+	} else {
+		int level = 0;
+		if (eng->isolate_checks) {
+			level = ctx->host->savepoint(ctx);
+			if (level < 0)
+				return DBC_ERROR;
+		}
+		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
+		                          : eng->gather(ctx, eng, mode, &fact);
+		if (rc != DBC_OK || ctx->failed) {
+			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
+			if (level > 0) {
+				/* rollback needs a clean slot to report its own trouble */
+				dbc_error_clear(ctx);
+				if (ctx->host->rollback(ctx, level) != DBC_OK)
+					return DBC_ERROR;
+			}
+			dbc_error_clear(ctx);
+			memset(out, 0, sizeof(*out));
+			out->def = def;
+			out->status = DBC_CHECK_ERROR;
+			out->message = msg ? msg : (char *)"check failed";
+			return DBC_OK;
+		}
+		if (level > 0 && ctx->host->release(ctx, level) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, ctx, def->name, "penalty", def->penalty),
+	                        setting_num(ls, ctx, def->name, "warn", def->warn),
+	                        setting_num(ls, ctx, def->name, "critical", def->critical), ignore, out);
+}
+
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
+{
+	dbc_health_shared *sh = eng->shared;
+	if (sh && sh->schema) {
+		*out = sh->schema;
+		return DBC_OK;
+	}
+	if (!eng->read_schema)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no schema reader for this engine");
+	dbc_schema *s = dbc_zalloc(ctx, sizeof(*s));
+	if (!s)
+		return DBC_ERROR;
+	dbc_schema_init(s, ctx, ctx->host->engine);
+	if (eng->read_schema(ctx, s) != DBC_OK)
+		return DBC_ERROR;
+	if (sh)
+		sh->schema = s;
+	*out = s;
+	return DBC_OK;
+}
+
+int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mode mode,
+                   dbc_health_report *out)
+{
+	double t0 = dbc_monotonic_ms();
+	loaded_settings ls;
+	dbc_strlist ignore = {0};
+	dbc_health_shared shared = {NULL, &ignore};
+	/* a copy that carries this run's shared state; the report keeps the caller's */
+	dbc_health_engine run_eng = *engine;
+	const dbc_health_engine *eng = &run_eng;
+	run_eng.shared = &shared;
+	memset(out, 0, sizeof(*out));
+	out->eng = engine;
+	out->mode = mode;
+	out->checked_at = dbc_now_iso(ctx);
+	if (!out->checked_at || dbc_settings_load(ctx, &ls.cat, &ls.values) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_setting_def *ig = dbc_settings_find(&ls.cat, "health.ignore");
+	if (ig && *ls.values[ig - ls.cat.defs] &&
+	    dbc_strlist_split(ctx, &ignore, ls.values[ig - ls.cat.defs]) != DBC_OK)
+		return DBC_ERROR;
+
+	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
+	if (!out->results)
+		return DBC_ERROR;
+	for (int i = 0; i < dbc_health_checks_count; i++) {
+		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
+		if (!(def->engines & eng->engine_bit))
+			continue;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		if (run_one(ctx, eng, mode, def, &ls, &ignore, &out->results[out->nresults]) != DBC_OK)
+			return DBC_ERROR;
+		out->nresults++;
+	}
+
+	/* Metrics: the glue's numbers, then what the core knows itself. */
+	out->metrics.size_bytes = out->metrics.tables = out->metrics.indexes = -1;
+	out->metrics.pending_migrations = -1;
+	if (eng->metrics && eng->metrics(ctx, eng, &out->metrics) != DBC_OK)
+		return DBC_ERROR;
+	if (eng->read_schema) {
+		/* The fingerprint reuses the schema a check may already have read. */
+		dbc_schema *s;
+		char *snap;
+		if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_schema_snapshot_json(s, &snap) != DBC_OK ||
+		    dbc_schema_fingerprint_of(ctx, snap, &out->metrics.schema_fingerprint) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (dbc_health_migration_metrics(ctx, eng, &out->metrics) != DBC_OK)
+		return DBC_ERROR;
+
+	out->score = dbc_health_score_of(out->results, out->nresults);
+	out->status = dbc_health_status_of(out->results, out->nresults, out->score);
+	out->duration_ms = dbc_monotonic_ms() - t0;
+	return DBC_OK;
+}

@@ -1,0 +1,108 @@
+/*
+ * fn_health.c — dbhealth_report, dbhealth_checks, dbhealth_score,
+ * dbhealth_metrics, dbhealth_snapshot and dbhealth_growth for PostgreSQL. The
+ * facts come from health_pg.c; grading and rendering are the core's.
+ */
+#include "pgdbc.h"
+
+#include "health.h"
+
+void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
+
+PG_FUNCTION_INFO_V1(dbhealth_report);
+PG_FUNCTION_INFO_V1(dbhealth_checks);
+PG_FUNCTION_INFO_V1(dbhealth_score);
+PG_FUNCTION_INFO_V1(dbhealth_metrics);
+PG_FUNCTION_INFO_V1(dbhealth_snapshot);
+PG_FUNCTION_INFO_V1(dbhealth_growth);
+
+/* Runs the report for the optional mode argument 0 (NULL: standard). */
+static int run(pgdbc_call *call, dbc_health_engine *eng, dbc_health_report *r)
+{
+	dbc_health_mode mode;
+	const char *text = pgdbc_arg_text_opt(call, 0);
+	pgdbc_health_engine(eng, &call->ctx);
+	if (dbc_health_parse_mode(&call->ctx, text, &mode) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_run(&call->ctx, eng, mode, r);
+}
+
+Datum dbhealth_report(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_health_engine eng;
+	dbc_health_report r;
+	char *json = NULL;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = run(&call, &eng, &r);
+	if (rc == DBC_OK)
+		rc = dbc_health_report_json(&call.ctx, &r, &json);
+	return pgdbc_return_jsonb(&call, rc, json);
+}
+
+Datum dbhealth_checks(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_health_engine eng;
+	dbc_health_report r;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = run(&call, &eng, &r);
+	if (rc == DBC_OK)
+		rc = dbc_health_report_rows(&call.ctx, &r, &rows);
+	return pgdbc_return_rows(&call, rc, rc == DBC_OK ? &rows : NULL);
+}
+
+Datum dbhealth_score(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_health_engine eng;
+	dbc_health_report r;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = run(&call, &eng, &r);
+	return pgdbc_return_int32(&call, rc, rc == DBC_OK ? r.score : 0);
+}
+
+Datum dbhealth_metrics(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_health_engine eng;
+	dbc_health_report r;
+	char *text = NULL;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = run(&call, &eng, &r);
+	if (rc == DBC_OK)
+		rc = dbc_health_report_prometheus(&call.ctx, &r, &text);
+	return pgdbc_return_text(&call, rc, text);
+}
+
+Datum dbhealth_snapshot(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_health_engine eng;
+	char *json = NULL;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	pgdbc_health_engine(&eng, &call.ctx);
+	rc = dbc_health_snapshot(&call.ctx, &eng, &json);
+	return pgdbc_return_jsonb(&call, rc, json);
+}
+
+Datum dbhealth_growth(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_health_engine eng;
+	char *json = NULL;
+	int32 days = 30;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	if (pgdbc_arg_given(&call, 0))
+		days = pgdbc_arg_int32(&call, 0, "days");
+	pgdbc_health_engine(&eng, &call.ctx);
+	rc = dbc_health_growth(&call.ctx, &eng, (double)days, &json);
+	return pgdbc_return_jsonb(&call, rc, json);
+}

@@ -1,0 +1,475 @@
+/*
+ * health_pg.c — the facts of PostgreSQL's health checks: one query per check
+ * over pg_catalog and the statistics views (amcheck and pg_stat_statements
+ * when installed), plus database metrics and the snapshot table. The core
+ * grades; checks that need privileges the caller lacks are skipped with a hint.
+ */
+#include "pgdbc.h"
+
+#include "health.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* User objects: not the system's, not dbcare's own bookkeeping. */
+#define USER_NS(n)                                                                                 \
+	n ".nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') AND " n                       \
+	".nspname NOT LIKE 'pg\\_toast%' AND " n ".nspname NOT LIKE 'pg\\_temp\\_%'"
+
+typedef struct pg_health_state {
+	int stats_priv; /* -1 unknown, 0 no, 1 member of pg_read_all_stats (pg_monitor) */
+} pg_health_state;
+
+static int stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, bool *ok)
+{
+	pg_health_state *st = eng->state;
+	if (st->stats_priv < 0) {
+		char *v = NULL;
+		if (dbc_query_text(ctx,
+		                   "SELECT CASE WHEN pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', "
+		                   "'MEMBER') THEN 'yes' END",
+		                   0, NULL, &v, NULL) != DBC_OK)
+			return DBC_ERROR;
+		st->stats_priv = v != NULL;
+	}
+	*ok = st->stats_priv == 1;
+	return DBC_OK;
+}
+
+/* Skips fact with the GRANT hint when the caller cannot see other sessions. */
+static int need_stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
+                                bool *ok)
+{
+	if (stats_privilege(ctx, eng, ok) != DBC_OK)
+		return DBC_ERROR;
+	if (!*ok) {
+		char *user = NULL;
+		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
+		dbc_health_skip(ctx, fact, "needs the statistics of every session (pg_read_all_stats)",
+		                dbc_printf(ctx, "GRANT pg_monitor TO %s;",
+		                           ctx->host->quote_ident(ctx, user ? user : "current_user")));
+	}
+	return DBC_OK;
+}
+
+/* Schema of an installed extension, or NULL. */
+static int extension_schema(dbc_ctx *ctx, const char *ext, char **schema)
+{
+	dbc_value p = dbc_text(ext);
+	return dbc_query_text(ctx,
+	                      "SELECT n.nspname FROM pg_catalog.pg_extension e "
+	                      "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1",
+	                      1, &p, schema, NULL);
+}
+
+/* amcheck's bt_index_check raises an error at the first corrupt index; that
+ * error, caught in a subtransaction, is the finding. */
+static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact)
+{
+	char *ns = NULL, *can = NULL;
+	(void)eng;
+	if (extension_schema(ctx, "amcheck", &ns) != DBC_OK)
+		return DBC_ERROR;
+	if (!ns) {
+		dbc_health_skip(ctx, fact, "amcheck is not installed in this database",
+		                "CREATE EXTENSION amcheck;");
+		return DBC_OK;
+	}
+	char *fn = dbc_printf(ctx, "%s.bt_index_check(regclass, boolean)", ctx->host->quote_ident(ctx, ns));
+	dbc_value p = dbc_text(fn);
+	if (dbc_query_text(ctx, "SELECT CASE WHEN pg_catalog.has_function_privilege($1, 'EXECUTE') THEN 'yes' END", 1, &p, &can,
+	                   NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!can) {
+		dbc_health_skip(ctx, fact, "not allowed to run amcheck's bt_index_check",
+		                dbc_printf(ctx, "GRANT EXECUTE ON FUNCTION %s TO <monitoring role>;", fn));
+		return DBC_OK;
+	}
+	char *sql = dbc_printf(
+		ctx,
+		"SELECT count(%s.bt_index_check(c.oid, %s)) FROM pg_catalog.pg_index i "
+		"JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+		"JOIN pg_catalog.pg_am a ON a.oid = c.relam "
+		"WHERE a.amname = 'btree' AND i.indisvalid AND i.indisready AND c.relpersistence <> 't' "
+		"AND %s",
+		ctx->host->quote_ident(ctx, ns), mode == DBC_HEALTH_FULL ? "true" : "false", USER_NS("n"));
+	char *count = NULL;
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (dbc_query_text(ctx, sql, 0, NULL, &count, NULL) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		char *msg = dbc_strdup(ctx, ctx->message ? ctx->message : "amcheck failed");
+		dbc_error_clear(ctx);
+		if (ctx->host->rollback(ctx, level) != DBC_OK)
+			return DBC_ERROR;
+		return dbc_health_add_object(ctx, fact, NULL, msg, NULL, 1, NULL);
+	}
+	if (ctx->host->release(ctx, level) != DBC_OK)
+		return DBC_ERROR;
+	fact->value_text = dbc_strdup(ctx, "ok");
+	fact->message = dbc_printf(ctx, "amcheck bt_index_check%s found no problem in %s btree indexes",
+	                           mode == DBC_HEALTH_FULL ? " (heapallindexed)" : "",
+	                           count ? count : "0");
+	return DBC_OK;
+}
+
+static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	char *ns = NULL, *min_ms = NULL;
+	(void)eng;
+	if (extension_schema(ctx, "pg_stat_statements", &ns) != DBC_OK)
+		return DBC_ERROR;
+	if (!ns) {
+		dbc_health_skip(ctx, fact, "pg_stat_statements is not installed in this database",
+		                "Add pg_stat_statements to shared_preload_libraries, restart, then "
+		                "CREATE EXTENSION pg_stat_statements;");
+		return DBC_OK;
+	}
+	if (dbc_setting_get(ctx, "health.slow_queries.min_ms", &min_ms) != DBC_OK)
+		return DBC_ERROR;
+	dbc_value p = dbc_float(strtod(min_ms, NULL));
+	char *sql = dbc_printf(
+		ctx,
+		"SELECT NULL, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 60), NULL, s.mean_exec_time, "
+		"s.calls || ' calls, mean ' || round(s.mean_exec_time::numeric, 1) || ' ms' "
+		"FROM %s.pg_stat_statements s "
+		"WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+		"AND s.mean_exec_time > $1 ORDER BY s.mean_exec_time DESC LIMIT 100",
+		ctx->host->quote_ident(ctx, ns));
+	return dbc_health_collect(ctx, fact, sql, 1, &p);
+}
+
+static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
+                           bool idle)
+{
+	bool ok;
+	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	return dbc_health_collect(
+		ctx, fact,
+		idle ? "SELECT NULL, 'pid ' || a.pid, NULL, "
+		       "extract(epoch FROM now() - a.state_change)::float8, "
+		       "coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
+		       "round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle' "
+		       "FROM pg_catalog.pg_stat_activity a "
+		       "WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') "
+		       "AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 4 DESC"
+		     : "SELECT NULL, 'pid ' || a.pid, NULL, "
+		       "extract(epoch FROM now() - a.xact_start)::float8, "
+		       "coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
+		       "round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s' "
+		       "FROM pg_catalog.pg_stat_activity a "
+		       "WHERE a.state = 'active' AND a.xact_start IS NOT NULL "
+		       "AND a.backend_type = 'client backend' "
+		       "AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 4 DESC",
+		0, NULL);
+}
+
+static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	bool ok;
+	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	if (dbc_health_collect(
+			ctx, fact,
+			"SELECT NULL, coalesce(r.application_name, '') || '@' || coalesce(r.client_addr::text, 'local'), "
+			"NULL, coalesce(extract(epoch FROM r.replay_lag), 0)::float8, r.state "
+			"FROM pg_catalog.pg_stat_replication r "
+			"UNION ALL SELECT NULL, s.slot_name, NULL, 0, 'inactive slot' "
+			"FROM pg_catalog.pg_replication_slots s WHERE NOT s.active",
+			0, NULL) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < fact->nobjects; i++)
+		if (fact->objects[i].detail && strcmp(fact->objects[i].detail, "inactive slot") == 0)
+			fact->min_status = DBC_CHECK_WARNING;
+	if (fact->nobjects == 0)
+		fact->message = dbc_strdup(ctx, "no standby and no replication slot");
+	return DBC_OK;
+}
+
+typedef struct {
+	double a, b;
+	int n;
+} two_numbers;
+
+static int take_two(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	two_numbers *t = arg;
+	(void)ctx;
+	if (ncol >= 2) {
+		t->a = c[0].type == DBC_FLOAT ? c[0].f : (double)c[0].i;
+		t->b = c[1].type == DBC_FLOAT ? c[1].f : (double)c[1].i;
+		t->n++;
+	}
+	return DBC_OK;
+}
+
+static int gather_connections(dbc_ctx *ctx, dbc_health_fact *fact)
+{
+	two_numbers t = {0, 0, 0};
+	if (ctx->host->query(ctx,
+	                     "SELECT (SELECT count(*) FROM pg_catalog.pg_stat_activity "
+	                     "WHERE backend_type = 'client backend')::float8, "
+	                     "current_setting('max_connections')::float8",
+	                     0, NULL, take_two, &t) != DBC_OK)
+		return DBC_ERROR;
+	fact->value = t.b > 0 ? 100.0 * t.a / t.b : 0;
+	fact->message = dbc_printf(ctx, "%.0f of %.0f connections in use (%.1f%%)", t.a, t.b, fact->value);
+	return DBC_OK;
+}
+
+static int gather_cache(dbc_ctx *ctx, dbc_health_fact *fact)
+{
+	two_numbers t = {0, 0, 0};
+	if (ctx->host->query(ctx,
+	                     "SELECT blks_hit::float8, blks_read::float8 FROM pg_catalog.pg_stat_database "
+	                     "WHERE datname = current_database()",
+	                     0, NULL, take_two, &t) != DBC_OK)
+		return DBC_ERROR;
+	double total = t.a + t.b;
+	/* Too few reads say nothing about the cache: judge from 10,000 blocks on. */
+	if (total < 10000) {
+		fact->value = 100;
+		fact->message = dbc_printf(ctx, "only %.0f block reads so far: not enough to judge", total);
+		return DBC_OK;
+	}
+	fact->value = 100.0 * t.a / total;
+	fact->message = dbc_printf(ctx, "%.2f%% of %.0f block reads served from shared_buffers",
+	                           fact->value, total);
+	return DBC_OK;
+}
+
+/* Single-query checks: (schema, name, table, value, detail). */
+static const struct {
+	const char *check;
+	const char *sql;
+} simple[] = {
+	{"foreign_keys_enforced",
+	 "SELECT n.nspname, con.conname, t.relname, 0, "
+	 "CASE WHEN NOT con.convalidated THEN 'NOT VALID' ELSE 'trigger disabled' END "
+	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND (NOT con.convalidated OR EXISTS ("
+	 "SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgconstraint = con.oid AND tg.tgenabled = 'D')) "
+	 "ORDER BY 1, 2"},
+	{"tables_without_primary_key",
+	 "SELECT n.nspname, c.relname, c.relname, 0, NULL FROM pg_catalog.pg_class c "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	 "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND " USER_NS("n")
+	 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint p WHERE p.conrelid = c.oid AND p.contype = 'p') "
+	 "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+	 "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2"},
+	{"unindexed_foreign_keys",
+	 "SELECT n.nspname, con.conname, t.relname, 0, "
+	 "'(' || (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(att, ord) "
+	 "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.att) || ') references ' || "
+	 "con.confrelid::regclass::text "
+	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND NOT EXISTS ("
+	 "SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = con.conrelid AND i.indpred IS NULL "
+	 "AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(con.conkey)] @> con.conkey "
+	 "AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(con.conkey)] <@ con.conkey) "
+	 "ORDER BY 1, 3, 2"},
+	{"duplicate_indexes",
+	 "WITH ix AS (SELECT n.nspname, c.relname AS idx, t.relname AS tbl, i.indrelid, i.indisunique AS u, "
+	 "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid) AS owned, "
+	 "concat_ws('|', i.indkey::text, i.indclass::text, i.indcollation::text, i.indoption::text, "
+	 "pg_catalog.pg_get_expr(i.indexprs, i.indrelid), pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
+	 "c.relam::text) AS k "
+	 "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+	 "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE i.indisvalid AND " USER_NS("n") "), "
+	 "r AS (SELECT *, row_number() OVER w AS rn, first_value(idx) OVER w AS keep FROM ix "
+	 "WINDOW w AS (PARTITION BY indrelid, k ORDER BY u DESC, owned DESC, idx)) "
+	 "SELECT nspname, idx, tbl, 0, 'same as ' || keep FROM r WHERE rn > 1 ORDER BY 1, 3, 2"},
+	{"fragmentation",
+	 "SELECT s.schemaname, s.relname, s.relname, "
+	 "100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
+	 "s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' "
+	 "FROM pg_catalog.pg_stat_user_tables s WHERE s.n_live_tup + s.n_dead_tup >= 1000 "
+	 "AND s.schemaname <> 'dbcare' ORDER BY 4 DESC"},
+	{"statistics",
+	 "SELECT s.schemaname, s.relname, s.relname, 0, "
+	 "CASE WHEN coalesce(s.last_analyze, s.last_autoanalyze) IS NULL THEN 'never analysed' "
+	 "ELSE s.n_mod_since_analyze || ' rows changed since the last ANALYZE' END "
+	 "FROM pg_catalog.pg_stat_user_tables s WHERE s.schemaname <> 'dbcare' AND "
+	 "((coalesce(s.last_analyze, s.last_autoanalyze) IS NULL AND s.n_live_tup + s.n_mod_since_analyze > 0) "
+	 "OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup)) ORDER BY 1, 2"},
+	{"invalid_indexes",
+	 "SELECT n.nspname, c.relname, t.relname, 0, NULL FROM pg_catalog.pg_index i "
+	 "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	 "WHERE NOT i.indisvalid AND " USER_NS("n") " ORDER BY 1, 2"},
+	{"unused_indexes",
+	 "SELECT s.schemaname, s.indexrelname, s.relname, 0, "
+	 "pg_catalog.pg_size_pretty(c.relpages::bigint * current_setting('block_size')::bigint) "
+	 "FROM pg_catalog.pg_stat_user_indexes s JOIN pg_catalog.pg_index i ON i.indexrelid = s.indexrelid "
+	 "JOIN pg_catalog.pg_class c ON c.oid = s.indexrelid "
+	 "WHERE s.idx_scan = 0 AND NOT i.indisunique AND c.relpages >= 128 AND s.schemaname <> 'dbcare' "
+	 "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = s.indexrelid) "
+	 "ORDER BY 1, 2"},
+	{"not_valid_constraints",
+	 "SELECT n.nspname, con.conname, t.relname, 0, "
+	 "CASE con.contype WHEN 'f' THEN 'foreign key' ELSE 'check' END "
+	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	 "WHERE con.contype IN ('c', 'f') AND NOT con.convalidated AND " USER_NS("n") " ORDER BY 1, 2"},
+	{"sequence_exhaustion",
+	 "SELECT s.schemaname, s.sequencename, NULL, "
+	 "CASE WHEN s.increment_by > 0 "
+	 "THEN 100.0 * (s.last_value::numeric - s.min_value) / nullif(s.max_value::numeric - s.min_value, 0) "
+	 "ELSE 100.0 * (s.max_value::numeric - s.last_value) / nullif(s.max_value::numeric - s.min_value, 0) "
+	 "END::float8, s.last_value || ' of ' || "
+	 "CASE WHEN s.increment_by > 0 THEN s.max_value ELSE s.min_value END "
+	 "FROM pg_catalog.pg_sequences s WHERE s.last_value IS NOT NULL AND NOT s.cycle "
+	 "AND s.schemaname NOT IN ('dbcare', 'pg_catalog', 'information_schema') ORDER BY 4 DESC"},
+	{"xid_wraparound",
+	 "SELECT NULL, d.datname, NULL, 100.0 * pg_catalog.age(d.datfrozenxid) / 2147483648.0, "
+	 "pg_catalog.age(d.datfrozenxid) || ' transactions old' "
+	 "FROM pg_catalog.pg_database d WHERE d.datallowconn ORDER BY 4 DESC"},
+	{"disabled_triggers",
+	 "SELECT DISTINCT n.nspname, CASE WHEN tg.tgisinternal THEN con.conname ELSE tg.tgname END, "
+	 "t.relname, 0, CASE WHEN tg.tgisinternal THEN 'foreign key trigger' ELSE NULL END "
+	 "FROM pg_catalog.pg_trigger tg JOIN pg_catalog.pg_class t ON t.oid = tg.tgrelid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	 "LEFT JOIN pg_catalog.pg_constraint con ON con.oid = tg.tgconstraint "
+	 "WHERE tg.tgenabled = 'D' AND (NOT tg.tgisinternal OR tg.tgconstraint <> 0) AND " USER_NS("n")
+	 " ORDER BY 1, 3, 2"},
+};
+
+static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                  dbc_health_fact *fact)
+{
+	const char *n = fact->def->name;
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+		if (strcmp(simple[i].check, n) == 0) {
+			if (dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL) != DBC_OK)
+				return DBC_ERROR;
+			if (strcmp(n, "fragmentation") == 0)
+				fact->hint = dbc_strdup(ctx, "VACUUM the table; check that autovacuum keeps up "
+				                             "(long transactions hold it back).");
+			return DBC_OK;
+		}
+	if (strcmp(n, "integrity") == 0)
+		return gather_integrity(ctx, eng, mode, fact);
+	if (strcmp(n, "slow_queries") == 0)
+		return gather_slow(ctx, eng, fact);
+	if (strcmp(n, "long_transactions") == 0)
+		return gather_sessions(ctx, eng, fact, false);
+	if (strcmp(n, "idle_in_transaction") == 0)
+		return gather_sessions(ctx, eng, fact, true);
+	if (strcmp(n, "replication") == 0)
+		return gather_replication(ctx, eng, fact);
+	if (strcmp(n, "connections") == 0)
+		return gather_connections(ctx, fact);
+	if (strcmp(n, "cache_hit_ratio") == 0)
+		return gather_cache(ctx, fact);
+	dbc_health_skip(ctx, fact, "not implemented for PostgreSQL", NULL);
+	return DBC_OK;
+}
+
+static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_health_metrics *m = arg;
+	(void)ctx;
+	if (ncol >= 3) {
+		m->size_bytes = c[0].type == DBC_INT ? c[0].i : -1;
+		m->tables = c[1].type == DBC_INT ? c[1].i : -1;
+		m->indexes = c[2].type == DBC_INT ? c[2].i : -1;
+	}
+	return DBC_OK;
+}
+
+static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
+{
+	(void)eng;
+	return ctx->host->query(
+		ctx,
+		"SELECT pg_catalog.pg_database_size(current_database()), "
+		"(SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+		" ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND " USER_NS("n") "), "
+		"(SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+		" ON n.oid = c.relnamespace WHERE c.relkind IN ('i', 'I') AND " USER_NS("n") ")",
+		0, NULL, take_metrics, m);
+}
+
+static dbc_value opt_int(int64_t v)
+{
+	return v >= 0 ? dbc_int(v) : dbc_null();
+}
+
+static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_metrics *m,
+                          int score, const char *status, const char *mode, char **taken_at)
+{
+	(void)eng;
+	dbc_value p[8] = {dbc_text(mode),
+	                  dbc_int(score),
+	                  dbc_text(status),
+	                  opt_int(m->size_bytes),
+	                  opt_int(m->tables),
+	                  opt_int(m->indexes),
+	                  m->schema_fingerprint ? dbc_text(m->schema_fingerprint) : dbc_null(),
+	                  m->migration_version ? dbc_text(m->migration_version) : dbc_null()};
+	return dbc_query_text(
+		ctx,
+		"INSERT INTO dbcare.health_snapshots (mode, score, status, size_bytes, tables, indexes, "
+		"schema_fingerprint, migration_version) VALUES ($1, $2::integer, $3, $4::bigint, $5::bigint, "
+		"$6::bigint, $7, $8) RETURNING to_char(taken_at AT TIME ZONE 'UTC', "
+		"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+		8, p, taken_at, NULL);
+}
+
+typedef struct {
+	dbc_health_samples *out;
+} samples_state;
+
+static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	samples_state *st = arg;
+	if (ncol < 2 || c[0].type == DBC_NULL || c[1].type == DBC_NULL)
+		return DBC_OK;
+	return dbc_health_samples_add(ctx, st->out, c[0].type == DBC_FLOAT ? c[0].f : (double)c[0].i,
+	                              c[1].type == DBC_FLOAT ? c[1].f : (double)c[1].i);
+}
+
+static int load_samples(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
+                        dbc_health_samples *out)
+{
+	samples_state st = {out};
+	dbc_value p = dbc_float(days);
+	(void)eng;
+	return ctx->host->query(ctx,
+	                        "SELECT extract(epoch FROM taken_at)::float8, size_bytes::float8 "
+	                        "FROM dbcare.health_snapshots "
+	                        "WHERE taken_at >= now() - $1 * interval '1 day' ORDER BY taken_at, id",
+	                        1, &p, take_sample, &st);
+}
+
+void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
+
+void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
+{
+	pg_health_state *st = dbc_zalloc(ctx, sizeof(*st));
+	char *version = NULL, *database = NULL;
+	memset(eng, 0, sizeof(*eng));
+	eng->engine = "postgresql";
+	dbc_query_text(ctx, "SELECT current_setting('server_version')", 0, NULL, &version, NULL);
+	dbc_query_text(ctx, "SELECT current_database()", 0, NULL, &database, NULL);
+	eng->engine_version = version;
+	eng->database = database;
+	eng->engine_bit = DBC_ENGINE_PG;
+	eng->isolate_checks = true; /* SPI errors longjmp unless caught in a subtransaction */
+	eng->read_schema = pgdbc_read_schema;
+	if (st)
+		st->stats_priv = -1;
+	eng->state = st;
+	eng->gather = gather;
+	eng->metrics = metrics;
+	eng->store_snapshot = store_snapshot;
+	eng->load_samples = load_samples;
+}

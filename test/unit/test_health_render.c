@@ -1,0 +1,147 @@
+/*
+ * test_health_render.c — a whole run over a fake engine: the report JSON has
+ * exactly API.md's keys, dbhealth_checks rows, Prometheus text with HELP/TYPE
+ * lines and escaped labels, and a failing check becomes an "error" row.
+ */
+#include "health.h"
+#include "json.h"
+#include "unit.h"
+
+static int fake_gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	const char *n = fact->def->name;
+	if (strcmp(n, "integrity") == 0) {
+		fact->value_text = "ok";
+		return DBC_OK;
+	}
+	if (strcmp(n, "tables_without_primary_key") == 0)
+		return dbc_health_add_object(ctx, fact, NULL, "log\"s", "log\"s", 0, NULL);
+	if (strcmp(n, "statistics") == 0)
+		return dbc_error(ctx, "42P01", "no such table: sqlite_stat1");
+	if (strcmp(n, "slow_queries") == 0) {
+		dbc_health_skip(ctx, fact, "dbmonitor is not running", "SELECT dbmonitor_start(100)");
+		return DBC_OK;
+	}
+	if (strcmp(n, "journal_mode") == 0)
+		fact->value_text = "wal";
+	return DBC_OK;
+}
+
+static int fake_metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
+{
+	(void)ctx, (void)eng;
+	m->size_bytes = 8192;
+	m->tables = 3;
+	m->indexes = 2;
+	return DBC_OK;
+}
+
+int main(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_health_engine eng = {
+		.engine = "sqlite",
+		.engine_version = "3.40.1",
+		.database = "ma\"in\n",
+		.engine_bit = DBC_ENGINE_SQLITE,
+		.gather = fake_gather,
+		.metrics = fake_metrics,
+	};
+	dbc_health_report r;
+	CHECK(dbc_health_run(&ctx, &eng, DBC_HEALTH_QUICK, &r) == DBC_OK, "run over fake engine");
+	CHECK(!ctx.failed, "no error left behind");
+
+	/* Only SQLite checks, in catalogue order */
+	bool pg_only = false;
+	for (int i = 0; i < r.nresults; i++)
+		if (!(r.results[i].def->engines & DBC_ENGINE_SQLITE))
+			pg_only = true;
+	CHECK(!pg_only, "PostgreSQL-only checks left out of a SQLite report");
+	CHECK(strcmp(r.results[0].def->name, "integrity") == 0, "integrity first");
+	CHECK(r.results[0].status == DBC_CHECK_SKIPPED, "integrity skipped in quick mode");
+	CHECK_STR(r.results[0].message, "runs in standard mode and full mode", "reason names the mode");
+	CHECK(r.score == 95, "one warning of 5 points");
+	CHECK_STR(r.status, "healthy", "status healthy");
+
+	char *json;
+	CHECK(dbc_health_report_json(&ctx, &r, &json) == DBC_OK, "report JSON");
+	json_t *root = json_loads(json, 0, NULL);
+	CHECK(root != NULL, "report parses");
+	const char *keys[] = {"dbcare_version", "engine", "engine_version", "database", "mode",
+	                      "checked_at", "duration_ms", "score", "status", "checks", "metrics"};
+	CHECK(json_object_size(root) == 11, "exactly 11 top-level keys");
+	for (size_t i = 0; i < 11; i++)
+		CHECK(json_object_get(root, keys[i]) != NULL, keys[i]);
+	CHECK_STR(json_string_value(json_object_get(root, "mode")), "quick", "mode quick");
+	CHECK(json_integer_value(json_object_get(root, "score")) == 95, "score in JSON");
+	const char *checked_at = json_string_value(json_object_get(root, "checked_at"));
+	CHECK(checked_at && strlen(checked_at) == 24 && checked_at[23] == 'Z', "ISO-8601 UTC with ms");
+	json_t *metrics = json_object_get(root, "metrics");
+	const char *mkeys[] = {"size_bytes", "tables", "indexes", "schema_fingerprint",
+	                       "migration_version", "pending_migrations"};
+	CHECK(json_object_size(metrics) == 6, "exactly 6 metric keys");
+	for (size_t i = 0; i < 6; i++)
+		CHECK(json_object_get(metrics, mkeys[i]) != NULL, mkeys[i]);
+	CHECK(json_integer_value(json_object_get(metrics, "size_bytes")) == 8192, "size_bytes");
+	CHECK(json_is_null(json_object_get(metrics, "pending_migrations")), "unknown pending is null");
+	json_t *checks = json_object_get(root, "checks");
+	json_t *c0 = json_array_get(checks, 0);
+	CHECK(json_object_size(c0) == 7, "check has 7 keys");
+	const char *ckeys[] = {"name", "status", "penalty", "value", "threshold", "message", "hint"};
+	for (size_t i = 0; i < 7; i++)
+		CHECK(json_object_get(c0, ckeys[i]) != NULL, ckeys[i]);
+	size_t i;
+	json_t *c;
+	bool saw_error = false, saw_pk = false;
+	json_array_foreach(checks, i, c)
+	{
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *st = json_string_value(json_object_get(c, "status"));
+		if (strcmp(name, "statistics") == 0) {
+			saw_error = strcmp(st, "error") == 0 &&
+			            strcmp(json_string_value(json_object_get(c, "message")),
+			                   "no such table: sqlite_stat1") == 0;
+		}
+		if (strcmp(name, "tables_without_primary_key") == 0)
+			saw_pk = strcmp(st, "warning") == 0 &&
+			         json_integer_value(json_object_get(c, "value")) == 1 &&
+			         json_integer_value(json_object_get(c, "threshold")) == 0;
+		if (strcmp(name, "journal_mode") == 0)
+			CHECK_STR(json_string_value(json_object_get(c, "value")), "wal", "journal_mode value");
+	}
+	CHECK(saw_error, "failing check is an error row with the engine message");
+	CHECK(saw_pk, "warning row with numeric value and threshold");
+	json_decref(root);
+
+	dbc_rows rows;
+	CHECK(dbc_health_report_rows(&ctx, &r, &rows) == DBC_OK, "rows");
+	CHECK(rows.ncol == 7 && rows.nrows == r.nresults, "one row per check, 7 columns");
+	CHECK_STR(rows.cells[0].s, "integrity", "first row name");
+	CHECK(rows.cells[3].type == DBC_NULL, "skipped check has NULL value");
+
+	char *prom;
+	CHECK(dbc_health_report_prometheus(&ctx, &r, &prom) == DBC_OK, "prometheus");
+	CHECK(strstr(prom, "# HELP dbcare_health_score ") != NULL, "HELP line");
+	CHECK(strstr(prom, "# TYPE dbcare_health_score gauge\n") != NULL, "TYPE line");
+	CHECK(strstr(prom, "dbcare_health_score{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 95\n") != NULL,
+	      "score sample with escaped database label");
+	CHECK(strstr(prom, "dbcare_health_check_status{engine=\"sqlite\",database=\"ma\\\"in\\n\",check=\"tables_without_primary_key\"} 1\n") != NULL,
+	      "check status 1 for warning");
+	CHECK(strstr(prom, "check=\"statistics\"} 2") == NULL, "error check has no status sample");
+	CHECK(strstr(prom, "dbcare_database_size_bytes{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 8192\n") != NULL,
+	      "size sample");
+	CHECK(strstr(prom, "dbcare_migrations_pending{engine=\"sqlite\",database=\"ma\\\"in\\n\"} NaN\n") != NULL,
+	      "unknown pending migrations is NaN");
+	CHECK(strstr(prom, "# TYPE dbcare_health_report_duration_seconds gauge") != NULL, "duration");
+	CHECK(prom[strlen(prom) - 1] == '\n', "ends with a newline");
+
+	CHECK_STR(dbc_prom_escape_label(&ctx, "a\\b\"c\nd"), "a\\\\b\\\"c\\nd", "label escaping");
+	CHECK_STR(dbc_prom_escape_label(&ctx, ""), "", "empty label");
+
+	/* a disabled check is skipped without running */
+	dbc_ctx_finish(&ctx);
+	return unit_done();
+}
