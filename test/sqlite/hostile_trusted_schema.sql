@@ -28,6 +28,10 @@ CREATE VIEW h.v_cleanup AS SELECT dbcheck_cleanup_orphans(0) AS n;
 CREATE VIEW h.v_constraints AS SELECT * FROM dbcheck_constraints;
 CREATE VIEW h.v_relations AS SELECT * FROM dbcheck_relations;
 CREATE VIEW h.v_orphans AS SELECT * FROM dbcheck_orphans;
+CREATE VIEW h.v_report AS SELECT dbhealth_report('quick') AS r;
+CREATE VIEW h.v_hsnap AS SELECT dbhealth_snapshot() AS r;
+CREATE VIEW h.v_monitor AS SELECT dbmonitor_start(0) AS r;
+CREATE VIEW h.v_checks AS SELECT * FROM dbhealth_checks;
 CREATE TRIGGER h.t_set AFTER INSERT ON victim
 BEGIN
   INSERT INTO audit VALUES (dbcare_set('migrate.out_of_order', 'allow'));
@@ -65,6 +69,10 @@ SELECT * FROM h.v_cleanup;
 SELECT * FROM h.v_constraints;
 SELECT * FROM h.v_relations;
 SELECT * FROM h.v_orphans;
+SELECT * FROM h.v_report;
+SELECT * FROM h.v_hsnap;
+SELECT * FROM h.v_monitor;
+SELECT * FROM h.v_checks;
 INSERT INTO h.victim (note) VALUES ('set');
 INSERT INTO h.victim2 (note) VALUES ('settings');
 INSERT INTO h.c_default DEFAULT VALUES;
