@@ -132,7 +132,7 @@ fuzz: fuzz-build
 # ---------------------------------------------------------------- entry points
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
 # (so PGXS is found once PostgreSQL's dev package is there), then every suite.
-.PHONY: test test-run demo bootstrap
+.PHONY: test test-run demo bootstrap bench
 test: bootstrap
 	@$(MAKE) --no-print-directory test-run
 
@@ -145,6 +145,10 @@ test-run: all unit
 demo: bootstrap
 	@$(MAKE) --no-print-directory sqlite
 	@test/scripts/demo.sh
+
+# Benchmarks (never part of `make test`): BENCH_QUICK=1 for a short run.
+bench:
+	@test/bench/run.sh
 
 clean: clean-build
 .PHONY: clean-build

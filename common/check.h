@@ -61,6 +61,7 @@ typedef struct dbc_check_options {
 	unsigned kinds;            /* mask of DBC_CHECK_KIND(); 0 means DBC_CHECK_KINDS_ALL */
 	bool skip_trusted;         /* skip constraints the engine validated and enforces now */
 	const dbc_strlist *ignore; /* table names to skip (health.ignore), may be NULL */
+	bool relations_only;       /* dbc_check_orphans: declared relations, not foreign keys */
 } dbc_check_options;
 
 /* Column layout of dbc_check_constraints' rows:

@@ -406,7 +406,7 @@ static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_che
 	const dbc_table *only = NULL;
 	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < s->ntables; i++) {
+	for (int i = 0; i < s->ntables && !(opt && opt->relations_only); i++) {
 		const dbc_table *t = &s->tables[i];
 		if ((only && t != only) || !checkable(t))
 			continue;

@@ -1,27 +1,17 @@
 /*
  * health_hooks.c — the health checks answered by other features of common/:
  * migration state and drift (migrate.h), constraint and orphan checks
- * (check.h). Each feature is wired here once for both engines; a build without
- * the feature reports the checks as skipped, never guessed.
+ * (check.h). Each feature is wired here once, for both engines.
  */
 #include "health.h"
 
 #include <string.h>
 
-#if defined(__has_include)
-#if __has_include("migrate.h")
-#include "migrate.h"
-#define DBC_HEALTH_HAVE_MIGRATE 1
-#endif
-#if __has_include("check.h")
 #include "check.h"
-#define DBC_HEALTH_HAVE_CHECK 1
-#endif
-#endif
+#include "migrate.h"
 
 /* ---------------------------------------------------------------- migrations */
 
-#ifdef DBC_HEALTH_HAVE_MIGRATE
 
 int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact)
@@ -82,36 +72,9 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
 	return DBC_OK;
 }
 
-#else
-
-int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                                 dbc_health_fact *fact)
-{
-	(void)eng, (void)mode;
-	dbc_health_skip(ctx, fact, "migration bookkeeping is not available in this build", NULL);
-	return DBC_OK;
-}
-
-int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                   dbc_health_mode mode, dbc_health_fact *fact)
-{
-	(void)eng, (void)mode;
-	dbc_health_skip(ctx, fact, "migration bookkeeping is not available in this build", NULL);
-	return DBC_OK;
-}
-
-int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                 dbc_health_metrics *m)
-{
-	(void)ctx, (void)eng, (void)m;
-	return DBC_OK;
-}
-
-#endif
 
 /* ---------------------------------------------------------------- constraints */
 
-#ifdef DBC_HEALTH_HAVE_CHECK
 
 /* One row per constraint with violations: the object is the constraint, its
  * table makes health.ignore work by table name too. */
@@ -123,8 +86,9 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, unsigned kinds
 	/* PostgreSQL validated and enforces a trusted constraint since it was made;
 	 * SQLite's "enforced" only describes this connection now (foreign_keys,
 	 * ignore_check_constraints), so there every constraint is verified. */
-	dbc_check_options opt = {NULL, kinds, eng->engine_bit == DBC_ENGINE_PG,
-	                         eng->shared ? eng->shared->ignore : NULL};
+	dbc_check_options opt = {.kinds = kinds,
+	                         .skip_trusted = eng->engine_bit == DBC_ENGINE_PG,
+	                         .ignore = eng->shared ? eng->shared->ignore : NULL};
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
 	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
@@ -170,7 +134,8 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	dbc_relation *rels = NULL;
 	int nrels = 0;
 	dbc_rows rows;
-	dbc_check_options opt = {NULL, 0, false, eng->shared ? eng->shared->ignore : NULL};
+	dbc_check_options opt = {.ignore = eng->shared ? eng->shared->ignore : NULL,
+	                         .relations_only = true};
 	(void)mode;
 	if (dbc_relations_load(ctx, &rels, &nrels) != DBC_OK)
 		return DBC_ERROR;
@@ -186,10 +151,7 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	for (int i = 0; i < rows.nrows; i++) {
 		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
 		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
-		bool declared = false;
-		for (int k = 0; k < nrels && r[0].type == DBC_TEXT; k++)
-			declared = declared || strcmp(rels[k].name, r[0].s) == 0;
-		if (!declared || n <= 0)
+		if (n <= 0)
 			continue;
 		char *detail = dbc_printf(ctx, "%lld orphan%s in %s", (long long)n, n == 1 ? "" : "s",
 		                          r[1].type == DBC_TEXT ? r[1].s : "?");
@@ -200,30 +162,3 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	return DBC_OK;
 }
 
-#else
-
-int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                    dbc_health_mode mode, dbc_health_fact *fact)
-{
-	(void)eng, (void)mode;
-	dbc_health_skip(ctx, fact, "constraint checks are not available in this build", NULL);
-	return DBC_OK;
-}
-
-int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                            dbc_health_mode mode, dbc_health_fact *fact)
-{
-	(void)eng, (void)mode;
-	dbc_health_skip(ctx, fact, "constraint checks are not available in this build", NULL);
-	return DBC_OK;
-}
-
-int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                              dbc_health_fact *fact)
-{
-	(void)eng, (void)mode;
-	dbc_health_skip(ctx, fact, "constraint checks are not available in this build", NULL);
-	return DBC_OK;
-}
-
-#endif

@@ -6,22 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int dump_to_buf(const char *text, size_t size, void *arg)
+{
+	dbc_buf *b = arg;
+	dbc_buf_appendn(b, text, size);
+	return b->oom ? -1 : 0;
+}
+
+/* One pass through a growing buffer: sizing first with json_dumpb(NULL)
+ * would serialise (and sort the keys of) a large snapshot twice. */
 char *dbc_json_dump(dbc_ctx *ctx, const json_t *v, size_t flags)
 {
-	size_t n = json_dumpb(v, NULL, 0, flags);
-	if (n == 0) {
-		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not serialise JSON");
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (json_dump_callback(v, dump_to_buf, &b, flags) != 0 || b.len == 0) {
+		if (!ctx->failed)
+			dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not serialise JSON");
 		return NULL;
 	}
-	char *out = dbc_alloc(ctx, n + 1);
-	if (!out)
-		return NULL;
-	if (json_dumpb(v, out, n, flags) != n) {
-		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not serialise JSON");
-		return NULL;
-	}
-	out[n] = '\0';
-	return out;
+	return dbc_buf_finish(&b);
 }
 
 json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)

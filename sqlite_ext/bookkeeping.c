@@ -17,6 +17,55 @@ static const book_table tables[] = {
 	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
 	                  " key TEXT PRIMARY KEY NOT NULL,"
 	                  " value TEXT NOT NULL)"},
+	/* migrations: the registry, what is applied now, every event, the lock row */
+	{"dbcare_migrations",
+	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
+	 " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable')),"
+	 " version TEXT UNIQUE,"
+	 " version_text TEXT,"
+	 " name TEXT NOT NULL,"
+	 " script TEXT NOT NULL,"
+	 " down_script TEXT,"
+	 " checksum TEXT NOT NULL,"
+	 " no_transaction INTEGER NOT NULL DEFAULT 0,"
+	 " registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	 " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
+	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
+	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'"},
+	{"dbcare_migrations_applied",
+	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
+	 " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable', 'baseline')),"
+	 " version TEXT UNIQUE,"
+	 " name TEXT NOT NULL,"
+	 " checksum TEXT,"
+	 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	 " duration_ms REAL);"
+	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
+	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'"},
+	{"dbcare_migrations_history",
+	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
+	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	 " version TEXT,"
+	 " name TEXT,"
+	 " kind TEXT NOT NULL,"
+	 " direction TEXT NOT NULL,"
+	 " checksum TEXT,"
+	 " fingerprint TEXT,"
+	 " snapshot TEXT,"
+	 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	 " applied_by TEXT,"
+	 " duration_ms REAL,"
+	 " success INTEGER NOT NULL,"
+	 " error TEXT,"
+	 " started_ms REAL);"
+	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
+	 " ON dbcare_migrations_history (id) WHERE NOT success;"
+	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
+	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL"},
+	{"dbcare_migrations_lock",
+	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
+	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	 " generation INTEGER NOT NULL DEFAULT 0)"},
 	/* dbhealth_snapshot / dbhealth_growth */
 	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
 	                            " id INTEGER PRIMARY KEY,"

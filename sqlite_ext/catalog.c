@@ -310,9 +310,12 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	        on_flags) != DBC_OK)
 		return DBC_ERROR;
 	if (run(ctx, &r,
-	        "SELECT m.type, m.name, m.tbl_name, m.sql, tl.type, tl.wr, tl.strict"
-	        " FROM main.sqlite_schema m"
-	        " LEFT JOIN pragma_table_list tl ON tl.schema = 'main' AND tl.name = m.name"
+	        /* pragma_table_list lists every table per call: materialise it
+	         * once, or joining it per schema row is quadratic in tables */
+	        "WITH tl AS MATERIALIZED"
+	        " (SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main')"
+	        " SELECT m.type, m.name, m.tbl_name, m.sql, tl.type, tl.wr, tl.strict"
+	        " FROM main.sqlite_schema m LEFT JOIN tl ON tl.name = m.name"
 	        " WHERE m.type IN ('table', 'view', 'trigger') AND " USER_OBJECT " ORDER BY m.name",
 	        on_object) != DBC_OK)
 		return DBC_ERROR;
@@ -333,12 +336,16 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	        " FROM main.sqlite_schema m JOIN pragma_foreign_key_list(m.name, 'main') f"
 	        " WHERE m.type = 'table' AND " USER_OBJECT " ORDER BY m.name, f.id, f.seq",
 	        on_fk) != DBC_OK ||
+	    /* sqlite_schema has no index on name: materialise the index texts
+	     * so the join gets an automatic index instead of a scan per index */
 	    run(ctx, &r,
-	        "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid,"
+	        "WITH s AS MATERIALIZED"
+	        " (SELECT name, sql FROM main.sqlite_schema WHERE type = 'index')"
+	        " SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid,"
 	        " ii.name, s.sql"
 	        " FROM main.sqlite_schema m JOIN pragma_index_list(m.name, 'main') il"
 	        " JOIN pragma_index_xinfo(il.name, 'main') ii"
-	        " LEFT JOIN main.sqlite_schema s ON s.type = 'index' AND s.name = il.name"
+	        " LEFT JOIN s ON s.name = il.name"
 	        " WHERE m.type = 'table' AND ii.key = 1 AND " USER_OBJECT
 	        " ORDER BY m.name, il.name, ii.seqno",
 	        on_index) != DBC_OK)

@@ -13,6 +13,7 @@ SQLITE_EXTENSION_INIT1
 static const sqldbc_register_fn features[] = {
 	sqldbc_register_core,
 	sqldbc_register_schema,
+	sqldbc_register_migrate,
 	sqldbc_register_health,
 	sqldbc_register_check,
 };

@@ -81,6 +81,7 @@ sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
 typedef int (*sqldbc_register_fn)(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_core(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_schema(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_migrate(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_health(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_check(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 

@@ -171,4 +171,18 @@ if compgen -G "test/pgtap/*.sql" >/dev/null; then
 	fi
 fi
 
+# --- 5. script tests: test/script/pg_*.sh drive the cluster with several
+# sessions, pg_dump or psql scripts. They get PG_BIN (the private binaries);
+# PGHOST, PGPORT and PGUSER are already exported.
+for script in test/script/pg_*.sh; do
+	[ -e "$script" ] || continue
+	name=$(basename "$script" .sh)
+	if PG_BIN="$PBIN" bash "$script" >"$TMP/$name.log" 2>&1; then
+		record PASS "script/$name"
+	else
+		record FAIL "script/$name"
+		tail -n 40 "$TMP/$name.log"
+	fi
+done
+
 [ "$FAILED" = 0 ]

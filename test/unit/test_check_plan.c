@@ -51,29 +51,27 @@ static void test_sqlite(void)
 	fk->ref_table = "pa\"rent"; /* no ref_columns: the parent's primary key */
 	fk->match = "simple";
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk),
-	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
-	          "c.\"a b\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p "
-	          "WHERE p.\"id\" = c.\"a b\")",
-	          "sqlite fk to implicit primary key, hostile table name");
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = c.\"a b\" WHERE c.\"a b\" IS NOT NULL AND "
+	          "p.\"id\" IS NULL",
+	          "sqlite fk to implicit primary key, hostile table name (LEFT JOIN anti-join)");
 
 	dbc_constraint *fk2 = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_1", "select, ünï");
 	fk2->ref_table = "PA\"RENT"; /* SQLite matches table names case-insensitively */
 	dbc_strlist_split(&ctx, &fk2->ref_columns, "id,code");
 	fk2->match = "full";
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk2),
-	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
-	          "c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-	          "\"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = c.\"select\" AND p.\"code\" = "
-	          "c.\"ünï\")",
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = c.\"select\" AND p.\"code\" = c.\"ünï\" "
+	          "WHERE c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND p.\"id\" IS NULL",
 	          "sqlite composite fk: MATCH FULL is enforced as SIMPLE by SQLite, so checked so");
 
 	dbc_check_plan op;
 	CHECK(dbc_check_plan_orphans(&ctx, &s, kid, fk2, &op) == DBC_OK, "orphan plan");
 	CHECK_STR(op.sql,
-	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
-	          "c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-	          "\"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = c.\"select\" AND p.\"code\" = "
-	          "c.\"ünï\")",
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = c.\"select\" AND p.\"code\" = c.\"ünï\" "
+	          "WHERE c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND p.\"id\" IS NULL",
 	          "orphan plan");
 
 	char *del = NULL;
@@ -113,6 +111,20 @@ static void test_sqlite(void)
 	          "NULL GROUP BY \"id\" HAVING count(*) > 1 UNION ALL SELECT 1, \"id\" FROM "
 	          "\"main\".\"pa\"\"rent\" WHERE \"id\" IS NULL",
 	          "sqlite primary key also reports NULL keys");
+
+	/* INTEGER PRIMARY KEY without an index of its own is the rowid: nothing
+	 * to scan. With a type other than INTEGER it is a real key again. */
+	dbc_table *ra = dbc_schema_add_table(&s, NULL, "ra");
+	cols(&ctx, ra, "id,v");
+	ra->columns[0].type = "integer";
+	dbc_constraint *rpk = con(&ctx, ra, DBC_CON_PRIMARY_KEY, "ra_pkey", "id");
+	CHECK_STR(plan_sql(&ctx, &s, ra, rpk),
+	          "SELECT count(*) AS w, \"id\" AS k1 FROM \"main\".\"ra\" WHERE 0 GROUP BY \"id\" "
+	          "HAVING count(*) > 1 UNION ALL SELECT 1, \"id\" FROM \"main\".\"ra\" WHERE 0",
+	          "sqlite rowid alias primary key: constant-false, no scan");
+	ra->columns[0].type = "int";
+	CHECK(strstr(plan_sql(&ctx, &s, ra, rpk), "WHERE \"id\" IS NOT NULL") != NULL,
+	      "sqlite INT primary key is not the rowid: checked");
 
 	/* WITHOUT ROWID: the sample key is the primary key. */
 	dbc_table *wr = dbc_schema_add_table(&s, NULL, "order");

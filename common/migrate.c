@@ -1,0 +1,861 @@
+/*
+ * migrate.c — the dbmigrate_* flows, written once for both engines: read the
+ * bookkeeping once, decide with migrate_model.c, run scripts statement by
+ * statement (so a failure names its line), record each step in O(1), and take
+ * the schema snapshot once at the end of the call.
+ */
+#include "migrate.h"
+#include "migrate_checksum.h"
+#include "migrate_script.h"
+#include "migrate_store.h"
+#include "migrate_version.h"
+#include "settings.h"
+
+#include <string.h>
+
+static bool is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr(" \t\r\n\f\v", *s))
+			return false;
+	return true;
+}
+
+static char *label_of(dbc_ctx *ctx, const dbc_mig *m)
+{
+	return m->repeatable ? dbc_printf(ctx, "repeatable (%s)", m->name)
+	                     : dbc_printf(ctx, "%s (%s)", m->version, m->name);
+}
+
+static int out_of_order_allowed(dbc_ctx *ctx, bool *allow)
+{
+	char *v;
+	if (dbc_setting_get(ctx, "migrate.out_of_order", &v) != DBC_OK)
+		return DBC_ERROR;
+	*allow = strcmp(v, "allow") == 0;
+	return DBC_OK;
+}
+
+/* Normalises and checks a script for registration; *norm is what is stored. */
+static int prepare_script(dbc_ctx *ctx, const char *script, const char *what, const char *label,
+                          char **norm, bool *no_tx)
+{
+	*norm = dbc_script_normalise(ctx, script);
+	if (!*norm)
+		return DBC_ERROR;
+	if (is_blank(*norm))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s of migration %s is empty", what,
+		                 label);
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, ctx->host->engine, *norm, &info) != DBC_OK ||
+	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK)
+		return DBC_ERROR;
+	if (no_tx)
+		*no_tx = info.no_transaction;
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ registration */
+
+typedef struct {
+	char *version_text;
+	bool found;
+} existing_row;
+
+static int take_existing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	existing_row *e = arg;
+	e->found = true;
+	if (ncol > 0)
+		e->version_text = dbc_mig_text(ctx, &c[0]);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* Inserts or replaces one versioned migration (already validated). */
+int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
+                               const char *up, const char *down, const char *checksum, bool no_tx,
+                               bool exists)
+{
+	/* an identical UPDATE is the "same content again: no-op" of the contract */
+	if (exists) {
+		if (down) {
+			dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
+			                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
+			return dbc_mig_query(
+			    ctx,
+			    "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
+			    "checksum = $5, no_transaction = $6, down_script = $7 "
+			    "WHERE version = $1",
+			    7, p, NULL, NULL);
+		}
+		dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
+		                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
+		return dbc_mig_query(ctx,
+		                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
+		                     "checksum = $5, no_transaction = $6, down_script = NULL "
+		                     "WHERE version = $1",
+		                     6, p, NULL, NULL);
+	}
+	if (down) {
+		dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
+		                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
+		return dbc_mig_query(ctx,
+		                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
+		                     "checksum, no_transaction, down_script) "
+		                     "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7)",
+		                     7, p, NULL, NULL);
+	}
+	dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
+	                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
+	return dbc_mig_query(ctx,
+	                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
+	                     "checksum, no_transaction) VALUES ('versioned', $1, $2, $3, $4, $5, $6)",
+	                     6, p, NULL, NULL);
+}
+
+int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+                                const char *checksum, bool no_tx, bool exists)
+{
+	dbc_value p[4] = {dbc_text(name), dbc_text(sql), dbc_text(checksum), dbc_bool(no_tx)};
+	if (exists)
+		return dbc_mig_query(
+		    ctx,
+		    "UPDATE @migrations SET script = $2, checksum = $3, no_transaction = $4 "
+		    "WHERE kind = 'repeatable' AND name = $1",
+		    4, p, NULL, NULL);
+	return dbc_mig_query(ctx,
+	                     "INSERT INTO @migrations (kind, name, script, checksum, no_transaction) "
+	                     "VALUES ('repeatable', $1, $2, $3, $4)",
+	                     4, p, NULL, NULL);
+}
+
+int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registered)
+{
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "version %s is the same version as the registered version %s", given, registered);
+	dbc_error_hint(ctx, "Versions compare by number: 1.0 and 1 (or 1_2 and 1.2) are one version. "
+	                    "Register the migration under its existing version text.");
+	return DBC_ERROR;
+}
+
+int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
+                    const char *down, char **checksum)
+{
+	char *canon, *upn, *downn = NULL, *label;
+	bool no_tx = false;
+	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
+		return DBC_ERROR;
+	if (is_blank(name))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of migration %s is empty", canon);
+	label = dbc_printf(ctx, "%s (%s)", canon, name);
+	if (!label || prepare_script(ctx, up, "up script", label, &upn, &no_tx) != DBC_OK ||
+	    (down && prepare_script(ctx, down, "down script", label, &downn, NULL) != DBC_OK) ||
+	    dbc_script_checksum(ctx, upn, checksum) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_mig_guard_enter(ctx) != DBC_OK)
+		return DBC_ERROR;
+	existing_row e = {NULL, false};
+	dbc_value p = dbc_text(canon);
+	int rc = ctx->host->book_ensure(ctx);
+	if (rc == DBC_OK)
+		rc = dbc_mig_query(ctx, "SELECT version_text FROM @migrations WHERE version = $1", 1, &p,
+		                   take_existing, &e);
+	if (rc == DBC_OK && e.found && e.version_text && strcmp(e.version_text, version) != 0)
+		rc = dbc_mig_duplicate_error(ctx, version, e.version_text);
+	if (rc == DBC_OK)
+		rc = dbc_mig_register_versioned(ctx, canon, version, name, upn, downn, *checksum, no_tx,
+		                                e.found);
+	dbc_mig_guard_leave();
+	return rc;
+}
+
+int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum)
+{
+	char *norm, *label;
+	bool no_tx = false;
+	if (is_blank(name))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of repeatable migration is empty");
+	label = dbc_printf(ctx, "repeatable (%s)", name);
+	if (!label || prepare_script(ctx, sql, "script", label, &norm, &no_tx) != DBC_OK ||
+	    dbc_script_checksum(ctx, norm, checksum) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_mig_guard_enter(ctx) != DBC_OK)
+		return DBC_ERROR;
+	existing_row e = {NULL, false};
+	dbc_value p = dbc_text(name);
+	int rc = ctx->host->book_ensure(ctx);
+	if (rc == DBC_OK)
+		rc = dbc_mig_query(ctx,
+		                   "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1",
+		                   1, &p, take_existing, &e);
+	if (rc == DBC_OK)
+		rc = dbc_mig_register_repeatable(ctx, name, norm, *checksum, no_tx, e.found);
+	dbc_mig_guard_leave();
+	return rc;
+}
+
+/* ------------------------------------------------------------ reading */
+
+static int read_status(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set, dbc_mig_status *st)
+{
+	if (dbc_mig_read(ctx, mode, set) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_derive(ctx, set, st);
+}
+
+int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_rows_init(out, ctx, 7);
+	if (read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < st.nrows; i++) {
+		const dbc_mig_row *r = &st.rows[i];
+		const char *checksum = r->mig ? r->mig->checksum : r->applied->checksum;
+		dbc_value row[7] = {
+		    dbc_text(dbc_mig_row_version(r)),
+		    dbc_text(dbc_mig_row_name(r)),
+		    dbc_text(dbc_mig_row_kind(r)),
+		    dbc_text(dbc_mig_state_name(r->state)),
+		    dbc_text(checksum),
+		    dbc_text(r->applied ? r->applied->applied_at : NULL),
+		    r->applied && r->applied->has_duration ? dbc_float(r->applied->duration_ms)
+		                                           : dbc_null(),
+		};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int canonical_opt(dbc_ctx *ctx, const char *v, const char *what, char **out)
+{
+	*out = NULL;
+	return v ? dbc_version_canonical(ctx, v, what, out) : DBC_OK;
+}
+
+/* The plan of dbmigrate_apply, refused the way apply refuses. */
+static int plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, dbc_mig_set *set,
+                      dbc_mig_status *st, dbc_mig_row ***plan, int *n)
+{
+	char *canon;
+	bool allow;
+	if (canonical_opt(ctx, target, "target version", &canon) != DBC_OK ||
+	    out_of_order_allowed(ctx, &allow) != DBC_OK || read_status(ctx, mode, set, st) != DBC_OK ||
+	    dbc_mig_check_applicable(ctx, set, st, allow) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_plan_up(ctx, st, canon, allow, plan, n);
+}
+
+int dbc_migrate_plan(dbc_ctx *ctx, const char *target, dbc_rows *out)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row **plan;
+	int n;
+	dbc_rows_init(out, ctx, 5);
+	if (plan_apply(ctx, DBC_LOAD_META, target, &set, &st, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		const dbc_mig *m = plan[i]->mig;
+		dbc_value row[5] = {dbc_int(i + 1), dbc_text(m->version), dbc_text(m->name),
+		                    dbc_text(m->repeatable ? "repeatable" : "versioned"),
+		                    dbc_text(m->no_transaction ? "script" : "up")};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_migrate_current(dbc_ctx *ctx, char **version)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	*version = NULL;
+	if (read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+		return DBC_ERROR;
+	*version = st.current;
+	return DBC_OK;
+}
+
+int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	memset(out, 0, sizeof(*out));
+	if (read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+		return DBC_ERROR;
+	out->current = st.current;
+	out->pending = st.npending + st.nout_of_order + st.noutdated;
+	out->changed = st.nchanged;
+	out->missing = st.nmissing;
+	out->failed = set.nfailed;
+	out->applied = st.napplied + st.nchanged + st.noutdated;
+	return DBC_OK;
+}
+
+int dbc_migrate_assert(dbc_ctx *ctx, const char *version)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	char *canon;
+	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK ||
+	    read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+		return DBC_ERROR;
+	if (!st.current || dbc_version_cmp(st.current, canon) < 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "database is at migration version %s, the application needs %s or later",
+		          st.current ? st.current : "(none)", canon);
+		dbc_error_hint(ctx, "Apply the pending migrations: SELECT dbmigrate_apply().");
+		return DBC_ERROR;
+	}
+	if (st.nchanged || st.nmissing || set.nfailed) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "database at version %s has %d changed, %d missing and %d failed migration(s)",
+		          st.current, st.nchanged, st.nmissing, set.nfailed);
+		dbc_error_hint(ctx, "SELECT * FROM dbmigrate_validate() shows them.");
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+typedef struct {
+	dbc_rows *rows;
+} copy_rows;
+
+static int take_copy(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	copy_rows *cr = arg;
+	(void)ctx;
+	if (ncol != cr->rows->ncol)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected history row");
+	return dbc_rows_add(cr->rows, c);
+}
+
+int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out)
+{
+	bool exists = false;
+	dbc_rows_init(out, ctx, 12);
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	copy_rows cr = {out};
+	return dbc_mig_query(ctx,
+	                     "SELECT id, version, name, kind, direction, checksum, fingerprint, "
+	                     "applied_at, applied_by, duration_ms, success, error "
+	                     "FROM @migrations_history ORDER BY id",
+	                     0, NULL, take_copy, &cr);
+}
+
+static int add_problem(dbc_rows *out, const char *version, const char *name, const char *problem,
+                       const char *detail)
+{
+	dbc_value row[4] = {dbc_text(version), dbc_text(name), dbc_text(problem), dbc_text(detail)};
+	return dbc_rows_add(out, row);
+}
+
+/* Rows of the schema diff between the recorded snapshot and now; *drift
+ * tells whether the fingerprints differ. */
+static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *diff, bool *drift)
+{
+	char *fp, *snap, *now, *nowfp;
+	*drift = false;
+	dbc_rows_init(diff, ctx, 4);
+	if (dbc_mig_last_snapshot(ctx, &fp, &snap) != DBC_OK)
+		return DBC_ERROR;
+	if (!fp || !snap)
+		return DBC_OK;
+	if (dbc_schema_snapshot(ctx, env->read_schema, &now) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, now, &nowfp) != DBC_OK)
+		return DBC_ERROR;
+	if (strcmp(fp, nowfp) == 0)
+		return DBC_OK;
+	*drift = true;
+	return dbc_schema_diff(ctx, snap, now, diff);
+}
+
+int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	bool allow, drift;
+	dbc_rows diff;
+	dbc_rows_init(out, ctx, 4);
+	if (out_of_order_allowed(ctx, &allow) != DBC_OK ||
+	    read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < st.nrows; i++) {
+		const dbc_mig_row *r = &st.rows[i];
+		const char *v = dbc_mig_row_version(r), *nm = dbc_mig_row_name(r);
+		int rc = DBC_OK;
+		if (r->state == DBC_MS_CHANGED)
+			rc = add_problem(out, v, nm, "changed",
+			                 dbc_printf(ctx, "applied with checksum %s, registered now with %s",
+			                            r->applied->checksum, r->mig->checksum));
+		else if (r->state == DBC_MS_MISSING)
+			rc = add_problem(out, v, nm, "missing",
+			                 dbc_printf(ctx, "applied at %s, no longer registered",
+			                            r->applied->applied_at ? r->applied->applied_at : "?"));
+		else if (r->state == DBC_MS_OUT_OF_ORDER && !allow)
+			rc = add_problem(
+			    out, v, nm, "out_of_order",
+			    dbc_printf(ctx, "pending, but older than the current version %s", st.current));
+		if (rc != DBC_OK)
+			return DBC_ERROR;
+	}
+	for (int i = 0; i < set.nfailed; i++) {
+		const dbc_failed *f = &set.failed[i];
+		if (add_problem(out, f->version, f->name, "failed",
+		                f->error ? f->error : "did not finish") != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (drift_rows(ctx, env, &diff, &drift) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < diff.nrows; i++) {
+		const dbc_value *d = diff.cells + (size_t)i * 4;
+		const char *detail = d[3].type == DBC_TEXT && d[3].s[0]
+		                         ? dbc_printf(ctx, "%s %s %s: %s", d[0].s, d[1].s, d[2].s, d[3].s)
+		                         : dbc_printf(ctx, "%s %s %s", d[0].s, d[1].s, d[2].s);
+		if (add_problem(out, NULL, d[1].s, "drift", detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (drift && diff.nrows == 0 &&
+	    add_problem(
+	        out, NULL, NULL, "drift",
+	        "the schema fingerprint differs from the one recorded after the last migration") !=
+	        DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ running */
+
+/* Runs a script statement by statement inside the current savepoint. */
+static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
+{
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) != DBC_OK ||
+	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
+		return DBC_ERROR;
+	/* one poll per script: the engines notice a cancel inside a statement themselves */
+	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	for (int i = 0; i < info.nstmts; i++) {
+		const dbc_stmt *s = &info.stmts[i];
+		char *sql = dbc_strndup(ctx, s->text, s->len);
+		if (!sql)
+			return DBC_ERROR;
+		ctx->error_line = 0;
+		if (ctx->host->exec(ctx, sql) != DBC_OK) {
+			int line = s->line + (ctx->error_line > 0 ? ctx->error_line - 1 : 0);
+			const char *msg = ctx->message ? ctx->message : "failed";
+			const char *old = ctx->context;
+			ctx->message = dbc_printf(ctx, "migration %s failed at line %d: %s", label, line, msg);
+			ctx->context = old && *old
+			                   ? dbc_printf(ctx, "while %s migration %s, statement at line %d\n%s",
+			                                verb, label, line, old)
+			                   : dbc_printf(ctx, "while %s migration %s, statement at line %d",
+			                                verb, label, line);
+			ctx->error_line = line;
+			if (strcmp(ctx->sqlstate, "25001") == 0 && !ctx->hint)
+				ctx->hint =
+				    dbc_strdup(ctx, "Make the first line of the script "
+				                    "-- dbcare:no-transaction and run it with dbmigrate_script().");
+			return DBC_ERROR;
+		}
+	}
+	return DBC_OK;
+}
+
+/* A failure to record after a migration ran means it broke the bookkeeping. */
+static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
+{
+	const char *msg = ctx->message ? ctx->message : "";
+	ctx->message = dbc_printf(ctx, "migration %s broke dbcare's bookkeeping: %s", label, msg);
+	ctx->hint = dbc_strdup(ctx, "A migration must not drop or alter dbcare's own tables.");
+	return DBC_ERROR;
+}
+
+static int record_up(dbc_ctx *ctx, const dbc_mig_row *r, double ms)
+{
+	const dbc_mig *m = r->mig;
+	if (m->repeatable) {
+		dbc_value d = dbc_text(m->name);
+		dbc_value p[3] = {dbc_text(m->name), dbc_text(m->checksum), dbc_float(ms)};
+		if (r->applied && dbc_mig_query(ctx,
+		                                "DELETE FROM @migrations_applied WHERE kind = 'repeatable' "
+		                                "AND name = $1",
+		                                1, &d, NULL, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (dbc_mig_query(ctx,
+		                  "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
+		                  "VALUES ('repeatable', $1, $2, $3)",
+		                  3, p, NULL, NULL) != DBC_OK)
+			return DBC_ERROR;
+	} else {
+		dbc_value p[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
+		                  dbc_float(ms)};
+		if (dbc_mig_query(
+		        ctx,
+		        "INSERT INTO @migrations_applied (kind, version, name, checksum, duration_ms) "
+		        "VALUES ('versioned', $1, $2, $3, $4)",
+		        4, p, NULL, NULL) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return dbc_mig_record(ctx, m->version, m->name, m->repeatable ? "repeatable" : "versioned",
+	                      "up", m->checksum, ms, true, NULL, 0);
+}
+
+static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r)
+{
+	const dbc_mig *m = r->mig;
+	char *label = label_of(ctx, m);
+	if (!label)
+		return DBC_ERROR;
+	if (!m->script)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "script of migration %s was not loaded",
+		                 label);
+	double t0 = dbc_mig_mono_ms();
+	if (run_script(ctx, m->script, "applying", label) != DBC_OK)
+		return DBC_ERROR;
+	if (record_up(ctx, r, dbc_mig_mono_ms() - t0) != DBC_OK)
+		return bookkeeping_broken(ctx, label);
+	return DBC_OK;
+}
+
+static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n)
+{
+	dbc_buf b;
+	int k = 0;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < n; i++)
+		if (plan[i]->mig->no_transaction) {
+			if (k++)
+				dbc_buf_append(&b, ", ");
+			dbc_buf_append(&b, label_of(ctx, plan[i]->mig));
+		}
+	if (!k)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "cannot apply %d non-transactional migration(s) inside a function", k);
+	dbc_error_detail(ctx, "marked -- dbcare:no-transaction: %s", dbc_buf_finish(&b));
+	dbc_error_hint(ctx, "Run them with the script from dbmigrate_script() in psql or sqlite3, or "
+	                    "apply only up to the version before them with dbmigrate_apply(target).");
+	return DBC_ERROR;
+}
+
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row **plan;
+	int n = 0, rc;
+	*count = 0;
+	if (target && !dbc_version_valid(target))
+		return dbc_version_canonical(ctx, target, "target version", &(char *){NULL});
+	rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
+	if (rc == DBC_OK)
+		rc = refuse_no_transaction(ctx, plan, n);
+	for (int i = 0; rc == DBC_OK && i < n; i++)
+		rc = apply_one(ctx, plan[i]);
+	if (rc == DBC_OK && n > 0)
+		rc = dbc_mig_store_snapshot(ctx, env, 0);
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*count = n;
+	return rc;
+}
+
+static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
+{
+	const dbc_mig *m = r->mig;
+	char *label = label_of(ctx, m);
+	if (!label)
+		return DBC_ERROR;
+	if (!m->down_script)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "down script of %s was not loaded", label);
+	if (dbc_script_is_no_transaction(m->down_script)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "the down script of migration %s is marked -- dbcare:no-transaction", label);
+		dbc_error_hint(ctx, "Run it by hand in psql or sqlite3; dbcare runs down scripts only "
+		                    "inside a transaction.");
+		return DBC_ERROR;
+	}
+	double t0 = dbc_mig_mono_ms();
+	if (run_script(ctx, m->down_script, "rolling back", label) != DBC_OK)
+		return DBC_ERROR;
+	double ms = dbc_mig_mono_ms() - t0;
+	dbc_value p = dbc_text(m->version);
+	if (dbc_mig_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &p, NULL,
+	                  NULL) != DBC_OK ||
+	    dbc_mig_record(ctx, m->version, m->name, "versioned", "down", m->checksum, ms, true, NULL,
+	                   0) != DBC_OK)
+		return bookkeeping_broken(ctx, label);
+	return DBC_OK;
+}
+
+int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                         int64_t *count)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row **plan;
+	char *canon = NULL;
+	int n = 0, rc;
+	*count = 0;
+	if (canonical_opt(ctx, target, "target version", &canon) != DBC_OK)
+		return DBC_ERROR;
+	rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = read_status(ctx, DBC_LOAD_DOWN_APPLIED, &set, &st);
+	if (rc == DBC_OK && set.nfailed)
+		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_plan_down(ctx, &st, canon, &plan, &n);
+	for (int i = 0; rc == DBC_OK && i < n; i++)
+		rc = rollback_one(ctx, plan[i]);
+	if (rc == DBC_OK && n > 0)
+		rc = dbc_mig_store_snapshot(ctx, env, 0);
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*count = n;
+	return rc;
+}
+
+/* ------------------------------------------------------------ verify */
+
+/* Runs script in its own savepoint; on failure rolls it back and returns the
+ * error text (the ctx error cleared) in *err. */
+static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
+                      int *level, char **err)
+{
+	*err = NULL;
+	*level = ctx->host->savepoint(ctx);
+	if (*level < 0)
+		return DBC_ERROR;
+	if (run_script(ctx, script, verb, label) == DBC_OK)
+		return DBC_OK;
+	*err = dbc_strdup(ctx, ctx->message ? ctx->message : "failed");
+	dbc_ctx saved = *ctx;
+	dbc_error_clear(ctx);
+	ctx->host->rollback(ctx, *level);
+	*level = -1;
+	(void)saved;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int fingerprint_now(dbc_ctx *ctx, const dbc_migrate_env *env, char **fp)
+{
+	return dbc_schema_fingerprint(ctx, env->read_schema, fp);
+}
+
+int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version, dbc_rows *out)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row **plan;
+	int n = 0, rc;
+	bool stopped = false;
+	dbc_rows_init(out, ctx, 6);
+	if (version && !dbc_version_valid(version))
+		return dbc_version_canonical(ctx, version, "version", &(char *){NULL});
+	rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
+	for (int i = 0; rc == DBC_OK && i < n; i++) {
+		const dbc_mig *m = plan[i]->mig;
+		char *label = label_of(ctx, m), *err = NULL, *fp0 = NULL, *fp1 = NULL;
+		dbc_value row[6] = {dbc_text(m->version), dbc_text(m->name), dbc_null(),
+		                    dbc_null(),           dbc_null(),        dbc_null()};
+		int up_level = -1, down_level = -1;
+		if (stopped) {
+			row[5] = dbc_text("not tried: an earlier migration failed");
+		} else if (m->no_transaction) {
+			row[5] = dbc_text("non-transactional: run it with dbmigrate_script() on a copy");
+		} else {
+			if (m->has_down && (rc = fingerprint_now(ctx, env, &fp0)) != DBC_OK)
+				break;
+			if ((rc = try_script(ctx, m->script, "verifying", label, &up_level, &err)) != DBC_OK)
+				break;
+			row[2] = dbc_bool(err == NULL);
+			if (err) {
+				row[5] = dbc_text(err);
+				stopped = true;
+			} else if (m->has_down) {
+				if ((rc = try_script(ctx, m->down_script, "verifying the down script of", label,
+				                     &down_level, &err)) != DBC_OK)
+					break;
+				row[3] = dbc_bool(err == NULL);
+				if (err) {
+					row[5] = dbc_text(err);
+				} else {
+					if ((rc = fingerprint_now(ctx, env, &fp1)) != DBC_OK)
+						break;
+					bool same = strcmp(fp0, fp1) == 0;
+					row[4] = dbc_bool(same);
+					if (!same)
+						row[5] = dbc_text(
+						    "the schema after up and down differs from the schema before up");
+					/* up again, so the next migration builds on this one */
+					if ((rc = run_script(ctx, m->script, "re-applying", label)) != DBC_OK) {
+						err = dbc_strdup(ctx, ctx->message);
+						dbc_error_clear(ctx);
+						ctx->host->rollback(ctx, down_level);
+						down_level = -1;
+						row[5] = dbc_text(dbc_printf(ctx, "up failed after down: %s", err));
+						rc = ctx->failed ? DBC_ERROR : DBC_OK;
+					}
+				}
+				if (rc == DBC_OK && down_level >= 0)
+					rc = ctx->host->release(ctx, down_level);
+			}
+			if (rc == DBC_OK && up_level >= 0)
+				rc = ctx->host->release(ctx, up_level);
+		}
+		if (rc == DBC_OK)
+			rc = dbc_rows_add(out, row);
+	}
+	if (rc != DBC_OK)
+		return dbc_mig_frame_end(ctx, &f, rc);
+	/* nothing of the proof is kept: schema, history and registry as before */
+	return dbc_mig_frame_discard(ctx, &f);
+}
+
+/* ------------------------------------------------------------ baseline, repair */
+
+typedef struct {
+	int64_t n;
+} count_arg;
+
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	count_arg *ca = arg;
+	bool isnull;
+	if (ncol > 0)
+		ca->n = (int64_t)dbc_mig_num(&c[0], &isnull);
+	(void)ctx;
+	return DBC_OK;
+}
+
+int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+                         int64_t *count)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	char *canon;
+	count_arg events = {0};
+	int64_t n = 0;
+	bool registered = false;
+	*count = 0;
+	if (dbc_version_canonical(ctx, version, "baseline version", &canon) != DBC_OK)
+		return DBC_ERROR;
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_query(ctx, "SELECT count(*) FROM @migrations_history", 0, NULL, take_count,
+		                   &events);
+	if (rc == DBC_OK)
+		rc = read_status(ctx, DBC_LOAD_META, &set, &st);
+	if (rc == DBC_OK && (events.n > 0 || set.napplied > 0)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "cannot baseline: the migration history is not empty (%lld event(s))",
+		          (long long)events.n);
+		dbc_error_hint(ctx, "dbmigrate_baseline adopts a database that dbcare has never migrated.");
+		rc = DBC_ERROR;
+	}
+	for (int i = 0; rc == DBC_OK && i < st.nrows; i++) {
+		const dbc_mig *m = st.rows[i].mig;
+		if (!m || m->repeatable || dbc_version_cmp(m->version, canon) > 0)
+			continue;
+		if (dbc_version_cmp(m->version, canon) == 0)
+			registered = true;
+		dbc_value p[3] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum)};
+		rc = dbc_mig_query(ctx,
+		                   "INSERT INTO @migrations_applied (kind, version, name, checksum) "
+		                   "VALUES ('baseline', $1, $2, $3)",
+		                   3, p, NULL, NULL);
+		if (rc == DBC_OK)
+			rc = dbc_mig_record(ctx, m->version, m->name, "baseline", "baseline", m->checksum, -1,
+			                    true, NULL, 0);
+		n++;
+	}
+	if (rc == DBC_OK && !registered) {
+		/* a marker, so the current version is the baseline even with nothing registered */
+		dbc_value p[2] = {dbc_text(canon), dbc_text("<< baseline >>")};
+		rc = dbc_mig_query(ctx,
+		                   "INSERT INTO @migrations_applied (kind, version, name) "
+		                   "VALUES ('baseline', $1, $2)",
+		                   2, p, NULL, NULL);
+		if (rc == DBC_OK)
+			rc = dbc_mig_record(ctx, canon, "<< baseline >>", "baseline", "baseline", NULL, -1,
+			                    true, NULL, 0);
+	}
+	if (rc == DBC_OK)
+		rc = dbc_mig_store_snapshot(ctx, env, 0);
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*count = n;
+	return rc;
+}
+
+int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_rows diff;
+	bool drift = false;
+	int nchanged = 0, nmissing = 0;
+	*count = 0;
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = read_status(ctx, DBC_LOAD_META, &set, &st);
+	for (int i = 0; rc == DBC_OK && i < st.nrows; i++) {
+		const dbc_mig_row *r = &st.rows[i];
+		if (r->state == DBC_MS_CHANGED) {
+			dbc_value p[3] = {dbc_text(r->mig->checksum), dbc_text(r->mig->name),
+			                  dbc_text(r->mig->version)};
+			rc = dbc_mig_query(ctx,
+			                   "UPDATE @migrations_applied SET checksum = $1, name = $2 "
+			                   "WHERE version = $3",
+			                   3, p, NULL, NULL);
+			nchanged++;
+		} else if (r->state == DBC_MS_MISSING) {
+			const dbc_applied *a = r->applied;
+			dbc_value p = dbc_text(a->version ? a->version : a->name);
+			rc = dbc_mig_query(ctx,
+			                   a->version ? "DELETE FROM @migrations_applied WHERE version = $1"
+			                              : "DELETE FROM @migrations_applied "
+			                                "WHERE kind = 'repeatable' AND name = $1",
+			                   1, &p, NULL, NULL);
+			nmissing++;
+		}
+	}
+	if (rc == DBC_OK && set.nfailed)
+		rc = dbc_mig_query(ctx, "DELETE FROM @migrations_history WHERE NOT success", 0, NULL, NULL,
+		                   NULL);
+	if (rc == DBC_OK)
+		rc = drift_rows(ctx, env, &diff, &drift);
+	int64_t n = nchanged + nmissing + set.nfailed + (drift ? 1 : 0);
+	if (rc == DBC_OK && n > 0) {
+		char *what = dbc_printf(ctx,
+		                        "repair: accepted %d changed checksum(s), forgot %d missing "
+		                        "migration(s), removed %d unfinished record(s)%s",
+		                        nchanged, nmissing, set.nfailed,
+		                        drift ? ", accepted the current schema (drift)" : "");
+		rc = dbc_mig_record(ctx, NULL, what, "repair", "repair", NULL, -1, true, NULL, 0);
+		if (rc == DBC_OK)
+			rc = dbc_mig_store_snapshot(ctx, env, 0);
+	}
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*count = n;
+	return rc;
+}

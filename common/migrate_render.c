@@ -1,0 +1,272 @@
+/*
+ * migrate_render.c — dbmigrate_script: the pending migrations as a psql or
+ * sqlite3 script that runs them at top level (the only way to run
+ * non-transactional ones), with the step_begin / step_end bookkeeping calls
+ * around each; and those two calls themselves.
+ */
+#include "migrate.h"
+#include "migrate_script.h"
+#include "migrate_store.h"
+#include "migrate_version.h"
+#include "settings.h"
+
+#include <string.h>
+
+/* A literal for the script; the host's quoting is the engine's. */
+static char *lit(dbc_ctx *ctx, const char *s)
+{
+	return ctx->host->quote_literal(ctx, s);
+}
+
+static void append_script(dbc_ctx *ctx, dbc_buf *b, const char *script)
+{
+	dbc_script_info info;
+	dbc_buf_append(b, script);
+	dbc_buf_append(b, "\n");
+	/* a last statement without ';' must not run into the bookkeeping call */
+	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) == DBC_OK &&
+	    !info.ends_with_semicolon)
+		dbc_buf_append(b, ";\n");
+}
+
+static void render_pg(dbc_ctx *ctx, dbc_buf *b, const dbc_mig *m)
+{
+	const char *kind = m->repeatable ? "repeatable" : "versioned";
+	const char *key = m->repeatable ? m->name : m->version;
+	char *call = dbc_printf(ctx, "%s, %s", lit(ctx, kind), lit(ctx, key));
+	if (!m->no_transaction)
+		dbc_buf_append(b, "BEGIN;\n");
+	dbc_buf_appendf(b, "SELECT dbmigrate_step_begin(%s, %s) AS dbcare_run \\gset\n", call,
+	                lit(ctx, m->checksum));
+	dbc_buf_append(b, "\\if :dbcare_run\n");
+	append_script(ctx, b, m->script);
+	dbc_buf_appendf(b, "SELECT dbmigrate_step_end(%s) AS dbcare_done \\gset\n", call);
+	dbc_buf_append(b, "\\endif\n");
+	if (!m->no_transaction)
+		dbc_buf_append(b, "COMMIT;\n");
+}
+
+static void render_sqlite(dbc_ctx *ctx, dbc_buf *b, const dbc_mig *m)
+{
+	const char *kind = m->repeatable ? "repeatable" : "versioned";
+	const char *key = m->repeatable ? m->name : m->version;
+	char *call = dbc_printf(ctx, "%s, %s", lit(ctx, kind), lit(ctx, key));
+	if (!m->no_transaction)
+		dbc_buf_append(b, "BEGIN IMMEDIATE;\n");
+	/* the shell prints every result row: these print none */
+	dbc_buf_appendf(b,
+	                "SELECT 1 FROM (SELECT dbmigrate_step_begin(%s, %s) AS r) WHERE r IS NULL;\n",
+	                call, lit(ctx, m->checksum));
+	append_script(ctx, b, m->script);
+	dbc_buf_appendf(b, "SELECT 1 FROM (SELECT dbmigrate_step_end(%s) AS r) WHERE r IS NULL;\n",
+	                call);
+	if (!m->no_transaction)
+		dbc_buf_append(b, "COMMIT;\n");
+}
+
+int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row **plan;
+	char *canon = NULL, *oo;
+	int n;
+	bool pg = strcmp(ctx->host->engine, "postgresql") == 0;
+	if ((target && dbc_version_canonical(ctx, target, "target version", &canon) != DBC_OK) ||
+	    dbc_setting_get(ctx, "migrate.out_of_order", &oo) != DBC_OK ||
+	    dbc_mig_read(ctx, DBC_LOAD_UP_DUE, &set) != DBC_OK ||
+	    dbc_mig_derive(ctx, &set, &st) != DBC_OK ||
+	    dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0) != DBC_OK ||
+	    dbc_mig_plan_up(ctx, &st, canon, strcmp(oo, "allow") == 0, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "-- dbcare %s: %d pending migration(s) from dbmigrate_script()\n",
+	                dbc_version(), n);
+	if (pg) {
+		dbc_buf_append(&b, "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
+		                   "\\set ON_ERROR_STOP on\n");
+	} else {
+		dbc_buf_append(&b,
+		               "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
+		               ".bail on\n");
+	}
+	for (int i = 0; i < n; i++) {
+		const dbc_mig *m = plan[i]->mig;
+		if (m->repeatable)
+			dbc_buf_appendf(&b, "\n-- repeatable: %s%s\n", m->name,
+			                m->no_transaction ? " (no transaction)" : "");
+		else
+			dbc_buf_appendf(&b, "\n-- migration %s: %s%s\n", m->version, m->name,
+			                m->no_transaction ? " (no transaction)" : "");
+		if (pg)
+			render_pg(ctx, &b, m);
+		else
+			render_sqlite(ctx, &b, m);
+	}
+	*script = dbc_buf_finish(&b);
+	return *script ? DBC_OK : DBC_ERROR;
+}
+
+/* The row of kind/key in st, or an error naming it. */
+static int find_row(dbc_ctx *ctx, const dbc_mig_status *st, const char *kind, const char *key,
+                    dbc_mig_row **out)
+{
+	bool rep;
+	char *canon = NULL;
+	if (strcmp(kind, "repeatable") == 0)
+		rep = true;
+	else if (strcmp(kind, "versioned") == 0)
+		rep = false;
+	else
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "kind must be versioned or repeatable, not \"%s\"", kind);
+	if (!rep && dbc_version_canonical(ctx, key, "version", &canon) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < st->nrows; i++) {
+		dbc_mig_row *r = &st->rows[i];
+		if (!r->mig || r->mig->repeatable != rep)
+			continue;
+		if (rep ? strcmp(r->mig->name, key) == 0 : dbc_version_cmp(r->mig->version, canon) == 0) {
+			*out = r;
+			return DBC_OK;
+		}
+	}
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s migration %s is not registered", kind, key);
+	dbc_error_hint(ctx, "The script is stale: generate a new one with dbmigrate_script().");
+	return DBC_ERROR;
+}
+
+int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                           const char *key, const char *checksum, bool *run)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row *r = NULL;
+	char *oo;
+	*run = false;
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_setting_get(ctx, "migrate.out_of_order", &oo);
+	if (rc == DBC_OK)
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+	if (rc == DBC_OK)
+		rc = dbc_mig_derive(ctx, &set, &st);
+	if (rc == DBC_OK)
+		rc = find_row(ctx, &st, kind, key, &r);
+	if (rc == DBC_OK && strcmp(r->mig->checksum, checksum) != 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "migration %s (%s) changed since this script was generated", key, r->mig->name);
+		dbc_error_hint(ctx, "Generate a new script with dbmigrate_script().");
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK && r->state == DBC_MS_APPLIED) {
+		if (strcmp(ctx->host->engine, "postgresql") != 0) {
+			/* the sqlite3 shell cannot skip statements: stop the script instead */
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "migration %s (%s) is already applied; this script is stale", key,
+			          r->mig->name);
+			dbc_error_hint(ctx, "Nothing was run. Generate a new script with dbmigrate_script().");
+			rc = DBC_ERROR;
+		}
+		return dbc_mig_frame_end(ctx, &f, rc);
+	}
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0);
+	if (rc == DBC_OK)
+		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, kind, "up", r->mig->checksum, -1,
+		                    false, "started by dbmigrate_script, not finished", dbc_mig_now_ms());
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*run = true;
+	return rc;
+}
+
+typedef struct {
+	int64_t id;
+	double started;
+	bool found;
+} started_row;
+
+static int take_started(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	started_row *s = arg;
+	bool isnull;
+	(void)ctx;
+	if (ncol >= 2 && !s->found) {
+		s->found = true;
+		s->id = (int64_t)dbc_mig_num(&c[0], &isnull);
+		s->started = dbc_mig_num(&c[1], &isnull);
+		if (isnull)
+			s->started = 0;
+	}
+	return DBC_OK;
+}
+
+int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                         const char *key)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row *r = NULL;
+	started_row s = {0, 0, false};
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+	if (rc == DBC_OK)
+		rc = dbc_mig_derive(ctx, &set, &st);
+	if (rc == DBC_OK)
+		rc = find_row(ctx, &st, kind, key, &r);
+	if (rc == DBC_OK) {
+		dbc_value p[2] = {dbc_text(r->mig->repeatable ? r->mig->name : r->mig->version),
+		                  dbc_text(kind)};
+		rc = dbc_mig_query(ctx,
+		                   r->mig->repeatable
+		                       ? "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		                         "AND kind = $2 AND name = $1 ORDER BY id DESC LIMIT 1"
+		                       : "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		                         "AND kind = $2 AND version = $1 ORDER BY id DESC LIMIT 1",
+		                   2, p, take_started, &s);
+	}
+	if (rc == DBC_OK && !s.found) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbmigrate_step_end(%s, %s) without a matching dbmigrate_step_begin", kind, key);
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK) {
+		double ms = s.started > 0 ? dbc_mig_now_ms() - s.started : 0;
+		if (ms < 0)
+			ms = 0;
+		dbc_value p[2] = {dbc_float(ms), dbc_int(s.id)};
+		rc = dbc_mig_query(ctx,
+		                   "UPDATE @migrations_history SET success = true, error = NULL, "
+		                   "duration_ms = $1 WHERE id = $2",
+		                   2, p, NULL, NULL);
+		const dbc_mig *m = r->mig;
+		if (rc == DBC_OK && m->repeatable) {
+			dbc_value d = dbc_text(m->name);
+			rc = dbc_mig_query(
+			    ctx, "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1", 1,
+			    &d, NULL, NULL);
+			dbc_value q[3] = {dbc_text(m->name), dbc_text(m->checksum), dbc_float(ms)};
+			if (rc == DBC_OK)
+				rc = dbc_mig_query(
+				    ctx,
+				    "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
+				    "VALUES ('repeatable', $1, $2, $3)",
+				    3, q, NULL, NULL);
+		} else if (rc == DBC_OK) {
+			dbc_value q[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
+			                  dbc_float(ms)};
+			rc = dbc_mig_query(ctx,
+			                   "INSERT INTO @migrations_applied (kind, version, name, checksum, "
+			                   "duration_ms) VALUES ('versioned', $1, $2, $3, $4)",
+			                   4, q, NULL, NULL);
+		}
+		if (rc == DBC_OK)
+			rc = dbc_mig_store_snapshot(ctx, env, s.id);
+	}
+	return dbc_mig_frame_end(ctx, &f, rc);
+}

@@ -1,0 +1,49 @@
+/*
+ * migrate_script.h — what dbcare needs to know about a migration script before
+ * running it: its statements with their line numbers, whether it is marked
+ * "-- dbcare:no-transaction", and whether it holds transaction control.
+ */
+#ifndef DBC_MIGRATE_SCRIPT_H
+#define DBC_MIGRATE_SCRIPT_H
+
+#include "dbc.h"
+
+typedef struct dbc_stmt {
+	const char *text; /* points into the script; not NUL-terminated */
+	size_t len;       /* up to and including the closing ';' when there is one */
+	int line;         /* 1-based line of the statement's first token */
+} dbc_stmt;
+
+typedef enum {
+	DBC_STMT_OK = 0,
+	DBC_STMT_TX_CONTROL,  /* BEGIN, COMMIT, END, ROLLBACK, foreign RELEASE, ... */
+	DBC_STMT_SAVEPOINT,   /* savepoints where the engine cannot nest them (PostgreSQL) */
+	DBC_STMT_NEEDS_NO_TX, /* VACUUM, CREATE INDEX CONCURRENTLY, ... */
+} dbc_stmt_problem;
+
+typedef struct dbc_script_info {
+	bool no_transaction; /* first line is -- dbcare:no-transaction */
+	dbc_stmt *stmts;
+	int nstmts;
+	bool ends_with_semicolon; /* the last token is ';' (or there is none) */
+	/* the first problem found, if any */
+	dbc_stmt_problem problem;
+	int problem_line;
+	char *problem_what; /* e.g. "COMMIT", "RELEASE dbcare_sp_1" */
+} dbc_script_info;
+
+/* Splits and classifies script (already normalised) with the lexical rules of
+ * engine ("postgresql" dollar quotes, nested comments, E'' strings, BEGIN
+ * ATOMIC bodies; otherwise SQLite: [ident], `ident`, CREATE TRIGGER bodies). */
+int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc_script_info *out);
+
+/* True when the first line is the no-transaction marker. */
+bool dbc_script_is_no_transaction(const char *script);
+
+/* Turns info->problem into an error for "migration <label>" with sqlstate;
+ * DBC_OK when the script may run inside dbcare's transaction. Problems of a
+ * no-transaction script are not errors: it runs at top level. */
+int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *label,
+                     const char *sqlstate);
+
+#endif

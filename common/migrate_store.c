@@ -1,0 +1,398 @@
+/*
+ * migrate_store.c — reading and writing the migration bookkeeping tables, and
+ * the frame around every changing call (guard, savepoint, lock). The SQL is
+ * one text for both engines; only the table prefix comes from the host.
+ */
+#include "migrate_store.h"
+#include "schema.h"
+#include "settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static _Thread_local int mig_guard;
+
+int dbc_migrate_guard_save(void)
+{
+	return mig_guard;
+}
+
+void dbc_migrate_guard_restore(int saved)
+{
+	mig_guard = saved;
+}
+
+char *dbc_mig_sql(dbc_ctx *ctx, const char *tmpl)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (const char *p = tmpl; *p; p++) {
+		if (*p == '@')
+			dbc_buf_append(&b, ctx->host->book_prefix);
+		else
+			dbc_buf_appendc(&b, *p);
+	}
+	return dbc_buf_finish(&b);
+}
+
+int dbc_mig_query(dbc_ctx *ctx, const char *tmpl, int n, const dbc_value *p, dbc_row_fn fn,
+                  void *arg)
+{
+	char *sql = dbc_mig_sql(ctx, tmpl);
+	if (!sql)
+		return DBC_ERROR;
+	return ctx->host->query(ctx, sql, n, p, fn, arg);
+}
+
+char *dbc_mig_text(dbc_ctx *ctx, const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_TEXT:
+		return dbc_strdup(ctx, v->s);
+	case DBC_INT:
+	case DBC_BOOL:
+		return dbc_printf(ctx, "%lld", (long long)v->i);
+	case DBC_FLOAT:
+		return dbc_printf(ctx, "%.17g", v->f);
+	default:
+		return NULL;
+	}
+}
+
+bool dbc_mig_bool(const dbc_value *v)
+{
+	if (v->type == DBC_INT || v->type == DBC_BOOL)
+		return v->i != 0;
+	if (v->type == DBC_TEXT)
+		return v->s[0] == 't' || v->s[0] == 'T' || v->s[0] == '1';
+	return false;
+}
+
+double dbc_mig_num(const dbc_value *v, bool *isnull)
+{
+	*isnull = false;
+	if (v->type == DBC_FLOAT)
+		return v->f;
+	if (v->type == DBC_INT || v->type == DBC_BOOL)
+		return (double)v->i;
+	if (v->type == DBC_TEXT)
+		return strtod(v->s, NULL);
+	*isnull = true;
+	return 0;
+}
+
+double dbc_mig_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+double dbc_mig_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_mig_set *set = arg;
+	if (ncol < 9)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
+	dbc_mig m = {0};
+	char *kind = dbc_mig_text(ctx, &c[0]);
+	m.repeatable = kind && strcmp(kind, "repeatable") == 0;
+	m.version = dbc_mig_text(ctx, &c[1]);
+	m.version_text = dbc_mig_text(ctx, &c[2]);
+	m.name = dbc_mig_text(ctx, &c[3]);
+	m.checksum = dbc_mig_text(ctx, &c[4]);
+	m.has_down = dbc_mig_bool(&c[5]);
+	m.no_transaction = dbc_mig_bool(&c[6]);
+	m.script = dbc_mig_text(ctx, &c[7]);
+	m.down_script = dbc_mig_text(ctx, &c[8]);
+	if (ctx->failed || !m.name || !m.checksum || (!m.repeatable && !m.version))
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "incomplete row in the migration registry");
+	return dbc_mig_set_add(ctx, set, &m);
+}
+
+static int take_applied(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_mig_set *set = arg;
+	if (ncol < 6)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected applied row");
+	dbc_applied a = {0};
+	bool isnull;
+	a.kind = dbc_mig_text(ctx, &c[0]);
+	a.version = dbc_mig_text(ctx, &c[1]);
+	a.name = dbc_mig_text(ctx, &c[2]);
+	a.checksum = dbc_mig_text(ctx, &c[3]);
+	a.applied_at = dbc_mig_text(ctx, &c[4]);
+	a.duration_ms = dbc_mig_num(&c[5], &isnull);
+	a.has_duration = !isnull;
+	if (ctx->failed || !a.kind || !a.name)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "incomplete row in the applied migrations");
+	if (strcmp(a.kind, "repeatable") != 0 && !a.version)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "applied migration without a version");
+	return dbc_mig_set_add_applied(ctx, set, &a);
+}
+
+static int take_failed(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_mig_set *set = arg;
+	if (ncol < 4)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected history row");
+	bool isnull;
+	dbc_failed f = {(int64_t)dbc_mig_num(&c[0], &isnull), dbc_mig_text(ctx, &c[1]),
+	                dbc_mig_text(ctx, &c[2]), dbc_mig_text(ctx, &c[3])};
+	return ctx->failed ? DBC_ERROR : dbc_mig_set_add_failed(ctx, set, &f);
+}
+
+int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
+{
+	memset(set, 0, sizeof(*set));
+	bool exists = false;
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	static const char *due_up =
+	    "CASE WHEN m.kind = 'repeatable' OR NOT EXISTS (SELECT 1 FROM @migrations_applied a "
+	    "WHERE a.version = m.version) THEN m.script END";
+	static const char *applied_down =
+	    "CASE WHEN EXISTS (SELECT 1 FROM @migrations_applied a WHERE a.version = m.version) "
+	    "THEN m.down_script END";
+	const char *up = "NULL", *down = "NULL";
+	if (mode == DBC_LOAD_UP_DUE)
+		up = due_up;
+	else if (mode == DBC_LOAD_DOWN_APPLIED)
+		down = applied_down;
+	else if (mode == DBC_LOAD_ALL)
+		up = "m.script", down = "m.down_script";
+	char *tmpl = dbc_printf(ctx,
+	                        "SELECT m.kind, m.version, m.version_text, m.name, m.checksum, "
+	                        "m.down_script IS NOT NULL, m.no_transaction, %s, %s "
+	                        "FROM @migrations m",
+	                        up, down);
+	if (!tmpl || dbc_mig_query(ctx, tmpl, 0, NULL, take_mig, set) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_mig_query(ctx,
+	                  "SELECT kind, version, name, checksum, applied_at, duration_ms "
+	                  "FROM @migrations_applied",
+	                  0, NULL, take_applied, set) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_query(ctx,
+	                     "SELECT id, version, name, error FROM @migrations_history "
+	                     "WHERE NOT success ORDER BY id",
+	                     0, NULL, take_failed, set);
+}
+
+int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const char *kind,
+                   const char *direction, const char *checksum, double duration_ms, bool success,
+                   const char *error, double started_ms)
+{
+	/* only the columns that have values: a NULL parameter would need a type */
+	dbc_buf cols, vals;
+	dbc_value p[9];
+	int n = 0;
+	dbc_buf_init(&cols, ctx);
+	dbc_buf_init(&vals, ctx);
+	dbc_buf_append(&cols, "INSERT INTO @migrations_history (name, kind, direction, success");
+	p[n++] = dbc_text(name);
+	p[n++] = dbc_text(kind);
+	p[n++] = dbc_text(direction);
+	dbc_buf_append(&vals, ") VALUES ($1, $2, $3, ");
+	dbc_buf_append(&vals, success ? "true" : "false");
+#define OPT(col, val)                                                                              \
+	do {                                                                                           \
+		dbc_buf_append(&cols, ", " col);                                                           \
+		p[n++] = (val);                                                                            \
+		dbc_buf_appendf(&vals, ", $%d", n);                                                        \
+	} while (0)
+	if (version)
+		OPT("version", dbc_text(version));
+	if (checksum)
+		OPT("checksum", dbc_text(checksum));
+	if (duration_ms >= 0)
+		OPT("duration_ms", dbc_float(duration_ms));
+	if (error)
+		OPT("error", dbc_text(error));
+	if (started_ms > 0)
+		OPT("started_ms", dbc_float(started_ms));
+#undef OPT
+	dbc_buf_append(&vals, ")");
+	char *c = dbc_buf_finish(&cols), *v = dbc_buf_finish(&vals);
+	char *tmpl = c && v ? dbc_printf(ctx, "%s%s", c, v) : NULL;
+	if (!tmpl)
+		return DBC_ERROR;
+	return dbc_mig_query(ctx, tmpl, n, p, NULL, NULL);
+}
+
+int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id)
+{
+	char *json, *fp;
+	if (dbc_schema_snapshot(ctx, env->read_schema, &json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
+		return DBC_ERROR;
+	if (id > 0) {
+		dbc_value p[3] = {dbc_text(fp), dbc_text(json), dbc_int(id)};
+		return dbc_mig_query(ctx,
+		                     "UPDATE @migrations_history SET fingerprint = $1, snapshot = $2 "
+		                     "WHERE id = $3",
+		                     3, p, NULL, NULL);
+	}
+	dbc_value p[2] = {dbc_text(fp), dbc_text(json)};
+	return dbc_mig_query(ctx,
+	                     "UPDATE @migrations_history SET fingerprint = $1, snapshot = $2 "
+	                     "WHERE id = (SELECT max(id) FROM @migrations_history)",
+	                     2, p, NULL, NULL);
+}
+
+typedef struct {
+	char *fp, *snap;
+} last_snap;
+
+static int take_snap(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	last_snap *ls = arg;
+	if (ncol >= 2) {
+		ls->fp = dbc_mig_text(ctx, &c[0]);
+		ls->snap = dbc_mig_text(ctx, &c[1]);
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, char **snapshot)
+{
+	last_snap ls = {NULL, NULL};
+	bool exists = false;
+	*fingerprint = *snapshot = NULL;
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	if (dbc_mig_query(ctx,
+	                  "SELECT fingerprint, snapshot FROM @migrations_history "
+	                  "WHERE fingerprint IS NOT NULL ORDER BY id DESC LIMIT 1",
+	                  0, NULL, take_snap, &ls) != DBC_OK)
+		return DBC_ERROR;
+	*fingerprint = ls.fp;
+	*snapshot = ls.snap;
+	return DBC_OK;
+}
+
+int dbc_mig_guard_enter(dbc_ctx *ctx)
+{
+	if (mig_guard) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbmigrate functions that change migrations cannot be called from inside a "
+		          "migration");
+		dbc_error_hint(ctx, "A migration script must not call dbmigrate_apply, dbmigrate_add or "
+		                    "the other changing dbmigrate_ functions.");
+		return DBC_ERROR;
+	}
+	mig_guard = 1;
+	return DBC_OK;
+}
+
+void dbc_mig_guard_leave(void)
+{
+	mig_guard = 0;
+}
+
+void dbc_mig_rollback_keep_error(dbc_ctx *ctx, int level)
+{
+	dbc_ctx saved = *ctx;
+	dbc_error_clear(ctx);
+	ctx->host->rollback(ctx, level);
+	ctx->failed = saved.failed;
+	memcpy(ctx->sqlstate, saved.sqlstate, sizeof(ctx->sqlstate));
+	ctx->message = saved.message;
+	ctx->detail = saved.detail;
+	ctx->hint = saved.hint;
+	ctx->context = saved.context;
+	ctx->error_line = saved.error_line;
+	ctx->error_cursor = saved.error_cursor;
+}
+
+static int take_lock(dbc_ctx *ctx, const dbc_migrate_env *env)
+{
+	if (env && env->lock) {
+		int64_t timeout = 0;
+		if (dbc_setting_get_int(ctx, "migrate.lock_timeout_ms", &timeout) != DBC_OK ||
+		    env->lock(ctx, timeout) != DBC_OK)
+			return DBC_ERROR;
+	}
+	/* Every changing call writes the lock row first. In SQLite that takes the
+	 * database's write lock (waiting up to the busy timeout); at REPEATABLE
+	 * READ or SERIALIZABLE in PostgreSQL it fails with a serialization error
+	 * when another session migrated after this transaction's snapshot, so a
+	 * waiter never re-applies what the winner committed. */
+	if (dbc_mig_query(ctx,
+	                  "INSERT INTO @migrations_lock (id, generation) VALUES (1, 1) "
+	                  "ON CONFLICT (id) DO UPDATE SET generation = @migrations_lock.generation + 1",
+	                  0, NULL, NULL, NULL) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, "40001") == 0) {
+			ctx->message = dbc_strdup(ctx, "another session changed the migrations after this "
+			                               "transaction's snapshot was taken");
+			ctx->hint = dbc_strdup(ctx, "Retry in a new transaction: at REPEATABLE READ or "
+			                            "SERIALIZABLE dbcare cannot see the other session's "
+			                            "migrations.");
+		} else {
+			ctx->context = dbc_strdup(ctx, "while taking the migration lock");
+		}
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame *f, bool lock)
+{
+	f->level = -1;
+	f->guarded = false;
+	if (dbc_mig_guard_enter(ctx) != DBC_OK)
+		return DBC_ERROR;
+	f->guarded = true;
+	if (ctx->host->book_ensure(ctx) != DBC_OK)
+		return DBC_ERROR;
+	f->level = ctx->host->savepoint(ctx);
+	if (f->level < 0)
+		return DBC_ERROR;
+	if (lock && take_lock(ctx, env) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc)
+{
+	if (f->level >= 0) {
+		if (rc == DBC_OK && !ctx->failed) {
+			if (ctx->host->release(ctx, f->level) != DBC_OK) {
+				dbc_mig_rollback_keep_error(ctx, f->level);
+				rc = DBC_ERROR;
+			}
+		} else {
+			dbc_mig_rollback_keep_error(ctx, f->level);
+			rc = DBC_ERROR;
+		}
+		f->level = -1;
+	}
+	if (f->guarded)
+		dbc_mig_guard_leave();
+	f->guarded = false;
+	return ctx->failed ? DBC_ERROR : rc;
+}
+
+int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f)
+{
+	if (f->level >= 0) {
+		ctx->host->rollback(ctx, f->level);
+		/* a host that needs the savepoint released after rolling back does so itself */
+		f->level = -1;
+	}
+	if (f->guarded)
+		dbc_mig_guard_leave();
+	f->guarded = false;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}

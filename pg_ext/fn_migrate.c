@@ -1,0 +1,370 @@
+/*
+ * fn_migrate.c — the dbmigrate_* functions for PostgreSQL: argument decoding,
+ * the migration lock (a transaction-level advisory lock polled up to
+ * migrate.lock_timeout_ms), the privilege check of dbmigrate_load, and result
+ * encoding. Every decision is in common/migrate*.c.
+ */
+#include "pgdbc.h"
+
+#include "migrate.h"
+
+#include "access/xlog.h"
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/guc.h"
+#include "utils/timestamp.h"
+
+/* The advisory lock key of the migration lock ("dbcare" + 1 in ASCII). */
+#define MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
+
+static int take_first_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0)
+		*(bool *)arg = (c[0].type == DBC_BOOL || c[0].type == DBC_INT) && c[0].i != 0;
+	return DBC_OK;
+}
+
+/* Waits for the advisory lock in short polls so the wait is bounded and a
+ * cancel is noticed; 0 means wait without bound (lock_timeout still applies). */
+static int pg_migration_lock(dbc_ctx *ctx, int64_t timeout_ms)
+{
+	dbc_value key = dbc_int(MIGRATION_LOCK_KEY);
+	TimestampTz start = GetCurrentTimestamp();
+	if (timeout_ms <= 0)
+		return ctx->host->query(ctx, "SELECT pg_catalog.pg_advisory_xact_lock($1)", 1, &key, NULL,
+		                        NULL);
+	for (;;) {
+		bool got = false;
+		if (ctx->host->query(ctx, "SELECT pg_catalog.pg_try_advisory_xact_lock($1)", 1, &key,
+		                     take_first_bool, &got) != DBC_OK)
+			return DBC_ERROR;
+		if (got)
+			return DBC_OK;
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)timeout_ms)) {
+			dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+			          "could not obtain the migration lock within %lld ms", (long long)timeout_ms);
+			dbc_error_detail(ctx, "Another session is applying, rolling back or repairing "
+			                      "migrations.");
+			dbc_error_hint(ctx, "Retry later, or raise migrate.lock_timeout_ms with dbcare_set.");
+			return DBC_ERROR;
+		}
+		pg_usleep(10000L);
+		if (ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+	}
+}
+
+/* The catalog reader under the search_path every pinned dbcare function has:
+ * pg_get_viewdef and friends qualify names relative to the path, and apply
+ * runs with the caller's, so without this the snapshot stored by apply and
+ * the one validate takes would differ for the same schema. */
+static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
+{
+	int nest = NewGUCNestLevel();
+	int rc;
+	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_SAVE, true, 0, false);
+	rc = pgdbc_read_schema(ctx, out);
+	AtEOXact_GUC(true, nest);
+	return rc;
+}
+
+static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock};
+
+/* Changing functions fail on a hot standby with 25006 before touching anything. */
+static void refuse_in_recovery(const char *fn)
+{
+	if (RecoveryInProgress())
+		pgdbc_error(DBC_SQLSTATE_READ_ONLY, "%s cannot run during recovery (hot standby)", fn);
+}
+
+/* The core call, with the re-entrancy guard restored should PostgreSQL unwind
+ * past the core (an error raised where no savepoint catches it). */
+typedef struct mig_args {
+	const char *a, *b, *c, *d;
+	char *text;
+	int64_t count;
+	bool flag;
+	dbc_rows rows;
+} mig_args;
+
+typedef int (*mig_body)(dbc_ctx *ctx, mig_args *x);
+
+static int guarded(pgdbc_call *call, mig_body body, mig_args *x)
+{
+	int saved = dbc_migrate_guard_save();
+	volatile int rc = DBC_ERROR;
+	PG_TRY();
+	{
+		rc = body(&call->ctx, x);
+	}
+	PG_CATCH();
+	{
+		dbc_migrate_guard_restore(saved);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return rc;
+}
+
+static int do_add(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_add(ctx, x->a, x->b, x->c, x->d, &x->text);
+}
+static int do_add_repeatable(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_add_repeatable(ctx, x->a, x->b, &x->text);
+}
+static int do_load(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_load(ctx, x->a, &x->count);
+}
+static int do_apply(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_apply(ctx, &env, x->a, &x->count);
+}
+static int do_rollback(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_rollback(ctx, &env, x->a, &x->count);
+}
+static int do_baseline(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_baseline(ctx, &env, x->a, &x->count);
+}
+static int do_repair(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_repair(ctx, &env, &x->count);
+}
+static int do_verify(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_verify(ctx, &env, x->a, &x->rows);
+}
+static int do_step_begin(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_step_begin(ctx, &env, x->a, x->b, x->c, &x->flag);
+}
+static int do_step_end(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_step_end(ctx, &env, x->a, x->b);
+}
+
+PG_FUNCTION_INFO_V1(dbmigrate_add);
+PG_FUNCTION_INFO_V1(dbmigrate_add_repeatable);
+PG_FUNCTION_INFO_V1(dbmigrate_load);
+PG_FUNCTION_INFO_V1(dbmigrate_status);
+PG_FUNCTION_INFO_V1(dbmigrate_plan);
+PG_FUNCTION_INFO_V1(dbmigrate_apply);
+PG_FUNCTION_INFO_V1(dbmigrate_rollback);
+PG_FUNCTION_INFO_V1(dbmigrate_validate);
+PG_FUNCTION_INFO_V1(dbmigrate_verify);
+PG_FUNCTION_INFO_V1(dbmigrate_baseline);
+PG_FUNCTION_INFO_V1(dbmigrate_repair);
+PG_FUNCTION_INFO_V1(dbmigrate_history);
+PG_FUNCTION_INFO_V1(dbmigrate_current);
+PG_FUNCTION_INFO_V1(dbmigrate_assert);
+PG_FUNCTION_INFO_V1(dbmigrate_script);
+PG_FUNCTION_INFO_V1(dbmigrate_step_begin);
+PG_FUNCTION_INFO_V1(dbmigrate_step_end);
+
+Datum dbmigrate_add(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_add");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "version");
+	x.b = pgdbc_arg_text(&call, 1, "name");
+	x.c = pgdbc_arg_text(&call, 2, "up_sql");
+	x.d = pgdbc_arg_text_opt(&call, 3);
+	rc = guarded(&call, do_add, &x);
+	return pgdbc_return_text(&call, rc, x.text);
+}
+
+Datum dbmigrate_add_repeatable(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_add_repeatable");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "name");
+	x.b = pgdbc_arg_text(&call, 1, "sql");
+	rc = guarded(&call, do_add_repeatable, &x);
+	return pgdbc_return_text(&call, rc, x.text);
+}
+
+Datum dbmigrate_load(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_load");
+	/* it reads files of the server's file system, like COPY FROM a file */
+	if (!superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		pgdbc_error(DBC_SQLSTATE_PRIVILEGE,
+		            "dbmigrate_load needs superuser or the pg_read_server_files role");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "path");
+	rc = guarded(&call, do_load, &x);
+	return pgdbc_return_int32(&call, rc, (int32)x.count);
+}
+
+Datum dbmigrate_status(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_status(&call.ctx, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbmigrate_plan(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_plan(&call.ctx, pgdbc_arg_text_opt(&call, 0), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbmigrate_apply(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_apply");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text_opt(&call, 0);
+	rc = guarded(&call, do_apply, &x);
+	return pgdbc_return_int32(&call, rc, (int32)x.count);
+}
+
+Datum dbmigrate_rollback(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_rollback");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text_opt(&call, 0);
+	rc = guarded(&call, do_rollback, &x);
+	return pgdbc_return_int32(&call, rc, (int32)x.count);
+}
+
+Datum dbmigrate_validate(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_validate(&call.ctx, &env, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbmigrate_verify(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_verify");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text_opt(&call, 0);
+	rc = guarded(&call, do_verify, &x);
+	return pgdbc_return_rows(&call, rc, &x.rows);
+}
+
+Datum dbmigrate_baseline(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_baseline");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "version");
+	rc = guarded(&call, do_baseline, &x);
+	return pgdbc_return_int32(&call, rc, (int32)x.count);
+}
+
+Datum dbmigrate_repair(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_repair");
+	pgdbc_begin(&call, fcinfo);
+	rc = guarded(&call, do_repair, &x);
+	return pgdbc_return_int32(&call, rc, (int32)x.count);
+}
+
+Datum dbmigrate_history(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_history(&call.ctx, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbmigrate_current(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	char *v = NULL;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_current(&call.ctx, &v);
+	return pgdbc_return_text(&call, rc, v);
+}
+
+Datum dbmigrate_assert(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	const char *version;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	version = pgdbc_arg_text(&call, 0, "version");
+	rc = dbc_migrate_assert(&call.ctx, version);
+	return pgdbc_return_bool(&call, rc, true);
+}
+
+Datum dbmigrate_script(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	char *script = NULL;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_script(&call.ctx, pgdbc_arg_text_opt(&call, 0), &script);
+	return pgdbc_return_text(&call, rc, script);
+}
+
+Datum dbmigrate_step_begin(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_step_begin");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "kind");
+	x.b = pgdbc_arg_text(&call, 1, "key");
+	x.c = pgdbc_arg_text(&call, 2, "checksum");
+	rc = guarded(&call, do_step_begin, &x);
+	return pgdbc_return_bool(&call, rc, x.flag);
+}
+
+Datum dbmigrate_step_end(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	refuse_in_recovery("dbmigrate_step_end");
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "kind");
+	x.b = pgdbc_arg_text(&call, 1, "key");
+	rc = guarded(&call, do_step_end, &x);
+	return pgdbc_return_bool(&call, rc, true);
+}

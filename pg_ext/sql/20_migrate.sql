@@ -1,0 +1,185 @@
+-- dbcare extension script, part 20: migrations. The registry, what is applied
+-- now, every event, and the lock row live in schema dbcare and are dumped by
+-- pg_dump (pg_extension_config_dump). Functions that run migration SQL keep
+-- the caller's search_path (a migration's unqualified names mean what their
+-- author meant); every other function pins it.
+
+CREATE TABLE dbcare.migrations (
+    kind           text NOT NULL CHECK (kind IN ('versioned', 'repeatable')),
+    version        text UNIQUE,
+    version_text   text,
+    name           text NOT NULL,
+    script         text NOT NULL,
+    down_script    text,
+    checksum       text NOT NULL,
+    no_transaction boolean NOT NULL DEFAULT false,
+    registered_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    CHECK ((kind = 'versioned') = (version IS NOT NULL))
+);
+CREATE UNIQUE INDEX migrations_repeatable ON dbcare.migrations (name) WHERE kind = 'repeatable';
+COMMENT ON TABLE dbcare.migrations IS 'dbcare: registered migrations (dbmigrate_add, dbmigrate_load)';
+
+CREATE TABLE dbcare.migrations_applied (
+    kind        text NOT NULL CHECK (kind IN ('versioned', 'repeatable', 'baseline')),
+    version     text UNIQUE,
+    name        text NOT NULL,
+    checksum    text,
+    applied_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    duration_ms double precision
+);
+CREATE UNIQUE INDEX migrations_applied_repeatable ON dbcare.migrations_applied (name)
+    WHERE kind = 'repeatable';
+COMMENT ON TABLE dbcare.migrations_applied IS 'dbcare: migrations applied now, with the checksum they were applied with';
+
+CREATE TABLE dbcare.migrations_history (
+    id          bigserial PRIMARY KEY,
+    version     text,
+    name        text,
+    kind        text NOT NULL,
+    direction   text NOT NULL,
+    checksum    text,
+    fingerprint text,
+    snapshot    text,
+    applied_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    applied_by  text NOT NULL DEFAULT CURRENT_USER,
+    duration_ms double precision,
+    success     boolean NOT NULL,
+    error       text,
+    started_ms  double precision
+);
+CREATE INDEX migrations_history_unfinished ON dbcare.migrations_history (id) WHERE NOT success;
+CREATE INDEX migrations_history_fingerprint ON dbcare.migrations_history (id)
+    WHERE fingerprint IS NOT NULL;
+COMMENT ON TABLE dbcare.migrations_history IS 'dbcare: every up, down, baseline and repair event (dbmigrate_history)';
+
+-- One row, written first by every changing call: at REPEATABLE READ or
+-- SERIALIZABLE a session that waited for the lock fails on it instead of
+-- re-applying what the winner committed.
+CREATE TABLE dbcare.migrations_lock (
+    id         integer PRIMARY KEY CHECK (id = 1),
+    generation bigint NOT NULL DEFAULT 0
+);
+
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_lock', '');
+
+GRANT SELECT ON dbcare.migrations, dbcare.migrations_applied, dbcare.migrations_history
+    TO pg_monitor;
+
+-- Registration.
+CREATE FUNCTION dbmigrate_add(version text, name text, up_sql text, down_sql text DEFAULT NULL)
+    RETURNS text LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_add';
+COMMENT ON FUNCTION dbmigrate_add(text, text, text, text) IS 'registers a versioned migration; returns its checksum';
+
+CREATE FUNCTION dbmigrate_add_repeatable(name text, sql text)
+    RETURNS text LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_add_repeatable';
+COMMENT ON FUNCTION dbmigrate_add_repeatable(text, text) IS 'registers or replaces a repeatable migration';
+
+CREATE FUNCTION dbmigrate_load(path text)
+    RETURNS integer LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_load';
+COMMENT ON FUNCTION dbmigrate_load(text) IS 'registers every migration file of a server directory (Flyway or golang-migrate names)';
+
+-- Reading.
+CREATE FUNCTION dbmigrate_status()
+    RETURNS TABLE (version text, name text, kind text, state text, checksum text,
+                   applied_at timestamptz, duration_ms double precision)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_status';
+COMMENT ON FUNCTION dbmigrate_status() IS 'one row per registered or applied migration, in apply order';
+
+CREATE FUNCTION dbmigrate_plan(target text DEFAULT NULL)
+    RETURNS TABLE (step integer, version text, name text, kind text, direction text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_plan';
+COMMENT ON FUNCTION dbmigrate_plan(text) IS 'what dbmigrate_apply(target) would do';
+
+CREATE FUNCTION dbmigrate_validate()
+    RETURNS TABLE (version text, name text, problem text, detail text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_validate';
+COMMENT ON FUNCTION dbmigrate_validate() IS 'changed, missing, out-of-order and failed migrations, and schema drift';
+
+CREATE FUNCTION dbmigrate_history()
+    RETURNS TABLE (id bigint, version text, name text, kind text, direction text, checksum text,
+                   fingerprint text, applied_at timestamptz, applied_by text,
+                   duration_ms double precision, success boolean, error text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_history';
+COMMENT ON FUNCTION dbmigrate_history() IS 'every migration event, oldest first';
+
+CREATE FUNCTION dbmigrate_current()
+    RETURNS text LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_current';
+COMMENT ON FUNCTION dbmigrate_current() IS 'the highest applied version, NULL when none';
+
+CREATE FUNCTION dbmigrate_assert(version text)
+    RETURNS boolean LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_assert';
+COMMENT ON FUNCTION dbmigrate_assert(text) IS 'true, or an error unless the database is at version or later with no changed or missing migration';
+
+CREATE FUNCTION dbmigrate_script(target text DEFAULT NULL)
+    RETURNS text LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_script';
+COMMENT ON FUNCTION dbmigrate_script(text) IS 'a psql script applying the pending migrations at top level (also non-transactional ones)';
+
+-- Changing. These run migration SQL with the caller's search_path.
+CREATE FUNCTION dbmigrate_apply(target text DEFAULT NULL)
+    RETURNS integer LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'dbmigrate_apply';
+COMMENT ON FUNCTION dbmigrate_apply(text) IS 'applies pending migrations up to target, all or nothing';
+
+CREATE FUNCTION dbmigrate_rollback(target text DEFAULT NULL)
+    RETURNS integer LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'dbmigrate_rollback';
+COMMENT ON FUNCTION dbmigrate_rollback(text) IS 'runs down scripts newest first until the current version is target';
+
+CREATE FUNCTION dbmigrate_verify(target text DEFAULT NULL)
+    RETURNS TABLE (version text, name text, up_ok boolean, down_ok boolean, reversible boolean,
+                   detail text)
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'dbmigrate_verify';
+COMMENT ON FUNCTION dbmigrate_verify(text) IS 'proves up, down, up of pending migrations and keeps nothing';
+
+CREATE FUNCTION dbmigrate_baseline(version text)
+    RETURNS integer LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_baseline';
+COMMENT ON FUNCTION dbmigrate_baseline(text) IS 'marks registered migrations up to version as applied without running them';
+
+CREATE FUNCTION dbmigrate_repair()
+    RETURNS integer LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_repair';
+COMMENT ON FUNCTION dbmigrate_repair() IS 'accepts changed checksums and the current schema, forgets missing migrations, removes unfinished records';
+
+-- The bookkeeping calls dbmigrate_script() writes around each migration.
+CREATE FUNCTION dbmigrate_step_begin(kind text, key text, checksum text)
+    RETURNS boolean LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_step_begin';
+CREATE FUNCTION dbmigrate_step_end(kind text, key text)
+    RETURNS boolean LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_step_end';
+
+REVOKE ALL ON FUNCTION dbmigrate_add(text, text, text, text), dbmigrate_add_repeatable(text, text),
+    dbmigrate_load(text), dbmigrate_apply(text), dbmigrate_rollback(text), dbmigrate_verify(text),
+    dbmigrate_baseline(text), dbmigrate_repair(), dbmigrate_step_begin(text, text, text),
+    dbmigrate_step_end(text, text)
+    FROM PUBLIC;

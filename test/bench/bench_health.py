@@ -1,0 +1,144 @@
+"""bench_health.py — health reports: `quick` by number of tables (SQLite up to
+1,000, PostgreSQL up to 10,000), SQLite `full` against PRAGMA integrity_check +
+PRAGMA foreign_key_check alone by rows, and PostgreSQL `standard` against
+bt_index_check on every index alone."""
+from bench_check import fill_sqlite
+from bench_schema import make_schema
+from benchlib import (QUICK, REPS, growth_note, interleave, median, module_has, sqlite_connect,
+                      timed)
+
+SQLITE_TABLES = [100, 1000]
+PG_TABLES = [1000] if QUICK else [1000, 10000]
+SQLITE_ROWS = [10**5] if QUICK else [10**5, 10**6, 10**7]
+PG_ROWS = [10**5] if QUICK else [10**5, 10**6]
+
+
+def quick_sqlite(b):
+    series = []
+    for n in SQLITE_TABLES:
+        path = b.path(f"health_quick_{n}.db")
+        make_schema(path, n)
+        c = sqlite_connect(path)
+        c.execute("SELECT dbhealth_report('quick')").fetchone()
+        ts = interleave({"q": lambda: timed(lambda: c.execute("SELECT dbhealth_report('quick')").fetchone())})["q"]
+        c.close()
+        m = median(ts)
+        series.append(m)
+        kw = dict(target="< 50 ms", met=m < 50) if n == 1000 else {}
+        b.add("health quick", "sqlite", f"{n} tables", "dbhealth_report('quick')", m, len(ts), **kw)
+    b.notes.append(f"health quick: SQLite, {growth_note(SQLITE_TABLES, series)}")
+
+
+def full_sqlite(b):
+    for n in SQLITE_ROWS:
+        path = b.path(f"health_full_{n}.db")
+        fill_sqlite(path, n)
+        c = sqlite_connect(path)
+        c.execute("CREATE INDEX child_parent ON child (parent_id)")
+        c.execute("ANALYZE")
+        c.execute("SELECT dbhealth_report('full')").fetchone()
+
+        def native():
+            t0 = timed(lambda: c.execute("PRAGMA integrity_check").fetchall())
+            return t0 + timed(lambda: c.execute("PRAGMA foreign_key_check").fetchall())
+
+        times = interleave({
+            "dbhealth_report('full')": lambda: timed(lambda: c.execute("SELECT dbhealth_report('full')").fetchone()),
+            "PRAGMA integrity_check + foreign_key_check": native,
+        }, REPS)
+        c.close()
+        base = median(times["PRAGMA integrity_check + foreign_key_check"])
+        m = median(times["dbhealth_report('full')"])
+        size = f"{n:.0e} rows".replace("e+0", "e")
+        b.add("health full", "sqlite", size, "dbhealth_report('full')", m, REPS, ratio=m / base,
+              ref="PRAGMAs", target="≤ 1.10× PRAGMAs", met=m / base <= 1.10)
+        b.add("health full", "sqlite", size, "PRAGMA integrity_check + foreign_key_check", base, REPS,
+              ratio=1.0, ref="PRAGMAs")
+
+
+def pg_ready(b, fn):
+    pg = b.pg
+    if not (pg.dbcare and pg.admin().value(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'dbcare'") == "1"):
+        return False
+    db = pg.fresh_db("probe", ("dbcare",))
+    s = pg.session(db)
+    ok = s.value(f"SELECT count(*) FROM pg_proc WHERE proname = '{fn}'") != "0"
+    s.close()
+    pg.drop_db(db)
+    return ok
+
+
+def quick_pg(b):
+    pg = b.pg
+    series = []
+    for n in PG_TABLES:
+        db = pg.fresh_db("hq", ("dbcare",))
+        s = pg.session(db)
+        # In chunks: one transaction holding 10,000 relations' locks would need
+        # a huge lock table, and a DO block keeps the round trips few.
+        for lo in range(0, n, 500):
+            s.exec(f"""DO $$ BEGIN FOR i IN {lo}..{min(n, lo + 500) - 1} LOOP
+                EXECUTE format('CREATE TABLE t%s (id integer PRIMARY KEY, a text NOT NULL UNIQUE,
+                  b integer REFERENCES t%s (id), c real DEFAULT 0)', i, CASE WHEN i = 0 THEN 0 ELSE i - 1 END);
+                EXECUTE format('CREATE INDEX t%s_b ON t%s (b)', i, i);
+              END LOOP; END $$""")
+        s.exec("ANALYZE")
+        s.exec("SELECT dbhealth_report('quick')")
+        ts = interleave({"q": lambda: s.seconds("SELECT dbhealth_report('quick')")})["q"]
+        s.close()
+        pg.drop_db(db)
+        m = median(ts)
+        series.append(m)
+        kw = dict(target="< 1 s", met=m < 1000) if n == 10000 else {}
+        b.add("health quick", "postgresql", f"{n} tables", "dbhealth_report('quick')", m, len(ts), **kw)
+    if len(series) > 1:
+        b.notes.append(f"health quick: PostgreSQL, {growth_note(PG_TABLES, series)}")
+
+
+def standard_pg(b):
+    pg = b.pg
+    for n in PG_ROWS:
+        db = pg.fresh_db("hs", ("dbcare", "amcheck"))
+        s = pg.session(db)
+        s.exec(f"""
+            CREATE TABLE parent (id integer PRIMARY KEY, name text NOT NULL UNIQUE);
+            CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent (id), qty integer);
+            CREATE INDEX child_parent ON child (parent_id);
+            CREATE INDEX child_qty ON child (qty);
+            INSERT INTO parent SELECT i, 'p' || i FROM generate_series(1, {n // 10}) i;
+            INSERT INTO child SELECT i, 1 + i % {n // 10}, i % 7 FROM generate_series(1, {n}) i;""")
+        s.exec("VACUUM ANALYZE")
+        s.exec("SELECT dbhealth_report('standard')")
+        every_index = ("SELECT count(bt_index_check(c.oid)) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                       " JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace"
+                       " WHERE a.amname = 'btree' AND i.indisvalid AND i.indisready"
+                       " AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')")
+        times = interleave({
+            "dbhealth_report('standard')": lambda: s.seconds("SELECT dbhealth_report('standard')"),
+            "bt_index_check on every index": lambda: s.seconds(every_index),
+        }, REPS)
+        s.close()
+        pg.drop_db(db)
+        base = median(times["bt_index_check on every index"])
+        m = median(times["dbhealth_report('standard')"])
+        size = f"{n:.0e} rows".replace("e+0", "e")
+        b.add("health standard", "postgresql", size, "dbhealth_report('standard')", m, REPS, ratio=m / base,
+              ref="bt_index_check", target="≤ 1.10× bt_index_check", met=m / base <= 1.10)
+        b.add("health standard", "postgresql", size, "bt_index_check on every index", base, REPS,
+              ratio=1.0, ref="bt_index_check", note="user indexes (dbcare's own included)")
+
+
+def run(b):
+    if not module_has("dbhealth_report"):
+        b.skip("health (SQLite)", "dbhealth_* is not in this build")
+    else:
+        quick_sqlite(b)
+        full_sqlite(b)
+    if not b.pg:
+        b.skip("health (PostgreSQL)", "no PostgreSQL cluster")
+    elif not pg_ready(b, "dbhealth_report"):
+        b.skip("health (PostgreSQL)", "dbhealth_* is not in this build")
+    else:
+        quick_pg(b)
+        standard_pg(b)

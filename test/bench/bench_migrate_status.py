@@ -1,0 +1,45 @@
+"""bench_migrate_status.py — dbmigrate_status, dbmigrate_validate and
+dbmigrate_assert per call with 1k, 10k and 100k applied migrations (SQLite),
+and how they grow. The history is made by applying trivial migrations."""
+from benchlib import (QUICK, growth_note, interleave, median, module_has, sqlite_connect,
+                      within_nlogn)
+
+SIZES = [1000, 10000] if QUICK else [1000, 10000, 100000]
+
+
+def run(b):
+    if not module_has("dbmigrate_apply"):
+        b.skip("migrate status/validate/assert", "dbmigrate_* is not in this build")
+        return
+    series = {}
+    for n in SIZES:
+        path = b.path(f"status_{n}.db")
+        c = sqlite_connect(path)
+        c.execute("BEGIN")
+        for i in range(1, n + 1):
+            c.execute("SELECT dbmigrate_add(?, ?, ?)", (str(i), f"step {i}", f"SELECT {i};"))
+        c.execute("COMMIT")
+        c.execute("SELECT dbmigrate_apply()").fetchone()
+        calls = {
+            "dbmigrate_status": "SELECT count(*) FROM dbmigrate_status",
+            "dbmigrate_validate": "SELECT count(*) FROM dbmigrate_validate",
+            "dbmigrate_assert": f"SELECT dbmigrate_assert('{n}')",
+        }
+        times = interleave({k: (lambda q=q: _t(c, q)) for k, q in calls.items()})
+        c.close()
+        for k, ts in times.items():
+            m = median(ts)
+            series.setdefault(k, []).append(m)
+            kw = dict(target="< 5 ms", met=m < 5) if k == "dbmigrate_assert" and n == 10000 else {}
+            b.add("migrate status", "sqlite", f"{n} applied", f"{k}()", m, len(ts), **kw)
+    for k, ts in series.items():
+        ok = within_nlogn(SIZES, ts)
+        b.add("migrate status", "sqlite", f"{SIZES[0]}→{SIZES[-1]}", f"{k}() growth", None, 1,
+              target="≤ n log n", met=ok, note=growth_note(SIZES, ts))
+
+
+def _t(c, q):
+    import time
+    t0 = time.perf_counter()
+    c.execute(q).fetchall()
+    return time.perf_counter() - t0

@@ -1,0 +1,395 @@
+"""benchlib.py — what every benchmark file shares: interleaved repeated timing
+with medians, SQLite and PostgreSQL sessions, child processes for peak RSS, and
+the result table written as Markdown and CSV with the machine it ran on."""
+import atexit
+import csv
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build", "bench")
+MODULE = os.path.join(ROOT, "build", "sqlite", "dbcare")
+QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
+REPS = max(5, int(os.environ.get("BENCH_REPS", "5")))
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ results
+
+class Result:
+    """One row of the table: one side of one measurement."""
+
+    def __init__(self, bench, engine, size, side, ms, runs, ratio=None, ref=None,
+                 target=None, met=None, rss_kb=None, note=""):
+        self.bench, self.engine, self.size, self.side = bench, engine, size, side
+        self.ms, self.runs, self.ratio, self.ref = ms, runs, ratio, ref
+        self.target, self.met, self.rss_kb, self.note = target, met, rss_kb, note
+
+
+class Bench:
+    """Collects results; benchmark files call its helpers."""
+
+    def __init__(self):
+        self.results = []
+        self.notes = []         # free-text findings shown under the table
+        self.skipped = []       # (bench, reason)
+        # Databases live in memory-backed storage when there is some: the
+        # tools commit at different rates and disk flushes would swamp the
+        # CPU work being compared (the cluster runs with fsync off likewise).
+        base = os.environ.get("BENCH_WORK") or ("/dev/shm" if os.access("/dev/shm", os.W_OK) else BUILD)
+        os.makedirs(base, exist_ok=True)
+        self.work = tempfile.mkdtemp(prefix="dbcare-bench-", dir=base)
+        os.chmod(self.work, 0o755)  # the PostgreSQL server reads migration files here
+        atexit.register(shutil.rmtree, self.work, True)
+        self.pg = PgCluster.from_env()
+
+    def add(self, *args, **kw):
+        r = Result(*args, **kw)
+        self.results.append(r)
+        ratio = f" ratio {r.ratio:.2f}" if r.ratio is not None else ""
+        log(f"  {r.bench} [{r.engine} {r.size}] {r.side}: {fmt_ms(r.ms)} ms{ratio}"
+            + (f" target {r.target}: {'met' if r.met else 'MISSED'}" if r.met is not None else ""))
+        return r
+
+    def skip(self, bench, reason):
+        self.skipped.append((bench, reason))
+        log(f"  skipped {bench}: {reason}")
+
+    def path(self, name):
+        p = os.path.join(self.work, name)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            if os.path.exists(p + suffix):
+                os.remove(p + suffix)
+        return p
+
+
+def fmt_ms(ms):
+    if ms is None:
+        return "—"
+    if ms >= 100:
+        return f"{ms:.0f}"
+    if ms >= 1:
+        return f"{ms:.2f}"
+    return f"{ms:.3f}"
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+def interleave(sides, reps=REPS):
+    """sides: {name: fn() -> seconds}. Runs every side once per round, in a
+    rotating order so that no side always follows the same neighbour, and
+    returns {name: [ms, ...]}. Each fn does its own untimed preparation and
+    returns only the time of the part being measured."""
+    names = list(sides)
+    times = {n: [] for n in names}
+    for r in range(reps):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for n in order:
+            times[n].append(sides[n]() * 1000.0)
+    return times
+
+
+def repeat(fn, reps=REPS):
+    """Median ms of fn() (which returns seconds) over reps runs."""
+    return median([fn() * 1000.0 for _ in range(reps)])
+
+
+def timed(fn, *args):
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def growth_note(sizes, times):
+    """How time grows with n, as the exponent k of t ~ n^k between the first
+    and last size (1 = linear; n log n over a 10x step looks like ~1.1)."""
+    if len(sizes) < 2 or times[0] <= 0 or times[-1] <= 0:
+        return ""
+    k = math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
+    return f"growth exponent {k:.2f} over n={sizes[0]}..{sizes[-1]}"
+
+
+def within_nlogn(sizes, times, slack=1.5):
+    """True when every step grows no faster than n log n (with slack for
+    noise and fixed costs)."""
+    for (n0, t0), (n1, t1) in zip(zip(sizes, times), zip(sizes[1:], times[1:])):
+        allowed = (n1 * math.log(n1)) / (n0 * math.log(n0)) * slack
+        if t0 > 0 and t1 / t0 > allowed:
+            return False
+    return True
+
+
+# ------------------------------------------------------------------ SQLite
+
+def sqlite_connect(path, load=True):
+    c = sqlite3.connect(path, isolation_level=None)
+    if load:
+        c.enable_load_extension(True)
+        c.load_extension(MODULE)
+        c.enable_load_extension(False)
+    return c
+
+
+def sqlite_has(conn, name):
+    """Whether this build of the module has the function or table `name`."""
+    row = conn.execute(
+        "SELECT 1 FROM pragma_function_list WHERE name = ? UNION ALL "
+        "SELECT 1 FROM pragma_module_list WHERE name = ?", (name, name)).fetchone()
+    return row is not None
+
+
+def module_has(name):
+    c = sqlite_connect(":memory:")
+    try:
+        return sqlite_has(c, name)
+    finally:
+        c.close()
+
+
+RSS_CHILD = r"""
+import resource, sqlite3, sys, time
+db, module, setup, sql = sys.argv[1:5]
+c = sqlite3.connect(db, isolation_level=None)
+c.enable_load_extension(True); c.load_extension(module)
+for s in [x for x in setup.split(';;') if x.strip()]:
+    c.execute(s).fetchall()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter(); rows = c.execute(sql).fetchall(); t = time.perf_counter() - t0
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, base, t, len(rows))
+"""
+
+
+def sqlite_peak_rss(db, sql, setup=""):
+    """Peak RSS (KiB) of a fresh process that runs sql on db, and the RSS it
+    had before the statement (module loaded, connection open)."""
+    out = subprocess.run([sys.executable, "-c", RSS_CHILD, db, MODULE, setup, sql],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+class PgError(Exception):
+    pass
+
+
+class PgSession:
+    """One connection through the pgtime driver; exec() returns (ms, first value)."""
+
+    def __init__(self, cluster, db):
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD, "pgtime"), cluster.conninfo(db)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def exec(self, sql):
+        data = sql.encode()
+        self.proc.stdin.write(b"%d\n" % len(data) + data)
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline().decode(errors="replace")
+        if not line:
+            raise PgError("pgtime ended")
+        if line.startswith("ERR"):
+            raise PgError(line[4:].strip() + " -- in: " + sql[:200])
+        _, ms, *value = line.rstrip("\n").split(" ", 2)
+        return float(ms), (value[0] if value else "")
+
+    def value(self, sql):
+        return self.exec(sql)[1]
+
+    def seconds(self, sql):
+        return self.exec(sql)[0] / 1000.0
+
+    def backend_peak_rss_kb(self, pid):
+        """VmHWM of the backend serving this session (includes shared buffers it touched)."""
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+class PgCluster:
+    """The throwaway cluster test/bench/pg_cluster.sh started (from its env file)."""
+
+    def __init__(self, env):
+        self.env = env
+        self.host, self.port, self.user = env["PGHOST"], env["PGPORT"], env["PGUSER"]
+        self.bin = env["PBIN"]
+        self.dbcare = env.get("DBCARE_PG") == "1"
+        self._admin = None
+        self._seq = 0
+
+    @staticmethod
+    def from_env():
+        path = os.environ.get("BENCH_PG_ENV")
+        if not path or not os.path.exists(path) or not os.path.exists(os.path.join(BUILD, "pgtime")):
+            return None
+        env = {}
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                env[k] = v
+        return PgCluster(env)
+
+    def conninfo(self, db):
+        return f"host={self.host} port={self.port} user={self.user} dbname={db}"
+
+    def url(self, db):
+        return f"postgres://{self.user}@127.0.0.1:{self.port}/{db}?sslmode=disable"
+
+    def admin(self):
+        if self._admin is None:
+            self._admin = PgSession(self, "postgres")
+        return self._admin
+
+    def fresh_db(self, prefix="b", extensions=()):
+        """Creates an empty database (dropping an older one of the same name)."""
+        self._seq += 1
+        name = f"{prefix}_{self._seq}"
+        self.admin().exec(f"DROP DATABASE IF EXISTS {name}")
+        self.admin().exec(f"CREATE DATABASE {name} TEMPLATE template0")
+        if extensions:
+            s = PgSession(self, name)
+            for e in extensions:
+                s.exec(f"CREATE EXTENSION IF NOT EXISTS {e}")
+            s.close()
+        return name
+
+    def drop_db(self, name):
+        self.admin().exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def session(self, db):
+        return PgSession(self, db)
+
+    def version(self):
+        return self.admin().value("SHOW server_version")
+
+
+# ------------------------------------------------------------------ machine
+
+def machine_info(pg):
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info = {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg.version() if pg else "not run",
+        "dbcare": sqlite_connect(":memory:").execute("SELECT dbcare_version()").fetchone()[0],
+        "mode": "quick (BENCH_QUICK=1)" if QUICK else "full",
+        "runs per figure": str(REPS),
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),
+    }
+    return info
+
+
+def peer_versions():
+    out = {}
+    dbmate = os.path.join(BUILD, "node_modules", ".bin", "dbmate")
+    if os.path.exists(dbmate):
+        r = subprocess.run([dbmate, "--version"], capture_output=True, text=True)
+        out["dbmate"] = r.stdout.strip().split()[-1] if r.returncode == 0 and r.stdout.strip() else "?"
+    if shutil.which("sqitch"):
+        r = subprocess.run(["sqitch", "--version"], capture_output=True, text=True)
+        out["sqitch"] = r.stdout.strip().split()[-1] if r.returncode == 0 and r.stdout.strip() else "?"
+    return out
+
+
+# ------------------------------------------------------------------ output
+
+CSV_FIELDS = ["bench", "engine", "size", "side", "median_ms", "runs", "ratio", "ratio_to",
+              "target", "met", "peak_rss_kib", "note"]
+
+
+def write_csv(path, results):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_FIELDS)
+        for r in results:
+            w.writerow([r.bench, r.engine, r.size, r.side,
+                        "" if r.ms is None else f"{r.ms:.3f}", r.runs,
+                        "" if r.ratio is None else f"{r.ratio:.3f}", r.ref or "",
+                        r.target or "", "" if r.met is None else ("yes" if r.met else "no"),
+                        r.rss_kb or "", r.note])
+
+
+def markdown(bench, info, peers, elapsed):
+    lines = []
+    lines.append("Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items())
+                 + (", " + ", ".join(f"{k} {v}" for k, v in peers.items()) if peers else "")
+                 + f", run took {elapsed / 60:.1f} min.")
+    lines.append("")
+    lines.append("| benchmark | engine | n | side | median ms | ratio | target | met | peak RSS | note |")
+    lines.append("|---|---|---:|---|---:|---:|---|---|---:|---|")
+    for r in bench.results:
+        ratio = "" if r.ratio is None else f"{r.ratio:.2f}× {r.ref}"
+        met = "" if r.met is None else ("**yes**" if r.met else "**no**")
+        rss = "" if not r.rss_kb else f"{r.rss_kb / 1024:.1f} MiB"
+        lines.append(f"| {r.bench} | {r.engine} | {r.size} | {r.side} | {fmt_ms(r.ms)} | {ratio} | "
+                     f"{r.target or ''} | {met} | {rss} | {r.note} |")
+    if bench.skipped:
+        lines.append("")
+        lines.append("Not measured in this run:")
+        lines.append("")
+        for b, reason in bench.skipped:
+            lines.append(f"- {b}: {reason}")
+    if bench.notes:
+        lines.append("")
+        for n in bench.notes:
+            lines.append(f"- {n}")
+    return "\n".join(lines) + "\n"
+
+
+BEGIN = "<!-- bench:results:begin (written by test/bench/run.sh; do not edit by hand) -->"
+END = "<!-- bench:results:end -->"
+
+
+def write_docs(doc_path, table_md):
+    """Replaces the results block of docs/benchmarks.md, keeping the prose."""
+    text = open(doc_path).read() if os.path.exists(doc_path) else (
+        "# dbcare benchmarks\n\n## Latest results\n\n" + BEGIN + "\n" + END + "\n")
+    if BEGIN not in text or END not in text:
+        text += "\n## Latest results\n\n" + BEGIN + "\n" + END + "\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(doc_path, "w") as f:
+        f.write(head + BEGIN + "\n" + table_md + END + tail)
+
+
+def seed_random():
+    random.seed(20261121)

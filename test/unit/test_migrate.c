@@ -1,0 +1,336 @@
+/*
+ * test_migrate.c — unit tests of the migration rules that need no engine:
+ * version ordering and canonical form, checksum normalisation, script
+ * analysis (statements, lines, transaction control), file names, and state
+ * derivation and planning over an in-memory registry.
+ */
+#include "migrate_checksum.h"
+#include "migrate_files.h"
+#include "migrate_model.h"
+#include "migrate_script.h"
+#include "migrate_version.h"
+#include "unit.h"
+
+static void test_versions(dbc_ctx *ctx)
+{
+	char *c;
+	CHECK(dbc_version_valid("1") && dbc_version_valid("1.2.10") && dbc_version_valid("1_2") &&
+	          dbc_version_valid("20261121093000"),
+	      "valid versions");
+	CHECK(!dbc_version_valid("") && !dbc_version_valid("1.") && !dbc_version_valid(".1") &&
+	          !dbc_version_valid("1..2") && !dbc_version_valid("v1") && !dbc_version_valid("1a") &&
+	          !dbc_version_valid("1 2") && !dbc_version_valid(NULL),
+	      "invalid versions");
+	CHECK(dbc_version_cmp("1.10", "1.9") > 0, "1.10 > 1.9");
+	CHECK(dbc_version_cmp("1.0", "1") == 0, "1.0 == 1");
+	CHECK(dbc_version_cmp("1_2", "1.2") == 0, "1_2 == 1.2");
+	CHECK(dbc_version_cmp("01.002", "1.2") == 0, "leading zeros ignored");
+	CHECK(dbc_version_cmp("2", "10") < 0, "2 < 10 (numeric, not text)");
+	CHECK(dbc_version_cmp("1.0.1", "1") > 0, "1.0.1 > 1");
+	CHECK(dbc_version_cmp("0", "0.0.0") == 0, "zero versions equal");
+	CHECK(dbc_version_canonical(ctx, "01_2.0", "version", &c) == DBC_OK, "canonical ok");
+	CHECK_STR(c, "1.2", "canonical of 01_2.0");
+	dbc_version_canonical(ctx, "0.0", "version", &c);
+	CHECK_STR(c, "0", "canonical of 0.0");
+	dbc_version_canonical(ctx, "1.0.3", "version", &c);
+	CHECK_STR(c, "1.0.3", "inner zero kept");
+	/* 1,000-digit versions: compared as digit strings */
+	char a[1002], b[1002];
+	memset(a, '9', 1000);
+	a[1000] = '\0';
+	memset(b, '9', 1000);
+	b[0] = '1';
+	b[1000] = '\0';
+	CHECK(dbc_version_cmp(a, b) > 0, "1000-digit compare");
+	strcpy(b, "1");
+	memset(b + 1, '0', 1000);
+	b[1001] = '\0';
+	CHECK(dbc_version_cmp(b, a) > 0, "1001 digits > 1000 digits");
+	CHECK(dbc_version_canonical(ctx, "1.x", "version", &c) == DBC_ERROR &&
+	          strcmp(ctx->sqlstate, "22023") == 0,
+	      "invalid version is 22023");
+	dbc_error_clear(ctx);
+}
+
+static void test_checksums(dbc_ctx *ctx)
+{
+	char *lf, *crlf, *bom, *trail, *cr, *other, *inner;
+	dbc_script_checksum(ctx, "CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);", &lf);
+	dbc_script_checksum(ctx, "CREATE TABLE t (x int);\r\nINSERT INTO t VALUES (1);\r\n", &crlf);
+	dbc_script_checksum(ctx,
+	                    "\xEF\xBB\xBF"
+	                    "CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);",
+	                    &bom);
+	dbc_script_checksum(ctx, "CREATE TABLE t (x int);\nINSERT INTO t VALUES (1);  \n\t\n", &trail);
+	dbc_script_checksum(ctx, "CREATE TABLE t (x int);\rINSERT INTO t VALUES (1);", &cr);
+	dbc_script_checksum(ctx, "CREATE TABLE t (x int);\nINSERT INTO t VALUES (2);", &other);
+	dbc_script_checksum(ctx, "CREATE TABLE t (x int); \nINSERT INTO t VALUES (1);", &inner);
+	CHECK(strncmp(lf, "v1:sha256:", 10) == 0 && strlen(lf) == 10 + 64, "checksum carries its tag");
+	CHECK_STR(crlf, lf, "CRLF == LF");
+	CHECK_STR(bom, lf, "BOM dropped");
+	CHECK_STR(trail, lf, "trailing white space dropped");
+	CHECK_STR(cr, lf, "lone CR == LF");
+	CHECK(strcmp(other, lf) != 0, "content change changes the checksum");
+	CHECK(strcmp(inner, lf) != 0, "white space inside a line counts");
+	CHECK(dbc_checksum_current(lf) && !dbc_checksum_current("v0:md5:abc"),
+	      "algorithm tag recognised");
+	CHECK_STR(dbc_script_normalise(ctx, "a\r\nb\r\n  "), "a\nb", "normalise");
+}
+
+static dbc_script_info analyse(dbc_ctx *ctx, const char *engine, const char *sql)
+{
+	dbc_script_info info;
+	dbc_script_analyse(ctx, engine, sql, &info);
+	return info;
+}
+
+static void test_scripts(dbc_ctx *ctx)
+{
+	dbc_script_info i;
+	i = analyse(ctx, "sqlite",
+	            "CREATE TABLE a(x);\n\n-- comment; with semicolon\nINSERT INTO a VALUES ('x;y');\n"
+	            "/* block ; */ INSERT INTO a VALUES (2)");
+	CHECK(i.nstmts == 3, "three statements");
+	CHECK(i.nstmts == 3 && i.stmts[0].line == 1 && i.stmts[1].line == 4 && i.stmts[2].line == 5,
+	      "statement lines");
+	CHECK(i.problem == DBC_STMT_OK && !i.ends_with_semicolon, "no problem, no final semicolon");
+
+	i = analyse(ctx, "sqlite", "CREATE TABLE a(x);\nCOMMIT;");
+	CHECK(i.problem == DBC_STMT_TX_CONTROL && i.problem_line == 2, "COMMIT found at line 2");
+	i = analyse(ctx, "sqlite", "begin transaction; create table a(x);");
+	CHECK(i.problem == DBC_STMT_TX_CONTROL && strcmp(i.problem_what, "BEGIN") == 0, "BEGIN found");
+	i = analyse(ctx, "sqlite", "END;");
+	CHECK(i.problem == DBC_STMT_TX_CONTROL, "END found");
+	i = analyse(ctx, "sqlite", "ROLLBACK;");
+	CHECK(i.problem == DBC_STMT_TX_CONTROL, "ROLLBACK found");
+	i = analyse(ctx, "sqlite", "RELEASE dbcare_sp_1;");
+	CHECK(i.problem == DBC_STMT_TX_CONTROL, "RELEASE of dbcare's savepoint found");
+	i = analyse(ctx, "sqlite",
+	            "SAVEPOINT mine; INSERT INTO a VALUES (1); ROLLBACK TO mine; RELEASE mine;");
+	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 4,
+	      "the script's own savepoints are fine on SQLite");
+	i = analyse(ctx, "postgresql", "SAVEPOINT mine;");
+	CHECK(i.problem == DBC_STMT_SAVEPOINT, "savepoints refused on PostgreSQL");
+	i = analyse(ctx, "sqlite",
+	            "CREATE TRIGGER trg AFTER INSERT ON a BEGIN\n"
+	            "  UPDATE b SET n = CASE WHEN n IS NULL THEN 1 ELSE n + 1 END;\n"
+	            "  INSERT INTO log VALUES ('end;');\nEND;\nCREATE TABLE c(x);");
+	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 2 && i.stmts[1].line == 5,
+	      "trigger body with BEGIN ... END and CASE is one statement");
+	i = analyse(ctx, "sqlite",
+	            "CREATE TABLE \"begin\"(x); INSERT INTO [commit] VALUES (1); SELECT `end`;");
+	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 3, "quoted identifiers are not keywords");
+	i = analyse(ctx, "sqlite", "VACUUM;");
+	CHECK(i.problem == DBC_STMT_NEEDS_NO_TX, "VACUUM needs no-transaction");
+	i = analyse(
+	    ctx, "postgresql",
+	    "CREATE FUNCTION f() RETURNS int AS $body$ BEGIN; COMMIT; END $body$ LANGUAGE plpgsql;\n"
+	    "DO $$ BEGIN PERFORM 1; END $$;\nSELECT E'it\\'s; COMMIT';\n"
+	    "CREATE FUNCTION g() RETURNS int BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; "
+	    "END;\n"
+	    "SELECT $1::int;");
+	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 5,
+	      "dollar quotes, E strings and BEGIN ATOMIC skipped");
+	i = analyse(ctx, "postgresql",
+	            "/* nested /* comment; */ still; */ CREATE INDEX CONCURRENTLY i ON t (x);");
+	CHECK(i.problem == DBC_STMT_NEEDS_NO_TX && i.nstmts == 1,
+	      "nested comments; CONCURRENTLY detected");
+	i = analyse(ctx, "postgresql", "START TRANSACTION;");
+	CHECK(i.problem == DBC_STMT_TX_CONTROL, "START TRANSACTION found");
+	i = analyse(ctx, "postgresql",
+	            "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); INSERT INTO u "
+	            "VALUES (2));");
+	CHECK(i.nstmts == 1, "parenthesised rule actions are one statement");
+	i = analyse(ctx, "postgresql",
+	            "-- dbcare:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);");
+	CHECK(i.no_transaction, "no-transaction marker");
+	CHECK(dbc_script_check(ctx, &i, "1 (x)", "55000") == DBC_OK,
+	      "no-transaction scripts are not refused");
+	CHECK(!dbc_script_is_no_transaction("\n-- dbcare:no-transaction"),
+	      "marker only on the first line");
+	i = analyse(ctx, "sqlite", "COMMIT;");
+	CHECK(dbc_script_check(ctx, &i, "1 (x)", "55000") == DBC_ERROR &&
+	          strstr(ctx->message, "COMMIT at line 1"),
+	      "tx control error names statement and line");
+	dbc_error_clear(ctx);
+}
+
+static void test_filenames(dbc_ctx *ctx)
+{
+	dbc_mig_file f;
+	const char *why;
+	CHECK(dbc_mig_parse_filename(ctx, "V1_2__create_users.sql", &f, &why) &&
+	          f.kind == DBC_FILE_UP && strcmp(f.version, "1_2") == 0 &&
+	          strcmp(f.name, "create users") == 0,
+	      "Flyway versioned");
+	CHECK(dbc_mig_parse_filename(ctx, "U3__drop.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
+	      "Flyway undo");
+	CHECK(dbc_mig_parse_filename(ctx, "R__views_and_functions.sql", &f, &why) &&
+	          f.kind == DBC_FILE_REPEATABLE && strcmp(f.name, "views and functions") == 0,
+	      "Flyway repeatable");
+	CHECK(dbc_mig_parse_filename(ctx, "20261121093000_add_orders.up.sql", &f, &why) &&
+	          f.kind == DBC_FILE_UP && strcmp(f.version, "20261121093000") == 0 &&
+	          strcmp(f.name, "add orders") == 0,
+	      "golang-migrate up");
+	CHECK(dbc_mig_parse_filename(ctx, "2_x.down.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
+	      "golang-migrate down");
+	CHECK(!dbc_mig_parse_filename(ctx, "create_users.sql", &f, &why), "no pattern");
+	CHECK(!dbc_mig_parse_filename(ctx, "V1_create.sql", &f, &why),
+	      "single underscore is no Flyway name");
+	CHECK(!dbc_mig_parse_filename(ctx, "Vx__a.sql", &f, &why), "bad version");
+	CHECK(!dbc_mig_parse_filename(ctx, "V1__.sql", &f, &why), "empty name");
+	CHECK(!dbc_mig_parse_filename(ctx, "1_x.sql", &f, &why), "golang name without up/down");
+}
+
+static dbc_mig reg(const char *v, const char *name, const char *sum, bool down)
+{
+	dbc_mig m = {0};
+	m.repeatable = v == NULL;
+	m.version = (char *)v;
+	m.version_text = (char *)v;
+	m.name = (char *)name;
+	m.checksum = (char *)sum;
+	m.has_down = down;
+	return m;
+}
+
+static dbc_applied app(const char *kind, const char *v, const char *name, const char *sum)
+{
+	dbc_applied a = {0};
+	a.kind = (char *)kind;
+	a.version = (char *)v;
+	a.name = (char *)name;
+	a.checksum = (char *)sum;
+	return a;
+}
+
+static void test_states(dbc_ctx *ctx)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	memset(&set, 0, sizeof(set));
+	/* registered in scrambled order on purpose */
+	dbc_mig m[] = {
+	    reg("1.10", "ten", "v1:sha256:10", true), reg("2", "two", "v1:sha256:2", false),
+	    reg("1.9", "nine", "v1:sha256:9", true),  reg("1.5", "late", "v1:sha256:5", true),
+	    reg("1", "one", "v1:sha256:1x", true),    reg(NULL, "view", "v1:sha256:v2", false),
+	    reg(NULL, "seed", "v1:sha256:s", false),  reg("3", "three", "v1:sha256:3", true)};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		dbc_mig_set_add(ctx, &set, &m[i]);
+	dbc_applied a[] = {app("versioned", "1", "one", "v1:sha256:1"),
+	                   app("versioned", "1.9", "nine", "v1:sha256:9"),
+	                   app("versioned", "1.10", "ten", "v1:sha256:10"),
+	                   app("versioned", "1.20", "gone", "v1:sha256:20"),
+	                   app("repeatable", NULL, "view", "v1:sha256:v1")};
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		dbc_mig_set_add_applied(ctx, &set, &a[i]);
+	CHECK(dbc_mig_derive(ctx, &set, &st) == DBC_OK && st.nrows == 9, "derive: 9 rows");
+	const char *want[][2] = {{"1", "changed"},    {"1.5", "out_of_order"}, {"1.9", "applied"},
+	                         {"1.10", "applied"}, {"1.20", "missing"},     {"2", "pending"},
+	                         {"3", "pending"},    {"seed", "pending"},     {"view", "outdated"}};
+	bool ok = st.nrows == 9;
+	for (int i = 0; ok && i < 9; i++) {
+		const char *key = dbc_mig_row_version(&st.rows[i]) ? dbc_mig_row_version(&st.rows[i])
+		                                                   : dbc_mig_row_name(&st.rows[i]);
+		if (strcmp(key, want[i][0]) || strcmp(dbc_mig_state_name(st.rows[i].state), want[i][1])) {
+			printf("# row %d: %s %s\n", i, key, dbc_mig_state_name(st.rows[i].state));
+			ok = false;
+		}
+	}
+	CHECK(ok, "states and apply order");
+	CHECK_STR(st.current, "1.20", "current is the highest applied");
+	CHECK(dbc_mig_check_applicable(ctx, &set, &st, false) == DBC_ERROR &&
+	          strstr(ctx->detail, "1 (one)") && strstr(ctx->detail, "1.20 (gone)"),
+	      "changed and missing block apply, listed in detail");
+	dbc_error_clear(ctx);
+
+	/* repair the registry in memory: now only out-of-order remains */
+	set.migs[0].checksum = "v1:sha256:1"; /* sorted: "1" is first */
+	dbc_mig one = reg("1.20", "gone", "v1:sha256:20", false);
+	dbc_mig_set_add(ctx, &set, &one);
+	dbc_mig_derive(ctx, &set, &st);
+	CHECK(dbc_mig_check_applicable(ctx, &set, &st, false) == DBC_ERROR &&
+	          strstr(ctx->message, "older than the current version 1.20"),
+	      "out-of-order refused by default");
+	dbc_error_clear(ctx);
+	CHECK(dbc_mig_check_applicable(ctx, &set, &st, true) == DBC_OK,
+	      "out-of-order allowed by setting");
+
+	dbc_mig_row **plan;
+	int n;
+	dbc_mig_plan_up(ctx, &st, NULL, false, &plan, &n);
+	CHECK(n == 4 && strcmp(plan[0]->mig->version, "2") == 0 &&
+	          strcmp(plan[1]->mig->version, "3") == 0 && strcmp(plan[2]->mig->name, "seed") == 0 &&
+	          strcmp(plan[3]->mig->name, "view") == 0,
+	      "plan: versioned in order, then repeatables");
+	dbc_mig_plan_up(ctx, &st, "2.0", true, &plan, &n);
+	CHECK(n == 4 && strcmp(plan[0]->mig->version, "1.5") == 0 &&
+	          strcmp(plan[1]->mig->version, "2") == 0,
+	      "plan with target and out-of-order allowed");
+
+	/* rollback planning: 1.20 has no down script */
+	CHECK(dbc_mig_plan_down(ctx, &st, NULL, &plan, &n) == DBC_ERROR &&
+	          strstr(ctx->detail, "no down script"),
+	      "rollback refuses a missing down script before running anything");
+	dbc_error_clear(ctx);
+	CHECK(dbc_mig_plan_down(ctx, &st, "1.9", &plan, &n) == DBC_ERROR &&
+	          strstr(ctx->message, "1 of the 2"),
+	      "rollback to a target checks every step");
+	dbc_error_clear(ctx);
+	set.migs[set.nmigs - 1].has_down = true;
+	for (int i = 0; i < set.nmigs; i++)
+		if (set.migs[i].version && strcmp(set.migs[i].version, "1.20") == 0)
+			set.migs[i].has_down = true;
+	dbc_mig_derive(ctx, &set, &st);
+	CHECK(dbc_mig_plan_down(ctx, &st, "1.9", &plan, &n) == DBC_OK && n == 2 &&
+	          strcmp(plan[0]->mig->version, "1.20") == 0 &&
+	          strcmp(plan[1]->mig->version, "1.10") == 0,
+	      "rollback newest first down to the target");
+
+	/* a baseline marker is applied, never missing, and cannot be rolled back */
+	dbc_mig_set b;
+	memset(&b, 0, sizeof(b));
+	dbc_applied marker = app("baseline", "5", "<< baseline >>", NULL);
+	dbc_mig_set_add_applied(ctx, &b, &marker);
+	dbc_mig six = reg("6", "six", "v1:sha256:6", true);
+	dbc_mig_set_add(ctx, &b, &six);
+	dbc_mig_derive(ctx, &b, &st);
+	CHECK(st.nrows == 2 && st.rows[0].state == DBC_MS_APPLIED &&
+	          st.rows[1].state == DBC_MS_PENDING && strcmp(st.current, "5") == 0,
+	      "baseline marker");
+	CHECK(dbc_mig_plan_down(ctx, &st, NULL, &plan, &n) == DBC_ERROR,
+	      "baseline cannot be rolled back");
+	dbc_error_clear(ctx);
+}
+
+static void test_many(dbc_ctx *ctx)
+{
+	/* 10,000 applied + 10,000 registered derive in one sort and merge */
+	dbc_mig_set set;
+	dbc_mig_status st;
+	memset(&set, 0, sizeof(set));
+	for (int i = 10000; i >= 1; i--) {
+		char *v = dbc_printf(ctx, "%d", i);
+		dbc_mig m = reg(v, "m", "v1:sha256:x", false);
+		dbc_applied a = app("versioned", v, "m", "v1:sha256:x");
+		dbc_mig_set_add(ctx, &set, &m);
+		dbc_mig_set_add_applied(ctx, &set, &a);
+	}
+	CHECK(dbc_mig_derive(ctx, &set, &st) == DBC_OK && st.napplied == 10000 &&
+	          strcmp(st.current, "10000") == 0,
+	      "10,000 migrations derive");
+}
+
+int main(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	test_versions(&ctx);
+	test_checksums(&ctx);
+	test_scripts(&ctx);
+	test_filenames(&ctx);
+	test_states(&ctx);
+	test_many(&ctx);
+	dbc_ctx_finish(&ctx);
+	return unit_done();
+}
