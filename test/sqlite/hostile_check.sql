@@ -48,4 +48,4 @@ SELECT count(*) FROM dbcheck_constraints(printf('%.*c', 10000000, 'x'));
 
 -- Nothing else changed.
 SELECT * FROM t;
-SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT GLOB 'dbcare_*' ORDER BY name;
+SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT GLOB 'dbcare_*' AND name NOT GLOB 'sqlite_*' ORDER BY name;

@@ -60,4 +60,4 @@ SELECT count(*) FROM dbschema_diff(printf('%.*c', 100000, '[') || printf('%.*c',
 
 -- Nothing above touched the user's data or schema.
 SELECT * FROM t;
-SELECT name FROM sqlite_schema WHERE tbl_name NOT GLOB 'dbcare_*' ORDER BY name;
+SELECT name FROM sqlite_schema WHERE tbl_name NOT GLOB 'dbcare_*' AND name NOT GLOB 'sqlite_*' ORDER BY name;

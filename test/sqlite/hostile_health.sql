@@ -33,4 +33,4 @@ SELECT dbcare_set('health.ignore', 'x"; DROP TABLE t; --,' || CAST(x'ff' AS TEXT
 SELECT dbhealth_score() BETWEEN 0 AND 100 AS score_with_hostile_ignore;
 
 SELECT * FROM t;
-SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT GLOB 'dbcare_*' ORDER BY name;
+SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT GLOB 'dbcare_*' AND name NOT GLOB 'sqlite_*' ORDER BY name;

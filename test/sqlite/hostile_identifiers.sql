@@ -31,4 +31,4 @@ SELECT dbcare_set('health.ignore', 'x"; DROP TABLE t; --, order , "select"') AS 
 SELECT dbcare_get('health.ignore') AS ignore_list;
 
 -- Every table is still there.
-SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT GLOB 'dbcare_*' ORDER BY name;
+SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT GLOB 'dbcare_*' AND name NOT GLOB 'sqlite_*' ORDER BY name;
