@@ -9,7 +9,7 @@ export DBC_RESULTS
 DBC_RESULTS=$(mktemp)
 trap 'rm -f "$DBC_RESULTS"' EXIT
 
-for suite in ${DBC_SUITES:-unit sqlite pg asan}; do
+for suite in ${DBC_SUITES:-unit sqlite pg asan valgrind fuzz}; do
   script="test/scripts/${suite}_suite.sh"
   echo "== suite: $suite"
   if [ ! -x "$script" ]; then
