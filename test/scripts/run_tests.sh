@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of dbcare and ends with one line "N passed, N failed".
-# DBC_SUITES selects suites (default: "unit sqlite pg asan"). Each suite appends
+# DBC_SUITES selects suites (default: "unit sqlite pg asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 set -u
 cd "$(dirname "$0")/../.."
