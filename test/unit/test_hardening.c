@@ -3,6 +3,7 @@
  * found in common/: each case names the input or condition that once broke.
  */
 #include "json.h"
+#include "migrate_checksum.h"
 #include "settings.h"
 #include "unit.h"
 
@@ -101,12 +102,25 @@ static void test_excerpt(dbc_ctx *ctx)
 	dbc_error_clear(ctx);
 }
 
+/* Found by fuzz_migrate_checksum: only one leading BOM was dropped, so a
+ * script starting with two normalised to one starting with a BOM, and
+ * normalising that again gave another text (and checksum). */
+static void test_normalise_double_bom(dbc_ctx *ctx)
+{
+	const char *two = "\xEF\xBB\xBF\xEF\xBB\xBFSELECT 1;\r\n";
+	char *once = dbc_script_normalise(ctx, two);
+	CHECK_STR(once, "SELECT 1;", "every leading BOM dropped");
+	CHECK_STR(dbc_script_normalise(ctx, once), once, "normalising is idempotent");
+	CHECK_STR(dbc_script_normalise(ctx, "\xEF\xBB\xBF\xEF\xBB\xBF \r\n"), "", "BOMs and blanks only: empty");
+}
+
 int main(void)
 {
 	dbc_ctx jctx;
 	dbc_ctx_init(&jctx, &unit_host, NULL);
 	test_json_strict_utf8(&jctx);
 	test_excerpt(&jctx);
+	test_normalise_double_bom(&jctx);
 	dbc_ctx_finish(&jctx);
 	test_arena_alignment();
 	test_arena_huge();
