@@ -197,13 +197,33 @@ char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...)
 	return p;
 }
 
+/* Backstop for every error text: whatever a caller quoted into it (a 10 MB
+ * version, a name with invalid UTF-8), the client gets valid UTF-8 of a
+ * bounded size. Arguments should still be quoted through dbc_excerpt. */
+__attribute__((format(printf, 2, 0))) static char *error_text(dbc_ctx *ctx, const char *fmt,
+                                                             va_list ap)
+{
+	char *text = dbc_vprintf(ctx, fmt, ap);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	const unsigned char *p = (const unsigned char *)text;
+	for (size_t i = 0; i < n;) {
+		int len = dbc_utf8_seq(p + i, n - i);
+		if (len <= 0 || n > DBC_ERROR_TEXT_MAX)
+			return dbc_excerpt(ctx, text, DBC_ERROR_TEXT_MAX);
+		i += (size_t)len;
+	}
+	return text;
+}
+
 int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
 {
 	if (ctx->failed)
 		return DBC_ERROR;
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = dbc_vprintf(ctx, fmt, ap);
+	char *msg = error_text(ctx, fmt, ap);
 	va_end(ap);
 	if (ctx->failed) /* the message itself ran out of memory */
 		return DBC_ERROR;
@@ -218,7 +238,7 @@ void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	ctx->detail = dbc_vprintf(ctx, fmt, ap);
+	ctx->detail = error_text(ctx, fmt, ap);
 	va_end(ap);
 }
 
@@ -226,7 +246,7 @@ void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	ctx->hint = dbc_vprintf(ctx, fmt, ap);
+	ctx->hint = error_text(ctx, fmt, ap);
 	va_end(ap);
 }
 

@@ -155,6 +155,9 @@ int dbc_utf8_seq(const unsigned char *p, size_t n);
  * 10 MB or binary argument cannot make a 10 MB or undecodable message. */
 char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max);
 #define DBC_EXCERPT 80
+/* Bound on an error message, detail or hint as a whole (dbc_error cuts and
+ * cleans longer or invalid UTF-8 texts like dbc_excerpt). */
+#define DBC_ERROR_TEXT_MAX 16384
 
 /* Value helpers. */
 dbc_value dbc_text(const char *s);
