@@ -7,6 +7,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -17,6 +18,7 @@
 #include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -543,6 +545,9 @@ static int pg_exec(dbc_ctx *ctx, const char *sql)
 	return run_guarded(call, &gs, exec_body, NULL);
 }
 
+/* The search_path of every pinned dbcare function (the extension script's SET). */
+#define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+
 typedef struct query_args {
 	int nparam;
 	const dbc_value *params;
@@ -560,6 +565,7 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	SPITupleTable *tt;
 	uint64 nrows;
 	int ret;
+	int guc_nest = -1;
 
 	if (qa->nparam > 0) {
 		types = palloc(sizeof(Oid) * qa->nparam);
@@ -595,7 +601,19 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 		}
 	}
 	gs->stmt = gs->sql;
+	/* dbcare's own SQL names pg_catalog's functions, operators and views
+	 * unqualified. The migration runners keep the caller's search_path for
+	 * migration SQL (pg_exec), so their bookkeeping queries pin it here: a
+	 * function, operator or view planted in public must not answer for
+	 * pg_catalog's. An error unwinds the GUC level with the subtransaction. */
+	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0) {
+		guc_nest = NewGUCNestLevel();
+		(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+		                        GUC_ACTION_SAVE, true, 0, false);
+	}
 	ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
+	if (guc_nest >= 0)
+		AtEOXact_GUC(true, guc_nest);
 	check_spi(ret, gs->sql);
 	tt = SPI_tuptable;
 	nrows = SPI_processed;
