@@ -547,6 +547,66 @@ static int pg_exec(dbc_ctx *ctx, const char *sql)
 
 /* The search_path of every pinned dbcare function (the extension script's SET). */
 #define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+/*
+ * Kept plans of the statements dbcare runs, by SQL text and parameter types.
+ * Most of them are the same catalog queries on every call (the schema reader,
+ * the health checks), and planning those joins over pg_catalog cost about as
+ * much as running them. The plan cache revalidates a kept plan after DDL or a
+ * search_path change, so a stale plan is never used. Bounded: the least
+ * recently used plan is freed when the cache is full.
+ */
+#define PLAN_CACHE_SIZE 128
+
+typedef struct cached_plan {
+	char *sql; /* NULL: free slot */
+	int nparam;
+	Oid types[8];
+	SPIPlanPtr plan;
+	uint64 used;
+} cached_plan;
+
+static cached_plan plan_cache[PLAN_CACHE_SIZE];
+static uint64 plan_clock = 0;
+
+static SPIPlanPtr cached_plan_for(const char *sql, int nparam, Oid *types)
+{
+	cached_plan *slot = NULL;
+	SPIPlanPtr plan;
+	if (nparam > 8)
+		return NULL;
+	for (int i = 0; i < PLAN_CACHE_SIZE; i++) {
+		cached_plan *c = &plan_cache[i];
+		if (!c->sql) {
+			if (!slot || slot->sql)
+				slot = c;
+			continue;
+		}
+		if (c->nparam == nparam && strcmp(c->sql, sql) == 0 &&
+		    (nparam == 0 || memcmp(c->types, types, sizeof(Oid) * nparam) == 0)) {
+			c->used = ++plan_clock;
+			return c->plan;
+		}
+		if (!slot || (slot->sql && c->used < slot->used))
+			slot = c;
+	}
+	/* parallel workers allowed, as SPI_execute_with_args does */
+	plan = SPI_prepare_cursor(sql, nparam, types, CURSOR_OPT_PARALLEL_OK);
+	if (!plan)
+		check_spi(SPI_result, sql);
+	if (slot->sql) {
+		SPI_freeplan(slot->plan);
+		pfree(slot->sql);
+		slot->sql = NULL;
+	}
+	SPI_keepplan(plan);
+	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	slot->nparam = nparam;
+	if (nparam > 0)
+		memcpy(slot->types, types, sizeof(Oid) * nparam);
+	slot->plan = plan;
+	slot->used = ++plan_clock;
+	return plan;
+}
 
 typedef struct query_args {
 	int nparam;
@@ -605,13 +665,20 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	 * unqualified. The migration runners keep the caller's search_path for
 	 * migration SQL (pg_exec), so their bookkeeping queries pin it here: a
 	 * function, operator or view planted in public must not answer for
-	 * pg_catalog's. An error unwinds the GUC level with the subtransaction. */
+	 * pg_catalog's. Plans are made and run under the pinned path. An error
+	 * unwinds the GUC level with the subtransaction. */
 	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0) {
 		guc_nest = NewGUCNestLevel();
 		(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
 		                        GUC_ACTION_SAVE, true, 0, false);
 	}
-	ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
+	{
+		SPIPlanPtr plan = cached_plan_for(gs->sql, qa->nparam, types);
+		if (plan)
+			ret = SPI_execute_plan(plan, values, nulls, false, 0);
+		else
+			ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
+	}
 	if (guc_nest >= 0)
 		AtEOXact_GUC(true, guc_nest);
 	check_spi(ret, gs->sql);

@@ -24,6 +24,9 @@ owner=$(stat -c %U "$PGHOST/.s.PGSQL.$PGPORT")
 as_owner=()
 [ "$(id -un)" = "$owner" ] || [ "$(id -u)" != 0 ] || as_owner=(runuser -u "$owner" --)
 
+# The test cluster runs with synchronous_commit = off, and a crash loses
+# commits still in the WAL buffers: the setup must be durable before the kill.
+export PGOPTIONS="${PGOPTIONS:-} -c synchronous_commit=on"
 q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
 
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
@@ -64,7 +67,7 @@ done
 echo "killed backend $pid; the cluster recovered"
 
 [ "$(q -c "SELECT to_regclass('public.crashed') IS NULL")" = t ] || fail "the migration's table survived the crash"
-[ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '2'")" = pending ] || fail "migration 2 is not pending"
+[ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '2'")" = pending ] || fail "migration 2 is not pending: $(q -c "SELECT * FROM dbmigrate_status()")"
 [ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '1'")" = applied ] || fail "migration 1 is not applied"
 [ "$(history)" = "$hist_before" ] || fail "the history changed: $(history) (was $hist_before)"
 [ "$(q -c "SELECT count(*) FROM dbmigrate_history() WHERE version = '2'")" = 0 ] || fail "history has an entry for 2"
