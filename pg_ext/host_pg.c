@@ -65,6 +65,22 @@ static void restore_arena(pgdbc_call *call)
 	pgdbc_arena_cxt = call->prev_arena;
 }
 
+/* Whatever ends a call's context (an ERROR anywhere, caught by PL/pgSQL or
+ * aborting the transaction), the arena pointer must not outlive it. The guard
+ * lives in that context, so it needs no stack frame of the call. */
+typedef struct arena_guard {
+	MemoryContextCallback cb;
+	MemoryContext self;
+	MemoryContext prev;
+} arena_guard;
+
+static void arena_guard_fire(void *arg)
+{
+	arena_guard *g = arg;
+	if (pgdbc_arena_cxt == g->self)
+		pgdbc_arena_cxt = g->prev;
+}
+
 /* Rolls back every subtransaction the core left open, innermost first, so an
  * enclosing PL/pgSQL exception block finds its own subtransaction current. */
 static void unwind_all(pgdbc_call *call, bool commit)
@@ -123,6 +139,14 @@ void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 	/* Glue temporaries go to the call's context, not SPI's procedure context. */
 	MemoryContextSwitchTo(call->call_cxt);
 	call->prev_arena = pgdbc_arena_cxt;
+	{
+		arena_guard *g = MemoryContextAlloc(call->call_cxt, sizeof(*g));
+		g->self = call->call_cxt;
+		g->prev = call->prev_arena;
+		g->cb.func = arena_guard_fire;
+		g->cb.arg = g;
+		MemoryContextRegisterResetCallback(call->call_cxt, &g->cb);
+	}
 	pgdbc_arena_cxt = call->call_cxt;
 	dbc_ctx_init(&call->ctx, &pgdbc_host, call);
 }
@@ -479,9 +503,11 @@ static int run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, voi
 		ErrorData *ed;
 		pgdbc_subxact *sx;
 
-		pgdbc_arena_cxt = call->call_cxt;
-		if (call->nsubxacts == 0)
+		if (call->nsubxacts == 0) {
+			restore_arena(call); /* whoever catches it is not this call */
 			PG_RE_THROW();
+		}
+		pgdbc_arena_cxt = call->call_cxt;
 		MemoryContextSwitchTo(call->call_cxt);
 		ed = CopyErrorData();
 		FlushErrorState();
