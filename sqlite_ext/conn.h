@@ -1,7 +1,6 @@
 /*
  * conn.h — per-connection state of the SQLite module: the savepoint depth of
- * the running call, a probe statement for interrupt polling, the bookkeeping
- * cache, and a slot for the slow-statement monitor.
+ * the running call and a slot for the slow-statement monitor.
  */
 #ifndef SQLDBC_CONN_H
 #define SQLDBC_CONN_H
@@ -11,7 +10,6 @@
 struct sqldbc_conn {
 	sqlite3 *db;
 	int sp_depth;          /* savepoints opened by dbcare on this connection */
-	sqlite3_stmt *probe;   /* "SELECT 1", stepped to notice sqlite3_interrupt */
 	void *monitor;         /* dbmonitor state, owned by the health glue */
 	void (*monitor_free)(sqldbc_conn *conn);
 };
