@@ -135,7 +135,7 @@ static json_t *section(json_t *root, const char *type)
 	return dbc_json_set(root, type, s) ? s : NULL;
 }
 
-int dbc_schema_snapshot_json(dbc_schema *s, char **out)
+static int snapshot_build(dbc_schema *s, char **out)
 {
 	dbc_ctx *ctx = s->ctx;
 	json_t *root = json_object();
@@ -173,6 +173,42 @@ int dbc_schema_snapshot_json(dbc_schema *s, char **out)
 	return *out ? DBC_OK : DBC_ERROR;
 }
 
+int dbc_schema_snapshot_json(dbc_schema *s, char **out)
+{
+	dbc_schema_memo *m = s->memo;
+	if (m && m->snapshot) {
+		*out = dbc_strdup(s->ctx, m->snapshot);
+		return *out ? DBC_OK : DBC_ERROR;
+	}
+	if (snapshot_build(s, out) != DBC_OK)
+		return DBC_ERROR;
+	if (m) {
+		m->snapshot = dbc_strdup(m->ctx, *out);
+		if (!m->snapshot)
+			return dbc_error(s->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	return DBC_OK;
+}
+
+int dbc_schema_fingerprint_model(dbc_schema *s, char **hex_out)
+{
+	dbc_schema_memo *m = s->memo;
+	char *json;
+	if (m && m->fingerprint) {
+		*hex_out = dbc_strdup(s->ctx, m->fingerprint);
+		return *hex_out ? DBC_OK : DBC_ERROR;
+	}
+	if (dbc_schema_snapshot_json(s, &json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(s->ctx, json, hex_out) != DBC_OK)
+		return DBC_ERROR;
+	if (m) {
+		m->fingerprint = dbc_strdup(m->ctx, *hex_out);
+		if (!m->fingerprint)
+			return dbc_error(s->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	return DBC_OK;
+}
+
 int dbc_schema_fingerprint_of(dbc_ctx *ctx, const char *snapshot_json, char **out)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
@@ -193,8 +229,9 @@ int dbc_schema_snapshot(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out)
 
 int dbc_schema_fingerprint(dbc_ctx *ctx, dbc_schema_reader reader, char **hex_out)
 {
-	char *json;
-	if (dbc_schema_snapshot(ctx, reader, &json) != DBC_OK)
+	dbc_schema s;
+	dbc_schema_init(&s, ctx, ctx->host->engine);
+	if (reader(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_schema_fingerprint_of(ctx, json, hex_out);
+	return dbc_schema_fingerprint_model(&s, hex_out);
 }

@@ -26,6 +26,7 @@ static void conn_free(void *p)
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
 	sqlite3_finalize(conn->probe);
+	sqldbc_schema_cache_free(conn);
 	sqlite3_free(conn);
 }
 
