@@ -78,10 +78,33 @@ json_t *dbc_json_str(const char *s)
 	return v;
 }
 
+/* Whether utf8_sanitised would leave s as it is. */
+static bool utf8_well_formed(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		int len = (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+		if (len == 0)
+			return false;
+		for (int k = 1; k < len; k++)
+			if ((p[k] & 0xC0) != 0x80)
+				return false; /* also stops at the terminating NUL */
+		p += len;
+	}
+	return true;
+}
+
 bool dbc_json_set(json_t *obj, const char *key, json_t *v)
 {
 	if (!v)
 		return false;
+	/* the common case needs no copy */
+	if (utf8_well_formed(key))
+		return json_object_set_new(obj, key, v) == 0;
 	char *clean = utf8_sanitised(key);
 	if (!clean) {
 		json_decref(v);
