@@ -96,24 +96,51 @@ static const char *json_text(writer *w, const char *s, size_t *n)
 	return fixed;
 }
 
+/* Appends without a call while the buffer has room (most of the time). */
+static inline void put_raw(dbc_buf *b, const char *s, size_t n)
+{
+	if (b->data && b->len + n < b->cap) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+	} else {
+		dbc_buf_appendn(b, s, n);
+	}
+}
+
+static inline void put_c(dbc_buf *b, char c)
+{
+	put_raw(b, &c, 1);
+}
+
 static void put_str(writer *w, dbc_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t n;
+	size_t n = 0;
 	if (!s) {
-		dbc_buf_appendn(b, "null", 4);
+		put_raw(b, "null", 4);
+		return;
+	}
+	/* plain printable ASCII, the usual case, goes out in one piece */
+	for (const unsigned char *p = (const unsigned char *)s;
+	     p[n] >= 0x20 && p[n] < 0x80 && p[n] != '"' && p[n] != '\\'; n++)
+		;
+	if (s[n] == '\0') {
+		put_c(b, '"');
+		put_raw(b, s, n);
+		put_c(b, '"');
 		return;
 	}
 	s = json_text(w, s, &n);
 	if (!s)
 		return;
-	dbc_buf_appendc(b, '"');
+	put_c(b, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		dbc_buf_appendn(b, s + run, i - run);
+		put_raw(b, s + run, i - run);
 		run = i + 1;
 		char esc[7] = {'\\', 0};
 		switch (c) {
@@ -129,36 +156,39 @@ static void put_str(writer *w, dbc_buf *b, const char *s)
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 		}
-		dbc_buf_appendn(b, esc, esc[1] == 'u' ? 6 : 2);
+		put_raw(b, esc, esc[1] == 'u' ? 6 : 2);
 	}
-	dbc_buf_appendn(b, s + run, n - run);
-	dbc_buf_appendc(b, '"');
+	put_raw(b, s + run, n - run);
+	put_c(b, '"');
 }
 
 /* "key": — keys are strings like any other. */
 static void put_key(writer *w, dbc_buf *b, bool *first, const char *key)
 {
 	if (!*first)
-		dbc_buf_appendc(b, ',');
+		put_c(b, ',');
 	*first = false;
 	put_str(w, b, key);
-	dbc_buf_appendc(b, ':');
+	put_c(b, ':');
 }
 
 static void put_bool(dbc_buf *b, bool v)
 {
-	dbc_buf_append(b, v ? "true" : "false");
+	if (v)
+		put_raw(b, "true", 4);
+	else
+		put_raw(b, "false", 5);
 }
 
 static void put_strlist(writer *w, dbc_buf *b, const dbc_strlist *l)
 {
-	dbc_buf_appendc(b, '[');
+	put_c(b, '[');
 	for (int i = 0; i < l->n; i++) {
 		if (i)
-			dbc_buf_appendc(b, ',');
+			put_c(b, ',');
 		put_str(w, b, l->items[i]);
 	}
-	dbc_buf_appendc(b, ']');
+	put_c(b, ']');
 }
 
 /* Members of an object whose keys are data (names): their values are
@@ -210,21 +240,21 @@ static void put_members(writer *w, dbc_buf *b, members *m, const char *src)
 	}
 	qsort(m->items, (size_t)m->n, sizeof(member), member_cmp);
 	bool first = true;
-	dbc_buf_appendc(b, '{');
+	put_c(b, '{');
 	for (int i = 0; i < m->n; i++) {
 		if (i > 0 && strcmp(m->items[i].key, m->items[i - 1].key) == 0)
 			continue;
 		put_key(w, b, &first, m->items[i].key);
-		dbc_buf_appendn(b, src + m->items[i].off, m->items[i].len);
+		put_raw(b, src + m->items[i].off, m->items[i].len);
 	}
-	dbc_buf_appendc(b, '}');
+	put_c(b, '}');
 }
 
 /* Keys of every fixed object below are written in sorted order by hand. */
 static void put_column(writer *w, dbc_buf *b, const dbc_column *c)
 {
 	bool first = true;
-	dbc_buf_appendc(b, '{');
+	put_c(b, '{');
 	if (c->collation)
 		put_key(w, b, &first, "collation"), put_str(w, b, c->collation);
 	put_key(w, b, &first, "default"), put_str(w, b, c->default_expr);
@@ -235,13 +265,13 @@ static void put_column(writer *w, dbc_buf *b, const dbc_column *c)
 	put_key(w, b, &first, "name"), put_str(w, b, c->name);
 	put_key(w, b, &first, "not_null"), put_bool(b, c->not_null);
 	put_key(w, b, &first, "type"), put_str(w, b, c->type ? c->type : "");
-	dbc_buf_appendc(b, '}');
+	put_c(b, '}');
 }
 
 static void put_constraint(writer *w, dbc_buf *b, const dbc_constraint *c)
 {
 	bool first = true, fk = c->kind == DBC_CON_FOREIGN_KEY;
-	dbc_buf_appendc(b, '{');
+	put_c(b, '{');
 	put_key(w, b, &first, "columns"), put_strlist(w, b, &c->columns);
 	if (c->deferrable)
 		put_key(w, b, &first, "deferrable"), put_bool(b, true);
@@ -260,7 +290,7 @@ static void put_constraint(writer *w, dbc_buf *b, const dbc_constraint *c)
 	}
 	if (!c->validated)
 		put_key(w, b, &first, "validated"), put_bool(b, false);
-	dbc_buf_appendc(b, '}');
+	put_c(b, '}');
 }
 
 static bool put_table(writer *w, dbc_buf *b, dbc_buf *scratch, const dbc_table *t)
@@ -274,15 +304,15 @@ static bool put_table(writer *w, dbc_buf *b, dbc_buf *scratch, const dbc_table *
 		if (!add_member(w->ctx, &cons, t->constraints[i].name, off, scratch->len - off))
 			return false;
 	}
-	dbc_buf_appendc(b, '{');
+	put_c(b, '{');
 	put_key(w, b, &first, "columns");
-	dbc_buf_appendc(b, '[');
+	put_c(b, '[');
 	for (int i = 0; i < t->ncolumns; i++) {
 		if (i)
-			dbc_buf_appendc(b, ',');
+			put_c(b, ',');
 		put_column(w, b, &t->columns[i]);
 	}
-	dbc_buf_appendc(b, ']');
+	put_c(b, ']');
 	put_key(w, b, &first, "constraints");
 	put_members(w, b, &cons, scratch->data);
 	put_key(w, b, &first, "kind"), put_str(w, b, t->kind);
@@ -290,14 +320,14 @@ static bool put_table(writer *w, dbc_buf *b, dbc_buf *scratch, const dbc_table *
 		put_key(w, b, &first, "options"), put_str(w, b, t->options);
 	if (t->partition_of)
 		put_key(w, b, &first, "partition_of"), put_str(w, b, t->partition_of);
-	dbc_buf_appendc(b, '}');
+	put_c(b, '}');
 	return !scratch->oom;
 }
 
 static void put_index(writer *w, dbc_buf *b, const dbc_index *ix)
 {
 	bool first = true;
-	dbc_buf_appendc(b, '{');
+	put_c(b, '{');
 	put_key(w, b, &first, "definition"), put_str(w, b, ix->definition);
 	put_key(w, b, &first, "keys"), put_strlist(w, b, &ix->keys);
 	put_key(w, b, &first, "method"), put_str(w, b, ix->method);
@@ -306,19 +336,19 @@ static void put_index(writer *w, dbc_buf *b, const dbc_index *ix)
 	put_key(w, b, &first, "unique"), put_bool(b, ix->unique);
 	if (!ix->valid)
 		put_key(w, b, &first, "valid"), put_bool(b, false);
-	dbc_buf_appendc(b, '}');
+	put_c(b, '}');
 }
 
 static void put_object(writer *w, dbc_buf *b, const dbc_object *ob)
 {
 	bool first = true;
-	dbc_buf_appendc(b, '{');
+	put_c(b, '{');
 	put_key(w, b, &first, "definition"), put_str(w, b, ob->definition);
 	if (!ob->enabled)
 		put_key(w, b, &first, "enabled"), put_bool(b, false);
 	if (ob->table)
 		put_key(w, b, &first, "table"), put_str(w, b, ob->table);
-	dbc_buf_appendc(b, '}');
+	put_c(b, '}');
 }
 
 /* One section of the root: an object type and its members. */
