@@ -86,6 +86,50 @@ $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(DBC_LIBS)
 
+# ---------------------------------------------------------------- hardening
+# check-asan: the module and the unit tests rebuilt with ASan+UBSan into their
+# own tree (the normal build is untouched), then the SQLite golden suite run
+# through a small driver that carries the sanitizer runtime, and the unit tests.
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ASAN_BUILD  := $(BUILD)/asan
+ASAN_DRIVER := $(ASAN_BUILD)/sqlite_driver
+
+.PHONY: asan check-asan check-valgrind fuzz fuzz-build
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
+	  EXTRA_CFLAGS="$(SAN_FLAGS) -O1" EXTRA_LDFLAGS="$(SAN_FLAGS)" sqlite unit
+	@$(MAKE) --no-print-directory $(ASAN_DRIVER)
+
+$(ASAN_DRIVER): test/asan/sqlite_driver.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3
+
+check-asan: asan
+	@DBC_SUITES=asan test/scripts/run_tests.sh
+
+check-valgrind: sqlite
+	@DBC_SUITES=valgrind test/scripts/run_tests.sh
+
+# libFuzzer targets (clang): each test/fuzz/fuzz_<name>.c is linked with the
+# whole core; `make fuzz FUZZ_SECONDS=60` runs each from its seed corpus.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_SRC     := $(sort $(wildcard test/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icommon -Itest/unit \
+                -DDBC_VERSION='"$(EXTVERSION)"' -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%: test/fuzz/%.c test/fuzz/fuzz.h test/unit/unit.h $(COMMON_SRC) common/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(DBC_LIBS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/scripts/fuzz_suite.sh --standalone
+
 # ---------------------------------------------------------------- entry points
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
 # (so PGXS is found once PostgreSQL's dev package is there), then every suite.

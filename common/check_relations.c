@@ -47,12 +47,14 @@ int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, co
 	*out = NULL;
 	if (found > 1) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "table \"%s\" named by argument \"%s\" is ambiguous", name, argname);
+		          "table \"%s\" named by argument \"%s\" is ambiguous",
+		          dbc_excerpt(ctx, name, DBC_EXCERPT), argname);
 		dbc_error_hint(ctx, "Qualify the table name with its schema: schema.table.");
 		return DBC_ERROR;
 	}
 	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	                 "table \"%s\" named by argument \"%s\" does not exist", name, argname);
+	                 "table \"%s\" named by argument \"%s\" does not exist",
+	                 dbc_excerpt(ctx, name, DBC_EXCERPT), argname);
 }
 
 static const dbc_column *find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name)
@@ -84,7 +86,7 @@ static int resolve_columns(dbc_ctx *ctx, const dbc_table *t, const char *csv, co
 		if (!c)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "column \"%s\" named by argument \"%s\" does not exist in table %s",
-			                 raw.items[i], argname, tname);
+			                 dbc_excerpt(ctx, raw.items[i], DBC_EXCERPT), argname, tname);
 		if (dbc_strlist_find(out, c->name) >= 0)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "argument \"%s\" names column \"%s\" twice", argname, c->name);

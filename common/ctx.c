@@ -13,6 +13,7 @@
 
 struct dbc_arena_block {
 	dbc_arena_block *next;
+	void *raw; /* what host->alloc returned: sqlite3_malloc only aligns to 8 */
 	size_t used;
 	size_t size;
 	/* payload follows, aligned like max_align_t */
@@ -31,7 +32,7 @@ void dbc_ctx_finish(dbc_ctx *ctx)
 	dbc_arena_block *b = ctx->arena;
 	while (b) {
 		dbc_arena_block *next = b->next;
-		ctx->host->free(b);
+		ctx->host->free(b->raw);
 		b = next;
 	}
 	ctx->arena = NULL;
@@ -50,19 +51,27 @@ static void set_oom(dbc_ctx *ctx)
 
 void *dbc_alloc(dbc_ctx *ctx, size_t size)
 {
+	if (size > SIZE_MAX - 15) {
+		set_oom(ctx);
+		return NULL;
+	}
 	size = (size + 15) & ~(size_t)15;
 	dbc_arena_block *b = ctx->arena;
 	if (!b || b->size - b->used < size) {
 		size_t bsize = size > DBC_ARENA_BLOCK / 2 ? size : DBC_ARENA_BLOCK;
-		if (bsize > SIZE_MAX - sizeof(dbc_arena_block)) {
+		if (bsize > SIZE_MAX - sizeof(dbc_arena_block) - 15) {
 			set_oom(ctx);
 			return NULL;
 		}
-		dbc_arena_block *nb = ctx->host->alloc(sizeof(dbc_arena_block) + bsize);
-		if (!nb) {
+		/* Over-allocate and align by hand: the block header promises 16-byte
+		 * alignment, which a host allocator need not give (SQLite's gives 8). */
+		void *raw = ctx->host->alloc(sizeof(dbc_arena_block) + bsize + 15);
+		if (!raw) {
 			set_oom(ctx);
 			return NULL;
 		}
+		dbc_arena_block *nb = (dbc_arena_block *)(((uintptr_t)raw + 15) & ~(uintptr_t)15);
+		nb->raw = raw;
 		nb->size = bsize;
 		nb->used = 0;
 		/* A big private block goes behind the current one so the current one's
@@ -79,6 +88,67 @@ void *dbc_alloc(dbc_ctx *ctx, size_t size)
 	void *p = b->data + b->used;
 	b->used += size;
 	return p;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left), 0 if none:
+ * no overlong forms, no surrogates, nothing above U+10FFFF — exactly what
+ * jansson accepts, so a sanitised text is never refused. */
+int dbc_utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	int len;
+	unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong */
+		else if (c == 0xED)
+			hi = 0x9F; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F; /* above U+10FFFF */
+	} else
+		return 0;
+	if ((size_t)len > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (int k = 2; k < len; k++)
+		if ((p[k] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max)
+{
+	if (!s)
+		return (char *)"(null)";
+	size_t n = strlen(s);
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n && b.len < max) {
+		int len = dbc_utf8_seq(p + i, n - i);
+		if (len > 0 && b.len + (size_t)len > max)
+			break;
+		if (len > 0) {
+			dbc_buf_appendn(&b, s + i, (size_t)len);
+			i += (size_t)len;
+		} else {
+			dbc_buf_appendc(&b, '?');
+			i++;
+		}
+	}
+	if (i < n)
+		dbc_buf_appendf(&b, "... (%zu bytes)", n);
+	char *out = dbc_buf_finish(&b);
+	return out ? out : (char *)"(out of memory)";
 }
 
 void *dbc_zalloc(dbc_ctx *ctx, size_t size)
@@ -127,13 +197,33 @@ char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...)
 	return p;
 }
 
+/* Backstop for every error text: whatever a caller quoted into it (a 10 MB
+ * version, a name with invalid UTF-8), the client gets valid UTF-8 of a
+ * bounded size. Arguments should still be quoted through dbc_excerpt. */
+__attribute__((format(printf, 2, 0))) static char *error_text(dbc_ctx *ctx, const char *fmt,
+                                                             va_list ap)
+{
+	char *text = dbc_vprintf(ctx, fmt, ap);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	const unsigned char *p = (const unsigned char *)text;
+	for (size_t i = 0; i < n;) {
+		int len = dbc_utf8_seq(p + i, n - i);
+		if (len <= 0 || n > DBC_ERROR_TEXT_MAX)
+			return dbc_excerpt(ctx, text, DBC_ERROR_TEXT_MAX);
+		i += (size_t)len;
+	}
+	return text;
+}
+
 int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
 {
 	if (ctx->failed)
 		return DBC_ERROR;
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = dbc_vprintf(ctx, fmt, ap);
+	char *msg = error_text(ctx, fmt, ap);
 	va_end(ap);
 	if (ctx->failed) /* the message itself ran out of memory */
 		return DBC_ERROR;
@@ -148,7 +238,7 @@ void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	ctx->detail = dbc_vprintf(ctx, fmt, ap);
+	ctx->detail = error_text(ctx, fmt, ap);
 	va_end(ap);
 }
 
@@ -156,7 +246,7 @@ void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	ctx->hint = dbc_vprintf(ctx, fmt, ap);
+	ctx->hint = error_text(ctx, fmt, ap);
 	va_end(ap);
 }
 

@@ -147,6 +147,18 @@ void dbc_buf_appendc(dbc_buf *b, char c);
 /* Returns the text (never NULL unless out of memory, then with the error set). */
 char *dbc_buf_finish(dbc_buf *b);
 
+/* Length of the well-formed UTF-8 sequence at p (n bytes left; no overlong
+ * forms, surrogates or code points above U+10FFFF), 0 when there is none. */
+int dbc_utf8_seq(const unsigned char *p, size_t n);
+/* User input quoted in an error message: at most max bytes (cut at a
+ * character boundary, then "... (N bytes)"), invalid UTF-8 shown as '?', so a
+ * 10 MB or binary argument cannot make a 10 MB or undecodable message. */
+char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max);
+#define DBC_EXCERPT 80
+/* Bound on an error message, detail or hint as a whole (dbc_error cuts and
+ * cleans longer or invalid UTF-8 texts like dbc_excerpt). */
+#define DBC_ERROR_TEXT_MAX 16384
+
 /* Value helpers. */
 dbc_value dbc_text(const char *s);
 dbc_value dbc_int(int64_t i);

@@ -64,7 +64,8 @@ int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode)
 			*mode = (dbc_health_mode)i;
 			return DBC_OK;
 		}
-	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid health mode \"%s\"", text);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid health mode \"%s\"",
+	          dbc_excerpt(ctx, text, DBC_EXCERPT));
 	dbc_error_hint(ctx, "Use quick, standard or full.");
 	return DBC_ERROR;
 }

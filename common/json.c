@@ -48,11 +48,8 @@ static char *utf8_sanitised(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
-		int len = p[i] < 0x80 ? 1 : (p[i] >> 5) == 6 ? 2 : (p[i] >> 4) == 14 ? 3 : (p[i] >> 3) == 30 ? 4 : 0;
-		bool ok = len > 0 && i + (size_t)len <= n;
-		for (int k = 1; ok && k < len; k++)
-			ok = (p[i + k] & 0xC0) == 0x80;
-		if (ok) {
+		int len = dbc_utf8_seq(p + i, n - i);
+		if (len > 0) {
 			memcpy(out + i, p + i, (size_t)len);
 			i += (size_t)len;
 		} else {

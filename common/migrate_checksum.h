@@ -10,7 +10,7 @@
 
 #define DBC_CHECKSUM_TAG "v1:sha256:"
 
-/* v1 normalisation: a leading UTF-8 BOM dropped, CRLF and lone CR turned
+/* v1 normalisation: leading UTF-8 BOMs dropped, CRLF and lone CR turned
  * into LF, white space at the very end dropped. Everything else counts. */
 char *dbc_script_normalise(dbc_ctx *ctx, const char *script);
 

@@ -70,7 +70,8 @@ int dbc_version_cmp(const char *a, const char *b)
 int dbc_version_canonical(dbc_ctx *ctx, const char *text, const char *what, char **out)
 {
 	if (!dbc_version_valid(text)) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid %s \"%s\"", what, text ? text : "");
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid %s \"%s\"", what,
+		          dbc_excerpt(ctx, text ? text : "", DBC_EXCERPT));
 		dbc_error_hint(ctx, "A version is digits separated by '.' or '_', e.g. 1, 1.2.10 or "
 		                    "20261121093000.");
 		return DBC_ERROR;

@@ -87,8 +87,8 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 			}
 			p = bar ? bar + 1 : NULL;
 		}
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"", value,
-		          def->key);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
+		          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
 		dbc_error_hint(ctx, "Use one of: %s.", def->choices);
 		return DBC_ERROR;
 	}
@@ -108,7 +108,7 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 		}
 		if (!ok) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
-			          value, def->key);
+			          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
 			dbc_error_hint(ctx, "Use %s between %.15g and %.15g.",
 			               def->kind == DBC_SETTING_INT ? "an integer" : "a number", def->min,
 			               def->max);
@@ -124,8 +124,8 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 			if (strcasecmp(value, off[i]) == 0)
 				return (*normalised = dbc_strdup(ctx, "off")) ? DBC_OK : DBC_ERROR;
 		}
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"", value,
-		          def->key);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
+		          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
 		dbc_error_hint(ctx, "Use on or off.");
 		return DBC_ERROR;
 	}
@@ -163,7 +163,8 @@ static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_list *cat,
 		return DBC_ERROR;
 	*def = dbc_settings_find(cat, key);
 	if (!*def) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown setting \"%s\"", key);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown setting \"%s\"",
+		          dbc_excerpt(ctx, key, DBC_EXCERPT));
 		dbc_error_hint(ctx, "SELECT key FROM dbcare_settings lists every setting.");
 		return DBC_ERROR;
 	}
@@ -205,7 +206,7 @@ int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)
 		return DBC_ERROR;
 	if (!parse_number(text, value))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "stored setting \"%s\" is not a number: \"%s\"",
-		                 key, text);
+		                 key, dbc_excerpt(ctx, text, DBC_EXCERPT));
 	return DBC_OK;
 }
 

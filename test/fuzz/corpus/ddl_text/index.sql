@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX i ON t (lower(a), (b + 1)) WHERE a IS NOT NULL AND (b > 0)

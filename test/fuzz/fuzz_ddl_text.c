@@ -1,0 +1,41 @@
+/*
+ * fuzz_ddl_text.c — the DDL text reader and normaliser (common/ddl_text.c) on
+ * arbitrary text: CREATE TABLE constraint extraction, index predicates, and
+ * dbc_sql_normalise, which must be idempotent (a normalised text normalises
+ * to itself, or fingerprints would depend on how often text was normalised).
+ */
+#include "ddl_text.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	char *sql = fuzz_cstr(&ctx, data, size);
+
+	dbc_ddl_table t;
+	if (dbc_ddl_parse_table(&ctx, sql, &t) == DBC_OK) {
+		FUZZ_ASSERT(t.n >= 0 && t.n <= t.cap, "constraint count within capacity");
+		for (int i = 0; i < t.n; i++) {
+			const dbc_ddl_constraint *c = &t.items[i];
+			for (int k = 0; k < c->columns.n; k++)
+				FUZZ_ASSERT(c->columns.items[k] != NULL, "column names are set");
+			if (c->expr)
+				FUZZ_ASSERT(strlen(c->expr) <= size, "a CHECK expression is no longer than its source");
+		}
+	}
+	dbc_error_clear(&ctx);
+
+	char *pred = dbc_ddl_index_predicate(&ctx, sql);
+	if (pred)
+		FUZZ_ASSERT(strlen(pred) <= size, "a predicate is no longer than its source");
+
+	char *once = dbc_sql_normalise(&ctx, sql);
+	if (once) {
+		FUZZ_ASSERT(strlen(once) <= size, "normalising never grows the text");
+		char *twice = dbc_sql_normalise(&ctx, once);
+		FUZZ_ASSERT(twice && strcmp(once, twice) == 0, "normalising is idempotent");
+	}
+	dbc_ctx_finish(&ctx);
+	return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * fuzz_settings.c — validation and normalisation of settings values
+ * (dbc_setting_normalise) for every key of the catalogue: the first byte picks
+ * the key, the rest is the value. A value that is accepted must normalise to
+ * a text that is accepted again and normalises to itself (what dbcare_set
+ * stores is what dbcare_get returns, and setting it back changes nothing).
+ */
+#include "fuzz.h"
+#include "settings.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_setting_list cat;
+	FUZZ_ASSERT(dbc_settings_catalog(&ctx, &cat) == DBC_OK && cat.n > 0, "the catalogue loads");
+	const dbc_setting_def *def = &cat.defs[data[0] % cat.n];
+	char *value = fuzz_cstr(&ctx, data + 1, size - 1);
+
+	char *norm = NULL;
+	if (dbc_setting_normalise(&ctx, def, value, &norm) == DBC_OK) {
+		FUZZ_ASSERT(norm != NULL, "an accepted value has a normal form");
+		char *again = NULL;
+		FUZZ_ASSERT(dbc_setting_normalise(&ctx, def, norm, &again) == DBC_OK,
+		            "the normal form is accepted");
+		FUZZ_ASSERT(strcmp(norm, again) == 0, "normalising is idempotent");
+	} else {
+		FUZZ_ASSERT(ctx.failed && ctx.message && strstr(ctx.message, def->key),
+		            "a rejection names the key");
+	}
+	/* The default of every key must itself be valid. */
+	dbc_error_clear(&ctx);
+	char *dflt = NULL;
+	FUZZ_ASSERT(dbc_setting_normalise(&ctx, def, def->default_value, &dflt) == DBC_OK,
+	            "the default value is valid");
+	dbc_ctx_finish(&ctx);
+	return 0;
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Hot standby: a streaming replica started from pg_basebackup -R of the test
+# cluster (Unix socket only, its own port and directory, run as the OS user of
+# the primary, stopped on every path). On it the reading functions work and
+# the changing ones fail with SQLSTATE 25006 (read-only transaction).
+set -eu
+B="${PG_BIN:?}"
+db=dbcare_standby
+fail() { echo "FAIL: $*"; exit 1; }
+work=$(mktemp -d)
+sdata=$work/standby
+ssock=$work/sock
+sport=$(( (PGPORT + 1 + RANDOM % 1000) % 65536 ))
+[ "$sport" -gt 1024 ] || sport=$((sport + 20000))
+# the replica runs as the owner of the primary's socket (postgres when we are root)
+owner=$(stat -c %U "$PGHOST/.s.PGSQL.$PGPORT")
+as_owner=()
+[ "$(id -un)" = "$owner" ] || as_owner=(runuser -u "$owner" --)
+started=0
+cleanup() {
+  if [ "$started" = 1 ]; then
+    "${as_owner[@]}" "$B/pg_ctl" -D "$sdata" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+p() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
+s() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$ssock" -p "$sport" -d $db "$@"; }
+
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
+"$B/psql" -X -q -d postgres -c "CREATE DATABASE $db"
+p -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \
+  -c "CREATE TABLE parent (id int PRIMARY KEY)" -c "CREATE TABLE child (id int, parent_id int)" \
+  -c "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (a int)')" -c "SELECT dbmigrate_apply()" \
+  -c "SELECT dbmigrate_add('2', 'two', 'CREATE TABLE two (a int)')" \
+  -c "SELECT dbcheck_add_relation('child_parent', 'child', 'parent_id', 'parent', 'id')" >/dev/null
+
+mkdir -p "$sdata" "$ssock"
+chmod 700 "$sdata"
+[ ${#as_owner[@]} = 0 ] || chown -R "$owner" "$work"
+"${as_owner[@]}" "$B/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -D "$sdata" -R -X stream -c fast \
+  >"$work/basebackup.log" 2>&1 || { cat "$work/basebackup.log"; fail "pg_basebackup"; }
+cat >>"$sdata/postgresql.conf" <<CONF
+# dbcare standby test: its own socket directory and port, no TCP
+listen_addresses = ''
+port = $sport
+unix_socket_directories = '$ssock'
+hot_standby = on
+CONF
+"${as_owner[@]}" "$B/pg_ctl" -D "$sdata" -l "$work/standby.log" -w -t 60 start >/dev/null 2>&1 ||
+  { tail -20 "$work/standby.log"; fail "the standby did not start"; }
+started=1
+[ "$(s -c "SELECT pg_is_in_recovery()")" = t ] || fail "not a standby"
+
+# wait for replay of a marker written after the base backup
+p -c "CREATE TABLE replay_marker (a int)"
+for _ in $(seq 1 300); do
+  [ "$(s -c "SELECT to_regclass('public.replay_marker') IS NOT NULL")" = t ] && break
+  sleep 0.1
+done
+[ "$(s -c "SELECT to_regclass('public.replay_marker') IS NOT NULL")" = t ] || fail "the standby did not replay"
+
+# reading functions work and agree with the primary
+for qry in "SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM dbmigrate_status()" \
+           "SELECT dbschema_fingerprint()" \
+           "SELECT dbcare_get('migrate.out_of_order')" \
+           "SELECT count(*) FROM dbcheck_constraints()" \
+           "SELECT dbmigrate_current()"; do
+  a=$(p -c "$qry") || fail "primary: $qry"
+  b=$(s -c "$qry") || fail "standby: $qry"
+  [ "$a" = "$b" ] || fail "standby differs for $qry: '$b' vs '$a'"
+done
+s -c "SELECT dbmigrate_assert('1')" >/dev/null || fail "dbmigrate_assert on the standby"
+[ "$(s -c "SELECT dbhealth_report('quick') IS NOT NULL")" = t ] || fail "dbhealth_report(quick) on the standby"
+
+# changing functions fail with 25006 and change nothing
+before=$(s -c "SELECT dbschema_fingerprint()")
+for qry in "SELECT dbmigrate_apply()" \
+           "SELECT dbmigrate_add('3', 'three', 'CREATE TABLE three (a int)')" \
+           "SELECT dbcare_set('migrate.out_of_order', 'allow')" \
+           "SELECT dbhealth_snapshot()" \
+           "SELECT dbcheck_add_relation('r2', 'child', 'parent_id', 'parent', 'id')" \
+           "SELECT dbcheck_cleanup_orphans(false)"; do
+  if out=$(s -c '\set VERBOSITY sqlstate' -c "$qry" 2>&1); then fail "succeeded on the standby: $qry"; fi
+  case "$out" in
+    *25006*) ;;
+    *) fail "$qry: expected 25006, got: $out" ;;
+  esac
+done
+[ "$(s -c "SELECT dbschema_fingerprint()")" = "$before" ] || fail "the standby's schema changed"
+[ "$(s -c "SELECT count(*) FROM dbmigrate_status() WHERE state = 'pending'")" = 1 ] || fail "pending count"
+echo "ok: standby reads work, changing calls fail with 25006"
