@@ -165,7 +165,8 @@ int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_he
 	for (int k = 0; k < s->nindexes; k++)
 		if (!s->indexes[k].partial && s->indexes[k].key_detail)
 			ixs[n++] = &s->indexes[k];
-	qsort(ixs, (size_t)n, sizeof(*ixs), keep_order);
+	if (n > 1)
+		qsort(ixs, (size_t)n, sizeof(*ixs), keep_order);
 	int from = fact->nobjects;
 	for (int k = 1; k < n; k++) {
 		int g = k;
@@ -181,8 +182,9 @@ int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_he
 		if (!detail || dbc_health_add_object(ctx, fact, x->schema, x->name, x->table, 0, detail) != DBC_OK)
 			return DBC_ERROR;
 	}
-	qsort(fact->objects + from, (size_t)(fact->nobjects - from), sizeof(*fact->objects),
-	      by_table_and_name);
+	if (fact->nobjects - from > 1)
+		qsort(fact->objects + from, (size_t)(fact->nobjects - from), sizeof(*fact->objects),
+		      by_table_and_name);
 	return DBC_OK;
 }
 

@@ -79,18 +79,12 @@ json_t *dbc_json_str(const char *s)
 static bool utf8_well_formed(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		int len = (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = p[i] < 0x80 ? 1 : dbc_utf8_seq(p + i, n - i);
 		if (len == 0)
 			return false;
-		for (int k = 1; k < len; k++)
-			if ((p[k] & 0xC0) != 0x80)
-				return false; /* also stops at the terminating NUL */
-		p += len;
+		i += (size_t)len;
 	}
 	return true;
 }

@@ -17,10 +17,10 @@
  * JSON_SORT_KEYS | JSON_COMPACT dump of the same object tree gives (the
  * format since the first release; test_snapshot checks the equivalence):
  * building that tree, sorting it and freeing it was 80% of the snapshot's
- * cost. Strings follow jansson's rules too: text that is not valid UTF-8 has
- * its malformed bytes replaced by '?', and what is still not valid after that
- * (overlong forms, surrogates) cannot be written. Of duplicate keys in one
- * object the last one set wins, as with json_object_set.
+ * cost. Strings are repaired as json.c does: a byte that starts no
+ * well-formed UTF-8 sequence (overlong forms and surrogates included) becomes
+ * '?'. Of duplicate keys in one object the last one set wins, as with
+ * json_object_set.
  */
 
 typedef struct writer {
@@ -28,29 +28,11 @@ typedef struct writer {
 	bool bad; /* a string could not be written */
 } writer;
 
-/* Length of the UTF-8 sequence at p as jansson accepts it, 0 if invalid. */
-static int utf8_seq(const unsigned char *p, size_t left)
-{
-	unsigned c = p[0], v;
-	int n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
-	if (n <= 1 || (size_t)n > left)
-		return n <= 1 ? n : 0;
-	v = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
-	for (int i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3F);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
-		return 0;
-	return n;
-}
-
 static bool utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		int k = p[i] < 0x80 ? 1 : utf8_seq(p + i, n - i);
+		int k = p[i] < 0x80 ? 1 : dbc_utf8_seq(p + i, n - i);
 		if (k == 0)
 			return false;
 		i += (size_t)k;
@@ -58,8 +40,7 @@ static bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
-/* dbcare's repair (json.c): only the byte structure is checked, so a
- * well-formed but overlong sequence survives it and stays unwritable. */
+/* json.c's repair: each byte that starts no well-formed sequence becomes '?'. */
 static char *utf8_repaired(dbc_ctx *ctx, const char *s, size_t n)
 {
 	char *out = dbc_alloc(ctx, n + 1);
@@ -67,11 +48,8 @@ static char *utf8_repaired(dbc_ctx *ctx, const char *s, size_t n)
 	if (!out)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		int len = p[i] < 0x80 ? 1 : (p[i] >> 5) == 6 ? 2 : (p[i] >> 4) == 14 ? 3 : (p[i] >> 3) == 30 ? 4 : 0;
-		bool ok = len > 0 && i + (size_t)len <= n;
-		for (int k = 1; ok && k < len; k++)
-			ok = (p[i + k] & 0xC0) == 0x80;
-		if (ok) {
+		int len = dbc_utf8_seq(p + i, n - i);
+		if (len > 0) {
 			memcpy(out + i, p + i, (size_t)len);
 			i += (size_t)len;
 		} else {
@@ -82,17 +60,15 @@ static char *utf8_repaired(dbc_ctx *ctx, const char *s, size_t n)
 	return out;
 }
 
-/* The text as it will be written, or NULL (w->bad) when it cannot be. */
+/* The text as it will be written, or NULL (w->bad: out of memory). */
 static const char *json_text(writer *w, const char *s, size_t *n)
 {
 	*n = strlen(s);
 	if (utf8_valid(s, *n))
 		return s;
 	char *fixed = utf8_repaired(w->ctx, s, *n);
-	if (!fixed || !utf8_valid(fixed, *n)) {
+	if (!fixed)
 		w->bad = true;
-		return NULL;
-	}
 	return fixed;
 }
 
@@ -238,7 +214,8 @@ static void put_members(writer *w, dbc_buf *b, members *m, const char *src)
 		const char *k = json_text(w, m->items[i].key, &n);
 		m->items[i].key = k ? k : "";
 	}
-	qsort(m->items, (size_t)m->n, sizeof(member), member_cmp);
+	if (m->n > 1)
+		qsort(m->items, (size_t)m->n, sizeof(member), member_cmp);
 	bool first = true;
 	put_c(b, '{');
 	for (int i = 0; i < m->n; i++) {
@@ -433,10 +410,7 @@ static int snapshot_build(dbc_schema *s, char **out)
 		put_members(&w, &text, &root, scratch.data);
 	if (!ok || w.bad || body.oom || scratch.oom || text.oom) {
 		if (!ctx->failed)
-			dbc_error(ctx, w.bad ? DBC_SQLSTATE_INTERNAL : DBC_SQLSTATE_OUT_OF_MEMORY, "%s",
-			          w.bad ? "the schema has a name or definition that is not valid UTF-8 even "
-			                  "after repair (an overlong or surrogate sequence)"
-			                : "out of memory while building the schema snapshot");
+			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while building the schema snapshot");
 		return DBC_ERROR;
 	}
 	*out = dbc_buf_finish(&text);

@@ -153,7 +153,7 @@ static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_hea
 		const dbc_table *t = &s->tables[i];
 		if (!indexed[i] || strcmp(t->kind, "table") != 0)
 			continue;
-		if (found && bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
+		if (found && analysed.n > 0 && bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
 			continue;
 		if (dbc_health_add_object(ctx, fact, NULL, t->name, t->name, 0,
 		                          found ? "no statistics" : "never analysed") != DBC_OK)
