@@ -14,9 +14,6 @@
 
 #ifndef DBC_VERSION
 #error "DBC_VERSION must be defined by the build (read from META.json)"
-/* The extension version (from META.json). */
-const char *dbc_version(void);
-
 #endif
 
 /* Every core function returns one of these; the error text lives in the ctx. */

@@ -78,16 +78,21 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
 
 /* One row per constraint with violations: the object is the constraint, its
  * table makes health.ignore work by table name too. */
-static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, unsigned kinds,
-                      dbc_health_fact *fact)
+static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                      unsigned kinds, dbc_health_fact *fact)
 {
 	dbc_schema *s;
 	dbc_rows rows;
-	/* PostgreSQL validated and enforces a trusted constraint since it was made;
-	 * SQLite's "enforced" only describes this connection now (foreign_keys,
-	 * ignore_check_constraints), so there every constraint is verified. */
+	/* Standard mode on PostgreSQL trusts constraints that are validated and
+	 * enforced now (no scan). That trust has a gap: rows let in while RI
+	 * triggers were disabled or under session_replication_role = replica stay
+	 * behind once enforcement is back. Full mode closes it by scanning as
+	 * dbcheck_constraints() does. SQLite's "enforced" only describes this
+	 * connection now (foreign_keys, ignore_check_constraints), so there every
+	 * constraint is verified in every mode. */
 	dbc_check_options opt = {.kinds = kinds,
-	                         .skip_trusted = eng->engine_bit == DBC_ENGINE_PG,
+	                         .skip_trusted = eng->engine_bit == DBC_ENGINE_PG &&
+	                                         mode < DBC_HEALTH_FULL,
 	                         .ignore = eng->shared ? eng->shared->ignore : NULL};
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
@@ -111,15 +116,13 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, unsigned kinds
 int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
                                     dbc_health_mode mode, dbc_health_fact *fact)
 {
-	(void)mode;
-	return violations(ctx, eng, DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY), fact);
+	return violations(ctx, eng, mode, DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY), fact);
 }
 
 int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
                                             dbc_health_mode mode, dbc_health_fact *fact)
 {
-	(void)mode;
-	return violations(ctx, eng,
+	return violations(ctx, eng, mode,
 	                  DBC_CHECK_KIND(DBC_CON_CHECK) | DBC_CHECK_KIND(DBC_CON_NOT_NULL) |
 	                      DBC_CHECK_KIND(DBC_CON_UNIQUE) | DBC_CHECK_KIND(DBC_CON_PRIMARY_KEY),
 	                  fact);

@@ -12,6 +12,7 @@
 #include "settings.h"
 
 #include <string.h>
+#include <strings.h>
 
 static bool is_blank(const char *s)
 {
@@ -432,6 +433,15 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 
 /* ------------------------------------------------------------ running */
 
+#define POLL_EVERY_MS 10.0
+static _Thread_local double last_poll_ms;
+
+/* The first script of a call always polls. */
+static void poll_reset(void)
+{
+	last_poll_ms = -1e18;
+}
+
 /* Runs a script statement by statement inside the current savepoint. */
 static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
 {
@@ -439,9 +449,15 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
 		return DBC_ERROR;
-	/* one poll per script: the engines notice a cancel inside a statement themselves */
-	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
-		return DBC_ERROR;
+	/* The engines notice a cancel inside a statement themselves; between
+	 * statements a poll every few milliseconds is enough (on SQLite a poll
+	 * prepares a statement, a noticeable cost per small migration). */
+	double now = dbc_mig_mono_ms();
+	if (now - last_poll_ms >= POLL_EVERY_MS) {
+		last_poll_ms = now;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+	}
 	for (int i = 0; i < info.nstmts; i++) {
 		const dbc_stmt *s = &info.stmts[i];
 		char *sql = dbc_strndup(ctx, s->text, s->len);
@@ -478,37 +494,9 @@ static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
 	return DBC_ERROR;
 }
 
-static int record_up(dbc_ctx *ctx, const dbc_mig_row *r, double ms)
-{
-	const dbc_mig *m = r->mig;
-	if (m->repeatable) {
-		dbc_value d = dbc_text(m->name);
-		dbc_value p[3] = {dbc_text(m->name), dbc_text(m->checksum), dbc_float(ms)};
-		if (r->applied && dbc_mig_query(ctx,
-		                                "DELETE FROM @migrations_applied WHERE kind = 'repeatable' "
-		                                "AND name = $1",
-		                                1, &d, NULL, NULL) != DBC_OK)
-			return DBC_ERROR;
-		if (dbc_mig_query(ctx,
-		                  "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
-		                  "VALUES ('repeatable', $1, $2, $3)",
-		                  3, p, NULL, NULL) != DBC_OK)
-			return DBC_ERROR;
-	} else {
-		dbc_value p[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
-		                  dbc_float(ms)};
-		if (dbc_mig_query(
-		        ctx,
-		        "INSERT INTO @migrations_applied (kind, version, name, checksum, duration_ms) "
-		        "VALUES ('versioned', $1, $2, $3, $4)",
-		        4, p, NULL, NULL) != DBC_OK)
-			return DBC_ERROR;
-	}
-	return dbc_mig_record(ctx, m->version, m->name, m->repeatable ? "repeatable" : "versioned",
-	                      "up", m->checksum, ms, true, NULL, 0);
-}
-
-static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r)
+/* Runs one migration up; its bookkeeping is written with the others at the
+ * end of the call (dbc_mig_record_applied), into *done. */
+static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 {
 	const dbc_mig *m = r->mig;
 	char *label = label_of(ctx, m);
@@ -520,9 +508,30 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r)
 	double t0 = dbc_mig_mono_ms();
 	if (run_script(ctx, m->script, "applying", label) != DBC_OK)
 		return DBC_ERROR;
-	if (record_up(ctx, r, dbc_mig_mono_ms() - t0) != DBC_OK)
-		return bookkeeping_broken(ctx, label);
+	done->mig = m;
+	done->duration_ms = dbc_mig_mono_ms() - t0;
+	done->at_s = dbc_mig_now_ms() / 1000.0;
+	if (m->repeatable && r->applied) {
+		dbc_value d = dbc_text(m->name);
+		if (dbc_mig_query(ctx,
+		                  "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1",
+		                  1, &d, NULL, NULL) != DBC_OK)
+			return bookkeeping_broken(ctx, label);
+	}
 	return DBC_OK;
+}
+
+/* The bookkeeping of the whole call failed: blame the last migration of the
+ * call that names dbcare's tables, as the per-migration write used to. */
+static int record_failed(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		const char *script = done[i].mig->script;
+		for (const char *p = script; p && *p; p++)
+			if (strncasecmp(p, "dbcare", 6) == 0)
+				return bookkeeping_broken(ctx, label_of(ctx, done[i].mig));
+	}
+	return bookkeeping_broken(ctx, "applied in this call");
 }
 
 static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n)
@@ -561,8 +570,14 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 		rc = plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
 	if (rc == DBC_OK)
 		rc = refuse_no_transaction(ctx, plan, n);
+	dbc_mig_done *done = rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_mig_done) * n) : NULL;
+	if (n > 0 && !done)
+		rc = DBC_ERROR;
+	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
-		rc = apply_one(ctx, plan[i]);
+		rc = apply_one(ctx, plan[i], &done[i]);
+	if (rc == DBC_OK && n > 0 && dbc_mig_record_applied(ctx, done, n) != DBC_OK)
+		rc = record_failed(ctx, done, n);
 	if (rc == DBC_OK && n > 0)
 		rc = dbc_mig_store_snapshot(ctx, env, 0);
 	rc = dbc_mig_frame_end(ctx, &f, rc);
@@ -618,6 +633,7 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *t
 		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_plan_down(ctx, &st, canon, &plan, &n);
+	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
 	if (rc == DBC_OK && n > 0)
@@ -669,6 +685,7 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
+	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
 		char *label = label_of(ctx, m), *err = NULL, *fp0 = NULL, *fp1 = NULL;

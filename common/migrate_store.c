@@ -229,6 +229,112 @@ int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const ch
 	return dbc_mig_query(ctx, tmpl, n, p, NULL, NULL);
 }
 
+/* The rows travel as one JSON array parameter that the engine unpacks: a
+ * couple of statements for the whole call, whatever n is. (Multi-row VALUES
+ * would cost a compiled sub-select per row on SQLite 3.40 and a by-name lookup
+ * per bound parameter.) Element: [kind, version, name, checksum, duration in
+ * microseconds, finishing time in microseconds since the epoch]. */
+static const char *applied_sql(dbc_ctx *ctx, bool pg)
+{
+	if (pg)
+		return "INSERT INTO @migrations_applied "
+		       "(kind, version, name, checksum, duration_ms, applied_at) "
+		       "SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
+		       "pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6) "
+		       "FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
+		       "ORDER BY e.i";
+	(void)ctx;
+	return "INSERT INTO @migrations_applied "
+	       "(kind, version, name, checksum, duration_ms, applied_at) "
+	       "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+	       "json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+	       "json_extract(value, '$[4]') / 1000.0, "
+	       "strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(value, '$[5]') / 1e6, 'unixepoch') "
+	       "FROM json_each($1) ORDER BY key";
+}
+
+/* The history events: on PostgreSQL from the JSON again; on SQLite copied
+ * from the applied rows just written (rowid > $2), sparing a second parse. */
+static const char *history_sql(bool pg)
+{
+	if (pg)
+		return "INSERT INTO @migrations_history "
+		       "(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
+		       "SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
+		       "pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), 'up', true "
+		       "FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
+		       "ORDER BY e.i";
+	return "INSERT INTO @migrations_history "
+	       "(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
+	       "SELECT kind, version, name, checksum, duration_ms, applied_at, 'up', true "
+	       "FROM @migrations_applied WHERE rowid > $2 ORDER BY rowid";
+}
+
+static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	bool isnull;
+	(void)ctx;
+	if (ncol > 0)
+		*(int64_t *)arg = (int64_t)dbc_mig_num(&c[0], &isnull);
+	return DBC_OK;
+}
+
+/* A JSON string (or null); the bytes above 0x7f pass as they are (UTF-8). */
+static void json_quote(dbc_buf *b, const char *s)
+{
+	if (!s) {
+		dbc_buf_append(b, "null");
+		return;
+	}
+	dbc_buf_appendc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			dbc_buf_appendc(b, '\\');
+			dbc_buf_appendc(b, (char)*p);
+		} else if (*p < 0x20) {
+			dbc_buf_appendf(b, "\\u%04x", *p);
+		} else {
+			dbc_buf_appendc(b, (char)*p);
+		}
+	}
+	dbc_buf_appendc(b, '"');
+}
+
+int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+{
+	/* written by hand: a jansson tree of n rows cost more than the INSERTs */
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < n; i++) {
+		const dbc_mig *m = done[i].mig;
+		dbc_buf_append(&b, i ? ",[" : "[");
+		json_quote(&b, m->repeatable ? "repeatable" : "versioned");
+		dbc_buf_appendc(&b, ',');
+		json_quote(&b, m->repeatable ? NULL : m->version);
+		dbc_buf_appendc(&b, ',');
+		json_quote(&b, m->name);
+		dbc_buf_appendc(&b, ',');
+		json_quote(&b, m->checksum);
+		/* whole microseconds: printing integers is much cheaper than %.17g */
+		dbc_buf_appendf(&b, ",%lld,%lld]", (long long)(done[i].duration_ms * 1000.0 + 0.5),
+		                (long long)(done[i].at_s * 1e6 + 0.5));
+	}
+	dbc_buf_appendc(&b, ']');
+	char *text = dbc_buf_finish(&b);
+	if (!text)
+		return DBC_ERROR;
+	bool pg = strcmp(ctx->host->engine, "postgresql") == 0;
+	int64_t last = 0;
+	if (!pg && dbc_mig_query(ctx, "SELECT coalesce(max(rowid), 0) FROM @migrations_applied", 0,
+	                         NULL, take_int, &last) != DBC_OK)
+		return DBC_ERROR;
+	dbc_value p[2] = {dbc_text(text), dbc_int(last)};
+	if (dbc_mig_query(ctx, applied_sql(ctx, pg), 1, p, NULL, NULL) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_query(ctx, history_sql(pg), pg ? 1 : 2, p, NULL, NULL);
+}
+
 int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id)
 {
 	char *json, *fp;

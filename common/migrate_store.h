@@ -33,6 +33,18 @@ int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const ch
                    const char *direction, const char *checksum, double duration_ms, bool success,
                    const char *error, double started_ms);
 
+/* A migration this call ran up, waiting to be written to the bookkeeping. */
+typedef struct dbc_mig_done {
+	const dbc_mig *mig;
+	double duration_ms;
+	double at_s; /* wall clock when it finished, seconds since the epoch */
+} dbc_mig_done;
+
+/* Writes the applied rows and the 'up' history events of done[0..n), in
+ * order, with a few multi-row INSERTs: per migration no statement of its own,
+ * because on SQLite each migration's DDL would force a fresh prepare anyway. */
+int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n);
+
 /* Stores the schema snapshot and fingerprint on history row id (0: the latest). */
 int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id);
 

@@ -62,13 +62,22 @@ static int pg_migration_lock(dbc_ctx *ctx, int64_t timeout_ms)
  * the one validate takes would differ for the same schema. */
 static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 {
-	int nest = NewGUCNestLevel();
-	int rc;
+	/* In a savepoint of its own: should reading fail (a cancel, a timeout),
+	 * aborting that savepoint also pops the GUC level, so AtEOXact_GUC runs
+	 * only on success, on the level it pushed. */
+	int sp = ctx->host->savepoint(ctx);
+	int nest;
+	if (sp < 0)
+		return DBC_ERROR;
+	nest = NewGUCNestLevel();
 	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
 	                        GUC_ACTION_SAVE, true, 0, false);
-	rc = pgdbc_read_schema(ctx, out);
+	if (pgdbc_read_schema(ctx, out) != DBC_OK) {
+		ctx->host->rollback(ctx, sp);
+		return DBC_ERROR;
+	}
 	AtEOXact_GUC(true, nest);
-	return rc;
+	return ctx->host->release(ctx, sp);
 }
 
 static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock};

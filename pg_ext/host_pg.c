@@ -7,6 +7,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -17,6 +18,7 @@
 #include "parser/parser.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -61,6 +63,22 @@ void _PG_init(void)
 static void restore_arena(pgdbc_call *call)
 {
 	pgdbc_arena_cxt = call->prev_arena;
+}
+
+/* Whatever ends a call's context (an ERROR anywhere, caught by PL/pgSQL or
+ * aborting the transaction), the arena pointer must not outlive it. The guard
+ * lives in that context, so it needs no stack frame of the call. */
+typedef struct arena_guard {
+	MemoryContextCallback cb;
+	MemoryContext self;
+	MemoryContext prev;
+} arena_guard;
+
+static void arena_guard_fire(void *arg)
+{
+	arena_guard *g = arg;
+	if (pgdbc_arena_cxt == g->self)
+		pgdbc_arena_cxt = g->prev;
 }
 
 /* Rolls back every subtransaction the core left open, innermost first, so an
@@ -121,6 +139,14 @@ void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 	/* Glue temporaries go to the call's context, not SPI's procedure context. */
 	MemoryContextSwitchTo(call->call_cxt);
 	call->prev_arena = pgdbc_arena_cxt;
+	{
+		arena_guard *g = MemoryContextAlloc(call->call_cxt, sizeof(*g));
+		g->self = call->call_cxt;
+		g->prev = call->prev_arena;
+		g->cb.func = arena_guard_fire;
+		g->cb.arg = g;
+		MemoryContextRegisterResetCallback(call->call_cxt, &g->cb);
+	}
 	pgdbc_arena_cxt = call->call_cxt;
 	dbc_ctx_init(&call->ctx, &pgdbc_host, call);
 }
@@ -477,9 +503,11 @@ static int run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, voi
 		ErrorData *ed;
 		pgdbc_subxact *sx;
 
-		pgdbc_arena_cxt = call->call_cxt;
-		if (call->nsubxacts == 0)
+		if (call->nsubxacts == 0) {
+			restore_arena(call); /* whoever catches it is not this call */
 			PG_RE_THROW();
+		}
+		pgdbc_arena_cxt = call->call_cxt;
 		MemoryContextSwitchTo(call->call_cxt);
 		ed = CopyErrorData();
 		FlushErrorState();
@@ -543,6 +571,69 @@ static int pg_exec(dbc_ctx *ctx, const char *sql)
 	return run_guarded(call, &gs, exec_body, NULL);
 }
 
+/* The search_path of every pinned dbcare function (the extension script's SET). */
+#define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
+/*
+ * Kept plans of the statements dbcare runs, by SQL text and parameter types.
+ * Most of them are the same catalog queries on every call (the schema reader,
+ * the health checks), and planning those joins over pg_catalog cost about as
+ * much as running them. The plan cache revalidates a kept plan after DDL or a
+ * search_path change, so a stale plan is never used. Bounded: the least
+ * recently used plan is freed when the cache is full.
+ */
+#define PLAN_CACHE_SIZE 128
+
+typedef struct cached_plan {
+	char *sql; /* NULL: free slot */
+	int nparam;
+	Oid types[8];
+	SPIPlanPtr plan;
+	uint64 used;
+} cached_plan;
+
+static cached_plan plan_cache[PLAN_CACHE_SIZE];
+static uint64 plan_clock = 0;
+
+static SPIPlanPtr cached_plan_for(const char *sql, int nparam, Oid *types)
+{
+	cached_plan *slot = NULL;
+	SPIPlanPtr plan;
+	if (nparam > 8)
+		return NULL;
+	for (int i = 0; i < PLAN_CACHE_SIZE; i++) {
+		cached_plan *c = &plan_cache[i];
+		if (!c->sql) {
+			if (!slot || slot->sql)
+				slot = c;
+			continue;
+		}
+		if (c->nparam == nparam && strcmp(c->sql, sql) == 0 &&
+		    (nparam == 0 || memcmp(c->types, types, sizeof(Oid) * nparam) == 0)) {
+			c->used = ++plan_clock;
+			return c->plan;
+		}
+		if (!slot || (slot->sql && c->used < slot->used))
+			slot = c;
+	}
+	/* parallel workers allowed, as SPI_execute_with_args does */
+	plan = SPI_prepare_cursor(sql, nparam, types, CURSOR_OPT_PARALLEL_OK);
+	if (!plan)
+		check_spi(SPI_result, sql);
+	if (slot->sql) {
+		SPI_freeplan(slot->plan);
+		pfree(slot->sql);
+		slot->sql = NULL;
+	}
+	SPI_keepplan(plan);
+	slot->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	slot->nparam = nparam;
+	if (nparam > 0)
+		memcpy(slot->types, types, sizeof(Oid) * nparam);
+	slot->plan = plan;
+	slot->used = ++plan_clock;
+	return plan;
+}
+
 typedef struct query_args {
 	int nparam;
 	const dbc_value *params;
@@ -560,6 +651,7 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	SPITupleTable *tt;
 	uint64 nrows;
 	int ret;
+	int guc_nest = -1;
 
 	if (qa->nparam > 0) {
 		types = palloc(sizeof(Oid) * qa->nparam);
@@ -595,7 +687,26 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 		}
 	}
 	gs->stmt = gs->sql;
-	ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
+	/* dbcare's own SQL names pg_catalog's functions, operators and views
+	 * unqualified. The migration runners keep the caller's search_path for
+	 * migration SQL (pg_exec), so their bookkeeping queries pin it here: a
+	 * function, operator or view planted in public must not answer for
+	 * pg_catalog's. Plans are made and run under the pinned path. An error
+	 * unwinds the GUC level with the subtransaction. */
+	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0) {
+		guc_nest = NewGUCNestLevel();
+		(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+		                        GUC_ACTION_SAVE, true, 0, false);
+	}
+	{
+		SPIPlanPtr plan = cached_plan_for(gs->sql, qa->nparam, types);
+		if (plan)
+			ret = SPI_execute_plan(plan, values, nulls, false, 0);
+		else
+			ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
+	}
+	if (guc_nest >= 0)
+		AtEOXact_GUC(true, guc_nest);
 	check_spi(ret, gs->sql);
 	tt = SPI_tuptable;
 	nrows = SPI_processed;

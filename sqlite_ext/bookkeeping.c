@@ -110,8 +110,9 @@ static int count_rows(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return DBC_OK;
 }
 
-/* Present when the first table exists; a database made by an older dbcare
- * that lacks a newer table gets it added here (the same DDL as ensure). */
+/* Present when every table exists, absent when none does. A read never
+ * creates anything, so a partial set (a table dropped by hand) is an error
+ * that says how to repair it. */
 int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 {
 	dbc_buf sql;
@@ -125,7 +126,12 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 	if (!text || ctx->host->query(ctx, text, 0, NULL, count_rows, &n) != DBC_OK)
 		return DBC_ERROR;
 	*exists = n > 0;
-	if (n > 0 && n < NTABLES)
-		return sqldbc_book_ensure(ctx);
+	if (n > 0 && n < NTABLES) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbcare's bookkeeping tables are incomplete: %lld of %d exist", (long long)n,
+		          NTABLES);
+		dbc_error_hint(ctx, "SELECT dbmigrate_repair() recreates the missing ones, empty.");
+		return DBC_ERROR;
+	}
 	return DBC_OK;
 }

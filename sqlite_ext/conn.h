@@ -1,7 +1,7 @@
 /*
  * conn.h — per-connection state of the SQLite module: the savepoint depth of
- * the running call, a probe statement for interrupt polling, the bookkeeping
- * cache, a slot for the slow-statement monitor and the cached schema model.
+ * the running call, a slot for the slow-statement monitor and the cached
+ * schema model.
  */
 #ifndef SQLDBC_CONN_H
 #define SQLDBC_CONN_H
@@ -11,10 +11,9 @@
 struct sqldbc_conn {
 	sqlite3 *db;
 	int sp_depth;          /* savepoints opened by dbcare on this connection */
-	sqlite3_stmt *probe;   /* "SELECT 1", stepped to notice sqlite3_interrupt */
 	void *monitor;         /* dbmonitor state, owned by the health glue */
 	void (*monitor_free)(sqldbc_conn *conn);
-	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by schema version */
+	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
 };
 
 /* Frees the cached schema model (on close). */

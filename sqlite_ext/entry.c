@@ -1,7 +1,7 @@
 /*
  * entry.c — the loadable extension's entry point: one state per connection,
  * then each feature registers its functions; the first failure stops the load
- * with the name of what could not be registered.
+ * with the name of what could not be registered. A second load is a no-op.
  */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -25,7 +25,6 @@ static void conn_free(void *p)
 	sqldbc_conn *conn = p;
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
-	sqlite3_finalize(conn->probe);
 	sqldbc_schema_cache_free(conn);
 	sqlite3_free(conn);
 }
@@ -34,6 +33,16 @@ static void state_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
 	sqlite3_result_null(c);
+}
+
+/* Loading twice on one connection keeps the first load: replacing its
+ * functions would free the state a running dbmonitor tracer still uses. */
+static bool already_loaded(sqlite3 *db)
+{
+	sqlite3_stmt *probe = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT dbcare_internal_state()", -1, &probe, NULL);
+	sqlite3_finalize(probe);
+	return rc == SQLITE_OK;
 }
 
 #ifdef _WIN32
@@ -47,6 +56,8 @@ int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *
 		                          sqlite3_libversion());
 		return SQLITE_ERROR;
 	}
+	if (already_loaded(db))
+		return SQLITE_OK;
 	sqldbc_conn *conn = sqlite3_malloc(sizeof(*conn));
 	if (!conn)
 		return SQLITE_NOMEM;

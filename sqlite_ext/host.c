@@ -33,7 +33,18 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 	                    : rc == SQLITE_NOMEM ? DBC_SQLSTATE_OUT_OF_MEMORY
 	                    : rc == SQLITE_CONSTRAINT ? "23000"
 	                    : "42000";
-	dbc_error(ctx, state, "%s", sqlite3_errmsg(db));
+	sqldbc_conn *c = conn_of(ctx);
+	if (c->sp_depth > 0 && sqlite3_get_autocommit(db)) {
+		/* OR ROLLBACK / RAISE(ROLLBACK) ended the whole transaction, dbcare's
+		 * savepoints and the caller's earlier work included: say so plainly. */
+		c->sp_depth = 0;
+		dbc_error(ctx, state, "the statement rolled back the enclosing transaction: %s",
+		          sqlite3_errmsg(db));
+		dbc_error_hint(ctx, "Do not use ON CONFLICT ROLLBACK or RAISE(ROLLBACK, ...) in a "
+		                    "migration; use ABORT, which undoes only the failing statement.");
+	} else {
+		dbc_error(ctx, state, "%s", sqlite3_errmsg(db));
+	}
 	if (sql && stmt_start) {
 		const char *at = stmt_start;
 		int off = sqlite3_error_offset(db);
@@ -190,6 +201,12 @@ static int host_rollback(dbc_ctx *ctx, int level)
 	sqldbc_conn *c = conn_of(ctx);
 	if (level < 1 || level > c->sp_depth)
 		return DBC_OK;
+	if (sqlite3_get_autocommit(c->db)) { /* the transaction, savepoints included, is gone */
+		c->sp_depth = 0;
+		return ctx->failed ? DBC_ERROR
+		                   : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                               "the enclosing transaction was rolled back");
+	}
 	/* Rollback must run after a failure too: keep the first error, report its. */
 	dbc_ctx saved = *ctx;
 	dbc_error_clear(ctx);

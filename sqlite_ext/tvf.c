@@ -103,7 +103,9 @@ static int tvf_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 		int k = c->iColumn - aux->ncol;
 		if (k < 0 || k >= aux->nargs)
 			continue;
-		if (!c->usable || c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+		if (c->op != SQLITE_INDEX_CONSTRAINT_EQ)
+			continue; /* not an argument, only a filter SQLite applies to the rows */
+		if (!c->usable)
 			return SQLITE_CONSTRAINT; /* argument not available yet: try another plan */
 		which[k] = i;
 		mask |= 1 << k;
