@@ -208,7 +208,7 @@ static int take_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 /* -------------------------------------------------------------- constraints */
 
 /* Key column names come from one array of names per relation (indexed by
- * attnum: dropped columns keep their slot) instead of a join to pg_attribute
+ * attnum > 0: dropped columns keep their slot) instead of a join to pg_attribute
  * per constraint row; triggers that switch a foreign key off are collected
  * once. The names are picked by an ARRAY() over the key array, which keeps its
  * order, not an ordered aggregate (a sort per row). pg_get_constraintdef only
@@ -232,9 +232,12 @@ static const char *const constraints_sql =
 	"    OR (tg.tgenabled = 'O' AND current_setting('session_replication_role') = 'replica') "
 	"    OR (tg.tgenabled = 'R' AND current_setting('session_replication_role') <> 'replica'))) "
 	"SELECT k.nspname, k.relname, k.conname, k.contype::text, "
-	"  to_json(ARRAY(SELECT ca.names[u] FROM unnest(k.conkey) u))::text, "
+	/* a CHECK may name tableoid, a system column (negative attnum, looked up) */
+	"  to_json(ARRAY(SELECT CASE WHEN u > 0 THEN ca.names[u] ELSE (SELECT s.attname::text "
+	"    FROM pg_attribute s WHERE s.attrelid = k.conrelid AND s.attnum = u) END "
+	"    FROM unnest(k.conkey) u))::text, "
 	"  fn.nspname, fc.relname, "
-	"  to_json(ARRAY(SELECT fa.names[u] FROM unnest(k.confkey) u))::text, "
+	"  CASE WHEN k.contype = 'f' THEN to_json(ARRAY(SELECT fa.names[u] FROM unnest(k.confkey) u))::text END, "
 	"  k.confmatchtype::text, k.confupdtype::text, k.confdeltype::text, "
 	"  k.condeferrable, k.condeferred, k.convalidated, "
 	"  CASE WHEN k.contype IN ('c', 'x') THEN pg_get_constraintdef(k.oid) END, "
