@@ -72,46 +72,31 @@ static int take_existing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-/* Inserts or replaces one versioned migration (already validated). */
+/* Inserts or replaces one versioned migration (already validated); down may
+ * be NULL (bound as a NULL text parameter). */
 int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
                                const char *up, const char *down, const char *checksum, bool no_tx,
                                bool exists)
 {
+	dbc_value p[7] = {dbc_text(canon),
+	                  dbc_text(vtext),
+	                  dbc_text(name),
+	                  dbc_text(up),
+	                  dbc_text(checksum),
+	                  dbc_bool(no_tx),
+	                  down ? dbc_text(down) : dbc_null()};
 	/* an identical UPDATE is the "same content again: no-op" of the contract */
-	if (exists) {
-		if (down) {
-			dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
-			                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
-			return dbc_mig_query(
-			    ctx,
-			    "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-			    "checksum = $5, no_transaction = $6, down_script = $7 "
-			    "WHERE version = $1",
-			    7, p, NULL, NULL);
-		}
-		dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
-		                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
+	if (exists)
 		return dbc_mig_query(ctx,
 		                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-		                     "checksum = $5, no_transaction = $6, down_script = NULL "
+		                     "checksum = $5, no_transaction = $6, down_script = $7 "
 		                     "WHERE version = $1",
-		                     6, p, NULL, NULL);
-	}
-	if (down) {
-		dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
-		                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
-		return dbc_mig_query(ctx,
-		                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
-		                     "checksum, no_transaction, down_script) "
-		                     "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7)",
 		                     7, p, NULL, NULL);
-	}
-	dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
-	                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
 	return dbc_mig_query(ctx,
 	                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
-	                     "checksum, no_transaction) VALUES ('versioned', $1, $2, $3, $4, $5, $6)",
-	                     6, p, NULL, NULL);
+	                     "checksum, no_transaction, down_script) "
+	                     "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7)",
+	                     7, p, NULL, NULL);
 }
 
 int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
@@ -658,11 +643,9 @@ static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	if (run_script(ctx, script, verb, label) == DBC_OK)
 		return DBC_OK;
 	*err = dbc_strdup(ctx, ctx->message ? ctx->message : "failed");
-	dbc_ctx saved = *ctx;
 	dbc_error_clear(ctx);
 	ctx->host->rollback(ctx, *level);
 	*level = -1;
-	(void)saved;
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
