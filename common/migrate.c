@@ -418,6 +418,17 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 
 /* ------------------------------------------------------------ running */
 
+/* The engine's message of a failure inside a migration, for wrapping in ours:
+ * a nested dbcare error (a dbcare function the script called) already carries
+ * the prefix the glue adds again around the whole message. */
+static const char *inner_message(const dbc_ctx *ctx, const char *fallback)
+{
+	const char *msg = ctx->message ? ctx->message : fallback;
+	while (strncmp(msg, "dbcare: ", 8) == 0)
+		msg += 8;
+	return msg;
+}
+
 #define POLL_EVERY_MS 10.0
 static _Thread_local double last_poll_ms;
 
@@ -451,7 +462,7 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 		ctx->error_line = 0;
 		if (ctx->host->exec(ctx, sql) != DBC_OK) {
 			int line = s->line + (ctx->error_line > 0 ? ctx->error_line - 1 : 0);
-			const char *msg = ctx->message ? ctx->message : "failed";
+			const char *msg = inner_message(ctx, "failed");
 			const char *old = ctx->context;
 			ctx->message = dbc_printf(ctx, "migration %s failed at line %d: %s", label, line, msg);
 			ctx->context = old && *old
@@ -473,7 +484,7 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 /* A failure to record after a migration ran means it broke the bookkeeping. */
 static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
 {
-	const char *msg = ctx->message ? ctx->message : "";
+	const char *msg = inner_message(ctx, "");
 	ctx->message = dbc_printf(ctx, "migration %s broke dbcare's bookkeeping: %s", label, msg);
 	ctx->hint = dbc_strdup(ctx, "A migration must not drop or alter dbcare's own tables.");
 	return DBC_ERROR;
