@@ -407,21 +407,6 @@ void dbc_mig_guard_leave(void)
 	mig_guard = 0;
 }
 
-void dbc_mig_rollback_keep_error(dbc_ctx *ctx, int level)
-{
-	dbc_ctx saved = *ctx;
-	dbc_error_clear(ctx);
-	ctx->host->rollback(ctx, level);
-	ctx->failed = saved.failed;
-	memcpy(ctx->sqlstate, saved.sqlstate, sizeof(ctx->sqlstate));
-	ctx->message = saved.message;
-	ctx->detail = saved.detail;
-	ctx->hint = saved.hint;
-	ctx->context = saved.context;
-	ctx->error_line = saved.error_line;
-	ctx->error_cursor = saved.error_cursor;
-}
-
 static int take_lock(dbc_ctx *ctx, const dbc_migrate_env *env)
 {
 	if (env && env->lock) {
@@ -475,11 +460,11 @@ int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc)
 	if (f->level >= 0) {
 		if (rc == DBC_OK && !ctx->failed) {
 			if (ctx->host->release(ctx, f->level) != DBC_OK) {
-				dbc_mig_rollback_keep_error(ctx, f->level);
+				ctx->host->rollback(ctx, f->level); /* keeps the error (dbc.h) */
 				rc = DBC_ERROR;
 			}
 		} else {
-			dbc_mig_rollback_keep_error(ctx, f->level);
+			ctx->host->rollback(ctx, f->level); /* keeps the error (dbc.h) */
 			rc = DBC_ERROR;
 		}
 		f->level = -1;

@@ -68,9 +68,6 @@ int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f);
 int dbc_mig_guard_enter(dbc_ctx *ctx);
 void dbc_mig_guard_leave(void);
 
-/* Rolls back to level keeping the ctx error intact. */
-void dbc_mig_rollback_keep_error(dbc_ctx *ctx, int level);
-
 /* Milliseconds: wall clock (for started_ms) and monotonic (for durations). */
 double dbc_mig_now_ms(void);
 double dbc_mig_mono_ms(void);
