@@ -81,7 +81,10 @@ typedef struct dbc_host {
 	 * ("dbcare." in PostgreSQL, "dbcare_" in SQLite). book_ensure creates them
 	 * when missing (SQLite, on the first mutating call; a no-op in PostgreSQL
 	 * where the extension script made them); book_exists tells a read-only
-	 * call on a fresh SQLite database to treat them as empty. */
+	 * call on a fresh SQLite database to treat them as empty. book_ensure may
+	 * run inside a savepoint right before a call's first write and must then
+	 * not read anything when the tables exist (so that write takes the
+	 * engine's write lock first). */
 	const char *book_prefix;
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);

@@ -445,10 +445,12 @@ int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame 
 	if (dbc_mig_guard_enter(ctx) != DBC_OK)
 		return DBC_ERROR;
 	f->guarded = true;
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
-		return DBC_ERROR;
+	/* the tables are made inside the savepoint: a call that fails leaves a
+	 * fresh SQLite database as fresh as it was */
 	f->level = ctx->host->savepoint(ctx);
 	if (f->level < 0)
+		return DBC_ERROR;
+	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
 	if (lock && take_lock(ctx, env) != DBC_OK)
 		return DBC_ERROR;

@@ -57,7 +57,7 @@ typedef struct dbc_mig_frame {
 	bool guarded;
 } dbc_mig_frame;
 
-/* Refuses re-entry, ensures the tables, opens the savepoint and (lock) takes
+/* Refuses re-entry, opens the savepoint, ensures the tables inside it and (lock) takes
  * the migration lock. */
 int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame *f, bool lock);
 /* Releases on rc == DBC_OK, else rolls back keeping the error. Returns rc. */
