@@ -45,7 +45,8 @@ include $(PGXS)
 
 all: dbcare.control
 # Flags live here: a changed Makefile must not leave objects built with old ones.
-$(OBJS): Makefile META.json
+# PGXS tracks no header dependencies: a changed struct must rebuild every object.
+$(OBJS): Makefile META.json $(wildcard common/*.h pg_ext/*.h)
 endif
 
 all: sqlite

@@ -509,9 +509,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	if (eng->read_schema) {
 		/* The fingerprint reuses the schema a check may already have read. */
 		dbc_schema *s;
-		char *snap;
-		if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_schema_snapshot_json(s, &snap) != DBC_OK ||
-		    dbc_schema_fingerprint_of(ctx, snap, &out->metrics.schema_fingerprint) != DBC_OK)
+		if (dbc_health_schema(ctx, eng, &s) != DBC_OK ||
+		    dbc_schema_fingerprint_model(s, &out->metrics.schema_fingerprint) != DBC_OK)
 			return DBC_ERROR;
 	}
 	if (dbc_health_migration_metrics(ctx, eng, &out->metrics) != DBC_OK)

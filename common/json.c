@@ -75,10 +75,27 @@ json_t *dbc_json_str(const char *s)
 	return v;
 }
 
+/* Whether utf8_sanitised would leave s as it is. */
+static bool utf8_well_formed(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = p[i] < 0x80 ? 1 : dbc_utf8_seq(p + i, n - i);
+		if (len == 0)
+			return false;
+		i += (size_t)len;
+	}
+	return true;
+}
+
 bool dbc_json_set(json_t *obj, const char *key, json_t *v)
 {
 	if (!v)
 		return false;
+	/* the common case needs no copy */
+	if (utf8_well_formed(key))
+		return json_object_set_new(obj, key, v) == 0;
 	char *clean = utf8_sanitised(key);
 	if (!clean) {
 		json_decref(v);

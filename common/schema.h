@@ -86,6 +86,11 @@ typedef struct dbc_index {
 	char *method;    /* "btree", ... */
 	dbc_strlist keys; /* column names, or expression text for expression keys */
 	char *predicate;  /* partial index WHERE, NULL when none */
+	bool partial;     /* has a WHERE (even when predicate could not be read) */
+	/* Keys with direction and collation ("a 0 BINARY,b 1 NOCASE"), for
+	 * finding duplicates; NULL when unknown or when a key is an expression.
+	 * Not part of the snapshot. */
+	char *key_detail;
 	char *definition; /* engine's own canonical definition text */
 } dbc_index;
 
@@ -100,8 +105,18 @@ typedef struct dbc_object {
 	bool enabled; /* triggers: false when disabled */
 } dbc_object;
 
+/* A model cached across calls by its reader (SQLite, keyed by the schema
+ * version) carries the snapshot text and fingerprint made from it, so they
+ * are computed once per schema change. Text lives in the memo's own arena. */
+typedef struct dbc_schema_memo {
+	dbc_ctx *ctx;
+	char *snapshot;
+	char *fingerprint;
+} dbc_schema_memo;
+
 typedef struct dbc_schema {
 	dbc_ctx *ctx;
+	dbc_schema_memo *memo; /* NULL: not cached */
 	const char *engine;
 	dbc_table *tables;
 	int ntables;
@@ -134,6 +149,8 @@ char *dbc_quoted_name(dbc_ctx *ctx, const char *schema, const char *name);
 int dbc_schema_snapshot_json(dbc_schema *s, char **out);
 /* SHA-256 (64 lowercase hex) of the canonical snapshot text. */
 int dbc_schema_fingerprint_of(dbc_ctx *ctx, const char *snapshot_json, char **out);
+/* The fingerprint of a model (through its memo when it has one). */
+int dbc_schema_fingerprint_model(dbc_schema *s, char **hex_out);
 
 /* Reads the live schema through the host (each engine provides this). */
 typedef int (*dbc_schema_reader)(dbc_ctx *ctx, dbc_schema *out);

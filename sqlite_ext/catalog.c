@@ -6,8 +6,9 @@
  * Unnamed constraints get stable names: <table>_pkey, <table>_<cols>_key,
  * <table>_fk_<n>, <table>_check_<n> (n counts from 0 in declaration order).
  */
+#include "conn.h"
 #include "ddl_text.h"
-#include "sqldbc.h"
+#include "sha256.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ typedef struct reader {
 	bool check_enforced;
 	dbc_ddl_table *ddl;   /* parsed constraints per table */
 	int last;             /* cache of the last table looked up */
+	bool ix_expr;         /* the index being read has an expression (or rowid) key */
 } reader;
 
 static int table_index(reader *r, const char *name)
@@ -196,7 +198,7 @@ static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-/* Rows: table, index, unique, origin, partial, seqno, cid, column, sql. */
+/* Rows: table, index, unique, origin, partial, seqno, cid, column, sql, desc, coll. */
 static int on_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
@@ -217,6 +219,7 @@ static int on_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		ix->primary = strcmp(origin, "pk") == 0;
 		ix->constraint = strcmp(origin, "c") != 0;
 		ix->method = "btree";
+		ix->partial = c[4].i != 0;
 		if (c[8].type == DBC_TEXT) {
 			ix->definition = dbc_sql_normalise(ctx, c[8].s);
 			if (c[4].i)
@@ -224,6 +227,17 @@ static int on_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		}
 	}
 	const char *key = c[6].i == -2 ? "(expression)" : c[6].i == -1 ? "rowid" : text_or(&c[7], "");
+	/* the duplicate-index check compares keys with direction and collation */
+	if (ix->keys.n == 0)
+		r->ix_expr = false;
+	if (c[6].i < 0)
+		r->ix_expr = true;
+	ix->key_detail = r->ix_expr ? NULL
+	                            : dbc_printf(ctx, "%s%s%s %lld %s", ix->key_detail ? ix->key_detail : "",
+	                                         ix->keys.n ? "," : "", key, (long long)c[9].i,
+	                                         text_or(&c[10], ""));
+	if (!r->ix_expr && !ix->key_detail)
+		return DBC_ERROR;
 	return dbc_strlist_add(ctx, &ix->keys, key);
 }
 
@@ -301,7 +315,7 @@ static int on_flags(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
+static int read_schema(dbc_ctx *ctx, dbc_schema *s, bool *fk_enforced, bool *check_enforced)
 {
 	reader r = {.s = s, .last = -1};
 	if (run(ctx, &r,
@@ -342,7 +356,7 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	        "WITH s AS MATERIALIZED"
 	        " (SELECT name, sql FROM main.sqlite_schema WHERE type = 'index')"
 	        " SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid,"
-	        " ii.name, s.sql"
+	        " ii.name, s.sql, ii.desc, ii.coll"
 	        " FROM main.sqlite_schema m JOIN pragma_index_list(m.name, 'main') il"
 	        " JOIN pragma_index_xinfo(il.name, 'main') ii"
 	        " LEFT JOIN s ON s.name = il.name"
@@ -352,5 +366,143 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 		return DBC_ERROR;
 	if (name_fks_and_checks(ctx, &r) != DBC_OK || unique_constraints(ctx, &r) != DBC_OK)
 		return DBC_ERROR;
+	*fk_enforced = r.fk_enforced;
+	*check_enforced = r.check_enforced;
+	return DBC_OK;
+}
+
+/* ---------------------------------------------------------------- cache */
+
+/*
+ * The model is cached per connection, keyed by a digest of main's
+ * sqlite_schema (every row's type, name, table and CREATE text): the model is
+ * a function of that text alone, so the key is right whichever connection
+ * changed the schema, across ROLLBACK (where PRAGMA schema_version can come
+ * back to a number that later names different DDL) and after writable_schema
+ * edits (which do not bump schema_version at all). Reading the catalog costs
+ * ~50 us per table; the digest ~0.3 us per table. Temp and attached schemas
+ * are not in the model and do not matter.
+ */
+struct sqldbc_schema_cache {
+	bool valid;
+	char key[DBC_SHA256_HEX_LEN + 1];
+	bool fk_enforced, check_enforced; /* the pragmas the model's flags describe */
+	dbc_ctx arena;                    /* owns the model and the memo's text */
+	dbc_schema model;
+	dbc_schema_memo memo;
+};
+
+void sqldbc_schema_cache_free(sqldbc_conn *conn)
+{
+	if (!conn->schema_cache)
+		return;
+	dbc_ctx_finish(&conn->schema_cache->arena);
+	sqlite3_free(conn->schema_cache);
+	conn->schema_cache = NULL;
+}
+
+/* Digest of sqlite_schema, read straight through the sqlite3 API: this runs
+ * on every call, so no row goes through the host's value conversion. */
+static int schema_key(dbc_ctx *ctx, sqlite3 *db, char key[DBC_SHA256_HEX_LEN + 1])
+{
+	sqlite3_stmt *st = NULL;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid",
+	                            -1, &st, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rc = SQLITE_OK;
+		for (int i = 0; i < 4; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+			/* NUL separates fields; \001 marks NULL apart from '' */
+			dbc_buf_appendn(&b, v ? v : "\001", v ? (size_t)sqlite3_column_bytes(st, i) : 1);
+			dbc_buf_appendn(&b, "", 1);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return dbc_error(ctx, rc == SQLITE_NOMEM ? DBC_SQLSTATE_OUT_OF_MEMORY : "42000",
+		                 "could not read sqlite_schema: %s", sqlite3_errmsg(db));
+	if (b.oom)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return dbc_sha256_hex(ctx, b.len ? b.data : "", b.len, key);
+}
+
+/* The enforcement flags are per connection and may change between calls. */
+static void set_enforced(dbc_schema *s, bool fk, bool check)
+{
+	for (int i = 0; i < s->ntables; i++)
+		for (int k = 0; k < s->tables[i].nconstraints; k++) {
+			dbc_constraint *c = &s->tables[i].constraints[k];
+			if (c->kind == DBC_CON_FOREIGN_KEY)
+				c->enforced = fk;
+			else if (c->kind == DBC_CON_CHECK)
+				c->enforced = check;
+		}
+}
+
+static void hand_out(dbc_ctx *ctx, struct sqldbc_schema_cache *c, dbc_schema *out)
+{
+	/* a shallow copy: callers only read the model; anything they add goes
+	 * to their own arena */
+	*out = c->model;
+	out->ctx = ctx;
+	out->memo = &c->memo;
+}
+
+int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
+{
+	sqldbc_conn *conn = sqldbc_call_conn(ctx);
+	struct sqldbc_schema_cache *c = conn->schema_cache;
+	char key[DBC_SHA256_HEX_LEN + 1];
+	reader flags = {0};
+	if (schema_key(ctx, conn->db, key) != DBC_OK)
+		return DBC_ERROR;
+	if (c && c->valid && strcmp(c->key, key) == 0) {
+		if (run(ctx, &flags,
+		        "SELECT (SELECT foreign_keys FROM pragma_foreign_keys),"
+		        " (SELECT ignore_check_constraints FROM pragma_ignore_check_constraints)",
+		        on_flags) != DBC_OK)
+			return DBC_ERROR;
+		if (flags.fk_enforced != c->fk_enforced || flags.check_enforced != c->check_enforced) {
+			set_enforced(&c->model, flags.fk_enforced, flags.check_enforced);
+			c->fk_enforced = flags.fk_enforced;
+			c->check_enforced = flags.check_enforced;
+		}
+		hand_out(ctx, c, s);
+		return DBC_OK;
+	}
+	if (!c) {
+		c = sqlite3_malloc(sizeof(*c));
+		if (!c)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		memset(c, 0, sizeof(*c));
+		dbc_ctx_init(&c->arena, ctx->host, NULL);
+		conn->schema_cache = c;
+	}
+	/* a fresh arena, reading through this call's connection binding */
+	dbc_ctx_finish(&c->arena);
+	dbc_ctx_init(&c->arena, ctx->host, ctx->host_data);
+	c->valid = false;
+	memset(&c->memo, 0, sizeof(c->memo));
+	c->memo.ctx = &c->arena;
+	dbc_schema_init(&c->model, &c->arena, s->engine);
+	int rc = read_schema(&c->arena, &c->model, &c->fk_enforced, &c->check_enforced);
+	c->arena.host_data = NULL; /* the call it names ends before the next use */
+	if (rc != DBC_OK) {
+		dbc_error(ctx, c->arena.sqlstate[0] ? c->arena.sqlstate : DBC_SQLSTATE_INTERNAL, "%s",
+		          c->arena.message ? c->arena.message : "could not read the schema");
+		if (c->arena.detail)
+			dbc_error_detail(ctx, "%s", c->arena.detail);
+		if (c->arena.hint)
+			dbc_error_hint(ctx, "%s", c->arena.hint);
+		dbc_ctx_finish(&c->arena);
+		dbc_ctx_init(&c->arena, ctx->host, NULL);
+		return DBC_ERROR;
+	}
+	memcpy(c->key, key, sizeof(c->key));
+	c->valid = true;
+	hand_out(ctx, c, s);
 	return DBC_OK;
 }

@@ -1,6 +1,7 @@
 /*
  * conn.h — per-connection state of the SQLite module: the savepoint depth of
- * the running call and a slot for the slow-statement monitor.
+ * the running call, a slot for the slow-statement monitor and the cached
+ * schema model.
  */
 #ifndef SQLDBC_CONN_H
 #define SQLDBC_CONN_H
@@ -12,7 +13,11 @@ struct sqldbc_conn {
 	int sp_depth;          /* savepoints opened by dbcare on this connection */
 	void *monitor;         /* dbmonitor state, owned by the health glue */
 	void (*monitor_free)(sqldbc_conn *conn);
+	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
 };
+
+/* Frees the cached schema model (on close). */
+void sqldbc_schema_cache_free(sqldbc_conn *conn);
 
 sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx);
 

@@ -25,6 +25,7 @@ static void conn_free(void *p)
 	sqldbc_conn *conn = p;
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
+	sqldbc_schema_cache_free(conn);
 	sqlite3_free(conn);
 }
 

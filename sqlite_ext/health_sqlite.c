@@ -42,22 +42,17 @@ static int gather_integrity(dbc_ctx *ctx, dbc_health_mode mode, dbc_health_fact 
 	return DBC_OK;
 }
 
-static int gather_fk_enforced(dbc_ctx *ctx, dbc_health_fact *fact)
+static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
-	/* Each row: a table declaring foreign keys, with the pragma's current value. */
-	const char *sql = "SELECT NULL, m.name, m.name, (SELECT foreign_keys FROM pragma_foreign_keys), "
-	                  "count(DISTINCT f.id) || iif(count(DISTINCT f.id) = 1, ' foreign key', ' foreign keys') "
-	                  "FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) f "
-	                  "WHERE " USER_TABLE("m") " GROUP BY m.name ORDER BY m.name";
-	if (dbc_health_collect(ctx, fact, sql, 0, NULL) != DBC_OK)
+	/* Each object: a table declaring foreign keys; the flag is this connection's pragma. */
+	dbc_schema *s;
+	bool on;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_health_model_fk_tables(ctx, s, fact, &on) != DBC_OK)
 		return DBC_ERROR;
 	if (fact->nobjects == 0) {
 		dbc_health_skip(ctx, fact, "the schema declares no foreign key", NULL);
 		return DBC_OK;
 	}
-	bool on = fact->objects[0].value != 0;
-	for (int i = 0; i < fact->nobjects; i++)
-		fact->objects[i].value = 0;
 	if (on) {
 		fact->nobjects = 0;
 		fact->message = dbc_strdup(ctx, "PRAGMA foreign_keys is on");
@@ -93,83 +88,78 @@ static int gather_fragmentation(dbc_ctx *ctx, dbc_health_fact *fact)
 	return DBC_OK;
 }
 
-static int gather_no_pk(dbc_ctx *ctx, dbc_health_fact *fact)
+/* The catalog checks below decide from the model the report reads once
+ * (common/health_model.c), not from pragma joins of their own. */
+static int gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
-	return dbc_health_collect(
-		ctx, fact,
-		"SELECT NULL, m.name, m.name, 0, NULL FROM sqlite_schema m WHERE " USER_TABLE("m")
-		" AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.pk > 0) ORDER BY m.name",
-		0, NULL);
+	dbc_schema *s;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_model_no_pk(ctx, s, fact);
 }
 
 /* A foreign key is supported when some full (non-partial) index of the child
  * has exactly its columns, in any order, as its leading columns; a single
  * column that is the INTEGER PRIMARY KEY is the rowid itself. */
-static int gather_unindexed_fk(dbc_ctx *ctx, dbc_health_fact *fact)
+static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
-	return dbc_health_collect(
-		ctx, fact,
-		"WITH fk AS (SELECT m.name AS tbl, f.id, f.\"from\" AS col, f.\"table\" AS parent "
-		"  FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE " USER_TABLE("m") "), "
-		"fks AS (SELECT tbl, id, parent, count(*) AS n, group_concat(col, ', ') AS cols "
-		"  FROM fk GROUP BY tbl, id), "
-		"ix AS (SELECT m.name AS tbl, il.name AS idx, ii.seqno, ii.name AS col "
-		"  FROM sqlite_schema m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii "
-		"  WHERE " USER_TABLE("m") " AND il.partial = 0) "
-		"SELECT NULL, s.tbl || '(' || s.cols || ')', s.tbl, 0, 'references ' || s.parent "
-		"FROM fks s WHERE NOT EXISTS ("
-		"  SELECT 1 FROM ix i WHERE i.tbl = s.tbl AND i.seqno = 0 AND "
-		"  (SELECT count(*) FROM fk JOIN ix j ON j.tbl = fk.tbl AND j.col = fk.col "
-		"     WHERE fk.tbl = s.tbl AND fk.id = s.id AND j.idx = i.idx AND j.seqno < s.n) = s.n) "
-		"AND NOT (s.n = 1 AND EXISTS (SELECT 1 FROM fk, pragma_table_info(s.tbl) c "
-		"  WHERE fk.tbl = s.tbl AND fk.id = s.id AND c.name = fk.col AND c.pk = 1 "
-		"  AND upper(c.type) = 'INTEGER' "
-		"  AND (SELECT count(*) FROM pragma_table_info(s.tbl) WHERE pk > 0) = 1)) "
-		"ORDER BY s.tbl, s.id",
-		0, NULL);
+	dbc_schema *s;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_model_unindexed_fk(ctx, s, true, fact);
 }
 
 /* Same table, same key columns with the same order, direction and collation,
  * neither partial nor on expressions: all but the one worth keeping (unique
  * before plain, constraint-owned before created, then by name) are duplicates. */
-static int gather_duplicate_indexes(dbc_ctx *ctx, dbc_health_fact *fact)
+static int gather_duplicate_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_fact *fact)
 {
-	return dbc_health_collect(
-		ctx, fact,
-		"WITH ix AS (SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS u, il.origin, "
-		"  (SELECT group_concat(x.name || ' ' || x.desc || ' ' || x.coll, ',') FROM "
-		"     (SELECT * FROM pragma_index_xinfo(il.name) WHERE key ORDER BY seqno) x) AS cols, "
-		"  (SELECT count(*) FROM pragma_index_xinfo(il.name) WHERE key AND name IS NULL) AS exprs "
-		"  FROM sqlite_schema m, pragma_index_list(m.name) il "
-		"  WHERE " USER_TABLE("m") " AND il.partial = 0), "
-		"ranked AS (SELECT *, row_number() OVER (PARTITION BY tbl, cols "
-		"  ORDER BY u DESC, origin = 'c', idx) AS rn, "
-		"  first_value(idx) OVER (PARTITION BY tbl, cols ORDER BY u DESC, origin = 'c', idx) AS keep "
-		"  FROM ix WHERE exprs = 0) "
-		"SELECT NULL, idx, tbl, 0, 'same as ' || keep FROM ranked WHERE rn > 1 ORDER BY tbl, idx",
-		0, NULL);
+	dbc_schema *s;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_model_duplicate_indexes(ctx, s, fact);
 }
 
-static int gather_statistics(dbc_ctx *ctx, dbc_health_fact *fact)
+static int on_stat_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	dbc_strlist *l = arg;
+	return c[0].type == DBC_TEXT ? dbc_strlist_add(ctx, l, c[0].s) : DBC_OK;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Only tables with an index: without one the planner has nothing to choose. */
+static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
 	char *found = NULL;
+	dbc_schema *s;
+	dbc_strlist analysed = {0};
 	if (dbc_query_text(ctx,
-	                   "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
-	                   0, NULL, &found, NULL) != DBC_OK)
+	                   "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+	                   0, NULL, &found, NULL) != DBC_OK ||
+	    (found && ctx->host->query(ctx, "SELECT DISTINCT tbl FROM main.sqlite_stat1 ORDER BY tbl", 0,
+	                               NULL, on_stat_table, &analysed) != DBC_OK) ||
+	    dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
-	/* Only tables with an index: without one the planner has nothing to choose. */
-	if (!found)
-		return dbc_health_collect(
-			ctx, fact,
-			"SELECT NULL, m.name, m.name, 0, 'never analysed' FROM sqlite_schema m WHERE " USER_TABLE(
-				"m") " AND EXISTS (SELECT 1 FROM pragma_index_list(m.name)) ORDER BY m.name",
-			0, NULL);
-	return dbc_health_collect(
-		ctx, fact,
-		"SELECT NULL, m.name, m.name, 0, 'no statistics' FROM sqlite_schema m WHERE " USER_TABLE(
-			"m") " AND EXISTS (SELECT 1 FROM pragma_index_list(m.name)) "
-		     "AND NOT EXISTS (SELECT 1 FROM sqlite_stat1 s WHERE s.tbl = m.name) ORDER BY m.name",
-		0, NULL);
+	bool *indexed = dbc_health_model_indexed(ctx, s);
+	if (!indexed)
+		return DBC_ERROR;
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		if (!indexed[i] || strcmp(t->kind, "table") != 0)
+			continue;
+		if (found && analysed.n > 0 && bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
+			continue;
+		if (dbc_health_add_object(ctx, fact, NULL, t->name, t->name, 0,
+		                          found ? "no statistics" : "never analysed") != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 static int gather_journal_mode(dbc_ctx *ctx, dbc_health_fact *fact)
@@ -190,17 +180,17 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
 	if (strcmp(n, "integrity") == 0)
 		return gather_integrity(ctx, mode, fact);
 	if (strcmp(n, "foreign_keys_enforced") == 0)
-		return gather_fk_enforced(ctx, fact);
+		return gather_fk_enforced(ctx, eng, fact);
 	if (strcmp(n, "fragmentation") == 0)
 		return gather_fragmentation(ctx, fact);
 	if (strcmp(n, "tables_without_primary_key") == 0)
-		return gather_no_pk(ctx, fact);
+		return gather_no_pk(ctx, eng, fact);
 	if (strcmp(n, "unindexed_foreign_keys") == 0)
-		return gather_unindexed_fk(ctx, fact);
+		return gather_unindexed_fk(ctx, eng, fact);
 	if (strcmp(n, "duplicate_indexes") == 0)
-		return gather_duplicate_indexes(ctx, fact);
+		return gather_duplicate_indexes(ctx, eng, fact);
 	if (strcmp(n, "statistics") == 0)
-		return gather_statistics(ctx, fact);
+		return gather_statistics(ctx, eng, fact);
 	if (strcmp(n, "journal_mode") == 0)
 		return gather_journal_mode(ctx, fact);
 	if (strcmp(n, "slow_queries") == 0)
@@ -228,8 +218,10 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		ctx,
 		"SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size), "
 		"(SELECT count(*) FROM sqlite_schema m WHERE " USER_TABLE("m") "), "
-		"(SELECT count(*) FROM sqlite_schema i JOIN sqlite_schema m ON m.name = i.tbl_name "
-		" WHERE i.type = 'index' AND " USER_TABLE("m") ")",
+		/* IN (a list built once), not a join: the join's automatic index
+		 * cost 6x more at 1,000 tables */
+		"(SELECT count(*) FROM sqlite_schema i WHERE i.type = 'index' AND i.tbl_name IN "
+		" (SELECT m.name FROM sqlite_schema m WHERE " USER_TABLE("m") "))",
 		0, NULL, take_metrics, m);
 }
 
