@@ -94,8 +94,35 @@ static const book_table tables[] = {
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
+/* A statement naming every table: it prepares only when all of them exist. */
+static char *all_tables_sql(dbc_ctx *ctx)
+{
+	dbc_buf sql;
+	dbc_buf_init(&sql, ctx);
+	dbc_buf_append(&sql, "SELECT 1 FROM ");
+	for (int i = 0; i < NTABLES; i++)
+		dbc_buf_appendf(&sql, "%smain.%s", i ? ", " : "", tables[i].name);
+	return dbc_buf_finish(&sql);
+}
+
+/* Runs inside the caller's savepoint, right before the call's first write
+ * (the migration lock row). When the tables exist nothing is run: that write
+ * is then the transaction's first statement and takes the write lock waiting
+ * out the busy timeout. A read first (CREATE TABLE IF NOT EXISTS of an
+ * existing table reads the schema) would pin a snapshot that a concurrent
+ * writer makes stale, and the write would fail busy at once. Preparing a
+ * statement, never stepping it, tells without opening a read transaction. */
 int sqldbc_book_ensure(dbc_ctx *ctx)
 {
+	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
+	char *probe = all_tables_sql(ctx);
+	if (!probe)
+		return DBC_ERROR;
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, probe, -1, &stmt, NULL);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK)
+		return DBC_OK;
 	for (int i = 0; i < NTABLES; i++)
 		if (ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
 			return DBC_ERROR;
