@@ -62,7 +62,10 @@ typedef struct dbc_host {
 	/* Savepoints make "all-or-nothing" one idea for both engines. savepoint()
 	 * returns a level (>= 1) or -1 with the ctx error set; release/rollback take
 	 * that level and are no-ops for a level the host already unwound after an
-	 * error. */
+	 * error. rollback never touches the ctx error: rolling back after a failure
+	 * is its normal use, so an error already set (message, detail, hint,
+	 * context, line) survives it unchanged, and rollback's own trouble is
+	 * reported only when no error was set. Callers need not save the error. */
 	int (*savepoint)(dbc_ctx *ctx);
 	int (*release)(dbc_ctx *ctx, int level);
 	int (*rollback)(dbc_ctx *ctx, int level);
@@ -78,7 +81,10 @@ typedef struct dbc_host {
 	 * ("dbcare." in PostgreSQL, "dbcare_" in SQLite). book_ensure creates them
 	 * when missing (SQLite, on the first mutating call; a no-op in PostgreSQL
 	 * where the extension script made them); book_exists tells a read-only
-	 * call on a fresh SQLite database to treat them as empty. */
+	 * call on a fresh SQLite database to treat them as empty. book_ensure may
+	 * run inside a savepoint right before a call's first write and must then
+	 * not read anything when the tables exist (so that write takes the
+	 * engine's write lock first). */
 	const char *book_prefix;
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);

@@ -72,46 +72,113 @@ static int take_existing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-/* Inserts or replaces one versioned migration (already validated). */
+typedef struct {
+	bool found;
+	char *version_text, *name, *script, *down, *checksum;
+	bool no_tx;
+} registered_row;
+
+static int take_registered_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	registered_row *r = arg;
+	if (ncol < 6)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
+	r->found = true;
+	r->version_text = dbc_mig_text(ctx, &c[0]);
+	r->name = dbc_mig_text(ctx, &c[1]);
+	r->script = dbc_mig_text(ctx, &c[2]);
+	r->down = dbc_mig_text(ctx, &c[3]);
+	r->checksum = dbc_mig_text(ctx, &c[4]);
+	r->no_tx = dbc_mig_bool(&c[5]);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int take_flag(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	(void)ncol;
+	(void)c;
+	*(bool *)arg = true;
+	return DBC_OK;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The INSERT found a row registered since this call looked (another session
+ * registering the same migration at the same time): the same content is the
+ * contract's no-op, different content an error rather than a silent choice
+ * of one of the two. The lookup is kind-aware: key is the version of a
+ * versioned migration, else the name of a repeatable. */
+static int registered_concurrently(dbc_ctx *ctx, bool repeatable, const char *key,
+                                   const char *vtext, const char *name, const char *up,
+                                   const char *down, const char *checksum, bool no_tx)
+{
+	registered_row r = {0};
+	dbc_value p = dbc_text(key);
+	if (dbc_mig_query(ctx,
+	                  repeatable ? "SELECT version_text, name, script, down_script, checksum, "
+	                               "no_transaction FROM @migrations "
+	                               "WHERE kind = 'repeatable' AND name = $1"
+	                             : "SELECT version_text, name, script, down_script, checksum, "
+	                               "no_transaction FROM @migrations WHERE version = $1",
+	                  1, &p, take_registered_row, &r) != DBC_OK)
+		return DBC_ERROR;
+	if (!r.found) /* gone again (a concurrent load that failed): nothing to say */
+		return DBC_OK;
+	if (!repeatable && !same_text(r.version_text, vtext))
+		return dbc_mig_duplicate_error(ctx, vtext, r.version_text);
+	if (same_text(r.name, name) && same_text(r.script, up) && same_text(r.down, down) &&
+	    same_text(r.checksum, checksum) && r.no_tx == no_tx)
+		return DBC_OK;
+	char *label = repeatable ? dbc_printf(ctx, "repeatable (%s)", name)
+	                         : dbc_printf(ctx, "%s (%s)", key, name);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "migration %s was registered by another session at the same time, with "
+	          "different content",
+	          label ? label : key);
+	dbc_error_detail(ctx, "registered: \"%s\", checksum %s", r.name ? r.name : "",
+	                 r.checksum ? r.checksum : "?");
+	dbc_error_hint(ctx, "Check which content is meant; registering it again replaces the "
+	                    "other while it is pending.");
+	return DBC_ERROR;
+}
+
+/* Inserts or replaces one versioned migration (already validated); down may
+ * be NULL (bound as a NULL text parameter). exists says what this call read
+ * before; another session may have inserted since, which the INSERT's
+ * ON CONFLICT DO NOTHING notices instead of failing with a unique violation. */
 int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
                                const char *up, const char *down, const char *checksum, bool no_tx,
                                bool exists)
 {
+	dbc_value p[7] = {dbc_text(canon),
+	                  dbc_text(vtext),
+	                  dbc_text(name),
+	                  dbc_text(up),
+	                  dbc_text(checksum),
+	                  dbc_bool(no_tx),
+	                  down ? dbc_text(down) : dbc_null()};
 	/* an identical UPDATE is the "same content again: no-op" of the contract */
-	if (exists) {
-		if (down) {
-			dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
-			                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
-			return dbc_mig_query(
-			    ctx,
-			    "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-			    "checksum = $5, no_transaction = $6, down_script = $7 "
-			    "WHERE version = $1",
-			    7, p, NULL, NULL);
-		}
-		dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
-		                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
+	if (exists)
 		return dbc_mig_query(ctx,
 		                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-		                     "checksum = $5, no_transaction = $6, down_script = NULL "
+		                     "checksum = $5, no_transaction = $6, down_script = $7 "
 		                     "WHERE version = $1",
-		                     6, p, NULL, NULL);
-	}
-	if (down) {
-		dbc_value p[7] = {dbc_text(canon),    dbc_text(vtext), dbc_text(name), dbc_text(up),
-		                  dbc_text(checksum), dbc_bool(no_tx), dbc_text(down)};
-		return dbc_mig_query(ctx,
-		                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
-		                     "checksum, no_transaction, down_script) "
-		                     "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7)",
 		                     7, p, NULL, NULL);
-	}
-	dbc_value p[6] = {dbc_text(canon), dbc_text(vtext),    dbc_text(name),
-	                  dbc_text(up),    dbc_text(checksum), dbc_bool(no_tx)};
-	return dbc_mig_query(ctx,
-	                     "INSERT INTO @migrations (kind, version, version_text, name, script, "
-	                     "checksum, no_transaction) VALUES ('versioned', $1, $2, $3, $4, $5, $6)",
-	                     6, p, NULL, NULL);
+	bool inserted = false;
+	if (dbc_mig_query(ctx,
+	                  "INSERT INTO @migrations (kind, version, version_text, name, script, "
+	                  "checksum, no_transaction, down_script) "
+	                  "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7) "
+	                  "ON CONFLICT DO NOTHING RETURNING 1",
+	                  7, p, take_flag, &inserted) != DBC_OK)
+		return DBC_ERROR;
+	if (inserted)
+		return DBC_OK;
+	return registered_concurrently(ctx, false, canon, vtext, name, up, down, checksum, no_tx);
 }
 
 int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
@@ -124,10 +191,15 @@ int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
 		    "UPDATE @migrations SET script = $2, checksum = $3, no_transaction = $4 "
 		    "WHERE kind = 'repeatable' AND name = $1",
 		    4, p, NULL, NULL);
-	return dbc_mig_query(ctx,
-	                     "INSERT INTO @migrations (kind, name, script, checksum, no_transaction) "
-	                     "VALUES ('repeatable', $1, $2, $3, $4)",
-	                     4, p, NULL, NULL);
+	bool inserted = false;
+	if (dbc_mig_query(ctx,
+	                  "INSERT INTO @migrations (kind, name, script, checksum, no_transaction) "
+	                  "VALUES ('repeatable', $1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+	                  4, p, take_flag, &inserted) != DBC_OK)
+		return DBC_ERROR;
+	if (inserted)
+		return DBC_OK;
+	return registered_concurrently(ctx, true, name, NULL, name, sql, NULL, checksum, no_tx);
 }
 
 int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registered)
@@ -433,6 +505,17 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 
 /* ------------------------------------------------------------ running */
 
+/* The engine's message of a failure inside a migration, for wrapping in ours:
+ * a nested dbcare error (a dbcare function the script called) already carries
+ * the prefix the glue adds again around the whole message. */
+static const char *inner_message(const dbc_ctx *ctx, const char *fallback)
+{
+	const char *msg = ctx->message ? ctx->message : fallback;
+	while (strncmp(msg, "dbcare: ", 8) == 0)
+		msg += 8;
+	return msg;
+}
+
 #define POLL_EVERY_MS 10.0
 static _Thread_local double last_poll_ms;
 
@@ -466,7 +549,7 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 		ctx->error_line = 0;
 		if (ctx->host->exec(ctx, sql) != DBC_OK) {
 			int line = s->line + (ctx->error_line > 0 ? ctx->error_line - 1 : 0);
-			const char *msg = ctx->message ? ctx->message : "failed";
+			const char *msg = inner_message(ctx, "failed");
 			const char *old = ctx->context;
 			ctx->message = dbc_printf(ctx, "migration %s failed at line %d: %s", label, line, msg);
 			ctx->context = old && *old
@@ -488,7 +571,7 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 /* A failure to record after a migration ran means it broke the bookkeeping. */
 static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
 {
-	const char *msg = ctx->message ? ctx->message : "";
+	const char *msg = inner_message(ctx, "");
 	ctx->message = dbc_printf(ctx, "migration %s broke dbcare's bookkeeping: %s", label, msg);
 	ctx->hint = dbc_strdup(ctx, "A migration must not drop or alter dbcare's own tables.");
 	return DBC_ERROR;
@@ -658,11 +741,9 @@ static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	if (run_script(ctx, script, verb, label) == DBC_OK)
 		return DBC_OK;
 	*err = dbc_strdup(ctx, ctx->message ? ctx->message : "failed");
-	dbc_ctx saved = *ctx;
 	dbc_error_clear(ctx);
 	ctx->host->rollback(ctx, *level);
 	*level = -1;
-	(void)saved;
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 

@@ -255,6 +255,37 @@ static void classify(classify_state *st, const word *w, int n, bool concurrently
 	}
 }
 
+/* SQLite's ROLLBACK conflict resolution ends the whole transaction, the
+ * caller's and dbcare's savepoints with it, so it cannot run inside a
+ * migration: INSERT OR ROLLBACK, UPDATE OR ROLLBACK, ON CONFLICT ROLLBACK on
+ * a constraint, RAISE(ROLLBACK, ...) in a trigger body. Strings and comments
+ * never reach here (the lexer skipped them), quoted identifiers are no words. */
+static void note_rollback(classify_state *st, char *back1, char *back2, const char *tok, size_t len,
+                          bool word_tok, int line)
+{
+	char cur[16] = "";
+	if (word_tok && len < sizeof(cur)) {
+		memcpy(cur, tok, len);
+		cur[len] = '\0';
+	} else if (len == 1 && tok[0] == '(')
+		strcpy(cur, "(");
+	if (strcasecmp(cur, "ROLLBACK") == 0) {
+		const char *what = NULL;
+		if (strcasecmp(back1, "OR") == 0 && strcasecmp(back2, "INSERT") == 0)
+			what = "INSERT OR ROLLBACK";
+		else if (strcasecmp(back1, "OR") == 0 && strcasecmp(back2, "UPDATE") == 0)
+			what = "UPDATE OR ROLLBACK";
+		else if (strcasecmp(back1, "CONFLICT") == 0 && strcasecmp(back2, "ON") == 0)
+			what = "ON CONFLICT ROLLBACK";
+		else if (strcmp(back1, "(") == 0 && strcasecmp(back2, "RAISE") == 0)
+			what = "RAISE(ROLLBACK, ...)";
+		if (what)
+			set_problem(st, DBC_STMT_TX_ROLLBACK, line, what);
+	}
+	memcpy(back2, back1, 16);
+	memcpy(back1, cur, 16);
+}
+
 static int add_stmt(dbc_ctx *ctx, dbc_script_info *info, int *cap, const char *text, size_t len,
                     int line)
 {
@@ -287,6 +318,9 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 	int nw = 0, ntokens = 0, paren = 0, case_depth = 0, stmt_line = 0;
 	size_t stmt_start = 0;
 	bool in_body = false, trigger = false, concurrently = false, prev_begin = false;
+	/* the two significant tokens before this one (unquoted words, or "("):
+	 * enough to spot SQLite's conflict resolution ROLLBACK */
+	char back1[16] = "", back2[16] = "";
 
 	for (;;) {
 		unsigned char c = (unsigned char)s[lx.pos];
@@ -322,6 +356,7 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 				return DBC_ERROR;
 			nw = ntokens = paren = case_depth = 0;
 			trigger = concurrently = prev_begin = false;
+			back1[0] = back2[0] = '\0';
 			out->ends_with_semicolon = true;
 			continue;
 		}
@@ -403,6 +438,8 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 				prev_begin = false;
 		} else
 			prev_begin = false;
+		if (!st.pg)
+			note_rollback(&st, back1, back2, s + tok, end - tok, is_word && !quoted_word, tok_line);
 		advance_to(&lx, end);
 	}
 	if (ntokens > 0) {
@@ -442,6 +479,17 @@ int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *labe
 		          info->problem_what, info->problem_line);
 		dbc_error_hint(ctx, "Make the first line of the script -- dbcare:no-transaction and run it "
 		                    "with dbmigrate_script().");
+		break;
+	case DBC_STMT_TX_ROLLBACK:
+		dbc_error(ctx, sqlstate,
+		          "migration %s uses %s at line %d, which rolls back the whole enclosing "
+		          "transaction",
+		          label, info->problem_what, info->problem_line);
+		dbc_error_detail(ctx, "SQLite's ROLLBACK conflict resolution ends the transaction the "
+		                      "migration runs in, with the caller's work and dbcare's "
+		                      "savepoints, instead of failing only the statement.");
+		dbc_error_hint(ctx, "Use ABORT (the default) or FAIL, which undo only the failing "
+		                    "statement.");
 		break;
 	default:
 		break;

@@ -19,6 +19,7 @@ typedef enum {
 	DBC_STMT_TX_CONTROL,  /* BEGIN, COMMIT, END, ROLLBACK, foreign RELEASE, ... */
 	DBC_STMT_SAVEPOINT,   /* savepoints where the engine cannot nest them (PostgreSQL) */
 	DBC_STMT_NEEDS_NO_TX, /* VACUUM, CREATE INDEX CONCURRENTLY, ... */
+	DBC_STMT_TX_ROLLBACK, /* SQLite OR ROLLBACK, ON CONFLICT ROLLBACK, RAISE(ROLLBACK) */
 } dbc_stmt_problem;
 
 typedef struct dbc_script_info {

@@ -407,21 +407,6 @@ void dbc_mig_guard_leave(void)
 	mig_guard = 0;
 }
 
-void dbc_mig_rollback_keep_error(dbc_ctx *ctx, int level)
-{
-	dbc_ctx saved = *ctx;
-	dbc_error_clear(ctx);
-	ctx->host->rollback(ctx, level);
-	ctx->failed = saved.failed;
-	memcpy(ctx->sqlstate, saved.sqlstate, sizeof(ctx->sqlstate));
-	ctx->message = saved.message;
-	ctx->detail = saved.detail;
-	ctx->hint = saved.hint;
-	ctx->context = saved.context;
-	ctx->error_line = saved.error_line;
-	ctx->error_cursor = saved.error_cursor;
-}
-
 static int take_lock(dbc_ctx *ctx, const dbc_migrate_env *env)
 {
 	if (env && env->lock) {
@@ -460,10 +445,12 @@ int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame 
 	if (dbc_mig_guard_enter(ctx) != DBC_OK)
 		return DBC_ERROR;
 	f->guarded = true;
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
-		return DBC_ERROR;
+	/* the tables are made inside the savepoint: a call that fails leaves a
+	 * fresh SQLite database as fresh as it was */
 	f->level = ctx->host->savepoint(ctx);
 	if (f->level < 0)
+		return DBC_ERROR;
+	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
 	if (lock && take_lock(ctx, env) != DBC_OK)
 		return DBC_ERROR;
@@ -475,11 +462,11 @@ int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc)
 	if (f->level >= 0) {
 		if (rc == DBC_OK && !ctx->failed) {
 			if (ctx->host->release(ctx, f->level) != DBC_OK) {
-				dbc_mig_rollback_keep_error(ctx, f->level);
+				ctx->host->rollback(ctx, f->level); /* keeps the error (dbc.h) */
 				rc = DBC_ERROR;
 			}
 		} else {
-			dbc_mig_rollback_keep_error(ctx, f->level);
+			ctx->host->rollback(ctx, f->level); /* keeps the error (dbc.h) */
 			rc = DBC_ERROR;
 		}
 		f->level = -1;

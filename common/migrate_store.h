@@ -57,7 +57,7 @@ typedef struct dbc_mig_frame {
 	bool guarded;
 } dbc_mig_frame;
 
-/* Refuses re-entry, ensures the tables, opens the savepoint and (lock) takes
+/* Refuses re-entry, opens the savepoint, ensures the tables inside it and (lock) takes
  * the migration lock. */
 int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame *f, bool lock);
 /* Releases on rc == DBC_OK, else rolls back keeping the error. Returns rc. */
@@ -67,9 +67,6 @@ int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f);
 /* Enters only the re-entrancy guard (registration needs no lock). */
 int dbc_mig_guard_enter(dbc_ctx *ctx);
 void dbc_mig_guard_leave(void);
-
-/* Rolls back to level keeping the ctx error intact. */
-void dbc_mig_rollback_keep_error(dbc_ctx *ctx, int level);
 
 /* Milliseconds: wall clock (for started_ms) and monotonic (for durations). */
 double dbc_mig_now_ms(void);

@@ -835,6 +835,8 @@ static int pg_release(dbc_ctx *ctx, int level)
 	return end_level(ctx, level, true);
 }
 
+/* Never touches the ctx error (the dbc.h contract): the subtransaction API
+ * reports nothing into it, and an error caught earlier stays as it was. */
 static int pg_rollback(dbc_ctx *ctx, int level)
 {
 	return end_level(ctx, level, false);

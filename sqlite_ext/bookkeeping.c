@@ -94,19 +94,38 @@ static const book_table tables[] = {
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
+/* A statement naming every table: it prepares only when all of them exist. */
+static char *all_tables_sql(dbc_ctx *ctx)
+{
+	dbc_buf sql;
+	dbc_buf_init(&sql, ctx);
+	dbc_buf_append(&sql, "SELECT 1 FROM ");
+	for (int i = 0; i < NTABLES; i++)
+		dbc_buf_appendf(&sql, "%smain.%s", i ? ", " : "", tables[i].name);
+	return dbc_buf_finish(&sql);
+}
+
+/* Runs inside the caller's savepoint, right before the call's first write
+ * (the migration lock row). When the tables exist nothing is run: that write
+ * is then the transaction's first statement and takes the write lock waiting
+ * out the busy timeout. A read first (CREATE TABLE IF NOT EXISTS of an
+ * existing table reads the schema) would pin a snapshot that a concurrent
+ * writer makes stale, and the write would fail busy at once. Preparing a
+ * statement, never stepping it, tells without opening a read transaction. */
 int sqldbc_book_ensure(dbc_ctx *ctx)
 {
+	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
+	char *probe = all_tables_sql(ctx);
+	if (!probe)
+		return DBC_ERROR;
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, probe, -1, &stmt, NULL);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK)
+		return DBC_OK;
 	for (int i = 0; i < NTABLES; i++)
 		if (ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
 			return DBC_ERROR;
-	return DBC_OK;
-}
-
-static int count_rows(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
-{
-	(void)ctx;
-	if (ncol > 0 && cols[0].type == DBC_INT)
-		*(int64_t *)arg = cols[0].i;
 	return DBC_OK;
 }
 
@@ -115,16 +134,13 @@ static int count_rows(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
  * that says how to repair it. */
 int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 {
-	dbc_buf sql;
-	dbc_buf_init(&sql, ctx);
-	dbc_buf_append(&sql, "SELECT count(*) FROM main.sqlite_schema WHERE type = 'table' AND name IN (");
-	for (int i = 0; i < NTABLES; i++)
-		dbc_buf_appendf(&sql, "%s'%s'", i ? "," : "", tables[i].name);
-	dbc_buf_append(&sql, ")");
-	char *text = dbc_buf_finish(&sql);
+	/* The schema's in-memory hash answers without scanning sqlite_schema,
+	 * which matters: a report asks several times. */
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	int64_t n = 0;
-	if (!text || ctx->host->query(ctx, text, 0, NULL, count_rows, &n) != DBC_OK)
-		return DBC_ERROR;
+	for (int i = 0; i < NTABLES; i++)
+		n += sqlite3_table_column_metadata(db, "main", tables[i].name, NULL, NULL, NULL, NULL,
+		                                   NULL, NULL) == SQLITE_OK;
 	*exists = n > 0;
 	if (n > 0 && n < NTABLES) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,

@@ -207,7 +207,10 @@ static int host_rollback(dbc_ctx *ctx, int level)
 		                   : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		                               "the enclosing transaction was rolled back");
 	}
-	/* Rollback must run after a failure too: keep the first error, report its. */
+	/* The dbc.h contract: rollback never touches the ctx error. It must run
+	 * after a failure too, so the statement runs on a clean slot and the
+	 * caller's error is put back whole; its own failure shows only when no
+	 * error was set. */
 	dbc_ctx saved = *ctx;
 	dbc_error_clear(ctx);
 	int rc = run_simple(ctx, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d", level);

@@ -2,12 +2,16 @@
 .headers on
 CREATE TABLE t (x UNIQUE);
 
--- A migration whose conflict clause rolls back the whole transaction cannot
--- be contained by a savepoint: dbcare says so instead of failing obscurely.
+-- A conflict clause that rolls back the whole transaction cannot be contained
+-- by a savepoint. A migration that says so itself is refused when registered
+-- (see the end); a table the caller made is the engine's business, and dbcare
+-- says so instead of failing obscurely.
+CREATE TABLE r (x UNIQUE ON CONFLICT ROLLBACK);
+INSERT INTO r VALUES (42);
 BEGIN;
 INSERT INTO t VALUES (42);
 SELECT dbmigrate_add('1', 'rolls back', 'INSERT INTO t VALUES (1);
-INSERT OR ROLLBACK INTO t VALUES (42);') IS NOT NULL AS added;
+INSERT INTO r VALUES (42);') IS NOT NULL AS added;
 SELECT dbmigrate_apply();
 -- the transaction is gone: nothing of it stayed
 SELECT count(*) AS rows_left FROM t;
@@ -33,3 +37,23 @@ DROP TABLE dbcare_config;
 SELECT dbcare_get('health.ignore');
 SELECT dbmigrate_repair() >= 0 AS repaired;
 SELECT dbcare_get('health.ignore') AS health_ignore;
+
+-- Refused when registered, naming the line: conflict resolution ROLLBACK in
+-- any of its forms. String literals, comments and quoted names do not count.
+SELECT dbmigrate_add('9', 'rolls back', 'INSERT INTO t VALUES (1);
+INSERT OR ROLLBACK INTO t VALUES (42);');
+SELECT dbmigrate_add('9', 'rolls back', 'UPDATE OR ROLLBACK t SET x = 1;');
+SELECT dbmigrate_add('9', 'rolls back', 'CREATE TABLE u (
+  a INTEGER,
+  b TEXT UNIQUE ON CONFLICT ROLLBACK);');
+SELECT dbmigrate_add('9', 'rolls back', 'CREATE TABLE u (a INTEGER, UNIQUE (a) ON CONFLICT ROLLBACK);');
+SELECT dbmigrate_add('9', 'rolls back', 'CREATE TABLE u (a INTEGER);
+CREATE TRIGGER u_guard BEFORE INSERT ON u BEGIN
+  SELECT CASE WHEN new.a < 0 THEN RAISE (ROLLBACK, ''negative'') END;
+END;');
+SELECT dbmigrate_add('9', 'harmless', '-- INSERT OR ROLLBACK in a comment
+INSERT INTO t VALUES (''ON CONFLICT ROLLBACK'');
+CREATE TABLE "or" (rollback INTEGER);
+INSERT OR REPLACE INTO t VALUES (''RAISE(ROLLBACK, x)'');
+CREATE TABLE u (a INTEGER UNIQUE ON CONFLICT ABORT);') IS NOT NULL AS added;
+SELECT version, name FROM dbmigrate_status WHERE version = '9';
