@@ -162,13 +162,17 @@ struct dbc_health_engine {
 	              dbc_health_fact *fact);
 	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
 	int (*metrics)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m);
-	/* Stores one snapshot (the glue knows its timestamp type); *taken_at gets
-	 * the stored time as ISO-8601 UTC text. */
-	int (*store_snapshot)(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_metrics *m,
-	                      int score, const char *status, const char *mode, char **taken_at);
-	/* Samples of the last `days` days, oldest first (none when no bookkeeping). */
-	int (*load_samples)(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
-	                    dbc_health_samples *out);
+	/* The snapshot table's time column is the one thing the engines store
+	 * differently (timestamptz vs ISO-8601 text); these SQL expressions say
+	 * how, and health_growth.c writes and reads snapshots once for both:
+	 * ts_now      the value stored for "now";
+	 * ts_iso      taken_at as ISO-8601 UTC text with milliseconds;
+	 * ts_epoch    taken_at as seconds since 1970 (double);
+	 * ts_since    a condition: taken_at within the last $1 days. */
+	const char *ts_now;
+	const char *ts_iso;
+	const char *ts_epoch;
+	const char *ts_since;
 };
 
 /* One graded check. */

@@ -50,13 +50,55 @@ bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *
 	return true;
 }
 
+static dbc_value opt_int(int64_t v)
+{
+	return v >= 0 ? dbc_int(v) : dbc_null();
+}
+
+static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_report *r,
+                          char **taken_at)
+{
+	const dbc_health_metrics *m = &r->metrics;
+	dbc_value p[8] = {dbc_text("quick"),         dbc_int(r->score),
+	                  dbc_text(r->status),       opt_int(m->size_bytes),
+	                  opt_int(m->tables),        opt_int(m->indexes),
+	                  dbc_text(m->schema_fingerprint), dbc_text(m->migration_version)};
+	/* CASTs, not ::, so the text serves both engines; they also type NULLs */
+	char *sql = dbc_printf(ctx,
+	                       "INSERT INTO %shealth_snapshots (taken_at, mode, score, status, size_bytes, "
+	                       "tables, indexes, schema_fingerprint, migration_version) VALUES (%s, $1, "
+	                       "CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS bigint), "
+	                       "CAST($6 AS bigint), $7, $8) RETURNING %s",
+	                       ctx->host->book_prefix, eng->ts_now, eng->ts_iso);
+	return sql ? dbc_query_text(ctx, sql, 8, p, taken_at, NULL) : DBC_ERROR;
+}
+
+static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol < 2 || c[0].type == DBC_NULL || c[1].type == DBC_NULL)
+		return DBC_OK;
+	return dbc_health_samples_add(ctx, arg, c[0].type == DBC_FLOAT ? c[0].f : (double)c[0].i,
+	                              c[1].type == DBC_FLOAT ? c[1].f : (double)c[1].i);
+}
+
+static int load_samples(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
+                        dbc_health_samples *out)
+{
+	dbc_value p = dbc_float(days);
+	char *sql = dbc_printf(ctx,
+	                       "SELECT %s, CAST(size_bytes AS double precision) FROM %shealth_snapshots "
+	                       "WHERE %s ORDER BY taken_at, id",
+	                       eng->ts_epoch, ctx->host->book_prefix, eng->ts_since);
+	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
+}
+
 int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, char **json_out)
 {
 	dbc_health_report r;
 	char *taken_at = NULL;
 	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
 	    ctx->host->book_ensure(ctx) != DBC_OK ||
-	    eng->store_snapshot(ctx, eng, &r.metrics, r.score, r.status, "quick", &taken_at) != DBC_OK)
+	    store_snapshot(ctx, eng, &r, &taken_at) != DBC_OK)
 		return DBC_ERROR;
 	const dbc_health_metrics *m = &r.metrics;
 	json_t *o = json_object();
@@ -117,7 +159,7 @@ int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, c
 	bool exists = false;
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
-	if (exists && eng->load_samples(ctx, eng, days, &s) != DBC_OK)
+	if (exists && load_samples(ctx, eng, days, &s) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_health_growth_json(ctx, days, &s, json_out);
 }

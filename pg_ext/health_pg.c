@@ -408,58 +408,6 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		0, NULL, take_metrics, m);
 }
 
-static dbc_value opt_int(int64_t v)
-{
-	return v >= 0 ? dbc_int(v) : dbc_null();
-}
-
-static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_metrics *m,
-                          int score, const char *status, const char *mode, char **taken_at)
-{
-	(void)eng;
-	dbc_value p[8] = {dbc_text(mode),
-	                  dbc_int(score),
-	                  dbc_text(status),
-	                  opt_int(m->size_bytes),
-	                  opt_int(m->tables),
-	                  opt_int(m->indexes),
-	                  m->schema_fingerprint ? dbc_text(m->schema_fingerprint) : dbc_null(),
-	                  m->migration_version ? dbc_text(m->migration_version) : dbc_null()};
-	return dbc_query_text(
-		ctx,
-		"INSERT INTO dbcare.health_snapshots (mode, score, status, size_bytes, tables, indexes, "
-		"schema_fingerprint, migration_version) VALUES ($1, $2::integer, $3, $4::bigint, $5::bigint, "
-		"$6::bigint, $7, $8) RETURNING to_char(taken_at AT TIME ZONE 'UTC', "
-		"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-		8, p, taken_at, NULL);
-}
-
-typedef struct {
-	dbc_health_samples *out;
-} samples_state;
-
-static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	samples_state *st = arg;
-	if (ncol < 2 || c[0].type == DBC_NULL || c[1].type == DBC_NULL)
-		return DBC_OK;
-	return dbc_health_samples_add(ctx, st->out, c[0].type == DBC_FLOAT ? c[0].f : (double)c[0].i,
-	                              c[1].type == DBC_FLOAT ? c[1].f : (double)c[1].i);
-}
-
-static int load_samples(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
-                        dbc_health_samples *out)
-{
-	samples_state st = {out};
-	dbc_value p = dbc_float(days);
-	(void)eng;
-	return ctx->host->query(ctx,
-	                        "SELECT extract(epoch FROM taken_at)::float8, size_bytes::float8 "
-	                        "FROM dbcare.health_snapshots "
-	                        "WHERE taken_at >= now() - $1 * interval '1 day' ORDER BY taken_at, id",
-	                        1, &p, take_sample, &st);
-}
-
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
@@ -480,6 +428,8 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 	eng->state = st;
 	eng->gather = gather;
 	eng->metrics = metrics;
-	eng->store_snapshot = store_snapshot;
-	eng->load_samples = load_samples;
+	eng->ts_now = "now()";
+	eng->ts_iso = "to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+	eng->ts_epoch = "extract(epoch FROM taken_at)::float8";
+	eng->ts_since = "taken_at >= now() - $1 * interval '1 day'";
 }

@@ -225,68 +225,6 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		0, NULL, take_metrics, m);
 }
 
-static dbc_value opt_int(int64_t v)
-{
-	return v >= 0 ? dbc_int(v) : dbc_null();
-}
-
-static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_metrics *m,
-                          int score, const char *status, const char *mode, char **taken_at)
-{
-	(void)eng;
-	dbc_value p[8] = {dbc_text(mode),
-	                  dbc_int(score),
-	                  dbc_text(status),
-	                  opt_int(m->size_bytes),
-	                  opt_int(m->tables),
-	                  opt_int(m->indexes),
-	                  m->schema_fingerprint ? dbc_text(m->schema_fingerprint) : dbc_null(),
-	                  m->migration_version ? dbc_text(m->migration_version) : dbc_null()};
-	return dbc_query_text(ctx,
-	                      "INSERT INTO dbcare_health_snapshots (taken_at, mode, score, status, "
-	                      "size_bytes, tables, indexes, schema_fingerprint, migration_version) "
-	                      "VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), $1, $2, $3, $4, $5, $6, $7, $8) "
-	                      "RETURNING taken_at",
-	                      8, p, taken_at, NULL);
-}
-
-typedef struct {
-	dbc_health_samples *out;
-} samples_state;
-
-static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
-{
-	samples_state *st = arg;
-	if (ncol < 2 || cols[0].type == DBC_NULL || cols[1].type == DBC_NULL)
-		return DBC_OK;
-	double t = cols[0].type == DBC_FLOAT ? cols[0].f : (double)cols[0].i;
-	double size = cols[1].type == DBC_FLOAT ? cols[1].f : (double)cols[1].i;
-	return dbc_health_samples_add(ctx, st->out, t, size);
-}
-
-static int load_samples(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
-                        dbc_health_samples *out)
-{
-	(void)eng;
-	char *found = NULL;
-	/* book_exists says bookkeeping exists; an older layout may lack this table */
-	if (dbc_query_text(ctx,
-	                   "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
-	                   "name = 'dbcare_health_snapshots'",
-	                   0, NULL, &found, NULL) != DBC_OK)
-		return DBC_ERROR;
-	if (!found)
-		return DBC_OK;
-	samples_state st = {out};
-	dbc_value p = dbc_float(days);
-	return ctx->host->query(ctx,
-	                        "SELECT (julianday(taken_at) - 2440587.5) * 86400.0, size_bytes "
-	                        "FROM dbcare_health_snapshots "
-	                        "WHERE julianday(taken_at) >= julianday('now') - $1 "
-	                        "ORDER BY taken_at, id",
-	                        1, &p, take_sample, &st);
-}
-
 void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 {
 	memset(eng, 0, sizeof(*eng));
@@ -299,6 +237,8 @@ void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 	eng->state = conn;
 	eng->gather = gather;
 	eng->metrics = metrics;
-	eng->store_snapshot = store_snapshot;
-	eng->load_samples = load_samples;
+	eng->ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+	eng->ts_iso = "taken_at";
+	eng->ts_epoch = "(julianday(taken_at) - 2440587.5) * 86400.0";
+	eng->ts_since = "julianday(taken_at) >= julianday('now') - $1";
 }
