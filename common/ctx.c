@@ -124,6 +124,21 @@ int dbc_utf8_seq(const unsigned char *p, size_t n)
 	return len;
 }
 
+void dbc_utf8_repair(char *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		int len = dbc_utf8_seq(p + i, n - i);
+		if (len > 0) {
+			memcpy(out + i, p + i, (size_t)len);
+			i += (size_t)len;
+		} else {
+			out[i++] = '?';
+		}
+	}
+	out[n] = '\0';
+}
+
 char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max)
 {
 	if (!s)

@@ -153,6 +153,9 @@ char *dbc_buf_finish(dbc_buf *b);
 /* Length of the well-formed UTF-8 sequence at p (n bytes left; no overlong
  * forms, surrogates or code points above U+10FFFF), 0 when there is none. */
 int dbc_utf8_seq(const unsigned char *p, size_t n);
+/* Copies n bytes of s into out (n + 1 bytes) with every byte that starts no
+ * well-formed UTF-8 sequence replaced by '?', and a NUL after them. */
+void dbc_utf8_repair(char *out, const char *s, size_t n);
 /* User input quoted in an error message: at most max bytes (cut at a
  * character boundary, then "... (N bytes)"), invalid UTF-8 shown as '?', so a
  * 10 MB or binary argument cannot make a 10 MB or undecodable message. */

@@ -43,20 +43,8 @@ static char *utf8_sanitised(const char *s)
 {
 	size_t n = strlen(s);
 	char *out = malloc(n + 1);
-	if (!out)
-		return NULL;
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < n) {
-		int len = dbc_utf8_seq(p + i, n - i);
-		if (len > 0) {
-			memcpy(out + i, p + i, (size_t)len);
-			i += (size_t)len;
-		} else {
-			out[i++] = '?';
-		}
-	}
-	out[n] = '\0';
+	if (out)
+		dbc_utf8_repair(out, s, n);
 	return out;
 }
 

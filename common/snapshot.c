@@ -40,23 +40,11 @@ static bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
-/* json.c's repair: each byte that starts no well-formed sequence becomes '?'. */
 static char *utf8_repaired(dbc_ctx *ctx, const char *s, size_t n)
 {
 	char *out = dbc_alloc(ctx, n + 1);
-	const unsigned char *p = (const unsigned char *)s;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		int len = dbc_utf8_seq(p + i, n - i);
-		if (len > 0) {
-			memcpy(out + i, p + i, (size_t)len);
-			i += (size_t)len;
-		} else {
-			out[i++] = '?';
-		}
-	}
-	out[n] = '\0';
+	if (out)
+		dbc_utf8_repair(out, s, n);
 	return out;
 }
 
