@@ -379,7 +379,7 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
 		return gather_connections(ctx, fact);
 	if (strcmp(n, "cache_hit_ratio") == 0)
 		return gather_cache(ctx, fact);
-	dbc_health_skip(ctx, fact, "not implemented for PostgreSQL", NULL);
+	dbc_health_skip(ctx, fact, "does not apply to PostgreSQL", NULL);
 	return DBC_OK;
 }
 

@@ -195,7 +195,7 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
 		return gather_journal_mode(ctx, fact);
 	if (strcmp(n, "slow_queries") == 0)
 		return sqldbc_monitor_fact(ctx, eng, fact);
-	dbc_health_skip(ctx, fact, "not implemented for SQLite", NULL);
+	dbc_health_skip(ctx, fact, "does not apply to SQLite", NULL);
 	return DBC_OK;
 }
 
