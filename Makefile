@@ -118,14 +118,21 @@ FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_SRC     := $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icommon -Itest/unit \
-                -DDBC_VERSION='"$(EXTVERSION)"' -fsanitize=fuzzer,address,undefined \
+                -DDBC_VERSION='"$(EXTVERSION)"' -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# The core is compiled once (instrumented, without libFuzzer's main) and
+# linked into every target.
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC))
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/%: test/fuzz/%.c test/fuzz/fuzz.h test/unit/unit.h $(COMMON_SRC) common/*.h
+$(FUZZ_BUILD)/obj/%.o: %.c common/*.h Makefile
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(DBC_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/%: test/fuzz/%.c test/fuzz/fuzz.h test/unit/unit.h $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(DBC_LIBS)
 
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/scripts/fuzz_suite.sh --standalone
