@@ -349,14 +349,14 @@ static const dbc_constraint **sorted_constraints(dbc_ctx *ctx, const dbc_table *
 	return order;
 }
 
-int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
-                          dbc_rows *out)
-{
-	const dbc_table *only = NULL;
-	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
-		return DBC_ERROR;
-	unsigned kinds = opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL;
+/* Calls visit for every table the options select (one table, not ignored,
+ * checkable), with its display name and its constraints in report order. */
+typedef int (*table_visit)(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                           const dbc_constraint **order);
 
+static int each_selected_table(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                               const dbc_table *only, table_visit visit, void *arg)
+{
 	for (int i = 0; i < s->ntables; i++) {
 		const dbc_table *t = &s->tables[i];
 		if ((only && t != only) || !checkable(t))
@@ -369,29 +369,55 @@ int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_opt
 		const dbc_constraint **order = sorted_constraints(ctx, t);
 		if (t->nconstraints && !order)
 			return DBC_ERROR;
-		for (int k = 0; k < t->nconstraints; k++) {
-			const dbc_constraint *con = order[k];
-			if (con->kind == DBC_CON_EXCLUDE || !(kinds & DBC_CHECK_KIND(con->kind)))
-				continue;
-			if (opt && opt->skip_trusted && con->validated && con->enforced)
-				continue;
-			if (derived_copy(ctx, s, t, con))
-				continue;
-			if (check_one(ctx, s, t, display, con, out) != DBC_OK)
-				return DBC_ERROR;
-		}
-		if ((kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)) &&
-		    check_not_null_columns(ctx, s, t, display, opt, out) != DBC_OK)
+		if (visit(ctx, arg, t, display, order) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
+}
+
+typedef struct check_walk {
+	const dbc_schema *s;
+	const dbc_check_options *opt;
+	unsigned kinds;
+	dbc_rows *out;
+} check_walk;
+
+static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                       const dbc_constraint **order)
+{
+	check_walk *w = arg;
+	for (int k = 0; k < t->nconstraints; k++) {
+		const dbc_constraint *con = order[k];
+		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)))
+			continue;
+		if (w->opt && w->opt->skip_trusted && con->validated && con->enforced)
+			continue;
+		if (derived_copy(ctx, w->s, t, con))
+			continue;
+		if (check_one(ctx, w->s, t, display, con, w->out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if ((w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)) &&
+	    check_not_null_columns(ctx, w->s, t, display, w->opt, w->out) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                          dbc_rows *out)
+{
+	const dbc_table *only = NULL;
+	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
+		return DBC_ERROR;
+	check_walk w = {s, opt, opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL, out};
+	return each_selected_table(ctx, s, opt, only, check_table, &w);
 }
 
 /* One foreign key or declared relation, seen as a MATCH SIMPLE foreign key. */
 typedef struct orphan_item {
 	const dbc_table *child;
 	dbc_constraint con;
-	char *child_display;
+	const char *child_display;
 	char *parent_display;
 	bool parent_missing;
 } orphan_item;
@@ -446,40 +472,43 @@ static int relation_fits(dbc_ctx *ctx, const dbc_schema *s, const dbc_relation *
 	return DBC_ERROR;
 }
 
+typedef struct orphan_walk {
+	const dbc_schema *s;
+	orphan_list *l;
+} orphan_walk;
+
+static int collect_table_fks(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                             const dbc_constraint **order)
+{
+	orphan_walk *w = arg;
+	for (int k = 0; k < t->nconstraints; k++) {
+		const dbc_constraint *con = order[k];
+		if (con->kind != DBC_CON_FOREIGN_KEY || derived_copy(ctx, w->s, t, con))
+			continue;
+		orphan_item *it = orphan_push(ctx, w->l);
+		if (!it)
+			return DBC_ERROR;
+		it->child = t;
+		it->con = *con;
+		it->child_display = display;
+		it->parent_display = dbc_qualified_name(ctx, con->ref_schema, con->ref_table);
+		it->parent_missing = !dbc_schema_find_table(w->s, con->ref_schema, con->ref_table);
+		if (!it->parent_display)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
                                 orphan_list *l)
 {
 	const dbc_table *only = NULL;
 	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < s->ntables && !(opt && opt->relations_only); i++) {
-		const dbc_table *t = &s->tables[i];
-		if ((only && t != only) || !checkable(t))
-			continue;
-		char *display = dbc_qualified_name(ctx, t->schema, t->name);
-		if (!display)
-			return DBC_ERROR;
-		if (ignored(opt, t, display))
-			continue;
-		const dbc_constraint **order = sorted_constraints(ctx, t);
-		if (t->nconstraints && !order)
-			return DBC_ERROR;
-		for (int k = 0; k < t->nconstraints; k++) {
-			const dbc_constraint *con = order[k];
-			if (con->kind != DBC_CON_FOREIGN_KEY || derived_copy(ctx, s, t, con))
-				continue;
-			orphan_item *it = orphan_push(ctx, l);
-			if (!it)
-				return DBC_ERROR;
-			it->child = t;
-			it->con = *con;
-			it->child_display = display;
-			it->parent_display = dbc_qualified_name(ctx, con->ref_schema, con->ref_table);
-			it->parent_missing = !dbc_schema_find_table(s, con->ref_schema, con->ref_table);
-			if (!it->parent_display)
-				return DBC_ERROR;
-		}
-	}
+	orphan_walk w = {s, l};
+	if (!(opt && opt->relations_only) &&
+	    each_selected_table(ctx, s, opt, only, collect_table_fks, &w) != DBC_OK)
+		return DBC_ERROR;
 	dbc_relation *rels;
 	int nrels;
 	if (dbc_relations_load(ctx, &rels, &nrels) != DBC_OK)
