@@ -5,19 +5,9 @@
 # no entry for it, and a fresh apply works. The script waits until the cluster
 # accepts queries again, so the tests after it find it healthy.
 set -eu
-B="${PG_BIN:?}"
 db=dbcare_crash
-fail() { echo "FAIL: $*"; exit 1; }
-work=$(mktemp -d)
+. "$(dirname "$0")/lib/pg.sh"
 victim=
-cleanup() {
-  [ -z "$victim" ] || kill "$victim" 2>/dev/null || true
-  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # the backend belongs to the owner of the cluster (postgres when we are root)
 owner=$(stat -c %U "$PGHOST/.s.PGSQL.$PGPORT")
@@ -27,7 +17,6 @@ as_owner=()
 # The test cluster runs with synchronous_commit = off, and a crash loses
 # commits still in the WAL buffers: the setup must be durable before the kill.
 export PGOPTIONS="${PGOPTIONS:-} -c synchronous_commit=on"
-q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
 
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
 "$B/psql" -X -q -d postgres -c "CREATE DATABASE $db"
@@ -41,6 +30,7 @@ fp_before=$(q -c "SELECT dbschema_fingerprint()")
 
 PGAPPNAME=dbcare_crash_victim "$B/psql" -X -q -At -d $db -c "SELECT dbmigrate_apply()" >"$work/victim.out" 2>&1 &
 victim=$!
+pids+=("$victim")
 
 # the victim's backend, once it sleeps (the DDL before the sleep has run)
 pid=

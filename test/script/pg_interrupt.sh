@@ -4,21 +4,10 @@
 # fail with SQLSTATE 57014, leave schema, history and status as they were, and
 # the interrupted session goes on working.
 set -eu
-B="${PG_BIN:?}"
 db=dbcare_interrupt
-fail() { echo "FAIL: $*"; exit 1; }
-work=$(mktemp -d)
+. "$(dirname "$0")/lib/pg.sh"
 victim=
-cleanup() {
-  [ -z "$victim" ] || kill "$victim" 2>/dev/null || true
-  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
 "$B/psql" -X -q -d postgres -c "CREATE DATABASE $db"
 q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \
@@ -57,6 +46,7 @@ echo "statement_timeout: 57014, nothing changed, the session goes on"
 # 2. pg_cancel_backend from a second session, once the migration sleeps
 PGAPPNAME=dbcare_cancel_victim "$B/psql" -X -q -At -d $db -f "$work/session.sql" >"$work/cancel.out" 2>&1 &
 victim=$!
+pids+=("$victim")
 pid=
 for _ in $(seq 1 200); do
   pid=$(q -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'dbcare_cancel_victim'

@@ -4,15 +4,9 @@
 # different content, or the same version spelt differently (1 vs 1.0), is a
 # clear dbcare: error, never a raw unique violation (23505).
 set -eu
-B="${PG_BIN:?}"
 db=dbcare_migrate_add_race
-fail() { echo "FAIL: $*"; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
-"$B/psql" -X -q -d postgres -c "CREATE DATABASE $db"
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
 
 # race VERSION_A SCRIPT_A VERSION_B SCRIPT_B [repeatable]: session A registers
 # and holds its transaction open; B registers meanwhile; A commits.

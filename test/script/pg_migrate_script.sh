@@ -4,15 +4,9 @@
 # -- dbcare:no-transaction migration; running it again applies nothing; a
 # failure stops the script and validate reports it as failed.
 set -eu
-B="${PG_BIN:?}"
 db=dbcare_migrate_script
-fail() { echo "FAIL: $*"; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
-"$B/psql" -X -q -d postgres -c "CREATE DATABASE $db"
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
 
 q -c "SELECT dbmigrate_add('1', 'create events', 'CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL, body jsonb)')" > /dev/null
 q -c "SELECT dbmigrate_add('2', 'index kind', '-- dbcare:no-transaction
