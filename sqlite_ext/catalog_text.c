@@ -143,6 +143,7 @@ typedef struct ix_scan {
 	sqldbc_reader *r;
 	ix_text *items;
 	int n, cap;
+	int nauto;       /* automatic indexes among the items (sql NULL) */
 	bool *by_pragma; /* per table: its indexes come from the pragmas */
 	ix_rows rows;
 } ix_scan;
@@ -172,10 +173,6 @@ static int on_index_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	int i = sqldbc_reader_table(sc->r, c[1].type == DBC_TEXT ? c[1].s : "");
 	if (i < 0 || sc->by_pragma[i])
 		return DBC_OK;
-	if (c[2].type != DBC_TEXT) { /* an automatic index: UNIQUE or PRIMARY KEY */
-		sc->by_pragma[i] = true;
-		return DBC_OK;
-	}
 	if (sc->n == sc->cap) {
 		int cap = sc->cap ? sc->cap * 2 : 64;
 		ix_text *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
@@ -187,10 +184,17 @@ static int on_index_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		sc->cap = cap;
 	}
 	ix_text *x = &sc->items[sc->n++];
+	memset(x, 0, sizeof(*x));
 	x->table = i;
 	x->name = dbc_strdup(ctx, c[0].type == DBC_TEXT ? c[0].s : "");
+	if (!x->name)
+		return DBC_ERROR;
+	if (c[2].type != DBC_TEXT) { /* an automatic index of a UNIQUE or PRIMARY KEY */
+		sc->nauto++;
+		return DBC_OK;
+	}
 	x->sql = dbc_strdup(ctx, c[2].s);
-	if (!x->name || !x->sql || dbc_ddl_parse_index(ctx, x->sql, &x->parsed) != DBC_OK)
+	if (!x->sql || dbc_ddl_parse_index(ctx, x->sql, &x->parsed) != DBC_OK)
 		return DBC_ERROR;
 	if (!x->parsed.sure || strcmp(x->parsed.table, sc->r->s->tables[i].name) != 0)
 		sc->by_pragma[i] = true;
@@ -199,6 +203,8 @@ static int on_index_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 static int text_index_rows(dbc_ctx *ctx, ix_scan *sc, const ix_text *x)
 {
+	if (!x->sql)
+		return DBC_OK; /* automatic: read by automatic_indexes */
 	const dbc_table *t = &sc->r->s->tables[x->table];
 	const char **colls = sc->r->colls[x->table];
 	int *cids = dbc_alloc(ctx, sizeof(int) * (size_t)x->parsed.nkeys);
@@ -249,6 +255,113 @@ static int row_cmp(const void *a, const void *b)
 	return c ? c : (x->seqno > y->seqno) - (x->seqno < y->seqno);
 }
 
+/* Rows of automatic indexes: tbl_name, name, seqno, cid, column, desc, coll.
+ * Their origin is filled in by automatic_origins. */
+static int on_auto_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	ix_scan *sc = arg;
+	if (ncol != 7)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected automatic index rows");
+	dbc_value v[11] = {c[0], c[1], dbc_int(1), dbc_text("u"), dbc_int(0), c[2], c[3], c[4],
+	                   dbc_null(), c[5], c[6]};
+	return on_index_pragma(ctx, sc, 11, v);
+}
+
+/* Key positions of table i's primary key, in key order; *n is 0 for none. */
+static int *primary_key_cids(dbc_ctx *ctx, const dbc_ddl_columns *dc, int *n)
+{
+	int *cids = dbc_alloc(ctx, sizeof(int) * (size_t)(dc->n + 1));
+	*n = 0;
+	for (int k = 0; cids && k < dc->n; k++)
+		if (dc->items[k].pk > 0) {
+			cids[dc->items[k].pk - 1] = k;
+			(*n)++;
+		}
+	return cids;
+}
+
+static bool same_keys(const ix_row *a, int na, const ix_row *b, int nb)
+{
+	if (na != nb)
+		return false;
+	for (int k = 0; k < na; k++)
+		if (a[k].v[6].i != b[k].v[6].i)
+			return false;
+	return true;
+}
+
+/* An automatic index is the primary key's ('pk') when its keys are the key's
+ * columns, else a UNIQUE constraint's ('u'). Where that cannot tell — two
+ * automatic indexes on the same columns (different collations), or an
+ * INTEGER key column that may be the rowid (then an index on it is a UNIQUE) —
+ * the table's indexes are read by pragma instead. Rows arrive grouped by
+ * table, then index, in key order. */
+static int automatic_origins(dbc_ctx *ctx, ix_scan *sc, int from)
+{
+	int table_start = from;
+	for (int g = from; g < sc->rows.n;) {
+		int e = g;
+		while (e < sc->rows.n && strcmp(sc->rows.items[e].index, sc->rows.items[g].index) == 0)
+			e++;
+		ix_row *rows = &sc->rows.items[g];
+		int i = sqldbc_reader_table(sc->r, rows->table), npk;
+		if (i < 0)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "automatic index of an unknown table");
+		if (g == from || strcmp(sc->rows.items[g - 1].table, rows->table) != 0)
+			table_start = g;
+		int *pk = primary_key_cids(ctx, &sc->r->cols[i], &npk);
+		if (!pk)
+			return DBC_ERROR;
+		bool is_pk = npk == e - g;
+		for (int k = 0; is_pk && k < npk; k++)
+			is_pk = rows[k].v[6].i == pk[k];
+		const char *type = npk == 1 ? sc->r->s->tables[i].columns[pk[0]].type : NULL;
+		if (is_pk && type && strcasecmp(type, "INTEGER") == 0)
+			sc->by_pragma[i] = true;
+		for (int h = table_start; h < g;) { /* earlier automatic indexes of the table */
+			int he = h;
+			while (he < g && strcmp(sc->rows.items[he].index, sc->rows.items[h].index) == 0)
+				he++;
+			if (same_keys(&sc->rows.items[h], he - h, rows, e - g))
+				sc->by_pragma[i] = true;
+			h = he;
+		}
+		for (int k = g; k < e; k++)
+			sc->rows.items[k].v[3] = dbc_text(is_pk ? "pk" : "u");
+		g = e;
+	}
+	return DBC_OK;
+}
+
+/* Keys of the automatic indexes of the tables read from text: one
+ * pragma_index_xinfo per such index, no pragma_index_list per table. */
+static int automatic_indexes(dbc_ctx *ctx, ix_scan *sc)
+{
+	json_t *a = json_array();
+	int n = 0;
+	for (int k = 0; a && k < sc->n; k++)
+		if (!sc->items[k].sql && !sc->by_pragma[sc->items[k].table] &&
+		    json_array_append_new(a, dbc_json_str(sc->items[k].name)) == 0)
+			n++;
+	char *names = a && n ? dbc_json_dump(ctx, a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	if (!a || ctx->failed)
+		return a ? DBC_ERROR : dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	if (!names)
+		return DBC_OK;
+	dbc_value p = dbc_text(names);
+	int from = sc->rows.n;
+	if (ctx->host->query(ctx,
+	                     "SELECT s.tbl_name, s.name, ii.seqno, ii.cid, ii.name, ii.desc, ii.coll"
+	                     " FROM main.sqlite_schema s JOIN pragma_index_xinfo(s.name, 'main') ii"
+	                     " WHERE s.type = 'index' AND ii.key = 1"
+	                     " AND s.name IN (SELECT value FROM json_each($1))"
+	                     " ORDER BY s.tbl_name, s.name, ii.seqno",
+	                     1, &p, on_auto_row, sc) != DBC_OK)
+		return DBC_ERROR;
+	return automatic_origins(ctx, sc, from);
+}
+
 int sqldbc_text_indexes(dbc_ctx *ctx, sqldbc_reader *r, const char *pragma_sql)
 {
 	ix_scan sc = {.r = r};
@@ -263,6 +376,8 @@ int sqldbc_text_indexes(dbc_ctx *ctx, sqldbc_reader *r, const char *pragma_sql)
 	for (int k = 0; k < sc.n; k++)
 		if (!sc.by_pragma[sc.items[k].table] && text_index_rows(ctx, &sc, &sc.items[k]) != DBC_OK)
 			return DBC_ERROR;
+	if (sc.nauto && automatic_indexes(ctx, &sc) != DBC_OK)
+		return DBC_ERROR;
 	/* a table found to need the pragmas late drops the rows made for it */
 	int kept = 0;
 	for (int k = 0; k < sc.rows.n; k++) {

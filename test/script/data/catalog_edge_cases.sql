@@ -87,3 +87,11 @@ CREATE UNIQUE INDEX partials_ab ON partials (a COLLATE "RTRIM" DESC, b) WHERE b 
 CREATE INDEX partials_a ON partials (a);
 CREATE INDEX partials_a_dup ON partials (A ASC);
 CREATE INDEX partials_c ON partials (c COLLATE NoCase);
+CREATE TABLE auto_int_unique (id INTEGER PRIMARY KEY, v, UNIQUE (id));
+CREATE TABLE auto_pk_after_unique (a TEXT UNIQUE, b, PRIMARY KEY (a));
+CREATE TABLE auto_two_collations (a TEXT, PRIMARY KEY (a), UNIQUE (a COLLATE NOCASE));
+CREATE TABLE auto_reordered (a INT, b TEXT, PRIMARY KEY (a, b), UNIQUE (b, a));
+CREATE TABLE auto_desc_collate (a TEXT, b TEXT COLLATE RTRIM, c INT PRIMARY KEY,
+  UNIQUE (a DESC, b), CONSTRAINT u_named UNIQUE (b COLLATE NOCASE, c));
+CREATE INDEX auto_desc_collate_ix ON auto_desc_collate (b);
+CREATE TABLE auto_bigint_pk (id BIGINT PRIMARY KEY, v UNIQUE);
