@@ -122,6 +122,22 @@ check "CREATE TRIGGER"
 q -c "ALTER TABLE t RENAME COLUMN b TO bb"
 check "RENAME COLUMN"
 
+# After VACUUM most catalog pages are all-visible and enter the key by their
+# LSN instead of row by row: the same DDL must still show.
+q -c "VACUUM"
+check "VACUUM (all-visible pages)" same
+q -c "ALTER EXTENSION dbcare DROP FUNCTION dbcare_version()"
+check "ALTER EXTENSION DROP FUNCTION on all-visible pages"
+q -c "VACUUM" -c "ALTER EXTENSION dbcare ADD FUNCTION dbcare_version()"
+check "ALTER EXTENSION ADD FUNCTION on all-visible pages"
+q -c "VACUUM" -c "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 3'"
+check "CREATE OR REPLACE FUNCTION on all-visible pages"
+q -c "VACUUM"
+s "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'z';" > /dev/null
+check "SET DEFAULT on all-visible pages"
+q -c "VACUUM" -c "ALTER TABLE t ALTER COLUMN bb DROP NOT NULL"
+check "DROP NOT NULL on all-visible pages"
+
 # Settings that change the deparsed text are part of the key: a date default
 # is written in the session's DateStyle.
 q -c "ALTER TABLE t ADD COLUMN d date DEFAULT '2020-01-02'"
