@@ -105,9 +105,12 @@ typedef struct dbc_object {
 	bool enabled; /* triggers: false when disabled */
 } dbc_object;
 
-/* A model cached across calls by its reader (SQLite, keyed by the schema
- * version) carries the snapshot text and fingerprint made from it, so they
- * are computed once per schema change. Text lives in the memo's own arena. */
+/* A model cached across calls by its reader (per connection in SQLite, per
+ * backend in PostgreSQL) carries the snapshot text and fingerprint made from
+ * it, so they are computed once per schema change. Text lives in the memo's
+ * own arena; a NULL member is computed on demand into that arena (the
+ * PostgreSQL cache hands out the fingerprint and lets each call build the
+ * snapshot text, which it does not keep). */
 typedef struct dbc_schema_memo {
 	dbc_ctx *ctx;
 	char *snapshot;
