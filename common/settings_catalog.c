@@ -14,6 +14,11 @@ static const dbc_setting_def general[] = {
 	 "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
 	 "milliseconds (0 waits forever).",
 	 DBC_SETTING_INT, NULL, 0, 86400000},
+	{"schema.catalog_reader", "auto",
+	 "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
+	 "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
+	 "pragma (always the pragma table-valued functions, slower). PostgreSQL ignores it.",
+	 DBC_SETTING_CHOICE, "auto|pragma", 0, 0},
 	{"health.ignore", "",
 	 "Comma-separated object names (table, index, sequence) that the health checks skip.",
 	 DBC_SETTING_LIST, NULL, 0, 0},

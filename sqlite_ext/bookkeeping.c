@@ -31,7 +31,11 @@ static const book_table tables[] = {
 	 " registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	 " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
-	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'"},
+	 " ON dbcare_migrations (name) WHERE kind = 'repeatable';"
+	 /* dbmigrate_assert compares applied checksums through it without
+	  * reading registry rows, which hold whole scripts */
+	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksum"
+	 " ON dbcare_migrations (version, checksum)"},
 	{"dbcare_migrations_applied",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
 	 " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable', 'baseline')),"
@@ -94,14 +98,19 @@ static const book_table tables[] = {
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
-/* A statement naming every table: it prepares only when all of them exist. */
+/* A statement naming every table, and through INDEXED BY the indexes added
+ * after their tables first shipped: it prepares only when all of them exist,
+ * so a database made by an older build gets them on its next changing call. */
 static char *all_tables_sql(dbc_ctx *ctx)
 {
 	dbc_buf sql;
 	dbc_buf_init(&sql, ctx);
 	dbc_buf_append(&sql, "SELECT 1 FROM ");
-	for (int i = 0; i < NTABLES; i++)
+	for (int i = 0; i < NTABLES; i++) {
 		dbc_buf_appendf(&sql, "%smain.%s", i ? ", " : "", tables[i].name);
+		if (strcmp(tables[i].name, "dbcare_migrations") == 0)
+			dbc_buf_append(&sql, " INDEXED BY dbcare_migrations_checksum");
+	}
 	return dbc_buf_finish(&sql);
 }
 

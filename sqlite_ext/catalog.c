@@ -6,8 +6,8 @@
  * Unnamed constraints get stable names: <table>_pkey, <table>_<cols>_key,
  * <table>_fk_<n>, <table>_check_<n> (n counts from 0 in declaration order).
  */
-#include "conn.h"
-#include "ddl_text.h"
+#include "catalog.h"
+#include "settings.h"
 #include "sha256.h"
 
 #include <stdlib.h>
@@ -18,16 +18,7 @@
 #define USER_OBJECT                                                                                \
 	"m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE 'dbcare\\_%' ESCAPE '\\'"
 
-typedef struct reader {
-	dbc_schema *s;
-	bool fk_enforced;
-	bool check_enforced;
-	dbc_ddl_table *ddl;   /* parsed constraints per table */
-	int last;             /* cache of the last table looked up */
-	bool ix_expr;         /* the index being read has an expression (or rowid) key */
-} reader;
-
-static int table_index(reader *r, const char *name)
+int sqldbc_reader_table(sqldbc_reader *r, const char *name)
 {
 	dbc_schema *s = r->s;
 	if (r->last >= 0 && r->last < s->ntables && strcmp(s->tables[r->last].name, name) == 0)
@@ -51,10 +42,19 @@ static const char *text_or(const dbc_value *v, const char *dflt)
 	return v->type == DBC_TEXT ? v->s : dflt;
 }
 
+static const char *options_of(bool without_rowid, bool strict)
+{
+	if (without_rowid && strict)
+		return "without rowid, strict";
+	return without_rowid ? "without rowid" : strict ? "strict" : NULL;
+}
+
+/* Rows: type, name, tbl_name, sql, and pragma_table_list's type, wr, strict
+ * (NULL when the options are read from the text). */
 static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
-	reader *r = arg;
+	sqldbc_reader *r = arg;
 	const char *type = text_or(&c[0], ""), *name = text_or(&c[1], "");
 	const char *sql = text_or(&c[3], NULL), *ltype = text_or(&c[4], "");
 	if (strcmp(type, "table") == 0) {
@@ -66,11 +66,20 @@ static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		if (strcmp(ltype, "virtual") == 0) {
 			t->kind = "virtual table";
 			t->options = sql ? dbc_sql_normalise(ctx, sql) : NULL;
-		} else if (c[5].i || c[6].i) {
-			t->options = c[5].i && c[6].i ? "without rowid, strict" : c[5].i ? "without rowid" : "strict";
+		} else {
+			t->options = (char *)options_of(c[5].i, c[6].i);
 		}
-	} else if (strcmp(type, "index") == 0) {
-		return DBC_OK; /* read with their columns below */
+		if (r->nsql == r->sqlcap) { /* the CREATE text, parsed once all tables are known */
+			int cap = r->sqlcap ? r->sqlcap * 2 : 64;
+			const char **a = dbc_alloc(ctx, sizeof(char *) * (size_t)cap);
+			if (!a)
+				return DBC_ERROR;
+			if (r->nsql)
+				memcpy(a, r->sql, sizeof(char *) * (size_t)r->nsql);
+			r->sql = a;
+			r->sqlcap = cap;
+		}
+		r->sql[r->nsql++] = sql && strcmp(ltype, "virtual") != 0 ? dbc_strdup(ctx, sql) : NULL;
 	} else {
 		dbc_object *o = dbc_schema_add_object(r->s, type, NULL, name);
 		if (!o)
@@ -82,22 +91,23 @@ static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int on_table_sql(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+/* Rows: name, wr, strict of the tables whose options the text did not give. */
+static int on_options(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	(void)ncol;
-	reader *r = arg;
-	int i = table_index(r, text_or(&c[0], ""));
-	if (i >= 0 && c[1].type == DBC_TEXT && dbc_ddl_parse_table(ctx, c[1].s, &r->ddl[i]) != DBC_OK)
-		return DBC_ERROR;
+	(void)ctx, (void)ncol;
+	sqldbc_reader *r = arg;
+	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
+	if (i >= 0)
+		r->s->tables[i].options = (char *)options_of(c[1].i, c[2].i);
 	return DBC_OK;
 }
 
 /* Rows: table, cid, name, type, notnull, dflt_value, pk, hidden. */
-static int on_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+int sqldbc_reader_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
-	reader *r = arg;
-	int i = table_index(r, text_or(&c[0], ""));
+	sqldbc_reader *r = arg;
+	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
 	if (i < 0)
 		return DBC_OK;
 	dbc_table *t = &r->s->tables[i];
@@ -168,8 +178,8 @@ static dbc_ddl_constraint *declared(dbc_ddl_table *d, dbc_constraint_kind kind,
 static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
-	reader *r = arg;
-	int i = table_index(r, text_or(&c[0], ""));
+	sqldbc_reader *r = arg;
+	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
 	if (i < 0)
 		return DBC_OK;
 	dbc_table *t = &r->s->tables[i];
@@ -199,11 +209,11 @@ static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* Rows: table, index, unique, origin, partial, seqno, cid, column, sql, desc, coll. */
-static int on_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+int sqldbc_reader_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
-	reader *r = arg;
-	int i = table_index(r, text_or(&c[0], ""));
+	sqldbc_reader *r = arg;
+	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
 	if (i < 0)
 		return DBC_OK;
 	dbc_schema *s = r->s;
@@ -242,13 +252,13 @@ static int on_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* UNIQUE constraints are the indexes of origin 'u'; name them from the text. */
-static int unique_constraints(dbc_ctx *ctx, reader *r)
+static int unique_constraints(dbc_ctx *ctx, sqldbc_reader *r)
 {
 	for (int k = 0; k < r->s->nindexes; k++) {
 		dbc_index *ix = &r->s->indexes[k];
 		if (!ix->constraint || ix->primary)
 			continue;
-		int i = table_index(r, ix->table), ordinal;
+		int i = sqldbc_reader_table(r, ix->table), ordinal;
 		dbc_ddl_constraint *d = declared(&r->ddl[i], DBC_CON_UNIQUE, &ix->keys, &ordinal);
 		char *name = d && d->name ? d->name : NULL;
 		if (!name) {
@@ -266,7 +276,7 @@ static int unique_constraints(dbc_ctx *ctx, reader *r)
 
 /* Foreign keys: pragma ids count from the last declared one, so walk them
  * backwards to number them in declaration order; CHECKs come from the text. */
-static int name_fks_and_checks(dbc_ctx *ctx, reader *r)
+static int name_fks_and_checks(dbc_ctx *ctx, sqldbc_reader *r)
 {
 	for (int i = 0; i < r->s->ntables; i++) {
 		dbc_table *t = &r->s->tables[i];
@@ -301,68 +311,143 @@ static int name_fks_and_checks(dbc_ctx *ctx, reader *r)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int run(dbc_ctx *ctx, reader *r, const char *sql, dbc_row_fn fn)
+static int run(dbc_ctx *ctx, sqldbc_reader *r, const char *sql, dbc_row_fn fn)
 {
 	return ctx->host->query(ctx, sql, 0, NULL, fn, r);
 }
 
 static int on_flags(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	(void)ctx, (void)ncol;
-	reader *r = arg;
+	(void)ctx;
+	sqldbc_reader *r = arg;
 	r->fk_enforced = c[0].i != 0;
 	r->check_enforced = c[1].i == 0;
+	r->has_virtual = ncol > 2 && c[2].i != 0;
 	return DBC_OK;
 }
 
-static int read_schema(dbc_ctx *ctx, dbc_schema *s, bool *fk_enforced, bool *check_enforced)
+#define FLAGS_QUERY                                                                                \
+	"SELECT (SELECT foreign_keys FROM pragma_foreign_keys),"                                       \
+	" (SELECT ignore_check_constraints FROM pragma_ignore_check_constraints)"
+
+/* Tables whose columns and indexes come from the pragmas: every table when
+ * reading by pragma ($1 NULL), else those named in the JSON array $1. */
+#define BY_PRAGMA "($1 IS NULL OR m.name IN (SELECT value FROM json_each($1)))"
+
+static const char index_rows_sql[] =
+    /* sqlite_schema has no index on name: materialise the index texts so the
+     * join gets an automatic index instead of a scan per index */
+    "WITH s AS MATERIALIZED"
+    " (SELECT name, sql FROM main.sqlite_schema WHERE type = 'index')"
+    " SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid,"
+    " ii.name, s.sql, ii.desc, ii.coll"
+    " FROM main.sqlite_schema m JOIN pragma_index_list(m.name, 'main') il"
+    " JOIN pragma_index_xinfo(il.name, 'main') ii"
+    " LEFT JOIN s ON s.name = il.name"
+    " WHERE m.type = 'table' AND ii.key = 1 AND " USER_OBJECT " AND " BY_PRAGMA
+    " ORDER BY m.name, il.name, ii.seqno";
+
+static int read_objects(dbc_ctx *ctx, sqldbc_reader *r)
 {
-	reader r = {.s = s, .last = -1};
+	if (!r->text)
+		return run(ctx, r,
+		           /* pragma_table_list lists every table per call: materialise
+		            * it once, or joining it per schema row is quadratic */
+		           "WITH tl AS MATERIALIZED"
+		           " (SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main')"
+		           " SELECT m.type, m.name, m.tbl_name, m.sql, tl.type, tl.wr, tl.strict"
+		           " FROM main.sqlite_schema m LEFT JOIN tl ON tl.name = m.name"
+		           " WHERE m.type IN ('table', 'view', 'trigger') AND " USER_OBJECT
+		           " ORDER BY m.name",
+		           on_object);
+	/* no virtual table, hence no shadow table: options come from the text */
+	return run(ctx, r,
+	           "SELECT m.type, m.name, m.tbl_name, m.sql, NULL, 0, 0 FROM main.sqlite_schema m"
+	           " WHERE m.type IN ('table', 'view', 'trigger') AND " USER_OBJECT " ORDER BY m.name",
+	           on_object);
+}
+
+/* Constraints (and, reading texts, columns) of every table's CREATE text. */
+static int parse_tables(dbc_ctx *ctx, sqldbc_reader *r)
+{
+	int n = r->s->ntables + 1;
+	r->ddl = dbc_zalloc(ctx, sizeof(dbc_ddl_table) * (size_t)n);
+	r->cols = dbc_zalloc(ctx, sizeof(dbc_ddl_columns) * (size_t)n);
+	r->colls = dbc_zalloc(ctx, sizeof(char **) * (size_t)n);
+	r->by_pragma = dbc_zalloc(ctx, sizeof(bool) * (size_t)n);
+	if (!r->ddl || !r->cols || !r->colls || !r->by_pragma)
+		return DBC_ERROR;
+	for (int i = 0; i < r->s->ntables; i++) {
+		const char *sql = i < r->nsql ? r->sql[i] : NULL;
+		r->by_pragma[i] = !r->text || !sql;
+		if (sql && dbc_ddl_parse_table(ctx, sql, &r->ddl[i]) != DBC_OK)
+			return DBC_ERROR;
+		if (!r->by_pragma[i] && dbc_ddl_parse_columns(ctx, sql, &r->cols[i]) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* Columns: from the texts where understood and confirmed, the rest (and the
+ * options of those tables) from the pragmas. */
+static int read_columns(dbc_ctx *ctx, sqldbc_reader *r)
+{
+	char *names = NULL;
+	if (r->text) {
+		if (sqldbc_text_columns(ctx, r) != DBC_OK)
+			return DBC_ERROR;
+		names = sqldbc_pragma_tables(ctx, r, r->by_pragma);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if (!names)
+			return DBC_OK;
+	}
+	dbc_value p = names ? dbc_text(names) : dbc_null();
+	if (names && ctx->host->query(ctx,
+	                              "SELECT name, wr, strict FROM pragma_table_list"
+	                              " WHERE schema = 'main' AND name IN (SELECT value FROM json_each($1))",
+	                              1, &p, on_options, r) != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->query(ctx,
+	                        "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk,"
+	                        " c.hidden FROM main.sqlite_schema m"
+	                        " JOIN pragma_table_xinfo(m.name, 'main') c"
+	                        " WHERE m.type = 'table' AND " USER_OBJECT " AND " BY_PRAGMA
+	                        " ORDER BY m.name, c.cid",
+	                        1, &p, sqldbc_reader_column, r);
+}
+
+static int read_indexes(dbc_ctx *ctx, sqldbc_reader *r)
+{
+	if (r->text)
+		return sqldbc_text_indexes(ctx, r, index_rows_sql);
+	dbc_value p = dbc_null();
+	return ctx->host->query(ctx, index_rows_sql, 1, &p, sqldbc_reader_index, r);
+}
+
+static int read_schema(dbc_ctx *ctx, dbc_schema *s, bool by_text, bool *fk_enforced,
+                       bool *check_enforced)
+{
+	sqldbc_reader r = {.s = s, .db = sqldbc_call_conn(ctx)->db, .last = -1};
 	if (run(ctx, &r,
-	        "SELECT (SELECT foreign_keys FROM pragma_foreign_keys),"
-	        " (SELECT ignore_check_constraints FROM pragma_ignore_check_constraints)",
+	        FLAGS_QUERY ", EXISTS (SELECT 1 FROM main.sqlite_schema"
+	                    " WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL %')",
 	        on_flags) != DBC_OK)
 		return DBC_ERROR;
-	if (run(ctx, &r,
-	        /* pragma_table_list lists every table per call: materialise it
-	         * once, or joining it per schema row is quadratic in tables */
-	        "WITH tl AS MATERIALIZED"
-	        " (SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main')"
-	        " SELECT m.type, m.name, m.tbl_name, m.sql, tl.type, tl.wr, tl.strict"
-	        " FROM main.sqlite_schema m LEFT JOIN tl ON tl.name = m.name"
-	        " WHERE m.type IN ('table', 'view', 'trigger') AND " USER_OBJECT " ORDER BY m.name",
-	        on_object) != DBC_OK)
-		return DBC_ERROR;
-	r.ddl = dbc_zalloc(ctx, sizeof(dbc_ddl_table) * (size_t)(s->ntables + 1));
-	if (!r.ddl)
-		return DBC_ERROR;
-	if (run(ctx, &r,
-	        "SELECT m.name, m.sql FROM main.sqlite_schema m WHERE m.type = 'table' AND " USER_OBJECT,
-	        on_table_sql) != DBC_OK ||
-	    run(ctx, &r,
-	        "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden"
-	        " FROM main.sqlite_schema m JOIN pragma_table_xinfo(m.name, 'main') c"
-	        " WHERE m.type = 'table' AND " USER_OBJECT " ORDER BY m.name, c.cid",
-	        on_column) != DBC_OK ||
+	/* a virtual table's columns exist only in its module, and its shadow
+	 * tables only pragma_table_list can tell: such schemas use the pragmas */
+	r.text = by_text && !r.has_virtual;
+	if (read_objects(ctx, &r) != DBC_OK || parse_tables(ctx, &r) != DBC_OK ||
+	    read_columns(ctx, &r) != DBC_OK ||
 	    run(ctx, &r,
 	        "SELECT m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update,"
 	        " f.on_delete, f.\"match\""
 	        " FROM main.sqlite_schema m JOIN pragma_foreign_key_list(m.name, 'main') f"
-	        " WHERE m.type = 'table' AND " USER_OBJECT " ORDER BY m.name, f.id, f.seq",
+	        /* no REFERENCES in the text, no foreign key: skip the pragma */
+	        " WHERE m.type = 'table' AND m.sql LIKE '%references%' AND " USER_OBJECT
+	        " ORDER BY m.name, f.id, f.seq",
 	        on_fk) != DBC_OK ||
-	    /* sqlite_schema has no index on name: materialise the index texts
-	     * so the join gets an automatic index instead of a scan per index */
-	    run(ctx, &r,
-	        "WITH s AS MATERIALIZED"
-	        " (SELECT name, sql FROM main.sqlite_schema WHERE type = 'index')"
-	        " SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.seqno, ii.cid,"
-	        " ii.name, s.sql, ii.desc, ii.coll"
-	        " FROM main.sqlite_schema m JOIN pragma_index_list(m.name, 'main') il"
-	        " JOIN pragma_index_xinfo(il.name, 'main') ii"
-	        " LEFT JOIN s ON s.name = il.name"
-	        " WHERE m.type = 'table' AND ii.key = 1 AND " USER_OBJECT
-	        " ORDER BY m.name, il.name, ii.seqno",
-	        on_index) != DBC_OK)
+	    read_indexes(ctx, &r) != DBC_OK)
 		return DBC_ERROR;
 	if (name_fks_and_checks(ctx, &r) != DBC_OK || unique_constraints(ctx, &r) != DBC_OK)
 		return DBC_ERROR;
@@ -387,6 +472,7 @@ struct sqldbc_schema_cache {
 	bool valid;
 	char key[DBC_SHA256_HEX_LEN + 1];
 	bool fk_enforced, check_enforced; /* the pragmas the model's flags describe */
+	bool by_text;                     /* read with schema.catalog_reader = auto */
 	dbc_ctx arena;                    /* owns the model and the memo's text */
 	dbc_schema model;
 	dbc_schema_memo memo;
@@ -456,14 +542,14 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	sqldbc_conn *conn = sqldbc_call_conn(ctx);
 	struct sqldbc_schema_cache *c = conn->schema_cache;
 	char key[DBC_SHA256_HEX_LEN + 1];
-	reader flags = {0};
-	if (schema_key(ctx, conn->db, key) != DBC_OK)
+	sqldbc_reader flags = {0};
+	char *how = NULL;
+	if (schema_key(ctx, conn->db, key) != DBC_OK ||
+	    dbc_setting_get(ctx, "schema.catalog_reader", &how) != DBC_OK)
 		return DBC_ERROR;
-	if (c && c->valid && strcmp(c->key, key) == 0) {
-		if (run(ctx, &flags,
-		        "SELECT (SELECT foreign_keys FROM pragma_foreign_keys),"
-		        " (SELECT ignore_check_constraints FROM pragma_ignore_check_constraints)",
-		        on_flags) != DBC_OK)
+	bool by_text = strcmp(how, "pragma") != 0;
+	if (c && c->valid && c->by_text == by_text && strcmp(c->key, key) == 0) {
+		if (run(ctx, &flags, FLAGS_QUERY, on_flags) != DBC_OK)
 			return DBC_ERROR;
 		if (flags.fk_enforced != c->fk_enforced || flags.check_enforced != c->check_enforced) {
 			set_enforced(&c->model, flags.fk_enforced, flags.check_enforced);
@@ -488,7 +574,7 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	memset(&c->memo, 0, sizeof(c->memo));
 	c->memo.ctx = &c->arena;
 	dbc_schema_init(&c->model, &c->arena, s->engine);
-	int rc = read_schema(&c->arena, &c->model, &c->fk_enforced, &c->check_enforced);
+	int rc = read_schema(&c->arena, &c->model, by_text, &c->fk_enforced, &c->check_enforced);
 	c->arena.host_data = NULL; /* the call it names ends before the next use */
 	if (rc != DBC_OK) {
 		dbc_error(ctx, c->arena.sqlstate[0] ? c->arena.sqlstate : DBC_SQLSTATE_INTERNAL, "%s",
@@ -502,6 +588,7 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 		return DBC_ERROR;
 	}
 	memcpy(c->key, key, sizeof(c->key));
+	c->by_text = by_text;
 	c->valid = true;
 	hand_out(ctx, c, s);
 	return DBC_OK;

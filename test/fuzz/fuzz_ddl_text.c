@@ -1,6 +1,7 @@
 /*
- * fuzz_ddl_text.c — the DDL text reader and normaliser (common/ddl_text.c) on
- * arbitrary text: CREATE TABLE constraint extraction, index predicates, and
+ * fuzz_ddl_text.c — the DDL text readers and normaliser (common/ddl_text.c,
+ * common/ddl_columns.c) on arbitrary text: CREATE TABLE constraint and column
+ * extraction, CREATE INDEX keys, index predicates, and
  * dbc_sql_normalise, which must be idempotent (a normalised text normalises
  * to itself, or fingerprints would depend on how often text was normalised).
  */
@@ -23,6 +24,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (c->expr)
 				FUZZ_ASSERT(strlen(c->expr) <= size, "a CHECK expression is no longer than its source");
 		}
+	}
+	dbc_error_clear(&ctx);
+
+	dbc_ddl_columns cols;
+	if (dbc_ddl_parse_columns(&ctx, sql, &cols) == DBC_OK && cols.sure) {
+		int pk = 0;
+		for (int i = 0; i < cols.n; i++) {
+			const dbc_ddl_column *c = &cols.items[i];
+			FUZZ_ASSERT(c->name != NULL, "column names are set");
+			FUZZ_ASSERT(c->pk >= 0 && c->pk <= cols.n, "a key position is within the columns");
+			pk += c->pk > 0;
+			if (c->default_expr)
+				FUZZ_ASSERT(strlen(c->default_expr) <= size, "a DEFAULT is no longer than its source");
+		}
+		FUZZ_ASSERT(pk <= cols.n, "no more key columns than columns");
+	}
+	dbc_error_clear(&ctx);
+
+	dbc_ddl_index ix;
+	if (dbc_ddl_parse_index(&ctx, sql, &ix) == DBC_OK && ix.sure) {
+		FUZZ_ASSERT(ix.table != NULL && ix.nkeys > 0, "an understood index has a table and keys");
+		for (int k = 0; k < ix.nkeys; k++)
+			FUZZ_ASSERT(ix.keys[k].column != NULL, "key columns are set");
 	}
 	dbc_error_clear(&ctx);
 

@@ -52,7 +52,7 @@ static void test_sqlite(void)
 	fk->match = "simple";
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = c.\"a b\" WHERE c.\"a b\" IS NOT NULL AND "
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"a b\" WHERE c.\"a b\" IS NOT NULL AND "
 	          "p.\"id\" IS NULL",
 	          "sqlite fk to implicit primary key, hostile table name (LEFT JOIN anti-join)");
 
@@ -62,7 +62,7 @@ static void test_sqlite(void)
 	fk2->match = "full";
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk2),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = c.\"select\" AND p.\"code\" = c.\"ünï\" "
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
 	          "WHERE c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND p.\"id\" IS NULL",
 	          "sqlite composite fk: MATCH FULL is enforced as SIMPLE by SQLite, so checked so");
 
@@ -70,7 +70,7 @@ static void test_sqlite(void)
 	CHECK(dbc_check_plan_orphans(&ctx, &s, kid, fk2, &op) == DBC_OK, "orphan plan");
 	CHECK_STR(op.sql,
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = c.\"select\" AND p.\"code\" = c.\"ünï\" "
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
 	          "WHERE c.\"select\" IS NOT NULL AND c.\"ünï\" IS NOT NULL AND p.\"id\" IS NULL",
 	          "orphan plan");
 
@@ -79,8 +79,52 @@ static void test_sqlite(void)
 	CHECK_STR(del,
 	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE c.\"a b\" IS NOT NULL "
 	          "AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = "
-	          "c.\"a b\")",
+	          "+c.\"a b\")",
 	          "sqlite delete of orphans");
+
+	/* A unique index tells the parent column's collation: the IN form, with
+	 * the parent's collation named and the child value without affinity. */
+	dbc_index *ix = dbc_schema_add_index(&s, NULL, "pa\"rent_code");
+	ix->table = "pa\"rent";
+	ix->unique = true;
+	dbc_strlist_split(&ctx, &ix->keys, "code");
+	ix->key_detail = "code 0 NO\"CASE";
+	dbc_constraint *fk_ix = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_3", "ünï");
+	fk_ix->ref_table = "pa\"rent";
+	dbc_strlist_split(&ctx, &fk_ix->ref_columns, "code");
+	CHECK_STR(plan_sql(&ctx, &s, kid, fk_ix),
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "(+c.\"ünï\" COLLATE \"NO\"\"CASE\" IN (SELECT p.\"code\" FROM "
+	          "\"main\".\"pa\"\"rent\" AS p)) IS NOT TRUE AND c.\"ünï\" IS NOT NULL",
+	          "sqlite fk to a uniquely indexed column: IN probe with the parent's collation");
+	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk_ix, &del) == DBC_OK, "delete plan, IN form");
+	CHECK_STR(del,
+	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "(+c.\"ünï\" COLLATE \"NO\"\"CASE\" IN (SELECT p.\"code\" FROM \"main\".\"pa\"\"rent\" "
+	          "AS p)) IS NOT TRUE AND c.\"ünï\" IS NOT NULL",
+	          "sqlite delete of orphans, IN form");
+
+	/* A second unique index that disagrees on the collation: unknown, so the
+	 * LEFT JOIN, which takes the collation from the parent column itself. */
+	dbc_index *ix2 = dbc_schema_add_index(&s, NULL, "pa\"rent_code_bin");
+	ix2->table = "pa\"rent";
+	ix2->unique = true;
+	dbc_strlist_split(&ctx, &ix2->keys, "code");
+	ix2->key_detail = "code 0 BINARY";
+	CHECK(strstr(plan_sql(&ctx, &s, kid, fk_ix), " LEFT JOIN ") != NULL,
+	      "disagreeing unique indexes: LEFT JOIN");
+
+	/* An INTEGER PRIMARY KEY parent: the rowid, no collation to name. */
+	dbc_table *ipk = dbc_schema_add_table(&s, NULL, "ipk");
+	dbc_table_add_column(&ctx, ipk, "n")->type = "INTEGER";
+	con(&ctx, ipk, DBC_CON_PRIMARY_KEY, "ipk_pk", "n");
+	dbc_constraint *fk_ipk = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_4", "select");
+	fk_ipk->ref_table = "ipk";
+	CHECK_STR(plan_sql(&ctx, &s, kid, fk_ipk),
+	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	          "(+c.\"select\" IN (SELECT p.\"n\" FROM \"main\".\"ipk\" AS p)) IS NOT TRUE AND "
+	          "c.\"select\" IS NOT NULL",
+	          "sqlite fk to an INTEGER PRIMARY KEY: IN probe of the rowid");
 
 	dbc_constraint *gone = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_2", "a b");
 	gone->ref_table = "nowhere";

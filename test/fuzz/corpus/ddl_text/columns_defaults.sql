@@ -1,0 +1,26 @@
+CREATE TABLE defaults (
+  a INTEGER DEFAULT ( 1 + 2 ) ,
+  b TEXT DEFAULT 'it''s (not) a, comma',
+  c DEFAULT - /*c*/ 1.5e3,
+  d DEFAULT "ident",
+  e DEFAULT CURRENT_TIMESTAMP,
+  f DEFAULT (/*k*/ 3 /*z*/ ),
+  g DEFAULT true,
+  h DEFAULT +7,
+  i DEFAULT x'0A',
+  j DEFAULT NULL,
+  k DEFAULT 0x1F,
+  l DEFAULT -'a',
+  m DEFAULT .5,
+  n DEFAULT 1e-3,
+  o DEFAULT -0x10,
+  p DEFAULT/*x*/'y',
+  q DEFAULT
+    (abs(-1) * (2 + 3)),
+  r DEFAULT [br],
+  s DEFAULT `bt`,
+  t CONSTRAINT c1 NOT NULL CONSTRAINT c2 DEFAULT 5 CONSTRAINT c3 CHECK (t > 0),
+  u DEFAULT CURRENT_DATE NOT NULL, v DEFAULT current_time COLLATE nocase,
+  w REFERENCES plain (id) ON DELETE SET DEFAULT ON UPDATE SET NULL DEFAULT 9,
+  x DEFAULT ('a' || ')' || '(')
+);
