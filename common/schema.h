@@ -105,9 +105,12 @@ typedef struct dbc_object {
 	bool enabled; /* triggers: false when disabled */
 } dbc_object;
 
-/* A model cached across calls by its reader (SQLite, keyed by the schema
- * version) carries the snapshot text and fingerprint made from it, so they
- * are computed once per schema change. Text lives in the memo's own arena. */
+/* A model cached across calls by its reader (per connection in SQLite, per
+ * backend in PostgreSQL) carries the snapshot text and fingerprint made from
+ * it, so they are computed once per schema change. Text lives in the memo's
+ * own arena; a NULL member is computed on demand into that arena (the
+ * PostgreSQL cache hands out the fingerprint and lets each call build the
+ * snapshot text, which it does not keep). */
 typedef struct dbc_schema_memo {
 	dbc_ctx *ctx;
 	char *snapshot;
@@ -137,6 +140,9 @@ dbc_constraint *dbc_table_add_constraint(dbc_ctx *ctx, dbc_table *t, dbc_constra
 dbc_index *dbc_schema_add_index(dbc_schema *s, const char *schema, const char *name);
 dbc_object *dbc_schema_add_object(dbc_schema *s, const char *type, const char *schema,
                                   const char *name);
+/* A deep copy of a model into another arena (for a cache that outlives the
+ * arena the model was read into). The copy has no memo. */
+int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out);
 /* Lookup by (schema, name); schema NULL matches a NULL schema. */
 dbc_table *dbc_schema_find_table(const dbc_schema *s, const char *schema, const char *name);
 dbc_column *dbc_table_find_column(const dbc_table *t, const char *name);

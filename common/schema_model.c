@@ -213,3 +213,122 @@ char *dbc_quoted_name(dbc_ctx *ctx, const char *schema, const char *name)
 	char *qs = ctx->host->quote_ident(ctx, schema);
 	return qs ? dbc_printf(ctx, "%s.%s", qs, qn) : NULL;
 }
+
+/* ------------------------------------------------------------------ copy */
+
+/* Strings are copied one by one: a cache keeps the copy after the arena the
+ * model was read into is gone. A NULL stays NULL; a copy that fails sets bad. */
+typedef struct copier {
+	dbc_ctx *to;
+	bool bad;
+} copier;
+
+static char *cp_str(copier *c, const char *s)
+{
+	char *d;
+	if (!s)
+		return NULL;
+	d = dbc_strdup(c->to, s);
+	if (!d)
+		c->bad = true;
+	return d;
+}
+
+/* A copy of n elem-sized items (capacity n: the copy is not grown further). */
+static void *cp_array(copier *c, const void *items, int n, size_t elem)
+{
+	void *d;
+	if (n <= 0 || !items)
+		return NULL;
+	d = dbc_alloc(c->to, elem * (size_t)n);
+	if (!d) {
+		c->bad = true;
+		return NULL;
+	}
+	memcpy(d, items, elem * (size_t)n);
+	return d;
+}
+
+static void cp_strlist(copier *c, dbc_strlist *l)
+{
+	l->items = cp_array(c, l->items, l->n, sizeof(char *));
+	l->cap = l->items ? l->n : 0;
+	if (!l->items)
+		l->n = 0;
+	for (int i = 0; i < l->n; i++)
+		l->items[i] = cp_str(c, l->items[i]);
+}
+
+static void cp_table(copier *c, dbc_table *t)
+{
+	t->schema = cp_str(c, t->schema);
+	t->name = cp_str(c, t->name);
+	t->kind = cp_str(c, t->kind);
+	t->partition_of = cp_str(c, t->partition_of);
+	t->options = cp_str(c, t->options);
+	t->columns = cp_array(c, t->columns, t->ncolumns, sizeof(dbc_column));
+	t->ncolumns = t->capcolumns = t->columns ? t->ncolumns : 0;
+	for (int i = 0; i < t->ncolumns; i++) {
+		dbc_column *col = &t->columns[i];
+		col->name = cp_str(c, col->name);
+		col->type = cp_str(c, col->type);
+		col->default_expr = cp_str(c, col->default_expr);
+		col->generated = cp_str(c, col->generated);
+		col->collation = cp_str(c, col->collation);
+	}
+	t->constraints = cp_array(c, t->constraints, t->nconstraints, sizeof(dbc_constraint));
+	t->nconstraints = t->capconstraints = t->constraints ? t->nconstraints : 0;
+	for (int i = 0; i < t->nconstraints; i++) {
+		dbc_constraint *k = &t->constraints[i];
+		k->name = cp_str(c, k->name);
+		cp_strlist(c, &k->columns);
+		k->ref_schema = cp_str(c, k->ref_schema);
+		k->ref_table = cp_str(c, k->ref_table);
+		cp_strlist(c, &k->ref_columns);
+		k->match = cp_str(c, k->match);
+		k->on_update = cp_str(c, k->on_update);
+		k->on_delete = cp_str(c, k->on_delete);
+		k->expr = cp_str(c, k->expr);
+	}
+}
+
+int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out)
+{
+	copier c = {to, false};
+	*out = *from;
+	out->ctx = to;
+	out->memo = NULL;
+	out->tables = cp_array(&c, from->tables, from->ntables, sizeof(dbc_table));
+	out->ntables = out->captables = out->tables ? from->ntables : 0;
+	for (int i = 0; i < out->ntables; i++)
+		cp_table(&c, &out->tables[i]);
+	out->indexes = cp_array(&c, from->indexes, from->nindexes, sizeof(dbc_index));
+	out->nindexes = out->capindexes = out->indexes ? from->nindexes : 0;
+	for (int i = 0; i < out->nindexes; i++) {
+		dbc_index *ix = &out->indexes[i];
+		ix->schema = cp_str(&c, ix->schema);
+		ix->name = cp_str(&c, ix->name);
+		ix->table = cp_str(&c, ix->table);
+		ix->method = cp_str(&c, ix->method);
+		cp_strlist(&c, &ix->keys);
+		ix->predicate = cp_str(&c, ix->predicate);
+		ix->key_detail = cp_str(&c, ix->key_detail);
+		ix->definition = cp_str(&c, ix->definition);
+	}
+	out->objects = cp_array(&c, from->objects, from->nobjects, sizeof(dbc_object));
+	out->nobjects = out->capobjects = out->objects ? from->nobjects : 0;
+	for (int i = 0; i < out->nobjects; i++) {
+		dbc_object *o = &out->objects[i];
+		o->type = cp_str(&c, o->type);
+		o->schema = cp_str(&c, o->schema);
+		o->name = cp_str(&c, o->name);
+		o->table = cp_str(&c, o->table);
+		o->definition = cp_str(&c, o->definition);
+	}
+	if (c.bad) {
+		if (!to->failed)
+			dbc_error(to, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while copying the schema model");
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}

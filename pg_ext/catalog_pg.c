@@ -492,7 +492,7 @@ static int take_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	return oom_or_ok(ctx, !ctx->failed);
 }
 
-int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
+int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 {
 	static const struct {
 		const char *const *sql;

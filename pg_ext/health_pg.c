@@ -274,8 +274,10 @@ static const struct {
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
 	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND NOT EXISTS ("
 	 "SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = con.conrelid AND i.indpred IS NULL "
-	 "AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(con.conkey)] @> con.conkey "
-	 "AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(con.conkey)] <@ con.conkey) "
+	 /* indkey is an int2vector, subscripted from 0: its first n entries, as an
+	  * array, without the text round trip per index (a third of the check) */
+	 "AND i.indkey[0:cardinality(con.conkey) - 1] @> con.conkey "
+	 "AND i.indkey[0:cardinality(con.conkey) - 1] <@ con.conkey) "
 	 "ORDER BY 1, 3, 2"},
 	{"duplicate_indexes",
 	 "WITH ix AS (SELECT n.nspname, c.relname AS idx, t.relname AS tbl, i.indrelid, i.indisunique AS u, "

@@ -571,6 +571,26 @@ static int pg_exec(dbc_ctx *ctx, const char *sql)
 	return run_guarded(call, &gs, exec_body, NULL);
 }
 
+typedef struct plain_args {
+	void (*fn)(void *);
+	void *arg;
+} plain_args;
+
+static void plain_body(pgdbc_call *call, guard_state *gs, void *arg)
+{
+	plain_args *pa = arg;
+	(void)call;
+	(void)gs;
+	pa->fn(pa->arg);
+}
+
+int pgdbc_guarded(dbc_ctx *ctx, void (*fn)(void *), void *arg)
+{
+	guard_state gs = {NULL, 0, NULL};
+	plain_args pa = {fn, arg};
+	return run_guarded(ctx->host_data, &gs, plain_body, &pa);
+}
+
 /* The search_path of every pinned dbcare function (the extension script's SET). */
 #define PINNED_SEARCH_PATH "pg_catalog, pg_temp"
 /*

@@ -120,7 +120,15 @@ void pgdbc_free(void *ptr);
  * json_object, so no file includes both.) */
 void pgdbc_init_json_alloc(void);
 
-/* catalog_pg.c: fills the core's schema model from pg_catalog (a dbc_schema_reader). */
+/* Runs fn(arg) as the host runs a query: an ERROR inside it becomes the ctx
+ * error while the core has a savepoint open, and propagates otherwise. */
+int pgdbc_guarded(dbc_ctx *ctx, void (*fn)(void *), void *arg);
+
+/* catalog_pg.c: fills the core's schema model from pg_catalog, every time. */
+int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
+/* schema_cache_pg.c: the dbc_schema_reader every caller uses: the model kept
+ * by this backend while the catalog has not changed, else pgdbc_read_catalog.
+ * The model handed out belongs to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
 #endif

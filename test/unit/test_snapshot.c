@@ -103,6 +103,38 @@ static void test_memo(dbc_ctx *ctx)
 	dbc_ctx_finish(&keep);
 }
 
+/* The PostgreSQL schema cache keeps a deep copy after the arena the model was
+ * read into is gone: the copy must write the same snapshot on its own. */
+static void test_copy(void)
+{
+	dbc_ctx src, dst;
+	dbc_schema s, c, e, ce;
+	char *before = NULL, *after = NULL, *empty = NULL, *copied_empty = NULL;
+	dbc_ctx_init(&src, &unit_host, NULL);
+	dbc_ctx_init(&dst, &unit_host, NULL);
+	nasty_model(&src, &s);
+	s.indexes[0].predicate = dbc_strdup(&src, "x > 0");
+	s.indexes[0].key_detail = dbc_strdup(&src, "x 0 BINARY");
+	CHECK(dbc_schema_snapshot_json(&s, &before) == DBC_OK, "snapshot of the original");
+	CHECK(dbc_schema_copy(&dst, &s, &c) == DBC_OK, "model copied");
+	CHECK(c.ctx == &dst && c.memo == NULL, "the copy belongs to its arena and has no memo");
+	CHECK(c.tables != s.tables && c.tables[0].columns != s.tables[0].columns &&
+	          c.tables[0].name != s.tables[0].name && c.indexes[0].keys.items != s.indexes[0].keys.items,
+	      "arrays and strings are copied, not shared");
+	before = dbc_strdup(&dst, before);
+	dbc_ctx_finish(&src); /* the original's arena is gone */
+	CHECK(dbc_schema_snapshot_json(&c, &after) == DBC_OK, "snapshot of the copy");
+	CHECK_STR(after, before, "the copy writes the same snapshot");
+	CHECK_STR(c.indexes[0].key_detail, "x 0 BINARY", "fields outside the snapshot are copied too");
+	dbc_schema_init(&e, &dst, "postgresql");
+	CHECK(dbc_schema_copy(&dst, &e, &ce) == DBC_OK && ce.ntables == 0 && ce.tables == NULL,
+	      "an empty model copies");
+	CHECK(dbc_schema_snapshot_json(&e, &empty) == DBC_OK && dbc_schema_snapshot_json(&ce, &copied_empty) == DBC_OK,
+	      "empty snapshots");
+	CHECK_STR(copied_empty, empty, "empty copy, same snapshot");
+	dbc_ctx_finish(&dst);
+}
+
 static dbc_index *add_index(dbc_ctx *ctx, dbc_schema *s, const char *name, const char *table,
                             const char *keys, const char *detail)
 {
@@ -179,6 +211,7 @@ int main(void)
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	test_writer(&ctx);
 	test_memo(&ctx);
+	test_copy();
 	test_model_checks(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();

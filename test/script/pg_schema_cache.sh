@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# The per-backend schema cache is never stale: one long-lived session asks for
+# the fingerprint, the report's fingerprint and the snapshot after every kind
+# of DDL (its own, another session's, rolled back, rolled back to a savepoint,
+# CREATE INDEX CONCURRENTLY flipping pg_index flags in place, settings that
+# change the deparsed text) and must get what a fresh session gets, and a
+# new value whenever the schema changed.
+set -eu
+db=dbcare_schema_cache
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+
+# The long-lived session: psql reading from a fifo, each request ended by a
+# marker line so its answer can be read back.
+mkfifo "$work/in"
+"$B/psql" -X -q -At -v ON_ERROR_STOP=0 -d "$db" < "$work/in" > "$work/out" 2>&1 &
+pids+=($!)
+exec 3> "$work/in"
+echo 0 > "$work/seq"
+s() { # SQL... -> the session's output of those statements
+  local n start end
+  n=$(($(cat "$work/seq") + 1))
+  echo "$n" > "$work/seq"
+  printf '%s\n\\echo __done_%s\n' "$*" "$n" >&3
+  for _ in $(seq 1 1200); do
+    grep -qx "__done_$n" "$work/out" && break
+    sleep 0.05
+  done
+  end=$(grep -nx "__done_$n" "$work/out" | cut -d: -f1)
+  [ -n "$end" ] || fail "the session did not answer: $*"
+  start=0
+  [ "$n" = 1 ] || start=$(grep -nx "__done_$((n - 1))" "$work/out" | cut -d: -f1)
+  sed -n "$((start + 1)),$((end - 1))p" "$work/out"
+}
+
+FP="SELECT dbschema_fingerprint();"
+RFP="SELECT dbhealth_report('quick')->'metrics'->>'schema_fingerprint';"
+SNAP="SELECT md5(dbschema_snapshot()::text);"
+CHK="SELECT string_agg(table_name || '.' || constraint_name, ',' ORDER BY 1) FROM dbcheck_constraints();"
+
+prev=
+# check LABEL [changed|same]: the session's answers equal a fresh session's,
+# and the fingerprint changed (or not) since the last check.
+check() {
+  local label=$1 expect=${2:-changed} mine fresh
+  mine=$(s "$FP" "$RFP" "$SNAP" "$CHK")
+  fresh=$(q -c "$FP" -c "$RFP" -c "$SNAP" -c "$CHK")
+  [ "$mine" = "$fresh" ] || fail "$label: the long-lived session answers
+$mine
+but a fresh session answers
+$fresh"
+  local fp=${mine%%$'\n'*}
+  [ "$(echo "$mine" | sed -n 2p)" = "$fp" ] || fail "$label: the report's fingerprint differs from dbschema_fingerprint()"
+  if [ -n "$prev" ]; then
+    if [ "$expect" = changed ]; then
+      [ "$fp" != "$prev" ] || fail "$label: the fingerprint did not change"
+    else
+      [ "$fp" = "$prev" ] || fail "$label: the fingerprint changed"
+    fi
+  fi
+  prev=$fp
+  echo "ok: $label"
+}
+
+s "CREATE TABLE t (id int PRIMARY KEY, a int);" > /dev/null
+check "a table"
+check "nothing changed (cached)" same
+s "ALTER TABLE t ADD COLUMN b text;" > /dev/null
+check "ADD COLUMN, same session"
+s "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'x';" > /dev/null
+check "SET DEFAULT"
+q -c "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'y'"
+check "another default, other session"
+q -c "ALTER TABLE t ALTER COLUMN b SET NOT NULL"
+check "SET NOT NULL, other session"
+q -c "CREATE INDEX t_a ON t (a)"
+check "CREATE INDEX, other session"
+s "DROP INDEX t_a;" > /dev/null
+check "DROP INDEX"
+s "ALTER TABLE t ADD CONSTRAINT a_pos CHECK (a > 0);" > /dev/null
+check "ADD CONSTRAINT"
+q -c "CREATE TABLE p (id int PRIMARY KEY)" -c "ALTER TABLE t ADD COLUMN p int REFERENCES p"
+check "foreign key, other session"
+# Rolled back: inside the transaction the session sees its own DDL; after
+# ROLLBACK the model of before is right again.
+before=$prev
+inside=$(s "BEGIN;" "ALTER TABLE t ADD COLUMN z int;" "$FP")
+[ "$inside" != "$before" ] || fail "the session's own uncommitted ADD COLUMN is not in its fingerprint"
+s "ROLLBACK;" > /dev/null
+check "rolled-back ADD COLUMN" same
+s "BEGIN;" "ALTER TABLE t ALTER COLUMN a SET DEFAULT 7;" "$FP" "SAVEPOINT sp;" "ALTER TABLE t DROP COLUMN a;" "$FP" "ROLLBACK TO sp;" > /dev/null
+mid=$(s "$FP")
+s "COMMIT;" > /dev/null
+check "DDL kept, DDL rolled back to a savepoint"
+[ "$mid" = "$prev" ] || fail "after ROLLBACK TO SAVEPOINT the fingerprint is not the committed one"
+q -c "BEGIN" -c "ALTER TABLE t ADD COLUMN w int" -c "ROLLBACK"
+check "other session's rolled-back DDL" same
+
+s "CREATE VIEW v AS SELECT id FROM t;" > /dev/null
+check "CREATE VIEW"
+q -c "CREATE OR REPLACE VIEW v AS SELECT id, a FROM t"
+check "CREATE OR REPLACE VIEW, other session"
+s "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';" > /dev/null
+check "CREATE FUNCTION"
+q -c "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 2'"
+check "CREATE OR REPLACE FUNCTION, other session"
+q -c "CREATE SEQUENCE sq" -c "ALTER TABLE t ADD COLUMN n int DEFAULT nextval('sq')"
+check "sequence"
+q -c "ALTER SEQUENCE sq OWNED BY t.n"
+check "ALTER SEQUENCE OWNED BY (pg_depend only)"
+# extension membership lives in pg_depend alone
+q -c "ALTER EXTENSION dbcare DROP FUNCTION dbcare_version()"
+check "ALTER EXTENSION DROP FUNCTION (pg_depend only)"
+q -c "ALTER EXTENSION dbcare ADD FUNCTION dbcare_version()"
+check "ALTER EXTENSION ADD FUNCTION"
+q -c "CREATE TYPE mood AS ENUM ('sad', 'ok')"
+check "CREATE TYPE"
+q -c "ALTER TYPE mood ADD VALUE 'happy'"
+check "ALTER TYPE ADD VALUE"
+q -c "CREATE TRIGGER tg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()"
+check "CREATE TRIGGER"
+q -c "ALTER TABLE t RENAME COLUMN b TO bb"
+check "RENAME COLUMN"
+
+# After VACUUM most catalog pages are all-visible and enter the key by their
+# LSN instead of row by row: the same DDL must still show.
+q -c "VACUUM"
+check "VACUUM (all-visible pages)" same
+q -c "ALTER EXTENSION dbcare DROP FUNCTION dbcare_version()"
+check "ALTER EXTENSION DROP FUNCTION on all-visible pages"
+q -c "VACUUM" -c "ALTER EXTENSION dbcare ADD FUNCTION dbcare_version()"
+check "ALTER EXTENSION ADD FUNCTION on all-visible pages"
+q -c "VACUUM" -c "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 3'"
+check "CREATE OR REPLACE FUNCTION on all-visible pages"
+q -c "VACUUM"
+s "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'z';" > /dev/null
+check "SET DEFAULT on all-visible pages"
+q -c "VACUUM" -c "ALTER TABLE t ALTER COLUMN bb DROP NOT NULL"
+check "DROP NOT NULL on all-visible pages"
+
+# Settings that change the deparsed text are part of the key: a date default
+# is written in the session's DateStyle.
+q -c "ALTER TABLE t ADD COLUMN d date DEFAULT '2020-01-02'"
+check "a date default"
+mine=$(s "SET DateStyle = 'SQL, DMY';" "$FP")
+fresh=$(PGOPTIONS="-c DateStyle=SQL,DMY" q -c "$FP")
+[ "$mine" = "$fresh" ] || fail "DateStyle: session $mine, fresh session $fresh"
+[ "$mine" != "$prev" ] || fail "DateStyle does not change the deparsed default (test premise)"
+s "RESET DateStyle;" > /dev/null
+check "DateStyle reset" same
+# Whether a foreign key is enforced now is not in the fingerprint but decides
+# whether a standard report trusts it or scans it: disabled RI triggers and
+# session_replication_role = replica both make it scan and find the orphan
+# let in meanwhile.
+FKV="SELECT value FROM dbhealth_checks('standard') WHERE name = 'foreign_key_violations';"
+[ "$(s "$FKV")" = 0 ] || fail "foreign_key_violations before the orphan: $(s "$FKV")"
+q -c "ALTER TABLE t DISABLE TRIGGER ALL" -c "INSERT INTO t (id, a, bb, p) VALUES (1, 1, 'x', 999)"
+[ "$(s "$FKV")" = 1 ] || fail "foreign_key_violations with the RI triggers disabled: $(s "$FKV") (fresh session: $(q -c "$FKV"))"
+q -c "ALTER TABLE t ENABLE TRIGGER ALL"
+[ "$(s "$FKV")" = "$(q -c "$FKV")" ] || fail "foreign_key_violations after ENABLE TRIGGER: session $(s "$FKV"), fresh $(q -c "$FKV")"
+mine=$(s "SET session_replication_role = replica;" "$FKV")
+fresh=$(PGOPTIONS="-c session_replication_role=replica" q -c "$FKV")
+[ "$mine" = 1 ] && [ "$fresh" = 1 ] || fail "foreign_key_violations in replica mode: session $mine, fresh session $fresh"
+s "RESET session_replication_role;" > /dev/null
+q -c "DELETE FROM t"
+check "enforcement followed triggers and session_replication_role" same
+
+# CREATE INDEX CONCURRENTLY sets indisready and indisvalid in place (no new
+# row version). A writer holds it after its first phase, the index committed
+# but not valid; the session caches that; then the build finishes.
+mkfifo "$work/hold"
+"$B/psql" -X -q -At -d "$db" < "$work/hold" > "$work/hold.out" 2>&1 &
+pids+=($!)
+exec 4> "$work/hold"
+echo "BEGIN; LOCK TABLE t IN ROW EXCLUSIVE MODE; SELECT 'held';" >&4
+for _ in $(seq 1 100); do grep -q held "$work/hold.out" && break; sleep 0.05; done
+q -c "CREATE INDEX CONCURRENTLY t_cic ON t (a)" > "$work/cic.out" 2>&1 &
+cic=$!
+pids+=($cic)
+for _ in $(seq 1 200); do
+  [ "$(q -c "SELECT count(*) FROM pg_index WHERE indexrelid = 't_cic'::regclass" 2>/dev/null)" = 1 ] && break
+  sleep 0.05
+done
+[ "$(q -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_cic'::regclass")" = f ] ||
+  fail "CREATE INDEX CONCURRENTLY did not stop before its index was valid"
+check "CREATE INDEX CONCURRENTLY, first phase (index not valid)"
+echo "COMMIT;" >&4
+exec 4>&-
+wait "$cic" || fail "CREATE INDEX CONCURRENTLY failed: $(cat "$work/cic.out")"
+[ "$(q -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_cic'::regclass")" = t ] || fail "t_cic is not valid"
+check "CREATE INDEX CONCURRENTLY finished (indisvalid set in place)"
+
+s "DROP TABLE t CASCADE;" > /dev/null
+check "DROP TABLE"
+echo "all answers of the long-lived session matched a fresh session's"
