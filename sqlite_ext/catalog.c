@@ -1,8 +1,11 @@
 /*
  * catalog.c — the SQLite catalog reader: fills the core's schema model from
  * sqlite_schema and the pragma table-valued functions, one query per kind of
- * object (never one per table). Constraint names and CHECK expressions exist
- * only in the CREATE text, so that text is read by common/ddl_text.
+ * object (never one per table), and caches it per connection. Columns and
+ * index keys come from the CREATE texts where catalog_text.c understands them
+ * (schema.catalog_reader = auto); only the rest goes through the pragmas.
+ * Constraint names and CHECK expressions exist only in the CREATE text, so
+ * that text is read by common/ddl_text.
  * Unnamed constraints get stable names: <table>_pkey, <table>_<cols>_key,
  * <table>_fk_<n>, <table>_check_<n> (n counts from 0 in declaration order).
  */
@@ -42,7 +45,7 @@ static const char *text_or(const dbc_value *v, const char *dflt)
 	return v->type == DBC_TEXT ? v->s : dflt;
 }
 
-static const char *options_of(bool without_rowid, bool strict)
+const char *sqldbc_table_options(bool without_rowid, bool strict)
 {
 	if (without_rowid && strict)
 		return "without rowid, strict";
@@ -67,7 +70,7 @@ static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 			t->kind = "virtual table";
 			t->options = sql ? dbc_sql_normalise(ctx, sql) : NULL;
 		} else {
-			t->options = (char *)options_of(c[5].i, c[6].i);
+			t->options = (char *)sqldbc_table_options(c[5].i, c[6].i);
 		}
 		if (r->nsql == r->sqlcap) { /* the CREATE text, parsed once all tables are known */
 			int cap = r->sqlcap ? r->sqlcap * 2 : 64;
@@ -98,7 +101,7 @@ static int on_options(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	sqldbc_reader *r = arg;
 	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
 	if (i >= 0)
-		r->s->tables[i].options = (char *)options_of(c[1].i, c[2].i);
+		r->s->tables[i].options = (char *)sqldbc_table_options(c[1].i, c[2].i);
 	return DBC_OK;
 }
 

@@ -29,6 +29,9 @@ typedef struct sqldbc_reader {
 
 int sqldbc_reader_table(sqldbc_reader *r, const char *name);
 
+/* A table's options as the snapshot names them, NULL when none. */
+const char *sqldbc_table_options(bool without_rowid, bool strict);
+
 /* Row callbacks: table, cid, name, type, notnull, dflt_value, pk, hidden ... */
 int sqldbc_reader_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c);
 /* ... and table, index, unique, origin, partial, seqno, cid, column, sql, desc, coll. */

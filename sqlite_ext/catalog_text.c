@@ -35,13 +35,6 @@ static bool confirm(dbc_ctx *ctx, sqlite3 *db, const char *table, const dbc_ddl_
 	return *type && *coll;
 }
 
-static const char *table_options(const dbc_ddl_columns *dc)
-{
-	if (dc->without_rowid && dc->strict)
-		return "without rowid, strict";
-	return dc->without_rowid ? "without rowid" : dc->strict ? "strict" : NULL;
-}
-
 /* The columns of table i from its text, or false to read it by pragma. */
 static int text_table(dbc_ctx *ctx, sqldbc_reader *r, int i, bool *done)
 {
@@ -74,7 +67,7 @@ static int text_table(dbc_ctx *ctx, sqldbc_reader *r, int i, bool *done)
 		if (sqldbc_reader_column(ctx, r, 8, row) != DBC_OK)
 			return DBC_ERROR;
 	}
-	t->options = (char *)table_options(dc);
+	t->options = (char *)sqldbc_table_options(dc->without_rowid, dc->strict);
 	r->colls[i] = colls;
 	*done = true;
 	return DBC_OK;
