@@ -5,10 +5,12 @@
  * 1,000 tables that was most of a cold schema read). The text only decides
  * what it fully understands (common/ddl_columns.c); each column it names is
  * then looked up with sqlite3_table_column_metadata, which also gives the
- * declared type, NOT NULL and collation exactly as the pragmas do. Anything
- * else — a text not understood, a column the engine does not confirm, an
- * index with an expression key, an automatic index, a WITHOUT ROWID table —
- * is read through the pragmas as before, table by table.
+ * declared type, NOT NULL and collation exactly as the pragmas do. Automatic
+ * (UNIQUE / PRIMARY KEY) indexes have no text: their keys come from one
+ * pragma_index_xinfo query for all of them. Anything else — a text not
+ * understood, a column the engine does not confirm, an index with an
+ * expression key, an automatic index whose origin is ambiguous, a WITHOUT
+ * ROWID table — is read through the pragmas as before, table by table.
  */
 #include "catalog.h"
 #include "json.h"
