@@ -174,6 +174,22 @@ void *dbc_zalloc(dbc_ctx *ctx, size_t size)
 	return p;
 }
 
+int dbc_grow(dbc_ctx *ctx, void *items, int n, int *cap, size_t size, int first)
+{
+	void **slot = items;
+	if (n < *cap)
+		return DBC_OK;
+	int ncap = *cap ? *cap * 2 : first;
+	void *grown = dbc_zalloc(ctx, size * (size_t)ncap);
+	if (!grown)
+		return DBC_ERROR;
+	if (n)
+		memcpy(grown, *slot, size * (size_t)n);
+	*slot = grown;
+	*cap = ncap;
+	return DBC_OK;
+}
+
 char *dbc_strndup(dbc_ctx *ctx, const char *s, size_t n)
 {
 	char *p = dbc_alloc(ctx, n + 1);

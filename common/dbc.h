@@ -119,6 +119,10 @@ void dbc_ctx_finish(dbc_ctx *ctx);
 /* Arena allocation; NULL only on exhaustion, after setting the ctx error. */
 void *dbc_alloc(dbc_ctx *ctx, size_t size);
 void *dbc_zalloc(dbc_ctx *ctx, size_t size);
+/* Room for one more item in the arena array *items (n in use, *cap slots of
+ * size bytes): doubles it when full, starting at `first` slots. The old block
+ * stays in the arena. DBC_ERROR on out of memory. */
+int dbc_grow(dbc_ctx *ctx, void *items, int n, int *cap, size_t size, int first);
 char *dbc_strdup(dbc_ctx *ctx, const char *s);
 char *dbc_strndup(dbc_ctx *ctx, const char *s, size_t n);
 char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -27,16 +27,8 @@ static bool is_name(dbc_token t)
 
 static dbc_ddl_column *add_column(dbc_ctx *ctx, dbc_ddl_columns *out, int *cap, char *name)
 {
-	if (out->n == *cap) {
-		int ncap = *cap ? *cap * 2 : 8;
-		dbc_ddl_column *items = dbc_zalloc(ctx, sizeof(*items) * (size_t)ncap);
-		if (!items)
-			return NULL;
-		if (out->n)
-			memcpy(items, out->items, sizeof(*items) * (size_t)out->n);
-		out->items = items;
-		*cap = ncap;
-	}
+	if (dbc_grow(ctx, &out->items, out->n, cap, sizeof(*out->items), 8) != DBC_OK)
+		return NULL;
 	dbc_ddl_column *c = &out->items[out->n++];
 	memset(c, 0, sizeof(*c));
 	c->name = name;
@@ -221,16 +213,8 @@ int dbc_ddl_parse_columns(dbc_ctx *ctx, const char *sql, dbc_ddl_columns *out)
 
 static dbc_ddl_index_key *add_key(dbc_ctx *ctx, dbc_ddl_index *out, int *cap)
 {
-	if (out->nkeys == *cap) {
-		int ncap = *cap ? *cap * 2 : 4;
-		dbc_ddl_index_key *keys = dbc_zalloc(ctx, sizeof(*keys) * (size_t)ncap);
-		if (!keys)
-			return NULL;
-		if (out->nkeys)
-			memcpy(keys, out->keys, sizeof(*keys) * (size_t)out->nkeys);
-		out->keys = keys;
-		*cap = ncap;
-	}
+	if (dbc_grow(ctx, &out->keys, out->nkeys, cap, sizeof(*out->keys), 4) != DBC_OK)
+		return NULL;
 	dbc_ddl_index_key *k = &out->keys[out->nkeys++];
 	memset(k, 0, sizeof(*k));
 	return k;

@@ -72,16 +72,9 @@ static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		} else {
 			t->options = (char *)sqldbc_table_options(c[5].i, c[6].i);
 		}
-		if (r->nsql == r->sqlcap) { /* the CREATE text, parsed once all tables are known */
-			int cap = r->sqlcap ? r->sqlcap * 2 : 64;
-			const char **a = dbc_alloc(ctx, sizeof(char *) * (size_t)cap);
-			if (!a)
-				return DBC_ERROR;
-			if (r->nsql)
-				memcpy(a, r->sql, sizeof(char *) * (size_t)r->nsql);
-			r->sql = a;
-			r->sqlcap = cap;
-		}
+		/* the CREATE text, parsed once all tables are known */
+		if (dbc_grow(ctx, &r->sql, r->nsql, &r->sqlcap, sizeof(*r->sql), 64) != DBC_OK)
+			return DBC_ERROR;
 		r->sql[r->nsql++] = sql && strcmp(ltype, "virtual") != 0 ? dbc_strdup(ctx, sql) : NULL;
 	} else {
 		dbc_object *o = dbc_schema_add_object(r->s, type, NULL, name);

@@ -115,16 +115,8 @@ typedef struct ix_rows {
 
 static ix_row *add_row(dbc_ctx *ctx, ix_rows *rows)
 {
-	if (rows->n == rows->cap) {
-		int cap = rows->cap ? rows->cap * 2 : 64;
-		ix_row *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return NULL;
-		if (rows->n)
-			memcpy(items, rows->items, sizeof(*items) * (size_t)rows->n);
-		rows->items = items;
-		rows->cap = cap;
-	}
+	if (dbc_grow(ctx, &rows->items, rows->n, &rows->cap, sizeof(*rows->items), 64) != DBC_OK)
+		return NULL;
 	return &rows->items[rows->n++];
 }
 
@@ -168,16 +160,8 @@ static int on_index_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	int i = sqldbc_reader_table(sc->r, c[1].type == DBC_TEXT ? c[1].s : "");
 	if (i < 0 || sc->by_pragma[i])
 		return DBC_OK;
-	if (sc->n == sc->cap) {
-		int cap = sc->cap ? sc->cap * 2 : 64;
-		ix_text *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (sc->n)
-			memcpy(items, sc->items, sizeof(*items) * (size_t)sc->n);
-		sc->items = items;
-		sc->cap = cap;
-	}
+	if (dbc_grow(ctx, &sc->items, sc->n, &sc->cap, sizeof(*sc->items), 64) != DBC_OK)
+		return DBC_ERROR;
 	ix_text *x = &sc->items[sc->n++];
 	memset(x, 0, sizeof(*x));
 	x->table = i;
