@@ -24,11 +24,13 @@ static const dbc_constraint *primary_key(const dbc_table *t)
 	return NULL;
 }
 
+/* A partition takes its key from its parent: only the top of the tree counts
+ * (SQLite has no partitions). */
 int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact)
 {
 	for (int i = 0; i < s->ntables; i++) {
 		const dbc_table *t = &s->tables[i];
-		if (plain_table(t) && !primary_key(t) &&
+		if (plain_table(t) && !t->partition_of && !primary_key(t) &&
 		    dbc_health_add_object(ctx, fact, t->schema, t->name, t->name, 0, NULL) != DBC_OK)
 			return DBC_ERROR;
 	}

@@ -387,7 +387,8 @@ static double setting_num(const loaded_settings *ls, dbc_ctx *ctx, const char *c
 /* One check; an error inside becomes the check's "error" row. */
 static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                    const dbc_health_check_def *def, const loaded_settings *ls,
-                   const dbc_strlist *ignore, dbc_health_result *out)
+                   const dbc_strlist *ignore, bool isolate, bool *failed,
+                   dbc_health_result *out)
 {
 	dbc_health_fact fact;
 	memset(&fact, 0, sizeof(fact));
@@ -403,13 +404,18 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 		fact.skipped = true;
 	} else {
 		int level = 0;
-		if (eng->isolate_checks) {
+		if (isolate) {
 			level = ctx->host->savepoint(ctx);
 			if (level < 0)
 				return DBC_ERROR;
 		}
 		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
 		                          : eng->gather(ctx, eng, mode, &fact);
+		if ((rc != DBC_OK || ctx->failed) && failed) {
+			/* inside the optimistic batch: the caller starts over check by check */
+			*failed = true;
+			return DBC_OK;
+		}
 		if (rc != DBC_OK || ctx->failed) {
 			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
 			/* PostgreSQL refused to let the caller read a table the check
@@ -442,6 +448,28 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, ctx, def->name, "penalty", def->penalty),
 	                        setting_num(ls, ctx, def->name, "warn", def->warn),
 	                        setting_num(ls, ctx, def->name, "critical", def->critical), ignore, out);
+}
+
+/* Every applicable check in catalogue order. failed non-NULL: the optimistic
+ * pass, which stops at the first failing check and says so in *failed. */
+static int run_all(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                   const loaded_settings *ls, const dbc_strlist *ignore, bool isolate,
+                   bool *failed, dbc_health_report *out)
+{
+	for (int i = 0; i < dbc_health_checks_count; i++) {
+		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
+		if (!(def->engines & eng->engine_bit))
+			continue;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		if (run_one(ctx, eng, mode, def, ls, ignore, isolate, failed,
+		            &out->results[out->nresults]) != DBC_OK)
+			return DBC_ERROR;
+		if (failed && *failed)
+			return DBC_OK;
+		out->nresults++;
+	}
+	return DBC_OK;
 }
 
 int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
@@ -490,15 +518,37 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
 	if (!out->results)
 		return DBC_ERROR;
-	for (int i = 0; i < dbc_health_checks_count; i++) {
-		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
-		if (!(def->engines & eng->engine_bit))
-			continue;
-		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+	if (eng->isolate_checks) {
+		/* A savepoint per check costs about as much as a small catalog check
+		 * (20-30 us in PostgreSQL). So first every check runs inside one
+		 * savepoint; only when one of them fails is that batch rolled back
+		 * and the report made again with a savepoint per check, so a failing
+		 * check still becomes its own "error" row and the results are those
+		 * of the careful pass. Checks only read, so running them twice is
+		 * safe. A cancel is not a check's failure: it ends the report. */
+		bool failed = false;
+		int level = ctx->host->savepoint(ctx);
+		if (level < 0)
 			return DBC_ERROR;
-		if (run_one(ctx, eng, mode, def, &ls, &ignore, &out->results[out->nresults]) != DBC_OK)
+		if (run_all(ctx, eng, mode, &ls, &ignore, false, &failed, out) != DBC_OK)
 			return DBC_ERROR;
-		out->nresults++;
+		if (!failed) {
+			if (ctx->host->release(ctx, level) != DBC_OK)
+				return DBC_ERROR;
+		} else {
+			if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+				return DBC_ERROR;
+			dbc_error_clear(ctx);
+			if (ctx->host->rollback(ctx, level) != DBC_OK)
+				return DBC_ERROR;
+			dbc_error_clear(ctx);
+			memset(out->results, 0, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
+			out->nresults = 0;
+			if (run_all(ctx, eng, mode, &ls, &ignore, true, NULL, out) != DBC_OK)
+				return DBC_ERROR;
+		}
+	} else if (run_all(ctx, eng, mode, &ls, &ignore, false, NULL, out) != DBC_OK) {
+		return DBC_ERROR;
 	}
 
 	/* Metrics: the glue's numbers, then what the core knows itself. */
