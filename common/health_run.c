@@ -384,11 +384,17 @@ static double setting_num(const loaded_settings *ls, dbc_ctx *ctx, const char *c
 	return end == v ? dflt : d;
 }
 
-/* One check; an error inside becomes the check's "error" row. */
+/* One check; an error inside becomes the check's "error" row. *shared is the
+ * open savepoint the checks share (engines with isolate_checks; NULL for the
+ * others, 0 when none is open): a savepoint per check cost as much as a small
+ * catalog check (20-30 us each in PostgreSQL, 21 of them per report), so one
+ * savepoint holds the checks until one fails. The failing check rolls it back
+ * -- the checks before it only read, so nothing of theirs is lost -- and the
+ * next check opens a new one: every check still fails alone, with the same
+ * row as under a savepoint of its own. */
 static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                    const dbc_health_check_def *def, const loaded_settings *ls,
-                   const dbc_strlist *ignore, bool isolate, bool *failed,
-                   dbc_health_result *out)
+                   const dbc_strlist *ignore, int *shared, dbc_health_result *out)
 {
 	dbc_health_fact fact;
 	memset(&fact, 0, sizeof(fact));
@@ -404,18 +410,15 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 		fact.skipped = true;
 	} else {
 		int level = 0;
-		if (isolate) {
-			level = ctx->host->savepoint(ctx);
-			if (level < 0)
+		if (shared) {
+			if (*shared == 0)
+				*shared = ctx->host->savepoint(ctx);
+			if (*shared < 0)
 				return DBC_ERROR;
+			level = *shared;
 		}
 		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
 		                          : eng->gather(ctx, eng, mode, &fact);
-		if ((rc != DBC_OK || ctx->failed) && failed) {
-			/* inside the optimistic batch: the caller starts over check by check */
-			*failed = true;
-			return DBC_OK;
-		}
 		if (rc != DBC_OK || ctx->failed) {
 			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
 			/* PostgreSQL refused to let the caller read a table the check
@@ -426,6 +429,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 			if (level > 0) {
 				/* rollback needs a clean slot to report its own trouble */
 				dbc_error_clear(ctx);
+				*shared = 0;
 				if (ctx->host->rollback(ctx, level) != DBC_OK)
 					return DBC_ERROR;
 			}
@@ -442,34 +446,10 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 			out->message = msg ? msg : (char *)"check failed";
 			return DBC_OK;
 		}
-		if (level > 0 && ctx->host->release(ctx, level) != DBC_OK)
-			return DBC_ERROR;
 	}
 	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, ctx, def->name, "penalty", def->penalty),
 	                        setting_num(ls, ctx, def->name, "warn", def->warn),
 	                        setting_num(ls, ctx, def->name, "critical", def->critical), ignore, out);
-}
-
-/* Every applicable check in catalogue order. failed non-NULL: the optimistic
- * pass, which stops at the first failing check and says so in *failed. */
-static int run_all(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                   const loaded_settings *ls, const dbc_strlist *ignore, bool isolate,
-                   bool *failed, dbc_health_report *out)
-{
-	for (int i = 0; i < dbc_health_checks_count; i++) {
-		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
-		if (!(def->engines & eng->engine_bit))
-			continue;
-		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
-			return DBC_ERROR;
-		if (run_one(ctx, eng, mode, def, ls, ignore, isolate, failed,
-		            &out->results[out->nresults]) != DBC_OK)
-			return DBC_ERROR;
-		if (failed && *failed)
-			return DBC_OK;
-		out->nresults++;
-	}
-	return DBC_OK;
 }
 
 int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
@@ -518,38 +498,20 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
 	if (!out->results)
 		return DBC_ERROR;
-	if (eng->isolate_checks) {
-		/* A savepoint per check costs about as much as a small catalog check
-		 * (20-30 us in PostgreSQL). So first every check runs inside one
-		 * savepoint; only when one of them fails is that batch rolled back
-		 * and the report made again with a savepoint per check, so a failing
-		 * check still becomes its own "error" row and the results are those
-		 * of the careful pass. Checks only read, so running them twice is
-		 * safe. A cancel is not a check's failure: it ends the report. */
-		bool failed = false;
-		int level = ctx->host->savepoint(ctx);
-		if (level < 0)
+	int shared_level = 0;
+	for (int i = 0; i < dbc_health_checks_count; i++) {
+		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
+		if (!(def->engines & eng->engine_bit))
+			continue;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
-		if (run_all(ctx, eng, mode, &ls, &ignore, false, &failed, out) != DBC_OK)
+		if (run_one(ctx, eng, mode, def, &ls, &ignore, eng->isolate_checks ? &shared_level : NULL,
+		            &out->results[out->nresults]) != DBC_OK)
 			return DBC_ERROR;
-		if (!failed) {
-			if (ctx->host->release(ctx, level) != DBC_OK)
-				return DBC_ERROR;
-		} else {
-			if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
-				return DBC_ERROR;
-			dbc_error_clear(ctx);
-			if (ctx->host->rollback(ctx, level) != DBC_OK)
-				return DBC_ERROR;
-			dbc_error_clear(ctx);
-			memset(out->results, 0, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
-			out->nresults = 0;
-			if (run_all(ctx, eng, mode, &ls, &ignore, true, NULL, out) != DBC_OK)
-				return DBC_ERROR;
-		}
-	} else if (run_all(ctx, eng, mode, &ls, &ignore, false, NULL, out) != DBC_OK) {
-		return DBC_ERROR;
+		out->nresults++;
 	}
+	if (shared_level > 0 && ctx->host->release(ctx, shared_level) != DBC_OK)
+		return DBC_ERROR;
 
 	/* Metrics: the glue's numbers, then what the core knows itself. */
 	out->metrics.size_bytes = out->metrics.tables = out->metrics.indexes = -1;
