@@ -45,6 +45,12 @@ typedef struct dbc_ctx dbc_ctx;
  * (the error must then already be set in ctx). Cells are valid only during the call. */
 typedef int (*dbc_row_fn)(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
 
+typedef enum dbc_cache_access {
+	DBC_CACHE_NONE,  /* no cache here: derive */
+	DBC_CACHE_READ,  /* read it; a fresh derivation cannot be stored now */
+	DBC_CACHE_WRITE, /* read it, and store a fresh derivation */
+} dbc_cache_access;
+
 typedef struct dbc_host {
 	const char *engine; /* "postgresql" | "sqlite" */
 
@@ -88,6 +94,11 @@ typedef struct dbc_host {
 	const char *book_prefix;
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);
+	/* The migration status summary row (@migrations_summary), which triggers
+	 * clear on every write to the migration tables: whether this call may
+	 * read it, and also store one it derived. NULL where the engine keeps no
+	 * such row (PostgreSQL). */
+	dbc_cache_access (*status_cache)(dbc_ctx *ctx);
 
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);

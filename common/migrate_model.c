@@ -87,6 +87,20 @@ static int cmp_applied(const void *a, const void *b)
 	return rx ? strcmp(x->name, y->name) : dbc_version_cmp(x->version, y->version);
 }
 
+/* Both lists are read in insertion order, which is version order for almost
+ * every project: one pass that confirms it costs n comparisons of versions
+ * instead of the sort's n log n (a third of a status derivation at 10,000). */
+static void sort_unless_sorted(void *base, int n, size_t size,
+                               int (*cmp)(const void *, const void *))
+{
+	const char *p = base;
+	for (int i = 1; i < n; i++)
+		if (cmp(p + (size_t)(i - 1) * size, p + (size_t)i * size) > 0) {
+			qsort(base, (size_t)n, size, cmp);
+			return;
+		}
+}
+
 /* Registered and applied checksums differ. A stored checksum of another
  * algorithm cannot be compared and is not called a change. */
 static bool checksum_differs(const dbc_mig *m, const dbc_applied *a)
@@ -127,10 +141,8 @@ static int add_row(dbc_ctx *ctx, dbc_mig_status *st, int *cap, dbc_mig *m, dbc_a
 int dbc_mig_derive(dbc_ctx *ctx, dbc_mig_set *set, dbc_mig_status *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (set->nmigs)
-		qsort(set->migs, (size_t)set->nmigs, sizeof(dbc_mig), cmp_mig);
-	if (set->napplied)
-		qsort(set->applied, (size_t)set->napplied, sizeof(dbc_applied), cmp_applied);
+	sort_unless_sorted(set->migs, set->nmigs, sizeof(dbc_mig), cmp_mig);
+	sort_unless_sorted(set->applied, set->napplied, sizeof(dbc_applied), cmp_applied);
 	int cap = 0;
 
 	/* the current version: the highest applied non-repeatable */

@@ -10,13 +10,43 @@
 typedef struct book_table {
 	const char *name;
 	const char *ddl;
+	bool cache; /* holds only what can be derived again: optional for reads */
 } book_table;
+
+/* Clears the migration status summary on a write to one of the tables it is
+ * derived from, whoever writes: a dbcare call, a hand edit, another tool.
+ * History rows count only as failed runs. */
+#define CLEAR_SUMMARY(trigger, event, table, when)                                                 \
+	"CREATE TRIGGER IF NOT EXISTS main.dbcare_migrations_summary_" trigger " AFTER " event         \
+	" ON dbcare_" table " " when " BEGIN DELETE FROM dbcare_migrations_summary; END;"
+
+/* clang-format off */
+static const char summary_ddl[] =
+	"CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" current_version TEXT,"
+	" pending INTEGER NOT NULL,"
+	" changed INTEGER NOT NULL,"
+	" missing INTEGER NOT NULL,"
+	" failed INTEGER NOT NULL,"
+	" applied INTEGER NOT NULL);"
+	CLEAR_SUMMARY("registry_insert", "INSERT", "migrations", "")
+	CLEAR_SUMMARY("registry_update", "UPDATE", "migrations", "")
+	CLEAR_SUMMARY("registry_delete", "DELETE", "migrations", "")
+	CLEAR_SUMMARY("applied_insert", "INSERT", "migrations_applied", "")
+	CLEAR_SUMMARY("applied_update", "UPDATE", "migrations_applied", "")
+	CLEAR_SUMMARY("applied_delete", "DELETE", "migrations_applied", "")
+	CLEAR_SUMMARY("history_insert", "INSERT", "migrations_history", "WHEN NOT NEW.success")
+	CLEAR_SUMMARY("history_update", "UPDATE", "migrations_history",
+	              "WHEN NOT OLD.success OR NOT NEW.success")
+	CLEAR_SUMMARY("history_delete", "DELETE", "migrations_history", "WHEN NOT OLD.success");
+/* clang-format on */
 
 static const book_table tables[] = {
 	/* settings (dbcare_set / dbcare_get) */
 	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
 	                  " key TEXT PRIMARY KEY NOT NULL,"
-	                  " value TEXT NOT NULL)"},
+	                  " value TEXT NOT NULL)", false},
 	/* migrations: the registry, what is applied now, every event, the lock row */
 	{"dbcare_migrations",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
@@ -35,7 +65,7 @@ static const book_table tables[] = {
 	 /* dbmigrate_assert compares applied checksums through it without
 	  * reading registry rows, which hold whole scripts */
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksum"
-	 " ON dbcare_migrations (version, checksum)"},
+	 " ON dbcare_migrations (version, checksum)", false},
 	{"dbcare_migrations_applied",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
 	 " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable', 'baseline')),"
@@ -45,7 +75,7 @@ static const book_table tables[] = {
 	 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	 " duration_ms REAL);"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
-	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'"},
+	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false},
 	{"dbcare_migrations_history",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
 	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -65,11 +95,14 @@ static const book_table tables[] = {
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
 	 " ON dbcare_migrations_history (id) WHERE NOT success;"
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
-	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL"},
+	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL", false},
 	{"dbcare_migrations_lock",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
 	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
-	 " generation INTEGER NOT NULL DEFAULT 0)"},
+	 " generation INTEGER NOT NULL DEFAULT 0)", false},
+	/* dbmigrate_current / dbmigrate_assert / health read the status from
+	 * one row, stored by the call that derived it */
+	{"dbcare_migrations_summary", summary_ddl, true},
 	/* dbhealth_snapshot / dbhealth_growth */
 	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
 	                            " id INTEGER PRIMARY KEY,"
@@ -83,7 +116,7 @@ static const book_table tables[] = {
 	                            " schema_fingerprint TEXT,"
 	                            " migration_version TEXT);"
 	                            "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
-	                            " ON dbcare_health_snapshots (taken_at)"},
+	                            " ON dbcare_health_snapshots (taken_at)", false},
 	/* declared relations (dbcheck_add_relation) */
 	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
 	                     " name TEXT PRIMARY KEY NOT NULL,"
@@ -93,7 +126,7 @@ static const book_table tables[] = {
 	                     " parent_schema TEXT,"
 	                     " parent_table TEXT NOT NULL,"
 	                     " parent_columns TEXT NOT NULL,"
-	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"},
+	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false},
 };
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
@@ -138,6 +171,12 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
+static bool table_exists(sqlite3 *db, const char *name)
+{
+	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
+	       SQLITE_OK;
+}
+
 /* Present when every table exists, absent when none does. A read never
  * creates anything, so a partial set (a table dropped by hand) is an error
  * that says how to repair it. */
@@ -146,17 +185,34 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 	/* The schema's in-memory hash answers without scanning sqlite_schema,
 	 * which matters: a report asks several times. */
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	int64_t n = 0;
+	int64_t n = 0, needed = 0;
 	for (int i = 0; i < NTABLES; i++)
-		n += sqlite3_table_column_metadata(db, "main", tables[i].name, NULL, NULL, NULL, NULL,
-		                                   NULL, NULL) == SQLITE_OK;
+		if (!tables[i].cache) {
+			needed++;
+			n += table_exists(db, tables[i].name);
+		}
 	*exists = n > 0;
-	if (n > 0 && n < NTABLES) {
+	if (n > 0 && n < needed) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "dbcare's bookkeeping tables are incomplete: %lld of %d exist", (long long)n,
-		          NTABLES);
+		          "dbcare's bookkeeping tables are incomplete: %lld of %lld exist", (long long)n,
+		          (long long)needed);
 		dbc_error_hint(ctx, "SELECT dbmigrate_repair() recreates the missing ones, empty.");
 		return DBC_ERROR;
 	}
 	return DBC_OK;
+}
+
+/* The summary row is there to read once a changing call made its table (a
+ * database from a build before it has none until then). A call may store
+ * one only as a transaction of its own on a writable database: inside the
+ * caller's transaction the row would commit or roll back with the caller's
+ * work, and a reading transaction would become a writing one. */
+dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_migrations_summary"))
+		return DBC_CACHE_NONE;
+	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0)
+		return DBC_CACHE_READ;
+	return DBC_CACHE_WRITE;
 }

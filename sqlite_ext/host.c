@@ -274,6 +274,7 @@ static void host_free(void *p)
 
 int sqldbc_book_ensure(dbc_ctx *ctx);
 int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
+dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
 const dbc_host sqldbc_host = {
 	.engine = "sqlite",
@@ -288,6 +289,7 @@ const dbc_host sqldbc_host = {
 	.book_prefix = "dbcare_",
 	.book_ensure = sqldbc_book_ensure,
 	.book_exists = sqldbc_book_exists,
+	.status_cache = sqldbc_status_cache,
 	.alloc = host_alloc,
 	.free = host_free,
 };
