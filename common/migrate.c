@@ -388,8 +388,7 @@ static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *diff, 
 		return DBC_ERROR;
 	if (!fp || !snap)
 		return DBC_OK;
-	if (dbc_schema_snapshot(ctx, env->read_schema, &now) != DBC_OK ||
-	    dbc_schema_fingerprint_of(ctx, now, &nowfp) != DBC_OK)
+	if (dbc_schema_snapshot_fingerprinted(ctx, env->read_schema, &now, &nowfp) != DBC_OK)
 		return DBC_ERROR;
 	if (strcmp(fp, nowfp) == 0)
 		return DBC_OK;

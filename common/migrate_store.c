@@ -338,8 +338,7 @@ int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id)
 {
 	char *json, *fp;
-	if (dbc_schema_snapshot(ctx, env->read_schema, &json) != DBC_OK ||
-	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
+	if (dbc_schema_snapshot_fingerprinted(ctx, env->read_schema, &json, &fp) != DBC_OK)
 		return DBC_ERROR;
 	if (id > 0) {
 		dbc_value p[3] = {dbc_text(fp), dbc_text(json), dbc_int(id)};

@@ -164,6 +164,9 @@ typedef int (*dbc_schema_reader)(dbc_ctx *ctx, dbc_schema *out);
 /* The whole pipeline for the SQL functions. */
 int dbc_schema_snapshot(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out);
 int dbc_schema_fingerprint(dbc_ctx *ctx, dbc_schema_reader reader, char **hex_out);
+/* Both from one read, the text built and hashed at most once. */
+int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out,
+                                      char **hex_out);
 
 /* Diff of two snapshots: rows (object_type, object_name, change, detail). */
 int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, dbc_rows *out);

@@ -459,6 +459,20 @@ int dbc_schema_snapshot(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out)
 	return dbc_schema_snapshot_json(&s, json_out);
 }
 
+int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out,
+                                      char **hex_out)
+{
+	dbc_schema s;
+	dbc_schema_init(&s, ctx, ctx->host->engine);
+	if (reader(ctx, &s) != DBC_OK || dbc_schema_snapshot_json(&s, json_out) != DBC_OK)
+		return DBC_ERROR;
+	/* a cached model knows its fingerprint: hashing the text again is the
+	 * larger part of the work at thousands of tables */
+	if (s.memo)
+		return dbc_schema_fingerprint_model(&s, hex_out);
+	return dbc_schema_fingerprint_of(ctx, *json_out, hex_out);
+}
+
 int dbc_schema_fingerprint(dbc_ctx *ctx, dbc_schema_reader reader, char **hex_out)
 {
 	dbc_schema s;

@@ -535,33 +535,68 @@ static void check_spi(int ret, const char *stmt)
 		                errmsg("SPI failed: %s", SPI_result_code_string(ret))));
 }
 
+/* Runs one statement's text [loc, loc + len) of gs->sql through SPI. The text
+ * after the previous ';' starts with its line break: it is dropped, so error
+ * contexts quote the statement itself. */
+static void exec_statement(guard_state *gs, int loc, int len)
+{
+	char *stmt;
+	while (len > 0 && isspace((unsigned char)gs->sql[loc])) {
+		loc++;
+		len--;
+	}
+	stmt = pnstrdup(gs->sql + loc, len);
+	gs->stmt_offset = loc;
+	gs->stmt = stmt;
+	CHECK_FOR_INTERRUPTS();
+	check_spi(SPI_execute(stmt, false, 0), stmt);
+	SPI_freetuptable(SPI_tuptable);
+	gs->stmt = NULL;
+	pfree(stmt);
+}
+
+/* Length of sql without a final ';' and the blanks around it when no other
+ * ';' is left in it: then it is at most one statement. -1 otherwise. */
+static int single_statement_len(const char *sql)
+{
+	int len = (int)strlen(sql);
+	while (len > 0 && isspace((unsigned char)sql[len - 1]))
+		len--;
+	if (len > 0 && sql[len - 1] == ';')
+		len--;
+	while (len > 0 && isspace((unsigned char)sql[len - 1]))
+		len--;
+	return memchr(sql, ';', len) ? -1 : len;
+}
+
 static void exec_body(pgdbc_call *call, guard_state *gs, void *arg)
 {
-	List *stmts = raw_parser(gs->sql, RAW_PARSE_DEFAULT);
+	int single = single_statement_len(gs->sql);
+	MemoryContext parse_cxt, old;
+	List *stmts;
 	ListCell *lc;
 	(void)call;
 	(void)arg;
-	/* One statement at a time, so a run-time error knows its statement's line. */
+	/* A migration runner sends one statement at a time: SPI parses it, and a
+	 * parse here first cost as much again per statement. */
+	if (single >= 0) {
+		exec_statement(gs, 0, single);
+		return;
+	}
+	/* Several statements: one at a time, so a run-time error knows its
+	 * statement's line. The parse trees are only needed for the offsets. */
+	parse_cxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare statement split",
+	                                  ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(parse_cxt);
+	stmts = raw_parser(gs->sql, RAW_PARSE_DEFAULT);
+	MemoryContextSwitchTo(old);
 	foreach (lc, stmts) {
 		RawStmt *rs = lfirst_node(RawStmt, lc);
 		int loc = rs->stmt_location > 0 ? rs->stmt_location : 0;
 		int len = rs->stmt_len > 0 ? rs->stmt_len : (int)strlen(gs->sql + loc);
-		char *stmt;
-		/* the text after the previous ';' starts with its line break: drop it,
-		 * so error contexts quote the statement itself */
-		while (len > 0 && isspace((unsigned char)gs->sql[loc])) {
-			loc++;
-			len--;
-		}
-		stmt = pnstrdup(gs->sql + loc, len);
-		gs->stmt_offset = loc;
-		gs->stmt = stmt;
-		CHECK_FOR_INTERRUPTS();
-		check_spi(SPI_execute(stmt, false, 0), stmt);
-		SPI_freetuptable(SPI_tuptable);
-		gs->stmt = NULL;
-		pfree(stmt);
+		exec_statement(gs, loc, len);
 	}
+	MemoryContextDelete(parse_cxt);
 }
 
 static int pg_exec(dbc_ctx *ctx, const char *sql)

@@ -291,9 +291,10 @@ static void entry_unpin(void *arg)
 }
 
 /* Hands out a shallow copy of the entry's model, pinned for the call. The
- * caller's memo has the fingerprint; a snapshot text asked for is built into
- * the call's memory (the model is the cache's; callers only read it). */
-static int hand_out(dbc_ctx *ctx, cache_entry *e, dbc_schema *out)
+ * caller's memo has the fingerprint, and the snapshot text when this call
+ * built the entry; otherwise a text asked for is built into the call's memory
+ * (the model is the cache's; callers only read it). */
+static int hand_out(dbc_ctx *ctx, cache_entry *e, char *snapshot, dbc_schema *out)
 {
 	pgdbc_call *call = ctx->host_data;
 	entry_pin *pin = MemoryContextAllocExtended(call->call_cxt, sizeof(*pin), MCXT_ALLOC_NO_OOM);
@@ -307,6 +308,7 @@ static int hand_out(dbc_ctx *ctx, cache_entry *e, dbc_schema *out)
 	MemoryContextRegisterResetCallback(call->call_cxt, &pin->cb);
 	memo->ctx = ctx;
 	memo->fingerprint = e->fingerprint;
+	memo->snapshot = snapshot;
 	*out = e->model;
 	out->ctx = ctx;
 	out->memo = memo;
@@ -314,9 +316,11 @@ static int hand_out(dbc_ctx *ctx, cache_entry *e, dbc_schema *out)
 }
 
 /* A new entry from a model just read into the call's arena: the model copied
- * into the entry's context and its fingerprint computed (the snapshot text is
- * built in the call's arena and not kept: it is as large as the model). */
-static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key *key)
+ * into the entry's context and its fingerprint computed. The snapshot text is
+ * built in the call's arena and handed back in *snapshot for this call, not
+ * kept: it is as large as the model. */
+static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key *key,
+                                char **snapshot)
 {
 	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "dbcare schema cache",
 	                                          ALLOCSET_DEFAULT_SIZES);
@@ -330,7 +334,9 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 		entry_host.alloc = entry_alloc;
 		entry_host.free = entry_free;
 	}
-	rc = dbc_schema_fingerprint_model(read, &fp);
+	rc = dbc_schema_snapshot_json(read, snapshot);
+	if (rc == DBC_OK)
+		rc = dbc_schema_fingerprint_of(ctx, *snapshot, &fp);
 	building_cxt = cxt;
 	dbc_ctx_init(&e->arena, &entry_host, NULL);
 	if (rc == DBC_OK && dbc_schema_copy(&e->arena, read, &e->model) == DBC_OK)
@@ -350,12 +356,13 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 	schema_key key;
 	dbc_schema read;
 	cache_entry *e;
+	char *snapshot = NULL;
 	if (!ctx->host_data) /* not inside a call: nothing to pin the model to */
 		return pgdbc_read_catalog(ctx, out);
 	if (pgdbc_guarded(ctx, catalog_key, &key) != DBC_OK)
 		return DBC_ERROR;
 	if (current_entry && memcmp(&current_entry->key, &key, sizeof(key)) == 0)
-		return hand_out(ctx, current_entry, out);
+		return hand_out(ctx, current_entry, NULL, out);
 	/* Dropped before reading: if the read fails or is cancelled, no entry
 	 * with a key of another catalog state stays behind. */
 	if (current_entry)
@@ -363,9 +370,9 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 	dbc_schema_init(&read, ctx, out->engine);
 	if (pgdbc_read_catalog(ctx, &read) != DBC_OK)
 		return DBC_ERROR;
-	e = entry_build(ctx, &read, &key);
+	e = entry_build(ctx, &read, &key, &snapshot);
 	if (!e)
 		return DBC_ERROR;
 	current_entry = e;
-	return hand_out(ctx, e, out);
+	return hand_out(ctx, e, snapshot, out);
 }

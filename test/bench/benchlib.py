@@ -214,6 +214,22 @@ class PgSession:
     def seconds(self, sql):
         return self.exec(sql)[0] / 1000.0
 
+    def backend_cpu_ms(self, pid):
+        """CPU time the backend serving this session has run so far (the
+        cluster is on this machine); None where the kernel does not say."""
+        try:
+            with open(f"/proc/{pid}/schedstat") as f:
+                return int(f.read().split()[0]) / 1e6
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def timed_with_cpu(self, sql, pid):
+        """(wall ms, backend CPU ms or None) of one statement."""
+        c0 = self.backend_cpu_ms(pid)
+        ms = self.exec(sql)[0]
+        c1 = self.backend_cpu_ms(pid)
+        return ms, (c1 - c0 if c0 is not None and c1 is not None else None)
+
     def backend_peak_rss_kb(self, pid):
         """VmHWM of the backend serving this session (includes shared buffers it touched)."""
         try:
