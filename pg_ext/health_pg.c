@@ -33,6 +33,10 @@ typedef struct pg_health_state {
 	/* The objects of fragmentation [0] and statistics [1], read together on
 	 * the first of them (NULL until then). */
 	dbc_health_fact *table_stats;
+	/* long_transactions [0], idle_in_transaction [1] and the connection
+	 * count, from one read of pg_stat_activity on the first of them. */
+	dbc_health_fact *sessions;
+	double connections, max_connections;
 } pg_health_state;
 
 static int stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, bool *ok)
@@ -153,30 +157,75 @@ static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fa
 	return dbc_health_collect(ctx, fact, sql, 1, &p);
 }
 
+/* long_transactions, idle_in_transaction and connections all read
+ * pg_stat_activity, a view built afresh by every statement: one read answers
+ * the three (each part keeps its own filter and order), rows tagged 'l', 'i'
+ * or 'c', then (name, value, detail); the 'c' row has the client backends
+ * in value and max_connections in the last column. now() is the
+ * transaction's start, the same in every statement of the report. */
+static const char *const sessions_sql =
+	"WITH a AS MATERIALIZED (SELECT a.pid, a.state, a.state_change, a.xact_start, a.backend_type, "
+	"a.usename, a.datname FROM pg_catalog.pg_stat_activity a) "
+	"(SELECT 'l', 'pid ' || a.pid, extract(epoch FROM now() - a.xact_start)::float8, "
+	"coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
+	"round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s', NULL::float8 "
+	"FROM a WHERE a.state = 'active' AND a.xact_start IS NOT NULL "
+	"AND a.backend_type = 'client backend' "
+	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) "
+	"UNION ALL "
+	"(SELECT 'i', 'pid ' || a.pid, extract(epoch FROM now() - a.state_change)::float8, "
+	"coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
+	"round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle', NULL "
+	"FROM a WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') "
+	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) "
+	"UNION ALL "
+	"SELECT 'c', NULL, (SELECT count(*) FROM a WHERE a.backend_type = 'client backend')::float8, "
+	"NULL, current_setting('max_connections')::float8";
+
+static int take_session(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	pg_health_state *st = arg;
+	if (ncol != 5 || c[0].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "session query returned %d columns, not 5", ncol);
+	double value = c[2].type == DBC_FLOAT ? c[2].f : c[2].type == DBC_INT ? (double)c[2].i : 0;
+	if (c[0].s[0] == 'c') {
+		st->connections = value;
+		st->max_connections = c[4].type == DBC_FLOAT ? c[4].f : c[4].type == DBC_INT ? (double)c[4].i : 0;
+		return DBC_OK;
+	}
+	return dbc_health_add_object(ctx, &st->sessions[c[0].s[0] == 'l' ? 0 : 1], NULL,
+	                             c[1].type == DBC_TEXT ? c[1].s : NULL, NULL, value,
+	                             c[3].type == DBC_TEXT ? c[3].s : NULL);
+}
+
+static int read_sessions(dbc_ctx *ctx, pg_health_state *st)
+{
+	if (st->sessions)
+		return DBC_OK;
+	dbc_health_fact *facts = dbc_zalloc(ctx, 2 * sizeof(*facts));
+	if (!facts)
+		return DBC_ERROR;
+	st->sessions = facts;
+	if (ctx->host->query(ctx, sessions_sql, 0, NULL, take_session, st) != DBC_OK) {
+		st->sessions = NULL; /* the next check reads again, and fails on its own */
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
                            bool idle)
 {
+	pg_health_state *st = eng->state;
 	bool ok;
 	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
-	return dbc_health_collect(
-		ctx, fact,
-		idle ? "SELECT NULL, 'pid ' || a.pid, NULL, "
-		       "extract(epoch FROM now() - a.state_change)::float8, "
-		       "coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
-		       "round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle' "
-		       "FROM pg_catalog.pg_stat_activity a "
-		       "WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') "
-		       "AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 4 DESC"
-		     : "SELECT NULL, 'pid ' || a.pid, NULL, "
-		       "extract(epoch FROM now() - a.xact_start)::float8, "
-		       "coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
-		       "round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s' "
-		       "FROM pg_catalog.pg_stat_activity a "
-		       "WHERE a.state = 'active' AND a.xact_start IS NOT NULL "
-		       "AND a.backend_type = 'client backend' "
-		       "AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 4 DESC",
-		0, NULL);
+	if (read_sessions(ctx, st) != DBC_OK)
+		return DBC_ERROR;
+	fact->objects = st->sessions[idle].objects;
+	fact->nobjects = st->sessions[idle].nobjects;
+	fact->capobjects = st->sessions[idle].capobjects;
+	return DBC_OK;
 }
 
 static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
@@ -218,15 +267,12 @@ static int take_two(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-static int gather_connections(dbc_ctx *ctx, dbc_health_fact *fact)
+static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
-	two_numbers t = {0, 0, 0};
-	if (ctx->host->query(ctx,
-	                     "SELECT (SELECT count(*) FROM pg_catalog.pg_stat_activity "
-	                     "WHERE backend_type = 'client backend')::float8, "
-	                     "current_setting('max_connections')::float8",
-	                     0, NULL, take_two, &t) != DBC_OK)
+	pg_health_state *st = eng->state;
+	if (read_sessions(ctx, st) != DBC_OK)
 		return DBC_ERROR;
+	two_numbers t = {st->connections, st->max_connections, 1};
 	fact->value = t.b > 0 ? 100.0 * t.a / t.b : 0;
 	fact->message = dbc_printf(ctx, "%.0f of %.0f connections in use (%.1f%%)", t.a, t.b, fact->value);
 	return DBC_OK;
@@ -253,17 +299,29 @@ static int gather_cache(dbc_ctx *ctx, dbc_health_fact *fact)
 	return DBC_OK;
 }
 
-/* fragmentation and statistics both read pg_stat_user_tables: one read
+/* fragmentation and statistics both read the table statistics: one read
  * answers both (each part keeps its own filter and order), a row tagged 'f'
- * or 's' with the usual (schema, name, table, value, detail) after the tag. */
+ * or 's' with the usual (schema, name, table, value, detail) after the tag.
+ * The rows are pg_stat_user_tables' by hand: that view joins every table to
+ * its indexes and groups them again, to sum index scans this check never
+ * reads. Same rows: tables, TOAST tables, materialized views and
+ * partitioned tables outside pg_catalog, information_schema and pg_toast*
+ * (the view's rules), the same statistics functions. */
 static const char *const table_stats_sql =
-	"WITH s AS MATERIALIZED (SELECT s.schemaname, s.relname, s.n_live_tup, s.n_dead_tup, "
-	"s.n_mod_since_analyze, coalesce(s.last_analyze, s.last_autoanalyze) IS NULL AS never "
-	"FROM pg_catalog.pg_stat_user_tables s WHERE s.schemaname <> 'dbcare') "
+	"WITH s AS MATERIALIZED (SELECT n.nspname AS schemaname, c.relname, "
+	"pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup, "
+	"pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, "
+	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, "
+	"coalesce(pg_catalog.pg_stat_get_last_analyze_time(c.oid), "
+	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('r', 't', 'm', 'p') "
+	"AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
+	"AND n.nspname !~ '^pg_toast') "
 	"(SELECT 'f', s.schemaname, s.relname, s.relname, "
 	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
 	"s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' "
-	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 ORDER BY 5 DESC) "
+	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 ORDER BY 5 DESC, 2, 3) "
 	"UNION ALL "
 	"(SELECT 's', s.schemaname, s.relname, s.relname, 0, "
 	"CASE WHEN s.never THEN 'never analysed' "
@@ -442,7 +500,7 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
 	if (strcmp(n, "replication") == 0)
 		return gather_replication(ctx, eng, fact);
 	if (strcmp(n, "connections") == 0)
-		return gather_connections(ctx, fact);
+		return gather_connections(ctx, eng, fact);
 	if (strcmp(n, "cache_hit_ratio") == 0)
 		return gather_cache(ctx, fact);
 	dbc_health_skip(ctx, fact, "does not apply to PostgreSQL", NULL);
