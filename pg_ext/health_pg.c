@@ -33,10 +33,15 @@ typedef struct pg_health_state {
 	/* The objects of fragmentation [0] and statistics [1], read together on
 	 * the first of them (NULL until then). */
 	dbc_health_fact *table_stats;
+	/* the metrics' table and index counts, from the same read (counted) */
+	bool counted;
+	int64_t tables, indexes;
 	/* long_transactions [0], idle_in_transaction [1] and the connection
 	 * count, from one read of pg_stat_activity on the first of them. */
 	dbc_health_fact *sessions;
 	double connections, max_connections;
+	/* the single-query checks' facts, read by prefetch (NULL: each its own) */
+	dbc_health_fact *batch;
 } pg_health_state;
 
 static int stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, bool *ok)
@@ -158,25 +163,30 @@ static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fa
 }
 
 /* long_transactions, idle_in_transaction and connections all read
- * pg_stat_activity, a view built afresh by every statement: one read answers
- * the three (each part keeps its own filter and order), rows tagged 'l', 'i'
- * or 'c', then (name, value, detail); the 'c' row has the client backends
- * in value and max_connections in the last column. now() is the
- * transaction's start, the same in every statement of the report. */
+ * pg_stat_activity, which is built afresh by every statement: one read
+ * answers the three (each part keeps its own filter and order), rows tagged
+ * 'l', 'i' or 'c', then (name, value, detail); the 'c' row has the client
+ * backends in value and max_connections in the last column. The view's
+ * function is read directly: the view joins every session to pg_database
+ * and pg_authid, where only the few sessions reported need their names
+ * (pg_roles is pg_authid's readable face). now() is the transaction's start,
+ * the same in every statement of the report. */
+#define SESSION_WHO                                                                                \
+	"coalesce((SELECT u.rolname::text FROM pg_catalog.pg_roles u WHERE u.oid = a.usesysid), '?') " \
+	"|| '@' || coalesce((SELECT d.datname::text FROM pg_catalog.pg_database d "                    \
+	"WHERE d.oid = a.datid), '?')"
 static const char *const sessions_sql =
 	"WITH a AS MATERIALIZED (SELECT a.pid, a.state, a.state_change, a.xact_start, a.backend_type, "
-	"a.usename, a.datname FROM pg_catalog.pg_stat_activity a) "
+	"a.usesysid, a.datid FROM pg_catalog.pg_stat_get_activity(NULL) a) "
 	"(SELECT 'l', 'pid ' || a.pid, extract(epoch FROM now() - a.xact_start)::float8, "
-	"coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
-	"round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s', NULL::float8 "
-	"FROM a WHERE a.state = 'active' AND a.xact_start IS NOT NULL "
+	SESSION_WHO " || ', ' || round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s', "
+	"NULL::float8 FROM a WHERE a.state = 'active' AND a.xact_start IS NOT NULL "
 	"AND a.backend_type = 'client backend' "
 	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) "
 	"UNION ALL "
 	"(SELECT 'i', 'pid ' || a.pid, extract(epoch FROM now() - a.state_change)::float8, "
-	"coalesce(a.usename::text, '?') || '@' || coalesce(a.datname::text, '?') || ', ' || "
-	"round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle', NULL "
-	"FROM a WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') "
+	SESSION_WHO " || ', ' || round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle', "
+	"NULL FROM a WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') "
 	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) "
 	"UNION ALL "
 	"SELECT 'c', NULL, (SELECT count(*) FROM a WHERE a.backend_type = 'client backend')::float8, "
@@ -306,18 +316,24 @@ static int gather_cache(dbc_ctx *ctx, dbc_health_fact *fact)
  * its indexes and groups them again, to sum index scans this check never
  * reads. Same rows: tables, TOAST tables, materialized views and
  * partitioned tables outside pg_catalog, information_schema and pg_toast*
- * (the view's rules), the same statistics functions. */
+ * (the view's rules), the same statistics functions. The same pass over
+ * pg_class counts the metrics' tables and indexes (USER_NS: temporary
+ * schemas left out too), a row tagged 'm' with the tables in value and the
+ * indexes in detail. */
 static const char *const table_stats_sql =
-	"WITH s AS MATERIALIZED (SELECT n.nspname AS schemaname, c.relname, "
+	"WITH c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, "
+	"n.nspname LIKE 'pg\\_temp\\_%' AS temp "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relkind IN ('r', 't', 'm', 'p', 'i', 'I') "
+	"AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
+	"AND n.nspname !~ '^pg_toast'), "
+	"s AS MATERIALIZED (SELECT c.nspname AS schemaname, c.relname, "
 	"pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup, "
 	"pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, "
 	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, "
 	"coalesce(pg_catalog.pg_stat_get_last_analyze_time(c.oid), "
 	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never "
-	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	"WHERE c.relkind IN ('r', 't', 'm', 'p') "
-	"AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
-	"AND n.nspname !~ '^pg_toast') "
+	"FROM c WHERE c.relkind IN ('r', 't', 'm', 'p')) "
 	"(SELECT 'f', s.schemaname, s.relname, s.relname, "
 	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
 	"s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' "
@@ -327,21 +343,32 @@ static const char *const table_stats_sql =
 	"CASE WHEN s.never THEN 'never analysed' "
 	"ELSE s.n_mod_since_analyze || ' rows changed since the last ANALYZE' END "
 	"FROM s WHERE (s.never AND s.n_live_tup + s.n_mod_since_analyze > 0) "
-	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) ORDER BY 2, 3)";
+	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) ORDER BY 2, 3) "
+	"UNION ALL "
+	"SELECT 'm', NULL, NULL, NULL, count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.temp), "
+	"(count(*) FILTER (WHERE c.relkind IN ('i', 'I') AND NOT c.temp))::text FROM c";
+
+static double number_of(const dbc_value *v)
+{
+	return v->type == DBC_TEXT ? strtod(v->s, NULL) : v->type == DBC_FLOAT ? v->f : (double)v->i;
+}
 
 static int take_table_stat(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	dbc_health_fact *facts = arg;
+	pg_health_state *st = arg;
 	if (ncol != 6 || c[0].type != DBC_TEXT)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "table statistics query returned %d columns, not 6",
 		                 ncol);
-	dbc_health_fact *f = &facts[c[0].s[0] == 'f' ? 0 : 1];
-	double value = c[4].type == DBC_TEXT ? strtod(c[4].s, NULL)
-	               : c[4].type == DBC_FLOAT ? c[4].f
-	                                        : (double)c[4].i;
+	if (c[0].s[0] == 'm') {
+		st->tables = (int64_t)number_of(&c[4]);
+		st->indexes = (int64_t)number_of(&c[5]);
+		st->counted = true;
+		return DBC_OK;
+	}
+	dbc_health_fact *f = &st->table_stats[c[0].s[0] == 'f' ? 0 : 1];
 	return dbc_health_add_object(ctx, f, c[1].type == DBC_TEXT ? c[1].s : NULL,
 	                             c[2].type == DBC_TEXT ? c[2].s : NULL,
-	                             c[3].type == DBC_TEXT ? c[3].s : NULL, value,
+	                             c[3].type == DBC_TEXT ? c[3].s : NULL, number_of(&c[4]),
 	                             c[5].type == DBC_TEXT ? c[5].s : NULL);
 }
 
@@ -350,10 +377,14 @@ static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, int wh
 {
 	pg_health_state *st = eng->state;
 	if (!st->table_stats) {
-		dbc_health_fact *facts = dbc_zalloc(ctx, 2 * sizeof(*facts));
-		if (!facts || ctx->host->query(ctx, table_stats_sql, 0, NULL, take_table_stat, facts) != DBC_OK)
+		st->table_stats = dbc_zalloc(ctx, 2 * sizeof(*st->table_stats));
+		if (!st->table_stats ||
+		    ctx->host->query(ctx, table_stats_sql, 0, NULL, take_table_stat, st) != DBC_OK) {
+			/* the next check reads again, and fails on its own */
+			st->table_stats = NULL;
+			st->counted = false;
 			return DBC_ERROR;
-		st->table_stats = facts;
+		}
 	}
 	fact->objects = st->table_stats[which].objects;
 	fact->nobjects = st->table_stats[which].nobjects;
@@ -393,7 +424,8 @@ static const struct {
 	 "ORDER BY 1, 3, 2"},
 	{"duplicate_indexes",
 	 "WITH ix AS (SELECT n.nspname, c.relname AS idx, t.relname AS tbl, i.indrelid, i.indisunique AS u, "
-	 "o.conindid IS NOT NULL AS owned, "
+	 /* a hashed subplan, built only when there is a candidate at all */
+	 "i.indexrelid IN (SELECT k.conindid FROM pg_catalog.pg_constraint k) AS owned, "
 	 "concat_ws('|', i.indkey::text, i.indclass::text, i.indcollation::text, i.indoption::text, "
 	 "pg_catalog.pg_get_expr(i.indexprs, i.indrelid), pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
 	 "c.relam::text) AS k "
@@ -401,13 +433,16 @@ static const struct {
 	 "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	 /* pg_constraint has no index on conindid: probing it per index was a
-	  * sequential scan each, 0.8 s at 30,000 indexes; one hashed set instead */
-	 "LEFT JOIN (SELECT DISTINCT k.conindid FROM pg_catalog.pg_constraint k WHERE k.conindid <> 0) o "
-	 "ON o.conindid = i.indexrelid WHERE i.indisvalid AND " USER_NS("n")
+	  * sequential scan each, 0.8 s at 30,000 indexes; one hashed set instead
+	  * (above). Objects below FirstNormalObjectId (16384) are initdb's, all
+	  * in the schemas left out anyway: their indexes need no grouping. */
+	 "WHERE i.indisvalid AND i.indrelid >= 16384 AND " USER_NS("n")
 	 /* duplicates share the table and the key columns: only those candidates
-	  * get their full key built (30,000 keys to text and sorted, otherwise) */
-	 " AND (i.indrelid, i.indkey::text) IN (SELECT d.indrelid, d.indkey::text FROM pg_catalog.pg_index d "
-	 "WHERE d.indisvalid GROUP BY 1, 2 HAVING count(*) > 1)), "
+	  * get their full key built (30,000 keys to text and sorted, otherwise);
+	  * indkey compared as the int2[] it is binary-coercible to, not as text */
+	 " AND (i.indrelid, i.indkey::pg_catalog.int2[]) IN (SELECT d.indrelid, "
+	 "d.indkey::pg_catalog.int2[] FROM pg_catalog.pg_index d "
+	 "WHERE d.indisvalid AND d.indrelid >= 16384 GROUP BY 1, 2 HAVING count(*) > 1)), "
 	 "r AS (SELECT *, row_number() OVER w AS rn, first_value(idx) OVER w AS keep FROM ix "
 	 "WINDOW w AS (PARTITION BY indrelid, k ORDER BY u DESC, owned DESC, idx)) "
 	 "SELECT nspname, idx, tbl, 0, 'same as ' || keep FROM r WHERE rn > 1 ORDER BY 1, 3, 2"},
@@ -462,6 +497,57 @@ static const struct {
 	 " ORDER BY 1, 3, 2"},
 };
 
+#define NSIMPLE (sizeof(simple) / sizeof(simple[0]))
+
+/* The single-query checks that will run, in one statement: each query as a
+ * UNION ALL member of its own, its rows tagged with its number in simple[]
+ * and in its own order, the columns made one type each: text, and the value
+ * as float8 (what a numeric or integer value came to through its text
+ * before: numeric's cast to float8 parses its text too). A statement per
+ * check cost its executor start-up, plan check and snapshot each. */
+typedef struct batch_read {
+	dbc_health_fact *facts; /* per simple[] entry */
+} batch_read;
+
+static int take_batch_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	batch_read *b = arg;
+	if (ncol != 6 || c[0].type != DBC_INT || c[0].i < 0 || c[0].i >= (int64_t)NSIMPLE)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health batch returned an unexpected row");
+	return dbc_health_collect_row(ctx, &b->facts[c[0].i], ncol - 1, c + 1);
+}
+
+static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                    const bool *runs)
+{
+	pg_health_state *st = eng->state;
+	batch_read b = {dbc_zalloc(ctx, NSIMPLE * sizeof(dbc_health_fact))};
+	dbc_buf sql;
+	int n = 0;
+	(void)mode;
+	if (!st || !b.facts)
+		return DBC_ERROR;
+	dbc_buf_init(&sql, ctx);
+	for (size_t i = 0; i < NSIMPLE; i++) {
+		const dbc_health_check_def *def = dbc_health_find_check(simple[i].check);
+		if (!def || !runs[def - dbc_health_checks_catalog])
+			continue;
+		dbc_buf_appendf(&sql,
+		                "%s(SELECT %d, x.s::text, x.n::text, x.t::text, x.v::float8, x.d::text "
+		                "FROM (%s) x(s, n, t, v, d))",
+		                n++ ? " UNION ALL " : "", (int)i, simple[i].sql);
+	}
+	char *text = dbc_buf_finish(&sql);
+	if (!text)
+		return DBC_ERROR;
+	if (n < 2)
+		return DBC_OK; /* nothing to share */
+	if (ctx->host->query(ctx, text, 0, NULL, take_batch_row, &b) != DBC_OK)
+		return DBC_ERROR;
+	st->batch = b.facts;
+	return DBC_OK;
+}
+
 /* From the schema model the report reads anyway (cached per backend): its
  * tables are this check's -- ordinary and partitioned tables in the user's
  * schemas, extension members left out, in (schema, name) order -- and its
@@ -479,8 +565,15 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
                   dbc_health_fact *fact)
 {
 	const char *n = fact->def->name;
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
+	pg_health_state *st = eng->state;
+	for (size_t i = 0; i < NSIMPLE; i++)
 		if (strcmp(simple[i].check, n) == 0) {
+			if (st && st->batch) {
+				fact->objects = st->batch[i].objects;
+				fact->nobjects = st->batch[i].nobjects;
+				fact->capobjects = st->batch[i].capobjects;
+				return DBC_OK;
+			}
 			return dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL);
 		}
 	if (strcmp(n, "fragmentation") == 0)
@@ -576,10 +669,17 @@ static void database_size(void *arg)
 
 static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
 {
+	pg_health_state *st = eng->state;
 	int64 size = 0;
-	(void)eng;
-	if (pgdbc_guarded(ctx, database_size, &size) != DBC_OK ||
-	    ctx->host->query(
+	if (pgdbc_guarded(ctx, database_size, &size) != DBC_OK)
+		return DBC_ERROR;
+	m->size_bytes = size;
+	if (st && st->counted) {
+		m->tables = st->tables;
+		m->indexes = st->indexes;
+		return DBC_OK;
+	}
+	if (ctx->host->query(
 		ctx,
 		/* both counts from one pass over pg_class */
 		"SELECT count(*) FILTER (WHERE c.relkind IN ('r', 'p')), "
@@ -588,7 +688,6 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		"WHERE c.relkind IN ('r', 'p', 'i', 'I') AND " USER_NS("n"),
 		0, NULL, take_metrics, m) != DBC_OK)
 		return DBC_ERROR;
-	m->size_bytes = size;
 	return DBC_OK;
 }
 
@@ -612,6 +711,7 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 		st->stats_priv = -1;
 	eng->state = st;
 	eng->gather = gather;
+	eng->prefetch = prefetch;
 	eng->metrics = metrics;
 	eng->ts_now = "now()";
 	eng->ts_iso = "to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
