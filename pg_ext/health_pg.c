@@ -40,6 +40,9 @@ typedef struct pg_health_state {
 	 * count, from one read of pg_stat_activity on the first of them. */
 	dbc_health_fact *sessions;
 	double connections, max_connections;
+	/* the schemas of amcheck and pg_stat_statements (NULL: not installed) */
+	bool extensions_read;
+	char *amcheck_ns, *pgss_ns;
 	/* the single-query checks' facts, read by prefetch (NULL: each its own) */
 	dbc_health_fact *batch;
 } pg_health_state;
@@ -71,14 +74,34 @@ static int need_stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_
 	return DBC_OK;
 }
 
-/* Schema of an installed extension, or NULL. */
-static int extension_schema(dbc_ctx *ctx, const char *ext, char **schema)
+static int take_extension(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	dbc_value p = dbc_text(ext);
-	return dbc_query_text(ctx,
-	                      "SELECT n.nspname FROM pg_catalog.pg_extension e "
-	                      "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1",
-	                      1, &p, schema, NULL);
+	pg_health_state *st = arg;
+	if (ncol != 2 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected extension row");
+	char **slot = strcmp(c[0].s, "amcheck") == 0 ? &st->amcheck_ns : &st->pgss_ns;
+	*slot = dbc_strdup(ctx, c[1].s);
+	return *slot ? DBC_OK : DBC_ERROR;
+}
+
+/* Schema of an installed extension the checks use (amcheck,
+ * pg_stat_statements), or NULL: both read by the first check that asks. */
+static int extension_schema(dbc_ctx *ctx, const dbc_health_engine *eng, const char *ext,
+                            char **schema)
+{
+	pg_health_state *st = eng->state;
+	if (!st->extensions_read) {
+		st->amcheck_ns = st->pgss_ns = NULL;
+		if (ctx->host->query(ctx,
+		                     "SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e "
+		                     "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+		                     "WHERE e.extname IN ('amcheck', 'pg_stat_statements')",
+		                     0, NULL, take_extension, st) != DBC_OK)
+			return DBC_ERROR;
+		st->extensions_read = true;
+	}
+	*schema = strcmp(ext, "amcheck") == 0 ? st->amcheck_ns : st->pgss_ns;
+	return DBC_OK;
 }
 
 /* amcheck's bt_index_check raises an error at the first corrupt index; that
@@ -87,8 +110,7 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
                             dbc_health_fact *fact)
 {
 	char *ns = NULL, *can = NULL;
-	(void)eng;
-	if (extension_schema(ctx, "amcheck", &ns) != DBC_OK)
+	if (extension_schema(ctx, eng, "amcheck", &ns) != DBC_OK)
 		return DBC_ERROR;
 	if (!ns) {
 		dbc_health_skip(ctx, fact, "amcheck is not installed in this database",
@@ -139,8 +161,7 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
 	char *ns = NULL, *min_ms = NULL;
-	(void)eng;
-	if (extension_schema(ctx, "pg_stat_statements", &ns) != DBC_OK)
+	if (extension_schema(ctx, eng, "pg_stat_statements", &ns) != DBC_OK)
 		return DBC_ERROR;
 	if (!ns) {
 		dbc_health_skip(ctx, fact, "pg_stat_statements is not installed in this database",
