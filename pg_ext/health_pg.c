@@ -44,10 +44,8 @@ typedef struct pg_health_state {
 	bool extensions_read;
 	char *amcheck_ns, *pgss_ns;
 	/* Read ahead by prefetch, in one statement (NULL / false: each check
-	 * reads its own): the single-query checks' facts (per simple[] entry),
-	 * replication's, cache_hit_ratio's numbers; sessions and table_stats
-	 * above are filled by it too. */
-	dbc_health_fact *batch;
+	 * reads its own): replication's facts, cache_hit_ratio's numbers;
+	 * sessions and table_stats above are filled by it too. */
 	dbc_health_fact *replication;
 	bool cache_read;
 	double cache_hit, cache_disk;
@@ -544,20 +542,21 @@ static const struct {
 #define NSIMPLE (sizeof(simple) / sizeof(simple[0]))
 
 /*
- * What the checks that will run read from the catalogs and statistics, in
- * one statement (a statement each cost its plan check, snapshot and
- * executor start-up): each single-query check as a UNION ALL member of its
- * own, and the shared reads above (table statistics, sessions), replication
- * and the cache counters, every part in its own order and tagged with where
- * its rows go -- 'b' and its number in simple[], 't' or 'a' and the shared
- * read's own tag, 'r', 'h'. Columns (tag, schema, name, table, value, detail,
- * extra), the value as float8: an integer or numeric value came to the same
- * double through its text before (numeric's cast to float8 parses its
- * text). When this statement fails the report forgets it and every check
- * reads on its own as before, so a failure stays its check's alone.
+ * The shared reads above (table statistics, sessions), replication and the
+ * cache counters, in one statement: each part in its own order, tagged with
+ * where its rows go -- 't' or 'a' and the shared read's own tag, 'r', 'h'.
+ * Columns (tag, schema, name, table, value, detail, extra), the value as
+ * float8 (a numeric value came to the same double through its text before:
+ * numeric's cast to float8 parses its text). When this statement fails the
+ * report forgets it and each of these checks reads on its own as before, so
+ * a failure stays its check's alone.
+ *
+ * The single-query checks (simple[]) are not in it: as UNION ALL members of
+ * this statement they made the report slower, not faster (0.9-1.1 ms more
+ * fixed cost beside amcheck, interleaved runs): one plan of that size costs
+ * more to start and tear down than their separate cached plans.
  */
 typedef struct prefetched {
-	dbc_health_fact *batch;     /* per simple[] entry */
 	dbc_health_fact *table;     /* fragmentation, statistics */
 	dbc_health_fact *sessions;  /* long_transactions, idle_in_transaction */
 	dbc_health_fact *replication;
@@ -578,12 +577,6 @@ static int take_prefetched(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 	if (ncol != 7 || !tag[0])
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health prefetch returned an unexpected row");
 	switch (tag[0]) {
-	case 'b': {
-		int i = atoi(tag + 1);
-		if (i < 0 || i >= (int)NSIMPLE)
-			break;
-		return dbc_health_collect_row(ctx, &p->batch[i], ncol - 2, c + 1);
-	}
 	case 't':
 		if (tag[1] == 'm') {
 			p->tables = cell_double(&c[4]);
@@ -623,8 +616,7 @@ static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode 
                     const bool *runs)
 {
 	pg_health_state *st = eng->state;
-	prefetched p = {dbc_zalloc(ctx, NSIMPLE * sizeof(dbc_health_fact)),
-	                dbc_zalloc(ctx, 2 * sizeof(dbc_health_fact)),
+	prefetched p = {dbc_zalloc(ctx, 2 * sizeof(dbc_health_fact)),
 	                dbc_zalloc(ctx, 2 * sizeof(dbc_health_fact)),
 	                dbc_zalloc(ctx, sizeof(dbc_health_fact)),
 	                0, 0, 0, 0, 0, 0};
@@ -636,7 +628,7 @@ static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode 
 	dbc_buf sql;
 	int n = 0;
 	(void)mode;
-	if (!st || !p.batch || !p.table || !p.sessions || !p.replication)
+	if (!st || !p.table || !p.sessions || !p.replication)
 		return DBC_ERROR;
 	if (will_run(runs, "replication")) {
 		if (stats_privilege(ctx, eng, &privileged) != DBC_OK)
@@ -648,11 +640,6 @@ static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode 
 		dbc_buf_appendf(&sql, "WITH %s%s%s ", table ? TABLE_STATS_CTE : "",
 		                table && sessions ? ", " : "", sessions ? SESSIONS_CTE : "");
 #define PART(...) (dbc_buf_append(&sql, n++ ? " UNION ALL " : ""), dbc_buf_appendf(&sql, __VA_ARGS__))
-	for (size_t i = 0; i < NSIMPLE; i++)
-		if (will_run(runs, simple[i].check))
-			PART("(SELECT 'b%d', x.s::text, x.n::text, x.t::text, x.v::float8, x.d::text, "
-			     "NULL::float8 FROM (%s) x(s, n, t, v, d))",
-			     (int)i, simple[i].sql);
 	if (table)
 		PART("(SELECT 't' || x.k, x.s::text, x.n::text, x.t::text, x.v::float8, x.d::text, NULL "
 		     "FROM (%s) x(k, s, n, t, v, d))",
@@ -675,7 +662,6 @@ static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode 
 		return DBC_OK; /* nothing to share */
 	if (ctx->host->query(ctx, text, 0, NULL, take_prefetched, &p) != DBC_OK)
 		return DBC_ERROR;
-	st->batch = p.batch;
 	if (table) {
 		st->table_stats = p.table;
 		st->tables = (int64_t)p.tables;
@@ -714,17 +700,9 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
                   dbc_health_fact *fact)
 {
 	const char *n = fact->def->name;
-	pg_health_state *st = eng->state;
 	for (size_t i = 0; i < NSIMPLE; i++)
-		if (strcmp(simple[i].check, n) == 0) {
-			if (st && st->batch) {
-				fact->objects = st->batch[i].objects;
-				fact->nobjects = st->batch[i].nobjects;
-				fact->capobjects = st->batch[i].capobjects;
-				return DBC_OK;
-			}
+		if (strcmp(simple[i].check, n) == 0)
 			return dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL);
-		}
 	if (strcmp(n, "fragmentation") == 0)
 		return gather_table_stats(ctx, eng, 0, fact);
 	if (strcmp(n, "statistics") == 0)

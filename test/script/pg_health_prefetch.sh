@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The PostgreSQL report reads most checks' facts in one statement; when that
-# statement fails, each check must read on its own again, so only the check
-# that really fails becomes an error row. A second session holds a sequence
-# locked (ALTER SEQUENCE in an open transaction), the report runs with a
+# A failing check fails alone, also where the PostgreSQL report reads
+# several checks in one statement. (1) A second session holds a sequence
+# locked (ALTER SEQUENCE in an open transaction) and the report runs with a
 # short lock_timeout: sequence_exhaustion alone is an error, every other
-# check reports what it reports without the lock.
+# check reports what it reports without the lock. (2) pg_stat_get_activity
+# is revoked from a monitoring role: the statement that reads table
+# statistics, sessions and cache counters together fails, and only
+# connections (which reads the sessions) is skipped for the privilege, while
+# fragmentation, statistics and cache_hit_ratio answer as for a superuser.
 set -eu
 PSQL="${PG_BIN:?}/psql"
 db=dbcare_health_prefetch
@@ -71,3 +74,23 @@ errors=$(grep -c '|error|' "$work/all.locked" || true)
 [ "$errors" = 1 ] || fail "$errors error rows with the sequence locked: $(grep '|error|' "$work/all.locked")"
 diff "$work/before" "$work/locked" || fail "the other checks changed while the sequence was locked"
 echo "sequence locked: only sequence_exhaustion failed; $(wc -l < "$work/locked") catalog checks unchanged"
+
+role=dbcare_prefetch_mon
+"$PSQL" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN"
+q -c "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_get_activity(integer) FROM PUBLIC" \
+  -c "GRANT USAGE ON SCHEMA dbcare TO $role" -c "GRANT SELECT ON ALL TABLES IN SCHEMA dbcare TO $role"
+as_mon() {
+  "$PSQL" -X -q -At -v ON_ERROR_STOP=1 -U "$role" -d "$db" \
+    -c "SELECT name || '|' || status || '|' || message FROM dbhealth_checks('quick') WHERE name IN
+        ('fragmentation', 'statistics', 'cache_hit_ratio', 'connections')"
+}
+as_mon > "$work/mon" || fail "the report failed for $role: $(cat "$work/mon")"
+q -c "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_get_activity(integer) TO PUBLIC"
+q -c "DROP OWNED BY $role"
+"$PSQL" -X -q -d postgres -c "DROP ROLE $role"
+grep -q '^connections|skipped|permission denied' "$work/mon" ||
+  fail "connections is not skipped for the privilege: $(cat "$work/mon")"
+for check in fragmentation statistics cache_hit_ratio; do
+  grep -q "^$check|\(ok\|warning\)|" "$work/mon" || fail "$check did not answer alone: $(cat "$work/mon")"
+done
+echo "pg_stat_get_activity revoked: only connections skipped"
