@@ -96,9 +96,6 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
  * detail), each may be NULL. The usual one-query gatherer. */
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params);
-/* One such row (cols as above) into fact: for glue that reads several
- * checks' rows in one statement. */
-int dbc_health_collect_row(dbc_ctx *ctx, dbc_health_fact *fact, int ncol, const dbc_value *cols);
 
 /* Database-wide numbers of the report's "metrics" object. Negative / NULL: unknown. */
 typedef struct dbc_health_metrics {
@@ -167,13 +164,6 @@ struct dbc_health_engine {
 	 * the check "error" with the ctx message; the report goes on. */
 	int (*gather)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
 	              dbc_health_fact *fact);
-	/* Optional, before the first check: may read ahead, in as few
-	 * statements as it likes, the facts of the checks that will run
-	 * (runs[i] for dbc_health_checks_catalog[i]: this engine's, enabled, in
-	 * mode, gathered by the glue), for gather to hand out. An error is
-	 * dropped and must leave gather to run each check on its own. */
-	int (*prefetch)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-	                const bool *runs);
 	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
 	int (*metrics)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m);
 	/* The snapshot table's time column is the one thing the engines store

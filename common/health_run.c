@@ -156,18 +156,14 @@ static double cell_number(const dbc_value *v)
 	}
 }
 
-int dbc_health_collect_row(dbc_ctx *ctx, dbc_health_fact *fact, int ncol, const dbc_value *cols)
+static int collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
+	dbc_health_fact *fact = arg;
 	if (ncol < 5)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health query returned %d columns, not 5", ncol);
 	return dbc_health_add_object(ctx, fact, cell_text(ctx, &cols[0]), cell_text(ctx, &cols[1]),
 	                             cell_text(ctx, &cols[2]), cell_number(&cols[3]),
 	                             cell_text(ctx, &cols[4]));
-}
-
-static int collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
-{
-	return dbc_health_collect_row(ctx, arg, ncol, cols);
 }
 
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
@@ -388,48 +384,6 @@ static double setting_num(const loaded_settings *ls, dbc_ctx *ctx, const char *c
 	return end == v ? dflt : d;
 }
 
-static bool enabled(const loaded_settings *ls, dbc_ctx *ctx, const dbc_health_check_def *def)
-{
-	const char *on = setting(ls, ctx, def->name, "enabled");
-	return !(on && strcmp(on, "off") == 0);
-}
-
-/* The engine's prefetch, for the checks this run will gather through the
- * glue; an error is forgotten (each check then runs its own statement and
- * fails, or not, on its own), except a cancel. *shared as in run_one. */
-static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                    const loaded_settings *ls, int *shared)
-{
-	bool *runs = dbc_zalloc(ctx, sizeof(bool) * (size_t)dbc_health_checks_count);
-	int level = 0;
-	if (!runs)
-		return DBC_ERROR;
-	for (int i = 0; i < dbc_health_checks_count; i++) {
-		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
-		runs[i] = (def->engines & eng->engine_bit) && !def->core_gather && mode >= def->cost &&
-		          enabled(ls, ctx, def);
-	}
-	if (shared) {
-		if (*shared == 0)
-			*shared = ctx->host->savepoint(ctx);
-		if (*shared < 0)
-			return DBC_ERROR;
-		level = *shared;
-	}
-	if (eng->prefetch(ctx, eng, mode, runs) == DBC_OK && !ctx->failed)
-		return DBC_OK;
-	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
-		return DBC_ERROR;
-	if (level > 0) {
-		dbc_error_clear(ctx);
-		*shared = 0;
-		if (ctx->host->rollback(ctx, level) != DBC_OK)
-			return DBC_ERROR;
-	}
-	dbc_error_clear(ctx);
-	return DBC_OK;
-}
-
 /* One check; an error inside becomes the check's "error" row. *shared is the
  * open savepoint the checks share (engines with isolate_checks; NULL for the
  * others, 0 when none is open): a savepoint per check cost as much as a small
@@ -446,7 +400,8 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 	memset(&fact, 0, sizeof(fact));
 	fact.def = def;
 
-	if (!enabled(ls, ctx, def)) {
+	const char *enabled = setting(ls, ctx, def->name, "enabled");
+	if (enabled && strcmp(enabled, "off") == 0) {
 		dbc_health_skip(ctx, &fact, "disabled by setting", NULL);
 		fact.reason = dbc_printf(ctx, "disabled by health.%s.enabled", def->name);
 	} else if (mode < def->cost) {
@@ -544,9 +499,6 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	if (!out->results)
 		return DBC_ERROR;
 	int shared_level = 0;
-	if (eng->prefetch &&
-	    prefetch(ctx, eng, mode, &ls, eng->isolate_checks ? &shared_level : NULL) != DBC_OK)
-		return DBC_ERROR;
 	for (int i = 0; i < dbc_health_checks_count; i++) {
 		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
 		if (!(def->engines & eng->engine_bit))

@@ -43,12 +43,6 @@ typedef struct pg_health_state {
 	/* the schemas of amcheck and pg_stat_statements (NULL: not installed) */
 	bool extensions_read;
 	char *amcheck_ns, *pgss_ns;
-	/* Read ahead by prefetch, in one statement (NULL / false: each check
-	 * reads its own): replication's facts, cache_hit_ratio's numbers;
-	 * sessions and table_stats above are filled by it too. */
-	dbc_health_fact *replication;
-	bool cache_read;
-	double cache_hit, cache_disk;
 } pg_health_state;
 
 static int stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, bool *ok)
@@ -200,24 +194,22 @@ static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fa
 	"coalesce((SELECT u.rolname::text FROM pg_catalog.pg_roles u WHERE u.oid = a.usesysid), '?') " \
 	"|| '@' || coalesce((SELECT d.datname::text FROM pg_catalog.pg_database d "                    \
 	"WHERE d.oid = a.datid), '?')"
-#define SESSIONS_CTE                                                                               \
-	"a AS MATERIALIZED (SELECT a.pid, a.state, a.state_change, a.xact_start, a.backend_type, "    \
-	"a.usesysid, a.datid FROM pg_catalog.pg_stat_get_activity(NULL) a)"
-#define SESSIONS_PARTS \
-	"(SELECT 'l', 'pid ' || a.pid, extract(epoch FROM now() - a.xact_start)::float8, " \
-	SESSION_WHO " || ', ' || round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s', " \
-	"NULL::float8 FROM a WHERE a.state = 'active' AND a.xact_start IS NOT NULL " \
-	"AND a.backend_type = 'client backend' " \
-	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) " \
-	"UNION ALL " \
-	"(SELECT 'i', 'pid ' || a.pid, extract(epoch FROM now() - a.state_change)::float8, " \
-	SESSION_WHO " || ', ' || round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle', " \
-	"NULL FROM a WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') " \
-	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) " \
-	"UNION ALL " \
-	"SELECT 'c', NULL, (SELECT count(*) FROM a WHERE a.backend_type = 'client backend')::float8, " \
-	"NULL, current_setting('max_connections')::float8"
-static const char *const sessions_sql = "WITH " SESSIONS_CTE " " SESSIONS_PARTS;
+static const char *const sessions_sql =
+	"WITH a AS MATERIALIZED (SELECT a.pid, a.state, a.state_change, a.xact_start, a.backend_type, "
+	"a.usesysid, a.datid FROM pg_catalog.pg_stat_get_activity(NULL) a) "
+	"(SELECT 'l', 'pid ' || a.pid, extract(epoch FROM now() - a.xact_start)::float8, "
+	SESSION_WHO " || ', ' || round(extract(epoch FROM now() - a.xact_start)::numeric) || ' s', "
+	"NULL::float8 FROM a WHERE a.state = 'active' AND a.xact_start IS NOT NULL "
+	"AND a.backend_type = 'client backend' "
+	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) "
+	"UNION ALL "
+	"(SELECT 'i', 'pid ' || a.pid, extract(epoch FROM now() - a.state_change)::float8, "
+	SESSION_WHO " || ', ' || round(extract(epoch FROM now() - a.state_change)::numeric) || ' s idle', "
+	"NULL FROM a WHERE a.state IN ('idle in transaction', 'idle in transaction (aborted)') "
+	"AND a.pid <> pg_catalog.pg_backend_pid() ORDER BY 3 DESC) "
+	"UNION ALL "
+	"SELECT 'c', NULL, (SELECT count(*) FROM a WHERE a.backend_type = 'client backend')::float8, "
+	"NULL, current_setting('max_connections')::float8";
 
 static int take_session(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
@@ -265,26 +257,20 @@ static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_healt
 	return DBC_OK;
 }
 
-#define REPLICATION_SQL                                                                              \
-	"SELECT NULL, coalesce(r.application_name, '') || '@' || coalesce(r.client_addr::text, 'local'), " \
-	"NULL, coalesce(extract(epoch FROM r.replay_lag), 0)::float8, r.state "                          \
-	"FROM pg_catalog.pg_stat_replication r "                                                         \
-	"UNION ALL SELECT NULL, s.slot_name, NULL, 0, 'inactive slot' "                                  \
-	"FROM pg_catalog.pg_replication_slots s WHERE NOT s.active"
-
 static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
-	pg_health_state *st = eng->state;
 	bool ok;
 	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
-	if (st->replication) {
-		fact->objects = st->replication->objects;
-		fact->nobjects = st->replication->nobjects;
-		fact->capobjects = st->replication->capobjects;
-	} else if (dbc_health_collect(ctx, fact, REPLICATION_SQL, 0, NULL) != DBC_OK) {
+	if (dbc_health_collect(
+			ctx, fact,
+			"SELECT NULL, coalesce(r.application_name, '') || '@' || coalesce(r.client_addr::text, 'local'), "
+			"NULL, coalesce(extract(epoch FROM r.replay_lag), 0)::float8, r.state "
+			"FROM pg_catalog.pg_stat_replication r "
+			"UNION ALL SELECT NULL, s.slot_name, NULL, 0, 'inactive slot' "
+			"FROM pg_catalog.pg_replication_slots s WHERE NOT s.active",
+			0, NULL) != DBC_OK)
 		return DBC_ERROR;
-	}
 	for (int i = 0; i < fact->nobjects; i++)
 		if (fact->objects[i].detail && strcmp(fact->objects[i].detail, "inactive slot") == 0)
 			fact->min_status = DBC_CHECK_WARNING;
@@ -321,18 +307,13 @@ static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	return DBC_OK;
 }
 
-#define CACHE_SQL                                                                                  \
-	"SELECT blks_hit::float8, blks_read::float8 FROM pg_catalog.pg_stat_database "                  \
-	"WHERE datname = current_database()"
-
-static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+static int gather_cache(dbc_ctx *ctx, dbc_health_fact *fact)
 {
-	pg_health_state *st = eng->state;
 	two_numbers t = {0, 0, 0};
-	if (st->cache_read) {
-		t.a = st->cache_hit;
-		t.b = st->cache_disk;
-	} else if (ctx->host->query(ctx, CACHE_SQL, 0, NULL, take_two, &t) != DBC_OK)
+	if (ctx->host->query(ctx,
+	                     "SELECT blks_hit::float8, blks_read::float8 FROM pg_catalog.pg_stat_database "
+	                     "WHERE datname = current_database()",
+	                     0, NULL, take_two, &t) != DBC_OK)
 		return DBC_ERROR;
 	double total = t.a + t.b;
 	/* Too few reads say nothing about the cache: judge from 10,000 blocks on. */
@@ -359,35 +340,33 @@ static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_f
  * schemas left out too), a row tagged 'm' with the tables in value and the
  * indexes in detail. Relations below FirstNormalObjectId (16384) are
  * initdb's, all in schemas left out anyway: a cheap test before the join. */
-#define TABLE_STATS_CTE \
-	"c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, " \
-	"n.nspname LIKE 'pg\\_temp\\_%' AS temp " \
-	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
-	"WHERE c.oid >= 16384 AND c.relkind IN ('r', 't', 'm', 'p', 'i', 'I') " \
-	"AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') " \
-	"AND n.nspname !~ '^pg_toast'), " \
-	"s AS MATERIALIZED (SELECT c.nspname AS schemaname, c.relname, " \
-	"pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup, " \
-	"pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, " \
-	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, " \
-	"coalesce(pg_catalog.pg_stat_get_last_analyze_time(c.oid), " \
-	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never " \
-	"FROM c WHERE c.relkind IN ('r', 't', 'm', 'p'))"
-#define TABLE_STATS_PARTS \
-	"(SELECT 'f', s.schemaname, s.relname, s.relname, " \
-	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), " \
-	"s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' " \
-	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 ORDER BY 5 DESC, 2, 3) " \
-	"UNION ALL " \
-	"(SELECT 's', s.schemaname, s.relname, s.relname, 0, " \
-	"CASE WHEN s.never THEN 'never analysed' " \
-	"ELSE s.n_mod_since_analyze || ' rows changed since the last ANALYZE' END " \
-	"FROM s WHERE (s.never AND s.n_live_tup + s.n_mod_since_analyze > 0) " \
-	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) ORDER BY 2, 3) " \
-	"UNION ALL " \
-	"SELECT 'm', NULL, NULL, NULL, count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.temp), " \
-	"(count(*) FILTER (WHERE c.relkind IN ('i', 'I') AND NOT c.temp))::text FROM c"
-static const char *const table_stats_sql = "WITH " TABLE_STATS_CTE " " TABLE_STATS_PARTS;
+static const char *const table_stats_sql =
+	"WITH c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, "
+	"n.nspname LIKE 'pg\\_temp\\_%' AS temp "
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.oid >= 16384 AND c.relkind IN ('r', 't', 'm', 'p', 'i', 'I') "
+	"AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
+	"AND n.nspname !~ '^pg_toast'), "
+	"s AS MATERIALIZED (SELECT c.nspname AS schemaname, c.relname, "
+	"pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup, "
+	"pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, "
+	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, "
+	"coalesce(pg_catalog.pg_stat_get_last_analyze_time(c.oid), "
+	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never "
+	"FROM c WHERE c.relkind IN ('r', 't', 'm', 'p')) "
+	"(SELECT 'f', s.schemaname, s.relname, s.relname, "
+	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
+	"s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' "
+	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 ORDER BY 5 DESC, 2, 3) "
+	"UNION ALL "
+	"(SELECT 's', s.schemaname, s.relname, s.relname, 0, "
+	"CASE WHEN s.never THEN 'never analysed' "
+	"ELSE s.n_mod_since_analyze || ' rows changed since the last ANALYZE' END "
+	"FROM s WHERE (s.never AND s.n_live_tup + s.n_mod_since_analyze > 0) "
+	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) ORDER BY 2, 3) "
+	"UNION ALL "
+	"SELECT 'm', NULL, NULL, NULL, count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.temp), "
+	"(count(*) FILTER (WHERE c.relkind IN ('i', 'I') AND NOT c.temp))::text FROM c";
 
 static double number_of(const dbc_value *v)
 {
@@ -505,7 +484,8 @@ static const struct {
 	 "FROM pg_catalog.pg_class x JOIN pg_catalog.pg_index i ON i.indexrelid = x.oid "
 	 "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
-	 "WHERE x.relpages >= 128 AND NOT i.indisunique AND i.indexrelid >= 16384 AND t.relkind IN ('r', 't', 'm', 'p') "
+	 "WHERE x.relpages >= 128 AND NOT i.indisunique AND i.indexrelid >= 16384 "
+	 "AND t.relkind IN ('r', 't', 'm', 'p') "
 	 "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
 	 "AND n.nspname !~ '^pg_toast' AND pg_catalog.pg_stat_get_numscans(x.oid) = 0 "
 	 "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.oid) "
@@ -539,150 +519,6 @@ static const struct {
 	 " ORDER BY 1, 3, 2"},
 };
 
-#define NSIMPLE (sizeof(simple) / sizeof(simple[0]))
-
-/*
- * The shared reads above (table statistics, sessions), replication and the
- * cache counters, in one statement: each part in its own order, tagged with
- * where its rows go -- 't' or 'a' and the shared read's own tag, 'r', 'h'.
- * Columns (tag, schema, name, table, value, detail, extra), the value as
- * float8 (a numeric value came to the same double through its text before:
- * numeric's cast to float8 parses its text). When this statement fails the
- * report forgets it and each of these checks reads on its own as before, so
- * a failure stays its check's alone.
- *
- * The single-query checks (simple[]) are not in it: as UNION ALL members of
- * this statement they made the report slower, not faster (0.9-1.1 ms more
- * fixed cost beside amcheck, interleaved runs): one plan of that size costs
- * more to start and tear down than their separate cached plans.
- */
-typedef struct prefetched {
-	dbc_health_fact *table;     /* fragmentation, statistics */
-	dbc_health_fact *sessions;  /* long_transactions, idle_in_transaction */
-	dbc_health_fact *replication;
-	double tables, indexes, connections, max_connections, cache_hit, cache_disk;
-} prefetched;
-
-static double cell_double(const dbc_value *v)
-{
-	return v->type == DBC_FLOAT ? v->f : v->type == DBC_INT ? (double)v->i
-	                                   : v->type == DBC_TEXT ? strtod(v->s, NULL) : 0;
-}
-
-static int take_prefetched(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	prefetched *p = arg;
-	const char *tag = c[0].type == DBC_TEXT ? c[0].s : "";
-	const char *detail = c[5].type == DBC_TEXT ? c[5].s : NULL;
-	if (ncol != 7 || !tag[0])
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health prefetch returned an unexpected row");
-	switch (tag[0]) {
-	case 't':
-		if (tag[1] == 'm') {
-			p->tables = cell_double(&c[4]);
-			p->indexes = detail ? strtod(detail, NULL) : 0;
-			return DBC_OK;
-		}
-		return dbc_health_add_object(ctx, &p->table[tag[1] == 'f' ? 0 : 1],
-		                             c[1].type == DBC_TEXT ? c[1].s : NULL,
-		                             c[2].type == DBC_TEXT ? c[2].s : NULL,
-		                             c[3].type == DBC_TEXT ? c[3].s : NULL, cell_double(&c[4]), detail);
-	case 'a':
-		if (tag[1] == 'c') {
-			p->connections = cell_double(&c[4]);
-			p->max_connections = cell_double(&c[6]);
-			return DBC_OK;
-		}
-		return dbc_health_add_object(ctx, &p->sessions[tag[1] == 'l' ? 0 : 1], NULL,
-		                             c[2].type == DBC_TEXT ? c[2].s : NULL, NULL, cell_double(&c[4]),
-		                             detail);
-	case 'r':
-		return dbc_health_collect_row(ctx, p->replication, ncol - 2, c + 1);
-	case 'h':
-		p->cache_hit = cell_double(&c[4]);
-		p->cache_disk = cell_double(&c[6]);
-		return DBC_OK;
-	}
-	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health prefetch returned an unexpected row");
-}
-
-static bool will_run(const bool *runs, const char *check)
-{
-	const dbc_health_check_def *def = dbc_health_find_check(check);
-	return def && runs[def - dbc_health_checks_catalog];
-}
-
-static int prefetch(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                    const bool *runs)
-{
-	pg_health_state *st = eng->state;
-	prefetched p = {dbc_zalloc(ctx, 2 * sizeof(dbc_health_fact)),
-	                dbc_zalloc(ctx, 2 * sizeof(dbc_health_fact)),
-	                dbc_zalloc(ctx, sizeof(dbc_health_fact)),
-	                0, 0, 0, 0, 0, 0};
-	bool table = will_run(runs, "fragmentation") || will_run(runs, "statistics");
-	bool sessions = will_run(runs, "long_transactions") || will_run(runs, "idle_in_transaction") ||
-	                will_run(runs, "connections");
-	bool cache = will_run(runs, "cache_hit_ratio");
-	bool privileged = false, replication = false;
-	dbc_buf sql;
-	int n = 0;
-	(void)mode;
-	if (!st || !p.table || !p.sessions || !p.replication)
-		return DBC_ERROR;
-	if (will_run(runs, "replication")) {
-		if (stats_privilege(ctx, eng, &privileged) != DBC_OK)
-			return DBC_ERROR;
-		replication = privileged; /* otherwise skipped without a read */
-	}
-	dbc_buf_init(&sql, ctx);
-	if (table || sessions)
-		dbc_buf_appendf(&sql, "WITH %s%s%s ", table ? TABLE_STATS_CTE : "",
-		                table && sessions ? ", " : "", sessions ? SESSIONS_CTE : "");
-#define PART(...) (dbc_buf_append(&sql, n++ ? " UNION ALL " : ""), dbc_buf_appendf(&sql, __VA_ARGS__))
-	if (table)
-		PART("(SELECT 't' || x.k, x.s::text, x.n::text, x.t::text, x.v::float8, x.d::text, NULL "
-		     "FROM (%s) x(k, s, n, t, v, d))",
-		     TABLE_STATS_PARTS);
-	if (sessions)
-		PART("(SELECT 'a' || x.k, NULL, x.n::text, NULL, x.v::float8, x.d::text, x.e::float8 "
-		     "FROM (%s) x(k, n, v, d, e))",
-		     SESSIONS_PARTS);
-	if (replication)
-		PART("(SELECT 'r', x.s::text, x.n::text, x.t::text, x.v::float8, x.d::text, NULL "
-		     "FROM (%s) x(s, n, t, v, d))",
-		     REPLICATION_SQL);
-	if (cache)
-		PART("(SELECT 'h', NULL, NULL, NULL, x.a, NULL, x.b FROM (%s) x(a, b))", CACHE_SQL);
-#undef PART
-	char *text = dbc_buf_finish(&sql);
-	if (!text)
-		return DBC_ERROR;
-	if (n < 2)
-		return DBC_OK; /* nothing to share */
-	if (ctx->host->query(ctx, text, 0, NULL, take_prefetched, &p) != DBC_OK)
-		return DBC_ERROR;
-	if (table) {
-		st->table_stats = p.table;
-		st->tables = (int64_t)p.tables;
-		st->indexes = (int64_t)p.indexes;
-		st->counted = true;
-	}
-	if (sessions) {
-		st->sessions = p.sessions;
-		st->connections = p.connections;
-		st->max_connections = p.max_connections;
-	}
-	if (replication)
-		st->replication = p.replication;
-	if (cache) {
-		st->cache_read = true;
-		st->cache_hit = p.cache_hit;
-		st->cache_disk = p.cache_disk;
-	}
-	return DBC_OK;
-}
-
 /* From the schema model the report reads anyway (cached per backend): its
  * tables are this check's -- ordinary and partitioned tables in the user's
  * schemas, extension members left out, in (schema, name) order -- and its
@@ -700,7 +536,7 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
                   dbc_health_fact *fact)
 {
 	const char *n = fact->def->name;
-	for (size_t i = 0; i < NSIMPLE; i++)
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
 		if (strcmp(simple[i].check, n) == 0)
 			return dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL);
 	if (strcmp(n, "fragmentation") == 0)
@@ -722,7 +558,7 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
 	if (strcmp(n, "connections") == 0)
 		return gather_connections(ctx, eng, fact);
 	if (strcmp(n, "cache_hit_ratio") == 0)
-		return gather_cache(ctx, eng, fact);
+		return gather_cache(ctx, fact);
 	dbc_health_skip(ctx, fact, "does not apply to PostgreSQL", NULL);
 	return DBC_OK;
 }
@@ -838,7 +674,6 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 		st->stats_priv = -1;
 	eng->state = st;
 	eng->gather = gather;
-	eng->prefetch = prefetch;
 	eng->metrics = metrics;
 	eng->ts_now = "now()";
 	eng->ts_iso = "to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";

@@ -4,13 +4,12 @@
 # locked (ALTER SEQUENCE in an open transaction) and the report runs with a
 # short lock_timeout: sequence_exhaustion alone is an error, every other
 # check reports what it reports without the lock. (2) pg_stat_get_activity
-# is revoked from a monitoring role: the statement that reads table
-# statistics, sessions and cache counters together fails, and only
-# connections (which reads the sessions) is skipped for the privilege, while
-# fragmentation, statistics and cache_hit_ratio answer as for a superuser.
+# is revoked from a monitoring role: the one read of the sessions fails, and
+# only connections (which needs no other privilege) is skipped for it, while
+# fragmentation, statistics and cache_hit_ratio answer.
 set -eu
 PSQL="${PG_BIN:?}/psql"
-db=dbcare_health_prefetch
+db=dbcare_health_isolation
 q() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 fail() { echo "FAIL: $*"; exit 1; }
 work=$(mktemp -d)
@@ -75,7 +74,7 @@ errors=$(grep -c '|error|' "$work/all.locked" || true)
 diff "$work/before" "$work/locked" || fail "the other checks changed while the sequence was locked"
 echo "sequence locked: only sequence_exhaustion failed; $(wc -l < "$work/locked") catalog checks unchanged"
 
-role=dbcare_prefetch_mon
+role=dbcare_isolation_mon
 "$PSQL" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN"
 q -c "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_get_activity(integer) FROM PUBLIC" \
   -c "GRANT USAGE ON SCHEMA dbcare TO $role" -c "GRANT SELECT ON ALL TABLES IN SCHEMA dbcare TO $role"
