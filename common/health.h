@@ -121,10 +121,14 @@ typedef struct dbc_health_samples {
 
 int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes);
 
-/* What one run shares between its checks: the schema is read at most once. */
+struct dbc_migrate_summary;
+
+/* What one run shares between its checks: the schema is read at most once,
+ * and so is the migration summary (the migrations check and the metrics). */
 typedef struct dbc_health_shared {
 	dbc_schema *schema;         /* NULL until dbc_health_schema() reads it */
 	const dbc_strlist *ignore;  /* health.ignore, split */
+	struct dbc_migrate_summary *migrations; /* NULL until summarised without error */
 } dbc_health_shared;
 
 /* The live schema of this run, read through eng->read_schema on first use. */

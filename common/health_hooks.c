@@ -12,13 +12,34 @@
 
 /* ---------------------------------------------------------------- migrations */
 
+/* The migration summary of this run: the migrations check and the metrics
+ * both need it, and deriving it reads the bookkeeping (PostgreSQL keeps no
+ * stored summary). A failed summary is not kept, so whoever asks next tries
+ * again and fails on its own, as before. */
+static int summary(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_migrate_summary *out)
+{
+	dbc_health_shared *sh = eng->shared;
+	if (sh && sh->migrations) {
+		*out = *sh->migrations;
+		return DBC_OK;
+	}
+	if (dbc_migrate_summarise(ctx, out) != DBC_OK)
+		return DBC_ERROR;
+	if (sh) {
+		sh->migrations = dbc_alloc(ctx, sizeof(*sh->migrations));
+		if (!sh->migrations)
+			return DBC_ERROR;
+		*sh->migrations = *out;
+	}
+	return DBC_OK;
+}
 
 int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact)
 {
 	dbc_migrate_summary sum;
-	(void)eng, (void)mode;
-	if (dbc_migrate_summarise(ctx, &sum) != DBC_OK)
+	(void)mode;
+	if (summary(ctx, eng, &sum) != DBC_OK)
 		return DBC_ERROR;
 	fact->value = sum.pending;
 	int problems = sum.changed + sum.missing + sum.failed;
@@ -39,14 +60,29 @@ int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc
 	return DBC_OK;
 }
 
+static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
+{
+	return dbc_health_schema(ctx, arg, out);
+}
+
+/* The drift rows of dbmigrate_validate. When this run derived the migration
+ * status already (the migrations check), validate's other reads -- the same
+ * bookkeeping reads and a setting of the settings read at the start -- just
+ * succeeded, and only the drift part is left to do, against the schema this
+ * run reads once anyway (its cached fingerprint first: a snapshot text only
+ * to diff). */
 int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
                                    dbc_health_mode mode, dbc_health_fact *fact)
 {
 	dbc_migrate_env env = {eng->read_schema, NULL};
+	dbc_live_schema live = {run_schema, (void *)eng};
+	dbc_health_shared *sh = eng->shared;
 	dbc_rows rows;
 	(void)mode;
 	dbc_rows_init(&rows, ctx, 4);
-	if (dbc_migrate_validate(ctx, &env, &rows) != DBC_OK)
+	if (sh && sh->migrations && sh->migrations->derived && eng->read_schema
+	        ? dbc_migrate_drift(ctx, &live, &rows) != DBC_OK
+	        : dbc_migrate_validate(ctx, &env, &rows) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < rows.nrows; i++) {
 		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
@@ -64,8 +100,7 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
                                  dbc_health_metrics *m)
 {
 	dbc_migrate_summary sum;
-	(void)eng;
-	if (dbc_migrate_summarise(ctx, &sum) != DBC_OK)
+	if (summary(ctx, eng, &sum) != DBC_OK)
 		return DBC_ERROR;
 	m->migration_version = sum.current;
 	m->pending_migrations = sum.pending;

@@ -479,7 +479,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	double t0 = dbc_monotonic_ms();
 	loaded_settings ls;
 	dbc_strlist ignore = {0};
-	dbc_health_shared shared = {NULL, &ignore};
+	dbc_health_shared shared = {NULL, &ignore, NULL};
 	/* a copy that carries this run's shared state; the report keeps the caller's */
 	dbc_health_engine run_eng = *engine;
 	const dbc_health_engine *eng = &run_eng;

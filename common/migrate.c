@@ -378,8 +378,12 @@ static int add_problem(dbc_rows *out, const char *version, const char *name, con
 }
 
 /* Rows of the schema diff between the recorded snapshot and now; *drift
- * tells whether the fingerprints differ. */
-static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *diff, bool *drift)
+ * tells whether the fingerprints differ. The live schema comes from live
+ * when given (asked only when a snapshot was recorded), otherwise from
+ * env's reader. A model's fingerprint is its snapshot's, so the snapshot
+ * text is built only to diff. */
+static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
+                      dbc_rows *diff, bool *drift)
 {
 	char *fp, *snap, *now, *nowfp;
 	*drift = false;
@@ -388,20 +392,61 @@ static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *diff, 
 		return DBC_ERROR;
 	if (!fp || !snap)
 		return DBC_OK;
-	if (dbc_schema_snapshot_fingerprinted(ctx, env->read_schema, &now, &nowfp) != DBC_OK)
-		return DBC_ERROR;
-	if (strcmp(fp, nowfp) == 0)
-		return DBC_OK;
+	if (live) {
+		dbc_schema *s;
+		if (live->get(ctx, live->arg, &s) != DBC_OK ||
+		    dbc_schema_fingerprint_model(s, &nowfp) != DBC_OK)
+			return DBC_ERROR;
+		if (strcmp(fp, nowfp) == 0)
+			return DBC_OK;
+		if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
+			return DBC_ERROR;
+	} else {
+		if (dbc_schema_snapshot_fingerprinted(ctx, env->read_schema, &now, &nowfp) != DBC_OK)
+			return DBC_ERROR;
+		if (strcmp(fp, nowfp) == 0)
+			return DBC_OK;
+	}
 	*drift = true;
 	return dbc_schema_diff(ctx, snap, now, diff);
+}
+
+/* validate's "drift" problems, into out. */
+static int drift_problems(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
+                          dbc_rows *out)
+{
+	bool drift;
+	dbc_rows diff;
+	if (drift_rows(ctx, env, live, &diff, &drift) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < diff.nrows; i++) {
+		const dbc_value *d = diff.cells + (size_t)i * 4;
+		const char *detail = d[3].type == DBC_TEXT && d[3].s[0]
+		                         ? dbc_printf(ctx, "%s %s %s: %s", d[0].s, d[1].s, d[2].s, d[3].s)
+		                         : dbc_printf(ctx, "%s %s %s", d[0].s, d[1].s, d[2].s);
+		if (add_problem(out, NULL, d[1].s, "drift", detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (drift && diff.nrows == 0 &&
+	    add_problem(
+	        out, NULL, NULL, "drift",
+	        "the schema fingerprint differs from the one recorded after the last migration") !=
+	        DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_rows *out)
+{
+	dbc_rows_init(out, ctx, 4);
+	return drift_problems(ctx, NULL, live, out);
 }
 
 int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
-	bool allow, drift;
-	dbc_rows diff;
+	bool allow;
 	dbc_rows_init(out, ctx, 4);
 	if (out_of_order_allowed(ctx, &allow) != DBC_OK ||
 	    read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
@@ -431,23 +476,7 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 		                f->error ? f->error : "did not finish") != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (drift_rows(ctx, env, &diff, &drift) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < diff.nrows; i++) {
-		const dbc_value *d = diff.cells + (size_t)i * 4;
-		const char *detail = d[3].type == DBC_TEXT && d[3].s[0]
-		                         ? dbc_printf(ctx, "%s %s %s: %s", d[0].s, d[1].s, d[2].s, d[3].s)
-		                         : dbc_printf(ctx, "%s %s %s", d[0].s, d[1].s, d[2].s);
-		if (add_problem(out, NULL, d[1].s, "drift", detail) != DBC_OK)
-			return DBC_ERROR;
-	}
-	if (drift && diff.nrows == 0 &&
-	    add_problem(
-	        out, NULL, NULL, "drift",
-	        "the schema fingerprint differs from the one recorded after the last migration") !=
-	        DBC_OK)
-		return DBC_ERROR;
-	return DBC_OK;
+	return drift_problems(ctx, env, NULL, out);
 }
 
 /* ------------------------------------------------------------ running */
@@ -887,7 +916,7 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
 		rc = dbc_mig_query(ctx, "DELETE FROM @migrations_history WHERE NOT success", 0, NULL, NULL,
 		                   NULL);
 	if (rc == DBC_OK)
-		rc = drift_rows(ctx, env, &diff, &drift);
+		rc = drift_rows(ctx, env, NULL, &diff, &drift);
 	int64_t n = nchanged + nmissing + set.nfailed + (drift ? 1 : 0);
 	if (rc == DBC_OK && n > 0) {
 		char *what = dbc_printf(ctx,
