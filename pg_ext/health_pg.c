@@ -131,7 +131,10 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 		"JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
 		"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 		"JOIN pg_catalog.pg_am a ON a.oid = c.relam "
-		"WHERE a.amname = 'btree' AND i.indisvalid AND i.indisready AND c.relpersistence <> 't' "
+		/* a partitioned table's index has no storage: amcheck refuses it,
+		 * and its partitions' indexes are checked one by one */
+		"WHERE a.amname = 'btree' AND c.relkind = 'i' AND i.indisvalid AND i.indisready "
+		"AND c.relpersistence <> 't' "
 		"AND %s",
 		ctx->host->quote_ident(ctx, ns), mode == DBC_HEALTH_FULL ? "true" : "false", USER_NS("n"));
 	char *count = NULL;
