@@ -122,25 +122,28 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
 
 /* -------------------------------------------------------------- tables */
 
+/* The parents of all tables come from one aggregate over pg_inherits (a
+ * partition has exactly one): a correlated subquery per table ran two
+ * subplans per row. */
 static const char *const tables_sql =
 	"SELECT n.nspname, c.relname, c.relkind::text, "
-	"  (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i "
-	"     JOIN pg_class pc ON pc.oid = i.inhparent "
-	"     JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
-	"    WHERE i.inhrelid = c.oid AND c.relispartition), "
+	"  CASE WHEN c.relispartition THEN inh.parents END, "
 	"  NULLIF(concat_ws('; ', "
 	"    CASE WHEN c.relpersistence = 'u' THEN 'unlogged' END, "
 	"    CASE WHEN c.relkind = 'p' THEN 'partition by ' || pg_get_partkeydef(c.oid) END, "
 	"    CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END, "
-	"    (SELECT 'inherits ' || string_agg(pn.nspname || '.' || pc.relname, ', ' ORDER BY i.inhseqno) "
-	"       FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
-	"       JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
-	"      WHERE i.inhrelid = c.oid AND NOT c.relispartition), "
+	"    CASE WHEN NOT c.relispartition THEN 'inherits ' || inh.parents END, "
 	"    CASE WHEN c.relrowsecurity THEN 'row level security' END, "
 	"    CASE WHEN c.relforcerowsecurity THEN 'force row level security' END, "
-	"    (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o)"
+	"    CASE WHEN c.reloptions IS NOT NULL THEN "
+	"      (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o) END"
 	"  ), '') "
 	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"LEFT JOIN (SELECT i.inhrelid, "
+	"    string_agg(pn.nspname || '.' || pc.relname, ', ' ORDER BY i.inhseqno) AS parents "
+	"  FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
+	"  JOIN pg_namespace pn ON pn.oid = pc.relnamespace GROUP BY i.inhrelid) inh "
+	"  ON inh.inhrelid = c.oid "
 	"WHERE c.relkind IN ('r', 'p', 'f') AND " USER_REL("c", "n") " ORDER BY n.nspname, c.relname";
 
 static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
