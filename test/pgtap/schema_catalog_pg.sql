@@ -8,7 +8,7 @@ CREATE EXTENSION IF NOT EXISTS dbcare;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 RESET client_min_messages;
 
-SELECT plan(6);
+SELECT plan(8);
 
 CREATE SCHEMA "Tap Cat";
 CREATE TABLE "Tap Cat"."Mixed Case" ("Id" int PRIMARY KEY, "select" text, v varchar(20),
@@ -56,6 +56,9 @@ CREATE TABLE "Tap Cat".dom (x "Tap Cat".posint, y "char", z name, u uuid,
     t timestamptz DEFAULT now(), s serial, n numeric DEFAULT -(2.5), w text DEFAULT 'x''y');
 CREATE INDEX dom_x ON "Tap Cat".dom (x);
 CREATE INDEX dom_all ON "Tap Cat".dom (y, z, u);
+CREATE TABLE "Tap Cat".p1 (a int);
+CREATE TABLE public.p2 (b int);
+CREATE TABLE "Tap Cat".kid (c int) INHERITS (public.p2, "Tap Cat".p1) WITH (fillfactor = 80);
 
 CREATE TEMP TABLE snap AS SELECT dbschema_snapshot()::jsonb AS s;
 
@@ -98,6 +101,15 @@ SELECT is((SELECT jsonb_agg(c -> 'default' ORDER BY c ->> 'name') FROM snap,
              FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             WHERE a.attrelid = '"Tap Cat".dom'::regclass AND a.attnum > 0 AND NOT a.attisdropped),
           'column defaults as pg_get_expr deparses them with the table');
+
+SELECT is((SELECT s -> 'table' -> 'Tap Cat.kid' ->> 'options' FROM snap),
+          'inherits public.p2, Tap Cat.p1; with (fillfactor=80)',
+          'several parents in inheritance order, then the storage options');
+
+SELECT is((SELECT (s -> 'table' -> 'Tap Cat.part1' ->> 'partition_of') || ' | ' ||
+                  (s -> 'table' -> 'Tap Cat.part1' ->> 'options') FROM snap),
+          'Tap Cat.part | partition FOR VALUES FROM (0) TO (10)',
+          'a partition names its parent once, not as inheritance');
 
 SELECT * FROM finish();
 ROLLBACK;
