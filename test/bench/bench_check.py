@@ -2,7 +2,7 @@
 rows with a foreign key (0.1% orphans), against the engine's own check:
 PRAGMA foreign_key_check on SQLite, a hand-written anti-join on PostgreSQL.
 Also the peak RSS of the SQLite process, which must stay flat as rows grow."""
-from benchlib import (QUICK, REPS, interleave, median, module_has, sqlite_connect,
+from benchlib import (QUICK, REPS_FAST, interleave, median, module_has, sqlite_connect,
                       sqlite_peak_rss, timed)
 
 SIZES = [10**4, 10**5] if QUICK else [10**5, 10**6]
@@ -43,17 +43,17 @@ def run_sqlite(b):
                 lambda: timed(lambda: c.execute("SELECT * FROM dbcheck_constraints('child')").fetchall()),
             "PRAGMA foreign_key_check(child)":
                 lambda: timed(lambda: c.execute("PRAGMA foreign_key_check(child)").fetchall()),
-        }, REPS)
+        }, REPS_FAST)
         c.close()
         base = median(times["PRAGMA foreign_key_check(child)"])
         rss_dbc, _ = sqlite_peak_rss(path, "SELECT * FROM dbcheck_constraints('child')")
         rss_fk, _ = sqlite_peak_rss(path, "PRAGMA foreign_key_check(child)")
         m = median(times["dbcheck_constraints('child')"])
-        b.add("check", "sqlite", f"{n:.0e} rows".replace("e+0", "e"), "dbcheck_constraints('child')", m, REPS,
+        b.add("check", "sqlite", f"{n:.0e} rows".replace("e+0", "e"), "dbcheck_constraints('child')", m, REPS_FAST,
               ratio=m / base, ref="PRAGMA", target="≤ 1.2× PRAGMA", met=m / base <= 1.2, rss_kb=rss_dbc,
               note="all constraints of child: FK, PK, NOT NULL")
         b.add("check", "sqlite", f"{n:.0e} rows".replace("e+0", "e"), "PRAGMA foreign_key_check(child)", base,
-              REPS, ratio=1.0, ref="PRAGMA", rss_kb=rss_fk)
+              REPS_FAST, ratio=1.0, ref="PRAGMA", rss_kb=rss_fk)
         b.rss_series = getattr(b, "rss_series", []) + [(n, rss_dbc)]
     if len(b.rss_series) >= 2:
         (n0, r0), (n1, r1) = b.rss_series[0], b.rss_series[-1]
@@ -93,16 +93,16 @@ def run_pg(b):
         times = interleave({
             "dbcheck_constraints('child')": lambda: s.seconds("SELECT * FROM dbcheck_constraints('child')"),
             "anti-join by hand": lambda: s.seconds(anti),
-        }, REPS)
+        }, REPS_FAST)
         s.close()
         pg.drop_db(db)
         base = median(times["anti-join by hand"])
         m = median(times["dbcheck_constraints('child')"])
         size = f"{n:.0e} rows".replace("e+0", "e")
-        b.add("check", "postgresql", size, "dbcheck_constraints('child')", m, REPS, ratio=m / base,
+        b.add("check", "postgresql", size, "dbcheck_constraints('child')", m, REPS_FAST, ratio=m / base,
               ref="anti-join", target="≤ 1.2× anti-join", met=m / base <= 1.2,
               note="all constraints of child: FK, PK, NOT NULL")
-        b.add("check", "postgresql", size, "anti-join by hand", base, REPS, ratio=1.0, ref="anti-join")
+        b.add("check", "postgresql", size, "anti-join by hand", base, REPS_FAST, ratio=1.0, ref="anti-join")
 
 
 def run(b):

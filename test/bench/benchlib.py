@@ -21,6 +21,9 @@ BUILD = os.path.join(ROOT, "build", "bench")
 MODULE = os.path.join(ROOT, "build", "sqlite", "dbcare")
 QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
 REPS = max(5, int(os.environ.get("BENCH_REPS", "5")))
+# Comparisons whose rounds take milliseconds: more rounds cost seconds and
+# steady a median that five rounds leave at the mercy of one slow round.
+REPS_FAST = max(REPS, 25)
 
 
 def log(*args):
