@@ -9,7 +9,7 @@ import subprocess
 import time
 
 from benchlib import (BUILD, MODULE, QUICK, REPS, interleave, median, module_has,
-                      sqlite_connect, timed)
+                      sqlite_connect, timed, timed_cpu)
 
 N = 200 if QUICK else 1000
 DBMATE = os.path.join(BUILD, "node_modules", ".bin", "dbmate")
@@ -130,12 +130,6 @@ def run_sqlite(b, dirs, root):
     add_costs = []
     cpu_times = {}
 
-    def timed_side(fn, cpu_key):
-        c0 = time.thread_time()
-        t = timed(fn)
-        cpu_times.setdefault(cpu_key, []).append((time.thread_time() - c0) * 1000)
-        return t
-
     def fresh(name):
         d = os.path.join(b.work, "mig_" + name)
         shutil.rmtree(d, ignore_errors=True)
@@ -144,7 +138,7 @@ def run_sqlite(b, dirs, root):
 
     def raw():
         c = sqlite_connect(fresh("raw"), load=False)
-        t = timed_side(lambda: c.executescript(raw_sql), "raw")
+        t = timed_cpu(lambda: c.executescript(raw_sql), cpu_times.setdefault("raw", []))
         c.close()
         return t
 
@@ -156,7 +150,8 @@ def run_sqlite(b, dirs, root):
             c.execute("SELECT dbmigrate_add(?, ?, ?, ?)", (str(i), f"m{i:05d}", migration(i), down(i)))
         c.execute("COMMIT")
         add_costs.append((time.perf_counter() - t0) * 1000)
-        t = timed_side(lambda: c.execute("SELECT dbmigrate_apply()").fetchone(), "dbcare")
+        t = timed_cpu(lambda: c.execute("SELECT dbmigrate_apply()").fetchone(),
+                      cpu_times.setdefault("dbcare", []))
         got = c.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'm%' AND type = 'table'").fetchone()[0]
         c.close()
         if got != N:

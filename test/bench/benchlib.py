@@ -118,6 +118,15 @@ def timed(fn, *args):
     return time.perf_counter() - t0
 
 
+def timed_cpu(fn, cpu_list):
+    """Like timed(fn) for work done in this thread (an in-process SQLite
+    call); appends the thread's CPU ms of the call to cpu_list."""
+    c0 = time.thread_time()
+    t = timed(fn)
+    cpu_list.append((time.thread_time() - c0) * 1000)
+    return t
+
+
 def growth_note(sizes, times):
     """How time grows with n, as the exponent k of t ~ n^k between the first
     and last size (1 = linear; n log n over a 10x step looks like ~1.1)."""
