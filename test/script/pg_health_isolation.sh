@@ -8,20 +8,10 @@
 # only connections (which needs no other privilege) is skipped for it, while
 # fragmentation, statistics and cache_hit_ratio answer.
 set -eu
-PSQL="${PG_BIN:?}/psql"
 db=dbcare_health_isolation
-q() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
-work=$(mktemp -d)
-holder=
-cleanup() {
-  [ -n "$holder" ] && kill "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$PSQL" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+. "$(dirname "$0")/lib/pg.sh"
+PSQL="$B/psql"
+fresh_db
 q <<'SQL'
 CREATE TABLE parent (id int PRIMARY KEY);
 CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent (id), q int);
@@ -51,6 +41,7 @@ grep -q '^duplicate_indexes|warning|' "$work/before" || fail "no duplicate index
 mkfifo "$work/in"
 "$PSQL" -X -q -At -d "$db" < "$work/in" > "$work/holder.out" 2>&1 &
 holder=$!
+pids+=("$holder")
 exec 3> "$work/in"
 echo "BEGIN; ALTER SEQUENCE s MAXVALUE 200; SELECT 'locked';" >&3
 for _ in $(seq 1 100); do
@@ -65,7 +56,6 @@ rows > "$work/locked"
 echo "ROLLBACK;" >&3
 exec 3>&-
 wait "$holder" || true
-holder=
 
 grep -q '^sequence_exhaustion|error|.*lock timeout' "$work/all.locked" ||
   fail "sequence_exhaustion is not the lock timeout error: $(grep sequence_exhaustion "$work/all.locked")"
