@@ -380,33 +380,27 @@ static int add_problem(dbc_rows *out, const char *version, const char *name, con
 /* Rows of the schema diff between the recorded snapshot and now; *drift
  * tells whether the fingerprints differ. The live schema comes from live
  * when given (asked only when a snapshot was recorded), otherwise from
- * env's reader. A model's fingerprint is its snapshot's, so the snapshot
- * text is built only to diff. */
+ * env's reader. A cached model knows its fingerprint, so the snapshot text
+ * is built only to diff. */
 static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
                       dbc_rows *diff, bool *drift)
 {
 	char *fp, *snap, *now, *nowfp;
+	dbc_schema read, *s = &read;
 	*drift = false;
 	dbc_rows_init(diff, ctx, 4);
 	if (dbc_mig_last_snapshot(ctx, &fp, &snap) != DBC_OK)
 		return DBC_ERROR;
 	if (!fp || !snap)
 		return DBC_OK;
-	if (live) {
-		dbc_schema *s;
-		if (live->get(ctx, live->arg, &s) != DBC_OK ||
-		    dbc_schema_fingerprint_model(s, &nowfp) != DBC_OK)
-			return DBC_ERROR;
-		if (strcmp(fp, nowfp) == 0)
-			return DBC_OK;
-		if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
-			return DBC_ERROR;
-	} else {
-		if (dbc_schema_snapshot_fingerprinted(ctx, env->read_schema, &now, &nowfp) != DBC_OK)
-			return DBC_ERROR;
-		if (strcmp(fp, nowfp) == 0)
-			return DBC_OK;
-	}
+	dbc_schema_init(&read, ctx, ctx->host->engine);
+	if ((live ? live->get(ctx, live->arg, &s) : env->read_schema(ctx, &read)) != DBC_OK ||
+	    dbc_schema_fingerprint_model(s, &nowfp) != DBC_OK)
+		return DBC_ERROR;
+	if (strcmp(fp, nowfp) == 0)
+		return DBC_OK;
+	if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
+		return DBC_ERROR;
 	*drift = true;
 	return dbc_schema_diff(ctx, snap, now, diff);
 }
