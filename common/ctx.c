@@ -319,6 +319,21 @@ static bool buf_reserve(dbc_buf *b, size_t extra)
 	return true;
 }
 
+void dbc_buf_reserve(dbc_buf *b, size_t n)
+{
+	if (b->oom || b->len + n + 1 <= b->cap)
+		return;
+	char *nd = dbc_alloc(b->ctx, b->len + n + 1);
+	if (!nd) {
+		b->oom = true;
+		return;
+	}
+	if (b->len)
+		memcpy(nd, b->data, b->len);
+	b->data = nd;
+	b->cap = b->len + n + 1;
+}
+
 void dbc_buf_appendn(dbc_buf *b, const char *s, size_t n)
 {
 	if (!buf_reserve(b, n))

@@ -64,6 +64,14 @@ typedef struct dbc_host {
 	 * (fn may be NULL for statements whose rows do not matter). */
 	int (*query)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
 	             dbc_row_fn fn, void *arg);
+	/* Runs one statement, prepared once, for each of nrows rows of nparam
+	 * parameters (params holds them row after row); rows it returns are
+	 * dropped. NULL where one set-based statement fed by a JSON array is the
+	 * cheaper way to write many rows (PostgreSQL, where every execution
+	 * starts an executor); on SQLite an execution costs a few thousand
+	 * instructions, decoding a row from JSON more. */
+	int (*query_each)(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
+	                  const dbc_value *params);
 
 	/* Savepoints make "all-or-nothing" one idea for both engines. savepoint()
 	 * returns a level (>= 1) or -1 with the ctx error set; release/rollback take
@@ -162,6 +170,9 @@ void dbc_buf_append(dbc_buf *b, const char *s);
 void dbc_buf_appendn(dbc_buf *b, const char *s, size_t n);
 void dbc_buf_appendf(dbc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dbc_buf_appendc(dbc_buf *b, char c);
+/* Room for n more bytes in one allocation, when the size is known ahead:
+ * growing by doubling leaves every smaller copy behind in the arena. */
+void dbc_buf_reserve(dbc_buf *b, size_t n);
 /* Returns the text (never NULL unless out of memory, then with the error set). */
 char *dbc_buf_finish(dbc_buf *b);
 

@@ -117,6 +117,16 @@ static bool kw(const word *w, int n, int i, const char *k)
 	return i < n && !w[i].quoted && strcasecmp(w[i].text, k) == 0;
 }
 
+/* The unquoted word src[0..len) is the keyword k (k in capitals). */
+static bool word_is(const char *src, size_t len, const char *k)
+{
+	size_t i = 0;
+	for (; i < len && k[i]; i++)
+		if ((src[i] & ~0x20) != k[i])
+			return false;
+	return i == len && !k[i];
+}
+
 bool dbc_script_is_no_transaction(const char *script)
 {
 	const char *p = script;
@@ -269,7 +279,7 @@ static void note_rollback(classify_state *st, char *back1, char *back2, const ch
 		cur[len] = '\0';
 	} else if (len == 1 && tok[0] == '(')
 		strcpy(cur, "(");
-	if (strcasecmp(cur, "ROLLBACK") == 0) {
+	if (word_tok && word_is(tok, len, "ROLLBACK")) {
 		const char *what = NULL;
 		if (strcasecmp(back1, "OR") == 0 && strcasecmp(back2, "INSERT") == 0)
 			what = "INSERT OR ROLLBACK";
@@ -327,7 +337,8 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 		if (c == '\0')
 			break;
 		if (isspace(c)) {
-			advance_to(&lx, lx.pos + 1);
+			lx.line += c == '\n';
+			lx.pos++;
 			continue;
 		}
 		if (c == '-' && s[lx.pos + 1] == '-') {
@@ -396,51 +407,54 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 				paren--;
 		}
 		if (is_word) {
-			word cur;
 			size_t len = end - tok;
 			const char *src = s + tok;
 			if (quoted_word) {
 				src++;
 				len = len >= 2 ? len - 2 : 0;
 			}
-			if (len >= sizeof(cur.text))
-				len = sizeof(cur.text) - 1;
-			memcpy(cur.text, src, len);
-			cur.text[len] = '\0';
-			cur.quoted = quoted_word;
-			if (nw < MAX_WORDS)
-				w[nw++] = cur;
+			if (nw < MAX_WORDS) {
+				word *cur = &w[nw++];
+				size_t n = len < sizeof(cur->text) ? len : sizeof(cur->text) - 1;
+				memcpy(cur->text, src, n);
+				cur->text[n] = '\0';
+				cur->quoted = quoted_word;
+			}
 			if (!quoted_word) {
+				bool begin = ntokens > 1 && word_is(src, len, "BEGIN");
 				/* blocks whose ';' do not end the statement */
-				if (!st.pg && strcasecmp(cur.text, "TRIGGER") == 0 && kw(w, nw, 0, "CREATE") &&
+				if (!st.pg && word_is(src, len, "TRIGGER") && kw(w, nw, 0, "CREATE") &&
 				    (nw == 2 || (nw == 3 && (kw(w, nw, 1, "TEMP") || kw(w, nw, 1, "TEMPORARY")))))
 					trigger = true;
-				if (strcasecmp(cur.text, "CONCURRENTLY") == 0)
+				if (word_is(src, len, "CONCURRENTLY"))
 					concurrently = true;
 				if (in_body) {
-					if (strcasecmp(cur.text, "CASE") == 0)
+					if (word_is(src, len, "CASE"))
 						case_depth++;
-					else if (strcasecmp(cur.text, "END") == 0) {
+					else if (word_is(src, len, "END")) {
 						if (case_depth > 0)
 							case_depth--;
 						else
 							in_body = false;
 					}
-				} else if (ntokens > 1 && strcasecmp(cur.text, "BEGIN") == 0 && trigger) {
+				} else if (begin && trigger) {
 					in_body = true;
 					case_depth = 0;
-				} else if (st.pg && prev_begin && strcasecmp(cur.text, "ATOMIC") == 0) {
+				} else if (st.pg && prev_begin && word_is(src, len, "ATOMIC")) {
 					in_body = true;
 					case_depth = 0;
 				}
-				prev_begin = ntokens > 1 && strcasecmp(cur.text, "BEGIN") == 0;
+				prev_begin = begin;
 			} else
 				prev_begin = false;
 		} else
 			prev_begin = false;
 		if (!st.pg)
 			note_rollback(&st, back1, back2, s + tok, end - tok, is_word && !quoted_word, tok_line);
-		advance_to(&lx, end);
+		if (is_word && !quoted_word)
+			lx.pos = end; /* a bare word holds no newline */
+		else
+			advance_to(&lx, end);
 	}
 	if (ntokens > 0) {
 		classify(&st, w, nw, concurrently, stmt_line);

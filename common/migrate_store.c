@@ -229,46 +229,39 @@ int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const ch
 	return dbc_mig_query(ctx, tmpl, n, p, NULL, NULL);
 }
 
-/* The rows travel as one JSON array parameter that the engine unpacks: a
- * couple of statements for the whole call, whatever n is. (Multi-row VALUES
- * would cost a compiled sub-select per row on SQLite 3.40 and a by-name lookup
- * per bound parameter.) Element: [kind, version, name, checksum, duration in
- * microseconds, finishing time in microseconds since the epoch]. */
-static const char *applied_sql(dbc_ctx *ctx, bool pg)
-{
-	if (pg)
-		return "INSERT INTO @migrations_applied "
-		       "(kind, version, name, checksum, duration_ms, applied_at) "
-		       "SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
-		       "pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6) "
-		       "FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
-		       "ORDER BY e.i";
-	(void)ctx;
-	return "INSERT INTO @migrations_applied "
-	       "(kind, version, name, checksum, duration_ms, applied_at) "
-	       "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-	       "json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
-	       "json_extract(value, '$[4]') / 1000.0, "
-	       "strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(value, '$[5]') / 1e6, 'unixepoch') "
-	       "FROM json_each($1) ORDER BY key";
-}
+/* PostgreSQL: the rows travel as one JSON array parameter that the server
+ * unpacks, one statement for the whole call whatever n is (every execution
+ * there starts an executor). Element: [kind, version, name, checksum,
+ * duration in microseconds, finishing time in microseconds since the epoch].
+ * The history events come from the same JSON. */
+static const char applied_pg_sql[] =
+	"INSERT INTO @migrations_applied "
+	"(kind, version, name, checksum, duration_ms, applied_at) "
+	"SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
+	"pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6) "
+	"FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
+	"ORDER BY e.i";
 
-/* The history events: on PostgreSQL from the JSON again; on SQLite copied
- * from the applied rows just written (rowid > $2), sparing a second parse. */
-static const char *history_sql(bool pg)
-{
-	if (pg)
-		return "INSERT INTO @migrations_history "
-		       "(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
-		       "SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
-		       "pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), 'up', true "
-		       "FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
-		       "ORDER BY e.i";
-	return "INSERT INTO @migrations_history "
-	       "(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
-	       "SELECT kind, version, name, checksum, duration_ms, applied_at, 'up', true "
-	       "FROM @migrations_applied WHERE rowid > $2 ORDER BY rowid";
-}
+static const char history_pg_sql[] =
+	"INSERT INTO @migrations_history "
+	"(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
+	"SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
+	"pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), 'up', true "
+	"FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
+	"ORDER BY e.i";
+
+/* SQLite: one INSERT prepared once and run per row (the host's query_each),
+ * cheaper there than decoding each row from JSON; then the history events
+ * are copied from the applied rows just written (rowid > $1). */
+static const char applied_row_sql[] =
+	"INSERT INTO @migrations_applied "
+	"(kind, version, name, checksum, duration_ms, applied_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+static const char history_copy_sql[] =
+	"INSERT INTO @migrations_history "
+	"(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
+	"SELECT kind, version, name, checksum, duration_ms, applied_at, 'up', true "
+	"FROM @migrations_applied WHERE rowid > $1 ORDER BY rowid";
 
 static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
@@ -279,28 +272,37 @@ static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-/* A JSON string (or null); the bytes above 0x7f pass as they are (UTF-8). */
+/* A JSON string (or null); the bytes above 0x7f pass as they are (UTF-8).
+ * Runs without escapes are copied whole. */
 static void json_quote(dbc_buf *b, const char *s)
 {
 	if (!s) {
 		dbc_buf_append(b, "null");
 		return;
 	}
+	static const char hex[] = "0123456789abcdef";
 	dbc_buf_appendc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			dbc_buf_appendc(b, '\\');
-			dbc_buf_appendc(b, (char)*p);
-		} else if (*p < 0x20) {
-			dbc_buf_appendf(b, "\\u%04x", *p);
-		} else {
-			dbc_buf_appendc(b, (char)*p);
+	const unsigned char *run = (const unsigned char *)s, *p = run;
+	for (; *p; p++) {
+		if (*p != '"' && *p != '\\' && *p >= 0x20)
+			continue;
+		dbc_buf_appendn(b, (const char *)run, (size_t)(p - run));
+		char esc[6] = {'\\', (char)*p};
+		size_t len = 2;
+		if (*p < 0x20) {
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			len = 6;
 		}
+		dbc_buf_appendn(b, esc, len);
+		run = p + 1;
 	}
+	dbc_buf_appendn(b, (const char *)run, (size_t)(p - run));
 	dbc_buf_appendc(b, '"');
 }
 
-int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+static int record_applied_json(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 {
 	/* written by hand: a jansson tree of n rows cost more than the INSERTs */
 	dbc_buf b;
@@ -324,15 +326,78 @@ int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 	char *text = dbc_buf_finish(&b);
 	if (!text)
 		return DBC_ERROR;
-	bool pg = strcmp(ctx->host->engine, "postgresql") == 0;
+	dbc_value p = dbc_text(text);
+	if (dbc_mig_query(ctx, applied_pg_sql, 1, &p, NULL, NULL) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_query(ctx, history_pg_sql, 1, &p, NULL, NULL);
+}
+
+/* at_s as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ') writes it, the column's
+ * default: UTC, milliseconds rounded the way its 'unixepoch' modifier does. */
+static char *sqlite_timestamp(dbc_ctx *ctx, double at_s)
+{
+	long long ms = (long long)(at_s * 1000.0 + 0.5);
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!gmtime_r(&secs, &tm)) {
+		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "clock time %.3f out of range", at_s);
+		return NULL;
+	}
+	/* by hand: printf's formatting was a fifth of writing the row */
+	char *out = dbc_alloc(ctx, sizeof("YYYY-MM-DDTHH:MM:SS.sssZ"));
+	if (!out)
+		return NULL;
+	const int part[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	                    tm.tm_min,         tm.tm_sec,     (int)(ms % 1000)};
+	const int width[] = {4, 2, 2, 2, 2, 2, 3};
+	const char after[] = "--T::.Z";
+	char *o = out;
+	for (int i = 0; i < 7; i++) {
+		for (int d = width[i] - 1, v = part[i]; d >= 0; d--, v /= 10)
+			o[d] = (char)('0' + v % 10);
+		o += width[i];
+		*o++ = after[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static int record_applied_rows(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+{
+	enum { NCOL = 6 };
+	if (!ctx->host->query_each)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the host cannot run a statement per row");
+	dbc_value *rows = dbc_alloc(ctx, sizeof(dbc_value) * NCOL * (size_t)(n > 0 ? n : 1));
+	char *sql = dbc_mig_sql(ctx, applied_row_sql);
+	if (!rows || !sql)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		const dbc_mig *m = done[i].mig;
+		dbc_value *r = rows + (size_t)i * NCOL;
+		char *at = sqlite_timestamp(ctx, done[i].at_s);
+		if (!at)
+			return DBC_ERROR;
+		r[0] = dbc_text(m->repeatable ? "repeatable" : "versioned");
+		r[1] = m->repeatable ? dbc_null() : dbc_text(m->version);
+		r[2] = dbc_text(m->name);
+		r[3] = m->checksum ? dbc_text(m->checksum) : dbc_null();
+		r[4] = dbc_float(done[i].duration_ms);
+		r[5] = dbc_text(at);
+	}
 	int64_t last = 0;
-	if (!pg && dbc_mig_query(ctx, "SELECT coalesce(max(rowid), 0) FROM @migrations_applied", 0,
-	                         NULL, take_int, &last) != DBC_OK)
+	if (dbc_mig_query(ctx, "SELECT coalesce(max(rowid), 0) FROM @migrations_applied", 0, NULL,
+	                  take_int, &last) != DBC_OK ||
+	    ctx->host->query_each(ctx, sql, NCOL, n, rows) != DBC_OK)
 		return DBC_ERROR;
-	dbc_value p[2] = {dbc_text(text), dbc_int(last)};
-	if (dbc_mig_query(ctx, applied_sql(ctx, pg), 1, p, NULL, NULL) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_mig_query(ctx, history_sql(pg), pg ? 1 : 2, p, NULL, NULL);
+	dbc_value p = dbc_int(last);
+	return dbc_mig_query(ctx, history_copy_sql, 1, &p, NULL, NULL);
+}
+
+int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
+{
+	if (strcmp(ctx->host->engine, "postgresql") == 0)
+		return record_applied_json(ctx, done, n);
+	return record_applied_rows(ctx, done, n);
 }
 
 int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id)

@@ -341,6 +341,17 @@ static section *section_of(dbc_ctx *ctx, section **secs, int *n, int *cap, const
 	return &(*secs)[(*n)++];
 }
 
+/* A key of the root object: "engine", "format" or a section's type. */
+typedef struct root_key {
+	const char *key;
+	int section; /* index into the sections, -1 for engine and format */
+} root_key;
+
+static int root_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const root_key *)a)->key, ((const root_key *)b)->key);
+}
+
 static int snapshot_build(dbc_schema *s, char **out)
 {
 	dbc_ctx *ctx = s->ctx;
@@ -379,23 +390,35 @@ static int snapshot_build(dbc_schema *s, char **out)
 		put_object(&w, &body, ob);
 		ok = sec && add_member(ctx, &sec->m, qn, off, body.len - off);
 	}
-	/* the root: engine, format and the sections, each written to scratch */
-	members root = {0};
-	scratch.len = 0;
+	/* the root: engine, format and the sections in key order, each section
+	 * written straight into the text from the body */
+	root_key *keys = ok ? dbc_alloc(ctx, sizeof(root_key) * (size_t)(nsec + 2)) : NULL;
+	ok = keys != NULL;
 	if (ok) {
-		put_str(&w, &scratch, s->engine);
-		ok = add_member(ctx, &root, "engine", 0, scratch.len);
-		size_t off = scratch.len;
-		dbc_buf_appendf(&scratch, "%d", DBC_SNAPSHOT_FORMAT);
-		ok = ok && add_member(ctx, &root, "format", off, scratch.len - off);
+		size_t size = body.len + 64;
+		keys[0] = (root_key){"engine", -1};
+		keys[1] = (root_key){"format", -1};
+		for (int i = 0; i < nsec; i++) {
+			keys[i + 2] = (root_key){secs[i].type, i};
+			size += 32 + strlen(secs[i].type);
+			for (int j = 0; j < secs[i].m.n; j++)
+				size += strlen(secs[i].m.items[j].key) + 4;
+		}
+		qsort(keys, (size_t)nsec + 2, sizeof(root_key), root_key_cmp);
+		dbc_buf_reserve(&text, size);
+		bool first = true;
+		put_c(&text, '{');
+		for (int i = 0; i < nsec + 2; i++) {
+			put_key(&w, &text, &first, keys[i].key);
+			if (keys[i].section >= 0)
+				put_members(&w, &text, &secs[keys[i].section].m, body.data ? body.data : "");
+			else if (strcmp(keys[i].key, "engine") == 0)
+				put_str(&w, &text, s->engine);
+			else
+				dbc_buf_appendf(&text, "%d", DBC_SNAPSHOT_FORMAT);
+		}
+		put_c(&text, '}');
 	}
-	for (int i = 0; ok && i < nsec; i++) {
-		size_t off = scratch.len;
-		put_members(&w, &scratch, &secs[i].m, body.data ? body.data : "");
-		ok = add_member(ctx, &root, secs[i].type, off, scratch.len - off);
-	}
-	if (ok)
-		put_members(&w, &text, &root, scratch.data);
 	if (!ok || w.bad || body.oom || scratch.oom || text.oom) {
 		if (!ctx->failed)
 			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while building the schema snapshot");
@@ -430,8 +453,12 @@ int dbc_schema_fingerprint_model(dbc_schema *s, char **hex_out)
 		*hex_out = dbc_strdup(s->ctx, m->fingerprint);
 		return *hex_out ? DBC_OK : DBC_ERROR;
 	}
-	if (dbc_schema_snapshot_json(s, &json) != DBC_OK ||
-	    dbc_schema_fingerprint_of(s->ctx, json, hex_out) != DBC_OK)
+	/* the memo's own text when it has one: a copy is as large as the schema */
+	if (m && m->snapshot)
+		json = m->snapshot;
+	else if (dbc_schema_snapshot_json(s, &json) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_schema_fingerprint_of(s->ctx, json, hex_out) != DBC_OK)
 		return DBC_ERROR;
 	if (m) {
 		m->fingerprint = dbc_strdup(m->ctx, *hex_out);

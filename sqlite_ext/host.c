@@ -93,15 +93,23 @@ static int host_exec(dbc_ctx *ctx, const char *sql)
 	return DBC_OK;
 }
 
-static int bind_params(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const dbc_value *params)
+/* The statement's slot of each parameter $1..$n (0: not used by it). */
+static void param_slots(sqlite3_stmt *stmt, int nparam, int *slots)
 {
 	for (int i = 0; i < nparam; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "$%d", i + 1);
-		int idx = sqlite3_bind_parameter_index(stmt, name);
+		slots[i] = sqlite3_bind_parameter_index(stmt, name);
+	}
+}
+
+static int bind_slots(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const int *slots,
+                      const dbc_value *params)
+{
+	for (int i = 0; i < nparam; i++) {
+		int idx = slots[i], rc;
 		if (idx == 0)
 			continue; /* a statement need not use every parameter */
-		int rc;
 		switch (params[i].type) {
 		case DBC_NULL:
 			rc = sqlite3_bind_null(stmt, idx);
@@ -118,8 +126,24 @@ static int bind_params(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const dbc_v
 			break;
 		}
 		if (rc != SQLITE_OK)
-			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not bind parameter %s", name);
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not bind parameter $%d", i + 1);
 	}
+	return DBC_OK;
+}
+
+/* Prepares sql with its parameter slots; slots has room for nparam. */
+static int prepare_with_slots(dbc_ctx *ctx, const char *sql, int nparam, sqlite3_stmt **stmt,
+                              int **slots)
+{
+	sqlite3 *db = conn_of(ctx)->db;
+	*stmt = NULL;
+	*slots = dbc_alloc(ctx, sizeof(int) * (size_t)(nparam > 0 ? nparam : 1));
+	if (!*slots)
+		return DBC_ERROR;
+	int rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
+	if (rc != SQLITE_OK)
+		return fail(ctx, db, rc, sql, sql);
+	param_slots(*stmt, nparam, *slots);
 	return DBC_OK;
 }
 
@@ -127,11 +151,11 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
                       dbc_row_fn fn, void *arg)
 {
 	sqlite3 *db = conn_of(ctx)->db;
-	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-	if (rc != SQLITE_OK)
-		return fail(ctx, db, rc, sql, sql);
-	if (bind_params(ctx, stmt, nparam, params) != DBC_OK) {
+	sqlite3_stmt *stmt;
+	int *slots, rc = SQLITE_OK;
+	if (prepare_with_slots(ctx, sql, nparam, &stmt, &slots) != DBC_OK)
+		return DBC_ERROR;
+	if (bind_slots(ctx, stmt, nparam, slots, params) != DBC_OK) {
 		sqlite3_finalize(stmt);
 		return DBC_ERROR;
 	}
@@ -164,6 +188,27 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 	}
 	if (status == DBC_OK && rc != SQLITE_DONE)
 		status = fail(ctx, db, rc, sql, sql);
+	sqlite3_finalize(stmt);
+	return status;
+}
+
+static int host_query_each(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
+                           const dbc_value *params)
+{
+	sqlite3 *db = conn_of(ctx)->db;
+	sqlite3_stmt *stmt;
+	int *slots, rc = SQLITE_DONE;
+	if (prepare_with_slots(ctx, sql, nparam, &stmt, &slots) != DBC_OK)
+		return DBC_ERROR;
+	int status = DBC_OK;
+	for (int r = 0; status == DBC_OK && r < nrows; r++) {
+		status = bind_slots(ctx, stmt, nparam, slots, params + (size_t)r * (size_t)nparam);
+		while (status == DBC_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			;
+		if (status == DBC_OK && rc != SQLITE_DONE)
+			status = fail(ctx, db, rc, sql, sql);
+		sqlite3_reset(stmt);
+	}
 	sqlite3_finalize(stmt);
 	return status;
 }
@@ -280,6 +325,7 @@ const dbc_host sqldbc_host = {
 	.engine = "sqlite",
 	.exec = host_exec,
 	.query = host_query,
+	.query_each = host_query_each,
 	.savepoint = host_savepoint,
 	.release = host_release,
 	.rollback = host_rollback,
