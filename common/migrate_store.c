@@ -1,7 +1,9 @@
 /*
  * migrate_store.c — reading and writing the migration bookkeeping tables, and
  * the frame around every changing call (guard, savepoint, lock). The SQL is
- * one text for both engines; only the table prefix comes from the host.
+ * one text for both engines, only the table prefix coming from the host,
+ * except where writing many rows at once is cheaper another way on each
+ * (dbc_mig_record_applied).
  */
 #include "migrate_store.h"
 #include "schema.h"
