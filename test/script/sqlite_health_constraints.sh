@@ -5,11 +5,8 @@
 # orphans of a declared relation (warning in full mode). They are answered by
 # the dbcheck core; a build without it reports them skipped.
 set -euo pipefail
-module=${DBCARE_SQLITE_MODULE:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 db="$work/constraints.db"
-q() { sqlite3 -batch -cmd ".load $module" "$db" "$@"; }
 status() { q "SELECT status FROM dbhealth_checks('$1') WHERE name = '$2'"; }
 expect() { # description got want
   if [ "$2" != "$3" ]; then echo "FAIL: $1: got '$2', want '$3'"; exit 1; fi

@@ -3,12 +3,9 @@
 # the full-mode integrity check (PRAGMA integrity_check) must turn critical,
 # the report must still complete, and REINDEX must clear it again.
 set -euo pipefail
-module=${DBCARE_SQLITE_MODULE:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 db="$work/corrupt.db"
 
-q() { sqlite3 -batch -cmd ".load $module" "$db" "$@"; }
 expect() { # description got want
   if [ "$2" != "$3" ]; then echo "FAIL: $1: got '$2', want '$3'"; exit 1; fi
   echo "ok: $1"

@@ -2,17 +2,14 @@
 # dbhealth_metrics must be valid Prometheus text exposition (0.0.4):
 # promtool check metrics, on a healthy and on a troubled database.
 set -euo pipefail
-module=${DBCARE_SQLITE_MODULE:?}
 if ! command -v promtool > /dev/null; then
   # bootstrap installs it (Debian package prometheus); say so rather than pass silently
   [ -n "${DBC_RESULTS:-}" ] && echo "SKIP script/sqlite_health_promtool (promtool not installed)" >> "$DBC_RESULTS"
   echo "SKIP: promtool not installed"
   exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 db="$work/metrics.db"
-q() { sqlite3 -batch -cmd ".load $module" "$db" "$@"; }
 
 q "SELECT dbhealth_metrics()" > "$work/healthy.prom"
 promtool check metrics < "$work/healthy.prom"

@@ -9,11 +9,8 @@
 # say it should, and an old database without the registry's checksum index
 # gets it on its next changing call.
 set -euo pipefail
-module=${DBCARE_SQLITE_MODULE:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 db="$work/assert.db"
-q() { sqlite3 -batch -cmd ".load $module" "$db" "$@"; }
 fails=0
 checks=0
 

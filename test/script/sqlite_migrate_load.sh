@@ -3,13 +3,9 @@
 # all their files; a directory with bad files registers nothing and names
 # every bad file; CRLF + BOM files checksum like their LF twins.
 set -eu
-mod="${DBCARE_SQLITE_MODULE:?}"
 fix="$(cd "$(dirname "$0")/../fixtures/migrations" && pwd)"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 db="$work/app.db"
-q() { sqlite3 -batch -cmd ".load $mod" "$db" "$@"; }
-fail() { echo "FAIL: $*"; exit 1; }
 
 [ "$(q "SELECT dbmigrate_load('$fix/flyway')")" = 7 ] || fail "flyway: 7 files"
 [ "$(q "SELECT group_concat(coalesce(version, 'R') || '=' || name, ';') FROM dbmigrate_status")" = \

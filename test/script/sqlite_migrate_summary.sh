@@ -6,11 +6,8 @@
 # that a database from a build without it works and gets it on the next
 # changing call.
 set -euo pipefail
-module=${DBCARE_SQLITE_MODULE:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 db="$work/summary.db"
-q() { sqlite3 -batch -cmd ".load $module" "$db" "$@"; }
 fails=0
 checks=0
 expect() { # label want got

@@ -1,0 +1,9 @@
+# sqlite.sh — the prelude SQLite script tests share (sourced, not run).
+# Needs DBCARE_SQLITE_MODULE (set by the test runner). Gives module, a work
+# directory removed on exit, fail() and q(), which runs sqlite3 with the module
+# loaded on "$db" (set db after sourcing; q reads it at each call).
+module="${DBCARE_SQLITE_MODULE:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+q() { sqlite3 -batch -cmd ".load $module" "${db:?set db before calling q}" "$@"; }
