@@ -102,11 +102,18 @@ typedef struct dbc_host {
 	const char *book_prefix;
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);
-	/* The migration status summary row (@migrations_summary), which triggers
-	 * clear on every write to the migration tables: whether this call may
-	 * read it, and also store one it derived. NULL where the engine keeps no
-	 * such row (PostgreSQL). */
+	/* The migration status summary row (@migrations_summary): whether this
+	 * call may read it, and also store one it derived. NULL where the engine
+	 * keeps no such row. */
 	dbc_cache_access (*status_cache)(dbc_ctx *ctx);
+	/* How a stored summary is kept true. NULL: triggers clear the row on
+	 * every write to the migration tables (SQLite, one writer at a time).
+	 * Otherwise every write bumps a generation counter and the row carries
+	 * the generation it was derived at (PostgreSQL, where a writer's DELETE
+	 * would not see a row committed after its snapshot): this sets *stamp to
+	 * the generation this call's snapshot sees, or -1 when this transaction
+	 * wrote the tables itself (nothing may be stored then). */
+	int (*status_stamp)(dbc_ctx *ctx, int64_t *stamp);
 
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);

@@ -2,9 +2,11 @@
  * migrate_summary.c — the migration status in a few figures (current version,
  * pending, changed, missing, failed, applied) for dbmigrate_current,
  * dbmigrate_assert and health, which applications call at every start-up.
- * Where the engine keeps a summary row that triggers clear on every write to
- * the migration tables (SQLite), a stored summary answers in one row read;
- * otherwise the whole status is derived, as dbmigrate_status does.
+ * A stored summary answers in one row read; it is kept true by triggers that
+ * clear it on every write to the migration tables (SQLite) or by the
+ * generation of those tables it was derived at (PostgreSQL, see
+ * host->status_stamp). Without one the whole status is derived, as
+ * dbmigrate_status does.
  */
 #include "migrate.h"
 #include "migrate_model.h"
@@ -55,9 +57,14 @@ static int summary_cached(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_sum
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
+	/* with a generation: only a row of the generation this snapshot sees */
 	if (dbc_mig_query(ctx,
-	                  "SELECT current_version, pending, changed, missing, failed, applied "
-	                  "FROM @migrations_summary",
+	                  ctx->host->status_stamp
+	                      ? "SELECT s.current_version, s.pending, s.changed, s.missing, "
+	                        "s.failed, s.applied FROM @migrations_summary s "
+	                        "JOIN @migrations_generation g ON g.n = s.generation"
+	                      : "SELECT current_version, pending, changed, missing, failed, applied "
+	                        "FROM @migrations_summary",
 	                  0, NULL, take_summary, &r) != DBC_OK)
 		return DBC_ERROR;
 	*found = r.found;
@@ -81,14 +88,28 @@ static int derive(dbc_ctx *ctx, dbc_migrate_summary *out)
 	return DBC_OK;
 }
 
-static int store(dbc_ctx *ctx, const dbc_migrate_summary *s)
+static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 {
-	dbc_value p[6] = {s->current ? dbc_text(s->current) : dbc_null(),
+	dbc_value p[7] = {s->current ? dbc_text(s->current) : dbc_null(),
 	                  dbc_int(s->pending),
 	                  dbc_int(s->changed),
 	                  dbc_int(s->missing),
 	                  dbc_int(s->failed),
-	                  dbc_int(s->applied)};
+	                  dbc_int(s->applied),
+	                  dbc_int(stamp)};
+	/* With a generation: the row exists from the start; it is written only
+	 * while the generation derived at is still the current one (a writer that
+	 * committed during the derivation bumped it), and never waited for:
+	 * another caller's open transaction that stored it keeps it locked. */
+	if (ctx->host->status_stamp)
+		return dbc_mig_query(
+		    ctx,
+		    "UPDATE @migrations_summary SET current_version = $1, pending = $2, changed = $3, "
+		    "missing = $4, failed = $5, applied = $6, generation = $7 "
+		    "WHERE id = 1 AND $7 = (SELECT g.n FROM @migrations_generation g WHERE g.id = 1) "
+		    "AND id IN (SELECT l.id FROM @migrations_summary l WHERE l.id = 1 "
+		    "FOR UPDATE SKIP LOCKED)",
+		    7, p, NULL, NULL);
 	return dbc_mig_query(ctx,
 	                     "INSERT INTO @migrations_summary "
 	                     "(id, current_version, pending, changed, missing, failed, applied) "
@@ -100,16 +121,23 @@ static int store(dbc_ctx *ctx, const dbc_migrate_summary *s)
 }
 
 /*
- * Derives the summary and, where the call may, stores it. Reads and store run
- * in one transaction of their own, so the row describes one snapshot: when
- * another connection commits a change after the reads, the store cannot take
- * the write lock (SQLite refuses to upgrade a stale read at once, without
- * waiting) and nothing is stored. Not storing costs only the next call's
- * speed, so that failure, like a read-only database, is forgotten.
+ * Derives the summary and, where the call may, stores it. SQLite: reads and
+ * store run in one transaction of their own, so the row describes one
+ * snapshot: when another connection commits a change after the reads, the
+ * store cannot take the write lock (SQLite refuses to upgrade a stale read at
+ * once, without waiting) and nothing is stored. PostgreSQL: the generation is
+ * read before the derivation's statements and compared again by the store,
+ * so a writer that committed in between (every writer bumps it) leaves the
+ * row as it was. Not storing costs only the next call's speed, so that
+ * failure, like a read-only database, is forgotten.
  */
 static int summary_derived(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_summary *out)
 {
-	if (access != DBC_CACHE_WRITE)
+	int64_t stamp = 0;
+	if (access == DBC_CACHE_WRITE && ctx->host->status_stamp &&
+	    ctx->host->status_stamp(ctx, &stamp) != DBC_OK)
+		return DBC_ERROR;
+	if (access != DBC_CACHE_WRITE || stamp < 0)
 		return derive(ctx, out);
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
@@ -118,7 +146,7 @@ static int summary_derived(dbc_ctx *ctx, dbc_cache_access access, dbc_migrate_su
 		ctx->host->rollback(ctx, level);
 		return DBC_ERROR;
 	}
-	if (store(ctx, out) == DBC_OK && ctx->host->release(ctx, level) == DBC_OK)
+	if (store(ctx, out, stamp) == DBC_OK && ctx->host->release(ctx, level) == DBC_OK)
 		return DBC_OK;
 	dbc_error_clear(ctx);
 	ctx->host->rollback(ctx, level);

@@ -956,6 +956,8 @@ const dbc_host pgdbc_host = {
 	.book_prefix = "dbcare.",
 	.book_ensure = pg_book_ensure,
 	.book_exists = pg_book_exists,
+	.status_cache = pgdbc_status_cache,
+	.status_stamp = pgdbc_status_stamp,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,
 };

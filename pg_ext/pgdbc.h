@@ -62,6 +62,11 @@ typedef struct pgdbc_call {
 /* The host implementation (host_pg.c). */
 extern const dbc_host pgdbc_host;
 
+/* The stored migration status summary (migrate_summary_pg.c): whether this
+ * call may read or store it, and the generation a derivation describes. */
+dbc_cache_access pgdbc_status_cache(dbc_ctx *ctx);
+int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
+
 /* Starts a call: own memory context, SPI_connect, dbc_ctx_init with pgdbc_host. */
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
 

@@ -60,14 +60,65 @@ CREATE TABLE dbcare.migrations_lock (
     generation bigint NOT NULL DEFAULT 0
 );
 
+-- The migration status in a few figures (current version and the pending,
+-- changed, missing, failed and applied counts) for dbmigrate_assert,
+-- dbmigrate_current and health, which applications call at every start-up.
+-- The first of those calls after a change derives it and stores it here
+-- with the generation it describes; every write to the three tables above
+-- (and to migrations_lock, so every changing call) bumps
+-- migrations_generation (the trigger below, once per transaction), so
+-- a stored row answers only while its generation is the current one. Two
+-- tables, so writers (the counter) never wait for a caller's open transaction
+-- that stored the summary, nor the other way round. Neither is dumped: a
+-- restored database starts at generation 0 with nothing stored.
+CREATE TABLE dbcare.migrations_generation (
+    id integer PRIMARY KEY CHECK (id = 1),
+    n  bigint NOT NULL
+);
+INSERT INTO dbcare.migrations_generation VALUES (1, 0);
+CREATE TABLE dbcare.migrations_summary (
+    id              integer PRIMARY KEY CHECK (id = 1),
+    generation      bigint,
+    current_version text,
+    pending         integer,
+    changed         integer,
+    missing         integer,
+    failed          integer,
+    applied         integer
+);
+INSERT INTO dbcare.migrations_summary (id) VALUES (1);
+COMMENT ON TABLE dbcare.migrations_summary IS 'dbcare: the migration status summary and the generation of the migration tables it describes';
+
+-- SECURITY DEFINER: whoever may write a migration table bumps the counter,
+-- without a grant on it. ALWAYS: also under session_replication_role =
+-- replica (logical replication, pg_restore into a live database).
+CREATE FUNCTION dbcare.migrations_changed() RETURNS trigger
+    LANGUAGE c SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_migrations_changed';
+REVOKE ALL ON FUNCTION dbcare.migrations_changed() FROM PUBLIC;
+CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON dbcare.migrations FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
+CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON dbcare.migrations_applied FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
+CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON dbcare.migrations_history FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
+-- and the lock row every changing call writes first: any such call bumps it
+CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON dbcare.migrations_lock FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
+ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER migrations_changed;
+ALTER TABLE dbcare.migrations_applied ENABLE ALWAYS TRIGGER migrations_changed;
+ALTER TABLE dbcare.migrations_history ENABLE ALWAYS TRIGGER migrations_changed;
+ALTER TABLE dbcare.migrations_lock ENABLE ALWAYS TRIGGER migrations_changed;
+
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_lock', '');
 
-GRANT SELECT ON dbcare.migrations, dbcare.migrations_applied, dbcare.migrations_history
-    TO pg_monitor;
+GRANT SELECT ON dbcare.migrations, dbcare.migrations_applied, dbcare.migrations_history,
+    dbcare.migrations_generation, dbcare.migrations_summary TO pg_monitor;
 
 -- Registration.
 CREATE FUNCTION dbmigrate_add(version text, name text, up_sql text, down_sql text DEFAULT NULL)
