@@ -101,15 +101,23 @@ static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 	 * while the generation derived at is still the current one (a writer that
 	 * committed during the derivation bumped it), and never waited for:
 	 * another caller's open transaction that stored it keeps it locked. */
-	if (ctx->host->status_stamp)
-		return dbc_mig_query(
-		    ctx,
-		    "UPDATE @migrations_summary SET current_version = $1, pending = $2, changed = $3, "
-		    "missing = $4, failed = $5, applied = $6, generation = $7 "
-		    "WHERE id = 1 AND $7 = (SELECT g.n FROM @migrations_generation g WHERE g.id = 1) "
-		    "AND id IN (SELECT l.id FROM @migrations_summary l WHERE l.id = 1 "
-		    "FOR UPDATE SKIP LOCKED)",
-		    7, p, NULL, NULL);
+	if (ctx->host->status_stamp) {
+		if (dbc_mig_query(
+		        ctx,
+		        "UPDATE @migrations_summary SET current_version = $1, pending = $2, changed = $3, "
+		        "missing = $4, failed = $5, applied = $6, generation = $7 "
+		        "WHERE id = 1 AND $7 = (SELECT g.n FROM @migrations_generation g WHERE g.id = 1) "
+		        "AND id IN (SELECT l.id FROM @migrations_summary l WHERE l.id = 1 "
+		        "FOR UPDATE SKIP LOCKED)",
+		        7, p, NULL, NULL) != DBC_OK)
+			return DBC_ERROR;
+		/* a row deleted by hand comes back empty, for the next call to fill
+		 * (a visible row, locked or not, is never waited for here) */
+		return dbc_mig_query(ctx,
+		                     "INSERT INTO @migrations_summary (id) SELECT 1 WHERE NOT EXISTS "
+		                     "(SELECT 1 FROM @migrations_summary) ON CONFLICT DO NOTHING",
+		                     0, NULL, NULL, NULL);
+	}
 	return dbc_mig_query(ctx,
 	                     "INSERT INTO @migrations_summary "
 	                     "(id, current_version, pending, changed, missing, failed, applied) "

@@ -71,6 +71,11 @@ expect "the health report answers from the row" 1 \
 q -c "UPDATE dbcare.migrations_summary SET generation = NULL"
 expect "dbmigrate_current stores one" 2 "$(q -c "SELECT dbmigrate_current()")"
 expect "... the derivation" "$(derived)" "$(row)"
+q -c "DELETE FROM dbcare.migrations_summary"
+expect "with the row deleted by hand, the answer is derived" 2 "$(q -c "SELECT dbmigrate_current()")"
+q -c "SELECT dbmigrate_current()" >/dev/null
+expect "... the row comes back, and the next call stores it" 1 "$(valid)"
+expect "... the derivation" "$(derived)" "$(row)"
 
 # Every kind of write to the three tables makes it stale, whoever writes
 # (" ;; " separates statements run as transactions of their own).
