@@ -199,5 +199,33 @@ wait
 q -c "SELECT dbmigrate_current()" >/dev/null
 expect "all settled: the stored row is the derivation" "$(derived)" "$(row)"
 
+# Under load: writers insert and delete applied rows at random while readers,
+# each in a REPEATABLE READ transaction (one snapshot for the call and the
+# check), compare dbmigrate_current() with the truth of that snapshot; a
+# reader that got a stale answer fails with both in the message. Readers store summaries
+# (REPEATABLE READ may), so stores race with writers and with each other.
+at_70
+cat > "$work/writer.sql" <<'SQL'
+\set v random(71, 90)
+INSERT INTO dbcare.migrations_applied (kind, version, name) VALUES ('versioned', :v, 'w') ON CONFLICT DO NOTHING;
+\set d random(71, 90)
+DELETE FROM dbcare.migrations_applied WHERE version = :d::text;
+SQL
+cat > "$work/reader.sql" <<'SQL'
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT CASE WHEN answer IS DISTINCT FROM truth THEN
+  ('stale: ' || coalesce(answer, '(none)') || ' instead of ' || coalesce(truth, '(none)'))::int END
+FROM (SELECT dbmigrate_current() AS answer, (SELECT version FROM dbcare.migrations_applied
+  WHERE kind <> 'repeatable' ORDER BY version::numeric DESC LIMIT 1) AS truth) x;
+COMMIT;
+SQL
+if "$B/pgbench" -n -c 6 -j 2 -T 4 -f "$work/writer.sql@1" -f "$work/reader.sql@3" "$db" \
+    > "$work/load.out" 2>&1; then load=clean; else load=$(grep -m1 -E 'ERROR|error' "$work/load.out" || echo failed); fi
+expect "under load every answer was the truth of its snapshot" clean "$load"
+grep -m1 'transactions actually processed' "$work/load.out" || true
+expect "... and the load ran" 1 "$(grep -c 'transactions actually processed' "$work/load.out")"
+q -c "SELECT dbmigrate_current()" >/dev/null
+expect "after the load the stored row is the derivation" "$(derived)" "$(row)"
+
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]
