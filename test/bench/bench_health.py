@@ -4,8 +4,8 @@ PRAGMA foreign_key_check alone by rows, and PostgreSQL `standard` against
 bt_index_check on every index alone."""
 from bench_check import fill_sqlite
 from bench_schema import cold, make_schema
-from benchlib import (QUICK, REPS, REPS_FAST, growth_note, interleave, median, module_has, sqlite_connect,
-                      timed)
+from benchlib import (QUICK, REPS, REPS_FAST, growth_note, interleave, median, module_has, pg_usable,
+                      sqlite_connect, timed)
 
 SQLITE_TABLES = [100, 1000]
 PG_TABLES = [1000] if QUICK else [1000, 10000]
@@ -64,19 +64,6 @@ def full_sqlite(b):
               ref="PRAGMAs", target="≤ 1.10× PRAGMAs", met=m / base <= 1.10)
         b.add("health full", "sqlite", size, "PRAGMA integrity_check + foreign_key_check", base, REPS,
               ratio=1.0, ref="PRAGMAs")
-
-
-def pg_ready(b, fn):
-    pg = b.pg
-    if not (pg.dbcare and pg.admin().value(
-            "SELECT count(*) FROM pg_available_extensions WHERE name = 'dbcare'") == "1"):
-        return False
-    db = pg.fresh_db("probe", ("dbcare",))
-    s = pg.session(db)
-    ok = s.value(f"SELECT count(*) FROM pg_proc WHERE proname = '{fn}'") != "0"
-    s.close()
-    pg.drop_db(db)
-    return ok
 
 
 def quick_pg(b):
@@ -163,10 +150,6 @@ def run(b):
     else:
         quick_sqlite(b)
         full_sqlite(b)
-    if not b.pg:
-        b.skip("health (PostgreSQL)", "no PostgreSQL cluster")
-    elif not pg_ready(b, "dbhealth_report"):
-        b.skip("health (PostgreSQL)", "dbhealth_* is not in this build")
-    else:
+    if pg_usable(b, "health (PostgreSQL)", "dbhealth_report"):
         quick_pg(b)
         standard_pg(b)

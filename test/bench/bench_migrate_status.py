@@ -3,9 +3,8 @@ dbmigrate_assert per call with 1k, 10k and 100k applied migrations, on SQLite
 and PostgreSQL, and how they grow; assert both answered by the stored status
 summary and as the first call after a change, which derives the status and
 stores it. The history is made by applying trivial migrations."""
-from bench_health import pg_ready
-from benchlib import (QUICK, growth_note, interleave, median, module_has, sqlite_connect,
-                      within_nlogn)
+from benchlib import (QUICK, growth_note, interleave, median, module_has, pg_usable,
+                      sqlite_connect, within_nlogn)
 
 SIZES = [1000, 10000] if QUICK else [1000, 10000, 100000]
 
@@ -15,11 +14,7 @@ def run(b):
         b.skip("migrate status/validate/assert", "dbmigrate_* is not in this build")
     else:
         run_sqlite(b)
-    if not b.pg:
-        b.skip("migrate status/validate/assert (PostgreSQL)", "no PostgreSQL cluster")
-    elif not pg_ready(b, "dbmigrate_assert"):
-        b.skip("migrate status/validate/assert (PostgreSQL)", "dbmigrate_* is not in this build")
-    else:
+    if pg_usable(b, "migrate status/validate/assert (PostgreSQL)", "dbmigrate_assert"):
         run_pg(b)
 
 

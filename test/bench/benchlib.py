@@ -316,6 +316,26 @@ class PgCluster:
 
 # ------------------------------------------------------------------ machine
 
+def pg_usable(b, label, fn):
+    """Whether the benchmark's cluster has this build of dbcare with function
+    fn in it; otherwise the rows of label are skipped, saying why."""
+    pg = b.pg
+    if not pg:
+        b.skip(label, "no PostgreSQL cluster")
+        return False
+    ok = pg.dbcare and pg.admin().value(
+        "SELECT count(*) FROM pg_available_extensions WHERE name = 'dbcare'") == "1"
+    if ok:
+        db = pg.fresh_db("probe", ("dbcare",))
+        s = pg.session(db)
+        ok = s.value(f"SELECT count(*) FROM pg_proc WHERE proname = '{fn}'") != "0"
+        s.close()
+        pg.drop_db(db)
+    if not ok:
+        b.skip(label, f"{fn} is not in this build")
+    return ok
+
+
 def machine_info(pg):
     mem_kb = 0
     with open("/proc/meminfo") as f:

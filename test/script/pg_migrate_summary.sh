@@ -11,17 +11,7 @@
 set -euo pipefail
 db=dbcare_summary
 . "$(dirname "$0")/lib/pg.sh"
-fails=0
-checks=0
-expect() { # label want got
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    echo "FAIL: $1: want '$2', got '$3'"
-    fails=$((fails + 1))
-  else
-    echo "ok: $1"
-  fi
-}
+. "$(dirname "$0")/lib/checks.sh"
 # 1 when a stored summary answers now (its generation is the current one)
 valid() {
   q -c "SELECT count(*) FROM dbcare.migrations_summary s
@@ -227,5 +217,4 @@ expect "... and the load ran" 1 "$(grep -c 'transactions actually processed' "$w
 q -c "SELECT dbmigrate_current()" >/dev/null
 expect "after the load the stored row is the derivation" "$(derived)" "$(row)"
 
-echo "$checks checks, $fails failed"
-[ "$fails" = 0 ]
+checks_done

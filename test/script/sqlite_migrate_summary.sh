@@ -8,17 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 db="$work/summary.db"
-fails=0
-checks=0
-expect() { # label want got
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    echo "FAIL: $1: want '$2', got '$3'"
-    fails=$((fails + 1))
-  else
-    echo "ok: $1"
-  fi
-}
+. "$(dirname "$0")/lib/checks.sh"
 stored() { q "SELECT count(*) FROM dbcare_migrations_summary"; }
 # The summary fields, as a row stored now would hold them, from the full
 # derivation that dbmigrate_status makes.
@@ -125,5 +115,4 @@ expect "the next changing call makes the table and 9 triggers" 10 \
 q "SELECT dbmigrate_current()" >/dev/null
 expect "and the summary is stored again" "$(derived)" "$(row)"
 
-echo "$checks checks, $fails failed"
-[ "$fails" = 0 ]
+checks_done
