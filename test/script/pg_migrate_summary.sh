@@ -3,11 +3,12 @@
 # after a change stores it with the generation of the migration tables it
 # describes; answers come from it while that generation is current; every
 # kind of write to the migration tables (dbcare's calls, hand edits,
-# TRUNCATE, replica mode) bumps the generation; a transaction never stores a summary
-# of its own writes; read-only, SERIALIZABLE and unprivileged callers answer
-# without storing; storing never waits for another session, nor do writers
-# wait for a session that stored; a writer still open when the summary is
-# stored is seen once it commits.
+# TRUNCATE, replica mode) bumps the generation, once per transaction; a
+# transaction never stores a summary of its own writes; read-only,
+# SERIALIZABLE and unprivileged callers answer without storing; storing never
+# waits for another session, nor do writers wait for a session that stored;
+# a writer still open when the summary is stored is seen once it commits;
+# under a load of random writers every answer is the truth of its snapshot.
 set -euo pipefail
 db=dbcare_summary
 . "$(dirname "$0")/lib/pg.sh"
