@@ -38,6 +38,13 @@ row() {
   q -c "SELECT coalesce(current_version, '') || '|' || pending || '|' || changed || '|' || missing
             || '|' || failed || '|' || applied FROM dbcare.migrations_summary"
 }
+# A write that changes nothing: the summary stored so far stops answering.
+stale() { q -c "UPDATE dbcare.migrations SET name = name WHERE false"; }
+# Only a baseline marker at 70 applied: the current version is 70.
+at_70() {
+  q -c "DELETE FROM dbcare.migrations_applied" \
+    -c "INSERT INTO dbcare.migrations_applied (kind, version, name) VALUES ('baseline', '70', 'seventy')"
+}
 fresh_db
 
 q -c "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE a (x int);')" \
@@ -103,13 +110,6 @@ for w in "${writes[@]}"; do
   q -c "SELECT dbmigrate_assert('1')" >/dev/null 2>&1 || q -c "SELECT dbmigrate_current()" >/dev/null
   expect "stored again after $label, as derived" "$(derived)" "$(row)"
 done
-
-stale() { q -c "UPDATE dbcare.migrations SET name = name WHERE false"; }
-# Only a baseline marker at 70 applied: the current version is 70.
-at_70() {
-  q -c "DELETE FROM dbcare.migrations_applied" \
-    -c "INSERT INTO dbcare.migrations_applied (kind, version, name) VALUES ('baseline', '70', 'seventy')"
-}
 
 # One bump per transaction, however many writes (a long registration stays
 # linear); a bump rolled back with its savepoint is made again.
