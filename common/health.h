@@ -96,6 +96,8 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
  * detail), each may be NULL. The usual one-query gatherer. */
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params);
+/* Its row callback (arg: the fact), for a gatherer that gets its rows elsewhere. */
+int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
 
 /* Database-wide numbers of the report's "metrics" object. Negative / NULL: unknown. */
 typedef struct dbc_health_metrics {

@@ -65,12 +65,13 @@ static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
 	return dbc_health_schema(ctx, arg, out);
 }
 
-/* The drift rows of dbmigrate_validate. When this run derived the migration
- * status already (the migrations check), validate's other reads -- the same
+/* The drift rows of dbmigrate_validate. Once this run has its migration
+ * summary (the migrations check), validate's other reads -- the same
  * bookkeeping reads and a setting of the settings read at the start -- just
- * succeeded, and only the drift part is left to do, against the schema this
- * run reads once anyway (its cached fingerprint first: a snapshot text only
- * to diff). */
+ * succeeded, or a stored summary says what they find (nothing was written to
+ * the bookkeeping since it was derived), and only the drift part is left to
+ * do, against the schema this run reads once anyway (its cached fingerprint
+ * first: a snapshot text only to diff). */
 int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
                                    dbc_health_mode mode, dbc_health_fact *fact)
 {
@@ -80,7 +81,7 @@ int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
 	dbc_rows rows;
 	(void)mode;
 	dbc_rows_init(&rows, ctx, 4);
-	if (sh && sh->migrations && sh->migrations->derived && eng->read_schema
+	if (sh && sh->migrations && eng->read_schema
 	        ? dbc_migrate_drift(ctx, &live, &rows) != DBC_OK
 	        : dbc_migrate_validate(ctx, &env, &rows) != DBC_OK)
 		return DBC_ERROR;

@@ -156,7 +156,7 @@ static double cell_number(const dbc_value *v)
 	}
 }
 
-static int collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
 	dbc_health_fact *fact = arg;
 	if (ncol < 5)
@@ -169,7 +169,7 @@ static int collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params)
 {
-	return ctx->host->query(ctx, sql, nparam, params, collect_row, fact);
+	return ctx->host->query(ctx, sql, nparam, params, dbc_health_collect_row, fact);
 }
 
 /* ---------------------------------------------------------------- grading */

@@ -73,7 +73,6 @@ typedef struct dbc_migrate_summary {
 	int missing;
 	int failed;
 	int applied;
-	bool derived;  /* from the bookkeeping reads validate makes, not a stored summary */
 } dbc_migrate_summary;
 
 /* The live schema on demand, for callers that hold one already. */
@@ -83,7 +82,7 @@ typedef struct dbc_live_schema {
 } dbc_live_schema;
 /* Only the "drift" rows of dbc_migrate_validate (same columns, same rows),
  * without its other reads: for a caller that made those reads already (the
- * health report, after its migration summary was derived). */
+ * health report, once it has its migration summary). */
 int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_rows *out);
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
 

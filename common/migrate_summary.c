@@ -84,7 +84,6 @@ static int derive(dbc_ctx *ctx, dbc_migrate_summary *out)
 	out->missing = st.nmissing;
 	out->failed = set.nfailed;
 	out->applied = st.napplied + st.nchanged + st.noutdated;
-	out->derived = true;
 	return DBC_OK;
 }
 

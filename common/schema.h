@@ -115,6 +115,7 @@ typedef struct dbc_schema_memo {
 	dbc_ctx *ctx;
 	char *snapshot;
 	char *fingerprint;
+	void *host_entry; /* the reader's own record of the cached model, opaque to the core */
 } dbc_schema_memo;
 
 typedef struct dbc_schema {

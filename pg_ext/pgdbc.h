@@ -135,5 +135,14 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
  * by this backend while the catalog has not changed, else pgdbc_read_catalog.
  * The model handed out belongs to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+/* The rows of sql, a query of the catalogs alone, for a caller holding a
+ * model from pgdbc_read_schema in this call: the rows it gave under the
+ * catalog state the model was read at, kept with the model, or run now and
+ * kept. The query may read only rows of the cache key's catalogs, none of
+ * pg_class's columns that VACUUM and ANALYZE overwrite in place (relpages,
+ * reltuples, ...), no statistics and nothing else that changes without
+ * DDL; its text must be a constant (it names the rows kept). */
+int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, dbc_row_fn fn,
+                        void *arg);
 
 #endif

@@ -114,6 +114,16 @@ typedef struct schema_key {
 	uint64 sum1, sum2; /* two independent 64-bit digests, summed over the rows */
 } schema_key;
 
+/* The rows a catalog query gave under an entry's key (pgdbc_catalog_query),
+ * in one allocation of the entry's context. */
+typedef struct catalog_rows {
+	struct catalog_rows *next;
+	const char *sql;
+	int ncol;
+	int nrows;
+	dbc_value *cells;
+} catalog_rows;
+
 /* One cached model. It lives in its own memory context, a child of
  * TopMemoryContext; a call that was handed the model pins it until the call's
  * memory goes away, so a nested call that replaces the entry never frees a
@@ -125,6 +135,7 @@ typedef struct cache_entry {
 	dbc_ctx arena; /* owns the model's copy and the fingerprint */
 	dbc_schema model;
 	char *fingerprint;
+	catalog_rows *queries; /* catalog queries answered under the same key */
 } cache_entry;
 
 static cache_entry *current_entry = NULL;
@@ -309,6 +320,7 @@ static int hand_out(dbc_ctx *ctx, cache_entry *e, char *snapshot, dbc_schema *ou
 	memo->ctx = ctx;
 	memo->fingerprint = e->fingerprint;
 	memo->snapshot = snapshot;
+	memo->host_entry = e;
 	*out = e->model;
 	out->ctx = ctx;
 	out->memo = memo;
@@ -375,4 +387,100 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 		return DBC_ERROR;
 	current_entry = e;
 	return hand_out(ctx, e, snapshot, out);
+}
+
+/* ------------------------------------------------------------------ catalog queries */
+
+/*
+ * Why kept rows are right. A query of the key's catalogs alone is, like the
+ * model, a function of the catalog rows it can see and of the settings and
+ * role in the key. Its rows are kept under the key of the model the caller
+ * holds, which this call computed before the query ran; a later call reuses
+ * them only when it computes the same key. Equal keys mean no DDL committed
+ * between the two keys -- and so none between the first key and the query,
+ * which ran between them -- so the query would give the same rows. DDL of
+ * this transaction rolled back restores a key together with the rows it
+ * answered. The rows come back in the order the query gave them.
+ */
+typedef struct recording {
+	dbc_rows rows;
+	bool started;
+	dbc_row_fn fn;
+	void *arg;
+} recording;
+
+static int record_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	recording *r = arg;
+	if (!r->started) {
+		dbc_rows_init(&r->rows, ctx, ncol);
+		r->started = true;
+	}
+	if (ncol != r->rows.ncol)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "catalog query returned rows of %d and %d columns",
+		                 r->rows.ncol, ncol);
+	if (dbc_rows_add(&r->rows, c) != DBC_OK)
+		return DBC_ERROR;
+	return r->fn(ctx, r->arg, ncol, c);
+}
+
+/* The recorded rows copied into one block of the entry's context; NULL when
+ * that memory is not there (the rows are then not kept, nothing else). */
+static catalog_rows *rows_keep(cache_entry *e, const char *sql, const recording *r)
+{
+	size_t ncells = r->started ? (size_t)r->rows.nrows * (size_t)r->rows.ncol : 0;
+	size_t size = MAXALIGN(sizeof(catalog_rows)) + ncells * sizeof(dbc_value);
+	catalog_rows *q;
+	char *text;
+	for (size_t i = 0; i < ncells; i++)
+		if (r->rows.cells[i].type == DBC_TEXT)
+			size += strlen(r->rows.cells[i].s) + 1;
+	q = MemoryContextAllocExtended(e->cxt, size, MCXT_ALLOC_NO_OOM);
+	if (!q)
+		return NULL;
+	q->next = NULL;
+	q->sql = sql;
+	q->ncol = r->started ? r->rows.ncol : 0;
+	q->nrows = r->started ? r->rows.nrows : 0;
+	q->cells = (dbc_value *)((char *)q + MAXALIGN(sizeof(catalog_rows)));
+	text = (char *)(q->cells + ncells);
+	for (size_t i = 0; i < ncells; i++) {
+		q->cells[i] = r->rows.cells[i];
+		if (q->cells[i].type == DBC_TEXT) {
+			size_t n = strlen(r->rows.cells[i].s) + 1;
+			memcpy(text, r->rows.cells[i].s, n);
+			q->cells[i].s = text;
+			text += n;
+		}
+	}
+	return q;
+}
+
+int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, dbc_row_fn fn,
+                        void *arg)
+{
+	cache_entry *e = model && model->memo ? model->memo->host_entry : NULL;
+	recording r;
+	catalog_rows *q;
+	if (!e)
+		return ctx->host->query(ctx, sql, 0, NULL, fn, arg);
+	for (q = e->queries; q; q = q->next) {
+		if (q->sql != sql)
+			continue;
+		for (int i = 0; i < q->nrows; i++)
+			if (fn(ctx, arg, q->ncol, q->cells + (size_t)i * (size_t)q->ncol) != DBC_OK)
+				return DBC_ERROR;
+		return DBC_OK;
+	}
+	memset(&r, 0, sizeof(r));
+	r.fn = fn;
+	r.arg = arg;
+	if (ctx->host->query(ctx, sql, 0, NULL, record_row, &r) != DBC_OK)
+		return DBC_ERROR;
+	q = rows_keep(e, sql, &r);
+	if (q) {
+		q->next = e->queries;
+		e->queries = q;
+	}
+	return DBC_OK;
 }

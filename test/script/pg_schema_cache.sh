@@ -4,7 +4,8 @@
 # of DDL (its own, another session's, rolled back, rolled back to a savepoint,
 # CREATE INDEX CONCURRENTLY flipping pg_index flags in place, settings that
 # change the deparsed text) and must get what a fresh session gets, and a
-# new value whenever the schema changed.
+# new value whenever the schema changed. The same holds for the health
+# checks whose catalog rows are kept with the model.
 set -eu
 db=dbcare_schema_cache
 . "$(dirname "$0")/lib/pg.sh"
@@ -37,14 +38,16 @@ FP="SELECT dbschema_fingerprint();"
 RFP="SELECT dbhealth_report('quick')->'metrics'->>'schema_fingerprint';"
 SNAP="SELECT md5(dbschema_snapshot()::text);"
 CHK="SELECT string_agg(table_name || '.' || constraint_name, ',' ORDER BY 1) FROM dbcheck_constraints();"
+# the checks answered from rows kept with the cached model
+CATQ="SELECT string_agg(name || ': ' || status || ': ' || message, ' | ' ORDER BY name) FROM dbhealth_checks('standard') WHERE name IN ('foreign_keys_enforced', 'unindexed_foreign_keys', 'duplicate_indexes', 'invalid_indexes', 'not_valid_constraints', 'disabled_triggers');"
 
 prev=
 # check LABEL [changed|same]: the session's answers equal a fresh session's,
 # and the fingerprint changed (or not) since the last check.
 check() {
   local label=$1 expect=${2:-changed} mine fresh
-  mine=$(s "$FP" "$RFP" "$SNAP" "$CHK")
-  fresh=$(q -c "$FP" -c "$RFP" -c "$SNAP" -c "$CHK")
+  mine=$(s "$FP" "$RFP" "$SNAP" "$CHK" "$CATQ")
+  fresh=$(q -c "$FP" -c "$RFP" -c "$SNAP" -c "$CHK" -c "$CATQ")
   [ "$mine" = "$fresh" ] || fail "$label: the long-lived session answers
 $mine
 but a fresh session answers
@@ -75,12 +78,23 @@ q -c "ALTER TABLE t ALTER COLUMN b SET NOT NULL"
 check "SET NOT NULL, other session"
 q -c "CREATE INDEX t_a ON t (a)"
 check "CREATE INDEX, other session"
+s "CREATE INDEX t_a_again ON t (a);" > /dev/null
+check "a duplicate index"
+case $(s "$CATQ") in *"duplicate_indexes: warning"*t_a_again*) ;; *) fail "the duplicate index is not reported: $(s "$CATQ")" ;; esac
+q -c "DROP INDEX t_a_again"
+check "the duplicate dropped, other session"
 s "DROP INDEX t_a;" > /dev/null
 check "DROP INDEX"
 s "ALTER TABLE t ADD CONSTRAINT a_pos CHECK (a > 0);" > /dev/null
 check "ADD CONSTRAINT"
+q -c "ALTER TABLE t ADD CONSTRAINT a_small CHECK (a < 1000) NOT VALID"
+check "a NOT VALID constraint, other session"
+case $(s "$CATQ") in *"not_valid_constraints: warning"*a_small*) ;; *) fail "the NOT VALID constraint is not reported: $(s "$CATQ")" ;; esac
+q -c "ALTER TABLE t VALIDATE CONSTRAINT a_small"
+check "VALIDATE CONSTRAINT, other session"
 q -c "CREATE TABLE p (id int PRIMARY KEY)" -c "ALTER TABLE t ADD COLUMN p int REFERENCES p"
 check "foreign key, other session"
+case $(s "$CATQ") in *"unindexed_foreign_keys: warning"*) ;; *) fail "the unindexed foreign key is not reported: $(s "$CATQ")" ;; esac
 # Rolled back: inside the transaction the session sees its own DDL; after
 # ROLLBACK the model of before is right again.
 before=$prev
@@ -154,10 +168,18 @@ check "DateStyle reset" same
 # let in meanwhile.
 FKV="SELECT value FROM dbhealth_checks('standard') WHERE name = 'foreign_key_violations';"
 [ "$(s "$FKV")" = 0 ] || fail "foreign_key_violations before the orphan: $(s "$FKV")"
+before=$(s "$CATQ")
 q -c "ALTER TABLE t DISABLE TRIGGER ALL" -c "INSERT INTO t (id, a, bb, p) VALUES (1, 1, 'x', 999)"
 [ "$(s "$FKV")" = 1 ] || fail "foreign_key_violations with the RI triggers disabled: $(s "$FKV") (fresh session: $(q -c "$FKV"))"
+mine=$(s "$CATQ")
+[ "$mine" = "$(q -c "$CATQ")" ] || fail "with the triggers disabled the session's checks say
+$mine
+but a fresh session's
+$(q -c "$CATQ")"
+case $mine in *"disabled_triggers: warning"*"foreign_keys_enforced: warning"*) ;; *) fail "disabled triggers not reported: $mine" ;; esac
 q -c "ALTER TABLE t ENABLE TRIGGER ALL"
 [ "$(s "$FKV")" = "$(q -c "$FKV")" ] || fail "foreign_key_violations after ENABLE TRIGGER: session $(s "$FKV"), fresh $(q -c "$FKV")"
+[ "$(s "$CATQ")" = "$before" ] || fail "after ENABLE TRIGGER the session's checks say $(s "$CATQ"), before they said $before"
 mine=$(s "SET session_replication_role = replica;" "$FKV")
 fresh=$(PGOPTIONS="-c session_replication_role=replica" q -c "$FKV")
 [ "$mine" = 1 ] && [ "$fresh" = 1 ] || fail "foreign_key_violations in replica mode: session $mine, fresh session $fresh"
@@ -184,6 +206,7 @@ done
 [ "$(q -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_cic'::regclass")" = f ] ||
   fail "CREATE INDEX CONCURRENTLY did not stop before its index was valid"
 check "CREATE INDEX CONCURRENTLY, first phase (index not valid)"
+case $(s "$CATQ") in *"invalid_indexes: warning"*t_cic*) ;; *) fail "the index not yet valid is not reported: $(s "$CATQ")" ;; esac
 echo "COMMIT;" >&4
 exec 4>&-
 wait "$cic" || fail "CREATE INDEX CONCURRENTLY failed: $(cat "$work/cic.out")"
