@@ -358,25 +358,38 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 
 /* ---------------------------------------------------------------- run */
 
+/* The stored settings, rows (key, value): the checks' defaults are in their
+ * definitions, so the report needs no catalogue of every setting. */
 typedef struct {
-	dbc_setting_list cat;
-	char **values;
+	dbc_rows stored;
 } loaded_settings;
 
-static const char *setting(const loaded_settings *ls, dbc_ctx *ctx, const char *check,
-                           const char *what)
+/* The stored value of the key "health." + check + "." + what (check NULL:
+ * "health." + what), or NULL; no key is built: a report asks ~100 times. */
+static const char *setting(const loaded_settings *ls, const char *check, const char *what)
 {
-	char *key = dbc_printf(ctx, "health.%s.%s", check, what);
-	if (!key)
-		return NULL;
-	const dbc_setting_def *d = dbc_settings_find(&ls->cat, key);
-	return d ? ls->values[d - ls->cat.defs] : NULL;
+	size_t lc = check ? strlen(check) : 0;
+	for (int i = 0; i < ls->stored.nrows; i++) {
+		const dbc_value *r = ls->stored.cells + (size_t)i * 2;
+		const char *k = r[0].s;
+		if (strncmp(k, "health.", 7) != 0)
+			continue;
+		k += 7;
+		if (check) {
+			if (strncmp(k, check, lc) != 0 || k[lc] != '.')
+				continue;
+			k += lc + 1;
+		}
+		if (strcmp(k, what) == 0)
+			return r[1].s;
+	}
+	return NULL;
 }
 
-static double setting_num(const loaded_settings *ls, dbc_ctx *ctx, const char *check,
-                          const char *what, double dflt)
+static double setting_num(const loaded_settings *ls, const char *check, const char *what,
+                          double dflt)
 {
-	const char *v = setting(ls, ctx, check, what);
+	const char *v = setting(ls, check, what);
 	char *end;
 	if (!v)
 		return dflt;
@@ -400,7 +413,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 	memset(&fact, 0, sizeof(fact));
 	fact.def = def;
 
-	const char *enabled = setting(ls, ctx, def->name, "enabled");
+	const char *enabled = setting(ls, def->name, "enabled");
 	if (enabled && strcmp(enabled, "off") == 0) {
 		dbc_health_skip(ctx, &fact, "disabled by setting", NULL);
 		fact.reason = dbc_printf(ctx, "disabled by health.%s.enabled", def->name);
@@ -447,9 +460,9 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 			return DBC_OK;
 		}
 	}
-	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, ctx, def->name, "penalty", def->penalty),
-	                        setting_num(ls, ctx, def->name, "warn", def->warn),
-	                        setting_num(ls, ctx, def->name, "critical", def->critical), ignore, out);
+	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, def->name, "penalty", def->penalty),
+	                        setting_num(ls, def->name, "warn", def->warn),
+	                        setting_num(ls, def->name, "critical", def->critical), ignore, out);
 }
 
 int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
@@ -488,11 +501,10 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	out->eng = engine;
 	out->mode = mode;
 	out->checked_at = dbc_now_iso(ctx);
-	if (!out->checked_at || dbc_settings_load(ctx, &ls.cat, &ls.values) != DBC_OK)
+	if (!out->checked_at || dbc_settings_stored(ctx, &ls.stored) != DBC_OK)
 		return DBC_ERROR;
-	const dbc_setting_def *ig = dbc_settings_find(&ls.cat, "health.ignore");
-	if (ig && *ls.values[ig - ls.cat.defs] &&
-	    dbc_strlist_split(ctx, &ignore, ls.values[ig - ls.cat.defs]) != DBC_OK)
+	const char *ig = setting(&ls, NULL, "ignore");
+	if (ig && *ig && dbc_strlist_split(ctx, &ignore, ig) != DBC_OK)
 		return DBC_ERROR;
 
 	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);

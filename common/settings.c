@@ -251,35 +251,41 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
 	return ctx->host->query(ctx, sql, 2, params, NULL, NULL);
 }
 
-typedef struct {
-	dbc_setting_list *cat;
-	char **values;
-} load_state;
-
 static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
-	load_state *st = arg;
+	(void)ctx;
 	if (ncol < 2 || cols[0].type != DBC_TEXT || cols[1].type != DBC_TEXT)
 		return DBC_OK;
-	const dbc_setting_def *def = dbc_settings_find(st->cat, cols[0].s);
-	if (def) /* keys of a newer or older version are kept but not shown */
-		st->values[def - st->cat->defs] = dbc_strdup(ctx, cols[1].s);
-	return ctx->failed ? DBC_ERROR : DBC_OK;
+	return dbc_rows_add(arg, cols);
+}
+
+int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out)
+{
+	bool exists = false;
+	dbc_rows_init(out, ctx, 2);
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx, "SELECT key, value FROM %sconfig", ctx->host->book_prefix);
+	if (!sql)
+		return DBC_ERROR;
+	return ctx->host->query(ctx, sql, 0, NULL, take_stored, out);
 }
 
 int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values)
 {
-	bool exists = false;
-	if (dbc_settings_catalog(ctx, catalog) != DBC_OK)
+	dbc_rows stored;
+	if (dbc_settings_catalog(ctx, catalog) != DBC_OK || dbc_settings_stored(ctx, &stored) != DBC_OK)
 		return DBC_ERROR;
 	char **vals = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
-	if (!vals || ctx->host->book_exists(ctx, &exists) != DBC_OK)
+	if (!vals)
 		return DBC_ERROR;
-	if (exists) {
-		load_state st = {catalog, vals};
-		char *sql = dbc_printf(ctx, "SELECT key, value FROM %sconfig", ctx->host->book_prefix);
-		if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_stored, &st) != DBC_OK)
-			return DBC_ERROR;
+	for (int i = 0; i < stored.nrows; i++) {
+		const dbc_value *r = stored.cells + (size_t)i * 2;
+		const dbc_setting_def *def = dbc_settings_find(catalog, r[0].s);
+		if (def) /* keys of a newer or older version are kept but not shown */
+			vals[def - catalog->defs] = (char *)r[1].s;
 	}
 	for (int i = 0; i < catalog->n; i++)
 		if (!vals[i])

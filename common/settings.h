@@ -59,6 +59,11 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
  * values[i] belongs to catalog->defs[i]. */
 int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values);
 
+/* The stored settings alone, rows (key, value), without the catalogue: for a
+ * caller that knows the keys it asks for and their defaults (building the
+ * catalogue's descriptions costs a printf each). */
+int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out);
+
 /* dbcare_settings: rows (key, value, default_value, description). */
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
 

@@ -87,7 +87,7 @@ static void test_memo(dbc_ctx *ctx)
 {
 	dbc_ctx keep;
 	dbc_ctx_init(&keep, &unit_host, NULL);
-	dbc_schema_memo memo = {&keep, NULL, NULL};
+	dbc_schema_memo memo = {&keep, NULL, NULL, NULL};
 	dbc_schema s;
 	char *fp1, *fp2, *snap;
 	nasty_model(ctx, &s);
