@@ -422,36 +422,55 @@ int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id)
 }
 
 typedef struct {
-	char *fp, *snap;
+	char *fp;
+	int64_t id;
 } last_snap;
 
 static int take_snap(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	last_snap *ls = arg;
-	if (ncol >= 2) {
+	if (ncol >= 2 && c[1].type == DBC_INT) {
 		ls->fp = dbc_mig_text(ctx, &c[0]);
-		ls->snap = dbc_mig_text(ctx, &c[1]);
+		ls->id = c[1].i;
 	}
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, char **snapshot)
+/* Only the fingerprint and the row: the snapshot text, as large as the
+ * schema, is read only when a caller needs to diff it (it differs). */
+int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id)
 {
-	last_snap ls = {NULL, NULL};
+	last_snap ls = {NULL, 0};
 	bool exists = false;
-	*fingerprint = *snapshot = NULL;
+	*fingerprint = NULL;
+	*id = 0;
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
 	if (dbc_mig_query(ctx,
-	                  "SELECT fingerprint, snapshot FROM @migrations_history "
-	                  "WHERE fingerprint IS NOT NULL ORDER BY id DESC LIMIT 1",
+	                  "SELECT fingerprint, id FROM @migrations_history "
+	                  "WHERE fingerprint IS NOT NULL AND snapshot IS NOT NULL ORDER BY id DESC LIMIT 1",
 	                  0, NULL, take_snap, &ls) != DBC_OK)
 		return DBC_ERROR;
 	*fingerprint = ls.fp;
-	*snapshot = ls.snap;
+	*id = ls.id;
 	return DBC_OK;
+}
+
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol >= 1 && c[0].type == DBC_TEXT)
+		*(char **)arg = dbc_mig_text(ctx, &c[0]);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_mig_snapshot_text(dbc_ctx *ctx, int64_t id, char **snapshot)
+{
+	dbc_value p = dbc_int(id);
+	*snapshot = NULL;
+	return dbc_mig_query(ctx, "SELECT snapshot FROM @migrations_history WHERE id = $1", 1, &p,
+	                     take_text, snapshot);
 }
 
 int dbc_mig_guard_enter(dbc_ctx *ctx)

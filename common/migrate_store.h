@@ -48,8 +48,10 @@ int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n);
 /* Stores the schema snapshot and fingerprint on history row id (0: the latest). */
 int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id);
 
-/* The snapshot recorded last, NULL when none. */
-int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, char **snapshot);
+/* The fingerprint of the snapshot recorded last and its history row (NULL
+ * and 0 when none); the snapshot text of that row (NULL: the row is gone). */
+int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id);
+int dbc_mig_snapshot_text(dbc_ctx *ctx, int64_t id, char **snapshot);
 
 /* The call frame of a changing flow. */
 typedef struct dbc_mig_frame {

@@ -6,6 +6,7 @@
 #include "pgdbc.h"
 
 #include "access/heapam.h"
+#include "access/visibilitymap.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -71,9 +72,19 @@
  * visibility test under the snapshot. A page switching from one form to the
  * other (VACUUM) is a miss, never a stale hit.
  *
+ * Most such pages need not even be read: a page whose all-visible bit is set
+ * in the visibility map has not changed since the bit was set, because every
+ * insert, update or delete on it clears the bit first, and setting a bit again
+ * is WAL-logged and stamps the map page with that record's (newer) LSN. So an
+ * all-visible page also enters as (catalog, file, block, LSN of its map page),
+ * the bits and that LSN read under the map page's share lock (setting and
+ * clearing take it exclusively), one map page for ~32,000 heap pages. Row
+ * locks clear only the all-frozen bit and change no row's (ctid, xmin).
+ *
  * In-place updates (heap_inplace_update) change a row without a new version
- * or clearing the mark, but they do write WAL: on an all-visible page the
- * LSN covers them. In pg_class they are constant (VACUUM and ANALYZE write
+ * or clearing the mark or the map bit, but they do write WAL: on an
+ * all-visible page the page's LSN covers them (so pg_index never takes the
+ * map's word). In pg_class they are constant (VACUUM and ANALYZE write
  * relpages, reltuples, relallvisible, relhasindex, relfrozenxid, ...: nothing
  * the reader reads), so pg_class always goes row by row, where they do not
  * count. Some releases flip pg_index's indisvalid / indisready / indislive in
@@ -215,6 +226,11 @@ static inline void add_term(schema_key *k, uint64 w1, uint64 w2)
 	k->sum2 += mix64(mix64(w2 ^ UINT64CONST(0xc3a5c85c97cb3127)) ^ w1);
 }
 
+/* Heap pages per visibility map page: two bits each on a page's free space
+ * (visibilitymap.c's HEAPBLOCKS_PER_PAGE, not exported). A map page that is
+ * not the one this says is never trusted (see add_catalog). */
+#define HEAP_BLOCKS_PER_MAP_PAGE ((BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4)
+
 /* One catalog into the key, page by page. */
 static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 {
@@ -222,13 +238,40 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 	BlockNumber nblocks = RelationGetNumberOfBlocks(rel);
 	/* pg_class is updated in place by every VACUUM and ANALYZE (relpages,
 	 * reltuples, ...): its pages are read row by row so that does not count
-	 * as a change. pg_index rows are digested with their content. */
+	 * as a change. pg_index rows are digested with their content, and its
+	 * pages are never taken from the visibility map (in-place flag flips
+	 * leave the map alone; only the page's LSN sees them). */
 	bool by_page = relid != RelationRelationId && !snap->takenDuringRecovery;
+	bool by_map = by_page && relid != IndexRelationId;
 	bool content = relid == IndexRelationId;
 	uint64 file = ((uint64)relid << 32) | rel->rd_node.relNode;
+	Buffer map = InvalidBuffer;
+	BlockNumber map_block = InvalidBlockNumber;
+	bool map_locked = false;
+	uint64 map_lsn = 0;
 	for (BlockNumber blk = 0; blk < nblocks; blk++) {
-		Buffer buf = ReadBufferExtended(rel, MAIN_FORKNUM, blk, RBM_NORMAL, NULL);
+		Buffer buf;
 		Page page;
+		if (by_map) {
+			if (blk / HEAP_BLOCKS_PER_MAP_PAGE != map_block) {
+				if (map_locked)
+					LockBuffer(map, BUFFER_LOCK_UNLOCK);
+				map_locked = false;
+				map_block = blk / HEAP_BLOCKS_PER_MAP_PAGE;
+				/* pins the map page of blk, if the map has one */
+				(void)visibilitymap_get_status(rel, blk, &map);
+				if (BufferIsValid(map) && BufferGetBlockNumber(map) == map_block) {
+					LockBuffer(map, BUFFER_LOCK_SHARE);
+					map_locked = true;
+					map_lsn = PageGetLSN(BufferGetPage(map));
+				}
+			}
+			if (map_locked && (visibilitymap_get_status(rel, blk, &map) & VISIBILITYMAP_ALL_VISIBLE)) {
+				add_term(k, file ^ UINT64CONST(0x4000000000000000), ((uint64)blk << 32) ^ map_lsn);
+				continue;
+			}
+		}
+		buf = ReadBufferExtended(rel, MAIN_FORKNUM, blk, RBM_NORMAL, NULL);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		if (by_page && PageIsAllVisible(page)) {
@@ -257,6 +300,10 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 		}
 		UnlockReleaseBuffer(buf);
 	}
+	if (map_locked)
+		LockBuffer(map, BUFFER_LOCK_UNLOCK);
+	if (BufferIsValid(map))
+		ReleaseBuffer(map);
 	table_close(rel, AccessShareLock);
 }
 

@@ -151,6 +151,12 @@ s "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'z';" > /dev/null
 check "SET DEFAULT on all-visible pages"
 q -c "VACUUM" -c "ALTER TABLE t ALTER COLUMN bb DROP NOT NULL"
 check "DROP NOT NULL on all-visible pages"
+# All-visible pages enter the key by their visibility map page; DDL followed
+# by VACUUM leaves them all-visible again, under a map page with a new LSN.
+q -c "VACUUM"
+check "VACUUM again (all-visible pages)" same
+q -c "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'w'" -c "VACUUM"
+check "SET DEFAULT, then VACUUM (all-visible again)"
 
 # Settings that change the deparsed text are part of the key: a date default
 # is written in the session's DateStyle.
