@@ -86,8 +86,8 @@
  * all-visible page the page's LSN covers them (so pg_index never takes the
  * map's word). In pg_class they are constant (VACUUM and ANALYZE write
  * relpages, reltuples, relallvisible, relhasindex, relfrozenxid, ...: nothing
- * the reader reads), so pg_class always goes row by row, where they do not
- * count. Some releases flip pg_index's indisvalid / indisready / indislive in
+ * the reader reads), so pg_class goes by its map or row by row, where they
+ * do not count, never by page LSN. Some releases flip pg_index's indisvalid / indisready / indislive in
  * place during CREATE / DROP INDEX CONCURRENTLY, and the model reports
  * indisvalid: pg_index rows read row by row are digested with their content.
  *
@@ -187,15 +187,43 @@ static uint64 str_hash(const char *s)
 	         : UINT64CONST(0x9e3779b97f4a7c15);
 }
 
+/* The hashes of the settings' names, by their place in the settings array,
+ * and the place of search_path: names never change place while the array
+ * and its length stay (a setting added re-sorts and lengthens it; a
+ * placeholder replaced by its extension's definition keeps its name). */
+static struct config_generic **named_vars = NULL;
+static int named_n = 0;
+static uint64 *name_hashes = NULL;
+static int search_path_at = -1;
+
+static void name_settings(struct config_generic **vars, int n)
+{
+	uint64 *h = MemoryContextAllocExtended(TopMemoryContext, sizeof(uint64) * (size_t)Max(n, 1),
+	                                       MCXT_ALLOC_NO_OOM);
+	if (name_hashes)
+		pfree(name_hashes);
+	name_hashes = h;
+	named_vars = h ? vars : NULL;
+	named_n = h ? n : 0;
+	search_path_at = -1;
+	for (int i = 0; h && i < n; i++) {
+		h[i] = str_hash(vars[i]->name);
+		if (strcmp(vars[i]->name, "search_path") == 0)
+			search_path_at = i;
+	}
+}
+
 static uint64 settings_digest(void)
 {
 	struct config_generic **vars = get_guc_variables();
 	int n = GetNumConfigOptions();
 	uint64 h = 0;
+	if (vars != named_vars || n != named_n)
+		name_settings(vars, n);
 	for (int i = 0; i < n; i++) {
 		struct config_generic *g = vars[i];
 		uint64 v = 0;
-		if (strcmp(g->name, "search_path") == 0)
+		if (i == search_path_at)
 			continue; /* pinned by the host for every query */
 		switch (g->vartype) {
 		case PGC_BOOL:
@@ -214,7 +242,8 @@ static uint64 settings_digest(void)
 			v = (uint64)(int64)(*((struct config_enum *)g)->variable);
 			break;
 		}
-		h = mix64(h ^ str_hash(g->name)) + mix64(v + UINT64CONST(0x632be59bd9b4e019));
+		h = mix64(h ^ (name_hashes ? name_hashes[i] : str_hash(g->name))) +
+		    mix64(v + UINT64CONST(0x632be59bd9b4e019));
 	}
 	return h;
 }
@@ -237,12 +266,13 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 	Relation rel = table_open(relid, AccessShareLock);
 	BlockNumber nblocks = RelationGetNumberOfBlocks(rel);
 	/* pg_class is updated in place by every VACUUM and ANALYZE (relpages,
-	 * reltuples, ...): its pages are read row by row so that does not count
+	 * reltuples, ...): its pages are never named by their LSN, which that
+	 * changes, but by their map page or row by row, so that does not count
 	 * as a change. pg_index rows are digested with their content, and its
 	 * pages are never taken from the visibility map (in-place flag flips
 	 * leave the map alone; only the page's LSN sees them). */
 	bool by_page = relid != RelationRelationId && !snap->takenDuringRecovery;
-	bool by_map = by_page && relid != IndexRelationId;
+	bool by_map = relid != IndexRelationId && !snap->takenDuringRecovery;
 	bool content = relid == IndexRelationId;
 	uint64 file = ((uint64)relid << 32) | rel->rd_node.relNode;
 	Buffer map = InvalidBuffer;

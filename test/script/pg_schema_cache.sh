@@ -157,6 +157,11 @@ q -c "VACUUM"
 check "VACUUM again (all-visible pages)" same
 q -c "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'w'" -c "VACUUM"
 check "SET DEFAULT, then VACUUM (all-visible again)"
+# pg_class too, whose rows VACUUM and ANALYZE also change in place
+q -c "ALTER TABLE t SET (fillfactor = 70)" -c "VACUUM"
+check "a storage option (pg_class alone), then VACUUM"
+q -c "ANALYZE t" -c "VACUUM t"
+check "ANALYZE and VACUUM of the table (pg_class in place)" same
 
 # Settings that change the deparsed text are part of the key: a date default
 # is written in the session's DateStyle.
