@@ -231,6 +231,10 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 
 /* Renderings. */
 int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+/* The same as a jansson tree (*out: the caller's reference), for a glue that
+ * converts it to its engine's JSON type directly; text: DBC_JSON_REPORT. */
+struct json_t;
+int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, struct json_t **out);
 /* Rows (name, status, penalty, value, threshold, message, hint). */
 int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *out);
 int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);

@@ -140,7 +140,7 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 		     dbc_json_set(o, "projected_size_bytes_30d", json_null()) &&
 		     dbc_json_set(o, "projected_size_bytes_90d", json_null());
 	}
-	*json_out = ok ? dbc_json_dump(ctx, o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	*json_out = ok ? dbc_json_dump(ctx, o, DBC_JSON_REPORT) : NULL;
 	json_decref(o);
 	if (!*json_out)
 		return ctx->failed ? DBC_ERROR

@@ -43,7 +43,7 @@ static json_t *check_json(const dbc_health_result *r)
 	return o;
 }
 
-int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **out)
 {
 	json_t *root = json_object(), *checks = json_array(), *metrics = json_object();
 	bool ok = root && checks && metrics;
@@ -71,15 +71,25 @@ int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out)
 		ok = json_object_set(root, "checks", checks) == 0 &&
 		     json_object_set(root, "metrics", metrics) == 0;
 	}
-	char *text = ok ? dbc_json_dump(ctx, root, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
-	json_decref(root);
 	json_decref(checks);
 	json_decref(metrics);
-	if (!text) {
-		if (!ctx->failed)
-			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory building the health report");
-		return DBC_ERROR;
+	if (!ok) {
+		json_decref(root);
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory building the health report");
 	}
+	*out = root;
+	return DBC_OK;
+}
+
+int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+{
+	json_t *root;
+	if (dbc_health_report_tree(ctx, r, &root) != DBC_OK)
+		return DBC_ERROR;
+	char *text = dbc_json_dump(ctx, root, DBC_JSON_REPORT);
+	json_decref(root);
+	if (!text)
+		return DBC_ERROR;
 	*out = text;
 	return DBC_OK;
 }

@@ -13,6 +13,9 @@
 /* Canonical text: sorted keys, compact, UTF-8 kept as is. */
 #define DBC_JSON_CANONICAL (JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII * 0)
 
+/* Reports: compact, reals to 15 significant digits. */
+#define DBC_JSON_REPORT (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 /* Serialises v (not consumed) into the arena. */
 char *dbc_json_dump(dbc_ctx *ctx, const json_t *v, size_t flags);
 /* Parses text; on failure sets a "dbcare: <what> is not valid JSON" error. */

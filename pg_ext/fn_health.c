@@ -32,13 +32,13 @@ Datum dbhealth_report(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	dbc_health_engine eng;
 	dbc_health_report r;
-	char *json = NULL;
+	struct json_t *tree = NULL;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	rc = run(&call, &eng, &r);
 	if (rc == DBC_OK)
-		rc = dbc_health_report_json(&call.ctx, &r, &json);
-	return pgdbc_return_jsonb(&call, rc, json);
+		rc = dbc_health_report_tree(&call.ctx, &r, &tree);
+	return pgdbc_return_jsonb_tree(&call, rc, tree);
 }
 
 Datum dbhealth_checks(PG_FUNCTION_ARGS)

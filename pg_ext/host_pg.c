@@ -277,6 +277,14 @@ Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json)
 	RETURN_IN_CALLER(call, rc, DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
+Datum pgdbc_return_jsonb_tree(pgdbc_call *call, int rc, struct json_t *tree)
+{
+	if (rc == DBC_OK && !tree)
+		return pgdbc_return_null(call, rc);
+	/* the tree lives in the call's memory, which finishing the call frees */
+	RETURN_IN_CALLER(call, rc, pgdbc_jsonb_of_tree(tree));
+}
+
 Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v)
 {
 	RETURN_IN_CALLER(call, rc, Int64GetDatum(v));

@@ -97,6 +97,11 @@ bool pgdbc_arg_given(pgdbc_call *call, int n);
  * A NULL string returns SQL NULL. */
 Datum pgdbc_return_text(pgdbc_call *call, int rc, const char *s);
 Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json);
+/* The same from the core's jansson tree (an object or array, in the call's
+ * memory, which goes with the call), converted without the text in between:
+ * the value jsonb_in makes of the tree dumped with DBC_JSON_REPORT. */
+struct json_t;
+Datum pgdbc_return_jsonb_tree(pgdbc_call *call, int rc, struct json_t *tree);
 Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v);
 Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v);
 Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v);
@@ -120,9 +125,13 @@ void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf
 void *pgdbc_alloc(size_t size);
 void pgdbc_free(void *ptr);
 
+/* jsonb of a jansson object or array (jansson_pg.c). */
+Datum pgdbc_jsonb_of_tree(const struct json_t *tree);
+
 /* Installs jansson's allocator (pgdbc_alloc) — called from _PG_init.
  * (jansson_pg.c: jansson.h and PostgreSQL's fmgrprotos.h both declare
- * json_object, so no file includes both.) */
+ * json_object, so no file includes both; jansson_pg.c takes jsonb's and
+ * numeric's headers, which do not.) */
 void pgdbc_init_json_alloc(void);
 
 /* Runs fn(arg) as the host runs a query: an ERROR inside it becomes the ctx
