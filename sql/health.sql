@@ -51,6 +51,11 @@ CREATE SEQUENCE ticket_no AS smallint;
 SELECT setval('ticket_no', 31784) IS NOT NULL AS set;
 SELECT name, status, message FROM checks WHERE status <> 'ok' ORDER BY name;
 SELECT dbhealth_report('quick') ->> 'status' AS status;
+-- Numbers keep their JSON form: a real rounded to two decimals (97.0, not
+-- 97), an integer threshold and penalty.
+SELECT c -> 'value' AS value, c -> 'threshold' AS threshold, c -> 'penalty' AS penalty
+  FROM jsonb_array_elements(dbhealth_report('quick') -> 'checks') c
+ WHERE c ->> 'name' = 'sequence_exhaustion';
 ALTER SEQUENCE ticket_no AS integer;
 SELECT name, status FROM checks WHERE name = 'sequence_exhaustion';
 
