@@ -4,7 +4,8 @@
  * skips the core's json_decref) cannot leak JSON values past the query. And
  * json_object() is reached through the library's own handle: the postgres
  * executable exports a json_object() of its own (the SQL function), which
- * would otherwise win the dynamic symbol lookup.
+ * would otherwise win the dynamic symbol lookup. A core's JSON tree becomes
+ * jsonb here directly, without being printed and parsed again.
  */
 #include "pgdbc.h"
 

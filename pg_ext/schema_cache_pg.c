@@ -87,9 +87,10 @@
  * map's word). In pg_class they are constant (VACUUM and ANALYZE write
  * relpages, reltuples, relallvisible, relhasindex, relfrozenxid, ...: nothing
  * the reader reads), so pg_class goes by its map or row by row, where they
- * do not count, never by page LSN. Some releases flip pg_index's indisvalid / indisready / indislive in
- * place during CREATE / DROP INDEX CONCURRENTLY, and the model reports
- * indisvalid: pg_index rows read row by row are digested with their content.
+ * do not count, never by page LSN. Some releases flip pg_index's indisvalid
+ * / indisready / indislive in place during CREATE / DROP INDEX CONCURRENTLY,
+ * and the model reports indisvalid: pg_index rows read row by row are
+ * digested with their content.
  *
  * The rows are read under the snapshot the reader's queries get (SPI's: the
  * transaction snapshot, after a command counter increment), before the
