@@ -77,9 +77,10 @@
  * insert, update or delete on it clears the bit first, and setting a bit again
  * is WAL-logged and stamps the map page with that record's (newer) LSN. So an
  * all-visible page also enters as (catalog, file, block, LSN of its map page),
- * the bits and that LSN read under the map page's share lock (setting and
- * clearing take it exclusively), one map page for ~32,000 heap pages. Row
- * locks clear only the all-frozen bit and change no row's (ctid, xmin).
+ * the bits and that LSN read together under the map page's share lock
+ * (setting and clearing take it exclusively), one map page for ~32,000 heap
+ * pages. Row locks clear only the all-frozen bit and change no row's (ctid,
+ * xmin).
  *
  * In-place updates (heap_inplace_update) change a row without a new version
  * or clearing the mark or the map bit, but they do write WAL: on an
@@ -257,9 +258,29 @@ static inline void add_term(schema_key *k, uint64 w1, uint64 w2)
 }
 
 /* Heap pages per visibility map page: two bits each on a page's free space
- * (visibilitymap.c's HEAPBLOCKS_PER_PAGE, not exported). A map page that is
- * not the one this says is never trusted (see add_catalog). */
+ * (visibilitymap.c's HEAPBLOCKS_PER_PAGE, not exported; the same since 9.6).
+ * A pinned map page that is not the one this says is never used (map_bits). */
 #define HEAP_BLOCKS_PER_MAP_PAGE ((BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4)
+
+/* The all-visible bits of heap blocks first .. first + n - 1 (all on one
+ * map page) and that page's LSN, read together under its share lock, which
+ * setting and clearing a bit take exclusively. The lock is let go before any
+ * heap page is locked: PostgreSQL locks a heap page, then its map page, and
+ * the other order could deadlock. false: the map has no such page. */
+static bool map_bits(Relation rel, BlockNumber first, BlockNumber n, Buffer *map, bool *visible,
+                     uint64 *lsn)
+{
+	/* pins the map page of first, if the map has one */
+	(void)visibilitymap_get_status(rel, first, map);
+	if (!BufferIsValid(*map) || BufferGetBlockNumber(*map) != first / HEAP_BLOCKS_PER_MAP_PAGE)
+		return false;
+	LockBuffer(*map, BUFFER_LOCK_SHARE);
+	*lsn = PageGetLSN(BufferGetPage(*map));
+	for (BlockNumber i = 0; i < n; i++)
+		visible[i] = (visibilitymap_get_status(rel, first + i, map) & VISIBILITYMAP_ALL_VISIBLE) != 0;
+	LockBuffer(*map, BUFFER_LOCK_UNLOCK);
+	return true;
+}
 
 /* One catalog into the key, page by page. */
 static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
@@ -273,31 +294,22 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 	 * pages are never taken from the visibility map (in-place flag flips
 	 * leave the map alone; only the page's LSN sees them). */
 	bool by_page = relid != RelationRelationId && !snap->takenDuringRecovery;
-	bool by_map = relid != IndexRelationId && !snap->takenDuringRecovery;
+	bool by_map = relid != IndexRelationId && !snap->takenDuringRecovery && nblocks > 0;
 	bool content = relid == IndexRelationId;
 	uint64 file = ((uint64)relid << 32) | rel->rd_node.relNode;
 	Buffer map = InvalidBuffer;
-	BlockNumber map_block = InvalidBlockNumber;
-	bool map_locked = false;
+	bool *visible = by_map ? palloc(sizeof(bool) * Min(nblocks, HEAP_BLOCKS_PER_MAP_PAGE)) : NULL;
+	bool mapped = false;
 	uint64 map_lsn = 0;
 	for (BlockNumber blk = 0; blk < nblocks; blk++) {
 		Buffer buf;
 		Page page;
 		if (by_map) {
-			if (blk / HEAP_BLOCKS_PER_MAP_PAGE != map_block) {
-				if (map_locked)
-					LockBuffer(map, BUFFER_LOCK_UNLOCK);
-				map_locked = false;
-				map_block = blk / HEAP_BLOCKS_PER_MAP_PAGE;
-				/* pins the map page of blk, if the map has one */
-				(void)visibilitymap_get_status(rel, blk, &map);
-				if (BufferIsValid(map) && BufferGetBlockNumber(map) == map_block) {
-					LockBuffer(map, BUFFER_LOCK_SHARE);
-					map_locked = true;
-					map_lsn = PageGetLSN(BufferGetPage(map));
-				}
-			}
-			if (map_locked && (visibilitymap_get_status(rel, blk, &map) & VISIBILITYMAP_ALL_VISIBLE)) {
+			BlockNumber at = blk % HEAP_BLOCKS_PER_MAP_PAGE;
+			if (at == 0)
+				mapped = map_bits(rel, blk, Min(nblocks - blk, HEAP_BLOCKS_PER_MAP_PAGE), &map, visible,
+				                  &map_lsn);
+			if (mapped && visible[at]) {
 				add_term(k, file ^ UINT64CONST(0x4000000000000000), ((uint64)blk << 32) ^ map_lsn);
 				continue;
 			}
@@ -331,10 +343,10 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 		}
 		UnlockReleaseBuffer(buf);
 	}
-	if (map_locked)
-		LockBuffer(map, BUFFER_LOCK_UNLOCK);
 	if (BufferIsValid(map))
 		ReleaseBuffer(map);
+	if (visible)
+		pfree(visible);
 	table_close(rel, AccessShareLock);
 }
 
