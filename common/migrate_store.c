@@ -429,7 +429,9 @@ typedef struct {
 static int take_snap(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	last_snap *ls = arg;
-	if (ncol >= 2 && c[1].type == DBC_INT) {
+	/* a row whose snapshot is gone counts as none, as it always has */
+	if (ncol >= 3 && c[1].type == DBC_INT && (c[2].type == DBC_BOOL || c[2].type == DBC_INT) &&
+	    c[2].i) {
 		ls->fp = dbc_mig_text(ctx, &c[0]);
 		ls->id = c[1].i;
 	}
@@ -449,8 +451,8 @@ int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id)
 	if (!exists)
 		return DBC_OK;
 	if (dbc_mig_query(ctx,
-	                  "SELECT fingerprint, id FROM @migrations_history "
-	                  "WHERE fingerprint IS NOT NULL AND snapshot IS NOT NULL ORDER BY id DESC LIMIT 1",
+	                  "SELECT fingerprint, id, snapshot IS NOT NULL FROM @migrations_history "
+	                  "WHERE fingerprint IS NOT NULL ORDER BY id DESC LIMIT 1",
 	                  0, NULL, take_snap, &ls) != DBC_OK)
 		return DBC_ERROR;
 	*fingerprint = ls.fp;
