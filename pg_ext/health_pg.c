@@ -82,19 +82,23 @@ static int take_extension(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return *slot ? DBC_OK : DBC_ERROR;
 }
 
+static const char *const extensions_sql =
+	"SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+	"WHERE e.extname IN ('amcheck', 'pg_stat_statements')";
+
 /* Schema of an installed extension the checks use (amcheck,
- * pg_stat_statements), or NULL: both read by the first check that asks. */
+ * pg_stat_statements), or NULL: both read by the first check that asks, a
+ * catalog-only query kept with the schema model (pgdbc_catalog_query). */
 static int extension_schema(dbc_ctx *ctx, const dbc_health_engine *eng, const char *ext,
                             char **schema)
 {
 	pg_health_state *st = eng->state;
 	if (!st->extensions_read) {
+		dbc_schema *s;
 		st->amcheck_ns = st->pgss_ns = NULL;
-		if (ctx->host->query(ctx,
-		                     "SELECT e.extname::text, n.nspname::text FROM pg_catalog.pg_extension e "
-		                     "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-		                     "WHERE e.extname IN ('amcheck', 'pg_stat_statements')",
-		                     0, NULL, take_extension, st) != DBC_OK)
+		if (dbc_health_schema(ctx, eng, &s) != DBC_OK ||
+		    pgdbc_catalog_query(ctx, s, extensions_sql, take_extension, st) != DBC_OK)
 			return DBC_ERROR;
 		st->extensions_read = true;
 	}

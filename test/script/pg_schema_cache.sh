@@ -224,6 +224,16 @@ wait "$cic" || fail "CREATE INDEX CONCURRENTLY failed: $(cat "$work/cic.out")"
 [ "$(q -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_cic'::regclass")" = t ] || fail "t_cic is not valid"
 check "CREATE INDEX CONCURRENTLY finished (indisvalid set in place)"
 
+# Installing amcheck, in another session, turns the integrity check on: the
+# extension lookup is kept with the model too.
+INT="SELECT status FROM dbhealth_checks('standard') WHERE name = 'integrity';"
+[ "$(s "$INT")" = skipped ] || fail "integrity without amcheck: $(s "$INT")"
+q -c "CREATE EXTENSION amcheck"
+[ "$(s "$INT")" = ok ] || fail "integrity after CREATE EXTENSION amcheck in another session: $(s "$INT") (fresh session: $(q -c "$INT"))"
+q -c "DROP EXTENSION amcheck"
+[ "$(s "$INT")" = skipped ] || fail "integrity after DROP EXTENSION amcheck: $(s "$INT")"
+echo "ok: amcheck installed and dropped by another session"
+
 s "DROP TABLE t CASCADE;" > /dev/null
 check "DROP TABLE"
 echo "all answers of the long-lived session matched a fresh session's"
