@@ -10,18 +10,12 @@
 
 #include "catalog/pg_authid_d.h"
 #include "commands/dbcommands.h"
-#include "common/relpath.h"
-#include "storage/fd.h"
 #include "utils/acl.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <errno.h>
 
 /* User objects: not the system's, not dbcare's own bookkeeping. */
 #define USER_NS(n)                                                                                 \
@@ -598,67 +592,11 @@ static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-/* The bytes of the files in one directory of the database; a directory that
- * cannot be opened (no files of this database in that tablespace) counts 0
- * and a file removed meanwhile counts nothing, as in pg_database_size. */
-static int64 dir_bytes(const char *path)
-{
-	DIR *dir = AllocateDir(path);
-	struct dirent *de;
-	int64 total = 0;
-	if (!dir)
-		return 0;
-	while ((de = ReadDir(dir, path)) != NULL) {
-		struct stat st;
-		CHECK_FOR_INTERRUPTS();
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		/* relative to the open directory: no path walk per file */
-		if (fstatat(dirfd(dir), de->d_name, &st, 0) < 0) {
-			if (errno == ENOENT)
-				continue;
-			ereport(ERROR, (errcode_for_file_access(),
-			                errmsg("could not stat file \"%s/%s\": %m", path, de->d_name)));
-		}
-		total += st.st_size;
-	}
-	FreeDir(dir);
-	return total;
-}
-
-/* pg_database_size(current_database()), the same figure by the same rules
- * (CONNECT on the database or pg_read_all_stats; the default tablespace's
- * directory plus this database's directory in every other tablespace), at
- * about half the cost: it stats every file by its full path, and that walk
- * was the largest part of a standard report after amcheck. */
-static void database_size(void *arg)
-{
-	int64 *out = arg;
-	char path[MAXPGPATH];
-	DIR *spaces;
-	struct dirent *de;
-	AclResult acl = pg_database_aclcheck(MyDatabaseId, GetUserId(), ACL_CONNECT);
-	if (acl != ACLCHECK_OK && !is_member_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
-		aclcheck_error(acl, OBJECT_DATABASE, get_database_name(MyDatabaseId));
-	snprintf(path, sizeof(path), "base/%u", MyDatabaseId);
-	*out = dir_bytes(path);
-	spaces = AllocateDir("pg_tblspc");
-	while ((de = ReadDir(spaces, "pg_tblspc")) != NULL) {
-		CHECK_FOR_INTERRUPTS();
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "pg_tblspc/%s/%s/%u", de->d_name,
-		         TABLESPACE_VERSION_DIRECTORY, MyDatabaseId);
-		*out += dir_bytes(path);
-	}
-	FreeDir(spaces);
-}
-
 static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
 {
 	pg_health_state *st = eng->state;
 	int64 size = 0;
-	if (pgdbc_guarded(ctx, database_size, &size) != DBC_OK)
+	if (pgdbc_guarded(ctx, pgdbc_database_size, &size) != DBC_OK)
 		return DBC_ERROR;
 	m->size_bytes = size;
 	if (st && st->counted) {

@@ -154,4 +154,9 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, dbc_row_fn fn,
                         void *arg);
 
+/* dbsize_pg.c: pg_database_size(current_database()) into *(int64 *)arg, for
+ * pgdbc_guarded; kept between a session's calls while the kernel reports no
+ * change in the database's directories. */
+void pgdbc_database_size(void *arg);
+
 #endif

@@ -11,28 +11,7 @@ db=dbcare_schema_cache
 . "$(dirname "$0")/lib/pg.sh"
 fresh_db
 
-# The long-lived session: psql reading from a fifo, each request ended by a
-# marker line so its answer can be read back.
-mkfifo "$work/in"
-"$B/psql" -X -q -At -v ON_ERROR_STOP=0 -d "$db" < "$work/in" > "$work/out" 2>&1 &
-pids+=($!)
-exec 3> "$work/in"
-echo 0 > "$work/seq"
-s() { # SQL... -> the session's output of those statements
-  local n start end
-  n=$(($(cat "$work/seq") + 1))
-  echo "$n" > "$work/seq"
-  printf '%s\n\\echo __done_%s\n' "$*" "$n" >&3
-  for _ in $(seq 1 1200); do
-    grep -qx "__done_$n" "$work/out" && break
-    sleep 0.05
-  done
-  end=$(grep -nx "__done_$n" "$work/out" | cut -d: -f1)
-  [ -n "$end" ] || fail "the session did not answer: $*"
-  start=0
-  [ "$n" = 1 ] || start=$(grep -nx "__done_$((n - 1))" "$work/out" | cut -d: -f1)
-  sed -n "$((start + 1)),$((end - 1))p" "$work/out"
-}
+long_lived_session
 
 FP="SELECT dbschema_fingerprint();"
 RFP="SELECT dbhealth_report('quick')->'metrics'->>'schema_fingerprint';"
