@@ -4,9 +4,7 @@
  * deparsed definitions reach the model, never OIDs or creation order; the core
  * sorts and canonicalises.
  */
-#include "pgdbc.h"
-
-#include "json.h"
+#include "catalog_keys_pg.h"
 
 #include "utils/guc.h"
 
@@ -40,27 +38,6 @@ static bool cell_bool(const dbc_value *v)
 	return (v->type == DBC_BOOL || v->type == DBC_INT) && v->i != 0;
 }
 
-/* A JSON array of strings (json_agg of names) into a string list. */
-static int add_json_names(dbc_ctx *ctx, dbc_strlist *l, const char *json)
-{
-	json_t *a;
-	size_t i;
-	json_t *el;
-	int rc = DBC_OK;
-	if (!json)
-		return DBC_OK;
-	a = dbc_json_parse(ctx, json, "catalog name list");
-	if (!a)
-		return DBC_ERROR;
-	json_array_foreach(a, i, el)
-	{
-		if (rc == DBC_OK)
-			rc = dbc_strlist_add(ctx, l, json_is_string(el) ? json_string_value(el) : "");
-	}
-	json_decref(a);
-	return rc;
-}
-
 /* Rows of one table usually arrive together, so the last table found is
  * checked first. Otherwise the tables, read in (schema, name) byte order (the
  * type name sorts with the C collation), are searched by bisection: a linear
@@ -70,6 +47,7 @@ typedef struct reader {
 	dbc_schema *s;
 	dbc_table *last;
 	bool sorted;
+	pgdbc_attmap *atts; /* the columns read, for naming key columns */
 } reader;
 
 static int table_cmp(const dbc_table *t, const char *schema, const char *name)
@@ -169,7 +147,9 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 /* A column default cannot refer to columns, so it is deparsed without the
  * table as context (relid 0): same text, but pg_get_expr does not open and
  * lock every table (40 us per default, 0.4 s at 10,000 tables). Generated
- * columns do refer to columns and keep their table. */
+ * columns do refer to columns and keep their table. The last four cells name
+ * the column for the key columns of indexes and constraints
+ * (catalog_keys_pg.c). */
 static const char *const columns_sql =
 	"SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
 	"  CASE WHEN a.attidentity = 'a' THEN 'generated always as identity' "
@@ -178,7 +158,8 @@ static const char *const columns_sql =
 	"  CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, "
 	"  CASE WHEN a.attcollation <> t.typcollation THEN "
 	"    CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text "
-	"         ELSE cn.nspname || '.' || co.collname END END "
+	"         ELSE cn.nspname || '.' || co.collname END END, "
+	"  a.attrelid::int8, a.attnum, a.atttypid::int8, a.attcollation::int8 "
 	"FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
 	"JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"JOIN pg_type t ON t.oid = a.atttypid "
@@ -205,17 +186,17 @@ static int take_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	c->default_expr = dbc_strdup(ctx, cell_str(&v[5]));
 	c->generated = dbc_strdup(ctx, cell_str(&v[6]));
 	c->collation = dbc_strdup(ctx, cell_str(&v[7]));
+	if (c->name)
+		pgdbc_attmap_add(r->atts, (Oid)v[8].i, (int)v[9].i, (Oid)v[10].i, (Oid)v[11].i, c->name);
 	return oom_or_ok(ctx, !ctx->failed);
 }
 
 /* -------------------------------------------------------------- constraints */
 
-/* Key column names come from one array of names per relation (indexed by
- * attnum > 0: dropped columns keep their slot) instead of a join to pg_attribute
- * per constraint row; triggers that switch a foreign key off are collected
- * once. The names are picked by an ARRAY() over the key array, which keeps its
- * order, not an ordered aggregate (a sort per row). pg_get_constraintdef only
- * for CHECK and EXCLUDE, which need deparsing. */
+/* Key columns come as attnum arrays, named from the columns already read
+ * (catalog_keys_pg.c); triggers that switch a foreign key off are collected
+ * once. pg_get_constraintdef only for CHECK and EXCLUDE, which need
+ * deparsing. */
 static const char *const constraints_sql =
 	"WITH k AS (SELECT k.oid, k.conrelid, k.confrelid, k.conkey, k.confkey, k.conname, k.contype, "
 	"    k.confmatchtype, k.confupdtype, k.confdeltype, k.condeferrable, k.condeferred, "
@@ -224,28 +205,19 @@ static const char *const constraints_sql =
 	"  JOIN pg_namespace n ON n.oid = c.relnamespace "
 	"  WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p', 'f') AND "
 	USER_REL("c", "n") "), "
-	"att AS (SELECT r.rel AS attrelid, ARRAY(SELECT a.attname::text FROM pg_attribute a "
-	"    WHERE a.attrelid = r.rel AND a.attnum > 0 ORDER BY a.attnum) AS names "
-	"  FROM (SELECT conrelid AS rel FROM k UNION SELECT confrelid FROM k WHERE confrelid <> 0) r), "
 	/* An FK is enforced by its RI triggers: disabled ones, or ordinary ones
 	 * while session_replication_role = replica, mean it is not enforced now. */
 	"off AS (SELECT DISTINCT tg.tgconstraint FROM pg_trigger tg "
 	"  WHERE tg.tgconstraint <> 0 AND (tg.tgenabled = 'D' "
 	"    OR (tg.tgenabled = 'O' AND current_setting('session_replication_role') = 'replica') "
 	"    OR (tg.tgenabled = 'R' AND current_setting('session_replication_role') <> 'replica'))) "
-	"SELECT k.nspname, k.relname, k.conname, k.contype::text, "
-	/* a CHECK may name tableoid, a system column (negative attnum, looked up) */
-	"  to_json(ARRAY(SELECT CASE WHEN u > 0 THEN ca.names[u] ELSE (SELECT s.attname::text "
-	"    FROM pg_attribute s WHERE s.attrelid = k.conrelid AND s.attnum = u) END "
-	"    FROM unnest(k.conkey) u))::text, "
-	"  fn.nspname, fc.relname, "
-	"  CASE WHEN k.contype = 'f' THEN to_json(ARRAY(SELECT fa.names[u] FROM unnest(k.confkey) u))::text END, "
+	"SELECT k.nspname, k.relname, k.conname, k.contype::text, k.conkey::text, "
+	"  fn.nspname, fc.relname, CASE WHEN k.contype = 'f' THEN k.confkey::text END, "
 	"  k.confmatchtype::text, k.confupdtype::text, k.confdeltype::text, "
 	"  k.condeferrable, k.condeferred, k.convalidated, "
 	"  CASE WHEN k.contype IN ('c', 'x') THEN pg_get_constraintdef(k.oid) END, "
-	"  k.contype <> 'f' OR o.tgconstraint IS NULL "
-	"FROM k LEFT JOIN att ca ON ca.attrelid = k.conrelid LEFT JOIN att fa ON fa.attrelid = k.confrelid "
-	"LEFT JOIN off o ON o.tgconstraint = k.oid "
+	"  k.contype <> 'f' OR o.tgconstraint IS NULL, k.conrelid::int8, k.confrelid::int8 "
+	"FROM k LEFT JOIN off o ON o.tgconstraint = k.oid "
 	"LEFT JOIN pg_class fc ON fc.oid = k.confrelid "
 	"LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace";
 
@@ -293,14 +265,15 @@ static int take_constraint(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v
 		break;
 	}
 	k = dbc_table_add_constraint(ctx, t, kind, cell_str(&v[2]));
-	if (!k || add_json_names(ctx, &k->columns, cell_str(&v[4])) != DBC_OK)
+	if (!k || pgdbc_key_names(ctx, r->atts, (Oid)v[16].i, cell_str(&v[4]), &k->columns) != DBC_OK)
 		return oom_or_ok(ctx, false);
 	if (kind == DBC_CON_FOREIGN_KEY) {
 		const char *m = cell_str(&v[8]);
 		k->ref_schema = dbc_strdup(ctx, cell_str(&v[5]));
 		k->ref_table = dbc_strdup(ctx, cell_str(&v[6]));
-		if (add_json_names(ctx, &k->ref_columns, cell_str(&v[7])) != DBC_OK)
-			return DBC_ERROR;
+		if (pgdbc_key_names(ctx, r->atts, (Oid)v[17].i, cell_str(&v[7]), &k->ref_columns) !=
+		    DBC_OK)
+			return oom_or_ok(ctx, false);
 		k->match = (char *)(m && m[0] == 'f' ? "full" : m && m[0] == 'p' ? "partial" : "simple");
 		k->on_update = (char *)fk_action(cell_str(&v[9]));
 		k->on_delete = (char *)fk_action(cell_str(&v[10]));
@@ -316,14 +289,11 @@ static int take_constraint(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v
 /* -------------------------------------------------------------- indexes */
 
 /* pg_get_indexdef costs 30-45 us per index (it looks up the default operator
- * class without a cache and opens the table), 2 s at 30,000 indexes. For the
- * plain case -- every key a column with its type's own default operator class
- * (exact type match), no opclass options, the column's collation, an ordinary
- * index without expressions, predicate, storage options or NULLS NOT
- * DISTINCT -- the text is built here exactly as pg_get_indexdef writes it:
- * qualified table, identifiers through quote_ident, DESC / NULLS FIRST / NULLS
- * LAST from indoption, INCLUDE columns. Everything else still goes to
- * pg_get_indexdef. */
+ * class without a cache and opens the table), 2 s at 30,000 indexes: the
+ * plain case is built in C instead, and the key columns named there from
+ * the columns already read (catalog_keys_pg.c). The query gives what that
+ * needs: the key arrays as PostgreSQL prints them, and whether the index is
+ * simple enough to be a candidate. */
 static const char *const indexes_sql =
 	"WITH ix AS (SELECT i.indexrelid, i.indrelid, i.indkey, i.indclass, i.indcollation, i.indoption, "
 	"    i.indnkeyatts, i.indisunique, i.indisprimary, i.indisvalid, i.indexprs, i.indpred, "
@@ -334,48 +304,21 @@ static const char *const indexes_sql =
 	"  JOIN pg_namespace n ON n.oid = ic.relnamespace "
 	"  JOIN pg_am am ON am.oid = ic.relam "
 	"  WHERE tc.relkind IN ('r', 'p', 'm') AND " USER_REL("tc", "n") "), "
-	/* one row per index column, sorted once by (index, position): the
-	 * aggregates below take them in that order (an ORDER BY inside each
-	 * aggregate would sort every index's few rows on its own, 90,000 sorts) */
-	"col AS (SELECT x.indexrelid, u.ord <= x.indnkeyatts AS iskey, "
-	"    CASE WHEN u.attnum <> 0 THEN a.attname::text "
-	"         ELSE pg_get_indexdef(x.indexrelid, u.ord::int, true) END AS name, "
-	"    quote_ident(a.attname) || CASE WHEN x.indoption[u.ord - 1] & 1 = 1 "
-	"        THEN ' DESC' || CASE WHEN x.indoption[u.ord - 1] & 2 = 0 THEN ' NULLS LAST' ELSE '' END "
-	"      WHEN x.indoption[u.ord - 1] & 2 = 2 THEN ' NULLS FIRST' ELSE '' END AS text, "
-	"    u.attnum <> 0 AND (u.ord > x.indnkeyatts OR (oc.opcdefault AND oc.opcintype = a.atttypid "
-	"      AND ia.attrelid IS NULL "
-	"      AND (x.indcollation[u.ord - 1] = 0 OR x.indcollation[u.ord - 1] = a.attcollation))) AS plain "
-	"  FROM ix x CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY u(attnum, ord) "
-	"  LEFT JOIN LATERAL (SELECT a.attname, a.atttypid, a.attcollation FROM pg_attribute a "
-	"    WHERE a.attrelid = x.indrelid AND a.attnum = u.attnum OFFSET 0) a ON true "
-	"  LEFT JOIN LATERAL (SELECT ia.attrelid FROM pg_attribute ia WHERE ia.attrelid = x.indexrelid "
-	"    AND ia.attnum = u.ord AND ia.attoptions IS NOT NULL OFFSET 0) ia ON true "
-	"  LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[u.ord - 1] "
-	"  ORDER BY x.indexrelid, u.ord), "
-	"cols AS (SELECT indexrelid, json_agg(name) FILTER (WHERE iskey) AS keys, "
-	"    string_agg(text, ', ') FILTER (WHERE iskey) AS keytext, "
-	"    string_agg(quote_ident(name), ', ') FILTER (WHERE NOT iskey) AS incl, "
-	"    bool_and(plain) AS plain "
-	"  FROM col GROUP BY indexrelid), "
 	"owned AS (SELECT DISTINCT k.conindid FROM pg_constraint k "
 	"  WHERE k.contype IN ('p', 'u', 'x') AND k.conindid <> 0) "
 	"SELECT x.nspname, x.iname, x.tname, x.indisunique, x.indisprimary, o.conindid IS NOT NULL, "
-	"  x.indisvalid, x.amname::text, c.keys::text, pg_get_expr(x.indpred, x.indrelid, true), "
-	"  CASE WHEN c.plain AND x.indexprs IS NULL AND x.indpred IS NULL AND x.reloptions IS NULL "
-	"        AND NOT x.indnullsnotdistinct AND x.ikind = 'i' "
-	"    THEN 'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' "
-	"      || quote_ident(x.iname) || ' ON ' || quote_ident(x.nspname) || '.' || quote_ident(x.tname) "
-	"      || ' USING ' || quote_ident(x.amname) || ' (' || c.keytext || ')' "
-	"      || coalesce(' INCLUDE (' || c.incl || ')', '') "
-	"    ELSE pg_get_indexdef(x.indexrelid) END "
-	"FROM ix x JOIN cols c ON c.indexrelid = x.indexrelid "
-	"LEFT JOIN owned o ON o.conindid = x.indexrelid";
+	"  x.indisvalid, x.amname::text, pg_get_expr(x.indpred, x.indrelid, true), "
+	"  x.indexrelid::int8, x.indrelid::int8, x.indnkeyatts, x.indkey::text, x.indclass::text, "
+	"  x.indcollation::text, x.indoption::text, "
+	"  x.indexprs IS NULL AND x.indpred IS NULL AND x.reloptions IS NULL "
+	"    AND NOT x.indnullsnotdistinct AND x.ikind = 'i' "
+	"FROM ix x LEFT JOIN owned o ON o.conindid = x.indexrelid";
 
 static int take_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
 	reader *r = arg;
 	dbc_index *ix = dbc_schema_add_index(r->s, cell_str(&v[0]), cell_str(&v[1]));
+	pgdbc_index_row row;
 	(void)ncol;
 	if (!ix)
 		return oom_or_ok(ctx, false);
@@ -385,10 +328,24 @@ static int take_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	ix->constraint = cell_bool(&v[5]);
 	ix->valid = cell_bool(&v[6]);
 	ix->method = dbc_strdup(ctx, cell_str(&v[7]));
-	if (add_json_names(ctx, &ix->keys, cell_str(&v[8])) != DBC_OK)
-		return DBC_ERROR;
-	ix->predicate = dbc_strdup(ctx, cell_str(&v[9]));
-	ix->definition = dbc_strdup(ctx, cell_str(&v[10]));
+	ix->predicate = dbc_strdup(ctx, cell_str(&v[8]));
+	row = (pgdbc_index_row){
+	    .index = (Oid)v[9].i,
+	    .table = (Oid)v[10].i,
+	    .index_name = cell_str(&v[1]),
+	    .schema = cell_str(&v[0]),
+	    .table_name = cell_str(&v[2]),
+	    .method = cell_str(&v[7]),
+	    .unique = ix->unique,
+	    .simple = cell_bool(&v[16]),
+	    .key_count = (int)v[11].i,
+	    .attnums = cell_str(&v[12]),
+	    .opclasses = cell_str(&v[13]),
+	    .collations = cell_str(&v[14]),
+	    .options = cell_str(&v[15]),
+	};
+	if (pgdbc_index_keys(ctx, r->atts, &row, ix) != DBC_OK)
+		return oom_or_ok(ctx, false);
 	return oom_or_ok(ctx, !ctx->failed);
 }
 
@@ -509,7 +466,7 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 		{&types_sql, take_object},         {&schemas_sql, take_object},
 		{&extensions_sql, take_object},
 	};
-	reader r = {out, NULL, false};
+	reader r = {out, NULL, false, pgdbc_attmap_new()};
 	int rc = DBC_OK;
 	/* JIT off for these queries: their row estimates are poor (correlated
 	 * subqueries per row), so with thousands of tables the planner's cost
@@ -529,6 +486,8 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 			rc = DBC_ERROR;
 		if (i == 0)
 			r.sorted = tables_sorted(out);
+		if (i == 1)
+			pgdbc_attmap_seal(r.atts);
 	}
 	/* A failed query's subtransaction, rolled back by the host, already
 	 * popped this GUC level; probe the current level to pop only what is left. */

@@ -1,6 +1,7 @@
 -- schema_catalog_pg: the PostgreSQL catalog reader builds plain index
--- definitions and constraint key names itself (set-based, for speed); both
--- must match what PostgreSQL deparses, over every kind of index and key.
+-- definitions and names index and constraint key columns itself (from the
+-- columns it has read, for speed); both must match what PostgreSQL deparses
+-- and stores, over every kind of index and key.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
@@ -8,11 +9,11 @@ CREATE EXTENSION IF NOT EXISTS dbcare;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 RESET client_min_messages;
 
-SELECT plan(8);
+SELECT plan(10);
 
 CREATE SCHEMA "Tap Cat";
 CREATE TABLE "Tap Cat"."Mixed Case" ("Id" int PRIMARY KEY, "select" text, v varchar(20),
-    c text COLLATE "C", d text, e int, f jsonb, g int4range, arr int[], gone int);
+    c text COLLATE "C", d text, e int, f jsonb, g int4range, arr int[], gone int, h tsvector);
 ALTER TABLE "Tap Cat"."Mixed Case" DROP COLUMN gone;
 CREATE UNIQUE INDEX "Idx Upper" ON "Tap Cat"."Mixed Case" ("select", "Id" DESC);
 CREATE INDEX ix_nulls ON "Tap Cat"."Mixed Case" (e DESC NULLS LAST, d NULLS FIRST, "Id" ASC NULLS LAST);
@@ -32,6 +33,10 @@ CREATE INDEX ix_gin ON "Tap Cat"."Mixed Case" USING gin (f);
 CREATE INDEX ix_gin_path ON "Tap Cat"."Mixed Case" USING gin (f jsonb_path_ops);
 CREATE INDEX ix_gin_arr ON "Tap Cat"."Mixed Case" USING gin (arr);
 CREATE INDEX ix_trgm_opts ON "Tap Cat"."Mixed Case" USING gist (d gist_trgm_ops (siglen = 32));
+-- tsvector_ops is gist's default for tsvector and takes options: with them
+-- the definition must name them, without them it is plain
+CREATE INDEX ix_tsv_opts ON "Tap Cat"."Mixed Case" USING gist (h tsvector_ops (siglen = 100));
+CREATE INDEX ix_tsv ON "Tap Cat"."Mixed Case" USING gist (h);
 CREATE INDEX ix_brin ON "Tap Cat"."Mixed Case" USING brin (e);
 CREATE INDEX ix_brin_opts ON "Tap Cat"."Mixed Case" USING brin (e) WITH (pages_per_range = 16);
 CREATE INDEX ix_gist ON "Tap Cat"."Mixed Case" USING gist (g);
@@ -91,6 +96,28 @@ SELECT is((SELECT s -> 'table' -> 'Tap Cat.ref' -> 'constraints' -> 'ref_y_x_fke
             - 'on_update' - 'match' - 'deferrable' - 'initially_deferred'
             || jsonb_build_object('columns', '["y", "x"]'::jsonb, 'ref_columns', '["d", "c"]'::jsonb),
           'foreign key columns and referenced columns in key order, past a dropped column');
+
+SELECT is((SELECT s -> 'index' -> 'Tap Cat.mv_x' -> 'keys' FROM snap), '["x"]'::jsonb,
+          'a materialized view''s index names its column (not among the tables'' columns read)');
+
+-- every constraint's key and referenced columns, named as pg_attribute has
+-- them for conkey / confkey, in key order
+SELECT is_empty($$
+    SELECT t.key, c.key
+      FROM snap CROSS JOIN LATERAL jsonb_each(s -> 'table') t
+      CROSS JOIN LATERAL jsonb_each(t.value -> 'constraints') c
+      LEFT JOIN (SELECT n.nspname || '.' || r.relname AS tkey, k.conname,
+                        to_jsonb(ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
+                          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o)) AS cols,
+                        to_jsonb(ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, o)
+                          JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.o)) AS refs
+                   FROM pg_constraint k JOIN pg_class r ON r.oid = k.conrelid
+                   JOIN pg_namespace n ON n.oid = r.relnamespace) w
+        ON w.tkey = t.key AND w.conname = c.key
+     WHERE t.key LIKE 'Tap Cat.%'
+       AND (c.value -> 'columns' IS DISTINCT FROM w.cols
+            OR (c.value ->> 'kind' = 'foreign_key' AND c.value -> 'ref_columns' IS DISTINCT FROM w.refs))$$,
+    'constraint key and referenced columns match pg_attribute, in key order');
 
 SELECT is((SELECT s -> 'table' -> 'Tap Cat.ref' -> 'constraints' -> 'ref_check' -> 'columns' FROM snap),
           '["tableoid", "z"]'::jsonb, 'a CHECK naming the system column tableoid');
