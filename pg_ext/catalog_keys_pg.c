@@ -18,6 +18,12 @@
  * column's collation, and an ordinary index without expressions, predicate,
  * storage options or NULLS NOT DISTINCT (the query's "simple"). Everything
  * else is pg_get_indexdef's text.
+ *
+ * The system cache reads the latest committed catalog, the queries their
+ * snapshot: they differ only for a REPEATABLE READ transaction while another
+ * session's DDL commits, where pg_get_indexdef and the other deparsing
+ * functions the reader always called differ in the same way. The columns
+ * from the queries, which name almost every key, are the snapshot's.
  */
 #include "catalog_keys_pg.h"
 
