@@ -1,8 +1,9 @@
 /*
- * catalog_keys_pg.h — the catalog reader's key columns (catalog_keys_pg.c):
- * index and constraint keys named from the columns the reader has already
- * read, and the CREATE INDEX text of plain indexes built without
- * pg_get_indexdef. Private to catalog_pg.c.
+ * catalog_keys_pg.h — the catalog reader's parts in C, private to
+ * catalog_pg.c: the tables' columns read by index scans of pg_attribute
+ * (catalog_columns_pg.c), and index and constraint keys named from those
+ * columns, with the CREATE INDEX text of plain indexes built without
+ * pg_get_indexdef (catalog_keys_pg.c).
  */
 #ifndef CATALOG_KEYS_PG_H
 #define CATALOG_KEYS_PG_H
@@ -17,6 +18,10 @@ void pgdbc_attmap_add(pgdbc_attmap *m, Oid rel, int attnum, Oid type, Oid collat
                       const char *name);
 /* Call once every column is added, before the lookups below. */
 void pgdbc_attmap_seal(pgdbc_attmap *m);
+
+/* The columns of every table of s (tables[i] is the OID of s->tables[i]),
+ * in attnum order, each also added to atts. */
+int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, const Oid *tables, pgdbc_attmap *atts);
 
 /* One row of the index query, as catalog_pg.c's indexes_sql returns it. */
 typedef struct pgdbc_index_row {
