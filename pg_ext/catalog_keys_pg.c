@@ -7,10 +7,11 @@
  * and the index's own attribute options), an unnest, a sort and a group per
  * index; at 1,000 tables that was half of the index query and a third of the
  * constraint query, and those two were most of the schema read that every
- * dbmigrate_apply() ends with. The columns query reads every column anyway,
- * so its rows are kept here by (relation, attnum); a key outside them (a
- * system column named by a CHECK, a referenced table outside the user's
- * schemas, a materialized view's column) is looked up in the system cache.
+ * dbmigrate_apply() ends with. The reader reads every column anyway
+ * (catalog_columns_pg.c), so they are kept here by (relation, attnum); a
+ * key outside them (a system column named by a CHECK, a referenced table
+ * outside the user's schemas, a materialized view's column) is looked up in
+ * the system cache.
  *
  * The CREATE INDEX text is built here for the plain case only, exactly as
  * pg_get_indexdef writes it: every key a column with its type's own default
@@ -23,7 +24,7 @@
  * snapshot: they differ only for a REPEATABLE READ transaction while another
  * session's DDL commits, where pg_get_indexdef and the other deparsing
  * functions the reader always called differ in the same way. The columns
- * from the queries, which name almost every key, are the snapshot's.
+ * read, which name almost every key, are read under the queries' snapshot.
  */
 #include "catalog_keys_pg.h"
 

@@ -1,8 +1,10 @@
 /*
  * catalog_pg.c — fills the core's schema model from pg_catalog: one set-based
- * query per object kind (never one per table). Only names and PostgreSQL's own
- * deparsed definitions reach the model, never OIDs or creation order; the core
- * sorts and canonicalises.
+ * query per object kind (never one query per table), except the tables'
+ * columns, read right after the tables by one index scan each in C
+ * (catalog_columns_pg.c). Only names and PostgreSQL's own deparsed
+ * definitions reach the model, never OIDs or creation order; the core sorts
+ * and canonicalises.
  */
 #include "catalog_keys_pg.h"
 
