@@ -156,16 +156,14 @@ static const opclass_info *opclass_of(pgdbc_attmap *m, Oid oid)
 	return &m->opclasses[m->nopclasses++];
 }
 
-/* The numbers of an int2vector / oidvector text ("1 3") or an array text
- * ("{1,3}", "[0:1]={1,3}"); *n of them, NULL text giving none. */
+/* The numbers of an int2vector / oidvector text ("1 3") or of an int2[]
+ * text ("{1,3}"); *n of them, NULL text giving none. */
 static int64 *numbers(const char *text, int *n)
 {
 	int64 *v;
 	const char *p = text ? text : "";
 	char *end;
 	*n = 0;
-	if (*p == '[')
-		p = strchr(p, '=') ? strchr(p, '=') + 1 : "";
 	v = palloc(sizeof(int64) * (strlen(p) / 2 + 1));
 	while (*p) {
 		if (*p == '-' || (*p >= '0' && *p <= '9')) {
