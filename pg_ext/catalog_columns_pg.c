@@ -34,20 +34,6 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-/* pg_get_expr(expr, rel) as the SQL function returns it, NULL included. */
-static char *get_expr(Datum expr, Oid rel)
-{
-	LOCAL_FCINFO(fcinfo, 2);
-	Datum d;
-	InitFunctionCallInfoData(*fcinfo, NULL, 2, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = expr;
-	fcinfo->args[0].isnull = false;
-	fcinfo->args[1].value = ObjectIdGetDatum(rel);
-	fcinfo->args[1].isnull = false;
-	d = pg_get_expr(fcinfo);
-	return fcinfo->isnull ? NULL : text_to_cstring(DatumGetTextPP(d));
-}
-
 /* The stored default or generation expression of rel's column attnum,
  * deparsed against context (InvalidOid: no table); NULL when none. */
 static char *column_expr(Relation attrdef, Snapshot snap, Oid rel, int16 attnum, Oid context)
@@ -64,8 +50,9 @@ static char *column_expr(Relation attrdef, Snapshot snap, Oid rel, int16 attnum,
 	if (HeapTupleIsValid(tup = systable_getnext(scan))) {
 		bool isnull;
 		Datum bin = heap_getattr(tup, Anum_pg_attrdef_adbin, RelationGetDescr(attrdef), &isnull);
+		Datum args[2] = {bin, ObjectIdGetDatum(context)};
 		if (!isnull)
-			text = get_expr(bin, context);
+			text = pgdbc_builtin_text(pg_get_expr, 2, args);
 	}
 	systable_endscan(scan);
 	return text;

@@ -175,21 +175,27 @@ static int64 *numbers(const char *text, int *n)
 	return v;
 }
 
+char *pgdbc_builtin_text(PGFunction fn, int nargs, const Datum *args)
+{
+	LOCAL_FCINFO(fcinfo, 3);
+	Datum d;
+	Assert(nargs <= 3);
+	InitFunctionCallInfoData(*fcinfo, NULL, nargs, InvalidOid, NULL, NULL);
+	for (int i = 0; i < nargs; i++) {
+		fcinfo->args[i].value = args[i];
+		fcinfo->args[i].isnull = false;
+	}
+	d = fn(fcinfo);
+	return fcinfo->isnull ? NULL : text_to_cstring(DatumGetTextPP(d));
+}
+
 /* pg_get_indexdef(index) or, for column > 0, pg_get_indexdef(index, column,
  * true); NULL where the SQL function returns NULL (the index is gone). */
 static char *indexdef(Oid index, int column)
 {
-	LOCAL_FCINFO(fcinfo, 3);
-	Datum d;
-	InitFunctionCallInfoData(*fcinfo, NULL, column ? 3 : 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(index);
-	fcinfo->args[0].isnull = false;
-	fcinfo->args[1].value = Int32GetDatum(column);
-	fcinfo->args[1].isnull = false;
-	fcinfo->args[2].value = BoolGetDatum(true);
-	fcinfo->args[2].isnull = false;
-	d = column ? pg_get_indexdef_ext(fcinfo) : pg_get_indexdef(fcinfo);
-	return fcinfo->isnull ? NULL : text_to_cstring(DatumGetTextPP(d));
+	Datum args[3] = {ObjectIdGetDatum(index), Int32GetDatum(column), BoolGetDatum(true)};
+	return column ? pgdbc_builtin_text(pg_get_indexdef_ext, 3, args)
+	              : pgdbc_builtin_text(pg_get_indexdef, 1, args);
 }
 
 /* Whether the index's column has operator class options (attoptions). */

@@ -10,6 +10,11 @@
 
 #include "pgdbc.h"
 
+/* The text a deparsing builtin (pg_get_expr, pg_get_indexdef, ...) returns
+ * for nargs (at most 3) non-NULL arguments, or NULL where the SQL function
+ * would return NULL (the object is gone). */
+char *pgdbc_builtin_text(PGFunction fn, int nargs, const Datum *args);
+
 /* Every column the reader read, by (relation, attnum). */
 typedef struct pgdbc_attmap pgdbc_attmap;
 
