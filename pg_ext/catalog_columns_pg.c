@@ -7,8 +7,8 @@
  * tables): a pg_class scan to find the tables again, a join per column, a
  * sort by name and two names printed per column row. The tables are known
  * from the tables query; each is one index range scan here, in attnum
- * order, under a snapshot taken as an SPI query would take it. The texts
- * come from the same functions the query called: format_type for the type,
+ * order. The texts come from the same functions the query called:
+ * format_type for the type,
  * pg_get_expr for generation expressions (with the table) and for defaults
  * (without it: a default cannot name a column, and with the table
  * pg_get_expr opens and locks it, 40 us per default, 0.4 s at 10,000
@@ -31,7 +31,6 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 /* The stored default or generation expression of rel's column attnum,
@@ -111,17 +110,14 @@ static int add_column(dbc_ctx *ctx, dbc_table *t, Form_pg_attribute a, Relation 
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, const Oid *tables, pgdbc_attmap *atts)
+int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *tables,
+                       pgdbc_attmap *atts)
 {
 	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "dbcare columns",
 	                                              ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old;
-	/* what the next SPI query would see: a new snapshot at READ COMMITTED,
-	 * the transaction's at REPEATABLE READ and above */
-	Snapshot snap;
 	Relation attribute, attrdef;
 	int rc = DBC_OK;
-	snap = RegisterSnapshot(GetTransactionSnapshot());
 	attribute = table_open(AttributeRelationId, AccessShareLock);
 	attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
 	for (int i = 0; rc == DBC_OK && i < s->ntables; i++) {
@@ -132,7 +128,7 @@ int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, const Oid *tables, pgdbc_att
 		MemoryContextReset(scratch);
 		old = MemoryContextSwitchTo(scratch);
 		ScanKeyInit(&key[0], Anum_pg_attribute_attrelid, BTEqualStrategyNumber, F_OIDEQ,
-		            ObjectIdGetDatum(tables[i]));
+		            ObjectIdGetDatum(tables[i].oid));
 		ScanKeyInit(&key[1], Anum_pg_attribute_attnum, BTGreaterStrategyNumber, F_INT2GT,
 		            Int16GetDatum(0));
 		scan = systable_beginscan(attribute, AttributeRelidNumIndexId, true, snap, 2, key);
@@ -147,7 +143,6 @@ int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, const Oid *tables, pgdbc_att
 	/* held to the end of the transaction, as the query's locks were */
 	table_close(attrdef, NoLock);
 	table_close(attribute, NoLock);
-	UnregisterSnapshot(snap);
 	MemoryContextDelete(scratch);
 	if (rc != DBC_OK && !ctx->failed)
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while reading the catalog");

@@ -41,6 +41,42 @@
 
 #include <stdlib.h>
 
+/* -------------------------------------------------------------- OID sets */
+
+void pgdbc_oids_init(pgdbc_oids *set)
+{
+	*set = (pgdbc_oids){CurrentMemoryContext, NULL, 0, 0};
+}
+
+void pgdbc_oids_add(pgdbc_oids *set, Oid oid)
+{
+	if (set->n == set->cap) {
+		set->cap = set->cap ? set->cap * 2 : 64;
+		set->oids = set->oids ? repalloc(set->oids, sizeof(Oid) * set->cap)
+		                      : MemoryContextAlloc(set->home, sizeof(Oid) * set->cap);
+	}
+	set->oids[set->n++] = oid;
+}
+
+static int oid_order(const void *a, const void *b)
+{
+	Oid x = *(const Oid *)a, y = *(const Oid *)b;
+	return x < y ? -1 : x > y;
+}
+
+void pgdbc_oids_seal(pgdbc_oids *set)
+{
+	if (set->n > 1)
+		qsort(set->oids, set->n, sizeof(Oid), oid_order);
+}
+
+bool pgdbc_oids_has(const pgdbc_oids *set, Oid oid)
+{
+	return set->n && bsearch(&oid, set->oids, set->n, sizeof(Oid), oid_order);
+}
+
+/* -------------------------------------------------------------- key columns */
+
 typedef struct att {
 	Oid rel;
 	int attnum;
@@ -156,25 +192,6 @@ static const opclass_info *opclass_of(pgdbc_attmap *m, Oid oid)
 	return &m->opclasses[m->nopclasses++];
 }
 
-/* The numbers of an int2vector / oidvector text ("1 3") or of an int2[]
- * text ("{1,3}"); *n of them, NULL text giving none. */
-static int64 *numbers(const char *text, int *n)
-{
-	int64 *v;
-	const char *p = text ? text : "";
-	char *end;
-	*n = 0;
-	v = palloc(sizeof(int64) * (strlen(p) / 2 + 1));
-	while (*p) {
-		if (*p == '-' || (*p >= '0' && *p <= '9')) {
-			v[(*n)++] = strtoll(p, &end, 10);
-			p = end;
-		} else
-			p++;
-	}
-	return v;
-}
-
 char *pgdbc_builtin_text(PGFunction fn, int nargs, const Datum *args)
 {
 	LOCAL_FCINFO(fcinfo, 3);
@@ -211,24 +228,19 @@ static bool has_options(Oid index, int column)
 }
 
 /* Whether key column k (0-based) of the index prints as its bare name. */
-static bool plain_key(pgdbc_attmap *m, const pgdbc_index_row *row, int k, const att *a,
-                      const int64 *opclasses, int nopclasses, const int64 *collations,
-                      int ncollations)
+static bool plain_key(pgdbc_attmap *m, const pgdbc_index_row *row, int k, const att *a)
 {
-	const opclass_info *oc;
-	if (k >= nopclasses || k >= ncollations)
-		return false;
-	oc = opclass_of(m, (Oid)opclasses[k]);
+	const opclass_info *oc = opclass_of(m, row->opclasses[k]);
 	if (!oc->is_default || oc->input_type != a->type)
 		return false;
-	if (collations[k] != InvalidOid && (Oid)collations[k] != a->collation)
+	if (OidIsValid(row->collations[k]) && row->collations[k] != a->collation)
 		return false;
 	return !oc->takes_options || !has_options(row->index, k + 1);
 }
 
 /* DESC / NULLS FIRST / NULLS LAST as pg_get_indexdef writes them for btree's
  * indoption bits (1 = DESC, 2 = NULLS FIRST). */
-static const char *direction(int64 option)
+static const char *direction(int16 option)
 {
 	if (option & 1)
 		return option & 2 ? " DESC" : " DESC NULLS LAST";
@@ -237,23 +249,18 @@ static const char *direction(int64 option)
 
 static int index_keys(dbc_ctx *ctx, pgdbc_attmap *m, const pgdbc_index_row *row, dbc_index *ix)
 {
-	int n, nopclasses, ncollations, noptions;
-	int64 *attnums = numbers(row->attnums, &n);
-	int64 *opclasses = numbers(row->opclasses, &nopclasses);
-	int64 *collations = numbers(row->collations, &ncollations);
-	int64 *options = numbers(row->options, &noptions);
 	bool plain = row->simple;
 	StringInfoData keys, include;
 	initStringInfo(&keys);
 	initStringInfo(&include);
-	for (int k = 0; k < n; k++) {
+	for (int k = 0; k < row->natts; k++) {
 		bool is_key = k < row->key_count;
 		att a = {InvalidOid, 0, InvalidOid, InvalidOid, NULL};
 		const char *name;
-		if (attnums[k] == 0) {
+		if (row->attnums[k] == 0) {
 			name = indexdef(row->index, k + 1);
 			plain = false;
-		} else if (att_find(m, row->table, (int)attnums[k], &a))
+		} else if (att_find(m, row->table, row->attnums[k], &a))
 			name = a.name;
 		else {
 			name = NULL;
@@ -264,9 +271,9 @@ static int index_keys(dbc_ctx *ctx, pgdbc_attmap *m, const pgdbc_index_row *row,
 		if (!plain)
 			continue;
 		if (is_key) {
-			plain = plain_key(m, row, k, &a, opclasses, nopclasses, collations, ncollations);
+			plain = plain_key(m, row, k, &a);
 			appendStringInfo(&keys, "%s%s%s", keys.len ? ", " : "", quote_identifier(name),
-			                 direction(k < noptions ? options[k] : 0));
+			                 direction(row->options[k]));
 		} else
 			appendStringInfo(&include, "%s%s", include.len ? ", " : "", quote_identifier(name));
 	}
@@ -301,19 +308,16 @@ int pgdbc_index_keys(dbc_ctx *ctx, pgdbc_attmap *m, const pgdbc_index_row *row, 
 	return rc;
 }
 
-int pgdbc_key_names(dbc_ctx *ctx, pgdbc_attmap *m, Oid rel, const char *attnums,
+int pgdbc_key_names(dbc_ctx *ctx, pgdbc_attmap *m, Oid rel, const int16 *attnums, int n,
                     dbc_strlist *out)
 {
 	MemoryContext old;
 	int rc = DBC_OK;
-	int n;
-	int64 *v;
 	MemoryContextReset(m->scratch);
 	old = MemoryContextSwitchTo(m->scratch);
-	v = numbers(attnums, &n);
 	for (int k = 0; rc == DBC_OK && k < n; k++) {
 		att a = {InvalidOid, 0, InvalidOid, InvalidOid, NULL};
-		rc = dbc_strlist_add(ctx, out, att_find(m, rel, (int)v[k], &a) ? a.name : "");
+		rc = dbc_strlist_add(ctx, out, att_find(m, rel, attnums[k], &a) ? a.name : "");
 	}
 	MemoryContextSwitchTo(old);
 	return rc;

@@ -1,14 +1,17 @@
 /*
  * catalog_keys_pg.h — the catalog reader's parts in C, private to
- * catalog_pg.c: the tables' columns read by index scans of pg_attribute
- * (catalog_columns_pg.c), and index and constraint keys named from those
- * columns, with the CREATE INDEX text of plain indexes built without
- * pg_get_indexdef (catalog_keys_pg.c).
+ * catalog_pg.c: the tables' columns, constraints and indexes read by index
+ * scans of pg_attribute, pg_constraint and pg_index (catalog_columns_pg.c,
+ * catalog_constraints_pg.c, catalog_indexes_pg.c), and index and constraint
+ * keys named from those columns, with the CREATE INDEX text of plain indexes
+ * built without pg_get_indexdef (catalog_keys_pg.c).
  */
 #ifndef CATALOG_KEYS_PG_H
 #define CATALOG_KEYS_PG_H
 
 #include "pgdbc.h"
+
+#include "utils/snapshot.h"
 
 /* The text a deparsing builtin (pg_get_expr, pg_get_indexdef, ...) returns
  * for nargs (at most 3) non-NULL arguments, or NULL where the SQL function
@@ -24,11 +27,47 @@ void pgdbc_attmap_add(pgdbc_attmap *m, Oid rel, int attnum, Oid type, Oid collat
 /* Call once every column is added, before the lookups below. */
 void pgdbc_attmap_seal(pgdbc_attmap *m);
 
-/* The columns of every table of s (tables[i] is the OID of s->tables[i]),
- * in attnum order, each also added to atts. */
-int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, const Oid *tables, pgdbc_attmap *atts);
+/* A relation whose indexes the reader reads, with the names the model gives
+ * it. */
+typedef struct pgdbc_rel {
+	Oid oid;
+	const char *schema;
+	const char *name;
+} pgdbc_rel;
 
-/* One row of the index query, as catalog_pg.c's indexes_sql returns it. */
+/* A set of OIDs in the memory context current at pgdbc_oids_init: added to,
+ * sealed once, then asked. */
+typedef struct pgdbc_oids {
+	MemoryContext home;
+	Oid *oids;
+	int n, cap;
+} pgdbc_oids;
+
+void pgdbc_oids_init(pgdbc_oids *set);
+void pgdbc_oids_add(pgdbc_oids *set, Oid oid);
+void pgdbc_oids_seal(pgdbc_oids *set);
+bool pgdbc_oids_has(const pgdbc_oids *set, Oid oid);
+
+/* The readers below read the catalog through its indexes under snap, one
+ * range scan per table, each table's work in a scratch context. tables[i]
+ * is s->tables[i]. */
+
+/* The columns of every table of s, in attnum order, each also added to atts. */
+int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *tables,
+                       pgdbc_attmap *atts);
+
+/* The PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK and EXCLUDE constraints of
+ * every table of s; the indexes PRIMARY KEY, UNIQUE and EXCLUDE constraints
+ * own are added to owned. */
+int pgdbc_read_constraints(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *tables,
+                           pgdbc_attmap *atts, pgdbc_oids *owned);
+
+/* The indexes of the nrels relations rels (tables and materialized views),
+ * those in owned marked as a constraint's. */
+int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels,
+                       int nrels, const pgdbc_oids *owned, pgdbc_attmap *atts);
+
+/* One index as catalog_indexes_pg.c read it, for naming its keys. */
 typedef struct pgdbc_index_row {
 	Oid index;
 	Oid table;
@@ -40,20 +79,21 @@ typedef struct pgdbc_index_row {
 	/* no expressions, predicate, storage options or NULLS NOT DISTINCT, and
 	 * an ordinary index: a candidate for the text built here */
 	bool simple;
-	int key_count;           /* indnkeyatts: the rest are INCLUDE columns */
-	const char *attnums;     /* indkey, int2vector text ("1 3") */
-	const char *opclasses;   /* indclass, oidvector text, one per key column */
-	const char *collations;  /* indcollation, oidvector text */
-	const char *options;     /* indoption, int2vector text */
+	int natts;              /* indnatts: key columns, then INCLUDE columns */
+	int key_count;          /* indnkeyatts */
+	const int16 *attnums;   /* indkey, natts of them, 0 for an expression */
+	const Oid *opclasses;   /* indclass, key_count of them */
+	const Oid *collations;  /* indcollation, key_count of them */
+	const int16 *options;   /* indoption, key_count of them */
 } pgdbc_index_row;
 
 /* Fills ix->keys (column names, expression text for expression keys) and
  * ix->definition, byte for byte what pg_get_indexdef(index) writes. */
 int pgdbc_index_keys(dbc_ctx *ctx, pgdbc_attmap *m, const pgdbc_index_row *row, dbc_index *ix);
 
-/* The names of rel's columns listed in attnums (int2[] text, "{2,1}"), in
- * that order, appended to out. A column not found adds "". */
-int pgdbc_key_names(dbc_ctx *ctx, pgdbc_attmap *m, Oid rel, const char *attnums,
+/* The names of rel's columns attnums[0..n-1], in that order, appended to
+ * out. A column not found adds "". */
+int pgdbc_key_names(dbc_ctx *ctx, pgdbc_attmap *m, Oid rel, const int16 *attnums, int n,
                     dbc_strlist *out);
 
 #endif

@@ -1,14 +1,16 @@
 /*
  * catalog_pg.c — fills the core's schema model from pg_catalog: one set-based
- * query per object kind (never one query per table), except the tables'
- * columns, read right after the tables by one index scan each in C
- * (catalog_columns_pg.c). Only names and PostgreSQL's own deparsed
- * definitions reach the model, never OIDs or creation order; the core sorts
- * and canonicalises.
+ * query per object kind (never one query per table), except what belongs to
+ * the tables found by the first query: their columns, constraints and
+ * indexes, read right after it by index scans in C (catalog_columns_pg.c,
+ * catalog_constraints_pg.c, catalog_indexes_pg.c). Only names and
+ * PostgreSQL's own deparsed definitions reach the model, never OIDs or
+ * creation order; the core sorts and canonicalises.
  */
 #include "catalog_keys_pg.h"
 
 #include "utils/guc.h"
+#include "utils/snapmgr.h"
 
 #include <string.h>
 
@@ -40,58 +42,13 @@ static bool cell_bool(const dbc_value *v)
 	return (v->type == DBC_BOOL || v->type == DBC_INT) && v->i != 0;
 }
 
-/* Rows of one table usually arrive together, so the last table found is
- * checked first. Otherwise the tables, read in (schema, name) byte order (the
- * type name sorts with the C collation), are searched by bisection: a linear
- * search per row was 15 % of the reader at 10,000 tables. If the order ever
- * differs from strcmp's, the reader falls back to the linear search. */
+/* What the tables query found, for the readers in C: the tables first, in
+ * the model's order, then the materialized views, whose indexes are read too. */
 typedef struct reader {
 	dbc_schema *s;
-	dbc_table *last;
-	bool sorted;
-	Oid *oids; /* each table's, in the model's order */
-	int capoids;
-	pgdbc_attmap *atts; /* the columns read, for naming key columns */
+	pgdbc_rel *rels;
+	int nrels, caprels;
 } reader;
-
-static int table_cmp(const dbc_table *t, const char *schema, const char *name)
-{
-	int c = strcmp(t->schema ? t->schema : "", schema ? schema : "");
-	return c ? c : strcmp(t->name, name);
-}
-
-static dbc_table *table_of(reader *r, const char *schema, const char *name)
-{
-	if (r->last && table_cmp(r->last, schema, name) == 0)
-		return r->last;
-	if (!r->sorted) {
-		r->last = dbc_schema_find_table(r->s, schema, name);
-		return r->last;
-	}
-	int lo = 0, hi = r->s->ntables - 1;
-	r->last = NULL;
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-		int c = table_cmp(&r->s->tables[mid], schema, name);
-		if (c == 0) {
-			r->last = &r->s->tables[mid];
-			break;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return r->last;
-}
-
-static bool tables_sorted(const dbc_schema *s)
-{
-	for (int i = 1; i < s->ntables; i++)
-		if (table_cmp(&s->tables[i - 1], s->tables[i].schema, s->tables[i].name) >= 0)
-			return false;
-	return true;
-}
 
 static int oom_or_ok(dbc_ctx *ctx, bool ok)
 {
@@ -126,188 +83,57 @@ static const char *const tables_sql =
 	"  FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
 	"  JOIN pg_namespace pn ON pn.oid = pc.relnamespace GROUP BY i.inhrelid) inh "
 	"  ON inh.inhrelid = c.oid "
-	"WHERE c.relkind IN ('r', 'p', 'f') AND " USER_REL("c", "n") " ORDER BY n.nspname, c.relname";
+	"WHERE c.relkind IN ('r', 'p', 'f', 'm') AND " USER_REL("c", "n") " "
+	"ORDER BY c.relkind = 'm', n.nspname, c.relname";
 
 static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
 	reader *r = arg;
 	const char *kind = cell_str(&v[2]);
-	dbc_table *t;
+	pgdbc_rel rel = {(Oid)v[5].i, NULL, NULL};
 	(void)ncol;
-	t = dbc_schema_add_table(r->s, cell_str(&v[0]), cell_str(&v[1]));
-	if (!t)
-		return oom_or_ok(ctx, false);
-	t->kind = (char *)(strcmp(kind, "p") == 0   ? "partitioned table"
-	                   : strcmp(kind, "f") == 0 ? "foreign table"
-	                                            : "table");
-	t->partition_of = dbc_strdup(ctx, cell_str(&v[3]));
-	t->options = dbc_strdup(ctx, cell_str(&v[4]));
-	if (r->s->ntables > r->capoids) {
-		r->capoids = r->capoids ? r->capoids * 2 : 256;
-		r->oids = r->oids ? repalloc(r->oids, sizeof(Oid) * r->capoids)
-		                  : palloc(sizeof(Oid) * r->capoids);
-	}
-	r->oids[r->s->ntables - 1] = (Oid)v[5].i;
-	r->last = NULL; /* the array may have moved */
-	return oom_or_ok(ctx, !ctx->failed);
-}
-
-/* -------------------------------------------------------------- constraints */
-
-/* Key columns come as attnum arrays, named from the columns already read
- * (catalog_keys_pg.c); triggers that switch a foreign key off are collected
- * once. pg_get_constraintdef only for CHECK and EXCLUDE, which need
- * deparsing. */
-static const char *const constraints_sql =
-	"WITH k AS (SELECT k.oid, k.conrelid, k.confrelid, k.conkey, k.confkey, k.conname, k.contype, "
-	"    k.confmatchtype, k.confupdtype, k.confdeltype, k.condeferrable, k.condeferred, "
-	"    k.convalidated, n.nspname, c.relname "
-	"  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
-	"  JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"  WHERE k.contype IN ('p', 'u', 'f', 'c', 'x') AND c.relkind IN ('r', 'p', 'f') AND "
-	USER_REL("c", "n") "), "
-	/* An FK is enforced by its RI triggers: disabled ones, or ordinary ones
-	 * while session_replication_role = replica, mean it is not enforced now. */
-	"off AS (SELECT DISTINCT tg.tgconstraint FROM pg_trigger tg "
-	"  WHERE tg.tgconstraint <> 0 AND (tg.tgenabled = 'D' "
-	"    OR (tg.tgenabled = 'O' AND current_setting('session_replication_role') = 'replica') "
-	"    OR (tg.tgenabled = 'R' AND current_setting('session_replication_role') <> 'replica'))) "
-	"SELECT k.nspname, k.relname, k.conname, k.contype::text, k.conkey::text, "
-	"  fn.nspname, fc.relname, CASE WHEN k.contype = 'f' THEN k.confkey::text END, "
-	"  k.confmatchtype::text, k.confupdtype::text, k.confdeltype::text, "
-	"  k.condeferrable, k.condeferred, k.convalidated, "
-	"  CASE WHEN k.contype IN ('c', 'x') THEN pg_get_constraintdef(k.oid) END, "
-	"  k.contype <> 'f' OR o.tgconstraint IS NULL, k.conrelid::int8, k.confrelid::int8 "
-	"FROM k LEFT JOIN off o ON o.tgconstraint = k.oid "
-	"LEFT JOIN pg_class fc ON fc.oid = k.confrelid "
-	"LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace";
-
-static const char *fk_action(const char *code)
-{
-	switch (code ? code[0] : 'a') {
-	case 'r':
-		return "restrict";
-	case 'c':
-		return "cascade";
-	case 'n':
-		return "set null";
-	case 'd':
-		return "set default";
-	default:
-		return "no action";
-	}
-}
-
-static int take_constraint(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
-{
-	reader *r = arg;
-	dbc_table *t = table_of(r, cell_str(&v[0]), cell_str(&v[1]));
-	const char *type = cell_str(&v[3]);
-	dbc_constraint_kind kind;
-	dbc_constraint *k;
-	(void)ncol;
-	if (!t)
-		return DBC_OK;
-	switch (type[0]) {
-	case 'p':
-		kind = DBC_CON_PRIMARY_KEY;
-		break;
-	case 'u':
-		kind = DBC_CON_UNIQUE;
-		break;
-	case 'f':
-		kind = DBC_CON_FOREIGN_KEY;
-		break;
-	case 'x':
-		kind = DBC_CON_EXCLUDE;
-		break;
-	default:
-		kind = DBC_CON_CHECK;
-		break;
-	}
-	k = dbc_table_add_constraint(ctx, t, kind, cell_str(&v[2]));
-	if (!k || pgdbc_key_names(ctx, r->atts, (Oid)v[16].i, cell_str(&v[4]), &k->columns) != DBC_OK)
-		return oom_or_ok(ctx, false);
-	if (kind == DBC_CON_FOREIGN_KEY) {
-		const char *m = cell_str(&v[8]);
-		k->ref_schema = dbc_strdup(ctx, cell_str(&v[5]));
-		k->ref_table = dbc_strdup(ctx, cell_str(&v[6]));
-		if (pgdbc_key_names(ctx, r->atts, (Oid)v[17].i, cell_str(&v[7]), &k->ref_columns) !=
-		    DBC_OK)
+	if (strcmp(kind, "m") == 0) {
+		rel.schema = dbc_strdup(ctx, cell_str(&v[0]));
+		rel.name = dbc_strdup(ctx, cell_str(&v[1]));
+	} else {
+		dbc_table *t = dbc_schema_add_table(r->s, cell_str(&v[0]), cell_str(&v[1]));
+		if (!t)
 			return oom_or_ok(ctx, false);
-		k->match = (char *)(m && m[0] == 'f' ? "full" : m && m[0] == 'p' ? "partial" : "simple");
-		k->on_update = (char *)fk_action(cell_str(&v[9]));
-		k->on_delete = (char *)fk_action(cell_str(&v[10]));
+		t->kind = (char *)(strcmp(kind, "p") == 0   ? "partitioned table"
+		                   : strcmp(kind, "f") == 0 ? "foreign table"
+		                                            : "table");
+		t->partition_of = dbc_strdup(ctx, cell_str(&v[3]));
+		t->options = dbc_strdup(ctx, cell_str(&v[4]));
+		rel.schema = t->schema;
+		rel.name = t->name;
 	}
-	k->deferrable = cell_bool(&v[11]);
-	k->initially_deferred = cell_bool(&v[12]);
-	k->validated = cell_bool(&v[13]);
-	k->expr = dbc_strdup(ctx, cell_str(&v[14]));
-	k->enforced = cell_bool(&v[15]);
+	if (r->nrels == r->caprels) {
+		r->caprels = r->caprels ? r->caprels * 2 : 256;
+		r->rels = r->rels ? repalloc(r->rels, sizeof(pgdbc_rel) * r->caprels)
+		                  : palloc(sizeof(pgdbc_rel) * r->caprels);
+	}
+	r->rels[r->nrels++] = rel;
 	return oom_or_ok(ctx, !ctx->failed);
 }
 
-/* -------------------------------------------------------------- indexes */
-
-/* pg_get_indexdef costs 30-45 us per index (it looks up the default operator
- * class without a cache and opens the table), 2 s at 30,000 indexes: the
- * plain case is built in C instead, and the key columns named there from
- * the columns already read (catalog_keys_pg.c). The query gives what that
- * needs: the key arrays as PostgreSQL prints them, and whether the index is
- * simple enough to be a candidate. */
-static const char *const indexes_sql =
-	"WITH ix AS (SELECT i.indexrelid, i.indrelid, i.indkey, i.indclass, i.indcollation, i.indoption, "
-	"    i.indnkeyatts, i.indisunique, i.indisprimary, i.indisvalid, i.indexprs, i.indpred, "
-	"    i.indnullsnotdistinct, n.nspname, ic.relname AS iname, ic.relkind AS ikind, ic.reloptions, "
-	"    tc.relname AS tname, am.amname "
-	"  FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
-	"  JOIN pg_class tc ON tc.oid = i.indrelid "
-	"  JOIN pg_namespace n ON n.oid = ic.relnamespace "
-	"  JOIN pg_am am ON am.oid = ic.relam "
-	"  WHERE tc.relkind IN ('r', 'p', 'm') AND " USER_REL("tc", "n") "), "
-	"owned AS (SELECT DISTINCT k.conindid FROM pg_constraint k "
-	"  WHERE k.contype IN ('p', 'u', 'x') AND k.conindid <> 0) "
-	"SELECT x.nspname, x.iname, x.tname, x.indisunique, x.indisprimary, o.conindid IS NOT NULL, "
-	"  x.indisvalid, x.amname::text, pg_get_expr(x.indpred, x.indrelid, true), "
-	"  x.indexrelid::int8, x.indrelid::int8, x.indnkeyatts, x.indkey::text, x.indclass::text, "
-	"  x.indcollation::text, x.indoption::text, "
-	"  x.indexprs IS NULL AND x.indpred IS NULL AND x.reloptions IS NULL "
-	"    AND NOT x.indnullsnotdistinct AND x.ikind = 'i' "
-	"FROM ix x LEFT JOIN owned o ON o.conindid = x.indexrelid";
-
-static int take_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+/* The tables' columns, constraints and indexes (and the materialized views'
+ * indexes), under one snapshot: what the next SPI query would see, a new
+ * one at READ COMMITTED, the transaction's at REPEATABLE READ and above. */
+static int read_tables_parts(dbc_ctx *ctx, reader *r)
 {
-	reader *r = arg;
-	dbc_index *ix = dbc_schema_add_index(r->s, cell_str(&v[0]), cell_str(&v[1]));
-	pgdbc_index_row row;
-	(void)ncol;
-	if (!ix)
-		return oom_or_ok(ctx, false);
-	ix->table = dbc_strdup(ctx, cell_str(&v[2]));
-	ix->unique = cell_bool(&v[3]);
-	ix->primary = cell_bool(&v[4]);
-	ix->constraint = cell_bool(&v[5]);
-	ix->valid = cell_bool(&v[6]);
-	ix->method = dbc_strdup(ctx, cell_str(&v[7]));
-	ix->predicate = dbc_strdup(ctx, cell_str(&v[8]));
-	row = (pgdbc_index_row){
-	    .index = (Oid)v[9].i,
-	    .table = (Oid)v[10].i,
-	    .index_name = cell_str(&v[1]),
-	    .schema = cell_str(&v[0]),
-	    .table_name = cell_str(&v[2]),
-	    .method = cell_str(&v[7]),
-	    .unique = ix->unique,
-	    .simple = cell_bool(&v[16]),
-	    .key_count = (int)v[11].i,
-	    .attnums = cell_str(&v[12]),
-	    .opclasses = cell_str(&v[13]),
-	    .collations = cell_str(&v[14]),
-	    .options = cell_str(&v[15]),
-	};
-	if (pgdbc_index_keys(ctx, r->atts, &row, ix) != DBC_OK)
-		return oom_or_ok(ctx, false);
-	return oom_or_ok(ctx, !ctx->failed);
+	Snapshot snap = RegisterSnapshot(GetTransactionSnapshot());
+	pgdbc_attmap *atts = pgdbc_attmap_new();
+	pgdbc_oids owned;
+	int rc;
+	pgdbc_oids_init(&owned);
+	rc = pgdbc_read_columns(ctx, r->s, snap, r->rels, atts);
+	pgdbc_attmap_seal(atts);
+	if (rc == DBC_OK)
+		rc = pgdbc_read_constraints(ctx, r->s, snap, r->rels, atts, &owned);
+	if (rc == DBC_OK)
+		rc = pgdbc_read_indexes(ctx, r->s, snap, r->rels, r->nrels, &owned, atts);
+	UnregisterSnapshot(snap);
+	return rc;
 }
 
 /* -------------------------------------------------------------- other objects */
@@ -419,16 +245,15 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 		const char *const *sql;
 		dbc_row_fn fn;
 	} steps[] = {
-		/* tables first: columns (catalog_columns_pg.c, right after the
-		 * tables) and constraints attach to them */
-		{&tables_sql, take_table},         {&constraints_sql, take_constraint},
-		{&indexes_sql, take_index},
+		/* tables first: their columns, constraints and indexes are read
+		 * right after them */
+		{&tables_sql, take_table},
 		{&views_sql, take_object},         {&triggers_sql, take_object},
 		{&sequences_sql, take_object},     {&functions_sql, take_object},
 		{&types_sql, take_object},         {&schemas_sql, take_object},
 		{&extensions_sql, take_object},
 	};
-	reader r = {out, NULL, false, NULL, 0, pgdbc_attmap_new()};
+	reader r = {out, NULL, 0, 0};
 	int rc = DBC_OK;
 	/* JIT off for these queries: their row estimates are poor (correlated
 	 * subqueries per row), so with thousands of tables the planner's cost
@@ -446,11 +271,8 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 		if (ctx->host->interrupted(ctx) ||
 		    ctx->host->query(ctx, *steps[i].sql, 0, NULL, steps[i].fn, &r) != DBC_OK)
 			rc = DBC_ERROR;
-		if (i == 0 && rc == DBC_OK) {
-			r.sorted = tables_sorted(out);
-			rc = pgdbc_read_columns(ctx, out, r.oids, r.atts);
-			pgdbc_attmap_seal(r.atts);
-		}
+		if (i == 0 && rc == DBC_OK)
+			rc = read_tables_parts(ctx, &r);
 	}
 	/* A failed query's subtransaction, rolled back by the host, already
 	 * popped this GUC level; probe the current level to pop only what is left. */
