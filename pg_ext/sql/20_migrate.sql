@@ -51,6 +51,16 @@ CREATE INDEX migrations_history_unfinished ON dbcare.migrations_history (id) WHE
 CREATE INDEX migrations_history_fingerprint ON dbcare.migrations_history (id)
     WHERE fingerprint IS NOT NULL;
 COMMENT ON TABLE dbcare.migrations_history IS 'dbcare: every up, down, baseline and repair event (dbmigrate_history)';
+-- The schema snapshot that ends each changing call is half a megabyte at
+-- 1,000 tables; pglz compressing it was 0.8 % of applying 1,000 migrations,
+-- lz4 a tenth of that. Servers built without lz4 keep the default.
+DO $$
+BEGIN
+    ALTER TABLE dbcare.migrations_history ALTER COLUMN snapshot SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+    NULL;
+END
+$$;
 
 -- One row, written first by every changing call: at REPEATABLE READ or
 -- SERIALIZABLE a session that waited for the lock fails on it instead of
