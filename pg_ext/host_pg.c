@@ -607,10 +607,15 @@ static void exec_body(pgdbc_call *call, guard_state *gs, void *arg)
 	MemoryContextDelete(parse_cxt);
 }
 
+/* Runs a migration script (the core's only use of exec). */
 static int pg_exec(dbc_ctx *ctx, const char *sql)
 {
 	pgdbc_call *call = ctx->host_data;
 	guard_state gs = {sql, 0, NULL};
+	if (!call->scripts_started) {
+		call->scripts_started = true;
+		pgdbc_move_fastpath_locks();
+	}
 	return run_guarded(call, &gs, exec_body, NULL);
 }
 

@@ -57,7 +57,14 @@ typedef struct pgdbc_call {
 	int nsubxacts;
 	int capsubxacts;
 	int next_level;
+
+	bool scripts_started; /* the call has run a migration script */
 } pgdbc_call;
+
+/* Moves this backend's fast-path relation locks into the shared lock table,
+ * so the DDL of the scripts a call runs releases its catalog locks as fast
+ * as it does run raw (fastpath_pg.c). */
+void pgdbc_move_fastpath_locks(void);
 
 /* The host implementation (host_pg.c). */
 extern const dbc_host pgdbc_host;
