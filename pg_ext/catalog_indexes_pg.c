@@ -53,8 +53,8 @@ static int index_class_order(const void *a, const void *b)
 /* Every index's pg_class row outside pg_catalog and pg_toast, sorted by OID.
  * One pass over pg_class costs less than a system cache lookup per index:
  * the cache misses for every index the transaction created or changed, and
- * in every new backend (12 k instructions per index at 1,000 tables, a
- * quarter of this reader, against ~1 k per pg_class row here). */
+ * in every new backend. At 1,000 tables with two indexes each the lookups
+ * were 24.5 M instructions, half of this reader; the pass costs about 3 M. */
 static void read_index_classes(Snapshot snap, index_classes *out)
 {
 	Relation class = table_open(RelationRelationId, AccessShareLock);
@@ -65,11 +65,8 @@ static void read_index_classes(Snapshot snap, index_classes *out)
 		if ((c->relkind != RELKIND_INDEX && c->relkind != RELKIND_PARTITIONED_INDEX) ||
 		    c->relnamespace == PG_CATALOG_NAMESPACE || c->relnamespace == PG_TOAST_NAMESPACE)
 			continue;
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 256;
-			out->items = out->items ? repalloc(out->items, sizeof(index_class) * out->cap)
-			                        : palloc(sizeof(index_class) * out->cap);
-		}
+		out->items =
+		    pgdbc_room(CurrentMemoryContext, out->items, out->n, &out->cap, sizeof(index_class));
 		out->items[out->n++] = (index_class){
 		    c->oid, pstrdup(NameStr(c->relname)), c->relam, c->relkind,
 		    !heap_attisnull(tup, Anum_pg_class_reloptions, RelationGetDescr(class))};

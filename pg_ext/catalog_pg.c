@@ -108,11 +108,7 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 		rel.schema = t->schema;
 		rel.name = t->name;
 	}
-	if (r->nrels == r->caprels) {
-		r->caprels = r->caprels ? r->caprels * 2 : 256;
-		r->rels = r->rels ? repalloc(r->rels, sizeof(pgdbc_rel) * r->caprels)
-		                  : palloc(sizeof(pgdbc_rel) * r->caprels);
-	}
+	r->rels = pgdbc_room(CurrentMemoryContext, r->rels, r->nrels, &r->caprels, sizeof(pgdbc_rel));
 	r->rels[r->nrels++] = rel;
 	return oom_or_ok(ctx, !ctx->failed);
 }

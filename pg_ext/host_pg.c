@@ -583,8 +583,13 @@ static void exec_body(pgdbc_call *call, guard_state *gs, void *arg)
 	MemoryContext parse_cxt, old;
 	List *stmts;
 	ListCell *lc;
-	(void)call;
 	(void)arg;
+	/* exec runs migration scripts only: before the call's first, out of
+	 * the fast-path slots with the locks it has taken (fastpath_pg.c) */
+	if (!call->scripts_started) {
+		call->scripts_started = true;
+		pgdbc_move_fastpath_locks();
+	}
 	/* A migration runner sends one statement at a time: SPI parses it, and a
 	 * parse here first cost as much again per statement. */
 	if (single >= 0) {
@@ -612,10 +617,6 @@ static int pg_exec(dbc_ctx *ctx, const char *sql)
 {
 	pgdbc_call *call = ctx->host_data;
 	guard_state gs = {sql, 0, NULL};
-	if (!call->scripts_started) {
-		call->scripts_started = true;
-		pgdbc_move_fastpath_locks();
-	}
 	return run_guarded(call, &gs, exec_body, NULL);
 }
 
