@@ -155,7 +155,9 @@ static int add_constraint(dbc_ctx *ctx, dbc_table *t, Oid table, HeapTuple tup, 
 		Datum arg = ObjectIdGetDatum(con->oid);
 		k->expr = dbc_strdup(ctx, pgdbc_builtin_text(pg_get_constraintdef, 1, &arg));
 	}
-	if (kind != DBC_CON_FOREIGN_KEY && kind != DBC_CON_CHECK && OidIsValid(con->conindid))
+	/* a foreign key's conindid is the referenced table's index, not its own */
+	if ((kind == DBC_CON_PRIMARY_KEY || kind == DBC_CON_UNIQUE || kind == DBC_CON_EXCLUDE) &&
+	    OidIsValid(con->conindid))
 		pgdbc_oids_add(owned, con->conindid);
 	k->deferrable = con->condeferrable;
 	k->initially_deferred = con->condeferred;

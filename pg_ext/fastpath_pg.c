@@ -17,9 +17,10 @@
  * How: taking a strong lock on a relation makes PostgreSQL move every
  * backend's fast-path locks on it into the shared table. Each relation in a
  * slot is locked in SHARE mode without waiting and released at once; the
- * call's own weak locks stay held, now in the shared table. A relation whose
- * SHARE lock is not free at that instant (another session writing it) keeps
- * its slot: only speed is lost. The slot layout is read as PostgreSQL 15-17
+ * call's own weak locks stay held, now in the shared table. A SHARE lock
+ * that is not free at that instant (another session writing the relation)
+ * is not waited for: the call goes on, at worst with a slot still in use,
+ * which costs only speed. The slot layout is read as PostgreSQL 15-17
  * define it.
  */
 #include "pgdbc.h"
