@@ -8,11 +8,11 @@
  * sort by name and two names printed per column row. The tables are known
  * from the tables query; each is one index range scan here, in attnum
  * order. The texts come from the same functions the query called:
- * format_type for the type,
- * pg_get_expr for generation expressions (with the table) and for defaults
- * (without it: a default cannot name a column, and with the table
- * pg_get_expr opens and locks it, 40 us per default, 0.4 s at 10,000
- * tables), and the collation's name when it is not the type's own.
+ * format_type for the type, pg_get_expr for generation expressions (with
+ * the table) and for defaults (without it: a default cannot name a column,
+ * and with the table pg_get_expr opens and locks it, 40 us per default,
+ * 0.4 s at 10,000 tables), and the collation's name when it is not the
+ * type's own.
  */
 #include "catalog_keys_pg.h"
 

@@ -27,8 +27,8 @@ void pgdbc_attmap_add(pgdbc_attmap *m, Oid rel, int attnum, Oid type, Oid collat
 /* Call once every column is added, before the lookups below. */
 void pgdbc_attmap_seal(pgdbc_attmap *m);
 
-/* A relation whose indexes the reader reads, with the names the model gives
- * it. */
+/* A relation the readers below read (a table; a materialized view for its
+ * indexes only), with the names the model gives it. */
 typedef struct pgdbc_rel {
 	Oid oid;
 	const char *schema;
