@@ -43,13 +43,22 @@ static bool cell_bool(const dbc_value *v)
 	return (v->type == DBC_BOOL || v->type == DBC_INT) && v->i != 0;
 }
 
-/* What the tables query found, for the readers in C: the tables first, in
- * the model's order, then the materialized views, whose indexes are read too. */
+/* What the tables query found, for the readers in C: the tables, in the
+ * model's order (rels[i] is s->tables[i]), and the materialized views, whose
+ * indexes are read too. */
 typedef struct reader {
 	dbc_schema *s;
 	pgdbc_rel *rels;
 	int nrels, caprels;
+	pgdbc_rel *matviews;
+	int nmatviews, capmatviews;
 } reader;
+
+static void add_rel(pgdbc_rel **items, int *n, int *cap, pgdbc_rel rel)
+{
+	*items = pgdbc_room(CurrentMemoryContext, *items, *n, cap, sizeof(pgdbc_rel));
+	(*items)[(*n)++] = rel;
+}
 
 static int oom_or_ok(dbc_ctx *ctx, bool ok)
 {
@@ -85,7 +94,7 @@ static const char *const tables_sql =
 	"  JOIN pg_namespace pn ON pn.oid = pc.relnamespace GROUP BY i.inhrelid) inh "
 	"  ON inh.inhrelid = c.oid "
 	"WHERE c.relkind IN ('r', 'p', 'f', 'm') AND " USER_REL("c", "n") " "
-	"ORDER BY c.relkind = 'm', n.nspname, c.relname";
+	"ORDER BY n.nspname, c.relname";
 
 static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
@@ -96,6 +105,7 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	if (strcmp(kind, "m") == 0) {
 		rel.schema = dbc_strdup(ctx, cell_str(&v[0]));
 		rel.name = dbc_strdup(ctx, cell_str(&v[1]));
+		add_rel(&r->matviews, &r->nmatviews, &r->capmatviews, rel);
 	} else {
 		dbc_table *t = dbc_schema_add_table(r->s, cell_str(&v[0]), cell_str(&v[1]));
 		if (!t)
@@ -107,9 +117,8 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 		t->options = dbc_strdup(ctx, cell_str(&v[4]));
 		rel.schema = t->schema;
 		rel.name = t->name;
+		add_rel(&r->rels, &r->nrels, &r->caprels, rel);
 	}
-	r->rels = pgdbc_room(CurrentMemoryContext, r->rels, r->nrels, &r->caprels, sizeof(pgdbc_rel));
-	r->rels[r->nrels++] = rel;
 	return oom_or_ok(ctx, !ctx->failed);
 }
 
@@ -127,6 +136,9 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
 	pgdbc_attmap_seal(atts);
 	if (rc == DBC_OK)
 		rc = pgdbc_read_constraints(ctx, r->s, snap, r->rels, atts, &owned);
+	/* the indexes of the tables and of the materialized views */
+	for (int i = 0; i < r->nmatviews; i++)
+		add_rel(&r->rels, &r->nrels, &r->caprels, r->matviews[i]);
 	if (rc == DBC_OK)
 		rc = pgdbc_read_indexes(ctx, r->s, snap, r->rels, r->nrels, &owned, atts);
 	UnregisterSnapshot(snap);
@@ -266,7 +278,7 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 		{&types_sql, take_object},         {&schemas_sql, take_object},
 		{&extensions_sql, take_object},
 	};
-	reader r = {out, NULL, 0, 0};
+	reader r = {out, NULL, 0, 0, NULL, 0, 0};
 	int rc = DBC_OK;
 	/* JIT off for these queries: their row estimates are poor (correlated
 	 * subqueries per row), so with thousands of tables the planner's cost

@@ -67,11 +67,10 @@ def sqlite_counts(b, d):
     c.execute("COMMIT")
     c.close()
     out = os.path.join(d, "cg.out")
-    db = lambda name: os.path.join(d, name)  # noqa: E731
-    raw = callgrind(["sqlite3", "-batch", db("raw.db")], out, stdin=raw_sql)
-    shell = callgrind(["sqlite3", "-batch", db("empty.db"), "SELECT 1;"], out)
-    loaded = callgrind(["sqlite3", "-batch", "-cmd", f".load {MODULE}", db("base.db"), "SELECT 1;"],
-                       out)
+    raw = callgrind(["sqlite3", "-batch", os.path.join(d, "raw.db")], out, stdin=raw_sql)
+    shell = callgrind(["sqlite3", "-batch", os.path.join(d, "empty.db"), "SELECT 1;"], out)
+    loaded = callgrind(["sqlite3", "-batch", "-cmd", f".load {MODULE}", os.path.join(d, "base.db"),
+                        "SELECT 1;"], out)
     apply = callgrind(["sqlite3", "-batch", "-cmd", f".load {MODULE}", app,
                        "SELECT dbmigrate_apply();"], out)
     add_row(b, "sqlite", raw - shell, apply - loaded,
