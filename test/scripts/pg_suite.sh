@@ -18,6 +18,9 @@ REGRESS_OUT=$BUILD/regress
 TAP_OUT=$BUILD/pgtap
 
 FAILED=0
+# DBC_ONLY=REGEX runs only the tests whose "suite/name" matches (while working
+# on one part); unset, every test runs.
+selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
 record() {
 	echo "$1 $2" >>"$RESULTS"
 	echo "$1 $2"
@@ -138,6 +141,7 @@ psql_q -d postgres -c "DROP DATABASE IF EXISTS contrib_regression" -c "CREATE DA
 for sqlfile in sql/*.sql; do
 	[ -e "$sqlfile" ] || continue
 	name=$(basename "$sqlfile" .sql)
+	selected "pg_regress/$name" || continue
 	rm -f "$REGRESS_OUT/regression.diffs"
 	if "$PG_REGRESS" --use-existing --bindir="$PBIN" --host="$SOCK" --port="$PORT" --user=postgres \
 		--inputdir=. --outputdir="$REGRESS_OUT" --dbname=contrib_regression "$name" \
@@ -161,6 +165,7 @@ if compgen -G "test/pgtap/*.sql" >/dev/null; then
 			psql_q -d dbcare_tap -c "CREATE EXTENSION pgtap" || fail_setup "cannot prepare the pgTAP database"
 		for tapfile in test/pgtap/*.sql; do
 			name=$(basename "$tapfile" .sql)
+			selected "pgtap/$name" || continue
 			if pg_prove --psql-bin "$PBIN/psql" -d dbcare_tap "$tapfile" >"$TAP_OUT/$name.log" 2>&1; then
 				record PASS "pgtap/$name"
 			else
@@ -177,6 +182,7 @@ fi
 for script in test/script/pg_*.sh; do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
+	selected "script/$name" || continue
 	if PG_BIN="$PBIN" bash "$script" >"$TMP/$name.log" 2>&1; then
 		record PASS "script/$name"
 	else
