@@ -255,22 +255,124 @@ static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_tab
 	}
 }
 
-static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
-                     const dbc_constraint *con, dbc_rows *out)
+/* ------------------------------------------------------------ scopes
+ * Every statement that evaluates a table's constraints runs inside the host's
+ * check scope for that table (dbc.h: check_enter): on PostgreSQL the table
+ * owner's rights in a security-restricted operation, and a subtransaction
+ * whose locks go when the scope is left. One scope serves all the
+ * constraints of a table; an error inside unwinds it, so the next
+ * constraint enters again. Outside a scope no check statement runs. */
+typedef struct table_scope {
+	const dbc_table *t;
+	bool open;
+	char *skip; /* the whole table cannot be checked now: why */
+} table_scope;
+
+static int scope_open(dbc_ctx *ctx, table_scope *sc)
+{
+	if (sc->open || sc->skip || !ctx->host->check_enter)
+		return DBC_OK;
+	if (ctx->host->check_enter(ctx, sc->t->schema, sc->t->name, &sc->skip) != DBC_OK)
+		return DBC_ERROR;
+	sc->open = !sc->skip;
+	return DBC_OK;
+}
+
+static void scope_close(dbc_ctx *ctx, table_scope *sc)
+{
+	if (sc->open && ctx->host->check_leave)
+		ctx->host->check_leave(ctx);
+	sc->open = false;
+}
+
+/* Errors that mean "cannot be checked now", not "the call failed": the
+ * table's owner may not read something the check reads (42501), the table
+ * or an object it uses was dropped or altered since the schema was read
+ * (42P01, 42703, 42704, 42883), or a lock the statement needed was not free
+ * (55P03, 40P01). Only errors raised inside a scope are judged so. */
+static bool skippable(const dbc_ctx *ctx)
+{
+	static const char *const states[] = {"42501", "42P01", "42703", "42704",
+	                                     "42883", "55P03", "40P01"};
+	if (!ctx->failed)
+		return false;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(ctx->sqlstate, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Checks con (a constraint, or with orphans a foreign key or relation) of
+ * table t inside scope sc: *count and *sample, or *skip with the reason the
+ * check could not run. */
+static int check_in_scope(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                          const dbc_constraint *con, bool orphans, table_scope *sc,
+                          int64_t *count, char **sample, char **skip)
 {
 	dbc_check_plan plan;
+	*skip = NULL;
+	if (scope_open(ctx, sc) != DBC_OK)
+		return DBC_ERROR;
+	if (sc->skip) {
+		*skip = sc->skip;
+		return DBC_OK;
+	}
+	if (con->kind == DBC_CON_FOREIGN_KEY && ctx->host->check_lock &&
+	    dbc_schema_find_table(s, con->ref_schema, con->ref_table)) {
+		if (ctx->host->check_lock(ctx, con->ref_schema, con->ref_table, skip) != DBC_OK)
+			return DBC_ERROR;
+		if (*skip)
+			return DBC_OK;
+	}
+	int rc = orphans ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
+	                 : dbc_check_plan_constraint(ctx, s, t, con, &plan);
+	if (rc == DBC_OK && plan.skip) {
+		*skip = plan.skip;
+		return DBC_OK;
+	}
+	if (rc == DBC_OK)
+		rc = run_plan(ctx, &plan, count, sample);
+	if (rc == DBC_OK)
+		return DBC_OK;
+	if (!ctx->host->check_enter || !skippable(ctx))
+		return DBC_ERROR;
+	/* The error unwound the scope: the next constraint enters again. */
+	*skip = dbc_strdup(ctx, ctx->message ? ctx->message : "not checked");
+	dbc_error_clear(ctx);
+	scope_close(ctx, sc);
+	return *skip ? DBC_OK : DBC_ERROR;
+}
+
+/* The sample of a constraint that was not checked: {"not_checked": why}. */
+static char *not_checked_sample(dbc_ctx *ctx, const char *why)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	if (o && json_object_set_new(o, "not_checked", dbc_json_str(why)) == 0)
+		text = dbc_json_dump(ctx, o, JSON_COMPACT);
+	json_decref(o);
+	if (!text && !ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return text;
+}
+
+static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
+                     const dbc_constraint *con, table_scope *sc, dbc_rows *out)
+{
 	int64_t count = 0;
 	char *sample = "[]";
+	char *skip = NULL;
 	if (engine_proves(ctx, s, t, con)) {
 		/* reported as checked with no violation: the engine's proof, not a scan */
-	} else if (dbc_check_plan_constraint(ctx, s, t, con, &plan) != DBC_OK ||
-	           run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+	} else if (check_in_scope(ctx, s, t, con, false, sc, &count, &sample, &skip) != DBC_OK) {
 		add_context(ctx, "constraint", con->name, display);
 		return DBC_ERROR;
 	}
+	if (skip && !(sample = not_checked_sample(ctx, skip)))
+		return DBC_ERROR;
 	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
-	                                  dbc_text(dbc_constraint_kind_name(con->kind)), dbc_int(count),
-	                                  dbc_text(sample)};
+	                                  dbc_text(dbc_constraint_kind_name(con->kind)),
+	                                  skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
 	if (dbc_rows_add(out, row) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
@@ -282,7 +384,8 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
  * each such column is checked as a constraint named <table>_<column>_not_null
  * unless the model already lists one for it. */
 static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                                  const char *display, const dbc_check_options *opt, dbc_rows *out)
+                                  const char *display, const dbc_check_options *opt,
+                                  table_scope *sc, dbc_rows *out)
 {
 	if (opt && opt->skip_trusted)
 		return DBC_OK; /* the engine always enforces a NOT NULL column */
@@ -303,7 +406,7 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 		con.name = dbc_printf(ctx, "%s_%s_not_null", t->name, col->name);
 		con.validated = con.enforced = true;
 		if (!con.name || dbc_strlist_add(ctx, &con.columns, col->name) != DBC_OK ||
-		    check_one(ctx, s, t, display, &con, out) != DBC_OK)
+		    check_one(ctx, s, t, display, &con, sc, out) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -386,7 +489,9 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
                        const dbc_constraint **order)
 {
 	check_walk *w = arg;
-	for (int k = 0; k < t->nconstraints; k++) {
+	table_scope sc = {t, false, NULL};
+	int rc = DBC_OK;
+	for (int k = 0; rc == DBC_OK && k < t->nconstraints; k++) {
 		const dbc_constraint *con = order[k];
 		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)))
 			continue;
@@ -394,13 +499,14 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 			continue;
 		if (derived_copy(ctx, w->s, t, con))
 			continue;
-		if (check_one(ctx, w->s, t, display, con, w->out) != DBC_OK)
-			return DBC_ERROR;
+		rc = check_one(ctx, w->s, t, display, con, &sc, w->out);
 	}
-	if ((w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)) &&
-	    check_not_null_columns(ctx, w->s, t, display, w->opt, w->out) != DBC_OK)
-		return DBC_ERROR;
-	return DBC_OK;
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)))
+		rc = check_not_null_columns(ctx, w->s, t, display, w->opt, &sc, w->out);
+	/* leaving releases the table's locks: a call over 10,000 tables holds
+	 * the locks of one table at a time */
+	scope_close(ctx, &sc);
+	return rc;
 }
 
 int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
@@ -547,17 +653,21 @@ int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options
 		return DBC_ERROR;
 	for (int i = 0; i < l.n; i++) {
 		orphan_item *it = &l.items[i];
-		dbc_check_plan plan;
-		int64_t count;
-		char *sample;
-		if (dbc_check_plan_orphans(ctx, s, it->child, &it->con, &plan) != DBC_OK ||
-		    run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+		table_scope sc = {it->child, false, NULL};
+		int64_t count = 0;
+		char *sample = "[]";
+		char *skip = NULL;
+		int rc = check_in_scope(ctx, s, it->child, &it->con, true, &sc, &count, &sample, &skip);
+		scope_close(ctx, &sc);
+		if (rc != DBC_OK) {
 			add_context(ctx, "relation", it->con.name, it->child_display);
 			return DBC_ERROR;
 		}
+		if (skip && !(sample = not_checked_sample(ctx, skip)))
+			return DBC_ERROR;
 		dbc_value row[DBC_ORPHAN_NCOLS] = {dbc_text(it->con.name), dbc_text(it->child_display),
-		                                   dbc_text(it->parent_display), dbc_int(count),
-		                                   dbc_text(sample)};
+		                                   dbc_text(it->parent_display),
+		                                   skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
