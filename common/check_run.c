@@ -169,6 +169,16 @@ static const dbc_table *find_display(dbc_ctx *ctx, const dbc_schema *s, const ch
 	return NULL;
 }
 
+/* A constraint read torn: a foreign key without its parent's name (the
+ * parent was dropped while the catalog was read, and DROP TABLE drops the
+ * foreign keys that reference it) or a CHECK without its expression (its
+ * table was dropped meanwhile). Skipped: it no longer exists. */
+static bool dropped_while_read(const dbc_constraint *con)
+{
+	return (con->kind == DBC_CON_FOREIGN_KEY && !con->ref_table) ||
+	       (con->kind == DBC_CON_CHECK && (!con->expr || !*con->expr));
+}
+
 /* PostgreSQL keeps derived copies of constraints under the original name:
  * a partition carries its parent's CHECK and FOREIGN KEY constraints (checking
  * the parent covers the partition's rows), and a foreign key to a partitioned
@@ -493,7 +503,8 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 	int rc = DBC_OK;
 	for (int k = 0; rc == DBC_OK && k < t->nconstraints; k++) {
 		const dbc_constraint *con = order[k];
-		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)))
+		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)) ||
+		    dropped_while_read(con))
 			continue;
 		if (w->opt && w->opt->skip_trusted && con->validated && con->enforced)
 			continue;
@@ -589,7 +600,8 @@ static int collect_table_fks(dbc_ctx *ctx, void *arg, const dbc_table *t, const 
 	orphan_walk *w = arg;
 	for (int k = 0; k < t->nconstraints; k++) {
 		const dbc_constraint *con = order[k];
-		if (con->kind != DBC_CON_FOREIGN_KEY || derived_copy(ctx, w->s, t, con))
+		if (con->kind != DBC_CON_FOREIGN_KEY || dropped_while_read(con) ||
+		    derived_copy(ctx, w->s, t, con))
 			continue;
 		orphan_item *it = orphan_push(ctx, w->l);
 		if (!it)
