@@ -282,7 +282,7 @@ static int scope_open(dbc_ctx *ctx, table_scope *sc)
 {
 	if (sc->open || sc->skip || !ctx->host->check_enter)
 		return DBC_OK;
-	if (ctx->host->check_enter(ctx, sc->t->schema, sc->t->name, &sc->skip) != DBC_OK)
+	if (ctx->host->check_enter(ctx, sc->t->schema, sc->t->name, false, &sc->skip) != DBC_OK)
 		return DBC_ERROR;
 	sc->open = !sc->skip;
 	return DBC_OK;
@@ -291,7 +291,7 @@ static int scope_open(dbc_ctx *ctx, table_scope *sc)
 static void scope_close(dbc_ctx *ctx, table_scope *sc)
 {
 	if (sc->open && ctx->host->check_leave)
-		ctx->host->check_leave(ctx);
+		ctx->host->check_leave(ctx, false);
 	sc->open = false;
 }
 
@@ -696,23 +696,50 @@ static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return DBC_OK;
 }
 
+/* One item's DELETE, in the host's check scope with keep: the child table's
+ * owner runs the comparison (its casts and operators), the caller must be
+ * allowed to delete from the child and read the parent. */
+static int delete_one(dbc_ctx *ctx, const dbc_schema *s, const orphan_item *it, int64_t *n)
+{
+	const dbc_table *t = it->child;
+	char *sql, *skip = NULL;
+	int rc;
+	if (ctx->host->check_enter) {
+		if (ctx->host->check_enter(ctx, t->schema, t->name, true, &skip) != DBC_OK)
+			return DBC_ERROR;
+		if (!skip && ctx->host->check_lock(ctx, it->con.ref_schema, it->con.ref_table, &skip) !=
+		                 DBC_OK) {
+			ctx->host->check_leave(ctx, false);
+			return DBC_ERROR;
+		}
+		if (skip) {
+			ctx->host->check_leave(ctx, false);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot delete the orphans of %s now",
+			          it->con.name);
+			dbc_error_detail(ctx, "%s", skip);
+			dbc_error_hint(ctx, "Try again when the DDL on those tables is done.");
+			return DBC_ERROR;
+		}
+	}
+	rc = dbc_check_plan_delete(ctx, s, t, &it->con, &sql);
+	if (rc == DBC_OK && is_pg(ctx)) {
+		rc = ctx->host->query(ctx, sql, 0, NULL, take_count, n);
+	} else if (rc == DBC_OK) {
+		rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
+		if (rc == DBC_OK)
+			rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, n);
+	}
+	if (ctx->host->check_leave)
+		ctx->host->check_leave(ctx, rc == DBC_OK);
+	return rc;
+}
+
 static int delete_all(dbc_ctx *ctx, const dbc_schema *s, const orphan_list *l, int64_t *count)
 {
 	for (int i = 0; i < l->n; i++) {
 		const orphan_item *it = &l->items[i];
-		char *sql;
 		int64_t n = 0;
-		if (dbc_check_plan_delete(ctx, s, it->child, &it->con, &sql) != DBC_OK)
-			return DBC_ERROR;
-		int rc;
-		if (is_pg(ctx)) {
-			rc = ctx->host->query(ctx, sql, 0, NULL, take_count, &n);
-		} else {
-			rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
-			if (rc == DBC_OK)
-				rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, &n);
-		}
-		if (rc != DBC_OK) {
+		if (delete_one(ctx, s, it, &n) != DBC_OK) {
 			add_context(ctx, "relation", it->con.name, it->child_display);
 			return DBC_ERROR;
 		}

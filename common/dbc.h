@@ -122,15 +122,18 @@ typedef struct dbc_host {
 	 * subtransaction holding a lock taken without waiting, the table
 	 * owner's rights in a security-restricted operation, a pinned
 	 * search_path); check_lock adds a table the checks also read (a parent);
-	 * check_leave rolls the scope back, releasing its locks and restoring
-	 * the caller's rights (checks only read). An error inside unwinds the
-	 * scope too; the caller leaves and enters again before going on. Both
-	 * set *skip (DBC_OK) when the table cannot be checked now, with the
-	 * reason; DBC_ERROR when the caller may not read it. NULL where schema
-	 * code runs with no rights of its own (SQLite). */
-	int (*check_enter)(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
+	 * check_leave restores the caller's rights and rolls the scope back,
+	 * releasing its locks (checks only read), or with keep releases it into
+	 * the enclosing transaction (the deletes of dbcheck_cleanup_orphans). An
+	 * error inside unwinds the scope too; the caller leaves and enters again
+	 * before going on. Both set *skip (DBC_OK) when the table cannot be
+	 * checked now, with the reason; DBC_ERROR when the caller may not read
+	 * it (or, with deletes, delete from it). NULL where schema code runs
+	 * with no rights of its own (SQLite). */
+	int (*check_enter)(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+	                   char **skip);
 	int (*check_lock)(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
-	void (*check_leave)(dbc_ctx *ctx);
+	void (*check_leave)(dbc_ctx *ctx, bool keep);
 	/* The test "parent row has the child row's key" of a foreign key (or,
 	 * declared, of a relation) as SQL over aliases p and c, with the
 	 * constraint's own operators written out, never found by operator or

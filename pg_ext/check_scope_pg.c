@@ -53,6 +53,7 @@ typedef struct lock_args {
 	const char *schema;
 	const char *table;
 	Oid caller;      /* whose read access is required */
+	bool deletes;    /* the caller must be allowed to delete from it too */
 	Oid owner;       /* parent: the checked table's owner, else InvalidOid */
 	const char *child;
 	/* out */
@@ -105,6 +106,9 @@ static void lock_body(void *arg)
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(a->relid)),
 		               get_rel_name(a->relid));
 	}
+	if (a->deletes && pg_class_aclcheck(a->relid, a->caller, ACL_DELETE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(a->relid)),
+		               get_rel_name(a->relid));
 	if (OidIsValid(a->owner) && !may_read(a->relid, a->owner, &schema_denied)) {
 		a->skip = MemoryContextStrdup(
 			cxt, psprintf("role %s, the owner of %s, may not read the parent table %s; not checked",
@@ -141,7 +145,8 @@ static char *arena_copy(dbc_ctx *ctx, char *s)
 	return r;
 }
 
-int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, char **skip)
+int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+                      char **skip)
 {
 	pgdbc_call *call = ctx->host_data;
 	pgdbc_check_scope *sc;
@@ -160,6 +165,7 @@ int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, char 
 	la.schema = schema;
 	la.table = table;
 	la.caller = sc->caller;
+	la.deletes = deletes;
 	if (pgdbc_guarded(ctx, lock_body, &la) != DBC_OK)
 		return DBC_ERROR; /* the error rolled the subtransaction back */
 	if (la.skip) {
@@ -208,7 +214,7 @@ static bool level_open(const pgdbc_call *call, int level)
 	return false;
 }
 
-void pgdbc_check_leave(dbc_ctx *ctx)
+void pgdbc_check_leave(dbc_ctx *ctx, bool keep)
 {
 	pgdbc_call *call = ctx->host_data;
 	pgdbc_check_scope *sc = call->check_scope;
@@ -217,7 +223,11 @@ void pgdbc_check_leave(dbc_ctx *ctx)
 	call->check_scope = NULL;
 	if (!level_open(call, sc->level))
 		return; /* the abort of the subtransaction restored user, context and GUCs */
+	/* the pinned search_path was set GUC_ACTION_SAVE: undone either way */
 	AtEOXact_GUC(false, sc->guc_nest);
 	SetUserIdAndSecContext(sc->caller, sc->caller_sec);
-	ctx->host->rollback(ctx, sc->level);
+	if (keep)
+		ctx->host->release(ctx, sc->level);
+	else
+		ctx->host->rollback(ctx, sc->level);
 }

@@ -72,9 +72,10 @@ void pgdbc_move_fastpath_locks(void);
 /* Constraint checks as the checked table's owner, in a security-restricted
  * operation inside a subtransaction (check_scope_pg.c): dbc_host's
  * check_enter, check_lock and check_leave. */
-int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
+int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+                      char **skip);
 int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
-void pgdbc_check_leave(dbc_ctx *ctx);
+void pgdbc_check_leave(dbc_ctx *ctx, bool keep);
 /* A foreign key's comparison written with its own operators (check_keys_pg.c):
  * dbc_host's key_match. */
 int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,

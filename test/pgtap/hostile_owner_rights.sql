@@ -13,7 +13,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(21);
+SELECT plan(25);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -123,13 +123,26 @@ SELECT is((SELECT (c->>'value')::int FROM report_full, jsonb_array_elements(r->'
             WHERE c->>'name' = 'constraint_violations'), 2,
           'dbhealth_report(''full''): both CHECK violations counted');
 
+-- dbcheck_cleanup_orphans(false) deletes with the same comparison, as the
+-- child's owner: all or nothing, so the foreign key its owner cannot
+-- compare stops it first.
+SELECT throws_ok($$SELECT dbcheck_cleanup_orphans(false)$$, '55000',
+                 'dbcare: cannot delete the orphans of notes_account_fk now',
+                 'cleanup: a foreign key its owner cannot compare stops the cleanup');
+ALTER TABLE tap_attacker.notes DROP CONSTRAINT notes_account_fk;
+SELECT is(dbcheck_cleanup_orphans(false), 2::bigint, 'cleanup: both orphans deleted');
+SELECT is((SELECT count(*) FROM tap_attacker.kids), 1::bigint,
+          'cleanup: the orphan over the implicit cast is gone, its sibling kept');
+SELECT ok(NOT (SELECT is_called FROM tap_attacker.super_calls),
+          'cleanup: the planted cast never ran with superuser rights');
+
 -- Called by the attacker itself nothing changes either: its own rights.
 SET ROLE tap_attacker;
 SELECT throws_ok($$SELECT * FROM dbcheck_constraints('tap_victim.orders')$$, '42501', NULL,
                  'the attacker cannot check a table it may not read');
 SELECT is((SELECT violations FROM dbcheck_constraints('tap_attacker.kids')
-            WHERE constraint_name = 'kids_parent_fk'), 1::bigint,
-          'the attacker checks its own table');
+            WHERE constraint_name = 'kids_parent_fk'), 0::bigint,
+          'the attacker checks its own table: no orphan left after the cleanup');
 RESET ROLE;
 SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'tap_attacker'),
           'the attacker is still not superuser');
