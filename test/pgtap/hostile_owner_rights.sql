@@ -13,7 +13,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(25);
+SELECT plan(26);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -148,6 +148,13 @@ SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'tap_attacker'),
           'the attacker is still not superuser');
 SELECT ok(NOT (SELECT is_called FROM tap_attacker.super_calls),
           'still never ran with superuser rights');
+
+-- A health report that found nothing says what it could not check.
+ALTER TABLE tap_attacker.notes ADD CONSTRAINT notes_account_fk FOREIGN KEY (account_id)
+  REFERENCES tap_victim.accounts (id) NOT VALID;
+SELECT is((SELECT message FROM dbhealth_checks() WHERE name = 'foreign_key_violations'),
+          'no violation found; 1 not checked (SELECT * FROM dbcheck_constraints() WHERE violations IS NULL lists them)',
+          'health: the unchecked foreign key is named in the message');
 
 -- The caller's identity, search_path and security context are back after
 -- the checks, and after a check that failed.
