@@ -33,7 +33,8 @@ typedef enum {
 typedef struct dbc_check_plan {
 	char *sql;
 	dbc_plan_shape shape;
-	int nkeys; /* key parts per streamed row */
+	int nkeys;  /* key parts per streamed row */
+	char *skip; /* set instead of sql: the constraint cannot be checked, and why */
 } dbc_check_plan;
 
 /* The statement that finds the rows of table t violating constraint con

@@ -306,6 +306,7 @@ typedef struct plan_parts {
 	/* DELETE cannot join: its own form when from/where use a join */
 	char *del_from;
 	char *del_where;
+	char *skip; /* set: the constraint cannot be checked, and why */
 } plan_parts;
 
 static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
@@ -358,15 +359,30 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		 * the engine's own foreign key check does (two columns compared
 		 * directly would convert neither, or both to numeric). */
 		const char *plus = is_pg(ctx) ? "" : "+";
-		dbc_buf m;
-		dbc_buf_init(&m, ctx);
-		for (int i = 0; i < child.n; i++) {
-			char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
-			if (!pc)
+		char *match = NULL;
+		if (ctx->host->key_match) {
+			/* The engine's own comparison of the constraint, written out by
+			 * the host: an operator or cast found by resolution could be
+			 * anyone's (casts are global, no search_path protects them). */
+			if (ctx->host->key_match(ctx, t->schema, t->name, con->name, con->declared,
+			                         parent->schema, parent->name,
+			                         (const char *const *)con->columns.items,
+			                         (const char *const *)refcols->items, child.n, &match,
+			                         &pp->skip) != DBC_OK)
 				return DBC_ERROR;
-			dbc_buf_appendf(&m, "%sp.%s = %s%s", i ? " AND " : "", pc, plus, child.items[i]);
+			if (pp->skip)
+				return DBC_OK;
+		} else {
+			dbc_buf m;
+			dbc_buf_init(&m, ctx);
+			for (int i = 0; i < child.n; i++) {
+				char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
+				if (!pc)
+					return DBC_ERROR;
+				dbc_buf_appendf(&m, "%sp.%s = %s%s", i ? " AND " : "", pc, plus, child.items[i]);
+			}
+			match = dbc_buf_finish(&m);
 		}
-		char *match = dbc_buf_finish(&m);
 		char *pref = table_ref(ctx, parent);
 		if (!match || !pref)
 			return DBC_ERROR;
@@ -578,6 +594,10 @@ static char *aggregate_sql(dbc_ctx *ctx, const plan_parts *pp)
 static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (pp->skip) {
+		out->skip = pp->skip;
+		return DBC_OK;
+	}
 	out->nkeys = pp->keys.n;
 	if (is_pg(ctx)) {
 		out->shape = DBC_PLAN_AGGREGATE;
@@ -613,6 +633,13 @@ int dbc_check_plan_delete(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	plan_parts pp;
 	if (plan_parts_of(ctx, s, t, con, true, &pp) != DBC_OK)
 		return DBC_ERROR;
+	if (pp.skip) {
+		char *tname = dbc_qualified_name(ctx, t->schema, t->name);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot compare the keys of %s of table %s",
+		          con->name, tname ? tname : t->name);
+		dbc_error_detail(ctx, "%s", pp.skip);
+		return DBC_ERROR;
+	}
 	if (is_pg(ctx))
 		*sql_out = dbc_printf(
 		    ctx, "WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d", pp.from,

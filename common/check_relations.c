@@ -301,5 +301,6 @@ int dbc_relation_as_constraint(dbc_ctx *ctx, const dbc_relation *r, dbc_constrai
 	out->on_delete = "no action";
 	out->validated = false;
 	out->enforced = false;
+	out->declared = true;
 	return DBC_OK;
 }

@@ -169,6 +169,16 @@ static const dbc_table *find_display(dbc_ctx *ctx, const dbc_schema *s, const ch
 	return NULL;
 }
 
+/* A constraint read torn: a foreign key without its parent's name (the
+ * parent was dropped while the catalog was read, and DROP TABLE drops the
+ * foreign keys that reference it) or a CHECK without its expression (its
+ * table was dropped meanwhile). Skipped: it no longer exists. */
+static bool dropped_while_read(const dbc_constraint *con)
+{
+	return (con->kind == DBC_CON_FOREIGN_KEY && !con->ref_table) ||
+	       (con->kind == DBC_CON_CHECK && (!con->expr || !*con->expr));
+}
+
 /* PostgreSQL keeps derived copies of constraints under the original name:
  * a partition carries its parent's CHECK and FOREIGN KEY constraints (checking
  * the parent covers the partition's rows), and a foreign key to a partitioned
@@ -255,22 +265,124 @@ static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_tab
 	}
 }
 
-static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
-                     const dbc_constraint *con, dbc_rows *out)
+/* ------------------------------------------------------------ scopes
+ * Every statement that evaluates a table's constraints runs inside the host's
+ * check scope for that table (dbc.h: check_enter): on PostgreSQL the table
+ * owner's rights in a security-restricted operation, and a subtransaction
+ * whose locks go when the scope is left. One scope serves all the
+ * constraints of a table; an error inside unwinds it, so the next
+ * constraint enters again. Outside a scope no check statement runs. */
+typedef struct table_scope {
+	const dbc_table *t;
+	bool open;
+	char *skip; /* the whole table cannot be checked now: why */
+} table_scope;
+
+static int scope_open(dbc_ctx *ctx, table_scope *sc)
+{
+	if (sc->open || sc->skip || !ctx->host->check_enter)
+		return DBC_OK;
+	if (ctx->host->check_enter(ctx, sc->t->schema, sc->t->name, false, &sc->skip) != DBC_OK)
+		return DBC_ERROR;
+	sc->open = !sc->skip;
+	return DBC_OK;
+}
+
+static void scope_close(dbc_ctx *ctx, table_scope *sc)
+{
+	if (sc->open && ctx->host->check_leave)
+		ctx->host->check_leave(ctx, false);
+	sc->open = false;
+}
+
+/* Errors that mean "cannot be checked now", not "the call failed": the
+ * table's owner may not read something the check reads (42501), the table
+ * or an object it uses was dropped or altered since the schema was read
+ * (42P01, 42703, 42704, 42883), or a lock the statement needed was not free
+ * (55P03, 40P01). Only errors raised inside a scope are judged so. */
+static bool skippable(const dbc_ctx *ctx)
+{
+	static const char *const states[] = {"42501", "42P01", "42703", "42704",
+	                                     "42883", "55P03", "40P01"};
+	if (!ctx->failed)
+		return false;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(ctx->sqlstate, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Checks con (a constraint, or with orphans a foreign key or relation) of
+ * table t inside scope sc: *count and *sample, or *skip with the reason the
+ * check could not run. */
+static int check_in_scope(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                          const dbc_constraint *con, bool orphans, table_scope *sc,
+                          int64_t *count, char **sample, char **skip)
 {
 	dbc_check_plan plan;
+	*skip = NULL;
+	if (scope_open(ctx, sc) != DBC_OK)
+		return DBC_ERROR;
+	if (sc->skip) {
+		*skip = sc->skip;
+		return DBC_OK;
+	}
+	if (con->kind == DBC_CON_FOREIGN_KEY && ctx->host->check_lock &&
+	    dbc_schema_find_table(s, con->ref_schema, con->ref_table)) {
+		if (ctx->host->check_lock(ctx, con->ref_schema, con->ref_table, skip) != DBC_OK)
+			return DBC_ERROR;
+		if (*skip)
+			return DBC_OK;
+	}
+	int rc = orphans ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
+	                 : dbc_check_plan_constraint(ctx, s, t, con, &plan);
+	if (rc == DBC_OK && plan.skip) {
+		*skip = plan.skip;
+		return DBC_OK;
+	}
+	if (rc == DBC_OK)
+		rc = run_plan(ctx, &plan, count, sample);
+	if (rc == DBC_OK)
+		return DBC_OK;
+	if (!ctx->host->check_enter || !skippable(ctx))
+		return DBC_ERROR;
+	/* The error unwound the scope: the next constraint enters again. */
+	*skip = dbc_strdup(ctx, ctx->message ? ctx->message : "not checked");
+	dbc_error_clear(ctx);
+	scope_close(ctx, sc);
+	return *skip ? DBC_OK : DBC_ERROR;
+}
+
+/* The sample of a constraint that was not checked: {"not_checked": why}. */
+static char *not_checked_sample(dbc_ctx *ctx, const char *why)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	if (o && json_object_set_new(o, "not_checked", dbc_json_str(why)) == 0)
+		text = dbc_json_dump(ctx, o, JSON_COMPACT);
+	json_decref(o);
+	if (!text && !ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return text;
+}
+
+static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
+                     const dbc_constraint *con, table_scope *sc, dbc_rows *out)
+{
 	int64_t count = 0;
 	char *sample = "[]";
+	char *skip = NULL;
 	if (engine_proves(ctx, s, t, con)) {
 		/* reported as checked with no violation: the engine's proof, not a scan */
-	} else if (dbc_check_plan_constraint(ctx, s, t, con, &plan) != DBC_OK ||
-	           run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+	} else if (check_in_scope(ctx, s, t, con, false, sc, &count, &sample, &skip) != DBC_OK) {
 		add_context(ctx, "constraint", con->name, display);
 		return DBC_ERROR;
 	}
+	if (skip && !(sample = not_checked_sample(ctx, skip)))
+		return DBC_ERROR;
 	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
-	                                  dbc_text(dbc_constraint_kind_name(con->kind)), dbc_int(count),
-	                                  dbc_text(sample)};
+	                                  dbc_text(dbc_constraint_kind_name(con->kind)),
+	                                  skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
 	if (dbc_rows_add(out, row) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
@@ -282,7 +394,8 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
  * each such column is checked as a constraint named <table>_<column>_not_null
  * unless the model already lists one for it. */
 static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                                  const char *display, const dbc_check_options *opt, dbc_rows *out)
+                                  const char *display, const dbc_check_options *opt,
+                                  table_scope *sc, dbc_rows *out)
 {
 	if (opt && opt->skip_trusted)
 		return DBC_OK; /* the engine always enforces a NOT NULL column */
@@ -303,7 +416,7 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 		con.name = dbc_printf(ctx, "%s_%s_not_null", t->name, col->name);
 		con.validated = con.enforced = true;
 		if (!con.name || dbc_strlist_add(ctx, &con.columns, col->name) != DBC_OK ||
-		    check_one(ctx, s, t, display, &con, out) != DBC_OK)
+		    check_one(ctx, s, t, display, &con, sc, out) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -386,21 +499,25 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
                        const dbc_constraint **order)
 {
 	check_walk *w = arg;
-	for (int k = 0; k < t->nconstraints; k++) {
+	table_scope sc = {t, false, NULL};
+	int rc = DBC_OK;
+	for (int k = 0; rc == DBC_OK && k < t->nconstraints; k++) {
 		const dbc_constraint *con = order[k];
-		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)))
+		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)) ||
+		    dropped_while_read(con))
 			continue;
 		if (w->opt && w->opt->skip_trusted && con->validated && con->enforced)
 			continue;
 		if (derived_copy(ctx, w->s, t, con))
 			continue;
-		if (check_one(ctx, w->s, t, display, con, w->out) != DBC_OK)
-			return DBC_ERROR;
+		rc = check_one(ctx, w->s, t, display, con, &sc, w->out);
 	}
-	if ((w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)) &&
-	    check_not_null_columns(ctx, w->s, t, display, w->opt, w->out) != DBC_OK)
-		return DBC_ERROR;
-	return DBC_OK;
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)))
+		rc = check_not_null_columns(ctx, w->s, t, display, w->opt, &sc, w->out);
+	/* leaving releases the table's locks: a call over 10,000 tables holds
+	 * the locks of one table at a time */
+	scope_close(ctx, &sc);
+	return rc;
 }
 
 int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
@@ -483,7 +600,8 @@ static int collect_table_fks(dbc_ctx *ctx, void *arg, const dbc_table *t, const 
 	orphan_walk *w = arg;
 	for (int k = 0; k < t->nconstraints; k++) {
 		const dbc_constraint *con = order[k];
-		if (con->kind != DBC_CON_FOREIGN_KEY || derived_copy(ctx, w->s, t, con))
+		if (con->kind != DBC_CON_FOREIGN_KEY || dropped_while_read(con) ||
+		    derived_copy(ctx, w->s, t, con))
 			continue;
 		orphan_item *it = orphan_push(ctx, w->l);
 		if (!it)
@@ -547,17 +665,21 @@ int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options
 		return DBC_ERROR;
 	for (int i = 0; i < l.n; i++) {
 		orphan_item *it = &l.items[i];
-		dbc_check_plan plan;
-		int64_t count;
-		char *sample;
-		if (dbc_check_plan_orphans(ctx, s, it->child, &it->con, &plan) != DBC_OK ||
-		    run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+		table_scope sc = {it->child, false, NULL};
+		int64_t count = 0;
+		char *sample = "[]";
+		char *skip = NULL;
+		int rc = check_in_scope(ctx, s, it->child, &it->con, true, &sc, &count, &sample, &skip);
+		scope_close(ctx, &sc);
+		if (rc != DBC_OK) {
 			add_context(ctx, "relation", it->con.name, it->child_display);
 			return DBC_ERROR;
 		}
+		if (skip && !(sample = not_checked_sample(ctx, skip)))
+			return DBC_ERROR;
 		dbc_value row[DBC_ORPHAN_NCOLS] = {dbc_text(it->con.name), dbc_text(it->child_display),
-		                                   dbc_text(it->parent_display), dbc_int(count),
-		                                   dbc_text(sample)};
+		                                   dbc_text(it->parent_display),
+		                                   skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
@@ -574,23 +696,50 @@ static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return DBC_OK;
 }
 
+/* One item's DELETE, in the host's check scope with keep: the child table's
+ * owner runs the comparison (its casts and operators), the caller must be
+ * allowed to delete from the child and read the parent. */
+static int delete_one(dbc_ctx *ctx, const dbc_schema *s, const orphan_item *it, int64_t *n)
+{
+	const dbc_table *t = it->child;
+	char *sql, *skip = NULL;
+	int rc;
+	if (ctx->host->check_enter) {
+		if (ctx->host->check_enter(ctx, t->schema, t->name, true, &skip) != DBC_OK)
+			return DBC_ERROR;
+		if (!skip && ctx->host->check_lock(ctx, it->con.ref_schema, it->con.ref_table, &skip) !=
+		                 DBC_OK) {
+			ctx->host->check_leave(ctx, false);
+			return DBC_ERROR;
+		}
+		if (skip) {
+			ctx->host->check_leave(ctx, false);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot delete the orphans of %s now",
+			          it->con.name);
+			dbc_error_detail(ctx, "%s", skip);
+			dbc_error_hint(ctx, "Try again when the DDL on those tables is done.");
+			return DBC_ERROR;
+		}
+	}
+	rc = dbc_check_plan_delete(ctx, s, t, &it->con, &sql);
+	if (rc == DBC_OK && is_pg(ctx)) {
+		rc = ctx->host->query(ctx, sql, 0, NULL, take_count, n);
+	} else if (rc == DBC_OK) {
+		rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
+		if (rc == DBC_OK)
+			rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, n);
+	}
+	if (ctx->host->check_leave)
+		ctx->host->check_leave(ctx, rc == DBC_OK);
+	return rc;
+}
+
 static int delete_all(dbc_ctx *ctx, const dbc_schema *s, const orphan_list *l, int64_t *count)
 {
 	for (int i = 0; i < l->n; i++) {
 		const orphan_item *it = &l->items[i];
-		char *sql;
 		int64_t n = 0;
-		if (dbc_check_plan_delete(ctx, s, it->child, &it->con, &sql) != DBC_OK)
-			return DBC_ERROR;
-		int rc;
-		if (is_pg(ctx)) {
-			rc = ctx->host->query(ctx, sql, 0, NULL, take_count, &n);
-		} else {
-			rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
-			if (rc == DBC_OK)
-				rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, &n);
-		}
-		if (rc != DBC_OK) {
+		if (delete_one(ctx, s, it, &n) != DBC_OK) {
 			add_context(ctx, "relation", it->con.name, it->child_display);
 			return DBC_ERROR;
 		}

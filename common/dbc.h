@@ -115,6 +115,35 @@ typedef struct dbc_host {
 	 * wrote the tables itself (nothing may be stored then). */
 	int (*status_stamp)(dbc_ctx *ctx, int64_t *stamp);
 
+	/* Constraint checks evaluate code other roles wrote: CHECK expressions,
+	 * and the operators and casts of foreign keys. Where the engine has
+	 * roles (PostgreSQL) a check runs inside a scope, as its maintenance
+	 * commands do: check_enter opens it for table schema.table (a
+	 * subtransaction holding a lock taken without waiting, the table
+	 * owner's rights in a security-restricted operation, a pinned
+	 * search_path); check_lock adds a table the checks also read (a parent);
+	 * check_leave restores the caller's rights and rolls the scope back,
+	 * releasing its locks (checks only read), or with keep releases it into
+	 * the enclosing transaction (the deletes of dbcheck_cleanup_orphans). An
+	 * error inside unwinds the scope too; the caller leaves and enters again
+	 * before going on. Both set *skip (DBC_OK) when the table cannot be
+	 * checked now, with the reason; DBC_ERROR when the caller may not read
+	 * it (or, with deletes, delete from it). NULL where schema code runs
+	 * with no rights of its own (SQLite). */
+	int (*check_enter)(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+	                   char **skip);
+	int (*check_lock)(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
+	void (*check_leave)(dbc_ctx *ctx, bool keep);
+	/* The test "parent row has the child row's key" of a foreign key (or,
+	 * declared, of a relation) as SQL over aliases p and c, with the
+	 * constraint's own operators written out, never found by operator or
+	 * cast resolution; *skip when it cannot be written. NULL: the core's
+	 * own "p.x = c.x" (SQLite, where affinity rules decide). */
+	int (*key_match)(dbc_ctx *ctx, const char *schema, const char *table, const char *name,
+	                 bool declared, const char *parent_schema, const char *parent_table,
+	                 const char *const *columns, const char *const *ref_columns, int ncolumns,
+	                 char **match, char **skip);
+
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);
 	void (*free)(void *ptr);

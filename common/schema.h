@@ -59,6 +59,7 @@ typedef struct dbc_constraint {
 	bool validated; /* false for PostgreSQL NOT VALID */
 	bool enforced;  /* false when the engine does not enforce it now (disabled trigger,
 	                   SQLite foreign_keys off, ignore_check_constraints on) */
+	bool declared;  /* a relation of dbcheck_add_relation seen as a foreign key */
 } dbc_constraint;
 
 typedef struct dbc_table {

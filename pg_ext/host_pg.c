@@ -972,6 +972,10 @@ const dbc_host pgdbc_host = {
 	.book_exists = pg_book_exists,
 	.status_cache = pgdbc_status_cache,
 	.status_stamp = pgdbc_status_stamp,
+	.check_enter = pgdbc_check_enter,
+	.check_lock = pgdbc_check_lock,
+	.check_leave = pgdbc_check_leave,
+	.key_match = pgdbc_key_match,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,
 };

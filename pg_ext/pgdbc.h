@@ -59,12 +59,29 @@ typedef struct pgdbc_call {
 	int next_level;
 
 	bool scripts_started; /* the call has run a migration script */
+
+	/* The open constraint-check scope (check_scope_pg.c), or NULL. */
+	struct pgdbc_check_scope *check_scope;
 } pgdbc_call;
 
 /* Moves this backend's fast-path relation locks into the shared lock table,
  * so the DDL of the scripts a call runs releases its catalog locks as fast
  * as it does run raw (fastpath_pg.c). */
 void pgdbc_move_fastpath_locks(void);
+
+/* Constraint checks as the checked table's owner, in a security-restricted
+ * operation inside a subtransaction (check_scope_pg.c): dbc_host's
+ * check_enter, check_lock and check_leave. */
+int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+                      char **skip);
+int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
+void pgdbc_check_leave(dbc_ctx *ctx, bool keep);
+/* A foreign key's comparison written with its own operators (check_keys_pg.c):
+ * dbc_host's key_match. */
+int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,
+                    bool declared, const char *parent_schema, const char *parent_table,
+                    const char *const *columns, const char *const *ref_columns, int ncolumns,
+                    char **match, char **skip);
 
 /* The host implementation (host_pg.c). */
 extern const dbc_host pgdbc_host;
