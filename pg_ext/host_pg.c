@@ -944,6 +944,12 @@ static int pg_interrupted(dbc_ctx *ctx)
 	return run_guarded(call, &gs, interrupt_body, NULL) != DBC_OK;
 }
 
+static void pg_warning(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	ereport(WARNING, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
+}
+
 static int pg_book_ensure(dbc_ctx *ctx)
 {
 	(void)ctx;
@@ -972,6 +978,7 @@ const dbc_host pgdbc_host = {
 	.book_exists = pg_book_exists,
 	.status_cache = pgdbc_status_cache,
 	.status_stamp = pgdbc_status_stamp,
+	.warning = pg_warning,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,
 };
