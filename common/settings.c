@@ -209,13 +209,13 @@ int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 	return DBC_OK;
 }
 
-static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_list *cat,
-                      const dbc_setting_def **def)
+/* The definition of key, built alone (dbc_setting_def_of: no catalogue). */
+static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_def *def)
 {
-	if (dbc_settings_catalog(ctx, cat) != DBC_OK)
+	bool found;
+	if (dbc_setting_def_of(ctx, key, def, &found) != DBC_OK)
 		return DBC_ERROR;
-	*def = dbc_settings_find(cat, key);
-	if (!*def) {
+	if (!found) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown setting \"%s\"",
 		          dbc_excerpt(ctx, key, DBC_EXCERPT));
 		dbc_error_hint(ctx, "SELECT key FROM dbcare_settings lists every setting.");
@@ -224,12 +224,9 @@ static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_list *cat,
 	return DBC_OK;
 }
 
-/* Row callback of the config reads: (key, value) with the value as text (a
- * SQLite column holds any type; SQL NULL counts as not stored). */
-typedef struct stored_rows {
-	dbc_rows *rows;
-} stored_rows;
-
+/* Row callback of the config reads: (key, value) into rows (key, value,
+ * NULL), the value as text (a SQLite column holds any type; SQL NULL counts
+ * as not stored). */
 static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
 	dbc_value row[3] = {cols[0], cols[1], dbc_null()};
@@ -243,14 +240,13 @@ static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 		row[1] = dbc_text(cols[1].i ? "true" : "false");
 	if (!row[1].s)
 		return DBC_ERROR;
-	return dbc_rows_add(((stored_rows *)arg)->rows, row);
+	return dbc_rows_add(arg, row);
 }
 
 /* The stored rows (key = $1 when key is not NULL) as (key, value, NULL). */
 static int read_stored(dbc_ctx *ctx, const char *key, dbc_rows *out)
 {
 	bool exists = false;
-	stored_rows sr = {out};
 	dbc_rows_init(out, ctx, 3);
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
@@ -261,7 +257,7 @@ static int read_stored(dbc_ctx *ctx, const char *key, dbc_rows *out)
 	dbc_value param = dbc_text(key);
 	if (!sql)
 		return DBC_ERROR;
-	return ctx->host->query(ctx, sql, key ? 1 : 0, &param, take_stored, &sr);
+	return ctx->host->query(ctx, sql, key ? 1 : 0, &param, take_stored, out);
 }
 
 /* The effective value of def: the stored one when valid, else the default. */
@@ -279,11 +275,10 @@ static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
 
 int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value)
 {
-	dbc_setting_list cat;
-	const dbc_setting_def *def;
-	if (lookup_def(ctx, key, &cat, &def) != DBC_OK)
+	dbc_setting_def def;
+	if (lookup_def(ctx, key, &def) != DBC_OK)
 		return DBC_ERROR;
-	return effective_of(ctx, def, value);
+	return effective_of(ctx, &def, value);
 }
 
 int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)
@@ -317,12 +312,11 @@ int dbc_setting_get_bool(dbc_ctx *ctx, const char *key, bool *value)
 
 int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **previous)
 {
-	dbc_setting_list cat;
-	const dbc_setting_def *def;
+	dbc_setting_def def;
 	char *norm;
-	if (lookup_def(ctx, key, &cat, &def) != DBC_OK ||
-	    dbc_setting_normalise(ctx, def, value, &norm) != DBC_OK ||
-	    effective_of(ctx, def, previous) != DBC_OK)
+	if (lookup_def(ctx, key, &def) != DBC_OK ||
+	    dbc_setting_normalise(ctx, &def, value, &norm) != DBC_OK ||
+	    effective_of(ctx, &def, previous) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
