@@ -281,6 +281,18 @@ void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+void dbc_warning(dbc_ctx *ctx, const char *hint, const char *fmt, ...)
+{
+	if (!ctx->host->warning)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = dbc_vprintf(ctx, fmt, ap);
+	va_end(ap);
+	if (msg)
+		ctx->host->warning(ctx, msg, hint);
+}
+
 void dbc_error_clear(dbc_ctx *ctx)
 {
 	ctx->failed = false;

@@ -144,6 +144,11 @@ typedef struct dbc_host {
 	                 const char *const *columns, const char *const *ref_columns, int ncolumns,
 	                 char **match, char **skip);
 
+	/* Shows a warning the call goes on after: "dbcare: " + message, and hint
+	 * (may be NULL). PostgreSQL: a WARNING; SQLite, which has no warnings a
+	 * statement returns: sqlite3_log with SQLITE_WARNING. NULL drops it. */
+	void (*warning)(dbc_ctx *ctx, const char *message, const char *hint);
+
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);
 	void (*free)(void *ptr);
@@ -189,6 +194,10 @@ int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning through host->warning (message after "dbcare: "; hint may be
+ * NULL); the call goes on (out of memory sets the error, as any allocation). */
+void dbc_warning(dbc_ctx *ctx, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Forgets an error, e.g. one a check turned into a "status: error" row. */
 void dbc_error_clear(dbc_ctx *ctx);
 

@@ -159,47 +159,102 @@ static const char *threshold_text(dbc_ctx *ctx, double v)
 	return dbc_printf(ctx, "%.15g", v);
 }
 
+static const dbc_setting_def health_extra[] = {
+	{"health.slow_queries.min_ms", "1000",
+	 "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
+	 "execution time in pg_stat_statements exceeds this many milliseconds.",
+	 DBC_SETTING_NUMBER, NULL, 0, 1e12},
+};
+
+/* The four settings of check c: enabled, penalty, warn, critical (in that
+ * order), with their descriptions when describe (the catalogue) and without
+ * (dbc_health_setting_def: validating one stored value costs no printf of
+ * the other keys' texts). */
+static int check_defs(dbc_ctx *ctx, const dbc_health_check_def *c, bool describe,
+                      dbc_setting_def d[4])
+{
+	const char *engines = c->engines == BOTH ? "" : c->engines == PG ? " (PostgreSQL)" : " (SQLite)";
+	dbc_setting_def defs[4] = {
+		{dbc_printf(ctx, "health.%s.enabled", c->name), "on",
+		 describe ? dbc_printf(ctx, "Whether the %s check runs%s.", c->name, engines) : NULL,
+		 DBC_SETTING_BOOL, NULL, 0, 0},
+		{dbc_printf(ctx, "health.%s.penalty", c->name), dbc_printf(ctx, "%d", c->penalty),
+		 describe ? dbc_printf(ctx,
+		                       c->penalty_cap
+		                           ? "Points the %s check takes off the score per offending "
+		                             "object when it is not ok (at most %d)."
+		                           : "Points the %s check takes off the score when it is not "
+		                             "ok.%.0d",
+		                       c->name, c->penalty_cap)
+		          : NULL,
+		 DBC_SETTING_INT, NULL, 0, 100},
+		{dbc_printf(ctx, "health.%s.warn", c->name), threshold_text(ctx, c->warn),
+		 describe ? dbc_printf(ctx, "The %s check warns when its value is %s this (negative: never).",
+		                       c->name, c->lower_is_worse ? "below" : "above")
+		          : NULL,
+		 DBC_SETTING_NUMBER, NULL, -1, 1e15},
+		{dbc_printf(ctx, "health.%s.critical", c->name), threshold_text(ctx, c->critical),
+		 describe ? dbc_printf(ctx,
+		                       "The %s check is critical when its value is %s this (negative: "
+		                       "never).",
+		                       c->name, c->lower_is_worse ? "below" : "above")
+		          : NULL,
+		 DBC_SETTING_NUMBER, NULL, -1, 1e15},
+	};
+	for (int k = 0; k < 4; k++) {
+		if (!defs[k].key || !defs[k].default_value || (describe && !defs[k].description))
+			return DBC_ERROR;
+		d[k] = defs[k];
+	}
+	return DBC_OK;
+}
+
 int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out)
 {
-	static const dbc_setting_def extra[] = {
-		{"health.slow_queries.min_ms", "1000",
-		 "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
-		 "execution time in pg_stat_statements exceeds this many milliseconds.",
-		 DBC_SETTING_NUMBER, NULL, 0, 1e12},
-	};
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-		if (dbc_settings_add(ctx, out, &extra[i]) != DBC_OK)
+	for (size_t i = 0; i < sizeof(health_extra) / sizeof(health_extra[0]); i++)
+		if (dbc_settings_add(ctx, out, &health_extra[i]) != DBC_OK)
 			return DBC_ERROR;
 	for (int i = 0; i < dbc_health_checks_count; i++) {
-		const dbc_health_check_def *c = &dbc_health_checks_catalog[i];
-		const char *engines = c->engines == BOTH ? "" : c->engines == PG ? " (PostgreSQL)" : " (SQLite)";
-		dbc_setting_def d[4] = {
-			{dbc_printf(ctx, "health.%s.enabled", c->name), "on",
-			 dbc_printf(ctx, "Whether the %s check runs%s.", c->name, engines), DBC_SETTING_BOOL,
-			 NULL, 0, 0},
-			{dbc_printf(ctx, "health.%s.penalty", c->name), dbc_printf(ctx, "%d", c->penalty),
-			 dbc_printf(ctx,
-			            c->penalty_cap
-			                ? "Points the %s check takes off the score per offending object "
-			                  "when it is not ok (at most %d)."
-			                : "Points the %s check takes off the score when it is not ok.%.0d",
-			            c->name, c->penalty_cap),
-			 DBC_SETTING_INT, NULL, 0, 100},
-			{dbc_printf(ctx, "health.%s.warn", c->name), threshold_text(ctx, c->warn),
-			 dbc_printf(ctx, "The %s check warns when its value is %s this (negative: never).",
-			            c->name, c->lower_is_worse ? "below" : "above"),
-			 DBC_SETTING_NUMBER, NULL, -1, 1e15},
-			{dbc_printf(ctx, "health.%s.critical", c->name), threshold_text(ctx, c->critical),
-			 dbc_printf(ctx, "The %s check is critical when its value is %s this (negative: never).",
-			            c->name, c->lower_is_worse ? "below" : "above"),
-			 DBC_SETTING_NUMBER, NULL, -1, 1e15},
-		};
-		for (int k = 0; k < 4; k++) {
-			if (!d[k].key || !d[k].default_value || !d[k].description)
-				return DBC_ERROR;
+		dbc_setting_def d[4];
+		if (check_defs(ctx, &dbc_health_checks_catalog[i], true, d) != DBC_OK)
+			return DBC_ERROR;
+		for (int k = 0; k < 4; k++)
 			if (dbc_settings_add(ctx, out, &d[k]) != DBC_OK)
 				return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
+{
+	static const char *const what[4] = {"enabled", "penalty", "warn", "critical"};
+	*found = false;
+	for (size_t i = 0; i < sizeof(health_extra) / sizeof(health_extra[0]); i++) {
+		if (strcmp(health_extra[i].key, key) == 0) {
+			*out = health_extra[i];
+			*found = true;
+			return DBC_OK;
 		}
+	}
+	/* "health." check "." what: the check's name is what lies between */
+	const char *dot = strrchr(key, '.');
+	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8)
+		return DBC_OK;
+	for (int k = 0; k < 4; k++) {
+		if (strcmp(dot + 1, what[k]) != 0)
+			continue;
+		char *name = dbc_strndup(ctx, key + 7, (size_t)(dot - key - 7));
+		if (!name)
+			return DBC_ERROR;
+		const dbc_health_check_def *c = dbc_health_find_check(name);
+		dbc_setting_def d[4];
+		if (!c)
+			return DBC_OK;
+		if (check_defs(ctx, c, false, d) != DBC_OK)
+			return DBC_ERROR;
+		*out = d[k];
+		*found = true;
+		return DBC_OK;
 	}
 	return DBC_OK;
 }

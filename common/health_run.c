@@ -358,8 +358,10 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 
 /* ---------------------------------------------------------------- run */
 
-/* The stored settings, rows (key, value): the checks' defaults are in their
- * definitions, so the report needs no catalogue of every setting. */
+/* The stored settings, rows (key, value, problem), each value already
+ * validated (dbc_settings_stored: an invalid one reads as its default): the
+ * checks' defaults are in their definitions, so the report needs no
+ * catalogue of every setting. */
 typedef struct {
 	dbc_rows stored;
 } loaded_settings;
@@ -370,7 +372,7 @@ static const char *setting(const loaded_settings *ls, const char *check, const c
 {
 	size_t lc = check ? strlen(check) : 0;
 	for (int i = 0; i < ls->stored.nrows; i++) {
-		const dbc_value *r = ls->stored.cells + (size_t)i * 2;
+		const dbc_value *r = ls->stored.cells + (size_t)i * (size_t)ls->stored.ncol;
 		const char *k = r[0].s;
 		if (strncmp(k, "health.", 7) != 0)
 			continue;

@@ -71,9 +71,16 @@ static bool parse_number(const char *s, double *out)
 	return true;
 }
 
-int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
-                          char **normalised)
+/* Checks value against def without touching the ctx error: *normalised is
+ * the text dbcare_set stores for it, or NULL when the value is invalid, and
+ * then *why is the hint saying what is valid. DBC_ERROR only when out of
+ * memory (the error set). Both the write path (dbcare_set) and the read path
+ * (every reader of a stored value) judge a value here, so they cannot differ. */
+static int check_value(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
+                       char **normalised, const char **why)
 {
+	*normalised = NULL;
+	*why = NULL;
 	switch (def->kind) {
 	case DBC_SETTING_CHOICE: {
 		size_t vlen = strlen(value);
@@ -87,10 +94,8 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 			}
 			p = bar ? bar + 1 : NULL;
 		}
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
-		          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
-		dbc_error_hint(ctx, "Use one of: %s.", def->choices);
-		return DBC_ERROR;
+		*why = dbc_printf(ctx, "Use one of: %s.", def->choices);
+		return *why ? DBC_OK : DBC_ERROR;
 	}
 	case DBC_SETTING_INT:
 	case DBC_SETTING_NUMBER: {
@@ -101,20 +106,18 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 			errno = 0;
 			long long v = strtoll(value, &end, 10);
 			ok = !errno && *end == '\0' && end != value;
-			if (ok)
-				*normalised = dbc_printf(ctx, "%lld", v);
-		} else if (ok) {
-			*normalised = dbc_printf(ctx, "%.15g", d);
-		}
-		if (!ok) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
-			          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
-			dbc_error_hint(ctx, "Use %s between %.15g and %.15g.",
-			               def->kind == DBC_SETTING_INT ? "an integer" : "a number", def->min,
-			               def->max);
+			if (ok && !(*normalised = dbc_printf(ctx, "%lld", v)))
+				return DBC_ERROR;
+		} else if (ok && !(*normalised = dbc_printf(ctx, "%.15g", d))) {
 			return DBC_ERROR;
 		}
-		return *normalised ? DBC_OK : DBC_ERROR;
+		if (!ok) {
+			*why = dbc_printf(ctx, "Use %s between %.15g and %.15g.",
+			                  def->kind == DBC_SETTING_INT ? "an integer" : "a number", def->min,
+			                  def->max);
+			return *why ? DBC_OK : DBC_ERROR;
+		}
+		return DBC_OK;
 	}
 	case DBC_SETTING_BOOL: {
 		static const char *on[] = {"on", "true", "1", "yes"}, *off[] = {"off", "false", "0", "no"};
@@ -124,10 +127,8 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 			if (strcasecmp(value, off[i]) == 0)
 				return (*normalised = dbc_strdup(ctx, "off")) ? DBC_OK : DBC_ERROR;
 		}
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
-		          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
-		dbc_error_hint(ctx, "Use on or off.");
-		return DBC_ERROR;
+		*why = "Use on or off.";
+		return DBC_OK;
 	}
 	case DBC_SETTING_LIST: {
 		/* "a , b,,c" -> "a,b,c": blanks around names and empty items dropped */
@@ -156,13 +157,65 @@ int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *
 	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unknown setting kind");
 }
 
-static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_list *cat,
-                      const dbc_setting_def **def)
+int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
+                          char **normalised)
 {
-	if (dbc_settings_catalog(ctx, cat) != DBC_OK)
+	const char *why;
+	if (check_value(ctx, def, value, normalised, &why) != DBC_OK)
 		return DBC_ERROR;
-	*def = dbc_settings_find(cat, key);
-	if (!*def) {
+	if (*normalised)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
+	          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
+	dbc_error_hint(ctx, "%s", why);
+	return DBC_ERROR;
+}
+
+int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *stored,
+                          const char **value, char **problem)
+{
+	char *norm;
+	const char *why;
+	*value = def->default_value;
+	if (problem)
+		*problem = NULL;
+	if (!stored)
+		return DBC_OK;
+	if (check_value(ctx, def, stored, &norm, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (norm && strcmp(norm, stored) == 0) {
+		*value = stored;
+		return DBC_OK;
+	}
+	/* Valid but not in the form dbcare_set stores ("ALLOW", " 100 " for a
+	 * number, "TRUE"): not what dbcare_set would have written, so not trusted
+	 * to mean what its writer thought either. */
+	if (norm && !(why = dbc_printf(ctx, "dbcare_set stores this value as \"%s\".",
+	                               dbc_excerpt(ctx, norm, DBC_EXCERPT))))
+		return DBC_ERROR;
+	char *shown = dbc_excerpt(ctx, stored, DBC_EXCERPT);
+	if (!shown)
+		return DBC_ERROR;
+	dbc_warning(ctx,
+	            dbc_printf(ctx, "%s Store the value with dbcare_set('%s', ...), which checks it.",
+	                       why, def->key),
+	            "stored setting \"%s\" has the invalid value \"%s\"; using the default \"%s\"",
+	            def->key, shown, def->default_value);
+	if (problem && !(*problem = dbc_printf(ctx,
+	                                       "the stored value \"%s\" is invalid, so the default is "
+	                                       "used. %s",
+	                                       shown, why)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* The definition of key, built alone (dbc_setting_def_of: no catalogue). */
+static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_def *def)
+{
+	bool found;
+	if (dbc_setting_def_of(ctx, key, def, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (!found) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown setting \"%s\"",
 		          dbc_excerpt(ctx, key, DBC_EXCERPT));
 		dbc_error_hint(ctx, "SELECT key FROM dbcare_settings lists every setting.");
@@ -171,32 +224,61 @@ static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_list *cat,
 	return DBC_OK;
 }
 
-static int stored_value(dbc_ctx *ctx, const char *key, char **value, bool *found)
+/* Row callback of the config reads: (key, value) into rows (key, value,
+ * NULL), the value as text (a SQLite column holds any type; SQL NULL counts
+ * as not stored). */
+static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	dbc_value row[3] = {cols[0], cols[1], dbc_null()};
+	if (ncol < 2 || cols[0].type != DBC_TEXT || cols[1].type == DBC_NULL)
+		return DBC_OK;
+	if (cols[1].type == DBC_INT)
+		row[1] = dbc_text(dbc_printf(ctx, "%lld", (long long)cols[1].i));
+	else if (cols[1].type == DBC_FLOAT)
+		row[1] = dbc_text(dbc_printf(ctx, "%.17g", cols[1].f));
+	else if (cols[1].type == DBC_BOOL)
+		row[1] = dbc_text(cols[1].i ? "true" : "false");
+	if (!row[1].s)
+		return DBC_ERROR;
+	return dbc_rows_add(arg, row);
+}
+
+/* The stored rows (key = $1 when key is not NULL) as (key, value, NULL). */
+static int read_stored(dbc_ctx *ctx, const char *key, dbc_rows *out)
 {
 	bool exists = false;
-	*found = false;
-	*value = NULL;
+	dbc_rows_init(out, ctx, 3);
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT value FROM %sconfig WHERE key = $1", ctx->host->book_prefix);
+	char *sql = dbc_printf(ctx, "SELECT key, value FROM %sconfig%s", ctx->host->book_prefix,
+	                       key ? " WHERE key = $1" : "");
 	dbc_value param = dbc_text(key);
 	if (!sql)
 		return DBC_ERROR;
-	return dbc_query_text(ctx, sql, 1, &param, value, found);
+	return ctx->host->query(ctx, sql, key ? 1 : 0, &param, take_stored, out);
+}
+
+/* The effective value of def: the stored one when valid, else the default. */
+static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
+{
+	dbc_rows stored;
+	const char *v;
+	if (read_stored(ctx, def->key, &stored) != DBC_OK ||
+	    dbc_setting_effective(ctx, def, stored.nrows ? stored.cells[1].s : NULL, &v, NULL) !=
+	        DBC_OK)
+		return DBC_ERROR;
+	*value = dbc_strdup(ctx, v);
+	return *value ? DBC_OK : DBC_ERROR;
 }
 
 int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value)
 {
-	dbc_setting_list cat;
-	const dbc_setting_def *def;
-	bool found;
-	if (lookup_def(ctx, key, &cat, &def) != DBC_OK || stored_value(ctx, key, value, &found) != DBC_OK)
+	dbc_setting_def def;
+	if (lookup_def(ctx, key, &def) != DBC_OK)
 		return DBC_ERROR;
-	if (!found || !*value)
-		*value = dbc_strdup(ctx, def->default_value);
-	return *value ? DBC_OK : DBC_ERROR;
+	return effective_of(ctx, &def, value);
 }
 
 int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)
@@ -230,15 +312,12 @@ int dbc_setting_get_bool(dbc_ctx *ctx, const char *key, bool *value)
 
 int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **previous)
 {
-	dbc_setting_list cat;
-	const dbc_setting_def *def;
-	char *norm, *stored;
-	bool found;
-	if (lookup_def(ctx, key, &cat, &def) != DBC_OK ||
-	    dbc_setting_normalise(ctx, def, value, &norm) != DBC_OK ||
-	    stored_value(ctx, key, &stored, &found) != DBC_OK)
+	dbc_setting_def def;
+	char *norm;
+	if (lookup_def(ctx, key, &def) != DBC_OK ||
+	    dbc_setting_normalise(ctx, &def, value, &norm) != DBC_OK ||
+	    effective_of(ctx, &def, previous) != DBC_OK)
 		return DBC_ERROR;
-	*previous = found && stored ? stored : dbc_strdup(ctx, def->default_value);
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
 	char *sql = dbc_printf(ctx,
@@ -251,59 +330,64 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
 	return ctx->host->query(ctx, sql, 2, params, NULL, NULL);
 }
 
-static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
-{
-	(void)ctx;
-	if (ncol < 2 || cols[0].type != DBC_TEXT || cols[1].type != DBC_TEXT)
-		return DBC_OK;
-	return dbc_rows_add(arg, cols);
-}
-
 int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out)
 {
-	bool exists = false;
-	dbc_rows_init(out, ctx, 2);
-	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+	if (read_stored(ctx, NULL, out) != DBC_OK)
 		return DBC_ERROR;
-	if (!exists)
-		return DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT key, value FROM %sconfig", ctx->host->book_prefix);
-	if (!sql)
-		return DBC_ERROR;
-	return ctx->host->query(ctx, sql, 0, NULL, take_stored, out);
+	for (int i = 0; i < out->nrows; i++) {
+		dbc_value *r = out->cells + (size_t)i * 3;
+		dbc_setting_def def;
+		bool known;
+		char *problem;
+		if (dbc_setting_def_of(ctx, r[0].s, &def, &known) != DBC_OK)
+			return DBC_ERROR;
+		if (!known) /* a key of a newer or older version: kept, not read */
+			continue;
+		if (dbc_setting_effective(ctx, &def, r[1].s, &r[1].s, &problem) != DBC_OK)
+			return DBC_ERROR;
+		if (problem)
+			r[2] = dbc_text(problem);
+	}
+	return DBC_OK;
 }
 
-int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values)
+int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems)
 {
 	dbc_rows stored;
 	if (dbc_settings_catalog(ctx, catalog) != DBC_OK || dbc_settings_stored(ctx, &stored) != DBC_OK)
 		return DBC_ERROR;
 	char **vals = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
-	if (!vals)
+	char **probs = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
+	if (!vals || !probs)
 		return DBC_ERROR;
 	for (int i = 0; i < stored.nrows; i++) {
-		const dbc_value *r = stored.cells + (size_t)i * 2;
+		const dbc_value *r = stored.cells + (size_t)i * 3;
 		const dbc_setting_def *def = dbc_settings_find(catalog, r[0].s);
-		if (def) /* keys of a newer or older version are kept but not shown */
-			vals[def - catalog->defs] = (char *)r[1].s;
+		if (!def) /* keys of a newer or older version are kept but not shown */
+			continue;
+		vals[def - catalog->defs] = (char *)r[1].s;
+		probs[def - catalog->defs] = r[2].type == DBC_TEXT ? (char *)r[2].s : NULL;
 	}
 	for (int i = 0; i < catalog->n; i++)
 		if (!vals[i])
 			vals[i] = (char *)catalog->defs[i].default_value;
 	*values = vals;
+	if (problems)
+		*problems = probs;
 	return DBC_OK;
 }
 
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out)
 {
 	dbc_setting_list cat;
-	char **values;
-	dbc_rows_init(out, ctx, 4);
-	if (dbc_settings_load(ctx, &cat, &values) != DBC_OK)
+	char **values, **problems;
+	dbc_rows_init(out, ctx, 5);
+	if (dbc_settings_load(ctx, &cat, &values, &problems) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < cat.n; i++) {
-		dbc_value row[4] = {dbc_text(cat.defs[i].key), dbc_text(values[i]),
-		                    dbc_text(cat.defs[i].default_value), dbc_text(cat.defs[i].description)};
+		dbc_value row[5] = {dbc_text(cat.defs[i].key), dbc_text(values[i]),
+		                    dbc_text(cat.defs[i].default_value), dbc_text(cat.defs[i].description),
+		                    problems[i] ? dbc_text(problems[i]) : dbc_null()};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}

@@ -42,11 +42,27 @@ typedef int (*dbc_settings_provider)(dbc_ctx *ctx, dbc_setting_list *out);
 int dbc_settings_catalog(dbc_ctx *ctx, dbc_setting_list *out);
 const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *key);
 
+/* The definition of one key, built alone (description NULL) for a reader
+ * that validates stored values without the whole catalogue; *found false
+ * for a key no feature defines. */
+int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+
 /* Validates value for def; on success *normalised is the text to store. */
 int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
                           char **normalised);
 
-/* The effective value of key (stored or default). Unknown key is an error. */
+/* The read path's judgement of a stored text (NULL: nothing stored). A value
+ * counts only when it is exactly what dbcare_set stores for it: valid by the
+ * rules of dbc_setting_normalise and already in its normal form. Otherwise
+ * (a row written into the config table directly: "-5", "0x10", " 100 ",
+ * "ALLOW") *value is the default, a warning names the key and the stored
+ * text (dbc_warning), and *problem (when not NULL) says why for
+ * dbcare_settings; it is NULL when the stored value counts. */
+int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *stored,
+                          const char **value, char **problem);
+
+/* The effective value of key (stored and valid, or the default; see
+ * dbc_setting_effective). Unknown key is an error. */
 int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value);
 int dbc_setting_get_int(dbc_ctx *ctx, const char *key, int64_t *value);
 int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value);
@@ -56,18 +72,24 @@ int dbc_setting_get_bool(dbc_ctx *ctx, const char *key, bool *value);
 int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **previous);
 
 /* Every setting with its effective value, for several lookups in one read:
- * values[i] belongs to catalog->defs[i]. */
-int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values);
+ * values[i] belongs to catalog->defs[i]; problems[i] (when problems is not
+ * NULL) is NULL or why a stored value was set aside. */
+int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems);
 
-/* The stored settings alone, rows (key, value), without the catalogue: for a
- * caller that knows the keys it asks for and their defaults (building the
- * catalogue's descriptions costs a printf each). */
+/* The stored settings alone, rows (key, value, problem), without the
+ * catalogue: for a caller that knows the keys it asks for and their defaults
+ * (building the catalogue's descriptions costs a printf each). The value of
+ * a known key is its effective value (dbc_setting_effective: an invalid one
+ * is replaced by the default, with problem saying why); rows of keys no
+ * feature defines are kept as stored. */
 int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out);
 
-/* dbcare_settings: rows (key, value, default_value, description). */
+/* dbcare_settings: rows (key, value, default_value, description, problem). */
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
 
 /* Providers, listed in settings_catalog.c. */
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out);
+/* The health keys' single-key lookup (health_catalog.c), for dbc_setting_def_of. */
+int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
 
 #endif

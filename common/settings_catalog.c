@@ -5,6 +5,8 @@
 #include "settings.h"
 #include "health.h"
 
+#include <string.h>
+
 static const dbc_setting_def general[] = {
 	{"migrate.out_of_order", "refuse",
 	 "What dbmigrate_apply does with a pending migration older than the current version: "
@@ -30,6 +32,18 @@ int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
 		if (dbc_settings_add(ctx, out, &general[i]) != DBC_OK)
 			return DBC_ERROR;
 	return DBC_OK;
+}
+
+int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
+{
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++) {
+		if (strcmp(general[i].key, key) == 0) {
+			*out = general[i];
+			*found = true;
+			return DBC_OK;
+		}
+	}
+	return dbc_health_setting_def(ctx, key, out, found);
 }
 
 const dbc_settings_provider dbc_settings_providers[] = {

@@ -128,6 +128,8 @@ static void call_error(pgdbc_call *call, const char *sqlstate, const char *msg, 
 
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 {
+	/* first of all, before any argument is looked at (readonly_pg.c) */
+	pgdbc_refuse_changes_when_read_only(fcinfo);
 	memset(call, 0, sizeof(*call));
 	call->fcinfo = fcinfo;
 	call->caller_cxt = CurrentMemoryContext;
@@ -165,10 +167,11 @@ void pgdbc_finish(pgdbc_call *call, int rc)
 		restore_arena(call);
 		/* The texts live in the call's context, which the abort frees after the
 		 * error data has copied them. SPI is cleaned up by the abort too. */
+		const char *hint = ctx->hint ? ctx->hint : pgdbc_grant_hint(st, msg);
 		ereport(ERROR, (errcode(MAKE_SQLSTATE(st[0], st[1], st[2], st[3], st[4])),
 		                errmsg("dbcare: %s", msg),
 		                ctx->detail ? errdetail_internal("%s", ctx->detail) : 0,
-		                ctx->hint ? errhint("%s", ctx->hint) : 0,
+		                hint ? errhint("%s", hint) : 0,
 		                ctx->context ? errcontext("%s", ctx->context) : 0));
 	}
 	/* A core that forgot a savepoint on success: keep its work. */
@@ -489,6 +492,32 @@ static void fill_error(pgdbc_call *call, guard_state *gs, ErrorData *ed)
 }
 
 /*
+ * The error leaving a dbcare call as PostgreSQL raised it (no savepoint of the
+ * core caught it: "permission denied for schema dbcare", "cannot execute
+ * INSERT in a read-only transaction", a cancel): raised again with the
+ * "dbcare: " prefix every dbcare error has (once: a nested dbcare call's
+ * error has it already), and all else kept -- SQLSTATE, detail, hint,
+ * context, position. The copy lives in cxt (the call's context, freed by the
+ * abort after ReThrowError has copied the error back).
+ */
+static void rethrow_as_dbcare(MemoryContext cxt) pg_attribute_noreturn();
+static void rethrow_as_dbcare(MemoryContext cxt)
+{
+	ErrorData *ed;
+	MemoryContextSwitchTo(cxt);
+	ed = CopyErrorData();
+	if (ed->elevel != ERROR || (ed->message && strncmp(ed->message, "dbcare: ", 8) == 0)) {
+		FreeErrorData(ed);
+		PG_RE_THROW();
+	}
+	FlushErrorState();
+	ed->message = psprintf("dbcare: %s", ed->message ? ed->message : "unknown error");
+	if (!ed->hint)
+		ed->hint = pgdbc_grant_hint(unpack_sql_state(ed->sqlerrcode), ed->message + 8);
+	ReThrowError(ed);
+}
+
+/*
  * Runs body; an ERROR inside it is caught only while the core has a savepoint
  * open: the innermost subtransaction is rolled back at once (the core's later
  * rollback of that level is a no-op) and the error lands in the ctx. Without a
@@ -513,7 +542,7 @@ static int run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, voi
 
 		if (call->nsubxacts == 0) {
 			restore_arena(call); /* whoever catches it is not this call */
-			PG_RE_THROW();
+			rethrow_as_dbcare(call->call_cxt);
 		}
 		pgdbc_arena_cxt = call->call_cxt;
 		MemoryContextSwitchTo(call->call_cxt);
@@ -944,6 +973,12 @@ static int pg_interrupted(dbc_ctx *ctx)
 	return run_guarded(call, &gs, interrupt_body, NULL) != DBC_OK;
 }
 
+static void pg_warning(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	ereport(WARNING, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
+}
+
 static int pg_book_ensure(dbc_ctx *ctx)
 {
 	(void)ctx;
@@ -976,6 +1011,7 @@ const dbc_host pgdbc_host = {
 	.check_lock = pgdbc_check_lock,
 	.check_leave = pgdbc_check_leave,
 	.key_match = pgdbc_key_match,
+	.warning = pg_warning,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,
 };

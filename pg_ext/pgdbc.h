@@ -91,7 +91,21 @@ extern const dbc_host pgdbc_host;
 dbc_cache_access pgdbc_status_cache(dbc_ctx *ctx);
 int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
 
-/* Starts a call: own memory context, SPI_connect, dbc_ctx_init with pgdbc_host. */
+/* readonly_pg.c: raises 25006 ("dbcare: ... cannot run during recovery" on a
+ * hot standby, "... in a read-only transaction" otherwise) when the function
+ * called can change something and nothing may be changed now. Which
+ * functions change something is read from the catalog: every VOLATILE
+ * function of the extension except a reviewed list of read-only ones, so a
+ * new function is refused until it is reviewed. pgdbc_begin calls it first. */
+void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo);
+
+/* readonly_pg.c: the hint of a privilege error on dbcare's own objects
+ * (42501 "permission denied for schema dbcare" ...): the GRANT that is
+ * missing; NULL for every other error. */
+char *pgdbc_grant_hint(const char *sqlstate, const char *message);
+
+/* Starts a call: pgdbc_refuse_changes_when_read_only, own memory context,
+ * SPI_connect, dbc_ctx_init with pgdbc_host. */
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
 
 /* Ends a call. rc != DBC_OK raises the ctx error as ereport(ERROR): SQLSTATE from

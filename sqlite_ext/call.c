@@ -19,6 +19,23 @@ void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx)
 	dbc_ctx_init(&call->ctx, &sqldbc_host, call);
 }
 
+/* SQLite's result code for an error of this SQLSTATE: the code SQLite gave
+ * the failing statement where the host mapped one to the SQLSTATE (an
+ * interrupt, a busy database, a write to a read-only one), so an application
+ * can tell them apart; SQLITE_ERROR otherwise. */
+int sqldbc_result_code(const char *sqlstate)
+{
+	if (strcmp(sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+		return SQLITE_INTERRUPT;
+	if (strcmp(sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0)
+		return SQLITE_BUSY;
+	if (strcmp(sqlstate, DBC_SQLSTATE_READ_ONLY) == 0)
+		return SQLITE_READONLY;
+	if (strcmp(sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0)
+		return SQLITE_NOMEM;
+	return SQLITE_ERROR;
+}
+
 /* "dbcare: message" + detail/hint/context on their own lines, as psql shows them. */
 char *sqldbc_error_text(dbc_ctx *ctx)
 {
@@ -54,10 +71,9 @@ void sqldbc_finish(sqldbc_call *call, sqlite3_context *fctx, int rc)
 			else
 				sqlite3_result_error_nomem(fctx);
 			sqlite3_free(text);
-			if (strcmp(call->ctx.sqlstate, DBC_SQLSTATE_CANCELED) == 0)
-				sqlite3_result_error_code(fctx, SQLITE_INTERRUPT);
-			else if (strcmp(call->ctx.sqlstate, DBC_SQLSTATE_LOCK_TIMEOUT) == 0)
-				sqlite3_result_error_code(fctx, SQLITE_BUSY);
+			int code = sqldbc_result_code(call->ctx.sqlstate);
+			if (code != SQLITE_ERROR)
+				sqlite3_result_error_code(fctx, code);
 		}
 	}
 	dbc_ctx_finish(&call->ctx);

@@ -56,7 +56,7 @@ static const sqldbc_fn functions[] = {
 };
 
 static const sqldbc_tvf tables[] = {
-	{"dbcare_settings", "key,value,default_value,description", "", produce_settings},
+	{"dbcare_settings", "key,value,default_value,description,problem", "", produce_settings},
 };
 
 int sqldbc_register_core(sqlite3 *db, sqldbc_conn *conn, char **errmsg)

@@ -307,6 +307,18 @@ static int host_interrupted(dbc_ctx *ctx)
 	return 0;
 }
 
+/* SQLite returns no warnings with a statement: the warning goes to SQLite's
+ * error log (sqlite3_log; an application sees it through SQLITE_CONFIG_LOG,
+ * the shell through .log), and what the caller can query shows it too, with
+ * the hint (dbcare_settings' problem column for settings). The log keeps
+ * only the message: sqlite3_log cuts its text at about 200 bytes. */
+static void host_warning(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	(void)hint;
+	sqlite3_log(SQLITE_WARNING, "dbcare: %s", message);
+}
+
 static void *host_alloc(size_t size)
 {
 	return sqlite3_malloc64(size);
@@ -336,6 +348,7 @@ const dbc_host sqldbc_host = {
 	.book_ensure = sqldbc_book_ensure,
 	.book_exists = sqldbc_book_exists,
 	.status_cache = sqldbc_status_cache,
+	.warning = host_warning,
 	.alloc = host_alloc,
 	.free = host_free,
 };

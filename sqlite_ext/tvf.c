@@ -8,6 +8,7 @@
 #include <string.h>
 
 char *sqldbc_error_text(dbc_ctx *ctx);
+int sqldbc_result_code(const char *sqlstate);
 
 typedef struct tvf_aux {
 	const sqldbc_tvf *def;
@@ -202,10 +203,9 @@ static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_st
 	if (rc != DBC_OK || cur->call.ctx.failed) {
 		sqlite3_free(vt->base.zErrMsg);
 		vt->base.zErrMsg = sqldbc_error_text(&cur->call.ctx);
-		bool nomem = strcmp(cur->call.ctx.sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0;
-		bool intr = strcmp(cur->call.ctx.sqlstate, DBC_SQLSTATE_CANCELED) == 0;
+		int code = sqldbc_result_code(cur->call.ctx.sqlstate);
 		cursor_reset(cur);
-		return nomem ? SQLITE_NOMEM : intr ? SQLITE_INTERRUPT : SQLITE_ERROR;
+		return code;
 	}
 	return SQLITE_OK;
 }

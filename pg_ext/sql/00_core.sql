@@ -42,11 +42,11 @@ COMMENT ON FUNCTION dbcare_set(text, text) IS 'changes a dbcare setting and retu
 REVOKE ALL ON FUNCTION dbcare_set(text, text) FROM PUBLIC;
 
 CREATE FUNCTION dbcare_settings()
-    RETURNS TABLE (key text, value text, default_value text, description text)
+    RETURNS TABLE (key text, value text, default_value text, description text, problem text)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbcare_settings';
-COMMENT ON FUNCTION dbcare_settings() IS 'every dbcare setting with its value, default and description';
+COMMENT ON FUNCTION dbcare_settings() IS 'every dbcare setting with its value, default and description; problem says why a stored value is not used';
 
 -- The API's "table dbcare_settings": SELECT * FROM dbcare_settings works too.
 CREATE VIEW dbcare_settings AS SELECT * FROM dbcare_settings();

@@ -11,7 +11,8 @@
  * per statement when on), and errors read "Parse error near line N: ..." or
  * "Runtime error near line N: ..." with the shell's error-position excerpt.
  * Dot commands: .headers, .mode list, .nullvalue, .separator, .print, .bail,
- * .timeout; anything else is reported as an error so a test that needs more
+ * .timeout, .log stdout|stderr|off (SQLite's error log, "(code) message" per
+ * line as the shell prints it); anything else is reported as an error so a test that needs more
  * fails loudly instead of passing by accident.
  */
 #include <sqlite3.h>
@@ -28,7 +29,20 @@ static struct {
 	char nullvalue[64];
 	char separator[64];
 	int errors;
+	FILE *log; /* .log target, NULL when off */
 } sh = {.separator = "|"};
+
+/* SQLITE_CONFIG_LOG callback, installed before SQLite initialises, as the
+ * shell does: prints what .log asks for. */
+static void log_line(void *arg, int code, const char *msg)
+{
+	(void)arg;
+	if (!sh.log)
+		return;
+	fflush(stdout);
+	fprintf(sh.log, "(%d) %s\n", code, msg);
+	fflush(sh.log);
+}
 
 static void out_flush_err(const char *fmt, const char *a, const char *b)
 {
@@ -226,6 +240,12 @@ static void meta(char *line)
 		snprintf(sh.separator, sizeof sh.separator, "%s", a);
 	else if (strcmp(cmd, "timeout") == 0)
 		sqlite3_busy_timeout(sh.db, atoi(a));
+	else if (strcmp(cmd, "log") == 0 && strcmp(a, "stdout") == 0)
+		sh.log = stdout;
+	else if (strcmp(cmd, "log") == 0 && strcmp(a, "stderr") == 0)
+		sh.log = stderr;
+	else if (strcmp(cmd, "log") == 0 && strcmp(a, "off") == 0)
+		sh.log = NULL;
 	else if (strcmp(cmd, "mode") == 0 && strcmp(a, "list") == 0)
 		snprintf(sh.separator, sizeof sh.separator, "|");
 	else {
@@ -240,6 +260,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s DATABASE MODULE < script.sql\n", argv[0]);
 		return 2;
 	}
+	sqlite3_config(SQLITE_CONFIG_LOG, log_line, NULL);
 	if (sqlite3_open(argv[1], &sh.db) != SQLITE_OK) {
 		fprintf(stderr, "cannot open %s: %s\n", argv[1], sqlite3_errmsg(sh.db));
 		return 2;

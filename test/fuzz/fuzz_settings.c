@@ -4,6 +4,9 @@
  * the key, the rest is the value. A value that is accepted must normalise to
  * a text that is accepted again and normalises to itself (what dbcare_set
  * stores is what dbcare_get returns, and setting it back changes nothing).
+ * The read path (dbc_setting_effective, a value found in the config table)
+ * takes the value only when it is exactly that normal form, and the default
+ * otherwise, with the reason.
  */
 #include "fuzz.h"
 #include "settings.h"
@@ -29,6 +32,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(ctx.failed && ctx.message && strstr(ctx.message, def->key),
 		            "a rejection names the key");
+	}
+	/* The read path: the stored text itself, or the default with a reason. */
+	dbc_error_clear(&ctx);
+	const char *effective = NULL;
+	char *problem = NULL;
+	FUZZ_ASSERT(dbc_setting_effective(&ctx, def, value, &effective, &problem) == DBC_OK && !ctx.failed,
+	            "reading a stored value never fails");
+	if (problem) {
+		FUZZ_ASSERT(effective == def->default_value, "a rejected stored value reads as the default");
+		FUZZ_ASSERT(!norm || strcmp(norm, value) != 0, "only a value not in normal form is rejected");
+	} else {
+		FUZZ_ASSERT(effective == value && norm && strcmp(norm, value) == 0,
+		            "a stored value is taken only in the normal form dbcare_set stores");
 	}
 	/* The default of every key must itself be valid. */
 	dbc_error_clear(&ctx);

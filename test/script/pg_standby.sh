@@ -2,7 +2,11 @@
 # Hot standby: a streaming replica started from pg_basebackup -R of the test
 # cluster (Unix socket only, its own port and directory, run as the OS user of
 # the primary, stopped on every path). On it the reading functions work and
-# the changing ones fail with SQLSTATE 25006 (read-only transaction).
+# the changing ones fail with SQLSTATE 25006 (read-only transaction) and a
+# "dbcare: " message, first, before they look at their arguments: every
+# VOLATILE function of the extension read from pg_proc, except the reviewed
+# read-only ones (the list of test/pgtap/hostile_privileges.sql), so a new
+# changing function cannot slip through unchecked.
 set -eu
 B="${PG_BIN:?}"
 db=dbcare_standby
@@ -91,6 +95,42 @@ for qry in "SELECT dbmigrate_apply()" \
     *) fail "$qry: expected 25006, got: $out" ;;
   esac
 done
+# Every changing function, read from pg_proc, refuses first: 25006 and a
+# "dbcare: " message with NULL arguments (before any argument check) and with
+# harmless ones (a name nothing has: a call that would change nothing).
+readonly_list="'dbcheck_constraints(text)', 'dbcheck_orphans()', 'dbhealth_checks(text)',
+               'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)'"
+calls=$(s <<SQL
+SELECT format('SELECT %s(%s)', p.oid::regproc,
+              coalesce(string_agg(CASE WHEN NOT h.harmless THEN 'NULL'
+                                       WHEN t.typname = 'text' THEN quote_literal('absent')
+                                       WHEN t.typname = 'bool' THEN 'true'
+                                       WHEN t.typname = 'jsonb' THEN quote_literal('{}')
+                                       ELSE '0' END || '::' || t.typname, ', ' ORDER BY u.n), ''))
+  FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dbcare'
+  CROSS JOIN (VALUES (false), (true)) AS h(harmless)
+  LEFT JOIN LATERAL unnest(p.proargtypes::oid[]) WITH ORDINALITY AS u(typ, n) ON true
+  LEFT JOIN pg_type t ON t.oid = u.typ
+ WHERE p.provolatile = 'v' AND p.prorettype <> 'trigger'::regtype
+   AND p.oid::regprocedure::text NOT IN ($readonly_list)
+ GROUP BY p.oid, h.harmless
+ ORDER BY 1
+SQL
+) || fail "listing the extension's functions"
+n=0
+while IFS= read -r qry; do
+  [ -n "$qry" ] || continue
+  n=$((n + 1))
+  if out=$(s -c '\set VERBOSITY verbose' -c "$qry" 2>&1); then fail "succeeded on the standby: $qry"; fi
+  case "$out" in
+    *"ERROR:  25006: dbcare: "*) ;;
+    *) fail "$qry: expected 25006 and a dbcare: message, got: $out" ;;
+  esac
+done <<<"$calls"
+# 15 changing functions today, each called twice
+[ "$n" -ge 30 ] || fail "only $n calls of changing functions were made"
 [ "$(s -c "SELECT dbschema_fingerprint()")" = "$before" ] || fail "the standby's schema changed"
 [ "$(s -c "SELECT count(*) FROM dbmigrate_status() WHERE state = 'pending'")" = 1 ] || fail "pending count"
-echo "ok: standby reads work, changing calls fail with 25006"
+echo "ok: standby reads work, $n calls of changing functions fail with 25006 first"
