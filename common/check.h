@@ -31,7 +31,10 @@ typedef enum {
 } dbc_plan_shape;
 
 typedef struct dbc_check_plan {
-	char *sql;
+	char *sql; /* NULL when not_checked is set */
+	/* Why the constraint is not checked (the host refused to evaluate its
+	 * expression, dbc_host.schema_expr_allowed), or NULL. */
+	char *not_checked;
 	dbc_plan_shape shape;
 	int nkeys; /* key parts per streamed row */
 } dbc_check_plan;
@@ -66,7 +69,9 @@ typedef struct dbc_check_options {
 
 /* Column layout of dbc_check_constraints' rows:
  * (table_name, constraint_name, kind, violations, sample). violations is an
- * integer, sample JSON text (an array of at most 5 offending keys). */
+ * integer, sample JSON text (an array of at most 5 offending keys). A
+ * constraint that was not checked has violations NULL and the sample
+ * {"not_checked": reason}. */
 #define DBC_CHECK_NCOLS 5
 /* Column layout of dbc_check_orphans' rows:
  * (relation, child_table, parent_table, orphans, sample). */

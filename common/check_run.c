@@ -255,22 +255,40 @@ static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_tab
 	}
 }
 
+/* The sample of a constraint that was not checked: {"not_checked": why}. */
+static char *not_checked_sample(dbc_ctx *ctx, const char *why)
+{
+	json_t *o = json_object();
+	char *text = o && dbc_json_set(o, "not_checked", dbc_json_str(why))
+	                 ? dbc_json_dump(ctx, o, JSON_COMPACT)
+	                 : NULL;
+	json_decref(o);
+	if (!text && !ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return text;
+}
+
 static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
                      const dbc_constraint *con, dbc_rows *out)
 {
 	dbc_check_plan plan;
 	int64_t count = 0;
 	char *sample = "[]";
+	bool not_checked = false;
 	if (engine_proves(ctx, s, t, con)) {
 		/* reported as checked with no violation: the engine's proof, not a scan */
 	} else if (dbc_check_plan_constraint(ctx, s, t, con, &plan) != DBC_OK ||
-	           run_plan(ctx, &plan, &count, &sample) != DBC_OK) {
+	           (plan.not_checked ? (sample = not_checked_sample(ctx, plan.not_checked)) == NULL
+	                             : run_plan(ctx, &plan, &count, &sample) != DBC_OK)) {
 		add_context(ctx, "constraint", con->name, display);
 		return DBC_ERROR;
+	} else {
+		not_checked = plan.not_checked != NULL;
 	}
+	/* Not checked: no count at all (NULL), never a 0 that reads as "clean". */
 	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
-	                                  dbc_text(dbc_constraint_kind_name(con->kind)), dbc_int(count),
-	                                  dbc_text(sample)};
+	                                  dbc_text(dbc_constraint_kind_name(con->kind)),
+	                                  not_checked ? dbc_null() : dbc_int(count), dbc_text(sample)};
 	if (dbc_rows_add(out, row) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->interrupted && ctx->host->interrupted(ctx))

@@ -135,8 +135,24 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
 	if (dbc_check_constraints(ctx, s, &opt, &rows) != DBC_OK)
 		return DBC_ERROR;
+	dbc_buf unchecked;
+	int nunchecked = 0;
+	dbc_buf_init(&unchecked, ctx);
 	for (int i = 0; i < rows.nrows; i++) {
 		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[3].type == DBC_NULL) {
+			/* Not checked (the engine refused its expression): nothing is
+			 * known about its rows, so the check cannot say "ok". */
+			if (dbc_health_ignored(eng->shared ? eng->shared->ignore : NULL, NULL,
+			                       r[1].type == DBC_TEXT ? r[1].s : NULL,
+			                       r[0].type == DBC_TEXT ? r[0].s : NULL))
+				continue;
+			if (nunchecked++ < 5)
+				dbc_buf_appendf(&unchecked, "%s%s of table %s", nunchecked > 1 ? ", " : "",
+				                r[1].type == DBC_TEXT ? r[1].s : "?",
+				                r[0].type == DBC_TEXT ? r[0].s : "?");
+			continue;
+		}
 		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
 		if (n <= 0)
 			continue;
@@ -144,6 +160,17 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 		                          (long long)n, n == 1 ? "" : "s");
 		if (dbc_health_add_object(ctx, fact, NULL, r[1].type == DBC_TEXT ? r[1].s : "?",
 		                          r[0].type == DBC_TEXT ? r[0].s : NULL, (double)n, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (nunchecked > 0) {
+		char *list = dbc_buf_finish(&unchecked);
+		fact->min_status = DBC_CHECK_WARNING;
+		fact->note = dbc_printf(ctx, "%d not checked: %s%s", nunchecked, list ? list : "",
+		                        nunchecked > 5 ? dbc_printf(ctx, " and %d more", nunchecked - 5)
+		                                       : "");
+		fact->hint = dbc_strdup(ctx, "SELECT * FROM dbcheck_constraints() WHERE violations IS NULL "
+		                             "shows why each was not checked (its sample).");
+		if (!fact->note || !fact->hint)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -331,6 +331,7 @@ const dbc_host sqldbc_host = {
 	.rollback = host_rollback,
 	.quote_ident = host_quote_ident,
 	.quote_literal = host_quote_literal,
+	.schema_expr_allowed = sqldbc_schema_expr_allowed,
 	.interrupted = host_interrupted,
 	.book_prefix = "dbcare_",
 	.book_ensure = sqldbc_book_ensure,

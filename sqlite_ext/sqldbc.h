@@ -70,6 +70,10 @@ typedef struct sqldbc_tvf {
 int sqldbc_register_tvfs(sqlite3 *db, sqldbc_conn *conn, const sqldbc_tvf *tvfs, int n,
                          char **errmsg);
 
+/* dbc_host.schema_expr_allowed (check_expr.c): only SQLite's own built-in
+ * pure functions, as this connection defines them, may be evaluated. */
+int sqldbc_schema_expr_allowed(dbc_ctx *ctx, const char *expr, char **why_not);
+
 /* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
 int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
