@@ -26,23 +26,35 @@
  * (so not changes(), last_insert_rowid(), load_extension(), random() ...).
  * Names this SQLite lacks are harmless here: the runtime check refuses them. */
 static const char *const pure_builtins[] = {
-    "->", "->>", "abs", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil",
-    "ceiling", "char", "coalesce", "concat", "concat_ws", "cos", "cosh", "date", "datetime",
-    "degrees", "exp", "floor", "format", "glob", "hex", "ifnull", "iif", "instr", "json",
-    "json_array", "json_array_length", "json_extract", "json_insert", "json_object", "json_patch",
-    "json_quote", "json_remove", "json_replace", "json_set", "json_type", "json_valid",
-    "julianday", "length", "like", "likelihood", "likely", "ln", "log", "log10", "log2", "lower",
-    "ltrim", "max", "min", "mod", "nullif", "octet_length", "pi", "pow", "power", "printf",
-    "quote", "radians", "replace", "round", "rtrim", "sign", "sin", "sinh", "sqrt", "strftime",
-    "substr", "substring", "tan", "tanh", "time", "trim", "trunc", "typeof", "unhex", "unicode",
-    "unixepoch", "unlikely", "upper", "zeroblob"};
+    "->",           "->>",          "abs",          "acos",
+    "acosh",        "asin",         "asinh",        "atan",
+    "atan2",        "atanh",        "ceil",         "ceiling",
+    "char",         "coalesce",     "concat",       "concat_ws",
+    "cos",          "cosh",         "date",         "datetime",
+    "degrees",      "exp",          "floor",        "format",
+    "glob",         "hex",          "ifnull",       "iif",
+    "instr",        "json",         "json_array",   "json_array_length",
+    "json_extract", "json_insert",  "json_object",  "json_patch",
+    "json_quote",   "json_remove",  "json_replace", "json_set",
+    "json_type",    "json_valid",   "julianday",    "length",
+    "like",         "likelihood",   "likely",       "ln",
+    "log",          "log10",        "log2",         "lower",
+    "ltrim",        "max",          "min",          "mod",
+    "nullif",       "octet_length", "pi",           "pow",
+    "power",        "printf",       "quote",        "radians",
+    "replace",      "round",        "rtrim",        "sign",
+    "sin",          "sinh",         "sqrt",         "strftime",
+    "substr",       "substring",    "tan",          "tanh",
+    "time",         "trim",         "trunc",        "typeof",
+    "unhex",        "unicode",      "unixepoch",    "unlikely",
+    "upper",        "zeroblob"};
 
 /* Words after which "(" opens an operand, not an argument list: reserved
  * words SQLite never reads as a name there. Any other word before "(" is
  * taken as a call -- at worst a refusal too many, never a call missed. */
-static const char *const operand_keywords[] = {
-    "and", "between", "case", "cast", "distinct", "else", "escape", "exists",
-    "in", "is", "not", "or", "then", "when"};
+static const char *const operand_keywords[] = {"and",  "between", "case",   "cast", "distinct",
+                                               "else", "escape",  "exists", "in",   "is",
+                                               "not",  "or",      "then",   "when"};
 
 /* Operators that call the function of the same name. */
 static const char *const operator_calls[] = {"like", "glob", "regexp", "match"};

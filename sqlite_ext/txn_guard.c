@@ -63,14 +63,16 @@ int sqldbc_call_settle(sqldbc_call *call, bool failed)
 {
 	sqlite3 *db = call->db;
 	sqldbc_conn *c = call->conn;
-	if (!failed && (sqlite3_get_autocommit(db) ? !call->was_autocommit
-	                                           : call->was_autocommit || c->sp_depth > call->sp_base)) {
+	if (!failed &&
+	    (sqlite3_get_autocommit(db) ? !call->was_autocommit
+	                                : call->was_autocommit || c->sp_depth > call->sp_base)) {
 		/* A call that went on after SQLite rolled the caller's transaction
 		 * back under it (dbmigrate_verify reports a failed migration as a
 		 * row), or that left one open: success would hide it. */
 		dbc_error(&call->ctx, DBC_SQLSTATE_BAD_STATE,
-		          sqlite3_get_autocommit(db) ? "the enclosing transaction was rolled back during the call"
-		                                     : "the call left a transaction open");
+		          sqlite3_get_autocommit(db)
+		              ? "the enclosing transaction was rolled back during the call"
+		              : "the call left a transaction open");
 		failed = true;
 	}
 	if (failed) {
