@@ -122,12 +122,16 @@ static int add_call(dbc_ctx *ctx, expr_calls *c, const char *name, size_t len)
 static int find_calls(dbc_ctx *ctx, const char *expr, expr_calls *c)
 {
 	const char *p = expr;
+	dbc_token prev = {TK_END, expr, 0};
 	for (;;) {
 		dbc_token t = dbc_lex_next(&p);
+		bool after_distinct = dbc_lex_is_word(prev, "distinct"); /* IS [NOT] DISTINCT FROM */
+		prev = t;
 		if (t.kind == TK_END)
 			return DBC_OK;
 		if (t.kind == TK_WORD) {
-			if (in_list(t.start, t.len, subquery_words, COUNT(subquery_words))) {
+			if (in_list(t.start, t.len, subquery_words, COUNT(subquery_words)) &&
+			    !(after_distinct && same_name(t.start, t.len, "from"))) {
 				c->refusal = dbc_printf(ctx, "it contains a subquery (%.*s)", (int)t.len, t.start);
 				return c->refusal ? DBC_OK : DBC_ERROR;
 			}

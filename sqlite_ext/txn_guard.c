@@ -20,6 +20,7 @@
 #include "conn.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 {
@@ -90,10 +91,16 @@ int sqldbc_call_settle(sqldbc_call *call, bool failed)
 			roll_back_all(call);
 		if (sqlite3_get_autocommit(db)) {
 			c->sp_depth = 0;
-			if (!call->was_autocommit)
-				add_detail(&call->ctx, "The enclosing transaction was rolled back (SQLite rolls "
-				                       "back a transaction whose write is interrupted): its "
-				                       "earlier work is undone and no transaction is open.");
+			/* the caller's transaction is gone: say so, once */
+			const char *msg = call->ctx.message ? call->ctx.message : "";
+			if (!call->was_autocommit && !strstr(msg, "rolled back the enclosing transaction"))
+				add_detail(&call->ctx,
+				           strcmp(call->ctx.sqlstate, DBC_SQLSTATE_CANCELED) == 0
+				               ? "The enclosing transaction was rolled back (SQLite rolls back a "
+				                 "transaction whose write is interrupted): its earlier work is "
+				                 "undone and no transaction is open."
+				               : "The enclosing transaction was rolled back: its earlier work is "
+				                 "undone and no transaction is open.");
 		} else if (call->was_autocommit || c->sp_depth > call->sp_base) {
 			add_detail(&call->ctx, "dbcare could not roll back its transaction: run ROLLBACK "
 			                       "before anything else on this connection.");

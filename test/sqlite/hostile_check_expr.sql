@@ -9,7 +9,7 @@ CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER, s TEXT);
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema SET sql = 'CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER, s TEXT,
   CONSTRAINT b_quoted CHECK ("abs"(x) < 5 AND [upper](s) = `upper`  (s)),
-  CONSTRAINT b_keywords CHECK (x IN (1, 2) AND NOT (x BETWEEN 7 AND 9) AND CAST(x AS TEXT) IS NOT ''3''),
+  CONSTRAINT b_keywords CHECK (x IN (1, 2) AND NOT (x BETWEEN 7 AND 9) AND CAST(x AS TEXT) IS NOT ''3'' AND x IS NOT DISTINCT FROM x),
   CONSTRAINT b_case CHECK (CASE WHEN x > 1 THEN (s GLOB ''[A-Z]*'') ELSE (x = 1) END),
   CONSTRAINT b_strings CHECK (s <> ''writefile(1)'' AND "s" IS NOT NULL -- readfile(2)
   ),
