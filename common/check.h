@@ -31,10 +31,13 @@ typedef enum {
 } dbc_plan_shape;
 
 typedef struct dbc_check_plan {
-	char *sql;
+	char *sql; /* NULL when skip is set */
 	dbc_plan_shape shape;
-	int nkeys;  /* key parts per streamed row */
-	char *skip; /* set instead of sql: the constraint cannot be checked, and why */
+	int nkeys; /* key parts per streamed row */
+	/* Set instead of sql: the constraint cannot be checked, and why (the
+	 * host refused to evaluate its expression, dbc_host.schema_expr_allowed,
+	 * or cannot write its key comparison, dbc_host.key_match). */
+	char *skip;
 } dbc_check_plan;
 
 /* The statement that finds the rows of table t violating constraint con
@@ -67,7 +70,9 @@ typedef struct dbc_check_options {
 
 /* Column layout of dbc_check_constraints' rows:
  * (table_name, constraint_name, kind, violations, sample). violations is an
- * integer, sample JSON text (an array of at most 5 offending keys). */
+ * integer, sample JSON text (an array of at most 5 offending keys). A
+ * constraint that was not checked has violations NULL and the sample
+ * {"not_checked": reason}. */
 #define DBC_CHECK_NCOLS 5
 /* Column layout of dbc_check_orphans' rows:
  * (relation, child_table, parent_table, orphans, sample). */

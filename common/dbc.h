@@ -88,6 +88,15 @@ typedef struct dbc_host {
 	char *(*quote_ident)(dbc_ctx *ctx, const char *ident);
 	char *(*quote_literal)(dbc_ctx *ctx, const char *literal);
 
+	/* May dbcare evaluate this expression, read from the schema (a CHECK
+	 * constraint's text), inside a statement of its own? Such a statement
+	 * runs at top level, without the limits the engine puts on schema code.
+	 * Sets *why_not to NULL when it may, else to the reason (arena text) and
+	 * the constraint is reported as not checked; DBC_ERROR only when the
+	 * question could not be answered. NULL: the core's own rule applies
+	 * (PostgreSQL). */
+	int (*schema_expr_allowed)(dbc_ctx *ctx, const char *expr, char **why_not);
+
 	/* Polled by long loops; returns nonzero (with the ctx error set) to stop. */
 	int (*interrupted)(dbc_ctx *ctx);
 

@@ -82,6 +82,7 @@ struct dbc_health_fact {
 	double value; /* DBC_VALUE_SCALAR */
 	char *value_text;           /* display value instead of the number ("ok", "wal") */
 	char *message;              /* overrides the composed message */
+	char *note;                 /* appended to the message, whichever it is ("; " + note) */
 	dbc_check_status min_status; /* grading never goes below this (e.g. a failed migration) */
 	dbc_health_object *objects;
 	int nobjects;

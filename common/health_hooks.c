@@ -112,16 +112,42 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
 /* ---------------------------------------------------------------- constraints */
 
 
-/* Constraints that could not be checked (a lock held by DDL, a parent the
- * owner may not read) are no finding, but a report that found nothing says
- * so instead of "no violation". */
-static int note_unchecked(dbc_ctx *ctx, dbc_health_fact *fact, int unchecked, const char *query)
+/* Constraints that could not be checked: a CHECK the engine would not let
+ * dbcare evaluate, a lock held by DDL, a parent the owner may not read.
+ * Nothing is known about their rows, so the check is never "ok" while any is
+ * left: a warning that names the first five (row r: name in column 1, table
+ * in column 0), appended to whatever message the check has. */
+typedef struct unchecked_list {
+	dbc_buf names;
+	int n;
+} unchecked_list;
+
+static int unchecked_add(dbc_ctx *ctx, const dbc_health_engine *eng, unchecked_list *u,
+                         const dbc_value *r)
 {
-	if (unchecked == 0 || fact->nobjects > 0)
+	const char *name = r[1].type == DBC_TEXT ? r[1].s : NULL;
+	const char *table = r[0].type == DBC_TEXT ? r[0].s : NULL;
+	if (dbc_health_ignored(eng->shared ? eng->shared->ignore : NULL, NULL, name, table))
 		return DBC_OK;
-	fact->message = dbc_printf(ctx, "no violation found; %d not checked (%s lists them)",
-	                           unchecked, query);
-	return fact->message ? DBC_OK : DBC_ERROR;
+	if (u->n == 0)
+		dbc_buf_init(&u->names, ctx);
+	if (u->n++ < 5)
+		dbc_buf_appendf(&u->names, "%s%s of table %s", u->n > 1 ? ", " : "", name ? name : "?",
+		                table ? table : "?");
+	return DBC_OK;
+}
+
+static int note_unchecked(dbc_ctx *ctx, dbc_health_fact *fact, unchecked_list *u,
+                          const char *query)
+{
+	if (u->n == 0)
+		return DBC_OK;
+	char *list = dbc_buf_finish(&u->names);
+	char *more = u->n > 5 ? dbc_printf(ctx, " and %d more", u->n - 5) : "";
+	fact->min_status = DBC_CHECK_WARNING;
+	fact->note = list && more ? dbc_printf(ctx, "%d not checked: %s%s", u->n, list, more) : NULL;
+	fact->hint = dbc_printf(ctx, "%s shows why each was not checked (its sample).", query);
+	return fact->note && fact->hint ? DBC_OK : DBC_ERROR;
 }
 
 /* One row per constraint with violations: the object is the constraint, its
@@ -147,11 +173,15 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
 	if (dbc_check_constraints(ctx, s, &opt, &rows) != DBC_OK)
 		return DBC_ERROR;
-	int unchecked = 0;
+	unchecked_list unchecked = {0};
 	for (int i = 0; i < rows.nrows; i++) {
 		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[3].type == DBC_NULL) {
+			if (unchecked_add(ctx, eng, &unchecked, r) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
-		unchecked += r[3].type == DBC_NULL;
 		if (n <= 0)
 			continue;
 		char *detail = dbc_printf(ctx, "%s, %lld row%s", r[2].type == DBC_TEXT ? r[2].s : "?",
@@ -160,8 +190,8 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 		                          r[0].type == DBC_TEXT ? r[0].s : NULL, (double)n, detail) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return note_unchecked(ctx, fact, unchecked, "SELECT * FROM dbcheck_constraints() WHERE "
-	                                            "violations IS NULL");
+	return note_unchecked(ctx, fact, &unchecked,
+	                      "SELECT * FROM dbcheck_constraints() WHERE violations IS NULL");
 }
 
 int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
@@ -202,11 +232,15 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
 	if (dbc_check_orphans(ctx, s, &opt, &rows) != DBC_OK)
 		return DBC_ERROR;
-	int unchecked = 0;
+	unchecked_list unchecked = {0};
 	for (int i = 0; i < rows.nrows; i++) {
 		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[3].type == DBC_NULL) {
+			if (unchecked_add(ctx, eng, &unchecked, r) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
-		unchecked += r[3].type == DBC_NULL;
 		if (n <= 0)
 			continue;
 		char *detail = dbc_printf(ctx, "%lld orphan%s in %s", (long long)n, n == 1 ? "" : "s",
@@ -215,7 +249,7 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 		                          (double)n, detail) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return note_unchecked(ctx, fact, unchecked, "SELECT * FROM dbcheck_orphans() WHERE "
-	                                            "orphans IS NULL");
+	return note_unchecked(ctx, fact, &unchecked,
+	                      "SELECT * FROM dbcheck_orphans() WHERE orphans IS NULL");
 }
 

@@ -329,6 +329,8 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 		out->message = dbc_strdup(ctx, def->ok_message);
 	else
 		out->message = compose_message(ctx, def, kept, n, value, status);
+	if (fact->note && out->message)
+		out->message = dbc_printf(ctx, "%s; %s", out->message, fact->note);
 	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
 	                                         : def->hint ? dbc_strdup(ctx, def->hint)
 	                                                     : NULL;

@@ -14,9 +14,7 @@ sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx)
 
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx)
 {
-	call->conn = sqldbc_conn_of(fctx);
-	call->db = call->conn->db;
-	dbc_ctx_init(&call->ctx, &sqldbc_host, call);
+	sqldbc_call_open(call, sqldbc_conn_of(fctx));
 }
 
 /* SQLite's result code for an error of this SQLSTATE: the code SQLite gave
@@ -61,6 +59,8 @@ char *sqldbc_error_text(dbc_ctx *ctx)
 
 void sqldbc_finish(sqldbc_call *call, sqlite3_context *fctx, int rc)
 {
+	if (sqldbc_call_settle(call, rc != DBC_OK || call->ctx.failed) != DBC_OK)
+		rc = DBC_ERROR;
 	if (rc != DBC_OK || call->ctx.failed) {
 		if (strcmp(call->ctx.sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
 			sqlite3_result_error_nomem(fctx);

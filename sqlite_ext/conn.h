@@ -21,4 +21,7 @@ void sqldbc_schema_cache_free(sqldbc_conn *conn);
 
 sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx);
 
+/* txn_guard.c: prepares call->rescue (before the call's first savepoint). */
+int sqldbc_call_prepare_rescue(sqldbc_call *call);
+
 #endif

@@ -97,17 +97,16 @@ static void fn_monitor_start(sqlite3_context *fctx, int argc, sqlite3_value **ar
 	int64_t ms = 0;
 	(void)argc;
 	sqldbc_begin(&call, fctx);
+	int64_t replace = 0;
 	int rc = sqldbc_arg_int(&call, argv, 0, "threshold_ms", &ms);
 	if (rc == DBC_OK && ms < 0) {
 		rc = dbc_error(&call.ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		               "argument \"threshold_ms\" must not be negative");
 	}
-	if (rc == DBC_OK) {
-		int src = sqldbc_monitor_start(call.conn, (double)ms);
-		if (src != SQLITE_OK)
-			rc = dbc_error(&call.ctx, DBC_SQLSTATE_INTERNAL, "could not install the tracer: %s",
-			               sqlite3_errstr(src));
-	}
+	if (rc == DBC_OK && argc > 1)
+		rc = sqldbc_arg_int(&call, argv, 1, "replace_trace", &replace);
+	if (rc == DBC_OK)
+		rc = sqldbc_monitor_start(&call.ctx, call.conn, (double)ms, replace != 0);
 	if (rc == DBC_OK)
 		sqlite3_result_int(fctx, 1);
 	sqldbc_finish(&call, fctx, rc);
@@ -118,8 +117,11 @@ static void fn_monitor_stop(sqlite3_context *fctx, int argc, sqlite3_value **arg
 	sqldbc_call call;
 	(void)argc, (void)argv;
 	sqldbc_begin(&call, fctx);
-	sqlite3_result_int(fctx, sqldbc_monitor_stop(call.conn) ? 1 : 0);
-	sqldbc_finish(&call, fctx, DBC_OK);
+	bool was_running = false;
+	int rc = sqldbc_monitor_stop(&call.ctx, call.conn, &was_running);
+	if (rc == DBC_OK)
+		sqlite3_result_int(fctx, was_running ? 1 : 0);
+	sqldbc_finish(&call, fctx, rc);
 }
 
 static int checks_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
@@ -149,6 +151,7 @@ static const sqldbc_fn health_fns[] = {
 	{"dbhealth_growth", 0, SQLDBC_SIDE_EFFECT, fn_growth},
 	{"dbhealth_growth", 1, SQLDBC_SIDE_EFFECT, fn_growth},
 	{"dbmonitor_start", 1, SQLDBC_SIDE_EFFECT, fn_monitor_start},
+	{"dbmonitor_start", 2, SQLDBC_SIDE_EFFECT, fn_monitor_start},
 	{"dbmonitor_stop", 0, SQLDBC_SIDE_EFFECT, fn_monitor_stop},
 };
 

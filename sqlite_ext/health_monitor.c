@@ -2,6 +2,15 @@
  * health_monitor.c — dbmonitor for SQLite: a sqlite3_trace_v2 profile callback
  * that keeps the slowest distinct statements of one connection in a fixed
  * number of slots (the fastest one gives way), opt-in, freed on stop and close.
+ *
+ * A connection has one trace callback, and SQLite's API can neither report it
+ * nor hand it back, so the application's own callback could be replaced
+ * without anyone noticing. Hence: dbmonitor takes the callback only when the
+ * caller says nothing else traces the connection (replace_trace), and
+ * whether it still holds it is asked by running a statement and seeing
+ * whether on_trace hears of it (monitor_installed): a callback the
+ * application set later is never turned off by dbmonitor_stop, nor taken
+ * back without that word.
  */
 #include "health_sqlite.h"
 
@@ -9,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#define MON_SLOTS 100
+#define MON_SLOTS   100
 #define MON_SQL_MAX 4000
 
 typedef struct mon_entry {
@@ -22,6 +31,8 @@ typedef struct mon_entry {
 
 typedef struct sqldbc_monitor {
 	double threshold_ms;
+	sqlite3_stmt *probe; /* monitor_installed's statement while it runs */
+	bool probe_heard;
 	int n;
 	mon_entry e[MON_SLOTS];
 } sqldbc_monitor;
@@ -64,6 +75,10 @@ static int on_trace(unsigned type, void *arg, void *p, void *x)
 	sqldbc_monitor *m = arg;
 	if (type != SQLITE_TRACE_PROFILE || !m)
 		return 0;
+	if (p == m->probe && m->probe) {
+		m->probe_heard = true;
+		return 0;
+	}
 	double ms = (double)*(sqlite3_int64 *)x / 1e6;
 	if (ms < m->threshold_ms)
 		return 0;
@@ -107,29 +122,88 @@ static int on_trace(unsigned type, void *arg, void *p, void *x)
 	return 0;
 }
 
-int sqldbc_monitor_start(sqldbc_conn *conn, double threshold_ms)
+/* Whether on_trace is still the connection's trace callback: a statement run
+ * now reaches it only if so (its profile event comes when it ends). */
+static int monitor_installed(dbc_ctx *ctx, sqlite3 *db, sqldbc_monitor *m, bool *installed)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		m->probe = st;
+		m->probe_heard = false;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		m->probe = NULL;
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		return dbc_error(ctx,
+		                 rc == SQLITE_INTERRUPT ? DBC_SQLSTATE_CANCELED : DBC_SQLSTATE_INTERNAL,
+		                 "%s", sqlite3_errstr(rc));
+	*installed = m->probe_heard;
+	return DBC_OK;
+}
+
+static int refuse_to_replace(dbc_ctx *ctx, bool replaced_since)
+{
+	if (replaced_since)
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "the application replaced dbmonitor's trace callback since dbmonitor_start");
+	else
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbmonitor_start would replace this connection's trace callback, and SQLite "
+		          "cannot tell whether the application set one");
+	dbc_error_detail(ctx, "A connection has one trace callback (sqlite3_trace_v2, sqlite3_trace, "
+	                      "sqlite3_profile; Python's set_trace_callback; the shell's .trace), and "
+	                      "SQLite cannot give a replaced one back.");
+	dbc_error_hint(
+	    ctx, "If nothing else traces this connection, call dbmonitor_start(<threshold_ms>, 1).");
+	return DBC_ERROR;
+}
+
+int sqldbc_monitor_start(dbc_ctx *ctx, sqldbc_conn *conn, double threshold_ms, bool replace_trace)
 {
 	sqldbc_monitor *m = conn->monitor;
+	bool installed = false;
+	if (m && monitor_installed(ctx, conn->db, m, &installed) != DBC_OK)
+		return DBC_ERROR;
+	if (installed) { /* a new threshold; what was recorded stays */
+		m->threshold_ms = threshold_ms;
+		return DBC_OK;
+	}
+	if (!replace_trace)
+		return refuse_to_replace(ctx, m != NULL);
 	if (!m) {
 		m = sqlite3_malloc64(sizeof(*m));
 		if (!m)
-			return SQLITE_NOMEM;
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		memset(m, 0, sizeof(*m));
 		conn->monitor = m;
 		conn->monitor_free = monitor_free_on_close;
 	}
 	m->threshold_ms = threshold_ms;
-	return sqlite3_trace_v2(conn->db, SQLITE_TRACE_PROFILE, on_trace, m);
+	int rc = sqlite3_trace_v2(conn->db, SQLITE_TRACE_PROFILE, on_trace, m);
+	if (rc != SQLITE_OK)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not install the tracer: %s",
+		                 sqlite3_errstr(rc));
+	return DBC_OK;
 }
 
-bool sqldbc_monitor_stop(sqldbc_conn *conn)
+int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running)
 {
+	*was_running = conn->monitor != NULL;
 	if (!conn->monitor)
-		return false;
-	sqlite3_trace_v2(conn->db, 0, NULL, NULL);
+		return DBC_OK;
+	/* Turned off only while it is ours: a callback the application set
+	 * since stays. Either way SQLite no longer holds the state after this. */
+	bool installed;
+	if (monitor_installed(ctx, conn->db, conn->monitor, &installed) != DBC_OK)
+		return DBC_ERROR;
+	if (installed)
+		sqlite3_trace_v2(conn->db, 0, NULL, NULL);
 	monitor_release(conn->monitor);
 	conn->monitor = NULL;
-	return true;
+	return DBC_OK;
 }
 
 static int cmp_slowest(const void *a, const void *b)
@@ -211,15 +285,18 @@ int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_f
 {
 	sqldbc_monitor *m = ((sqldbc_conn *)eng->state)->monitor;
 	if (!m) {
-		dbc_health_skip(ctx, fact, "dbmonitor is not running on this connection",
-		                "SELECT dbmonitor_start(100) records statements slower than 100 ms.");
+		dbc_health_skip(
+		    ctx, fact, "dbmonitor is not running on this connection",
+		    "SELECT dbmonitor_start(100, 1) records statements slower than 100 ms (1: nothing "
+		    "else traces this connection).");
 		return DBC_OK;
 	}
 	const mon_entry **v = sorted(ctx, m);
 	if (!v)
 		return DBC_ERROR;
 	for (int i = 0; i < m->n; i++) {
-		char *detail = dbc_printf(ctx, "%lld calls, max %.1f ms", (long long)v[i]->calls, v[i]->max_ms);
+		char *detail =
+		    dbc_printf(ctx, "%lld calls, max %.1f ms", (long long)v[i]->calls, v[i]->max_ms);
 		if (dbc_health_add_object(ctx, fact, NULL, short_sql(ctx, v[i]->sql), NULL, v[i]->max_ms,
 		                          detail) != DBC_OK)
 			return DBC_ERROR;
@@ -227,5 +304,14 @@ int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_f
 	if (m->n == 0)
 		fact->message = dbc_printf(ctx, "no statement slower than %.0f ms since dbmonitor_start",
 		                           m->threshold_ms);
+	bool installed;
+	if (monitor_installed(ctx, ((sqldbc_conn *)eng->state)->db, m, &installed) != DBC_OK)
+		return DBC_ERROR;
+	if (!installed) {
+		fact->note = dbc_strdup(ctx, "the application replaced dbmonitor's trace callback: "
+		                             "nothing is recorded since");
+		fact->hint = dbc_strdup(ctx, "dbmonitor_stop() ends it and leaves the application's "
+		                             "callback in place.");
+	}
 	return DBC_OK;
 }

@@ -14,8 +14,11 @@ void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn);
 int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact);
 
 /* dbmonitor (health_monitor.c). */
-int sqldbc_monitor_start(sqldbc_conn *conn, double threshold_ms);
-bool sqldbc_monitor_stop(sqldbc_conn *conn);
+/* Starts (or re-thresholds) the monitor. The trace callback is taken only
+ * with replace_trace, unless dbmonitor already holds it; otherwise 55000. */
+int sqldbc_monitor_start(dbc_ctx *ctx, sqldbc_conn *conn, double threshold_ms, bool replace_trace);
+/* Stops it; turns the trace callback off only while it is still dbmonitor's. */
+int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running);
 int sqldbc_monitor_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
 
 #endif

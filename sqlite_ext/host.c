@@ -34,7 +34,12 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 	                    : rc == SQLITE_CONSTRAINT ? "23000"
 	                    : "42000";
 	sqldbc_conn *c = conn_of(ctx);
-	if (c->sp_depth > 0 && sqlite3_get_autocommit(db)) {
+	if (c->sp_depth > 0 && sqlite3_get_autocommit(db) && rc == SQLITE_INTERRUPT) {
+		/* SQLite rolled back the transaction of an interrupted write; the
+		 * call's end says what that means for the caller (txn_guard.c) */
+		c->sp_depth = 0;
+		dbc_error(ctx, state, "%s", sqlite3_errmsg(db));
+	} else if (c->sp_depth > 0 && sqlite3_get_autocommit(db)) {
 		/* OR ROLLBACK / RAISE(ROLLBACK) ended the whole transaction, dbcare's
 		 * savepoints and the caller's earlier work included: say so plainly. */
 		c->sp_depth = 0;
@@ -223,7 +228,17 @@ static int run_simple(dbc_ctx *ctx, const char *fmt, int level)
 static int host_savepoint(dbc_ctx *ctx)
 {
 	sqldbc_conn *c = conn_of(ctx);
+	sqldbc_call *call = ctx->host_data;
 	int level = c->sp_depth + 1;
+	/* The way out should this savepoint become impossible to roll back
+	 * (txn_guard.c), prepared while statements still can be. */
+	if (c->sp_depth == call->sp_base) {
+		int rc = sqldbc_call_prepare_rescue(call);
+		if (rc != SQLITE_OK) {
+			fail(ctx, c->db, rc, NULL, NULL);
+			return -1;
+		}
+	}
 	if (run_simple(ctx, "SAVEPOINT dbcare_sp_%d", level) != DBC_OK)
 		return -1;
 	c->sp_depth = level;
@@ -259,7 +274,10 @@ static int host_rollback(dbc_ctx *ctx, int level)
 	dbc_ctx saved = *ctx;
 	dbc_error_clear(ctx);
 	int rc = run_simple(ctx, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d", level);
-	c->sp_depth = level - 1;
+	/* A rollback that failed (interrupted) leaves the savepoint open: the
+	 * depth keeps it, so the call's end still sees and ends it (txn_guard.c). */
+	if (rc == DBC_OK || sqlite3_get_autocommit(c->db))
+		c->sp_depth = level - 1;
 	if (saved.failed) {
 		dbc_arena_block *arena = ctx->arena;
 		*ctx = saved;
@@ -343,6 +361,7 @@ const dbc_host sqldbc_host = {
 	.rollback = host_rollback,
 	.quote_ident = host_quote_ident,
 	.quote_literal = host_quote_literal,
+	.schema_expr_allowed = sqldbc_schema_expr_allowed,
 	.interrupted = host_interrupted,
 	.book_prefix = "dbcare_",
 	.book_ensure = sqldbc_book_ensure,

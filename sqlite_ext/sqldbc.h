@@ -17,12 +17,30 @@ SQLITE_EXTENSION_INIT3
 /* Per-connection state (one per sqlite3*, freed when the connection closes). */
 typedef struct sqldbc_conn sqldbc_conn;
 
-/* One SQL call: the ctx (arena, error slot) bound to a connection. */
+/* One SQL call: the ctx (arena, error slot) bound to a connection, and the
+ * connection's transaction state when the call began, which its end restores
+ * (call.c). */
 typedef struct sqldbc_call {
 	dbc_ctx ctx;
 	sqlite3 *db;
 	sqldbc_conn *conn;
+	int sp_base;         /* dbcare savepoints already open (a call nested in a migration) */
+	bool was_autocommit; /* no transaction was open */
+	/* A write, prepared before the call's first savepoint, that ends the
+	 * transaction when no statement can be prepared any more (host.c). */
+	sqlite3_stmt *rescue;
 } sqldbc_call;
+
+/* Binds call to conn and notes its transaction state (every call, scalar or
+ * table-valued, starts here). */
+void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn);
+/* Ends the call's hold on the transaction: after a failure, rolls back
+ * whatever of dbcare's work is still open, so the connection's transaction is
+ * as it was before the call -- or, when SQLite itself rolled the transaction
+ * back (an interrupted write does), none is open and the error says so. A
+ * call that succeeded while its caller's transaction was lost, or that left
+ * one open, becomes a failure: DBC_ERROR with the ctx error set. */
+int sqldbc_call_settle(sqldbc_call *call, bool failed);
 
 extern const dbc_host sqldbc_host;
 
@@ -69,6 +87,10 @@ typedef struct sqldbc_tvf {
 
 int sqldbc_register_tvfs(sqlite3 *db, sqldbc_conn *conn, const sqldbc_tvf *tvfs, int n,
                          char **errmsg);
+
+/* dbc_host.schema_expr_allowed (check_expr.c): only SQLite's own built-in
+ * pure functions, as this connection defines them, may be evaluated. */
+int sqldbc_schema_expr_allowed(dbc_ctx *ctx, const char *expr, char **why_not);
 
 /* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
 int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);

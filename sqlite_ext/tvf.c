@@ -177,9 +177,7 @@ static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_st
 	tvf_aux *aux = vt->aux;
 	cursor_reset(cur);
 
-	cur->call.conn = aux->conn;
-	cur->call.db = aux->conn->db;
-	dbc_ctx_init(&cur->call.ctx, &sqldbc_host, &cur->call);
+	sqldbc_call_open(&cur->call, aux->conn);
 	cur->live = true;
 
 	/* Omitted trailing arguments are absent; an omitted middle one is NULL. */
@@ -200,6 +198,9 @@ static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_st
 
 	int rc = cur->call.ctx.failed ? DBC_ERROR
 	                              : aux->def->produce(&cur->call.ctx, given, cur->args, &cur->rows);
+	/* the rows are materialised: the call's SQL is over */
+	if (sqldbc_call_settle(&cur->call, rc != DBC_OK || cur->call.ctx.failed) != DBC_OK)
+		rc = DBC_ERROR;
 	if (rc != DBC_OK || cur->call.ctx.failed) {
 		sqlite3_free(vt->base.zErrMsg);
 		vt->base.zErrMsg = sqldbc_error_text(&cur->call.ctx);

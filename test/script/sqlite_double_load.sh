@@ -6,7 +6,7 @@ module=${DBCARE_SQLITE_MODULE:?}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cat > "$work/t.sql" <<SQL
-SELECT dbmonitor_start(0);
+SELECT dbmonitor_start(0, 1);
 .load $module
 SELECT 'after second load';
 SELECT count(*) > 0 FROM dbmonitor_slow;

@@ -5,6 +5,14 @@
 # progress handler returns non-zero. Each time the apply fails with an error,
 # schema, history and status are as before, and the connection goes on
 # working. Rollback-journal and WAL mode.
+# Then a sweep over every dbcare function that runs SQL: a progress handler
+# that starts returning non-zero after k calls (and keeps doing so), for many
+# k, and conn.interrupt() from another thread after a short delay, in
+# autocommit and inside the application's open transaction, in both journal
+# modes. After each call, whatever it returned, the connection's transaction
+# state is what it was before (SQLite's own exception: an interrupted write
+# inside a transaction rolls that transaction back, which dbcare then says),
+# and an INSERT the application makes next is still there after reopening.
 set -eu
 mod="${DBCARE_SQLITE_MODULE:?}"
 py=/usr/bin/python3
@@ -104,4 +112,152 @@ for mode in ("delete", "wal"):
         fail(f"{mode}: the fresh apply")
     conn.close()
     print(f"{mode}: ok")
+PY
+
+"$py" - "$mod" "$work" <<'PY'
+import os, shutil, sqlite3, sys, threading, time
+
+mod, work = sys.argv[1], sys.argv[2]
+t_start = time.time()
+t_end = t_start + 50
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+CALLS = [
+    "SELECT dbcare_get('health.ignore')",
+    "SELECT dbcare_set('health.ignore', 'x')",
+    "SELECT count(*) FROM dbcare_settings",
+    "SELECT length(dbschema_snapshot())",
+    "SELECT dbschema_fingerprint()",
+    "SELECT dbcheck_add_relation('r2', 'child', 'pid', 'parent', 'id')",
+    "SELECT dbcheck_drop_relation('r')",
+    "SELECT dbcheck_cleanup_orphans(0)",
+    "SELECT count(*) FROM dbcheck_constraints",
+    "SELECT count(*) FROM dbcheck_relations",
+    "SELECT count(*) FROM dbcheck_orphans",
+    "SELECT length(dbhealth_report('full'))",
+    "SELECT dbhealth_score('full')",
+    "SELECT length(dbhealth_metrics())",
+    "SELECT length(dbhealth_snapshot())",
+    "SELECT length(dbhealth_growth())",
+    "SELECT count(*) FROM dbhealth_checks('full')",
+    "SELECT dbmigrate_add('3', 'three', 'CREATE TABLE three (a);', 'DROP TABLE three;')",
+    "SELECT dbmigrate_add_repeatable('view', 'DROP VIEW IF EXISTS v; CREATE VIEW v AS SELECT 1;')",
+    "SELECT dbmigrate_apply()",
+    "SELECT dbmigrate_rollback()",
+    "SELECT dbmigrate_baseline('1')",
+    "SELECT dbmigrate_repair()",
+    "SELECT dbmigrate_current()",
+    "SELECT dbmigrate_assert('1')",
+    "SELECT length(dbmigrate_script())",
+    "SELECT length(dbmigrate_verify_json())",
+    "SELECT dbmigrate_step_begin('versioned', '2', 'x')",
+    "SELECT count(*) FROM dbmigrate_status",
+    "SELECT count(*) FROM dbmigrate_plan",
+    "SELECT count(*) FROM dbmigrate_validate",
+    "SELECT count(*) FROM dbmigrate_history",
+]
+
+def template(mode):
+    path = os.path.join(work, f"sweep-{mode}.db")
+    c = sqlite3.connect(path, isolation_level=None)
+    c.enable_load_extension(True)
+    c.load_extension(mod)
+    c.execute(f"PRAGMA journal_mode = {mode}")
+    c.executescript("""
+        PRAGMA ignore_check_constraints = ON;
+        CREATE TABLE app (v TEXT);
+        CREATE TABLE parent (id INTEGER PRIMARY KEY);
+        CREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent, n INTEGER CHECK (n > 0));
+        INSERT INTO parent VALUES (1);
+        INSERT INTO child (pid, n) SELECT CASE WHEN value % 7 = 0 THEN 99 ELSE 1 END, value % 5
+          FROM json_each((SELECT json_group_array(x) FROM (WITH RECURSIVE c(x) AS
+            (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000) SELECT x FROM c)));
+    """)
+    c.execute("SELECT dbcheck_add_relation('r', 'child', 'pid', 'parent', 'id')")
+    c.execute("SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (a);', 'DROP TABLE one;')")
+    c.execute("SELECT dbmigrate_apply()")
+    c.execute("SELECT dbmigrate_add('2', 'two', 'CREATE TABLE two (a, b); INSERT INTO two "
+              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3000) "
+              "SELECT x, x FROM c;', 'DROP TABLE two;')")
+    c.execute("SELECT dbhealth_snapshot()")
+    c.close()
+    return path
+
+trials = bad = 0
+lost = []
+def trial(tpl, mode, sql, in_txn, how, ops, k):
+    global trials
+    trials += 1
+    path = os.path.join(work, "trial.db")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    shutil.copy(tpl, path)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.enable_load_extension(True)
+    conn.load_extension(mod)
+    conn.execute("PRAGMA synchronous = OFF")  # durability is not under test: speed
+    if in_txn:
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO app VALUES ('before')")
+    before = conn.in_transaction
+    t = None
+    if how == "progress":
+        calls = [0]
+        def stop():
+            calls[0] += 1
+            return 1 if calls[0] > k else 0
+        conn.set_progress_handler(stop, ops)
+    else:
+        def interrupter():
+            time.sleep(k / 20000.0)
+            conn.interrupt()
+        t = threading.Thread(target=interrupter)
+        t.start()
+    err = None
+    try:
+        conn.execute(sql).fetchall()
+    except sqlite3.Error as e:
+        err = str(e)
+    if t:
+        t.join()
+    conn.set_progress_handler(None, 0)
+    after = conn.in_transaction
+    label = f"{mode} {how}/{ops} k={k} {'txn' if in_txn else 'autocommit'} {sql}"
+    rolled_back = err is not None and "rolled back" in err
+    if after != before and not (before and not after and rolled_back):
+        fail(f"{label}: in_transaction {before} -> {after} (error: {err})")
+    conn.execute("INSERT INTO app VALUES ('after')")
+    if after:
+        conn.execute("COMMIT")
+    conn.close()
+    conn = sqlite3.connect(path)
+    rows = [r[0] for r in conn.execute("SELECT v FROM app")]
+    conn.close()
+    want = (["before"] if in_txn and after else []) + ["after"]
+    if sorted(rows) != sorted(want):
+        fail(f"{label}: after reopening the table holds {rows}, expected {want} (error: {err})")
+    return err is not None
+
+for mode in ("delete", "wal"):
+    tpl = template(mode)
+    interrupted = 0
+    for sql in CALLS:
+        for in_txn in (False, True):
+            # progress/20: the handler runs every 20 VM steps, so dbcare's
+            # short ROLLBACK TO still runs; progress/1: it runs at every
+            # step and fails those too; thread: k/20 ms after the call starts.
+            for how, ops, ks in (("progress", 20, (0, 1, 3, 8, 24, 96)),
+                                 ("progress", 1, (0, 10, 200)),
+                                 ("thread", 0, (0, 3, 30))):
+                for k in ks:
+                    if time.time() > t_end:
+                        fail("the sweep took too long")
+                    if trial(tpl, mode, sql, in_txn, how, ops, k):
+                        interrupted += 1
+    print(f"{mode}: sweep ok, {interrupted} of the calls interrupted")
+print(f"{trials} trials in {time.time() - t_start:.1f} s")
 PY

@@ -46,7 +46,8 @@ SELECT dbcheck_drop_relation(NULL);
 SELECT dbcheck_cleanup_orphans(NULL);
 
 -- A CHECK in a hostile database that calls one of dbcare's own functions is
--- not run: pasting it into dbcare's query would bypass SQLITE_DIRECTONLY.
+-- not run (pasting it into dbcare's query would bypass SQLITE_DIRECTONLY):
+-- it is reported as not checked, with the reason.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema SET sql = 'CREATE TABLE t (id INTEGER CHECK (id > 0 OR dbcheck_cleanup_orphans(0)))'
  WHERE name = 't';

@@ -7,8 +7,14 @@ SELECT name, status, message, hint FROM dbhealth_checks WHERE name = 'slow_queri
 SELECT count(*) AS recorded FROM dbmonitor_slow;
 SELECT dbmonitor_stop() AS was_running;
 
+-- dbmonitor needs the connection's trace callback, which SQLite can neither
+-- report nor give back: a plain start refuses rather than replace one the
+-- application may have set; the second argument says nothing else traces.
+SELECT dbmonitor_start(0);
+SELECT count(*) AS recorded FROM dbmonitor_slow;
+
 -- Record every statement that takes at least 0 ms (a real threshold would be 100 or more).
-SELECT dbmonitor_start(0) AS started;
+SELECT dbmonitor_start(0, 1) AS started;
 CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
 INSERT INTO t SELECT i, 'value ' || (i * 7919 % 5000) FROM n;
@@ -33,3 +39,5 @@ SELECT name, status FROM dbhealth_checks WHERE name = 'slow_queries';
 -- Arguments.
 SELECT dbmonitor_start(-1);
 SELECT dbmonitor_start(NULL);
+SELECT dbmonitor_start(0, NULL);
+SELECT dbmonitor_start(0, 'yes');

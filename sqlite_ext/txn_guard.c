@@ -1,0 +1,113 @@
+/*
+ * txn_guard.c — a dbcare call leaves the connection's transaction as it found
+ * it. Savepoints normally see to that (host.c), but an interrupt defeats them:
+ * sqlite3_interrupt() stays in force until the application's statement that
+ * called dbcare ends, so every statement dbcare prepares or steps until then
+ * fails, ROLLBACK TO included; and a progress handler that keeps returning
+ * non-zero fails any statement long enough to reach it. A failed call whose
+ * savepoint could not be rolled back would leave a transaction open that the
+ * application does not know of: its next writes land in it, report success,
+ * and vanish when the connection closes.
+ *
+ * SQLite's own rule gives a way out that needs no new statement: a writing
+ * statement that is interrupted inside a transaction rolls the whole
+ * transaction back (sqlite3_interrupt's documentation). So before the call's
+ * first savepoint a harmless write is prepared -- setting temp.user_version,
+ * which only this connection sees and which the rollback undoes anyway -- and
+ * stepped only when even ROLLBACK cannot run, i.e. when it is interrupted
+ * before it writes anything.
+ */
+#include "conn.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
+{
+	call->conn = conn;
+	call->db = conn->db;
+	call->sp_base = conn->sp_depth;
+	call->was_autocommit = sqlite3_get_autocommit(conn->db) != 0;
+	call->rescue = NULL;
+	dbc_ctx_init(&call->ctx, &sqldbc_host, call);
+}
+
+int sqldbc_call_prepare_rescue(sqldbc_call *call)
+{
+	if (call->rescue)
+		return SQLITE_OK;
+	return sqlite3_prepare_v2(call->db, "PRAGMA temp.user_version = 0", -1, &call->rescue, NULL);
+}
+
+/* Appends text to the error's detail (the message itself stays the cause). */
+static void add_detail(dbc_ctx *ctx, const char *text)
+{
+	char *d = ctx->detail ? dbc_printf(ctx, "%s\n%s", ctx->detail, text) : dbc_strdup(ctx, text);
+	if (d)
+		ctx->detail = d;
+}
+
+/* Ends the transaction when every statement fails: steps the prepared write,
+ * which the interrupt stops before it writes, and SQLite rolls back. */
+static void roll_back_all(sqldbc_call *call)
+{
+	if (sqlite3_exec(call->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ||
+	    sqlite3_get_autocommit(call->db) || !call->rescue)
+		return;
+	sqlite3_step(call->rescue);
+	sqlite3_reset(call->rescue); /* the statement's end is where SQLite rolls back */
+	if (!sqlite3_get_autocommit(call->db))
+		sqlite3_exec(call->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int sqldbc_call_settle(sqldbc_call *call, bool failed)
+{
+	sqlite3 *db = call->db;
+	sqldbc_conn *c = call->conn;
+	if (!failed &&
+	    (sqlite3_get_autocommit(db) ? !call->was_autocommit
+	                                : call->was_autocommit || c->sp_depth > call->sp_base)) {
+		/* A call that went on after SQLite rolled the caller's transaction
+		 * back under it (dbmigrate_verify reports a failed migration as a
+		 * row), or that left one open: success would hide it. */
+		dbc_error(&call->ctx, DBC_SQLSTATE_BAD_STATE,
+		          sqlite3_get_autocommit(db)
+		              ? "the enclosing transaction was rolled back during the call"
+		              : "the call left a transaction open");
+		failed = true;
+	}
+	if (failed) {
+		/* dbcare's savepoints the error path could not roll back */
+		if (!sqlite3_get_autocommit(db) && c->sp_depth > call->sp_base) {
+			char sql[96];
+			snprintf(sql, sizeof sql, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d",
+			         call->sp_base + 1, call->sp_base + 1);
+			if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+				c->sp_depth = call->sp_base;
+		}
+		/* Still open: a transaction dbcare began, or the application's with
+		 * dbcare's half-done work in it, which must never be committed. */
+		if (!sqlite3_get_autocommit(db) && (call->was_autocommit || c->sp_depth > call->sp_base))
+			roll_back_all(call);
+		if (sqlite3_get_autocommit(db)) {
+			c->sp_depth = 0;
+			/* the caller's transaction is gone: say so, once */
+			const char *msg = call->ctx.message ? call->ctx.message : "";
+			if (!call->was_autocommit && !strstr(msg, "rolled back the enclosing transaction"))
+				add_detail(&call->ctx,
+				           strcmp(call->ctx.sqlstate, DBC_SQLSTATE_CANCELED) == 0
+				               ? "The enclosing transaction was rolled back (SQLite rolls back a "
+				                 "transaction whose write is interrupted): its earlier work is "
+				                 "undone and no transaction is open."
+				               : "The enclosing transaction was rolled back: its earlier work is "
+				                 "undone and no transaction is open.");
+		} else if (call->was_autocommit || c->sp_depth > call->sp_base) {
+			add_detail(&call->ctx, "dbcare could not roll back its transaction: run ROLLBACK "
+			                       "before anything else on this connection.");
+		}
+	}
+	if (call->rescue)
+		sqlite3_finalize(call->rescue);
+	call->rescue = NULL;
+	return failed ? DBC_ERROR : DBC_OK;
+}
