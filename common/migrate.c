@@ -8,6 +8,7 @@
 #include "migrate_checksum.h"
 #include "migrate_script.h"
 #include "migrate_store.h"
+#include "migrate_text.h"
 #include "migrate_version.h"
 #include "settings.h"
 
@@ -49,6 +50,7 @@ static int prepare_script(dbc_ctx *ctx, const char *script, const char *what, co
 		                 label);
 	dbc_script_info info;
 	if (dbc_script_analyse(ctx, ctx->host->engine, *norm, &info) != DBC_OK ||
+	    dbc_script_check_shell(ctx, &info, ctx->host->engine, label) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK)
 		return DBC_ERROR;
 	if (no_tx)
@@ -220,6 +222,8 @@ int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const c
 		return DBC_ERROR;
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of migration %s is empty", canon);
+	if (dbc_mig_check_name(ctx, name, dbc_printf(ctx, "the name of migration %s", canon)) != DBC_OK)
+		return DBC_ERROR;
 	label = dbc_printf(ctx, "%s (%s)", canon, name);
 	if (!label || prepare_script(ctx, up, "up script", label, &upn, &no_tx) != DBC_OK ||
 	    (down && prepare_script(ctx, down, "down script", label, &downn, NULL) != DBC_OK) ||
@@ -248,6 +252,8 @@ int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, 
 	bool no_tx = false;
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of repeatable migration is empty");
+	if (dbc_mig_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
+		return DBC_ERROR;
 	label = dbc_printf(ctx, "repeatable (%s)", name);
 	if (!label || prepare_script(ctx, sql, "script", label, &norm, &no_tx) != DBC_OK ||
 	    dbc_script_checksum(ctx, norm, checksum) != DBC_OK)

@@ -8,6 +8,7 @@
 #include "migrate_files.h"
 #include "migrate_script.h"
 #include "migrate_store.h"
+#include "migrate_text.h"
 #include "migrate_version.h"
 
 #include <dirent.h>
@@ -302,6 +303,14 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 	for (int i = 0; i < nnames; i++) {
 		dbc_mig_file *f = &files[nfiles];
 		const char *why;
+		/* the name comes from the file name: a line break in it would reach
+		 * dbmigrate_script()'s output, and to this error, so it is shown masked */
+		if (dbc_mig_text_has_control(names[i])) {
+			BAD("%s: the file name contains a control character (a line break, tab or "
+			    "other non-printing character, shown as ?)",
+			    dbc_mig_text_printable(ctx, names[i]));
+			continue;
+		}
 		if (!dbc_mig_parse_filename(ctx, names[i], f, &why)) {
 			BAD("%s: %s", names[i], why);
 			continue;
@@ -329,7 +338,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 		dbc_script_info info;
 		if (dbc_script_analyse(ctx, ctx->host->engine, f->script, &info) != DBC_OK)
 			return DBC_ERROR;
-		if (dbc_script_check(ctx, &info, names[i], DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
+		if (dbc_script_check_shell(ctx, &info, ctx->host->engine, names[i]) != DBC_OK ||
+		    dbc_script_check(ctx, &info, names[i], DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
 			BAD("%s", ctx->message);
 			dbc_error_clear(ctx);
 			continue;

@@ -7,6 +7,7 @@
 #include "migrate.h"
 #include "migrate_script.h"
 #include "migrate_store.h"
+#include "migrate_text.h"
 #include "migrate_version.h"
 #include "settings.h"
 
@@ -64,6 +65,35 @@ static void render_sqlite(dbc_ctx *ctx, dbc_buf *b, const dbc_mig *m)
 		dbc_buf_append(b, "COMMIT;\n");
 }
 
+/* What the registry holds was checked at registration, but a row may have
+ * been written by hand: nothing registered may become a line of its own in
+ * the script (a psql meta-command, a sqlite3 dot-command), so such a
+ * migration is refused here rather than written out. */
+static int check_renderable(dbc_ctx *ctx, const dbc_mig *m)
+{
+	const char *what = m->repeatable ? "a repeatable migration" : "a migration";
+	const char *fields[3] = {m->name, m->version, m->checksum};
+	for (int i = 0; i < 3; i++)
+		if (fields[i] && dbc_mig_text_has_control(fields[i])) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "%s registered as %s (%s) contains a control character; no script was "
+			          "written",
+			          what, m->version ? dbc_mig_text_printable(ctx, m->version) : "repeatable",
+			          dbc_mig_text_printable(ctx, m->name));
+			dbc_error_detail(ctx, "In the script a line break would start a line the shell "
+			                      "runs as a command. Control characters are shown as ?.");
+			dbc_error_hint(ctx, "Register the migration again under a name of printable "
+			                    "characters, or delete the row written by hand.");
+			return DBC_ERROR;
+		}
+	dbc_script_info info;
+	char *label = m->repeatable ? dbc_printf(ctx, "repeatable (%s)", m->name)
+	                            : dbc_printf(ctx, "%s (%s)", m->version, m->name);
+	if (!label || dbc_script_analyse(ctx, ctx->host->engine, m->script, &info) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_script_check_shell(ctx, &info, ctx->host->engine, label);
+}
+
 int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
 {
 	dbc_mig_set set;
@@ -79,6 +109,9 @@ int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
 	    dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0) != DBC_OK ||
 	    dbc_mig_plan_up(ctx, &st, canon, strcmp(oo, "allow") == 0, &plan, &n) != DBC_OK)
 		return DBC_ERROR;
+	for (int i = 0; i < n; i++)
+		if (check_renderable(ctx, plan[i]->mig) != DBC_OK)
+			return DBC_ERROR;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_appendf(&b, "-- dbcare %s: %d pending migration(s) from dbmigrate_script()\n",
