@@ -13,10 +13,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_FILE_BYTES (64L * 1024 * 1024)
 
@@ -117,24 +119,44 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 	return true;
 }
 
-/* Reads a whole file into the arena; *why on failure. */
+/* Reads a whole regular file into the arena; *why on failure. The open
+ * never blocks and never follows a link: O_NONBLOCK makes opening a FIFO
+ * (one that replaced the file after the listing) return at once instead of
+ * waiting for a writer beyond every cancel, O_NOFOLLOW refuses a symbolic
+ * link, and fstat of what was opened must say regular file. */
 static char *read_file(dbc_ctx *ctx, const char *path, const char **why)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		*why = errno == EACCES ? "permission denied" : "cannot be opened";
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*why = errno == ELOOP    ? "a symbolic link; dbmigrate_load reads regular files only"
+		       : errno == EACCES ? "permission denied"
+		                         : "cannot be opened";
 		return NULL;
 	}
 	char *buf = NULL;
 	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || sb.st_size > MAX_FILE_BYTES) {
-		*why = "too large (more than 64 MB) or unreadable";
+	if (fstat(fd, &sb) != 0) {
+		*why = "unreadable";
+	} else if (!S_ISREG(sb.st_mode)) {
+		*why = "not a regular file; dbmigrate_load reads regular files only";
+	} else if (sb.st_size > MAX_FILE_BYTES) {
+		*why = "too large (more than 64 MB)";
 	} else if ((buf = dbc_alloc(ctx, (size_t)sb.st_size + 1)) != NULL) {
-		size_t got = fread(buf, 1, (size_t)sb.st_size, f);
-		if (ferror(f)) {
-			*why = "read error";
-			buf = NULL;
-		} else {
+		size_t got = 0, want = (size_t)sb.st_size;
+		while (got < want) {
+			ssize_t r = read(fd, buf + got, want - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				if (r < 0) {
+					*why = "read error";
+					buf = NULL;
+				}
+				break;
+			}
+			got += (size_t)r;
+		}
+		if (buf) {
 			buf[got] = '\0';
 			if (!valid_utf8((const unsigned char *)buf, got)) {
 				*why = "is not valid UTF-8 text";
@@ -142,7 +164,7 @@ static char *read_file(dbc_ctx *ctx, const char *path, const char **why)
 			}
 		}
 	}
-	fclose(f);
+	close(fd);
 	return buf;
 }
 
@@ -268,10 +290,10 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 		/* only .sql files count; README, .gitkeep and hidden files are ignored */
 		if (de->d_name[0] == '.' || !ends_with(de->d_name, ".sql"))
 			continue;
-		char *full = dbc_printf(ctx, "%s/%s", path, de->d_name);
-		struct stat sb;
-		if (!full || stat(full, &sb) != 0 || !S_ISREG(sb.st_mode))
-			continue;
+		/* every .sql entry is a migration file: one that is no regular file (a
+		 * symbolic link, a FIFO, a directory) fails the load in read_file
+		 * rather than being skipped, so a deploy never silently misses a
+		 * migration nor reads what a link points to */
 		if (nnames == cap) {
 			cap = cap ? cap * 2 : 64;
 			char **nv = dbc_alloc(ctx, sizeof(char *) * (size_t)cap);
