@@ -432,7 +432,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 			    i + 1 < nfiles && files[i + 1].kind == DBC_FILE_DOWN ? &files[i + 1] : NULL;
 			rc = dbc_mig_register_versioned(
 			    ctx, f->canon, f->version, f->name, f->script, down ? down->script : NULL,
-			    f->checksum, f->no_transaction, find_version_text(&reg, f->canon) != NULL);
+			    f->checksum, down ? down->checksum : NULL, f->no_transaction,
+			    find_version_text(&reg, f->canon) != NULL);
 		}
 	}
 	rc = dbc_mig_frame_end(ctx, &fr, rc);

@@ -291,12 +291,13 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *k
 				    "VALUES ('repeatable', $1, $2, $3)",
 				    3, q, NULL, NULL);
 		} else if (rc == DBC_OK) {
-			dbc_value q[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
-			                  dbc_float(ms)};
+			const char *down = dbc_mig_down_to_record(m);
+			dbc_value q[5] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
+			                  dbc_float(ms), down ? dbc_text(down) : dbc_null()};
 			rc = dbc_mig_query(ctx,
 			                   "INSERT INTO @migrations_applied (kind, version, name, checksum, "
-			                   "duration_ms) VALUES ('versioned', $1, $2, $3, $4)",
-			                   4, q, NULL, NULL);
+			                   "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
+			                   5, q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
 			rc = dbc_mig_store_snapshot(ctx, env, s.id);

@@ -14,6 +14,10 @@ CREATE TABLE dbcare.migrations (
     checksum       text NOT NULL,
     no_transaction boolean NOT NULL DEFAULT false,
     registered_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    -- checksum of down_script, NULL without one
+    down_checksum  text,
+    -- the role that wrote the row last (set by trigger migrations_registrant)
+    registered_by  text,
     CHECK ((kind = 'versioned') = (version IS NOT NULL))
 );
 CREATE UNIQUE INDEX migrations_repeatable ON dbcare.migrations (name) WHERE kind = 'repeatable';
@@ -25,7 +29,10 @@ CREATE TABLE dbcare.migrations_applied (
     name        text NOT NULL,
     checksum    text,
     applied_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    duration_ms double precision
+    duration_ms double precision,
+    -- the down script's checksum when applied; 'none' without a down script,
+    -- NULL when not known (baselines): a different one now means "changed"
+    down_checksum text
 );
 CREATE UNIQUE INDEX migrations_applied_repeatable ON dbcare.migrations_applied (name)
     WHERE kind = 'repeatable';
