@@ -9,6 +9,7 @@
 #include "migrate_script.h"
 #include "migrate_store.h"
 #include "migrate_text.h"
+#include "migrate_trust.h"
 #include "migrate_version.h"
 #include "settings.h"
 
@@ -644,6 +645,8 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 		rc = plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
 	if (rc == DBC_OK)
 		rc = refuse_no_transaction(ctx, plan, n);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, plan, n, "apply");
 	dbc_mig_done *done = rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_mig_done) * n) : NULL;
 	if (n > 0 && !done)
 		rc = DBC_ERROR;
@@ -707,6 +710,8 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *t
 		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_plan_down(ctx, &st, canon, &plan, &n);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, plan, n, "roll back");
 	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
@@ -757,6 +762,8 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, plan, n, "verify");
 	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;

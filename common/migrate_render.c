@@ -8,6 +8,7 @@
 #include "migrate_script.h"
 #include "migrate_store.h"
 #include "migrate_text.h"
+#include "migrate_trust.h"
 #include "migrate_version.h"
 #include "settings.h"
 
@@ -94,7 +95,8 @@ static int check_renderable(dbc_ctx *ctx, const dbc_mig *m)
 	return dbc_script_check_shell(ctx, &info, ctx->host->engine, label);
 }
 
-int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                       char **script)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
@@ -112,6 +114,8 @@ int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
 	for (int i = 0; i < n; i++)
 		if (check_renderable(ctx, plan[i]->mig) != DBC_OK)
 			return DBC_ERROR;
+	if (dbc_mig_check_registrants(ctx, env, plan, n, "write a script for") != DBC_OK)
+		return DBC_ERROR;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_appendf(&b, "-- dbcare %s: %d pending migration(s) from dbmigrate_script()\n",
@@ -207,6 +211,8 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char 
 	}
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, &r, 1, "apply");
 	if (rc == DBC_OK)
 		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, kind, "up", r->mig->checksum, -1,
 		                    false, "started by dbmigrate_script, not finished", dbc_mig_now_ms());
