@@ -87,6 +87,15 @@ static int derive(dbc_ctx *ctx, dbc_migrate_summary *out)
 	return DBC_OK;
 }
 
+static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	(void)ncol;
+	(void)c;
+	*(bool *)arg = true;
+	return DBC_OK;
+}
+
 static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 {
 	dbc_value p[7] = {s->current ? dbc_text(s->current) : dbc_null(),
@@ -101,15 +110,20 @@ static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 	 * committed during the derivation bumped it), and never waited for:
 	 * another caller's open transaction that stored it keeps it locked. */
 	if (ctx->host->status_stamp) {
+		bool stored = false;
 		if (dbc_mig_query(
 		        ctx,
 		        "UPDATE @migrations_summary SET current_version = $1, pending = $2, changed = $3, "
 		        "missing = $4, failed = $5, applied = $6, generation = $7 "
 		        "WHERE id = 1 AND $7 = (SELECT g.n FROM @migrations_generation g WHERE g.id = 1) "
 		        "AND id IN (SELECT l.id FROM @migrations_summary l WHERE l.id = 1 "
-		        "FOR UPDATE SKIP LOCKED)",
-		        7, p, NULL, NULL) != DBC_OK)
+		        "FOR UPDATE SKIP LOCKED) RETURNING true",
+		        7, p, take_stored, &stored) != DBC_OK)
 			return DBC_ERROR;
+		/* stored: done, with no INSERT, whose privilege an application role
+		 * with SELECT and UPDATE on the row does not have */
+		if (stored)
+			return DBC_OK;
 		/* a row deleted by hand comes back empty, for the next call to fill
 		 * (a visible row, locked or not, is never waited for here) */
 		return dbc_mig_query(ctx,
