@@ -40,12 +40,20 @@ int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_
 	dbc_buf_init(&refused, ctx);
 	if (dbc_setting_get(ctx, "migrate.trusted_registrants", &trusted_list) != DBC_OK)
 		return DBC_ERROR;
+	/* one engine question per run of migrations by one registrant (usually
+	 * all of them): an apply of thousands asks once */
+	const char *asked = NULL;
+	bool rights = false, can_set = true;
 	for (int i = 0; i < n; i++) {
 		const dbc_mig *m = rows[i]->mig;
 		const char *who = m->registered_by;
-		bool rights = false, can_set = true;
-		if (who && env->registrant_rights(ctx, who, &rights, &can_set, &applier) != DBC_OK)
-			return DBC_ERROR;
+		if (who && !(asked && strcmp(asked, who) == 0)) {
+			rights = false;
+			can_set = true;
+			if (env->registrant_rights(ctx, who, &rights, &can_set, &applier) != DBC_OK)
+				return DBC_ERROR;
+			asked = who;
+		}
 		if (who && (rights || (listed(trusted_list, who) && !can_set)))
 			continue;
 		dbc_buf_append(&refused, nrefused++ ? "; " : "");
