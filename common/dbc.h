@@ -111,6 +111,12 @@ typedef struct dbc_host {
 	const char *book_prefix;
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);
+	/* Whether an existing bookkeeping table t has column c. Columns added
+	 * after a table first shipped reach a database made by an older build on
+	 * its next book_ensure; a read before that finds them missing and reads
+	 * them as NULL. NULL: every table always has every column (PostgreSQL,
+	 * whose extension script made them). */
+	bool (*book_has_column)(dbc_ctx *ctx, const char *table, const char *column);
 	/* The migration status summary row (@migrations_summary): whether this
 	 * call may read it, and also store one it derived. NULL where the engine
 	 * keeps no such row. */

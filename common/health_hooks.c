@@ -75,7 +75,7 @@ static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
 int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
                                    dbc_health_mode mode, dbc_health_fact *fact)
 {
-	dbc_migrate_env env = {eng->read_schema, NULL};
+	dbc_migrate_env env = {eng->read_schema, NULL, NULL};
 	dbc_live_schema live = {run_schema, (void *)eng};
 	dbc_health_shared *sh = eng->shared;
 	dbc_rows rows;

@@ -8,6 +8,8 @@
 #include "migrate_checksum.h"
 #include "migrate_script.h"
 #include "migrate_store.h"
+#include "migrate_text.h"
+#include "migrate_trust.h"
 #include "migrate_version.h"
 #include "settings.h"
 
@@ -49,6 +51,7 @@ static int prepare_script(dbc_ctx *ctx, const char *script, const char *what, co
 		                 label);
 	dbc_script_info info;
 	if (dbc_script_analyse(ctx, ctx->host->engine, *norm, &info) != DBC_OK ||
+	    dbc_script_check_shell(ctx, &info, ctx->host->engine, label) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK)
 		return DBC_ERROR;
 	if (no_tx)
@@ -151,30 +154,31 @@ static int registered_concurrently(dbc_ctx *ctx, bool repeatable, const char *ke
  * before; another session may have inserted since, which the INSERT's
  * ON CONFLICT DO NOTHING notices instead of failing with a unique violation. */
 int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
-                               const char *up, const char *down, const char *checksum, bool no_tx,
-                               bool exists)
+                               const char *up, const char *down, const char *checksum,
+                               const char *down_checksum, bool no_tx, bool exists)
 {
-	dbc_value p[7] = {dbc_text(canon),
+	dbc_value p[8] = {dbc_text(canon),
 	                  dbc_text(vtext),
 	                  dbc_text(name),
 	                  dbc_text(up),
 	                  dbc_text(checksum),
 	                  dbc_bool(no_tx),
-	                  down ? dbc_text(down) : dbc_null()};
+	                  down ? dbc_text(down) : dbc_null(),
+	                  down && down_checksum ? dbc_text(down_checksum) : dbc_null()};
 	/* an identical UPDATE is the "same content again: no-op" of the contract */
 	if (exists)
 		return dbc_mig_query(ctx,
 		                     "UPDATE @migrations SET version_text = $2, name = $3, script = $4, "
-		                     "checksum = $5, no_transaction = $6, down_script = $7 "
-		                     "WHERE version = $1",
-		                     7, p, NULL, NULL);
+		                     "checksum = $5, no_transaction = $6, down_script = $7, "
+		                     "down_checksum = $8 WHERE version = $1",
+		                     8, p, NULL, NULL);
 	bool inserted = false;
 	if (dbc_mig_query(ctx,
 	                  "INSERT INTO @migrations (kind, version, version_text, name, script, "
-	                  "checksum, no_transaction, down_script) "
-	                  "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7) "
+	                  "checksum, no_transaction, down_script, down_checksum) "
+	                  "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7, $8) "
 	                  "ON CONFLICT DO NOTHING RETURNING 1",
-	                  7, p, take_flag, &inserted) != DBC_OK)
+	                  8, p, take_flag, &inserted) != DBC_OK)
 		return DBC_ERROR;
 	if (inserted)
 		return DBC_OK;
@@ -214,15 +218,18 @@ int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registe
 int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
                     const char *down, char **checksum)
 {
-	char *canon, *upn, *downn = NULL, *label;
+	char *canon, *upn, *downn = NULL, *down_checksum = NULL, *label;
 	bool no_tx = false;
 	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
 		return DBC_ERROR;
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of migration %s is empty", canon);
+	if (dbc_mig_check_name(ctx, name, dbc_printf(ctx, "the name of migration %s", canon)) != DBC_OK)
+		return DBC_ERROR;
 	label = dbc_printf(ctx, "%s (%s)", canon, name);
 	if (!label || prepare_script(ctx, up, "up script", label, &upn, &no_tx) != DBC_OK ||
 	    (down && prepare_script(ctx, down, "down script", label, &downn, NULL) != DBC_OK) ||
+	    (downn && dbc_script_checksum(ctx, downn, &down_checksum) != DBC_OK) ||
 	    dbc_script_checksum(ctx, upn, checksum) != DBC_OK)
 		return DBC_ERROR;
 	if (dbc_mig_guard_enter(ctx) != DBC_OK)
@@ -236,8 +243,8 @@ int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const c
 	if (rc == DBC_OK && e.found && e.version_text && strcmp(e.version_text, version) != 0)
 		rc = dbc_mig_duplicate_error(ctx, version, e.version_text);
 	if (rc == DBC_OK)
-		rc = dbc_mig_register_versioned(ctx, canon, version, name, upn, downn, *checksum, no_tx,
-		                                e.found);
+		rc = dbc_mig_register_versioned(ctx, canon, version, name, upn, downn, *checksum,
+		                                down_checksum, no_tx, e.found);
 	dbc_mig_guard_leave();
 	return rc;
 }
@@ -248,6 +255,8 @@ int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, 
 	bool no_tx = false;
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of repeatable migration is empty");
+	if (dbc_mig_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
+		return DBC_ERROR;
 	label = dbc_printf(ctx, "repeatable (%s)", name);
 	if (!label || prepare_script(ctx, sql, "script", label, &norm, &no_tx) != DBC_OK ||
 	    dbc_script_checksum(ctx, norm, checksum) != DBC_OK)
@@ -455,10 +464,17 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 		const dbc_mig_row *r = &st.rows[i];
 		const char *v = dbc_mig_row_version(r), *nm = dbc_mig_row_name(r);
 		int rc = DBC_OK;
-		if (r->state == DBC_MS_CHANGED)
+		if (r->state == DBC_MS_CHANGED && dbc_mig_up_differs(r->mig, r->applied))
 			rc = add_problem(out, v, nm, "changed",
 			                 dbc_printf(ctx, "applied with checksum %s, registered now with %s",
 			                            r->applied->checksum, r->mig->checksum));
+		else if (r->state == DBC_MS_CHANGED)
+			rc = add_problem(
+			    out, v, nm, "changed",
+			    dbc_printf(ctx,
+			               "the down script changed: applied with down script checksum %s, "
+			               "registered now with %s",
+			               r->applied->down_checksum, dbc_mig_down_to_record(r->mig)));
 		else if (r->state == DBC_MS_MISSING)
 			rc = add_problem(out, v, nm, "missing",
 			                 dbc_printf(ctx, "applied at %s, no longer registered",
@@ -629,6 +645,8 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 		rc = plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
 	if (rc == DBC_OK)
 		rc = refuse_no_transaction(ctx, plan, n);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, plan, n, "apply");
 	dbc_mig_done *done = rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_mig_done) * n) : NULL;
 	if (n > 0 && !done)
 		rc = DBC_ERROR;
@@ -692,6 +710,8 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *t
 		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
 	if (rc == DBC_OK)
 		rc = dbc_mig_plan_down(ctx, &st, canon, &plan, &n);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, plan, n, "roll back");
 	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
@@ -742,6 +762,8 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = plan_apply(ctx, DBC_LOAD_ALL, version, &set, &st, &plan, &n);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, plan, n, "verify");
 	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
@@ -894,12 +916,13 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
 	for (int i = 0; rc == DBC_OK && i < st.nrows; i++) {
 		const dbc_mig_row *r = &st.rows[i];
 		if (r->state == DBC_MS_CHANGED) {
-			dbc_value p[3] = {dbc_text(r->mig->checksum), dbc_text(r->mig->name),
-			                  dbc_text(r->mig->version)};
+			const char *down = dbc_mig_down_to_record(r->mig);
+			dbc_value p[4] = {dbc_text(r->mig->checksum), dbc_text(r->mig->name),
+			                  dbc_text(r->mig->version), down ? dbc_text(down) : dbc_null()};
 			rc = dbc_mig_query(ctx,
-			                   "UPDATE @migrations_applied SET checksum = $1, name = $2 "
-			                   "WHERE version = $3",
-			                   3, p, NULL, NULL);
+			                   "UPDATE @migrations_applied SET checksum = $1, name = $2, "
+			                   "down_checksum = $4 WHERE version = $3",
+			                   4, p, NULL, NULL);
 			nchanged++;
 		} else if (r->state == DBC_MS_MISSING) {
 			const dbc_applied *a = r->applied;

@@ -17,6 +17,13 @@ typedef struct dbc_migrate_env {
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
 	 * lock is the migration lock (SQLite). Called inside dbcare's savepoint. */
 	int (*lock)(dbc_ctx *ctx, int64_t timeout_ms);
+	/* Whether registered SQL may run in this call (migrate_trust.h): sets
+	 * *rights when role registrant already has the current role's rights
+	 * (is it, is a superuser, or has its privileges), *can_set when it may
+	 * change dbcare's settings, and *applier to the current role's name.
+	 * NULL where the engine has no roles (SQLite). */
+	int (*registrant_rights)(dbc_ctx *ctx, const char *registrant, bool *rights, bool *can_set,
+	                         char **applier);
 } dbc_migrate_env;
 
 /* Result columns, for the glue's table declarations. */
@@ -43,7 +50,8 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
 int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
-int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script);
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                       char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);

@@ -8,14 +8,17 @@
 #include "migrate_files.h"
 #include "migrate_script.h"
 #include "migrate_store.h"
+#include "migrate_text.h"
 #include "migrate_version.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_FILE_BYTES (64L * 1024 * 1024)
 
@@ -116,24 +119,44 @@ static bool valid_utf8(const unsigned char *s, size_t n)
 	return true;
 }
 
-/* Reads a whole file into the arena; *why on failure. */
+/* Reads a whole regular file into the arena; *why on failure. The open
+ * never blocks and never follows a link: O_NONBLOCK makes opening a FIFO
+ * (one that replaced the file after the listing) return at once instead of
+ * waiting for a writer beyond every cancel, O_NOFOLLOW refuses a symbolic
+ * link, and fstat of what was opened must say regular file. */
 static char *read_file(dbc_ctx *ctx, const char *path, const char **why)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		*why = errno == EACCES ? "permission denied" : "cannot be opened";
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*why = errno == ELOOP    ? "a symbolic link; dbmigrate_load reads regular files only"
+		       : errno == EACCES ? "permission denied"
+		                         : "cannot be opened";
 		return NULL;
 	}
 	char *buf = NULL;
 	struct stat sb;
-	if (fstat(fileno(f), &sb) != 0 || sb.st_size > MAX_FILE_BYTES) {
-		*why = "too large (more than 64 MB) or unreadable";
+	if (fstat(fd, &sb) != 0) {
+		*why = "unreadable";
+	} else if (!S_ISREG(sb.st_mode)) {
+		*why = "not a regular file; dbmigrate_load reads regular files only";
+	} else if (sb.st_size > MAX_FILE_BYTES) {
+		*why = "too large (more than 64 MB)";
 	} else if ((buf = dbc_alloc(ctx, (size_t)sb.st_size + 1)) != NULL) {
-		size_t got = fread(buf, 1, (size_t)sb.st_size, f);
-		if (ferror(f)) {
-			*why = "read error";
-			buf = NULL;
-		} else {
+		size_t got = 0, want = (size_t)sb.st_size;
+		while (got < want) {
+			ssize_t r = read(fd, buf + got, want - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				if (r < 0) {
+					*why = "read error";
+					buf = NULL;
+				}
+				break;
+			}
+			got += (size_t)r;
+		}
+		if (buf) {
 			buf[got] = '\0';
 			if (!valid_utf8((const unsigned char *)buf, got)) {
 				*why = "is not valid UTF-8 text";
@@ -141,7 +164,7 @@ static char *read_file(dbc_ctx *ctx, const char *path, const char **why)
 			}
 		}
 	}
-	fclose(f);
+	close(fd);
 	return buf;
 }
 
@@ -267,10 +290,10 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 		/* only .sql files count; README, .gitkeep and hidden files are ignored */
 		if (de->d_name[0] == '.' || !ends_with(de->d_name, ".sql"))
 			continue;
-		char *full = dbc_printf(ctx, "%s/%s", path, de->d_name);
-		struct stat sb;
-		if (!full || stat(full, &sb) != 0 || !S_ISREG(sb.st_mode))
-			continue;
+		/* every .sql entry is a migration file: one that is no regular file (a
+		 * symbolic link, a FIFO, a directory) fails the load in read_file
+		 * rather than being skipped, so a deploy never silently misses a
+		 * migration nor reads what a link points to */
 		if (nnames == cap) {
 			cap = cap ? cap * 2 : 64;
 			char **nv = dbc_alloc(ctx, sizeof(char *) * (size_t)cap);
@@ -302,6 +325,14 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 	for (int i = 0; i < nnames; i++) {
 		dbc_mig_file *f = &files[nfiles];
 		const char *why;
+		/* the name comes from the file name: a line break in it would reach
+		 * dbmigrate_script()'s output, and to this error, so it is shown masked */
+		if (dbc_mig_text_has_control(names[i])) {
+			BAD("%s: the file name contains a control character (a line break, tab or "
+			    "other non-printing character, shown as ?)",
+			    dbc_mig_text_printable(ctx, names[i]));
+			continue;
+		}
 		if (!dbc_mig_parse_filename(ctx, names[i], f, &why)) {
 			BAD("%s: %s", names[i], why);
 			continue;
@@ -329,7 +360,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 		dbc_script_info info;
 		if (dbc_script_analyse(ctx, ctx->host->engine, f->script, &info) != DBC_OK)
 			return DBC_ERROR;
-		if (dbc_script_check(ctx, &info, names[i], DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
+		if (dbc_script_check_shell(ctx, &info, ctx->host->engine, names[i]) != DBC_OK ||
+		    dbc_script_check(ctx, &info, names[i], DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
 			BAD("%s", ctx->message);
 			dbc_error_clear(ctx);
 			continue;
@@ -400,7 +432,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
 			    i + 1 < nfiles && files[i + 1].kind == DBC_FILE_DOWN ? &files[i + 1] : NULL;
 			rc = dbc_mig_register_versioned(
 			    ctx, f->canon, f->version, f->name, f->script, down ? down->script : NULL,
-			    f->checksum, f->no_transaction, find_version_text(&reg, f->canon) != NULL);
+			    f->checksum, down ? down->checksum : NULL, f->no_transaction,
+			    find_version_text(&reg, f->canon) != NULL);
 		}
 	}
 	rc = dbc_mig_frame_end(ctx, &fr, rc);

@@ -103,11 +103,34 @@ static void sort_unless_sorted(void *base, int n, size_t size,
 
 /* Registered and applied checksums differ. A stored checksum of another
  * algorithm cannot be compared and is not called a change. */
-static bool checksum_differs(const dbc_mig *m, const dbc_applied *a)
+bool dbc_mig_up_differs(const dbc_mig *m, const dbc_applied *a)
 {
 	if (!a->checksum || !dbc_checksum_current(a->checksum))
 		return false;
 	return strcmp(m->checksum, a->checksum) != 0;
+}
+
+const char *dbc_mig_down_to_record(const dbc_mig *m)
+{
+	if (m->repeatable)
+		return NULL;
+	return m->has_down ? m->down_checksum : NULL;
+}
+
+/* Nothing bound, nothing registered (rollback refuses then anyway), or a
+ * registered down script of unknown checksum (an older SQLite build) cannot
+ * be a change. */
+bool dbc_mig_down_differs(const dbc_mig *m, const dbc_applied *a)
+{
+	const char *now = dbc_mig_down_to_record(m);
+	if (!a->down_checksum || !now || !dbc_checksum_current(a->down_checksum))
+		return false;
+	return strcmp(now, a->down_checksum) != 0;
+}
+
+static bool checksum_differs(const dbc_mig *m, const dbc_applied *a)
+{
+	return dbc_mig_up_differs(m, a) || dbc_mig_down_differs(m, a);
 }
 
 static int add_row(dbc_ctx *ctx, dbc_mig_status *st, int *cap, dbc_mig *m, dbc_applied *a,

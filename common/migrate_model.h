@@ -15,8 +15,13 @@ typedef struct dbc_mig {
 	char *version_text; /* as registered ("1_2"), for the "1 vs 1.0" duplicate rule */
 	char *name;
 	char *checksum;
+	/* checksum of the down script; NULL without one, and for a down script
+	 * registered by a build that kept none (SQLite databases made before) */
+	char *down_checksum;
 	bool has_down;
 	bool no_transaction;
+	/* the role that registered it last (PostgreSQL; NULL on SQLite) */
+	char *registered_by;
 	char *script;      /* loaded only by flows that run it, else NULL */
 	char *down_script; /* likewise */
 } dbc_mig;
@@ -27,6 +32,11 @@ typedef struct dbc_applied {
 	char *version; /* NULL for repeatables */
 	char *name;
 	char *checksum; /* NULL for a baseline marker with no registered migration */
+	/* the checksum of the registered down script when it was applied; NULL
+	 * when it had none (giving it one later is allowed), when applied before
+	 * down checksums were kept, and for baselines. Another down script
+	 * registered now makes the row "changed"; NULL is never compared. */
+	char *down_checksum;
 	char *applied_at;
 	bool has_duration;
 	double duration_ms;
@@ -66,6 +76,16 @@ typedef enum {
 } dbc_mig_state;
 
 const char *dbc_mig_state_name(dbc_mig_state s);
+
+/* The applied row's up checksum, or its down checksum, differs from what is
+ * registered now (each false when it cannot be told: another algorithm, not
+ * recorded). A changed down script makes a migration as "changed" as a
+ * changed up script: rollback would run something that was never checked. */
+bool dbc_mig_up_differs(const dbc_mig *m, const dbc_applied *a);
+bool dbc_mig_down_differs(const dbc_mig *m, const dbc_applied *a);
+/* The down checksum to record when m is applied (see dbc_applied); NULL
+ * without one. */
+const char *dbc_mig_down_to_record(const dbc_mig *m);
 
 /* One status row: the registered migration and/or its applied record. */
 typedef struct dbc_mig_row {

@@ -7,6 +7,8 @@
 #include "migrate.h"
 #include "migrate_script.h"
 #include "migrate_store.h"
+#include "migrate_text.h"
+#include "migrate_trust.h"
 #include "migrate_version.h"
 #include "settings.h"
 
@@ -64,7 +66,37 @@ static void render_sqlite(dbc_ctx *ctx, dbc_buf *b, const dbc_mig *m)
 		dbc_buf_append(b, "COMMIT;\n");
 }
 
-int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
+/* What the registry holds was checked at registration, but a row may have
+ * been written by hand: nothing registered may become a line of its own in
+ * the script (a psql meta-command, a sqlite3 dot-command), so such a
+ * migration is refused here rather than written out. */
+static int check_renderable(dbc_ctx *ctx, const dbc_mig *m)
+{
+	const char *what = m->repeatable ? "a repeatable migration" : "a migration";
+	const char *fields[3] = {m->name, m->version, m->checksum};
+	for (int i = 0; i < 3; i++)
+		if (fields[i] && dbc_mig_text_has_control(fields[i])) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "%s registered as %s (%s) contains a control character; no script was "
+			          "written",
+			          what, m->version ? dbc_mig_text_printable(ctx, m->version) : "repeatable",
+			          dbc_mig_text_printable(ctx, m->name));
+			dbc_error_detail(ctx, "In the script a line break would start a line the shell "
+			                      "runs as a command. Control characters are shown as ?.");
+			dbc_error_hint(ctx, "Register the migration again under a name of printable "
+			                    "characters, or delete the row written by hand.");
+			return DBC_ERROR;
+		}
+	dbc_script_info info;
+	char *label = m->repeatable ? dbc_printf(ctx, "repeatable (%s)", m->name)
+	                            : dbc_printf(ctx, "%s (%s)", m->version, m->name);
+	if (!label || dbc_script_analyse(ctx, ctx->host->engine, m->script, &info) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_script_check_shell(ctx, &info, ctx->host->engine, label);
+}
+
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                       char **script)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
@@ -78,6 +110,11 @@ int dbc_migrate_script(dbc_ctx *ctx, const char *target, char **script)
 	    dbc_mig_derive(ctx, &set, &st) != DBC_OK ||
 	    dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0) != DBC_OK ||
 	    dbc_mig_plan_up(ctx, &st, canon, strcmp(oo, "allow") == 0, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++)
+		if (check_renderable(ctx, plan[i]->mig) != DBC_OK)
+			return DBC_ERROR;
+	if (dbc_mig_check_registrants(ctx, env, plan, n, "write a script for") != DBC_OK)
 		return DBC_ERROR;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
@@ -175,6 +212,8 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char 
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0);
 	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, &r, 1, "apply");
+	if (rc == DBC_OK)
 		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, kind, "up", r->mig->checksum, -1,
 		                    false, "started by dbmigrate_script, not finished", dbc_mig_now_ms());
 	rc = dbc_mig_frame_end(ctx, &f, rc);
@@ -258,12 +297,13 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *k
 				    "VALUES ('repeatable', $1, $2, $3)",
 				    3, q, NULL, NULL);
 		} else if (rc == DBC_OK) {
-			dbc_value q[4] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
-			                  dbc_float(ms)};
+			const char *down = dbc_mig_down_to_record(m);
+			dbc_value q[5] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
+			                  dbc_float(ms), down ? dbc_text(down) : dbc_null()};
 			rc = dbc_mig_query(ctx,
 			                   "INSERT INTO @migrations_applied (kind, version, name, checksum, "
-			                   "duration_ms) VALUES ('versioned', $1, $2, $3, $4)",
-			                   4, q, NULL, NULL);
+			                   "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
+			                   5, q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
 			rc = dbc_mig_store_snapshot(ctx, env, s.id);

@@ -353,6 +353,10 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 		/* a significant token starts here */
 		size_t tok = lx.pos, end;
 		int tok_line = lx.line;
+		if (!out->shell_line &&
+		    (st.pg ? c == '\\'
+		           : c == '.' && ntokens == 0 && (tok == 0 || s[tok - 1] == '\n')))
+			out->shell_line = tok_line;
 		if (ntokens == 0) {
 			stmt_start = tok;
 			stmt_line = tok_line;
@@ -462,6 +466,24 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 			return DBC_ERROR;
 	}
 	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
+                           const char *label)
+{
+	if (!info->shell_line)
+		return DBC_OK;
+	bool pg = engine && strcmp(engine, "postgresql") == 0;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "migration %s has a %s at line %d, which is not SQL", label,
+	          pg ? "psql meta-command (a backslash outside a string)"
+	             : "sqlite3 dot-command (a line starting with '.')",
+	          info->shell_line);
+	dbc_error_detail(ctx, "dbmigrate_script() writes scripts into a %s script, where that line "
+	                      "would run as a command of the shell.",
+	                 pg ? "psql" : "sqlite3");
+	dbc_error_hint(ctx, "Remove the line; a migration holds SQL only.");
+	return DBC_ERROR;
 }
 
 int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *label,

@@ -31,6 +31,13 @@ typedef struct dbc_script_info {
 	dbc_stmt_problem problem;
 	int problem_line;
 	char *problem_what; /* e.g. "COMMIT", "RELEASE dbcare_sp_1" */
+	/* The first line the engine's shell would read as one of its own commands
+	 * if the script were fed to it (dbmigrate_script): PostgreSQL, a backslash
+	 * outside strings, quoted names, dollar quotes and comments (psql's
+	 * meta-commands such as \!); SQLite, a '.' in the first column opening a
+	 * statement (sqlite3's dot-commands such as .shell). 0: none. Neither is
+	 * valid SQL, so such a script is refused at registration. */
+	int shell_line;
 } dbc_script_info;
 
 /* Splits and classifies script (already normalised) with the lexical rules of
@@ -40,6 +47,10 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
+
+/* A 22023 error for a script with a shell_line; DBC_OK without one. */
+int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
+                           const char *label);
 
 /* Turns info->problem into an error for "migration <label>" with sqlstate;
  * DBC_OK when the script may run inside dbcare's transaction. Problems of a

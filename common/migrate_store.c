@@ -101,7 +101,7 @@ double dbc_mig_mono_ms(void)
 static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_mig_set *set = arg;
-	if (ncol < 9)
+	if (ncol < 11)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
 	dbc_mig m = {0};
 	char *kind = dbc_mig_text(ctx, &c[0]);
@@ -114,6 +114,8 @@ static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	m.no_transaction = dbc_mig_bool(&c[6]);
 	m.script = dbc_mig_text(ctx, &c[7]);
 	m.down_script = dbc_mig_text(ctx, &c[8]);
+	m.down_checksum = dbc_mig_text(ctx, &c[9]);
+	m.registered_by = dbc_mig_text(ctx, &c[10]);
 	if (ctx->failed || !m.name || !m.checksum || (!m.repeatable && !m.version))
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "incomplete row in the migration registry");
 	return dbc_mig_set_add(ctx, set, &m);
@@ -122,7 +124,7 @@ static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 static int take_applied(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_mig_set *set = arg;
-	if (ncol < 6)
+	if (ncol < 7)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected applied row");
 	dbc_applied a = {0};
 	bool isnull;
@@ -133,6 +135,7 @@ static int take_applied(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	a.applied_at = dbc_mig_text(ctx, &c[4]);
 	a.duration_ms = dbc_mig_num(&c[5], &isnull);
 	a.has_duration = !isnull;
+	a.down_checksum = dbc_mig_text(ctx, &c[6]);
 	if (ctx->failed || !a.kind || !a.name)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "incomplete row in the applied migrations");
 	if (strcmp(a.kind, "repeatable") != 0 && !a.version)
@@ -149,6 +152,17 @@ static int take_failed(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	dbc_failed f = {(int64_t)dbc_mig_num(&c[0], &isnull), dbc_mig_text(ctx, &c[1]),
 	                dbc_mig_text(ctx, &c[2]), dbc_mig_text(ctx, &c[3])};
 	return ctx->failed ? DBC_ERROR : dbc_mig_set_add_failed(ctx, set, &f);
+}
+
+/* expr when table has column, else "NULL" (an older SQLite layout, read
+ * before the next changing call adds the column). */
+static const char *book_column(dbc_ctx *ctx, const char *table, const char *column,
+                               const char *expr)
+{
+	if (!ctx->host->book_has_column)
+		return expr;
+	char *t = dbc_printf(ctx, "%s%s", ctx->host->book_prefix, table);
+	return t && ctx->host->book_has_column(ctx, t, column) ? expr : "NULL";
 }
 
 int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
@@ -172,17 +186,26 @@ int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
 		down = applied_down;
 	else if (mode == DBC_LOAD_ALL)
 		up = "m.script", down = "m.down_script";
+	/* PostgreSQL: reading without the scripts needs no privilege on them
+	 * (pg_monitor may read every column of the registry but the scripts), so
+	 * has_down comes from the down checksum, which every row there has with
+	 * its down script; SQLite rows registered by an older build may lack it. */
+	bool pg = strcmp(ctx->host->engine, "postgresql") == 0;
+	const char *reg_down = book_column(ctx, "migrations", "down_checksum", "m.down_checksum");
+	const char *app_down = book_column(ctx, "migrations_applied", "down_checksum", "down_checksum");
 	char *tmpl = dbc_printf(ctx,
 	                        "SELECT m.kind, m.version, m.version_text, m.name, m.checksum, "
-	                        "m.down_script IS NOT NULL, m.no_transaction, %s, %s "
+	                        "%s, m.no_transaction, %s, %s, %s, %s "
 	                        "FROM @migrations m",
-	                        up, down);
-	if (!tmpl || dbc_mig_query(ctx, tmpl, 0, NULL, take_mig, set) != DBC_OK)
+	                        pg ? "m.down_checksum IS NOT NULL" : "m.down_script IS NOT NULL", up,
+	                        down, reg_down, pg ? "m.registered_by" : "NULL");
+	char *applied = dbc_printf(ctx,
+	                           "SELECT kind, version, name, checksum, applied_at, duration_ms, %s "
+	                           "FROM @migrations_applied",
+	                           app_down);
+	if (!tmpl || !applied || dbc_mig_query(ctx, tmpl, 0, NULL, take_mig, set) != DBC_OK)
 		return DBC_ERROR;
-	if (dbc_mig_query(ctx,
-	                  "SELECT kind, version, name, checksum, applied_at, duration_ms "
-	                  "FROM @migrations_applied",
-	                  0, NULL, take_applied, set) != DBC_OK)
+	if (dbc_mig_query(ctx, applied, 0, NULL, take_applied, set) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_mig_query(ctx,
 	                     "SELECT id, version, name, error FROM @migrations_history "
@@ -234,13 +257,14 @@ int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const ch
 /* PostgreSQL: the rows travel as one JSON array parameter that the server
  * unpacks, one statement for the whole call whatever n is (every execution
  * there starts an executor). Element: [kind, version, name, checksum,
- * duration in microseconds, finishing time in microseconds since the epoch].
+ * duration in microseconds, finishing time in microseconds since the epoch,
+ * down checksum].
  * The history events come from the same JSON. */
 static const char applied_pg_sql[] =
 	"INSERT INTO @migrations_applied "
-	"(kind, version, name, checksum, duration_ms, applied_at) "
+	"(kind, version, name, checksum, duration_ms, applied_at, down_checksum) "
 	"SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
-	"pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6) "
+	"pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), e.v->>6 "
 	"FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
 	"ORDER BY e.i";
 
@@ -257,7 +281,8 @@ static const char history_pg_sql[] =
  * are copied from the applied rows just written (rowid > $1). */
 static const char applied_row_sql[] =
 	"INSERT INTO @migrations_applied "
-	"(kind, version, name, checksum, duration_ms, applied_at) VALUES ($1, $2, $3, $4, $5, $6)";
+	"(kind, version, name, checksum, duration_ms, applied_at, down_checksum) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 static const char history_copy_sql[] =
 	"INSERT INTO @migrations_history "
@@ -321,8 +346,10 @@ static int record_applied_json(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 		dbc_buf_appendc(&b, ',');
 		json_quote(&b, m->checksum);
 		/* whole microseconds: printing integers is much cheaper than %.17g */
-		dbc_buf_appendf(&b, ",%lld,%lld]", (long long)(done[i].duration_ms * 1000.0 + 0.5),
+		dbc_buf_appendf(&b, ",%lld,%lld,", (long long)(done[i].duration_ms * 1000.0 + 0.5),
 		                (long long)(done[i].at_s * 1e6 + 0.5));
+		json_quote(&b, dbc_mig_down_to_record(m));
+		dbc_buf_appendc(&b, ']');
 	}
 	dbc_buf_appendc(&b, ']');
 	char *text = dbc_buf_finish(&b);
@@ -366,7 +393,7 @@ static char *sqlite_timestamp(dbc_ctx *ctx, double at_s)
 
 static int record_applied_rows(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 {
-	enum { NCOL = 6 };
+	enum { NCOL = 7 };
 	if (!ctx->host->query_each)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the host cannot run a statement per row");
 	dbc_value *rows = dbc_alloc(ctx, sizeof(dbc_value) * NCOL * (size_t)(n > 0 ? n : 1));
@@ -385,6 +412,8 @@ static int record_applied_rows(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 		r[3] = m->checksum ? dbc_text(m->checksum) : dbc_null();
 		r[4] = dbc_float(done[i].duration_ms);
 		r[5] = dbc_text(at);
+		const char *down = dbc_mig_down_to_record(m);
+		r[6] = down ? dbc_text(down) : dbc_null();
 	}
 	int64_t last = 0;
 	if (dbc_mig_query(ctx, "SELECT coalesce(max(rowid), 0) FROM @migrations_applied", 0, NULL,

@@ -77,8 +77,8 @@ double dbc_mig_mono_ms(void);
 /* Registration of one migration whose scripts were normalised and checked;
  * exists says whether to replace the registered row. */
 int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
-                               const char *up, const char *down, const char *checksum, bool no_tx,
-                               bool exists);
+                               const char *up, const char *down, const char *checksum,
+                               const char *down_checksum, bool no_tx, bool exists);
 int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
                                 const char *checksum, bool no_tx, bool exists);
 /* The "1 and 1.0 are one version" error. */

@@ -87,6 +87,15 @@ static int derive(dbc_ctx *ctx, dbc_migrate_summary *out)
 	return DBC_OK;
 }
 
+static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	(void)ncol;
+	(void)c;
+	*(bool *)arg = true;
+	return DBC_OK;
+}
+
 static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 {
 	dbc_value p[7] = {s->current ? dbc_text(s->current) : dbc_null(),
@@ -101,15 +110,20 @@ static int store(dbc_ctx *ctx, const dbc_migrate_summary *s, int64_t stamp)
 	 * committed during the derivation bumped it), and never waited for:
 	 * another caller's open transaction that stored it keeps it locked. */
 	if (ctx->host->status_stamp) {
+		bool stored = false;
 		if (dbc_mig_query(
 		        ctx,
 		        "UPDATE @migrations_summary SET current_version = $1, pending = $2, changed = $3, "
 		        "missing = $4, failed = $5, applied = $6, generation = $7 "
 		        "WHERE id = 1 AND $7 = (SELECT g.n FROM @migrations_generation g WHERE g.id = 1) "
 		        "AND id IN (SELECT l.id FROM @migrations_summary l WHERE l.id = 1 "
-		        "FOR UPDATE SKIP LOCKED)",
-		        7, p, NULL, NULL) != DBC_OK)
+		        "FOR UPDATE SKIP LOCKED) RETURNING true",
+		        7, p, take_stored, &stored) != DBC_OK)
 			return DBC_ERROR;
+		/* stored: done, with no INSERT, whose privilege an application role
+		 * with SELECT and UPDATE on the row does not have */
+		if (stored)
+			return DBC_OK;
 		/* a row deleted by hand comes back empty, for the next call to fill
 		 * (a visible row, locked or not, is never waited for here) */
 		return dbc_mig_query(ctx,
@@ -194,8 +208,10 @@ static int take_one_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
  * with nothing derived in C. The database is at `canon` or later when an
  * applied non-repeatable row has exactly that version; no migration is
  * changed or missing when every applied versioned row finds a registry row
- * with the same version and checksum (one probe of the registry's
- * (version, checksum) index, which holds no script text) or, without a
+ * with the same version, checksum and down checksum ("none" for no down
+ * script; any, when the applied one is not known), one probe of the
+ * registry's (version, checksum, down_checksum) index, which holds no script
+ * text; or, without a
  * checksum, the same version, a baseline marker may have none, and every
  * applied repeatable is registered; failed ones are the unfinished history
  * rows. Anything else, including hand-edited, non-canonical versions or
@@ -213,6 +229,12 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
+	/* a layout older than down checksums (until its next changing call):
+	 * the full derivation answers */
+	if (ctx->host->book_has_column &&
+	    (!ctx->host->book_has_column(ctx, "dbcare_migrations", "down_checksum") ||
+	     !ctx->host->book_has_column(ctx, "dbcare_migrations_applied", "down_checksum")))
+		return DBC_OK;
 	int64_t n = -1;
 	dbc_value p = dbc_text(canon);
 	if (dbc_mig_query(
@@ -221,7 +243,10 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 	        "WHERE version = $1 AND kind <> 'repeatable') THEN 1 "
 	        "ELSE (SELECT count(*) FROM @migrations_history WHERE NOT success) + "
 	        "(SELECT count(*) FROM @migrations_applied a WHERE a.kind <> 'repeatable' AND NOT ("
-	        "(a.version, a.checksum) IN (SELECT m.version, m.checksum FROM @migrations m) OR "
+	        "(a.down_checksum IS NULL AND "
+	        "(a.version, a.checksum) IN (SELECT m.version, m.checksum FROM @migrations m)) OR "
+	        "(a.version, a.checksum, a.down_checksum) IN "
+	        "(SELECT m.version, m.checksum, coalesce(m.down_checksum, 'none') FROM @migrations m) OR "
 	        "(a.checksum IS NULL AND a.version IN (SELECT m.version FROM @migrations m)) OR "
 	        "(a.kind = 'baseline' AND a.version NOT IN "
 	        "(SELECT m.version FROM @migrations m WHERE m.version IS NOT NULL)))) + "

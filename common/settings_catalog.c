@@ -16,6 +16,12 @@ static const dbc_setting_def general[] = {
 	 "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
 	 "milliseconds (0 waits forever).",
 	 DBC_SETTING_INT, NULL, 0, 86400000},
+	{"migrate.trusted_registrants", "",
+	 "PostgreSQL: comma-separated roles whose registered migrations dbmigrate_apply, "
+	 "dbmigrate_rollback, dbmigrate_verify and dbmigrate_script run although they lack the "
+	 "applying role's rights (honoured only for roles that cannot change dbcare's settings). "
+	 "SQLite ignores it.",
+	 DBC_SETTING_LIST, NULL, 0, 0},
 	{"schema.catalog_reader", "auto",
 	 "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
 	 "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "

@@ -80,7 +80,49 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
-static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock};
+typedef struct rights_row {
+	bool rights, can_set;
+	char *applier;
+} rights_row;
+
+static int take_rights(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	rights_row *r = arg;
+	if (ncol < 3)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected role row");
+	r->rights = c[0].type == DBC_BOOL && c[0].i != 0;
+	/* unknown (a dropped role): as if it could */
+	r->can_set = !(c[1].type == DBC_BOOL && c[1].i == 0);
+	r->applier = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
+	return DBC_OK;
+}
+
+/* The registrant has the current role's rights already when it is that role,
+ * a superuser, or holds its privileges (pg_has_role USAGE, as SET ROLE
+ * would give); it can change dbcare's settings when it may write
+ * dbcare.config. A registrant that no longer exists has neither. */
+static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *rights, bool *can_set,
+                                char **applier)
+{
+	rights_row r = {false, true, NULL};
+	dbc_value p = dbc_text(registrant);
+	if (ctx->host->query(ctx,
+	                     "SELECT r.rolsuper OR pg_catalog.pg_has_role(r.oid, u.oid, 'USAGE'), "
+	                     "pg_catalog.has_table_privilege(r.oid, "
+	                     "'dbcare.config'::pg_catalog.regclass::pg_catalog.oid, 'INSERT, UPDATE'), "
+	                     "u.rolname::pg_catalog.text "
+	                     "FROM pg_catalog.pg_roles u "
+	                     "LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $1 "
+	                     "WHERE u.rolname = CURRENT_USER",
+	                     1, &p, take_rights, &r) != DBC_OK)
+		return DBC_ERROR;
+	*rights = r.rights;
+	*can_set = r.can_set;
+	*applier = r.applier;
+	return DBC_OK;
+}
+
+static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock, pg_registrant_rights};
 
 /* Changing functions fail on a hot standby with 25006 before touching anything. */
 static void refuse_in_recovery(const char *fn)
@@ -347,7 +389,7 @@ Datum dbmigrate_script(PG_FUNCTION_ARGS)
 	char *script = NULL;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_script(&call.ctx, pgdbc_arg_text_opt(&call, 0), &script);
+	rc = dbc_migrate_script(&call.ctx, &env, pgdbc_arg_text_opt(&call, 0), &script);
 	return pgdbc_return_text(&call, rc, script);
 }
 

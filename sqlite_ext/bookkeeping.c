@@ -65,13 +65,10 @@ static const book_table tables[] = {
 	 " checksum TEXT NOT NULL,"
 	 " no_transaction INTEGER NOT NULL DEFAULT 0,"
 	 " registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	 " down_checksum TEXT,"
 	 " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
-	 " ON dbcare_migrations (name) WHERE kind = 'repeatable';"
-	 /* dbmigrate_assert compares applied checksums through it without
-	  * reading registry rows, which hold whole scripts */
-	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksum"
-	 " ON dbcare_migrations (version, checksum)", false},
+	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'", false},
 	{"dbcare_migrations_applied",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
 	 /* not IN (...): SQLite 3.40 builds a three-row index for it per inserted row */
@@ -80,7 +77,8 @@ static const book_table tables[] = {
 	 " name TEXT NOT NULL,"
 	 " checksum TEXT,"
 	 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-	 " duration_ms REAL);"
+	 " duration_ms REAL,"
+	 " down_checksum TEXT);"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
 	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false},
 	{"dbcare_migrations_history",
@@ -138,6 +136,27 @@ static const book_table tables[] = {
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
+/* Columns added after their tables first shipped: a database made by an
+ * older build gets them on its next changing call (ALTER TABLE ADD COLUMN
+ * appends them, so the CREATE TABLE above lists them last too). */
+static const struct {
+	const char *table, *column, *type;
+} added_columns[] = {
+	{"dbcare_migrations", "down_checksum", "TEXT"},
+	{"dbcare_migrations_applied", "down_checksum", "TEXT"},
+};
+
+#define NADDED ((int)(sizeof(added_columns) / sizeof(added_columns[0])))
+
+/* Made after the tables and their added columns: dbmigrate_assert compares
+ * applied checksums through it without reading registry rows, which hold
+ * whole scripts. It replaces dbcare_migrations_checksum on (version,
+ * checksum), made by builds that kept no down checksum. */
+static const char checksum_index_ddl[] =
+	"DROP INDEX IF EXISTS main.dbcare_migrations_checksum;"
+	"CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksums"
+	" ON dbcare_migrations (version, checksum, down_checksum)";
+
 /* A statement naming every table, and through INDEXED BY the indexes added
  * after their tables first shipped: it prepares only when all of them exist,
  * so a database made by an older build gets them on its next changing call. */
@@ -149,10 +168,16 @@ static char *all_tables_sql(dbc_ctx *ctx)
 	for (int i = 0; i < NTABLES; i++) {
 		dbc_buf_appendf(&sql, "%smain.%s", i ? ", " : "", tables[i].name);
 		if (strcmp(tables[i].name, "dbcare_migrations") == 0)
-			dbc_buf_append(&sql, " INDEXED BY dbcare_migrations_checksum");
+			dbc_buf_append(&sql, " INDEXED BY dbcare_migrations_checksums");
 	}
+	/* and the added columns: the statement prepares only when they exist */
+	for (int i = 0; i < NADDED; i++)
+		dbc_buf_appendf(&sql, " %s main.%s.%s IS NULL", i ? "AND" : "WHERE",
+		                added_columns[i].table, added_columns[i].column);
 	return dbc_buf_finish(&sql);
 }
+
+bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
 
 /* Runs inside the caller's savepoint, right before the call's first write
  * (the migration lock row). When the tables exist nothing is run: that write
@@ -175,7 +200,22 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	for (int i = 0; i < NTABLES; i++)
 		if (ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
 			return DBC_ERROR;
-	return DBC_OK;
+	for (int i = 0; i < NADDED; i++)
+		if (!sqldbc_book_has_column(ctx, added_columns[i].table, added_columns[i].column)) {
+			char *ddl = dbc_printf(ctx, "ALTER TABLE main.%s ADD COLUMN %s %s",
+			                       added_columns[i].table, added_columns[i].column,
+			                       added_columns[i].type);
+			if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)
+				return DBC_ERROR;
+		}
+	return ctx->host->exec(ctx, checksum_index_ddl);
+}
+
+bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL, NULL,
+	                                     NULL) == SQLITE_OK;
 }
 
 static bool table_exists(sqlite3 *db, const char *name)

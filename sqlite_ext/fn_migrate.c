@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-static const dbc_migrate_env env = {sqldbc_read_schema, NULL};
+static const dbc_migrate_env env = {sqldbc_read_schema, NULL, NULL}; /* no roles */
 
 /* Optional text argument i: absent or NULL means "not given". */
 static int opt_text(sqldbc_call *call, int argc, sqlite3_value **argv, int i, const char *name,
@@ -168,7 +168,7 @@ static void fn_script(sqlite3_context *c, int argc, sqlite3_value **argv)
 	char *script = NULL;
 	int rc = opt_text(&call, argc, argv, 0, "target", &target);
 	if (rc == DBC_OK)
-		rc = dbc_migrate_script(&call.ctx, target, &script);
+		rc = dbc_migrate_script(&call.ctx, &env, target, &script);
 	if (rc == DBC_OK)
 		result_text(c, script);
 	sqldbc_finish(&call, c, rc);

@@ -14,6 +14,10 @@ CREATE TABLE dbcare.migrations (
     checksum       text NOT NULL,
     no_transaction boolean NOT NULL DEFAULT false,
     registered_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    -- checksum of down_script, NULL without one
+    down_checksum  text,
+    -- the role that wrote the row last (set by trigger migrations_registrant)
+    registered_by  text,
     CHECK ((kind = 'versioned') = (version IS NOT NULL))
 );
 CREATE UNIQUE INDEX migrations_repeatable ON dbcare.migrations (name) WHERE kind = 'repeatable';
@@ -25,7 +29,10 @@ CREATE TABLE dbcare.migrations_applied (
     name        text NOT NULL,
     checksum    text,
     applied_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    duration_ms double precision
+    duration_ms double precision,
+    -- the down script's checksum when applied; 'none' without a down script,
+    -- NULL when not known (baselines): a different one now means "changed"
+    down_checksum text
 );
 CREATE UNIQUE INDEX migrations_applied_repeatable ON dbcare.migrations_applied (name)
     WHERE kind = 'repeatable';
@@ -121,13 +128,37 @@ ALTER TABLE dbcare.migrations_applied ENABLE ALWAYS TRIGGER migrations_changed;
 ALTER TABLE dbcare.migrations_history ENABLE ALWAYS TRIGGER migrations_changed;
 ALTER TABLE dbcare.migrations_lock ENABLE ALWAYS TRIGGER migrations_changed;
 
+-- Who registered each migration (issue: registered SQL must not run with the
+-- rights of a role that did not write it). Set on every insert and update of
+-- the registry, whoever writes (a dbcare call or a hand edit): the role that
+-- wrote the SQL last. Not SECURITY DEFINER, so CURRENT_USER is the writer;
+-- ALWAYS, so session_replication_role = replica does not skip it.
+CREATE FUNCTION dbcare.migrations_registrant() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    NEW.registered_by := CURRENT_USER;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dbcare.migrations_registrant() FROM PUBLIC;
+CREATE TRIGGER migrations_registrant BEFORE INSERT OR UPDATE ON dbcare.migrations
+    FOR EACH ROW EXECUTE FUNCTION dbcare.migrations_registrant();
+ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER migrations_registrant;
+
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_lock', '');
 
-GRANT SELECT ON dbcare.migrations, dbcare.migrations_applied, dbcare.migrations_history,
+-- Monitoring reads everything but the migrations' SQL, which only the roles
+-- the DBA grants it to may read (a migration's SQL is code to run, and may
+-- name things a monitor has no business seeing).
+GRANT SELECT (kind, version, version_text, name, checksum, no_transaction, registered_at,
+    down_checksum, registered_by) ON dbcare.migrations TO pg_monitor;
+GRANT SELECT ON dbcare.migrations_applied, dbcare.migrations_history,
     dbcare.migrations_generation, dbcare.migrations_summary TO pg_monitor;
 
 -- Registration.

@@ -5,7 +5,9 @@
  * between them is only white space, comments and empty ';' (it splits into
  * no statement on its own). Line numbers are right, every statement but the
  * last ends with ';', and splitting the statements again, joined by newlines,
- * gives the same statements and the same verdict.
+ * gives the same statements and the same verdict. A statement that psql or
+ * sqlite3 would read as one of its own commands is always noticed
+ * (shell_line), so dbmigrate_script() never writes it.
  */
 #include "fuzz.h"
 #include "migrate_script.h"
@@ -35,6 +37,15 @@ static void check_engine(dbc_ctx *ctx, const char *engine, const char *script)
 		FUZZ_ASSERT(s->line == count_lines(script, s->text), "the line number is right");
 		if (i + 1 < info.nstmts)
 			FUZZ_ASSERT(s->text[s->len - 1] == ';', "every statement but the last ends with ';'");
+		/* what dbmigrate_script() refuses to write: a statement the shell would
+		 * read as its own command (psql \ meta-command, sqlite3 dot-command in
+		 * the first column) is always noticed, at or before its line */
+		bool pg = strcmp(engine, "postgresql") == 0;
+		bool shell = pg ? s->text[0] == '\\'
+		                : s->text[0] == '.' && (s->text == script || s->text[-1] == '\n');
+		if (shell)
+			FUZZ_ASSERT(info.shell_line >= 1 && info.shell_line <= s->line,
+			            "a shell command line is noticed");
 		/* the gap before this statement holds no statement of its own */
 		char *gap = dbc_strndup(ctx, pos, (size_t)(s->text - pos));
 		dbc_script_info g;

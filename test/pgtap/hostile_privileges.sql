@@ -21,11 +21,11 @@ SELECT p.oid, p.oid::regprocedure::text AS signature, p.proname, p.provolatile, 
 DELETE FROM public.dbc_functions
  WHERE signature IN ('dbcheck_constraints(text)', 'dbcheck_orphans()', 'dbhealth_checks(text)',
                      'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)');
--- The trigger function (schema dbcare, not on the search_path) runs only as
+-- The trigger functions (schema dbcare, not on the search_path) run only as
 -- a trigger; that PUBLIC cannot execute it is the second test's.
 CREATE TABLE public.dbc_trigger_functions AS
-SELECT * FROM public.dbc_functions WHERE signature = 'dbcare.migrations_changed()';
-DELETE FROM public.dbc_functions WHERE signature = 'dbcare.migrations_changed()';
+SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()');
+DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()');
 
 SELECT plan(8 + (SELECT count(*)::int FROM dbc_functions WHERE provolatile = 'v'));
 

@@ -111,10 +111,10 @@ check_state "applied up to 10 (versions compared as numbers)"
 
 # A database whose bookkeeping predates the checksum index gets it on the
 # next changing call, and assert answers the same without it.
-q "DROP INDEX dbcare_migrations_checksum"
+q "DROP INDEX dbcare_migrations_checksums"
 check_state "without the registry checksum index"
 q "SELECT dbmigrate_add('11', 'eleven', 'CREATE TABLE e (x);')" >/dev/null
-got=$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_migrations_checksum'")
+got=$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_migrations_checksums'")
 checks=$((checks + 1))
 if [ "$got" != 1 ]; then echo "FAIL: the next changing call did not create the index"; fails=$((fails + 1)); fi
 check_state "index back, 11 pending"

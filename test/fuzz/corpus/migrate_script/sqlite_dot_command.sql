@@ -1,0 +1,3 @@
+CREATE TABLE t (id INTEGER);
+.shell touch pwned
+SELECT 1;

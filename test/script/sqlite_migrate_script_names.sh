@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Registered text never becomes a line of its own in dbmigrate_script()'s
+# sqlite3 script (issue 19, finding 5): a migration file named
+# "V1__ok<newline>.shell touch pwned.sql" is refused by dbmigrate_load, as are
+# control characters given to dbmigrate_add; a name written into the registry
+# by hand, or an up script holding a dot-command line, makes dbmigrate_script()
+# refuse rather than emit it; running whatever was generated never runs the
+# command.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+db="$work/app.db"
+cd "$work"
+
+run_script() { # generates the script and pipes it into sqlite3; pwned must not appear
+  q "SELECT dbmigrate_script();" > "$work/s.sql" 2> "$work/gen.err" || true
+  q < "$work/s.sql" > "$work/run.out" 2>&1 || true
+  [ ! -e "$work/pwned" ] || fail "$1: the generated script ran a shell command: $(cat "$work/s.sql")"
+}
+
+mkdir "$work/mig"
+printf 'CREATE TABLE t1 (id INTEGER);\n' > "$work/mig/V1__ok
+.shell touch pwned.sql"
+if q "SELECT dbmigrate_load('$work/mig');" > "$work/load.out" 2>&1; then
+  run_script "dbmigrate_load"
+  fail "dbmigrate_load accepted a file name with a newline"
+fi
+grep -q 'control character' "$work/load.out" || fail "load message: $(cat "$work/load.out")"
+if q "SELECT dbmigrate_add('2', 'ok' || char(10) || '.shell touch pwned', 'CREATE TABLE t2 (id INTEGER)');" > "$work/add.out" 2>&1; then
+  run_script "dbmigrate_add"
+  fail "dbmigrate_add accepted a name with a newline"
+fi
+grep -q 'dbcare: .*control character' "$work/add.out" || fail "add message: $(cat "$work/add.out")"
+if q "SELECT dbmigrate_add_repeatable('v' || char(13) || '.shell touch pwned', 'CREATE VIEW v AS SELECT 1');" > "$work/rep.out" 2>&1; then
+  run_script "dbmigrate_add_repeatable"
+  fail "dbmigrate_add_repeatable accepted a name with a carriage return"
+fi
+grep -q 'dbcare: .*control character' "$work/rep.out" || fail "repeatable message: $(cat "$work/rep.out")"
+
+# A name written into the registry by hand, bypassing registration.
+sum=$(q "SELECT dbmigrate_add('3', 'plain', 'CREATE TABLE t3 (id INTEGER);');")
+q "UPDATE dbcare_migrations SET name = 'ok' || char(10) || '.shell touch pwned' WHERE version = '3';"
+run_script "hand-written name"
+grep -q 'dbcare: .*control character' "$work/gen.err" || fail "generator message: $(cat "$work/gen.err") $(cat "$work/s.sql")"
+q "DELETE FROM dbcare_migrations;"
+
+# A dot-command line inside an up script.
+q "SELECT dbmigrate_add('4', 'sneaky', 'CREATE TABLE t4 (id INTEGER);' || char(10) || '.shell touch pwned' || char(10));" > /dev/null 2>&1 || true
+run_script "dot-command in the script"
+q "DELETE FROM dbcare_migrations;"
+
+# Ordinary names still produce a working script.
+[ -n "$sum" ] || fail "no checksum"
+q "SELECT dbmigrate_add('5', 'plain – unicode ok', 'CREATE TABLE t5 (id INTEGER)');" > /dev/null
+q "SELECT dbmigrate_script();" > "$work/ok.sql"
+q < "$work/ok.sql" > "$work/ok.out" 2>&1 || fail "plain script: $(cat "$work/ok.out")"
+[ "$(q "SELECT state FROM dbmigrate_status WHERE version = '5'")" = applied ] || fail "plain script did not apply"
+echo "dbmigrate_script names in sqlite3: ok"
