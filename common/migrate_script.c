@@ -46,7 +46,7 @@ static void advance_to(lexer *lx, size_t to)
 
 /* Position after a quoted run opened at pos by q (doubling q escapes it; with
  * backslash, \x escapes too). Unterminated runs end at the end of the text. */
-static size_t skip_quoted(const char *s, size_t pos, char q, bool backslash)
+static size_t skip_quoted(const char *s, size_t pos, char q, bool backslash, bool *open)
 {
 	size_t i = pos + 1;
 	while (s[i]) {
@@ -63,12 +63,13 @@ static size_t skip_quoted(const char *s, size_t pos, char q, bool backslash)
 		}
 		i++;
 	}
+	*open = true;
 	return i;
 }
 
 /* PostgreSQL dollar quote at pos: returns the end of the quoted body, or 0 when
  * pos does not open one ("$1" is a parameter, "a$b" an identifier). */
-static size_t skip_dollar(const char *s, size_t pos)
+static size_t skip_dollar(const char *s, size_t pos, bool *open)
 {
 	size_t i = pos + 1;
 	if (s[i] != '$') {
@@ -88,10 +89,11 @@ static size_t skip_dollar(const char *s, size_t pos)
 			return (size_t)(end - s) + taglen;
 		end++;
 	}
+	*open = true;
 	return strlen(s);
 }
 
-static size_t skip_block_comment(const char *s, size_t pos, bool nested)
+static size_t skip_block_comment(const char *s, size_t pos, bool nested, bool *open)
 {
 	size_t i = pos + 2;
 	int depth = 1;
@@ -109,6 +111,7 @@ static size_t skip_block_comment(const char *s, size_t pos, bool nested)
 		}
 		i++;
 	}
+	*open = true;
 	return i;
 }
 
@@ -331,6 +334,10 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 	/* the two significant tokens before this one (unquoted words, or "("):
 	 * enough to spot SQLite's conflict resolution ROLLBACK */
 	char back1[16] = "", back2[16] = "";
+	/* a string, quoted name or comment still open at the end of the text,
+	 * and the line where the last token or comment started */
+	bool open = false;
+	int last_line = 1;
 
 	for (;;) {
 		unsigned char c = (unsigned char)s[lx.pos];
@@ -347,12 +354,14 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 			continue;
 		}
 		if (c == '/' && s[lx.pos + 1] == '*') {
-			advance_to(&lx, skip_block_comment(s, lx.pos, st.pg));
+			last_line = lx.line;
+			advance_to(&lx, skip_block_comment(s, lx.pos, st.pg, &open));
 			continue;
 		}
 		/* a significant token starts here */
 		size_t tok = lx.pos, end;
 		int tok_line = lx.line;
+		last_line = tok_line;
 		if (!out->shell_line &&
 		    (st.pg ? c == '\\'
 		           : c == '.' && ntokens == 0 && (tok == 0 || s[tok - 1] == '\n')))
@@ -377,18 +386,19 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 		}
 		bool is_word = false, quoted_word = false;
 		if (c == '\'') {
-			end = skip_quoted(s, tok, '\'', false);
+			end = skip_quoted(s, tok, '\'', false, &open);
 		} else if (c == '"') {
-			end = skip_quoted(s, tok, '"', false);
+			end = skip_quoted(s, tok, '"', false, &open);
 			is_word = quoted_word = true;
 		} else if (!st.pg && c == '`') {
-			end = skip_quoted(s, tok, '`', false);
+			end = skip_quoted(s, tok, '`', false, &open);
 			is_word = quoted_word = true;
 		} else if (!st.pg && c == '[') {
 			const char *close = strchr(s + tok, ']');
 			end = close ? (size_t)(close - s) + 1 : strlen(s);
+			open = open || !close;
 			is_word = quoted_word = true;
-		} else if (st.pg && c == '$' && (end = skip_dollar(s, tok)) != 0) {
+		} else if (st.pg && c == '$' && (end = skip_dollar(s, tok, &open)) != 0) {
 			/* dollar-quoted body */
 		} else if (ident_start(c)) {
 			end = tok + 1;
@@ -397,10 +407,10 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 			/* E'...' escape strings (PostgreSQL) and X'..' blobs */
 			if (s[end] == '\'' && end - tok == 1) {
 				bool esc = st.pg && (c == 'E' || c == 'e');
-				end = skip_quoted(s, end, '\'', esc);
+				end = skip_quoted(s, end, '\'', esc, &open);
 			} else if (st.pg && s[end] == '\'' && end - tok == 2 && (c == 'U' || c == 'u') &&
 			           s[tok + 1] == '&') {
-				end = skip_quoted(s, end, '\'', false);
+				end = skip_quoted(s, end, '\'', false, &open);
 			} else
 				is_word = true;
 		} else {
@@ -460,6 +470,8 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 		else
 			advance_to(&lx, end);
 	}
+	if (open)
+		out->open_line = last_line;
 	if (ntokens > 0) {
 		classify(&st, w, nw, concurrently, stmt_line);
 		if (add_stmt(ctx, out, &cap, s + stmt_start, strlen(s) - stmt_start, stmt_line) != DBC_OK)
@@ -471,9 +483,19 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
                            const char *label)
 {
+	bool pg = engine && strcmp(engine, "postgresql") == 0;
+	if (info->open_line) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "migration %s ends inside the string, quoted name or comment opened at line %d",
+		          label, info->open_line);
+		dbc_error_detail(ctx, "dbmigrate_script() writes scripts one after another into a %s "
+		                      "script, where the next script's text would be read from inside it.",
+		                 pg ? "psql" : "sqlite3");
+		dbc_error_hint(ctx, "Close it; a migration holds complete SQL statements only.");
+		return DBC_ERROR;
+	}
 	if (!info->shell_line)
 		return DBC_OK;
-	bool pg = engine && strcmp(engine, "postgresql") == 0;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	          "migration %s has a %s at line %d, which is not SQL", label,
 	          pg ? "psql meta-command (a backslash outside a string)"

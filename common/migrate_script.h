@@ -38,6 +38,12 @@ typedef struct dbc_script_info {
 	 * statement (sqlite3's dot-commands such as .shell). 0: none. Neither is
 	 * valid SQL, so such a script is refused at registration. */
 	int shell_line;
+	/* The line where a string, quoted name, dollar quote or block comment
+	 * opens that the text never closes; 0: none. The shell would read
+	 * whatever dbmigrate_script writes after the script from inside it (the
+	 * next script included, whose own lines were judged from outside), so
+	 * such a script is refused at registration too. */
+	int open_line;
 } dbc_script_info;
 
 /* Splits and classifies script (already normalised) with the lexical rules of
@@ -48,7 +54,8 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
 
-/* A 22023 error for a script with a shell_line; DBC_OK without one. */
+/* A 22023 error for a script with an open_line or a shell_line; DBC_OK
+ * without either. */
 int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
                            const char *label);
 

@@ -50,4 +50,22 @@ q -c "SELECT dbmigrate_add('3', 'plain – unicode ok', 'CREATE TABLE t3 (id int
 q -c "SELECT dbmigrate_script()" > "$work/ok.sql"
 "$B/psql" -X -q -v ON_ERROR_STOP=1 -d $db -f "$work/ok.sql" > "$work/ok.out" 2>&1 || fail "plain script: $(cat "$work/ok.out")"
 [ "$(q -c "SELECT state FROM dbmigrate_status() WHERE version = '3'")" = applied ] || fail "plain script did not apply"
+# A script left inside an open dollar quote, string or comment would swallow
+# the generator's next lines, and the next script could close it: a
+# meta-command that was inside that script's own string would then run.
+# Refused at registration.
+for open in "\$\$ open" "'open" "/* open /* nested */" "E'open\\'"; do
+  if q -c "SELECT dbmigrate_add('5', 'open', \$m\$CREATE TABLE t5 (id int);
+SELECT $open\$m\$)" > "$work/open.out" 2>&1; then
+    fail "dbmigrate_add accepted a script ending inside $open"
+  fi
+  grep -q 'dbcare: migration 5 (open) ends inside the string, quoted name or comment opened at line 2' "$work/open.out" ||
+    fail "$open: $(cat "$work/open.out")"
+done
+q -c "SELECT dbmigrate_add('5', 'closed', \$m\$SELECT 1 WHERE 'x' <> '
+\\! touch $pwned
+';\$m\$)" > /dev/null || fail "a meta-command inside a string was refused"
+run_script "meta-command inside a string"
+q -c "DELETE FROM dbcare.migrations" > /dev/null
+
 echo "dbmigrate_script names in psql: ok"

@@ -48,6 +48,28 @@ q "SELECT dbmigrate_add('4', 'sneaky', 'CREATE TABLE t4 (id INTEGER);' || char(1
 run_script "dot-command in the script"
 q "DELETE FROM dbcare_migrations;"
 
+# A script left inside an open string would swallow the generator's next
+# lines, and the next script's string would then close it: a dot-command line
+# that was inside a string for that script alone would run. Refused at
+# registration, and by the generator when written into the registry by hand.
+if q "SELECT dbmigrate_add('6', 'open', 'CREATE TABLE t6 (id INTEGER);' || char(10) || 'SELECT ''x');" > "$work/open.out" 2>&1; then
+  fail "dbmigrate_add accepted a script ending inside a string"
+fi
+grep -q "dbcare: migration 6 (open) ends inside the string, quoted name or comment opened at line 2" "$work/open.out" ||
+  fail "open-string message: $(cat "$work/open.out")"
+q "SELECT dbmigrate_add('6', 'open', 'CREATE TABLE t6 (id INTEGER);');" > /dev/null
+q "SELECT dbmigrate_add('7', 'closed', 'SELECT 1 WHERE ''x'' <> ''' || char(10) || '.shell touch pwned' || char(10) || ''';');" > /dev/null
+q "UPDATE dbcare_migrations SET script = script || char(10) || 'SELECT ''x' WHERE version = '6';"
+run_script "open string before a string holding a dot-command"
+grep -q 'dbcare: migration 6 (open) ends inside' "$work/gen.err" || fail "generator message: $(cat "$work/gen.err")"
+q "DELETE FROM dbcare_migrations;"
+for open in "/* open" '"open' "[open" '`open'; do
+  if q "SELECT dbmigrate_add('8', 'open', 'SELECT 1; SELECT $open');" > "$work/open.out" 2>&1; then
+    fail "dbmigrate_add accepted a script ending inside $open"
+  fi
+  grep -q "ends inside" "$work/open.out" || fail "$open: $(cat "$work/open.out")"
+done
+
 # Ordinary names still produce a working script.
 [ -n "$sum" ] || fail "no checksum"
 q "SELECT dbmigrate_add('5', 'plain – unicode ok', 'CREATE TABLE t5 (id INTEGER)');" > /dev/null
