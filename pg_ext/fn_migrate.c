@@ -8,7 +8,6 @@
 
 #include "migrate.h"
 
-#include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
@@ -124,13 +123,6 @@ static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *righ
 
 static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock, pg_registrant_rights};
 
-/* Changing functions fail on a hot standby with 25006 before touching anything. */
-static void refuse_in_recovery(const char *fn)
-{
-	if (RecoveryInProgress())
-		pgdbc_error(DBC_SQLSTATE_READ_ONLY, "%s cannot run during recovery (hot standby)", fn);
-}
-
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
  * past the core (an error raised where no savepoint catches it). */
 typedef struct mig_args {
@@ -224,7 +216,6 @@ Datum dbmigrate_add(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_add");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text(&call, 0, "version");
 	x.b = pgdbc_arg_text(&call, 1, "name");
@@ -239,7 +230,6 @@ Datum dbmigrate_add_repeatable(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_add_repeatable");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text(&call, 0, "name");
 	x.b = pgdbc_arg_text(&call, 1, "sql");
@@ -252,7 +242,9 @@ Datum dbmigrate_load(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_load");
+	/* on a standby 25006 first, as pgdbc_begin would, before the privilege
+	 * check below */
+	pgdbc_refuse_changes_when_read_only(fcinfo);
 	/* it reads files of the server's file system, like COPY FROM a file */
 	if (!superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
 		pgdbc_error(DBC_SQLSTATE_PRIVILEGE,
@@ -288,7 +280,6 @@ Datum dbmigrate_apply(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_apply");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text_opt(&call, 0);
 	rc = guarded(&call, do_apply, &x);
@@ -300,7 +291,6 @@ Datum dbmigrate_rollback(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_rollback");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text_opt(&call, 0);
 	rc = guarded(&call, do_rollback, &x);
@@ -322,7 +312,6 @@ Datum dbmigrate_verify(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_verify");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text_opt(&call, 0);
 	rc = guarded(&call, do_verify, &x);
@@ -334,7 +323,6 @@ Datum dbmigrate_baseline(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_baseline");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text(&call, 0, "version");
 	rc = guarded(&call, do_baseline, &x);
@@ -346,7 +334,6 @@ Datum dbmigrate_repair(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_repair");
 	pgdbc_begin(&call, fcinfo);
 	rc = guarded(&call, do_repair, &x);
 	return pgdbc_return_int32(&call, rc, (int32)x.count);
@@ -398,7 +385,6 @@ Datum dbmigrate_step_begin(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_step_begin");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text(&call, 0, "kind");
 	x.b = pgdbc_arg_text(&call, 1, "key");
@@ -412,7 +398,6 @@ Datum dbmigrate_step_end(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	mig_args x = {0};
 	int rc;
-	refuse_in_recovery("dbmigrate_step_end");
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text(&call, 0, "kind");
 	x.b = pgdbc_arg_text(&call, 1, "key");

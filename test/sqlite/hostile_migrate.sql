@@ -103,7 +103,7 @@ SELECT dbmigrate_apply() AS applied;
 SELECT dbmigrate_add('6', 'big', 'CREATE TABLE big (a INTEGER); -- ' || printf('%.*c', 10000000, 'x')) IS NOT NULL AS ok;
 SELECT dbmigrate_add('7', printf('%.*c', 10000000, 'n'), 'SELECT 1;') IS NOT NULL AS ok;
 SELECT length(name) AS name_length FROM dbmigrate_status WHERE version = '7';
-SELECT dbmigrate_add('8', 'big comment only', '/* ' || printf('%.*c', 10000000, '*'));
+SELECT dbmigrate_add('8', 'big comment only', '/* ' || printf('%.*c', 10000000, '*') || '/');
 SELECT dbmigrate_apply(printf('%.*c', 10000000, 'x'));
 SELECT dbmigrate_apply() AS applied;
 SELECT count(*) AS big_exists FROM sqlite_schema WHERE name = 'big';
