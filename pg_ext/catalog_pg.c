@@ -125,7 +125,7 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 /* The tables' columns, constraints and indexes (and the materialized views'
  * indexes), under one snapshot: what the next SPI query would see, a new
  * one at READ COMMITTED, the transaction's at REPEATABLE READ and above. */
-static int read_tables_parts(dbc_ctx *ctx, reader *r)
+static int read_tables_parts_now(dbc_ctx *ctx, reader *r)
 {
 	Snapshot snap = RegisterSnapshot(GetTransactionSnapshot());
 	pgdbc_attmap *atts = pgdbc_attmap_new();
@@ -143,6 +143,30 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
 		rc = pgdbc_read_indexes(ctx, r->s, snap, r->rels, r->nrels, &owned, atts);
 	UnregisterSnapshot(snap);
 	return rc;
+}
+
+typedef struct parts_args {
+	dbc_ctx *ctx;
+	reader *r;
+	int rc;
+} parts_args;
+
+static void parts_body(void *arg)
+{
+	parts_args *a = arg;
+	a->rc = read_tables_parts_now(a->ctx, a->r);
+}
+
+/* The readers in C scan catalogs and call PostgreSQL's deparsers directly,
+ * not through a host query: guarded like one, so an error there (a cancel,
+ * a relation gone) is handled as a failed query's, never left to escape
+ * with a savepoint of the core open. */
+static int read_tables_parts(dbc_ctx *ctx, reader *r)
+{
+	parts_args a = {ctx, r, DBC_OK};
+	if (pgdbc_guarded(ctx, parts_body, &a) != DBC_OK)
+		return DBC_ERROR;
+	return a.rc;
 }
 
 /* -------------------------------------------------------------- other objects */
