@@ -93,9 +93,9 @@ static const void *vector_of(HeapTuple tup, TupleDesc desc, int attno)
 	return isnull ? NULL : DatumGetPointer(d);
 }
 
-static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
-                     TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
-                     pgdbc_attmap *atts)
+static int add_index_held(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
+                          TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
+                          pgdbc_attmap *atts)
 {
 	Form_pg_index i = (Form_pg_index)GETSTRUCT(tup);
 	const oidvector *opclasses = vector_of(tup, desc, Anum_pg_index_indclass);
@@ -144,6 +144,22 @@ static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTupl
 	if (ctx->failed || pgdbc_index_keys(ctx, atts, &row, ix) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
+}
+
+/* One index, its table held for the deparsers (pg_get_indexdef and
+ * pg_get_expr open it); the index of a table dropped since the snapshot is
+ * skipped. */
+static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
+                     TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
+                     pgdbc_attmap *atts)
+{
+	Oid table = ((Form_pg_index)GETSTRUCT(tup))->indrelid;
+	int rc;
+	if (!pgdbc_rel_hold(table))
+		return DBC_OK;
+	rc = add_index_held(ctx, s, rel, tup, desc, classes, owned, atts);
+	pgdbc_rel_release(table);
+	return rc;
 }
 
 int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels,
