@@ -348,7 +348,12 @@ static char *view_definition(Oid view, const char *bases)
 	}
 	if (!gone && pgdbc_rel_hold(view)) {
 		Datum args[2] = {ObjectIdGetDatum(view), BoolGetDatum(true)};
+		/* pg_get_viewdef reads pg_rewrite under the active snapshot, which
+		 * outside the query is the calling statement's: take the one the
+		 * query had (this call's own DDL included) */
+		PushActiveSnapshot(GetTransactionSnapshot());
 		def = pgdbc_builtin_text(pg_get_viewdef_ext, 2, args);
+		PopActiveSnapshot();
 		pgdbc_rel_release(view);
 	}
 	while (nheld > 0)

@@ -17,22 +17,23 @@ DO \$\$ BEGIN
   END LOOP;
 END \$\$" -c "ANALYZE" >/dev/null
 
-# how long an uninterrupted full report takes here (the slowest of three)
-full_ms=0
-for _ in 1 2 3; do
+# how long an uninterrupted full report takes here: the fastest of three,
+# after one that reads the schema into the backend's cache
+full_ms=
+for _ in 0 1 2 3; do
   ms=$(q -c "WITH r AS MATERIALIZED (SELECT dbhealth_report('full') AS report)
               SELECT (extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::int
               FROM r WHERE r.report IS NOT NULL")
-  [ "$ms" -gt "$full_ms" ] && full_ms=$ms
+  [ -n "$full_ms" ] && [ "$ms" -ge "$full_ms" ] || full_ms=$ms
 done
 [ "$full_ms" -ge 40 ] || fail "the full report takes only $full_ms ms: too fast to interrupt inside a check"
 echo "uninterrupted full report: $full_ms ms"
 
-# Each call, with a timeout at 15 % ... 85 % of that: PostgreSQL's own 57014,
+# Each call, with a timeout at 10 % ... 70 % of that: PostgreSQL's own 57014,
 # never a result (a report with the timeout as a check's error row).
 for call in "dbhealth_report('full')" "(SELECT count(*) FROM dbhealth_checks('full'))" \
             "dbhealth_score('full')" "dbhealth_metrics('full')"; do
-  for pct in 15 30 45 60 85; do
+  for pct in 10 25 40 55 70; do
     t=$((full_ms * pct / 100))
     out=$("$B/psql" -X -q -At -d $db 2>&1 <<SQL
 SET statement_timeout = $t;
