@@ -401,9 +401,10 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
 	return end == v ? dflt : d;
 }
 
-/* One check; an error inside becomes the check's "error" row. *shared is the
- * open savepoint the checks share (engines with isolate_checks; NULL for the
- * others, 0 when none is open): a savepoint per check cost as much as a small
+/* One check; an error inside becomes the check's "error" row, except a
+ * cancel or timeout (57014), which ends the whole report with that error.
+ * *shared is the open savepoint the checks share (engines with
+ * isolate_checks; NULL for the others, 0 when none is open): a savepoint per check cost as much as a small
  * catalog check (20-30 us each in PostgreSQL, 21 of them per report), so one
  * savepoint holds the checks until one fails. The failing check rolls it back
  * -- the checks before it only read, so nothing of theirs is lost -- and the
@@ -436,6 +437,16 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 		}
 		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
 		                          : eng->gather(ctx, eng, mode, &fact);
+		if ((rc != DBC_OK || ctx->failed) && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0) {
+			/* A cancel or timeout is not a finding of this check: it ends
+			 * the report with its own error (the savepoint rolled back,
+			 * which leaves the error as it is). */
+			if (level > 0) {
+				*shared = 0;
+				ctx->host->rollback(ctx, level);
+			}
+			return DBC_ERROR;
+		}
 		if (rc != DBC_OK || ctx->failed) {
 			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
 			/* PostgreSQL refused to let the caller read a table the check

@@ -50,8 +50,13 @@ static char *column_expr(Relation attrdef, Snapshot snap, Oid rel, int16 attnum,
 		bool isnull;
 		Datum bin = heap_getattr(tup, Anum_pg_attrdef_adbin, RelationGetDescr(attrdef), &isnull);
 		Datum args[2] = {bin, ObjectIdGetDatum(context)};
-		if (!isnull)
+		/* with the table, pg_get_expr opens it: not one dropped since the
+		 * snapshot */
+		if (!isnull && (!OidIsValid(context) || pgdbc_rel_hold(context))) {
 			text = pgdbc_builtin_text(pg_get_expr, 2, args);
+			if (OidIsValid(context))
+				pgdbc_rel_release(context);
+		}
 	}
 	systable_endscan(scan);
 	return text;

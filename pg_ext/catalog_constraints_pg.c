@@ -152,8 +152,14 @@ static int add_constraint(dbc_ctx *ctx, dbc_table *t, Oid table, HeapTuple tup, 
 		k->enforced = fk_enforced(trigger, snap, con->oid);
 	}
 	if (kind == DBC_CON_CHECK || kind == DBC_CON_EXCLUDE) {
+		/* pg_get_constraintdef opens the table */
 		Datum arg = ObjectIdGetDatum(con->oid);
+		if (!pgdbc_rel_hold(table)) {
+			t->nconstraints--; /* dropped since the snapshot: skipped */
+			return DBC_OK;
+		}
 		k->expr = dbc_strdup(ctx, pgdbc_builtin_text(pg_get_constraintdef, 1, &arg));
+		pgdbc_rel_release(table);
 	}
 	/* a foreign key's conindid is the referenced table's index, not its own */
 	if ((kind == DBC_CON_PRIMARY_KEY || kind == DBC_CON_UNIQUE || kind == DBC_CON_EXCLUDE) &&

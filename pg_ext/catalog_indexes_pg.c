@@ -93,9 +93,9 @@ static const void *vector_of(HeapTuple tup, TupleDesc desc, int attno)
 	return isnull ? NULL : DatumGetPointer(d);
 }
 
-static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
-                     TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
-                     pgdbc_attmap *atts)
+static int add_index_held(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
+                          TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
+                          pgdbc_attmap *atts)
 {
 	Form_pg_index i = (Form_pg_index)GETSTRUCT(tup);
 	const oidvector *opclasses = vector_of(tup, desc, Anum_pg_index_indclass);
@@ -144,6 +144,32 @@ static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTupl
 	if (ctx->failed || pgdbc_index_keys(ctx, atts, &row, ix) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
+}
+
+/* One index; its table held for the deparsers when they will run
+ * (pg_get_indexdef and pg_get_expr open it): expression keys, a predicate,
+ * options, or not a plain index. The index of a table dropped since the
+ * snapshot is then skipped. A plain index on columns needs no deparser and
+ * waits for no DDL; should a key's operator class still send it to
+ * pg_get_indexdef, a table dropped meanwhile fails the read, which is then
+ * read again (pgdbc_read_schema). */
+static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTuple tup,
+                     TupleDesc desc, const index_classes *classes, const pgdbc_oids *owned,
+                     pgdbc_attmap *atts)
+{
+	Form_pg_index i = (Form_pg_index)GETSTRUCT(tup);
+	const index_class *ic = index_class_of(classes, i->indexrelid);
+	bool deparsed = !heap_attisnull(tup, Anum_pg_index_indexprs, desc) ||
+	                !heap_attisnull(tup, Anum_pg_index_indpred, desc) || !ic || ic->has_options ||
+	                i->indnullsnotdistinct || ic->kind != RELKIND_INDEX;
+	int rc;
+	if (!deparsed)
+		return add_index_held(ctx, s, rel, tup, desc, classes, owned, atts);
+	if (!pgdbc_rel_hold(i->indrelid))
+		return DBC_OK;
+	rc = add_index_held(ctx, s, rel, tup, desc, classes, owned, atts);
+	pgdbc_rel_release(i->indrelid);
+	return rc;
 }
 
 int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels,

@@ -18,6 +18,17 @@
  * would return NULL (the object is gone). */
 char *pgdbc_builtin_text(PGFunction fn, int nargs, const Datum *args);
 
+/* Before a deparser that opens relation rel (pg_get_constraintdef of a CHECK,
+ * pg_get_indexdef, pg_get_expr with a relation): takes the AccessShareLock
+ * it would take, then checks that rel still exists. The readers see the
+ * catalog under their snapshot, the deparsers under the latest state, so a
+ * table another session dropped since the snapshot fails there with "could
+ * not open relation with OID". true: rel exists and stays locked (and so
+ * unchanged) until pgdbc_rel_release; false: it was dropped, nothing held,
+ * the caller skips what belongs to it. */
+bool pgdbc_rel_hold(Oid rel);
+void pgdbc_rel_release(Oid rel);
+
 /* Every column the reader read, by (relation, attnum). */
 typedef struct pgdbc_attmap pgdbc_attmap;
 

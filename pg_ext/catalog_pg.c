@@ -10,9 +10,13 @@
 #include "catalog_keys_pg.h"
 
 #include "access/transam.h"
+#include "storage/lmgr.h"
+#include "utils/fmgrprotos.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 #include "utils/snapmgr.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The user's namespaces: not the system's, not a session's temp schemas, not
@@ -67,6 +71,26 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
 	if (!ctx->failed)
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while reading the catalog");
 	return DBC_ERROR;
+}
+
+/* -------------------------------------------------------------- relations */
+
+bool pgdbc_rel_hold(Oid rel)
+{
+	/* a new lock processes the invalidations of DDL committed before it */
+	LockRelationOid(rel, AccessShareLock);
+	if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rel)))
+		return true;
+	UnlockRelationOid(rel, AccessShareLock);
+	return false;
+}
+
+/* Released at once, as the deparsers release theirs: the reader never holds
+ * a user table's lock while waiting for another (no deadlock with DDL), and
+ * never one per table to the end of the transaction. */
+void pgdbc_rel_release(Oid rel)
+{
+	UnlockRelationOid(rel, AccessShareLock);
 }
 
 /* -------------------------------------------------------------- tables */
@@ -125,7 +149,7 @@ static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 /* The tables' columns, constraints and indexes (and the materialized views'
  * indexes), under one snapshot: what the next SPI query would see, a new
  * one at READ COMMITTED, the transaction's at REPEATABLE READ and above. */
-static int read_tables_parts(dbc_ctx *ctx, reader *r)
+static int read_tables_parts_now(dbc_ctx *ctx, reader *r)
 {
 	Snapshot snap = RegisterSnapshot(GetTransactionSnapshot());
 	pgdbc_attmap *atts = pgdbc_attmap_new();
@@ -145,6 +169,30 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
 	return rc;
 }
 
+typedef struct parts_args {
+	dbc_ctx *ctx;
+	reader *r;
+	int rc;
+} parts_args;
+
+static void parts_body(void *arg)
+{
+	parts_args *a = arg;
+	a->rc = read_tables_parts_now(a->ctx, a->r);
+}
+
+/* The readers in C scan catalogs and call PostgreSQL's deparsers directly,
+ * not through a host query: guarded like one, so an error there (a cancel,
+ * a relation gone) is handled as a failed query's, never left to escape
+ * with a savepoint of the core open. */
+static int read_tables_parts(dbc_ctx *ctx, reader *r)
+{
+	parts_args a = {ctx, r, DBC_OK};
+	if (pgdbc_guarded(ctx, parts_body, &a) != DBC_OK)
+		return DBC_ERROR;
+	return a.rc;
+}
+
 /* -------------------------------------------------------------- other objects */
 
 /* Every query below returns (type, schema, name, table, definition, enabled). */
@@ -162,10 +210,16 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
 	"  ON n.oid = c.relnamespace WHERE c.oid = " oid " AND c.relnamespace IN "                      \
 	"    (SELECT u.oid FROM pg_namespace u WHERE " USER_NS("u") ") OFFSET 0) x"
 
+/* Views: the definition is deparsed in C (take_view), so the view and the
+ * relations its query reads (pg_depend of its _RETURN rule, in OID order)
+ * can be held first. */
 static const char *const views_sql =
 	"SELECT CASE x.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, x.nspname, x.relname, "
-	"  NULL::text, pg_get_viewdef(r.ev_class, true) || coalesce((SELECT ' WITH (' || "
-	"    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), true "
+	"  NULL::text, coalesce((SELECT ' WITH (' || "
+	"    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), true, "
+	"  r.ev_class::int8, array_to_string(ARRAY(SELECT DISTINCT d.refobjid FROM pg_depend d "
+	"    WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
+	"    AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class ORDER BY 1), ' ') "
 	"FROM pg_rewrite r, " REL_OF("r.ev_class", "c.relkind, c.relname, c.reloptions") " "
 	/* not the views initdb made (information_schema's, the system's): that
 	 * saves looking up 140 relations */
@@ -264,6 +318,65 @@ static int take_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	return oom_or_ok(ctx, !ctx->failed);
 }
 
+/*
+ * pg_get_viewdef of a view as the query found it, or NULL when the view was
+ * dropped since. pg_get_viewdef locks the view, then the relations its query
+ * reads, holding each; DROP TABLE ... CASCADE locks the table, then the
+ * views on it. Deparsing straight away deadlocked with such DDL, so the
+ * relations the view reads are held first (each checked to exist: one
+ * dropped took the view with it), then the view; all let go after.
+ */
+static char *view_definition(Oid view, const char *bases)
+{
+	Oid held[64];
+	int nheld = 0;
+	bool gone = false;
+	char *def = NULL;
+	const char *p = bases;
+	while (p && *p && !gone) {
+		char *end;
+		unsigned long oid = strtoul(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		if (nheld == lengthof(held)) /* a view of more relations: deparsed as it comes */
+			continue;
+		if (pgdbc_rel_hold((Oid)oid))
+			held[nheld++] = (Oid)oid;
+		else
+			gone = true;
+	}
+	if (!gone && pgdbc_rel_hold(view)) {
+		Datum args[2] = {ObjectIdGetDatum(view), BoolGetDatum(true)};
+		/* pg_get_viewdef reads pg_rewrite under the active snapshot, which
+		 * outside the query is the calling statement's: take the one the
+		 * query had (this call's own DDL included) */
+		PushActiveSnapshot(GetTransactionSnapshot());
+		def = pgdbc_builtin_text(pg_get_viewdef_ext, 2, args);
+		PopActiveSnapshot();
+		pgdbc_rel_release(view);
+	}
+	while (nheld > 0)
+		pgdbc_rel_release(held[--nheld]);
+	return def;
+}
+
+static int take_view(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
+{
+	char *def;
+	dbc_value row[6];
+	(void)ncol;
+	def = view_definition((Oid)v[6].i, cell_str(&v[7]));
+	if (!def)
+		return DBC_OK; /* dropped since the query's snapshot: not in the model */
+	memcpy(row, v, sizeof(row));
+	row[4] = dbc_text(dbc_printf(ctx, "%s%s", def, cell_str(&v[4]) ? cell_str(&v[4]) : ""));
+	pfree(def);
+	if (!row[4].s)
+		return oom_or_ok(ctx, false);
+	return take_object(ctx, arg, 6, row);
+}
+
 int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 {
 	static const struct {
@@ -273,7 +386,7 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 		/* tables first: their columns, constraints and indexes are read
 		 * right after them */
 		{&tables_sql, take_table},
-		{&views_sql, take_object},         {&triggers_sql, take_object},
+		{&views_sql, take_view},           {&triggers_sql, take_object},
 		{&sequences_sql, take_object},     {&functions_sql, take_object},
 		{&types_sql, take_object},         {&schemas_sql, take_object},
 		{&extensions_sql, take_object},

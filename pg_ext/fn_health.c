@@ -16,15 +16,43 @@ PG_FUNCTION_INFO_V1(dbhealth_metrics);
 PG_FUNCTION_INFO_V1(dbhealth_snapshot);
 PG_FUNCTION_INFO_V1(dbhealth_growth);
 
-/* Runs the report for the optional mode argument 0 (NULL: standard). */
+typedef struct report_args {
+	dbc_health_engine *eng;
+	dbc_health_mode mode;
+	dbc_health_report *r;
+	double days;
+	char *json;
+} report_args;
+
+static int run_body(dbc_ctx *ctx, void *arg)
+{
+	report_args *a = arg;
+	return dbc_health_run(ctx, a->eng, a->mode, a->r);
+}
+
+/* Runs the report for the optional mode argument 0 (NULL: standard). The
+ * checks run inside pgdbc_run: a cancel or timeout in any of them ends the
+ * call with 57014, the core's savepoints rolled back. */
 static int run(pgdbc_call *call, dbc_health_engine *eng, dbc_health_report *r)
 {
-	dbc_health_mode mode;
+	report_args a = {eng, DBC_HEALTH_STANDARD, r, 0, NULL};
 	const char *text = pgdbc_arg_text_opt(call, 0);
 	pgdbc_health_engine(eng, &call->ctx);
-	if (dbc_health_parse_mode(&call->ctx, text, &mode) != DBC_OK)
+	if (dbc_health_parse_mode(&call->ctx, text, &a.mode) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_health_run(&call->ctx, eng, mode, r);
+	return pgdbc_run(call, run_body, &a);
+}
+
+static int snapshot_body(dbc_ctx *ctx, void *arg)
+{
+	report_args *a = arg;
+	return dbc_health_snapshot(ctx, a->eng, &a->json);
+}
+
+static int growth_body(dbc_ctx *ctx, void *arg)
+{
+	report_args *a = arg;
+	return dbc_health_growth(ctx, a->eng, a->days, &a->json);
 }
 
 Datum dbhealth_report(PG_FUNCTION_ARGS)
@@ -84,25 +112,24 @@ Datum dbhealth_snapshot(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	dbc_health_engine eng;
-	char *json = NULL;
+	report_args a = {&eng, DBC_HEALTH_STANDARD, NULL, 0, NULL};
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	pgdbc_health_engine(&eng, &call.ctx);
-	rc = dbc_health_snapshot(&call.ctx, &eng, &json);
-	return pgdbc_return_jsonb(&call, rc, json);
+	rc = pgdbc_run(&call, snapshot_body, &a);
+	return pgdbc_return_jsonb(&call, rc, a.json);
 }
 
 Datum dbhealth_growth(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	dbc_health_engine eng;
-	char *json = NULL;
-	int32 days = 30;
+	report_args a = {&eng, DBC_HEALTH_STANDARD, NULL, 30, NULL};
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	if (pgdbc_arg_given(&call, 0))
-		days = pgdbc_arg_int32(&call, 0, "days");
+		a.days = pgdbc_arg_int32(&call, 0, "days");
 	pgdbc_health_engine(&eng, &call.ctx);
-	rc = dbc_health_growth(&call.ctx, &eng, (double)days, &json);
-	return pgdbc_return_jsonb(&call, rc, json);
+	rc = pgdbc_run(&call, growth_body, &a);
+	return pgdbc_return_jsonb(&call, rc, a.json);
 }

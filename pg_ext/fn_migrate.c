@@ -124,7 +124,8 @@ static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *righ
 static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock, pg_registrant_rights};
 
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
- * past the core (an error raised where no savepoint catches it). */
+ * past the core (an error raised where no savepoint catches it, a cancel);
+ * pgdbc_run has rolled back the core's savepoints by then. */
 typedef struct mig_args {
 	const char *a, *b, *c, *d;
 	char *text;
@@ -135,13 +136,25 @@ typedef struct mig_args {
 
 typedef int (*mig_body)(dbc_ctx *ctx, mig_args *x);
 
+typedef struct mig_run {
+	mig_body body;
+	mig_args *x;
+} mig_run;
+
+static int run_body(dbc_ctx *ctx, void *arg)
+{
+	mig_run *m = arg;
+	return m->body(ctx, m->x);
+}
+
 static int guarded(pgdbc_call *call, mig_body body, mig_args *x)
 {
 	int saved = dbc_migrate_guard_save();
+	mig_run m = {body, x};
 	volatile int rc = DBC_ERROR;
 	PG_TRY();
 	{
-		rc = body(&call->ctx, x);
+		rc = pgdbc_run(call, run_body, &m);
 	}
 	PG_CATCH();
 	{

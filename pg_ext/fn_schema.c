@@ -8,13 +8,25 @@ PG_FUNCTION_INFO_V1(dbschema_snapshot);
 PG_FUNCTION_INFO_V1(dbschema_fingerprint);
 PG_FUNCTION_INFO_V1(dbschema_diff);
 
+/* The readers run inside pgdbc_run: an error they let go leaves no savepoint
+ * of the core open. */
+static int snapshot_body(dbc_ctx *ctx, void *arg)
+{
+	return dbc_schema_snapshot(ctx, pgdbc_read_schema, arg);
+}
+
+static int fingerprint_body(dbc_ctx *ctx, void *arg)
+{
+	return dbc_schema_fingerprint(ctx, pgdbc_read_schema, arg);
+}
+
 Datum dbschema_snapshot(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	char *json = NULL;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
-	rc = dbc_schema_snapshot(&call.ctx, pgdbc_read_schema, &json);
+	rc = pgdbc_run(&call, snapshot_body, &json);
 	return pgdbc_return_jsonb(&call, rc, json);
 }
 
@@ -26,7 +38,7 @@ Datum dbschema_fingerprint(PG_FUNCTION_ARGS)
 	char *hex = NULL;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
-	rc = dbc_schema_fingerprint(&call.ctx, pgdbc_read_schema, &hex);
+	rc = pgdbc_run(&call, fingerprint_body, &hex);
 	return pgdbc_return_text(&call, rc, hex);
 }
 

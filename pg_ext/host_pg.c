@@ -81,12 +81,19 @@ static void arena_guard_fire(void *arg)
 		pgdbc_arena_cxt = g->prev;
 }
 
-/* Rolls back every subtransaction the core left open, innermost first, so an
- * enclosing PL/pgSQL exception block finds its own subtransaction current. */
-static void unwind_all(pgdbc_call *call, bool commit)
+/* Ends the call's subtransactions until n are left open, innermost first:
+ * released or rolled back, then the memory context and resource owner of the
+ * moment each was opened made current again (as PL/pgSQL does), so the code
+ * around finds its own state. */
+static void end_subxacts(pgdbc_call *call, int n, bool commit)
 {
-	while (call->nsubxacts > 0) {
+	while (call->nsubxacts > n) {
+		/* off the stack first: should ending it fail, PostgreSQL's abort
+		 * cleans up a subtransaction caught half-way, and it must not be
+		 * ended twice */
 		pgdbc_subxact *sx = &call->subxacts[--call->nsubxacts];
+		/* nothing opened after it is left: its creators all end theirs */
+		Assert(GetCurrentSubTransactionId() == sx->id);
 		if (commit)
 			ReleaseCurrentSubTransaction();
 		else
@@ -94,6 +101,76 @@ static void unwind_all(pgdbc_call *call, bool commit)
 		MemoryContextSwitchTo(sx->saved_cxt);
 		CurrentResourceOwner = sx->saved_owner;
 	}
+}
+
+/* Rolls back every subtransaction the core left open, so an enclosing
+ * PL/pgSQL exception block (or the top level) finds its own current. */
+static void unwind_all(pgdbc_call *call, bool commit)
+{
+	end_subxacts(call, 0, commit);
+}
+
+/*
+ * An ERROR that ends the call, caught (and copied into ed, in the call's
+ * memory) by one of the call's frames: every subtransaction the core has open
+ * is rolled back, then the error is raised again unchanged (SQLSTATE, message,
+ * detail, position). Why: PostgreSQL's top-level error handling aborts a
+ * subtransaction left open but keeps it on the stack as an aborted
+ * savepoint, so after an internal one escaped, every later statement failed
+ * with 25P02 even in autocommit and ROLLBACK ended the connection.
+ */
+/*
+ * An error PostgreSQL raised leaves the call with the "dbcare: " prefix every
+ * dbcare error has ("permission denied for schema dbcare", "cannot execute
+ * INSERT in a read-only transaction"), once (a nested dbcare call's error has
+ * it already), and all else kept: SQLSTATE, detail, hint, context, position.
+ * A cancel or timeout (57014) stays exactly as PostgreSQL raised it: it is the
+ * caller's own doing, not dbcare's finding.
+ */
+static void prefix_error(ErrorData *ed)
+{
+	if (ed->elevel != ERROR || ed->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+	    (ed->message && strncmp(ed->message, "dbcare: ", 8) == 0))
+		return;
+	ed->message = psprintf("dbcare: %s", ed->message ? ed->message : "unknown error");
+	if (!ed->hint)
+		ed->hint = pgdbc_grant_hint(unpack_sql_state(ed->sqlerrcode), ed->message + 8);
+}
+
+static void escape(pgdbc_call *call, ErrorData *ed) pg_attribute_noreturn();
+static void escape(pgdbc_call *call, ErrorData *ed)
+{
+	unwind_all(call, false);
+	restore_arena(call);
+	prefix_error(ed);
+	ReThrowError(ed);
+}
+
+/* The error being handled, copied into the call's memory, the error state
+ * flushed: what a PG_CATCH block of the call starts with. */
+static ErrorData *take_error(pgdbc_call *call)
+{
+	ErrorData *ed;
+	pgdbc_arena_cxt = call->call_cxt;
+	MemoryContextSwitchTo(call->call_cxt);
+	ed = CopyErrorData();
+	FlushErrorState();
+	return ed;
+}
+
+int pgdbc_run(pgdbc_call *call, int (*body)(dbc_ctx *ctx, void *arg), void *arg)
+{
+	volatile int rc = DBC_ERROR;
+	PG_TRY();
+	{
+		rc = body(&call->ctx, arg);
+	}
+	PG_CATCH();
+	{
+		escape(call, take_error(call));
+	}
+	PG_END_TRY();
+	return rc;
 }
 
 void pgdbc_error(const char *sqlstate, const char *fmt, ...)
@@ -252,6 +329,7 @@ bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name)
 		MemoryContext old_;                                                                        \
 		if ((rc) != DBC_OK)                                                                        \
 			pgdbc_finish((call), (rc));                                                            \
+		unwind_all((call), true);                                                                  \
 		old_ = MemoryContextSwitchTo((call)->caller_cxt);                                          \
 		d_ = (expr);                                                                               \
 		MemoryContextSwitchTo(old_);                                                               \
@@ -371,6 +449,8 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 
 	if (rc != DBC_OK)
 		pgdbc_finish(call, rc);
+	/* nothing below may raise an error with a savepoint of the core open */
+	unwind_all(call, true);
 	InitMaterializedSRF(fcinfo, 0);
 	rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	desc = rsinfo->setDesc;
@@ -492,43 +572,27 @@ static void fill_error(pgdbc_call *call, guard_state *gs, ErrorData *ed)
 }
 
 /*
- * The error leaving a dbcare call as PostgreSQL raised it (no savepoint of the
- * core caught it: "permission denied for schema dbcare", "cannot execute
- * INSERT in a read-only transaction", a cancel): raised again with the
- * "dbcare: " prefix every dbcare error has (once: a nested dbcare call's
- * error has it already), and all else kept -- SQLSTATE, detail, hint,
- * context, position. The copy lives in cxt (the call's context, freed by the
- * abort after ReThrowError has copied the error back).
- */
-static void rethrow_as_dbcare(MemoryContext cxt) pg_attribute_noreturn();
-static void rethrow_as_dbcare(MemoryContext cxt)
-{
-	ErrorData *ed;
-	MemoryContextSwitchTo(cxt);
-	ed = CopyErrorData();
-	if (ed->elevel != ERROR || (ed->message && strncmp(ed->message, "dbcare: ", 8) == 0)) {
-		FreeErrorData(ed);
-		PG_RE_THROW();
-	}
-	FlushErrorState();
-	ed->message = psprintf("dbcare: %s", ed->message ? ed->message : "unknown error");
-	if (!ed->hint)
-		ed->hint = pgdbc_grant_hint(unpack_sql_state(ed->sqlerrcode), ed->message + 8);
-	ReThrowError(ed);
-}
-
-/*
- * Runs body; an ERROR inside it is caught only while the core has a savepoint
- * open: the innermost subtransaction is rolled back at once (the core's later
- * rollback of that level is a no-op) and the error lands in the ctx. Without a
- * savepoint the error propagates as PostgreSQL's own: the transaction aborts
- * and frees the call's memory anyway.
+ * Runs body; an ERROR inside it is caught only where rolling back the
+ * innermost savepoint the core has open undoes exactly what failed: that
+ * subtransaction is rolled back at once (the core's later rollback of that
+ * level is a no-op) and the error lands in the ctx. Otherwise the error goes
+ * on, after the call's subtransactions are rolled back (escape):
+ *  - a cancel or statement timeout (57014) always: it ends the call, as it
+ *    ends a PL/pgSQL block whatever its EXCEPTION clauses say;
+ *  - with no savepoint open: the transaction aborts anyway;
+ *  - when the innermost savepoint was opened before an enclosing guarded body
+ *    (a row callback that queries): rolling it back would free what that
+ *    body still uses (SPI's tuple table), so the enclosing body's frame
+ *    decides.
  */
 static int run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, void *arg)
 {
 	volatile int rc = DBC_OK;
 	MemoryContext cxt = CurrentMemoryContext;
+	int base = call->nsubxacts;
+	int outer_floor = call->guard_floor;
 
+	call->guard_floor = base;
 	PG_TRY();
 	{
 		body(call, gs, arg);
@@ -538,25 +602,19 @@ static int run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, voi
 	PG_CATCH();
 	{
 		ErrorData *ed;
-		pgdbc_subxact *sx;
-
-		if (call->nsubxacts == 0) {
-			restore_arena(call); /* whoever catches it is not this call */
-			rethrow_as_dbcare(call->call_cxt);
-		}
-		pgdbc_arena_cxt = call->call_cxt;
-		MemoryContextSwitchTo(call->call_cxt);
-		ed = CopyErrorData();
-		FlushErrorState();
-		sx = &call->subxacts[--call->nsubxacts];
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(sx->saved_cxt);
-		CurrentResourceOwner = sx->saved_owner;
+		call->guard_floor = outer_floor;
+		ed = take_error(call);
+		if (ed->sqlerrcode == ERRCODE_QUERY_CANCELED || base == 0 || call->nsubxacts < base)
+			escape(call, ed);
+		if (base <= outer_floor)
+			ReThrowError(ed); /* the enclosing body's frame rolls back its savepoint */
+		end_subxacts(call, base - 1, false);
 		fill_error(call, gs, ed);
 		FreeErrorData(ed);
 		rc = DBC_ERROR;
 	}
 	PG_END_TRY();
+	call->guard_floor = outer_floor;
 	MemoryContextSwitchTo(cxt);
 	return rc;
 }
@@ -894,6 +952,7 @@ static int pg_savepoint(dbc_ctx *ctx)
 	sx->saved_cxt = CurrentMemoryContext;
 	sx->saved_owner = CurrentResourceOwner;
 	BeginInternalSubTransaction(NULL);
+	sx->id = GetCurrentSubTransactionId();
 	/* Stay in the core's memory: the subtransaction's context dies with it. */
 	MemoryContextSwitchTo(sx->saved_cxt);
 	sx->level = ++call->next_level;
@@ -915,16 +974,8 @@ static int end_level(dbc_ctx *ctx, int level, bool commit)
 {
 	pgdbc_call *call = ctx->host_data;
 	int idx = find_level(call, level);
-	while (idx >= 0 && call->nsubxacts > idx) {
-		pgdbc_subxact *sx = &call->subxacts[call->nsubxacts - 1];
-		if (commit)
-			ReleaseCurrentSubTransaction();
-		else
-			RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(sx->saved_cxt);
-		CurrentResourceOwner = sx->saved_owner;
-		call->nsubxacts--;
-	}
+	if (idx >= 0)
+		end_subxacts(call, idx, commit);
 	return DBC_OK;
 }
 
@@ -961,9 +1012,10 @@ static void interrupt_body(pgdbc_call *call, guard_state *gs, void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
-/* A pending cancel or termination is raised by CHECK_FOR_INTERRUPTS; with a
- * savepoint open it becomes the ctx error (57014 ...) and the loop stops, and
- * pgdbc_finish re-raises it with the same SQLSTATE. */
+/* A pending cancel or statement timeout is raised by CHECK_FOR_INTERRUPTS
+ * and ends the call at once as PostgreSQL's own 57014 (run_guarded never
+ * turns it into a ctx error); a termination ends the session. Returns 0
+ * otherwise. */
 static int pg_interrupted(dbc_ctx *ctx)
 {
 	pgdbc_call *call = ctx->host_data;

@@ -38,6 +38,7 @@
 /* One open internal subtransaction of the core (host->savepoint). */
 typedef struct pgdbc_subxact {
 	int level;                   /* the id handed to the core */
+	SubTransactionId id;         /* PostgreSQL's: it must be the current one when ended */
 	MemoryContext saved_cxt;     /* restored on release/rollback, like PL/pgSQL */
 	ResourceOwner saved_owner;
 } pgdbc_subxact;
@@ -52,11 +53,17 @@ typedef struct pgdbc_call {
 	dbc_ctx ctx;                /* the core's context; host_data points back here */
 
 	/* Subtransactions the core opened and has not released or rolled back,
-	 * innermost last. */
+	 * innermost last. Invariant: no ERROR leaves a host callback or a glue
+	 * function while one of them is open; whatever lets an error go on rolls
+	 * them all back first (host_pg.c, run_guarded and pgdbc_run). */
 	pgdbc_subxact *subxacts;
 	int nsubxacts;
 	int capsubxacts;
 	int next_level;
+	/* Subtransactions already open when the innermost running guarded body
+	 * started: a body nested in another (a row callback that queries) may
+	 * not roll back one of those, the outer body still uses it. */
+	int guard_floor;
 
 	bool scripts_started; /* the call has run a migration script */
 
@@ -173,8 +180,18 @@ Datum pgdbc_jsonb_of_tree(const struct json_t *tree);
 void pgdbc_init_json_alloc(void);
 
 /* Runs fn(arg) as the host runs a query: an ERROR inside it becomes the ctx
- * error while the core has a savepoint open, and propagates otherwise. */
+ * error while the core has a savepoint open, and propagates otherwise (after
+ * the call's subtransactions are rolled back). A cancel (57014) always
+ * propagates: it ends the call. Glue code that runs PostgreSQL functions
+ * directly (catalog scans, relation opens) while the core may hold a
+ * savepoint must run through this. */
 int pgdbc_guarded(dbc_ctx *ctx, void (*fn)(void *), void *arg);
+
+/* Runs the core's part of a call, body(ctx, arg). Should an ERROR leave it
+ * uncaught, every subtransaction the core has open is rolled back first and
+ * the original error goes on unchanged: the caller's transaction is then
+ * exactly as PostgreSQL leaves it after any failed statement. */
+int pgdbc_run(pgdbc_call *call, int (*body)(dbc_ctx *ctx, void *arg), void *arg);
 
 /* catalog_pg.c: fills the core's schema model from pg_catalog, every time. */
 int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);

@@ -453,6 +453,50 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 	return e;
 }
 
+/* Errors the reader meets when another session's DDL commits under it: a
+ * relation or object seen in the catalog snapshot is gone when a deparser or
+ * the relation cache looks it up ("could not open relation with OID",
+ * "cache lookup failed": XX000; 42P01, 42704), or the reader was chosen to
+ * break a deadlock with that DDL (40P01, pg_get_viewdef locks the view's
+ * tables). */
+static bool concurrent_ddl_error(const dbc_ctx *ctx)
+{
+	static const char *const states[] = {DBC_SQLSTATE_INTERNAL, "42P01", "42704", "40P01"};
+	for (size_t i = 0; i < lengthof(states); i++)
+		if (strcmp(ctx->sqlstate, states[i]) == 0)
+			return true;
+	return false;
+}
+
+static void restore_error(dbc_ctx *ctx, const dbc_ctx *from)
+{
+	ctx->failed = from->failed;
+	memcpy(ctx->sqlstate, from->sqlstate, sizeof(ctx->sqlstate));
+	ctx->message = from->message;
+	ctx->detail = from->detail;
+	ctx->hint = from->hint;
+	ctx->context = from->context;
+	ctx->error_line = from->error_line;
+	ctx->error_cursor = from->error_cursor;
+}
+
+/* Attempts at reading the catalog while DDL keeps changing it under us. */
+#define READ_ATTEMPTS 5
+
+/* One read of the catalog into *read (the call's arena) inside a savepoint of
+ * its own, so a failed read leaves nothing behind and can be retried. */
+static int read_once(dbc_ctx *ctx, dbc_schema *read)
+{
+	int sp = ctx->host->savepoint(ctx);
+	if (sp < 0)
+		return DBC_ERROR;
+	if (pgdbc_read_catalog(ctx, read) != DBC_OK) {
+		ctx->host->rollback(ctx, sp);
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, sp);
+}
+
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 {
 	schema_key key;
@@ -461,17 +505,40 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 	char *snapshot = NULL;
 	if (!ctx->host_data) /* not inside a call: nothing to pin the model to */
 		return pgdbc_read_catalog(ctx, out);
-	if (pgdbc_guarded(ctx, catalog_key, &key) != DBC_OK)
-		return DBC_ERROR;
-	if (current_entry && memcmp(&current_entry->key, &key, sizeof(key)) == 0)
-		return hand_out(ctx, current_entry, NULL, out);
-	/* Dropped before reading: if the read fails or is cancelled, no entry
-	 * with a key of another catalog state stays behind. */
-	if (current_entry)
-		entry_drop(current_entry);
-	dbc_schema_init(&read, ctx, out->engine);
-	if (pgdbc_read_catalog(ctx, &read) != DBC_OK)
-		return DBC_ERROR;
+	/* A read that fails because DDL of another session committed while it
+	 * ran is read again, from the catalog as that DDL left it (a new
+	 * snapshot at READ COMMITTED): a table dropped under the reader is
+	 * then simply not there. Only when the catalog did change (the key
+	 * moved; a deadlock victim always), so an error of any other cause is
+	 * reported at once. */
+	for (int attempt = 1;; attempt++) {
+		if (pgdbc_guarded(ctx, catalog_key, &key) != DBC_OK)
+			return DBC_ERROR;
+		if (current_entry && memcmp(&current_entry->key, &key, sizeof(key)) == 0)
+			return hand_out(ctx, current_entry, NULL, out);
+		/* Dropped before reading: if the read fails or is cancelled, no entry
+		 * with a key of another catalog state stays behind. */
+		if (current_entry)
+			entry_drop(current_entry);
+		dbc_schema_init(&read, ctx, out->engine);
+		if (read_once(ctx, &read) == DBC_OK)
+			break;
+		if (attempt == READ_ATTEMPTS || !concurrent_ddl_error(ctx))
+			return DBC_ERROR;
+		if (strcmp(ctx->sqlstate, "40P01") != 0) {
+			schema_key now;
+			dbc_ctx failed = *ctx; /* the error, as it was (texts in the arena) */
+			dbc_error_clear(ctx);
+			if (pgdbc_guarded(ctx, catalog_key, &now) != DBC_OK)
+				return DBC_ERROR;
+			if (memcmp(&now, &key, sizeof(key)) == 0) {
+				/* nothing changed: not the DDL's doing */
+				restore_error(ctx, &failed);
+				return DBC_ERROR;
+			}
+		}
+		dbc_error_clear(ctx);
+	}
 	e = entry_build(ctx, &read, &key, &snapshot);
 	if (!e)
 		return DBC_ERROR;

@@ -73,16 +73,9 @@ summary() { grep -h ERROR "$work/all_checks.out" | sed -E 's/[0-9]{3,}/N/g; s/^p
 # ("dbcare: " prefix); missing relations and deadlocks whatever raised them.
 bad=$(grep -E 'ERROR: +(XX000: dbcare:|42P01|40P01)' "$work/all_checks.out" || true)
 [ -z "$bad" ] || fail "internal, missing-relation or deadlock errors: $(summary)"
-# Errors PostgreSQL raised while dbcare read the catalog itself (before any
-# check runs: "could not open relation with OID", "cache lookup failed")
-# belong to the catalog reader; DBC_DDL_STRICT=1 counts them too.
-reader=$(grep -cE 'ERROR: +XX000: (could not open relation|cache lookup failed)' "$work/all_checks.out" || true)
-echo "the catalog reader met $reader errors of its own"
-if [ "${DBC_DDL_STRICT:-0}" = 1 ]; then
-  [ "$errors" = 0 ] || fail "errors: $(summary)"
-else
-  [ "$((errors - reader))" = 0 ] || fail "errors: $(summary)"
-fi
+# No error at all: the catalog reader skips or re-reads what DDL drops under
+# it too, so not even "could not open relation with OID" may reach a caller.
+[ "$errors" = 0 ] || fail "errors: $(summary)"
 [ "$calls" -ge 20 ] || fail "too few calls finished ($calls): $(head -n 20 "$work/all_checks.out")"
 # The stable tables' violations are found on every call: 2 per constraints
 # call (one orphan, one CHECK violation), 2 per orphans call (the foreign

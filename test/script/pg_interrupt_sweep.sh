@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Every SQL function of the extension, interrupted at many points: a sweep of
+# statement_timeout values, then pg_cancel_backend from a second session after
+# a varying delay, each in autocommit, in an explicit transaction and inside a
+# savepoint. After every call:
+#   - its SQLSTATE is the one it has when nothing interrupts it, or 57014 with
+#     PostgreSQL's own message ("... statement timeout" / "... user request");
+#   - the same session goes on at once: the next statement runs in a
+#     transaction of its own (autocommit), ROLLBACK and ROLLBACK TO SAVEPOINT
+#     succeed, and the connection survives.
+# The functions are read from pg_depend, so a function added to the extension
+# without arguments here fails the test.
+set -eu
+db=dbcare_interrupt_sweep
+. "$(dirname "$0")/lib/pg.sh"
+started=$SECONDS
+
+fresh_db
+echo "setup: $((SECONDS - started)) s"
+chmod 755 "$work"
+mkdir "$work/mig"
+printf 'CREATE TABLE m1 (a int)' >"$work/mig/V1__one.sql"
+chmod -R a+rX "$work/mig"
+
+# Enough tables (with keys, checks and indexes) that reports, checks and the
+# schema reader run for tens to hundreds of milliseconds.
+q -c "SET client_min_messages = warning" -c "
+DO \$\$ BEGIN
+  FOR i IN 1..400 LOOP
+    EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, p int REFERENCES t%s (id),
+                    v int CHECK (v > 0), s text)', i, greatest(i - 1, 1));
+    EXECUTE format('CREATE INDEX ON t%s (s)', i);
+    EXECUTE format('INSERT INTO t%s SELECT g, NULL, g, g::text FROM generate_series(1, 20) g', i);
+  END LOOP;
+END \$\$" -c "ANALYZE" \
+  -c "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE m1 (a int)', 'DROP TABLE m1')" \
+  -c "SELECT dbmigrate_apply()" \
+  -c "SELECT dbmigrate_add('2', 'two', 'CREATE TABLE m2 AS SELECT g FROM generate_series(1, 50000) g', 'DROP TABLE m2')" \
+  >/dev/null
+
+echo "tables: $((SECONDS - started)) s"
+# The calls: for each function (by its signature), one or more argument lists.
+# Their effects keep the state stable: apply and rollback('1') take turns on
+# migration 2, re-registering identical texts changes nothing.
+declare -A calls=(
+  ["dbcare_version()"]="dbcare_version()"
+  ["dbcare_get(text)"]="dbcare_get('migrate.lock_timeout_ms')"
+  ["dbcare_set(text,text)"]="dbcare_set('migrate.lock_timeout_ms', '10000')"
+  ["dbcare_settings()"]="dbcare_settings()"
+  ["dbschema_snapshot()"]="dbschema_snapshot()"
+  ["dbschema_fingerprint()"]="dbschema_fingerprint()"
+  ["dbschema_diff(jsonb,jsonb)"]="dbschema_diff(dbschema_snapshot(), dbschema_snapshot())"
+  ["dbmigrate_add(text,text,text,text)"]="dbmigrate_add('2', 'two', 'CREATE TABLE m2 AS SELECT g FROM generate_series(1, 50000) g', 'DROP TABLE m2')"
+  ["dbmigrate_add_repeatable(text,text)"]="dbmigrate_add_repeatable('rv', 'CREATE OR REPLACE VIEW rv AS SELECT 1 AS x')"
+  ["dbmigrate_load(text)"]="dbmigrate_load('$work/mig')"
+  ["dbmigrate_status()"]="dbmigrate_status()"
+  ["dbmigrate_plan(text)"]="dbmigrate_plan(NULL)"
+  ["dbmigrate_validate()"]="dbmigrate_validate()"
+  ["dbmigrate_history()"]="dbmigrate_history()"
+  ["dbmigrate_current()"]="dbmigrate_current()"
+  ["dbmigrate_assert(text)"]="dbmigrate_assert('1')"
+  ["dbmigrate_script(text)"]="dbmigrate_script(NULL)"
+  ["dbmigrate_apply(text)"]="dbmigrate_apply(NULL)"
+  ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"
+  ["dbmigrate_verify(text)"]="dbmigrate_verify(NULL)"
+  ["dbmigrate_baseline(text)"]="dbmigrate_baseline('1')"
+  ["dbmigrate_repair()"]="dbmigrate_repair()"
+  ["dbmigrate_step_begin(text,text,text)"]="dbmigrate_step_begin('versioned', '99', 'x')"
+  ["dbmigrate_step_end(text,text)"]="dbmigrate_step_end('versioned', '99')"
+  ["dbhealth_report(text)"]="dbhealth_report('quick')|dbhealth_report('standard')|dbhealth_report('full')"
+  ["dbhealth_checks(text)"]="dbhealth_checks('full')"
+  ["dbhealth_score(text)"]="dbhealth_score('standard')"
+  ["dbhealth_metrics(text)"]="dbhealth_metrics('full')"
+  ["dbhealth_snapshot()"]="dbhealth_snapshot()"
+  ["dbhealth_growth(integer)"]="dbhealth_growth(30)"
+  ["dbcheck_constraints(text)"]="dbcheck_constraints(NULL)"
+  ["dbcheck_relations()"]="dbcheck_relations()"
+  ["dbcheck_orphans()"]="dbcheck_orphans()"
+  ["dbcheck_add_relation(text,text,text,text,text)"]="dbcheck_add_relation('rel1', 't3', 'p', 't2', 'id')"
+  ["dbcheck_drop_relation(text)"]="dbcheck_drop_relation('absent')"
+  ["dbcheck_cleanup_orphans(boolean)"]="dbcheck_cleanup_orphans(true)"
+)
+
+# Every function of the extension that SQL can call (trigger functions cannot).
+mapfile -t functions < <(q -c "
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
+  WHERE p.prorettype <> 'trigger'::regtype ORDER BY 1")
+[ "${#functions[@]}" -ge 30 ] || fail "found only ${#functions[@]} functions"
+exprs=()
+for f in "${functions[@]}"; do
+  [ -n "${calls[$f]+x}" ] || fail "no arguments for $f: add it to this test"
+  retset=$(q -c "SELECT proretset FROM pg_proc WHERE oid = '$f'::regprocedure")
+  IFS='|' read -ra list <<<"${calls[$f]}"
+  for e in "${list[@]}"; do
+    [ "$retset" = t ] && exprs+=("count(*) FROM $e") || exprs+=("$e")
+  done
+done
+
+# What each call gives with nothing interrupting it (most succeed; baseline
+# and the step calls of an unregistered key fail with their own error).
+declare -A expected=()
+for i in "${!exprs[@]}"; do
+  code=$("$B/psql" -X -q -At -d $db -c "SELECT ${exprs[$i]}" -c '\echo :SQLSTATE' 2>/dev/null | tail -n 1)
+  expected[$i]=$code
+done
+ok_calls=0
+for i in "${!exprs[@]}"; do [ "${expected[$i]}" = 00000 ] && ok_calls=$((ok_calls + 1)); done
+[ "$ok_calls" -ge $((${#exprs[@]} - 3)) ] || fail "only $ok_calls of ${#exprs[@]} calls succeed uninterrupted"
+
+# One session's script for call i: in autocommit, in a transaction, in a
+# savepoint, for each statement_timeout given (0: none, for the cancel sweep).
+# Each step echoes "tag|i|timeout|SQLSTATE|..." for the checks below.
+session_script() { # i timeouts...
+  local i=$1 t
+  shift
+  echo '\set VERBOSITY default'
+  for t in "$@"; do
+    cat <<SQL
+SET statement_timeout = $t;
+SELECT /*call*/ ${exprs[$i]};
+\\echo R|$i|$t|auto|:SQLSTATE|:LAST_ERROR_MESSAGE
+SET statement_timeout = 0;
+\\echo S|$i|$t|auto|:SQLSTATE
+\\unset fresh
+SELECT now() = statement_timestamp() AS fresh \\gset
+\\echo A|$i|$t|auto|:SQLSTATE|:fresh
+\\unset fresh
+SELECT now() = statement_timestamp() AS fresh \\gset
+\\echo A2|$i|$t|auto|:SQLSTATE|:fresh
+BEGIN;
+SET LOCAL statement_timeout = $t;
+SELECT /*call*/ ${exprs[$i]};
+\\echo R|$i|$t|txn|:SQLSTATE|:LAST_ERROR_MESSAGE
+ROLLBACK;
+\\echo B|$i|$t|txn|:SQLSTATE
+ROLLBACK;
+\\echo B2|$i|$t|txn|:SQLSTATE
+SELECT 1;
+\\echo A|$i|$t|txn|:SQLSTATE
+SELECT 1;
+\\echo A2|$i|$t|txn|:SQLSTATE
+BEGIN;
+SAVEPOINT before_call;
+SET LOCAL statement_timeout = $t;
+SELECT /*call*/ ${exprs[$i]};
+\\echo R|$i|$t|savepoint|:SQLSTATE|:LAST_ERROR_MESSAGE
+ROLLBACK TO SAVEPOINT before_call;
+\\echo B|$i|$t|savepoint|:SQLSTATE
+ROLLBACK TO SAVEPOINT before_call;
+\\echo B2|$i|$t|savepoint|:SQLSTATE
+SET LOCAL statement_timeout = 0;
+SELECT 1;
+\\echo A|$i|$t|savepoint|:SQLSTATE
+SELECT 1;
+\\echo A2|$i|$t|savepoint|:SQLSTATE
+COMMIT;
+\\echo C|$i|$t|savepoint|:SQLSTATE
+SQL
+  done
+  echo '\echo END'
+}
+
+# Checks one session's output; $1 = the message a 57014 must carry.
+interrupted=0
+calls_run=0
+check_output() { # file cancel-message cancel-mode(0|1) call
+  local file=$1 msg=$2 cancel=$3 tag i t mode code rest a_code
+  grep -qx END "$file" || fail "the session of $4 ended early: $(grep -E 'FATAL|lost|ERROR' "$file" | tail -n 4)"
+  ! grep -q FATAL "$file" || fail "FATAL: $(grep FATAL "$file" | head -n 3)"
+  while IFS='|' read -r tag i t mode code rest; do
+    case $tag in
+    R)
+      calls_run=$((calls_run + 1))
+      if [ "$code" = 57014 ]; then
+        interrupted=$((interrupted + 1))
+        [[ "$rest" == *"$msg"* ]] || fail "${exprs[$i]} ($mode, $t ms): 57014 but \"$rest\""
+      elif [ "$code" != "${expected[$i]}" ]; then
+        fail "${exprs[$i]} ($mode, timeout $t ms): SQLSTATE $code, not ${expected[$i]} or 57014: $rest"
+      fi
+      ;;
+    S | B2 | C)
+      [ "$code" = 00000 ] || fail "${exprs[$i]} ($mode, $t ms): step $tag after the call gave $code"
+      ;;
+    B)
+      # ROLLBACK runs under the same timeout (and a cancel may come late):
+      # PostgreSQL may cancel it; the second one (B2) must then succeed
+      [ "$code" = 00000 ] || [ "$code" = 57014 ] ||
+        fail "${exprs[$i]} ($mode, $t ms): ROLLBACK after the call gave $code"
+      ;;
+    A)
+      a_code=$code
+      # a cancel sent just as the call ended may hit the first check; the
+      # second must then pass
+      [ "$code" = 00000 ] || [ "$cancel" = 1 -a "$code" = 57014 ] ||
+        fail "${exprs[$i]} ($mode, $t ms): the session is broken: SELECT gave $code"
+      [ "$mode" != auto ] || [ "$code" != 00000 ] || [ "$rest" = t ] ||
+        fail "${exprs[$i]} ($mode, $t ms): the next statement is not in a transaction of its own"
+      ;;
+    A2)
+      [ "$code" = 00000 ] || fail "${exprs[$i]} ($mode, $t ms): the session is broken: SELECT gave $code (first: $a_code)"
+      [ "$mode" != auto ] || [ "$rest" = t ] ||
+        fail "${exprs[$i]} ($mode, $t ms): the next statement is not in a transaction of its own"
+      ;;
+    esac
+  done < <(grep -E '^(R|S|B|B2|C|A|A2)\|' "$file")
+}
+
+# 1. statement_timeout: from "before the call starts its work" to "late in it"
+for i in "${!exprs[@]}"; do
+  session_script "$i" 1 4 15 40 100 >"$work/t$i.sql"
+  "$B/psql" -X -q -At -d $db -f "$work/t$i.sql" >"$work/t$i.out" 2>&1 || true
+  check_output "$work/t$i.out" "canceling statement due to statement timeout" 0 "${exprs[$i]}"
+done
+timeouts=$interrupted
+echo "statement_timeout: $calls_run calls, $timeouts ended with 57014, every session usable after each"
+[ "$timeouts" -ge $((calls_run / 4)) ] || fail "too few calls were interrupted ($timeouts of $calls_run)"
+
+# 2. pg_cancel_backend from a second session, a varying 0-50 ms into each call
+cat >"$work/canceller.sql" <<'SQL'
+DO $$
+DECLARE deadline timestamptz := clock_timestamp() + interval '50 s';
+BEGIN
+  WHILE clock_timestamp() < deadline LOOP
+    PERFORM pg_stat_clear_snapshot();
+    PERFORM pg_cancel_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 'dbcare_sweep_victim' AND state = 'active'
+        AND query LIKE 'SELECT /*call*/%'
+        AND clock_timestamp() - query_start
+            > (extract(microseconds FROM query_start)::int % 50) * interval '1 ms';
+    PERFORM pg_sleep(0.001);
+  END LOOP;
+END $$;
+SQL
+PGAPPNAME=dbcare_sweep_canceller "$B/psql" -X -q -d $db -f "$work/canceller.sql" >/dev/null 2>&1 &
+pids+=($!)
+interrupted=0
+calls_run=0
+for i in "${!exprs[@]}"; do
+  session_script "$i" 0 0 >"$work/c$i.sql"
+  PGAPPNAME=dbcare_sweep_victim "$B/psql" -X -q -At -d $db -f "$work/c$i.sql" >"$work/c$i.out" 2>&1 || true
+  check_output "$work/c$i.out" "canceling statement due to user request" 1 "${exprs[$i]}"
+done
+q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbcare_sweep_canceller'" >/dev/null
+echo "pg_cancel_backend: $calls_run calls, $interrupted ended with 57014, every session usable after each"
+[ "$interrupted" -ge $((calls_run / 4)) ] || fail "too few calls were cancelled ($interrupted of $calls_run)"
+
+# The database is still whole: the migrations are where they were.
+[ "$(q -c "SELECT count(*) FROM dbmigrate_validate()")" = 0 ] || fail "validate: $(q -c 'SELECT * FROM dbmigrate_validate()')"
+echo "ok ($((SECONDS - started)) s)"
