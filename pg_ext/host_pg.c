@@ -111,15 +111,6 @@ static void unwind_all(pgdbc_call *call, bool commit)
 }
 
 /*
- * An ERROR that ends the call, caught (and copied into ed, in the call's
- * memory) by one of the call's frames: every subtransaction the core has open
- * is rolled back, then the error is raised again unchanged (SQLSTATE, message,
- * detail, position). Why: PostgreSQL's top-level error handling aborts a
- * subtransaction left open but keeps it on the stack as an aborted
- * savepoint, so after an internal one escaped, every later statement failed
- * with 25P02 even in autocommit and ROLLBACK ended the connection.
- */
-/*
  * An error PostgreSQL raised leaves the call with the "dbcare: " prefix every
  * dbcare error has ("permission denied for schema dbcare", "cannot execute
  * INSERT in a read-only transaction"), once (a nested dbcare call's error has
@@ -137,6 +128,15 @@ static void prefix_error(ErrorData *ed)
 		ed->hint = pgdbc_grant_hint(unpack_sql_state(ed->sqlerrcode), ed->message + 8);
 }
 
+/*
+ * An ERROR that ends the call, caught (and copied into ed, in the call's
+ * memory) by one of the call's frames: every subtransaction the core has open
+ * is rolled back, then the error is raised again, prefixed but otherwise
+ * unchanged. Why: PostgreSQL's top-level error handling aborts a
+ * subtransaction left open but keeps it on the stack as an aborted
+ * savepoint, so after an internal one escaped, every later statement failed
+ * with 25P02 even in autocommit and ROLLBACK ended the connection.
+ */
 static void escape(pgdbc_call *call, ErrorData *ed) pg_attribute_noreturn();
 static void escape(pgdbc_call *call, ErrorData *ed)
 {
