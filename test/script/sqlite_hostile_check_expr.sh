@@ -15,11 +15,7 @@
 #  3. The sqlite3 shell opened as the issue describes (-readonly, trusted_schema
 #     OFF): the shell's own sha3_query() would run writefile(); no file appears.
 set -eu
-mod="${DBCARE_SQLITE_MODULE:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 
 "$py" - "$mod" "$work" <<'PY'
 import json, os, sqlite3, sys

@@ -14,11 +14,7 @@
 # inside a transaction rolls that transaction back, which dbcare then says),
 # and an INSERT the application makes next is still there after reopening.
 set -eu
-mod="${DBCARE_SQLITE_MODULE:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 
 "$py" - "$mod" "$work" <<'PY'
 import os, sqlite3, sys, threading, time

@@ -11,9 +11,7 @@
 #     the slow_queries check says that dbmonitor no longer records;
 #  4. without an application callback, start/stop work as before.
 set -eu
-mod="${DBCARE_SQLITE_MODULE:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
+. "$(dirname "$0")/lib/sqlite.sh"
 
 "$py" - "$mod" <<'PY'
 import json, sqlite3, sys

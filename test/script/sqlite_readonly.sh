@@ -7,11 +7,7 @@
 # code, SQLITE_READONLY, so an application can tell it from other errors.
 # Uses Python's sqlite3 module (the system libsqlite3), which shows the code.
 set -eu
-mod="${DBCARE_SQLITE_MODULE:?}"
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/lib/sqlite.sh"
 
 "$py" - "$mod" "$work" <<'PY'
 import sqlite3, sys

@@ -1,9 +1,13 @@
 # sqlite.sh — the prelude SQLite script tests share (sourced, not run).
 # Needs DBCARE_SQLITE_MODULE (set by the test runner). Gives module, a work
 # directory removed on exit, fail() and q(), which runs sqlite3 with the module
-# loaded on "$db" (set db after sourcing; q reads it at each call).
+# loaded on "$db" (set db after sourcing; q reads it at each call), and py,
+# a Python whose sqlite3 module can load extensions (Debian's own).
 module="${DBCARE_SQLITE_MODULE:?}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+mod=$module
 fail() { echo "FAIL: $*"; exit 1; }
 q() { sqlite3 -batch -cmd ".load $module" "${db:?set db before calling q}" "$@"; }
