@@ -84,6 +84,8 @@ struct dbc_health_fact {
 	char *message;              /* overrides the composed message */
 	char *note;                 /* appended to the message, whichever it is ("; " + note) */
 	dbc_check_status min_status; /* grading never goes below this (e.g. a failed migration) */
+	int cap;                     /* > 0: the gatherer read at most this many objects; when it
+	                              * has that many, the message says "at least" */
 	dbc_health_object *objects;
 	int nobjects;
 	int capobjects;
@@ -198,6 +200,7 @@ typedef struct dbc_health_result {
 
 typedef struct dbc_health_report {
 	const dbc_health_engine *eng;
+	const char *database; /* the label: health.database_label, else eng->database */
 	dbc_health_mode mode;
 	char *checked_at; /* ISO-8601 UTC with milliseconds */
 	double duration_ms;
