@@ -560,7 +560,16 @@ static const struct {
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
 	 "WHERE con.contype IN ('c', 'f') AND NOT con.convalidated AND con.conparentid = 0 "
-	 "AND con.conislocal AND " USER_NS("n") " ORDER BY 1, 3, 2"},
+	 "AND con.conislocal AND " USER_NS("n") " "
+	 /* a domain's CHECK added NOT VALID: the domain stands where the table
+	  * does (health.ignore by the domain's name ignores it) */
+	 "UNION ALL SELECT n.nspname, con.conname, ty.typname, 0, 'check on domain ' || ty.typname "
+	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace "
+	 "WHERE con.contypid <> 0 AND con.contype = 'c' AND NOT con.convalidated AND " USER_NS("n")
+	 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass "
+	 "AND d.objid = ty.oid AND d.deptype = 'e') "
+	 "ORDER BY 1, 3, 2"},
 	/* The range that counts is the narrower of the sequence's and that of
 	 * the columns it feeds: those it is owned by (serial, identity) and those
 	 * whose default names it. A bigint sequence behind an integer column

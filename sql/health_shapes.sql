@@ -94,6 +94,15 @@ CREATE INDEX payment_actor ON payment (actor_id);
 ALTER TABLE payment ADD CONSTRAINT payment_amount CHECK (amount >= 0) NOT VALID;
 SELECT status, message FROM quick WHERE name = 'not_valid_constraints';
 ALTER TABLE payment VALIDATE CONSTRAINT payment_amount;
+-- A domain's constraint added NOT VALID is not validated either.
+CREATE DOMAIN year AS integer;
+CREATE TABLE release (film_id int PRIMARY KEY, released year);
+INSERT INTO release VALUES (1, 1850);
+ALTER DOMAIN year ADD CONSTRAINT year_check CHECK (VALUE >= 1901) NOT VALID;
+SELECT status, message FROM quick WHERE name = 'not_valid_constraints';
+DELETE FROM release;
+ALTER DOMAIN year VALIDATE CONSTRAINT year_check;
+SELECT status FROM quick WHERE name = 'not_valid_constraints';
 
 -- Indexes: a leading prefix of another index is redundant; the unique one,
 -- the constraint's, the partial one and another operator class are not.
