@@ -466,7 +466,7 @@ static const struct {
 	 "ORDER BY 1, 3, 2"},
 	{"unindexed_foreign_keys", true,
 	 "SELECT n.nspname, con.conname, t.relname, 0, "
-	 "'(' || (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(att, ord) "
+	 "quote_ident(t.relname) || '(' || (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(att, ord) "
 	 "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.att) || ') references ' || "
 	 "con.confrelid::regclass::text "
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
