@@ -84,6 +84,8 @@ struct dbc_health_fact {
 	char *message;              /* overrides the composed message */
 	char *note;                 /* appended to the message, whichever it is ("; " + note) */
 	dbc_check_status min_status; /* grading never goes below this (e.g. a failed migration) */
+	int cap;                     /* > 0: the gatherer read at most this many objects; when it
+	                              * has that many, the message says "at least" */
 	dbc_health_object *objects;
 	int nobjects;
 	int capobjects;
@@ -139,16 +141,15 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
 
 /* Catalog checks decided from the model (health_model.c); each adds its
  * objects to fact in table order. unindexed_fk: rowid_keys says a one-column
- * key on an INTEGER PRIMARY KEY needs no index (SQLite's rowid). fk_tables:
- * one object per table declaring foreign keys ("2 foreign keys"); *enforced
- * is false when any of them is not enforced. indexed: per table, whether it
+ * key on an INTEGER PRIMARY KEY needs no index (SQLite's rowid). fks: one
+ * object per declared foreign key, "table(columns)"; *enforced is false when
+ * any of them is not enforced. indexed: per table, whether it
  * has any index (array in the arena). */
 int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
 int dbc_health_model_unindexed_fk(dbc_ctx *ctx, const dbc_schema *s, bool rowid_keys,
                                   dbc_health_fact *fact);
 int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
-int dbc_health_model_fk_tables(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact,
-                               bool *enforced);
+int dbc_health_model_fks(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact, bool *enforced);
 bool *dbc_health_model_indexed(dbc_ctx *ctx, const dbc_schema *s);
 
 /* What an engine's glue provides. */
@@ -198,6 +199,7 @@ typedef struct dbc_health_result {
 
 typedef struct dbc_health_report {
 	const dbc_health_engine *eng;
+	const char *database; /* the label: health.database_label, else eng->database */
 	dbc_health_mode mode;
 	char *checked_at; /* ISO-8601 UTC with milliseconds */
 	double duration_ms;

@@ -30,8 +30,9 @@ const dbc_health_check_def dbc_health_checks_catalog[] = {
 	 "foreign key not enforced", "foreign keys not enforced", "declared foreign keys are enforced",
 	 NULL,
 	 "Foreign keys are declared but the engine does not enforce them: SQLite PRAGMA foreign_keys "
-	 "off (only when the schema declares any); PostgreSQL disabled FK triggers or NOT VALID "
-	 "foreign keys.",
+	 "off (only when the schema declares any); PostgreSQL disabled FK triggers, FK triggers "
+	 "that fire only under session_replication_role = replica, that setting stored for the "
+	 "database or a role (ALTER DATABASE/ROLE ... SET), or NOT VALID foreign keys.",
 	 NULL},
 	{"foreign_key_violations", BOTH, S, 20, 0, NONE, 0, false, DBC_VALUE_COUNT, "",
 	 "foreign key with violations", "foreign keys with violations",
@@ -73,9 +74,12 @@ const dbc_health_check_def dbc_health_checks_catalog[] = {
 	{"duplicate_indexes", BOTH, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "", "duplicate index",
 	 "duplicate indexes", "no duplicate index",
 	 "Drop the duplicate: it costs writes and space and gives nothing.",
-	 "Indexes with the same table, columns, predicate and method as another index.", NULL},
+	 "Indexes with the same table, columns, predicate and method as another index; on "
+	 "PostgreSQL also btree indexes whose columns are a leading prefix of another's (covered "
+	 "by it). Never an index a constraint or a partitioned table's index requires.",
+	 NULL},
 	{"fragmentation", BOTH, Q, 5, 0, 20, 50, false, DBC_VALUE_MAX, "%", "fragmented table",
-	 "fragmented tables", "little free space in the file",
+	 "fragmented tables", "no fragmented table",
 	 NULL,
 	 "SQLite: free pages as a percentage of all pages. PostgreSQL: dead tuples as a percentage "
 	 "of all tuples per table (tables with at least 1000 tuples).",
@@ -109,7 +113,10 @@ const dbc_health_check_def dbc_health_checks_catalog[] = {
 	{"sequence_exhaustion", PG, Q, 10, 0, 75, 90, false, DBC_VALUE_MAX, "%",
 	 "sequence near its limit", "sequences near their limit", "sequences are far from their limits",
 	 "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
-	 "Percentage of each sequence's range already used.", NULL},
+	 "Percentage of each sequence's range already used; the range is the narrower of the "
+	 "sequence's and that of the columns it feeds (a bigint sequence behind an integer "
+	 "column ends at 2^31-1).",
+	 NULL},
 	{"xid_wraparound", PG, Q, 20, 0, 50, 75, false, DBC_VALUE_MAX, "%", "database aging",
 	 "databases aging", "transaction IDs are far from wraparound",
 	 "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned slots.",
@@ -129,12 +136,15 @@ const dbc_health_check_def dbc_health_checks_catalog[] = {
 	 "Connections in use as a percentage of max_connections.", NULL},
 	{"cache_hit_ratio", PG, Q, 5, 0, 95, 80, true, DBC_VALUE_SCALAR, "%", "", "",
 	 "the buffer cache serves most reads", "Give shared_buffers more memory.",
-	 "Share of table and index block reads served by shared_buffers (once enough reads "
-	 "happened to judge).",
+	 "Share of the block reads of user tables and their indexes (pg_statio_user_tables) "
+	 "served by shared_buffers (once enough reads happened to judge).",
 	 NULL},
 	{"disabled_triggers", PG, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "", "disabled trigger",
 	 "disabled triggers", "no disabled trigger", "ALTER TABLE ... ENABLE TRIGGER ...",
-	 "User and foreign-key triggers that are disabled.", NULL},
+	 "User and foreign-key triggers that are disabled, and foreign-key triggers that do not "
+	 "fire in ordinary sessions (ENABLE REPLICA, or session_replication_role = replica "
+	 "stored for the database or a role).",
+	 NULL},
 	{"replication", PG, Q, 10, 0, 60, 600, false, DBC_VALUE_MAX, " s", "lagging standby",
 	 "lagging standbys", "replication is current",
 	 "Check the standby and its network; drop replication slots nobody uses.",
@@ -164,6 +174,10 @@ static const dbc_setting_def health_extra[] = {
 	 "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
 	 "execution time in pg_stat_statements exceeds this many milliseconds.",
 	 DBC_SETTING_NUMBER, NULL, 0, 1e12},
+	{"health.database_label", "",
+	 "The database label of the health report and its metrics (database=\"...\"); empty: the "
+	 "database's name (PostgreSQL) or the file's name (SQLite).",
+	 DBC_SETTING_LIST, NULL, 0, 0},
 };
 
 /* The four settings of check c: enabled, penalty, warn, critical (in that

@@ -190,22 +190,24 @@ int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_he
 	return DBC_OK;
 }
 
-int dbc_health_model_fk_tables(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact,
-                               bool *enforced)
+int dbc_health_model_fks(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact, bool *enforced)
 {
 	*enforced = true;
 	for (int i = 0; i < s->ntables; i++) {
 		const dbc_table *t = &s->tables[i];
-		int n = 0;
-		for (int k = 0; k < t->nconstraints; k++)
-			if (t->constraints[k].kind == DBC_CON_FOREIGN_KEY) {
-				n++;
-				*enforced = *enforced && t->constraints[k].enforced;
-			}
-		if (n > 0 && dbc_health_add_object(ctx, fact, t->schema, t->name, t->name, 0,
-		                                   dbc_printf(ctx, "%d foreign key%s", n, n == 1 ? "" : "s")) !=
-		                 DBC_OK)
-			return DBC_ERROR;
+		for (int k = 0; k < t->nconstraints; k++) {
+			const dbc_constraint *fk = &t->constraints[k];
+			if (fk->kind != DBC_CON_FOREIGN_KEY)
+				continue;
+			*enforced = *enforced && fk->enforced;
+			char *cols = dbc_strlist_join(ctx, &fk->columns, ", ");
+			char *name = cols ? dbc_printf(ctx, "%s(%s)", t->name, cols) : NULL;
+			char *detail = dbc_printf(ctx, "references %s",
+			                          dbc_qualified_name(ctx, fk->ref_schema, fk->ref_table));
+			if (!name || !detail ||
+			    dbc_health_add_object(ctx, fact, t->schema, name, t->name, 0, detail) != DBC_OK)
+				return DBC_ERROR;
+		}
 	}
 	return DBC_OK;
 }

@@ -61,7 +61,7 @@ int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **ou
 	ok = ok && dbc_json_set(root, "dbcare_version", json_string(dbc_version())) &&
 	     dbc_json_set(root, "engine", dbc_json_str(r->eng->engine)) &&
 	     dbc_json_set(root, "engine_version", dbc_json_str(r->eng->engine_version)) &&
-	     dbc_json_set(root, "database", dbc_json_str(r->eng->database)) &&
+	     dbc_json_set(root, "database", dbc_json_str(r->database)) &&
 	     dbc_json_set(root, "mode", json_string(dbc_health_mode_name(r->mode))) &&
 	     dbc_json_set(root, "checked_at", dbc_json_str(r->checked_at)) &&
 	     dbc_json_set(root, "duration_ms", json_real(dbc_round(r->duration_ms * 10) / 10)) &&
@@ -94,18 +94,33 @@ int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out)
 	return DBC_OK;
 }
 
+/* A number of a row: whole numbers as integers, others as reals (SQLite
+ * keeps the storage class, PostgreSQL's double precision column takes both). */
+static dbc_value row_number(double v)
+{
+	return dbc_is_whole(v) ? dbc_int((int64_t)dbc_round(v)) : dbc_float(v);
+}
+
+/* A word standing for the value ("ok", "on") stands for a count of 0 and
+ * keeps it; a check whose value is only a word (journal_mode's "wal") has no
+ * number: NULL. */
+static bool word_only(const dbc_health_result *c)
+{
+	return c->value_text && strspn(c->value_text, "-0123456789.") != strlen(c->value_text) &&
+	       c->def->value_kind == DBC_VALUE_SCALAR;
+}
+
 int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, 7);
 	for (int i = 0; i < r->nresults; i++) {
 		const dbc_health_result *c = &r->results[i];
-		char *thr = c->has_threshold ? dbc_printf(ctx, "%.15g", c->threshold) : NULL;
 		dbc_value row[7] = {
 			dbc_text(c->def->name),
 			dbc_text(dbc_check_status_name(c->status)),
 			dbc_int(c->penalty),
-			c->has_value && c->value_text ? dbc_text(c->value_text) : dbc_null(),
-			thr ? dbc_text(thr) : dbc_null(),
+			c->has_value && !word_only(c) ? row_number(c->value) : dbc_null(),
+			c->has_threshold ? row_number(c->threshold) : dbc_null(),
 			c->message ? dbc_text(c->message) : dbc_null(),
 			c->hint ? dbc_text(c->hint) : dbc_null(),
 		};
@@ -155,7 +170,7 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	char *db = dbc_prom_escape_label(ctx, r->eng->database ? r->eng->database : "");
+	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
 	char *base = dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", r->eng->engine, db ? db : "");
 	if (!base)
 		return DBC_ERROR;

@@ -219,14 +219,20 @@ static char *number_text(dbc_ctx *ctx, double v)
 /* "2 tables without a primary key: a, b" — up to five names, then a count. */
 static char *compose_message(dbc_ctx *ctx, const dbc_health_check_def *def,
                              const dbc_health_object **objs, int n, double value,
-                             dbc_check_status status)
+                             dbc_check_status status, bool capped)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	if (def->value_kind == DBC_VALUE_COUNT) {
-		dbc_buf_appendf(&b, "%d %s", n, n == 1 ? def->noun1 : def->nounN);
+	const char *at_least = capped ? "at least " : "";
+	if (def->value_kind == DBC_VALUE_MAX && n > 0 && status == DBC_CHECK_OK) {
+		/* ok: the objects measured are not problems; name the highest only */
+		dbc_buf_appendf(&b, "%s; highest %s%s", def->ok_message, number_text(ctx, value),
+		                def->unit);
+		n = n > 1 ? 1 : n;
+	} else if (def->value_kind == DBC_VALUE_COUNT) {
+		dbc_buf_appendf(&b, "%s%d %s", at_least, n, n == 1 ? def->noun1 : def->nounN);
 	} else if (def->value_kind == DBC_VALUE_MAX && n > 0) {
-		dbc_buf_appendf(&b, "%d %s, worst %s%s", n, n == 1 ? def->noun1 : def->nounN,
+		dbc_buf_appendf(&b, "%s%d %s, worst %s%s", at_least, n, n == 1 ? def->noun1 : def->nounN,
 		                number_text(ctx, value), def->unit);
 	} else {
 		dbc_buf_appendf(&b, "%s is %s%s", def->name, number_text(ctx, value), def->unit);
@@ -245,7 +251,7 @@ static char *compose_message(dbc_ctx *ctx, const dbc_health_check_def *def,
 		}
 	}
 	if (n > 5)
-		dbc_buf_appendf(&b, " and %d more", n - 5);
+		dbc_buf_appendf(&b, " and %s%d more", at_least, n - 5);
 	return dbc_buf_finish(&b);
 }
 
@@ -328,7 +334,8 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	else if (status == DBC_CHECK_OK && n == 0)
 		out->message = dbc_strdup(ctx, def->ok_message);
 	else
-		out->message = compose_message(ctx, def, kept, n, value, status);
+		out->message = compose_message(ctx, def, kept, n, value, status,
+		                               fact->cap > 0 && fact->nobjects >= fact->cap);
 	if (fact->note && out->message)
 		out->message = dbc_printf(ctx, "%s; %s", out->message, fact->note);
 	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
@@ -501,6 +508,56 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
 	return DBC_OK;
 }
 
+/* Runs step under a savepoint of its own on engines that need one (a
+ * PostgreSQL error leaves the transaction aborted otherwise). A failure other
+ * than a cancel, a timeout or running out of memory is cleared and leaves
+ * *ok false: a part of the report that cannot be read (a bookkeeping table
+ * dropped by hand) makes that part unknown, never the report an error. */
+static int tolerant(dbc_ctx *ctx, const dbc_health_engine *eng,
+                    int (*step)(dbc_ctx *, const dbc_health_engine *, void *), void *arg, bool *ok)
+{
+	int level = 0;
+	*ok = true;
+	if (eng->isolate_checks && (level = ctx->host->savepoint(ctx)) < 0)
+		return DBC_ERROR;
+	if (step(ctx, eng, arg) == DBC_OK && !ctx->failed)
+		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
+	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
+	    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
+		if (level > 0)
+			ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	dbc_error_clear(ctx); /* rollback needs a clean slot to report its own trouble */
+	*ok = false;
+	return level > 0 ? ctx->host->rollback(ctx, level) : DBC_OK;
+}
+
+static int read_settings(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	(void)eng;
+	return dbc_settings_stored(ctx, &((loaded_settings *)arg)->stored);
+}
+
+static int read_metrics(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	return eng->metrics(ctx, eng, arg);
+}
+
+static int read_fingerprint(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	dbc_schema *s;
+	/* The fingerprint reuses the schema a check may already have read. */
+	return dbc_health_schema(ctx, eng, &s) != DBC_OK
+	           ? DBC_ERROR
+	           : dbc_schema_fingerprint_model(s, &((dbc_health_metrics *)arg)->schema_fingerprint);
+}
+
+static int read_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	return dbc_health_migration_metrics(ctx, eng, arg);
+}
+
 int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mode mode,
                    dbc_health_report *out)
 {
@@ -511,16 +568,25 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	/* a copy that carries this run's shared state; the report keeps the caller's */
 	dbc_health_engine run_eng = *engine;
 	const dbc_health_engine *eng = &run_eng;
+	bool ok;
 	run_eng.shared = &shared;
 	memset(out, 0, sizeof(*out));
 	out->eng = engine;
 	out->mode = mode;
+	out->database = engine->database;
 	out->checked_at = dbc_now_iso(ctx);
-	if (!out->checked_at || dbc_settings_stored(ctx, &ls.stored) != DBC_OK)
+	if (!out->checked_at || tolerant(ctx, eng, read_settings, &ls, &ok) != DBC_OK)
 		return DBC_ERROR;
+	/* Settings that cannot be read are their defaults; the checks that read
+	 * the same bookkeeping (migrations, orphans) say what is wrong with it. */
+	if (!ok)
+		dbc_rows_init(&ls.stored, ctx, 3);
 	const char *ig = setting(&ls, NULL, "ignore");
 	if (ig && *ig && dbc_strlist_split(ctx, &ignore, ig) != DBC_OK)
 		return DBC_ERROR;
+	const char *label = setting(&ls, NULL, "database_label");
+	if (label && *label)
+		out->database = label;
 
 	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
 	if (!out->results)
@@ -540,20 +606,21 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	if (shared_level > 0 && ctx->host->release(ctx, shared_level) != DBC_OK)
 		return DBC_ERROR;
 
-	/* Metrics: the glue's numbers, then what the core knows itself. */
+	/* Metrics: the glue's numbers, then what the core knows itself; each
+	 * part that cannot be read is unknown (null in JSON, NaN or left out in
+	 * the Prometheus text), as a check that fails is that check's error row. */
 	out->metrics.size_bytes = out->metrics.tables = out->metrics.indexes = -1;
 	out->metrics.pending_migrations = -1;
-	if (eng->metrics && eng->metrics(ctx, eng, &out->metrics) != DBC_OK)
+	if (eng->metrics && tolerant(ctx, eng, read_metrics, &out->metrics, &ok) != DBC_OK)
 		return DBC_ERROR;
-	if (eng->read_schema) {
-		/* The fingerprint reuses the schema a check may already have read. */
-		dbc_schema *s;
-		if (dbc_health_schema(ctx, eng, &s) != DBC_OK ||
-		    dbc_schema_fingerprint_model(s, &out->metrics.schema_fingerprint) != DBC_OK)
-			return DBC_ERROR;
+	if (eng->read_schema && tolerant(ctx, eng, read_fingerprint, &out->metrics, &ok) != DBC_OK)
+		return DBC_ERROR;
+	if (tolerant(ctx, eng, read_migrations, &out->metrics, &ok) != DBC_OK)
+		return DBC_ERROR;
+	if (!ok) {
+		out->metrics.migration_version = NULL;
+		out->metrics.pending_migrations = -1;
 	}
-	if (dbc_health_migration_metrics(ctx, eng, &out->metrics) != DBC_OK)
-		return DBC_ERROR;
 
 	out->score = dbc_health_score_of(out->results, out->nresults);
 	out->status = dbc_health_status_of(out->results, out->nresults, out->score);

@@ -312,19 +312,25 @@ static int gather_cache(dbc_ctx *ctx, dbc_health_fact *fact)
 {
 	two_numbers t = {0, 0, 0};
 	if (ctx->host->query(ctx,
-	                     "SELECT blks_hit::float8, blks_read::float8 FROM pg_catalog.pg_stat_database "
-	                     "WHERE datname = current_database()",
+	                     /* user tables and their indexes, as pg_statio_user_tables
+	                      * counts them: the catalogs' reads, which every
+	                      * connection makes and mostly hits, would hide them */
+	                     "SELECT coalesce(sum(s.heap_blks_hit + coalesce(s.idx_blks_hit, 0)), 0)::float8, "
+	                     "coalesce(sum(s.heap_blks_read + coalesce(s.idx_blks_read, 0)), 0)::float8 "
+	                     "FROM pg_catalog.pg_statio_user_tables s",
 	                     0, NULL, take_two, &t) != DBC_OK)
 		return DBC_ERROR;
 	double total = t.a + t.b;
 	/* Too few reads say nothing about the cache: judge from 10,000 blocks on. */
 	if (total < 10000) {
 		fact->value = 100;
-		fact->message = dbc_printf(ctx, "only %.0f block reads so far: not enough to judge", total);
+		fact->message = dbc_printf(ctx, "only %.0f block reads of user tables so far: not enough "
+		                                "to judge", total);
 		return DBC_OK;
 	}
 	fact->value = 100.0 * t.a / total;
-	fact->message = dbc_printf(ctx, "%.2f%% of %.0f block reads served from shared_buffers",
+	fact->message = dbc_printf(ctx, "%.2f%% of %.0f block reads of user tables and their indexes "
+	                                "served from shared_buffers",
 	                           fact->value, total);
 	return DBC_OK;
 }
@@ -416,6 +422,18 @@ static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, int wh
 	return DBC_OK;
 }
 
+/* Who has session_replication_role = replica stored for this database
+ * (ALTER DATABASE/ROLE ... SET): in their sessions only ENABLE REPLICA and
+ * ENABLE ALWAYS triggers fire, so ordinary foreign keys are not enforced.
+ * One row: who (NULL when nobody). */
+#define REPLICA_SETTING                                                                            \
+	"replica AS (SELECT string_agg(CASE WHEN s.setrole = 0 THEN 'the database' ELSE 'role ' || "  \
+	"coalesce((SELECT quote_ident(r.rolname) FROM pg_catalog.pg_roles r WHERE r.oid = s.setrole), "  \
+	"'?') END, ', ' ORDER BY s.setrole) AS who FROM pg_catalog.pg_db_role_setting s "               \
+	"WHERE s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d "                    \
+	"WHERE d.datname = current_database())) AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c "      \
+	"WHERE lower(c) = 'session_replication_role=replica'))"
+
 /* Single-query checks: (schema, name, table, value, detail). catalog_only:
  * the query reads the catalogs alone, as pgdbc_catalog_query requires (no
  * statistics, no pg_class column VACUUM overwrites, no sequence state). */
@@ -424,17 +442,31 @@ static const struct {
 	bool catalog_only;
 	const char *sql;
 } simple[] = {
-	{"foreign_keys_enforced", true,
-	 "SELECT n.nspname, con.conname, t.relname, 0, "
-	 "CASE WHEN NOT con.convalidated THEN 'NOT VALID' ELSE 'trigger disabled' END "
+	/* Not catalog_only: pg_db_role_setting is not part of the cached model's
+	 * key. A NOT VALID foreign key of a partitioned table is one constraint:
+	 * its partitions' clones (conparentid) are left out. Trigger states: 'D'
+	 * disabled, 'R' fires only under session_replication_role = replica,
+	 * 'O' does not fire under it ('A' fires always). */
+	{"foreign_keys_enforced", false,
+	 "WITH " REPLICA_SETTING " "
+	 "SELECT n.nspname, con.conname, t.relname, 0, 'on ' || t.relname || ', ' || "
+	 "CASE WHEN NOT con.convalidated AND con.conparentid = 0 THEN 'NOT VALID' "
+	 "WHEN tr.disabled THEN 'trigger disabled' "
+	 "WHEN tr.replica_only THEN 'triggers fire only under session_replication_role = replica' "
+	 "ELSE 'session_replication_role = replica set for ' || replica.who END "
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
-	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
-	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND (NOT con.convalidated OR EXISTS ("
-	 "SELECT 1 FROM pg_catalog.pg_trigger tg WHERE tg.tgconstraint = con.oid AND tg.tgenabled = 'D')) "
-	 "ORDER BY 1, 2"},
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace CROSS JOIN replica "
+	 "CROSS JOIN LATERAL (SELECT coalesce(bool_or(tg.tgenabled = 'D'), false) AS disabled, "
+	 "coalesce(bool_or(tg.tgenabled = 'R'), false) AS replica_only, "
+	 "coalesce(bool_or(tg.tgenabled = 'O'), false) AS origin "
+	 "FROM pg_catalog.pg_trigger tg WHERE tg.tgconstraint = con.oid) tr "
+	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND ((NOT con.convalidated AND con.conparentid = 0) "
+	 "OR tr.disabled OR tr.replica_only "
+	 "OR (tr.origin AND replica.who IS NOT NULL AND con.conparentid = 0)) "
+	 "ORDER BY 1, 3, 2"},
 	{"unindexed_foreign_keys", true,
 	 "SELECT n.nspname, con.conname, t.relname, 0, "
-	 "'(' || (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(att, ord) "
+	 "quote_ident(t.relname) || '(' || (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(att, ord) "
 	 "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.att) || ') references ' || "
 	 "con.confrelid::regclass::text "
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
@@ -446,10 +478,22 @@ static const struct {
 	 "AND i.indkey[0:cardinality(con.conkey) - 1] @> con.conkey "
 	 "AND i.indkey[0:cardinality(con.conkey) - 1] <@ con.conkey) "
 	 "ORDER BY 1, 3, 2"},
+	/* Exact duplicates (same key, operator classes, collations, options,
+	 * expressions, predicate and method) and, as PgHero reports them, btree
+	 * indexes whose key is a leading prefix of another's with the same
+	 * classes, collations, options and predicate ("covered by"). Never
+	 * reported: an index a constraint owns or one attached to a partitioned
+	 * table's index (DROP INDEX refuses both), nor a unique one covered by a
+	 * wider index (it enforces what the wider one does not), nor one with
+	 * INCLUDE columns or expressions covered by another. */
 	{"duplicate_indexes", true,
-	 "WITH ix AS (SELECT n.nspname, c.relname AS idx, t.relname AS tbl, i.indrelid, i.indisunique AS u, "
-	 /* a hashed subplan, built only when there is a candidate at all */
-	 "i.indexrelid IN (SELECT k.conindid FROM pg_catalog.pg_constraint k) AS owned, "
+	 "WITH ix AS MATERIALIZED (SELECT n.nspname, c.relname AS idx, t.relname AS tbl, i.indrelid, "
+	 "i.indisunique AS u, c.relam, i.indnkeyatts AS nkey, i.indnatts AS natts, "
+	 "i.indexprs IS NOT NULL AS has_exprs, i.indkey, i.indclass, i.indcollation, i.indoption, "
+	 "pg_catalog.pg_get_expr(i.indpred, i.indrelid) AS pred, "
+	 /* hashed subplans, built only when there is a candidate at all */
+	 "(i.indexrelid IN (SELECT k.conindid FROM pg_catalog.pg_constraint k) "
+	 "OR i.indexrelid IN (SELECT h.inhrelid FROM pg_catalog.pg_inherits h)) AS owned, "
 	 "concat_ws('|', i.indkey::text, i.indclass::text, i.indcollation::text, i.indoption::text, "
 	 "pg_catalog.pg_get_expr(i.indexprs, i.indrelid), pg_catalog.pg_get_expr(i.indpred, i.indrelid), "
 	 "c.relam::text) AS k "
@@ -461,15 +505,28 @@ static const struct {
 	  * (above). Objects below FirstNormalObjectId (16384) are initdb's, all
 	  * in the schemas left out anyway: their indexes need no grouping. */
 	 "WHERE i.indisvalid AND i.indrelid >= 16384 AND " USER_NS("n")
-	 /* duplicates share the table and the key columns: only those candidates
-	  * get their full key built (30,000 keys to text and sorted, otherwise);
-	  * indkey compared as the int2[] it is binary-coercible to, not as text */
-	 " AND (i.indrelid, i.indkey::pg_catalog.int2[]) IN (SELECT d.indrelid, "
-	 "d.indkey::pg_catalog.int2[] FROM pg_catalog.pg_index d "
+	 /* duplicates and prefixes share the table and the first key column:
+	  * only those candidates get their full key built (30,000 keys to text
+	  * and sorted, otherwise) */
+	 " AND (i.indrelid, i.indkey[0]) IN (SELECT d.indrelid, d.indkey[0] FROM pg_catalog.pg_index d "
 	 "WHERE d.indisvalid AND d.indrelid >= 16384 GROUP BY 1, 2 HAVING count(*) > 1)), "
 	 "r AS (SELECT *, row_number() OVER w AS rn, first_value(idx) OVER w AS keep FROM ix "
-	 "WINDOW w AS (PARTITION BY indrelid, k ORDER BY u DESC, owned DESC, idx)) "
-	 "SELECT nspname, idx, tbl, 0, 'same as ' || keep FROM r WHERE rn > 1 ORDER BY 1, 3, 2"},
+	 "WINDOW w AS (PARTITION BY indrelid, k ORDER BY u DESC, owned DESC, idx)), "
+	 "dup AS (SELECT nspname, idx, tbl, 'same as ' || keep AS detail FROM r WHERE rn > 1 AND NOT owned), "
+	 "cov AS (SELECT DISTINCT ON (s.nspname, s.idx) s.nspname, s.idx, s.tbl, "
+	 "'covered by ' || l.idx AS detail FROM ix s JOIN ix l ON l.indrelid = s.indrelid "
+	 "AND l.relam = s.relam AND l.nkey > s.nkey "
+	 "AND l.indkey[0:s.nkey - 1] = s.indkey[0:s.nkey - 1] "
+	 "AND l.indclass[0:s.nkey - 1] = s.indclass[0:s.nkey - 1] "
+	 "AND l.indcollation[0:s.nkey - 1] = s.indcollation[0:s.nkey - 1] "
+	 "AND l.indoption[0:s.nkey - 1] = s.indoption[0:s.nkey - 1] "
+	 "AND l.pred IS NOT DISTINCT FROM s.pred "
+	 "WHERE s.relam = 403 AND NOT s.u AND NOT s.owned AND NOT s.has_exprs AND s.natts = s.nkey "
+	 "AND NOT (0 = ANY (l.indkey[0:s.nkey - 1])) "
+	 "AND (s.nspname, s.idx) NOT IN (SELECT d.nspname, d.idx FROM dup d) "
+	 "ORDER BY s.nspname, s.idx, l.idx) "
+	 "SELECT nspname, idx, tbl, 0, detail FROM dup UNION ALL "
+	 "SELECT nspname, idx, tbl, 0, detail FROM cov ORDER BY 1, 3, 2"},
 	{"invalid_indexes", true,
 	 "SELECT n.nspname, c.relname, t.relname, 0, NULL FROM pg_catalog.pg_index i "
 	 "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
@@ -494,32 +551,80 @@ static const struct {
 	 "AND n.nspname !~ '^pg_toast' AND pg_catalog.pg_stat_get_numscans(x.oid) = 0 "
 	 "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid = x.oid) "
 	 "ORDER BY 1, 2"},
+	/* A partitioned table's constraint is listed once: its partitions'
+	 * copies (conparentid for foreign keys, inherited only -- not local --
+	 * for CHECKs) are validated with it. */
 	{"not_valid_constraints", true,
 	 "SELECT n.nspname, con.conname, t.relname, 0, "
-	 "CASE con.contype WHEN 'f' THEN 'foreign key' ELSE 'check' END "
+	 "CASE con.contype WHEN 'f' THEN 'foreign key' ELSE 'check' END || ' on ' || t.relname "
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
-	 "WHERE con.contype IN ('c', 'f') AND NOT con.convalidated AND " USER_NS("n") " ORDER BY 1, 2"},
+	 "WHERE con.contype IN ('c', 'f') AND NOT con.convalidated AND con.conparentid = 0 "
+	 "AND con.conislocal AND " USER_NS("n") " "
+	 /* a domain's CHECK added NOT VALID: the domain stands where the table
+	  * does (health.ignore by the domain's name ignores it) */
+	 "UNION ALL SELECT n.nspname, con.conname, ty.typname, 0, 'check on domain ' || ty.typname "
+	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = ty.typnamespace "
+	 "WHERE con.contypid <> 0 AND con.contype = 'c' AND NOT con.convalidated AND " USER_NS("n")
+	 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass "
+	 "AND d.objid = ty.oid AND d.deptype = 'e') "
+	 "ORDER BY 1, 3, 2"},
+	/* The range that counts is the narrower of the sequence's and that of
+	 * the columns it feeds: those it is owned by (serial, identity) and those
+	 * whose default names it. A bigint sequence behind an integer column
+	 * (every serial of a database upgraded from 9.x) ends at 2^31-1. */
 	{"sequence_exhaustion", false,
 	 "SELECT s.schemaname, s.sequencename, NULL, "
 	 "CASE WHEN s.increment_by > 0 "
-	 "THEN 100.0 * (s.last_value::numeric - s.min_value) / nullif(s.max_value::numeric - s.min_value, 0) "
-	 "ELSE 100.0 * (s.max_value::numeric - s.last_value) / nullif(s.max_value::numeric - s.min_value, 0) "
+	 "THEN 100.0 * (s.last_value::numeric - r.lo) / nullif(r.hi - r.lo, 0) "
+	 "ELSE 100.0 * (r.hi - s.last_value::numeric) / nullif(r.hi - r.lo, 0) "
 	 "END::float8, s.last_value || ' of ' || "
-	 "CASE WHEN s.increment_by > 0 THEN s.max_value ELSE s.min_value END "
-	 "FROM pg_catalog.pg_sequences s WHERE s.last_value IS NOT NULL AND NOT s.cycle "
+	 "CASE WHEN s.increment_by > 0 THEN r.hi ELSE r.lo END || "
+	 "coalesce(', column ' || col.name || ' is ' || col.type, '') "
+	 "FROM pg_catalog.pg_sequences s "
+	 "JOIN pg_catalog.pg_namespace sn ON sn.nspname = s.schemaname "
+	 "JOIN pg_catalog.pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename "
+	 "LEFT JOIN LATERAL (SELECT a.attrelid::regclass::text || '.' || quote_ident(a.attname) AS name, "
+	 "pg_catalog.format_type(a.atttypid, NULL) AS type, "
+	 "CASE a.atttypid WHEN 'int2'::regtype THEN -32768 ELSE -2147483648 END::numeric AS lo, "
+	 "CASE a.atttypid WHEN 'int2'::regtype THEN 32767 ELSE 2147483647 END::numeric AS hi "
+	 "FROM pg_catalog.pg_depend d "
+	 "LEFT JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid "
+	 "JOIN pg_catalog.pg_attribute a ON "
+	 "(d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = sc.oid AND d.deptype IN ('a', 'i') "
+	 "AND a.attrelid = d.refobjid AND a.attnum = d.refobjsubid) "
+	 "OR (ad.oid IS NOT NULL AND a.attrelid = ad.adrelid AND a.attnum = ad.adnum) "
+	 "WHERE ((d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = sc.oid AND d.refobjsubid > 0) "
+	 "OR (d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass "
+	 "AND d.refobjid = sc.oid)) "
+	 "AND a.atttypid IN ('int2'::regtype, 'int4'::regtype) "
+	 "ORDER BY 4, 1 LIMIT 1) col ON true "
+	 "CROSS JOIN LATERAL (SELECT greatest(s.min_value::numeric, col.lo) AS lo, "
+	 "least(s.max_value::numeric, col.hi) AS hi) r "
+	 "WHERE s.last_value IS NOT NULL AND NOT s.cycle "
 	 "AND s.schemaname NOT IN ('dbcare', 'pg_catalog', 'information_schema') ORDER BY 4 DESC"},
 	{"xid_wraparound", false,
 	 "SELECT NULL, d.datname, NULL, 100.0 * pg_catalog.age(d.datfrozenxid) / 2147483648.0, "
 	 "pg_catalog.age(d.datfrozenxid) || ' transactions old' "
 	 "FROM pg_catalog.pg_database d WHERE d.datallowconn ORDER BY 4 DESC"},
-	{"disabled_triggers", true,
+	/* A foreign key's triggers are named by the key and its table (the
+	 * referencing one, for the triggers on both ends); a user trigger by its
+	 * name and table: names repeat across tables. Not catalog_only:
+	 * pg_db_role_setting is not part of the cached model's key. */
+	{"disabled_triggers", false,
+	 "WITH " REPLICA_SETTING " "
 	 "SELECT DISTINCT n.nspname, CASE WHEN tg.tgisinternal THEN con.conname ELSE tg.tgname END, "
-	 "t.relname, 0, CASE WHEN tg.tgisinternal THEN 'foreign key trigger' ELSE NULL END "
-	 "FROM pg_catalog.pg_trigger tg JOIN pg_catalog.pg_class t ON t.oid = tg.tgrelid "
-	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	 "t.relname, 0, CASE WHEN tg.tgisinternal THEN 'foreign key ' ELSE '' END || 'on ' || t.relname || "
+	 "CASE tg.tgenabled WHEN 'D' THEN '' WHEN 'R' THEN ', fires only under session_replication_role = replica' "
+	 "ELSE ', off under session_replication_role = replica set for ' || replica.who END "
+	 "FROM pg_catalog.pg_trigger tg "
 	 "LEFT JOIN pg_catalog.pg_constraint con ON con.oid = tg.tgconstraint "
-	 "WHERE tg.tgenabled = 'D' AND (NOT tg.tgisinternal OR tg.tgconstraint <> 0) AND " USER_NS("n")
+	 "JOIN pg_catalog.pg_class t ON t.oid = CASE WHEN tg.tgisinternal THEN con.conrelid ELSE tg.tgrelid END "
+	 "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace CROSS JOIN replica "
+	 "WHERE ((tg.tgenabled = 'D' AND (NOT tg.tgisinternal OR tg.tgconstraint <> 0)) "
+	 "OR (tg.tgisinternal AND con.contype = 'f' AND (tg.tgenabled = 'R' "
+	 "OR (tg.tgenabled = 'O' AND replica.who IS NOT NULL AND con.conparentid = 0)))) AND " USER_NS("n")
 	 " ORDER BY 1, 3, 2"},
 };
 

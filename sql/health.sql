@@ -36,7 +36,7 @@ SELECT name, status FROM checks WHERE status <> 'ok' ORDER BY name;
 
 -- A duplicate index; a different column order is not one.
 CREATE INDEX orders_customer_again ON orders (customer_id);
-CREATE INDEX orders_customer_total ON orders (customer_id, total);
+CREATE INDEX orders_customer_total ON orders (total, customer_id);
 SELECT name, status, message FROM checks WHERE status <> 'ok' ORDER BY name;
 DROP INDEX orders_customer_again;
 

@@ -540,9 +540,17 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	char key[DBC_SHA256_HEX_LEN + 1];
 	sqldbc_reader flags = {0};
 	char *how = NULL;
-	if (schema_key(ctx, conn->db, key) != DBC_OK ||
-	    dbc_setting_get(ctx, "schema.catalog_reader", &how) != DBC_OK)
+	if (schema_key(ctx, conn->db, key) != DBC_OK)
 		return DBC_ERROR;
+	if (dbc_setting_get(ctx, "schema.catalog_reader", &how) != DBC_OK) {
+		/* Incomplete bookkeeping (a table dropped by hand) is no reason not
+		 * to read the schema: the setting takes its default, and what reads
+		 * the bookkeeping itself reports the problem. */
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_BAD_STATE) != 0)
+			return DBC_ERROR;
+		dbc_error_clear(ctx);
+		how = "auto";
+	}
 	bool by_text = strcmp(how, "pragma") != 0;
 	if (c && c->valid && c->by_text == by_text && strcmp(c->key, key) == 0) {
 		if (run(ctx, &flags, FLAGS_QUERY, on_flags) != DBC_OK)

@@ -30,6 +30,7 @@ static int gather_integrity(dbc_ctx *ctx, dbc_health_mode mode, dbc_health_fact 
 		fact->nobjects = 0;
 		return dbc_health_add_object(ctx, fact, NULL, msg, NULL, 1, NULL);
 	}
+	fact->cap = 100; /* the pragma's limit: 100 rows mean "at least 100" */
 	/* a single "ok" row means no problem */
 	if (fact->nobjects == 1 && strcmp(fact->objects[0].name, "ok") == 0)
 		fact->nobjects = 0;
@@ -44,10 +45,11 @@ static int gather_integrity(dbc_ctx *ctx, dbc_health_mode mode, dbc_health_fact 
 
 static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
-	/* Each object: a table declaring foreign keys; the flag is this connection's pragma. */
+	/* Each object: a declared foreign key (the count is of keys, not of the
+	 * tables declaring them); the flag is this connection's pragma. */
 	dbc_schema *s;
 	bool on;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_health_model_fk_tables(ctx, s, fact, &on) != DBC_OK)
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_health_model_fks(ctx, s, fact, &on) != DBC_OK)
 		return DBC_ERROR;
 	if (fact->nobjects == 0) {
 		dbc_health_skip(ctx, fact, "the schema declares no foreign key", NULL);
@@ -230,7 +232,12 @@ void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 	memset(eng, 0, sizeof(*eng));
 	eng->engine = "sqlite";
 	eng->engine_version = sqlite3_libversion();
-	eng->database = "main";
+	/* The file's name labels the report and its metrics, so a collector
+	 * serving several files tells them apart (health.database_label
+	 * overrides it); an in-memory or temporary database is "main". */
+	const char *file = sqlite3_db_filename(conn->db, "main");
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	eng->database = file && *file ? (slash && slash[1] ? slash + 1 : file) : "main";
 	eng->engine_bit = DBC_ENGINE_SQLITE;
 	eng->isolate_checks = false; /* every SQLite failure already comes back as a code */
 	eng->read_schema = sqldbc_read_schema;

@@ -28,7 +28,8 @@ CREATE FUNCTION dbhealth_report(mode text DEFAULT 'standard') RETURNS jsonb
 COMMENT ON FUNCTION dbhealth_report(text) IS 'scored health report of this database (mode quick, standard or full)';
 
 CREATE FUNCTION dbhealth_checks(mode text DEFAULT 'standard')
-    RETURNS TABLE (name text, status text, penalty integer, value text, threshold text,
+    RETURNS TABLE (name text, status text, penalty integer, value double precision,
+                   threshold double precision,
                    message text, hint text)
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp

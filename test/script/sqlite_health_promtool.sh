@@ -20,7 +20,7 @@ q "CREATE TABLE \"odd \"\"name\" (a INT, b INT REFERENCES \"odd \"\"name\"(a));
 q "SELECT dbhealth_metrics('full')" > "$work/troubled.prom"
 promtool check metrics < "$work/troubled.prom"
 grep -q '^dbcare_health_check_status{.*check="duplicate_indexes"} 1$' "$work/troubled.prom"
-grep -q '^dbcare_health_score{engine="sqlite",database="main"} [0-9]*$' "$work/troubled.prom"
+grep -q '^dbcare_health_score{engine="sqlite",database="metrics.db"} [0-9]*$' "$work/troubled.prom"
 grep -q '^# TYPE dbcare_database_size_bytes gauge$' "$work/troubled.prom"
 grep -q '^dbcare_migrations_pending{' "$work/troubled.prom"
 grep -q '^dbcare_health_report_duration_seconds{' "$work/troubled.prom"

@@ -89,6 +89,27 @@ int main(void)
 	dbc_health_grade(&ctx, &f, 10, 75, 90, &ig2, &r);
 	CHECK(r.status == DBC_CHECK_OK && r.value == 12, "ignoring the worst one");
 
+	/* ok: the objects measured are not problems, so the message is the ok
+	 * text, naming the highest one only (never "2 sequences near their limit") */
+	f = fact_of("sequence_exhaustion");
+	dbc_health_add_object(&ctx, &f, "public", "s1", NULL, 3, NULL);
+	dbc_health_add_object(&ctx, &f, "public", "s2", NULL, 12, NULL);
+	dbc_health_grade(&ctx, &f, 10, 75, 90, NULL, &r);
+	CHECK(r.status == DBC_CHECK_OK, "12% sequence is ok");
+	CHECK_STR(r.message, "sequences are far from their limits; highest 12%: public.s2 (12%)",
+	          "ok message names the highest only");
+
+	/* a capped count says "at least" */
+	f = fact_of("integrity");
+	f.cap = 3;
+	for (int i = 0; i < 3; i++)
+		dbc_health_add_object(&ctx, &f, NULL, dbc_printf(&ctx, "page %d", i), NULL, 1, NULL);
+	dbc_health_grade(&ctx, &f, 50, -1, 0, NULL, &r);
+	CHECK(strncmp(r.message, "at least 3 storage problems: ", 29) == 0, "capped count: at least");
+	f.nobjects = 2;
+	dbc_health_grade(&ctx, &f, 50, -1, 0, NULL, &r);
+	CHECK(strncmp(r.message, "2 storage problems: ", 20) == 0, "below the cap: exact");
+
 	/* lower is worse */
 	f = fact_of("cache_hit_ratio");
 	f.value = 90;
