@@ -7,6 +7,8 @@ fence (blank lines between are allowed):
   <!-- doctest: sqlite -->          run on SQLite
   <!-- doctest: postgresql -->      run on PostgreSQL
   <!-- doctest: both -->            run on both engines
+  <!-- doctest: python -->          a ```python block: run by Debian's python3
+                                    with the SQLite tests (must exit 0)
   <!-- doctest: skip (reason) -->   not runnable as it stands; the reason is required
   <!-- role-recipe: KIND -->        run by test/script/pg_docs_roles.sh instead
 
@@ -60,7 +62,7 @@ class Block:
 
 
 def engines_of(word):
-    return ENGINES if word == "both" else (word,)
+    return ENGINES if word == "both" else ("sqlite-python",) if word == "python" else (word,)
 
 
 def parse(root, path):
@@ -101,7 +103,7 @@ def parse(root, path):
                 if eng not in (None,) + ENGINES:
                     problems.append("%s:%d: unknown engine in %r" % (path, i + 1, spec))
                 pending = ("output", eng, i + 1)
-            elif head in ("sqlite", "postgresql", "both"):
+            elif head in ("sqlite", "postgresql", "both", "python"):
                 flags = set(words[1:])
                 bad = flags - {"fails", "alone"}
                 if bad:
@@ -180,8 +182,8 @@ def run_session(engine, work, tag, blocks, fresh):
     else:
         b = os.environ["PG_BIN"]
         psql = [os.path.join(b, "psql"), "-X", "-q"]
-        subprocess.run(psql + ["-d", "postgres", "-c", "DROP DATABASE IF EXISTS " + DB_NAME,
-                               "-c", "CREATE DATABASE " + DB_NAME], check=True,
+        drop_pg(blocks)
+        subprocess.run(psql + ["-d", "postgres", "-c", "CREATE DATABASE " + DB_NAME], check=True,
                        stdout=subprocess.DEVNULL)
         if not fresh:
             subprocess.run(psql + ["-d", DB_NAME, "-c", "SET client_min_messages = warning",
@@ -202,14 +204,25 @@ def run_session(engine, work, tag, blocks, fresh):
         if current is not None and current < len(blocks):
             outputs[current].append(line)
     if engine == "postgresql":
-        subprocess.run([os.path.join(os.environ["PG_BIN"], "psql"), "-X", "-q", "-d", "postgres",
-                        "-c", "DROP DATABASE IF EXISTS " + DB_NAME], stdout=subprocess.DEVNULL)
+        drop_pg(blocks)
     return outputs, text
+
+
+def drop_pg(blocks):
+    """The document's database, then the roles its examples create (roles
+    belong to the cluster: they would outlive the database)."""
+    roles = sorted({r.lower() for b in blocks for r in re.findall(r"(?i)\bCREATE ROLE (\w+)", b.sql)})
+    cmd = [os.path.join(os.environ["PG_BIN"], "psql"), "-X", "-q", "-d", "postgres",
+           "-c", "DROP DATABASE IF EXISTS " + DB_NAME]
+    for r in roles:
+        cmd += ["-c", "DROP ROLE IF EXISTS " + r]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
 ERROR = {
     "sqlite": re.compile(r"^(Parse error|Runtime error|Error)\b"),
     "postgresql": re.compile(r"^(psql:[^:]*:\d+: )?(ERROR|FATAL|PANIC):"),
+    "python": re.compile(r"^Traceback "),
 }
 
 
@@ -248,15 +261,20 @@ def check(engine, block, output):
     return problems
 
 
+def links(root, where):
+    """The examples' relative paths work as written from a session's directory:
+    build/sqlite/dbcare, examples/..., and a migrations/ folder (the example set)."""
+    for name, target in (("build", "build"), ("examples", "examples"),
+                         ("migrations", "examples/migrations")):
+        link = os.path.join(where, name)
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(root, target), link)
+
+
 def main():
     engine, root, work = sys.argv[1], sys.argv[2], sys.argv[3]
     files = sys.argv[4:]
-    # The examples' relative paths (build/sqlite/dbcare, examples/...) work as
-    # written from the session's directory.
-    for name in ("build", "examples"):
-        link = os.path.join(work, name)
-        if not os.path.exists(link):
-            os.symlink(os.path.join(root, name), link)
+    links(root, work)
     os.environ["PGOPTIONS"] = "-c client_min_messages=warning"
     problems, ran = [], 0
     for path in files:
@@ -273,6 +291,23 @@ def main():
             outputs, _ = run_session(engine, work, "%s_alone%d" % (tag, n), [b], fresh=True)
             problems += check(engine, b, outputs[0])
         ran += len(mine)
+        if engine == "sqlite":
+            # Python examples, in order, in one directory of their own per document.
+            py = [b for b in blocks if "sqlite-python" in b.engines]
+            pydir = os.path.join(work, tag + "_python")
+            if py:
+                os.mkdir(pydir)
+                links(root, pydir)
+            for b in py:
+                res = subprocess.run(["/usr/bin/python3", "-c", b.sql], cwd=pydir, timeout=60,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                out = res.stdout.decode("utf-8", "replace").split("\n")
+                if res.returncode != 0:
+                    problems.append("%s (python): exits %d:\n      %s"
+                                    % (b.where(), res.returncode, "\n      ".join(out[-15:])))
+                else:
+                    problems += check("python", b, out)
+            ran += len(py)
     for p in problems:
         print("FAIL: " + p)
     print("%d %s examples run from %d documents, %d problems" % (ran, engine, len(files), len(problems)))
