@@ -8,4 +8,26 @@ set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+
+# The runner itself: a document whose every bad block it must report, each
+# at its line, and nothing for the good ones.
+mkdir "$work/self"
+if /usr/bin/python3 test/script/lib/doctest.py sqlite "$root" "$work/self" \
+    test/script/data/doctest_selftest.md > "$work/self.out" 2>&1; then
+  fail "the runner passed a document with failing examples: $(cat "$work/self.out")"
+fi
+while read -r line phrase; do
+  grep -F "doctest_selftest.md:$line" "$work/self.out" | grep -qF "$phrase" ||
+    fail "the runner did not report line $line ($phrase): $(cat "$work/self.out")"
+done <<'WANT'
+22 does not run as written
+27 output line 'not printed' not printed
+36 marked 'fails' but ran without an error
+40 a ```sql block without a doctest marking
+44 a skip needs its reason
+50 (python): exits 3
+WANT
+[ "$(grep -c '^FAIL: ' "$work/self.out")" = 6 ] ||
+  fail "the runner reported other problems too: $(cat "$work/self.out")"
+
 /usr/bin/python3 test/script/lib/doctest.py sqlite "$root" "$work" README.md docs/*.md
