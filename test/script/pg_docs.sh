@@ -9,5 +9,4 @@ db=dbcare_doctest
 . "$(dirname "$0")/lib/pg.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-chmod 777 "$work"   # psql runs as postgres when the suite is root (see pg_suite.sh)
 /usr/bin/python3 test/script/lib/doctest.py postgresql "$root" "$work" README.md docs/*.md

@@ -26,8 +26,11 @@ done <<'WANT'
 40 a ```sql block without a doctest marking
 44 a skip needs its reason
 50 (python): exits 3
+55 does not run as written
 WANT
-[ "$(grep -c '^FAIL: ' "$work/self.out")" = 6 ] ||
+grep -q 'the session never reached the end' "$work/self.out" ||
+  fail "the runner did not say a string was left open: $(cat "$work/self.out")"
+[ "$(grep -c '^FAIL: ' "$work/self.out")" = 7 ] ||
   fail "the runner reported other problems too: $(cat "$work/self.out")"
 
 /usr/bin/python3 test/script/lib/doctest.py sqlite "$root" "$work" README.md docs/*.md

@@ -196,15 +196,22 @@ def run_session(engine, work, tag, blocks, fresh):
     text = res.stdout.decode("utf-8", "replace").split("\n")
     outputs = [[] for _ in blocks]
     current = None
+    reached_end = False
     for line in text:
         m = re.match(r"^@@doctest-block-(\d+)@@$", line)
         if m:
             current = int(m.group(1))
+            reached_end = current == len(blocks)
             continue
         if current is not None and current < len(blocks):
             outputs[current].append(line)
     if engine == "postgresql":
         drop_pg(blocks)
+    if not reached_end:
+        # An example left a string or a statement open and swallowed what
+        # followed: the last block that printed anything is the suspect.
+        outputs[-1].append("ERROR: the session never reached the end of the examples "
+                           "(a string or statement left open?)")
     return outputs, text
 
 
@@ -220,7 +227,7 @@ def drop_pg(blocks):
 
 
 ERROR = {
-    "sqlite": re.compile(r"^(Parse error|Runtime error|Error)\b"),
+    "sqlite": re.compile(r"^(Parse error|Runtime error|Error|ERROR:)"),
     "postgresql": re.compile(r"^(psql:[^:]*:\d+: )?(ERROR|FATAL|PANIC):"),
     "python": re.compile(r"^Traceback "),
 }
