@@ -385,6 +385,8 @@ int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out)
 	if (dbc_settings_load(ctx, &cat, &values, &problems) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < cat.n; i++) {
+		if (!dbc_setting_applies(ctx, cat.defs[i].key))
+			continue;
 		dbc_value row[5] = {dbc_text(cat.defs[i].key), dbc_text(values[i]),
 		                    dbc_text(cat.defs[i].default_value), dbc_text(cat.defs[i].description),
 		                    problems[i] ? dbc_text(problems[i]) : dbc_null()};

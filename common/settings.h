@@ -84,7 +84,12 @@ int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, c
  * feature defines are kept as stored. */
 int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out);
 
-/* dbcare_settings: rows (key, value, default_value, description, problem). */
+/* Whether key applies to the current engine (settings_catalog.c); a key
+ * of the other engine is accepted by dbcare_set but not listed. */
+bool dbc_setting_applies(dbc_ctx *ctx, const char *key);
+
+/* dbcare_settings: rows (key, value, default_value, description, problem),
+ * the keys that apply to the current engine only. */
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
 
 /* Providers, listed in settings_catalog.c. */

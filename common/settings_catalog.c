@@ -52,6 +52,37 @@ int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool
 	return dbc_health_setting_def(ctx, key, out, found);
 }
 
+/* Keys that apply to one engine only (the other ignores them); every other
+ * general key applies to both. A health check's own keys apply where the
+ * check runs. dbcare_settings lists the current engine's keys; dbcare_set
+ * still accepts the others, so one settings script serves both engines. */
+static const struct {
+	const char *key;
+	unsigned engines;
+} one_engine[] = {
+	{"migrate.trusted_registrants", DBC_ENGINE_PG},
+	{"schema.catalog_reader", DBC_ENGINE_SQLITE},
+	{"health.slow_queries.min_ms", DBC_ENGINE_PG},
+};
+
+bool dbc_setting_applies(dbc_ctx *ctx, const char *key)
+{
+	unsigned here = strcmp(ctx->host->engine, "postgresql") == 0 ? DBC_ENGINE_PG : DBC_ENGINE_SQLITE;
+	for (size_t i = 0; i < sizeof(one_engine) / sizeof(one_engine[0]); i++)
+		if (strcmp(one_engine[i].key, key) == 0)
+			return (one_engine[i].engines & here) != 0;
+	/* "health." check "." what: the check's name is what lies between */
+	const char *dot = strrchr(key, '.');
+	char name[64];
+	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8 ||
+	    (size_t)(dot - key - 7) >= sizeof(name))
+		return true;
+	memcpy(name, key + 7, (size_t)(dot - key - 7));
+	name[dot - key - 7] = '\0';
+	const dbc_health_check_def *c = dbc_health_find_check(name);
+	return !c || (c->engines & here) != 0;
+}
+
 const dbc_settings_provider dbc_settings_providers[] = {
 	dbc_settings_general,
 	dbc_settings_health,
