@@ -674,8 +674,8 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 	if (dbc_script_is_no_transaction(m->down_script)) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "the down script of migration %s is marked -- dbcare:no-transaction", label);
-		dbc_error_hint(ctx, "Run it by hand in psql or sqlite3; dbcare runs down scripts only "
-		                    "inside a transaction.");
+		dbc_error_hint(ctx, "Roll it back with the script from dbmigrate_script('rollback', "
+		                    "target) in psql or sqlite3.");
 		return DBC_ERROR;
 	}
 	double t0 = dbc_mig_mono_ms();

@@ -52,6 +52,11 @@ int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied
 int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
 int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
                        char **script);
+/* direction "apply" (dbc_migrate_script) or "rollback": the down scripts
+ * dbmigrate_rollback(target) would run, at top level (also no-transaction
+ * ones), each recorded like a rollback by steps of kind "rollback". */
+int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
+                                 const char *target, char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);

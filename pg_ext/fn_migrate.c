@@ -221,6 +221,7 @@ PG_FUNCTION_INFO_V1(dbmigrate_history);
 PG_FUNCTION_INFO_V1(dbmigrate_current);
 PG_FUNCTION_INFO_V1(dbmigrate_assert);
 PG_FUNCTION_INFO_V1(dbmigrate_script);
+PG_FUNCTION_INFO_V1(dbmigrate_script_direction);
 PG_FUNCTION_INFO_V1(dbmigrate_step_begin);
 PG_FUNCTION_INFO_V1(dbmigrate_step_end);
 
@@ -390,6 +391,20 @@ Datum dbmigrate_script(PG_FUNCTION_ARGS)
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	rc = dbc_migrate_script(&call.ctx, &env, pgdbc_arg_text_opt(&call, 0), &script);
+	return pgdbc_return_text(&call, rc, script);
+}
+
+/* dbmigrate_script(direction, target): 'apply' or 'rollback' */
+Datum dbmigrate_script_direction(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	char *script = NULL;
+	const char *direction;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	direction = pgdbc_arg_text(&call, 0, "direction");
+	rc = dbc_migrate_script_direction(&call.ctx, &env, direction, pgdbc_arg_text_opt(&call, 1),
+	                                  &script);
 	return pgdbc_return_text(&call, rc, script);
 }
 

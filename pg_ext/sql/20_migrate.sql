@@ -237,6 +237,11 @@ CREATE FUNCTION dbmigrate_script(target text DEFAULT NULL)
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_script';
 COMMENT ON FUNCTION dbmigrate_script(text) IS 'a psql script applying the pending migrations at top level (also non-transactional ones)';
+CREATE FUNCTION dbmigrate_script(direction text, target text)
+    RETURNS text LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_script_direction';
+COMMENT ON FUNCTION dbmigrate_script(text, text) IS 'a psql script applying (direction apply) or rolling back (rollback) migrations at top level, down scripts marked -- dbcare:no-transaction included';
 
 -- Changing. These run migration SQL with the caller's search_path.
 CREATE FUNCTION dbmigrate_apply(target text DEFAULT NULL)
