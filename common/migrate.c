@@ -630,7 +630,9 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n)
 	return DBC_ERROR;
 }
 
-int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count)
+/* dbmigrate_apply, or with limit 1 one step of dbmigrate_run (limit 0: all). */
+static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int limit,
+                      int64_t *count)
 {
 	dbc_mig_frame f;
 	dbc_mig_set set;
@@ -643,6 +645,8 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
+	if (rc == DBC_OK && limit > 0 && n > limit)
+		n = limit;
 	if (rc == DBC_OK)
 		rc = refuse_no_transaction(ctx, plan, n);
 	if (rc == DBC_OK)
@@ -661,6 +665,17 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	if (rc == DBC_OK)
 		*count = n;
 	return rc;
+}
+
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count)
+{
+	return apply_upto(ctx, env, target, 0, count);
+}
+
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                           int64_t *count)
+{
+	return apply_upto(ctx, env, target, 1, count);
 }
 
 static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)

@@ -60,6 +60,11 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);
+/* The first migration dbc_migrate_apply(target) would run, alone, with the
+ * same checks and bookkeeping; *count 0 when nothing is due. One step of
+ * PostgreSQL's CALL dbmigrate_run(), which commits after each. */
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                           int64_t *count);
 int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
                          int64_t *count);
 int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,

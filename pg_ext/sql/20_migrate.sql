@@ -249,6 +249,15 @@ CREATE FUNCTION dbmigrate_apply(target text DEFAULT NULL)
     AS 'MODULE_PATHNAME', 'dbmigrate_apply';
 COMMENT ON FUNCTION dbmigrate_apply(text) IS 'applies pending migrations up to target, all or nothing';
 
+-- A procedure: it commits after each migration (a later one may use an enum
+-- value an earlier one added). No SET clause: a procedure with one cannot
+-- commit, and like apply it runs migration SQL with the caller's search_path.
+CREATE PROCEDURE dbmigrate_run(target text DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'dbmigrate_run';
+COMMENT ON PROCEDURE dbmigrate_run(text) IS 'applies pending migrations up to target, committing after each, under a session-level migration lock';
+REVOKE ALL ON PROCEDURE dbmigrate_run(text) FROM PUBLIC;
+
 CREATE FUNCTION dbmigrate_rollback(target text DEFAULT NULL)
     RETURNS integer LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'dbmigrate_rollback';
