@@ -2,8 +2,8 @@
 # CALL dbmigrate_run([target]): commits after each migration, so a migration
 # may use an enum value an earlier one added (dbmigrate_apply cannot: "unsafe
 # use of new value"); same bookkeeping and checks as apply; the migration lock
-# is a session-level one held across the commits and released on success and
-# on failure; refused inside a transaction block and for unknown targets;
+# is a session-level one held across the commits and released on success,
+# failure and cancel; refused inside a transaction block and for unknown targets;
 # dbmigrate_verify says the enum step cannot be proven in one transaction.
 set -eu
 db=dbcare_migrate_run
@@ -49,6 +49,14 @@ held=$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND grant
 [ "$(q -c "SELECT dbmigrate_current()")" = 4 ] || fail "the first slow migration is not committed while the second runs"
 wait $runner || { cat "$work/slow.out"; fail "slow run"; }
 [ "$held" -ge 1 ] || fail "lock not held between the commits"
+
+# a cancel during a step: the lock is released as well
+q -c "SELECT dbmigrate_add('6', 'slow c', 'SELECT pg_sleep(3)')" > /dev/null
+"$B/psql" -X -q -d $db -c "SET statement_timeout = 400" -c "CALL dbmigrate_run()" \
+  -c "SELECT 'locks=' || count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()" > "$work/cancel.out" 2>&1 || true
+grep -q 'statement timeout' "$work/cancel.out" || fail "cancel: $(cat "$work/cancel.out")"
+grep -q 'locks=0' "$work/cancel.out" || fail "lock kept after the cancel: $(cat "$work/cancel.out")"
+[ "$(q -c "SELECT dbmigrate_current()")" = 5 ] || fail "current after the cancel"
 
 # a failure: the steps before it stay committed, the lock is released
 q -c "SELECT dbmigrate_add('6', 'fine', 'CREATE TABLE six (x int)')" \
