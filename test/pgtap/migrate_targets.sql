@@ -9,7 +9,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(19);
+SELECT plan(20);
 
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE h text;
@@ -64,6 +64,14 @@ SELECT matches(pg_temp.hint_of($$SELECT dbmigrate_add('3', 'seed', E'COPY t3 FRO
     'INSERT', 'COPY FROM STDIN with its data: the hint says what to do instead');
 SELECT matches(pg_temp.hint_of($$SELECT dbmigrate_add('3', 'vars', E'\\set n 5\nSELECT :n;')$$),
     'Remove the line', 'a psql meta-command is refused with a hint');
+
+-- A COPY block written into the registry by hand never reaches a script:
+-- psql would read the data up to \. and then whatever followed it.
+INSERT INTO dbcare.migrations (kind, version, version_text, name, script, checksum)
+VALUES ('versioned', '5', '5', 'by hand', E'COPY t3 FROM stdin;\n1\n\\.\n', 'v1:sha256:00');
+SELECT throws_ok($$SELECT dbmigrate_script()$$, '22023',
+    'dbcare: migration 5 (by hand) runs COPY FROM STDIN at line 1, which only a client can feed',
+    'dbmigrate_script refuses a registered COPY block');
 
 -- 22: dbcare's own names carry its prefix.
 SELECT is((SELECT string_agg(conname, ', ' ORDER BY conname) FROM pg_constraint
