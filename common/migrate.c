@@ -630,7 +630,9 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n)
 	return DBC_ERROR;
 }
 
-int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count)
+/* dbmigrate_apply, or with limit 1 one step of dbmigrate_run (limit 0: all). */
+static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int limit,
+                      int64_t *count)
 {
 	dbc_mig_frame f;
 	dbc_mig_set set;
@@ -643,6 +645,8 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	rc = dbc_mig_frame_begin(ctx, env, &f, true);
 	if (rc == DBC_OK)
 		rc = plan_apply(ctx, DBC_LOAD_UP_DUE, target, &set, &st, &plan, &n);
+	if (rc == DBC_OK && limit > 0 && n > limit)
+		n = limit;
 	if (rc == DBC_OK)
 		rc = refuse_no_transaction(ctx, plan, n);
 	if (rc == DBC_OK)
@@ -663,6 +667,17 @@ int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	return rc;
 }
 
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count)
+{
+	return apply_upto(ctx, env, target, 0, count);
+}
+
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                           int64_t *count)
+{
+	return apply_upto(ctx, env, target, 1, count);
+}
+
 static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 {
 	const dbc_mig *m = r->mig;
@@ -674,8 +689,8 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 	if (dbc_script_is_no_transaction(m->down_script)) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "the down script of migration %s is marked -- dbcare:no-transaction", label);
-		dbc_error_hint(ctx, "Run it by hand in psql or sqlite3; dbcare runs down scripts only "
-		                    "inside a transaction.");
+		dbc_error_hint(ctx, "Roll it back with the script from dbmigrate_script('rollback', "
+		                    "target) in psql or sqlite3.");
 		return DBC_ERROR;
 	}
 	double t0 = dbc_mig_mono_ms();
@@ -725,18 +740,27 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *t
 
 /* ------------------------------------------------------------ verify */
 
+/* PostgreSQL's "unsafe use of new value": an enum value added in this
+ * transaction, used before it commits. dbmigrate_run commits between
+ * migrations, so there such a step succeeds; one transaction cannot prove it. */
+#define SQLSTATE_UNSAFE_NEW_ENUM_VALUE "55P04"
+
 /* Runs script in its own savepoint; on failure rolls it back and returns the
- * error text (the ctx error cleared) in *err. */
+ * error text (the ctx error cleared) in *err, and whether it failed only
+ * because an enum value added earlier in the transaction is not committed
+ * yet in *uncommitted_enum. */
 static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
-                      int *level, char **err)
+                      int *level, char **err, bool *uncommitted_enum)
 {
 	*err = NULL;
+	*uncommitted_enum = false;
 	*level = ctx->host->savepoint(ctx);
 	if (*level < 0)
 		return DBC_ERROR;
 	if (run_script(ctx, script, verb, label) == DBC_OK)
 		return DBC_OK;
 	*err = dbc_strdup(ctx, ctx->message ? ctx->message : "failed");
+	*uncommitted_enum = strcmp(ctx->sqlstate, SQLSTATE_UNSAFE_NEW_ENUM_VALUE) == 0;
 	dbc_error_clear(ctx);
 	ctx->host->rollback(ctx, *level);
 	*level = -1;
@@ -748,6 +772,51 @@ static int fingerprint_now(dbc_ctx *ctx, const dbc_migrate_env *env, char **fp)
 	return dbc_schema_fingerprint(ctx, env->read_schema, fp);
 }
 
+static const char *enum_detail(dbc_ctx *ctx, const char *err)
+{
+	return dbc_printf(ctx,
+	                  "not provable in one transaction: it uses an enum value added in this "
+	                  "call, which CALL dbmigrate_run() commits first (%s)",
+	                  err);
+}
+
+/* Proves the down script of m, and up after it, from the state just after
+ * m's up, then rolls that proof back: the next migration starts from the
+ * state the real apply leaves, whatever the down script did (issue: a no-op
+ * up whose down drops a column must not make later proofs start without
+ * it). Fills row[3..5]. */
+static int prove_down(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_mig *m,
+                      const char *label, const char *fp0, dbc_value *row)
+{
+	char *err = NULL, *fp1 = NULL;
+	bool enum_err = false;
+	int level = -1;
+	if (try_script(ctx, m->down_script, "verifying the down script of", label, &level, &err,
+	               &enum_err) != DBC_OK)
+		return DBC_ERROR;
+	if (err) {
+		row[3] = enum_err ? dbc_null() : dbc_bool(false);
+		row[5] = dbc_text(enum_err ? enum_detail(ctx, err) : err);
+		return DBC_OK;
+	}
+	row[3] = dbc_bool(true);
+	if (fingerprint_now(ctx, env, &fp1) != DBC_OK)
+		return DBC_ERROR;
+	bool same = strcmp(fp0, fp1) == 0;
+	row[4] = dbc_bool(same);
+	if (!same)
+		row[5] = dbc_text("the schema after up and down differs from the schema before up");
+	/* up again after down, as a rollback and a later apply would */
+	if (run_script(ctx, m->script, "re-applying", label) != DBC_OK) {
+		err = dbc_strdup(ctx, ctx->message);
+		dbc_error_clear(ctx);
+		if (ctx->failed)
+			return DBC_ERROR;
+		row[5] = dbc_text(dbc_printf(ctx, "up failed after down: %s", err));
+	}
+	return ctx->host->rollback(ctx, level);
+}
+
 int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version, dbc_rows *out)
 {
 	dbc_mig_frame f;
@@ -755,7 +824,8 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 	dbc_mig_status st;
 	dbc_mig_row **plan;
 	int n = 0, rc;
-	bool stopped = false;
+	/* why the remaining migrations are not tried; NULL while they are */
+	const char *stopped = NULL;
 	dbc_rows_init(out, ctx, 6);
 	if (version && !dbc_version_valid(version))
 		return dbc_version_canonical(ctx, version, "version", &(char *){NULL});
@@ -765,55 +835,43 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_registrants(ctx, env, plan, n, "verify");
 	poll_reset();
+	/* Each migration is proven from the state the real apply reaches just
+	 * before it: the ups before it applied, nothing else. When that state
+	 * cannot be reached here (an up failed, or was not run), the rest are
+	 * listed as not tried, with the reason. */
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
-		char *label = label_of(ctx, m), *err = NULL, *fp0 = NULL, *fp1 = NULL;
+		char *label = label_of(ctx, m), *err = NULL, *fp0 = NULL;
+		bool enum_err = false;
 		dbc_value row[6] = {dbc_text(m->version), dbc_text(m->name), dbc_null(),
 		                    dbc_null(),           dbc_null(),        dbc_null()};
-		int up_level = -1, down_level = -1;
+		int up_level = -1;
 		if (stopped) {
-			row[5] = dbc_text("not tried: an earlier migration failed");
+			row[5] = dbc_text(stopped);
 		} else if (m->no_transaction) {
 			row[5] = dbc_text("non-transactional: run it with dbmigrate_script() on a copy");
+			stopped = dbc_printf(ctx,
+			                     "not tried: the non-transactional migration %s before it "
+			                     "was not run",
+			                     label);
 		} else {
 			if (m->has_down && (rc = fingerprint_now(ctx, env, &fp0)) != DBC_OK)
 				break;
-			if ((rc = try_script(ctx, m->script, "verifying", label, &up_level, &err)) != DBC_OK)
+			if ((rc = try_script(ctx, m->script, "verifying", label, &up_level, &err,
+			                     &enum_err)) != DBC_OK)
 				break;
-			row[2] = dbc_bool(err == NULL);
 			if (err) {
-				row[5] = dbc_text(err);
-				stopped = true;
-			} else if (m->has_down) {
-				if ((rc = try_script(ctx, m->down_script, "verifying the down script of", label,
-				                     &down_level, &err)) != DBC_OK)
-					break;
-				row[3] = dbc_bool(err == NULL);
-				if (err) {
-					row[5] = dbc_text(err);
-				} else {
-					if ((rc = fingerprint_now(ctx, env, &fp1)) != DBC_OK)
-						break;
-					bool same = strcmp(fp0, fp1) == 0;
-					row[4] = dbc_bool(same);
-					if (!same)
-						row[5] = dbc_text(
-						    "the schema after up and down differs from the schema before up");
-					/* up again, so the next migration builds on this one */
-					if ((rc = run_script(ctx, m->script, "re-applying", label)) != DBC_OK) {
-						err = dbc_strdup(ctx, ctx->message);
-						dbc_error_clear(ctx);
-						ctx->host->rollback(ctx, down_level);
-						down_level = -1;
-						row[5] = dbc_text(dbc_printf(ctx, "up failed after down: %s", err));
-						rc = ctx->failed ? DBC_ERROR : DBC_OK;
-					}
-				}
-				if (rc == DBC_OK && down_level >= 0)
-					rc = ctx->host->release(ctx, down_level);
+				row[2] = enum_err ? dbc_null() : dbc_bool(false);
+				row[5] = dbc_text(enum_err ? enum_detail(ctx, err) : err);
+				stopped = dbc_printf(ctx, "not tried: migration %s before it %s", label,
+				                     enum_err ? "could not be proven" : "failed");
+			} else {
+				row[2] = dbc_bool(true);
+				if (m->has_down)
+					rc = prove_down(ctx, env, m, label, fp0, row);
+				if (rc == DBC_OK)
+					rc = ctx->host->release(ctx, up_level);
 			}
-			if (rc == DBC_OK && up_level >= 0)
-				rc = ctx->host->release(ctx, up_level);
 		}
 		if (rc == DBC_OK)
 			rc = dbc_rows_add(out, row);

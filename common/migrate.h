@@ -52,9 +52,19 @@ int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied
 int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
 int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
                        char **script);
+/* direction "apply" (dbc_migrate_script) or "rollback": the down scripts
+ * dbmigrate_rollback(target) would run, at top level (also no-transaction
+ * ones), each recorded like a rollback by steps of kind "rollback". */
+int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
+                                 const char *target, char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);
+/* The first migration dbc_migrate_apply(target) would run, alone, with the
+ * same checks and bookkeeping; *count 0 when nothing is due. One step of
+ * PostgreSQL's CALL dbmigrate_run(), which commits after each. */
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                           int64_t *count);
 int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
                          int64_t *count);
 int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,

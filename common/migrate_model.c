@@ -324,9 +324,36 @@ int dbc_mig_check_applicable(dbc_ctx *ctx, const dbc_mig_set *set, const dbc_mig
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* Whether some row (registered, or applied only as with a baseline marker)
+ * has version v; applied_only: only rows with an applied record. */
+static bool has_version(const dbc_mig_status *st, const char *v, bool applied_only)
+{
+	for (int i = 0; i < st->nrows; i++) {
+		const dbc_mig_row *r = &st->rows[i];
+		const char *rv = dbc_mig_row_version(r);
+		if (rv && (!applied_only || r->applied) && dbc_version_cmp(rv, v) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A target must name a migration exactly, as Flyway's and golang-migrate's
+ * do: a typo (1.5 for 1.50) must not quietly apply or undo less. */
+static int unknown_target(dbc_ctx *ctx, const char *target, const char *what, const char *hint)
+{
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "target version %s names no %s migration", target,
+	          what);
+	dbc_error_hint(ctx, "%s", hint);
+	return DBC_ERROR;
+}
+
 int dbc_mig_plan_up(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
                     bool allow_out_of_order, dbc_mig_row ***plan, int *n)
 {
+	if (target && !has_version(st, target, false))
+		return unknown_target(ctx, target, "registered",
+		                      "Nothing was run. Give the version of a registered migration "
+		                      "(dbmigrate_status() lists them), or no target for all.");
 	dbc_mig_row **p = dbc_alloc(ctx, sizeof(dbc_mig_row *) * (size_t)(st->nrows + 1));
 	if (!p)
 		return DBC_ERROR;
@@ -354,6 +381,21 @@ int dbc_mig_plan_up(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
 int dbc_mig_plan_down(dbc_ctx *ctx, const dbc_mig_status *st, const char *target,
                       dbc_mig_row ***plan, int *n)
 {
+	/* 0 (below every version) is the explicit "undo everything" */
+	if (target && dbc_version_cmp(target, "0") != 0) {
+		if (st->current && dbc_version_cmp(target, st->current) > 0) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "target version %s is above the current version %s; nothing to roll back",
+			          target, st->current);
+			dbc_error_hint(ctx, "Roll back to an applied version below the current one; "
+			                    "dbmigrate_apply(target) moves forward.");
+			return DBC_ERROR;
+		}
+		if (!has_version(st, target, true))
+			return unknown_target(ctx, target, "applied",
+			                      "Nothing was rolled back. Give the version of an applied "
+			                      "migration (dbmigrate_status() lists them), or 0 to undo all.");
+	}
 	dbc_mig_row **p = dbc_alloc(ctx, sizeof(dbc_mig_row *) * (size_t)(st->nrows + 1));
 	if (!p)
 		return DBC_ERROR;

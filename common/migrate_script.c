@@ -442,6 +442,11 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 					trigger = true;
 				if (word_is(src, len, "CONCURRENTLY"))
 					concurrently = true;
+				if (st.pg && !out->copy_line && kw(w, nw, 0, "COPY") &&
+				    (word_is(src, len, "STDIN") || word_is(src, len, "STDOUT"))) {
+					out->copy_line = stmt_line;
+					out->copy_in = word_is(src, len, "STDIN");
+				}
 				if (in_body) {
 					if (word_is(src, len, "CASE"))
 						case_depth++;
@@ -484,6 +489,20 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char
                            const char *label)
 {
 	bool pg = engine && strcmp(engine, "postgresql") == 0;
+	if (info->copy_line) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "migration %s runs COPY %s at line %d, which only a client can %s", label,
+		          info->copy_in ? "FROM STDIN" : "TO STDOUT", info->copy_line,
+		          info->copy_in ? "feed" : "read");
+		dbc_error_detail(ctx, "Migrations run inside a server function (dbmigrate_apply), where "
+		                      "there is no client connection to copy with.");
+		dbc_error_hint(ctx, "%s", info->copy_in
+		                              ? "Write the rows as INSERT ... VALUES statements, or COPY "
+		                                "FROM a server file (pg_read_server_files)."
+		                              : "Remove the statement; a migration changes the schema "
+		                                "and its data, it does not print rows.");
+		return DBC_ERROR;
+	}
 	if (info->open_line) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "migration %s ends inside the string, quoted name or comment opened at line %d",

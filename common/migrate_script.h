@@ -44,6 +44,12 @@ typedef struct dbc_script_info {
 	 * next script included, whose own lines were judged from outside), so
 	 * such a script is refused at registration too. */
 	int open_line;
+	/* PostgreSQL: the line of the first COPY ... FROM STDIN or TO STDOUT, 0:
+	 * none. Only a client feeds or reads those (a function gets
+	 * SPI_ERROR_COPY), and the data block of a script would be shell lines,
+	 * so such a script is refused at registration; copy_in tells which. */
+	int copy_line;
+	bool copy_in;
 } dbc_script_info;
 
 /* Splits and classifies script (already normalised) with the lexical rules of
@@ -54,8 +60,8 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
 
-/* A 22023 error for a script with an open_line or a shell_line; DBC_OK
- * without either. */
+/* A 22023 error for a script with a copy_line, an open_line or a
+ * shell_line; DBC_OK without any. */
 int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
                            const char *label);
 

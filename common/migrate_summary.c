@@ -280,7 +280,12 @@ int dbc_migrate_assert(dbc_ctx *ctx, const char *version)
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "database is at migration version %s, the application needs %s or later",
 		          s.current ? s.current : "(none)", canon);
-		dbc_error_hint(ctx, "Apply the pending migrations: SELECT dbmigrate_apply().");
+		if (s.pending > 0)
+			dbc_error_hint(ctx, "Apply the pending migrations: SELECT dbmigrate_apply().");
+		else
+			dbc_error_hint(ctx, "No migration is pending: register the migration of version %s "
+			                    "(dbmigrate_add, dbmigrate_load) and apply it.",
+			               canon);
 		return DBC_ERROR;
 	}
 	if (s.changed || s.missing || s.failed) {

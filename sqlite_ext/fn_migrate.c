@@ -164,11 +164,14 @@ static void fn_script(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
-	const char *target;
+	const char *target, *direction = "apply";
 	char *script = NULL;
-	int rc = opt_text(&call, argc, argv, 0, "target", &target);
+	/* dbmigrate_script([target]) or dbmigrate_script(direction, target) */
+	int rc = argc == 2 ? sqldbc_arg_text(&call, argv, 0, "direction", &direction) : DBC_OK;
 	if (rc == DBC_OK)
-		rc = dbc_migrate_script(&call.ctx, &env, target, &script);
+		rc = opt_text(&call, argc, argv, argc == 2 ? 1 : 0, "target", &target);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_script_direction(&call.ctx, &env, direction, target, &script);
 	if (rc == DBC_OK)
 		result_text(c, script);
 	sqldbc_finish(&call, c, rc);
@@ -299,6 +302,7 @@ static const sqldbc_fn functions[] = {
     {"dbmigrate_assert", 1, SQLDBC_SIDE_EFFECT, fn_assert},
     {"dbmigrate_script", 0, SQLDBC_SIDE_EFFECT, fn_script},
     {"dbmigrate_script", 1, SQLDBC_SIDE_EFFECT, fn_script},
+    {"dbmigrate_script", 2, SQLDBC_SIDE_EFFECT, fn_script},
     {"dbmigrate_verify_json", 0, SQLDBC_SIDE_EFFECT, fn_verify_json},
     {"dbmigrate_verify_json", 1, SQLDBC_SIDE_EFFECT, fn_verify_json},
     {"dbmigrate_step_begin", 3, SQLDBC_SIDE_EFFECT, fn_step_begin},

@@ -10,7 +10,7 @@ CREATE SCHEMA dbcare;
 COMMENT ON SCHEMA dbcare IS 'dbcare bookkeeping: settings, migration history, health snapshots';
 
 CREATE TABLE dbcare.config (
-    key   text PRIMARY KEY,
+    key   text CONSTRAINT dbcare_config_pkey PRIMARY KEY,
     value text NOT NULL
 );
 COMMENT ON TABLE dbcare.config IS 'dbcare settings changed from their defaults (see dbcare_settings)';

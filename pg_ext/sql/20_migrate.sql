@@ -2,11 +2,15 @@
 -- now, every event, and the lock row live in schema dbcare and are dumped by
 -- pg_dump (pg_extension_config_dump). Functions that run migration SQL keep
 -- the caller's search_path (a migration's unqualified names mean what their
--- author meant); every other function pins it.
+-- author meant); every other function pins it. Every constraint, index and
+-- trigger is named dbcare_<table>_<what>: a migration that finds constraints
+-- by bare table name (pg_constraint.conname LIKE 'migrations_%') must never
+-- meet dbcare's own.
 
 CREATE TABLE dbcare.migrations (
-    kind           text NOT NULL CHECK (kind IN ('versioned', 'repeatable')),
-    version        text UNIQUE,
+    kind           text NOT NULL
+        CONSTRAINT dbcare_migrations_kind_check CHECK (kind IN ('versioned', 'repeatable')),
+    version        text CONSTRAINT dbcare_migrations_version_key UNIQUE,
     version_text   text,
     name           text NOT NULL,
     script         text NOT NULL,
@@ -16,16 +20,17 @@ CREATE TABLE dbcare.migrations (
     registered_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     -- checksum of down_script, NULL without one
     down_checksum  text,
-    -- the role that wrote the row last (set by trigger migrations_registrant)
+    -- the role that wrote the row last (set by trigger dbcare_migrations_registrant)
     registered_by  text,
-    CHECK ((kind = 'versioned') = (version IS NOT NULL))
+    CONSTRAINT dbcare_migrations_check CHECK ((kind = 'versioned') = (version IS NOT NULL))
 );
-CREATE UNIQUE INDEX migrations_repeatable ON dbcare.migrations (name) WHERE kind = 'repeatable';
+CREATE UNIQUE INDEX dbcare_migrations_repeatable ON dbcare.migrations (name) WHERE kind = 'repeatable';
 COMMENT ON TABLE dbcare.migrations IS 'dbcare: registered migrations (dbmigrate_add, dbmigrate_load)';
 
 CREATE TABLE dbcare.migrations_applied (
-    kind        text NOT NULL CHECK (kind IN ('versioned', 'repeatable', 'baseline')),
-    version     text UNIQUE,
+    kind        text NOT NULL CONSTRAINT dbcare_migrations_applied_kind_check
+        CHECK (kind IN ('versioned', 'repeatable', 'baseline')),
+    version     text CONSTRAINT dbcare_migrations_applied_version_key UNIQUE,
     name        text NOT NULL,
     checksum    text,
     applied_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -34,12 +39,12 @@ CREATE TABLE dbcare.migrations_applied (
     -- NULL when not known (baselines): a different one now means "changed"
     down_checksum text
 );
-CREATE UNIQUE INDEX migrations_applied_repeatable ON dbcare.migrations_applied (name)
+CREATE UNIQUE INDEX dbcare_migrations_applied_repeatable ON dbcare.migrations_applied (name)
     WHERE kind = 'repeatable';
 COMMENT ON TABLE dbcare.migrations_applied IS 'dbcare: migrations applied now, with the checksum they were applied with';
 
 CREATE TABLE dbcare.migrations_history (
-    id          bigserial PRIMARY KEY,
+    id          bigserial CONSTRAINT dbcare_migrations_history_pkey PRIMARY KEY,
     version     text,
     name        text,
     kind        text NOT NULL,
@@ -54,8 +59,8 @@ CREATE TABLE dbcare.migrations_history (
     error       text,
     started_ms  double precision
 );
-CREATE INDEX migrations_history_unfinished ON dbcare.migrations_history (id) WHERE NOT success;
-CREATE INDEX migrations_history_fingerprint ON dbcare.migrations_history (id)
+CREATE INDEX dbcare_migrations_history_unfinished ON dbcare.migrations_history (id) WHERE NOT success;
+CREATE INDEX dbcare_migrations_history_fingerprint ON dbcare.migrations_history (id)
     WHERE fingerprint IS NOT NULL;
 COMMENT ON TABLE dbcare.migrations_history IS 'dbcare: every up, down, baseline and repair event (dbmigrate_history)';
 -- The schema snapshot that ends each changing call is half a megabyte at
@@ -73,7 +78,8 @@ $$;
 -- SERIALIZABLE a session that waited for the lock fails on it instead of
 -- re-applying what the winner committed.
 CREATE TABLE dbcare.migrations_lock (
-    id         integer PRIMARY KEY CHECK (id = 1),
+    id         integer CONSTRAINT dbcare_migrations_lock_pkey PRIMARY KEY
+        CONSTRAINT dbcare_migrations_lock_id_check CHECK (id = 1),
     generation bigint NOT NULL DEFAULT 0
 );
 
@@ -89,12 +95,14 @@ CREATE TABLE dbcare.migrations_lock (
 -- that stored the summary, nor the other way round. Neither is dumped: a
 -- restored database starts at generation 0 with nothing stored.
 CREATE TABLE dbcare.migrations_generation (
-    id integer PRIMARY KEY CHECK (id = 1),
+    id integer CONSTRAINT dbcare_migrations_generation_pkey PRIMARY KEY
+        CONSTRAINT dbcare_migrations_generation_id_check CHECK (id = 1),
     n  bigint NOT NULL
 );
 INSERT INTO dbcare.migrations_generation VALUES (1, 0);
 CREATE TABLE dbcare.migrations_summary (
-    id              integer PRIMARY KEY CHECK (id = 1),
+    id              integer CONSTRAINT dbcare_migrations_summary_pkey PRIMARY KEY
+        CONSTRAINT dbcare_migrations_summary_id_check CHECK (id = 1),
     generation      bigint,
     current_version text,
     pending         integer,
@@ -114,19 +122,19 @@ CREATE FUNCTION dbcare.migrations_changed() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbcare_migrations_changed';
 REVOKE ALL ON FUNCTION dbcare.migrations_changed() FROM PUBLIC;
-CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+CREATE TRIGGER dbcare_migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON dbcare.migrations FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
-CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+CREATE TRIGGER dbcare_migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON dbcare.migrations_applied FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
-CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+CREATE TRIGGER dbcare_migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON dbcare.migrations_history FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
 -- and the lock row every changing call writes first: any such call bumps it
-CREATE TRIGGER migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+CREATE TRIGGER dbcare_migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON dbcare.migrations_lock FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
-ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER migrations_changed;
-ALTER TABLE dbcare.migrations_applied ENABLE ALWAYS TRIGGER migrations_changed;
-ALTER TABLE dbcare.migrations_history ENABLE ALWAYS TRIGGER migrations_changed;
-ALTER TABLE dbcare.migrations_lock ENABLE ALWAYS TRIGGER migrations_changed;
+ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER dbcare_migrations_changed;
+ALTER TABLE dbcare.migrations_applied ENABLE ALWAYS TRIGGER dbcare_migrations_changed;
+ALTER TABLE dbcare.migrations_history ENABLE ALWAYS TRIGGER dbcare_migrations_changed;
+ALTER TABLE dbcare.migrations_lock ENABLE ALWAYS TRIGGER dbcare_migrations_changed;
 
 -- Who registered each migration (issue: registered SQL must not run with the
 -- rights of a role that did not write it). Set on every insert and update of
@@ -143,9 +151,9 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION dbcare.migrations_registrant() FROM PUBLIC;
-CREATE TRIGGER migrations_registrant BEFORE INSERT OR UPDATE ON dbcare.migrations
+CREATE TRIGGER dbcare_migrations_registrant BEFORE INSERT OR UPDATE ON dbcare.migrations
     FOR EACH ROW EXECUTE FUNCTION dbcare.migrations_registrant();
-ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER migrations_registrant;
+ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER dbcare_migrations_registrant;
 
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');
@@ -229,12 +237,26 @@ CREATE FUNCTION dbmigrate_script(target text DEFAULT NULL)
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_script';
 COMMENT ON FUNCTION dbmigrate_script(text) IS 'a psql script applying the pending migrations at top level (also non-transactional ones)';
+CREATE FUNCTION dbmigrate_script(direction text, target text)
+    RETURNS text LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_script_direction';
+COMMENT ON FUNCTION dbmigrate_script(text, text) IS 'a psql script applying (direction apply) or rolling back (rollback) migrations at top level, down scripts marked -- dbcare:no-transaction included';
 
 -- Changing. These run migration SQL with the caller's search_path.
 CREATE FUNCTION dbmigrate_apply(target text DEFAULT NULL)
     RETURNS integer LANGUAGE c VOLATILE
     AS 'MODULE_PATHNAME', 'dbmigrate_apply';
 COMMENT ON FUNCTION dbmigrate_apply(text) IS 'applies pending migrations up to target, all or nothing';
+
+-- A procedure: it commits after each migration (a later one may use an enum
+-- value an earlier one added). No SET clause: a procedure with one cannot
+-- commit, and like apply it runs migration SQL with the caller's search_path.
+CREATE PROCEDURE dbmigrate_run(target text DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'dbmigrate_run';
+COMMENT ON PROCEDURE dbmigrate_run(text) IS 'applies pending migrations up to target, committing after each, under a session-level migration lock';
+REVOKE ALL ON PROCEDURE dbmigrate_run(text) FROM PUBLIC;
 
 CREATE FUNCTION dbmigrate_rollback(target text DEFAULT NULL)
     RETURNS integer LANGUAGE c VOLATILE

@@ -3,7 +3,8 @@
 -- roles (pg_monitor), recording a snapshot is for whom the DBA grants it.
 
 CREATE TABLE dbcare.health_snapshots (
-    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                 bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_health_snapshots_pkey PRIMARY KEY,
     taken_at           timestamptz NOT NULL DEFAULT now(),
     mode               text NOT NULL,
     score              integer NOT NULL,
@@ -14,7 +15,7 @@ CREATE TABLE dbcare.health_snapshots (
     schema_fingerprint text,
     migration_version  text
 );
-CREATE INDEX health_snapshots_taken ON dbcare.health_snapshots (taken_at);
+CREATE INDEX dbcare_health_snapshots_taken ON dbcare.health_snapshots (taken_at);
 COMMENT ON TABLE dbcare.health_snapshots IS 'dbhealth_snapshot() records: size, object counts and score over time';
 SELECT pg_catalog.pg_extension_config_dump('dbcare.health_snapshots', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.health_snapshots_id_seq', '');

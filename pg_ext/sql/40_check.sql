@@ -3,7 +3,7 @@
 -- tables; the ones that change data or bookkeeping are not for PUBLIC.
 
 CREATE TABLE dbcare.relations (
-    name           text PRIMARY KEY,
+    name           text CONSTRAINT dbcare_relations_pkey PRIMARY KEY,
     child_schema   text,
     child_table    text NOT NULL,
     child_columns  text NOT NULL,

@@ -70,14 +70,15 @@ SELECT throws_ok($$SELECT dbcare_set('migrate.out_of_order', 'refuse')$$, '42501
     'a monitoring role cannot change settings');
 RESET ROLE;
 
--- Every function of the extension pins its search_path, except the three
--- that run migration scripts: a migration's unqualified names must resolve
+-- Every function of the extension pins its search_path, except the four
+-- that run migration scripts (dbmigrate_run, a procedure, cannot have SET): a migration's unqualified names must resolve
 -- with the caller's search_path (docs/migrations.md, "search_path").
 SELECT is((SELECT count(*)::int FROM pg_proc p
              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
              JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
             WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
-              AND p.proname NOT IN ('dbmigrate_apply', 'dbmigrate_rollback', 'dbmigrate_verify')),
+              AND p.proname NOT IN ('dbmigrate_apply', 'dbmigrate_rollback', 'dbmigrate_verify',
+                                  'dbmigrate_run')),
           0, 'every dbcare function runs with search_path = pg_catalog, pg_temp');
 
 SELECT * FROM finish();

@@ -13,6 +13,7 @@ RESET client_min_messages;
 
 CREATE TABLE public.dbc_changing AS
 SELECT p.oid::regprocedure::text AS signature, p.oid::regproc::text AS fn,
+       CASE p.prokind WHEN 'p' THEN 'CALL' ELSE 'SELECT' END AS verb,
        (SELECT coalesce(string_agg('NULL::' || format_type(t, NULL), ', ' ORDER BY n), '')
           FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS u(t, n)) AS null_args,
        (SELECT coalesce(string_agg(CASE format_type(t, NULL) WHEN 'text' THEN quote_literal('absent')
@@ -82,10 +83,10 @@ DECLARE
   st text;
   msg text;
 BEGIN
-  FOR f IN SELECT c.signature, c.fn, k.kind, CASE k.kind WHEN 'NULL' THEN c.null_args ELSE c.harmless_args END AS args
+  FOR f IN SELECT c.signature, c.fn, c.verb, k.kind, CASE k.kind WHEN 'NULL' THEN c.null_args ELSE c.harmless_args END AS args
              FROM public.dbc_changing c CROSS JOIN (VALUES ('NULL'), ('harmless')) AS k(kind) LOOP
     BEGIN
-      EXECUTE format('SELECT %s(%s)', f.fn, f.args);
+      EXECUTE format('%s %s(%s)', f.verb, f.fn, f.args);
       st := '00000';
       msg := 'succeeded';
     EXCEPTION WHEN OTHERS THEN

@@ -11,7 +11,7 @@ CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
 CREATE TABLE public.dbc_functions AS
-SELECT p.oid, p.oid::regprocedure::text AS signature, p.proname, p.provolatile, p.pronargs,
+SELECT p.oid, p.oid::regprocedure::text AS signature, p.proname, p.provolatile, p.pronargs, p.prokind,
        EXISTS (SELECT 1 FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
                 WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') AS public_exec
   FROM pg_proc p
@@ -49,9 +49,9 @@ DECLARE
   st text;
   msg text;
 BEGIN
-  FOR f IN SELECT proname, signature, pronargs FROM dbc_functions WHERE provolatile = 'v' LOOP
+  FOR f IN SELECT proname, signature, pronargs, prokind FROM dbc_functions WHERE provolatile = 'v' LOOP
     BEGIN
-      EXECUTE format('SELECT %I(%s)', f.proname,
+      EXECUTE format('%s %I(%s)', CASE f.prokind WHEN 'p' THEN 'CALL' ELSE 'SELECT' END, f.proname,
                      (SELECT string_agg('NULL', ', ') FROM generate_series(1, f.pronargs)));
       st := '00000';
       msg := 'succeeded';
@@ -63,9 +63,10 @@ BEGIN
 END
 $$;
 RESET ROLE;
-SELECT is(sqlstate || ' ' || message, '42501 permission denied for function ' || split_part(signature, '(', 1),
-          'no grant: ' || signature || ' is refused')
-  FROM public.dbc_priv_results ORDER BY signature;
+SELECT is(sqlstate || ' ' || message, '42501 permission denied for '
+          || CASE f.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END || split_part(r.signature, '(', 1),
+          'no grant: ' || r.signature || ' is refused')
+  FROM public.dbc_priv_results r JOIN public.dbc_functions f USING (signature) ORDER BY r.signature;
 
 -- Nothing ran: no settings, migrations, relations or snapshots appeared.
 SELECT is((SELECT count(*)::int FROM dbcare.config) + (SELECT count(*)::int FROM dbcare.migrations)

@@ -14,9 +14,10 @@ RESET client_min_messages;
 
 SELECT plan(14);
 
--- Only the three runners may keep the caller's search_path.
+-- Only the four runners may keep the caller's search_path.
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1),
-          ARRAY['dbmigrate_apply(text)', 'dbmigrate_rollback(text)', 'dbmigrate_verify(text)'],
+          ARRAY['dbmigrate_apply(text)', 'dbmigrate_run(text)', 'dbmigrate_rollback(text)',
+                'dbmigrate_verify(text)'],
           'every other dbcare function pins its search_path')
   FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

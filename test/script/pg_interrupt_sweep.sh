@@ -60,6 +60,7 @@ declare -A calls=(
   ["dbmigrate_current()"]="dbmigrate_current()"
   ["dbmigrate_assert(text)"]="dbmigrate_assert('1')"
   ["dbmigrate_script(text)"]="dbmigrate_script(NULL)"
+  ["dbmigrate_script(text,text)"]="dbmigrate_script('rollback', '1')"
   ["dbmigrate_apply(text)"]="dbmigrate_apply(NULL)"
   ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"
   ["dbmigrate_verify(text)"]="dbmigrate_verify(NULL)"
@@ -81,12 +82,15 @@ declare -A calls=(
   ["dbcheck_cleanup_orphans(boolean)"]="dbcheck_cleanup_orphans(true)"
 )
 
-# Every function of the extension that SQL can call (trigger functions cannot).
+# Every function of the extension that SQL can call (trigger functions cannot;
+# the procedure dbmigrate_run cannot run inside the SELECT, transaction and
+# savepoint this sweep wraps each call in: test/script/pg_migrate_run.sh
+# cancels and fails it).
 mapfile -t functions < <(q -c "
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
-  WHERE p.prorettype <> 'trigger'::regtype ORDER BY 1")
+  WHERE p.prorettype <> 'trigger'::regtype AND p.prokind = 'f' ORDER BY 1")
 [ "${#functions[@]}" -ge 30 ] || fail "found only ${#functions[@]} functions"
 exprs=()
 for f in "${functions[@]}"; do

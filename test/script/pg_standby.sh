@@ -101,7 +101,7 @@ done
 readonly_list="'dbcheck_constraints(text)', 'dbcheck_orphans()', 'dbhealth_checks(text)',
                'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)'"
 calls=$(s <<SQL
-SELECT format('SELECT %s(%s)', p.oid::regproc,
+SELECT format('%s %s(%s)', CASE p.prokind WHEN 'p' THEN 'CALL' ELSE 'SELECT' END, p.oid::regproc,
               coalesce(string_agg(CASE WHEN NOT h.harmless THEN 'NULL'
                                        WHEN t.typname = 'text' THEN quote_literal('absent')
                                        WHEN t.typname = 'bool' THEN 'true'
