@@ -60,6 +60,10 @@ typedef struct dbc_constraint {
 	bool enforced;  /* false when the engine does not enforce it now (disabled trigger,
 	                   SQLite foreign_keys off, ignore_check_constraints on) */
 	bool declared;  /* a relation of dbcheck_add_relation seen as a foreign key */
+	/* UNIQUE: the unique index no constraint owns (SQLite CREATE UNIQUE
+	 * INDEX) this transient constraint of the checker stands for, giving
+	 * its collations and WHERE. Never set in a schema model. */
+	const struct dbc_index *from_index;
 } dbc_constraint;
 
 typedef struct dbc_table {
