@@ -28,6 +28,7 @@ typedef struct dbc_column {
 	char *default_expr; /* NULL when none */
 	char *generated;    /* generation expression, NULL when not generated */
 	char *collation;    /* NULL for the default */
+	char *not_null_on_conflict; /* SQLite NOT NULL ON CONFLICT resolution, NULL for abort */
 	bool hidden;        /* SQLite hidden column of a virtual table */
 } dbc_column;
 
@@ -54,6 +55,7 @@ typedef struct dbc_constraint {
 	char *on_update;         /* "no action", "cascade", ... */
 	char *on_delete;
 	char *expr;        /* CHECK expression (and EXCLUDE definition) */
+	char *on_conflict; /* SQLite PRIMARY KEY / UNIQUE ON CONFLICT resolution, NULL for abort */
 	bool deferrable;
 	bool initially_deferred;
 	bool validated; /* false for PostgreSQL NOT VALID */

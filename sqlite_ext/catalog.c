@@ -307,18 +307,48 @@ static int name_fks_and_checks(dbc_ctx *ctx, sqldbc_reader *r)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* Each ON CONFLICT clause of the text on the constraint (or NOT NULL
+ * column) it belongs to. */
+static int on_conflict_clauses(dbc_ctx *ctx, dbc_table *t, const dbc_ddl_table *d)
+{
+	(void)ctx;
+	for (int k = 0; k < d->n; k++) {
+		const dbc_ddl_constraint *dc = &d->items[k];
+		if (!dc->on_conflict)
+			continue;
+		if (dc->kind == DBC_CON_NOT_NULL && dc->columns.n == 1) {
+			for (int c = 0; c < t->ncolumns; c++)
+				if (strcasecmp(t->columns[c].name, dc->columns.items[0]) == 0)
+					t->columns[c].not_null_on_conflict = dc->on_conflict;
+			continue;
+		}
+		for (int c = 0; c < t->nconstraints; c++) {
+			dbc_constraint *con = &t->constraints[c];
+			if (con->kind == dc->kind && !con->on_conflict &&
+			    (dc->kind == DBC_CON_PRIMARY_KEY || same_columns(&con->columns, &dc->columns))) {
+				con->on_conflict = dc->on_conflict;
+				break;
+			}
+		}
+	}
+	return DBC_OK;
+}
+
 /* What the column list and index rows do not say, but changes how the table
  * behaves, so drift that drops it must show in the snapshot: a column's
  * COLLATE (its default collation, from sqlite3_table_column_metadata),
  * AUTOINCREMENT, and a one-column INTEGER PRIMARY KEY that is not the rowid
  * (declared "INTEGER PRIMARY KEY DESC": SQLite then keeps a separate key
- * index). The last two go to the table's options. */
+ * index). The last two go to the table's options. ON CONFLICT clauses of
+ * PRIMARY KEY, UNIQUE and NOT NULL come from the CREATE text. */
 static int table_details(dbc_ctx *ctx, sqldbc_reader *r)
 {
 	for (int i = 0; i < r->s->ntables; i++) {
 		dbc_table *t = &r->s->tables[i];
 		if (t->kind && strcmp(t->kind, "table") != 0)
 			continue;
+		if (on_conflict_clauses(ctx, t, &r->ddl[i]) != DBC_OK)
+			return DBC_ERROR;
 		bool autoinc = false, separate_key = false;
 		for (int c = 0; c < t->ncolumns; c++) {
 			dbc_column *col = &t->columns[c];
