@@ -11,7 +11,7 @@
 
 typedef struct dbc_ddl_constraint {
 	dbc_constraint_kind kind; /* PRIMARY_KEY, UNIQUE, FOREIGN_KEY, CHECK, or NOT_NULL
-	                             (listed only with an ON CONFLICT clause) */
+	                             (a column's, listed for its ON CONFLICT clause) */
 	char *name;               /* CONSTRAINT name, NULL when unnamed */
 	dbc_strlist columns;      /* key columns, or the column a column constraint is on */
 	char *expr;               /* CHECK expression, normalised */

@@ -343,6 +343,15 @@ static int on_conflict_clauses(dbc_ctx *ctx, dbc_table *t, const dbc_ddl_table *
  * PRIMARY KEY, UNIQUE and NOT NULL come from the CREATE text. */
 static int table_details(dbc_ctx *ctx, sqldbc_reader *r)
 {
+	/* tables with a key index of origin 'pk', in one pass over the indexes */
+	bool *key_index = dbc_zalloc(ctx, sizeof(bool) * (size_t)(r->s->ntables + 1));
+	if (!key_index)
+		return DBC_ERROR;
+	for (int x = 0; x < r->s->nindexes; x++) {
+		int i = r->s->indexes[x].primary ? sqldbc_reader_table(r, r->s->indexes[x].table) : -1;
+		if (i >= 0)
+			key_index[i] = true;
+	}
 	for (int i = 0; i < r->s->ntables; i++) {
 		dbc_table *t = &r->s->tables[i];
 		if (t->kind && strcmp(t->kind, "table") != 0)
@@ -362,16 +371,12 @@ static int table_details(dbc_ctx *ctx, sqldbc_reader *r)
 			autoinc = autoinc || ai;
 		}
 		bool rowid_table = !t->options || !strstr(t->options, "without rowid");
-		for (int k = 0; rowid_table && k < t->nconstraints; k++) {
+		for (int k = 0; rowid_table && key_index[i] && k < t->nconstraints; k++) {
 			const dbc_constraint *pk = &t->constraints[k];
 			if (pk->kind != DBC_CON_PRIMARY_KEY || pk->columns.n != 1)
 				continue;
 			const dbc_column *col = dbc_table_find_column(t, pk->columns.items[0]);
-			if (!col || !col->type || strcasecmp(col->type, "INTEGER") != 0)
-				continue;
-			for (int x = 0; x < r->s->nindexes; x++)
-				if (r->s->indexes[x].primary && strcmp(r->s->indexes[x].table, t->name) == 0)
-					separate_key = true;
+			separate_key = col && col->type && strcasecmp(col->type, "INTEGER") == 0;
 		}
 		if (!autoinc && !separate_key)
 			continue;
