@@ -48,6 +48,13 @@ typedef struct dbc_check_plan {
 int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                               const dbc_constraint *con, dbc_check_plan *out);
 
+/* SQLite's "foreign key mismatch" of a declared foreign key (its parent key
+ * is neither the parent's primary key nor a unique index's columns, or names
+ * a missing column): why the declaration is broken, or NULL when it is not
+ * (always NULL on PostgreSQL, which refuses such declarations). */
+const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                  const dbc_constraint *con);
+
 /* Orphans of a foreign key or relation: rows whose key has no NULL part and
  * no parent (MATCH SIMPLE whatever con->match says). */
 int dbc_check_plan_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,

@@ -99,16 +99,31 @@ static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, 
 	return DBC_OK;
 }
 
-/* Joins items as "<item><suffix>" separated by sep. */
-static char *join_each(dbc_ctx *ctx, const dbc_strlist *l, const char *suffix, const char *sep)
+/* "<expr> IS [NOT] NULL" as the engine must evaluate it on stored rows.
+ * SQLite folds "x IS NULL" to false (and "x IS NOT NULL" to true) for a
+ * column declared NOT NULL without reading a row, yet a file whose schema
+ * text was edited or that another tool wrote can hold NULLs there; typeof()
+ * is never folded and reads only the value's type, not its content (no
+ * overflow page of a large value is loaded). */
+static char *null_test(dbc_ctx *ctx, const char *expr, bool is_null)
+{
+	if (is_pg(ctx))
+		return dbc_printf(ctx, "%s IS %sNULL", expr, is_null ? "" : "NOT ");
+	return dbc_printf(ctx, "typeof(%s) %s 'null'", expr, is_null ? "=" : "<>");
+}
+
+/* Joins null_test of each item, separated by sep. */
+static char *join_null_tests(dbc_ctx *ctx, const dbc_strlist *l, bool is_null, const char *sep)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < l->n; i++) {
+		char *t = null_test(ctx, l->items[i], is_null);
+		if (!t)
+			return NULL;
 		if (i)
 			dbc_buf_append(&b, sep);
-		dbc_buf_append(&b, l->items[i]);
-		dbc_buf_append(&b, suffix);
+		dbc_buf_append(&b, t);
 	}
 	return dbc_buf_finish(&b);
 }
@@ -178,6 +193,45 @@ static bool is_rowid_alias(const dbc_schema *s, const dbc_table *t, const dbc_co
 	return true;
 }
 
+/* The collation of each key of a SQLite index, in key order, from its
+ * key_detail ("<key> <desc> <collation>" per key, comma separated; names may
+ * hold commas, so each part is matched by its known key). *out stays NULL
+ * when the detail is missing (a key is an expression) or unreadable. */
+static int index_key_collations(dbc_ctx *ctx, const dbc_index *ix, const char ***out)
+{
+	*out = NULL;
+	if (!ix->key_detail || ix->keys.n == 0)
+		return DBC_OK;
+	const char **colls = dbc_zalloc(ctx, sizeof(char *) * (size_t)ix->keys.n);
+	if (!colls)
+		return DBC_ERROR;
+	const char *d = ix->key_detail;
+	for (int k = 0; k < ix->keys.n; k++) {
+		size_t kl = strlen(ix->keys.items[k]);
+		if (strncmp(d, ix->keys.items[k], kl) != 0 || d[kl] != ' ')
+			return DBC_OK;
+		d += kl + 1;
+		while (isdigit((unsigned char)*d))
+			d++;
+		if (*d++ != ' ')
+			return DBC_OK;
+		const char *end = d + strlen(d);
+		if (k + 1 < ix->keys.n) {
+			char *next = dbc_printf(ctx, ",%s ", ix->keys.items[k + 1]);
+			if (!next)
+				return DBC_ERROR;
+			end = strstr(d, next);
+			if (!end)
+				return DBC_OK;
+		}
+		if (end == d || !(colls[k] = dbc_strndup(ctx, d, (size_t)(end - d))))
+			return end == d ? DBC_OK : DBC_ERROR;
+		d = *end ? end + 1 : end;
+	}
+	*out = colls;
+	return DBC_OK;
+}
+
 /* The collation of each parent key column as SQLite's foreign key check
  * compares it: *out gets one name per column (NULL: none needed, the key is
  * the rowid), or stays NULL when it cannot be told from the model. SQLite
@@ -203,45 +257,25 @@ static int parent_collations(dbc_ctx *ctx, const dbc_schema *s, const dbc_table 
 		if (ix->schema || !ix->unique || ix->partial || !ix->key_detail || !ix->table ||
 		    strcasecmp(ix->table, parent->name) != 0 || ix->keys.n != refcols->n)
 			continue;
+		const char **keyc = NULL;
+		if (index_key_collations(ctx, ix, &keyc) != DBC_OK)
+			return DBC_ERROR;
+		if (!keyc)
+			continue;
+		/* in the order of the foreign key's columns */
 		const char **colls = dbc_zalloc(ctx, sizeof(char *) * (size_t)refcols->n);
 		if (!colls)
 			return DBC_ERROR;
-		/* key_detail is "<key> <desc> <collation>" per key, comma separated;
-		 * names may hold commas, so each part is matched by its known key. */
-		const char *d = ix->key_detail;
 		bool ok = true;
 		for (int k = 0; k < ix->keys.n && ok; k++) {
-			size_t kl = strlen(ix->keys.items[k]);
-			if (strncmp(d, ix->keys.items[k], kl) != 0 || d[kl] != ' ') {
-				ok = false;
-				break;
-			}
-			d += kl + 1;
-			while (isdigit((unsigned char)*d))
-				d++;
-			if (*d++ != ' ') {
-				ok = false;
-				break;
-			}
-			const char *end = d + strlen(d);
-			if (k + 1 < ix->keys.n) {
-				char *next = dbc_printf(ctx, ",%s ", ix->keys.items[k + 1]);
-				end = next ? strstr(d, next) : NULL;
-				if (!end) {
-					ok = false;
-					break;
-				}
-			}
 			int pos = -1;
 			for (int r = 0; r < refcols->n; r++)
 				if (strcasecmp(refcols->items[r], ix->keys.items[k]) == 0)
 					pos = r;
-			if (pos < 0 || colls[pos] || end == d) {
+			if (pos < 0 || colls[pos])
 				ok = false;
-				break;
-			}
-			colls[pos] = dbc_strndup(ctx, d, (size_t)(end - d));
-			d = *end ? end + 1 : end;
+			else
+				colls[pos] = keyc[k];
 		}
 		if (!ok)
 			continue;
@@ -271,6 +305,118 @@ typedef struct plan_parts {
 	char *skip; /* set: the constraint cannot be checked, and why */
 } plan_parts;
 
+/* A unique index that no constraint owns (SQLite's CREATE UNIQUE INDEX),
+ * checked as a UNIQUE constraint: its keys are compared by the index's own
+ * collations, and a partial index only covers the rows of its WHERE. That
+ * WHERE is schema code like a CHECK expression, so the host decides whether
+ * it may be evaluated (dbc_host.schema_expr_allowed). pp already holds the
+ * plain UNIQUE plan over the key columns. */
+static int unique_index_parts(dbc_ctx *ctx, const dbc_table *t, const dbc_index *ix,
+                              plan_parts *pp)
+{
+	for (int k = 0; k < ix->keys.n; k++)
+		if (!dbc_table_find_column(t, ix->keys.items[k])) {
+			pp->skip = dbc_printf(ctx, "key %s of the index is not a column of %s",
+			                      ix->keys.items[k], t->name);
+			return pp->skip ? DBC_OK : DBC_ERROR;
+		}
+	if (ix->partial && !ix->predicate) {
+		pp->skip = dbc_strdup(ctx, "the WHERE of this partial index could not be read");
+		return pp->skip ? DBC_OK : DBC_ERROR;
+	}
+	const char **colls = NULL;
+	if (index_key_collations(ctx, ix, &colls) != DBC_OK)
+		return DBC_ERROR;
+	if (colls) {
+		dbc_strlist grouped = {0};
+		for (int k = 0; k < pp->keys.n; k++) {
+			char *qc = ctx->host->quote_ident(ctx, colls[k]);
+			if (!qc || dbc_strlist_add(ctx, &grouped, dbc_printf(ctx, "%s COLLATE %s",
+			                                                    pp->keys.items[k], qc)) != DBC_OK)
+				return DBC_ERROR;
+		}
+		pp->group_cols = dbc_strlist_join(ctx, &grouped, ", ");
+		if (!pp->group_cols)
+			return DBC_ERROR;
+	}
+	if (ix->predicate) {
+		if (ctx->host->schema_expr_allowed) {
+			if (ctx->host->schema_expr_allowed(ctx, ix->predicate, &pp->skip) != DBC_OK)
+				return DBC_ERROR;
+			if (pp->skip)
+				return DBC_OK;
+		}
+		pp->where = dbc_printf(ctx, "%s AND (%s)", pp->where, ix->predicate);
+		if (!pp->where)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* The same columns in any order, without regard to ASCII case (SQLite's
+ * rule for matching a parent key to an index). */
+static bool same_column_set(const dbc_strlist *a, const dbc_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++) {
+		bool in = false;
+		for (int k = 0; k < b->n && !in; k++)
+			in = strcasecmp(a->items[i], b->items[k]) == 0;
+		if (!in)
+			return false;
+	}
+	return true;
+}
+
+/* SQLite's "foreign key mismatch": the parent key of con is neither the
+ * parent's PRIMARY KEY nor the columns of a non-partial unique index of it
+ * (or names a column the parent lacks). The declaration itself is broken:
+ * with PRAGMA foreign_keys = ON SQLite refuses every write to the child
+ * table, and PRAGMA foreign_key_check refuses to run. Returns why, or NULL
+ * when the parent key is sound (or the parent is missing: every key is then
+ * an orphan, as in the engine). Declared relations are logical keys and
+ * need no unique parent. */
+const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                  const dbc_constraint *con)
+{
+	if (is_pg(ctx) || con->declared || con->kind != DBC_CON_FOREIGN_KEY)
+		return NULL;
+	const dbc_table *parent = find_parent(ctx, s, con);
+	if (!parent)
+		return NULL;
+	const dbc_constraint *ppk = primary_key_of(parent);
+	const dbc_strlist *refcols = con->ref_columns.n ? &con->ref_columns : ppk ? &ppk->columns : NULL;
+	if (!refcols || refcols->n != con->columns.n)
+		return NULL; /* the planner reports these itself */
+	char *pkey = dbc_strlist_join(ctx, refcols, ", ");
+	for (int i = 0; i < refcols->n; i++) {
+		bool found = false;
+		for (int c = 0; c < parent->ncolumns; c++)
+			if (strcasecmp(parent->columns[c].name, refcols->items[i]) == 0)
+				found = true;
+		if (!found)
+			return dbc_printf(ctx,
+			                  "foreign key mismatch: table %s has no column %s; SQLite refuses "
+			                  "every write to %s while foreign keys are on",
+			                  parent->name, refcols->items[i], t->name);
+	}
+	/* set equality without regard to ASCII case, as SQLite matches them */
+	if (ppk && same_column_set(&ppk->columns, refcols))
+		return NULL;
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		if (!ix->schema && ix->unique && !ix->partial && ix->table &&
+		    strcasecmp(ix->table, parent->name) == 0 && same_column_set(&ix->keys, refcols))
+			return NULL;
+	}
+	return dbc_printf(ctx,
+	                  "foreign key mismatch: %s (%s) is neither the primary key of %s nor covered "
+	                  "by a unique index on exactly those columns; SQLite refuses every write to %s "
+	                  "while foreign keys are on",
+	                  parent->name, pkey ? pkey : "?", parent->name, t->name);
+}
+
 static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                     const dbc_constraint *con, bool full, plan_parts *pp)
 {
@@ -297,6 +443,14 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		                 "foreign key %s of table %s has %d columns but references %d", con->name,
 		                 tname, con->columns.n, refcols->n);
 
+	const char *mismatch = dbc_check_fk_mismatch(ctx, s, t, con);
+	if (mismatch) {
+		pp->skip = (char *)mismatch;
+		return DBC_OK;
+	}
+	if (ctx->failed)
+		return DBC_ERROR;
+
 	dbc_strlist child = {0};
 	if (add_columns(ctx, "c.", &con->columns, &child) != DBC_OK)
 		return DBC_ERROR;
@@ -305,9 +459,9 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		return DBC_ERROR;
 	pp->from = dbc_printf(ctx, "%s AS c", tref);
 
-	char *all_set = join_each(ctx, &child, " IS NOT NULL", " AND ");
-	char *any_set = join_each(ctx, &child, " IS NOT NULL", " OR ");
-	char *any_null = join_each(ctx, &child, " IS NULL", " OR ");
+	char *all_set = join_null_tests(ctx, &child, false, " AND ");
+	char *any_set = join_null_tests(ctx, &child, false, " OR ");
+	char *any_null = join_null_tests(ctx, &child, true, " OR ");
 	if (!pp->from || !all_set || !any_set || !any_null)
 		return DBC_ERROR;
 
@@ -473,7 +627,7 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			                 "NOT NULL constraint %s of table %s must name one column", con->name,
 			                 tname);
 		char *q = ctx->host->quote_ident(ctx, con->columns.items[0]);
-		pp->where = q ? dbc_printf(ctx, "%s IS NULL", q) : NULL;
+		pp->where = q ? null_test(ctx, q, true) : NULL;
 		if (!pp->where)
 			return DBC_ERROR;
 		return row_key(ctx, t, con, "", &pp->keys);
@@ -489,9 +643,14 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			return DBC_ERROR;
 		pp->grouped = true;
 		pp->group_cols = dbc_strlist_join(ctx, &pp->keys, ", ");
-		pp->where = join_each(ctx, &pp->keys, " IS NOT NULL", " AND ");
+		pp->where = join_null_tests(ctx, &pp->keys, false, " AND ");
 		if (con->kind == DBC_CON_PRIMARY_KEY)
-			pp->nulls_where = join_each(ctx, &pp->keys, " IS NULL", " OR ");
+			pp->nulls_where = join_null_tests(ctx, &pp->keys, true, " OR ");
+		if (con->from_index &&
+		    unique_index_parts(ctx, t, con->from_index, pp) != DBC_OK)
+			return DBC_ERROR;
+		if (pp->skip)
+			return DBC_OK;
 		if (!pp->group_cols || !pp->where || (con->kind == DBC_CON_PRIMARY_KEY && !pp->nulls_where))
 			return DBC_ERROR;
 		if (con->kind == DBC_CON_PRIMARY_KEY && is_rowid_alias(s, t, con)) {

@@ -422,6 +422,36 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 	return DBC_OK;
 }
 
+/* SQLite's unique indexes made with CREATE UNIQUE INDEX belong to no
+ * constraint, yet enforce uniqueness as much as a UNIQUE constraint does (a
+ * file written by another tool, or edited, can hold duplicates): each is
+ * checked as kind unique, named by the index. An index with an expression
+ * key is left to PRAGMA integrity_check, which reports its duplicates
+ * ("non-unique entry in index"): the model keeps no expression text.
+ * PostgreSQL's valid unique indexes prove themselves (engine_proves). */
+static int check_unique_indexes(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                const char *display, table_scope *sc, dbc_rows *out)
+{
+	if (is_pg(ctx))
+		return DBC_OK;
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		if (!ix->unique || ix->constraint || ix->schema || !ix->table ||
+		    strcmp(ix->table, t->name) != 0 || t->schema ||
+		    dbc_strlist_find(&ix->keys, "(expression)") >= 0)
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_UNIQUE;
+		con.name = ix->name;
+		con.columns = ix->keys;
+		con.validated = con.enforced = true;
+		con.from_index = ix;
+		if (check_one(ctx, s, t, display, &con, sc, out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int kind_rank(dbc_constraint_kind k)
 {
 	switch (k) {
@@ -512,6 +542,9 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 			continue;
 		rc = check_one(ctx, w->s, t, display, con, &sc, w->out);
 	}
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_UNIQUE)) &&
+	    !(w->opt && w->opt->skip_trusted))
+		rc = check_unique_indexes(ctx, w->s, t, display, &sc, w->out);
 	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)))
 		rc = check_not_null_columns(ctx, w->s, t, display, w->opt, &sc, w->out);
 	/* leaving releases the table's locks: a call over 10,000 tables holds

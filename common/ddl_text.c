@@ -80,6 +80,7 @@ static bool parse_item(dbc_ctx *ctx, const char **pp, dbc_ddl_table *out, bool *
 	dbc_token t = dbc_lex_next(pp);
 	char *column = NULL;
 	char *pending_name = NULL;
+	dbc_ddl_constraint *last = NULL; /* the clause an ON CONFLICT belongs to */
 	bool table_constraint = dbc_lex_is_word(t, "CONSTRAINT") || dbc_lex_is_word(t, "PRIMARY") ||
 	                        dbc_lex_is_word(t, "UNIQUE") || dbc_lex_is_word(t, "CHECK") || dbc_lex_is_word(t, "FOREIGN");
 	if (!table_constraint && (t.kind == TK_WORD || t.kind == TK_QIDENT)) {
@@ -100,12 +101,44 @@ static bool parse_item(dbc_ctx *ctx, const char **pp, dbc_ddl_table *out, bool *
 			             pending_name);
 		} else if (dbc_lex_is_word(t, "CHECK")) {
 			c = add_item(ctx, out, DBC_CON_CHECK, pending_name);
+		} else if (dbc_lex_is_word(t, "NOT") && column) {
+			dbc_token n = dbc_lex_next(pp);
+			if (!dbc_lex_is_word(n, "NULL")) {
+				t = n;
+				continue;
+			}
+			/* listed so that its ON CONFLICT has an owner; unnamed */
+			last = add_item(ctx, out, DBC_CON_NOT_NULL, NULL);
+			pending_name = NULL;
+			if (!last || dbc_strlist_add(ctx, &last->columns, column) != DBC_OK)
+				*failed = true;
+			if (!last)
+				return true;
+		} else if (dbc_lex_is_word(t, "ON")) {
+			dbc_token n = dbc_lex_next(pp);
+			if (!dbc_lex_is_word(n, "CONFLICT")) {
+				t = n; /* ON DELETE / ON UPDATE of a foreign key */
+				continue;
+			}
+			dbc_token r = dbc_lex_next(pp);
+			if (r.kind != TK_WORD) {
+				t = r;
+				continue;
+			}
+			if (last && !(r.len == 5 && strncasecmp(r.start, "abort", 5) == 0)) {
+				last->on_conflict = dbc_strndup(ctx, r.start, r.len);
+				for (char *q = last->on_conflict; q && *q; q++)
+					*q = (char)tolower((unsigned char)*q);
+				if (!last->on_conflict)
+					*failed = true;
+			}
 		} else if (dbc_lex_is_word(t, "FOREIGN") || dbc_lex_is_word(t, "REFERENCES")) {
 			c = add_item(ctx, out, DBC_CON_FOREIGN_KEY, pending_name);
 		} else if (dbc_lex_is_punct(t, '(')) {
 			dbc_lex_skip_paren(pp); /* DEFAULT (...), AS (...), a type's (10, 2) */
 		}
 		if (c) {
+			last = c;
 			pending_name = NULL;
 			if (column && dbc_strlist_add(ctx, &c->columns, column) != DBC_OK)
 				*failed = true;

@@ -10,10 +10,12 @@
 #include "schema.h"
 
 typedef struct dbc_ddl_constraint {
-	dbc_constraint_kind kind; /* PRIMARY_KEY, UNIQUE, FOREIGN_KEY or CHECK */
+	dbc_constraint_kind kind; /* PRIMARY_KEY, UNIQUE, FOREIGN_KEY, CHECK, or NOT_NULL
+	                             (a column's, listed for its ON CONFLICT clause) */
 	char *name;               /* CONSTRAINT name, NULL when unnamed */
 	dbc_strlist columns;      /* key columns, or the column a column constraint is on */
 	char *expr;               /* CHECK expression, normalised */
+	char *on_conflict;        /* ON CONFLICT resolution in lower case, NULL when none or abort */
 	bool taken;               /* matched to a catalog constraint by a reader */
 } dbc_ddl_constraint;
 

@@ -28,6 +28,7 @@ typedef struct dbc_column {
 	char *default_expr; /* NULL when none */
 	char *generated;    /* generation expression, NULL when not generated */
 	char *collation;    /* NULL for the default */
+	char *not_null_on_conflict; /* SQLite NOT NULL ON CONFLICT resolution, NULL for abort */
 	bool hidden;        /* SQLite hidden column of a virtual table */
 } dbc_column;
 
@@ -54,12 +55,17 @@ typedef struct dbc_constraint {
 	char *on_update;         /* "no action", "cascade", ... */
 	char *on_delete;
 	char *expr;        /* CHECK expression (and EXCLUDE definition) */
+	char *on_conflict; /* SQLite PRIMARY KEY / UNIQUE ON CONFLICT resolution, NULL for abort */
 	bool deferrable;
 	bool initially_deferred;
 	bool validated; /* false for PostgreSQL NOT VALID */
 	bool enforced;  /* false when the engine does not enforce it now (disabled trigger,
 	                   SQLite foreign_keys off, ignore_check_constraints on) */
 	bool declared;  /* a relation of dbcheck_add_relation seen as a foreign key */
+	/* UNIQUE: the unique index no constraint owns (SQLite CREATE UNIQUE
+	 * INDEX) this transient constraint of the checker stands for, giving
+	 * its collations and WHERE. Never set in a schema model. */
+	const struct dbc_index *from_index;
 } dbc_constraint;
 
 typedef struct dbc_table {

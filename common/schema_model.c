@@ -275,6 +275,7 @@ static void cp_table(copier *c, dbc_table *t)
 		col->default_expr = cp_str(c, col->default_expr);
 		col->generated = cp_str(c, col->generated);
 		col->collation = cp_str(c, col->collation);
+		col->not_null_on_conflict = cp_str(c, col->not_null_on_conflict);
 	}
 	t->constraints = cp_array(c, t->constraints, t->nconstraints, sizeof(dbc_constraint));
 	t->nconstraints = t->capconstraints = t->constraints ? t->nconstraints : 0;
@@ -289,6 +290,7 @@ static void cp_table(copier *c, dbc_table *t)
 		k->on_update = cp_str(c, k->on_update);
 		k->on_delete = cp_str(c, k->on_delete);
 		k->expr = cp_str(c, k->expr);
+		k->on_conflict = cp_str(c, k->on_conflict);
 	}
 }
 

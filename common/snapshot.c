@@ -229,6 +229,8 @@ static void put_column(writer *w, dbc_buf *b, const dbc_column *c)
 		put_key(w, b, &first, "hidden"), put_bool(b, true);
 	put_key(w, b, &first, "name"), put_str(w, b, c->name);
 	put_key(w, b, &first, "not_null"), put_bool(b, c->not_null);
+	if (c->not_null_on_conflict)
+		put_key(w, b, &first, "not_null_on_conflict"), put_str(w, b, c->not_null_on_conflict);
 	put_key(w, b, &first, "type"), put_str(w, b, c->type ? c->type : "");
 	put_c(b, '}');
 }
@@ -245,8 +247,11 @@ static void put_constraint(writer *w, dbc_buf *b, const dbc_constraint *c)
 	if (c->deferrable)
 		put_key(w, b, &first, "initially_deferred"), put_bool(b, c->initially_deferred);
 	put_key(w, b, &first, "kind"), put_str(w, b, dbc_constraint_kind_name(c->kind));
-	if (fk) {
+	if (fk)
 		put_key(w, b, &first, "match"), put_str(w, b, c->match ? c->match : "simple");
+	if (c->on_conflict)
+		put_key(w, b, &first, "on_conflict"), put_str(w, b, c->on_conflict);
+	if (fk) {
 		put_key(w, b, &first, "on_delete"), put_str(w, b, c->on_delete ? c->on_delete : "no action");
 		put_key(w, b, &first, "on_update"), put_str(w, b, c->on_update ? c->on_update : "no action");
 		put_key(w, b, &first, "ref_columns"), put_strlist(w, b, &c->ref_columns);

@@ -527,10 +527,18 @@ static const struct {
 	 "ORDER BY s.nspname, s.idx, l.idx) "
 	 "SELECT nspname, idx, tbl, 0, detail FROM dup UNION ALL "
 	 "SELECT nspname, idx, tbl, 0, detail FROM cov ORDER BY 1, 3, 2"},
+	/* The detail of a unique one is the query finding its duplicate keys
+	 * (invalid_unique_hint moves it to the hint). */
 	{"invalid_indexes", true,
-	 "SELECT n.nspname, c.relname, t.relname, 0, NULL FROM pg_catalog.pg_index i "
+	 "SELECT n.nspname, c.relname, t.relname, 0, CASE WHEN i.indisunique THEN "
+	 "pg_catalog.format('SELECT %s, count(*) FROM %I.%I%s GROUP BY %s HAVING count(*) > 1', "
+	 "k.cols, n.nspname, t.relname, CASE WHEN i.indpred IS NULL THEN '' ELSE ' WHERE ' || "
+	 "pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) END, k.cols) END "
+	 "FROM pg_catalog.pg_index i "
 	 "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	 "CROSS JOIN LATERAL (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid, "
+	 "a, true), ', ' ORDER BY a) AS cols FROM pg_catalog.generate_series(1, i.indnkeyatts) a) k "
 	 "WHERE NOT i.indisvalid AND " USER_NS("n") " ORDER BY 1, 2"},
 	/* pg_stat_user_indexes by hand: that view computes its row for every
 	 * index of the database before the size filter; here the few indexes of
@@ -654,14 +662,43 @@ static int gather_catalog_only(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_h
 	return pgdbc_catalog_query(ctx, s, sql, dbc_health_collect_row, fact);
 }
 
+/* An invalid unique index is mostly a CREATE UNIQUE INDEX CONCURRENTLY that
+ * failed on duplicate keys: building it again (REINDEX, or drop and create)
+ * fails the same way while they remain. Its hint is the query that finds
+ * them, carried in the object's detail. */
+static int invalid_unique_hint(dbc_ctx *ctx, dbc_health_fact *fact)
+{
+	for (int i = 0; i < fact->nobjects; i++) {
+		dbc_health_object *o = &fact->objects[i];
+		if (!o->detail)
+			continue;
+		if (!fact->hint) {
+			fact->hint = dbc_printf(ctx,
+			                        "Unique index %s.%s may have failed on duplicate keys, and "
+			                        "building it again fails while they remain: %s finds them; "
+			                        "change or delete those rows, then drop the index and create "
+			                        "it again.",
+			                        o->schema, o->name, o->detail);
+			if (!fact->hint)
+				return DBC_ERROR;
+		}
+		o->detail = NULL;
+	}
+	return DBC_OK;
+}
+
 static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                   dbc_health_fact *fact)
 {
 	const char *n = fact->def->name;
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
-		if (strcmp(simple[i].check, n) == 0)
-			return simple[i].catalog_only ? gather_catalog_only(ctx, eng, fact, simple[i].sql)
-			                              : dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL);
+		if (strcmp(simple[i].check, n) == 0) {
+			int rc = simple[i].catalog_only ? gather_catalog_only(ctx, eng, fact, simple[i].sql)
+			                                : dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL);
+			if (rc == DBC_OK && strcmp(n, "invalid_indexes") == 0)
+				rc = invalid_unique_hint(ctx, fact);
+			return rc;
+		}
 	if (strcmp(n, "fragmentation") == 0)
 		return gather_table_stats(ctx, eng, 0, fact);
 	if (strcmp(n, "statistics") == 0)

@@ -307,6 +307,89 @@ static int name_fks_and_checks(dbc_ctx *ctx, sqldbc_reader *r)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* Each ON CONFLICT clause of the text on the constraint (or NOT NULL
+ * column) it belongs to. */
+static int on_conflict_clauses(dbc_ctx *ctx, dbc_table *t, const dbc_ddl_table *d)
+{
+	(void)ctx;
+	for (int k = 0; k < d->n; k++) {
+		const dbc_ddl_constraint *dc = &d->items[k];
+		if (!dc->on_conflict)
+			continue;
+		if (dc->kind == DBC_CON_NOT_NULL && dc->columns.n == 1) {
+			for (int c = 0; c < t->ncolumns; c++)
+				if (strcasecmp(t->columns[c].name, dc->columns.items[0]) == 0)
+					t->columns[c].not_null_on_conflict = dc->on_conflict;
+			continue;
+		}
+		for (int c = 0; c < t->nconstraints; c++) {
+			dbc_constraint *con = &t->constraints[c];
+			if (con->kind == dc->kind && !con->on_conflict &&
+			    (dc->kind == DBC_CON_PRIMARY_KEY || same_columns(&con->columns, &dc->columns))) {
+				con->on_conflict = dc->on_conflict;
+				break;
+			}
+		}
+	}
+	return DBC_OK;
+}
+
+/* What the column list and index rows do not say, but changes how the table
+ * behaves, so drift that drops it must show in the snapshot: a column's
+ * COLLATE (its default collation, from sqlite3_table_column_metadata),
+ * AUTOINCREMENT, and a one-column INTEGER PRIMARY KEY that is not the rowid
+ * (declared "INTEGER PRIMARY KEY DESC": SQLite then keeps a separate key
+ * index). The last two go to the table's options. ON CONFLICT clauses of
+ * PRIMARY KEY, UNIQUE and NOT NULL come from the CREATE text. */
+static int table_details(dbc_ctx *ctx, sqldbc_reader *r)
+{
+	/* tables with a key index of origin 'pk', in one pass over the indexes */
+	bool *key_index = dbc_zalloc(ctx, sizeof(bool) * (size_t)(r->s->ntables + 1));
+	if (!key_index)
+		return DBC_ERROR;
+	for (int x = 0; x < r->s->nindexes; x++) {
+		int i = r->s->indexes[x].primary ? sqldbc_reader_table(r, r->s->indexes[x].table) : -1;
+		if (i >= 0)
+			key_index[i] = true;
+	}
+	for (int i = 0; i < r->s->ntables; i++) {
+		dbc_table *t = &r->s->tables[i];
+		if (t->kind && strcmp(t->kind, "table") != 0)
+			continue;
+		if (on_conflict_clauses(ctx, t, &r->ddl[i]) != DBC_OK)
+			return DBC_ERROR;
+		bool autoinc = false, separate_key = false;
+		for (int c = 0; c < t->ncolumns; c++) {
+			dbc_column *col = &t->columns[c];
+			const char *coll = NULL;
+			int nn = 0, pk = 0, ai = 0;
+			if (col->hidden || sqlite3_table_column_metadata(r->db, "main", t->name, col->name, NULL,
+			                                                 &coll, &nn, &pk, &ai) != SQLITE_OK)
+				continue;
+			if (coll && strcasecmp(coll, "BINARY") != 0 && !(col->collation = dbc_strdup(ctx, coll)))
+				return DBC_ERROR;
+			autoinc = autoinc || ai;
+		}
+		bool rowid_table = !t->options || !strstr(t->options, "without rowid");
+		for (int k = 0; rowid_table && key_index[i] && k < t->nconstraints; k++) {
+			const dbc_constraint *pk = &t->constraints[k];
+			if (pk->kind != DBC_CON_PRIMARY_KEY || pk->columns.n != 1)
+				continue;
+			const dbc_column *col = dbc_table_find_column(t, pk->columns.items[0]);
+			separate_key = col && col->type && strcasecmp(col->type, "INTEGER") == 0;
+		}
+		if (!autoinc && !separate_key)
+			continue;
+		t->options = dbc_printf(ctx, "%s%s%s%s%s", t->options ? t->options : "",
+		                        t->options && autoinc ? ", " : "", autoinc ? "autoincrement" : "",
+		                        (t->options || autoinc) && separate_key ? ", " : "",
+		                        separate_key ? "integer primary key not the rowid" : "");
+		if (!t->options)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int run(dbc_ctx *ctx, sqldbc_reader *r, const char *sql, dbc_row_fn fn)
 {
 	return ctx->host->query(ctx, sql, 0, NULL, fn, r);
@@ -445,7 +528,8 @@ static int read_schema(dbc_ctx *ctx, dbc_schema *s, bool by_text, bool *fk_enfor
 	        on_fk) != DBC_OK ||
 	    read_indexes(ctx, &r) != DBC_OK)
 		return DBC_ERROR;
-	if (name_fks_and_checks(ctx, &r) != DBC_OK || unique_constraints(ctx, &r) != DBC_OK)
+	if (name_fks_and_checks(ctx, &r) != DBC_OK || unique_constraints(ctx, &r) != DBC_OK ||
+	    table_details(ctx, &r) != DBC_OK)
 		return DBC_ERROR;
 	*fk_enforced = r.fk_enforced;
 	*check_enforced = r.check_enforced;

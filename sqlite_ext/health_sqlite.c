@@ -4,6 +4,7 @@
  * the database-wide metrics and the snapshot table. The core grades them.
  */
 #include "health_sqlite.h"
+#include "check.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +15,119 @@
 	".name NOT LIKE 'dbcare\\_%' ESCAPE '\\' AND coalesce(" m                                       \
 	".sql, '') NOT LIKE 'CREATE VIRTUAL%'"
 
-/* Any failure of quick_check/integrity_check other than an interrupt is itself
- * the finding: a malformed file makes the pragma error instead of returning rows. */
-static int gather_integrity(dbc_ctx *ctx, dbc_health_mode mode, dbc_health_fact *fact)
+/* The pragmas stop after this many problems. */
+#define INTEGRITY_LIMIT 100
+
+typedef struct integrity_rows {
+	dbc_health_fact *fact;
+	int rows; /* rows the pragma returned (each may hold several lines) */
+} integrity_rows;
+
+/* One problem per line: a pragma row can hold several lines, the first of
+ * them the header "*** in database main ***" naming the schema. */
+static int on_integrity_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	const char *sql = mode == DBC_HEALTH_FULL
-	                      ? "SELECT NULL, integrity_check, NULL, 1, NULL FROM pragma_integrity_check(100)"
-	                      : "SELECT NULL, quick_check, NULL, 1, NULL FROM pragma_quick_check(100)";
-	if (dbc_health_collect(ctx, fact, sql, 0, NULL) != DBC_OK) {
+	integrity_rows *ir = arg;
+	(void)ncol;
+	ir->rows++;
+	const char *p = c[0].type == DBC_TEXT ? c[0].s : "";
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n && !(n > 3 && strncmp(p, "***", 3) == 0 && strncmp(p + n - 3, "***", 3) == 0)) {
+			char *line = dbc_strndup(ctx, p, n);
+			if (!line || dbc_health_add_object(ctx, ir->fact, NULL, line, NULL, 1, NULL) != DBC_OK)
+				return DBC_ERROR;
+		}
+		p += n + (nl ? 1 : 0);
+	}
+	return DBC_OK;
+}
+
+/* Index, table and column named by a problem line, for the hint. */
+static const char *after(const char *line, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(line, prefix, n) == 0 ? line + n : NULL;
+}
+
+/* REINDEX rebuilds an index from its table: it fails on duplicate keys
+ * under a unique index and cannot help a NULL in a NOT NULL column. Those
+ * problems get a hint that finds the rows instead. */
+static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	const char *dup_index = NULL, *null_column = NULL;
+	for (int i = 0; i < fact->nobjects; i++) {
+		const char *line = fact->objects[i].name, *rest;
+		if (!dup_index && (rest = after(line, "non-unique entry in index ")))
+			dup_index = rest;
+		if (!null_column && (rest = after(line, "NULL value in ")))
+			null_column = rest;
+	}
+	if (!dup_index && !null_column)
+		return DBC_OK;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (dup_index) {
+		dbc_schema *s;
+		const char *table = NULL;
+		if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+			return DBC_ERROR;
+		bool on_expr = false;
+		for (int i = 0; i < s->nindexes; i++)
+			if (!s->indexes[i].schema && strcmp(s->indexes[i].name, dup_index) == 0) {
+				table = s->indexes[i].table;
+				on_expr = dbc_strlist_find(&s->indexes[i].keys, "(expression)") >= 0;
+			}
+		if (on_expr) {
+			dbc_buf_appendf(&b,
+			                "Unique index %s holds duplicate keys (REINDEX fails on them): find the "
+			                "rows of %s whose indexed expressions repeat (GROUP BY them HAVING "
+			                "count(*) > 1), change or delete them, then REINDEX %s.",
+			                dup_index, table ? table : "its table", dup_index);
+			table = NULL;
+		}
+		char *lit = ctx->host->quote_literal(ctx, dup_index);
+		char *tlit = table ? ctx->host->quote_literal(ctx, table) : NULL;
+		if (!lit || (table && !tlit))
+			return DBC_ERROR;
+		if (!on_expr)
+			dbc_buf_appendf(&b,
+		                "Unique index %s holds duplicate keys (REINDEX fails on them): SELECT * "
+		                "FROM dbcheck_constraints(%s) WHERE constraint_name = %s shows them; change "
+		                "or delete those rows, then REINDEX %s.",
+		                dup_index, tlit ? tlit : "", lit, dup_index);
+	}
+	if (null_column)
+		dbc_buf_appendf(&b,
+		                "%sColumn %s holds NULLs although declared NOT NULL (REINDEX cannot help): "
+		                "SELECT * FROM dbcheck_constraints() WHERE kind = 'not_null' AND violations "
+		                "> 0 counts them; fill in or delete those rows.",
+		                dup_index ? " " : "", null_column);
+	fact->hint = dbc_buf_finish(&b);
+	return fact->hint ? DBC_OK : DBC_ERROR;
+}
+
+/* Any failure of quick_check/integrity_check other than an interrupt is itself
+ * the finding: a malformed file makes the pragma error instead of returning
+ * rows, possibly after some rows that say where (both are kept). */
+static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact)
+{
+	const char *pragma = mode == DBC_HEALTH_FULL ? "integrity_check" : "quick_check";
+	char *sql = dbc_printf(ctx, "SELECT %s FROM pragma_%s(%d)", pragma, pragma, INTEGRITY_LIMIT);
+	integrity_rows ir = {fact, 0};
+	if (!sql)
+		return DBC_ERROR;
+	if (ctx->host->query(ctx, sql, 0, NULL, on_integrity_row, &ir) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
 		    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0)
 			return DBC_ERROR;
 		char *msg = dbc_strdup(ctx, ctx->message ? ctx->message : "integrity check failed");
 		dbc_error_clear(ctx);
-		fact->nobjects = 0;
+		/* a lone "ok" before the error is no finding */
+		if (fact->nobjects == 1 && strcmp(fact->objects[0].name, "ok") == 0)
+			fact->nobjects = 0;
 		return dbc_health_add_object(ctx, fact, NULL, msg, NULL, 1, NULL);
 	}
 	fact->cap = 100; /* the pragma's limit: 100 rows mean "at least 100" */
@@ -36,11 +136,33 @@ static int gather_integrity(dbc_ctx *ctx, dbc_health_mode mode, dbc_health_fact 
 		fact->nobjects = 0;
 	if (fact->nobjects == 0) {
 		fact->value_text = dbc_strdup(ctx, "ok");
-		fact->message = dbc_strdup(ctx, mode == DBC_HEALTH_FULL
-		                                    ? "PRAGMA integrity_check found no problem"
-		                                    : "PRAGMA quick_check found no problem");
+		fact->message = dbc_printf(ctx, "PRAGMA %s found no problem", pragma);
+		return DBC_OK;
 	}
-	return DBC_OK;
+	if (ir.rows >= INTEGRITY_LIMIT)
+		fact->note = dbc_printf(ctx, "at least that many: PRAGMA %s stops after %d", pragma,
+		                        INTEGRITY_LIMIT);
+	return integrity_hint(ctx, eng, fact);
+}
+
+/* The first foreign key whose declaration is broken ("foreign key
+ * mismatch"): "<name> of table <table>: <why>", or NULL. */
+static char *first_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, int *count)
+{
+	char *first = NULL;
+	*count = 0;
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		for (int k = 0; k < t->nconstraints; k++) {
+			const dbc_constraint *con = &t->constraints[k];
+			if (con->kind != DBC_CON_FOREIGN_KEY || !con->ref_table)
+				continue;
+			const char *why = dbc_check_fk_mismatch(ctx, s, t, con);
+			if (why && (*count)++ == 0)
+				first = dbc_printf(ctx, "%s of table %s", con->name, t->name);
+		}
+	}
+	return first;
 }
 
 static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
@@ -60,8 +182,24 @@ static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 		fact->message = dbc_strdup(ctx, "PRAGMA foreign_keys is on");
 		fact->value_text = dbc_strdup(ctx, "on");
 	} else {
-		fact->hint = dbc_strdup(ctx, "Run PRAGMA foreign_keys = ON on every connection (it is "
-		                             "off by default and not stored in the file).");
+		/* Turning foreign keys on with a broken declaration would make every
+		 * write to its table fail: the declaration is repaired first. */
+		int broken;
+		char *first = first_fk_mismatch(ctx, s, &broken);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if (broken)
+			fact->hint = dbc_printf(
+			    ctx,
+			    "First repair %d broken foreign key declaration%s (foreign key mismatch, e.g. %s: "
+			    "the parent key is not a primary key or unique index; SELECT * FROM "
+			    "dbcheck_constraints() WHERE violations IS NULL says why): with PRAGMA "
+			    "foreign_keys = ON SQLite refuses every write to %s. Then run PRAGMA "
+			    "foreign_keys = ON on every connection.",
+			    broken, broken == 1 ? "" : "s", first, broken == 1 ? "its table" : "their tables");
+		else
+			fact->hint = dbc_strdup(ctx, "Run PRAGMA foreign_keys = ON on every connection (it "
+			                             "is off by default and not stored in the file).");
 	}
 	return DBC_OK;
 }
@@ -135,7 +273,8 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Only tables with an index: without one the planner has nothing to choose. */
+/* Only tables with an index and rows: without an index the planner has
+ * nothing to choose, without rows nothing to count. */
 static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
 {
 	char *found = NULL;
@@ -156,6 +295,16 @@ static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_hea
 		if (!indexed[i] || strcmp(t->kind, "table") != 0)
 			continue;
 		if (found && analysed.n > 0 && bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
+			continue;
+		/* ANALYZE writes no sqlite_stat1 row for an empty table, and an
+		 * empty table gives the planner nothing to misjudge: only tables
+		 * with rows need statistics. */
+		char *qn = dbc_quoted_name(ctx, "main", t->name);
+		char *sql = qn ? dbc_printf(ctx, "SELECT 1 FROM %s LIMIT 1", qn) : NULL;
+		char *has_rows = NULL;
+		if (!sql || dbc_query_text(ctx, sql, 0, NULL, &has_rows, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (!has_rows)
 			continue;
 		if (dbc_health_add_object(ctx, fact, NULL, t->name, t->name, 0,
 		                          found ? "no statistics" : "never analysed") != DBC_OK)
@@ -180,7 +329,7 @@ static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mo
 {
 	const char *n = fact->def->name;
 	if (strcmp(n, "integrity") == 0)
-		return gather_integrity(ctx, mode, fact);
+		return gather_integrity(ctx, eng, mode, fact);
 	if (strcmp(n, "foreign_keys_enforced") == 0)
 		return gather_fk_enforced(ctx, eng, fact);
 	if (strcmp(n, "fragmentation") == 0)

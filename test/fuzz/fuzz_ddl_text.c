@@ -23,6 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_ASSERT(c->columns.items[k] != NULL, "column names are set");
 			if (c->expr)
 				FUZZ_ASSERT(strlen(c->expr) <= size, "a CHECK expression is no longer than its source");
+			if (c->on_conflict) {
+				FUZZ_ASSERT(strlen(c->on_conflict) <= size, "an ON CONFLICT word is in its source");
+				for (const char *q = c->on_conflict; *q; q++)
+					FUZZ_ASSERT(!(*q >= 'A' && *q <= 'Z'), "an ON CONFLICT word is in lower case");
+			}
+			if (c->kind == DBC_CON_NOT_NULL)
+				FUZZ_ASSERT(c->columns.n == 1, "a NOT NULL is on one column");
 		}
 	}
 	dbc_error_clear(&ctx);
