@@ -14,9 +14,9 @@
 #include "migrate_version.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,13 +464,14 @@ static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f
 		return dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum,
 		                                   f->no_transaction, r != NULL);
 	}
-	const char *up = f->script, *checksum = f->checksum;
+	const char *up = f->script;
+	char *checksum = f->checksum;
 	bool no_tx = f->no_transaction;
 	if (f->lone_down) { /* golang-migrate: the version exists, its up does nothing */
 		down = f;
 		up = "";
 		no_tx = false;
-		if (dbc_script_checksum(ctx, up, (char **)&checksum) != DBC_OK)
+		if (dbc_script_checksum(ctx, up, &checksum) != DBC_OK)
 			return DBC_ERROR;
 	}
 	const reg_row *r = find_row(reg, false, f->canon);
