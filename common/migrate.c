@@ -544,11 +544,14 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 			const char *msg = inner_message(ctx, "failed");
 			const char *old = ctx->context;
 			ctx->message = dbc_printf(ctx, "migration %s failed at line %d: %s", label, line, msg);
-			ctx->context = old && *old
-			                   ? dbc_printf(ctx, "while %s migration %s, statement at line %d\n%s",
-			                                verb, label, line, old)
-			                   : dbc_printf(ctx, "while %s migration %s, statement at line %d",
-			                                verb, label, line);
+			/* the message has the error's line, the context the line the
+			 * statement starts on (the same when the engine gives no position) */
+			ctx->context =
+			    old && *old
+			        ? dbc_printf(ctx, "while %s migration %s, statement starting at line %d\n%s",
+			                     verb, label, s->line, old)
+			        : dbc_printf(ctx, "while %s migration %s, statement starting at line %d", verb,
+			                     label, s->line);
 			ctx->error_line = line;
 			if (strcmp(ctx->sqlstate, "25001") == 0 && !ctx->hint)
 				ctx->hint =

@@ -41,7 +41,7 @@ int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const c
 int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum);
 /* Every migration file of a directory, all or nothing. The glue checks the
  * privilege to read server files before calling. */
-int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count);
+int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped);
 
 /* Reading. target/version may be NULL where API.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);

@@ -1,7 +1,9 @@
 /*
- * migrate_files.c — dbmigrate_load: reads a directory of migration files,
- * checks every name, pairing and script first, and registers all of them or,
- * when anything is wrong, none, with every bad file listed in one error.
+ * migrate_files.c — dbmigrate_load: reads a directory of migration files
+ * (the layouts are in migrate_files.h), checks every name, pairing and
+ * script first, and registers all of them or, when anything is wrong, none,
+ * with the bad files counted by kind and listed in one error. Returns the
+ * number of migrations newly registered or changed.
  */
 #include "migrate.h"
 #include "migrate_checksum.h"
@@ -14,82 +16,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_FILE_BYTES (64L * 1024 * 1024)
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static char *spaced(dbc_ctx *ctx, const char *s, size_t n)
-{
-	char *out = dbc_strndup(ctx, s, n);
-	for (char *p = out; p && *p; p++)
-		if (*p == '_')
-			*p = ' ';
-	return out;
-}
-
-bool dbc_mig_parse_filename(dbc_ctx *ctx, const char *file, dbc_mig_file *out, const char **why)
-{
-	memset(out, 0, sizeof(*out));
-	out->file = dbc_strdup(ctx, file);
-	*why = "matches neither V<version>__<name>.sql, U<version>__<name>.sql, R__<name>.sql nor "
-	       "<version>_<name>.up.sql / .down.sql";
-	if (!ends_with(file, ".sql"))
-		return false;
-	size_t len = strlen(file) - 4;
-	/* golang-migrate first: it starts with a digit */
-	if (file[0] >= '0' && file[0] <= '9') {
-		bool up = ends_with(file, ".up.sql"), down = ends_with(file, ".down.sql");
-		if (!up && !down)
-			return false;
-		size_t stem = strlen(file) - (up ? 7 : 9);
-		const char *us = memchr(file, '_', stem);
-		if (!us || us + 1 >= file + stem)
-			return false;
-		out->version = dbc_strndup(ctx, file, (size_t)(us - file));
-		if (!dbc_version_valid(out->version)) {
-			*why = "the version before the first '_' is not a valid version";
-			return false;
-		}
-		out->kind = up ? DBC_FILE_UP : DBC_FILE_DOWN;
-		out->name = spaced(ctx, us + 1, (size_t)(file + stem - us - 1));
-		return true;
-	}
-	if (file[0] == 'R' && strncmp(file, "R__", 3) == 0) {
-		if (len <= 3)
-			return false;
-		out->kind = DBC_FILE_REPEATABLE;
-		out->name = spaced(ctx, file + 3, len - 3);
-		return true;
-	}
-	if (file[0] == 'V' || file[0] == 'U') {
-		const char *sep = strstr(file + 1, "__");
-		if (!sep || sep >= file + len)
-			return false;
-		out->version = dbc_strndup(ctx, file + 1, (size_t)(sep - file - 1));
-		if (!dbc_version_valid(out->version)) {
-			*why = "the version between the prefix and \"__\" is not a valid version";
-			return false;
-		}
-		if (sep + 2 >= file + len) {
-			*why = "the name after \"__\" is empty";
-			return false;
-		}
-		out->kind = file[0] == 'V' ? DBC_FILE_UP : DBC_FILE_DOWN;
-		out->name = spaced(ctx, sep + 2, (size_t)(file + len - sep - 2));
-		return true;
-	}
-	return false;
-}
 
 static bool valid_utf8(const unsigned char *s, size_t n)
 {
@@ -123,13 +58,17 @@ static bool valid_utf8(const unsigned char *s, size_t n)
  * never blocks and never follows a link: O_NONBLOCK makes opening a FIFO
  * (one that replaced the file after the listing) return at once instead of
  * waiting for a writer beyond every cancel, O_NOFOLLOW refuses a symbolic
- * link, and fstat of what was opened must say regular file. */
-static char *read_file(dbc_ctx *ctx, const char *path, const char **why)
+ * link, and fstat of what was opened must say regular file. path is
+ * relative to dirfd (AT_FDCWD for a whole path). */
+static const char missing_file[] = "does not exist";
+
+static char *read_file(dbc_ctx *ctx, int dirfd, const char *path, const char **why)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		*why = errno == ELOOP    ? "a symbolic link; dbmigrate_load reads regular files only"
 		       : errno == EACCES ? "permission denied"
+		       : errno == ENOENT ? missing_file
 		                         : "cannot be opened";
 		return NULL;
 	}
@@ -168,11 +107,6 @@ static char *read_file(dbc_ctx *ctx, const char *path, const char **why)
 	return buf;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Up and down files of one version, or one repeatable. */
 static int cmp_file(const void *a, const void *b)
 {
@@ -188,64 +122,129 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(x->file, y->file);
 }
 
-typedef struct {
-	char **versions; /* canonical, registered */
-	char **texts;
-	int n, cap;
-	char **repeatables;
-	int nr, capr;
-} registered;
 
-static int take_registered(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+/* ------------------------------------------------------------ bad files */
+
+/* Why a file cannot be registered, counted by kind so that an error about
+ * hundreds of files says what is wrong before it lists the first ones. */
+typedef enum { BAD_NAME, BAD_FILE, BAD_SCRIPT, BAD_PAIR, BAD_REGISTERED, BAD_KINDS } bad_kind;
+
+static const char *const bad_kind_text[BAD_KINDS] = {
+    "name in no accepted layout", "unreadable or not a regular file", "script refused",
+    "unpaired or doubled script", "version already registered differently"};
+
+/* The list stops growing at LIST_MAX bytes, well inside an error's 16 KB. */
+#define LIST_MAX 8000
+
+typedef struct {
+	dbc_buf list;
+	int n, listed;
+	int by_kind[BAD_KINDS];
+} bad_files;
+
+static void bad_add(bad_files *b, bad_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void bad_add(bad_files *b, bad_kind k, const char *fmt, ...)
 {
-	registered *r = arg;
-	if (ncol < 3)
-		return DBC_OK;
-	char *kind = dbc_mig_text(ctx, &c[0]);
-	if (kind && strcmp(kind, "repeatable") == 0) {
-		if (r->nr == r->capr) {
-			int cap = r->capr ? r->capr * 2 : 32;
-			char **nv = dbc_alloc(ctx, sizeof(char *) * (size_t)cap);
-			if (!nv)
-				return DBC_ERROR;
-			if (r->nr)
-				memcpy(nv, r->repeatables, sizeof(char *) * (size_t)r->nr);
-			r->repeatables = nv;
-			r->capr = cap;
+	b->n++;
+	b->by_kind[k]++;
+	if (b->list.len >= LIST_MAX)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = dbc_vprintf(b->list.ctx, fmt, ap);
+	va_end(ap);
+	dbc_buf_append(&b->list, b->listed++ ? "; " : "");
+	dbc_buf_append(&b->list, text ? text : "?");
+}
+
+static int bad_error(dbc_ctx *ctx, bad_files *b, const char *path)
+{
+	dbc_buf kinds;
+	dbc_buf_init(&kinds, ctx);
+	for (int k = 0, first = 1; k < BAD_KINDS; k++)
+		if (b->by_kind[k]) {
+			dbc_buf_appendf(&kinds, "%s%s: %d", first ? "" : ", ", bad_kind_text[k],
+			                b->by_kind[k]);
+			first = 0;
 		}
-		r->repeatables[r->nr++] = dbc_mig_text(ctx, &c[2]);
-	} else {
-		if (r->n == r->cap) {
-			int cap = r->cap ? r->cap * 2 : 32;
-			char **nv = dbc_alloc(ctx, sizeof(char *) * (size_t)cap * 2);
-			if (!nv)
-				return DBC_ERROR;
-			/* versions and their texts side by side: [2i] version, [2i+1] text */
-			if (r->n)
-				memcpy(nv, r->versions, sizeof(char *) * (size_t)r->n * 2);
-			r->versions = nv;
-			r->cap = cap;
-		}
-		r->versions[2 * r->n] = dbc_mig_text(ctx, &c[1]);
-		r->versions[2 * r->n + 1] = dbc_mig_text(ctx, &c[3]);
-		r->n++;
+	if (b->listed < b->n)
+		dbc_buf_appendf(&b->list, "; and %d more (the first %d are listed)", b->n - b->listed,
+		                b->listed);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "%d migration file(s) in \"%s\" cannot be registered (%s); nothing was registered",
+	          b->n, path, dbc_buf_finish(&kinds));
+	dbc_error_detail(ctx, "%s", dbc_buf_finish(&b->list));
+	dbc_error_hint(ctx, "The accepted layouts: %s.", dbc_mig_layouts);
+	return DBC_ERROR;
+}
+
+/* ------------------------------------------------------------ registry */
+
+/* A registered migration, to tell new and changed files from unchanged ones. */
+typedef struct {
+	bool repeatable;
+	char *key; /* canonical version, or the repeatable's name */
+	char *version_text, *name, *checksum, *down;
+	bool no_tx;
+} reg_row;
+
+typedef struct {
+	reg_row *rows;
+	int n, cap;
+} registry;
+
+static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	registry *r = arg;
+	if (ncol < 7)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
+	if (r->n == r->cap) {
+		int cap = r->cap ? r->cap * 2 : 64;
+		reg_row *nv = dbc_alloc(ctx, sizeof(reg_row) * (size_t)cap);
+		if (!nv)
+			return DBC_ERROR;
+		if (r->n)
+			memcpy(nv, r->rows, sizeof(reg_row) * (size_t)r->n);
+		r->rows = nv;
+		r->cap = cap;
 	}
+	reg_row *row = &r->rows[r->n++];
+	char *kind = dbc_mig_text(ctx, &c[0]);
+	row->repeatable = kind && strcmp(kind, "repeatable") == 0;
+	row->name = dbc_mig_text(ctx, &c[2]);
+	row->key = row->repeatable ? row->name : dbc_mig_text(ctx, &c[1]);
+	row->version_text = dbc_mig_text(ctx, &c[3]);
+	row->checksum = dbc_mig_text(ctx, &c[4]);
+	row->down = dbc_mig_text(ctx, &c[5]);
+	row->no_tx = dbc_mig_bool(&c[6]);
+	if (!row->key)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "registered migration without a key");
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int cmp_pair(const void *a, const void *b)
+static int cmp_key(bool rx, const char *kx, bool ry, const char *ky)
 {
-	return dbc_version_cmp(((char *const *)a)[0], ((char *const *)b)[0]);
+	if (rx != ry)
+		return rx ? 1 : -1;
+	return rx ? strcmp(kx, ky) : dbc_version_cmp(kx, ky);
 }
 
-static const char *find_version_text(const registered *r, const char *canon)
+static int cmp_row(const void *a, const void *b)
+{
+	const reg_row *x = a, *y = b;
+	return cmp_key(x->repeatable, x->key, y->repeatable, y->key);
+}
+
+static const reg_row *find_row(const registry *r, bool repeatable, const char *key)
 {
 	int lo = 0, hi = r->n - 1;
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
-		int c = dbc_version_cmp(canon, r->versions[2 * mid]);
+		int c = cmp_key(repeatable, key, r->rows[mid].repeatable, r->rows[mid].key);
 		if (c == 0)
-			return r->versions[2 * mid + 1] ? r->versions[2 * mid + 1] : r->versions[2 * mid];
+			return &r->rows[mid];
 		if (c < 0)
 			hi = mid - 1;
 		else
@@ -254,190 +253,377 @@ static const char *find_version_text(const registered *r, const char *canon)
 	return NULL;
 }
 
-static bool has_repeatable(const registered *r, const char *name)
+static bool same_text(const char *a, const char *b)
 {
-	int lo = 0, hi = r->nr - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		int c = strcmp(name, r->repeatables[mid]);
-		if (c == 0)
-			return true;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return false;
+	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count)
+/* ------------------------------------------------------------ files */
+
+typedef struct {
+	char *name;
+	bool dir; /* a diesel migration directory (or a link in its place) */
+} entry;
+
+static int cmp_entry(const void *a, const void *b)
 {
+	return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
+}
+
+typedef struct {
+	dbc_mig_file *files;
+	int n, cap;
+} file_list;
+
+static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		dbc_mig_file *nv = dbc_zalloc(ctx, sizeof(dbc_mig_file) * (size_t)cap);
+		if (!nv)
+			return NULL;
+		if (l->n)
+			memcpy(nv, l->files, sizeof(dbc_mig_file) * (size_t)l->n);
+		l->files = nv;
+		l->cap = cap;
+	}
+	return &l->files[l->n];
+}
+
+/* Normalises and checks one file's text (NULL: could not be read, why says
+ * why). A refused file stays in the list, marked, so that its partner is not
+ * reported as unpaired. Returns DBC_ERROR only for errors that end the load. */
+static int take_script(dbc_ctx *ctx, dbc_mig_file *f, const char *text, const char *why,
+                       bad_files *bad)
+{
+	if (!text) {
+		f->refused = true;
+		bad_add(bad, BAD_FILE, "%s: %s", f->file, why);
+		return DBC_OK;
+	}
+	/* an empty or comment-only file is a no-op migration, as golang-migrate,
+	 * popx and diesel load it */
+	f->script = dbc_script_normalise(ctx, text);
+	if (!f->script)
+		return DBC_ERROR;
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, ctx->host->engine, f->script, &info) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_script_check_shell(ctx, &info, ctx->host->engine, f->file) != DBC_OK ||
+	    dbc_script_check(ctx, &info, f->file, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
+		f->refused = true;
+		bad_add(bad, BAD_SCRIPT, "%s", ctx->message);
+		dbc_error_clear(ctx);
+		return DBC_OK;
+	}
+	f->no_transaction = info.no_transaction;
+	return dbc_script_checksum(ctx, f->script, &f->checksum);
+}
+
+/* A diesel directory: up.sql (required) and down.sql, read through the
+ * directory opened without following a link, so neither the directory nor
+ * its files can be links to elsewhere. */
+static int take_diesel(dbc_ctx *ctx, const char *path, const char *dir, file_list *l,
+                       bad_files *bad)
+{
+	char *full = dbc_printf(ctx, "%s/%s", path, dir);
+	if (!full)
+		return DBC_ERROR;
+	int dfd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (dfd < 0) {
+		bad_add(bad, BAD_FILE, "%s: %s", dir,
+		        errno == ELOOP || errno == ENOTDIR
+		            ? "a symbolic link; dbmigrate_load reads regular files and directories only"
+		            : "the directory cannot be opened");
+		return DBC_OK;
+	}
+	int rc = DBC_OK;
+	static const char *const scripts[] = {"up.sql", "down.sql"};
+	for (int s = 0; s < 2 && rc == DBC_OK; s++) {
+		dbc_mig_file *f = file_new(ctx, l);
+		const char *why = NULL;
+		if (!f) {
+			rc = DBC_ERROR;
+			break;
+		}
+		if (!dbc_mig_parse_diesel(ctx, dir, scripts[s], f, &why)) {
+			if (!ctx->failed)
+				bad_add(bad, BAD_NAME, "%s: %s", dir, why);
+			rc = ctx->failed ? DBC_ERROR : DBC_OK;
+			break;
+		}
+		if (dbc_version_canonical(ctx, f->version, "version", &f->canon) != DBC_OK) {
+			rc = DBC_ERROR;
+			break;
+		}
+		char *text = read_file(ctx, dfd, scripts[s], &why);
+		if (ctx->failed) {
+			rc = DBC_ERROR;
+			break;
+		}
+		if (!text && why == missing_file) {
+			if (s == 0) /* reported once, for the directory */
+				bad_add(bad, BAD_PAIR, "%s: a diesel migration directory without up.sql", dir);
+			break; /* down.sql is optional */
+		}
+		rc = take_script(ctx, f, text, why, bad);
+		l->n++;
+	}
+	close(dfd);
+	return rc;
+}
+
+/* Lists the directory: every .sql entry (any letter case) is a migration
+ * file, and every entry with a diesel directory's name that is a directory
+ * or a link (a link then fails the load rather than being followed). A .sql
+ * entry that is no regular file fails the load in read_file rather than being
+ * skipped, so a deploy never silently misses a migration; README, .gitkeep,
+ * hidden files and other entries are ignored. */
+static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *count)
+{
+	*out = NULL;
 	*count = 0;
 	DIR *dir = opendir(path);
 	if (!dir) {
 		int e = errno;
-		dbc_error(ctx,
-		          e == EACCES   ? DBC_SQLSTATE_PRIVILEGE
-		          : e == ENOENT ? "58P01"
-		                        : "58030",
-		          "could not open migration directory \"%s\": %s", path, strerror(e));
-		return DBC_ERROR;
+		return dbc_error(ctx,
+		                 e == EACCES   ? DBC_SQLSTATE_PRIVILEGE
+		                 : e == ENOENT ? "58P01"
+		                               : "58030",
+		                 "could not open migration directory \"%s\": %s", path, strerror(e));
 	}
-	char **names = NULL;
-	int nnames = 0, cap = 0;
+	entry *names = NULL;
+	int n = 0, cap = 0;
 	struct dirent *de;
 	while ((de = readdir(dir)) != NULL) {
-		/* only .sql files count; README, .gitkeep and hidden files are ignored */
-		if (de->d_name[0] == '.' || !ends_with(de->d_name, ".sql"))
+		size_t len = strlen(de->d_name);
+		bool sql = len >= 4 && strcasecmp(de->d_name + len - 4, ".sql") == 0;
+		bool dir_entry = false;
+		if (de->d_name[0] == '.')
 			continue;
-		/* every .sql entry is a migration file: one that is no regular file (a
-		 * symbolic link, a FIFO, a directory) fails the load in read_file
-		 * rather than being skipped, so a deploy never silently misses a
-		 * migration nor reads what a link points to */
-		if (nnames == cap) {
+		if (!sql) {
+			struct stat sb;
+			if (!dbc_mig_diesel_dirname(de->d_name) ||
+			    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !(S_ISDIR(sb.st_mode) || S_ISLNK(sb.st_mode)))
+				continue;
+			dir_entry = true;
+		}
+		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			char **nv = dbc_alloc(ctx, sizeof(char *) * (size_t)cap);
+			entry *nv = dbc_alloc(ctx, sizeof(entry) * (size_t)cap);
 			if (!nv)
 				break;
-			if (nnames)
-				memcpy(nv, names, sizeof(char *) * (size_t)nnames);
+			if (n)
+				memcpy(nv, names, sizeof(entry) * (size_t)n);
 			names = nv;
 		}
-		names[nnames++] = dbc_strdup(ctx, de->d_name);
+		names[n++] = (entry){dbc_strdup(ctx, de->d_name), dir_entry};
 	}
 	closedir(dir);
 	if (ctx->failed)
 		return DBC_ERROR;
-	if (nnames > 1)
-		qsort(names, (size_t)nnames, sizeof(char *), cmp_str);
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(entry), cmp_entry);
+	*out = names;
+	*count = n;
+	return DBC_OK;
+}
 
-	dbc_mig_file *files = dbc_zalloc(ctx, sizeof(dbc_mig_file) * (size_t)(nnames + 1));
-	dbc_buf bad;
-	int nbad = 0, nfiles = 0;
-	dbc_buf_init(&bad, ctx);
-	if (!files)
+/* popx: a version's file with this engine's infix replaces the plain file of
+ * the same version and direction. The files are sorted (cmp_file), so one
+ * version's files of one direction are adjacent; drops in place. */
+static void choose_engine_files(file_list *l)
+{
+	int kept = 0;
+	for (int i = 0; i < l->n;) {
+		int j = i + 1;
+		bool specific = l->files[i].engine_specific;
+		while (j < l->n && l->files[j].kind != DBC_FILE_REPEATABLE &&
+		       l->files[j].kind == l->files[i].kind &&
+		       dbc_version_cmp(l->files[j].canon, l->files[i].canon) == 0)
+			specific |= l->files[j++].engine_specific;
+		for (int k = i; k < j; k++)
+			if (!specific || l->files[k].engine_specific ||
+			    l->files[k].layout != DBC_LAYOUT_GOLANG || l->files[k].kind == DBC_FILE_REPEATABLE)
+				l->files[kept++] = l->files[k];
+		i = j;
+	}
+	l->n = kept;
+}
+
+/* Registers one migration (an up with its down, a lone down as a no-op up
+ * with its down, or a repeatable) and counts it when new or changed. */
+static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f,
+                        const dbc_mig_file *down, int64_t *changed)
+{
+	if (f->kind == DBC_FILE_REPEATABLE) {
+		const reg_row *r = find_row(reg, true, f->name);
+		if (!r || !same_text(r->checksum, f->checksum) || r->no_tx != f->no_transaction)
+			(*changed)++;
+		return dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum,
+		                                   f->no_transaction, r != NULL);
+	}
+	const char *up = f->script;
+	char *checksum = f->checksum;
+	bool no_tx = f->no_transaction;
+	if (f->lone_down) { /* golang-migrate: the version exists, its up does nothing */
+		down = f;
+		up = "";
+		no_tx = false;
+		if (dbc_script_checksum(ctx, up, &checksum) != DBC_OK)
+			return DBC_ERROR;
+	}
+	const reg_row *r = find_row(reg, false, f->canon);
+	if (!r || !same_text(r->name, f->name) || !same_text(r->checksum, checksum) ||
+	    !same_text(r->down, down ? down->script : NULL) || r->no_tx != no_tx)
+		(*changed)++;
+	return dbc_mig_register_versioned(ctx, f->canon, f->version, f->name, up,
+	                                  down ? down->script : NULL, checksum,
+	                                  down ? down->checksum : NULL, no_tx, r != NULL);
+}
+
+/* Same group: one version, or one repeatable. */
+static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
+{
+	bool ra = a->kind == DBC_FILE_REPEATABLE, rb = b->kind == DBC_FILE_REPEATABLE;
+	return ra == rb && (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
+}
+
+int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped)
+{
+	*count = 0;
+	*skipped = NULL;
+	entry *names;
+	int nnames;
+	if (list_directory(ctx, path, &names, &nnames) != DBC_OK)
 		return DBC_ERROR;
-#define BAD(...)                                                                                   \
-	do {                                                                                           \
-		dbc_buf_append(&bad, nbad++ ? "; " : "");                                                  \
-		dbc_buf_appendf(&bad, __VA_ARGS__);                                                        \
-	} while (0)
+
+	file_list l = {0};
+	bad_files bad = {0};
+	dbc_buf callbacks;
+	int ncallbacks = 0;
+	dbc_buf_init(&bad.list, ctx);
+	dbc_buf_init(&callbacks, ctx);
+	const char *engine = ctx->host->engine;
+	/* names first: diesel directories are read here, files after the choice
+	 * between plain and engine-specific files */
 	for (int i = 0; i < nnames; i++) {
-		dbc_mig_file *f = &files[nfiles];
-		const char *why;
+		const char *name = names[i].name;
 		/* the name comes from the file name: a line break in it would reach
 		 * dbmigrate_script()'s output, and to this error, so it is shown masked */
-		if (dbc_mig_text_has_control(names[i])) {
-			BAD("%s: the file name contains a control character (a line break, tab or "
-			    "other non-printing character, shown as ?)",
-			    dbc_mig_text_printable(ctx, names[i]));
+		if (dbc_mig_text_has_control(name)) {
+			bad_add(&bad, BAD_NAME,
+			        "%s: the file name contains a control character (a line break, tab or "
+			        "other non-printing character, shown as ?)",
+			        dbc_mig_text_printable(ctx, name));
 			continue;
 		}
-		if (!dbc_mig_parse_filename(ctx, names[i], f, &why)) {
-			BAD("%s: %s", names[i], why);
+		if (names[i].dir) {
+			if (take_diesel(ctx, path, name, &l, &bad) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
+		dbc_mig_file *f = file_new(ctx, &l);
+		const char *why;
+		if (!f)
+			return DBC_ERROR;
+		dbc_name_kind k = dbc_mig_parse_filename(ctx, engine, name, f, &why);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if (k == DBC_NAME_CALLBACK) {
+			dbc_buf_append(&callbacks, ncallbacks++ ? ", " : "");
+			dbc_buf_append(&callbacks, name);
+			continue;
+		}
+		if (k == DBC_NAME_OTHER_ENGINE)
+			continue;
+		if (k == DBC_NAME_BAD) {
+			bad_add(&bad, BAD_NAME, "%s: %s", name, why);
 			continue;
 		}
 		if (f->version && dbc_version_canonical(ctx, f->version, "version", &f->canon) != DBC_OK)
 			return DBC_ERROR;
-		char *full = dbc_printf(ctx, "%s/%s", path, names[i]);
-		char *text = full ? read_file(ctx, full, &why) : NULL;
-		if (ctx->failed)
-			return DBC_ERROR;
-		if (!text) {
-			BAD("%s: %s", names[i], why);
-			continue;
-		}
-		f->script = dbc_script_normalise(ctx, text);
-		if (!f->script)
-			return DBC_ERROR;
-		bool blank = true;
-		for (const char *p = f->script; *p && blank; p++)
-			blank = strchr(" \t\n\f\v", *p) != NULL;
-		if (blank) {
-			BAD("%s: the script is empty", names[i]);
-			continue;
-		}
-		dbc_script_info info;
-		if (dbc_script_analyse(ctx, ctx->host->engine, f->script, &info) != DBC_OK)
-			return DBC_ERROR;
-		if (dbc_script_check_shell(ctx, &info, ctx->host->engine, names[i]) != DBC_OK ||
-		    dbc_script_check(ctx, &info, names[i], DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
-			BAD("%s", ctx->message);
-			dbc_error_clear(ctx);
-			continue;
-		}
-		f->no_transaction = info.no_transaction;
-		if (dbc_script_checksum(ctx, f->script, &f->checksum) != DBC_OK)
-			return DBC_ERROR;
-		nfiles++;
+		l.n++;
 	}
-	/* pairing: one up per version, at most one down, no down alone */
-	if (nfiles > 1)
-		qsort(files, (size_t)nfiles, sizeof(dbc_mig_file), cmp_file);
-	for (int i = 0; i < nfiles; i++) {
-		dbc_mig_file *f = &files[i], *prev = i > 0 ? &files[i - 1] : NULL;
-		bool same = prev &&
-		            (f->kind == DBC_FILE_REPEATABLE) == (prev->kind == DBC_FILE_REPEATABLE) &&
-		            (f->kind == DBC_FILE_REPEATABLE ? strcmp(f->name, prev->name) == 0
-		                                            : dbc_version_cmp(f->canon, prev->canon) == 0);
+	if (l.n > 1)
+		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
+	choose_engine_files(&l);
+	for (int i = 0; i < l.n; i++) {
+		dbc_mig_file *f = &l.files[i];
+		if (f->layout == DBC_LAYOUT_DIESEL)
+			continue; /* read with its directory */
+		const char *why = NULL;
+		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
+		char *text = full ? read_file(ctx, AT_FDCWD, full, &why) : NULL;
+		if (ctx->failed || take_script(ctx, f, text, why, &bad) != DBC_OK)
+			return DBC_ERROR;
+	}
+
+	/* pairing: one up per version, at most one down; a golang-migrate down
+	 * alone is a version whose up does nothing, as golang-migrate runs it */
+	for (int i = 0; i < l.n; i++) {
+		dbc_mig_file *f = &l.files[i], *prev = i > 0 ? &l.files[i - 1] : NULL;
+		bool same = prev && same_migration(f, prev);
 		if (same && f->kind == prev->kind)
-			BAD("%s and %s: two %s for %s %s", prev->file, f->file,
-			    f->kind == DBC_FILE_DOWN ? "down scripts" : "scripts",
-			    f->kind == DBC_FILE_REPEATABLE ? "repeatable" : "version",
-			    f->kind == DBC_FILE_REPEATABLE ? f->name : f->canon);
-		else if (f->kind == DBC_FILE_DOWN && !(same && prev->kind == DBC_FILE_UP))
-			BAD("%s: a down script without an up script for version %s", f->file, f->canon);
+			bad_add(&bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
+			        f->kind == DBC_FILE_DOWN ? "down scripts" : "scripts",
+			        f->kind == DBC_FILE_REPEATABLE ? "repeatable" : "version",
+			        f->kind == DBC_FILE_REPEATABLE ? f->name : f->canon);
+		else if (f->kind == DBC_FILE_DOWN && !(same && prev->kind == DBC_FILE_UP)) {
+			if (f->layout == DBC_LAYOUT_GOLANG)
+				f->lone_down = true;
+			else
+				bad_add(&bad, BAD_PAIR, "%s: a down script without an up script for version %s",
+				        f->file, f->canon);
+		}
 	}
 
 	/* against the registry: "1" registered, "1.0" in a file is one version twice */
-	registered reg = {0};
+	registry reg = {0};
 	int rc = ctx->host->book_ensure(ctx);
 	if (rc == DBC_OK)
-		rc = dbc_mig_query(ctx, "SELECT kind, version, name, version_text FROM @migrations", 0,
-		                   NULL, take_registered, &reg);
+		rc = dbc_mig_query(ctx,
+		                   "SELECT kind, version, name, version_text, checksum, down_script, "
+		                   "no_transaction FROM @migrations",
+		                   0, NULL, take_row, &reg);
 	if (rc != DBC_OK)
 		return DBC_ERROR;
 	if (reg.n > 1)
-		qsort(reg.versions, (size_t)reg.n, sizeof(char *) * 2, cmp_pair);
-	if (reg.nr > 1)
-		qsort(reg.repeatables, (size_t)reg.nr, sizeof(char *), cmp_str);
-	for (int i = 0; i < nfiles; i++) {
-		const char *vt =
-		    files[i].kind == DBC_FILE_UP ? find_version_text(&reg, files[i].canon) : NULL;
-		if (vt && strcmp(vt, files[i].version) != 0)
-			BAD("%s: version %s is already registered as %s (1.0 and 1 are one version)",
-			    files[i].file, files[i].version, vt);
+		qsort(reg.rows, (size_t)reg.n, sizeof(reg_row), cmp_row);
+	for (int i = 0; i < l.n; i++) {
+		const dbc_mig_file *f = &l.files[i];
+		const reg_row *r = f->kind == DBC_FILE_UP || f->lone_down
+		                       ? find_row(&reg, false, f->canon)
+		                       : NULL;
+		const char *vt = r ? (r->version_text ? r->version_text : r->key) : NULL;
+		if (vt && strcmp(vt, f->version) != 0)
+			bad_add(&bad, BAD_REGISTERED,
+			        "%s: version %s is already registered as %s (1.0 and 1 are one version)",
+			        f->file, f->version, vt);
 	}
-#undef BAD
-	if (nbad) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "%d migration file(s) in \"%s\" cannot be registered; nothing was registered",
-		          nbad, path);
-		dbc_error_detail(ctx, "%s", dbc_buf_finish(&bad));
-		dbc_error_hint(ctx, "Versioned: V<version>__<name>.sql with an optional "
-		                    "U<version>__<name>.sql down script, or <version>_<name>.up.sql and "
-		                    ".down.sql; repeatable: R__<name>.sql.");
-		return DBC_ERROR;
-	}
+	if (bad.n)
+		return bad_error(ctx, &bad, path);
 
 	dbc_mig_frame fr;
+	int64_t changed = 0;
 	rc = dbc_mig_frame_begin(ctx, NULL, &fr, false);
-	for (int i = 0; rc == DBC_OK && i < nfiles; i++) {
-		dbc_mig_file *f = &files[i];
-		if (f->kind == DBC_FILE_REPEATABLE) {
-			rc = dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum,
-			                                 f->no_transaction, has_repeatable(&reg, f->name));
-		} else if (f->kind == DBC_FILE_UP) {
-			dbc_mig_file *down =
-			    i + 1 < nfiles && files[i + 1].kind == DBC_FILE_DOWN ? &files[i + 1] : NULL;
-			rc = dbc_mig_register_versioned(
-			    ctx, f->canon, f->version, f->name, f->script, down ? down->script : NULL,
-			    f->checksum, down ? down->checksum : NULL, f->no_transaction,
-			    find_version_text(&reg, f->canon) != NULL);
-		}
+	for (int i = 0; rc == DBC_OK && i < l.n; i++) {
+		dbc_mig_file *f = &l.files[i];
+		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
+			continue; /* registered with its up */
+		dbc_mig_file *down = f->kind == DBC_FILE_UP && i + 1 < l.n &&
+		                             l.files[i + 1].kind == DBC_FILE_DOWN &&
+		                             same_migration(f, &l.files[i + 1])
+		                         ? &l.files[i + 1]
+		                         : NULL;
+		rc = register_one(ctx, &reg, f, down, &changed);
 	}
 	rc = dbc_mig_frame_end(ctx, &fr, rc);
-	if (rc == DBC_OK)
-		*count = nfiles;
-	return rc;
+	if (rc != DBC_OK)
+		return rc;
+	*count = changed;
+	if (ncallbacks)
+		*skipped = dbc_buf_finish(&callbacks);
+	return DBC_OK;
 }

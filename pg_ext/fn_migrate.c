@@ -182,7 +182,7 @@ static int do_add_repeatable(dbc_ctx *ctx, mig_args *x)
 }
 static int do_load(dbc_ctx *ctx, mig_args *x)
 {
-	return dbc_migrate_load(ctx, x->a, &x->count);
+	return dbc_migrate_load(ctx, x->a, &x->count, &x->text);
 }
 static int do_apply(dbc_ctx *ctx, mig_args *x)
 {
@@ -278,6 +278,11 @@ Datum dbmigrate_load(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text(&call, 0, "path");
 	rc = guarded(&call, do_load, &x);
+	/* Flyway callbacks are skipped, not run: said so as a NOTICE */
+	if (rc == DBC_OK && x.text)
+		ereport(NOTICE, (errmsg("dbcare: Flyway callback file(s) skipped: %s", x.text),
+		                 errhint("dbcare does not run Flyway callbacks; run their SQL "
+		                         "yourself or make it a migration.")));
 	return pgdbc_return_int32(&call, rc, (int32)x.count);
 }
 

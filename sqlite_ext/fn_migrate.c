@@ -72,10 +72,15 @@ static void fn_load(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
 	const char *path;
+	char *skipped = NULL;
 	int64_t n = 0;
 	int rc = sqldbc_arg_text(&call, argv, 0, "path", &path);
 	if (rc == DBC_OK)
-		rc = dbc_migrate_load(&call.ctx, path, &n);
+		rc = dbc_migrate_load(&call.ctx, path, &n, &skipped);
+	/* Flyway callbacks are skipped, not run: SQLite has no notices a
+	 * statement returns, so the error log says it (as for dbcare's warnings) */
+	if (rc == DBC_OK && skipped)
+		sqlite3_log(SQLITE_NOTICE, "dbcare: Flyway callback file(s) skipped: %s", skipped);
 	if (rc == DBC_OK)
 		sqlite3_result_int64(c, n);
 	sqldbc_finish(&call, c, rc);

@@ -1,5 +1,5 @@
 -- Migrations: load examples/migrations, look at the plan, apply, then status and history
-SELECT dbmigrate_load('examples/migrations') AS files_registered;
+SELECT dbmigrate_load('examples/migrations') AS migrations_registered;
 SELECT * FROM dbmigrate_plan;
 SELECT dbmigrate_apply() AS applied;
 SELECT version, name, kind, state FROM dbmigrate_status;

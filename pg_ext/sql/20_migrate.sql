@@ -186,7 +186,7 @@ CREATE FUNCTION dbmigrate_load(path text)
     RETURNS integer LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_load';
-COMMENT ON FUNCTION dbmigrate_load(text) IS 'registers every migration file of a server directory (Flyway or golang-migrate names)';
+COMMENT ON FUNCTION dbmigrate_load(text) IS 'registers the migrations of a server directory (Flyway, golang-migrate, popx or diesel layout); returns how many were new or changed';
 
 -- Reading.
 CREATE FUNCTION dbmigrate_status()

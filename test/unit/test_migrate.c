@@ -159,27 +159,62 @@ static void test_filenames(dbc_ctx *ctx)
 {
 	dbc_mig_file f;
 	const char *why;
-	CHECK(dbc_mig_parse_filename(ctx, "V1_2__create_users.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "V1_2__create_users.sql", &f, &why) &&
 	          f.kind == DBC_FILE_UP && strcmp(f.version, "1_2") == 0 &&
 	          strcmp(f.name, "create users") == 0,
 	      "Flyway versioned");
-	CHECK(dbc_mig_parse_filename(ctx, "U3__drop.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "U3__drop.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
 	      "Flyway undo");
-	CHECK(dbc_mig_parse_filename(ctx, "R__views_and_functions.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "R__views_and_functions.sql", &f, &why) &&
 	          f.kind == DBC_FILE_REPEATABLE && strcmp(f.name, "views and functions") == 0,
 	      "Flyway repeatable");
-	CHECK(dbc_mig_parse_filename(ctx, "20261121093000_add_orders.up.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "20261121093000_add_orders.up.sql", &f, &why) &&
 	          f.kind == DBC_FILE_UP && strcmp(f.version, "20261121093000") == 0 &&
 	          strcmp(f.name, "add orders") == 0,
 	      "golang-migrate up");
-	CHECK(dbc_mig_parse_filename(ctx, "2_x.down.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "2_x.down.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
 	      "golang-migrate down");
-	CHECK(!dbc_mig_parse_filename(ctx, "create_users.sql", &f, &why), "no pattern");
-	CHECK(!dbc_mig_parse_filename(ctx, "V1_create.sql", &f, &why),
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "create_users.sql", &f, &why), "no pattern");
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "V1_create.sql", &f, &why),
 	      "single underscore is no Flyway name");
-	CHECK(!dbc_mig_parse_filename(ctx, "Vx__a.sql", &f, &why), "bad version");
-	CHECK(!dbc_mig_parse_filename(ctx, "V1__.sql", &f, &why), "empty name");
-	CHECK(!dbc_mig_parse_filename(ctx, "1_x.sql", &f, &why), "golang name without up/down");
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "Vx__a.sql", &f, &why), "bad version");
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "V1__.sql", &f, &why), "empty name");
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "1_x.sql", &f, &why), "golang name without up/down");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "V1__init.SQL", &f, &why) &&
+	          strcmp(f.name, "init") == 0,
+	      "the .sql suffix in any letter case (Flyway runs V1__init.SQL)");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "7_x.UP.Sql", &f, &why) && f.kind == DBC_FILE_UP,
+	      "the .up.sql suffix in any letter case");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "afterMigrate.sql", &f, &why) ==
+	          DBC_NAME_CALLBACK,
+	      "a Flyway callback");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "beforeEachMigrate__log_it.sql", &f, &why) ==
+	          DBC_NAME_CALLBACK,
+	      "a Flyway callback with a description");
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "aftermath.sql", &f, &why), "no callback");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "3_users.sqlite3.up.sql", &f, &why) ==
+	              DBC_NAME_MIGRATION &&
+	          f.engine_specific && strcmp(f.name, "users") == 0,
+	      "this engine's infix (popx)");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "3_users.postgres.up.sql", &f, &why) ==
+	          DBC_NAME_OTHER_ENGINE,
+	      "another engine's infix");
+	CHECK(dbc_mig_parse_filename(ctx, "postgresql", "3_users.postgres.down.sql", &f, &why) ==
+	              DBC_NAME_MIGRATION &&
+	          f.engine_specific && f.kind == DBC_FILE_DOWN,
+	      "this engine's infix on PostgreSQL");
+	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "3_v1.2.up.sql", &f, &why) &&
+	          !f.engine_specific && strcmp(f.name, "v1.2") == 0,
+	      "a dot that is no engine infix stays in the name");
+	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "3_.sqlite3.up.sql", &f, &why),
+	      "no name before the infix");
+	CHECK(dbc_mig_parse_diesel(ctx, "2017-04-27-185017_create_users", "up.sql", &f, &why) &&
+	          strcmp(f.version, "20170427185017") == 0 && strcmp(f.name, "create users") == 0 &&
+	          strcmp(f.file, "2017-04-27-185017_create_users/up.sql") == 0,
+	      "a diesel directory");
+	CHECK(!dbc_mig_diesel_dirname("create_users") && !dbc_mig_diesel_dirname("1_x.d") &&
+	          !dbc_mig_diesel_dirname("1_") && dbc_mig_diesel_dirname("00000000000000_setup"),
+	      "diesel directory names");
 }
 
 static dbc_mig reg(const char *v, const char *name, const char *sum, bool down)
