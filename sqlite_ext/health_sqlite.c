@@ -130,7 +130,8 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 			fact->nobjects = 0;
 		return dbc_health_add_object(ctx, fact, NULL, msg, NULL, 1, NULL);
 	}
-	fact->cap = 100; /* the pragma's limit: 100 rows mean "at least 100" */
+	/* the pragma's limit: that many rows mean "at least that many" */
+	fact->cap = INTEGRITY_LIMIT;
 	/* a single "ok" row means no problem */
 	if (fact->nobjects == 1 && strcmp(fact->objects[0].name, "ok") == 0)
 		fact->nobjects = 0;
@@ -140,8 +141,7 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 		return DBC_OK;
 	}
 	if (ir.rows >= INTEGRITY_LIMIT)
-		fact->note = dbc_printf(ctx, "at least that many: PRAGMA %s stops after %d", pragma,
-		                        INTEGRITY_LIMIT);
+		fact->note = dbc_printf(ctx, "PRAGMA %s stops after %d", pragma, INTEGRITY_LIMIT);
 	return integrity_hint(ctx, eng, fact);
 }
 
