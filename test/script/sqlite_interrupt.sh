@@ -122,7 +122,7 @@ import os, shutil, sqlite3, sys, threading, time
 
 mod, work = sys.argv[1], sys.argv[2]
 t_start = time.time()
-t_end = t_start + 50
+t_end = t_start + 55
 
 def fail(msg):
     print("FAIL: " + msg)
@@ -279,7 +279,7 @@ for mode in ("delete", "wal"):
     for sql in CALLS:
         for in_txn in (False, True):
             n = trial(tpl, mode, sql, in_txn, "flag", 1, 10**9)
-            for k in range(max(0, n - 16), n):
+            for k in range(max(0, n - 12), n):
                 if time.time() > t_end:
                     fail("the sweep took too long")
                 trial(tpl, mode, sql, in_txn, "flag", 1, k)
