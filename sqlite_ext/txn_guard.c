@@ -57,10 +57,8 @@ void sqldbc_call_renew_rescue(sqldbc_call *call)
 	sqlite3_stmt *fresh = NULL;
 	if (!call->rescue)
 		return;
-	if (sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &fresh, NULL) !=
-	        SQLITE_OK ||
-	    !fresh)
-		return;
+	if (sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &fresh, NULL) != SQLITE_OK || !fresh)
+		return; /* interrupted already: the old one is all there is */
 	sqlite3_finalize(call->rescue);
 	call->rescue = fresh;
 }
