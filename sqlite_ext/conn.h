@@ -23,5 +23,11 @@ sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx);
 
 /* txn_guard.c: prepares call->rescue (before the call's first savepoint). */
 int sqldbc_call_prepare_rescue(sqldbc_call *call);
+/* txn_guard.c: prepares call->rescue afresh after a savepoint rollback that
+ * may have expired it; keeps the old one when that fails. */
+void sqldbc_call_renew_rescue(sqldbc_call *call);
+/* txn_guard.c: whether savepoint level is the transaction the call began
+ * itself (no transaction was open before it), which ROLLBACK ends whole. */
+bool sqldbc_call_owns_level(const sqldbc_call *call, int level);
 
 #endif

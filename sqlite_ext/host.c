@@ -259,6 +259,12 @@ static int host_release(dbc_ctx *ctx, int level)
 static int host_rollback(dbc_ctx *ctx, int level)
 {
 	sqldbc_conn *c = conn_of(ctx);
+	sqldbc_call *call = ctx->host_data;
+	/* The call's own transaction ends with one ROLLBACK, never with
+	 * "ROLLBACK TO; RELEASE": an interrupt between those two would leave it
+	 * open with the rescue expired by the rollback of the migration's DDL
+	 * (txn_guard.c), and nothing could end it any more. */
+	bool whole = sqldbc_call_owns_level(call, level);
 	if (level < 1 || level > c->sp_depth)
 		return DBC_OK;
 	if (sqlite3_get_autocommit(c->db)) { /* the transaction, savepoints included, is gone */
@@ -273,11 +279,14 @@ static int host_rollback(dbc_ctx *ctx, int level)
 	 * error was set. */
 	dbc_ctx saved = *ctx;
 	dbc_error_clear(ctx);
-	int rc = run_simple(ctx, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d", level);
+	int rc = whole ? host_exec(ctx, "ROLLBACK")
+	               : run_simple(ctx, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d", level);
 	/* A rollback that failed (interrupted) leaves the savepoint open: the
 	 * depth keeps it, so the call's end still sees and ends it (txn_guard.c). */
 	if (rc == DBC_OK || sqlite3_get_autocommit(c->db))
 		c->sp_depth = level - 1;
+	if (!whole)
+		sqldbc_call_renew_rescue(call);
 	if (saved.failed) {
 		dbc_arena_block *arena = ctx->arena;
 		*ctx = saved;

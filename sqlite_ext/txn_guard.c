@@ -16,11 +16,24 @@
  * which only this connection sees and which the rollback undoes anyway -- and
  * stepped only when even ROLLBACK cannot run, i.e. when it is interrupted
  * before it writes anything.
+ *
+ * The rescue must not be expired when it is needed. Rolling a savepoint back
+ * over DDL (a migration's) expires every prepared statement of the
+ * connection; sqlite3_step then compiles it again, and under an interrupt
+ * that compilation fails (SQLite's tokenizer checks the interrupt), so the
+ * write never starts and the transaction stays open. Hence: the transaction
+ * the call began itself is rolled back with one ROLLBACK, which ends it in
+ * the same step that expires the rescue (host.c, and below); after any other
+ * savepoint rollback the rescue is prepared afresh. Left open is only an
+ * interrupt that arrives in the moment between such an inner rollback and the
+ * fresh prepare, inside a call that then fails.
  */
 #include "conn.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#define RESCUE_SQL "PRAGMA temp.user_version = 0"
 
 void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 {
@@ -36,7 +49,23 @@ int sqldbc_call_prepare_rescue(sqldbc_call *call)
 {
 	if (call->rescue)
 		return SQLITE_OK;
-	return sqlite3_prepare_v2(call->db, "PRAGMA temp.user_version = 0", -1, &call->rescue, NULL);
+	return sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &call->rescue, NULL);
+}
+
+void sqldbc_call_renew_rescue(sqldbc_call *call)
+{
+	sqlite3_stmt *fresh = NULL;
+	if (!call->rescue)
+		return;
+	if (sqlite3_prepare_v2(call->db, RESCUE_SQL, -1, &fresh, NULL) != SQLITE_OK || !fresh)
+		return; /* interrupted already: the old one is all there is */
+	sqlite3_finalize(call->rescue);
+	call->rescue = fresh;
+}
+
+bool sqldbc_call_owns_level(const sqldbc_call *call, int level)
+{
+	return call->was_autocommit && call->sp_base == 0 && level == 1;
 }
 
 /* Appends text to the error's detail (the message itself stays the cause). */
@@ -77,8 +106,10 @@ int sqldbc_call_settle(sqldbc_call *call, bool failed)
 		failed = true;
 	}
 	if (failed) {
-		/* dbcare's savepoints the error path could not roll back */
-		if (!sqlite3_get_autocommit(db) && c->sp_depth > call->sp_base) {
+		/* dbcare's savepoints the error path could not roll back (the
+		 * call's own transaction: ROLLBACK below, in one step) */
+		if (!sqlite3_get_autocommit(db) && c->sp_depth > call->sp_base &&
+		    !sqldbc_call_owns_level(call, call->sp_base + 1)) {
 			char sql[96];
 			snprintf(sql, sizeof sql, "ROLLBACK TO dbcare_sp_%d; RELEASE dbcare_sp_%d",
 			         call->sp_base + 1, call->sp_base + 1);
