@@ -189,7 +189,7 @@ def template(mode):
     c.close()
     return path
 
-trials = bad = 0
+trials = bad = advised_gaps = 0
 lost = []
 def trial(tpl, mode, sql, in_txn, how, ops, k):
     global trials
@@ -239,7 +239,22 @@ def trial(tpl, mode, sql, in_txn, how, ops, k):
     after = conn.in_transaction
     label = f"{mode} {how}/{ops} k={k} {'txn' if in_txn else 'autocommit'} {sql}"
     rolled_back = err is not None and "rolled back" in err
-    if after != before and not (before and not after and rolled_back):
+    # The one case SQLite's public API leaves no way out of (docs/security.md,
+    # "an interrupt while dbcare rolls its own transaction back"): the
+    # interrupt lands in the few VM steps between an inner ROLLBACK TO over
+    # DDL, which expires every prepared statement, and the fresh prepare of
+    # the rescue write. Then nothing can run until the caller's statement
+    # ends, and the error must say so; the application follows it. Only the
+    # exact-step sweep can land there; the others stay strict.
+    advised = how == "flag" and err is not None and "run ROLLBACK before anything else" in err
+    if advised:
+        global advised_gaps
+        advised_gaps += 1
+        conn.execute("ROLLBACK")
+        after = conn.in_transaction
+    if advised and after:
+        fail(f"{label}: still in a transaction after the advised ROLLBACK (error: {err})")
+    if not advised and after != before and not (before and not after and rolled_back):
         fail(f"{label}: in_transaction {before} -> {after} (error: {err})")
     conn.execute("INSERT INTO app VALUES ('after')")
     if after:
@@ -289,6 +304,8 @@ for mode in ("delete", "wal"):
                     fail("the sweep took too long")
                 trial(tpl, mode, sql, in_txn, "flag", 1, k)
                 exact += 1
-    print(f"{mode}: exact-step sweep ok, {exact} trials")
+    print(f"{mode}: exact-step sweep ok, {exact} trials, {advised_gaps} ended with the advice to run ROLLBACK")
+    if advised_gaps > exact // 10:
+        fail(f"{advised_gaps} of {exact} exact-step trials needed the advice: more than the narrow window explains")
 print(f"{trials} trials in {time.time() - t_start:.1f} s")
 PY
