@@ -13,13 +13,14 @@
  * an unprivileged role owns; PostgreSQL's validation runs as the domain's
  * owner (only it may validate), and the owner can lend its code no rights it
  * does not have. The evaluator refuses to run outside an open check scope,
- * so it is no way for anybody to run a domain's code as its owner at will;
- * inside a scope the only values it sees are the table owner's, which that
- * owner could equally pass in itself.
+ * and inside one for a constraint of a domain no column of the scope's
+ * table uses, so it is no way for anybody to run a domain's code as its
+ * owner at will; it sees only values the table's owner could pass itself.
  */
 #include "pgdbc.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
@@ -27,6 +28,8 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 /* Every (column, NOT VALID domain CHECK) of an ordinary or partitioned
@@ -64,6 +67,35 @@ int pgdbc_domain_checks(dbc_ctx *ctx, dbc_rows *out)
 	return ctx->host->query(ctx, domain_checks_sql, 0, NULL, add_row, out);
 }
 
+/* Whether a column of table relid has type domain, or a domain over it. */
+static bool table_uses_domain(Oid relid, Oid domain)
+{
+	/* the scope holds the table's lock */
+	Relation rel = relation_open(relid, AccessShareLock);
+	TupleDesc desc = RelationGetDescr(rel);
+	bool uses = false;
+	for (int att = 0; !uses && att < desc->natts; att++) {
+		Oid typ = TupleDescAttr(desc, att)->attisdropped ? InvalidOid
+		                                                 : TupleDescAttr(desc, att)->atttypid;
+		for (int depth = 0; OidIsValid(typ) && depth < 64; depth++) {
+			HeapTuple ty;
+			Form_pg_type t;
+			if (typ == domain) {
+				uses = true;
+				break;
+			}
+			ty = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typ));
+			if (!HeapTupleIsValid(ty))
+				break;
+			t = (Form_pg_type)GETSTRUCT(ty);
+			typ = t->typtype == TYPTYPE_DOMAIN ? t->typbasetype : InvalidOid;
+			ReleaseSysCache(ty);
+		}
+	}
+	relation_close(rel, AccessShareLock);
+	return uses;
+}
+
 /* One domain constraint, planned once per query (fn_extra). */
 typedef struct domain_test {
 	Oid conoid;
@@ -74,7 +106,7 @@ typedef struct domain_test {
 
 /* Plans the constraint's expression as the domain's owner: planning folds
  * constants, which may call the owner's functions. */
-static domain_test *prepare(FunctionCallInfo fcinfo, Oid conoid)
+static domain_test *prepare(FunctionCallInfo fcinfo, Oid relid, Oid conoid)
 {
 	domain_test *dt = fcinfo->flinfo->fn_extra;
 	HeapTuple tup;
@@ -94,9 +126,11 @@ static domain_test *prepare(FunctionCallInfo fcinfo, Oid conoid)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 		                errmsg("dbcare: domain constraint %u no longer exists", conoid)));
 	con = (Form_pg_constraint)GETSTRUCT(tup);
-	if (con->contype != CONSTRAINT_CHECK || !OidIsValid(con->contypid))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("dbcare: constraint %u is not a domain CHECK constraint", conoid)));
+	if (con->contype != CONSTRAINT_CHECK || !OidIsValid(con->contypid) ||
+	    !table_uses_domain(relid, con->contypid))
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("dbcare: constraint %u is no domain CHECK of the checked table",
+		                       conoid)));
 	bin = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conbin, &isnull);
 	if (isnull)
 		elog(ERROR, "dbcare: domain constraint %u has no expression", conoid);
@@ -135,19 +169,24 @@ Datum dbcheck_domain_value_holds(PG_FUNCTION_ARGS)
 	domain_test *dt;
 	Datum result;
 	bool isnull;
+	bool holds;
 	Oid save_user;
 	int save_sec;
+	Oid relid = pgdbc_check_scope_relid();
 
-	if (!pgdbc_check_scope_active())
+	if (!OidIsValid(relid))
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("dbcare: dbcheck_domain_value_holds runs only inside "
 		                       "dbcheck_constraints")));
-	dt = prepare(fcinfo, PG_GETARG_OID(1));
+	dt = prepare(fcinfo, relid, PG_GETARG_OID(1));
 	GetUserIdAndSecContext(&save_user, &save_sec);
 	SetUserIdAndSecContext(dt->owner, save_sec | SECURITY_RESTRICTED_OPERATION);
 	dt->econtext->domainValue_datum = PG_GETARG_DATUM(0);
 	dt->econtext->domainValue_isNull = false;
 	result = ExecEvalExprSwitchContext(dt->state, dt->econtext, &isnull);
 	SetUserIdAndSecContext(save_user, save_sec);
-	PG_RETURN_BOOL(isnull || DatumGetBool(result));
+	holds = isnull || DatumGetBool(result);
+	/* what the expression allocated goes per row, not per scan */
+	ResetExprContext(dt->econtext);
+	PG_RETURN_BOOL(holds);
 }

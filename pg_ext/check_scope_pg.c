@@ -140,17 +140,21 @@ static void switch_body(void *arg)
 	                        GUC_ACTION_SAVE, true, 0, false);
 }
 
-/* The open scope's subtransaction, in the transaction of lxid: an error
- * unwinding the scope aborts it, so SubTransactionIsActive turns false
- * without check_leave. Read by the domain evaluator (check_domain_pg.c),
- * which runs only inside a scope. */
+/* The open scope's subtransaction, in the transaction of lxid, and its
+ * table: an error unwinding the scope aborts it, so SubTransactionIsActive
+ * turns false without check_leave. Read by the domain evaluator
+ * (check_domain_pg.c), which runs only inside a scope. */
 static LocalTransactionId scope_lxid = InvalidLocalTransactionId;
 static SubTransactionId scope_subxact = InvalidSubTransactionId;
 
-bool pgdbc_check_scope_active(void)
+static Oid scope_relid = InvalidOid;
+
+Oid pgdbc_check_scope_relid(void)
 {
-	return scope_subxact != InvalidSubTransactionId && scope_lxid == MyProc->lxid &&
-	       SubTransactionIsActive(scope_subxact);
+	if (scope_subxact != InvalidSubTransactionId && scope_lxid == MyProc->lxid &&
+	    SubTransactionIsActive(scope_subxact))
+		return scope_relid;
+	return InvalidOid;
 }
 
 static char *arena_copy(dbc_ctx *ctx, char *s)
@@ -196,6 +200,7 @@ int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool 
 		return DBC_ERROR;
 	call->check_scope = sc;
 	scope_lxid = MyProc->lxid;
+	scope_relid = sc->relid;
 	for (int i = 0; i < call->nsubxacts; i++)
 		if (call->subxacts[i].level == level)
 			scope_subxact = call->subxacts[i].id;

@@ -83,8 +83,9 @@ int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool 
                       char **skip);
 int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
 void pgdbc_check_leave(dbc_ctx *ctx, bool keep);
-/* True while a check scope of this transaction is open (not unwound). */
-bool pgdbc_check_scope_active(void);
+/* The table of the check scope open in this transaction (not unwound), or
+ * InvalidOid outside one. */
+Oid pgdbc_check_scope_relid(void);
 /* The NOT VALID domain CHECKs over table columns (check_domain_pg.c):
  * dbc_host's domain_checks. */
 int pgdbc_domain_checks(dbc_ctx *ctx, dbc_rows *out);

@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(16);
+SELECT plan(17);
 
 CREATE SCHEMA tap_dom;
 CREATE DOMAIN tap_dom.posint AS int CHECK (VALUE > 0);
@@ -97,6 +97,19 @@ SELECT is((SELECT (c->>'value')::int FROM report_full, jsonb_array_elements(r->'
 SELECT throws_ok($$SELECT dbcheck_domain_value_holds(50, (SELECT oid FROM pg_constraint
                                                        WHERE conname = 'code_small'))$$,
                  '42501', NULL, 'the evaluator refuses to run outside a check');
+-- Nor inside a check for a domain no column of the checked table uses: a
+-- table's CHECK cannot borrow another domain's owner.
+CREATE TABLE tap_dom.borrower (id int PRIMARY KEY, x int);
+INSERT INTO tap_dom.borrower VALUES (1, 50);
+DO $$ BEGIN
+  EXECUTE format('ALTER TABLE tap_dom.borrower ADD CONSTRAINT borrow CHECK '
+                 '(dbcheck_domain_value_holds(x, %s::oid)) NOT VALID',
+                 (SELECT oid FROM pg_constraint WHERE conname = 'code_small'));
+END $$;
+SELECT matches((SELECT sample->>'not_checked' FROM dbcheck_constraints('tap_dom.borrower')
+                 WHERE constraint_name = 'borrow'),
+               'no domain CHECK of the checked table',
+               'the evaluator refuses a domain the checked table does not use');
 SELECT is(current_user::text, 'postgres', 'current_user is the caller again');
 
 SELECT * FROM finish();
