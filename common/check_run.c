@@ -523,7 +523,38 @@ typedef struct check_walk {
 	const dbc_check_options *opt;
 	unsigned kinds;
 	dbc_rows *out;
+	dbc_rows domains; /* dbc_host.domain_checks' rows; none without the hook */
 } check_walk;
+
+#define DOMAIN_NCOLS 5
+
+/* A domain CHECK added NOT VALID constrains every column of that domain:
+ * each (column, domain constraint) is checked as a CHECK of the table named
+ * by the domain constraint, its test the host's (the domain's code, run
+ * with the domain owner's rights). A partition's rows are checked through
+ * its partitioned parent, whose columns have the same types. Columns of
+ * arrays or composites over a domain are not checked. */
+static int check_domain_columns(dbc_ctx *ctx, const check_walk *w, const dbc_table *t,
+                                const char *display, table_scope *sc)
+{
+	if (t->partition_of)
+		return DBC_OK;
+	for (int r = 0; r < w->domains.nrows; r++) {
+		const dbc_value *row = &w->domains.cells[r * DOMAIN_NCOLS];
+		if (row[0].type != DBC_TEXT || !t->schema || strcmp(row[0].s, t->schema) != 0 ||
+		    strcmp(row[1].s, t->name) != 0)
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_CHECK;
+		con.name = dbc_strdup(ctx, row[3].s);
+		con.expr = dbc_strdup(ctx, row[4].s);
+		con.enforced = true; /* every write checks it; old rows were never */
+		if (!con.name || !con.expr || dbc_strlist_add(ctx, &con.columns, row[2].s) != DBC_OK ||
+		    check_one(ctx, w->s, t, display, &con, sc, w->out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
 
 static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
                        const dbc_constraint **order)
@@ -542,6 +573,8 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 			continue;
 		rc = check_one(ctx, w->s, t, display, con, &sc, w->out);
 	}
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_CHECK)))
+		rc = check_domain_columns(ctx, w, t, display, &sc);
 	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_UNIQUE)) &&
 	    !(w->opt && w->opt->skip_trusted))
 		rc = check_unique_indexes(ctx, w->s, t, display, &sc, w->out);
@@ -559,7 +592,11 @@ int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_opt
 	const dbc_table *only = NULL;
 	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
 		return DBC_ERROR;
-	check_walk w = {s, opt, opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL, out};
+	check_walk w = {s, opt, opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL, out, {0}};
+	dbc_rows_init(&w.domains, ctx, DOMAIN_NCOLS);
+	if ((w.kinds & DBC_CHECK_KIND(DBC_CON_CHECK)) && ctx->host->domain_checks &&
+	    ctx->host->domain_checks(ctx, &w.domains) != DBC_OK)
+		return DBC_ERROR;
 	return each_selected_table(ctx, s, opt, only, check_table, &w);
 }
 

@@ -40,6 +40,7 @@ typedef struct dbc_value {
 } dbc_value;
 
 typedef struct dbc_ctx dbc_ctx;
+struct dbc_rows;
 
 /* Row callback of host->query: return DBC_OK to continue, DBC_ERROR to stop
  * (the error must then already be set in ctx). Cells are valid only during the call. */
@@ -149,6 +150,15 @@ typedef struct dbc_host {
 	                   char **skip);
 	int (*check_lock)(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
 	void (*check_leave)(dbc_ctx *ctx, bool keep);
+	/* The domain CHECK constraints not validated yet (PostgreSQL's ALTER
+	 * DOMAIN ... NOT VALID) that constrain columns of tables, directly or
+	 * through a domain over the domain: rows (schema, table, column,
+	 * constraint name, test), ordered by table, column position and name.
+	 * test is a boolean SQL expression over the quoted column, false only
+	 * for a non-NULL value the constraint refuses; it evaluates the domain's
+	 * code with the domain owner's rights and only inside check_enter's
+	 * scope. NULL where the engine has no domains (SQLite). */
+	int (*domain_checks)(dbc_ctx *ctx, struct dbc_rows *out);
 	/* The test "parent row has the child row's key" of a foreign key (or,
 	 * declared, of a relation) as SQL over aliases p and c, with the
 	 * constraint's own operators written out, never found by operator or

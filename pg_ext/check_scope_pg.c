@@ -26,11 +26,13 @@
 #include "pgdbc.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -138,6 +140,23 @@ static void switch_body(void *arg)
 	                        GUC_ACTION_SAVE, true, 0, false);
 }
 
+/* The open scope's subtransaction, in the transaction of lxid, and its
+ * table: an error unwinding the scope aborts it, so SubTransactionIsActive
+ * turns false without check_leave. Read by the domain evaluator
+ * (check_domain_pg.c), which runs only inside a scope. */
+static LocalTransactionId scope_lxid = InvalidLocalTransactionId;
+static SubTransactionId scope_subxact = InvalidSubTransactionId;
+
+static Oid scope_relid = InvalidOid;
+
+Oid pgdbc_check_scope_relid(void)
+{
+	if (scope_subxact != InvalidSubTransactionId && scope_lxid == MyProc->lxid &&
+	    SubTransactionIsActive(scope_subxact))
+		return scope_relid;
+	return InvalidOid;
+}
+
 static char *arena_copy(dbc_ctx *ctx, char *s)
 {
 	char *r = dbc_strdup(ctx, s);
@@ -180,6 +199,11 @@ int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool 
 	if (pgdbc_guarded(ctx, switch_body, &sa) != DBC_OK)
 		return DBC_ERROR;
 	call->check_scope = sc;
+	scope_lxid = MyProc->lxid;
+	scope_relid = sc->relid;
+	for (int i = 0; i < call->nsubxacts; i++)
+		if (call->subxacts[i].level == level)
+			scope_subxact = call->subxacts[i].id;
 	return DBC_OK;
 }
 
@@ -221,6 +245,7 @@ void pgdbc_check_leave(dbc_ctx *ctx, bool keep)
 	if (!sc)
 		return;
 	call->check_scope = NULL;
+	scope_subxact = InvalidSubTransactionId;
 	if (!level_open(call, sc->level))
 		return; /* the abort of the subtransaction restored user, context and GUCs */
 	/* the pinned search_path was set GUC_ACTION_SAVE: undone either way */

@@ -1062,6 +1062,7 @@ const dbc_host pgdbc_host = {
 	.check_enter = pgdbc_check_enter,
 	.check_lock = pgdbc_check_lock,
 	.check_leave = pgdbc_check_leave,
+	.domain_checks = pgdbc_domain_checks,
 	.key_match = pgdbc_key_match,
 	.warning = pg_warning,
 	.alloc = pgdbc_alloc,

@@ -83,6 +83,12 @@ int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool 
                       char **skip);
 int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
 void pgdbc_check_leave(dbc_ctx *ctx, bool keep);
+/* The table of the check scope open in this transaction (not unwound), or
+ * InvalidOid outside one. */
+Oid pgdbc_check_scope_relid(void);
+/* The NOT VALID domain CHECKs over table columns (check_domain_pg.c):
+ * dbc_host's domain_checks. */
+int pgdbc_domain_checks(dbc_ctx *ctx, dbc_rows *out);
 /* A foreign key's comparison written with its own operators (check_keys_pg.c):
  * dbc_host's key_match. */
 int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,

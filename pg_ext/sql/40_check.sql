@@ -69,3 +69,14 @@ CREATE FUNCTION dbcheck_cleanup_orphans(dry_run boolean DEFAULT true) RETURNS bi
     AS 'MODULE_PATHNAME', 'dbcheck_cleanup_orphans';
 COMMENT ON FUNCTION dbcheck_cleanup_orphans(boolean) IS 'deletes (or with dry_run only counts) orphan rows, all or nothing';
 REVOKE ALL ON FUNCTION dbcheck_cleanup_orphans(boolean) FROM PUBLIC;
+
+-- The evaluator of a domain CHECK on a column's value, called by the
+-- statements dbcheck_constraints() runs: it runs the domain's code as the
+-- domain's owner and refuses to run outside such a check (check_domain_pg.c).
+-- STABLE (it only reads) and PARALLEL UNSAFE: a parallel worker is no check.
+CREATE FUNCTION dbcheck_domain_value_holds(anyelement, oid)
+    RETURNS boolean
+    LANGUAGE c STRICT STABLE PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcheck_domain_value_holds';
+COMMENT ON FUNCTION dbcheck_domain_value_holds(anyelement, oid) IS 'whether a domain CHECK accepts a value (internal to dbcheck_constraints)';
