@@ -363,8 +363,7 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 		int tok_line = lx.line;
 		last_line = tok_line;
 		if (!out->shell_line &&
-		    (st.pg ? c == '\\'
-		           : c == '.' && ntokens == 0 && (tok == 0 || s[tok - 1] == '\n')))
+		    (st.pg ? c == '\\' : c == '.' && (tok == 0 || s[tok - 1] == '\n')))
 			out->shell_line = tok_line;
 		if (ntokens == 0) {
 			stmt_start = tok;

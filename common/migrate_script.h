@@ -34,8 +34,11 @@ typedef struct dbc_script_info {
 	/* The first line the engine's shell would read as one of its own commands
 	 * if the script were fed to it (dbmigrate_script): PostgreSQL, a backslash
 	 * outside strings, quoted names, dollar quotes and comments (psql's
-	 * meta-commands such as \!); SQLite, a '.' in the first column opening a
-	 * statement (sqlite3's dot-commands such as .shell). 0: none. Neither is
+	 * meta-commands such as \!); SQLite, a '.' in the first column outside
+	 * strings and comments, inside a statement too (sqlite3's dot-commands
+	 * such as .shell: the shell ends statements by rules of its own, a line
+	 * "go" or "/" among them, so where it stands is not ours to judge). 0:
+	 * none. Neither is
 	 * valid SQL, so such a script is refused at registration. */
 	int shell_line;
 	/* The line where a string, quoted name, dollar quote or block comment

@@ -99,6 +99,8 @@ static bool table_uses_domain(Oid relid, Oid domain)
 /* One domain constraint, planned once per query (fn_extra). */
 typedef struct domain_test {
 	Oid conoid;
+	Oid relid;   /* the scope's table it was checked against */
+	Oid argtype; /* the value's type it was checked against */
 	Oid owner;
 	ExprState *state;
 	ExprContext *econtext;
@@ -119,17 +121,28 @@ static domain_test *prepare(FunctionCallInfo fcinfo, Oid relid, Oid conoid)
 	int save_sec;
 	MemoryContext old;
 
-	if (dt && dt->conoid == conoid)
+	Oid argtype = get_fn_expr_argtype(fcinfo->flinfo, 0);
+
+	/* a plan kept across scopes (a caller's cached expression) is checked
+	 * again for this scope's table and this value's type */
+	if (dt && dt->conoid == conoid && dt->relid == relid && dt->argtype == argtype)
 		return dt;
 	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
 	if (!HeapTupleIsValid(tup))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 		                errmsg("dbcare: domain constraint %u no longer exists", conoid)));
 	con = (Form_pg_constraint)GETSTRUCT(tup);
-	if (con->contype != CONSTRAINT_CHECK || !OidIsValid(con->contypid) ||
+	/* Only what dbcheck_constraints asks: a NOT VALID CHECK of a domain the
+	 * scope's table uses, on a value of that domain's base type (the
+	 * compiled expression reads VALUE as that type: any other datum would be
+	 * misread), never a validated one (nothing to count, and no reason to
+	 * run its owner's code). */
+	if (con->contype != CONSTRAINT_CHECK || !OidIsValid(con->contypid) || con->convalidated ||
+	    !OidIsValid(argtype) || getBaseType(argtype) != getBaseType(con->contypid) ||
 	    !table_uses_domain(relid, con->contypid))
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-		                errmsg("dbcare: constraint %u is no domain CHECK of the checked table",
+		                errmsg("dbcare: constraint %u is no NOT VALID domain CHECK of the checked "
+		                       "table for a value of this type",
 		                       conoid)));
 	bin = SysCacheGetAttr(CONSTROID, tup, Anum_pg_constraint_conbin, &isnull);
 	if (isnull)
@@ -139,6 +152,8 @@ static domain_test *prepare(FunctionCallInfo fcinfo, Oid relid, Oid conoid)
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	dt = palloc0(sizeof(*dt));
 	dt->conoid = conoid;
+	dt->relid = relid;
+	dt->argtype = argtype;
 	{
 		HeapTuple ty = SearchSysCache1(TYPEOID, ObjectIdGetDatum(con->contypid));
 		if (!HeapTupleIsValid(ty))

@@ -418,7 +418,10 @@ Datum dbmigrate_run(PG_FUNCTION_ARGS)
 	char *volatile target = NULL;
 	volatile int64 applied = 0;
 	pgdbc_refuse_changes_when_read_only(fcinfo);
-	if (!cc || cc->atomic)
+	/* In a subtransaction (a PL/pgSQL block with EXCEPTION) it could not
+	 * commit, and an error caught there would abort no transaction, so
+	 * nothing would release the session lock. */
+	if (!cc || cc->atomic || IsSubTransaction())
 		ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
 		                errmsg("dbcare: dbmigrate_run must be called with CALL outside a "
 		                       "transaction block"),
@@ -442,7 +445,9 @@ Datum dbmigrate_run(PG_FUNCTION_ARGS)
 	}
 	PG_CATCH();
 	{
-		/* the abort releases the session lock (run_xact_callback) */
+		/* released here and by the abort (run_xact_callback), whichever
+		 * comes first: whoever catches the error, the lock goes */
+		run_lock_release();
 		if (target)
 			pfree(target);
 		PG_RE_THROW();

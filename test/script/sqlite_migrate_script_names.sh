@@ -70,6 +70,16 @@ for open in "/* open" '"open' "[open" '`open'; do
   grep -q "ends inside" "$work/open.out" || fail "$open: $(cat "$work/open.out")"
 done
 
+# The shell ends a statement at a line "go" or "/" as well: a dot-command
+# after one is a dot-command, whatever the SQL lexer thinks of the statement.
+for end in go /; do
+  if q "SELECT dbmigrate_add('9', 'go', 'SELECT 1' || char(10) || '$end' || char(10) || '.shell touch pwned' || char(10));" > "$work/go.out" 2>&1; then
+    run_script "dot-command after a '$end' line"
+    fail "dbmigrate_add accepted a dot-command after a '$end' line"
+  fi
+  grep -q 'dot-command' "$work/go.out" || fail "'$end' line: $(cat "$work/go.out")"
+done
+
 # Ordinary names still produce a working script.
 [ -n "$sum" ] || fail "no checksum"
 q "SELECT dbmigrate_add('5', 'plain – unicode ok', 'CREATE TABLE t5 (id INTEGER)');" > /dev/null
