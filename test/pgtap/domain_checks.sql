@@ -10,7 +10,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(17);
+SELECT plan(19);
 
 CREATE SCHEMA tap_dom;
 CREATE DOMAIN tap_dom.posint AS int CHECK (VALUE > 0);
@@ -108,8 +108,30 @@ DO $$ BEGIN
 END $$;
 SELECT matches((SELECT sample->>'not_checked' FROM dbcheck_constraints('tap_dom.borrower')
                  WHERE constraint_name = 'borrow'),
-               'no domain CHECK of the checked table',
+               'no NOT VALID domain CHECK of the checked table',
                'the evaluator refuses a domain the checked table does not use');
+-- Nor a value of another type than the domain's base type (the compiled
+-- expression would read a text datum as an int), nor a validated
+-- constraint, even from a table that uses the domain.
+CREATE TABLE tap_dom.typer (id int PRIMARY KEY, c tap_dom_attacker.code, t text, p tap_dom.posint);
+INSERT INTO tap_dom.typer VALUES (1, 5, 'x', 1);
+DO $$ BEGIN
+  EXECUTE format('ALTER TABLE tap_dom.typer ADD CONSTRAINT wrong_type CHECK '
+                 '(dbcheck_domain_value_holds(t, %s::oid)) NOT VALID',
+                 (SELECT oid FROM pg_constraint WHERE conname = 'code_small'));
+  EXECUTE format('ALTER TABLE tap_dom.typer ADD CONSTRAINT validated CHECK '
+                 '(dbcheck_domain_value_holds(id, %s::oid)) NOT VALID',
+                 (SELECT min(oid) FROM pg_constraint WHERE contypid = 'tap_dom.posint'::regtype
+                   AND convalidated));
+END $$;
+SELECT matches((SELECT sample->>'not_checked' FROM dbcheck_constraints('tap_dom.typer')
+                 WHERE constraint_name = 'wrong_type'),
+               'for a value of this type',
+               'the evaluator refuses a value that is not of the domain''s base type');
+SELECT matches((SELECT sample->>'not_checked' FROM dbcheck_constraints('tap_dom.typer')
+                 WHERE constraint_name = 'validated'),
+               'no NOT VALID domain CHECK',
+               'the evaluator refuses a validated domain constraint');
 SELECT is(current_user::text, 'postgres', 'current_user is the caller again');
 
 SELECT * FROM finish();
