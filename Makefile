@@ -24,6 +24,8 @@ ifneq ($(PGXS),)
 MODULE_big = dbcare
 OBJS       = $(PG_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 DATA_built = dbcare--$(EXTVERSION).sql
+# Upgrade scripts (dbcare--A--B.sql): ALTER EXTENSION dbcare UPDATE follows them.
+DATA       = $(wildcard pg_ext/upgrade/dbcare--*--*.sql)
 EXTRA_CLEAN = dbcare.control $(DATA_built)
 # The postgres binary exports json_object() (the SQL function), which wins the
 # dynamic lookup over jansson's json_object(); in the PostgreSQL module calls to

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# ALTER EXTENSION dbcare UPDATE from 0.1.0 leaves a database exactly as a
+# fresh CREATE EXTENSION of the current version: every member object, column,
+# constraint, index, trigger, function definition, grant and comment is
+# compared between the two. A registered migration with a down script keeps
+# working across the upgrade. The 0.1.0 install script is the released one
+# (test/fixtures/pg/dbcare--0.1.0.sql), put beside the current files of the
+# private installation.
+set -eu
+db=dbcare_upgrade
+. "$(dirname "$0")/lib/pg.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+share=$("$B/pg_config" --sharedir)/extension
+cp "$root/test/fixtures/pg/dbcare--0.1.0.sql" "$share/dbcare--0.1.0.sql"
+trap 'rm -f "$share/dbcare--0.1.0.sql"; cleanup' EXIT
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_fresh" -c "CREATE DATABASE ${db}_fresh"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+q -c "CREATE EXTENSION dbcare VERSION '0.1.0'"
+# a migration registered under 0.1.0, in its table layout (this build's
+# functions expect the new one)
+q -c "INSERT INTO dbcare.migrations (kind, version, version_text, name, script, down_script, checksum)
+      VALUES ('versioned', '1', '1', 'one', E'CREATE TABLE t1 (id int);\r\n',
+              E'\uFEFFDROP TABLE t1;\r\n \t', 'v1:sha256:unknown')"
+q -c "ALTER EXTENSION dbcare UPDATE"
+"$B/psql" -X -q -d ${db}_fresh -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+
+describe() { # every object of the extension, as comparable text
+  "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
+SELECT 'member ' || pg_describe_object(classid, objid, 0)
+  FROM pg_depend WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dbcare')
+UNION ALL
+SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+       || coalesce(' acl ' || a.attacl::text, '') || ' #' || a.attnum
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+ WHERE c.relnamespace = 'dbcare'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' acl ' || coalesce(c.relacl, acldefault('r', c.relowner))::text
+       || coalesce(' comment ' || obj_description(c.oid, 'pg_class'), '')
+  FROM pg_class c WHERE c.relnamespace IN ('dbcare'::regnamespace, 'public'::regnamespace)
+UNION ALL
+SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+  FROM pg_constraint WHERE connamespace = 'dbcare'::regnamespace
+UNION ALL
+SELECT 'index ' || pg_get_indexdef(indexrelid) FROM pg_index
+ WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'dbcare'::regnamespace)
+UNION ALL
+SELECT 'trigger ' || pg_get_triggerdef(oid) || ' ' || tgenabled::text FROM pg_trigger
+ WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'dbcare'::regnamespace)
+UNION ALL
+SELECT 'function ' || p.oid::regprocedure || ' ' || pg_get_functiondef(p.oid)
+       || ' acl ' || coalesce(p.proacl, acldefault('f', p.proowner))::text || coalesce(' comment ' || obj_description(p.oid, 'pg_proc'), '')
+  FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'dbcare')
+UNION ALL
+SELECT 'config ' || c.relname || ' ' || coalesce(x.cond, '')
+  FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(oid, cond)
+  JOIN pg_class c ON c.oid = x.oid WHERE e.extname = 'dbcare'
+ORDER BY 1
+SQL
+}
+describe ${db}_fresh > "$work/fresh.txt"
+describe $db > "$work/upgraded.txt"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
+[ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
+diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "the upgraded extension differs from a fresh one (above: - fresh, + upgraded)"
+[ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")" = "$(q -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" ] ||
+  fail "ALTER EXTENSION UPDATE did not reach the default version"
+
+# The migration registered under 0.1.0: its down script has the checksum
+# dbmigrate_add computes now (re-registering it changes nothing), and it
+# applies and rolls back.
+old=$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")
+[ -n "$old" ] || fail "no down checksum after the upgrade"
+q -c "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" > /dev/null
+[ "$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")" = "$old" ] ||
+  fail "the upgrade's down checksum differs from dbmigrate_add's"
+[ "$(q -c "SELECT dbmigrate_apply()")" = 1 ] || fail "apply after the upgrade"
+[ "$(q -c "SELECT dbmigrate_rollback('0')")" = 1 ] || fail "rollback after the upgrade"
+echo "upgrade 0.1.0 -> current: same as a fresh install"
