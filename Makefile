@@ -1,4 +1,4 @@
-# dbcare — one C core (common/) built into two modules:
+# dbcare — one C core (core/) built into two modules:
 #   build/sqlite/dbcare.so  SQLite loadable extension (always)
 #   dbcare.so               PostgreSQL extension through PGXS (when pg_config is found)
 # The version lives only in META.json; everything else reads it from there.
@@ -6,10 +6,11 @@
 EXTENSION  = dbcare
 EXTVERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' META.json | head -n 1)
 
-COMMON_SRC := $(sort $(wildcard common/*.c))
-PG_SRC     := $(sort $(wildcard pg_ext/*.c))
-SQLITE_SRC := $(sort $(wildcard sqlite_ext/*.c))
-PG_SQL     := $(sort $(wildcard pg_ext/sql/*.sql))
+COMMON_SRC := $(sort $(wildcard core/*/*.c))
+CORE_HDRS  := $(wildcard core/*/*.h)
+PG_SRC     := $(sort $(wildcard pg/*.c))
+SQLITE_SRC := $(sort $(wildcard sqlite/*.c))
+PG_SQL     := $(sort $(wildcard pg/sql/*.sql))
 
 BUILD      := build
 SQLITE_SO  := $(BUILD)/sqlite/dbcare.so
@@ -25,12 +26,12 @@ MODULE_big = dbcare
 OBJS       = $(PG_SRC:.c=.o) $(COMMON_SRC:.c=.o)
 DATA_built = dbcare--$(EXTVERSION).sql
 # Upgrade scripts (dbcare--A--B.sql): ALTER EXTENSION dbcare UPDATE follows them.
-DATA       = $(wildcard pg_ext/upgrade/dbcare--*--*.sql)
+DATA       = $(wildcard pg/upgrade/dbcare--*--*.sql)
 EXTRA_CLEAN = dbcare.control $(DATA_built)
 # The postgres binary exports json_object() (the SQL function), which wins the
 # dynamic lookup over jansson's json_object(); in the PostgreSQL module calls to
-# it go to a shim that reaches jansson's own (pg_ext/jansson_pg.c).
-PG_CPPFLAGS = -Icommon -DDBC_VERSION='"$(EXTVERSION)"' -Djson_object=dbc_pg_json_object
+# it go to a shim that reaches jansson's own (pg/jansson_shim.c).
+PG_CPPFLAGS = -Icore -DDBC_VERSION='"$(EXTVERSION)"' -Djson_object=dbc_pg_json_object
 # PostgreSQL's own headers trip -Wextra's unused-parameter (PG_FUNCTION_ARGS) and
 # missing-field-initializers (its macros), and PGXS adds C90's
 # declaration-after-statement, which C11 code does not follow; all else is an error.
@@ -40,15 +41,16 @@ SHLIB_LINK = $(DBC_LIBS)
 # No LLVM bitcode: it would need clang at build time for no benefit here
 # ("override": PGXS's Makefile.global, included below, sets with_llvm = yes).
 override with_llvm = no
-REGRESS    = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-REGRESS_OPTS = --inputdir=. --outputdir=$(BUILD)/regress
+# Golden tests live in test/pg/{sql,expected}, read from there by pg_regress.
+REGRESS    = $(patsubst test/pg/sql/%.sql,%,$(sort $(wildcard test/pg/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test/pg --outputdir=$(BUILD)/regress
 
 include $(PGXS)
 
 all: dbcare.control
 # Flags live here: a changed Makefile must not leave objects built with old ones.
 # PGXS tracks no header dependencies: a changed struct must rebuild every object.
-$(OBJS): Makefile META.json $(wildcard common/*.h pg_ext/*.h)
+$(OBJS): Makefile META.json $(CORE_HDRS) $(wildcard pg/*.h)
 endif
 
 all: sqlite
@@ -61,7 +63,7 @@ dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json
 
 # ---------------------------------------------------------------- SQLite
 SQLITE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fPIC $(WARNINGS) \
-                 -Icommon -DDBC_VERSION='"$(EXTVERSION)"' -MMD -MP
+                 -Icore -DDBC_VERSION='"$(EXTVERSION)"' -MMD -MP
 SQLITE_OBJS   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(SQLITE_SRC) $(COMMON_SRC))
 
 .PHONY: sqlite
@@ -107,10 +109,10 @@ $(ASAN_DRIVER): test/asan/sqlite_driver.c
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3
 
 check-asan: asan
-	@DBC_SUITES=asan test/scripts/run_tests.sh
+	@DBC_SUITES=asan test/harness/run_tests.sh
 
 check-valgrind: sqlite
-	@DBC_SUITES=valgrind test/scripts/run_tests.sh
+	@DBC_SUITES=valgrind test/harness/run_tests.sh
 
 # libFuzzer targets (clang): each test/fuzz/fuzz_<name>.c is linked with the
 # whole core; `make fuzz FUZZ_SECONDS=60` runs each from its seed corpus.
@@ -119,7 +121,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_SRC     := $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_BINS    := $(patsubst test/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
-FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icommon -Itest/unit \
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -Itest/unit \
                 -DDBC_VERSION='"$(EXTVERSION)"' -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The core is compiled once (instrumented, without libFuzzer's main) and
@@ -128,7 +130,7 @@ FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC))
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_BUILD)/obj/%.o: %.c common/*.h Makefile
+$(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) Makefile
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
@@ -137,7 +139,7 @@ $(FUZZ_BUILD)/%: test/fuzz/%.c test/fuzz/fuzz.h test/unit/unit.h $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(DBC_LIBS)
 
 fuzz: fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/scripts/fuzz_suite.sh --standalone
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/harness/fuzz_suite.sh --standalone
 
 # ---------------------------------------------------------------- entry points
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
@@ -147,14 +149,14 @@ test: bootstrap
 	@$(MAKE) --no-print-directory test-run
 
 bootstrap:
-	@test/scripts/bootstrap.sh
+	@test/harness/bootstrap.sh
 
 test-run: all unit
-	@test/scripts/run_tests.sh
+	@test/harness/run_tests.sh
 
 demo: bootstrap
 	@$(MAKE) --no-print-directory sqlite
-	@test/scripts/demo.sh
+	@test/harness/demo.sh
 
 # Benchmarks (never part of `make test`): BENCH_QUICK=1 for a short run.
 bench:
@@ -163,4 +165,4 @@ bench:
 clean: clean-build
 .PHONY: clean-build
 clean-build:
-	rm -rf $(BUILD) common/*.o pg_ext/*.o common/*.bc pg_ext/*.bc
+	rm -rf $(BUILD) core/*/*.o pg/*.o core/*/*.bc pg/*.bc

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pg_cluster.sh — a throwaway PostgreSQL cluster for the benchmarks, on a
 # private copy of the installation with this build of dbcare in it (the same
-# scheme as test/scripts/pg_suite.sh), listening on 127.0.0.1 so peers that
+# scheme as test/harness/pg_suite.sh), listening on 127.0.0.1 so peers that
 # only speak TCP (dbmate) reach it too.
 #   pg_cluster.sh start DIR   prints shell assignments (PGHOST PGPORT PGUSER PBIN
 #                             DBCARE_PG) to DIR/env; DBCARE_PG=1 when dbcare installed
@@ -44,7 +44,7 @@ for f in "$SYS_SHARE"/extension/*; do
 	case "$(basename "$f")" in dbcare.control | dbcare--*) ;; *) ln -s "$f" "$PSHARE/extension/" ;; esac
 done
 DBCARE_PG=0
-if ls "$ROOT"/pg_ext/*.c >/dev/null 2>&1; then
+if ls "$ROOT"/pg/*.c >/dev/null 2>&1; then
 	if make -C "$ROOT" -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" \
 		>"$DIR/install.log" 2>&1 && [ -f "$PLIB/dbcare.so" ]; then
 		DBCARE_PG=1

@@ -1,11 +1,11 @@
 /*
- * fuzz_ddl_text.c — the DDL text readers and normaliser (common/ddl_text.c,
- * common/ddl_columns.c) on arbitrary text: CREATE TABLE constraint and column
+ * fuzz_ddl_text.c — the DDL text readers and normaliser (core/schema/ddl_text.c,
+ * core/schema/ddl_columns.c) on arbitrary text: CREATE TABLE constraint and column
  * extraction, CREATE INDEX keys, index predicates, and
  * dbc_sql_normalise, which must be idempotent (a normalised text normalises
  * to itself, or fingerprints would depend on how often text was normalised).
  */
-#include "ddl_text.h"
+#include "schema/ddl_text.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,7 +5,7 @@
  * valid JSON that reads back to one object with one member.
  */
 #include "fuzz.h"
-#include "json.h"
+#include "base/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

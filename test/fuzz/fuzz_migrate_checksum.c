@@ -1,11 +1,11 @@
 /*
  * fuzz_migrate_checksum.c — the v1 script normalisation and checksum
- * (common/migrate_checksum.c): normalising is idempotent and never grows the
+ * (core/migrate/migrate_checksum.c): normalising is idempotent and never grows the
  * text, leaves no CR and no trailing white space, and a script has the same
  * checksum as its normalised form (the history stores the normalised text).
  */
 #include "fuzz.h"
-#include "migrate_checksum.h"
+#include "migrate/migrate_checksum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

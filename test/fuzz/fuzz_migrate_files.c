@@ -8,8 +8,8 @@
  * another engine's popx file) is one of the shapes that say so.
  */
 #include "fuzz.h"
-#include "migrate_files.h"
-#include "migrate_version.h"
+#include "migrate/migrate_files.h"
+#include "migrate/migrate_version.h"
 
 #include <strings.h>
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_migrate_script.c — script splitting and transaction-control detection
- * (common/migrate_script.c) with both engines' lexical rules. Splitting never
+ * (core/migrate/migrate_script.c) with both engines' lexical rules. Splitting never
  * loses bytes: statements are in order and inside the script, and what lies
  * between them is only white space, comments and empty ';' (it splits into
  * no statement on its own). Line numbers are right, every statement but the
@@ -10,7 +10,7 @@
  * (shell_line), so dbmigrate_script() never writes it.
  */
 #include "fuzz.h"
-#include "migrate_script.h"
+#include "migrate/migrate_script.h"
 
 static int count_lines(const char *from, const char *to)
 {

@@ -1,11 +1,11 @@
 /*
- * fuzz_migrate_version.c — migration versions (common/migrate_version.c):
+ * fuzz_migrate_version.c — migration versions (core/migrate/migrate_version.c):
  * validity, the canonical form and the ordering. The ordering must be a total
  * order (antisymmetric, transitive on triples, equal exactly when the
  * canonical forms are equal) and agree with plain numbers where they fit.
  */
 #include "fuzz.h"
-#include "migrate_version.h"
+#include "migrate/migrate_version.h"
 
 #include <stdlib.h>
 

@@ -6,7 +6,7 @@
  * early and inject SQL.
  */
 #include "fuzz.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 /* Reads one "..."-quoted identifier at *p; NULL if *p is not one. */
 static char *unquote(dbc_ctx *ctx, const char **p)

@@ -5,7 +5,7 @@
  * jansson values and a non-empty diff of a valid snapshot with itself are not.
  */
 #include "fuzz.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
  * otherwise, with the reason.
  */
 #include "fuzz.h"
-#include "settings.h"
+#include "settings/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

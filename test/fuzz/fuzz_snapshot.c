@@ -6,7 +6,7 @@
  * itself, and its fingerprint 64 hex digits.
  */
 #include "fuzz.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

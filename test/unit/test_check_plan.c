@@ -3,7 +3,7 @@
  * dialects, with hostile names: every identifier must arrive quoted, and the
  * semantics (MATCH SIMPLE / FULL, NULL keys, implicit parent keys) must show.
  */
-#include "check.h"
+#include "check/check.h"
 #include "unit.h"
 
 static dbc_host sqlite_host, pg_host;

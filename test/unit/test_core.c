@@ -3,11 +3,11 @@
  * arena and buffers, JSON escaping, canonical snapshots, diff wording,
  * settings validation, DDL text reading and name quoting.
  */
-#include "ddl_text.h"
-#include "json.h"
-#include "schema.h"
-#include "settings.h"
-#include "sha256.h"
+#include "schema/ddl_text.h"
+#include "base/json.h"
+#include "schema/schema.h"
+#include "settings/settings.h"
+#include "base/sha256.h"
 #include "unit.h"
 
 static void test_sha256(dbc_ctx *ctx)

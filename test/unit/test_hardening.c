@@ -2,9 +2,9 @@
  * test_hardening.c — regression tests for what the sanitizers and fuzzers
  * found in common/: each case names the input or condition that once broke.
  */
-#include "json.h"
-#include "migrate_checksum.h"
-#include "settings.h"
+#include "base/json.h"
+#include "migrate/migrate_checksum.h"
+#include "settings/settings.h"
 #include "unit.h"
 
 #include <stdint.h>

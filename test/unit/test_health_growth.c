@@ -2,8 +2,8 @@
  * test_health_growth.c — the least-squares growth fit and its JSON: exact
  * lines, noisy samples, fewer than two samples and samples at one instant.
  */
-#include "health.h"
-#include "json.h"
+#include "health/health.h"
+#include "base/json.h"
 #include "unit.h"
 
 static double num(json_t *o, const char *k)

@@ -3,8 +3,8 @@
  * exactly API.md's keys, dbhealth_checks rows, Prometheus text with HELP/TYPE
  * lines and escaped labels, and a failing check becomes an "error" row.
  */
-#include "health.h"
-#include "json.h"
+#include "health/health.h"
+#include "base/json.h"
 #include "unit.h"
 
 static int fake_gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,

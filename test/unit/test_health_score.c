@@ -2,7 +2,7 @@
  * test_health_score.c — grading of facts against thresholds, health.ignore,
  * per-object penalties, the score and the report status rule of API.md.
  */
-#include "health.h"
+#include "health/health.h"
 #include "unit.h"
 
 static dbc_health_fact fact_of(const char *check)

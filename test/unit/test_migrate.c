@@ -4,11 +4,11 @@
  * analysis (statements, lines, transaction control), file names, and state
  * derivation and planning over an in-memory registry.
  */
-#include "migrate_checksum.h"
-#include "migrate_files.h"
-#include "migrate_model.h"
-#include "migrate_script.h"
-#include "migrate_version.h"
+#include "migrate/migrate_checksum.h"
+#include "migrate/migrate_files.h"
+#include "migrate/migrate_model.h"
+#include "migrate/migrate_script.h"
+#include "migrate/migrate_version.h"
 #include "unit.h"
 
 static void test_versions(dbc_ctx *ctx)

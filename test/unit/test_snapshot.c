@@ -4,8 +4,8 @@
  * duplicate keys, repaired UTF-8), the memo serves repeated calls, and the
  * catalog health checks decided from the model find what they should.
  */
-#include "health.h"
-#include "schema.h"
+#include "health/health.h"
+#include "schema/schema.h"
 #include "unit.h"
 
 #include <jansson.h>

@@ -6,7 +6,7 @@
 #ifndef DBC_UNIT_H
 #define DBC_UNIT_H
 
-#include "dbc.h"
+#include "base/dbc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 # pg.sh — the prelude every PostgreSQL script test shares (sourced, not run).
-# Needs PG_BIN, PGHOST, PGPORT (set by test/scripts/pg_suite.sh) and $db.
+# Needs PG_BIN, PGHOST, PGPORT (set by test/harness/pg_suite.sh) and $db.
 B="${PG_BIN:?}"
 : "${db:?set db before sourcing lib/pg.sh}"
 fail() { echo "FAIL: $*"; exit 1; }

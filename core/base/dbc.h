@@ -1,0 +1,293 @@
+/*
+ * dbc.h — the contract between dbcare's engine-free core and its two hosts.
+ * The core decides what to run and what it means; a host (pg/, sqlite/)
+ * implements the callbacks below over its engine. Nothing here includes an
+ * engine header, so every file in core/ builds into both modules.
+ */
+#ifndef DBC_H
+#define DBC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef DBC_VERSION
+#error "DBC_VERSION must be defined by the build (read from META.json)"
+#endif
+
+/* Every core function returns one of these; the error text lives in the ctx. */
+enum { DBC_OK = 0, DBC_ERROR = 1 };
+
+/* SQLSTATEs of the public contract (API.md); the SQLite host only shows the text. */
+#define DBC_SQLSTATE_BAD_ARGUMENT "22023"
+#define DBC_SQLSTATE_BAD_STATE "55000"
+#define DBC_SQLSTATE_LOCK_TIMEOUT "55P03"
+#define DBC_SQLSTATE_READ_ONLY "25006"
+#define DBC_SQLSTATE_PRIVILEGE "42501"
+#define DBC_SQLSTATE_INTERNAL "XX000"
+#define DBC_SQLSTATE_OUT_OF_MEMORY "53200"
+#define DBC_SQLSTATE_CANCELED "57014"
+
+typedef enum { DBC_NULL = 0, DBC_INT, DBC_FLOAT, DBC_TEXT, DBC_BOOL } dbc_type;
+
+/* A cell passed to or returned from SQL. Text is NUL-terminated and borrowed. */
+typedef struct dbc_value {
+	dbc_type type;
+	int64_t i; /* DBC_INT and DBC_BOOL (0/1) */
+	double f;  /* DBC_FLOAT */
+	const char *s; /* DBC_TEXT */
+} dbc_value;
+
+typedef struct dbc_ctx dbc_ctx;
+struct dbc_rows;
+
+/* Row callback of host->query: return DBC_OK to continue, DBC_ERROR to stop
+ * (the error must then already be set in ctx). Cells are valid only during the call. */
+typedef int (*dbc_row_fn)(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
+
+typedef enum dbc_cache_access {
+	DBC_CACHE_NONE,  /* no cache here: derive */
+	DBC_CACHE_READ,  /* read it; a fresh derivation cannot be stored now */
+	DBC_CACHE_WRITE, /* read it, and store a fresh derivation */
+} dbc_cache_access;
+
+typedef struct dbc_host {
+	const char *engine; /* "postgresql" | "sqlite" */
+
+	/* Runs SQL that may hold several statements. On failure sets the ctx error
+	 * (engine SQLSTATE, message, and the 1-based line of the failing statement
+	 * in ctx->error_line when the engine knows it). A host may instead raise the
+	 * engine's own error when no savepoint is open (PostgreSQL does); the core
+	 * therefore keeps every allocation in the ctx arena. */
+	int (*exec)(dbc_ctx *ctx, const char *sql);
+	/* Runs one statement with parameters $1..$n and streams its rows to fn
+	 * (fn may be NULL for statements whose rows do not matter). */
+	int (*query)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+	             dbc_row_fn fn, void *arg);
+	/* Runs one statement, prepared once, for each of nrows rows of nparam
+	 * parameters (params holds them row after row); rows it returns are
+	 * dropped. NULL where one set-based statement fed by a JSON array is the
+	 * cheaper way to write many rows (PostgreSQL, where every execution
+	 * starts an executor); on SQLite an execution costs a few thousand
+	 * instructions, decoding a row from JSON more. */
+	int (*query_each)(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
+	                  const dbc_value *params);
+
+	/* Savepoints make "all-or-nothing" one idea for both engines. savepoint()
+	 * returns a level (>= 1) or -1 with the ctx error set; release/rollback take
+	 * that level and are no-ops for a level the host already unwound after an
+	 * error. rollback never touches the ctx error: rolling back after a failure
+	 * is its normal use, so an error already set (message, detail, hint,
+	 * context, line) survives it unchanged, and rollback's own trouble is
+	 * reported only when no error was set. Callers need not save the error. */
+	int (*savepoint)(dbc_ctx *ctx);
+	int (*release)(dbc_ctx *ctx, int level);
+	int (*rollback)(dbc_ctx *ctx, int level);
+
+	/* Quoting by the engine's own routine; results live in the ctx arena. */
+	char *(*quote_ident)(dbc_ctx *ctx, const char *ident);
+	char *(*quote_literal)(dbc_ctx *ctx, const char *literal);
+
+	/* May dbcare evaluate this expression, read from the schema (a CHECK
+	 * constraint's text), inside a statement of its own? Such a statement
+	 * runs at top level, without the limits the engine puts on schema code.
+	 * Sets *why_not to NULL when it may, else to the reason (arena text) and
+	 * the constraint is reported as not checked; DBC_ERROR only when the
+	 * question could not be answered. NULL: the core's own rule applies
+	 * (PostgreSQL). */
+	int (*schema_expr_allowed)(dbc_ctx *ctx, const char *expr, char **why_not);
+
+	/* Polled by long loops; returns nonzero (with the ctx error set) to stop. */
+	int (*interrupted)(dbc_ctx *ctx);
+
+	/* Bookkeeping tables: table t of the contract lives at book_prefix + t
+	 * ("dbcare." in PostgreSQL, "dbcare_" in SQLite). book_ensure creates them
+	 * when missing (SQLite, on the first mutating call; a no-op in PostgreSQL
+	 * where the extension script made them); book_exists tells a read-only
+	 * call on a fresh SQLite database to treat them as empty. book_ensure may
+	 * run inside a savepoint right before a call's first write and must then
+	 * not read anything when the tables exist (so that write takes the
+	 * engine's write lock first). */
+	const char *book_prefix;
+	int (*book_ensure)(dbc_ctx *ctx);
+	int (*book_exists)(dbc_ctx *ctx, bool *exists);
+	/* Whether an existing bookkeeping table t has column c. Columns added
+	 * after a table first shipped reach a database made by an older build on
+	 * its next book_ensure; a read before that finds them missing and reads
+	 * them as NULL. NULL: every table always has every column (PostgreSQL,
+	 * whose extension script made them). */
+	bool (*book_has_column)(dbc_ctx *ctx, const char *table, const char *column);
+	/* The migration status summary row (@migrations_summary): whether this
+	 * call may read it, and also store one it derived. NULL where the engine
+	 * keeps no such row. */
+	dbc_cache_access (*status_cache)(dbc_ctx *ctx);
+	/* How a stored summary is kept true. NULL: triggers clear the row on
+	 * every write to the migration tables (SQLite, one writer at a time).
+	 * Otherwise every write bumps a generation counter and the row carries
+	 * the generation it was derived at (PostgreSQL, where a writer's DELETE
+	 * would not see a row committed after its snapshot): this sets *stamp to
+	 * the generation this call's snapshot sees, or -1 when this transaction
+	 * wrote the tables itself (nothing may be stored then). */
+	int (*status_stamp)(dbc_ctx *ctx, int64_t *stamp);
+
+	/* Constraint checks evaluate code other roles wrote: CHECK expressions,
+	 * and the operators and casts of foreign keys. Where the engine has
+	 * roles (PostgreSQL) a check runs inside a scope, as its maintenance
+	 * commands do: check_enter opens it for table schema.table (a
+	 * subtransaction holding a lock taken without waiting, the table
+	 * owner's rights in a security-restricted operation, a pinned
+	 * search_path); check_lock adds a table the checks also read (a parent);
+	 * check_leave restores the caller's rights and rolls the scope back,
+	 * releasing its locks (checks only read), or with keep releases it into
+	 * the enclosing transaction (the deletes of dbcheck_cleanup_orphans). An
+	 * error inside unwinds the scope too; the caller leaves and enters again
+	 * before going on. Both set *skip (DBC_OK) when the table cannot be
+	 * checked now, with the reason; DBC_ERROR when the caller may not read
+	 * it (or, with deletes, delete from it). NULL where schema code runs
+	 * with no rights of its own (SQLite). */
+	int (*check_enter)(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+	                   char **skip);
+	int (*check_lock)(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
+	void (*check_leave)(dbc_ctx *ctx, bool keep);
+	/* The domain CHECK constraints not validated yet (PostgreSQL's ALTER
+	 * DOMAIN ... NOT VALID) that constrain columns of tables, directly or
+	 * through a domain over the domain: rows (schema, table, column,
+	 * constraint name, test), ordered by table, column position and name.
+	 * test is a boolean SQL expression over the quoted column, false only
+	 * for a non-NULL value the constraint refuses; it evaluates the domain's
+	 * code with the domain owner's rights and only inside check_enter's
+	 * scope. NULL where the engine has no domains (SQLite). */
+	int (*domain_checks)(dbc_ctx *ctx, struct dbc_rows *out);
+	/* The test "parent row has the child row's key" of a foreign key (or,
+	 * declared, of a relation) as SQL over aliases p and c, with the
+	 * constraint's own operators written out, never found by operator or
+	 * cast resolution; *skip when it cannot be written. NULL: the core's
+	 * own "p.x = c.x" (SQLite, where affinity rules decide). */
+	int (*key_match)(dbc_ctx *ctx, const char *schema, const char *table, const char *name,
+	                 bool declared, const char *parent_schema, const char *parent_table,
+	                 const char *const *columns, const char *const *ref_columns, int ncolumns,
+	                 char **match, char **skip);
+
+	/* Shows a warning the call goes on after: "dbcare: " + message, and hint
+	 * (may be NULL). PostgreSQL: a WARNING; SQLite, which has no warnings a
+	 * statement returns: sqlite3_log with SQLITE_WARNING. NULL drops it. */
+	void (*warning)(dbc_ctx *ctx, const char *message, const char *hint);
+
+	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
+	void *(*alloc)(size_t size);
+	void (*free)(void *ptr);
+} dbc_host;
+
+typedef struct dbc_arena_block dbc_arena_block;
+
+struct dbc_ctx {
+	const dbc_host *host;
+	void *host_data;
+	dbc_arena_block *arena; /* every core allocation of this call; freed at once */
+
+	/* The error slot, filled by dbc_error() or by the host. */
+	bool failed;
+	char sqlstate[6];
+	char *message; /* without the "dbcare: " prefix for core errors */
+	char *detail;
+	char *hint;
+	char *context;
+	int error_line;   /* 1-based line in the SQL that failed, 0 if unknown */
+	int error_cursor; /* 1-based character position, 0 if unknown */
+};
+
+void dbc_ctx_init(dbc_ctx *ctx, const dbc_host *host, void *host_data);
+/* Frees the arena (and so every string the ctx handed out). */
+void dbc_ctx_finish(dbc_ctx *ctx);
+
+/* Arena allocation; NULL only on exhaustion, after setting the ctx error. */
+void *dbc_alloc(dbc_ctx *ctx, size_t size);
+void *dbc_zalloc(dbc_ctx *ctx, size_t size);
+/* Room for one more item in the arena array *items (n in use, *cap slots of
+ * size bytes): doubles it when full, starting at `first` slots. The old block
+ * stays in the arena. DBC_ERROR on out of memory. */
+int dbc_grow(dbc_ctx *ctx, void *items, int n, int *cap, size_t size, int first);
+char *dbc_strdup(dbc_ctx *ctx, const char *s);
+char *dbc_strndup(dbc_ctx *ctx, const char *s, size_t n);
+char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Sets the error slot (first error wins) and returns DBC_ERROR. The message is
+ * the text after "dbcare: ". */
+int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning through host->warning (message after "dbcare: "; hint may be
+ * NULL); the call goes on (out of memory sets the error, as any allocation). */
+void dbc_warning(dbc_ctx *ctx, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Forgets an error, e.g. one a check turned into a "status: error" row. */
+void dbc_error_clear(dbc_ctx *ctx);
+
+/* Growable text in the arena. */
+typedef struct dbc_buf {
+	dbc_ctx *ctx;
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom;
+} dbc_buf;
+
+void dbc_buf_init(dbc_buf *b, dbc_ctx *ctx);
+void dbc_buf_append(dbc_buf *b, const char *s);
+void dbc_buf_appendn(dbc_buf *b, const char *s, size_t n);
+void dbc_buf_appendf(dbc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dbc_buf_appendc(dbc_buf *b, char c);
+/* Room for n more bytes in one allocation, when the size is known ahead:
+ * growing by doubling leaves every smaller copy behind in the arena. */
+void dbc_buf_reserve(dbc_buf *b, size_t n);
+/* Returns the text (never NULL unless out of memory, then with the error set). */
+char *dbc_buf_finish(dbc_buf *b);
+
+/* Length of the well-formed UTF-8 sequence at p (n bytes left; no overlong
+ * forms, surrogates or code points above U+10FFFF), 0 when there is none. */
+int dbc_utf8_seq(const unsigned char *p, size_t n);
+/* Copies n bytes of s into out (n + 1 bytes) with every byte that starts no
+ * well-formed UTF-8 sequence replaced by '?', and a NUL after them. */
+void dbc_utf8_repair(char *out, const char *s, size_t n);
+/* User input quoted in an error message: at most max bytes (cut at a
+ * character boundary, then "... (N bytes)"), invalid UTF-8 shown as '?', so a
+ * 10 MB or binary argument cannot make a 10 MB or undecodable message. */
+char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max);
+#define DBC_EXCERPT 80
+/* Bound on an error message, detail or hint as a whole (dbc_error cuts and
+ * cleans longer or invalid UTF-8 texts like dbc_excerpt). */
+#define DBC_ERROR_TEXT_MAX 16384
+
+/* Value helpers. */
+dbc_value dbc_text(const char *s);
+dbc_value dbc_int(int64_t i);
+dbc_value dbc_float(double f);
+dbc_value dbc_bool(bool b);
+dbc_value dbc_null(void);
+
+/* A materialised result set for table-valued functions: the core fills it,
+ * the glue turns it into an SRF (PostgreSQL) or a virtual table (SQLite). */
+typedef struct dbc_rows {
+	dbc_ctx *ctx;
+	int ncol;
+	int nrows;
+	int cap;
+	dbc_value *cells; /* nrows * ncol, text copied into the arena */
+} dbc_rows;
+
+void dbc_rows_init(dbc_rows *rows, dbc_ctx *ctx, int ncol);
+/* Appends a row of ncol values (text is copied). */
+int dbc_rows_add(dbc_rows *rows, const dbc_value *row);
+
+/* Convenience over host->query: the first column of the first row as text in
+ * the arena (NULL when no row or SQL NULL); *found tells which. */
+int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                   char **out, bool *found);
+
+/* The extension version (from META.json). */
+const char *dbc_version(void);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * json.c — jansson glue shared by snapshot, diff, reports and settings.
+ */
+#include "base/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int dump_to_buf(const char *text, size_t size, void *arg)
+{
+	dbc_buf *b = arg;
+	dbc_buf_appendn(b, text, size);
+	return b->oom ? -1 : 0;
+}
+
+/* One pass through a growing buffer: sizing first with json_dumpb(NULL)
+ * would serialise (and sort the keys of) a large snapshot twice. */
+char *dbc_json_dump(dbc_ctx *ctx, const json_t *v, size_t flags)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (json_dump_callback(v, dump_to_buf, &b, flags) != 0 || b.len == 0) {
+		if (!ctx->failed)
+			dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not serialise JSON");
+		return NULL;
+	}
+	return dbc_buf_finish(&b);
+}
+
+json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)
+{
+	json_error_t err;
+	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!v)
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
+		          what, err.text, err.line, err.column);
+	return v;
+}
+
+/* Replaces bytes that are not UTF-8 with '?', so a hostile name cannot make
+ * the whole snapshot unserialisable. */
+static char *utf8_sanitised(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(n + 1);
+	if (out)
+		dbc_utf8_repair(out, s, n);
+	return out;
+}
+
+json_t *dbc_json_str(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *v = json_string(s);
+	if (v)
+		return v;
+	char *clean = utf8_sanitised(s);
+	if (!clean)
+		return NULL;
+	v = json_string(clean);
+	free(clean);
+	return v;
+}
+
+/* Whether utf8_sanitised would leave s as it is. */
+static bool utf8_well_formed(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = p[i] < 0x80 ? 1 : dbc_utf8_seq(p + i, n - i);
+		if (len == 0)
+			return false;
+		i += (size_t)len;
+	}
+	return true;
+}
+
+bool dbc_json_set(json_t *obj, const char *key, json_t *v)
+{
+	if (!v)
+		return false;
+	/* the common case needs no copy */
+	if (utf8_well_formed(key))
+		return json_object_set_new(obj, key, v) == 0;
+	char *clean = utf8_sanitised(key);
+	if (!clean) {
+		json_decref(v);
+		return false;
+	}
+	bool ok = json_object_set_new(obj, clean, v) == 0;
+	free(clean);
+	return ok;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **dbc_json_sorted_keys(dbc_ctx *ctx, const json_t *obj, size_t *n)
+{
+	size_t count = json_object_size(obj);
+	const char **keys = dbc_alloc(ctx, sizeof(char *) * (count ? count : 1));
+	if (!keys)
+		return NULL;
+	size_t i = 0;
+	const char *key;
+	json_t *val;
+	json_object_foreach((json_t *)obj, key, val)
+	{
+		(void)val;
+		keys[i++] = key;
+	}
+	qsort(keys, i, sizeof(char *), cmp_str);
+	*n = i;
+	return keys;
+}

@@ -1,0 +1,855 @@
+/*
+ * check_run.c — runs the planned statements: dbcheck_constraints, dbcheck_orphans
+ * and dbcheck_cleanup_orphans, also called by the health checks. Memory stays
+ * flat: streamed violators are counted, only the first five keys are kept.
+ */
+#include "check/check.h"
+#include "base/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_pg(const dbc_ctx *ctx)
+{
+	return strcmp(ctx->host->engine, "postgresql") == 0;
+}
+
+static json_t *json_of(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_INT:
+		return json_integer(v->i);
+	case DBC_FLOAT:
+		return json_real(v->f);
+	case DBC_BOOL:
+		return json_boolean(v->i);
+	case DBC_TEXT:
+		return dbc_json_str(v->s);
+	case DBC_NULL:
+	default:
+		return json_null();
+	}
+}
+
+static int64_t int_of(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_INT:
+	case DBC_BOOL:
+		return v->i;
+	case DBC_FLOAT:
+		return (int64_t)v->f;
+	case DBC_TEXT:
+		return strtoll(v->s, NULL, 10);
+	default:
+		return 0;
+	}
+}
+
+typedef struct run_state {
+	int64_t count;
+	json_t *sample; /* owned; decref'd by run_plan on every path */
+	char *sample_text;
+	uint64_t rows;
+	bool got_row;
+} run_state;
+
+static int on_stream_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	run_state *st = arg;
+	if (ncol < 2)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
+	st->count += int_of(&cols[0]);
+	if (json_array_size(st->sample) < DBC_SAMPLE_MAX) {
+		json_t *key;
+		if (ncol == 2) {
+			key = json_of(&cols[1]);
+		} else {
+			key = json_array();
+			for (int i = 1; key && i < ncol; i++)
+				if (json_array_append_new(key, json_of(&cols[i])) != 0) {
+					json_decref(key);
+					key = NULL;
+				}
+		}
+		if (!key || json_array_append_new(st->sample, key) != 0)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	if ((++st->rows & 4095) == 0 && ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int on_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	run_state *st = arg;
+	if (ncol < 2)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
+	st->got_row = true;
+	st->count = int_of(&cols[0]);
+	st->sample_text = dbc_strdup(ctx, cols[1].type == DBC_TEXT ? cols[1].s : "[]");
+	return st->sample_text ? DBC_OK : DBC_ERROR;
+}
+
+/* Runs one plan: the number of violations and the sample as JSON text. */
+static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, char **sample)
+{
+	run_state st = {0};
+	int rc;
+	if (plan->shape == DBC_PLAN_STREAM) {
+		st.sample = json_array();
+		if (!st.sample)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_stream_row, &st);
+		if (rc == DBC_OK) {
+			st.sample_text = dbc_json_dump(ctx, st.sample, JSON_COMPACT);
+			if (!st.sample_text)
+				rc = DBC_ERROR;
+		}
+		json_decref(st.sample);
+	} else {
+		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_aggregate_row, &st);
+		if (rc == DBC_OK && !st.got_row)
+			rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned no row");
+	}
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	*count = st.count;
+	*sample = st.sample_text;
+	return DBC_OK;
+}
+
+static void add_context(dbc_ctx *ctx, const char *what, const char *name, const char *table)
+{
+	if (!ctx->context)
+		ctx->context = dbc_printf(ctx, "while checking %s %s of table %s", what, name, table);
+}
+
+static bool ignored(const dbc_check_options *opt, const dbc_table *t, const char *display)
+{
+	if (!opt || !opt->ignore)
+		return false;
+	return dbc_strlist_find(opt->ignore, display) >= 0 ||
+	       dbc_strlist_find(opt->ignore, t->name) >= 0;
+}
+
+/* Tables whose rows a statement can scan: not views, virtual or foreign tables. */
+static bool checkable(const dbc_table *t)
+{
+	return !t->kind || strcmp(t->kind, "table") == 0 || strcmp(t->kind, "partitioned table") == 0;
+}
+
+static bool same_columns(const dbc_strlist *a, const dbc_strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (strcmp(a->items[i], b->items[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool in_primary_key(const dbc_table *t, const char *column)
+{
+	for (int k = 0; k < t->nconstraints; k++)
+		if (t->constraints[k].kind == DBC_CON_PRIMARY_KEY &&
+		    dbc_strlist_find(&t->constraints[k].columns, column) >= 0)
+			return true;
+	return false;
+}
+
+static const dbc_table *find_display(dbc_ctx *ctx, const dbc_schema *s, const char *display)
+{
+	for (int i = 0; display && i < s->ntables; i++) {
+		const dbc_table *p = &s->tables[i];
+		char *name = dbc_qualified_name(ctx, p->schema, p->name);
+		if (name && strcmp(name, display) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* A constraint read torn: a foreign key without its parent's name (the
+ * parent was dropped while the catalog was read, and DROP TABLE drops the
+ * foreign keys that reference it) or a CHECK without its expression (its
+ * table was dropped meanwhile). Skipped: it no longer exists. */
+static bool dropped_while_read(const dbc_constraint *con)
+{
+	return (con->kind == DBC_CON_FOREIGN_KEY && !con->ref_table) ||
+	       (con->kind == DBC_CON_CHECK && (!con->expr || !*con->expr));
+}
+
+/* PostgreSQL keeps derived copies of constraints under the original name:
+ * a partition carries its parent's CHECK and FOREIGN KEY constraints (checking
+ * the parent covers the partition's rows), and a foreign key to a partitioned
+ * table gets one more row per referenced partition (checking against one
+ * partition alone would call every key living in another one an orphan). */
+static bool derived_copy(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                         const dbc_constraint *con)
+{
+	const dbc_table *parent = find_display(ctx, s, t->partition_of);
+	for (int k = 0; parent && k < parent->nconstraints; k++)
+		if (parent->constraints[k].kind == con->kind &&
+		    strcmp(parent->constraints[k].name, con->name) == 0)
+			return true;
+	if (con->kind != DBC_CON_FOREIGN_KEY)
+		return false;
+	/* The referenced table is a partition, and the same columns also reference
+	 * one of its ancestors: this is the per-partition copy. */
+	const dbc_table *ref = dbc_schema_find_table(s, con->ref_schema, con->ref_table);
+	for (int depth = 0; ref && ref->partition_of && depth < 32; depth++) {
+		const dbc_table *up = find_display(ctx, s, ref->partition_of);
+		for (int k = 0; up && k < t->nconstraints; k++) {
+			const dbc_constraint *o = &t->constraints[k];
+			if (o != con && o->kind == DBC_CON_FOREIGN_KEY &&
+			    dbc_schema_find_table(s, o->ref_schema, o->ref_table) == up &&
+			    same_columns(&o->columns, &con->columns))
+				return true;
+		}
+		ref = up;
+	}
+	return false;
+}
+
+/* A partition's NOT NULL column that is NOT NULL in the parent too is
+ * covered by the parent's check. */
+static bool not_null_in_parent(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                               const char *column)
+{
+	const dbc_table *parent = find_display(ctx, s, t->partition_of);
+	const dbc_column *c = parent ? dbc_table_find_column(parent, column) : NULL;
+	return c && c->not_null;
+}
+
+/* A valid unique index of PostgreSQL with the constraint's name: PRIMARY KEY
+ * and UNIQUE constraints are always backed by one of the same name. */
+static bool valid_unique_index(const dbc_schema *s, const dbc_table *t, const char *name)
+{
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		if (ix->unique && ix->valid && !ix->predicate && strcmp(ix->name, name) == 0 &&
+		    ix->table && strcmp(ix->table, t->name) == 0 &&
+		    (ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0 : !ix->schema && !t->schema))
+			return true;
+	}
+	return false;
+}
+
+/* True when PostgreSQL itself proves that no stored row can violate con, so
+ * a scan could only find what the engine already guarantees:
+ * - PRIMARY KEY / UNIQUE backed by a valid unique index and not DEFERRABLE:
+ *   the index admits no duplicate, whatever triggers or
+ *   session_replication_role say; a deferrable one may hold duplicates until
+ *   commit, and an invalid index (a failed CREATE INDEX CONCURRENTLY) proves
+ *   nothing, so those are scanned;
+ * - NOT NULL (attnotnull, PostgreSQL up to 17): SET NOT NULL scans the table
+ *   and every later write is checked; there is no NOT VALID form and neither
+ *   disabled triggers nor replica mode bypass it.
+ * Physical corruption that breaks these is amcheck's job (health "integrity").
+ * Foreign keys and CHECK constraints are always scanned: rows let in while RI
+ * triggers were disabled or in replica mode stay behind after re-enabling,
+ * and a CHECK may call a function whose definition changed since. */
+static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                          const dbc_constraint *con)
+{
+	if (!is_pg(ctx))
+		return false;
+	switch (con->kind) {
+	case DBC_CON_PRIMARY_KEY:
+	case DBC_CON_UNIQUE:
+		return !con->deferrable && valid_unique_index(s, t, con->name);
+	case DBC_CON_NOT_NULL:
+		return con->validated && con->enforced;
+	default:
+		return false;
+	}
+}
+
+/* ------------------------------------------------------------ scopes
+ * Every statement that evaluates a table's constraints runs inside the host's
+ * check scope for that table (dbc.h: check_enter): on PostgreSQL the table
+ * owner's rights in a security-restricted operation, and a subtransaction
+ * whose locks go when the scope is left. One scope serves all the
+ * constraints of a table; an error inside unwinds it, so the next
+ * constraint enters again. Outside a scope no check statement runs. */
+typedef struct table_scope {
+	const dbc_table *t;
+	bool open;
+	char *skip; /* the whole table cannot be checked now: why */
+} table_scope;
+
+static int scope_open(dbc_ctx *ctx, table_scope *sc)
+{
+	if (sc->open || sc->skip || !ctx->host->check_enter)
+		return DBC_OK;
+	if (ctx->host->check_enter(ctx, sc->t->schema, sc->t->name, false, &sc->skip) != DBC_OK)
+		return DBC_ERROR;
+	sc->open = !sc->skip;
+	return DBC_OK;
+}
+
+static void scope_close(dbc_ctx *ctx, table_scope *sc)
+{
+	if (sc->open && ctx->host->check_leave)
+		ctx->host->check_leave(ctx, false);
+	sc->open = false;
+}
+
+/* Errors that mean "cannot be checked now", not "the call failed": the
+ * table's owner may not read something the check reads (42501), the table
+ * or an object it uses was dropped or altered since the schema was read
+ * (42P01, 42703, 42704, 42883), or a lock the statement needed was not free
+ * (55P03, 40P01). Only errors raised inside a scope are judged so. */
+static bool skippable(const dbc_ctx *ctx)
+{
+	static const char *const states[] = {"42501", "42P01", "42703", "42704",
+	                                     "42883", "55P03", "40P01"};
+	if (!ctx->failed)
+		return false;
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(ctx->sqlstate, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Checks con (a constraint, or with orphans a foreign key or relation) of
+ * table t inside scope sc: *count and *sample, or *skip with the reason the
+ * check could not run. */
+static int check_in_scope(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                          const dbc_constraint *con, bool orphans, table_scope *sc,
+                          int64_t *count, char **sample, char **skip)
+{
+	dbc_check_plan plan;
+	*skip = NULL;
+	if (scope_open(ctx, sc) != DBC_OK)
+		return DBC_ERROR;
+	if (sc->skip) {
+		*skip = sc->skip;
+		return DBC_OK;
+	}
+	if (con->kind == DBC_CON_FOREIGN_KEY && ctx->host->check_lock &&
+	    dbc_schema_find_table(s, con->ref_schema, con->ref_table)) {
+		if (ctx->host->check_lock(ctx, con->ref_schema, con->ref_table, skip) != DBC_OK)
+			return DBC_ERROR;
+		if (*skip)
+			return DBC_OK;
+	}
+	int rc = orphans ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
+	                 : dbc_check_plan_constraint(ctx, s, t, con, &plan);
+	if (rc == DBC_OK && plan.skip) {
+		*skip = plan.skip;
+		return DBC_OK;
+	}
+	if (rc == DBC_OK)
+		rc = run_plan(ctx, &plan, count, sample);
+	if (rc == DBC_OK)
+		return DBC_OK;
+	if (!ctx->host->check_enter || !skippable(ctx))
+		return DBC_ERROR;
+	/* The error unwound the scope: the next constraint enters again. */
+	*skip = dbc_strdup(ctx, ctx->message ? ctx->message : "not checked");
+	dbc_error_clear(ctx);
+	scope_close(ctx, sc);
+	return *skip ? DBC_OK : DBC_ERROR;
+}
+
+/* The sample of a constraint that was not checked: {"not_checked": why}. */
+static char *not_checked_sample(dbc_ctx *ctx, const char *why)
+{
+	json_t *o = json_object();
+	char *text = NULL;
+	if (o && json_object_set_new(o, "not_checked", dbc_json_str(why)) == 0)
+		text = dbc_json_dump(ctx, o, JSON_COMPACT);
+	json_decref(o);
+	if (!text && !ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return text;
+}
+
+static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
+                     const dbc_constraint *con, table_scope *sc, dbc_rows *out)
+{
+	int64_t count = 0;
+	char *sample = "[]";
+	char *skip = NULL;
+	if (engine_proves(ctx, s, t, con)) {
+		/* reported as checked with no violation: the engine's proof, not a scan */
+	} else if (check_in_scope(ctx, s, t, con, false, sc, &count, &sample, &skip) != DBC_OK) {
+		add_context(ctx, "constraint", con->name, display);
+		return DBC_ERROR;
+	}
+	if (skip && !(sample = not_checked_sample(ctx, skip)))
+		return DBC_ERROR;
+	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
+	                                  dbc_text(dbc_constraint_kind_name(con->kind)),
+	                                  skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
+	if (dbc_rows_add(out, row) != DBC_OK)
+		return DBC_ERROR;
+	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* Catalogs keep NOT NULL as a column flag (SQLite, PostgreSQL before 18):
+ * each such column is checked as a constraint named <table>_<column>_not_null
+ * unless the model already lists one for it. */
+static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                  const char *display, const dbc_check_options *opt,
+                                  table_scope *sc, dbc_rows *out)
+{
+	if (opt && opt->skip_trusted)
+		return DBC_OK; /* the engine always enforces a NOT NULL column */
+	for (int i = 0; i < t->ncolumns; i++) {
+		const dbc_column *col = &t->columns[i];
+		if (!col->not_null || col->hidden)
+			continue;
+		bool listed = false;
+		for (int k = 0; k < t->nconstraints; k++)
+			if (t->constraints[k].kind == DBC_CON_NOT_NULL && t->constraints[k].columns.n == 1 &&
+			    strcmp(t->constraints[k].columns.items[0], col->name) == 0)
+				listed = true;
+		/* a primary key check already counts its NULL keys */
+		if (listed || in_primary_key(t, col->name) || not_null_in_parent(ctx, s, t, col->name))
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_NOT_NULL;
+		con.name = dbc_printf(ctx, "%s_%s_not_null", t->name, col->name);
+		con.validated = con.enforced = true;
+		if (!con.name || dbc_strlist_add(ctx, &con.columns, col->name) != DBC_OK ||
+		    check_one(ctx, s, t, display, &con, sc, out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* SQLite's unique indexes made with CREATE UNIQUE INDEX belong to no
+ * constraint, yet enforce uniqueness as much as a UNIQUE constraint does (a
+ * file written by another tool, or edited, can hold duplicates): each is
+ * checked as kind unique, named by the index. An index with an expression
+ * key is left to PRAGMA integrity_check, which reports its duplicates
+ * ("non-unique entry in index"): the model keeps no expression text.
+ * PostgreSQL's valid unique indexes prove themselves (engine_proves). */
+static int check_unique_indexes(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                const char *display, table_scope *sc, dbc_rows *out)
+{
+	if (is_pg(ctx))
+		return DBC_OK;
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		if (!ix->unique || ix->constraint || ix->schema || !ix->table ||
+		    strcmp(ix->table, t->name) != 0 || t->schema ||
+		    dbc_strlist_find(&ix->keys, "(expression)") >= 0)
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_UNIQUE;
+		con.name = ix->name;
+		con.columns = ix->keys;
+		con.validated = con.enforced = true;
+		con.from_index = ix;
+		if (check_one(ctx, s, t, display, &con, sc, out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int kind_rank(dbc_constraint_kind k)
+{
+	switch (k) {
+	case DBC_CON_PRIMARY_KEY:
+		return 0;
+	case DBC_CON_UNIQUE:
+		return 1;
+	case DBC_CON_FOREIGN_KEY:
+		return 2;
+	case DBC_CON_CHECK:
+		return 3;
+	case DBC_CON_NOT_NULL:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+static int by_kind_and_name(const void *a, const void *b)
+{
+	const dbc_constraint *x = *(const dbc_constraint *const *)a;
+	const dbc_constraint *y = *(const dbc_constraint *const *)b;
+	int d = kind_rank(x->kind) - kind_rank(y->kind);
+	return d ? d : strcmp(x->name, y->name);
+}
+
+/* Rows come out in a stable order whatever order the catalog listed them in. */
+static const dbc_constraint **sorted_constraints(dbc_ctx *ctx, const dbc_table *t)
+{
+	if (!t->nconstraints)
+		return NULL;
+	const dbc_constraint **order = dbc_alloc(ctx, sizeof(*order) * (size_t)t->nconstraints);
+	if (!order)
+		return NULL;
+	for (int k = 0; k < t->nconstraints; k++)
+		order[k] = &t->constraints[k];
+	qsort(order, (size_t)t->nconstraints, sizeof(*order), by_kind_and_name);
+	return order;
+}
+
+/* Calls visit for every table the options select (one table, not ignored,
+ * checkable), with its display name and its constraints in report order. */
+typedef int (*table_visit)(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                           const dbc_constraint **order);
+
+static int each_selected_table(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                               const dbc_table *only, table_visit visit, void *arg)
+{
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		if ((only && t != only) || !checkable(t))
+			continue;
+		char *display = dbc_qualified_name(ctx, t->schema, t->name);
+		if (!display)
+			return DBC_ERROR;
+		if (ignored(opt, t, display))
+			continue;
+		const dbc_constraint **order = sorted_constraints(ctx, t);
+		if (t->nconstraints && !order)
+			return DBC_ERROR;
+		if (visit(ctx, arg, t, display, order) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+typedef struct check_walk {
+	const dbc_schema *s;
+	const dbc_check_options *opt;
+	unsigned kinds;
+	dbc_rows *out;
+	dbc_rows domains; /* dbc_host.domain_checks' rows; none without the hook */
+} check_walk;
+
+#define DOMAIN_NCOLS 5
+
+/* A domain CHECK added NOT VALID constrains every column of that domain:
+ * each (column, domain constraint) is checked as a CHECK of the table named
+ * by the domain constraint, its test the host's (the domain's code, run
+ * with the domain owner's rights). A partition's rows are checked through
+ * its partitioned parent, whose columns have the same types. Columns of
+ * arrays or composites over a domain are not checked. */
+static int check_domain_columns(dbc_ctx *ctx, const check_walk *w, const dbc_table *t,
+                                const char *display, table_scope *sc)
+{
+	if (t->partition_of)
+		return DBC_OK;
+	for (int r = 0; r < w->domains.nrows; r++) {
+		const dbc_value *row = &w->domains.cells[r * DOMAIN_NCOLS];
+		if (row[0].type != DBC_TEXT || !t->schema || strcmp(row[0].s, t->schema) != 0 ||
+		    strcmp(row[1].s, t->name) != 0)
+			continue;
+		dbc_constraint con = {0};
+		con.kind = DBC_CON_CHECK;
+		con.name = dbc_strdup(ctx, row[3].s);
+		con.expr = dbc_strdup(ctx, row[4].s);
+		con.enforced = true; /* every write checks it; old rows were never */
+		if (!con.name || !con.expr || dbc_strlist_add(ctx, &con.columns, row[2].s) != DBC_OK ||
+		    check_one(ctx, w->s, t, display, &con, sc, w->out) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                       const dbc_constraint **order)
+{
+	check_walk *w = arg;
+	table_scope sc = {t, false, NULL};
+	int rc = DBC_OK;
+	for (int k = 0; rc == DBC_OK && k < t->nconstraints; k++) {
+		const dbc_constraint *con = order[k];
+		if (con->kind == DBC_CON_EXCLUDE || !(w->kinds & DBC_CHECK_KIND(con->kind)) ||
+		    dropped_while_read(con))
+			continue;
+		if (w->opt && w->opt->skip_trusted && con->validated && con->enforced)
+			continue;
+		if (derived_copy(ctx, w->s, t, con))
+			continue;
+		rc = check_one(ctx, w->s, t, display, con, &sc, w->out);
+	}
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_CHECK)))
+		rc = check_domain_columns(ctx, w, t, display, &sc);
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_UNIQUE)) &&
+	    !(w->opt && w->opt->skip_trusted))
+		rc = check_unique_indexes(ctx, w->s, t, display, &sc, w->out);
+	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)))
+		rc = check_not_null_columns(ctx, w->s, t, display, w->opt, &sc, w->out);
+	/* leaving releases the table's locks: a call over 10,000 tables holds
+	 * the locks of one table at a time */
+	scope_close(ctx, &sc);
+	return rc;
+}
+
+int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                          dbc_rows *out)
+{
+	const dbc_table *only = NULL;
+	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
+		return DBC_ERROR;
+	check_walk w = {s, opt, opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL, out, {0}};
+	dbc_rows_init(&w.domains, ctx, DOMAIN_NCOLS);
+	if ((w.kinds & DBC_CHECK_KIND(DBC_CON_CHECK)) && ctx->host->domain_checks &&
+	    ctx->host->domain_checks(ctx, &w.domains) != DBC_OK)
+		return DBC_ERROR;
+	return each_selected_table(ctx, s, opt, only, check_table, &w);
+}
+
+/* One foreign key or declared relation, seen as a MATCH SIMPLE foreign key. */
+typedef struct orphan_item {
+	const dbc_table *child;
+	dbc_constraint con;
+	const char *child_display;
+	char *parent_display;
+	bool parent_missing;
+} orphan_item;
+
+typedef struct orphan_list {
+	orphan_item *items;
+	int n;
+	int cap;
+} orphan_list;
+
+static orphan_item *orphan_push(dbc_ctx *ctx, orphan_list *l)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 16;
+		orphan_item *items = dbc_zalloc(ctx, sizeof(orphan_item) * (size_t)cap);
+		if (!items)
+			return NULL;
+		if (l->n)
+			memcpy(items, l->items, sizeof(orphan_item) * (size_t)l->n);
+		l->items = items;
+		l->cap = cap;
+	}
+	orphan_item *it = &l->items[l->n++];
+	memset(it, 0, sizeof(*it));
+	return it;
+}
+
+/* A declared relation must still fit the schema: tables and columns exist. */
+static int relation_fits(dbc_ctx *ctx, const dbc_schema *s, const dbc_relation *r,
+                         const dbc_table **child, bool *parent_missing)
+{
+	char *cname = dbc_qualified_name(ctx, r->child_schema, r->child_table);
+	*child = dbc_schema_find_table(s, r->child_schema, r->child_table);
+	const dbc_table *parent = dbc_schema_find_table(s, r->parent_schema, r->parent_table);
+	*parent_missing = parent == NULL;
+	const char *missing = NULL;
+	if (!*child)
+		missing = dbc_printf(ctx, "table %s", cname);
+	for (int i = 0; !missing && i < r->child_columns.n; i++)
+		if (!dbc_table_find_column(*child, r->child_columns.items[i]))
+			missing = dbc_printf(ctx, "column %s.%s", cname, r->child_columns.items[i]);
+	for (int i = 0; !missing && parent && i < r->parent_columns.n; i++)
+		if (!dbc_table_find_column(parent, r->parent_columns.items[i]))
+			missing = dbc_printf(ctx, "column %s.%s",
+			                     dbc_qualified_name(ctx, r->parent_schema, r->parent_table),
+			                     r->parent_columns.items[i]);
+	if (!missing)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "relation \"%s\" names %s, which no longer exists",
+	          r->name, missing);
+	dbc_error_hint(ctx, "Drop the relation with dbcheck_drop_relation and declare it again.");
+	return DBC_ERROR;
+}
+
+typedef struct orphan_walk {
+	const dbc_schema *s;
+	orphan_list *l;
+} orphan_walk;
+
+static int collect_table_fks(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                             const dbc_constraint **order)
+{
+	orphan_walk *w = arg;
+	for (int k = 0; k < t->nconstraints; k++) {
+		const dbc_constraint *con = order[k];
+		if (con->kind != DBC_CON_FOREIGN_KEY || dropped_while_read(con) ||
+		    derived_copy(ctx, w->s, t, con))
+			continue;
+		orphan_item *it = orphan_push(ctx, w->l);
+		if (!it)
+			return DBC_ERROR;
+		it->child = t;
+		it->con = *con;
+		it->child_display = display;
+		it->parent_display = dbc_qualified_name(ctx, con->ref_schema, con->ref_table);
+		it->parent_missing = !dbc_schema_find_table(w->s, con->ref_schema, con->ref_table);
+		if (!it->parent_display)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                                orphan_list *l)
+{
+	const dbc_table *only = NULL;
+	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
+		return DBC_ERROR;
+	orphan_walk w = {s, l};
+	if (!(opt && opt->relations_only) &&
+	    each_selected_table(ctx, s, opt, only, collect_table_fks, &w) != DBC_OK)
+		return DBC_ERROR;
+	dbc_relation *rels;
+	int nrels;
+	if (dbc_relations_load(ctx, &rels, &nrels) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < nrels; i++) {
+		const dbc_relation *r = &rels[i];
+		const dbc_table *child;
+		bool parent_missing;
+		if (relation_fits(ctx, s, r, &child, &parent_missing) != DBC_OK)
+			return DBC_ERROR;
+		char *display = dbc_qualified_name(ctx, child->schema, child->name);
+		if (!display)
+			return DBC_ERROR;
+		if ((only && child != only) || ignored(opt, child, display))
+			continue;
+		orphan_item *it = orphan_push(ctx, l);
+		if (!it)
+			return DBC_ERROR;
+		it->child = child;
+		if (dbc_relation_as_constraint(ctx, r, &it->con) != DBC_OK)
+			return DBC_ERROR;
+		it->child_display = display;
+		it->parent_display = dbc_qualified_name(ctx, r->parent_schema, r->parent_table);
+		it->parent_missing = parent_missing;
+		if (!it->parent_display)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                      dbc_rows *out)
+{
+	orphan_list l = {0};
+	if (collect_orphan_items(ctx, s, opt, &l) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < l.n; i++) {
+		orphan_item *it = &l.items[i];
+		table_scope sc = {it->child, false, NULL};
+		int64_t count = 0;
+		char *sample = "[]";
+		char *skip = NULL;
+		int rc = check_in_scope(ctx, s, it->child, &it->con, true, &sc, &count, &sample, &skip);
+		scope_close(ctx, &sc);
+		if (rc != DBC_OK) {
+			add_context(ctx, "relation", it->con.name, it->child_display);
+			return DBC_ERROR;
+		}
+		if (skip && !(sample = not_checked_sample(ctx, skip)))
+			return DBC_ERROR;
+		dbc_value row[DBC_ORPHAN_NCOLS] = {dbc_text(it->con.name), dbc_text(it->child_display),
+		                                   dbc_text(it->parent_display),
+		                                   skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx;
+	if (ncol >= 1)
+		*(int64_t *)arg = int_of(&cols[0]);
+	return DBC_OK;
+}
+
+/* One item's DELETE, in the host's check scope with keep: the child table's
+ * owner runs the comparison (its casts and operators), the caller must be
+ * allowed to delete from the child and read the parent. */
+static int delete_one(dbc_ctx *ctx, const dbc_schema *s, const orphan_item *it, int64_t *n)
+{
+	const dbc_table *t = it->child;
+	char *sql, *skip = NULL;
+	int rc;
+	if (ctx->host->check_enter) {
+		if (ctx->host->check_enter(ctx, t->schema, t->name, true, &skip) != DBC_OK)
+			return DBC_ERROR;
+		if (!skip && ctx->host->check_lock(ctx, it->con.ref_schema, it->con.ref_table, &skip) !=
+		                 DBC_OK) {
+			ctx->host->check_leave(ctx, false);
+			return DBC_ERROR;
+		}
+		if (skip) {
+			ctx->host->check_leave(ctx, false);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot delete the orphans of %s now",
+			          it->con.name);
+			dbc_error_detail(ctx, "%s", skip);
+			dbc_error_hint(ctx, "Try again when the DDL on those tables is done.");
+			return DBC_ERROR;
+		}
+	}
+	rc = dbc_check_plan_delete(ctx, s, t, &it->con, &sql);
+	if (rc == DBC_OK && is_pg(ctx)) {
+		rc = ctx->host->query(ctx, sql, 0, NULL, take_count, n);
+	} else if (rc == DBC_OK) {
+		rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
+		if (rc == DBC_OK)
+			rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, n);
+	}
+	if (ctx->host->check_leave)
+		ctx->host->check_leave(ctx, rc == DBC_OK);
+	return rc;
+}
+
+static int delete_all(dbc_ctx *ctx, const dbc_schema *s, const orphan_list *l, int64_t *count)
+{
+	for (int i = 0; i < l->n; i++) {
+		const orphan_item *it = &l->items[i];
+		int64_t n = 0;
+		if (delete_one(ctx, s, it, &n) != DBC_OK) {
+			add_context(ctx, "relation", it->con.name, it->child_display);
+			return DBC_ERROR;
+		}
+		*count += n;
+	}
+	return DBC_OK;
+}
+
+int dbc_check_cleanup_orphans(dbc_ctx *ctx, const dbc_schema *s, bool dry_run, int64_t *count)
+{
+	*count = 0;
+	if (dry_run) {
+		dbc_rows rows;
+		dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
+		if (dbc_check_orphans(ctx, s, NULL, &rows) != DBC_OK)
+			return DBC_ERROR;
+		for (int i = 0; i < rows.nrows; i++)
+			*count += rows.cells[i * DBC_ORPHAN_NCOLS + 3].i;
+		return DBC_OK;
+	}
+	orphan_list l = {0};
+	if (collect_orphan_items(ctx, s, NULL, &l) != DBC_OK)
+		return DBC_ERROR;
+	/* Without its parent table every child row would count as an orphan:
+	 * that is a broken schema to repair, not rows to delete. */
+	for (int i = 0; i < l.n; i++)
+		if (l.items[i].parent_missing) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "refusing to delete orphans of %s: its parent table %s does not exist",
+			          l.items[i].con.name, l.items[i].parent_display);
+			dbc_error_hint(ctx, "Create the parent table, or drop the foreign key or relation.");
+			return DBC_ERROR;
+		}
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (delete_all(ctx, s, &l, count) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		*count = 0;
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, level);
+}

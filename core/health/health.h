@@ -1,0 +1,281 @@
+/*
+ * health.h — dbhealth_*: the check catalogue, grading, scoring and rendering,
+ * once for both engines. Each engine's glue gathers facts (one set-based query
+ * per check) into a dbc_health_fact; the core honours settings and
+ * health.ignore, grades, scores and renders JSON, rows and Prometheus text.
+ */
+#ifndef DBC_HEALTH_H
+#define DBC_HEALTH_H
+
+#include "base/dbc.h"
+#include "schema/schema.h"
+#include "settings/settings.h"
+
+/* Modes are cost classes: a check runs when the mode is at least its class. */
+typedef enum { DBC_HEALTH_QUICK = 0, DBC_HEALTH_STANDARD = 1, DBC_HEALTH_FULL = 2 } dbc_health_mode;
+
+typedef enum {
+	DBC_CHECK_OK = 0,
+	DBC_CHECK_WARNING = 1,
+	DBC_CHECK_CRITICAL = 2,
+	DBC_CHECK_SKIPPED = 3,
+	DBC_CHECK_ERROR = 4,
+} dbc_check_status;
+
+#define DBC_ENGINE_PG 1u
+#define DBC_ENGINE_SQLITE 2u
+#define DBC_ENGINE_BOTH (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
+
+/* How the graded number of a check comes out of its fact. */
+typedef enum {
+	DBC_VALUE_COUNT,  /* the number of offending objects left after health.ignore */
+	DBC_VALUE_MAX,    /* the highest object value left after health.ignore (0 if none) */
+	DBC_VALUE_SCALAR, /* fact->value as the glue set it (database-wide numbers) */
+} dbc_value_kind;
+
+typedef struct dbc_health_fact dbc_health_fact;
+typedef struct dbc_health_engine dbc_health_engine;
+
+/* A check gathered by the core itself rather than by the glue (migrations,
+ * constraint checks: features of core/ that work on both engines). */
+typedef int (*dbc_health_core_gather)(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                      dbc_health_mode mode, dbc_health_fact *fact);
+
+typedef struct dbc_health_check_def {
+	const char *name;
+	unsigned engines;
+	dbc_health_mode cost; /* the cheapest mode that runs it */
+	int penalty;          /* default; taken when the check is warning or critical */
+	int penalty_cap;      /* > 0: penalty counts per offending object, up to this */
+	double warn;          /* default thresholds; negative disables the level */
+	double critical;
+	bool lower_is_worse;  /* value < threshold fires (cache_hit_ratio) */
+	dbc_value_kind value_kind;
+	const char *unit;     /* appended to numbers in messages: "%", " s", "" */
+	const char *noun1;    /* "table without a primary key" */
+	const char *nounN;    /* "tables without a primary key" */
+	const char *ok_message;
+	const char *hint;     /* default hint when not ok */
+	const char *description;
+	dbc_health_core_gather core_gather; /* NULL: the engine's gather runs it */
+} dbc_health_check_def;
+
+extern const dbc_health_check_def dbc_health_checks_catalog[];
+extern const int dbc_health_checks_count;
+const dbc_health_check_def *dbc_health_find_check(const char *name);
+
+/* An object a check found (a table, index, constraint, sequence, session...). */
+typedef struct dbc_health_object {
+	char *schema; /* NULL in SQLite */
+	char *name;
+	char *table;  /* the table it belongs to, if any: ignoring the table ignores it */
+	double value;
+	char *detail; /* shown after the name in the message, may be NULL */
+} dbc_health_object;
+
+struct dbc_health_fact {
+	const dbc_health_check_def *def;
+	/* Set by the gatherer. */
+	bool skipped;
+	char *reason; /* skipped: why (becomes the message) */
+	char *hint;   /* overrides def->hint */
+	double value; /* DBC_VALUE_SCALAR */
+	char *value_text;           /* display value instead of the number ("ok", "wal") */
+	char *message;              /* overrides the composed message */
+	char *note;                 /* appended to the message, whichever it is ("; " + note) */
+	dbc_check_status min_status; /* grading never goes below this (e.g. a failed migration) */
+	int cap;                     /* > 0: the gatherer read at most this many objects; when it
+	                              * has that many, the message says "at least" */
+	dbc_health_object *objects;
+	int nobjects;
+	int capobjects;
+};
+
+/* Gatherer helpers. */
+void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, const char *hint);
+int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema,
+                          const char *name, const char *table, double value, const char *detail);
+/* Runs sql and adds one object per row; columns (schema, name, table, value,
+ * detail), each may be NULL. The usual one-query gatherer. */
+int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
+                       const dbc_value *params);
+/* Its row callback (arg: the fact), for a gatherer that gets its rows elsewhere. */
+int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols);
+
+/* Database-wide numbers of the report's "metrics" object. Negative / NULL: unknown. */
+typedef struct dbc_health_metrics {
+	int64_t size_bytes;
+	int64_t tables;
+	int64_t indexes;
+	char *schema_fingerprint;
+	char *migration_version;
+	int64_t pending_migrations;
+} dbc_health_metrics;
+
+/* One stored snapshot, for growth. */
+typedef struct dbc_health_sample {
+	double epoch; /* seconds since 1970 */
+	double size_bytes;
+} dbc_health_sample;
+
+typedef struct dbc_health_samples {
+	dbc_health_sample *items;
+	int n;
+	int cap;
+} dbc_health_samples;
+
+int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes);
+
+struct dbc_migrate_summary;
+
+/* What one run shares between its checks: the schema is read at most once,
+ * and so is the migration summary (the migrations check and the metrics). */
+typedef struct dbc_health_shared {
+	dbc_schema *schema;         /* NULL until dbc_health_schema() reads it */
+	const dbc_strlist *ignore;  /* health.ignore, split */
+	struct dbc_migrate_summary *migrations; /* NULL until summarised without error */
+} dbc_health_shared;
+
+/* The live schema of this run, read through eng->read_schema on first use. */
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out);
+
+/* Catalog checks decided from the model (health_model.c); each adds its
+ * objects to fact in table order. unindexed_fk: rowid_keys says a one-column
+ * key on an INTEGER PRIMARY KEY needs no index (SQLite's rowid). fks: one
+ * object per declared foreign key, "table(columns)"; *enforced is false when
+ * any of them is not enforced. indexed: per table, whether it
+ * has any index (array in the arena). */
+int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
+int dbc_health_model_unindexed_fk(dbc_ctx *ctx, const dbc_schema *s, bool rowid_keys,
+                                  dbc_health_fact *fact);
+int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
+int dbc_health_model_fks(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact, bool *enforced);
+bool *dbc_health_model_indexed(dbc_ctx *ctx, const dbc_schema *s);
+
+/* What an engine's glue provides. */
+struct dbc_health_engine {
+	const char *engine; /* "sqlite" | "postgresql" */
+	const char *engine_version;
+	const char *database;
+	unsigned engine_bit; /* DBC_ENGINE_PG or DBC_ENGINE_SQLITE */
+	/* Wrap each check in a host savepoint so an engine error becomes the
+	 * check's "error" row (PostgreSQL raises otherwise). */
+	bool isolate_checks;
+	dbc_schema_reader read_schema;
+	void *state;
+	dbc_health_shared *shared; /* set by dbc_health_run for the gatherers */
+	/* Fills fact for one applicable, enabled check. Returning DBC_ERROR makes
+	 * the check "error" with the ctx message; the report goes on. */
+	int (*gather)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+	              dbc_health_fact *fact);
+	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
+	int (*metrics)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m);
+	/* The snapshot table's time column is the one thing the engines store
+	 * differently (timestamptz vs ISO-8601 text); these SQL expressions say
+	 * how, and health_growth.c writes and reads snapshots once for both:
+	 * ts_now      the value stored for "now";
+	 * ts_iso      taken_at as ISO-8601 UTC text with milliseconds;
+	 * ts_epoch    taken_at as seconds since 1970 (double);
+	 * ts_since    a condition: taken_at within the last $1 days. */
+	const char *ts_now;
+	const char *ts_iso;
+	const char *ts_epoch;
+	const char *ts_since;
+};
+
+/* One graded check. */
+typedef struct dbc_health_result {
+	const dbc_health_check_def *def;
+	dbc_check_status status;
+	int penalty;
+	bool has_value;
+	double value;
+	char *value_text; /* display form (NULL when no value) */
+	bool has_threshold;
+	double threshold;
+	char *message;
+	char *hint;
+} dbc_health_result;
+
+typedef struct dbc_health_report {
+	const dbc_health_engine *eng;
+	const char *database; /* the label: health.database_label, else eng->database */
+	dbc_health_mode mode;
+	char *checked_at; /* ISO-8601 UTC with milliseconds */
+	double duration_ms;
+	int score;
+	const char *status; /* "healthy" | "warning" | "critical" */
+	dbc_health_result *results;
+	int nresults;
+	dbc_health_metrics metrics;
+} dbc_health_report;
+
+/* Settings provider (listed in settings_catalog.c). */
+int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out);
+
+/* "quick" | "standard" | "full"; NULL means standard. Bad text is a 22023 error. */
+int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode);
+const char *dbc_health_mode_name(dbc_health_mode mode);
+const char *dbc_check_status_name(dbc_check_status s);
+
+/* Grades one fact with the given thresholds (pure: used by the runner and tests). */
+int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
+                     double critical, const dbc_strlist *ignore, dbc_health_result *out);
+/* Score and status rule of API.md. */
+int dbc_health_score_of(const dbc_health_result *results, int n);
+const char *dbc_health_status_of(const dbc_health_result *results, int n, int score);
+/* True when an ignore entry names the object, its table, or either qualified. */
+bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
+                        const char *table);
+
+/* Runs every check of the catalogue for eng in mode. */
+int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                   dbc_health_report *out);
+
+/* Renderings. */
+int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+/* The same as a jansson tree (*out: the caller's reference), for a glue that
+ * converts it to its engine's JSON type directly; text: DBC_JSON_REPORT. */
+struct json_t;
+int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, struct json_t **out);
+/* Rows (name, status, penalty, value, threshold, message, hint). */
+int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *out);
+int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+/* Prometheus label value escaping (backslash, double quote, newline). */
+char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s);
+
+/* dbhealth_snapshot / dbhealth_growth. */
+int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, char **json_out);
+int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, char **json_out);
+/* The growth JSON of given samples (oldest first). */
+int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *s, char **json_out);
+/* Least-squares fit: *bytes_per_day; false when fewer than two samples or one instant. */
+bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *intercept);
+
+/* Hooks into the other parts of core/ (health_hooks.c): the checks
+ * migrations, schema_drift, foreign_key_violations, constraint_violations and
+ * orphans, and the migration numbers of the metrics. */
+int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                                 dbc_health_fact *fact);
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                   dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                            dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                              dbc_health_fact *fact);
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                 dbc_health_metrics *m);
+
+/* Rounding without libm (the modules link no libm): nearest, halves away from 0;
+ * only for |v| < 2^62. dbc_is_whole: an integer within 1e-9. */
+double dbc_round(double v);
+bool dbc_is_whole(double v);
+
+/* Time helpers: now as ISO-8601 UTC with milliseconds / seconds since epoch. */
+char *dbc_now_iso(dbc_ctx *ctx);
+double dbc_now_epoch(void);
+double dbc_monotonic_ms(void);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * health_growth.c — dbhealth_snapshot stores a quick report's numbers with a
+ * timestamp; dbhealth_growth fits bytes per day over a window by least squares
+ * and projects the size 30 and 90 days past the newest sample.
+ */
+#include "health/health.h"
+#include "base/json.h"
+
+#include <string.h>
+
+int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes)
+{
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 32;
+		dbc_health_sample *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
+		if (!items)
+			return DBC_ERROR;
+		if (s->n)
+			memcpy(items, s->items, sizeof(*items) * (size_t)s->n);
+		s->items = items;
+		s->cap = cap;
+	}
+	s->items[s->n].epoch = epoch;
+	s->items[s->n].size_bytes = size_bytes;
+	s->n++;
+	return DBC_OK;
+}
+
+bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *intercept)
+{
+	if (s->n < 2)
+		return false;
+	/* x in days since the first sample keeps the sums well conditioned */
+	double t0 = s->items[0].epoch, sx = 0, sy = 0;
+	for (int i = 0; i < s->n; i++) {
+		sx += (s->items[i].epoch - t0) / 86400.0;
+		sy += s->items[i].size_bytes;
+	}
+	double mx = sx / s->n, my = sy / s->n, sxx = 0, sxy = 0;
+	for (int i = 0; i < s->n; i++) {
+		double dx = (s->items[i].epoch - t0) / 86400.0 - mx;
+		sxx += dx * dx;
+		sxy += dx * (s->items[i].size_bytes - my);
+	}
+	if (sxx <= 0) /* every sample at one instant: no slope to speak of */
+		return false;
+	*bytes_per_day = sxy / sxx;
+	if (intercept)
+		*intercept = my - *bytes_per_day * mx; /* size at the first sample's time */
+	return true;
+}
+
+static dbc_value opt_int(int64_t v)
+{
+	return v >= 0 ? dbc_int(v) : dbc_null();
+}
+
+static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_report *r,
+                          char **taken_at)
+{
+	const dbc_health_metrics *m = &r->metrics;
+	dbc_value p[8] = {dbc_text("quick"),         dbc_int(r->score),
+	                  dbc_text(r->status),       opt_int(m->size_bytes),
+	                  opt_int(m->tables),        opt_int(m->indexes),
+	                  dbc_text(m->schema_fingerprint), dbc_text(m->migration_version)};
+	/* CASTs, not ::, so the text serves both engines; they also type NULLs */
+	char *sql = dbc_printf(ctx,
+	                       "INSERT INTO %shealth_snapshots (taken_at, mode, score, status, size_bytes, "
+	                       "tables, indexes, schema_fingerprint, migration_version) VALUES (%s, $1, "
+	                       "CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS bigint), "
+	                       "CAST($6 AS bigint), $7, $8) RETURNING %s",
+	                       ctx->host->book_prefix, eng->ts_now, eng->ts_iso);
+	return sql ? dbc_query_text(ctx, sql, 8, p, taken_at, NULL) : DBC_ERROR;
+}
+
+static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol < 2 || c[0].type == DBC_NULL || c[1].type == DBC_NULL)
+		return DBC_OK;
+	return dbc_health_samples_add(ctx, arg, c[0].type == DBC_FLOAT ? c[0].f : (double)c[0].i,
+	                              c[1].type == DBC_FLOAT ? c[1].f : (double)c[1].i);
+}
+
+static int load_samples(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
+                        dbc_health_samples *out)
+{
+	dbc_value p = dbc_float(days);
+	char *sql = dbc_printf(ctx,
+	                       "SELECT %s, CAST(size_bytes AS double precision) FROM %shealth_snapshots "
+	                       "WHERE %s ORDER BY taken_at, id",
+	                       eng->ts_epoch, ctx->host->book_prefix, eng->ts_since);
+	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
+}
+
+int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, char **json_out)
+{
+	dbc_health_report r;
+	char *taken_at = NULL;
+	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
+	    ctx->host->book_ensure(ctx) != DBC_OK ||
+	    store_snapshot(ctx, eng, &r, &taken_at) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_health_metrics *m = &r.metrics;
+	json_t *o = json_object();
+	bool ok = o && dbc_json_set(o, "taken_at", dbc_json_str(taken_at)) &&
+	          dbc_json_set(o, "mode", json_string("quick")) &&
+	          dbc_json_set(o, "score", json_integer(r.score)) &&
+	          dbc_json_set(o, "status", json_string(r.status)) &&
+	          dbc_json_set(o, "size_bytes", m->size_bytes >= 0 ? json_integer(m->size_bytes) : json_null()) &&
+	          dbc_json_set(o, "tables", m->tables >= 0 ? json_integer(m->tables) : json_null()) &&
+	          dbc_json_set(o, "indexes", m->indexes >= 0 ? json_integer(m->indexes) : json_null()) &&
+	          dbc_json_set(o, "schema_fingerprint", dbc_json_str(m->schema_fingerprint)) &&
+	          dbc_json_set(o, "migration_version", dbc_json_str(m->migration_version));
+	*json_out = ok ? dbc_json_dump(ctx, o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!*json_out)
+		return ctx->failed ? DBC_ERROR
+		                   : dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return DBC_OK;
+}
+
+int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *s, char **json_out)
+{
+	double slope = 0, icpt = 0;
+	bool fitted = dbc_health_fit(s, &slope, &icpt);
+	json_t *o = json_object();
+	bool ok = o && dbc_json_set(o, "days", dbc_is_whole(days) ? json_integer((json_int_t)days) : json_real(days)) &&
+	          dbc_json_set(o, "samples", json_integer(s->n)) &&
+	          dbc_json_set(o, "current_size_bytes",
+	                       s->n ? json_integer((json_int_t)s->items[s->n - 1].size_bytes)
+	                            : json_null());
+	if (ok && fitted) {
+		double last = (s->items[s->n - 1].epoch - s->items[0].epoch) / 86400.0;
+		double p30 = icpt + slope * (last + 30), p90 = icpt + slope * (last + 90);
+		ok = dbc_json_set(o, "bytes_per_day", json_real(dbc_round(slope * 10) / 10)) &&
+		     dbc_json_set(o, "projected_size_bytes_30d", json_integer((json_int_t)(long long)dbc_round(p30 < 0 ? 0 : p30))) &&
+		     dbc_json_set(o, "projected_size_bytes_90d", json_integer((json_int_t)(long long)dbc_round(p90 < 0 ? 0 : p90)));
+	} else if (ok) {
+		ok = dbc_json_set(o, "bytes_per_day", json_null()) &&
+		     dbc_json_set(o, "projected_size_bytes_30d", json_null()) &&
+		     dbc_json_set(o, "projected_size_bytes_90d", json_null());
+	}
+	*json_out = ok ? dbc_json_dump(ctx, o, DBC_JSON_REPORT) : NULL;
+	json_decref(o);
+	if (!*json_out)
+		return ctx->failed ? DBC_ERROR
+		                   : dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return DBC_OK;
+}
+
+int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, char **json_out)
+{
+	dbc_health_samples s = {0};
+	if (!(days > 0) || days > 36500) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value for argument \"days\": %g", days);
+		dbc_error_hint(ctx, "Use a number of days between 1 and 36500.");
+		return DBC_ERROR;
+	}
+	bool exists = false;
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (exists && load_samples(ctx, eng, days, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_growth_json(ctx, days, &s, json_out);
+}

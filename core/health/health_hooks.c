@@ -1,0 +1,255 @@
+/*
+ * health_hooks.c — the health checks answered by other parts of core/:
+ * migration state and drift (migrate.h), constraint and orphan checks
+ * (check.h). Each feature is wired here once, for both engines.
+ */
+#include "health/health.h"
+
+#include <string.h>
+
+#include "check/check.h"
+#include "migrate/migrate.h"
+
+/* ---------------------------------------------------------------- migrations */
+
+/* The migration summary of this run: the migrations check and the metrics
+ * both need it, and deriving it reads the bookkeeping (PostgreSQL keeps no
+ * stored summary). A failed summary is not kept, so whoever asks next tries
+ * again and fails on its own, as before. */
+static int summary(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_migrate_summary *out)
+{
+	dbc_health_shared *sh = eng->shared;
+	if (sh && sh->migrations) {
+		*out = *sh->migrations;
+		return DBC_OK;
+	}
+	if (dbc_migrate_summarise(ctx, out) != DBC_OK)
+		return DBC_ERROR;
+	if (sh) {
+		sh->migrations = dbc_alloc(ctx, sizeof(*sh->migrations));
+		if (!sh->migrations)
+			return DBC_ERROR;
+		*sh->migrations = *out;
+	}
+	return DBC_OK;
+}
+
+int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                                 dbc_health_fact *fact)
+{
+	dbc_migrate_summary sum;
+	(void)mode;
+	if (summary(ctx, eng, &sum) != DBC_OK)
+		return DBC_ERROR;
+	fact->value = sum.pending;
+	int problems = sum.changed + sum.missing + sum.failed;
+	if (problems > 0)
+		fact->min_status = DBC_CHECK_CRITICAL;
+	if (problems == 0 && sum.pending == 0)
+		fact->message = sum.current ? dbc_printf(ctx, "at version %s, nothing pending", sum.current)
+		                            : dbc_strdup(ctx, "no migration registered or applied");
+	else
+		fact->message = dbc_printf(ctx, "%d pending, %d changed, %d missing, %d failed%s%s",
+		                           sum.pending, sum.changed, sum.missing, sum.failed,
+		                           sum.current ? "; at version " : "", sum.current ? sum.current : "");
+	if (problems > 0)
+		fact->hint = dbc_strdup(ctx, "SELECT * FROM dbmigrate_validate() lists the problems; "
+		                             "dbmigrate_repair() accepts deliberate changes.");
+	else if (sum.pending > 0)
+		fact->hint = dbc_strdup(ctx, "SELECT dbmigrate_apply() applies them.");
+	return DBC_OK;
+}
+
+static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
+{
+	return dbc_health_schema(ctx, arg, out);
+}
+
+/* The drift rows of dbmigrate_validate. Once this run has its migration
+ * summary (the migrations check), validate's other reads -- the same
+ * bookkeeping reads and a setting of the settings read at the start -- just
+ * succeeded, or a stored summary says what they find (nothing was written to
+ * the bookkeeping since it was derived), and only the drift part is left to
+ * do, against the schema this run reads once anyway (its cached fingerprint
+ * first: a snapshot text only to diff). */
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                   dbc_health_mode mode, dbc_health_fact *fact)
+{
+	dbc_migrate_env env = {eng->read_schema, NULL, NULL};
+	dbc_live_schema live = {run_schema, (void *)eng};
+	dbc_health_shared *sh = eng->shared;
+	dbc_rows rows;
+	(void)mode;
+	dbc_rows_init(&rows, ctx, 4);
+	if (sh && sh->migrations && eng->read_schema
+	        ? dbc_migrate_drift(ctx, &live, &rows) != DBC_OK
+	        : dbc_migrate_validate(ctx, &env, &rows) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < rows.nrows; i++) {
+		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[2].type != DBC_TEXT || strcmp(r[2].s, "drift") != 0)
+			continue;
+		fact->value = 1;
+		fact->message = dbc_printf(ctx, "the schema changed since the last migration%s%s",
+		                           r[3].type == DBC_TEXT ? ": " : "",
+		                           r[3].type == DBC_TEXT ? r[3].s : "");
+	}
+	return DBC_OK;
+}
+
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                 dbc_health_metrics *m)
+{
+	dbc_migrate_summary sum;
+	if (summary(ctx, eng, &sum) != DBC_OK)
+		return DBC_ERROR;
+	m->migration_version = sum.current;
+	m->pending_migrations = sum.pending;
+	return DBC_OK;
+}
+
+
+/* ---------------------------------------------------------------- constraints */
+
+
+/* Constraints that could not be checked: a CHECK the engine would not let
+ * dbcare evaluate, a lock held by DDL, a parent the owner may not read.
+ * Nothing is known about their rows, so the check is never "ok" while any is
+ * left: a warning that names the first five (row r: name in column 1, table
+ * in column 0), appended to whatever message the check has. */
+typedef struct unchecked_list {
+	dbc_buf names;
+	int n;
+} unchecked_list;
+
+static int unchecked_add(dbc_ctx *ctx, const dbc_health_engine *eng, unchecked_list *u,
+                         const dbc_value *r)
+{
+	const char *name = r[1].type == DBC_TEXT ? r[1].s : NULL;
+	const char *table = r[0].type == DBC_TEXT ? r[0].s : NULL;
+	if (dbc_health_ignored(eng->shared ? eng->shared->ignore : NULL, NULL, name, table))
+		return DBC_OK;
+	if (u->n == 0)
+		dbc_buf_init(&u->names, ctx);
+	if (u->n++ < 5)
+		dbc_buf_appendf(&u->names, "%s%s of table %s", u->n > 1 ? ", " : "", name ? name : "?",
+		                table ? table : "?");
+	return DBC_OK;
+}
+
+static int note_unchecked(dbc_ctx *ctx, dbc_health_fact *fact, unchecked_list *u,
+                          const char *query)
+{
+	if (u->n == 0)
+		return DBC_OK;
+	char *list = dbc_buf_finish(&u->names);
+	char *more = u->n > 5 ? dbc_printf(ctx, " and %d more", u->n - 5) : "";
+	fact->min_status = DBC_CHECK_WARNING;
+	fact->note = list && more ? dbc_printf(ctx, "%d not checked: %s%s", u->n, list, more) : NULL;
+	fact->hint = dbc_printf(ctx, "%s shows why each was not checked (its sample).", query);
+	return fact->note && fact->hint ? DBC_OK : DBC_ERROR;
+}
+
+/* One row per constraint with violations: the object is the constraint, its
+ * table makes health.ignore work by table name too. */
+static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                      unsigned kinds, dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	dbc_rows rows;
+	/* Standard mode on PostgreSQL trusts constraints that are validated and
+	 * enforced now (no scan). That trust has a gap: rows let in while RI
+	 * triggers were disabled or under session_replication_role = replica stay
+	 * behind once enforcement is back. Full mode closes it by scanning as
+	 * dbcheck_constraints() does. SQLite's "enforced" only describes this
+	 * connection now (foreign_keys, ignore_check_constraints), so there every
+	 * constraint is verified in every mode. */
+	dbc_check_options opt = {.kinds = kinds,
+	                         .skip_trusted = eng->engine_bit == DBC_ENGINE_PG &&
+	                                         mode < DBC_HEALTH_FULL,
+	                         .ignore = eng->shared ? eng->shared->ignore : NULL};
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
+	if (dbc_check_constraints(ctx, s, &opt, &rows) != DBC_OK)
+		return DBC_ERROR;
+	unchecked_list unchecked = {0};
+	for (int i = 0; i < rows.nrows; i++) {
+		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[3].type == DBC_NULL) {
+			if (unchecked_add(ctx, eng, &unchecked, r) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
+		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
+		if (n <= 0)
+			continue;
+		char *detail = dbc_printf(ctx, "%s, %lld row%s", r[2].type == DBC_TEXT ? r[2].s : "?",
+		                          (long long)n, n == 1 ? "" : "s");
+		if (dbc_health_add_object(ctx, fact, NULL, r[1].type == DBC_TEXT ? r[1].s : "?",
+		                          r[0].type == DBC_TEXT ? r[0].s : NULL, (double)n, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return note_unchecked(ctx, fact, &unchecked,
+	                      "SELECT * FROM dbcheck_constraints() WHERE violations IS NULL");
+}
+
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_mode mode, dbc_health_fact *fact)
+{
+	return violations(ctx, eng, mode, DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY), fact);
+}
+
+int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                            dbc_health_mode mode, dbc_health_fact *fact)
+{
+	return violations(ctx, eng, mode,
+	                  DBC_CHECK_KIND(DBC_CON_CHECK) | DBC_CHECK_KIND(DBC_CON_NOT_NULL) |
+	                      DBC_CHECK_KIND(DBC_CON_UNIQUE) | DBC_CHECK_KIND(DBC_CON_PRIMARY_KEY),
+	                  fact);
+}
+
+/* Declared relations only: orphans of declared foreign keys are already
+ * foreign_key_violations, and counting them twice would double the penalty. */
+int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                              dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	dbc_relation *rels = NULL;
+	int nrels = 0;
+	dbc_rows rows;
+	dbc_check_options opt = {.ignore = eng->shared ? eng->shared->ignore : NULL,
+	                         .relations_only = true};
+	(void)mode;
+	if (dbc_relations_load(ctx, &rels, &nrels) != DBC_OK)
+		return DBC_ERROR;
+	if (nrels == 0) {
+		fact->message = dbc_strdup(ctx, "no relation declared (dbcheck_add_relation)");
+		return DBC_OK;
+	}
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
+	if (dbc_check_orphans(ctx, s, &opt, &rows) != DBC_OK)
+		return DBC_ERROR;
+	unchecked_list unchecked = {0};
+	for (int i = 0; i < rows.nrows; i++) {
+		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
+		if (r[3].type == DBC_NULL) {
+			if (unchecked_add(ctx, eng, &unchecked, r) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
+		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
+		if (n <= 0)
+			continue;
+		char *detail = dbc_printf(ctx, "%lld orphan%s in %s", (long long)n, n == 1 ? "" : "s",
+		                          r[1].type == DBC_TEXT ? r[1].s : "?");
+		if (dbc_health_add_object(ctx, fact, NULL, r[0].s, r[1].type == DBC_TEXT ? r[1].s : NULL,
+		                          (double)n, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return note_unchecked(ctx, fact, &unchecked,
+	                      "SELECT * FROM dbcheck_orphans() WHERE orphans IS NULL");
+}
+

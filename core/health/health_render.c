@@ -1,0 +1,242 @@
+/*
+ * health_render.c — one graded report, three shapes: the JSON of API.md,
+ * the rows of dbhealth_checks, and the Prometheus text exposition format 0.0.4.
+ */
+#include "health/health.h"
+#include "base/json.h"
+
+#include <string.h>
+
+static json_t *int_or_null(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
+/* Whole numbers as JSON integers, others rounded to two decimals. */
+static json_t *json_number(double v)
+{
+	return dbc_is_whole(v) ? json_integer((json_int_t)(long long)dbc_round(v))
+	                       : json_real(dbc_round(v * 100) / 100);
+}
+
+static json_t *check_json(const dbc_health_result *r)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	bool ok = dbc_json_set(o, "name", json_string(r->def->name)) &&
+	          dbc_json_set(o, "status", json_string(dbc_check_status_name(r->status))) &&
+	          dbc_json_set(o, "penalty", json_integer(r->penalty));
+	/* A number stays a number in JSON unless the check chose a word ("ok", "wal"). */
+	json_t *value = !r->has_value ? json_null()
+	                : r->value_text && strspn(r->value_text, "-0123456789.") != strlen(r->value_text)
+	                    ? dbc_json_str(r->value_text)
+	                    : json_number(r->value);
+	ok = ok && dbc_json_set(o, "value", value) &&
+	     dbc_json_set(o, "threshold", r->has_threshold ? json_number(r->threshold) : json_null()) &&
+	     dbc_json_set(o, "message", dbc_json_str(r->message)) &&
+	     dbc_json_set(o, "hint", dbc_json_str(r->hint));
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **out)
+{
+	json_t *root = json_object(), *checks = json_array(), *metrics = json_object();
+	bool ok = root && checks && metrics;
+	for (int i = 0; ok && i < r->nresults; i++) {
+		json_t *c = check_json(&r->results[i]);
+		ok = c && json_array_append_new(checks, c) == 0;
+	}
+	const dbc_health_metrics *m = &r->metrics;
+	ok = ok && dbc_json_set(metrics, "size_bytes", int_or_null(m->size_bytes)) &&
+	     dbc_json_set(metrics, "tables", int_or_null(m->tables)) &&
+	     dbc_json_set(metrics, "indexes", int_or_null(m->indexes)) &&
+	     dbc_json_set(metrics, "schema_fingerprint", dbc_json_str(m->schema_fingerprint)) &&
+	     dbc_json_set(metrics, "migration_version", dbc_json_str(m->migration_version)) &&
+	     dbc_json_set(metrics, "pending_migrations", int_or_null(m->pending_migrations));
+	ok = ok && dbc_json_set(root, "dbcare_version", json_string(dbc_version())) &&
+	     dbc_json_set(root, "engine", dbc_json_str(r->eng->engine)) &&
+	     dbc_json_set(root, "engine_version", dbc_json_str(r->eng->engine_version)) &&
+	     dbc_json_set(root, "database", dbc_json_str(r->database)) &&
+	     dbc_json_set(root, "mode", json_string(dbc_health_mode_name(r->mode))) &&
+	     dbc_json_set(root, "checked_at", dbc_json_str(r->checked_at)) &&
+	     dbc_json_set(root, "duration_ms", json_real(dbc_round(r->duration_ms * 10) / 10)) &&
+	     dbc_json_set(root, "score", json_integer(r->score)) &&
+	     dbc_json_set(root, "status", json_string(r->status));
+	if (ok) {
+		ok = json_object_set(root, "checks", checks) == 0 &&
+		     json_object_set(root, "metrics", metrics) == 0;
+	}
+	json_decref(checks);
+	json_decref(metrics);
+	if (!ok) {
+		json_decref(root);
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory building the health report");
+	}
+	*out = root;
+	return DBC_OK;
+}
+
+int dbc_health_report_json(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+{
+	json_t *root;
+	if (dbc_health_report_tree(ctx, r, &root) != DBC_OK)
+		return DBC_ERROR;
+	char *text = dbc_json_dump(ctx, root, DBC_JSON_REPORT);
+	json_decref(root);
+	if (!text)
+		return DBC_ERROR;
+	*out = text;
+	return DBC_OK;
+}
+
+/* A number of a row: whole numbers as integers, others as reals (SQLite
+ * keeps the storage class, PostgreSQL's double precision column takes both). */
+static dbc_value row_number(double v)
+{
+	return dbc_is_whole(v) ? dbc_int((int64_t)dbc_round(v)) : dbc_float(v);
+}
+
+/* A word standing for the value ("ok", "on") stands for a count of 0 and
+ * keeps it; a check whose value is only a word (journal_mode's "wal") has no
+ * number: NULL. */
+static bool word_only(const dbc_health_result *c)
+{
+	return c->value_text && strspn(c->value_text, "-0123456789.") != strlen(c->value_text) &&
+	       c->def->value_kind == DBC_VALUE_SCALAR;
+}
+
+int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *out)
+{
+	dbc_rows_init(out, ctx, 7);
+	for (int i = 0; i < r->nresults; i++) {
+		const dbc_health_result *c = &r->results[i];
+		dbc_value row[7] = {
+			dbc_text(c->def->name),
+			dbc_text(dbc_check_status_name(c->status)),
+			dbc_int(c->penalty),
+			c->has_value && !word_only(c) ? row_number(c->value) : dbc_null(),
+			c->has_threshold ? row_number(c->threshold) : dbc_null(),
+			c->message ? dbc_text(c->message) : dbc_null(),
+			c->hint ? dbc_text(c->hint) : dbc_null(),
+		};
+		if (ctx->failed || dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* ---------------------------------------------------------------- Prometheus */
+
+char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			dbc_buf_append(&b, "\\\\");
+		else if (*s == '"')
+			dbc_buf_append(&b, "\\\"");
+		else if (*s == '\n')
+			dbc_buf_append(&b, "\\n");
+		else
+			dbc_buf_appendc(&b, *s);
+	}
+	return dbc_buf_finish(&b);
+}
+
+static void family(dbc_buf *b, const char *name, const char *type, const char *help)
+{
+	/* HELP text escapes only backslash and newline; ours has neither. */
+	dbc_buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Prometheus wants Go float syntax: integers print plainly, others in %g. */
+static void sample(dbc_buf *b, const char *name, const char *labels, double v)
+{
+	if (v != v)
+		dbc_buf_appendf(b, "%s{%s} NaN\n", name, labels);
+	else if (dbc_is_whole(v))
+		dbc_buf_appendf(b, "%s{%s} %.0f\n", name, labels, v);
+	else
+		dbc_buf_appendf(b, "%s{%s} %.17g\n", name, labels, v);
+}
+
+int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
+	char *base = dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", r->eng->engine, db ? db : "");
+	if (!base)
+		return DBC_ERROR;
+	const dbc_health_metrics *m = &r->metrics;
+	int st = strcmp(r->status, "critical") == 0 ? 2 : strcmp(r->status, "warning") == 0 ? 1 : 0;
+
+	family(&b, "dbcare_health_score", "gauge", "Health score from 0 (worst) to 100 (best).");
+	sample(&b, "dbcare_health_score", base, r->score);
+	family(&b, "dbcare_health_status", "gauge",
+	       "Overall health status: 0 healthy, 1 warning, 2 critical.");
+	sample(&b, "dbcare_health_status", base, st);
+
+	family(&b, "dbcare_health_check_status", "gauge",
+	       "Status of each check that ran: 0 ok, 1 warning, 2 critical.");
+	for (int i = 0; i < r->nresults; i++) {
+		const dbc_health_result *c = &r->results[i];
+		if (c->status > DBC_CHECK_CRITICAL)
+			continue;
+		sample(&b, "dbcare_health_check_status",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, dbc_prom_escape_label(ctx, c->def->name)),
+		       (double)c->status);
+	}
+	family(&b, "dbcare_health_check_penalty", "gauge",
+	       "Points each check took off the health score.");
+	for (int i = 0; i < r->nresults; i++)
+		sample(&b, "dbcare_health_check_penalty",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		       r->results[i].penalty);
+	family(&b, "dbcare_health_check_skipped", "gauge",
+	       "1 when a check did not run (disabled, not applicable, not permitted), else 0.");
+	for (int i = 0; i < r->nresults; i++)
+		sample(&b, "dbcare_health_check_skipped",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		       r->results[i].status == DBC_CHECK_SKIPPED);
+	family(&b, "dbcare_health_check_errors", "gauge",
+	       "1 when a check itself failed (see dbhealth_checks), else 0.");
+	for (int i = 0; i < r->nresults; i++)
+		sample(&b, "dbcare_health_check_errors",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		       r->results[i].status == DBC_CHECK_ERROR);
+
+	if (m->size_bytes >= 0) {
+		family(&b, "dbcare_database_size_bytes", "gauge", "Size of the database in bytes.");
+		sample(&b, "dbcare_database_size_bytes", base, (double)m->size_bytes);
+	}
+	if (m->tables >= 0) {
+		family(&b, "dbcare_database_tables", "gauge", "Number of user tables.");
+		sample(&b, "dbcare_database_tables", base, (double)m->tables);
+	}
+	if (m->indexes >= 0) {
+		family(&b, "dbcare_database_indexes", "gauge", "Number of user indexes.");
+		sample(&b, "dbcare_database_indexes", base, (double)m->indexes);
+	}
+	/* Unknown (no migration bookkeeping in this build) is NaN, never a made-up 0. */
+	family(&b, "dbcare_migrations_pending", "gauge", "Registered migrations not applied yet.");
+	sample(&b, "dbcare_migrations_pending", base,
+	       m->pending_migrations >= 0 ? (double)m->pending_migrations : 0.0 / 0.0);
+	family(&b, "dbcare_health_report_duration_seconds", "gauge",
+	       "How long the health report took to compute.");
+	sample(&b, "dbcare_health_report_duration_seconds", base, r->duration_ms / 1000.0);
+	family(&b, "dbcare_info", "gauge", "dbcare and engine versions (always 1).");
+	sample(&b, "dbcare_info",
+	       dbc_printf(ctx, "%s,version=\"%s\",engine_version=\"%s\"", base,
+	                  dbc_prom_escape_label(ctx, dbc_version()),
+	                  dbc_prom_escape_label(ctx, r->eng->engine_version)),
+	       1);
+	*out = dbc_buf_finish(&b);
+	return *out && !ctx->failed ? DBC_OK : DBC_ERROR;
+}

@@ -1,0 +1,629 @@
+/*
+ * health_run.c — runs the catalogue against one engine: settings and
+ * health.ignore are read once, each check's fact is gathered (by the glue or
+ * the core), graded against its thresholds, and the score and status derived.
+ */
+#include "health/health.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* ---------------------------------------------------------------- time */
+
+char *dbc_now_iso(dbc_ctx *ctx)
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	return dbc_printf(ctx, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+double dbc_now_epoch(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double dbc_monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double dbc_round(double v)
+{
+	return v < 0 ? -(double)(long long)(-v + 0.5) : (double)(long long)(v + 0.5);
+}
+
+bool dbc_is_whole(double v)
+{
+	if (!(v > -1e15 && v < 1e15))
+		return false;
+	double d = v - dbc_round(v);
+	return d < 1e-9 && d > -1e-9;
+}
+
+/* ---------------------------------------------------------------- names */
+
+int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode)
+{
+	static const char *names[] = {"quick", "standard", "full"};
+	if (!text) {
+		*mode = DBC_HEALTH_STANDARD;
+		return DBC_OK;
+	}
+	for (int i = 0; i < 3; i++)
+		if (strcasecmp(text, names[i]) == 0) {
+			*mode = (dbc_health_mode)i;
+			return DBC_OK;
+		}
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid health mode \"%s\"",
+	          dbc_excerpt(ctx, text, DBC_EXCERPT));
+	dbc_error_hint(ctx, "Use quick, standard or full.");
+	return DBC_ERROR;
+}
+
+const char *dbc_health_mode_name(dbc_health_mode mode)
+{
+	return mode == DBC_HEALTH_QUICK ? "quick" : mode == DBC_HEALTH_FULL ? "full" : "standard";
+}
+
+const char *dbc_check_status_name(dbc_check_status s)
+{
+	switch (s) {
+	case DBC_CHECK_OK:
+		return "ok";
+	case DBC_CHECK_WARNING:
+		return "warning";
+	case DBC_CHECK_CRITICAL:
+		return "critical";
+	case DBC_CHECK_SKIPPED:
+		return "skipped";
+	case DBC_CHECK_ERROR:
+		return "error";
+	}
+	return "error";
+}
+
+/* ---------------------------------------------------------------- facts */
+
+void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, const char *hint)
+{
+	fact->skipped = true;
+	fact->reason = dbc_strdup(ctx, reason);
+	fact->hint = hint ? dbc_strdup(ctx, hint) : NULL;
+}
+
+int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema,
+                          const char *name, const char *table, double value, const char *detail)
+{
+	if (fact->nobjects == fact->capobjects) {
+		int cap = fact->capobjects ? fact->capobjects * 2 : 8;
+		dbc_health_object *o = dbc_alloc(ctx, sizeof(*o) * (size_t)cap);
+		if (!o)
+			return DBC_ERROR;
+		if (fact->nobjects)
+			memcpy(o, fact->objects, sizeof(*o) * (size_t)fact->nobjects);
+		fact->objects = o;
+		fact->capobjects = cap;
+	}
+	dbc_health_object *o = &fact->objects[fact->nobjects];
+	o->schema = schema ? dbc_strdup(ctx, schema) : NULL;
+	o->name = dbc_strdup(ctx, name ? name : "");
+	o->table = table ? dbc_strdup(ctx, table) : NULL;
+	o->value = value;
+	o->detail = detail ? dbc_strdup(ctx, detail) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	fact->nobjects++;
+	return DBC_OK;
+}
+
+static const char *cell_text(dbc_ctx *ctx, const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_TEXT:
+		return v->s;
+	case DBC_INT:
+	case DBC_BOOL:
+		return dbc_printf(ctx, "%lld", (long long)v->i);
+	case DBC_FLOAT:
+		return dbc_printf(ctx, "%g", v->f);
+	default:
+		return NULL;
+	}
+}
+
+static double cell_number(const dbc_value *v)
+{
+	switch (v->type) {
+	case DBC_INT:
+	case DBC_BOOL:
+		return (double)v->i;
+	case DBC_FLOAT:
+		return v->f;
+	case DBC_TEXT:
+		return strtod(v->s, NULL);
+	default:
+		return 0;
+	}
+}
+
+int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	dbc_health_fact *fact = arg;
+	if (ncol < 5)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health query returned %d columns, not 5", ncol);
+	return dbc_health_add_object(ctx, fact, cell_text(ctx, &cols[0]), cell_text(ctx, &cols[1]),
+	                             cell_text(ctx, &cols[2]), cell_number(&cols[3]),
+	                             cell_text(ctx, &cols[4]));
+}
+
+int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
+                       const dbc_value *params)
+{
+	return ctx->host->query(ctx, sql, nparam, params, dbc_health_collect_row, fact);
+}
+
+/* ---------------------------------------------------------------- grading */
+
+static bool eq_qualified(const char *item, const char *schema, const char *name)
+{
+	if (!name)
+		return false;
+	if (strcmp(item, name) == 0)
+		return true;
+	if (!schema)
+		return false;
+	size_t sl = strlen(schema);
+	return strncmp(item, schema, sl) == 0 && item[sl] == '.' && strcmp(item + sl + 1, name) == 0;
+}
+
+bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
+                        const char *table)
+{
+	if (!ignore)
+		return false;
+	for (int i = 0; i < ignore->n; i++) {
+		const char *item = ignore->items[i];
+		if (!*item)
+			continue;
+		if (eq_qualified(item, schema, name) || eq_qualified(item, schema, table))
+			return true;
+	}
+	return false;
+}
+
+static bool fires(double value, double threshold, bool lower_is_worse)
+{
+	if (threshold < 0)
+		return false;
+	return lower_is_worse ? value < threshold : value > threshold;
+}
+
+/* Numbers in messages: whole numbers without decimals, others with two. */
+static char *number_text(dbc_ctx *ctx, double v)
+{
+	if (dbc_is_whole(v))
+		return dbc_printf(ctx, "%.0f", v);
+	return dbc_printf(ctx, "%.2f", v);
+}
+
+/* "2 tables without a primary key: a, b" — up to five names, then a count. */
+static char *compose_message(dbc_ctx *ctx, const dbc_health_check_def *def,
+                             const dbc_health_object **objs, int n, double value,
+                             dbc_check_status status, bool capped)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *at_least = capped ? "at least " : "";
+	if (def->value_kind == DBC_VALUE_MAX && n > 0 && status == DBC_CHECK_OK) {
+		/* ok: the objects measured are not problems; name the highest only */
+		dbc_buf_appendf(&b, "%s; highest %s%s", def->ok_message, number_text(ctx, value),
+		                def->unit);
+		n = n > 1 ? 1 : n;
+	} else if (def->value_kind == DBC_VALUE_COUNT) {
+		dbc_buf_appendf(&b, "%s%d %s", at_least, n, n == 1 ? def->noun1 : def->nounN);
+	} else if (def->value_kind == DBC_VALUE_MAX && n > 0) {
+		dbc_buf_appendf(&b, "%s%d %s, worst %s%s", at_least, n, n == 1 ? def->noun1 : def->nounN,
+		                number_text(ctx, value), def->unit);
+	} else {
+		dbc_buf_appendf(&b, "%s is %s%s", def->name, number_text(ctx, value), def->unit);
+		(void)status;
+	}
+	for (int i = 0; i < n && i < 5; i++) {
+		const dbc_health_object *o = objs[i];
+		dbc_buf_append(&b, i == 0 ? ": " : ", ");
+		dbc_buf_append(&b, o->schema ? dbc_qualified_name(ctx, o->schema, o->name) : o->name);
+		if (o->detail) {
+			dbc_buf_append(&b, " (");
+			dbc_buf_append(&b, o->detail);
+			dbc_buf_append(&b, ")");
+		} else if (def->value_kind == DBC_VALUE_MAX) {
+			dbc_buf_appendf(&b, " (%s%s)", number_text(ctx, o->value), def->unit);
+		}
+	}
+	if (n > 5)
+		dbc_buf_appendf(&b, " and %s%d more", at_least, n - 5);
+	return dbc_buf_finish(&b);
+}
+
+static int cmp_obj_desc(const void *a, const void *b)
+{
+	double va = (*(const dbc_health_object *const *)a)->value;
+	double vb = (*(const dbc_health_object *const *)b)->value;
+	return va < vb ? 1 : va > vb ? -1 : 0;
+}
+
+int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
+                     double critical, const dbc_strlist *ignore, dbc_health_result *out)
+{
+	const dbc_health_check_def *def = fact->def;
+	memset(out, 0, sizeof(*out));
+	out->def = def;
+	if (fact->skipped) {
+		out->status = DBC_CHECK_SKIPPED;
+		out->message = fact->reason ? fact->reason : dbc_strdup(ctx, "skipped");
+		out->hint = fact->hint;
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	}
+
+	/* health.ignore first: what is left decides the value. */
+	const dbc_health_object **kept =
+		dbc_alloc(ctx, sizeof(*kept) * (size_t)(fact->nobjects ? fact->nobjects : 1));
+	if (!kept)
+		return DBC_ERROR;
+	int n = 0;
+	double max = fact->value;
+	for (int i = 0; i < fact->nobjects; i++) {
+		const dbc_health_object *o = &fact->objects[i];
+		if (dbc_health_ignored(ignore, o->schema, o->name, o->table))
+			continue;
+		kept[n++] = o;
+		if (o->value > max)
+			max = o->value;
+	}
+	double value = def->value_kind == DBC_VALUE_COUNT ? (double)n
+	               : def->value_kind == DBC_VALUE_MAX ? max
+	                                                   : fact->value;
+	dbc_check_status status = DBC_CHECK_OK;
+	if (fires(value, critical, def->lower_is_worse))
+		status = DBC_CHECK_CRITICAL;
+	else if (fires(value, warn, def->lower_is_worse))
+		status = DBC_CHECK_WARNING;
+	if (fact->min_status > status && fact->min_status <= DBC_CHECK_CRITICAL)
+		status = fact->min_status;
+
+	out->status = status;
+	out->has_value = true;
+	out->value = value;
+	out->value_text = fact->value_text ? fact->value_text : number_text(ctx, value);
+	if (status == DBC_CHECK_CRITICAL && critical >= 0) {
+		out->has_threshold = true;
+		out->threshold = critical;
+	} else if (warn >= 0) {
+		out->has_threshold = true;
+		out->threshold = warn;
+	} else if (critical >= 0) {
+		out->has_threshold = true;
+		out->threshold = critical;
+	}
+
+	if (status == DBC_CHECK_OK || status > DBC_CHECK_CRITICAL) {
+		out->penalty = 0;
+	} else if (def->penalty_cap > 0) {
+		int per = n > 0 ? n : 1;
+		long long p = (long long)penalty * per;
+		int cap = def->penalty_cap > penalty ? def->penalty_cap : penalty;
+		out->penalty = (int)(p > cap ? cap : p);
+	} else {
+		out->penalty = penalty;
+	}
+
+	if (def->value_kind == DBC_VALUE_MAX)
+		qsort(kept, (size_t)n, sizeof(*kept), cmp_obj_desc);
+	if (fact->message)
+		out->message = fact->message;
+	else if (status == DBC_CHECK_OK && n == 0)
+		out->message = dbc_strdup(ctx, def->ok_message);
+	else
+		out->message = compose_message(ctx, def, kept, n, value, status,
+		                               fact->cap > 0 && fact->nobjects >= fact->cap);
+	if (fact->note && out->message)
+		out->message = dbc_printf(ctx, "%s; %s", out->message, fact->note);
+	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
+	                                         : def->hint ? dbc_strdup(ctx, def->hint)
+	                                                     : NULL;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_health_score_of(const dbc_health_result *results, int n)
+{
+	int score = 100;
+	for (int i = 0; i < n; i++)
+		if (results[i].status == DBC_CHECK_WARNING || results[i].status == DBC_CHECK_CRITICAL)
+			score -= results[i].penalty;
+	return score < 0 ? 0 : score > 100 ? 100 : score;
+}
+
+const char *dbc_health_status_of(const dbc_health_result *results, int n, int score)
+{
+	for (int i = 0; i < n; i++)
+		if (results[i].status == DBC_CHECK_CRITICAL)
+			return "critical";
+	if (score < 60)
+		return "critical";
+	if (score < 80)
+		return "warning";
+	return "healthy";
+}
+
+/* ---------------------------------------------------------------- run */
+
+/* The stored settings, rows (key, value, problem), each value already
+ * validated (dbc_settings_stored: an invalid one reads as its default): the
+ * checks' defaults are in their definitions, so the report needs no
+ * catalogue of every setting. */
+typedef struct {
+	dbc_rows stored;
+} loaded_settings;
+
+/* The stored value of the key "health." + check + "." + what (check NULL:
+ * "health." + what), or NULL; no key is built: a report asks ~100 times. */
+static const char *setting(const loaded_settings *ls, const char *check, const char *what)
+{
+	size_t lc = check ? strlen(check) : 0;
+	for (int i = 0; i < ls->stored.nrows; i++) {
+		const dbc_value *r = ls->stored.cells + (size_t)i * (size_t)ls->stored.ncol;
+		const char *k = r[0].s;
+		if (strncmp(k, "health.", 7) != 0)
+			continue;
+		k += 7;
+		if (check) {
+			if (strncmp(k, check, lc) != 0 || k[lc] != '.')
+				continue;
+			k += lc + 1;
+		}
+		if (strcmp(k, what) == 0)
+			return r[1].s;
+	}
+	return NULL;
+}
+
+static double setting_num(const loaded_settings *ls, const char *check, const char *what,
+                          double dflt)
+{
+	const char *v = setting(ls, check, what);
+	char *end;
+	if (!v)
+		return dflt;
+	double d = strtod(v, &end);
+	return end == v ? dflt : d;
+}
+
+/* One check; an error inside becomes the check's "error" row, except a
+ * cancel or timeout (57014), which ends the whole report with that error.
+ * *shared is the open savepoint the checks share (engines with
+ * isolate_checks; NULL for the others, 0 when none is open): a savepoint per check cost as much as a small
+ * catalog check (20-30 us each in PostgreSQL, 21 of them per report), so one
+ * savepoint holds the checks until one fails. The failing check rolls it back
+ * -- the checks before it only read, so nothing of theirs is lost -- and the
+ * next check opens a new one: every check still fails alone, with the same
+ * row as under a savepoint of its own. */
+static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                   const dbc_health_check_def *def, const loaded_settings *ls,
+                   const dbc_strlist *ignore, int *shared, dbc_health_result *out)
+{
+	dbc_health_fact fact;
+	memset(&fact, 0, sizeof(fact));
+	fact.def = def;
+
+	const char *enabled = setting(ls, def->name, "enabled");
+	if (enabled && strcmp(enabled, "off") == 0) {
+		dbc_health_skip(ctx, &fact, "disabled by setting", NULL);
+		fact.reason = dbc_printf(ctx, "disabled by health.%s.enabled", def->name);
+	} else if (mode < def->cost) {
+		fact.reason = dbc_printf(ctx, "runs in %s mode%s", dbc_health_mode_name(def->cost),
+		                         def->cost == DBC_HEALTH_STANDARD ? " and full mode" : " only");
+		fact.skipped = true;
+	} else {
+		int level = 0;
+		if (shared) {
+			if (*shared == 0)
+				*shared = ctx->host->savepoint(ctx);
+			if (*shared < 0)
+				return DBC_ERROR;
+			level = *shared;
+		}
+		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
+		                          : eng->gather(ctx, eng, mode, &fact);
+		if ((rc != DBC_OK || ctx->failed) && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0) {
+			/* A cancel or timeout is not a finding of this check: it ends
+			 * the report with its own error (the savepoint rolled back,
+			 * which leaves the error as it is). */
+			if (level > 0) {
+				*shared = 0;
+				ctx->host->rollback(ctx, level);
+			}
+			return DBC_ERROR;
+		}
+		if (rc != DBC_OK || ctx->failed) {
+			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
+			/* PostgreSQL refused to let the caller read a table the check
+			 * scans: a check that cannot run is skipped with a hint, not an error */
+			bool denied = eng->engine_bit == DBC_ENGINE_PG &&
+			              strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) == 0 && msg &&
+			              strncmp(msg, "permission denied", 17) == 0;
+			if (level > 0) {
+				/* rollback needs a clean slot to report its own trouble */
+				dbc_error_clear(ctx);
+				*shared = 0;
+				if (ctx->host->rollback(ctx, level) != DBC_OK)
+					return DBC_ERROR;
+			}
+			dbc_error_clear(ctx);
+			if (denied) {
+				dbc_health_skip(ctx, &fact, msg,
+				                "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the "
+				                "tables it names)");
+				return dbc_health_grade(ctx, &fact, 0, -1, -1, ignore, out);
+			}
+			memset(out, 0, sizeof(*out));
+			out->def = def;
+			out->status = DBC_CHECK_ERROR;
+			out->message = msg ? msg : (char *)"check failed";
+			return DBC_OK;
+		}
+	}
+	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, def->name, "penalty", def->penalty),
+	                        setting_num(ls, def->name, "warn", def->warn),
+	                        setting_num(ls, def->name, "critical", def->critical), ignore, out);
+}
+
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
+{
+	dbc_health_shared *sh = eng->shared;
+	if (sh && sh->schema) {
+		*out = sh->schema;
+		return DBC_OK;
+	}
+	if (!eng->read_schema)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no schema reader for this engine");
+	dbc_schema *s = dbc_zalloc(ctx, sizeof(*s));
+	if (!s)
+		return DBC_ERROR;
+	dbc_schema_init(s, ctx, ctx->host->engine);
+	if (eng->read_schema(ctx, s) != DBC_OK)
+		return DBC_ERROR;
+	if (sh)
+		sh->schema = s;
+	*out = s;
+	return DBC_OK;
+}
+
+/* Runs step under a savepoint of its own on engines that need one (a
+ * PostgreSQL error leaves the transaction aborted otherwise). A failure other
+ * than a cancel, a timeout or running out of memory is cleared and leaves
+ * *ok false: a part of the report that cannot be read (a bookkeeping table
+ * dropped by hand) makes that part unknown, never the report an error. */
+static int tolerant(dbc_ctx *ctx, const dbc_health_engine *eng,
+                    int (*step)(dbc_ctx *, const dbc_health_engine *, void *), void *arg, bool *ok)
+{
+	int level = 0;
+	*ok = true;
+	if (eng->isolate_checks && (level = ctx->host->savepoint(ctx)) < 0)
+		return DBC_ERROR;
+	if (step(ctx, eng, arg) == DBC_OK && !ctx->failed)
+		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
+	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
+	    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
+		if (level > 0)
+			ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	dbc_error_clear(ctx); /* rollback needs a clean slot to report its own trouble */
+	*ok = false;
+	return level > 0 ? ctx->host->rollback(ctx, level) : DBC_OK;
+}
+
+static int read_settings(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	(void)eng;
+	return dbc_settings_stored(ctx, &((loaded_settings *)arg)->stored);
+}
+
+static int read_metrics(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	return eng->metrics(ctx, eng, arg);
+}
+
+static int read_fingerprint(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	dbc_schema *s;
+	/* The fingerprint reuses the schema a check may already have read. */
+	return dbc_health_schema(ctx, eng, &s) != DBC_OK
+	           ? DBC_ERROR
+	           : dbc_schema_fingerprint_model(s, &((dbc_health_metrics *)arg)->schema_fingerprint);
+}
+
+static int read_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+{
+	return dbc_health_migration_metrics(ctx, eng, arg);
+}
+
+int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mode mode,
+                   dbc_health_report *out)
+{
+	double t0 = dbc_monotonic_ms();
+	loaded_settings ls;
+	dbc_strlist ignore = {0};
+	dbc_health_shared shared = {NULL, &ignore, NULL};
+	/* a copy that carries this run's shared state; the report keeps the caller's */
+	dbc_health_engine run_eng = *engine;
+	const dbc_health_engine *eng = &run_eng;
+	bool ok;
+	run_eng.shared = &shared;
+	memset(out, 0, sizeof(*out));
+	out->eng = engine;
+	out->mode = mode;
+	out->database = engine->database;
+	out->checked_at = dbc_now_iso(ctx);
+	if (!out->checked_at || tolerant(ctx, eng, read_settings, &ls, &ok) != DBC_OK)
+		return DBC_ERROR;
+	/* Settings that cannot be read are their defaults; the checks that read
+	 * the same bookkeeping (migrations, orphans) say what is wrong with it. */
+	if (!ok)
+		dbc_rows_init(&ls.stored, ctx, 3);
+	const char *ig = setting(&ls, NULL, "ignore");
+	if (ig && *ig && dbc_strlist_split(ctx, &ignore, ig) != DBC_OK)
+		return DBC_ERROR;
+	const char *label = setting(&ls, NULL, "database_label");
+	if (label && *label)
+		out->database = label;
+
+	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
+	if (!out->results)
+		return DBC_ERROR;
+	int shared_level = 0;
+	for (int i = 0; i < dbc_health_checks_count; i++) {
+		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
+		if (!(def->engines & eng->engine_bit))
+			continue;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		if (run_one(ctx, eng, mode, def, &ls, &ignore, eng->isolate_checks ? &shared_level : NULL,
+		            &out->results[out->nresults]) != DBC_OK)
+			return DBC_ERROR;
+		out->nresults++;
+	}
+	if (shared_level > 0 && ctx->host->release(ctx, shared_level) != DBC_OK)
+		return DBC_ERROR;
+
+	/* Metrics: the glue's numbers, then what the core knows itself; each
+	 * part that cannot be read is unknown (null in JSON, NaN or left out in
+	 * the Prometheus text), as a check that fails is that check's error row. */
+	out->metrics.size_bytes = out->metrics.tables = out->metrics.indexes = -1;
+	out->metrics.pending_migrations = -1;
+	if (eng->metrics && tolerant(ctx, eng, read_metrics, &out->metrics, &ok) != DBC_OK)
+		return DBC_ERROR;
+	if (eng->read_schema && tolerant(ctx, eng, read_fingerprint, &out->metrics, &ok) != DBC_OK)
+		return DBC_ERROR;
+	if (tolerant(ctx, eng, read_migrations, &out->metrics, &ok) != DBC_OK)
+		return DBC_ERROR;
+	if (!ok) {
+		out->metrics.migration_version = NULL;
+		out->metrics.pending_migrations = -1;
+	}
+
+	out->score = dbc_health_score_of(out->results, out->nresults);
+	out->status = dbc_health_status_of(out->results, out->nresults, out->score);
+	out->duration_ms = dbc_monotonic_ms() - t0;
+	return DBC_OK;
+}

@@ -1,0 +1,114 @@
+/*
+ * migrate.h — the dbmigrate_* functions of API.md, written once against the
+ * host interface. Each glue decodes arguments, passes its engine's schema
+ * reader and migration lock in a dbc_migrate_env, and encodes the results.
+ */
+#ifndef DBC_MIGRATE_H
+#define DBC_MIGRATE_H
+
+#include "base/dbc.h"
+#include "schema/schema.h"
+
+/* What only the engine can do for the migration flows. */
+typedef struct dbc_migrate_env {
+	/* Reads the live schema, for the snapshot stored after each call (drift). */
+	dbc_schema_reader read_schema;
+	/* Takes the migration lock for the rest of the transaction, waiting at most
+	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
+	 * lock is the migration lock (SQLite). Called inside dbcare's savepoint. */
+	int (*lock)(dbc_ctx *ctx, int64_t timeout_ms);
+	/* Whether registered SQL may run in this call (migrate_trust.h): sets
+	 * *rights when role registrant already has the current role's rights
+	 * (is it, is a superuser, or has its privileges), *can_set when it may
+	 * change dbcare's settings, and *applier to the current role's name.
+	 * NULL where the engine has no roles (SQLite). */
+	int (*registrant_rights)(dbc_ctx *ctx, const char *registrant, bool *rights, bool *can_set,
+	                         char **applier);
+} dbc_migrate_env;
+
+/* Result columns, for the glue's table declarations. */
+#define DBC_MIGRATE_STATUS_COLUMNS   "version,name,kind,state,checksum,applied_at,duration_ms"
+#define DBC_MIGRATE_PLAN_COLUMNS     "step,version,name,kind,direction"
+#define DBC_MIGRATE_VALIDATE_COLUMNS "version,name,problem,detail"
+#define DBC_MIGRATE_VERIFY_COLUMNS   "version,name,up_ok,down_ok,reversible,detail"
+#define DBC_MIGRATE_HISTORY_COLUMNS                                                                \
+	"id,version,name,kind,direction,checksum,fingerprint,applied_at,applied_by,duration_ms,"       \
+	"success,error"
+
+/* Registration. down may be NULL. *checksum is the up script's checksum. */
+int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
+                    const char *down, char **checksum);
+int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum);
+/* Every migration file of a directory, all or nothing. The glue checks the
+ * privilege to read server files before calling. */
+int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped);
+
+/* Reading. target/version may be NULL where API.md makes them optional. */
+int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
+int dbc_migrate_plan(dbc_ctx *ctx, const char *target, dbc_rows *out);
+int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out);
+int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
+int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
+int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                       char **script);
+/* direction "apply" (dbc_migrate_script) or "rollback": the down scripts
+ * dbmigrate_rollback(target) would run, at top level (also no-transaction
+ * ones), each recorded like a rollback by steps of kind "rollback". */
+int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
+                                 const char *target, char **script);
+
+/* Changing. Each is all-or-nothing inside one savepoint. */
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);
+/* The first migration dbc_migrate_apply(target) would run, alone, with the
+ * same checks and bookkeeping; *count 0 when nothing is due. One step of
+ * PostgreSQL's CALL dbmigrate_run(), which commits after each. */
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                           int64_t *count);
+int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                         int64_t *count);
+int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+                       dbc_rows *out);
+int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+                         int64_t *count);
+int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count);
+
+/* The bookkeeping calls dbmigrate_script() writes around each migration:
+ * step_begin checks the migration is still due with the same checksum and
+ * records a started (not yet successful) event; *run is false when it was
+ * applied meanwhile (PostgreSQL scripts skip it; SQLite scripts stop with an
+ * error instead, as the sqlite3 shell cannot skip). step_end completes it. */
+int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                           const char *key, const char *checksum, bool *run);
+int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                         const char *key);
+
+/* For other features (health's "migrations" check, metrics). Cheap: no catalog scan. */
+typedef struct dbc_migrate_summary {
+	char *current; /* NULL when none applied */
+	int pending;   /* pending + out_of_order + outdated */
+	int changed;
+	int missing;
+	int failed;
+	int applied;
+} dbc_migrate_summary;
+
+/* The live schema on demand, for callers that hold one already. */
+typedef struct dbc_live_schema {
+	int (*get)(dbc_ctx *ctx, void *arg, dbc_schema **out);
+	void *arg;
+} dbc_live_schema;
+/* Only the "drift" rows of dbc_migrate_validate (same columns, same rows),
+ * without its other reads: for a caller that made those reads already (the
+ * health report, once it has its migration summary). */
+int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_rows *out);
+int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
+
+/* A migration calling dbmigrate_apply (or any changing dbmigrate_ function)
+ * is refused. The guard is per thread; a glue whose engine may unwind past
+ * the core (PostgreSQL elog) saves it before the core call and restores it
+ * in its error path. */
+int dbc_migrate_guard_save(void);
+void dbc_migrate_guard_restore(int saved);
+
+#endif

@@ -1,0 +1,629 @@
+/*
+ * migrate_files.c — dbmigrate_load: reads a directory of migration files
+ * (the layouts are in migrate_files.h), checks every name, pairing and
+ * script first, and registers all of them or, when anything is wrong, none,
+ * with the bad files counted by kind and listed in one error. Returns the
+ * number of migrations newly registered or changed.
+ */
+#include "migrate/migrate.h"
+#include "migrate/migrate_checksum.h"
+#include "migrate/migrate_files.h"
+#include "migrate/migrate_script.h"
+#include "migrate/migrate_store.h"
+#include "migrate/migrate_text.h"
+#include "migrate/migrate_version.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_FILE_BYTES (64L * 1024 * 1024)
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t extra;
+		if (c == 0)
+			return false;
+		if (c < 0x80)
+			extra = 0;
+		else if (c >= 0xC2 && c <= 0xDF)
+			extra = 1;
+		else if ((c & 0xF0) == 0xE0)
+			extra = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			extra = 3;
+		else
+			return false;
+		if (extra > n - i - 1)
+			return false;
+		for (size_t k = 1; k <= extra; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+		i += extra + 1;
+	}
+	return true;
+}
+
+/* Reads a whole regular file into the arena; *why on failure. The open
+ * never blocks and never follows a link: O_NONBLOCK makes opening a FIFO
+ * (one that replaced the file after the listing) return at once instead of
+ * waiting for a writer beyond every cancel, O_NOFOLLOW refuses a symbolic
+ * link, and fstat of what was opened must say regular file. path is
+ * relative to dirfd (AT_FDCWD for a whole path). */
+static const char missing_file[] = "does not exist";
+
+static char *read_file(dbc_ctx *ctx, int dirfd, const char *path, const char **why)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		*why = errno == ELOOP    ? "a symbolic link; dbmigrate_load reads regular files only"
+		       : errno == EACCES ? "permission denied"
+		       : errno == ENOENT ? missing_file
+		                         : "cannot be opened";
+		return NULL;
+	}
+	char *buf = NULL;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0) {
+		*why = "unreadable";
+	} else if (!S_ISREG(sb.st_mode)) {
+		*why = "not a regular file; dbmigrate_load reads regular files only";
+	} else if (sb.st_size > MAX_FILE_BYTES) {
+		*why = "too large (more than 64 MB)";
+	} else if ((buf = dbc_alloc(ctx, (size_t)sb.st_size + 1)) != NULL) {
+		size_t got = 0, want = (size_t)sb.st_size;
+		while (got < want) {
+			ssize_t r = read(fd, buf + got, want - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				if (r < 0) {
+					*why = "read error";
+					buf = NULL;
+				}
+				break;
+			}
+			got += (size_t)r;
+		}
+		if (buf) {
+			buf[got] = '\0';
+			if (!valid_utf8((const unsigned char *)buf, got)) {
+				*why = "is not valid UTF-8 text";
+				buf = NULL;
+			}
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+/* Up and down files of one version, or one repeatable. */
+static int cmp_file(const void *a, const void *b)
+{
+	const dbc_mig_file *x = a, *y = b;
+	bool rx = x->kind == DBC_FILE_REPEATABLE, ry = y->kind == DBC_FILE_REPEATABLE;
+	if (rx != ry)
+		return rx ? 1 : -1;
+	int c = rx ? strcmp(x->name, y->name) : dbc_version_cmp(x->canon, y->canon);
+	if (c)
+		return c;
+	if (x->kind != y->kind)
+		return x->kind == DBC_FILE_UP ? -1 : 1;
+	return strcmp(x->file, y->file);
+}
+
+
+/* ------------------------------------------------------------ bad files */
+
+/* Why a file cannot be registered, counted by kind so that an error about
+ * hundreds of files says what is wrong before it lists the first ones. */
+typedef enum { BAD_NAME, BAD_FILE, BAD_SCRIPT, BAD_PAIR, BAD_REGISTERED, BAD_KINDS } bad_kind;
+
+static const char *const bad_kind_text[BAD_KINDS] = {
+    "name in no accepted layout", "unreadable or not a regular file", "script refused",
+    "unpaired or doubled script", "version already registered differently"};
+
+/* The list stops growing at LIST_MAX bytes, well inside an error's 16 KB. */
+#define LIST_MAX 8000
+
+typedef struct {
+	dbc_buf list;
+	int n, listed;
+	int by_kind[BAD_KINDS];
+} bad_files;
+
+static void bad_add(bad_files *b, bad_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void bad_add(bad_files *b, bad_kind k, const char *fmt, ...)
+{
+	b->n++;
+	b->by_kind[k]++;
+	if (b->list.len >= LIST_MAX)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = dbc_vprintf(b->list.ctx, fmt, ap);
+	va_end(ap);
+	dbc_buf_append(&b->list, b->listed++ ? "; " : "");
+	dbc_buf_append(&b->list, text ? text : "?");
+}
+
+static int bad_error(dbc_ctx *ctx, bad_files *b, const char *path)
+{
+	dbc_buf kinds;
+	dbc_buf_init(&kinds, ctx);
+	for (int k = 0, first = 1; k < BAD_KINDS; k++)
+		if (b->by_kind[k]) {
+			dbc_buf_appendf(&kinds, "%s%s: %d", first ? "" : ", ", bad_kind_text[k],
+			                b->by_kind[k]);
+			first = 0;
+		}
+	if (b->listed < b->n)
+		dbc_buf_appendf(&b->list, "; and %d more (the first %d are listed)", b->n - b->listed,
+		                b->listed);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "%d migration file(s) in \"%s\" cannot be registered (%s); nothing was registered",
+	          b->n, path, dbc_buf_finish(&kinds));
+	dbc_error_detail(ctx, "%s", dbc_buf_finish(&b->list));
+	dbc_error_hint(ctx, "The accepted layouts: %s.", dbc_mig_layouts);
+	return DBC_ERROR;
+}
+
+/* ------------------------------------------------------------ registry */
+
+/* A registered migration, to tell new and changed files from unchanged ones. */
+typedef struct {
+	bool repeatable;
+	char *key; /* canonical version, or the repeatable's name */
+	char *version_text, *name, *checksum, *down;
+	bool no_tx;
+} reg_row;
+
+typedef struct {
+	reg_row *rows;
+	int n, cap;
+} registry;
+
+static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	registry *r = arg;
+	if (ncol < 7)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
+	if (r->n == r->cap) {
+		int cap = r->cap ? r->cap * 2 : 64;
+		reg_row *nv = dbc_alloc(ctx, sizeof(reg_row) * (size_t)cap);
+		if (!nv)
+			return DBC_ERROR;
+		if (r->n)
+			memcpy(nv, r->rows, sizeof(reg_row) * (size_t)r->n);
+		r->rows = nv;
+		r->cap = cap;
+	}
+	reg_row *row = &r->rows[r->n++];
+	char *kind = dbc_mig_text(ctx, &c[0]);
+	row->repeatable = kind && strcmp(kind, "repeatable") == 0;
+	row->name = dbc_mig_text(ctx, &c[2]);
+	row->key = row->repeatable ? row->name : dbc_mig_text(ctx, &c[1]);
+	row->version_text = dbc_mig_text(ctx, &c[3]);
+	row->checksum = dbc_mig_text(ctx, &c[4]);
+	row->down = dbc_mig_text(ctx, &c[5]);
+	row->no_tx = dbc_mig_bool(&c[6]);
+	if (!row->key)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "registered migration without a key");
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int cmp_key(bool rx, const char *kx, bool ry, const char *ky)
+{
+	if (rx != ry)
+		return rx ? 1 : -1;
+	return rx ? strcmp(kx, ky) : dbc_version_cmp(kx, ky);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const reg_row *x = a, *y = b;
+	return cmp_key(x->repeatable, x->key, y->repeatable, y->key);
+}
+
+static const reg_row *find_row(const registry *r, bool repeatable, const char *key)
+{
+	int lo = 0, hi = r->n - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		int c = cmp_key(repeatable, key, r->rows[mid].repeatable, r->rows[mid].key);
+		if (c == 0)
+			return &r->rows[mid];
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* ------------------------------------------------------------ files */
+
+typedef struct {
+	char *name;
+	bool dir; /* a diesel migration directory (or a link in its place) */
+} entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
+}
+
+typedef struct {
+	dbc_mig_file *files;
+	int n, cap;
+} file_list;
+
+static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		dbc_mig_file *nv = dbc_zalloc(ctx, sizeof(dbc_mig_file) * (size_t)cap);
+		if (!nv)
+			return NULL;
+		if (l->n)
+			memcpy(nv, l->files, sizeof(dbc_mig_file) * (size_t)l->n);
+		l->files = nv;
+		l->cap = cap;
+	}
+	return &l->files[l->n];
+}
+
+/* Normalises and checks one file's text (NULL: could not be read, why says
+ * why). A refused file stays in the list, marked, so that its partner is not
+ * reported as unpaired. Returns DBC_ERROR only for errors that end the load. */
+static int take_script(dbc_ctx *ctx, dbc_mig_file *f, const char *text, const char *why,
+                       bad_files *bad)
+{
+	if (!text) {
+		f->refused = true;
+		bad_add(bad, BAD_FILE, "%s: %s", f->file, why);
+		return DBC_OK;
+	}
+	/* an empty or comment-only file is a no-op migration, as golang-migrate,
+	 * popx and diesel load it */
+	f->script = dbc_script_normalise(ctx, text);
+	if (!f->script)
+		return DBC_ERROR;
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, ctx->host->engine, f->script, &info) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_script_check_shell(ctx, &info, ctx->host->engine, f->file) != DBC_OK ||
+	    dbc_script_check(ctx, &info, f->file, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
+		f->refused = true;
+		bad_add(bad, BAD_SCRIPT, "%s", ctx->message);
+		dbc_error_clear(ctx);
+		return DBC_OK;
+	}
+	f->no_transaction = info.no_transaction;
+	return dbc_script_checksum(ctx, f->script, &f->checksum);
+}
+
+/* A diesel directory: up.sql (required) and down.sql, read through the
+ * directory opened without following a link, so neither the directory nor
+ * its files can be links to elsewhere. */
+static int take_diesel(dbc_ctx *ctx, const char *path, const char *dir, file_list *l,
+                       bad_files *bad)
+{
+	char *full = dbc_printf(ctx, "%s/%s", path, dir);
+	if (!full)
+		return DBC_ERROR;
+	int dfd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (dfd < 0) {
+		bad_add(bad, BAD_FILE, "%s: %s", dir,
+		        errno == ELOOP || errno == ENOTDIR
+		            ? "a symbolic link; dbmigrate_load reads regular files and directories only"
+		            : "the directory cannot be opened");
+		return DBC_OK;
+	}
+	int rc = DBC_OK;
+	static const char *const scripts[] = {"up.sql", "down.sql"};
+	for (int s = 0; s < 2 && rc == DBC_OK; s++) {
+		dbc_mig_file *f = file_new(ctx, l);
+		const char *why = NULL;
+		if (!f) {
+			rc = DBC_ERROR;
+			break;
+		}
+		if (!dbc_mig_parse_diesel(ctx, dir, scripts[s], f, &why)) {
+			if (!ctx->failed)
+				bad_add(bad, BAD_NAME, "%s: %s", dir, why);
+			rc = ctx->failed ? DBC_ERROR : DBC_OK;
+			break;
+		}
+		if (dbc_version_canonical(ctx, f->version, "version", &f->canon) != DBC_OK) {
+			rc = DBC_ERROR;
+			break;
+		}
+		char *text = read_file(ctx, dfd, scripts[s], &why);
+		if (ctx->failed) {
+			rc = DBC_ERROR;
+			break;
+		}
+		if (!text && why == missing_file) {
+			if (s == 0) /* reported once, for the directory */
+				bad_add(bad, BAD_PAIR, "%s: a diesel migration directory without up.sql", dir);
+			break; /* down.sql is optional */
+		}
+		rc = take_script(ctx, f, text, why, bad);
+		l->n++;
+	}
+	close(dfd);
+	return rc;
+}
+
+/* Lists the directory: every .sql entry (any letter case) is a migration
+ * file, and every entry with a diesel directory's name that is a directory
+ * or a link (a link then fails the load rather than being followed). A .sql
+ * entry that is no regular file fails the load in read_file rather than being
+ * skipped, so a deploy never silently misses a migration; README, .gitkeep,
+ * hidden files and other entries are ignored. */
+static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *count)
+{
+	*out = NULL;
+	*count = 0;
+	DIR *dir = opendir(path);
+	if (!dir) {
+		int e = errno;
+		return dbc_error(ctx,
+		                 e == EACCES   ? DBC_SQLSTATE_PRIVILEGE
+		                 : e == ENOENT ? "58P01"
+		                               : "58030",
+		                 "could not open migration directory \"%s\": %s", path, strerror(e));
+	}
+	entry *names = NULL;
+	int n = 0, cap = 0;
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		bool sql = len >= 4 && strcasecmp(de->d_name + len - 4, ".sql") == 0;
+		bool dir_entry = false;
+		if (de->d_name[0] == '.')
+			continue;
+		if (!sql) {
+			struct stat sb;
+			if (!dbc_mig_diesel_dirname(de->d_name) ||
+			    fstatat(dirfd(dir), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+			    !(S_ISDIR(sb.st_mode) || S_ISLNK(sb.st_mode)))
+				continue;
+			dir_entry = true;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			entry *nv = dbc_alloc(ctx, sizeof(entry) * (size_t)cap);
+			if (!nv)
+				break;
+			if (n)
+				memcpy(nv, names, sizeof(entry) * (size_t)n);
+			names = nv;
+		}
+		names[n++] = (entry){dbc_strdup(ctx, de->d_name), dir_entry};
+	}
+	closedir(dir);
+	if (ctx->failed)
+		return DBC_ERROR;
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(entry), cmp_entry);
+	*out = names;
+	*count = n;
+	return DBC_OK;
+}
+
+/* popx: a version's file with this engine's infix replaces the plain file of
+ * the same version and direction. The files are sorted (cmp_file), so one
+ * version's files of one direction are adjacent; drops in place. */
+static void choose_engine_files(file_list *l)
+{
+	int kept = 0;
+	for (int i = 0; i < l->n;) {
+		int j = i + 1;
+		bool specific = l->files[i].engine_specific;
+		while (j < l->n && l->files[j].kind != DBC_FILE_REPEATABLE &&
+		       l->files[j].kind == l->files[i].kind &&
+		       dbc_version_cmp(l->files[j].canon, l->files[i].canon) == 0)
+			specific |= l->files[j++].engine_specific;
+		for (int k = i; k < j; k++)
+			if (!specific || l->files[k].engine_specific ||
+			    l->files[k].layout != DBC_LAYOUT_GOLANG || l->files[k].kind == DBC_FILE_REPEATABLE)
+				l->files[kept++] = l->files[k];
+		i = j;
+	}
+	l->n = kept;
+}
+
+/* Registers one migration (an up with its down, a lone down as a no-op up
+ * with its down, or a repeatable) and counts it when new or changed. */
+static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f,
+                        const dbc_mig_file *down, int64_t *changed)
+{
+	if (f->kind == DBC_FILE_REPEATABLE) {
+		const reg_row *r = find_row(reg, true, f->name);
+		if (!r || !same_text(r->checksum, f->checksum) || r->no_tx != f->no_transaction)
+			(*changed)++;
+		return dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum,
+		                                   f->no_transaction, r != NULL);
+	}
+	const char *up = f->script;
+	char *checksum = f->checksum;
+	bool no_tx = f->no_transaction;
+	if (f->lone_down) { /* golang-migrate: the version exists, its up does nothing */
+		down = f;
+		up = "";
+		no_tx = false;
+		if (dbc_script_checksum(ctx, up, &checksum) != DBC_OK)
+			return DBC_ERROR;
+	}
+	const reg_row *r = find_row(reg, false, f->canon);
+	if (!r || !same_text(r->name, f->name) || !same_text(r->checksum, checksum) ||
+	    !same_text(r->down, down ? down->script : NULL) || r->no_tx != no_tx)
+		(*changed)++;
+	return dbc_mig_register_versioned(ctx, f->canon, f->version, f->name, up,
+	                                  down ? down->script : NULL, checksum,
+	                                  down ? down->checksum : NULL, no_tx, r != NULL);
+}
+
+/* Same group: one version, or one repeatable. */
+static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
+{
+	bool ra = a->kind == DBC_FILE_REPEATABLE, rb = b->kind == DBC_FILE_REPEATABLE;
+	return ra == rb && (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
+}
+
+int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped)
+{
+	*count = 0;
+	*skipped = NULL;
+	entry *names;
+	int nnames;
+	if (list_directory(ctx, path, &names, &nnames) != DBC_OK)
+		return DBC_ERROR;
+
+	file_list l = {0};
+	bad_files bad = {0};
+	dbc_buf callbacks;
+	int ncallbacks = 0;
+	dbc_buf_init(&bad.list, ctx);
+	dbc_buf_init(&callbacks, ctx);
+	const char *engine = ctx->host->engine;
+	/* names first: diesel directories are read here, files after the choice
+	 * between plain and engine-specific files */
+	for (int i = 0; i < nnames; i++) {
+		const char *name = names[i].name;
+		/* the name comes from the file name: a line break in it would reach
+		 * dbmigrate_script()'s output, and to this error, so it is shown masked */
+		if (dbc_mig_text_has_control(name)) {
+			bad_add(&bad, BAD_NAME,
+			        "%s: the file name contains a control character (a line break, tab or "
+			        "other non-printing character, shown as ?)",
+			        dbc_mig_text_printable(ctx, name));
+			continue;
+		}
+		if (names[i].dir) {
+			if (take_diesel(ctx, path, name, &l, &bad) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
+		dbc_mig_file *f = file_new(ctx, &l);
+		const char *why;
+		if (!f)
+			return DBC_ERROR;
+		dbc_name_kind k = dbc_mig_parse_filename(ctx, engine, name, f, &why);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if (k == DBC_NAME_CALLBACK) {
+			dbc_buf_append(&callbacks, ncallbacks++ ? ", " : "");
+			dbc_buf_append(&callbacks, name);
+			continue;
+		}
+		if (k == DBC_NAME_OTHER_ENGINE)
+			continue;
+		if (k == DBC_NAME_BAD) {
+			bad_add(&bad, BAD_NAME, "%s: %s", name, why);
+			continue;
+		}
+		if (f->version && dbc_version_canonical(ctx, f->version, "version", &f->canon) != DBC_OK)
+			return DBC_ERROR;
+		l.n++;
+	}
+	if (l.n > 1)
+		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
+	choose_engine_files(&l);
+	for (int i = 0; i < l.n; i++) {
+		dbc_mig_file *f = &l.files[i];
+		if (f->layout == DBC_LAYOUT_DIESEL)
+			continue; /* read with its directory */
+		const char *why = NULL;
+		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
+		char *text = full ? read_file(ctx, AT_FDCWD, full, &why) : NULL;
+		if (ctx->failed || take_script(ctx, f, text, why, &bad) != DBC_OK)
+			return DBC_ERROR;
+	}
+
+	/* pairing: one up per version, at most one down; a golang-migrate down
+	 * alone is a version whose up does nothing, as golang-migrate runs it */
+	for (int i = 0; i < l.n; i++) {
+		dbc_mig_file *f = &l.files[i], *prev = i > 0 ? &l.files[i - 1] : NULL;
+		bool same = prev && same_migration(f, prev);
+		if (same && f->kind == prev->kind)
+			bad_add(&bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
+			        f->kind == DBC_FILE_DOWN ? "down scripts" : "scripts",
+			        f->kind == DBC_FILE_REPEATABLE ? "repeatable" : "version",
+			        f->kind == DBC_FILE_REPEATABLE ? f->name : f->canon);
+		else if (f->kind == DBC_FILE_DOWN && !(same && prev->kind == DBC_FILE_UP)) {
+			if (f->layout == DBC_LAYOUT_GOLANG)
+				f->lone_down = true;
+			else
+				bad_add(&bad, BAD_PAIR, "%s: a down script without an up script for version %s",
+				        f->file, f->canon);
+		}
+	}
+
+	/* against the registry: "1" registered, "1.0" in a file is one version twice */
+	registry reg = {0};
+	int rc = ctx->host->book_ensure(ctx);
+	if (rc == DBC_OK)
+		rc = dbc_mig_query(ctx,
+		                   "SELECT kind, version, name, version_text, checksum, down_script, "
+		                   "no_transaction FROM @migrations",
+		                   0, NULL, take_row, &reg);
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	if (reg.n > 1)
+		qsort(reg.rows, (size_t)reg.n, sizeof(reg_row), cmp_row);
+	for (int i = 0; i < l.n; i++) {
+		const dbc_mig_file *f = &l.files[i];
+		const reg_row *r = f->kind == DBC_FILE_UP || f->lone_down
+		                       ? find_row(&reg, false, f->canon)
+		                       : NULL;
+		const char *vt = r ? (r->version_text ? r->version_text : r->key) : NULL;
+		if (vt && strcmp(vt, f->version) != 0)
+			bad_add(&bad, BAD_REGISTERED,
+			        "%s: version %s is already registered as %s (1.0 and 1 are one version)",
+			        f->file, f->version, vt);
+	}
+	if (bad.n)
+		return bad_error(ctx, &bad, path);
+
+	dbc_mig_frame fr;
+	int64_t changed = 0;
+	rc = dbc_mig_frame_begin(ctx, NULL, &fr, false);
+	for (int i = 0; rc == DBC_OK && i < l.n; i++) {
+		dbc_mig_file *f = &l.files[i];
+		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
+			continue; /* registered with its up */
+		dbc_mig_file *down = f->kind == DBC_FILE_UP && i + 1 < l.n &&
+		                             l.files[i + 1].kind == DBC_FILE_DOWN &&
+		                             same_migration(f, &l.files[i + 1])
+		                         ? &l.files[i + 1]
+		                         : NULL;
+		rc = register_one(ctx, &reg, f, down, &changed);
+	}
+	rc = dbc_mig_frame_end(ctx, &fr, rc);
+	if (rc != DBC_OK)
+		return rc;
+	*count = changed;
+	if (ncallbacks)
+		*skipped = dbc_buf_finish(&callbacks);
+	return DBC_OK;
+}

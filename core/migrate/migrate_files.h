@@ -1,0 +1,57 @@
+/*
+ * migrate_files.h — migration file names, in the layouts dbmigrate_load
+ * accepts: Flyway (V<version>__<name>.sql, U<version>__<name>.sql,
+ * R__<name>.sql), golang-migrate (<version>_<name>.up.sql / .down.sql, with
+ * popx's optional engine infix <version>_<name>.<engine>.up.sql) and diesel
+ * (a directory <version>_<name> holding up.sql and down.sql). The ".sql"
+ * suffix matches in any letter case, as Flyway's does; '_' in names reads as
+ * a space.
+ */
+#ifndef DBC_MIGRATE_FILES_H
+#define DBC_MIGRATE_FILES_H
+
+#include "base/dbc.h"
+
+typedef enum { DBC_FILE_UP, DBC_FILE_DOWN, DBC_FILE_REPEATABLE } dbc_file_kind;
+typedef enum { DBC_LAYOUT_FLYWAY, DBC_LAYOUT_GOLANG, DBC_LAYOUT_DIESEL } dbc_file_layout;
+
+/* What a file name is. DBC_NAME_BAD is 0, so "!parse(...)" reads "refused". */
+typedef enum {
+	DBC_NAME_BAD = 0,      /* matches no layout: *why says why */
+	DBC_NAME_MIGRATION,    /* an up, down or repeatable script of this engine */
+	DBC_NAME_OTHER_ENGINE, /* <version>_<name>.<engine>.up.sql of another engine */
+	DBC_NAME_CALLBACK      /* a Flyway callback (beforeMigrate.sql, ...): never run */
+} dbc_name_kind;
+
+typedef struct dbc_mig_file {
+	char *file; /* the file name (diesel: "<directory>/up.sql") */
+	dbc_file_kind kind;
+	dbc_file_layout layout;
+	bool engine_specific; /* has this engine's infix: wins over the plain file */
+	char *version;        /* as written (diesel: without its '-'); NULL for repeatables */
+	char *canon;          /* canonical version */
+	char *name;
+	char *script; /* normalised contents */
+	char *checksum;
+	bool no_transaction;
+	bool refused;   /* listed as bad: its partner is not reported a second time */
+	bool lone_down; /* golang-migrate down without up: registers a no-op up */
+} dbc_mig_file;
+
+/* The layouts, for errors and hints. */
+extern const char dbc_mig_layouts[];
+
+/* Parses the name of a file directly in the migration directory for engine
+ * ("postgresql", "sqlite"). */
+dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const char *engine, const char *file,
+                                     dbc_mig_file *out, const char **why);
+
+/* True when a directory entry's name has diesel's shape
+ * (<digits and '-'>_<name>, no '.'): a directory of that name is a migration. */
+bool dbc_mig_diesel_dirname(const char *dir);
+
+/* Parses a diesel directory name and its script ("up.sql" or "down.sql"). */
+bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
+                          const char **why);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * migrate_names.c — reads migration file and directory names (the layouts
+ * are listed in migrate_files.h). Parsing only: no file is opened here.
+ */
+#include "migrate/migrate_files.h"
+#include "migrate/migrate_version.h"
+
+#include <string.h>
+#include <strings.h>
+
+const char dbc_mig_layouts[] =
+    "Flyway: V<version>__<name>.sql with an optional U<version>__<name>.sql down script, "
+    "R__<name>.sql repeatable; golang-migrate: <version>_<name>.up.sql and .down.sql, "
+    "optionally with an engine infix (<version>_<name>.postgres.up.sql, .sqlite3.up.sql); "
+    "diesel: a directory <version>_<name> holding up.sql and down.sql";
+
+/* The suffix in any letter case (Flyway runs V1__init.SQL). */
+static bool ends_with_ci(const char *s, size_t n, const char *suffix)
+{
+	size_t m = strlen(suffix);
+	return n >= m && strncasecmp(s + n - m, suffix, m) == 0;
+}
+
+static char *spaced(dbc_ctx *ctx, const char *s, size_t n)
+{
+	char *out = dbc_strndup(ctx, s, n);
+	for (char *p = out; p && *p; p++)
+		if (*p == '_')
+			*p = ' ';
+	return out;
+}
+
+static bool word_is(const char *s, size_t n, const char *word)
+{
+	return strlen(word) == n && memcmp(s, word, n) == 0;
+}
+
+/* popx's engine infixes: 1 this engine's, -1 another engine's, 0 none
+ * (then the dot belongs to the name, as golang-migrate reads it). */
+static int engine_infix(const char *engine, const char *s, size_t n)
+{
+	static const char *const pg[] = {"postgres", "postgresql", NULL};
+	static const char *const lite[] = {"sqlite3", "sqlite", NULL};
+	static const char *const other[] = {"mysql", "mariadb",   "cockroach", "cockroachdb",
+	                                    "mssql", "sqlserver", "clickhouse", NULL};
+	bool is_pg = engine && strcmp(engine, "postgresql") == 0;
+	bool is_lite = engine && strcmp(engine, "sqlite") == 0;
+	for (int i = 0; pg[i]; i++)
+		if (word_is(s, n, pg[i]))
+			return is_pg ? 1 : -1;
+	for (int i = 0; lite[i]; i++)
+		if (word_is(s, n, lite[i]))
+			return is_lite ? 1 : -1;
+	for (int i = 0; other[i]; i++)
+		if (word_is(s, n, other[i]))
+			return -1;
+	return 0;
+}
+
+/* Flyway's SQL callbacks: <event>.sql or <event>__<description>.sql, the
+ * event being before<Word> or after<Word> (beforeMigrate, afterEachMigrate,
+ * afterMigrateError, ...) or createSchema. */
+static bool flyway_callback(const char *file, size_t len)
+{
+	const char *sep = strstr(file, "__");
+	size_t n = sep && sep < file + len ? (size_t)(sep - file) : len;
+	size_t skip = strncmp(file, "before", 6) == 0 ? 6 : strncmp(file, "after", 5) == 0 ? 5 : 0;
+	if (word_is(file, n, "createSchema"))
+		return true;
+	if (!skip || n <= skip || file[skip] < 'A' || file[skip] > 'Z')
+		return false;
+	for (size_t i = skip; i < n; i++)
+		if (!((file[i] >= 'A' && file[i] <= 'Z') || (file[i] >= 'a' && file[i] <= 'z')))
+			return false;
+	return true;
+}
+
+static dbc_name_kind parse_golang(dbc_ctx *ctx, const char *engine, const char *file,
+                                  dbc_mig_file *out, const char **why)
+{
+	size_t n = strlen(file);
+	bool up = ends_with_ci(file, n, ".up.sql"), down = ends_with_ci(file, n, ".down.sql");
+	if (!up && !down)
+		return DBC_NAME_BAD;
+	size_t stem = n - (up ? 7 : 9);
+	const char *us = memchr(file, '_', stem);
+	if (!us)
+		return DBC_NAME_BAD;
+	/* an engine infix is the last dot-separated word of the name */
+	const char *end = file + stem;
+	for (const char *dot = end; dot > us + 1; dot--) {
+		if (dot[-1] != '.')
+			continue;
+		int which = engine_infix(engine, dot, (size_t)(end - dot));
+		if (which < 0)
+			return DBC_NAME_OTHER_ENGINE;
+		if (which > 0) {
+			out->engine_specific = true;
+			end = dot - 1;
+		}
+		break;
+	}
+	if (us + 1 >= end)
+		return DBC_NAME_BAD;
+	out->version = dbc_strndup(ctx, file, (size_t)(us - file));
+	if (!dbc_version_valid(out->version)) {
+		*why = "the version before the first '_' is not a valid version";
+		return DBC_NAME_BAD;
+	}
+	out->layout = DBC_LAYOUT_GOLANG;
+	out->kind = up ? DBC_FILE_UP : DBC_FILE_DOWN;
+	out->name = spaced(ctx, us + 1, (size_t)(end - us - 1));
+	return DBC_NAME_MIGRATION;
+}
+
+dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const char *engine, const char *file,
+                                     dbc_mig_file *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->file = dbc_strdup(ctx, file);
+	*why = "matches none of the accepted layouts";
+	size_t n = strlen(file);
+	if (!ends_with_ci(file, n, ".sql"))
+		return DBC_NAME_BAD;
+	size_t len = n - 4;
+	if (flyway_callback(file, len))
+		return DBC_NAME_CALLBACK;
+	/* golang-migrate first: it starts with a digit */
+	if (file[0] >= '0' && file[0] <= '9')
+		return parse_golang(ctx, engine, file, out, why);
+	out->layout = DBC_LAYOUT_FLYWAY;
+	if (file[0] == 'R' && strncmp(file, "R__", 3) == 0) {
+		if (len <= 3)
+			return DBC_NAME_BAD;
+		out->kind = DBC_FILE_REPEATABLE;
+		out->name = spaced(ctx, file + 3, len - 3);
+		return DBC_NAME_MIGRATION;
+	}
+	if (file[0] == 'V' || file[0] == 'U') {
+		const char *sep = strstr(file + 1, "__");
+		if (!sep || sep >= file + len)
+			return DBC_NAME_BAD;
+		out->version = dbc_strndup(ctx, file + 1, (size_t)(sep - file - 1));
+		if (!dbc_version_valid(out->version)) {
+			*why = "the version between the prefix and \"__\" is not a valid version";
+			return DBC_NAME_BAD;
+		}
+		if (sep + 2 >= file + len) {
+			*why = "the name after \"__\" is empty";
+			return DBC_NAME_BAD;
+		}
+		out->kind = file[0] == 'V' ? DBC_FILE_UP : DBC_FILE_DOWN;
+		out->name = spaced(ctx, sep + 2, (size_t)(file + len - sep - 2));
+		return DBC_NAME_MIGRATION;
+	}
+	return DBC_NAME_BAD;
+}
+
+bool dbc_mig_diesel_dirname(const char *dir)
+{
+	if (!(dir[0] >= '0' && dir[0] <= '9') || strchr(dir, '.'))
+		return false;
+	const char *us = strchr(dir, '_');
+	if (!us || !us[1])
+		return false;
+	for (const char *p = dir; p < us; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+	return true;
+}
+
+bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
+                          const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	out->file = dbc_printf(ctx, "%s/%s", dir, script);
+	*why = "a directory that is not <version>_<name> (diesel)";
+	if (!dbc_mig_diesel_dirname(dir))
+		return false;
+	const char *us = strchr(dir, '_');
+	/* diesel's version is the part before '_' without its '-':
+	 * 2017-04-27-185017 is 20170427185017 */
+	char *v = dbc_alloc(ctx, (size_t)(us - dir) + 1);
+	if (!v)
+		return false;
+	size_t k = 0;
+	for (const char *p = dir; p < us; p++)
+		if (*p != '-')
+			v[k++] = *p;
+	v[k] = '\0';
+	out->version = v;
+	out->layout = DBC_LAYOUT_DIESEL;
+	out->kind = strcmp(script, "down.sql") == 0 ? DBC_FILE_DOWN : DBC_FILE_UP;
+	out->name = spaced(ctx, us + 1, strlen(us + 1));
+	return dbc_version_valid(v);
+}

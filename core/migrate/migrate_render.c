@@ -1,0 +1,479 @@
+/*
+ * migrate_render.c — dbmigrate_script: the pending migrations as a psql or
+ * sqlite3 script that runs them at top level (the only way to run
+ * non-transactional ones), with the step_begin / step_end bookkeeping calls
+ * around each; and those two calls themselves.
+ */
+#include "migrate/migrate.h"
+#include "migrate/migrate_script.h"
+#include "migrate/migrate_store.h"
+#include "migrate/migrate_text.h"
+#include "migrate/migrate_trust.h"
+#include "migrate/migrate_version.h"
+#include "settings/settings.h"
+
+#include <string.h>
+
+/* A literal for the script; the host's quoting is the engine's. */
+static char *lit(dbc_ctx *ctx, const char *s)
+{
+	return ctx->host->quote_literal(ctx, s);
+}
+
+static void append_script(dbc_ctx *ctx, dbc_buf *b, const char *script)
+{
+	dbc_script_info info;
+	dbc_buf_append(b, script);
+	dbc_buf_append(b, "\n");
+	/* a last statement without ';' must not run into the bookkeeping call */
+	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) == DBC_OK &&
+	    !info.ends_with_semicolon)
+		dbc_buf_append(b, ";\n");
+}
+
+/* One step of a script: which bookkeeping key, which script, whether it
+ * runs at top level. kind is "versioned" or "repeatable" for an up step,
+ * "rollback" for a versioned migration's down script. */
+typedef struct script_step {
+	const char *kind, *key, *checksum, *sql;
+	bool no_tx;
+} script_step;
+
+static script_step step_of(const dbc_mig *m, bool down)
+{
+	script_step st;
+	st.kind = down ? "rollback" : m->repeatable ? "repeatable" : "versioned";
+	st.key = m->repeatable ? m->name : m->version;
+	st.checksum = down ? m->down_checksum : m->checksum;
+	st.sql = down ? m->down_script : m->script;
+	st.no_tx = down ? dbc_script_is_no_transaction(m->down_script) : m->no_transaction;
+	return st;
+}
+
+static void render_pg(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
+{
+	char *call = dbc_printf(ctx, "%s, %s", lit(ctx, st->kind), lit(ctx, st->key));
+	if (!st->no_tx)
+		dbc_buf_append(b, "BEGIN;\n");
+	dbc_buf_appendf(b, "SELECT dbmigrate_step_begin(%s, %s) AS dbcare_run \\gset\n", call,
+	                lit(ctx, st->checksum));
+	dbc_buf_append(b, "\\if :dbcare_run\n");
+	append_script(ctx, b, st->sql);
+	dbc_buf_appendf(b, "SELECT dbmigrate_step_end(%s) AS dbcare_done \\gset\n", call);
+	dbc_buf_append(b, "\\endif\n");
+	if (!st->no_tx)
+		dbc_buf_append(b, "COMMIT;\n");
+}
+
+static void render_sqlite(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
+{
+	char *call = dbc_printf(ctx, "%s, %s", lit(ctx, st->kind), lit(ctx, st->key));
+	if (!st->no_tx)
+		dbc_buf_append(b, "BEGIN IMMEDIATE;\n");
+	/* the shell prints every result row: these print none */
+	dbc_buf_appendf(b,
+	                "SELECT 1 FROM (SELECT dbmigrate_step_begin(%s, %s) AS r) WHERE r IS NULL;\n",
+	                call, lit(ctx, st->checksum));
+	append_script(ctx, b, st->sql);
+	dbc_buf_appendf(b, "SELECT 1 FROM (SELECT dbmigrate_step_end(%s) AS r) WHERE r IS NULL;\n",
+	                call);
+	if (!st->no_tx)
+		dbc_buf_append(b, "COMMIT;\n");
+}
+
+/* What the registry holds was checked at registration, but a row may have
+ * been written by hand: nothing registered may become a line of its own in
+ * the script (a psql meta-command, a sqlite3 dot-command), so such a
+ * migration is refused here rather than written out. */
+static int check_renderable(dbc_ctx *ctx, const dbc_mig *m, const char *sql)
+{
+	const char *what = m->repeatable ? "a repeatable migration" : "a migration";
+	const char *fields[3] = {m->name, m->version, m->checksum};
+	for (int i = 0; i < 3; i++)
+		if (fields[i] && dbc_mig_text_has_control(fields[i])) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "%s registered as %s (%s) contains a control character; no script was "
+			          "written",
+			          what, m->version ? dbc_mig_text_printable(ctx, m->version) : "repeatable",
+			          dbc_mig_text_printable(ctx, m->name));
+			dbc_error_detail(ctx, "In the script a line break would start a line the shell "
+			                      "runs as a command. Control characters are shown as ?.");
+			dbc_error_hint(ctx, "Register the migration again under a name of printable "
+			                    "characters, or delete the row written by hand.");
+			return DBC_ERROR;
+		}
+	dbc_script_info info;
+	char *label = m->repeatable ? dbc_printf(ctx, "repeatable (%s)", m->name)
+	                            : dbc_printf(ctx, "%s (%s)", m->version, m->name);
+	if (!label || dbc_script_analyse(ctx, ctx->host->engine, sql, &info) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_script_check_shell(ctx, &info, ctx->host->engine, label);
+}
+
+/* The migrations a script runs and in which direction: the plan of
+ * dbmigrate_apply(target), or of dbmigrate_rollback(target) (down). */
+static int script_plan(dbc_ctx *ctx, const char *target, bool down, dbc_mig_row ***plan, int *n)
+{
+	dbc_mig_set set;
+	dbc_mig_status st;
+	char *canon = NULL, *oo;
+	bool allow;
+	if ((target && dbc_version_canonical(ctx, target, "target version", &canon) != DBC_OK) ||
+	    dbc_setting_get(ctx, "migrate.out_of_order", &oo) != DBC_OK ||
+	    dbc_mig_read(ctx, down ? DBC_LOAD_DOWN_APPLIED : DBC_LOAD_UP_DUE, &set) != DBC_OK ||
+	    dbc_mig_derive(ctx, &set, &st) != DBC_OK)
+		return DBC_ERROR;
+	allow = strcmp(oo, "allow") == 0;
+	if (down)
+		return (set.nfailed ? dbc_mig_check_applicable(ctx, &set, &st, true) : DBC_OK) != DBC_OK
+		           ? DBC_ERROR
+		           : dbc_mig_plan_down(ctx, &st, canon, plan, n);
+	if (dbc_mig_check_applicable(ctx, &set, &st, allow) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_plan_up(ctx, &st, canon, allow, plan, n);
+}
+
+int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
+                                 const char *target, char **script)
+{
+	dbc_mig_row **plan;
+	int n;
+	bool pg = strcmp(ctx->host->engine, "postgresql") == 0, down;
+	if (strcmp(direction, "apply") == 0)
+		down = false;
+	else if (strcmp(direction, "rollback") == 0)
+		down = true;
+	else
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "direction must be apply or rollback, not \"%s\"",
+		                 dbc_mig_text_printable(ctx, direction));
+	if (script_plan(ctx, target, down, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++)
+		if (check_renderable(ctx, plan[i]->mig,
+		                     down ? plan[i]->mig->down_script : plan[i]->mig->script) != DBC_OK)
+			return DBC_ERROR;
+	if (dbc_mig_check_registrants(ctx, env, plan, n,
+	                              down ? "write a rollback script for" : "write a script for") !=
+	    DBC_OK)
+		return DBC_ERROR;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (down)
+		dbc_buf_appendf(&b,
+		                "-- dbcare %s: %d migration(s) to roll back, newest first, from "
+		                "dbmigrate_script('rollback')\n",
+		                dbc_version(), n);
+	else
+		dbc_buf_appendf(&b, "-- dbcare %s: %d pending migration(s) from dbmigrate_script()\n",
+		                dbc_version(), n);
+	if (pg) {
+		dbc_buf_append(&b, "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
+		                   "\\set ON_ERROR_STOP on\n");
+	} else {
+		dbc_buf_append(&b,
+		               "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
+		               ".bail on\n");
+	}
+	for (int i = 0; i < n; i++) {
+		const dbc_mig *m = plan[i]->mig;
+		script_step st = step_of(m, down);
+		if (m->repeatable)
+			dbc_buf_appendf(&b, "\n-- repeatable: %s%s\n", m->name,
+			                st.no_tx ? " (no transaction)" : "");
+		else
+			dbc_buf_appendf(&b, "\n-- %s %s: %s%s\n", down ? "roll back" : "migration",
+			                m->version, m->name, st.no_tx ? " (no transaction)" : "");
+		if (pg)
+			render_pg(ctx, &b, &st);
+		else
+			render_sqlite(ctx, &b, &st);
+	}
+	*script = dbc_buf_finish(&b);
+	return *script ? DBC_OK : DBC_ERROR;
+}
+
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                       char **script)
+{
+	return dbc_migrate_script_direction(ctx, env, "apply", target, script);
+}
+
+/* The row of kind/key in st, or an error naming it. */
+static int find_row(dbc_ctx *ctx, const dbc_mig_status *st, const char *kind, const char *key,
+                    dbc_mig_row **out)
+{
+	bool rep;
+	char *canon = NULL;
+	if (strcmp(kind, "repeatable") == 0)
+		rep = true;
+	else if (strcmp(kind, "versioned") == 0 || strcmp(kind, "rollback") == 0)
+		rep = false;
+	else
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "kind must be versioned, repeatable or rollback, not \"%s\"", kind);
+	if (!rep && dbc_version_canonical(ctx, key, "version", &canon) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < st->nrows; i++) {
+		dbc_mig_row *r = &st->rows[i];
+		if (!r->mig || r->mig->repeatable != rep)
+			continue;
+		if (rep ? strcmp(r->mig->name, key) == 0 : dbc_version_cmp(r->mig->version, canon) == 0) {
+			*out = r;
+			return DBC_OK;
+		}
+	}
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s migration %s is not registered", kind, key);
+	dbc_error_hint(ctx, "The script is stale: generate a new one with dbmigrate_script().");
+	return DBC_ERROR;
+}
+
+typedef struct {
+	int64_t id;
+	double started;
+	bool found;
+} started_row;
+
+static int take_started(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	started_row *s = arg;
+	bool isnull;
+	(void)ctx;
+	if (ncol >= 2 && !s->found) {
+		s->found = true;
+		s->id = (int64_t)dbc_mig_num(&c[0], &isnull);
+		s->started = dbc_mig_num(&c[1], &isnull);
+		if (isnull)
+			s->started = 0;
+	}
+	return DBC_OK;
+}
+
+/* The "rollback" steps of dbmigrate_script('rollback'): the same checks as
+ * dbmigrate_rollback makes for the latest applied migration, a started
+ * 'down' event, and on completion the applied row removed; a step whose
+ * migration is no longer applied is skipped on PostgreSQL and stops the
+ * script on SQLite, as the forward steps do. */
+static int rollback_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *key,
+                               const char *checksum, bool *run)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row *r = NULL, **plan = NULL;
+	int n = 0;
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+	if (rc == DBC_OK)
+		rc = dbc_mig_derive(ctx, &set, &st);
+	if (rc == DBC_OK)
+		rc = find_row(ctx, &st, "rollback", key, &r);
+	if (rc == DBC_OK && !r->applied) {
+		if (strcmp(ctx->host->engine, "postgresql") != 0) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "migration %s (%s) is not applied; this rollback script is stale", key,
+			          r->mig->name);
+			dbc_error_hint(ctx, "Generate a new one with dbmigrate_script('rollback', target).");
+			rc = DBC_ERROR;
+		}
+		return dbc_mig_frame_end(ctx, &f, rc);
+	}
+	if (rc == DBC_OK && (!r->mig->down_checksum || strcmp(r->mig->down_checksum, checksum) != 0)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "the down script of migration %s (%s) changed since this script was generated",
+		          key, r->mig->name);
+		dbc_error_hint(ctx, "Generate a new one with dbmigrate_script('rollback', target).");
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK && set.nfailed)
+		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_plan_down(ctx, &st, NULL, &plan, &n);
+	if (rc == DBC_OK && (n != 1 || plan[0] != r)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "migration %s (%s) is not the latest applied migration; this rollback script "
+		          "is stale",
+		          key, r->mig->name);
+		dbc_error_hint(ctx, "Rollback goes newest first. Generate a new script with "
+		                    "dbmigrate_script('rollback', target).");
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, &r, 1, "roll back");
+	if (rc == DBC_OK)
+		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, "versioned", "down",
+		                    r->mig->checksum, -1, false,
+		                    "started by dbmigrate_script('rollback'), not finished",
+		                    dbc_mig_now_ms());
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*run = true;
+	return rc;
+}
+
+static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *key)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row *r = NULL;
+	started_row s = {0, 0, false};
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+	if (rc == DBC_OK)
+		rc = dbc_mig_derive(ctx, &set, &st);
+	if (rc == DBC_OK)
+		rc = find_row(ctx, &st, "rollback", key, &r);
+	if (rc == DBC_OK) {
+		dbc_value p = dbc_text(r->mig->version);
+		rc = dbc_mig_query(ctx,
+		                   "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		                   "AND kind = 'versioned' AND version = $1 AND direction = 'down' "
+		                   "ORDER BY id DESC LIMIT 1",
+		                   1, &p, take_started, &s);
+	}
+	if (rc == DBC_OK && !s.found) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbmigrate_step_end('rollback', %s) without a matching dbmigrate_step_begin", key);
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK) {
+		double ms = s.started > 0 ? dbc_mig_now_ms() - s.started : 0;
+		dbc_value p[2] = {dbc_float(ms < 0 ? 0 : ms), dbc_int(s.id)};
+		dbc_value v = dbc_text(r->mig->version);
+		rc = dbc_mig_query(ctx,
+		                   "UPDATE @migrations_history SET success = true, error = NULL, "
+		                   "duration_ms = $1 WHERE id = $2",
+		                   2, p, NULL, NULL);
+		if (rc == DBC_OK)
+			rc = dbc_mig_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &v,
+			                   NULL, NULL);
+		if (rc == DBC_OK)
+			rc = dbc_mig_store_snapshot(ctx, env, s.id);
+	}
+	return dbc_mig_frame_end(ctx, &f, rc);
+}
+
+int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                           const char *key, const char *checksum, bool *run)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row *r = NULL;
+	char *oo;
+	*run = false;
+	if (strcmp(kind, "rollback") == 0)
+		return rollback_step_begin(ctx, env, key, checksum, run);
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_setting_get(ctx, "migrate.out_of_order", &oo);
+	if (rc == DBC_OK)
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+	if (rc == DBC_OK)
+		rc = dbc_mig_derive(ctx, &set, &st);
+	if (rc == DBC_OK)
+		rc = find_row(ctx, &st, kind, key, &r);
+	if (rc == DBC_OK && strcmp(r->mig->checksum, checksum) != 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "migration %s (%s) changed since this script was generated", key, r->mig->name);
+		dbc_error_hint(ctx, "Generate a new script with dbmigrate_script().");
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK && r->state == DBC_MS_APPLIED) {
+		if (strcmp(ctx->host->engine, "postgresql") != 0) {
+			/* the sqlite3 shell cannot skip statements: stop the script instead */
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "migration %s (%s) is already applied; this script is stale", key,
+			          r->mig->name);
+			dbc_error_hint(ctx, "Nothing was run. Generate a new script with dbmigrate_script().");
+			rc = DBC_ERROR;
+		}
+		return dbc_mig_frame_end(ctx, &f, rc);
+	}
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0);
+	if (rc == DBC_OK)
+		rc = dbc_mig_check_registrants(ctx, env, &r, 1, "apply");
+	if (rc == DBC_OK)
+		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, kind, "up", r->mig->checksum, -1,
+		                    false, "started by dbmigrate_script, not finished", dbc_mig_now_ms());
+	rc = dbc_mig_frame_end(ctx, &f, rc);
+	if (rc == DBC_OK)
+		*run = true;
+	return rc;
+}
+
+int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                         const char *key)
+{
+	dbc_mig_frame f;
+	dbc_mig_set set;
+	dbc_mig_status st;
+	dbc_mig_row *r = NULL;
+	started_row s = {0, 0, false};
+	if (strcmp(kind, "rollback") == 0)
+		return rollback_step_end(ctx, env, key);
+	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	if (rc == DBC_OK)
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+	if (rc == DBC_OK)
+		rc = dbc_mig_derive(ctx, &set, &st);
+	if (rc == DBC_OK)
+		rc = find_row(ctx, &st, kind, key, &r);
+	if (rc == DBC_OK) {
+		dbc_value p[2] = {dbc_text(r->mig->repeatable ? r->mig->name : r->mig->version),
+		                  dbc_text(kind)};
+		rc = dbc_mig_query(ctx,
+		                   r->mig->repeatable
+		                       ? "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		                         "AND kind = $2 AND name = $1 AND direction = 'up' "
+		                         "ORDER BY id DESC LIMIT 1"
+		                       : "SELECT id, started_ms FROM @migrations_history WHERE NOT success "
+		                         "AND kind = $2 AND version = $1 AND direction = 'up' "
+		                         "ORDER BY id DESC LIMIT 1",
+		                   2, p, take_started, &s);
+	}
+	if (rc == DBC_OK && !s.found) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "dbmigrate_step_end(%s, %s) without a matching dbmigrate_step_begin", kind, key);
+		rc = DBC_ERROR;
+	}
+	if (rc == DBC_OK) {
+		double ms = s.started > 0 ? dbc_mig_now_ms() - s.started : 0;
+		if (ms < 0)
+			ms = 0;
+		dbc_value p[2] = {dbc_float(ms), dbc_int(s.id)};
+		rc = dbc_mig_query(ctx,
+		                   "UPDATE @migrations_history SET success = true, error = NULL, "
+		                   "duration_ms = $1 WHERE id = $2",
+		                   2, p, NULL, NULL);
+		const dbc_mig *m = r->mig;
+		if (rc == DBC_OK && m->repeatable) {
+			dbc_value d = dbc_text(m->name);
+			rc = dbc_mig_query(
+			    ctx, "DELETE FROM @migrations_applied WHERE kind = 'repeatable' AND name = $1", 1,
+			    &d, NULL, NULL);
+			dbc_value q[3] = {dbc_text(m->name), dbc_text(m->checksum), dbc_float(ms)};
+			if (rc == DBC_OK)
+				rc = dbc_mig_query(
+				    ctx,
+				    "INSERT INTO @migrations_applied (kind, name, checksum, duration_ms) "
+				    "VALUES ('repeatable', $1, $2, $3)",
+				    3, q, NULL, NULL);
+		} else if (rc == DBC_OK) {
+			const char *down = dbc_mig_down_to_record(m);
+			dbc_value q[5] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
+			                  dbc_float(ms), down ? dbc_text(down) : dbc_null()};
+			rc = dbc_mig_query(ctx,
+			                   "INSERT INTO @migrations_applied (kind, version, name, checksum, "
+			                   "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
+			                   5, q, NULL, NULL);
+		}
+		if (rc == DBC_OK)
+			rc = dbc_mig_store_snapshot(ctx, env, s.id);
+	}
+	return dbc_mig_frame_end(ctx, &f, rc);
+}

@@ -1,0 +1,574 @@
+/*
+ * migrate_script.c — a small SQL lexer, just enough to split a script into
+ * statements (skipping comments, strings, quoted identifiers, dollar quotes,
+ * trigger and BEGIN ATOMIC bodies) and to spot transaction control at the
+ * start of a statement. It never judges SQL validity: the engine does that.
+ */
+#include "migrate/migrate_script.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_WORDS 8
+
+typedef struct {
+	char text[48];
+	bool quoted;
+} word;
+
+typedef struct {
+	bool pg;
+	const char *s;
+	size_t pos;
+	int line;
+} lexer;
+
+static bool ident_start(unsigned char c)
+{
+	return isalpha(c) || c == '_' || c >= 0x80;
+}
+
+static bool ident_char(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+/* Advances over the text [pos, to) counting newlines. */
+static void advance_to(lexer *lx, size_t to)
+{
+	for (size_t i = lx->pos; i < to && lx->s[i]; i++)
+		if (lx->s[i] == '\n')
+			lx->line++;
+	lx->pos = to;
+}
+
+/* Position after a quoted run opened at pos by q (doubling q escapes it; with
+ * backslash, \x escapes too). Unterminated runs end at the end of the text. */
+static size_t skip_quoted(const char *s, size_t pos, char q, bool backslash, bool *open)
+{
+	size_t i = pos + 1;
+	while (s[i]) {
+		if (backslash && s[i] == '\\' && s[i + 1]) {
+			i += 2;
+			continue;
+		}
+		if (s[i] == q) {
+			if (s[i + 1] == q) {
+				i += 2;
+				continue;
+			}
+			return i + 1;
+		}
+		i++;
+	}
+	*open = true;
+	return i;
+}
+
+/* PostgreSQL dollar quote at pos: returns the end of the quoted body, or 0 when
+ * pos does not open one ("$1" is a parameter, "a$b" an identifier). */
+static size_t skip_dollar(const char *s, size_t pos, bool *open)
+{
+	size_t i = pos + 1;
+	if (s[i] != '$') {
+		if (!ident_start((unsigned char)s[i]) || s[i] == '$')
+			return 0;
+		while (s[i] && s[i] != '$' &&
+		       (isalnum((unsigned char)s[i]) || s[i] == '_' || (unsigned char)s[i] >= 0x80))
+			i++;
+		if (s[i] != '$')
+			return 0;
+	}
+	size_t taglen = i - pos + 1; /* "$tag$" */
+	const char *body = s + i + 1;
+	const char *end = body;
+	while ((end = strchr(end, '$')) != NULL) {
+		if (strncmp(end, s + pos, taglen) == 0)
+			return (size_t)(end - s) + taglen;
+		end++;
+	}
+	*open = true;
+	return strlen(s);
+}
+
+static size_t skip_block_comment(const char *s, size_t pos, bool nested, bool *open)
+{
+	size_t i = pos + 2;
+	int depth = 1;
+	while (s[i]) {
+		if (s[i] == '*' && s[i + 1] == '/') {
+			i += 2;
+			if (--depth == 0)
+				return i;
+			continue;
+		}
+		if (nested && s[i] == '/' && s[i + 1] == '*') {
+			depth++;
+			i += 2;
+			continue;
+		}
+		i++;
+	}
+	*open = true;
+	return i;
+}
+
+static bool kw(const word *w, int n, int i, const char *k)
+{
+	return i < n && !w[i].quoted && strcasecmp(w[i].text, k) == 0;
+}
+
+/* The unquoted word src[0..len) is the keyword k (k in capitals). */
+static bool word_is(const char *src, size_t len, const char *k)
+{
+	size_t i = 0;
+	for (; i < len && k[i]; i++)
+		if ((src[i] & ~0x20) != k[i])
+			return false;
+	return i == len && !k[i];
+}
+
+bool dbc_script_is_no_transaction(const char *script)
+{
+	const char *p = script;
+	if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+		p += 3;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "--", 2) != 0)
+		return false;
+	p += 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	static const char marker[] = "dbcare:no-transaction";
+	if (strncasecmp(p, marker, sizeof(marker) - 1) != 0)
+		return false;
+	p += sizeof(marker) - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == '\n' || *p == '\r';
+}
+
+typedef struct {
+	dbc_ctx *ctx;
+	dbc_script_info *info;
+	bool pg;
+	char **savepoints; /* names the script created itself (SQLite) */
+	int nsavepoints;
+	int capsavepoints;
+} classify_state;
+
+static void set_problem(classify_state *st, dbc_stmt_problem p, int line, const char *what)
+{
+	if (st->info->problem != DBC_STMT_OK)
+		return;
+	st->info->problem = p;
+	st->info->problem_line = line;
+	st->info->problem_what = dbc_strdup(st->ctx, what);
+}
+
+static bool own_savepoint(classify_state *st, const char *name)
+{
+	for (int i = 0; i < st->nsavepoints; i++)
+		if (strcasecmp(st->savepoints[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void classify(classify_state *st, const word *w, int n, bool concurrently, int line)
+{
+	if (n == 0)
+		return;
+	const char *k0 = w[0].quoted ? "" : w[0].text;
+	char what[128];
+	if (kw(w, n, 0, "BEGIN") || kw(w, n, 0, "COMMIT") || kw(w, n, 0, "END") ||
+	    (st->pg && kw(w, n, 0, "ABORT")) || (kw(w, n, 0, "START") && kw(w, n, 1, "TRANSACTION")) ||
+	    (st->pg && kw(w, n, 0, "PREPARE") && kw(w, n, 1, "TRANSACTION"))) {
+		snprintf(what, sizeof(what), "%s", k0);
+		for (char *c = what; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		set_problem(st, DBC_STMT_TX_CONTROL, line, what);
+		return;
+	}
+	if (kw(w, n, 0, "ROLLBACK")) {
+		int i = 1;
+		if (kw(w, n, i, "TRANSACTION") || kw(w, n, i, "WORK"))
+			i++;
+		if (!kw(w, n, i, "TO")) {
+			set_problem(st, DBC_STMT_TX_CONTROL, line, "ROLLBACK");
+			return;
+		}
+		i++;
+		if (kw(w, n, i, "SAVEPOINT"))
+			i++;
+		const char *name = i < n ? w[i].text : "";
+		if (st->pg) {
+			set_problem(st, DBC_STMT_SAVEPOINT, line, "ROLLBACK TO SAVEPOINT");
+		} else if (!own_savepoint(st, name)) {
+			snprintf(what, sizeof(what), "ROLLBACK TO %s", name);
+			set_problem(st, DBC_STMT_TX_CONTROL, line, what);
+		}
+		return;
+	}
+	if (kw(w, n, 0, "SAVEPOINT")) {
+		if (st->pg) {
+			set_problem(st, DBC_STMT_SAVEPOINT, line, "SAVEPOINT");
+			return;
+		}
+		if (n > 1) {
+			if (st->nsavepoints == st->capsavepoints) {
+				int cap = st->capsavepoints ? st->capsavepoints * 2 : 8;
+				char **nv = dbc_alloc(st->ctx, sizeof(char *) * (size_t)cap);
+				if (!nv)
+					return;
+				if (st->nsavepoints)
+					memcpy(nv, st->savepoints, sizeof(char *) * (size_t)st->nsavepoints);
+				st->savepoints = nv;
+				st->capsavepoints = cap;
+			}
+			st->savepoints[st->nsavepoints++] = dbc_strdup(st->ctx, w[1].text);
+		}
+		return;
+	}
+	if (kw(w, n, 0, "RELEASE")) {
+		int i = kw(w, n, 1, "SAVEPOINT") ? 2 : 1;
+		const char *name = i < n ? w[i].text : "";
+		if (st->pg) {
+			set_problem(st, DBC_STMT_SAVEPOINT, line, "RELEASE SAVEPOINT");
+		} else if (!own_savepoint(st, name)) {
+			snprintf(what, sizeof(what), "RELEASE %s", name);
+			set_problem(st, DBC_STMT_TX_CONTROL, line, what);
+		}
+		return;
+	}
+	if (kw(w, n, 0, "VACUUM")) {
+		set_problem(st, DBC_STMT_NEEDS_NO_TX, line, "VACUUM");
+		return;
+	}
+	if (!st->pg)
+		return;
+	if ((kw(w, n, 0, "CREATE") || kw(w, n, 0, "DROP")) &&
+	    (kw(w, n, 1, "DATABASE") || kw(w, n, 1, "TABLESPACE"))) {
+		snprintf(what, sizeof(what), "%s %s", k0, w[1].text);
+		set_problem(st, DBC_STMT_NEEDS_NO_TX, line, what);
+		return;
+	}
+	if (kw(w, n, 0, "ALTER") && kw(w, n, 1, "SYSTEM")) {
+		set_problem(st, DBC_STMT_NEEDS_NO_TX, line, "ALTER SYSTEM");
+		return;
+	}
+	if (concurrently && !kw(w, n, 0, "REFRESH")) {
+		const char *verb = kw(w, n, 0, "CREATE")    ? "CREATE INDEX CONCURRENTLY"
+		                   : kw(w, n, 0, "DROP")    ? "DROP INDEX CONCURRENTLY"
+		                   : kw(w, n, 0, "REINDEX") ? "REINDEX CONCURRENTLY"
+		                                            : "CONCURRENTLY";
+		set_problem(st, DBC_STMT_NEEDS_NO_TX, line, verb);
+	}
+}
+
+/* SQLite's ROLLBACK conflict resolution ends the whole transaction, the
+ * caller's and dbcare's savepoints with it, so it cannot run inside a
+ * migration: INSERT OR ROLLBACK, UPDATE OR ROLLBACK, ON CONFLICT ROLLBACK on
+ * a constraint, RAISE(ROLLBACK, ...) in a trigger body. Strings and comments
+ * never reach here (the lexer skipped them), quoted identifiers are no words. */
+static void note_rollback(classify_state *st, char *back1, char *back2, const char *tok, size_t len,
+                          bool word_tok, int line)
+{
+	char cur[16] = "";
+	if (word_tok && len < sizeof(cur)) {
+		memcpy(cur, tok, len);
+		cur[len] = '\0';
+	} else if (len == 1 && tok[0] == '(')
+		strcpy(cur, "(");
+	if (word_tok && word_is(tok, len, "ROLLBACK")) {
+		const char *what = NULL;
+		if (strcasecmp(back1, "OR") == 0 && strcasecmp(back2, "INSERT") == 0)
+			what = "INSERT OR ROLLBACK";
+		else if (strcasecmp(back1, "OR") == 0 && strcasecmp(back2, "UPDATE") == 0)
+			what = "UPDATE OR ROLLBACK";
+		else if (strcasecmp(back1, "CONFLICT") == 0 && strcasecmp(back2, "ON") == 0)
+			what = "ON CONFLICT ROLLBACK";
+		else if (strcmp(back1, "(") == 0 && strcasecmp(back2, "RAISE") == 0)
+			what = "RAISE(ROLLBACK, ...)";
+		if (what)
+			set_problem(st, DBC_STMT_TX_ROLLBACK, line, what);
+	}
+	memcpy(back2, back1, 16);
+	memcpy(back1, cur, 16);
+}
+
+static int add_stmt(dbc_ctx *ctx, dbc_script_info *info, int *cap, const char *text, size_t len,
+                    int line)
+{
+	if (info->nstmts == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+		dbc_stmt *nv = dbc_alloc(ctx, sizeof(dbc_stmt) * (size_t)ncap);
+		if (!nv)
+			return DBC_ERROR;
+		if (info->nstmts)
+			memcpy(nv, info->stmts, sizeof(dbc_stmt) * (size_t)info->nstmts);
+		info->stmts = nv;
+		*cap = ncap;
+	}
+	info->stmts[info->nstmts++] = (dbc_stmt){text, len, line};
+	return DBC_OK;
+}
+
+int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc_script_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->no_transaction = dbc_script_is_no_transaction(script);
+	out->ends_with_semicolon = true;
+	classify_state st = {ctx, out, engine && strcmp(engine, "postgresql") == 0, NULL, 0, 0};
+	lexer lx = {st.pg, script, 0, 1};
+	const char *s = script;
+	int cap = 0;
+
+	/* per-statement state */
+	word w[MAX_WORDS];
+	int nw = 0, ntokens = 0, paren = 0, case_depth = 0, stmt_line = 0;
+	size_t stmt_start = 0;
+	bool in_body = false, trigger = false, concurrently = false, prev_begin = false;
+	/* the two significant tokens before this one (unquoted words, or "("):
+	 * enough to spot SQLite's conflict resolution ROLLBACK */
+	char back1[16] = "", back2[16] = "";
+	/* a string, quoted name or comment still open at the end of the text,
+	 * and the line where the last token or comment started */
+	bool open = false;
+	int last_line = 1;
+
+	for (;;) {
+		unsigned char c = (unsigned char)s[lx.pos];
+		if (c == '\0')
+			break;
+		if (isspace(c)) {
+			lx.line += c == '\n';
+			lx.pos++;
+			continue;
+		}
+		if (c == '-' && s[lx.pos + 1] == '-') {
+			const char *nl = strchr(s + lx.pos, '\n');
+			advance_to(&lx, nl ? (size_t)(nl - s) : strlen(s));
+			continue;
+		}
+		if (c == '/' && s[lx.pos + 1] == '*') {
+			last_line = lx.line;
+			advance_to(&lx, skip_block_comment(s, lx.pos, st.pg, &open));
+			continue;
+		}
+		/* a significant token starts here */
+		size_t tok = lx.pos, end;
+		int tok_line = lx.line;
+		last_line = tok_line;
+		if (!out->shell_line &&
+		    (st.pg ? c == '\\' : c == '.' && (tok == 0 || s[tok - 1] == '\n')))
+			out->shell_line = tok_line;
+		if (ntokens == 0) {
+			stmt_start = tok;
+			stmt_line = tok_line;
+		}
+		ntokens++;
+		out->ends_with_semicolon = false;
+		if (c == ';' && paren <= 0 && !in_body) {
+			advance_to(&lx, tok + 1);
+			classify(&st, w, nw, concurrently, stmt_line);
+			if (ntokens > 1 &&
+			    add_stmt(ctx, out, &cap, s + stmt_start, tok + 1 - stmt_start, stmt_line) != DBC_OK)
+				return DBC_ERROR;
+			nw = ntokens = paren = case_depth = 0;
+			trigger = concurrently = prev_begin = false;
+			back1[0] = back2[0] = '\0';
+			out->ends_with_semicolon = true;
+			continue;
+		}
+		bool is_word = false, quoted_word = false;
+		if (c == '\'') {
+			end = skip_quoted(s, tok, '\'', false, &open);
+		} else if (c == '"') {
+			end = skip_quoted(s, tok, '"', false, &open);
+			is_word = quoted_word = true;
+		} else if (!st.pg && c == '`') {
+			end = skip_quoted(s, tok, '`', false, &open);
+			is_word = quoted_word = true;
+		} else if (!st.pg && c == '[') {
+			const char *close = strchr(s + tok, ']');
+			end = close ? (size_t)(close - s) + 1 : strlen(s);
+			open = open || !close;
+			is_word = quoted_word = true;
+		} else if (st.pg && c == '$' && (end = skip_dollar(s, tok, &open)) != 0) {
+			/* dollar-quoted body */
+		} else if (ident_start(c)) {
+			end = tok + 1;
+			while (ident_char((unsigned char)s[end]))
+				end++;
+			/* E'...' escape strings (PostgreSQL) and X'..' blobs */
+			if (s[end] == '\'' && end - tok == 1) {
+				bool esc = st.pg && (c == 'E' || c == 'e');
+				end = skip_quoted(s, end, '\'', esc, &open);
+			} else if (st.pg && s[end] == '\'' && end - tok == 2 && (c == 'U' || c == 'u') &&
+			           s[tok + 1] == '&') {
+				end = skip_quoted(s, end, '\'', false, &open);
+			} else
+				is_word = true;
+		} else {
+			end = tok + 1;
+			if (c == '(')
+				paren++;
+			else if (c == ')')
+				paren--;
+		}
+		if (is_word) {
+			size_t len = end - tok;
+			const char *src = s + tok;
+			if (quoted_word) {
+				src++;
+				len = len >= 2 ? len - 2 : 0;
+			}
+			if (nw < MAX_WORDS) {
+				word *cur = &w[nw++];
+				size_t n = len < sizeof(cur->text) ? len : sizeof(cur->text) - 1;
+				memcpy(cur->text, src, n);
+				cur->text[n] = '\0';
+				cur->quoted = quoted_word;
+			}
+			if (!quoted_word) {
+				bool begin = ntokens > 1 && word_is(src, len, "BEGIN");
+				/* blocks whose ';' do not end the statement */
+				if (!st.pg && word_is(src, len, "TRIGGER") && kw(w, nw, 0, "CREATE") &&
+				    (nw == 2 || (nw == 3 && (kw(w, nw, 1, "TEMP") || kw(w, nw, 1, "TEMPORARY")))))
+					trigger = true;
+				if (word_is(src, len, "CONCURRENTLY"))
+					concurrently = true;
+				if (st.pg && !out->copy_line && kw(w, nw, 0, "COPY") &&
+				    (word_is(src, len, "STDIN") || word_is(src, len, "STDOUT"))) {
+					out->copy_line = stmt_line;
+					out->copy_in = word_is(src, len, "STDIN");
+				}
+				if (in_body) {
+					if (word_is(src, len, "CASE"))
+						case_depth++;
+					else if (word_is(src, len, "END")) {
+						if (case_depth > 0)
+							case_depth--;
+						else
+							in_body = false;
+					}
+				} else if (begin && trigger) {
+					in_body = true;
+					case_depth = 0;
+				} else if (st.pg && prev_begin && word_is(src, len, "ATOMIC")) {
+					in_body = true;
+					case_depth = 0;
+				}
+				prev_begin = begin;
+			} else
+				prev_begin = false;
+		} else
+			prev_begin = false;
+		if (!st.pg)
+			note_rollback(&st, back1, back2, s + tok, end - tok, is_word && !quoted_word, tok_line);
+		if (is_word && !quoted_word)
+			lx.pos = end; /* a bare word holds no newline */
+		else
+			advance_to(&lx, end);
+	}
+	if (open)
+		out->open_line = last_line;
+	if (ntokens > 0) {
+		classify(&st, w, nw, concurrently, stmt_line);
+		if (add_stmt(ctx, out, &cap, s + stmt_start, strlen(s) - stmt_start, stmt_line) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
+                           const char *label)
+{
+	bool pg = engine && strcmp(engine, "postgresql") == 0;
+	if (info->copy_line) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "migration %s runs COPY %s at line %d, which only a client can %s", label,
+		          info->copy_in ? "FROM STDIN" : "TO STDOUT", info->copy_line,
+		          info->copy_in ? "feed" : "read");
+		dbc_error_detail(ctx, "Migrations run inside a server function (dbmigrate_apply), where "
+		                      "there is no client connection to copy with.");
+		dbc_error_hint(ctx, "%s", info->copy_in
+		                              ? "Write the rows as INSERT ... VALUES statements, or COPY "
+		                                "FROM a server file (pg_read_server_files)."
+		                              : "Remove the statement; a migration changes the schema "
+		                                "and its data, it does not print rows.");
+		return DBC_ERROR;
+	}
+	if (info->open_line) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "migration %s ends inside the string, quoted name or comment opened at line %d",
+		          label, info->open_line);
+		dbc_error_detail(ctx, "dbmigrate_script() writes scripts one after another into a %s "
+		                      "script, where the next script's text would be read from inside it.",
+		                 pg ? "psql" : "sqlite3");
+		dbc_error_hint(ctx, "Close it; a migration holds complete SQL statements only.");
+		return DBC_ERROR;
+	}
+	if (!info->shell_line)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "migration %s has a %s at line %d, which is not SQL", label,
+	          pg ? "psql meta-command (a backslash outside a string)"
+	             : "sqlite3 dot-command (a line starting with '.')",
+	          info->shell_line);
+	dbc_error_detail(ctx, "dbmigrate_script() writes scripts into a %s script, where that line "
+	                      "would run as a command of the shell.",
+	                 pg ? "psql" : "sqlite3");
+	dbc_error_hint(ctx, "Remove the line; a migration holds SQL only.");
+	return DBC_ERROR;
+}
+
+int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *label,
+                     const char *sqlstate)
+{
+	if (info->no_transaction || info->problem == DBC_STMT_OK)
+		return DBC_OK;
+	switch (info->problem) {
+	case DBC_STMT_TX_CONTROL:
+		dbc_error(ctx, sqlstate, "migration %s contains transaction control: %s at line %d", label,
+		          info->problem_what, info->problem_line);
+		dbc_error_detail(ctx, "dbcare runs every migration inside its own transaction or savepoint "
+		                      "and commits it together with the history; a script may not end, "
+		                      "commit or roll back that transaction.");
+		dbc_error_hint(ctx, "Remove the statement, or make the first line of the script "
+		                    "-- dbcare:no-transaction and run it with dbmigrate_script().");
+		break;
+	case DBC_STMT_SAVEPOINT:
+		dbc_error(ctx, sqlstate,
+		          "migration %s uses %s at line %d, which PostgreSQL functions cannot run", label,
+		          info->problem_what, info->problem_line);
+		dbc_error_hint(ctx,
+		               "dbcare already runs the migration in its own subtransaction; split the "
+		               "script into separate migrations instead.");
+		break;
+	case DBC_STMT_NEEDS_NO_TX:
+		dbc_error(ctx, sqlstate,
+		          "migration %s runs %s at line %d, which cannot run inside a transaction", label,
+		          info->problem_what, info->problem_line);
+		dbc_error_hint(ctx, "Make the first line of the script -- dbcare:no-transaction and run it "
+		                    "with dbmigrate_script().");
+		break;
+	case DBC_STMT_TX_ROLLBACK:
+		dbc_error(ctx, sqlstate,
+		          "migration %s uses %s at line %d, which rolls back the whole enclosing "
+		          "transaction",
+		          label, info->problem_what, info->problem_line);
+		dbc_error_detail(ctx, "SQLite's ROLLBACK conflict resolution ends the transaction the "
+		                      "migration runs in, with the caller's work and dbcare's "
+		                      "savepoints, instead of failing only the statement.");
+		dbc_error_hint(ctx, "Use ABORT (the default) or FAIL, which undo only the failing "
+		                    "statement.");
+		break;
+	default:
+		break;
+	}
+	return DBC_ERROR;
+}

@@ -1,0 +1,92 @@
+/*
+ * migrate_store.h — the bookkeeping tables of migrations, read and written
+ * with the same SQL text on both engines ('@' in a template becomes the host's
+ * book_prefix), plus the call frame every changing flow shares: re-entrancy
+ * guard, savepoint, migration lock.
+ */
+#ifndef DBC_MIGRATE_STORE_H
+#define DBC_MIGRATE_STORE_H
+
+#include "migrate/migrate.h"
+#include "migrate/migrate_model.h"
+
+/* Which scripts to fetch with the registry (never more than a flow runs). */
+typedef enum {
+	DBC_LOAD_META,         /* no script text */
+	DBC_LOAD_UP_DUE,       /* up scripts of migrations not applied yet, and repeatables */
+	DBC_LOAD_DOWN_APPLIED, /* down scripts of applied ones */
+	DBC_LOAD_ALL,          /* both scripts of every migration */
+} dbc_load_mode;
+
+/* '@' in tmpl replaced by the host's book_prefix. */
+char *dbc_mig_sql(dbc_ctx *ctx, const char *tmpl);
+/* host->query of a template. */
+int dbc_mig_query(dbc_ctx *ctx, const char *tmpl, int n, const dbc_value *p, dbc_row_fn fn,
+                  void *arg);
+
+/* One read of registry, applied list and unfinished history rows. A fresh
+ * database without bookkeeping tables reads as empty. */
+int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set);
+
+/* Appends a history event; NULL arguments leave the column NULL. duration < 0: none. */
+int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const char *kind,
+                   const char *direction, const char *checksum, double duration_ms, bool success,
+                   const char *error, double started_ms);
+
+/* A migration this call ran up, waiting to be written to the bookkeeping. */
+typedef struct dbc_mig_done {
+	const dbc_mig *mig;
+	double duration_ms;
+	double at_s; /* wall clock when it finished, seconds since the epoch */
+} dbc_mig_done;
+
+/* Writes the applied rows and the 'up' history events of done[0..n), in
+ * order, with a few multi-row INSERTs: per migration no statement of its own,
+ * because on SQLite each migration's DDL would force a fresh prepare anyway. */
+int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n);
+
+/* Stores the schema snapshot and fingerprint on history row id (0: the latest). */
+int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id);
+
+/* The fingerprint of the snapshot recorded last and its history row (NULL
+ * and 0 when none); the snapshot text of that row (NULL: the row is gone). */
+int dbc_mig_last_snapshot(dbc_ctx *ctx, char **fingerprint, int64_t *id);
+int dbc_mig_snapshot_text(dbc_ctx *ctx, int64_t id, char **snapshot);
+
+/* The call frame of a changing flow. */
+typedef struct dbc_mig_frame {
+	int level;
+	bool guarded;
+} dbc_mig_frame;
+
+/* Refuses re-entry, opens the savepoint, ensures the tables inside it and (lock) takes
+ * the migration lock. */
+int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame *f, bool lock);
+/* Releases on rc == DBC_OK, else rolls back keeping the error. Returns rc. */
+int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc);
+/* Rolls back with no error (dbmigrate_verify). */
+int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f);
+/* Enters only the re-entrancy guard (registration needs no lock). */
+int dbc_mig_guard_enter(dbc_ctx *ctx);
+void dbc_mig_guard_leave(void);
+
+/* Milliseconds: wall clock (for started_ms) and monotonic (for durations). */
+double dbc_mig_now_ms(void);
+double dbc_mig_mono_ms(void);
+
+/* Registration of one migration whose scripts were normalised and checked;
+ * exists says whether to replace the registered row. */
+int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
+                               const char *up, const char *down, const char *checksum,
+                               const char *down_checksum, bool no_tx, bool exists);
+int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+                                const char *checksum, bool no_tx, bool exists);
+/* The "1 and 1.0 are one version" error. */
+int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registered);
+
+/* Value helpers for rows read from either engine. */
+char *dbc_mig_text(dbc_ctx *ctx, const dbc_value *v);
+bool dbc_mig_bool(const dbc_value *v);
+double dbc_mig_num(const dbc_value *v, bool *isnull);
+
+#endif

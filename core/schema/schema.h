@@ -1,0 +1,182 @@
+/*
+ * schema.h — the engine-neutral schema model. Each engine's catalog reader
+ * fills it; the core turns it into the canonical snapshot, the fingerprint and
+ * the diff, and plans constraint checks and health checks from it.
+ * Everything lives in the ctx arena. Names are stored unquoted.
+ */
+#ifndef DBC_SCHEMA_H
+#define DBC_SCHEMA_H
+
+#include "base/dbc.h"
+
+typedef struct dbc_strlist {
+	char **items;
+	int n;
+	int cap;
+} dbc_strlist;
+
+int dbc_strlist_add(dbc_ctx *ctx, dbc_strlist *l, const char *s);
+/* Splits "a, b,c" on commas, trimming blanks; empty items are kept as "". */
+int dbc_strlist_split(dbc_ctx *ctx, dbc_strlist *l, const char *csv);
+int dbc_strlist_find(const dbc_strlist *l, const char *s);
+char *dbc_strlist_join(dbc_ctx *ctx, const dbc_strlist *l, const char *sep);
+
+typedef struct dbc_column {
+	char *name;
+	char *type;
+	bool not_null;
+	char *default_expr; /* NULL when none */
+	char *generated;    /* generation expression, NULL when not generated */
+	char *collation;    /* NULL for the default */
+	char *not_null_on_conflict; /* SQLite NOT NULL ON CONFLICT resolution, NULL for abort */
+	bool hidden;        /* SQLite hidden column of a virtual table */
+} dbc_column;
+
+typedef enum {
+	DBC_CON_PRIMARY_KEY,
+	DBC_CON_UNIQUE,
+	DBC_CON_FOREIGN_KEY,
+	DBC_CON_CHECK,
+	DBC_CON_NOT_NULL,
+	DBC_CON_EXCLUDE,
+} dbc_constraint_kind;
+
+const char *dbc_constraint_kind_name(dbc_constraint_kind kind);
+
+typedef struct dbc_constraint {
+	char *name;
+	bool generated_name; /* the schema left it unnamed; name is dbcare's stable one */
+	dbc_constraint_kind kind;
+	dbc_strlist columns;     /* key columns (NOT NULL: the one column) */
+	char *ref_schema;        /* foreign key target */
+	char *ref_table;
+	dbc_strlist ref_columns; /* empty when the FK names the parent's primary key implicitly */
+	char *match;             /* "simple" | "full" | "partial" */
+	char *on_update;         /* "no action", "cascade", ... */
+	char *on_delete;
+	char *expr;        /* CHECK expression (and EXCLUDE definition) */
+	char *on_conflict; /* SQLite PRIMARY KEY / UNIQUE ON CONFLICT resolution, NULL for abort */
+	bool deferrable;
+	bool initially_deferred;
+	bool validated; /* false for PostgreSQL NOT VALID */
+	bool enforced;  /* false when the engine does not enforce it now (disabled trigger,
+	                   SQLite foreign_keys off, ignore_check_constraints on) */
+	bool declared;  /* a relation of dbcheck_add_relation seen as a foreign key */
+	/* UNIQUE: the unique index no constraint owns (SQLite CREATE UNIQUE
+	 * INDEX) this transient constraint of the checker stands for, giving
+	 * its collations and WHERE. Never set in a schema model. */
+	const struct dbc_index *from_index;
+} dbc_constraint;
+
+typedef struct dbc_table {
+	char *schema; /* NULL in SQLite's main */
+	char *name;
+	char *kind;   /* "table", "partitioned table", "foreign table", "virtual table" */
+	char *partition_of; /* qualified parent for a partition, else NULL */
+	char *options;      /* engine-specific: "without rowid", "strict", "unlogged", ... */
+	dbc_column *columns;
+	int ncolumns;
+	int capcolumns;
+	dbc_constraint *constraints;
+	int nconstraints;
+	int capconstraints;
+} dbc_table;
+
+typedef struct dbc_index {
+	char *schema;
+	char *name;
+	char *table; /* table name in the same schema */
+	bool unique;
+	bool primary;    /* the index behind a PRIMARY KEY */
+	bool constraint; /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
+	bool valid;      /* false for PostgreSQL's leftovers of failed CONCURRENTLY builds */
+	char *method;    /* "btree", ... */
+	dbc_strlist keys; /* column names, or expression text for expression keys */
+	char *predicate;  /* partial index WHERE, NULL when none */
+	bool partial;     /* has a WHERE (even when predicate could not be read) */
+	/* Keys with direction and collation ("a 0 BINARY,b 1 NOCASE"), for
+	 * finding duplicates; NULL when unknown or when a key is an expression.
+	 * Not part of the snapshot. */
+	char *key_detail;
+	char *definition; /* engine's own canonical definition text */
+} dbc_index;
+
+/* Views, triggers, sequences, functions, types, schemas, extensions: objects the
+ * model only compares, described by their engine's canonical definition. */
+typedef struct dbc_object {
+	char *type;   /* "view", "materialized view", "trigger", "sequence", "function", ... */
+	char *schema;
+	char *name;   /* functions include their argument types */
+	char *table;  /* triggers: the table */
+	char *definition;
+	bool enabled; /* triggers: false when disabled */
+} dbc_object;
+
+/* A model cached across calls by its reader (per connection in SQLite, per
+ * backend in PostgreSQL) carries the snapshot text and fingerprint made from
+ * it, so they are computed once per schema change. Text lives in the memo's
+ * own arena; a NULL member is computed on demand into that arena (the
+ * PostgreSQL cache hands out the fingerprint and lets each call build the
+ * snapshot text, which it does not keep). */
+typedef struct dbc_schema_memo {
+	dbc_ctx *ctx;
+	char *snapshot;
+	char *fingerprint;
+	void *host_entry; /* the reader's own record of the cached model, opaque to the core */
+} dbc_schema_memo;
+
+typedef struct dbc_schema {
+	dbc_ctx *ctx;
+	dbc_schema_memo *memo; /* NULL: not cached */
+	const char *engine;
+	dbc_table *tables;
+	int ntables;
+	int captables;
+	dbc_index *indexes;
+	int nindexes;
+	int capindexes;
+	dbc_object *objects;
+	int nobjects;
+	int capobjects;
+} dbc_schema;
+
+void dbc_schema_init(dbc_schema *s, dbc_ctx *ctx, const char *engine);
+dbc_table *dbc_schema_add_table(dbc_schema *s, const char *schema, const char *name);
+dbc_column *dbc_table_add_column(dbc_ctx *ctx, dbc_table *t, const char *name);
+dbc_constraint *dbc_table_add_constraint(dbc_ctx *ctx, dbc_table *t, dbc_constraint_kind kind,
+                                         const char *name);
+dbc_index *dbc_schema_add_index(dbc_schema *s, const char *schema, const char *name);
+dbc_object *dbc_schema_add_object(dbc_schema *s, const char *type, const char *schema,
+                                  const char *name);
+/* A deep copy of a model into another arena (for a cache that outlives the
+ * arena the model was read into). The copy has no memo. */
+int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out);
+/* Lookup by (schema, name); schema NULL matches a NULL schema. */
+dbc_table *dbc_schema_find_table(const dbc_schema *s, const char *schema, const char *name);
+dbc_column *dbc_table_find_column(const dbc_table *t, const char *name);
+/* "schema.name" or "name" — the display name used in snapshots and reports. */
+char *dbc_qualified_name(dbc_ctx *ctx, const char *schema, const char *name);
+/* The same, each part quoted by the host: safe to paste into SQL. */
+char *dbc_quoted_name(dbc_ctx *ctx, const char *schema, const char *name);
+
+/* Canonical snapshot: sorted keys, sorted objects, no OIDs, compact. */
+int dbc_schema_snapshot_json(dbc_schema *s, char **out);
+/* SHA-256 (64 lowercase hex) of the canonical snapshot text. */
+int dbc_schema_fingerprint_of(dbc_ctx *ctx, const char *snapshot_json, char **out);
+/* The fingerprint of a model (through its memo when it has one). */
+int dbc_schema_fingerprint_model(dbc_schema *s, char **hex_out);
+
+/* Reads the live schema through the host (each engine provides this). */
+typedef int (*dbc_schema_reader)(dbc_ctx *ctx, dbc_schema *out);
+
+/* The whole pipeline for the SQL functions. */
+int dbc_schema_snapshot(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out);
+int dbc_schema_fingerprint(dbc_ctx *ctx, dbc_schema_reader reader, char **hex_out);
+/* Both from one read, the text built and hashed at most once. */
+int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out,
+                                      char **hex_out);
+
+/* Diff of two snapshots: rows (object_type, object_name, change, detail). */
+int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, dbc_rows *out);
+
+#endif

@@ -1,0 +1,397 @@
+/*
+ * settings.c — validation and storage of settings. The SQL is the same on both
+ * engines (upsert with ON CONFLICT); only the table's prefix comes from the host.
+ */
+#include "settings/settings.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+extern const dbc_settings_provider dbc_settings_providers[];
+
+int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 32;
+		dbc_setting_def *defs = dbc_alloc(ctx, sizeof(*defs) * (size_t)cap);
+		if (!defs)
+			return DBC_ERROR;
+		if (l->n)
+			memcpy(defs, l->defs, sizeof(*defs) * (size_t)l->n);
+		l->defs = defs;
+		l->cap = cap;
+	}
+	l->defs[l->n++] = *def;
+	return DBC_OK;
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+	return strcmp(((const dbc_setting_def *)a)->key, ((const dbc_setting_def *)b)->key);
+}
+
+int dbc_settings_catalog(dbc_ctx *ctx, dbc_setting_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; dbc_settings_providers[i]; i++)
+		if (dbc_settings_providers[i](ctx, out) != DBC_OK)
+			return DBC_ERROR;
+	qsort(out->defs, (size_t)out->n, sizeof(*out->defs), cmp_def);
+	return DBC_OK;
+}
+
+const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *key)
+{
+	int lo = 0, hi = l->n - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		int c = strcmp(key, l->defs[mid].key);
+		if (c == 0)
+			return &l->defs[mid];
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static bool parse_number(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	if (errno || end == s || *end)
+		return false;
+	*out = d;
+	return true;
+}
+
+/* Checks value against def without touching the ctx error: *normalised is
+ * the text dbcare_set stores for it, or NULL when the value is invalid, and
+ * then *why is the hint saying what is valid. DBC_ERROR only when out of
+ * memory (the error set). Both the write path (dbcare_set) and the read path
+ * (every reader of a stored value) judge a value here, so they cannot differ. */
+static int check_value(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
+                       char **normalised, const char **why)
+{
+	*normalised = NULL;
+	*why = NULL;
+	switch (def->kind) {
+	case DBC_SETTING_CHOICE: {
+		size_t vlen = strlen(value);
+		const char *p = def->choices;
+		while (p && *p) {
+			const char *bar = strchr(p, '|');
+			size_t n = bar ? (size_t)(bar - p) : strlen(p);
+			if (n == vlen && strncasecmp(p, value, n) == 0) {
+				*normalised = dbc_strndup(ctx, p, n);
+				return *normalised ? DBC_OK : DBC_ERROR;
+			}
+			p = bar ? bar + 1 : NULL;
+		}
+		*why = dbc_printf(ctx, "Use one of: %s.", def->choices);
+		return *why ? DBC_OK : DBC_ERROR;
+	}
+	case DBC_SETTING_INT:
+	case DBC_SETTING_NUMBER: {
+		double d;
+		bool ok = parse_number(value, &d) && d >= def->min && d <= def->max;
+		if (ok && def->kind == DBC_SETTING_INT) {
+			char *end;
+			errno = 0;
+			long long v = strtoll(value, &end, 10);
+			ok = !errno && *end == '\0' && end != value;
+			if (ok && !(*normalised = dbc_printf(ctx, "%lld", v)))
+				return DBC_ERROR;
+		} else if (ok && !(*normalised = dbc_printf(ctx, "%.15g", d))) {
+			return DBC_ERROR;
+		}
+		if (!ok) {
+			*why = dbc_printf(ctx, "Use %s between %.15g and %.15g.",
+			                  def->kind == DBC_SETTING_INT ? "an integer" : "a number", def->min,
+			                  def->max);
+			return *why ? DBC_OK : DBC_ERROR;
+		}
+		return DBC_OK;
+	}
+	case DBC_SETTING_BOOL: {
+		static const char *on[] = {"on", "true", "1", "yes"}, *off[] = {"off", "false", "0", "no"};
+		for (int i = 0; i < 4; i++) {
+			if (strcasecmp(value, on[i]) == 0)
+				return (*normalised = dbc_strdup(ctx, "on")) ? DBC_OK : DBC_ERROR;
+			if (strcasecmp(value, off[i]) == 0)
+				return (*normalised = dbc_strdup(ctx, "off")) ? DBC_OK : DBC_ERROR;
+		}
+		*why = "Use on or off.";
+		return DBC_OK;
+	}
+	case DBC_SETTING_LIST: {
+		/* "a , b,,c" -> "a,b,c": blanks around names and empty items dropped */
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		const char *p = value;
+		while (*p) {
+			const char *end = strchr(p, ',');
+			size_t n = end ? (size_t)(end - p) : strlen(p);
+			const char *s = p, *e = p + n;
+			while (s < e && (*s == ' ' || *s == '\t'))
+				s++;
+			while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			if (e > s) {
+				if (b.len)
+					dbc_buf_appendc(&b, ',');
+				dbc_buf_appendn(&b, s, (size_t)(e - s));
+			}
+			p = end ? end + 1 : p + n;
+		}
+		*normalised = dbc_buf_finish(&b);
+		return *normalised ? DBC_OK : DBC_ERROR;
+	}
+	}
+	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unknown setting kind");
+}
+
+int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
+                          char **normalised)
+{
+	const char *why;
+	if (check_value(ctx, def, value, normalised, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (*normalised)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value \"%s\" for setting \"%s\"",
+	          dbc_excerpt(ctx, value, DBC_EXCERPT), def->key);
+	dbc_error_hint(ctx, "%s", why);
+	return DBC_ERROR;
+}
+
+int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *stored,
+                          const char **value, char **problem)
+{
+	char *norm;
+	const char *why;
+	*value = def->default_value;
+	if (problem)
+		*problem = NULL;
+	if (!stored)
+		return DBC_OK;
+	if (check_value(ctx, def, stored, &norm, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (norm && strcmp(norm, stored) == 0) {
+		*value = stored;
+		return DBC_OK;
+	}
+	/* Valid but not in the form dbcare_set stores ("ALLOW", " 100 " for a
+	 * number, "TRUE"): not what dbcare_set would have written, so not trusted
+	 * to mean what its writer thought either. */
+	if (norm && !(why = dbc_printf(ctx, "dbcare_set stores this value as \"%s\".",
+	                               dbc_excerpt(ctx, norm, DBC_EXCERPT))))
+		return DBC_ERROR;
+	char *shown = dbc_excerpt(ctx, stored, DBC_EXCERPT);
+	if (!shown)
+		return DBC_ERROR;
+	dbc_warning(ctx,
+	            dbc_printf(ctx, "%s Store the value with dbcare_set('%s', ...), which checks it.",
+	                       why, def->key),
+	            "stored setting \"%s\" has the invalid value \"%s\"; using the default \"%s\"",
+	            def->key, shown, def->default_value);
+	if (problem && !(*problem = dbc_printf(ctx,
+	                                       "the stored value \"%s\" is invalid, so the default is "
+	                                       "used. %s",
+	                                       shown, why)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* The definition of key, built alone (dbc_setting_def_of: no catalogue). */
+static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_def *def)
+{
+	bool found;
+	if (dbc_setting_def_of(ctx, key, def, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (!found) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown setting \"%s\"",
+		          dbc_excerpt(ctx, key, DBC_EXCERPT));
+		dbc_error_hint(ctx, "SELECT key FROM dbcare_settings lists every setting.");
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* Row callback of the config reads: (key, value) into rows (key, value,
+ * NULL), the value as text (a SQLite column holds any type; SQL NULL counts
+ * as not stored). */
+static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	dbc_value row[3] = {cols[0], cols[1], dbc_null()};
+	if (ncol < 2 || cols[0].type != DBC_TEXT || cols[1].type == DBC_NULL)
+		return DBC_OK;
+	if (cols[1].type == DBC_INT)
+		row[1] = dbc_text(dbc_printf(ctx, "%lld", (long long)cols[1].i));
+	else if (cols[1].type == DBC_FLOAT)
+		row[1] = dbc_text(dbc_printf(ctx, "%.17g", cols[1].f));
+	else if (cols[1].type == DBC_BOOL)
+		row[1] = dbc_text(cols[1].i ? "true" : "false");
+	if (!row[1].s)
+		return DBC_ERROR;
+	return dbc_rows_add(arg, row);
+}
+
+/* The stored rows (key = $1 when key is not NULL) as (key, value, NULL). */
+static int read_stored(dbc_ctx *ctx, const char *key, dbc_rows *out)
+{
+	bool exists = false;
+	dbc_rows_init(out, ctx, 3);
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx, "SELECT key, value FROM %sconfig%s", ctx->host->book_prefix,
+	                       key ? " WHERE key = $1" : "");
+	dbc_value param = dbc_text(key);
+	if (!sql)
+		return DBC_ERROR;
+	return ctx->host->query(ctx, sql, key ? 1 : 0, &param, take_stored, out);
+}
+
+/* The effective value of def: the stored one when valid, else the default. */
+static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
+{
+	dbc_rows stored;
+	const char *v;
+	if (read_stored(ctx, def->key, &stored) != DBC_OK ||
+	    dbc_setting_effective(ctx, def, stored.nrows ? stored.cells[1].s : NULL, &v, NULL) !=
+	        DBC_OK)
+		return DBC_ERROR;
+	*value = dbc_strdup(ctx, v);
+	return *value ? DBC_OK : DBC_ERROR;
+}
+
+int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value)
+{
+	dbc_setting_def def;
+	if (lookup_def(ctx, key, &def) != DBC_OK)
+		return DBC_ERROR;
+	return effective_of(ctx, &def, value);
+}
+
+int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)
+{
+	char *text;
+	if (dbc_setting_get(ctx, key, &text) != DBC_OK)
+		return DBC_ERROR;
+	if (!parse_number(text, value))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "stored setting \"%s\" is not a number: \"%s\"",
+		                 key, dbc_excerpt(ctx, text, DBC_EXCERPT));
+	return DBC_OK;
+}
+
+int dbc_setting_get_int(dbc_ctx *ctx, const char *key, int64_t *value)
+{
+	double d;
+	if (dbc_setting_get_number(ctx, key, &d) != DBC_OK)
+		return DBC_ERROR;
+	*value = (int64_t)d;
+	return DBC_OK;
+}
+
+int dbc_setting_get_bool(dbc_ctx *ctx, const char *key, bool *value)
+{
+	char *text;
+	if (dbc_setting_get(ctx, key, &text) != DBC_OK)
+		return DBC_ERROR;
+	*value = strcmp(text, "on") == 0;
+	return DBC_OK;
+}
+
+int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **previous)
+{
+	dbc_setting_def def;
+	char *norm;
+	if (lookup_def(ctx, key, &def) != DBC_OK ||
+	    dbc_setting_normalise(ctx, &def, value, &norm) != DBC_OK ||
+	    effective_of(ctx, &def, previous) != DBC_OK)
+		return DBC_ERROR;
+	if (ctx->host->book_ensure(ctx) != DBC_OK)
+		return DBC_ERROR;
+	char *sql = dbc_printf(ctx,
+	                       "INSERT INTO %sconfig (key, value) VALUES ($1, $2) "
+	                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                       ctx->host->book_prefix);
+	dbc_value params[2] = {dbc_text(key), dbc_text(norm)};
+	if (!sql)
+		return DBC_ERROR;
+	return ctx->host->query(ctx, sql, 2, params, NULL, NULL);
+}
+
+int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out)
+{
+	if (read_stored(ctx, NULL, out) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < out->nrows; i++) {
+		dbc_value *r = out->cells + (size_t)i * 3;
+		dbc_setting_def def;
+		bool known;
+		char *problem;
+		if (dbc_setting_def_of(ctx, r[0].s, &def, &known) != DBC_OK)
+			return DBC_ERROR;
+		if (!known) /* a key of a newer or older version: kept, not read */
+			continue;
+		if (dbc_setting_effective(ctx, &def, r[1].s, &r[1].s, &problem) != DBC_OK)
+			return DBC_ERROR;
+		if (problem)
+			r[2] = dbc_text(problem);
+	}
+	return DBC_OK;
+}
+
+int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems)
+{
+	dbc_rows stored;
+	if (dbc_settings_catalog(ctx, catalog) != DBC_OK || dbc_settings_stored(ctx, &stored) != DBC_OK)
+		return DBC_ERROR;
+	char **vals = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
+	char **probs = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
+	if (!vals || !probs)
+		return DBC_ERROR;
+	for (int i = 0; i < stored.nrows; i++) {
+		const dbc_value *r = stored.cells + (size_t)i * 3;
+		const dbc_setting_def *def = dbc_settings_find(catalog, r[0].s);
+		if (!def) /* keys of a newer or older version are kept but not shown */
+			continue;
+		vals[def - catalog->defs] = (char *)r[1].s;
+		probs[def - catalog->defs] = r[2].type == DBC_TEXT ? (char *)r[2].s : NULL;
+	}
+	for (int i = 0; i < catalog->n; i++)
+		if (!vals[i])
+			vals[i] = (char *)catalog->defs[i].default_value;
+	*values = vals;
+	if (problems)
+		*problems = probs;
+	return DBC_OK;
+}
+
+int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out)
+{
+	dbc_setting_list cat;
+	char **values, **problems;
+	dbc_rows_init(out, ctx, 5);
+	if (dbc_settings_load(ctx, &cat, &values, &problems) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < cat.n; i++) {
+		if (!dbc_setting_applies(ctx, cat.defs[i].key))
+			continue;
+		dbc_value row[5] = {dbc_text(cat.defs[i].key), dbc_text(values[i]),
+		                    dbc_text(cat.defs[i].default_value), dbc_text(cat.defs[i].description),
+		                    problems[i] ? dbc_text(problems[i]) : dbc_null()};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}

@@ -1,0 +1,100 @@
+/*
+ * settings.h — dbcare_set / dbcare_get / dbcare_settings: one catalogue of
+ * dotted keys with defaults, descriptions and validation, stored in the
+ * bookkeeping table <prefix>config. Each feature contributes a provider.
+ */
+#ifndef DBC_SETTINGS_H
+#define DBC_SETTINGS_H
+
+#include "base/dbc.h"
+
+typedef enum {
+	DBC_SETTING_CHOICE, /* one of choices, "a|b|c" */
+	DBC_SETTING_INT,    /* integer in [min, max] */
+	DBC_SETTING_NUMBER, /* real number in [min, max] */
+	DBC_SETTING_BOOL,   /* on|off|true|false|1|0, stored as "on"/"off" */
+	DBC_SETTING_LIST,   /* comma-separated names, stored trimmed */
+} dbc_setting_kind;
+
+typedef struct dbc_setting_def {
+	const char *key;
+	const char *default_value;
+	const char *description;
+	dbc_setting_kind kind;
+	const char *choices;
+	double min;
+	double max;
+} dbc_setting_def;
+
+typedef struct dbc_setting_list {
+	dbc_setting_def *defs;
+	int n;
+	int cap;
+} dbc_setting_list;
+
+/* Appends a copy of def (strings are borrowed: static or arena). */
+int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def);
+
+/* A feature's contribution to the catalogue. */
+typedef int (*dbc_settings_provider)(dbc_ctx *ctx, dbc_setting_list *out);
+
+/* The whole catalogue, sorted by key. */
+int dbc_settings_catalog(dbc_ctx *ctx, dbc_setting_list *out);
+const dbc_setting_def *dbc_settings_find(const dbc_setting_list *l, const char *key);
+
+/* The definition of one key, built alone (description NULL) for a reader
+ * that validates stored values without the whole catalogue; *found false
+ * for a key no feature defines. */
+int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+
+/* Validates value for def; on success *normalised is the text to store. */
+int dbc_setting_normalise(dbc_ctx *ctx, const dbc_setting_def *def, const char *value,
+                          char **normalised);
+
+/* The read path's judgement of a stored text (NULL: nothing stored). A value
+ * counts only when it is exactly what dbcare_set stores for it: valid by the
+ * rules of dbc_setting_normalise and already in its normal form. Otherwise
+ * (a row written into the config table directly: "-5", "0x10", " 100 ",
+ * "ALLOW") *value is the default, a warning names the key and the stored
+ * text (dbc_warning), and *problem (when not NULL) says why for
+ * dbcare_settings; it is NULL when the stored value counts. */
+int dbc_setting_effective(dbc_ctx *ctx, const dbc_setting_def *def, const char *stored,
+                          const char **value, char **problem);
+
+/* The effective value of key (stored and valid, or the default; see
+ * dbc_setting_effective). Unknown key is an error. */
+int dbc_setting_get(dbc_ctx *ctx, const char *key, char **value);
+int dbc_setting_get_int(dbc_ctx *ctx, const char *key, int64_t *value);
+int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value);
+int dbc_setting_get_bool(dbc_ctx *ctx, const char *key, bool *value);
+
+/* dbcare_set: validates, stores, returns the previous effective value. */
+int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **previous);
+
+/* Every setting with its effective value, for several lookups in one read:
+ * values[i] belongs to catalog->defs[i]; problems[i] (when problems is not
+ * NULL) is NULL or why a stored value was set aside. */
+int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems);
+
+/* The stored settings alone, rows (key, value, problem), without the
+ * catalogue: for a caller that knows the keys it asks for and their defaults
+ * (building the catalogue's descriptions costs a printf each). The value of
+ * a known key is its effective value (dbc_setting_effective: an invalid one
+ * is replaced by the default, with problem saying why); rows of keys no
+ * feature defines are kept as stored. */
+int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out);
+
+/* Whether key applies to the current engine (settings_catalog.c); a key
+ * of the other engine is accepted by dbcare_set but not listed. */
+bool dbc_setting_applies(dbc_ctx *ctx, const char *key);
+
+/* dbcare_settings: rows (key, value, default_value, description, problem),
+ * the keys that apply to the current engine only. */
+int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
+
+/* Providers, listed in settings_catalog.c. */
+int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out);
+/* The health keys' single-key lookup (health_catalog.c), for dbc_setting_def_of. */
+int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * settings_catalog.c — the list of features that contribute settings keys,
+ * and the general keys themselves. A feature adds its provider here.
+ */
+#include "settings/settings.h"
+#include "health/health.h"
+
+#include <string.h>
+
+static const dbc_setting_def general[] = {
+	{"migrate.out_of_order", "refuse",
+	 "What dbmigrate_apply does with a pending migration older than the current version: "
+	 "refuse (the default) or allow (apply it).",
+	 DBC_SETTING_CHOICE, "refuse|allow", 0, 0},
+	{"migrate.lock_timeout_ms", "10000",
+	 "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
+	 "milliseconds (0 waits forever).",
+	 DBC_SETTING_INT, NULL, 0, 86400000},
+	{"migrate.trusted_registrants", "",
+	 "PostgreSQL: comma-separated roles whose registered migrations dbmigrate_apply, "
+	 "dbmigrate_rollback, dbmigrate_verify and dbmigrate_script run although they lack the "
+	 "applying role's rights (honoured only for roles that cannot change dbcare's settings). "
+	 "SQLite ignores it.",
+	 DBC_SETTING_LIST, NULL, 0, 0},
+	{"schema.catalog_reader", "auto",
+	 "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
+	 "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
+	 "pragma (always the pragma table-valued functions, slower). PostgreSQL ignores it.",
+	 DBC_SETTING_CHOICE, "auto|pragma", 0, 0},
+	{"health.ignore", "",
+	 "Comma-separated object names (table, index, sequence) that the health checks skip.",
+	 DBC_SETTING_LIST, NULL, 0, 0},
+};
+
+int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
+{
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)
+		if (dbc_settings_add(ctx, out, &general[i]) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
+{
+	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++) {
+		if (strcmp(general[i].key, key) == 0) {
+			*out = general[i];
+			*found = true;
+			return DBC_OK;
+		}
+	}
+	return dbc_health_setting_def(ctx, key, out, found);
+}
+
+/* Keys that apply to one engine only (the other ignores them); every other
+ * general key applies to both. A health check's own keys apply where the
+ * check runs. dbcare_settings lists the current engine's keys; dbcare_set
+ * still accepts the others, so one settings script serves both engines. */
+static const struct {
+	const char *key;
+	unsigned engines;
+} one_engine[] = {
+	{"migrate.trusted_registrants", DBC_ENGINE_PG},
+	{"schema.catalog_reader", DBC_ENGINE_SQLITE},
+	{"health.slow_queries.min_ms", DBC_ENGINE_PG},
+};
+
+bool dbc_setting_applies(dbc_ctx *ctx, const char *key)
+{
+	unsigned here = strcmp(ctx->host->engine, "postgresql") == 0 ? DBC_ENGINE_PG : DBC_ENGINE_SQLITE;
+	for (size_t i = 0; i < sizeof(one_engine) / sizeof(one_engine[0]); i++)
+		if (strcmp(one_engine[i].key, key) == 0)
+			return (one_engine[i].engines & here) != 0;
+	/* "health." check "." what: the check's name is what lies between */
+	const char *dot = strrchr(key, '.');
+	char name[64];
+	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8 ||
+	    (size_t)(dot - key - 7) >= sizeof(name))
+		return true;
+	memcpy(name, key + 7, (size_t)(dot - key - 7));
+	name[dot - key - 7] = '\0';
+	const dbc_health_check_def *c = dbc_health_find_check(name);
+	return !c || (c->engines & here) != 0;
+}
+
+const dbc_settings_provider dbc_settings_providers[] = {
+	dbc_settings_general,
+	dbc_settings_health,
+	NULL,
+};

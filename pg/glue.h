@@ -1,0 +1,223 @@
+/*
+ * pg/glue.h — PostgreSQL glue shared by every pg/fn_*.c wrapper: the dbc_host
+ * over SPI, and the call helpers that turn one SQL call into a core call and
+ * the core's status back into a result or an ereport(ERROR).
+ *
+ * A wrapper is a few lines:
+ *
+ *     PG_FUNCTION_INFO_V1(dbcare_get);
+ *     Datum dbcare_get(PG_FUNCTION_ARGS)
+ *     {
+ *         pgdbc_call call;
+ *         char *value = NULL;
+ *         pgdbc_begin(&call, fcinfo);
+ *         const char *key = pgdbc_arg_text(&call, 0, "key");
+ *         int rc = dbc_setting_get(&call.ctx, key, &value);
+ *         return pgdbc_return_text(&call, rc, value);
+ *
+ * (Keep the core call in its own statement: C leaves the order of argument
+ * evaluation open, so pgdbc_return_text(&call, core(&value), value) may pass
+ * value before the core has set it.)
+ *     }
+ *
+ * Every pgdbc_return_* finishes the call: on rc != DBC_OK it raises the ctx
+ * error (pgdbc_finish), otherwise it copies the result into the caller's
+ * memory context, disconnects SPI and frees the call's memory.
+ */
+#ifndef PGDBC_H
+#define PGDBC_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/resowner.h"
+
+#include "base/dbc.h"
+#include "schema/schema.h"
+
+/* One open internal subtransaction of the core (host->savepoint). */
+typedef struct pgdbc_subxact {
+	int level;                   /* the id handed to the core */
+	SubTransactionId id;         /* PostgreSQL's: it must be the current one when ended */
+	MemoryContext saved_cxt;     /* restored on release/rollback, like PL/pgSQL */
+	ResourceOwner saved_owner;
+} pgdbc_subxact;
+
+/* State of one SQL call. Lives on the wrapper's stack. */
+typedef struct pgdbc_call {
+	FunctionCallInfo fcinfo;
+	MemoryContext caller_cxt;   /* where results must be allocated */
+	MemoryContext call_cxt;     /* the arena and everything temporary; deleted at finish */
+	MemoryContext prev_arena;   /* arena context of an enclosing dbcare call (nesting) */
+	bool spi_connected;
+	dbc_ctx ctx;                /* the core's context; host_data points back here */
+
+	/* Subtransactions the core opened and has not released or rolled back,
+	 * innermost last. Invariant: no ERROR leaves a host callback or a glue
+	 * function while one of them is open; whatever lets an error go on rolls
+	 * them all back first (pg/host.c, run_guarded and pgdbc_run). */
+	pgdbc_subxact *subxacts;
+	int nsubxacts;
+	int capsubxacts;
+	int next_level;
+	/* Subtransactions already open when the innermost running guarded body
+	 * started: a body nested in another (a row callback that queries) may
+	 * not roll back one of those, the outer body still uses it. */
+	int guard_floor;
+
+	bool scripts_started; /* the call has run a migration script */
+
+	/* The open constraint-check scope (pg/check_scope.c), or NULL. */
+	struct pgdbc_check_scope *check_scope;
+} pgdbc_call;
+
+/* Moves this backend's fast-path relation locks into the shared lock table,
+ * so the DDL of the scripts a call runs releases its catalog locks as fast
+ * as it does run raw (pg/fastpath.c). */
+void pgdbc_move_fastpath_locks(void);
+
+/* Constraint checks as the checked table's owner, in a security-restricted
+ * operation inside a subtransaction (pg/check_scope.c): dbc_host's
+ * check_enter, check_lock and check_leave. */
+int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
+                      char **skip);
+int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char **skip);
+void pgdbc_check_leave(dbc_ctx *ctx, bool keep);
+/* The table of the check scope open in this transaction (not unwound), or
+ * InvalidOid outside one. */
+Oid pgdbc_check_scope_relid(void);
+/* The NOT VALID domain CHECKs over table columns (pg/check_domain.c):
+ * dbc_host's domain_checks. */
+int pgdbc_domain_checks(dbc_ctx *ctx, dbc_rows *out);
+/* A foreign key's comparison written with its own operators (pg/check_keys.c):
+ * dbc_host's key_match. */
+int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,
+                    bool declared, const char *parent_schema, const char *parent_table,
+                    const char *const *columns, const char *const *ref_columns, int ncolumns,
+                    char **match, char **skip);
+
+/* The host implementation (pg/host.c). */
+extern const dbc_host pgdbc_host;
+
+/* The stored migration status summary (pg/migrate_summary.c): whether this
+ * call may read or store it, and the generation a derivation describes. */
+dbc_cache_access pgdbc_status_cache(dbc_ctx *ctx);
+int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
+
+/* pg/readonly.c: raises 25006 ("dbcare: ... cannot run during recovery" on a
+ * hot standby, "... in a read-only transaction" otherwise) when the function
+ * called can change something and nothing may be changed now. Which
+ * functions change something is read from the catalog: every VOLATILE
+ * function of the extension except a reviewed list of read-only ones, so a
+ * new function is refused until it is reviewed. pgdbc_begin calls it first. */
+void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo);
+
+/* pg/readonly.c: the hint of a privilege error on dbcare's own objects
+ * (42501 "permission denied for schema dbcare" ...): the GRANT that is
+ * missing; NULL for every other error. */
+char *pgdbc_grant_hint(const char *sqlstate, const char *message);
+
+/* Starts a call: pgdbc_refuse_changes_when_read_only, own memory context,
+ * SPI_connect, dbc_ctx_init with pgdbc_host. */
+void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
+
+/* Ends a call. rc != DBC_OK raises the ctx error as ereport(ERROR): SQLSTATE from
+ * the ctx (XX000 when unset), message prefixed "dbcare: ", detail, hint and
+ * context when set. Otherwise SPI_finish and frees the call's memory. Any
+ * subtransaction the core left open is released (rolled back on error). */
+void pgdbc_finish(pgdbc_call *call, int rc);
+
+/* Raises a 22023 "dbcare: argument \"<name>\" must not be NULL" when argument
+ * n is NULL; otherwise returns it as a C string in the call's memory. */
+const char *pgdbc_arg_text(pgdbc_call *call, int n, const char *name);
+/* The same, but a NULL argument (or one the caller did not pass) gives NULL. */
+const char *pgdbc_arg_text_opt(pgdbc_call *call, int n);
+/* A jsonb (or json/text) argument as JSON text; NULL raises 22023 naming it. */
+const char *pgdbc_arg_json(pgdbc_call *call, int n, const char *name);
+/* Integer / boolean arguments; NULL raises 22023 naming the argument. The
+ * argument must be declared int8 (pgdbc_arg_int64), int4 (pgdbc_arg_int32) or
+ * boolean (pgdbc_arg_bool). */
+int64 pgdbc_arg_int64(pgdbc_call *call, int n, const char *name);
+int32 pgdbc_arg_int32(pgdbc_call *call, int n, const char *name);
+bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name);
+/* True when argument n was passed and is not NULL (optional arguments). */
+bool pgdbc_arg_given(pgdbc_call *call, int n);
+
+/* Result helpers: finish the call (raising the error when rc != DBC_OK) and
+ * return the value as the function's result, allocated in the caller's memory.
+ * A NULL string returns SQL NULL. */
+Datum pgdbc_return_text(pgdbc_call *call, int rc, const char *s);
+Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json);
+/* The same from the core's jansson tree (an object or array, in the call's
+ * memory, which goes with the call), converted without the text in between:
+ * the value jsonb_in makes of the tree dumped with DBC_JSON_REPORT. */
+struct json_t;
+Datum pgdbc_return_jsonb_tree(pgdbc_call *call, int rc, struct json_t *tree);
+Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v);
+Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v);
+Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v);
+Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v);
+Datum pgdbc_return_null(pgdbc_call *call, int rc);
+
+/* Materialises rows into the set-returning function's result (InitMaterializedSRF)
+ * and finishes the call. Cells are converted to the declared result column types:
+ * text through the column type's input function, DBC_INT/DBC_FLOAT/DBC_BOOL
+ * directly when the column is int2/int4/int8/float4/float8/bool (else through
+ * their text form). rows may be NULL when rc != DBC_OK. */
+Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows);
+
+/* Raises a dbcare error right away (for glue-level argument checks):
+ * ereport(ERROR) with sqlstate ("22023" ...) and "dbcare: " + message. */
+void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf(2, 3)
+	pg_attribute_noreturn();
+
+/* Memory of the innermost running call (MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM:
+ * NULL on exhaustion); the host's alloc/free and jansson's allocator. */
+void *pgdbc_alloc(size_t size);
+void pgdbc_free(void *ptr);
+
+/* jsonb of a jansson object or array (pg/jansson_shim.c). */
+Datum pgdbc_jsonb_of_tree(const struct json_t *tree);
+
+/* Installs jansson's allocator (pgdbc_alloc) — called from _PG_init.
+ * (pg/jansson_shim.c: jansson.h and PostgreSQL's fmgrprotos.h both declare
+ * json_object, so no file includes both; pg/jansson_shim.c takes jsonb's and
+ * numeric's headers, which do not.) */
+void pgdbc_init_json_alloc(void);
+
+/* Runs fn(arg) as the host runs a query: an ERROR inside it becomes the ctx
+ * error while the core has a savepoint open, and propagates otherwise (after
+ * the call's subtransactions are rolled back). A cancel (57014) always
+ * propagates: it ends the call. Glue code that runs PostgreSQL functions
+ * directly (catalog scans, relation opens) while the core may hold a
+ * savepoint must run through this. */
+int pgdbc_guarded(dbc_ctx *ctx, void (*fn)(void *), void *arg);
+
+/* Runs the core's part of a call, body(ctx, arg). Should an ERROR leave it
+ * uncaught, every subtransaction the core has open is rolled back first and
+ * the original error goes on unchanged: the caller's transaction is then
+ * exactly as PostgreSQL leaves it after any failed statement. */
+int pgdbc_run(pgdbc_call *call, int (*body)(dbc_ctx *ctx, void *arg), void *arg);
+
+/* pg/catalog.c: fills the core's schema model from pg_catalog, every time. */
+int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
+/* pg/schema_cache.c: the dbc_schema_reader every caller uses: the model kept
+ * by this backend while the catalog has not changed, else pgdbc_read_catalog.
+ * The model handed out belongs to the cache: callers only read it. */
+int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+/* The rows of sql, a query of the catalogs alone, for a caller holding a
+ * model from pgdbc_read_schema in this call: the rows it gave under the
+ * catalog state the model was read at, kept with the model, or run now and
+ * kept. The query may read only rows of the cache key's catalogs, none of
+ * pg_class's columns that VACUUM and ANALYZE overwrite in place (relpages,
+ * reltuples, ...), no statistics and nothing else that changes without
+ * DDL; its text must be a constant (it names the rows kept). */
+int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, dbc_row_fn fn,
+                        void *arg);
+
+/* pg/dbsize.c: pg_database_size(current_database()) into *(int64 *)arg, for
+ * pgdbc_guarded; kept between a session's calls while the kernel reports no
+ * change in the database's directories. */
+void pgdbc_database_size(void *arg);
+
+#endif

@@ -1,0 +1,54 @@
+-- dbcare extension script, part 00: the bookkeeping schema, the settings store
+-- and the version. The Makefile concatenates pg/sql/*.sql in order into
+-- dbcare--<version>.sql. Every function pins its search_path, so nothing it
+-- runs can be redirected by objects a caller put earlier on the path.
+
+\echo Use "CREATE EXTENSION dbcare" to load this file. \quit
+
+-- Bookkeeping lives in its own schema whatever schema the functions go to.
+CREATE SCHEMA dbcare;
+COMMENT ON SCHEMA dbcare IS 'dbcare bookkeeping: settings, migration history, health snapshots';
+
+CREATE TABLE dbcare.config (
+    key   text CONSTRAINT dbcare_config_pkey PRIMARY KEY,
+    value text NOT NULL
+);
+COMMENT ON TABLE dbcare.config IS 'dbcare settings changed from their defaults (see dbcare_settings)';
+-- pg_dump keeps the rows of an extension's configuration table.
+SELECT pg_catalog.pg_extension_config_dump('dbcare.config', '');
+
+-- Monitoring roles read settings; changing them is for whom the DBA grants it.
+GRANT USAGE ON SCHEMA dbcare TO pg_monitor;
+GRANT SELECT ON dbcare.config TO pg_monitor;
+
+CREATE FUNCTION dbcare_version() RETURNS text
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_version';
+COMMENT ON FUNCTION dbcare_version() IS 'the dbcare extension version';
+
+-- Not STRICT: a NULL key is an error that names the argument, not a NULL result.
+CREATE FUNCTION dbcare_get(key text) RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_get';
+COMMENT ON FUNCTION dbcare_get(text) IS 'the effective value of a dbcare setting';
+
+CREATE FUNCTION dbcare_set(key text, value text) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_set';
+COMMENT ON FUNCTION dbcare_set(text, text) IS 'changes a dbcare setting and returns its previous value';
+REVOKE ALL ON FUNCTION dbcare_set(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbcare_settings()
+    RETURNS TABLE (key text, value text, default_value text, description text, problem text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_settings';
+COMMENT ON FUNCTION dbcare_settings() IS 'every dbcare setting with its value, default and description; problem says why a stored value is not used';
+
+-- The API's "table dbcare_settings": SELECT * FROM dbcare_settings works too.
+CREATE VIEW dbcare_settings AS SELECT * FROM dbcare_settings();
+COMMENT ON VIEW dbcare_settings IS 'every dbcare setting with its value, default and description';
+GRANT SELECT ON dbcare_settings TO pg_monitor;

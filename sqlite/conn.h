@@ -1,0 +1,33 @@
+/*
+ * conn.h — per-connection state of the SQLite module: the savepoint depth of
+ * the running call, a slot for the slow-statement monitor and the cached
+ * schema model.
+ */
+#ifndef SQLDBC_CONN_H
+#define SQLDBC_CONN_H
+
+#include "glue.h"
+
+struct sqldbc_conn {
+	sqlite3 *db;
+	int sp_depth;          /* savepoints opened by dbcare on this connection */
+	void *monitor;         /* dbmonitor state, owned by the health glue */
+	void (*monitor_free)(sqldbc_conn *conn);
+	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
+};
+
+/* Frees the cached schema model (on close). */
+void sqldbc_schema_cache_free(sqldbc_conn *conn);
+
+sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx);
+
+/* txn_guard.c: prepares call->rescue (before the call's first savepoint). */
+int sqldbc_call_prepare_rescue(sqldbc_call *call);
+/* txn_guard.c: prepares call->rescue afresh after a savepoint rollback that
+ * may have expired it; keeps the old one when that fails. */
+void sqldbc_call_renew_rescue(sqldbc_call *call);
+/* txn_guard.c: whether savepoint level is the transaction the call began
+ * itself (no transaction was open before it), which ROLLBACK ends whole. */
+bool sqldbc_call_owns_level(const sqldbc_call *call, int level);
+
+#endif

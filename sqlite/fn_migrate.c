@@ -1,0 +1,332 @@
+/*
+ * fn_migrate.c — the dbmigrate_* functions for SQLite. Decoding and encoding
+ * only: every decision is in core/migrate/. SQLite's write lock is the
+ * migration lock (the core's first write takes it, honouring busy_timeout).
+ */
+#include "base/json.h"
+#include "migrate/migrate.h"
+#include "glue.h"
+
+#include <string.h>
+
+static const dbc_migrate_env env = {sqldbc_read_schema, NULL, NULL}; /* no roles */
+
+/* Optional text argument i: absent or NULL means "not given". */
+static int opt_text(sqldbc_call *call, int argc, sqlite3_value **argv, int i, const char *name,
+                    const char **out)
+{
+	*out = NULL;
+	if (i >= argc || sqlite3_value_type(argv[i]) == SQLITE_NULL)
+		return DBC_OK;
+	return sqldbc_arg_text(call, argv, i, name, out);
+}
+
+static void result_text(sqlite3_context *c, const char *s)
+{
+	if (s)
+		sqlite3_result_text(c, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(c);
+}
+
+static void fn_add(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *version, *name, *up, *down = NULL;
+	char *checksum = NULL;
+	int rc = sqldbc_arg_text(&call, argv, 0, "version", &version);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "name", &name);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 2, "up_sql", &up);
+	if (rc == DBC_OK)
+		rc = opt_text(&call, argc, argv, 3, "down_sql", &down);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_add(&call.ctx, version, name, up, down, &checksum);
+	if (rc == DBC_OK)
+		result_text(c, checksum);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_add_repeatable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *name, *sql;
+	char *checksum = NULL;
+	int rc = sqldbc_arg_text(&call, argv, 0, "name", &name);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "sql", &sql);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_add_repeatable(&call.ctx, name, sql, &checksum);
+	if (rc == DBC_OK)
+		result_text(c, checksum);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_load(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *path;
+	char *skipped = NULL;
+	int64_t n = 0;
+	int rc = sqldbc_arg_text(&call, argv, 0, "path", &path);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_load(&call.ctx, path, &n, &skipped);
+	/* Flyway callbacks are skipped, not run: SQLite has no notices a
+	 * statement returns, so the error log says it (as for dbcare's warnings) */
+	if (rc == DBC_OK && skipped)
+		sqlite3_log(SQLITE_NOTICE, "dbcare: Flyway callback file(s) skipped: %s", skipped);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+/* apply / rollback: an optional target, a count back. */
+static void run_counted(sqlite3_context *c, int argc, sqlite3_value **argv,
+                        int (*fn)(dbc_ctx *, const dbc_migrate_env *, const char *, int64_t *))
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *target;
+	int64_t n = 0;
+	int rc = opt_text(&call, argc, argv, 0, "target", &target);
+	if (rc == DBC_OK)
+		rc = fn(&call.ctx, &env, target, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_apply(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	run_counted(c, argc, argv, dbc_migrate_apply);
+}
+
+static void fn_rollback(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	run_counted(c, argc, argv, dbc_migrate_rollback);
+}
+
+static void fn_baseline(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *version;
+	int64_t n = 0;
+	int rc = sqldbc_arg_text(&call, argv, 0, "version", &version);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_baseline(&call.ctx, &env, version, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_repair(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	int64_t n = 0;
+	int rc = dbc_migrate_repair(&call.ctx, &env, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_current(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	char *v = NULL;
+	int rc = dbc_migrate_current(&call.ctx, &v);
+	if (rc == DBC_OK)
+		result_text(c, v);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_assert(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *version;
+	int rc = sqldbc_arg_text(&call, argv, 0, "version", &version);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_assert(&call.ctx, version);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, 1);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_script(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *target, *direction = "apply";
+	char *script = NULL;
+	/* dbmigrate_script([target]) or dbmigrate_script(direction, target) */
+	int rc = argc == 2 ? sqldbc_arg_text(&call, argv, 0, "direction", &direction) : DBC_OK;
+	if (rc == DBC_OK)
+		rc = opt_text(&call, argc, argv, argc == 2 ? 1 : 0, "target", &target);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_script_direction(&call.ctx, &env, direction, target, &script);
+	if (rc == DBC_OK)
+		result_text(c, script);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_step_begin(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *kind, *key, *checksum;
+	bool run = false;
+	int rc = sqldbc_arg_text(&call, argv, 0, "kind", &kind);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "key", &key);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 2, "checksum", &checksum);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_step_begin(&call.ctx, &env, kind, key, checksum, &run);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, run);
+	sqldbc_finish(&call, c, rc);
+}
+
+static void fn_step_end(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *kind, *key;
+	int rc = sqldbc_arg_text(&call, argv, 0, "kind", &kind);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "key", &key);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_step_end(&call.ctx, &env, kind, key);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, 1);
+	sqldbc_finish(&call, c, rc);
+}
+
+/* dbmigrate_verify_json([target]): the rows of dbmigrate_verify as a JSON
+ * array. SQLite refuses DROP TABLE while another statement reads the
+ * database, which a table-valued function's own SELECT does; a scalar call
+ * has no such statement, so down scripts that drop tables verify here. */
+static void fn_verify_json(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	static const char *cols[] = {"version", "name", "up_ok", "down_ok", "reversible", "detail"};
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *target;
+	dbc_rows rows;
+	int rc = opt_text(&call, argc, argv, 0, "target", &target);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_verify(&call.ctx, &env, target, &rows);
+	if (rc == DBC_OK) {
+		json_t *arr = json_array();
+		for (int i = 0; arr && i < rows.nrows; i++) {
+			json_t *o = json_object();
+			for (int k = 0; o && k < 6; k++) {
+				const dbc_value *v = &rows.cells[(size_t)i * 6 + (size_t)k];
+				json_t *jv = v->type == DBC_TEXT   ? dbc_json_str(v->s)
+				             : v->type == DBC_BOOL ? json_boolean(v->i)
+				             : v->type == DBC_INT  ? json_integer(v->i)
+				                                   : json_null();
+				dbc_json_set(o, cols[k], jv);
+			}
+			if (!o || json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		}
+		char *text = arr ? dbc_json_dump(&call.ctx, arr, JSON_COMPACT) : NULL;
+		json_decref(arr);
+		if (text) {
+			sqlite3_result_text(c, text, -1, SQLITE_TRANSIENT);
+			sqlite3_result_subtype(c, 'J');
+		} else
+			rc = dbc_error(&call.ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	sqldbc_finish(&call, c, rc);
+}
+
+static const char *tvf_opt(int argc, const dbc_value *args, int i)
+{
+	return i < argc && args[i].type == DBC_TEXT ? args[i].s : NULL;
+}
+
+static int produce_status(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	return dbc_migrate_status(ctx, out);
+}
+
+static int produce_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	return dbc_migrate_plan(ctx, tvf_opt(argc, args, 0), out);
+}
+
+static int produce_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	return dbc_migrate_validate(ctx, &env, out);
+}
+
+static int produce_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	return dbc_migrate_verify(ctx, &env, tvf_opt(argc, args, 0), out);
+}
+
+static int produce_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	return dbc_migrate_history(ctx, out);
+}
+
+static const sqldbc_fn functions[] = {
+    {"dbmigrate_add", 3, SQLDBC_SIDE_EFFECT, fn_add},
+    {"dbmigrate_add", 4, SQLDBC_SIDE_EFFECT, fn_add},
+    {"dbmigrate_add_repeatable", 2, SQLDBC_SIDE_EFFECT, fn_add_repeatable},
+    {"dbmigrate_load", 1, SQLDBC_SIDE_EFFECT, fn_load},
+    {"dbmigrate_apply", 0, SQLDBC_SIDE_EFFECT, fn_apply},
+    {"dbmigrate_apply", 1, SQLDBC_SIDE_EFFECT, fn_apply},
+    {"dbmigrate_rollback", 0, SQLDBC_SIDE_EFFECT, fn_rollback},
+    {"dbmigrate_rollback", 1, SQLDBC_SIDE_EFFECT, fn_rollback},
+    {"dbmigrate_baseline", 1, SQLDBC_SIDE_EFFECT, fn_baseline},
+    {"dbmigrate_repair", 0, SQLDBC_SIDE_EFFECT, fn_repair},
+    {"dbmigrate_current", 0, SQLDBC_SIDE_EFFECT, fn_current},
+    {"dbmigrate_assert", 1, SQLDBC_SIDE_EFFECT, fn_assert},
+    {"dbmigrate_script", 0, SQLDBC_SIDE_EFFECT, fn_script},
+    {"dbmigrate_script", 1, SQLDBC_SIDE_EFFECT, fn_script},
+    {"dbmigrate_script", 2, SQLDBC_SIDE_EFFECT, fn_script},
+    {"dbmigrate_verify_json", 0, SQLDBC_SIDE_EFFECT, fn_verify_json},
+    {"dbmigrate_verify_json", 1, SQLDBC_SIDE_EFFECT, fn_verify_json},
+    {"dbmigrate_step_begin", 3, SQLDBC_SIDE_EFFECT, fn_step_begin},
+    {"dbmigrate_step_end", 2, SQLDBC_SIDE_EFFECT, fn_step_end},
+};
+
+static const sqldbc_tvf tables[] = {
+    {"dbmigrate_status", DBC_MIGRATE_STATUS_COLUMNS, "", produce_status},
+    {"dbmigrate_plan", DBC_MIGRATE_PLAN_COLUMNS, "target", produce_plan},
+    {"dbmigrate_validate", DBC_MIGRATE_VALIDATE_COLUMNS, "", produce_validate},
+    {"dbmigrate_verify", DBC_MIGRATE_VERIFY_COLUMNS, "target", produce_verify},
+    {"dbmigrate_history", DBC_MIGRATE_HISTORY_COLUMNS, "", produce_history},
+};
+
+int sqldbc_register_migrate(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
+{
+	int rc = sqldbc_register_functions(db, conn, functions,
+	                                   (int)(sizeof(functions) / sizeof(functions[0])), errmsg);
+	return rc == SQLITE_OK ? sqldbc_register_tvfs(db, conn, tables,
+	                                              (int)(sizeof(tables) / sizeof(tables[0])), errmsg)
+	                       : rc;
+}

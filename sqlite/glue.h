@@ -1,0 +1,110 @@
+/*
+ * sqlite/glue.h — the SQLite glue: the dbc_host over the sqlite3 API, per-call
+ * helpers that turn arguments into core calls and core results into SQLite
+ * results, and the registration of scalar and table-valued functions.
+ */
+#ifndef SQLDBC_H
+#define SQLDBC_H
+
+#include "base/dbc.h"
+#include "schema/schema.h"
+
+#include <sqlite3ext.h>
+
+/* Set by sqlite3_dbcare_init; every glue file uses the API through it. */
+SQLITE_EXTENSION_INIT3
+
+/* Per-connection state (one per sqlite3*, freed when the connection closes). */
+typedef struct sqldbc_conn sqldbc_conn;
+
+/* One SQL call: the ctx (arena, error slot) bound to a connection, and the
+ * connection's transaction state when the call began, which its end restores
+ * (call.c). */
+typedef struct sqldbc_call {
+	dbc_ctx ctx;
+	sqlite3 *db;
+	sqldbc_conn *conn;
+	int sp_base;         /* dbcare savepoints already open (a call nested in a migration) */
+	bool was_autocommit; /* no transaction was open */
+	/* A write, prepared before the call's first savepoint, that ends the
+	 * transaction when no statement can be prepared any more (host.c). */
+	sqlite3_stmt *rescue;
+} sqldbc_call;
+
+/* Binds call to conn and notes its transaction state (every call, scalar or
+ * table-valued, starts here). */
+void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn);
+/* Ends the call's hold on the transaction: after a failure, rolls back
+ * whatever of dbcare's work is still open, so the connection's transaction is
+ * as it was before the call -- or, when SQLite itself rolled the transaction
+ * back (an interrupted write does), none is open and the error says so. A
+ * call that succeeded while its caller's transaction was lost, or that left
+ * one open, becomes a failure: DBC_ERROR with the ctx error set. */
+int sqldbc_call_settle(sqldbc_call *call, bool failed);
+
+extern const dbc_host sqldbc_host;
+
+/* Scalar functions. begin() binds the call to the function's connection. */
+void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);
+/* Reports the ctx error on fctx when rc != DBC_OK ("dbcare: " + message), then
+ * frees the arena. Set the result before calling this (text is copied). */
+void sqldbc_finish(sqldbc_call *call, sqlite3_context *fctx, int rc);
+/* Argument i as text; SQL NULL is an error naming the argument. */
+int sqldbc_arg_text(sqldbc_call *call, sqlite3_value **argv, int i, const char *argname,
+                    const char **out);
+/* Argument i as integer; NULL or non-integer is an error naming the argument. */
+int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *argname,
+                   int64_t *out);
+
+/* Function flags of API.md's security section. */
+#define SQLDBC_PURE (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
+#define SQLDBC_SIDE_EFFECT (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+
+typedef struct sqldbc_fn {
+	const char *name;
+	int nargs; /* -1 for variadic */
+	int flags; /* SQLDBC_PURE or SQLDBC_SIDE_EFFECT (also for readers of the database) */
+	void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} sqldbc_fn;
+
+/* Registers n functions; fails fast naming the function that could not be registered. */
+int sqldbc_register_functions(sqlite3 *db, sqldbc_conn *conn, const sqldbc_fn *fns, int n,
+                              char **errmsg);
+
+/* Table-valued functions as eponymous virtual tables (always DIRECTONLY).
+ * columns: "version,name,kind" (result columns); args: "target" (hidden
+ * argument columns, optional, in order; "" for none). produce() gets the
+ * arguments given (argc may be fewer than declared: trailing ones omitted;
+ * an explicit NULL arrives as DBC_NULL) and fills rows. */
+typedef int (*sqldbc_tvf_fn)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
+
+typedef struct sqldbc_tvf {
+	const char *name;
+	const char *columns;
+	const char *args;
+	sqldbc_tvf_fn produce;
+} sqldbc_tvf;
+
+int sqldbc_register_tvfs(sqlite3 *db, sqldbc_conn *conn, const sqldbc_tvf *tvfs, int n,
+                         char **errmsg);
+
+/* dbc_host.schema_expr_allowed (check_expr.c): only SQLite's own built-in
+ * pure functions, as this connection defines them, may be evaluated. */
+int sqldbc_schema_expr_allowed(dbc_ctx *ctx, const char *expr, char **why_not);
+
+/* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
+int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+
+/* The connection a call runs on (for per-connection state). */
+sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
+
+/* Feature registration, called from the entry point (entry.c) in order.
+ * Each feature file defines one and adds a line there. */
+typedef int (*sqldbc_register_fn)(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_core(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_schema(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_migrate(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_health(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_check(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+
+#endif

@@ -1,0 +1,400 @@
+/*
+ * sqlite/health.c — the facts of SQLite's health checks: one query per check
+ * over sqlite_schema, PRAGMAs and the pragma_* table-valued functions, plus
+ * the database-wide metrics and the snapshot table. The core grades them.
+ */
+#include "health_glue.h"
+#include "check/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* User tables: not SQLite's own, not dbcare's bookkeeping, not virtual. */
+#define USER_TABLE(m)                                                                              \
+	m ".type = 'table' AND " m ".name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND " m                      \
+	".name NOT LIKE 'dbcare\\_%' ESCAPE '\\' AND coalesce(" m                                       \
+	".sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+
+/* The pragmas stop after this many problems. */
+#define INTEGRITY_LIMIT 100
+
+typedef struct integrity_rows {
+	dbc_health_fact *fact;
+	int rows; /* rows the pragma returned (each may hold several lines) */
+} integrity_rows;
+
+/* One problem per line: a pragma row can hold several lines, the first of
+ * them the header "*** in database main ***" naming the schema. */
+static int on_integrity_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	integrity_rows *ir = arg;
+	(void)ncol;
+	ir->rows++;
+	const char *p = c[0].type == DBC_TEXT ? c[0].s : "";
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n && !(n > 3 && strncmp(p, "***", 3) == 0 && strncmp(p + n - 3, "***", 3) == 0)) {
+			char *line = dbc_strndup(ctx, p, n);
+			if (!line || dbc_health_add_object(ctx, ir->fact, NULL, line, NULL, 1, NULL) != DBC_OK)
+				return DBC_ERROR;
+		}
+		p += n + (nl ? 1 : 0);
+	}
+	return DBC_OK;
+}
+
+/* Index, table and column named by a problem line, for the hint. */
+static const char *after(const char *line, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(line, prefix, n) == 0 ? line + n : NULL;
+}
+
+/* REINDEX rebuilds an index from its table: it fails on duplicate keys
+ * under a unique index and cannot help a NULL in a NOT NULL column. Those
+ * problems get a hint that finds the rows instead. */
+static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	const char *dup_index = NULL, *null_column = NULL;
+	for (int i = 0; i < fact->nobjects; i++) {
+		const char *line = fact->objects[i].name, *rest;
+		if (!dup_index && (rest = after(line, "non-unique entry in index ")))
+			dup_index = rest;
+		if (!null_column && (rest = after(line, "NULL value in ")))
+			null_column = rest;
+	}
+	if (!dup_index && !null_column)
+		return DBC_OK;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (dup_index) {
+		dbc_schema *s;
+		const char *table = NULL;
+		if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+			return DBC_ERROR;
+		bool on_expr = false;
+		for (int i = 0; i < s->nindexes; i++)
+			if (!s->indexes[i].schema && strcmp(s->indexes[i].name, dup_index) == 0) {
+				table = s->indexes[i].table;
+				on_expr = dbc_strlist_find(&s->indexes[i].keys, "(expression)") >= 0;
+			}
+		if (on_expr) {
+			dbc_buf_appendf(&b,
+			                "Unique index %s holds duplicate keys (REINDEX fails on them): find the "
+			                "rows of %s whose indexed expressions repeat (GROUP BY them HAVING "
+			                "count(*) > 1), change or delete them, then REINDEX %s.",
+			                dup_index, table ? table : "its table", dup_index);
+			table = NULL;
+		}
+		char *lit = ctx->host->quote_literal(ctx, dup_index);
+		char *tlit = table ? ctx->host->quote_literal(ctx, table) : NULL;
+		if (!lit || (table && !tlit))
+			return DBC_ERROR;
+		if (!on_expr)
+			dbc_buf_appendf(&b,
+		                "Unique index %s holds duplicate keys (REINDEX fails on them): SELECT * "
+		                "FROM dbcheck_constraints(%s) WHERE constraint_name = %s shows them; change "
+		                "or delete those rows, then REINDEX %s.",
+		                dup_index, tlit ? tlit : "", lit, dup_index);
+	}
+	if (null_column)
+		dbc_buf_appendf(&b,
+		                "%sColumn %s holds NULLs although declared NOT NULL (REINDEX cannot help): "
+		                "SELECT * FROM dbcheck_constraints() WHERE kind = 'not_null' AND violations "
+		                "> 0 counts them; fill in or delete those rows.",
+		                dup_index ? " " : "", null_column);
+	fact->hint = dbc_buf_finish(&b);
+	return fact->hint ? DBC_OK : DBC_ERROR;
+}
+
+/* Any failure of quick_check/integrity_check other than an interrupt is itself
+ * the finding: a malformed file makes the pragma error instead of returning
+ * rows, possibly after some rows that say where (both are kept). */
+static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact)
+{
+	const char *pragma = mode == DBC_HEALTH_FULL ? "integrity_check" : "quick_check";
+	char *sql = dbc_printf(ctx, "SELECT %s FROM pragma_%s(%d)", pragma, pragma, INTEGRITY_LIMIT);
+	integrity_rows ir = {fact, 0};
+	if (!sql)
+		return DBC_ERROR;
+	if (ctx->host->query(ctx, sql, 0, NULL, on_integrity_row, &ir) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
+		    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0)
+			return DBC_ERROR;
+		char *msg = dbc_strdup(ctx, ctx->message ? ctx->message : "integrity check failed");
+		dbc_error_clear(ctx);
+		/* a lone "ok" before the error is no finding */
+		if (fact->nobjects == 1 && strcmp(fact->objects[0].name, "ok") == 0)
+			fact->nobjects = 0;
+		return dbc_health_add_object(ctx, fact, NULL, msg, NULL, 1, NULL);
+	}
+	/* the pragma's limit: that many rows mean "at least that many" */
+	fact->cap = INTEGRITY_LIMIT;
+	/* a single "ok" row means no problem */
+	if (fact->nobjects == 1 && strcmp(fact->objects[0].name, "ok") == 0)
+		fact->nobjects = 0;
+	if (fact->nobjects == 0) {
+		fact->value_text = dbc_strdup(ctx, "ok");
+		fact->message = dbc_printf(ctx, "PRAGMA %s found no problem", pragma);
+		return DBC_OK;
+	}
+	if (ir.rows >= INTEGRITY_LIMIT)
+		fact->note = dbc_printf(ctx, "PRAGMA %s stops after %d", pragma, INTEGRITY_LIMIT);
+	return integrity_hint(ctx, eng, fact);
+}
+
+/* The first foreign key whose declaration is broken ("foreign key
+ * mismatch"): "<name> of table <table>: <why>", or NULL. */
+static char *first_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, int *count)
+{
+	char *first = NULL;
+	*count = 0;
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		for (int k = 0; k < t->nconstraints; k++) {
+			const dbc_constraint *con = &t->constraints[k];
+			if (con->kind != DBC_CON_FOREIGN_KEY || !con->ref_table)
+				continue;
+			const char *why = dbc_check_fk_mismatch(ctx, s, t, con);
+			if (why && (*count)++ == 0)
+				first = dbc_printf(ctx, "%s of table %s", con->name, t->name);
+		}
+	}
+	return first;
+}
+
+static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	/* Each object: a declared foreign key (the count is of keys, not of the
+	 * tables declaring them); the flag is this connection's pragma. */
+	dbc_schema *s;
+	bool on;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_health_model_fks(ctx, s, fact, &on) != DBC_OK)
+		return DBC_ERROR;
+	if (fact->nobjects == 0) {
+		dbc_health_skip(ctx, fact, "the schema declares no foreign key", NULL);
+		return DBC_OK;
+	}
+	if (on) {
+		fact->nobjects = 0;
+		fact->message = dbc_strdup(ctx, "PRAGMA foreign_keys is on");
+		fact->value_text = dbc_strdup(ctx, "on");
+	} else {
+		/* Turning foreign keys on with a broken declaration would make every
+		 * write to its table fail: the declaration is repaired first. */
+		int broken;
+		char *first = first_fk_mismatch(ctx, s, &broken);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if (broken)
+			fact->hint = dbc_printf(
+			    ctx,
+			    "First repair %d broken foreign key declaration%s (foreign key mismatch, e.g. %s: "
+			    "the parent key is not a primary key or unique index; SELECT * FROM "
+			    "dbcheck_constraints() WHERE violations IS NULL says why): with PRAGMA "
+			    "foreign_keys = ON SQLite refuses every write to %s. Then run PRAGMA "
+			    "foreign_keys = ON on every connection.",
+			    broken, broken == 1 ? "" : "s", first, broken == 1 ? "its table" : "their tables");
+		else
+			fact->hint = dbc_strdup(ctx, "Run PRAGMA foreign_keys = ON on every connection (it "
+			                             "is off by default and not stored in the file).");
+	}
+	return DBC_OK;
+}
+
+static int gather_fragmentation(dbc_ctx *ctx, dbc_health_fact *fact)
+{
+	int64_t freelist = 0, pages = 0;
+	dbc_health_fact tmp = {0};
+	if (dbc_health_collect(ctx, &tmp,
+	                       "SELECT NULL, 'main', NULL, f.freelist_count, p.page_count "
+	                       "FROM pragma_freelist_count f, pragma_page_count p",
+	                       0, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (tmp.nobjects == 1) {
+		freelist = (int64_t)tmp.objects[0].value;
+		pages = tmp.objects[0].detail ? strtoll(tmp.objects[0].detail, NULL, 10) : 0;
+	}
+	double pct = pages > 0 ? 100.0 * (double)freelist / (double)pages : 0;
+	/* A handful of free pages is normal churn; grade only a real freelist. */
+	fact->value = freelist >= 64 ? pct : 0;
+	fact->message = dbc_printf(ctx, "%lld of %lld pages are free (%.1f%%)%s", (long long)freelist,
+	                           (long long)pages, pct,
+	                           freelist >= 64 ? "" : "; fewer than 64 free pages are not graded");
+	fact->hint = dbc_strdup(ctx, "Run VACUUM (or use auto_vacuum = incremental and PRAGMA "
+	                             "incremental_vacuum).");
+	return DBC_OK;
+}
+
+/* The catalog checks below decide from the model the report reads once
+ * (core/health/health_model.c), not from pragma joins of their own. */
+static int gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_model_no_pk(ctx, s, fact);
+}
+
+/* A foreign key is supported when some full (non-partial) index of the child
+ * has exactly its columns, in any order, as its leading columns; a single
+ * column that is the INTEGER PRIMARY KEY is the rowid itself. */
+static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_model_unindexed_fk(ctx, s, true, fact);
+}
+
+/* Same table, same key columns with the same order, direction and collation,
+ * neither partial nor on expressions: all but the one worth keeping (unique
+ * before plain, constraint-owned before created, then by name) are duplicates. */
+static int gather_duplicate_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_model_duplicate_indexes(ctx, s, fact);
+}
+
+static int on_stat_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	dbc_strlist *l = arg;
+	return c[0].type == DBC_TEXT ? dbc_strlist_add(ctx, l, c[0].s) : DBC_OK;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Only tables with an index and rows: without an index the planner has
+ * nothing to choose, without rows nothing to count. */
+static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	char *found = NULL;
+	dbc_schema *s;
+	dbc_strlist analysed = {0};
+	if (dbc_query_text(ctx,
+	                   "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+	                   0, NULL, &found, NULL) != DBC_OK ||
+	    (found && ctx->host->query(ctx, "SELECT DISTINCT tbl FROM main.sqlite_stat1 ORDER BY tbl", 0,
+	                               NULL, on_stat_table, &analysed) != DBC_OK) ||
+	    dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	bool *indexed = dbc_health_model_indexed(ctx, s);
+	if (!indexed)
+		return DBC_ERROR;
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		if (!indexed[i] || strcmp(t->kind, "table") != 0)
+			continue;
+		if (found && analysed.n > 0 && bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
+			continue;
+		/* ANALYZE writes no sqlite_stat1 row for an empty table, and an
+		 * empty table gives the planner nothing to misjudge: only tables
+		 * with rows need statistics. */
+		char *qn = dbc_quoted_name(ctx, "main", t->name);
+		char *sql = qn ? dbc_printf(ctx, "SELECT 1 FROM %s LIMIT 1", qn) : NULL;
+		char *has_rows = NULL;
+		if (!sql || dbc_query_text(ctx, sql, 0, NULL, &has_rows, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (!has_rows)
+			continue;
+		if (dbc_health_add_object(ctx, fact, NULL, t->name, t->name, 0,
+		                          found ? "no statistics" : "never analysed") != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int gather_journal_mode(dbc_ctx *ctx, dbc_health_fact *fact)
+{
+	char *mode = NULL;
+	if (dbc_query_text(ctx, "SELECT journal_mode FROM pragma_journal_mode", 0, NULL, &mode, NULL) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	fact->value_text = mode ? mode : dbc_strdup(ctx, "unknown");
+	fact->message = dbc_printf(ctx, "journal_mode is %s", fact->value_text);
+	return DBC_OK;
+}
+
+static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                  dbc_health_fact *fact)
+{
+	const char *n = fact->def->name;
+	if (strcmp(n, "integrity") == 0)
+		return gather_integrity(ctx, eng, mode, fact);
+	if (strcmp(n, "foreign_keys_enforced") == 0)
+		return gather_fk_enforced(ctx, eng, fact);
+	if (strcmp(n, "fragmentation") == 0)
+		return gather_fragmentation(ctx, fact);
+	if (strcmp(n, "tables_without_primary_key") == 0)
+		return gather_no_pk(ctx, eng, fact);
+	if (strcmp(n, "unindexed_foreign_keys") == 0)
+		return gather_unindexed_fk(ctx, eng, fact);
+	if (strcmp(n, "duplicate_indexes") == 0)
+		return gather_duplicate_indexes(ctx, eng, fact);
+	if (strcmp(n, "statistics") == 0)
+		return gather_statistics(ctx, eng, fact);
+	if (strcmp(n, "journal_mode") == 0)
+		return gather_journal_mode(ctx, fact);
+	if (strcmp(n, "slow_queries") == 0)
+		return sqldbc_monitor_fact(ctx, eng, fact);
+	dbc_health_skip(ctx, fact, "does not apply to SQLite", NULL);
+	return DBC_OK;
+}
+
+static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	dbc_health_metrics *m = arg;
+	(void)ctx;
+	if (ncol >= 3) {
+		m->size_bytes = cols[0].type == DBC_INT ? cols[0].i : -1;
+		m->tables = cols[1].type == DBC_INT ? cols[1].i : -1;
+		m->indexes = cols[2].type == DBC_INT ? cols[2].i : -1;
+	}
+	return DBC_OK;
+}
+
+static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
+{
+	(void)eng;
+	return ctx->host->query(
+		ctx,
+		"SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size), "
+		"(SELECT count(*) FROM sqlite_schema m WHERE " USER_TABLE("m") "), "
+		/* IN (a list built once), not a join: the join's automatic index
+		 * cost 6x more at 1,000 tables */
+		"(SELECT count(*) FROM sqlite_schema i WHERE i.type = 'index' AND i.tbl_name IN "
+		" (SELECT m.name FROM sqlite_schema m WHERE " USER_TABLE("m") "))",
+		0, NULL, take_metrics, m);
+}
+
+void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
+{
+	memset(eng, 0, sizeof(*eng));
+	eng->engine = "sqlite";
+	eng->engine_version = sqlite3_libversion();
+	/* The file's name labels the report and its metrics, so a collector
+	 * serving several files tells them apart (health.database_label
+	 * overrides it); an in-memory or temporary database is "main". */
+	const char *file = sqlite3_db_filename(conn->db, "main");
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	eng->database = file && *file ? (slash && slash[1] ? slash + 1 : file) : "main";
+	eng->engine_bit = DBC_ENGINE_SQLITE;
+	eng->isolate_checks = false; /* every SQLite failure already comes back as a code */
+	eng->read_schema = sqldbc_read_schema;
+	eng->state = conn;
+	eng->gather = gather;
+	eng->metrics = metrics;
+	eng->ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+	eng->ts_iso = "taken_at";
+	eng->ts_epoch = "(julianday(taken_at) - 2440587.5) * 86400.0";
+	eng->ts_since = "julianday(taken_at) >= julianday('now') - $1";
+}

@@ -1,0 +1,24 @@
+/*
+ * sqlite/health_glue.h — shared between the SQLite health glue files: the engine
+ * description handed to the core, and the slow-statement monitor's fact.
+ */
+#ifndef SQLDBC_HEALTH_H
+#define SQLDBC_HEALTH_H
+
+#include "conn.h"
+#include "health/health.h"
+
+/* Fills eng for a call on conn (sqlite/health.c). */
+void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn);
+/* The slow_queries fact from the running dbmonitor, or skipped (fn_health.c). */
+int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact);
+
+/* dbmonitor (health_monitor.c). */
+/* Starts (or re-thresholds) the monitor. The trace callback is taken only
+ * with replace_trace, unless dbmonitor already holds it; otherwise 55000. */
+int sqldbc_monitor_start(dbc_ctx *ctx, sqldbc_conn *conn, double threshold_ms, bool replace_trace);
+/* Stops it; turns the trace callback off only while it is still dbmonitor's. */
+int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running);
+int sqldbc_monitor_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
+
+#endif

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# pg_suite.sh — runs the PostgreSQL suites (pg_regress over test/pg/sql/ + test/pg/expected/,
+# pgTAP over test/pgtap/) against a throwaway cluster on a private copy of the
+# PostgreSQL installation, so nothing outside one temporary directory is touched.
+#
+# Results go to "$DBC_RESULTS" as "PASS <suite>/<name>" / "FAIL <suite>/<name>"
+# lines. Environment: PG_CONFIG (default pg_config), DBC_KEEP=1 keeps the temp
+# directory for inspection, TMPDIR as usual.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 2
+
+RESULTS=${DBC_RESULTS:-$(mktemp "${TMPDIR:-/tmp}/dbcare-results.XXXXXX")}
+PG_CONFIG=${PG_CONFIG:-pg_config}
+BUILD=$ROOT/build
+REGRESS_OUT=$BUILD/regress
+TAP_OUT=$BUILD/pgtap
+
+FAILED=0
+# DBC_ONLY=REGEX runs only the tests whose "suite/name" matches (while working
+# on one part); unset, every test runs.
+selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
+record() {
+	echo "$1 $2" >>"$RESULTS"
+	echo "$1 $2"
+	[ "$1" = PASS ] || FAILED=$((FAILED + 1))
+}
+
+if ! command -v "$PG_CONFIG" >/dev/null 2>&1; then
+	echo "pg_suite: $PG_CONFIG not found; install postgresql-server-dev-15 (test/harness/bootstrap.sh)" >&2
+	record FAIL pg_suite/setup
+	exit 1
+fi
+
+SYS_BIN=$("$PG_CONFIG" --bindir)
+SYS_LIB=$("$PG_CONFIG" --pkglibdir)
+SYS_SHARE=$("$PG_CONFIG" --sharedir)
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/dbcare-pg.XXXXXX") || exit 2
+TREE=$TMP/install            # the private installation: the system's paths under $TREE
+PBIN=$TREE$SYS_BIN
+PLIB=$TREE$SYS_LIB
+PSHARE=$TREE$SYS_SHARE
+DATA=$TMP/data
+SOCK=$TMP/sock
+LOG=$TMP/postgres.log
+PORT=$((20000 + RANDOM % 20000)) # the socket lives in our own directory, so any port is free
+STARTED=0
+
+if [ "$(id -u)" = 0 ]; then
+	# initdb and postgres refuse to run as root: the cluster belongs to postgres.
+	AS_PG=(runuser -u postgres --)
+else
+	AS_PG=()
+fi
+
+cleanup() {
+	if [ "$STARTED" = 1 ]; then
+		"${AS_PG[@]}" "$PBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1
+		STARTED=0
+	fi
+	if [ "${DBC_KEEP:-0}" = 1 ]; then
+		echo "pg_suite: kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+fail_setup() {
+	echo "pg_suite: $1" >&2
+	[ -f "$LOG" ] && tail -n 40 "$LOG" >&2
+	record FAIL pg_suite/setup
+	exit 1
+}
+
+# --- 1. private installation tree -------------------------------------------
+# postgres finds share/ and lib/ relative to its own (symlink-resolved) binary,
+# so bin/ is copied and lib/ and share/ are mirrored as real directories of
+# symlinks: whatever `make install` writes lands in the mirror, never behind a
+# symlink in the system's tree. Any dbcare already installed there is left out.
+mkdir -p "$PBIN" "$PLIB" "$PSHARE" "$SOCK"
+cp -a "$SYS_BIN"/. "$PBIN"/ || fail_setup "cannot copy $SYS_BIN"
+cp -rs "$SYS_LIB"/. "$PLIB"/ || fail_setup "cannot mirror $SYS_LIB"
+cp -rs "$SYS_SHARE"/. "$PSHARE"/ || fail_setup "cannot mirror $SYS_SHARE"
+rm -rf "$PLIB"/dbcare.so "$PLIB"/bitcode/dbcare "$PLIB"/bitcode/dbcare.index.bc \
+	"$PSHARE"/extension/dbcare.control "$PSHARE"/extension/dbcare--*
+# Refuse to go on if anything could still write through to the system tree.
+if find "$PLIB" "$PSHARE" -type l -xtype d | grep -q .; then
+	fail_setup "the mirror of the installation still links directories"
+fi
+
+make -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" >"$TMP/install.log" 2>&1 ||
+	{ cat "$TMP/install.log" >&2; fail_setup "make install DESTDIR=... failed"; }
+
+# The private pg_config reports the relocated paths postgres will use.
+[ "$("$PBIN/pg_config" --pkglibdir)" = "$PLIB" ] && [ "$("$PBIN/pg_config" --sharedir)" = "$PSHARE" ] ||
+	fail_setup "the private installation does not relocate (pg_config says $("$PBIN/pg_config" --pkglibdir))"
+[ -f "$PLIB/dbcare.so" ] && [ -f "$PSHARE/extension/dbcare.control" ] ||
+	fail_setup "dbcare was not installed into the private tree"
+
+if [ "$(id -u)" = 0 ]; then
+	chown -R postgres: "$TMP" || fail_setup "cannot hand $TMP to postgres"
+fi
+
+# --- 2. throwaway cluster ----------------------------------------------------
+"${AS_PG[@]}" "$PBIN/initdb" -D "$DATA" -U postgres --auth=trust --no-sync -E UTF8 --locale=C \
+	>"$TMP/initdb.log" 2>&1 || { cat "$TMP/initdb.log" >&2; fail_setup "initdb failed"; }
+cat >>"$DATA/postgresql.conf" <<EOF
+# dbcare test cluster: Unix socket in a private directory, no TCP
+listen_addresses = ''
+port = $PORT
+unix_socket_directories = '$SOCK'
+shared_preload_libraries = 'pg_stat_statements'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+EOF
+"${AS_PG[@]}" "$PBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 2>&1 || fail_setup "the cluster did not start"
+STARTED=1
+
+export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
+unset PGDATABASE PGPASSWORD PGSERVICE
+psql_q() { PGOPTIONS="-c client_min_messages=warning" "$PBIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+# The server must report the private tree, and offer our build of dbcare.
+[ "$(psql_q -d postgres -c "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'")" = "$PLIB" ] ||
+	fail_setup "the server does not run from the private tree"
+VERSION=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' META.json | head -n 1)
+[ "$(psql_q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" = "$VERSION" ] ||
+	fail_setup "dbcare $VERSION is not available in the private tree"
+
+# --- 3. pg_regress: one run per test so each gets its own verdict ------------
+mkdir -p "$REGRESS_OUT"
+PG_REGRESS=$PLIB/pgxs/src/test/regress/pg_regress
+psql_q -d postgres -c "DROP DATABASE IF EXISTS contrib_regression" -c "CREATE DATABASE contrib_regression" ||
+	fail_setup "cannot create the regression database"
+for sqlfile in test/pg/sql/*.sql; do
+	[ -e "$sqlfile" ] || continue
+	name=$(basename "$sqlfile" .sql)
+	selected "pg_regress/$name" || continue
+	rm -f "$REGRESS_OUT/regression.diffs"
+	if "$PG_REGRESS" --use-existing --bindir="$PBIN" --host="$SOCK" --port="$PORT" --user=postgres \
+		--inputdir=test/pg --outputdir="$REGRESS_OUT" --dbname=contrib_regression "$name" \
+		>"$REGRESS_OUT/$name.log" 2>&1; then
+		record PASS "pg_regress/$name"
+	else
+		record FAIL "pg_regress/$name"
+		cat "$REGRESS_OUT/$name.log"
+		[ -f "$REGRESS_OUT/regression.diffs" ] && cat "$REGRESS_OUT/regression.diffs"
+	fi
+done
+
+# --- 4. pgTAP: each file its own result line, in a fresh database -----------
+mkdir -p "$TAP_OUT"
+if compgen -G "test/pgtap/*.sql" >/dev/null; then
+	if ! command -v pg_prove >/dev/null 2>&1; then
+		echo "pg_suite: pg_prove not found (libtap-parser-sourcehandler-pgtap-perl)" >&2
+		record FAIL pgtap/setup
+	else
+		psql_q -d postgres -c "DROP DATABASE IF EXISTS dbcare_tap" -c "CREATE DATABASE dbcare_tap" &&
+			psql_q -d dbcare_tap -c "CREATE EXTENSION pgtap" || fail_setup "cannot prepare the pgTAP database"
+		for tapfile in test/pgtap/*.sql; do
+			name=$(basename "$tapfile" .sql)
+			selected "pgtap/$name" || continue
+			if pg_prove --psql-bin "$PBIN/psql" -d dbcare_tap "$tapfile" >"$TAP_OUT/$name.log" 2>&1; then
+				record PASS "pgtap/$name"
+			else
+				record FAIL "pgtap/$name"
+				cat "$TAP_OUT/$name.log"
+			fi
+		done
+	fi
+fi
+
+# --- 5. script tests: test/script/pg_*.sh drive the cluster with several
+# sessions, pg_dump or psql scripts. They get PG_BIN (the private binaries);
+# PGHOST, PGPORT and PGUSER are already exported.
+for script in test/script/pg_*.sh; do
+	[ -e "$script" ] || continue
+	name=$(basename "$script" .sh)
+	selected "script/$name" || continue
+	if PG_BIN="$PBIN" bash "$script" >"$TMP/$name.log" 2>&1; then
+		record PASS "script/$name"
+	else
+		record FAIL "script/$name"
+		tail -n 40 "$TMP/$name.log"
+	fi
+done
+
+[ "$FAILED" = 0 ]

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# SQLite suites: golden tests (test/sqlite/NAME.sql against
+# test/sqlite/expected/NAME.out, run by the sqlite3 shell on a fresh database
+# file with the module loaded), script tests (test/script/sqlite_*.sh), and
+# the Python load test.
+set -u
+cd "$(dirname "$0")/../.."
+: "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
+root=$(pwd)
+module="$root/build/sqlite/dbcare"
+out_dir="$root/build/sqlite-results"
+rm -rf "$out_dir"
+mkdir -p "$out_dir"
+status=0
+# DBC_ONLY=REGEX runs only the tests whose "suite/name" matches.
+selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
+
+record() { # verdict name [detail file]
+  echo "$1 $2" >> "$DBC_RESULTS"
+  printf '%-4s %s\n' "$([ "$1" = PASS ] && echo ok || echo "$1")" "$2"
+}
+
+for sql in test/sqlite/*.sql; do
+  [ -f "$sql" ] || continue
+  name=$(basename "$sql" .sql)
+  selected "sqlite/$name" || continue
+  work=$(mktemp -d)
+  # Line-buffered stdout keeps results and error messages in source order.
+  (cd "$work" && stdbuf -oL sqlite3 -batch -cmd ".load $module" "$work/test.db" \
+     < "$root/$sql" > "$out_dir/$name.out" 2>&1)
+  rm -rf "$work"
+  expected="test/sqlite/expected/$name.out"
+  if [ ! -f "$expected" ]; then
+    record FAIL "sqlite/$name"; echo "    no expected output $expected (got $out_dir/$name.out)"; status=1
+  elif diff -u "$expected" "$out_dir/$name.out" > "$out_dir/$name.diff"; then
+    record PASS "sqlite/$name"
+  else
+    record FAIL "sqlite/$name"; sed 's/^/    /' "$out_dir/$name.diff" | head -60; status=1
+  fi
+done
+
+export DBCARE_SQLITE_MODULE="$module"
+for script in test/script/sqlite_*.sh; do
+  [ -f "$script" ] || continue
+  name=$(basename "$script" .sh)
+  selected "script/$name" || continue
+  if bash "$script" > "$out_dir/$name.log" 2>&1; then
+    record PASS "script/$name"
+  else
+    record FAIL "script/$name"; tail -30 "$out_dir/$name.log" | sed 's/^/    /'; status=1
+  fi
+done
+
+# Proves the module loads outside the sqlite3 shell. Debian's python3 is used
+# because other builds may leave out enable_load_extension.
+if ! selected python/test_load; then :
+elif /usr/bin/python3 test/python/test_load.py "$module" > "$out_dir/python.log" 2>&1; then
+  record PASS "python/test_load"
+else
+  record FAIL "python/test_load"; sed 's/^/    /' "$out_dir/python.log"; status=1
+fi
+exit $status

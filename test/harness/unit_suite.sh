@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the C unit tests of core/ (build/unit/test_*, TAP output).
+set -u
+cd "$(dirname "$0")/../.."
+: "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
+status=0
+if ! ls build/unit/test_* >/dev/null 2>&1; then
+  echo "FAIL unit/no-test-binaries (run: make unit)" >> "$DBC_RESULTS"
+  exit 1
+fi
+for bin in build/unit/test_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  if out=$("$bin" 2>&1) && ! grep -q '^not ok' <<<"$out"; then
+    echo "PASS unit/$name" >> "$DBC_RESULTS"
+    echo "ok   unit/$name ($(grep -c '^ok' <<<"$out") checks)"
+  else
+    echo "FAIL unit/$name" >> "$DBC_RESULTS"
+    echo "FAIL unit/$name"
+    grep -A3 '^not ok' <<<"$out" | sed 's/^/    /'
+    status=1
+  fi
+done
+exit $status
