@@ -226,13 +226,16 @@ static int take_version(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	if (ncol != 1 || c[0].type != DBC_INT)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		                 "dbcare's bookkeeping version is not a number");
+		                 "the bookkeeping version in " VERSION_TABLE " is not a number");
 	*(int64_t *)arg = c[0].i;
 	return DBC_OK;
 }
 
 /* The file's bookkeeping version: 0 when it has no bookkeeping tables, 1
- * when they were made by 0.1.0 (no version table, or its row deleted). */
+ * when they were made by 0.1.0 (no version table). A version table whose
+ * row was deleted by hand reads as 1 here, so the steps (which skip what is
+ * done) run again and the row is stored anew; with the current layout the
+ * UPDATE above finds no row and the file is taken as current. */
 static int stored_version(dbc_ctx *ctx, int64_t *version)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
