@@ -136,56 +136,139 @@ static const book_table tables[] = {
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
-/* Columns added after their tables first shipped: a database made by an
- * older build gets them on its next changing call (ALTER TABLE ADD COLUMN
- * appends them, so the CREATE TABLE above lists them last too). */
-static const struct {
-	const char *table, *column, *type;
-} added_columns[] = {
-	{"dbcare_migrations", "down_checksum", "TEXT"},
-	{"dbcare_migrations_applied", "down_checksum", "TEXT"},
-};
+/* The bookkeeping schema version: the layout of the tables above. dbcare
+ * 0.1.0 stored none (its files are version 1); every later change to a
+ * bookkeeping table raises it and adds a step below. It lives in a one-row
+ * table of its own, not in PRAGMA user_version, which belongs to the
+ * application. A file at a newer version than this module's was changed by
+ * a newer dbcare: mutating calls refuse it rather than write rows in a
+ * layout they do not know. */
+#define BOOK_VERSION   2
+#define VERSION_TABLE  "dbcare_bookkeeping"
+#define SQL_NUMBER_(n) #n
+#define SQL_NUMBER(n)  SQL_NUMBER_(n)
 
-#define NADDED ((int)(sizeof(added_columns) / sizeof(added_columns[0])))
+static const char version_ddl[] = "CREATE TABLE IF NOT EXISTS main." VERSION_TABLE " ("
+                                  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                  " version INTEGER NOT NULL)";
 
-/* Made after the tables and their added columns: dbmigrate_assert compares
- * applied checksums through it without reading registry rows, which hold
- * whole scripts. It replaces dbcare_migrations_checksum on (version,
- * checksum), made by builds that kept no down checksum. */
+/* Made with the tables and by the step to version 2: dbmigrate_assert
+ * compares applied checksums through it without reading registry rows,
+ * which hold whole scripts. */
 static const char checksum_index_ddl[] =
-	"DROP INDEX IF EXISTS main.dbcare_migrations_checksum;"
 	"CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksums"
 	" ON dbcare_migrations (version, checksum, down_checksum)";
 
-/* A statement naming every table, and through INDEXED BY the indexes added
- * after their tables first shipped: it prepares only when all of them exist,
- * so a database made by an older build gets them on its next changing call. */
+bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
+
+static bool table_exists(sqlite3 *db, const char *name)
+{
+	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
+	       SQLITE_OK;
+}
+
+/* ALTER TABLE ADD COLUMN appends: the CREATE TABLE above lists an added
+ * column last, so an upgraded table reads as a fresh one in sqlite_schema. */
+static int add_column(dbc_ctx *ctx, const char *table, const char *column, const char *type)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, table) || sqldbc_book_has_column(ctx, table, column))
+		return DBC_OK;
+	char *ddl = dbc_printf(ctx, "ALTER TABLE main.%s ADD COLUMN %s %s", table, column, type);
+	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
+}
+
+/* 0.1.0 -> 0.2.0: down scripts are covered by a checksum, and the index
+ * dbmigrate_assert reads covers it (replacing the one on (version, checksum)).
+ * Rows keep a NULL down checksum: a migration applied without one is not
+ * "changed". */
+static int upgrade_to_2(dbc_ctx *ctx)
+{
+	if (add_column(ctx, "dbcare_migrations", "down_checksum", "TEXT") != DBC_OK ||
+	    add_column(ctx, "dbcare_migrations_applied", "down_checksum", "TEXT") != DBC_OK)
+		return DBC_ERROR;
+	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations"))
+		return DBC_OK; /* made whole, with its index, after the steps */
+	if (ctx->host->exec(ctx, "DROP INDEX IF EXISTS main.dbcare_migrations_checksum") != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->exec(ctx, checksum_index_ddl);
+}
+
+/* Step i takes a file from version i + 1 to i + 2. A step changes only
+ * tables that exist (a table dropped by hand is made afresh afterwards) and
+ * skips what is already done (files made by builds between two releases). */
+static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
+	upgrade_to_2,
+};
+
+_Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
+               "one upgrade step per bookkeeping version after the first");
+
+/* A statement naming every table, the version table and the indexes the
+ * steps made (INDEXED BY) and the columns they added: it prepares only when
+ * the file has the current layout or a newer one. */
 static char *all_tables_sql(dbc_ctx *ctx)
 {
 	dbc_buf sql;
 	dbc_buf_init(&sql, ctx);
-	dbc_buf_append(&sql, "SELECT 1 FROM ");
+	dbc_buf_append(&sql, "SELECT 1 FROM main." VERSION_TABLE);
 	for (int i = 0; i < NTABLES; i++) {
-		dbc_buf_appendf(&sql, "%smain.%s", i ? ", " : "", tables[i].name);
+		dbc_buf_appendf(&sql, ", main.%s", tables[i].name);
 		if (strcmp(tables[i].name, "dbcare_migrations") == 0)
 			dbc_buf_append(&sql, " INDEXED BY dbcare_migrations_checksums");
 	}
-	/* and the added columns: the statement prepares only when they exist */
-	for (int i = 0; i < NADDED; i++)
-		dbc_buf_appendf(&sql, " %s main.%s.%s IS NULL", i ? "AND" : "WHERE",
-		                added_columns[i].table, added_columns[i].column);
+	dbc_buf_append(&sql, " WHERE main.dbcare_migrations.down_checksum IS NULL"
+	                     " AND main.dbcare_migrations_applied.down_checksum IS NULL");
 	return dbc_buf_finish(&sql);
 }
 
-bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
+static int take_version(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol != 1 || c[0].type != DBC_INT)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the bookkeeping version in " VERSION_TABLE " is not a number");
+	*(int64_t *)arg = c[0].i;
+	return DBC_OK;
+}
 
-/* Runs inside the caller's savepoint, right before the call's first write
- * (the migration lock row). When the tables exist nothing is run: that write
- * is then the transaction's first statement and takes the write lock waiting
- * out the busy timeout. A read first (CREATE TABLE IF NOT EXISTS of an
- * existing table reads the schema) would pin a snapshot that a concurrent
- * writer makes stale, and the write would fail busy at once. Preparing a
- * statement, never stepping it, tells without opening a read transaction. */
+/* The file's bookkeeping version: 0 when it has no bookkeeping tables, 1
+ * when they were made by 0.1.0 (no version table). A version table whose
+ * row was deleted by hand reads as 1 here, so the steps (which skip what is
+ * done) run again and the row is stored anew; with the current layout the
+ * UPDATE above finds no row and the file is taken as current. */
+static int stored_version(dbc_ctx *ctx, int64_t *version)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	*version = 0;
+	for (int i = 0; i < NTABLES && *version == 0; i++)
+		if (table_exists(db, tables[i].name))
+			*version = 1;
+	if (!table_exists(db, VERSION_TABLE))
+		return DBC_OK;
+	*version = 1;
+	return ctx->host->query(ctx, "SELECT version FROM main." VERSION_TABLE, 0, NULL, take_version,
+	                        version);
+}
+
+static int refuse_newer(dbc_ctx *ctx, int64_t version)
+{
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "the bookkeeping tables are at version %lld, newer than this module's %d",
+	          (long long)version, BOOK_VERSION);
+	dbc_error_hint(ctx, "A newer dbcare changed this database: load that version of the module "
+	                    "to change it. Reading it works with this one.");
+	return DBC_ERROR;
+}
+
+/* Runs inside the caller's savepoint, right before the call's first write.
+ * When the file has the current layout the first statement is a write
+ * (stepping the version check's UPDATE takes the write lock, waiting out the
+ * busy timeout) and the version is read under that lock. A read first would
+ * pin a snapshot that a concurrent writer makes stale, and the write would
+ * then fail busy at once. Preparing the layout probe, never stepping it,
+ * tells without opening a read transaction. Otherwise the tables are made
+ * (a fresh file) or upgraded step by step (an older one), in the caller's
+ * savepoint: a call that fails leaves the file as it was. */
 int sqldbc_book_ensure(dbc_ctx *ctx)
 {
 	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
@@ -195,20 +278,32 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db, probe, -1, &stmt, NULL);
 	sqlite3_finalize(stmt);
-	if (rc == SQLITE_OK)
-		return DBC_OK;
+	if (rc == SQLITE_OK) {
+		/* matches (and writes) only a row at another version */
+		if (ctx->host->exec(ctx, "UPDATE main." VERSION_TABLE " SET version = version"
+		                         " WHERE version <> " SQL_NUMBER(BOOK_VERSION)) != DBC_OK)
+			return DBC_ERROR;
+		if (sqlite3_changes(db) == 0)
+			return DBC_OK;
+	}
+	int64_t version;
+	if (stored_version(ctx, &version) != DBC_OK)
+		return DBC_ERROR;
+	if (version > BOOK_VERSION)
+		return refuse_newer(ctx, version);
+	for (int64_t v = version; v >= 1 && v < BOOK_VERSION; v++)
+		if (upgrade_steps[v - 1](ctx) != DBC_OK)
+			return DBC_ERROR;
+	/* made in the current layout: all of them in a fresh file, those
+	 * dropped by hand in an older one */
 	for (int i = 0; i < NTABLES; i++)
 		if (ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
 			return DBC_ERROR;
-	for (int i = 0; i < NADDED; i++)
-		if (!sqldbc_book_has_column(ctx, added_columns[i].table, added_columns[i].column)) {
-			char *ddl = dbc_printf(ctx, "ALTER TABLE main.%s ADD COLUMN %s %s",
-			                       added_columns[i].table, added_columns[i].column,
-			                       added_columns[i].type);
-			if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)
-				return DBC_ERROR;
-		}
-	return ctx->host->exec(ctx, checksum_index_ddl);
+	if (ctx->host->exec(ctx, checksum_index_ddl) != DBC_OK ||
+	    ctx->host->exec(ctx, version_ddl) != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->exec(ctx, "INSERT OR REPLACE INTO main." VERSION_TABLE " (id, version)"
+	                            " VALUES (1, " SQL_NUMBER(BOOK_VERSION) ")");
 }
 
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
@@ -216,12 +311,6 @@ bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL, NULL,
 	                                     NULL) == SQLITE_OK;
-}
-
-static bool table_exists(sqlite3 *db, const char *name)
-{
-	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
-	       SQLITE_OK;
 }
 
 /* Present when every table exists, absent when none does. A read never
@@ -253,13 +342,16 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
  * database from a build before it has none until then). A call may store
  * one only as a transaction of its own on a writable database: inside the
  * caller's transaction the row would commit or roll back with the caller's
- * work, and a reading transaction would become a writing one. */
+ * work, and a reading transaction would become a writing one. Nor before
+ * a changing call upgraded the bookkeeping: until then reads leave a file
+ * made by an older version as it is. */
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	if (!table_exists(db, "dbcare_migrations_summary"))
 		return DBC_CACHE_NONE;
-	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0)
+	if (!sqlite3_get_autocommit(db) || sqlite3_db_readonly(db, "main") != 0 ||
+	    !table_exists(db, VERSION_TABLE))
 		return DBC_CACHE_READ;
 	return DBC_CACHE_WRITE;
 }

@@ -56,7 +56,7 @@ int sqldbc_arg_text(sqldbc_call *call, sqlite3_value **argv, int i, const char *
 int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *argname,
                    int64_t *out);
 
-/* Function flags of API.md's security section. */
+/* Function flags of the SQLite security model (docs/security.md, "SQLite"). */
 #define SQLDBC_PURE (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
 #define SQLDBC_SIDE_EFFECT (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 

@@ -19,7 +19,8 @@
 /* Every core function returns one of these; the error text lives in the ctx. */
 enum { DBC_OK = 0, DBC_ERROR = 1 };
 
-/* SQLSTATEs of the public contract (API.md); the SQLite host only shows the text. */
+/* SQLSTATEs of the public contract (README.md, "Function reference"); the SQLite
+ * host only shows the text. */
 #define DBC_SQLSTATE_BAD_ARGUMENT "22023"
 #define DBC_SQLSTATE_BAD_STATE "55000"
 #define DBC_SQLSTATE_LOCK_TIMEOUT "55P03"

@@ -221,7 +221,7 @@ const char *dbc_check_status_name(dbc_check_status s);
 /* Grades one fact with the given thresholds (pure: used by the runner and tests). */
 int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
                      double critical, const dbc_strlist *ignore, dbc_health_result *out);
-/* Score and status rule of API.md. */
+/* Score and status rule of docs/health.md ("Scoring"). */
 int dbc_health_score_of(const dbc_health_result *results, int n);
 const char *dbc_health_status_of(const dbc_health_result *results, int n, int score);
 /* True when an ignore entry names the object, its table, or either qualified. */

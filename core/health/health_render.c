@@ -1,5 +1,5 @@
 /*
- * health_render.c — one graded report, three shapes: the JSON of API.md,
+ * health_render.c — one graded report, three shapes: the JSON of docs/health.md,
  * the rows of dbhealth_checks, and the Prometheus text exposition format 0.0.4.
  */
 #include "health/health.h"

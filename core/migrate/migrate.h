@@ -1,5 +1,5 @@
 /*
- * migrate.h — the dbmigrate_* functions of API.md, written once against the
+ * migrate.h — the dbmigrate_* functions of docs/migrations.md, written once against the
  * host interface. Each glue decodes arguments, passes its engine's schema
  * reader and migration lock in a dbc_migrate_env, and encodes the results.
  */
@@ -43,7 +43,7 @@ int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, 
  * privilege to read server files before calling. */
 int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped);
 
-/* Reading. target/version may be NULL where API.md makes them optional. */
+/* Reading. target/version may be NULL where docs/migrations.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_plan(dbc_ctx *ctx, const char *target, dbc_rows *out);
 int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out);

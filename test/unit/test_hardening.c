@@ -1,6 +1,6 @@
 /*
  * test_hardening.c — regression tests for what the sanitizers and fuzzers
- * found in common/: each case names the input or condition that once broke.
+ * found in core/: each case names the input or condition that once broke.
  */
 #include "base/json.h"
 #include "migrate/migrate_checksum.h"

@@ -1,6 +1,6 @@
 /*
  * test_health_render.c — a whole run over a fake engine: the report JSON has
- * exactly API.md's keys, dbhealth_checks rows, Prometheus text with HELP/TYPE
+ * exactly the keys of docs/health.md, dbhealth_checks rows, Prometheus text with HELP/TYPE
  * lines and escaped labels, and a failing check becomes an "error" row.
  */
 #include "health/health.h"

@@ -1,6 +1,6 @@
 /*
  * test_health_score.c — grading of facts against thresholds, health.ignore,
- * per-object penalties, the score and the report status rule of API.md.
+ * per-object penalties, the score and the report status rule of docs/health.md.
  */
 #include "health/health.h"
 #include "unit.h"

@@ -1,5 +1,5 @@
 /*
- * unit.h — a tiny TAP producer for the C unit tests of common/, plus a host
+ * unit.h — a tiny TAP producer for the C unit tests of core/, plus a host
  * with no engine behind it (malloc, naive quoting) for code that needs a ctx.
  * Each test binary prints "ok N - name" / "not ok N - name" and a plan line.
  */
