@@ -434,6 +434,17 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 		                         def->cost == DBC_HEALTH_STANDARD ? " and full mode" : " only");
 		fact.skipped = true;
 	} else {
+		dbc_health_gather_fn gather =
+			def->core_gather ? def->core_gather : eng->gatherers ? eng->gatherers[def->id] : NULL;
+		if (!gather) {
+			/* an engine that claims the check but has no gatherer for it:
+			 * a build defect, shown as the check's error, never skipped */
+			memset(out, 0, sizeof(*out));
+			out->def = def;
+			out->status = DBC_CHECK_ERROR;
+			out->message = dbc_printf(ctx, "no gatherer for the %s check on this engine", def->name);
+			return out->message ? DBC_OK : DBC_ERROR;
+		}
 		int level = 0;
 		if (shared) {
 			if (*shared == 0)
@@ -442,8 +453,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 				return DBC_ERROR;
 			level = *shared;
 		}
-		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
-		                          : eng->gather(ctx, eng, mode, &fact);
+		int rc = gather(ctx, eng, mode, &fact);
 		if ((rc != DBC_OK || ctx->failed) && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0) {
 			/* A cancel or timeout is not a finding of this check: it ends
 			 * the report with its own error (the savepoint rolled back,
