@@ -22,10 +22,6 @@ typedef enum {
 	DBC_CHECK_ERROR = 4,
 } dbc_check_status;
 
-#define DBC_ENGINE_PG 1u
-#define DBC_ENGINE_SQLITE 2u
-#define DBC_ENGINE_BOTH (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
-
 /* How the graded number of a check comes out of its fact. */
 typedef enum {
 	DBC_VALUE_COUNT,  /* the number of offending objects left after health.ignore */
@@ -247,9 +243,6 @@ typedef struct dbc_health_report {
 	int nresults;
 	dbc_health_metrics metrics;
 } dbc_health_report;
-
-/* Settings provider (listed in settings_catalog.c). */
-int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out);
 
 /* "quick" | "standard" | "full"; NULL means standard. Bad text is a 22023 error. */
 int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode);

@@ -546,6 +546,30 @@ int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out)
 	return DBC_OK;
 }
 
+/* The check of a key "health." check "." what: the check's name is what lies
+ * between the prefix and the last dot. NULL when it names no check. */
+static const dbc_health_check_def *check_of_key(const char *key, const char **what)
+{
+	const char *dot = strrchr(key, '.');
+	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8)
+		return NULL;
+	size_t len = (size_t)(dot - key - 7);
+	*what = dot + 1;
+	for (int i = 0; i < dbc_health_checks_count; i++) {
+		const char *name = dbc_health_checks_catalog[i].name;
+		if (strlen(name) == len && strncmp(key + 7, name, len) == 0)
+			return &dbc_health_checks_catalog[i];
+	}
+	return NULL;
+}
+
+unsigned dbc_health_setting_engines(const char *key)
+{
+	const char *what;
+	const dbc_health_check_def *c = check_of_key(key, &what);
+	return c ? c->engines : 0;
+}
+
 int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
 {
 	static const char *const what[4] = {"enabled", "penalty", "warn", "critical"};
@@ -557,20 +581,14 @@ int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, 
 			return DBC_OK;
 		}
 	}
-	/* "health." check "." what: the check's name is what lies between */
-	const char *dot = strrchr(key, '.');
-	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8)
+	const char *w;
+	const dbc_health_check_def *c = check_of_key(key, &w);
+	if (!c)
 		return DBC_OK;
 	for (int k = 0; k < 4; k++) {
-		if (strcmp(dot + 1, what[k]) != 0)
+		if (strcmp(w, what[k]) != 0)
 			continue;
-		char *name = dbc_strndup(ctx, key + 7, (size_t)(dot - key - 7));
-		if (!name)
-			return DBC_ERROR;
-		const dbc_health_check_def *c = dbc_health_find_check(name);
 		dbc_setting_def d[4];
-		if (!c)
-			return DBC_OK;
 		if (check_defs(ctx, c, false, d) != DBC_OK)
 			return DBC_ERROR;
 		*out = d[k];

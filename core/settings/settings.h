@@ -8,6 +8,11 @@
 
 #include "base/dbc.h"
 
+/* The engines a setting or a health check applies to. */
+#define DBC_ENGINE_PG 1u
+#define DBC_ENGINE_SQLITE 2u
+#define DBC_ENGINE_BOTH (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
+
 typedef enum {
 	DBC_SETTING_CHOICE, /* one of choices, "a|b|c" */
 	DBC_SETTING_INT,    /* integer in [min, max] */
@@ -92,9 +97,14 @@ bool dbc_setting_applies(dbc_ctx *ctx, const char *key);
  * the keys that apply to the current engine only. */
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
 
-/* Providers, listed in settings_catalog.c. */
+/* Providers, listed in settings_catalog.c. Settings depends on no other
+ * part: a feature's provider lives with the feature and is declared here. */
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out);
-/* The health keys' single-key lookup (health_catalog.c), for dbc_setting_def_of. */
+/* The health keys (health_catalog.c): every key; one key's definition alone,
+ * for dbc_setting_def_of; the engines the check a health.<check>.<what> key
+ * belongs to applies to (0: no such check). */
+int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out);
 int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+unsigned dbc_health_setting_engines(const char *key);
 
 #endif
