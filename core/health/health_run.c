@@ -367,12 +367,12 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 
 /* ---------------------------------------------------------------- run */
 
-/* The stored settings, rows (key, value, problem), each value already
+/* The stored settings, each value already
  * validated (dbc_settings_stored: an invalid one reads as its default): the
  * checks' defaults are in their definitions, so the report needs no
  * catalogue of every setting. */
 typedef struct {
-	dbc_rows stored;
+	dbc_setting_stored_list stored;
 } loaded_settings;
 
 /* The stored value of the key "health." + check + "." + what (check NULL:
@@ -380,9 +380,8 @@ typedef struct {
 static const char *setting(const loaded_settings *ls, const char *check, const char *what)
 {
 	size_t lc = check ? strlen(check) : 0;
-	for (int i = 0; i < ls->stored.nrows; i++) {
-		const dbc_value *r = ls->stored.cells + (size_t)i * (size_t)ls->stored.ncol;
-		const char *k = r[0].s;
+	for (int i = 0; i < ls->stored.n; i++) {
+		const char *k = ls->stored.items[i].key;
 		if (strncmp(k, "health.", 7) != 0)
 			continue;
 		k += 7;
@@ -392,7 +391,7 @@ static const char *setting(const loaded_settings *ls, const char *check, const c
 			k += lc + 1;
 		}
 		if (strcmp(k, what) == 0)
-			return r[1].s;
+			return ls->stored.items[i].value;
 	}
 	return NULL;
 }
@@ -590,7 +589,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	/* Settings that cannot be read are their defaults; the checks that read
 	 * the same bookkeeping (migrations, orphans) say what is wrong with it. */
 	if (!ok)
-		dbc_rows_init(&ls.stored, ctx, 3);
+		memset(&ls.stored, 0, sizeof(ls.stored));
 	const char *ig = setting(&ls, NULL, "ignore");
 	if (ig && *ig && dbc_strlist_split(ctx, &ignore, ig) != DBC_OK)
 		return DBC_ERROR;

@@ -81,13 +81,26 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
  * NULL) is NULL or why a stored value was set aside. */
 int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems);
 
-/* The stored settings alone, rows (key, value, problem), without the
- * catalogue: for a caller that knows the keys it asks for and their defaults
- * (building the catalogue's descriptions costs a printf each). The value of
- * a known key is its effective value (dbc_setting_effective: an invalid one
- * is replaced by the default, with problem saying why); rows of keys no
- * feature defines are kept as stored. */
-int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out);
+/* One stored setting. */
+typedef struct dbc_setting_stored {
+	const char *key;
+	const char *value;   /* a known key's effective value; as stored for others */
+	const char *problem; /* NULL, or why the stored value was set aside */
+} dbc_setting_stored;
+
+typedef struct dbc_setting_stored_list {
+	dbc_setting_stored *items;
+	int n;
+	int cap;
+} dbc_setting_stored_list;
+
+/* The stored settings alone, without the catalogue: for a caller that knows
+ * the keys it asks for and their defaults (building the catalogue's
+ * descriptions costs a printf each). The value of a known key is its
+ * effective value (dbc_setting_effective: an invalid one is replaced by the
+ * default, with problem saying why); keys no feature defines are kept as
+ * stored. */
+int dbc_settings_stored(dbc_ctx *ctx, dbc_setting_stored_list *out);
 
 /* Whether key applies to the current engine (settings_catalog.c); a key
  * of the other engine is accepted by dbcare_set but not listed. */
