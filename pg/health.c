@@ -245,11 +245,14 @@ static int read_sessions(dbc_ctx *ctx, pg_health_state *st)
 	return DBC_OK;
 }
 
-static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
-                           int idle)
+/* long_transactions (sessions[0]) and idle_in_transaction (sessions[1]). */
+static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                           dbc_health_fact *fact)
 {
 	pg_health_state *st = eng->state;
+	int idle = fact->def->id == DBC_HC_IDLE_IN_TRANSACTION;
 	bool ok;
+	(void)mode;
 	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	if (read_sessions(ctx, st) != DBC_OK)
@@ -258,20 +261,6 @@ static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_healt
 	fact->nobjects = st->sessions[idle].nobjects;
 	fact->capobjects = st->sessions[idle].capobjects;
 	return DBC_OK;
-}
-
-static int gather_long_transactions(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                    dbc_health_mode mode, dbc_health_fact *fact)
-{
-	(void)mode;
-	return gather_sessions(ctx, eng, fact, 0);
-}
-
-static int gather_idle_in_transaction(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                      dbc_health_mode mode, dbc_health_fact *fact)
-{
-	(void)mode;
-	return gather_sessions(ctx, eng, fact, 1);
 }
 
 static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
@@ -421,10 +410,13 @@ static int take_table_stat(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 	                             c[5].type == DBC_TEXT ? c[5].s : NULL);
 }
 
-static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, int which,
+/* fragmentation (table_stats[0]) and statistics (table_stats[1]). */
+static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	pg_health_state *st = eng->state;
+	int which = fact->def->id == DBC_HC_FRAGMENTATION ? 0 : 1;
+	(void)mode;
 	if (!st->table_stats) {
 		st->table_stats = dbc_zalloc(ctx, 2 * sizeof(*st->table_stats));
 		if (!st->table_stats ||
@@ -442,20 +434,6 @@ static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, int wh
 		fact->hint = dbc_strdup(ctx, "VACUUM the table; check that autovacuum keeps up "
 		                             "(long transactions hold it back).");
 	return DBC_OK;
-}
-
-static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                                dbc_health_fact *fact)
-{
-	(void)mode;
-	return gather_table_stats(ctx, eng, 0, fact);
-}
-
-static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                             dbc_health_fact *fact)
-{
-	(void)mode;
-	return gather_table_stats(ctx, eng, 1, fact);
 }
 
 /* Who has session_replication_role = replica stored for this database
@@ -674,21 +652,6 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 " ORDER BY 1, 3, 2"},
 };
 
-/* From the schema model the report reads anyway (cached per backend): its
- * tables are this check's -- ordinary and partitioned tables in the user's
- * schemas, extension members left out, in (schema, name) order -- and its
- * primary keys are pg_constraint's contype 'p'. Its own catalog query (with
- * the extension-member anti-join) cost 0.2-0.3 ms of a small report. */
-static int gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                        dbc_health_fact *fact)
-{
-	(void)mode;
-	dbc_schema *s;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_health_model_no_pk(ctx, s, fact);
-}
-
 /* A catalog-only check's rows under the catalog state of the report's
  * schema model, which the report reads in every mode (the fingerprint): kept
  * with the cached model, they answer again until the catalogs change, where
@@ -747,31 +710,6 @@ static int gather_invalid_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
 	return invalid_unique_hint(ctx, fact);
 }
 
-/* PostgreSQL's gatherers by check id; a check of the catalogue that applies
- * to PostgreSQL and has no core gatherer needs one here
- * (test/pgtap/health_dispatch.sql proves every one is answered). */
-static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
-	[DBC_HC_INTEGRITY] = gather_integrity,
-	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_simple,
-	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = gather_no_pk,
-	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_simple,
-	[DBC_HC_DUPLICATE_INDEXES] = gather_simple,
-	[DBC_HC_FRAGMENTATION] = gather_fragmentation,
-	[DBC_HC_STATISTICS] = gather_statistics,
-	[DBC_HC_SLOW_QUERIES] = gather_slow,
-	[DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,
-	[DBC_HC_UNUSED_INDEXES] = gather_simple,
-	[DBC_HC_NOT_VALID_CONSTRAINTS] = gather_simple,
-	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_simple,
-	[DBC_HC_XID_WRAPAROUND] = gather_simple,
-	[DBC_HC_LONG_TRANSACTIONS] = gather_long_transactions,
-	[DBC_HC_IDLE_IN_TRANSACTION] = gather_idle_in_transaction,
-	[DBC_HC_CONNECTIONS] = gather_connections,
-	[DBC_HC_CACHE_HIT_RATIO] = gather_cache,
-	[DBC_HC_DISABLED_TRIGGERS] = gather_simple,
-	[DBC_HC_REPLICATION] = gather_replication,
-};
-
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_health_metrics *m = arg;
@@ -806,6 +744,31 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		return DBC_ERROR;
 	return DBC_OK;
 }
+
+/* PostgreSQL's gatherers by check id; a check of the catalogue that applies
+ * to PostgreSQL and has no core gatherer needs one here
+ * (test/pgtap/health_dispatch.sql proves every one is answered). */
+static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
+	[DBC_HC_INTEGRITY] = gather_integrity,
+	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_simple,
+	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = dbc_health_gather_no_pk,
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_simple,
+	[DBC_HC_DUPLICATE_INDEXES] = gather_simple,
+	[DBC_HC_FRAGMENTATION] = gather_table_stats,
+	[DBC_HC_STATISTICS] = gather_table_stats,
+	[DBC_HC_SLOW_QUERIES] = gather_slow,
+	[DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,
+	[DBC_HC_UNUSED_INDEXES] = gather_simple,
+	[DBC_HC_NOT_VALID_CONSTRAINTS] = gather_simple,
+	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_simple,
+	[DBC_HC_XID_WRAPAROUND] = gather_simple,
+	[DBC_HC_LONG_TRANSACTIONS] = gather_sessions,
+	[DBC_HC_IDLE_IN_TRANSACTION] = gather_sessions,
+	[DBC_HC_CONNECTIONS] = gather_connections,
+	[DBC_HC_CACHE_HIT_RATIO] = gather_cache,
+	[DBC_HC_DISABLED_TRIGGERS] = gather_simple,
+	[DBC_HC_REPLICATION] = gather_replication,
+};
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
 

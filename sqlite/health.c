@@ -232,17 +232,9 @@ static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_
 	return DBC_OK;
 }
 
-/* The catalog checks below decide from the model the report reads once
- * (core/health/health_model.c), not from pragma joins of their own. */
-static int gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                        dbc_health_fact *fact)
-{
-	(void)mode;
-	dbc_schema *s;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_health_model_no_pk(ctx, s, fact);
-}
+/* The catalog checks below (and tables_without_primary_key) decide from the
+ * model the report reads once (core/health/health_model.c), not from pragma
+ * joins of their own. */
 
 /* A foreign key is supported when some full (non-partial) index of the child
  * has exactly its columns, in any order, as its leading columns; a single
@@ -337,29 +329,6 @@ static int gather_journal_mode(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_h
 	return DBC_OK;
 }
 
-/* The statements dbmonitor recorded on this connection (health_monitor.c). */
-static int gather_slow_queries(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                               dbc_health_fact *fact)
-{
-	(void)mode;
-	return sqldbc_monitor_fact(ctx, eng, fact);
-}
-
-/* SQLite's gatherers by check id; a check of the catalogue that applies to
- * SQLite and has no core gatherer needs one here (test/script/
- * sqlite_health_dispatch.sh proves every one is answered). */
-static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
-	[DBC_HC_INTEGRITY] = gather_integrity,
-	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_fk_enforced,
-	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = gather_no_pk,
-	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
-	[DBC_HC_DUPLICATE_INDEXES] = gather_duplicate_indexes,
-	[DBC_HC_FRAGMENTATION] = gather_fragmentation,
-	[DBC_HC_STATISTICS] = gather_statistics,
-	[DBC_HC_SLOW_QUERIES] = gather_slow_queries,
-	[DBC_HC_JOURNAL_MODE] = gather_journal_mode,
-};
-
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
 	dbc_health_metrics *m = arg;
@@ -385,6 +354,21 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		" (SELECT m.name FROM sqlite_schema m WHERE " USER_TABLE("m") "))",
 		0, NULL, take_metrics, m);
 }
+
+/* SQLite's gatherers by check id; a check of the catalogue that applies to
+ * SQLite and has no core gatherer needs one here (test/script/
+ * sqlite_health_dispatch.sh proves every one is answered). */
+static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
+	[DBC_HC_INTEGRITY] = gather_integrity,
+	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_fk_enforced,
+	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = dbc_health_gather_no_pk,
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
+	[DBC_HC_DUPLICATE_INDEXES] = gather_duplicate_indexes,
+	[DBC_HC_FRAGMENTATION] = gather_fragmentation,
+	[DBC_HC_STATISTICS] = gather_statistics,
+	[DBC_HC_SLOW_QUERIES] = sqldbc_monitor_fact,
+	[DBC_HC_JOURNAL_MODE] = gather_journal_mode,
+};
 
 void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 {

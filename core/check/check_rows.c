@@ -5,20 +5,10 @@
  */
 #include "check/check.h"
 
-#include <string.h>
-
 int dbc_check_findings_add(dbc_ctx *ctx, dbc_check_findings *l, const dbc_check_finding *f)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 16;
-		dbc_check_finding *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (l->n)
-			memcpy(items, l->items, sizeof(*items) * (size_t)l->n);
-		l->items = items;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(*l->items), 16) != DBC_OK)
+		return DBC_ERROR;
 	/* copies, as dbc_rows_add made: a name may live in a schema model
 	 * that is not this call's */
 	dbc_check_finding *c = &l->items[l->n];
@@ -34,39 +24,39 @@ int dbc_check_findings_add(dbc_ctx *ctx, dbc_check_findings *l, const dbc_check_
 	return DBC_OK;
 }
 
-/* (table_name, constraint_name, kind, violations, sample) */
-int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
-                          dbc_rows *out)
+/* The rows of dbcheck_constraints (table_name, constraint_name, kind,
+ * violations, sample) or, orphans, of dbcheck_orphans (relation,
+ * child_table, parent_table, orphans, sample); unchecked: a NULL count. */
+_Static_assert(DBC_CHECK_NCOLS == DBC_ORPHAN_NCOLS, "one row shape for both");
+
+static int as_rows(const dbc_check_findings *found, bool orphans, dbc_rows *out)
 {
-	dbc_check_findings found = {0};
-	if (dbc_check_constraint_findings(ctx, s, opt, &found) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < found.n; i++) {
-		const dbc_check_finding *f = &found.items[i];
-		dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(f->table), dbc_text(f->name), dbc_text(f->kind),
-		                                  f->checked ? dbc_int(f->count) : dbc_null(),
-		                                  dbc_text(f->sample)};
+	for (int i = 0; i < found->n; i++) {
+		const dbc_check_finding *f = &found->items[i];
+		dbc_value row[DBC_CHECK_NCOLS] = {
+			dbc_text(orphans ? f->name : f->table), dbc_text(orphans ? f->table : f->name),
+			dbc_text(orphans ? f->parent : f->kind), f->checked ? dbc_int(f->count) : dbc_null(),
+			dbc_text(f->sample)};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
 }
 
-/* (relation, child_table, parent_table, orphans, sample) */
+int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                          dbc_rows *out)
+{
+	dbc_check_findings found = {0};
+	if (dbc_check_constraint_findings(ctx, s, opt, &found) != DBC_OK)
+		return DBC_ERROR;
+	return as_rows(&found, false, out);
+}
+
 int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
                       dbc_rows *out)
 {
 	dbc_check_findings found = {0};
 	if (dbc_check_orphan_findings(ctx, s, opt, &found) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < found.n; i++) {
-		const dbc_check_finding *f = &found.items[i];
-		dbc_value row[DBC_ORPHAN_NCOLS] = {dbc_text(f->name), dbc_text(f->table),
-		                                   dbc_text(f->parent),
-		                                   f->checked ? dbc_int(f->count) : dbc_null(),
-		                                   dbc_text(f->sample)};
-		if (dbc_rows_add(out, row) != DBC_OK)
-			return DBC_ERROR;
-	}
-	return DBC_OK;
+	return as_rows(&found, true, out);
 }

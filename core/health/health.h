@@ -180,6 +180,9 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
  * any of them is not enforced. indexed: per table, whether it
  * has any index (array in the arena). */
 int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
+/* The gatherer of tables_without_primary_key on both engines, from the model. */
+int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact);
 int dbc_health_model_unindexed_fk(dbc_ctx *ctx, const dbc_schema *s, bool rowid_keys,
                                   dbc_health_fact *fact);
 int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);

@@ -382,16 +382,8 @@ int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out)
 static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *version,
                        const char *name, const char *problem, const char *detail)
 {
-	if (out->n == out->cap) {
-		int cap = out->cap ? out->cap * 2 : 8;
-		dbc_migrate_problem *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (out->n)
-			memcpy(items, out->items, sizeof(*items) * (size_t)out->n);
-		out->items = items;
-		out->cap = cap;
-	}
+	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 8) != DBC_OK)
+		return DBC_ERROR;
 	out->items[out->n++] = (dbc_migrate_problem){version, name, problem, detail};
 	return DBC_OK;
 }

@@ -148,16 +148,8 @@ static int check_shape(dbc_ctx *ctx, const json_t *snap, const char *arg)
 static int add_change(dbc_ctx *ctx, dbc_schema_changes *out, const char *type, const char *name,
                       const char *change, const char *detail)
 {
-	if (out->n == out->cap) {
-		int cap = out->cap ? out->cap * 2 : 16;
-		dbc_schema_change *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (out->n)
-			memcpy(items, out->items, sizeof(*items) * (size_t)out->n);
-		out->items = items;
-		out->cap = cap;
-	}
+	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 16) != DBC_OK)
+		return DBC_ERROR;
 	dbc_schema_change *c = &out->items[out->n];
 	c->object_type = dbc_strdup(ctx, type);
 	c->object_name = dbc_strdup(ctx, name);

@@ -238,16 +238,8 @@ static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	const char *key = dbc_strdup(ctx, cols[0].s);
 	if (!value || !key)
 		return DBC_ERROR;
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 16;
-		dbc_setting_stored *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (l->n)
-			memcpy(items, l->items, sizeof(*items) * (size_t)l->n);
-		l->items = items;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(*l->items), 16) != DBC_OK)
+		return DBC_ERROR;
 	l->items[l->n++] = (dbc_setting_stored){key, value, NULL};
 	return DBC_OK;
 }
