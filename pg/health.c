@@ -157,8 +157,10 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 	return DBC_OK;
 }
 
-static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact)
 {
+	(void)mode;
 	char *ns = NULL, *min_ms = NULL;
 	if (extension_schema(ctx, eng, "pg_stat_statements", &ns) != DBC_OK)
 		return DBC_ERROR;
@@ -243,11 +245,14 @@ static int read_sessions(dbc_ctx *ctx, pg_health_state *st)
 	return DBC_OK;
 }
 
-static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
-                           bool idle)
+/* long_transactions (sessions[0]) and idle_in_transaction (sessions[1]). */
+static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                           dbc_health_fact *fact)
 {
 	pg_health_state *st = eng->state;
+	int idle = fact->def->id == DBC_HC_IDLE_IN_TRANSACTION;
 	bool ok;
+	(void)mode;
 	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	if (read_sessions(ctx, st) != DBC_OK)
@@ -258,8 +263,10 @@ static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_healt
 	return DBC_OK;
 }
 
-static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                              dbc_health_fact *fact)
 {
+	(void)mode;
 	bool ok;
 	if (need_stats_privilege(ctx, eng, fact, &ok) != DBC_OK || !ok)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -297,8 +304,10 @@ static int take_two(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                              dbc_health_fact *fact)
 {
+	(void)mode;
 	pg_health_state *st = eng->state;
 	if (read_sessions(ctx, st) != DBC_OK)
 		return DBC_ERROR;
@@ -308,8 +317,10 @@ static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	return DBC_OK;
 }
 
-static int gather_cache(dbc_ctx *ctx, dbc_health_fact *fact)
+static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                        dbc_health_fact *fact)
 {
+	(void)eng, (void)mode;
 	two_numbers t = {0, 0, 0};
 	if (ctx->host->query(ctx,
 	                     /* user tables and their indexes, as pg_statio_user_tables
@@ -399,10 +410,13 @@ static int take_table_stat(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 	                             c[5].type == DBC_TEXT ? c[5].s : NULL);
 }
 
-static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, int which,
+/* fragmentation (table_stats[0]) and statistics (table_stats[1]). */
+static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	pg_health_state *st = eng->state;
+	int which = fact->def->id == DBC_HC_FRAGMENTATION ? 0 : 1;
+	(void)mode;
 	if (!st->table_stats) {
 		st->table_stats = dbc_zalloc(ctx, 2 * sizeof(*st->table_stats));
 		if (!st->table_stats ||
@@ -434,20 +448,22 @@ static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, int wh
 	"WHERE d.datname = current_database())) AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c "      \
 	"WHERE lower(c) = 'session_replication_role=replica'))"
 
-/* Single-query checks: (schema, name, table, value, detail). catalog_only:
- * the query reads the catalogs alone, as pgdbc_catalog_query requires (no
- * statistics, no pg_class column VACUUM overwrites, no sequence state). */
-static const struct {
-	const char *check;
+/* Single-query checks by check id (gather_simple): (schema, name, table,
+ * value, detail). catalog_only: the query reads the catalogs alone, as
+ * pgdbc_catalog_query requires (no statistics, no pg_class column VACUUM
+ * overwrites, no sequence state). */
+typedef struct simple_check {
 	bool catalog_only;
 	const char *sql;
-} simple[] = {
+} simple_check;
+
+static const simple_check simple[DBC_HC_COUNT] = {
 	/* Not catalog_only: pg_db_role_setting is not part of the cached model's
 	 * key. A NOT VALID foreign key of a partitioned table is one constraint:
 	 * its partitions' clones (conparentid) are left out. Trigger states: 'D'
 	 * disabled, 'R' fires only under session_replication_role = replica,
 	 * 'O' does not fire under it ('A' fires always). */
-	{"foreign_keys_enforced", false,
+	[DBC_HC_FOREIGN_KEYS_ENFORCED] = {false,
 	 "WITH " REPLICA_SETTING " "
 	 "SELECT n.nspname, con.conname, t.relname, 0, 'on ' || t.relname || ', ' || "
 	 "CASE WHEN NOT con.convalidated AND con.conparentid = 0 THEN 'NOT VALID' "
@@ -464,7 +480,7 @@ static const struct {
 	 "OR tr.disabled OR tr.replica_only "
 	 "OR (tr.origin AND replica.who IS NOT NULL AND con.conparentid = 0)) "
 	 "ORDER BY 1, 3, 2"},
-	{"unindexed_foreign_keys", true,
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = {true,
 	 "SELECT n.nspname, con.conname, t.relname, 0, "
 	 "quote_ident(t.relname) || '(' || (SELECT string_agg(a.attname, ', ' ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY k(att, ord) "
 	 "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.att) || ') references ' || "
@@ -486,7 +502,7 @@ static const struct {
 	 * table's index (DROP INDEX refuses both), nor a unique one covered by a
 	 * wider index (it enforces what the wider one does not), nor one with
 	 * INCLUDE columns or expressions covered by another. */
-	{"duplicate_indexes", true,
+	[DBC_HC_DUPLICATE_INDEXES] = {true,
 	 "WITH ix AS MATERIALIZED (SELECT n.nspname, c.relname AS idx, t.relname AS tbl, i.indrelid, "
 	 "i.indisunique AS u, c.relam, i.indnkeyatts AS nkey, i.indnatts AS natts, "
 	 "i.indexprs IS NOT NULL AS has_exprs, i.indkey, i.indclass, i.indcollation, i.indoption, "
@@ -529,7 +545,7 @@ static const struct {
 	 "SELECT nspname, idx, tbl, 0, detail FROM cov ORDER BY 1, 3, 2"},
 	/* The detail of a unique one is the query finding its duplicate keys
 	 * (invalid_unique_hint moves it to the hint). */
-	{"invalid_indexes", true,
+	[DBC_HC_INVALID_INDEXES] = {true,
 	 "SELECT n.nspname, c.relname, t.relname, 0, CASE WHEN i.indisunique THEN "
 	 "pg_catalog.format('SELECT %s, count(*) FROM %I.%I%s GROUP BY %s HAVING count(*) > 1', "
 	 "k.cols, n.nspname, t.relname, CASE WHEN i.indpred IS NULL THEN '' ELSE ' WHERE ' || "
@@ -547,7 +563,7 @@ static const struct {
 	 * views outside pg_catalog, information_schema and pg_toast* (the
 	 * view's own rules; partitioned tables have no index pages). Indexes
 	 * below FirstNormalObjectId are initdb's, on tables of those schemas. */
-	{"unused_indexes", false,
+	[DBC_HC_UNUSED_INDEXES] = {false,
 	 "SELECT n.nspname, x.relname, t.relname, 0, "
 	 "pg_catalog.pg_size_pretty(x.relpages::bigint * current_setting('block_size')::bigint) "
 	 "FROM pg_catalog.pg_class x JOIN pg_catalog.pg_index i ON i.indexrelid = x.oid "
@@ -562,7 +578,7 @@ static const struct {
 	/* A partitioned table's constraint is listed once: its partitions'
 	 * copies (conparentid for foreign keys, inherited only -- not local --
 	 * for CHECKs) are validated with it. */
-	{"not_valid_constraints", true,
+	[DBC_HC_NOT_VALID_CONSTRAINTS] = {true,
 	 "SELECT n.nspname, con.conname, t.relname, 0, "
 	 "CASE con.contype WHEN 'f' THEN 'foreign key' ELSE 'check' END || ' on ' || t.relname "
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
@@ -582,7 +598,7 @@ static const struct {
 	 * the columns it feeds: those it is owned by (serial, identity) and those
 	 * whose default names it. A bigint sequence behind an integer column
 	 * (every serial of a database upgraded from 9.x) ends at 2^31-1. */
-	{"sequence_exhaustion", false,
+	[DBC_HC_SEQUENCE_EXHAUSTION] = {false,
 	 "SELECT s.schemaname, s.sequencename, NULL, "
 	 "CASE WHEN s.increment_by > 0 "
 	 "THEN 100.0 * (s.last_value::numeric - r.lo) / nullif(r.hi - r.lo, 0) "
@@ -612,7 +628,7 @@ static const struct {
 	 "least(s.max_value::numeric, col.hi) AS hi) r "
 	 "WHERE s.last_value IS NOT NULL AND NOT s.cycle "
 	 "AND s.schemaname NOT IN ('dbcare', 'pg_catalog', 'information_schema') ORDER BY 4 DESC"},
-	{"xid_wraparound", false,
+	[DBC_HC_XID_WRAPAROUND] = {false,
 	 "SELECT NULL, d.datname, NULL, 100.0 * pg_catalog.age(d.datfrozenxid) / 2147483648.0, "
 	 "pg_catalog.age(d.datfrozenxid) || ' transactions old' "
 	 "FROM pg_catalog.pg_database d WHERE d.datallowconn ORDER BY 4 DESC"},
@@ -620,7 +636,7 @@ static const struct {
 	 * referencing one, for the triggers on both ends); a user trigger by its
 	 * name and table: names repeat across tables. Not catalog_only:
 	 * pg_db_role_setting is not part of the cached model's key. */
-	{"disabled_triggers", false,
+	[DBC_HC_DISABLED_TRIGGERS] = {false,
 	 "WITH " REPLICA_SETTING " "
 	 "SELECT DISTINCT n.nspname, CASE WHEN tg.tgisinternal THEN con.conname ELSE tg.tgname END, "
 	 "t.relname, 0, CASE WHEN tg.tgisinternal THEN 'foreign key ' ELSE '' END || 'on ' || t.relname || "
@@ -635,19 +651,6 @@ static const struct {
 	 "OR (tg.tgenabled = 'O' AND replica.who IS NOT NULL AND con.conparentid = 0)))) AND " USER_NS("n")
 	 " ORDER BY 1, 3, 2"},
 };
-
-/* From the schema model the report reads anyway (cached per backend): its
- * tables are this check's -- ordinary and partitioned tables in the user's
- * schemas, extension members left out, in (schema, name) order -- and its
- * primary keys are pg_constraint's contype 'p'. Its own catalog query (with
- * the extension-member anti-join) cost 0.2-0.3 ms of a small report. */
-static int gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
-{
-	dbc_schema *s;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_health_model_no_pk(ctx, s, fact);
-}
 
 /* A catalog-only check's rows under the catalog state of the report's
  * schema model, which the report reads in every mode (the fingerprint): kept
@@ -687,40 +690,24 @@ static int invalid_unique_hint(dbc_ctx *ctx, dbc_health_fact *fact)
 	return DBC_OK;
 }
 
-static int gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                  dbc_health_fact *fact)
+/* The checks answered by one query of simple[]. */
+static int gather_simple(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                         dbc_health_fact *fact)
 {
-	const char *n = fact->def->name;
-	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
-		if (strcmp(simple[i].check, n) == 0) {
-			int rc = simple[i].catalog_only ? gather_catalog_only(ctx, eng, fact, simple[i].sql)
-			                                : dbc_health_collect(ctx, fact, simple[i].sql, 0, NULL);
-			if (rc == DBC_OK && strcmp(n, "invalid_indexes") == 0)
-				rc = invalid_unique_hint(ctx, fact);
-			return rc;
-		}
-	if (strcmp(n, "fragmentation") == 0)
-		return gather_table_stats(ctx, eng, 0, fact);
-	if (strcmp(n, "statistics") == 0)
-		return gather_table_stats(ctx, eng, 1, fact);
-	if (strcmp(n, "tables_without_primary_key") == 0)
-		return gather_no_pk(ctx, eng, fact);
-	if (strcmp(n, "integrity") == 0)
-		return gather_integrity(ctx, eng, mode, fact);
-	if (strcmp(n, "slow_queries") == 0)
-		return gather_slow(ctx, eng, fact);
-	if (strcmp(n, "long_transactions") == 0)
-		return gather_sessions(ctx, eng, fact, false);
-	if (strcmp(n, "idle_in_transaction") == 0)
-		return gather_sessions(ctx, eng, fact, true);
-	if (strcmp(n, "replication") == 0)
-		return gather_replication(ctx, eng, fact);
-	if (strcmp(n, "connections") == 0)
-		return gather_connections(ctx, eng, fact);
-	if (strcmp(n, "cache_hit_ratio") == 0)
-		return gather_cache(ctx, fact);
-	dbc_health_skip(ctx, fact, "does not apply to PostgreSQL", NULL);
-	return DBC_OK;
+	const simple_check *q = &simple[fact->def->id];
+	(void)mode;
+	if (!q->sql)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no query for the %s check", fact->def->name);
+	return q->catalog_only ? gather_catalog_only(ctx, eng, fact, q->sql)
+	                       : dbc_health_collect(ctx, fact, q->sql, 0, NULL);
+}
+
+static int gather_invalid_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                  dbc_health_mode mode, dbc_health_fact *fact)
+{
+	if (gather_simple(ctx, eng, mode, fact) != DBC_OK)
+		return DBC_ERROR;
+	return invalid_unique_hint(ctx, fact);
 }
 
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -758,6 +745,31 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 	return DBC_OK;
 }
 
+/* PostgreSQL's gatherers by check id; a check of the catalogue that applies
+ * to PostgreSQL and has no core gatherer needs one here
+ * (test/pgtap/health_dispatch.sql proves every one is answered). */
+static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
+	[DBC_HC_INTEGRITY] = gather_integrity,
+	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_simple,
+	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = dbc_health_gather_no_pk,
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_simple,
+	[DBC_HC_DUPLICATE_INDEXES] = gather_simple,
+	[DBC_HC_FRAGMENTATION] = gather_table_stats,
+	[DBC_HC_STATISTICS] = gather_table_stats,
+	[DBC_HC_SLOW_QUERIES] = gather_slow,
+	[DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,
+	[DBC_HC_UNUSED_INDEXES] = gather_simple,
+	[DBC_HC_NOT_VALID_CONSTRAINTS] = gather_simple,
+	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_simple,
+	[DBC_HC_XID_WRAPAROUND] = gather_simple,
+	[DBC_HC_LONG_TRANSACTIONS] = gather_sessions,
+	[DBC_HC_IDLE_IN_TRANSACTION] = gather_sessions,
+	[DBC_HC_CONNECTIONS] = gather_connections,
+	[DBC_HC_CACHE_HIT_RATIO] = gather_cache,
+	[DBC_HC_DISABLED_TRIGGERS] = gather_simple,
+	[DBC_HC_REPLICATION] = gather_replication,
+};
+
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
@@ -777,7 +789,7 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 	if (st)
 		st->stats_priv = -1;
 	eng->state = st;
-	eng->gather = gather;
+	eng->gatherers = gatherers;
 	eng->metrics = metrics;
 	eng->ts_now = "now()";
 	eng->ts_iso = "to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";

@@ -10,8 +10,10 @@
 
 /* Fills eng for a call on conn (sqlite/health.c). */
 void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn);
-/* The slow_queries fact from the running dbmonitor, or skipped (fn_health.c). */
-int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact);
+/* The slow_queries fact from the running dbmonitor, or skipped
+ * (health_monitor.c; a gatherer of health.c's table). */
+int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                        dbc_health_fact *fact);
 
 /* dbmonitor (health_monitor.c). */
 /* Starts (or re-thresholds) the monitor. The trace callback is taken only

@@ -75,6 +75,34 @@ typedef struct dbc_check_options {
 	bool relations_only;       /* dbc_check_orphans: declared relations, not foreign keys */
 } dbc_check_options;
 
+/* One constraint or relation checked: what dbcheck_constraints and
+ * dbcheck_orphans return a row for, read by field inside the core. */
+typedef struct dbc_check_finding {
+	const char *table;  /* the (child) table's display name */
+	const char *name;   /* the constraint's or relation's name */
+	const char *kind;   /* constraints: dbc_constraint_kind_name; orphans: NULL */
+	const char *parent; /* orphans: the parent table's display name; constraints: NULL */
+	bool checked;       /* false: not checked, sample says why */
+	int64_t count;      /* violating / orphan rows when checked, else 0 */
+	const char *sample; /* JSON: at most DBC_SAMPLE_MAX offending keys, or {"not_checked": why} */
+} dbc_check_finding;
+
+typedef struct dbc_check_findings {
+	dbc_check_finding *items;
+	int n;
+	int cap;
+} dbc_check_findings;
+
+/* Appends a copy of f (its strings copied into the arena). */
+int dbc_check_findings_add(dbc_ctx *ctx, dbc_check_findings *l, const dbc_check_finding *f);
+
+/* The same as dbc_check_constraints / dbc_check_orphans, typed (out
+ * zero-initialised by the caller). */
+int dbc_check_constraint_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                                  dbc_check_findings *out);
+int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                              dbc_check_findings *out);
+
 /* Column layout of dbc_check_constraints' rows:
  * (table_name, constraint_name, kind, violations, sample). violations is an
  * integer, sample JSON text (an array of at most 5 offending keys). A
@@ -86,8 +114,9 @@ typedef struct dbc_check_options {
 #define DBC_ORPHAN_NCOLS 5
 #define DBC_SAMPLE_MAX   5
 
-/* dbcheck_constraints: one row per constraint checked, in schema order.
- * out must be initialised by the caller with DBC_CHECK_NCOLS columns. */
+/* dbcheck_constraints: one row per constraint checked, in schema order
+ * (check_rows.c: the findings as the glue's rows). out must be initialised
+ * by the caller with DBC_CHECK_NCOLS columns. */
 int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
                           dbc_rows *out);
 

@@ -367,7 +367,7 @@ static char *not_checked_sample(dbc_ctx *ctx, const char *why)
 }
 
 static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
-                     const dbc_constraint *con, table_scope *sc, dbc_rows *out)
+                     const dbc_constraint *con, table_scope *sc, dbc_check_findings *out)
 {
 	int64_t count = 0;
 	char *sample = "[]";
@@ -380,10 +380,10 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
 	}
 	if (skip && !(sample = not_checked_sample(ctx, skip)))
 		return DBC_ERROR;
-	dbc_value row[DBC_CHECK_NCOLS] = {dbc_text(display), dbc_text(con->name),
-	                                  dbc_text(dbc_constraint_kind_name(con->kind)),
-	                                  skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
-	if (dbc_rows_add(out, row) != DBC_OK)
+	dbc_check_finding f = {.table = display, .name = con->name,
+	                       .kind = dbc_constraint_kind_name(con->kind), .checked = !skip,
+	                       .count = skip ? 0 : count, .sample = sample};
+	if (dbc_check_findings_add(ctx, out, &f) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 		return DBC_ERROR;
@@ -395,7 +395,7 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
  * unless the model already lists one for it. */
 static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                                   const char *display, const dbc_check_options *opt,
-                                  table_scope *sc, dbc_rows *out)
+                                  table_scope *sc, dbc_check_findings *out)
 {
 	if (opt && opt->skip_trusted)
 		return DBC_OK; /* the engine always enforces a NOT NULL column */
@@ -430,7 +430,7 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
  * ("non-unique entry in index"): the model keeps no expression text.
  * PostgreSQL's valid unique indexes prove themselves (engine_proves). */
 static int check_unique_indexes(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                                const char *display, table_scope *sc, dbc_rows *out)
+                                const char *display, table_scope *sc, dbc_check_findings *out)
 {
 	if (is_pg(ctx))
 		return DBC_OK;
@@ -522,7 +522,7 @@ typedef struct check_walk {
 	const dbc_schema *s;
 	const dbc_check_options *opt;
 	unsigned kinds;
-	dbc_rows *out;
+	dbc_check_findings *out;
 	dbc_rows domains; /* dbc_host.domain_checks' rows; none without the hook */
 } check_walk;
 
@@ -586,8 +586,8 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 	return rc;
 }
 
-int dbc_check_constraints(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
-                          dbc_rows *out)
+int dbc_check_constraint_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                                  dbc_check_findings *out)
 {
 	const dbc_table *only = NULL;
 	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
@@ -727,8 +727,8 @@ static int collect_orphan_items(dbc_ctx *ctx, const dbc_schema *s, const dbc_che
 	return DBC_OK;
 }
 
-int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
-                      dbc_rows *out)
+int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options *opt,
+                              dbc_check_findings *out)
 {
 	orphan_list l = {0};
 	if (collect_orphan_items(ctx, s, opt, &l) != DBC_OK)
@@ -747,10 +747,10 @@ int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options
 		}
 		if (skip && !(sample = not_checked_sample(ctx, skip)))
 			return DBC_ERROR;
-		dbc_value row[DBC_ORPHAN_NCOLS] = {dbc_text(it->con.name), dbc_text(it->child_display),
-		                                   dbc_text(it->parent_display),
-		                                   skip ? dbc_null() : dbc_int(count), dbc_text(sample)};
-		if (dbc_rows_add(out, row) != DBC_OK)
+		dbc_check_finding f = {.table = it->child_display, .name = it->con.name,
+		                       .parent = it->parent_display, .checked = !skip,
+		                       .count = skip ? 0 : count, .sample = sample};
+		if (dbc_check_findings_add(ctx, out, &f) != DBC_OK)
 			return DBC_ERROR;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
@@ -822,12 +822,11 @@ int dbc_check_cleanup_orphans(dbc_ctx *ctx, const dbc_schema *s, bool dry_run, i
 {
 	*count = 0;
 	if (dry_run) {
-		dbc_rows rows;
-		dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
-		if (dbc_check_orphans(ctx, s, NULL, &rows) != DBC_OK)
+		dbc_check_findings found = {0};
+		if (dbc_check_orphan_findings(ctx, s, NULL, &found) != DBC_OK)
 			return DBC_ERROR;
-		for (int i = 0; i < rows.nrows; i++)
-			*count += rows.cells[i * DBC_ORPHAN_NCOLS + 3].i;
+		for (int i = 0; i < found.n; i++)
+			*count += found.items[i].count;
 		return DBC_OK;
 	}
 	orphan_list l = {0};

@@ -22,10 +22,6 @@ typedef enum {
 	DBC_CHECK_ERROR = 4,
 } dbc_check_status;
 
-#define DBC_ENGINE_PG 1u
-#define DBC_ENGINE_SQLITE 2u
-#define DBC_ENGINE_BOTH (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
-
 /* How the graded number of a check comes out of its fact. */
 typedef enum {
 	DBC_VALUE_COUNT,  /* the number of offending objects left after health.ignore */
@@ -36,14 +32,48 @@ typedef enum {
 typedef struct dbc_health_fact dbc_health_fact;
 typedef struct dbc_health_engine dbc_health_engine;
 
-/* A check gathered by the core itself rather than by the glue (migrations,
- * constraint checks: features of core/ that work on both engines). */
-typedef int (*dbc_health_core_gather)(dbc_ctx *ctx, const dbc_health_engine *eng,
-                                      dbc_health_mode mode, dbc_health_fact *fact);
+/* Every health check, in the order of the report. The catalogue
+ * (health_catalog.c) has one row per id and each engine's glue a table of
+ * gatherers indexed by it: a check is named once, and a misspelled id is a
+ * compile error, not a check silently left out. */
+typedef enum {
+	DBC_HC_INTEGRITY,
+	DBC_HC_FOREIGN_KEYS_ENFORCED,
+	DBC_HC_FOREIGN_KEY_VIOLATIONS,
+	DBC_HC_CONSTRAINT_VIOLATIONS,
+	DBC_HC_ORPHANS,
+	DBC_HC_MIGRATIONS,
+	DBC_HC_SCHEMA_DRIFT,
+	DBC_HC_TABLES_WITHOUT_PRIMARY_KEY,
+	DBC_HC_UNINDEXED_FOREIGN_KEYS,
+	DBC_HC_DUPLICATE_INDEXES,
+	DBC_HC_FRAGMENTATION,
+	DBC_HC_STATISTICS,
+	DBC_HC_SLOW_QUERIES,
+	DBC_HC_INVALID_INDEXES,
+	DBC_HC_UNUSED_INDEXES,
+	DBC_HC_NOT_VALID_CONSTRAINTS,
+	DBC_HC_SEQUENCE_EXHAUSTION,
+	DBC_HC_XID_WRAPAROUND,
+	DBC_HC_LONG_TRANSACTIONS,
+	DBC_HC_IDLE_IN_TRANSACTION,
+	DBC_HC_CONNECTIONS,
+	DBC_HC_CACHE_HIT_RATIO,
+	DBC_HC_DISABLED_TRIGGERS,
+	DBC_HC_REPLICATION,
+	DBC_HC_JOURNAL_MODE,
+	DBC_HC_COUNT
+} dbc_health_check_id;
+
+/* Fills fact for one applicable, enabled check. Returning DBC_ERROR makes
+ * the check "error" with the ctx message; the report goes on. */
+typedef int (*dbc_health_gather_fn)(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                    dbc_health_mode mode, dbc_health_fact *fact);
 
 typedef struct dbc_health_check_def {
+	dbc_health_check_id id; /* its index in the catalogue */
 	const char *name;
-	unsigned engines;
+	unsigned engines;     /* where it applies; elsewhere it is left out of the report */
 	dbc_health_mode cost; /* the cheapest mode that runs it */
 	int penalty;          /* default; taken when the check is warning or critical */
 	int penalty_cap;      /* > 0: penalty counts per offending object, up to this */
@@ -57,11 +87,15 @@ typedef struct dbc_health_check_def {
 	const char *ok_message;
 	const char *hint;     /* default hint when not ok */
 	const char *description;
-	dbc_health_core_gather core_gather; /* NULL: the engine's gather runs it */
+	/* Set for a check the core gathers itself (migrations, constraint
+	 * checks: features of core/ that work on both engines); NULL: the
+	 * engine's gatherer of this id runs it. */
+	dbc_health_gather_fn core_gather;
 } dbc_health_check_def;
 
-extern const dbc_health_check_def dbc_health_checks_catalog[];
-extern const int dbc_health_checks_count;
+/* DBC_HC_COUNT rows, row i of id i. */
+extern const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT];
+extern const int dbc_health_checks_count; /* DBC_HC_COUNT */
 const dbc_health_check_def *dbc_health_find_check(const char *name);
 
 /* An object a check found (a table, index, constraint, sequence, session...). */
@@ -146,6 +180,9 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
  * any of them is not enforced. indexed: per table, whether it
  * has any index (array in the arena). */
 int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
+/* The gatherer of tables_without_primary_key on both engines, from the model. */
+int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact);
 int dbc_health_model_unindexed_fk(dbc_ctx *ctx, const dbc_schema *s, bool rowid_keys,
                                   dbc_health_fact *fact);
 int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
@@ -164,10 +201,10 @@ struct dbc_health_engine {
 	dbc_schema_reader read_schema;
 	void *state;
 	dbc_health_shared *shared; /* set by dbc_health_run for the gatherers */
-	/* Fills fact for one applicable, enabled check. Returning DBC_ERROR makes
-	 * the check "error" with the ctx message; the report goes on. */
-	int (*gather)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-	              dbc_health_fact *fact);
+	/* DBC_HC_COUNT gatherers indexed by check id, for every check that
+	 * applies to this engine and has no core_gather (NULL for the others).
+	 * A missing one is the check's "error" row, never a silent skip. */
+	const dbc_health_gather_fn *gatherers;
 	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
 	int (*metrics)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m);
 	/* The snapshot table's time column is the one thing the engines store
@@ -209,9 +246,6 @@ typedef struct dbc_health_report {
 	int nresults;
 	dbc_health_metrics metrics;
 } dbc_health_report;
-
-/* Settings provider (listed in settings_catalog.c). */
-int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out);
 
 /* "quick" | "standard" | "full"; NULL means standard. Bad text is a 22023 error. */
 int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode);

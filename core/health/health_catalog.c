@@ -15,146 +15,276 @@
 #define F DBC_HEALTH_FULL
 #define NONE (-1)
 
-/* Order here is the order of the report. Penalties follow the seed design:
- * integrity 50, FKs declared but not enforced 10, orphans 5 per relation,
+/* One row per dbc_health_check_id, at its index: the ids' order is the
+ * order of the report. Fields left out are 0 / NULL (no penalty cap, not
+ * lower_is_worse, no default hint, gathered by the engine). Penalties
+ * follow the seed design: integrity 50, FKs declared but not enforced 10, orphans 5 per relation,
  * more than 10 slow statements 10. Thresholds compare with ">" (or "<" for
  * lower_is_worse), so "warn 0" on a count means "any". */
-const dbc_health_check_def dbc_health_checks_catalog[] = {
-	{"integrity", BOTH, S, 50, 0, NONE, 0, false, DBC_VALUE_COUNT, "", "storage problem",
-	 "storage problems", "no storage problem found",
-	 "Restore the damaged object from a backup or rebuild it (REINDEX for an index).",
-	 "Storage consistency: SQLite PRAGMA quick_check (standard) / integrity_check (full); "
-	 "PostgreSQL amcheck bt_index_check on every valid btree index (heapallindexed in full).",
-	 NULL},
-	{"foreign_keys_enforced", BOTH, Q, 10, 0, 0, NONE, false, DBC_VALUE_COUNT, "",
-	 "foreign key not enforced", "foreign keys not enforced", "declared foreign keys are enforced",
-	 NULL,
-	 "Foreign keys are declared but the engine does not enforce them: SQLite PRAGMA foreign_keys "
-	 "off (only when the schema declares any); PostgreSQL disabled FK triggers, FK triggers "
-	 "that fire only under session_replication_role = replica, that setting stored for the "
-	 "database or a role (ALTER DATABASE/ROLE ... SET), or NOT VALID foreign keys.",
-	 NULL},
-	{"foreign_key_violations", BOTH, S, 20, 0, NONE, 0, false, DBC_VALUE_COUNT, "",
-	 "foreign key with violations", "foreign keys with violations",
-	 "no foreign-key violation", "SELECT * FROM dbcheck_constraints() shows the offending keys.",
-	 "Rows whose foreign key has no parent row, for every declared foreign key.",
-	 dbc_health_gather_fk_violations},
-	{"constraint_violations", BOTH, F, 20, 0, NONE, 0, false, DBC_VALUE_COUNT, "",
-	 "constraint with violations", "constraints with violations", "no constraint violation",
-	 "SELECT * FROM dbcheck_constraints() shows the offending keys.",
-	 "Stored rows that break a declared CHECK, NOT NULL, UNIQUE or PRIMARY KEY constraint.",
-	 dbc_health_gather_constraint_violations},
-	{"orphans", BOTH, F, 5, 25, 0, NONE, false, DBC_VALUE_COUNT, "", "relation with orphans",
-	 "relations with orphans", "no orphan rows",
-	 "SELECT * FROM dbcheck_orphans() lists them; dbcheck_cleanup_orphans() removes them.",
-	 "Child rows without a parent for declared relations (dbcheck_add_relation); the penalty "
-	 "counts per relation.",
-	 dbc_health_gather_orphans},
-	{"migrations", BOTH, Q, 10, 0, 0, NONE, false, DBC_VALUE_SCALAR, "", "pending migration",
-	 "pending migrations", "no pending or problem migration",
-	 "SELECT * FROM dbmigrate_status() shows each migration's state.",
-	 "Migration state: pending migrations warn; changed, missing or failed ones are critical.",
-	 dbc_health_gather_migrations},
-	{"schema_drift", BOTH, Q, 10, 0, 0, NONE, false, DBC_VALUE_SCALAR, "", "schema change",
-	 "schema changes", "schema matches the one recorded after the last migration",
-	 "SELECT * FROM dbmigrate_validate() says what changed.",
-	 "The schema fingerprint differs from the one recorded after the last migration.",
-	 dbc_health_gather_schema_drift},
-	{"tables_without_primary_key", BOTH, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "",
-	 "table without a primary key", "tables without a primary key",
-	 "every table has a primary key",
-	 "Add a primary key (replication, deduplication and many tools need one).",
-	 "Ordinary tables with neither a PRIMARY KEY (nor, in SQLite, a WITHOUT ROWID key).", NULL},
-	{"unindexed_foreign_keys", BOTH, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "",
-	 "foreign key without an index", "foreign keys without an index",
-	 "every foreign key has a supporting index",
-	 "Create an index on the referencing columns: deletes and updates of the parent scan the "
-	 "child table otherwise.",
-	 "Foreign keys whose referencing columns are not the leading columns of any index.", NULL},
-	{"duplicate_indexes", BOTH, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "", "duplicate index",
-	 "duplicate indexes", "no duplicate index",
-	 "Drop the duplicate: it costs writes and space and gives nothing.",
-	 "Indexes with the same table, columns, predicate and method as another index; on "
-	 "PostgreSQL also btree indexes whose columns are a leading prefix of another's (covered "
-	 "by it). Never an index a constraint or a partitioned table's index requires.",
-	 NULL},
-	{"fragmentation", BOTH, Q, 5, 0, 20, 50, false, DBC_VALUE_MAX, "%", "fragmented table",
-	 "fragmented tables", "no fragmented table",
-	 NULL,
-	 "SQLite: free pages as a percentage of all pages. PostgreSQL: dead tuples as a percentage "
-	 "of all tuples per table (tables with at least 1000 tuples).",
-	 NULL},
-	{"statistics", BOTH, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "",
-	 "table without current statistics", "tables without current statistics",
-	 "planner statistics are present",
-	 "Run ANALYZE.",
-	 "Tables never analysed or (PostgreSQL) changed by more than 20% since the last ANALYZE.",
-	 NULL},
-	{"slow_queries", BOTH, Q, 10, 0, 10, NONE, false, DBC_VALUE_COUNT, "", "slow statement",
-	 "slow statements", "no slow statement recorded",
-	 "Look at the statements (SQLite: SELECT * FROM dbmonitor_slow) and their plans.",
-	 "Statements slower than health.slow_queries.min_ms on average (PostgreSQL, "
-	 "pg_stat_statements) or recorded by dbmonitor (SQLite).",
-	 NULL},
-	{"invalid_indexes", PG, Q, 10, 0, 0, NONE, false, DBC_VALUE_COUNT, "", "invalid index",
-	 "invalid indexes", "no invalid index",
-	 "Drop the index and build it again (a failed CREATE INDEX CONCURRENTLY leaves it behind).",
-	 "Indexes marked invalid: not used by queries, still maintained, and a unique one does not "
-	 "enforce uniqueness.",
-	 NULL},
-	{"unused_indexes", PG, Q, 2, 0, 0, NONE, false, DBC_VALUE_COUNT, "", "unused index",
-	 "unused indexes", "no large unused index",
-	 "Check the standbys too, then drop indexes no query uses.",
-	 "Non-unique indexes of at least 1 MB never scanned since statistics were reset.", NULL},
-	{"not_valid_constraints", PG, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "",
-	 "constraint not validated", "constraints not validated", "every constraint is validated",
-	 "ALTER TABLE ... VALIDATE CONSTRAINT ...",
-	 "CHECK and foreign-key constraints created NOT VALID and never validated.", NULL},
-	{"sequence_exhaustion", PG, Q, 10, 0, 75, 90, false, DBC_VALUE_MAX, "%",
-	 "sequence near its limit", "sequences near their limit", "sequences are far from their limits",
-	 "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
-	 "Percentage of each sequence's range already used; the range is the narrower of the "
-	 "sequence's and that of the columns it feeds (a bigint sequence behind an integer "
-	 "column ends at 2^31-1).",
-	 NULL},
-	{"xid_wraparound", PG, Q, 20, 0, 50, 75, false, DBC_VALUE_MAX, "%", "database aging",
-	 "databases aging", "transaction IDs are far from wraparound",
-	 "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned slots.",
-	 "age(datfrozenxid) of each database as a percentage of the 2^31 hard limit.", NULL},
-	{"long_transactions", PG, Q, 5, 0, 300, 3600, false, DBC_VALUE_MAX, " s", "long transaction",
-	 "long transactions", "no long-running transaction",
-	 "Find the session in pg_stat_activity; long transactions hold back VACUUM.",
-	 "Age in seconds of the oldest open transaction that is running a statement.", NULL},
-	{"idle_in_transaction", PG, Q, 5, 0, 60, 600, false, DBC_VALUE_MAX, " s",
-	 "session idle in transaction", "sessions idle in transaction",
-	 "no session idle in a transaction",
-	 "Fix the application or set idle_in_transaction_session_timeout.",
-	 "Seconds a session has been idle inside an open transaction.", NULL},
-	{"connections", PG, Q, 10, 0, 80, 95, false, DBC_VALUE_SCALAR, "%", "connection",
-	 "connections", "connections are well below max_connections",
-	 "Use a connection pooler or raise max_connections.",
-	 "Connections in use as a percentage of max_connections.", NULL},
-	{"cache_hit_ratio", PG, Q, 5, 0, 95, 80, true, DBC_VALUE_SCALAR, "%", "", "",
-	 "the buffer cache serves most reads", "Give shared_buffers more memory.",
-	 "Share of the block reads of user tables and their indexes (pg_statio_user_tables) "
-	 "served by shared_buffers (once enough reads happened to judge).",
-	 NULL},
-	{"disabled_triggers", PG, Q, 5, 0, 0, NONE, false, DBC_VALUE_COUNT, "", "disabled trigger",
-	 "disabled triggers", "no disabled trigger", "ALTER TABLE ... ENABLE TRIGGER ...",
-	 "User and foreign-key triggers that are disabled, and foreign-key triggers that do not "
-	 "fire in ordinary sessions (ENABLE REPLICA, or session_replication_role = replica "
-	 "stored for the database or a role).",
-	 NULL},
-	{"replication", PG, Q, 10, 0, 60, 600, false, DBC_VALUE_MAX, " s", "lagging standby",
-	 "lagging standbys", "replication is current",
-	 "Check the standby and its network; drop replication slots nobody uses.",
-	 "Replay lag in seconds of each standby; inactive replication slots warn.", NULL},
-	{"journal_mode", LITE, Q, 0, 0, NONE, NONE, false, DBC_VALUE_SCALAR, "", "", "", "", NULL,
-	 "Informational: the journal mode (wal suits concurrent readers).", NULL},
+const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
+	[DBC_HC_INTEGRITY] = {
+		.id = DBC_HC_INTEGRITY, .name = "integrity",
+		.engines = BOTH, .cost = S, .penalty = 50, .warn = NONE, .critical = 0,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "storage problem", .nounN = "storage problems",
+		.ok_message = "no storage problem found",
+		.hint = "Restore the damaged object from a backup or rebuild it (REINDEX for an index).",
+		.description = "Storage consistency: SQLite PRAGMA quick_check (standard) / "
+		    "integrity_check (full); PostgreSQL amcheck bt_index_check on every valid btree "
+		    "index (heapallindexed in full).",
+	},
+	[DBC_HC_FOREIGN_KEYS_ENFORCED] = {
+		.id = DBC_HC_FOREIGN_KEYS_ENFORCED, .name = "foreign_keys_enforced",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "foreign key not enforced", .nounN = "foreign keys not enforced",
+		.ok_message = "declared foreign keys are enforced",
+		.description = "Foreign keys are declared but the engine does not enforce them: SQLite "
+		    "PRAGMA foreign_keys off (only when the schema declares any); PostgreSQL disabled FK "
+		    "triggers, FK triggers that fire only under session_replication_role = replica, that "
+		    "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET), or NOT "
+		    "VALID foreign keys.",
+	},
+	[DBC_HC_FOREIGN_KEY_VIOLATIONS] = {
+		.id = DBC_HC_FOREIGN_KEY_VIOLATIONS, .name = "foreign_key_violations",
+		.engines = BOTH, .cost = S, .penalty = 20, .warn = NONE, .critical = 0,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "foreign key with violations", .nounN = "foreign keys with violations",
+		.ok_message = "no foreign-key violation",
+		.hint = "SELECT * FROM dbcheck_constraints() shows the offending keys.",
+		.description = "Rows whose foreign key has no parent row, for every declared foreign "
+		    "key.",
+		.core_gather = dbc_health_gather_fk_violations,
+	},
+	[DBC_HC_CONSTRAINT_VIOLATIONS] = {
+		.id = DBC_HC_CONSTRAINT_VIOLATIONS, .name = "constraint_violations",
+		.engines = BOTH, .cost = F, .penalty = 20, .warn = NONE, .critical = 0,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "constraint with violations", .nounN = "constraints with violations",
+		.ok_message = "no constraint violation",
+		.hint = "SELECT * FROM dbcheck_constraints() shows the offending keys.",
+		.description = "Stored rows that break a declared CHECK, NOT NULL, UNIQUE or PRIMARY "
+		    "KEY constraint.",
+		.core_gather = dbc_health_gather_constraint_violations,
+	},
+	[DBC_HC_ORPHANS] = {
+		.id = DBC_HC_ORPHANS, .name = "orphans",
+		.engines = BOTH, .cost = F, .penalty = 5, .penalty_cap = 25, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "relation with orphans", .nounN = "relations with orphans",
+		.ok_message = "no orphan rows",
+		.hint = "SELECT * FROM dbcheck_orphans() lists them; dbcheck_cleanup_orphans() removes "
+		    "them.",
+		.description = "Child rows without a parent for declared relations "
+		    "(dbcheck_add_relation); the penalty counts per relation.",
+		.core_gather = dbc_health_gather_orphans,
+	},
+	[DBC_HC_MIGRATIONS] = {
+		.id = DBC_HC_MIGRATIONS, .name = "migrations",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "pending migration", .nounN = "pending migrations",
+		.ok_message = "no pending or problem migration",
+		.hint = "SELECT * FROM dbmigrate_status() shows each migration's state.",
+		.description = "Migration state: pending migrations warn; changed, missing or failed "
+		    "ones are critical.",
+		.core_gather = dbc_health_gather_migrations,
+	},
+	[DBC_HC_SCHEMA_DRIFT] = {
+		.id = DBC_HC_SCHEMA_DRIFT, .name = "schema_drift",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "schema change", .nounN = "schema changes",
+		.ok_message = "schema matches the one recorded after the last migration",
+		.hint = "SELECT * FROM dbmigrate_validate() says what changed.",
+		.description = "The schema fingerprint differs from the one recorded after the last "
+		    "migration.",
+		.core_gather = dbc_health_gather_schema_drift,
+	},
+	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = {
+		.id = DBC_HC_TABLES_WITHOUT_PRIMARY_KEY, .name = "tables_without_primary_key",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "table without a primary key", .nounN = "tables without a primary key",
+		.ok_message = "every table has a primary key",
+		.hint = "Add a primary key (replication, deduplication and many tools need one).",
+		.description = "Ordinary tables with neither a PRIMARY KEY (nor, in SQLite, a WITHOUT "
+		    "ROWID key).",
+	},
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = {
+		.id = DBC_HC_UNINDEXED_FOREIGN_KEYS, .name = "unindexed_foreign_keys",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "foreign key without an index", .nounN = "foreign keys without an index",
+		.ok_message = "every foreign key has a supporting index",
+		.hint = "Create an index on the referencing columns: deletes and updates of the parent "
+		    "scan the child table otherwise.",
+		.description = "Foreign keys whose referencing columns are not the leading columns of "
+		    "any index.",
+	},
+	[DBC_HC_DUPLICATE_INDEXES] = {
+		.id = DBC_HC_DUPLICATE_INDEXES, .name = "duplicate_indexes",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "duplicate index", .nounN = "duplicate indexes",
+		.ok_message = "no duplicate index",
+		.hint = "Drop the duplicate: it costs writes and space and gives nothing.",
+		.description = "Indexes with the same table, columns, predicate and method as another "
+		    "index; on PostgreSQL also btree indexes whose columns are a leading prefix of "
+		    "another's (covered by it). Never an index a constraint or a partitioned table's "
+		    "index requires.",
+	},
+	[DBC_HC_FRAGMENTATION] = {
+		.id = DBC_HC_FRAGMENTATION, .name = "fragmentation",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 20, .critical = 50,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "fragmented table", .nounN = "fragmented tables",
+		.ok_message = "no fragmented table",
+		.description = "SQLite: free pages as a percentage of all pages. PostgreSQL: dead "
+		    "tuples as a percentage of all tuples per table (tables with at least 1000 tuples).",
+	},
+	[DBC_HC_STATISTICS] = {
+		.id = DBC_HC_STATISTICS, .name = "statistics",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "table without current statistics", .nounN = "tables without current statistics",
+		.ok_message = "planner statistics are present",
+		.hint = "Run ANALYZE.",
+		.description = "Tables never analysed or (PostgreSQL) changed by more than 20% since "
+		    "the last ANALYZE.",
+	},
+	[DBC_HC_SLOW_QUERIES] = {
+		.id = DBC_HC_SLOW_QUERIES, .name = "slow_queries",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 10, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "slow statement", .nounN = "slow statements",
+		.ok_message = "no slow statement recorded",
+		.hint = "Look at the statements (SQLite: SELECT * FROM dbmonitor_slow) and their plans.",
+		.description = "Statements slower than health.slow_queries.min_ms on average "
+		    "(PostgreSQL, pg_stat_statements) or recorded by dbmonitor (SQLite).",
+	},
+	[DBC_HC_INVALID_INDEXES] = {
+		.id = DBC_HC_INVALID_INDEXES, .name = "invalid_indexes",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "invalid index", .nounN = "invalid indexes",
+		.ok_message = "no invalid index",
+		.hint = "Drop the index and build it again (a failed CREATE INDEX CONCURRENTLY leaves "
+		    "it behind).",
+		.description = "Indexes marked invalid: not used by queries, still maintained, and a "
+		    "unique one does not enforce uniqueness.",
+	},
+	[DBC_HC_UNUSED_INDEXES] = {
+		.id = DBC_HC_UNUSED_INDEXES, .name = "unused_indexes",
+		.engines = PG, .cost = Q, .penalty = 2, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "unused index", .nounN = "unused indexes",
+		.ok_message = "no large unused index",
+		.hint = "Check the standbys too, then drop indexes no query uses.",
+		.description = "Non-unique indexes of at least 1 MB never scanned since statistics were "
+		    "reset.",
+	},
+	[DBC_HC_NOT_VALID_CONSTRAINTS] = {
+		.id = DBC_HC_NOT_VALID_CONSTRAINTS, .name = "not_valid_constraints",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "constraint not validated", .nounN = "constraints not validated",
+		.ok_message = "every constraint is validated",
+		.hint = "ALTER TABLE ... VALIDATE CONSTRAINT ...",
+		.description = "CHECK and foreign-key constraints created NOT VALID and never validated.",
+	},
+	[DBC_HC_SEQUENCE_EXHAUSTION] = {
+		.id = DBC_HC_SEQUENCE_EXHAUSTION, .name = "sequence_exhaustion",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "sequence near its limit", .nounN = "sequences near their limit",
+		.ok_message = "sequences are far from their limits",
+		.hint = "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
+		.description = "Percentage of each sequence's range already used; the range is the "
+		    "narrower of the sequence's and that of the columns it feeds (a bigint sequence "
+		    "behind an integer column ends at 2^31-1).",
+	},
+	[DBC_HC_XID_WRAPAROUND] = {
+		.id = DBC_HC_XID_WRAPAROUND, .name = "xid_wraparound",
+		.engines = PG, .cost = Q, .penalty = 20, .warn = 50, .critical = 75,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "database aging", .nounN = "databases aging",
+		.ok_message = "transaction IDs are far from wraparound",
+		.hint = "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned "
+		    "slots.",
+		.description = "age(datfrozenxid) of each database as a percentage of the 2^31 hard "
+		    "limit.",
+	},
+	[DBC_HC_LONG_TRANSACTIONS] = {
+		.id = DBC_HC_LONG_TRANSACTIONS, .name = "long_transactions",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 300, .critical = 3600,
+		.value_kind = DBC_VALUE_MAX, .unit = " s",
+		.noun1 = "long transaction", .nounN = "long transactions",
+		.ok_message = "no long-running transaction",
+		.hint = "Find the session in pg_stat_activity; long transactions hold back VACUUM.",
+		.description = "Age in seconds of the oldest open transaction that is running a "
+		    "statement.",
+	},
+	[DBC_HC_IDLE_IN_TRANSACTION] = {
+		.id = DBC_HC_IDLE_IN_TRANSACTION, .name = "idle_in_transaction",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 60, .critical = 600,
+		.value_kind = DBC_VALUE_MAX, .unit = " s",
+		.noun1 = "session idle in transaction", .nounN = "sessions idle in transaction",
+		.ok_message = "no session idle in a transaction",
+		.hint = "Fix the application or set idle_in_transaction_session_timeout.",
+		.description = "Seconds a session has been idle inside an open transaction.",
+	},
+	[DBC_HC_CONNECTIONS] = {
+		.id = DBC_HC_CONNECTIONS, .name = "connections",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 80, .critical = 95,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "%",
+		.noun1 = "connection", .nounN = "connections",
+		.ok_message = "connections are well below max_connections",
+		.hint = "Use a connection pooler or raise max_connections.",
+		.description = "Connections in use as a percentage of max_connections.",
+	},
+	[DBC_HC_CACHE_HIT_RATIO] = {
+		.id = DBC_HC_CACHE_HIT_RATIO, .name = "cache_hit_ratio",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 95, .critical = 80,
+		.lower_is_worse = true, .value_kind = DBC_VALUE_SCALAR, .unit = "%",
+		.noun1 = "", .nounN = "",
+		.ok_message = "the buffer cache serves most reads",
+		.hint = "Give shared_buffers more memory.",
+		.description = "Share of the block reads of user tables and their indexes "
+		    "(pg_statio_user_tables) served by shared_buffers (once enough reads happened to "
+		    "judge).",
+	},
+	[DBC_HC_DISABLED_TRIGGERS] = {
+		.id = DBC_HC_DISABLED_TRIGGERS, .name = "disabled_triggers",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "disabled trigger", .nounN = "disabled triggers",
+		.ok_message = "no disabled trigger",
+		.hint = "ALTER TABLE ... ENABLE TRIGGER ...",
+		.description = "User and foreign-key triggers that are disabled, and foreign-key "
+		    "triggers that do not fire in ordinary sessions (ENABLE REPLICA, or "
+		    "session_replication_role = replica stored for the database or a role).",
+	},
+	[DBC_HC_REPLICATION] = {
+		.id = DBC_HC_REPLICATION, .name = "replication",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 60, .critical = 600,
+		.value_kind = DBC_VALUE_MAX, .unit = " s",
+		.noun1 = "lagging standby", .nounN = "lagging standbys",
+		.ok_message = "replication is current",
+		.hint = "Check the standby and its network; drop replication slots nobody uses.",
+		.description = "Replay lag in seconds of each standby; inactive replication slots warn.",
+	},
+	[DBC_HC_JOURNAL_MODE] = {
+		.id = DBC_HC_JOURNAL_MODE, .name = "journal_mode",
+		.engines = LITE, .cost = Q, .penalty = 0, .warn = NONE, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.description = "Informational: the journal mode (wal suits concurrent readers).",
+	},
 };
 
-const int dbc_health_checks_count =
-	(int)(sizeof(dbc_health_checks_catalog) / sizeof(dbc_health_checks_catalog[0]));
+const int dbc_health_checks_count = DBC_HC_COUNT;
 
 const dbc_health_check_def *dbc_health_find_check(const char *name)
 {
@@ -239,6 +369,30 @@ int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out)
 	return DBC_OK;
 }
 
+/* The check of a key "health." check "." what: the check's name is what lies
+ * between the prefix and the last dot. NULL when it names no check. */
+static const dbc_health_check_def *check_of_key(const char *key, const char **what)
+{
+	const char *dot = strrchr(key, '.');
+	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8)
+		return NULL;
+	size_t len = (size_t)(dot - key - 7);
+	*what = dot + 1;
+	for (int i = 0; i < dbc_health_checks_count; i++) {
+		const char *name = dbc_health_checks_catalog[i].name;
+		if (strlen(name) == len && strncmp(key + 7, name, len) == 0)
+			return &dbc_health_checks_catalog[i];
+	}
+	return NULL;
+}
+
+unsigned dbc_health_setting_engines(const char *key)
+{
+	const char *what;
+	const dbc_health_check_def *c = check_of_key(key, &what);
+	return c ? c->engines : 0;
+}
+
 int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
 {
 	static const char *const what[4] = {"enabled", "penalty", "warn", "critical"};
@@ -250,20 +404,14 @@ int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, 
 			return DBC_OK;
 		}
 	}
-	/* "health." check "." what: the check's name is what lies between */
-	const char *dot = strrchr(key, '.');
-	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8)
+	const char *w;
+	const dbc_health_check_def *c = check_of_key(key, &w);
+	if (!c)
 		return DBC_OK;
 	for (int k = 0; k < 4; k++) {
-		if (strcmp(dot + 1, what[k]) != 0)
+		if (strcmp(w, what[k]) != 0)
 			continue;
-		char *name = dbc_strndup(ctx, key + 7, (size_t)(dot - key - 7));
-		if (!name)
-			return DBC_ERROR;
-		const dbc_health_check_def *c = dbc_health_find_check(name);
 		dbc_setting_def d[4];
-		if (!c)
-			return DBC_OK;
 		if (check_defs(ctx, c, false, d) != DBC_OK)
 			return DBC_ERROR;
 		*out = d[k];

@@ -65,7 +65,7 @@ static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
 	return dbc_health_schema(ctx, arg, out);
 }
 
-/* The drift rows of dbmigrate_validate. Once this run has its migration
+/* The drift problems of dbmigrate_validate. Once this run has its migration
  * summary (the migrations check), validate's other reads -- the same
  * bookkeeping reads and a setting of the settings read at the start -- just
  * succeeded, or a stored summary says what they find (nothing was written to
@@ -78,21 +78,19 @@ int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
 	dbc_migrate_env env = {eng->read_schema, NULL, NULL};
 	dbc_live_schema live = {run_schema, (void *)eng};
 	dbc_health_shared *sh = eng->shared;
-	dbc_rows rows;
+	dbc_migrate_problems problems;
 	(void)mode;
-	dbc_rows_init(&rows, ctx, 4);
 	if (sh && sh->migrations && eng->read_schema
-	        ? dbc_migrate_drift(ctx, &live, &rows) != DBC_OK
-	        : dbc_migrate_validate(ctx, &env, &rows) != DBC_OK)
+	        ? dbc_migrate_drift(ctx, &live, &problems) != DBC_OK
+	        : dbc_migrate_problems_of(ctx, &env, &problems) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < rows.nrows; i++) {
-		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
-		if (r[2].type != DBC_TEXT || strcmp(r[2].s, "drift") != 0)
+	for (int i = 0; i < problems.n; i++) {
+		const dbc_migrate_problem *p = &problems.items[i];
+		if (strcmp(p->problem, "drift") != 0)
 			continue;
 		fact->value = 1;
 		fact->message = dbc_printf(ctx, "the schema changed since the last migration%s%s",
-		                           r[3].type == DBC_TEXT ? ": " : "",
-		                           r[3].type == DBC_TEXT ? r[3].s : "");
+		                           p->detail ? ": " : "", p->detail ? p->detail : "");
 	}
 	return DBC_OK;
 }
@@ -115,18 +113,16 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
 /* Constraints that could not be checked: a CHECK the engine would not let
  * dbcare evaluate, a lock held by DDL, a parent the owner may not read.
  * Nothing is known about their rows, so the check is never "ok" while any is
- * left: a warning that names the first five (row r: name in column 1, table
- * in column 0), appended to whatever message the check has. */
+ * left: a warning that names the first five, appended to whatever message
+ * the check has. */
 typedef struct unchecked_list {
 	dbc_buf names;
 	int n;
 } unchecked_list;
 
 static int unchecked_add(dbc_ctx *ctx, const dbc_health_engine *eng, unchecked_list *u,
-                         const dbc_value *r)
+                         const char *name, const char *table)
 {
-	const char *name = r[1].type == DBC_TEXT ? r[1].s : NULL;
-	const char *table = r[0].type == DBC_TEXT ? r[0].s : NULL;
 	if (dbc_health_ignored(eng->shared ? eng->shared->ignore : NULL, NULL, name, table))
 		return DBC_OK;
 	if (u->n == 0)
@@ -156,7 +152,7 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
                       unsigned kinds, dbc_health_fact *fact)
 {
 	dbc_schema *s;
-	dbc_rows rows;
+	dbc_check_findings found = {0};
 	/* Standard mode on PostgreSQL trusts constraints that are validated and
 	 * enforced now (no scan). That trust has a gap: rows let in while RI
 	 * triggers were disabled or under session_replication_role = replica stay
@@ -170,24 +166,23 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 	                         .ignore = eng->shared ? eng->shared->ignore : NULL};
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
-	dbc_rows_init(&rows, ctx, DBC_CHECK_NCOLS);
-	if (dbc_check_constraints(ctx, s, &opt, &rows) != DBC_OK)
+	if (dbc_check_constraint_findings(ctx, s, &opt, &found) != DBC_OK)
 		return DBC_ERROR;
 	unchecked_list unchecked = {0};
-	for (int i = 0; i < rows.nrows; i++) {
-		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
-		if (r[3].type == DBC_NULL) {
-			if (unchecked_add(ctx, eng, &unchecked, r) != DBC_OK)
+	for (int i = 0; i < found.n; i++) {
+		const dbc_check_finding *f = &found.items[i];
+		if (!f->checked) {
+			if (unchecked_add(ctx, eng, &unchecked, f->name, f->table) != DBC_OK)
 				return DBC_ERROR;
 			continue;
 		}
-		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
+		int64_t n = f->count;
 		if (n <= 0)
 			continue;
-		char *detail = dbc_printf(ctx, "%s, %lld row%s", r[2].type == DBC_TEXT ? r[2].s : "?",
-		                          (long long)n, n == 1 ? "" : "s");
-		if (dbc_health_add_object(ctx, fact, NULL, r[1].type == DBC_TEXT ? r[1].s : "?",
-		                          r[0].type == DBC_TEXT ? r[0].s : NULL, (double)n, detail) != DBC_OK)
+		char *detail = dbc_printf(ctx, "%s, %lld row%s", f->kind ? f->kind : "?", (long long)n,
+		                          n == 1 ? "" : "s");
+		if (dbc_health_add_object(ctx, fact, NULL, f->name ? f->name : "?", f->table, (double)n,
+		                          detail) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return note_unchecked(ctx, fact, &unchecked,
@@ -217,7 +212,7 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	dbc_schema *s;
 	dbc_relation *rels = NULL;
 	int nrels = 0;
-	dbc_rows rows;
+	dbc_check_findings found = {0};
 	dbc_check_options opt = {.ignore = eng->shared ? eng->shared->ignore : NULL,
 	                         .relations_only = true};
 	(void)mode;
@@ -229,24 +224,24 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	}
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
-	dbc_rows_init(&rows, ctx, DBC_ORPHAN_NCOLS);
-	if (dbc_check_orphans(ctx, s, &opt, &rows) != DBC_OK)
+	if (dbc_check_orphan_findings(ctx, s, &opt, &found) != DBC_OK)
 		return DBC_ERROR;
 	unchecked_list unchecked = {0};
-	for (int i = 0; i < rows.nrows; i++) {
-		const dbc_value *r = rows.cells + (size_t)i * (size_t)rows.ncol;
-		if (r[3].type == DBC_NULL) {
-			if (unchecked_add(ctx, eng, &unchecked, r) != DBC_OK)
+	for (int i = 0; i < found.n; i++) {
+		const dbc_check_finding *f = &found.items[i];
+		/* kept as the rows were read: the child table in the name's place,
+		 * the relation in the table's ("<child> of table <relation>") */
+		if (!f->checked) {
+			if (unchecked_add(ctx, eng, &unchecked, f->table, f->name) != DBC_OK)
 				return DBC_ERROR;
 			continue;
 		}
-		int64_t n = r[3].type == DBC_INT ? r[3].i : 0;
+		int64_t n = f->count;
 		if (n <= 0)
 			continue;
 		char *detail = dbc_printf(ctx, "%lld orphan%s in %s", (long long)n, n == 1 ? "" : "s",
-		                          r[1].type == DBC_TEXT ? r[1].s : "?");
-		if (dbc_health_add_object(ctx, fact, NULL, r[0].s, r[1].type == DBC_TEXT ? r[1].s : NULL,
-		                          (double)n, detail) != DBC_OK)
+		                          f->table ? f->table : "?");
+		if (dbc_health_add_object(ctx, fact, NULL, f->name, f->table, (double)n, detail) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return note_unchecked(ctx, fact, &unchecked,

@@ -367,12 +367,12 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 
 /* ---------------------------------------------------------------- run */
 
-/* The stored settings, rows (key, value, problem), each value already
+/* The stored settings, each value already
  * validated (dbc_settings_stored: an invalid one reads as its default): the
  * checks' defaults are in their definitions, so the report needs no
  * catalogue of every setting. */
 typedef struct {
-	dbc_rows stored;
+	dbc_setting_stored_list stored;
 } loaded_settings;
 
 /* The stored value of the key "health." + check + "." + what (check NULL:
@@ -380,9 +380,8 @@ typedef struct {
 static const char *setting(const loaded_settings *ls, const char *check, const char *what)
 {
 	size_t lc = check ? strlen(check) : 0;
-	for (int i = 0; i < ls->stored.nrows; i++) {
-		const dbc_value *r = ls->stored.cells + (size_t)i * (size_t)ls->stored.ncol;
-		const char *k = r[0].s;
+	for (int i = 0; i < ls->stored.n; i++) {
+		const char *k = ls->stored.items[i].key;
 		if (strncmp(k, "health.", 7) != 0)
 			continue;
 		k += 7;
@@ -392,7 +391,7 @@ static const char *setting(const loaded_settings *ls, const char *check, const c
 			k += lc + 1;
 		}
 		if (strcmp(k, what) == 0)
-			return r[1].s;
+			return ls->stored.items[i].value;
 	}
 	return NULL;
 }
@@ -434,6 +433,17 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 		                         def->cost == DBC_HEALTH_STANDARD ? " and full mode" : " only");
 		fact.skipped = true;
 	} else {
+		dbc_health_gather_fn gather =
+			def->core_gather ? def->core_gather : eng->gatherers ? eng->gatherers[def->id] : NULL;
+		if (!gather) {
+			/* an engine that claims the check but has no gatherer for it:
+			 * a build defect, shown as the check's error, never skipped */
+			memset(out, 0, sizeof(*out));
+			out->def = def;
+			out->status = DBC_CHECK_ERROR;
+			out->message = dbc_printf(ctx, "no gatherer for the %s check on this engine", def->name);
+			return out->message ? DBC_OK : DBC_ERROR;
+		}
 		int level = 0;
 		if (shared) {
 			if (*shared == 0)
@@ -442,8 +452,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 				return DBC_ERROR;
 			level = *shared;
 		}
-		int rc = def->core_gather ? def->core_gather(ctx, eng, mode, &fact)
-		                          : eng->gather(ctx, eng, mode, &fact);
+		int rc = gather(ctx, eng, mode, &fact);
 		if ((rc != DBC_OK || ctx->failed) && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0) {
 			/* A cancel or timeout is not a finding of this check: it ends
 			 * the report with its own error (the savepoint rolled back,
@@ -580,7 +589,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	/* Settings that cannot be read are their defaults; the checks that read
 	 * the same bookkeeping (migrations, orphans) say what is wrong with it. */
 	if (!ok)
-		dbc_rows_init(&ls.stored, ctx, 3);
+		memset(&ls.stored, 0, sizeof(ls.stored));
 	const char *ig = setting(&ls, NULL, "ignore");
 	if (ig && *ig && dbc_strlist_split(ctx, &ignore, ig) != DBC_OK)
 		return DBC_ERROR;

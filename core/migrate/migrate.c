@@ -379,11 +379,13 @@ int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out)
 	                     0, NULL, take_copy, &cr);
 }
 
-static int add_problem(dbc_rows *out, const char *version, const char *name, const char *problem,
-                       const char *detail)
+static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *version,
+                       const char *name, const char *problem, const char *detail)
 {
-	dbc_value row[4] = {dbc_text(version), dbc_text(name), dbc_text(problem), dbc_text(detail)};
-	return dbc_rows_add(out, row);
+	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 8) != DBC_OK)
+		return DBC_ERROR;
+	out->items[out->n++] = (dbc_migrate_problem){version, name, problem, detail};
+	return DBC_OK;
 }
 
 /* Rows of the schema diff between the recorded snapshot and now; *drift
@@ -392,13 +394,13 @@ static int add_problem(dbc_rows *out, const char *version, const char *name, con
  * env's reader. A cached model knows its fingerprint, so the snapshot text
  * is built only to diff. */
 static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
-                      dbc_rows *diff, bool *drift)
+                      dbc_schema_changes *diff, bool *drift)
 {
 	char *fp, *snap, *now, *nowfp;
 	int64_t id;
 	dbc_schema read, *s = &read;
 	*drift = false;
-	dbc_rows_init(diff, ctx, 4);
+	memset(diff, 0, sizeof(*diff));
 	if (dbc_mig_last_snapshot(ctx, &fp, &id) != DBC_OK)
 		return DBC_ERROR;
 	if (!fp)
@@ -417,46 +419,48 @@ static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_s
 		return DBC_OK;
 	if (dbc_schema_snapshot_json(s, &now) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_schema_diff(ctx, snap, now, diff);
+	return dbc_schema_changes_of(ctx, snap, now, diff);
 }
 
 /* validate's "drift" problems, into out. */
 static int drift_problems(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
-                          dbc_rows *out)
+                          dbc_migrate_problems *out)
 {
 	bool drift;
-	dbc_rows diff;
+	dbc_schema_changes diff;
 	if (drift_rows(ctx, env, live, &diff, &drift) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < diff.nrows; i++) {
-		const dbc_value *d = diff.cells + (size_t)i * 4;
-		const char *detail = d[3].type == DBC_TEXT && d[3].s[0]
-		                         ? dbc_printf(ctx, "%s %s %s: %s", d[0].s, d[1].s, d[2].s, d[3].s)
-		                         : dbc_printf(ctx, "%s %s %s", d[0].s, d[1].s, d[2].s);
-		if (add_problem(out, NULL, d[1].s, "drift", detail) != DBC_OK)
+	for (int i = 0; i < diff.n; i++) {
+		const dbc_schema_change *d = &diff.items[i];
+		const char *detail =
+			d->detail && d->detail[0]
+				? dbc_printf(ctx, "%s %s %s: %s", d->object_type, d->object_name, d->change,
+				             d->detail)
+				: dbc_printf(ctx, "%s %s %s", d->object_type, d->object_name, d->change);
+		if (!detail || add_problem(ctx, out, NULL, d->object_name, "drift", detail) != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (drift && diff.nrows == 0 &&
+	if (drift && diff.n == 0 &&
 	    add_problem(
-	        out, NULL, NULL, "drift",
+	        ctx, out, NULL, NULL, "drift",
 	        "the schema fingerprint differs from the one recorded after the last migration") !=
 	        DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }
 
-int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_rows *out)
+int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_migrate_problems *out)
 {
-	dbc_rows_init(out, ctx, 4);
+	memset(out, 0, sizeof(*out));
 	return drift_problems(ctx, NULL, live, out);
 }
 
-int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out)
+int dbc_migrate_problems_of(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_migrate_problems *out)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
 	bool allow;
-	dbc_rows_init(out, ctx, 4);
+	memset(out, 0, sizeof(*out));
 	if (out_of_order_allowed(ctx, &allow) != DBC_OK ||
 	    read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
 		return DBC_ERROR;
@@ -465,34 +469,51 @@ int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out
 		const char *v = dbc_mig_row_version(r), *nm = dbc_mig_row_name(r);
 		int rc = DBC_OK;
 		if (r->state == DBC_MS_CHANGED && dbc_mig_up_differs(r->mig, r->applied))
-			rc = add_problem(out, v, nm, "changed",
+			rc = add_problem(ctx, out, v, nm, "changed",
 			                 dbc_printf(ctx, "applied with checksum %s, registered now with %s",
 			                            r->applied->checksum, r->mig->checksum));
 		else if (r->state == DBC_MS_CHANGED)
 			rc = add_problem(
-			    out, v, nm, "changed",
+			    ctx, out, v, nm, "changed",
 			    dbc_printf(ctx,
 			               "the down script changed: applied with down script checksum %s, "
 			               "registered now with %s",
 			               r->applied->down_checksum, dbc_mig_down_to_record(r->mig)));
 		else if (r->state == DBC_MS_MISSING)
-			rc = add_problem(out, v, nm, "missing",
+			rc = add_problem(ctx, out, v, nm, "missing",
 			                 dbc_printf(ctx, "applied at %s, no longer registered",
 			                            r->applied->applied_at ? r->applied->applied_at : "?"));
 		else if (r->state == DBC_MS_OUT_OF_ORDER && !allow)
 			rc = add_problem(
-			    out, v, nm, "out_of_order",
+			    ctx, out, v, nm, "out_of_order",
 			    dbc_printf(ctx, "pending, but older than the current version %s", st.current));
 		if (rc != DBC_OK)
 			return DBC_ERROR;
 	}
 	for (int i = 0; i < set.nfailed; i++) {
 		const dbc_failed *f = &set.failed[i];
-		if (add_problem(out, f->version, f->name, "failed",
+		if (add_problem(ctx, out, f->version, f->name, "failed",
 		                f->error ? f->error : "did not finish") != DBC_OK)
 			return DBC_ERROR;
 	}
 	return drift_problems(ctx, env, NULL, out);
+}
+
+/* (version, name, problem, detail), for the glue. */
+int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out)
+{
+	dbc_migrate_problems problems;
+	dbc_rows_init(out, ctx, 4);
+	if (dbc_migrate_problems_of(ctx, env, &problems) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < problems.n; i++) {
+		const dbc_migrate_problem *p = &problems.items[i];
+		dbc_value row[4] = {dbc_text(p->version), dbc_text(p->name), dbc_text(p->problem),
+		                    dbc_text(p->detail)};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 /* ------------------------------------------------------------ running */
@@ -967,7 +988,7 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
 	dbc_mig_frame f;
 	dbc_mig_set set;
 	dbc_mig_status st;
-	dbc_rows diff;
+	dbc_schema_changes diff;
 	bool drift = false;
 	int nchanged = 0, nmissing = 0;
 	*count = 0;

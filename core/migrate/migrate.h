@@ -98,10 +98,26 @@ typedef struct dbc_live_schema {
 	int (*get)(dbc_ctx *ctx, void *arg, dbc_schema **out);
 	void *arg;
 } dbc_live_schema;
-/* Only the "drift" rows of dbc_migrate_validate (same columns, same rows),
- * without its other reads: for a caller that made those reads already (the
- * health report, once it has its migration summary). */
-int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_rows *out);
+/* One problem dbmigrate_validate reports. */
+typedef struct dbc_migrate_problem {
+	const char *version; /* NULL for a repeatable migration or drift */
+	const char *name;    /* the migration's, or drift: the changed object's */
+	const char *problem; /* "changed" | "missing" | "out_of_order" | "failed" | "drift" */
+	const char *detail;
+} dbc_migrate_problem;
+
+typedef struct dbc_migrate_problems {
+	dbc_migrate_problem *items;
+	int n;
+	int cap;
+} dbc_migrate_problems;
+
+/* dbc_migrate_validate's problems, typed (out zero-initialised by the caller). */
+int dbc_migrate_problems_of(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_migrate_problems *out);
+/* Only its "drift" problems, without its other reads: for a caller that
+ * made those reads already (the health report, once it has its migration
+ * summary). */
+int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_migrate_problems *out);
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
 
 /* A migration calling dbmigrate_apply (or any changing dbmigrate_ function)

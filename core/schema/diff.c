@@ -143,8 +143,26 @@ static int check_shape(dbc_ctx *ctx, const json_t *snap, const char *arg)
 	return DBC_OK;
 }
 
+/* Appends a change, its texts copied out of the snapshots' JSON (freed at
+ * the end of the diff). */
+static int add_change(dbc_ctx *ctx, dbc_schema_changes *out, const char *type, const char *name,
+                      const char *change, const char *detail)
+{
+	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 16) != DBC_OK)
+		return DBC_ERROR;
+	dbc_schema_change *c = &out->items[out->n];
+	c->object_type = dbc_strdup(ctx, type);
+	c->object_name = dbc_strdup(ctx, name);
+	c->change = change;
+	c->detail = detail ? dbc_strdup(ctx, detail) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	out->n++;
+	return DBC_OK;
+}
+
 static int diff_section(dbc_ctx *ctx, const char *type, const json_t *a, const json_t *c,
-                        dbc_rows *out)
+                        dbc_schema_changes *out)
 {
 	size_t na, nc;
 	const char **ka = dbc_json_sorted_keys(ctx, a, &na);
@@ -154,16 +172,16 @@ static int diff_section(dbc_ctx *ctx, const char *type, const json_t *a, const j
 	size_t i = 0, j = 0;
 	while (i < na || j < nc) {
 		int cmp = i == na ? 1 : j == nc ? -1 : strcmp(ka[i], kc[j]);
-		dbc_value row[4] = {dbc_text(type), dbc_null(), dbc_null(), dbc_null()};
+		const char *name, *change, *detail = NULL;
 		if (cmp < 0) {
-			row[1] = dbc_text(ka[i++]);
-			row[2] = dbc_text("removed");
+			name = ka[i++];
+			change = "removed";
 		} else if (cmp > 0) {
-			row[1] = dbc_text(kc[j++]);
-			row[2] = dbc_text("added");
+			name = kc[j++];
+			change = "added";
 		} else {
 			const json_t *oa = json_object_get(a, ka[i]), *oc = json_object_get(c, kc[j]);
-			const char *name = ka[i];
+			name = ka[i];
 			i++;
 			j++;
 			if (json_equal((json_t *)oa, (json_t *)oc))
@@ -171,19 +189,18 @@ static int diff_section(dbc_ctx *ctx, const char *type, const json_t *a, const j
 			dbc_buf b;
 			dbc_buf_init(&b, ctx);
 			describe(ctx, &b, "", oa, oc);
-			row[1] = dbc_text(name);
-			row[2] = dbc_text("changed");
-			row[3] = dbc_text(dbc_buf_finish(&b));
+			change = "changed";
+			detail = dbc_buf_finish(&b);
 		}
-		if (ctx->failed || dbc_rows_add(out, row) != DBC_OK)
+		if (ctx->failed || add_change(ctx, out, type, name, change, detail) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
 }
 
-int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, dbc_rows *out)
+int dbc_schema_changes_of(dbc_ctx *ctx, const char *from_json, const char *to_json,
+                          dbc_schema_changes *out)
 {
-	dbc_rows_init(out, ctx, 4);
 	json_t *a = dbc_json_parse(ctx, from_json, "argument \"from\"");
 	if (!a)
 		return DBC_ERROR;
@@ -224,4 +241,20 @@ int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, db
 	json_decref(a);
 	json_decref(c);
 	return rc;
+}
+
+int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, dbc_rows *out)
+{
+	dbc_schema_changes changes = {0};
+	dbc_rows_init(out, ctx, 4);
+	if (dbc_schema_changes_of(ctx, from_json, to_json, &changes) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < changes.n; i++) {
+		const dbc_schema_change *c = &changes.items[i];
+		dbc_value row[4] = {dbc_text(c->object_type), dbc_text(c->object_name),
+		                    dbc_text(c->change), c->detail ? dbc_text(c->detail) : dbc_null()};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }

@@ -176,7 +176,25 @@ int dbc_schema_fingerprint(dbc_ctx *ctx, dbc_schema_reader reader, char **hex_ou
 int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out,
                                       char **hex_out);
 
-/* Diff of two snapshots: rows (object_type, object_name, change, detail). */
+/* One difference between two snapshots. */
+typedef struct dbc_schema_change {
+	const char *object_type; /* the snapshot's section: "tables", "indexes", ... */
+	const char *object_name;
+	const char *change;      /* "added" | "removed" | "changed" */
+	const char *detail;      /* changed: what changed inside, in words; else NULL */
+} dbc_schema_change;
+
+typedef struct dbc_schema_changes {
+	dbc_schema_change *items;
+	int n;
+	int cap;
+} dbc_schema_changes;
+
+/* Diff of two snapshots, by section then object name (out zero-initialised
+ * by the caller). */
+int dbc_schema_changes_of(dbc_ctx *ctx, const char *from_json, const char *to_json,
+                          dbc_schema_changes *out);
+/* The same as rows (object_type, object_name, change, detail), for the glue. */
 int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, dbc_rows *out);
 
 #endif

@@ -224,30 +224,31 @@ static int lookup_def(dbc_ctx *ctx, const char *key, dbc_setting_def *def)
 	return DBC_OK;
 }
 
-/* Row callback of the config reads: (key, value) into rows (key, value,
- * NULL), the value as text (a SQLite column holds any type; SQL NULL counts
- * as not stored). */
+/* Row callback of the config reads: (key, value) into the list, the value
+ * as text (a SQLite column holds any type; SQL NULL counts as not stored). */
 static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
-	dbc_value row[3] = {cols[0], cols[1], dbc_null()};
+	dbc_setting_stored_list *l = arg;
 	if (ncol < 2 || cols[0].type != DBC_TEXT || cols[1].type == DBC_NULL)
 		return DBC_OK;
-	if (cols[1].type == DBC_INT)
-		row[1] = dbc_text(dbc_printf(ctx, "%lld", (long long)cols[1].i));
-	else if (cols[1].type == DBC_FLOAT)
-		row[1] = dbc_text(dbc_printf(ctx, "%.17g", cols[1].f));
-	else if (cols[1].type == DBC_BOOL)
-		row[1] = dbc_text(cols[1].i ? "true" : "false");
-	if (!row[1].s)
+	const char *value = cols[1].type == DBC_INT ? dbc_printf(ctx, "%lld", (long long)cols[1].i)
+	                    : cols[1].type == DBC_FLOAT ? dbc_printf(ctx, "%.17g", cols[1].f)
+	                    : cols[1].type == DBC_BOOL  ? (cols[1].i ? "true" : "false")
+	                                                : dbc_strdup(ctx, cols[1].s);
+	const char *key = dbc_strdup(ctx, cols[0].s);
+	if (!value || !key)
 		return DBC_ERROR;
-	return dbc_rows_add(arg, row);
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(*l->items), 16) != DBC_OK)
+		return DBC_ERROR;
+	l->items[l->n++] = (dbc_setting_stored){key, value, NULL};
+	return DBC_OK;
 }
 
-/* The stored rows (key = $1 when key is not NULL) as (key, value, NULL). */
-static int read_stored(dbc_ctx *ctx, const char *key, dbc_rows *out)
+/* The stored settings (key = $1 when key is not NULL), problem NULL. */
+static int read_stored(dbc_ctx *ctx, const char *key, dbc_setting_stored_list *out)
 {
 	bool exists = false;
-	dbc_rows_init(out, ctx, 3);
+	memset(out, 0, sizeof(*out));
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
 	if (!exists)
@@ -263,10 +264,10 @@ static int read_stored(dbc_ctx *ctx, const char *key, dbc_rows *out)
 /* The effective value of def: the stored one when valid, else the default. */
 static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
 {
-	dbc_rows stored;
+	dbc_setting_stored_list stored;
 	const char *v;
 	if (read_stored(ctx, def->key, &stored) != DBC_OK ||
-	    dbc_setting_effective(ctx, def, stored.nrows ? stored.cells[1].s : NULL, &v, NULL) !=
+	    dbc_setting_effective(ctx, def, stored.n ? stored.items[0].value : NULL, &v, NULL) !=
 	        DBC_OK)
 		return DBC_ERROR;
 	*value = dbc_strdup(ctx, v);
@@ -330,43 +331,42 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
 	return ctx->host->query(ctx, sql, 2, params, NULL, NULL);
 }
 
-int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out)
+int dbc_settings_stored(dbc_ctx *ctx, dbc_setting_stored_list *out)
 {
 	if (read_stored(ctx, NULL, out) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < out->nrows; i++) {
-		dbc_value *r = out->cells + (size_t)i * 3;
+	for (int i = 0; i < out->n; i++) {
+		dbc_setting_stored *r = &out->items[i];
 		dbc_setting_def def;
 		bool known;
 		char *problem;
-		if (dbc_setting_def_of(ctx, r[0].s, &def, &known) != DBC_OK)
+		if (dbc_setting_def_of(ctx, r->key, &def, &known) != DBC_OK)
 			return DBC_ERROR;
 		if (!known) /* a key of a newer or older version: kept, not read */
 			continue;
-		if (dbc_setting_effective(ctx, &def, r[1].s, &r[1].s, &problem) != DBC_OK)
+		if (dbc_setting_effective(ctx, &def, r->value, &r->value, &problem) != DBC_OK)
 			return DBC_ERROR;
-		if (problem)
-			r[2] = dbc_text(problem);
+		r->problem = problem;
 	}
 	return DBC_OK;
 }
 
 int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems)
 {
-	dbc_rows stored;
+	dbc_setting_stored_list stored;
 	if (dbc_settings_catalog(ctx, catalog) != DBC_OK || dbc_settings_stored(ctx, &stored) != DBC_OK)
 		return DBC_ERROR;
 	char **vals = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
 	char **probs = dbc_zalloc(ctx, sizeof(char *) * (size_t)(catalog->n + 1));
 	if (!vals || !probs)
 		return DBC_ERROR;
-	for (int i = 0; i < stored.nrows; i++) {
-		const dbc_value *r = stored.cells + (size_t)i * 3;
-		const dbc_setting_def *def = dbc_settings_find(catalog, r[0].s);
+	for (int i = 0; i < stored.n; i++) {
+		const dbc_setting_stored *r = &stored.items[i];
+		const dbc_setting_def *def = dbc_settings_find(catalog, r->key);
 		if (!def) /* keys of a newer or older version are kept but not shown */
 			continue;
-		vals[def - catalog->defs] = (char *)r[1].s;
-		probs[def - catalog->defs] = r[2].type == DBC_TEXT ? (char *)r[2].s : NULL;
+		vals[def - catalog->defs] = (char *)r->value;
+		probs[def - catalog->defs] = (char *)r->problem;
 	}
 	for (int i = 0; i < catalog->n; i++)
 		if (!vals[i])

@@ -8,6 +8,11 @@
 
 #include "base/dbc.h"
 
+/* The engines a setting or a health check applies to. */
+#define DBC_ENGINE_PG 1u
+#define DBC_ENGINE_SQLITE 2u
+#define DBC_ENGINE_BOTH (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
+
 typedef enum {
 	DBC_SETTING_CHOICE, /* one of choices, "a|b|c" */
 	DBC_SETTING_INT,    /* integer in [min, max] */
@@ -76,13 +81,26 @@ int dbc_setting_set(dbc_ctx *ctx, const char *key, const char *value, char **pre
  * NULL) is NULL or why a stored value was set aside. */
 int dbc_settings_load(dbc_ctx *ctx, dbc_setting_list *catalog, char ***values, char ***problems);
 
-/* The stored settings alone, rows (key, value, problem), without the
- * catalogue: for a caller that knows the keys it asks for and their defaults
- * (building the catalogue's descriptions costs a printf each). The value of
- * a known key is its effective value (dbc_setting_effective: an invalid one
- * is replaced by the default, with problem saying why); rows of keys no
- * feature defines are kept as stored. */
-int dbc_settings_stored(dbc_ctx *ctx, dbc_rows *out);
+/* One stored setting. */
+typedef struct dbc_setting_stored {
+	const char *key;
+	const char *value;   /* a known key's effective value; as stored for others */
+	const char *problem; /* NULL, or why the stored value was set aside */
+} dbc_setting_stored;
+
+typedef struct dbc_setting_stored_list {
+	dbc_setting_stored *items;
+	int n;
+	int cap;
+} dbc_setting_stored_list;
+
+/* The stored settings alone, without the catalogue: for a caller that knows
+ * the keys it asks for and their defaults (building the catalogue's
+ * descriptions costs a printf each). The value of a known key is its
+ * effective value (dbc_setting_effective: an invalid one is replaced by the
+ * default, with problem saying why); keys no feature defines are kept as
+ * stored. */
+int dbc_settings_stored(dbc_ctx *ctx, dbc_setting_stored_list *out);
 
 /* Whether key applies to the current engine (settings_catalog.c); a key
  * of the other engine is accepted by dbcare_set but not listed. */
@@ -92,9 +110,14 @@ bool dbc_setting_applies(dbc_ctx *ctx, const char *key);
  * the keys that apply to the current engine only. */
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
 
-/* Providers, listed in settings_catalog.c. */
+/* Providers, listed in settings_catalog.c. Settings depends on no other
+ * part: a feature's provider lives with the feature and is declared here. */
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out);
-/* The health keys' single-key lookup (health_catalog.c), for dbc_setting_def_of. */
+/* The health keys (health_catalog.c): every key; one key's definition alone,
+ * for dbc_setting_def_of; the engines the check a health.<check>.<what> key
+ * belongs to applies to (0: no such check). */
+int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out);
 int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+unsigned dbc_health_setting_engines(const char *key);
 
 #endif

@@ -3,7 +3,6 @@
  * and the general keys themselves. A feature adds its provider here.
  */
 #include "settings/settings.h"
-#include "health/health.h"
 
 #include <string.h>
 
@@ -71,16 +70,8 @@ bool dbc_setting_applies(dbc_ctx *ctx, const char *key)
 	for (size_t i = 0; i < sizeof(one_engine) / sizeof(one_engine[0]); i++)
 		if (strcmp(one_engine[i].key, key) == 0)
 			return (one_engine[i].engines & here) != 0;
-	/* "health." check "." what: the check's name is what lies between */
-	const char *dot = strrchr(key, '.');
-	char name[64];
-	if (strncmp(key, "health.", 7) != 0 || !dot || dot < key + 8 ||
-	    (size_t)(dot - key - 7) >= sizeof(name))
-		return true;
-	memcpy(name, key + 7, (size_t)(dot - key - 7));
-	name[dot - key - 7] = '\0';
-	const dbc_health_check_def *c = dbc_health_find_check(name);
-	return !c || (c->engines & here) != 0;
+	unsigned engines = dbc_health_setting_engines(key);
+	return !engines || (engines & here) != 0;
 }
 
 const dbc_settings_provider dbc_settings_providers[] = {

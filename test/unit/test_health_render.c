@@ -42,12 +42,15 @@ int main(void)
 {
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
+	dbc_health_gather_fn gatherers[DBC_HC_COUNT];
+	for (int i = 0; i < DBC_HC_COUNT; i++)
+		gatherers[i] = fake_gather;
 	dbc_health_engine eng = {
 		.engine = "sqlite",
 		.engine_version = "3.40.1",
 		.database = "ma\"in\n",
 		.engine_bit = DBC_ENGINE_SQLITE,
-		.gather = fake_gather,
+		.gatherers = gatherers,
 		.metrics = fake_metrics,
 	};
 	dbc_health_report r;
