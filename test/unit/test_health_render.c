@@ -43,10 +43,8 @@ int main(void)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	dbc_health_engine eng = {
-		.engine = "sqlite",
 		.engine_version = "3.40.1",
 		.database = "ma\"in\n",
-		.engine_bit = DBC_ENGINE_SQLITE,
 		.gather = fake_gather,
 		.metrics = fake_metrics,
 	};
