@@ -7,7 +7,7 @@
 #     name belongs in a dialect (pg/dialect.c, sqlite/dialect.c). Prose that
 #     mentions an engine (a description, a hint) is not a name and passes;
 #   - a string comparison (strcmp, strncmp, strcasecmp, ...) of anything
-#     called engine;
+#     called engine, or of a dialect's field (its name is for outputs only);
 #   - an engine mask compared with == or != (DBC_ENGINE_* bits are tested
 #     with &, as catalogue rows say where they apply);
 #   - a string literal naming one of PostgreSQL's predefined roles
@@ -79,7 +79,7 @@ for dirpath, _, files in sorted(os.walk(sys.argv[1])):
                 problems.append(f"{path}:{line}: PostgreSQL role {role.group(0)} in a literal")
         for no, text in enumerate(code.split("\n"), 1):
             m = CMP.search(text)
-            if m and re.search(r"\bengine\b", m.group(1)):
+            if m and re.search(r"\bengine\b|\bdialect\b", m.group(1)):
                 problems.append(f"{path}:{no}: compares an engine name: {text.strip()}")
             if MASK.search(text):
                 problems.append(f"{path}:{no}: compares an engine mask: {text.strip()}")
