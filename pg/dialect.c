@@ -2,7 +2,10 @@
  * dialect.c — what the core needs to know about PostgreSQL, as data (dbc.h:
  * dbc_dialect), and PostgreSQL's own policy the core applies through it
  * (the privilege hints). No PostgreSQL header: the unit tests link this
- * file too.
+ * file too. Fields left out are false or NULL: every table has a schema and
+ * no rowid, names match exactly, CREATE refuses a foreign key without a
+ * unique parent key, plain "IS NULL" reads the rows, DELETE ... RETURNING
+ * counts, and one aggregate statement counts a constraint's violations.
  */
 #include "base/dbc.h"
 
@@ -14,6 +17,7 @@ const dbc_dialect pgdbc_dialect = {
 	.engine_bit = DBC_ENGINE_PG,
 	.file_infixes = infixes,
 	.foreign_file_infixes = foreign_infixes,
+
 	.script_grammar = DBC_GRAMMAR_PSQL,
 	.shell = "psql",
 	.script_preamble = "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
@@ -22,23 +26,16 @@ const dbc_dialect pgdbc_dialect = {
 	.script_skips = true, /* \gset and \if */
 	.copy_in_hint = "Write the rows as INSERT ... VALUES statements, or COPY FROM a server "
 	                "file (pg_read_server_files).",
-	.main_schema = NULL, /* every table has a schema */
+
 	.table_inheritance = true,
-	.rowid = false,
 	.row_locator = "ctid::text",
-	.names_fold_case = false,
 	/* a valid unique index and attnotnull admit no violating row, whatever
 	 * triggers or session_replication_role say (check_run.c) */
 	.enforced_binds_rows = true,
 	.fk_match_full = true,
-	.fk_parent_unchecked = false, /* CREATE refuses such a key */
-	.key_child_prefix = NULL,
-	.check_stream = false,
-	.changes_query = NULL,
-	.null_test = NULL,
+
 	/* pg_monitor may read every column of the registry but the scripts */
 	.column_privileges = true,
-	.assert_probe = false,
 	.read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
 	                    "it names)",
 };

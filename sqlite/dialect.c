@@ -1,6 +1,11 @@
 /*
  * dialect.c — what the core needs to know about SQLite, as data (dbc.h:
  * dbc_dialect). No SQLite header: the unit tests link this file too.
+ * Fields left out are false or NULL: the sqlite3 shell runs every statement
+ * (no step is skipped), tables do not inherit, MATCH FULL is parsed but
+ * enforced as MATCH SIMPLE, "enforced" describes this connection only
+ * (foreign_keys, ignore_check_constraints: another writer or an edited file
+ * may hold any row), privileges and roles do not exist.
  */
 #include "base/dbc.h"
 
@@ -22,22 +27,17 @@ const dbc_dialect sqldbc_dialect = {
 	.engine_bit = DBC_ENGINE_SQLITE,
 	.file_infixes = infixes,
 	.foreign_file_infixes = foreign_infixes,
+
 	.script_grammar = DBC_GRAMMAR_SQLITE3,
 	.shell = "sqlite3",
 	.script_preamble = "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
 	                   ".bail on\n",
 	/* takes the write lock at once: a step never waits for it halfway */
 	.script_begin = "BEGIN IMMEDIATE;\n",
-	.script_skips = false, /* the sqlite3 shell runs every statement */
-	.copy_in_hint = NULL,  /* SQLite has no COPY */
+
 	.main_schema = "main",
 	.rowid = true,
 	.names_fold_case = true,
-	/* "enforced" describes this connection (foreign_keys,
-	 * ignore_check_constraints); another writer, or an edited file, may
-	 * hold any row */
-	.enforced_binds_rows = false,
-	.fk_match_full = false, /* parsed, but enforced as MATCH SIMPLE */
 	.fk_parent_unchecked = true,
 	/* +c.x is an expression without affinity: the parent column's affinity
 	 * is applied to it, as SQLite's own foreign key check does (two columns
@@ -46,7 +46,6 @@ const dbc_dialect sqldbc_dialect = {
 	.check_stream = true,
 	.changes_query = "SELECT changes()",
 	.null_test = null_test,
-	.column_privileges = false,
+
 	.assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
-	.read_denied_hint = NULL,
 };
