@@ -81,7 +81,9 @@ $(SQLITE_SO): $(SQLITE_OBJS)
 # ---------------------------------------------------------------- C unit tests
 UNIT_SRC  := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
-UNIT_OBJS := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC))
+# The core, and the two glues' dialects (engine-header-free data).
+DIALECT_SRC := pg/dialect.c sqlite/dialect.c
+UNIT_OBJS := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) $(DIALECT_SRC))
 
 .PHONY: unit
 unit: $(UNIT_BINS)
@@ -126,7 +128,7 @@ FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) -Icore -It
                 -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The core is compiled once (instrumented, without libFuzzer's main) and
 # linked into every target.
-FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC))
+FUZZ_OBJS    := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) $(DIALECT_SRC))
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -24,7 +24,7 @@ Datum dbcheck_constraints(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	opt.table = pgdbc_arg_text_opt(&call, 0);
 	dbc_rows_init(&rows, &call.ctx, DBC_CHECK_NCOLS);
-	dbc_schema_init(&s, &call.ctx, "postgresql");
+	dbc_schema_init(&s, &call.ctx);
 	rc = pgdbc_read_schema(&call.ctx, &s);
 	if (rc == DBC_OK)
 		rc = dbc_check_constraints(&call.ctx, &s, &opt, &rows);
@@ -39,7 +39,7 @@ Datum dbcheck_orphans(PG_FUNCTION_ARGS)
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	dbc_rows_init(&rows, &call.ctx, DBC_ORPHAN_NCOLS);
-	dbc_schema_init(&s, &call.ctx, "postgresql");
+	dbc_schema_init(&s, &call.ctx);
 	rc = pgdbc_read_schema(&call.ctx, &s);
 	if (rc == DBC_OK)
 		rc = dbc_check_orphans(&call.ctx, &s, NULL, &rows);
@@ -69,7 +69,7 @@ Datum dbcheck_add_relation(PG_FUNCTION_ARGS)
 	child_cols = pgdbc_arg_text(&call, 2, "child_columns");
 	parent = pgdbc_arg_text(&call, 3, "parent_table");
 	parent_cols = pgdbc_arg_text(&call, 4, "parent_columns");
-	dbc_schema_init(&s, &call.ctx, "postgresql");
+	dbc_schema_init(&s, &call.ctx);
 	rc = pgdbc_read_schema(&call.ctx, &s);
 	if (rc == DBC_OK)
 		rc = dbc_relation_add(&call.ctx, &s, name, child, child_cols, parent, parent_cols);
@@ -98,7 +98,7 @@ Datum dbcheck_cleanup_orphans(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	/* declared DEFAULT true: a NULL is an explicit NULL, an error */
 	dry_run = pgdbc_arg_bool(&call, 0, "dry_run");
-	dbc_schema_init(&s, &call.ctx, "postgresql");
+	dbc_schema_init(&s, &call.ctx);
 	rc = pgdbc_read_schema(&call.ctx, &s);
 	if (rc == DBC_OK)
 		rc = dbc_check_cleanup_orphans(&call.ctx, &s, dry_run, &count);

@@ -62,30 +62,6 @@ static int pg_migration_lock(dbc_ctx *ctx, int64_t timeout_ms)
 	}
 }
 
-/* The catalog reader under the search_path every pinned dbcare function has:
- * pg_get_viewdef and friends qualify names relative to the path, and apply
- * runs with the caller's, so without this the snapshot stored by apply and
- * the one validate takes would differ for the same schema. */
-static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
-{
-	/* In a savepoint of its own: should reading fail (a cancel, a timeout),
-	 * aborting that savepoint also pops the GUC level, so AtEOXact_GUC runs
-	 * only on success, on the level it pushed. */
-	int sp = ctx->host->savepoint(ctx);
-	int nest;
-	if (sp < 0)
-		return DBC_ERROR;
-	nest = NewGUCNestLevel();
-	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-	                        GUC_ACTION_SAVE, true, 0, false);
-	if (pgdbc_read_schema(ctx, out) != DBC_OK) {
-		ctx->host->rollback(ctx, sp);
-		return DBC_ERROR;
-	}
-	AtEOXact_GUC(true, nest);
-	return ctx->host->release(ctx, sp);
-}
-
 typedef struct rights_row {
 	bool rights, can_set;
 	char *applier;
@@ -128,7 +104,7 @@ static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *righ
 	return DBC_OK;
 }
 
-static const dbc_migrate_env env = {read_schema_pinned, pg_migration_lock, pg_registrant_rights};
+static const dbc_migrate_env env = {pg_migration_lock, pg_registrant_rights};
 
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
  * past the core (an error raised where no savepoint catches it, a cancel);
@@ -478,7 +454,7 @@ Datum dbmigrate_validate(PG_FUNCTION_ARGS)
 	dbc_rows rows;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_validate(&call.ctx, &env, &rows);
+	rc = dbc_migrate_validate(&call.ctx, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 

@@ -205,6 +205,8 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
  * by this backend while the catalog has not changed, else pgdbc_read_catalog.
  * The model handed out belongs to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+/* pg/dialect.c: what the core needs to know about PostgreSQL. */
+extern const dbc_dialect pgdbc_dialect;
 /* The rows of sql, a query of the catalogs alone, for a caller holding a
  * model from pgdbc_read_schema in this call: the rows it gave under the
  * catalog state the model was read at, kept with the model, or run now and

@@ -778,14 +778,11 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 	const char *version = GetConfigOption("server_version", false, false);
 	char *database = get_database_name(MyDatabaseId);
 	memset(eng, 0, sizeof(*eng));
-	eng->engine = "postgresql";
 	/* what current_setting('server_version') and current_database() say,
 	 * without a statement each */
 	eng->engine_version = version ? dbc_strdup(ctx, version) : NULL;
 	eng->database = database ? dbc_strdup(ctx, database) : NULL;
-	eng->engine_bit = DBC_ENGINE_PG;
 	eng->isolate_checks = true; /* SPI errors longjmp unless caught in a subtransaction */
-	eng->read_schema = pgdbc_read_schema;
 	if (st)
 		st->stats_priv = -1;
 	eng->state = st;

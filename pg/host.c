@@ -1044,8 +1044,38 @@ static int pg_book_exists(dbc_ctx *ctx, bool *exists)
 	return DBC_OK;
 }
 
+/* The host's schema reader: the cached catalog reader (pgdbc_read_schema)
+ * under the search_path every pinned dbcare function has. pg_get_viewdef
+ * and friends qualify names relative to the path, and dbmigrate_apply runs
+ * with the caller's, so without this the snapshot stored by apply and the
+ * one validate takes would differ for the same schema. A pinned function
+ * has that path already: the reader runs as it is. */
+static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
+{
+	const char *path = GetConfigOption("search_path", false, false);
+	int sp, nest;
+	if (path && strcmp(path, "pg_catalog, pg_temp") == 0)
+		return pgdbc_read_schema(ctx, out);
+	/* In a savepoint of its own: should reading fail (a cancel, a timeout),
+	 * aborting that savepoint also pops the GUC level, so AtEOXact_GUC runs
+	 * only on success, on the level it pushed. */
+	sp = ctx->host->savepoint(ctx);
+	if (sp < 0)
+		return DBC_ERROR;
+	nest = NewGUCNestLevel();
+	(void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_SAVE, true, 0, false);
+	if (pgdbc_read_schema(ctx, out) != DBC_OK) {
+		ctx->host->rollback(ctx, sp);
+		return DBC_ERROR;
+	}
+	AtEOXact_GUC(true, nest);
+	return ctx->host->release(ctx, sp);
+}
+
 const dbc_host pgdbc_host = {
-	.engine = "postgresql",
+	.dialect = &pgdbc_dialect,
+	.read_schema = read_schema_pinned,
 	.exec = pg_exec,
 	.query = pg_query,
 	.savepoint = pg_savepoint,

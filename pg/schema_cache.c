@@ -431,7 +431,7 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 	int rc;
 	e->cxt = cxt;
 	e->key = *key;
-	if (!entry_host.engine) {
+	if (!entry_host.dialect) {
 		entry_host = pgdbc_host;
 		entry_host.alloc = entry_alloc;
 		entry_host.free = entry_free;
@@ -520,7 +520,7 @@ int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 		 * with a key of another catalog state stays behind. */
 		if (current_entry)
 			entry_drop(current_entry);
-		dbc_schema_init(&read, ctx, out->engine);
+		dbc_schema_init(&read, ctx);
 		if (read_once(ctx, &read) == DBC_OK)
 			break;
 		if (attempt == READ_ATTEMPTS || !concurrent_ddl_error(ctx))

@@ -661,7 +661,7 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *s)
 	c->valid = false;
 	memset(&c->memo, 0, sizeof(c->memo));
 	c->memo.ctx = &c->arena;
-	dbc_schema_init(&c->model, &c->arena, s->engine);
+	dbc_schema_init(&c->model, &c->arena);
 	int rc = read_schema(&c->arena, &c->model, by_text, &c->fk_enforced, &c->check_enforced);
 	c->arena.host_data = NULL; /* the call it names ends before the next use */
 	if (rc != DBC_OK) {

@@ -10,7 +10,7 @@ static int produce_constraints(dbc_ctx *ctx, int argc, const dbc_value *args, db
 {
 	dbc_rows_init(out, ctx, DBC_CHECK_NCOLS);
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, "sqlite");
+	dbc_schema_init(&s, ctx);
 	if (sqldbc_read_schema(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	dbc_check_options opt = {0};
@@ -26,7 +26,7 @@ static int produce_orphans(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_ORPHAN_NCOLS);
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, "sqlite");
+	dbc_schema_init(&s, ctx);
 	if (sqldbc_read_schema(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_check_orphans(ctx, &s, NULL, out);
@@ -51,7 +51,7 @@ static void fn_add_relation(sqlite3_context *c, int argc, sqlite3_value **argv)
 	for (int i = 0; i < 5 && rc == DBC_OK; i++)
 		rc = sqldbc_arg_text(&call, argv, i, names[i], &a[i]);
 	dbc_schema s;
-	dbc_schema_init(&s, &call.ctx, "sqlite");
+	dbc_schema_init(&s, &call.ctx);
 	if (rc == DBC_OK)
 		rc = sqldbc_read_schema(&call.ctx, &s);
 	if (rc == DBC_OK)
@@ -83,7 +83,7 @@ static void fn_cleanup_orphans(sqlite3_context *c, int argc, sqlite3_value **arg
 	int64_t dry_run = 1, count = 0;
 	int rc = argc > 0 ? sqldbc_arg_int(&call, argv, 0, "dry_run", &dry_run) : DBC_OK;
 	dbc_schema s;
-	dbc_schema_init(&s, &call.ctx, "sqlite");
+	dbc_schema_init(&s, &call.ctx);
 	if (rc == DBC_OK)
 		rc = sqldbc_read_schema(&call.ctx, &s);
 	if (rc == DBC_OK)

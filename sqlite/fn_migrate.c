@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-static const dbc_migrate_env env = {sqldbc_read_schema, NULL, NULL}; /* no roles */
+static const dbc_migrate_env env = {NULL, NULL}; /* the write lock, no roles */
 
 /* Optional text argument i: absent or NULL means "not given". */
 static int opt_text(sqldbc_call *call, int argc, sqlite3_value **argv, int i, const char *name,
@@ -278,7 +278,7 @@ static int produce_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows 
 static int produce_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;
-	return dbc_migrate_validate(ctx, &env, out);
+	return dbc_migrate_validate(ctx, out);
 }
 
 static int produce_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)

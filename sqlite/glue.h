@@ -94,6 +94,8 @@ int sqldbc_schema_expr_allowed(dbc_ctx *ctx, const char *expr, char **why_not);
 
 /* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
 int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+/* What the core needs to know about SQLite (dialect.c). */
+extern const dbc_dialect sqldbc_dialect;
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);

@@ -373,7 +373,6 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 {
 	memset(eng, 0, sizeof(*eng));
-	eng->engine = "sqlite";
 	eng->engine_version = sqlite3_libversion();
 	/* The file's name labels the report and its metrics, so a collector
 	 * serving several files tells them apart (health.database_label
@@ -381,9 +380,7 @@ void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 	const char *file = sqlite3_db_filename(conn->db, "main");
 	const char *slash = file ? strrchr(file, '/') : NULL;
 	eng->database = file && *file ? (slash && slash[1] ? slash + 1 : file) : "main";
-	eng->engine_bit = DBC_ENGINE_SQLITE;
 	eng->isolate_checks = false; /* every SQLite failure already comes back as a code */
-	eng->read_schema = sqldbc_read_schema;
 	eng->state = conn;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;

@@ -362,7 +362,8 @@ bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
 const dbc_host sqldbc_host = {
-	.engine = "sqlite",
+	.dialect = &sqldbc_dialect,
+	.read_schema = sqldbc_read_schema,
 	.exec = host_exec,
 	.query = host_query,
 	.query_each = host_query_each,

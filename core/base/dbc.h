@@ -53,8 +53,122 @@ typedef enum dbc_cache_access {
 	DBC_CACHE_WRITE, /* read it, and store a fresh derivation */
 } dbc_cache_access;
 
+/* Engine bits of the core's catalogues: a settings key or a health check
+ * that applies to some engines only lists them as a mask of these. A mask
+ * is tested with & against the dialect's engine_bit, never compared. */
+#define DBC_ENGINE_PG     1u
+#define DBC_ENGINE_SQLITE 2u
+#define DBC_ENGINE_BOTH   (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
+
+/* The grammars the core's migration script reader knows (migrate_script.c):
+ * the engine's SQL together with the shell that runs dbmigrate_script()'s
+ * output, which decides what a string, a comment or a shell command is. */
+typedef enum dbc_script_grammar {
+	/* psql: dollar quotes, E'' and U&'' strings, nested block comments,
+	 * backslash meta-commands; ABORT, PREPARE TRANSACTION, COPY; the
+	 * statements a transaction block refuses */
+	DBC_GRAMMAR_PSQL,
+	/* the sqlite3 shell: `name` and [name], dot-commands at a line's start,
+	 * CREATE TRIGGER bodies; savepoints a script opens itself */
+	DBC_GRAMMAR_SQLITE3,
+} dbc_script_grammar;
+
+/* What differs between engines, said as data and SQL fragments: the core
+ * asks for a capability, never for an engine's name. Each glue supplies
+ * one (pg/dialect.c, sqlite/dialect.c); those files include no engine
+ * header, so the unit tests use the same two. */
+typedef struct dbc_dialect {
+	/* The engine's name where outputs show it (a snapshot's "engine", the
+	 * health report's engine and its Prometheus label). Never compared. */
+	const char *name;
+	/* This engine's bit of the catalogue masks (DBC_ENGINE_*). */
+	unsigned engine_bit;
+	/* popx migration file infixes (<version>_<name>.<infix>.up.sql), each
+	 * list NULL-terminated: those naming this engine, whose files win over
+	 * a plain file of the version, and those naming dbcare's other engines,
+	 * whose files are skipped (as are those of the engines dbcare does not
+	 * run on, which the core lists). */
+	const char *const *file_infixes;
+	const char *const *foreign_file_infixes;
+
+	/* ---- migration scripts (dbmigrate_script) */
+	dbc_script_grammar script_grammar;
+	const char *shell;           /* the shell's name in messages */
+	const char *script_preamble; /* lines after the title: how to run it, stop at an error */
+	const char *script_begin;    /* opens a step's transaction */
+	/* The shell can skip a step whose migration ran meanwhile (psql's \if):
+	 * step_begin then answers false; otherwise it stops the script with an
+	 * error. */
+	bool script_skips;
+	/* Hint for a migration's COPY FROM STDIN (which only a client can feed). */
+	const char *copy_in_hint;
+
+	/* ---- reading tables (constraint checks) */
+	/* Where an unqualified table lives, named so that a temporary table of
+	 * the same name cannot shadow it; NULL: tables always have a schema. */
+	const char *main_schema;
+	/* Tables may have inheritance children holding rows of their own: a
+	 * table's own rows are read with ONLY (partitioned tables excepted). */
+	bool table_inheritance;
+	/* Ordinary tables have a rowid (unless WITHOUT ROWID) under the names
+	 * rowid, _rowid_ and oid, where no column shadows them. */
+	bool rowid;
+	/* An expression naming a row of any table, after "alias."; NULL: the
+	 * table's columns together name the row. */
+	const char *row_locator;
+	/* Table and column names match without regard to ASCII case. */
+	bool names_fold_case;
+	/* A valid unique index, and a validated and enforced NOT NULL, bind
+	 * every stored row (validation scanned them, every write since was
+	 * checked): such constraints are proven without a scan. False where
+	 * "enforced" describes one connection and any writer may skip it; the
+	 * unique indexes that belong to no constraint are then checked too. */
+	bool enforced_binds_rows;
+	/* MATCH FULL foreign keys are enforced as such (not as MATCH SIMPLE). */
+	bool fk_match_full;
+	/* A foreign key may name parent columns no unique key covers; the
+	 * engine refuses writes to the child table instead ("foreign key
+	 * mismatch"), which the checks report. */
+	bool fk_parent_unchecked;
+	/* Written before the child column of a key comparison so that the
+	 * parent column's type rules convert the child's value, as the engine's
+	 * own foreign key check does; NULL: plain columns compare so. */
+	const char *key_child_prefix;
+	/* Constraint checks stream the offending keys and count in C (one
+	 * ordered scan, foreign keys by an IN probe of the parent rather than a
+	 * correlated NOT EXISTS); otherwise one aggregate statement counts. */
+	bool check_stream;
+	/* After a DELETE, the query answering how many rows it deleted; NULL:
+	 * the DELETE counts them itself inside WITH ... RETURNING. */
+	const char *changes_query;
+	/* "expr IS [NOT] NULL" as stored rows must be tested, where the engine
+	 * folds the plain form for a column declared NOT NULL without reading
+	 * a row; NULL: the plain form. Result in the arena. */
+	char *(*null_test)(dbc_ctx *ctx, const char *expr, bool is_null);
+
+	/* ---- bookkeeping */
+	/* Privileges are granted per column: a read that needs no script text
+	 * must not name the script columns (has_down then comes from the down
+	 * checksum). */
+	bool column_privileges;
+	/* The registry has an index on (version, checksum, down_checksum) that
+	 * lets dbmigrate_assert prove the good case in one statement when no
+	 * stored summary answers. */
+	bool assert_probe;
+
+	/* ---- health */
+	/* A check the engine refused to let the caller read ("permission
+	 * denied", 42501) is skipped with this hint; NULL: it is an error. */
+	const char *read_denied_hint;
+} dbc_dialect;
+
+struct dbc_schema;
+
 typedef struct dbc_host {
-	const char *engine; /* "postgresql" | "sqlite" */
+	const dbc_dialect *dialect;
+	/* Reads the live schema into an initialised model (schema.h); every
+	 * part that needs the live schema reads it through here. */
+	int (*read_schema)(dbc_ctx *ctx, struct dbc_schema *out);
 
 	/* Runs SQL that may hold several statements. On failure sets the ctx error
 	 * (engine SQLSTATE, message, and the 1-based line of the failing statement

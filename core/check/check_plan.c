@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_pg(const dbc_ctx *ctx)
+static const dbc_dialect *dialect(const dbc_ctx *ctx)
 {
-	return strcmp(ctx->host->engine, "postgresql") == 0;
+	return ctx->host->dialect;
 }
 
 static bool is_partitioned(const dbc_table *t)
@@ -19,16 +19,17 @@ static bool is_partitioned(const dbc_table *t)
 	return t->kind && strcmp(t->kind, "partitioned table") == 0;
 }
 
-/* The table as SQL text. SQLite names the main schema so a temp table of the
- * same name cannot shadow it; PostgreSQL reads ONLY the table itself (its
- * inheritance children carry their own copies of the constraints), except for
- * partitioned tables whose rows all live in partitions. */
+/* The table as SQL text. An unqualified table is named in its schema so a
+ * temp table of the same name cannot shadow it (SQLite's main); where tables
+ * inherit, ONLY the table itself is read (its inheritance children carry
+ * their own copies of the constraints), except for partitioned tables whose
+ * rows all live in partitions. */
 static char *table_ref(dbc_ctx *ctx, const dbc_table *t)
 {
-	char *qn = dbc_quoted_name(ctx, t->schema ? t->schema : (is_pg(ctx) ? NULL : "main"), t->name);
+	char *qn = dbc_quoted_name(ctx, t->schema ? t->schema : dialect(ctx)->main_schema, t->name);
 	if (!qn)
 		return NULL;
-	if (is_pg(ctx) && !is_partitioned(t))
+	if (dialect(ctx)->table_inheritance && !is_partitioned(t))
 		return dbc_printf(ctx, "ONLY %s", qn);
 	return qn;
 }
@@ -37,7 +38,7 @@ static char *table_ref(dbc_ctx *ctx, const dbc_table *t)
  * them), or NULL for tables without one. */
 static const char *rowid_name(const dbc_ctx *ctx, const dbc_table *t)
 {
-	if (is_pg(ctx))
+	if (!dialect(ctx)->rowid)
 		return NULL;
 	if (t->kind && strcmp(t->kind, "table") != 0)
 		return NULL;
@@ -87,9 +88,9 @@ static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, 
 		return add_columns(ctx, alias, &pk->columns, out);
 	if (con->kind == DBC_CON_FOREIGN_KEY && con->columns.n > 0)
 		return add_columns(ctx, alias, &con->columns, out);
-	if (is_pg(ctx))
-		return dbc_strlist_add(ctx, out, dbc_printf(ctx, "%sctid::text", alias));
-	/* A SQLite table whose every rowid spelling is a column and that has no
+	if (dialect(ctx)->row_locator)
+		return dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s%s", alias, dialect(ctx)->row_locator));
+	/* A table whose every rowid spelling is a column and that has no
 	 * primary key: all its columns identify the row as well as anything can. */
 	for (int i = 0; i < t->ncolumns; i++) {
 		char *q = ctx->host->quote_ident(ctx, t->columns[i].name);
@@ -99,17 +100,13 @@ static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, 
 	return DBC_OK;
 }
 
-/* "<expr> IS [NOT] NULL" as the engine must evaluate it on stored rows.
- * SQLite folds "x IS NULL" to false (and "x IS NOT NULL" to true) for a
- * column declared NOT NULL without reading a row, yet a file whose schema
- * text was edited or that another tool wrote can hold NULLs there; typeof()
- * is never folded and reads only the value's type, not its content (no
- * overflow page of a large value is loaded). */
+/* "<expr> IS [NOT] NULL" as the engine must evaluate it on stored rows: the
+ * dialect's form where the engine folds the plain one (dbc.h). */
 static char *null_test(dbc_ctx *ctx, const char *expr, bool is_null)
 {
-	if (is_pg(ctx))
-		return dbc_printf(ctx, "%s IS %sNULL", expr, is_null ? "" : "NOT ");
-	return dbc_printf(ctx, "typeof(%s) %s 'null'", expr, is_null ? "=" : "<>");
+	if (dialect(ctx)->null_test)
+		return dialect(ctx)->null_test(ctx, expr, is_null);
+	return dbc_printf(ctx, "%s IS %sNULL", expr, is_null ? "" : "NOT ");
 }
 
 /* Joins null_test of each item, separated by sep. */
@@ -128,12 +125,12 @@ static char *join_null_tests(dbc_ctx *ctx, const dbc_strlist *l, bool is_null, c
 	return dbc_buf_finish(&b);
 }
 
-/* SQLite compares table names without regard to ASCII case. */
+/* The parent table, its name compared as the engine compares names. */
 static const dbc_table *find_parent(const dbc_ctx *ctx, const dbc_schema *s,
                                     const dbc_constraint *con)
 {
 	const dbc_table *p = dbc_schema_find_table(s, con->ref_schema, con->ref_table);
-	if (p || is_pg(ctx))
+	if (p || !dialect(ctx)->names_fold_case)
 		return p;
 	for (int i = 0; i < s->ntables; i++)
 		if (!s->tables[i].schema && strcasecmp(s->tables[i].name, con->ref_table) == 0)
@@ -380,7 +377,7 @@ static bool same_column_set(const dbc_strlist *a, const dbc_strlist *b)
 const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                                   const dbc_constraint *con)
 {
-	if (is_pg(ctx) || con->declared || con->kind != DBC_CON_FOREIGN_KEY)
+	if (!dialect(ctx)->fk_parent_unchecked || con->declared || con->kind != DBC_CON_FOREIGN_KEY)
 		return NULL;
 	const dbc_table *parent = find_parent(ctx, s, con);
 	if (!parent)
@@ -469,12 +466,10 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		/* No parent table: no key can have a parent. */
 		pp->where = full ? any_set : all_set;
 	} else {
-		/* The parent column on the left: its collation decides. On SQLite
-		 * the child side is written +c.x, an expression without affinity,
-		 * so the parent column's affinity is applied to the child value as
-		 * the engine's own foreign key check does (two columns compared
-		 * directly would convert neither, or both to numeric). */
-		const char *plus = is_pg(ctx) ? "" : "+";
+		/* The parent column on the left: its collation decides; the child
+		 * side carries the dialect's prefix (SQLite: +c.x, an expression
+		 * without affinity, so the parent column's affinity applies). */
+		const char *plus = dialect(ctx)->key_child_prefix ? dialect(ctx)->key_child_prefix : "";
 		char *match = NULL;
 		if (ctx->host->key_match) {
 			/* The engine's own comparison of the constraint, written out by
@@ -507,7 +502,7 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			pp->where = dbc_printf(ctx, "(%s) AND (%s OR %s)", any_set, any_null, missing);
 		else
 			pp->where = dbc_printf(ctx, "%s AND %s", all_set, missing);
-		if (!is_pg(ctx) && pp->where) {
+		if (dialect(ctx)->check_stream && pp->where) {
 			/* SQLite runs a correlated NOT EXISTS as a subprogram per row, 4x
 			 * slower than PRAGMA foreign_key_check. SQLite keys are MATCH
 			 * SIMPLE: only rows with every key column set are looked up. */
@@ -584,7 +579,8 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	if (con->kind == DBC_CON_FOREIGN_KEY) {
 		/* SQLite parses MATCH FULL but enforces every foreign key as MATCH
 		 * SIMPLE; the check follows the engine's rule. */
-		bool full = !orphans && is_pg(ctx) && con->match && strcmp(con->match, "full") == 0;
+		bool full = !orphans && dialect(ctx)->fk_match_full && con->match &&
+		            strcmp(con->match, "full") == 0;
 		return fk_parts(ctx, s, t, con, full, pp);
 	}
 	if (orphans)
@@ -726,12 +722,12 @@ static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 		return DBC_OK;
 	}
 	out->nkeys = pp->keys.n;
-	if (is_pg(ctx)) {
-		out->shape = DBC_PLAN_AGGREGATE;
-		out->sql = aggregate_sql(ctx, pp);
-	} else {
+	if (dialect(ctx)->check_stream) {
 		out->shape = DBC_PLAN_STREAM;
 		out->sql = stream_sql(ctx, pp);
+	} else {
+		out->shape = DBC_PLAN_AGGREGATE;
+		out->sql = aggregate_sql(ctx, pp);
 	}
 	return out->sql ? DBC_OK : DBC_ERROR;
 }
@@ -767,12 +763,12 @@ int dbc_check_plan_delete(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		dbc_error_detail(ctx, "%s", pp.skip);
 		return DBC_ERROR;
 	}
-	if (is_pg(ctx))
+	if (dialect(ctx)->changes_query)
+		*sql_out = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pp.del_from ? pp.del_from : pp.from,
+		                      pp.del_where ? pp.del_where : pp.where);
+	else
 		*sql_out = dbc_printf(
 		    ctx, "WITH d AS (DELETE FROM %s WHERE %s RETURNING 1) SELECT count(*) FROM d", pp.from,
 		    pp.where);
-	else
-		*sql_out = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pp.del_from ? pp.del_from : pp.from,
-		                      pp.del_where ? pp.del_where : pp.where);
 	return *sql_out ? DBC_OK : DBC_ERROR;
 }

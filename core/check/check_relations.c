@@ -8,9 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_sqlite(const dbc_ctx *ctx)
+/* Whether the engine matches names without regard to ASCII case (SQLite). */
+static bool names_fold_case(const dbc_ctx *ctx)
 {
-	return strcmp(ctx->host->engine, "postgresql") != 0;
+	return ctx->host->dialect->names_fold_case;
 }
 
 int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,
@@ -33,8 +34,7 @@ int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, co
 			} else if (pass == 1) {
 				hit = strcmp(t->name, name) == 0;
 			} else {
-				/* SQLite matches table names without regard to ASCII case. */
-				hit = is_sqlite(ctx) && strcasecmp(t->name, name) == 0;
+				hit = names_fold_case(ctx) && strcasecmp(t->name, name) == 0;
 			}
 			if (hit) {
 				if (found++ == 0)
@@ -60,7 +60,7 @@ int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, co
 static const dbc_column *find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name)
 {
 	const dbc_column *c = dbc_table_find_column(t, name);
-	if (c || !is_sqlite(ctx))
+	if (c || !names_fold_case(ctx))
 		return c;
 	for (int i = 0; i < t->ncolumns; i++)
 		if (strcasecmp(t->columns[i].name, name) == 0)

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_pg(const dbc_ctx *ctx)
+/* Whether the engine's enforcement of a valid constraint binds every stored
+ * row (dbc.h: enforced_binds_rows). */
+static bool enforced_binds_rows(const dbc_ctx *ctx)
 {
-	return strcmp(ctx->host->engine, "postgresql") == 0;
+	return ctx->host->dialect->enforced_binds_rows;
 }
 
 static json_t *json_of(const dbc_value *v)
@@ -252,7 +254,7 @@ static bool valid_unique_index(const dbc_schema *s, const dbc_table *t, const ch
 static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                           const dbc_constraint *con)
 {
-	if (!is_pg(ctx))
+	if (!enforced_binds_rows(ctx))
 		return false;
 	switch (con->kind) {
 	case DBC_CON_PRIMARY_KEY:
@@ -432,7 +434,7 @@ static int check_not_null_columns(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 static int check_unique_indexes(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                                 const char *display, table_scope *sc, dbc_check_findings *out)
 {
-	if (is_pg(ctx))
+	if (enforced_binds_rows(ctx))
 		return DBC_OK;
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
@@ -792,12 +794,13 @@ static int delete_one(dbc_ctx *ctx, const dbc_schema *s, const orphan_item *it, 
 		}
 	}
 	rc = dbc_check_plan_delete(ctx, s, t, &it->con, &sql);
-	if (rc == DBC_OK && is_pg(ctx)) {
+	const char *changes = ctx->host->dialect->changes_query;
+	if (rc == DBC_OK && !changes) {
 		rc = ctx->host->query(ctx, sql, 0, NULL, take_count, n);
 	} else if (rc == DBC_OK) {
 		rc = ctx->host->query(ctx, sql, 0, NULL, NULL, NULL);
 		if (rc == DBC_OK)
-			rc = ctx->host->query(ctx, "SELECT changes()", 0, NULL, take_count, n);
+			rc = ctx->host->query(ctx, changes, 0, NULL, take_count, n);
 	}
 	if (ctx->host->check_leave)
 		ctx->host->check_leave(ctx, rc == DBC_OK);

@@ -170,7 +170,7 @@ typedef struct dbc_health_shared {
 	struct dbc_migrate_summary *migrations; /* NULL until summarised without error */
 } dbc_health_shared;
 
-/* The live schema of this run, read through eng->read_schema on first use. */
+/* The live schema of this run, read through the host on first use. */
 int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out);
 
 /* Catalog checks decided from the model (health_model.c); each adds its
@@ -189,16 +189,15 @@ int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_he
 int dbc_health_model_fks(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact, bool *enforced);
 bool *dbc_health_model_indexed(dbc_ctx *ctx, const dbc_schema *s);
 
-/* What an engine's glue provides. */
+/* The health part's hooks: what an engine's glue provides beyond the host
+ * interface (whose dialect names the engine and says which checks apply;
+ * the live schema comes through dbc_host.read_schema). */
 struct dbc_health_engine {
-	const char *engine; /* "sqlite" | "postgresql" */
 	const char *engine_version;
 	const char *database;
-	unsigned engine_bit; /* DBC_ENGINE_PG or DBC_ENGINE_SQLITE */
 	/* Wrap each check in a host savepoint so an engine error becomes the
 	 * check's "error" row (PostgreSQL raises otherwise). */
 	bool isolate_checks;
-	dbc_schema_reader read_schema;
 	void *state;
 	dbc_health_shared *shared; /* set by dbc_health_run for the gatherers */
 	/* DBC_HC_COUNT gatherers indexed by check id, for every check that

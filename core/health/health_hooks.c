@@ -60,11 +60,6 @@ int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc
 	return DBC_OK;
 }
 
-static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
-{
-	return dbc_health_schema(ctx, arg, out);
-}
-
 /* The drift problems of dbmigrate_validate. Once this run has its migration
  * summary (the migrations check), validate's other reads -- the same
  * bookkeeping reads and a setting of the settings read at the start -- just
@@ -75,15 +70,16 @@ static int run_schema(dbc_ctx *ctx, void *arg, dbc_schema **out)
 int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
                                    dbc_health_mode mode, dbc_health_fact *fact)
 {
-	dbc_migrate_env env = {eng->read_schema, NULL, NULL};
-	dbc_live_schema live = {run_schema, (void *)eng};
 	dbc_health_shared *sh = eng->shared;
 	dbc_migrate_problems problems;
 	(void)mode;
-	if (sh && sh->migrations && eng->read_schema
-	        ? dbc_migrate_drift(ctx, &live, &problems) != DBC_OK
-	        : dbc_migrate_problems_of(ctx, &env, &problems) != DBC_OK)
+	if (sh && sh->migrations && ctx->host->read_schema) {
+		/* the schema this run read already, or read now and kept for it */
+		if (dbc_migrate_drift(ctx, &sh->schema, &problems) != DBC_OK)
+			return DBC_ERROR;
+	} else if (dbc_migrate_problems_of(ctx, &problems) != DBC_OK) {
 		return DBC_ERROR;
+	}
 	for (int i = 0; i < problems.n; i++) {
 		const dbc_migrate_problem *p = &problems.items[i];
 		if (strcmp(p->problem, "drift") != 0)
@@ -153,16 +149,17 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 {
 	dbc_schema *s;
 	dbc_check_findings found = {0};
-	/* Standard mode on PostgreSQL trusts constraints that are validated and
-	 * enforced now (no scan). That trust has a gap: rows let in while RI
-	 * triggers were disabled or under session_replication_role = replica stay
-	 * behind once enforcement is back. Full mode closes it by scanning as
-	 * dbcheck_constraints() does. SQLite's "enforced" only describes this
-	 * connection now (foreign_keys, ignore_check_constraints), so there every
-	 * constraint is verified in every mode. */
+	/* Standard mode trusts constraints that are validated and enforced now
+	 * where that binds every stored row (PostgreSQL; no scan). That trust
+	 * has a gap: rows let in while RI triggers were disabled or under
+	 * session_replication_role = replica stay behind once enforcement is
+	 * back. Full mode closes it by scanning as dbcheck_constraints() does.
+	 * SQLite's "enforced" only describes this connection now (foreign_keys,
+	 * ignore_check_constraints), so there every constraint is verified in
+	 * every mode. */
 	dbc_check_options opt = {.kinds = kinds,
-	                         .skip_trusted = eng->engine_bit == DBC_ENGINE_PG &&
-	                                         mode < DBC_HEALTH_FULL,
+	                         .skip_trusted =
+	                             ctx->host->dialect->enforced_binds_rows && mode < DBC_HEALTH_FULL,
 	                         .ignore = eng->shared ? eng->shared->ignore : NULL};
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;

@@ -59,7 +59,7 @@ int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **ou
 	     dbc_json_set(metrics, "migration_version", dbc_json_str(m->migration_version)) &&
 	     dbc_json_set(metrics, "pending_migrations", int_or_null(m->pending_migrations));
 	ok = ok && dbc_json_set(root, "dbcare_version", json_string(dbc_version())) &&
-	     dbc_json_set(root, "engine", dbc_json_str(r->eng->engine)) &&
+	     dbc_json_set(root, "engine", dbc_json_str(ctx->host->dialect->name)) &&
 	     dbc_json_set(root, "engine_version", dbc_json_str(r->eng->engine_version)) &&
 	     dbc_json_set(root, "database", dbc_json_str(r->database)) &&
 	     dbc_json_set(root, "mode", json_string(dbc_health_mode_name(r->mode))) &&
@@ -171,7 +171,8 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
-	char *base = dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", r->eng->engine, db ? db : "");
+	char *base =
+	    dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", ctx->host->dialect->name, db ? db : "");
 	if (!base)
 		return DBC_ERROR;
 	const dbc_health_metrics *m = &r->metrics;

@@ -465,11 +465,12 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 		}
 		if (rc != DBC_OK || ctx->failed) {
 			char *msg = dbc_printf(ctx, "%s", ctx->message ? ctx->message : "check failed");
-			/* PostgreSQL refused to let the caller read a table the check
-			 * scans: a check that cannot run is skipped with a hint, not an error */
-			bool denied = eng->engine_bit == DBC_ENGINE_PG &&
-			              strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) == 0 && msg &&
-			              strncmp(msg, "permission denied", 17) == 0;
+			/* The engine refused to let the caller read a table the check
+			 * scans: where the dialect has a hint for it, a check that cannot
+			 * run is skipped with that hint, not an error */
+			const char *denied_hint = ctx->host->dialect->read_denied_hint;
+			bool denied = denied_hint && strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) == 0 &&
+			              msg && strncmp(msg, "permission denied", 17) == 0;
 			if (level > 0) {
 				/* rollback needs a clean slot to report its own trouble */
 				dbc_error_clear(ctx);
@@ -479,9 +480,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 			}
 			dbc_error_clear(ctx);
 			if (denied) {
-				dbc_health_skip(ctx, &fact, msg,
-				                "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the "
-				                "tables it names)");
+				dbc_health_skip(ctx, &fact, msg, denied_hint);
 				return dbc_health_grade(ctx, &fact, 0, -1, -1, ignore, out);
 			}
 			memset(out, 0, sizeof(*out));
@@ -503,13 +502,13 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
 		*out = sh->schema;
 		return DBC_OK;
 	}
-	if (!eng->read_schema)
+	if (!ctx->host->read_schema)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no schema reader for this engine");
 	dbc_schema *s = dbc_zalloc(ctx, sizeof(*s));
 	if (!s)
 		return DBC_ERROR;
-	dbc_schema_init(s, ctx, ctx->host->engine);
-	if (eng->read_schema(ctx, s) != DBC_OK)
+	dbc_schema_init(s, ctx);
+	if (ctx->host->read_schema(ctx, s) != DBC_OK)
 		return DBC_ERROR;
 	if (sh)
 		sh->schema = s;
@@ -603,7 +602,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	int shared_level = 0;
 	for (int i = 0; i < dbc_health_checks_count; i++) {
 		const dbc_health_check_def *def = &dbc_health_checks_catalog[i];
-		if (!(def->engines & eng->engine_bit))
+		if (!(def->engines & ctx->host->dialect->engine_bit))
 			continue;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
@@ -622,7 +621,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	out->metrics.pending_migrations = -1;
 	if (eng->metrics && tolerant(ctx, eng, read_metrics, &out->metrics, &ok) != DBC_OK)
 		return DBC_ERROR;
-	if (eng->read_schema && tolerant(ctx, eng, read_fingerprint, &out->metrics, &ok) != DBC_OK)
+	if (ctx->host->read_schema &&
+	    tolerant(ctx, eng, read_fingerprint, &out->metrics, &ok) != DBC_OK)
 		return DBC_ERROR;
 	if (tolerant(ctx, eng, read_migrations, &out->metrics, &ok) != DBC_OK)
 		return DBC_ERROR;

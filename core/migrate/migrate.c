@@ -50,8 +50,8 @@ static int prepare_script(dbc_ctx *ctx, const char *script, const char *what, co
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s of migration %s is empty", what,
 		                 label);
 	dbc_script_info info;
-	if (dbc_script_analyse(ctx, ctx->host->engine, *norm, &info) != DBC_OK ||
-	    dbc_script_check_shell(ctx, &info, ctx->host->engine, label) != DBC_OK ||
+	if (dbc_script_analyse(ctx, ctx->host->dialect, *norm, &info) != DBC_OK ||
+	    dbc_script_check_shell(ctx, &info, ctx->host->dialect, label) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK)
 		return DBC_ERROR;
 	if (no_tx)
@@ -389,25 +389,30 @@ static int add_problem(dbc_ctx *ctx, dbc_migrate_problems *out, const char *vers
 }
 
 /* Rows of the schema diff between the recorded snapshot and now; *drift
- * tells whether the fingerprints differ. The live schema comes from live
- * when given (asked only when a snapshot was recorded), otherwise from
- * env's reader. A cached model knows its fingerprint, so the snapshot text
- * is built only to diff. */
-static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
-                      dbc_schema_changes *diff, bool *drift)
+ * tells whether the fingerprints differ. The live schema is *live when the
+ * caller has it, else read through the host only when a snapshot was
+ * recorded (and handed back in *live). A cached model knows its
+ * fingerprint, so the snapshot text is built only to diff. */
+static int drift_rows(dbc_ctx *ctx, dbc_schema **live, dbc_schema_changes *diff, bool *drift)
 {
 	char *fp, *snap, *now, *nowfp;
 	int64_t id;
-	dbc_schema read, *s = &read;
+	dbc_schema *s = *live;
 	*drift = false;
 	memset(diff, 0, sizeof(*diff));
 	if (dbc_mig_last_snapshot(ctx, &fp, &id) != DBC_OK)
 		return DBC_ERROR;
 	if (!fp)
 		return DBC_OK;
-	dbc_schema_init(&read, ctx, ctx->host->engine);
-	if ((live ? live->get(ctx, live->arg, &s) : env->read_schema(ctx, &read)) != DBC_OK ||
-	    dbc_schema_fingerprint_model(s, &nowfp) != DBC_OK)
+	if (!s) {
+		if (!(s = dbc_zalloc(ctx, sizeof(*s))))
+			return DBC_ERROR;
+		dbc_schema_init(s, ctx);
+		if (ctx->host->read_schema(ctx, s) != DBC_OK)
+			return DBC_ERROR;
+		*live = s;
+	}
+	if (dbc_schema_fingerprint_model(s, &nowfp) != DBC_OK)
 		return DBC_ERROR;
 	if (strcmp(fp, nowfp) == 0)
 		return DBC_OK;
@@ -423,12 +428,11 @@ static int drift_rows(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_s
 }
 
 /* validate's "drift" problems, into out. */
-static int drift_problems(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_live_schema *live,
-                          dbc_migrate_problems *out)
+static int drift_problems(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out)
 {
 	bool drift;
 	dbc_schema_changes diff;
-	if (drift_rows(ctx, env, live, &diff, &drift) != DBC_OK)
+	if (drift_rows(ctx, live, &diff, &drift) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < diff.n; i++) {
 		const dbc_schema_change *d = &diff.items[i];
@@ -449,16 +453,17 @@ static int drift_problems(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_li
 	return DBC_OK;
 }
 
-int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_migrate_problems *out)
+int dbc_migrate_drift(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out)
 {
 	memset(out, 0, sizeof(*out));
-	return drift_problems(ctx, NULL, live, out);
+	return drift_problems(ctx, live, out);
 }
 
-int dbc_migrate_problems_of(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_migrate_problems *out)
+int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
+	dbc_schema *live = NULL;
 	bool allow;
 	memset(out, 0, sizeof(*out));
 	if (out_of_order_allowed(ctx, &allow) != DBC_OK ||
@@ -496,15 +501,15 @@ int dbc_migrate_problems_of(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_migrat
 		                f->error ? f->error : "did not finish") != DBC_OK)
 			return DBC_ERROR;
 	}
-	return drift_problems(ctx, env, NULL, out);
+	return drift_problems(ctx, &live, out);
 }
 
 /* (version, name, problem, detail), for the glue. */
-int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out)
+int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out)
 {
 	dbc_migrate_problems problems;
 	dbc_rows_init(out, ctx, 4);
-	if (dbc_migrate_problems_of(ctx, env, &problems) != DBC_OK)
+	if (dbc_migrate_problems_of(ctx, &problems) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < problems.n; i++) {
 		const dbc_migrate_problem *p = &problems.items[i];
@@ -542,7 +547,7 @@ static void poll_reset(void)
 static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
 {
 	dbc_script_info info;
-	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) != DBC_OK ||
+	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK ||
 	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
 		return DBC_ERROR;
 	/* The engines notice a cancel inside a statement themselves; between
@@ -684,7 +689,7 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	if (rc == DBC_OK && n > 0 && dbc_mig_record_applied(ctx, done, n) != DBC_OK)
 		rc = record_failed(ctx, done, n);
 	if (rc == DBC_OK && n > 0)
-		rc = dbc_mig_store_snapshot(ctx, env, 0);
+		rc = dbc_mig_store_snapshot(ctx, 0);
 	rc = dbc_mig_frame_end(ctx, &f, rc);
 	if (rc == DBC_OK)
 		*count = n;
@@ -755,7 +760,7 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *t
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
 	if (rc == DBC_OK && n > 0)
-		rc = dbc_mig_store_snapshot(ctx, env, 0);
+		rc = dbc_mig_store_snapshot(ctx, 0);
 	rc = dbc_mig_frame_end(ctx, &f, rc);
 	if (rc == DBC_OK)
 		*count = n;
@@ -791,9 +796,9 @@ static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int fingerprint_now(dbc_ctx *ctx, const dbc_migrate_env *env, char **fp)
+static int fingerprint_now(dbc_ctx *ctx, char **fp)
 {
-	return dbc_schema_fingerprint(ctx, env->read_schema, fp);
+	return dbc_schema_fingerprint(ctx, ctx->host->read_schema, fp);
 }
 
 static const char *enum_detail(dbc_ctx *ctx, const char *err)
@@ -809,8 +814,8 @@ static const char *enum_detail(dbc_ctx *ctx, const char *err)
  * state the real apply leaves, whatever the down script did (issue: a no-op
  * up whose down drops a column must not make later proofs start without
  * it). Fills row[3..5]. */
-static int prove_down(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_mig *m,
-                      const char *label, const char *fp0, dbc_value *row)
+static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const char *fp0,
+                      dbc_value *row)
 {
 	char *err = NULL, *fp1 = NULL;
 	bool enum_err = false;
@@ -824,7 +829,7 @@ static int prove_down(dbc_ctx *ctx, const dbc_migrate_env *env, const dbc_mig *m
 		return DBC_OK;
 	}
 	row[3] = dbc_bool(true);
-	if (fingerprint_now(ctx, env, &fp1) != DBC_OK)
+	if (fingerprint_now(ctx, &fp1) != DBC_OK)
 		return DBC_ERROR;
 	bool same = strcmp(fp0, fp1) == 0;
 	row[4] = dbc_bool(same);
@@ -879,7 +884,7 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 			                     "was not run",
 			                     label);
 		} else {
-			if (m->has_down && (rc = fingerprint_now(ctx, env, &fp0)) != DBC_OK)
+			if (m->has_down && (rc = fingerprint_now(ctx, &fp0)) != DBC_OK)
 				break;
 			if ((rc = try_script(ctx, m->script, "verifying", label, &up_level, &err,
 			                     &enum_err)) != DBC_OK)
@@ -892,7 +897,7 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *ver
 			} else {
 				row[2] = dbc_bool(true);
 				if (m->has_down)
-					rc = prove_down(ctx, env, m, label, fp0, row);
+					rc = prove_down(ctx, m, label, fp0, row);
 				if (rc == DBC_OK)
 					rc = ctx->host->release(ctx, up_level);
 			}
@@ -976,7 +981,7 @@ int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *v
 			                    true, NULL, 0);
 	}
 	if (rc == DBC_OK)
-		rc = dbc_mig_store_snapshot(ctx, env, 0);
+		rc = dbc_mig_store_snapshot(ctx, 0);
 	rc = dbc_mig_frame_end(ctx, &f, rc);
 	if (rc == DBC_OK)
 		*count = n;
@@ -989,6 +994,7 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
 	dbc_mig_set set;
 	dbc_mig_status st;
 	dbc_schema_changes diff;
+	dbc_schema *live = NULL;
 	bool drift = false;
 	int nchanged = 0, nmissing = 0;
 	*count = 0;
@@ -1021,7 +1027,7 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
 		rc = dbc_mig_query(ctx, "DELETE FROM @migrations_history WHERE NOT success", 0, NULL, NULL,
 		                   NULL);
 	if (rc == DBC_OK)
-		rc = drift_rows(ctx, env, NULL, &diff, &drift);
+		rc = drift_rows(ctx, &live, &diff, &drift);
 	int64_t n = nchanged + nmissing + set.nfailed + (drift ? 1 : 0);
 	if (rc == DBC_OK && n > 0) {
 		char *what = dbc_printf(ctx,
@@ -1031,7 +1037,7 @@ int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
 		                        drift ? ", accepted the current schema (drift)" : "");
 		rc = dbc_mig_record(ctx, NULL, what, "repair", "repair", NULL, -1, true, NULL, 0);
 		if (rc == DBC_OK)
-			rc = dbc_mig_store_snapshot(ctx, env, 0);
+			rc = dbc_mig_store_snapshot(ctx, 0);
 	}
 	rc = dbc_mig_frame_end(ctx, &f, rc);
 	if (rc == DBC_OK)

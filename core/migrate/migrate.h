@@ -1,7 +1,9 @@
 /*
- * migrate.h — the dbmigrate_* functions of docs/migrations.md, written once against the
- * host interface. Each glue decodes arguments, passes its engine's schema
- * reader and migration lock in a dbc_migrate_env, and encodes the results.
+ * migrate.h — the dbmigrate_* functions of docs/migrations.md, written once
+ * against the host interface. Each glue decodes arguments, passes what only
+ * its engine does for migrations (the migration lock, registrant rights) in a
+ * dbc_migrate_env, and encodes the results. The live schema comes through
+ * the host (dbc_host.read_schema).
  */
 #ifndef DBC_MIGRATE_H
 #define DBC_MIGRATE_H
@@ -9,10 +11,9 @@
 #include "base/dbc.h"
 #include "schema/schema.h"
 
-/* What only the engine can do for the migration flows. */
+/* The migration part's hooks: what only the engine can do for the
+ * migration flows, beyond the host interface. */
 typedef struct dbc_migrate_env {
-	/* Reads the live schema, for the snapshot stored after each call (drift). */
-	dbc_schema_reader read_schema;
 	/* Takes the migration lock for the rest of the transaction, waiting at most
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
 	 * lock is the migration lock (SQLite). Called inside dbcare's savepoint. */
@@ -46,7 +47,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 /* Reading. target/version may be NULL where docs/migrations.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_plan(dbc_ctx *ctx, const char *target, dbc_rows *out);
-int dbc_migrate_validate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_rows *out);
+int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
 int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
@@ -93,11 +94,6 @@ typedef struct dbc_migrate_summary {
 	int applied;
 } dbc_migrate_summary;
 
-/* The live schema on demand, for callers that hold one already. */
-typedef struct dbc_live_schema {
-	int (*get)(dbc_ctx *ctx, void *arg, dbc_schema **out);
-	void *arg;
-} dbc_live_schema;
 /* One problem dbmigrate_validate reports. */
 typedef struct dbc_migrate_problem {
 	const char *version; /* NULL for a repeatable migration or drift */
@@ -112,12 +108,14 @@ typedef struct dbc_migrate_problems {
 	int cap;
 } dbc_migrate_problems;
 
-/* dbc_migrate_validate's problems, typed (out zero-initialised by the caller). */
-int dbc_migrate_problems_of(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_migrate_problems *out);
+/* dbc_migrate_validate's problems, typed (out zero-initialised by the callee). */
+int dbc_migrate_problems_of(dbc_ctx *ctx, dbc_migrate_problems *out);
 /* Only its "drift" problems, without its other reads: for a caller that
  * made those reads already (the health report, once it has its migration
- * summary). */
-int dbc_migrate_drift(dbc_ctx *ctx, const dbc_live_schema *live, dbc_migrate_problems *out);
+ * summary). *live is the live schema when the caller has read it, else
+ * NULL: it is then read through the host only when a snapshot was
+ * recorded, and handed back. */
+int dbc_migrate_drift(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems *out);
 int dbc_migrate_summarise(dbc_ctx *ctx, dbc_migrate_summary *out);
 
 /* A migration calling dbmigrate_apply (or any changing dbmigrate_ function)

@@ -307,9 +307,9 @@ static int take_script(dbc_ctx *ctx, dbc_mig_file *f, const char *text, const ch
 	if (!f->script)
 		return DBC_ERROR;
 	dbc_script_info info;
-	if (dbc_script_analyse(ctx, ctx->host->engine, f->script, &info) != DBC_OK)
+	if (dbc_script_analyse(ctx, ctx->host->dialect, f->script, &info) != DBC_OK)
 		return DBC_ERROR;
-	if (dbc_script_check_shell(ctx, &info, ctx->host->engine, f->file) != DBC_OK ||
+	if (dbc_script_check_shell(ctx, &info, ctx->host->dialect, f->file) != DBC_OK ||
 	    dbc_script_check(ctx, &info, f->file, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
 		f->refused = true;
 		bad_add(bad, BAD_SCRIPT, "%s", ctx->message);
@@ -505,7 +505,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 	int ncallbacks = 0;
 	dbc_buf_init(&bad.list, ctx);
 	dbc_buf_init(&callbacks, ctx);
-	const char *engine = ctx->host->engine;
+	const dbc_dialect *dialect = ctx->host->dialect;
 	/* names first: diesel directories are read here, files after the choice
 	 * between plain and engine-specific files */
 	for (int i = 0; i < nnames; i++) {
@@ -528,7 +528,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		const char *why;
 		if (!f)
 			return DBC_ERROR;
-		dbc_name_kind k = dbc_mig_parse_filename(ctx, engine, name, f, &why);
+		dbc_name_kind k = dbc_mig_parse_filename(ctx, dialect, name, f, &why);
 		if (ctx->failed)
 			return DBC_ERROR;
 		if (k == DBC_NAME_CALLBACK) {

@@ -41,9 +41,9 @@ typedef struct dbc_mig_file {
 /* The layouts, for errors and hints. */
 extern const char dbc_mig_layouts[];
 
-/* Parses the name of a file directly in the migration directory for engine
- * ("postgresql", "sqlite"). */
-dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const char *engine, const char *file,
+/* Parses the name of a file directly in the migration directory for the
+ * engine of dialect d (its file infixes). */
+dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
                                      dbc_mig_file *out, const char **why);
 
 /* True when a directory entry's name has diesel's shape

@@ -35,25 +35,26 @@ static bool word_is(const char *s, size_t n, const char *word)
 	return strlen(word) == n && memcmp(s, word, n) == 0;
 }
 
-/* popx's engine infixes: 1 this engine's, -1 another engine's, 0 none
- * (then the dot belongs to the name, as golang-migrate reads it). */
-static int engine_infix(const char *engine, const char *s, size_t n)
+static bool infix_listed(const char *const *list, const char *s, size_t n)
 {
-	static const char *const pg[] = {"postgres", "postgresql", NULL};
-	static const char *const lite[] = {"sqlite3", "sqlite", NULL};
+	for (int i = 0; list && list[i]; i++)
+		if (word_is(s, n, list[i]))
+			return true;
+	return false;
+}
+
+/* popx's engine infixes: 1 this engine's, -1 another engine's, 0 none
+ * (then the dot belongs to the name, as golang-migrate reads it). The
+ * dialect names its own engine and dbcare's others; these are the engines
+ * dbcare does not run on. */
+static int engine_infix(const dbc_dialect *d, const char *s, size_t n)
+{
 	static const char *const other[] = {"mysql", "mariadb",   "cockroach", "cockroachdb",
 	                                    "mssql", "sqlserver", "clickhouse", NULL};
-	bool is_pg = engine && strcmp(engine, "postgresql") == 0;
-	bool is_lite = engine && strcmp(engine, "sqlite") == 0;
-	for (int i = 0; pg[i]; i++)
-		if (word_is(s, n, pg[i]))
-			return is_pg ? 1 : -1;
-	for (int i = 0; lite[i]; i++)
-		if (word_is(s, n, lite[i]))
-			return is_lite ? 1 : -1;
-	for (int i = 0; other[i]; i++)
-		if (word_is(s, n, other[i]))
-			return -1;
+	if (infix_listed(d->file_infixes, s, n))
+		return 1;
+	if (infix_listed(d->foreign_file_infixes, s, n) || infix_listed(other, s, n))
+		return -1;
 	return 0;
 }
 
@@ -75,7 +76,7 @@ static bool flyway_callback(const char *file, size_t len)
 	return true;
 }
 
-static dbc_name_kind parse_golang(dbc_ctx *ctx, const char *engine, const char *file,
+static dbc_name_kind parse_golang(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
                                   dbc_mig_file *out, const char **why)
 {
 	size_t n = strlen(file);
@@ -91,7 +92,7 @@ static dbc_name_kind parse_golang(dbc_ctx *ctx, const char *engine, const char *
 	for (const char *dot = end; dot > us + 1; dot--) {
 		if (dot[-1] != '.')
 			continue;
-		int which = engine_infix(engine, dot, (size_t)(end - dot));
+		int which = engine_infix(d, dot, (size_t)(end - dot));
 		if (which < 0)
 			return DBC_NAME_OTHER_ENGINE;
 		if (which > 0) {
@@ -113,7 +114,7 @@ static dbc_name_kind parse_golang(dbc_ctx *ctx, const char *engine, const char *
 	return DBC_NAME_MIGRATION;
 }
 
-dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const char *engine, const char *file,
+dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
                                      dbc_mig_file *out, const char **why)
 {
 	memset(out, 0, sizeof(*out));
@@ -127,7 +128,7 @@ dbc_name_kind dbc_mig_parse_filename(dbc_ctx *ctx, const char *engine, const cha
 		return DBC_NAME_CALLBACK;
 	/* golang-migrate first: it starts with a digit */
 	if (file[0] >= '0' && file[0] <= '9')
-		return parse_golang(ctx, engine, file, out, why);
+		return parse_golang(ctx, d, file, out, why);
 	out->layout = DBC_LAYOUT_FLYWAY;
 	if (file[0] == 'R' && strncmp(file, "R__", 3) == 0) {
 		if (len <= 3)

@@ -26,7 +26,7 @@ static void append_script(dbc_ctx *ctx, dbc_buf *b, const char *script)
 	dbc_buf_append(b, script);
 	dbc_buf_append(b, "\n");
 	/* a last statement without ';' must not run into the bookkeeping call */
-	if (dbc_script_analyse(ctx, ctx->host->engine, script, &info) == DBC_OK &&
+	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) == DBC_OK &&
 	    !info.ends_with_semicolon)
 		dbc_buf_append(b, ";\n");
 }
@@ -50,11 +50,13 @@ static script_step step_of(const dbc_mig *m, bool down)
 	return st;
 }
 
-static void render_pg(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
+/* A step for a shell that can skip it (psql): step_begin's answer, kept
+ * by \gset, decides with \if whether the migration runs. */
+static void render_skipping(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
 {
 	char *call = dbc_printf(ctx, "%s, %s", lit(ctx, st->kind), lit(ctx, st->key));
 	if (!st->no_tx)
-		dbc_buf_append(b, "BEGIN;\n");
+		dbc_buf_append(b, ctx->host->dialect->script_begin);
 	dbc_buf_appendf(b, "SELECT dbmigrate_step_begin(%s, %s) AS dbcare_run \\gset\n", call,
 	                lit(ctx, st->checksum));
 	dbc_buf_append(b, "\\if :dbcare_run\n");
@@ -65,11 +67,13 @@ static void render_pg(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
 		dbc_buf_append(b, "COMMIT;\n");
 }
 
-static void render_sqlite(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
+/* A step for a shell that runs every statement (sqlite3): step_begin
+ * stops the script with an error where the step is stale. */
+static void render_stopping(dbc_ctx *ctx, dbc_buf *b, const script_step *st)
 {
 	char *call = dbc_printf(ctx, "%s, %s", lit(ctx, st->kind), lit(ctx, st->key));
 	if (!st->no_tx)
-		dbc_buf_append(b, "BEGIN IMMEDIATE;\n");
+		dbc_buf_append(b, ctx->host->dialect->script_begin);
 	/* the shell prints every result row: these print none */
 	dbc_buf_appendf(b,
 	                "SELECT 1 FROM (SELECT dbmigrate_step_begin(%s, %s) AS r) WHERE r IS NULL;\n",
@@ -105,9 +109,9 @@ static int check_renderable(dbc_ctx *ctx, const dbc_mig *m, const char *sql)
 	dbc_script_info info;
 	char *label = m->repeatable ? dbc_printf(ctx, "repeatable (%s)", m->name)
 	                            : dbc_printf(ctx, "%s (%s)", m->version, m->name);
-	if (!label || dbc_script_analyse(ctx, ctx->host->engine, sql, &info) != DBC_OK)
+	if (!label || dbc_script_analyse(ctx, ctx->host->dialect, sql, &info) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_script_check_shell(ctx, &info, ctx->host->engine, label);
+	return dbc_script_check_shell(ctx, &info, ctx->host->dialect, label);
 }
 
 /* The migrations a script runs and in which direction: the plan of
@@ -138,7 +142,8 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 {
 	dbc_mig_row **plan;
 	int n;
-	bool pg = strcmp(ctx->host->engine, "postgresql") == 0, down;
+	const dbc_dialect *d = ctx->host->dialect;
+	bool down;
 	if (strcmp(direction, "apply") == 0)
 		down = false;
 	else if (strcmp(direction, "rollback") == 0)
@@ -167,14 +172,7 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 	else
 		dbc_buf_appendf(&b, "-- dbcare %s: %d pending migration(s) from dbmigrate_script()\n",
 		                dbc_version(), n);
-	if (pg) {
-		dbc_buf_append(&b, "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
-		                   "\\set ON_ERROR_STOP on\n");
-	} else {
-		dbc_buf_append(&b,
-		               "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
-		               ".bail on\n");
-	}
+	dbc_buf_append(&b, d->script_preamble);
 	for (int i = 0; i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
 		script_step st = step_of(m, down);
@@ -184,10 +182,10 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 		else
 			dbc_buf_appendf(&b, "\n-- %s %s: %s%s\n", down ? "roll back" : "migration",
 			                m->version, m->name, st.no_tx ? " (no transaction)" : "");
-		if (pg)
-			render_pg(ctx, &b, &st);
+		if (d->script_skips)
+			render_skipping(ctx, &b, &st);
 		else
-			render_sqlite(ctx, &b, &st);
+			render_stopping(ctx, &b, &st);
 	}
 	*script = dbc_buf_finish(&b);
 	return *script ? DBC_OK : DBC_ERROR;
@@ -249,64 +247,132 @@ static int take_started(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-/* The "rollback" steps of dbmigrate_script('rollback'): the same checks as
- * dbmigrate_rollback makes for the latest applied migration, a started
- * 'down' event, and on completion the applied row removed; a step whose
- * migration is no longer applied is skipped on PostgreSQL and stops the
- * script on SQLite, as the forward steps do. */
-static int rollback_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *key,
-                               const char *checksum, bool *run)
-{
+/* What a step_begin or step_end call works on: the call's frame and its
+ * migration's row in the status derived inside it. */
+typedef struct step_state {
 	dbc_mig_frame f;
 	dbc_mig_set set;
 	dbc_mig_status st;
-	dbc_mig_row *r = NULL, **plan = NULL;
-	int n = 0;
-	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
+	dbc_mig_row *r;
+} step_state;
+
+/* Opens the frame and finds the row of kind/key. The caller ends the frame
+ * whatever this returns. */
+static int step_open(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind, const char *key,
+                     step_state *s)
+{
+	s->r = NULL;
+	int rc = dbc_mig_frame_begin(ctx, env, &s->f, true);
 	if (rc == DBC_OK)
-		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
+		rc = dbc_mig_read(ctx, DBC_LOAD_META, &s->set);
 	if (rc == DBC_OK)
-		rc = dbc_mig_derive(ctx, &set, &st);
+		rc = dbc_mig_derive(ctx, &s->set, &s->st);
 	if (rc == DBC_OK)
-		rc = find_row(ctx, &st, "rollback", key, &r);
-	if (rc == DBC_OK && !r->applied) {
-		if (strcmp(ctx->host->engine, "postgresql") != 0) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-			          "migration %s (%s) is not applied; this rollback script is stale", key,
-			          r->mig->name);
-			dbc_error_hint(ctx, "Generate a new one with dbmigrate_script('rollback', target).");
-			rc = DBC_ERROR;
-		}
-		return dbc_mig_frame_end(ctx, &f, rc);
+		rc = find_row(ctx, &s->st, kind, key, &s->r);
+	return rc;
+}
+
+/* The checks of an apply step ("versioned" or "repeatable"): the migration
+ * is unchanged since the script was written, and may be applied now as
+ * dbmigrate_apply would. *stale when it was applied meanwhile. */
+static int apply_checks(dbc_ctx *ctx, step_state *s, const char *key, const char *checksum,
+                        bool *stale)
+{
+	const dbc_mig_row *r = s->r;
+	char *oo;
+	if (strcmp(r->mig->checksum, checksum) != 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "migration %s (%s) changed since this script was generated", key, r->mig->name);
+		dbc_error_hint(ctx, "Generate a new script with dbmigrate_script().");
+		return DBC_ERROR;
 	}
-	if (rc == DBC_OK && (!r->mig->down_checksum || strcmp(r->mig->down_checksum, checksum) != 0)) {
+	*stale = r->state == DBC_MS_APPLIED;
+	if (*stale)
+		return DBC_OK;
+	if (dbc_setting_get(ctx, "migrate.out_of_order", &oo) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_mig_check_applicable(ctx, &s->set, &s->st, strcmp(oo, "allow") == 0);
+}
+
+/* The checks of a "rollback" step of dbmigrate_script('rollback'): the
+ * same as dbmigrate_rollback makes for the latest applied migration.
+ * *stale when the migration is no longer applied. */
+static int rollback_checks(dbc_ctx *ctx, step_state *s, const char *key, const char *checksum,
+                           bool *stale)
+{
+	const dbc_mig_row *r = s->r;
+	dbc_mig_row **plan = NULL;
+	int n = 0;
+	*stale = !r->applied;
+	if (*stale)
+		return DBC_OK;
+	if (!r->mig->down_checksum || strcmp(r->mig->down_checksum, checksum) != 0) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "the down script of migration %s (%s) changed since this script was generated",
 		          key, r->mig->name);
 		dbc_error_hint(ctx, "Generate a new one with dbmigrate_script('rollback', target).");
-		rc = DBC_ERROR;
+		return DBC_ERROR;
 	}
-	if (rc == DBC_OK && set.nfailed)
-		rc = dbc_mig_check_applicable(ctx, &set, &st, true);
-	if (rc == DBC_OK)
-		rc = dbc_mig_plan_down(ctx, &st, NULL, &plan, &n);
-	if (rc == DBC_OK && (n != 1 || plan[0] != r)) {
+	if ((s->set.nfailed && dbc_mig_check_applicable(ctx, &s->set, &s->st, true) != DBC_OK) ||
+	    dbc_mig_plan_down(ctx, &s->st, NULL, &plan, &n) != DBC_OK)
+		return DBC_ERROR;
+	if (n != 1 || plan[0] != r) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		          "migration %s (%s) is not the latest applied migration; this rollback script "
 		          "is stale",
 		          key, r->mig->name);
 		dbc_error_hint(ctx, "Rollback goes newest first. Generate a new script with "
 		                    "dbmigrate_script('rollback', target).");
-		rc = DBC_ERROR;
+		return DBC_ERROR;
 	}
+	return DBC_OK;
+}
+
+/* A step another call already took (applied the migration, or rolled it
+ * back): a shell that can skip statements skips it (dbmigrate_step_begin
+ * answers false); where it cannot (the sqlite3 shell) the script stops
+ * here instead. Nothing was run. */
+static int step_stale(dbc_ctx *ctx, bool down, const char *key, const dbc_mig_row *r)
+{
+	if (ctx->host->dialect->script_skips)
+		return DBC_OK;
+	if (down) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "migration %s (%s) is not applied; this rollback script is stale", key,
+		          r->mig->name);
+		dbc_error_hint(ctx, "Generate a new one with dbmigrate_script('rollback', target).");
+	} else {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "migration %s (%s) is already applied; this script is stale", key, r->mig->name);
+		dbc_error_hint(ctx, "Nothing was run. Generate a new script with dbmigrate_script().");
+	}
+	return DBC_ERROR;
+}
+
+/* Both directions: the direction's checks, then the registrant check and a
+ * started (not yet successful) event -- 'down' for a rollback step, whose
+ * completion removes the applied row. */
+int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+                           const char *key, const char *checksum, bool *run)
+{
+	bool down = strcmp(kind, "rollback") == 0, stale = false;
+	step_state s;
+	*run = false;
+	int rc = step_open(ctx, env, kind, key, &s);
 	if (rc == DBC_OK)
-		rc = dbc_mig_check_registrants(ctx, env, &r, 1, "roll back");
+		rc = down ? rollback_checks(ctx, &s, key, checksum, &stale)
+		          : apply_checks(ctx, &s, key, checksum, &stale);
+	if (rc == DBC_OK && stale)
+		return dbc_mig_frame_end(ctx, &s.f, step_stale(ctx, down, key, s.r));
 	if (rc == DBC_OK)
-		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, "versioned", "down",
-		                    r->mig->checksum, -1, false,
-		                    "started by dbmigrate_script('rollback'), not finished",
+		rc = dbc_mig_check_registrants(ctx, env, &s.r, 1, down ? "roll back" : "apply");
+	if (rc == DBC_OK)
+		rc = dbc_mig_record(ctx, s.r->mig->version, s.r->mig->name, down ? "versioned" : kind,
+		                    down ? "down" : "up", s.r->mig->checksum, -1, false,
+		                    down ? "started by dbmigrate_script('rollback'), not finished"
+		                         : "started by dbmigrate_script, not finished",
 		                    dbc_mig_now_ms());
-	rc = dbc_mig_frame_end(ctx, &f, rc);
+	rc = dbc_mig_frame_end(ctx, &s.f, rc);
 	if (rc == DBC_OK)
 		*run = true;
 	return rc;
@@ -314,18 +380,10 @@ static int rollback_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const c
 
 static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *key)
 {
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row *r = NULL;
+	step_state ss;
 	started_row s = {0, 0, false};
-	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
-	if (rc == DBC_OK)
-		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
-	if (rc == DBC_OK)
-		rc = dbc_mig_derive(ctx, &set, &st);
-	if (rc == DBC_OK)
-		rc = find_row(ctx, &st, "rollback", key, &r);
+	int rc = step_open(ctx, env, "rollback", key, &ss);
+	const dbc_mig_row *r = ss.r;
 	if (rc == DBC_OK) {
 		dbc_value p = dbc_text(r->mig->version);
 		rc = dbc_mig_query(ctx,
@@ -351,78 +409,20 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const cha
 			rc = dbc_mig_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &v,
 			                   NULL, NULL);
 		if (rc == DBC_OK)
-			rc = dbc_mig_store_snapshot(ctx, env, s.id);
+			rc = dbc_mig_store_snapshot(ctx, s.id);
 	}
-	return dbc_mig_frame_end(ctx, &f, rc);
-}
-
-int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
-                           const char *key, const char *checksum, bool *run)
-{
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row *r = NULL;
-	char *oo;
-	*run = false;
-	if (strcmp(kind, "rollback") == 0)
-		return rollback_step_begin(ctx, env, key, checksum, run);
-	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
-	if (rc == DBC_OK)
-		rc = dbc_setting_get(ctx, "migrate.out_of_order", &oo);
-	if (rc == DBC_OK)
-		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
-	if (rc == DBC_OK)
-		rc = dbc_mig_derive(ctx, &set, &st);
-	if (rc == DBC_OK)
-		rc = find_row(ctx, &st, kind, key, &r);
-	if (rc == DBC_OK && strcmp(r->mig->checksum, checksum) != 0) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "migration %s (%s) changed since this script was generated", key, r->mig->name);
-		dbc_error_hint(ctx, "Generate a new script with dbmigrate_script().");
-		rc = DBC_ERROR;
-	}
-	if (rc == DBC_OK && r->state == DBC_MS_APPLIED) {
-		if (strcmp(ctx->host->engine, "postgresql") != 0) {
-			/* the sqlite3 shell cannot skip statements: stop the script instead */
-			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-			          "migration %s (%s) is already applied; this script is stale", key,
-			          r->mig->name);
-			dbc_error_hint(ctx, "Nothing was run. Generate a new script with dbmigrate_script().");
-			rc = DBC_ERROR;
-		}
-		return dbc_mig_frame_end(ctx, &f, rc);
-	}
-	if (rc == DBC_OK)
-		rc = dbc_mig_check_applicable(ctx, &set, &st, strcmp(oo, "allow") == 0);
-	if (rc == DBC_OK)
-		rc = dbc_mig_check_registrants(ctx, env, &r, 1, "apply");
-	if (rc == DBC_OK)
-		rc = dbc_mig_record(ctx, r->mig->version, r->mig->name, kind, "up", r->mig->checksum, -1,
-		                    false, "started by dbmigrate_script, not finished", dbc_mig_now_ms());
-	rc = dbc_mig_frame_end(ctx, &f, rc);
-	if (rc == DBC_OK)
-		*run = true;
-	return rc;
+	return dbc_mig_frame_end(ctx, &ss.f, rc);
 }
 
 int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
                          const char *key)
 {
-	dbc_mig_frame f;
-	dbc_mig_set set;
-	dbc_mig_status st;
-	dbc_mig_row *r = NULL;
+	step_state ss;
 	started_row s = {0, 0, false};
 	if (strcmp(kind, "rollback") == 0)
 		return rollback_step_end(ctx, env, key);
-	int rc = dbc_mig_frame_begin(ctx, env, &f, true);
-	if (rc == DBC_OK)
-		rc = dbc_mig_read(ctx, DBC_LOAD_META, &set);
-	if (rc == DBC_OK)
-		rc = dbc_mig_derive(ctx, &set, &st);
-	if (rc == DBC_OK)
-		rc = find_row(ctx, &st, kind, key, &r);
+	int rc = step_open(ctx, env, kind, key, &ss);
+	const dbc_mig_row *r = ss.r;
 	if (rc == DBC_OK) {
 		dbc_value p[2] = {dbc_text(r->mig->repeatable ? r->mig->name : r->mig->version),
 		                  dbc_text(kind)};
@@ -473,7 +473,7 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *k
 			                   5, q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
-			rc = dbc_mig_store_snapshot(ctx, env, s.id);
+			rc = dbc_mig_store_snapshot(ctx, s.id);
 	}
-	return dbc_mig_frame_end(ctx, &f, rc);
+	return dbc_mig_frame_end(ctx, &ss.f, rc);
 }

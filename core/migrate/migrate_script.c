@@ -154,7 +154,7 @@ bool dbc_script_is_no_transaction(const char *script)
 typedef struct {
 	dbc_ctx *ctx;
 	dbc_script_info *info;
-	bool pg;
+	bool pg; /* the psql grammar (DBC_GRAMMAR_PSQL), else the sqlite3 one */
 	char **savepoints; /* names the script created itself (SQLite) */
 	int nsavepoints;
 	int capsavepoints;
@@ -316,12 +316,13 @@ static int add_stmt(dbc_ctx *ctx, dbc_script_info *info, int *cap, const char *t
 	return DBC_OK;
 }
 
-int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc_script_info *out)
+int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
+                       dbc_script_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->no_transaction = dbc_script_is_no_transaction(script);
 	out->ends_with_semicolon = true;
-	classify_state st = {ctx, out, engine && strcmp(engine, "postgresql") == 0, NULL, 0, 0};
+	classify_state st = {ctx, out, d->script_grammar == DBC_GRAMMAR_PSQL, NULL, 0, 0};
 	lexer lx = {st.pg, script, 0, 1};
 	const char *s = script;
 	int cap = 0;
@@ -484,10 +485,10 @@ int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
+int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_dialect *d,
                            const char *label)
 {
-	bool pg = engine && strcmp(engine, "postgresql") == 0;
+	bool psql = d->script_grammar == DBC_GRAMMAR_PSQL;
 	if (info->copy_line) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "migration %s runs COPY %s at line %d, which only a client can %s", label,
@@ -495,11 +496,13 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char
 		          info->copy_in ? "feed" : "read");
 		dbc_error_detail(ctx, "Migrations run inside a server function (dbmigrate_apply), where "
 		                      "there is no client connection to copy with.");
-		dbc_error_hint(ctx, "%s", info->copy_in
-		                              ? "Write the rows as INSERT ... VALUES statements, or COPY "
-		                                "FROM a server file (pg_read_server_files)."
-		                              : "Remove the statement; a migration changes the schema "
-		                                "and its data, it does not print rows.");
+		if (!info->copy_in)
+			dbc_error_hint(ctx, "Remove the statement; a migration changes the schema and its "
+			                    "data, it does not print rows.");
+		else if (d->copy_in_hint)
+			dbc_error_hint(ctx, "%s", d->copy_in_hint);
+		else
+			dbc_error_hint(ctx, "Write the rows as INSERT ... VALUES statements.");
 		return DBC_ERROR;
 	}
 	if (info->open_line) {
@@ -508,7 +511,7 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char
 		          label, info->open_line);
 		dbc_error_detail(ctx, "dbmigrate_script() writes scripts one after another into a %s "
 		                      "script, where the next script's text would be read from inside it.",
-		                 pg ? "psql" : "sqlite3");
+		                 d->shell);
 		dbc_error_hint(ctx, "Close it; a migration holds complete SQL statements only.");
 		return DBC_ERROR;
 	}
@@ -516,12 +519,12 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char
 		return DBC_OK;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	          "migration %s has a %s at line %d, which is not SQL", label,
-	          pg ? "psql meta-command (a backslash outside a string)"
+	          psql ? "psql meta-command (a backslash outside a string)"
 	             : "sqlite3 dot-command (a line starting with '.')",
 	          info->shell_line);
 	dbc_error_detail(ctx, "dbmigrate_script() writes scripts into a %s script, where that line "
 	                      "would run as a command of the shell.",
-	                 pg ? "psql" : "sqlite3");
+	                 d->shell);
 	dbc_error_hint(ctx, "Remove the line; a migration holds SQL only.");
 	return DBC_ERROR;
 }

@@ -56,16 +56,18 @@ typedef struct dbc_script_info {
 } dbc_script_info;
 
 /* Splits and classifies script (already normalised) with the lexical rules of
- * engine ("postgresql" dollar quotes, nested comments, E'' strings, BEGIN
- * ATOMIC bodies; otherwise SQLite: [ident], `ident`, CREATE TRIGGER bodies). */
-int dbc_script_analyse(dbc_ctx *ctx, const char *engine, const char *script, dbc_script_info *out);
+ * the dialect's script grammar (dbc.h: DBC_GRAMMAR_PSQL: dollar quotes,
+ * nested comments, E'' strings, BEGIN ATOMIC bodies; DBC_GRAMMAR_SQLITE3:
+ * [ident], `ident`, CREATE TRIGGER bodies). */
+int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
+                       dbc_script_info *out);
 
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
 
 /* A 22023 error for a script with a copy_line, an open_line or a
  * shell_line; DBC_OK without any. */
-int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const char *engine,
+int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_dialect *d,
                            const char *label);
 
 /* Turns info->problem into an error for "migration <label>" with sqlstate;

@@ -186,11 +186,12 @@ int dbc_mig_read(dbc_ctx *ctx, dbc_load_mode mode, dbc_mig_set *set)
 		down = applied_down;
 	else if (mode == DBC_LOAD_ALL)
 		up = "m.script", down = "m.down_script";
-	/* PostgreSQL: reading without the scripts needs no privilege on them
-	 * (pg_monitor may read every column of the registry but the scripts), so
-	 * has_down comes from the down checksum, which every row there has with
-	 * its down script; SQLite rows registered by an older build may lack it. */
-	bool pg = strcmp(ctx->host->engine, "postgresql") == 0;
+	/* Where privileges are per column (PostgreSQL), reading without the
+	 * scripts needs no privilege on them (pg_monitor may read every column
+	 * of the registry but the scripts), so has_down comes from the down
+	 * checksum, which every row there has with its down script; SQLite rows
+	 * registered by an older build may lack it. */
+	bool pg = ctx->host->dialect->column_privileges;
 	const char *reg_down = book_column(ctx, "migrations", "down_checksum", "m.down_checksum");
 	const char *app_down = book_column(ctx, "migrations_applied", "down_checksum", "down_checksum");
 	char *tmpl = dbc_printf(ctx,
@@ -426,15 +427,16 @@ static int record_applied_rows(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 
 int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 {
-	if (strcmp(ctx->host->engine, "postgresql") == 0)
+	/* no query_each: one set-based statement over a JSON array (dbc.h) */
+	if (!ctx->host->query_each)
 		return record_applied_json(ctx, done, n);
 	return record_applied_rows(ctx, done, n);
 }
 
-int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id)
+int dbc_mig_store_snapshot(dbc_ctx *ctx, int64_t id)
 {
 	char *json, *fp;
-	if (dbc_schema_snapshot_fingerprinted(ctx, env->read_schema, &json, &fp) != DBC_OK)
+	if (dbc_schema_snapshot_fingerprinted(ctx, ctx->host->read_schema, &json, &fp) != DBC_OK)
 		return DBC_ERROR;
 	if (id > 0) {
 		dbc_value p[3] = {dbc_text(fp), dbc_text(json), dbc_int(id)};

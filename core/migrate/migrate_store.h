@@ -45,8 +45,9 @@ typedef struct dbc_mig_done {
  * because on SQLite each migration's DDL would force a fresh prepare anyway. */
 int dbc_mig_record_applied(dbc_ctx *ctx, const dbc_mig_done *done, int n);
 
-/* Stores the schema snapshot and fingerprint on history row id (0: the latest). */
-int dbc_mig_store_snapshot(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t id);
+/* Stores the live schema's snapshot and fingerprint (read through the host) on
+ * history row id (0: the latest). */
+int dbc_mig_store_snapshot(dbc_ctx *ctx, int64_t id);
 
 /* The fingerprint of the snapshot recorded last and its history row (NULL
  * and 0 when none); the snapshot text of that row (NULL: the row is gone). */

@@ -223,7 +223,7 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 {
 	*proven = false;
 	bool exists = false;
-	if (strcmp(ctx->host->engine, "sqlite") != 0)
+	if (!ctx->host->dialect->assert_probe)
 		return DBC_OK;
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;

@@ -128,7 +128,7 @@ typedef struct dbc_schema_memo {
 typedef struct dbc_schema {
 	dbc_ctx *ctx;
 	dbc_schema_memo *memo; /* NULL: not cached */
-	const char *engine;
+	const char *engine;    /* the dialect's name, the snapshot's "engine" */
 	dbc_table *tables;
 	int ntables;
 	int captables;
@@ -140,7 +140,8 @@ typedef struct dbc_schema {
 	int capobjects;
 } dbc_schema;
 
-void dbc_schema_init(dbc_schema *s, dbc_ctx *ctx, const char *engine);
+/* An empty model of the ctx's engine (its dialect names it). */
+void dbc_schema_init(dbc_schema *s, dbc_ctx *ctx);
 dbc_table *dbc_schema_add_table(dbc_schema *s, const char *schema, const char *name);
 dbc_column *dbc_table_add_column(dbc_ctx *ctx, dbc_table *t, const char *name);
 dbc_constraint *dbc_table_add_constraint(dbc_ctx *ctx, dbc_table *t, dbc_constraint_kind kind,

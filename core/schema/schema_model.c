@@ -92,11 +92,11 @@ const char *dbc_constraint_kind_name(dbc_constraint_kind kind)
 	return "unknown";
 }
 
-void dbc_schema_init(dbc_schema *s, dbc_ctx *ctx, const char *engine)
+void dbc_schema_init(dbc_schema *s, dbc_ctx *ctx)
 {
 	memset(s, 0, sizeof(*s));
 	s->ctx = ctx;
-	s->engine = engine;
+	s->engine = ctx->host->dialect->name;
 }
 
 dbc_table *dbc_schema_add_table(dbc_schema *s, const char *schema, const char *name)

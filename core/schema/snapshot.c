@@ -485,7 +485,7 @@ int dbc_schema_fingerprint_of(dbc_ctx *ctx, const char *snapshot_json, char **ou
 int dbc_schema_snapshot(dbc_ctx *ctx, dbc_schema_reader reader, char **json_out)
 {
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, ctx->host->engine);
+	dbc_schema_init(&s, ctx);
 	if (reader(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_schema_snapshot_json(&s, json_out);
@@ -495,7 +495,7 @@ int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, ch
                                       char **hex_out)
 {
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, ctx->host->engine);
+	dbc_schema_init(&s, ctx);
 	if (reader(ctx, &s) != DBC_OK || dbc_schema_snapshot_json(&s, json_out) != DBC_OK)
 		return DBC_ERROR;
 	/* a cached model knows its fingerprint: hashing the text again is the
@@ -508,7 +508,7 @@ int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, ch
 int dbc_schema_fingerprint(dbc_ctx *ctx, dbc_schema_reader reader, char **hex_out)
 {
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, ctx->host->engine);
+	dbc_schema_init(&s, ctx);
 	if (reader(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_schema_fingerprint_model(&s, hex_out);

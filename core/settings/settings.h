@@ -8,11 +8,6 @@
 
 #include "base/dbc.h"
 
-/* The engines a setting or a health check applies to. */
-#define DBC_ENGINE_PG 1u
-#define DBC_ENGINE_SQLITE 2u
-#define DBC_ENGINE_BOTH (DBC_ENGINE_PG | DBC_ENGINE_SQLITE)
-
 typedef enum {
 	DBC_SETTING_CHOICE, /* one of choices, "a|b|c" */
 	DBC_SETTING_INT,    /* integer in [min, max] */

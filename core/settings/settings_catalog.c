@@ -66,7 +66,7 @@ static const struct {
 
 bool dbc_setting_applies(dbc_ctx *ctx, const char *key)
 {
-	unsigned here = strcmp(ctx->host->engine, "postgresql") == 0 ? DBC_ENGINE_PG : DBC_ENGINE_SQLITE;
+	unsigned here = ctx->host->dialect->engine_bit;
 	for (size_t i = 0; i < sizeof(one_engine) / sizeof(one_engine[0]); i++)
 		if (strcmp(one_engine[i].key, key) == 0)
 			return (one_engine[i].engines & here) != 0;

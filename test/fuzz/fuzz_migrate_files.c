@@ -39,7 +39,7 @@ static void check_version(dbc_ctx *ctx, const dbc_mig_file *f)
 	            "the version has a canonical form");
 }
 
-static void check_file(dbc_ctx *ctx, const char *engine, const char *file)
+static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file)
 {
 	dbc_mig_file f;
 	const char *why = NULL;
@@ -127,8 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	char *file = fuzz_cstr(&ctx, data, size);
-	check_file(&ctx, "postgresql", file);
-	check_file(&ctx, "sqlite", file);
+	check_file(&ctx, &pgdbc_dialect, file);
+	check_file(&ctx, &sqldbc_dialect, file);
 	check_diesel(&ctx, file);
 	dbc_ctx_finish(&ctx);
 	return 0;

@@ -21,7 +21,7 @@ static int count_lines(const char *from, const char *to)
 	return n;
 }
 
-static void check_engine(dbc_ctx *ctx, const char *engine, const char *script)
+static void check_engine(dbc_ctx *ctx, const dbc_dialect *engine, const char *script)
 {
 	dbc_script_info info;
 	FUZZ_ASSERT(dbc_script_analyse(ctx, engine, script, &info) == DBC_OK, "analysis succeeds");
@@ -40,7 +40,7 @@ static void check_engine(dbc_ctx *ctx, const char *engine, const char *script)
 		/* what dbmigrate_script() refuses to write: a statement the shell would
 		 * read as its own command (psql \ meta-command, sqlite3 dot-command in
 		 * the first column) is always noticed, at or before its line */
-		bool pg = strcmp(engine, "postgresql") == 0;
+		bool pg = engine->script_grammar == DBC_GRAMMAR_PSQL;
 		bool shell = pg ? s->text[0] == '\\'
 		                : s->text[0] == '.' && (s->text == script || s->text[-1] == '\n');
 		if (shell)
@@ -98,8 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	char *script = fuzz_cstr(&ctx, data, size);
-	check_engine(&ctx, "postgresql", script);
-	check_engine(&ctx, "sqlite", script);
+	check_engine(&ctx, &pgdbc_dialect, script);
+	check_engine(&ctx, &sqldbc_dialect, script);
 	dbc_ctx_finish(&ctx);
 	return 0;
 }

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f[i] = f[i % nf];
 
 	dbc_schema s;
-	dbc_schema_init(&s, &ctx, "sqlite");
+	dbc_schema_init(&s, &ctx);
 	dbc_table *t = dbc_schema_add_table(&s, NULL, f[0]);
 	FUZZ_ASSERT(t, "table added");
 	dbc_column *c = dbc_table_add_column(&ctx, t, f[1]);

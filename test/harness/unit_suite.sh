@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the C unit tests of core/ (build/unit/test_*, TAP output).
+# Runs the C unit tests of core/ (build/unit/test_*, TAP output) and the
+# source checks of core/ (test/script/core_*.sh).
 set -u
 cd "$(dirname "$0")/../.."
 : "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
@@ -18,6 +19,18 @@ for bin in build/unit/test_*; do
     echo "FAIL unit/$name" >> "$DBC_RESULTS"
     echo "FAIL unit/$name"
     grep -A3 '^not ok' <<<"$out" | sed 's/^/    /'
+    status=1
+  fi
+done
+for script in test/script/core_*.sh; do
+  name=$(basename "$script" .sh)
+  if out=$("$script" 2>&1); then
+    echo "PASS unit/$name" >> "$DBC_RESULTS"
+    echo "ok   unit/$name"
+  else
+    echo "FAIL unit/$name" >> "$DBC_RESULTS"
+    echo "FAIL unit/$name"
+    grep '^FAIL' <<<"$out" | sed 's/^/    /'
     status=1
   fi
 done

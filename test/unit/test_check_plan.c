@@ -48,7 +48,7 @@ static void test_sqlite(void)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &sqlite_host, NULL);
 	dbc_schema s;
-	dbc_schema_init(&s, &ctx, "sqlite");
+	dbc_schema_init(&s, &ctx);
 
 	dbc_table *par = dbc_schema_add_table(&s, NULL, "pa\"rent");
 	cols(&ctx, par, "id,code");
@@ -274,7 +274,7 @@ static void test_pg(void)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &pg_host, NULL);
 	dbc_schema s;
-	dbc_schema_init(&s, &ctx, "postgresql");
+	dbc_schema_init(&s, &ctx);
 
 	dbc_table *par = dbc_schema_add_table(&s, "sch ema", "Parent");
 	cols(&ctx, par, "a,b");
@@ -336,7 +336,7 @@ static void test_find_table(void)
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &pg_host, NULL);
 	dbc_schema s;
-	dbc_schema_init(&s, &ctx, "postgresql");
+	dbc_schema_init(&s, &ctx);
 	dbc_schema_add_table(&s, "public", "t");
 	dbc_schema_add_table(&s, "other", "t");
 	dbc_schema_add_table(&s, "other", "u.v");
@@ -359,9 +359,9 @@ static void test_find_table(void)
 int main(void)
 {
 	sqlite_host = unit_host;
-	sqlite_host.engine = "sqlite";
+	sqlite_host.dialect = &sqldbc_dialect;
 	pg_host = unit_host;
-	pg_host.engine = "postgresql";
+	pg_host.dialect = &pgdbc_dialect;
 	test_sqlite();
 	test_pg();
 	test_find_table();

@@ -59,7 +59,7 @@ static void test_json(dbc_ctx *ctx)
 static char *build(dbc_ctx *ctx, bool reverse)
 {
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, "unit");
+	dbc_schema_init(&s, ctx);
 	for (int k = 0; k < 2; k++) {
 		int which = reverse ? 1 - k : k;
 		if (which == 0) {

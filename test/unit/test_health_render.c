@@ -46,10 +46,8 @@ int main(void)
 	for (int i = 0; i < DBC_HC_COUNT; i++)
 		gatherers[i] = fake_gather;
 	dbc_health_engine eng = {
-		.engine = "sqlite",
 		.engine_version = "3.40.1",
 		.database = "ma\"in\n",
-		.engine_bit = DBC_ENGINE_SQLITE,
 		.gatherers = gatherers,
 		.metrics = fake_metrics,
 	};

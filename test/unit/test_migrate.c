@@ -77,17 +77,17 @@ static void test_checksums(dbc_ctx *ctx)
 	CHECK_STR(dbc_script_normalise(ctx, "a\r\nb\r\n  "), "a\nb", "normalise");
 }
 
-static dbc_script_info analyse(dbc_ctx *ctx, const char *engine, const char *sql)
+static dbc_script_info analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *sql)
 {
 	dbc_script_info info;
-	dbc_script_analyse(ctx, engine, sql, &info);
+	dbc_script_analyse(ctx, d, sql, &info);
 	return info;
 }
 
 static void test_scripts(dbc_ctx *ctx)
 {
 	dbc_script_info i;
-	i = analyse(ctx, "sqlite",
+	i = analyse(ctx, &sqldbc_dialect,
 	            "CREATE TABLE a(x);\n\n-- comment; with semicolon\nINSERT INTO a VALUES ('x;y');\n"
 	            "/* block ; */ INSERT INTO a VALUES (2)");
 	CHECK(i.nstmts == 3, "three statements");
@@ -95,35 +95,35 @@ static void test_scripts(dbc_ctx *ctx)
 	      "statement lines");
 	CHECK(i.problem == DBC_STMT_OK && !i.ends_with_semicolon, "no problem, no final semicolon");
 
-	i = analyse(ctx, "sqlite", "CREATE TABLE a(x);\nCOMMIT;");
+	i = analyse(ctx, &sqldbc_dialect, "CREATE TABLE a(x);\nCOMMIT;");
 	CHECK(i.problem == DBC_STMT_TX_CONTROL && i.problem_line == 2, "COMMIT found at line 2");
-	i = analyse(ctx, "sqlite", "begin transaction; create table a(x);");
+	i = analyse(ctx, &sqldbc_dialect, "begin transaction; create table a(x);");
 	CHECK(i.problem == DBC_STMT_TX_CONTROL && strcmp(i.problem_what, "BEGIN") == 0, "BEGIN found");
-	i = analyse(ctx, "sqlite", "END;");
+	i = analyse(ctx, &sqldbc_dialect, "END;");
 	CHECK(i.problem == DBC_STMT_TX_CONTROL, "END found");
-	i = analyse(ctx, "sqlite", "ROLLBACK;");
+	i = analyse(ctx, &sqldbc_dialect, "ROLLBACK;");
 	CHECK(i.problem == DBC_STMT_TX_CONTROL, "ROLLBACK found");
-	i = analyse(ctx, "sqlite", "RELEASE dbcare_sp_1;");
+	i = analyse(ctx, &sqldbc_dialect, "RELEASE dbcare_sp_1;");
 	CHECK(i.problem == DBC_STMT_TX_CONTROL, "RELEASE of dbcare's savepoint found");
-	i = analyse(ctx, "sqlite",
+	i = analyse(ctx, &sqldbc_dialect,
 	            "SAVEPOINT mine; INSERT INTO a VALUES (1); ROLLBACK TO mine; RELEASE mine;");
 	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 4,
 	      "the script's own savepoints are fine on SQLite");
-	i = analyse(ctx, "postgresql", "SAVEPOINT mine;");
+	i = analyse(ctx, &pgdbc_dialect, "SAVEPOINT mine;");
 	CHECK(i.problem == DBC_STMT_SAVEPOINT, "savepoints refused on PostgreSQL");
-	i = analyse(ctx, "sqlite",
+	i = analyse(ctx, &sqldbc_dialect,
 	            "CREATE TRIGGER trg AFTER INSERT ON a BEGIN\n"
 	            "  UPDATE b SET n = CASE WHEN n IS NULL THEN 1 ELSE n + 1 END;\n"
 	            "  INSERT INTO log VALUES ('end;');\nEND;\nCREATE TABLE c(x);");
 	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 2 && i.stmts[1].line == 5,
 	      "trigger body with BEGIN ... END and CASE is one statement");
-	i = analyse(ctx, "sqlite",
+	i = analyse(ctx, &sqldbc_dialect,
 	            "CREATE TABLE \"begin\"(x); INSERT INTO [commit] VALUES (1); SELECT `end`;");
 	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 3, "quoted identifiers are not keywords");
-	i = analyse(ctx, "sqlite", "VACUUM;");
+	i = analyse(ctx, &sqldbc_dialect, "VACUUM;");
 	CHECK(i.problem == DBC_STMT_NEEDS_NO_TX, "VACUUM needs no-transaction");
 	i = analyse(
-	    ctx, "postgresql",
+	    ctx, &pgdbc_dialect,
 	    "CREATE FUNCTION f() RETURNS int AS $body$ BEGIN; COMMIT; END $body$ LANGUAGE plpgsql;\n"
 	    "DO $$ BEGIN PERFORM 1; END $$;\nSELECT E'it\\'s; COMMIT';\n"
 	    "CREATE FUNCTION g() RETURNS int BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; "
@@ -131,24 +131,24 @@ static void test_scripts(dbc_ctx *ctx)
 	    "SELECT $1::int;");
 	CHECK(i.problem == DBC_STMT_OK && i.nstmts == 5,
 	      "dollar quotes, E strings and BEGIN ATOMIC skipped");
-	i = analyse(ctx, "postgresql",
+	i = analyse(ctx, &pgdbc_dialect,
 	            "/* nested /* comment; */ still; */ CREATE INDEX CONCURRENTLY i ON t (x);");
 	CHECK(i.problem == DBC_STMT_NEEDS_NO_TX && i.nstmts == 1,
 	      "nested comments; CONCURRENTLY detected");
-	i = analyse(ctx, "postgresql", "START TRANSACTION;");
+	i = analyse(ctx, &pgdbc_dialect, "START TRANSACTION;");
 	CHECK(i.problem == DBC_STMT_TX_CONTROL, "START TRANSACTION found");
-	i = analyse(ctx, "postgresql",
+	i = analyse(ctx, &pgdbc_dialect,
 	            "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO u VALUES (1); INSERT INTO u "
 	            "VALUES (2));");
 	CHECK(i.nstmts == 1, "parenthesised rule actions are one statement");
-	i = analyse(ctx, "postgresql",
+	i = analyse(ctx, &pgdbc_dialect,
 	            "-- dbcare:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);");
 	CHECK(i.no_transaction, "no-transaction marker");
 	CHECK(dbc_script_check(ctx, &i, "1 (x)", "55000") == DBC_OK,
 	      "no-transaction scripts are not refused");
 	CHECK(!dbc_script_is_no_transaction("\n-- dbcare:no-transaction"),
 	      "marker only on the first line");
-	i = analyse(ctx, "sqlite", "COMMIT;");
+	i = analyse(ctx, &sqldbc_dialect, "COMMIT;");
 	CHECK(dbc_script_check(ctx, &i, "1 (x)", "55000") == DBC_ERROR &&
 	          strstr(ctx->message, "COMMIT at line 1"),
 	      "tx control error names statement and line");
@@ -159,54 +159,60 @@ static void test_filenames(dbc_ctx *ctx)
 {
 	dbc_mig_file f;
 	const char *why;
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "V1_2__create_users.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1_2__create_users.sql", &f, &why) &&
 	          f.kind == DBC_FILE_UP && strcmp(f.version, "1_2") == 0 &&
 	          strcmp(f.name, "create users") == 0,
 	      "Flyway versioned");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "U3__drop.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "U3__drop.sql", &f, &why) &&
+	          f.kind == DBC_FILE_DOWN,
 	      "Flyway undo");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "R__views_and_functions.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "R__views_and_functions.sql", &f, &why) &&
 	          f.kind == DBC_FILE_REPEATABLE && strcmp(f.name, "views and functions") == 0,
 	      "Flyway repeatable");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "20261121093000_add_orders.up.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "20261121093000_add_orders.up.sql", &f,
+	                             &why) &&
 	          f.kind == DBC_FILE_UP && strcmp(f.version, "20261121093000") == 0 &&
 	          strcmp(f.name, "add orders") == 0,
 	      "golang-migrate up");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "2_x.down.sql", &f, &why) && f.kind == DBC_FILE_DOWN,
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "2_x.down.sql", &f, &why) &&
+	          f.kind == DBC_FILE_DOWN,
 	      "golang-migrate down");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "create_users.sql", &f, &why), "no pattern");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "V1_create.sql", &f, &why),
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "create_users.sql", &f, &why),
+	      "no pattern");
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1_create.sql", &f, &why),
 	      "single underscore is no Flyway name");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "Vx__a.sql", &f, &why), "bad version");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "V1__.sql", &f, &why), "empty name");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "1_x.sql", &f, &why), "golang name without up/down");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "V1__init.SQL", &f, &why) &&
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "Vx__a.sql", &f, &why), "bad version");
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1__.sql", &f, &why), "empty name");
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "1_x.sql", &f, &why),
+	      "golang name without up/down");
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1__init.SQL", &f, &why) &&
 	          strcmp(f.name, "init") == 0,
 	      "the .sql suffix in any letter case (Flyway runs V1__init.SQL)");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "7_x.UP.Sql", &f, &why) && f.kind == DBC_FILE_UP,
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "7_x.UP.Sql", &f, &why) &&
+	          f.kind == DBC_FILE_UP,
 	      "the .up.sql suffix in any letter case");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "afterMigrate.sql", &f, &why) ==
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "afterMigrate.sql", &f, &why) ==
 	          DBC_NAME_CALLBACK,
 	      "a Flyway callback");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "beforeEachMigrate__log_it.sql", &f, &why) ==
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "beforeEachMigrate__log_it.sql", &f, &why) ==
 	          DBC_NAME_CALLBACK,
 	      "a Flyway callback with a description");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "aftermath.sql", &f, &why), "no callback");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "3_users.sqlite3.up.sql", &f, &why) ==
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "aftermath.sql", &f, &why), "no callback");
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_users.sqlite3.up.sql", &f, &why) ==
 	              DBC_NAME_MIGRATION &&
 	          f.engine_specific && strcmp(f.name, "users") == 0,
 	      "this engine's infix (popx)");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "3_users.postgres.up.sql", &f, &why) ==
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_users.postgres.up.sql", &f, &why) ==
 	          DBC_NAME_OTHER_ENGINE,
 	      "another engine's infix");
-	CHECK(dbc_mig_parse_filename(ctx, "postgresql", "3_users.postgres.down.sql", &f, &why) ==
+	CHECK(dbc_mig_parse_filename(ctx, &pgdbc_dialect, "3_users.postgres.down.sql", &f, &why) ==
 	              DBC_NAME_MIGRATION &&
 	          f.engine_specific && f.kind == DBC_FILE_DOWN,
 	      "this engine's infix on PostgreSQL");
-	CHECK(dbc_mig_parse_filename(ctx, "sqlite", "3_v1.2.up.sql", &f, &why) &&
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_v1.2.up.sql", &f, &why) &&
 	          !f.engine_specific && strcmp(f.name, "v1.2") == 0,
 	      "a dot that is no engine infix stays in the name");
-	CHECK(!dbc_mig_parse_filename(ctx, "sqlite", "3_.sqlite3.up.sql", &f, &why),
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "3_.sqlite3.up.sql", &f, &why),
 	      "no name before the infix");
 	CHECK(dbc_mig_parse_diesel(ctx, "2017-04-27-185017_create_users", "up.sql", &f, &why) &&
 	          strcmp(f.version, "20170427185017") == 0 && strcmp(f.name, "create users") == 0 &&

@@ -24,7 +24,7 @@ static char *jansson_canonical(const char *text)
 
 static void nasty_model(dbc_ctx *ctx, dbc_schema *s)
 {
-	dbc_schema_init(s, ctx, "sqlite");
+	dbc_schema_init(s, ctx);
 	dbc_table *t = dbc_schema_add_table(s, NULL, "zeta\"\\\x01\x1f\x7f/");
 	dbc_column *c = dbc_table_add_column(ctx, t, "col\n\t\b\f\r");
 	c->type = "INTEGER";
@@ -72,12 +72,12 @@ static void test_writer(dbc_ctx *ctx)
 	CHECK(text && strstr(text, "\"dup\":{\"columns\""), "the last constraint of a name wins");
 
 	dbc_schema empty;
-	dbc_schema_init(&empty, ctx, "sqlite");
+	dbc_schema_init(&empty, ctx);
 	CHECK(dbc_schema_snapshot_json(&empty, &text) == DBC_OK, "empty snapshot");
 	CHECK_STR(text, "{\"engine\":\"sqlite\",\"format\":1,\"index\":{},\"table\":{}}", "empty snapshot text");
 
 	dbc_schema bad;
-	dbc_schema_init(&bad, ctx, "sqlite");
+	dbc_schema_init(&bad, ctx);
 	dbc_schema_add_table(&bad, NULL, "overlong \xc0\x80 surrogate \xed\xa0\x80");
 	CHECK(dbc_schema_snapshot_json(&bad, &text) == DBC_OK && strstr(text, "\"overlong ?? surrogate ???\""),
 	      "overlong and surrogate sequences are repaired too");
@@ -126,7 +126,7 @@ static void test_copy(void)
 	CHECK(dbc_schema_snapshot_json(&c, &after) == DBC_OK, "snapshot of the copy");
 	CHECK_STR(after, before, "the copy writes the same snapshot");
 	CHECK_STR(c.indexes[0].key_detail, "x 0 BINARY", "fields outside the snapshot are copied too");
-	dbc_schema_init(&e, &dst, "postgresql");
+	dbc_schema_init(&e, &dst);
 	CHECK(dbc_schema_copy(&dst, &e, &ce) == DBC_OK && ce.ntables == 0 && ce.tables == NULL,
 	      "an empty model copies");
 	CHECK(dbc_schema_snapshot_json(&e, &empty) == DBC_OK && dbc_schema_snapshot_json(&ce, &copied_empty) == DBC_OK,
@@ -158,7 +158,7 @@ static const char *names(dbc_ctx *ctx, const dbc_health_fact *f)
 static void test_model_checks(dbc_ctx *ctx)
 {
 	dbc_schema s;
-	dbc_schema_init(&s, ctx, "sqlite");
+	dbc_schema_init(&s, ctx);
 	dbc_table *p = dbc_schema_add_table(&s, NULL, "p");
 	dbc_column *c = dbc_table_add_column(ctx, p, "id");
 	c->type = "integer";

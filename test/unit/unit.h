@@ -1,6 +1,9 @@
 /*
  * unit.h — a tiny TAP producer for the C unit tests of core/, plus a host
  * with no engine behind it (malloc, naive quoting) for code that needs a ctx.
+ * The host speaks SQLite's dialect, as its quoting and bookkeeping prefix
+ * are SQLite's; tests of the other engine's rules use the PostgreSQL
+ * dialect (both are the glues' own, pg/dialect.c and sqlite/dialect.c).
  * Each test binary prints "ok N - name" / "not ok N - name" and a plan line.
  */
 #ifndef DBC_UNIT_H
@@ -11,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+extern const dbc_dialect sqldbc_dialect, pgdbc_dialect;
 
 static int unit_count, unit_failed;
 
@@ -75,7 +80,7 @@ static inline int unit_book_ensure(dbc_ctx *ctx) { (void)ctx; return DBC_OK; }
 static inline int unit_book_exists(dbc_ctx *ctx, bool *e) { (void)ctx; *e = false; return DBC_OK; }
 
 static const dbc_host unit_host = {
-	.engine = "unit",
+	.dialect = &sqldbc_dialect,
 	.exec = unit_no_exec,
 	.query = unit_no_query,
 	.quote_ident = unit_quote_ident,

@@ -1,0 +1,41 @@
+/*
+ * dialect.c — what the core needs to know about PostgreSQL, as data (dbc.h:
+ * dbc_dialect), and PostgreSQL's own policy the core applies through it
+ * (the privilege hints). No PostgreSQL header: the unit tests link this
+ * file too. Fields left out are false or NULL: every table has a schema and
+ * no rowid, names match exactly, CREATE refuses a foreign key without a
+ * unique parent key, plain "IS NULL" reads the rows, DELETE ... RETURNING
+ * counts, and one aggregate statement counts a constraint's violations.
+ */
+#include "base/dbc.h"
+
+static const char *const infixes[] = {"postgres", "postgresql", NULL};
+static const char *const foreign_infixes[] = {"sqlite3", "sqlite", NULL};
+
+const dbc_dialect pgdbc_dialect = {
+	.name = "postgresql",
+	.engine_bit = DBC_ENGINE_PG,
+	.file_infixes = infixes,
+	.foreign_file_infixes = foreign_infixes,
+
+	.script_grammar = DBC_GRAMMAR_PSQL,
+	.shell = "psql",
+	.script_preamble = "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
+	                   "\\set ON_ERROR_STOP on\n",
+	.script_begin = "BEGIN;\n",
+	.script_skips = true, /* \gset and \if */
+	.copy_in_hint = "Write the rows as INSERT ... VALUES statements, or COPY FROM a server "
+	                "file (pg_read_server_files).",
+
+	.table_inheritance = true,
+	.row_locator = "ctid::text",
+	/* a valid unique index and attnotnull admit no violating row, whatever
+	 * triggers or session_replication_role say (check_run.c) */
+	.enforced_binds_rows = true,
+	.fk_match_full = true,
+
+	/* pg_monitor may read every column of the registry but the scripts */
+	.column_privileges = true,
+	.read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
+	                    "it names)",
+};

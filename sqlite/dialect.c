@@ -1,0 +1,51 @@
+/*
+ * dialect.c — what the core needs to know about SQLite, as data (dbc.h:
+ * dbc_dialect). No SQLite header: the unit tests link this file too.
+ * Fields left out are false or NULL: the sqlite3 shell runs every statement
+ * (no step is skipped), tables do not inherit, MATCH FULL is parsed but
+ * enforced as MATCH SIMPLE, "enforced" describes this connection only
+ * (foreign_keys, ignore_check_constraints: another writer or an edited file
+ * may hold any row), privileges and roles do not exist.
+ */
+#include "base/dbc.h"
+
+/* SQLite folds "x IS NULL" to false (and "x IS NOT NULL" to true) for a
+ * column declared NOT NULL without reading a row, yet a file whose schema
+ * text was edited or that another tool wrote can hold NULLs there; typeof()
+ * is never folded and reads only the value's type, not its content (no
+ * overflow page of a large value is loaded). */
+static char *null_test(dbc_ctx *ctx, const char *expr, bool is_null)
+{
+	return dbc_printf(ctx, "typeof(%s) %s 'null'", expr, is_null ? "=" : "<>");
+}
+
+static const char *const infixes[] = {"sqlite3", "sqlite", NULL};
+static const char *const foreign_infixes[] = {"postgres", "postgresql", NULL};
+
+const dbc_dialect sqldbc_dialect = {
+	.name = "sqlite",
+	.engine_bit = DBC_ENGINE_SQLITE,
+	.file_infixes = infixes,
+	.foreign_file_infixes = foreign_infixes,
+
+	.script_grammar = DBC_GRAMMAR_SQLITE3,
+	.shell = "sqlite3",
+	.script_preamble = "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
+	                   ".bail on\n",
+	/* takes the write lock at once: a step never waits for it halfway */
+	.script_begin = "BEGIN IMMEDIATE;\n",
+
+	.main_schema = "main",
+	.rowid = true,
+	.names_fold_case = true,
+	.fk_parent_unchecked = true,
+	/* +c.x is an expression without affinity: the parent column's affinity
+	 * is applied to it, as SQLite's own foreign key check does (two columns
+	 * compared directly would convert neither, or both to numeric) */
+	.key_child_prefix = "+",
+	.check_stream = true,
+	.changes_query = "SELECT changes()",
+	.null_test = null_test,
+
+	.assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
+};
