@@ -222,7 +222,10 @@ check_output() { # file cancel-message cancel-mode(0|1) call
 for i in "${!exprs[@]}"; do
   session_script "$i" 1 4 15 40 100 >"$work/t$i.sql"
   "$B/psql" -X -q -At -d $db -f "$work/t$i.sql" >"$work/t$i.out" 2>&1 || true
-  check_output "$work/t$i.out" "canceling statement due to statement timeout" 0 "${exprs[$i]}"
+  # PostgreSQL's own race: a timeout that fires just as the previous
+  # statement ends (its timer is disabled, the cancel it sent stays pending)
+  # cancels the next one "due to user request"; either message is its own.
+  check_output "$work/t$i.out" "canceling statement due to " 0 "${exprs[$i]}"
 done
 timeouts=$interrupted
 echo "statement_timeout: $calls_run calls, $timeouts ended with 57014, every session usable after each"
