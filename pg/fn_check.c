@@ -7,13 +7,6 @@
 
 #include "check/check.h"
 
-PG_FUNCTION_INFO_V1(dbcheck_constraints);
-PG_FUNCTION_INFO_V1(dbcheck_orphans);
-PG_FUNCTION_INFO_V1(dbcheck_relations);
-PG_FUNCTION_INFO_V1(dbcheck_add_relation);
-PG_FUNCTION_INFO_V1(dbcheck_drop_relation);
-PG_FUNCTION_INFO_V1(dbcheck_cleanup_orphans);
-
 Datum dbcheck_constraints(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;

@@ -8,11 +8,6 @@
 
 #include "utils/builtins.h"
 
-PG_FUNCTION_INFO_V1(dbcare_version);
-PG_FUNCTION_INFO_V1(dbcare_get);
-PG_FUNCTION_INFO_V1(dbcare_set);
-PG_FUNCTION_INFO_V1(dbcare_settings);
-
 Datum dbcare_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(dbc_version()));

@@ -217,26 +217,6 @@ static int do_step_end(dbc_ctx *ctx, mig_args *x)
 	return dbc_migrate_step_end(ctx, &env, x->a, x->b);
 }
 
-PG_FUNCTION_INFO_V1(dbmigrate_add);
-PG_FUNCTION_INFO_V1(dbmigrate_add_repeatable);
-PG_FUNCTION_INFO_V1(dbmigrate_load);
-PG_FUNCTION_INFO_V1(dbmigrate_status);
-PG_FUNCTION_INFO_V1(dbmigrate_plan);
-PG_FUNCTION_INFO_V1(dbmigrate_apply);
-PG_FUNCTION_INFO_V1(dbmigrate_run);
-PG_FUNCTION_INFO_V1(dbmigrate_rollback);
-PG_FUNCTION_INFO_V1(dbmigrate_validate);
-PG_FUNCTION_INFO_V1(dbmigrate_verify);
-PG_FUNCTION_INFO_V1(dbmigrate_baseline);
-PG_FUNCTION_INFO_V1(dbmigrate_repair);
-PG_FUNCTION_INFO_V1(dbmigrate_history);
-PG_FUNCTION_INFO_V1(dbmigrate_current);
-PG_FUNCTION_INFO_V1(dbmigrate_assert);
-PG_FUNCTION_INFO_V1(dbmigrate_script);
-PG_FUNCTION_INFO_V1(dbmigrate_script_direction);
-PG_FUNCTION_INFO_V1(dbmigrate_step_begin);
-PG_FUNCTION_INFO_V1(dbmigrate_step_end);
-
 Datum dbmigrate_add(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;

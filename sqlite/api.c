@@ -13,14 +13,14 @@ typedef struct sqldbc_glue {
 } sqldbc_glue;
 
 #define SQLDBC_REF_PG_SCALAR(id) .scalar = sqldbc_##id
-#define SQLDBC_REF_SCALAR(id) SQLDBC_REF_PG_SCALAR(id)
-#define SQLDBC_REF_PG_TABLE(id) .produce = sqldbc_##id
-#define SQLDBC_REF_TABLE(id) SQLDBC_REF_PG_TABLE(id)
-#define SQLDBC_REF_PG(id) .scalar = NULL
+#define SQLDBC_REF_SCALAR(id)    SQLDBC_REF_PG_SCALAR(id)
+#define SQLDBC_REF_PG_TABLE(id)  .produce = sqldbc_##id
+#define SQLDBC_REF_TABLE(id)     SQLDBC_REF_PG_TABLE(id)
+#define SQLDBC_REF_PG(id)        .scalar = NULL
 
 static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 #define SQLDBC_REF_ENTRY_(id, name, engines, ...) [DBC_API_##id] = {SQLDBC_REF_##engines(id)},
-	DBC_API_FUNCTIONS(SQLDBC_REF_ENTRY_)
+    DBC_API_FUNCTIONS(SQLDBC_REF_ENTRY_)
 #undef SQLDBC_REF_ENTRY_
 };
 
@@ -29,8 +29,8 @@ static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
 {
 	int flags = fn->flags & DBC_API_PURE ? SQLDBC_PURE : SQLDBC_SIDE_EFFECT;
 	for (int nargs = dbc_api_required_args(fn); nargs <= fn->nargs; nargs++) {
-		int rc = sqlite3_create_function_v2(db, fn->name, nargs, flags, conn, g->scalar, NULL,
-		                                    NULL, NULL);
+		int rc = sqlite3_create_function_v2(db, fn->name, nargs, flags, conn, g->scalar, NULL, NULL,
+		                                    NULL);
 		if (rc != SQLITE_OK) {
 			*errmsg = sqlite3_mprintf("dbcare: could not register function %s: %s", fn->name,
 			                          sqlite3_errmsg(db));

@@ -8,15 +8,15 @@
 #include <string.h>
 
 #define DBC_ENGINES_PG_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR)
-#define DBC_ENGINES_PG_TABLE (DBC_ON_PG | DBC_ON_SQLITE_TABLE)
-#define DBC_ENGINES_PG DBC_ON_PG
-#define DBC_ENGINES_SCALAR DBC_ON_SQLITE_SCALAR
-#define DBC_ENGINES_TABLE DBC_ON_SQLITE_TABLE
+#define DBC_ENGINES_PG_TABLE  (DBC_ON_PG | DBC_ON_SQLITE_TABLE)
+#define DBC_ENGINES_PG        DBC_ON_PG
+#define DBC_ENGINES_SCALAR    DBC_ON_SQLITE_SCALAR
+#define DBC_ENGINES_TABLE     DBC_ON_SQLITE_TABLE
 
 const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS] = {
 #define DBC_API_ENTRY_(id_, name_, engines_, ...)                                                  \
 	[DBC_API_##id_] = {.id = #id_, .name = #name_, .engines = DBC_ENGINES_##engines_, __VA_ARGS__},
-	DBC_API_FUNCTIONS(DBC_API_ENTRY_)
+    DBC_API_FUNCTIONS(DBC_API_ENTRY_)
 #undef DBC_API_ENTRY_
 };
 
@@ -52,8 +52,8 @@ const char *dbc_api_type_name(dbc_api_type type)
 const char *dbc_api_part_name(dbc_api_part part)
 {
 	static const char *const names[DBC_PART_COUNT] = {
-		[DBC_PART_CORE] = "core",       [DBC_PART_SCHEMA] = "schema", [DBC_PART_MIGRATE] = "migrate",
-		[DBC_PART_HEALTH] = "health",   [DBC_PART_CHECK] = "check",
+	    [DBC_PART_CORE] = "core",     [DBC_PART_SCHEMA] = "schema", [DBC_PART_MIGRATE] = "migrate",
+	    [DBC_PART_HEALTH] = "health", [DBC_PART_CHECK] = "check",
 	};
 	return part >= 0 && part < DBC_PART_COUNT ? names[part] : "?";
 }

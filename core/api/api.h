@@ -100,17 +100,28 @@ typedef struct dbc_api_fn {
 	const dbc_api_column *columns; /* RETURNS TABLE (...) / the virtual table's columns */
 	int ncolumns;
 	dbc_api_volatility volatility;
-	int flags; /* DBC_API_* */
+	int flags;           /* DBC_API_* */
 	const char *comment; /* COMMENT ON ...; NULL for none */
 } dbc_api_fn;
 
 /* Helpers of the table's entries: a required argument, one with a default
  * (SQL text), a result column. */
-#define DBC_ARG(name_, type_) {.name = name_, .type = type_}
-#define DBC_OPT(name_, type_, default_) {.name = name_, .type = type_, .default_sql = default_}
-#define DBC_COL(name_, type_) {.name = name_, .type = type_}
-#define DBC_API_COUNT_(...) ((int)(sizeof((const dbc_api_column[]){__VA_ARGS__}) / sizeof(dbc_api_column)))
-#define DBC_ARGS(...) .args = (const dbc_api_column[]){__VA_ARGS__}, .nargs = DBC_API_COUNT_(__VA_ARGS__)
+#define DBC_ARG(name_, type_)                                                                      \
+	{                                                                                              \
+		.name = name_, .type = type_                                                               \
+	}
+#define DBC_OPT(name_, type_, default_)                                                            \
+	{                                                                                              \
+		.name = name_, .type = type_, .default_sql = default_                                      \
+	}
+#define DBC_COL(name_, type_)                                                                      \
+	{                                                                                              \
+		.name = name_, .type = type_                                                               \
+	}
+#define DBC_API_COUNT_(...)                                                                        \
+	((int)(sizeof((const dbc_api_column[]){__VA_ARGS__}) / sizeof(dbc_api_column)))
+#define DBC_ARGS(...)                                                                              \
+	.args = (const dbc_api_column[]){__VA_ARGS__}, .nargs = DBC_API_COUNT_(__VA_ARGS__)
 #define DBC_COLUMNS(...)                                                                           \
 	.columns = (const dbc_api_column[]){__VA_ARGS__}, .ncolumns = DBC_API_COUNT_(__VA_ARGS__)
 
@@ -121,7 +132,7 @@ enum {
 #define DBC_API_INDEX_(id, engines, ...) DBC_API_##id,
 	DBC_API_FUNCTIONS(DBC_API_INDEX_)
 #undef DBC_API_INDEX_
-	DBC_API_NFUNCTIONS
+	    DBC_API_NFUNCTIONS
 };
 
 extern const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS];
