@@ -68,7 +68,8 @@ dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json $(API_GEN)
 
 $(API_GEN): pg/gen/api_sql.c core/api/api.c $(wildcard core/api/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore -o $@ pg/gen/api_sql.c core/api/api.c
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore \
+	  -DDBC_VERSION='"$(EXTVERSION)"' -o $@ pg/gen/api_sql.c core/api/api.c
 
 # The parity tests compare the engines with the generator's view of the table.
 all: $(API_GEN)

@@ -69,18 +69,6 @@ Datum dbcheck_add_relation(PG_FUNCTION_ARGS)
 	return pgdbc_return_text(&call, rc, name);
 }
 
-Datum dbcheck_drop_relation(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	bool dropped = false;
-	const char *name;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	name = pgdbc_arg_text(&call, 0, "name");
-	rc = dbc_relation_drop(&call.ctx, name, &dropped);
-	return pgdbc_return_bool(&call, rc, dropped);
-}
-
 Datum dbcheck_cleanup_orphans(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;

@@ -13,31 +13,6 @@ Datum dbcare_version(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(dbc_version()));
 }
 
-Datum dbcare_get(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	char *value = NULL;
-	const char *key;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	key = pgdbc_arg_text(&call, 0, "key");
-	rc = dbc_setting_get(&call.ctx, key, &value);
-	return pgdbc_return_text(&call, rc, value);
-}
-
-Datum dbcare_set(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	char *previous = NULL;
-	const char *key, *value;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	key = pgdbc_arg_text(&call, 0, "key");
-	value = pgdbc_arg_text(&call, 1, "value");
-	rc = dbc_setting_set(&call.ctx, key, value, &previous);
-	return pgdbc_return_text(&call, rc, previous);
-}
-
 Datum dbcare_settings(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;

@@ -504,27 +504,6 @@ Datum dbmigrate_history(PG_FUNCTION_ARGS)
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
-Datum dbmigrate_current(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	char *v = NULL;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_current(&call.ctx, &v);
-	return pgdbc_return_text(&call, rc, v);
-}
-
-Datum dbmigrate_assert(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	const char *version;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	version = pgdbc_arg_text(&call, 0, "version");
-	rc = dbc_migrate_assert(&call.ctx, version);
-	return pgdbc_return_bool(&call, rc, true);
-}
-
 Datum dbmigrate_script(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;

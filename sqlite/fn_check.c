@@ -61,21 +61,6 @@ void sqldbc_dbcheck_add_relation(sqlite3_context *c, int argc, sqlite3_value **a
 	sqldbc_finish(&call, c, rc);
 }
 
-void sqldbc_dbcheck_drop_relation(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	sqldbc_call call;
-	sqldbc_begin(&call, c);
-	const char *name;
-	bool dropped = false;
-	int rc = sqldbc_arg_text(&call, argv, 0, "name", &name);
-	if (rc == DBC_OK)
-		rc = dbc_relation_drop(&call.ctx, name, &dropped);
-	if (rc == DBC_OK)
-		sqlite3_result_int(c, dropped);
-	sqldbc_finish(&call, c, rc);
-}
-
 void sqldbc_dbcheck_cleanup_orphans(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;

@@ -139,32 +139,6 @@ void sqldbc_dbmigrate_repair(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-void sqldbc_dbmigrate_current(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc, (void)argv;
-	sqldbc_call call;
-	sqldbc_begin(&call, c);
-	char *v = NULL;
-	int rc = dbc_migrate_current(&call.ctx, &v);
-	if (rc == DBC_OK)
-		result_text(c, v);
-	sqldbc_finish(&call, c, rc);
-}
-
-void sqldbc_dbmigrate_assert(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	sqldbc_call call;
-	sqldbc_begin(&call, c);
-	const char *version;
-	int rc = sqldbc_arg_text(&call, argv, 0, "version", &version);
-	if (rc == DBC_OK)
-		rc = dbc_migrate_assert(&call.ctx, version);
-	if (rc == DBC_OK)
-		sqlite3_result_int(c, 1);
-	sqldbc_finish(&call, c, rc);
-}
-
 void sqldbc_dbmigrate_script(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;

@@ -7,11 +7,12 @@
 #include <stddef.h>
 #include <string.h>
 
-#define DBC_ENGINES_PG_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR)
-#define DBC_ENGINES_PG_TABLE  (DBC_ON_PG | DBC_ON_SQLITE_TABLE)
-#define DBC_ENGINES_PG        DBC_ON_PG
-#define DBC_ENGINES_SCALAR    DBC_ON_SQLITE_SCALAR
-#define DBC_ENGINES_TABLE     DBC_ON_SQLITE_TABLE
+#define DBC_ENGINES_PG_SCALAR   (DBC_ON_PG | DBC_ON_SQLITE_SCALAR)
+#define DBC_ENGINES_PG_TABLE    (DBC_ON_PG | DBC_ON_SQLITE_TABLE)
+#define DBC_ENGINES_PG          DBC_ON_PG
+#define DBC_ENGINES_SCALAR      DBC_ON_SQLITE_SCALAR
+#define DBC_ENGINES_TABLE       DBC_ON_SQLITE_TABLE
+#define DBC_ENGINES_CORE_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
 
 const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS] = {
 #define DBC_API_ENTRY_(id_, name_, engines_, ...)                                                  \
@@ -80,6 +81,22 @@ bool dbc_api_read_only_volatile(const char *name)
 	return found;
 }
 
+/* The types the generic glue decodes and encodes. */
+static bool generic_type(dbc_api_type type)
+{
+	return type == DBC_T_TEXT || type == DBC_T_INT4 || type == DBC_T_INT8 || type == DBC_T_BOOL;
+}
+
+/* NULL, a number, true/false, or a quoted literal without a quote inside:
+ * what SQLite's generic glue reads back as an omitted argument's value. */
+static bool simple_default(const char *sql)
+{
+	size_t n = sql ? strlen(sql) : 0;
+	if (!sql || sql[0] != '\'')
+		return true;
+	return n >= 2 && strchr(sql + 1, '\'') == sql + n - 1;
+}
+
 const char *dbc_api_check(const dbc_api_fn *fn)
 {
 	bool sqlite = fn->engines & (DBC_ON_SQLITE_SCALAR | DBC_ON_SQLITE_TABLE);
@@ -100,6 +117,14 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 		return "a SQLite virtual table needs result columns";
 	if ((fn->engines & DBC_ON_SQLITE_TABLE) && fn->nargs > 8)
 		return "a SQLite virtual table takes at most 8 arguments";
+	if (fn->engines & DBC_ON_CORE_ENTRY) {
+		if (!generic_type(fn->returns))
+			return "a CORE_SCALAR function returns text, integer, bigint or boolean";
+		for (int k = 0; k < fn->nargs; k++)
+			if (!generic_type(fn->args[k].type) || !simple_default(fn->args[k].default_sql))
+				return "a CORE_SCALAR function's arguments are text, integer, bigint or "
+				       "boolean, with simple defaults";
+	}
 	for (int k = 0; k < fn->nargs; k++) {
 		if (k > 0 && fn->args[k - 1].default_sql && !fn->args[k].default_sql)
 			return "an argument without a default follows one with a default";

@@ -13,6 +13,8 @@
 #ifndef DBC_API_H
 #define DBC_API_H
 
+#include "base/dbc.h"
+
 #include <stdbool.h>
 
 /* The SQL types arguments and results are declared with (PostgreSQL's names
@@ -86,6 +88,9 @@ enum {
 	DBC_ON_PG = 1 << 0,            /* a C function of the PostgreSQL module */
 	DBC_ON_SQLITE_SCALAR = 1 << 1, /* a scalar SQLite function */
 	DBC_ON_SQLITE_TABLE = 1 << 2,  /* an eponymous virtual table of SQLite */
+	/* the glue of both engines is generic (pg/api.c, sqlite/api.c): it
+	 * decodes the arguments by the table's types and calls dbc_call_<id> */
+	DBC_ON_CORE_ENTRY = 1 << 3,
 };
 
 typedef struct dbc_api_fn {
@@ -126,6 +131,23 @@ typedef struct dbc_api_fn {
 	.columns = (const dbc_api_column[]){__VA_ARGS__}, .ncolumns = DBC_API_COUNT_(__VA_ARGS__)
 
 #include "api/functions.h"
+
+/* The core entry of a function of form CORE_SCALAR, in its part's core file:
+ * args[k] is argument k decoded by its declared type (text, integer, bigint
+ * or boolean; DBC_NULL only for an argument whose default is NULL, a NULL
+ * given for any other being an error that names it; the default for one
+ * left out); *result is a value of the declared result type, or DBC_NULL
+ * (SQL NULL). Strings in args live as long as the call. */
+typedef int (*dbc_api_entry)(dbc_ctx *ctx, const dbc_value *args, dbc_value *result);
+#define DBC_API_ENTRY_CORE_SCALAR(id) int dbc_call_##id(dbc_ctx *, const dbc_value *, dbc_value *);
+#define DBC_API_ENTRY_PG_SCALAR(id)
+#define DBC_API_ENTRY_PG_TABLE(id)
+#define DBC_API_ENTRY_PG(id)
+#define DBC_API_ENTRY_SCALAR(id)
+#define DBC_API_ENTRY_TABLE(id)
+#define DBC_API_ENTRY_(id, name, form, ...) DBC_API_ENTRY_##form(id)
+DBC_API_FUNCTIONS(DBC_API_ENTRY_)
+#undef DBC_API_ENTRY_
 
 /* DBC_API_<id>: an entry's index in dbc_api_functions. */
 enum {

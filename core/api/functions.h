@@ -2,26 +2,33 @@
  * api/functions.h — every SQL function of dbcare, declared once (the shape is
  * core/api/api.h). Included by api.h only.
  *
- * An entry: X(id, name, engines, fields...)
+ * An entry: X(id, name, form, fields...)
  *   id       unique C name: the PostgreSQL C symbol (Datum id(PG_FUNCTION_ARGS),
  *            pg/fn_<part>.c) and sqldbc_<id>, the SQLite glue (sqlite/fn_<part>.c:
  *            a scalar sqlite3 function, or for a virtual table a producer
  *            int sqldbc_<id>(dbc_ctx *, int argc, const dbc_value *args, dbc_rows *))
  *   name     the SQL name (two signatures of one name have two ids)
- *   engines  PG_SCALAR  PostgreSQL, and a scalar function on SQLite
+ *   form     CORE_SCALAR  a scalar function on both engines whose glue is
+ *                       generic: it decodes the arguments by their types and
+ *                       calls the core entry dbc_call_<id> (core/api/api.h,
+ *                       dbc_api_entry) in the part's core file; no glue of
+ *                       its own on either engine
+ *            PG_SCALAR  PostgreSQL, and a scalar function on SQLite
  *            PG_TABLE   PostgreSQL, and an eponymous virtual table on SQLite
  *                       (its arguments are HIDDEN columns, all optional)
  *            PG         PostgreSQL only;  SCALAR / TABLE  SQLite only
- *   fields   designated initialisers of dbc_api_fn: .part, DBC_ARGS({name,
- *            type[, default]}...), .returns or DBC_COLUMNS(...), .volatility
- *            (VOLATILE when left out), .flags, .comment
+ *            (each with its own glue: Datum id() and sqldbc_<id>)
+ *   fields   designated initialisers of dbc_api_fn: .part,
+ *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...),
+ *            .returns or DBC_COLUMNS(DBC_COL(name, type)...), .volatility
+ *            (VOLATILE when left out), .flags (DBC_API_*), .comment
  *
  * On SQLite an argument with a default may be left out: a function is
  * registered once per argument count from the required ones to all. On
  * PostgreSQL every function pins search_path = pg_catalog, pg_temp unless
  * DBC_API_CALLER_PATH. A NULL argument of a non-STRICT function is an error
- * naming it, unless its default is NULL (or the glue reads NULL as the
- * default); the glue of each function decodes its arguments.
+ * naming it, unless its default is NULL (or a function's own glue reads NULL
+ * as the default).
  */
 #ifndef DBC_API_FUNCTIONS_H
 #define DBC_API_FUNCTIONS_H
@@ -31,10 +38,10 @@
 	X(dbcare_version, dbcare_version, PG_SCALAR, .part = DBC_PART_CORE, .returns = DBC_T_TEXT,     \
 	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PARALLEL_SAFE | DBC_API_PURE,                  \
 	  .comment = "the dbcare extension version")                                                   \
-	X(dbcare_get, dbcare_get, PG_SCALAR, .part = DBC_PART_CORE,                                    \
+	X(dbcare_get, dbcare_get, CORE_SCALAR, .part = DBC_PART_CORE,                                  \
 	  DBC_ARGS(DBC_ARG("key", DBC_T_TEXT)), .returns = DBC_T_TEXT, .volatility = DBC_STABLE,       \
 	  .comment = "the effective value of a dbcare setting")                                        \
-	X(dbcare_set, dbcare_set, PG_SCALAR, .part = DBC_PART_CORE,                                    \
+	X(dbcare_set, dbcare_set, CORE_SCALAR, .part = DBC_PART_CORE,                                  \
 	  DBC_ARGS(DBC_ARG("key", DBC_T_TEXT), DBC_ARG("value", DBC_T_TEXT)), .returns = DBC_T_TEXT,   \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "changes a dbcare setting and returns its previous value")                        \
@@ -99,10 +106,10 @@
 	              DBC_COL("applied_by", DBC_T_TEXT), DBC_COL("duration_ms", DBC_T_FLOAT8),         \
 	              DBC_COL("success", DBC_T_BOOL), DBC_COL("error", DBC_T_TEXT)),                   \
 	  .volatility = DBC_STABLE, .comment = "every migration event, oldest first")                  \
-	X(dbmigrate_current, dbmigrate_current, PG_SCALAR, .part = DBC_PART_MIGRATE,                   \
+	X(dbmigrate_current, dbmigrate_current, CORE_SCALAR, .part = DBC_PART_MIGRATE,                 \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
 	  .comment = "the highest applied version, NULL when none")                                    \
-	X(dbmigrate_assert, dbmigrate_assert, PG_SCALAR, .part = DBC_PART_MIGRATE,                     \
+	X(dbmigrate_assert, dbmigrate_assert, CORE_SCALAR, .part = DBC_PART_MIGRATE,                   \
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_BOOL, .volatility = DBC_STABLE,   \
 	  .comment = "true, or an error unless the database is at version or later with no "           \
 	             "changed or missing migration")                                                   \
@@ -233,7 +240,7 @@
 	           DBC_ARG("parent_columns", DBC_T_TEXT)),                                             \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "declares a relation the schema does not enforce")                                \
-	X(dbcheck_drop_relation, dbcheck_drop_relation, PG_SCALAR, .part = DBC_PART_CHECK,             \
+	X(dbcheck_drop_relation, dbcheck_drop_relation, CORE_SCALAR, .part = DBC_PART_CHECK,           \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
 	  .comment = "forgets a declared relation; false when there was none")                         \
 	/* declared DEFAULT true: an explicit NULL is an error */                                      \
