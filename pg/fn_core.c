@@ -1,6 +1,7 @@
 /*
- * fn_core.c — dbcare_version, dbcare_get, dbcare_set and dbcare_settings: the
- * settings store every feature reads. The logic is in core/settings/settings.c.
+ * fn_core.c — dbcare_version and dbcare_settings: the settings store every
+ * feature reads (dbcare_get and dbcare_set have the generic glue of pg/api.c).
+ * The logic is in core/settings/settings.c.
  */
 #include "glue.h"
 

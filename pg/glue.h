@@ -123,8 +123,9 @@ int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
  * hot standby, "... in a read-only transaction" otherwise) when the function
  * called can change something and nothing may be changed now. Which
  * functions change something is read from the catalog: every VOLATILE
- * function of the extension except a reviewed list of read-only ones, so a
- * new function is refused until it is reviewed. pgdbc_begin calls it first. */
+ * function of the extension except those the API table marks
+ * DBC_API_READ_ONLY, so a new function is refused until it is reviewed and
+ * marked. pgdbc_begin calls it first. */
 void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo);
 
 /* pg/readonly.c: the hint of a privilege error on dbcare's own objects

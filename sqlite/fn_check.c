@@ -1,6 +1,7 @@
 /*
  * fn_check.c — dbcheck_* for SQLite: the constraints, relations and orphans
- * tables and the relation / cleanup functions. Decoding and encoding only; the
+ * tables and dbcheck_add_relation / dbcheck_cleanup_orphans (dbcheck_drop_relation
+ * has the generic glue of sqlite/api.c). Decoding and encoding only; the
  * planning and the bookkeeping rules are core/check/.
  */
 #include "check/check.h"

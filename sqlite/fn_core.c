@@ -1,6 +1,6 @@
 /*
- * fn_core.c — dbcare_version, dbcare_set, dbcare_get and the dbcare_settings
- * table for SQLite.
+ * fn_core.c — dbcare_version and the dbcare_settings table for SQLite
+ * (dbcare_get and dbcare_set have the generic glue of sqlite/api.c).
  */
 #include "settings/settings.h"
 #include "glue.h"
