@@ -1,8 +1,8 @@
 /*
  * api.c — the PostgreSQL module's exported functions: PG_FUNCTION_INFO_V1
  * for every PostgreSQL entry of the API table (core/api/functions.h), and
- * the generic wrapper of the functions of form CORE_SCALAR, which decodes
- * their arguments by the table's types and calls their core entry. The
+ * the generic wrappers of the functions of forms CORE_SCALAR (arguments
+ * decoded by the table's types) and CORE_TABLE, which call their core entry. The
  * CREATE FUNCTION statements come from the same table (pg/gen/api_sql.c).
  */
 #include "glue.h"
@@ -52,6 +52,17 @@ static Datum call_core(FunctionCallInfo fcinfo, const dbc_api_fn *fn, dbc_api_en
 	}
 }
 
+/* The generic wrapper of a function of form CORE_TABLE. */
+static Datum call_core_rows(FunctionCallInfo fcinfo, dbc_api_rows_entry entry)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = entry(&call.ctx, 0, NULL, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
 #define PGDBC_INFO_PG(id)        PG_FUNCTION_INFO_V1(id);
 #define PGDBC_INFO_PG_SCALAR(id) PGDBC_INFO_PG(id)
 #define PGDBC_INFO_PG_TABLE(id)  PGDBC_INFO_PG(id)
@@ -62,6 +73,12 @@ static Datum call_core(FunctionCallInfo fcinfo, const dbc_api_fn *fn, dbc_api_en
 	Datum id(PG_FUNCTION_ARGS)                                                                     \
 	{                                                                                              \
 		return call_core(fcinfo, &dbc_api_functions[DBC_API_##id], dbc_call_##id);                 \
+	}
+#define PGDBC_INFO_CORE_TABLE(id)                                                                  \
+	PG_FUNCTION_INFO_V1(id);                                                                       \
+	Datum id(PG_FUNCTION_ARGS)                                                                     \
+	{                                                                                              \
+		return call_core_rows(fcinfo, dbc_call_##id);                                              \
 	}
 #define PGDBC_INFO_(id, name, form, ...) PGDBC_INFO_##form(id)
 DBC_API_FUNCTIONS(PGDBC_INFO_)

@@ -39,17 +39,6 @@ Datum dbcheck_orphans(PG_FUNCTION_ARGS)
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
-Datum dbcheck_relations(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	dbc_rows_init(&rows, &call.ctx, DBC_RELATION_NCOLS);
-	rc = dbc_relations_rows(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
-
 Datum dbcheck_add_relation(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;

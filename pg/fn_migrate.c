@@ -266,16 +266,6 @@ Datum dbmigrate_load(PG_FUNCTION_ARGS)
 	return pgdbc_return_int32(&call, rc, (int32)x.count);
 }
 
-Datum dbmigrate_status(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_status(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
-
 Datum dbmigrate_plan(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
@@ -492,16 +482,6 @@ Datum dbmigrate_repair(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	rc = guarded(&call, do_repair, &x);
 	return pgdbc_return_int32(&call, rc, (int32)x.count);
-}
-
-Datum dbmigrate_history(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_history(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
 }
 
 Datum dbmigrate_script(PG_FUNCTION_ARGS)

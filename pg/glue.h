@@ -38,12 +38,13 @@
 
 /* The C function of every PostgreSQL entry of the API table
  * (core/api/functions.h): Datum <id>(PG_FUNCTION_ARGS), defined in the
- * part's pg/fn_<part>.c (for form CORE_SCALAR, the generic one of pg/api.c);
+ * part's pg/fn_<part>.c (for forms CORE_SCALAR and CORE_TABLE, the generic one of pg/api.c);
  * pg/api.c gives each its PG_FUNCTION_INFO_V1. */
 #define PGDBC_DECLARE_PG(id) extern PGDLLEXPORT Datum id(PG_FUNCTION_ARGS);
 #define PGDBC_DECLARE_PG_SCALAR(id) PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_PG_TABLE(id) PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_CORE_SCALAR(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_CORE_TABLE(id) PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_SCALAR(id)
 #define PGDBC_DECLARE_TABLE(id)
 #define PGDBC_DECLARE_(id, name, engines, ...) PGDBC_DECLARE_##engines(id)

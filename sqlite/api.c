@@ -97,6 +97,7 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 #define SQLDBC_REF_TABLE(id)       SQLDBC_REF_PG_TABLE(id)
 #define SQLDBC_REF_PG(id)          .scalar = NULL
 #define SQLDBC_REF_CORE_SCALAR(id) .entry = dbc_call_##id
+#define SQLDBC_REF_CORE_TABLE(id)  .produce = dbc_call_##id
 
 static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 #define SQLDBC_REF_ENTRY_(id, name, engines, ...) [DBC_API_##id] = {SQLDBC_REF_##engines(id)},

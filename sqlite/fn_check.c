@@ -1,8 +1,8 @@
 /*
- * fn_check.c — dbcheck_* for SQLite: the constraints, relations and orphans
- * tables and dbcheck_add_relation / dbcheck_cleanup_orphans (dbcheck_drop_relation
- * has the generic glue of sqlite/api.c). Decoding and encoding only; the
- * planning and the bookkeeping rules are core/check/.
+ * fn_check.c — dbcheck_* for SQLite: the constraints and orphans tables and
+ * dbcheck_add_relation / dbcheck_cleanup_orphans (dbcheck_relations and
+ * dbcheck_drop_relation have the generic glue of sqlite/api.c). Decoding and
+ * encoding only; the planning and the bookkeeping rules are core/check/.
  */
 #include "check/check.h"
 #include "glue.h"
@@ -31,13 +31,6 @@ int sqldbc_dbcheck_orphans(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	if (sqldbc_read_schema(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_check_orphans(ctx, &s, NULL, out);
-}
-
-int sqldbc_dbcheck_relations(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	dbc_rows_init(out, ctx, DBC_RELATION_NCOLS);
-	return dbc_relations_rows(ctx, out);
 }
 
 void sqldbc_dbcheck_add_relation(sqlite3_context *c, int argc, sqlite3_value **argv)

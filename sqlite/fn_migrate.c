@@ -245,12 +245,6 @@ static const char *tvf_opt(int argc, const dbc_value *args, int i)
 	return i < argc && args[i].type == DBC_TEXT ? args[i].s : NULL;
 }
 
-int sqldbc_dbmigrate_status(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	return dbc_migrate_status(ctx, out);
-}
-
 int sqldbc_dbmigrate_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	return dbc_migrate_plan(ctx, tvf_opt(argc, args, 0), out);
@@ -267,8 +261,3 @@ int sqldbc_dbmigrate_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_r
 	return dbc_migrate_verify(ctx, &env, tvf_opt(argc, args, 0), out);
 }
 
-int sqldbc_dbmigrate_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	return dbc_migrate_history(ctx, out);
-}

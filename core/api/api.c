@@ -13,6 +13,7 @@
 #define DBC_ENGINES_SCALAR      DBC_ON_SQLITE_SCALAR
 #define DBC_ENGINES_TABLE       DBC_ON_SQLITE_TABLE
 #define DBC_ENGINES_CORE_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
+#define DBC_ENGINES_CORE_TABLE  (DBC_ON_PG | DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)
 
 const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS] = {
 #define DBC_API_ENTRY_(id_, name_, engines_, ...)                                                  \
@@ -117,7 +118,9 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 		return "a SQLite virtual table needs result columns";
 	if ((fn->engines & DBC_ON_SQLITE_TABLE) && fn->nargs > 8)
 		return "a SQLite virtual table takes at most 8 arguments";
-	if (fn->engines & DBC_ON_CORE_ENTRY) {
+	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_TABLE) && fn->nargs > 0)
+		return "a CORE_TABLE function takes no arguments";
+	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_SCALAR)) {
 		if (!generic_type(fn->returns))
 			return "a CORE_SCALAR function returns text, integer, bigint or boolean";
 		for (int k = 0; k < fn->nargs; k++)

@@ -89,7 +89,8 @@ enum {
 	DBC_ON_SQLITE_SCALAR = 1 << 1, /* a scalar SQLite function */
 	DBC_ON_SQLITE_TABLE = 1 << 2,  /* an eponymous virtual table of SQLite */
 	/* the glue of both engines is generic (pg/api.c, sqlite/api.c): it
-	 * decodes the arguments by the table's types and calls dbc_call_<id> */
+	 * decodes the arguments by the table's types and calls dbc_call_<id>
+	 * (forms CORE_SCALAR and CORE_TABLE) */
 	DBC_ON_CORE_ENTRY = 1 << 3,
 };
 
@@ -140,6 +141,12 @@ typedef struct dbc_api_fn {
  * (SQL NULL). Strings in args live as long as the call. */
 typedef int (*dbc_api_entry)(dbc_ctx *ctx, const dbc_value *args, dbc_value *result);
 #define DBC_API_ENTRY_CORE_SCALAR(id) int dbc_call_##id(dbc_ctx *, const dbc_value *, dbc_value *);
+/* The core entry of a function of form CORE_TABLE (no arguments): fills out
+ * with the result rows. It is SQLite's virtual-table producer as it is
+ * (argc 0, args NULL), and pg/api.c's generic wrapper calls it. */
+typedef int (*dbc_api_rows_entry)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
+#define DBC_API_ENTRY_CORE_TABLE(id)                                                               \
+	int dbc_call_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
 #define DBC_API_ENTRY_PG_SCALAR(id)
 #define DBC_API_ENTRY_PG_TABLE(id)
 #define DBC_API_ENTRY_PG(id)

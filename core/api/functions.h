@@ -13,6 +13,9 @@
  *                       calls the core entry dbc_call_<id> (core/api/api.h,
  *                       dbc_api_entry) in the part's core file; no glue of
  *                       its own on either engine
+ *            CORE_TABLE   the same for a table function without arguments: its
+ *                       core entry int dbc_call_<id>(dbc_ctx *, int argc,
+ *                       const dbc_value *args, dbc_rows *out) fills the rows
  *            PG_SCALAR  PostgreSQL, and a scalar function on SQLite
  *            PG_TABLE   PostgreSQL, and an eponymous virtual table on SQLite
  *                       (its arguments are HIDDEN columns, all optional)
@@ -45,7 +48,7 @@
 	  DBC_ARGS(DBC_ARG("key", DBC_T_TEXT), DBC_ARG("value", DBC_T_TEXT)), .returns = DBC_T_TEXT,   \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "changes a dbcare setting and returns its previous value")                        \
-	X(dbcare_settings, dbcare_settings, PG_TABLE, .part = DBC_PART_CORE,                           \
+	X(dbcare_settings, dbcare_settings, CORE_TABLE, .part = DBC_PART_CORE,                         \
 	  DBC_COLUMNS(DBC_COL("key", DBC_T_TEXT), DBC_COL("value", DBC_T_TEXT),                        \
 	              DBC_COL("default_value", DBC_T_TEXT), DBC_COL("description", DBC_T_TEXT),        \
 	              DBC_COL("problem", DBC_T_TEXT)),                                                 \
@@ -80,7 +83,7 @@
 	  .comment = "registers the migrations of a server directory (Flyway, golang-migrate, popx "   \
 	             "or diesel layout); returns how many were new or changed")                        \
 	/* Reading. */                                                                                 \
-	X(dbmigrate_status, dbmigrate_status, PG_TABLE, .part = DBC_PART_MIGRATE,                      \
+	X(dbmigrate_status, dbmigrate_status, CORE_TABLE, .part = DBC_PART_MIGRATE,                    \
 	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("name", DBC_T_TEXT),                     \
 	              DBC_COL("kind", DBC_T_TEXT), DBC_COL("state", DBC_T_TEXT),                       \
 	              DBC_COL("checksum", DBC_T_TEXT), DBC_COL("applied_at", DBC_T_TIMESTAMPTZ),       \
@@ -98,7 +101,7 @@
 	              DBC_COL("problem", DBC_T_TEXT), DBC_COL("detail", DBC_T_TEXT)),                  \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "changed, missing, out-of-order and failed migrations, and schema drift")         \
-	X(dbmigrate_history, dbmigrate_history, PG_TABLE, .part = DBC_PART_MIGRATE,                    \
+	X(dbmigrate_history, dbmigrate_history, CORE_TABLE, .part = DBC_PART_MIGRATE,                  \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("version", DBC_T_TEXT),                       \
 	              DBC_COL("name", DBC_T_TEXT), DBC_COL("kind", DBC_T_TEXT),                        \
 	              DBC_COL("direction", DBC_T_TEXT), DBC_COL("checksum", DBC_T_TEXT),               \
@@ -223,7 +226,7 @@
 	              DBC_COL("sample", DBC_T_JSONB)),                                                 \
 	  .flags = DBC_API_READ_ONLY,                                                                  \
 	  .comment = "every declared constraint verified against the stored rows")                     \
-	X(dbcheck_relations, dbcheck_relations, PG_TABLE, .part = DBC_PART_CHECK,                      \
+	X(dbcheck_relations, dbcheck_relations, CORE_TABLE, .part = DBC_PART_CHECK,                    \
 	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("child_table", DBC_T_TEXT),                 \
 	              DBC_COL("child_columns", DBC_T_TEXT), DBC_COL("parent_table", DBC_T_TEXT),       \
 	              DBC_COL("parent_columns", DBC_T_TEXT)),                                          \

@@ -54,6 +54,13 @@ int main(void)
 	CHECK_STR(dbc_api_check(&f), "a CORE_SCALAR function returns text, integer, bigint or boolean",
 	          "the generic glue encodes only simple types");
 
+	f = dbc_api_functions[DBC_API_dbcare_settings];
+	f.id = "test_table_args";
+	f.args = args + 1;
+	f.nargs = 1;
+	CHECK_STR(dbc_api_check(&f), "a CORE_TABLE function takes no arguments",
+	          "the generic table glue passes no arguments");
+
 	/* derived answers */
 	CHECK(dbc_api_required_args(&dbc_api_functions[DBC_API_dbmigrate_add]) == 3 &&
 	          dbc_api_functions[DBC_API_dbmigrate_add].nargs == 4,
