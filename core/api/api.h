@@ -112,18 +112,11 @@ typedef struct dbc_api_fn {
 
 /* Helpers of the table's entries: a required argument, one with a default
  * (SQL text), a result column. */
-#define DBC_ARG(name_, type_)                                                                      \
-	{                                                                                              \
-		.name = name_, .type = type_                                                               \
-	}
-#define DBC_OPT(name_, type_, default_)                                                            \
-	{                                                                                              \
-		.name = name_, .type = type_, .default_sql = default_                                      \
-	}
-#define DBC_COL(name_, type_)                                                                      \
-	{                                                                                              \
-		.name = name_, .type = type_                                                               \
-	}
+/* clang-format off */
+#define DBC_ARG(name_, type_) {.name = name_, .type = type_}
+#define DBC_OPT(name_, type_, default_) {.name = name_, .type = type_, .default_sql = default_}
+#define DBC_COL(name_, type_) {.name = name_, .type = type_}
+/* clang-format on */
 #define DBC_API_COUNT_(...)                                                                        \
 	((int)(sizeof((const dbc_api_column[]){__VA_ARGS__}) / sizeof(dbc_api_column)))
 #define DBC_ARGS(...)                                                                              \
