@@ -31,7 +31,7 @@ static dbc_value arg_value(pgdbc_call *call, const dbc_api_column *arg, int k)
 static Datum call_core(FunctionCallInfo fcinfo, const dbc_api_fn *fn, dbc_api_entry entry)
 {
 	pgdbc_call call;
-	dbc_value args[FUNC_MAX_ARGS];
+	dbc_value args[DBC_API_MAX_ARGS];
 	dbc_value result = dbc_null();
 	int rc;
 	pgdbc_begin(&call, fcinfo);

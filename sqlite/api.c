@@ -72,7 +72,7 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	const core_call *cc = sqlite3_user_data(c);
 	sqldbc_call call;
-	dbc_value args[8];
+	dbc_value args[DBC_API_MAX_ARGS];
 	dbc_value result = dbc_null();
 	int rc = DBC_OK;
 	sqldbc_call_open(&call, cc->conn);

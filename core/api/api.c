@@ -116,8 +116,9 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 		return "a function needs a result type or result columns";
 	if ((fn->engines & DBC_ON_SQLITE_TABLE) && fn->ncolumns == 0)
 		return "a SQLite virtual table needs result columns";
-	if ((fn->engines & DBC_ON_SQLITE_TABLE) && fn->nargs > 8)
-		return "a SQLite virtual table takes at most 8 arguments";
+	if ((fn->engines & (DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)) && fn->nargs > DBC_API_MAX_ARGS)
+		return "a SQLite virtual table or a function with generic glue takes at most 8 "
+		       "arguments";
 	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_TABLE) && fn->nargs > 0)
 		return "a CORE_TABLE function takes no arguments";
 	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_SCALAR)) {
