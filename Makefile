@@ -58,8 +58,21 @@ all: sqlite
 dbcare.control: dbcare.control.in META.json
 	sed 's/@VERSION@/$(EXTVERSION)/' $< > $@
 
-dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json
-	cat $(PG_SQL) > $@
+# The install script: pg/sql/*.sql in order, each "-- dbcare:api <part>" line
+# replaced by the CREATE FUNCTION statements the generator writes from the
+# API table (core/api/functions.h). The generator is a build tool, compiled
+# for this machine; it refuses an inconsistent table.
+API_GEN := $(BUILD)/gen/api_sql
+dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json $(API_GEN)
+	cat $(PG_SQL) | $(API_GEN) install > $@.tmp && mv $@.tmp $@
+
+$(API_GEN): pg/gen/api_sql.c core/api/api.c $(wildcard core/api/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore \
+	  -DDBC_VERSION='"$(EXTVERSION)"' -o $@ pg/gen/api_sql.c core/api/api.c
+
+# The parity tests compare the engines with the generator's view of the table.
+all: $(API_GEN)
 
 # ---------------------------------------------------------------- SQLite
 SQLITE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fPIC $(WARNINGS) \

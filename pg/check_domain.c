@@ -178,7 +178,6 @@ static domain_test *prepare(FunctionCallInfo fcinfo, Oid relid, Oid conoid)
 /* dbcheck_domain_value_holds(value anyelement, constraint oid): false when
  * the domain CHECK constraint refuses the (non-NULL) value, true when it
  * accepts it or its result is NULL, as PostgreSQL judges. STRICT. */
-PG_FUNCTION_INFO_V1(dbcheck_domain_value_holds);
 Datum dbcheck_domain_value_holds(PG_FUNCTION_ARGS)
 {
 	domain_test *dt;

@@ -7,13 +7,6 @@
 
 #include "check/check.h"
 
-PG_FUNCTION_INFO_V1(dbcheck_constraints);
-PG_FUNCTION_INFO_V1(dbcheck_orphans);
-PG_FUNCTION_INFO_V1(dbcheck_relations);
-PG_FUNCTION_INFO_V1(dbcheck_add_relation);
-PG_FUNCTION_INFO_V1(dbcheck_drop_relation);
-PG_FUNCTION_INFO_V1(dbcheck_cleanup_orphans);
-
 Datum dbcheck_constraints(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
@@ -46,17 +39,6 @@ Datum dbcheck_orphans(PG_FUNCTION_ARGS)
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
-Datum dbcheck_relations(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	dbc_rows_init(&rows, &call.ctx, DBC_RELATION_NCOLS);
-	rc = dbc_relations_rows(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
-
 Datum dbcheck_add_relation(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
@@ -74,18 +56,6 @@ Datum dbcheck_add_relation(PG_FUNCTION_ARGS)
 	if (rc == DBC_OK)
 		rc = dbc_relation_add(&call.ctx, &s, name, child, child_cols, parent, parent_cols);
 	return pgdbc_return_text(&call, rc, name);
-}
-
-Datum dbcheck_drop_relation(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	bool dropped = false;
-	const char *name;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	name = pgdbc_arg_text(&call, 0, "name");
-	rc = dbc_relation_drop(&call.ctx, name, &dropped);
-	return pgdbc_return_bool(&call, rc, dropped);
 }
 
 Datum dbcheck_cleanup_orphans(PG_FUNCTION_ARGS)

@@ -1,54 +1,14 @@
 /*
- * fn_core.c — dbcare_version, dbcare_get, dbcare_set and dbcare_settings: the
- * settings store every feature reads. The logic is in core/settings/settings.c.
+ * fn_core.c — dbcare_version for PostgreSQL, without a call context. The
+ * settings functions (dbcare_get, dbcare_set, dbcare_settings) have the
+ * generic glue of pg/api.c; their logic is in core/settings/.
  */
 #include "glue.h"
 
-#include "settings/settings.h"
-
 #include "utils/builtins.h"
-
-PG_FUNCTION_INFO_V1(dbcare_version);
-PG_FUNCTION_INFO_V1(dbcare_get);
-PG_FUNCTION_INFO_V1(dbcare_set);
-PG_FUNCTION_INFO_V1(dbcare_settings);
 
 Datum dbcare_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(dbc_version()));
 }
 
-Datum dbcare_get(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	char *value = NULL;
-	const char *key;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	key = pgdbc_arg_text(&call, 0, "key");
-	rc = dbc_setting_get(&call.ctx, key, &value);
-	return pgdbc_return_text(&call, rc, value);
-}
-
-Datum dbcare_set(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	char *previous = NULL;
-	const char *key, *value;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	key = pgdbc_arg_text(&call, 0, "key");
-	value = pgdbc_arg_text(&call, 1, "value");
-	rc = dbc_setting_set(&call.ctx, key, value, &previous);
-	return pgdbc_return_text(&call, rc, previous);
-}
-
-Datum dbcare_settings(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_settings_rows(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}

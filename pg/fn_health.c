@@ -9,13 +9,6 @@
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
 
-PG_FUNCTION_INFO_V1(dbhealth_report);
-PG_FUNCTION_INFO_V1(dbhealth_checks);
-PG_FUNCTION_INFO_V1(dbhealth_score);
-PG_FUNCTION_INFO_V1(dbhealth_metrics);
-PG_FUNCTION_INFO_V1(dbhealth_snapshot);
-PG_FUNCTION_INFO_V1(dbhealth_growth);
-
 typedef struct report_args {
 	dbc_health_engine *eng;
 	dbc_health_mode mode;

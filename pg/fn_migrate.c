@@ -193,26 +193,6 @@ static int do_step_end(dbc_ctx *ctx, mig_args *x)
 	return dbc_migrate_step_end(ctx, &env, x->a, x->b);
 }
 
-PG_FUNCTION_INFO_V1(dbmigrate_add);
-PG_FUNCTION_INFO_V1(dbmigrate_add_repeatable);
-PG_FUNCTION_INFO_V1(dbmigrate_load);
-PG_FUNCTION_INFO_V1(dbmigrate_status);
-PG_FUNCTION_INFO_V1(dbmigrate_plan);
-PG_FUNCTION_INFO_V1(dbmigrate_apply);
-PG_FUNCTION_INFO_V1(dbmigrate_run);
-PG_FUNCTION_INFO_V1(dbmigrate_rollback);
-PG_FUNCTION_INFO_V1(dbmigrate_validate);
-PG_FUNCTION_INFO_V1(dbmigrate_verify);
-PG_FUNCTION_INFO_V1(dbmigrate_baseline);
-PG_FUNCTION_INFO_V1(dbmigrate_repair);
-PG_FUNCTION_INFO_V1(dbmigrate_history);
-PG_FUNCTION_INFO_V1(dbmigrate_current);
-PG_FUNCTION_INFO_V1(dbmigrate_assert);
-PG_FUNCTION_INFO_V1(dbmigrate_script);
-PG_FUNCTION_INFO_V1(dbmigrate_script_direction);
-PG_FUNCTION_INFO_V1(dbmigrate_step_begin);
-PG_FUNCTION_INFO_V1(dbmigrate_step_end);
-
 Datum dbmigrate_add(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
@@ -260,16 +240,6 @@ Datum dbmigrate_load(PG_FUNCTION_ARGS)
 		                 errhint("dbcare does not run Flyway callbacks; run their SQL "
 		                         "yourself or make it a migration.")));
 	return pgdbc_return_int32(&call, rc, (int32)x.count);
-}
-
-Datum dbmigrate_status(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_status(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
 }
 
 Datum dbmigrate_plan(PG_FUNCTION_ARGS)
@@ -488,37 +458,6 @@ Datum dbmigrate_repair(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	rc = guarded(&call, do_repair, &x);
 	return pgdbc_return_int32(&call, rc, (int32)x.count);
-}
-
-Datum dbmigrate_history(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_history(&call.ctx, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
-
-Datum dbmigrate_current(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	char *v = NULL;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_current(&call.ctx, &v);
-	return pgdbc_return_text(&call, rc, v);
-}
-
-Datum dbmigrate_assert(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	const char *version;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	version = pgdbc_arg_text(&call, 0, "version");
-	rc = dbc_migrate_assert(&call.ctx, version);
-	return pgdbc_return_bool(&call, rc, true);
 }
 
 Datum dbmigrate_script(PG_FUNCTION_ARGS)

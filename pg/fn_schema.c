@@ -4,10 +4,6 @@
  */
 #include "glue.h"
 
-PG_FUNCTION_INFO_V1(dbschema_snapshot);
-PG_FUNCTION_INFO_V1(dbschema_fingerprint);
-PG_FUNCTION_INFO_V1(dbschema_diff);
-
 /* The readers run inside pgdbc_run: an error they let go leaves no savepoint
  * of the core open. */
 static int snapshot_body(dbc_ctx *ctx, void *arg)

@@ -3,9 +3,9 @@
  * over SPI, and the call helpers that turn one SQL call into a core call and
  * the core's status back into a result or an ereport(ERROR).
  *
- * A wrapper is a few lines:
+ * A wrapper is a few lines (its declaration and PG_FUNCTION_INFO_V1 come from
+ * the API table):
  *
- *     PG_FUNCTION_INFO_V1(dbcare_get);
  *     Datum dbcare_get(PG_FUNCTION_ARGS)
  *     {
  *         pgdbc_call call;
@@ -32,8 +32,24 @@
 #include "fmgr.h"
 #include "utils/resowner.h"
 
+#include "api/api.h"
 #include "base/dbc.h"
 #include "schema/schema.h"
+
+/* The C function of every PostgreSQL entry of the API table
+ * (core/api/functions.h): Datum <id>(PG_FUNCTION_ARGS), defined in the
+ * part's pg/fn_<part>.c (for forms CORE_SCALAR and CORE_TABLE, the generic one of pg/api.c);
+ * pg/api.c gives each its PG_FUNCTION_INFO_V1. */
+#define PGDBC_DECLARE_PG(id) extern PGDLLEXPORT Datum id(PG_FUNCTION_ARGS);
+#define PGDBC_DECLARE_PG_SCALAR(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_PG_TABLE(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_CORE_SCALAR(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_CORE_TABLE(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_SCALAR(id)
+#define PGDBC_DECLARE_TABLE(id)
+#define PGDBC_DECLARE_(id, name, engines, ...) PGDBC_DECLARE_##engines(id)
+DBC_API_FUNCTIONS(PGDBC_DECLARE_)
+#undef PGDBC_DECLARE_
 
 /* One open internal subtransaction of the core (host->savepoint). */
 typedef struct pgdbc_subxact {
@@ -108,8 +124,9 @@ int pgdbc_status_stamp(dbc_ctx *ctx, int64_t *stamp);
  * hot standby, "... in a read-only transaction" otherwise) when the function
  * called can change something and nothing may be changed now. Which
  * functions change something is read from the catalog: every VOLATILE
- * function of the extension except a reviewed list of read-only ones, so a
- * new function is refused until it is reviewed. pgdbc_begin calls it first. */
+ * function of the extension except those the API table marks
+ * DBC_API_READ_ONLY, so a new function is refused until it is reviewed and
+ * marked. pgdbc_begin calls it first. */
 void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo);
 
 /* pg/readonly.c: the hint of a privilege error on dbcare's own objects

@@ -63,8 +63,6 @@ static int64 read_generation(bool *mine)
 	return n;
 }
 
-PG_FUNCTION_INFO_V1(dbcare_migrations_changed);
-
 /* Statement trigger on dbcare.migrations, migrations_applied and
  * migrations_history: one bump per transaction (a bump rolled back with its
  * savepoint leaves an older version visible, and the next write bumps again). */

@@ -16,17 +16,14 @@
 #include <string.h>
 
 /*
- * The VOLATILE functions of the extension that never write: volatile only
- * because they read live statistics or data. They work on a hot standby.
- * Every other VOLATILE function counts as changing, so a new one is refused
- * until it is reviewed and named here. The same list is in
+ * The VOLATILE functions of the extension that never write (volatile only
+ * because they read live statistics or data) are the ones the API table
+ * marks DBC_API_READ_ONLY (core/api/functions.h); they work on a hot
+ * standby. Every other VOLATILE function counts as changing, so a new one is
+ * refused until it is reviewed and marked. The same list is in
  * test/pgtap/hostile_privileges.sql, test/pgtap/error_prefix.sql and
  * test/script/pg_standby.sh, which call every function not on it.
  */
-static const char *const read_only_volatile[] = {
-	"dbcheck_constraints", "dbcheck_orphans", "dbhealth_checks",
-	"dbhealth_metrics",    "dbhealth_report", "dbhealth_score",
-};
 
 /* Whether the function being called can change the database. Only asked when
  * nothing may be changed, so a call pays for the catalog lookups then alone. */
@@ -38,10 +35,7 @@ static bool changes_something(FunctionCallInfo fcinfo, char **name)
 		return true; /* cannot tell: refuse */
 	if (func_volatile(fn) != PROVOLATILE_VOLATILE)
 		return false; /* STABLE and IMMUTABLE functions do not write */
-	for (size_t i = 0; i < lengthof(read_only_volatile); i++)
-		if (strcmp(*name, read_only_volatile[i]) == 0)
-			return false;
-	return true;
+	return !dbc_api_read_only_volatile(*name);
 }
 
 void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo)

@@ -1,7 +1,7 @@
 /*
  * call.c — the life of one SQLite function call: bind a ctx to the connection,
  * decode arguments with errors that name them, report the core's error with
- * the "dbcare: " prefix, free the arena. Also the scalar function table loop.
+ * the "dbcare: " prefix, free the arena.
  */
 #include "conn.h"
 
@@ -111,19 +111,4 @@ int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *a
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx)
 {
 	return ((sqldbc_call *)ctx->host_data)->conn;
-}
-
-int sqldbc_register_functions(sqlite3 *db, sqldbc_conn *conn, const sqldbc_fn *fns, int n,
-                              char **errmsg)
-{
-	for (int i = 0; i < n; i++) {
-		int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, fns[i].flags,
-		                                    conn, fns[i].fn, NULL, NULL, NULL);
-		if (rc != SQLITE_OK) {
-			*errmsg = sqlite3_mprintf("dbcare: could not register function %s: %s", fns[i].name,
-			                          sqlite3_errmsg(db));
-			return rc;
-		}
-	}
-	return SQLITE_OK;
 }

@@ -1,6 +1,6 @@
 /*
  * entry.c — the loadable extension's entry point: one state per connection,
- * then each feature registers its functions; the first failure stops the load
+ * then every function of the API table is registered; the first failure stops the load
  * with the name of what could not be registered. A second load is a no-op.
  */
 #include <sqlite3ext.h>
@@ -9,14 +9,6 @@ SQLITE_EXTENSION_INIT1
 #include "conn.h"
 
 #include <string.h>
-
-static const sqldbc_register_fn features[] = {
-	sqldbc_register_core,
-	sqldbc_register_schema,
-	sqldbc_register_migrate,
-	sqldbc_register_health,
-	sqldbc_register_check,
-};
 
 /* Runs when the connection closes (or the function is replaced): the only
  * function registered with a destructor owns the connection state. */
@@ -70,10 +62,5 @@ int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *
 		                          sqlite3_errmsg(db));
 		return rc; /* the destructor ran: SQLite frees on failure */
 	}
-	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
-		rc = features[i](db, conn, errmsg);
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
+	return sqldbc_register_api(db, conn, errmsg);
 }

@@ -1,12 +1,13 @@
 /*
- * fn_check.c — dbcheck_* for SQLite: the constraints, relations and orphans
- * tables and the relation / cleanup functions. Decoding and encoding only; the
- * planning and the bookkeeping rules are core/check/.
+ * fn_check.c — dbcheck_* for SQLite: the constraints and orphans tables and
+ * dbcheck_add_relation / dbcheck_cleanup_orphans (dbcheck_relations and
+ * dbcheck_drop_relation have the generic glue of sqlite/api.c). Decoding and
+ * encoding only; the planning and the bookkeeping rules are core/check/.
  */
 #include "check/check.h"
 #include "glue.h"
 
-static int produce_constraints(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbcheck_constraints(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_CHECK_NCOLS);
 	dbc_schema s;
@@ -21,7 +22,7 @@ static int produce_constraints(dbc_ctx *ctx, int argc, const dbc_value *args, db
 	return dbc_check_constraints(ctx, &s, &opt, out);
 }
 
-static int produce_orphans(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbcheck_orphans(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_ORPHAN_NCOLS);
@@ -32,14 +33,7 @@ static int produce_orphans(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	return dbc_check_orphans(ctx, &s, NULL, out);
 }
 
-static int produce_relations(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	dbc_rows_init(out, ctx, DBC_RELATION_NCOLS);
-	return dbc_relations_rows(ctx, out);
-}
-
-static void fn_add_relation(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbcheck_add_relation(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	static const char *const names[5] = {"name", "child_table", "child_columns", "parent_table",
@@ -61,22 +55,7 @@ static void fn_add_relation(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_drop_relation(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	sqldbc_call call;
-	sqldbc_begin(&call, c);
-	const char *name;
-	bool dropped = false;
-	int rc = sqldbc_arg_text(&call, argv, 0, "name", &name);
-	if (rc == DBC_OK)
-		rc = dbc_relation_drop(&call.ctx, name, &dropped);
-	if (rc == DBC_OK)
-		sqlite3_result_int(c, dropped);
-	sqldbc_finish(&call, c, rc);
-}
-
-static void fn_cleanup_orphans(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbcheck_cleanup_orphans(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
@@ -91,25 +70,4 @@ static void fn_cleanup_orphans(sqlite3_context *c, int argc, sqlite3_value **arg
 	if (rc == DBC_OK)
 		sqlite3_result_int64(c, count);
 	sqldbc_finish(&call, c, rc);
-}
-
-static const sqldbc_fn functions[] = {
-    {"dbcheck_add_relation", 5, SQLDBC_SIDE_EFFECT, fn_add_relation},
-    {"dbcheck_drop_relation", 1, SQLDBC_SIDE_EFFECT, fn_drop_relation},
-    {"dbcheck_cleanup_orphans", 0, SQLDBC_SIDE_EFFECT, fn_cleanup_orphans},
-    {"dbcheck_cleanup_orphans", 1, SQLDBC_SIDE_EFFECT, fn_cleanup_orphans},
-};
-
-static const sqldbc_tvf tables[] = {
-    {"dbcheck_constraints", "table_name,constraint_name,kind,violations,sample", "table",
-     produce_constraints},
-    {"dbcheck_relations", "name,child_table,child_columns,parent_table,parent_columns", "",
-     produce_relations},
-    {"dbcheck_orphans", "relation,child_table,parent_table,orphans,sample", "", produce_orphans},
-};
-
-int sqldbc_register_check(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
-{
-	int rc = sqldbc_register_functions(db, conn, functions, 4, errmsg);
-	return rc == SQLITE_OK ? sqldbc_register_tvfs(db, conn, tables, 3, errmsg) : rc;
 }

@@ -44,22 +44,22 @@ static void report(sqlite3_context *fctx, int argc, sqlite3_value **argv, int wh
 	sqldbc_finish(&call, fctx, rc);
 }
 
-static void fn_report(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbhealth_report(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	report(fctx, argc, argv, OUT_JSON);
 }
 
-static void fn_score(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbhealth_score(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	report(fctx, argc, argv, OUT_SCORE);
 }
 
-static void fn_metrics(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbhealth_metrics(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	report(fctx, argc, argv, OUT_PROMETHEUS);
 }
 
-static void fn_snapshot(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbhealth_snapshot(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	dbc_health_engine eng;
@@ -73,7 +73,7 @@ static void fn_snapshot(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, fctx, rc);
 }
 
-static void fn_growth(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbhealth_growth(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	dbc_health_engine eng;
@@ -91,7 +91,7 @@ static void fn_growth(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, fctx, rc);
 }
 
-static void fn_monitor_start(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbmonitor_start(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	int64_t ms = 0;
@@ -112,7 +112,7 @@ static void fn_monitor_start(sqlite3_context *fctx, int argc, sqlite3_value **ar
 	sqldbc_finish(&call, fctx, rc);
 }
 
-static void fn_monitor_stop(sqlite3_context *fctx, int argc, sqlite3_value **argv)
+void sqldbc_dbmonitor_stop(sqlite3_context *fctx, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	(void)argc, (void)argv;
@@ -124,7 +124,7 @@ static void fn_monitor_stop(sqlite3_context *fctx, int argc, sqlite3_value **arg
 	sqldbc_finish(&call, fctx, rc);
 }
 
-static int checks_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbhealth_checks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	dbc_health_engine eng;
 	dbc_health_report r;
@@ -138,34 +138,4 @@ static int checks_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *
 	    dbc_health_run(ctx, &eng, mode, &r) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_health_report_rows(ctx, &r, out);
-}
-
-static const sqldbc_fn health_fns[] = {
-	{"dbhealth_report", 0, SQLDBC_SIDE_EFFECT, fn_report},
-	{"dbhealth_report", 1, SQLDBC_SIDE_EFFECT, fn_report},
-	{"dbhealth_score", 0, SQLDBC_SIDE_EFFECT, fn_score},
-	{"dbhealth_score", 1, SQLDBC_SIDE_EFFECT, fn_score},
-	{"dbhealth_metrics", 0, SQLDBC_SIDE_EFFECT, fn_metrics},
-	{"dbhealth_metrics", 1, SQLDBC_SIDE_EFFECT, fn_metrics},
-	{"dbhealth_snapshot", 0, SQLDBC_SIDE_EFFECT, fn_snapshot},
-	{"dbhealth_growth", 0, SQLDBC_SIDE_EFFECT, fn_growth},
-	{"dbhealth_growth", 1, SQLDBC_SIDE_EFFECT, fn_growth},
-	{"dbmonitor_start", 1, SQLDBC_SIDE_EFFECT, fn_monitor_start},
-	{"dbmonitor_start", 2, SQLDBC_SIDE_EFFECT, fn_monitor_start},
-	{"dbmonitor_stop", 0, SQLDBC_SIDE_EFFECT, fn_monitor_stop},
-};
-
-static const sqldbc_tvf health_tvfs[] = {
-	{"dbhealth_checks", "name,status,penalty,value,threshold,message,hint", "mode", checks_rows},
-	{"dbmonitor_slow", "sql,calls,total_ms,max_ms,last_at", "", sqldbc_monitor_rows},
-};
-
-int sqldbc_register_health(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
-{
-	int rc = sqldbc_register_functions(db, conn, health_fns,
-	                                   (int)(sizeof(health_fns) / sizeof(health_fns[0])), errmsg);
-	if (rc != SQLITE_OK)
-		return rc;
-	return sqldbc_register_tvfs(db, conn, health_tvfs,
-	                            (int)(sizeof(health_tvfs) / sizeof(health_tvfs[0])), errmsg);
 }

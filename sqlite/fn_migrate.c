@@ -29,7 +29,7 @@ static void result_text(sqlite3_context *c, const char *s)
 		sqlite3_result_null(c);
 }
 
-static void fn_add(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_add(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
@@ -49,7 +49,7 @@ static void fn_add(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_add_repeatable(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_add_repeatable(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	sqldbc_call call;
@@ -66,7 +66,7 @@ static void fn_add_repeatable(sqlite3_context *c, int argc, sqlite3_value **argv
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_load(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_load(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	sqldbc_call call;
@@ -102,17 +102,17 @@ static void run_counted(sqlite3_context *c, int argc, sqlite3_value **argv,
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_apply(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_apply(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	run_counted(c, argc, argv, dbc_migrate_apply);
 }
 
-static void fn_rollback(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_rollback(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	run_counted(c, argc, argv, dbc_migrate_rollback);
 }
 
-static void fn_baseline(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_baseline(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	sqldbc_call call;
@@ -127,7 +127,7 @@ static void fn_baseline(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_repair(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_repair(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
 	sqldbc_call call;
@@ -139,33 +139,7 @@ static void fn_repair(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_current(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc, (void)argv;
-	sqldbc_call call;
-	sqldbc_begin(&call, c);
-	char *v = NULL;
-	int rc = dbc_migrate_current(&call.ctx, &v);
-	if (rc == DBC_OK)
-		result_text(c, v);
-	sqldbc_finish(&call, c, rc);
-}
-
-static void fn_assert(sqlite3_context *c, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	sqldbc_call call;
-	sqldbc_begin(&call, c);
-	const char *version;
-	int rc = sqldbc_arg_text(&call, argv, 0, "version", &version);
-	if (rc == DBC_OK)
-		rc = dbc_migrate_assert(&call.ctx, version);
-	if (rc == DBC_OK)
-		sqlite3_result_int(c, 1);
-	sqldbc_finish(&call, c, rc);
-}
-
-static void fn_script(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_script(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
@@ -182,7 +156,14 @@ static void fn_script(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_step_begin(sqlite3_context *c, int argc, sqlite3_value **argv)
+/* dbmigrate_script(direction, target): the signature of two arguments, which
+ * the glue above tells by argc. */
+void sqldbc_dbmigrate_script_direction(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_dbmigrate_script(c, argc, argv);
+}
+
+void sqldbc_dbmigrate_step_begin(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	sqldbc_call call;
@@ -201,7 +182,7 @@ static void fn_step_begin(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_step_end(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_step_end(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	sqldbc_call call;
@@ -221,7 +202,7 @@ static void fn_step_end(sqlite3_context *c, int argc, sqlite3_value **argv)
  * array. SQLite refuses DROP TABLE while another statement reads the
  * database, which a table-valued function's own SELECT does; a scalar call
  * has no such statement, so down scripts that drop tables verify here. */
-static void fn_verify_json(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbmigrate_verify_json(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	static const char *cols[] = {"version", "name", "up_ok", "down_ok", "reversible", "detail"};
 	sqldbc_call call;
@@ -264,69 +245,19 @@ static const char *tvf_opt(int argc, const dbc_value *args, int i)
 	return i < argc && args[i].type == DBC_TEXT ? args[i].s : NULL;
 }
 
-static int produce_status(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	return dbc_migrate_status(ctx, out);
-}
-
-static int produce_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbmigrate_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	return dbc_migrate_plan(ctx, tvf_opt(argc, args, 0), out);
 }
 
-static int produce_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbmigrate_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;
 	return dbc_migrate_validate(ctx, out);
 }
 
-static int produce_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbmigrate_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	return dbc_migrate_verify(ctx, &env, tvf_opt(argc, args, 0), out);
 }
 
-static int produce_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	return dbc_migrate_history(ctx, out);
-}
-
-static const sqldbc_fn functions[] = {
-    {"dbmigrate_add", 3, SQLDBC_SIDE_EFFECT, fn_add},
-    {"dbmigrate_add", 4, SQLDBC_SIDE_EFFECT, fn_add},
-    {"dbmigrate_add_repeatable", 2, SQLDBC_SIDE_EFFECT, fn_add_repeatable},
-    {"dbmigrate_load", 1, SQLDBC_SIDE_EFFECT, fn_load},
-    {"dbmigrate_apply", 0, SQLDBC_SIDE_EFFECT, fn_apply},
-    {"dbmigrate_apply", 1, SQLDBC_SIDE_EFFECT, fn_apply},
-    {"dbmigrate_rollback", 0, SQLDBC_SIDE_EFFECT, fn_rollback},
-    {"dbmigrate_rollback", 1, SQLDBC_SIDE_EFFECT, fn_rollback},
-    {"dbmigrate_baseline", 1, SQLDBC_SIDE_EFFECT, fn_baseline},
-    {"dbmigrate_repair", 0, SQLDBC_SIDE_EFFECT, fn_repair},
-    {"dbmigrate_current", 0, SQLDBC_SIDE_EFFECT, fn_current},
-    {"dbmigrate_assert", 1, SQLDBC_SIDE_EFFECT, fn_assert},
-    {"dbmigrate_script", 0, SQLDBC_SIDE_EFFECT, fn_script},
-    {"dbmigrate_script", 1, SQLDBC_SIDE_EFFECT, fn_script},
-    {"dbmigrate_script", 2, SQLDBC_SIDE_EFFECT, fn_script},
-    {"dbmigrate_verify_json", 0, SQLDBC_SIDE_EFFECT, fn_verify_json},
-    {"dbmigrate_verify_json", 1, SQLDBC_SIDE_EFFECT, fn_verify_json},
-    {"dbmigrate_step_begin", 3, SQLDBC_SIDE_EFFECT, fn_step_begin},
-    {"dbmigrate_step_end", 2, SQLDBC_SIDE_EFFECT, fn_step_end},
-};
-
-static const sqldbc_tvf tables[] = {
-    {"dbmigrate_status", DBC_MIGRATE_STATUS_COLUMNS, "", produce_status},
-    {"dbmigrate_plan", DBC_MIGRATE_PLAN_COLUMNS, "target", produce_plan},
-    {"dbmigrate_validate", DBC_MIGRATE_VALIDATE_COLUMNS, "", produce_validate},
-    {"dbmigrate_verify", DBC_MIGRATE_VERIFY_COLUMNS, "target", produce_verify},
-    {"dbmigrate_history", DBC_MIGRATE_HISTORY_COLUMNS, "", produce_history},
-};
-
-int sqldbc_register_migrate(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
-{
-	int rc = sqldbc_register_functions(db, conn, functions,
-	                                   (int)(sizeof(functions) / sizeof(functions[0])), errmsg);
-	return rc == SQLITE_OK ? sqldbc_register_tvfs(db, conn, tables,
-	                                              (int)(sizeof(tables) / sizeof(tables[0])), errmsg)
-	                       : rc;
-}

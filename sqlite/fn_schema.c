@@ -4,7 +4,7 @@
  */
 #include "glue.h"
 
-static void fn_snapshot(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbschema_snapshot(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
 	sqldbc_call call;
@@ -18,7 +18,7 @@ static void fn_snapshot(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static void fn_fingerprint(sqlite3_context *c, int argc, sqlite3_value **argv)
+void sqldbc_dbschema_fingerprint(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
 	sqldbc_call call;
@@ -30,7 +30,7 @@ static void fn_fingerprint(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-static int produce_diff(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbschema_diff(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	static const char *names[2] = {"from", "to"};
 	for (int i = 0; i < 2; i++)
@@ -38,20 +38,4 @@ static int produce_diff(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows 
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must not be NULL",
 			                 names[i]);
 	return dbc_schema_diff(ctx, args[0].s, args[1].s, out);
-}
-
-static const sqldbc_fn functions[] = {
-	/* they read the database's schema: not pure, and kept away from views/triggers */
-	{"dbschema_snapshot", 0, SQLDBC_SIDE_EFFECT, fn_snapshot},
-	{"dbschema_fingerprint", 0, SQLDBC_SIDE_EFFECT, fn_fingerprint},
-};
-
-static const sqldbc_tvf tables[] = {
-	{"dbschema_diff", "object_type,object_name,change,detail", "from,to", produce_diff},
-};
-
-int sqldbc_register_schema(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
-{
-	int rc = sqldbc_register_functions(db, conn, functions, 2, errmsg);
-	return rc == SQLITE_OK ? sqldbc_register_tvfs(db, conn, tables, 1, errmsg) : rc;
 }

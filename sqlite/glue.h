@@ -6,6 +6,7 @@
 #ifndef SQLDBC_H
 #define SQLDBC_H
 
+#include "api/api.h"
 #include "base/dbc.h"
 #include "schema/schema.h"
 
@@ -56,37 +57,37 @@ int sqldbc_arg_text(sqldbc_call *call, sqlite3_value **argv, int i, const char *
 int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *argname,
                    int64_t *out);
 
-/* Function flags of the SQLite security model (docs/security.md, "SQLite"). */
+/* Function flags (docs/security.md): a pure function may run anywhere; every
+ * other one only from top-level SQL, never from a view or trigger of a
+ * database someone else made. */
 #define SQLDBC_PURE (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
 #define SQLDBC_SIDE_EFFECT (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 
-typedef struct sqldbc_fn {
-	const char *name;
-	int nargs; /* -1 for variadic */
-	int flags; /* SQLDBC_PURE or SQLDBC_SIDE_EFFECT (also for readers of the database) */
-	void (*fn)(sqlite3_context *, int, sqlite3_value **);
-} sqldbc_fn;
-
-/* Registers n functions; fails fast naming the function that could not be registered. */
-int sqldbc_register_functions(sqlite3 *db, sqldbc_conn *conn, const sqldbc_fn *fns, int n,
-                              char **errmsg);
-
-/* Table-valued functions as eponymous virtual tables (always DIRECTONLY).
- * columns: "version,name,kind" (result columns); args: "target" (hidden
- * argument columns, optional, in order; "" for none). produce() gets the
- * arguments given (argc may be fewer than declared: trailing ones omitted;
- * an explicit NULL arrives as DBC_NULL) and fills rows. */
+/* The producer of a table-valued function (an eponymous virtual table, always
+ * DIRECTONLY): gets the arguments given (argc may be fewer than declared:
+ * trailing ones omitted; an explicit NULL arrives as DBC_NULL) and fills rows. */
 typedef int (*sqldbc_tvf_fn)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
 
-typedef struct sqldbc_tvf {
-	const char *name;
-	const char *columns;
-	const char *args;
-	sqldbc_tvf_fn produce;
-} sqldbc_tvf;
+/* The glue of every SQLite function of the API table (core/api/functions.h):
+ * sqldbc_<id>, a scalar function or a virtual table's producer, defined in
+ * the part's fn_<part>.c. sqlite/api.c registers them from the table. */
+#define SQLDBC_GLUE_PG_SCALAR(id) void sqldbc_##id(sqlite3_context *, int, sqlite3_value **);
+#define SQLDBC_GLUE_SCALAR(id) SQLDBC_GLUE_PG_SCALAR(id)
+#define SQLDBC_GLUE_PG_TABLE(id) int sqldbc_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
+#define SQLDBC_GLUE_TABLE(id) SQLDBC_GLUE_PG_TABLE(id)
+#define SQLDBC_GLUE_PG(id)
+#define SQLDBC_GLUE_CORE_SCALAR(id) /* the generic glue of sqlite/api.c */
+#define SQLDBC_GLUE_CORE_TABLE(id) /* the producer is the core entry */
+#define SQLDBC_GLUE_DECLARE_(id, name, engines, ...) SQLDBC_GLUE_##engines(id)
+DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
+#undef SQLDBC_GLUE_DECLARE_
 
-int sqldbc_register_tvfs(sqlite3 *db, sqldbc_conn *conn, const sqldbc_tvf *tvfs, int n,
-                         char **errmsg);
+/* Registers every SQLite function and virtual table of the API table
+ * (sqlite/api.c); fails fast naming the one that could not be registered. */
+int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+/* Registers one table-valued function (tvf.c). */
+int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
+                        sqldbc_tvf_fn produce, char **errmsg);
 
 /* dbc_host.schema_expr_allowed (check_expr.c): only SQLite's own built-in
  * pure functions, as this connection defines them, may be evaluated. */
@@ -99,14 +100,5 @@ extern const dbc_dialect sqldbc_dialect;
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
-
-/* Feature registration, called from the entry point (entry.c) in order.
- * Each feature file defines one and adds a line there. */
-typedef int (*sqldbc_register_fn)(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
-int sqldbc_register_core(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
-int sqldbc_register_schema(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
-int sqldbc_register_migrate(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
-int sqldbc_register_health(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
-int sqldbc_register_check(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 
 #endif

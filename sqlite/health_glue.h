@@ -21,6 +21,6 @@ int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
 int sqldbc_monitor_start(dbc_ctx *ctx, sqldbc_conn *conn, double threshold_ms, bool replace_trace);
 /* Stops it; turns the trace callback off only while it is still dbmonitor's. */
 int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running);
-int sqldbc_monitor_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
+/* The rows of dbmonitor_slow: sqldbc_dbmonitor_slow, declared in glue.h. */
 
 #endif

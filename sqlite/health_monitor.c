@@ -235,7 +235,7 @@ static char *iso_of(dbc_ctx *ctx, double epoch)
 }
 
 /* dbmonitor_slow: (sql, calls, total_ms, max_ms, last_at). */
-int sqldbc_monitor_rows(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+int sqldbc_dbmonitor_slow(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, 5);

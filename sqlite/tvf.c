@@ -11,7 +11,8 @@ char *sqldbc_error_text(dbc_ctx *ctx);
 int sqldbc_result_code(const char *sqlstate);
 
 typedef struct tvf_aux {
-	const sqldbc_tvf *def;
+	const dbc_api_fn *fn; /* the table's entry: name, columns, arguments */
+	sqldbc_tvf_fn produce;
 	sqldbc_conn *conn;
 	int ncol;  /* result columns */
 	int nargs; /* hidden argument columns */
@@ -32,26 +33,13 @@ typedef struct tvf_cursor {
 	int argc;
 } tvf_cursor;
 
-static int count_items(const char *csv)
+/* "a","b" with an optional suffix after each. */
+static void append_columns(sqlite3_str *s, const dbc_api_column *cols, int n, const char *suffix,
+                           bool *first)
 {
-	if (!csv || !*csv)
-		return 0;
-	int n = 1;
-	for (const char *p = csv; *p; p++)
-		n += *p == ',';
-	return n;
-}
-
-/* "a,b" -> "\"a\",\"b\"" with an optional suffix after each. */
-static void append_columns(sqlite3_str *s, const char *csv, const char *suffix, bool *first)
-{
-	const char *p = csv;
-	while (p && *p) {
-		const char *end = strchr(p, ',');
-		int n = end ? (int)(end - p) : (int)strlen(p);
-		sqlite3_str_appendf(s, "%s\"%.*w\"%s", *first ? "" : ",", n, p, suffix);
+	for (int k = 0; k < n; k++) {
+		sqlite3_str_appendf(s, "%s\"%w\"%s", *first ? "" : ",", cols[k].name, suffix);
 		*first = false;
-		p = end ? end + 1 : NULL;
 	}
 }
 
@@ -63,8 +51,8 @@ static int tvf_connect(sqlite3 *db, void *paux, int argc, const char *const *arg
 	sqlite3_str *s = sqlite3_str_new(db);
 	bool first = true;
 	sqlite3_str_appendall(s, "CREATE TABLE x(");
-	append_columns(s, aux->def->columns, "", &first);
-	append_columns(s, aux->def->args, " HIDDEN", &first);
+	append_columns(s, aux->fn->columns, aux->fn->ncolumns, "", &first);
+	append_columns(s, aux->fn->args, aux->fn->nargs, " HIDDEN", &first);
 	sqlite3_str_appendall(s, ")");
 	char *ddl = sqlite3_str_finish(s);
 	if (!ddl)
@@ -197,7 +185,7 @@ static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_st
 	cur->argc = given;
 
 	int rc = cur->call.ctx.failed ? DBC_ERROR
-	                              : aux->def->produce(&cur->call.ctx, given, cur->args, &cur->rows);
+	                              : aux->produce(&cur->call.ctx, given, cur->args, &cur->rows);
 	/* the rows are materialised: the call's SQL is over */
 	if (sqldbc_call_settle(&cur->call, rc != DBC_OK || cur->call.ctx.failed) != DBC_OK)
 		rc = DBC_ERROR;
@@ -277,28 +265,29 @@ static const sqlite3_module tvf_module = {
 	.xRowid = tvf_rowid,
 };
 
-int sqldbc_register_tvfs(sqlite3 *db, sqldbc_conn *conn, const sqldbc_tvf *tvfs, int n,
-                         char **errmsg)
+int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
+                        sqldbc_tvf_fn produce, char **errmsg)
 {
-	for (int i = 0; i < n; i++) {
-		tvf_aux *aux = sqlite3_malloc(sizeof(*aux));
-		if (!aux)
-			return SQLITE_NOMEM;
-		aux->def = &tvfs[i];
-		aux->conn = conn;
-		aux->ncol = count_items(tvfs[i].columns);
-		aux->nargs = count_items(tvfs[i].args);
-		if (aux->nargs > 8) {
-			sqlite3_free(aux);
-			*errmsg = sqlite3_mprintf("dbcare: %s declares more than 8 arguments", tvfs[i].name);
-			return SQLITE_ERROR;
-		}
-		int rc = sqlite3_create_module_v2(db, tvfs[i].name, &tvf_module, aux, sqlite3_free);
-		if (rc != SQLITE_OK) {
-			*errmsg = sqlite3_mprintf("dbcare: could not register table-valued function %s: %s",
-			                          tvfs[i].name, sqlite3_errmsg(db));
-			return rc;
-		}
+	tvf_aux *aux;
+	int rc;
+	/* the arguments are bits of idxNum and slots of a cursor's args */
+	if (fn->nargs > 8) {
+		*errmsg = sqlite3_mprintf("dbcare: %s declares more than 8 arguments", fn->name);
+		return SQLITE_ERROR;
+	}
+	aux = sqlite3_malloc(sizeof(*aux));
+	if (!aux)
+		return SQLITE_NOMEM;
+	aux->fn = fn;
+	aux->produce = produce;
+	aux->conn = conn;
+	aux->ncol = fn->ncolumns;
+	aux->nargs = fn->nargs;
+	rc = sqlite3_create_module_v2(db, fn->name, &tvf_module, aux, sqlite3_free);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("dbcare: could not register table-valued function %s: %s",
+		                          fn->name, sqlite3_errmsg(db));
+		return rc;
 	}
 	return SQLITE_OK;
 }

@@ -21,32 +21,9 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.config', '');
 GRANT USAGE ON SCHEMA dbcare TO pg_monitor;
 GRANT SELECT ON dbcare.config TO pg_monitor;
 
-CREATE FUNCTION dbcare_version() RETURNS text
-    LANGUAGE c IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbcare_version';
-COMMENT ON FUNCTION dbcare_version() IS 'the dbcare extension version';
-
--- Not STRICT: a NULL key is an error that names the argument, not a NULL result.
-CREATE FUNCTION dbcare_get(key text) RETURNS text
-    LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbcare_get';
-COMMENT ON FUNCTION dbcare_get(text) IS 'the effective value of a dbcare setting';
-
-CREATE FUNCTION dbcare_set(key text, value text) RETURNS text
-    LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbcare_set';
-COMMENT ON FUNCTION dbcare_set(text, text) IS 'changes a dbcare setting and returns its previous value';
-REVOKE ALL ON FUNCTION dbcare_set(text, text) FROM PUBLIC;
-
-CREATE FUNCTION dbcare_settings()
-    RETURNS TABLE (key text, value text, default_value text, description text, problem text)
-    LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbcare_settings';
-COMMENT ON FUNCTION dbcare_settings() IS 'every dbcare setting with its value, default and description; problem says why a stored value is not used';
+-- The functions: generated at build time from the API table
+-- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.
+-- dbcare:api core
 
 -- The API's "table dbcare_settings": SELECT * FROM dbcare_settings works too.
 CREATE VIEW dbcare_settings AS SELECT * FROM dbcare_settings();

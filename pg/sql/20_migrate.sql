@@ -114,14 +114,14 @@ CREATE TABLE dbcare.migrations_summary (
 INSERT INTO dbcare.migrations_summary (id) VALUES (1);
 COMMENT ON TABLE dbcare.migrations_summary IS 'dbcare: the migration status summary and the generation of the migration tables it describes';
 
--- SECURITY DEFINER: whoever may write a migration table bumps the counter,
--- without a grant on it. ALWAYS: also under session_replication_role =
--- replica (logical replication, pg_restore into a live database).
-CREATE FUNCTION dbcare.migrations_changed() RETURNS trigger
-    LANGUAGE c SECURITY DEFINER
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbcare_migrations_changed';
-REVOKE ALL ON FUNCTION dbcare.migrations_changed() FROM PUBLIC;
+-- The functions: generated at build time from the API table
+-- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.
+-- dbcare:api migrate
+
+-- dbcare.migrations_changed() (in the table above: SECURITY DEFINER, so
+-- whoever may write a migration table bumps the counter without a grant on
+-- it) on every migration table. ALWAYS: also under session_replication_role
+-- = replica (logical replication, pg_restore into a live database).
 CREATE TRIGGER dbcare_migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON dbcare.migrations FOR EACH STATEMENT EXECUTE FUNCTION dbcare.migrations_changed();
 CREATE TRIGGER dbcare_migrations_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
@@ -169,131 +169,3 @@ GRANT SELECT (kind, version, version_text, name, checksum, no_transaction, regis
 GRANT SELECT ON dbcare.migrations_applied, dbcare.migrations_history,
     dbcare.migrations_generation, dbcare.migrations_summary TO pg_monitor;
 
--- Registration.
-CREATE FUNCTION dbmigrate_add(version text, name text, up_sql text, down_sql text DEFAULT NULL)
-    RETURNS text LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_add';
-COMMENT ON FUNCTION dbmigrate_add(text, text, text, text) IS 'registers a versioned migration; returns its checksum';
-
-CREATE FUNCTION dbmigrate_add_repeatable(name text, sql text)
-    RETURNS text LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_add_repeatable';
-COMMENT ON FUNCTION dbmigrate_add_repeatable(text, text) IS 'registers or replaces a repeatable migration';
-
-CREATE FUNCTION dbmigrate_load(path text)
-    RETURNS integer LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_load';
-COMMENT ON FUNCTION dbmigrate_load(text) IS 'registers the migrations of a server directory (Flyway, golang-migrate, popx or diesel layout); returns how many were new or changed';
-
--- Reading.
-CREATE FUNCTION dbmigrate_status()
-    RETURNS TABLE (version text, name text, kind text, state text, checksum text,
-                   applied_at timestamptz, duration_ms double precision)
-    LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_status';
-COMMENT ON FUNCTION dbmigrate_status() IS 'one row per registered or applied migration, in apply order';
-
-CREATE FUNCTION dbmigrate_plan(target text DEFAULT NULL)
-    RETURNS TABLE (step integer, version text, name text, kind text, direction text)
-    LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_plan';
-COMMENT ON FUNCTION dbmigrate_plan(text) IS 'what dbmigrate_apply(target) would do';
-
-CREATE FUNCTION dbmigrate_validate()
-    RETURNS TABLE (version text, name text, problem text, detail text)
-    LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_validate';
-COMMENT ON FUNCTION dbmigrate_validate() IS 'changed, missing, out-of-order and failed migrations, and schema drift';
-
-CREATE FUNCTION dbmigrate_history()
-    RETURNS TABLE (id bigint, version text, name text, kind text, direction text, checksum text,
-                   fingerprint text, applied_at timestamptz, applied_by text,
-                   duration_ms double precision, success boolean, error text)
-    LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_history';
-COMMENT ON FUNCTION dbmigrate_history() IS 'every migration event, oldest first';
-
-CREATE FUNCTION dbmigrate_current()
-    RETURNS text LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_current';
-COMMENT ON FUNCTION dbmigrate_current() IS 'the highest applied version, NULL when none';
-
-CREATE FUNCTION dbmigrate_assert(version text)
-    RETURNS boolean LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_assert';
-COMMENT ON FUNCTION dbmigrate_assert(text) IS 'true, or an error unless the database is at version or later with no changed or missing migration';
-
-CREATE FUNCTION dbmigrate_script(target text DEFAULT NULL)
-    RETURNS text LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_script';
-COMMENT ON FUNCTION dbmigrate_script(text) IS 'a psql script applying the pending migrations at top level (also non-transactional ones)';
-CREATE FUNCTION dbmigrate_script(direction text, target text)
-    RETURNS text LANGUAGE c STABLE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_script_direction';
-COMMENT ON FUNCTION dbmigrate_script(text, text) IS 'a psql script applying (direction apply) or rolling back (rollback) migrations at top level, down scripts marked -- dbcare:no-transaction included';
-
--- Changing. These run migration SQL with the caller's search_path.
-CREATE FUNCTION dbmigrate_apply(target text DEFAULT NULL)
-    RETURNS integer LANGUAGE c VOLATILE
-    AS 'MODULE_PATHNAME', 'dbmigrate_apply';
-COMMENT ON FUNCTION dbmigrate_apply(text) IS 'applies pending migrations up to target, all or nothing';
-
--- A procedure: it commits after each migration (a later one may use an enum
--- value an earlier one added). No SET clause: a procedure with one cannot
--- commit, and like apply it runs migration SQL with the caller's search_path.
-CREATE PROCEDURE dbmigrate_run(target text DEFAULT NULL)
-    LANGUAGE c
-    AS 'MODULE_PATHNAME', 'dbmigrate_run';
-COMMENT ON PROCEDURE dbmigrate_run(text) IS 'applies pending migrations up to target, committing after each, under a session-level migration lock';
-REVOKE ALL ON PROCEDURE dbmigrate_run(text) FROM PUBLIC;
-
-CREATE FUNCTION dbmigrate_rollback(target text DEFAULT NULL)
-    RETURNS integer LANGUAGE c VOLATILE
-    AS 'MODULE_PATHNAME', 'dbmigrate_rollback';
-COMMENT ON FUNCTION dbmigrate_rollback(text) IS 'runs down scripts newest first until the current version is target';
-
-CREATE FUNCTION dbmigrate_verify(target text DEFAULT NULL)
-    RETURNS TABLE (version text, name text, up_ok boolean, down_ok boolean, reversible boolean,
-                   detail text)
-    LANGUAGE c VOLATILE
-    AS 'MODULE_PATHNAME', 'dbmigrate_verify';
-COMMENT ON FUNCTION dbmigrate_verify(text) IS 'proves up, down, up of pending migrations and keeps nothing';
-
-CREATE FUNCTION dbmigrate_baseline(version text)
-    RETURNS integer LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_baseline';
-COMMENT ON FUNCTION dbmigrate_baseline(text) IS 'marks registered migrations up to version as applied without running them';
-
-CREATE FUNCTION dbmigrate_repair()
-    RETURNS integer LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_repair';
-COMMENT ON FUNCTION dbmigrate_repair() IS 'accepts changed checksums and the current schema, forgets missing migrations, removes unfinished records';
-
--- The bookkeeping calls dbmigrate_script() writes around each migration.
-CREATE FUNCTION dbmigrate_step_begin(kind text, key text, checksum text)
-    RETURNS boolean LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_step_begin';
-CREATE FUNCTION dbmigrate_step_end(kind text, key text)
-    RETURNS boolean LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_step_end';
-
-REVOKE ALL ON FUNCTION dbmigrate_add(text, text, text, text), dbmigrate_add_repeatable(text, text),
-    dbmigrate_load(text), dbmigrate_apply(text), dbmigrate_rollback(text), dbmigrate_verify(text),
-    dbmigrate_baseline(text), dbmigrate_repair(), dbmigrate_step_begin(text, text, text),
-    dbmigrate_step_end(text, text)
-    FROM PUBLIC;

@@ -1,0 +1,264 @@
+/*
+ * api/functions.h — every SQL function of dbcare, declared once (the shape is
+ * core/api/api.h). Included by api.h only.
+ *
+ * An entry: X(id, name, form, fields...)
+ *   id       unique C name: the PostgreSQL C symbol (Datum id(PG_FUNCTION_ARGS),
+ *            pg/fn_<part>.c) and sqldbc_<id>, the SQLite glue (sqlite/fn_<part>.c:
+ *            a scalar sqlite3 function, or for a virtual table a producer
+ *            int sqldbc_<id>(dbc_ctx *, int argc, const dbc_value *args, dbc_rows *))
+ *   name     the SQL name (two signatures of one name have two ids)
+ *   form     CORE_SCALAR  a scalar function on both engines whose glue is
+ *                       generic: it decodes the arguments by their types and
+ *                       calls the core entry dbc_call_<id> (core/api/api.h,
+ *                       dbc_api_entry) in the part's core file; no glue of
+ *                       its own on either engine
+ *            CORE_TABLE   the same for a table function without arguments: its
+ *                       core entry int dbc_call_<id>(dbc_ctx *, int argc,
+ *                       const dbc_value *args, dbc_rows *out) fills the rows
+ *            PG_SCALAR  PostgreSQL, and a scalar function on SQLite
+ *            PG_TABLE   PostgreSQL, and an eponymous virtual table on SQLite
+ *                       (its arguments are HIDDEN columns, all optional)
+ *            PG         PostgreSQL only;  SCALAR / TABLE  SQLite only
+ *            (each with its own glue: Datum id() and sqldbc_<id>)
+ *   fields   designated initialisers of dbc_api_fn: .part,
+ *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...),
+ *            .returns or DBC_COLUMNS(DBC_COL(name, type)...), .volatility
+ *            (VOLATILE when left out), .flags (DBC_API_*), .comment
+ *
+ * On SQLite an argument with a default may be left out: a function is
+ * registered once per argument count from the required ones to all. On
+ * PostgreSQL every function pins search_path = pg_catalog, pg_temp unless
+ * DBC_API_CALLER_PATH. A NULL argument of a non-STRICT function is an error
+ * naming it, unless its default is NULL (or a function's own glue reads NULL
+ * as the default).
+ */
+#ifndef DBC_API_FUNCTIONS_H
+#define DBC_API_FUNCTIONS_H
+
+#define DBC_API_FUNCTIONS(X)                                                                       \
+	/* ---- core: the version and the settings store (core/settings) */                            \
+	X(dbcare_version, dbcare_version, PG_SCALAR, .part = DBC_PART_CORE, .returns = DBC_T_TEXT,     \
+	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PARALLEL_SAFE | DBC_API_PURE,                  \
+	  .comment = "the dbcare extension version")                                                   \
+	X(dbcare_get, dbcare_get, CORE_SCALAR, .part = DBC_PART_CORE,                                  \
+	  DBC_ARGS(DBC_ARG("key", DBC_T_TEXT)), .returns = DBC_T_TEXT, .volatility = DBC_STABLE,       \
+	  .comment = "the effective value of a dbcare setting")                                        \
+	X(dbcare_set, dbcare_set, CORE_SCALAR, .part = DBC_PART_CORE,                                  \
+	  DBC_ARGS(DBC_ARG("key", DBC_T_TEXT), DBC_ARG("value", DBC_T_TEXT)), .returns = DBC_T_TEXT,   \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "changes a dbcare setting and returns its previous value")                        \
+	X(dbcare_settings, dbcare_settings, CORE_TABLE, .part = DBC_PART_CORE,                         \
+	  DBC_COLUMNS(DBC_COL("key", DBC_T_TEXT), DBC_COL("value", DBC_T_TEXT),                        \
+	              DBC_COL("default_value", DBC_T_TEXT), DBC_COL("description", DBC_T_TEXT),        \
+	              DBC_COL("problem", DBC_T_TEXT)),                                                 \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "every dbcare setting with its value, default and description; problem says "     \
+	             "why a stored value is not used")                                                 \
+                                                                                                   \
+	/* ---- schema: snapshot, fingerprint, diff (core/schema) */                                   \
+	X(dbschema_snapshot, dbschema_snapshot, PG_SCALAR, .part = DBC_PART_SCHEMA,                    \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                            \
+	  .comment = "canonical description of the user schema (dbcare's own objects left out)")       \
+	X(dbschema_fingerprint, dbschema_fingerprint, PG_SCALAR, .part = DBC_PART_SCHEMA,              \
+	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
+	  .comment = "SHA-256 (hex) of the canonical schema snapshot")                                 \
+	X(dbschema_diff, dbschema_diff, PG_TABLE, .part = DBC_PART_SCHEMA,                             \
+	  DBC_ARGS(DBC_ARG("from", DBC_T_JSONB), DBC_ARG("to", DBC_T_JSONB)),                          \
+	  DBC_COLUMNS(DBC_COL("object_type", DBC_T_TEXT), DBC_COL("object_name", DBC_T_TEXT),          \
+	              DBC_COL("change", DBC_T_TEXT), DBC_COL("detail", DBC_T_TEXT)),                   \
+	  .volatility = DBC_IMMUTABLE, .comment = "what changed between two schema snapshots")         \
+                                                                                                   \
+	/* ---- migrate (core/migrate). Registration. */                                               \
+	X(dbmigrate_add, dbmigrate_add, PG_SCALAR, .part = DBC_PART_MIGRATE,                           \
+	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT), DBC_ARG("name", DBC_T_TEXT),                        \
+	           DBC_ARG("up_sql", DBC_T_TEXT), DBC_OPT("down_sql", DBC_T_TEXT, "NULL")),            \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "registers a versioned migration; returns its checksum")                          \
+	X(dbmigrate_add_repeatable, dbmigrate_add_repeatable, PG_SCALAR, .part = DBC_PART_MIGRATE,     \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("sql", DBC_T_TEXT)), .returns = DBC_T_TEXT,    \
+	  .flags = DBC_API_PRIVATE, .comment = "registers or replaces a repeatable migration")         \
+	X(dbmigrate_load, dbmigrate_load, PG_SCALAR, .part = DBC_PART_MIGRATE,                         \
+	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,      \
+	  .comment = "registers the migrations of a server directory (Flyway, golang-migrate, popx "   \
+	             "or diesel layout); returns how many were new or changed")                        \
+	/* Reading. */                                                                                 \
+	X(dbmigrate_status, dbmigrate_status, CORE_TABLE, .part = DBC_PART_MIGRATE,                    \
+	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("name", DBC_T_TEXT),                     \
+	              DBC_COL("kind", DBC_T_TEXT), DBC_COL("state", DBC_T_TEXT),                       \
+	              DBC_COL("checksum", DBC_T_TEXT), DBC_COL("applied_at", DBC_T_TIMESTAMPTZ),       \
+	              DBC_COL("duration_ms", DBC_T_FLOAT8)),                                           \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "one row per registered or applied migration, in apply order")                    \
+	X(dbmigrate_plan, dbmigrate_plan, PG_TABLE, .part = DBC_PART_MIGRATE,                          \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")),                                             \
+	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("version", DBC_T_TEXT),                     \
+	              DBC_COL("name", DBC_T_TEXT), DBC_COL("kind", DBC_T_TEXT),                        \
+	              DBC_COL("direction", DBC_T_TEXT)),                                               \
+	  .volatility = DBC_STABLE, .comment = "what dbmigrate_apply(target) would do")                \
+	X(dbmigrate_validate, dbmigrate_validate, PG_TABLE, .part = DBC_PART_MIGRATE,                  \
+	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("name", DBC_T_TEXT),                     \
+	              DBC_COL("problem", DBC_T_TEXT), DBC_COL("detail", DBC_T_TEXT)),                  \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "changed, missing, out-of-order and failed migrations, and schema drift")         \
+	X(dbmigrate_history, dbmigrate_history, CORE_TABLE, .part = DBC_PART_MIGRATE,                  \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("version", DBC_T_TEXT),                       \
+	              DBC_COL("name", DBC_T_TEXT), DBC_COL("kind", DBC_T_TEXT),                        \
+	              DBC_COL("direction", DBC_T_TEXT), DBC_COL("checksum", DBC_T_TEXT),               \
+	              DBC_COL("fingerprint", DBC_T_TEXT), DBC_COL("applied_at", DBC_T_TIMESTAMPTZ),    \
+	              DBC_COL("applied_by", DBC_T_TEXT), DBC_COL("duration_ms", DBC_T_FLOAT8),         \
+	              DBC_COL("success", DBC_T_BOOL), DBC_COL("error", DBC_T_TEXT)),                   \
+	  .volatility = DBC_STABLE, .comment = "every migration event, oldest first")                  \
+	X(dbmigrate_current, dbmigrate_current, CORE_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
+	  .comment = "the highest applied version, NULL when none")                                    \
+	X(dbmigrate_assert, dbmigrate_assert, CORE_SCALAR, .part = DBC_PART_MIGRATE,                   \
+	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_BOOL, .volatility = DBC_STABLE,   \
+	  .comment = "true, or an error unless the database is at version or later with no "           \
+	             "changed or missing migration")                                                   \
+	X(dbmigrate_script, dbmigrate_script, PG_SCALAR, .part = DBC_PART_MIGRATE,                     \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT,                      \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "a psql script applying the pending migrations at top level (also "               \
+	             "non-transactional ones)")                                                        \
+	X(dbmigrate_script_direction, dbmigrate_script, PG_SCALAR, .part = DBC_PART_MIGRATE,           \
+	  DBC_ARGS(DBC_ARG("direction", DBC_T_TEXT), DBC_ARG("target", DBC_T_TEXT)),                   \
+	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
+	  .comment = "a psql script applying (direction apply) or rolling back (rollback) "            \
+	             "migrations at top level, down scripts marked -- dbcare:no-transaction "          \
+	             "included")                                                                       \
+	/* Changing. apply, run, rollback and verify run migration SQL with the                        \
+	 * caller's search_path (a migration's unqualified names mean what its                         \
+	 * author meant). */                                                                           \
+	X(dbmigrate_apply, dbmigrate_apply, PG_SCALAR, .part = DBC_PART_MIGRATE,                       \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                      \
+	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
+	  .comment = "applies pending migrations up to target, all or nothing")                        \
+	/* A procedure: it commits after each migration (a later one may use an                        \
+	 * enum value an earlier one added). No SET clause: a procedure with one                       \
+	 * cannot commit. */                                                                           \
+	X(dbmigrate_run, dbmigrate_run, PG, .part = DBC_PART_MIGRATE,                                  \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_VOID,                      \
+	  .flags = DBC_API_PROCEDURE | DBC_API_CALLER_PATH | DBC_API_PRIVATE,                          \
+	  .comment = "applies pending migrations up to target, committing after each, under a "        \
+	             "session-level migration lock")                                                   \
+	X(dbmigrate_rollback, dbmigrate_rollback, PG_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                      \
+	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
+	  .comment = "runs down scripts newest first until the current version is target")             \
+	X(dbmigrate_verify, dbmigrate_verify, PG_TABLE, .part = DBC_PART_MIGRATE,                      \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")),                                             \
+	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("name", DBC_T_TEXT),                     \
+	              DBC_COL("up_ok", DBC_T_BOOL), DBC_COL("down_ok", DBC_T_BOOL),                    \
+	              DBC_COL("reversible", DBC_T_BOOL), DBC_COL("detail", DBC_T_TEXT)),               \
+	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
+	  .comment = "proves up, down, up of pending migrations and keeps nothing")                    \
+	/* SQLite: the rows of dbmigrate_verify as a JSON array, from a scalar call                    \
+	 * (SQLite refuses DROP TABLE while a table-valued function's SELECT reads                     \
+	 * the database; a scalar call has no such statement). */                                      \
+	X(dbmigrate_verify_json, dbmigrate_verify_json, SCALAR, .part = DBC_PART_MIGRATE,              \
+	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT)                      \
+	X(dbmigrate_baseline, dbmigrate_baseline, PG_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,   \
+	  .comment = "marks registered migrations up to version as applied without running them")      \
+	X(dbmigrate_repair, dbmigrate_repair, PG_SCALAR, .part = DBC_PART_MIGRATE,                     \
+	  .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "accepts changed checksums and the current schema, forgets missing "              \
+	             "migrations, removes unfinished records")                                         \
+	/* The bookkeeping calls dbmigrate_script() writes around each migration. */                   \
+	X(dbmigrate_step_begin, dbmigrate_step_begin, PG_SCALAR, .part = DBC_PART_MIGRATE,             \
+	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("key", DBC_T_TEXT),                            \
+	           DBC_ARG("checksum", DBC_T_TEXT)),                                                   \
+	  .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE)                                             \
+	X(dbmigrate_step_end, dbmigrate_step_end, PG_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("key", DBC_T_TEXT)), .returns = DBC_T_BOOL,    \
+	  .flags = DBC_API_PRIVATE)                                                                    \
+	/* The trigger on the migration tables that bumps their generation.                            \
+	 * SECURITY DEFINER: whoever may write a migration table bumps the                             \
+	 * counter, without a grant on it. */                                                          \
+	X(dbcare_migrations_changed, migrations_changed, PG, .schema = "dbcare",                       \
+	  .part = DBC_PART_MIGRATE, .returns = DBC_T_TRIGGER,                                          \
+	  .flags = DBC_API_SECURITY_DEFINER | DBC_API_PRIVATE)                                         \
+                                                                                                   \
+	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
+	X(dbhealth_report, dbhealth_report, PG_SCALAR, .part = DBC_PART_HEALTH,                        \
+	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_JSONB,                 \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  .comment = "scored health report of this database (mode quick, standard or full)")           \
+	X(dbhealth_checks, dbhealth_checks, PG_TABLE, .part = DBC_PART_HEALTH,                         \
+	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")),                                         \
+	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("status", DBC_T_TEXT),                      \
+	              DBC_COL("penalty", DBC_T_INT4), DBC_COL("value", DBC_T_FLOAT8),                  \
+	              DBC_COL("threshold", DBC_T_FLOAT8), DBC_COL("message", DBC_T_TEXT),              \
+	              DBC_COL("hint", DBC_T_TEXT)),                                                    \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "one row per health check")         \
+	X(dbhealth_score, dbhealth_score, PG_SCALAR, .part = DBC_PART_HEALTH,                          \
+	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_INT4,                  \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "health score 0-100")               \
+	X(dbhealth_metrics, dbhealth_metrics, PG_SCALAR, .part = DBC_PART_HEALTH,                      \
+	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_TEXT,                  \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
+	X(dbhealth_snapshot, dbhealth_snapshot, PG_SCALAR, .part = DBC_PART_HEALTH,                    \
+	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
+	  .comment = "records size and score in dbcare.health_snapshots and returns them")             \
+	X(dbhealth_growth, dbhealth_growth, PG_SCALAR, .part = DBC_PART_HEALTH,                        \
+	  DBC_ARGS(DBC_OPT("days", DBC_T_INT4, "30")), .returns = DBC_T_JSONB,                         \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
+	/* SQLite: the slow-statement monitor of a connection. */                                      \
+	X(dbmonitor_start, dbmonitor_start, SCALAR, .part = DBC_PART_HEALTH,                           \
+	  DBC_ARGS(DBC_ARG("threshold_ms", DBC_T_INT8), DBC_OPT("replace_trace", DBC_T_INT8, "0")),    \
+	  .returns = DBC_T_INT8)                                                                       \
+	X(dbmonitor_stop, dbmonitor_stop, SCALAR, .part = DBC_PART_HEALTH, .returns = DBC_T_INT8)      \
+	X(dbmonitor_slow, dbmonitor_slow, TABLE, .part = DBC_PART_HEALTH,                              \
+	  DBC_COLUMNS(DBC_COL("sql", DBC_T_TEXT), DBC_COL("calls", DBC_T_INT8),                        \
+	              DBC_COL("total_ms", DBC_T_FLOAT8), DBC_COL("max_ms", DBC_T_FLOAT8),              \
+	              DBC_COL("last_at", DBC_T_TEXT)))                                                 \
+                                                                                                   \
+	/* ---- check: constraints, declared relations, orphans (core/check).                          \
+	 * Reading functions run with the caller's rights on the checked tables.                       \
+	 * A NULL table means every table. */                                                          \
+	X(dbcheck_constraints, dbcheck_constraints, PG_TABLE, .part = DBC_PART_CHECK,                  \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")),                                              \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("constraint_name", DBC_T_TEXT),       \
+	              DBC_COL("kind", DBC_T_TEXT), DBC_COL("violations", DBC_T_INT8),                  \
+	              DBC_COL("sample", DBC_T_JSONB)),                                                 \
+	  .flags = DBC_API_READ_ONLY,                                                                  \
+	  .comment = "every declared constraint verified against the stored rows")                     \
+	X(dbcheck_relations, dbcheck_relations, CORE_TABLE, .part = DBC_PART_CHECK,                    \
+	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("child_table", DBC_T_TEXT),                 \
+	              DBC_COL("child_columns", DBC_T_TEXT), DBC_COL("parent_table", DBC_T_TEXT),       \
+	              DBC_COL("parent_columns", DBC_T_TEXT)),                                          \
+	  .volatility = DBC_STABLE, .comment = "relations declared with dbcheck_add_relation")         \
+	X(dbcheck_orphans, dbcheck_orphans, PG_TABLE, .part = DBC_PART_CHECK,                          \
+	  DBC_COLUMNS(DBC_COL("relation", DBC_T_TEXT), DBC_COL("child_table", DBC_T_TEXT),             \
+	              DBC_COL("parent_table", DBC_T_TEXT), DBC_COL("orphans", DBC_T_INT8),             \
+	              DBC_COL("sample", DBC_T_JSONB)),                                                 \
+	  .flags = DBC_API_READ_ONLY,                                                                  \
+	  .comment = "child rows without parent, per foreign key and declared relation")               \
+	X(dbcheck_add_relation, dbcheck_add_relation, PG_SCALAR, .part = DBC_PART_CHECK,               \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("child_table", DBC_T_TEXT),                    \
+	           DBC_ARG("child_columns", DBC_T_TEXT), DBC_ARG("parent_table", DBC_T_TEXT),          \
+	           DBC_ARG("parent_columns", DBC_T_TEXT)),                                             \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "declares a relation the schema does not enforce")                                \
+	X(dbcheck_drop_relation, dbcheck_drop_relation, CORE_SCALAR, .part = DBC_PART_CHECK,           \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
+	  .comment = "forgets a declared relation; false when there was none")                         \
+	/* declared DEFAULT true: an explicit NULL is an error */                                      \
+	X(dbcheck_cleanup_orphans, dbcheck_cleanup_orphans, PG_SCALAR, .part = DBC_PART_CHECK,         \
+	  DBC_ARGS(DBC_OPT("dry_run", DBC_T_BOOL, "true")), .returns = DBC_T_INT8,                     \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "deletes (or with dry_run only counts) orphan rows, all or nothing")              \
+	/* The evaluator of a domain CHECK on a column's value, called by the                          \
+	 * statements dbcheck_constraints() runs: it runs the domain's code as the                     \
+	 * domain's owner and refuses to run outside such a check                                      \
+	 * (pg/check_domain.c). STABLE (it only reads) and PARALLEL UNSAFE: a                          \
+	 * parallel worker is no check. */                                                             \
+	X(dbcheck_domain_value_holds, dbcheck_domain_value_holds, PG, .part = DBC_PART_CHECK,          \
+	  DBC_ARGS(DBC_ARG("", DBC_T_ANYELEMENT), DBC_ARG("", DBC_T_OID)), .returns = DBC_T_BOOL,      \
+	  .volatility = DBC_STABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_UNSAFE,                 \
+	  .comment = "whether a domain CHECK accepts a value (internal to dbcheck_constraints)")
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * api.c — the SQLite registration of the API table (core/api/functions.h):
+ * every scalar function once per argument count it accepts (from its
+ * required arguments to all), and every table-valued function as an
+ * eponymous virtual table. Nothing here names a function: adding one to the
+ * table and defining its sqldbc_<id> glue (or, for form CORE_SCALAR, its core
+ * entry dbc_call_<id>, called by the generic glue here) is all it takes.
+ */
+#include "glue.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sqldbc_glue {
+	void (*scalar)(sqlite3_context *, int, sqlite3_value **);
+	sqldbc_tvf_fn produce;
+	dbc_api_entry entry; /* form CORE_SCALAR: the generic glue below calls it */
+} sqldbc_glue;
+
+/* What a function of form CORE_SCALAR is registered with (its user data,
+ * freed by SQLite with the function). */
+typedef struct core_call {
+	sqldbc_conn *conn;
+	const dbc_api_fn *fn;
+	dbc_api_entry entry;
+} core_call;
+
+/* The value of an argument left out: its default, which dbc_api_check keeps
+ * to NULL, a number, true/false or a quoted literal. */
+static dbc_value default_value(dbc_ctx *ctx, const char *sql)
+{
+	size_t n = strlen(sql);
+	if (strcmp(sql, "NULL") == 0)
+		return dbc_null();
+	if (strcmp(sql, "true") == 0 || strcmp(sql, "false") == 0)
+		return dbc_bool(sql[0] == 't');
+	if (sql[0] == '\'')
+		return dbc_text(dbc_strndup(ctx, sql + 1, n - 2));
+	return dbc_int(strtoll(sql, NULL, 10));
+}
+
+/* Argument k as the table declares it (the rules of dbc_api_entry). */
+static int arg_value(sqldbc_call *call, const dbc_api_column *arg, int k, int argc,
+                     sqlite3_value **argv, dbc_value *out)
+{
+	bool null_ok = arg->default_sql && strcmp(arg->default_sql, "NULL") == 0;
+	const char *text;
+	int64_t i;
+	if (k >= argc) {
+		*out = default_value(&call->ctx, arg->default_sql);
+		if (arg->default_sql[0] == '\'' && out->type != DBC_TEXT)
+			return dbc_error(&call->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return DBC_OK;
+	}
+	if (null_ok && sqlite3_value_type(argv[k]) == SQLITE_NULL) {
+		*out = dbc_null();
+		return DBC_OK;
+	}
+	if (arg->type == DBC_T_TEXT) {
+		if (sqldbc_arg_text(call, argv, k, arg->name, &text) != DBC_OK)
+			return DBC_ERROR;
+		*out = dbc_text(text);
+		return DBC_OK;
+	}
+	if (sqldbc_arg_int(call, argv, k, arg->name, &i) != DBC_OK)
+		return DBC_ERROR;
+	*out = arg->type == DBC_T_BOOL ? dbc_bool(i != 0) : dbc_int(i);
+	return DBC_OK;
+}
+
+static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	const core_call *cc = sqlite3_user_data(c);
+	sqldbc_call call;
+	dbc_value args[DBC_API_MAX_ARGS];
+	dbc_value result = dbc_null();
+	int rc = DBC_OK;
+	sqldbc_call_open(&call, cc->conn);
+	for (int k = 0; k < cc->fn->nargs && rc == DBC_OK; k++)
+		rc = arg_value(&call, &cc->fn->args[k], k, argc, argv, &args[k]);
+	if (rc == DBC_OK)
+		rc = cc->entry(&call.ctx, args, &result);
+	if (rc == DBC_OK) {
+		if (result.type == DBC_TEXT)
+			sqlite3_result_text(c, result.s, -1, SQLITE_TRANSIENT);
+		else if (result.type == DBC_INT || result.type == DBC_BOOL)
+			sqlite3_result_int64(c, result.i);
+		else
+			sqlite3_result_null(c);
+	}
+	sqldbc_finish(&call, c, rc);
+}
+
+#define SQLDBC_REF_PG_SCALAR(id)   .scalar = sqldbc_##id
+#define SQLDBC_REF_SCALAR(id)      SQLDBC_REF_PG_SCALAR(id)
+#define SQLDBC_REF_PG_TABLE(id)    .produce = sqldbc_##id
+#define SQLDBC_REF_TABLE(id)       SQLDBC_REF_PG_TABLE(id)
+#define SQLDBC_REF_PG(id)          .scalar = NULL
+#define SQLDBC_REF_CORE_SCALAR(id) .entry = dbc_call_##id
+#define SQLDBC_REF_CORE_TABLE(id)  .produce = dbc_call_##id
+
+static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
+#define SQLDBC_REF_ENTRY_(id, name, engines, ...) [DBC_API_##id] = {SQLDBC_REF_##engines(id)},
+    DBC_API_FUNCTIONS(SQLDBC_REF_ENTRY_)
+#undef SQLDBC_REF_ENTRY_
+};
+
+static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
+                           const sqldbc_glue *g, char **errmsg)
+{
+	int flags = fn->flags & DBC_API_PURE ? SQLDBC_PURE : SQLDBC_SIDE_EFFECT;
+	for (int nargs = dbc_api_required_args(fn); nargs <= fn->nargs; nargs++) {
+		int rc;
+		if (g->entry) {
+			core_call *cc = sqlite3_malloc(sizeof(*cc));
+			if (!cc)
+				return SQLITE_NOMEM;
+			cc->conn = conn;
+			cc->fn = fn;
+			cc->entry = g->entry;
+			/* SQLite frees cc with the function, also when this fails */
+			rc = sqlite3_create_function_v2(db, fn->name, nargs, flags, cc, call_core_fn, NULL,
+			                                NULL, sqlite3_free);
+		} else {
+			rc = sqlite3_create_function_v2(db, fn->name, nargs, flags, conn, g->scalar, NULL, NULL,
+			                                NULL);
+		}
+		if (rc != SQLITE_OK) {
+			*errmsg = sqlite3_mprintf("dbcare: could not register function %s: %s", fn->name,
+			                          sqlite3_errmsg(db));
+			return rc;
+		}
+	}
+	return SQLITE_OK;
+}
+
+int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
+{
+	for (int i = 0; i < DBC_API_NFUNCTIONS; i++) {
+		const dbc_api_fn *fn = &dbc_api_functions[i];
+		int rc = SQLITE_OK;
+		if (fn->engines & DBC_ON_SQLITE_SCALAR)
+			rc = register_scalar(db, conn, fn, &glue[i], errmsg);
+		else if (fn->engines & DBC_ON_SQLITE_TABLE)
+			rc = sqldbc_register_tvf(db, conn, fn, glue[i].produce, errmsg);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
