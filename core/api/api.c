@@ -108,7 +108,7 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 	if ((fn->flags & DBC_API_PURE) && !(fn->engines & DBC_ON_SQLITE_SCALAR))
 		return "only a scalar SQLite function can be pure";
 	if ((fn->flags & DBC_API_PRIVATE) && (fn->flags & (DBC_API_MONITOR | DBC_API_READ_ONLY)))
-		return "a function revoked from PUBLIC is neither for pg_monitor nor read-only";
+		return "a function revoked from PUBLIC is neither for the monitoring role nor read-only";
 	if ((fn->flags & DBC_API_PROCEDURE) &&
 	    (fn->ncolumns > 0 || fn->returns != DBC_T_VOID || fn->volatility != DBC_VOLATILE))
 		return "a procedure returns nothing and has no volatility";
