@@ -3,7 +3,7 @@
 # field); dbc_rows exist only for the glue, which returns them to SQL. So no
 # file of a part reads the cells of a dbc_rows by position, except the
 # listed reads of rows an engine hands to the core (with the reason). A
-# static check of the sources, run with the SQLite scripts.
+# static check of the sources, run with the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail() { echo "FAIL: $*"; exit 1; }

@@ -2,7 +2,7 @@
 # The parts of core/ (one folder each) depend on each other in one
 # direction: the graph of "part A includes a header of part B" has no
 # cycle, so each part can be read, tested and changed after the parts it
-# builds on. A static check of the sources, run with the SQLite scripts.
+# builds on. A static check of the sources, run with the unit tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fail() { echo "FAIL: $*"; exit 1; }
