@@ -745,6 +745,90 @@ int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table
 	return finish_plan(ctx, &pp, out);
 }
 
+/* The row-local constraints of a table in one scan. Each constraint keeps
+ * its own predicate (the very text its own plan evaluates, after the same
+ * host hooks) and the table's row key is the same for all of them, so one
+ * pass yields every count and sample its own plan would: the rows that
+ * violate any predicate, each with one flag per constraint. A flag is
+ * "predicate IS TRUE", as a WHERE keeps only rows whose predicate is true. */
+int dbc_check_plan_row_local(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                             const dbc_constraint *const *cons, int n, dbc_check_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	plan_parts *pp = dbc_zalloc(ctx, sizeof(plan_parts) * (size_t)(n > 0 ? n : 1));
+	if (!pp)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		if (cons[i]->kind != DBC_CON_CHECK && cons[i]->kind != DBC_CON_NOT_NULL)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s is not row-local",
+			                 cons[i]->name);
+		if (plan_parts_of(ctx, s, t, cons[i], false, &pp[i]) != DBC_OK)
+			return DBC_ERROR;
+		if (pp[i].skip || pp[i].keys.n != pp[0].keys.n)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s cannot join one scan",
+			                 cons[i]->name);
+	}
+	if (n < 1)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no constraint to check");
+	const dbc_strlist *keys = &pp[0].keys;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "SELECT ");
+	for (int i = 0; i < n; i++) {
+		if (is_pg(ctx))
+			dbc_buf_appendf(&b, "%s(%s) IS TRUE AS f%d", i ? ", " : "", pp[i].where, i + 1);
+		else
+			dbc_buf_appendf(&b, "%sCASE WHEN %s THEN 1 ELSE 0 END AS f%d", i ? ", " : "",
+			                pp[i].where, i + 1);
+	}
+	for (int k = 0; k < keys->n; k++)
+		dbc_buf_appendf(&b, ", %s AS k%d", keys->items[k], k + 1);
+	dbc_buf_appendf(&b, " FROM %s WHERE ", pp[0].from);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&b, "%s(%s)", i ? " OR " : "", pp[i].where);
+	char *inner = dbc_buf_finish(&b);
+	if (!inner)
+		return DBC_ERROR;
+	out->nkeys = keys->n;
+	if (!is_pg(ctx)) {
+		out->shape = DBC_PLAN_STREAM;
+		out->sql = inner;
+		return DBC_OK;
+	}
+	/* As aggregate_sql, with a running count per constraint over the
+	 * violating rows in place of row_number(): the first five rows that
+	 * violate constraint i make its sample. */
+	dbc_buf k;
+	dbc_buf_init(&k, ctx);
+	if (keys->n == 1) {
+		dbc_buf_append(&k, "v.k1");
+	} else {
+		dbc_buf_append(&k, "jsonb_build_array(");
+		for (int i = 0; i < keys->n; i++)
+			dbc_buf_appendf(&k, "%sv.k%d", i ? ", " : "", i + 1);
+		dbc_buf_append(&k, ")");
+	}
+	char *key = dbc_buf_finish(&k);
+	if (!key)
+		return DBC_ERROR;
+	dbc_buf a;
+	dbc_buf_init(&a, ctx);
+	dbc_buf_append(&a, "SELECT ");
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&a,
+		                "%scount(*) FILTER (WHERE v.f%d)::bigint, coalesce(jsonb_agg(%s) FILTER "
+		                "(WHERE v.f%d AND v.r%d <= %d), '[]'::jsonb)::text",
+		                i ? ", " : "", i + 1, key, i + 1, i + 1, DBC_SAMPLE_MAX);
+	dbc_buf_append(&a, " FROM (SELECT d.*");
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&a, ", count(*) FILTER (WHERE d.f%d) OVER (ROWS UNBOUNDED PRECEDING) AS r%d",
+		                i + 1, i + 1);
+	dbc_buf_appendf(&a, " FROM (%s) AS d) AS v", inner);
+	out->shape = DBC_PLAN_AGGREGATE;
+	out->sql = dbc_buf_finish(&a);
+	return out->sql ? DBC_OK : DBC_ERROR;
+}
+
 int dbc_check_plan_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                            const dbc_constraint *con, dbc_check_plan *out)
 {
