@@ -101,15 +101,17 @@ static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, 
 
 /* "<expr> IS [NOT] NULL" as the engine must evaluate it on stored rows.
  * SQLite folds "x IS NULL" to false (and "x IS NOT NULL" to true) for a
- * column declared NOT NULL without reading a row, yet a file whose schema
- * text was edited or that another tool wrote can hold NULLs there; typeof()
- * is never folded and reads only the value's type, not its content (no
- * overflow page of a large value is loaded). */
+ * column declared NOT NULL without reading a row (also through "+x" and
+ * COLLATE), yet a file whose schema text was edited or that another tool
+ * wrote can hold NULLs there. likely(x) is not folded, and SQLite compiles
+ * it to x itself, with no function call per row: typeof(x) = 'null', the
+ * spelling before, cost a call per row and tested column, the larger part
+ * of a table's NOT NULL scan; neither reads more of a large value. */
 static char *null_test(dbc_ctx *ctx, const char *expr, bool is_null)
 {
 	if (is_pg(ctx))
 		return dbc_printf(ctx, "%s IS %sNULL", expr, is_null ? "" : "NOT ");
-	return dbc_printf(ctx, "typeof(%s) %s 'null'", expr, is_null ? "=" : "<>");
+	return dbc_printf(ctx, "likely(%s) IS %sNULL", expr, is_null ? "" : "NOT ");
 }
 
 /* Joins null_test of each item, separated by sep. */
@@ -673,7 +675,17 @@ static char *stream_sql(dbc_ctx *ctx, const plan_parts *pp)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	if (pp->grouped) {
+	if (pp->grouped && pp->nulls_where && !is_pg(ctx) && strcmp(pp->nulls_where, "0") != 0) {
+		/* A SQLite PRIMARY KEY may hold NULL parts (a rowid table's legacy
+		 * rule): one pass over the key's index finds both its duplicates and
+		 * its NULL keys. GROUP BY puts NULLs together, so a group with a
+		 * NULL part weighs its row count, as many as rows with that key. */
+		dbc_buf_append(&b, "SELECT count(*) AS w");
+		for (int i = 0; i < pp->keys.n; i++)
+			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
+		dbc_buf_appendf(&b, " FROM %s GROUP BY %s HAVING count(*) > 1 OR %s", pp->from,
+		                pp->group_cols, pp->nulls_where);
+	} else if (pp->grouped) {
 		dbc_buf_append(&b, "SELECT count(*) AS w");
 		for (int i = 0; i < pp->keys.n; i++)
 			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
