@@ -38,6 +38,10 @@ typedef struct dbc_check_plan {
 	 * host refused to evaluate its expression, dbc_host.schema_expr_allowed,
 	 * or cannot write its key comparison, dbc_host.key_match). */
 	char *skip;
+	/* Or NULL: a cheaper statement to run first, returning one row whose
+	 * one value is 1 when the constraint certainly has no violation (then
+	 * sql need not run: 0 violations, an empty sample). */
+	char *precheck;
 } dbc_check_plan;
 
 /* The statement that finds the rows of table t violating constraint con

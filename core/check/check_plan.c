@@ -730,6 +730,21 @@ static char *aggregate_sql(dbc_ctx *ctx, const plan_parts *pp)
 	                  key, DBC_SAMPLE_MAX, inner);
 }
 
+/* SQLite's UNIQUE and PRIMARY KEY: the distinct keys counted over the key's
+ * index in order, against the rows. Equal means no key is duplicated (and,
+ * for a primary key, whose count takes every row, none has a NULL part).
+ * DISTINCT compares neighbours in the index; the GROUP BY of the full query
+ * also closes a group per key and tests HAVING on it, 3x the instructions
+ * over a unique key, and keys are nearly always unique. */
+static char *precheck_sql(dbc_ctx *ctx, const plan_parts *pp)
+{
+	return dbc_printf(ctx,
+	                  "SELECT (SELECT count(*) FROM (SELECT DISTINCT %s FROM %s WHERE %s)) = "
+	                  "(SELECT count(*) FROM %s%s%s)",
+	                  pp->group_cols, pp->from, pp->where, pp->from,
+	                  pp->nulls_where ? "" : " WHERE ", pp->nulls_where ? "" : pp->where);
+}
+
 static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -744,6 +759,8 @@ static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 	} else {
 		out->shape = DBC_PLAN_STREAM;
 		out->sql = stream_sql(ctx, pp);
+		if (pp->grouped && strcmp(pp->where, "0") != 0 && !(out->precheck = precheck_sql(ctx, pp)))
+			return DBC_ERROR;
 	}
 	return out->sql ? DBC_OK : DBC_ERROR;
 }

@@ -91,11 +91,29 @@ static int on_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *
 	return st->sample_text ? DBC_OK : DBC_ERROR;
 }
 
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx;
+	if (ncol >= 1)
+		*(int64_t *)arg = int_of(&cols[0]);
+	return DBC_OK;
+}
+
 /* Runs one plan: the number of violations and the sample as JSON text. */
 static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, char **sample)
 {
 	run_state st = {0};
 	int rc;
+	if (plan->precheck) {
+		int64_t clean = 0;
+		if (ctx->host->query(ctx, plan->precheck, 0, NULL, take_count, &clean) != DBC_OK)
+			return DBC_ERROR;
+		if (clean == 1) {
+			*count = 0;
+			*sample = dbc_strdup(ctx, "[]");
+			return *sample ? DBC_OK : DBC_ERROR;
+		}
+	}
 	if (plan->shape == DBC_PLAN_STREAM) {
 		st.sample = json_array();
 		if (!st.sample)
@@ -991,14 +1009,6 @@ int dbc_check_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_check_options
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
 	}
-	return DBC_OK;
-}
-
-static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
-{
-	(void)ctx;
-	if (ncol >= 1)
-		*(int64_t *)arg = int_of(&cols[0]);
 	return DBC_OK;
 }
 

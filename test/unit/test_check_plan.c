@@ -176,6 +176,20 @@ static void test_sqlite(void)
 	          "SELECT count(*) AS w, \"id\" AS k1 FROM \"main\".\"pa\"\"rent\" GROUP BY \"id\" "
 	          "HAVING count(*) > 1 OR likely(\"id\") IS NULL",
 	          "sqlite primary key also reports NULL keys, in the same pass");
+	dbc_check_plan pk_plan;
+	CHECK(dbc_check_plan_constraint(&ctx, &s, par, &par->constraints[0], &pk_plan) == DBC_OK,
+	      "sqlite primary key plan");
+	CHECK_STR(pk_plan.precheck,
+	          "SELECT (SELECT count(*) FROM (SELECT DISTINCT \"id\" FROM \"main\".\"pa\"\"rent\" "
+	          "WHERE likely(\"id\") IS NOT NULL)) = (SELECT count(*) FROM \"main\".\"pa\"\"rent\")",
+	          "sqlite primary key precheck: distinct non-NULL keys = rows");
+	CHECK(dbc_check_plan_constraint(&ctx, &s, par, &par->constraints[1], &pk_plan) == DBC_OK &&
+	          pk_plan.precheck &&
+	          strstr(pk_plan.precheck, "= (SELECT count(*) FROM \"main\".\"pa\"\"rent\" WHERE "
+	                                   "likely(\"code\") IS NOT NULL)") != NULL,
+	      "sqlite unique precheck counts the rows with a whole key only");
+	CHECK(dbc_check_plan_constraint(&ctx, &s, kid, ck, &pk_plan) == DBC_OK && !pk_plan.precheck,
+	      "no precheck for a CHECK");
 
 	/* A unique index no constraint owns (CREATE UNIQUE INDEX): its keys are
 	 * grouped by the index's collation, a partial index covers the rows of
