@@ -38,6 +38,10 @@ typedef struct dbc_check_plan {
 	 * host refused to evaluate its expression, dbc_host.schema_expr_allowed,
 	 * or cannot write its key comparison, dbc_host.key_match). */
 	char *skip;
+	/* Or NULL: a cheaper statement to run first, returning one row whose
+	 * one value is 1 when the constraint certainly has no violation (then
+	 * sql need not run: 0 violations, an empty sample). */
+	char *precheck;
 } dbc_check_plan;
 
 /* The statement that finds the rows of table t violating constraint con
@@ -54,6 +58,17 @@ int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table
  * (always NULL on PostgreSQL, which refuses such declarations). */
 const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                                   const dbc_constraint *con);
+
+/* Several row-local constraints of t (CHECK and NOT NULL, each of which
+ * dbc_check_plan_constraint plans as a scan with neither skip nor error) in
+ * one scan of t. The statement yields, per row that violates any of them,
+ * one flag column per constraint (1 when the row violates it, else 0) and
+ * then the row's key parts (DBC_PLAN_STREAM); or one row of n pairs
+ * (violations bigint, sample JSON text), the pair of cons[i] at 2i
+ * (DBC_PLAN_AGGREGATE). Each constraint's count and sample are the ones its
+ * own plan gives. out->nkeys is set; out->skip never is. */
+int dbc_check_plan_row_local(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                             const dbc_constraint *const *cons, int n, dbc_check_plan *out);
 
 /* Orphans of a foreign key or relation: rows whose key has no NULL part and
  * no parent (MATCH SIMPLE whatever con->match says). */

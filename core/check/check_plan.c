@@ -669,7 +669,17 @@ static char *stream_sql(dbc_ctx *ctx, const plan_parts *pp)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	if (pp->grouped) {
+	if (pp->grouped && pp->nulls_where && dialect(ctx)->check_stream && strcmp(pp->nulls_where, "0") != 0) {
+		/* A SQLite PRIMARY KEY may hold NULL parts (a rowid table's legacy
+		 * rule): one pass over the key's index finds both its duplicates and
+		 * its NULL keys. GROUP BY puts NULLs together, so a group with a
+		 * NULL part weighs its row count, as many as rows with that key. */
+		dbc_buf_append(&b, "SELECT count(*) AS w");
+		for (int i = 0; i < pp->keys.n; i++)
+			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
+		dbc_buf_appendf(&b, " FROM %s GROUP BY %s HAVING count(*) > 1 OR %s", pp->from,
+		                pp->group_cols, pp->nulls_where);
+	} else if (pp->grouped) {
 		dbc_buf_append(&b, "SELECT count(*) AS w");
 		for (int i = 0; i < pp->keys.n; i++)
 			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
@@ -714,6 +724,21 @@ static char *aggregate_sql(dbc_ctx *ctx, const plan_parts *pp)
 	                  key, DBC_SAMPLE_MAX, inner);
 }
 
+/* SQLite's UNIQUE and PRIMARY KEY: the distinct keys counted over the key's
+ * index in order, against the rows. Equal means no key is duplicated (and,
+ * for a primary key, whose count takes every row, none has a NULL part).
+ * DISTINCT compares neighbours in the index; the GROUP BY of the full query
+ * also closes a group per key and tests HAVING on it, 3x the instructions
+ * over a unique key, and keys are nearly always unique. */
+static char *precheck_sql(dbc_ctx *ctx, const plan_parts *pp)
+{
+	return dbc_printf(ctx,
+	                  "SELECT (SELECT count(*) FROM (SELECT DISTINCT %s FROM %s WHERE %s)) = "
+	                  "(SELECT count(*) FROM %s%s%s)",
+	                  pp->group_cols, pp->from, pp->where, pp->from,
+	                  pp->nulls_where ? "" : " WHERE ", pp->nulls_where ? "" : pp->where);
+}
+
 static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -725,6 +750,8 @@ static int finish_plan(dbc_ctx *ctx, const plan_parts *pp, dbc_check_plan *out)
 	if (dialect(ctx)->check_stream) {
 		out->shape = DBC_PLAN_STREAM;
 		out->sql = stream_sql(ctx, pp);
+		if (pp->grouped && strcmp(pp->where, "0") != 0 && !(out->precheck = precheck_sql(ctx, pp)))
+			return DBC_ERROR;
 	} else {
 		out->shape = DBC_PLAN_AGGREGATE;
 		out->sql = aggregate_sql(ctx, pp);
@@ -739,6 +766,90 @@ int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table
 	if (plan_parts_of(ctx, s, t, con, false, &pp) != DBC_OK)
 		return DBC_ERROR;
 	return finish_plan(ctx, &pp, out);
+}
+
+/* The row-local constraints of a table in one scan. Each constraint keeps
+ * its own predicate (the very text its own plan evaluates, after the same
+ * host hooks) and the table's row key is the same for all of them, so one
+ * pass yields every count and sample its own plan would: the rows that
+ * violate any predicate, each with one flag per constraint. A flag is
+ * "predicate IS TRUE", as a WHERE keeps only rows whose predicate is true. */
+int dbc_check_plan_row_local(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                             const dbc_constraint *const *cons, int n, dbc_check_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	plan_parts *pp = dbc_zalloc(ctx, sizeof(plan_parts) * (size_t)(n > 0 ? n : 1));
+	if (!pp)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		if (cons[i]->kind != DBC_CON_CHECK && cons[i]->kind != DBC_CON_NOT_NULL)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s is not row-local",
+			                 cons[i]->name);
+		if (plan_parts_of(ctx, s, t, cons[i], false, &pp[i]) != DBC_OK)
+			return DBC_ERROR;
+		if (pp[i].skip || pp[i].keys.n != pp[0].keys.n)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "constraint %s cannot join one scan",
+			                 cons[i]->name);
+	}
+	if (n < 1)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no constraint to check");
+	const dbc_strlist *keys = &pp[0].keys;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "SELECT ");
+	for (int i = 0; i < n; i++) {
+		if (!dialect(ctx)->check_stream)
+			dbc_buf_appendf(&b, "%s(%s) IS TRUE AS f%d", i ? ", " : "", pp[i].where, i + 1);
+		else
+			dbc_buf_appendf(&b, "%sCASE WHEN %s THEN 1 ELSE 0 END AS f%d", i ? ", " : "",
+			                pp[i].where, i + 1);
+	}
+	for (int k = 0; k < keys->n; k++)
+		dbc_buf_appendf(&b, ", %s AS k%d", keys->items[k], k + 1);
+	dbc_buf_appendf(&b, " FROM %s WHERE ", pp[0].from);
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&b, "%s(%s)", i ? " OR " : "", pp[i].where);
+	char *inner = dbc_buf_finish(&b);
+	if (!inner)
+		return DBC_ERROR;
+	out->nkeys = keys->n;
+	if (dialect(ctx)->check_stream) {
+		out->shape = DBC_PLAN_STREAM;
+		out->sql = inner;
+		return DBC_OK;
+	}
+	/* As aggregate_sql, with a running count per constraint over the
+	 * violating rows in place of row_number(): the first five rows that
+	 * violate constraint i make its sample. */
+	dbc_buf k;
+	dbc_buf_init(&k, ctx);
+	if (keys->n == 1) {
+		dbc_buf_append(&k, "v.k1");
+	} else {
+		dbc_buf_append(&k, "jsonb_build_array(");
+		for (int i = 0; i < keys->n; i++)
+			dbc_buf_appendf(&k, "%sv.k%d", i ? ", " : "", i + 1);
+		dbc_buf_append(&k, ")");
+	}
+	char *key = dbc_buf_finish(&k);
+	if (!key)
+		return DBC_ERROR;
+	dbc_buf a;
+	dbc_buf_init(&a, ctx);
+	dbc_buf_append(&a, "SELECT ");
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&a,
+		                "%scount(*) FILTER (WHERE v.f%d)::bigint, coalesce(jsonb_agg(%s) FILTER "
+		                "(WHERE v.f%d AND v.r%d <= %d), '[]'::jsonb)::text",
+		                i ? ", " : "", i + 1, key, i + 1, i + 1, DBC_SAMPLE_MAX);
+	dbc_buf_append(&a, " FROM (SELECT d.*");
+	for (int i = 0; i < n; i++)
+		dbc_buf_appendf(&a, ", count(*) FILTER (WHERE d.f%d) OVER (ROWS UNBOUNDED PRECEDING) AS r%d",
+		                i + 1, i + 1);
+	dbc_buf_appendf(&a, " FROM (%s) AS d) AS v", inner);
+	out->shape = DBC_PLAN_AGGREGATE;
+	out->sql = dbc_buf_finish(&a);
+	return out->sql ? DBC_OK : DBC_ERROR;
 }
 
 int dbc_check_plan_orphans(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,

@@ -93,11 +93,29 @@ static int on_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *
 	return st->sample_text ? DBC_OK : DBC_ERROR;
 }
 
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx;
+	if (ncol >= 1)
+		*(int64_t *)arg = int_of(&cols[0]);
+	return DBC_OK;
+}
+
 /* Runs one plan: the number of violations and the sample as JSON text. */
 static int run_plan(dbc_ctx *ctx, const dbc_check_plan *plan, int64_t *count, char **sample)
 {
 	run_state st = {0};
 	int rc;
+	if (plan->precheck) {
+		int64_t clean = 0;
+		if (ctx->host->query(ctx, plan->precheck, 0, NULL, take_count, &clean) != DBC_OK)
+			return DBC_ERROR;
+		if (clean == 1) {
+			*count = 0;
+			*sample = dbc_strdup(ctx, "[]");
+			return *sample ? DBC_OK : DBC_ERROR;
+		}
+	}
 	if (plan->shape == DBC_PLAN_STREAM) {
 		st.sample = json_array();
 		if (!st.sample)
@@ -274,10 +292,13 @@ static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_tab
  * whose locks go when the scope is left. One scope serves all the
  * constraints of a table; an error inside unwinds it, so the next
  * constraint enters again. Outside a scope no check statement runs. */
+typedef struct row_local_batch row_local_batch;
+
 typedef struct table_scope {
 	const dbc_table *t;
 	bool open;
 	char *skip; /* the whole table cannot be checked now: why */
+	row_local_batch *batch; /* dbcheck_constraints: the table's one-scan results */
 } table_scope;
 
 static int scope_open(dbc_ctx *ctx, table_scope *sc)
@@ -368,14 +389,233 @@ static char *not_checked_sample(dbc_ctx *ctx, const char *why)
 	return text;
 }
 
+/* ------------------------------------------------------- one scan per table
+ * A table's row-local constraints (CHECK, NOT NULL) are checked in one scan
+ * of the table (dbc_check_plan_row_local) instead of one scan each. The
+ * table is walked twice: the first walk only collects the constraints that
+ * would be scanned, in report order; the scan runs; the second walk emits
+ * every row in the same order as before, taking each collected constraint's
+ * result from the scan. A constraint the scan did not settle (its own plan
+ * is a skip or an error, the table's scope is skipped, or the scan failed:
+ * a CHECK that errors at runtime) is checked on its own as before, so its
+ * row, error or not-checked reason is exactly the one its own check gives
+ * and one bad CHECK costs the others nothing. */
+struct row_local_batch {
+	bool collecting;
+	int n, cap, next;
+	dbc_constraint *cons; /* copies: some are built on the walk's stack */
+	bool *done;           /* settled by the scan */
+	int64_t *counts;
+	char **samples;
+};
+
+static bool row_local(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                      const dbc_constraint *con)
+{
+	return (con->kind == DBC_CON_CHECK || con->kind == DBC_CON_NOT_NULL) &&
+	       !engine_proves(ctx, s, t, con);
+}
+
+static int batch_push(dbc_ctx *ctx, row_local_batch *b, const dbc_constraint *con)
+{
+	if (b->n == b->cap) {
+		int cap = b->cap ? b->cap * 2 : 16;
+		dbc_constraint *cons = dbc_zalloc(ctx, sizeof(*cons) * (size_t)cap);
+		if (!cons)
+			return DBC_ERROR;
+		if (b->n)
+			memcpy(cons, b->cons, sizeof(*cons) * (size_t)b->n);
+		b->cons = cons;
+		b->cap = cap;
+	}
+	b->cons[b->n++] = *con;
+	return DBC_OK;
+}
+
+/* Columns of the one-scan statement: n flags, then the key parts. */
+typedef struct batch_state {
+	int n;
+	int64_t *counts;
+	json_t **samples;
+	uint64_t rows;
+} batch_state;
+
+static int on_batch_stream_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	batch_state *st = arg;
+	int nkeys = ncol - st->n;
+	if (nkeys < 1)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
+	for (int i = 0; i < st->n; i++) {
+		if (int_of(&cols[i]) == 0)
+			continue;
+		st->counts[i]++;
+		if (json_array_size(st->samples[i]) >= DBC_SAMPLE_MAX)
+			continue;
+		json_t *key;
+		if (nkeys == 1) {
+			key = json_of(&cols[st->n]);
+		} else {
+			key = json_array();
+			for (int k = 0; key && k < nkeys; k++)
+				if (json_array_append_new(key, json_of(&cols[st->n + k])) != 0) {
+					json_decref(key);
+					key = NULL;
+				}
+		}
+		if (!key || json_array_append_new(st->samples[i], key) != 0)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	if ((++st->rows & 4095) == 0 && ctx->host->interrupted && ctx->host->interrupted(ctx))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+typedef struct batch_aggregate {
+	int n;
+	int64_t *counts;
+	char **samples;
+	bool got_row;
+} batch_aggregate;
+
+static int on_batch_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	batch_aggregate *st = arg;
+	if (ncol != 2 * st->n)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
+	st->got_row = true;
+	for (int i = 0; i < st->n; i++) {
+		st->counts[i] = int_of(&cols[2 * i]);
+		st->samples[i] = dbc_strdup(ctx, cols[2 * i + 1].type == DBC_TEXT ? cols[2 * i + 1].s : "[]");
+		if (!st->samples[i])
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* Runs plan for the constraints at idx[0..m) of b: their counts and samples. */
+static int run_batch_plan(dbc_ctx *ctx, const dbc_check_plan *plan, row_local_batch *b,
+                          const int *idx, int m)
+{
+	int64_t *counts = dbc_zalloc(ctx, sizeof(int64_t) * (size_t)m);
+	char **texts = dbc_zalloc(ctx, sizeof(char *) * (size_t)m);
+	if (!counts || !texts)
+		return DBC_ERROR;
+	int rc;
+	if (plan->shape == DBC_PLAN_STREAM) {
+		json_t **samples = calloc((size_t)m, sizeof(json_t *));
+		if (!samples)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		rc = DBC_OK;
+		for (int i = 0; i < m && rc == DBC_OK; i++)
+			if (!(samples[i] = json_array()))
+				rc = dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		batch_state st = {m, counts, samples, 0};
+		if (rc == DBC_OK)
+			rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_batch_stream_row, &st);
+		for (int i = 0; i < m && rc == DBC_OK; i++)
+			if (!(texts[i] = dbc_json_dump(ctx, samples[i], JSON_COMPACT)))
+				rc = DBC_ERROR;
+		for (int i = 0; i < m; i++)
+			json_decref(samples[i]);
+		free(samples);
+	} else {
+		batch_aggregate st = {m, counts, texts, false};
+		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_batch_aggregate_row, &st);
+		if (rc == DBC_OK && !st.got_row)
+			rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned no row");
+	}
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < m; i++) {
+		b->done[idx[i]] = true;
+		b->counts[idx[i]] = counts[i];
+		b->samples[idx[i]] = texts[i];
+	}
+	return DBC_OK;
+}
+
+static bool cancelled(dbc_ctx *ctx)
+{
+	return strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
+	       (ctx->host->interrupted && ctx->host->interrupted(ctx));
+}
+
+/* Settles what it can of the collected constraints with one scan. Fewer
+ * than two to scan: nothing to gain, each is checked on its own. */
+static int run_batch(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, table_scope *sc,
+                     row_local_batch *b)
+{
+	if (b->n < 2)
+		return DBC_OK;
+	b->done = dbc_zalloc(ctx, sizeof(bool) * (size_t)b->n);
+	b->counts = dbc_zalloc(ctx, sizeof(int64_t) * (size_t)b->n);
+	b->samples = dbc_zalloc(ctx, sizeof(char *) * (size_t)b->n);
+	int *idx = dbc_zalloc(ctx, sizeof(int) * (size_t)b->n);
+	const dbc_constraint **cons = dbc_zalloc(ctx, sizeof(*cons) * (size_t)b->n);
+	if (!b->done || !b->counts || !b->samples || !idx || !cons)
+		return DBC_ERROR;
+	/* Only constraints whose own plan is a scan join it: a skip (the host
+	 * refused the expression) or a planning error is left to the second
+	 * walk, which reports it as before. */
+	int m = 0;
+	for (int i = 0; i < b->n; i++) {
+		dbc_check_plan own;
+		if (dbc_check_plan_constraint(ctx, s, t, &b->cons[i], &own) != DBC_OK) {
+			if (cancelled(ctx))
+				return DBC_ERROR;
+			dbc_error_clear(ctx);
+			continue;
+		}
+		if (own.skip)
+			continue;
+		idx[m] = i;
+		cons[m++] = &b->cons[i];
+	}
+	if (m < 2)
+		return DBC_OK;
+	if (scope_open(ctx, sc) != DBC_OK)
+		return DBC_ERROR;
+	if (sc->skip)
+		return DBC_OK; /* each reports the table's reason */
+	dbc_check_plan plan;
+	if (dbc_check_plan_row_local(ctx, s, t, cons, m, &plan) == DBC_OK &&
+	    run_batch_plan(ctx, &plan, b, idx, m) == DBC_OK)
+		return DBC_OK;
+	if (cancelled(ctx))
+		return DBC_ERROR;
+	/* One of them errors on some row (or the scan could not run): each is
+	 * checked on its own. An error inside a scope unwound it. */
+	for (int i = 0; i < m; i++)
+		b->done[idx[i]] = false;
+	dbc_error_clear(ctx);
+	if (ctx->host->check_enter)
+		scope_close(ctx, sc);
+	return DBC_OK;
+}
+
 static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *display,
                      const dbc_constraint *con, table_scope *sc, dbc_check_findings *out)
 {
 	int64_t count = 0;
 	char *sample = "[]";
 	char *skip = NULL;
+	row_local_batch *b = sc->batch;
+	int slot = -1;
+	if (b && b->collecting)
+		return row_local(ctx, s, t, con) ? batch_push(ctx, b, con) : DBC_OK;
+	if (b && row_local(ctx, s, t, con)) {
+		slot = b->next++;
+		if (slot >= b->n || b->cons[slot].kind != con->kind ||
+		    strcmp(b->cons[slot].name, con->name) != 0)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
+			                 "constraint %s of table %s was not collected", con->name, display);
+	}
 	if (engine_proves(ctx, s, t, con)) {
 		/* reported as checked with no violation: the engine's proof, not a scan */
+	} else if (slot >= 0 && b->done && b->done[slot]) {
+		count = b->counts[slot];
+		sample = b->samples[slot];
 	} else if (check_in_scope(ctx, s, t, con, false, sc, &count, &sample, &skip) != DBC_OK) {
 		add_context(ctx, "constraint", con->name, display);
 		return DBC_ERROR;
@@ -558,11 +798,10 @@ static int check_domain_columns(dbc_ctx *ctx, const check_walk *w, const dbc_tab
 	return DBC_OK;
 }
 
-static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
-                       const dbc_constraint **order)
+/* One walk over the table's constraints in report order (see row_local_batch). */
+static int walk_table(dbc_ctx *ctx, const check_walk *w, const dbc_table *t, const char *display,
+                      const dbc_constraint **order, table_scope *sc)
 {
-	check_walk *w = arg;
-	table_scope sc = {t, false, NULL};
 	int rc = DBC_OK;
 	for (int k = 0; rc == DBC_OK && k < t->nconstraints; k++) {
 		const dbc_constraint *con = order[k];
@@ -573,15 +812,30 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 			continue;
 		if (derived_copy(ctx, w->s, t, con))
 			continue;
-		rc = check_one(ctx, w->s, t, display, con, &sc, w->out);
+		rc = check_one(ctx, w->s, t, display, con, sc, w->out);
 	}
 	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_CHECK)))
-		rc = check_domain_columns(ctx, w, t, display, &sc);
+		rc = check_domain_columns(ctx, w, t, display, sc);
 	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_UNIQUE)) &&
 	    !(w->opt && w->opt->skip_trusted))
-		rc = check_unique_indexes(ctx, w->s, t, display, &sc, w->out);
+		rc = check_unique_indexes(ctx, w->s, t, display, sc, w->out);
 	if (rc == DBC_OK && (w->kinds & DBC_CHECK_KIND(DBC_CON_NOT_NULL)))
-		rc = check_not_null_columns(ctx, w->s, t, display, w->opt, &sc, w->out);
+		rc = check_not_null_columns(ctx, w->s, t, display, w->opt, sc, w->out);
+	return rc;
+}
+
+static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *display,
+                       const dbc_constraint **order)
+{
+	check_walk *w = arg;
+	row_local_batch batch = {.collecting = true};
+	table_scope sc = {t, false, NULL, &batch};
+	int rc = walk_table(ctx, w, t, display, order, &sc);
+	batch.collecting = false;
+	if (rc == DBC_OK)
+		rc = run_batch(ctx, w->s, t, &sc, &batch);
+	if (rc == DBC_OK)
+		rc = walk_table(ctx, w, t, display, order, &sc);
 	/* leaving releases the table's locks: a call over 10,000 tables holds
 	 * the locks of one table at a time */
 	scope_close(ctx, &sc);
@@ -737,7 +991,7 @@ int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check
 		return DBC_ERROR;
 	for (int i = 0; i < l.n; i++) {
 		orphan_item *it = &l.items[i];
-		table_scope sc = {it->child, false, NULL};
+		table_scope sc = {it->child, false, NULL, NULL};
 		int64_t count = 0;
 		char *sample = "[]";
 		char *skip = NULL;
@@ -757,14 +1011,6 @@ int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
 	}
-	return DBC_OK;
-}
-
-static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
-{
-	(void)ctx;
-	if (ncol >= 1)
-		*(int64_t *)arg = int_of(&cols[0]);
 	return DBC_OK;
 }
 

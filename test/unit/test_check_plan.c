@@ -62,8 +62,8 @@ static void test_sqlite(void)
 	fk->match = "simple";
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"a b\" WHERE typeof(c.\"a b\") <> "
-	          "'null' AND p.\"id\" IS NULL",
+	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"a b\" WHERE likely(c.\"a b\") IS "
+	          "NOT NULL AND p.\"id\" IS NULL",
 	          "sqlite fk to implicit primary key, hostile table name (LEFT JOIN anti-join)");
 
 	dbc_constraint *fk2 = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_1", "select, ünï");
@@ -83,7 +83,7 @@ static void test_sqlite(void)
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk2),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
 	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
-	          "WHERE typeof(c.\"select\") <> 'null' AND typeof(c.\"ünï\") <> 'null' AND p.\"id\" "
+	          "WHERE likely(c.\"select\") IS NOT NULL AND likely(c.\"ünï\") IS NOT NULL AND p.\"id\" "
 	          "IS NULL",
 	          "sqlite composite fk: MATCH FULL is enforced as SIMPLE by SQLite, so checked so");
 
@@ -92,15 +92,15 @@ static void test_sqlite(void)
 	CHECK_STR(op.sql,
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
 	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
-	          "WHERE typeof(c.\"select\") <> 'null' AND typeof(c.\"ünï\") <> 'null' AND p.\"id\" "
+	          "WHERE likely(c.\"select\") IS NOT NULL AND likely(c.\"ünï\") IS NOT NULL AND p.\"id\" "
 	          "IS NULL",
 	          "orphan plan");
 
 	char *del = NULL;
 	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk, &del) == DBC_OK, "delete plan");
 	CHECK_STR(del,
-	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE typeof(c.\"a b\") <> "
-	          "'null' AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = "
+	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE likely(c.\"a b\") IS "
+	          "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = "
 	          "+c.\"a b\")",
 	          "sqlite delete of orphans");
 
@@ -117,13 +117,13 @@ static void test_sqlite(void)
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk_ix),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
 	          "(+c.\"ünï\" COLLATE \"NO\"\"CASE\" IN (SELECT p.\"code\" FROM "
-	          "\"main\".\"pa\"\"rent\" AS p)) IS NOT TRUE AND typeof(c.\"ünï\") <> 'null'",
+	          "\"main\".\"pa\"\"rent\" AS p)) IS NOT TRUE AND likely(c.\"ünï\") IS NOT NULL",
 	          "sqlite fk to a uniquely indexed column: IN probe with the parent's collation");
 	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk_ix, &del) == DBC_OK, "delete plan, IN form");
 	CHECK_STR(del,
 	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
 	          "(+c.\"ünï\" COLLATE \"NO\"\"CASE\" IN (SELECT p.\"code\" FROM \"main\".\"pa\"\"rent\" "
-	          "AS p)) IS NOT TRUE AND typeof(c.\"ünï\") <> 'null'",
+	          "AS p)) IS NOT TRUE AND likely(c.\"ünï\") IS NOT NULL",
 	          "sqlite delete of orphans, IN form");
 
 	/* A second unique index that disagrees on the collation: unknown, so the
@@ -145,14 +145,14 @@ static void test_sqlite(void)
 	CHECK_STR(plan_sql(&ctx, &s, kid, fk_ipk),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
 	          "(+c.\"select\" IN (SELECT p.\"n\" FROM \"main\".\"ipk\" AS p)) IS NOT TRUE AND "
-	          "typeof(c.\"select\") <> 'null'",
+	          "likely(c.\"select\") IS NOT NULL",
 	          "sqlite fk to an INTEGER PRIMARY KEY: IN probe of the rowid");
 
 	dbc_constraint *gone = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_2", "a b");
 	gone->ref_table = "nowhere";
 	CHECK_STR(plan_sql(&ctx, &s, kid, gone),
 	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
-	          "typeof(c.\"a b\") <> 'null'",
+	          "likely(c.\"a b\") IS NOT NULL",
 	          "fk to a missing table: every non-NULL key violates");
 
 	dbc_constraint *ck = con(&ctx, kid, DBC_CON_CHECK, "kid_check_0", NULL);
@@ -165,18 +165,31 @@ static void test_sqlite(void)
 	dbc_constraint *nn = con(&ctx, kid, DBC_CON_NOT_NULL, "kid_select_not_null", "select");
 	CHECK_STR(plan_sql(&ctx, &s, kid, nn),
 	          "SELECT 1 AS w, rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" WHERE "
-	          "typeof(\"select\") = 'null'",
-	          "sqlite not null: typeof(), which SQLite never folds to false");
+	          "likely(\"select\") IS NULL",
+	          "sqlite not null: likely(), which SQLite neither folds to false nor calls");
 
 	CHECK_STR(plan_sql(&ctx, &s, par, &par->constraints[1]),
 	          "SELECT count(*) AS w, \"code\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE "
-	          "typeof(\"code\") <> 'null' GROUP BY \"code\" HAVING count(*) > 1",
+	          "likely(\"code\") IS NOT NULL GROUP BY \"code\" HAVING count(*) > 1",
 	          "sqlite unique ignores NULL keys");
 	CHECK_STR(plan_sql(&ctx, &s, par, &par->constraints[0]),
-	          "SELECT count(*) AS w, \"id\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE "
-	          "typeof(\"id\") <> 'null' GROUP BY \"id\" HAVING count(*) > 1 UNION ALL SELECT 1, "
-	          "\"id\" FROM \"main\".\"pa\"\"rent\" WHERE typeof(\"id\") = 'null'",
-	          "sqlite primary key also reports NULL keys");
+	          "SELECT count(*) AS w, \"id\" AS k1 FROM \"main\".\"pa\"\"rent\" GROUP BY \"id\" "
+	          "HAVING count(*) > 1 OR likely(\"id\") IS NULL",
+	          "sqlite primary key also reports NULL keys, in the same pass");
+	dbc_check_plan pk_plan;
+	CHECK(dbc_check_plan_constraint(&ctx, &s, par, &par->constraints[0], &pk_plan) == DBC_OK,
+	      "sqlite primary key plan");
+	CHECK_STR(pk_plan.precheck,
+	          "SELECT (SELECT count(*) FROM (SELECT DISTINCT \"id\" FROM \"main\".\"pa\"\"rent\" "
+	          "WHERE likely(\"id\") IS NOT NULL)) = (SELECT count(*) FROM \"main\".\"pa\"\"rent\")",
+	          "sqlite primary key precheck: distinct non-NULL keys = rows");
+	CHECK(dbc_check_plan_constraint(&ctx, &s, par, &par->constraints[1], &pk_plan) == DBC_OK &&
+	          pk_plan.precheck &&
+	          strstr(pk_plan.precheck, "= (SELECT count(*) FROM \"main\".\"pa\"\"rent\" WHERE "
+	                                   "likely(\"code\") IS NOT NULL)") != NULL,
+	      "sqlite unique precheck counts the rows with a whole key only");
+	CHECK(dbc_check_plan_constraint(&ctx, &s, kid, ck, &pk_plan) == DBC_OK && !pk_plan.precheck,
+	      "no precheck for a CHECK");
 
 	/* A unique index no constraint owns (CREATE UNIQUE INDEX): its keys are
 	 * grouped by the index's collation, a partial index covers the rows of
@@ -196,7 +209,7 @@ static void test_sqlite(void)
 	judged = NULL;
 	CHECK_STR(plan_sql(&ctx, &s, par, &uq),
 	          "SELECT count(*) AS w, \"code\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE "
-	          "typeof(\"code\") <> 'null' AND (id > 0) GROUP BY \"code\" COLLATE \"NOCASE\" HAVING "
+	          "likely(\"code\") IS NOT NULL AND (id > 0) GROUP BY \"code\" COLLATE \"NOCASE\" HAVING "
 	          "count(*) > 1",
 	          "sqlite unique index: its collation and its WHERE");
 	CHECK(judged && strcmp(judged, "id > 0") == 0, "the index's WHERE was judged by the host");
@@ -218,7 +231,7 @@ static void test_sqlite(void)
 	          "HAVING count(*) > 1 UNION ALL SELECT 1, \"id\" FROM \"main\".\"ra\" WHERE 0",
 	          "sqlite rowid alias primary key: constant-false, no scan");
 	ra->columns[0].type = "int";
-	CHECK(strstr(plan_sql(&ctx, &s, ra, rpk), "WHERE typeof(\"id\") <> 'null'") != NULL,
+	CHECK(strstr(plan_sql(&ctx, &s, ra, rpk), "HAVING count(*) > 1 OR likely(\"id\") IS NULL") != NULL,
 	      "sqlite INT primary key is not the rowid: checked");
 
 	/* WITHOUT ROWID: the sample key is the primary key. */
@@ -238,8 +251,8 @@ static void test_sqlite(void)
 	cols(&ctx, sh, "rowid,x");
 	dbc_constraint *snn = con(&ctx, sh, DBC_CON_NOT_NULL, "shadow_x_not_null", "x");
 	CHECK_STR(plan_sql(&ctx, &s, sh, snn),
-	          "SELECT 1 AS w, _rowid_ AS k1 FROM \"main\".\"shadow\" WHERE typeof(\"x\") = "
-	          "'null'",
+	          "SELECT 1 AS w, _rowid_ AS k1 FROM \"main\".\"shadow\" WHERE likely(\"x\") IS "
+	          "NULL",
 	          "shadowed rowid falls back to _rowid_");
 
 	/* The host judges the very text pasted into the statement; a refused
@@ -356,6 +369,71 @@ static void test_find_table(void)
 	dbc_ctx_finish(&ctx);
 }
 
+/* A table's CHECK and NOT NULL constraints in one statement: each keeps its
+ * own predicate as a flag, the rows kept are those violating any of them. */
+static void test_row_local(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &sqlite_host, NULL);
+	dbc_schema s;
+	dbc_schema_init(&s, &ctx);
+	dbc_table *t = dbc_schema_add_table(&s, NULL, "li\"nes");
+	cols(&ctx, t, "qty,code");
+	dbc_constraint *ck = con(&ctx, t, DBC_CON_CHECK, "c_qty", NULL);
+	ck->expr = "qty > 0";
+	dbc_constraint *nn = con(&ctx, t, DBC_CON_NOT_NULL, "c_code_nn", "code");
+	const dbc_constraint *both[] = {ck, nn};
+	dbc_check_plan p;
+	sqlite_host.schema_expr_allowed = refuse_evil;
+	judged = NULL;
+	CHECK(dbc_check_plan_row_local(&ctx, &s, t, both, 2, &p) == DBC_OK, "sqlite row-local plan");
+	CHECK(p.shape == DBC_PLAN_STREAM && p.nkeys == 1 && !p.skip, "sqlite: streamed, rowid key");
+	CHECK_STR(p.sql,
+	          "SELECT CASE WHEN NOT (qty > 0) THEN 1 ELSE 0 END AS f1, CASE WHEN likely(\"code\") "
+	          "IS NULL THEN 1 ELSE 0 END AS f2, rowid AS k1 FROM \"main\".\"li\"\"nes\" WHERE (NOT "
+	          "(qty > 0)) OR (likely(\"code\") IS NULL)",
+	          "sqlite: one scan, one flag per constraint");
+	CHECK(judged && strcmp(judged, "qty > 0") == 0, "sqlite: the host judged the CHECK's text");
+	dbc_constraint *evil = con(&ctx, t, DBC_CON_CHECK, "c_evil", NULL);
+	evil->expr = "evil(qty)";
+	const dbc_constraint *bad[] = {ck, evil};
+	CHECK(dbc_check_plan_row_local(&ctx, &s, t, bad, 2, &p) == DBC_ERROR,
+	      "a refused CHECK cannot join the shared scan");
+	dbc_error_clear(&ctx);
+	sqlite_host.schema_expr_allowed = NULL;
+	dbc_ctx_finish(&ctx);
+
+	dbc_ctx_init(&ctx, &pg_host, NULL);
+	dbc_schema_init(&s, &ctx);
+	t = dbc_schema_add_table(&s, "public", "lines");
+	cols(&ctx, t, "id,qty,code");
+	con(&ctx, t, DBC_CON_PRIMARY_KEY, "lines_pkey", "id");
+	ck = con(&ctx, t, DBC_CON_CHECK, "c_qty", NULL);
+	ck->expr = "CHECK ((qty > 0)) NOT VALID";
+	dbc_constraint *ck2 = con(&ctx, t, DBC_CON_CHECK, "c_code", NULL);
+	ck2->expr = "CHECK ((length(code) = 3))";
+	const dbc_constraint *pg2[] = {ck, ck2};
+	CHECK(dbc_check_plan_row_local(&ctx, &s, t, pg2, 2, &p) == DBC_OK, "pg row-local plan");
+	CHECK(p.shape == DBC_PLAN_AGGREGATE && p.nkeys == 1, "pg: one aggregate row");
+	CHECK_STR(p.sql,
+	          "SELECT count(*) FILTER (WHERE v.f1)::bigint, coalesce(jsonb_agg(v.k1) FILTER (WHERE "
+	          "v.f1 AND v.r1 <= 5), '[]'::jsonb)::text, count(*) FILTER (WHERE v.f2)::bigint, "
+	          "coalesce(jsonb_agg(v.k1) FILTER (WHERE v.f2 AND v.r2 <= 5), '[]'::jsonb)::text FROM "
+	          "(SELECT d.*, count(*) FILTER (WHERE d.f1) OVER (ROWS UNBOUNDED PRECEDING) AS r1, "
+	          "count(*) FILTER (WHERE d.f2) OVER (ROWS UNBOUNDED PRECEDING) AS r2 FROM (SELECT "
+	          "(NOT (((qty > 0)))) IS TRUE AS f1, (NOT (((length(code) = 3)))) IS TRUE AS f2, "
+	          "\"id\" AS k1 FROM ONLY \"public\".\"lines\" WHERE (NOT (((qty > 0)))) OR (NOT "
+	          "(((length(code) = 3))))) AS d) AS v",
+	          "pg: a count and a five-row sample per constraint, primary key as key");
+	dbc_constraint *fk = con(&ctx, t, DBC_CON_FOREIGN_KEY, "lines_fk", "qty");
+	fk->ref_table = "other";
+	const dbc_constraint *withfk[] = {ck, fk};
+	CHECK(dbc_check_plan_row_local(&ctx, &s, t, withfk, 2, &p) == DBC_ERROR,
+	      "a foreign key is not row-local");
+	dbc_error_clear(&ctx);
+	dbc_ctx_finish(&ctx);
+}
+
 int main(void)
 {
 	sqlite_host = unit_host;
@@ -365,5 +443,6 @@ int main(void)
 	test_sqlite();
 	test_pg();
 	test_find_table();
+	test_row_local();
 	return unit_done();
 }
