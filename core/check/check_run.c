@@ -418,16 +418,8 @@ static bool row_local(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *
 
 static int batch_push(dbc_ctx *ctx, row_local_batch *b, const dbc_constraint *con)
 {
-	if (b->n == b->cap) {
-		int cap = b->cap ? b->cap * 2 : 16;
-		dbc_constraint *cons = dbc_zalloc(ctx, sizeof(*cons) * (size_t)cap);
-		if (!cons)
-			return DBC_ERROR;
-		if (b->n)
-			memcpy(cons, b->cons, sizeof(*cons) * (size_t)b->n);
-		b->cons = cons;
-		b->cap = cap;
-	}
+	if (dbc_grow(ctx, &b->cons, b->n, &b->cap, sizeof(*b->cons), 16) != DBC_OK)
+		return DBC_ERROR;
 	b->cons[b->n++] = *con;
 	return DBC_OK;
 }
