@@ -55,16 +55,31 @@ static const char *const domain_checks_sql =
 	"  WHERE e.extname = 'dbcare') x"
 	" ORDER BY 1, 2, a.attnum, 4";
 
-static int add_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+static int add_check(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {
-	if (ncol != ((dbc_rows *)arg)->ncol)
+	dbc_domain_checks *out = arg;
+	if (ncol != 5)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "domain query returned %d columns", ncol);
-	return dbc_rows_add(arg, cols);
+	for (int i = 0; i < 5; i++)
+		if (cols[i].type != DBC_TEXT)
+			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "domain query returned a NULL");
+	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 8) != DBC_OK)
+		return DBC_ERROR;
+	dbc_domain_check *c = &out->items[out->n];
+	c->schema = dbc_strdup(ctx, cols[0].s);
+	c->table = dbc_strdup(ctx, cols[1].s);
+	c->column = dbc_strdup(ctx, cols[2].s);
+	c->name = dbc_strdup(ctx, cols[3].s);
+	c->test = dbc_strdup(ctx, cols[4].s);
+	if (!c->schema || !c->table || !c->column || !c->name || !c->test)
+		return DBC_ERROR;
+	out->n++;
+	return DBC_OK;
 }
 
-int pgdbc_domain_checks(dbc_ctx *ctx, dbc_rows *out)
+int pgdbc_domain_checks(dbc_ctx *ctx, dbc_domain_checks *out)
 {
-	return ctx->host->query(ctx, domain_checks_sql, 0, NULL, add_row, out);
+	return ctx->host->query(ctx, domain_checks_sql, 0, NULL, add_check, out);
 }
 
 /* Whether a column of table relid has type domain, or a domain over it. */

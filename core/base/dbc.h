@@ -164,6 +164,20 @@ typedef struct dbc_dialect {
 
 struct dbc_schema;
 
+/* One column constrained by a domain CHECK not validated yet
+ * (dbc_host.domain_checks). */
+typedef struct dbc_domain_check {
+	char *schema, *table, *column;
+	char *name; /* the domain constraint's */
+	char *test; /* boolean SQL over the quoted column */
+} dbc_domain_check;
+
+typedef struct dbc_domain_checks {
+	dbc_domain_check *items;
+	int n;
+	int cap;
+} dbc_domain_checks;
+
 typedef struct dbc_host {
 	const dbc_dialect *dialect;
 	/* Reads the live schema into an initialised model (schema.h); every
@@ -272,8 +286,9 @@ typedef struct dbc_host {
 	 * test is a boolean SQL expression over the quoted column, false only
 	 * for a non-NULL value the constraint refuses; it evaluates the domain's
 	 * code with the domain owner's rights and only inside check_enter's
-	 * scope. NULL where the engine has no domains (SQLite). */
-	int (*domain_checks)(dbc_ctx *ctx, struct dbc_rows *out);
+	 * scope. out is zeroed by the caller; strings live in the ctx arena.
+	 * NULL where the engine has no domains (SQLite). */
+	int (*domain_checks)(dbc_ctx *ctx, struct dbc_domain_checks *out);
 	/* The test "parent row has the child row's key" of a foreign key (or,
 	 * declared, of a relation) as SQL over aliases p and c, with the
 	 * constraint's own operators written out, never found by operator or

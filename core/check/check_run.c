@@ -757,10 +757,8 @@ typedef struct check_walk {
 	const dbc_check_options *opt;
 	unsigned kinds;
 	dbc_check_findings *out;
-	dbc_rows domains; /* dbc_host.domain_checks' rows; none without the hook */
+	dbc_domain_checks domains; /* dbc_host.domain_checks'; none without the hook */
 } check_walk;
-
-#define DOMAIN_NCOLS 5
 
 /* A domain CHECK added NOT VALID constrains every column of that domain:
  * each (column, domain constraint) is checked as a CHECK of the table named
@@ -773,17 +771,16 @@ static int check_domain_columns(dbc_ctx *ctx, const check_walk *w, const dbc_tab
 {
 	if (t->partition_of)
 		return DBC_OK;
-	for (int r = 0; r < w->domains.nrows; r++) {
-		const dbc_value *row = &w->domains.cells[r * DOMAIN_NCOLS];
-		if (row[0].type != DBC_TEXT || !t->schema || strcmp(row[0].s, t->schema) != 0 ||
-		    strcmp(row[1].s, t->name) != 0)
+	for (int r = 0; r < w->domains.n; r++) {
+		const dbc_domain_check *d = &w->domains.items[r];
+		if (!t->schema || strcmp(d->schema, t->schema) != 0 || strcmp(d->table, t->name) != 0)
 			continue;
 		dbc_constraint con = {0};
 		con.kind = DBC_CON_CHECK;
-		con.name = dbc_strdup(ctx, row[3].s);
-		con.expr = dbc_strdup(ctx, row[4].s);
+		con.name = d->name;
+		con.expr = d->test;
 		con.enforced = true; /* every write checks it; old rows were never */
-		if (!con.name || !con.expr || dbc_strlist_add(ctx, &con.columns, row[2].s) != DBC_OK ||
+		if (dbc_strlist_add(ctx, &con.columns, d->column) != DBC_OK ||
 		    check_one(ctx, w->s, t, display, &con, sc, w->out) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -841,7 +838,6 @@ int dbc_check_constraint_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_c
 	if (opt && opt->table && dbc_check_find_table(ctx, s, opt->table, "table", &only) != DBC_OK)
 		return DBC_ERROR;
 	check_walk w = {s, opt, opt && opt->kinds ? opt->kinds : DBC_CHECK_KINDS_ALL, out, {0}};
-	dbc_rows_init(&w.domains, ctx, DOMAIN_NCOLS);
 	if ((w.kinds & DBC_CHECK_KIND(DBC_CON_CHECK)) && ctx->host->domain_checks &&
 	    ctx->host->domain_checks(ctx, &w.domains) != DBC_OK)
 		return DBC_ERROR;
