@@ -7,6 +7,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "conn.h"
+#include "jsonschema/jsonschema.h"
 
 #include <string.h>
 
@@ -16,6 +17,7 @@ static const sqldbc_register_fn features[] = {
 	sqldbc_register_migrate,
 	sqldbc_register_health,
 	sqldbc_register_check,
+	sqldbc_register_json,
 };
 
 /* Runs when the connection closes (or the function is replaced): the only
@@ -26,6 +28,7 @@ static void conn_free(void *p)
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
 	sqldbc_schema_cache_free(conn);
+	dbc_js_cache_free(conn->json_cache);
 	sqlite3_free(conn);
 }
 

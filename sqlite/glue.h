@@ -106,5 +106,6 @@ int sqldbc_register_schema(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_migrate(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_health(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 int sqldbc_register_check(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+int sqldbc_register_json(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 
 #endif

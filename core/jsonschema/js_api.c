@@ -11,7 +11,7 @@
 static int schema_of(dbc_ctx *ctx, dbc_js_cache *cache, const char *text, bool format_assertion,
                      const dbc_jschema **out, dbc_jschema **owned)
 {
-	dbc_js_options opts = {.format_assertion = format_assertion};
+	dbc_js_options opts = {.format_assertion = format_assertion, .check_meta = true};
 	*owned = NULL;
 	if (cache)
 		return dbc_js_cache_get(ctx, cache, text, &opts, out);
@@ -83,44 +83,51 @@ int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 	return rc;
 }
 
-int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why)
+/* Why text's draft's meta-schema refuses it (arena text), or NULL. */
+int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why)
 {
 	js_alloc a = {.ctx = ctx};
 	js_val *doc;
-	*valid = false;
 	*why = NULL;
 	if (js_parse(ctx, &a, text, "the schema", &doc) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_draft draft = DBC_JS_DRAFT2020;
 	const js_val *declared = js_get(doc, "$schema");
 	if (declared && (declared->kind != JV_STR || !js_draft_of_uri(declared->u.s, &draft))) {
-		*why = dbc_printf(ctx, "$schema names no supported draft");
+		*why = dbc_printf(ctx, "$schema names no supported draft (4, 6, 7, 2019-09, 2020-12)");
 		return DBC_OK;
 	}
-	/* the meta-schema, compiled once per call: it is small */
+	/* the meta-schema, compiled for this call: it is small */
 	char *meta_ref = dbc_printf(ctx, "{\"$ref\":\"%s\"}", js_meta_uri(draft));
 	dbc_jschema *meta;
 	if (!meta_ref || dbc_jschema_compile(ctx, meta_ref, NULL, &meta) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_error *errors;
 	int n;
-	int rc = dbc_jschema_validate(ctx, meta, text, valid, &errors, &n, 1);
+	bool valid;
+	int rc = dbc_jschema_validate(ctx, meta, text, &valid, &errors, &n, 1);
 	dbc_jschema_free(meta);
-	if (rc != DBC_OK)
-		return rc;
-	if (!*valid) {
+	if (rc == DBC_OK && !valid)
 		*why = n ? dbc_printf(ctx, "%s: %s", where(errors[0].instance_path), errors[0].message)
-		         : dbc_printf(ctx, "not a valid schema");
+		         : dbc_strdup(ctx, "refused by its meta-schema");
+	return rc;
+}
+
+int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why)
+{
+	*valid = false;
+	if (js_meta_refusal(ctx, text, why) != DBC_OK)
+		return DBC_ERROR;
+	if (*why)
 		return DBC_OK;
-	}
 	/* valid by its meta-schema; it must also compile (refs resolve, regexes) */
 	dbc_jschema *compiled;
 	if (dbc_jschema_compile(ctx, text, NULL, &compiled) != DBC_OK) {
-		*valid = false;
 		*why = dbc_strdup(ctx, ctx->message);
 		dbc_error_clear(ctx);
 		return DBC_OK;
 	}
 	dbc_jschema_free(compiled);
+	*valid = true;
 	return DBC_OK;
 }

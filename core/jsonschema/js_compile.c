@@ -354,6 +354,16 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 {
 	static const dbc_js_options defaults = {0};
 	*out = NULL;
+	if (opts && opts->check_meta) {
+		char *why;
+		if (js_meta_refusal(ctx, text, &why) != DBC_OK)
+			return DBC_ERROR;
+		if (why) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema is not a valid JSON Schema: %s", why);
+			dbc_error_hint(ctx, "dbjson_schema_valid checks a schema before it is used.");
+			return DBC_ERROR;
+		}
+	}
 	js_compiler c = {.ctx = ctx, .opts = opts ? opts : &defaults};
 	c.s = calloc(1, sizeof(dbc_jschema));
 	if (!c.s || !(c.s->pool = js_pool_new())) {

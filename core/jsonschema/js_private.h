@@ -179,7 +179,9 @@ char *js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment
 /* JSON Pointer (RFC 6901) fragment, already percent-decoded: NULL if absent. */
 const js_val *js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer);
 
-/* Drafts and meta-schemas. */
+/* Drafts and meta-schemas. js_meta_refusal: why the draft's meta-schema
+ * refuses schema text (arena), NULL when it does not. */
+int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why);
 bool js_draft_of_uri(const char *uri, dbc_js_draft *draft);
 const char *js_meta_uri(dbc_js_draft draft);
 const char *js_meta_text(const char *uri, dbc_js_draft *draft);

@@ -33,6 +33,9 @@ typedef enum dbc_js_draft {
 typedef struct dbc_js_options {
 	/* "format" asserts (true) or only annotates (false, the default). */
 	bool format_assertion;
+	/* Refuse a schema its draft's meta-schema refuses (the SQL functions
+	 * do; a schema that is wrong would otherwise pass documents silently). */
+	bool check_meta;
 	/* Remote documents for $ref: returns the text of uri (malloc'd; the
 	 * compiler frees it) or NULL when unknown. NULL: every remote $ref other
 	 * than the drafts' meta-schemas is an error (no network). Tests map the
@@ -98,5 +101,12 @@ int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 /* Rows (instance_path, schema_path, keyword, message), every error. */
 int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion, struct dbc_rows *out);
+/* dbcheck_json: one row (violations, sample) for the non-NULL values of
+ * column in table ("name" or "schema.name", quoted by the host), read in
+ * one statement. sample is a JSON array of the first five failures, each
+ * {"value": excerpt, "error": "path: message"}, or NULL when none. */
+#define DBC_JS_SCAN_NCOLS 2
+int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table, const char *column,
+                        const char *schema, bool format_assertion, struct dbc_rows *out);
 
 #endif

@@ -185,7 +185,15 @@ static void test_hostile(dbc_ctx *ctx)
 	m = failure(ctx, evil, "{\"pattern\":\"^(a+)+$\"}");
 	CHECK(m && strstr(m, "too many steps"), "a catastrophic regex stops at the match limit");
 	m = failure(ctx, "1", "[1]");
-	CHECK(m && strstr(m, "must be a JSON object or a boolean"), "a schema must be an object");
+	CHECK(m && strstr(m, "not a valid JSON Schema"), "a schema must be an object");
+	dbc_jschema *raw;
+	dbc_error_clear(ctx);
+	CHECK(dbc_jschema_compile(ctx, "[1]", NULL, &raw) == DBC_ERROR &&
+	          strstr(ctx->message, "must be a JSON object or a boolean"),
+	      "the compiler alone refuses a schema that is no object too");
+	m = failure(ctx, "\"abc\"", "{\"maxLength\":-1}");
+	CHECK_STR(m, "the schema is not a valid JSON Schema: /maxLength: -1 is less than the minimum 0",
+	          "the SQL functions refuse a schema its meta-schema refuses");
 	m = failure(ctx, "{", "{}");
 	CHECK(m && strstr(m, "the document is not valid JSON"), "an invalid document names itself");
 	CHECK(valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":3}") && !valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":2}"),
