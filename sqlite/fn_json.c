@@ -7,6 +7,8 @@
 #include "jsonschema/jsonschema.h"
 #include "conn.h"
 
+#include <string.h>
+
 /* The connection's schema cache, made on first use (freed with the state). */
 static dbc_js_cache *cache_of(sqldbc_conn *conn)
 {
@@ -114,8 +116,13 @@ static int produce_check(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows
 	    tvf_text(ctx, argc, args, 1, "column", &column) != DBC_OK ||
 	    tvf_text(ctx, argc, args, 2, "schema", &schema) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_jsonschema_scan(ctx, cache_of(sqldbc_call_conn(ctx)), table, column, schema,
-	                           tvf_flag(argc, args, 3), out);
+	/* "name" or "database.name" (main, temp or an attached database) */
+	const char *dot = strchr(table, '.');
+	char *database = dot ? dbc_strndup(ctx, table, (size_t)(dot - table)) : NULL;
+	if (dot && !database)
+		return DBC_ERROR;
+	return dbc_jsonschema_scan(ctx, cache_of(sqldbc_call_conn(ctx)), database,
+	                           dot ? dot + 1 : table, column, schema, tvf_flag(argc, args, 3), out);
 }
 
 static const sqldbc_fn functions[] = {

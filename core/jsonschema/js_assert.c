@@ -11,6 +11,11 @@
 
 #define SHOWN 60 /* bytes of a value quoted in a message */
 
+static const char *plural(long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static const char *show(js_run *r, const js_val *v)
 {
 	return js_excerpt(r->ctx, v, SHOWN);
@@ -129,9 +134,11 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	if (maxl >= 0 || minl >= 0) {
 		int64_t len = (int64_t)js_utf8_length(inst->u.s, inst->n);
 		if (maxl >= 0 && len > maxl)
-			FAIL("maxLength", "%s is longer than %lld characters", show(r, inst), (long long)maxl);
+			FAIL("maxLength", "%s is longer than %lld character%s", show(r, inst), (long long)maxl,
+			     plural(maxl));
 		if (minl >= 0 && len < minl)
-			FAIL("minLength", "%s is shorter than %lld characters", show(r, inst), (long long)minl);
+			FAIL("minLength", "%s is shorter than %lld character%s", show(r, inst), (long long)minl,
+			     plural(minl));
 	}
 	const js_val *pat = kw[KW_PATTERN];
 	if (pat && pat->re) {
@@ -158,9 +165,11 @@ static bool check_array(js_run *r, const js_node *n, const js_val *inst, const j
 	bool ok = true;
 	int64_t maxi = count_of(kw[KW_MAX_ITEMS]), mini = count_of(kw[KW_MIN_ITEMS]);
 	if (maxi >= 0 && (int64_t)inst->n > maxi)
-		FAIL("maxItems", "the array has %zu items, more than %lld", inst->n, (long long)maxi);
+		FAIL("maxItems", "the array has %zu item%s, more than %lld", inst->n,
+		     plural((long long)inst->n), (long long)maxi);
 	if (mini >= 0 && (int64_t)inst->n < mini)
-		FAIL("minItems", "the array has %zu items, fewer than %lld", inst->n, (long long)mini);
+		FAIL("minItems", "the array has %zu item%s, fewer than %lld", inst->n,
+		     plural((long long)inst->n), (long long)mini);
 	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE)
 		for (size_t i = 0; i < inst->n; i++)
 			for (size_t j = i + 1; j < inst->n; j++)
@@ -200,11 +209,11 @@ static bool check_object(js_run *r, const js_node *n, const js_val *inst, const 
 	bool ok = true;
 	int64_t maxp = count_of(kw[KW_MAX_PROPERTIES]), minp = count_of(kw[KW_MIN_PROPERTIES]);
 	if (maxp >= 0 && (int64_t)inst->n > maxp)
-		FAIL("maxProperties", "the object has %zu properties, more than %lld", inst->n,
-		     (long long)maxp);
+		FAIL("maxProperties", "the object has %zu propert%s, more than %lld", inst->n,
+		     inst->n == 1 ? "y" : "ies", (long long)maxp);
 	if (minp >= 0 && (int64_t)inst->n < minp)
-		FAIL("minProperties", "the object has %zu properties, fewer than %lld", inst->n,
-		     (long long)minp);
+		FAIL("minProperties", "the object has %zu propert%s, fewer than %lld", inst->n,
+		     inst->n == 1 ? "y" : "ies", (long long)minp);
 	if (!require_all(r, inst, kw[KW_REQUIRED], ip, sp, "required", NULL)) {
 		ok = false;
 		if (!js_collecting(r))

@@ -58,20 +58,19 @@ static int scan_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return DBC_OK;
 }
 
-/* "name" or "schema.name", each part quoted by the host. */
-static char *quoted_table(dbc_ctx *ctx, const char *table)
+/* table, qualified by schema when given, each name quoted by the host. */
+static char *quoted_table(dbc_ctx *ctx, const char *schema, const char *table)
 {
-	const char *dot = strchr(table, '.');
-	if (!dot)
-		return ctx->host->quote_ident(ctx, table);
-	char *schema = dbc_strndup(ctx, table, (size_t)(dot - table));
-	char *qs = schema ? ctx->host->quote_ident(ctx, schema) : NULL;
-	char *qt = ctx->host->quote_ident(ctx, dot + 1);
-	return qs && qt ? dbc_printf(ctx, "%s.%s", qs, qt) : NULL;
+	char *qt = ctx->host->quote_ident(ctx, table);
+	if (!schema || !qt)
+		return qt;
+	char *qs = ctx->host->quote_ident(ctx, schema);
+	return qs ? dbc_printf(ctx, "%s.%s", qs, qt) : NULL;
 }
 
-int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table, const char *column,
-                        const char *schema, bool format_assertion, dbc_rows *out)
+int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,
+                        const char *table, const char *column, const char *schema,
+                        bool format_assertion, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_JS_SCAN_NCOLS);
 	dbc_js_options opts = {.format_assertion = format_assertion, .check_meta = true};
@@ -83,7 +82,7 @@ int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table, co
 		return DBC_ERROR;
 	if (owned)
 		st.schema = owned;
-	char *qt = quoted_table(ctx, table), *qc = ctx->host->quote_ident(ctx, column);
+	char *qt = quoted_table(ctx, table_schema, table), *qc = ctx->host->quote_ident(ctx, column);
 	char *sql = qt && qc ? dbc_printf(ctx, "SELECT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL",
 	                                  qc, qt, qc)
 	                     : NULL;

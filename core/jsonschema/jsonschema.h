@@ -102,11 +102,12 @@ int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion, struct dbc_rows *out);
 /* dbcheck_json: one row (violations, sample) for the non-NULL values of
- * column in table ("name" or "schema.name", quoted by the host), read in
- * one statement. sample is a JSON array of the first five failures, each
+ * column in table (in schema, or where the engine looks when it is NULL;
+ * names are quoted by the host), read in one statement. sample is a JSON array of the first five failures, each
  * {"value": excerpt, "error": "path: message"}, or NULL when none. */
 #define DBC_JS_SCAN_NCOLS 2
-int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table, const char *column,
-                        const char *schema, bool format_assertion, struct dbc_rows *out);
+int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,
+                        const char *table, const char *column, const char *schema,
+                        bool format_assertion, struct dbc_rows *out);
 
 #endif

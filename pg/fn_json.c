@@ -1,0 +1,102 @@
+/*
+ * fn_json.c — dbjson_* and dbcheck_json for PostgreSQL. Decoding and
+ * encoding only; validation is core/jsonschema/. One C function serves the
+ * jsonb, json and text overloads (pgdbc_arg_json reads each). Compiled
+ * schemas are cached per backend (malloc memory, outside any query's).
+ */
+#include "glue.h"
+
+#include "jsonschema/jsonschema.h"
+
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(dbjson_valid);
+PG_FUNCTION_INFO_V1(dbjson_assert);
+PG_FUNCTION_INFO_V1(dbjson_errors);
+PG_FUNCTION_INFO_V1(dbjson_schema_valid);
+PG_FUNCTION_INFO_V1(dbcheck_json);
+
+static dbc_js_cache *backend_cache;
+
+/* The backend's cache, made on first use; NULL (compile every time) when
+ * there is no memory for it. */
+static dbc_js_cache *cache(void)
+{
+	if (!backend_cache)
+		backend_cache = dbc_js_cache_new();
+	return backend_cache;
+}
+
+/* format_assertion, the optional third argument. */
+static bool format_assertion(pgdbc_call *call, int n)
+{
+	return pgdbc_arg_given(call, n) && pgdbc_arg_bool(call, n, "format_assertion");
+}
+
+Datum dbjson_valid(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	bool valid = false;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *doc = pgdbc_arg_json(&call, 0, "document");
+	const char *schema = pgdbc_arg_json(&call, 1, "schema");
+	rc = dbc_jsonschema_valid(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &valid);
+	return pgdbc_return_bool(&call, rc, valid);
+}
+
+Datum dbjson_assert(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *doc = pgdbc_arg_json(&call, 0, "document");
+	const char *schema = pgdbc_arg_json(&call, 1, "schema");
+	rc = dbc_jsonschema_assert(&call.ctx, cache(), doc, schema, format_assertion(&call, 2));
+	return pgdbc_return_bool(&call, rc, true);
+}
+
+Datum dbjson_errors(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *doc = pgdbc_arg_json(&call, 0, "document");
+	const char *schema = pgdbc_arg_json(&call, 1, "schema");
+	rc = dbc_jsonschema_errors(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbjson_schema_valid(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	bool valid = false;
+	char *why;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *schema = pgdbc_arg_json(&call, 0, "schema");
+	rc = dbc_jschema_check(&call.ctx, schema, &valid, &why);
+	return pgdbc_return_bool(&call, rc, valid);
+}
+
+Datum dbcheck_json(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	if (!pgdbc_arg_given(&call, 0))
+		pgdbc_error("22023", "argument \"table\" must not be NULL");
+	Oid relid = PG_GETARG_OID(0);
+	char *table = get_rel_name(relid);
+	char *nsp = table ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+	if (!table || !nsp)
+		pgdbc_error("42P01", "table with OID %u does not exist", relid);
+	const char *column = pgdbc_arg_text(&call, 1, "column");
+	const char *schema = pgdbc_arg_json(&call, 2, "schema");
+	dbc_rows_init(&rows, &call.ctx, DBC_JS_SCAN_NCOLS);
+	rc = dbc_jsonschema_scan(&call.ctx, cache(), nsp, table, column, schema,
+	                         format_assertion(&call, 3), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
