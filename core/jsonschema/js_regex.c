@@ -119,6 +119,9 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 		free(re);
 		return NULL;
 	}
+	/* JIT when the platform has it (it also honours the match limit);
+	 * the interpreter otherwise */
+	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 	re->match = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->mctx = pcre2_match_context_create(NULL);
 	if (!re->match || !re->mctx) {

@@ -271,19 +271,30 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	case JV_FALSE: dbc_buf_append(b, "false"); break;
 	case JV_INT: dbc_buf_appendf(b, "%lld", (long long)v->u.i); break;
 	case JV_REAL: dbc_buf_appendf(b, "%.15g", v->u.d); break;
-	case JV_STR:
+	case JV_STR: {
 		dbc_buf_appendc(b, '"');
-		for (size_t i = 0; i < v->n && b->len <= max; i++) {
-			unsigned char c = (unsigned char)v->u.s[i];
-			if (c == '"' || c == '\\')
-				dbc_buf_appendc(b, '\\');
+		/* runs of bytes that need no escape go in one append */
+		size_t i = 0;
+		while (i < v->n && b->len <= max) {
+			size_t run = i;
+			while (run < v->n && (unsigned char)v->u.s[run] >= 0x20 && v->u.s[run] != '"' &&
+			       v->u.s[run] != '\\')
+				run++;
+			dbc_buf_appendn(b, v->u.s + i, run - i);
+			if (run == v->n)
+				break;
+			unsigned char c = (unsigned char)v->u.s[run];
 			if (c < 0x20)
 				dbc_buf_appendf(b, "\\u%04x", c);
-			else
+			else {
+				dbc_buf_appendc(b, '\\');
 				dbc_buf_appendc(b, (char)c);
+			}
+			i = run + 1;
 		}
 		dbc_buf_appendc(b, '"');
 		break;
+	}
 	case JV_ARR:
 		dbc_buf_appendc(b, '[');
 		for (size_t i = 0; i < v->n && b->len <= max; i++) {
@@ -314,6 +325,6 @@ char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max)
 	dbc_buf_init(&b, ctx);
 	excerpt_into(&b, v, max);
 	char *s = dbc_buf_finish(&b);
-	/* dbc_excerpt cuts at a character boundary and cleans NULs' neighbours */
-	return s ? dbc_excerpt(ctx, s, max) : NULL;
+	/* too long: dbc_excerpt cuts at a character boundary and says how long */
+	return s && b.len > max ? dbc_excerpt(ctx, s, max) : s;
 }
