@@ -260,20 +260,6 @@ static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js
 	return ok;
 }
 
-static bool matches_pattern(js_run *r, const js_val *pp, const js_member *m, bool *failed)
-{
-	if (!pp || pp->kind != JV_OBJ)
-		return false;
-	for (size_t i = 0; i < pp->n; i++) {
-		int hit = js_regex_search(r->ctx, pp->u.members[i].re, m->key, m->klen);
-		if (hit < 0)
-			*failed = true;
-		if (hit)
-			return true;
-	}
-	return false;
-}
-
 static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                         const js_path *sp, const js_scope *scope, js_marks *marks)
 {
@@ -337,7 +323,6 @@ static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const j
 				STEP(eval(r, names->node, &key, &iel, &names_at, scope, NULL));
 		}
 	}
-	(void)matches_pattern;
 	return ok;
 }
 
