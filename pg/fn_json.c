@@ -8,7 +8,10 @@
 
 #include "jsonschema/jsonschema.h"
 
+#include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
+
+#include <string.h>
 
 PG_FUNCTION_INFO_V1(dbjson_valid);
 PG_FUNCTION_INFO_V1(dbjson_assert);
@@ -27,6 +30,40 @@ static dbc_js_cache *cache(void)
 	return backend_cache;
 }
 
+/* The schema argument's text. A CHECK passes the same jsonb schema row after
+ * row: its bytes and text are kept for the call site (fn_extra, in the
+ * expression's memory), so it is printed as text once, not once a row. */
+typedef struct schema_memo {
+	Size len;
+	char *raw;
+	char *text;
+} schema_memo;
+
+static const char *schema_arg(pgdbc_call *call, int n)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	if (PG_ARGISNULL(n) || get_fn_expr_argtype(fcinfo->flinfo, n) != JSONBOID)
+		return pgdbc_arg_json(call, n, "schema");
+	struct varlena *raw = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n));
+	Size len = VARSIZE_ANY(raw);
+	schema_memo *memo = fcinfo->flinfo->fn_extra;
+	if (memo && memo->len == len && memcmp(memo->raw, raw, len) == 0)
+		return memo->text;
+	const char *text = pgdbc_arg_json(call, n, "schema");
+	MemoryContext keep = fcinfo->flinfo->fn_mcxt;
+	if (!memo)
+		memo = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(keep, sizeof(schema_memo));
+	else {
+		pfree(memo->raw);
+		pfree(memo->text);
+	}
+	memo->raw = MemoryContextAlloc(keep, len);
+	memcpy(memo->raw, raw, len);
+	memo->text = MemoryContextStrdup(keep, text);
+	memo->len = len;
+	return memo->text;
+}
+
 /* format_assertion, the optional third argument. */
 static bool format_assertion(pgdbc_call *call, int n)
 {
@@ -40,7 +77,7 @@ Datum dbjson_valid(PG_FUNCTION_ARGS)
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	const char *doc = pgdbc_arg_json(&call, 0, "document");
-	const char *schema = pgdbc_arg_json(&call, 1, "schema");
+	const char *schema = schema_arg(&call, 1);
 	rc = dbc_jsonschema_valid(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &valid);
 	return pgdbc_return_bool(&call, rc, valid);
 }
@@ -51,7 +88,7 @@ Datum dbjson_assert(PG_FUNCTION_ARGS)
 	int rc;
 	pgdbc_begin(&call, fcinfo);
 	const char *doc = pgdbc_arg_json(&call, 0, "document");
-	const char *schema = pgdbc_arg_json(&call, 1, "schema");
+	const char *schema = schema_arg(&call, 1);
 	rc = dbc_jsonschema_assert(&call.ctx, cache(), doc, schema, format_assertion(&call, 2));
 	return pgdbc_return_bool(&call, rc, true);
 }
@@ -75,7 +112,7 @@ Datum dbjson_schema_valid(PG_FUNCTION_ARGS)
 	char *why;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
-	const char *schema = pgdbc_arg_json(&call, 0, "schema");
+	const char *schema = schema_arg(&call, 0);
 	rc = dbc_jschema_check(&call.ctx, schema, &valid, &why);
 	return pgdbc_return_bool(&call, rc, valid);
 }
