@@ -14,10 +14,22 @@ static void append_path(dbc_buf *b, const js_path *p)
 	append_path(b, p->up);
 	dbc_buf_appendc(b, '/');
 	if (!p->key) {
-		dbc_buf_appendf(b, "%zu", p->index);
+		char digits[24];
+		int n = 0;
+		size_t i = p->index;
+		do
+			digits[n++] = (char)('0' + i % 10);
+		while ((i /= 10) > 0);
+		while (n > 0)
+			dbc_buf_appendc(b, digits[--n]);
 		return;
 	}
-	for (size_t i = 0; i < p->klen; i++) {
+	/* most names need no escape: one append */
+	size_t plain = 0;
+	while (plain < p->klen && p->key[plain] != '~' && p->key[plain] != '/' && p->key[plain] != '\0')
+		plain++;
+	dbc_buf_appendn(b, p->key, plain);
+	for (size_t i = plain; i < p->klen; i++) {
 		char c = p->key[i];
 		if (c == '~')
 			dbc_buf_append(b, "~0");
@@ -30,14 +42,20 @@ static void append_path(dbc_buf *b, const js_path *p)
 	}
 }
 
-char *js_path_pointer(dbc_ctx *ctx, const js_path *p)
+/* The pointer of p after prefix ("" or "#"). */
+static char *pointer_with(dbc_ctx *ctx, const char *prefix, const js_path *p)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, prefix);
 	append_path(&b, p);
 	dbc_buf_appendc(&b, '\0'); /* an empty pointer is still a string */
-	char *s = dbc_buf_finish(&b);
-	return s;
+	return dbc_buf_finish(&b);
+}
+
+char *js_path_pointer(dbc_ctx *ctx, const js_path *p)
+{
+	return pointer_with(ctx, "", p);
 }
 
 int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path *spath,
@@ -48,9 +66,8 @@ int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path
 	if (dbc_grow(ctx, &e->items, e->n, &e->cap, sizeof(dbc_js_error), 8) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_error *err = &e->items[e->n];
-	char *sp = js_path_pointer(ctx, spath);
 	err->instance_path = js_path_pointer(ctx, ipath);
-	err->schema_path = sp ? dbc_printf(ctx, "#%s", sp) : NULL;
+	err->schema_path = pointer_with(ctx, "#", spath);
 	err->keyword = keyword;
 	err->message = message;
 	if (!err->instance_path || !err->schema_path || !message)
