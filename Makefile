@@ -15,7 +15,7 @@ PG_SQL     := $(sort $(wildcard pg/sql/*.sql))
 BUILD      := build
 SQLITE_SO  := $(BUILD)/sqlite/dbcare.so
 WARNINGS   := -Wall -Wextra -Werror
-DBC_LIBS   := -lcrypto -ljansson
+DBC_LIBS   := -lcrypto -ljansson -lpcre2-8 -lm
 
 # ---------------------------------------------------------------- PostgreSQL
 PG_CONFIG ?= pg_config

@@ -14,6 +14,7 @@ struct sqldbc_conn {
 	void *monitor;         /* dbmonitor state, owned by the health glue */
 	void (*monitor_free)(sqldbc_conn *conn);
 	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
+	struct dbc_js_cache *json_cache;          /* fn_json.c: compiled JSON Schemas */
 };
 
 /* Frees the cached schema model (on close). */

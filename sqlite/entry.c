@@ -7,6 +7,7 @@
 SQLITE_EXTENSION_INIT1
 
 #include "conn.h"
+#include "jsonschema/jsonschema.h"
 
 #include <string.h>
 
@@ -18,6 +19,7 @@ static void conn_free(void *p)
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
 	sqldbc_schema_cache_free(conn);
+	dbc_js_cache_free(conn->json_cache);
 	sqlite3_free(conn);
 }
 

@@ -29,6 +29,8 @@ const char *dbc_api_type_name(dbc_api_type type)
 		return "text";
 	case DBC_T_JSONB:
 		return "jsonb";
+	case DBC_T_JSON:
+		return "json";
 	case DBC_T_INT4:
 		return "integer";
 	case DBC_T_INT8:
@@ -41,6 +43,8 @@ const char *dbc_api_type_name(dbc_api_type type)
 		return "timestamp with time zone";
 	case DBC_T_OID:
 		return "oid";
+	case DBC_T_REGCLASS:
+		return "regclass";
 	case DBC_T_ANYELEMENT:
 		return "anyelement";
 	case DBC_T_TRIGGER:
@@ -56,6 +60,7 @@ const char *dbc_api_part_name(dbc_api_part part)
 	static const char *const names[DBC_PART_COUNT] = {
 	    [DBC_PART_CORE] = "core",     [DBC_PART_SCHEMA] = "schema", [DBC_PART_MIGRATE] = "migrate",
 	    [DBC_PART_HEALTH] = "health", [DBC_PART_CHECK] = "check",
+	    [DBC_PART_JSON] = "json",
 	};
 	return part >= 0 && part < DBC_PART_COUNT ? names[part] : "?";
 }

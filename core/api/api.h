@@ -22,12 +22,14 @@
 typedef enum dbc_api_type {
 	DBC_T_TEXT,
 	DBC_T_JSONB,
+	DBC_T_JSON,
 	DBC_T_INT4,
 	DBC_T_INT8,
 	DBC_T_FLOAT8,
 	DBC_T_BOOL,
 	DBC_T_TIMESTAMPTZ,
 	DBC_T_OID,
+	DBC_T_REGCLASS,
 	DBC_T_ANYELEMENT,
 	DBC_T_TRIGGER, /* result of a trigger function */
 	DBC_T_VOID,    /* a procedure's result */
@@ -80,6 +82,7 @@ typedef enum dbc_api_part {
 	DBC_PART_MIGRATE,
 	DBC_PART_HEALTH,
 	DBC_PART_CHECK,
+	DBC_PART_JSON,
 	DBC_PART_COUNT
 } dbc_api_part;
 

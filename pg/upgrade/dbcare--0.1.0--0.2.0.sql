@@ -116,3 +116,65 @@ CREATE FUNCTION dbcheck_domain_value_holds(anyelement, oid)
     AS 'MODULE_PATHNAME', 'dbcheck_domain_value_holds';
 COMMENT ON FUNCTION dbcheck_domain_value_holds(anyelement, oid) IS 'whether a domain CHECK accepts a value (internal to dbcheck_constraints)';
 GRANT EXECUTE ON FUNCTION dbhealth_checks(text) TO pg_monitor;
+
+-- New in 0.2.0: JSON Schema validation (pg/sql/50_json.sql).
+CREATE FUNCTION dbjson_valid(document jsonb, schema jsonb, format_assertion boolean DEFAULT false)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_valid';
+COMMENT ON FUNCTION dbjson_valid(jsonb, jsonb, boolean) IS 'whether a document is valid against a JSON Schema';
+CREATE FUNCTION dbjson_valid(document json, schema json, format_assertion boolean DEFAULT false)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_valid_json';
+COMMENT ON FUNCTION dbjson_valid(json, json, boolean) IS 'whether a document is valid against a JSON Schema';
+CREATE FUNCTION dbjson_valid(document text, schema text, format_assertion boolean DEFAULT false)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_valid_text';
+COMMENT ON FUNCTION dbjson_valid(text, text, boolean) IS 'whether a document is valid against a JSON Schema';
+CREATE FUNCTION dbjson_assert(document jsonb, schema jsonb, format_assertion boolean DEFAULT false)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_assert';
+COMMENT ON FUNCTION dbjson_assert(jsonb, jsonb, boolean) IS 'true, or an error naming the instance path, keyword and schema path of the first violation';
+CREATE FUNCTION dbjson_assert(document json, schema json, format_assertion boolean DEFAULT false)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_assert_json';
+COMMENT ON FUNCTION dbjson_assert(json, json, boolean) IS 'true, or an error naming the instance path, keyword and schema path of the first violation';
+CREATE FUNCTION dbjson_assert(document text, schema text, format_assertion boolean DEFAULT false)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_assert_text';
+COMMENT ON FUNCTION dbjson_assert(text, text, boolean) IS 'true, or an error naming the instance path, keyword and schema path of the first violation';
+CREATE FUNCTION dbjson_errors(document jsonb, schema jsonb, format_assertion boolean DEFAULT false)
+    RETURNS TABLE (instance_path text, schema_path text, keyword text, message text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_errors';
+COMMENT ON FUNCTION dbjson_errors(jsonb, jsonb, boolean) IS 'every violation of a JSON Schema by a document';
+CREATE FUNCTION dbjson_errors(document json, schema json, format_assertion boolean DEFAULT false)
+    RETURNS TABLE (instance_path text, schema_path text, keyword text, message text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_errors_json';
+COMMENT ON FUNCTION dbjson_errors(json, json, boolean) IS 'every violation of a JSON Schema by a document';
+CREATE FUNCTION dbjson_errors(document text, schema text, format_assertion boolean DEFAULT false)
+    RETURNS TABLE (instance_path text, schema_path text, keyword text, message text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_errors_text';
+COMMENT ON FUNCTION dbjson_errors(text, text, boolean) IS 'every violation of a JSON Schema by a document';
+CREATE FUNCTION dbjson_schema_valid(schema jsonb)
+    RETURNS boolean LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_schema_valid';
+COMMENT ON FUNCTION dbjson_schema_valid(jsonb) IS 'whether a JSON Schema is valid against its draft''s meta-schema';
+CREATE FUNCTION dbcheck_json("table" regclass, "column" text, schema jsonb,
+                             format_assertion boolean DEFAULT false)
+    RETURNS TABLE (violations bigint, sample jsonb)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcheck_json';
+COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many stored values of a column a JSON Schema refuses, with a sample';

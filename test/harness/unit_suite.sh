@@ -15,6 +15,8 @@ for bin in build/unit/test_*; do
   if out=$("$bin" 2>&1) && ! grep -q '^not ok' <<<"$out"; then
     echo "PASS unit/$name" >> "$DBC_RESULTS"
     echo "ok   unit/$name ($(grep -c '^ok' <<<"$out") checks)"
+    # figures a test reports (the JSON Schema conformance counts)
+    grep '^# conformance ' <<<"$out" | sed 's/^# /    /'
   else
     echo "FAIL unit/$name" >> "$DBC_RESULTS"
     echo "FAIL unit/$name"

@@ -87,6 +87,17 @@ declare -A calls=(
   ["dbcheck_add_relation(text,text,text,text,text)"]="dbcheck_add_relation('rel1', 't3', 'p', 't2', 'id')"
   ["dbcheck_drop_relation(text)"]="dbcheck_drop_relation('absent')"
   ["dbcheck_cleanup_orphans(boolean)"]="dbcheck_cleanup_orphans(true)"
+  ["dbjson_valid(jsonb,jsonb,boolean)"]="dbjson_valid('{\"a\":[1,2,3]}'::jsonb, '{\"properties\":{\"a\":{\"items\":{\"type\":\"integer\"}}}}'::jsonb)"
+  ["dbjson_valid(json,json,boolean)"]="dbjson_valid('[1]'::json, '{\"type\":\"array\"}'::json, true)"
+  ["dbjson_valid(text,text,boolean)"]="dbjson_valid('1'::text, '{\"type\":\"string\"}'::text)"
+  ["dbjson_assert(jsonb,jsonb,boolean)"]="dbjson_assert('{\"a\":1}'::jsonb, '{\"required\":[\"a\"]}'::jsonb)"
+  ["dbjson_assert(json,json,boolean)"]="dbjson_assert('{\"a\":1}'::json, '{\"required\":[\"a\"]}'::json)"
+  ["dbjson_assert(text,text,boolean)"]="dbjson_assert('{\"a\":1}'::text, '{\"required\":[\"a\"]}'::text)"
+  ["dbjson_errors(jsonb,jsonb,boolean)"]="dbjson_errors('[1,\"x\"]'::jsonb, '{\"items\":{\"type\":\"integer\"}}'::jsonb)"
+  ["dbjson_errors(json,json,boolean)"]="dbjson_errors('[1,\"x\"]'::json, '{\"items\":{\"type\":\"integer\"}}'::json)"
+  ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
+  ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
+  ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
 )
 
 # Every function of the extension that SQL can call (trigger functions cannot;

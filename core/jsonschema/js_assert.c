@@ -1,0 +1,280 @@
+/*
+ * js_assert.c — the assertion keywords, which look at one instance value
+ * and no subschema: type, enum, const, the numeric bounds, string length,
+ * pattern and format, the size bounds of arrays and objects, uniqueItems,
+ * required and the property dependencies. Applicators are in js_validate.c.
+ */
+#include "jsonschema/js_private.h"
+
+#include <math.h>
+#include <string.h>
+
+#define SHOWN 60 /* bytes of a value quoted in a message */
+
+static const char *plural(long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static const char *show(js_run *r, const js_val *v)
+{
+	return js_excerpt(r->ctx, v, SHOWN);
+}
+
+static bool has_type(const js_val *inst, const char *t, size_t tn, dbc_js_draft d)
+{
+#define IS(name) (tn == sizeof(name) - 1 && !memcmp(t, name, tn))
+	switch (inst->kind) {
+	case JV_NULL: return IS("null");
+	case JV_TRUE:
+	case JV_FALSE: return IS("boolean");
+	case JV_STR: return IS("string");
+	case JV_ARR: return IS("array");
+	case JV_OBJ: return IS("object");
+	case JV_INT:
+	case JV_REAL: return IS("number") || (IS("integer") && js_is_integer(inst, d));
+	}
+	return false;
+#undef IS
+}
+
+static bool check_type(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                       const js_path *sp)
+{
+	const js_val *t = n->kw[KW_TYPE];
+	if (t->kind == JV_STR)
+		return has_type(inst, t->u.s, t->n, n->draft) ||
+		       js_fail(r, ip, sp, "type", "%s is not of type %s", show(r, inst), t->u.s);
+	if (t->kind != JV_ARR)
+		return true;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->u.items[i]->kind == JV_STR &&
+		    has_type(inst, t->u.items[i]->u.s, t->u.items[i]->n, n->draft))
+			return true;
+	return js_fail(r, ip, sp, "type", "%s is not of any type of %s", show(r, inst), show(r, t));
+}
+
+/* a <=> b for numbers: exact for two integers. */
+static int num_cmp(const js_val *a, const js_val *b)
+{
+	if (a->kind == JV_INT && b->kind == JV_INT)
+		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
+	double x = js_num(a), y = js_num(b);
+	return (x > y) - (x < y);
+}
+
+static bool multiple_of(const js_val *inst, const js_val *m)
+{
+	if (inst->kind == JV_INT && m->kind == JV_INT)
+		return m->u.i == 0 || (m->u.i == -1 || inst->u.i % m->u.i == 0);
+	double q = js_num(inst) / js_num(m);
+	if (!isfinite(q))
+		return false;
+	return fabs(q - nearbyint(q)) < 1e-9;
+}
+
+static bool check_number(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                         const js_path *sp)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+#define FAIL(k, ...)                                                                               \
+	do {                                                                                           \
+		ok = false;                                                                                \
+		js_fail(r, ip, sp, k, __VA_ARGS__);                                                        \
+		if (!js_collecting(r))                                                                     \
+			return false;                                                                          \
+	} while (0)
+	const js_val *m = kw[KW_MULTIPLE_OF];
+	if (m && js_is_number(m) && js_num(m) > 0 && !multiple_of(inst, m))
+		FAIL("multipleOf", "%s is not a multiple of %s", show(r, inst), show(r, m));
+	/* draft 4: exclusiveMaximum / exclusiveMinimum are booleans on the bound */
+	bool d4 = n->draft == DBC_JS_DRAFT4;
+	const js_val *max = kw[KW_MAXIMUM], *min = kw[KW_MINIMUM];
+	const js_val *xmax = kw[KW_EXCL_MAXIMUM], *xmin = kw[KW_EXCL_MINIMUM];
+	if (max && js_is_number(max)) {
+		bool strict = d4 && xmax && xmax->kind == JV_TRUE;
+		int c = num_cmp(inst, max);
+		if (c > 0 || (strict && c == 0))
+			FAIL("maximum", strict ? "%s is not less than the exclusive maximum %s"
+			                       : "%s is greater than the maximum %s",
+			     show(r, inst), show(r, max));
+	}
+	if (min && js_is_number(min)) {
+		bool strict = d4 && xmin && xmin->kind == JV_TRUE;
+		int c = num_cmp(inst, min);
+		if (c < 0 || (strict && c == 0))
+			FAIL("minimum", strict ? "%s is not greater than the exclusive minimum %s"
+			                       : "%s is less than the minimum %s",
+			     show(r, inst), show(r, min));
+	}
+	if (!d4 && xmax && js_is_number(xmax) && num_cmp(inst, xmax) >= 0)
+		FAIL("exclusiveMaximum", "%s is not less than the exclusive maximum %s", show(r, inst),
+		     show(r, xmax));
+	if (!d4 && xmin && js_is_number(xmin) && num_cmp(inst, xmin) <= 0)
+		FAIL("exclusiveMinimum", "%s is not greater than the exclusive minimum %s", show(r, inst),
+		     show(r, xmin));
+	return ok;
+}
+
+/* A count keyword's value: a non-negative integer (2.0 counts as 2), or -1. */
+static int64_t count_of(const js_val *v)
+{
+	if (!v || !js_is_integer(v, DBC_JS_DRAFT2020) || js_num(v) < 0)
+		return -1;
+	return v->kind == JV_INT ? v->u.i : (int64_t)v->u.d;
+}
+
+static bool check_string(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                         const js_path *sp)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	int64_t maxl = count_of(kw[KW_MAX_LENGTH]), minl = count_of(kw[KW_MIN_LENGTH]);
+	if (maxl >= 0 || minl >= 0) {
+		int64_t len = (int64_t)js_utf8_length(inst->u.s, inst->n);
+		if (maxl >= 0 && len > maxl)
+			FAIL("maxLength", "%s is longer than %lld character%s", show(r, inst), (long long)maxl,
+			     plural(maxl));
+		if (minl >= 0 && len < minl)
+			FAIL("minLength", "%s is shorter than %lld character%s", show(r, inst), (long long)minl,
+			     plural(minl));
+	}
+	const js_val *pat = kw[KW_PATTERN];
+	if (pat && pat->re) {
+		int m = js_regex_search(r->ctx, pat->re, inst->u.s, inst->n);
+		if (m < 0)
+			return false;
+		if (m == 0)
+			FAIL("pattern", "%s does not match the pattern %s", show(r, inst), show(r, pat));
+	}
+	const js_val *fmt = kw[KW_FORMAT];
+	if (fmt && fmt->kind == JV_STR && r->s->format_assertion &&
+	    !js_format_ok(r->ctx, fmt->u.s, inst->u.s, inst->n)) {
+		if (r->ctx->failed)
+			return false;
+		FAIL("format", "%s is not a valid %s", show(r, inst), fmt->u.s);
+	}
+	return ok;
+}
+
+static bool check_array(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                        const js_path *sp)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	int64_t maxi = count_of(kw[KW_MAX_ITEMS]), mini = count_of(kw[KW_MIN_ITEMS]);
+	if (maxi >= 0 && (int64_t)inst->n > maxi)
+		FAIL("maxItems", "the array has %zu item%s, more than %lld", inst->n,
+		     plural((long long)inst->n), (long long)maxi);
+	if (mini >= 0 && (int64_t)inst->n < mini)
+		FAIL("minItems", "the array has %zu item%s, fewer than %lld", inst->n,
+		     plural((long long)inst->n), (long long)mini);
+	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE)
+		for (size_t i = 0; i < inst->n; i++)
+			for (size_t j = i + 1; j < inst->n; j++)
+				if (js_equal(inst->u.items[i], inst->u.items[j])) {
+					FAIL("uniqueItems", "items %zu and %zu are equal: %s", i, j,
+					     show(r, inst->u.items[i]));
+					i = j = inst->n; /* one report is enough */
+				}
+	return ok;
+}
+
+/* Members named by the strings of array `names` that obj lacks, reported
+ * against keyword k ("required", or a dependency on property `because`). */
+static bool require_all(js_run *r, const js_val *obj, const js_val *names, const js_path *ip,
+                        const js_path *sp, const char *k, const js_val *because)
+{
+	bool ok = true;
+	if (!names || names->kind != JV_ARR)
+		return true;
+	for (size_t i = 0; i < names->n; i++) {
+		const js_val *name = names->u.items[i];
+		if (name->kind != JV_STR || js_get(obj, name->u.s))
+			continue;
+		if (because)
+			FAIL(k, "the property %s is required by the property %s", show(r, name),
+			     show(r, because));
+		else
+			FAIL(k, "the required property %s is missing", show(r, name));
+	}
+	return ok;
+}
+
+static bool check_object(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                         const js_path *sp)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	int64_t maxp = count_of(kw[KW_MAX_PROPERTIES]), minp = count_of(kw[KW_MIN_PROPERTIES]);
+	if (maxp >= 0 && (int64_t)inst->n > maxp)
+		FAIL("maxProperties", "the object has %zu propert%s, more than %lld", inst->n,
+		     inst->n == 1 ? "y" : "ies", (long long)maxp);
+	if (minp >= 0 && (int64_t)inst->n < minp)
+		FAIL("minProperties", "the object has %zu propert%s, fewer than %lld", inst->n,
+		     inst->n == 1 ? "y" : "ies", (long long)minp);
+	if (!require_all(r, inst, kw[KW_REQUIRED], ip, sp, "required", NULL)) {
+		ok = false;
+		if (!js_collecting(r))
+			return false;
+	}
+	const js_val *deps[2] = {kw[KW_DEPENDENT_REQUIRED], kw[KW_DEPENDENCIES]};
+	const char *names[2] = {"dependentRequired", "dependencies"};
+	for (int d = 0; d < 2; d++) {
+		if (!deps[d] || deps[d]->kind != JV_OBJ)
+			continue;
+		for (size_t i = 0; i < deps[d]->n; i++) {
+			const js_member *m = &deps[d]->u.members[i];
+			if (m->val->kind != JV_ARR || !js_get(inst, m->key))
+				continue;
+			js_val key = {.kind = JV_STR, .n = m->klen, .u.s = m->key};
+			if (!require_all(r, inst, m->val, ip, sp, names[d], &key)) {
+				ok = false;
+				if (!js_collecting(r))
+					return false;
+			}
+		}
+	}
+	return ok;
+}
+#undef FAIL
+
+bool js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                        const js_path *sp)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	if (kw[KW_TYPE] && !check_type(r, n, inst, ip, sp)) {
+		ok = false;
+		if (!js_collecting(r))
+			return false;
+	}
+	if (kw[KW_ENUM] && kw[KW_ENUM]->kind == JV_ARR) {
+		bool found = false;
+		for (size_t i = 0; i < kw[KW_ENUM]->n && !found; i++)
+			found = js_equal(inst, kw[KW_ENUM]->u.items[i]);
+		if (!found) {
+			ok = js_fail(r, ip, sp, "enum", "%s is not one of %s", show(r, inst),
+			             show(r, kw[KW_ENUM]));
+			if (!js_collecting(r))
+				return false;
+		}
+	}
+	if (kw[KW_CONST] && !js_equal(inst, kw[KW_CONST])) {
+		ok = js_fail(r, ip, sp, "const", "%s is not the constant %s", show(r, inst),
+		             show(r, kw[KW_CONST]));
+		if (!js_collecting(r))
+			return false;
+	}
+	bool part = true;
+	switch (inst->kind) {
+	case JV_INT:
+	case JV_REAL: part = check_number(r, n, inst, ip, sp); break;
+	case JV_STR: part = check_string(r, n, inst, ip, sp); break;
+	case JV_ARR: part = check_array(r, n, inst, ip, sp); break;
+	case JV_OBJ: part = check_object(r, n, inst, ip, sp); break;
+	default: break;
+	}
+	return ok && part;
+}

@@ -1,0 +1,421 @@
+/*
+ * js_compile.c — the schema compiler: reads the draft from $schema (default
+ * 2020-12), turns every subschema into a js_node with its keywords looked up
+ * once, registers resources ($id) and anchors, compiles regular expressions,
+ * then resolves every reference. A schema that compiles has no dangling
+ * $ref and no invalid pattern: validation cannot meet either later.
+ */
+#include "jsonschema/js_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const js_keyword_names[KW_COUNT] = {
+	[KW_TYPE] = "type", [KW_ENUM] = "enum", [KW_CONST] = "const",
+	[KW_MULTIPLE_OF] = "multipleOf", [KW_MAXIMUM] = "maximum",
+	[KW_EXCL_MAXIMUM] = "exclusiveMaximum", [KW_MINIMUM] = "minimum",
+	[KW_EXCL_MINIMUM] = "exclusiveMinimum", [KW_MAX_LENGTH] = "maxLength",
+	[KW_MIN_LENGTH] = "minLength", [KW_PATTERN] = "pattern", [KW_FORMAT] = "format",
+	[KW_ITEMS] = "items", [KW_PREFIX_ITEMS] = "prefixItems",
+	[KW_ADDITIONAL_ITEMS] = "additionalItems", [KW_UNEVALUATED_ITEMS] = "unevaluatedItems",
+	[KW_CONTAINS] = "contains", [KW_MAX_CONTAINS] = "maxContains",
+	[KW_MIN_CONTAINS] = "minContains", [KW_MAX_ITEMS] = "maxItems", [KW_MIN_ITEMS] = "minItems",
+	[KW_UNIQUE_ITEMS] = "uniqueItems", [KW_PROPERTIES] = "properties",
+	[KW_PATTERN_PROPERTIES] = "patternProperties",
+	[KW_ADDITIONAL_PROPERTIES] = "additionalProperties",
+	[KW_UNEVALUATED_PROPERTIES] = "unevaluatedProperties",
+	[KW_PROPERTY_NAMES] = "propertyNames", [KW_MAX_PROPERTIES] = "maxProperties",
+	[KW_MIN_PROPERTIES] = "minProperties", [KW_REQUIRED] = "required",
+	[KW_DEPENDENCIES] = "dependencies", [KW_DEPENDENT_REQUIRED] = "dependentRequired",
+	[KW_DEPENDENT_SCHEMAS] = "dependentSchemas", [KW_ALL_OF] = "allOf", [KW_ANY_OF] = "anyOf",
+	[KW_ONE_OF] = "oneOf", [KW_NOT] = "not", [KW_IF] = "if", [KW_THEN] = "then",
+	[KW_ELSE] = "else", [KW_REF] = "$ref", [KW_DYNAMIC_REF] = "$dynamicRef",
+	[KW_RECURSIVE_REF] = "$recursiveRef",
+};
+
+/* Whether keyword k belongs to draft d. */
+static bool in_draft(js_keyword k, dbc_js_draft d)
+{
+	switch (k) {
+	case KW_CONST:
+	case KW_CONTAINS:
+	case KW_PROPERTY_NAMES:
+		return d >= DBC_JS_DRAFT6;
+	case KW_IF:
+	case KW_THEN:
+	case KW_ELSE:
+		return d >= DBC_JS_DRAFT7;
+	case KW_DEPENDENCIES:
+		return d <= DBC_JS_DRAFT7;
+	case KW_DEPENDENT_REQUIRED:
+	case KW_DEPENDENT_SCHEMAS:
+	case KW_UNEVALUATED_ITEMS:
+	case KW_UNEVALUATED_PROPERTIES:
+	case KW_MAX_CONTAINS:
+	case KW_MIN_CONTAINS:
+		return d >= DBC_JS_DRAFT2019;
+	case KW_RECURSIVE_REF:
+		return d == DBC_JS_DRAFT2019;
+	case KW_ADDITIONAL_ITEMS:
+		return d <= DBC_JS_DRAFT2019;
+	case KW_PREFIX_ITEMS:
+	case KW_DYNAMIC_REF:
+		return d >= DBC_JS_DRAFT2020;
+	default:
+		return true;
+	}
+}
+
+static int bad_schema(js_compiler *c, const char *fmt, const char *arg)
+{
+	return dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT, fmt, arg);
+}
+
+static int keep_regex(js_compiler *c, js_regex *re)
+{
+	dbc_jschema *s = c->s;
+	if (s->nregex == s->capregex) {
+		int cap = s->capregex ? s->capregex * 2 : 8;
+		js_regex **grown = realloc(s->regexes, sizeof(js_regex *) * (size_t)cap);
+		if (!grown) {
+			js_regex_free(re);
+			return dbc_error(c->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		}
+		s->regexes = grown;
+		s->capregex = cap;
+	}
+	s->regexes[s->nregex++] = re;
+	return DBC_OK;
+}
+
+static js_regex *regex_of(js_compiler *c, const char *text, size_t n)
+{
+	char *why;
+	js_regex *re = js_regex_compile(c->ctx, text, n, &why);
+	if (!re) {
+		if (!c->ctx->failed)
+			dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "the schema's regular expression %s is invalid: %s",
+			          dbc_excerpt(c->ctx, text, DBC_EXCERPT), why);
+		return NULL;
+	}
+	return keep_regex(c, re) == DBC_OK ? re : NULL;
+}
+
+js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft)
+{
+	for (js_resource *r = c->s->resources; r; r = r->next)
+		if (!strcmp(r->uri, uri))
+			return r;
+	js_resource *r = js_alloc_bytes(&c->a, sizeof(js_resource));
+	if (!r || !(r->uri = js_alloc_strn(&c->a, uri, strlen(uri))))
+		return NULL;
+	r->draft = draft;
+	r->next = c->s->resources;
+	c->s->resources = r;
+	return r;
+}
+
+int js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node, bool dynamic)
+{
+	js_anchor *a = js_alloc_bytes(&c->a, sizeof(js_anchor));
+	if (!a || !(a->name = js_alloc_strn(&c->a, name, strlen(name))))
+		return DBC_ERROR;
+	a->res = res;
+	a->node = node;
+	a->dynamic = dynamic;
+	a->next = c->s->anchors;
+	c->s->anchors = a;
+	return DBC_OK;
+}
+
+static bool is_true(const js_val *v)
+{
+	return v && v->kind == JV_TRUE;
+}
+
+/* The draft a $schema value names; false for one this validator lacks. */
+static int draft_of(js_compiler *c, const js_val *schema_kw, dbc_js_draft *draft)
+{
+	if (!schema_kw)
+		return DBC_OK;
+	if (schema_kw->kind != JV_STR || !js_draft_of_uri(schema_kw->u.s, draft))
+		return bad_schema(c, "the schema's $schema %s names no supported draft (4, 6, 7, 2019-09, "
+		                     "2020-12)",
+		                  schema_kw->kind == JV_STR ? dbc_excerpt(c->ctx, schema_kw->u.s, DBC_EXCERPT)
+		                                            : "value");
+	return DBC_OK;
+}
+
+/* $id / id and anchors of an object; may start a new resource (*res). */
+static int identify(js_compiler *c, const js_val *v, js_node *node, js_resource **res,
+                    dbc_js_draft *draft, bool root)
+{
+	const js_val *id = js_get(v, *draft == DBC_JS_DRAFT4 ? "id" : "$id");
+	/* drafts 4-7: $ref makes every sibling, $id included, ignored */
+	if (*draft <= DBC_JS_DRAFT7 && js_get(v, "$ref"))
+		id = NULL;
+	if (id && id->kind == JV_STR) {
+		char *abs = js_uri_resolve(c->ctx, (*res) ? (*res)->uri : NULL, id->u.s);
+		const char *frag;
+		char *doc = abs ? js_uri_strip_fragment(c->ctx, abs, &frag) : NULL;
+		if (!doc)
+			return DBC_ERROR;
+		if (*frag && *draft <= DBC_JS_DRAFT7 && (!*res || !strcmp(doc, (*res)->uri))) {
+			/* "#name": a location-independent name in the current resource */
+			if (js_add_anchor(c, *res, frag, node, false) != DBC_OK)
+				return DBC_ERROR;
+		} else {
+			if (draft_of(c, js_get(v, "$schema"), draft) != DBC_OK)
+				return DBC_ERROR;
+			js_resource *r = js_add_resource(c, doc, *draft);
+			if (!r)
+				return DBC_ERROR;
+			if (!r->root)
+				r->root = node;
+			*res = r;
+			if (*frag && js_add_anchor(c, r, frag, node, false) != DBC_OK)
+				return DBC_ERROR;
+		}
+	} else if (root && draft_of(c, js_get(v, "$schema"), draft) != DBC_OK)
+		return DBC_ERROR;
+	if (*draft >= DBC_JS_DRAFT2019) {
+		const js_val *anchor = js_get(v, "$anchor");
+		if (anchor && anchor->kind == JV_STR &&
+		    js_add_anchor(c, *res, anchor->u.s, node, false) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (*draft == DBC_JS_DRAFT2020) {
+		const js_val *dyn = js_get(v, "$dynamicAnchor");
+		if (dyn && dyn->kind == JV_STR && js_add_anchor(c, *res, dyn->u.s, node, true) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (*draft == DBC_JS_DRAFT2019 && is_true(js_get(v, "$recursiveAnchor")) && *res &&
+	    (*res)->root == node)
+		(*res)->recursive_anchor = true;
+	return DBC_OK;
+}
+
+static int compile_child(js_compiler *c, const js_val *v, js_resource *res, dbc_js_draft draft)
+{
+	if (v->kind != JV_OBJ && v->kind != JV_TRUE && v->kind != JV_FALSE)
+		return DBC_OK; /* not a schema: the keyword is ignored (see js_validate.c) */
+	return js_compile_node(c, v, res, draft) ? DBC_OK : DBC_ERROR;
+}
+
+static int compile_array(js_compiler *c, const js_val *v, js_resource *res, dbc_js_draft draft)
+{
+	if (!v || v->kind != JV_ARR)
+		return v ? compile_child(c, v, res, draft) : DBC_OK;
+	for (size_t i = 0; i < v->n; i++)
+		if (compile_child(c, v->u.items[i], res, draft) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int compile_map(js_compiler *c, const js_val *v, js_resource *res, dbc_js_draft draft,
+                       bool regex_keys)
+{
+	if (!v || v->kind != JV_OBJ)
+		return DBC_OK;
+	for (size_t i = 0; i < v->n; i++) {
+		js_member *m = &v->u.members[i];
+		if (regex_keys && !(m->re = regex_of(c, m->key, m->klen)))
+			return DBC_ERROR;
+		if (compile_child(c, m->val, res, draft) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int compile_children(js_compiler *c, js_node *n, js_resource *res)
+{
+	dbc_js_draft d = n->draft;
+	const js_val *const *kw = n->kw;
+	static const js_keyword single[] = {KW_ADDITIONAL_ITEMS, KW_UNEVALUATED_ITEMS, KW_CONTAINS,
+	                                    KW_ADDITIONAL_PROPERTIES, KW_UNEVALUATED_PROPERTIES,
+	                                    KW_PROPERTY_NAMES, KW_NOT, KW_IF, KW_THEN, KW_ELSE};
+	for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+		if (kw[single[i]] && compile_child(c, kw[single[i]], res, d) != DBC_OK)
+			return DBC_ERROR;
+	static const js_keyword arrays[] = {KW_ITEMS, KW_PREFIX_ITEMS, KW_ALL_OF, KW_ANY_OF, KW_ONE_OF};
+	for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+		if (compile_array(c, kw[arrays[i]], res, d) != DBC_OK)
+			return DBC_ERROR;
+	if (compile_map(c, kw[KW_PROPERTIES], res, d, false) != DBC_OK ||
+	    compile_map(c, kw[KW_PATTERN_PROPERTIES], res, d, true) != DBC_OK ||
+	    compile_map(c, kw[KW_DEPENDENT_SCHEMAS], res, d, false) != DBC_OK ||
+	    compile_map(c, kw[KW_DEPENDENCIES], res, d, false) != DBC_OK ||
+	    compile_map(c, js_get(n->schema, "definitions"), res, d, false) != DBC_OK ||
+	    compile_map(c, js_get(n->schema, "$defs"), res, d, false) != DBC_OK)
+		return DBC_ERROR;
+	const js_val *pattern = kw[KW_PATTERN];
+	if (pattern && pattern->kind == JV_STR &&
+	    !(((js_val *)pattern)->re = regex_of(c, pattern->u.s, pattern->n)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int push_pending(js_compiler *c, js_node *n)
+{
+	if (dbc_grow(c->ctx, &c->pending, c->npending, &c->cappending, sizeof(js_node *), 16) != DBC_OK)
+		return DBC_ERROR;
+	c->pending[c->npending++] = n;
+	return DBC_OK;
+}
+
+js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
+                         dbc_js_draft draft)
+{
+	if (schema->node)
+		return schema->node;
+	js_node *n = js_alloc_bytes(&c->a, sizeof(js_node));
+	if (!n)
+		return NULL;
+	((js_val *)schema)->node = n;
+	n->schema = schema;
+	if (schema->kind != JV_OBJ) {
+		n->res = res;
+		n->draft = draft;
+		return n;
+	}
+	if (identify(c, schema, n, &res, &draft, res == NULL) != DBC_OK)
+		return NULL;
+	n->res = res;
+	n->draft = draft;
+	for (int k = 0; k < KW_COUNT; k++)
+		if (in_draft((js_keyword)k, draft))
+			n->kw[k] = js_get(schema, js_keyword_names[k]);
+	n->ref_only = draft <= DBC_JS_DRAFT7 && n->kw[KW_REF];
+	if (n->kw[KW_UNEVALUATED_ITEMS] || n->kw[KW_UNEVALUATED_PROPERTIES])
+		c->s->uses_unevaluated = true;
+	if (n->ref_only) {
+		/* the other keywords are ignored, but "definitions" still names subschemas */
+		if (compile_map(c, js_get(schema, "definitions"), res, draft, false) != DBC_OK)
+			return NULL;
+	} else if (compile_children(c, n, res) != DBC_OK)
+		return NULL;
+	if ((n->kw[KW_REF] || n->kw[KW_DYNAMIC_REF] || n->kw[KW_RECURSIVE_REF]) &&
+	    push_pending(c, n) != DBC_OK)
+		return NULL;
+	return n;
+}
+
+js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, dbc_js_draft draft)
+{
+	if (doc->kind == JV_OBJ)
+		if (draft_of(c, js_get(doc, "$schema"), &draft) != DBC_OK)
+			return NULL;
+	js_resource *res = js_add_resource(c, uri, draft);
+	if (!res)
+		return NULL;
+	js_node *n = js_compile_node(c, doc, res, draft);
+	if (n && !res->root)
+		res->root = n;
+	return n;
+}
+
+/* Resolves one node's references (static targets). */
+static int resolve_refs(js_compiler *c, js_node *n)
+{
+	const char *base = n->res ? n->res->uri : NULL;
+	const js_val *ref = n->kw[KW_REF];
+	if (ref && ref->kind == JV_STR) {
+		char *uri = js_uri_resolve(c->ctx, base, ref->u.s);
+		if (!uri || !(n->ref = js_resolve(c, uri)))
+			return DBC_ERROR;
+	}
+	const js_val *dyn = n->kw[KW_DYNAMIC_REF];
+	if (dyn && dyn->kind == JV_STR) {
+		char *uri = js_uri_resolve(c->ctx, base, dyn->u.s);
+		if (!uri || !(n->dynamic_ref = js_resolve(c, uri)))
+			return DBC_ERROR;
+		/* dynamic only when the static target carries a $dynamicAnchor of that name */
+		const char *frag = strchr(uri, '#');
+		if (frag && frag[1] && frag[1] != '/') {
+			for (js_anchor *a = c->s->anchors; a; a = a->next)
+				if (a->dynamic && a->node == n->dynamic_ref && !strcmp(a->name, frag + 1)) {
+					n->dynamic_name = js_alloc_strn(&c->a, frag + 1, strlen(frag + 1));
+					break;
+				}
+		}
+	}
+	const js_val *rec = n->kw[KW_RECURSIVE_REF];
+	if (rec && rec->kind == JV_STR) {
+		char *uri = js_uri_resolve(c->ctx, base, rec->u.s);
+		if (!uri || !(n->dynamic_ref = js_resolve(c, uri)))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
+                        dbc_jschema **out)
+{
+	static const dbc_js_options defaults = {0};
+	*out = NULL;
+	if (opts && opts->check_meta) {
+		char *why;
+		if (js_meta_refusal(ctx, text, &why) != DBC_OK)
+			return DBC_ERROR;
+		if (why) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema is not a valid JSON Schema: %s", why);
+			dbc_error_hint(ctx, "dbjson_schema_valid checks a schema before it is used.");
+			return DBC_ERROR;
+		}
+	}
+	js_compiler c = {.ctx = ctx, .opts = opts ? opts : &defaults};
+	c.s = calloc(1, sizeof(dbc_jschema));
+	if (!c.s || !(c.s->pool = js_pool_new())) {
+		free(c.s);
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	c.a.ctx = ctx;
+	c.a.pool = c.s->pool;
+	c.s->format_assertion = c.opts->format_assertion;
+	js_val *doc;
+	if (js_parse(ctx, &c.a, text, "the schema", &doc) != DBC_OK)
+		goto fail;
+	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a schema must be a JSON object or a boolean, not %s",
+		          js_excerpt(ctx, doc, DBC_EXCERPT));
+		goto fail;
+	}
+	dbc_js_draft draft = DBC_JS_DRAFT2020;
+	if (draft_of(&c, js_get(doc, "$schema"), &draft) != DBC_OK)
+		goto fail;
+	c.s->draft = draft;
+	/* a document without $id gets a base of its own, so relative refs resolve */
+	const char *base = "urn:dbcare:schema";
+	js_resource *res = js_add_resource(&c, base, draft);
+	if (!res || !(c.s->root = js_compile_node(&c, doc, res, draft)))
+		goto fail;
+	if (!res->root)
+		res->root = c.s->root;
+	for (int i = 0; i < c.npending; i++)
+		if (resolve_refs(&c, c.pending[i]) != DBC_OK)
+			goto fail;
+	*out = c.s;
+	return DBC_OK;
+fail:
+	if (!ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	dbc_jschema_free(c.s);
+	return DBC_ERROR;
+}
+
+void dbc_jschema_free(dbc_jschema *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nregex; i++)
+		js_regex_free(s->regexes[i]);
+	free(s->regexes);
+	js_pool_free(s->pool);
+	free(s);
+}
+
+dbc_js_draft dbc_jschema_draft(const dbc_jschema *s)
+{
+	return s->draft;
+}

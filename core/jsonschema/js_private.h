@@ -1,0 +1,241 @@
+/*
+ * js_private.h — the inside of core/jsonschema/; no other part includes it.
+ *
+ * A schema is copied out of jansson into js_val trees held by a js_pool
+ * (plain malloc, freed at once), because on PostgreSQL jansson allocates in
+ * the running query's memory context and a cached schema outlives it. Each
+ * subschema becomes a js_node whose keywords are looked up once, at compile
+ * time. Documents become js_val trees in the ctx arena, so one value model
+ * serves enum, const and uniqueItems comparisons.
+ */
+#ifndef DBC_JS_PRIVATE_H
+#define DBC_JS_PRIVATE_H
+
+#include "jsonschema/jsonschema.h"
+
+#include <jansson.h>
+
+/* ---------------------------------------------------------------- values */
+
+typedef enum { JV_NULL, JV_FALSE, JV_TRUE, JV_INT, JV_REAL, JV_STR, JV_ARR, JV_OBJ } js_kind;
+
+typedef struct js_val js_val;
+typedef struct js_node js_node;
+typedef struct js_regex js_regex;
+
+typedef struct js_member {
+	const char *key; /* NUL-terminated; may also hold NULs (klen counts them) */
+	size_t klen;
+	js_val *val;
+	js_regex *re; /* schema side: the key compiled (patternProperties) */
+} js_member;
+
+struct js_val {
+	js_kind kind;
+	size_t n; /* string bytes, array items, object members */
+	union {
+		int64_t i;
+		double d;
+		const char *s;
+		js_val **items;
+		js_member *members; /* sorted by key (bytes), for binary search */
+	} u;
+	/* Schema side only: the node compiled from this subschema, or the regex
+	 * compiled from this string ("pattern"). */
+	js_node *node;
+	js_regex *re;
+};
+
+/* Where values live: the ctx arena (documents) or a pool (schemas). */
+typedef struct js_pool js_pool;
+typedef struct js_alloc {
+	dbc_ctx *ctx;  /* arena when pool is NULL */
+	js_pool *pool;
+} js_alloc;
+
+js_pool *js_pool_new(void);
+void js_pool_free(js_pool *pool);
+size_t js_pool_bytes(const js_pool *pool);
+void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
+char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
+
+/* Parses text into a js_val tree; errors name `what` ("document", "schema").
+ * Integers beyond 64 bits are read as reals; deeper than DBC_JS_MAX_DEPTH
+ * is an error. */
+int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out);
+const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
+bool js_equal(const js_val *a, const js_val *b);
+bool js_is_number(const js_val *v);
+double js_num(const js_val *v);
+/* Whether v is an integer in the draft's sense (4: integer text only). */
+bool js_is_integer(const js_val *v, dbc_js_draft draft);
+size_t js_utf8_length(const char *s, size_t n);
+/* Short JSON text of v for messages (arena), cut past `max` bytes. */
+char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max);
+
+/* ---------------------------------------------------------------- regex */
+
+/* ECMA-262 pattern compiled by PCRE2; NULL with *why (arena) when invalid. */
+js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why);
+void js_regex_free(js_regex *re);
+/* 1 match, 0 no match, -1 error set in ctx (match limit reached). */
+int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n);
+
+/* ---------------------------------------------------------------- formats */
+
+/* Whether s conforms to format name; unknown formats conform. */
+bool js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n);
+
+/* ---------------------------------------------------------------- compiled schema */
+
+/* Keywords a node may carry; which apply depends on the node's draft. */
+typedef enum {
+	KW_TYPE, KW_ENUM, KW_CONST,
+	KW_MULTIPLE_OF, KW_MAXIMUM, KW_EXCL_MAXIMUM, KW_MINIMUM, KW_EXCL_MINIMUM,
+	KW_MAX_LENGTH, KW_MIN_LENGTH, KW_PATTERN, KW_FORMAT,
+	KW_ITEMS, KW_PREFIX_ITEMS, KW_ADDITIONAL_ITEMS, KW_UNEVALUATED_ITEMS,
+	KW_CONTAINS, KW_MAX_CONTAINS, KW_MIN_CONTAINS, KW_MAX_ITEMS, KW_MIN_ITEMS, KW_UNIQUE_ITEMS,
+	KW_PROPERTIES, KW_PATTERN_PROPERTIES, KW_ADDITIONAL_PROPERTIES, KW_UNEVALUATED_PROPERTIES,
+	KW_PROPERTY_NAMES, KW_MAX_PROPERTIES, KW_MIN_PROPERTIES, KW_REQUIRED,
+	KW_DEPENDENCIES, KW_DEPENDENT_REQUIRED, KW_DEPENDENT_SCHEMAS,
+	KW_ALL_OF, KW_ANY_OF, KW_ONE_OF, KW_NOT, KW_IF, KW_THEN, KW_ELSE,
+	KW_REF, KW_DYNAMIC_REF, KW_RECURSIVE_REF,
+	KW_COUNT
+} js_keyword;
+
+extern const char *const js_keyword_names[KW_COUNT];
+
+/* A schema resource: a document root or a subschema with its own $id. */
+typedef struct js_resource {
+	char *uri; /* absolute, without fragment */
+	dbc_js_draft draft;
+	js_node *root;
+	bool recursive_anchor; /* 2019-09 $recursiveAnchor: true at its root */
+	struct js_resource *next;
+} js_resource;
+
+/* A name bound to a node: $anchor / $dynamicAnchor / "#name" ids. */
+typedef struct js_anchor {
+	js_resource *res;
+	char *name;
+	js_node *node;
+	bool dynamic;
+	struct js_anchor *next;
+} js_anchor;
+
+struct js_node {
+	const js_val *schema; /* an object, or true / false */
+	js_resource *res;
+	dbc_js_draft draft;
+	/* Present keywords of this draft; NULL when absent. */
+	const js_val *kw[KW_COUNT];
+	/* Resolved references. */
+	js_node *ref;
+	js_node *dynamic_ref;     /* static target of $dynamicRef / $recursiveRef */
+	const char *dynamic_name; /* $dynamicRef's anchor when it names a dynamic one */
+	bool ref_only;            /* drafts 4-7: $ref hides every sibling keyword */
+	bool in_place_annotations;/* unevaluated* below: collect annotations */
+};
+
+struct dbc_jschema {
+	js_pool *pool;
+	js_node *root;
+	dbc_js_draft draft;
+	bool format_assertion;
+	bool uses_unevaluated;
+	js_resource *resources;
+	js_anchor *anchors;
+	js_regex **regexes; /* every compiled regex, freed with the schema */
+	int nregex, capregex;
+};
+
+/* Compiler internals shared by js_compile.c and js_ref.c. */
+typedef struct js_compiler {
+	dbc_ctx *ctx;
+	dbc_jschema *s;
+	js_alloc a;
+	const dbc_js_options *opts;
+	/* nodes whose references still need resolving */
+	js_node **pending;
+	int npending, cappending;
+} js_compiler;
+
+js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
+                         dbc_js_draft draft);
+js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft);
+int js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node, bool dynamic);
+/* Resolves uri (absolute, maybe with a fragment) to a node, loading the
+ * drafts' meta-schemas or (tests only) a remote on demand. */
+js_node *js_resolve(js_compiler *c, const char *uri);
+/* The anchor name in the dynamic scope (2020-12) or NULL. */
+js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
+/* Loads a whole document as a new resource tree with base uri. */
+js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri,
+                          dbc_js_draft draft);
+
+/* URIs (RFC 3986 reference resolution, enough for $id and $ref). */
+char *js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref);
+char *js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment);
+/* JSON Pointer (RFC 6901) fragment, already percent-decoded: NULL if absent. */
+const js_val *js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer);
+
+/* Drafts and meta-schemas. js_meta_refusal: why the draft's meta-schema
+ * refuses schema text (arena), NULL when it does not. */
+int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why);
+bool js_draft_of_uri(const char *uri, dbc_js_draft *draft);
+const char *js_meta_uri(dbc_js_draft draft);
+const char *js_meta_text(const char *uri, dbc_js_draft *draft);
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* A path as a chain of stack frames, printed only when an error needs it. */
+typedef struct js_path {
+	const struct js_path *up;
+	const char *key; /* NULL: index */
+	size_t klen;
+	size_t index;
+} js_path;
+
+char *js_path_pointer(dbc_ctx *ctx, const js_path *p);
+
+/* The errors of one validation. */
+typedef struct js_errors {
+	dbc_js_error *items;
+	int n, cap, max;
+} js_errors;
+
+int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path *spath,
+                 const char *keyword, const char *message);
+
+/* The dynamic scope: the resources entered on the way to the current node. */
+typedef struct js_scope {
+	const struct js_scope *up;
+	const js_resource *res;
+} js_scope;
+
+/* One validation run. */
+typedef struct js_run {
+	dbc_ctx *ctx;
+	const dbc_jschema *s;
+	js_errors *errors; /* NULL: stop at the first failure */
+	int quiet;         /* > 0: inside a subschema whose parent reports its failure */
+	int depth;         /* nested evaluations, bounded by DBC_JS_MAX_EVAL */
+} js_run;
+
+/* Whether failures are being recorded (and so evaluation goes on after one). */
+static inline bool js_collecting(const js_run *r)
+{
+	return r->errors && r->quiet == 0 && !r->ctx->failed;
+}
+
+/* Records a failure of keyword k at ipath / spath (spath ends at the node;
+ * the keyword is appended). Returns false, for "return js_fail(...)". */
+bool js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
+             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The assertion keywords (js_assert.c): false when the instance fails one;
+ * with errors collected, every failing keyword is recorded. */
+bool js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const js_path *ipath,
+                        const js_path *spath);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * js_regex.c — ECMA-262 regular expressions ("pattern", "patternProperties",
+ * format "regex") through PCRE2. The differences that matter for JSON Schema
+ * are bridged: \s and \S take ECMA's whitespace set, \uXXXX and \u{...} are
+ * code points, $ matches only at the very end. Matching is bounded by PCRE2's
+ * match and depth limits, so a pathological pattern ends in an error, never a
+ * hang. Memory is PCRE2's own (malloc), owned by the compiled schema.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "jsonschema/js_private.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Steps and backtracking depth one match may take. */
+#define JS_REGEX_MATCH_LIMIT 200000
+#define JS_REGEX_DEPTH_LIMIT 4000
+
+struct js_regex {
+	pcre2_code *code;
+	pcre2_match_data *match;
+	pcre2_match_context *mctx;
+};
+
+/* ECMA-262 WhiteSpace and LineTerminator, in PCRE2's \u notation. */
+#define ECMA_SPACE "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+
+/* Letters that may follow a backslash in ECMA-262. */
+#define ECMA_LETTERS "dDwWsSbBtnvfrcxupPk"
+
+/* ECMA-262's long names of Unicode general categories; PCRE2 knows only
+ * the short ones. */
+static const char *category_alias(const char *name, size_t n)
+{
+	static const char *const map[][2] = {
+		{"Letter", "L"}, {"Lowercase_Letter", "Ll"}, {"Uppercase_Letter", "Lu"},
+		{"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"}, {"Other_Letter", "Lo"},
+		{"Mark", "M"}, {"Number", "N"}, {"Decimal_Number", "Nd"}, {"Letter_Number", "Nl"},
+		{"Other_Number", "No"}, {"Punctuation", "P"}, {"Symbol", "S"}, {"Separator", "Z"},
+		{"Space_Separator", "Zs"}, {"Other", "C"}, {"Control", "Cc"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strlen(map[i][0]) == n && !memcmp(map[i][0], name, n))
+			return map[i][1];
+	return NULL;
+}
+
+static char *translate(dbc_ctx *ctx, const char *p, size_t n)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	bool in_class = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '\\' && i + 1 < n) {
+			char e = p[++i];
+			/* letters ECMA-262 gives no meaning to (\Z, \A, \z, ...) are
+			 * errors in its Unicode mode, not PCRE2's anchors */
+			if (((e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z')) && !strchr(ECMA_LETTERS, e)) {
+				return NULL;
+			}
+			if ((e == 'p' || e == 'P') && i + 1 < n && p[i + 1] == '{') {
+				const char *close = memchr(p + i + 2, '}', n - i - 2);
+				const char *alias = close ? category_alias(p + i + 2, (size_t)(close - p - i - 2)) : NULL;
+				if (alias) {
+					dbc_buf_appendf(&b, "\\%c{%s}", e, alias);
+					i = (size_t)(close - p);
+					continue;
+				}
+			}
+			if (e == 's')
+				dbc_buf_append(&b, in_class ? ECMA_SPACE : "[" ECMA_SPACE "]");
+			else if (e == 'S' && !in_class)
+				dbc_buf_append(&b, "[^" ECMA_SPACE "]");
+			else {
+				dbc_buf_appendc(&b, '\\');
+				dbc_buf_appendc(&b, e);
+			}
+			continue;
+		}
+		if (c == '[' && !in_class)
+			in_class = true;
+		else if (c == ']' && in_class)
+			in_class = false;
+		dbc_buf_appendc(&b, c);
+	}
+	return dbc_buf_finish(&b);
+}
+
+js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why)
+{
+	*why = NULL;
+	char *text = translate(ctx, pattern, n);
+	if (!text) {
+		if (!ctx->failed)
+			*why = dbc_strdup(ctx, "an escape ECMA-262 does not define");
+		return NULL;
+	}
+	js_regex *re = calloc(1, sizeof(js_regex));
+	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
+	if (!re || !cctx) {
+		free(re);
+		pcre2_compile_context_free(cctx);
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	pcre2_set_compile_extra_options(cctx, PCRE2_EXTRA_ALT_BSUX);
+	int code;
+	PCRE2_SIZE offset;
+	re->code = pcre2_compile((PCRE2_SPTR)text, strlen(text),
+	                         PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY, &code, &offset,
+	                         cctx);
+	pcre2_compile_context_free(cctx);
+	if (!re->code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(code, msg, sizeof msg);
+		*why = dbc_printf(ctx, "%s", (char *)msg);
+		free(re);
+		return NULL;
+	}
+	/* JIT when the platform has it (it also honours the match limit);
+	 * the interpreter otherwise */
+	(void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	re->match = pcre2_match_data_create_from_pattern(re->code, NULL);
+	re->mctx = pcre2_match_context_create(NULL);
+	if (!re->match || !re->mctx) {
+		js_regex_free(re);
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	pcre2_set_match_limit(re->mctx, JS_REGEX_MATCH_LIMIT);
+	pcre2_set_depth_limit(re->mctx, JS_REGEX_DEPTH_LIMIT);
+	return re;
+}
+
+void js_regex_free(js_regex *re)
+{
+	if (!re)
+		return;
+	pcre2_match_data_free(re->match);
+	pcre2_match_context_free(re->mctx);
+	pcre2_code_free(re->code);
+	free(re);
+}
+
+int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n)
+{
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx);
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "a regular expression of the schema took too many steps on a string of %zu bytes",
+		          n);
+		dbc_error_hint(ctx, "Simplify the pattern: nested quantifiers such as (a+)+ backtrack "
+		                    "exponentially.");
+		return -1;
+	}
+	PCRE2_UCHAR msg[256];
+	pcre2_get_error_message(rc, msg, sizeof msg);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "regular expression match failed: %s", (char *)msg);
+	return -1;
+}

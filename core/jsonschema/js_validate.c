@@ -1,0 +1,471 @@
+/*
+ * js_validate.c — the evaluator: references (static and dynamic), the
+ * applicator keywords and the unevaluated* annotations, over the assertions
+ * of js_assert.c. Evaluation is a recursion bounded by DBC_JS_MAX_EVAL, so a
+ * $ref loop that never consumes the instance ends in an error.
+ *
+ * Annotations ("which members / items has some subschema evaluated") are
+ * tracked only when a schema uses unevaluatedProperties or unevaluatedItems:
+ * a js_marks array per instance, filled in place and merged from a branch
+ * only when that branch succeeded.
+ */
+#include "jsonschema/js_private.h"
+
+#include <string.h>
+
+typedef struct js_marks {
+	bool *seen; /* one per member (objects) or item (arrays) */
+	size_t n;
+} js_marks;
+
+static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                 const js_path *sp, const js_scope *scope, js_marks *marks);
+
+static js_marks *marks_new(js_run *r, const js_val *inst)
+{
+	if (inst->kind != JV_OBJ && inst->kind != JV_ARR)
+		return NULL;
+	js_marks *m = dbc_zalloc(r->ctx, sizeof(js_marks));
+	if (!m || !(m->seen = dbc_zalloc(r->ctx, inst->n + 1)))
+		return NULL;
+	m->n = inst->n;
+	return m;
+}
+
+static void marks_merge(js_marks *into, const js_marks *from)
+{
+	if (into && from)
+		for (size_t i = 0; i < into->n; i++)
+			into->seen[i] |= from->seen[i];
+}
+
+static void mark(js_marks *m, size_t i)
+{
+	if (m && i < m->n)
+		m->seen[i] = true;
+}
+
+static bool is_schema(const js_val *v)
+{
+	return v && v->node;
+}
+
+/* A subschema's evaluation whose failure the caller reports itself. */
+static bool quietly(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                    const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	r->quiet++;
+	bool ok = eval(r, n, inst, ip, sp, scope, marks);
+	r->quiet--;
+	return ok;
+}
+
+static const char *show(js_run *r, const js_val *v)
+{
+	return js_excerpt(r->ctx, v, 60);
+}
+
+/* A member or item evaluated against a child schema: a "false" child is
+ * reported as "not allowed" under the keyword, anything else speaks for itself. */
+static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const js_path *ip,
+                       const js_path *kwpath, const char *keyword, const js_scope *scope,
+                       const char *what)
+{
+	if (child->kind == JV_FALSE)
+		return js_fail(r, ip, kwpath->up, keyword, "%s %s is not allowed", what,
+		               show(r, inst));
+	return eval(r, child->node, inst, ip, kwpath, scope, NULL);
+}
+
+#define STEP(expr)                                                                                 \
+	do {                                                                                           \
+		if (!(expr)) {                                                                             \
+			ok = false;                                                                            \
+			if (!js_collecting(r))                                                                 \
+				return false;                                                                      \
+		}                                                                                          \
+	} while (0)
+
+#define KWPATH(name, k) js_path name = {.up = sp, .key = js_keyword_names[k], .klen = strlen(js_keyword_names[k])}
+
+/* allOf, anyOf, oneOf, not, if/then/else, dependentSchemas: in place. */
+static bool eval_logic(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                       const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	const js_val *all = kw[KW_ALL_OF];
+	if (all && all->kind == JV_ARR) {
+		KWPATH(at, KW_ALL_OF);
+		for (size_t i = 0; i < all->n; i++) {
+			js_path el = {.up = &at, .index = i};
+			if (is_schema(all->u.items[i]))
+				STEP(eval(r, all->u.items[i]->node, inst, ip, &el, scope, marks));
+		}
+	}
+	const js_val *any = kw[KW_ANY_OF];
+	if (any && any->kind == JV_ARR) {
+		KWPATH(at, KW_ANY_OF);
+		bool matched = false;
+		for (size_t i = 0; i < any->n && (!matched || marks); i++) {
+			js_path el = {.up = &at, .index = i};
+			js_marks *local = marks ? marks_new(r, inst) : NULL;
+			if (is_schema(any->u.items[i]) &&
+			    quietly(r, any->u.items[i]->node, inst, ip, &el, scope, local)) {
+				matched = true;
+				marks_merge(marks, local);
+			}
+			if (r->ctx->failed)
+				return false;
+		}
+		if (!matched)
+			STEP(js_fail(r, ip, sp, "anyOf", "%s matches none of the schemas of anyOf",
+			             show(r, inst)));
+	}
+	const js_val *one = kw[KW_ONE_OF];
+	if (one && one->kind == JV_ARR) {
+		KWPATH(at, KW_ONE_OF);
+		size_t matched = 0, first = 0, second = 0;
+		for (size_t i = 0; i < one->n; i++) {
+			js_path el = {.up = &at, .index = i};
+			js_marks *local = marks ? marks_new(r, inst) : NULL;
+			if (is_schema(one->u.items[i]) &&
+			    quietly(r, one->u.items[i]->node, inst, ip, &el, scope, local)) {
+				if (matched++ == 0)
+					first = i;
+				else
+					second = i;
+				marks_merge(marks, local);
+				if (matched > 1)
+					break;
+			}
+			if (r->ctx->failed)
+				return false;
+		}
+		if (matched == 0)
+			STEP(js_fail(r, ip, sp, "oneOf", "%s matches none of the schemas of oneOf",
+			             show(r, inst)));
+		else if (matched > 1)
+			STEP(js_fail(r, ip, sp, "oneOf",
+			             "%s matches more than one schema of oneOf (%zu and %zu)", show(r, inst),
+			             first, second));
+	}
+	const js_val *not = kw[KW_NOT];
+	if (is_schema(not)) {
+		KWPATH(at, KW_NOT);
+		bool matched = quietly(r, not->node, inst, ip, &at, scope, NULL);
+		if (r->ctx->failed)
+			return false;
+		if (matched)
+			STEP(js_fail(r, ip, sp, "not", "%s must not match the schema of \"not\"",
+			             show(r, inst)));
+	}
+	const js_val *cond = kw[KW_IF];
+	if (is_schema(cond)) {
+		KWPATH(at, KW_IF);
+		js_marks *local = marks ? marks_new(r, inst) : NULL;
+		bool holds = quietly(r, cond->node, inst, ip, &at, scope, local);
+		if (r->ctx->failed)
+			return false;
+		if (holds)
+			marks_merge(marks, local);
+		const js_val *branch = holds ? kw[KW_THEN] : kw[KW_ELSE];
+		if (is_schema(branch)) {
+			KWPATH(bat, holds ? KW_THEN : KW_ELSE);
+			STEP(eval(r, branch->node, inst, ip, &bat, scope, marks));
+		}
+	}
+	const js_val *deps[2] = {kw[KW_DEPENDENT_SCHEMAS], kw[KW_DEPENDENCIES]};
+	for (int d = 0; d < 2; d++) {
+		if (!deps[d] || deps[d]->kind != JV_OBJ || inst->kind != JV_OBJ)
+			continue;
+		KWPATH(at, d == 0 ? KW_DEPENDENT_SCHEMAS : KW_DEPENDENCIES);
+		for (size_t i = 0; i < deps[d]->n; i++) {
+			const js_member *m = &deps[d]->u.members[i];
+			if (!is_schema(m->val) || !js_get(inst, m->key))
+				continue;
+			js_path el = {.up = &at, .key = m->key, .klen = m->klen};
+			STEP(eval(r, m->val->node, inst, ip, &el, scope, marks));
+		}
+	}
+	return ok;
+}
+
+static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                       const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	size_t done = 0; /* items before this index are covered by a tuple keyword */
+	const js_val *tuple = n->draft == DBC_JS_DRAFT2020 ? kw[KW_PREFIX_ITEMS]
+	                      : (kw[KW_ITEMS] && kw[KW_ITEMS]->kind == JV_ARR ? kw[KW_ITEMS] : NULL);
+	const js_val *rest = n->draft == DBC_JS_DRAFT2020 ? kw[KW_ITEMS] : kw[KW_ADDITIONAL_ITEMS];
+	js_keyword tuple_kw = n->draft == DBC_JS_DRAFT2020 ? KW_PREFIX_ITEMS : KW_ITEMS;
+	js_keyword rest_kw = n->draft == DBC_JS_DRAFT2020 ? KW_ITEMS : KW_ADDITIONAL_ITEMS;
+	if (n->draft != DBC_JS_DRAFT2020 && is_schema(kw[KW_ITEMS])) {
+		tuple = NULL;
+		rest = kw[KW_ITEMS];
+		rest_kw = KW_ITEMS;
+	} else if (n->draft != DBC_JS_DRAFT2020 && !tuple)
+		rest = NULL; /* additionalItems means nothing without an items array */
+	if (tuple && tuple->kind == JV_ARR) {
+		KWPATH(at, tuple_kw);
+		for (size_t i = 0; i < tuple->n && i < inst->n; i++) {
+			js_path el = {.up = &at, .index = i}, iel = {.up = ip, .index = i};
+			if (is_schema(tuple->u.items[i]))
+				STEP(eval_child(r, tuple->u.items[i], inst->u.items[i], &iel, &el,
+				                js_keyword_names[tuple_kw], scope, "the item"));
+			mark(marks, i);
+		}
+		done = tuple->n;
+	}
+	if (is_schema(rest)) {
+		KWPATH(at, rest_kw);
+		for (size_t i = done; i < inst->n; i++) {
+			js_path iel = {.up = ip, .index = i};
+			STEP(eval_child(r, rest, inst->u.items[i], &iel, &at, js_keyword_names[rest_kw], scope,
+			                "the item"));
+			mark(marks, i);
+		}
+	}
+	const js_val *contains = kw[KW_CONTAINS];
+	if (is_schema(contains)) {
+		KWPATH(at, KW_CONTAINS);
+		int64_t min = 1, max = -1;
+		const js_val *minc = kw[KW_MIN_CONTAINS], *maxc = kw[KW_MAX_CONTAINS];
+		if (minc && js_is_integer(minc, DBC_JS_DRAFT2020) && js_num(minc) >= 0)
+			min = (int64_t)js_num(minc);
+		if (maxc && js_is_integer(maxc, DBC_JS_DRAFT2020) && js_num(maxc) >= 0)
+			max = (int64_t)js_num(maxc);
+		int64_t count = 0;
+		for (size_t i = 0; i < inst->n; i++) {
+			js_path iel = {.up = ip, .index = i};
+			if (quietly(r, contains->node, inst->u.items[i], &iel, &at, scope, NULL)) {
+				count++;
+				if (n->draft == DBC_JS_DRAFT2020)
+					mark(marks, i);
+			}
+			if (r->ctx->failed)
+				return false;
+		}
+		if (count < min)
+			STEP(js_fail(r, ip, sp, min == 1 ? "contains" : "minContains",
+			             "the array has %lld items matching the schema of contains, fewer than %lld",
+			             (long long)count, (long long)min));
+		if (max >= 0 && count > max)
+			STEP(js_fail(r, ip, sp, "maxContains",
+			             "the array has %lld items matching the schema of contains, more than %lld",
+			             (long long)count, (long long)max));
+	}
+	return ok;
+}
+
+static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                        const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	const js_val *const *kw = n->kw;
+	bool ok = true;
+	const js_val *props = kw[KW_PROPERTIES], *pp = kw[KW_PATTERN_PROPERTIES];
+	const js_val *extra = kw[KW_ADDITIONAL_PROPERTIES], *names = kw[KW_PROPERTY_NAMES];
+	if (props && props->kind != JV_OBJ)
+		props = NULL;
+	if (pp && pp->kind != JV_OBJ)
+		pp = NULL;
+	if (!is_schema(extra))
+		extra = NULL;
+	if (!props && !pp && !extra && !is_schema(names))
+		return true;
+	KWPATH(props_at, KW_PROPERTIES);
+	KWPATH(pp_at, KW_PATTERN_PROPERTIES);
+	KWPATH(extra_at, KW_ADDITIONAL_PROPERTIES);
+	KWPATH(names_at, KW_PROPERTY_NAMES);
+	for (size_t i = 0; i < inst->n; i++) {
+		const js_member *m = &inst->u.members[i];
+		js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
+		bool covered = false;
+		const js_val *p = props ? js_get(props, m->key) : NULL;
+		if (p && strlen(m->key) != m->klen)
+			p = NULL; /* a key with a NUL matches no declared name */
+		if (is_schema(p)) {
+			covered = true;
+			js_path el = {.up = &props_at, .key = m->key, .klen = m->klen};
+			STEP(eval_child(r, p, m->val, &iel, &el, "properties", scope, "the property value"));
+		}
+		if (pp)
+			for (size_t k = 0; k < pp->n; k++) {
+				const js_member *pm = &pp->u.members[k];
+				int hit = js_regex_search(r->ctx, pm->re, m->key, m->klen);
+				if (hit < 0)
+					return false;
+				if (!hit || !is_schema(pm->val))
+					continue;
+				covered = true;
+				js_path el = {.up = &pp_at, .key = pm->key, .klen = pm->klen};
+				STEP(eval_child(r, pm->val, m->val, &iel, &el, "patternProperties", scope,
+				                "the property value"));
+			}
+		if (extra && !covered) {
+			covered = true;
+			if (extra->kind == JV_FALSE)
+				STEP(js_fail(r, &iel, sp, "additionalProperties",
+				             "the property \"%s\" is not allowed", dbc_excerpt(r->ctx, m->key, 60)));
+			else
+				STEP(eval(r, extra->node, m->val, &iel, &extra_at, scope, NULL));
+		}
+		if (covered)
+			mark(marks, i);
+		if (is_schema(names)) {
+			js_val key = {.kind = JV_STR, .n = m->klen, .u.s = m->key};
+			if (names->kind == JV_FALSE)
+				STEP(js_fail(r, &iel, sp, "propertyNames", "the property name %s is not allowed",
+				             show(r, &key)));
+			else
+				STEP(eval(r, names->node, &key, &iel, &names_at, scope, NULL));
+		}
+	}
+	return ok;
+}
+
+/* unevaluatedItems / unevaluatedProperties over what `seen` left. */
+static bool eval_unevaluated(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                             const js_path *sp, const js_scope *scope, js_marks *seen)
+{
+	bool ok = true;
+	js_keyword k = inst->kind == JV_OBJ ? KW_UNEVALUATED_PROPERTIES : KW_UNEVALUATED_ITEMS;
+	const js_val *u = n->kw[k];
+	if (!is_schema(u) || !seen)
+		return true;
+	KWPATH(at, k);
+	for (size_t i = 0; i < inst->n; i++) {
+		if (seen->seen[i])
+			continue;
+		if (inst->kind == JV_OBJ) {
+			const js_member *m = &inst->u.members[i];
+			js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
+			if (u->kind == JV_FALSE)
+				STEP(js_fail(r, &iel, sp, "unevaluatedProperties",
+				             "the property \"%s\" is not allowed (unevaluated)",
+				             dbc_excerpt(r->ctx, m->key, 60)));
+			else
+				STEP(eval(r, u->node, m->val, &iel, &at, scope, NULL));
+		} else {
+			js_path iel = {.up = ip, .index = i};
+			STEP(eval_child(r, u, inst->u.items[i], &iel, &at, "unevaluatedItems", scope,
+			                "the unevaluated item"));
+		}
+		seen->seen[i] = true;
+	}
+	return ok;
+}
+
+/* The target of $dynamicRef / $recursiveRef in the current dynamic scope. */
+static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope *scope)
+{
+	const js_node *target = n->dynamic_ref;
+	const js_scope *chain[DBC_JS_MAX_EVAL + 1];
+	int depth = 0;
+	for (const js_scope *s = scope; s && depth <= DBC_JS_MAX_EVAL; s = s->up)
+		chain[depth++] = s;
+	if (n->kw[KW_RECURSIVE_REF]) {
+		if (!target->res || !target->res->recursive_anchor || target != target->res->root)
+			return target;
+		for (int i = depth - 1; i >= 0; i--) /* outermost first */
+			if (chain[i]->res->recursive_anchor)
+				return chain[i]->res->root;
+		return target;
+	}
+	if (!n->dynamic_name)
+		return target;
+	for (int i = depth - 1; i >= 0; i--) {
+		const js_node *hit = js_find_dynamic_anchor(r->s, chain[i]->res, n->dynamic_name);
+		if (hit)
+			return hit;
+	}
+	return target;
+}
+
+static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
+                 const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	if (n->schema->kind == JV_TRUE)
+		return true;
+	if (n->schema->kind == JV_FALSE)
+		return js_fail(r, ip, sp, "false", "%s is not allowed: the schema is false",
+		               show(r, inst));
+	if (r->depth >= DBC_JS_MAX_EVAL) {
+		dbc_error(r->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "the schema's evaluation nests deeper than %d levels (a $ref loop?)",
+		          DBC_JS_MAX_EVAL);
+		return false;
+	}
+	r->depth++;
+	js_scope here = {.up = scope, .res = n->res};
+	if (n->res && (!scope || scope->res != n->res))
+		scope = &here;
+	/* a node with unevaluated* collects its own annotations */
+	js_marks *own = marks;
+	bool uneval = (n->kw[KW_UNEVALUATED_PROPERTIES] && inst->kind == JV_OBJ) ||
+	              (n->kw[KW_UNEVALUATED_ITEMS] && inst->kind == JV_ARR);
+	if (uneval)
+		own = marks_new(r, inst);
+	bool ok = true;
+#undef STEP
+#define STEP(expr)                                                                                 \
+	do {                                                                                           \
+		if (!(expr)) {                                                                             \
+			ok = false;                                                                            \
+			if (!js_collecting(r))                                                                 \
+				goto done;                                                                         \
+		}                                                                                          \
+	} while (0)
+	if (n->ref) {
+		KWPATH(at, KW_REF);
+		STEP(eval(r, n->ref, inst, ip, &at, scope, own));
+		if (n->ref_only)
+			goto done;
+	}
+	if (n->dynamic_ref) {
+		KWPATH(at, n->kw[KW_RECURSIVE_REF] ? KW_RECURSIVE_REF : KW_DYNAMIC_REF);
+		STEP(eval(r, dynamic_target(r, n, scope), inst, ip, &at, scope, own));
+	}
+	STEP(js_assert_keywords(r, n, inst, ip, sp));
+	STEP(eval_logic(r, n, inst, ip, sp, scope, own));
+	if (inst->kind == JV_ARR)
+		STEP(eval_array(r, n, inst, ip, sp, scope, own));
+	else if (inst->kind == JV_OBJ)
+		STEP(eval_object(r, n, inst, ip, sp, scope, own));
+	if (uneval) {
+		STEP(eval_unevaluated(r, n, inst, ip, sp, scope, own));
+		if (ok)
+			marks_merge(marks, own);
+	}
+done:
+	r->depth--;
+	return ok && !r->ctx->failed;
+}
+
+int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *document, bool *valid,
+                         dbc_js_error **errors, int *nerrors, int max_errors)
+{
+	js_alloc a = {.ctx = ctx};
+	js_val *inst;
+	*valid = false;
+	if (errors) {
+		*errors = NULL;
+		*nerrors = 0;
+	}
+	if (js_parse(ctx, &a, document, "the document", &inst) != DBC_OK)
+		return DBC_ERROR;
+	js_errors errs = {.max = max_errors > 0 ? max_errors : 1};
+	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL};
+	*valid = eval(&r, s->root, inst, NULL, NULL, NULL, NULL);
+	if (ctx->failed) {
+		*valid = false;
+		return DBC_ERROR;
+	}
+	if (errors) {
+		*errors = errs.items;
+		*nerrors = errs.n;
+	}
+	return DBC_OK;
+}

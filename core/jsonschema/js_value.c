@@ -1,0 +1,330 @@
+/*
+ * js_value.c — the value model of the validator: jansson parses, the tree is
+ * copied into js_val nodes (objects with members sorted by key, so keyword
+ * lookups are binary searches), numbers compare by value (1 equals 1.0).
+ */
+#include "jsonschema/js_private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- pool */
+
+typedef struct js_block {
+	struct js_block *next;
+	size_t used, size;
+	max_align_t data[];
+} js_block;
+
+struct js_pool {
+	js_block *head;
+	size_t bytes;
+};
+
+js_pool *js_pool_new(void)
+{
+	return calloc(1, sizeof(js_pool));
+}
+
+void js_pool_free(js_pool *pool)
+{
+	if (!pool)
+		return;
+	for (js_block *b = pool->head, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(pool);
+}
+
+size_t js_pool_bytes(const js_pool *pool)
+{
+	return pool ? pool->bytes : 0;
+}
+
+static void *pool_alloc(js_pool *pool, size_t n)
+{
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+	js_block *b = pool->head;
+	if (!b || b->size - b->used < n) {
+		size_t size = n > 8192 ? n : 8192;
+		b = malloc(sizeof(js_block) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = pool->head;
+		pool->head = b;
+		pool->bytes += size;
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	return memset(p, 0, n);
+}
+
+void *js_alloc_bytes(js_alloc *a, size_t n)
+{
+	if (a->pool) {
+		void *p = pool_alloc(a->pool, n ? n : 1);
+		if (!p)
+			dbc_error(a->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return p;
+	}
+	return dbc_zalloc(a->ctx, n ? n : 1);
+}
+
+char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
+{
+	char *p = js_alloc_bytes(a, n + 1);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* ---------------------------------------------------------------- parse */
+
+static int cmp_member(const void *x, const void *y)
+{
+	const js_member *a = x, *b = y;
+	size_t n = a->klen < b->klen ? a->klen : b->klen;
+	int c = memcmp(a->key, b->key, n);
+	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *what, int depth)
+{
+	if (depth > DBC_JS_MAX_DEPTH) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s nests deeper than %d levels", what,
+		          DBC_JS_MAX_DEPTH);
+		return NULL;
+	}
+	js_val *v = js_alloc_bytes(a, sizeof(js_val));
+	if (!v)
+		return NULL;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		v->kind = JV_OBJ;
+		v->n = json_object_size(j);
+		v->u.members = js_alloc_bytes(a, sizeof(js_member) * v->n);
+		if (!v->u.members)
+			return NULL;
+		size_t i = 0;
+		const char *key;
+		size_t klen;
+		json_t *m;
+		json_object_keylen_foreach((json_t *)j, key, klen, m)
+		{
+			js_member *mem = &v->u.members[i++];
+			mem->key = js_alloc_strn(a, key, klen);
+			mem->klen = klen;
+			if (!mem->key || !(mem->val = convert(ctx, a, m, what, depth + 1)))
+				return NULL;
+		}
+		qsort(v->u.members, v->n, sizeof(js_member), cmp_member);
+		break;
+	}
+	case JSON_ARRAY:
+		v->kind = JV_ARR;
+		v->n = json_array_size(j);
+		v->u.items = js_alloc_bytes(a, sizeof(js_val *) * v->n);
+		if (!v->u.items)
+			return NULL;
+		for (size_t i = 0; i < v->n; i++)
+			if (!(v->u.items[i] = convert(ctx, a, json_array_get(j, i), what, depth + 1)))
+				return NULL;
+		break;
+	case JSON_STRING:
+		v->kind = JV_STR;
+		v->n = json_string_length(j);
+		if (!(v->u.s = js_alloc_strn(a, json_string_value(j), v->n)))
+			return NULL;
+		break;
+	case JSON_INTEGER:
+		v->kind = JV_INT;
+		v->u.i = json_integer_value(j);
+		break;
+	case JSON_REAL:
+		v->kind = JV_REAL;
+		v->u.d = json_real_value(j);
+		break;
+	case JSON_TRUE:
+		v->kind = JV_TRUE;
+		break;
+	case JSON_FALSE:
+		v->kind = JV_FALSE;
+		break;
+	default:
+		v->kind = JV_NULL;
+		break;
+	}
+	return v;
+}
+
+int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out)
+{
+	json_error_t err;
+	size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
+	json_t *j = json_loads(text, flags, &err);
+	/* An integer beyond 64 bits is still a number: read it as a real. */
+	if (!j && strstr(err.text, "too big"))
+		j = json_loads(text, flags | JSON_DECODE_INT_AS_REAL, &err);
+	if (!j)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
+		                 what, err.text, err.line, err.column);
+	*out = convert(ctx, a, j, what, 0);
+	json_decref(j);
+	if (!*out && !ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+const js_val *js_get(const js_val *obj, const char *key)
+{
+	if (!obj || obj->kind != JV_OBJ)
+		return NULL;
+	js_member probe = {.key = key, .klen = strlen(key)};
+	const js_member *m = bsearch(&probe, obj->u.members, obj->n, sizeof(js_member), cmp_member);
+	return m ? m->val : NULL;
+}
+
+bool js_is_number(const js_val *v)
+{
+	return v->kind == JV_INT || v->kind == JV_REAL;
+}
+
+double js_num(const js_val *v)
+{
+	return v->kind == JV_INT ? (double)v->u.i : v->u.d;
+}
+
+/* 2^63: a real this large and integral can only have been an integer text
+ * read as a real (js_parse), so draft 4 counts it as an integer too. */
+#define JS_BIG_INTEGER 9223372036854775808.0
+
+bool js_is_integer(const js_val *v, dbc_js_draft draft)
+{
+	if (v->kind == JV_INT)
+		return true;
+	if (v->kind != JV_REAL || !isfinite(v->u.d) || floor(v->u.d) != v->u.d)
+		return false;
+	return draft != DBC_JS_DRAFT4 || fabs(v->u.d) >= JS_BIG_INTEGER;
+}
+
+static bool num_equal(const js_val *a, const js_val *b)
+{
+	if (a->kind == JV_INT && b->kind == JV_INT)
+		return a->u.i == b->u.i;
+	if (a->kind == JV_REAL && b->kind == JV_REAL)
+		return a->u.d == b->u.d;
+	const js_val *i = a->kind == JV_INT ? a : b, *r = a->kind == JV_INT ? b : a;
+	/* exact: a real equals an integer only when it is that integer */
+	return floor(r->u.d) == r->u.d && fabs(r->u.d) < JS_BIG_INTEGER && (int64_t)r->u.d == i->u.i;
+}
+
+bool js_equal(const js_val *a, const js_val *b)
+{
+	if (js_is_number(a) && js_is_number(b))
+		return num_equal(a, b);
+	if (a->kind != b->kind || a->n != b->n)
+		return false;
+	switch (a->kind) {
+	case JV_STR:
+		return memcmp(a->u.s, b->u.s, a->n) == 0;
+	case JV_ARR:
+		for (size_t i = 0; i < a->n; i++)
+			if (!js_equal(a->u.items[i], b->u.items[i]))
+				return false;
+		return true;
+	case JV_OBJ: /* both sorted by key */
+		for (size_t i = 0; i < a->n; i++) {
+			const js_member *x = &a->u.members[i], *y = &b->u.members[i];
+			if (x->klen != y->klen || memcmp(x->key, y->key, x->klen) != 0 ||
+			    !js_equal(x->val, y->val))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+size_t js_utf8_length(const char *s, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
+/* ---------------------------------------------------------------- excerpts */
+
+static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
+{
+	if (b->len > max)
+		return;
+	switch (v->kind) {
+	case JV_NULL: dbc_buf_append(b, "null"); break;
+	case JV_TRUE: dbc_buf_append(b, "true"); break;
+	case JV_FALSE: dbc_buf_append(b, "false"); break;
+	case JV_INT: dbc_buf_appendf(b, "%lld", (long long)v->u.i); break;
+	case JV_REAL: dbc_buf_appendf(b, "%.15g", v->u.d); break;
+	case JV_STR: {
+		dbc_buf_appendc(b, '"');
+		/* runs of bytes that need no escape go in one append */
+		size_t i = 0;
+		while (i < v->n && b->len <= max) {
+			size_t run = i;
+			while (run < v->n && (unsigned char)v->u.s[run] >= 0x20 && v->u.s[run] != '"' &&
+			       v->u.s[run] != '\\')
+				run++;
+			dbc_buf_appendn(b, v->u.s + i, run - i);
+			if (run == v->n)
+				break;
+			unsigned char c = (unsigned char)v->u.s[run];
+			if (c < 0x20)
+				dbc_buf_appendf(b, "\\u%04x", c);
+			else {
+				dbc_buf_appendc(b, '\\');
+				dbc_buf_appendc(b, (char)c);
+			}
+			i = run + 1;
+		}
+		dbc_buf_appendc(b, '"');
+		break;
+	}
+	case JV_ARR:
+		dbc_buf_appendc(b, '[');
+		for (size_t i = 0; i < v->n && b->len <= max; i++) {
+			if (i)
+				dbc_buf_appendc(b, ',');
+			excerpt_into(b, v->u.items[i], max);
+		}
+		dbc_buf_appendc(b, ']');
+		break;
+	case JV_OBJ:
+		dbc_buf_appendc(b, '{');
+		for (size_t i = 0; i < v->n && b->len <= max; i++) {
+			js_val key = {.kind = JV_STR, .n = v->u.members[i].klen, .u.s = v->u.members[i].key};
+			if (i)
+				dbc_buf_appendc(b, ',');
+			excerpt_into(b, &key, max);
+			dbc_buf_appendc(b, ':');
+			excerpt_into(b, v->u.members[i].val, max);
+		}
+		dbc_buf_appendc(b, '}');
+		break;
+	}
+}
+
+char *js_excerpt(dbc_ctx *ctx, const js_val *v, size_t max)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	excerpt_into(&b, v, max);
+	char *s = dbc_buf_finish(&b);
+	/* too long: dbc_excerpt cuts at a character boundary and says how long */
+	return s && b.len > max ? dbc_excerpt(ctx, s, max) : s;
+}

@@ -1,0 +1,113 @@
+/*
+ * jsonschema.h — JSON Schema validation (drafts 4, 6, 7, 2019-09, 2020-12),
+ * the one public header of core/jsonschema/. A schema text is compiled once
+ * into a dbc_jschema (plain malloc memory, owned by the caller or by a
+ * dbc_js_cache), then documents are validated against it. Nothing here runs
+ * SQL; the glue passes text in and turns results into SQL values.
+ *
+ * Bad input never crashes: documents and schemas nested deeper than
+ * DBC_JS_MAX_DEPTH, evaluation deeper than DBC_JS_MAX_EVAL ($ref loops),
+ * numbers jansson cannot hold, invalid UTF-8 and regular expressions that
+ * exceed PCRE2's match limit all end in a "dbcare: ..." error in the ctx.
+ */
+#ifndef DBC_JSONSCHEMA_H
+#define DBC_JSONSCHEMA_H
+
+#include "base/dbc.h"
+
+/* Deepest nesting of arrays and objects accepted in a document or schema. */
+#define DBC_JS_MAX_DEPTH 256
+/* Deepest chain of nested schema evaluations (a $ref loop ends here). */
+#define DBC_JS_MAX_EVAL 384
+/* Most errors dbjson_errors reports for one document. */
+#define DBC_JS_MAX_ERRORS 1000
+
+typedef enum dbc_js_draft {
+	DBC_JS_DRAFT4 = 4,
+	DBC_JS_DRAFT6 = 6,
+	DBC_JS_DRAFT7 = 7,
+	DBC_JS_DRAFT2019 = 2019,
+	DBC_JS_DRAFT2020 = 2020,
+} dbc_js_draft;
+
+typedef struct dbc_js_options {
+	/* "format" asserts (true) or only annotates (false, the default). */
+	bool format_assertion;
+	/* Refuse a schema its draft's meta-schema refuses (the SQL functions
+	 * do; a schema that is wrong would otherwise pass documents silently). */
+	bool check_meta;
+	/* Remote documents for $ref: returns the text of uri (malloc'd; the
+	 * compiler frees it) or NULL when unknown. NULL: every remote $ref other
+	 * than the drafts' meta-schemas is an error (no network). Tests map the
+	 * test suite's remotes here. */
+	char *(*load_remote)(void *arg, const char *uri);
+	void *load_arg;
+} dbc_js_options;
+
+typedef struct dbc_jschema dbc_jschema;
+
+/* One failed assertion: where in the document, where in the schema (the
+ * keyword's location as a JSON Pointer fragment, through any $ref), which
+ * keyword and why. Text lives in the ctx arena. */
+typedef struct dbc_js_error {
+	const char *instance_path; /* JSON Pointer, "" for the whole document */
+	const char *schema_path;   /* "#/properties/price/minimum" */
+	const char *keyword;
+	const char *message;
+} dbc_js_error;
+
+/* Compiles schema text. *out is malloc memory released by dbc_jschema_free.
+ * DBC_ERROR with "dbcare: ..." in the ctx for text that is not JSON, not a
+ * schema (an object or a boolean), an unknown $schema, an unresolvable or
+ * remote $ref, or an invalid regular expression. */
+int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
+                        dbc_jschema **out);
+void dbc_jschema_free(dbc_jschema *schema);
+dbc_js_draft dbc_jschema_draft(const dbc_jschema *schema);
+
+/* Validates document text. errors == NULL: stops at the first failure and
+ * sets only *valid. Otherwise collects up to max_errors errors into an arena
+ * array (*errors, *nerrors). DBC_ERROR only when validation could not be
+ * done (document not JSON, too deep, regex limit, evaluation too deep). */
+int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document,
+                         bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
+
+/* Whether schema text is a valid schema of its draft (its $schema, default
+ * 2020-12), checked against the draft's meta-schema; the first reason in
+ * *why (arena text) when not. DBC_ERROR only for text that is not JSON. */
+int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why);
+
+/* A bounded cache of compiled schemas keyed by schema text and options; one
+ * per backend (PostgreSQL) or connection (SQLite). Least recently used
+ * entries are dropped beyond DBC_JS_CACHE_ENTRIES or DBC_JS_CACHE_BYTES of
+ * schema text. A schema it hands out stays valid until the next call on the
+ * same cache. */
+#define DBC_JS_CACHE_ENTRIES 64
+#define DBC_JS_CACHE_BYTES (4u << 20)
+typedef struct dbc_js_cache dbc_js_cache;
+dbc_js_cache *dbc_js_cache_new(void);
+void dbc_js_cache_free(dbc_js_cache *cache);
+int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *text,
+                     const dbc_js_options *opts, const dbc_jschema **out);
+int dbc_js_cache_size(const dbc_js_cache *cache);
+
+/* The SQL functions' core, over a cache (may be NULL: compile every time).
+ * dbc_jsonschema_assert fails with "dbcare: <instance path>: <reason> (<keyword>
+ * at <schema path>)" naming the first error. */
+int dbc_jsonschema_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                         const char *schema, bool format_assertion, bool *valid);
+int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                          const char *schema, bool format_assertion);
+/* Rows (instance_path, schema_path, keyword, message), every error. */
+int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                          const char *schema, bool format_assertion, struct dbc_rows *out);
+/* dbcheck_json: one row (violations, sample) for the non-NULL values of
+ * column in table (in schema, or where the engine looks when it is NULL;
+ * names are quoted by the host), read in one statement. sample is a JSON array of the first five failures, each
+ * {"value": excerpt, "error": "path: message"}, or NULL when none. */
+#define DBC_JS_SCAN_NCOLS 2
+int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,
+                        const char *table, const char *column, const char *schema,
+                        bool format_assertion, struct dbc_rows *out);
+
+#endif

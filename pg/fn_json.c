@@ -1,0 +1,167 @@
+/*
+ * fn_json.c — dbjson_* and dbcheck_json for PostgreSQL. Decoding and
+ * encoding only; validation is core/jsonschema/. One C function serves the
+ * jsonb, json and text overloads (pgdbc_arg_json reads each; the json and
+ * text ones are symbols of their own, at the end). Compiled
+ * schemas are cached per backend (malloc memory, outside any query's).
+ */
+#include "glue.h"
+
+#include "jsonschema/jsonschema.h"
+
+#include "catalog/pg_type.h"
+#include "utils/lsyscache.h"
+
+#include <string.h>
+
+static dbc_js_cache *backend_cache;
+
+/* The backend's cache, made on first use; NULL (compile every time) when
+ * there is no memory for it. */
+static dbc_js_cache *cache(void)
+{
+	if (!backend_cache)
+		backend_cache = dbc_js_cache_new();
+	return backend_cache;
+}
+
+/* The schema argument's text. A CHECK passes the same jsonb schema row after
+ * row: its bytes and text are kept for the call site (fn_extra, in the
+ * expression's memory), so it is printed as text once, not once a row. */
+typedef struct schema_memo {
+	Size len;
+	char *raw;
+	char *text;
+} schema_memo;
+
+static const char *schema_arg(pgdbc_call *call, int n)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	if (PG_ARGISNULL(n) || get_fn_expr_argtype(fcinfo->flinfo, n) != JSONBOID)
+		return pgdbc_arg_json(call, n, "schema");
+	struct varlena *raw = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n));
+	Size len = VARSIZE_ANY(raw);
+	schema_memo *memo = fcinfo->flinfo->fn_extra;
+	if (memo && memo->len == len && memcmp(memo->raw, raw, len) == 0)
+		return memo->text;
+	const char *text = pgdbc_arg_json(call, n, "schema");
+	MemoryContext keep = fcinfo->flinfo->fn_mcxt;
+	if (!memo)
+		memo = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(keep, sizeof(schema_memo));
+	else {
+		pfree(memo->raw);
+		pfree(memo->text);
+	}
+	memo->raw = MemoryContextAlloc(keep, len);
+	memcpy(memo->raw, raw, len);
+	memo->text = MemoryContextStrdup(keep, text);
+	memo->len = len;
+	return memo->text;
+}
+
+/* format_assertion, the optional third argument. */
+static bool format_assertion(pgdbc_call *call, int n)
+{
+	return pgdbc_arg_given(call, n) && pgdbc_arg_bool(call, n, "format_assertion");
+}
+
+Datum dbjson_valid(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	bool valid = false;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *doc = pgdbc_arg_json(&call, 0, "document");
+	const char *schema = schema_arg(&call, 1);
+	rc = dbc_jsonschema_valid(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &valid);
+	return pgdbc_return_bool(&call, rc, valid);
+}
+
+Datum dbjson_assert(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *doc = pgdbc_arg_json(&call, 0, "document");
+	const char *schema = schema_arg(&call, 1);
+	rc = dbc_jsonschema_assert(&call.ctx, cache(), doc, schema, format_assertion(&call, 2));
+	return pgdbc_return_bool(&call, rc, true);
+}
+
+Datum dbjson_errors(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *doc = pgdbc_arg_json(&call, 0, "document");
+	const char *schema = pgdbc_arg_json(&call, 1, "schema");
+	rc = dbc_jsonschema_errors(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbjson_schema_valid(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	bool valid = false;
+	char *why;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	const char *schema = schema_arg(&call, 0);
+	rc = dbc_jschema_check(&call.ctx, schema, &valid, &why);
+	return pgdbc_return_bool(&call, rc, valid);
+}
+
+Datum dbcheck_json(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	if (!pgdbc_arg_given(&call, 0))
+		pgdbc_error("22023", "argument \"table\" must not be NULL");
+	Oid relid = PG_GETARG_OID(0);
+	char *table = get_rel_name(relid);
+	char *nsp = table ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+	if (!table || !nsp)
+		pgdbc_error("42P01", "table with OID %u does not exist", relid);
+	const char *column = pgdbc_arg_text(&call, 1, "column");
+	const char *schema = pgdbc_arg_json(&call, 2, "schema");
+	dbc_rows_init(&rows, &call.ctx, DBC_JS_SCAN_NCOLS);
+	rc = dbc_jsonschema_scan(&call.ctx, cache(), nsp, table, column, schema,
+	                         format_assertion(&call, 3), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+/* The json and text overloads: the same code, each its own C symbol (the
+ * API table gives every signature one). The argument readers take any of
+ * the three types. */
+Datum dbjson_valid_json(PG_FUNCTION_ARGS)
+{
+	return dbjson_valid(fcinfo);
+}
+
+Datum dbjson_valid_text(PG_FUNCTION_ARGS)
+{
+	return dbjson_valid(fcinfo);
+}
+
+Datum dbjson_assert_json(PG_FUNCTION_ARGS)
+{
+	return dbjson_assert(fcinfo);
+}
+
+Datum dbjson_assert_text(PG_FUNCTION_ARGS)
+{
+	return dbjson_assert(fcinfo);
+}
+
+Datum dbjson_errors_json(PG_FUNCTION_ARGS)
+{
+	return dbjson_errors(fcinfo);
+}
+
+Datum dbjson_errors_text(PG_FUNCTION_ARGS)
+{
+	return dbjson_errors(fcinfo);
+}

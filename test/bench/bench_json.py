@@ -1,0 +1,160 @@
+"""bench_json.py — JSON Schema validation (docs/json.md): 20,000 inserts into
+a table whose CHECK validates a 10-property schema (types, required, enum,
+pattern, a nested array of objects) against the same inserts without the
+CHECK; and dbjson_errors against dbjson_valid on an invalid document."""
+import json
+
+from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed
+
+ROWS = 2000 if QUICK else 20000
+CALLS = 500 if QUICK else 2000
+
+SCHEMA = json.dumps({
+    "type": "object",
+    "required": ["id", "customer", "status", "items"],
+    "properties": {
+        "id": {"type": "integer", "minimum": 1},
+        "customer": {"type": "string", "minLength": 1, "maxLength": 80},
+        "email": {"type": "string", "pattern": "^[^@ ]+@[^@ ]+$"},
+        "status": {"enum": ["new", "paid", "shipped", "cancelled"]},
+        "total": {"type": "number", "minimum": 0},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "gift": {"type": "boolean"},
+        "note": {"type": ["string", "null"]},
+        "tags": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        "items": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["sku", "qty", "price"],
+            "properties": {"sku": {"type": "string", "pattern": "^[A-Z]{3}-[0-9]+$"},
+                           "qty": {"type": "integer", "minimum": 1},
+                           "price": {"type": "number", "minimum": 0}}}},
+    },
+})
+
+
+def document(i):
+    return json.dumps({
+        "id": i, "customer": f"customer {i}", "email": f"c{i}@example.com",
+        "status": ["new", "paid", "shipped"][i % 3], "total": 10.5 + i % 100, "currency": "EUR",
+        "gift": i % 2 == 0, "note": None if i % 4 else "leave at the door", "tags": ["a", "b"],
+        "items": [{"sku": f"ABC-{i % 97}", "qty": 1 + i % 3, "price": 3.5},
+                  {"sku": "XYZ-2", "qty": 2, "price": 1.25}],
+    })
+
+
+# Invalid in several places: dbjson_errors reports them all.
+INVALID = json.dumps({"id": 0, "customer": "", "status": "lost", "currency": "eur",
+                      "items": [{"sku": "abc", "qty": 0, "price": -1}]})
+
+
+def run_sqlite(b):
+    if not module_has("dbjson_valid"):
+        b.skip("json (SQLite)", "dbjson_* is not in this build")
+        return
+    docs = [(document(i),) for i in range(1, ROWS + 1)]
+    c = sqlite_connect(b.path("json.db"))
+    c.execute(f"CREATE TABLE checked (payload TEXT CHECK (dbjson_valid(payload, '{SCHEMA}')))")
+    c.execute("CREATE TABLE plain (payload TEXT)")
+
+    def insert(table):
+        def go():
+            c.execute(f"DELETE FROM {table}")
+            c.commit()
+            t = timed(lambda: (c.executemany(f"INSERT INTO {table} VALUES (?)", docs), c.commit()))
+            return t
+        return go
+
+    times = interleave({"CHECK": insert("checked"), "no CHECK": insert("plain")}, REPS)
+    base, m = median(times["no CHECK"]), median(times["CHECK"])
+    size = f"{ROWS} rows"
+    b.add("json", "sqlite", size, "INSERT with CHECK (dbjson_valid)", m, REPS, ratio=m / base,
+          ref="no CHECK", target="≤ 1.5× no CHECK", met=m / base <= 1.5,
+          note="executemany, each INSERT its own transaction; 10-property schema, nested array of objects")
+    b.add("json", "sqlite", size, "INSERT without CHECK", base, REPS, ratio=1.0, ref="no CHECK")
+    # the document varies per row (its id), so no call is folded into a constant
+    inv = INVALID.replace('"id": 0', '"id": -\' || k.i || \'')
+    rec = f"WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {CALLS})"
+    q_valid = f"{rec} SELECT count(*) FROM k WHERE dbjson_valid('{inv}', '{SCHEMA}')"
+    q_errors = f"{rec} SELECT count(*) FROM k, dbjson_errors('{inv}', '{SCHEMA}')"
+    if c.execute(q_valid).fetchone()[0] != 0 or c.execute(q_errors).fetchone()[0] < 5 * CALLS:
+        raise RuntimeError("the invalid document is not invalid in five places")
+    times = interleave({"valid": lambda: timed(lambda: c.execute(q_valid).fetchall()),
+                        "errors": lambda: timed(lambda: c.execute(q_errors).fetchall())}, REPS)
+    c.close()
+    base, m = median(times["valid"]), median(times["errors"])
+    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_errors (invalid document)", m, REPS,
+          ratio=m / base, ref="dbjson_valid", target="≤ 3× dbjson_valid", met=m / base <= 3)
+    b.add("json", "sqlite", f"{CALLS} calls", "dbjson_valid (invalid document)", base, REPS, ratio=1.0,
+          ref="dbjson_valid")
+
+
+def run_pg(b):
+    pg = b.pg
+    db = pg.fresh_db("json", ("dbcare",))
+    s = pg.session(db)
+    if s.value("SELECT count(*) FROM pg_proc WHERE proname = 'dbjson_valid'") == "0":
+        b.skip("json (PostgreSQL)", "dbjson_* is not in this build")
+        s.close()
+        pg.drop_db(db)
+        return
+    lit = SCHEMA.replace("'", "''")
+    s.exec(f"CREATE TABLE checked (payload jsonb CHECK (dbjson_valid(payload, '{lit}')))")
+    s.exec("CREATE TABLE plain (payload jsonb)")
+    # the documents are made once; the timed statement only inserts them
+    s.exec("CREATE TABLE docs (payload jsonb)")
+    s.exec("INSERT INTO docs VALUES " + ",".join(
+        "('" + document(i).replace("'", "''") + "')" for i in range(1, ROWS + 1)))
+
+    def insert(table):
+        def go():
+            s.exec(f"TRUNCATE {table}")
+            return s.seconds(f"INSERT INTO {table} SELECT payload FROM docs")
+        return go
+
+    times = interleave({"CHECK": insert("checked"), "no CHECK": insert("plain")}, REPS)
+    base, m = median(times["no CHECK"]), median(times["CHECK"])
+    size = f"{ROWS} rows"
+    b.add("json", "postgresql", size, "INSERT with CHECK (dbjson_valid)", m, REPS, ratio=m / base,
+          ref="no CHECK", target="≤ 1.5× no CHECK", met=m / base <= 1.5,
+          note="one INSERT ... SELECT; 10-property schema with a nested array of objects")
+    b.add("json", "postgresql", size, "INSERT without CHECK", base, REPS, ratio=1.0, ref="no CHECK")
+    # The same rows as 20,000 INSERT statements, each its own transaction
+    # (sent in one message: no round trip between them), as an application
+    # writes them.
+    one_by_one = {t: "".join(f"BEGIN; INSERT INTO {t} VALUES ('" + document(i).replace("'", "''")
+                             + "'); COMMIT; " for i in range(1, ROWS + 1))
+                  for t in ("checked", "plain")}
+
+    def statements(table):
+        def go():
+            s.exec(f"TRUNCATE {table}")
+            return s.seconds(one_by_one[table])
+        return go
+
+    times = interleave({"CHECK": statements("checked"), "no CHECK": statements("plain")}, REPS)
+    base, m = median(times["no CHECK"]), median(times["CHECK"])
+    b.add("json", "postgresql", size, "INSERT statements with CHECK (dbjson_valid)", m, REPS,
+          ratio=m / base, ref="no CHECK (statements)", target="≤ 1.5× no CHECK", met=m / base <= 1.5,
+          note="one INSERT per row, each its own transaction")
+    b.add("json", "postgresql", size, "INSERT statements without CHECK", base, REPS, ratio=1.0,
+          ref="no CHECK (statements)")
+    inv = INVALID.replace("'", "''").replace('"id": 0', '"id": -%s')
+    q_valid = (f"SELECT count(*) FROM generate_series(1, {CALLS}) i "
+               f"WHERE dbjson_valid(format('{inv}', i)::jsonb, '{lit}'::jsonb)")
+    q_errors = (f"SELECT count(*) FROM generate_series(1, {CALLS}) i, "
+                f"dbjson_errors(format('{inv}', i)::jsonb, '{lit}'::jsonb)")
+    times = interleave({"valid": lambda: s.seconds(q_valid), "errors": lambda: s.seconds(q_errors)}, REPS)
+    s.close()
+    pg.drop_db(db)
+    base, m = median(times["valid"]), median(times["errors"])
+    b.add("json", "postgresql", f"{CALLS} calls", "dbjson_errors (invalid document)", m, REPS,
+          ratio=m / base, ref="dbjson_valid", target="≤ 3× dbjson_valid", met=m / base <= 3)
+    b.add("json", "postgresql", f"{CALLS} calls", "dbjson_valid (invalid document)", base, REPS,
+          ratio=1.0, ref="dbjson_valid")
+
+
+def run(b):
+    run_sqlite(b)
+    if b.pg:
+        run_pg(b)
+    else:
+        b.skip("json (PostgreSQL)", "no PostgreSQL cluster")

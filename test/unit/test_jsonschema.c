@@ -1,0 +1,240 @@
+/*
+ * test_jsonschema.c — the validator's behaviour beyond the conformance
+ * suite: error records (instance path, schema path, keyword, message), the
+ * message of dbjson_assert, format assertion on and off, the meta-schema
+ * check, the cache, and hostile input (deep nesting, huge numbers, invalid
+ * UTF-8, catastrophic regexes, $ref loops, remote references).
+ */
+#include "jsonschema/jsonschema.h"
+#include "unit.h"
+
+static bool valid(dbc_ctx *ctx, const char *doc, const char *schema)
+{
+	bool ok = false;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) != DBC_OK)
+		return false;
+	return ok;
+}
+
+/* The ctx error message of validating doc, or NULL when there was none. */
+static const char *failure(dbc_ctx *ctx, const char *doc, const char *schema)
+{
+	bool ok;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) == DBC_OK)
+		return NULL;
+	return ctx->message;
+}
+
+static void test_errors(dbc_ctx *ctx)
+{
+	const char *schema = "{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{"
+	                     "\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+	                     "\"properties\":{\"price\":{\"type\":\"number\",\"minimum\":0}}}}}}";
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_assert(ctx, NULL, "{\"id\":1,\"items\":[{\"price\":1},{\"price\":2},{\"price\":-1}]}",
+	                            schema, false) == DBC_ERROR,
+	      "assert fails on an invalid document");
+	CHECK_STR(ctx->message,
+	          "/items/2/price: -1 is less than the minimum 0 (minimum at "
+	          "#/properties/items/items/properties/price/minimum)",
+	          "assert names instance path, reason, keyword and schema path");
+	CHECK_STR(ctx->sqlstate, "23514", "assert fails as a check violation");
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_assert(ctx, NULL, "{\"id\":1}", schema, false) == DBC_OK,
+	      "assert passes a valid document");
+
+	dbc_rows rows;
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_errors(ctx, NULL, "{\"items\":[{\"price\":\"x\"},{\"price\":-3}]}", schema,
+	                            false, &rows) == DBC_OK && rows.nrows == 3,
+	      "errors lists every error (required, type, minimum)");
+	if (rows.nrows == 3) {
+		CHECK_STR(rows.cells[0].s, "", "required: at the document");
+		CHECK_STR(rows.cells[1].s, "#/required", "required: schema path");
+		CHECK_STR(rows.cells[2].s, "required", "required: keyword");
+		CHECK_STR(rows.cells[3].s, "the required property \"id\" is missing", "required: message");
+		CHECK_STR(rows.cells[4].s, "/items/0/price", "type: instance path");
+		CHECK_STR(rows.cells[6].s, "type", "type: keyword");
+		CHECK_STR(rows.cells[8].s, "/items/1/price", "minimum: instance path");
+	}
+	/* a $ref is part of the schema path, as the keyword location is */
+	dbc_error_clear(ctx);
+	dbc_jsonschema_assert(ctx, NULL, "[\"a\"]",
+	                      "{\"$defs\":{\"n\":{\"type\":\"integer\"}},\"items\":{\"$ref\":\"#/$defs/n\"}}",
+	                      false);
+	CHECK_STR(ctx->message, "/0: \"a\" is not of type integer (type at #/items/$ref/type)",
+	          "schema path goes through $ref");
+	dbc_error_clear(ctx);
+	dbc_jsonschema_assert(ctx, NULL, "{\"a\":1,\"b/~\":2}",
+	                      "{\"properties\":{\"a\":true},\"additionalProperties\":false}", false);
+	CHECK_STR(ctx->message,
+	          "/b~1~0: the property \"b/~\" is not allowed (additionalProperties at "
+	          "#/additionalProperties)",
+	          "additionalProperties names the property; pointers escape / and ~");
+	dbc_error_clear(ctx);
+	dbc_jsonschema_assert(ctx, NULL, "5", "{\"anyOf\":[{\"type\":\"string\"},{\"maximum\":4}]}", false);
+	CHECK_STR(ctx->message, "(document): 5 matches none of the schemas of anyOf (anyOf at #/anyOf)",
+	          "anyOf reports itself, at the document");
+}
+
+static void test_drafts_and_formats(dbc_ctx *ctx)
+{
+	CHECK(valid(ctx, "[1,\"x\"]", "{\"prefixItems\":[{\"type\":\"integer\"}],\"items\":{\"type\":\"string\"}}"),
+	      "2020-12 is the default (prefixItems)");
+	CHECK(!valid(ctx, "[1,2]", "{\"prefixItems\":[{\"type\":\"integer\"}],\"items\":{\"type\":\"string\"}}"),
+	      "2020-12 items applies after prefixItems");
+	CHECK(valid(ctx, "[1,2]", "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
+	                           "\"items\":[{\"type\":\"integer\"}],\"additionalItems\":{\"type\":\"integer\"}}"),
+	      "draft 7 by $schema: items as an array");
+	CHECK(valid(ctx, "1.0", "{\"$schema\":\"http://json-schema.org/draft-06/schema#\",\"type\":\"integer\"}"),
+	      "draft 6: 1.0 is an integer");
+	CHECK(!valid(ctx, "1.0", "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"type\":\"integer\"}"),
+	      "draft 4: 1.0 is not an integer");
+	CHECK(failure(ctx, "1", "{\"$schema\":\"http://example.com/custom\"}") &&
+	          strstr(ctx->message, "names no supported draft"),
+	      "an unknown $schema is an error");
+	const char *email = "{\"format\":\"email\"}";
+	CHECK(valid(ctx, "\"not an email\"", email), "format is an annotation by default");
+	bool ok = true;
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_valid(ctx, NULL, "\"not an email\"", email, true, &ok) == DBC_OK && !ok,
+	      "format asserts when asked");
+	dbc_jsonschema_valid(ctx, NULL, "\"a@example.com\"", email, true, &ok);
+	CHECK(ok, "a valid email passes");
+	const char *formats[][3] = {
+		{"date-time", "\"2024-02-29T12:30:00Z\"", "\"2023-02-29T12:30:00Z\""},
+		{"date", "\"2024-01-31\"", "\"2024-01-32\""},
+		{"time", "\"23:59:60Z\"", "\"12:00:00\""},
+		{"uuid", "\"123e4567-e89b-12d3-a456-426614174000\"", "\"123e4567e89b12d3a456426614174000\""},
+		{"ipv4", "\"192.168.0.1\"", "\"192.168.0.256\""},
+		{"ipv6", "\"::1\"", "\"::1::\""},
+		{"uri", "\"https://example.com/a?b#c\"", "\"/relative\""},
+		{"hostname", "\"db-1.example.com\"", "\"-db.example.com\""},
+		{"regex", "\"^a+$\"", "\"^(a\""},
+	};
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		char *schema = dbc_printf(ctx, "{\"format\":\"%s\"}", formats[i][0]);
+		bool good = false, bad = true;
+		dbc_jsonschema_valid(ctx, NULL, formats[i][1], schema, true, &good);
+		dbc_jsonschema_valid(ctx, NULL, formats[i][2], schema, true, &bad);
+		CHECK(good && !bad, dbc_printf(ctx, "format %s asserted", formats[i][0]));
+	}
+}
+
+static void test_meta(dbc_ctx *ctx)
+{
+	bool ok;
+	char *why;
+	CHECK(dbc_jschema_check(ctx, "{\"type\":\"string\",\"minLength\":1}", &ok, &why) == DBC_OK && ok,
+	      "a schema valid by the 2020-12 meta-schema");
+	CHECK(dbc_jschema_check(ctx, "{\"minLength\":-1}", &ok, &why) == DBC_OK && !ok && why &&
+	          strstr(why, "/minLength"),
+	      "minLength -1 is refused, naming the keyword");
+	CHECK(dbc_jschema_check(ctx, "{\"type\":\"strnig\"}", &ok, &why) == DBC_OK && !ok,
+	      "a misspelt type is refused");
+	CHECK(dbc_jschema_check(ctx, "{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
+	                             "\"exclusiveMinimum\":true}", &ok, &why) == DBC_OK && !ok,
+	      "draft 4: exclusiveMinimum needs minimum");
+	CHECK(dbc_jschema_check(ctx, "{\"pattern\":\"(\"}", &ok, &why) == DBC_OK && !ok,
+	      "an invalid pattern is refused");
+	CHECK(dbc_jschema_check(ctx, "{\"$ref\":\"#/nowhere\"}", &ok, &why) == DBC_OK && !ok && why &&
+	          strstr(why, "points to nothing"),
+	      "a dangling $ref is refused");
+	dbc_error_clear(ctx);
+	CHECK(dbc_jschema_check(ctx, "{", &ok, &why) == DBC_ERROR, "text that is not JSON is an error");
+	dbc_error_clear(ctx);
+	CHECK(valid(ctx, "{\"minLength\":1}", "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}") &&
+	          !valid(ctx, "{\"minLength\":-1}", "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+	      "$ref to a draft's meta-schema works offline");
+}
+
+static void test_hostile(dbc_ctx *ctx)
+{
+	const char *m = failure(ctx, "1", "{\"$ref\":\"https://example.com/s.json\"}");
+	CHECK(m && strstr(m, "cannot be resolved") && strstr(m, "no network"),
+	      "a remote $ref is a clear error");
+	m = failure(ctx, "1", "{\"$ref\":\"#\"}");
+	CHECK(m && strstr(m, "deeper than"), "a $ref loop ends in an error");
+	m = failure(ctx, "{}", "{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":\"#/$defs/a\"}},"
+	                       "\"$ref\":\"#/$defs/a\"}");
+	CHECK(m && strstr(m, "a $ref loop"), "a two-step $ref loop ends in an error");
+	/* a recursive schema over a deep document stops at the depth limit */
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < 300; i++)
+		dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < 300; i++)
+		dbc_buf_appendc(&b, ']');
+	char *deep = dbc_buf_finish(&b);
+	m = failure(ctx, deep, "{\"items\":{\"$ref\":\"#\"}}");
+	CHECK(m && strstr(m, "nests deeper than 256"), "deep nesting is refused with the limit named");
+	m = failure(ctx, "[1]", deep);
+	CHECK(m && strstr(m, "deeper than"), "a deep schema is refused too");
+	CHECK(valid(ctx, "123456789012345678901234567890", "{\"type\":\"integer\",\"minimum\":1}"),
+	      "an integer beyond 64 bits is a number");
+	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":0.123456789}"), "a huge real is not a multiple");
+	m = failure(ctx, "1e999", "{}");
+	CHECK(m && strstr(m, "not valid JSON"), "a real beyond double range is refused, not a crash");
+	m = failure(ctx, "\"\xff\xfe\"", "{}");
+	CHECK(m && strstr(m, "not valid JSON"), "invalid UTF-8 is refused");
+	m = failure(ctx, "\"x\"", "{\"pattern\":\"\xc3\"}");
+	CHECK(m && strstr(m, "not valid JSON"), "invalid UTF-8 in a schema is refused");
+	char *evil = dbc_printf(ctx, "\"%s!\"", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	m = failure(ctx, evil, "{\"pattern\":\"^(a+)+$\"}");
+	CHECK(m && strstr(m, "too many steps"), "a catastrophic regex stops at the match limit");
+	m = failure(ctx, "1", "[1]");
+	CHECK(m && strstr(m, "not a valid JSON Schema"), "a schema must be an object");
+	dbc_jschema *raw;
+	dbc_error_clear(ctx);
+	CHECK(dbc_jschema_compile(ctx, "[1]", NULL, &raw) == DBC_ERROR &&
+	          strstr(ctx->message, "must be a JSON object or a boolean"),
+	      "the compiler alone refuses a schema that is no object too");
+	m = failure(ctx, "\"abc\"", "{\"maxLength\":-1}");
+	CHECK_STR(m, "the schema is not a valid JSON Schema: /maxLength: -1 is less than the minimum 0",
+	          "the SQL functions refuse a schema its meta-schema refuses");
+	m = failure(ctx, "{", "{}");
+	CHECK(m && strstr(m, "the document is not valid JSON"), "an invalid document names itself");
+	CHECK(valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":3}") && !valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":2}"),
+	      "a NUL inside a string counts as a character");
+	CHECK(valid(ctx, "\"\xf0\x9f\x98\x80\"", "{\"maxLength\":1}"), "length counts code points");
+}
+
+static void test_cache(dbc_ctx *ctx)
+{
+	dbc_js_cache *cache = dbc_js_cache_new();
+	bool ok;
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_valid(ctx, cache, "1", "{\"type\":\"integer\"}", false, &ok) == DBC_OK && ok,
+	      "valid through the cache");
+	dbc_jsonschema_valid(ctx, cache, "2", "{\"type\":\"integer\"}", false, &ok);
+	CHECK(dbc_js_cache_size(cache) == 1, "the same text compiles once");
+	dbc_jsonschema_valid(ctx, cache, "2", "{\"type\":\"integer\"}", true, &ok);
+	CHECK(dbc_js_cache_size(cache) == 2, "format assertion is part of the key");
+	for (int i = 0; i < 200; i++) {
+		char *s = dbc_printf(ctx, "{\"maximum\":%d}", i);
+		dbc_jsonschema_valid(ctx, cache, "5", s, false, &ok);
+		if (ok != (5 <= i))
+			break;
+	}
+	CHECK(dbc_js_cache_size(cache) == DBC_JS_CACHE_ENTRIES, "the cache stays bounded");
+	dbc_error_clear(ctx);
+	CHECK(dbc_jsonschema_valid(ctx, cache, "1", "{\"$ref\":\"#/x\"}", false, &ok) == DBC_ERROR,
+	      "a schema that does not compile is an error");
+	CHECK(dbc_js_cache_size(cache) == DBC_JS_CACHE_ENTRIES, "and is not kept");
+	dbc_js_cache_free(cache);
+}
+
+int main(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	test_errors(&ctx);
+	test_drafts_and_formats(&ctx);
+	test_meta(&ctx);
+	test_hostile(&ctx);
+	test_cache(&ctx);
+	dbc_ctx_finish(&ctx);
+	return unit_done();
+}
