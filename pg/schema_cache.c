@@ -145,7 +145,7 @@ static int read_uncached(dbc_ctx *ctx, dbc_schema *out)
  * session, and DDL rolled back (or a savepoint rolled back) brings back the
  * very set whose model was right. Freezing keeps the raw xmin.
  *
- * Reading every row header is most of the key's cost, so a page marked
+ * Reading every row header is most of the key's cost. A page marked
  * all-visible holds only rows visible to every snapshot, and any insert,
  * update or delete on it clears that mark and writes WAL, which sets the
  * page's LSN; so an all-visible page enters the key as (catalog, file, block,
