@@ -28,7 +28,8 @@
 /* Objects that belong to an extension (dbcare's own functions, pgTAP's, ...)
  * are the extension's business, not the user's schema. The members are found
  * from the extensions' side (pg_depend's reference index) once per query and
- * hashed; probing pg_depend per catalog row cost 150 ms at 30,000 constraints. */
+ * hashed: probing pg_depend per catalog row grows with every row read
+ * (docs/benchmarks.md, "catalog reader and quick checks at 10,000 tables"). */
 #define NOT_MEMBER(catalog, oid)                                                                   \
 	oid " NOT IN (SELECT e.objid FROM pg_depend e WHERE e.refclassid = 'pg_extension'::regclass "    \
 	"AND e.classid = '" catalog "'::regclass AND e.deptype = 'e')"
@@ -202,9 +203,9 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
  * one's relation looked up by OID in a subquery kept apart by OFFSET 0. Joined
  * the usual way, the planner hashed the few rows and scanned all of pg_class
  * against them, its statistics from before the migrations counted pg_class
- * small: 10-15 M instructions per query at 1,000 tables with no view,
- * trigger or sequence, the same as reading every table's constraints. The
- * user's namespaces are matched once per query, not per row. */
+ * small: as costly as reading every table's constraints, for no view,
+ * trigger or sequence at all (docs/benchmarks.md, "PostgreSQL apply, third
+ * round"). The user's namespaces are matched once per query, not per row. */
 #define REL_OF(oid, cols)                                                                          \
 	"LATERAL (SELECT " cols ", n.nspname FROM pg_class c JOIN pg_namespace n "                     \
 	"  ON n.oid = c.relnamespace WHERE c.oid = " oid " AND c.relnamespace IN "                      \
@@ -395,8 +396,8 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 	int rc = DBC_OK;
 	/* JIT off for these queries: their row estimates are poor (correlated
 	 * subqueries per row), so with thousands of tables the planner's cost
-	 * crosses jit_above_cost and compiling took longer than running
-	 * (0.7 s of the types query's 0.73 s at 10,000 tables). */
+	 * crosses jit_above_cost and compiling takes longer than running
+	 * (docs/benchmarks.md, "PostgreSQL catalog reader with JIT"). */
 	int nest = NewGUCNestLevel();
 	(void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 	                        false);

@@ -3,15 +3,16 @@
  * from pg_attribute through its (attrelid, attnum) index in C.
  *
  * Why not SQL: the columns query was the largest left in the schema read
- * that ends every dbmigrate_apply() (15 of ~45 ms of queries at 1,000
- * tables): a pg_class scan to find the tables again, a join per column, a
+ * that ends every dbmigrate_apply() (docs/benchmarks.md, "PostgreSQL apply,
+ * second round"): a pg_class scan to find the tables again, a join per column, a
  * sort by name and two names printed per column row. The tables are known
  * from the tables query; each is one index range scan here, in attnum
  * order. The texts come from the same functions the query called:
  * format_type for the type, pg_get_expr for generation expressions (with
  * the table) and for defaults (without it: a default cannot name a column,
- * and with the table pg_get_expr opens and locks it, 40 us per default,
- * 0.4 s at 10,000 tables), and the collation's name when it is not the
+ * and with the table pg_get_expr opens and locks it, for every default;
+ * docs/benchmarks.md, "catalog reader and quick checks at 10,000 tables"),
+ * and the collation's name when it is not the
  * type's own.
  */
 #include "catalog_keys.h"

@@ -2,9 +2,9 @@
  * pg/catalog_constraints.c — the constraints of the catalog reader's tables,
  * read from pg_constraint through its conrelid index in C.
  *
- * Why not SQL: after the columns moved to C, the constraint query was 41 M
- * of the ~250 M instructions the schema read at the end of
- * dbmigrate_apply() took (1,000 tables, one primary key each): it found the
+ * Why not SQL: after the columns moved to C, the constraint query was the
+ * largest part of the schema read at the end of dbmigrate_apply()
+ * (docs/benchmarks.md, "PostgreSQL apply, third round"): it found the
  * tables again through pg_class, filtered extension members through
  * pg_depend, collected every disabled RI trigger and printed four key arrays
  * per row for the reader to parse back. The tables are known from the tables

@@ -3,8 +3,8 @@
  * materialized views, read from pg_index through its indrelid index in C.
  *
  * Why not SQL: the index query was the largest part of the schema read at
- * the end of dbmigrate_apply(), 99 M of ~250 M instructions at 1,000 tables
- * with two indexes each: it joined pg_index to pg_class twice, pg_namespace
+ * the end of dbmigrate_apply() (docs/benchmarks.md, "PostgreSQL apply, third
+ * round"): it joined pg_index to pg_class twice, pg_namespace
  * and pg_am, filtered extension members through pg_depend, collected every
  * constraint's index, and printed four key vectors per index for the reader
  * to parse back. The relations are known from the tables query; each is one
@@ -53,8 +53,8 @@ static int index_class_order(const void *a, const void *b)
 /* Every index's pg_class row outside pg_catalog and pg_toast, sorted by OID.
  * One pass over pg_class costs less than a system cache lookup per index:
  * the cache misses for every index the transaction created or changed, and
- * in every new backend. At 1,000 tables with two indexes each the lookups
- * were 24.5 M instructions, half of this reader; the pass costs about 3 M. */
+ * in every new backend (figures: docs/benchmarks.md, "PostgreSQL apply,
+ * third round"). */
 static void read_index_classes(Snapshot snap, index_classes *out)
 {
 	Relation class = table_open(RelationRelationId, AccessShareLock);

@@ -18,9 +18,9 @@
  * operator class (exact type match) and no operator class options, the
  * column's collation, and an ordinary index without expressions, predicate,
  * storage options or NULLS NOT DISTINCT (the index reader's "simple").
- * Everything else is pg_get_indexdef's text, which costs 30-45 us per index
- * (it looks up the default operator class without a cache and opens the
- * table): 2 s at 30,000 indexes.
+ * Everything else is pg_get_indexdef's text, which is costly per index (it
+ * looks up the default operator class without a cache and opens the table;
+ * docs/benchmarks.md, "catalog reader and quick checks at 10,000 tables").
  *
  * The system cache reads the latest committed catalog, the readers their
  * snapshot: they differ only for a REPEATABLE READ transaction while another

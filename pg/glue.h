@@ -81,16 +81,9 @@ typedef struct pgdbc_call {
 	 * not roll back one of those, the outer body still uses it. */
 	int guard_floor;
 
-	bool scripts_started; /* the call has run a migration script */
-
 	/* The open constraint-check scope (pg/check_scope.c), or NULL. */
 	struct pgdbc_check_scope *check_scope;
 } pgdbc_call;
-
-/* Moves this backend's fast-path relation locks into the shared lock table,
- * so the DDL of the scripts a call runs releases its catalog locks as fast
- * as it does run raw (pg/fastpath.c). */
-void pgdbc_move_fastpath_locks(void);
 
 /* Constraint checks as the checked table's owner, in a security-restricted
  * operation inside a subtransaction (pg/check_scope.c): dbc_host's
@@ -219,11 +212,14 @@ int pgdbc_run(pgdbc_call *call, int (*body)(dbc_ctx *ctx, void *arg), void *arg)
 /* pg/catalog.c: fills the core's schema model from pg_catalog, every time. */
 int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
 /* pg/schema_cache.c: the dbc_schema_reader every caller uses: the model kept
- * by this backend while the catalog has not changed, else pgdbc_read_catalog.
- * The model handed out belongs to the cache: callers only read it. */
+ * by this backend while the catalog has not changed, else pgdbc_read_catalog
+ * (always, with dbcare.schema_cache off or where the cache is not built).
+ * The model handed out may belong to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 /* pg/dialect.c: what the core needs to know about PostgreSQL. */
 extern const dbc_dialect pgdbc_dialect;
+/* Defines the setting dbcare.schema_cache (from _PG_init). */
+void pgdbc_define_schema_cache_setting(void);
 /* The rows of sql, a query of the catalogs alone, for a caller holding a
  * model from pgdbc_read_schema in this call: the rows it gave under the
  * catalog state the model was read at, kept with the model, or run now and
@@ -235,8 +231,7 @@ int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, 
                         void *arg);
 
 /* pg/dbsize.c: pg_database_size(current_database()) into *(int64 *)arg, for
- * pgdbc_guarded; kept between a session's calls while the kernel reports no
- * change in the database's directories. */
+ * pgdbc_guarded. */
 void pgdbc_database_size(void *arg);
 
 #endif

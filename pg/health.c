@@ -516,9 +516,8 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
 	 "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
 	 "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	 /* pg_constraint has no index on conindid: probing it per index was a
-	  * sequential scan each, 0.8 s at 30,000 indexes; one hashed set instead
-	  * (above). Objects below FirstNormalObjectId (16384) are initdb's, all
+	 /* pg_constraint has no index on conindid: probing it per index is a
+	  * sequential scan each (quadratic); one hashed set instead (above). Objects below FirstNormalObjectId (16384) are initdb's, all
 	  * in the schemas left out anyway: their indexes need no grouping. */
 	 "WHERE i.indisvalid AND i.indrelid >= 16384 AND " USER_NS("n")
 	 /* duplicates and prefixes share the table and the first key column:
@@ -654,8 +653,8 @@ static const simple_check simple[DBC_HC_COUNT] = {
 
 /* A catalog-only check's rows under the catalog state of the report's
  * schema model, which the report reads in every mode (the fingerprint): kept
- * with the cached model, they answer again until the catalogs change, where
- * each query cost 0.05-0.25 ms of a small report. */
+ * with the cached model, they answer again until the catalogs change
+ * (docs/benchmarks.md, "health `standard`, third round"). */
 static int gather_catalog_only(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
                                const char *sql)
 {

@@ -56,6 +56,7 @@ void pgdbc_free(void *ptr)
 void _PG_init(void)
 {
 	pgdbc_init_json_alloc();
+	pgdbc_define_schema_cache_setting();
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -670,13 +671,8 @@ static void exec_body(pgdbc_call *call, guard_state *gs, void *arg)
 	MemoryContext parse_cxt, old;
 	List *stmts;
 	ListCell *lc;
+	(void)call;
 	(void)arg;
-	/* exec runs migration scripts only: before the call's first, out of
-	 * the fast-path slots with the locks it has taken (pg/fastpath.c) */
-	if (!call->scripts_started) {
-		call->scripts_started = true;
-		pgdbc_move_fastpath_locks();
-	}
 	/* A migration runner sends one statement at a time: SPI parses it, and a
 	 * parse here first cost as much again per statement. */
 	if (single >= 0) {

@@ -2,11 +2,27 @@
  * pg/schema_cache.c — the schema model (and its fingerprint) kept per backend
  * between calls, keyed by a digest of the catalog rows the reader depends on,
  * so repeated reports and fingerprints skip the catalog reader (pg/catalog.c).
+ *
+ * The key reads catalog pages, tuple headers and the settings array below
+ * PostgreSQL's SQL interface (bufmgr, heap visibility, utils/guc_tables.h).
+ * So the cache is built only for the PostgreSQL major version whose layout
+ * this file was written and tested against (the gate below), and the setting
+ * dbcare.schema_cache (default on) turns it off: every call then reads the
+ * catalog through pg/catalog.c alone. test/script/pg_schema_cache.sh checks
+ * that both paths give the same answers.
  */
 #include "glue.h"
 
+#include "utils/guc.h"
+
+/* The version gate: the key's page and settings reads are written for
+ * PostgreSQL 15 (RelationData.rd_node, the 15 settings array). */
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
+#define SCHEMA_CACHE_BUILT 1
+#endif
+
+#ifdef SCHEMA_CACHE_BUILT
 #include "access/heapam.h"
-#include "access/visibilitymap.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -44,8 +60,76 @@
 #include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#endif
 
 #include <string.h>
+
+/* dbcare.schema_cache: false makes every call read the catalog. */
+static bool schema_cache_setting = true;
+
+void pgdbc_define_schema_cache_setting(void)
+{
+	DefineCustomBoolVariable(
+		"dbcare.schema_cache",
+		"Keeps the schema model between calls while the catalog is unchanged.",
+		"Off: every call reads the catalog. Has no effect where the cache is not built "
+		"(PostgreSQL other than 15).",
+		&schema_cache_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/* Errors the reader meets when another session's DDL commits under it: a
+ * relation or object seen in the catalog snapshot is gone when a deparser or
+ * the relation cache looks it up ("could not open relation with OID",
+ * "cache lookup failed": XX000; 42P01, 42704), or the reader was chosen to
+ * break a deadlock with that DDL (40P01, pg_get_viewdef locks the view's
+ * tables). */
+static bool concurrent_ddl_error(const dbc_ctx *ctx)
+{
+	static const char *const states[] = {DBC_SQLSTATE_INTERNAL, "42P01", "42704", "40P01"};
+	for (size_t i = 0; i < lengthof(states); i++)
+		if (strcmp(ctx->sqlstate, states[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Attempts at reading the catalog while DDL keeps changing it under us. */
+#define READ_ATTEMPTS 5
+
+/* One read of the catalog into *read (the call's arena) inside a savepoint of
+ * its own, so a failed read leaves nothing behind and can be retried. */
+static int read_once(dbc_ctx *ctx, dbc_schema *read)
+{
+	int sp = ctx->host->savepoint(ctx);
+	if (sp < 0)
+		return DBC_ERROR;
+	if (pgdbc_read_catalog(ctx, read) != DBC_OK) {
+		ctx->host->rollback(ctx, sp);
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, sp);
+}
+
+/* The catalog read without the cache, into the call's arena. A read that
+ * fails with an error concurrent DDL causes is read again (a new snapshot
+ * at READ COMMITTED: a table dropped under the reader is then simply not
+ * there); without a key to tell whether the catalog changed, an error of
+ * another cause with the same SQLSTATE is reported after READ_ATTEMPTS. */
+static int read_uncached(dbc_ctx *ctx, dbc_schema *out)
+{
+	dbc_schema read;
+	for (int attempt = 1;; attempt++) {
+		dbc_schema_init(&read, ctx, out->engine);
+		if (read_once(ctx, &read) == DBC_OK)
+			break;
+		if (attempt == READ_ATTEMPTS || !concurrent_ddl_error(ctx))
+			return DBC_ERROR;
+		dbc_error_clear(ctx);
+	}
+	*out = read;
+	return DBC_OK;
+}
+
+#ifdef SCHEMA_CACHE_BUILT
 
 /*
  * Why the key is right.
@@ -61,8 +145,7 @@
  * session, and DDL rolled back (or a savepoint rolled back) brings back the
  * very set whose model was right. Freezing keeps the raw xmin.
  *
- * Reading every row header costs ~60-100 ns a row (cache misses: 640,000 rows
- * and 90 MB of catalog pages at 10,000 tables, ~40-70 ms). A page marked
+ * Reading every row header is most of the key's cost. A page marked
  * all-visible holds only rows visible to every snapshot, and any insert,
  * update or delete on it clears that mark and writes WAL, which sets the
  * page's LSN; so an all-visible page enters the key as (catalog, file, block,
@@ -72,23 +155,12 @@
  * visibility test under the snapshot. A page switching from one form to the
  * other (VACUUM) is a miss, never a stale hit.
  *
- * Most such pages need not even be read: a page whose all-visible bit is set
- * in the visibility map has not changed since the bit was set, because every
- * insert, update or delete on it clears the bit first, and setting a bit again
- * is WAL-logged and stamps the map page with that record's (newer) LSN. So an
- * all-visible page also enters as (catalog, file, block, LSN of its map page),
- * the bits and that LSN read together under the map page's share lock
- * (setting and clearing take it exclusively), one map page for ~32,000 heap
- * pages. Row locks clear only the all-frozen bit and change no row's (ctid,
- * xmin).
- *
  * In-place updates (heap_inplace_update) change a row without a new version
- * or clearing the mark or the map bit, but they do write WAL: on an
- * all-visible page the page's LSN covers them (so pg_index never takes the
- * map's word). In pg_class they are constant (VACUUM and ANALYZE write
- * relpages, reltuples, relallvisible, relhasindex, relfrozenxid, ...: nothing
- * the reader reads), so pg_class goes by its map or row by row, where they
- * do not count, never by page LSN. Some releases flip pg_index's indisvalid
+ * or clearing the mark, but they do write WAL: on an all-visible page the
+ * page's LSN covers them. In pg_class they are constant (VACUUM and ANALYZE
+ * write relpages, reltuples, relallvisible, relhasindex, relfrozenxid, ...:
+ * nothing the reader reads), so pg_class goes row by row, where they do not
+ * count, never by page LSN. Some releases flip pg_index's indisvalid
  * / indisready / indislive in place during CREATE / DROP INDEX CONCURRENTLY,
  * and the model reports indisvalid: pg_index rows read row by row are
  * digested with their content.
@@ -104,9 +176,8 @@
  * session_replication_role for "enforced", ...) is covered by digesting the
  * current value of every setting, plus the database and the current role.
  *
- * Cost at 10,000 tables (60,000 relations): ~10 ms when the catalogs are
- * vacuumed (pg_class row by row, the rest by page), ~40-70 ms right after
- * the DDL (row by row); the reader it saves is ~1.5 s.
+ * What the key costs against the reader it saves: docs/benchmarks.md
+ * ("PostgreSQL health `quick` re-read the whole catalog on every call").
  */
 
 static const Oid key_catalogs[] = {
@@ -257,31 +328,6 @@ static inline void add_term(schema_key *k, uint64 w1, uint64 w2)
 	k->sum2 += mix64(mix64(w2 ^ UINT64CONST(0xc3a5c85c97cb3127)) ^ w1);
 }
 
-/* Heap pages per visibility map page: two bits each on a page's free space
- * (visibilitymap.c's HEAPBLOCKS_PER_PAGE, not exported; the same since 9.6).
- * A pinned map page that is not the one this says is never used (map_bits). */
-#define HEAP_BLOCKS_PER_MAP_PAGE ((BLCKSZ - MAXALIGN(SizeOfPageHeaderData)) * 4)
-
-/* The all-visible bits of heap blocks first .. first + n - 1 (all on one
- * map page) and that page's LSN, read together under its share lock, which
- * setting and clearing a bit take exclusively. The lock is let go before any
- * heap page is locked: PostgreSQL locks a heap page, then its map page, and
- * the other order could deadlock. false: the map has no such page. */
-static bool map_bits(Relation rel, BlockNumber first, BlockNumber n, Buffer *map, bool *visible,
-                     uint64 *lsn)
-{
-	/* pins the map page of first, if the map has one */
-	(void)visibilitymap_get_status(rel, first, map);
-	if (!BufferIsValid(*map) || BufferGetBlockNumber(*map) != first / HEAP_BLOCKS_PER_MAP_PAGE)
-		return false;
-	LockBuffer(*map, BUFFER_LOCK_SHARE);
-	*lsn = PageGetLSN(BufferGetPage(*map));
-	for (BlockNumber i = 0; i < n; i++)
-		visible[i] = (visibilitymap_get_status(rel, first + i, map) & VISIBILITYMAP_ALL_VISIBLE) != 0;
-	LockBuffer(*map, BUFFER_LOCK_UNLOCK);
-	return true;
-}
-
 /* One catalog into the key, page by page. */
 static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 {
@@ -289,31 +335,14 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 	BlockNumber nblocks = RelationGetNumberOfBlocks(rel);
 	/* pg_class is updated in place by every VACUUM and ANALYZE (relpages,
 	 * reltuples, ...): its pages are never named by their LSN, which that
-	 * changes, but by their map page or row by row, so that does not count
-	 * as a change. pg_index rows are digested with their content, and its
-	 * pages are never taken from the visibility map (in-place flag flips
-	 * leave the map alone; only the page's LSN sees them). */
+	 * changes, but row by row, so that does not count as a change. pg_index
+	 * rows are digested with their content (in-place flag flips). */
 	bool by_page = relid != RelationRelationId && !snap->takenDuringRecovery;
-	bool by_map = relid != IndexRelationId && !snap->takenDuringRecovery && nblocks > 0;
 	bool content = relid == IndexRelationId;
 	uint64 file = ((uint64)relid << 32) | rel->rd_node.relNode;
-	Buffer map = InvalidBuffer;
-	bool *visible = by_map ? palloc(sizeof(bool) * Min(nblocks, HEAP_BLOCKS_PER_MAP_PAGE)) : NULL;
-	bool mapped = false;
-	uint64 map_lsn = 0;
 	for (BlockNumber blk = 0; blk < nblocks; blk++) {
 		Buffer buf;
 		Page page;
-		if (by_map) {
-			BlockNumber at = blk % HEAP_BLOCKS_PER_MAP_PAGE;
-			if (at == 0)
-				mapped = map_bits(rel, blk, Min(nblocks - blk, HEAP_BLOCKS_PER_MAP_PAGE), &map, visible,
-				                  &map_lsn);
-			if (mapped && visible[at]) {
-				add_term(k, file ^ UINT64CONST(0x4000000000000000), ((uint64)blk << 32) ^ map_lsn);
-				continue;
-			}
-		}
 		buf = ReadBufferExtended(rel, MAIN_FORKNUM, blk, RBM_NORMAL, NULL);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
@@ -343,10 +372,6 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 		}
 		UnlockReleaseBuffer(buf);
 	}
-	if (BufferIsValid(map))
-		ReleaseBuffer(map);
-	if (visible)
-		pfree(visible);
 	table_close(rel, AccessShareLock);
 }
 
@@ -453,21 +478,6 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 	return e;
 }
 
-/* Errors the reader meets when another session's DDL commits under it: a
- * relation or object seen in the catalog snapshot is gone when a deparser or
- * the relation cache looks it up ("could not open relation with OID",
- * "cache lookup failed": XX000; 42P01, 42704), or the reader was chosen to
- * break a deadlock with that DDL (40P01, pg_get_viewdef locks the view's
- * tables). */
-static bool concurrent_ddl_error(const dbc_ctx *ctx)
-{
-	static const char *const states[] = {DBC_SQLSTATE_INTERNAL, "42P01", "42704", "40P01"};
-	for (size_t i = 0; i < lengthof(states); i++)
-		if (strcmp(ctx->sqlstate, states[i]) == 0)
-			return true;
-	return false;
-}
-
 static void restore_error(dbc_ctx *ctx, const dbc_ctx *from)
 {
 	ctx->failed = from->failed;
@@ -480,31 +490,12 @@ static void restore_error(dbc_ctx *ctx, const dbc_ctx *from)
 	ctx->error_cursor = from->error_cursor;
 }
 
-/* Attempts at reading the catalog while DDL keeps changing it under us. */
-#define READ_ATTEMPTS 5
-
-/* One read of the catalog into *read (the call's arena) inside a savepoint of
- * its own, so a failed read leaves nothing behind and can be retried. */
-static int read_once(dbc_ctx *ctx, dbc_schema *read)
-{
-	int sp = ctx->host->savepoint(ctx);
-	if (sp < 0)
-		return DBC_ERROR;
-	if (pgdbc_read_catalog(ctx, read) != DBC_OK) {
-		ctx->host->rollback(ctx, sp);
-		return DBC_ERROR;
-	}
-	return ctx->host->release(ctx, sp);
-}
-
-int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
+static int read_cached(dbc_ctx *ctx, dbc_schema *out)
 {
 	schema_key key;
 	dbc_schema read;
 	cache_entry *e;
 	char *snapshot = NULL;
-	if (!ctx->host_data) /* not inside a call: nothing to pin the model to */
-		return pgdbc_read_catalog(ctx, out);
 	/* A read that fails because DDL of another session committed while it
 	 * ran is read again, from the catalog as that DDL left it (a new
 	 * snapshot at READ COMMITTED): a table dropped under the reader is
@@ -640,4 +631,29 @@ int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, 
 		e->queries = q;
 	}
 	return DBC_OK;
+}
+
+#else /* !SCHEMA_CACHE_BUILT */
+
+int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, dbc_row_fn fn,
+                        void *arg)
+{
+	(void)model;
+	return ctx->host->query(ctx, sql, 0, NULL, fn, arg);
+}
+
+#endif /* SCHEMA_CACHE_BUILT */
+
+int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
+{
+	if (!ctx->host_data) /* not inside a call: nothing to pin the model to */
+		return pgdbc_read_catalog(ctx, out);
+#ifdef SCHEMA_CACHE_BUILT
+	if (schema_cache_setting)
+		return read_cached(ctx, out);
+	/* turned off: no model of an earlier catalog state stays in memory */
+	if (current_entry)
+		entry_drop(current_entry);
+#endif
+	return read_uncached(ctx, out);
 }

@@ -16,9 +16,10 @@ typedef struct book_table {
 /* Clears the migration status summary on a write to one of the tables it is
  * derived from, whoever writes: a dbcare call, a hand edit, another tool.
  * History rows count only as failed runs. SQLite triggers fire per row, so
- * the DELETE runs only while there is a row to clear: an apply of 1,000
- * migrations writes 2,000 rows, and clearing the (empty) table's page each
- * time was 1 % of the call. */
+ * the DELETE runs only while there is a row to clear: an apply writes two
+ * rows per migration, and clearing the (empty) table's page for each one
+ * showed in the apply's profile (docs/benchmarks.md, "Figures behind code
+ * comments"). */
 #define SUMMARY_KEPT "EXISTS (SELECT 1 FROM main.dbcare_migrations_summary)"
 #define CLEAR_SUMMARY(trigger, event, table, when)                                                 \
 	"CREATE TRIGGER IF NOT EXISTS main.dbcare_migrations_summary_" trigger " AFTER " event         \

@@ -544,8 +544,9 @@ static int read_schema(dbc_ctx *ctx, dbc_schema *s, bool by_text, bool *fk_enfor
  * a function of that text alone, so the key is right whichever connection
  * changed the schema, across ROLLBACK (where PRAGMA schema_version can come
  * back to a number that later names different DDL) and after writable_schema
- * edits (which do not bump schema_version at all). Reading the catalog costs
- * ~50 us per table; the digest ~0.3 us per table. Temp and attached schemas
+ * edits (which do not bump schema_version at all). The digest costs a small
+ * fraction of reading the catalog (docs/benchmarks.md, "Health `quick` on
+ * SQLite was 4-40x over its target"). Temp and attached schemas
  * are not in the model and do not matter.
  */
 struct sqldbc_schema_cache {

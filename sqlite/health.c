@@ -348,8 +348,8 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		ctx,
 		"SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size), "
 		"(SELECT count(*) FROM sqlite_schema m WHERE " USER_TABLE("m") "), "
-		/* IN (a list built once), not a join: the join's automatic index
-		 * cost 6x more at 1,000 tables */
+		/* IN (a list built once), not a join: the join builds an automatic
+		 * index per call (docs/benchmarks.md, "Figures behind code comments") */
 		"(SELECT count(*) FROM sqlite_schema i WHERE i.type = 'index' AND i.tbl_name IN "
 		" (SELECT m.name FROM sqlite_schema m WHERE " USER_TABLE("m") "))",
 		0, NULL, take_metrics, m);

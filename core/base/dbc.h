@@ -198,8 +198,8 @@ typedef struct dbc_host {
 	 * parameters (params holds them row after row); rows it returns are
 	 * dropped. NULL where one set-based statement fed by a JSON array is the
 	 * cheaper way to write many rows (PostgreSQL, where every execution
-	 * starts an executor); on SQLite an execution costs a few thousand
-	 * instructions, decoding a row from JSON more. */
+	 * starts an executor); on SQLite an execution costs less than decoding
+	 * a row from JSON. */
 	int (*query_each)(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
 	                  const dbc_value *params);
 

@@ -515,7 +515,7 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			if (colls) {
 				/* The parent's key collations are known: an IN test probes
 				 * the parent's key index (or rowid) per child row, the
-				 * pragma's own plan and ~15 % of its time. COLLATE names
+				 * pragma's own plan. COLLATE names
 				 * the parent's collation and +c.x leaves the parent's
 				 * affinity to apply. IS NOT TRUE: a parent key with a NULL
 				 * part makes IN unknown instead of false, and an empty
@@ -542,8 +542,8 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 				dbc_buf_appendf(&in, " FROM %s AS p)) IS NOT TRUE", pref);
 				/* The probe first: SQLite evaluates the terms in order, and
 				 * for the many rows that have a parent the NULL test is then
-				 * never reached (a second column read per row otherwise:
-				 * 712 M vs 611 M instructions at 10^6 rows). */
+				 * never reached (a second column read per row otherwise;
+				 * docs/benchmarks.md, "Figures behind code comments"). */
 				char *test = dbc_buf_finish(&in);
 				pp->where = test ? dbc_printf(ctx, "%s AND %s", test, all_set) : NULL;
 			} else {
@@ -652,7 +652,7 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		if (con->kind == DBC_CON_PRIMARY_KEY && is_rowid_alias(s, t, con)) {
 			/* The key is the rowid itself: unique and never NULL by
 			 * construction. A constant-false query keeps the row shape while
-			 * SQLite skips the full GROUP BY pass (3x PRAGMA foreign_key_check). */
+			 * SQLite skips the full GROUP BY pass over the table. */
 			pp->where = "0";
 			pp->nulls_where = "0";
 		}

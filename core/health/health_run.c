@@ -410,9 +410,9 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
 /* One check; an error inside becomes the check's "error" row, except a
  * cancel or timeout (57014), which ends the whole report with that error.
  * *shared is the open savepoint the checks share (engines with
- * isolate_checks; NULL for the others, 0 when none is open): a savepoint per check cost as much as a small
- * catalog check (20-30 us each in PostgreSQL, 21 of them per report), so one
- * savepoint holds the checks until one fails. The failing check rolls it back
+ * isolate_checks; NULL for the others, 0 when none is open): a savepoint per
+ * check costs as much as a small catalog check (docs/benchmarks.md, "health
+ * `standard`: the fixed cost beside amcheck"), so one savepoint holds the checks until one fails. The failing check rolls it back
  * -- the checks before it only read, so nothing of theirs is lost -- and the
  * next check opens a new one: every check still fails alone, with the same
  * row as under a savepoint of its own. */

@@ -16,8 +16,8 @@
  * The text is written directly, byte for byte what jansson's
  * JSON_SORT_KEYS | JSON_COMPACT dump of the same object tree gives (the
  * format since the first release; test_snapshot checks the equivalence):
- * building that tree, sorting it and freeing it was 80% of the snapshot's
- * cost. Strings are repaired as json.c does: a byte that starts no
+ * building that tree, sorting it and freeing it was most of the snapshot's
+ * cost (docs/benchmarks.md, "Figures behind code comments"). Strings are repaired as json.c does: a byte that starts no
  * well-formed UTF-8 sequence (overlong forms and surrogates included) becomes
  * '?'. Of duplicate keys in one object the last one set wins, as with
  * json_object_set.

@@ -5,7 +5,9 @@
 # CREATE INDEX CONCURRENTLY flipping pg_index flags in place, settings that
 # change the deparsed text) and must get what a fresh session gets, and a
 # new value whenever the schema changed. The same holds for the health
-# checks whose catalog rows are kept with the model.
+# checks whose catalog rows are kept with the model. Each answer must also
+# equal the slow path's: a session with dbcare.schema_cache off, which reads
+# the catalog on every call (and the setting must really turn the cache off).
 set -eu
 db=dbcare_schema_cache
 . "$(dirname "$0")/lib/pg.sh"
@@ -24,13 +26,19 @@ prev=
 # check LABEL [changed|same]: the session's answers equal a fresh session's,
 # and the fingerprint changed (or not) since the last check.
 check() {
-  local label=$1 expect=${2:-changed} mine fresh
+  local label=$1 expect=${2:-changed} mine fresh slow
   mine=$(s "$FP" "$RFP" "$SNAP" "$CHK" "$CATQ")
   fresh=$(q -c "$FP" -c "$RFP" -c "$SNAP" -c "$CHK" -c "$CATQ")
   [ "$mine" = "$fresh" ] || fail "$label: the long-lived session answers
 $mine
 but a fresh session answers
 $fresh"
+  # the slow path, called twice: the second call is where a cache would answer
+  slow=$(q -c "SET dbcare.schema_cache = off" -c "$FP" -c "$FP" -c "$RFP" -c "$SNAP" -c "$CHK" -c "$CATQ" | sed 1d)
+  [ "$mine" = "$slow" ] || fail "$label: the long-lived session answers
+$mine
+but a session with dbcare.schema_cache off answers
+$slow"
   local fp=${mine%%$'\n'*}
   [ "$(echo "$mine" | sed -n 2p)" = "$fp" ] || fail "$label: the report's fingerprint differs from dbschema_fingerprint()"
   if [ -n "$prev" ]; then
@@ -47,6 +55,23 @@ $fresh"
 s "CREATE TABLE t (id int PRIMARY KEY, a int);" > /dev/null
 check "a table"
 check "nothing changed (cached)" same
+
+# The setting: a repeated fingerprint in one transaction scans none of the
+# catalogs the reader reads (and this statistics query does not) with the
+# cache on, and scans them again with it off.
+SCANS="SELECT sum(seq_scan + idx_scan) FROM pg_stat_xact_sys_tables WHERE relname IN ('pg_attribute', 'pg_type', 'pg_depend');"
+scans_of_repeat() { # SETTING: catalog index scans of the second of two fingerprints
+  local out
+  out=$(q -c "SET dbcare.schema_cache = $1" -c "BEGIN" -c "$FP" -c "$SCANS" -c "$FP" -c "$SCANS" -c "COMMIT")
+  echo $(( $(echo "$out" | sed -n 4p) - $(echo "$out" | sed -n 2p) ))
+}
+[ "$(q -c "SELECT dbschema_fingerprint() IS NOT NULL" -c "SELECT setting FROM pg_settings WHERE name = 'dbcare.schema_cache'" | sed -n 2p)" = on ] ||
+  fail "the setting dbcare.schema_cache is not defined (or not on by default)"
+on=$(scans_of_repeat on)
+off=$(scans_of_repeat off)
+[ "$on" = 0 ] || fail "with dbcare.schema_cache on, a repeated fingerprint scanned the catalogs $on times"
+[ "$off" -gt 0 ] || fail "with dbcare.schema_cache off, a repeated fingerprint did not read the catalogs (the cache answered)"
+echo "ok: dbcare.schema_cache off reads the catalog on every call ($off index scans; on: $on)"
 s "ALTER TABLE t ADD COLUMN b text;" > /dev/null
 check "ADD COLUMN, same session"
 s "ALTER TABLE t ALTER COLUMN b SET DEFAULT 'x';" > /dev/null
@@ -130,8 +155,8 @@ s "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'z';" > /dev/null
 check "SET DEFAULT on all-visible pages"
 q -c "VACUUM" -c "ALTER TABLE t ALTER COLUMN bb DROP NOT NULL"
 check "DROP NOT NULL on all-visible pages"
-# All-visible pages enter the key by their visibility map page; DDL followed
-# by VACUUM leaves them all-visible again, under a map page with a new LSN.
+# DDL followed by VACUUM leaves the changed pages all-visible again, under a
+# new page LSN.
 q -c "VACUUM"
 check "VACUUM again (all-visible pages)" same
 q -c "ALTER TABLE t ALTER COLUMN bb SET DEFAULT 'w'" -c "VACUUM"
