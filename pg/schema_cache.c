@@ -118,7 +118,7 @@ static int read_uncached(dbc_ctx *ctx, dbc_schema *out)
 {
 	dbc_schema read;
 	for (int attempt = 1;; attempt++) {
-		dbc_schema_init(&read, ctx, out->engine);
+		dbc_schema_init(&read, ctx);
 		if (read_once(ctx, &read) == DBC_OK)
 			break;
 		if (attempt == READ_ATTEMPTS || !concurrent_ddl_error(ctx))
