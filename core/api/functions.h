@@ -36,6 +36,19 @@
 #ifndef DBC_API_FUNCTIONS_H
 #define DBC_API_FUNCTIONS_H
 
+/* The json part's shared shapes: a document and a schema of one type, the
+ * optional format_assertion; IMMUTABLE, STRICT, PARALLEL SAFE (and pure on
+ * SQLite where the function exists there); dbjson_errors' columns. */
+#define DBC_JSON_ARGS(type_)                                                                       \
+	DBC_ARGS(DBC_ARG("document", type_), DBC_ARG("schema", type_),                                 \
+	         DBC_OPT("format_assertion", DBC_T_BOOL, "false"))
+#define DBC_JSON_PURE .volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE
+#define DBC_JSON_PURE_SQLITE                                                                       \
+	.volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE
+#define DBC_JSON_ERROR_COLUMNS                                                                     \
+	DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT),          \
+	            DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT))
+
 #define DBC_API_FUNCTIONS(X)                                                                       \
 	/* ---- core: the version and the settings store (core/settings) */                            \
 	X(dbcare_version, dbcare_version, PG_SCALAR, .part = DBC_PART_CORE, .returns = DBC_T_TEXT,     \
@@ -261,77 +274,50 @@
 	  .volatility = DBC_STABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_UNSAFE,                 \
 	  .comment = "whether a domain CHECK accepts a value (internal to dbcheck_constraints)")   \
                                                                                                    \
-	/* ---- json: JSON Schema validation (core/jsonschema). IMMUTABLE and                           \
-	 * PARALLEL SAFE (pure on SQLite) so they stand in CHECK constraints:                           \
-	 * their answer depends on their arguments alone (format assertion is                          \
-	 * one of them, never a setting). STRICT: a NULL document passes, as in                         \
-	 * any CHECK. PostgreSQL has jsonb, json and text overloads, SQLite one. */                     \
-	X(dbjson_valid, dbjson_valid, PG_SCALAR, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_JSONB), DBC_ARG("schema", DBC_T_JSONB),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  .returns = DBC_T_BOOL, .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE,                                        \
-	  .comment = "whether a document is valid against a JSON Schema")                                                                       \
-	X(dbjson_valid_json, dbjson_valid, PG, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_JSON), DBC_ARG("schema", DBC_T_JSON),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  .returns = DBC_T_BOOL, .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "whether a document is valid against a JSON Schema")                                                                       \
-	X(dbjson_valid_text, dbjson_valid, PG, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  .returns = DBC_T_BOOL, .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "whether a document is valid against a JSON Schema")                                                                       \
-	X(dbjson_assert, dbjson_assert, PG_SCALAR, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_JSONB), DBC_ARG("schema", DBC_T_JSONB),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  .returns = DBC_T_BOOL, .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE,                                        \
-	  .comment = "true, or an error naming the instance path, keyword and schema path of the first violation")                                                                       \
-	X(dbjson_assert_json, dbjson_assert, PG, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_JSON), DBC_ARG("schema", DBC_T_JSON),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  .returns = DBC_T_BOOL, .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "true, or an error naming the instance path, keyword and schema path of the first violation")                                                                       \
-	X(dbjson_assert_text, dbjson_assert, PG, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  .returns = DBC_T_BOOL, .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "true, or an error naming the instance path, keyword and schema path of the first violation")                                                                       \
-	X(dbjson_errors, dbjson_errors, PG_TABLE, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_JSONB), DBC_ARG("schema", DBC_T_JSONB),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT), DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT)), .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "every violation of a JSON Schema by a document")                                                                       \
-	X(dbjson_errors_json, dbjson_errors, PG, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_JSON), DBC_ARG("schema", DBC_T_JSON),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT), DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT)), .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "every violation of a JSON Schema by a document")                                                                       \
-	X(dbjson_errors_text, dbjson_errors, PG, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("document", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT),                                   \
-	           DBC_OPT("format_assertion", DBC_T_BOOL, "false")),                                   \
-	  DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT), DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT)), .volatility = DBC_IMMUTABLE,                                                   \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE,                                        \
-	  .comment = "every violation of a JSON Schema by a document")                                                                       \
+	/* ---- json: JSON Schema validation (core/jsonschema). IMMUTABLE and                             \
+	 * PARALLEL SAFE (pure on SQLite) so they stand in CHECK constraints:                             \
+	 * their answer depends on their arguments alone (format assertion is                             \
+	 * one of them, never a setting). STRICT: a NULL document passes, as in                           \
+	 * any CHECK. PostgreSQL has jsonb, json and text overloads, SQLite one. */                       \
+	X(dbjson_valid, dbjson_valid, PG_SCALAR, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),       \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,                                                    \
+	  .comment = "whether a document is valid against a JSON Schema")                                 \
+	X(dbjson_valid_json, dbjson_valid, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),          \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
+	  .comment = "whether a document is valid against a JSON Schema")                                 \
+	X(dbjson_valid_text, dbjson_valid, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),          \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
+	  .comment = "whether a document is valid against a JSON Schema")                                 \
+	X(dbjson_assert, dbjson_assert, PG_SCALAR, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),     \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,                                                    \
+	  .comment = "true, or an error naming the instance path, keyword and schema path of "            \
+	  "the first violation")                                                                          \
+	X(dbjson_assert_json, dbjson_assert, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),        \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
+	  .comment = "true, or an error naming the instance path, keyword and schema path of "            \
+	  "the first violation")                                                                          \
+	X(dbjson_assert_text, dbjson_assert, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),        \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
+	  .comment = "true, or an error naming the instance path, keyword and schema path of "            \
+	  "the first violation")                                                                          \
+	X(dbjson_errors, dbjson_errors, PG_TABLE, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),      \
+	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                          \
+	  .comment = "every violation of a JSON Schema by a document")                                    \
+	X(dbjson_errors_json, dbjson_errors, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),        \
+	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                          \
+	  .comment = "every violation of a JSON Schema by a document")                                    \
+	X(dbjson_errors_text, dbjson_errors, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),        \
+	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                          \
+	  .comment = "every violation of a JSON Schema by a document")                                    \
 	X(dbjson_schema_valid, dbjson_schema_valid, PG_SCALAR, .part = DBC_PART_JSON,                     \
-	  DBC_ARGS(DBC_ARG("schema", DBC_T_JSONB)), .returns = DBC_T_BOOL,                              \
-	  .volatility = DBC_IMMUTABLE,                                                                  \
-	  .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE,                               \
-	  .comment = "whether a JSON Schema is valid against its draft's meta-schema")                  \
-	/* Reads the table as the caller: regclass resolves the name with the                           \
-	 * caller's search_path before this function's own applies. */                                  \
-	X(dbcheck_json, dbcheck_json, PG_TABLE, .part = DBC_PART_JSON,                                  \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_REGCLASS), DBC_ARG("column", DBC_T_TEXT),                     \
-	           DBC_ARG("schema", DBC_T_JSONB), DBC_OPT("format_assertion", DBC_T_BOOL, "false")),   \
-	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),               \
-	  .volatility = DBC_STABLE,                                                                     \
+	  DBC_ARGS(DBC_ARG("schema", DBC_T_JSONB)), .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,          \
+	  .comment = "whether a JSON Schema is valid against its draft's meta-schema")                    \
+	/* Reads the table as the caller: regclass resolves the name with the                             \
+	 * caller's search_path before this function's own applies. */                                    \
+	X(dbcheck_json, dbcheck_json, PG_TABLE, .part = DBC_PART_JSON,                                    \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_REGCLASS), DBC_ARG("column", DBC_T_TEXT),                       \
+	           DBC_ARG("schema", DBC_T_JSONB), DBC_OPT("format_assertion", DBC_T_BOOL, "false")),     \
+	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),                 \
+	  .volatility = DBC_STABLE,                                                                       \
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")
-
 #endif
