@@ -1,8 +1,9 @@
 /*
  * fn_json.c — dbjson_* and dbcheck_json for PostgreSQL. Decoding and
  * encoding only; validation is core/jsonschema/. One C function serves the
- * jsonb, json and text overloads (pgdbc_arg_json reads each; the json and
- * text ones are symbols of their own, at the end). Compiled
+ * jsonb, json and text overloads (the json and text ones are symbols of
+ * their own, at the end): a jsonb document goes to the validator as a tree
+ * (pg/json_doc.c), everything else as text (pgdbc_arg_json). Compiled
  * schemas are cached per backend (malloc memory, outside any query's).
  */
 #include "glue.h"
