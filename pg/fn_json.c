@@ -1,8 +1,9 @@
 /*
  * fn_json.c — dbjson_* and dbcheck_json for PostgreSQL. Decoding and
  * encoding only; validation is core/jsonschema/. One C function serves the
- * jsonb, json and text overloads (pgdbc_arg_json reads each; the json and
- * text ones are symbols of their own, at the end). Compiled
+ * jsonb, json and text overloads (the json and text ones are symbols of
+ * their own, at the end): a jsonb document goes to the validator as a tree
+ * (pg/json_doc.c), everything else as text (pgdbc_arg_json). Compiled
  * schemas are cached per backend (malloc memory, outside any query's).
  */
 #include "glue.h"
@@ -65,26 +66,65 @@ static bool format_assertion(pgdbc_call *call, int n)
 	return pgdbc_arg_given(call, n) && pgdbc_arg_bool(call, n, "format_assertion");
 }
 
+/* The document argument: a jsonb one as a tree (pg/json_doc.c), without
+ * the text in between; json, text (or a non-UTF-8 database) as text. */
+typedef struct doc_arg {
+	const char *text;
+	const dbc_js_doc *tree;
+} doc_arg;
+
+static int document_arg(pgdbc_call *call, int n, doc_arg *out)
+{
+	FunctionCallInfo fcinfo = call->fcinfo;
+	out->text = NULL;
+	out->tree = NULL;
+	if (!PG_ARGISNULL(n) && get_fn_expr_argtype(fcinfo->flinfo, n) == JSONBOID) {
+		if (pgdbc_jsonb_doc(&call->ctx, fcinfo, n, &out->tree) == DBC_OK && out->tree)
+			return DBC_OK;
+		/* A document the validator refuses (too deep, a number beyond a
+		 * double): the text path says so, with the very message and in the
+		 * very order (after the schema's own errors) it always has. */
+		out->tree = NULL;
+		dbc_error_clear(&call->ctx);
+	}
+	out->text = pgdbc_arg_json(call, n, "document");
+	return DBC_OK;
+}
+
+/*
+ * The validators are IMMUTABLE and run no SQL: they start with
+ * pgdbc_begin_lean (no SPI connection, no read-only check), which matters
+ * to a CHECK calling them once a row. Errors, memory and the schema cache
+ * are as for every other call.
+ */
 Datum dbjson_valid(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	bool valid = false;
+	doc_arg doc;
 	int rc;
-	pgdbc_begin(&call, fcinfo);
-	const char *doc = pgdbc_arg_json(&call, 0, "document");
-	const char *schema = schema_arg(&call, 1);
-	rc = dbc_jsonschema_valid(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &valid);
+	pgdbc_begin_lean(&call, fcinfo);
+	rc = document_arg(&call, 0, &doc);
+	if (rc == DBC_OK) {
+		const char *schema = schema_arg(&call, 1);
+		rc = dbc_jsonschema_valid_any(&call.ctx, cache(), doc.text, doc.tree, schema,
+		                              format_assertion(&call, 2), &valid);
+	}
 	return pgdbc_return_bool(&call, rc, valid);
 }
 
 Datum dbjson_assert(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
+	doc_arg doc;
 	int rc;
-	pgdbc_begin(&call, fcinfo);
-	const char *doc = pgdbc_arg_json(&call, 0, "document");
-	const char *schema = schema_arg(&call, 1);
-	rc = dbc_jsonschema_assert(&call.ctx, cache(), doc, schema, format_assertion(&call, 2));
+	pgdbc_begin_lean(&call, fcinfo);
+	rc = document_arg(&call, 0, &doc);
+	if (rc == DBC_OK) {
+		const char *schema = schema_arg(&call, 1);
+		rc = dbc_jsonschema_assert_any(&call.ctx, cache(), doc.text, doc.tree, schema,
+		                               format_assertion(&call, 2));
+	}
 	return pgdbc_return_bool(&call, rc, true);
 }
 
@@ -92,11 +132,16 @@ Datum dbjson_errors(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	dbc_rows rows;
+	doc_arg doc;
 	int rc;
-	pgdbc_begin(&call, fcinfo);
-	const char *doc = pgdbc_arg_json(&call, 0, "document");
-	const char *schema = pgdbc_arg_json(&call, 1, "schema");
-	rc = dbc_jsonschema_errors(&call.ctx, cache(), doc, schema, format_assertion(&call, 2), &rows);
+	pgdbc_begin_lean(&call, fcinfo);
+	dbc_rows_init(&rows, &call.ctx, 4);
+	rc = document_arg(&call, 0, &doc);
+	if (rc == DBC_OK) {
+		const char *schema = pgdbc_arg_json(&call, 1, "schema");
+		rc = dbc_jsonschema_errors_any(&call.ctx, cache(), doc.text, doc.tree, schema,
+		                               format_assertion(&call, 2), &rows);
+	}
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
@@ -106,7 +151,7 @@ Datum dbjson_schema_valid(PG_FUNCTION_ARGS)
 	bool valid = false;
 	char *why;
 	int rc;
-	pgdbc_begin(&call, fcinfo);
+	pgdbc_begin_lean(&call, fcinfo);
 	const char *schema = schema_arg(&call, 0);
 	rc = dbc_jschema_check(&call.ctx, schema, &valid, &why);
 	return pgdbc_return_bool(&call, rc, valid);

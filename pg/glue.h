@@ -130,6 +130,18 @@ char *pgdbc_grant_hint(const char *sqlstate, const char *message);
 /* Starts a call: pgdbc_refuse_changes_when_read_only, own memory context,
  * SPI_connect, dbc_ctx_init with pgdbc_host. */
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
+/* Starts a call of a function that runs no SQL and changes nothing (the
+ * IMMUTABLE dbjson_* validators, called once a row by a CHECK): the same
+ * memory, ctx and error handling as pgdbc_begin, without SPI_connect and
+ * without the read-only check. The core must not use the host's SQL
+ * callbacks in such a call (no SPI connection to run them on); it may poll
+ * host->interrupted. Ended by the same pgdbc_return_* / pgdbc_finish. */
+void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo);
+/* A jsonb argument as the validator's document tree, without the text in
+ * between (pg/json_doc.c); *out NULL when the database encoding is not
+ * UTF-8 (the caller then reads the text). rc as the core's. */
+struct js_val;
+int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const struct js_val **out);
 
 /* Ends a call. rc != DBC_OK raises the ctx error as ereport(ERROR): SQLSTATE from
  * the ctx (XX000 when unset), message prefixed "dbcare: ", detail, hint and

@@ -204,18 +204,32 @@ static void call_error(pgdbc_call *call, const char *sqlstate, const char *msg, 
 
 /* ------------------------------------------------------------ call helpers */
 
+static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi);
+
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 {
 	/* first of all, before any argument is looked at (pg/readonly.c) */
 	pgdbc_refuse_changes_when_read_only(fcinfo);
+	begin_call(call, fcinfo, true);
+}
+
+void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo)
+{
+	begin_call(call, fcinfo, false);
+}
+
+static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi)
+{
 	memset(call, 0, sizeof(*call));
 	call->fcinfo = fcinfo;
 	call->caller_cxt = CurrentMemoryContext;
 	call->call_cxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare call",
 	                                       ALLOCSET_DEFAULT_SIZES);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dbcare: SPI_connect failed");
-	call->spi_connected = true;
+	if (spi) {
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "dbcare: SPI_connect failed");
+		call->spi_connected = true;
+	}
 	/* Glue temporaries go to the call's context, not SPI's procedure context. */
 	MemoryContextSwitchTo(call->call_cxt);
 	call->prev_arena = pgdbc_arena_cxt;

@@ -20,14 +20,30 @@ static int schema_of(dbc_ctx *ctx, dbc_js_cache *cache, const char *text, bool f
 	return rc;
 }
 
+/* The document as text or as a built tree, whichever was given. */
+static int validate(dbc_ctx *ctx, const dbc_jschema *s, const char *text, const dbc_js_doc *doc,
+                    bool *valid, dbc_js_error **errors, int *nerrors, int max_errors)
+{
+	if (doc)
+		return dbc_jschema_validate_doc(ctx, s, doc, valid, errors, nerrors, max_errors);
+	return dbc_jschema_validate(ctx, s, text, valid, errors, nerrors, max_errors);
+}
+
 int dbc_jsonschema_valid(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                          const char *schema, bool format_assertion, bool *valid)
+{
+	return dbc_jsonschema_valid_any(ctx, cache, document, NULL, schema, format_assertion, valid);
+}
+
+int dbc_jsonschema_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                             const dbc_js_doc *doc, const char *schema, bool format_assertion,
+                             bool *valid)
 {
 	const dbc_jschema *s;
 	dbc_jschema *owned;
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
-	int rc = dbc_jschema_validate(ctx, s, document, valid, NULL, NULL, 0);
+	int rc = validate(ctx, s, document, doc, valid, NULL, NULL, 0);
 	dbc_jschema_free(owned);
 	return rc;
 }
@@ -41,6 +57,12 @@ static const char *where(const char *pointer)
 int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion)
 {
+	return dbc_jsonschema_assert_any(ctx, cache, document, NULL, schema, format_assertion);
+}
+
+int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                              const dbc_js_doc *doc, const char *schema, bool format_assertion)
+{
 	const dbc_jschema *s;
 	dbc_jschema *owned;
 	bool valid;
@@ -48,7 +70,7 @@ int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 	int n;
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
-	int rc = dbc_jschema_validate(ctx, s, document, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
+	int rc = validate(ctx, s, document, doc, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
 	dbc_jschema_free(owned);
 	if (rc != DBC_OK || valid)
 		return rc;
@@ -65,6 +87,13 @@ int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion, dbc_rows *out)
 {
+	return dbc_jsonschema_errors_any(ctx, cache, document, NULL, schema, format_assertion, out);
+}
+
+int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                              const dbc_js_doc *doc, const char *schema, bool format_assertion,
+                              dbc_rows *out)
+{
 	const dbc_jschema *s;
 	dbc_jschema *owned;
 	bool valid;
@@ -73,7 +102,7 @@ int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 	dbc_rows_init(out, ctx, 4);
 	if (schema_of(ctx, cache, schema, format_assertion, &s, &owned) != DBC_OK)
 		return DBC_ERROR;
-	int rc = dbc_jschema_validate(ctx, s, document, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
+	int rc = validate(ctx, s, document, doc, &valid, &errors, &n, DBC_JS_MAX_ERRORS);
 	dbc_jschema_free(owned);
 	for (int i = 0; rc == DBC_OK && i < n; i++) {
 		dbc_value row[4] = {dbc_text(errors[i].instance_path), dbc_text(errors[i].schema_path),

@@ -63,6 +63,11 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
  * Integers beyond 64 bits are read as reals; deeper than DBC_JS_MAX_DEPTH
  * is an error. */
 int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out);
+/* Orders object members by key bytes, then length (js_get's bsearch). */
+int js_member_cmp(const void *x, const void *y);
+/* Validates a tree already built (js_parse or dbc_js_build_*). */
+int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
+                    dbc_js_error **errors, int *nerrors, int max_errors);
 const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
 bool js_equal(const js_val *a, const js_val *b);
 bool js_is_number(const js_val *v);

@@ -456,6 +456,23 @@ int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *documen
 	}
 	if (js_parse(ctx, &a, document, "the document", &inst) != DBC_OK)
 		return DBC_ERROR;
+	return js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
+}
+
+int dbc_jschema_validate_doc(dbc_ctx *ctx, const dbc_jschema *s, const dbc_js_doc *document,
+                             bool *valid, dbc_js_error **errors, int *nerrors, int max_errors)
+{
+	return js_validate_val(ctx, s, document, valid, errors, nerrors, max_errors);
+}
+
+int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
+                    dbc_js_error **errors, int *nerrors, int max_errors)
+{
+	*valid = false;
+	if (errors) {
+		*errors = NULL;
+		*nerrors = 0;
+	}
 	js_errors errs = {.max = max_errors > 0 ? max_errors : 1};
 	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL};
 	*valid = eval(&r, s->root, inst, NULL, NULL, NULL, NULL);

@@ -84,7 +84,7 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- parse */
 
-static int cmp_member(const void *x, const void *y)
+int js_member_cmp(const void *x, const void *y)
 {
 	const js_member *a = x, *b = y;
 	size_t n = a->klen < b->klen ? a->klen : b->klen;
@@ -121,7 +121,7 @@ static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *w
 			if (!mem->key || !(mem->val = convert(ctx, a, m, what, depth + 1)))
 				return NULL;
 		}
-		qsort(v->u.members, v->n, sizeof(js_member), cmp_member);
+		qsort(v->u.members, v->n, sizeof(js_member), js_member_cmp);
 		break;
 	}
 	case JSON_ARRAY:
@@ -186,7 +186,7 @@ const js_val *js_get(const js_val *obj, const char *key)
 	if (!obj || obj->kind != JV_OBJ)
 		return NULL;
 	js_member probe = {.key = key, .klen = strlen(key)};
-	const js_member *m = bsearch(&probe, obj->u.members, obj->n, sizeof(js_member), cmp_member);
+	const js_member *m = bsearch(&probe, obj->u.members, obj->n, sizeof(js_member), js_member_cmp);
 	return m ? m->val : NULL;
 }
 

@@ -72,6 +72,34 @@ dbc_js_draft dbc_jschema_draft(const dbc_jschema *schema);
 int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document,
                          bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
 
+/* A document the host hands over as a tree rather than as text (PostgreSQL's
+ * jsonb, walked with its iterator), built in the ctx arena with the same
+ * meaning the text would have: members and items in order, numbers as their
+ * JSON text (an integer text that fits 64 bits is an integer; one that does
+ * not turns every integer of the document into a real, as it does for a
+ * text document; other numbers are reals, and one beyond a double's range is
+ * an error), nesting deeper than DBC_JS_MAX_DEPTH an error. Keys must be
+ * unique (jsonb's are). Every call returns DBC_OK or DBC_ERROR (ctx error);
+ * after an error the builder is done. */
+typedef struct js_val dbc_js_doc;
+typedef struct dbc_js_builder dbc_js_builder;
+dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx);
+/* Opens an array (object false) of n items or an object of n members; for
+ * an object, each member is dbc_js_build_key then its value. */
+int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n);
+int dbc_js_build_close(dbc_js_builder *b);
+int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len);
+int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len);
+int dbc_js_build_number(dbc_js_builder *b, const char *json_number);
+int dbc_js_build_bool(dbc_js_builder *b, bool v);
+int dbc_js_build_null(dbc_js_builder *b);
+/* The finished document (every array and object closed). */
+int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out);
+
+/* dbc_jschema_validate over a built document. */
+int dbc_jschema_validate_doc(dbc_ctx *ctx, const dbc_jschema *schema, const dbc_js_doc *document,
+                             bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
+
 /* Whether schema text is a valid schema of its draft (its $schema, default
  * 2020-12), checked against the draft's meta-schema; the first reason in
  * *why (arena text) when not. DBC_ERROR only for text that is not JSON. */
@@ -101,6 +129,16 @@ int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *documen
 /* Rows (instance_path, schema_path, keyword, message), every error. */
 int dbc_jsonschema_errors(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion, struct dbc_rows *out);
+/* The same over a built document (exactly one of document / doc is
+ * non-NULL in the _any forms; the text forms above call them). */
+int dbc_jsonschema_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                             const dbc_js_doc *doc, const char *schema, bool format_assertion,
+                             bool *valid);
+int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                              const dbc_js_doc *doc, const char *schema, bool format_assertion);
+int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
+                              const dbc_js_doc *doc, const char *schema, bool format_assertion,
+                              struct dbc_rows *out);
 /* dbcheck_json: one row (violations, sample) for the non-NULL values of
  * column in table (in schema, or where the engine looks when it is NULL;
  * names are quoted by the host), read in one statement. sample is a JSON array of the first five failures, each

@@ -1,0 +1,236 @@
+/*
+ * js_build.c — a document built value by value by the host (PostgreSQL walks
+ * a jsonb with its iterator) instead of parsed from text. The tree is the one
+ * js_parse makes of the same document's text: the meaning of numbers, the
+ * depth limit and its message are the parser's, so validation cannot tell
+ * the two inputs apart (test/script/pg_json_direct.sh compares them).
+ */
+#include "jsonschema/js_private.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One open array or object: where its next item or member goes. */
+typedef struct js_frame {
+	js_val *v;
+	size_t next;
+	bool keyed; /* object: the key of member `next` is set, its value is due */
+} js_frame;
+
+struct dbc_js_builder {
+	dbc_ctx *ctx;
+	js_alloc a;
+	js_frame *stack;
+	int depth, cap;
+	js_val *root;
+	/* an integer text beyond 64 bits was seen: js_parse then reads every
+	 * integer of the document as a real, and so does finish */
+	bool big_integer;
+	bool failed;
+};
+
+dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
+{
+	dbc_js_builder *b = dbc_zalloc(ctx, sizeof(dbc_js_builder));
+	if (!b)
+		return NULL;
+	b->ctx = ctx;
+	b->a.ctx = ctx;
+	return b;
+}
+
+static int fail(dbc_js_builder *b, const char *sqlstate, const char *message)
+{
+	b->failed = true;
+	if (!b->ctx->failed)
+		dbc_error(b->ctx, sqlstate, "%s", message);
+	return DBC_ERROR;
+}
+
+static int misuse(dbc_js_builder *b)
+{
+	return fail(b, DBC_SQLSTATE_INTERNAL, "internal error: a document built out of order");
+}
+
+/* A new value at the current position, after the depth check js_parse's
+ * conversion makes (the root is at depth 0). */
+static js_val *place(dbc_js_builder *b, js_kind kind)
+{
+	if (b->failed)
+		return NULL;
+	if (b->depth > DBC_JS_MAX_DEPTH) {
+		b->failed = true;
+		dbc_error(b->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the document nests deeper than %d levels",
+		          DBC_JS_MAX_DEPTH);
+		return NULL;
+	}
+	js_val *v = js_alloc_bytes(&b->a, sizeof(js_val));
+	if (!v) {
+		fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	v->kind = kind;
+	if (b->depth == 0) {
+		if (b->root) {
+			misuse(b);
+			return NULL;
+		}
+		b->root = v;
+		return v;
+	}
+	js_frame *f = &b->stack[b->depth - 1];
+	if (f->next >= f->v->n || (f->v->kind == JV_OBJ) != f->keyed) {
+		misuse(b);
+		return NULL;
+	}
+	if (f->v->kind == JV_OBJ) {
+		f->v->u.members[f->next++].val = v;
+		f->keyed = false;
+	} else
+		f->v->u.items[f->next++] = v;
+	return v;
+}
+
+int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
+{
+	js_val *v = place(b, object ? JV_OBJ : JV_ARR);
+	if (!v)
+		return DBC_ERROR;
+	v->n = n;
+	if (object)
+		v->u.members = js_alloc_bytes(&b->a, sizeof(js_member) * n);
+	else
+		v->u.items = js_alloc_bytes(&b->a, sizeof(js_val *) * n);
+	if (b->depth == b->cap) {
+		int cap = b->cap ? b->cap * 2 : 16;
+		js_frame *stack = dbc_zalloc(b->ctx, sizeof(js_frame) * (size_t)cap);
+		if (stack && b->depth)
+			memcpy(stack, b->stack, sizeof(js_frame) * (size_t)b->depth);
+		b->stack = stack;
+		b->cap = cap;
+	}
+	if (!b->stack || (object ? !v->u.members : !v->u.items))
+		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	b->stack[b->depth++] = (js_frame){.v = v};
+	return DBC_OK;
+}
+
+int dbc_js_build_close(dbc_js_builder *b)
+{
+	if (b->failed)
+		return DBC_ERROR;
+	if (b->depth == 0 || b->stack[b->depth - 1].next != b->stack[b->depth - 1].v->n ||
+	    b->stack[b->depth - 1].keyed)
+		return misuse(b);
+	js_val *v = b->stack[--b->depth].v;
+	if (v->kind == JV_OBJ) /* as js_parse's conversion leaves them */
+		qsort(v->u.members, v->n, sizeof(js_member), js_member_cmp);
+	return DBC_OK;
+}
+
+int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
+{
+	if (b->failed)
+		return DBC_ERROR;
+	js_frame *f = b->depth ? &b->stack[b->depth - 1] : NULL;
+	if (!f || f->v->kind != JV_OBJ || f->keyed || f->next >= f->v->n)
+		return misuse(b);
+	js_member *m = &f->v->u.members[f->next];
+	if (!(m->key = js_alloc_strn(&b->a, s, len)))
+		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	m->klen = len;
+	f->keyed = true;
+	return DBC_OK;
+}
+
+int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
+{
+	js_val *v = place(b, JV_STR);
+	if (!v)
+		return DBC_ERROR;
+	v->n = len;
+	if (!(v->u.s = js_alloc_strn(&b->a, s, len)))
+		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return DBC_OK;
+}
+
+/* jansson's reading of a number token: integer text (no '.', 'e', 'E') that
+ * fits 64 bits is an integer, one that does not is "too big" (js_parse then
+ * reads the whole document with integers as reals); any other is strtod's
+ * double, an overflow being an error. */
+int dbc_js_build_number(dbc_js_builder *b, const char *text)
+{
+	if (b->failed)
+		return DBC_ERROR;
+	if (!((*text >= '0' && *text <= '9') || (*text == '-' && text[1] >= '0' && text[1] <= '9')))
+		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "the document is not valid JSON: invalid token");
+	if (!strpbrk(text, ".eE")) {
+		errno = 0;
+		long long i = strtoll(text, NULL, 10);
+		if (errno != ERANGE) {
+			js_val *v = place(b, JV_INT);
+			if (!v)
+				return DBC_ERROR;
+			v->u.i = i;
+			return DBC_OK;
+		}
+		b->big_integer = true;
+	}
+	errno = 0;
+	double d = strtod(text, NULL);
+	if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT,
+		            "the document is not valid JSON: real number overflow");
+	js_val *v = place(b, JV_REAL);
+	if (!v)
+		return DBC_ERROR;
+	v->u.d = d;
+	return DBC_OK;
+}
+
+int dbc_js_build_bool(dbc_js_builder *b, bool value)
+{
+	return place(b, value ? JV_TRUE : JV_FALSE) ? DBC_OK : DBC_ERROR;
+}
+
+int dbc_js_build_null(dbc_js_builder *b)
+{
+	return place(b, JV_NULL) ? DBC_OK : DBC_ERROR;
+}
+
+/* Every integer a real, as js_parse's second reading makes them (strtod of
+ * an integer text that fits 64 bits rounds as the conversion does). */
+static void integers_as_reals(js_val *v)
+{
+	switch (v->kind) {
+	case JV_INT:
+		v->kind = JV_REAL;
+		v->u.d = (double)v->u.i;
+		break;
+	case JV_ARR:
+		for (size_t i = 0; i < v->n; i++)
+			integers_as_reals(v->u.items[i]);
+		break;
+	case JV_OBJ:
+		for (size_t i = 0; i < v->n; i++)
+			integers_as_reals(v->u.members[i].val);
+		break;
+	default:
+		break;
+	}
+}
+
+int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out)
+{
+	*out = NULL;
+	if (b->failed)
+		return DBC_ERROR;
+	if (!b->root || b->depth)
+		return misuse(b);
+	if (b->big_integer)
+		integers_as_reals(b->root);
+	*out = b->root;
+	return DBC_OK;
+}

@@ -1,0 +1,131 @@
+/*
+ * test_jsonschema_build.c — documents built value by value (dbc_js_build_*,
+ * what PostgreSQL does with a jsonb) validate as their text does: key order,
+ * integers and reals, an integer beyond 64 bits (every integer then a real,
+ * as the text parser reads it), a number beyond a double, the depth limit,
+ * and a builder used out of order.
+ */
+#include "jsonschema/jsonschema.h"
+#include "unit.h"
+
+#include <string.h>
+
+/* Validity of doc against schema, or -1 on an error. */
+static int by_tree(dbc_ctx *ctx, const dbc_js_doc *doc, const char *schema)
+{
+	bool ok = false;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_valid_any(ctx, NULL, NULL, doc, schema, false, &ok) != DBC_OK)
+		return -1;
+	return ok;
+}
+
+static int by_text(dbc_ctx *ctx, const char *doc, const char *schema)
+{
+	bool ok = false;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) != DBC_OK)
+		return -1;
+	return ok;
+}
+
+#define DRAFT4 "\"$schema\":\"http://json-schema.org/draft-04/schema#\","
+
+/* {"b": [1, 2.5, <big>], "a": "é"} built in that order. */
+static const dbc_js_doc *sample(dbc_ctx *ctx, const char *big)
+{
+	const dbc_js_doc *doc = NULL;
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	if (!b || dbc_js_build_open(b, true, 2) || dbc_js_build_key(b, "b", 1) ||
+	    dbc_js_build_open(b, false, 3) || dbc_js_build_number(b, "1") ||
+	    dbc_js_build_number(b, "2.5") || dbc_js_build_number(b, big) ||
+	    dbc_js_build_close(b) || dbc_js_build_key(b, "a", 1) ||
+	    dbc_js_build_string(b, "\xc3\xa9", 2) || dbc_js_build_close(b) ||
+	    dbc_js_build_finish(b, &doc))
+		return NULL;
+	return doc;
+}
+
+static void test_same_as_text(dbc_ctx *ctx)
+{
+	const char *schemas[] = {
+		"{\"required\":[\"a\",\"b\"],\"properties\":{\"a\":{\"const\":\"\xc3\xa9\",\"maxLength\":1}}}",
+		"{\"properties\":{\"b\":{\"items\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}}}",
+		"{" DRAFT4 "\"properties\":{\"b\":{\"items\":[{\"type\":\"integer\"}]}}}",
+		"{\"properties\":{\"b\":{\"items\":[{\"const\":1.0},{\"multipleOf\":0.5}]}}}",
+		"{\"properties\":{\"b\":{\"uniqueItems\":true,\"maxItems\":2}}}",
+	};
+	const char *bigs[] = {"3", "9223372036854775807", "9223372036854775808",
+	                      "-9223372036854775809", "12345678901234567890123", "1e300"};
+	for (size_t i = 0; i < sizeof(bigs) / sizeof(*bigs); i++) {
+		char text[160];
+		snprintf(text, sizeof(text), "{\"b\":[1,2.5,%s],\"a\":\"\xc3\xa9\"}", bigs[i]);
+		for (size_t j = 0; j < sizeof(schemas) / sizeof(*schemas); j++) {
+			const dbc_js_doc *doc = sample(ctx, bigs[i]);
+			CHECK(doc != NULL, "a document builds");
+			int tree = doc ? by_tree(ctx, doc, schemas[j]) : -2;
+			int txt = by_text(ctx, text, schemas[j]);
+			if (tree != txt)
+				fprintf(stderr, "  %s against %s: tree %d, text %d\n", text, schemas[j], tree, txt);
+			CHECK(tree == txt, "the built document validates as its text");
+		}
+	}
+	/* the draft-4 case that tells them apart: a big integer makes 1 a real */
+	const dbc_js_doc *doc = sample(ctx, "9223372036854775808");
+	CHECK(doc && by_tree(ctx, doc, schemas[2]) == 0,
+	      "draft 4: 1 next to an integer beyond 64 bits is not an integer, as in text");
+	doc = sample(ctx, "3");
+	CHECK(doc && by_tree(ctx, doc, schemas[2]) == 1, "draft 4: 1 is an integer otherwise");
+}
+
+static void test_refusals(dbc_ctx *ctx)
+{
+	const dbc_js_doc *doc;
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	CHECK(dbc_js_build_number(b, "1e400") == DBC_ERROR, "a number beyond a double is refused");
+	CHECK_STR(ctx->message, "the document is not valid JSON: real number overflow",
+	          "as the text parser words it");
+	CHECK(dbc_js_build_finish(b, &doc) == DBC_ERROR && !doc, "and the builder is done");
+
+	b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	int rc = DBC_OK, level;
+	for (level = 0; rc == DBC_OK && level < 300; level++)
+		rc = dbc_js_build_open(b, false, 1);
+	CHECK(rc == DBC_ERROR && level == DBC_JS_MAX_DEPTH + 2, "nesting stops past the limit");
+	CHECK_STR(ctx->message, "the document nests deeper than 256 levels",
+	          "with the text path's message");
+	char deep[2 * 257 + 2];
+	memset(deep, '[', 257);
+	deep[257] = '1';
+	memset(deep + 258, ']', 257);
+	deep[2 * 257 + 1] = 0;
+	CHECK(by_text(ctx, deep, "true") == -1, "the text path refuses the same depth");
+	CHECK_STR(ctx->message, "the document nests deeper than 256 levels", "with that message");
+
+	b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	CHECK(dbc_js_build_close(b) == DBC_ERROR && strcmp(ctx->sqlstate, "XX000") == 0,
+	      "closing what was never opened is an internal error");
+	b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	CHECK(dbc_js_build_open(b, true, 1) == DBC_OK && dbc_js_build_null(b) == DBC_ERROR,
+	      "an object member without a key is an internal error");
+	b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	CHECK(dbc_js_build_open(b, false, 2) == DBC_OK && dbc_js_build_null(b) == DBC_OK &&
+	          dbc_js_build_close(b) == DBC_ERROR,
+	      "an array closed short of its items is an internal error");
+}
+
+int main(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	test_same_as_text(&ctx);
+	test_refusals(&ctx);
+	dbc_ctx_finish(&ctx);
+	return unit_done();
+}
