@@ -1,6 +1,9 @@
 -- dbcare 0.1.0 -> 0.2.0 (ALTER EXTENSION dbcare UPDATE). Leaves a database
 -- exactly as CREATE EXTENSION dbcare of 0.2.0 does; test/script/pg_upgrade.sh
--- compares the two object by object.
+-- compares the two object by object. It starts from the released 0.1.0 and
+-- also from development builds that still called themselves 0.1.0 but had
+-- some of 0.2.0's columns, trigger and grants already: what such a build may
+-- have is added only where missing.
 \echo Use "ALTER EXTENSION dbcare UPDATE TO '0.2.0'" to load this file. \quit
 
 -- Every constraint, index and trigger of dbcare is named dbcare_<table>_<what>,
@@ -34,9 +37,9 @@ ALTER TRIGGER migrations_changed ON dbcare.migrations_lock RENAME TO dbcare_migr
 -- dbmigrate_add computes it: leading BOMs dropped, CRLF and CR made LF,
 -- trailing white space dropped). Applied rows keep NULL: not known, never
 -- compared, so nothing applied before the upgrade turns "changed".
-ALTER TABLE dbcare.migrations ADD COLUMN down_checksum text;
-ALTER TABLE dbcare.migrations ADD COLUMN registered_by text;
-ALTER TABLE dbcare.migrations_applied ADD COLUMN down_checksum text;
+ALTER TABLE dbcare.migrations ADD COLUMN IF NOT EXISTS down_checksum text;
+ALTER TABLE dbcare.migrations ADD COLUMN IF NOT EXISTS registered_by text;
+ALTER TABLE dbcare.migrations_applied ADD COLUMN IF NOT EXISTS down_checksum text;
 UPDATE dbcare.migrations
    SET down_checksum = 'v1:sha256:' || pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
            pg_catalog.regexp_replace(
@@ -45,13 +48,13 @@ UPDATE dbcare.migrations
                    E'\r\n', E'\n'), E'\r', E'\n'),
                E'[ \\t\\n\\v\\f\\r]+$', ''),
            'UTF8')), 'hex')
- WHERE down_script IS NOT NULL;
--- Migrations registered before 0.2.0 have no recorded registrant: the role
--- that runs the upgrade (a superuser: the extension is not trusted) adopts
--- them, as it adopted them by installing dbcare over them.
-UPDATE dbcare.migrations SET registered_by = CURRENT_USER;
+ WHERE down_script IS NOT NULL AND down_checksum IS NULL;
+-- Migrations registered without a recorded registrant: the role that runs
+-- the upgrade (a superuser: the extension is not trusted) adopts them, as it
+-- adopted them by installing dbcare over them. A recorded one is kept.
+UPDATE dbcare.migrations SET registered_by = CURRENT_USER WHERE registered_by IS NULL;
 
-CREATE FUNCTION dbcare.migrations_registrant() RETURNS trigger
+CREATE OR REPLACE FUNCTION dbcare.migrations_registrant() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $$
@@ -61,6 +64,7 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION dbcare.migrations_registrant() FROM PUBLIC;
+DROP TRIGGER IF EXISTS migrations_registrant ON dbcare.migrations;
 CREATE TRIGGER dbcare_migrations_registrant BEFORE INSERT OR UPDATE ON dbcare.migrations
     FOR EACH ROW EXECUTE FUNCTION dbcare.migrations_registrant();
 ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER dbcare_migrations_registrant;

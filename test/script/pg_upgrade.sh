@@ -3,25 +3,19 @@
 # fresh CREATE EXTENSION of the current version: every member object, column,
 # constraint, index, trigger, function definition, grant and comment is
 # compared between the two. A registered migration with a down script keeps
-# working across the upgrade. The 0.1.0 install script is the released one
-# (test/fixtures/pg/dbcare--0.1.0.sql), put beside the current files of the
-# private installation.
+# working across the upgrade. Two 0.1.0 install scripts are upgraded from,
+# each put beside the current files of the private installation as
+# dbcare--0.1.0.sql: the released one (test/fixtures/pg/dbcare--0.1.0.sql)
+# and a development build that still called itself 0.1.0 but already had
+# some of 0.2.0's objects (dbcare--0.1.0-dev.sql): the upgrade script must
+# take both to 0.2.0.
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 share=$("$B/pg_config" --sharedir)/extension
-cp "$root/test/fixtures/pg/dbcare--0.1.0.sql" "$share/dbcare--0.1.0.sql"
 trap 'rm -f "$share/dbcare--0.1.0.sql"; cleanup' EXIT
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_fresh" -c "CREATE DATABASE ${db}_fresh"
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-q -c "CREATE EXTENSION dbcare VERSION '0.1.0'"
-# a migration registered under 0.1.0, in its table layout (this build's
-# functions expect the new one)
-q -c "INSERT INTO dbcare.migrations (kind, version, version_text, name, script, down_script, checksum)
-      VALUES ('versioned', '1', '1', 'one', E'CREATE TABLE t1 (id int);\r\n',
-              E'\uFEFFDROP TABLE t1;\r\n \t', 'v1:sha256:unknown')"
-q -c "ALTER EXTENSION dbcare UPDATE"
 "$B/psql" -X -q -d ${db}_fresh -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 
 describe() { # every object of the extension, as comparable text
@@ -63,21 +57,36 @@ ORDER BY 1
 SQL
 }
 describe ${db}_fresh > "$work/fresh.txt"
-describe $db > "$work/upgraded.txt"
-"$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
-[ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
-diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "the upgraded extension differs from a fresh one (above: - fresh, + upgraded)"
-[ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")" = "$(q -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" ] ||
-  fail "ALTER EXTENSION UPDATE did not reach the default version"
 
-# The migration registered under 0.1.0: its down script has the checksum
-# dbmigrate_add computes now (re-registering it changes nothing), and it
-# applies and rolls back.
-old=$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")
-[ -n "$old" ] || fail "no down checksum after the upgrade"
-q -c "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" > /dev/null
-[ "$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")" = "$old" ] ||
-  fail "the upgrade's down checksum differs from dbmigrate_add's"
-[ "$(q -c "SELECT dbmigrate_apply()")" = 1 ] || fail "apply after the upgrade"
-[ "$(q -c "SELECT dbmigrate_rollback('0')")" = 1 ] || fail "rollback after the upgrade"
-echo "upgrade 0.1.0 -> current: same as a fresh install"
+upgrade_from() { # fixture
+  cp "$root/test/fixtures/pg/$1" "$share/dbcare--0.1.0.sql"
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  q -c "CREATE EXTENSION dbcare VERSION '0.1.0'"
+  # a migration registered under 0.1.0, in its table layout (this build's
+  # functions expect the new one)
+  q -c "INSERT INTO dbcare.migrations (kind, version, version_text, name, script, down_script, checksum)
+        VALUES ('versioned', '1', '1', 'one', E'CREATE TABLE t1 (id int);\r\n',
+                E'\uFEFFDROP TABLE t1;\r\n \t', 'v1:sha256:unknown')"
+  q -c "ALTER EXTENSION dbcare UPDATE"
+  describe $db > "$work/upgraded.txt"
+  [ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
+  diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "upgraded from $1, the extension differs from a fresh one (above: - fresh, + upgraded)"
+  [ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")" = "$(q -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" ] ||
+    fail "ALTER EXTENSION UPDATE did not reach the default version"
+
+  # The migration registered under 0.1.0: its down script has the checksum
+  # dbmigrate_add computes now (re-registering it changes nothing), and it
+  # applies and rolls back.
+  old=$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")
+  [ -n "$old" ] || fail "no down checksum after the upgrade"
+  q -c "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" > /dev/null
+  [ "$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")" = "$old" ] ||
+    fail "the upgrade's down checksum differs from dbmigrate_add's"
+  [ "$(q -c "SELECT dbmigrate_apply()")" = 1 ] || fail "apply after the upgrade"
+  [ "$(q -c "SELECT dbmigrate_rollback('0')")" = 1 ] || fail "rollback after the upgrade"
+  echo "upgrade from $1 -> current: same as a fresh install"
+}
+
+upgrade_from dbcare--0.1.0.sql
+upgrade_from dbcare--0.1.0-dev.sql
+"$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
