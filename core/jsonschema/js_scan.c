@@ -68,6 +68,26 @@ static char *quoted_table(dbc_ctx *ctx, const char *schema, const char *table)
 	return qs ? dbc_printf(ctx, "%s.%s", qs, qt) : NULL;
 }
 
+/* Runs the scan. Reading a relation runs what its owner wrote there (a
+ * view's functions, a policy's expressions), so where the engine has roles
+ * the scan runs inside the constraint checks' scope (dbc.h: check_enter):
+ * the owner's rights in a security-restricted operation, never the
+ * caller's. The caller must still be allowed to read the relation. */
+static int scan_in_scope(dbc_ctx *ctx, const char *table_schema, const char *table,
+                         const char *sql, scan_state *st)
+{
+	char *skip = NULL;
+	if (!ctx->host->check_enter)
+		return ctx->host->query(ctx, sql, 0, NULL, scan_row, st);
+	if (ctx->host->check_enter(ctx, table_schema, table, false, &skip) != DBC_OK)
+		return DBC_ERROR;
+	if (skip)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s", skip);
+	int rc = ctx->host->query(ctx, sql, 0, NULL, scan_row, st);
+	ctx->host->check_leave(ctx, false);
+	return rc;
+}
+
 int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,
                         const char *table, const char *column, const char *schema,
                         bool format_assertion, dbc_rows *out)
@@ -90,7 +110,7 @@ int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_sch
 	if (!sql || !st.sample)
 		rc = ctx->failed ? DBC_ERROR : dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	else
-		rc = ctx->host->query(ctx, sql, 0, NULL, scan_row, &st);
+		rc = scan_in_scope(ctx, table_schema, table, sql, &st);
 	if (rc == DBC_OK) {
 		char *sample = st.violations ? dbc_json_dump(ctx, st.sample, DBC_JSON_REPORT) : NULL;
 		dbc_value row[DBC_JS_SCAN_NCOLS] = {dbc_int(st.violations),
