@@ -107,16 +107,8 @@ static int take_relation(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *col
 	rel_list *l = arg;
 	if (ncol < 7)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "relations query returned %d columns", ncol);
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 8;
-		dbc_relation *items = dbc_zalloc(ctx, sizeof(dbc_relation) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (l->n)
-			memcpy(items, l->items, sizeof(dbc_relation) * (size_t)l->n);
-		l->items = items;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(dbc_relation), 8) != DBC_OK)
+		return DBC_ERROR;
 	dbc_relation *r = &l->items[l->n];
 	memset(r, 0, sizeof(*r));
 	const dbc_value *v = cols;

@@ -48,6 +48,26 @@ static int64_t int_of(const dbc_value *v)
 	}
 }
 
+/* Appends a violating row's key to sample: the value itself for a one-part
+ * key, else an array of its parts. */
+static int add_sample_key(dbc_ctx *ctx, json_t *sample, const dbc_value *key_cols, int nkeys)
+{
+	json_t *key;
+	if (nkeys == 1) {
+		key = json_of(&key_cols[0]);
+	} else {
+		key = json_array();
+		for (int k = 0; key && k < nkeys; k++)
+			if (json_array_append_new(key, json_of(&key_cols[k])) != 0) {
+				json_decref(key);
+				key = NULL;
+			}
+	}
+	if (!key || json_array_append_new(sample, key) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return DBC_OK;
+}
+
 typedef struct run_state {
 	int64_t count;
 	json_t *sample; /* owned; decref'd by run_plan on every path */
@@ -62,21 +82,9 @@ static int on_stream_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *col
 	if (ncol < 2)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "check query returned %d columns", ncol);
 	st->count += int_of(&cols[0]);
-	if (json_array_size(st->sample) < DBC_SAMPLE_MAX) {
-		json_t *key;
-		if (ncol == 2) {
-			key = json_of(&cols[1]);
-		} else {
-			key = json_array();
-			for (int i = 1; key && i < ncol; i++)
-				if (json_array_append_new(key, json_of(&cols[i])) != 0) {
-					json_decref(key);
-					key = NULL;
-				}
-		}
-		if (!key || json_array_append_new(st->sample, key) != 0)
-			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	}
+	if (json_array_size(st->sample) < DBC_SAMPLE_MAX &&
+	    add_sample_key(ctx, st->sample, &cols[1], ncol - 1) != DBC_OK)
+		return DBC_ERROR;
 	if ((++st->rows & 4095) == 0 && ctx->host->interrupted && ctx->host->interrupted(ctx))
 		return DBC_ERROR;
 	return DBC_OK;
@@ -444,19 +452,8 @@ static int on_batch_stream_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
 		st->counts[i]++;
 		if (json_array_size(st->samples[i]) >= DBC_SAMPLE_MAX)
 			continue;
-		json_t *key;
-		if (nkeys == 1) {
-			key = json_of(&cols[st->n]);
-		} else {
-			key = json_array();
-			for (int k = 0; key && k < nkeys; k++)
-				if (json_array_append_new(key, json_of(&cols[st->n + k])) != 0) {
-					json_decref(key);
-					key = NULL;
-				}
-		}
-		if (!key || json_array_append_new(st->samples[i], key) != 0)
-			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		if (add_sample_key(ctx, st->samples[i], &cols[st->n], nkeys) != DBC_OK)
+			return DBC_ERROR;
 	}
 	if ((++st->rows & 4095) == 0 && ctx->host->interrupted && ctx->host->interrupted(ctx))
 		return DBC_ERROR;
@@ -861,16 +858,8 @@ typedef struct orphan_list {
 
 static orphan_item *orphan_push(dbc_ctx *ctx, orphan_list *l)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 16;
-		orphan_item *items = dbc_zalloc(ctx, sizeof(orphan_item) * (size_t)cap);
-		if (!items)
-			return NULL;
-		if (l->n)
-			memcpy(items, l->items, sizeof(orphan_item) * (size_t)l->n);
-		l->items = items;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(orphan_item), 16) != DBC_OK)
+		return NULL;
 	orphan_item *it = &l->items[l->n++];
 	memset(it, 0, sizeof(*it));
 	return it;

@@ -10,16 +10,8 @@
 
 int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes)
 {
-	if (s->n == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 32;
-		dbc_health_sample *items = dbc_alloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return DBC_ERROR;
-		if (s->n)
-			memcpy(items, s->items, sizeof(*items) * (size_t)s->n);
-		s->items = items;
-		s->cap = cap;
-	}
+	if (dbc_grow(ctx, &s->items, s->n, &s->cap, sizeof(*s->items), 32) != DBC_OK)
+		return DBC_ERROR;
 	s->items[s->n].epoch = epoch;
 	s->items[s->n].size_bytes = size_bytes;
 	s->n++;

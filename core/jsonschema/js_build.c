@@ -103,15 +103,8 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 		v->u.members = js_alloc_bytes(&b->a, sizeof(js_member) * n);
 	else
 		v->u.items = js_alloc_bytes(&b->a, sizeof(js_val *) * n);
-	if (b->depth == b->cap) {
-		int cap = b->cap ? b->cap * 2 : 16;
-		js_frame *stack = dbc_zalloc(b->ctx, sizeof(js_frame) * (size_t)cap);
-		if (stack && b->depth)
-			memcpy(stack, b->stack, sizeof(js_frame) * (size_t)b->depth);
-		b->stack = stack;
-		b->cap = cap;
-	}
-	if (!b->stack || (object ? !v->u.members : !v->u.items))
+	if (dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK ||
+	    (object ? !v->u.members : !v->u.items))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	b->stack[b->depth++] = (js_frame){.v = v};
 	return DBC_OK;

@@ -200,16 +200,8 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	registry *r = arg;
 	if (ncol < 7)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected registry row");
-	if (r->n == r->cap) {
-		int cap = r->cap ? r->cap * 2 : 64;
-		reg_row *nv = dbc_alloc(ctx, sizeof(reg_row) * (size_t)cap);
-		if (!nv)
-			return DBC_ERROR;
-		if (r->n)
-			memcpy(nv, r->rows, sizeof(reg_row) * (size_t)r->n);
-		r->rows = nv;
-		r->cap = cap;
-	}
+	if (dbc_grow(ctx, &r->rows, r->n, &r->cap, sizeof(reg_row), 64) != DBC_OK)
+		return DBC_ERROR;
 	reg_row *row = &r->rows[r->n++];
 	char *kind = dbc_mig_text(ctx, &c[0]);
 	row->repeatable = kind && strcmp(kind, "repeatable") == 0;
@@ -277,16 +269,8 @@ typedef struct {
 
 static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 64;
-		dbc_mig_file *nv = dbc_zalloc(ctx, sizeof(dbc_mig_file) * (size_t)cap);
-		if (!nv)
-			return NULL;
-		if (l->n)
-			memcpy(nv, l->files, sizeof(dbc_mig_file) * (size_t)l->n);
-		l->files = nv;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->files, l->n, &l->cap, sizeof(dbc_mig_file), 64) != DBC_OK)
+		return NULL;
 	return &l->files[l->n];
 }
 
@@ -409,15 +393,8 @@ static int list_directory(dbc_ctx *ctx, const char *path, entry **out, int *coun
 				continue;
 			dir_entry = true;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			entry *nv = dbc_alloc(ctx, sizeof(entry) * (size_t)cap);
-			if (!nv)
-				break;
-			if (n)
-				memcpy(nv, names, sizeof(entry) * (size_t)n);
-			names = nv;
-		}
+		if (dbc_grow(ctx, &names, n, &cap, sizeof(entry), 64) != DBC_OK)
+			break;
 		names[n++] = (entry){dbc_strdup(ctx, de->d_name), dir_entry};
 	}
 	closedir(dir);

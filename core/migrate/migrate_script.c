@@ -302,16 +302,8 @@ static void note_rollback(classify_state *st, char *back1, char *back2, const ch
 static int add_stmt(dbc_ctx *ctx, dbc_script_info *info, int *cap, const char *text, size_t len,
                     int line)
 {
-	if (info->nstmts == *cap) {
-		int ncap = *cap ? *cap * 2 : 16;
-		dbc_stmt *nv = dbc_alloc(ctx, sizeof(dbc_stmt) * (size_t)ncap);
-		if (!nv)
-			return DBC_ERROR;
-		if (info->nstmts)
-			memcpy(nv, info->stmts, sizeof(dbc_stmt) * (size_t)info->nstmts);
-		info->stmts = nv;
-		*cap = ncap;
-	}
+	if (dbc_grow(ctx, &info->stmts, info->nstmts, cap, sizeof(dbc_stmt), 16) != DBC_OK)
+		return DBC_ERROR;
 	info->stmts[info->nstmts++] = (dbc_stmt){text, len, line};
 	return DBC_OK;
 }

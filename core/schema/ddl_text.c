@@ -55,16 +55,8 @@ static char *paren_body(dbc_ctx *ctx, const char **pp)
 static dbc_ddl_constraint *add_item(dbc_ctx *ctx, dbc_ddl_table *out, dbc_constraint_kind kind,
                                     char *name)
 {
-	if (out->n == out->cap) {
-		int cap = out->cap ? out->cap * 2 : 8;
-		dbc_ddl_constraint *items = dbc_zalloc(ctx, sizeof(*items) * (size_t)cap);
-		if (!items)
-			return NULL;
-		if (out->n)
-			memcpy(items, out->items, sizeof(*items) * (size_t)out->n);
-		out->items = items;
-		out->cap = cap;
-	}
+	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 8) != DBC_OK)
+		return NULL;
 	dbc_ddl_constraint *c = &out->items[out->n++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;

@@ -6,25 +6,9 @@
 
 #include <string.h>
 
-/* Grows an arena array of elem-sized items; returns false (error set) on exhaustion. */
-static bool grow(dbc_ctx *ctx, void **items, int n, int *cap, size_t elem)
-{
-	if (n < *cap)
-		return true;
-	int ncap = *cap ? *cap * 2 : 8;
-	void *p = dbc_zalloc(ctx, elem * (size_t)ncap);
-	if (!p)
-		return false;
-	if (n)
-		memcpy(p, *items, elem * (size_t)n);
-	*items = p;
-	*cap = ncap;
-	return true;
-}
-
 int dbc_strlist_add(dbc_ctx *ctx, dbc_strlist *l, const char *s)
 {
-	if (!grow(ctx, (void **)&l->items, l->n, &l->cap, sizeof(char *)))
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(char *), 8) != DBC_OK)
 		return DBC_ERROR;
 	l->items[l->n] = dbc_strdup(ctx, s ? s : "");
 	if (!l->items[l->n])
@@ -101,7 +85,7 @@ void dbc_schema_init(dbc_schema *s, dbc_ctx *ctx)
 
 dbc_table *dbc_schema_add_table(dbc_schema *s, const char *schema, const char *name)
 {
-	if (!grow(s->ctx, (void **)&s->tables, s->ntables, &s->captables, sizeof(dbc_table)))
+	if (dbc_grow(s->ctx, &s->tables, s->ntables, &s->captables, sizeof(dbc_table), 8) != DBC_OK)
 		return NULL;
 	dbc_table *t = &s->tables[s->ntables];
 	memset(t, 0, sizeof(*t));
@@ -116,7 +100,7 @@ dbc_table *dbc_schema_add_table(dbc_schema *s, const char *schema, const char *n
 
 dbc_column *dbc_table_add_column(dbc_ctx *ctx, dbc_table *t, const char *name)
 {
-	if (!grow(ctx, (void **)&t->columns, t->ncolumns, &t->capcolumns, sizeof(dbc_column)))
+	if (dbc_grow(ctx, &t->columns, t->ncolumns, &t->capcolumns, sizeof(dbc_column), 8) != DBC_OK)
 		return NULL;
 	dbc_column *c = &t->columns[t->ncolumns];
 	memset(c, 0, sizeof(*c));
@@ -130,8 +114,8 @@ dbc_column *dbc_table_add_column(dbc_ctx *ctx, dbc_table *t, const char *name)
 dbc_constraint *dbc_table_add_constraint(dbc_ctx *ctx, dbc_table *t, dbc_constraint_kind kind,
                                          const char *name)
 {
-	if (!grow(ctx, (void **)&t->constraints, t->nconstraints, &t->capconstraints,
-	          sizeof(dbc_constraint)))
+	if (dbc_grow(ctx, &t->constraints, t->nconstraints, &t->capconstraints,
+	             sizeof(dbc_constraint), 8) != DBC_OK)
 		return NULL;
 	dbc_constraint *c = &t->constraints[t->nconstraints];
 	memset(c, 0, sizeof(*c));
@@ -147,7 +131,7 @@ dbc_constraint *dbc_table_add_constraint(dbc_ctx *ctx, dbc_table *t, dbc_constra
 
 dbc_index *dbc_schema_add_index(dbc_schema *s, const char *schema, const char *name)
 {
-	if (!grow(s->ctx, (void **)&s->indexes, s->nindexes, &s->capindexes, sizeof(dbc_index)))
+	if (dbc_grow(s->ctx, &s->indexes, s->nindexes, &s->capindexes, sizeof(dbc_index), 8) != DBC_OK)
 		return NULL;
 	dbc_index *ix = &s->indexes[s->nindexes];
 	memset(ix, 0, sizeof(*ix));
@@ -163,7 +147,7 @@ dbc_index *dbc_schema_add_index(dbc_schema *s, const char *schema, const char *n
 dbc_object *dbc_schema_add_object(dbc_schema *s, const char *type, const char *schema,
                                   const char *name)
 {
-	if (!grow(s->ctx, (void **)&s->objects, s->nobjects, &s->capobjects, sizeof(dbc_object)))
+	if (dbc_grow(s->ctx, &s->objects, s->nobjects, &s->capobjects, sizeof(dbc_object), 8) != DBC_OK)
 		return NULL;
 	dbc_object *o = &s->objects[s->nobjects];
 	memset(o, 0, sizeof(*o));

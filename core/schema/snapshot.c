@@ -170,16 +170,8 @@ typedef struct members {
 
 static bool add_member(dbc_ctx *ctx, members *m, const char *key, size_t off, size_t len)
 {
-	if (m->n == m->cap) {
-		int cap = m->cap ? m->cap * 2 : 16;
-		member *items = dbc_alloc(ctx, sizeof(member) * (size_t)cap);
-		if (!items)
-			return false;
-		if (m->n)
-			memcpy(items, m->items, sizeof(member) * (size_t)m->n);
-		m->items = items;
-		m->cap = cap;
-	}
+	if (dbc_grow(ctx, &m->items, m->n, &m->cap, sizeof(member), 16) != DBC_OK)
+		return false;
 	m->items[m->n] = (member){key, off, len, m->n};
 	m->n++;
 	return true;

@@ -13,16 +13,8 @@ extern const dbc_settings_provider dbc_settings_providers[];
 
 int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 32;
-		dbc_setting_def *defs = dbc_alloc(ctx, sizeof(*defs) * (size_t)cap);
-		if (!defs)
-			return DBC_ERROR;
-		if (l->n)
-			memcpy(defs, l->defs, sizeof(*defs) * (size_t)l->n);
-		l->defs = defs;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->defs, l->n, &l->cap, sizeof(*l->defs), 32) != DBC_OK)
+		return DBC_ERROR;
 	l->defs[l->n++] = *def;
 	return DBC_OK;
 }
