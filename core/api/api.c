@@ -60,7 +60,8 @@ const char *dbc_api_part_name(dbc_api_part part)
 	static const char *const names[DBC_PART_COUNT] = {
 	    [DBC_PART_CORE] = "core",     [DBC_PART_SCHEMA] = "schema", [DBC_PART_MIGRATE] = "migrate",
 	    [DBC_PART_HEALTH] = "health", [DBC_PART_CHECK] = "check",
-	    [DBC_PART_JSON] = "json",
+	    [DBC_PART_JSON] = "json",     [DBC_PART_RETAIN] = "retain", [DBC_PART_AUDIT] = "audit",
+	    [DBC_PART_BACKUP] = "backup", [DBC_PART_MAINTAIN] = "maintain",
 	};
 	return part >= 0 && part < DBC_PART_COUNT ? names[part] : "?";
 }

@@ -319,5 +319,18 @@
 	           DBC_ARG("schema", DBC_T_JSONB), DBC_OPT("format_assertion", DBC_T_BOOL, "false")),     \
 	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),                 \
 	  .volatility = DBC_STABLE,                                                                       \
-	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")
+	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
+                                                                                                   \
+	/* ---- retain: soft delete and retention policies (core/retain) */                            \
+	/* (end of retain) */                                                                          \
+                                                                                                   \
+	/* ---- audit: the row-level audit trail (core/audit) */                                       \
+	/* (end of audit) */                                                                           \
+                                                                                                   \
+	/* ---- backup: verified backups and their catalog (core/backup) */                            \
+	/* (end of backup) */                                                                          \
+                                                                                                   \
+	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \
+	/* (end of maintain) */                                                                        \
+	/* (end of the table) */
 #endif

@@ -182,3 +182,18 @@ CREATE FUNCTION dbcheck_json("table" regclass, "column" text, schema jsonb,
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbcheck_json';
 COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many stored values of a column a JSON Schema refuses, with a sample';
+
+-- ---- retain: soft delete and retention policies (docs/retention.md)
+-- (end of retain)
+
+-- ---- audit: the row-level audit trail (docs/audit.md)
+-- (end of audit)
+
+-- ---- backup: verified backups and their catalog (docs/backups.md)
+-- (end of backup)
+
+-- ---- maintain: maintenance and repair plans (docs/maintenance.md)
+-- (end of maintain)
+
+-- ---- migrate lint: dbmigrate_lint and the trace (docs/lint.md)
+-- (end of migrate lint)
