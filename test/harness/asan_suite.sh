@@ -13,9 +13,14 @@ build="$root/build/asan"
 out_dir="$build/results"
 status=0
 
+DBC_LAST_NS=$(date +%s%N)
 record() { # verdict name
   echo "$1 $2" >> "$DBC_RESULTS"
-  printf '%-4s %s\n' "$([ "$1" = PASS ] && echo ok || echo "$1")" "$2"
+  # The seconds since the previous result: what each test costs the suite.
+  local now; now=$(date +%s%N)
+  printf '%-4s %s (%d.%ds)\n' "$([ "$1" = PASS ] && echo ok || echo "$1")" "$2" \
+    $(((now - DBC_LAST_NS) / 1000000000)) $(((now - DBC_LAST_NS) / 100000000 % 10))
+  DBC_LAST_NS=$now
 }
 
 # Built here too, so `make test` needs no separate step (a no-op when fresh).

@@ -21,9 +21,15 @@ FAILED=0
 # DBC_ONLY=REGEX runs only the tests whose "suite/name" matches (while working
 # on one part); unset, every test runs.
 selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
+DBC_LAST_NS=$(date +%s%N)
 record() {
 	echo "$1 $2" >>"$RESULTS"
-	echo "$1 $2"
+	# The seconds since the previous result: what each test costs the suite.
+	local now
+	now=$(date +%s%N)
+	printf '%s %s (%d.%ds)\n' "$1" "$2" $(((now - DBC_LAST_NS) / 1000000000)) \
+		$(((now - DBC_LAST_NS) / 100000000 % 10))
+	DBC_LAST_NS=$now
 	[ "$1" = PASS ] || FAILED=$((FAILED + 1))
 }
 
