@@ -127,12 +127,13 @@ static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *appl
 		cli_progress(&o->out, done, total, v);
 	}
 	const char *p[1] = {o->to};
+	int before = done;
 	if (cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0)
 		return -1;
 	done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
 	cli_rows_free(&r);
-	if (steps)
-		cli_progress(&o->out, done, total, "done");
+	if (steps && done > before)
+		cli_progress(&o->out, done, total, "repeatables");
 	cli_progress_end(&o->out);
 	*applied = done;
 	return 0;

@@ -165,7 +165,7 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 		}
 	} else if (!present) {
 		*err = fmt("dbcare: the dbcare extension is not installed in database \"%s\"\n"
-		           "hint: run CREATE EXTENSION dbcare; in it (as a superuser), or pass --install%s",
+		           "HINT: Run CREATE EXTENSION dbcare; in it (as a superuser), or pass --install.%s",
 		           dbname, NULL);
 		rc = -1;
 	}
@@ -264,7 +264,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 	if (rc != SQLITE_OK) {
 		char *msg = fmt("dbcare: cannot load the dbcare SQLite module \"%s\": %s", module,
 		                lerr ? lerr : sqlite3_errmsg(h));
-		*err = fmt("%s\nhint: install it with make install, or name it with --module PATH%s",
+		*err = fmt("%s\nHINT: Install it with make install, or name it with --module PATH.%s",
 		           msg, NULL);
 		free(msg);
 		sqlite3_free(lerr);
