@@ -6,6 +6,7 @@
  */
 #include "conn.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
@@ -279,6 +280,16 @@ opened:;
 	db->handle = h;
 	db->label = strdup(t->label);
 	return db;
+}
+
+void cli_preload_module(const cli_connect_opts *o)
+{
+	/* kept loaded for the life of the process: a fork inherits it, and each
+	 * child's sqlite3_load_extension then finds it mapped already */
+	char *module = find_module(o);
+	if (module && dlopen(module, RTLD_NOW | RTLD_GLOBAL) == NULL)
+		(void)0; /* each connection reports the error itself */
+	free(module);
 }
 
 cli_db *cli_connect(const cli_target *t, const cli_connect_opts *o, char **err)

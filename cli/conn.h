@@ -35,5 +35,7 @@ void cli_scrub(const char *spec, char *text);
 /* Opens the database; NULL with *err (malloc'd, masked) on failure. */
 cli_db *cli_connect(const cli_target *t, const cli_connect_opts *o, char **err);
 void cli_disconnect(cli_db *db);
+/* Loads the SQLite module once before a fleet forks its workers. */
+void cli_preload_module(const cli_connect_opts *o);
 
 #endif

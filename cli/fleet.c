@@ -84,6 +84,17 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 	if (!jobs)
 		return CLI_ERROR;
 	bool json = o->out.format == CLI_FMT_JSON, quiet = o->out.quiet;
+	for (int i = 0; i < n; i++) {
+		cli_target t;
+		char *err = NULL;
+		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && t.engine == CLI_ENGINE_SQLITE) {
+			cli_preload_module(&(cli_connect_opts){.module = o->module});
+			free(t.spec);
+			free(t.label);
+			break;
+		}
+		free(err);
+	}
 	while (finished < n) {
 		while (running < o->jobs && next < n) {
 			if (start(cmd, o, next, &jobs[next]) != 0) {
