@@ -67,8 +67,12 @@ int cmd_health(cli_db *db, cli_opts *o)
 			return CLI_ERROR;
 		}
 		status = json_string_value(json_object_get(rep, "status"));
-		if (o->out.format == CLI_FMT_JSON)
-			printf("%s\n", text);
+		if (o->out.format == CLI_FMT_JSON) {
+			/* one compact line on both engines (jsonb text has spaces) */
+			char *compact = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			printf("%s\n", compact ? compact : text);
+			free(compact);
+		}
 		else if (!o->out.quiet)
 			print_report_table(db, rep);
 	}

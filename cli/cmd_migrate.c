@@ -20,8 +20,10 @@ static int begin_with_files(cli_db *db, cli_opts *o, bool looking)
 	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
 		return -1;
 	if (looking && db->drv->read_only(db)) {
-		cli_note(&o->out, "dbcare: %s is read-only: the files of %s are not compared", db->label,
-		         o->dir);
+		/* a warning, also beside --json (stdout stays the document) */
+		if (!o->out.quiet)
+			fprintf(stderr, "dbcare: %s is read-only: the files of %s are not compared\n",
+			        db->label, o->dir);
 		return 0;
 	}
 	if (cli_register_files(db, o, &found, &n) != 0) {
