@@ -201,7 +201,7 @@ test-run: all unit
 	@test/harness/run_tests.sh
 
 demo: bootstrap
-	@$(MAKE) --no-print-directory sqlite
+	@$(MAKE) --no-print-directory sqlite cli
 	@test/harness/demo.sh
 
 # Benchmarks (never part of `make test`): BENCH_QUICK=1 for a short run.

@@ -80,9 +80,12 @@ int cmd_status(cli_db *db, cli_opts *o)
 	cli_rows r = {0};
 	if (begin_with_files(db, o, true) != 0)
 		return CLI_ERROR;
+	/* a table for people leaves out the checksum and duration; JSON has all */
 	int rc = cli_q(db, o,
-	               "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
-	               "FROM dbmigrate_status()",
+	               o->out.format == CLI_FMT_JSON
+	                   ? "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
+	                     "FROM dbmigrate_status()"
+	                   : "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
 	               0, NULL, &r);
 	cli_rollback(db);
 	if (rc != 0)

@@ -172,6 +172,7 @@ void cli_note(cli_out *o, const char *fmt, ...)
 	if (o->quiet || o->format == CLI_FMT_JSON)
 		return;
 	cli_progress_end(o);
+	fflush(stdout); /* after what the command printed, not before */
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
