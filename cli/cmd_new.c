@@ -7,7 +7,7 @@
 #include "cli.h"
 
 #include "base/dbc.h"
-#include "migrate/migrate_files.h"
+#include "migrate/migrate.h"
 
 #include <errno.h>
 #include <fcntl.h>

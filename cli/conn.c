@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,11 +138,17 @@ char *cli_mask_password(const char *value)
 
 /* ------------------------------------------------------------ PostgreSQL */
 
-static char *fmt(const char *f, const char *a, const char *b)
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+/* A message in fresh memory (NULL when out of memory). */
+static char *fmt(const char *f, ...)
 {
 	char *s = NULL;
-	if (asprintf(&s, f, a ? a : "", b ? b : "") < 0)
-		return NULL;
+	va_list ap;
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0)
+		s = NULL;
+	va_end(ap);
 	return s;
 }
 
@@ -152,7 +159,7 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 	                   "SELECT extversion, current_database() FROM pg_catalog.pg_extension "
 	                   "RIGHT JOIN (SELECT 1) one ON extname = 'dbcare'",
 	                   0, NULL, &r) != 0) {
-		*err = fmt("dbcare: %s%s", db->error.message, NULL);
+		*err = fmt("dbcare: %s", db->error.message);
 		return -1;
 	}
 	bool present = cli_cell(&r, 0, 0) != NULL;
@@ -161,13 +168,13 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 	int rc = 0;
 	if (!present && o->install) {
 		if (cli_exec(db, "CREATE EXTENSION dbcare") != 0) {
-			*err = fmt("dbcare: CREATE EXTENSION dbcare failed: %s%s", db->error.message, NULL);
+			*err = fmt("dbcare: CREATE EXTENSION dbcare failed: %s", db->error.message);
 			rc = -1;
 		}
 	} else if (!present) {
 		*err = fmt("dbcare: the dbcare extension is not installed in database \"%s\"\n"
-		           "HINT: Run CREATE EXTENSION dbcare; in it (as a superuser), or pass --install.%s",
-		           dbname, NULL);
+		           "HINT: Run CREATE EXTENSION dbcare; in it (as a superuser), or pass --install.",
+		           dbname);
 		rc = -1;
 	}
 	free(dbname);
@@ -244,7 +251,7 @@ static char *find_module(const cli_connect_opts *o)
 static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, char **err)
 {
 	if (!o->create && !file_exists(t->spec)) {
-		*err = fmt("dbcare: database file \"%s\" does not exist%s", t->spec, NULL);
+		*err = fmt("dbcare: database file \"%s\" does not exist", t->spec);
 		return NULL;
 	}
 	sqlite3 *h = NULL;
@@ -265,8 +272,7 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 	if (rc != SQLITE_OK) {
 		char *msg = fmt("dbcare: cannot load the dbcare SQLite module \"%s\": %s", module,
 		                lerr ? lerr : sqlite3_errmsg(h));
-		*err = fmt("%s\nHINT: Install it with make install, or name it with --module PATH.%s",
-		           msg, NULL);
+		*err = fmt("%s\nHINT: Install it with make install, or name it with --module PATH.", msg);
 		free(msg);
 		sqlite3_free(lerr);
 		free(module);

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 #include "base/dbc.h"
-#include "migrate/migrate_files.h"
+#include "migrate/migrate.h"
 
 #include <errno.h>
 #include <stdlib.h>
