@@ -189,6 +189,7 @@ run 2 schema diff a.json --db "$db"
 run 2 schema shapshot --db "$db"
 
 # --- wait
-run 0 wait --db "$db" --timeout 1s
+run 0 wait --db "$db" --timeout 1s --json
+[ "$(json "d['ready']")" = True ] || fail "wait json"
 run 1 wait --db "sqlite:$work/later.db" --timeout 300ms; has 'gave up waiting' err
 echo ok
