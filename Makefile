@@ -91,6 +91,37 @@ $(SQLITE_SO): $(SQLITE_OBJS)
 
 -include $(SQLITE_OBJS:.o=.d)
 
+# ---------------------------------------------------------------- command line
+# build/cli/dbcare: the client (cli/) over libpq and libsqlite3, linked with
+# the core objects for the migration file reader it shares with
+# dbmigrate_load. It finds the SQLite module beside itself (../lib, or
+# ../sqlite in the build tree), else at the path compiled in.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+CLI_SRC    := $(sort $(wildcard cli/*.c))
+CLI_BIN    := $(BUILD)/cli/dbcare
+CLI_CORE   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) pg/dialect.c sqlite/dialect.c)
+PQ_INCLUDE := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
+
+.PHONY: cli install-cli
+cli: $(CLI_BIN)
+all: cli
+
+$(CLI_BIN): $(CLI_SRC) $(wildcard cli/*.h) $(CLI_CORE) Makefile META.json
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore $(if $(PQ_INCLUDE),-I$(PQ_INCLUDE)) \
+	  -DDBC_VERSION='"$(EXTVERSION)"' -DDBCARE_MODULE_PATH='"$(LIBDIR)/dbcare.so"' \
+	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 $(DBC_LIBS)
+
+# make install: the PostgreSQL extension (PGXS, when found) and, under
+# $(DESTDIR)$(PREFIX), the command and the SQLite module.
+install: install-cli
+install-cli: $(CLI_BIN) $(SQLITE_SO)
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(LIBDIR)'
+	install -m 755 $(CLI_BIN) '$(DESTDIR)$(BINDIR)/dbcare'
+	install -m 755 $(SQLITE_SO) '$(DESTDIR)$(LIBDIR)/dbcare.so'
+
 # ---------------------------------------------------------------- C unit tests
 UNIT_SRC  := $(sort $(wildcard test/unit/test_*.c))
 UNIT_BINS := $(patsubst test/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
@@ -170,7 +201,7 @@ test-run: all unit
 	@test/harness/run_tests.sh
 
 demo: bootstrap
-	@$(MAKE) --no-print-directory sqlite
+	@$(MAKE) --no-print-directory sqlite cli
 	@test/harness/demo.sh
 
 # Benchmarks (never part of `make test`): BENCH_QUICK=1 for a short run.

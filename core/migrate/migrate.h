@@ -9,6 +9,7 @@
 #define DBC_MIGRATE_H
 
 #include "base/dbc.h"
+#include "migrate/migrate_files.h" /* dbc_mig_read_dir: a folder read without a database */
 #include "schema/schema.h"
 
 /* The migration part's hooks: what only the engine can do for the

@@ -136,7 +136,7 @@ static const char *const bad_kind_text[BAD_KINDS] = {
 /* The list stops growing at LIST_MAX bytes, well inside an error's 16 KB. */
 #define LIST_MAX 8000
 
-typedef struct {
+typedef struct dbc_mig_bad {
 	dbc_buf list;
 	int n, listed;
 	int by_kind[BAD_KINDS];
@@ -277,8 +277,8 @@ static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
 /* Normalises and checks one file's text (NULL: could not be read, why says
  * why). A refused file stays in the list, marked, so that its partner is not
  * reported as unpaired. Returns DBC_ERROR only for errors that end the load. */
-static int take_script(dbc_ctx *ctx, dbc_mig_file *f, const char *text, const char *why,
-                       bad_files *bad)
+static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f,
+                       const char *text, const char *why, bad_files *bad)
 {
 	if (!text) {
 		f->refused = true;
@@ -291,9 +291,9 @@ static int take_script(dbc_ctx *ctx, dbc_mig_file *f, const char *text, const ch
 	if (!f->script)
 		return DBC_ERROR;
 	dbc_script_info info;
-	if (dbc_script_analyse(ctx, ctx->host->dialect, f->script, &info) != DBC_OK)
+	if (dbc_script_analyse(ctx, dialect, f->script, &info) != DBC_OK)
 		return DBC_ERROR;
-	if (dbc_script_check_shell(ctx, &info, ctx->host->dialect, f->file) != DBC_OK ||
+	if (dbc_script_check_shell(ctx, &info, dialect, f->file) != DBC_OK ||
 	    dbc_script_check(ctx, &info, f->file, DBC_SQLSTATE_BAD_ARGUMENT) != DBC_OK) {
 		f->refused = true;
 		bad_add(bad, BAD_SCRIPT, "%s", ctx->message);
@@ -307,8 +307,8 @@ static int take_script(dbc_ctx *ctx, dbc_mig_file *f, const char *text, const ch
 /* A diesel directory: up.sql (required) and down.sql, read through the
  * directory opened without following a link, so neither the directory nor
  * its files can be links to elsewhere. */
-static int take_diesel(dbc_ctx *ctx, const char *path, const char *dir, file_list *l,
-                       bad_files *bad)
+static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                       const char *dir, file_list *l, bad_files *bad)
 {
 	char *full = dbc_printf(ctx, "%s/%s", path, dir);
 	if (!full)
@@ -350,7 +350,7 @@ static int take_diesel(dbc_ctx *ctx, const char *path, const char *dir, file_lis
 				bad_add(bad, BAD_PAIR, "%s: a diesel migration directory without up.sql", dir);
 			break; /* down.sql is optional */
 		}
-		rc = take_script(ctx, f, text, why, bad);
+		rc = take_script(ctx, dialect, f, text, why, bad);
 		l->n++;
 	}
 	close(dfd);
@@ -467,22 +467,24 @@ static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
 	return ra == rb && (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
 }
 
-int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped)
+int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                     dbc_mig_dir *out)
 {
-	*count = 0;
-	*skipped = NULL;
+	*out = (dbc_mig_dir){0};
 	entry *names;
 	int nnames;
 	if (list_directory(ctx, path, &names, &nnames) != DBC_OK)
 		return DBC_ERROR;
 
 	file_list l = {0};
-	bad_files bad = {0};
+	bad_files *bad = dbc_zalloc(ctx, sizeof(bad_files));
 	dbc_buf callbacks;
 	int ncallbacks = 0;
-	dbc_buf_init(&bad.list, ctx);
+	if (!bad)
+		return DBC_ERROR;
+	out->bad = bad;
+	dbc_buf_init(&bad->list, ctx);
 	dbc_buf_init(&callbacks, ctx);
-	const dbc_dialect *dialect = ctx->host->dialect;
 	/* names first: diesel directories are read here, files after the choice
 	 * between plain and engine-specific files */
 	for (int i = 0; i < nnames; i++) {
@@ -490,14 +492,14 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		/* the name comes from the file name: a line break in it would reach
 		 * dbmigrate_script()'s output, and to this error, so it is shown masked */
 		if (dbc_mig_text_has_control(name)) {
-			bad_add(&bad, BAD_NAME,
+			bad_add(bad, BAD_NAME,
 			        "%s: the file name contains a control character (a line break, tab or "
 			        "other non-printing character, shown as ?)",
 			        dbc_mig_text_printable(ctx, name));
 			continue;
 		}
 		if (names[i].dir) {
-			if (take_diesel(ctx, path, name, &l, &bad) != DBC_OK)
+			if (take_diesel(ctx, dialect, path, name, &l, bad) != DBC_OK)
 				return DBC_ERROR;
 			continue;
 		}
@@ -516,7 +518,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		if (k == DBC_NAME_OTHER_ENGINE)
 			continue;
 		if (k == DBC_NAME_BAD) {
-			bad_add(&bad, BAD_NAME, "%s: %s", name, why);
+			bad_add(bad, BAD_NAME, "%s: %s", name, why);
 			continue;
 		}
 		if (f->version && dbc_version_canonical(ctx, f->version, "version", &f->canon) != DBC_OK)
@@ -533,7 +535,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		const char *why = NULL;
 		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
 		char *text = full ? read_file(ctx, AT_FDCWD, full, &why) : NULL;
-		if (ctx->failed || take_script(ctx, f, text, why, &bad) != DBC_OK)
+		if (ctx->failed || take_script(ctx, dialect, f, text, why, bad) != DBC_OK)
 			return DBC_ERROR;
 	}
 
@@ -543,7 +545,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		dbc_mig_file *f = &l.files[i], *prev = i > 0 ? &l.files[i - 1] : NULL;
 		bool same = prev && same_migration(f, prev);
 		if (same && f->kind == prev->kind)
-			bad_add(&bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
+			bad_add(bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
 			        f->kind == DBC_FILE_DOWN ? "down scripts" : "scripts",
 			        f->kind == DBC_FILE_REPEATABLE ? "repeatable" : "version",
 			        f->kind == DBC_FILE_REPEATABLE ? f->name : f->canon);
@@ -551,10 +553,43 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 			if (f->layout == DBC_LAYOUT_GOLANG)
 				f->lone_down = true;
 			else
-				bad_add(&bad, BAD_PAIR, "%s: a down script without an up script for version %s",
+				bad_add(bad, BAD_PAIR, "%s: a down script without an up script for version %s",
 				        f->file, f->canon);
 		}
 	}
+	out->files = l.files;
+	out->n = l.n;
+	out->nbad = bad->n;
+	if (ncallbacks)
+		out->callbacks = dbc_buf_finish(&callbacks);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path)
+{
+	return dir->bad->n ? bad_error(ctx, dir->bad, path) : DBC_OK;
+}
+
+const dbc_mig_file *dbc_mig_dir_down(const dbc_mig_dir *dir, int i)
+{
+	const dbc_mig_file *f = &dir->files[i];
+	if (f->lone_down)
+		return f;
+	return f->kind == DBC_FILE_UP && i + 1 < dir->n && dir->files[i + 1].kind == DBC_FILE_DOWN &&
+	               same_migration(f, &dir->files[i + 1])
+	           ? &dir->files[i + 1]
+	           : NULL;
+}
+
+int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped)
+{
+	*count = 0;
+	*skipped = NULL;
+	dbc_mig_dir dir;
+	if (dbc_mig_read_dir(ctx, ctx->host->dialect, path, &dir) != DBC_OK)
+		return DBC_ERROR;
+	file_list l = {dir.files, dir.n, dir.n};
+	bad_files *bad = dir.bad;
 
 	/* against the registry: "1" registered, "1.0" in a file is one version twice */
 	registry reg = {0};
@@ -575,12 +610,12 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		                       : NULL;
 		const char *vt = r ? (r->version_text ? r->version_text : r->key) : NULL;
 		if (vt && strcmp(vt, f->version) != 0)
-			bad_add(&bad, BAD_REGISTERED,
+			bad_add(bad, BAD_REGISTERED,
 			        "%s: version %s is already registered as %s (1.0 and 1 are one version)",
 			        f->file, f->version, vt);
 	}
-	if (bad.n)
-		return bad_error(ctx, &bad, path);
+	if (bad->n)
+		return bad_error(ctx, bad, path);
 
 	dbc_mig_frame fr;
 	int64_t changed = 0;
@@ -589,18 +624,13 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		dbc_mig_file *f = &l.files[i];
 		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
 			continue; /* registered with its up */
-		dbc_mig_file *down = f->kind == DBC_FILE_UP && i + 1 < l.n &&
-		                             l.files[i + 1].kind == DBC_FILE_DOWN &&
-		                             same_migration(f, &l.files[i + 1])
-		                         ? &l.files[i + 1]
-		                         : NULL;
+		const dbc_mig_file *down = f->lone_down ? NULL : dbc_mig_dir_down(&dir, i);
 		rc = register_one(ctx, &reg, f, down, &changed);
 	}
 	rc = dbc_mig_frame_end(ctx, &fr, rc);
 	if (rc != DBC_OK)
 		return rc;
 	*count = changed;
-	if (ncallbacks)
-		*skipped = dbc_buf_finish(&callbacks);
+	*skipped = dir.callbacks;
 	return DBC_OK;
 }

@@ -54,4 +54,29 @@ bool dbc_mig_diesel_dirname(const char *dir);
 bool dbc_mig_parse_diesel(dbc_ctx *ctx, const char *dir, const char *script, dbc_mig_file *out,
                           const char **why);
 
+/* A migration directory read and checked without a database: the files of
+ * every accepted layout, sorted (versions in order, each up followed by its
+ * down; repeatables last by name), the engine-specific choice made, every
+ * script normalised, analysed and checksummed, pairs checked. Names, reading
+ * and pairing problems are collected, not raised: dbc_mig_dir_refuse raises
+ * them in one error, which dbmigrate_load extends by its registry checks.
+ * Used by dbmigrate_load on the server and by the command-line client on
+ * its own machine, so both accept exactly the same directories. */
+struct dbc_mig_bad;
+typedef struct dbc_mig_dir {
+	dbc_mig_file *files;
+	int n;
+	int nbad;               /* files refused so far */
+	char *callbacks;        /* Flyway callbacks skipped, comma-separated; NULL when none */
+	struct dbc_mig_bad *bad;
+} dbc_mig_dir;
+
+int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                     dbc_mig_dir *out);
+/* DBC_ERROR with the error naming every refused file, DBC_OK when none. */
+int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path);
+/* The down script registered with files[i] (an up, or a lone golang-migrate
+ * down, which is its own down over an empty up); NULL when none. */
+const dbc_mig_file *dbc_mig_dir_down(const dbc_mig_dir *dir, int i);
+
 #endif

@@ -77,6 +77,16 @@ def run_cli(args, cwd=None, env=None):
     return t
 
 
+def run_cli_stdin(args, stdin):
+    """Wall-clock seconds of a command reading stdin from a file; must succeed."""
+    t0 = time.perf_counter()
+    r = subprocess.run(args, stdin=stdin, capture_output=True, text=True)
+    t = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed: {(r.stderr or r.stdout)[-400:]}")
+    return t
+
+
 def sqitch_env():
     env = dict(os.environ)
     env.update(SQITCH_FULLNAME="Bench", SQITCH_EMAIL="bench@example.invalid",

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/../.."
 mkdir -p build/bench
 
 make -s --no-print-directory sqlite || exit 1
+# the dbcare command (bench_cli.py skips itself when it cannot be built)
+make -s --no-print-directory cli >/dev/null 2>&1 || echo "bench: build/cli/dbcare not built" >&2
 test/bench/setup_peers.sh
 
 have_pg=0

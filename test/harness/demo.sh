@@ -12,5 +12,23 @@ for step in examples/demo/*.sql; do
   echo "### $(sed -n '1s/^-- *//p' "$step")"
   sqlite3 -batch -bail -cmd ".load build/sqlite/dbcare" -cmd ".mode box --wrap 100" "$db" < "$step"
 done
+
+# The same migrations through the dbcare command (docs/cli.md), on a second
+# database: the files are read by the command, the extension decides.
+cli_db=build/demo/cli.db
+rm -f "$cli_db" "$cli_db"-journal
+export DBCARE_MODULE=build/sqlite/dbcare.so
+echo
+echo "### The dbcare command: the same migrations on $cli_db"
+for cmd in "new add_notes --dir build/demo/new-migrations" \
+           "migrate --db sqlite:$cli_db --dir examples/migrations --dry-run" \
+           "migrate --db sqlite:$cli_db --dir examples/migrations" \
+           "status --db sqlite:$cli_db --dir examples/migrations --exit-code" \
+           "health --db sqlite:$cli_db --mode quick --fail-on critical"; do
+  echo
+  echo "\$ dbcare $cmd"
+  rm -rf build/demo/new-migrations
+  eval "build/cli/dbcare $cmd"
+done
 echo
 echo "The demo database is $db; open it with: sqlite3 -cmd '.load build/sqlite/dbcare' $db"

@@ -133,4 +133,31 @@ done <<<"$calls"
 [ "$n" -ge 30 ] || fail "only $n calls of changing functions were made"
 [ "$(s -c "SELECT dbschema_fingerprint()")" = "$before" ] || fail "the standby's schema changed"
 [ "$(s -c "SELECT count(*) FROM dbmigrate_status() WHERE state = 'pending'")" = 1 ] || fail "pending count"
+
+# The dbcare command (docs/cli.md) on the standby: status and health work,
+# the client's files are not compared there (nothing can be registered);
+# migrate is refused with the 25006 message; a fleet of primary and standby
+# migrates the primary and reports the standby, exit code 1.
+cli="$(cd "$(dirname "$0")/../.." && pwd)/build/cli/dbcare"
+primary="host=$PGHOST port=$PGPORT dbname=$db"
+standby="host=$ssock port=$sport dbname=$db"
+mkdir -p "$work/m"
+echo 'CREATE TABLE three (a int);' >"$work/m/V3__three.sql"
+"$cli" status --db "$standby" --dir "$work/m" --json >"$work/out" 2>"$work/err" || fail "dbcare status on the standby"
+python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
+assert [(m['version'], m['state']) for m in d['migrations']] == [('1', 'applied'), ('2', 'pending')], d" \
+  "$work/out" || fail "dbcare status on the standby: $(cat "$work/out")"
+grep -qF "is read-only: the files of $work/m are not compared" "$work/err" || fail "no read-only note: $(cat "$work/err")"
+"$cli" health --db "$standby" --mode quick --json >"$work/out" || fail "dbcare health on the standby"
+python3 -c "import json, sys; assert json.load(open(sys.argv[1]))['mode'] == 'quick'" "$work/out" || fail "health json"
+if "$cli" migrate --db "$standby" --dir "$work/m" >"$work/out" 2>"$work/err"; then fail "dbcare migrate on the standby"; fi
+grep -qF 'dbcare: dbmigrate_add cannot run during recovery (hot standby)' "$work/err" ||
+  fail "dbcare migrate: not the 25006 message: $(cat "$work/err")"
+rc=0
+"$cli" migrate --db "$primary" --db "$standby" --dir "$work/m" --jobs 2 >"$work/out" 2>"$work/err" || rc=$?
+[ "$rc" = 1 ] || fail "fleet of primary and standby: exit $rc"
+grep -qE "^$primary +ok " "$work/out" && grep -qE "^$standby +error " "$work/out" || fail "fleet summary: $(cat "$work/out")"
+grep -qF 'cannot run during recovery' "$work/err" || fail "fleet error: $(cat "$work/err")"
+[ "$(p -c "SELECT string_agg(version || state, ',' ORDER BY version) FROM dbmigrate_status()")" = \
+  "1applied,2applied,3applied" ] || fail "the fleet did not migrate the primary"
 echo "ok: standby reads work, $n calls of changing functions fail with 25006 first"

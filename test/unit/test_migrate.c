@@ -362,6 +362,33 @@ static void test_many(dbc_ctx *ctx)
 	      "10,000 migrations derive");
 }
 
+/* The folder reader dbmigrate_load and the dbcare command share runs without
+ * a database: a host with no engine (its query fails) reads and checks a
+ * whole folder, and collects the bad files of another without raising. */
+static void test_read_dir(dbc_ctx *ctx)
+{
+	dbc_mig_dir dir;
+	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway", &dir) ==
+	              DBC_OK &&
+	          dir.nbad == 0 && dir.n == 7 && dbc_mig_dir_refuse(ctx, &dir, "flyway") == DBC_OK,
+	      "read_dir: a Flyway folder without a database");
+	CHECK(dir.n == 7 && strcmp(dir.files[0].version, "1") == 0 &&
+	          dir.files[0].kind == DBC_FILE_UP && dbc_mig_dir_down(&dir, 0) == &dir.files[1] &&
+	          dir.files[6].kind == DBC_FILE_REPEATABLE && dbc_mig_dir_down(&dir, 6) == NULL &&
+	          strncmp(dir.files[0].checksum, "v1:sha256:", 10) == 0,
+	      "read_dir: sorted, paired, checksummed");
+	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/bad", &dir) == DBC_OK &&
+	          dir.nbad == 4 && dbc_mig_dir_refuse(ctx, &dir, "bad") == DBC_ERROR &&
+	          strstr(ctx->message, "4 migration file(s) in \"bad\" cannot be registered") &&
+	          strstr(ctx->detail, "notes.sql: matches none of the accepted layouts"),
+	      "read_dir: bad files collected, raised in one error");
+	dbc_error_clear(ctx);
+	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/none", &dir) ==
+	          DBC_ERROR,
+	      "read_dir: a missing folder");
+	dbc_error_clear(ctx);
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -372,6 +399,7 @@ int main(void)
 	test_filenames(&ctx);
 	test_states(&ctx);
 	test_many(&ctx);
+	test_read_dir(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }

@@ -1,0 +1,102 @@
+/*
+ * cli.h — the options of one dbcare invocation and the command table.
+ * A command is one entry (cmd_table.c): its name, usage, which options it
+ * accepts (anything else is a usage error, exit 2, before any database is
+ * opened), and a run function over one open database. The fleet runner
+ * (fleet.c) calls the same run function once per database.
+ */
+#ifndef DBCARE_CLI_H
+#define DBCARE_CLI_H
+
+#include "conn.h"
+#include "output.h"
+
+/* Exit codes (docs/cli.md). */
+enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
+
+/* Options a command may accept (cli_command.options); the connection and
+ * output options are accepted by every command that opens a database. */
+enum {
+	OPT_DIR = 1u << 0,
+	OPT_TO = 1u << 1,
+	OPT_STEPS = 1u << 2,
+	OPT_DRY_RUN = 1u << 3,
+	OPT_EXIT_CODE = 1u << 4,
+	OPT_MODE = 1u << 5,
+	OPT_FAIL_ON = 1u << 6,
+	OPT_DELETE = 1u << 7,
+	OPT_TIMEOUT = 1u << 8,
+	OPT_FORMAT_PROM = 1u << 9, /* --format prometheus */
+};
+
+typedef struct cli_opts {
+	const char **dbs; /* --db values (or DATABASE_URL), globs expanded */
+	int ndbs;
+	const char *module;
+	bool install;
+	const char *dir;
+	bool dir_given;
+	cli_out out;
+	int jobs;
+	double timeout_s;
+	const char *to;
+	int steps; /* -1: not given */
+	bool dry_run, exit_code, delete_rows;
+	const char *mode, *fail_on;
+	char **args; /* the command's own arguments */
+	int nargs;
+} cli_opts;
+
+/* What a command needs besides its run function. */
+enum {
+	CMD_NO_DB = 1u << 0,  /* runs without a database (new) */
+	CMD_CREATES = 1u << 1, /* SQLite: may create the database file */
+	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
+};
+
+typedef struct cli_command {
+	const char *name;
+	const char *usage;   /* after "dbcare NAME" */
+	const char *summary; /* one line for --help */
+	unsigned options;
+	int min_args, max_args;
+	unsigned traits;
+	int (*run)(cli_db *db, cli_opts *o); /* returns an exit code */
+} cli_command;
+
+extern const cli_command cli_commands[];
+const cli_command *cli_find_command(const char *name);
+
+/* Commands (cmd_*.c). */
+int cmd_status(cli_db *, cli_opts *);
+int cmd_migrate(cli_db *, cli_opts *);
+int cmd_rollback(cli_db *, cli_opts *);
+int cmd_verify(cli_db *, cli_opts *);
+int cmd_validate(cli_db *, cli_opts *);
+int cmd_baseline(cli_db *, cli_opts *);
+int cmd_repair(cli_db *, cli_opts *);
+int cmd_history(cli_db *, cli_opts *);
+int cmd_script(cli_db *, cli_opts *);
+int cmd_new(cli_db *, cli_opts *);
+int cmd_health(cli_db *, cli_opts *);
+int cmd_check(cli_db *, cli_opts *);
+int cmd_orphans(cli_db *, cli_opts *);
+int cmd_schema(cli_db *, cli_opts *);
+int cmd_wait(cli_db *, cli_opts *);
+
+/* Migration files of --dir registered in the open transaction through
+ * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false
+ * when the default folder does not exist (nothing registered, no error). */
+int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
+
+/* Runs a command on one database: connect, run, disconnect. */
+int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue);
+/* Runs a command on every database of o->dbs, o->jobs at a time (fleet.c). */
+int cli_run_fleet(const cli_command *cmd, cli_opts *o);
+
+/* Query helpers: run, print the engine's error on failure. */
+int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, cli_rows *out);
+/* Ends the open transaction (ROLLBACK), keeping an error already shown. */
+void cli_rollback(cli_db *db);
+
+#endif

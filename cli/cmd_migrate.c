@@ -1,0 +1,347 @@
+/*
+ * cmd_migrate.c — the migration commands: each registers the files of
+ * --dir (when it reads or changes pending migrations) and calls the
+ * extension's dbmigrate_* functions inside one transaction. Commands that
+ * only look (status, validate, verify, script, migrate --dry-run) roll
+ * their transaction back, so the files are compared, never registered.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* BEGIN, then the files registered; -1 after an error (rolled back). A
+ * read-only database (a standby) cannot register anything: lookers then
+ * see what is registered, with a note; changers fail in the extension. */
+static int begin_with_files(cli_db *db, cli_opts *o, bool looking)
+{
+	bool found;
+	int n;
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (looking && db->drv->read_only(db)) {
+		/* a warning, also beside --json (stdout stays the document) */
+		if (!o->out.quiet)
+			fprintf(stderr, "dbcare: %s is read-only: the files of %s are not compared\n",
+			        db->label, o->dir);
+		return 0;
+	}
+	if (cli_register_files(db, o, &found, &n) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+static int commit(cli_db *db, cli_opts *o)
+{
+	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Prints rows; JSON wraps them as {"database": ..., key: rows, extra}. */
+static void print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
+		cli_json_rows(stdout, r);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
+		cli_print_rows(&o->out, stdout, r);
+	}
+}
+
+/* A count of what a call did: {"database": ..., key: n} or a line. */
+static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
+                        const char *words)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key, n ? n : "0");
+	} else if (!o->out.quiet) {
+		printf("%s %s\n", n ? n : "0", words);
+	}
+}
+
+static bool state_pending(const char *s)
+{
+	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
+	             strcmp(s, "outdated") == 0);
+}
+
+int cmd_status(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (begin_with_files(db, o, true) != 0)
+		return CLI_ERROR;
+	/* a table for people leaves out the checksum and duration; JSON has all */
+	int rc = cli_q(db, o,
+	               o->out.format == CLI_FMT_JSON
+	                   ? "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
+	                     "FROM dbmigrate_status()"
+	                   : "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
+	               0, NULL, &r);
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	int pending = 0, sc = cli_col(&r, "state");
+	for (int i = 0; i < r.nrows; i++)
+		pending += state_pending(cli_cell(&r, i, sc));
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"pending\":%d,\"migrations\":", db->drv->engine,
+		        pending);
+		cli_json_rows(stdout, &r);
+		fputs("}\n", stdout);
+	} else {
+		print_result(db, o, "migrations", &r);
+		cli_note(&o->out, "%d pending", pending);
+	}
+	cli_rows_free(&r);
+	return o->exit_code && pending ? CLI_ERROR : CLI_OK;
+}
+
+/* The apply, in steps when progress is shown: the plan's versions in at
+ * most 100 calls of dbmigrate_apply(version), then one with the target
+ * (repeatables, and what the steps did not reach). All inside the one
+ * transaction, so the result is the same as one call. */
+static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *applied)
+{
+	int vc = cli_col(plan, "version"), kc = cli_col(plan, "kind");
+	int total = plan->nrows, done = 0;
+	bool steps = !o->out.quiet && o->out.format != CLI_FMT_JSON && total > 1;
+	int every = total > 100 ? (total + 99) / 100 : 1;
+	cli_rows r = {0};
+	for (int i = 0; steps && i < total; i++) {
+		const char *v = cli_cell(plan, i, vc), *k = cli_cell(plan, i, kc);
+		bool last_versioned = i + 1 == total || strcmp(cli_cell(plan, i + 1, kc) ? cli_cell(plan, i + 1, kc) : "", "versioned") != 0;
+		if (!v || !k || strcmp(k, "versioned") != 0 || ((i + 1) % every && !last_versioned))
+			continue;
+		const char *p[1] = {v};
+		if (cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0)
+			return -1;
+		done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+		cli_rows_free(&r);
+		cli_progress(&o->out, done, total, v);
+	}
+	const char *p[1] = {o->to};
+	int before = done;
+	if (cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0)
+		return -1;
+	done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	cli_rows_free(&r);
+	if (steps && done > before)
+		cli_progress(&o->out, done, total, "repeatables");
+	cli_progress_end(&o->out);
+	*applied = done;
+	return 0;
+}
+
+int cmd_migrate(cli_db *db, cli_opts *o)
+{
+	cli_rows plan = {0};
+	const char *p[1] = {o->to};
+	if (begin_with_files(db, o, false) != 0)
+		return CLI_ERROR;
+	if (cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          &plan) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	if (o->dry_run) {
+		cli_rollback(db);
+		print_result(db, o, "plan", &plan);
+		cli_note(&o->out, "dry run: %d migration(s) would be applied; nothing was changed",
+		         plan.nrows);
+		cli_rows_free(&plan);
+		return CLI_OK;
+	}
+	long applied = 0;
+	if (apply_steps(db, o, &plan, &applied) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		cli_rows_free(&plan);
+		return CLI_ERROR;
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%ld,\"migrations\":", db->drv->engine,
+		        applied);
+		cli_json_rows(stdout, &plan);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("%ld migration(s) applied\n", applied);
+	}
+	cli_rows_free(&plan);
+	return CLI_OK;
+}
+
+/* --steps N: the target is the applied version N below the newest ("0":
+ * all of them), from dbmigrate_status's apply order. */
+static int steps_target(cli_db *db, cli_opts *o, char **target)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT version, kind, state FROM dbmigrate_status()", 0, NULL, &r) != 0)
+		return -1;
+	int vc = cli_col(&r, "version"), kc = cli_col(&r, "kind"), sc = cli_col(&r, "state");
+	const char **applied = calloc((size_t)r.nrows + 1, sizeof(char *));
+	int n = 0;
+	for (int i = 0; i < r.nrows; i++) {
+		const char *k = cli_cell(&r, i, kc), *s = cli_cell(&r, i, sc);
+		if (k && strcmp(k, "repeatable") != 0 && s &&
+		    (strcmp(s, "applied") == 0 || strcmp(s, "changed") == 0))
+			applied[n++] = cli_cell(&r, i, vc);
+	}
+	*target = strdup(o->steps >= n ? "0" : applied[n - 1 - o->steps]);
+	free(applied);
+	cli_rows_free(&r);
+	return 0;
+}
+
+int cmd_rollback(cli_db *db, cli_opts *o)
+{
+	if ((o->to != NULL) + (o->steps > 0) > 1) {
+		cli_errorf("rollback takes --to or --steps, not both");
+		return CLI_USAGE;
+	}
+	char *target = o->to ? strdup(o->to) : NULL;
+	if (o->steps > 0 && steps_target(db, o, &target) != 0)
+		return CLI_ERROR;
+	cli_rows r = {0};
+	const char *p[1] = {target};
+	int rc = cli_q(db, o, "SELECT dbmigrate_rollback($1) AS rolled_back", 1, p, &r);
+	free(target);
+	if (rc != 0)
+		return CLI_ERROR;
+	print_count(db, o, "rolled_back", cli_cell(&r, 0, 0), "migration(s) rolled back");
+	cli_rows_free(&r);
+	return CLI_OK;
+}
+
+int cmd_verify(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	const char *p[1] = {o->to};
+	if (begin_with_files(db, o, false) != 0)
+		return CLI_ERROR;
+	int rc;
+	if (db->drv == &cli_pg_driver) {
+		rc = cli_q(db, o, "SELECT * FROM dbmigrate_verify($1)", 1, p, &r);
+	} else {
+		/* SQLite: the rows come as JSON from a scalar call (a table function's
+		 * SELECT would keep the database busy while verify drops tables) */
+		cli_rows j = {0};
+		rc = cli_q(db, o, "SELECT dbmigrate_verify_json($1)", 1, p, &j);
+		const char *jp[1] = {cli_cell(&j, 0, 0) ? cli_cell(&j, 0, 0) : "[]"};
+		if (rc == 0)
+			rc = cli_q(db, o,
+			           "SELECT value->>'version' AS version, value->>'name' AS name, "
+			           "value->'up_ok' AS up_ok, value->'down_ok' AS down_ok, "
+			           "value->'reversible' AS reversible, value->>'detail' AS detail "
+			           "FROM json_each($1)",
+			           1, jp, &r);
+		cli_rows_free(&j);
+		for (int c = 2; rc == 0 && c < 5; c++)
+			r.types[c] = CLI_T_JSON;
+	}
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	int failed = 0;
+	for (int i = 0; i < r.nrows; i++)
+		for (int c = 2; c < 5; c++) {
+			const char *v = cli_cell(&r, i, c);
+			failed += v && strcmp(v, "false") == 0;
+		}
+	print_result(db, o, "verified", &r);
+	cli_rows_free(&r);
+	return failed ? CLI_ERROR : CLI_OK;
+}
+
+int cmd_validate(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (begin_with_files(db, o, true) != 0)
+		return CLI_ERROR;
+	int rc = cli_q(db, o, "SELECT version, name, problem, detail FROM dbmigrate_validate()", 0,
+	               NULL, &r);
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	print_result(db, o, "problems", &r);
+	if (r.nrows == 0)
+		cli_note(&o->out, "no problems");
+	int n = r.nrows;
+	cli_rows_free(&r);
+	return n ? CLI_ERROR : CLI_OK;
+}
+
+/* One changing call after the files: baseline and repair. */
+static int change_call(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
+                       const char *key, const char *words)
+{
+	cli_rows r = {0};
+	if (begin_with_files(db, o, false) != 0)
+		return CLI_ERROR;
+	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	print_count(db, o, key, cli_cell(&r, 0, 0), words);
+	cli_rows_free(&r);
+	return CLI_OK;
+}
+
+int cmd_baseline(cli_db *db, cli_opts *o)
+{
+	const char *p[1] = {o->args[0]};
+	return change_call(db, o, "SELECT dbmigrate_baseline($1)", 1, p, "baselined",
+	                   "migration(s) marked as applied");
+}
+
+int cmd_repair(cli_db *db, cli_opts *o)
+{
+	return change_call(db, o, "SELECT dbmigrate_repair()", 0, NULL, "repaired",
+	                   "record(s) repaired");
+}
+
+int cmd_history(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT * FROM dbmigrate_history()", 0, NULL, &r) != 0)
+		return CLI_ERROR;
+	print_result(db, o, "history", &r);
+	cli_rows_free(&r);
+	return CLI_OK;
+}
+
+int cmd_script(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	const char *p[1] = {o->to};
+	if (begin_with_files(db, o, true) != 0)
+		return CLI_ERROR;
+	int rc = cli_q(db, o, "SELECT dbmigrate_script($1)", 1, p, &r);
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	const char *s = cli_cell(&r, 0, 0);
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fputs(",\"script\":", stdout);
+		cli_json_string(stdout, s ? s : "");
+		fputs("}\n", stdout);
+	} else {
+		fputs(s ? s : "", stdout);
+	}
+	cli_rows_free(&r);
+	return CLI_OK;
+}

@@ -1,0 +1,52 @@
+/*
+ * cmd_table.c — every command of dbcare, one entry each. Adding a command
+ * is one entry here and one run function; main.c refuses every option an
+ * entry does not list.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+const cli_command cli_commands[] = {
+    /* connecting */
+    {"wait", "[--timeout 60s]", "wait until the database accepts connections", OPT_TIMEOUT, 0, 0,
+     CMD_OWN_CONNECT, cmd_wait},
+    /* migrations */
+    {"status", "[--dir D] [--exit-code]", "migrations and their state (exit 1 when pending)",
+     OPT_DIR | OPT_EXIT_CODE, 0, 0, 0, cmd_status},
+    {"migrate", "[--dir D] [--to V] [--dry-run]", "register the files and apply what is pending",
+     OPT_DIR | OPT_TO | OPT_DRY_RUN, 0, 0, CMD_CREATES, cmd_migrate},
+    {"rollback", "[--to V | --steps N]", "run down scripts, newest first", OPT_TO | OPT_STEPS, 0,
+     0, 0, cmd_rollback},
+    {"verify", "[--dir D] [--to V]", "prove up, down, up of the pending migrations",
+     OPT_DIR | OPT_TO, 0, 0, 0, cmd_verify},
+    {"validate", "[--dir D]", "changed, missing, out-of-order migrations, drift (exit 1)",
+     OPT_DIR, 0, 0, 0, cmd_validate},
+    {"baseline", "VERSION [--dir D]", "mark migrations up to VERSION as applied", OPT_DIR, 1, 1,
+     CMD_CREATES, cmd_baseline},
+    {"repair", "[--dir D]", "accept the files as they are now, forget missing ones", OPT_DIR, 0,
+     0, 0, cmd_repair},
+    {"history", "", "every migration event, oldest first", 0, 0, 0, 0, cmd_history},
+    {"script", "[--dir D] [--to V]", "the psql or sqlite3 script of the pending migrations",
+     OPT_DIR | OPT_TO, 0, 0, 0, cmd_script},
+    {"new", "NAME [--dir D]", "create the next V<n>__NAME.sql and U<n>__NAME.sql", OPT_DIR, 1, 1,
+     CMD_NO_DB, cmd_new},
+    /* health and checks */
+    {"health", "[--mode M] [--format F] [--fail-on L]",
+     "health report (exit 3 when the status reaches --fail-on)",
+     OPT_MODE | OPT_FAIL_ON | OPT_FORMAT_PROM, 0, 0, 0, cmd_health},
+    {"check", "", "constraints verified against the rows (exit 3 on violations)", 0, 0, 0, 0,
+     cmd_check},
+    {"orphans", "[--delete]", "child rows without parent (exit 3 when any are left)",
+     OPT_DELETE, 0, 0, 0, cmd_orphans},
+    {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0,
+     1, 3, 0, cmd_schema},
+    {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
+
+const cli_command *cli_find_command(const char *name)
+{
+	for (const cli_command *c = cli_commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}

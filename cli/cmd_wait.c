@@ -1,0 +1,53 @@
+/*
+ * cmd_wait.c — dbcare wait: tries to connect every 250 ms until the
+ * database accepts connections (exit 0) or --timeout passes (exit 1, with
+ * the last reason). Start-up sequences run it before migrating.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --json: {"database": ..., "ready": bool, "waited_ms": n}; else a line. */
+static void print_ready(cli_opts *o, const cli_target *t, bool ready, double waited_s)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, t->label);
+		printf(",\"ready\":%s,\"waited_ms\":%.0f}\n", ready ? "true" : "false", waited_s * 1000);
+	} else if (ready) {
+		cli_note(&o->out, "%s accepts connections", t->label);
+	}
+}
+
+int cmd_wait(cli_db *probe, cli_opts *o)
+{
+	const cli_target *t = probe->handle; /* run.c hands the target over */
+	cli_connect_opts co = {.module = o->module, .bare = true};
+	double started = now_s(), deadline = started + o->timeout_s;
+	char *err = NULL;
+	for (;;) {
+		free(err);
+		err = NULL;
+		cli_db *db = cli_connect(t, &co, &err);
+		if (db) {
+			cli_disconnect(db);
+			print_ready(o, t, true, now_s() - started);
+			return CLI_OK;
+		}
+		if (now_s() >= deadline)
+			break;
+		nanosleep(&(struct timespec){0, 250000000}, NULL);
+	}
+	fprintf(stderr, "%s\ndbcare: gave up waiting after %gs\n", err ? err : "", o->timeout_s);
+	free(err);
+	print_ready(o, t, false, now_s() - started);
+	return CLI_ERROR;
+}

@@ -1,0 +1,41 @@
+/*
+ * conn.h — which engine a --db value names, how it is shown, and opening it.
+ * postgres:// and postgresql:// URLs and libpq conninfo strings
+ * ("host=... dbname=...") go to libpq, which also reads every PG*
+ * environment variable; sqlite:PATH, file:PATH and plain paths go to
+ * libsqlite3, which loads the dbcare module.
+ */
+#ifndef DBCARE_CLI_CONN_H
+#define DBCARE_CLI_CONN_H
+
+#include "driver.h"
+
+typedef enum { CLI_ENGINE_PG, CLI_ENGINE_SQLITE } cli_engine;
+
+typedef struct cli_target {
+	cli_engine engine;
+	char *spec;  /* what libpq or libsqlite3 opens (SQLite: the file path) */
+	char *label; /* the database as output shows it, password masked */
+} cli_target;
+
+typedef struct cli_connect_opts {
+	const char *module; /* --module: the SQLite module; NULL: the installed one */
+	bool install;       /* --install: CREATE EXTENSION when missing */
+	bool create;        /* SQLite: create the file when missing */
+	bool bare;          /* only open it: no extension check, no module (wait) */
+} cli_connect_opts;
+
+/* Classifies a --db value (no I/O). */
+int cli_target_parse(const char *value, cli_target *out, char **err);
+/* A --db value shown without its password (malloc'd). */
+char *cli_mask_password(const char *value);
+/* Removes every occurrence of the target's password from text, in place. */
+void cli_scrub(const char *spec, char *text);
+
+/* Opens the database; NULL with *err (malloc'd, masked) on failure. */
+cli_db *cli_connect(const cli_target *t, const cli_connect_opts *o, char **err);
+void cli_disconnect(cli_db *db);
+/* Loads the SQLite module once before a fleet forks its workers. */
+void cli_preload_module(const cli_connect_opts *o);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * driver.h — the one small interface the commands use for either engine:
+ * open a database, run one statement with text parameters, read its rows as
+ * text, close. Everything the CLI asks a database goes through the
+ * extension's SQL functions, so the commands never name an engine; what
+ * differs (connecting, loading the SQLite module) stays in driver_pg.c and
+ * driver_sqlite.c.
+ */
+#ifndef DBCARE_CLI_DRIVER_H
+#define DBCARE_CLI_DRIVER_H
+
+#include <stdbool.h>
+
+/* How a cell prints in JSON: numbers and booleans bare, JSON as itself. */
+typedef enum { CLI_T_TEXT, CLI_T_NUM, CLI_T_BOOL, CLI_T_JSON } cli_type;
+
+/* A statement's rows, every cell as text (NULL for SQL NULL). */
+typedef struct cli_rows {
+	int ncols, nrows;
+	char **names;    /* ncols column names */
+	cli_type *types; /* ncols */
+	char **cells;    /* nrows * ncols, row after row */
+} cli_rows;
+
+const char *cli_cell(const cli_rows *r, int row, int col);
+int cli_col(const cli_rows *r, const char *name); /* -1 when absent */
+void cli_rows_free(cli_rows *r);
+
+/* An error the engine raised: its message (the extension's start with
+ * "dbcare: "), detail, hint and SQLSTATE (PostgreSQL; "" on SQLite). */
+typedef struct cli_error {
+	char *message, *detail, *hint;
+	char sqlstate[6];
+} cli_error;
+
+typedef struct cli_db cli_db;
+
+typedef struct cli_driver {
+	const char *engine; /* "postgresql" or "sqlite" */
+	/* Runs one statement; params are text (NULL: SQL NULL), written $1..$n
+	 * on both engines. out may be NULL when no rows matter. 0 or -1 with
+	 * db->error set. */
+	int (*query)(cli_db *db, const char *sql, int nparams, const char *const *params,
+	             cli_rows *out);
+	/* Whether this connection may write (false on a PostgreSQL standby). */
+	bool (*read_only)(cli_db *db);
+	void (*close)(cli_db *db);
+} cli_driver;
+
+struct cli_db {
+	const cli_driver *drv;
+	void *handle;
+	char *label; /* what output calls this database: never a password */
+	cli_error error;
+};
+
+void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,
+                   const char *hint);
+void cli_error_clear(cli_db *db);
+
+/* Runs a statement whose rows do not matter. */
+int cli_exec(cli_db *db, const char *sql);
+
+extern const cli_driver cli_pg_driver, cli_sqlite_driver;
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * driver_pg.c — PostgreSQL through libpq. Statements run with
+ * PQexecParams (text parameters of unknown type, which the function
+ * signature resolves); the connection is in autocommit, so a command that
+ * needs several statements together sends BEGIN/COMMIT itself.
+ */
+#include "driver.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Type OIDs of the built-in types a dbcare function returns. */
+enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_JSON = 114,
+       OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700, OID_JSONB = 3802 };
+
+static cli_type type_of(Oid t)
+{
+	switch (t) {
+	case OID_BOOL:
+		return CLI_T_BOOL;
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8:
+	case OID_FLOAT4:
+	case OID_FLOAT8:
+	case OID_NUMERIC:
+		return CLI_T_NUM;
+	case OID_JSON:
+	case OID_JSONB:
+		return CLI_T_JSON;
+	default:
+		return CLI_T_TEXT;
+	}
+}
+
+static int take_rows(PGresult *res, cli_rows *out)
+{
+	int nc = PQnfields(res), nr = PQntuples(res);
+	*out = (cli_rows){.ncols = nc, .nrows = nr};
+	out->names = calloc((size_t)nc + 1, sizeof(char *));
+	out->types = calloc((size_t)nc + 1, sizeof(cli_type));
+	out->cells = calloc((size_t)nc * (size_t)nr + 1, sizeof(char *));
+	if (!out->names || !out->types || !out->cells)
+		return -1;
+	for (int c = 0; c < nc; c++) {
+		out->names[c] = strdup(PQfname(res, c));
+		out->types[c] = type_of(PQftype(res, c));
+	}
+	for (int r = 0; r < nr; r++)
+		for (int c = 0; c < nc; c++) {
+			if (PQgetisnull(res, r, c))
+				continue;
+			const char *v = PQgetvalue(res, r, c);
+			if (out->types[c] == CLI_T_BOOL)
+				v = v[0] == 't' ? "true" : "false";
+			out->cells[(size_t)r * (size_t)nc + (size_t)c] = strdup(v);
+		}
+	return 0;
+}
+
+static int pg_query(cli_db *db, const char *sql, int nparams, const char *const *params,
+                    cli_rows *out)
+{
+	PGconn *conn = db->handle;
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	int rc = 0;
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		if (out && take_rows(res, out) != 0) {
+			cli_error_set(db, NULL, "dbcare: out of memory", NULL, NULL);
+			rc = -1;
+		}
+	} else {
+		if (res)
+			cli_error_set(db, PQresultErrorField(res, PG_DIAG_SQLSTATE),
+			              PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY),
+			              PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
+			              PQresultErrorField(res, PG_DIAG_MESSAGE_HINT));
+		else
+			cli_error_set(db, NULL, PQerrorMessage(conn), NULL, NULL);
+		/* a message from libpq itself (the connection was lost) */
+		if (!db->error.message || strcmp(db->error.message, "unknown error") == 0)
+			cli_error_set(db, NULL, PQerrorMessage(conn), NULL, NULL);
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static bool pg_read_only(cli_db *db)
+{
+	cli_rows r = {0};
+	bool ro = false;
+	if (pg_query(db, "SELECT pg_catalog.pg_is_in_recovery()", 0, NULL, &r) == 0)
+		ro = cli_cell(&r, 0, 0) && strcmp(cli_cell(&r, 0, 0), "true") == 0;
+	cli_rows_free(&r);
+	return ro;
+}
+
+static void pg_close(cli_db *db)
+{
+	PQfinish(db->handle);
+	db->handle = NULL;
+}
+
+const cli_driver cli_pg_driver = {"postgresql", pg_query, pg_read_only, pg_close};

@@ -1,0 +1,108 @@
+/*
+ * driver_sqlite.c — SQLite through libsqlite3 with the dbcare module loaded
+ * into the connection. Parameters are written $1..$n as on PostgreSQL:
+ * SQLite reads "$1" as a named parameter, found here by its name.
+ */
+#include "driver.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cli_type type_of(int t)
+{
+	return t == SQLITE_INTEGER || t == SQLITE_FLOAT ? CLI_T_NUM : CLI_T_TEXT;
+}
+
+/* One row into out (growing its cells); the column types come from the
+ * first row (a NULL cell keeps text). */
+static int take_row(sqlite3_stmt *st, cli_rows *out, int *cap)
+{
+	int nc = out->ncols;
+	if (out->nrows == *cap) {
+		int ncap = *cap ? *cap * 2 : 16;
+		char **cells = realloc(out->cells, sizeof(char *) * (size_t)ncap * (size_t)(nc ? nc : 1));
+		if (!cells)
+			return -1;
+		out->cells = cells;
+		*cap = ncap;
+	}
+	for (int c = 0; c < nc; c++) {
+		int t = sqlite3_column_type(st, c);
+		const unsigned char *v = sqlite3_column_text(st, c);
+		if (out->nrows == 0 && t != SQLITE_NULL)
+			out->types[c] = type_of(t);
+		out->cells[(size_t)out->nrows * (size_t)nc + (size_t)c] =
+		    t == SQLITE_NULL || !v ? NULL : strdup((const char *)v);
+	}
+	out->nrows++;
+	return 0;
+}
+
+static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *const *params,
+                        cli_rows *out)
+{
+	sqlite3 *h = db->handle;
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	int cap = 0, rc = sqlite3_prepare_v2(h, sql, -1, &st, &tail);
+	if (out)
+		*out = (cli_rows){0};
+	if (rc == SQLITE_OK && st && out) {
+		out->ncols = sqlite3_column_count(st);
+		out->names = calloc((size_t)out->ncols + 1, sizeof(char *));
+		out->types = calloc((size_t)out->ncols + 1, sizeof(cli_type));
+		for (int c = 0; c < out->ncols; c++)
+			out->names[c] = strdup(sqlite3_column_name(st, c));
+	}
+	for (int i = 0; rc == SQLITE_OK && st && i < nparams; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		int idx = sqlite3_bind_parameter_index(st, name);
+		if (idx > 0)
+			rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
+			               : sqlite3_bind_null(st, idx);
+	}
+	while (rc == SQLITE_OK && st) {
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW) {
+			if (out && take_row(st, out, &cap) != 0)
+				rc = SQLITE_NOMEM;
+			continue;
+		}
+		rc = s == SQLITE_DONE ? SQLITE_OK : s;
+		break;
+	}
+	if (rc != SQLITE_OK) {
+		cli_error_set(db, NULL, sqlite3_errmsg(h), NULL, NULL);
+		sqlite3_finalize(st);
+		if (out)
+			cli_rows_free(out);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	/* several statements (BEGIN; ...): the rest run without rows */
+	if (tail && *tail && strspn(tail, " \t\r\n;") < strlen(tail)) {
+		char *err = NULL;
+		if (sqlite3_exec(h, tail, NULL, NULL, &err) != SQLITE_OK) {
+			cli_error_set(db, NULL, err ? err : sqlite3_errmsg(h), NULL, NULL);
+			sqlite3_free(err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool sqlite_read_only(cli_db *db)
+{
+	return sqlite3_db_readonly(db->handle, "main") == 1;
+}
+
+static void sqlite_close(cli_db *db)
+{
+	sqlite3_close_v2(db->handle);
+	db->handle = NULL;
+}
+
+const cli_driver cli_sqlite_driver = {"sqlite", sqlite_query, sqlite_read_only, sqlite_close};

@@ -1,0 +1,262 @@
+/*
+ * main.c — dbcare's command line: options, the command, one database or a
+ * fleet. Options may stand before or after the command; an option the
+ * command does not accept, or one nobody knows, is a usage error (exit 2)
+ * before anything is opened, so a mistyped --dry-run never migrates.
+ */
+#include "cli.h"
+
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct option_def {
+	const char *name;
+	unsigned bit; /* 0: accepted by every command */
+	bool value;   /* takes a value */
+} option_def;
+
+static const option_def options[] = {
+    {"db", 0, true},          {"module", 0, true},        {"install", 0, false},
+    {"json", 0, false},       {"format", 0, true},        {"quiet", 0, false},
+    {"jobs", 0, true},        {"dir", OPT_DIR, true},     {"to", OPT_TO, true},
+    {"steps", OPT_STEPS, true}, {"dry-run", OPT_DRY_RUN, false},
+    {"exit-code", OPT_EXIT_CODE, false}, {"mode", OPT_MODE, true},
+    {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
+    {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
+    {NULL, 0, false}};
+
+static void usage(FILE *f)
+{
+	fputs("usage: dbcare COMMAND [ARGS] [--db URL]... [options]\n\ncommands:\n", f);
+	for (const cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-10s %-28s %s\n", c->name, c->usage, c->summary);
+	fputs("\nconnection: --db URL (repeatable; postgres://, postgresql://, a libpq conninfo\n"
+	      "  string, sqlite:PATH or a path; a glob such as sqlite:tenants/*.db), else\n"
+	      "  DATABASE_URL; --module PATH (SQLite module), --install (CREATE EXTENSION)\n"
+	      "output: --json, --format table|json|plain, --quiet; fleets: --jobs N\n"
+	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans)\n",
+	      f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("dbcare: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nrun dbcare --help for the commands and options\n", stderr);
+	return CLI_USAGE;
+}
+
+/* 60, 60s, 2m, 500ms, 1h -> seconds; -1 when unreadable. */
+static double parse_duration(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "ms") == 0)
+		return v / 1000;
+	if (strcmp(end, "m") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	return -1;
+}
+
+static bool positive_int(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || v < 1 || v > 1000000)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* A --db value with a glob in a SQLite path: every matching file. */
+static int expand_db(cli_opts *o, const char *value, bool *fleet)
+{
+	cli_target t;
+	char *err = NULL;
+	if (cli_target_parse(value, &t, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return CLI_USAGE;
+	}
+	if (t.engine != CLI_ENGINE_SQLITE || !has_glob(t.spec)) {
+		o->dbs[o->ndbs++] = value;
+		return CLI_OK;
+	}
+	glob_t g;
+	int rc = glob(t.spec, 0, NULL, &g);
+	if (rc != 0 || g.gl_pathc == 0) {
+		cli_errorf("no database file matches \"%s\"", t.spec);
+		return CLI_ERROR;
+	}
+	const char **more = realloc(o->dbs, sizeof(char *) * ((size_t)o->ndbs + g.gl_pathc + 1));
+	if (!more)
+		return CLI_ERROR;
+	o->dbs = more;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char *v = NULL;
+		if (asprintf(&v, "sqlite:%s", g.gl_pathv[i]) < 0)
+			return CLI_ERROR;
+		o->dbs[o->ndbs++] = v;
+	}
+	globfree(&g);
+	*fleet = true;
+	return CLI_OK;
+}
+
+int main(int argc, char **argv)
+{
+	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1};
+	const char *cmd_name = NULL, *format = NULL;
+	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
+	int ndbvals = 0;
+	unsigned given = 0;
+	bool json = false, help = false, only_args = false;
+	o.args = calloc((size_t)argc + 1, sizeof(char *));
+	o.out.tty = isatty(STDERR_FILENO);
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (!cmd_name)
+				cmd_name = a;
+			else
+				o.args[o.nargs++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_args = true;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0)
+			a = "--help";
+		if (strncmp(a, "--", 2) != 0)
+			return usage_error("unknown option \"%s\"", a);
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+		const option_def *d = options;
+		while (d->name && !(strlen(d->name) == nlen && strncmp(d->name, name, nlen) == 0))
+			d++;
+		if (!d->name)
+			return usage_error("unknown option \"%s\"", a);
+		const char *val = NULL;
+		if (d->value) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return usage_error("option \"%s\" needs a value", a);
+		} else if (eq) {
+			return usage_error("option \"%s\" takes no value", a);
+		}
+		given |= d->bit;
+		if (strcmp(d->name, "db") == 0)
+			dbvals[ndbvals++] = val;
+		else if (strcmp(d->name, "module") == 0)
+			o.module = val;
+		else if (strcmp(d->name, "install") == 0)
+			o.install = true;
+		else if (strcmp(d->name, "json") == 0)
+			json = true;
+		else if (strcmp(d->name, "format") == 0)
+			format = val;
+		else if (strcmp(d->name, "quiet") == 0)
+			o.out.quiet = true;
+		else if (strcmp(d->name, "jobs") == 0) {
+			if (!positive_int(val, &o.jobs))
+				return usage_error("--jobs needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "dir") == 0) {
+			o.dir = val;
+			o.dir_given = true;
+		} else if (strcmp(d->name, "to") == 0)
+			o.to = val;
+		else if (strcmp(d->name, "steps") == 0) {
+			if (!positive_int(val, &o.steps))
+				return usage_error("--steps needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "dry-run") == 0)
+			o.dry_run = true;
+		else if (strcmp(d->name, "exit-code") == 0)
+			o.exit_code = true;
+		else if (strcmp(d->name, "mode") == 0)
+			o.mode = val;
+		else if (strcmp(d->name, "fail-on") == 0) {
+			if (strcmp(val, "warning") != 0 && strcmp(val, "critical") != 0)
+				return usage_error("--fail-on is warning or critical, not \"%s\"", val);
+			o.fail_on = val;
+		} else if (strcmp(d->name, "delete") == 0)
+			o.delete_rows = true;
+		else if (strcmp(d->name, "timeout") == 0) {
+			if ((o.timeout_s = parse_duration(val)) < 0)
+				return usage_error("--timeout needs a duration such as 60s, 2m or 500ms, not \"%s\"",
+				                   val);
+		} else if (strcmp(d->name, "help") == 0)
+			help = true;
+	}
+	if (help || !cmd_name || strcmp(cmd_name, "help") == 0) {
+		usage(help || cmd_name ? stdout : stderr);
+		return help || cmd_name ? CLI_OK : CLI_USAGE;
+	}
+	const cli_command *cmd = cli_find_command(cmd_name);
+	if (!cmd)
+		return usage_error("unknown command \"%s\"", cmd_name);
+	unsigned refused = given & ~cmd->options;
+	for (const option_def *d = options; refused && d->name; d++)
+		if (d->bit & refused) {
+			char *msg = NULL;
+			if (asprintf(&msg, "%s does not take --%%s", cmd->name) < 0)
+				return CLI_ERROR;
+			return usage_error(msg, d->name);
+		}
+	if (o.nargs < cmd->min_args || o.nargs > cmd->max_args) {
+		fprintf(stderr, "dbcare: usage: dbcare %s %s\n", cmd->name, cmd->usage);
+		return CLI_USAGE;
+	}
+	o.out.format = json ? CLI_FMT_JSON : CLI_FMT_TABLE;
+	if (format) {
+		if (strcmp(format, "table") == 0)
+			o.out.format = CLI_FMT_TABLE;
+		else if (strcmp(format, "json") == 0)
+			o.out.format = CLI_FMT_JSON;
+		else if (strcmp(format, "plain") == 0)
+			o.out.format = CLI_FMT_PLAIN;
+		else if (strcmp(format, "prometheus") == 0 && (cmd->options & OPT_FORMAT_PROM))
+			o.out.format = CLI_FMT_PROMETHEUS;
+		else
+			return usage_error("unknown --format \"%s\" for this command", format);
+	}
+	if (cmd->traits & CMD_NO_DB)
+		return cmd->run(NULL, &o);
+
+	if (ndbvals == 0) {
+		const char *env = getenv("DATABASE_URL");
+		if (!env || !*env) {
+			fputs("dbcare: no database: pass --db URL or set DATABASE_URL\n", stderr);
+			return CLI_USAGE;
+		}
+		dbvals[ndbvals++] = env;
+	}
+	bool fleet = ndbvals > 1;
+	o.dbs = calloc((size_t)ndbvals + 1, sizeof(char *));
+	for (int i = 0; i < ndbvals; i++) {
+		int rc = expand_db(&o, dbvals[i], &fleet);
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (fleet)
+		return cli_run_fleet(cmd, &o);
+	return cli_run_one(cmd, &o, o.dbs[0]);
+}

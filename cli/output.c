@@ -1,0 +1,208 @@
+/*
+ * output.c — tables, JSON, plain lines, errors and progress.
+ */
+#include "output.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void cli_json_cell(FILE *f, const cli_rows *r, int row, int col)
+{
+	const char *v = cli_cell(r, row, col);
+	if (!v) {
+		fputs("null", f);
+		return;
+	}
+	switch (r->types[col]) {
+	case CLI_T_NUM:
+	case CLI_T_BOOL:
+	case CLI_T_JSON:
+		/* PostgreSQL writes NaN and Infinity for floats, which JSON lacks */
+		if (r->types[col] == CLI_T_NUM && strpbrk(v, "NIna"))
+			cli_json_string(f, v);
+		else
+			fputs(v, f);
+		break;
+	default:
+		cli_json_string(f, v);
+	}
+}
+
+void cli_json_rows(FILE *f, const cli_rows *r)
+{
+	fputc('[', f);
+	for (int i = 0; r && i < r->nrows; i++) {
+		fputs(i ? ",{" : "{", f);
+		for (int c = 0; c < r->ncols; c++) {
+			if (c)
+				fputc(',', f);
+			cli_json_string(f, r->names[c]);
+			fputc(':', f);
+			cli_json_cell(f, r, i, c);
+		}
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+/* Display width of UTF-8 text: one column per character. */
+static int width(const char *s)
+{
+	int w = 0;
+	for (; s && *s; s++)
+		w += ((unsigned char)*s & 0xC0) != 0x80;
+	return w;
+}
+
+/* A cell on one line of a table: line breaks shown as spaces. */
+static void put_cell(FILE *f, const char *s, int pad)
+{
+	for (; s && *s; s++)
+		fputc(*s == '\n' || *s == '\r' || *s == '\t' ? ' ' : *s, f);
+	for (int i = 0; i < pad; i++)
+		fputc(' ', f);
+}
+
+static void print_table(FILE *f, const cli_rows *r)
+{
+	int *w = calloc((size_t)r->ncols + 1, sizeof(int));
+	if (!w)
+		return;
+	for (int c = 0; c < r->ncols; c++) {
+		w[c] = width(r->names[c]);
+		for (int i = 0; i < r->nrows; i++) {
+			int cw = width(cli_cell(r, i, c));
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	}
+	for (int c = 0; c < r->ncols; c++) {
+		put_cell(f, r->names[c], c + 1 < r->ncols ? w[c] - width(r->names[c]) + 2 : 0);
+	}
+	fputc('\n', f);
+	for (int c = 0; c < r->ncols; c++) {
+		for (int k = 0; k < w[c]; k++)
+			fputc('-', f);
+		fputs(c + 1 < r->ncols ? "  " : "", f);
+	}
+	fputc('\n', f);
+	for (int i = 0; i < r->nrows; i++) {
+		for (int c = 0; c < r->ncols; c++) {
+			const char *v = cli_cell(r, i, c);
+			put_cell(f, v ? v : "", c + 1 < r->ncols ? w[c] - width(v) + 2 : 0);
+		}
+		fputc('\n', f);
+	}
+	free(w);
+}
+
+void cli_print_rows(cli_out *o, FILE *f, const cli_rows *r)
+{
+	if (o->format == CLI_FMT_JSON) {
+		cli_json_rows(f, r);
+		fputc('\n', f);
+	} else if (o->format == CLI_FMT_PLAIN) {
+		for (int i = 0; i < r->nrows; i++) {
+			for (int c = 0; c < r->ncols; c++) {
+				const char *v = cli_cell(r, i, c);
+				fputs(c ? "\t" : "", f);
+				put_cell(f, v ? v : "", 0);
+			}
+			fputc('\n', f);
+		}
+	} else {
+		print_table(f, r);
+	}
+}
+
+void cli_print_db_error(cli_out *o, const cli_db *db)
+{
+	cli_progress_end(o);
+	const char *m = db->error.message ? db->error.message : "unknown error";
+	fprintf(stderr, "%s%s\n", strncmp(m, "dbcare: ", 8) == 0 ? "" : "dbcare: ", m);
+	if (db->error.detail)
+		fprintf(stderr, "DETAIL: %s\n", db->error.detail);
+	if (db->error.hint)
+		fprintf(stderr, "HINT: %s\n", db->error.hint);
+}
+
+void cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("dbcare: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void cli_note(cli_out *o, const char *fmt, ...)
+{
+	if (o->quiet || o->format == CLI_FMT_JSON)
+		return;
+	cli_progress_end(o);
+	fflush(stdout); /* after what the command printed, not before */
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void cli_progress(cli_out *o, int done, int total, const char *what)
+{
+	if (o->quiet || total <= 0)
+		return;
+	if (!o->tty) {
+		/* plain lines: one per step, for logs */
+		fprintf(stderr, "[%d/%d] %s\n", done, total, what ? what : "");
+		return;
+	}
+	int bar = o->progress_width > 0 ? o->progress_width : 30;
+	int fill = (int)((long long)bar * done / total);
+	fputs("\r\033[K[", stderr);
+	for (int i = 0; i < bar; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %d/%d %s", done, total, what ? what : "");
+	fflush(stderr);
+	o->progress_open = true;
+}
+
+void cli_progress_end(cli_out *o)
+{
+	if (o->progress_open) {
+		fputc('\n', stderr);
+		o->progress_open = false;
+	}
+}

@@ -1,0 +1,69 @@
+/*
+ * rows.c — the result rows and errors both drivers fill.
+ */
+#include "driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_cell(const cli_rows *r, int row, int col)
+{
+	if (!r || row < 0 || row >= r->nrows || col < 0 || col >= r->ncols)
+		return NULL;
+	return r->cells[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+int cli_col(const cli_rows *r, const char *name)
+{
+	for (int c = 0; r && c < r->ncols; c++)
+		if (strcmp(r->names[c], name) == 0)
+			return c;
+	return -1;
+}
+
+void cli_rows_free(cli_rows *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; r->cells && i < (size_t)r->nrows * (size_t)r->ncols; i++)
+		free(r->cells[i]);
+	for (int c = 0; r->names && c < r->ncols; c++)
+		free(r->names[c]);
+	free(r->cells);
+	free(r->names);
+	free(r->types);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+void cli_error_clear(cli_db *db)
+{
+	free(db->error.message);
+	free(db->error.detail);
+	free(db->error.hint);
+	memset(&db->error, 0, sizeof(db->error));
+}
+
+void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,
+                   const char *hint)
+{
+	cli_error_clear(db);
+	db->error.message = strdup(message && *message ? message : "unknown error");
+	db->error.detail = dup_or_null(detail);
+	db->error.hint = dup_or_null(hint);
+	if (sqlstate)
+		strncpy(db->error.sqlstate, sqlstate, sizeof(db->error.sqlstate) - 1);
+	/* engine messages end with a line break (libpq's): output adds its own */
+	size_t n = strlen(db->error.message);
+	while (n && (db->error.message[n - 1] == '\n' || db->error.message[n - 1] == ' '))
+		db->error.message[--n] = '\0';
+}
+
+int cli_exec(cli_db *db, const char *sql)
+{
+	return db->drv->query(db, sql, 0, NULL, NULL);
+}

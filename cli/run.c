@@ -1,0 +1,53 @@
+/*
+ * run.c — one command on one database: connect, run, disconnect; and the
+ * query helpers the commands share.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+
+int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, cli_rows *out)
+{
+	if (db->drv->query(db, sql, n, p, out) == 0)
+		return 0;
+	cli_print_db_error(&o->out, db);
+	return -1;
+}
+
+void cli_rollback(cli_db *db)
+{
+	/* the error that ended the transaction is already shown; a failing
+	 * ROLLBACK (the connection is gone) adds nothing useful */
+	if (db->drv->query(db, "ROLLBACK", 0, NULL, NULL) != 0)
+		cli_error_clear(db);
+}
+
+int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
+{
+	cli_target t;
+	char *err = NULL;
+	if (cli_target_parse(dbvalue, &t, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return CLI_USAGE;
+	}
+	if (cmd->traits & CMD_OWN_CONNECT) {
+		/* wait: connects itself, again and again */
+		cli_db probe = {.label = t.label, .handle = &t};
+		return cmd->run(&probe, o);
+	}
+	cli_connect_opts co = {.module = o->module, .install = o->install,
+	                       .create = (cmd->traits & CMD_CREATES) != 0};
+	cli_db *db = cli_connect(&t, &co, &err);
+	if (!db) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return CLI_ERROR;
+	}
+	int rc = cmd->run(db, o);
+	cli_progress_end(&o->out);
+	cli_disconnect(db);
+	free(t.spec);
+	free(t.label);
+	return rc;
+}
