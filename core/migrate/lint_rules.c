@@ -65,7 +65,7 @@ const dbc_lint_rule dbc_lint_rules[] = {
     {"drop-column-view", DBC_LOP_DROP_COLUMN, DBC_LF_VIEW_DEPENDS, 0, DBC_LFACT_FULL_ALTER,
      false, DBC_LINT_ERROR,
      "DROP COLUMN {column} of {table}: a view uses it (the statement fails, or with CASCADE "
-     "drops the view)",
+     "drops the view too)",
      "recreate the views without the column first, in the same migration"},
     {"drop-table-data", DBC_LOP_DROP_TABLE, 0, 0, DBC_LFACT_NONE, true, DBC_LINT_ERROR,
      "DROP TABLE {table} ({rows}) loses its data",
@@ -98,7 +98,7 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "CLUSTER of {table} ({rows}) rewrites it under an {lock} lock",
      "an online repack tool outside the migrations, or leave the order to new rows"},
     {"truncate", DBC_LOP_TRUNCATE, 0, 0, DBC_LFACT_NONE, true, DBC_LINT_WARNING,
-     "TRUNCATE of {table} ({rows}) deletes every row{lock_phrase}",
+     "TRUNCATE of {table} ({rows}) deletes every row under an {lock} lock",
      "delete in batches (DELETE ... WHERE id IN (SELECT ... LIMIT 10000)) if the rows must go "
      "while the application runs"},
     {"key-near-limit", ANY, DBC_LF_KEY_NEAR_LIMIT, 0, DBC_LFACT_LOCKS, false, DBC_LINT_WARNING,
