@@ -216,13 +216,25 @@ static int lint_one(lint_run *r, const dbc_mig *mig)
 			f.lock = r->eng->locks && !concurrent ? r->eng->locks[a->op] : NULL;
 			if (f.lock && r->eng->exclusive_lock && strcmp(f.lock, r->eng->exclusive_lock) == 0 &&
 			    !timeout && !timeout_reported && f.rows != 0) {
-				a->flags |= DBC_LF_NO_LOCK_TIMEOUT;
-				timeout_reported = true;
+				if (dbc_lint_model_rows(r->model, a, &f.rows) != DBC_OK)
+					return DBC_ERROR;
+				if (f.rows != 0) {
+					a->flags |= DBC_LF_NO_LOCK_TIMEOUT;
+					timeout_reported = true;
+				}
 			}
+			bool counted = false;
 			for (int i = 0; i < dbc_lint_nrules; i++) {
 				const dbc_lint_rule *rule = &dbc_lint_rules[i];
 				if (!rule_applies(r, rule, a, f.rows))
 					continue;
+				if (!counted && f.rows != 0 && (rule->rows || strstr(rule->message, "{rows}"))) {
+					counted = true;
+					if (dbc_lint_model_rows(r->model, a, &f.rows) != DBC_OK)
+						return DBC_ERROR;
+					if (rule->rows && f.rows == 0)
+						continue;
+				}
 				fill g = f;
 				if (a->flags & DBC_LF_KEY_NEAR_LIMIT && rule->all & DBC_LF_KEY_NEAR_LIMIT)
 					g.high = dbc_lint_model_key_high(r->model, a);

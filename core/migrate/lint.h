@@ -120,10 +120,14 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, 
 
 int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_model **out);
 /* Sets the driver's flags of a (VIEW_DEPENDS, COLUMN_USED, CHECKED_NOT_NULL,
- * VOLATILE_DEFAULT, REWRITES, KEY_NEAR_LIMIT), *rows (-1 unknown, 0 for a
- * table a pending migration created) and *table_name (for messages). */
+ * VOLATILE_DEFAULT, REWRITES, KEY_NEAR_LIMIT), *table_name (for messages)
+ * and *rows: 0 for a table a pending migration created or emptied, else the
+ * count when known and -1 when not counted yet (dbc_lint_model_rows counts:
+ * only when a rule needs it, as counting costs a query). */
 int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows,
                          char **table_name);
+/* The rows of a's table (-1 unknown), counted once through the engine. */
+int dbc_lint_model_rows(dbc_lint_model *m, const dbc_lint_action *a, int64_t *rows);
 /* The highest key value read for a's table (KEY_NEAR_LIMIT), -1 none. */
 int64_t dbc_lint_model_key_high(dbc_lint_model *m, const dbc_lint_action *a);
 /* Records what a did, for the statements after it. */

@@ -29,6 +29,8 @@ typedef struct ltab {
 	int64_t rows;
 	bool key_known, key_near;
 	int64_t key_high;
+	const dbc_index **indexes; /* the live indexes of the table */
+	int nindexes, capindexes;
 	lint_check *checks; /* CHECKs the pending migrations added */
 	int nchecks, capchecks;
 	struct ltab *next_in_bucket;
@@ -137,6 +139,15 @@ int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_model
 		if (!insert(m, t->schema, t->name, t))
 			return DBC_ERROR;
 	}
+	for (int i = 0; i < m->schema.nindexes; i++) {
+		const dbc_index *x = &m->schema.indexes[i];
+		ltab *t = x->table ? find_exact(m, x->schema, x->table) : NULL;
+		if (t && dbc_grow(ctx, &t->indexes, t->nindexes, &t->capindexes, sizeof(*t->indexes),
+		                  4) != DBC_OK)
+			return DBC_ERROR;
+		if (t)
+			t->indexes[t->nindexes++] = x;
+	}
 	for (int i = 0; i < m->schema.nobjects; i++) {
 		dbc_object *o = &m->schema.objects[i];
 		bool view = strstr(o->type, "view") != NULL;
@@ -204,10 +215,8 @@ static bool column_used(const dbc_lint_model *m, const ltab *t, const char *colu
 			if (list_has(m, &c->columns, column) || (c->expr && mentions(m, c->expr, column)))
 				return true;
 		}
-		for (int i = 0; i < m->schema.nindexes; i++) {
-			const dbc_index *x = &m->schema.indexes[i];
-			if (!same_name(m, x->table, t->name) || !same_name(m, x->schema, t->schema))
-				continue;
+		for (int i = 0; i < t->nindexes; i++) {
+			const dbc_index *x = t->indexes[i];
 			if (list_has(m, &x->keys, column))
 				return true;
 			for (int k = 0; k < x->keys.n; k++)
@@ -390,8 +399,10 @@ int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows, c
 	*table_name = dbc_qualified_name(m->ctx, t ? t->schema : a->schema, a->table);
 	if (!t || t->gone || a->op == DBC_LOP_CREATE_TABLE || a->op == DBC_LOP_CREATE_VIEW)
 		return DBC_OK; /* new, or not a table dbcare knows: nothing waits on it */
-	if (t->live && rows_of(m, t, rows) != DBC_OK)
-		return DBC_ERROR;
+	/* a table that existed before the pending migrations: its rows are
+	 * counted when a rule asks (dbc_lint_model_rows) */
+	if (t->live)
+		*rows = t->rows_known ? t->rows : -1;
 	switch (a->op) {
 	case DBC_LOP_ADD_COLUMN: {
 		bool v;
@@ -439,6 +450,15 @@ int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows, c
 			a->flags |= DBC_LF_KEY_NEAR_LIMIT;
 	}
 	return DBC_OK;
+}
+
+int dbc_lint_model_rows(dbc_lint_model *m, const dbc_lint_action *a, int64_t *rows)
+{
+	ltab *t = a->table ? find(m, a->schema, a->table) : NULL;
+	*rows = 0;
+	if (!t || t->gone || !t->live || a->op == DBC_LOP_CREATE_TABLE || a->op == DBC_LOP_CREATE_VIEW)
+		return DBC_OK;
+	return rows_of(m, t, rows);
 }
 
 /* The highest key value the model read for the table a names (-1 none). */
