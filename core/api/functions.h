@@ -201,6 +201,10 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "lint findings of the pending migrations (or of one), statement by statement, "   \
 	             "against the live tables")                                                        \
+	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                     \
+	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, SCALAR, .part = DBC_PART_MIGRATE,        \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("new_create_sql", DBC_T_TEXT)),               \
+	  .returns = DBC_T_TEXT)                                                                       \
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
 	X(dbhealth_report, dbhealth_report, PG_SCALAR, .part = DBC_PART_HEALTH,                        \

@@ -64,6 +64,15 @@ typedef struct dbc_lint_engine {
 	                int64_t *high);
 	/* the session has a lock_timeout already */
 	int (*lock_timeout_set)(dbc_ctx *ctx, bool *set);
+	/* the table rebuild (dbc_migrate_rebuild_script), NULL where the engine's
+	 * ALTER TABLE needs none: the statements before the rebuild and after
+	 * it, by whether foreign keys are enforced now, and the check of every
+	 * foreign key run before the commit */
+	const char *rebuild_begin[2]; /* [0] foreign keys off, [1] on */
+	const char *rebuild_end[2];
+	const char *rebuild_check;
+	/* whether foreign keys are enforced on this connection */
+	int (*foreign_keys_on)(dbc_ctx *ctx, bool *on);
 	/* shows "dbcare: " + message as a notice (NULL drops it) */
 	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
 } dbc_lint_engine;
@@ -126,6 +135,15 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 #define DBC_MIGRATE_LINT_COLUMNS "version,line,rule,severity,message,suggestion"
 int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
                      dbc_rows *out);
+
+/* The script that rebuilds table as new_create_sql declares it (the table
+ * rebuild procedure of an engine whose ALTER TABLE cannot change
+ * constraints or types): a new table, the rows copied, the old one dropped,
+ * the new one renamed, its indexes, triggers and views made again, the
+ * foreign keys checked, in one transaction. A migration marked
+ * -- dbcare:no-transaction, ready to register. */
+int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *table,
+                               const char *new_create_sql, char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);
