@@ -2,7 +2,7 @@
  * migrate_lint.c — PostgreSQL's facts for the migration lint
  * (core/migrate/lint_rules.c reads them): the lock each kind of statement
  * takes (the lock table of PostgreSQL 15's documentation), row estimates
- * from pg_class, which type changes rewrite, which functions are volatile,
+ * from pg_class (never from the table's rows), which type changes rewrite, which functions are volatile,
  * how far a key's sequence has gone, and notices.
  */
 #include "glue.h"
@@ -38,25 +38,19 @@ static const char *const locks[DBC_LOP_COUNT] = {
 	[DBC_LOP_CLUSTER] = AX,
 };
 
-/* Rows counted at most this far when the statistics know nothing. */
-#define COUNT_BOUND 10000
-
 typedef struct rel_facts {
 	double reltuples;
 	int64_t size;
-	bool partitioned, readable;
 } rel_facts;
 
 static int take_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	rel_facts *r = arg;
 	(void)ctx;
-	if (ncol < 4)
+	if (ncol < 2)
 		return DBC_OK;
 	r->reltuples = c[0].type == DBC_FLOAT ? c[0].f : c[0].type == DBC_INT ? (double)c[0].i : -1;
 	r->size = c[1].type == DBC_INT ? c[1].i : 0;
-	r->partitioned = c[2].type == DBC_BOOL && c[2].i;
-	r->readable = c[3].type == DBC_BOOL && c[3].i;
 	return DBC_OK;
 }
 
@@ -76,39 +70,35 @@ static int take_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-/* The planner's estimate when ANALYZE or VACUUM made one; for a table never
- * analysed that has pages (or a partitioned one), a count bounded by
- * COUNT_BOUND when the caller may read it, else unknown (-1). */
+/* The planner's estimate (ANALYZE, VACUUM, CREATE INDEX keep it); a table
+ * without data pages (a partitioned one: none in any partition) holds no
+ * row; one with pages and no estimate is unknown (-1). The table itself is
+ * never read: reading it would run its row-level policies' expressions,
+ * which its owner wrote, with the caller's rights. */
 static int pg_rows(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows)
 {
-	rel_facts r = {-1, -1, false, false};
+	rel_facts r = {-1, -1};
 	dbc_value p[2] = {dbc_text(schema), dbc_text(table)};
 	*rows = 0;
 	if (ctx->host->query(ctx,
-	                     "SELECT c.reltuples::pg_catalog.float8, "
-	                     "pg_catalog.pg_relation_size(c.oid), c.relkind = 'p', "
-	                     "pg_catalog.has_table_privilege(c.oid, 'SELECT') "
+	                     "SELECT CASE WHEN c.relkind = 'p' THEN "
+	                     "(SELECT pg_catalog.sum(t.reltuples) FILTER (WHERE t.reltuples > 0) "
+	                     "FROM pg_catalog.pg_partition_tree(c.oid) p "
+	                     "JOIN pg_catalog.pg_class t ON t.oid = p.relid)::pg_catalog.float8 "
+	                     "ELSE c.reltuples::pg_catalog.float8 END, "
+	                     "CASE WHEN c.relkind = 'p' THEN "
+	                     "(SELECT pg_catalog.sum(pg_catalog.pg_relation_size(p.relid)) "
+	                     "FROM pg_catalog.pg_partition_tree(c.oid) p)::pg_catalog.int8 "
+	                     "ELSE pg_catalog.pg_relation_size(c.oid) END "
 	                     "FROM pg_catalog.pg_class c "
 	                     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	                     "WHERE n.nspname = $1 AND c.relname = $2",
 	                     2, p, take_rel, &r) != DBC_OK)
 		return DBC_ERROR;
-	if (r.size < 0)
-		return DBC_OK; /* not a relation of the catalog */
-	if (!r.partitioned && r.size == 0) {
-		*rows = 0;
-		return DBC_OK;
-	}
-	if (r.reltuples > 0) {
-		*rows = (int64_t)r.reltuples;
-		return DBC_OK;
-	}
-	*rows = -1;
-	if (!r.readable)
-		return DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT pg_catalog.count(*) FROM (SELECT FROM %s LIMIT %d) s",
-	                       dbc_quoted_name(ctx, schema, table), COUNT_BOUND);
-	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_int, rows) : DBC_ERROR;
+	if (r.size <= 0)
+		return DBC_OK; /* no data pages, or not a relation of the catalog */
+	*rows = r.reltuples > 0 ? (int64_t)r.reltuples : -1;
+	return DBC_OK;
 }
 
 /* parseTypeString inside a subtransaction: a type text the lint misread is

@@ -360,7 +360,11 @@ static int rows_of(dbc_lint_model *m, ltab *t, int64_t *rows)
 	if (!t->rows_known) {
 		t->rows_known = true;
 		t->rows = -1;
-		if (m->eng->rows && m->eng->rows(m->ctx, t->schema, t->name, &t->rows) != DBC_OK)
+		/* a virtual or foreign table's rows are another program's: never asked */
+		bool plain = !t->live || !t->live->kind || strcmp(t->live->kind, "table") == 0 ||
+		             strcmp(t->live->kind, "partitioned table") == 0;
+		if (plain && m->eng->rows &&
+		    m->eng->rows(m->ctx, t->schema, t->name, &t->rows) != DBC_OK)
 			return DBC_ERROR;
 	}
 	*rows = t->rows;

@@ -19,6 +19,11 @@ CREATE VIEW orders_v AS SELECT id, note FROM orders;
 CREATE TABLE big (id serial PRIMARY KEY, v int);
 INSERT INTO big (v) VALUES (1);
 SELECT setval('big_id_seq', 2000000000) > 0 AS near_limit;
+-- The estimates come from the statistics; the tables are never read.
+ANALYZE customers, orders, empty_t, big;
+-- Pages but no statistics: the count is unknown, and counts as rows.
+CREATE TABLE notes (body text);
+INSERT INTO notes VALUES ('n');
 
 -- 1: an index on a table with rows; a new table and its index; an empty table.
 SELECT dbmigrate_add('1', 'indexes', $$
@@ -27,6 +32,7 @@ CREATE TABLE fresh (id int, v text);
 CREATE INDEX fresh_v ON fresh (v);
 ALTER TABLE fresh ADD COLUMN w uuid DEFAULT gen_random_uuid();
 CREATE INDEX e_i ON empty_t (id);
+CREATE INDEX n_b ON notes (body);
 $$) IS NOT NULL AS registered;
 -- 2: a volatile default rewrites; now() is stable and does not.
 SELECT dbmigrate_add('2', 'defaults', $$

@@ -16,6 +16,7 @@ INSERT INTO pop SELECT g, g, 'x', 'y', 1 FROM generate_series(1, 100) g;
 CREATE INDEX pop_a_idx ON pop (a);
 CREATE TABLE empty_e (id int, a int, b text, c varchar(5), cust int);
 CREATE INDEX empty_e_a_idx ON empty_e (a);
+ANALYZE parent, pop, empty_e;
 
 -- %1$s is the table. no_tx: the migration is marked -- dbcare:no-transaction.
 CREATE TEMP TABLE fixtures (n int, squawk text, dbcare text, stmt text, no_tx bool DEFAULT false);
