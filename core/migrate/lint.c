@@ -248,12 +248,55 @@ static int lint_one(lint_run *r, const dbc_mig *mig)
 	return DBC_OK;
 }
 
+/* Whether some rule could report an action of this kind on this engine,
+ * whatever the table: when none could for any statement of the plan, the
+ * lint reads no catalog at all (an apply of CREATE statements costs
+ * nothing more). */
+static bool may_report(const dbc_lint_engine *eng, dbc_lint_op op)
+{
+	for (int i = 0; i < dbc_lint_nrules; i++) {
+		const dbc_lint_rule *rule = &dbc_lint_rules[i];
+		if ((rule->op == op || rule->op == DBC_LOP_COUNT) && dbc_lint_has_fact(eng, rule->fact))
+			return true;
+	}
+	return false;
+}
+
+static int plan_may_report(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row **plan, int n,
+                           bool *may)
+{
+	*may = false;
+	for (int i = 0; i < n && !*may; i++) {
+		dbc_script_info info;
+		const char *script = plan[i]->mig->script;
+		if (!script)
+			continue;
+		if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
+			return DBC_ERROR;
+		for (int s = 0; s < info.nstmts && !*may; s++) {
+			dbc_lint_actions acts = {0};
+			if (dbc_lint_classify(ctx, eng, info.stmts[s].text, info.stmts[s].len, &acts) !=
+			    DBC_OK)
+				return DBC_ERROR;
+			for (int k = 0; k < acts.n && !*may; k++)
+				*may = acts.items[k].op != DBC_LOP_SET_LOCK_TIMEOUT &&
+				       may_report(eng, acts.items[k].op);
+		}
+	}
+	return DBC_OK;
+}
+
 int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row **plan, int n,
                   dbc_lint_findings *out)
 {
 	lint_run r = {ctx, eng, NULL, out, false};
+	bool may;
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
+		return DBC_OK;
+	if (plan_may_report(ctx, eng, plan, n, &may) != DBC_OK)
+		return DBC_ERROR;
+	if (!may)
 		return DBC_OK;
 	if (dbc_lint_model_open(ctx, eng, &r.model) != DBC_OK)
 		return DBC_ERROR;
