@@ -104,7 +104,7 @@ static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *righ
 	return DBC_OK;
 }
 
-static const dbc_migrate_env env = {pg_migration_lock, pg_registrant_rights};
+static const dbc_migrate_env env = {pg_migration_lock, pg_registrant_rights, &pgdbc_lint_engine};
 
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
  * past the core (an error raised where no savepoint catches it, a cancel);
@@ -248,7 +248,17 @@ Datum dbmigrate_plan(PG_FUNCTION_ARGS)
 	dbc_rows rows;
 	int rc;
 	pgdbc_begin(&call, fcinfo);
-	rc = dbc_migrate_plan(&call.ctx, pgdbc_arg_text_opt(&call, 0), &rows);
+	rc = dbc_migrate_plan(&call.ctx, &env, pgdbc_arg_text_opt(&call, 0), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbmigrate_lint(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_migrate_lint(&call.ctx, &env, pgdbc_arg_text_opt(&call, 0), &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 

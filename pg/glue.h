@@ -107,6 +107,9 @@ int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const c
 
 /* The host implementation (pg/host.c). */
 extern const dbc_host pgdbc_host;
+/* PostgreSQL's facts for the migration lint (pg/migrate_lint.c). */
+struct dbc_lint_engine;
+extern const struct dbc_lint_engine pgdbc_lint_engine;
 
 /* The stored migration status summary (pg/migrate_summary.c): whether this
  * call may read or store it, and the generation a derivation describes. */

@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-static const dbc_migrate_env env = {NULL, NULL}; /* the write lock, no roles */
+/* the write lock, no roles */
+static const dbc_migrate_env env = {NULL, NULL, &sqldbc_lint_engine};
 
 /* Optional text argument i: absent or NULL means "not given". */
 static int opt_text(sqldbc_call *call, int argc, sqlite3_value **argv, int i, const char *name,
@@ -247,7 +248,29 @@ static const char *tvf_opt(int argc, const dbc_value *args, int i)
 
 int sqldbc_dbmigrate_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
-	return dbc_migrate_plan(ctx, tvf_opt(argc, args, 0), out);
+	return dbc_migrate_plan(ctx, &env, tvf_opt(argc, args, 0), out);
+}
+
+void sqldbc_dbmigrate_rebuild_script(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table, *sql;
+	char *script = NULL;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "new_create_sql", &sql);
+	if (rc == DBC_OK)
+		rc = dbc_migrate_rebuild_script(&call.ctx, &env, table, sql, &script);
+	if (rc == DBC_OK)
+		result_text(c, script);
+	sqldbc_finish(&call, c, rc);
+}
+
+int sqldbc_dbmigrate_lint(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	return dbc_migrate_lint(ctx, &env, tvf_opt(argc, args, 0), out);
 }
 
 int sqldbc_dbmigrate_validate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)

@@ -44,6 +44,9 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn);
 int sqldbc_call_settle(sqldbc_call *call, bool failed);
 
 extern const dbc_host sqldbc_host;
+/* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
+struct dbc_lint_engine;
+extern const struct dbc_lint_engine sqldbc_lint_engine;
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);

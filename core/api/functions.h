@@ -192,6 +192,19 @@
 	X(dbcare_migrations_changed, migrations_changed, PG, .schema = "dbcare",                       \
 	  .part = DBC_PART_MIGRATE, .returns = DBC_T_TRIGGER,                                          \
 	  .flags = DBC_API_SECURITY_DEFINER | DBC_API_PRIVATE)                                         \
+	/* The lint (docs/lint.md): reads the catalog and the scripts, runs nothing. */              \
+	X(dbmigrate_lint, dbmigrate_lint, PG_TABLE, .part = DBC_PART_MIGRATE,                          \
+	  DBC_ARGS(DBC_OPT("migration", DBC_T_TEXT, "NULL")),                                          \
+	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("line", DBC_T_INT4),                     \
+	              DBC_COL("rule", DBC_T_TEXT), DBC_COL("severity", DBC_T_TEXT),                    \
+	              DBC_COL("message", DBC_T_TEXT), DBC_COL("suggestion", DBC_T_TEXT)),              \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "lint findings of the pending migrations (or of one), statement by statement, "   \
+	             "against the live tables")                                                        \
+	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                     \
+	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, SCALAR, .part = DBC_PART_MIGRATE,        \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("new_create_sql", DBC_T_TEXT)),               \
+	  .returns = DBC_T_TEXT)                                                                       \
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
 	X(dbhealth_report, dbhealth_report, PG_SCALAR, .part = DBC_PART_HEALTH,                        \

@@ -5,6 +5,7 @@
  * the schema snapshot once at the end of the call.
  */
 #include "migrate/migrate.h"
+#include "migrate/lint.h"
 #include "migrate/migrate_checksum.h"
 #include "migrate/migrate_script.h"
 #include "migrate/migrate_store.h"
@@ -330,14 +331,22 @@ static int plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, dbc_
 	return dbc_mig_plan_up(ctx, st, canon, allow, plan, n);
 }
 
-int dbc_migrate_plan(dbc_ctx *ctx, const char *target, dbc_rows *out)
+int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                     dbc_rows *out)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
 	dbc_mig_row **plan;
 	int n;
+	char *mode = NULL;
 	dbc_rows_init(out, ctx, 5);
-	if (plan_apply(ctx, DBC_LOAD_META, target, &set, &st, &plan, &n) != DBC_OK)
+	/* the lint reads the scripts; without it the plan needs none */
+	if (dbc_setting_get(ctx, "migrate.lint", &mode) != DBC_OK)
+		return DBC_ERROR;
+	bool lint = mode && strcmp(mode, "off") != 0 && env && env->lint && env->lint->notice;
+	if (plan_apply(ctx, lint ? DBC_LOAD_UP_DUE : DBC_LOAD_META, target, &set, &st, &plan, &n) !=
+	        DBC_OK ||
+	    (lint && dbc_lint_gate(ctx, env, plan, n, false) != DBC_OK))
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
 		const dbc_mig *m = plan[i]->mig;
@@ -680,6 +689,8 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 		rc = refuse_no_transaction(ctx, plan, n);
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_registrants(ctx, env, plan, n, "apply");
+	if (rc == DBC_OK)
+		rc = dbc_lint_gate(ctx, env, plan, n, true);
 	dbc_mig_done *done = rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_mig_done) * n) : NULL;
 	if (n > 0 && !done)
 		rc = DBC_ERROR;

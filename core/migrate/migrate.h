@@ -12,6 +12,72 @@
 #include "migrate/migrate_files.h" /* dbc_mig_read_dir: a folder read without a database */
 #include "schema/schema.h"
 
+/* What a statement of a migration does to one table, as the lint sees it
+ * (docs/lint.md): each kind is one row of an engine's lock table. */
+typedef enum dbc_lint_op {
+	DBC_LOP_CREATE_TABLE,
+	DBC_LOP_CREATE_INDEX,
+	DBC_LOP_DROP_INDEX,
+	DBC_LOP_ADD_COLUMN,
+	DBC_LOP_ALTER_TYPE,
+	DBC_LOP_SET_NOT_NULL,
+	DBC_LOP_ADD_FOREIGN_KEY,
+	DBC_LOP_ADD_CHECK,
+	DBC_LOP_ADD_UNIQUE, /* UNIQUE or PRIMARY KEY */
+	DBC_LOP_VALIDATE,
+	DBC_LOP_DROP_COLUMN,
+	DBC_LOP_RENAME_TABLE,
+	DBC_LOP_RENAME_COLUMN,
+	DBC_LOP_ALTER_CONSTRAINT, /* an ALTER TABLE the engine's ALTER may not do */
+	DBC_LOP_ALTER_OTHER,
+	DBC_LOP_DROP_TABLE,
+	DBC_LOP_TRUNCATE,
+	DBC_LOP_VACUUM_FULL,
+	DBC_LOP_CLUSTER,
+	DBC_LOP_CREATE_VIEW,
+	DBC_LOP_SET_LOCK_TIMEOUT,
+	DBC_LOP_COUNT
+} dbc_lint_op;
+
+/* The engine's facts the lint's rules read (core/migrate/lint_rules.c): a
+ * rule whose fact the engine lacks does not apply there. Filled by each glue. */
+typedef struct dbc_lint_engine {
+	/* the lock each kind takes on its table (NULL: none worth naming) */
+	const char *const *locks;
+	/* the lock the lock_timeout rule is about; NULL: no such rule */
+	const char *exclusive_lock;
+	bool concurrent_index;   /* CREATE / DROP INDEX CONCURRENTLY exist */
+	bool not_valid;          /* constraints can be added NOT VALID and validated later */
+	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
+	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
+	 * does the rest), and DROP COLUMN fails on a used column */
+	bool alter_limited;
+	bool fold_lower;            /* unquoted names fold to lower case (else compare ignoring case) */
+	const char *default_schema; /* where unqualified names live when no other holds them */
+	/* *rows: about how many rows table holds, -1 when unknown */
+	int (*rows)(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows);
+	/* whether changing a column from type from to type to rewrites the table */
+	int (*type_rewrites)(dbc_ctx *ctx, const char *from, const char *to, bool *rewrites);
+	/* whether a function of that name is volatile (a default calling it rewrites) */
+	int (*volatile_function)(dbc_ctx *ctx, const char *name, bool *is_volatile);
+	/* the highest value an integer key column's sequence gave, -1 when none */
+	int (*key_high)(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
+	                int64_t *high);
+	/* the session has a lock_timeout already */
+	int (*lock_timeout_set)(dbc_ctx *ctx, bool *set);
+	/* the table rebuild (dbc_migrate_rebuild_script), NULL where the engine's
+	 * ALTER TABLE needs none: the statements before the rebuild and after
+	 * it, by whether foreign keys are enforced now, and the check of every
+	 * foreign key run before the commit */
+	const char *rebuild_begin[2]; /* [0] foreign keys off, [1] on */
+	const char *rebuild_end[2];
+	const char *rebuild_check;
+	/* whether foreign keys are enforced on this connection */
+	int (*foreign_keys_on)(dbc_ctx *ctx, bool *on);
+	/* shows "dbcare: " + message as a notice (NULL drops it) */
+	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
+} dbc_lint_engine;
+
 /* The migration part's hooks: what only the engine can do for the
  * migration flows, beyond the host interface. */
 typedef struct dbc_migrate_env {
@@ -26,6 +92,8 @@ typedef struct dbc_migrate_env {
 	 * NULL where the engine has no roles (SQLite). */
 	int (*registrant_rights)(dbc_ctx *ctx, const char *registrant, bool *rights, bool *can_set,
 	                         char **applier);
+	/* the migration lint's facts (dbc_migrate_lint, migrate.lint) */
+	const dbc_lint_engine *lint;
 } dbc_migrate_env;
 
 /* Result columns, for the glue's table declarations. */
@@ -47,7 +115,9 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 
 /* Reading. target/version may be NULL where docs/migrations.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
-int dbc_migrate_plan(dbc_ctx *ctx, const char *target, dbc_rows *out);
+/* With migrate.lint warn, the plan's lint findings go to env's notices. */
+int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+                     dbc_rows *out);
 int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
@@ -59,6 +129,22 @@ int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *tar
  * ones), each recorded like a rollback by steps of kind "rollback". */
 int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
                                  const char *target, char **script);
+
+/* The lint (docs/lint.md): findings of the pending migrations (version NULL)
+ * or of the one named, statement by statement, against the live schema as
+ * the earlier pending migrations leave it. */
+#define DBC_MIGRATE_LINT_COLUMNS "version,line,rule,severity,message,suggestion"
+int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+                     dbc_rows *out);
+
+/* The script that rebuilds table as new_create_sql declares it (the table
+ * rebuild procedure of an engine whose ALTER TABLE cannot change
+ * constraints or types): a new table, the rows copied, the old one dropped,
+ * the new one renamed, its indexes, triggers and views made again, the
+ * foreign keys checked, in one transaction. A migration marked
+ * -- dbcare:no-transaction, ready to register. */
+int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *table,
+                               const char *new_create_sql, char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);

@@ -15,6 +15,11 @@ static const dbc_setting_def general[] = {
 	 "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
 	 "milliseconds (0 waits forever).",
 	 DBC_SETTING_INT, NULL, 0, 86400000},
+	{"migrate.lint", "warn",
+	 "What dbmigrate_apply and dbmigrate_plan do with the findings of dbmigrate_lint: off "
+	 "(nothing), warn (the default: show them as notices) or enforce (dbmigrate_apply refuses "
+	 "a migration with an error or warning finding).",
+	 DBC_SETTING_CHOICE, "off|warn|enforce", 0, 0},
 	{"migrate.trusted_registrants", "",
 	 "PostgreSQL: comma-separated roles whose registered migrations dbmigrate_apply, "
 	 "dbmigrate_rollback, dbmigrate_verify and dbmigrate_script run although they lack the "

@@ -196,4 +196,10 @@ COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many st
 -- (end of maintain)
 
 -- ---- migrate lint: dbmigrate_lint and the trace (docs/lint.md)
+CREATE FUNCTION dbmigrate_lint("migration" text DEFAULT NULL)
+    RETURNS TABLE ("version" text, "line" integer, "rule" text, "severity" text, "message" text, "suggestion" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_lint';
+COMMENT ON FUNCTION dbmigrate_lint(text) IS 'lint findings of the pending migrations (or of one), statement by statement, against the live tables';
 -- (end of migrate lint)

@@ -59,6 +59,7 @@ declare -A calls=(
   ["dbmigrate_load(text)"]="dbmigrate_load('$work/mig')"
   ["dbmigrate_status()"]="dbmigrate_status()"
   ["dbmigrate_plan(text)"]="dbmigrate_plan(NULL)"
+  ["dbmigrate_lint(text)"]="dbmigrate_lint(NULL)"
   ["dbmigrate_validate()"]="dbmigrate_validate()"
   ["dbmigrate_history()"]="dbmigrate_history()"
   ["dbmigrate_current()"]="dbmigrate_current()"

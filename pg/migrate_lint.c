@@ -1,0 +1,206 @@
+/*
+ * migrate_lint.c — PostgreSQL's facts for the migration lint
+ * (core/migrate/lint_rules.c reads them): the lock each kind of statement
+ * takes (the lock table of PostgreSQL 15's documentation), row estimates
+ * from pg_class (never from the table's rows), which type changes rewrite, which functions are volatile,
+ * how far a key's sequence has gone, and notices.
+ */
+#include "glue.h"
+
+#include "migrate/migrate.h"
+
+#include "catalog/pg_type.h"
+#include "parser/parse_coerce.h"
+#include "parser/parse_type.h"
+#include "utils/elog.h"
+#include "utils/memutils.h"
+
+#define AX "ACCESS EXCLUSIVE"
+
+static const char *const locks[DBC_LOP_COUNT] = {
+	[DBC_LOP_CREATE_INDEX] = "SHARE",
+	[DBC_LOP_DROP_INDEX] = AX,
+	[DBC_LOP_ADD_COLUMN] = AX,
+	[DBC_LOP_ALTER_TYPE] = AX,
+	[DBC_LOP_SET_NOT_NULL] = AX,
+	[DBC_LOP_ADD_FOREIGN_KEY] = "SHARE ROW EXCLUSIVE",
+	[DBC_LOP_ADD_CHECK] = AX,
+	[DBC_LOP_ADD_UNIQUE] = AX,
+	[DBC_LOP_VALIDATE] = "SHARE UPDATE EXCLUSIVE",
+	[DBC_LOP_DROP_COLUMN] = AX,
+	[DBC_LOP_RENAME_TABLE] = AX,
+	[DBC_LOP_RENAME_COLUMN] = AX,
+	[DBC_LOP_ALTER_CONSTRAINT] = AX,
+	[DBC_LOP_ALTER_OTHER] = AX,
+	[DBC_LOP_DROP_TABLE] = AX,
+	[DBC_LOP_TRUNCATE] = AX,
+	[DBC_LOP_VACUUM_FULL] = AX,
+	[DBC_LOP_CLUSTER] = AX,
+};
+
+typedef struct rel_facts {
+	double reltuples;
+	int64_t size;
+} rel_facts;
+
+static int take_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	rel_facts *r = arg;
+	(void)ctx;
+	if (ncol < 2)
+		return DBC_OK;
+	r->reltuples = c[0].type == DBC_FLOAT ? c[0].f : c[0].type == DBC_INT ? (double)c[0].i : -1;
+	r->size = c[1].type == DBC_INT ? c[1].i : 0;
+	return DBC_OK;
+}
+
+static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0 && c[0].type == DBC_INT)
+		*(int64_t *)arg = c[0].i;
+	return DBC_OK;
+}
+
+static int take_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0 && c[0].type == DBC_BOOL)
+		*(bool *)arg = c[0].i != 0;
+	return DBC_OK;
+}
+
+/* The planner's estimate (ANALYZE, VACUUM, CREATE INDEX keep it); a table
+ * without data pages (a partitioned one: none in any partition) holds no
+ * row; one with pages and no estimate is unknown (-1). The table itself is
+ * never read: reading it would run its row-level policies' expressions,
+ * which its owner wrote, with the caller's rights. */
+static int pg_rows(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows)
+{
+	rel_facts r = {-1, -1};
+	dbc_value p[2] = {dbc_text(schema), dbc_text(table)};
+	*rows = 0;
+	if (ctx->host->query(ctx,
+	                     "SELECT CASE WHEN c.relkind = 'p' THEN "
+	                     "(SELECT pg_catalog.sum(t.reltuples) FILTER (WHERE t.reltuples > 0) "
+	                     "FROM pg_catalog.pg_partition_tree(c.oid) p "
+	                     "JOIN pg_catalog.pg_class t ON t.oid = p.relid)::pg_catalog.float8 "
+	                     "ELSE c.reltuples::pg_catalog.float8 END, "
+	                     "CASE WHEN c.relkind = 'p' THEN "
+	                     "(SELECT pg_catalog.sum(pg_catalog.pg_relation_size(p.relid)) "
+	                     "FROM pg_catalog.pg_partition_tree(c.oid) p)::pg_catalog.int8 "
+	                     "ELSE pg_catalog.pg_relation_size(c.oid) END "
+	                     "FROM pg_catalog.pg_class c "
+	                     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	                     "WHERE n.nspname = $1 AND c.relname = $2",
+	                     2, p, take_rel, &r) != DBC_OK)
+		return DBC_ERROR;
+	if (r.size <= 0)
+		return DBC_OK; /* no data pages, or not a relation of the catalog */
+	*rows = r.reltuples > 0 ? (int64_t)r.reltuples : -1;
+	return DBC_OK;
+}
+
+/* parseTypeString inside a subtransaction: a type text the lint misread is
+ * "unknown", never an error of the call. */
+static bool parse_type(dbc_ctx *ctx, const char *text, Oid *oid, int32 *typmod)
+{
+	volatile bool ok = false;
+	MemoryContext cxt = CurrentMemoryContext;
+	int level = ctx->host->savepoint(ctx);
+	PG_TRY();
+	{
+		parseTypeString(text, oid, typmod, true);
+		ok = OidIsValid(*oid);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		FlushErrorState();
+		ok = false;
+	}
+	PG_END_TRY();
+	ctx->host->rollback(ctx, level);
+	MemoryContextSwitchTo(cxt);
+	return ok;
+}
+
+/* ALTER COLUMN TYPE skips the rewrite when the new type is the old one with
+ * a typmod that accepts every old value (varchar, bit varying and
+ * time-precision widening, numeric precision widening at the same scale, no
+ * typmod), or binary-coercible without a typmod (varchar to text). */
+static int pg_type_rewrites(dbc_ctx *ctx, const char *from, const char *to, bool *rewrites)
+{
+	Oid o1, o2;
+	int32 m1, m2;
+	*rewrites = true;
+	if (!parse_type(ctx, from, &o1, &m1) || !parse_type(ctx, to, &o2, &m2))
+		return DBC_OK;
+	if (o1 == o2) {
+		if (m1 == m2)
+			*rewrites = false;
+		else if (o1 == NUMERICOID)
+			*rewrites = !(m2 == -1 || (m1 != -1 && ((m2 - VARHDRSZ) & 0xffff) ==
+			                                           ((m1 - VARHDRSZ) & 0xffff) &&
+			                           ((m2 - VARHDRSZ) >> 16) >= ((m1 - VARHDRSZ) >> 16)));
+		else if (o1 == VARCHAROID || o1 == VARBITOID || o1 == TIMESTAMPOID ||
+		         o1 == TIMESTAMPTZOID || o1 == TIMEOID || o1 == TIMETZOID || o1 == INTERVALOID)
+			*rewrites = !(m2 == -1 || (m1 != -1 && m2 >= m1));
+		return DBC_OK;
+	}
+	*rewrites = !(m2 == -1 && IsBinaryCoercible(o1, o2));
+	return DBC_OK;
+}
+
+static int pg_volatile_function(dbc_ctx *ctx, const char *name, bool *is_volatile)
+{
+	dbc_value p = dbc_text(name);
+	*is_volatile = false;
+	return ctx->host->query(ctx,
+	                        "SELECT COALESCE(pg_catalog.bool_or(provolatile = 'v'), false) "
+	                        "FROM pg_catalog.pg_proc WHERE proname = $1",
+	                        1, &p, take_bool, is_volatile);
+}
+
+/* The last value of the sequence behind a serial or identity key column. */
+static int pg_key_high(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
+                       int64_t *high)
+{
+	dbc_value p[2] = {dbc_text(dbc_quoted_name(ctx, schema, table)), dbc_text(column)};
+	*high = -1;
+	return ctx->host->query(
+	    ctx,
+	    "SELECT CASE WHEN s IS NOT NULL AND pg_catalog.has_sequence_privilege(s, 'SELECT') "
+	    "THEN COALESCE(pg_catalog.pg_sequence_last_value(s::pg_catalog.regclass), -1) "
+	    "ELSE -1 END FROM pg_catalog.pg_get_serial_sequence($1, $2) s",
+	    2, p, take_int, high);
+}
+
+static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
+{
+	*set = false;
+	return ctx->host->query(ctx, "SELECT pg_catalog.current_setting('lock_timeout') <> '0'", 0,
+	                        NULL, take_bool, set);
+}
+
+static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	ereport(NOTICE, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
+}
+
+const dbc_lint_engine pgdbc_lint_engine = {
+	.locks = locks,
+	.exclusive_lock = AX,
+	.concurrent_index = true,
+	.not_valid = true,
+	.unique_using_index = true,
+	.fold_lower = true,
+	.default_schema = "public",
+	.rows = pg_rows,
+	.type_rewrites = pg_type_rewrites,
+	.volatile_function = pg_volatile_function,
+	.key_high = pg_key_high,
+	.lock_timeout_set = pg_lock_timeout_set,
+	.notice = pg_notice,
+};

@@ -1,0 +1,54 @@
+-- dbmigrate_lint on SQLite: what its ALTER TABLE cannot do fails, and is
+-- found before it runs; data loss and renames on tables with rows are found;
+-- new and empty tables get no finding (docs/lint.md).
+.headers on
+.mode list
+
+CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT, note TEXT, age INT);
+INSERT INTO customers (email, name, note, age) VALUES ('a@x', 'A', 'n', 1), ('b@x', 'B', NULL, 2);
+CREATE INDEX customers_name ON customers (name);
+CREATE TABLE "order lines" (id INTEGER PRIMARY KEY, customer_id INT REFERENCES customers(id), qty INT CHECK (qty > 0));
+INSERT INTO "order lines" (customer_id, qty) VALUES (1, 1);
+CREATE VIEW customer_emails AS SELECT id, email FROM customers;
+CREATE TRIGGER customers_age AFTER UPDATE ON customers BEGIN SELECT NEW.age; END;
+CREATE TABLE empty_t (id INTEGER PRIMARY KEY, v TEXT);
+
+SELECT dbmigrate_add('1', 'columns', '
+ALTER TABLE customers DROP COLUMN name;
+ALTER TABLE customers DROP COLUMN email;
+ALTER TABLE customers DROP COLUMN age;
+-- dbcare:lint-ignore drop-column-data
+ALTER TABLE customers DROP COLUMN note;
+ALTER TABLE "order lines" DROP COLUMN qty;
+ALTER TABLE empty_t DROP COLUMN v;
+') IS NOT NULL AS registered;
+SELECT dbmigrate_add('2', 'what ALTER cannot do', '
+ALTER TABLE customers ADD COLUMN code TEXT NOT NULL;
+ALTER TABLE customers ADD COLUMN seen TEXT DEFAULT CURRENT_TIMESTAMP;
+ALTER TABLE customers ADD COLUMN score INT DEFAULT 0 NOT NULL;
+ALTER TABLE customers ADD CONSTRAINT c CHECK (score >= 0);
+ALTER TABLE customers ALTER COLUMN score SET NOT NULL;
+ALTER TABLE empty_t ADD COLUMN w TEXT;
+') IS NOT NULL AS registered;
+SELECT dbmigrate_add('3', 'new tables', '
+CREATE TABLE fresh (id INTEGER PRIMARY KEY, v TEXT);
+CREATE INDEX fresh_v ON fresh (v);
+ALTER TABLE fresh RENAME COLUMN v TO w;
+DROP TABLE fresh;
+ALTER TABLE "order lines" RENAME TO lines;
+DROP TABLE lines;
+DROP TABLE empty_t;
+') IS NOT NULL AS registered;
+
+SELECT version, line, rule, severity, message FROM dbmigrate_lint;
+SELECT rule, suggestion FROM dbmigrate_lint('3');
+SELECT count(*) AS findings FROM dbmigrate_lint('1');
+SELECT * FROM dbmigrate_lint('9');
+
+-- migrate.lint = enforce: apply refuses, naming the migration; nothing ran.
+SELECT dbcare_set('migrate.lint', 'enforce') AS previous;
+SELECT dbmigrate_apply('1');
+SELECT count(*) AS applied FROM dbmigrate_status WHERE state = 'applied';
+-- off: apply runs (and SQLite itself refuses the first bad statement).
+SELECT dbcare_set('migrate.lint', 'off') AS previous;
+SELECT dbmigrate_apply('1');
