@@ -82,7 +82,7 @@ static int record(dbc_ctx *ctx, const dbc_health_engine *eng, int64_t run, dbc_h
 	char *sql = dbc_printf(ctx,
 	                       "INSERT INTO %smaintain_history (run, run_at, mode, object, action, "
 	                       "statement, safety, status, duration_ms) "
-	                       "VALUES ($1, %s, $2, $3, $4, $5, $6, $7, $8)",
+	                       "VALUES ($1, %s, $2, $3, $4, $5, $6, $7, CAST($8 AS double precision))",
 	                       ctx->host->book_prefix, eng->ts_now);
 	dbc_value params[8] = {
 		dbc_int(run),
