@@ -91,6 +91,9 @@ typedef struct dbc_health_check_def {
 	 * checks: features of core/ that work on both engines); NULL: the
 	 * engine's gatherer of this id runs it. */
 	dbc_health_gather_fn core_gather;
+	/* The dbmaintain_plan() action that repairs its findings (the hint
+	 * points to that row); NULL: the plan has none for this check. */
+	const char *repair;
 } dbc_health_check_def;
 
 /* DBC_HC_COUNT rows, row i of id i. */

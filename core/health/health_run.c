@@ -273,6 +273,28 @@ static int cmp_obj_desc(const void *a, const void *b)
 	return va < vb ? 1 : va > vb ? -1 : 0;
 }
 
+/* The hint of a check the maintenance plan repairs ends with the plan's row
+ * for its first (worst) finding: "See dbmaintain_plan(): analyze public.t." */
+static char *point_to_plan(dbc_ctx *ctx, const dbc_health_check_def *def,
+                           const dbc_health_object *o, char *hint)
+{
+	const char *action = def->repair;
+	const char *name = o->schema ? dbc_qualified_name(ctx, o->schema, o->name) : o->name;
+	if (!action)
+		return hint;
+	if (def->id == DBC_HC_INTEGRITY) {
+		if (!o->index || o->listing)
+			return hint; /* damage no statement repairs, or duplicates to fix by hand */
+		name = o->index;
+	} else if (def->id == DBC_HC_SEQUENCE_EXHAUSTION && o->column) {
+		action = "widen_column";
+	} else if (def->id == DBC_HC_INVALID_INDEXES && o->listing) {
+		action = "list_duplicates";
+	}
+	return dbc_printf(ctx, "%s%sSee dbmaintain_plan(): %s %s.", hint ? hint : "", hint ? " " : "",
+	                  action, name);
+}
+
 int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
                      double critical, const dbc_strlist *ignore, dbc_health_result *out)
 {
@@ -353,6 +375,8 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
 	                                         : def->hint ? dbc_strdup(ctx, def->hint)
 	                                                     : NULL;
+	if (status != DBC_CHECK_OK && n > 0)
+		out->hint = point_to_plan(ctx, def, kept[0], out->hint);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 

@@ -42,6 +42,10 @@ for c in $planted; do
   case "$st" in warning|critical) echo "ok: planted $c ($st)" ;; *) fail "$c is $st after planting" ;; esac
 done
 
+hint=$(q -c "SELECT hint FROM dbhealth_checks('full') WHERE name = 'not_valid_constraints'")
+case "$hint" in *"See dbmaintain_plan(): validate_constraint Mä \"q\" s.w positive.") echo "ok: the hint points to the plan row" ;;
+  *) fail "the not_valid_constraints hint does not point to the plan: $hint" ;; esac
+
 plan=$(q -c "SELECT action || ' | ' || coalesce(statement, '-') || ' | ' || safety || ' | ' || outside_transaction
              FROM dbmaintain_plan('full') ORDER BY action, statement")
 echo "$plan"

@@ -38,6 +38,10 @@ for c in $planted; do
   case "$st" in warning|critical) echo "ok: planted $c ($st)" ;; *) fail "$c is $st after planting" ;; esac
 done
 
+hint=$(q "SELECT hint FROM dbhealth_checks('full') WHERE name = 'duplicate_indexes'")
+case "$hint" in *"See dbmaintain_plan(): drop_index v two.") echo "ok: the hint points to the plan row" ;;
+  *) fail "the duplicate_indexes hint does not point to the plan: $hint" ;; esac
+
 plan=$(q "SELECT action || ' | ' || coalesce(statement, '-') || ' | ' || safety || ' | ' || outside_transaction
           FROM dbmaintain_plan('full') ORDER BY action, statement")
 echo "$plan"
