@@ -108,3 +108,23 @@ q -c "INSERT INTO $S.\"pa rent\" VALUES (-5)" \
 row=$(q -c "SELECT coalesce(statement, '-') || ' | ' || reason FROM dbmaintain_plan('quick') WHERE action = 'validate_constraint'")
 echo "$row"
 case "$row" in "- | not_valid_constraints: 1 row violates it"*) echo "ok: violations named, no statement" ;; *) fail "$row" ;; esac
+
+# all or nothing: a step that fails (a view uses the column to widen) undoes
+# the steps before it (the VALIDATE) and records nothing; the session goes on
+q -c "DELETE FROM $S.\"pa rent\" WHERE id < 0" \
+  -c "ALTER TABLE $S.\"pa rent\" DROP CONSTRAINT \"id big\"" \
+  -c "ALTER TABLE $S.\"chi'ld ü\" ADD CONSTRAINT \"v small\" CHECK (v < 10000) NOT VALID" \
+  -c "CREATE TABLE $S.s2 (id serial PRIMARY KEY)" \
+  -c "SELECT setval(pg_get_serial_sequence('$S.s2', 'id'), 2000000000)" \
+  -c "CREATE VIEW $S.s2_ids AS SELECT id FROM $S.s2" >/dev/null
+runs=$(q -c "SELECT count(*) FROM dbmaintain_history()")
+out=$(printf '%s\n' "SELECT * FROM dbmaintain_run('quick', 'locking');" "SELECT 'session ok';" \
+      | "$B/psql" -X -q -At -d "$db" 2>&1 || true)
+echo "$out"
+case "$out" in *"ERROR:  dbcare: cannot alter type of a column used by a view"*) ;; *) fail "no error: $out" ;; esac
+case "$out" in *"session ok"*) echo "ok: the failing step ends the run with its error; the session goes on" ;;
+  *) fail "the session did not go on: $out" ;; esac
+[ "$(q -c "SELECT status FROM dbhealth_checks('quick') WHERE name = 'not_valid_constraints'")" = warning ] \
+  || fail "the VALIDATE before the failing step was kept"
+[ "$(q -c "SELECT count(*) FROM dbmaintain_history()")" = "$runs" ] || fail "the failed run was recorded"
+echo "ok: the failed run undid its VALIDATE and recorded nothing"

@@ -113,3 +113,26 @@ echo "$row"
 [ "$(q "SELECT status FROM dbmaintain_run('full') WHERE object = 'u e'")" = not_run ] || fail "the listing ran"
 [ "$(q "SELECT count(*) FROM \"u'q\"")" = 3 ] || fail "rows were deleted"
 echo "ok: duplicates are listed, never deleted"
+
+# all or nothing: a step that fails undoes the steps before it and leaves no
+# history; the connection and its transaction state are as before the call
+db="$work/fails.db"
+q "CREATE TABLE p (id INTEGER PRIMARY KEY);
+   CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p (id), w INTEGER);
+   CREATE TABLE \"c_p_idx\" (x);
+   CREATE INDEX cw ON c (w);
+   INSERT INTO c SELECT value, NULL, value * 3 FROM generate_series(1, 50);
+   PRAGMA writable_schema = ON;
+   UPDATE sqlite_schema SET sql = 'CREATE INDEX cw ON c (id)' WHERE name = 'cw';" >/dev/null
+out=$(printf '%s\n' "BEGIN;" "INSERT INTO p VALUES (7);" "SELECT * FROM dbmaintain_run('full', 'locking');" \
+         "SELECT 'still open: ' || count(*) FROM p;" "COMMIT;" | q 2>&1 || true)
+echo "$out"
+case "$out" in *"dbcare: "*"already"*) echo "ok: the failing step ends the run with its error" ;; *) fail "no error: $out" ;; esac
+case "$out" in *"still open: 1"*) ;; *) fail "the caller's transaction lost its row: $out" ;; esac
+case "$out" in *"no transaction"*) fail "the caller's transaction was ended: $out" ;; esac
+[ "$(q "SELECT count(*) FROM p")" = 1 ] || fail "the caller's COMMIT did not keep its row"
+echo "ok: the caller's transaction stays open with its own work"
+[ "$(q "SELECT status FROM dbhealth_checks('full') WHERE name = 'integrity'")" = critical ] \
+  || fail "the REINDEX before the failing step was kept"
+[ "$(q "SELECT count(*) FROM dbmaintain_history")" = 0 ] || fail "the failed run was recorded"
+echo "ok: the failed run undid its REINDEX and recorded nothing"
