@@ -243,6 +243,29 @@ static const dbc_check_finding *find_finding(const dbc_check_findings *found, co
 	return NULL;
 }
 
+/* One pass over the constraints not proven by validation, as
+ * dbcheck_constraints counts them. A caller who may not read a table (a
+ * monitoring role) gets no counts -- every such constraint is "could not
+ * be checked" -- rather than no plan: the pass runs under a savepoint. */
+static int count_violations(dbc_ctx *ctx, const dbc_schema *s, dbc_check_findings *found)
+{
+	dbc_check_options opt = {
+		.kinds = DBC_CHECK_KIND(DBC_CON_CHECK) | DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY),
+		.skip_trusted = ctx->host->dialect->enforced_binds_rows};
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (dbc_check_constraint_findings(ctx, s, &opt, found) == DBC_OK && !ctx->failed)
+		return ctx->host->release(ctx, level);
+	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0) {
+		ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	dbc_error_clear(ctx); /* rollback needs a clean slot to report its own trouble */
+	found->n = 0;
+	return ctx->host->rollback(ctx, level);
+}
+
 /* VALIDATE CONSTRAINT only for a constraint whose rows all pass, as
  * dbcheck_constraints counts them (validating one that fails would fail the
  * whole run); otherwise the violations are named instead. */
@@ -268,15 +291,9 @@ static int plan_not_valid(dbc_ctx *ctx, const finding_set *f, dbc_maintain_plan 
 				return DBC_ERROR;
 			continue;
 		}
-		if (!checked) {
-			/* one pass over the constraints not proven by validation */
-			dbc_check_options opt = {
-				.kinds = DBC_CHECK_KIND(DBC_CON_CHECK) | DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY),
-				.skip_trusted = ctx->host->dialect->enforced_binds_rows};
-			if (dbc_check_constraint_findings(ctx, s, &opt, &found) != DBC_OK)
-				return DBC_ERROR;
-			checked = true;
-		}
+		if (!checked && count_violations(ctx, s, &found) != DBC_OK)
+			return DBC_ERROR;
+		checked = true;
 		char *display = dbc_qualified_name(ctx, o->schema, o->table);
 		const dbc_check_finding *cf = find_finding(&found, display, o->name);
 		char *tq = dbc_quoted_name(ctx, o->schema, o->table);
