@@ -69,9 +69,14 @@ static char *why(dbc_ctx *ctx, const finding_set *f, const dbc_health_object *o)
 	                 : dbc_strdup(ctx, f->fact->def->name);
 }
 
-/* "CONCURRENTLY " or "" */
-static const char *concurrently(const dbc_dialect *d)
+/* The keyword that spares writers, or "": none on this engine, nor for a
+ * partitioned table's index, which is built and dropped only in one go. */
+static const char *concurrently(const dbc_dialect *d, const dbc_schema *s, const char *schema,
+                                const char *table)
 {
+	const dbc_table *t = s && table ? dbc_schema_find_table(s, schema, table) : NULL;
+	if (t && strcmp(t->kind, "partitioned table") == 0)
+		return "";
 	return d->concurrently ? d->concurrently : "";
 }
 
@@ -155,7 +160,7 @@ static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, 
 {
 	const dbc_dialect *d = ctx->host->dialect;
 	char *q = dbc_quoted_name(ctx, schema, index);
-	const char *c = concurrently(d);
+	const char *c = d->concurrently ? d->concurrently : "";
 	if (!q || !add_step(ctx, p, dbc_qualified_name(ctx, schema, index), "reindex", reason,
 	                    dbc_printf(ctx, "%s %s%s%s", d->reindex_index, c, space_after(c), q),
 	                    DBC_MAINTAIN_SAFE, d->concurrently != NULL, COST_BUILD))
@@ -349,13 +354,13 @@ static int plan_duplicates(dbc_ctx *ctx, const finding_set *f, dbc_maintain_plan
 		const dbc_index *x = find_index(f->r->schema, o->schema, o->name);
 		char *object = dbc_qualified_name(ctx, o->schema, o->name);
 		char *q = dbc_quoted_name(ctx, o->schema, o->name);
-		const char *c = concurrently(d);
+		const char *c = concurrently(d, f->r->schema, o->schema, o->table);
 		if (!q || !add_step(ctx, p, object, "drop_index", why(ctx, f, o),
 		                    x && x->constraint
 		                        ? NULL
 		                        : dbc_printf(ctx, "DROP INDEX %s%s%s", c, space_after(c), q),
-		                    d->concurrently ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING,
-		                    d->concurrently != NULL || !d->drop_in_call, COST_CATALOG))
+		                    *c ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING,
+		                    *c || !d->drop_in_call, COST_CATALOG))
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -385,15 +390,14 @@ static int plan_unindexed_fk(dbc_ctx *ctx, const finding_set *f, dbc_maintain_pl
 		/* where the engine needs a name: table_columns_idx, in the table's schema */
 		char *named = d->index_name_optional ? dbc_strdup(ctx, "")
 		                                     : dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, iname));
-		const char *c = concurrently(d);
+		const char *c = concurrently(d, f->r->schema, o->schema, o->table);
 		char *sql = named ? dbc_printf(ctx, "CREATE INDEX %s%s%sON %s (%s)", c, space_after(c),
 		                               named, tq, collist)
 		                  : NULL;
 		if (!sql ||
 		    !add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "create_index",
-		              why(ctx, f, o), sql,
-		              d->concurrently ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING,
-		              d->concurrently != NULL, COST_BUILD))
+		              why(ctx, f, o), sql, *c ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING, *c,
+		              COST_BUILD))
 			return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -138,3 +138,15 @@ row=$(q -c "SET ROLE dbc_maintain_mon" \
 echo "$row"
 case "$row" in "- | not_valid_constraints: its rows could not be checked"*) echo "ok: a monitoring role gets the plan" ;;
   *) fail "monitoring role: $row" ;; esac
+
+# a partitioned table's index cannot be built CONCURRENTLY: the plan builds
+# it in one go (locking), inside the run when included
+q -c "CREATE TABLE $S.\"pa rted\" (id int, \"pa rent\" int REFERENCES $S.\"pa rent\") PARTITION BY RANGE (id)" \
+  -c "CREATE TABLE $S.\"pa rted 1\" PARTITION OF $S.\"pa rted\" FOR VALUES FROM (0) TO (1000)" >/dev/null
+row=$(q -c "SELECT statement || ' | ' || safety || ' | ' || outside_transaction FROM dbmaintain_plan('quick')
+             WHERE action = 'create_index' AND statement LIKE '%\"pa rted\" (%'")
+[ "$row" = "CREATE INDEX ON \"Mä \"\"q\"\" s\".\"pa rted\" (\"pa rent\") | locking | false" ] || fail "partitioned: $row"
+q -c "SELECT * FROM dbmaintain_run('quick', 'create_index')" >/dev/null
+[ "$(q -c "SELECT count(*) FROM dbmaintain_plan('quick') WHERE action = 'create_index'")" = 0 ] \
+  || fail "the partitioned table's index was not built"
+echo "ok: a partitioned table's index is built in one go, when included"
