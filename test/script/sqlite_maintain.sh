@@ -136,3 +136,51 @@ echo "ok: the caller's transaction stays open with its own work"
   || fail "the REINDEX before the failing step was kept"
 [ "$(q "SELECT count(*) FROM dbmaintain_history")" = 0 ] || fail "the failed run was recorded"
 echo "ok: the failed run undid its REINDEX and recorded nothing"
+
+# an interrupt at any point of a run: the call ends with "interrupted" (or
+# finishes), the connection stays usable outside a transaction, and a run
+# that did not finish left nothing: no REINDEX kept, no history row
+db="$work/interrupt.db"
+q "CREATE TABLE t (id INTEGER PRIMARY KEY, w INTEGER);
+   CREATE INDEX tw ON t (w);
+   INSERT INTO t SELECT value, value * 3 FROM generate_series(1, 300);
+   PRAGMA writable_schema = ON;
+   UPDATE sqlite_schema SET sql = 'CREATE INDEX tw ON t (id)' WHERE name = 'tw';" >/dev/null
+cp "$db" "$work/interrupt.template"
+"$py" - "$module" "$work" <<'PY'
+import shutil, sqlite3, sys
+mod, work = sys.argv[1], sys.argv[2]
+ended = finished = 0
+for n in (1, 50, 500, 2000, 8000, 30000, 120000):
+    shutil.copy(f"{work}/interrupt.template", f"{work}/i.db")
+    c = sqlite3.connect(f"{work}/i.db", isolation_level=None)
+    c.enable_load_extension(True)
+    c.load_extension(mod)
+    steps = [0]
+    def handler():
+        steps[0] += 1
+        return 1 if steps[0] >= n else 0
+    c.set_progress_handler(handler, 1)
+    try:
+        c.execute("SELECT * FROM dbmaintain_run('full')").fetchall()
+        finished += 1
+        done = True
+    except sqlite3.Error as e:
+        if "interrupted" not in str(e):
+            sys.exit(f"FAIL: after {n} steps: {e}")
+        ended += 1
+        done = False
+    c.set_progress_handler(None, 0)
+    if c.in_transaction:
+        sys.exit(f"FAIL: after {n} steps the connection is left in a transaction")
+    runs = c.execute("SELECT count(*) FROM dbmaintain_history").fetchone()[0]
+    status = c.execute("SELECT status FROM dbhealth_checks('full') WHERE name = 'integrity'").fetchone()[0]
+    if not done and (runs != 0 or status != "critical"):
+        sys.exit(f"FAIL: an interrupted run kept something: {runs} history rows, integrity {status}")
+    if done and (runs == 0 or status != "ok"):
+        sys.exit(f"FAIL: a finished run: {runs} history rows, integrity {status}")
+    c.close()
+if ended == 0 or finished == 0:
+    sys.exit(f"FAIL: {ended} interrupted, {finished} finished: the sweep missed a side")
+print(f"ok: {ended} runs interrupted, {finished} finished; each left all or nothing")
+PY
