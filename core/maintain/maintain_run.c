@@ -15,11 +15,20 @@
 /* include: safety classes and action names, comma-separated. */
 static int parse_include(dbc_ctx *ctx, const char *include, dbc_strlist *out)
 {
-	static const char *const known[] = {
-	    "safe",           "locking",      "destructive",      "analyze",
-	    "optimize",       "vacuum",       "incremental_vacuum", "reindex",
-	    "validate_constraint", "drop_index", "create_index",     "widen_sequence",
-	    "widen_column",   "cleanup_orphans"};
+	static const char *const known[] = {"safe",
+	                                    "locking",
+	                                    "destructive",
+	                                    "analyze",
+	                                    "optimize",
+	                                    "vacuum",
+	                                    "incremental_vacuum",
+	                                    "reindex",
+	                                    "validate_constraint",
+	                                    "drop_index",
+	                                    "create_index",
+	                                    "widen_sequence",
+	                                    "widen_column",
+	                                    "cleanup_orphans"};
 	memset(out, 0, sizeof(*out));
 	if (!include || dbc_strlist_split(ctx, out, include) != DBC_OK)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -85,14 +94,14 @@ static int record(dbc_ctx *ctx, const dbc_health_engine *eng, int64_t run, dbc_h
 	                       "VALUES ($1, %s, $2, $3, $4, $5, $6, $7, CAST($8 AS double precision))",
 	                       ctx->host->book_prefix, eng->ts_now);
 	dbc_value params[8] = {
-		dbc_int(run),
-		dbc_text(dbc_health_mode_name(mode)),
-		dbc_text(st->object),
-		dbc_text(st->action),
-		st->statement ? dbc_text(st->statement) : dbc_null(),
-		dbc_text(dbc_maintain_safety_name(st->safety)),
-		dbc_text(status),
-		timed ? dbc_float(ms) : dbc_null(),
+	    dbc_int(run),
+	    dbc_text(dbc_health_mode_name(mode)),
+	    dbc_text(st->object),
+	    dbc_text(st->action),
+	    st->statement ? dbc_text(st->statement) : dbc_null(),
+	    dbc_text(dbc_maintain_safety_name(st->safety)),
+	    dbc_text(status),
+	    timed ? dbc_float(ms) : dbc_null(),
 	};
 	return sql ? ctx->host->query(ctx, sql, 8, params, NULL, NULL) : DBC_ERROR;
 }
@@ -123,14 +132,15 @@ static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode
 		}
 		bool timed = strcmp(status, "done") == 0;
 		dbc_value row[DBC_MAINTAIN_RUN_NCOLS] = {
-			dbc_text(st->object),
-			dbc_text(st->action),
-			st->statement ? dbc_text(st->statement) : dbc_null(),
-			dbc_text(dbc_maintain_safety_name(st->safety)),
-			dbc_text(status),
-			timed ? dbc_float(ms) : dbc_null(),
+		    dbc_text(st->object),
+		    dbc_text(st->action),
+		    st->statement ? dbc_text(st->statement) : dbc_null(),
+		    dbc_text(dbc_maintain_safety_name(st->safety)),
+		    dbc_text(status),
+		    timed ? dbc_float(ms) : dbc_null(),
 		};
-		if (dbc_rows_add(out, row) != DBC_OK || record(ctx, eng, run, mode, st, status, ms, timed) != DBC_OK)
+		if (dbc_rows_add(out, row) != DBC_OK ||
+		    record(ctx, eng, run, mode, st, status, ms, timed) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -170,7 +180,8 @@ int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_rows *o
 	bool exists = true;
 	dbc_rows_init(out, ctx, DBC_MAINTAIN_HISTORY_NCOLS);
 	/* a file no run has written to yet has no history table: no rows */
-	if (ctx->host->book_has_column && !ctx->host->book_has_column(ctx, "dbcare_maintain_history", "run"))
+	if (ctx->host->book_has_column &&
+	    !ctx->host->book_has_column(ctx, "dbcare_maintain_history", "run"))
 		exists = false;
 	if (!exists)
 		return DBC_OK;
