@@ -38,4 +38,10 @@ const dbc_dialect pgdbc_dialect = {
 	.column_privileges = true,
 	.read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
 	                    "it names)",
+
+	.concurrently = "CONCURRENTLY",
+	.reindex_index = "REINDEX INDEX",
+	.vacuum_table = true,
+	.index_name_optional = true,
+	.drop_in_call = true,
 };

@@ -604,15 +604,18 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 "ELSE 100.0 * (r.hi - s.last_value::numeric) / nullif(r.hi - r.lo, 0) "
 	 "END::float8, s.last_value || ' of ' || "
 	 "CASE WHEN s.increment_by > 0 THEN r.hi ELSE r.lo END || "
-	 "coalesce(', column ' || col.name || ' is ' || col.type, '') "
+	 "coalesce(', column ' || col.name || ' is ' || col.type, ''), "
+	 /* the repair's columns (dbc_health_collect): the column to widen */
+	 "NULL, col.col_schema, col.col_table, col.col_name, s.data_type::text "
 	 "FROM pg_catalog.pg_sequences s "
 	 "JOIN pg_catalog.pg_namespace sn ON sn.nspname = s.schemaname "
 	 "JOIN pg_catalog.pg_class sc ON sc.relnamespace = sn.oid AND sc.relname = s.sequencename "
 	 "LEFT JOIN LATERAL (SELECT a.attrelid::regclass::text || '.' || quote_ident(a.attname) AS name, "
 	 "pg_catalog.format_type(a.atttypid, NULL) AS type, "
 	 "CASE a.atttypid WHEN 'int2'::regtype THEN -32768 ELSE -2147483648 END::numeric AS lo, "
-	 "CASE a.atttypid WHEN 'int2'::regtype THEN 32767 ELSE 2147483647 END::numeric AS hi "
-	 "FROM pg_catalog.pg_depend d "
+	 "CASE a.atttypid WHEN 'int2'::regtype THEN 32767 ELSE 2147483647 END::numeric AS hi, "
+	 "cn.nspname AS col_schema, cr.relname AS col_table, a.attname AS col_name "
+	 "FROM pg_catalog.pg_class cr, pg_catalog.pg_namespace cn, pg_catalog.pg_depend d "
 	 "LEFT JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid "
 	 "JOIN pg_catalog.pg_attribute a ON "
 	 "(d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = sc.oid AND d.deptype IN ('a', 'i') "
@@ -622,6 +625,7 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 "OR (d.classid = 'pg_catalog.pg_attrdef'::regclass AND d.refclassid = 'pg_catalog.pg_class'::regclass "
 	 "AND d.refobjid = sc.oid)) "
 	 "AND a.atttypid IN ('int2'::regtype, 'int4'::regtype) "
+	 "AND cr.oid = a.attrelid AND cn.oid = cr.relnamespace "
 	 "ORDER BY 4, 1 LIMIT 1) col ON true "
 	 "CROSS JOIN LATERAL (SELECT greatest(s.min_value::numeric, col.lo) AS lo, "
 	 "least(s.max_value::numeric, col.hi) AS hi) r "
@@ -684,10 +688,12 @@ static int invalid_unique_hint(dbc_ctx *ctx, dbc_health_fact *fact)
 			if (!fact->hint)
 				return DBC_ERROR;
 		}
+		o->listing = o->detail; /* the plan's row for it is this query */
 		o->detail = NULL;
 	}
 	return DBC_OK;
 }
+
 
 /* The checks answered by one query of simple[]. */
 static int gather_simple(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
@@ -707,6 +713,25 @@ static int gather_invalid_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
 	if (gather_simple(ctx, eng, mode, fact) != DBC_OK)
 		return DBC_ERROR;
 	return invalid_unique_hint(ctx, fact);
+}
+
+/* Each unindexed foreign key carries its referencing columns, the index the
+ * maintenance plan creates, from the model the report reads anyway. */
+static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                               dbc_health_fact *fact)
+{
+	dbc_schema *s;
+	if (gather_simple(ctx, eng, mode, fact) != DBC_OK || dbc_health_schema(ctx, eng, &s) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < fact->nobjects; i++) {
+		dbc_health_object *o = &fact->objects[i];
+		const dbc_table *t = dbc_schema_find_table(s, o->schema, o->table);
+		for (int k = 0; t && k < t->nconstraints; k++)
+			if (t->constraints[k].kind == DBC_CON_FOREIGN_KEY &&
+			    strcmp(t->constraints[k].name, o->name) == 0)
+				o->columns = t->constraints[k].columns;
+	}
+	return DBC_OK;
 }
 
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -751,7 +776,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_INTEGRITY] = gather_integrity,
 	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_simple,
 	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = dbc_health_gather_no_pk,
-	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_simple,
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
 	[DBC_HC_DUPLICATE_INDEXES] = gather_simple,
 	[DBC_HC_FRAGMENTATION] = gather_table_stats,
 	[DBC_HC_STATISTICS] = gather_table_stats,

@@ -133,6 +133,20 @@ static const book_table tables[] = {
 	                     " parent_table TEXT NOT NULL,"
 	                     " parent_columns TEXT NOT NULL,"
 	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false},
+	/* dbmaintain_run / dbmaintain_history. Optional for reads (the flag):
+	 * a file made before it has none until its next mutating call, and
+	 * dbmaintain_history reads a missing table as no row. */
+	{"dbcare_maintain_history", "CREATE TABLE IF NOT EXISTS main.dbcare_maintain_history ("
+	                            " id INTEGER PRIMARY KEY,"
+	                            " run INTEGER NOT NULL,"
+	                            " run_at TEXT NOT NULL,"
+	                            " mode TEXT NOT NULL,"
+	                            " object TEXT NOT NULL,"
+	                            " action TEXT NOT NULL,"
+	                            " statement TEXT,"
+	                            " safety TEXT NOT NULL,"
+	                            " status TEXT NOT NULL,"
+	                            " duration_ms REAL)", true},
 };
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))

@@ -50,4 +50,8 @@ const dbc_dialect sqldbc_dialect = {
 	.null_test = null_test,
 
 	.assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
+
+	.reindex_index = "REINDEX",
+	.optimize_statement = "PRAGMA optimize",
+	.incremental_vacuum = "PRAGMA incremental_vacuum",
 };

@@ -51,6 +51,58 @@ static const char *after(const char *line, const char *prefix)
 	return strncmp(line, prefix, n) == 0 ? line + n : NULL;
 }
 
+/* The index a problem line names ("row 3 missing from index i", "wrong #
+ * of entries in index i", "non-unique entry in index i"), or NULL. */
+static const char *named_index(const char *line)
+{
+	static const char *const marks[] = {" missing from index ", "wrong # of entries in index ",
+	                                    "non-unique entry in index "};
+	for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+		const char *at = strstr(line, marks[k]);
+		if (at)
+			return at + strlen(marks[k]);
+	}
+	return NULL;
+}
+
+/* What the maintenance plan repairs: each problem that names an index
+ * carries the index and its table; a unique index's duplicate keys carry
+ * the query listing them (REINDEX fails while they remain). */
+static int repair_targets(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+{
+	dbc_schema *s = NULL;
+	for (int i = 0; i < fact->nobjects; i++) {
+		dbc_health_object *o = &fact->objects[i];
+		const char *ix = named_index(o->name);
+		if (!ix)
+			continue;
+		if (!s && dbc_health_schema(ctx, eng, &s) != DBC_OK)
+			return DBC_ERROR;
+		for (int k = 0; k < s->nindexes; k++) {
+			const dbc_index *x = &s->indexes[k];
+			if (x->schema || strcmp(x->name, ix) != 0)
+				continue;
+			o->index = x->name;
+			o->table = x->table;
+			if (!strstr(o->name, "non-unique entry") || x->keys.n == 0 ||
+			    dbc_strlist_find(&x->keys, "(expression)") >= 0)
+				continue;
+			dbc_buf b;
+			dbc_buf_init(&b, ctx);
+			for (int c = 0; c < x->keys.n; c++)
+				dbc_buf_appendf(&b, "%s%s", c ? ", " : "", ctx->host->quote_ident(ctx, x->keys.items[c]));
+			char *cols = dbc_buf_finish(&b);
+			char *tq = dbc_quoted_name(ctx, "main", x->table);
+			if (!cols || !tq)
+				return DBC_ERROR;
+			o->listing = dbc_printf(ctx, "SELECT %s, count(*) FROM %s%s%s GROUP BY %s HAVING count(*) > 1",
+			                        cols, tq, x->predicate ? " WHERE " : "",
+			                        x->predicate ? x->predicate : "", cols);
+		}
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 /* REINDEX rebuilds an index from its table: it fails on duplicate keys
  * under a unique index and cannot help a NULL in a NOT NULL column. Those
  * problems get a hint that finds the rows instead. */
@@ -64,6 +116,8 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
 		if (!null_column && (rest = after(line, "NULL value in ")))
 			null_column = rest;
 	}
+	if (repair_targets(ctx, eng, fact) != DBC_OK)
+		return DBC_ERROR;
 	if (!dup_index && !null_column)
 		return DBC_OK;
 	dbc_buf b;
@@ -213,8 +267,12 @@ static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_
 	int64_t freelist = 0, pages = 0;
 	dbc_health_fact tmp = {0};
 	if (dbc_health_collect(ctx, &tmp,
-	                       "SELECT NULL, 'main', NULL, f.freelist_count, p.page_count "
-	                       "FROM pragma_freelist_count f, pragma_page_count p",
+	                       /* the last column: how the plan's repair of the
+	                        * file goes (auto_vacuum: 0 none, 1 full, 2 incremental) */
+	                       "SELECT NULL, 'main', NULL, f.freelist_count, p.page_count, "
+	                       "NULL, NULL, NULL, NULL, CASE a.auto_vacuum WHEN 2 THEN 'incremental' "
+	                       "WHEN 1 THEN 'full' ELSE 'none' END "
+	                       "FROM pragma_freelist_count f, pragma_page_count p, pragma_auto_vacuum a",
 	                       0, NULL) != DBC_OK)
 		return DBC_ERROR;
 	if (tmp.nobjects == 1) {
@@ -224,6 +282,11 @@ static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_
 	double pct = pages > 0 ? 100.0 * (double)freelist / (double)pages : 0;
 	/* A handful of free pages is normal churn; grade only a real freelist. */
 	fact->value = freelist >= 64 ? pct : 0;
+	/* The file is the object the plan repairs: its value is the graded one
+	 * (the message below stays the report's). */
+	if (dbc_health_add_object(ctx, fact, NULL, "main", NULL, fact->value, NULL) != DBC_OK)
+		return DBC_ERROR;
+	fact->objects[0].type = tmp.nobjects == 1 ? tmp.objects[0].type : NULL;
 	fact->message = dbc_printf(ctx, "%lld of %lld pages are free (%.1f%%)%s", (long long)freelist,
 	                           (long long)pages, pct,
 	                           freelist >= 64 ? "" : "; fewer than 64 free pages are not graded");

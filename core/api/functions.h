@@ -344,6 +344,30 @@
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \
+	X(dbmaintain_plan, dbmaintain_plan, PG_TABLE, .part = DBC_PART_MAINTAIN,                       \
+	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")),                                         \
+	  DBC_COLUMNS(DBC_COL("object", DBC_T_TEXT), DBC_COL("action", DBC_T_TEXT),                    \
+	              DBC_COL("reason", DBC_T_TEXT), DBC_COL("statement", DBC_T_TEXT),                 \
+	              DBC_COL("safety", DBC_T_TEXT), DBC_COL("outside_transaction", DBC_T_BOOL),       \
+	              DBC_COL("estimated_cost", DBC_T_FLOAT8)),                                        \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  .comment = "the statements that repair what the health report finds, with their safety")     \
+	X(dbmaintain_run, dbmaintain_run, PG_TABLE, .part = DBC_PART_MAINTAIN,                         \
+	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'"), DBC_OPT("include", DBC_T_TEXT, "NULL")), \
+	  DBC_COLUMNS(DBC_COL("object", DBC_T_TEXT), DBC_COL("action", DBC_T_TEXT),                    \
+	              DBC_COL("statement", DBC_T_TEXT), DBC_COL("safety", DBC_T_TEXT),                 \
+	              DBC_COL("status", DBC_T_TEXT), DBC_COL("duration_ms", DBC_T_FLOAT8)),            \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "runs the safe rows of dbmaintain_plan (and those include names), all or "        \
+	             "nothing, and records them")                                                      \
+	X(dbmaintain_history, dbmaintain_history, PG_TABLE, .part = DBC_PART_MAINTAIN,                 \
+	  DBC_COLUMNS(DBC_COL("run", DBC_T_INT8), DBC_COL("run_at", DBC_T_TEXT),                       \
+	              DBC_COL("mode", DBC_T_TEXT), DBC_COL("object", DBC_T_TEXT),                      \
+	              DBC_COL("action", DBC_T_TEXT), DBC_COL("statement", DBC_T_TEXT),                 \
+	              DBC_COL("safety", DBC_T_TEXT), DBC_COL("status", DBC_T_TEXT),                    \
+	              DBC_COL("duration_ms", DBC_T_FLOAT8)),                                           \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "every row dbmaintain_run recorded, oldest first")                                \
 	/* (end of maintain) */                                                                        \
 	/* (end of the table) */
 #endif

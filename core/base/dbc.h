@@ -160,6 +160,30 @@ typedef struct dbc_dialect {
 	/* A check the engine refused to let the caller read ("permission
 	 * denied", 42501) is skipped with this hint; NULL: it is an error. */
 	const char *read_denied_hint;
+
+	/* ---- maintenance plans (core/maintain) */
+	/* The keyword that builds, rebuilds or drops an index without blocking
+	 * writes ("CONCURRENTLY"; such statements run outside a transaction);
+	 * NULL: index statements lock the table for writes. */
+	const char *concurrently;
+	/* The statement that rebuilds one index, before its name. */
+	const char *reindex_index;
+	/* VACUUM names a table (and analyses it too); false: VACUUM rebuilds
+	 * the whole database file, outside a transaction, blocking writers. */
+	bool vacuum_table;
+	/* Run after ANALYZE, the statement that keeps the planner's statistics
+	 * current from then on; NULL: none. */
+	const char *optimize_statement;
+	/* Where the database file returns free pages in steps (an auto_vacuum
+	 * mode of that name), the statement that does so inside a transaction;
+	 * NULL: none. */
+	const char *incremental_vacuum;
+	/* CREATE INDEX may leave out the name (the engine picks a free one). */
+	bool index_name_optional;
+	/* DROP INDEX may run while a statement (the dbcare call) is running;
+	 * false: the engine refuses ("table is locked"), and the plan's drops
+	 * are for the caller to run, as the statements outside a transaction. */
+	bool drop_in_call;
 } dbc_dialect;
 
 struct dbc_schema;

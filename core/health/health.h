@@ -91,6 +91,9 @@ typedef struct dbc_health_check_def {
 	 * checks: features of core/ that work on both engines); NULL: the
 	 * engine's gatherer of this id runs it. */
 	dbc_health_gather_fn core_gather;
+	/* The dbmaintain_plan() action that repairs its findings (the hint
+	 * points to that row); NULL: the plan has none for this check. */
+	const char *repair;
 } dbc_health_check_def;
 
 /* DBC_HC_COUNT rows, row i of id i. */
@@ -105,6 +108,17 @@ typedef struct dbc_health_object {
 	char *table;  /* the table it belongs to, if any: ignoring the table ignores it */
 	double value;
 	char *detail; /* shown after the name in the message, may be NULL */
+	/* What a repair of the object needs beyond the names above, for the
+	 * maintenance plan (maintain/maintain.h builds its statement from them;
+	 * nothing here is shown in the report). Set by the gatherers of the
+	 * checks whose findings have a repair; empty or NULL otherwise. */
+	char *index;         /* integrity: the index a problem names (its table is table) */
+	dbc_strlist columns; /* unindexed_foreign_keys: the referencing columns */
+	char *listing;       /* a query listing the rows that block the repair */
+	/* sequence_exhaustion: the column the sequence feeds, when that column
+	 * is narrower than bigint, and the sequence's own type */
+	char *column_schema, *column_table, *column;
+	char *type;
 } dbc_health_object;
 
 struct dbc_health_fact {
@@ -130,7 +144,9 @@ void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, co
 int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema,
                           const char *name, const char *table, double value, const char *detail);
 /* Runs sql and adds one object per row; columns (schema, name, table, value,
- * detail), each may be NULL. The usual one-query gatherer. */
+ * detail), each may be NULL. The usual one-query gatherer. Optional further
+ * columns fill the object's repair fields: (listing, column_schema,
+ * column_table, column, type). */
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
                        const dbc_value *params);
 /* Its row callback (arg: the fact), for a gatherer that gets its rows elsewhere. */
@@ -231,6 +247,7 @@ typedef struct dbc_health_result {
 	double threshold;
 	char *message;
 	char *hint;
+	double warn_at; /* the effective warn threshold (negative: none) */
 } dbc_health_result;
 
 typedef struct dbc_health_report {
@@ -242,6 +259,11 @@ typedef struct dbc_health_report {
 	int score;
 	const char *status; /* "healthy" | "warning" | "critical" */
 	dbc_health_result *results;
+	/* The fact behind results[i] (skipped and failed checks: empty), for
+	 * the maintenance plan, which repairs what the report found. */
+	dbc_health_fact *facts;
+	dbc_strlist ignore; /* health.ignore of this run, split */
+	dbc_schema *schema; /* the model the run read (NULL when no check read it) */
 	int nresults;
 	dbc_health_metrics metrics;
 } dbc_health_report;

@@ -23,7 +23,7 @@
  * lower_is_worse), so "warn 0" on a count means "any". */
 const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 	[DBC_HC_INTEGRITY] = {
-		.id = DBC_HC_INTEGRITY, .name = "integrity",
+		.id = DBC_HC_INTEGRITY, .repair = "reindex", .name = "integrity",
 		.engines = BOTH, .cost = S, .penalty = 50, .warn = NONE, .critical = 0,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "storage problem", .nounN = "storage problems",
@@ -68,7 +68,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.core_gather = dbc_health_gather_constraint_violations,
 	},
 	[DBC_HC_ORPHANS] = {
-		.id = DBC_HC_ORPHANS, .name = "orphans",
+		.id = DBC_HC_ORPHANS, .repair = "cleanup_orphans", .name = "orphans",
 		.engines = BOTH, .cost = F, .penalty = 5, .penalty_cap = 25, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "relation with orphans", .nounN = "relations with orphans",
@@ -112,7 +112,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "ROWID key).",
 	},
 	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = {
-		.id = DBC_HC_UNINDEXED_FOREIGN_KEYS, .name = "unindexed_foreign_keys",
+		.id = DBC_HC_UNINDEXED_FOREIGN_KEYS, .repair = "create_index", .name = "unindexed_foreign_keys",
 		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "foreign key without an index", .nounN = "foreign keys without an index",
@@ -123,7 +123,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "any index.",
 	},
 	[DBC_HC_DUPLICATE_INDEXES] = {
-		.id = DBC_HC_DUPLICATE_INDEXES, .name = "duplicate_indexes",
+		.id = DBC_HC_DUPLICATE_INDEXES, .repair = "drop_index", .name = "duplicate_indexes",
 		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "duplicate index", .nounN = "duplicate indexes",
@@ -135,7 +135,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "index requires.",
 	},
 	[DBC_HC_FRAGMENTATION] = {
-		.id = DBC_HC_FRAGMENTATION, .name = "fragmentation",
+		.id = DBC_HC_FRAGMENTATION, .repair = "vacuum", .name = "fragmentation",
 		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 20, .critical = 50,
 		.value_kind = DBC_VALUE_MAX, .unit = "%",
 		.noun1 = "fragmented table", .nounN = "fragmented tables",
@@ -144,7 +144,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "tuples as a percentage of all tuples per table (tables with at least 1000 tuples).",
 	},
 	[DBC_HC_STATISTICS] = {
-		.id = DBC_HC_STATISTICS, .name = "statistics",
+		.id = DBC_HC_STATISTICS, .repair = "analyze", .name = "statistics",
 		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "table without current statistics", .nounN = "tables without current statistics",
@@ -164,7 +164,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "(PostgreSQL, pg_stat_statements) or recorded by dbmonitor (SQLite).",
 	},
 	[DBC_HC_INVALID_INDEXES] = {
-		.id = DBC_HC_INVALID_INDEXES, .name = "invalid_indexes",
+		.id = DBC_HC_INVALID_INDEXES, .repair = "reindex", .name = "invalid_indexes",
 		.engines = PG, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "invalid index", .nounN = "invalid indexes",
@@ -185,7 +185,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "reset.",
 	},
 	[DBC_HC_NOT_VALID_CONSTRAINTS] = {
-		.id = DBC_HC_NOT_VALID_CONSTRAINTS, .name = "not_valid_constraints",
+		.id = DBC_HC_NOT_VALID_CONSTRAINTS, .repair = "validate_constraint", .name = "not_valid_constraints",
 		.engines = PG, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "constraint not validated", .nounN = "constraints not validated",
@@ -194,7 +194,7 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.description = "CHECK and foreign-key constraints created NOT VALID and never validated.",
 	},
 	[DBC_HC_SEQUENCE_EXHAUSTION] = {
-		.id = DBC_HC_SEQUENCE_EXHAUSTION, .name = "sequence_exhaustion",
+		.id = DBC_HC_SEQUENCE_EXHAUSTION, .repair = "widen_sequence", .name = "sequence_exhaustion",
 		.engines = PG, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
 		.value_kind = DBC_VALUE_MAX, .unit = "%",
 		.noun1 = "sequence near its limit", .nounN = "sequences near their limit",

@@ -146,6 +146,7 @@ int dbc_health_model_unindexed_fk(dbc_ctx *ctx, const dbc_schema *s, bool rowid_
 			if (!name || !detail ||
 			    dbc_health_add_object(ctx, fact, t->schema, name, t->name, 0, detail) != DBC_OK)
 				return DBC_ERROR;
+			fact->objects[fact->nobjects - 1].columns = fk->columns; /* the index to create */
 		}
 	}
 	return DBC_OK;

@@ -120,6 +120,8 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
 	o->table = table ? dbc_strdup(ctx, table) : NULL;
 	o->value = value;
 	o->detail = detail ? dbc_strdup(ctx, detail) : NULL;
+	o->index = o->listing = o->column_schema = o->column_table = o->column = o->type = NULL;
+	memset(&o->columns, 0, sizeof(o->columns));
 	if (ctx->failed)
 		return DBC_ERROR;
 	fact->nobjects++;
@@ -161,9 +163,18 @@ int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 	dbc_health_fact *fact = arg;
 	if (ncol < 5)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health query returned %d columns, not 5", ncol);
-	return dbc_health_add_object(ctx, fact, cell_text(ctx, &cols[0]), cell_text(ctx, &cols[1]),
-	                             cell_text(ctx, &cols[2]), cell_number(&cols[3]),
-	                             cell_text(ctx, &cols[4]));
+	if (dbc_health_add_object(ctx, fact, cell_text(ctx, &cols[0]), cell_text(ctx, &cols[1]),
+	                          cell_text(ctx, &cols[2]), cell_number(&cols[3]),
+	                          cell_text(ctx, &cols[4])) != DBC_OK)
+		return DBC_ERROR;
+	/* the repair fields, in dbc_health_collect's order */
+	dbc_health_object *o = &fact->objects[fact->nobjects - 1];
+	char **extra[] = {&o->listing, &o->column_schema, &o->column_table, &o->column, &o->type};
+	for (int i = 5; i < ncol && i - 5 < (int)(sizeof(extra) / sizeof(extra[0])); i++) {
+		const char *t = cell_text(ctx, &cols[i]);
+		*extra[i - 5] = t ? dbc_strdup(ctx, t) : NULL;
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
 int dbc_health_collect(dbc_ctx *ctx, dbc_health_fact *fact, const char *sql, int nparam,
@@ -262,6 +273,28 @@ static int cmp_obj_desc(const void *a, const void *b)
 	return va < vb ? 1 : va > vb ? -1 : 0;
 }
 
+/* The hint of a check the maintenance plan repairs ends with the plan's row
+ * for its first (worst) finding: "See dbmaintain_plan(): analyze public.t." */
+static char *point_to_plan(dbc_ctx *ctx, const dbc_health_check_def *def,
+                           const dbc_health_object *o, char *hint)
+{
+	const char *action = def->repair;
+	const char *name = o->schema ? dbc_qualified_name(ctx, o->schema, o->name) : o->name;
+	if (!action)
+		return hint;
+	if (def->id == DBC_HC_INTEGRITY) {
+		if (!o->index || o->listing)
+			return hint; /* damage no statement repairs, or duplicates to fix by hand */
+		name = o->index;
+	} else if (def->id == DBC_HC_SEQUENCE_EXHAUSTION && o->column) {
+		action = "widen_column";
+	} else if (def->id == DBC_HC_INVALID_INDEXES && o->listing) {
+		action = "list_duplicates";
+	}
+	return dbc_printf(ctx, "%s%sSee dbmaintain_plan(): %s %s.", hint ? hint : "", hint ? " " : "",
+	                  action, name);
+}
+
 int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
                      double critical, const dbc_strlist *ignore, dbc_health_result *out)
 {
@@ -302,6 +335,7 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 		status = fact->min_status;
 
 	out->status = status;
+	out->warn_at = warn;
 	out->has_value = true;
 	out->value = value;
 	out->value_text = fact->value_text ? fact->value_text : number_text(ctx, value);
@@ -341,6 +375,8 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
 	                                         : def->hint ? dbc_strdup(ctx, def->hint)
 	                                                     : NULL;
+	if (status != DBC_CHECK_OK && n > 0)
+		out->hint = point_to_plan(ctx, def, kept[0], out->hint);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
@@ -418,11 +454,13 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
  * row as under a savepoint of its own. */
 static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                    const dbc_health_check_def *def, const loaded_settings *ls,
-                   const dbc_strlist *ignore, int *shared, dbc_health_result *out)
+                   const dbc_strlist *ignore, int *shared, dbc_health_result *out,
+                   dbc_health_fact *kept)
 {
 	dbc_health_fact fact;
 	memset(&fact, 0, sizeof(fact));
 	fact.def = def;
+	kept->def = def; /* empty unless the check is graded below */
 
 	const char *enabled = setting(ls, def->name, "enabled");
 	if (enabled && strcmp(enabled, "off") == 0) {
@@ -490,6 +528,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 			return DBC_OK;
 		}
 	}
+	*kept = fact;
 	return dbc_health_grade(ctx, &fact, (int)setting_num(ls, def->name, "penalty", def->penalty),
 	                        setting_num(ls, def->name, "warn", def->warn),
 	                        setting_num(ls, def->name, "critical", def->critical), ignore, out);
@@ -597,7 +636,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 		out->database = label;
 
 	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
-	if (!out->results)
+	out->facts = dbc_zalloc(ctx, sizeof(dbc_health_fact) * (size_t)dbc_health_checks_count);
+	if (!out->results || !out->facts)
 		return DBC_ERROR;
 	int shared_level = 0;
 	for (int i = 0; i < dbc_health_checks_count; i++) {
@@ -607,12 +647,13 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
 		if (run_one(ctx, eng, mode, def, &ls, &ignore, eng->isolate_checks ? &shared_level : NULL,
-		            &out->results[out->nresults]) != DBC_OK)
+		            &out->results[out->nresults], &out->facts[out->nresults]) != DBC_OK)
 			return DBC_ERROR;
 		out->nresults++;
 	}
 	if (shared_level > 0 && ctx->host->release(ctx, shared_level) != DBC_OK)
 		return DBC_ERROR;
+	out->ignore = ignore;
 
 	/* Metrics: the glue's numbers, then what the core knows itself; each
 	 * part that cannot be read is unknown (null in JSON, NaN or left out in
@@ -631,6 +672,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 		out->metrics.pending_migrations = -1;
 	}
 
+	out->schema = shared.schema;
 	out->score = dbc_health_score_of(out->results, out->nresults);
 	out->status = dbc_health_status_of(out->results, out->nresults, out->score);
 	out->duration_ms = dbc_monotonic_ms() - t0;

@@ -193,6 +193,47 @@ COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many st
 -- (end of backup)
 
 -- ---- maintain: maintenance and repair plans (docs/maintenance.md)
+CREATE TABLE dbcare.maintain_history (
+    id           bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_maintain_history_pkey PRIMARY KEY,
+    run          bigint NOT NULL,
+    run_at       timestamptz NOT NULL DEFAULT now(),
+    mode         text NOT NULL,
+    object       text NOT NULL,
+    action       text NOT NULL,
+    statement    text,
+    safety       text NOT NULL,
+    status       text NOT NULL,
+    duration_ms  double precision
+);
+COMMENT ON TABLE dbcare.maintain_history IS 'dbmaintain_run() records: every row of every run, what ran and how long it took';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.maintain_history', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.maintain_history_id_seq', '');
+GRANT SELECT ON dbcare.maintain_history TO pg_monitor;
+
+CREATE FUNCTION dbmaintain_plan("mode" text DEFAULT 'standard')
+    RETURNS TABLE ("object" text, "action" text, "reason" text, "statement" text, "safety" text, "outside_transaction" boolean, "estimated_cost" double precision)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmaintain_plan';
+COMMENT ON FUNCTION dbmaintain_plan(text) IS 'the statements that repair what the health report finds, with their safety';
+GRANT EXECUTE ON FUNCTION dbmaintain_plan(text) TO pg_monitor;
+
+CREATE FUNCTION dbmaintain_run("mode" text DEFAULT 'standard', "include" text DEFAULT NULL)
+    RETURNS TABLE ("object" text, "action" text, "statement" text, "safety" text, "status" text, "duration_ms" double precision)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmaintain_run';
+COMMENT ON FUNCTION dbmaintain_run(text, text) IS 'runs the safe rows of dbmaintain_plan (and those include names), all or nothing, and records them';
+REVOKE ALL ON FUNCTION dbmaintain_run(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbmaintain_history()
+    RETURNS TABLE ("run" bigint, "run_at" text, "mode" text, "object" text, "action" text, "statement" text, "safety" text, "status" text, "duration_ms" double precision)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmaintain_history';
+COMMENT ON FUNCTION dbmaintain_history() IS 'every row dbmaintain_run recorded, oldest first';
+GRANT EXECUTE ON FUNCTION dbmaintain_history() TO pg_monitor;
 -- (end of maintain)
 
 -- ---- migrate lint: dbmigrate_lint and the trace (docs/lint.md)

@@ -75,21 +75,27 @@ def full_sqlite(b):
               ratio=1.0, ref="PRAGMAs")
 
 
+def make_pg_tables(s, n):
+    """The quick-report fixture: n tables, each with a primary key, a unique
+    column, a foreign key to the previous table and its index, analysed."""
+    # In chunks: one transaction holding 10,000 relations' locks would need
+    # a huge lock table, and a DO block keeps the round trips few.
+    for lo in range(0, n, 500):
+        s.exec(f"""DO $$ BEGIN FOR i IN {lo}..{min(n, lo + 500) - 1} LOOP
+            EXECUTE format('CREATE TABLE t%s (id integer PRIMARY KEY, a text NOT NULL UNIQUE,
+              b integer REFERENCES t%s (id), c real DEFAULT 0)', i, CASE WHEN i = 0 THEN 0 ELSE i - 1 END);
+            EXECUTE format('CREATE INDEX t%s_b ON t%s (b)', i, i);
+          END LOOP; END $$""")
+    s.exec("ANALYZE")
+
+
 def quick_pg(b):
     pg = b.pg
     series = []
     for n in PG_TABLES:
         db = pg.fresh_db("hq", ("dbcare",))
         s = pg.session(db)
-        # In chunks: one transaction holding 10,000 relations' locks would need
-        # a huge lock table, and a DO block keeps the round trips few.
-        for lo in range(0, n, 500):
-            s.exec(f"""DO $$ BEGIN FOR i IN {lo}..{min(n, lo + 500) - 1} LOOP
-                EXECUTE format('CREATE TABLE t%s (id integer PRIMARY KEY, a text NOT NULL UNIQUE,
-                  b integer REFERENCES t%s (id), c real DEFAULT 0)', i, CASE WHEN i = 0 THEN 0 ELSE i - 1 END);
-                EXECUTE format('CREATE INDEX t%s_b ON t%s (b)', i, i);
-              END LOOP; END $$""")
-        s.exec("ANALYZE")
+        make_pg_tables(s, n)
         s.exec("SELECT dbhealth_report('quick')")
         ts = interleave({"q": lambda: s.seconds("SELECT dbhealth_report('quick')")})["q"]
         s.close()

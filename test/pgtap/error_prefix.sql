@@ -26,7 +26,8 @@ SELECT p.oid::regprocedure::text AS signature, p.oid::regproc::text AS fn,
  WHERE p.provolatile = 'v' AND p.prorettype <> 'trigger'::regtype
    AND p.oid::regprocedure::text NOT IN ('dbcheck_constraints(text)', 'dbcheck_orphans()',
                                         'dbhealth_checks(text)', 'dbhealth_metrics(text)',
-                                        'dbhealth_report(text)', 'dbhealth_score(text)');
+                                        'dbhealth_report(text)', 'dbhealth_score(text)',
+                                        'dbmaintain_plan(text)');
 
 SELECT plan(4 + 2 * (SELECT count(*)::int FROM public.dbc_changing));
 

@@ -20,7 +20,8 @@ SELECT p.oid, p.oid::regprocedure::text AS signature, p.proname, p.provolatile, 
 -- VOLATILE but read-only: they work on a hot standby (test/script/pg_standby.sh).
 DELETE FROM public.dbc_functions
  WHERE signature IN ('dbcheck_constraints(text)', 'dbcheck_orphans()', 'dbhealth_checks(text)',
-                     'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)');
+                     'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)',
+                     'dbmaintain_plan(text)');
 -- The trigger functions (schema dbcare, not on the search_path) run only as
 -- a trigger; that PUBLIC cannot execute it is the second test's.
 CREATE TABLE public.dbc_trigger_functions AS

@@ -98,6 +98,9 @@ declare -A calls=(
   ["dbjson_errors(json,json,boolean)"]="dbjson_errors('[1,\"x\"]'::json, '{\"items\":{\"type\":\"integer\"}}'::json)"
   ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
+  ["dbmaintain_plan(text)"]="dbmaintain_plan('full')"
+  ["dbmaintain_run(text,text)"]="dbmaintain_run('full', 'locking,destructive')"
+  ["dbmaintain_history()"]="dbmaintain_history()"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
 )
 

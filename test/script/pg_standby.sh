@@ -80,6 +80,8 @@ for qry in "SELECT string_agg(version || ':' || state, ',' ORDER BY version) FRO
 done
 s -c "SELECT dbmigrate_assert('1')" >/dev/null || fail "dbmigrate_assert on the standby"
 [ "$(s -c "SELECT dbhealth_report('quick') IS NOT NULL")" = t ] || fail "dbhealth_report(quick) on the standby"
+# the maintenance plan works there; running it is refused below (25006)
+s -c "SELECT count(*) FROM dbmaintain_plan('quick')" >/dev/null || fail "dbmaintain_plan(quick) on the standby"
 
 # changing functions fail with 25006 and change nothing
 before=$(s -c "SELECT dbschema_fingerprint()")
@@ -88,7 +90,8 @@ for qry in "SELECT dbmigrate_apply()" \
            "SELECT dbcare_set('migrate.out_of_order', 'allow')" \
            "SELECT dbhealth_snapshot()" \
            "SELECT dbcheck_add_relation('r2', 'child', 'parent_id', 'parent', 'id')" \
-           "SELECT dbcheck_cleanup_orphans(false)"; do
+           "SELECT dbcheck_cleanup_orphans(false)" \
+           "SELECT * FROM dbmaintain_run('quick')"; do
   if out=$(s -c '\set VERBOSITY sqlstate' -c "$qry" 2>&1); then fail "succeeded on the standby: $qry"; fi
   case "$out" in
     *25006*) ;;
@@ -99,7 +102,8 @@ done
 # "dbcare: " message with NULL arguments (before any argument check) and with
 # harmless ones (a name nothing has: a call that would change nothing).
 readonly_list="'dbcheck_constraints(text)', 'dbcheck_orphans()', 'dbhealth_checks(text)',
-               'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)'"
+               'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)',
+               'dbmaintain_plan(text)'"
 calls=$(s <<SQL
 SELECT format('%s %s(%s)', CASE p.prokind WHEN 'p' THEN 'CALL' ELSE 'SELECT' END, p.oid::regproc,
               coalesce(string_agg(CASE WHEN NOT h.harmless THEN 'NULL'

@@ -1,0 +1,181 @@
+/*
+ * maintain_indexes.c — the repairs of indexes: rebuilding an invalid or a
+ * damaged one (or, for a unique index over duplicate keys, the query that
+ * lists them), dropping a duplicate, creating the index a foreign key lacks.
+ */
+#include "maintain/maintain_private.h"
+
+#include <string.h>
+
+/* The rows blocking a unique index's rebuild, listed, never deleted. */
+static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, const char *index,
+                        const char *listing)
+{
+	char *reason =
+	    dbc_printf(ctx,
+	               "unique index %s holds duplicate keys: rebuilding it fails while they "
+	               "remain; change or delete the rows this query lists, then plan again",
+	               index);
+	dbc_maintain_step *st =
+	    dbc_maintain_add_step(ctx, p, object, "list_duplicates", reason, dbc_strdup(ctx, listing),
+	                          DBC_MAINTAIN_SAFE, false, COST_BUILD);
+	if (!st)
+		return DBC_ERROR;
+	st->lists_rows = true;
+	return DBC_OK;
+}
+
+static int plan_reindex(dbc_ctx *ctx, dbc_maintain_plan *p, const char *schema, const char *index,
+                        const char *reason)
+{
+	const dbc_dialect *d = ctx->host->dialect;
+	char *q = dbc_quoted_name(ctx, schema, index);
+	const char *c = d->concurrently ? d->concurrently : "";
+	if (!q || !dbc_maintain_add_step(
+	              ctx, p, dbc_qualified_name(ctx, schema, index), "reindex", reason,
+	              dbc_printf(ctx, "%s %s%s%s", d->reindex_index, c, dbc_maintain_space_after(c), q),
+	              DBC_MAINTAIN_SAFE, d->concurrently != NULL, COST_BUILD))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int any_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx, (void)ncol, (void)cols;
+	*(bool *)arg = true;
+	return DBC_OK;
+}
+
+/* An invalid index is rebuilt where it stands; an invalid unique one may
+ * have failed on duplicate keys: while its listing finds any, the plan
+ * lists them instead. */
+int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                      dbc_maintain_plan *p)
+{
+	for (int i = 0; i < f->fact->nobjects; i++) {
+		const dbc_health_object *o = &f->fact->objects[i];
+		if (!dbc_maintain_wanted(f, o))
+			continue;
+		bool dups = false;
+		if (o->listing) {
+			char *probe = dbc_printf(ctx, "SELECT 1 FROM (%s) d LIMIT 1", o->listing);
+			if (!probe || ctx->host->query(ctx, probe, 0, NULL, any_row, &dups) != DBC_OK)
+				return DBC_ERROR;
+		}
+		if (dups ? plan_listing(ctx, p, dbc_qualified_name(ctx, o->schema, o->name), o->name,
+		                        o->listing)
+		         : plan_reindex(ctx, p, o->schema, o->name, "invalid_indexes: not used by queries"))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* A problem naming an index whose table is sound is repaired by rebuilding
+ * the index; a unique index with duplicate keys gets their listing; damage
+ * that names no index is for a backup. Each index once. */
+int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p)
+{
+	dbc_strlist done = {0};
+	for (int i = 0; i < f->fact->nobjects; i++) {
+		const dbc_health_object *o = &f->fact->objects[i];
+		if (!o->index) {
+			if (!dbc_maintain_add_step(
+			        ctx, p, o->table ? o->table : f->r->database, "restore",
+			        dbc_printf(ctx,
+			                   "integrity: %s; no statement repairs it: restore the "
+			                   "damaged object from a backup",
+			                   o->name),
+			        NULL, DBC_MAINTAIN_SAFE, false, COST_CATALOG))
+				return DBC_ERROR;
+			continue;
+		}
+		if (dbc_strlist_find(&done, o->index) >= 0)
+			continue;
+		if (dbc_strlist_add(ctx, &done, o->index) != DBC_OK)
+			return DBC_ERROR;
+		const char *listing = o->listing;
+		for (int k = i + 1; !listing && k < f->fact->nobjects; k++)
+			if (f->fact->objects[k].index && strcmp(f->fact->objects[k].index, o->index) == 0)
+				listing = f->fact->objects[k].listing;
+		if (listing ? plan_listing(ctx, p, o->index, o->index, listing)
+		            : plan_reindex(ctx, p, o->schema, o->index,
+		                           dbc_printf(ctx, "integrity: %s", o->name)))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static const dbc_index *find_index(const dbc_schema *s, const char *schema, const char *name)
+{
+	for (int k = 0; s && k < s->nindexes; k++) {
+		const dbc_index *x = &s->indexes[k];
+		if ((x->schema ? schema && strcmp(x->schema, schema) == 0 : !schema) &&
+		    strcmp(x->name, name) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* The copy is dropped; the report already keeps the one a constraint owns
+ * (or the unique one), and an index a constraint owns is never dropped. */
+int dbc_maintain_plan_duplicates(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p)
+{
+	const dbc_dialect *d = ctx->host->dialect;
+	for (int i = 0; i < f->fact->nobjects; i++) {
+		const dbc_health_object *o = &f->fact->objects[i];
+		if (!dbc_maintain_wanted(f, o))
+			continue;
+		const dbc_index *x = find_index(f->r->schema, o->schema, o->name);
+		char *object = dbc_qualified_name(ctx, o->schema, o->name);
+		char *q = dbc_quoted_name(ctx, o->schema, o->name);
+		const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
+		if (!q ||
+		    !dbc_maintain_add_step(ctx, p, object, "drop_index", dbc_maintain_why(ctx, f, o),
+		                           x && x->constraint ? NULL
+		                                              : dbc_printf(ctx, "DROP INDEX %s%s%s", c,
+		                                                           dbc_maintain_space_after(c), q),
+		                           *c ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING,
+		                           *c || !d->drop_in_call, COST_CATALOG))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                   dbc_maintain_plan *p)
+{
+	const dbc_dialect *d = ctx->host->dialect;
+	for (int i = 0; i < f->fact->nobjects; i++) {
+		const dbc_health_object *o = &f->fact->objects[i];
+		if (!dbc_maintain_wanted(f, o) || o->columns.n == 0)
+			continue;
+		dbc_buf cols, name;
+		dbc_buf_init(&cols, ctx);
+		dbc_buf_init(&name, ctx);
+		dbc_buf_append(&name, o->table);
+		for (int c = 0; c < o->columns.n; c++) {
+			dbc_buf_appendf(&cols, "%s%s", c ? ", " : "",
+			                ctx->host->quote_ident(ctx, o->columns.items[c]));
+			dbc_buf_appendf(&name, "_%s", o->columns.items[c]);
+		}
+		dbc_buf_append(&name, "_idx");
+		char *collist = dbc_buf_finish(&cols), *iname = dbc_buf_finish(&name);
+		char *tq = dbc_quoted_name(ctx, o->schema, o->table);
+		if (!collist || !iname || !tq)
+			return DBC_ERROR;
+		/* where the engine needs a name: table_columns_idx, in the table's schema */
+		char *named = d->index_name_optional
+		                  ? dbc_strdup(ctx, "")
+		                  : dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, iname));
+		const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
+		char *sql = named ? dbc_printf(ctx, "CREATE INDEX %s%s%sON %s (%s)", c,
+		                               dbc_maintain_space_after(c), named, tq, collist)
+		                  : NULL;
+		if (!sql ||
+		    !dbc_maintain_add_step(ctx, p, dbc_qualified_name(ctx, o->schema, o->name),
+		                           "create_index", dbc_maintain_why(ctx, f, o), sql,
+		                           *c ? DBC_MAINTAIN_SAFE : DBC_MAINTAIN_LOCKING, *c, COST_BUILD))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}

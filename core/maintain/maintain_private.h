@@ -1,0 +1,58 @@
+/*
+ * maintain_private.h — what the files of core/maintain share: the findings
+ * of one check handed to its planner, the step builder and the wording and
+ * dialect helpers, and one planner per repairable check (maintain_tables.c,
+ * maintain_indexes.c), dispatched by check id in maintain_plan.c.
+ */
+#ifndef DBC_MAINTAIN_PRIVATE_H
+#define DBC_MAINTAIN_PRIVATE_H
+
+#include "maintain/maintain.h"
+
+/* Relative costs (estimated_cost), in full reads of the object's table: a
+ * guide to order and schedule the rows, not a time. */
+#define COST_SAMPLE  0.1 /* ANALYZE reads a sample */
+#define COST_SCAN    1.0 /* VACUUM, VALIDATE, a REINDEX's read */
+#define COST_BUILD   1.5 /* a scan and a sort */
+#define COST_REWRITE 3.0 /* a new copy of the table and every index */
+#define COST_CATALOG 0.0 /* a catalog change only */
+
+/* The findings of one check the plan repairs: its graded result, its
+ * fact, and the run's report (ignore list, model). */
+typedef struct dbc_maintain_findings {
+	const dbc_health_report *r;
+	const dbc_health_result *res;
+	const dbc_health_fact *fact;
+} dbc_maintain_findings;
+
+/* Appends a step (object and reason copied; statement kept); NULL on error. */
+dbc_maintain_step *dbc_maintain_add_step(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object,
+                                         const char *action, const char *reason, char *statement,
+                                         dbc_maintain_safety safety, bool outside, double cost);
+/* Whether the plan repairs o: not ignored, and a measured value past the warn line. */
+bool dbc_maintain_wanted(const dbc_maintain_findings *f, const dbc_health_object *o);
+/* The reason of a step: the check's name and the object's detail. */
+char *dbc_maintain_why(dbc_ctx *ctx, const dbc_maintain_findings *f, const dbc_health_object *o);
+/* The dialect's keyword for index statements that spare writers, or "". */
+const char *dbc_maintain_concurrently(const dbc_dialect *d, const dbc_schema *s, const char *schema,
+                                      const char *table);
+/* " " after a non-empty word, else "". */
+const char *dbc_maintain_space_after(const char *s);
+
+/* The planners: each adds the steps of one check's findings. */
+int dbc_maintain_plan_statistics(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                 dbc_maintain_plan *p);
+int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                    dbc_maintain_plan *p);
+int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                      dbc_maintain_plan *p);
+int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
+int dbc_maintain_plan_not_valid(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
+int dbc_maintain_plan_duplicates(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                 dbc_maintain_plan *p);
+int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
+                                   dbc_maintain_plan *p);
+int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
+int dbc_maintain_plan_orphans(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
+
+#endif
