@@ -133,6 +133,24 @@ static const book_table tables[] = {
 	                     " parent_table TEXT NOT NULL,"
 	                     " parent_columns TEXT NOT NULL,"
 	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false},
+	/* the catalog of backups (dbbackup_*); optional for reads: a file from
+	 * before it reads as having no backups until a changing call makes it */
+	{"dbcare_backups", "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
+	                   " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	                   " kind TEXT NOT NULL,"
+	                   " path TEXT NOT NULL,"
+	                   " created_at TEXT NOT NULL,"
+	                   " bytes INTEGER,"
+	                   " pages INTEGER,"
+	                   " duration_ms REAL,"
+	                   " fingerprint TEXT,"
+	                   " rows_digest TEXT,"
+	                   " verified_at TEXT,"
+	                   " status TEXT NOT NULL"
+	                   "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
+	                   " detail TEXT);"
+	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
+	                   " ON dbcare_backups (created_at)", true},
 };
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
