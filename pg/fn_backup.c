@@ -173,10 +173,12 @@ int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_
 	char *can_read = NULL;
 	(void)eng, (void)mode;
 	if (dbc_query_text(ctx,
-	                   "SELECT pg_catalog.has_table_privilege('dbcare.backups', 'SELECT')", 0,
+	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
+	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.backups', 'SELECT')"
+	                   " THEN 'yes' ELSE 'no' END", 0,
 	                   NULL, &can_read, NULL) != DBC_OK)
 		return DBC_ERROR;
-	if (!can_read || strcmp(can_read, "true") != 0) {
+	if (!can_read || strcmp(can_read, "yes") != 0) {
 		char *user = NULL;
 		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
 		dbc_health_skip(ctx, fact, "cannot read the backup catalog dbcare.backups",

@@ -97,6 +97,8 @@ declare -A calls=(
   ["dbjson_errors(json,json,boolean)"]="dbjson_errors('[1,\"x\"]'::json, '{\"items\":{\"type\":\"integer\"}}'::json)"
   ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
+  ["dbbackup_list()"]="dbbackup_list()"
+  ["dbbackup_record(text,text,bigint,text,boolean,text)"]="dbbackup_record('pg_dump', 'x.dump')"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
 )
 
