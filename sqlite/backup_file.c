@@ -242,7 +242,7 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	double deadline = now_ms() + (double)timeout_ms;
 	if (!sqlite3_get_autocommit(db)) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "dbbackup_create cannot run inside a transaction");
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "a backup cannot be taken inside a transaction");
 		dbc_error_hint(ctx, "COMMIT or ROLLBACK first: the copy needs a read transaction of its "
 		                    "own, and a backup holds only committed work.");
 		return DBC_ERROR;

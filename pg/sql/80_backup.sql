@@ -26,6 +26,10 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.backups', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.backups_id_seq', '');
 GRANT SELECT ON dbcare.backups TO pg_monitor;
 
+-- The backup a migration was preceded by (migrate.backup_before, SQLite);
+-- the column exists on both engines so the history reads the same.
+ALTER TABLE dbcare.migrations_history ADD COLUMN backup text;
+
 -- The functions: generated at build time from the API table
 -- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.
 -- dbcare:api backup

@@ -213,6 +213,10 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.backups', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.backups_id_seq', '');
 GRANT SELECT ON dbcare.backups TO pg_monitor;
 
+-- The backup a migration was preceded by (migrate.backup_before, SQLite);
+-- the column exists on both engines so the history reads the same.
+ALTER TABLE dbcare.migrations_history ADD COLUMN backup text;
+
 CREATE FUNCTION dbbackup_list()
     RETURNS TABLE ("id" bigint, "kind" text, "path" text, "created_at" text, "bytes" bigint, "fingerprint" text, "verified_at" text, "status" text, "exists" boolean)
     LANGUAGE c STABLE

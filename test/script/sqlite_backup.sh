@@ -49,7 +49,7 @@ db="$work/src-wal.db"
 # the transaction is the caller's: refused inside it, and it stays usable
 out=$(q "BEGIN; INSERT INTO t (v) VALUES ('x');" "SELECT dbbackup_create('$bk/in-txn.db');" \
         "SELECT count(*) FROM t WHERE v = 'x'; COMMIT;" 2>&1 || true)
-printf '%s' "$out" | grep -q "dbcare: dbbackup_create cannot run inside a transaction" ||
+printf '%s' "$out" | grep -q "dbcare: a backup cannot be taken inside a transaction" ||
   fail "inside a transaction: $out"
 [ ! -e "$bk/in-txn.db" ] || fail "a file was written inside a transaction"
 
@@ -120,3 +120,27 @@ q "UPDATE dbcare_backups SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', 
 q "SELECT dbcare_set('health.backups.max_age', '100')" > /dev/null
 [ "$(check)" = ok ] || fail "max_age 100: $(check)"
 echo "ok: the backups check: skipped, critical, ok, warning, critical, by max_age"
+
+# migrate.backup_before: a verified backup first, named in the history rows
+db="$work/migrated.db"
+mb="$work/migrate-backups"; mkdir -p "$mb"
+q "SELECT dbcare_set('migrate.backup_before', 'on');
+   SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (a)', 'DROP TABLE one');" > /dev/null
+expect_error "backup.dir is not set" "SELECT dbmigrate_apply()"
+[ "$(q "SELECT count(*) FROM dbcare_migrations_applied")" = 0 ] || fail "applied without its backup"
+q "SELECT dbcare_set('backup.dir', '$mb')" > /dev/null
+q "SELECT dbmigrate_apply()" > /dev/null
+q "SELECT dbmigrate_apply()" > /dev/null   # nothing pending: no backup
+q "SELECT dbmigrate_rollback('0')" > /dev/null
+got=$(q "SELECT h.direction, b.status, b.path = h.backup FROM dbcare_migrations_history h
+         JOIN dbbackup_list b ON b.path = h.backup ORDER BY h.id")
+[ "$got" = "$(printf 'up|verified|1\ndown|verified|1')" ] || fail "history names its backups: $got"
+[ "$(q "SELECT count(*) FROM dbbackup_list")" = 2 ] || fail "a no-op apply took a backup"
+[ "$(ls "$mb" | wc -l)" = 2 ] || fail "backup files: $(ls "$mb")"
+# the backup before the apply holds the schema before it
+[ "$(sqlite3 "$(q "SELECT backup FROM dbcare_migrations_history WHERE direction = 'up'")" \
+      "SELECT count(*) FROM sqlite_schema WHERE name = 'one'")" = 0 ] || fail "the backup is not from before"
+out=$(q "BEGIN;" "SELECT dbmigrate_apply();" "ROLLBACK;" 2>&1 || true)
+printf '%s' "$out" | grep -q "dbcare: a backup cannot be taken inside a transaction" ||
+  fail "apply inside a transaction with backup_before: $out"
+echo "ok: migrate.backup_before backs up first and names the backup in the history"
