@@ -65,6 +65,11 @@ struct dbc_backup_env {
 	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
 };
 
+/* The kind of the backups this module makes itself (files it may check,
+ * verify and delete); a recorded external backup has the kind its tool
+ * gives. */
+#define DBC_BACKUP_KIND_FILE "file"
+
 /* Result columns of dbbackup_list, for the glue's tables. */
 #define DBC_BACKUP_LIST_NCOLS 9 /* id,kind,path,created_at,bytes,fingerprint,verified_at,status,exists */
 

@@ -170,7 +170,7 @@ static int list_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	memcpy(row, c, sizeof(dbc_value) * (size_t)ncol);
 	/* whether the file is there: known only where the engine makes files
 	 * (an external backup's location means nothing to this module) */
-	bool file = l->env->exists && c[1].type == DBC_TEXT && strcmp(c[1].s, "sqlite") == 0;
+	bool file = l->env->exists && c[1].type == DBC_TEXT && strcmp(c[1].s, DBC_BACKUP_KIND_FILE) == 0;
 	row[ncol] = file ? dbc_bool(l->env->exists(c[2].s)) : dbc_null();
 	return dbc_rows_add(l->out, row);
 }

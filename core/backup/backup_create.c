@@ -146,7 +146,7 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 		return DBC_ERROR;
 	}
 	double ms = now_ms() - start;
-	if (dbc_backup_catalog_add(ctx, env, "sqlite", path, &copy, ms, true, NULL, id) != DBC_OK) {
+	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) != DBC_OK) {
 		/* unrecorded, the file would be a backup prune never sees */
 		env->remove(ctx, path, &existed);
 		return DBC_ERROR;

@@ -52,7 +52,7 @@ static int read_entries(dbc_ctx *ctx, const dbc_backup_env *env, entries *out)
 	char *hours = dbc_printf(ctx, env->ts_hours, "created_at");
 	char *sql = iso && hours ? dbc_printf(ctx,
 	                                      "SELECT id, path, %s, status, %s FROM %sbackups"
-	                                      " WHERE kind = 'sqlite' ORDER BY created_at DESC, id DESC",
+	                                      " WHERE kind = '" DBC_BACKUP_KIND_FILE "' ORDER BY created_at DESC, id DESC",
 	                                      iso, hours, ctx->host->book_prefix)
 	                         : NULL;
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_entry, out) : DBC_ERROR;
