@@ -96,8 +96,16 @@ void sqldbc_dbmigrate_load(sqlite3_context *c, int argc, sqlite3_value **argv)
 static int backup_first(dbc_ctx *ctx, bool apply, const char *target, char **path,
                         int64_t *history_before)
 {
-	bool on;
+	bool on, exists;
 	*path = NULL;
+	/* no bookkeeping: the setting is its default (off); incomplete
+	 * bookkeeping: the migration's own first step reports it, as always */
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK) {
+		dbc_error_clear(ctx);
+		return DBC_OK;
+	}
+	if (!exists)
+		return DBC_OK;
 	if (dbc_setting_get_bool(ctx, "migrate.backup_before", &on) != DBC_OK)
 		return DBC_ERROR;
 	if (!on)
