@@ -92,6 +92,10 @@ static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* What a backup's fingerprint hashes: the stored schema, every row. */
+#define FINGERPRINT_SQL                                                                            \
+	"SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema ORDER BY type, name"
+
 /* The fingerprint (the stored schema text, every row of sqlite_schema) and
  * the row count of every ordinary table of db's main database (virtual
  * tables hold no rows of their own; their shadow tables are counted). The
@@ -104,10 +108,7 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	dbc_buf_init(&counts, ctx);
 	dbc_buf_init(&names, ctx);
 	int64_t n = 0;
-	int rc = rows_text(db,
-	                   "SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema"
-	                   " ORDER BY type, name",
-	                   &schema, NULL);
+	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
 	if (rc == SQLITE_OK)
 		rc = rows_text(db,
 		               "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
@@ -380,6 +381,32 @@ static int sqlite_remove(dbc_ctx *ctx, const char *path, bool *existed)
 	                 strerror(errno));
 }
 
+static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerprint, bool *is,
+                            bool *missing)
+{
+	struct stat st;
+	*is = *missing = false;
+	if (lstat(path, &st) != 0) {
+		*missing = errno == ENOENT;
+		return DBC_OK;
+	}
+	if (!S_ISREG(st.st_mode) || !fingerprint)
+		return DBC_OK;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		dbc_buf schema;
+		dbc_buf_init(&schema, ctx);
+		char hex[DBC_SHA256_HEX_LEN + 1];
+		if (rows_text(db, FINGERPRINT_SQL, &schema, NULL) == SQLITE_OK) {
+			char *text = dbc_buf_finish(&schema);
+			*is = text && dbc_sha256_hex(ctx, text, strlen(text), hex) == DBC_OK &&
+			      strcmp(hex, fingerprint) == 0;
+		}
+	}
+	sqlite3_close(db);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 static bool sqlite_exists(const char *path)
 {
 	struct stat st;
@@ -421,5 +448,6 @@ const dbc_backup_env sqldbc_backup_env = {
 	.publish = sqlite_publish,
 	.remove = sqlite_remove,
 	.exists = sqlite_exists,
+	.is_backup = sqlite_is_backup,
 	.make_temp = sqlite_make_temp,
 };

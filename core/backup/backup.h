@@ -59,6 +59,13 @@ struct dbc_backup_env {
 	int (*publish)(dbc_ctx *ctx, const char *tmp_path, const char *path);
 	/* Deletes path (a missing file is no error); *existed says whether it was there. */
 	int (*remove)(dbc_ctx *ctx, const char *path, bool *existed);
+	/* Whether path is, as far as one can tell, the backup the catalog
+	 * recorded: a regular file (not a link) that opens as a database whose
+	 * schema fingerprint is fingerprint. *missing when nothing is there.
+	 * Retention deletes nothing else: the catalog is a table of the
+	 * database, and a file someone else made may name any path in it. */
+	int (*is_backup)(dbc_ctx *ctx, const char *path, const char *fingerprint, bool *is,
+	                 bool *missing);
 	/* Whether path is there. */
 	bool (*exists)(const char *path);
 	/* A file name for a temporary copy next to path, made exclusively (empty). */

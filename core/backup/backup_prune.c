@@ -13,6 +13,7 @@
 typedef struct entry {
 	int64_t id;
 	char *path;
+	char *fingerprint;
 	char *created_at;
 	bool verified;
 	double age_hours;
@@ -26,7 +27,7 @@ typedef struct entries {
 static int take_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	entries *l = arg;
-	if (ncol != 5)
+	if (ncol != 6)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected backup catalog row");
 	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(entry), 16) != DBC_OK)
 		return DBC_ERROR;
@@ -36,6 +37,7 @@ static int take_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	e->created_at = dbc_strdup(ctx, c[2].type == DBC_TEXT ? c[2].s : "");
 	e->verified = c[3].type == DBC_TEXT && strcmp(c[3].s, "verified") == 0;
 	e->age_hours = c[4].type == DBC_FLOAT ? c[4].f : c[4].type == DBC_INT ? (double)c[4].i : 0;
+	e->fingerprint = c[5].type == DBC_TEXT ? dbc_strdup(ctx, c[5].s) : NULL;
 	return DBC_OK;
 }
 
@@ -51,11 +53,32 @@ static int read_entries(dbc_ctx *ctx, const dbc_backup_env *env, entries *out)
 	char *iso = dbc_printf(ctx, env->ts_iso, "created_at");
 	char *hours = dbc_printf(ctx, env->ts_hours, "created_at");
 	char *sql = iso && hours ? dbc_printf(ctx,
-	                                      "SELECT id, path, %s, status, %s FROM %sbackups"
+	                                      "SELECT id, path, %s, status, %s, fingerprint FROM %sbackups"
 	                                      " WHERE kind = '" DBC_BACKUP_KIND_FILE "' ORDER BY created_at DESC, id DESC",
 	                                      iso, hours, ctx->host->book_prefix)
 	                         : NULL;
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_entry, out) : DBC_ERROR;
+}
+
+/* Which of the chosen entries' files are not what the catalog recorded
+ * (another file now has the name, or the row names a file it never made):
+ * they and their rows are kept, and the answer lists them. */
+static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_env *env, const entries *l, bool *drop,
+                            bool *refused)
+{
+	for (int i = 0; i < l->n; i++) {
+		bool is = false, missing = false;
+		if (!drop[i])
+			continue;
+		if (env->is_backup(ctx, l->items[i].path, l->items[i].fingerprint, &is, &missing) !=
+		    DBC_OK)
+			return DBC_ERROR;
+		if (!is && !missing) {
+			drop[i] = false;
+			refused[i] = true;
+		}
+	}
+	return DBC_OK;
 }
 
 /* Deletes the rows of the chosen entries, then their files; a file that
@@ -116,23 +139,32 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_env *env, int64_t keep_count
 		drop[i] = !keep;
 		ndrop += !keep;
 	}
+	bool *refused = dbc_zalloc(ctx, sizeof(bool) * (size_t)(l.n ? l.n : 1));
+	if (!refused || refuse_strangers(ctx, env, &l, drop, refused) != DBC_OK)
+		return DBC_ERROR;
+	ndrop = 0;
+	for (int i = 0; i < l.n; i++)
+		ndrop += drop[i];
 	if (!dry_run && ndrop > 0 && delete_entries(ctx, env, &l, drop) != DBC_OK)
 		return DBC_ERROR;
-	json_t *o = json_object(), *list = json_array();
-	bool ok = o && list;
+	json_t *o = json_object(), *list = json_array(), *strangers = json_array();
+	bool ok = o && list && strangers;
 	for (int i = 0; i < l.n && ok; i++) {
-		if (!drop[i])
+		if (!drop[i] && !refused[i])
 			continue;
 		json_t *d = json_object();
 		ok = d && dbc_json_set(d, "id", json_integer(l.items[i].id)) &&
 		     dbc_json_set(d, "path", dbc_json_str(l.items[i].path)) &&
 		     dbc_json_set(d, "created_at", dbc_json_str(l.items[i].created_at)) &&
-		     json_array_append_new(list, d) == 0;
+		     json_array_append_new(drop[i] ? list : strangers, d) == 0;
 	}
 	ok = ok && dbc_json_set(o, "dry_run", json_boolean(dry_run)) &&
 	     dbc_json_set(o, dry_run ? "would_delete" : "deleted", json_incref(list)) &&
-	     dbc_json_set(o, "kept", json_integer(l.n - ndrop));
+	     dbc_json_set(o, "kept", json_integer(l.n - ndrop)) &&
+	     (json_array_size(strangers) == 0 ||
+	      dbc_json_set(o, "not_backups", json_incref(strangers)));
 	json_decref(list);
+	json_decref(strangers);
 	if (!ok) {
 		json_decref(o);
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");

@@ -101,6 +101,22 @@ q "SELECT dbbackup_prune(0, NULL, 0)" > /dev/null
 [ -f "$newest" ] && [ -f "$bk/damaged.db" ] && [ -f "$bk/noise.db" ] ||
   fail "prune deleted a file it did not catalogue, or the newest verified one"
 [ ! -e "$bk/wal.db" ] && [ ! -e "$bk/d.db" ] || fail "prune left a catalogued file"
+# a row naming a file dbcare did not make (a hand edit, a hostile file's
+# catalog): a text file, another database, a link to the newest backup --
+# none of them is deleted, and the answer names them
+echo "precious" > "$work/precious.txt"
+sqlite3 "$work/other.db" "CREATE TABLE other (x)"
+ln -s "$newest" "$work/link.db"
+q "INSERT INTO dbcare_backups (kind, path, created_at, fingerprint, status)
+   SELECT 'file', p, '2000-01-01T00:00:00.000Z', f, 'verified'
+     FROM (SELECT '$work/precious.txt' AS p UNION ALL SELECT '$work/other.db' UNION ALL SELECT '$work/link.db'),
+          (SELECT fingerprint AS f FROM dbbackup_list WHERE path = '$newest')"
+out=$(q "SELECT dbbackup_prune(0, NULL, 0)")
+[ -f "$work/precious.txt" ] && [ -f "$work/other.db" ] && [ -L "$work/link.db" ] && [ -f "$newest" ] ||
+  fail "prune deleted a file that is not its backup: $out"
+printf '%s' "$out" | grep -q '"not_backups":\[' || fail "prune does not name what it refused: $out"
+[ "$(q "SELECT count(*) FROM dbbackup_list")" = 4 ] || fail "refused rows were dropped: $(q 'SELECT * FROM dbbackup_list')"
+q "DELETE FROM dbcare_backups WHERE path <> '$newest'"
 expect_error "keep_count, keep_days" "SELECT dbbackup_prune()"
 echo "ok: prune deletes catalogued files only and keeps the newest verified backup"
 
