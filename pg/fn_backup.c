@@ -12,10 +12,10 @@
 #include <string.h>
 
 const dbc_backup_env pgdbc_backup_env = {
-	.ts_now = "pg_catalog.clock_timestamp()",
-	.ts_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-	.ts_hours = "CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - %s) / 3600"
-	            " AS double precision)",
+    .ts_now = "pg_catalog.clock_timestamp()",
+    .ts_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    .ts_hours = "CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - %s) / 3600"
+                " AS double precision)",
 };
 
 int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
@@ -58,14 +58,14 @@ Datum dbbackup_record(PG_FUNCTION_ARGS)
 /* What pg_stat_archiver and the WAL position tell, read in one statement. */
 typedef struct archiving {
 	bool in_recovery;
-	char *mode;          /* archive_mode */
-	bool failing;        /* a failure after the last success (or none ever) */
+	char *mode;   /* archive_mode */
+	bool failing; /* a failure after the last success (or none ever) */
 	char *failed_wal;
-	double hours;        /* since the last archived segment; < 0: none ever */
+	double hours; /* since the last archived segment; < 0: none ever */
 	char *archived_wal;
-	bool waiting;        /* a completed segment is newer than the last archived */
-	bool can_list;       /* may read pg_ls_archive_statusdir() */
-	int64 ready;         /* .ready files, when can_list */
+	bool waiting;  /* a completed segment is newer than the last archived */
+	bool can_list; /* may read pg_ls_archive_statusdir() */
+	int64 ready;   /* .ready files, when can_list */
 } archiving;
 
 static int take_archiving(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -87,26 +87,25 @@ static int take_archiving(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 /* The segment before the current one is complete; it waits when the last
  * archived segment is older (names of one timeline sort by position). */
 static const char archiving_sql[] =
-	"SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('archive_mode'),"
-	" a.failed_count > 0 AND (a.last_archived_time IS NULL"
-	"  OR a.last_failed_time > a.last_archived_time),"
-	" a.last_failed_wal,"
-	" CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - a.last_archived_time)"
-	"  / 3600 AS double precision),"
-	" a.last_archived_wal,"
-	" CASE WHEN pg_catalog.pg_is_in_recovery() THEN false ELSE"
-	"  (SELECT CASE WHEN pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn < s.size THEN false"
-	"   ELSE coalesce(a.last_archived_wal, '') < pg_catalog.pg_walfile_name("
-	"    pg_catalog.pg_current_wal_lsn() - s.size) END"
-	"   FROM (SELECT CAST(setting AS numeric) AS size FROM pg_catalog.pg_settings"
-	"         WHERE name = 'wal_segment_size') s) END,"
-	" pg_catalog.has_function_privilege('pg_catalog.pg_ls_archive_statusdir()', 'EXECUTE')"
-	" FROM pg_catalog.pg_stat_archiver a";
+    "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('archive_mode'),"
+    " a.failed_count > 0 AND (a.last_archived_time IS NULL"
+    "  OR a.last_failed_time > a.last_archived_time),"
+    " a.last_failed_wal,"
+    " CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - a.last_archived_time)"
+    "  / 3600 AS double precision),"
+    " a.last_archived_wal,"
+    " CASE WHEN pg_catalog.pg_is_in_recovery() THEN false ELSE"
+    "  (SELECT CASE WHEN pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn < s.size THEN false"
+    "   ELSE coalesce(a.last_archived_wal, '') < pg_catalog.pg_walfile_name("
+    "    pg_catalog.pg_current_wal_lsn() - s.size) END"
+    "   FROM (SELECT CAST(setting AS numeric) AS size FROM pg_catalog.pg_settings"
+    "         WHERE name = 'wal_segment_size') s) END,"
+    " pg_catalog.has_function_privilege('pg_catalog.pg_ls_archive_statusdir()', 'EXECUTE')"
+    " FROM pg_catalog.pg_stat_archiver a";
 
 /* Adds one finding to the fact: raises its status floor and appends the
  * text to what the catalog part said (or replaces a skip). */
-static void finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status,
-                    const char *text)
+static void finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status, const char *text)
 {
 	if (fact->skipped) {
 		fact->skipped = false;
@@ -149,8 +148,9 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 		                                 "ones wait (max_archive_age %g h)",
 		                                 a.archived_wal, a.hours, max_age));
 	if (!a.can_list) {
-		fact->note = fact->note ? dbc_printf(ctx, "%s; the .ready backlog needs pg_monitor", fact->note)
-		                        : dbc_strdup(ctx, "the .ready backlog needs pg_monitor");
+		fact->note = fact->note
+		                 ? dbc_printf(ctx, "%s; the .ready backlog needs pg_monitor", fact->note)
+		                 : dbc_strdup(ctx, "the .ready backlog needs pg_monitor");
 		return DBC_OK;
 	}
 	char *n = NULL;
@@ -161,9 +161,9 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 		return DBC_ERROR;
 	a.ready = n ? strtoll(n, NULL, 10) : 0;
 	if (a.ready > 1)
-		finding(ctx, fact, DBC_CHECK_WARNING,
-		        dbc_printf(ctx, "%lld WAL segments wait to be archived (.ready)",
-		                   (long long)a.ready));
+		finding(
+		    ctx, fact, DBC_CHECK_WARNING,
+		    dbc_printf(ctx, "%lld WAL segments wait to be archived (.ready)", (long long)a.ready));
 	return DBC_OK;
 }
 
@@ -175,8 +175,8 @@ int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_
 	if (dbc_query_text(ctx,
 	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
 	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.backups', 'SELECT')"
-	                   " THEN 'yes' ELSE 'no' END", 0,
-	                   NULL, &can_read, NULL) != DBC_OK)
+	                   " THEN 'yes' ELSE 'no' END",
+	                   0, NULL, &can_read, NULL) != DBC_OK)
 		return DBC_ERROR;
 	if (!can_read || strcmp(can_read, "yes") != 0) {
 		char *user = NULL;

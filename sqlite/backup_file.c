@@ -176,10 +176,10 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 		if (!text)
 			out = DBC_ERROR;
 		else if (strcmp(text, "ok") == 0 && read_image(ctx, db, img, &rc) != DBC_OK)
-			out = ctx->failed ? DBC_ERROR
-			                  : db_error(ctx, db,
-			                             dbc_printf(ctx, "backup %s is not a readable database",
-			                                        path));
+			out = ctx->failed
+			          ? DBC_ERROR
+			          : db_error(ctx, db,
+			                     dbc_printf(ctx, "backup %s is not a readable database", path));
 	}
 	sqlite3_close(db);
 	return out;
@@ -309,8 +309,7 @@ static int sqlite_check_target(dbc_ctx *ctx, const char *path)
 	if (!dir)
 		return DBC_ERROR;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup directory %s does not exist",
-		                 dir);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup directory %s does not exist", dir);
 	if (access(dir, W_OK | X_OK) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE, "backup directory %s is not writable: %s",
 		                 dir, strerror(errno));
@@ -324,8 +323,8 @@ static int sqlite_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
 		return DBC_ERROR;
 	int fd = mkstemp(t);
 	if (fd < 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not create a file beside %s: %s",
-		                 path, strerror(errno));
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not create a file beside %s: %s", path,
+		                 strerror(errno));
 	close(fd);
 	*tmp_path = t;
 	return DBC_OK;
@@ -425,7 +424,8 @@ static int sqlite_database_name(dbc_ctx *ctx, char **name)
 	const char *base = strrchr(file, '/');
 	base = base ? base + 1 : file;
 	const char *dot = strrchr(base, '.');
-	*name = dot && dot > base ? dbc_strndup(ctx, base, (size_t)(dot - base)) : dbc_strdup(ctx, base);
+	*name =
+	    dot && dot > base ? dbc_strndup(ctx, base, (size_t)(dot - base)) : dbc_strdup(ctx, base);
 	return *name ? DBC_OK : DBC_ERROR;
 }
 
@@ -437,17 +437,17 @@ static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 }
 
 const dbc_backup_env sqldbc_backup_env = {
-	.catalog_exists = sqlite_catalog_exists,
-	.ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-	.ts_iso = "%s",
-	.ts_hours = "((julianday('now') - julianday(%s)) * 24.0)",
-	.database_name = sqlite_database_name,
-	.check_target = sqlite_check_target,
-	.copy = sqlite_copy,
-	.inspect = sqlite_inspect,
-	.publish = sqlite_publish,
-	.remove = sqlite_remove,
-	.exists = sqlite_exists,
-	.is_backup = sqlite_is_backup,
-	.make_temp = sqlite_make_temp,
+    .catalog_exists = sqlite_catalog_exists,
+    .ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    .ts_iso = "%s",
+    .ts_hours = "((julianday('now') - julianday(%s)) * 24.0)",
+    .database_name = sqlite_database_name,
+    .check_target = sqlite_check_target,
+    .copy = sqlite_copy,
+    .inspect = sqlite_inspect,
+    .publish = sqlite_publish,
+    .remove = sqlite_remove,
+    .exists = sqlite_exists,
+    .is_backup = sqlite_is_backup,
+    .make_temp = sqlite_make_temp,
 };

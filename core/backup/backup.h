@@ -34,9 +34,9 @@ typedef struct dbc_backup_env dbc_backup_env;
  * columns are timestamptz on PostgreSQL, ISO-8601 text on SQLite); every
  * file hook is NULL where the engine writes no files. */
 struct dbc_backup_env {
-	const char *ts_now;     /* the value stored for "now" */
-	const char *ts_iso;     /* printf template, %s a time column: ISO-8601 UTC text */
-	const char *ts_hours;   /* printf template, %s a time column: hours since then */
+	const char *ts_now;   /* the value stored for "now" */
+	const char *ts_iso;   /* printf template, %s a time column: ISO-8601 UTC text */
+	const char *ts_hours; /* printf template, %s a time column: hours since then */
 	/* Whether the catalog table is there (NULL: with the other bookkeeping
 	 * tables, host->book_exists). */
 	int (*catalog_exists)(dbc_ctx *ctx, bool *exists);
@@ -48,8 +48,7 @@ struct dbc_backup_env {
 	/* A consistent copy of the open database at tmp_path (a new file), done
 	 * or failed within timeout_ms; *source is the source as the copy saw it
 	 * (fingerprint, row counts, pages). */
-	int (*copy)(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
-	            dbc_backup_image *source);
+	int (*copy)(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms, dbc_backup_image *source);
 	/* Opens path read-only and reads it (the storage check integrity_check
 	 * when full, quick_check otherwise). A file that does not open as a
 	 * database is an error; a failed storage check is not (image->check). */
@@ -78,7 +77,8 @@ struct dbc_backup_env {
 #define DBC_BACKUP_KIND_FILE "file"
 
 /* Result columns of dbbackup_list, for the glue's tables. */
-#define DBC_BACKUP_LIST_NCOLS 9 /* id,kind,path,created_at,bytes,fingerprint,verified_at,status,exists */
+#define DBC_BACKUP_LIST_NCOLS                                                                      \
+	9 /* id,kind,path,created_at,bytes,fingerprint,verified_at,status,exists */
 
 /* dbbackup_create: a verified copy at path (NULL: backup.dir + the default
  * name), recorded in the catalog; *json its description. On any failure
@@ -96,8 +96,8 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_env *env, int64_t keep_count
 /* dbbackup_record (PostgreSQL): an external backup; fingerprint NULL: the
  * live schema's. */
 int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
-                      const char *location, int64_t bytes, const char *fingerprint,
-                      bool verified, const char *detail, int64_t *id);
+                      const char *location, int64_t bytes, const char *fingerprint, bool verified,
+                      const char *detail, int64_t *id);
 
 /* The catalog part of the backups health check, on both engines: the hours
  * since the newest verified backup against health.backups.max_age (warning

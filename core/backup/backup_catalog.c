@@ -58,25 +58,25 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	add_args *a = arg;
 	const char *now = a->env->ts_now;
 	char *sql = dbc_printf(
-		ctx,
-		"INSERT INTO %sbackups (kind, path, created_at, bytes, pages, duration_ms, fingerprint,"
-		" rows_digest, verified_at, status, detail)"
-		" VALUES ($1, $2, %s, CAST($3 AS bigint), CAST($4 AS bigint),"
-		" CAST($5 AS double precision), CAST($6 AS text), CAST($7 AS text), %s, '%s',"
-		" CAST($8 AS text)) RETURNING id",
-		ctx->host->book_prefix, now, a->verified ? now : "NULL",
-		a->verified ? "verified" : "unverified");
+	    ctx,
+	    "INSERT INTO %sbackups (kind, path, created_at, bytes, pages, duration_ms, fingerprint,"
+	    " rows_digest, verified_at, status, detail)"
+	    " VALUES ($1, $2, %s, CAST($3 AS bigint), CAST($4 AS bigint),"
+	    " CAST($5 AS double precision), CAST($6 AS text), CAST($7 AS text), %s, '%s',"
+	    " CAST($8 AS text)) RETURNING id",
+	    ctx->host->book_prefix, now, a->verified ? now : "NULL",
+	    a->verified ? "verified" : "unverified");
 	if (!sql)
 		return DBC_ERROR;
 	dbc_value p[8] = {
-		dbc_text(a->kind),
-		dbc_text(a->path),
-		a->img && a->img->bytes >= 0 ? dbc_int(a->img->bytes) : dbc_null(),
-		a->img && a->img->pages > 0 ? dbc_int(a->img->pages) : dbc_null(),
-		a->duration_ms >= 0 ? dbc_float(a->duration_ms) : dbc_null(),
-		text_or_null(a->img ? a->img->fingerprint : NULL),
-		text_or_null(a->img ? a->img->rows_digest : NULL),
-		text_or_null(a->detail),
+	    dbc_text(a->kind),
+	    dbc_text(a->path),
+	    a->img && a->img->bytes >= 0 ? dbc_int(a->img->bytes) : dbc_null(),
+	    a->img && a->img->pages > 0 ? dbc_int(a->img->pages) : dbc_null(),
+	    a->duration_ms >= 0 ? dbc_float(a->duration_ms) : dbc_null(),
+	    text_or_null(a->img ? a->img->fingerprint : NULL),
+	    text_or_null(a->img ? a->img->rows_digest : NULL),
+	    text_or_null(a->detail),
 	};
 	*a->id = 0;
 	return ctx->host->query(ctx, sql, 8, p, take_id, a->id);
@@ -170,7 +170,8 @@ static int list_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	memcpy(row, c, sizeof(dbc_value) * (size_t)ncol);
 	/* whether the file is there: known only where the engine makes files
 	 * (an external backup's location means nothing to this module) */
-	bool file = l->env->exists && c[1].type == DBC_TEXT && strcmp(c[1].s, DBC_BACKUP_KIND_FILE) == 0;
+	bool file =
+	    l->env->exists && c[1].type == DBC_TEXT && strcmp(c[1].s, DBC_BACKUP_KIND_FILE) == 0;
 	row[ncol] = file ? dbc_bool(l->env->exists(c[2].s)) : dbc_null();
 	return dbc_rows_add(l->out, row);
 }
@@ -198,8 +199,8 @@ int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out)
 /* ---------------------------------------------------------------- external */
 
 int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
-                      const char *location, int64_t bytes, const char *fingerprint,
-                      bool verified, const char *detail, int64_t *id)
+                      const char *location, int64_t bytes, const char *fingerprint, bool verified,
+                      const char *detail, int64_t *id)
 {
 	if (!kind[0] || !location[0])
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,

@@ -102,8 +102,8 @@ static int full_check(dbc_ctx *ctx, bool *full)
 }
 
 /* Copy and verify under tmp; on success the file is published as path. */
-static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tmp,
-                         const char *path, dbc_backup_image *copy)
+static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tmp, const char *path,
+                         dbc_backup_image *copy)
 {
 	int64_t timeout_ms;
 	bool full;
@@ -146,7 +146,8 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 		return DBC_ERROR;
 	}
 	double ms = now_ms() - start;
-	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) != DBC_OK) {
+	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) !=
+	    DBC_OK) {
 		/* unrecorded, the file would be a backup prune never sees */
 		env->remove(ctx, path, &existed);
 		return DBC_ERROR;
@@ -181,14 +182,14 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 			dbc_error_clear(ctx);
 			if (dbc_backup_catalog_mark(ctx, env, row.id, false, why) != DBC_OK)
 				return DBC_ERROR;
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s failed verification: %s",
-			                 path, why);
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s failed verification: %s", path,
+			                 why);
 		}
 		return DBC_ERROR;
 	}
 	dbc_backup_image recorded = {.fingerprint = row.fingerprint, .rows_digest = row.rows_digest};
 	const char *why =
-		mismatch(catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
+	    mismatch(catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {

@@ -62,8 +62,8 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_env *env, dbc_health_fact *
 		fact->min_status = n.hours > 2 * max_age ? DBC_CHECK_CRITICAL
 		                   : n.hours > max_age   ? DBC_CHECK_WARNING
 		                                         : DBC_CHECK_OK;
-		fact->message = dbc_printf(ctx, "newest verified backup %.1f h old (max_age %g h)",
-		                           n.hours, max_age);
+		fact->message =
+		    dbc_printf(ctx, "newest verified backup %.1f h old (max_age %g h)", n.hours, max_age);
 	}
 	return DBC_OK;
 }

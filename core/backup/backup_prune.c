@@ -52,11 +52,13 @@ static int read_entries(dbc_ctx *ctx, const dbc_backup_env *env, entries *out)
 		return DBC_OK;
 	char *iso = dbc_printf(ctx, env->ts_iso, "created_at");
 	char *hours = dbc_printf(ctx, env->ts_hours, "created_at");
-	char *sql = iso && hours ? dbc_printf(ctx,
-	                                      "SELECT id, path, %s, status, %s, fingerprint FROM %sbackups"
-	                                      " WHERE kind = '" DBC_BACKUP_KIND_FILE "' ORDER BY created_at DESC, id DESC",
-	                                      iso, hours, ctx->host->book_prefix)
-	                         : NULL;
+	char *sql = iso && hours
+	                ? dbc_printf(ctx,
+	                             "SELECT id, path, %s, status, %s, fingerprint FROM %sbackups"
+	                             " WHERE kind = '" DBC_BACKUP_KIND_FILE
+	                             "' ORDER BY created_at DESC, id DESC",
+	                             iso, hours, ctx->host->book_prefix)
+	                : NULL;
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_entry, out) : DBC_ERROR;
 }
 
@@ -70,8 +72,7 @@ static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_env *env, const entri
 		bool is = false, missing = false;
 		if (!drop[i])
 			continue;
-		if (env->is_backup(ctx, l->items[i].path, l->items[i].fingerprint, &is, &missing) !=
-		    DBC_OK)
+		if (env->is_backup(ctx, l->items[i].path, l->items[i].fingerprint, &is, &missing) != DBC_OK)
 			return DBC_ERROR;
 		if (!is && !missing) {
 			drop[i] = false;
@@ -158,11 +159,11 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_env *env, int64_t keep_count
 		     dbc_json_set(d, "created_at", dbc_json_str(l.items[i].created_at)) &&
 		     json_array_append_new(drop[i] ? list : strangers, d) == 0;
 	}
-	ok = ok && dbc_json_set(o, "dry_run", json_boolean(dry_run)) &&
-	     dbc_json_set(o, dry_run ? "would_delete" : "deleted", json_incref(list)) &&
-	     dbc_json_set(o, "kept", json_integer(l.n - ndrop)) &&
-	     (json_array_size(strangers) == 0 ||
-	      dbc_json_set(o, "not_backups", json_incref(strangers)));
+	ok =
+	    ok && dbc_json_set(o, "dry_run", json_boolean(dry_run)) &&
+	    dbc_json_set(o, dry_run ? "would_delete" : "deleted", json_incref(list)) &&
+	    dbc_json_set(o, "kept", json_integer(l.n - ndrop)) &&
+	    (json_array_size(strangers) == 0 || dbc_json_set(o, "not_backups", json_incref(strangers)));
 	json_decref(list);
 	json_decref(strangers);
 	if (!ok) {
