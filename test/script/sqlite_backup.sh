@@ -74,6 +74,17 @@ printf '%s' "$out" | grep -q "dbcare: could not write the backup copy" || fail "
 [ ! -e "$bk/full.db" ] || fail "a partial file was left under the final name"
 no_temp_left
 [ "$(q "SELECT count(*) FROM dbbackup_list")" = "$n_before" ] || fail "a failed backup was recorded"
+# a really full disk: a 64 KB tmpfs, where one can be mounted (root)
+mnt="$work/tiny"; mkdir -p "$mnt"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
+  trap 'umount "$mnt" 2>/dev/null; rm -rf "$work"' EXIT
+  out=$(q "SELECT dbbackup_create('$mnt/full.db')" 2>&1 || true)
+  printf '%s' "$out" | grep -q "dbcare: could not write the backup copy: database or disk is full" ||
+    fail "ENOSPC: $out"
+  [ -z "$(ls -A "$mnt")" ] || fail "ENOSPC: files left behind: $(ls -A "$mnt")"
+  [ "$(q "SELECT count(*) FROM dbbackup_list")" = "$n_before" ] || fail "ENOSPC: recorded"
+  umount "$mnt"
+fi
 echo "ok: bad targets and a full disk refused, nothing recorded, no file left"
 
 # a damaged copy: verify fails, its row says failed; an uncatalogued damaged file too
