@@ -187,6 +187,22 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 
 /* ---------------------------------------------------------------- the copy */
 
+/* Ends the copy's read transaction on every path. Under an interrupt
+ * (which lasts until the caller's statement ends) COMMIT and ROLLBACK fail
+ * too; the call's rescue write, prepared before BEGIN, then ends it: an
+ * interrupted write rolls the whole transaction back (txn_guard.c). */
+static void end_read(sqlite3 *db, sqldbc_call *call)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(db) && call->rescue) {
+		sqlite3_step(call->rescue);
+		sqlite3_reset(call->rescue);
+	}
+}
+
 /* The read transaction the copy happens in: BEGIN and the first read,
  * retried while the database is busy (a writer committing in rollback
  * journal mode) until the deadline. */
@@ -198,7 +214,7 @@ static int begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, dbc_backup
 			return db_error(ctx, db, "could not begin the backup's read transaction");
 		if (read_image(ctx, db, source, &rc) == DBC_OK)
 			return DBC_OK;
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		end_read(db, ctx->host_data);
 		if (ctx->failed)
 			return DBC_ERROR;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
@@ -249,6 +265,8 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
 		                    "own, and a backup holds only committed work.");
 		return DBC_ERROR;
 	}
+	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
+		return db_error(ctx, db, "could not prepare the backup");
 	sqlite3 *dest = NULL;
 	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		db_error(ctx, dest, "could not open the backup copy");
@@ -264,9 +282,7 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
 		rc = begin_snapshot(ctx, db, deadline, source);
 	if (rc == DBC_OK) {
 		rc = copy_pages(ctx, db, dest, deadline);
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL); /* ends a read: cannot fail */
-		if (!sqlite3_get_autocommit(db))
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		end_read(db, ctx->host_data);
 	}
 	/* a standalone file: a copy of a WAL database would want a -wal beside it */
 	if (rc == DBC_OK &&

@@ -96,6 +96,43 @@ if os.path.exists(f"{work}/big-copy.db") or any(".tmp-" in f for f in os.listdir
     failures.append("timeout: a file was left behind")
 if conn.execute("SELECT count(*) FROM dbbackup_list").fetchone()[0] != 0:
     failures.append("timeout: the failed backup was recorded")
+# interrupted anywhere (a progress handler that fails the k-th step): the
+# call fails or succeeds whole -- no transaction left open (the copy's read
+# transaction included), no temporary file, no file without its row
+path = f"{work}/interrupt.db"
+conn = sqlite3.connect(path, isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(mod)
+conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+             "INSERT INTO t (v) SELECT randomblob(2000) FROM n")
+made = 0
+for k in sorted({int(1.5 ** e) for e in range(0, 32)}):
+    steps = [0]
+    def handler():
+        steps[0] += 1
+        return 1 if steps[0] >= k else 0
+    conn.set_progress_handler(handler, 1)
+    target = f"{work}/interrupt-{k}.db"
+    try:
+        conn.execute("SELECT dbbackup_create(?)", (target,)).fetchone()
+        made += 1
+    except sqlite3.Error as e:
+        if "interrupted" not in str(e):
+            failures.append(f"interrupt at {k}: {e}")
+        if os.path.exists(target):
+            failures.append(f"interrupt at {k}: a failed backup left its file")
+    conn.set_progress_handler(None, 1)
+    if conn.in_transaction:
+        failures.append(f"interrupt at {k}: a transaction was left open")
+        conn.execute("ROLLBACK")
+    if any(".tmp-" in f for f in os.listdir(work)):
+        failures.append(f"interrupt at {k}: a temporary file was left")
+listed = conn.execute("SELECT count(*) FROM dbbackup_list WHERE \"exists\"").fetchone()[0]
+if listed != made:
+    failures.append(f"interrupts: {made} backups made, {listed} listed")
+if made == 0:
+    failures.append("interrupts: no call got through")
 if failures:
     print("FAIL: " + "; ".join(failures))
     sys.exit(1)
