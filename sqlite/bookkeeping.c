@@ -97,7 +97,8 @@ static const book_table tables[] = {
 	 " duration_ms REAL,"
 	 " success INTEGER NOT NULL,"
 	 " error TEXT,"
-	 " started_ms REAL);"
+	 " started_ms REAL,"
+	 " backup TEXT);"
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
 	 " ON dbcare_migrations_history (id) WHERE NOT success;"
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
@@ -147,6 +148,24 @@ static const book_table tables[] = {
 	                            " safety TEXT NOT NULL,"
 	                            " status TEXT NOT NULL,"
 	                            " duration_ms REAL)", true},
+	/* the catalog of backups (dbbackup_*); optional for reads: a file from
+	 * before it reads as having no backups until a changing call makes it */
+	{"dbcare_backups", "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
+	                   " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	                   " kind TEXT NOT NULL,"
+	                   " path TEXT NOT NULL,"
+	                   " created_at TEXT NOT NULL,"
+	                   " bytes INTEGER,"
+	                   " pages INTEGER,"
+	                   " duration_ms REAL,"
+	                   " fingerprint TEXT,"
+	                   " rows_digest TEXT,"
+	                   " verified_at TEXT,"
+	                   " status TEXT NOT NULL"
+	                   "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
+	                   " detail TEXT);"
+	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
+	                   " ON dbcare_backups (created_at)", true},
 };
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
@@ -158,7 +177,7 @@ static const book_table tables[] = {
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   2
+#define BOOK_VERSION   3
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -209,11 +228,20 @@ static int upgrade_to_2(dbc_ctx *ctx)
 	return ctx->host->exec(ctx, checksum_index_ddl);
 }
 
+/* 0.2.0 development -> 3: the history row names the backup taken before a
+ * migration (migrate.backup_before). The backup catalog is a new table,
+ * made with the others. */
+static int upgrade_to_3(dbc_ctx *ctx)
+{
+	return add_column(ctx, "dbcare_migrations_history", "backup", "TEXT");
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
 	upgrade_to_2,
+	upgrade_to_3,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
@@ -233,7 +261,8 @@ static char *all_tables_sql(dbc_ctx *ctx)
 			dbc_buf_append(&sql, " INDEXED BY dbcare_migrations_checksums");
 	}
 	dbc_buf_append(&sql, " WHERE main.dbcare_migrations.down_checksum IS NULL"
-	                     " AND main.dbcare_migrations_applied.down_checksum IS NULL");
+	                     " AND main.dbcare_migrations_applied.down_checksum IS NULL"
+	                     " AND main.dbcare_migrations_history.backup IS NULL");
 	return dbc_buf_finish(&sql);
 }
 

@@ -3,10 +3,13 @@
  * only: every decision is in core/migrate/. SQLite's write lock is the
  * migration lock (the core's first write takes it, honouring busy_timeout).
  */
+#include "backup_glue.h"
 #include "base/json.h"
 #include "migrate/migrate.h"
+#include "settings/settings.h"
 #include "glue.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* the write lock, no roles */
@@ -87,6 +90,58 @@ void sqldbc_dbmigrate_load(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
+/* migrate.backup_before: a verified backup before a migration changes
+ * anything (apply only when its plan has a step: an application that
+ * applies at every start does not back up each time), named afterwards in
+ * the history rows the call wrote. *path stays NULL without one. */
+static int backup_first(dbc_ctx *ctx, bool apply, const char *target, char **path,
+                        int64_t *history_before)
+{
+	bool on, exists;
+	*path = NULL;
+	/* no bookkeeping: the setting is its default (off); incomplete
+	 * bookkeeping: the migration's own first step reports it, as always */
+	if (ctx->host->book_exists(ctx, &exists) != DBC_OK) {
+		dbc_error_clear(ctx);
+		return DBC_OK;
+	}
+	if (!exists)
+		return DBC_OK;
+	if (dbc_setting_get_bool(ctx, "migrate.backup_before", &on) != DBC_OK)
+		return DBC_ERROR;
+	if (!on)
+		return DBC_OK;
+	if (apply) {
+		/* only whether a step is due: the apply that follows lints */
+		static const dbc_migrate_env no_lint = {NULL, NULL, NULL};
+		dbc_rows plan;
+		if (dbc_migrate_plan(ctx, &no_lint, target, &plan) != DBC_OK)
+			return DBC_ERROR;
+		if (plan.nrows == 0)
+			return DBC_OK;
+	}
+	char *json, *max = NULL;
+	int64_t id;
+	if (dbc_backup_create(ctx, &sqldbc_backup_env, NULL, &json, &id) != DBC_OK)
+		return DBC_ERROR;
+	dbc_value p = dbc_int(id);
+	if (dbc_query_text(ctx, "SELECT path FROM main.dbcare_backups WHERE id = $1", 1, &p, path,
+	                   NULL) != DBC_OK ||
+	    dbc_query_text(ctx, "SELECT coalesce(max(id), 0) FROM main.dbcare_migrations_history", 0,
+	                   NULL, &max, NULL) != DBC_OK)
+		return DBC_ERROR;
+	*history_before = max ? strtoll(max, NULL, 10) : 0;
+	return DBC_OK;
+}
+
+static int name_backup(dbc_ctx *ctx, const char *path, int64_t history_before)
+{
+	dbc_value p[2] = {dbc_text(path), dbc_int(history_before)};
+	return ctx->host->query(ctx,
+	                        "UPDATE main.dbcare_migrations_history SET backup = $1 WHERE id > $2",
+	                        2, p, NULL, NULL);
+}
+
 /* apply / rollback: an optional target, a count back. */
 static void run_counted(sqlite3_context *c, int argc, sqlite3_value **argv,
                         int (*fn)(dbc_ctx *, const dbc_migrate_env *, const char *, int64_t *))
@@ -94,10 +149,15 @@ static void run_counted(sqlite3_context *c, int argc, sqlite3_value **argv,
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
 	const char *target;
-	int64_t n = 0;
+	char *backup = NULL;
+	int64_t n = 0, history_before = 0;
 	int rc = opt_text(&call, argc, argv, 0, "target", &target);
 	if (rc == DBC_OK)
+		rc = backup_first(&call.ctx, fn == dbc_migrate_apply, target, &backup, &history_before);
+	if (rc == DBC_OK)
 		rc = fn(&call.ctx, &env, target, &n);
+	if (rc == DBC_OK && backup)
+		rc = name_backup(&call.ctx, backup, history_before);
 	if (rc == DBC_OK)
 		sqlite3_result_int64(c, n);
 	sqldbc_finish(&call, c, rc);

@@ -3,6 +3,7 @@
  * over sqlite_schema, PRAGMAs and the pragma_* table-valued functions, plus
  * the database-wide metrics and the snapshot table. The core grades them.
  */
+#include "backup_glue.h"
 #include "health_glue.h"
 #include "check/check.h"
 
@@ -418,6 +419,13 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		0, NULL, take_metrics, m);
 }
 
+static int gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                          dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	return dbc_backup_health(ctx, &sqldbc_backup_env, fact);
+}
+
 /* SQLite's gatherers by check id; a check of the catalogue that applies to
  * SQLite and has no core gatherer needs one here (test/script/
  * sqlite_health_dispatch.sh proves every one is answered). */
@@ -431,6 +439,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_STATISTICS] = gather_statistics,
 	[DBC_HC_SLOW_QUERIES] = sqldbc_monitor_fact,
 	[DBC_HC_JOURNAL_MODE] = gather_journal_mode,
+	[DBC_HC_BACKUPS] = gather_backups,
 };
 
 void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)

@@ -341,6 +341,32 @@
 	/* (end of audit) */                                                                           \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \
+	/* SQLite: the copy, its verification and retention (they write files,                         \
+	 * so they exist on SQLite only; PostgreSQL records external backups). */                      \
+	X(dbbackup_create, dbbackup_create, SCALAR, .part = DBC_PART_BACKUP,                           \
+	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT)                        \
+	X(dbbackup_verify, dbbackup_verify, SCALAR, .part = DBC_PART_BACKUP,                           \
+	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                \
+	X(dbbackup_prune, dbbackup_prune, SCALAR, .part = DBC_PART_BACKUP,                             \
+	  DBC_ARGS(DBC_OPT("keep_count", DBC_T_INT8, "NULL"), DBC_OPT("keep_days", DBC_T_INT8, "NULL"), \
+	           DBC_OPT("dry_run", DBC_T_BOOL, "true")),                                            \
+	  .returns = DBC_T_TEXT)                                                                       \
+	X(dbbackup_list, dbbackup_list, PG_TABLE, .part = DBC_PART_BACKUP,                             \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("kind", DBC_T_TEXT),                          \
+	              DBC_COL("path", DBC_T_TEXT), DBC_COL("created_at", DBC_T_TEXT),                  \
+	              DBC_COL("bytes", DBC_T_INT8), DBC_COL("fingerprint", DBC_T_TEXT),                \
+	              DBC_COL("verified_at", DBC_T_TEXT), DBC_COL("status", DBC_T_TEXT),               \
+	              DBC_COL("exists", DBC_T_BOOL)),                                                  \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the catalog of backups (created_at and verified_at in ISO-8601 UTC)")            \
+	/* PostgreSQL: a backup made outside the database (pg_dump, pg_basebackup,                     \
+	 * pgBackRest...), recorded by the tool that made it. */                                       \
+	X(dbbackup_record, dbbackup_record, PG, .part = DBC_PART_BACKUP,                               \
+	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("location", DBC_T_TEXT),                       \
+	           DBC_OPT("bytes", DBC_T_INT8, "NULL"), DBC_OPT("fingerprint", DBC_T_TEXT, "NULL"),   \
+	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \
+	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \

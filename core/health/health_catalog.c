@@ -282,6 +282,22 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.ok_message = "",
 		.description = "Informational: the journal mode (wal suits concurrent readers).",
 	},
+	[DBC_HC_BACKUPS] = {
+		.id = DBC_HC_BACKUPS, .name = "backups",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = NONE, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = " h",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.hint = "Take a backup (dbbackup_create on SQLite; on PostgreSQL record the external "
+		    "one with dbbackup_record) and look at why the last ones failed "
+		    "(SELECT * FROM dbbackup_list()).",
+		.description = "Hours since the newest verified backup of the catalog: warning past "
+		    "health.backups.max_age, critical past twice it, skipped until a backup is recorded "
+		    "unless health.backups.required. PostgreSQL adds WAL archiving: archive_mode off "
+		    "(with health.backups.require_archiving), archiver failures since its last success, "
+		    "a last archived segment older than health.backups.max_archive_age while newer "
+		    "segments wait, and the .ready backlog.",
+	},
 };
 
 const int dbc_health_checks_count = DBC_HC_COUNT;
@@ -304,6 +320,21 @@ static const dbc_setting_def health_extra[] = {
 	 "PostgreSQL: a statement counts as slow for the slow_queries check when its mean "
 	 "execution time in pg_stat_statements exceeds this many milliseconds.",
 	 DBC_SETTING_NUMBER, NULL, 0, 1e12},
+	{"health.backups.max_age", "26",
+	 "The backups check warns when the newest verified backup is older than this many hours, "
+	 "and is critical past twice that.",
+	 DBC_SETTING_NUMBER, NULL, 0, 1e6},
+	{"health.backups.required", "off",
+	 "Whether the backups check counts a database without any recorded backup as critical "
+	 "(off: it is skipped until the first backup is recorded).",
+	 DBC_SETTING_BOOL, NULL, 0, 0},
+	{"health.backups.require_archiving", "off",
+	 "PostgreSQL: whether the backups check warns when archive_mode is off.",
+	 DBC_SETTING_BOOL, NULL, 0, 0},
+	{"health.backups.max_archive_age", "1",
+	 "PostgreSQL: the backups check warns when the last archived WAL segment is older than "
+	 "this many hours while completed segments wait to be archived.",
+	 DBC_SETTING_NUMBER, NULL, 0, 1e6},
 	{"health.database_label", "",
 	 "The database label of the health report and its metrics (database=\"...\"); empty: the "
 	 "database's name (PostgreSQL) or the file's name (SQLite).",

@@ -26,6 +26,22 @@ static const dbc_setting_def general[] = {
 	 "applying role's rights (honoured only for roles that cannot change dbcare's settings). "
 	 "SQLite ignores it.",
 	 DBC_SETTING_LIST, NULL, 0, 0},
+	{"migrate.backup_before", "off",
+	 "SQLite: whether dbmigrate_apply and dbmigrate_rollback take and verify a backup "
+	 "(dbbackup_create) before they change anything, and name it in the history row.",
+	 DBC_SETTING_BOOL, NULL, 0, 0},
+	{"backup.dir", "",
+	 "SQLite: the directory dbbackup_create writes to when no path is given (empty: a path "
+	 "must be given).",
+	 DBC_SETTING_LIST, NULL, 0, 0},
+	{"backup.timeout_ms", "60000",
+	 "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
+	 "milliseconds.",
+	 DBC_SETTING_INT, NULL, 1, 86400000},
+	{"backup.verify", "quick",
+	 "SQLite: the storage check of a backup's verification: quick (PRAGMA quick_check) or full "
+	 "(PRAGMA integrity_check).",
+	 DBC_SETTING_CHOICE, "quick|full", 0, 0},
 	{"schema.catalog_reader", "auto",
 	 "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
 	 "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
@@ -66,6 +82,12 @@ static const struct {
 } one_engine[] = {
 	{"migrate.trusted_registrants", DBC_ENGINE_PG},
 	{"schema.catalog_reader", DBC_ENGINE_SQLITE},
+	{"migrate.backup_before", DBC_ENGINE_SQLITE},
+	{"backup.dir", DBC_ENGINE_SQLITE},
+	{"backup.timeout_ms", DBC_ENGINE_SQLITE},
+	{"backup.verify", DBC_ENGINE_SQLITE},
+	{"health.backups.require_archiving", DBC_ENGINE_PG},
+	{"health.backups.max_archive_age", DBC_ENGINE_PG},
 	{"health.slow_queries.min_ms", DBC_ENGINE_PG},
 };
 

@@ -1,5 +1,35 @@
 -- dbcare extension script, part 80: verified backups and their catalog (docs/backups.md).
--- The functions are declared in the API table; the build writes their
--- statements at the marker below.
+-- PostgreSQL backups are made outside the database (pg_dump, pg_basebackup,
+-- pgBackRest, ...); the tool that made one records it with dbbackup_record.
+-- The catalog survives pg_dump; monitoring roles read it.
 
+CREATE TABLE dbcare.backups (
+    id          bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_backups_pkey PRIMARY KEY,
+    kind        text NOT NULL,
+    path        text NOT NULL,
+    created_at  timestamptz NOT NULL,
+    bytes       bigint,
+    pages       bigint,
+    duration_ms double precision,
+    fingerprint text,
+    rows_digest text,
+    verified_at timestamptz,
+    status      text NOT NULL
+        CONSTRAINT dbcare_backups_status CHECK (status IN ('verified', 'unverified', 'failed')),
+    detail      text,
+    recorded_by text NOT NULL DEFAULT CURRENT_USER
+);
+CREATE INDEX dbcare_backups_created ON dbcare.backups (created_at);
+COMMENT ON TABLE dbcare.backups IS 'dbcare: the catalog of backups (dbbackup_record, dbbackup_list)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backups', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backups_id_seq', '');
+GRANT SELECT ON dbcare.backups TO pg_monitor;
+
+-- The backup a migration was preceded by (migrate.backup_before, SQLite);
+-- the column exists on both engines so the history reads the same.
+ALTER TABLE dbcare.migrations_history ADD COLUMN backup text;
+
+-- The functions: generated at build time from the API table
+-- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.
 -- dbcare:api backup

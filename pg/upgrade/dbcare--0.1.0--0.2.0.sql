@@ -190,6 +190,47 @@ COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many st
 -- (end of audit)
 
 -- ---- backup: verified backups and their catalog (docs/backups.md)
+CREATE TABLE dbcare.backups (
+    id          bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_backups_pkey PRIMARY KEY,
+    kind        text NOT NULL,
+    path        text NOT NULL,
+    created_at  timestamptz NOT NULL,
+    bytes       bigint,
+    pages       bigint,
+    duration_ms double precision,
+    fingerprint text,
+    rows_digest text,
+    verified_at timestamptz,
+    status      text NOT NULL
+        CONSTRAINT dbcare_backups_status CHECK (status IN ('verified', 'unverified', 'failed')),
+    detail      text,
+    recorded_by text NOT NULL DEFAULT CURRENT_USER
+);
+CREATE INDEX dbcare_backups_created ON dbcare.backups (created_at);
+COMMENT ON TABLE dbcare.backups IS 'dbcare: the catalog of backups (dbbackup_record, dbbackup_list)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backups', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backups_id_seq', '');
+GRANT SELECT ON dbcare.backups TO pg_monitor;
+
+-- The backup a migration was preceded by (migrate.backup_before, SQLite);
+-- the column exists on both engines so the history reads the same.
+ALTER TABLE dbcare.migrations_history ADD COLUMN backup text;
+
+CREATE FUNCTION dbbackup_list()
+    RETURNS TABLE ("id" bigint, "kind" text, "path" text, "created_at" text, "bytes" bigint, "fingerprint" text, "verified_at" text, "status" text, "exists" boolean)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_list';
+COMMENT ON FUNCTION dbbackup_list() IS 'the catalog of backups (created_at and verified_at in ISO-8601 UTC)';
+GRANT EXECUTE ON FUNCTION dbbackup_list() TO pg_monitor;
+
+CREATE FUNCTION dbbackup_record("kind" text, "location" text, "bytes" bigint DEFAULT NULL, "fingerprint" text DEFAULT NULL, "verified" boolean DEFAULT true, "detail" text DEFAULT NULL) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_record';
+COMMENT ON FUNCTION dbbackup_record(text, text, bigint, text, boolean, text) IS 'records a backup made outside the database in dbcare.backups; returns its id';
+REVOKE ALL ON FUNCTION dbbackup_record(text, text, bigint, text, boolean, text) FROM PUBLIC;
 -- (end of backup)
 
 -- ---- maintain: maintenance and repair plans (docs/maintenance.md)

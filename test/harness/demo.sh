@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 db=build/demo/demo.db
 mkdir -p build/demo
 rm -f "$db" "$db"-journal "$db"-wal
+rm -rf build/demo/backups && mkdir build/demo/backups
 for step in examples/demo/*.sql; do
   echo
   echo "### $(sed -n '1s/^-- *//p' "$step")"

@@ -101,6 +101,8 @@ declare -A calls=(
   ["dbmaintain_plan(text)"]="dbmaintain_plan('full')"
   ["dbmaintain_run(text,text)"]="dbmaintain_run('full', 'locking,destructive')"
   ["dbmaintain_history()"]="dbmaintain_history()"
+  ["dbbackup_list()"]="dbbackup_list()"
+  ["dbbackup_record(text,text,bigint,text,boolean,text)"]="dbbackup_record('pg_dump', 'x.dump')"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
 )
 

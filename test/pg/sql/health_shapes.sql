@@ -145,7 +145,8 @@ SELECT abs(c.value - (SELECT 100.0 * sum(s.heap_blks_hit + coalesce(s.idx_blks_h
   FROM dbhealth_checks('quick') c WHERE c.name = 'cache_hit_ratio';
 
 -- A missing bookkeeping table fails the checks that read it, not the
--- report: without dbcare.config the settings are their defaults, without
+-- report: without dbcare.config the settings are their defaults (backups,
+-- which reads its own settings there, is an error row), without
 -- dbcare.migrations_history schema_drift is an error row.
 BEGIN;
 ALTER TABLE dbcare.config RENAME TO config_away;

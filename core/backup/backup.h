@@ -1,0 +1,109 @@
+/*
+ * backup.h — dbbackup_*: verified backups and their catalog (docs/backups.md).
+ *
+ * The core decides: where a backup goes, what makes it verified, what is
+ * recorded, which catalogued backups a retention rule deletes, and how old
+ * the newest verified backup is (the health check). What touches files --
+ * the consistent copy, opening a copy to check it, publishing it under its
+ * final name, deleting it -- is the engine's (dbc_backup_env): only the
+ * SQLite module writes files; on PostgreSQL backups are made outside the
+ * database and recorded with dbbackup_record, and nothing here writes a
+ * server file.
+ */
+#ifndef DBC_BACKUP_H
+#define DBC_BACKUP_H
+
+#include "base/dbc.h"
+#include "health/health.h"
+
+/* What one database image holds, read through the engine: the source at the
+ * copy's moment or a backup file. */
+typedef struct dbc_backup_image {
+	int64_t bytes;
+	int64_t pages;
+	char *fingerprint; /* SHA-256 (hex) of the schema's stored text */
+	char *rows_digest; /* SHA-256 (hex) of "table<TAB>rows<LF>" per table, by name */
+	int64_t tables;
+	int64_t rows;
+	char *check; /* the storage check's answer: "ok", or its first problem */
+} dbc_backup_image;
+
+typedef struct dbc_backup_env dbc_backup_env;
+
+/* The engine's part. The time expressions are SQL (the catalog's time
+ * columns are timestamptz on PostgreSQL, ISO-8601 text on SQLite); every
+ * file hook is NULL where the engine writes no files. */
+struct dbc_backup_env {
+	const char *ts_now;   /* the value stored for "now" */
+	const char *ts_iso;   /* printf template, %s a time column: ISO-8601 UTC text */
+	const char *ts_hours; /* printf template, %s a time column: hours since then */
+	/* Whether the catalog table is there (NULL: with the other bookkeeping
+	 * tables, host->book_exists). */
+	int (*catalog_exists)(dbc_ctx *ctx, bool *exists);
+	/* The database's name in default file names ("<name>-<UTC time>.db"). */
+	int (*database_name)(dbc_ctx *ctx, char **name);
+	/* Whether path may become a new backup: its directory exists and is
+	 * writable, nothing is there. An error says why not. */
+	int (*check_target)(dbc_ctx *ctx, const char *path);
+	/* A consistent copy of the open database at tmp_path (a new file), done
+	 * or failed within timeout_ms; *source is the source as the copy saw it
+	 * (fingerprint, row counts, pages). */
+	int (*copy)(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms, dbc_backup_image *source);
+	/* Opens path read-only and reads it (the storage check integrity_check
+	 * when full, quick_check otherwise). A file that does not open as a
+	 * database is an error; a failed storage check is not (image->check). */
+	int (*inspect)(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *image);
+	/* Syncs tmp_path, gives it the name path (never replacing a file there)
+	 * and syncs the directory. */
+	int (*publish)(dbc_ctx *ctx, const char *tmp_path, const char *path);
+	/* Deletes path (a missing file is no error); *existed says whether it was there. */
+	int (*remove)(dbc_ctx *ctx, const char *path, bool *existed);
+	/* Whether path is, as far as one can tell, the backup the catalog
+	 * recorded: a regular file (not a link) that opens as a database whose
+	 * schema fingerprint is fingerprint. *missing when nothing is there.
+	 * Retention deletes nothing else: the catalog is a table of the
+	 * database, and a file someone else made may name any path in it. */
+	int (*is_backup)(dbc_ctx *ctx, const char *path, const char *fingerprint, bool *is,
+	                 bool *missing);
+	/* Whether path is there. */
+	bool (*exists)(const char *path);
+	/* A file name for a temporary copy next to path, made exclusively (empty). */
+	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
+};
+
+/* The kind of the backups this module makes itself (files it may check,
+ * verify and delete); a recorded external backup has the kind its tool
+ * gives. */
+#define DBC_BACKUP_KIND_FILE "file"
+
+/* Result columns of dbbackup_list, for the glue's tables. */
+#define DBC_BACKUP_LIST_NCOLS                                                                      \
+	9 /* id,kind,path,created_at,bytes,fingerprint,verified_at,status,exists */
+
+/* dbbackup_create: a verified copy at path (NULL: backup.dir + the default
+ * name), recorded in the catalog; *json its description. On any failure
+ * nothing is recorded as verified and no file is left under path. */
+int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json,
+                      int64_t *id);
+/* dbbackup_verify: re-verifies a file, against its catalog row when it has
+ * one (whose status and verified_at it updates). */
+int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json);
+/* dbbackup_list. */
+int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out);
+/* dbbackup_prune: keep_count / keep_days < 0 when not given. */
+int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_env *env, int64_t keep_count, int64_t keep_days,
+                     bool dry_run, char **json);
+/* dbbackup_record (PostgreSQL): an external backup; fingerprint NULL: the
+ * live schema's. */
+int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+                      const char *location, int64_t bytes, const char *fingerprint, bool verified,
+                      const char *detail, int64_t *id);
+
+/* The catalog part of the backups health check, on both engines: the hours
+ * since the newest verified backup against health.backups.max_age (warning
+ * past it, critical past twice it); skipped until a backup is recorded
+ * unless health.backups.required. Sets fact's value, status floor and
+ * message; an engine adds what it knows beyond (PostgreSQL's archiver). */
+int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_env *env, dbc_health_fact *fact);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * backup_catalog.c — the catalog of backups: recording, finding, marking,
+ * listing, and dbbackup_record (an external backup, PostgreSQL). Parameters
+ * of nullable columns are CASTs: PostgreSQL types an untyped NULL as text.
+ */
+#include "backup/backup_private.h"
+
+#include "schema/schema.h"
+
+#include <string.h>
+
+int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_env *env, bool *exists)
+{
+	*exists = false;
+	if (ctx->host->book_exists(ctx, exists) != DBC_OK)
+		return DBC_ERROR;
+	return *exists && env->catalog_exists ? env->catalog_exists(ctx, exists) : DBC_OK;
+}
+
+/* Runs fn inside a savepoint of its own, the bookkeeping made first (the
+ * call's first write): all of it or nothing. */
+static int in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
+{
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (ctx->host->book_ensure(ctx) != DBC_OK || fn(ctx, arg) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, level);
+}
+
+typedef struct add_args {
+	const dbc_backup_env *env;
+	const char *kind, *path, *detail;
+	const dbc_backup_image *img;
+	double duration_ms;
+	bool verified;
+	int64_t *id;
+} add_args;
+
+static int take_id(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0 && c[0].type == DBC_INT)
+		*(int64_t *)arg = c[0].i;
+	return DBC_OK;
+}
+
+static dbc_value text_or_null(const char *s)
+{
+	return s ? dbc_text(s) : dbc_null();
+}
+
+static int add_row(dbc_ctx *ctx, void *arg)
+{
+	add_args *a = arg;
+	const char *now = a->env->ts_now;
+	char *sql = dbc_printf(
+	    ctx,
+	    "INSERT INTO %sbackups (kind, path, created_at, bytes, pages, duration_ms, fingerprint,"
+	    " rows_digest, verified_at, status, detail)"
+	    " VALUES ($1, $2, %s, CAST($3 AS bigint), CAST($4 AS bigint),"
+	    " CAST($5 AS double precision), CAST($6 AS text), CAST($7 AS text), %s, '%s',"
+	    " CAST($8 AS text)) RETURNING id",
+	    ctx->host->book_prefix, now, a->verified ? now : "NULL",
+	    a->verified ? "verified" : "unverified");
+	if (!sql)
+		return DBC_ERROR;
+	dbc_value p[8] = {
+	    dbc_text(a->kind),
+	    dbc_text(a->path),
+	    a->img && a->img->bytes >= 0 ? dbc_int(a->img->bytes) : dbc_null(),
+	    a->img && a->img->pages > 0 ? dbc_int(a->img->pages) : dbc_null(),
+	    a->duration_ms >= 0 ? dbc_float(a->duration_ms) : dbc_null(),
+	    text_or_null(a->img ? a->img->fingerprint : NULL),
+	    text_or_null(a->img ? a->img->rows_digest : NULL),
+	    text_or_null(a->detail),
+	};
+	*a->id = 0;
+	return ctx->host->query(ctx, sql, 8, p, take_id, a->id);
+}
+
+int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+                           const char *path, const dbc_backup_image *img, double duration_ms,
+                           bool verified, const char *detail, int64_t *id)
+{
+	add_args a = {env, kind, path, detail, img, duration_ms, verified, id};
+	return in_savepoint(ctx, add_row, &a);
+}
+
+static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_backup_catalog_row *row = arg;
+	if (ncol < 3)
+		return DBC_OK;
+	row->id = c[0].i;
+	row->fingerprint = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	row->rows_digest = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
+	return DBC_OK;
+}
+
+int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
+                            dbc_backup_catalog_row *row, bool *found)
+{
+	(void)env;
+	bool exists;
+	memset(row, 0, sizeof *row);
+	*found = false;
+	if (dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx,
+	                       "SELECT id, fingerprint, rows_digest FROM %sbackups WHERE path = $1"
+	                       " ORDER BY id DESC LIMIT 1",
+	                       ctx->host->book_prefix);
+	dbc_value p = dbc_text(path);
+	if (!sql || ctx->host->query(ctx, sql, 1, &p, take_row, row) != DBC_OK)
+		return DBC_ERROR;
+	*found = row->id > 0;
+	return DBC_OK;
+}
+
+typedef struct mark_args {
+	const dbc_backup_env *env;
+	int64_t id;
+	bool verified;
+	const char *why;
+} mark_args;
+
+static int mark_row(dbc_ctx *ctx, void *arg)
+{
+	mark_args *m = arg;
+	char *sql = m->verified
+	                ? dbc_printf(ctx,
+	                             "UPDATE %sbackups SET status = 'verified', verified_at = %s,"
+	                             " detail = NULL WHERE id = $1",
+	                             ctx->host->book_prefix, m->env->ts_now)
+	                : dbc_printf(ctx,
+	                             "UPDATE %sbackups SET status = 'failed', verified_at = NULL,"
+	                             " detail = CAST($2 AS text) WHERE id = $1",
+	                             ctx->host->book_prefix);
+	dbc_value p[2] = {dbc_int(m->id), text_or_null(m->why)};
+	return sql ? ctx->host->query(ctx, sql, m->verified ? 1 : 2, p, NULL, NULL) : DBC_ERROR;
+}
+
+int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_env *env, int64_t id, bool verified,
+                            const char *why)
+{
+	mark_args m = {env, id, verified, why};
+	return in_savepoint(ctx, mark_row, &m);
+}
+
+/* ---------------------------------------------------------------- listing */
+
+typedef struct list_args {
+	const dbc_backup_env *env;
+	dbc_rows *out;
+} list_args;
+
+static int list_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	list_args *l = arg;
+	if (ncol != DBC_BACKUP_LIST_NCOLS - 1)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected backup catalog row");
+	dbc_value row[DBC_BACKUP_LIST_NCOLS];
+	memcpy(row, c, sizeof(dbc_value) * (size_t)ncol);
+	/* whether the file is there: known only where the engine makes files
+	 * (an external backup's location means nothing to this module) */
+	bool file =
+	    l->env->exists && c[1].type == DBC_TEXT && strcmp(c[1].s, DBC_BACKUP_KIND_FILE) == 0;
+	row[ncol] = file ? dbc_bool(l->env->exists(c[2].s)) : dbc_null();
+	return dbc_rows_add(l->out, row);
+}
+
+int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out)
+{
+	bool exists;
+	dbc_rows_init(out, ctx, DBC_BACKUP_LIST_NCOLS);
+	if (dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	const char *created = dbc_printf(ctx, env->ts_iso, "created_at");
+	const char *verified = dbc_printf(ctx, env->ts_iso, "verified_at");
+	char *sql = created && verified
+	                ? dbc_printf(ctx,
+	                             "SELECT id, kind, path, %s, bytes, fingerprint, %s, status"
+	                             " FROM %sbackups ORDER BY id",
+	                             created, verified, ctx->host->book_prefix)
+	                : NULL;
+	list_args l = {env, out};
+	return sql ? ctx->host->query(ctx, sql, 0, NULL, list_row, &l) : DBC_ERROR;
+}
+
+/* ---------------------------------------------------------------- external */
+
+int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+                      const char *location, int64_t bytes, const char *fingerprint, bool verified,
+                      const char *detail, int64_t *id)
+{
+	if (!kind[0] || !location[0])
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "a recorded backup needs a kind and a location");
+	if (bytes < -1)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "bytes must not be negative");
+	/* the schema the backup holds, as far as this database can tell: the
+	 * live one when the caller gives none (record right after the backup) */
+	char *fp = (char *)fingerprint;
+	if (!fp && dbc_schema_fingerprint(ctx, ctx->host->read_schema, &fp) != DBC_OK)
+		return DBC_ERROR;
+	dbc_backup_image img = {.bytes = bytes, .pages = 0, .fingerprint = fp};
+	return dbc_backup_catalog_add(ctx, env, kind, location, &img, -1, verified, detail, id);
+}

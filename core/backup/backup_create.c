@@ -1,0 +1,208 @@
+/*
+ * backup_create.c — dbbackup_create and dbbackup_verify: a copy is
+ * "verified" when it opens, its storage check is ok, its schema fingerprint
+ * equals the source's at the copy's moment and so does every table's row
+ * count (a copy can pass integrity_check and still miss rows). The copy is
+ * made under a temporary name and gets its final name only once verified:
+ * a failure or a crash never leaves a half file, or an unverified one,
+ * under the name a restore would pick.
+ */
+#include "backup/backup_private.h"
+
+#include "base/json.h"
+#include "settings/settings.h"
+
+#include <string.h>
+#include <time.h>
+
+/* backup.dir + "<database name>-<UTC time>.db"; the time has milliseconds so
+ * two backups a second apart do not collide. */
+static int default_path(dbc_ctx *ctx, const dbc_backup_env *env, char **out)
+{
+	char *dir = NULL, *name = NULL;
+	if (dbc_setting_get(ctx, "backup.dir", &dir) != DBC_OK ||
+	    env->database_name(ctx, &name) != DBC_OK)
+		return DBC_ERROR;
+	if (!dir[0]) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "no backup path given and backup.dir is not set");
+		dbc_error_hint(ctx, "SELECT dbcare_set('backup.dir', '/path/to/backups'), or pass a path.");
+		return DBC_ERROR;
+	}
+	struct timespec ts;
+	struct tm tm;
+	char stamp[40];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	size_t n = strlen(dir);
+	*out = dbc_printf(ctx, "%s%s%s-%s%03ldZ.db", dir, n && dir[n - 1] == '/' ? "" : "/", name,
+	                  stamp, ts.tv_nsec / 1000000);
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Why image does not match source (NULL: it does). */
+static const char *mismatch(const dbc_backup_image *source, const dbc_backup_image *copy)
+{
+	if (strcmp(copy->check, "ok") != 0)
+		return "its storage check failed";
+	if (source && strcmp(source->fingerprint, copy->fingerprint) != 0)
+		return "its schema fingerprint differs from the source's";
+	if (source && strcmp(source->rows_digest, copy->rows_digest) != 0)
+		return "its row counts differ from the source's";
+	return NULL;
+}
+
+static json_t *image_json(const char *path, const dbc_backup_image *img, double ms, bool verified)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	bool ok = dbc_json_set(o, "path", dbc_json_str(path)) &&
+	          dbc_json_set(o, "bytes", json_integer(img->bytes)) &&
+	          dbc_json_set(o, "pages", json_integer(img->pages)) &&
+	          dbc_json_set(o, "tables", json_integer(img->tables)) &&
+	          dbc_json_set(o, "rows", json_integer(img->rows)) &&
+	          dbc_json_set(o, "fingerprint", dbc_json_str(img->fingerprint)) &&
+	          dbc_json_set(o, "rows_digest", dbc_json_str(img->rows_digest)) &&
+	          dbc_json_set(o, "check", dbc_json_str(img->check)) &&
+	          dbc_json_set(o, "duration_ms", json_real(ms)) &&
+	          dbc_json_set(o, "verified", json_boolean(verified));
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static char *dump(dbc_ctx *ctx, json_t *o)
+{
+	if (!o) {
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	char *text = dbc_json_dump(ctx, o, DBC_JSON_REPORT);
+	json_decref(o);
+	return text;
+}
+
+static int full_check(dbc_ctx *ctx, bool *full)
+{
+	char *mode;
+	if (dbc_setting_get(ctx, "backup.verify", &mode) != DBC_OK)
+		return DBC_ERROR;
+	*full = strcmp(mode, "full") == 0;
+	return DBC_OK;
+}
+
+/* Copy and verify under tmp; on success the file is published as path. */
+static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tmp, const char *path,
+                         dbc_backup_image *copy)
+{
+	int64_t timeout_ms;
+	bool full;
+	dbc_backup_image source;
+	memset(&source, 0, sizeof source);
+	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
+	    full_check(ctx, &full) != DBC_OK || env->copy(ctx, tmp, timeout_ms, &source) != DBC_OK ||
+	    env->inspect(ctx, tmp, full, copy) != DBC_OK)
+		return DBC_ERROR;
+	const char *why = mismatch(&source, copy);
+	if (why) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy failed verification: %s", why);
+		dbc_error_detail(ctx, "check: %s; source fingerprint %s, copy %s", copy->check,
+		                 source.fingerprint, copy->fingerprint);
+		return DBC_ERROR;
+	}
+	return env->publish(ctx, tmp, path);
+}
+
+int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json,
+                      int64_t *id)
+{
+	if (!env->copy)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no backup files");
+	if (!path && default_path(ctx, env, (char **)&path) != DBC_OK)
+		return DBC_ERROR;
+	if (!path[0])
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the backup path is empty");
+	if (env->check_target(ctx, path) != DBC_OK)
+		return DBC_ERROR;
+	char *tmp;
+	if (env->make_temp(ctx, path, &tmp) != DBC_OK)
+		return DBC_ERROR;
+	double start = now_ms();
+	dbc_backup_image copy;
+	memset(&copy, 0, sizeof copy);
+	bool existed;
+	if (copy_verified(ctx, env, tmp, path, &copy) != DBC_OK) {
+		env->remove(ctx, tmp, &existed); /* the error already set wins */
+		return DBC_ERROR;
+	}
+	double ms = now_ms() - start;
+	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) !=
+	    DBC_OK) {
+		/* unrecorded, the file would be a backup prune never sees */
+		env->remove(ctx, path, &existed);
+		return DBC_ERROR;
+	}
+	json_t *o = image_json(path, &copy, ms, true);
+	if (o && !dbc_json_set(o, "id", json_integer(*id))) {
+		json_decref(o);
+		o = NULL;
+	}
+	*json = dump(ctx, o);
+	return *json ? DBC_OK : DBC_ERROR;
+}
+
+int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json)
+{
+	if (!env->inspect)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no backup files");
+	bool full;
+	if (full_check(ctx, &full) != DBC_OK)
+		return DBC_ERROR;
+	dbc_backup_catalog_row row;
+	bool catalogued;
+	if (dbc_backup_catalog_find(ctx, env, path, &row, &catalogued) != DBC_OK)
+		return DBC_ERROR;
+	double start = now_ms();
+	dbc_backup_image img;
+	memset(&img, 0, sizeof img);
+	if (env->inspect(ctx, path, full, &img) != DBC_OK) {
+		/* a file that does not open as a database: its row says so */
+		if (catalogued) {
+			char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "does not open");
+			dbc_error_clear(ctx);
+			if (dbc_backup_catalog_mark(ctx, env, row.id, false, why) != DBC_OK)
+				return DBC_ERROR;
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s failed verification: %s", path,
+			                 why);
+		}
+		return DBC_ERROR;
+	}
+	dbc_backup_image recorded = {.fingerprint = row.fingerprint, .rows_digest = row.rows_digest};
+	const char *why =
+	    mismatch(catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
+	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
+		return DBC_ERROR;
+	if (why) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s failed verification: %s", path, why);
+		dbc_error_detail(ctx, "check: %s", img.check);
+		return DBC_ERROR;
+	}
+	json_t *o = image_json(path, &img, now_ms() - start, true);
+	if (o && !(dbc_json_set(o, "catalogued", json_boolean(catalogued)) &&
+	           (!catalogued || dbc_json_set(o, "id", json_integer(row.id))))) {
+		json_decref(o);
+		o = NULL;
+	}
+	*json = dump(ctx, o);
+	return *json ? DBC_OK : DBC_ERROR;
+}

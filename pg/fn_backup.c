@@ -1,0 +1,192 @@
+/*
+ * fn_backup.c — dbbackup_* for PostgreSQL: the catalog of backups made
+ * outside the database. Nothing here writes a server file: the file hooks
+ * of dbc_backup_env are NULL.
+ */
+#include "glue.h"
+
+#include "backup/backup.h"
+#include "settings/settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const dbc_backup_env pgdbc_backup_env = {
+    .ts_now = "pg_catalog.clock_timestamp()",
+    .ts_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    .ts_hours = "CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - %s) / 3600"
+                " AS double precision)",
+};
+
+int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                         dbc_health_fact *fact);
+
+Datum dbbackup_list(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	rc = dbc_backup_list(&call.ctx, &pgdbc_backup_env, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbbackup_record(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	const char *kind, *location, *fingerprint, *detail;
+	int64 bytes = -1, id = 0;
+	bool verified;
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	kind = pgdbc_arg_text(&call, 0, "kind");
+	location = pgdbc_arg_text(&call, 1, "location");
+	if (!PG_ARGISNULL(2))
+		bytes = pgdbc_arg_int64(&call, 2, "bytes");
+	if (bytes < -1 || (!PG_ARGISNULL(2) && bytes < 0))
+		bytes = -2; /* the core refuses it */
+	fingerprint = pgdbc_arg_text_opt(&call, 3);
+	verified = pgdbc_arg_bool(&call, 4, "verified");
+	detail = pgdbc_arg_text_opt(&call, 5);
+	rc = dbc_backup_record(&call.ctx, &pgdbc_backup_env, kind, location, bytes, fingerprint,
+	                       verified, detail, &id);
+	return pgdbc_return_int64(&call, rc, id);
+}
+
+/* ---------------------------------------------------------------- the backups check */
+
+/* What pg_stat_archiver and the WAL position tell, read in one statement. */
+typedef struct archiving {
+	bool in_recovery;
+	char *mode;   /* archive_mode */
+	bool failing; /* a failure after the last success (or none ever) */
+	char *failed_wal;
+	double hours; /* since the last archived segment; < 0: none ever */
+	char *archived_wal;
+	bool waiting;  /* a completed segment is newer than the last archived */
+	bool can_list; /* may read pg_ls_archive_statusdir() */
+	int64 ready;   /* .ready files, when can_list */
+} archiving;
+
+static int take_archiving(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	archiving *a = arg;
+	if (ncol != 8)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected archiver row");
+	a->in_recovery = c[0].i != 0;
+	a->mode = dbc_strdup(ctx, c[1].type == DBC_TEXT ? c[1].s : "off");
+	a->failing = c[2].type == DBC_BOOL && c[2].i != 0;
+	a->failed_wal = c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
+	a->hours = c[4].type == DBC_FLOAT ? c[4].f : -1;
+	a->archived_wal = c[5].type == DBC_TEXT ? dbc_strdup(ctx, c[5].s) : NULL;
+	a->waiting = c[6].type == DBC_BOOL && c[6].i != 0;
+	a->can_list = c[7].i != 0;
+	return DBC_OK;
+}
+
+/* The segment before the current one is complete; it waits when the last
+ * archived segment is older (names of one timeline sort by position). */
+static const char archiving_sql[] =
+    "SELECT pg_catalog.pg_is_in_recovery(), pg_catalog.current_setting('archive_mode'),"
+    " a.failed_count > 0 AND (a.last_archived_time IS NULL"
+    "  OR a.last_failed_time > a.last_archived_time),"
+    " a.last_failed_wal,"
+    " CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - a.last_archived_time)"
+    "  / 3600 AS double precision),"
+    " a.last_archived_wal,"
+    " CASE WHEN pg_catalog.pg_is_in_recovery() THEN false ELSE"
+    "  (SELECT CASE WHEN pg_catalog.pg_current_wal_lsn() - '0/0'::pg_lsn < s.size THEN false"
+    "   ELSE coalesce(a.last_archived_wal, '') < pg_catalog.pg_walfile_name("
+    "    pg_catalog.pg_current_wal_lsn() - s.size) END"
+    "   FROM (SELECT CAST(setting AS numeric) AS size FROM pg_catalog.pg_settings"
+    "         WHERE name = 'wal_segment_size') s) END,"
+    " pg_catalog.has_function_privilege('pg_catalog.pg_ls_archive_statusdir()', 'EXECUTE')"
+    " FROM pg_catalog.pg_stat_archiver a";
+
+/* Adds one finding to the fact: raises its status floor and appends the
+ * text to what the catalog part said (or replaces a skip). */
+static void finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status, const char *text)
+{
+	if (fact->skipped) {
+		fact->skipped = false;
+		fact->message = NULL;
+		fact->hint = NULL;
+		fact->value = -1;
+		fact->value_text = dbc_strdup(ctx, "none");
+	}
+	if (status > fact->min_status)
+		fact->min_status = status;
+	fact->note = fact->note ? dbc_printf(ctx, "%s; %s", fact->note, text) : dbc_strdup(ctx, text);
+}
+
+static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
+{
+	archiving a = {0};
+	bool require;
+	double max_age;
+	if (dbc_setting_get_bool(ctx, "health.backups.require_archiving", &require) != DBC_OK ||
+	    dbc_setting_get_number(ctx, "health.backups.max_archive_age", &max_age) != DBC_OK ||
+	    ctx->host->query(ctx, archiving_sql, 0, NULL, take_archiving, &a) != DBC_OK)
+		return DBC_ERROR;
+	if (a.in_recovery)
+		return DBC_OK; /* the primary's archiver is the one to watch */
+	if (strcmp(a.mode, "off") == 0) {
+		if (require)
+			finding(ctx, fact, DBC_CHECK_WARNING, "archive_mode is off: no WAL is archived");
+		return DBC_OK;
+	}
+	if (a.failing)
+		finding(ctx, fact, DBC_CHECK_CRITICAL,
+		        dbc_printf(ctx, "WAL archiving fails (last failed segment %s)",
+		                   a.failed_wal ? a.failed_wal : "?"));
+	if (a.waiting && (a.hours < 0 || a.hours > max_age))
+		finding(ctx, fact, DBC_CHECK_CRITICAL,
+		        a.hours < 0 ? dbc_strdup(ctx, "no WAL segment archived yet while completed ones "
+		                                      "wait")
+		                    : dbc_printf(ctx,
+		                                 "last archived WAL segment %s is %.1f h old while newer "
+		                                 "ones wait (max_archive_age %g h)",
+		                                 a.archived_wal, a.hours, max_age));
+	if (!a.can_list) {
+		fact->note = fact->note
+		                 ? dbc_printf(ctx, "%s; the .ready backlog needs pg_monitor", fact->note)
+		                 : dbc_strdup(ctx, "the .ready backlog needs pg_monitor");
+		return DBC_OK;
+	}
+	char *n = NULL;
+	if (dbc_query_text(ctx,
+	                   "SELECT count(*) FROM pg_catalog.pg_ls_archive_statusdir()"
+	                   " WHERE name LIKE '%.ready'",
+	                   0, NULL, &n, NULL) != DBC_OK)
+		return DBC_ERROR;
+	a.ready = n ? strtoll(n, NULL, 10) : 0;
+	if (a.ready > 1)
+		finding(
+		    ctx, fact, DBC_CHECK_WARNING,
+		    dbc_printf(ctx, "%lld WAL segments wait to be archived (.ready)", (long long)a.ready));
+	return DBC_OK;
+}
+
+int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                         dbc_health_fact *fact)
+{
+	char *can_read = NULL;
+	(void)eng, (void)mode;
+	if (dbc_query_text(ctx,
+	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
+	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.backups', 'SELECT')"
+	                   " THEN 'yes' ELSE 'no' END",
+	                   0, NULL, &can_read, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!can_read || strcmp(can_read, "yes") != 0) {
+		char *user = NULL;
+		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
+		dbc_health_skip(ctx, fact, "cannot read the backup catalog dbcare.backups",
+		                dbc_printf(ctx, "GRANT pg_monitor TO %s;",
+		                           ctx->host->quote_ident(ctx, user ? user : "current_user")));
+		return DBC_OK;
+	}
+	if (dbc_backup_health(ctx, &pgdbc_backup_env, fact) != DBC_OK)
+		return DBC_ERROR;
+	return gather_archiving(ctx, fact);
+}

@@ -1,0 +1,469 @@
+/*
+ * backup_file.c — the files of dbbackup_* (core/backup's dbc_backup_env on
+ * SQLite): the consistent copy, reading a copy back, publishing it under
+ * its final name, deleting it.
+ *
+ * The copy: SQLite's online backup API, all of it inside one read
+ * transaction of the caller's connection. The read transaction pins one
+ * snapshot (WAL) or holds the SHARED lock (rollback journal), so no other
+ * connection's commit can make the backup restart: stepped the usual way,
+ * between read transactions, it starts over whenever anyone writes the
+ * source and under steady writes never finishes. The same snapshot gives
+ * the source's fingerprint and row counts at the copy's moment. Steps of
+ * STEP_PAGES let the deadline (backup.timeout_ms) and an interrupt be
+ * checked. VACUUM INTO also copies consistently, but cannot run inside a
+ * transaction -- the counts would come from another moment -- and rebuilds
+ * every b-tree: with its quick_check, on the benchmark's 100 MB database it
+ * took 1.8 times as long as this whole call with its verification
+ * (test/bench/bench_backup.py, docs/benchmarks.md).
+ */
+#include "backup/backup.h"
+#include "base/sha256.h"
+#include "backup_glue.h"
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STEP_PAGES 4096
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {0, (long)ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* An error about db's last failure, with the system's reason when SQLite
+ * kept one (a full disk, a file too large). */
+static int db_error(dbc_ctx *ctx, sqlite3 *db, const char *what)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s: %s%s%s%s", what,
+	          db ? sqlite3_errmsg(db) : "out of memory", sys ? " (" : "", sys ? strerror(sys) : "",
+	          sys ? ")" : "");
+	return DBC_ERROR;
+}
+
+/* ---------------------------------------------------------------- reading an image */
+
+/* Runs sql on db and hands each row's first column (text) to the buffer as
+ * "<col0>\t<col1>...\n"; *rows counts rows. Returns the SQLite code. */
+static int rows_text(sqlite3 *db, const char *sql, dbc_buf *out, int64_t *rows)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int n = sqlite3_column_count(st);
+		for (int i = 0; i < n; i++) {
+			const unsigned char *t = sqlite3_column_text(st, i);
+			dbc_buf_append(out, t ? (const char *)t : "");
+			dbc_buf_appendc(out, i + 1 < n ? '\t' : '\n');
+		}
+		if (rows)
+			(*rows)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* What a backup's fingerprint hashes: the stored schema, every row. */
+#define FINGERPRINT_SQL                                                                            \
+	"SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema ORDER BY type, name"
+
+/* The fingerprint (the stored schema text, every row of sqlite_schema) and
+ * the row count of every ordinary table of db's main database (virtual
+ * tables hold no rows of their own; their shadow tables are counted). The
+ * first statement is the one that takes the read lock: a busy database
+ * answers SQLITE_BUSY here. */
+static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sqlite_rc)
+{
+	dbc_buf schema, counts, names;
+	dbc_buf_init(&schema, ctx);
+	dbc_buf_init(&counts, ctx);
+	dbc_buf_init(&names, ctx);
+	int64_t n = 0;
+	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
+	if (rc == SQLITE_OK)
+		rc = rows_text(db,
+		               "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+		               " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY name",
+		               &names, &n);
+	char *list = dbc_buf_finish(&names);
+	img->tables = n;
+	img->rows = 0;
+	for (char *p = list; rc == SQLITE_OK && p && *p;) {
+		char *nl = strchr(p, '\n');
+		*nl = '\0';
+		char *q = sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", p);
+		int64_t count = 0;
+		rc = q ? int_pragma(db, q, &count) : SQLITE_NOMEM;
+		sqlite3_free(q);
+		dbc_buf_appendf(&counts, "%s\t%lld\n", p, (long long)count);
+		img->rows += count;
+		p = nl + 1;
+	}
+	if (rc == SQLITE_OK)
+		rc = int_pragma(db, "PRAGMA main.page_count", &img->pages);
+	*sqlite_rc = rc;
+	if (rc != SQLITE_OK)
+		return DBC_ERROR;
+	char *s = dbc_buf_finish(&schema), *c = dbc_buf_finish(&counts);
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	if (!s || !c || dbc_sha256_hex(ctx, s, strlen(s), hex) != DBC_OK ||
+	    !(img->fingerprint = dbc_strdup(ctx, hex)) ||
+	    dbc_sha256_hex(ctx, c, strlen(c), hex) != DBC_OK ||
+	    !(img->rows_digest = dbc_strdup(ctx, hex)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *img)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
+		                 strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup %s is not a regular file", path);
+	img->bytes = (int64_t)st.st_size;
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		db_error(ctx, db, dbc_printf(ctx, "cannot open backup %s", path));
+		sqlite3_close(db);
+		return DBC_ERROR;
+	}
+	dbc_buf check;
+	dbc_buf_init(&check, ctx);
+	int64_t problems = 0;
+	rc = rows_text(db, full ? "PRAGMA main.integrity_check(1)" : "PRAGMA main.quick_check(1)",
+	               &check, &problems);
+	int out = DBC_OK;
+	if (rc != SQLITE_OK) {
+		out = db_error(ctx, db, dbc_printf(ctx, "backup %s is not a readable database", path));
+	} else {
+		char *text = dbc_buf_finish(&check);
+		size_t n = text ? strlen(text) : 0;
+		if (n && text[n - 1] == '\n')
+			text[n - 1] = '\0';
+		img->check = text;
+		if (!text)
+			out = DBC_ERROR;
+		else if (strcmp(text, "ok") == 0 && read_image(ctx, db, img, &rc) != DBC_OK)
+			out = ctx->failed
+			          ? DBC_ERROR
+			          : db_error(ctx, db,
+			                     dbc_printf(ctx, "backup %s is not a readable database", path));
+	}
+	sqlite3_close(db);
+	return out;
+}
+
+/* ---------------------------------------------------------------- the copy */
+
+/* Ends the copy's read transaction on every path. Under an interrupt
+ * (which lasts until the caller's statement ends) COMMIT and ROLLBACK fail
+ * too; the call's rescue write, prepared before BEGIN, then ends it: an
+ * interrupted write rolls the whole transaction back (txn_guard.c). */
+static void end_read(sqlite3 *db, sqldbc_call *call)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(db) && call->rescue) {
+		sqlite3_step(call->rescue);
+		sqlite3_reset(call->rescue);
+	}
+}
+
+/* The read transaction the copy happens in: BEGIN and the first read,
+ * retried while the database is busy (a writer committing in rollback
+ * journal mode) until the deadline. */
+static int begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, dbc_backup_image *source)
+{
+	for (;;) {
+		int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return db_error(ctx, db, "could not begin the backup's read transaction");
+		if (read_image(ctx, db, source, &rc) == DBC_OK)
+			return DBC_OK;
+		end_read(db, ctx->host_data);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			return db_error(ctx, db, "could not read the database to back up");
+		if (now_ms() >= deadline)
+			return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+			                 "the database stayed locked: no consistent read within "
+			                 "backup.timeout_ms");
+		if (ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		sleep_ms(5);
+	}
+}
+
+/* Copies every page of the snapshot into dest, checking the deadline and
+ * an interrupt between steps. */
+static int copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dest, "main", src, "main");
+	if (!b)
+		return db_error(ctx, dest, "could not start the copy");
+	int rc;
+	while ((rc = sqlite3_backup_step(b, STEP_PAGES)) == SQLITE_OK) {
+		if (now_ms() >= deadline) {
+			sqlite3_backup_finish(b);
+			return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+			                 "the copy did not finish within backup.timeout_ms");
+		}
+		if (ctx->host->interrupted(ctx)) {
+			sqlite3_backup_finish(b);
+			return DBC_ERROR;
+		}
+	}
+	int fin = sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE || fin != SQLITE_OK)
+		return db_error(ctx, dest, "could not write the backup copy");
+	return DBC_OK;
+}
+
+static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
+                       dbc_backup_image *source)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	double deadline = now_ms() + (double)timeout_ms;
+	if (!sqlite3_get_autocommit(db)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "a backup cannot be taken inside a transaction");
+		dbc_error_hint(ctx, "COMMIT or ROLLBACK first: the copy needs a read transaction of its "
+		                    "own, and a backup holds only committed work.");
+		return DBC_ERROR;
+	}
+	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
+		return db_error(ctx, db, "could not prepare the backup");
+	sqlite3 *dest = NULL;
+	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		db_error(ctx, dest, "could not open the backup copy");
+		sqlite3_close(dest);
+		return DBC_ERROR;
+	}
+	/* the copy is synced once, whole, before it gets its name */
+	int rc = sqlite3_exec(dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL,
+	                      NULL) == SQLITE_OK
+	             ? DBC_OK
+	             : db_error(ctx, dest, "could not prepare the backup copy");
+	if (rc == DBC_OK)
+		rc = begin_snapshot(ctx, db, deadline, source);
+	if (rc == DBC_OK) {
+		rc = copy_pages(ctx, db, dest, deadline);
+		end_read(db, ctx->host_data);
+	}
+	/* a standalone file: a copy of a WAL database would want a -wal beside it */
+	if (rc == DBC_OK &&
+	    sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_error(ctx, dest, "could not finish the backup copy");
+	if (sqlite3_close(dest) != SQLITE_OK && rc == DBC_OK)
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not close the backup copy");
+	if (rc == DBC_OK) {
+		int64_t page_size = 0;
+		int_pragma(db, "PRAGMA main.page_size", &page_size);
+		source->bytes = source->pages * page_size;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static char *dir_of(dbc_ctx *ctx, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return dbc_strdup(ctx, ".");
+	if (slash == path)
+		return dbc_strdup(ctx, "/");
+	return dbc_strndup(ctx, path, (size_t)(slash - path));
+}
+
+static int sqlite_check_target(dbc_ctx *ctx, const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup path %s is a directory", path);
+			dbc_error_hint(ctx, "Name a file in it, or set backup.dir and pass no path.");
+			return DBC_ERROR;
+		}
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup file %s already exists", path);
+	}
+	char *dir = dir_of(ctx, path);
+	if (!dir)
+		return DBC_ERROR;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup directory %s does not exist", dir);
+	if (access(dir, W_OK | X_OK) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE, "backup directory %s is not writable: %s",
+		                 dir, strerror(errno));
+	return DBC_OK;
+}
+
+static int sqlite_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
+{
+	char *t = dbc_printf(ctx, "%s.tmp-XXXXXX", path);
+	if (!t)
+		return DBC_ERROR;
+	int fd = mkstemp(t);
+	if (fd < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not create a file beside %s: %s", path,
+		                 strerror(errno));
+	close(fd);
+	*tmp_path = t;
+	return DBC_OK;
+}
+
+static int sync_path(const char *path, int flags)
+{
+	int fd = open(path, flags);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* link() gives the synced copy its name and fails when one is there: the
+ * name never points at a half file, and never replaces another's file. */
+static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
+{
+	if (sync_path(tmp_path, O_RDONLY) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync the backup copy: %s",
+		                 strerror(errno));
+	if (link(tmp_path, path) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
+		                 strerror(errno));
+	unlink(tmp_path);
+	char *dir = dir_of(ctx, path);
+	if (!dir)
+		return DBC_ERROR;
+	if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+		int saved = errno;
+		unlink(path);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync directory %s: %s", dir,
+		                 strerror(saved));
+	}
+	return DBC_OK;
+}
+
+static int sqlite_remove(dbc_ctx *ctx, const char *path, bool *existed)
+{
+	*existed = true;
+	if (unlink(path) == 0)
+		return DBC_OK;
+	if (errno == ENOENT) {
+		*existed = false;
+		return DBC_OK;
+	}
+	if (ctx->failed)
+		return DBC_ERROR; /* cleaning up after an error: that error is the one to see */
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not delete backup %s: %s", path,
+	                 strerror(errno));
+}
+
+static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerprint, bool *is,
+                            bool *missing)
+{
+	struct stat st;
+	*is = *missing = false;
+	if (lstat(path, &st) != 0) {
+		*missing = errno == ENOENT;
+		return DBC_OK;
+	}
+	if (!S_ISREG(st.st_mode) || !fingerprint)
+		return DBC_OK;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		dbc_buf schema;
+		dbc_buf_init(&schema, ctx);
+		char hex[DBC_SHA256_HEX_LEN + 1];
+		if (rows_text(db, FINGERPRINT_SQL, &schema, NULL) == SQLITE_OK) {
+			char *text = dbc_buf_finish(&schema);
+			*is = text && dbc_sha256_hex(ctx, text, strlen(text), hex) == DBC_OK &&
+			      strcmp(hex, fingerprint) == 0;
+		}
+	}
+	sqlite3_close(db);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static bool sqlite_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The main database file's name without directory and extension
+ * ("memory" for an in-memory database). */
+static int sqlite_database_name(dbc_ctx *ctx, char **name)
+{
+	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
+	if (!file || !file[0]) {
+		*name = dbc_strdup(ctx, "memory");
+		return *name ? DBC_OK : DBC_ERROR;
+	}
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	const char *dot = strrchr(base, '.');
+	*name =
+	    dot && dot > base ? dbc_strndup(ctx, base, (size_t)(dot - base)) : dbc_strdup(ctx, base);
+	return *name ? DBC_OK : DBC_ERROR;
+}
+
+static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
+{
+	*exists = sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_backups",
+	                                        NULL, NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
+	return DBC_OK;
+}
+
+const dbc_backup_env sqldbc_backup_env = {
+    .catalog_exists = sqlite_catalog_exists,
+    .ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    .ts_iso = "%s",
+    .ts_hours = "((julianday('now') - julianday(%s)) * 24.0)",
+    .database_name = sqlite_database_name,
+    .check_target = sqlite_check_target,
+    .copy = sqlite_copy,
+    .inspect = sqlite_inspect,
+    .publish = sqlite_publish,
+    .remove = sqlite_remove,
+    .exists = sqlite_exists,
+    .is_backup = sqlite_is_backup,
+    .make_temp = sqlite_make_temp,
+};
