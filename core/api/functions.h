@@ -322,6 +322,35 @@
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
                                                                                                    \
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
+	/* Changing: they alter tables, install triggers and delete rows, with                         \
+	 * the caller's rights on the table. */                                                        \
+	X(dbsoftdelete_enable, dbsoftdelete_enable, PG_SCALAR, .part = DBC_PART_RETAIN,                \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("column", DBC_T_TEXT, "'deleted_at'")),       \
+	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
+	  .comment = "turns DELETE into setting a timestamp column; lists the unique keys "            \
+	             "soft-deleted rows keep taking, with the statements that fix each")               \
+	X(dbsoftdelete_disable, dbsoftdelete_disable, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
+	  .comment = "removes the soft-delete trigger, keeping the column and its values")             \
+	X(dbsoftdelete_restore, dbsoftdelete_restore, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
+	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "restores soft-deleted rows by primary key (an object or an array of "            \
+	             "them), all or none")                                                             \
+	X(dbsoftdelete_purge, dbsoftdelete_purge, PG_SCALAR, .part = DBC_PART_RETAIN,                  \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("older_than", DBC_T_TEXT, "NULL")),           \
+	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "really deletes soft-deleted rows (deleted longer than older_than ago), "         \
+	             "foreign-key actions applying")                                                   \
+	X(dbsoftdelete_tables, dbsoftdelete_tables, CORE_TABLE, .part = DBC_PART_RETAIN,               \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("column_name", DBC_T_TEXT),           \
+	              DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ), DBC_COL("deleted_rows", DBC_T_INT8)),  \
+	  .volatility = DBC_STABLE, .comment = "the soft-delete tables and their deleted rows now")    \
+	/* The soft-delete trigger (PostgreSQL): runs as the writer, whose DELETE                      \
+	 * becomes an UPDATE of the row's column; nothing more. */                                     \
+	X(dbcare_softdelete_row, softdelete_row, PG, .schema = "dbcare", .part = DBC_PART_RETAIN,      \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
+	  .comment = "soft-delete trigger: a row DELETE sets the column its argument names")           \
 	/* (end of retain) */                                                                          \
                                                                                                    \
 	/* ---- audit: the row-level audit trail (core/audit) */                                       \

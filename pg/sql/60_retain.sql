@@ -2,4 +2,19 @@
 -- The functions are declared in the API table; the build writes their
 -- statements at the marker below.
 
+CREATE TABLE dbcare.softdelete (
+    table_name     text CONSTRAINT dbcare_softdelete_pkey PRIMARY KEY,
+    table_schema   text,
+    relation_name  text NOT NULL,
+    column_name    text NOT NULL,
+    enabled_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE dbcare.softdelete IS 'tables whose DELETE sets a column (dbsoftdelete_enable)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.softdelete', '');
+GRANT SELECT ON dbcare.softdelete TO pg_monitor;
+
 -- dbcare:api retain
+
+-- The API's "table dbsoftdelete_tables": SELECT * FROM dbsoftdelete_tables works too.
+CREATE VIEW dbsoftdelete_tables AS SELECT * FROM dbsoftdelete_tables();
+COMMENT ON VIEW dbsoftdelete_tables IS 'the soft-delete tables and their deleted rows now';

@@ -1,0 +1,164 @@
+/*
+ * fn_retain.c — dbsoftdelete_* for SQLite: the scalar functions' glue and
+ * what SQLite does its own way for the core (core/retain/retain.h,
+ * dbc_retain_engine). The soft-delete trigger is plain SQL calling only
+ * built-in functions, so it runs with trusted_schema off.
+ */
+#include "glue.h"
+#include "retain/retain.h"
+
+#include <string.h>
+
+/* The form dbsoftdelete's trigger writes and cutoffs are compared in:
+ * datetime()'s, with milliseconds, in UTC. */
+#define NOW_SQL "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv)
+{
+	static const char *const units[6] = {"years", "months", "days", "hours", "minutes", "seconds"};
+	const int64_t v[6] = {iv->years, iv->months, iv->days, iv->hours, iv->minutes, iv->seconds};
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "strftime('%Y-%m-%d %H:%M:%f', 'now'");
+	for (int i = 0; i < 6; i++)
+		if (v[i])
+			dbc_buf_appendf(&b, ", '-%lld %s'", (long long)v[i], units[i]);
+	dbc_buf_append(&b, ")");
+	return dbc_buf_finish(&b);
+}
+
+/* Values compare by the column's affinity: no cast. */
+static char *param_as(dbc_ctx *ctx, int n, const char *type)
+{
+	(void)type;
+	return dbc_printf(ctx, "$%d", n);
+}
+
+/* Trigger names are per schema in SQLite: one per table. */
+static char *trigger_name(dbc_ctx *ctx, const dbc_table *t)
+{
+	char *name = dbc_printf(ctx, "dbcare_softdelete_%s", t->name);
+	return name ? ctx->host->quote_ident(ctx, name) : NULL;
+}
+
+/* The row the trigger fires for: by rowid, or by the primary key of a
+ * WITHOUT ROWID table. (A trigger body names tables unqualified.) */
+static char *row_match(dbc_ctx *ctx, const dbc_table *t)
+{
+	if (!t->options || !strstr(t->options, "without rowid"))
+		return "rowid = OLD.rowid";
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < t->nconstraints; i++)
+		if (t->constraints[i].kind == DBC_CON_PRIMARY_KEY)
+			for (int k = 0; k < t->constraints[i].columns.n; k++) {
+				char *q = ctx->host->quote_ident(ctx, t->constraints[i].columns.items[k]);
+				dbc_buf_appendf(&b, "%s%s = OLD.%s", k ? " AND " : "", q, q);
+			}
+	return dbc_buf_finish(&b);
+}
+
+/* The DELETE of a row becomes an UPDATE of its column (when not set yet)
+ * and the DELETE is dropped (RAISE(IGNORE) skips the row, the statement
+ * goes on). */
+static char *trigger_create(dbc_ctx *ctx, const dbc_table *t, const char *column)
+{
+	char *name = trigger_name(ctx, t);
+	char *qt = ctx->host->quote_ident(ctx, t->name);
+	char *qc = ctx->host->quote_ident(ctx, column);
+	char *match = row_match(ctx, t);
+	if (!name || !qt || !qc || !match)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "DROP TRIGGER IF EXISTS main.%s; "
+	                  "CREATE TRIGGER main.%s BEFORE DELETE ON %s FOR EACH ROW BEGIN "
+	                  "UPDATE %s SET %s = %s WHERE %s AND %s IS NULL; "
+	                  "SELECT RAISE(IGNORE); END",
+	                  name, name, qt, qt, qc, NOW_SQL, match, qc);
+}
+
+static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
+{
+	char *name = trigger_name(ctx, t);
+	return name ? dbc_printf(ctx, "DROP TRIGGER IF EXISTS main.%s", name) : NULL;
+}
+
+static const char *const temporal_words[] = {"date", "time", NULL};
+
+static const dbc_retain_engine sqlite_retain = {
+    .timestamp_type = "TIMESTAMP",
+    .temporal_words = temporal_words,
+    .cutoff_sql = cutoff_sql,
+    .param_as = param_as,
+    .index_concurrently = "",
+    .drops_constraints = false,
+    .trigger_create = trigger_create,
+    .trigger_drop = trigger_drop,
+    .purge_through = NULL,
+};
+
+/* ------------------------------------------------------------ soft delete */
+
+void sqldbc_dbsoftdelete_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL, *column = "deleted_at";
+	char *report = NULL;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK && argc > 1)
+		rc = sqldbc_arg_text(&call, argv, 1, "column", &column);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_enable(&call.ctx, &sqlite_retain, table, column, &report);
+	if (rc == DBC_OK)
+		sqlite3_result_text(c, report, -1, SQLITE_TRANSIENT);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbsoftdelete_disable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL;
+	bool was = false;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_disable(&call.ctx, &sqlite_retain, table, &was);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, was);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbsoftdelete_restore(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL, *key = NULL;
+	int64_t n = 0;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "key", &key);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_restore(&call.ctx, &sqlite_retain, table, key, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbsoftdelete_purge(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL, *older_than = NULL;
+	int64_t n = 0;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK && argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL)
+		rc = sqldbc_arg_text(&call, argv, 1, "older_than", &older_than);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_purge(&call.ctx, &sqlite_retain, table, older_than, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
