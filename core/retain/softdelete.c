@@ -174,7 +174,7 @@ static int blockers(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
 		bool same_schema = (!ix->schema && !t->schema) ||
 		                   (ix->schema && t->schema && strcmp(ix->schema, t->schema) == 0);
 		if (!same_schema || strcmp(ix->table, t->name) != 0 || !ix->unique || ix->primary ||
-		    ix->partial || has_key(ix, column))
+		    ix->partial || ix->predicate || has_key(ix, column))
 			continue;
 		if (add_blocker(ctx, eng, t, column, ix, list) != DBC_OK)
 			return DBC_ERROR;
@@ -283,13 +283,13 @@ static int disable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 	char *old;
 	if (read_model(ctx, table, &s, &t) != DBC_OK || dbc_softdelete_column(ctx, t, &old) != DBC_OK)
 		return DBC_ERROR;
+	if (!old)
+		return DBC_OK;
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
 	char *ddl = eng->trigger_drop(ctx, t);
 	if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)
 		return DBC_ERROR;
-	if (!old)
-		return DBC_OK;
 	char *sql = dbc_printf(ctx, "DELETE FROM %s" BOOK " WHERE table_name = $1",
 	                       ctx->host->book_prefix);
 	dbc_value p = dbc_text(dbc_qualified_name(ctx, t->schema, t->name));
@@ -382,7 +382,7 @@ wrong:;
  * predicate names the soft-delete column and whose keys are columns. */
 static bool restore_guard(const dbc_table *t, const dbc_index *ix, const char *column)
 {
-	if (!ix->unique || !ix->partial || !ix->predicate || !strstr(ix->predicate, column))
+	if (!ix->unique || !ix->predicate || !strstr(ix->predicate, column))
 		return false;
 	for (int k = 0; k < ix->keys.n; k++)
 		if (!dbc_table_find_column(t, ix->keys.items[k]))

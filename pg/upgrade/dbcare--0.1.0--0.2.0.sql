@@ -184,6 +184,62 @@ CREATE FUNCTION dbcheck_json("table" regclass, "column" text, schema jsonb,
 COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many stored values of a column a JSON Schema refuses, with a sample';
 
 -- ---- retain: soft delete and retention policies (docs/retention.md)
+CREATE TABLE dbcare.softdelete (
+    table_name     text CONSTRAINT dbcare_softdelete_pkey PRIMARY KEY,
+    table_schema   text,
+    relation_name  text NOT NULL,
+    column_name    text NOT NULL,
+    enabled_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE dbcare.softdelete IS 'tables whose DELETE sets a column (dbsoftdelete_enable)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.softdelete', '');
+GRANT SELECT ON dbcare.softdelete TO pg_monitor;
+
+CREATE FUNCTION dbsoftdelete_enable("table" text, "column" text DEFAULT 'deleted_at') RETURNS jsonb
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_enable';
+COMMENT ON FUNCTION dbsoftdelete_enable(text, text) IS 'turns DELETE into setting a timestamp column; lists the unique keys soft-deleted rows keep taking, with the statements that fix each';
+REVOKE ALL ON FUNCTION dbsoftdelete_enable(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_disable("table" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_disable';
+COMMENT ON FUNCTION dbsoftdelete_disable(text) IS 'removes the soft-delete trigger, keeping the column and its values';
+REVOKE ALL ON FUNCTION dbsoftdelete_disable(text) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_restore("table" text, "key" jsonb) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_restore';
+COMMENT ON FUNCTION dbsoftdelete_restore(text, jsonb) IS 'restores soft-deleted rows by primary key (an object or an array of them), all or none';
+REVOKE ALL ON FUNCTION dbsoftdelete_restore(text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_purge("table" text, "older_than" text DEFAULT NULL) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_purge';
+COMMENT ON FUNCTION dbsoftdelete_purge(text, text) IS 'really deletes soft-deleted rows (deleted longer than older_than ago), foreign-key actions applying';
+REVOKE ALL ON FUNCTION dbsoftdelete_purge(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_tables()
+    RETURNS TABLE ("table_name" text, "column_name" text, "enabled_at" timestamp with time zone, "deleted_rows" bigint)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_tables';
+COMMENT ON FUNCTION dbsoftdelete_tables() IS 'the soft-delete tables and their deleted rows now';
+
+CREATE FUNCTION dbcare.softdelete_row() RETURNS trigger
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_softdelete_row';
+COMMENT ON FUNCTION dbcare.softdelete_row() IS 'soft-delete trigger: a row DELETE sets the column its argument names';
+REVOKE ALL ON FUNCTION dbcare.softdelete_row() FROM PUBLIC;
+
+-- The API's "table dbsoftdelete_tables": SELECT * FROM dbsoftdelete_tables works too.
+CREATE VIEW dbsoftdelete_tables AS SELECT * FROM dbsoftdelete_tables();
+COMMENT ON VIEW dbsoftdelete_tables IS 'the soft-delete tables and their deleted rows now';
 -- (end of retain)
 
 -- ---- audit: the row-level audit trail (docs/audit.md)

@@ -40,6 +40,7 @@ END \$\$" -c "CREATE DOMAIN pos AS int" \
   -c "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE m1 (a int)', 'DROP TABLE m1')" \
   -c "SELECT dbmigrate_apply()" \
   -c "SELECT dbmigrate_add('2', 'two', 'CREATE TABLE m2 AS SELECT g FROM generate_series(1, 50000) g', 'DROP TABLE m2')" \
+  -c "SELECT dbsoftdelete_enable('t5')" \
   >/dev/null
 
 echo "tables: $((SECONDS - started)) s"
@@ -98,6 +99,13 @@ declare -A calls=(
   ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
+  # t5 is soft-delete enabled at setup: enabling again and restoring change
+  # nothing; the purge finds no row deleted a week ago
+  ["dbsoftdelete_enable(text,text)"]="dbsoftdelete_enable('t5')"
+  ["dbsoftdelete_disable(text)"]="dbsoftdelete_disable('t6')"
+  ["dbsoftdelete_restore(text,jsonb)"]="dbsoftdelete_restore('t5', '[{\"id\":1},{\"id\":2}]')"
+  ["dbsoftdelete_purge(text,text)"]="dbsoftdelete_purge('t5', '7 days')"
+  ["dbsoftdelete_tables()"]="dbsoftdelete_tables()"
 )
 
 # Every function of the extension that SQL can call (trigger functions cannot;
