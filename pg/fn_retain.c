@@ -1,16 +1,21 @@
 /*
- * fn_retain.c — dbsoftdelete_* for PostgreSQL: the SQL-callable wrappers,
+ * fn_retain.c — dbsoftdelete_* and dbretain_* for PostgreSQL: the wrappers,
  * what PostgreSQL does its own way for the core (core/retain/retain.h,
  * dbc_retain_engine), and the soft-delete trigger dbcare.softdelete_row.
  */
 #include "glue.h"
 
 #include "retain/retain.h"
+#include "settings/settings.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "nodes/parsenodes.h"
+#include "utils/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -49,8 +54,9 @@ static void purge_through(bool on)
 
 /* ------------------------------------------------------------ the dialect */
 
-static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv)
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
 {
+	(void)sample;
 	return dbc_printf(ctx,
 	                  "(pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval("
 	                  "years => %lld, months => %lld, days => %lld, hours => %lld, "
@@ -85,6 +91,25 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 
 static const char *const temporal_words[] = {"timestamp", "date", NULL};
 
+/* Where a batch's rows are: a TID scan of the picked row versions. */
+static char *rows_in(dbc_ctx *ctx, const char *subquery)
+{
+	return subquery ? dbc_printf(ctx, "ctid OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", subquery)
+	                : NULL;
+}
+
+/* Two runs of one policy take turns until the transaction (or batch) ends. */
+#define RETAIN_LOCK_CLASS 0x64627274 /* "dbrt" */
+
+static int policy_lock(dbc_ctx *ctx, const char *name)
+{
+	dbc_value v = dbc_text(name);
+	return ctx->host->query(ctx,
+	                        "SELECT pg_catalog.pg_advisory_xact_lock(" CppAsString2(
+	                            RETAIN_LOCK_CLASS) ", pg_catalog.hashtext($1))",
+	                        1, &v, NULL, NULL);
+}
+
 static const dbc_retain_engine pg_retain = {
     .timestamp_type = "timestamp with time zone",
     .temporal_words = temporal_words,
@@ -95,6 +120,21 @@ static const dbc_retain_engine pg_retain = {
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = purge_through,
+    .cutoff_type = "timestamp with time zone",
+    .now_sql = "pg_catalog.now()",
+    .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
+                   "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
+                   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
+                   "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
+    .schema_exists_sql = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+    .text_dates_probe = NULL,
+    .row_id = "ctid",
+    .rows_in = rows_in,
+    .only = "ONLY ",
+    .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
+    .writable_cte = true,
+    .policy_lock = policy_lock,
 };
 
 /* ------------------------------------------------------------ soft delete */
@@ -186,4 +226,144 @@ Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
 	SPI_finish();
 	pfree(sql);
 	return PointerGetDatum(NULL);
+}
+
+/* ------------------------------------------------------- retention policies */
+
+Datum dbretain_add(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	pgdbc_begin(&call, fcinfo);
+	const char *name = pgdbc_arg_text(&call, 0, "name");
+	const char *table = pgdbc_arg_text(&call, 1, "table");
+	const char *column = pgdbc_arg_text(&call, 2, "column");
+	const char *keep = pgdbc_arg_text(&call, 3, "keep");
+	const char *action = pgdbc_arg_text(&call, 4, "action");
+	const char *target = pgdbc_arg_text_opt(&call, 5);
+	int rc = dbc_retain_add(&call.ctx, &pg_retain, name, table, column, keep, action, target);
+	return pgdbc_return_text(&call, rc, name);
+}
+
+Datum dbretain_plan(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	int rc = dbc_retain_plan(&call.ctx, &pg_retain, pgdbc_arg_text_opt(&call, 0), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbretain_apply(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	dbc_retain_results results;
+	pgdbc_begin(&call, fcinfo);
+	const char *name = pgdbc_arg_text_opt(&call, 0);
+	int64 max_rows = pgdbc_arg_given(&call, 1) ? pgdbc_arg_int64(&call, 1, "max_rows") : 0;
+	int rc = DBC_OK;
+	if (pgdbc_arg_given(&call, 1) && max_rows <= 0)
+		rc = dbc_error(&call.ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		               "argument \"max_rows\" must be positive");
+	if (rc == DBC_OK)
+		rc = dbc_retain_apply(&call.ctx, &pg_retain, name, max_rows, true, &results);
+	purging = false;
+	if (rc == DBC_OK)
+		rc = dbc_retain_apply_rows(&call.ctx, &results, &rows);
+	return pgdbc_return_rows(&call, rc, rc == DBC_OK ? &rows : NULL);
+}
+
+/* ------------------------------------------------------------ dbretain_run
+ *
+ * CALL dbretain_run([name]): one batch of each policy per transaction,
+ * committed; then retain.sleep_ms of sleep; until no policy moved a row or
+ * retain.max_duration_ms passed. Each transaction pins search_path for
+ * itself (a procedure with a SET clause cannot commit), so the statements
+ * mean what they say whatever the caller's path. */
+
+typedef struct run_settings {
+	int64_t batch, sleep_ms, max_ms;
+} run_settings;
+
+static int read_run_settings(dbc_ctx *ctx, void *arg)
+{
+	run_settings *s = arg;
+	if (dbc_setting_get_int(ctx, "retain.batch_size", &s->batch) != DBC_OK ||
+	    dbc_setting_get_int(ctx, "retain.sleep_ms", &s->sleep_ms) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_setting_get_int(ctx, "retain.max_duration_ms", &s->max_ms);
+}
+
+typedef struct run_step {
+	const char *name;
+	int64_t batch;
+	int64_t archived, deleted;
+} run_step;
+
+static int do_step(dbc_ctx *ctx, void *arg)
+{
+	run_step *st = arg;
+	dbc_retain_results r;
+	st->archived = st->deleted = 0;
+	if (ctx->host->exec(ctx, "SELECT pg_catalog.set_config('search_path', "
+	                         "'pg_catalog, pg_temp', true)") != DBC_OK)
+		return DBC_ERROR;
+	int rc = dbc_retain_apply(ctx, &pg_retain, st->name, st->batch, false, &r);
+	purging = false;
+	for (int i = 0; rc == DBC_OK && i < r.n; i++) {
+		st->archived += r.items[i].archived;
+		st->deleted += r.items[i].deleted;
+	}
+	return rc;
+}
+
+Datum dbretain_run(PG_FUNCTION_ARGS)
+{
+	CallContext *cc = fcinfo->context && IsA(fcinfo->context, CallContext)
+	                      ? (CallContext *)fcinfo->context
+	                      : NULL;
+	pgdbc_refuse_changes_when_read_only(fcinfo);
+	if (!cc || cc->atomic || IsSubTransaction())
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+		                errmsg("dbcare: dbretain_run must be called with CALL outside a "
+		                       "transaction block"),
+		                errhint("It commits after each batch. Inside a transaction, use "
+		                        "SELECT * FROM dbretain_apply(name, max_rows).")));
+	/* the argument must outlive the commits */
+	char *name = PG_ARGISNULL(0) ? NULL
+	                             : MemoryContextStrdup(TopMemoryContext,
+	                                                   text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	run_settings set = {0};
+	pgdbc_call call;
+	pgdbc_begin(&call, fcinfo);
+	pgdbc_finish(&call, pgdbc_run(&call, read_run_settings, &set));
+	TimestampTz start = GetCurrentTimestamp();
+	int64 archived = 0, deleted = 0, batches = 0;
+	for (;;) {
+		run_step st = {name, set.batch > 0 ? set.batch : 1, 0, 0};
+		pgdbc_begin(&call, fcinfo);
+		pgdbc_finish(&call, pgdbc_run(&call, do_step, &st));
+		SPI_commit();
+		if (st.archived + st.deleted == 0)
+			break;
+		archived += st.archived;
+		deleted += st.deleted;
+		batches++;
+		if (set.max_ms > 0 &&
+		    TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)set.max_ms))
+			break;
+		for (int64 slept = 0; slept < set.sleep_ms; slept += 10) {
+			pg_usleep(10000L);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	SPI_finish();
+	if (name)
+		pfree(name);
+	ereport(NOTICE, (errmsg("dbcare: dbretain_run archived %lld and deleted %lld row(s) in %lld "
+	                        "batch(es)",
+	                        (long long)archived, (long long)deleted, (long long)batches)));
+	PG_RETURN_VOID();
 }

@@ -141,6 +141,21 @@ static const book_table tables[] = {
 	                      " column_name TEXT NOT NULL,"
 	                      " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
 	 false},
+	/* retention policies (dbretain_add) */
+	{"dbcare_retain_policies", "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
+	                           " name TEXT PRIMARY KEY NOT NULL,"
+	                           " table_schema TEXT,"
+	                           " table_name TEXT NOT NULL,"
+	                           " column_name TEXT NOT NULL,"
+	                           " keep TEXT NOT NULL,"
+	                           " action TEXT NOT NULL CHECK (action IN ('delete', 'archive', 'purge')),"
+	                           " target_schema TEXT,"
+	                           " target_name TEXT,"
+	                           " archived_rows INTEGER NOT NULL DEFAULT 0,"
+	                           " deleted_rows INTEGER NOT NULL DEFAULT 0,"
+	                           " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	                           " last_run_at TEXT)",
+	 false},
 };
 
 /* Tables added within a bookkeeping version (0.2.0 development): a file
@@ -148,7 +163,7 @@ static const book_table tables[] = {
  * makes it, and its readers treat it as empty. */
 static bool added_later(const char *name)
 {
-	return strcmp(name, "dbcare_softdelete") == 0;
+	return strcmp(name, "dbcare_softdelete") == 0 || strcmp(name, "dbcare_retain_policies") == 0;
 }
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))

@@ -1,5 +1,5 @@
 /*
- * fn_retain.c — dbsoftdelete_* for SQLite: the scalar functions' glue and
+ * fn_retain.c — dbsoftdelete_* and dbretain_* for SQLite: the functions' glue and
  * what SQLite does its own way for the core (core/retain/retain.h,
  * dbc_retain_engine). The soft-delete trigger is plain SQL calling only
  * built-in functions, so it runs with trusted_schema off.
@@ -13,13 +13,22 @@
  * datetime()'s, with milliseconds, in UTC. */
 #define NOW_SQL "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 
-static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv)
+/* Dates stored as text compare as text: the cutoff takes the form of a
+ * stored value (ISO 8601 with T and Z, as dbcare's own tables write it, or
+ * datetime()'s with a space). */
+static bool iso_t(const char *sample)
+{
+	return sample && strlen(sample) > 10 && sample[10] == 'T';
+}
+
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
 {
 	static const char *const units[6] = {"years", "months", "days", "hours", "minutes", "seconds"};
 	const int64_t v[6] = {iv->years, iv->months, iv->days, iv->hours, iv->minutes, iv->seconds};
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_append(&b, "strftime('%Y-%m-%d %H:%M:%f', 'now'");
+	dbc_buf_append(&b, iso_t(sample) ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'"
+	                                 : "strftime('%Y-%m-%d %H:%M:%f', 'now'");
 	for (int i = 0; i < 6; i++)
 		if (v[i])
 			dbc_buf_appendf(&b, ", '-%lld %s'", (long long)v[i], units[i]);
@@ -85,6 +94,20 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 
 static const char *const temporal_words[] = {"date", "time", NULL};
 
+/* A text column holds dates when every value read (up to a thousand) is one. */
+static char *text_dates_probe(dbc_ctx *ctx, const char *table, const char *column)
+{
+	return dbc_printf(ctx,
+	                  "SELECT count(*) FROM (SELECT %s AS v FROM %s WHERE %s IS NOT NULL LIMIT 1000) "
+	                  "WHERE julianday(v) IS NULL",
+	                  column, table, column);
+}
+
+static char *rows_in(dbc_ctx *ctx, const char *subquery)
+{
+	return subquery ? dbc_printf(ctx, "rowid IN (%s)", subquery) : NULL;
+}
+
 static const dbc_retain_engine sqlite_retain = {
     .timestamp_type = "TIMESTAMP",
     .temporal_words = temporal_words,
@@ -95,6 +118,17 @@ static const dbc_retain_engine sqlite_retain = {
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = NULL,
+    .cutoff_type = "",
+    .now_sql = NOW_SQL,
+    .columns_sql = "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))",
+    .schema_exists_sql = "SELECT 1 FROM pragma_database_list WHERE name = $1",
+    .text_dates_probe = text_dates_probe,
+    .row_id = "rowid",
+    .rows_in = rows_in,
+    .only = "",
+    .skip_locked = "",
+    .writable_cte = false,
+    .policy_lock = NULL,
 };
 
 /* ------------------------------------------------------------ soft delete */
@@ -161,4 +195,64 @@ void sqldbc_dbsoftdelete_purge(sqlite3_context *c, int argc, sqlite3_value **arg
 	if (rc == DBC_OK)
 		sqlite3_result_int64(c, n);
 	sqldbc_finish(&call, c, rc);
+}
+
+/* ------------------------------------------------------- retention policies */
+
+void sqldbc_dbretain_add(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	static const char *const names[5] = {"name", "table", "column", "keep", "action"};
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *a[5] = {0}, *target = NULL;
+	int rc = DBC_OK;
+	for (int i = 0; i < 5 && rc == DBC_OK; i++)
+		rc = sqldbc_arg_text(&call, argv, i, names[i], &a[i]);
+	if (rc == DBC_OK && argc > 5 && sqlite3_value_type(argv[5]) != SQLITE_NULL)
+		rc = sqldbc_arg_text(&call, argv, 5, "target", &target);
+	if (rc == DBC_OK)
+		rc = dbc_retain_add(&call.ctx, &sqlite_retain, a[0], a[1], a[2], a[3], a[4], target);
+	if (rc == DBC_OK)
+		sqlite3_result_text(c, a[0], -1, SQLITE_TRANSIENT);
+	sqldbc_finish(&call, c, rc);
+}
+
+static int text_arg(dbc_ctx *ctx, int argc, const dbc_value *args, int i, const char *argname,
+                    const char **out)
+{
+	*out = NULL;
+	if (argc <= i || args[i].type == DBC_NULL)
+		return DBC_OK;
+	if (args[i].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must be text", argname);
+	*out = args[i].s;
+	return DBC_OK;
+}
+
+int sqldbc_dbretain_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	const char *name;
+	dbc_rows_init(out, ctx, DBC_RETAIN_PLAN_NCOLS);
+	if (text_arg(ctx, argc, args, 0, "name", &name) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_retain_plan(ctx, &sqlite_retain, name, out);
+}
+
+int sqldbc_dbretain_apply(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	const char *name;
+	int64_t max_rows = 0;
+	dbc_rows_init(out, ctx, DBC_RETAIN_APPLY_NCOLS);
+	if (text_arg(ctx, argc, args, 0, "name", &name) != DBC_OK)
+		return DBC_ERROR;
+	if (argc > 1 && args[1].type != DBC_NULL) {
+		if (args[1].type != DBC_INT || args[1].i <= 0)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "argument \"max_rows\" must be a positive integer");
+		max_rows = args[1].i;
+	}
+	dbc_retain_results r;
+	if (dbc_retain_apply(ctx, &sqlite_retain, name, max_rows, true, &r) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_retain_apply_rows(ctx, &r, out);
 }

@@ -32,8 +32,15 @@ typedef struct dbc_retain_engine {
 	 * case, contains one of these words (NULL-terminated). */
 	const char *const *temporal_words;
 	/* SQL of the moment iv before now, in the form a soft-delete or an age
-	 * column is compared with (arena text). */
-	char *(*cutoff_sql)(dbc_ctx *ctx, const dbc_interval *iv);
+	 * column is compared with (arena text). sample: a value the column
+	 * holds (its oldest), NULL when unknown: where dates are text the
+	 * cutoff is written in the sample's form, so the two compare as
+	 * text. */
+	char *(*cutoff_sql)(dbc_ctx *ctx, const dbc_interval *iv, const char *sample);
+	/* The type a cutoff parameter is cast to (param_as). */
+	const char *cutoff_type;
+	/* SQL of the current time, as archived_at stores it. */
+	const char *now_sql;
 	/* Parameter n ($n) of a statement compared with a column of declared
 	 * type: where a parameter has a type of its own (PostgreSQL binds text),
 	 * a cast to the column's type. */
@@ -55,6 +62,36 @@ typedef struct dbc_retain_engine {
 	 * on every path out of the call. NULL: the trigger cannot be told;
 	 * the purge drops it and makes it again in its savepoint. */
 	void (*purge_through)(bool on);
+
+	/* ---- retention policies */
+	/* A query with $1 (schema; NULL for the main one) and $2 (table) giving
+	 * the table's columns (name, declared type) in order; no row when it
+	 * does not exist. */
+	const char *columns_sql;
+	/* A query with $1 giving a row when that schema (or ATTACHed
+	 * database) exists. */
+	const char *schema_exists_sql;
+	/* Where dates may be stored as text (SQLite): a query over %1$s (the
+	 * quoted table) and %2$s (the quoted column) counting stored values
+	 * that read as no date; NULL: the declared type decides alone. */
+	char *(*text_dates_probe)(dbc_ctx *ctx, const char *table, const char *column);
+	/* The row identity a batch picks rows by ("ctid", "rowid") and the
+	 * condition "this row is one of (subquery of that identity)". */
+	const char *row_id;
+	char *(*rows_in)(dbc_ctx *ctx, const char *subquery);
+	/* Written before a table name to read or delete its own rows only
+	 * ("ONLY " where tables inherit), and after a batch's row pick: skip
+	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
+	const char *only;
+	const char *skip_locked;
+	/* A batch moves its rows in one statement (a DELETE ... RETURNING
+	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
+	 * the same rows, whose counts must agree. */
+	bool writable_cte;
+	/* Serialises runs of one policy until the transaction ends (an
+	 * advisory lock); NULL: the policy row's update takes the database's
+	 * write lock, which serialises them (SQLite). */
+	int (*policy_lock)(dbc_ctx *ctx, const char *name);
 } dbc_retain_engine;
 
 /* ---------------------------------------------------------------- soft delete */
@@ -88,6 +125,47 @@ int dbc_softdelete_column(dbc_ctx *ctx, const dbc_table *t, char **column);
 #define DBC_SOFTDELETE_NCOLS 4
 /* dbsoftdelete_tables: (table_name, column_name, enabled_at, deleted_rows). */
 int dbc_softdelete_rows(dbc_ctx *ctx, dbc_rows *out);
+
+/* ------------------------------------------------------ retention policies */
+
+/* dbretain_add: validates everything now (table, column, interval, action,
+ * target and its columns) and records the policy. */
+int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                   const char *table, const char *column, const char *keep, const char *action,
+                   const char *target);
+/* dbretain_drop: forgets a policy (its archive stays); false when none. */
+int dbc_retain_drop(dbc_ctx *ctx, const char *name, bool *dropped);
+
+#define DBC_RETAIN_POLICY_NCOLS 9
+/* dbretain_policies: (name, table_name, column_name, keep, action, target,
+ * archived_rows, deleted_rows, last_run_at). */
+int dbc_retain_policy_rows(dbc_ctx *ctx, dbc_rows *out);
+
+#define DBC_RETAIN_PLAN_NCOLS 7
+/* dbretain_plan: per policy (all, or the one named) (policy, table_name,
+ * action, due, oldest, batches, blockers JSON). Changes nothing. */
+int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name, dbc_rows *out);
+
+/* What one policy's apply did. */
+typedef struct dbc_retain_result {
+	char *policy;
+	int64_t archived, deleted, blocked, remaining;
+	double duration_ms;
+} dbc_retain_result;
+
+typedef struct dbc_retain_results {
+	dbc_retain_result *items;
+	int n, cap;
+} dbc_retain_results;
+
+/* dbretain_apply: at most max_rows rows per policy (<= 0: retain.batch_size)
+ * in batches of retain.batch_size, each batch atomic, in the caller's
+ * transaction. count: also count what is left (blocked, remaining); -1 in
+ * both otherwise. */
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                     int64_t max_rows, bool count, dbc_retain_results *out);
+#define DBC_RETAIN_APPLY_NCOLS 6
+int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *out);
 
 /* Finds table name (schema.table or table) in s; "dbcare:" error naming
  * argname when it is missing or ambiguous. */

@@ -506,7 +506,7 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 	char *sql = dbc_printf(ctx, "DELETE FROM %s WHERE %s IS NOT NULL",
 	                       dbc_quoted_name(ctx, t->schema, t->name), qc);
 	if (sql && older_than)
-		sql = dbc_printf(ctx, "%s AND %s < %s", sql, qc, eng->cutoff_sql(ctx, &iv));
+		sql = dbc_printf(ctx, "%s AND %s < %s", sql, qc, eng->cutoff_sql(ctx, &iv, NULL));
 	if (!sql)
 		return DBC_ERROR;
 	if (eng->purge_through) {
