@@ -99,7 +99,7 @@ static char *rows_in(dbc_ctx *ctx, const char *subquery)
 }
 
 /* Two runs of one policy take turns until the transaction (or batch) ends. */
-#define RETAIN_LOCK_CLASS 0x64627274 /* "dbrt" */
+#define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
 
 static int policy_lock(dbc_ctx *ctx, const char *name)
 {
