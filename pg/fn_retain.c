@@ -277,9 +277,9 @@ Datum dbretain_apply(PG_FUNCTION_ARGS)
  *
  * CALL dbretain_run([name]): one batch of each policy per transaction,
  * committed; then retain.sleep_ms of sleep; until no policy moved a row or
- * retain.max_duration_ms passed. Each transaction pins search_path for
- * itself (a procedure with a SET clause cannot commit), so the statements
- * mean what they say whatever the caller's path. */
+ * retain.max_duration_ms passed. A procedure with a SET clause cannot
+ * commit: its statements run under the path the host pins for each of
+ * them (pg/host.c), whatever the caller's. */
 
 typedef struct run_settings {
 	int64_t batch, sleep_ms, max_ms;
@@ -305,9 +305,6 @@ static int do_step(dbc_ctx *ctx, void *arg)
 	run_step *st = arg;
 	dbc_retain_results r;
 	st->archived = st->deleted = 0;
-	if (ctx->host->exec(ctx, "SELECT pg_catalog.set_config('search_path', "
-	                         "'pg_catalog, pg_temp', true)") != DBC_OK)
-		return DBC_ERROR;
 	int rc = dbc_retain_apply(ctx, &pg_retain, st->name, st->batch, false, &r);
 	purging = false;
 	for (int i = 0; rc == DBC_OK && i < r.n; i++) {

@@ -387,7 +387,7 @@
 	  .comment = "applies retention policies: at most max_rows rows each, in atomic batches, "     \
 	             "in the caller's transaction")                                                    \
 	/* A procedure: it commits after each batch. No SET clause: a procedure                        \
-	 * with one cannot commit; each of its transactions pins search_path. */                       \
+	 * with one cannot commit; the host pins search_path per statement. */                         \
 	X(dbretain_run, dbretain_run, PG, .part = DBC_PART_RETAIN,                                     \
 	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")), .returns = DBC_T_VOID,                        \
 	  .flags = DBC_API_PROCEDURE | DBC_API_CALLER_PATH | DBC_API_PRIVATE,                          \

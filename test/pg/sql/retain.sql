@@ -114,3 +114,4 @@ DROP SCHEMA app CASCADE;
 DROP SCHEMA archive CASCADE;
 DELETE FROM dbcare.retain_policies;
 DELETE FROM dbcare.softdelete;
+DELETE FROM dbcare.config WHERE key LIKE 'retain.%';
