@@ -230,7 +230,10 @@ int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *nam
 	memset(out, 0, sizeof(*out));
 	dbc_policies ps;
 	int64_t batch = 0;
-	if (dbc_retain_load(ctx, name, &ps) != DBC_OK ||
+	/* the write lock first (SQLite): a read first would pin a snapshot a
+	 * concurrent run makes stale, and the first write would then fail busy
+	 * at once instead of waiting its turn */
+	if (ctx->host->book_ensure(ctx) != DBC_OK || dbc_retain_load(ctx, name, &ps) != DBC_OK ||
 	    dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK)
 		return DBC_ERROR;
 	if (batch <= 0)
@@ -241,7 +244,7 @@ int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *nam
 		return DBC_OK;
 	dbc_schema s;
 	dbc_schema_init(&s, ctx);
-	if (ctx->host->book_ensure(ctx) != DBC_OK || ctx->host->read_schema(ctx, &s) != DBC_OK)
+	if (ctx->host->read_schema(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	/* all or nothing for the call: an error in a later policy undoes the
 	 * earlier ones (dbretain_run commits batch by batch instead) */
