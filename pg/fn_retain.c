@@ -137,6 +137,11 @@ static const dbc_retain_engine pg_retain = {
     .policy_lock = policy_lock,
 };
 
+const struct dbc_retain_engine *pgdbc_retain_engine(void)
+{
+	return &pg_retain;
+}
+
 /* ------------------------------------------------------------ soft delete */
 
 Datum dbsoftdelete_enable(PG_FUNCTION_ARGS)

@@ -131,6 +131,11 @@ static const dbc_retain_engine sqlite_retain = {
     .policy_lock = NULL,
 };
 
+const struct dbc_retain_engine *sqldbc_retain_engine(void)
+{
+	return &sqlite_retain;
+}
+
 /* ------------------------------------------------------------ soft delete */
 
 void sqldbc_dbsoftdelete_enable(sqlite3_context *c, int argc, sqlite3_value **argv)

@@ -167,6 +167,30 @@ int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *nam
 #define DBC_RETAIN_APPLY_NCOLS 6
 int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *out);
 
+/* What the health check "retention" reads: per policy the batches due now,
+ * and per archive table the rows it holds against those the policies
+ * recorded moving into it. */
+typedef struct dbc_retain_health_policy {
+	char *policy;
+	char *table;
+	int64_t due, batches;
+} dbc_retain_health_policy;
+
+typedef struct dbc_retain_health_archive {
+	char *target;
+	int64_t rows, recorded; /* rows -1: the archive table is missing */
+} dbc_retain_health_archive;
+
+typedef struct dbc_retain_health {
+	int npolicies;
+	dbc_retain_health_policy *policies;
+	int cap_policies;
+	dbc_retain_health_archive *archives;
+	int narchives, cap_archives;
+} dbc_retain_health;
+
+int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health *out);
+
 /* Finds table name (schema.table or table) in s; "dbcare:" error naming
  * argname when it is missing or ambiguous. */
 int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,

@@ -91,3 +91,16 @@ SELECT count(*) AS soft_deleted FROM videos WHERE deleted_at IS NOT NULL;
 
 SELECT dbretain_drop('conv') AS dropped, dbretain_drop('conv') AS again;
 SELECT name FROM dbretain_policies;
+
+-- The health check: due batches over health.retention.warn warn; an archive
+-- that lost rows against the recorded counts is critical.
+SELECT name, status, value, message FROM dbhealth_checks('standard') WHERE name = 'retention';
+SELECT dbcare_set('health.retention.warn', '0') AS previous;
+UPDATE conversations SET created_at = datetime(created_at, '-1 year') WHERE id = 2;
+SELECT dbretain_add('conv2', 'conversations', 'created_at', '30 days', 'archive',
+                    'archive.conversations') AS added;
+SELECT name, status, value, message FROM dbhealth_checks('standard') WHERE name = 'retention';
+SELECT count(*) FROM dbretain_apply('conv2');
+DELETE FROM archive.conversations WHERE id <> 1;
+SELECT name, status, message, hint FROM dbhealth_checks('standard') WHERE name = 'retention';
+SELECT name, status FROM dbhealth_checks('quick') WHERE name = 'retention';
