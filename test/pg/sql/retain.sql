@@ -108,10 +108,19 @@ CALL dbretain_run('conv');
 SELECT count(*) AS archived, count(DISTINCT id) AS distinct_ids FROM archive.conversations;
 SELECT dbcare_set('retain.batch_size', '5000');
 
+-- The health check: due batches over health.retention.warn warn; an archive
+-- that lost rows against the recorded counts is critical.
+SELECT name, status, value, message FROM dbhealth_checks('standard') WHERE name = 'retention';
+SELECT dbcare_set('health.retention.warn', '0') IS NOT NULL AS set;
+INSERT INTO app.conversations VALUES (50, 'late', now() - interval '1 year');
+SELECT name, status, value, message FROM dbhealth_checks('standard') WHERE name = 'retention';
+DELETE FROM archive.conversations WHERE id <> 1;
+SELECT name, status, message FROM dbhealth_checks('standard') WHERE name = 'retention';
+
 SELECT dbretain_drop('conv'), dbretain_drop('conv');
 SELECT name FROM dbretain_policies ORDER BY 1;
 DROP SCHEMA app CASCADE;
 DROP SCHEMA archive CASCADE;
 DELETE FROM dbcare.retain_policies;
 DELETE FROM dbcare.softdelete;
-DELETE FROM dbcare.config WHERE key LIKE 'retain.%';
+DELETE FROM dbcare.config WHERE key LIKE 'retain.%' OR key LIKE 'health.retention.%';
