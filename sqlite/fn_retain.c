@@ -15,25 +15,30 @@
 
 /* Dates stored as text compare as text: the cutoff takes the form of a
  * stored value (ISO 8601 with T and Z, as dbcare's own tables write it, or
- * datetime()'s with a space). */
-static bool iso_t(const char *sample)
-{
-	return sample && strlen(sample) > 10 && sample[10] == 'T';
-}
-
-static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
+ * datetime()'s with a space), decided in the statement itself. */
+static char *strftime_of(dbc_ctx *ctx, const char *format, const dbc_interval *iv)
 {
 	static const char *const units[6] = {"years", "months", "days", "hours", "minutes", "seconds"};
 	const int64_t v[6] = {iv->years, iv->months, iv->days, iv->hours, iv->minutes, iv->seconds};
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_append(&b, iso_t(sample) ? "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'"
-	                                 : "strftime('%Y-%m-%d %H:%M:%f', 'now'");
+	dbc_buf_appendf(&b, "strftime('%s', 'now'", format);
 	for (int i = 0; i < 6; i++)
 		if (v[i])
 			dbc_buf_appendf(&b, ", '-%lld %s'", (long long)v[i], units[i]);
 	dbc_buf_append(&b, ")");
 	return dbc_buf_finish(&b);
+}
+
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
+{
+	char *plain = strftime_of(ctx, "%Y-%m-%d %H:%M:%f", iv);
+	if (!sample || !plain)
+		return plain;
+	char *iso = strftime_of(ctx, "%Y-%m-%dT%H:%M:%fZ", iv);
+	return iso ? dbc_printf(ctx, "CASE WHEN substr(%s, 11, 1) = 'T' THEN %s ELSE %s END", sample,
+	                        iso, plain)
+	           : NULL;
 }
 
 /* Values compare by the column's affinity: no cast. */

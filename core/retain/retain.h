@@ -32,10 +32,10 @@ typedef struct dbc_retain_engine {
 	 * case, contains one of these words (NULL-terminated). */
 	const char *const *temporal_words;
 	/* SQL of the moment iv before now, in the form a soft-delete or an age
-	 * column is compared with (arena text). sample: a value the column
-	 * holds (its oldest), NULL when unknown: where dates are text the
-	 * cutoff is written in the sample's form, so the two compare as
-	 * text. */
+	 * column is compared with (arena text). sample: an SQL expression of a
+	 * value the column holds (a scalar subquery of its oldest), NULL when
+	 * there is none: where dates are text the cutoff is written in the
+	 * sample's form, so the two compare as text. */
 	char *(*cutoff_sql)(dbc_ctx *ctx, const dbc_interval *iv, const char *sample);
 	/* The type a cutoff parameter is cast to (param_as). */
 	const char *cutoff_type;

@@ -55,7 +55,7 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retai
 	for (int i = 0; i < ps.n; i++) {
 		const dbc_policy *p = &ps.items[i];
 		dbc_policy_ctx pc;
-		if (dbc_policy_resolve(ctx, eng, &s, p, &pc) != DBC_OK)
+		if (dbc_policy_resolve(ctx, eng, &s, p, false, &pc) != DBC_OK)
 			return DBC_ERROR;
 		if (dbc_grow(ctx, &out->policies, out->npolicies, &out->cap_policies,
 		             sizeof(*out->policies), 4) != DBC_OK)
@@ -63,12 +63,10 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retai
 		dbc_retain_health_policy *h = &out->policies[out->npolicies++];
 		h->policy = p->name;
 		h->table = dbc_qualified_name(ctx, p->table_schema, p->table_name);
-		dbc_value cut = dbc_text(pc.cutoff);
 		if (count_rows(ctx,
 		               dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE s.%s < %s%s", eng->only,
-		                          pc.qt, pc.qc, eng->param_as(ctx, 1, eng->cutoff_type),
-		                          pc.unblocked),
-		               1, &cut, &h->due) != DBC_OK)
+		                          pc.qt, pc.qc, pc.cutoff_sql, pc.unblocked),
+		               0, NULL, &h->due) != DBC_OK)
 			return DBC_ERROR;
 		h->batches = (h->due + batch - 1) / batch;
 		if (p->action != DBC_RETAIN_ARCHIVE)

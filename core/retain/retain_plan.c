@@ -70,14 +70,13 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
                     const dbc_policy *p, int64_t batch, dbc_rows *out)
 {
 	dbc_policy_ctx pc;
-	if (dbc_policy_resolve(ctx, eng, s, p, &pc) != DBC_OK)
+	if (dbc_policy_resolve(ctx, eng, s, p, false, &pc) != DBC_OK)
 		return DBC_ERROR;
 	char *sql = dbc_printf(ctx,
 	                       "SELECT count(*), CAST(min(s.%s) AS text) FROM %s%s AS s WHERE s.%s < %s",
-	                       pc.qc, eng->only, pc.qt, pc.qc, eng->param_as(ctx, 1, eng->cutoff_type));
-	dbc_value cut = dbc_text(pc.cutoff);
+	                       pc.qc, eng->only, pc.qt, pc.qc, pc.cutoff_sql);
 	due_row d = {0, NULL};
-	if (!sql || ctx->host->query(ctx, sql, 1, &cut, take_due, &d) != DBC_OK)
+	if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_due, &d) != DBC_OK)
 		return DBC_ERROR;
 	int64_t due = d.due;
 	char *oldest = d.oldest;

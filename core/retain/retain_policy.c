@@ -568,7 +568,7 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 }
 
 int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
-                       const dbc_policy *p, dbc_policy_ctx *out)
+                       const dbc_policy *p, bool value, dbc_policy_ctx *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->p = p;
@@ -595,12 +595,13 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 	if (dbc_interval_parse(ctx, p->keep, "keep", &iv) != DBC_OK)
 		return DBC_ERROR;
 	/* the oldest value shows the form dates are stored in */
-	char *sample = NULL;
-	char *sql = dbc_printf(ctx, "SELECT CAST(min(%s) AS text) FROM %s%s", out->qc, eng->only,
-	                       out->qt);
-	if (!sql || dbc_query_text(ctx, sql, 0, NULL, &sample, NULL) != DBC_OK)
+	char *sample = dbc_printf(ctx, "(SELECT min(o.%s) FROM %s%s AS o)", out->qc, eng->only, out->qt);
+	out->cutoff_sql = sample ? eng->cutoff_sql(ctx, &iv, sample) : NULL;
+	if (!out->cutoff_sql)
 		return DBC_ERROR;
-	sql = dbc_printf(ctx, "SELECT CAST(%s AS text)", eng->cutoff_sql(ctx, &iv, sample));
+	if (!value)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx, "SELECT CAST(%s AS text)", out->cutoff_sql);
 	if (!sql || dbc_query_text(ctx, sql, 0, NULL, &out->cutoff, NULL) != DBC_OK)
 		return DBC_ERROR;
 	return ctx->failed ? DBC_ERROR : DBC_OK;

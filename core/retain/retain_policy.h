@@ -43,16 +43,18 @@ typedef struct dbc_policy_ctx {
 	char *unblocked;
 	char *blocked; /* the opposite: "EXISTS (...) OR ..."; NULL when none */
 	int nblockers;
-	char *cutoff; /* the cutoff as a value, computed once */
+	char *cutoff_sql; /* the cutoff as SQL (now() moves: computed per statement) */
+	char *cutoff;     /* the cutoff as a value, computed once; NULL unless asked */
 } dbc_policy_ctx;
 
 /* Makes the archive of an archive policy when missing (the source's
  * columns and archived_at); checks an existing one. */
 int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *src,
                              const char *schema, const char *name);
-/* Resolves p (the table must still be there) and computes its cutoff. */
+/* Resolves p (the table must still be there); with value, computes its
+ * cutoff once (statements that must agree on it bind that value). */
 int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
-                       const dbc_policy *p, dbc_policy_ctx *out);
+                       const dbc_policy *p, bool value, dbc_policy_ctx *out);
 /* The foreign keys (enforced, ON DELETE NO ACTION or RESTRICT) that
  * reference t: fn is called for each child table and constraint. */
 typedef int (*dbc_fk_fn)(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c);
