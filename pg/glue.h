@@ -231,6 +231,11 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
  * (always, with dbcare.schema_cache off or where the cache is not built).
  * The model handed out may belong to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+
+/* pg/fn_retain.c: what PostgreSQL does its own way for soft delete and
+ * retention (the health check "retention" reads policies through it). */
+struct dbc_retain_engine;
+const struct dbc_retain_engine *pgdbc_retain_engine(void);
 /* pg/dialect.c: what the core needs to know about PostgreSQL. */
 extern const dbc_dialect pgdbc_dialect;
 /* Defines the setting dbcare.schema_cache (from _PG_init). */

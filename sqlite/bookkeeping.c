@@ -10,7 +10,12 @@
 typedef struct book_table {
 	const char *name;
 	const char *ddl;
-	bool cache; /* holds only what can be derived again: optional for reads */
+	/* optional for reads: a read finds the bookkeeping whole without it, and
+	 * its readers take a missing one as empty. Such a table holds only what
+	 * can be derived again (the summary), or came after files of this
+	 * bookkeeping version were made (the data half's tables): the next
+	 * changing call makes it. */
+	bool optional;
 } book_table;
 
 /* Clears the migration status summary on a write to one of the tables it is
@@ -166,7 +171,31 @@ static const book_table tables[] = {
 	                   " detail TEXT);"
 	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
 	                   " ON dbcare_backups (created_at)", true},
+	/* soft-delete tables (dbsoftdelete_enable) */
+	{"dbcare_softdelete", "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
+	                      " table_name TEXT PRIMARY KEY NOT NULL,"
+	                      " table_schema TEXT,"
+	                      " relation_name TEXT NOT NULL,"
+	                      " column_name TEXT NOT NULL,"
+	                      " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+	 true},
+	/* retention policies (dbretain_add) */
+	{"dbcare_retain_policies", "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
+	                           " name TEXT PRIMARY KEY NOT NULL,"
+	                           " table_schema TEXT,"
+	                           " table_name TEXT NOT NULL,"
+	                           " column_name TEXT NOT NULL,"
+	                           " keep TEXT NOT NULL,"
+	                           " action TEXT NOT NULL CHECK (action IN ('delete', 'archive', 'purge')),"
+	                           " target_schema TEXT,"
+	                           " target_name TEXT,"
+	                           " archived_rows INTEGER NOT NULL DEFAULT 0,"
+	                           " deleted_rows INTEGER NOT NULL DEFAULT 0,"
+	                           " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	                           " last_run_at TEXT)",
+	 true},
 };
+
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
@@ -367,7 +396,7 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	int64_t n = 0, needed = 0;
 	for (int i = 0; i < NTABLES; i++)
-		if (!tables[i].cache) {
+		if (!tables[i].optional) {
 			needed++;
 			n += table_exists(db, tables[i].name);
 		}

@@ -98,6 +98,11 @@ int sqldbc_schema_expr_allowed(dbc_ctx *ctx, const char *expr, char **why_not);
 
 /* The SQLite catalog reader (sqlite_schema + pragma table-valued functions). */
 int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+
+/* sqlite/fn_retain.c: what SQLite does its own way for soft delete and
+ * retention (the health check "retention" reads policies through it). */
+struct dbc_retain_engine;
+const struct dbc_retain_engine *sqldbc_retain_engine(void);
 /* What the core needs to know about SQLite (dialect.c). */
 extern const dbc_dialect sqldbc_dialect;
 

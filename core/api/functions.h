@@ -335,6 +335,77 @@
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
                                                                                                    \
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
+	/* Changing: they alter tables, install triggers and delete rows, with                         \
+	 * the caller's rights on the table. */                                                        \
+	X(dbsoftdelete_enable, dbsoftdelete_enable, PG_SCALAR, .part = DBC_PART_RETAIN,                \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("column", DBC_T_TEXT, "'deleted_at'")),       \
+	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
+	  .comment = "turns DELETE into setting a timestamp column; lists the unique keys "            \
+	             "soft-deleted rows keep taking, with the statements that fix each")               \
+	X(dbsoftdelete_disable, dbsoftdelete_disable, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
+	  .comment = "removes the soft-delete trigger, keeping the column and its values")             \
+	X(dbsoftdelete_restore, dbsoftdelete_restore, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
+	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "restores soft-deleted rows by primary key (an object or an array of "            \
+	             "them), all or none")                                                             \
+	X(dbsoftdelete_purge, dbsoftdelete_purge, PG_SCALAR, .part = DBC_PART_RETAIN,                  \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("older_than", DBC_T_TEXT, "NULL")),           \
+	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "really deletes soft-deleted rows (deleted longer than older_than ago), "         \
+	             "foreign-key actions applying")                                                   \
+	X(dbsoftdelete_tables, dbsoftdelete_tables, CORE_TABLE, .part = DBC_PART_RETAIN,               \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("column_name", DBC_T_TEXT),           \
+	              DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ), DBC_COL("deleted_rows", DBC_T_INT8)),  \
+	  .volatility = DBC_STABLE, .comment = "the soft-delete tables and their deleted rows now")    \
+	/* The soft-delete trigger (PostgreSQL): runs as the writer, whose DELETE                      \
+	 * becomes an UPDATE of the row's column; nothing more. */                                     \
+	X(dbcare_softdelete_row, softdelete_row, PG, .schema = "dbcare", .part = DBC_PART_RETAIN,      \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
+	  .comment = "soft-delete trigger: a row DELETE sets the column its argument names")           \
+	/* Retention policies. */                                                                      \
+	X(dbretain_add, dbretain_add, PG_SCALAR, .part = DBC_PART_RETAIN,                              \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("table", DBC_T_TEXT),                          \
+	           DBC_ARG("column", DBC_T_TEXT), DBC_ARG("keep", DBC_T_TEXT),                         \
+	           DBC_ARG("action", DBC_T_TEXT), DBC_OPT("target", DBC_T_TEXT, "NULL")),              \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "adds a retention policy: rows older than keep are deleted, archived into "       \
+	             "target or purged; everything is checked now")                                    \
+	X(dbretain_drop, dbretain_drop, CORE_SCALAR, .part = DBC_PART_RETAIN,                          \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
+	  .comment = "forgets a retention policy (its archive stays); false when there was none")      \
+	X(dbretain_policies, dbretain_policies, CORE_TABLE, .part = DBC_PART_RETAIN,                   \
+	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("table_name", DBC_T_TEXT),                  \
+	              DBC_COL("column_name", DBC_T_TEXT), DBC_COL("keep", DBC_T_TEXT),                 \
+	              DBC_COL("action", DBC_T_TEXT), DBC_COL("target", DBC_T_TEXT),                    \
+	              DBC_COL("archived_rows", DBC_T_INT8), DBC_COL("deleted_rows", DBC_T_INT8),       \
+	              DBC_COL("last_run_at", DBC_T_TIMESTAMPTZ)),                                      \
+	  .volatility = DBC_STABLE, .comment = "the retention policies and what they moved so far")    \
+	X(dbretain_plan, dbretain_plan, PG_TABLE, .part = DBC_PART_RETAIN,                             \
+	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")),                                               \
+	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("table_name", DBC_T_TEXT),                \
+	              DBC_COL("action", DBC_T_TEXT), DBC_COL("due", DBC_T_INT8),                       \
+	              DBC_COL("oldest", DBC_T_TEXT), DBC_COL("batches", DBC_T_INT8),                   \
+	              DBC_COL("blockers", DBC_T_JSONB)),                                               \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "what each retention policy would do now: rows due, the oldest, batches, "        \
+	             "and what blocks it")                                                             \
+	X(dbretain_apply, dbretain_apply, PG_TABLE, .part = DBC_PART_RETAIN,                           \
+	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL"), DBC_OPT("max_rows", DBC_T_INT8, "NULL")),      \
+	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("archived", DBC_T_INT8),                  \
+	              DBC_COL("deleted", DBC_T_INT8), DBC_COL("blocked", DBC_T_INT8),                  \
+	              DBC_COL("remaining", DBC_T_INT8), DBC_COL("duration_ms", DBC_T_FLOAT8)),         \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "applies retention policies: at most max_rows rows each, in atomic batches, "     \
+	             "in the caller's transaction")                                                    \
+	/* A procedure: it commits after each batch. No SET clause: a procedure                        \
+	 * with one cannot commit; the host pins search_path per statement. */                         \
+	X(dbretain_run, dbretain_run, PG, .part = DBC_PART_RETAIN,                                     \
+	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")), .returns = DBC_T_VOID,                        \
+	  .flags = DBC_API_PROCEDURE | DBC_API_CALLER_PATH | DBC_API_PRIVATE,                          \
+	  .comment = "applies retention policies batch by batch, committing after each, sleeping "     \
+	             "retain.sleep_ms between, stopping after retain.max_duration_ms")                 \
 	/* (end of retain) */                                                                          \
                                                                                                    \
 	/* ---- audit: the row-level audit trail (core/audit) */                                       \

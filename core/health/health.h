@@ -63,6 +63,7 @@ typedef enum {
 	DBC_HC_REPLICATION,
 	DBC_HC_JOURNAL_MODE,
 	DBC_HC_BACKUPS,
+	DBC_HC_RETENTION,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 
@@ -234,6 +235,9 @@ struct dbc_health_engine {
 	const char *ts_iso;
 	const char *ts_epoch;
 	const char *ts_since;
+	/* What the engine does its own way for retention (core/retain): the
+	 * "retention" check reads the policies through it. */
+	const struct dbc_retain_engine *retain;
 };
 
 /* One graded check. */
@@ -319,6 +323,8 @@ int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
                                     dbc_health_mode mode, dbc_health_fact *fact);
 int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
                                             dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_engine *eng,
+                                dbc_health_mode mode, dbc_health_fact *fact);
 int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                               dbc_health_fact *fact);
 int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,

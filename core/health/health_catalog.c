@@ -298,6 +298,19 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "a last archived segment older than health.backups.max_archive_age while newer "
 		    "segments wait, and the .ready backlog.",
 	},
+	[DBC_HC_RETENTION] = {
+		.id = DBC_HC_RETENTION, .name = "retention",
+		.engines = BOTH, .cost = S, .penalty = 5, .warn = 10, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "batch due", .nounN = "batches due",
+		.ok_message = "every retention policy keeps up",
+		.hint = "SELECT * FROM dbretain_plan() shows what is due and what blocks it; run "
+		    "dbretain_apply (or CALL dbretain_run()) more often.",
+		.description = "The most batches (retain.batch_size rows) a retention policy has due: "
+		    "more than warn means its runs do not keep up. An archive table holding fewer "
+		    "rows than its policies moved into it is critical (archived data was lost).",
+		.core_gather = dbc_health_gather_retention,
+	},
 };
 
 const int dbc_health_checks_count = DBC_HC_COUNT;

@@ -50,6 +50,17 @@ static const dbc_setting_def general[] = {
 	{"health.ignore", "",
 	 "Comma-separated object names (table, index, sequence) that the health checks skip.",
 	 DBC_SETTING_LIST, NULL, 0, 0},
+	{"retain.batch_size", "5000",
+	 "How many rows one batch of a retention policy archives or deletes (dbretain_apply, "
+	 "dbretain_run), and dbretain_apply's default max_rows.",
+	 DBC_SETTING_INT, NULL, 1, 1000000},
+	{"retain.sleep_ms", "0",
+	 "PostgreSQL: how long dbretain_run sleeps after each committed batch, in milliseconds.",
+	 DBC_SETTING_INT, NULL, 0, 3600000},
+	{"retain.max_duration_ms", "0",
+	 "PostgreSQL: after how many milliseconds dbretain_run stops starting batches (0: it "
+	 "runs until nothing is due).",
+	 DBC_SETTING_INT, NULL, 0, 86400000},
 };
 
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
@@ -89,6 +100,8 @@ static const struct {
 	{"health.backups.require_archiving", DBC_ENGINE_PG},
 	{"health.backups.max_archive_age", DBC_ENGINE_PG},
 	{"health.slow_queries.min_ms", DBC_ENGINE_PG},
+	{"retain.sleep_ms", DBC_ENGINE_PG},
+	{"retain.max_duration_ms", DBC_ENGINE_PG},
 };
 
 bool dbc_setting_applies(dbc_ctx *ctx, const char *key)

@@ -184,6 +184,126 @@ CREATE FUNCTION dbcheck_json("table" regclass, "column" text, schema jsonb,
 COMMENT ON FUNCTION dbcheck_json(regclass, text, jsonb, boolean) IS 'how many stored values of a column a JSON Schema refuses, with a sample';
 
 -- ---- retain: soft delete and retention policies (docs/retention.md)
+CREATE TABLE dbcare.softdelete (
+    table_name     text CONSTRAINT dbcare_softdelete_pkey PRIMARY KEY,
+    table_schema   text,
+    relation_name  text NOT NULL,
+    column_name    text NOT NULL,
+    enabled_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE dbcare.softdelete IS 'tables whose DELETE sets a column (dbsoftdelete_enable)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.softdelete', '');
+GRANT SELECT ON dbcare.softdelete TO pg_monitor;
+
+CREATE FUNCTION dbsoftdelete_enable("table" text, "column" text DEFAULT 'deleted_at') RETURNS jsonb
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_enable';
+COMMENT ON FUNCTION dbsoftdelete_enable(text, text) IS 'turns DELETE into setting a timestamp column; lists the unique keys soft-deleted rows keep taking, with the statements that fix each';
+REVOKE ALL ON FUNCTION dbsoftdelete_enable(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_disable("table" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_disable';
+COMMENT ON FUNCTION dbsoftdelete_disable(text) IS 'removes the soft-delete trigger, keeping the column and its values';
+REVOKE ALL ON FUNCTION dbsoftdelete_disable(text) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_restore("table" text, "key" jsonb) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_restore';
+COMMENT ON FUNCTION dbsoftdelete_restore(text, jsonb) IS 'restores soft-deleted rows by primary key (an object or an array of them), all or none';
+REVOKE ALL ON FUNCTION dbsoftdelete_restore(text, jsonb) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_purge("table" text, "older_than" text DEFAULT NULL) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_purge';
+COMMENT ON FUNCTION dbsoftdelete_purge(text, text) IS 'really deletes soft-deleted rows (deleted longer than older_than ago), foreign-key actions applying';
+REVOKE ALL ON FUNCTION dbsoftdelete_purge(text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbsoftdelete_tables()
+    RETURNS TABLE ("table_name" text, "column_name" text, "enabled_at" timestamp with time zone, "deleted_rows" bigint)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbsoftdelete_tables';
+COMMENT ON FUNCTION dbsoftdelete_tables() IS 'the soft-delete tables and their deleted rows now';
+
+CREATE FUNCTION dbcare.softdelete_row() RETURNS trigger
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_softdelete_row';
+COMMENT ON FUNCTION dbcare.softdelete_row() IS 'soft-delete trigger: a row DELETE sets the column its argument names';
+REVOKE ALL ON FUNCTION dbcare.softdelete_row() FROM PUBLIC;
+
+-- The API's "table dbsoftdelete_tables": SELECT * FROM dbsoftdelete_tables works too.
+CREATE VIEW dbsoftdelete_tables AS SELECT * FROM dbsoftdelete_tables();
+COMMENT ON VIEW dbsoftdelete_tables IS 'the soft-delete tables and their deleted rows now';
+CREATE TABLE dbcare.retain_policies (
+    name           text CONSTRAINT dbcare_retain_policies_pkey PRIMARY KEY,
+    table_schema   text,
+    table_name     text NOT NULL,
+    column_name    text NOT NULL,
+    keep           text NOT NULL,
+    action         text NOT NULL CONSTRAINT dbcare_retain_policies_action
+                        CHECK (action IN ('delete', 'archive', 'purge')),
+    target_schema  text,
+    target_name    text,
+    archived_rows  bigint NOT NULL DEFAULT 0,
+    deleted_rows   bigint NOT NULL DEFAULT 0,
+    created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    last_run_at    timestamptz
+);
+COMMENT ON TABLE dbcare.retain_policies IS 'retention policies (dbretain_add) and the rows each moved';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.retain_policies', '');
+GRANT SELECT ON dbcare.retain_policies TO pg_monitor;
+
+CREATE FUNCTION dbretain_add("name" text, "table" text, "column" text, "keep" text, "action" text, "target" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbretain_add';
+COMMENT ON FUNCTION dbretain_add(text, text, text, text, text, text) IS 'adds a retention policy: rows older than keep are deleted, archived into target or purged; everything is checked now';
+REVOKE ALL ON FUNCTION dbretain_add(text, text, text, text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbretain_drop("name" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbretain_drop';
+COMMENT ON FUNCTION dbretain_drop(text) IS 'forgets a retention policy (its archive stays); false when there was none';
+REVOKE ALL ON FUNCTION dbretain_drop(text) FROM PUBLIC;
+
+CREATE FUNCTION dbretain_policies()
+    RETURNS TABLE ("name" text, "table_name" text, "column_name" text, "keep" text, "action" text, "target" text, "archived_rows" bigint, "deleted_rows" bigint, "last_run_at" timestamp with time zone)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbretain_policies';
+COMMENT ON FUNCTION dbretain_policies() IS 'the retention policies and what they moved so far';
+
+CREATE FUNCTION dbretain_plan("name" text DEFAULT NULL)
+    RETURNS TABLE ("policy" text, "table_name" text, "action" text, "due" bigint, "oldest" text, "batches" bigint, "blockers" jsonb)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbretain_plan';
+COMMENT ON FUNCTION dbretain_plan(text) IS 'what each retention policy would do now: rows due, the oldest, batches, and what blocks it';
+
+CREATE FUNCTION dbretain_apply("name" text DEFAULT NULL, "max_rows" bigint DEFAULT NULL)
+    RETURNS TABLE ("policy" text, "archived" bigint, "deleted" bigint, "blocked" bigint, "remaining" bigint, "duration_ms" double precision)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbretain_apply';
+COMMENT ON FUNCTION dbretain_apply(text, bigint) IS 'applies retention policies: at most max_rows rows each, in atomic batches, in the caller''s transaction';
+REVOKE ALL ON FUNCTION dbretain_apply(text, bigint) FROM PUBLIC;
+
+CREATE PROCEDURE dbretain_run("name" text DEFAULT NULL)
+    LANGUAGE c
+    AS 'MODULE_PATHNAME', 'dbretain_run';
+COMMENT ON PROCEDURE dbretain_run(text) IS 'applies retention policies batch by batch, committing after each, sleeping retain.sleep_ms between, stopping after retain.max_duration_ms';
+REVOKE ALL ON PROCEDURE dbretain_run(text) FROM PUBLIC;
+
+-- The API's "table dbretain_policies".
+CREATE VIEW dbretain_policies AS SELECT * FROM dbretain_policies();
+COMMENT ON VIEW dbretain_policies IS 'the retention policies and what they moved so far';
 -- (end of retain)
 
 -- ---- audit: the row-level audit trail (docs/audit.md)

@@ -72,13 +72,14 @@ RESET ROLE;
 
 -- Every function of the extension pins its search_path, except the four
 -- that run migration scripts (dbmigrate_run, a procedure, cannot have SET): a migration's unqualified names must resolve
--- with the caller's search_path (docs/migrations.md, "search_path").
+-- with the caller's search_path (docs/migrations.md, "search_path"); and the
+-- procedure dbretain_run, whose statements run under the path the host pins.
 SELECT is((SELECT count(*)::int FROM pg_proc p
              JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
              JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
             WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
               AND p.proname NOT IN ('dbmigrate_apply', 'dbmigrate_rollback', 'dbmigrate_verify',
-                                  'dbmigrate_run')),
+                                  'dbmigrate_run', 'dbretain_run')),
           0, 'every dbcare function runs with search_path = pg_catalog, pg_temp');
 
 SELECT * FROM finish();

@@ -40,6 +40,10 @@ END \$\$" -c "CREATE DOMAIN pos AS int" \
   -c "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE m1 (a int)', 'DROP TABLE m1')" \
   -c "SELECT dbmigrate_apply()" \
   -c "SELECT dbmigrate_add('2', 'two', 'CREATE TABLE m2 AS SELECT g FROM generate_series(1, 50000) g', 'DROP TABLE m2')" \
+  -c "SELECT dbsoftdelete_enable('t5')" \
+  -c "CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL)" \
+  -c "INSERT INTO aged SELECT g, now() FROM generate_series(1, 20000) g" \
+  -c "SELECT dbretain_add('aged', 'aged', 'at', '30 days', 'delete')" \
   >/dev/null
 
 echo "tables: $((SECONDS - started)) s"
@@ -104,6 +108,20 @@ declare -A calls=(
   ["dbbackup_list()"]="dbbackup_list()"
   ["dbbackup_record(text,text,bigint,text,boolean,text)"]="dbbackup_record('pg_dump', 'x.dump')"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
+  # t5 is soft-delete enabled at setup: enabling again and restoring change
+  # nothing; the purge finds no row deleted a week ago
+  ["dbsoftdelete_enable(text,text)"]="dbsoftdelete_enable('t5')"
+  ["dbsoftdelete_disable(text)"]="dbsoftdelete_disable('t6')"
+  ["dbsoftdelete_restore(text,jsonb)"]="dbsoftdelete_restore('t5', '[{\"id\":1},{\"id\":2}]')"
+  ["dbsoftdelete_purge(text,text)"]="dbsoftdelete_purge('t5', '7 days')"
+  ["dbsoftdelete_tables()"]="dbsoftdelete_tables()"
+  # the policy on aged (made at setup) finds nothing due: adding it again,
+  # planning and applying change nothing
+  ["dbretain_add(text,text,text,text,text,text)"]="dbretain_add('aged', 'aged', 'at', '30 days', 'delete')"
+  ["dbretain_drop(text)"]="dbretain_drop('absent')"
+  ["dbretain_policies()"]="dbretain_policies()"
+  ["dbretain_plan(text)"]="dbretain_plan(NULL)"
+  ["dbretain_apply(text,bigint)"]="dbretain_apply('aged', 100)"
 )
 
 # Every function of the extension that SQL can call (trigger functions cannot;

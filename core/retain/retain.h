@@ -1,0 +1,204 @@
+/*
+ * retain.h — the data lifecycle: soft delete (dbsoftdelete_*) and retention
+ * policies (dbretain_*). The core writes every statement; what only an
+ * engine can do (its soft-delete trigger, letting a purge through it, its
+ * clock) comes from the glue through dbc_retain_engine.
+ */
+#ifndef DBC_RETAIN_H
+#define DBC_RETAIN_H
+
+#include "base/dbc.h"
+#include "schema/schema.h"
+
+#include <stdint.h>
+
+/* A length of time as written in "30 days", "1 year 6 months", "12 hours". */
+typedef struct dbc_interval {
+	int64_t years, months, days, hours, minutes, seconds;
+} dbc_interval;
+
+/* Parses text into *out; a "dbcare:" error naming argname when it is not a
+ * positive sum of "<count> <unit>" terms (seconds up to years). */
+int dbc_interval_parse(dbc_ctx *ctx, const char *text, const char *argname, dbc_interval *out);
+/* The interval written back in its canonical form ("1 year 6 months"). */
+char *dbc_interval_text(dbc_ctx *ctx, const dbc_interval *iv);
+
+/* What differs between the engines for soft delete and retention. Each glue
+ * fills one (pg/fn_retain.c, sqlite/fn_retain.c). */
+typedef struct dbc_retain_engine {
+	/* The declared type of a soft-delete column dbsoftdelete_enable adds. */
+	const char *timestamp_type;
+	/* A column holds a point in time when its declared type, in lower
+	 * case, contains one of these words (NULL-terminated). */
+	const char *const *temporal_words;
+	/* SQL of the moment iv before now, in the form a soft-delete or an age
+	 * column is compared with (arena text). sample: an SQL expression of a
+	 * value the column holds (a scalar subquery of its oldest), NULL when
+	 * there is none: where dates are text the cutoff is written in the
+	 * sample's form, so the two compare as text. */
+	char *(*cutoff_sql)(dbc_ctx *ctx, const dbc_interval *iv, const char *sample);
+	/* The type a cutoff parameter is cast to (param_as). */
+	const char *cutoff_type;
+	/* SQL of the current time, as archived_at stores it. */
+	const char *now_sql;
+	/* Parameter n ($n) of a statement compared with a column of declared
+	 * type: where a parameter has a type of its own (PostgreSQL binds text),
+	 * a cast to the column's type. */
+	char *(*param_as)(dbc_ctx *ctx, int n, const char *type);
+	/* Written after CREATE UNIQUE INDEX / DROP INDEX in the statements that
+	 * make a unique key partial: "CONCURRENTLY " where the engine builds an
+	 * index without blocking writes, else "". */
+	const char *index_concurrently;
+	/* A UNIQUE constraint can be dropped on its own (ALTER TABLE ... DROP
+	 * CONSTRAINT); false: only by rebuilding the table. */
+	bool drops_constraints;
+	/* The statements installing (replacing) table t's soft-delete trigger
+	 * for column, and dropping it; its name, for reports. */
+	char *(*trigger_create)(dbc_ctx *ctx, const dbc_table *t, const char *column);
+	char *(*trigger_drop)(dbc_ctx *ctx, const dbc_table *t);
+	/* While on, a DELETE in this call removes soft-deleted rows for real,
+	 * in every soft-delete table (a foreign key's ON DELETE CASCADE into
+	 * another soft-delete table deletes there too). The glue turns it off
+	 * on every path out of the call. NULL: the trigger cannot be told;
+	 * the purge drops it and makes it again in its savepoint. */
+	void (*purge_through)(bool on);
+
+	/* ---- retention policies */
+	/* A query with $1 (schema; NULL for the main one) and $2 (table) giving
+	 * the table's columns (name, declared type) in order; no row when it
+	 * does not exist. */
+	const char *columns_sql;
+	/* A query with $1 giving a row when that schema (or ATTACHed
+	 * database) exists. */
+	const char *schema_exists_sql;
+	/* Where dates may be stored as text (SQLite): a query over %1$s (the
+	 * quoted table) and %2$s (the quoted column) counting stored values
+	 * that read as no date; NULL: the declared type decides alone. */
+	char *(*text_dates_probe)(dbc_ctx *ctx, const char *table, const char *column);
+	/* The row identity a batch picks rows by ("ctid", "rowid") and the
+	 * condition "this row is one of (subquery of that identity)". */
+	const char *row_id;
+	char *(*rows_in)(dbc_ctx *ctx, const char *subquery);
+	/* Written before a table name to read or delete its own rows only
+	 * ("ONLY " where tables inherit), and after a batch's row pick: skip
+	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
+	const char *only;
+	const char *skip_locked;
+	/* A batch moves its rows in one statement (a DELETE ... RETURNING
+	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
+	 * the same rows, whose counts must agree. */
+	bool writable_cte;
+	/* Serialises runs of one policy until the transaction ends (an
+	 * advisory lock); NULL: the policy row's update takes the database's
+	 * write lock, which serialises them (SQLite). */
+	int (*policy_lock)(dbc_ctx *ctx, const char *name);
+} dbc_retain_engine;
+
+/* ---------------------------------------------------------------- soft delete */
+
+/* dbsoftdelete_enable: adds column (default deleted_at) when missing,
+ * installs the trigger, records the table. *report: a JSON object {table,
+ * column, column_added, unique_blockers: [{name, kind, columns, fix}]}:
+ * the unique keys a soft-deleted row keeps taking, each with the
+ * statements that make it partial; each is also a warning. */
+int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+                          const char *column, char **report);
+/* dbsoftdelete_disable: drops the trigger and forgets the table; the column
+ * and its values stay. *was: whether it was enabled. */
+int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+                           bool *was);
+/* dbsoftdelete_restore: clears the soft-delete column of the rows whose
+ * primary key key (a JSON object, or an array of them) names; all or none.
+ * A unique key a live row already holds is an error naming it. */
+int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+                           const char *key, int64_t *restored);
+/* dbsoftdelete_purge: really deletes the soft-deleted rows (those deleted
+ * longer than older_than ago when it is not NULL), foreign-key actions
+ * applying as for any delete. */
+int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+                         const char *older_than, int64_t *purged);
+
+/* The soft-delete column of a table dbsoftdelete_enable recorded, or NULL
+ * (retention's purge action asks). */
+int dbc_softdelete_column(dbc_ctx *ctx, const dbc_table *t, char **column);
+
+#define DBC_SOFTDELETE_NCOLS 4
+/* dbsoftdelete_tables: (table_name, column_name, enabled_at, deleted_rows). */
+int dbc_softdelete_rows(dbc_ctx *ctx, dbc_rows *out);
+
+/* ------------------------------------------------------ retention policies */
+
+/* dbretain_add: validates everything now (table, column, interval, action,
+ * target and its columns) and records the policy. */
+int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                   const char *table, const char *column, const char *keep, const char *action,
+                   const char *target);
+/* dbretain_drop: forgets a policy (its archive stays); false when none. */
+int dbc_retain_drop(dbc_ctx *ctx, const char *name, bool *dropped);
+
+#define DBC_RETAIN_POLICY_NCOLS 9
+/* dbretain_policies: (name, table_name, column_name, keep, action, target,
+ * archived_rows, deleted_rows, last_run_at). */
+int dbc_retain_policy_rows(dbc_ctx *ctx, dbc_rows *out);
+
+#define DBC_RETAIN_PLAN_NCOLS 7
+/* dbretain_plan: per policy (all, or the one named) (policy, table_name,
+ * action, due, oldest, batches, blockers JSON). Changes nothing. */
+int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name, dbc_rows *out);
+
+/* What one policy's apply did. */
+typedef struct dbc_retain_result {
+	char *policy;
+	int64_t archived, deleted, blocked, remaining;
+	double duration_ms;
+} dbc_retain_result;
+
+typedef struct dbc_retain_results {
+	dbc_retain_result *items;
+	int n, cap;
+} dbc_retain_results;
+
+/* dbretain_apply: at most max_rows rows per policy (<= 0: retain.batch_size)
+ * in batches of retain.batch_size, each batch atomic, in the caller's
+ * transaction. count: also count what is left (blocked, remaining); -1 in
+ * both otherwise. */
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                     int64_t max_rows, bool count, dbc_retain_results *out);
+#define DBC_RETAIN_APPLY_NCOLS 6
+int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *out);
+
+/* What the health check "retention" reads: per policy the batches due now,
+ * and per archive table the rows it holds against those the policies
+ * recorded moving into it. */
+typedef struct dbc_retain_health_policy {
+	char *policy;
+	char *table;
+	int64_t due, batches;
+} dbc_retain_health_policy;
+
+typedef struct dbc_retain_health_archive {
+	char *target;
+	int64_t rows, recorded; /* rows -1: the archive table is missing */
+} dbc_retain_health_archive;
+
+typedef struct dbc_retain_health {
+	int npolicies;
+	dbc_retain_health_policy *policies;
+	int cap_policies;
+	dbc_retain_health_archive *archives;
+	int narchives, cap_archives;
+} dbc_retain_health;
+
+int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health *out);
+
+/* Finds table name (schema.table or table) in s; "dbcare:" error naming
+ * argname when it is missing or ambiguous. */
+int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
+                          const char *argname, const dbc_table **out);
+/* The column of t named name (case folded where the engine folds names). */
+const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
+                                         const char *name);
+/* Whether a declared type holds a point in time. */
+bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
+
+#endif

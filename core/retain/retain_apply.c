@@ -1,0 +1,283 @@
+/*
+ * retain_apply.c — dbretain_apply: each policy moves its due rows in
+ * batches, oldest first. A batch is atomic: in its own savepoint, the rows
+ * it archives are in the archive iff they are gone from the source (one
+ * statement where the engine deletes and inserts together, else an INSERT
+ * and a DELETE of the same rows whose counts must agree). Rows a foreign key
+ * would refuse to lose are left out and counted as blocked; rows another
+ * transaction holds are skipped where the engine can tell. Two runs of one
+ * policy take turns (the engine's policy lock, or the write lock the policy
+ * row's update takes).
+ */
+#include "retain/retain_policy.h"
+#include "settings/settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BOOK "retain_policies"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int64_t count_of(dbc_ctx *ctx, const char *sql, const dbc_value *cutoff, bool *ok)
+{
+	char *n = NULL;
+	*ok = sql && dbc_query_text(ctx, sql, 1, cutoff, &n, NULL) == DBC_OK;
+	return n ? strtoll(n, NULL, 10) : 0;
+}
+
+/* The columns of the source, quoted, comma-separated. */
+static char *column_list(dbc_ctx *ctx, const dbc_table *t)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < t->ncolumns; i++)
+		dbc_buf_appendf(&b, "%s%s", i ? ", " : "", ctx->host->quote_ident(ctx, t->columns[i].name));
+	return dbc_buf_finish(&b);
+}
+
+/* The next batch's rows: due, not blocked, oldest first. Where they are
+ * picked twice (INSERT, then DELETE) the order is total, so both statements
+ * pick the same rows. */
+static char *pick_sql(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
+                      int64_t n)
+{
+	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE s.%s < %s%s ORDER BY s.%s%s%s LIMIT %lld%s",
+	                  eng->row_id, eng->only, pc->qt, pc->qc,
+	                  eng->param_as(ctx, 1, eng->cutoff_type), pc->unblocked, pc->qc,
+	                  eng->writable_cte ? "" : ", s.", eng->writable_cte ? "" : eng->row_id,
+	                  (long long)n, eng->skip_locked);
+}
+
+static int changes(dbc_ctx *ctx, int64_t *n)
+{
+	char *text = NULL;
+	if (dbc_query_text(ctx, ctx->host->dialect->changes_query, 0, NULL, &text, NULL) != DBC_OK)
+		return DBC_ERROR;
+	*n = text ? strtoll(text, NULL, 10) : 0;
+	return DBC_OK;
+}
+
+/* Moves one batch of at most n rows; *moved: how many. */
+static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
+                      const char *cols, int64_t n, int64_t *moved)
+{
+	*moved = 0;
+	const dbc_host *h = ctx->host;
+	char *rows = eng->rows_in(ctx, pick_sql(ctx, eng, pc, n));
+	if (!rows)
+		return DBC_ERROR;
+	dbc_value cut = dbc_text(pc->cutoff);
+	bool archive = pc->p->action == DBC_RETAIN_ARCHIVE;
+	if (eng->writable_cte) {
+		char *sql =
+		    archive ? dbc_printf(ctx,
+		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s), "
+		                         "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
+		                         "RETURNING 1) SELECT count(*) FROM ins",
+		                         eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, eng->now_sql)
+		            : dbc_printf(ctx,
+		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING 1) "
+		                         "SELECT count(*) FROM moved",
+		                         eng->only, pc->qt, rows);
+		bool ok;
+		*moved = count_of(ctx, sql, &cut, &ok);
+		return ok ? DBC_OK : DBC_ERROR;
+	}
+	int64_t inserted = 0;
+	if (archive) {
+		char *ins = dbc_printf(ctx,
+		                       "INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM %s WHERE %s",
+		                       pc->qtarget, cols, cols, eng->now_sql, pc->qt, rows);
+		if (!ins || h->query(ctx, ins, 1, &cut, NULL, NULL) != DBC_OK ||
+		    changes(ctx, &inserted) != DBC_OK)
+			return DBC_ERROR;
+	}
+	char *del = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pc->qt, rows);
+	if (!del || h->query(ctx, del, 1, &cut, NULL, NULL) != DBC_OK || changes(ctx, moved) != DBC_OK)
+		return DBC_ERROR;
+	if (archive && inserted != *moved)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
+		                 "retention policy \"%s\": a batch archived %lld rows but deleted %lld; "
+		                 "it was undone",
+		                 pc->p->name, (long long)inserted, (long long)*moved);
+	return DBC_OK;
+}
+
+/* One batch in its own savepoint; a purge lets its deletes through the
+ * soft-delete trigger. */
+static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
+                     const char *cols, int64_t n, int64_t *moved)
+{
+	const dbc_host *h = ctx->host;
+	int level = h->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	int rc = DBC_OK;
+	bool purge = pc->p->action == DBC_RETAIN_PURGE;
+	if (purge && eng->purge_through) {
+		eng->purge_through(true);
+		rc = move_batch(ctx, eng, pc, cols, n, moved);
+		eng->purge_through(false);
+	} else if (purge) {
+		char *drop = eng->trigger_drop(ctx, pc->t);
+		char *create = eng->trigger_create(ctx, pc->t, pc->p->column);
+		rc = drop && create && h->exec(ctx, drop) == DBC_OK &&
+		             move_batch(ctx, eng, pc, cols, n, moved) == DBC_OK &&
+		             h->exec(ctx, create) == DBC_OK
+		         ? DBC_OK
+		         : DBC_ERROR;
+	} else {
+		rc = move_batch(ctx, eng, pc, cols, n, moved);
+	}
+	if (rc == DBC_OK)
+		return h->release(ctx, level);
+	h->rollback(ctx, level);
+	*moved = 0;
+	return DBC_ERROR;
+}
+
+/* Takes the policy's turn and stamps its run. */
+static int start_run(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy *p)
+{
+	if (eng->policy_lock && eng->policy_lock(ctx, p->name) != DBC_OK)
+		return DBC_ERROR;
+	char *sql = dbc_printf(ctx, "UPDATE %s" BOOK " SET last_run_at = %s WHERE name = $1",
+	                       ctx->host->book_prefix, eng->now_sql);
+	dbc_value v = dbc_text(p->name);
+	return sql ? ctx->host->query(ctx, sql, 1, &v, NULL, NULL) : DBC_ERROR;
+}
+
+static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, int64_t deleted)
+{
+	if (archived == 0 && deleted == 0)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx,
+	                       "UPDATE %s" BOOK " SET archived_rows = archived_rows + $2, "
+	                       "deleted_rows = deleted_rows + $3 WHERE name = $1",
+	                       ctx->host->book_prefix);
+	dbc_value v[3] = {dbc_text(p->name), dbc_int(archived), dbc_int(deleted)};
+	return sql ? ctx->host->query(ctx, sql, 3, v, NULL, NULL) : DBC_ERROR;
+}
+
+static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+                     const dbc_policy *p, int64_t batch, int64_t max_rows, bool count,
+                     dbc_retain_result *r)
+{
+	double started = now_ms();
+	memset(r, 0, sizeof(*r));
+	r->policy = p->name;
+	r->blocked = r->remaining = -1;
+	dbc_policy_ctx pc;
+	if (start_run(ctx, eng, p) != DBC_OK || dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK)
+		return DBC_ERROR;
+	if (p->action == DBC_RETAIN_ARCHIVE &&
+	    dbc_retain_ensure_target(ctx, eng, pc.t, p->target_schema, p->target_name) != DBC_OK)
+		return DBC_ERROR;
+	char *cols = column_list(ctx, pc.t);
+	if (!cols)
+		return DBC_ERROR;
+	int64_t moved = 0;
+	while (moved < max_rows) {
+		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		if (run_batch(ctx, eng, &pc, cols, n, &k) != DBC_OK)
+			return DBC_ERROR;
+		moved += k;
+		if (k < n)
+			break;
+	}
+	if (p->action == DBC_RETAIN_ARCHIVE)
+		r->archived = moved;
+	else
+		r->deleted = moved;
+	if (record_totals(ctx, p, r->archived, r->deleted) != DBC_OK)
+		return DBC_ERROR;
+	if (count) {
+		dbc_value cut = dbc_text(pc.cutoff);
+		const char *due = eng->param_as(ctx, 1, eng->cutoff_type);
+		bool ok = true;
+		r->remaining = count_of(ctx,
+		                        dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE s.%s < %s%s",
+		                                   eng->only, pc.qt, pc.qc, due, pc.unblocked),
+		                        &cut, &ok);
+		if (ok && pc.blocked)
+			r->blocked = count_of(ctx,
+			                      dbc_printf(ctx,
+			                                 "SELECT count(*) FROM %s%s AS s WHERE s.%s < %s AND "
+			                                 "(%s)",
+			                                 eng->only, pc.qt, pc.qc, due, pc.blocked),
+			                      &cut, &ok);
+		else
+			r->blocked = 0;
+		if (!ok)
+			return DBC_ERROR;
+	}
+	r->duration_ms = now_ms() - started;
+	return DBC_OK;
+}
+
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                     int64_t max_rows, bool count, dbc_retain_results *out)
+{
+	memset(out, 0, sizeof(*out));
+	dbc_policies ps;
+	int64_t batch = 0;
+	/* the write lock first (SQLite): a read first would pin a snapshot a
+	 * concurrent run makes stale, and the first write would then fail busy
+	 * at once instead of waiting its turn */
+	if (ctx->host->book_ensure(ctx) != DBC_OK || dbc_retain_load(ctx, name, &ps) != DBC_OK ||
+	    dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK)
+		return DBC_ERROR;
+	if (batch <= 0)
+		batch = 1;
+	if (max_rows <= 0)
+		max_rows = batch;
+	if (ps.n == 0)
+		return DBC_OK;
+	dbc_schema s;
+	dbc_schema_init(&s, ctx);
+	if (ctx->host->read_schema(ctx, &s) != DBC_OK)
+		return DBC_ERROR;
+	/* all or nothing for the call: an error in a later policy undoes the
+	 * earlier ones (dbretain_run commits batch by batch instead) */
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	int rc = DBC_OK;
+	for (int i = 0; i < ps.n && rc == DBC_OK; i++) {
+		rc = dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 4);
+		if (rc == DBC_OK)
+			rc = apply_one(ctx, eng, &s, &ps.items[i], batch, max_rows, count,
+			               &out->items[out->n++]);
+	}
+	if (rc == DBC_OK)
+		return ctx->host->release(ctx, level);
+	ctx->host->rollback(ctx, level);
+	return DBC_ERROR;
+}
+
+int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *out)
+{
+	dbc_rows_init(out, ctx, DBC_RETAIN_APPLY_NCOLS);
+	for (int i = 0; i < r->n; i++) {
+		const dbc_retain_result *x = &r->items[i];
+		dbc_value row[DBC_RETAIN_APPLY_NCOLS] = {
+		    dbc_text(x->policy),
+		    dbc_int(x->archived),
+		    dbc_int(x->deleted),
+		    x->blocked < 0 ? dbc_null() : dbc_int(x->blocked),
+		    x->remaining < 0 ? dbc_null() : dbc_int(x->remaining),
+		    dbc_float(x->duration_ms)};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}

@@ -1,0 +1,139 @@
+/*
+ * retain_plan.c — dbretain_plan: what each policy would do now, changing
+ * nothing: the rows due, the oldest, the batches it takes, and what stands
+ * in its way (a foreign key that refuses the delete of a referenced row, no
+ * index on the age column: every batch would read the whole table).
+ */
+#include "base/json.h"
+#include "retain/retain_policy.h"
+#include "settings/settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct blockers_json {
+	json_t *list;
+	const dbc_table *parent;
+} blockers_json;
+
+static int add_fk(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
+{
+	blockers_json *b = arg;
+	json_t *item = json_object();
+	if (!item)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	char *cols = dbc_strlist_join(ctx, &c->columns, ", ");
+	dbc_json_set(item, "kind", dbc_json_str("foreign key"));
+	dbc_json_set(item, "name", dbc_json_str(c->name));
+	dbc_json_set(item, "table", dbc_json_str(dbc_qualified_name(ctx, child->schema, child->name)));
+	dbc_json_set(item, "detail",
+	             dbc_json_str(dbc_printf(ctx,
+	                                     "rows of %s referenced by %s (%s) are kept and counted "
+	                                     "as blocked: the key has no ON DELETE action",
+	                                     dbc_qualified_name(ctx, b->parent->schema, b->parent->name),
+	                                     dbc_qualified_name(ctx, child->schema, child->name),
+	                                     cols ? cols : "")));
+	json_array_append_new(b->list, item);
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* Whether a valid index of t starts with column. */
+static bool indexed(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *column)
+{
+	for (int i = 0; i < s->nindexes; i++) {
+		const dbc_index *ix = &s->indexes[i];
+		bool same_schema = (!ix->schema && !t->schema) ||
+		                   (ix->schema && t->schema && strcmp(ix->schema, t->schema) == 0);
+		if (same_schema && strcmp(ix->table, t->name) == 0 && ix->valid && !ix->predicate &&
+		    ix->keys.n > 0 && strcmp(ix->keys.items[0], column) == 0)
+			return true;
+	}
+	(void)ctx;
+	return false;
+}
+
+typedef struct due_row {
+	int64_t due;
+	char *oldest;
+} due_row;
+
+static int take_due(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	due_row *d = arg;
+	(void)ncol;
+	d->due = c[0].type == DBC_INT ? c[0].i : 0;
+	d->oldest = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+                    const dbc_policy *p, int64_t batch, dbc_rows *out)
+{
+	dbc_policy_ctx pc;
+	if (dbc_policy_resolve(ctx, eng, s, p, false, &pc) != DBC_OK)
+		return DBC_ERROR;
+	char *sql = dbc_printf(ctx,
+	                       "SELECT count(*), CAST(min(s.%s) AS text) FROM %s%s AS s WHERE s.%s < %s",
+	                       pc.qc, eng->only, pc.qt, pc.qc, pc.cutoff_sql);
+	due_row d = {0, NULL};
+	if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_due, &d) != DBC_OK)
+		return DBC_ERROR;
+	int64_t due = d.due;
+	char *oldest = d.oldest;
+
+	json_t *list = json_array();
+	if (!list)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	blockers_json b = {list, pc.t};
+	int rc = dbc_retain_blocking_fks(ctx, s, pc.t, add_fk, &b);
+	bool own = !dbc_schema_find_table(s, pc.t->schema, pc.t->name);
+	if (rc == DBC_OK && !own && !indexed(ctx, s, pc.t, p->column)) {
+		json_t *item = json_object();
+		dbc_json_set(item, "kind", dbc_json_str("missing index"));
+		dbc_json_set(item, "detail",
+		             dbc_json_str(dbc_printf(ctx,
+		                                     "no index starts with column %s: every batch reads "
+		                                     "the whole table",
+		                                     p->column)));
+		dbc_json_set(item, "fix",
+		             dbc_json_str(dbc_printf(
+		                 ctx, "CREATE INDEX %s%s ON %s (%s);", eng->index_concurrently,
+		                 ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s_%s_age", pc.t->name,
+		                                                        p->column)),
+		                 pc.qt, pc.qc)));
+		json_array_append_new(list, item);
+	}
+	char *blockers = rc == DBC_OK ? dbc_json_dump(ctx, list, DBC_JSON_REPORT) : NULL;
+	json_decref(list);
+	if (!blockers)
+		return DBC_ERROR;
+	dbc_value row[DBC_RETAIN_PLAN_NCOLS] = {
+	    dbc_text(p->name),
+	    dbc_text(dbc_qualified_name(ctx, p->table_schema, p->table_name)),
+	    dbc_text(dbc_retain_action_name(p->action)),
+	    dbc_int(due),
+	    oldest ? dbc_text(oldest) : dbc_null(),
+	    dbc_int((due + batch - 1) / batch),
+	    dbc_text(blockers)};
+	return dbc_rows_add(out, row);
+}
+
+int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name, dbc_rows *out)
+{
+	dbc_rows_init(out, ctx, DBC_RETAIN_PLAN_NCOLS);
+	dbc_policies ps;
+	int64_t batch = 0;
+	if (dbc_retain_load(ctx, name, &ps) != DBC_OK ||
+	    dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK)
+		return DBC_ERROR;
+	if (ps.n == 0)
+		return DBC_OK;
+	dbc_schema s;
+	dbc_schema_init(&s, ctx);
+	if (ctx->host->read_schema(ctx, &s) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < ps.n; i++)
+		if (plan_one(ctx, eng, &s, &ps.items[i], batch > 0 ? batch : 1, out) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}

@@ -1,0 +1,64 @@
+/*
+ * retain_policy.h — private to core/retain: a stored retention policy and
+ * what plan and apply both derive from it (the table, the due condition,
+ * the foreign keys that block a delete).
+ */
+#ifndef DBC_RETAIN_POLICY_H
+#define DBC_RETAIN_POLICY_H
+
+#include "retain/retain.h"
+
+typedef enum { DBC_RETAIN_DELETE, DBC_RETAIN_ARCHIVE, DBC_RETAIN_PURGE } dbc_retain_action;
+
+typedef struct dbc_policy {
+	char *name;
+	char *table_schema, *table_name; /* the source */
+	char *column;
+	char *keep;
+	dbc_retain_action action;
+	char *target_schema, *target_name; /* archive only */
+	int64_t archived, deleted;         /* recorded totals */
+} dbc_policy;
+
+typedef struct dbc_policies {
+	dbc_policy *items;
+	int n, cap;
+} dbc_policies;
+
+/* Every policy (name NULL) or the one named, by name; an error when a
+ * named one does not exist. */
+int dbc_retain_load(dbc_ctx *ctx, const char *name, dbc_policies *out);
+
+const char *dbc_retain_action_name(dbc_retain_action a);
+
+/* A policy resolved against the live schema. */
+typedef struct dbc_policy_ctx {
+	const dbc_policy *p;
+	const dbc_table *t;
+	char *qt;      /* the source, quoted */
+	char *qc;      /* the age column, quoted */
+	char *qtarget; /* the archive, quoted (archive only) */
+	/* " AND NOT EXISTS (...)" per foreign key that would refuse the delete
+	 * of a referenced row ("" when none) */
+	char *unblocked;
+	char *blocked; /* the opposite: "EXISTS (...) OR ..."; NULL when none */
+	int nblockers;
+	char *cutoff_sql; /* the cutoff as SQL (now() moves: computed per statement) */
+	char *cutoff;     /* the cutoff as a value, computed once; NULL unless asked */
+} dbc_policy_ctx;
+
+/* Makes the archive of an archive policy when missing (the source's
+ * columns and archived_at); checks an existing one. */
+int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *src,
+                             const char *schema, const char *name);
+/* Resolves p (the table must still be there); with value, computes its
+ * cutoff once (statements that must agree on it bind that value). */
+int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+                       const dbc_policy *p, bool value, dbc_policy_ctx *out);
+/* The foreign keys (enforced, ON DELETE NO ACTION or RESTRICT) that
+ * reference t: fn is called for each child table and constraint. */
+typedef int (*dbc_fk_fn)(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c);
+int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
+                            void *arg);
+
+#endif

@@ -1,0 +1,371 @@
+/*
+ * fn_retain.c — dbsoftdelete_* and dbretain_* for PostgreSQL: the wrappers,
+ * what PostgreSQL does its own way for the core (core/retain/retain.h,
+ * dbc_retain_engine), and the soft-delete trigger dbcare.softdelete_row.
+ */
+#include "glue.h"
+
+#include "retain/retain.h"
+#include "settings/settings.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "nodes/parsenodes.h"
+#include "utils/timestamp.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+/* ------------------------------------------------------------ purge switch */
+
+/* On only inside dbsoftdelete_purge's DELETE: the trigger then lets the
+ * delete through. Whatever ends that statement's (sub)transaction turns it
+ * off, an error the host raises straight through the core included. */
+static bool purging;
+static bool callbacks_registered;
+
+static void purge_off_xact(XactEvent event, void *arg)
+{
+	(void)event, (void)arg;
+	purging = false;
+}
+
+static void purge_off_subxact(SubXactEvent event, SubTransactionId mine, SubTransactionId parent,
+                              void *arg)
+{
+	(void)mine, (void)parent, (void)arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		purging = false;
+}
+
+static void purge_through(bool on)
+{
+	if (on && !callbacks_registered) {
+		RegisterXactCallback(purge_off_xact, NULL);
+		RegisterSubXactCallback(purge_off_subxact, NULL);
+		callbacks_registered = true;
+	}
+	purging = on;
+}
+
+/* ------------------------------------------------------------ the dialect */
+
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
+{
+	(void)sample;
+	return dbc_printf(ctx,
+	                  "(pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval("
+	                  "years => %lld, months => %lld, days => %lld, hours => %lld, "
+	                  "mins => %lld, secs => %lld))",
+	                  (long long)iv->years, (long long)iv->months, (long long)iv->days,
+	                  (long long)iv->hours, (long long)iv->minutes, (long long)iv->seconds);
+}
+
+/* Parameters arrive as text or bigint: a cast makes them the column's type
+ * (the type text is the catalog's, format_type). */
+static char *param_as(dbc_ctx *ctx, int n, const char *type)
+{
+	if (!type || !*type)
+		return dbc_printf(ctx, "$%d", n);
+	return dbc_printf(ctx, "CAST($%d AS %s)", n, type);
+}
+
+static char *trigger_create(dbc_ctx *ctx, const dbc_table *t, const char *column)
+{
+	return dbc_printf(ctx,
+	                  "CREATE OR REPLACE TRIGGER dbcare_softdelete BEFORE DELETE ON %s "
+	                  "FOR EACH ROW EXECUTE FUNCTION dbcare.softdelete_row(%s)",
+	                  dbc_quoted_name(ctx, t->schema, t->name),
+	                  ctx->host->quote_literal(ctx, column));
+}
+
+static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
+{
+	return dbc_printf(ctx, "DROP TRIGGER IF EXISTS dbcare_softdelete ON %s",
+	                  dbc_quoted_name(ctx, t->schema, t->name));
+}
+
+static const char *const temporal_words[] = {"timestamp", "date", NULL};
+
+/* Where a batch's rows are: a TID scan of the picked row versions. */
+static char *rows_in(dbc_ctx *ctx, const char *subquery)
+{
+	return subquery ? dbc_printf(ctx, "ctid OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", subquery)
+	                : NULL;
+}
+
+/* Two runs of one policy take turns until the transaction (or batch) ends. */
+#define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
+
+static int policy_lock(dbc_ctx *ctx, const char *name)
+{
+	dbc_value v = dbc_text(name);
+	return ctx->host->query(ctx,
+	                        "SELECT pg_catalog.pg_advisory_xact_lock(" CppAsString2(
+	                            RETAIN_LOCK_CLASS) ", pg_catalog.hashtext($1))",
+	                        1, &v, NULL, NULL);
+}
+
+static const dbc_retain_engine pg_retain = {
+    .timestamp_type = "timestamp with time zone",
+    .temporal_words = temporal_words,
+    .cutoff_sql = cutoff_sql,
+    .param_as = param_as,
+    .index_concurrently = "CONCURRENTLY ",
+    .drops_constraints = true,
+    .trigger_create = trigger_create,
+    .trigger_drop = trigger_drop,
+    .purge_through = purge_through,
+    .cutoff_type = "timestamp with time zone",
+    .now_sql = "pg_catalog.now()",
+    .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
+                   "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
+                   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
+                   "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
+    .schema_exists_sql = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+    .text_dates_probe = NULL,
+    .row_id = "ctid",
+    .rows_in = rows_in,
+    .only = "ONLY ",
+    .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
+    .writable_cte = true,
+    .policy_lock = policy_lock,
+};
+
+const struct dbc_retain_engine *pgdbc_retain_engine(void)
+{
+	return &pg_retain;
+}
+
+/* ------------------------------------------------------------ soft delete */
+
+Datum dbsoftdelete_enable(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	char *report = NULL;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	const char *column = pgdbc_arg_text(&call, 1, "column");
+	int rc = dbc_softdelete_enable(&call.ctx, &pg_retain, table, column, &report);
+	return pgdbc_return_jsonb(&call, rc, report);
+}
+
+Datum dbsoftdelete_disable(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	bool was = false;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	int rc = dbc_softdelete_disable(&call.ctx, &pg_retain, table, &was);
+	return pgdbc_return_bool(&call, rc, was);
+}
+
+Datum dbsoftdelete_restore(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	int64_t n = 0;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	const char *key = pgdbc_arg_json(&call, 1, "key");
+	int rc = dbc_softdelete_restore(&call.ctx, &pg_retain, table, key, &n);
+	return pgdbc_return_int64(&call, rc, n);
+}
+
+Datum dbsoftdelete_purge(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	int64_t n = 0;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	const char *older_than = pgdbc_arg_text_opt(&call, 1);
+	int rc = dbc_softdelete_purge(&call.ctx, &pg_retain, table, older_than, &n);
+	purging = false;
+	return pgdbc_return_int64(&call, rc, n);
+}
+
+/* BEFORE DELETE FOR EACH ROW, argument: the soft-delete column. The row's
+ * DELETE becomes an UPDATE of that column, run as the writer (no rights
+ * of its own: the function is not SECURITY DEFINER), and the DELETE is
+ * skipped; a row already soft-deleted stays as it is. During
+ * dbsoftdelete_purge the DELETE goes through. */
+Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *)fcinfo->context;
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+	    !TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
+	    td->tg_trigger->tgnargs != 1)
+		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+		                errmsg("dbcare: softdelete_row() runs only as a BEFORE DELETE row "
+		                       "trigger with the column as its argument")));
+	if (purging)
+		return PointerGetDatum(td->tg_trigtuple);
+
+	Relation rel = td->tg_relation;
+	const char *column = td->tg_trigger->tgargs[0];
+	int attnum = SPI_fnumber(RelationGetDescr(rel), column);
+	if (attnum <= 0)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+		                errmsg("dbcare: soft-delete column \"%s\" of table %s does not exist",
+		                       column, RelationGetRelationName(rel)),
+		                errhint("SELECT dbsoftdelete_disable(...) removes the trigger.")));
+	bool isnull;
+	(void)SPI_getbinval(td->tg_trigtuple, RelationGetDescr(rel), attnum, &isnull);
+	if (!isnull)
+		return PointerGetDatum(NULL);
+
+	char *sql = psprintf("UPDATE ONLY %s.%s SET %s = pg_catalog.now() "
+	                     "WHERE ctid OPERATOR(pg_catalog.=) $1",
+	                     quote_identifier(get_namespace_name(RelationGetNamespace(rel))),
+	                     quote_identifier(RelationGetRelationName(rel)), quote_identifier(column));
+	Oid types[1] = {TIDOID};
+	Datum values[1] = {PointerGetDatum(&td->tg_trigtuple->t_self)};
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	if (SPI_execute_with_args(sql, 1, types, values, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "dbcare: soft-deleting a row of %s failed", RelationGetRelationName(rel));
+	SPI_finish();
+	pfree(sql);
+	return PointerGetDatum(NULL);
+}
+
+/* ------------------------------------------------------- retention policies */
+
+Datum dbretain_add(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	pgdbc_begin(&call, fcinfo);
+	const char *name = pgdbc_arg_text(&call, 0, "name");
+	const char *table = pgdbc_arg_text(&call, 1, "table");
+	const char *column = pgdbc_arg_text(&call, 2, "column");
+	const char *keep = pgdbc_arg_text(&call, 3, "keep");
+	const char *action = pgdbc_arg_text(&call, 4, "action");
+	const char *target = pgdbc_arg_text_opt(&call, 5);
+	int rc = dbc_retain_add(&call.ctx, &pg_retain, name, table, column, keep, action, target);
+	return pgdbc_return_text(&call, rc, name);
+}
+
+Datum dbretain_plan(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	int rc = dbc_retain_plan(&call.ctx, &pg_retain, pgdbc_arg_text_opt(&call, 0), &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbretain_apply(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	dbc_retain_results results;
+	pgdbc_begin(&call, fcinfo);
+	const char *name = pgdbc_arg_text_opt(&call, 0);
+	int64 max_rows = pgdbc_arg_given(&call, 1) ? pgdbc_arg_int64(&call, 1, "max_rows") : 0;
+	int rc = DBC_OK;
+	if (pgdbc_arg_given(&call, 1) && max_rows <= 0)
+		rc = dbc_error(&call.ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		               "argument \"max_rows\" must be positive");
+	if (rc == DBC_OK)
+		rc = dbc_retain_apply(&call.ctx, &pg_retain, name, max_rows, true, &results);
+	purging = false;
+	if (rc == DBC_OK)
+		rc = dbc_retain_apply_rows(&call.ctx, &results, &rows);
+	return pgdbc_return_rows(&call, rc, rc == DBC_OK ? &rows : NULL);
+}
+
+/* ------------------------------------------------------------ dbretain_run
+ *
+ * CALL dbretain_run([name]): one batch of each policy per transaction,
+ * committed; then retain.sleep_ms of sleep; until no policy moved a row or
+ * retain.max_duration_ms passed. A procedure with a SET clause cannot
+ * commit: its statements run under the path the host pins for each of
+ * them (pg/host.c), whatever the caller's. */
+
+typedef struct run_settings {
+	int64_t batch, sleep_ms, max_ms;
+} run_settings;
+
+static int read_run_settings(dbc_ctx *ctx, void *arg)
+{
+	run_settings *s = arg;
+	if (dbc_setting_get_int(ctx, "retain.batch_size", &s->batch) != DBC_OK ||
+	    dbc_setting_get_int(ctx, "retain.sleep_ms", &s->sleep_ms) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_setting_get_int(ctx, "retain.max_duration_ms", &s->max_ms);
+}
+
+typedef struct run_step {
+	const char *name;
+	int64_t batch;
+	int64_t archived, deleted;
+} run_step;
+
+static int do_step(dbc_ctx *ctx, void *arg)
+{
+	run_step *st = arg;
+	dbc_retain_results r;
+	st->archived = st->deleted = 0;
+	int rc = dbc_retain_apply(ctx, &pg_retain, st->name, st->batch, false, &r);
+	purging = false;
+	for (int i = 0; rc == DBC_OK && i < r.n; i++) {
+		st->archived += r.items[i].archived;
+		st->deleted += r.items[i].deleted;
+	}
+	return rc;
+}
+
+Datum dbretain_run(PG_FUNCTION_ARGS)
+{
+	CallContext *cc = fcinfo->context && IsA(fcinfo->context, CallContext)
+	                      ? (CallContext *)fcinfo->context
+	                      : NULL;
+	pgdbc_refuse_changes_when_read_only(fcinfo);
+	if (!cc || cc->atomic || IsSubTransaction())
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TRANSACTION_TERMINATION),
+		                errmsg("dbcare: dbretain_run must be called with CALL outside a "
+		                       "transaction block"),
+		                errhint("It commits after each batch. Inside a transaction, use "
+		                        "SELECT * FROM dbretain_apply(name, max_rows).")));
+	/* the argument must outlive the commits */
+	char *name = PG_ARGISNULL(0) ? NULL
+	                             : MemoryContextStrdup(TopMemoryContext,
+	                                                   text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	run_settings set = {0};
+	pgdbc_call call;
+	pgdbc_begin(&call, fcinfo);
+	pgdbc_finish(&call, pgdbc_run(&call, read_run_settings, &set));
+	TimestampTz start = GetCurrentTimestamp();
+	int64 archived = 0, deleted = 0, batches = 0;
+	for (;;) {
+		run_step st = {name, set.batch > 0 ? set.batch : 1, 0, 0};
+		pgdbc_begin(&call, fcinfo);
+		pgdbc_finish(&call, pgdbc_run(&call, do_step, &st));
+		SPI_commit();
+		if (st.archived + st.deleted == 0)
+			break;
+		archived += st.archived;
+		deleted += st.deleted;
+		batches++;
+		if (set.max_ms > 0 &&
+		    TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)set.max_ms))
+			break;
+		for (int64 slept = 0; slept < set.sleep_ms; slept += 10) {
+			pg_usleep(10000L);
+			CHECK_FOR_INTERRUPTS();
+		}
+	}
+	SPI_finish();
+	if (name)
+		pfree(name);
+	ereport(NOTICE, (errmsg("dbcare: dbretain_run archived %lld and deleted %lld row(s) in %lld "
+	                        "batch(es)",
+	                        (long long)archived, (long long)deleted, (long long)batches)));
+	PG_RETURN_VOID();
+}

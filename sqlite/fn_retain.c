@@ -1,0 +1,268 @@
+/*
+ * fn_retain.c — dbsoftdelete_* and dbretain_* for SQLite: the functions' glue and
+ * what SQLite does its own way for the core (core/retain/retain.h,
+ * dbc_retain_engine). The soft-delete trigger is plain SQL calling only
+ * built-in functions, so it runs with trusted_schema off.
+ */
+#include "glue.h"
+#include "retain/retain.h"
+
+#include <string.h>
+
+/* The form dbsoftdelete's trigger writes and cutoffs are compared in:
+ * datetime()'s, with milliseconds, in UTC. */
+#define NOW_SQL "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+
+/* Dates stored as text compare as text: the cutoff takes the form of a
+ * stored value (ISO 8601 with T and Z, as dbcare's own tables write it, or
+ * datetime()'s with a space), decided in the statement itself. */
+static char *strftime_of(dbc_ctx *ctx, const char *format, const dbc_interval *iv)
+{
+	static const char *const units[6] = {"years", "months", "days", "hours", "minutes", "seconds"};
+	const int64_t v[6] = {iv->years, iv->months, iv->days, iv->hours, iv->minutes, iv->seconds};
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "strftime('%s', 'now'", format);
+	for (int i = 0; i < 6; i++)
+		if (v[i])
+			dbc_buf_appendf(&b, ", '-%lld %s'", (long long)v[i], units[i]);
+	dbc_buf_append(&b, ")");
+	return dbc_buf_finish(&b);
+}
+
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
+{
+	char *plain = strftime_of(ctx, "%Y-%m-%d %H:%M:%f", iv);
+	if (!sample || !plain)
+		return plain;
+	char *iso = strftime_of(ctx, "%Y-%m-%dT%H:%M:%fZ", iv);
+	return iso ? dbc_printf(ctx, "CASE WHEN substr(%s, 11, 1) = 'T' THEN %s ELSE %s END", sample,
+	                        iso, plain)
+	           : NULL;
+}
+
+/* Values compare by the column's affinity: no cast. */
+static char *param_as(dbc_ctx *ctx, int n, const char *type)
+{
+	(void)type;
+	return dbc_printf(ctx, "$%d", n);
+}
+
+/* Trigger names are per schema in SQLite: one per table. */
+static char *trigger_name(dbc_ctx *ctx, const dbc_table *t)
+{
+	char *name = dbc_printf(ctx, "dbcare_softdelete_%s", t->name);
+	return name ? ctx->host->quote_ident(ctx, name) : NULL;
+}
+
+/* The row the trigger fires for: by rowid, or by the primary key of a
+ * WITHOUT ROWID table. (A trigger body names tables unqualified.) */
+static char *row_match(dbc_ctx *ctx, const dbc_table *t)
+{
+	if (!t->options || !strstr(t->options, "without rowid"))
+		return "rowid = OLD.rowid";
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < t->nconstraints; i++)
+		if (t->constraints[i].kind == DBC_CON_PRIMARY_KEY)
+			for (int k = 0; k < t->constraints[i].columns.n; k++) {
+				char *q = ctx->host->quote_ident(ctx, t->constraints[i].columns.items[k]);
+				dbc_buf_appendf(&b, "%s%s = OLD.%s", k ? " AND " : "", q, q);
+			}
+	return dbc_buf_finish(&b);
+}
+
+/* The DELETE of a row becomes an UPDATE of its column (when not set yet)
+ * and the DELETE is dropped (RAISE(IGNORE) skips the row, the statement
+ * goes on). */
+static char *trigger_create(dbc_ctx *ctx, const dbc_table *t, const char *column)
+{
+	char *name = trigger_name(ctx, t);
+	char *qt = ctx->host->quote_ident(ctx, t->name);
+	char *qc = ctx->host->quote_ident(ctx, column);
+	char *match = row_match(ctx, t);
+	if (!name || !qt || !qc || !match)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "DROP TRIGGER IF EXISTS main.%s; "
+	                  "CREATE TRIGGER main.%s BEFORE DELETE ON %s FOR EACH ROW BEGIN "
+	                  "UPDATE %s SET %s = %s WHERE %s AND %s IS NULL; "
+	                  "SELECT RAISE(IGNORE); END",
+	                  name, name, qt, qt, qc, NOW_SQL, match, qc);
+}
+
+static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
+{
+	char *name = trigger_name(ctx, t);
+	return name ? dbc_printf(ctx, "DROP TRIGGER IF EXISTS main.%s", name) : NULL;
+}
+
+static const char *const temporal_words[] = {"date", "time", NULL};
+
+/* A text column holds dates when every value read (up to a thousand) is one. */
+static char *text_dates_probe(dbc_ctx *ctx, const char *table, const char *column)
+{
+	return dbc_printf(ctx,
+	                  "SELECT count(*) FROM (SELECT %s AS v FROM %s WHERE %s IS NOT NULL LIMIT 1000) "
+	                  "WHERE julianday(v) IS NULL",
+	                  column, table, column);
+}
+
+static char *rows_in(dbc_ctx *ctx, const char *subquery)
+{
+	return subquery ? dbc_printf(ctx, "rowid IN (%s)", subquery) : NULL;
+}
+
+static const dbc_retain_engine sqlite_retain = {
+    .timestamp_type = "TIMESTAMP",
+    .temporal_words = temporal_words,
+    .cutoff_sql = cutoff_sql,
+    .param_as = param_as,
+    .index_concurrently = "",
+    .drops_constraints = false,
+    .trigger_create = trigger_create,
+    .trigger_drop = trigger_drop,
+    .purge_through = NULL,
+    .cutoff_type = "",
+    .now_sql = NOW_SQL,
+    .columns_sql = "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))",
+    .schema_exists_sql = "SELECT 1 FROM pragma_database_list WHERE name = $1",
+    .text_dates_probe = text_dates_probe,
+    .row_id = "rowid",
+    .rows_in = rows_in,
+    .only = "",
+    .skip_locked = "",
+    .writable_cte = false,
+    .policy_lock = NULL,
+};
+
+const struct dbc_retain_engine *sqldbc_retain_engine(void)
+{
+	return &sqlite_retain;
+}
+
+/* ------------------------------------------------------------ soft delete */
+
+void sqldbc_dbsoftdelete_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL, *column = "deleted_at";
+	char *report = NULL;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK && argc > 1)
+		rc = sqldbc_arg_text(&call, argv, 1, "column", &column);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_enable(&call.ctx, &sqlite_retain, table, column, &report);
+	if (rc == DBC_OK)
+		sqlite3_result_text(c, report, -1, SQLITE_TRANSIENT);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbsoftdelete_disable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL;
+	bool was = false;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_disable(&call.ctx, &sqlite_retain, table, &was);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, was);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbsoftdelete_restore(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL, *key = NULL;
+	int64_t n = 0;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "key", &key);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_restore(&call.ctx, &sqlite_retain, table, key, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbsoftdelete_purge(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *table = NULL, *older_than = NULL;
+	int64_t n = 0;
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK && argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL)
+		rc = sqldbc_arg_text(&call, argv, 1, "older_than", &older_than);
+	if (rc == DBC_OK)
+		rc = dbc_softdelete_purge(&call.ctx, &sqlite_retain, table, older_than, &n);
+	if (rc == DBC_OK)
+		sqlite3_result_int64(c, n);
+	sqldbc_finish(&call, c, rc);
+}
+
+/* ------------------------------------------------------- retention policies */
+
+void sqldbc_dbretain_add(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	static const char *const names[5] = {"name", "table", "column", "keep", "action"};
+	sqldbc_call call;
+	sqldbc_begin(&call, c);
+	const char *a[5] = {0}, *target = NULL;
+	int rc = DBC_OK;
+	for (int i = 0; i < 5 && rc == DBC_OK; i++)
+		rc = sqldbc_arg_text(&call, argv, i, names[i], &a[i]);
+	if (rc == DBC_OK && argc > 5 && sqlite3_value_type(argv[5]) != SQLITE_NULL)
+		rc = sqldbc_arg_text(&call, argv, 5, "target", &target);
+	if (rc == DBC_OK)
+		rc = dbc_retain_add(&call.ctx, &sqlite_retain, a[0], a[1], a[2], a[3], a[4], target);
+	if (rc == DBC_OK)
+		sqlite3_result_text(c, a[0], -1, SQLITE_TRANSIENT);
+	sqldbc_finish(&call, c, rc);
+}
+
+static int text_arg(dbc_ctx *ctx, int argc, const dbc_value *args, int i, const char *argname,
+                    const char **out)
+{
+	*out = NULL;
+	if (argc <= i || args[i].type == DBC_NULL)
+		return DBC_OK;
+	if (args[i].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" must be text", argname);
+	*out = args[i].s;
+	return DBC_OK;
+}
+
+int sqldbc_dbretain_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	const char *name;
+	dbc_rows_init(out, ctx, DBC_RETAIN_PLAN_NCOLS);
+	if (text_arg(ctx, argc, args, 0, "name", &name) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_retain_plan(ctx, &sqlite_retain, name, out);
+}
+
+int sqldbc_dbretain_apply(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	const char *name;
+	int64_t max_rows = 0;
+	dbc_rows_init(out, ctx, DBC_RETAIN_APPLY_NCOLS);
+	if (text_arg(ctx, argc, args, 0, "name", &name) != DBC_OK)
+		return DBC_ERROR;
+	if (argc > 1 && args[1].type != DBC_NULL) {
+		if (args[1].type != DBC_INT || args[1].i <= 0)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "argument \"max_rows\" must be a positive integer");
+		max_rows = args[1].i;
+	}
+	dbc_retain_results r;
+	if (dbc_retain_apply(ctx, &sqlite_retain, name, max_rows, true, &r) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_retain_apply_rows(ctx, &r, out);
+}
