@@ -108,7 +108,9 @@ static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
                            const sqldbc_glue *g, char **errmsg)
 {
-	int flags = fn->flags & DBC_API_PURE ? SQLDBC_PURE : SQLDBC_SIDE_EFFECT;
+	int flags = fn->flags & DBC_API_PURE        ? SQLDBC_PURE
+	            : fn->flags & DBC_API_INNOCUOUS ? SQLDBC_INNOCUOUS
+	                                            : SQLDBC_SIDE_EFFECT;
 	for (int nargs = dbc_api_required_args(fn); nargs <= fn->nargs; nargs++) {
 		int rc;
 		if (g->entry) {

@@ -72,6 +72,9 @@ enum {
 	DBC_API_PURE = 1 << 8,
 	/* PostgreSQL: CREATE PROCEDURE, not FUNCTION */
 	DBC_API_PROCEDURE = 1 << 9,
+	/* SQLite: INNOCUOUS but not DETERMINISTIC (a session's state, read by
+	 * triggers that must also run with trusted_schema = OFF) */
+	DBC_API_INNOCUOUS = 1 << 10,
 };
 
 /* The part of the API a function belongs to; each part's statements go to

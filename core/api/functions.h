@@ -324,8 +324,63 @@
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
 	/* (end of retain) */                                                                          \
                                                                                                    \
-	/* ---- audit: the row-level audit trail (core/audit) */                                       \
-	/* (end of audit) */                                                                           \
+	/* ---- audit: the row-level audit trail (core/audit) */                                          \
+	X(dbaudit_enable, dbaudit_enable, PG_SCALAR, .part = DBC_PART_AUDIT,                              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL")),                \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                                \
+	  .comment = "starts recording the changes of a table in the audit log; returns its "             \
+	             "stored name")                                                                       \
+	X(dbaudit_disable, dbaudit_disable, PG_SCALAR, .part = DBC_PART_AUDIT,                            \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,        \
+	  .comment = "stops recording the changes of a table; its log entries stay")                      \
+	X(dbaudit_refresh, dbaudit_refresh, PG_SCALAR, .part = DBC_PART_AUDIT,                            \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                          \
+	  .flags = DBC_API_PRIVATE,                                                                       \
+	  .comment = "remakes the audit triggers of a table (NULL: every audited table) for its "         \
+	             "current columns; returns how many tables")                                          \
+	X(dbaudit_tables, dbaudit_tables, PG_TABLE, .part = DBC_PART_AUDIT,                               \
+	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),             \
+	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8)),                   \
+	  .volatility = DBC_STABLE, .comment = "the audited tables, their options and log entries")       \
+	X(dbaudit_history, dbaudit_history, PG_TABLE, .part = DBC_PART_AUDIT,                             \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                            \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
+	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
+	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
+	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
+	  .volatility = DBC_STABLE, .comment = "the audit log entries of one row, oldest first")          \
+	X(dbaudit_log, dbaudit_log, PG_TABLE, .part = DBC_PART_AUDIT,                                     \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL"), DBC_OPT("since", DBC_T_TIMESTAMPTZ, "NULL")),    \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
+	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
+	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
+	              DBC_COL("table_name", DBC_T_TEXT), DBC_COL("key", DBC_T_JSONB),                     \
+	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
+	  .volatility = DBC_STABLE,                                                                       \
+	  .comment = "audit log entries (of one table, since a time), oldest first")                      \
+	X(dbaudit_row_at, dbaudit_row_at, PG_SCALAR, .part = DBC_PART_AUDIT,                              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB),                             \
+	           DBC_ARG("at", DBC_T_TIMESTAMPTZ)),                                                     \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                               \
+	  .comment = "a row as it was at a time, rebuilt from the audit log; NULL when it did not "       \
+	             "exist")                                                                             \
+	/* The trigger of every audited table: it writes the log as the log's                             \
+	 * owner (pg/audit_trigger.c), not SECURITY DEFINER, so it sees the                               \
+	 * writer's current_user. No SET clause: it runs one prepared INSERT of                           \
+	 * fully qualified names, and a SET would cost every audited row. */                              \
+	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,            \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                       \
+	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")                  \
+	/* SQLite: the session's actor, and the id of the current transaction;                            \
+	 * the audit triggers call both (INNOCUOUS: they also run with                                    \
+	 * trusted_schema = OFF); setting the actor is DIRECTONLY. */                                     \
+	X(dbaudit_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                                   \
+	  DBC_ARGS(DBC_ARG("actor", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                  \
+	X(dbaudit_current_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                           \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_INNOCUOUS)                                              \
+	X(dbaudit_txid, dbaudit_txid, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_INT8,              \
+	  .flags = DBC_API_INNOCUOUS)                                                                     \
+	/* (end of audit) */                                                                              \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \
 	/* (end of backup) */                                                                          \
