@@ -179,7 +179,14 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	return pgdbc_guarded(ctx, pgdbc_audit_snapshot, &a);
 }
 
+/* PostgreSQL's stored names are quoted already. */
+static char *display(dbc_ctx *ctx, const char *name)
+{
+	return dbc_strdup(ctx, name);
+}
+
 static const dbc_audit_engine engine = {
+	.display = display,
 	.resolve = resolve,
 	.install = install,
 	.uninstall = uninstall,

@@ -1,9 +1,10 @@
 /*
  * audit_sql.c — the SQL of SQLite's audit triggers (docs/audit.md). Each
  * audited table gets three AFTER triggers (insert, update, delete) that
- * write dbcare_audit_log with SQLite's own JSON functions; the one thing
- * they call of dbcare is INNOCUOUS (dbaudit_txid(), dbaudit_actor()), so
- * they also run with trusted_schema = OFF. The triggers list the table's
+ * write dbcare_audit_log. Everything they call is INNOCUOUS, so they also
+ * run with trusted_schema = OFF: SQLite's strftime, dbcare's dbaudit_txid()
+ * and dbaudit_actor(), and dbcare's JSON builders (audit_json.c), since
+ * SQLite 3.40's own JSON functions are not INNOCUOUS. The triggers list the table's
  * columns: a column added later is not recorded until dbaudit_refresh
  * (the health check "audit" reports such tables).
  */
@@ -11,54 +12,41 @@
 
 #include <string.h>
 
-/* A column's value as JSON can hold it: a BLOB (which JSON cannot hold, and
- * json_object refuses, failing the application's write) as hex text. */
-static char *value_of(dbc_ctx *ctx, const char *row, const char *qcol)
-{
-	return dbc_printf(ctx, "CASE WHEN typeof(%s.%s) = 'blob' THEN hex(%s.%s) ELSE %s.%s END", row,
-	                  qcol, row, qcol, row, qcol);
-}
+/* Pairs (triples) per call of dbaudit_json (dbaudit_json_changed): within
+ * SQLite's default limit of 127 arguments; wider rows nest calls. */
+#define PAIRS_PER_CALL 60
+#define TRIPLES_PER_CALL 40
 
-/* json_object takes at most 63 pairs (SQLITE_MAX_FUNCTION_ARG 127); wider
- * rows are aggregated from one SELECT per column. */
-#define OBJECT_MAX_PAIRS 60
-
-/* The columns of cols (all of them, or with `other` only those whose value
- * differs from other's) as a JSON object of row's values. */
-static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other)
+/* The columns of cols as a JSON object of row's values; with other, only
+ * those whose value differs from other's (row's side: new_side). */
+static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
+                       bool new_side)
 {
 	const dbc_host *h = ctx->host;
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	if (!other && cols->n <= OBJECT_MAX_PAIRS) {
-		dbc_buf_append(&b, "json_object(");
-		for (int i = 0; i < cols->n; i++) {
+	int per_call = other ? TRIPLES_PER_CALL : PAIRS_PER_CALL;
+	char *sql = dbc_strdup(ctx, "NULL");
+	for (int start = 0; sql && (start == 0 || start < cols->n); start += per_call) {
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		if (other)
+			dbc_buf_appendf(&b, "dbaudit_json_changed(%s, %d", sql, new_side ? 1 : 0);
+		else
+			dbc_buf_appendf(&b, "dbaudit_json(%s", sql);
+		for (int i = start; i < cols->n && i < start + per_call; i++) {
 			char *name = h->quote_literal(ctx, cols->items[i]);
 			char *q = h->quote_ident(ctx, cols->items[i]);
-			char *v = q ? value_of(ctx, row, q) : NULL;
-			if (!name || !v)
+			if (!name || !q)
 				return NULL;
-			dbc_buf_appendf(&b, "%s%s, %s", i ? ", " : "", name, v);
+			if (other)
+				dbc_buf_appendf(&b, ", %s, %s.%s, %s.%s", name, new_side ? other : row, q,
+				                new_side ? row : other, q);
+			else
+				dbc_buf_appendf(&b, ", %s, %s.%s", name, row, q);
 		}
 		dbc_buf_append(&b, ")");
-		return dbc_buf_finish(&b);
+		sql = dbc_buf_finish(&b);
 	}
-	dbc_buf_append(&b, "(SELECT json_group_object(c, json(v)) FROM (");
-	for (int i = 0; i < cols->n; i++) {
-		char *name = h->quote_literal(ctx, cols->items[i]);
-		char *q = h->quote_ident(ctx, cols->items[i]);
-		char *v = q ? value_of(ctx, row, q) : NULL;
-		if (!name || !v)
-			return NULL;
-		dbc_buf_appendf(&b, "%sSELECT %s AS c, json_quote(%s) AS v", i ? " UNION ALL " : "", name,
-		                v);
-		if (other)
-			dbc_buf_appendf(&b, " WHERE %s.%s IS NOT %s.%s", row, q, other, q);
-	}
-	if (cols->n == 0)
-		dbc_buf_append(&b, "SELECT NULL AS c, NULL AS v WHERE 0");
-	dbc_buf_append(&b, "))");
-	return dbc_buf_finish(&b);
+	return sql;
 }
 
 /* The recorded columns, in table order (full: with the key columns). */
@@ -100,10 +88,10 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		return DBC_ERROR;
 	char *qtable = h->quote_ident(ctx, t->name);
 	char *lit = h->quote_literal(ctx, t->name);
-	char *key_new = object_of(ctx, &o->key, "NEW", NULL);
-	char *key_old = object_of(ctx, &o->key, "OLD", NULL);
-	char *row_new = object_of(ctx, &full, "NEW", NULL);
-	char *row_old = object_of(ctx, &full, "OLD", NULL);
+	char *key_new = object_of(ctx, &o->key, "NEW", NULL, true);
+	char *key_old = object_of(ctx, &o->key, "OLD", NULL, false);
+	char *row_new = object_of(ctx, &full, "NEW", NULL, true);
+	char *row_old = object_of(ctx, &full, "OLD", NULL, false);
 	char *ins = sqldbc_audit_trigger_name(ctx, t->name, "insert");
 	char *upd = sqldbc_audit_trigger_name(ctx, t->name, "update");
 	char *del = sqldbc_audit_trigger_name(ctx, t->name, "delete");
@@ -118,8 +106,8 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		                qtable, insert_entry(ctx, lit, "update", key_new, row_old, row_new));
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones */
-		char *old_vals = object_of(ctx, &changed, "OLD", "NEW");
-		char *new_vals = object_of(ctx, &changed, "NEW", "OLD");
+		char *old_vals = object_of(ctx, &changed, "OLD", "NEW", false);
+		char *new_vals = object_of(ctx, &changed, "NEW", "OLD", true);
 		if (!old_vals || !new_vals)
 			return DBC_ERROR;
 		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s WHEN ", upd, qtable);
@@ -146,8 +134,8 @@ int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		return DBC_ERROR;
 	char *qtable = ctx->host->quote_ident(ctx, t->name);
 	char *lit = ctx->host->quote_literal(ctx, t->name);
-	char *key = object_of(ctx, &o->key, "r", NULL);
-	char *row = object_of(ctx, &full, "r", NULL);
+	char *key = object_of(ctx, &o->key, "r", NULL, true);
+	char *row = object_of(ctx, &full, "r", NULL, true);
 	if (!qtable || !lit || !key || !row)
 		return DBC_ERROR;
 	*out = dbc_printf(ctx,

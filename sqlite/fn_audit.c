@@ -191,7 +191,13 @@ static int tables_exist(dbc_ctx *ctx, bool *exists)
 	return DBC_OK;
 }
 
+static char *display(dbc_ctx *ctx, const char *name)
+{
+	return ctx->host->quote_ident(ctx, name);
+}
+
 static const dbc_audit_engine sqldbc_audit_engine = {
+	.display = display,
 	.tables_exist = tables_exist,
 	.resolve = resolve,
 	.install = install,

@@ -75,6 +75,9 @@ enum {
 	/* SQLite: INNOCUOUS but not DETERMINISTIC (a session's state, read by
 	 * triggers that must also run with trusted_schema = OFF) */
 	DBC_API_INNOCUOUS = 1 << 10,
+	/* SQLite: registered once with any number of arguments (nArg -1); the
+	 * declared arguments are the leading ones */
+	DBC_API_VARIADIC = 1 << 11,
 };
 
 /* The part of the API a function belongs to; each part's statements go to

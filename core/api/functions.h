@@ -366,10 +366,9 @@
 	             "exist")                                                                             \
 	/* The trigger of every audited table: it writes the log as the log's                             \
 	 * owner (pg/audit_trigger.c), not SECURITY DEFINER, so it sees the                               \
-	 * writer's current_user. No SET clause: it runs one prepared INSERT of                           \
-	 * fully qualified names, and a SET would cost every audited row. */                              \
+	 * writer's current_user. */                                                                      \
 	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,            \
-	  .returns = DBC_T_TRIGGER, .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                       \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                              \
 	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")                  \
 	/* SQLite: the session's actor, and the id of the current transaction;                            \
 	 * the audit triggers call both (INNOCUOUS: they also run with                                    \
@@ -380,6 +379,16 @@
 	  .returns = DBC_T_TEXT, .flags = DBC_API_INNOCUOUS)                                              \
 	X(dbaudit_txid, dbaudit_txid, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_INT8,              \
 	  .flags = DBC_API_INNOCUOUS)                                                                     \
+	/* SQLite: the JSON objects the audit triggers write (sqlite/audit_json.c;                        \
+	 * SQLite 3.40's json_object is not INNOCUOUS). Pure, and variadic:                               \
+	 * (base, name, value, ...) and (base, side, name, old, new, ...). */                             \
+	X(dbaudit_json, dbaudit_json, SCALAR, .part = DBC_PART_AUDIT,                                     \
+	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT)), .returns = DBC_T_TEXT,                                   \
+	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE | DBC_API_VARIADIC)                          \
+	X(dbaudit_json_changed, dbaudit_json_changed, SCALAR, .part = DBC_PART_AUDIT,                     \
+	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT), DBC_ARG("side", DBC_T_INT4)),                             \
+	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE,                                             \
+	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                       \
 	/* (end of audit) */                                                                              \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \

@@ -17,6 +17,7 @@ typedef struct dbc_audit_target {
 	 * (public.orders, public."my table"), SQLite's table name as created;
 	 * never an OID, so it survives a dump and restore. */
 	const char *name;
+	const char *display;     /* the name in messages: quoted (set by the core) */
 	dbc_strlist columns;     /* in table order */
 	dbc_strlist primary_key; /* empty when the table has none */
 } dbc_audit_target;
@@ -48,6 +49,8 @@ typedef struct dbc_audit_engine {
 	/* Whether the audit tables exist (NULL: always, PostgreSQL); where they
 	 * do not, reads see no audited table and an empty log. */
 	int (*tables_exist)(dbc_ctx *ctx, bool *exists);
+	/* A stored name as messages show it (quoted), in the arena. */
+	char *(*display)(dbc_ctx *ctx, const char *name);
 	/* printf formats of a parameter ($%d) read as JSON and as a time. */
 	const char *json_param;
 	const char *time_param;
@@ -59,6 +62,10 @@ int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char 
                             dbc_audit_options *out);
 /* The options as stored (canonical JSON, the key always named). */
 char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o);
+
+/* e->resolve, with target->display set. */
+int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                      dbc_audit_target *out, bool *found);
 
 /* dbaudit_enable: *name_out is the stored table name. */
 int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,

@@ -33,7 +33,7 @@ static int column_list(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *v,
 			                 "option \"%s\" must be an array of column names", option);
 		if (dbc_strlist_find(&t->columns, name) < 0)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "option \"%s\": table %s has no column \"%s\"", option, t->name,
+			                 "option \"%s\": table %s has no column \"%s\"", option, t->display,
 			                 dbc_excerpt(ctx, name, DBC_EXCERPT));
 		if (dbc_strlist_find(out, name) >= 0)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -95,7 +95,8 @@ int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char 
 	}
 	if (out->key.n == 0) {
 		if (t->primary_key.n == 0) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s has no primary key", t->name);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s has no primary key",
+			          t->display);
 			dbc_error_hint(ctx, "Name the columns that identify a row: "
 			                    "dbaudit_enable(table, '{\"key\": [\"column\"]}').");
 			return DBC_ERROR;

@@ -52,7 +52,8 @@ static int canonical_key(dbc_ctx *ctx, const dbc_audit_engine *e, const char *na
 		}
 		if (json_object_size(given) != json_object_size(keyed)) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			          "argument \"key\" names columns that are not the key of %s", name);
+			          "argument \"key\" names columns that are not the key of %s",
+			          e->display(ctx, name));
 			goto fail;
 		}
 	}
@@ -205,7 +206,8 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 	rc = sql ? ctx->host->query(ctx, sql, 3, args, fold_entry, &f) : DBC_ERROR;
 	if (rc == DBC_OK && f.unknown) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "the log of %s does not reach back to this row's insert", name);
+		          "the log of %s does not reach back to this row's insert",
+		          e->display(ctx, name));
 		dbc_error_hint(ctx, "Rows that existed before auditing began are known from their "
 		                    "snapshot: dbaudit_enable(table, '{\"baseline\": true}').");
 		rc = DBC_ERROR;

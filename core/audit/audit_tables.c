@@ -26,6 +26,16 @@ static char *columns_json(dbc_ctx *ctx, const dbc_strlist *l)
 	return s;
 }
 
+int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                      dbc_audit_target *out, bool *found)
+{
+	if (e->resolve(ctx, table, out, found) != DBC_OK)
+		return DBC_ERROR;
+	if (*found && !(out->display = e->display(ctx, out->name)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
 int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
                           char **out)
 {
@@ -33,7 +43,7 @@ int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *t
 	bool found = false;
 	if (!table)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"table\" must not be NULL");
-	if (e->resolve(ctx, table, &t, &found) != DBC_OK)
+	if (dbc_audit_resolve(ctx, e, table, &t, &found) != DBC_OK)
 		return DBC_ERROR;
 	*out = found ? (char *)t.name : dbc_strdup(ctx, table);
 	return *out ? DBC_OK : DBC_ERROR;
@@ -140,7 +150,7 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 	bool found = false;
 	if (!table)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"table\" must not be NULL");
-	if (e->resolve(ctx, table, &t, &found) != DBC_OK)
+	if (dbc_audit_resolve(ctx, e, table, &t, &found) != DBC_OK)
 		return DBC_ERROR;
 	if (!found)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table \"%s\" does not exist",
@@ -154,7 +164,7 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 	if (dbc_audit_load_tables(ctx, e, t.name, &old, &nold) != DBC_OK)
 		return DBC_ERROR;
 	if (nold > 0) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "table %s is already audited", t.name);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "table %s is already audited", t.display);
 		dbc_error_hint(ctx, "dbaudit_disable it first to change its options.");
 		return DBC_ERROR;
 	}
@@ -182,7 +192,7 @@ int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 		return DBC_ERROR;
 	if (nold == 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s is not audited",
-		                 dbc_excerpt(ctx, name, DBC_EXCERPT));
+		                 dbc_excerpt(ctx, e->display(ctx, name), DBC_EXCERPT));
 	if (ctx->host->book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
@@ -205,7 +215,7 @@ static int refresh_one(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_
 	dbc_audit_target t = {0};
 	dbc_audit_options o;
 	bool found = false;
-	if (e->resolve(ctx, row->name, &t, &found) != DBC_OK)
+	if (dbc_audit_resolve(ctx, e, row->name, &t, &found) != DBC_OK)
 		return DBC_ERROR;
 	if (!found)
 		return DBC_OK;
@@ -231,7 +241,7 @@ int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 		return DBC_ERROR;
 	if (table && n == 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s is not audited",
-		                 dbc_excerpt(ctx, name, DBC_EXCERPT));
+		                 dbc_excerpt(ctx, e->display(ctx, name), DBC_EXCERPT));
 	if (n == 0)
 		return DBC_OK;
 	if (ctx->host->book_ensure(ctx) != DBC_OK)

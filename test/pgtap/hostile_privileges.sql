@@ -24,8 +24,10 @@ DELETE FROM public.dbc_functions
 -- The trigger functions (schema dbcare, not on the search_path) run only as
 -- a trigger; that PUBLIC cannot execute it is the second test's.
 CREATE TABLE public.dbc_trigger_functions AS
-SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()');
-DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()');
+SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
+                                             'dbcare.audit_trigger()');
+DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
+                                             'dbcare.audit_trigger()');
 
 SELECT plan(8 + (SELECT count(*)::int FROM dbc_functions WHERE provolatile = 'v'));
 

@@ -98,6 +98,14 @@ declare -A calls=(
   ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
+  # enabled and disabled again in one statement, so every call finds t5 as the first did
+  ["dbaudit_enable(text,jsonb)"]="(dbaudit_enable('t5', '{\"baseline\": true}') IS NOT NULL AND dbaudit_disable('t5'))"
+  ["dbaudit_disable(text)"]="(dbaudit_enable('t6') IS NOT NULL AND dbaudit_disable('t6'))"
+  ["dbaudit_refresh(text)"]="dbaudit_refresh(NULL)"
+  ["dbaudit_tables()"]="dbaudit_tables()"
+  ["dbaudit_history(text,jsonb)"]="dbaudit_history('t1', '{\"id\": 1}')"
+  ["dbaudit_log(text,timestamp with time zone)"]="dbaudit_log(NULL, NULL)"
+  ["dbaudit_row_at(text,jsonb,timestamp with time zone)"]="dbaudit_row_at('t1', '{\"id\": 1}', now())"
 )
 
 # Every function of the extension that SQL can call (trigger functions cannot;

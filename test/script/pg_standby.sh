@@ -88,7 +88,10 @@ for qry in "SELECT dbmigrate_apply()" \
            "SELECT dbcare_set('migrate.out_of_order', 'allow')" \
            "SELECT dbhealth_snapshot()" \
            "SELECT dbcheck_add_relation('r2', 'child', 'parent_id', 'parent', 'id')" \
-           "SELECT dbcheck_cleanup_orphans(false)"; do
+           "SELECT dbcheck_cleanup_orphans(false)" \
+           "SELECT dbaudit_enable('child')" \
+           "SELECT dbaudit_disable('child')" \
+           "SELECT dbaudit_refresh()"; do
   if out=$(s -c '\set VERBOSITY sqlstate' -c "$qry" 2>&1); then fail "succeeded on the standby: $qry"; fi
   case "$out" in
     *25006*) ;;
