@@ -7,6 +7,7 @@
  */
 #include "audit_sql.h"
 #include "conn.h"
+#include "health_glue.h"
 
 #include <string.h>
 
@@ -298,4 +299,36 @@ int sqldbc_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *
 	dbc_rows_init(out, ctx, DBC_AUDIT_LOG_NCOLS);
 	return dbc_audit_log(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
 	                     opt_text(argc, args, 1), out);
+}
+
+/* ------------------------------------------------------------ health */
+
+int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                        dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_audit_table *rows;
+	int n;
+	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		dbc_audit_target t = {0};
+		bool found = false;
+		const char *detail = NULL;
+		if (dbc_audit_resolve(ctx, &sqldbc_audit_engine, rows[i].name, &t, &found) != DBC_OK)
+			return DBC_ERROR;
+		if (!found) {
+			detail = "dropped: its log is kept";
+		} else {
+			char *now = dbc_audit_columns_json(ctx, &t.columns);
+			if (!now)
+				return DBC_ERROR;
+			if (!rows[i].columns || strcmp(now, rows[i].columns) != 0)
+				detail = "its columns changed since its triggers were made";
+		}
+		if (detail &&
+		    dbc_health_add_object(ctx, fact, NULL, rows[i].name, rows[i].name, 1, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }

@@ -93,6 +93,9 @@ typedef struct dbc_audit_table {
 
 int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, dbc_audit_table **out, int *n);
 
+/* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
+char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);
+
 /* dbaudit_tables: table, enabled_at, options, entries. */
 #define DBC_AUDIT_TABLES_NCOLS 4
 int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);

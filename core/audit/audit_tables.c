@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-static char *columns_json(dbc_ctx *ctx, const dbc_strlist *l)
+char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *l)
 {
 	json_t *a = json_array();
 	for (int i = 0; a && i < l->n; i++)
@@ -114,7 +114,7 @@ static int store_row(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_ta
                      const dbc_audit_options *o, bool insert)
 {
 	char *opts = dbc_audit_options_json(ctx, o);
-	char *cols = columns_json(ctx, &t->columns);
+	char *cols = dbc_audit_columns_json(ctx, &t->columns);
 	char *p2 = dbc_printf(ctx, e->json_param, 2);
 	char *p3 = dbc_printf(ctx, e->json_param, 3);
 	if (!opts || !cols || !p2 || !p3)

@@ -62,6 +62,7 @@ typedef enum {
 	DBC_HC_DISABLED_TRIGGERS,
 	DBC_HC_REPLICATION,
 	DBC_HC_JOURNAL_MODE,
+	DBC_HC_AUDIT,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 

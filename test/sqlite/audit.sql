@@ -67,12 +67,15 @@ SELECT "table", options, entries FROM dbaudit_tables;
 -- a new column is recorded once the triggers are made again
 ALTER TABLE "Odd ""Name"" tâble" ADD COLUMN "new col" TEXT;
 UPDATE "Odd ""Name"" tâble" SET "new col" = 'unseen' WHERE id = 2;
+SELECT status, message FROM dbhealth_checks('quick') WHERE name = 'audit';
 SELECT dbaudit_refresh() AS refreshed;
+SELECT status, message FROM dbhealth_checks('quick') WHERE name = 'audit';
 UPDATE "Odd ""Name"" tâble" SET "new col" = 'seen' WHERE id = 2;
 SELECT operation, new_values FROM dbcare_audit_log ORDER BY id DESC LIMIT 1;
 
 -- a dropped audited table: its log stays readable, refresh skips it
 DROP TABLE nokey;
+SELECT status, message FROM dbhealth_checks('quick') WHERE name = 'audit';
 SELECT dbaudit_refresh() AS refreshed_after_drop;
 SELECT count(*) AS nokey_history FROM dbaudit_history('nokey', '{"a": 7}');
 SELECT dbaudit_disable('nokey') AS disabled;
