@@ -16,7 +16,7 @@ q -c "CREATE TABLE t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v int 
 script() {
   awk -v seed="$1" 'BEGIN {
     srand(seed);
-    for (i = 0; i < 400; i++) {
+    for (i = 0; i < 60; i++) {
       k = int(rand() * 4);
       print "BEGIN;";
       print "INSERT INTO t (v) VALUES (0);";
