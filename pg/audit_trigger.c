@@ -14,7 +14,8 @@
  * parameters are typed by OID.
  *
  * The trigger's arguments carry its configuration (dbaudit_enable writes
- * them): the stored table name, "changed" or "full", the number of key
+ * them): the stored table name, "changed" or "full" (with "+chain": the
+ * entries carry the hash chain), the number of key
  * columns and their names, then "+column" (only these are recorded) or
  * "-column" (never recorded). Column names are matched at each statement, so
  * a column added later is recorded without a new trigger.
@@ -41,6 +42,10 @@
 
 #include "audit_glue.h"
 
+#include "audit/audit.h"
+#include "datatype/timestamp.h"
+#include "utils/fmgroids.h"
+
 /* SET LOCAL dbcare.actor = '...': the application's user, logged with each entry. */
 static char *audit_actor = NULL;
 
@@ -62,6 +67,7 @@ typedef struct audit_cfg {
 	int natts;
 	const char *table;
 	bool full;
+	bool chain;        /* entries carry the hash chain */
 	bool *recorded;    /* per attribute: its values are logged */
 	bool *in_key;      /* per attribute: part of the key */
 	AttrNumber *key;   /* the key's attributes, in key order */
@@ -124,7 +130,8 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 	c->tgoid = tgoid;
 	c->natts = n;
 	c->table = pstrdup(args[0]);
-	c->full = strcmp(args[1], "full") == 0;
+	c->full = strncmp(args[1], "full", 4) == 0;
+	c->chain = strstr(args[1], "+chain") != NULL;
 	c->nkey = atoi(args[2]);
 	if (c->nkey < 0 || 3 + c->nkey > nargs)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -280,14 +287,80 @@ static const char *user_name(Oid user)
 	return name;
 }
 
+static SPIPlanPtr chain_head_plan = NULL;
+static SPIPlanPtr chain_move_plan = NULL;
+
+static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL) {
+		SPIPlanPtr p = SPI_prepare(sql, nargs, types);
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "dbcare: could not prepare an audit statement: %s",
+			     SPI_result_code_string(SPI_result));
+		*slot = p;
+	}
+	return *slot;
+}
+
+static char *text_of(Datum d, bool isnull, Oid out)
+{
+	return isnull ? NULL : OidOutputFunctionCall(out, d);
+}
+
+/* The entry's link in the hash chain (core/audit/audit_chain.c): waits for
+ * the chain's head row, which the previous writer holds until it ends, so
+ * chained entries are linked in the order their transactions commit. */
+static Datum chain_link(const Datum *values, const char *nulls, Datum *prev_out, bool *prev_null)
+{
+	bool isnull;
+	char *prev = NULL;
+	if (SPI_execute_plan(keep_plan(&chain_head_plan,
+	                               "SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
+	                               0, NULL),
+	                     NULL, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("dbcare: the audit log's hash chain head (dbcare.audit_chain) is "
+		                       "missing")));
+	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*prev_null = isnull;
+	if (!isnull) {
+		prev = TextDatumGetCString(d);
+		*prev_out = CStringGetTextDatum(prev);
+	}
+	const char *fields[DBC_AUDIT_LINK_FIELDS];
+	TimestampTz at = DatumGetTimestampTz(values[0]);
+	fields[0] = psprintf(INT64_FORMAT,
+	                     at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	fields[1] = psprintf(UINT64_FORMAT, U64FromFullTransactionId(DatumGetFullTransactionId(values[1])));
+	for (int i = 2; i < 6; i++)
+		fields[i] = nulls[i] == 'n' ? NULL : TextDatumGetCString(values[i]);
+	for (int i = 6; i < 9; i++)
+		fields[i] = text_of(values[i], nulls[i] == 'n', F_JSONB_OUT);
+	dbc_ctx ctx;
+	char hex[DBC_AUDIT_HASH_LEN + 1];
+	dbc_ctx_init(&ctx, &pgdbc_host, NULL);
+	int rc = dbc_audit_link(&ctx, prev, fields, hex);
+	dbc_ctx_finish(&ctx);
+	if (rc != DBC_OK)
+		elog(ERROR, "dbcare: could not hash an audit log entry");
+	Datum hash = CStringGetTextDatum(hex);
+	Oid type = TEXTOID;
+	if (SPI_execute_plan(keep_plan(&chain_move_plan,
+	                               "UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
+	                               &type),
+	                     &hash, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "dbcare: could not move the audit log's hash chain");
+	return hash;
+}
+
 /* Writes one entry as the log's owner. key/old/new: (Datum)0 for NULL. */
 static void write_entry(const audit_cfg *c, const char *op, Datum key, Datum old, Datum new)
 {
 	Oid save_user;
 	int save_sec;
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	Datum values[9];
-	char nulls[9];
+	Datum values[11];
+	char nulls[11];
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	values[1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
@@ -304,23 +377,26 @@ static void write_entry(const audit_cfg *c, const char *op, Datum key, Datum old
 	for (int i = 6; i < 9; i++)
 		if (values[i] == (Datum)0)
 			nulls[i] = 'n';
+	nulls[9] = nulls[10] = 'n';
+	values[9] = values[10] = (Datum)0;
 
 	SetUserIdAndSecContext(c->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
 	                                     SECURITY_RESTRICTED_OPERATION);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
-	if (insert_plan == NULL) {
-		Oid types[9] = {TIMESTAMPTZOID, XID8OID, TEXTOID, TEXTOID, TEXTOID,
-		                TEXTOID,        JSONBOID, JSONBOID, JSONBOID};
-		SPIPlanPtr p = SPI_prepare(
-		    "INSERT INTO dbcare.audit_log (at, txid, db_user, actor, operation, table_name, key,"
-		    " old_values, new_values) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		    9, types);
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "dbcare: could not prepare the audit log insert: %s",
-			     SPI_result_code_string(SPI_result));
-		insert_plan = p;
+	if (c->chain) {
+		bool prev_null;
+		values[9] = chain_link(values, nulls, &values[10], &prev_null);
+		nulls[9] = ' ';
+		nulls[10] = prev_null ? 'n' : ' ';
 	}
+	Oid types[11] = {TIMESTAMPTZOID, XID8OID,  TEXTOID,  TEXTOID, TEXTOID, TEXTOID,
+	                 JSONBOID,       JSONBOID, JSONBOID, TEXTOID, TEXTOID};
+	keep_plan(&insert_plan,
+	          "INSERT INTO dbcare.audit_log (at, txid, db_user, actor, operation, table_name, key,"
+	          " old_values, new_values, hash, prev_hash)"
+	          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	          11, types);
 	if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "dbcare: could not write the audit log");
 	SPI_finish();

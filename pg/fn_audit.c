@@ -110,8 +110,9 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
                         dbc_strlist *args)
 {
-	if (dbc_strlist_add(ctx, args, t->name) != DBC_OK ||
-	    dbc_strlist_add(ctx, args, o->full_updates ? "full" : "changed") != DBC_OK ||
+	const char *mode = o->full_updates ? (o->hash_chain ? "full+chain" : "full")
+	                                   : (o->hash_chain ? "changed+chain" : "changed");
+	if (dbc_strlist_add(ctx, args, t->name) != DBC_OK || dbc_strlist_add(ctx, args, mode) != DBC_OK ||
 	    dbc_strlist_add(ctx, args, dbc_printf(ctx, "%d", o->key.n)) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < o->key.n; i++)
@@ -191,6 +192,11 @@ static const dbc_audit_engine engine = {
 	.install = install,
 	.uninstall = uninstall,
 	.baseline = baseline,
+	.chain_sql = "SELECT id, hash, prev_hash,"
+	             " ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"
+	             " txid::pg_catalog.text, db_user, actor, operation, table_name,"
+	             " key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
+	             " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
 	.json_param = "$%d::pg_catalog.jsonb",
 	.time_param = "$%d::pg_catalog.timestamptz",
 };
@@ -280,4 +286,14 @@ Datum dbaudit_row_at(PG_FUNCTION_ARGS)
 		pgdbc_error("22023", "argument \"at\" must not be NULL");
 	int rc = dbc_audit_row_at(&call.ctx, &engine, table, key, at, &row);
 	return pgdbc_return_jsonb(&call, rc, row);
+}
+
+Datum dbaudit_verify(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
+	int rc = dbc_audit_verify(&call.ctx, &engine, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
 }

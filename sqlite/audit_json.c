@@ -12,6 +12,8 @@
  */
 #include "glue.h"
 
+#include "audit/audit.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -177,4 +179,30 @@ void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **a
 		if (differ(argv[i + 1], argv[i + 2]))
 			add_pair(s, argv[i], argv[new_side ? i + 2 : i + 1], &first);
 	finish(c, s);
+}
+
+/* dbaudit_hash(prev, at, txid, db_user, actor, operation, table_name, key,
+ * old_values, new_values): the entry's link in the hash chain, as the core
+ * computes it (core/audit/audit_chain.c). */
+void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	if (argc != 1 + DBC_AUDIT_LINK_FIELDS) {
+		sqlite3_result_error(c, "dbcare: dbaudit_hash takes 10 arguments", -1);
+		return;
+	}
+	const char *fields[DBC_AUDIT_LINK_FIELDS];
+	for (int i = 0; i < DBC_AUDIT_LINK_FIELDS; i++)
+		fields[i] = sqlite3_value_type(argv[1 + i]) == SQLITE_NULL
+		                ? NULL
+		                : (const char *)sqlite3_value_text(argv[1 + i]);
+	const char *prev = (const char *)sqlite3_value_text(argv[0]);
+	dbc_ctx ctx;
+	char hex[DBC_AUDIT_HASH_LEN + 1];
+	dbc_ctx_init(&ctx, &sqldbc_host, NULL);
+	int rc = dbc_audit_link(&ctx, prev, fields, hex);
+	dbc_ctx_finish(&ctx);
+	if (rc != DBC_OK)
+		sqlite3_result_error(c, "dbcare: could not hash an audit log entry", -1);
+	else
+		sqlite3_result_text(c, hex, -1, SQLITE_TRANSIENT);
 }

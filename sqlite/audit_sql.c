@@ -63,14 +63,25 @@ static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	return DBC_OK;
 }
 
-static char *insert_entry(dbc_ctx *ctx, const char *table_lit, const char *op, const char *key,
-                          const char *old, const char *new)
+/* A chained entry's hash, set right after its INSERT: the previous hash is
+ * that of the last chained entry (SQLite has one writer at a time). */
+#define PREV_HASH                                                                                  \
+	"(SELECT p.hash FROM dbcare_audit_log AS p WHERE p.hash IS NOT NULL"                            \
+	" AND p.id < last_insert_rowid() ORDER BY p.id DESC LIMIT 1)"
+#define CHAIN_LINK                                                                                 \
+	"; UPDATE dbcare_audit_log SET prev_hash = " PREV_HASH ", hash = dbaudit_hash(" PREV_HASH       \
+	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"              \
+	" WHERE id = last_insert_rowid()"
+
+static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *table_lit,
+                          const char *op, const char *key, const char *old, const char *new)
 {
 	return dbc_printf(ctx,
 	                  "INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key,"
 	                  " old_values, new_values) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
-	                  " dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s, %s)",
-	                  op, table_lit, key, old ? old : "NULL", new ? new : "NULL");
+	                  " dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s, %s)%s",
+	                  op, table_lit, key, old ? old : "NULL", new ? new : "NULL",
+	                  o->hash_chain ? CHAIN_LINK : "");
 }
 
 char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
@@ -100,10 +111,10 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER INSERT ON %s BEGIN %s; END;", ins, qtable,
-	                insert_entry(ctx, lit, "insert", key_new, NULL, row_new));
+	                insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new));
 	if (o->full_updates) {
 		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s BEGIN %s; END;", upd,
-		                qtable, insert_entry(ctx, lit, "update", key_new, row_old, row_new));
+		                qtable, insert_entry(ctx, o, lit, "update", key_new, row_old, row_new));
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones */
 		char *old_vals = object_of(ctx, &changed, "OLD", "NEW", false);
@@ -118,10 +129,10 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 			dbc_buf_appendf(&b, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
 		}
 		dbc_buf_appendf(&b, " BEGIN %s; END;",
-		                insert_entry(ctx, lit, "update", key_new, old_vals, new_vals));
+		                insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals));
 	}
 	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER DELETE ON %s BEGIN %s; END;", del, qtable,
-	                insert_entry(ctx, lit, "delete", key_old, row_old, NULL));
+	                insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL));
 	*out = dbc_buf_finish(&b);
 	return *out ? DBC_OK : DBC_ERROR;
 }

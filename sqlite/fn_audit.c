@@ -204,6 +204,9 @@ static const dbc_audit_engine sqldbc_audit_engine = {
 	.install = install,
 	.uninstall = uninstall,
 	.baseline = baseline,
+	.chain_sql = "SELECT id, hash, prev_hash, at, txid, db_user, actor, operation, table_name, key,"
+	             " old_values, new_values FROM main.dbcare_audit_log WHERE hash IS NOT NULL"
+	             " ORDER BY id",
 	.json_param = "$%d",
 	.time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 };
@@ -292,6 +295,13 @@ int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	dbc_rows_init(out, ctx, DBC_AUDIT_HISTORY_NCOLS);
 	return dbc_audit_history(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
 	                         opt_text(argc, args, 1), out);
+}
+
+int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
+	return dbc_audit_verify(ctx, &sqldbc_audit_engine, out);
 }
 
 int sqldbc_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)

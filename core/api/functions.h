@@ -389,6 +389,20 @@
 	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT), DBC_ARG("side", DBC_T_INT4)),                             \
 	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE,                                             \
 	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                       \
+	X(dbaudit_verify, dbaudit_verify, PG_TABLE, .part = DBC_PART_AUDIT,                               \
+	  DBC_COLUMNS(DBC_COL("checked", DBC_T_INT8), DBC_COL("broken_id", DBC_T_INT8),                   \
+	              DBC_COL("problem", DBC_T_TEXT)),                                                    \
+	  .volatility = DBC_STABLE,                                                                       \
+	  .comment = "checks the audit log's hash chain; names the first entry whose link is broken")     \
+	/* SQLite: the hash of a chained entry (sqlite/audit_json.c), written by                          \
+	 * the audit triggers: pure. */                                                                   \
+	X(dbaudit_hash, dbaudit_hash, SCALAR, .part = DBC_PART_AUDIT,                                     \
+	  DBC_ARGS(DBC_ARG("prev", DBC_T_TEXT), DBC_ARG("at", DBC_T_TEXT), DBC_ARG("txid", DBC_T_INT8),   \
+	           DBC_ARG("db_user", DBC_T_TEXT), DBC_ARG("actor", DBC_T_TEXT),                          \
+	           DBC_ARG("operation", DBC_T_TEXT), DBC_ARG("table_name", DBC_T_TEXT),                   \
+	           DBC_ARG("key", DBC_T_TEXT), DBC_ARG("old_values", DBC_T_TEXT),                         \
+	           DBC_ARG("new_values", DBC_T_TEXT)),                                                    \
+	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                      \
 	/* (end of audit) */                                                                              \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \

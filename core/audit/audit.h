@@ -29,6 +29,7 @@ typedef struct dbc_audit_options {
 	dbc_strlist key;     /* the key of an entry: the primary key unless named */
 	bool full_updates;   /* updates = full: whole rows; changed: the changed columns */
 	bool baseline;       /* log every existing row once as a snapshot entry */
+	bool hash_chain;     /* entries carry the hash chain (default: audit.hash_chain) */
 } dbc_audit_options;
 
 /* Whether a column's values are recorded under these options. */
@@ -51,6 +52,9 @@ typedef struct dbc_audit_engine {
 	int (*tables_exist)(dbc_ctx *ctx, bool *exists);
 	/* A stored name as messages show it (quoted), in the arena. */
 	char *(*display)(dbc_ctx *ctx, const char *name);
+	/* The hashed entries in id order: id, hash, prev_hash, then the
+	 * DBC_AUDIT_LINK_FIELDS fields as dbc_audit_link takes them. */
+	const char *chain_sql;
 	/* printf formats of a parameter ($%d) read as JSON and as a time. */
 	const char *json_param;
 	const char *time_param;
@@ -118,5 +122,20 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, co
  * insert or a baseline snapshot. */
 int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
                      const char *key, const char *at, char **json_out);
+
+/* ---------------------------------------------------------------- chain */
+
+/* An entry's fields in the hash, as text: at (PostgreSQL: microseconds
+ * since 1970; SQLite: the stored text), txid, db_user, actor, operation,
+ * table_name, key, old_values, new_values (JSON as stored); NULL allowed. */
+#define DBC_AUDIT_LINK_FIELDS 9
+#define DBC_AUDIT_HASH_LEN 64
+/* SHA-256 (hex) of the previous entry's hash (NULL: none) and the fields. */
+int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                   char hex[DBC_AUDIT_HASH_LEN + 1]);
+/* dbaudit_verify: one row (checked, broken_id, problem): how many hashed
+ * entries were checked, and the first whose link is broken (NULL: none). */
+#define DBC_AUDIT_VERIFY_NCOLS 3
+int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 
 #include "base/json.h"
+#include "settings/settings.h"
 
 #include <string.h>
 
@@ -62,15 +63,15 @@ static int parse_object(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *r
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 				                 "option \"updates\" must be \"changed\" or \"full\"");
 			out->full_updates = strcmp(s, "full") == 0;
-		} else if (strcmp(k, "baseline") == 0) {
+		} else if (strcmp(k, "baseline") == 0 || strcmp(k, "hash_chain") == 0) {
 			if (!json_is_boolean(v))
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-				                 "option \"baseline\" must be true or false");
-			out->baseline = json_is_true(v);
+				                 "option \"%s\" must be true or false", k);
+			*(k[0] == 'b' ? &out->baseline : &out->hash_chain) = json_is_true(v);
 		} else {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown option \"%s\"",
 			          dbc_excerpt(ctx, k, DBC_EXCERPT));
-			dbc_error_hint(ctx, "The options are columns, exclude, key, updates and baseline.");
+			dbc_error_hint(ctx, "The options are columns, exclude, key, updates, baseline and hash_chain.");
 			return DBC_ERROR;
 		}
 	}
@@ -81,6 +82,8 @@ int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char 
                             dbc_audit_options *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (dbc_setting_get_bool(ctx, "audit.hash_chain", &out->hash_chain) != DBC_OK)
+		return DBC_ERROR;
 	if (json) {
 		json_t *root = dbc_json_parse(ctx, json, "argument \"options\"");
 		if (!root)
@@ -126,7 +129,8 @@ char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o)
 	json_t *root = json_object();
 	bool ok = root && dbc_json_set(root, "key", names_json(&o->key)) &&
 	          dbc_json_set(root, "updates", json_string(o->full_updates ? "full" : "changed")) &&
-	          dbc_json_set(root, "baseline", json_boolean(o->baseline));
+	          dbc_json_set(root, "baseline", json_boolean(o->baseline)) &&
+	          dbc_json_set(root, "hash_chain", json_boolean(o->hash_chain));
 	if (ok && o->columns.n > 0)
 		ok = dbc_json_set(root, "columns", names_json(&o->columns));
 	if (ok && o->exclude.n > 0)

@@ -15,17 +15,23 @@ CREATE TABLE dbcare.audit_log (
     -- current_user of the change; actor: SET LOCAL dbcare.actor, if set
     db_user    text NOT NULL,
     actor      text,
-    operation  text NOT NULL CONSTRAINT dbcare_audit_log_operation_check
-        CHECK (operation IN ('insert', 'update', 'delete', 'truncate', 'snapshot')),
+    -- insert, update, delete, truncate or snapshot (written by dbcare only;
+    -- no CHECK: every audited change would pay for evaluating it)
+    operation  text NOT NULL,
     table_name text NOT NULL,
     key        jsonb,
     old_values jsonb,
-    new_values jsonb
+    new_values jsonb,
+    -- tables audited with hash_chain: the hash of the chained entry before
+    -- this one, and SHA-256 (hex) over that and this entry
+    prev_hash  text,
+    hash       text
 );
 -- dbaudit_history: one row's entries in order, from the index alone.
 CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
--- dbaudit_log(table, since) and retention by age.
-CREATE INDEX dbcare_audit_log_at ON dbcare.audit_log (at);
+-- dbaudit_log(table, since) and retention by age: BRIN, since at grows with
+-- id, and a BRIN entry costs a writer next to nothing.
+CREATE INDEX dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
 COMMENT ON TABLE dbcare.audit_log IS 'dbcare: the audit trail of the audited tables (dbaudit_enable)';
 
 CREATE TABLE dbcare.audit_tables (
@@ -37,7 +43,18 @@ CREATE TABLE dbcare.audit_tables (
 );
 COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their options (dbaudit_tables)';
 
+-- The hash chain's head: the last chained entry's hash. Writers of chained
+-- tables lock this row in turn (tables without hash_chain never touch it).
+CREATE TABLE dbcare.audit_chain (
+    id        integer CONSTRAINT dbcare_audit_chain_pkey PRIMARY KEY
+        CONSTRAINT dbcare_audit_chain_id_check CHECK (id = 1),
+    last_hash text
+);
+INSERT INTO dbcare.audit_chain VALUES (1, NULL);
+COMMENT ON TABLE dbcare.audit_chain IS 'dbcare: the hash of the last chained audit log entry';
+
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_chain', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log_id_seq', '');
 

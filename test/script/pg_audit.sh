@@ -81,6 +81,25 @@ q -c "TRUNCATE nokey" > /dev/null
 [ "$(q -c "SELECT \"table\" || ' ' || entries FROM dbaudit_tables() ORDER BY 1")" = "public.$T 5
 public.nokey 1" ] || fail "dbaudit_tables: $(q -c "SELECT * FROM dbaudit_tables()")"
 
+# the hash chain: on for tables enabled while audit.hash_chain is on; a
+# changed entry and a deleted one are the first broken links reported
+q -c "SELECT dbcare_set('audit.hash_chain', 'on')" \
+  -c "CREATE TABLE chained (id int PRIMARY KEY, v text)" -c "SELECT dbaudit_enable('chained')" \
+  -c "INSERT INTO chained SELECT g, 'v' || g FROM generate_series(1, 5) g" \
+  -c "UPDATE chained SET v = 'w' WHERE id = 2" -c "DELETE FROM chained WHERE id = 3" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE hash IS NOT NULL")" = 7 ] || fail "chained entries"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE hash IS NULL AND table_name = 'public.chained'")" = 0 ] || fail "unchained entry"
+[ "$(q -c "SELECT checked || ' ' || coalesce(broken_id::text, '-') FROM dbaudit_verify()")" = "7 -" ] || fail "verify: $(q -c "SELECT * FROM dbaudit_verify()")"
+changed=$(q -c "SELECT min(id) + 2 FROM dbcare.audit_log WHERE hash IS NOT NULL")
+q -c "UPDATE dbcare.audit_log SET new_values = '{\"id\": 3, \"v\": \"forged\"}' WHERE id = $changed" > /dev/null
+[ "$(q -c "SELECT broken_id || ' ' || problem FROM dbaudit_verify()")" = "$changed its hash does not match its content: the entry was changed" ] || fail "verify after a change: $(q -c "SELECT * FROM dbaudit_verify()")"
+q -c "DELETE FROM dbcare.audit_log WHERE id = $changed" > /dev/null
+[ "$(q -c "SELECT broken_id FROM dbaudit_verify()")" = "$((changed + 1))" ] || fail "verify after a delete: $(q -c "SELECT * FROM dbaudit_verify()")"
+# with the chain off a writer never touches the chain's head row
+q -c "SELECT dbcare_set('audit.hash_chain', 'off')" -c "BEGIN" -c "SELECT * FROM dbcare.audit_chain FOR UPDATE" \
+  -c "SET LOCAL lock_timeout = '2s'" -c "INSERT INTO nokey VALUES (99, 'x')" -c "COMMIT" > /dev/null ||
+  fail "an unchained write waited for the chain"
+
 # disable drops the triggers and keeps the log; the log is dumped
 [ "$(q -c "SELECT dbaudit_disable('$T')")" = t ] || fail "disable"
 q -c "INSERT INTO $T (id) VALUES (9)" > /dev/null

@@ -103,6 +103,7 @@ declare -A calls=(
   ["dbaudit_disable(text)"]="(dbaudit_enable('t6') IS NOT NULL AND dbaudit_disable('t6'))"
   ["dbaudit_refresh(text)"]="dbaudit_refresh(NULL)"
   ["dbaudit_tables()"]="dbaudit_tables()"
+  ["dbaudit_verify()"]="dbaudit_verify()"
   ["dbaudit_history(text,jsonb)"]="dbaudit_history('t1', '{\"id\": 1}')"
   ["dbaudit_log(text,timestamp with time zone)"]="dbaudit_log(NULL, NULL)"
   ["dbaudit_row_at(text,jsonb,timestamp with time zone)"]="dbaudit_row_at('t1', '{\"id\": 1}', now())"

@@ -80,6 +80,19 @@ SELECT dbaudit_refresh() AS refreshed_after_drop;
 SELECT count(*) AS nokey_history FROM dbaudit_history('nokey', '{"a": 7}');
 SELECT dbaudit_disable('nokey') AS disabled;
 SELECT "table" FROM dbaudit_tables;
+-- the hash chain: a changed entry and a deleted one are the first broken links
+SELECT dbcare_set('audit.hash_chain', 'on') AS was;
+CREATE TABLE chained (id INTEGER PRIMARY KEY, v TEXT);
+SELECT dbaudit_enable('chained') AS chained;
+INSERT INTO chained VALUES (1, 'a'), (2, 'b'), (3, 'c');
+UPDATE chained SET v = 'bb' WHERE id = 2;
+SELECT count(*) AS hashed FROM dbcare_audit_log WHERE hash IS NOT NULL;
+SELECT * FROM dbaudit_verify;
+UPDATE dbcare_audit_log SET new_values = '{"id":2,"v":"forged"}'
+ WHERE id = (SELECT min(id) + 1 FROM dbcare_audit_log WHERE hash IS NOT NULL);
+SELECT checked, broken_id - (SELECT min(id) FROM dbcare_audit_log WHERE hash IS NOT NULL) AS broken_offset, problem FROM dbaudit_verify;
+DELETE FROM dbcare_audit_log WHERE id = (SELECT min(id) + 1 FROM dbcare_audit_log WHERE hash IS NOT NULL);
+SELECT checked, broken_id - (SELECT min(id) FROM dbcare_audit_log WHERE hash IS NOT NULL) AS broken_offset, problem FROM dbaudit_verify;
 -- a hostile file's trigger cannot reach the DIRECTONLY ones
 CREATE TABLE h (a INTEGER PRIMARY KEY);
 CREATE TRIGGER h_actor AFTER INSERT ON h BEGIN SELECT dbaudit_actor('mallory'); END;
@@ -91,5 +104,6 @@ SELECT dbaudit_actor() IS NULL AS actor_unchanged, count(*) AS still_audited FRO
 -- the trigger functions are INNOCUOUS; setting the actor and enabling are DIRECTONLY
 SELECT name, narg, flags & 2097152 > 0 AS innocuous, flags & 524288 > 0 AS directonly
   FROM pragma_function_list
- WHERE name IN ('dbaudit_actor', 'dbaudit_txid', 'dbaudit_json', 'dbaudit_json_changed', 'dbaudit_enable')
+ WHERE name IN ('dbaudit_actor', 'dbaudit_txid', 'dbaudit_json', 'dbaudit_json_changed', 'dbaudit_hash',
+                'dbaudit_enable')
   ORDER BY name, narg;
