@@ -92,10 +92,13 @@ typedef struct dbc_audit_table {
 	char *enabled_at;
 	char *options; /* JSON */
 	char *columns; /* the columns the triggers were made for, JSON array (SQLite) */
-	int64_t entries;
+	int64_t entries; /* counted only by dbc_audit_load_counted */
 } dbc_audit_table;
 
 int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, dbc_audit_table **out, int *n);
+/* The same with each table's log entries counted (an index range each). */
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_table **out,
+                           int *n);
 
 /* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
 char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);

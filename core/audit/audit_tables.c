@@ -85,8 +85,8 @@ int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_engine *e, bool *readable)
 	return DBC_OK;
 }
 
-int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only,
-                          dbc_audit_table **out, int *n)
+static int load(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, bool counted,
+                dbc_audit_table **out, int *n)
 {
 	table_list l = {0};
 	bool exists;
@@ -97,17 +97,34 @@ int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *o
 	if (!exists)
 		return DBC_OK;
 	const char *p = ctx->host->book_prefix;
-	char *sql = dbc_printf(ctx,
-	                       "SELECT t.table_name, t.enabled_at, t.options, t.columns,"
-	                       " (SELECT count(*) FROM %saudit_log l WHERE l.table_name = t.table_name)"
-	                       " FROM %saudit_tables t%s ORDER BY t.table_name",
-	                       p, p, only ? " WHERE t.table_name = $1" : "");
+	char *count = counted ? dbc_printf(ctx,
+	                                   "(SELECT count(*) FROM %saudit_log l"
+	                                   " WHERE l.table_name = t.table_name)",
+	                                   p)
+	                      : dbc_strdup(ctx, "0");
+	char *sql = count ? dbc_printf(ctx,
+	                               "SELECT t.table_name, t.enabled_at, t.options, t.columns, %s"
+	                               " FROM %saudit_tables t%s ORDER BY t.table_name",
+	                               count, p, only ? " WHERE t.table_name = $1" : "")
+	                  : NULL;
 	dbc_value arg = dbc_text(only ? only : "");
 	if (!sql || ctx->host->query(ctx, sql, only ? 1 : 0, &arg, collect_table, &l) != DBC_OK)
 		return DBC_ERROR;
 	*out = l.items;
 	*n = l.n;
 	return DBC_OK;
+}
+
+int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only,
+                          dbc_audit_table **out, int *n)
+{
+	return load(ctx, e, only, false, out, n);
+}
+
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_table **out,
+                           int *n)
+{
+	return load(ctx, e, NULL, true, out, n);
 }
 
 static int store_row(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_target *t,
@@ -259,7 +276,7 @@ int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out)
 {
 	dbc_audit_table *rows;
 	int n;
-	if (dbc_audit_load_tables(ctx, e, NULL, &rows, &n) != DBC_OK)
+	if (dbc_audit_load_counted(ctx, e, &rows, &n) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
 		dbc_value row[DBC_AUDIT_TABLES_NCOLS] = {

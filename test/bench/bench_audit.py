@@ -158,16 +158,15 @@ def run_sqlite(b):
     c.execute("CREATE TABLE plain (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
     c.execute("CREATE TABLE audited (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
     c.execute("SELECT dbaudit_enable('audited')")
-    c.commit()
     rows = [(i, i % 100, f"name {i}", "2026-01-01") for i in range(1, SQLITE_ROWS + 1)]
 
     def insert(t):
         def go():
             c.execute(f"DELETE FROM {t}")
             c.execute("DELETE FROM dbcare_audit_log")
-            c.commit()
-            return timed(lambda: (c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
-                                  c.commit()))
+            return timed(lambda: (c.execute("BEGIN"),
+                                  c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
+                                  c.execute("COMMIT")))
         return go
 
     times = interleave({"audit": insert("audited"), "plain": insert("plain")}, REPS)
@@ -184,7 +183,6 @@ def run_sqlite(b):
               f"INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key, new_values) "
               f"SELECT '2026-01-01T00:00:00.000Z', i, 'update', 'audited', "
               f"dbaudit_json(NULL, 'id', i % {per_row}), dbaudit_json(NULL, 'v', i) FROM g")
-    c.commit()
     ids = [(i * 7919) % per_row for i in range(HISTORY_CALLS)]
 
     def calls():
