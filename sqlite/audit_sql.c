@@ -2,7 +2,7 @@
  * audit_sql.c — the SQL of SQLite's audit triggers (docs/audit.md). Each
  * audited table gets three AFTER triggers (insert, update, delete) that
  * write dbcare_audit_log. Everything they call is INNOCUOUS, so they also
- * run with trusted_schema = OFF: SQLite's strftime, dbcare's dbaudit_txid()
+ * run with trusted_schema = OFF: dbcare's dbaudit_now(), dbaudit_txid()
  * and dbaudit_actor(), and dbcare's JSON builders (audit_json.c), since
  * SQLite 3.40's own JSON functions are not INNOCUOUS. The triggers list the table's
  * columns: a column added later is not recorded until dbaudit_refresh
@@ -78,8 +78,7 @@ static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *
 {
 	return dbc_printf(ctx,
 	                  "INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key,"
-	                  " old_values, new_values) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
-	                  " dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s, %s)%s",
+	                  " old_values, new_values) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s, %s)%s",
 	                  op, table_lit, key, old ? old : "NULL", new ? new : "NULL",
 	                  o->hash_chain ? CHAIN_LINK : "");
 }
@@ -151,7 +150,7 @@ int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		return DBC_ERROR;
 	*out = dbc_printf(ctx,
 	                  "INSERT INTO main.dbcare_audit_log (at, txid, actor, operation, table_name,"
-	                  " key, new_values) SELECT strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
+	                  " key, new_values) SELECT dbaudit_now(),"
 	                  " dbaudit_txid(), dbaudit_actor(), 'snapshot', %s, %s, %s FROM main.%s AS r",
 	                  lit, key, row, qtable);
 	return *out ? DBC_OK : DBC_ERROR;

@@ -403,6 +403,8 @@
 	           DBC_ARG("key", DBC_T_TEXT), DBC_ARG("old_values", DBC_T_TEXT),                         \
 	           DBC_ARG("new_values", DBC_T_TEXT)),                                                    \
 	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                      \
+	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,                \
+	  .flags = DBC_API_INNOCUOUS)                                                                     \
 	/* (end of audit) */                                                                              \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \

@@ -104,7 +104,8 @@ def run_pg_bulk(b, pg):
     for t in ("bulk_plain", "bulk_audited"):
         s.exec(f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)")
     s.exec("SELECT dbaudit_enable('bulk_audited')")
-    sql = "INSERT INTO {} SELECT g, g % 100, 'name ' || g, now() FROM generate_series(1, %d) g" % BULK_ROWS
+    sql = ("INSERT INTO {} SELECT g, g %% 100, 'name ' || g, now() FROM generate_series(1, %d) g"
+           % BULK_ROWS)
 
     def insert(t):
         def go():

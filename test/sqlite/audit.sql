@@ -104,6 +104,6 @@ SELECT dbaudit_actor() IS NULL AS actor_unchanged, count(*) AS still_audited FRO
 -- the trigger functions are INNOCUOUS; setting the actor and enabling are DIRECTONLY
 SELECT name, narg, flags & 2097152 > 0 AS innocuous, flags & 524288 > 0 AS directonly
   FROM pragma_function_list
- WHERE name IN ('dbaudit_actor', 'dbaudit_txid', 'dbaudit_json', 'dbaudit_json_changed', 'dbaudit_hash',
-                'dbaudit_enable')
+ WHERE name IN ('dbaudit_actor', 'dbaudit_txid', 'dbaudit_now', 'dbaudit_json', 'dbaudit_json_changed',
+                'dbaudit_hash', 'dbaudit_enable')
   ORDER BY name, narg;
