@@ -288,6 +288,7 @@ static const char *user_name(Oid user)
 }
 
 static SPIPlanPtr chain_head_plan = NULL;
+static SPIPlanPtr chain_init_plan = NULL;
 static SPIPlanPtr chain_move_plan = NULL;
 
 static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
@@ -314,13 +315,22 @@ static Datum chain_link(const Datum *values, const char *nulls, Datum *prev_out,
 {
 	bool isnull;
 	char *prev = NULL;
-	if (SPI_execute_plan(keep_plan(&chain_head_plan,
-	                               "SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
-	                               0, NULL),
-	                     NULL, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		                errmsg("dbcare: the audit log's hash chain head (dbcare.audit_chain) is "
-		                       "missing")));
+	keep_plan(&chain_head_plan, "SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
+	          0, NULL);
+	if (SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "dbcare: could not read the audit log's hash chain");
+	if (SPI_processed == 0) {
+		/* the first chained entry: the head row is made here, not by the
+		 * extension script, so a restored dump does not meet a second one */
+		if (SPI_execute_plan(keep_plan(&chain_init_plan,
+		                               "INSERT INTO dbcare.audit_chain (id) VALUES (1)"
+		                               " ON CONFLICT (id) DO NOTHING",
+		                               0, NULL),
+		                     NULL, NULL, false, 0) != SPI_OK_INSERT ||
+		    SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT ||
+		    SPI_processed != 1)
+			elog(ERROR, "dbcare: could not make the audit log's hash chain head");
+	}
 	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	*prev_null = isnull;
 	if (!isnull) {

@@ -45,12 +45,13 @@ COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their op
 
 -- The hash chain's head: the last chained entry's hash. Writers of chained
 -- tables lock this row in turn (tables without hash_chain never touch it).
+-- The first chained write makes the row, so a restored dump (which has it)
+-- does not meet one the extension script made.
 CREATE TABLE dbcare.audit_chain (
     id        integer CONSTRAINT dbcare_audit_chain_pkey PRIMARY KEY
         CONSTRAINT dbcare_audit_chain_id_check CHECK (id = 1),
     last_hash text
 );
-INSERT INTO dbcare.audit_chain VALUES (1, NULL);
 COMMENT ON TABLE dbcare.audit_chain IS 'dbcare: the hash of the last chained audit log entry';
 
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log', '');
