@@ -4,6 +4,7 @@
  * memory in PostgreSQL contexts, and the per-call helpers of pg/glue.h.
  */
 #include "glue.h"
+#include "audit_glue.h"
 
 #include "access/htup_details.h"
 #include "access/xact.h"
@@ -57,6 +58,7 @@ void _PG_init(void)
 {
 	pgdbc_init_json_alloc();
 	pgdbc_define_schema_cache_setting();
+	pgdbc_define_audit_settings();
 }
 
 /* ------------------------------------------------------------------ errors */

@@ -108,8 +108,13 @@ static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
                            const sqldbc_glue *g, char **errmsg)
 {
-	int flags = fn->flags & DBC_API_PURE ? SQLDBC_PURE : SQLDBC_SIDE_EFFECT;
-	for (int nargs = dbc_api_required_args(fn); nargs <= fn->nargs; nargs++) {
+	int flags = fn->flags & DBC_API_PURE        ? SQLDBC_PURE
+	            : fn->flags & DBC_API_INNOCUOUS ? SQLDBC_INNOCUOUS
+	                                            : SQLDBC_SIDE_EFFECT;
+	/* a variadic function: once, for any number of arguments */
+	int last = fn->flags & DBC_API_VARIADIC ? dbc_api_required_args(fn) : fn->nargs;
+	for (int nargs = dbc_api_required_args(fn); nargs <= last; nargs++) {
+		int narg = fn->flags & DBC_API_VARIADIC ? -1 : nargs;
 		int rc;
 		if (g->entry) {
 			core_call *cc = sqlite3_malloc(sizeof(*cc));
@@ -119,10 +124,10 @@ static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
 			cc->fn = fn;
 			cc->entry = g->entry;
 			/* SQLite frees cc with the function, also when this fails */
-			rc = sqlite3_create_function_v2(db, fn->name, nargs, flags, cc, call_core_fn, NULL,
+			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, cc, call_core_fn, NULL,
 			                                NULL, sqlite3_free);
 		} else {
-			rc = sqlite3_create_function_v2(db, fn->name, nargs, flags, conn, g->scalar, NULL, NULL,
+			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, conn, g->scalar, NULL, NULL,
 			                                NULL);
 		}
 		if (rc != SQLITE_OK) {

@@ -194,6 +194,32 @@ static const book_table tables[] = {
 	                           " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	                           " last_run_at TEXT)",
 	 true},
+	/* the audit trail (dbaudit_*): the log, and the audited tables with the
+	 * columns their triggers were generated for */
+	{"dbcare_audit_log", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_log ("
+	                     " id INTEGER PRIMARY KEY,"
+	                     " at TEXT NOT NULL,"
+	                     " txid INTEGER NOT NULL,"
+	                     " db_user TEXT,"
+	                     " actor TEXT,"
+	                     " operation TEXT NOT NULL,"
+	                     " table_name TEXT NOT NULL,"
+	                     " key TEXT,"
+	                     " old_values TEXT,"
+	                     " new_values TEXT,"
+	                     " prev_hash TEXT,"
+	                     " hash TEXT);"
+	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_hashed"
+	                     " ON dbcare_audit_log (id) WHERE hash IS NOT NULL;"
+	                     /* no index on at: every audited write would pay for it;
+	                      * at grows with id, so a range of time is a range of ids */
+	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
+	                     " ON dbcare_audit_log (table_name, key)", true},
+	{"dbcare_audit_tables", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
+	                        " table_name TEXT PRIMARY KEY NOT NULL,"
+	                        " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	                        " options TEXT NOT NULL,"
+	                        " columns TEXT NOT NULL)", true},
 };
 
 

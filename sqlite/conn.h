@@ -15,6 +15,12 @@ struct sqldbc_conn {
 	void (*monitor_free)(sqldbc_conn *conn);
 	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
 	struct dbc_js_cache *json_cache;          /* fn_json.c: compiled JSON Schemas */
+	char *audit_actor;            /* fn_audit.c: dbaudit_actor('...'), sqlite3_malloc'd */
+	int64_t audit_txid;           /* fn_audit.c: the id dbaudit_txid() hands out ... */
+	unsigned audit_data_version;  /* ... while main's data version is this one */
+	bool audit_txid_set;
+	sqlite3_int64 audit_now_ms;   /* fn_audit.c: dbaudit_now()'s last clock reading ... */
+	char audit_now[64];           /* ... and its text */
 };
 
 /* Frees the cached schema model (on close). */

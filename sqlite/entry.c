@@ -20,6 +20,7 @@ static void conn_free(void *p)
 		conn->monitor_free(conn);
 	sqldbc_schema_cache_free(conn);
 	dbc_js_cache_free(conn->json_cache);
+	sqlite3_free(conn->audit_actor);
 	sqlite3_free(conn);
 }
 

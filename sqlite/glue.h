@@ -65,6 +65,8 @@ int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *a
  * database someone else made. */
 #define SQLDBC_PURE (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
 #define SQLDBC_SIDE_EFFECT (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+/* Reads a connection's state, changes nothing: callable from triggers. */
+#define SQLDBC_INNOCUOUS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
 
 /* The producer of a table-valued function (an eponymous virtual table, always
  * DIRECTONLY): gets the arguments given (argc may be fewer than declared:

@@ -440,6 +440,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_SLOW_QUERIES] = sqldbc_monitor_fact,
 	[DBC_HC_JOURNAL_MODE] = gather_journal_mode,
 	[DBC_HC_BACKUPS] = gather_backups,
+	[DBC_HC_AUDIT] = sqldbc_audit_health,
 };
 
 void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)

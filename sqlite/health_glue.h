@@ -23,4 +23,9 @@ int sqldbc_monitor_start(dbc_ctx *ctx, sqldbc_conn *conn, double threshold_ms, b
 int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running);
 /* The rows of dbmonitor_slow: sqldbc_dbmonitor_slow, declared in glue.h. */
 
+/* The health check "audit" (fn_audit.c): audited tables whose columns
+ * changed since their triggers were made, and dropped ones. */
+int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                        dbc_health_fact *fact);
+
 #endif

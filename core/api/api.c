@@ -113,6 +113,9 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 		return "only an IMMUTABLE function can be pure on SQLite";
 	if ((fn->flags & DBC_API_PURE) && !(fn->engines & DBC_ON_SQLITE_SCALAR))
 		return "only a scalar SQLite function can be pure";
+	if ((fn->flags & (DBC_API_VARIADIC | DBC_API_INNOCUOUS)) &&
+	    (fn->engines & ~DBC_ON_SQLITE_SCALAR))
+		return "only a SQLite-only scalar function can be variadic or innocuous alone";
 	if ((fn->flags & DBC_API_PRIVATE) && (fn->flags & (DBC_API_MONITOR | DBC_API_READ_ONLY)))
 		return "a function revoked from PUBLIC is neither for the monitoring role nor read-only";
 	if ((fn->flags & DBC_API_PROCEDURE) &&

@@ -72,6 +72,12 @@ enum {
 	DBC_API_PURE = 1 << 8,
 	/* PostgreSQL: CREATE PROCEDURE, not FUNCTION */
 	DBC_API_PROCEDURE = 1 << 9,
+	/* SQLite: INNOCUOUS but not DETERMINISTIC (a session's state, read by
+	 * triggers that must also run with trusted_schema = OFF) */
+	DBC_API_INNOCUOUS = 1 << 10,
+	/* SQLite: registered once with any number of arguments (nArg -1); the
+	 * declared arguments are the leading ones */
+	DBC_API_VARIADIC = 1 << 11,
 };
 
 /* The part of the API a function belongs to; each part's statements go to

@@ -408,8 +408,88 @@
 	             "retain.sleep_ms between, stopping after retain.max_duration_ms")                 \
 	/* (end of retain) */                                                                          \
                                                                                                    \
-	/* ---- audit: the row-level audit trail (core/audit) */                                       \
-	/* (end of audit) */                                                                           \
+	/* ---- audit: the row-level audit trail (core/audit) */                                          \
+	X(dbaudit_enable, dbaudit_enable, PG_SCALAR, .part = DBC_PART_AUDIT,                              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL")),                \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                                \
+	  .comment = "starts recording the changes of a table in the audit log; returns its "             \
+	             "stored name")                                                                       \
+	X(dbaudit_disable, dbaudit_disable, PG_SCALAR, .part = DBC_PART_AUDIT,                            \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,        \
+	  .comment = "stops recording the changes of a table; its log entries stay")                      \
+	X(dbaudit_refresh, dbaudit_refresh, PG_SCALAR, .part = DBC_PART_AUDIT,                            \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                          \
+	  .flags = DBC_API_PRIVATE,                                                                       \
+	  .comment = "remakes the audit triggers of a table (NULL: every audited table) for its "         \
+	             "current columns; returns how many tables")                                          \
+	X(dbaudit_tables, dbaudit_tables, PG_TABLE, .part = DBC_PART_AUDIT,                               \
+	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),             \
+	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8)),                   \
+	  .volatility = DBC_STABLE, .comment = "the audited tables, their options and log entries")       \
+	X(dbaudit_history, dbaudit_history, PG_TABLE, .part = DBC_PART_AUDIT,                             \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                            \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
+	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
+	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
+	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
+	  .volatility = DBC_STABLE, .comment = "the audit log entries of one row, oldest first")          \
+	X(dbaudit_log, dbaudit_log, PG_TABLE, .part = DBC_PART_AUDIT,                                     \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL"), DBC_OPT("since", DBC_T_TIMESTAMPTZ, "NULL")),    \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
+	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
+	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
+	              DBC_COL("table_name", DBC_T_TEXT), DBC_COL("key", DBC_T_JSONB),                     \
+	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
+	  .volatility = DBC_STABLE,                                                                       \
+	  .comment = "audit log entries (of one table, since a time), oldest first")                      \
+	X(dbaudit_row_at, dbaudit_row_at, PG_SCALAR, .part = DBC_PART_AUDIT,                              \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB),                             \
+	           DBC_ARG("at", DBC_T_TIMESTAMPTZ)),                                                     \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                               \
+	  .comment = "a row as it was at a time, rebuilt from the audit log; NULL when it did not "       \
+	             "exist")                                                                             \
+	/* The trigger of every audited table: it writes the log as the log's                             \
+	 * owner (pg/audit_trigger.c), not SECURITY DEFINER, so it sees the                               \
+	 * writer's current_user. */                                                                      \
+	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,            \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                              \
+	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")                  \
+	/* SQLite: the session's actor, and the id of the current transaction;                            \
+	 * the audit triggers call both (INNOCUOUS: they also run with                                    \
+	 * trusted_schema = OFF); setting the actor is DIRECTONLY. */                                     \
+	X(dbaudit_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                                   \
+	  DBC_ARGS(DBC_ARG("actor", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                  \
+	X(dbaudit_current_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                           \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_INNOCUOUS)                                              \
+	X(dbaudit_txid, dbaudit_txid, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_INT8,              \
+	  .flags = DBC_API_INNOCUOUS)                                                                     \
+	/* SQLite: the JSON objects the audit triggers write (sqlite/audit_json.c;                        \
+	 * SQLite 3.40's json_object is not INNOCUOUS). Pure, and variadic:                               \
+	 * (base, name, value, ...) and (base, side, name, old, new, ...). */                             \
+	X(dbaudit_json, dbaudit_json, SCALAR, .part = DBC_PART_AUDIT,                                     \
+	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT)), .returns = DBC_T_TEXT,                                   \
+	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE | DBC_API_VARIADIC)                          \
+	X(dbaudit_json_changed, dbaudit_json_changed, SCALAR, .part = DBC_PART_AUDIT,                     \
+	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT), DBC_ARG("side", DBC_T_INT4)),                             \
+	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE,                                             \
+	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                       \
+	X(dbaudit_verify, dbaudit_verify, PG_TABLE, .part = DBC_PART_AUDIT,                               \
+	  DBC_COLUMNS(DBC_COL("checked", DBC_T_INT8), DBC_COL("broken_id", DBC_T_INT8),                   \
+	              DBC_COL("problem", DBC_T_TEXT)),                                                    \
+	  .volatility = DBC_STABLE,                                                                       \
+	  .comment = "checks the audit log's hash chain; names the first entry whose link is broken")     \
+	/* SQLite: the hash of a chained entry (sqlite/audit_json.c), written by                          \
+	 * the audit triggers: pure. */                                                                   \
+	X(dbaudit_hash, dbaudit_hash, SCALAR, .part = DBC_PART_AUDIT,                                     \
+	  DBC_ARGS(DBC_ARG("prev", DBC_T_TEXT), DBC_ARG("at", DBC_T_TEXT), DBC_ARG("txid", DBC_T_INT8),   \
+	           DBC_ARG("db_user", DBC_T_TEXT), DBC_ARG("actor", DBC_T_TEXT),                          \
+	           DBC_ARG("operation", DBC_T_TEXT), DBC_ARG("table_name", DBC_T_TEXT),                   \
+	           DBC_ARG("key", DBC_T_TEXT), DBC_ARG("old_values", DBC_T_TEXT),                         \
+	           DBC_ARG("new_values", DBC_T_TEXT)),                                                    \
+	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                      \
+	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,                \
+	  .flags = DBC_API_INNOCUOUS)                                                                     \
+	/* (end of audit) */                                                                              \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \
 	/* SQLite: the copy, its verification and retention (they write files,                         \

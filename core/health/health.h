@@ -64,6 +64,7 @@ typedef enum {
 	DBC_HC_JOURNAL_MODE,
 	DBC_HC_BACKUPS,
 	DBC_HC_RETENTION,
+	DBC_HC_AUDIT,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 

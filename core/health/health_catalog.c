@@ -311,6 +311,18 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "rows than its policies moved into it is critical (archived data was lost).",
 		.core_gather = dbc_health_gather_retention,
 	},
+	[DBC_HC_AUDIT] = {
+		.id = DBC_HC_AUDIT, .name = "audit",
+		.engines = LITE, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "audited table out of step with its triggers",
+		.nounN = "audited tables out of step with their triggers",
+		.ok_message = "every audited table is recorded in full",
+		.hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again; "
+		        "SELECT dbaudit_disable(table) forgets a dropped one.",
+		.description = "Audited tables whose columns changed since their audit triggers were "
+		    "made (a new column is not recorded), and audited tables that were dropped.",
+	},
 };
 
 const int dbc_health_checks_count = DBC_HC_COUNT;

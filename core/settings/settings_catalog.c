@@ -47,6 +47,10 @@ static const dbc_setting_def general[] = {
 	 "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
 	 "pragma (always the pragma table-valued functions, slower). PostgreSQL ignores it.",
 	 DBC_SETTING_CHOICE, "auto|pragma", 0, 0},
+	{"audit.hash_chain", "off",
+	 "Whether dbaudit_enable chains the entries of a table it starts auditing with SHA-256 "
+	 "(the default of its option hash_chain; dbaudit_verify checks the chain).",
+	 DBC_SETTING_BOOL, NULL, 0, 0},
 	{"health.ignore", "",
 	 "Comma-separated object names (table, index, sequence) that the health checks skip.",
 	 DBC_SETTING_LIST, NULL, 0, 0},

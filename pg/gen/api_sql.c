@@ -229,8 +229,11 @@ static void sqlite_expect(FILE *out)
 		const dbc_api_fn *fn = &dbc_api_functions[i];
 		if (fn->engines & DBC_ON_SQLITE_SCALAR) {
 			for (int n = dbc_api_required_args(fn); n <= fn->nargs; n++)
-				fprintf(out, "function %s %d %s\n", fn->name, n,
-				        fn->flags & DBC_API_PURE ? "deterministic,innocuous" : "directonly");
+				fprintf(out, "function %s %d %s\n", fn->name,
+				        fn->flags & DBC_API_VARIADIC ? -1 : n,
+				        fn->flags & DBC_API_PURE        ? "deterministic,innocuous"
+				        : fn->flags & DBC_API_INNOCUOUS ? "innocuous"
+				                                        : "directonly");
 		} else if (fn->engines & DBC_ON_SQLITE_TABLE) {
 			fprintf(out, "table %s ", fn->name);
 			for (int k = 0; k < fn->ncolumns; k++)

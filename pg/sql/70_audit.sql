@@ -1,5 +1,62 @@
 -- dbcare extension script, part 70: the row-level audit trail (docs/audit.md).
 -- The functions are declared in the API table; the build writes their
 -- statements at the marker below.
+--
+-- The log names tables by their quoted, qualified name (never an OID, which a
+-- dump and restore changes), and is kept by pg_dump. The audited roles get no
+-- privilege on it: the trigger writes it as the log's owner
+-- (pg/audit_trigger.c), and PUBLIC reads nothing of schema dbcare.
+
+CREATE TABLE dbcare.audit_log (
+    id         bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT dbcare_audit_log_pkey PRIMARY KEY,
+    -- the start of the transaction that made the change (now())
+    at         timestamptz NOT NULL,
+    txid       xid8 NOT NULL,
+    -- current_user of the change; actor: SET LOCAL dbcare.actor, if set
+    db_user    text NOT NULL,
+    actor      text,
+    -- insert, update, delete, truncate or snapshot (written by dbcare only;
+    -- no CHECK: every audited change would pay for evaluating it)
+    operation  text NOT NULL,
+    table_name text NOT NULL,
+    key        jsonb,
+    old_values jsonb,
+    new_values jsonb,
+    -- tables audited with hash_chain: the hash of the chained entry before
+    -- this one, and SHA-256 (hex) over that and this entry
+    prev_hash  text,
+    hash       text
+);
+-- dbaudit_history: one row's entries in order, from the index alone.
+CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
+-- dbaudit_log(table, since) and retention by age: BRIN, since at grows with
+-- id, and a BRIN entry costs a writer next to nothing.
+CREATE INDEX dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
+COMMENT ON TABLE dbcare.audit_log IS 'dbcare: the audit trail of the audited tables (dbaudit_enable)';
+
+CREATE TABLE dbcare.audit_tables (
+    table_name text CONSTRAINT dbcare_audit_tables_pkey PRIMARY KEY,
+    enabled_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    options    jsonb NOT NULL,
+    -- the table's columns when its triggers were made
+    columns    jsonb NOT NULL
+);
+COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their options (dbaudit_tables)';
+
+-- The hash chain's head: the last chained entry's hash. Writers of chained
+-- tables lock this row in turn (tables without hash_chain never touch it).
+-- The first chained write makes the row, so a restored dump (which has it)
+-- does not meet one the extension script made.
+CREATE TABLE dbcare.audit_chain (
+    id        integer CONSTRAINT dbcare_audit_chain_pkey PRIMARY KEY
+        CONSTRAINT dbcare_audit_chain_id_check CHECK (id = 1),
+    last_hash text
+);
+COMMENT ON TABLE dbcare.audit_chain IS 'dbcare: the hash of the last chained audit log entry';
+
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_chain', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log_id_seq', '');
 
 -- dbcare:api audit

@@ -122,6 +122,15 @@ declare -A calls=(
   ["dbretain_policies()"]="dbretain_policies()"
   ["dbretain_plan(text)"]="dbretain_plan(NULL)"
   ["dbretain_apply(text,bigint)"]="dbretain_apply('aged', 100)"
+  # enabled and disabled again in one statement, so every call finds t5 as the first did
+  ["dbaudit_enable(text,jsonb)"]="(dbaudit_enable('t5', '{\"baseline\": true}') IS NOT NULL AND dbaudit_disable('t5'))"
+  ["dbaudit_disable(text)"]="(dbaudit_enable('t6') IS NOT NULL AND dbaudit_disable('t6'))"
+  ["dbaudit_refresh(text)"]="dbaudit_refresh(NULL)"
+  ["dbaudit_tables()"]="dbaudit_tables()"
+  ["dbaudit_verify()"]="dbaudit_verify()"
+  ["dbaudit_history(text,jsonb)"]="dbaudit_history('t1', '{\"id\": 1}')"
+  ["dbaudit_log(text,timestamp with time zone)"]="dbaudit_log(NULL, NULL)"
+  ["dbaudit_row_at(text,jsonb,timestamp with time zone)"]="dbaudit_row_at('t1', '{\"id\": 1}', now())"
 )
 
 # Every function of the extension that SQL can call (trigger functions cannot;

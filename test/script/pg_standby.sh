@@ -91,7 +91,10 @@ for qry in "SELECT dbmigrate_apply()" \
            "SELECT dbhealth_snapshot()" \
            "SELECT dbcheck_add_relation('r2', 'child', 'parent_id', 'parent', 'id')" \
            "SELECT dbcheck_cleanup_orphans(false)" \
-           "SELECT * FROM dbmaintain_run('quick')"; do
+           "SELECT * FROM dbmaintain_run('quick')" \
+           "SELECT dbaudit_enable('child')" \
+           "SELECT dbaudit_disable('child')" \
+           "SELECT dbaudit_refresh()"; do
   if out=$(s -c '\set VERBOSITY sqlstate' -c "$qry" 2>&1); then fail "succeeded on the standby: $qry"; fi
   case "$out" in
     *25006*) ;;

@@ -1,0 +1,144 @@
+/*
+ * audit.h — the row-level audit trail (docs/audit.md): which tables are
+ * audited and how (the bookkeeping table <prefix>audit_tables), and reading
+ * the log (<prefix>audit_log). What records the changes is the engine's: a C
+ * trigger on PostgreSQL, generated SQL triggers on SQLite; each glue fills
+ * dbc_audit_engine with what only it can do.
+ */
+#ifndef DBC_AUDIT_H
+#define DBC_AUDIT_H
+
+#include "base/dbc.h"
+#include "schema/schema.h"
+
+/* A table as the engine resolved the name a caller gave. */
+typedef struct dbc_audit_target {
+	/* The name the log stores: PostgreSQL's quoted, qualified form
+	 * (public.orders, public."my table"), SQLite's table name as created;
+	 * never an OID, so it survives a dump and restore. */
+	const char *name;
+	const char *display;     /* the name in messages: quoted (set by the core) */
+	dbc_strlist columns;     /* in table order */
+	dbc_strlist primary_key; /* empty when the table has none */
+} dbc_audit_target;
+
+/* The options of dbaudit_enable, checked against the table. */
+typedef struct dbc_audit_options {
+	dbc_strlist columns; /* only these (empty: every column) */
+	dbc_strlist exclude; /* never these */
+	dbc_strlist key;     /* the key of an entry: the primary key unless named */
+	bool full_updates;   /* updates = full: whole rows; changed: the changed columns */
+	bool baseline;       /* log every existing row once as a snapshot entry */
+	bool hash_chain;     /* entries carry the hash chain (default: audit.hash_chain) */
+} dbc_audit_options;
+
+/* Whether a column's values are recorded under these options. */
+bool dbc_audit_records(const dbc_audit_options *o, const char *column);
+
+/* What differs between the engines. */
+typedef struct dbc_audit_engine {
+	/* Resolves a caller's table name; a dbcare: error unless it names an
+	 * ordinary, permanent table (views, temporary tables, ... are refused).
+	 * *found false (no error) when no such relation exists. */
+	int (*resolve)(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found);
+	/* Makes the triggers that record changes of the table. */
+	int (*install)(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o);
+	/* Drops them; the table may be gone (then nothing to do). */
+	int (*uninstall)(dbc_ctx *ctx, const char *name);
+	/* Logs every row of the table once as a "snapshot" entry. */
+	int (*baseline)(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o);
+	/* Whether the audit tables exist (NULL: always, PostgreSQL); where they
+	 * do not, reads see no audited table and an empty log. */
+	int (*tables_exist)(dbc_ctx *ctx, bool *exists);
+	/* A stored name as messages show it (quoted), in the arena. */
+	char *(*display)(dbc_ctx *ctx, const char *name);
+	/* The hashed entries in id order: id, hash, prev_hash, then the
+	 * DBC_AUDIT_LINK_FIELDS fields as dbc_audit_link takes them. */
+	const char *chain_sql;
+	/* printf formats of a parameter ($%d) read as JSON and as a time. */
+	const char *json_param;
+	const char *time_param;
+} dbc_audit_engine;
+
+/* Parses and checks the options (JSON object text, NULL for none) against
+ * the table: unknown keys, unknown columns and a missing key are errors. */
+int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char *json,
+                            dbc_audit_options *out);
+/* The options as stored (canonical JSON, the key always named). */
+char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o);
+
+/* e->resolve, with target->display set. */
+int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                      dbc_audit_target *out, bool *found);
+
+/* dbaudit_enable: *name_out is the stored table name. */
+int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                     const char *options, char **name_out);
+/* dbaudit_disable: an error when the table was never enabled. */
+int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table);
+/* dbaudit_refresh: remakes the triggers of one table (NULL: every audited
+ * table that still exists); *count how many. */
+int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, int *count);
+
+/* The stored name of a table a caller named: the engine's canonical name
+ * when it exists, else the name as given (a dropped table's log stays
+ * readable by the name it was stored under). */
+int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                          char **out);
+
+/* One audited table as stored. */
+typedef struct dbc_audit_table {
+	char *name;
+	char *enabled_at;
+	char *options; /* JSON */
+	char *columns; /* the columns the triggers were made for, JSON array (SQLite) */
+	int64_t entries; /* counted only by dbc_audit_load_counted */
+} dbc_audit_table;
+
+int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, dbc_audit_table **out, int *n);
+/* The same with each table's log entries counted (an index range each). */
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_table **out,
+                           int *n);
+
+/* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
+char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);
+
+/* dbaudit_tables: table, enabled_at, options, entries. */
+#define DBC_AUDIT_TABLES_NCOLS 4
+int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
+/* Whether the log can be read: the bookkeeping and the audit tables exist. */
+int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_engine *e, bool *readable);
+
+/* dbaudit_history: the entries of one row, oldest first. Columns: id, at,
+ * txid, db_user, actor, operation, old_values, new_values. */
+#define DBC_AUDIT_HISTORY_NCOLS 8
+int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                      const char *key, dbc_rows *out);
+/* dbaudit_log: entries (of one table, since a time), oldest first. Columns:
+ * id, at, txid, db_user, actor, operation, table_name, key, old_values,
+ * new_values. */
+#define DBC_AUDIT_LOG_NCOLS 10
+int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, const char *since,
+                  dbc_rows *out);
+/* dbaudit_row_at: the row as it was at a time, JSON text; NULL when it did
+ * not exist then. An error when the log does not reach back to the row's
+ * insert or a baseline snapshot. */
+int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+                     const char *key, const char *at, char **json_out);
+
+/* ---------------------------------------------------------------- chain */
+
+/* An entry's fields in the hash, as text: at (PostgreSQL: microseconds
+ * since 1970; SQLite: the stored text), txid, db_user, actor, operation,
+ * table_name, key, old_values, new_values (JSON as stored); NULL allowed. */
+#define DBC_AUDIT_LINK_FIELDS 9
+#define DBC_AUDIT_HASH_LEN 64
+/* SHA-256 (hex) of the previous entry's hash (NULL: none) and the fields. */
+int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                   char hex[DBC_AUDIT_HASH_LEN + 1]);
+/* dbaudit_verify: one row (checked, broken_id, problem): how many hashed
+ * entries were checked, and the first whose link is broken (NULL: none). */
+#define DBC_AUDIT_VERIFY_NCOLS 3
+int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * fn_audit.c — dbaudit_* for PostgreSQL: the wrappers around core/audit/ and
+ * what only PostgreSQL can do for it (dbc_audit_engine): resolving a table
+ * name in the catalog, making and dropping the triggers of
+ * pg/audit_trigger.c, and the baseline snapshot.
+ */
+#include "glue.h"
+
+#include "audit_glue.h"
+
+#include "audit/audit.h"
+
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+/* A name as the caller wrote it ('orders', 'shop.orders', '"My Table"'):
+ * qualified, that schema's table; unqualified, the one table of that name
+ * in any schema (pg_temp_N included, so a temporary table is found and
+ * refused). The function's own search_path is pinned, so the caller's could
+ * not be used. */
+static const char resolve_sql[] =
+	"WITH p AS (SELECT pg_catalog.parse_ident($1) AS a)"
+	" SELECT c.oid::pg_catalog.int8,"
+	" pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
+	" c.relkind::pg_catalog.text, c.relpersistence::pg_catalog.text"
+	" FROM p, pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE c.relname = p.a[pg_catalog.array_length(p.a, 1)]"
+	" AND CASE pg_catalog.array_length(p.a, 1)"
+	"  WHEN 1 THEN n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare')"
+	"   AND n.nspname !~ '^pg_toast'"
+	"  WHEN 2 THEN n.nspname = p.a[1] ELSE false END"
+	" ORDER BY c.relpersistence = 't'";
+
+typedef struct found_rel {
+	int n;
+	int64_t oid;
+	char *name;
+	char kind;
+	char persistence;
+} found_rel;
+
+static int collect_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	found_rel *f = arg;
+	(void)ncol;
+	if (f->n++ > 0)
+		return DBC_OK;
+	f->oid = c[0].i;
+	f->name = dbc_strdup(ctx, c[1].s);
+	f->kind = c[2].s[0];
+	f->persistence = c[3].s[0];
+	return f->name ? DBC_OK : DBC_ERROR;
+}
+
+static int collect_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	return dbc_strlist_add(ctx, arg, c[0].s);
+}
+
+static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found)
+{
+	found_rel f = {0};
+	dbc_value arg = dbc_text(table);
+	*found = false;
+	if (ctx->host->query(ctx, resolve_sql, 1, &arg, collect_rel, &f) != DBC_OK)
+		return DBC_ERROR;
+	if (f.n == 0)
+		return DBC_OK;
+	if (f.n > 1 && f.persistence != 't')
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "table name \"%s\" is ambiguous: qualify it with its schema",
+		                 dbc_excerpt(ctx, table, DBC_EXCERPT));
+	if (f.persistence == 't')
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "%s is a temporary table: only permanent tables can be audited",
+		                 f.name);
+	if (f.kind != 'r' && f.kind != 'p') {
+		const char *what = f.kind == 'v'   ? "a view"
+		                   : f.kind == 'm' ? "a materialized view"
+		                   : f.kind == 'f' ? "a foreign table"
+		                                   : "not a table";
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is %s: only tables can be audited",
+		                 f.name, what);
+	}
+	char *oid = dbc_printf(ctx, "%lld", (long long)f.oid);
+	if (!oid)
+		return DBC_ERROR;
+	arg = dbc_text(oid);
+	memset(out, 0, sizeof(*out));
+	out->name = f.name;
+	if (ctx->host->query(ctx,
+	                     "SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute"
+	                     " WHERE attrelid = $1::pg_catalog.oid AND attnum > 0"
+	                     " AND NOT attisdropped ORDER BY attnum",
+	                     1, &arg, collect_name, &out->columns) != DBC_OK ||
+	    ctx->host->query(ctx,
+	                     "SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_index i,"
+	                     " pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord),"
+	                     " pg_catalog.pg_attribute a"
+	                     " WHERE i.indrelid = $1::pg_catalog.oid AND i.indisprimary"
+	                     " AND a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord",
+	                     1, &arg, collect_name, &out->primary_key) != DBC_OK)
+		return DBC_ERROR;
+	*found = true;
+	return DBC_OK;
+}
+
+/* The trigger's arguments (pg/audit_trigger.c's file comment). */
+static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                        dbc_strlist *args)
+{
+	const char *mode = o->full_updates ? (o->hash_chain ? "full+chain" : "full")
+	                                   : (o->hash_chain ? "changed+chain" : "changed");
+	if (dbc_strlist_add(ctx, args, t->name) != DBC_OK || dbc_strlist_add(ctx, args, mode) != DBC_OK ||
+	    dbc_strlist_add(ctx, args, dbc_printf(ctx, "%d", o->key.n)) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < o->key.n; i++)
+		if (dbc_strlist_add(ctx, args, o->key.items[i]) != DBC_OK)
+			return DBC_ERROR;
+	for (int i = 0; i < o->columns.n; i++)
+		if (dbc_strlist_add(ctx, args, dbc_printf(ctx, "+%s", o->columns.items[i])) != DBC_OK)
+			return DBC_ERROR;
+	for (int i = 0; i < o->exclude.n; i++)
+		if (dbc_strlist_add(ctx, args, dbc_printf(ctx, "-%s", o->exclude.items[i])) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
+{
+	dbc_strlist args = {0};
+	dbc_buf b;
+	if (trigger_args(ctx, t, o, &args) != DBC_OK)
+		return DBC_ERROR;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < args.n; i++) {
+		char *q = ctx->host->quote_literal(ctx, args.items[i]);
+		if (!q)
+			return DBC_ERROR;
+		dbc_buf_appendf(&b, "%s%s", i ? ", " : "", q);
+	}
+	char *list = dbc_buf_finish(&b);
+	char *sql = list ? dbc_printf(ctx,
+	                              "CREATE TRIGGER dbcare_audit AFTER INSERT OR UPDATE OR DELETE"
+	                              " ON %s FOR EACH ROW EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+	                              " CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE"
+	                              " ON %s FOR EACH STATEMENT EXECUTE FUNCTION"
+	                              " dbcare.audit_trigger(%s)",
+	                              t->name, list, t->name, list)
+	                 : NULL;
+	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
+}
+
+static int uninstall(dbc_ctx *ctx, const char *name)
+{
+	dbc_audit_target t;
+	bool found;
+	if (resolve(ctx, name, &t, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (!found)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx,
+	                       "DROP TRIGGER IF EXISTS dbcare_audit ON %s;"
+	                       " DROP TRIGGER IF EXISTS dbcare_audit_truncate ON %s",
+	                       t.name, t.name);
+	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
+}
+
+static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
+{
+	dbc_strlist args = {0};
+	char *fn = NULL;
+	bool found;
+	if (trigger_args(ctx, t, o, &args) != DBC_OK ||
+	    dbc_query_text(ctx, "SELECT 'dbcare.audit_trigger()'::pg_catalog.regprocedure::pg_catalog.oid",
+	                   0, NULL, &fn, &found) != DBC_OK)
+		return DBC_ERROR;
+	pgdbc_audit_snapshot_args a = {t->name, (Oid)strtoul(fn, NULL, 10), args.n, args.items};
+	return pgdbc_guarded(ctx, pgdbc_audit_snapshot, &a);
+}
+
+/* PostgreSQL's stored names are quoted already. */
+static char *display(dbc_ctx *ctx, const char *name)
+{
+	return dbc_strdup(ctx, name);
+}
+
+static const dbc_audit_engine engine = {
+	.display = display,
+	.resolve = resolve,
+	.install = install,
+	.uninstall = uninstall,
+	.baseline = baseline,
+	.chain_sql = "SELECT id, hash, prev_hash,"
+	             " ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"
+	             " txid::pg_catalog.text, db_user, actor, operation, table_name,"
+	             " key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
+	             " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
+	.json_param = "$%d::pg_catalog.jsonb",
+	.time_param = "$%d::pg_catalog.timestamptz",
+};
+
+/* A timestamptz argument as text the core passes on. */
+static const char *time_arg(pgdbc_call *call, int n)
+{
+	if (!pgdbc_arg_given(call, n))
+		return NULL;
+	return DatumGetCString(
+		DirectFunctionCall1(timestamptz_out, call->fcinfo->args[n].value));
+}
+
+Datum dbaudit_enable(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	char *name = NULL;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	const char *options = pgdbc_arg_given(&call, 1) ? pgdbc_arg_json(&call, 1, "options") : NULL;
+	int rc = dbc_audit_enable(&call.ctx, &engine, table, options, &name);
+	return pgdbc_return_text(&call, rc, name);
+}
+
+Datum dbaudit_disable(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	int rc = dbc_audit_disable(&call.ctx, &engine, table);
+	return pgdbc_return_bool(&call, rc, true);
+}
+
+Datum dbaudit_refresh(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	int count = 0;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text_opt(&call, 0);
+	int rc = dbc_audit_refresh(&call.ctx, &engine, table, &count);
+	return pgdbc_return_int32(&call, rc, count);
+}
+
+Datum dbaudit_tables(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_TABLES_NCOLS);
+	int rc = dbc_audit_tables(&call.ctx, &engine, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbaudit_history(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	const char *key = pgdbc_arg_json(&call, 1, "key");
+	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_HISTORY_NCOLS);
+	int rc = dbc_audit_history(&call.ctx, &engine, table, key, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbaudit_log(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text_opt(&call, 0);
+	const char *since = time_arg(&call, 1);
+	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_LOG_NCOLS);
+	int rc = dbc_audit_log(&call.ctx, &engine, table, since, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+Datum dbaudit_row_at(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	char *row = NULL;
+	pgdbc_begin(&call, fcinfo);
+	const char *table = pgdbc_arg_text(&call, 0, "table");
+	const char *key = pgdbc_arg_json(&call, 1, "key");
+	const char *at = pgdbc_arg_given(&call, 2) ? time_arg(&call, 2) : NULL;
+	if (!at)
+		pgdbc_error("22023", "argument \"at\" must not be NULL");
+	int rc = dbc_audit_row_at(&call.ctx, &engine, table, key, at, &row);
+	return pgdbc_return_jsonb(&call, rc, row);
+}
+
+Datum dbaudit_verify(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	dbc_rows rows;
+	pgdbc_begin(&call, fcinfo);
+	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
+	int rc = dbc_audit_verify(&call.ctx, &engine, &rows);
+	return pgdbc_return_rows(&call, rc, &rows);
+}

@@ -1,0 +1,157 @@
+/*
+ * audit_sql.c — the SQL of SQLite's audit triggers (docs/audit.md). Each
+ * audited table gets three AFTER triggers (insert, update, delete) that
+ * write dbcare_audit_log. Everything they call is INNOCUOUS, so they also
+ * run with trusted_schema = OFF: dbcare's dbaudit_now(), dbaudit_txid()
+ * and dbaudit_actor(), and dbcare's JSON builders (audit_json.c), since
+ * SQLite 3.40's own JSON functions are not INNOCUOUS. The triggers list the table's
+ * columns: a column added later is not recorded until dbaudit_refresh
+ * (the health check "audit" reports such tables).
+ */
+#include "audit_sql.h"
+
+#include <string.h>
+
+/* Pairs (triples) per call of dbaudit_json (dbaudit_json_changed): within
+ * SQLite's default limit of 127 arguments; wider rows nest calls. */
+#define PAIRS_PER_CALL 60
+#define TRIPLES_PER_CALL 40
+
+/* The columns of cols as a JSON object of row's values; with other, only
+ * those whose value differs from other's (row's side: new_side). */
+static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
+                       bool new_side)
+{
+	const dbc_host *h = ctx->host;
+	int per_call = other ? TRIPLES_PER_CALL : PAIRS_PER_CALL;
+	char *sql = dbc_strdup(ctx, "NULL");
+	for (int start = 0; sql && (start == 0 || start < cols->n); start += per_call) {
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		if (other)
+			dbc_buf_appendf(&b, "dbaudit_json_changed(%s, %d", sql, new_side ? 1 : 0);
+		else
+			dbc_buf_appendf(&b, "dbaudit_json(%s", sql);
+		for (int i = start; i < cols->n && i < start + per_call; i++) {
+			char *name = h->quote_literal(ctx, cols->items[i]);
+			char *q = h->quote_ident(ctx, cols->items[i]);
+			if (!name || !q)
+				return NULL;
+			if (other)
+				dbc_buf_appendf(&b, ", %s, %s.%s, %s.%s", name, new_side ? other : row, q,
+				                new_side ? row : other, q);
+			else
+				dbc_buf_appendf(&b, ", %s, %s.%s", name, row, q);
+		}
+		dbc_buf_append(&b, ")");
+		sql = dbc_buf_finish(&b);
+	}
+	return sql;
+}
+
+/* The recorded columns, in table order (full: with the key columns). */
+static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                    bool with_key, dbc_strlist *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < t->columns.n; i++) {
+		const char *c = t->columns.items[i];
+		if ((dbc_audit_records(o, c) || (with_key && dbc_strlist_find(&o->key, c) >= 0)) &&
+		    dbc_strlist_add(ctx, out, c) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* A chained entry's hash, set right after its INSERT: the previous hash is
+ * that of the last chained entry (SQLite has one writer at a time). */
+#define PREV_HASH                                                                                  \
+	"(SELECT p.hash FROM dbcare_audit_log AS p WHERE p.hash IS NOT NULL"                            \
+	" AND p.id < last_insert_rowid() ORDER BY p.id DESC LIMIT 1)"
+#define CHAIN_LINK                                                                                 \
+	"; UPDATE dbcare_audit_log SET prev_hash = " PREV_HASH ", hash = dbaudit_hash(" PREV_HASH       \
+	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"              \
+	" WHERE id = last_insert_rowid()"
+
+static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *table_lit,
+                          const char *op, const char *key, const char *old, const char *new)
+{
+	return dbc_printf(ctx,
+	                  "INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key,"
+	                  " old_values, new_values) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s, %s)%s",
+	                  op, table_lit, key, old ? old : "NULL", new ? new : "NULL",
+	                  o->hash_chain ? CHAIN_LINK : "");
+}
+
+char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
+{
+	char *name = dbc_printf(ctx, "dbcare_audit_%s_%s", op, table);
+	return name ? ctx->host->quote_ident(ctx, name) : NULL;
+}
+
+int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
+                              const dbc_audit_options *o, char **out)
+{
+	const dbc_host *h = ctx->host;
+	dbc_strlist full, changed;
+	if (recorded(ctx, t, o, true, &full) != DBC_OK || recorded(ctx, t, o, false, &changed) != DBC_OK)
+		return DBC_ERROR;
+	char *qtable = h->quote_ident(ctx, t->name);
+	char *lit = h->quote_literal(ctx, t->name);
+	char *key_new = object_of(ctx, &o->key, "NEW", NULL, true);
+	char *key_old = object_of(ctx, &o->key, "OLD", NULL, false);
+	char *row_new = object_of(ctx, &full, "NEW", NULL, true);
+	char *row_old = object_of(ctx, &full, "OLD", NULL, false);
+	char *ins = sqldbc_audit_trigger_name(ctx, t->name, "insert");
+	char *upd = sqldbc_audit_trigger_name(ctx, t->name, "update");
+	char *del = sqldbc_audit_trigger_name(ctx, t->name, "delete");
+	if (!qtable || !lit || !key_new || !key_old || !row_new || !row_old || !ins || !upd || !del)
+		return DBC_ERROR;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER INSERT ON %s BEGIN %s; END;", ins, qtable,
+	                insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new));
+	if (o->full_updates) {
+		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s BEGIN %s; END;", upd,
+		                qtable, insert_entry(ctx, o, lit, "update", key_new, row_old, row_new));
+	} else if (changed.n > 0) {
+		/* only when a recorded column changed; only the changed ones */
+		char *old_vals = object_of(ctx, &changed, "OLD", "NEW", false);
+		char *new_vals = object_of(ctx, &changed, "NEW", "OLD", true);
+		if (!old_vals || !new_vals)
+			return DBC_ERROR;
+		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s WHEN ", upd, qtable);
+		for (int i = 0; i < changed.n; i++) {
+			char *q = h->quote_ident(ctx, changed.items[i]);
+			if (!q)
+				return DBC_ERROR;
+			dbc_buf_appendf(&b, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
+		}
+		dbc_buf_appendf(&b, " BEGIN %s; END;",
+		                insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals));
+	}
+	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER DELETE ON %s BEGIN %s; END;", del, qtable,
+	                insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL));
+	*out = dbc_buf_finish(&b);
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
+int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t,
+                              const dbc_audit_options *o, char **out)
+{
+	dbc_strlist full;
+	if (recorded(ctx, t, o, true, &full) != DBC_OK)
+		return DBC_ERROR;
+	char *qtable = ctx->host->quote_ident(ctx, t->name);
+	char *lit = ctx->host->quote_literal(ctx, t->name);
+	char *key = object_of(ctx, &o->key, "r", NULL, true);
+	char *row = object_of(ctx, &full, "r", NULL, true);
+	if (!qtable || !lit || !key || !row)
+		return DBC_ERROR;
+	*out = dbc_printf(ctx,
+	                  "INSERT INTO main.dbcare_audit_log (at, txid, actor, operation, table_name,"
+	                  " key, new_values) SELECT dbaudit_now(),"
+	                  " dbaudit_txid(), dbaudit_actor(), 'snapshot', %s, %s, %s FROM main.%s AS r",
+	                  lit, key, row, qtable);
+	return *out ? DBC_OK : DBC_ERROR;
+}

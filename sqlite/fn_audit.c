@@ -1,0 +1,379 @@
+/*
+ * fn_audit.c — dbaudit_* for SQLite: the wrappers around core/audit/, what
+ * only SQLite does for it (dbc_audit_engine: resolving a table in
+ * sqlite_schema, the generated triggers of audit_sql.c), and the two
+ * INNOCUOUS functions those triggers call: the session's actor and the id of
+ * the current transaction.
+ */
+#include "audit_sql.h"
+#include "conn.h"
+#include "health_glue.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------ the session */
+
+/* dbaudit_actor('...'): the application's user, recorded by the triggers of
+ * this connection until it is set again (NULL clears it). DIRECTONLY. */
+void sqldbc_dbaudit_actor(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	char *actor = NULL;
+	if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
+		actor = sqlite3_mprintf("%s", (const char *)sqlite3_value_text(argv[0]));
+		if (!actor) {
+			sqlite3_result_error_nomem(c);
+			return;
+		}
+	}
+	sqlite3_free(conn->audit_actor);
+	conn->audit_actor = actor;
+	if (actor)
+		sqlite3_result_text(c, actor, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(c);
+}
+
+/* dbaudit_actor(): the actor set on this connection, NULL when none. */
+void sqldbc_dbaudit_current_actor(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	if (conn->audit_actor)
+		sqlite3_result_text(c, conn->audit_actor, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(c);
+}
+
+/* dbaudit_txid(): one id for all the entries of a transaction. The main
+ * database's data version (SQLITE_FCNTL_DATA_VERSION) does not change while
+ * a transaction writes and changes with every commit, so a fresh random id
+ * is drawn whenever it differs from the one the last id was drawn at. A
+ * transaction that rolled back may leave its id to the next one: none of its
+ * entries exist. Random, not counted, so ids of different connections do not
+ * meet (2^-63 per pair). No commit hook: that belongs to the application. */
+void sqldbc_dbaudit_txid(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	unsigned version = 0;
+	if (sqlite3_file_control(conn->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) !=
+	    SQLITE_OK)
+		version = 0;
+	if (!conn->audit_txid_set || version != conn->audit_data_version) {
+		int64_t id;
+		sqlite3_randomness(sizeof(id), &id);
+		id &= INT64_MAX;
+		conn->audit_txid = id ? id : 1;
+		conn->audit_data_version = version;
+		conn->audit_txid_set = true;
+	}
+	sqlite3_result_int64(c, conn->audit_txid);
+}
+
+/* dbaudit_now(): the time as the log stores it (ISO-8601 UTC, milliseconds),
+ * from the VFS's clock, formatted once per millisecond per connection:
+ * strftime('%Y-%m-%dT%H:%M:%fZ', 'now') in every audited row's trigger was
+ * a sixth of the trigger's cost. */
+void sqldbc_dbaudit_now(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc, (void)argv;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+	sqlite3_int64 jd_ms = 0; /* Julian day number times 86,400,000 */
+	if (vfs && vfs->iVersion >= 2 && vfs->xCurrentTimeInt64) {
+		vfs->xCurrentTimeInt64(vfs, &jd_ms);
+	} else if (vfs) {
+		double jd = 0;
+		vfs->xCurrentTime(vfs, &jd);
+		jd_ms = (sqlite3_int64)(jd * 86400000.0);
+	}
+	if (jd_ms != conn->audit_now_ms || !conn->audit_now[0]) {
+		sqlite3_int64 unix_ms = jd_ms - (sqlite3_int64)210866760000000;
+		time_t secs = (time_t)(unix_ms / 1000);
+		struct tm tm;
+		if (!gmtime_r(&secs, &tm)) {
+			sqlite3_result_error(c, "dbcare: the clock is out of range", -1);
+			return;
+		}
+		sqlite3_snprintf((int)sizeof(conn->audit_now), conn->audit_now,
+		                 "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
+		conn->audit_now_ms = jd_ms;
+	}
+	sqlite3_result_text(c, conn->audit_now, -1, SQLITE_TRANSIENT);
+}
+
+/* ------------------------------------------------------------ the engine */
+
+typedef struct found_rel {
+	int n;
+	char *type;
+	char *name;
+	bool is_virtual;
+} found_rel;
+
+static int collect_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	found_rel *f = arg;
+	(void)ncol;
+	if (f->n++ > 0)
+		return DBC_OK;
+	f->type = dbc_strdup(ctx, c[0].s);
+	f->name = dbc_strdup(ctx, c[1].s);
+	f->is_virtual = c[2].type == DBC_INT && c[2].i != 0;
+	return f->type && f->name ? DBC_OK : DBC_ERROR;
+}
+
+static int collect_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	dbc_audit_target *t = arg;
+	return dbc_strlist_add(ctx, &t->columns, c[0].s);
+}
+
+static int collect_pk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	dbc_audit_target *t = arg;
+	return dbc_strlist_add(ctx, &t->primary_key, c[0].s);
+}
+
+static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found)
+{
+	found_rel f = {0};
+	dbc_value arg = dbc_text(table);
+	*found = false;
+	if (ctx->host->query(ctx,
+	                     "SELECT type, name, sql LIKE 'CREATE VIRTUAL%' FROM main.sqlite_schema"
+	                     " WHERE type IN ('table', 'view') AND name = $1 COLLATE NOCASE",
+	                     1, &arg, collect_rel, &f) != DBC_OK)
+		return DBC_ERROR;
+	if (f.n == 0) {
+		found_rel temp = {0};
+		if (ctx->host->query(ctx,
+		                     "SELECT type, name, 0 FROM temp.sqlite_schema"
+		                     " WHERE type IN ('table', 'view') AND name = $1 COLLATE NOCASE",
+		                     1, &arg, collect_rel, &temp) != DBC_OK)
+			return DBC_ERROR;
+		if (temp.n > 0)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "\"%s\" is a temporary %s: only tables of the main database can "
+			                 "be audited",
+			                 temp.name, temp.type);
+		return DBC_OK;
+	}
+	if (strcmp(f.type, "view") == 0 || f.is_virtual)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "\"%s\" is a %s: only tables can be audited", f.name,
+		                 f.is_virtual ? "virtual table" : "view");
+	if (strncmp(f.name, "dbcare_", 7) == 0 || strncmp(f.name, "sqlite_", 7) == 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "\"%s\" is a table of dbcare or SQLite: it cannot be audited", f.name);
+	memset(out, 0, sizeof(*out));
+	out->name = f.name;
+	arg = dbc_text(f.name);
+	/* hidden 1: a virtual table's hidden column; generated ones (2, 3) are recorded */
+	if (ctx->host->query(ctx,
+	                     "SELECT name FROM pragma_table_xinfo($1, 'main') WHERE hidden <> 1"
+	                     " ORDER BY cid",
+	                     1, &arg, collect_column, out) != DBC_OK ||
+	    ctx->host->query(ctx,
+	                     "SELECT name FROM pragma_table_info($1, 'main') WHERE pk > 0 ORDER BY pk",
+	                     1, &arg, collect_pk, out) != DBC_OK)
+		return DBC_ERROR;
+	*found = true;
+	return DBC_OK;
+}
+
+static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
+{
+	char *sql;
+	if (sqldbc_audit_triggers_sql(ctx, t, o, &sql) != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->exec(ctx, sql);
+}
+
+static int uninstall(dbc_ctx *ctx, const char *name)
+{
+	static const char *const ops[] = {"insert", "update", "delete"};
+	for (int i = 0; i < 3; i++) {
+		char *trigger = sqldbc_audit_trigger_name(ctx, name, ops[i]);
+		char *sql = trigger ? dbc_printf(ctx, "DROP TRIGGER IF EXISTS main.%s", trigger) : NULL;
+		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
+{
+	char *sql;
+	if (sqldbc_audit_baseline_sql(ctx, t, o, &sql) != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->exec(ctx, sql);
+}
+
+static int tables_exist(dbc_ctx *ctx, bool *exists)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	*exists = sqlite3_table_column_metadata(db, "main", "dbcare_audit_log", NULL, NULL, NULL, NULL,
+	                                        NULL, NULL) == SQLITE_OK &&
+	          sqlite3_table_column_metadata(db, "main", "dbcare_audit_tables", NULL, NULL, NULL,
+	                                        NULL, NULL, NULL) == SQLITE_OK;
+	return DBC_OK;
+}
+
+static char *display(dbc_ctx *ctx, const char *name)
+{
+	return ctx->host->quote_ident(ctx, name);
+}
+
+static const dbc_audit_engine sqldbc_audit_engine = {
+	.display = display,
+	.tables_exist = tables_exist,
+	.resolve = resolve,
+	.install = install,
+	.uninstall = uninstall,
+	.baseline = baseline,
+	.chain_sql = "SELECT id, hash, prev_hash, at, txid, db_user, actor, operation, table_name, key,"
+	             " old_values, new_values FROM main.dbcare_audit_log WHERE hash IS NOT NULL"
+	             " ORDER BY id",
+	.json_param = "$%d",
+	.time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
+};
+
+/* ------------------------------------------------------------ the calls */
+
+static const char *opt_text(int argc, const dbc_value *args, int i)
+{
+	return i < argc && args[i].type == DBC_TEXT ? args[i].s : NULL;
+}
+
+void sqldbc_dbaudit_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	const char *table, *options = NULL;
+	char *name = NULL;
+	sqldbc_begin(&call, c);
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK && argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL)
+		options = (const char *)sqlite3_value_text(argv[1]);
+	if (rc == DBC_OK)
+		rc = dbc_audit_enable(&call.ctx, &sqldbc_audit_engine, table, options, &name);
+	if (rc == DBC_OK)
+		sqlite3_result_text(c, name, -1, SQLITE_TRANSIENT);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbaudit_disable(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	const char *table;
+	sqldbc_begin(&call, c);
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = dbc_audit_disable(&call.ctx, &sqldbc_audit_engine, table);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, 1);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbaudit_refresh(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	sqldbc_call call;
+	const char *table = NULL;
+	int count = 0;
+	sqldbc_begin(&call, c);
+	if (argc > 0 && sqlite3_value_type(argv[0]) != SQLITE_NULL)
+		table = (const char *)sqlite3_value_text(argv[0]);
+	int rc = dbc_audit_refresh(&call.ctx, &sqldbc_audit_engine, table, &count);
+	if (rc == DBC_OK)
+		sqlite3_result_int(c, count);
+	sqldbc_finish(&call, c, rc);
+}
+
+void sqldbc_dbaudit_row_at(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_call call;
+	const char *table, *key, *at;
+	char *row = NULL;
+	sqldbc_begin(&call, c);
+	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 1, "key", &key);
+	if (rc == DBC_OK)
+		rc = sqldbc_arg_text(&call, argv, 2, "at", &at);
+	if (rc == DBC_OK)
+		rc = dbc_audit_row_at(&call.ctx, &sqldbc_audit_engine, table, key, at, &row);
+	if (rc == DBC_OK && row)
+		sqlite3_result_text(c, row, -1, SQLITE_TRANSIENT);
+	else if (rc == DBC_OK)
+		sqlite3_result_null(c);
+	sqldbc_finish(&call, c, rc);
+}
+
+int sqldbc_dbaudit_tables(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	dbc_rows_init(out, ctx, DBC_AUDIT_TABLES_NCOLS);
+	return dbc_audit_tables(ctx, &sqldbc_audit_engine, out);
+}
+
+int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	dbc_rows_init(out, ctx, DBC_AUDIT_HISTORY_NCOLS);
+	return dbc_audit_history(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
+	                         opt_text(argc, args, 1), out);
+}
+
+int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
+	return dbc_audit_verify(ctx, &sqldbc_audit_engine, out);
+}
+
+int sqldbc_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	dbc_rows_init(out, ctx, DBC_AUDIT_LOG_NCOLS);
+	return dbc_audit_log(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
+	                     opt_text(argc, args, 1), out);
+}
+
+/* ------------------------------------------------------------ health */
+
+int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                        dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_audit_table *rows;
+	int n;
+	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		dbc_audit_target t = {0};
+		bool found = false;
+		const char *detail = NULL;
+		if (dbc_audit_resolve(ctx, &sqldbc_audit_engine, rows[i].name, &t, &found) != DBC_OK)
+			return DBC_ERROR;
+		if (!found) {
+			detail = "dropped: its log is kept";
+		} else {
+			char *now = dbc_audit_columns_json(ctx, &t.columns);
+			if (!now)
+				return DBC_ERROR;
+			if (!rows[i].columns || strcmp(now, rows[i].columns) != 0)
+				detail = "its columns changed since its triggers were made";
+		}
+		if (detail &&
+		    dbc_health_add_object(ctx, fact, NULL, rows[i].name, rows[i].name, 1, detail) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}

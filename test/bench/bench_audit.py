@@ -1,0 +1,218 @@
+"""bench_audit.py — the audit trail (docs/audit.md). PostgreSQL: single-row
+UPDATEs from 4 pgbench clients on a plain table, on one audited by dbcare and
+on one audited by a PL/pgSQL trigger writing the same log row (the peer);
+INSERT of 200,000 rows with and without dbcare's audit; dbaudit_history of
+one row in a large log. SQLite: per-row INSERT cost with and without audit,
+and dbaudit_history in a large log."""
+import os
+import re
+import subprocess
+
+from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed
+
+PGBENCH_SECONDS = 2 if QUICK else 5
+BULK_ROWS = 20000 if QUICK else 200000
+SQLITE_ROWS = 2000 if QUICK else 20000
+# The documented size is 10,000,000 entries (BENCH_AUDIT_LOG=10000000); the
+# default keeps a full run within minutes.
+LOG_ENTRIES = int(os.environ.get("BENCH_AUDIT_LOG", "100000" if QUICK else "1000000"))
+HISTORY_CALLS = 200
+
+# The peer: a PL/pgSQL audit trigger writing the row dbcare's trigger writes
+# (the changed columns' old and new values of an update, whole rows else).
+PEER_TRIGGER = """
+CREATE TABLE peer_log (LIKE dbcare.audit_log INCLUDING ALL);
+CREATE FUNCTION peer_audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, public AS $f$
+DECLARE o jsonb; n jsonb; t text := quote_ident(TG_TABLE_SCHEMA) || '.' || quote_ident(TG_TABLE_NAME);
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO peer_log (at, txid, db_user, actor, operation, table_name, key, new_values)
+    VALUES (now(), pg_current_xact_id(), session_user, current_setting('dbcare.actor', true),
+            'insert', t, jsonb_build_object('id', NEW.id), to_jsonb(NEW));
+  ELSIF TG_OP = 'UPDATE' THEN
+    SELECT jsonb_object_agg(a.key, a.value), jsonb_object_agg(b.key, b.value) INTO o, n
+      FROM jsonb_each(to_jsonb(OLD)) a JOIN jsonb_each(to_jsonb(NEW)) b ON a.key = b.key
+     WHERE a.value IS DISTINCT FROM b.value;
+    IF o IS NOT NULL THEN
+      INSERT INTO peer_log (at, txid, db_user, actor, operation, table_name, key, old_values, new_values)
+      VALUES (now(), pg_current_xact_id(), session_user, current_setting('dbcare.actor', true),
+              'update', t, jsonb_build_object('id', NEW.id), o, n);
+    END IF;
+  ELSE
+    INSERT INTO peer_log (at, txid, db_user, actor, operation, table_name, key, old_values)
+    VALUES (now(), pg_current_xact_id(), session_user, current_setting('dbcare.actor', true),
+            'delete', t, jsonb_build_object('id', OLD.id), to_jsonb(OLD));
+  END IF;
+  RETURN NULL;
+END $f$;
+"""
+
+
+def pgbench_tps(pg, db, script_path):
+    out = subprocess.run(
+        [os.path.join(pg.bin, "pgbench"), "-h", pg.host, "-p", pg.port, "-U", pg.user, "-n",
+         "-c", "4", "-j", "2", "-T", str(PGBENCH_SECONDS), "-M", "prepared", "-f", script_path, db],
+        capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"tps = ([0-9.]+)", out).group(1))
+
+
+def run_pg_writes(b, pg):
+    db = pg.fresh_db("audit", ("dbcare",))
+    s = pg.session(db)
+    for t in ("plain", "audited", "peer"):
+        s.exec(f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)")
+        s.exec(f"INSERT INTO {t} SELECT g, 0, 'name ' || g, now() FROM generate_series(1, 100000) g")
+    s.exec("SELECT dbaudit_enable('audited')")
+    s.exec(PEER_TRIGGER)
+    s.exec("CREATE TRIGGER peer_audit AFTER INSERT OR UPDATE OR DELETE ON peer "
+           "FOR EACH ROW EXECUTE FUNCTION peer_audit()")
+    s.exec("VACUUM ANALYZE")
+    scripts = {}
+    for t in ("plain", "audited", "peer"):
+        path = b.path(f"pgbench_{t}.sql")
+        with open(path, "w") as f:
+            f.write(f"\\set id random(1, 100000)\nUPDATE {t} SET v = v + 1 WHERE id = :id;\n")
+        os.chmod(path, 0o644)
+        scripts[t] = path
+    # tps as "seconds per transaction" so that interleave's ms are comparable
+    tps = {t: [] for t in scripts}
+    order = list(scripts)
+    for r in range(REPS):
+        for t in order[r % 3:] + order[:r % 3]:
+            tps[t].append(pgbench_tps(pg, db, scripts[t]))
+    plain, ours, peer = median(tps["plain"]), median(tps["audited"]), median(tps["peer"])
+    size = "4 clients, 100,000 rows"
+    ours_over, peer_over = 1 - ours / plain, 1 - peer / plain
+    b.add("audit", "postgresql", size, "single-row UPDATE, dbcare audit (tps)", 1000.0 / ours, REPS,
+          ratio=ours / plain, ref="no audit", target="≥ 0.8× no audit", met=ours / plain >= 0.8,
+          note=f"pgbench -M prepared, {PGBENCH_SECONDS} s per run; ratio = throughput; "
+               f"ms = 1000/tps; overhead {ours_over:.0%} vs the peer's {peer_over:.0%}")
+    b.add("audit", "postgresql", size, "single-row UPDATE, PL/pgSQL audit trigger (tps)",
+          1000.0 / peer, REPS, ratio=peer / plain, ref="no audit",
+          target="dbcare's overhead ≤ ½ of this one's", met=ours_over <= peer_over / 2,
+          note="the same log row from a PL/pgSQL trigger (to_jsonb, jsonb_each)")
+    b.add("audit", "postgresql", size, "single-row UPDATE, no audit (tps)", 1000.0 / plain, REPS,
+          ratio=1.0, ref="no audit")
+    s.close()
+    pg.drop_db(db)
+
+
+def run_pg_bulk(b, pg):
+    db = pg.fresh_db("audit", ("dbcare",))
+    s = pg.session(db)
+    for t in ("bulk_plain", "bulk_audited"):
+        s.exec(f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)")
+    s.exec("SELECT dbaudit_enable('bulk_audited')")
+    sql = ("INSERT INTO {} SELECT g, g %% 100, 'name ' || g, now() FROM generate_series(1, %d) g"
+           % BULK_ROWS)
+
+    def insert(t):
+        def go():
+            s.exec(f"TRUNCATE {t}")
+            s.exec("TRUNCATE dbcare.audit_log")
+            return s.seconds(sql.format(t))
+        return go
+
+    times = interleave({"audit": insert("bulk_audited"), "plain": insert("bulk_plain")}, REPS)
+    base, m = median(times["plain"]), median(times["audit"])
+    size = f"{BULK_ROWS:,} rows"
+    b.add("audit", "postgresql", size, "bulk INSERT ... SELECT, dbcare audit", m, REPS,
+          ratio=m / base, ref="no audit", target="≤ 2× no audit", met=m / base <= 2,
+          note="one statement; a row-level AFTER trigger writes one entry per row")
+    b.add("audit", "postgresql", size, "bulk INSERT ... SELECT, no audit", base, REPS, ratio=1.0,
+          ref="no audit")
+    s.close()
+    pg.drop_db(db)
+
+
+def run_pg_history(b, pg):
+    db = pg.fresh_db("audit", ("dbcare",))
+    s = pg.session(db)
+    s.exec("CREATE TABLE big (id int PRIMARY KEY, v int)")
+    s.exec("SELECT dbaudit_enable('big')")
+    rows = max(LOG_ENTRIES // 10, 1)
+    s.exec(f"INSERT INTO dbcare.audit_log (at, txid, db_user, operation, table_name, key, new_values) "
+           f"SELECT now(), pg_current_xact_id(), 'bench', 'update', 'public.big', "
+           f"jsonb_build_object('id', g % {rows}), jsonb_build_object('v', g) "
+           f"FROM generate_series(1, {LOG_ENTRIES}) g")
+    s.exec("VACUUM ANALYZE dbcare.audit_log")
+    q = "SELECT count(*) FROM dbaudit_history('big', '{\"id\": %d}')"
+    ids = [(i * 7919) % rows for i in range(HISTORY_CALLS)]
+
+    def calls():
+        return sum(s.seconds(q % i) for i in ids) / len(ids)
+
+    m = median([calls() * 1000.0 for _ in range(REPS)])
+    b.add("audit", "postgresql", f"{LOG_ENTRIES:,} entries", "dbaudit_history of one row", m, REPS,
+          target="< 5 ms", met=m < 5,
+          note=f"10 entries per row; median of {HISTORY_CALLS} calls per run, each its own statement")
+    s.close()
+    pg.drop_db(db)
+
+
+def run_sqlite(b):
+    if not module_has("dbaudit_enable"):
+        b.skip("audit (SQLite)", "dbaudit_* is not in this build")
+        return
+    c = sqlite_connect(b.path("audit.db"))
+    c.execute("CREATE TABLE plain (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
+    c.execute("CREATE TABLE audited (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
+    c.execute("SELECT dbaudit_enable('audited')")
+    rows = [(i, i % 100, f"name {i}", "2026-01-01") for i in range(1, SQLITE_ROWS + 1)]
+
+    def insert(t, one_transaction):
+        def go():
+            c.execute(f"DELETE FROM {t}")
+            c.execute("DELETE FROM dbcare_audit_log")
+            if not one_transaction:  # each INSERT its own transaction, as bench_json's
+                return timed(lambda: c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows))
+            return timed(lambda: (c.execute("BEGIN"),
+                                  c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
+                                  c.execute("COMMIT")))
+        return go
+
+    size = f"{SQLITE_ROWS:,} rows"
+    times = interleave({"audit": insert("audited", False), "plain": insert("plain", False)}, REPS)
+    base, m = median(times["plain"]), median(times["audit"])
+    b.add("audit", "sqlite", size, "INSERT, audited (generated triggers)", m, REPS, ratio=m / base,
+          ref="no audit", target="≤ 3× no audit", met=m / base <= 3,
+          note="executemany, each INSERT its own transaction (WAL off, file in memory)")
+    b.add("audit", "sqlite", size, "INSERT, not audited", base, REPS, ratio=1.0, ref="no audit")
+    times = interleave({"audit": insert("audited", True), "plain": insert("plain", True)}, REPS)
+    base, m = median(times["plain"]), median(times["audit"])
+    b.add("audit", "sqlite", size, "INSERT in one transaction, audited", m, REPS, ratio=m / base,
+          ref="no audit (one transaction)",
+          note="the trigger's own cost with no commit to share it: a second row, its JSON and its index")
+    b.add("audit", "sqlite", size, "INSERT in one transaction, not audited", base, REPS, ratio=1.0,
+          ref="no audit (one transaction)")
+
+    per_row = max(LOG_ENTRIES // 10, 1)
+    c.execute("DELETE FROM dbcare_audit_log")
+    c.execute(f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {LOG_ENTRIES}) "
+              f"INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key, new_values) "
+              f"SELECT '2026-01-01T00:00:00.000Z', i, 'update', 'audited', "
+              f"dbaudit_json(NULL, 'id', i % {per_row}), dbaudit_json(NULL, 'v', i) FROM g")
+    ids = [(i * 7919) % per_row for i in range(HISTORY_CALLS)]
+
+    def calls():
+        t = 0.0
+        for i in ids:
+            t += timed(lambda: c.execute(
+                "SELECT count(*) FROM dbaudit_history('audited', ?)", (f'{{"id": {i}}}',)).fetchall())
+        return t / len(ids)
+
+    m = median([calls() * 1000.0 for _ in range(REPS)])
+    b.add("audit", "sqlite", f"{LOG_ENTRIES:,} entries", "dbaudit_history of one row", m, REPS,
+          target="< 5 ms", met=m < 5, note=f"10 entries per row; mean of {HISTORY_CALLS} calls per run")
+    c.close()
+
+
+def run(b):
+    run_sqlite(b)
+    if b.pg:
+        run_pg_writes(b, b.pg)
+        run_pg_bulk(b, b.pg)
+        run_pg_history(b, b.pg)
+    else:
+        b.skip("audit (PostgreSQL)", "no PostgreSQL cluster")

@@ -1,0 +1,96 @@
+/*
+ * test_audit.c — the audit trail's core without an engine: dbaudit_enable's
+ * options checked against a table, their stored form, and the hash chain's
+ * link (a changed field, a changed previous hash, and a field boundary moved
+ * between two fields each change it).
+ */
+#include "unit.h"
+
+#include "audit/audit.h"
+
+static dbc_audit_target table(dbc_ctx *ctx, bool with_pk)
+{
+	dbc_audit_target t = {0};
+	t.name = "orders";
+	t.display = "\"orders\"";
+	dbc_strlist_add(ctx, &t.columns, "id");
+	dbc_strlist_add(ctx, &t.columns, "total");
+	dbc_strlist_add(ctx, &t.columns, "secret");
+	if (with_pk)
+		dbc_strlist_add(ctx, &t.primary_key, "id");
+	return t;
+}
+
+static void expect_error(const dbc_audit_target *t, const char *json, const char *message,
+                         const char *name)
+{
+	dbc_ctx ctx;
+	dbc_audit_options o;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	int rc = dbc_audit_parse_options(&ctx, t, json, &o);
+	CHECK(rc == DBC_ERROR, name);
+	CHECK_STR(ctx.message, message, name);
+	dbc_ctx_finish(&ctx);
+}
+
+static void test_options(dbc_ctx *ctx)
+{
+	dbc_audit_target t = table(ctx, true), nokey = table(ctx, false);
+	dbc_audit_options o;
+	CHECK(dbc_audit_parse_options(ctx, &t, "{\"exclude\": [\"secret\"], \"updates\": \"full\"}",
+	                              &o) == DBC_OK,
+	      "options: exclude and updates");
+	CHECK(o.full_updates && !o.baseline && !o.hash_chain, "options: flags");
+	CHECK(!dbc_audit_records(&o, "secret") && dbc_audit_records(&o, "total"),
+	      "options: an excluded column is not recorded");
+	CHECK_STR(dbc_audit_options_json(ctx, &o),
+	          "{\"baseline\":false,\"exclude\":[\"secret\"],\"hash_chain\":false,\"key\":[\"id\"],"
+	          "\"updates\":\"full\"}",
+	          "options: stored with the key named");
+	CHECK(dbc_audit_parse_options(ctx, &nokey, "{\"key\": [\"total\"], \"hash_chain\": true}",
+	                              &o) == DBC_OK &&
+	          o.hash_chain && o.key.n == 1,
+	      "options: a named key for a table without one");
+	expect_error(&nokey, NULL, "table \"orders\" has no primary key", "options: no key");
+	expect_error(&t, "{\"key\": [\"nope\"]}",
+	             "option \"key\": table \"orders\" has no column \"nope\"", "options: unknown column");
+	expect_error(&t, "{\"exclude\": [\"id\"]}", "key column \"id\" cannot be excluded",
+	             "options: excluded key");
+	expect_error(&t, "{\"updates\": \"some\"}", "option \"updates\" must be \"changed\" or \"full\"",
+	             "options: updates");
+	expect_error(&t, "{\"columns\": [\"total\", \"total\"]}",
+	             "option \"columns\" names column \"total\" twice", "options: a column twice");
+	expect_error(&t, "[]", "argument \"options\" must be a JSON object", "options: not an object");
+	expect_error(&t, "{\"colums\": []}", "unknown option \"colums\"", "options: unknown option");
+}
+
+static void test_link(dbc_ctx *ctx)
+{
+	const char *f[DBC_AUDIT_LINK_FIELDS] = {"1", "7", "app", NULL, "update", "orders",
+	                                        "{\"id\":1}", "{\"total\":1}", "{\"total\":2}"};
+	char a[DBC_AUDIT_HASH_LEN + 1], b[DBC_AUDIT_HASH_LEN + 1];
+	CHECK(dbc_audit_link(ctx, NULL, f, a) == DBC_OK && strlen(a) == 64, "link: a hex SHA-256");
+	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) == 0, "link: deterministic");
+	CHECK(dbc_audit_link(ctx, a, f, b) == DBC_OK && strcmp(a, b) != 0, "link: covers the previous hash");
+	f[8] = "{\"total\":3}";
+	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) != 0, "link: covers the values");
+	f[8] = "{\"total\":2}";
+	f[2] = "ap";
+	f[3] = "p";
+	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) != 0,
+	      "link: a character moved between two fields changes it");
+	f[2] = "app";
+	f[3] = "";
+	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) != 0,
+	      "link: an empty field is not a NULL one");
+}
+
+int main(void)
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	test_options(&ctx);
+	test_link(&ctx);
+	dbc_ctx_finish(&ctx);
+	return unit_done();
+}
