@@ -62,7 +62,6 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
  * as a single run does. */
 typedef struct read_folder {
 	bool done;
-	const dbc_host *host;
 	dbc_ctx ctx;
 	dbc_mig_dir dir;
 } read_folder;
@@ -74,22 +73,25 @@ static read_folder *folder_for(const dbc_host *host)
 	return &folders[host == &pg_files_host];
 }
 
+/* Reads the folder into rf; false (rf left unread) when the core refuses
+ * it, with the core's error still in rf->ctx. */
+static bool read_into(read_folder *rf, const dbc_host *host, const char *dir)
+{
+	dbc_ctx_init(&rf->ctx, host, NULL);
+	rf->done = dbc_mig_read_dir(&rf->ctx, host->dialect, dir, &rf->dir) == DBC_OK &&
+	           dbc_mig_dir_refuse(&rf->ctx, &rf->dir, dir) == DBC_OK;
+	return rf->done;
+}
+
 /* 0 with *dir set, or -1 after printing the core's error. */
 static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir **dir)
 {
 	read_folder *rf = folder_for(host);
-	if (rf->done) {
-		*dir = &rf->dir;
-		return 0;
-	}
-	dbc_ctx_init(&rf->ctx, host, NULL);
-	if (dbc_mig_read_dir(&rf->ctx, host->dialect, o->dir, &rf->dir) != DBC_OK ||
-	    dbc_mig_dir_refuse(&rf->ctx, &rf->dir, o->dir) != DBC_OK) {
+	if (!rf->done && !read_into(rf, host, o->dir)) {
 		print_core_error(&o->out, &rf->ctx);
 		dbc_ctx_finish(&rf->ctx);
 		return -1;
 	}
-	rf->done = true;
 	*dir = &rf->dir;
 	return 0;
 }
@@ -97,18 +99,12 @@ static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir
 void cli_preread_files(cli_opts *o, bool pg)
 {
 	struct stat sb;
-	if (stat(o->dir, &sb) != 0)
-		return; /* each database says so (or registers nothing) itself */
 	const dbc_host *host = pg ? &pg_files_host : &sqlite_files_host;
 	read_folder *rf = folder_for(host);
-	if (rf->done)
-		return;
-	dbc_ctx_init(&rf->ctx, host, NULL);
-	if (dbc_mig_read_dir(&rf->ctx, host->dialect, o->dir, &rf->dir) == DBC_OK &&
-	    dbc_mig_dir_refuse(&rf->ctx, &rf->dir, o->dir) == DBC_OK)
-		rf->done = true;
-	else
-		dbc_ctx_finish(&rf->ctx);
+	if (stat(o->dir, &sb) != 0 || rf->done)
+		return; /* each database says so (or registers nothing) itself */
+	if (!read_into(rf, host, o->dir))
+		dbc_ctx_finish(&rf->ctx); /* each database reports the error itself */
 }
 
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
