@@ -88,6 +88,9 @@ int cmd_wait(cli_db *, cli_opts *);
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false
  * when the default folder does not exist (nothing registered, no error). */
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
+/* Reads --dir for the engine ahead of time (a fleet's parent, before it
+ * forks): later registrations in this process and its children reuse it. */
+void cli_preread_files(cli_opts *o, bool pg);
 
 /* Runs a command on one database: connect, run, disconnect. */
 int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue);

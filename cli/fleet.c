@@ -89,6 +89,8 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		char *err = NULL;
 		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && t.engine == CLI_ENGINE_SQLITE) {
 			cli_preload_module(&(cli_connect_opts){.module = o->module});
+			if (cmd->options & OPT_DIR)
+				cli_preread_files(o, false);
 			free(t.spec);
 			free(t.label);
 			break;

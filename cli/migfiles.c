@@ -54,6 +54,59 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 	return cli_q(db, o, "SELECT dbmigrate_add($1, $2, $3, $4)", 4, p, NULL);
 }
 
+/* The folder as read once in this process, per dialect: a fleet's parent
+ * reads it before forking (cli_preread_files), so each worker inherits the
+ * parsed files and checksums instead of reading and hashing them again
+ * (with libcrypto's first-use set-up) per database. Only a folder read
+ * without error is kept: otherwise each database reports the error itself,
+ * as a single run does. */
+typedef struct read_folder {
+	bool done;
+	dbc_ctx ctx;
+	dbc_mig_dir dir;
+} read_folder;
+
+static read_folder folders[2];
+
+static read_folder *folder_for(const dbc_host *host)
+{
+	return &folders[host == &pg_files_host];
+}
+
+/* Reads the folder into rf; false (rf left unread) when the core refuses
+ * it, with the core's error still in rf->ctx. */
+static bool read_into(read_folder *rf, const dbc_host *host, const char *dir)
+{
+	dbc_ctx_init(&rf->ctx, host, NULL);
+	rf->done = dbc_mig_read_dir(&rf->ctx, host->dialect, dir, &rf->dir) == DBC_OK &&
+	           dbc_mig_dir_refuse(&rf->ctx, &rf->dir, dir) == DBC_OK;
+	return rf->done;
+}
+
+/* 0 with *dir set, or -1 after printing the core's error. */
+static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir **dir)
+{
+	read_folder *rf = folder_for(host);
+	if (!rf->done && !read_into(rf, host, o->dir)) {
+		print_core_error(&o->out, &rf->ctx);
+		dbc_ctx_finish(&rf->ctx);
+		return -1;
+	}
+	*dir = &rf->dir;
+	return 0;
+}
+
+void cli_preread_files(cli_opts *o, bool pg)
+{
+	struct stat sb;
+	const dbc_host *host = pg ? &pg_files_host : &sqlite_files_host;
+	read_folder *rf = folder_for(host);
+	if (stat(o->dir, &sb) != 0 || rf->done)
+		return; /* each database says so (or registers nothing) itself */
+	if (!read_into(rf, host, o->dir))
+		dbc_ctx_finish(&rf->ctx); /* each database reports the error itself */
+}
+
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 {
 	*found = false;
@@ -62,25 +115,20 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 	if (stat(o->dir, &sb) != 0 && errno == ENOENT && !o->dir_given)
 		return 0; /* no migrations/ here: only what is registered already */
 	*found = true;
-	dbc_ctx ctx;
-	dbc_mig_dir dir;
-	dbc_ctx_init(&ctx, db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host, NULL);
+	const dbc_mig_dir *dir = NULL;
+	if (read_folder_once(o, db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host,
+	                     &dir) != 0)
+		return -1;
+	if (dir->callbacks)
+		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir->callbacks);
 	int rc = 0;
-	if (dbc_mig_read_dir(&ctx, ctx.host->dialect, o->dir, &dir) != DBC_OK ||
-	    dbc_mig_dir_refuse(&ctx, &dir, o->dir) != DBC_OK) {
-		print_core_error(&o->out, &ctx);
-		rc = -1;
-	}
-	if (rc == 0 && dir.callbacks)
-		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir.callbacks);
-	for (int i = 0; rc == 0 && i < dir.n; i++) {
-		const dbc_mig_file *f = &dir.files[i];
+	for (int i = 0; rc == 0 && i < dir->n; i++) {
+		const dbc_mig_file *f = &dir->files[i];
 		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
 			continue; /* registered with its up */
-		rc = add_one(db, o, &dir, i);
+		rc = add_one(db, o, dir, i);
 		if (rc == 0)
 			(*nfiles)++;
 	}
-	dbc_ctx_finish(&ctx);
 	return rc;
 }

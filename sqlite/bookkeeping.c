@@ -302,23 +302,36 @@ static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
                "one upgrade step per bookkeeping version after the first");
 
-/* A statement naming every table, the version table and the indexes the
- * steps made (INDEXED BY) and the columns they added: it prepares only when
- * the file has the current layout or a newer one. */
-static char *all_tables_sql(dbc_ctx *ctx)
+/* Whether the file has the current layout (or a newer one): every table
+ * and the version table, the columns the steps added, and the index they
+ * made. The tables and columns are looked up in the connection's schema
+ * hash (no statement); the index by preparing, never stepping, a statement
+ * naming it (INDEXED BY). This runs before every changing call: a single
+ * statement joining every table, used before, cost more to plan than a
+ * dbmigrate_add's own work (docs/benchmarks.md, the command). Like that
+ * statement, it reads the file's schema when the connection has not yet,
+ * but opens no read transaction that stays. */
+static bool layout_current(sqlite3 *db)
 {
-	dbc_buf sql;
-	dbc_buf_init(&sql, ctx);
-	dbc_buf_append(&sql, "SELECT 1 FROM main." VERSION_TABLE);
-	for (int i = 0; i < NTABLES; i++) {
-		dbc_buf_appendf(&sql, ", main.%s", tables[i].name);
-		if (strcmp(tables[i].name, "dbcare_migrations") == 0)
-			dbc_buf_append(&sql, " INDEXED BY dbcare_migrations_checksums");
-	}
-	dbc_buf_append(&sql, " WHERE main.dbcare_migrations.down_checksum IS NULL"
-	                     " AND main.dbcare_migrations_applied.down_checksum IS NULL"
-	                     " AND main.dbcare_migrations_history.backup IS NULL");
-	return dbc_buf_finish(&sql);
+	if (!table_exists(db, VERSION_TABLE))
+		return false;
+	for (int i = 0; i < NTABLES; i++)
+		if (!table_exists(db, tables[i].name))
+			return false;
+	static const char *const added[][2] = {{"dbcare_migrations", "down_checksum"},
+	                                       {"dbcare_migrations_applied", "down_checksum"},
+	                                       {"dbcare_migrations_history", "backup"}};
+	for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++)
+		if (sqlite3_table_column_metadata(db, "main", added[i][0], added[i][1], NULL, NULL, NULL,
+		                                  NULL, NULL) != SQLITE_OK)
+			return false;
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT 1 FROM main.dbcare_migrations"
+	                            " INDEXED BY dbcare_migrations_checksums WHERE version IS NULL",
+	                            -1, &stmt, NULL);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK;
 }
 
 static int take_version(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -359,25 +372,36 @@ static int refuse_newer(dbc_ctx *ctx, int64_t version)
 	return DBC_ERROR;
 }
 
+/* Every table of the list, the index, the version table and its row, as
+ * one script run by one call (the order of the list). */
+static char *all_ddl(dbc_ctx *ctx)
+{
+	dbc_buf sql;
+	dbc_buf_init(&sql, ctx);
+	for (int i = 0; i < NTABLES; i++) {
+		dbc_buf_append(&sql, tables[i].ddl);
+		dbc_buf_append(&sql, ";\n");
+	}
+	dbc_buf_append(&sql, checksum_index_ddl);
+	dbc_buf_append(&sql, ";\n");
+	dbc_buf_append(&sql, version_ddl);
+	dbc_buf_append(&sql, ";\nINSERT OR REPLACE INTO main." VERSION_TABLE " (id, version)"
+	                     " VALUES (1, " SQL_NUMBER(BOOK_VERSION) ")");
+	return dbc_buf_finish(&sql);
+}
+
 /* Runs inside the caller's savepoint, right before the call's first write.
  * When the file has the current layout the first statement is a write
  * (stepping the version check's UPDATE takes the write lock, waiting out the
  * busy timeout) and the version is read under that lock. A read first would
  * pin a snapshot that a concurrent writer makes stale, and the write would
- * then fail busy at once. Preparing the layout probe, never stepping it,
- * tells without opening a read transaction. Otherwise the tables are made
- * (a fresh file) or upgraded step by step (an older one), in the caller's
+ * then fail busy at once. layout_current tells without opening a read
+ * transaction. Otherwise the tables are made (a fresh file) or upgraded step by step (an older one), in the caller's
  * savepoint: a call that fails leaves the file as it was. */
 int sqldbc_book_ensure(dbc_ctx *ctx)
 {
 	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
-	char *probe = all_tables_sql(ctx);
-	if (!probe)
-		return DBC_ERROR;
-	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(db, probe, -1, &stmt, NULL);
-	sqlite3_finalize(stmt);
-	if (rc == SQLITE_OK) {
+	if (layout_current(db)) {
 		/* matches (and writes) only a row at another version */
 		if (ctx->host->exec(ctx, "UPDATE main." VERSION_TABLE " SET version = version"
 		                         " WHERE version <> " SQL_NUMBER(BOOK_VERSION)) != DBC_OK)
@@ -395,14 +419,8 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 			return DBC_ERROR;
 	/* made in the current layout: all of them in a fresh file, those
 	 * dropped by hand in an older one */
-	for (int i = 0; i < NTABLES; i++)
-		if (ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
-			return DBC_ERROR;
-	if (ctx->host->exec(ctx, checksum_index_ddl) != DBC_OK ||
-	    ctx->host->exec(ctx, version_ddl) != DBC_OK)
-		return DBC_ERROR;
-	return ctx->host->exec(ctx, "INSERT OR REPLACE INTO main." VERSION_TABLE " (id, version)"
-	                            " VALUES (1, " SQL_NUMBER(BOOK_VERSION) ")");
+	char *ddl = all_ddl(ctx);
+	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
 }
 
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
