@@ -155,7 +155,7 @@ Datum dbjson_errors(PG_FUNCTION_ARGS)
 	dbc_rows_init(&rows, &call.ctx, 4);
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
-		const char *schema = pgdbc_arg_json(&call, 1, "schema");
+		const char *schema = schema_arg(&call, 1);
 		rc = dbc_jsonschema_errors_any(&call.ctx, cache(), doc.text, doc.tree, schema,
 		                               format_assertion(&call, 2), &rows);
 	}
