@@ -12,6 +12,7 @@
 
 #include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 
 #include <string.h>
 
@@ -27,13 +28,20 @@ static dbc_js_cache *cache(void)
 }
 
 /* The schema argument's text. A CHECK passes the same jsonb schema row after
- * row: its bytes and text are kept for the call site (fn_extra, in the
- * expression's memory), so it is printed as text once, not once a row. */
+ * row and statement after statement; printing it as text costs more than
+ * validating a document. So the backend keeps the texts of the last few
+ * jsonb schemas, keyed by their bytes (the same bytes print as the same
+ * text), in TopMemoryContext: a CHECK's schema is printed once per backend,
+ * not once per statement (fn_extra lives for one statement only). */
+#define SCHEMA_MEMOS 4
+
 typedef struct schema_memo {
 	Size len;
 	char *raw;
 	char *text;
 } schema_memo;
+
+static schema_memo schema_memos[SCHEMA_MEMOS]; /* most recently used first */
 
 static const char *schema_arg(pgdbc_call *call, int n)
 {
@@ -42,22 +50,31 @@ static const char *schema_arg(pgdbc_call *call, int n)
 		return pgdbc_arg_json(call, n, "schema");
 	struct varlena *raw = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n));
 	Size len = VARSIZE_ANY(raw);
-	schema_memo *memo = fcinfo->flinfo->fn_extra;
-	if (memo && memo->len == len && memcmp(memo->raw, raw, len) == 0)
-		return memo->text;
-	const char *text = pgdbc_arg_json(call, n, "schema");
-	MemoryContext keep = fcinfo->flinfo->fn_mcxt;
-	if (!memo)
-		memo = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(keep, sizeof(schema_memo));
-	else {
-		pfree(memo->raw);
-		pfree(memo->text);
+	int hit = -1;
+	for (int i = 0; i < SCHEMA_MEMOS && schema_memos[i].raw; i++)
+		if (schema_memos[i].len == len && memcmp(schema_memos[i].raw, raw, len) == 0) {
+			hit = i;
+			break;
+		}
+	if (hit < 0) {
+		const char *text = pgdbc_arg_json(call, n, "schema");
+		/* allocate before dropping the oldest: an error leaves the memo whole */
+		char *keep_raw = MemoryContextAlloc(TopMemoryContext, len);
+		char *keep_text = MemoryContextStrdup(TopMemoryContext, text);
+		memcpy(keep_raw, raw, len);
+		hit = SCHEMA_MEMOS - 1;
+		if (schema_memos[hit].raw) {
+			pfree(schema_memos[hit].raw);
+			pfree(schema_memos[hit].text);
+		}
+		schema_memos[hit] = (schema_memo){.len = len, .raw = keep_raw, .text = keep_text};
 	}
-	memo->raw = MemoryContextAlloc(keep, len);
-	memcpy(memo->raw, raw, len);
-	memo->text = MemoryContextStrdup(keep, text);
-	memo->len = len;
-	return memo->text;
+	if (hit > 0) { /* to the front */
+		schema_memo m = schema_memos[hit];
+		memmove(&schema_memos[1], &schema_memos[0], sizeof(schema_memo) * (size_t)hit);
+		schema_memos[0] = m;
+	}
+	return schema_memos[0].text;
 }
 
 /* format_assertion, the optional third argument. */
@@ -138,7 +155,7 @@ Datum dbjson_errors(PG_FUNCTION_ARGS)
 	dbc_rows_init(&rows, &call.ctx, 4);
 	rc = document_arg(&call, 0, &doc);
 	if (rc == DBC_OK) {
-		const char *schema = pgdbc_arg_json(&call, 1, "schema");
+		const char *schema = schema_arg(&call, 1);
 		rc = dbc_jsonschema_errors_any(&call.ctx, cache(), doc.text, doc.tree, schema,
 		                               format_assertion(&call, 2), &rows);
 	}

@@ -119,7 +119,7 @@ int dbc_js_build_close(dbc_js_builder *b)
 		return misuse(b);
 	js_val *v = b->stack[--b->depth].v;
 	if (v->kind == JV_OBJ) /* as js_parse's conversion leaves them */
-		qsort(v->u.members, v->n, sizeof(js_member), js_member_cmp);
+		js_sort_members(v->u.members, v->n);
 	return DBC_OK;
 }
 

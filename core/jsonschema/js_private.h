@@ -65,6 +65,7 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
 int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out);
 /* Orders object members by key bytes, then length (js_get's bsearch). */
 int js_member_cmp(const void *x, const void *y);
+void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
 /* Validates a tree already built (js_parse or dbc_js_build_*). */
 int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
                     dbc_js_error **errors, int *nerrors, int max_errors);

@@ -92,6 +92,27 @@ int js_member_cmp(const void *x, const void *y)
 	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
 }
 
+/* Objects are small and every document's objects are sorted once per
+ * validation (a CHECK: once a row), so an insertion sort: qsort's setup
+ * and indirect calls cost more than the comparisons for a few members.
+ * The order is js_member_cmp's; keys are unique, so stability is moot. */
+void js_sort_members(js_member *m, size_t n)
+{
+	if (n > 32) {
+		qsort(m, n, sizeof(js_member), js_member_cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		js_member x = m[i];
+		size_t j = i;
+		while (j > 0 && js_member_cmp(&m[j - 1], &x) > 0) {
+			m[j] = m[j - 1];
+			j--;
+		}
+		m[j] = x;
+	}
+}
+
 static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *what, int depth)
 {
 	if (depth > DBC_JS_MAX_DEPTH) {
@@ -121,7 +142,7 @@ static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *w
 			if (!mem->key || !(mem->val = convert(ctx, a, m, what, depth + 1)))
 				return NULL;
 		}
-		qsort(v->u.members, v->n, sizeof(js_member), js_member_cmp);
+		js_sort_members(v->u.members, v->n);
 		break;
 	}
 	case JSON_ARRAY:
@@ -186,8 +207,20 @@ const js_val *js_get(const js_val *obj, const char *key)
 	if (!obj || obj->kind != JV_OBJ)
 		return NULL;
 	js_member probe = {.key = key, .klen = strlen(key)};
-	const js_member *m = bsearch(&probe, obj->u.members, obj->n, sizeof(js_member), js_member_cmp);
-	return m ? m->val : NULL;
+	/* bsearch by hand: the comparison inlines (this runs for every
+	 * keyword and property a schema names, on every validation) */
+	size_t lo = 0, hi = obj->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = js_member_cmp(&obj->u.members[mid], &probe);
+		if (c == 0)
+			return obj->u.members[mid].val;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 bool js_is_number(const js_val *v)
