@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-/* the write lock, no roles */
-static const dbc_migrate_env env = {NULL, NULL, &sqldbc_lint_engine};
+/* the write lock, no roles, no trace */
+static const dbc_migrate_env env = {NULL, NULL, &sqldbc_lint_engine, NULL};
 
 /* Optional text argument i: absent or NULL means "not given". */
 static int opt_text(sqldbc_call *call, int argc, sqlite3_value **argv, int i, const char *name,
