@@ -104,7 +104,8 @@ static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *righ
 	return DBC_OK;
 }
 
-static const dbc_migrate_env env = {pg_migration_lock, pg_registrant_rights, &pgdbc_lint_engine};
+static const dbc_migrate_env env = {pg_migration_lock, pg_registrant_rights, &pgdbc_lint_engine,
+                                    &pgdbc_trace_engine};
 
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
  * past the core (an error raised where no savepoint catches it, a cancel);
@@ -183,6 +184,10 @@ static int do_repair(dbc_ctx *ctx, mig_args *x)
 static int do_verify(dbc_ctx *ctx, mig_args *x)
 {
 	return dbc_migrate_verify(ctx, &env, x->a, &x->rows);
+}
+static int do_trace(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_trace(ctx, &env, x->a, &x->rows);
 }
 static int do_step_begin(dbc_ctx *ctx, mig_args *x)
 {
@@ -446,6 +451,19 @@ Datum dbmigrate_verify(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	x.a = pgdbc_arg_text_opt(&call, 0);
 	rc = guarded(&call, do_verify, &x);
+	return pgdbc_return_rows(&call, rc, &x.rows);
+}
+
+/* Refused on a standby by pgdbc_begin: it runs the migration's DDL, if
+ * only to roll it back. */
+Datum dbmigrate_trace(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_text(&call, 0, "version");
+	rc = guarded(&call, do_trace, &x);
 	return pgdbc_return_rows(&call, rc, &x.rows);
 }
 

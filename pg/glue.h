@@ -110,6 +110,9 @@ extern const dbc_host pgdbc_host;
 /* PostgreSQL's facts for the migration lint (pg/migrate_lint.c). */
 struct dbc_lint_engine;
 extern const struct dbc_lint_engine pgdbc_lint_engine;
+/* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate_trace.c). */
+struct dbc_trace_engine;
+extern const struct dbc_trace_engine pgdbc_trace_engine;
 
 /* The stored migration status summary (pg/migrate_summary.c): whether this
  * call may read or store it, and the generation a derivation describes. */

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the write lock, no roles */
-static const dbc_migrate_env env = {NULL, NULL, &sqldbc_lint_engine};
+/* the write lock, no roles, no trace */
+static const dbc_migrate_env env = {NULL, NULL, &sqldbc_lint_engine, NULL};
 
 /* Optional text argument i: absent or NULL means "not given". */
 static int opt_text(sqldbc_call *call, int argc, sqlite3_value **argv, int i, const char *name,
@@ -113,7 +113,7 @@ static int backup_first(dbc_ctx *ctx, bool apply, const char *target, char **pat
 		return DBC_OK;
 	if (apply) {
 		/* only whether a step is due: the apply that follows lints */
-		static const dbc_migrate_env no_lint = {NULL, NULL, NULL};
+		static const dbc_migrate_env no_lint = {0};
 		dbc_rows plan;
 		if (dbc_migrate_plan(ctx, &no_lint, target, &plan) != DBC_OK)
 			return DBC_ERROR;

@@ -205,6 +205,19 @@
 	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, SCALAR, .part = DBC_PART_MIGRATE,        \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("new_create_sql", DBC_T_TEXT)),               \
 	  .returns = DBC_T_TEXT)                                                                       \
+	/* The trace (docs/lint.md): runs one migration's up script in a                               \
+	 * subtransaction it always rolls back and reports, per statement, the                         \
+	 * locks it took, the relations it created, rewrote or dropped, the rows                       \
+	 * it wrote and its duration. With the caller's search_path, as apply. */                      \
+	X(dbmigrate_trace, dbmigrate_trace, PG,       .part = DBC_PART_MIGRATE,                        \
+	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)),                                                    \
+	  DBC_COLUMNS(DBC_COL("line", DBC_T_INT4), DBC_COL("statement", DBC_T_TEXT),                   \
+	              DBC_COL("relation", DBC_T_TEXT), DBC_COL("lock_mode", DBC_T_TEXT),              \
+	              DBC_COL("change", DBC_T_TEXT), DBC_COL("rows", DBC_T_INT8),                      \
+	              DBC_COL("duration_ms", DBC_T_FLOAT8), DBC_COL("error", DBC_T_TEXT)),             \
+	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
+	  .comment = "runs a migration's up script in a subtransaction it rolls back and reports "     \
+	             "the locks, rewrites, rows and time of each statement")                           \
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
 	X(dbhealth_report, dbhealth_report, PG_SCALAR, .part = DBC_PART_HEALTH,                        \

@@ -78,6 +78,22 @@ typedef struct dbc_lint_engine {
 	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
 } dbc_lint_engine;
 
+/* What the engine observes while dbmigrate_trace runs a migration
+ * (docs/lint.md "The trace"). NULL in dbc_migrate_env where the engine
+ * cannot trace (SQLite). */
+typedef struct dbc_trace_engine {
+	/* Remembers what the transaction holds and what exists before the first
+	 * statement runs; *state is the engine's, in the call's memory. */
+	int (*start)(dbc_ctx *ctx, void **state);
+	/* After one statement ran (starting at line, taking duration_ms):
+	 * appends one row per relation it newly locked, created, rewrote,
+	 * dropped or wrote rows to, in DBC_MIGRATE_TRACE_COLUMNS with the
+	 * error column NULL, or one row without a relation when it did none of
+	 * these. */
+	int (*observe)(dbc_ctx *ctx, void *state, int line, const char *statement,
+	               double duration_ms, dbc_rows *out);
+} dbc_trace_engine;
+
 /* The migration part's hooks: what only the engine can do for the
  * migration flows, beyond the host interface. */
 typedef struct dbc_migrate_env {
@@ -94,6 +110,8 @@ typedef struct dbc_migrate_env {
 	                         char **applier);
 	/* the migration lint's facts (dbc_migrate_lint, migrate.lint) */
 	const dbc_lint_engine *lint;
+	/* the trace's observations (dbc_migrate_trace); NULL: no trace */
+	const dbc_trace_engine *trace;
 } dbc_migrate_env;
 
 /* Result columns, for the glue's table declarations. */
@@ -136,6 +154,16 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 #define DBC_MIGRATE_LINT_COLUMNS "version,line,rule,severity,message,suggestion"
 int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
                      dbc_rows *out);
+
+/* The trace (docs/lint.md): runs the up script of the registered migration
+ * version statement by statement inside a savepoint that is always rolled
+ * back, and reports what env->trace observed after each statement. A
+ * statement that fails gives one row with its error and ends the trace.
+ * Refuses unknown versions, repeatables, no-transaction migrations and
+ * migrations whose registrant the caller does not trust (migrate_trust.h). */
+#define DBC_MIGRATE_TRACE_COLUMNS "line,statement,relation,lock_mode,change,rows,duration_ms,error"
+int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+                      dbc_rows *out);
 
 /* The script that rebuilds table as new_create_sql declares it (the table
  * rebuild procedure of an engine whose ALTER TABLE cannot change

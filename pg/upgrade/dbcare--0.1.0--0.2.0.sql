@@ -519,4 +519,10 @@ CREATE FUNCTION dbmigrate_lint("migration" text DEFAULT NULL)
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbmigrate_lint';
 COMMENT ON FUNCTION dbmigrate_lint(text) IS 'lint findings of the pending migrations (or of one), statement by statement, against the live tables';
+CREATE FUNCTION dbmigrate_trace("version" text)
+    RETURNS TABLE ("line" integer, "statement" text, "relation" text, "lock_mode" text, "change" text, "rows" bigint, "duration_ms" double precision, "error" text)
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'dbmigrate_trace';
+COMMENT ON FUNCTION dbmigrate_trace(text) IS 'runs a migration''s up script in a subtransaction it rolls back and reports the locks, rewrites, rows and time of each statement';
+REVOKE ALL ON FUNCTION dbmigrate_trace(text) FROM PUBLIC;
 -- (end of migrate lint)

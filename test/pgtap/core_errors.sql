@@ -79,7 +79,7 @@ SELECT is((SELECT count(*)::int FROM pg_proc p
              JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
             WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
               AND p.proname NOT IN ('dbmigrate_apply', 'dbmigrate_rollback', 'dbmigrate_verify',
-                                  'dbmigrate_run', 'dbretain_run')),
+                                   'dbmigrate_run', 'dbmigrate_trace', 'dbretain_run')),
           0, 'every dbcare function runs with search_path = pg_catalog, pg_temp');
 
 SELECT * FROM finish();

@@ -4,7 +4,7 @@
 -- answers wrongly). The superuser then calls every dbcare function under
 -- search_path "public, pg_catalog" and under the default path: the results
 -- equal those computed before the planting and no planted object ran. This
--- includes the three runners that keep the caller's search_path
+-- includes the runners that keep the caller's search_path
 -- (dbmigrate_apply, dbmigrate_rollback, dbmigrate_verify).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
@@ -14,13 +14,13 @@ RESET client_min_messages;
 
 SELECT plan(14);
 
--- Only the four runners may keep the caller's search_path; the procedure
+-- Only the five runners may keep the caller's search_path; the procedure
 -- dbretain_run runs its statements under the path the host pins (a SET
 -- clause would keep it from committing; test/script/pg_retain_concurrency.sh
 -- runs it under a hostile path).
-SELECT is(array_agg(p.oid::regprocedure::text ORDER BY 1),
-          ARRAY['dbmigrate_apply(text)', 'dbmigrate_run(text)', 'dbmigrate_rollback(text)',
-                'dbmigrate_verify(text)', 'dbretain_run(text)'],
+SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text),
+          ARRAY['dbmigrate_apply(text)', 'dbmigrate_rollback(text)', 'dbmigrate_run(text)',
+                'dbmigrate_trace(text)', 'dbmigrate_verify(text)', 'dbretain_run(text)'],
           'every other dbcare function pins its search_path')
   FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

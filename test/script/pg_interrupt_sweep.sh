@@ -64,6 +64,7 @@ declare -A calls=(
   ["dbmigrate_status()"]="dbmigrate_status()"
   ["dbmigrate_plan(text)"]="dbmigrate_plan(NULL)"
   ["dbmigrate_lint(text)"]="dbmigrate_lint(NULL)"
+  ["dbmigrate_trace(text)"]="dbmigrate_trace('2')"
   ["dbmigrate_validate()"]="dbmigrate_validate()"
   ["dbmigrate_history()"]="dbmigrate_history()"
   ["dbmigrate_current()"]="dbmigrate_current()"

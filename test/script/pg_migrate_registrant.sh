@@ -2,7 +2,7 @@
 # Registering SQL never lends the applier's rights to the registrant (issue
 # 19, finding 9). A migration role replaces a pending migration the DBA
 # registered with ALTER ROLE ... SUPERUSER: the superuser's dbmigrate_apply,
-# dbmigrate_verify, dbmigrate_script and dbmigrate_rollback refuse it with
+# dbmigrate_verify, dbmigrate_trace, dbmigrate_script and dbmigrate_rollback refuse it with
 # 42501 and the role stays an ordinary one; writing registered_by by hand
 # does not help; the role may apply its own migrations; the DBA trusts it by
 # registering the reviewed SQL again, or by naming it in
@@ -31,7 +31,7 @@ su -c "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE t1 (x int)', 'DROP TABLE t
    -c "SELECT dbmigrate_apply()" \
    -c "SELECT dbmigrate_add('2', 'two', 'CREATE TABLE t2 (x int)')" > /dev/null
 as dbc_migrator -c "SELECT dbmigrate_add('2', 'two', 'ALTER ROLE dbc_migrator SUPERUSER')" > /dev/null
-for call in "dbmigrate_apply()" "dbmigrate_script()" "* FROM dbmigrate_verify()"; do
+for call in "dbmigrate_apply()" "dbmigrate_script()" "* FROM dbmigrate_verify()" "* FROM dbmigrate_trace('2')"; do
   if su -c "SELECT $call" > "$work/refused.out" 2>&1; then
     [ "$call" = "dbmigrate_script()" ] && su -c "SELECT dbmigrate_script()" | su > /dev/null 2>&1 || true
     fail "$call ran another role's migration (superuser now: $(superuser))"
