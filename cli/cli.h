@@ -27,6 +27,7 @@ enum {
 	OPT_DELETE = 1u << 7,
 	OPT_TIMEOUT = 1u << 8,
 	OPT_FORMAT_PROM = 1u << 9, /* --format prometheus */
+	OPT_VERSION = 1u << 10,
 };
 
 typedef struct cli_opts {
@@ -43,6 +44,7 @@ typedef struct cli_opts {
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
 	const char *mode, *fail_on;
+	const char *version; /* lint --version */
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -83,6 +85,7 @@ int cmd_check(cli_db *, cli_opts *);
 int cmd_orphans(cli_db *, cli_opts *);
 int cmd_schema(cli_db *, cli_opts *);
 int cmd_wait(cli_db *, cli_opts *);
+int cmd_lint(cli_db *, cli_opts *);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

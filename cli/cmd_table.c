@@ -31,6 +31,9 @@ const cli_command cli_commands[] = {
      OPT_DIR | OPT_TO, 0, 0, 0, cmd_script},
     {"new", "NAME [--dir D]", "create the next V<n>__NAME.sql and U<n>__NAME.sql", OPT_DIR, 1, 1,
      CMD_NO_DB, cmd_new},
+    {"lint", "[--dir D] [--version V] [--fail-on L]",
+     "lint findings of the pending migrations (exit 3 on an error)",
+     OPT_DIR | OPT_VERSION | OPT_FAIL_ON, 0, 0, 0, cmd_lint},
     /* health and checks */
     {"health", "[--mode M] [--format F] [--fail-on L]",
      "health report (exit 3 when the status reaches --fail-on)",

@@ -26,6 +26,7 @@ static const option_def options[] = {
     {"exit-code", OPT_EXIT_CODE, false}, {"mode", OPT_MODE, true},
     {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
     {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
+    {"version", OPT_VERSION, true},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -37,7 +38,7 @@ static void usage(FILE *f)
 	      "  string, sqlite:PATH or a path; a glob such as sqlite:tenants/*.db), else\n"
 	      "  DATABASE_URL; --module PATH (SQLite module), --install (CREATE EXTENSION)\n"
 	      "output: --json, --format table|json|plain, --quiet; fleets: --jobs N\n"
-	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans)\n",
+	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans, lint)\n",
 	      f);
 }
 
@@ -203,7 +204,9 @@ int main(int argc, char **argv)
 			if ((o.timeout_s = parse_duration(val)) < 0)
 				return usage_error("--timeout needs a duration such as 60s, 2m or 500ms, not \"%s\"",
 				                   val);
-		} else if (strcmp(d->name, "help") == 0)
+		} else if (strcmp(d->name, "version") == 0)
+			o.version = val;
+		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}
 	if (help || !cmd_name || strcmp(cmd_name, "help") == 0) {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The dbcare lifecycle commands on SQLite: lint (exit 3 on an error, or a
+# warning with --fail-on warning; nothing registered), each --json parsed.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cli="$root/build/cli/dbcare"
+[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+export DBCARE_MODULE="$module"
+unset DATABASE_URL
+cd "$work"
+
+run() {
+  local want=$1; shift
+  set +e; "$cli" "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
+  [ "$got" = "$want" ] || { cat "$work/out" "$work/err"; fail "dbcare $*: exit $got, want $want"; }
+}
+json() { "$py" -c "import json,sys; d=json.load(open('$work/out')); print($1)"; }
+has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "missing in $2: $1"; }; }
+
+db="$work/app.db"
+mkdir m
+echo 'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);' >m/V1__users.sql
+run 0 migrate --db "sqlite:$db" --dir m
+q "INSERT INTO users VALUES (1, 'a'), (2, 'b');"
+
+# --- lint: the files read on the client, findings from dbmigrate_lint
+echo 'ALTER TABLE users ADD COLUMN note TEXT;' >m/V2__note.sql
+run 0 lint --db "sqlite:$db" --dir m --json
+[ "$(json "d['errors'], d['warnings'], d['findings']")" = "0 0 []" ] || fail "lint clean: $(cat out)"
+echo 'ALTER TABLE users ALTER COLUMN name SET NOT NULL;' >m/V3__notnull.sql
+run 3 lint --db "sqlite:$db" --dir m --json
+[ "$(json "d['errors'], [(f['version'], f['rule'], f['severity']) for f in d['findings']]")" = \
+  "1 [('3', 'alter-unsupported', 'error')]" ] || fail "lint error: $(cat out)"
+run 3 lint --db "sqlite:$db" --dir m; has "alter-unsupported" out; has "1 error(s)" err
+run 0 lint --db "sqlite:$db" --dir m --version 2
+run 1 lint --db "sqlite:$db" --dir m --version 1; has "dbcare: " err
+run 2 lint --db "sqlite:$db" --dir m --verison 2; has 'unknown option "--verison"' err
+[ "$(q "SELECT count(*) FROM dbmigrate_status WHERE version IN ('2','3')")" = 0 ] ||
+  fail "lint registered files"
+rm m/V3__notnull.sql
