@@ -28,6 +28,7 @@ enum {
 	OPT_TIMEOUT = 1u << 8,
 	OPT_FORMAT_PROM = 1u << 9, /* --format prometheus */
 	OPT_VERSION = 1u << 10,
+	OPT_INCLUDE = 1u << 11,
 };
 
 typedef struct cli_opts {
@@ -45,6 +46,7 @@ typedef struct cli_opts {
 	bool dry_run, exit_code, delete_rows;
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
+	const char *include; /* maintain --include */
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -86,6 +88,7 @@ int cmd_orphans(cli_db *, cli_opts *);
 int cmd_schema(cli_db *, cli_opts *);
 int cmd_wait(cli_db *, cli_opts *);
 int cmd_lint(cli_db *, cli_opts *);
+int cmd_maintain(cli_db *, cli_opts *);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

@@ -42,6 +42,10 @@ const cli_command cli_commands[] = {
      cmd_check},
     {"orphans", "[--delete]", "child rows without parent (exit 3 when any are left)",
      OPT_DELETE, 0, 0, 0, cmd_orphans},
+    /* lifecycle */
+    {"maintain", "[--mode M] [--include LIST] [--dry-run]",
+     "the maintenance plan, run (rows outside a transaction too)",
+     OPT_MODE | OPT_INCLUDE | OPT_DRY_RUN, 0, 0, 0, cmd_maintain},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0,
      1, 3, 0, cmd_schema},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};

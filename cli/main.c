@@ -26,7 +26,7 @@ static const option_def options[] = {
     {"exit-code", OPT_EXIT_CODE, false}, {"mode", OPT_MODE, true},
     {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
     {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
-    {"version", OPT_VERSION, true},
+    {"version", OPT_VERSION, true},      {"include", OPT_INCLUDE, true},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -206,6 +206,8 @@ int main(int argc, char **argv)
 				                   val);
 		} else if (strcmp(d->name, "version") == 0)
 			o.version = val;
+		else if (strcmp(d->name, "include") == 0)
+			o.include = val;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}

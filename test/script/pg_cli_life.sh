@@ -39,3 +39,25 @@ has "index-not-concurrent" out
 run 0 lint --db "$url" --dir m --version 2
 [ "$(q -c "SELECT count(*) FROM dbmigrate_status() WHERE version = '2'")" = 0 ] || fail "lint registered"
 rm m/V2__email.sql
+
+# --- maintain: the safe rows outside a transaction (CONCURRENTLY) run here,
+# each on its own, after dbmaintain_run
+q -c "CREATE TABLE customer (id int PRIMARY KEY, name text);
+CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customer, total numeric);
+CREATE INDEX orders_total ON orders (total);
+CREATE INDEX orders_total_copy ON orders (total);
+INSERT INTO customer SELECT i, 'c' || i FROM generate_series(1, 50) i;
+INSERT INTO orders SELECT i, 1 + i % 50, i FROM generate_series(1, 500) i;"
+run 0 maintain --db "$url" --mode quick --dry-run --json
+[ "$(json "sorted((p['action'], p['safety'], p['outside_transaction']) for p in d['plan'] if p['action'] != 'analyze')")" = \
+  "[('create_index', 'safe', True), ('drop_index', 'safe', True)]" ] || fail "maintain plan: $(cat out)"
+[ "$(q -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_total_copy'")" = 1 ] || fail "a dry run ran"
+run 0 maintain --db "$url" --mode quick --json
+[ "$(json "sorted((p['action'], p['status']) for p in d['run'] if p['action'] != 'analyze')")" = \
+  "[('create_index', 'done'), ('drop_index', 'done')]" ] || fail "maintain run: $(cat out)"
+[ "$(q -c "SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_total_copy'")" = 0 ] ||
+  fail "maintain did not drop the duplicate"
+[ "$(q -c "SELECT count(*) FROM pg_indexes WHERE tablename = 'orders' AND indexdef LIKE '%(customer_id)'")" = 1 ] ||
+  fail "maintain did not build the foreign key's index"
+run 0 maintain --db "$url" --mode quick --dry-run --json
+[ "$(json "[p['action'] for p in d['plan'] if p['action'] != 'analyze']")" = "[]" ] || fail "maintain left work: $(cat out)"

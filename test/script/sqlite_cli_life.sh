@@ -39,3 +39,31 @@ run 2 lint --db "sqlite:$db" --dir m --verison 2; has 'unknown option "--verison
 [ "$(q "SELECT count(*) FROM dbmigrate_status WHERE version IN ('2','3')")" = 0 ] ||
   fail "lint registered files"
 rm m/V3__notnull.sql
+
+# --- maintain: the plan; the run; the row outside a transaction run here
+# only when --include names its class or action (the docs' worked example)
+q "CREATE TABLE customer (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER REFERENCES customer (id), total REAL);
+CREATE INDEX orders_total ON orders (total);
+CREATE INDEX orders_total_copy ON orders (total);
+INSERT INTO customer SELECT value, 'c' || value FROM generate_series(1, 50);
+INSERT INTO orders SELECT value, 1 + value % 50, value FROM generate_series(1, 500);"
+run 0 maintain --db "sqlite:$db" --mode quick --dry-run --json
+[ "$(json "sorted((p['action'], p['safety']) for p in d['plan'])")" = \
+  "[('analyze', 'safe'), ('create_index', 'locking'), ('drop_index', 'locking'), ('optimize', 'safe')]" ] ||
+  fail "maintain plan: $(cat out)"
+[ "$(q "SELECT count(*) FROM dbmaintain_history")" = 0 ] || fail "a dry run ran"
+run 2 maintain --db "sqlite:$db" --mode quick --dryrun
+run 0 maintain --db "sqlite:$db" --mode quick --include create_index --json
+[ "$(json "sorted((p['action'], p['status']) for p in d['run'])")" = \
+  "[('analyze', 'done'), ('create_index', 'done'), ('drop_index', 'not_included'), ('optimize', 'done')]" ] ||
+  fail "maintain run: $(cat out)"
+[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'orders_total_copy'")" = 1 ] ||
+  fail "maintain ran a row --include did not name"
+run 0 maintain --db "sqlite:$db" --mode quick --include 'create_index, drop_index'
+has "1 of 1 outside a transaction run here" err
+[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'orders_total_copy'")" = 0 ] ||
+  fail "maintain did not run the row outside a transaction"
+run 0 maintain --db "sqlite:$db" --mode quick --dry-run --json
+[ "$(json "len(d['plan'])")" = 0 ] || fail "maintain left work: $(cat out)"
+run 1 maintain --db "sqlite:$db" --mode quick --include bogus; has "dbcare: " err
