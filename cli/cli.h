@@ -29,6 +29,9 @@ enum {
 	OPT_FORMAT_PROM = 1u << 9, /* --format prometheus */
 	OPT_VERSION = 1u << 10,
 	OPT_INCLUDE = 1u << 11,
+	OPT_POLICY = 1u << 12,
+	OPT_BUDGET = 1u << 13,
+	OPT_SLEEP_MS = 1u << 14,
 };
 
 typedef struct cli_opts {
@@ -47,6 +50,9 @@ typedef struct cli_opts {
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
 	const char *include; /* maintain --include */
+	const char *policy;  /* retain --policy */
+	double budget_s;     /* retain --budget */
+	int sleep_ms;        /* retain --sleep-ms */
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -89,6 +95,7 @@ int cmd_schema(cli_db *, cli_opts *);
 int cmd_wait(cli_db *, cli_opts *);
 int cmd_lint(cli_db *, cli_opts *);
 int cmd_maintain(cli_db *, cli_opts *);
+int cmd_retain(cli_db *, cli_opts *);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

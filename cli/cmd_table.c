@@ -46,6 +46,9 @@ const cli_command cli_commands[] = {
     {"maintain", "[--mode M] [--include LIST] [--dry-run]",
      "the maintenance plan, run (rows outside a transaction too)",
      OPT_MODE | OPT_INCLUDE | OPT_DRY_RUN, 0, 0, 0, cmd_maintain},
+    {"retain", "[--policy P] [--budget 60s] [--sleep-ms N]",
+     "retention policies applied in committed batches",
+     OPT_POLICY | OPT_BUDGET | OPT_SLEEP_MS, 0, 0, 0, cmd_retain},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0,
      1, 3, 0, cmd_schema},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};

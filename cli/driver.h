@@ -45,6 +45,10 @@ typedef struct cli_driver {
 	/* Whether this connection may write (false on a PostgreSQL standby). */
 	bool (*read_only)(cli_db *db);
 	void (*close)(cli_db *db);
+	/* Starts a transaction that will write: SQLite takes the write lock at
+	 * once (BEGIN IMMEDIATE), so a read-then-write call waits for other
+	 * writers (busy timeout) instead of failing with "database is locked". */
+	const char *begin_write;
 } cli_driver;
 
 struct cli_db {

@@ -27,6 +27,8 @@ static const option_def options[] = {
     {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
     {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
     {"version", OPT_VERSION, true},      {"include", OPT_INCLUDE, true},
+    {"policy", OPT_POLICY, true},        {"budget", OPT_BUDGET, true},
+    {"sleep-ms", OPT_SLEEP_MS, true},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -120,7 +122,7 @@ static int expand_db(cli_opts *o, const char *value, bool *fleet)
 
 int main(int argc, char **argv)
 {
-	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1};
+	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1, .budget_s = 60};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -208,6 +210,19 @@ int main(int argc, char **argv)
 			o.version = val;
 		else if (strcmp(d->name, "include") == 0)
 			o.include = val;
+		else if (strcmp(d->name, "policy") == 0)
+			o.policy = val;
+		else if (strcmp(d->name, "budget") == 0) {
+			if ((o.budget_s = parse_duration(val)) < 0)
+				return usage_error("--budget needs a duration such as 60s, 2m or 500ms, not \"%s\"",
+				                   val);
+		} else if (strcmp(d->name, "sleep-ms") == 0) {
+			char *end;
+			long v = strtol(val, &end, 10);
+			if (end == val || *end || v < 0 || v > 3600000)
+				return usage_error("--sleep-ms needs a number of milliseconds, not \"%s\"", val);
+			o.sleep_ms = (int)v;
+		}
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}

@@ -61,3 +61,18 @@ run 0 maintain --db "$url" --mode quick --json
   fail "maintain did not build the foreign key's index"
 run 0 maintain --db "$url" --mode quick --dry-run --json
 [ "$(json "[p['action'] for p in d['plan'] if p['action'] != 'analyze']")" = "[]" ] || fail "maintain left work: $(cat out)"
+
+# --- retain: committed batches until nothing moves; a budget stops early
+q -c "CREATE TABLE events (id int PRIMARY KEY, created_at timestamptz);
+CREATE INDEX events_created ON events (created_at);
+INSERT INTO events SELECT g, now() - interval '10 days' FROM generate_series(1, 25) g;
+INSERT INTO events VALUES (100, now());
+SELECT dbcare_set('retain.batch_size', '10');
+SELECT dbretain_add('old_events', 'events', 'created_at', '1 day', 'delete');" >/dev/null
+run 0 retain --db "$url" --budget 0 --json
+[ "$(json "d['batches'], d['stopped'], [(p['policy'], p['deleted'], p['remaining']) for p in d['policies']]")" = \
+  "1 budget [('old_events', 10, 15)]" ] || fail "retain budget: $(cat out)"
+[ "$(q -c "SELECT count(*) FROM events")" = 16 ] || fail "retain: the batch was not committed"
+run 0 retain --db "$url" --policy old_events --sleep-ms 1
+has "batch 3: 0 row(s) moved, 15 in all" err; has "old_events" out
+[ "$(q -c "SELECT count(*) FROM events")" = 1 ] || fail "retain left due rows"

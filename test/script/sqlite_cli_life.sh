@@ -67,3 +67,30 @@ has "1 of 1 outside a transaction run here" err
 run 0 maintain --db "sqlite:$db" --mode quick --dry-run --json
 [ "$(json "len(d['plan'])")" = 0 ] || fail "maintain left work: $(cat out)"
 run 1 maintain --db "sqlite:$db" --mode quick --include bogus; has "dbcare: " err
+
+# --- retain: committed batches of retain.batch_size until nothing moves
+q "CREATE TABLE events (id INTEGER PRIMARY KEY, created_at TEXT);
+CREATE INDEX events_created ON events (created_at);
+INSERT INTO events SELECT value, datetime('now', '-10 days') FROM generate_series(1, 25);
+INSERT INTO events VALUES (100, datetime('now'));
+CREATE TABLE logs (id INTEGER PRIMARY KEY, at TEXT);
+CREATE INDEX logs_at ON logs (at);
+INSERT INTO logs SELECT value, datetime('now', '-10 days') FROM generate_series(1, 3);
+SELECT dbcare_set('retain.batch_size', '10');
+SELECT dbretain_add('old_events', 'events', 'created_at', '1 day', 'delete');
+SELECT dbretain_add('old_logs', 'logs', 'at', '1 day', 'delete');" >/dev/null
+run 0 retain --db "sqlite:$db" --policy old_events --sleep-ms 1 --json
+[ "$(json "d['batches'], d['stopped'], [(p['policy'], p['deleted'], p['remaining']) for p in d['policies']]")" = \
+  "4 done [('old_events', 25, 0)]" ] || fail "retain: $(cat out)"
+[ "$(q "SELECT count(*) FROM events")" = 1 ] || fail "retain left due rows"
+[ "$(q "SELECT count(*) FROM logs")" = 3 ] || fail "retain --policy touched another policy"
+run 0 retain --db "sqlite:$db"
+has "batch 1: 3 row(s) moved" err; has "old_logs" out
+[ "$(q "SELECT count(*) FROM logs")" = 0 ] || fail "retain: logs"
+# a budget of 0 stops after the first batch that moved rows
+q "INSERT INTO logs SELECT value, datetime('now', '-10 days') FROM generate_series(1, 25);"
+run 0 retain --db "sqlite:$db" --budget 0 --json
+[ "$(json "d['batches'], d['stopped']")" = "1 budget" ] || fail "retain budget: $(cat out)"
+[ "$(q "SELECT count(*) FROM logs")" = 15 ] || fail "retain budget: batch not committed"
+run 2 retain --db "sqlite:$db" --sleep-ms soon
+run 1 retain --db "sqlite:$db" --policy nosuch; has "dbcare: " err
