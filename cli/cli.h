@@ -32,6 +32,9 @@ enum {
 	OPT_POLICY = 1u << 12,
 	OPT_BUDGET = 1u << 13,
 	OPT_SLEEP_MS = 1u << 14,
+	OPT_KEEP = 1u << 15,
+	OPT_DAYS = 1u << 16,
+	OPT_APPLY = 1u << 17,
 };
 
 typedef struct cli_opts {
@@ -53,6 +56,8 @@ typedef struct cli_opts {
 	const char *policy;  /* retain --policy */
 	double budget_s;     /* retain --budget */
 	int sleep_ms;        /* retain --sleep-ms */
+	int keep, days;      /* backups prune --keep, --days; -1: not given */
+	bool apply;          /* backups prune --apply */
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -96,6 +101,8 @@ int cmd_wait(cli_db *, cli_opts *);
 int cmd_lint(cli_db *, cli_opts *);
 int cmd_maintain(cli_db *, cli_opts *);
 int cmd_retain(cli_db *, cli_opts *);
+int cmd_backup(cli_db *, cli_opts *);
+int cmd_backups(cli_db *, cli_opts *);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

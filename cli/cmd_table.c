@@ -49,6 +49,11 @@ const cli_command cli_commands[] = {
     {"retain", "[--policy P] [--budget 60s] [--sleep-ms N]",
      "retention policies applied in committed batches",
      OPT_POLICY | OPT_BUDGET | OPT_SLEEP_MS, 0, 0, 0, cmd_retain},
+    {"backup", "[PATH]", "a verified backup (SQLite), pg_dump recorded (PostgreSQL)", 0, 0, 1, 0,
+     cmd_backup},
+    {"backups", "[prune --keep N [--days D] [--apply]]",
+     "the backup catalog; prune old SQLite backups (a dry run without --apply)",
+     OPT_KEEP | OPT_DAYS | OPT_APPLY, 0, 1, 0, cmd_backups},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0,
      1, 3, 0, cmd_schema},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};

@@ -28,7 +28,8 @@ static const option_def options[] = {
     {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
     {"version", OPT_VERSION, true},      {"include", OPT_INCLUDE, true},
     {"policy", OPT_POLICY, true},        {"budget", OPT_BUDGET, true},
-    {"sleep-ms", OPT_SLEEP_MS, true},
+    {"sleep-ms", OPT_SLEEP_MS, true},    {"keep", OPT_KEEP, true},
+    {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -122,7 +123,8 @@ static int expand_db(cli_opts *o, const char *value, bool *fleet)
 
 int main(int argc, char **argv)
 {
-	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1, .budget_s = 60};
+	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1, .budget_s = 60,
+	              .keep = -1, .days = -1};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -222,7 +224,14 @@ int main(int argc, char **argv)
 			if (end == val || *end || v < 0 || v > 3600000)
 				return usage_error("--sleep-ms needs a number of milliseconds, not \"%s\"", val);
 			o.sleep_ms = (int)v;
-		}
+		} else if (strcmp(d->name, "keep") == 0) {
+			if (!positive_int(val, &o.keep))
+				return usage_error("--keep needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "days") == 0) {
+			if (!positive_int(val, &o.days))
+				return usage_error("--days needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "apply") == 0)
+			o.apply = true;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}

@@ -76,3 +76,17 @@ run 0 retain --db "$url" --budget 0 --json
 run 0 retain --db "$url" --policy old_events --sleep-ms 1
 has "batch 3: 0 row(s) moved, 15 in all" err; has "old_events" out
 [ "$(q -c "SELECT count(*) FROM events")" = 1 ] || fail "retain left due rows"
+
+# --- backup: pg_dump with the connection's parameters (the password through
+# the environment, never on pg_dump's command line), recorded with the
+# schema's fingerprint; backups; prune is SQLite's
+PATH="$B:$PATH" run 0 backup "$work/app.dump" --db "$url" --json
+[ "$(json "d['backup']['fingerprint'] == '$(q -c "SELECT dbschema_fingerprint()")', d['backup']['id']")" = "True 1" ] ||
+  fail "backup: $(cat out)"
+[ "$(head -c 5 "$work/app.dump")" = PGDMP ] || fail "backup: not a pg_dump archive"
+"$B/pg_restore" -l "$work/app.dump" | grep -q "TABLE public events" || fail "backup: events missing"
+PATH="$B:$PATH" run 1 backup "$work/app.dump" --db "$url"; has "exists already" err
+run 0 backups --db "$url" --json
+[ "$(json "[(b['kind'], b['path'], b['status']) for b in d['backups']]")" = \
+  "[('pg_dump', '$work/app.dump', 'verified')]" ] || fail "backups: $(cat out)"
+run 1 backups prune --keep 1 --db "$url"; has "backups prune is for SQLite" err

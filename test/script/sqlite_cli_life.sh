@@ -94,3 +94,21 @@ run 0 retain --db "sqlite:$db" --budget 0 --json
 [ "$(q "SELECT count(*) FROM logs")" = 15 ] || fail "retain budget: batch not committed"
 run 2 retain --db "sqlite:$db" --sleep-ms soon
 run 1 retain --db "sqlite:$db" --policy nosuch; has "dbcare: " err
+
+# --- backup, backups, backups prune (a dry run unless --apply)
+run 0 backup "$work/b1.db" --db "sqlite:$db" --json
+[ "$(json "d['backup']['verified'], d['backup']['id']")" = "True 1" ] || fail "backup: $(cat out)"
+[ -f "$work/b1.db" ] || fail "backup: no file"
+run 0 backup "$work/b2.db" --db "sqlite:$db"
+has '"verified":true' out
+run 1 backup "$work/b2.db" --db "sqlite:$db"; has "dbcare: " err
+run 0 backups --db "sqlite:$db" --json
+[ "$(json "[(b['id'], b['status'], b['exists']) for b in d['backups']]")" = \
+  "[(1, 'verified', 1), (2, 'verified', 1)]" ] || fail "backups: $(cat out)"
+run 2 backups --db "sqlite:$db" --keep 1
+run 2 backups prune --db "sqlite:$db"
+run 0 backups prune --keep 1 --db "sqlite:$db" --json
+[ "$(json "d['prune']['dry_run'], len(d['prune']['would_delete'])")" = "True 1" ] || fail "prune dry: $(cat out)"
+[ -f "$work/b1.db" ] || fail "a dry run deleted"
+run 0 backups prune --keep 1 --apply --db "sqlite:$db"
+[ ! -e "$work/b1.db" ] && [ -f "$work/b2.db" ] || fail "prune --apply"
