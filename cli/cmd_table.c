@@ -54,6 +54,8 @@ const cli_command cli_commands[] = {
     {"backups", "[prune --keep N [--days D] [--apply]]",
      "the backup catalog; prune old SQLite backups (a dry run without --apply)",
      OPT_KEEP | OPT_DAYS | OPT_APPLY, 0, 1, 0, cmd_backups},
+    {"restore", "FILE", "SQLite: verify FILE, back up the database, copy FILE in", 0, 1, 1, 0,
+     cmd_restore},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0,
      1, 3, 0, cmd_schema},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};

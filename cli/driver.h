@@ -53,6 +53,10 @@ typedef struct cli_driver {
 	 * (PostgreSQL: pg_dump -Fc); NULL when the extension makes backups
 	 * itself (SQLite: dbbackup_create). 0, or -1 with *err ("dbcare: ..."). */
 	int (*dump)(cli_db *db, const char *path, char **err);
+	/* Replaces the database's content with the database file at path, all
+	 * or nothing; NULL where the engine restores with its own tool
+	 * (PostgreSQL: pg_restore). 0, or -1 with *err ("dbcare: ..."). */
+	int (*restore_from)(cli_db *db, const char *path, char **err);
 } cli_driver;
 
 struct cli_db {
@@ -63,6 +67,7 @@ struct cli_db {
 };
 
 int cli_pg_dump(cli_db *db, const char *path, char **err);
+int cli_sqlite_restore(cli_db *db, const char *path, char **err);
 
 void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,
                    const char *hint);

@@ -105,4 +105,4 @@ static void pg_close(cli_db *db)
 }
 
 const cli_driver cli_pg_driver = {"postgresql", pg_query, pg_read_only, pg_close, "BEGIN",
-                                   cli_pg_dump};
+                                   cli_pg_dump, NULL};

@@ -106,4 +106,5 @@ static void sqlite_close(cli_db *db)
 }
 
 const cli_driver cli_sqlite_driver = {"sqlite", sqlite_query, sqlite_read_only, sqlite_close,
-                                       "BEGIN IMMEDIATE", NULL};
+                                       "BEGIN IMMEDIATE", NULL,
+                                       cli_sqlite_restore};

@@ -90,3 +90,7 @@ run 0 backups --db "$url" --json
 [ "$(json "[(b['kind'], b['path'], b['status']) for b in d['backups']]")" = \
   "[('pg_dump', '$work/app.dump', 'verified')]" ] || fail "backups: $(cat out)"
 run 1 backups prune --keep 1 --db "$url"; has "backups prune is for SQLite" err
+
+# --- restore is SQLite's: PostgreSQL points to pg_restore, changes nothing
+run 1 restore "$work/app.dump" --db "$url"; has "dbcare: restore is for SQLite databases" err
+has "pg_restore" err

@@ -112,3 +112,34 @@ run 0 backups prune --keep 1 --db "sqlite:$db" --json
 [ -f "$work/b1.db" ] || fail "a dry run deleted"
 run 0 backups prune --keep 1 --apply --db "sqlite:$db"
 [ ! -e "$work/b1.db" ] && [ -f "$work/b2.db" ] || fail "prune --apply"
+
+# --- restore: verified first, the database backed up, then copied in with
+# the backup API (a connection that has the database open sees the result)
+q "CREATE TABLE kept (x INTEGER); INSERT INTO kept VALUES (1), (2);"
+run 0 backup "$work/good.db" --db "sqlite:$db"
+q "INSERT INTO kept VALUES (3); DROP TABLE events;"
+echo 'not a database' >"$work/bad.db"
+run 1 restore "$work/bad.db" --db "sqlite:$db"; has "did not verify; the database is unchanged" err
+[ "$(q "SELECT count(*) FROM kept")" = 3 ] || fail "a failed restore changed the database"
+ls "$work"/app.db.before-restore-* >/dev/null 2>&1 && fail "a failed restore took a safety backup"
+# a reader holding the database open across the restore
+"$py" -c "
+import os, sqlite3, time
+c = sqlite3.connect('$db')
+first = c.execute('SELECT count(*) FROM kept').fetchone()[0]
+open('$work/reader_ready', 'w').close()
+for _ in range(200):
+    if os.path.exists('$work/restored'): break
+    time.sleep(0.05)
+print(first, c.execute('SELECT count(*) FROM kept').fetchone()[0])
+" >"$work/reader" 2>&1 &
+reader=$!
+for _ in $(seq 100); do [ -e "$work/reader_ready" ] && break; sleep 0.05; done
+run 0 restore "$work/good.db" --db "sqlite:$db" --json
+touch "$work/restored"; wait $reader
+[ "$(cat "$work/reader")" = "3 2" ] || fail "the open connection did not see the restore: $(cat "$work/reader")"
+[ "$(json "d['verified']['verified'], d['safety_backup']['verified']")" = "True True" ] || fail "restore json: $(cat out)"
+[ "$(q "SELECT count(*) FROM kept")" = 2 ] || fail "restore: rows"
+[ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'events'")" = 1 ] || fail "restore: schema"
+safety=$(json "d['safety_backup']['path']")
+[ "$(sqlite3 "$safety" "SELECT count(*) FROM kept")" = 3 ] || fail "the safety backup is not the database before"
