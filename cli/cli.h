@@ -67,6 +67,7 @@ enum {
 	CMD_NO_DB = 1u << 0,  /* runs without a database (new) */
 	CMD_CREATES = 1u << 1, /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
+	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
 };
 
 typedef struct cli_command {
@@ -104,6 +105,7 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
+int cmd_audit(cli_db *, cli_opts *);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

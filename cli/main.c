@@ -285,6 +285,10 @@ int main(int argc, char **argv)
 		if (rc != CLI_OK)
 			return rc;
 	}
+	if (fleet && (cmd->traits & CMD_ARGS_ONE_DB) && o.nargs > 0) {
+		fprintf(stderr, "dbcare: %s %s takes one database, not a fleet\n", cmd->name, o.args[0]);
+		return CLI_USAGE;
+	}
 	if (fleet)
 		return cli_run_fleet(cmd, &o);
 	return cli_run_one(cmd, &o, o.dbs[0]);

@@ -94,3 +94,12 @@ run 1 backups prune --keep 1 --db "$url"; has "backups prune is for SQLite" err
 # --- restore is SQLite's: PostgreSQL points to pg_restore, changes nothing
 run 1 restore "$work/app.dump" --db "$url"; has "dbcare: restore is for SQLite databases" err
 has "pg_restore" err
+
+# --- audit history TABLE KEY_JSON
+q -c "CREATE TABLE account (id int PRIMARY KEY, email text)" -c "SELECT dbaudit_enable('account')" \
+  -c "INSERT INTO account VALUES (1, 'ann@example.com')" \
+  -c "UPDATE account SET email = 'ann@example.org' WHERE id = 1" >/dev/null
+run 0 audit history account '{"id": 1}' --db "$url" --json
+[ "$(json "[(h['operation'], (h['new_values'] or {}).get('email')) for h in d['history']]")" = \
+  "[('insert', 'ann@example.com'), ('update', 'ann@example.org')]" ] || fail "audit: $(cat out)"
+run 1 audit history account '{bad' --db "$url"; has "dbcare: " err

@@ -143,3 +143,24 @@ touch "$work/restored"; wait $reader
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'events'")" = 1 ] || fail "restore: schema"
 safety=$(json "d['safety_backup']['path']")
 [ "$(sqlite3 "$safety" "SELECT count(*) FROM kept")" = 3 ] || fail "the safety backup is not the database before"
+
+# --- audit history TABLE KEY_JSON
+q "CREATE TABLE account (id INTEGER PRIMARY KEY, email TEXT);
+SELECT dbaudit_enable('account');
+INSERT INTO account VALUES (1, 'ann@example.com');
+UPDATE account SET email = 'ann@example.org' WHERE id = 1;" >/dev/null
+run 0 audit history account '{"id": 1}' --db "sqlite:$db" --json
+[ "$(json "[(h['operation'], (h['new_values'] or {}).get('email')) for h in d['history']]")" = \
+  "[('insert', 'ann@example.com'), ('update', 'ann@example.org')]" ] || fail "audit: $(cat out)"
+run 2 audit log account '{"id": 1}' --db "sqlite:$db"
+run 2 audit history account --db "sqlite:$db"
+run 1 audit history account '{bad' --db "sqlite:$db"; has "dbcare: " err
+
+# --- fleets: the lifecycle commands on several databases; a file argument
+# that names one database refuses a fleet
+cp "$work/good.db" "$work/second.db"
+run 0 backups --db "sqlite:$db" --db "sqlite:$work/second.db" --json
+run 0 retain --db "sqlite:$db" --db "sqlite:$work/second.db"
+run 2 restore "$work/good.db" --db "sqlite:$db" --db "sqlite:$work/second.db"
+has "restore $work/good.db takes one database, not a fleet" err
+run 2 backup "$work/b9.db" --db "sqlite:$work/*.db"
