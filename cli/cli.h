@@ -27,6 +27,14 @@ enum {
 	OPT_DELETE = 1u << 7,
 	OPT_TIMEOUT = 1u << 8,
 	OPT_FORMAT_PROM = 1u << 9, /* --format prometheus */
+	OPT_VERSION = 1u << 10,
+	OPT_INCLUDE = 1u << 11,
+	OPT_POLICY = 1u << 12,
+	OPT_BUDGET = 1u << 13,
+	OPT_SLEEP_MS = 1u << 14,
+	OPT_KEEP = 1u << 15,
+	OPT_DAYS = 1u << 16,
+	OPT_APPLY = 1u << 17,
 };
 
 typedef struct cli_opts {
@@ -43,6 +51,13 @@ typedef struct cli_opts {
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
 	const char *mode, *fail_on;
+	const char *version; /* lint --version */
+	const char *include; /* maintain --include */
+	const char *policy;  /* retain --policy */
+	double budget_s;     /* retain --budget */
+	int sleep_ms;        /* retain --sleep-ms */
+	int keep, days;      /* backups prune --keep, --days; -1: not given */
+	bool apply;          /* backups prune --apply */
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -52,6 +67,7 @@ enum {
 	CMD_NO_DB = 1u << 0,  /* runs without a database (new) */
 	CMD_CREATES = 1u << 1, /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
+	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
 };
 
 typedef struct cli_command {
@@ -83,6 +99,13 @@ int cmd_check(cli_db *, cli_opts *);
 int cmd_orphans(cli_db *, cli_opts *);
 int cmd_schema(cli_db *, cli_opts *);
 int cmd_wait(cli_db *, cli_opts *);
+int cmd_lint(cli_db *, cli_opts *);
+int cmd_maintain(cli_db *, cli_opts *);
+int cmd_retain(cli_db *, cli_opts *);
+int cmd_backup(cli_db *, cli_opts *);
+int cmd_backups(cli_db *, cli_opts *);
+int cmd_restore(cli_db *, cli_opts *);
+int cmd_audit(cli_db *, cli_opts *);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

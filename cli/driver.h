@@ -45,6 +45,18 @@ typedef struct cli_driver {
 	/* Whether this connection may write (false on a PostgreSQL standby). */
 	bool (*read_only)(cli_db *db);
 	void (*close)(cli_db *db);
+	/* Starts a transaction that will write: SQLite takes the write lock at
+	 * once (BEGIN IMMEDIATE), so a read-then-write call waits for other
+	 * writers (busy timeout) instead of failing with "database is locked". */
+	const char *begin_write;
+	/* Writes a backup of the database to path with the engine's own tool
+	 * (PostgreSQL: pg_dump -Fc); NULL when the extension makes backups
+	 * itself (SQLite: dbbackup_create). 0, or -1 with *err ("dbcare: ..."). */
+	int (*dump)(cli_db *db, const char *path, char **err);
+	/* Replaces the database's content with the database file at path, all
+	 * or nothing; NULL where the engine restores with its own tool
+	 * (PostgreSQL: pg_restore). 0, or -1 with *err ("dbcare: ..."). */
+	int (*restore_from)(cli_db *db, const char *path, char **err);
 } cli_driver;
 
 struct cli_db {
@@ -53,6 +65,9 @@ struct cli_db {
 	char *label; /* what output calls this database: never a password */
 	cli_error error;
 };
+
+int cli_pg_dump(cli_db *db, const char *path, char **err);
+int cli_sqlite_restore(cli_db *db, const char *path, char **err);
 
 void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,
                    const char *hint);

@@ -104,4 +104,5 @@ static void pg_close(cli_db *db)
 	db->handle = NULL;
 }
 
-const cli_driver cli_pg_driver = {"postgresql", pg_query, pg_read_only, pg_close};
+const cli_driver cli_pg_driver = {"postgresql", pg_query, pg_read_only, pg_close, "BEGIN",
+                                   cli_pg_dump, NULL};

@@ -26,6 +26,10 @@ static const option_def options[] = {
     {"exit-code", OPT_EXIT_CODE, false}, {"mode", OPT_MODE, true},
     {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
     {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
+    {"version", OPT_VERSION, true},      {"include", OPT_INCLUDE, true},
+    {"policy", OPT_POLICY, true},        {"budget", OPT_BUDGET, true},
+    {"sleep-ms", OPT_SLEEP_MS, true},    {"keep", OPT_KEEP, true},
+    {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -37,7 +41,7 @@ static void usage(FILE *f)
 	      "  string, sqlite:PATH or a path; a glob such as sqlite:tenants/*.db), else\n"
 	      "  DATABASE_URL; --module PATH (SQLite module), --install (CREATE EXTENSION)\n"
 	      "output: --json, --format table|json|plain, --quiet; fleets: --jobs N\n"
-	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans)\n",
+	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans, lint)\n",
 	      f);
 }
 
@@ -119,7 +123,8 @@ static int expand_db(cli_opts *o, const char *value, bool *fleet)
 
 int main(int argc, char **argv)
 {
-	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1};
+	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1, .budget_s = 60,
+	              .keep = -1, .days = -1};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -203,7 +208,31 @@ int main(int argc, char **argv)
 			if ((o.timeout_s = parse_duration(val)) < 0)
 				return usage_error("--timeout needs a duration such as 60s, 2m or 500ms, not \"%s\"",
 				                   val);
-		} else if (strcmp(d->name, "help") == 0)
+		} else if (strcmp(d->name, "version") == 0)
+			o.version = val;
+		else if (strcmp(d->name, "include") == 0)
+			o.include = val;
+		else if (strcmp(d->name, "policy") == 0)
+			o.policy = val;
+		else if (strcmp(d->name, "budget") == 0) {
+			if ((o.budget_s = parse_duration(val)) < 0)
+				return usage_error("--budget needs a duration such as 60s, 2m or 500ms, not \"%s\"",
+				                   val);
+		} else if (strcmp(d->name, "sleep-ms") == 0) {
+			char *end;
+			long v = strtol(val, &end, 10);
+			if (end == val || *end || v < 0 || v > 3600000)
+				return usage_error("--sleep-ms needs a number of milliseconds, not \"%s\"", val);
+			o.sleep_ms = (int)v;
+		} else if (strcmp(d->name, "keep") == 0) {
+			if (!positive_int(val, &o.keep))
+				return usage_error("--keep needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "days") == 0) {
+			if (!positive_int(val, &o.days))
+				return usage_error("--days needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "apply") == 0)
+			o.apply = true;
+		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}
 	if (help || !cmd_name || strcmp(cmd_name, "help") == 0) {
@@ -255,6 +284,10 @@ int main(int argc, char **argv)
 		int rc = expand_db(&o, dbvals[i], &fleet);
 		if (rc != CLI_OK)
 			return rc;
+	}
+	if (fleet && (cmd->traits & CMD_ARGS_ONE_DB) && o.nargs > 0) {
+		fprintf(stderr, "dbcare: %s %s takes one database, not a fleet\n", cmd->name, o.args[0]);
+		return CLI_USAGE;
 	}
 	if (fleet)
 		return cli_run_fleet(cmd, &o);

@@ -1,0 +1,77 @@
+/*
+ * cmd_restore.c — restore FILE (SQLite): the file is verified first
+ * (dbbackup_verify: opens, integrity check, counts), the current database
+ * is backed up beside itself (dbbackup_create, verified), and only then
+ * the driver copies the file in (sqlite_restore.c explains the choice of
+ * the backup API over a rename) and the result is checked with
+ * PRAGMA quick_check. A failure before the copy changes nothing.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int cmd_restore(cli_db *db, cli_opts *o)
+{
+	const char *file = o->args[0];
+	if (!db->drv->restore_from) {
+		cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
+		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s)",
+		           file);
+		return CLI_ERROR;
+	}
+	cli_rows v = {0}, b = {0}, r = {0};
+	const char *p[1] = {file};
+	if (cli_q(db, o, "SELECT dbbackup_verify($1)", 1, p, &v) != 0) {
+		cli_errorf("%s was not restored: it did not verify; the database is unchanged", file);
+		return CLI_ERROR;
+	}
+	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
+		goto failed;
+	char stamp[32], *safety = NULL;
+	time_t now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+	if (asprintf(&safety, "%s.before-restore-%s.db", cli_cell(&r, 0, 0), stamp) < 0)
+		goto failed;
+	cli_rows_free(&r);
+	const char *sp[1] = {safety};
+	cli_note(&o->out, "backing up the current database to %s", safety);
+	int brc = cli_q(db, o, "SELECT dbbackup_create($1)", 1, sp, &b);
+	free(safety);
+	if (brc != 0) {
+		cli_errorf("the current database could not be backed up: nothing restored");
+		goto failed;
+	}
+	char *err = NULL;
+	if (db->drv->restore_from(db, file, &err) != 0) {
+		fprintf(stderr, "%s\n", err ? err : "dbcare: the restore failed");
+		free(err);
+		goto failed;
+	}
+	if (cli_q(db, o, "PRAGMA quick_check", 0, NULL, &r) != 0 || !cli_cell(&r, 0, 0) ||
+	    strcmp(cli_cell(&r, 0, 0), "ok") != 0) {
+		cli_errorf("the restored database fails PRAGMA quick_check; the copy taken before is "
+		           "in the safety backup above");
+		goto failed;
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"restored\":", db->drv->engine);
+		cli_json_string(stdout, file);
+		fprintf(stdout, ",\"verified\":%s,\"safety_backup\":%s}\n", cli_cell(&v, 0, 0),
+		        cli_cell(&b, 0, 0));
+	} else if (!o->out.quiet) {
+		printf("restored %s (the database before it: %s)\n", file, cli_cell(&b, 0, 0));
+	}
+	cli_rows_free(&v);
+	cli_rows_free(&b);
+	cli_rows_free(&r);
+	return CLI_OK;
+failed:
+	cli_rows_free(&v);
+	cli_rows_free(&b);
+	cli_rows_free(&r);
+	return CLI_ERROR;
+}

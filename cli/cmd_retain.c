@@ -1,0 +1,144 @@
+/*
+ * cmd_retain.c — retain: dbretain_apply in committed batches, one
+ * transaction per call (the driver's begin_write: BEGIN IMMEDIATE on
+ * SQLite, as docs/retention.md asks when others write), a sleep between,
+ * until a call moves nothing (nothing due, or only blocked rows left) or
+ * the time budget ends. A cancel or crash loses at most the batch in
+ * flight; every batch before it is committed. The totals are per policy.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct policy_total {
+	char *name;
+	long long archived, deleted, blocked, remaining;
+} policy_total;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long long num(const cli_rows *r, int row, int col)
+{
+	const char *v = col >= 0 ? cli_cell(r, row, col) : NULL;
+	return v ? atoll(v) : 0;
+}
+
+/* The total of policy name, added when new; NULL when out of memory. */
+static policy_total *total_of(policy_total **t, int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp((*t)[i].name, name) == 0)
+			return &(*t)[i];
+	policy_total *more = realloc(*t, sizeof(policy_total) * (size_t)(*n + 1));
+	if (!more)
+		return NULL;
+	*t = more;
+	more[*n] = (policy_total){.name = strdup(name)};
+	return &more[(*n)++];
+}
+
+/* One committed call; moved = rows archived or deleted; -1 on error. */
+static int one_batch(cli_db *db, cli_opts *o, policy_total **t, int *n, long long *moved)
+{
+	cli_rows r = {0};
+	const char *p[1] = {o->policy};
+	if (cli_q(db, o, db->drv->begin_write, 0, NULL, NULL) != 0)
+		return -1;
+	if (cli_q(db, o,
+	          o->policy ? "SELECT policy, archived, deleted, blocked, remaining "
+	                      "FROM dbretain_apply($1)"
+	                    : "SELECT policy, archived, deleted, blocked, remaining "
+	                      "FROM dbretain_apply()",
+	          o->policy ? 1 : 0, o->policy ? p : NULL, &r) != 0 ||
+	    cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0) {
+		cli_rollback(db);
+		cli_rows_free(&r);
+		return -1;
+	}
+	int pc = cli_col(&r, "policy"), ac = cli_col(&r, "archived"), dc = cli_col(&r, "deleted"),
+	    bc = cli_col(&r, "blocked"), rc = cli_col(&r, "remaining");
+	*moved = 0;
+	for (int i = 0; i < r.nrows; i++) {
+		policy_total *pt = total_of(t, n, cli_cell(&r, i, pc) ? cli_cell(&r, i, pc) : "");
+		if (!pt) {
+			cli_rows_free(&r);
+			return -1;
+		}
+		pt->archived += num(&r, i, ac);
+		pt->deleted += num(&r, i, dc);
+		pt->blocked = num(&r, i, bc); /* per call: the rows kept this time */
+		pt->remaining = num(&r, i, rc);
+		*moved += num(&r, i, ac) + num(&r, i, dc);
+	}
+	cli_rows_free(&r);
+	return 0;
+}
+
+static void print_totals(cli_db *db, cli_opts *o, const policy_total *t, int n, int batches,
+                         const char *stopped)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"batches\":%d,\"stopped\":\"%s\",\"policies\":[",
+		        db->drv->engine, batches, stopped);
+		for (int i = 0; i < n; i++) {
+			fputs(i ? ",{\"policy\":" : "{\"policy\":", stdout);
+			cli_json_string(stdout, t[i].name);
+			fprintf(stdout, ",\"archived\":%lld,\"deleted\":%lld,\"blocked\":%lld,\"remaining\":%lld}",
+			        t[i].archived, t[i].deleted, t[i].blocked, t[i].remaining);
+		}
+		fputs("]}\n", stdout);
+		return;
+	}
+	if (o->out.quiet)
+		return;
+	printf("%-24s %10s %10s %10s %10s\n", "policy", "archived", "deleted", "blocked", "remaining");
+	for (int i = 0; i < n; i++)
+		printf("%-24s %10lld %10lld %10lld %10lld\n", t[i].name, t[i].archived, t[i].deleted,
+		       t[i].blocked, t[i].remaining);
+	cli_note(&o->out, "%d batch(es); stopped: %s", batches, stopped);
+}
+
+int cmd_retain(cli_db *db, cli_opts *o)
+{
+	policy_total *t = NULL;
+	int n = 0, batches = 0, rc = CLI_OK;
+	double start = now_s();
+	const char *stopped = "done";
+	long long moved_all = 0;
+	for (;;) {
+		long long moved = 0;
+		if (one_batch(db, o, &t, &n, &moved) != 0) {
+			rc = CLI_ERROR;
+			stopped = "error";
+			break;
+		}
+		batches++;
+		moved_all += moved;
+		if (!o->out.quiet && o->out.format != CLI_FMT_JSON)
+			fprintf(stderr, "batch %d: %lld row(s) moved, %lld in all\n", batches, moved,
+			        moved_all);
+		if (moved == 0)
+			break;
+		if (now_s() - start >= o->budget_s) {
+			stopped = "budget";
+			break;
+		}
+		if (o->sleep_ms > 0)
+			nanosleep(&(struct timespec){o->sleep_ms / 1000, (long)(o->sleep_ms % 1000) * 1000000L},
+			          NULL);
+	}
+	print_totals(db, o, t, n, batches, stopped);
+	for (int i = 0; i < n; i++)
+		free(t[i].name);
+	free(t);
+	return rc;
+}
