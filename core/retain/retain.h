@@ -160,8 +160,10 @@ typedef struct dbc_retain_results {
 
 /* dbretain_apply: at most max_rows rows per policy (<= 0: retain.batch_size)
  * in batches of retain.batch_size, each batch atomic, in the caller's
- * transaction. count: also count what is left (blocked, remaining); -1 in
- * both otherwise. */
+ * transaction. count: also count what is left (blocked, remaining), each
+ * up to the larger of max_rows and retain.batch_size (the most the next
+ * call moves), so a call costs what it moves, not the backlog; -1 in both
+ * otherwise. */
 int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
                      int64_t max_rows, bool count, dbc_retain_results *out);
 #define DBC_RETAIN_APPLY_NCOLS 6

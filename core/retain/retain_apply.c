@@ -170,6 +170,7 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
                      const dbc_policy *p, int64_t batch, int64_t max_rows, bool count,
                      dbc_retain_result *r)
 {
+	const int64_t bound = max_rows > batch ? max_rows : batch;
 	double started = now_ms();
 	memset(r, 0, sizeof(*r));
 	r->policy = p->name;
@@ -201,19 +202,25 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 	if (record_totals(ctx, p, r->archived, r->deleted) != DBC_OK)
 		return DBC_ERROR;
 	if (count) {
+		/* counted up to the most the next call moves (bound), not over the
+		 * whole backlog: a loop of calls stays linear in the rows it moves */
 		dbc_value cut = dbc_text(pc.cutoff);
 		const char *due = eng->param_as(ctx, 1, eng->cutoff_type);
 		bool ok = true;
 		r->remaining = count_of(ctx,
-		                        dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE s.%s < %s%s",
-		                                   eng->only, pc.qt, pc.qc, due, pc.unblocked),
+		                        dbc_printf(ctx,
+		                                   "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+		                                   "WHERE s.%s < %s%s LIMIT %lld) AS d",
+		                                   eng->only, pc.qt, pc.qc, due, pc.unblocked,
+		                                   (long long)bound),
 		                        &cut, &ok);
 		if (ok && pc.blocked)
 			r->blocked = count_of(ctx,
 			                      dbc_printf(ctx,
-			                                 "SELECT count(*) FROM %s%s AS s WHERE s.%s < %s AND "
-			                                 "(%s)",
-			                                 eng->only, pc.qt, pc.qc, due, pc.blocked),
+			                                 "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+			                                 "WHERE s.%s < %s AND (%s) LIMIT %lld) AS d",
+			                                 eng->only, pc.qt, pc.qc, due, pc.blocked,
+			                                 (long long)bound),
 			                      &cut, &ok);
 		else
 			r->blocked = 0;

@@ -9,7 +9,8 @@ locks. Also dbretain_plan() over 100 policies whose age columns are
 indexed.
 
 N is BENCH_RETAIN_ROWS (default 1,000,000, the issue's size; 100,000 with
-BENCH_QUICK)."""
+BENCH_QUICK). BENCH_RETAIN_BEFORE=path/to/dbcare.so also runs the SQLite
+loop with an earlier build's module, side by side in the same run."""
 import os
 import shutil
 import time
@@ -17,6 +18,8 @@ import time
 from benchlib import QUICK, module_has, pg_usable, sqlite_connect
 
 ROWS = int(os.environ.get("BENCH_RETAIN_ROWS", "100000" if QUICK else "1000000"))
+# An earlier build's SQLite module (a dbcare.so), measured beside this one.
+BEFORE = os.environ.get("BENCH_RETAIN_BEFORE")
 POLICIES = 100
 COLUMNS = ("id INTEGER PRIMARY KEY, created_at {ts} NOT NULL, user_id INTEGER, title TEXT, "
            "body TEXT, score REAL, flags INTEGER, lang TEXT, source TEXT, views INTEGER")
@@ -44,6 +47,37 @@ def fill_sqlite(path):
     c.close()
 
 
+def loop_sqlite(b, template, module):
+    """Archives every row with dbretain_apply calls until one moves none;
+    (total ms, calls, longest call ms)."""
+    path = b.path("retain_dbcare.db")
+    shutil.copy(template, path)
+    if module:
+        c = sqlite_connect(path, load=False)
+        c.enable_load_extension(True)
+        c.load_extension(module)
+        c.enable_load_extension(False)
+    else:
+        c = sqlite_connect(path)
+    c.execute("SELECT dbretain_add('p', 'src', 'created_at', '30 days', 'archive', 'archive_src')")
+    longest = 0.0
+    calls = 0
+    t0 = time.perf_counter()
+    while True:
+        t1 = time.perf_counter()
+        moved = c.execute("SELECT archived FROM dbretain_apply('p')").fetchone()[0]
+        longest = max(longest, (time.perf_counter() - t1) * 1000)
+        calls += 1
+        if moved == 0:
+            break
+    total = (time.perf_counter() - t0) * 1000
+    archived = c.execute("SELECT count(*), count(DISTINCT id) FROM archive_src").fetchone()
+    c.close()
+    if archived != (ROWS, ROWS):
+        raise RuntimeError(f"dbretain archived {archived}, expected {ROWS}")
+    return total, calls, longest
+
+
 def run_sqlite(b):
     if not module_has("dbretain_apply"):
         b.skip("retain (SQLite)", "dbretain_* is not in this build")
@@ -69,30 +103,17 @@ def run_sqlite(b):
     if left != 0:
         raise RuntimeError(f"the hand-written move left {left} rows")
 
-    # dbcare: one batch per call, each call its own transaction
-    path = b.path("retain_dbcare.db")
-    shutil.copy(template, path)
-    c = sqlite_connect(path)
-    c.execute("SELECT dbretain_add('p', 'src', 'created_at', '30 days', 'archive', 'archive_src')")
-    longest = 0.0
-    calls = 0
-    t0 = time.perf_counter()
-    while True:
-        t1 = time.perf_counter()
-        moved = c.execute("SELECT archived FROM dbretain_apply('p')").fetchone()[0]
-        longest = max(longest, (time.perf_counter() - t1) * 1000)
-        calls += 1
-        if moved == 0:
-            break
-    total = (time.perf_counter() - t0) * 1000
-    archived = c.execute("SELECT count(*), count(DISTINCT id) FROM archive_src").fetchone()
-    c.close()
-    if archived != (ROWS, ROWS):
-        raise RuntimeError(f"dbretain archived {archived}, expected {ROWS}")
-    b.add("retain", "sqlite", size_label(), "dbretain_apply loop (archive)", total, 1,
-          ratio=total / hand, ref="single-statement move", target="≤ 1.3× hand-written",
-          met=total / hand <= 1.3,
-          note=f"{calls} calls of 5,000 rows, each its own transaction; longest {longest:.0f} ms")
+    # dbcare: one batch per call, each call its own transaction; with
+    # BENCH_RETAIN_BEFORE, an earlier build's module too, in the same run
+    sides = [("dbretain_apply loop (archive)", None)]
+    if BEFORE:
+        sides.append(("dbretain_apply loop (archive), previous build", BEFORE))
+    for side, module in sides:
+        total, calls, longest = loop_sqlite(b, template, module)
+        b.add("retain", "sqlite", size_label(), side, total, 1,
+              ratio=total / hand, ref="single-statement move", target="≤ 1.3× hand-written",
+              met=total / hand <= 1.3,
+              note=f"{calls} calls of 5,000 rows, each its own transaction; longest {longest:.0f} ms")
     b.add("retain", "sqlite", size_label(), "INSERT ... SELECT + DELETE", hand, 1, ratio=1.0,
           ref="single-statement move", note="one transaction holding the write lock throughout")
 

@@ -50,6 +50,21 @@ SELECT archived FROM dbretain_apply('conv');
 ROLLBACK;
 SELECT count(*) AS archived FROM archive.conversations;
 
+-- remaining is counted only up to the most the next call moves (the larger
+-- of max_rows and retain.batch_size), not over the whole backlog.
+CREATE TABLE logs (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+CREATE INDEX logs_at ON logs (at);
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 12)
+INSERT INTO logs SELECT i, datetime('now', '-40 days', '+' || i || ' minutes') FROM g;
+SELECT dbretain_add('logs', 'logs', 'at', '30 days', 'delete') AS added;
+SELECT dbcare_set('retain.batch_size', '2') AS previous;
+SELECT policy, deleted, remaining FROM dbretain_apply('logs');
+SELECT policy, deleted, remaining FROM dbretain_apply('logs', 3);
+SELECT policy, deleted, remaining FROM dbretain_apply('logs', 6);
+SELECT min(id) AS oldest_left, count(*) AS left_in_logs FROM logs;
+SELECT dbcare_set('retain.batch_size', '5000') AS previous;
+SELECT dbretain_drop('logs') AS dropped;
+
 -- Bad input: refused when the policy is added.
 SELECT dbretain_add('x', 'conversations', 'title', '30 days', 'delete');
 SELECT dbretain_add('x', 'conversations', 'created_at', '30 dayz', 'delete');

@@ -106,6 +106,18 @@ SELECT dbcare_set('retain.batch_size', '2');
 UPDATE app.conversations SET created_at = created_at - interval '1 year' WHERE id <= 5;
 CALL dbretain_run('conv');
 SELECT count(*) AS archived, count(DISTINCT id) AS distinct_ids FROM archive.conversations;
+-- remaining is counted only up to the most the next call moves (the larger
+-- of max_rows and retain.batch_size), not over the whole backlog.
+CREATE TABLE app.logs (id int PRIMARY KEY, at timestamptz NOT NULL);
+CREATE INDEX logs_at ON app.logs (at);
+INSERT INTO app.logs SELECT i, now() - interval '40 days' + i * interval '1 minute'
+  FROM generate_series(1, 12) i;
+SELECT dbretain_add('logs', 'app.logs', 'at', '30 days', 'delete');
+SELECT policy, deleted, remaining FROM dbretain_apply('logs');
+SELECT policy, deleted, remaining FROM dbretain_apply('logs', 3);
+SELECT policy, deleted, remaining FROM dbretain_apply('logs', 6);
+SELECT min(id) AS oldest_left, count(*) AS left_in_logs FROM app.logs;
+SELECT dbretain_drop('logs') AS dropped;
 SELECT dbcare_set('retain.batch_size', '5000');
 
 -- The health check: due batches over health.retention.warn warn; an archive
