@@ -76,3 +76,13 @@ PRAGMA legacy_alter_table = ON;
 SELECT line, rule, severity, message, suggestion FROM dbmigrate_lint('10') WHERE rule = 'rename-stale';
 PRAGMA legacy_alter_table = OFF;
 SELECT count(*) AS stale FROM dbmigrate_lint('10') WHERE rule = 'rename-stale';
+
+-- An index an earlier pending migration creates counts as a use of its
+-- column: the later DROP COLUMN fails; a column no index names does not.
+CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT, color TEXT);
+SELECT dbmigrate_add('11', 'index', 'CREATE INDEX tags_label ON tags (label) WHERE label IS NOT NULL;') IS NOT NULL AS registered;
+SELECT dbmigrate_add('12', 'drop indexed', '
+ALTER TABLE tags DROP COLUMN label;
+ALTER TABLE tags DROP COLUMN color;
+') IS NOT NULL AS registered;
+SELECT version, line, rule, severity, message FROM dbmigrate_lint WHERE version IN ('11', '12');
