@@ -155,6 +155,15 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
 		*stale = scan.n > 0;
 		return *problem ? DBC_OK : DBC_ERROR;
 	}
+	int64_t dependents = 0;
+	char *count = dbc_printf(ctx,
+	                         "SELECT count(*) FROM %s.sqlite_schema WHERE type IN ('view', "
+	                         "'trigger')",
+	                         ctx->host->quote_ident(ctx, in));
+	if (!count || ctx->host->query(ctx, count, 0, NULL, take_int, &dependents) != DBC_OK)
+		return DBC_ERROR;
+	if (dependents == 0)
+		return DBC_OK; /* nothing the rename re-reads: it cannot fail this way */
 	schema_copy copy = {NULL, false};
 	/* tables first (a trigger needs its table), virtual tables as plain
 	 * tables of their columns (the copy has no modules), sqlite_ internals
