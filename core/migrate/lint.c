@@ -23,6 +23,7 @@ typedef struct fill {
 	int64_t rows;
 	int64_t high;
 	const char *lock;
+	const char *problem; /* rename_check's words */
 } fill;
 
 static const char *rows_text(dbc_ctx *ctx, int64_t rows, int64_t high)
@@ -63,6 +64,8 @@ static char *render(dbc_ctx *ctx, const char *tmpl, const fill *f)
 			v = f->a->type;
 		else if (KEY("what"))
 			v = f->a->what;
+		else if (KEY("problem"))
+			v = f->problem;
 #undef KEY
 		dbc_buf_append(&b, v ? v : "?");
 		p = close;
@@ -186,6 +189,28 @@ static bool rule_applies(const lint_run *r, const dbc_lint_rule *rule, const dbc
 	return dbc_lint_has_fact(r->eng, rule->fact);
 }
 
+/* Renames the engine re-parses views and triggers for: whether one of them
+ * stops the rename, or keeps the old name (the engine's verdict on the live
+ * schema; a table only a pending migration creates has none). */
+static int check_rename(lint_run *r, dbc_lint_action *a, fill *f)
+{
+	bool fails = false, stale = false;
+	char *problem = NULL;
+	if ((a->op != DBC_LOP_RENAME_TABLE && a->op != DBC_LOP_RENAME_COLUMN) ||
+	    !r->eng->rename_check || !a->new_name)
+		return DBC_OK;
+	if (r->eng->rename_check(r->ctx, a->schema, a->table,
+	                         a->op == DBC_LOP_RENAME_COLUMN ? a->column : NULL, a->new_name, &fails,
+	                         &stale, &problem) != DBC_OK)
+		return DBC_ERROR;
+	if (fails)
+		a->flags |= DBC_LF_RENAME_FAILS;
+	else if (stale)
+		a->flags |= DBC_LF_RENAME_STALE;
+	f->problem = problem;
+	return DBC_OK;
+}
+
 static int lint_one(lint_run *r, const dbc_mig *mig)
 {
 	dbc_script_info info;
@@ -203,7 +228,7 @@ static int lint_one(lint_run *r, const dbc_mig *mig)
 			return DBC_ERROR;
 		for (int k = 0; k < acts.n; k++) {
 			dbc_lint_action *a = &acts.items[k];
-			fill f = {a, NULL, 0, -1, NULL};
+			fill f = {a, NULL, 0, -1, NULL, NULL};
 			if (a->op == DBC_LOP_SET_LOCK_TIMEOUT) {
 				timeout = !(a->flags & DBC_LF_LOCK_TIMEOUT_OFF);
 				continue;
@@ -212,6 +237,8 @@ static int lint_one(lint_run *r, const dbc_mig *mig)
 			if (dbc_lint_model_judge(r->model, a, &f.rows, &table) != DBC_OK)
 				return DBC_ERROR;
 			f.table = table;
+			if (check_rename(r, a, &f) != DBC_OK)
+				return DBC_ERROR;
 			bool concurrent = a->flags & DBC_LF_CONCURRENTLY;
 			f.lock = r->eng->locks && !concurrent ? r->eng->locks[a->op] : NULL;
 			if (f.lock && r->eng->exclusive_lock && strcmp(f.lock, r->eng->exclusive_lock) == 0 &&

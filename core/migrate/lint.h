@@ -32,6 +32,8 @@ enum {
 	DBC_LF_NO_LOCK_TIMEOUT = 1u << 21, /* the exclusive lock, no lock_timeout before */
 	DBC_LF_KEY_NEAR_LIMIT = 1u << 22, /* the table's integer key is past half its range */
 	DBC_LF_ADD_NOT_POSSIBLE = 1u << 23, /* ADD COLUMN the limited ALTER refuses */
+	DBC_LF_RENAME_FAILS = 1u << 24, /* a view or trigger the rename re-parses does not resolve */
+	DBC_LF_RENAME_STALE = 1u << 25, /* the rename leaves views or triggers naming the old name */
 };
 
 /* One thing a statement does to one table. Names are unquoted (folded as
@@ -63,7 +65,8 @@ int dbc_lint_classify(dbc_ctx *ctx, const dbc_lint_engine *eng, const char *text
 /* A rule (lint_rules.c): applies to actions of op (DBC_LOP_COUNT: any) whose
  * flags hold every bit of all and none of none, on an engine having fact,
  * when the table holds rows if rows is set. message and suggestion are
- * templates: {table} {column} {rows} {lock} {new} {index} {type} {what}. */
+ * templates: {table} {column} {rows} {lock} {new} {index} {type} {what}
+ * {problem} (the engine's words from rename_check). */
 typedef enum { DBC_LINT_INFO, DBC_LINT_WARNING, DBC_LINT_ERROR } dbc_lint_severity;
 typedef enum {
 	DBC_LFACT_NONE,

@@ -376,6 +376,8 @@ static int create_index(cursor *c, dbc_lint_actions *out)
 		return DBC_ERROR;
 	a->flags = flags;
 	a->index = index;
+	/* the rest: the key list and any WHERE (the statement's copy, ended at its end) */
+	a->expr = (char *)c->tok.start;
 	a->what = flags & DBC_LF_CONCURRENTLY ? "CREATE INDEX CONCURRENTLY" : "CREATE INDEX";
 	return DBC_OK;
 }

@@ -229,6 +229,14 @@ static bool column_used(const dbc_lint_model *m, const ltab *t, const char *colu
 			if (t->live->columns[i].generated && mentions(m, t->live->columns[i].generated, column))
 				return true;
 	}
+	/* indexes the earlier pending migrations create (keys and WHERE as written) */
+	for (int i = 0; i < m->nindexes; i++) {
+		const dbc_lint_action *x = &m->indexes[i];
+		if (x->table && same_name(m, x->table, t->name) &&
+		    (!x->schema || !t->schema || same_name(m, x->schema, t->schema)) &&
+		    mentions(m, x->expr, column))
+			return true;
+	}
 	return view_depends(m, t, column, true);
 }
 

@@ -113,6 +113,24 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "it",
      "drop what uses it first, or rebuild the table without it: SELECT "
      "dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') writes the steps"},
+    {"rename-unresolved", DBC_LOP_RENAME_COLUMN, DBC_LF_RENAME_FAILS, 0,
+     DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
+     "RENAME COLUMN {column} of {table} fails: the rename re-reads every view and trigger, and "
+     "one does not resolve ({problem})",
+     "fix or drop that view or trigger first (DROP VIEW / DROP TRIGGER, then create it again "
+     "as it should be); a table rebuild does not help, its last step is a rename too"},
+    {"rename-unresolved", DBC_LOP_RENAME_TABLE, DBC_LF_RENAME_FAILS, 0, DBC_LFACT_ALTER_LIMITED,
+     false, DBC_LINT_ERROR,
+     "RENAME TO {new} of {table} fails: the rename re-reads every view and trigger, and one "
+     "does not resolve ({problem})",
+     "fix or drop that view or trigger first (DROP VIEW / DROP TRIGGER, then create it again "
+     "as it should be); a table rebuild does not help, its last step is a rename too"},
+    {"rename-stale", DBC_LOP_RENAME_TABLE, DBC_LF_RENAME_STALE, 0, DBC_LFACT_ALTER_LIMITED,
+     false, DBC_LINT_WARNING,
+     "RENAME TO {new} of {table} with legacy_alter_table on leaves {problem} naming {table}: "
+     "they fail once it is renamed",
+     "set PRAGMA legacy_alter_table = OFF before the migration (the rename then rewrites "
+     "them), or drop them first and create them again over {new}"},
     {"alter-unsupported", DBC_LOP_ALTER_CONSTRAINT, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
      DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "

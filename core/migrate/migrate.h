@@ -76,6 +76,13 @@ typedef struct dbc_lint_engine {
 	int (*foreign_keys_on)(dbc_ctx *ctx, bool *on);
 	/* shows "dbcare: " + message as a notice (NULL drops it) */
 	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
+	/* RENAME TO (column NULL) or RENAME COLUMN column of table to new_name
+	 * against the live views and triggers: *fails with *problem the
+	 * engine's error when the rename would fail, else *stale with *problem
+	 * naming what would keep the old name. NULL: renames rewrite or fail
+	 * on their own terms (no rule). */
+	int (*rename_check)(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
+	                    const char *new_name, bool *fails, bool *stale, char **problem);
 } dbc_lint_engine;
 
 /* What the engine observes while dbmigrate_trace runs a migration

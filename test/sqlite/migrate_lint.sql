@@ -52,3 +52,37 @@ SELECT count(*) AS applied FROM dbmigrate_status WHERE state = 'applied';
 -- off: apply runs (and SQLite itself refuses the first bad statement).
 SELECT dbcare_set('migrate.lint', 'off') AS previous;
 SELECT dbmigrate_apply('1');
+
+-- RENAME on SQLite (3.25 on) re-reads every view and trigger of the schema
+-- and fails when one does not resolve, even one that never names the table;
+-- with legacy_alter_table on, RENAME TO leaves them naming the old table.
+CREATE TABLE gone (x);
+CREATE VIEW over_gone AS SELECT x FROM gone;
+DROP TABLE gone;
+SELECT dbmigrate_add('10', 'renames', '
+ALTER TABLE customers RENAME COLUMN note TO remark;
+ALTER TABLE empty_t RENAME TO empty_2;
+') IS NOT NULL AS registered;
+SELECT line, rule, severity, message FROM dbmigrate_lint('10');
+SELECT DISTINCT rule, suggestion FROM dbmigrate_lint('10') WHERE rule = 'rename-unresolved';
+DROP VIEW over_gone;
+CREATE TRIGGER lines_bad AFTER INSERT ON "order lines" BEGIN SELECT missing_column FROM customers; END;
+SELECT line, rule, severity, message FROM dbmigrate_lint('10');
+DROP TRIGGER lines_bad;
+-- every view and trigger resolves: only the rename's own warning is left
+SELECT line, rule, severity FROM dbmigrate_lint('10');
+CREATE VIEW empty_ids AS SELECT id FROM empty_t;
+PRAGMA legacy_alter_table = ON;
+SELECT line, rule, severity, message, suggestion FROM dbmigrate_lint('10') WHERE rule = 'rename-stale';
+PRAGMA legacy_alter_table = OFF;
+SELECT count(*) AS stale FROM dbmigrate_lint('10') WHERE rule = 'rename-stale';
+
+-- An index an earlier pending migration creates counts as a use of its
+-- column: the later DROP COLUMN fails; a column no index names does not.
+CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT, color TEXT);
+SELECT dbmigrate_add('11', 'index', 'CREATE INDEX tags_label ON tags (label) WHERE label IS NOT NULL;') IS NOT NULL AS registered;
+SELECT dbmigrate_add('12', 'drop indexed', '
+ALTER TABLE tags DROP COLUMN label;
+ALTER TABLE tags DROP COLUMN color;
+') IS NOT NULL AS registered;
+SELECT version, line, rule, severity, message FROM dbmigrate_lint WHERE version IN ('11', '12');
