@@ -70,8 +70,10 @@ INSERT INTO events VALUES (100, now());
 SELECT dbcare_set('retain.batch_size', '10');
 SELECT dbretain_add('old_events', 'events', 'created_at', '1 day', 'delete');" >/dev/null
 run 0 retain --db "$url" --budget 0 --json
+# remaining is counted up to what one call moves (retain.batch_size here):
+# 15 rows are left, reported as 10, "at least one more full call"
 [ "$(json "d['batches'], d['stopped'], [(p['policy'], p['deleted'], p['remaining']) for p in d['policies']]")" = \
-  "1 budget [('old_events', 10, 15)]" ] || fail "retain budget: $(cat out)"
+  "1 budget [('old_events', 10, 10)]" ] || fail "retain budget: $(cat out)"
 [ "$(q -c "SELECT count(*) FROM events")" = 16 ] || fail "retain: the batch was not committed"
 run 0 retain --db "$url" --policy old_events --sleep-ms 1
 has "batch 3: 0 row(s) moved, 15 in all" err; has "old_events" out
