@@ -283,7 +283,7 @@ static int upgrade_to_2(dbc_ctx *ctx)
 	return ctx->host->exec(ctx, checksum_index_ddl);
 }
 
-/* 0.2.0 development -> 3: the history row names the backup taken before a
+/* 2 -> 3 (dbcare 0.3.0): the history row names the backup taken before a
  * migration (migrate.backup_before). The backup catalog is a new table,
  * made with the others. */
 static int upgrade_to_3(dbc_ctx *ctx)

@@ -7,14 +7,16 @@
 # each put beside the current files of the private installation as
 # dbcare--0.1.0.sql: the released one (test/fixtures/pg/dbcare--0.1.0.sql)
 # and a development build that still called itself 0.1.0 but already had
-# some of 0.2.0's objects (dbcare--0.1.0-dev.sql): the upgrade script must
-# take both to 0.2.0.
+# some of 0.2.0's objects (dbcare--0.1.0-dev.sql): the upgrade scripts must
+# take both through 0.2.0 to the current version. A 0.2.0 database (its
+# install script as 0.2.0 shipped it, test/fixtures/pg/dbcare--0.2.0.sql) is
+# upgraded the same way.
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 share=$("$B/pg_config" --sharedir)/extension
-trap 'rm -f "$share/dbcare--0.1.0.sql"; cleanup' EXIT
+trap 'rm -f "$share/dbcare--0.1.0.sql" "$share/dbcare--0.2.0.sql"; cleanup' EXIT
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_fresh" -c "CREATE DATABASE ${db}_fresh"
 "$B/psql" -X -q -d ${db}_fresh -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 
@@ -58,15 +60,19 @@ SQL
 }
 describe ${db}_fresh > "$work/fresh.txt"
 
-upgrade_from() { # fixture
-  cp "$root/test/fixtures/pg/$1" "$share/dbcare--0.1.0.sql"
+upgrade_from() { # fixture version
+  cp "$root/test/fixtures/pg/$1" "$share/dbcare--$2.sql"
   "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-  q -c "CREATE EXTENSION dbcare VERSION '0.1.0'"
-  # a migration registered under 0.1.0, in its table layout (this build's
-  # functions expect the new one)
-  q -c "INSERT INTO dbcare.migrations (kind, version, version_text, name, script, down_script, checksum)
-        VALUES ('versioned', '1', '1', 'one', E'CREATE TABLE t1 (id int);\r\n',
-                E'\uFEFFDROP TABLE t1;\r\n \t', 'v1:sha256:unknown')"
+  q -c "CREATE EXTENSION dbcare VERSION '$2'"
+  if [ "$2" = 0.1.0 ]; then
+    # a migration registered under 0.1.0, in its table layout (this build's
+    # functions expect the new one)
+    q -c "INSERT INTO dbcare.migrations (kind, version, version_text, name, script, down_script, checksum)
+          VALUES ('versioned', '1', '1', 'one', E'CREATE TABLE t1 (id int);\r\n',
+                  E'\uFEFFDROP TABLE t1;\r\n \t', 'v1:sha256:unknown')"
+  else
+    q -c "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" >/dev/null
+  fi
   q -c "ALTER EXTENSION dbcare UPDATE"
   describe $db > "$work/upgraded.txt"
   [ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
@@ -74,7 +80,7 @@ upgrade_from() { # fixture
   [ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")" = "$(q -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" ] ||
     fail "ALTER EXTENSION UPDATE did not reach the default version"
 
-  # The migration registered under 0.1.0: its down script has the checksum
+  # The migration registered before the upgrade: its down script has the checksum
   # dbmigrate_add computes now (re-registering it changes nothing), and it
   # applies and rolls back.
   old=$(q -c "SELECT down_checksum FROM dbcare.migrations WHERE version = '1'")
@@ -87,6 +93,7 @@ upgrade_from() { # fixture
   echo "upgrade from $1 -> current: same as a fresh install"
 }
 
-upgrade_from dbcare--0.1.0.sql
-upgrade_from dbcare--0.1.0-dev.sql
+upgrade_from dbcare--0.1.0.sql 0.1.0
+upgrade_from dbcare--0.1.0-dev.sql 0.1.0
+upgrade_from dbcare--0.2.0.sql 0.2.0
 "$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
