@@ -33,6 +33,9 @@ const dbc_dialect pgdbc_dialect = {
 	 * triggers or session_replication_role say (check_run.c) */
 	.enforced_binds_rows = true,
 	.fk_match_full = true,
+	.caller_owns_table = "SELECT c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r"
+	                     " WHERE r.rolname = CURRENT_USER)"
+	                     " FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
 
 	/* pg_monitor may read every column of the registry but the scripts */
 	.column_privileges = true,

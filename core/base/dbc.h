@@ -126,6 +126,12 @@ typedef struct dbc_dialect {
 	bool enforced_binds_rows;
 	/* MATCH FULL foreign keys are enforced as such (not as MATCH SIMPLE). */
 	bool fk_match_full;
+	/* Where tables have owners whose code (CHECK expressions, operators,
+	 * defaults) runs with the rights of whoever makes the engine evaluate
+	 * it: a query with $1 a quoted, qualified table name giving one boolean,
+	 * whether the calling role itself owns the table (a role that merely
+	 * holds every right, a superuser, does not). NULL: no roles (SQLite). */
+	const char *caller_owns_table;
 	/* A foreign key may name parent columns no unique key covers; the
 	 * engine refuses writes to the child table instead ("foreign key
 	 * mismatch"), which the checks report. */

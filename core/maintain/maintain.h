@@ -32,6 +32,13 @@ typedef struct dbc_maintain_step {
 	double estimated_cost; /* relative: 1 is about one full read of the table */
 	bool lists_rows;
 	bool cleans_orphans; /* run by dbc_check_cleanup_orphans, not by its text */
+	/* The table (quoted, qualified) whose own code the statement evaluates
+	 * with the caller's rights (VALIDATE runs its CHECK, a type change
+	 * rewrites it): dbmaintain_run runs it only for the table's owner
+	 * (dialect caller_owns_table), so no owner's code runs with more rights
+	 * than the owner has. NULL for statements that evaluate none, or that
+	 * the engine itself runs as the owner (ANALYZE, REINDEX, CREATE INDEX). */
+	char *owner_table;
 } dbc_maintain_step;
 
 typedef struct dbc_maintain_plan {

@@ -68,6 +68,26 @@ static const char *not_here(const dbc_maintain_step *st, const dbc_strlist *incl
 	return NULL;
 }
 
+static int take_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	*(bool *)arg = ncol == 1 && c[0].type == DBC_BOOL && c[0].i != 0;
+	return DBC_OK;
+}
+
+/* Whether the caller may run the step: one that evaluates a table's own
+ * code runs only for the table's owner (maintain.h: owner_table). */
+static int owner_runs(dbc_ctx *ctx, const dbc_maintain_step *st, bool *ok)
+{
+	const char *sql = ctx->host->dialect->caller_owns_table;
+	*ok = true;
+	if (!st->owner_table || !sql)
+		return DBC_OK;
+	*ok = false;
+	dbc_value table = dbc_text(st->owner_table);
+	return ctx->host->query(ctx, sql, 1, &table, take_bool, ok);
+}
+
 static int execute(dbc_ctx *ctx, const dbc_maintain_plan *plan, const dbc_maintain_step *st)
 {
 	if (st->cleans_orphans) {
@@ -119,6 +139,11 @@ static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode
 		const dbc_maintain_step *st = &plan->items[i];
 		const char *status = not_here(st, include);
 		double ms = 0;
+		bool owner = true;
+		if (!status && owner_runs(ctx, st, &owner) != DBC_OK)
+			return DBC_ERROR;
+		if (!owner)
+			status = "not_owner";
 		if (!status) {
 			if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 				return DBC_ERROR;

@@ -146,13 +146,15 @@ int dbc_maintain_plan_not_valid(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 		if (!tq || !cq || !lit)
 			return DBC_ERROR;
 		dbc_maintain_step *st;
-		if (cf && cf->checked && cf->count == 0)
+		if (cf && cf->checked && cf->count == 0) {
 			st = dbc_maintain_add_step(
 			    ctx, p, object, "validate_constraint",
 			    "not_valid_constraints: every row passes (dbcheck_constraints)",
 			    dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", tq, cq), DBC_MAINTAIN_SAFE,
 			    false, COST_SCAN);
-		else if (cf && cf->checked)
+			if (st)
+				st->owner_table = tq;
+		} else if (cf && cf->checked)
 			st = dbc_maintain_add_step(
 			    ctx, p, object, "validate_constraint",
 			    dbc_printf(ctx,
@@ -197,12 +199,16 @@ int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 			char *object =
 			    dbc_printf(ctx, "%s.%s", dbc_qualified_name(ctx, o->column_schema, o->column_table),
 			               o->column);
-			if (!tq || !cq || !object ||
-			    !dbc_maintain_add_step(
-			        ctx, p, object, "widen_column", reason,
-			        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE bigint", tq, cq),
-			        DBC_MAINTAIN_LOCKING, false, COST_REWRITE))
+			dbc_maintain_step *st =
+			    !tq || !cq || !object
+			        ? NULL
+			        : dbc_maintain_add_step(
+			              ctx, p, object, "widen_column", reason,
+			              dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE bigint", tq, cq),
+			              DBC_MAINTAIN_LOCKING, false, COST_REWRITE);
+			if (!st)
 				return DBC_ERROR;
+			st->owner_table = tq;
 		}
 	}
 	return DBC_OK;
