@@ -97,81 +97,67 @@ static const char meta_draft7[] =
 	"alse},\"contentMediaType\":{\"type\":\"string\"},\"contentEncoding\":{\"type\":\"string\"},\"if\":{\"$ref\":\"#\"}"
 	",\"then\":{\"$ref\":\"#\"},\"else\":{\"$ref\":\"#\"}},\"default\":{}}";
 
+/* Drafts 2019-09 and 2020-12 are each one combined document (see above);
+ * they share every keyword but the few each draft renamed, so the shared
+ * text is written once and each draft's document is assembled around it. */
+#define META_2019_2020_SHARED \
+	"\"$comment\":\"One document standing for the draft's vocabulary meta-schemas together.\",\"type\":[\"" \
+	"object\",\"boolean\"],\"properties\":{\"$id\":{\"type\":\"string\",\"format\":\"uri-reference\",\"$c" \
+	"omment\":\"no fragment\",\"pattern\":\"^[^#]*#?$\"},\"$schema\":{\"type\":\"string\",\"format\":\"ur" \
+	"i\"},\"$ref\":{\"type\":\"string\",\"format\":\"uri-reference\"},\"$anchor\":{\"type\":\"string\",\"" \
+	"pattern\":\"^[A-Za-z_][-A-Za-z0-9._]*$\"},\"$vocabulary\":{\"type\":\"object\",\"propertyNames\":{\"" \
+	"type\":\"string\",\"format\":\"uri\"},\"additionalProperties\":{\"type\":\"boolean\"}},\"$comment\":" \
+	"{\"type\":\"string\"},\"$defs\":{\"type\":\"object\",\"additionalProperties\":{\"$ref\":\"#\"},\"def" \
+	"ault\":{}},\"allOf\":{\"$ref\":\"#/$defs/schemaArray\"},\"anyOf\":{\"$ref\":\"#/$defs/schemaArray\"}" \
+	",\"oneOf\":{\"$ref\":\"#/$defs/schemaArray\"},\"not\":{\"$ref\":\"#\"},\"if\":{\"$ref\":\"#\"},\"the" \
+	"n\":{\"$ref\":\"#\"},\"else\":{\"$ref\":\"#\"},\"dependentSchemas\":{\"type\":\"object\",\"additiona" \
+	"lProperties\":{\"$ref\":\"#\"},\"default\":{}},\"contains\":{\"$ref\":\"#\"},\"properties\":{\"type\"" \
+	":\"object\",\"additionalProperties\":{\"$ref\":\"#\"},\"default\":{}},\"patternProperties\":{\"type\"" \
+	":\"object\",\"additionalProperties\":{\"$ref\":\"#\"},\"default\":{},\"propertyNames\":{\"format\":\"" \
+	"regex\"}},\"additionalProperties\":{\"$ref\":\"#\"},\"propertyNames\":{\"$ref\":\"#\"},\"unevaluated" \
+	"Items\":{\"$ref\":\"#\"},\"unevaluatedProperties\":{\"$ref\":\"#\"},\"type\":{\"anyOf\":[{\"$ref\":\"" \
+	"#/$defs/simpleTypes\"},{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/simpleTypes\"},\"minItems\"" \
+	":1,\"uniqueItems\":true}]},\"const\":true,\"enum\":{\"type\":\"array\",\"items\":true},\"multipleOf\"" \
+	":{\"type\":\"number\",\"exclusiveMinimum\":0},\"maximum\":{\"type\":\"number\"},\"exclusiveMaximum\"" \
+	":{\"type\":\"number\"},\"minimum\":{\"type\":\"number\"},\"exclusiveMinimum\":{\"type\":\"number\"}," \
+	"\"maxLength\":{\"$ref\":\"#/$defs/nonNegativeInteger\"},\"minLength\":{\"$ref\":\"#/$defs/nonNegativ" \
+	"eIntegerDefault0\"},\"pattern\":{\"type\":\"string\",\"format\":\"regex\"},\"maxItems\":{\"$ref\":\"" \
+	"#/$defs/nonNegativeInteger\"},\"minItems\":{\"$ref\":\"#/$defs/nonNegativeIntegerDefault0\"},\"uniqu" \
+	"eItems\":{\"type\":\"boolean\",\"default\":false},\"maxContains\":{\"$ref\":\"#/$defs/nonNegativeInt" \
+	"eger\"},\"minContains\":{\"$ref\":\"#/$defs/nonNegativeInteger\",\"default\":1},\"maxProperties\":{\"" \
+	"$ref\":\"#/$defs/nonNegativeInteger\"},\"minProperties\":{\"$ref\":\"#/$defs/nonNegativeIntegerDefau" \
+	"lt0\"},\"required\":{\"$ref\":\"#/$defs/stringArray\"},\"dependentRequired\":{\"type\":\"object\",\"" \
+	"additionalProperties\":{\"$ref\":\"#/$defs/stringArray\"}},\"format\":{\"type\":\"string\"},\"title\"" \
+	":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"default\":true,\"deprecated\":{\"type" \
+	"\":\"boolean\",\"default\":false},\"readOnly\":{\"type\":\"boolean\",\"default\":false},\"writeOnly\"" \
+	":{\"type\":\"boolean\",\"default\":false},\"examples\":{\"type\":\"array\",\"items\":true},\"content" \
+	"Encoding\":{\"type\":\"string\"},\"contentMediaType\":{\"type\":\"string\"},\"contentSchema\":{\"$re" \
+	"f\":\"#\"},"
+
+#define META_2019_2020_DEFS \
+	",\"$defs\":{\"schemaArray\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#\"}},\"nonNega" \
+	"tiveInteger\":{\"type\":\"integer\",\"minimum\":0},\"nonNegativeIntegerDefault0\":{\"$ref\":\"#/$def" \
+	"s/nonNegativeInteger\",\"default\":0},\"simpleTypes\":{\"enum\":[\"array\",\"boolean\",\"integer\",\"" \
+	"null\",\"number\",\"object\",\"string\"]},\"stringArray\":{\"type\":\"array\",\"items\":{\"type\":\"" \
+	"string\"},\"uniqueItems\":true,\"default\":[]}}}"
+
 static const char meta_draft2019[] =
-	"{\"$schema\":\"https://json-schema.org/draft/2019-09/schema\",\"$id\":\"https://json-schema.org/draft/2"
-	"019-09/schema\",\"$comment\":\"One document standing for the draft's vocabulary meta-schemas togethe"
-	"r.\",\"type\":[\"object\",\"boolean\"],\"properties\":{\"$id\":{\"type\":\"string\",\"format\":\"uri-reference\",\"$"
-	"comment\":\"no fragment\",\"pattern\":\"^[^#]*#?$\"},\"$schema\":{\"type\":\"string\",\"format\":\"uri\"},\"$ref\":"
-	"{\"type\":\"string\",\"format\":\"uri-reference\"},\"$anchor\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z_][-A-Z"
-	"a-z0-9._]*$\"},\"$vocabulary\":{\"type\":\"object\",\"propertyNames\":{\"type\":\"string\",\"format\":\"uri\"},\"a"
-	"dditionalProperties\":{\"type\":\"boolean\"}},\"$comment\":{\"type\":\"string\"},\"$defs\":{\"type\":\"object\",\""
-	"additionalProperties\":{\"$ref\":\"#\"},\"default\":{}},\"allOf\":{\"$ref\":\"#/$defs/schemaArray\"},\"anyOf\":"
-	"{\"$ref\":\"#/$defs/schemaArray\"},\"oneOf\":{\"$ref\":\"#/$defs/schemaArray\"},\"not\":{\"$ref\":\"#\"},\"if\":{\""
-	"$ref\":\"#\"},\"then\":{\"$ref\":\"#\"},\"else\":{\"$ref\":\"#\"},\"dependentSchemas\":{\"type\":\"object\",\"addition"
-	"alProperties\":{\"$ref\":\"#\"},\"default\":{}},\"contains\":{\"$ref\":\"#\"},\"properties\":{\"type\":\"object\",\""
-	"additionalProperties\":{\"$ref\":\"#\"},\"default\":{}},\"patternProperties\":{\"type\":\"object\",\"additiona"
-	"lProperties\":{\"$ref\":\"#\"},\"default\":{},\"propertyNames\":{\"format\":\"regex\"}},\"additionalProperties"
-	"\":{\"$ref\":\"#\"},\"propertyNames\":{\"$ref\":\"#\"},\"unevaluatedItems\":{\"$ref\":\"#\"},\"unevaluatedProperti"
-	"es\":{\"$ref\":\"#\"},\"type\":{\"anyOf\":[{\"$ref\":\"#/$defs/simpleTypes\"},{\"type\":\"array\",\"items\":{\"$ref\""
-	":\"#/$defs/simpleTypes\"},\"minItems\":1,\"uniqueItems\":true}]},\"const\":true,\"enum\":{\"type\":\"array\",\""
-	"items\":true},\"multipleOf\":{\"type\":\"number\",\"exclusiveMinimum\":0},\"maximum\":{\"type\":\"number\"},\"ex"
-	"clusiveMaximum\":{\"type\":\"number\"},\"minimum\":{\"type\":\"number\"},\"exclusiveMinimum\":{\"type\":\"number"
-	"\"},\"maxLength\":{\"$ref\":\"#/$defs/nonNegativeInteger\"},\"minLength\":{\"$ref\":\"#/$defs/nonNegativeInt"
-	"egerDefault0\"},\"pattern\":{\"type\":\"string\",\"format\":\"regex\"},\"maxItems\":{\"$ref\":\"#/$defs/nonNegat"
-	"iveInteger\"},\"minItems\":{\"$ref\":\"#/$defs/nonNegativeIntegerDefault0\"},\"uniqueItems\":{\"type\":\"boo"
-	"lean\",\"default\":false},\"maxContains\":{\"$ref\":\"#/$defs/nonNegativeInteger\"},\"minContains\":{\"$ref\""
-	":\"#/$defs/nonNegativeInteger\",\"default\":1},\"maxProperties\":{\"$ref\":\"#/$defs/nonNegativeInteger\"}"
-	",\"minProperties\":{\"$ref\":\"#/$defs/nonNegativeIntegerDefault0\"},\"required\":{\"$ref\":\"#/$defs/strin"
-	"gArray\"},\"dependentRequired\":{\"type\":\"object\",\"additionalProperties\":{\"$ref\":\"#/$defs/stringArra"
-	"y\"}},\"format\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"defau"
-	"lt\":true,\"deprecated\":{\"type\":\"boolean\",\"default\":false},\"readOnly\":{\"type\":\"boolean\",\"default\":"
-	"false},\"writeOnly\":{\"type\":\"boolean\",\"default\":false},\"examples\":{\"type\":\"array\",\"items\":true},\""
-	"contentEncoding\":{\"type\":\"string\"},\"contentMediaType\":{\"type\":\"string\"},\"contentSchema\":{\"$ref\":"
-	"\"#\"},\"$recursiveRef\":{\"type\":\"string\",\"format\":\"uri-reference\"},\"$recursiveAnchor\":{\"type\":\"bool"
-	"ean\",\"default\":false},\"items\":{\"anyOf\":[{\"$ref\":\"#\"},{\"$ref\":\"#/$defs/schemaArray\"}]},\"additiona"
-	"lItems\":{\"$ref\":\"#\"}},\"$defs\":{\"schemaArray\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#\"}},"
-	"\"nonNegativeInteger\":{\"type\":\"integer\",\"minimum\":0},\"nonNegativeIntegerDefault0\":{\"$ref\":\"#/$def"
-	"s/nonNegativeInteger\",\"default\":0},\"simpleTypes\":{\"enum\":[\"array\",\"boolean\",\"integer\",\"null\",\"nu"
-	"mber\",\"object\",\"string\"]},\"stringArray\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"uniqueItems\":"
-	"true,\"default\":[]}}}";
+	"{\"$schema\":\"https://json-schema.org/draft/2019-09/schema\",\"$id\":\"https://json-schema.org/draf"
+	"t/2019-09/schema\","
+	META_2019_2020_SHARED
+	"\"$recursiveRef\":{\"type\":\"string\",\"format\":\"uri-reference\"},\"$recursiveAnchor\":{\"type\":"
+	"\"boolean\",\"default\":false},\"items\":{\"anyOf\":[{\"$ref\":\"#\"},{\"$ref\":\"#/$defs/schemaArra"
+	"y\"}]},\"additionalItems\":{\"$ref\":\"#\"}}"
+	META_2019_2020_DEFS;
 
 static const char meta_draft2020[] =
-	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://json-schema.org/draft/2"
-	"020-12/schema\",\"$comment\":\"One document standing for the draft's vocabulary meta-schemas togethe"
-	"r.\",\"type\":[\"object\",\"boolean\"],\"properties\":{\"$id\":{\"type\":\"string\",\"format\":\"uri-reference\",\"$"
-	"comment\":\"no fragment\",\"pattern\":\"^[^#]*#?$\"},\"$schema\":{\"type\":\"string\",\"format\":\"uri\"},\"$ref\":"
-	"{\"type\":\"string\",\"format\":\"uri-reference\"},\"$anchor\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z_][-A-Z"
-	"a-z0-9._]*$\"},\"$vocabulary\":{\"type\":\"object\",\"propertyNames\":{\"type\":\"string\",\"format\":\"uri\"},\"a"
-	"dditionalProperties\":{\"type\":\"boolean\"}},\"$comment\":{\"type\":\"string\"},\"$defs\":{\"type\":\"object\",\""
-	"additionalProperties\":{\"$ref\":\"#\"},\"default\":{}},\"allOf\":{\"$ref\":\"#/$defs/schemaArray\"},\"anyOf\":"
-	"{\"$ref\":\"#/$defs/schemaArray\"},\"oneOf\":{\"$ref\":\"#/$defs/schemaArray\"},\"not\":{\"$ref\":\"#\"},\"if\":{\""
-	"$ref\":\"#\"},\"then\":{\"$ref\":\"#\"},\"else\":{\"$ref\":\"#\"},\"dependentSchemas\":{\"type\":\"object\",\"addition"
-	"alProperties\":{\"$ref\":\"#\"},\"default\":{}},\"contains\":{\"$ref\":\"#\"},\"properties\":{\"type\":\"object\",\""
-	"additionalProperties\":{\"$ref\":\"#\"},\"default\":{}},\"patternProperties\":{\"type\":\"object\",\"additiona"
-	"lProperties\":{\"$ref\":\"#\"},\"default\":{},\"propertyNames\":{\"format\":\"regex\"}},\"additionalProperties"
-	"\":{\"$ref\":\"#\"},\"propertyNames\":{\"$ref\":\"#\"},\"unevaluatedItems\":{\"$ref\":\"#\"},\"unevaluatedProperti"
-	"es\":{\"$ref\":\"#\"},\"type\":{\"anyOf\":[{\"$ref\":\"#/$defs/simpleTypes\"},{\"type\":\"array\",\"items\":{\"$ref\""
-	":\"#/$defs/simpleTypes\"},\"minItems\":1,\"uniqueItems\":true}]},\"const\":true,\"enum\":{\"type\":\"array\",\""
-	"items\":true},\"multipleOf\":{\"type\":\"number\",\"exclusiveMinimum\":0},\"maximum\":{\"type\":\"number\"},\"ex"
-	"clusiveMaximum\":{\"type\":\"number\"},\"minimum\":{\"type\":\"number\"},\"exclusiveMinimum\":{\"type\":\"number"
-	"\"},\"maxLength\":{\"$ref\":\"#/$defs/nonNegativeInteger\"},\"minLength\":{\"$ref\":\"#/$defs/nonNegativeInt"
-	"egerDefault0\"},\"pattern\":{\"type\":\"string\",\"format\":\"regex\"},\"maxItems\":{\"$ref\":\"#/$defs/nonNegat"
-	"iveInteger\"},\"minItems\":{\"$ref\":\"#/$defs/nonNegativeIntegerDefault0\"},\"uniqueItems\":{\"type\":\"boo"
-	"lean\",\"default\":false},\"maxContains\":{\"$ref\":\"#/$defs/nonNegativeInteger\"},\"minContains\":{\"$ref\""
-	":\"#/$defs/nonNegativeInteger\",\"default\":1},\"maxProperties\":{\"$ref\":\"#/$defs/nonNegativeInteger\"}"
-	",\"minProperties\":{\"$ref\":\"#/$defs/nonNegativeIntegerDefault0\"},\"required\":{\"$ref\":\"#/$defs/strin"
-	"gArray\"},\"dependentRequired\":{\"type\":\"object\",\"additionalProperties\":{\"$ref\":\"#/$defs/stringArra"
-	"y\"}},\"format\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},\"defau"
-	"lt\":true,\"deprecated\":{\"type\":\"boolean\",\"default\":false},\"readOnly\":{\"type\":\"boolean\",\"default\":"
-	"false},\"writeOnly\":{\"type\":\"boolean\",\"default\":false},\"examples\":{\"type\":\"array\",\"items\":true},\""
-	"contentEncoding\":{\"type\":\"string\"},\"contentMediaType\":{\"type\":\"string\"},\"contentSchema\":{\"$ref\":"
-	"\"#\"},\"$dynamicRef\":{\"type\":\"string\",\"format\":\"uri-reference\"},\"$dynamicAnchor\":{\"type\":\"string\","
-	"\"pattern\":\"^[A-Za-z_][-A-Za-z0-9._]*$\"},\"prefixItems\":{\"$ref\":\"#/$defs/schemaArray\"},\"items\":{\"$"
-	"ref\":\"#\"}},\"$defs\":{\"schemaArray\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#\"}},\"nonNegativ"
-	"eInteger\":{\"type\":\"integer\",\"minimum\":0},\"nonNegativeIntegerDefault0\":{\"$ref\":\"#/$defs/nonNegati"
-	"veInteger\",\"default\":0},\"simpleTypes\":{\"enum\":[\"array\",\"boolean\",\"integer\",\"null\",\"number\",\"obje"
-	"ct\",\"string\"]},\"stringArray\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"uniqueItems\":true,\"defau"
-	"lt\":[]}}}";
+	"{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"$id\":\"https://json-schema.org/draf"
+	"t/2020-12/schema\","
+	META_2019_2020_SHARED
+	"\"$dynamicRef\":{\"type\":\"string\",\"format\":\"uri-reference\"},\"$dynamicAnchor\":{\"type\":\"st"
+	"ring\",\"pattern\":\"^[A-Za-z_][-A-Za-z0-9._]*$\"},\"prefixItems\":{\"$ref\":\"#/$defs/schemaArray\""
+	"},\"items\":{\"$ref\":\"#\"}}"
+	META_2019_2020_DEFS;
 
 static const struct {
 	const char *uri; /* without fragment */
