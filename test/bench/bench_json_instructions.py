@@ -55,14 +55,16 @@ def run(b):
         "IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS 'jsonb_exists'",
         "CREATE TABLE pinned (payload jsonb CHECK (pinned_exists(payload, 'id')))",
         f"CREATE TABLE constant (payload jsonb CHECK (payload <> '{lit}'::jsonb))",
+        f"CREATE DOMAIN valid_payload AS jsonb CHECK (dbjson_valid(VALUE, '{lit}'))",
+        "CREATE TABLE domained (payload valid_payload)",
         "CREATE TABLE docs (payload jsonb)",
         "INSERT INTO docs VALUES " + ",".join(f"('{x}')" for x in docs),
         "VACUUM docs"]) + ";\n\n")
     write(d, "dbs.sql", "CREATE DATABASE j\n")
     write(d, "none.sql", "SELECT 1;\n\n")
-    for t in ("plain", "checked", "pinned"):
+    for t in ("plain", "checked", "pinned", "domained"):
         write(d, f"select_{t}.sql", f"INSERT INTO {t} SELECT payload FROM docs;\n\n")
-    for t in ("plain", "constant", "checked"):
+    for t in ("plain", "constant", "checked", "domained"):
         write(d, f"rows_{t}.sql", "".join(f"INSERT INTO {t} VALUES ('{x}');\n\n"
                                          for x in docs[:STATEMENTS]))
     inv = INVALID.replace("'", "''").replace('"id": 0', '"id": -%s')
@@ -104,18 +106,18 @@ def run(b):
         return backend(script) - base
 
     size = f"{ROWS} rows"
-    sel = {t: count(f"select_{t}.sql") for t in ("plain", "pinned", "checked")}
+    sel = {t: count(f"select_{t}.sql") for t in ("plain", "pinned", "checked", "domained")}
     ref = "no CHECK (INSERT ... SELECT) instructions"
     for t, side in (("plain", "no CHECK"), ("pinned", "CHECK (payload ? 'id'), pinned search_path"),
-                    ("checked", "CHECK (dbjson_valid)")):
+                    ("checked", "CHECK (dbjson_valid)"), ("domained", "domain CHECK (dbjson_valid)")):
         target = dict(target="≤ 1.5× no CHECK", met=sel[t] / sel["plain"] <= 1.5) if t == "checked" else {}
         b.add("json", "postgresql", size, f"INSERT ... SELECT: {side}: instructions", None, 1,
               ratio=sel[t] / sel["plain"], ref=ref,
               note=f"{sel[t] / 1e6:,.0f} M instructions, {sel[t] / ROWS / 1e3:,.1f} k a row", **target)
-    rows = {t: count(f"rows_{t}.sql") for t in ("plain", "constant", "checked")}
+    rows = {t: count(f"rows_{t}.sql") for t in ("plain", "constant", "checked", "domained")}
     ref = "no CHECK (INSERT statements) instructions"
     for t, side in (("plain", "no CHECK"), ("constant", "CHECK (payload <> the schema's 1 kB jsonb)"),
-                    ("checked", "CHECK (dbjson_valid)")):
+                    ("checked", "CHECK (dbjson_valid)"), ("domained", "domain CHECK (dbjson_valid)")):
         target = dict(target="≤ 1.5× no CHECK", met=rows[t] / rows["plain"] <= 1.5) if t == "checked" else {}
         b.add("json", "postgresql", f"{STATEMENTS} statements", f"INSERT statements: {side}: instructions",
               None, 1, ratio=rows[t] / rows["plain"], ref=ref,
