@@ -46,6 +46,32 @@ static int any_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return DBC_OK;
 }
 
+/* Whether the listing of an invalid unique index finds any row. The
+ * listing evaluates the index's expressions and predicate, code the table's
+ * owner wrote, so where the engine has roles it runs inside the constraint
+ * checks' scope (dbc.h: check_enter): the owner's rights in a
+ * security-restricted operation, never the caller's. A table that cannot be
+ * probed now (locked by DDL) counts as having duplicates: listing them is
+ * safe, a rebuild over them would fail. */
+static int has_duplicates(dbc_ctx *ctx, const dbc_health_object *o, bool *dups)
+{
+	char *probe = dbc_printf(ctx, "SELECT 1 FROM (%s) d LIMIT 1", o->listing);
+	char *skip = NULL;
+	if (!probe)
+		return DBC_ERROR;
+	if (!ctx->host->check_enter)
+		return ctx->host->query(ctx, probe, 0, NULL, any_row, dups);
+	if (ctx->host->check_enter(ctx, o->schema, o->table, false, &skip) != DBC_OK)
+		return DBC_ERROR;
+	if (skip) {
+		*dups = true;
+		return DBC_OK;
+	}
+	int rc = ctx->host->query(ctx, probe, 0, NULL, any_row, dups);
+	ctx->host->check_leave(ctx, false);
+	return rc;
+}
+
 /* An invalid index is rebuilt where it stands; an invalid unique one may
  * have failed on duplicate keys: while its listing finds any, the plan
  * lists them instead. */
@@ -57,11 +83,8 @@ int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings 
 		if (!dbc_maintain_wanted(f, o))
 			continue;
 		bool dups = false;
-		if (o->listing) {
-			char *probe = dbc_printf(ctx, "SELECT 1 FROM (%s) d LIMIT 1", o->listing);
-			if (!probe || ctx->host->query(ctx, probe, 0, NULL, any_row, &dups) != DBC_OK)
-				return DBC_ERROR;
-		}
+		if (o->listing && has_duplicates(ctx, o, &dups) != DBC_OK)
+			return DBC_ERROR;
 		if (dups ? plan_listing(ctx, p, dbc_qualified_name(ctx, o->schema, o->name), o->name,
 		                        o->listing)
 		         : plan_reindex(ctx, p, o->schema, o->name, "invalid_indexes: not used by queries"))
