@@ -2,13 +2,17 @@
 UPDATEs from 4 pgbench clients on a plain table, on one audited by dbcare and
 on one audited by a PL/pgSQL trigger writing the same log row (the peer);
 INSERT of 200,000 rows with and without dbcare's audit; dbaudit_history of
-one row in a large log. SQLite: per-row INSERT cost with and without audit,
-and dbaudit_history in a large log."""
+one row in a large log. SQLite: per-row INSERT cost with and without audit
+(each INSERT its own transaction, and all in one: timed, and counted in
+instructions under callgrind), and dbaudit_history in a large log."""
 import os
 import re
+import shutil
 import subprocess
+import sys
 
-from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed
+import benchlib
+from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed, timed_cpu
 
 PGBENCH_SECONDS = 2 if QUICK else 5
 BULK_ROWS = 20000 if QUICK else 200000
@@ -151,6 +155,48 @@ def run_pg_history(b, pg):
     pg.drop_db(db)
 
 
+# The SQLite INSERT sides counted in instructions (valgrind's callgrind), as
+# a child process runs them: the machine's load moves wall and even CPU
+# ratios, a count does not. Counted inside sqlite3_step only (the INSERT with
+# its trigger; not Python's loop and binding, so the ratio is stricter than
+# the timed one), for COUNT_ROWS and twice as many rows: the difference is
+# the cost of COUNT_ROWS rows, without start-up and set-up.
+COUNT_ROWS = 2000
+COUNT_CHILD = r"""
+import sqlite3, sys
+module, path, table, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+c = sqlite3.connect(path, isolation_level=None)
+c.enable_load_extension(True)
+c.load_extension(module)
+c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
+if table == "audited":
+    c.execute("SELECT dbaudit_enable('t')")
+rows = [(i, i % 100, f"name {i}", "2026-01-01") for i in range(1, n + 1)]
+c.execute("BEGIN")
+c.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
+c.execute("COMMIT")
+"""
+
+
+def sqlite_insert_instructions(b, table):
+    """Instructions inside sqlite3_step per INSERT of one transaction."""
+    child = b.path("audit_count.py")
+    with open(child, "w") as f:
+        f.write(COUNT_CHILD)
+    counts = []
+    for n in (COUNT_ROWS, 2 * COUNT_ROWS):
+        db, out = b.path(f"audit_count_{table}.db"), b.path("audit_count.cg")
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no",
+                            f"--callgrind-out-file={out}", "--toggle-collect=sqlite3_step",
+                            sys.executable, child, benchlib.MODULE, db, table, str(n)],
+                           capture_output=True, text=True)
+        m = re.search(r"Collected\s*:\s*([\d,]+)", p.stderr)
+        if p.returncode != 0 or not m:
+            raise RuntimeError(f"callgrind of the audit INSERTs failed: {p.stderr[-800:]}")
+        counts.append(int(m.group(1).replace(",", "")))
+    return (counts[1] - counts[0]) / COUNT_ROWS
+
+
 def run_sqlite(b):
     if not module_has("dbaudit_enable"):
         b.skip("audit (SQLite)", "dbaudit_* is not in this build")
@@ -161,31 +207,59 @@ def run_sqlite(b):
     c.execute("SELECT dbaudit_enable('audited')")
     rows = [(i, i % 100, f"name {i}", "2026-01-01") for i in range(1, SQLITE_ROWS + 1)]
 
-    def insert(t, one_transaction):
+    def insert(t, one_transaction, cpu):
         def go():
             c.execute(f"DELETE FROM {t}")
             c.execute("DELETE FROM dbcare_audit_log")
             if not one_transaction:  # each INSERT its own transaction, as bench_json's
-                return timed(lambda: c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows))
-            return timed(lambda: (c.execute("BEGIN"),
-                                  c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
-                                  c.execute("COMMIT")))
+                return timed_cpu(lambda: c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
+                                 cpu)
+            return timed_cpu(lambda: (c.execute("BEGIN"),
+                                      c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
+                                      c.execute("COMMIT")), cpu)
         return go
 
+    def cpu_note(cpu):
+        a, p = median(cpu["audit"]), median(cpu["plain"])
+        return (f"CPU {a * 1000 / SQLITE_ROWS:.1f} µs vs {p * 1000 / SQLITE_ROWS:.1f} µs an INSERT, "
+                f"{a / p:.2f}×")
+
+    # The issue's target, "per-row insert cost with audit ≤ 3× without", is
+    # judged on both sides: with a commit per INSERT (what an application
+    # writing one row per transaction sees) and all in one transaction (the
+    # trigger's own cost, with no commit to share it).
     size = f"{SQLITE_ROWS:,} rows"
-    times = interleave({"audit": insert("audited", False), "plain": insert("plain", False)}, REPS)
+    cpu = {"audit": [], "plain": []}
+    times = interleave({"audit": insert("audited", False, cpu["audit"]),
+                        "plain": insert("plain", False, cpu["plain"])}, REPS)
     base, m = median(times["plain"]), median(times["audit"])
     b.add("audit", "sqlite", size, "INSERT, audited (generated triggers)", m, REPS, ratio=m / base,
           ref="no audit", target="≤ 3× no audit", met=m / base <= 3,
-          note="executemany, each INSERT its own transaction (WAL off, file in memory)")
+          note="executemany, each INSERT its own transaction (file in memory); " + cpu_note(cpu))
     b.add("audit", "sqlite", size, "INSERT, not audited", base, REPS, ratio=1.0, ref="no audit")
-    times = interleave({"audit": insert("audited", True), "plain": insert("plain", True)}, REPS)
+    cpu = {"audit": [], "plain": []}
+    times = interleave({"audit": insert("audited", True, cpu["audit"]),
+                        "plain": insert("plain", True, cpu["plain"])}, REPS)
     base, m = median(times["plain"]), median(times["audit"])
     b.add("audit", "sqlite", size, "INSERT in one transaction, audited", m, REPS, ratio=m / base,
-          ref="no audit (one transaction)",
-          note="the trigger's own cost with no commit to share it: a second row, its JSON and its index")
+          ref="no audit (one transaction)", target="≤ 3× no audit", met=m / base <= 3,
+          note="the trigger's own cost with no commit to share it: a second row, its JSON and "
+               "its index; " + cpu_note(cpu))
     b.add("audit", "sqlite", size, "INSERT in one transaction, not audited", base, REPS, ratio=1.0,
           ref="no audit (one transaction)")
+    if shutil.which("valgrind"):
+        plain, audited = (sqlite_insert_instructions(b, t) for t in ("plain", "audited"))
+        size = f"{COUNT_ROWS:,} rows"
+        b.add("audit", "sqlite", size, "INSERT in one transaction, audited: instructions", None, 1,
+              ratio=audited / plain, ref="no audit instructions", target="≤ 3× no audit",
+              met=audited / plain <= 3,
+              note=f"{audited / 1e3:,.1f} k instructions an INSERT inside sqlite3_step "
+                   "(the INSERT and its trigger; Python's loop and binding not counted)")
+        b.add("audit", "sqlite", size, "INSERT in one transaction, not audited: instructions", None, 1,
+              ratio=1.0, ref="no audit instructions",
+              note=f"{plain / 1e3:,.1f} k instructions an INSERT inside sqlite3_step")
+    else:
+        b.skip("audit (SQLite instructions)", "valgrind is not installed")
 
     per_row = max(LOG_ENTRIES // 10, 1)
     c.execute("DELETE FROM dbcare_audit_log")
