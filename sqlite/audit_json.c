@@ -19,10 +19,10 @@
 
 /* The object being built. Every audited write builds two or three of these
  * (key, old and new values), so they are built in a buffer on the stack and
- * handed to SQLite once, which copies them into its own (lookaside) memory:
- * an sqlite3_str grown character by character, with a heap allocation and
- * reallocations per object, was half of an audited INSERT's cost. A value
- * that outgrows the stack moves to the heap. */
+ * handed to SQLite once, which copies them into its own memory: an
+ * sqlite3_str grown character by character, with a heap allocation and
+ * reallocations per object, was two fifths of an audited INSERT's
+ * instructions. A value that outgrows the stack moves to the heap. */
 typedef struct json_buf {
 	char *p;
 	sqlite3_uint64 n, cap;
