@@ -7,7 +7,7 @@
 # time: the count does not move with the machine's load) while 500 rows
 # are inserted and then updated in one transaction. Building the JSON in an
 # sqlite3_str one character at a time, with a heap buffer per object, cost
-# about 11,000 instructions per entry; the limit is 5,000 (about 3,500 now).
+# about 11,000 instructions per entry; the limit is 5,000 (about 3,600 now).
 # Also checks the entries are all there, so the count cannot pass by
 # recording nothing.
 set -eu
