@@ -19,8 +19,10 @@ struct sqldbc_conn {
 	int64_t audit_txid;           /* fn_audit.c: the id dbaudit_txid() hands out ... */
 	unsigned audit_data_version;  /* ... while main's data version is this one */
 	bool audit_txid_set;
-	sqlite3_int64 audit_now_ms;   /* fn_audit.c: dbaudit_now()'s last clock reading ... */
-	char audit_now[64];           /* ... and its text */
+	sqlite3_int64 audit_now_ms;   /* fn_audit.c: dbaudit_now()'s last clock reading, */
+	sqlite3_int64 audit_now_sec;  /* ... its second ... */
+	int audit_now_len;            /* ... and its text (0: none yet) */
+	char audit_now[64];
 };
 
 /* Frees the cached schema model (on close). */

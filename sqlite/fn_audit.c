@@ -75,15 +75,17 @@ void sqldbc_dbaudit_txid(sqlite3_context *c, int argc, sqlite3_value **argv)
 }
 
 /* dbaudit_now(): the time as the log stores it (ISO-8601 UTC, milliseconds),
- * from the VFS's clock, formatted once per millisecond per connection:
- * strftime('%Y-%m-%dT%H:%M:%fZ', 'now') in every audited row's trigger was
- * a sixth of the trigger's cost. */
+ * from the VFS's clock. Every audited row calls it: the date and time of day
+ * are formatted once per second per connection, and only the milliseconds
+ * are written into that text when the clock moved within the second
+ * (strftime('%Y-%m-%dT%H:%M:%fZ', 'now') in every audited row's trigger was
+ * a sixth of the trigger's cost). */
 void sqldbc_dbaudit_now(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc, (void)argv;
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-	sqlite3_int64 jd_ms = 0; /* Julian day number times 86,400,000 */
+	sqlite3_int64 jd_ms = 0; /* Julian day number times 86,400,000: positive */
 	if (vfs && vfs->iVersion >= 2 && vfs->xCurrentTimeInt64) {
 		vfs->xCurrentTimeInt64(vfs, &jd_ms);
 	} else if (vfs) {
@@ -91,20 +93,33 @@ void sqldbc_dbaudit_now(sqlite3_context *c, int argc, sqlite3_value **argv)
 		vfs->xCurrentTime(vfs, &jd);
 		jd_ms = (sqlite3_int64)(jd * 86400000.0);
 	}
-	if (jd_ms != conn->audit_now_ms || !conn->audit_now[0]) {
-		sqlite3_int64 unix_ms = jd_ms - (sqlite3_int64)210866760000000;
-		time_t secs = (time_t)(unix_ms / 1000);
+	if (jd_ms < 0)
+		jd_ms = 0;
+	sqlite3_int64 sec = jd_ms / 1000;
+	if (conn->audit_now_len == 0 || sec != conn->audit_now_sec) {
+		/* the Unix epoch is Julian day 2440587.5: 210,866,760,000 s */
+		time_t secs = (time_t)(sec - (sqlite3_int64)210866760000);
 		struct tm tm;
 		if (!gmtime_r(&secs, &tm)) {
 			sqlite3_result_error(c, "dbcare: the clock is out of range", -1);
 			return;
 		}
 		sqlite3_snprintf((int)sizeof(conn->audit_now), conn->audit_now,
-		                 "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
+		                 "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+		                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		conn->audit_now_len = (int)strlen(conn->audit_now);
+		conn->audit_now_sec = sec;
+		conn->audit_now_ms = sec * 1000;
+	}
+	if (jd_ms != conn->audit_now_ms) {
+		int ms = (int)(jd_ms % 1000);
+		char *digits = conn->audit_now + conn->audit_now_len - 4; /* "mmmZ" */
+		digits[0] = (char)('0' + ms / 100);
+		digits[1] = (char)('0' + ms / 10 % 10);
+		digits[2] = (char)('0' + ms % 10);
 		conn->audit_now_ms = jd_ms;
 	}
-	sqlite3_result_text(c, conn->audit_now, -1, SQLITE_TRANSIENT);
+	sqlite3_result_text(c, conn->audit_now, conn->audit_now_len, SQLITE_TRANSIENT);
 }
 
 /* ------------------------------------------------------------ the engine */

@@ -2,13 +2,17 @@
 UPDATEs from 4 pgbench clients on a plain table, on one audited by dbcare and
 on one audited by a PL/pgSQL trigger writing the same log row (the peer);
 INSERT of 200,000 rows with and without dbcare's audit; dbaudit_history of
-one row in a large log. SQLite: per-row INSERT cost with and without audit,
-and dbaudit_history in a large log."""
+one row in a large log. SQLite: per-row INSERT cost with and without audit
+(each INSERT its own transaction, and all in one: timed, and counted in
+instructions under callgrind), and dbaudit_history in a large log."""
 import os
 import re
+import shutil
 import subprocess
+import sys
 
-from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed
+import benchlib
+from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed, timed_cpu
 
 PGBENCH_SECONDS = 2 if QUICK else 5
 BULK_ROWS = 20000 if QUICK else 200000
@@ -151,6 +155,59 @@ def run_pg_history(b, pg):
     pg.drop_db(db)
 
 
+# The SQLite INSERT sides counted in instructions (valgrind's callgrind), as
+# a child process runs them: the machine's load moves wall and even CPU
+# ratios, a count does not. The child runs what the timed side runs
+# (executemany's loop, binding and stepping in one transaction) for
+# COUNT_ROWS and twice as many rows, from a list built beforehand at full
+# length either way: the difference is the cost of COUNT_ROWS INSERTs,
+# without start-up, set-up and building the rows. "floor" replaces dbcare's
+# trigger by one writing each row's key and constants for the rest into the
+# same log: what SQLite's trigger, second row and indexes cost before dbcare
+# computes anything.
+COUNT_ROWS = 2000
+COUNT_CHILD = r"""
+import sqlite3, sys
+module, path, side, n, most = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+c = sqlite3.connect(path, isolation_level=None)
+c.enable_load_extension(True)
+c.load_extension(module)
+c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
+if side != "plain":
+    c.execute("SELECT dbaudit_enable('t')")
+if side == "floor":
+    c.executescript(
+        "DROP TRIGGER dbcare_audit_insert_t;"
+        "CREATE TRIGGER floor AFTER INSERT ON t BEGIN"
+        " INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
+        " new_values) VALUES ('2026-01-01T00:00:00.000Z', 1, NULL, 'insert', 't',"
+        " '{\"id\":' || NEW.id || '}', NULL, '{\"id\":1,\"v\":2}'); END")
+rows = [(i, i % 100, f"name {i}", "2026-01-01") for i in range(1, most + 1)][:n]
+c.execute("BEGIN")
+c.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
+c.execute("COMMIT")
+"""
+
+
+def sqlite_insert_instructions(b, side):
+    """Instructions per INSERT of one transaction, as the timed side runs it."""
+    child = b.path("audit_count.py")
+    with open(child, "w") as f:
+        f.write(COUNT_CHILD)
+    counts = []
+    for n in (COUNT_ROWS, 2 * COUNT_ROWS):
+        db, out = b.path(f"audit_count_{side}.db"), b.path("audit_count.cg")
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no",
+                            f"--callgrind-out-file={out}", sys.executable, child, benchlib.MODULE,
+                            db, side, str(n), str(2 * COUNT_ROWS)],
+                           capture_output=True, text=True)
+        m = re.search(r"Collected\s*:\s*([\d,]+)", p.stderr)
+        if p.returncode != 0 or not m:
+            raise RuntimeError(f"callgrind of the audit INSERTs failed: {p.stderr[-800:]}")
+        counts.append(int(m.group(1).replace(",", "")))
+    return (counts[1] - counts[0]) / COUNT_ROWS
+
+
 def run_sqlite(b):
     if not module_has("dbaudit_enable"):
         b.skip("audit (SQLite)", "dbaudit_* is not in this build")
@@ -161,31 +218,63 @@ def run_sqlite(b):
     c.execute("SELECT dbaudit_enable('audited')")
     rows = [(i, i % 100, f"name {i}", "2026-01-01") for i in range(1, SQLITE_ROWS + 1)]
 
-    def insert(t, one_transaction):
+    def insert(t, one_transaction, cpu):
         def go():
             c.execute(f"DELETE FROM {t}")
             c.execute("DELETE FROM dbcare_audit_log")
             if not one_transaction:  # each INSERT its own transaction, as bench_json's
-                return timed(lambda: c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows))
-            return timed(lambda: (c.execute("BEGIN"),
-                                  c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
-                                  c.execute("COMMIT")))
+                return timed_cpu(lambda: c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
+                                 cpu)
+            return timed_cpu(lambda: (c.execute("BEGIN"),
+                                      c.executemany(f"INSERT INTO {t} VALUES (?, ?, ?, ?)", rows),
+                                      c.execute("COMMIT")), cpu)
         return go
 
+    def cpu_note(cpu):
+        a, p = median(cpu["audit"]), median(cpu["plain"])
+        return (f"CPU {a * 1000 / SQLITE_ROWS:.1f} µs vs {p * 1000 / SQLITE_ROWS:.1f} µs an INSERT, "
+                f"{a / p:.2f}×")
+
+    # The issue's target, "per-row insert cost with audit ≤ 3× without", is
+    # judged on both sides: with a commit per INSERT (what an application
+    # writing one row per transaction sees) and all in one transaction (the
+    # trigger's own cost, with no commit to share it).
     size = f"{SQLITE_ROWS:,} rows"
-    times = interleave({"audit": insert("audited", False), "plain": insert("plain", False)}, REPS)
+    cpu = {"audit": [], "plain": []}
+    times = interleave({"audit": insert("audited", False, cpu["audit"]),
+                        "plain": insert("plain", False, cpu["plain"])}, REPS)
     base, m = median(times["plain"]), median(times["audit"])
     b.add("audit", "sqlite", size, "INSERT, audited (generated triggers)", m, REPS, ratio=m / base,
           ref="no audit", target="≤ 3× no audit", met=m / base <= 3,
-          note="executemany, each INSERT its own transaction (WAL off, file in memory)")
+          note="executemany, each INSERT its own transaction (file in memory); " + cpu_note(cpu))
     b.add("audit", "sqlite", size, "INSERT, not audited", base, REPS, ratio=1.0, ref="no audit")
-    times = interleave({"audit": insert("audited", True), "plain": insert("plain", True)}, REPS)
+    cpu = {"audit": [], "plain": []}
+    times = interleave({"audit": insert("audited", True, cpu["audit"]),
+                        "plain": insert("plain", True, cpu["plain"])}, REPS)
     base, m = median(times["plain"]), median(times["audit"])
     b.add("audit", "sqlite", size, "INSERT in one transaction, audited", m, REPS, ratio=m / base,
-          ref="no audit (one transaction)",
-          note="the trigger's own cost with no commit to share it: a second row, its JSON and its index")
+          ref="no audit (one transaction)", target="≤ 3× no audit", met=m / base <= 3,
+          note="the trigger's own cost with no commit to share it: a second row, its JSON and "
+               "its index; " + cpu_note(cpu))
     b.add("audit", "sqlite", size, "INSERT in one transaction, not audited", base, REPS, ratio=1.0,
           ref="no audit (one transaction)")
+    if shutil.which("valgrind"):
+        ir = {side: sqlite_insert_instructions(b, side) for side in ("plain", "audited", "floor")}
+        size = f"{COUNT_ROWS:,} rows"
+        ref = "no audit instructions"
+        b.add("audit", "sqlite", size, "INSERT in one transaction, audited: instructions", None, 1,
+              ratio=ir["audited"] / ir["plain"], ref=ref, target="≤ 3× no audit",
+              met=ir["audited"] / ir["plain"] <= 3,
+              note=f"{ir['audited'] / 1e3:,.1f} k instructions an INSERT (executemany's loop, "
+                   "binding and stepping)")
+        b.add("audit", "sqlite", size, "INSERT in one transaction, floor of a log trigger: "
+              "instructions", None, 1, ratio=ir["floor"] / ir["plain"], ref=ref,
+              note=f"{ir['floor'] / 1e3:,.1f} k: a trigger writing each row's key and constants "
+                   "into the same log (its row, its indexes, the statement journal)")
+        b.add("audit", "sqlite", size, "INSERT in one transaction, not audited: instructions", None, 1,
+              ratio=1.0, ref=ref, note=f"{ir['plain'] / 1e3:,.1f} k instructions an INSERT")
+    else:
+        b.skip("audit (SQLite instructions)", "valgrind is not installed")
 
     per_row = max(LOG_ENTRIES // 10, 1)
     c.execute("DELETE FROM dbcare_audit_log")
