@@ -118,6 +118,15 @@ int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const cha
 int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
                          const char *older_than, int64_t *purged);
 
+/* Where the engine cannot tell its trigger to let a purge through
+ * (purge_through NULL): the statements that take the soft-delete triggers
+ * out of the way of a real delete from t (*drop) and put them back
+ * (*create) — t's own and those of every soft-delete table an ON DELETE
+ * CASCADE from t reaches, children of children too: the cascade of a real
+ * delete is a real delete, as where purge_through is on. */
+int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+                          const dbc_table *t, char **drop, char **create);
+
 /* The soft-delete column of a table dbsoftdelete_enable recorded, or NULL
  * (retention's purge action asks). */
 int dbc_softdelete_column(dbc_ctx *ctx, const dbc_table *t, char **column);
@@ -202,5 +211,12 @@ const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
                                          const char *name);
 /* Whether a declared type holds a point in time. */
 bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
+/* Whether two names (NULL: none) are the same, folding case where the
+ * engine folds names. */
+bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
+/* Whether the part's bookkeeping table (its SQLite name, "dbcare_..." ) can
+ * be read: false while the bookkeeping does not exist yet or predates it or
+ * its column (a read then finds nothing); an error only when asking fails. */
+int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column, bool *readable);
 
 #endif

@@ -126,11 +126,9 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_polic
 		rc = move_batch(ctx, eng, pc, cols, n, moved);
 		eng->purge_through(false);
 	} else if (purge) {
-		char *drop = eng->trigger_drop(ctx, pc->t);
-		char *create = eng->trigger_create(ctx, pc->t, pc->p->column);
-		rc = drop && create && h->exec(ctx, drop) == DBC_OK &&
+		rc = h->exec(ctx, pc->bypass_drop) == DBC_OK &&
 		             move_batch(ctx, eng, pc, cols, n, moved) == DBC_OK &&
-		             h->exec(ctx, create) == DBC_OK
+		             h->exec(ctx, pc->bypass_create) == DBC_OK
 		         ? DBC_OK
 		         : DBC_ERROR;
 	} else {
@@ -180,6 +178,9 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE &&
 	    dbc_retain_ensure_target(ctx, eng, pc.t, p->target_schema, p->target_name) != DBC_OK)
+		return DBC_ERROR;
+	if (p->action == DBC_RETAIN_PURGE && !eng->purge_through &&
+	    dbc_softdelete_bypass(ctx, eng, s, pc.t, &pc.bypass_drop, &pc.bypass_create) != DBC_OK)
 		return DBC_ERROR;
 	char *cols = column_list(ctx, pc.t);
 	if (!cols)

@@ -97,6 +97,17 @@ SELECT id, deleted_at IS NOT NULL AS deleted FROM app.videos ORDER BY id;
 -- the trigger works again afterwards
 DELETE FROM app.videos WHERE id = 4;
 SELECT count(*) AS soft_deleted FROM app.videos WHERE deleted_at IS NOT NULL;
+-- A purge policy's delete is real, and so is its ON DELETE CASCADE into
+-- another soft-delete table; that table's trigger works again afterwards.
+CREATE TABLE app.clips (id int PRIMARY KEY, video_id int REFERENCES app.videos ON DELETE CASCADE);
+INSERT INTO app.clips VALUES (1, 4), (2, 3);
+SELECT dbsoftdelete_enable('app.clips') IS NOT NULL AS enabled;
+UPDATE app.videos SET deleted_at = now() - interval '8 days' WHERE id = 4;
+SELECT policy, deleted FROM dbretain_apply('videos');
+SELECT id, deleted_at IS NOT NULL AS deleted FROM app.clips ORDER BY id;
+DELETE FROM app.clips WHERE id = 2;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM app.clips ORDER BY id;
+SELECT dbsoftdelete_disable('app.clips') AS disabled;
 
 -- dbretain_run commits per batch: not inside a transaction block.
 BEGIN;
