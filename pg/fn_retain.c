@@ -13,7 +13,6 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "utils/memutils.h"
 #include "nodes/parsenodes.h"
 #include "utils/timestamp.h"
 #include "utils/builtins.h"
@@ -331,12 +330,13 @@ Datum dbretain_run(PG_FUNCTION_ARGS)
 		                       "transaction block"),
 		                errhint("It commits after each batch. Inside a transaction, use "
 		                        "SELECT * FROM dbretain_apply(name, max_rows).")));
-	/* the argument must outlive the commits */
-	char *name = PG_ARGISNULL(0) ? NULL
-	                             : MemoryContextStrdup(TopMemoryContext,
-	                                                   text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
+	/* The name must outlive the commits, and no path may leave it behind:
+	 * it is copied into SPI's procedure context (current now), which in a
+	 * non-atomic call is a child of the portal's context. SPI_finish frees
+	 * it; when a batch fails, it goes with the portal. */
+	char *name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
 	run_settings set = {0};
 	pgdbc_call call;
 	pgdbc_begin(&call, fcinfo);
@@ -362,8 +362,6 @@ Datum dbretain_run(PG_FUNCTION_ARGS)
 		}
 	}
 	SPI_finish();
-	if (name)
-		pfree(name);
 	ereport(NOTICE, (errmsg("dbcare: dbretain_run archived %lld and deleted %lld row(s) in %lld "
 	                        "batch(es)",
 	                        (long long)archived, (long long)deleted, (long long)batches)));
