@@ -88,6 +88,12 @@ typedef struct dbc_retain_engine {
 	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
 	 * the same rows, whose counts must agree. */
 	bool writable_cte;
+	/* Deleted rows leave dead entries in the age column's index until a
+	 * vacuum (PostgreSQL): a batch that started at the oldest row would walk
+	 * over every row the earlier batches of its call or run deleted, a cost
+	 * quadratic in the rows moved. Then each batch after the first starts
+	 * at the newest age value the previous one moved (ties included). */
+	bool resume_batches;
 	/* Serialises runs of one policy until the transaction ends (an
 	 * advisory lock); NULL: the policy row's update takes the database's
 	 * write lock, which serialises them (SQLite). */
@@ -160,6 +166,9 @@ typedef struct dbc_retain_result {
 	char *policy;
 	int64_t archived, deleted, blocked, remaining;
 	double duration_ms;
+	/* where resume_batches engines start the policy's next batch: the
+	 * newest age value moved (as text), or NULL */
+	char *resume;
 } dbc_retain_result;
 
 typedef struct dbc_retain_results {
@@ -175,6 +184,14 @@ typedef struct dbc_retain_results {
  * otherwise. */
 int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
                      int64_t max_rows, bool count, dbc_retain_results *out);
+/* The same, each policy's first batch starting where resume (the results
+ * of the previous call of a run, NULL: none) left that policy: dbretain_run
+ * passes each transaction's results to the next. Rows that become due
+ * behind that point during a run (or were skipped as locked) wait for the
+ * next run. */
+int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                          int64_t max_rows, bool count, const dbc_retain_results *resume,
+                          dbc_retain_results *out);
 #define DBC_RETAIN_APPLY_NCOLS 6
 int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *out);
 

@@ -128,6 +128,19 @@ SELECT policy, deleted, remaining FROM dbretain_apply('logs');
 SELECT policy, deleted, remaining FROM dbretain_apply('logs', 3);
 SELECT policy, deleted, remaining FROM dbretain_apply('logs', 6);
 SELECT min(id) AS oldest_left, count(*) AS left_in_logs FROM app.logs;
+-- Each batch after the first starts at the newest age value the previous
+-- one moved, ties included: rows sharing one timestamp across the batches
+-- of a call (and of a run) all go, and nothing twice.
+INSERT INTO app.logs SELECT i, now() - interval '50 days' + (i / 3) * interval '1 minute'
+  FROM generate_series(100, 110) i;
+SELECT policy, deleted FROM dbretain_apply('logs', 7);
+SELECT count(*) AS left_in_logs FROM app.logs WHERE at < now() - interval '30 days';
+INSERT INTO app.logs SELECT i, now() - interval '50 days' FROM generate_series(200, 206) i;
+SELECT dbretain_drop('logs') AS dropped;
+SELECT dbretain_add('logs', 'app.logs', 'at', '30 days', 'archive', 'archive.logs') AS added;
+CALL dbretain_run('logs');
+SELECT count(*) AS archived, count(DISTINCT id) AS distinct_ids FROM archive.logs;
+SELECT count(*) AS left_in_logs FROM app.logs WHERE at < now() - interval '30 days';
 SELECT dbretain_drop('logs') AS dropped;
 SELECT dbcare_set('retain.batch_size', '5000');
 
