@@ -67,7 +67,9 @@ static char *pick_sql(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 	char *from = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
 	                                  eng->param_as(ctx, 2, eng->cutoff_type))
 	                     : "";
-	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE s.%s < %s%s%s ORDER BY s.%s%s%s LIMIT %lld%s",
+	return dbc_printf(ctx,
+	                  "SELECT s.%s FROM %s%s AS s WHERE s.%s < %s%s%s "
+	                  "ORDER BY s.%s%s%s LIMIT %lld%s",
 	                  eng->row_id, eng->only, pc->qt, pc->qc,
 	                  eng->param_as(ctx, 1, eng->cutoff_type), from ? from : "", pc->unblocked, pc->qc,
 	                  eng->writable_cte ? "" : ", s.", eng->writable_cte ? "" : eng->row_id,
