@@ -13,12 +13,12 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "utils/memutils.h"
 #include "nodes/parsenodes.h"
 #include "utils/timestamp.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/memutils.h"
 
 /* ------------------------------------------------------------ purge switch */
 
@@ -134,6 +134,7 @@ static const dbc_retain_engine pg_retain = {
     .only = "ONLY ",
     .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
     .writable_cte = true,
+    .resume_batches = true,
     .policy_lock = policy_lock,
 };
 
@@ -303,19 +304,42 @@ typedef struct run_step {
 	const char *name;
 	int64_t batch;
 	int64_t archived, deleted;
+	/* where each policy's next batch starts, kept across the commits in
+	 * run_cxt (a child of SPI's procedure context: SPI_finish frees it, the
+	 * portal's cleanup does when a batch fails) */
+	MemoryContext run_cxt;
+	dbc_retain_results resume;
 } run_step;
+
+/* Keeps each policy's resume point of r in st->run_cxt (the previous
+ * step's points were copied into r's arena by the core already). */
+static void keep_resume(run_step *st, const dbc_retain_results *r)
+{
+	MemoryContextReset(st->run_cxt);
+	st->resume.n = 0;
+	st->resume.items = r->n ? MemoryContextAllocZero(st->run_cxt, sizeof(*r->items) * r->n) : NULL;
+	for (int i = 0; i < r->n; i++) {
+		if (!r->items[i].resume)
+			continue;
+		dbc_retain_result *k = &st->resume.items[st->resume.n++];
+		k->policy = MemoryContextStrdup(st->run_cxt, r->items[i].policy);
+		k->resume = MemoryContextStrdup(st->run_cxt, r->items[i].resume);
+	}
+}
 
 static int do_step(dbc_ctx *ctx, void *arg)
 {
 	run_step *st = arg;
 	dbc_retain_results r;
 	st->archived = st->deleted = 0;
-	int rc = dbc_retain_apply(ctx, &pg_retain, st->name, st->batch, false, &r);
+	int rc = dbc_retain_apply_from(ctx, &pg_retain, st->name, st->batch, false, &st->resume, &r);
 	purging = false;
 	for (int i = 0; rc == DBC_OK && i < r.n; i++) {
 		st->archived += r.items[i].archived;
 		st->deleted += r.items[i].deleted;
 	}
+	if (rc == DBC_OK)
+		keep_resume(st, &r);
 	return rc;
 }
 
@@ -331,20 +355,24 @@ Datum dbretain_run(PG_FUNCTION_ARGS)
 		                       "transaction block"),
 		                errhint("It commits after each batch. Inside a transaction, use "
 		                        "SELECT * FROM dbretain_apply(name, max_rows).")));
-	/* the argument must outlive the commits */
-	char *name = PG_ARGISNULL(0) ? NULL
-	                             : MemoryContextStrdup(TopMemoryContext,
-	                                                   text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	if (SPI_connect_ext(SPI_OPT_NONATOMIC) != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
+	/* The name must outlive the commits, and no path may leave it behind:
+	 * it is copied into SPI's procedure context (current now), which in a
+	 * non-atomic call is a child of the portal's context. SPI_finish frees
+	 * it; when a batch fails, it goes with the portal. */
+	char *name = PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0));
+	run_step st = {.name = name,
+	               .run_cxt = AllocSetContextCreate(CurrentMemoryContext, "dbretain_run",
+	                                                ALLOCSET_SMALL_SIZES)};
 	run_settings set = {0};
 	pgdbc_call call;
 	pgdbc_begin(&call, fcinfo);
 	pgdbc_finish(&call, pgdbc_run(&call, read_run_settings, &set));
 	TimestampTz start = GetCurrentTimestamp();
 	int64 archived = 0, deleted = 0, batches = 0;
+	st.batch = set.batch > 0 ? set.batch : 1;
 	for (;;) {
-		run_step st = {name, set.batch > 0 ? set.batch : 1, 0, 0};
 		pgdbc_begin(&call, fcinfo);
 		pgdbc_finish(&call, pgdbc_run(&call, do_step, &st));
 		SPI_commit();
@@ -362,8 +390,6 @@ Datum dbretain_run(PG_FUNCTION_ARGS)
 		}
 	}
 	SPI_finish();
-	if (name)
-		pfree(name);
 	ereport(NOTICE, (errmsg("dbcare: dbretain_run archived %lld and deleted %lld row(s) in %lld "
 	                        "batch(es)",
 	                        (long long)archived, (long long)deleted, (long long)batches)));

@@ -88,6 +88,12 @@ typedef struct dbc_retain_engine {
 	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
 	 * the same rows, whose counts must agree. */
 	bool writable_cte;
+	/* Deleted rows leave dead entries in the age column's index until a
+	 * vacuum (PostgreSQL): a batch that started at the oldest row would walk
+	 * over every row the earlier batches of its call or run deleted, a cost
+	 * quadratic in the rows moved. Then each batch after the first starts
+	 * at the newest age value the previous one moved (ties included). */
+	bool resume_batches;
 	/* Serialises runs of one policy until the transaction ends (an
 	 * advisory lock); NULL: the policy row's update takes the database's
 	 * write lock, which serialises them (SQLite). */
@@ -117,6 +123,15 @@ int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const cha
  * applying as for any delete. */
 int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
                          const char *older_than, int64_t *purged);
+
+/* Where the engine cannot tell its trigger to let a purge through
+ * (purge_through NULL): the statements that take the soft-delete triggers
+ * out of the way of a real delete from t (*drop) and put them back
+ * (*create) — t's own and those of every soft-delete table an ON DELETE
+ * CASCADE from t reaches, children of children too: the cascade of a real
+ * delete is a real delete, as where purge_through is on. */
+int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+                          const dbc_table *t, char **drop, char **create);
 
 /* The soft-delete column of a table dbsoftdelete_enable recorded, or NULL
  * (retention's purge action asks). */
@@ -151,6 +166,9 @@ typedef struct dbc_retain_result {
 	char *policy;
 	int64_t archived, deleted, blocked, remaining;
 	double duration_ms;
+	/* where resume_batches engines start the policy's next batch: the
+	 * newest age value moved (as text), or NULL */
+	char *resume;
 } dbc_retain_result;
 
 typedef struct dbc_retain_results {
@@ -166,6 +184,14 @@ typedef struct dbc_retain_results {
  * otherwise. */
 int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
                      int64_t max_rows, bool count, dbc_retain_results *out);
+/* The same, each policy's first batch starting where resume (the results
+ * of the previous call of a run, NULL: none) left that policy: dbretain_run
+ * passes each transaction's results to the next. Rows that become due
+ * behind that point during a run (or were skipped as locked) wait for the
+ * next run. */
+int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                          int64_t max_rows, bool count, const dbc_retain_results *resume,
+                          dbc_retain_results *out);
 #define DBC_RETAIN_APPLY_NCOLS 6
 int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *out);
 
@@ -202,5 +228,12 @@ const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
                                          const char *name);
 /* Whether a declared type holds a point in time. */
 bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
+/* Whether two names (NULL: none) are the same, folding case where the
+ * engine folds names. */
+bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
+/* Whether the part's bookkeeping table (its SQLite name, "dbcare_..." ) can
+ * be read: false while the bookkeeping does not exist yet or predates it or
+ * its column (a read then finds nothing); an error only when asking fails. */
+int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column, bool *readable);
 
 #endif

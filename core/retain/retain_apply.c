@@ -25,6 +25,22 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* A batch statement's (count, newest age value moved). */
+typedef struct batch_out {
+	int64_t n;
+	char *newest;
+} batch_out;
+
+static int take_batch(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	batch_out *o = arg;
+	o->n = ncol > 0 && c[0].type == DBC_INT ? c[0].i
+	       : ncol > 0 && c[0].type == DBC_TEXT ? strtoll(c[0].s, NULL, 10)
+	                                           : 0;
+	o->newest = ncol > 1 && c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 static int64_t count_of(dbc_ctx *ctx, const char *sql, const dbc_value *cutoff, bool *ok)
 {
 	char *n = NULL;
@@ -46,11 +62,16 @@ static char *column_list(dbc_ctx *ctx, const dbc_table *t)
  * picked twice (INSERT, then DELETE) the order is total, so both statements
  * pick the same rows. */
 static char *pick_sql(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
-                      int64_t n)
+                      int64_t n, bool resumed)
 {
-	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE s.%s < %s%s ORDER BY s.%s%s%s LIMIT %lld%s",
+	char *from = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
+	                                  eng->param_as(ctx, 2, eng->cutoff_type))
+	                     : "";
+	return dbc_printf(ctx,
+	                  "SELECT s.%s FROM %s%s AS s WHERE s.%s < %s%s%s "
+	                  "ORDER BY s.%s%s%s LIMIT %lld%s",
 	                  eng->row_id, eng->only, pc->qt, pc->qc,
-	                  eng->param_as(ctx, 1, eng->cutoff_type), pc->unblocked, pc->qc,
+	                  eng->param_as(ctx, 1, eng->cutoff_type), from ? from : "", pc->unblocked, pc->qc,
 	                  eng->writable_cte ? "" : ", s.", eng->writable_cte ? "" : eng->row_id,
 	                  (long long)n, eng->skip_locked);
 }
@@ -64,32 +85,44 @@ static int changes(dbc_ctx *ctx, int64_t *n)
 	return DBC_OK;
 }
 
-/* Moves one batch of at most n rows; *moved: how many. */
+/* Moves one batch of at most n rows, starting at *resume (the newest age
+ * value the previous batch moved; NULL: at the oldest row) where the engine
+ * resumes batches, and sets it for the next; *moved: how many. */
 static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
-                      const char *cols, int64_t n, int64_t *moved)
+                      const char *cols, int64_t n, char **resume, int64_t *moved)
 {
 	*moved = 0;
 	const dbc_host *h = ctx->host;
-	char *rows = eng->rows_in(ctx, pick_sql(ctx, eng, pc, n));
+	bool resumed = eng->resume_batches && *resume;
+	char *rows = eng->rows_in(ctx, pick_sql(ctx, eng, pc, n, resumed));
 	if (!rows)
 		return DBC_ERROR;
-	dbc_value cut = dbc_text(pc->cutoff);
+	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};
 	bool archive = pc->p->action == DBC_RETAIN_ARCHIVE;
 	if (eng->writable_cte) {
+		/* moved is read twice (the INSERT and the newest value) but runs
+		 * once, as every data-modifying WITH does */
 		char *sql =
 		    archive ? dbc_printf(ctx,
 		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s), "
 		                         "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
-		                         "RETURNING 1) SELECT count(*) FROM ins",
-		                         eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, eng->now_sql)
+		                         "RETURNING 1) SELECT (SELECT count(*) FROM ins), "
+		                         "CAST(max(%s) AS text) FROM moved",
+		                         eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, eng->now_sql,
+		                         pc->qc)
 		            : dbc_printf(ctx,
-		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING 1) "
-		                         "SELECT count(*) FROM moved",
-		                         eng->only, pc->qt, rows);
-		bool ok;
-		*moved = count_of(ctx, sql, &cut, &ok);
-		return ok ? DBC_OK : DBC_ERROR;
+		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
+		                         "SELECT count(*), CAST(max(%s) AS text) FROM moved",
+		                         eng->only, pc->qt, rows, pc->qc, pc->qc);
+		batch_out o = {0, NULL};
+		if (!sql || h->query(ctx, sql, resumed ? 2 : 1, params, take_batch, &o) != DBC_OK)
+			return DBC_ERROR;
+		*moved = o.n;
+		if (o.newest)
+			*resume = o.newest;
+		return DBC_OK;
 	}
+	dbc_value cut = params[0];
 	int64_t inserted = 0;
 	if (archive) {
 		char *ins = dbc_printf(ctx,
@@ -113,7 +146,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 /* One batch in its own savepoint; a purge lets its deletes through the
  * soft-delete trigger. */
 static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
-                     const char *cols, int64_t n, int64_t *moved)
+                     const char *cols, int64_t n, char **resume, int64_t *moved)
 {
 	const dbc_host *h = ctx->host;
 	int level = h->savepoint(ctx);
@@ -123,18 +156,16 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_polic
 	bool purge = pc->p->action == DBC_RETAIN_PURGE;
 	if (purge && eng->purge_through) {
 		eng->purge_through(true);
-		rc = move_batch(ctx, eng, pc, cols, n, moved);
+		rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
 		eng->purge_through(false);
 	} else if (purge) {
-		char *drop = eng->trigger_drop(ctx, pc->t);
-		char *create = eng->trigger_create(ctx, pc->t, pc->p->column);
-		rc = drop && create && h->exec(ctx, drop) == DBC_OK &&
-		             move_batch(ctx, eng, pc, cols, n, moved) == DBC_OK &&
-		             h->exec(ctx, create) == DBC_OK
+		rc = h->exec(ctx, pc->bypass_drop) == DBC_OK &&
+		             move_batch(ctx, eng, pc, cols, n, resume, moved) == DBC_OK &&
+		             h->exec(ctx, pc->bypass_create) == DBC_OK
 		         ? DBC_OK
 		         : DBC_ERROR;
 	} else {
-		rc = move_batch(ctx, eng, pc, cols, n, moved);
+		rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
 	}
 	if (rc == DBC_OK)
 		return h->release(ctx, level);
@@ -168,18 +199,22 @@ static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, in
 
 static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
                      const dbc_policy *p, int64_t batch, int64_t max_rows, bool count,
-                     dbc_retain_result *r)
+                     const char *resume, dbc_retain_result *r)
 {
 	const int64_t bound = max_rows > batch ? max_rows : batch;
 	double started = now_ms();
 	memset(r, 0, sizeof(*r));
 	r->policy = p->name;
 	r->blocked = r->remaining = -1;
+	r->resume = resume ? dbc_strdup(ctx, resume) : NULL;
 	dbc_policy_ctx pc;
 	if (start_run(ctx, eng, p) != DBC_OK || dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK)
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE &&
 	    dbc_retain_ensure_target(ctx, eng, pc.t, p->target_schema, p->target_name) != DBC_OK)
+		return DBC_ERROR;
+	if (p->action == DBC_RETAIN_PURGE && !eng->purge_through &&
+	    dbc_softdelete_bypass(ctx, eng, s, pc.t, &pc.bypass_drop, &pc.bypass_create) != DBC_OK)
 		return DBC_ERROR;
 	char *cols = column_list(ctx, pc.t);
 	if (!cols)
@@ -189,7 +224,7 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
-		if (run_batch(ctx, eng, &pc, cols, n, &k) != DBC_OK)
+		if (run_batch(ctx, eng, &pc, cols, n, &r->resume, &k) != DBC_OK)
 			return DBC_ERROR;
 		moved += k;
 		if (k < n)
@@ -231,8 +266,24 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 	return DBC_OK;
 }
 
+/* The point resume left policy name at, or NULL. */
+static const char *resume_of(const dbc_retain_results *resume, const char *name)
+{
+	for (int i = 0; resume && i < resume->n; i++)
+		if (strcmp(resume->items[i].policy, name) == 0)
+			return resume->items[i].resume;
+	return NULL;
+}
+
 int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
                      int64_t max_rows, bool count, dbc_retain_results *out)
+{
+	return dbc_retain_apply_from(ctx, eng, name, max_rows, count, NULL, out);
+}
+
+int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+                          int64_t max_rows, bool count, const dbc_retain_results *resume,
+                          dbc_retain_results *out)
 {
 	memset(out, 0, sizeof(*out));
 	dbc_policies ps;
@@ -263,7 +314,7 @@ int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *nam
 		rc = dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 4);
 		if (rc == DBC_OK)
 			rc = apply_one(ctx, eng, &s, &ps.items[i], batch, max_rows, count,
-			               &out->items[out->n++]);
+			               resume_of(resume, ps.items[i].name), &out->items[out->n++]);
 	}
 	if (rc == DBC_OK)
 		return ctx->host->release(ctx, level);

@@ -1,6 +1,8 @@
 /*
  * retain_common.c — what soft delete and retention share: finding the table
- * and column an argument names, and whether a column holds a point in time.
+ * and column an argument names, whether a column holds a point in time,
+ * comparing names as the engine does, and whether a bookkeeping table of
+ * the part can be read yet.
  */
 #include "check/check.h"
 #include "retain/retain.h"
@@ -46,4 +48,25 @@ bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type)
 				return true;
 	}
 	return false;
+}
+
+bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return ctx->host->dialect->names_fold_case ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column, bool *readable)
+{
+	bool exists = true;
+	*readable = false;
+	if (ctx->host->book_exists && ctx->host->book_exists(ctx, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists)
+		return DBC_OK;
+	/* a SQLite file whose bookkeeping predates the table (or the column)
+	 * reads as having no rows in it */
+	*readable = !ctx->host->book_has_column || ctx->host->book_has_column(ctx, table, column);
+	return DBC_OK;
 }

@@ -161,17 +161,10 @@ static int split_target(dbc_ctx *ctx, const char *target, const dbc_table *src, 
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static bool same_name(const dbc_ctx *ctx, const char *a, const char *b)
-{
-	if (!a || !b)
-		return a == b;
-	return ctx->host->dialect->names_fold_case ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
-}
-
 static const dbc_column *column_named(const dbc_ctx *ctx, const dbc_table *t, const char *name)
 {
 	for (int i = 0; i < t->ncolumns; i++)
-		if (same_name(ctx, t->columns[i].name, name))
+		if (dbc_retain_same_name(ctx, t->columns[i].name, name))
 			return &t->columns[i];
 	return NULL;
 }
@@ -182,7 +175,7 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_ta
                         const char *schema, const char *name)
 {
 	const char *display = dbc_qualified_name(ctx, schema, name);
-	if (same_name(ctx, schema, src->schema) && same_name(ctx, name, src->name))
+	if (dbc_retain_same_name(ctx, schema, src->schema) && dbc_retain_same_name(ctx, name, src->name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "argument \"target\" names the policy's own table %s", display);
 	if (column_named(ctx, src, "archived_at"))
@@ -274,17 +267,10 @@ static int take_policy(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* Whether the policies can be read (see dbc_retain_book_readable). */
 static int book_readable(dbc_ctx *ctx, bool *readable)
 {
-	bool exists = true;
-	*readable = false;
-	if (ctx->host->book_exists && ctx->host->book_exists(ctx, &exists) != DBC_OK)
-		return DBC_ERROR;
-	if (!exists)
-		return DBC_OK;
-	*readable = !ctx->host->book_has_column ||
-	            ctx->host->book_has_column(ctx, "dbcare_" BOOK, "keep");
-	return DBC_OK;
+	return dbc_retain_book_readable(ctx, "dbcare_" BOOK, "keep", readable);
 }
 
 int dbc_retain_load(dbc_ctx *ctx, const char *name, dbc_policies *out)
@@ -515,8 +501,8 @@ int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *
 		const dbc_table *child = &s->tables[i];
 		for (int k = 0; k < child->nconstraints; k++) {
 			const dbc_constraint *c = &child->constraints[k];
-			if (!blocks_delete(c) || !same_name(ctx, c->ref_table, t->name) ||
-			    !same_name(ctx, c->ref_schema, t->schema))
+			if (!blocks_delete(c) || !dbc_retain_same_name(ctx, c->ref_table, t->name) ||
+			    !dbc_retain_same_name(ctx, c->ref_schema, t->schema))
 				continue;
 			if (fn(ctx, arg, child, c) != DBC_OK)
 				return DBC_ERROR;

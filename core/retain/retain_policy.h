@@ -45,6 +45,9 @@ typedef struct dbc_policy_ctx {
 	int nblockers;
 	char *cutoff_sql; /* the cutoff as SQL (now() moves: computed per statement) */
 	char *cutoff;     /* the cutoff as a value, computed once; NULL unless asked */
+	/* a purge where the trigger cannot be told: the statements taking the
+	 * soft-delete triggers out of its way and back (dbc_softdelete_bypass) */
+	char *bypass_drop, *bypass_create;
 } dbc_policy_ctx;
 
 /* Makes the archive of an archive policy when missing (the source's

@@ -9,22 +9,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BOOK "softdelete"
 
-/* Whether the bookkeeping table can be read: a SQLite file whose bookkeeping
- * predates it (or that has none) reads as having no enabled table. */
+/* Whether the enabled tables can be read (see dbc_retain_book_readable). */
 static int book_readable(dbc_ctx *ctx, bool *readable)
 {
-	bool exists = true;
-	*readable = false;
-	if (ctx->host->book_exists && ctx->host->book_exists(ctx, &exists) != DBC_OK)
-		return DBC_ERROR;
-	if (!exists)
-		return DBC_OK;
-	*readable = !ctx->host->book_has_column ||
-	            ctx->host->book_has_column(ctx, "dbcare_" BOOK, "column_name");
-	return DBC_OK;
+	return dbc_retain_book_readable(ctx, "dbcare_" BOOK, "column_name", readable);
 }
 
 static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -490,6 +482,68 @@ static int restore_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 
 /* ------------------------------------------------------------------- purge */
 
+/* Whether a foreign key of child deletes child's rows with parent's. */
+static bool cascades_from(const dbc_ctx *ctx, const dbc_table *child, const dbc_table *parent)
+{
+	for (int k = 0; k < child->nconstraints; k++) {
+		const dbc_constraint *c = &child->constraints[k];
+		if (c->kind == DBC_CON_FOREIGN_KEY && c->on_delete &&
+		    strcasecmp(c->on_delete, "cascade") == 0 &&
+		    dbc_retain_same_name(ctx, c->ref_table, parent->name) &&
+		    dbc_retain_same_name(ctx, c->ref_schema ? c->ref_schema : child->schema,
+		                         parent->schema))
+			return true;
+	}
+	return false;
+}
+
+static bool listed(const dbc_ctx *ctx, const dbc_table *const *tables, int n, const dbc_table *t)
+{
+	for (int i = 0; i < n; i++)
+		if (dbc_retain_same_name(ctx, tables[i]->schema, t->schema) &&
+		    dbc_retain_same_name(ctx, tables[i]->name, t->name))
+			return true;
+	return false;
+}
+
+int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+                          const dbc_table *t, char **drop, char **create)
+{
+	*drop = *create = NULL;
+	/* t, then every table an ON DELETE CASCADE reaches from one listed,
+	 * breadth first; each table once (foreign keys may form cycles) */
+	const dbc_table **reach = dbc_zalloc(ctx, sizeof(*reach) * (size_t)(s->ntables + 1));
+	if (!reach)
+		return DBC_ERROR;
+	int n = 0;
+	reach[n++] = t;
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < s->ntables; k++) {
+			const dbc_table *child = &s->tables[k];
+			if (!listed(ctx, reach, n, child) && cascades_from(ctx, child, reach[i]))
+				reach[n++] = child;
+		}
+	dbc_buf d, c;
+	dbc_buf_init(&d, ctx);
+	dbc_buf_init(&c, ctx);
+	for (int i = 0; i < n; i++) {
+		char *column;
+		if (dbc_softdelete_column(ctx, reach[i], &column) != DBC_OK)
+			return DBC_ERROR;
+		if (!column)
+			continue;
+		char *off = eng->trigger_drop(ctx, reach[i]);
+		char *on = eng->trigger_create(ctx, reach[i], column);
+		if (!off || !on)
+			return DBC_ERROR;
+		dbc_buf_appendf(&d, "%s; ", off);
+		dbc_buf_appendf(&c, "%s; ", on);
+	}
+	*drop = dbc_buf_finish(&d);
+	*create = dbc_buf_finish(&c);
+	return *drop && *create ? DBC_OK : DBC_ERROR;
+}
+
 static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
                          const char *older_than, int64_t *purged)
 {
@@ -515,12 +569,13 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 		eng->purge_through(false);
 		return rc;
 	}
-	/* No way to tell the trigger: it stands aside for this delete, in the
-	 * call's transaction (a failure puts it back with everything else). */
-	char *drop = eng->trigger_drop(ctx, t);
-	char *create = eng->trigger_create(ctx, t, column);
-	if (!drop || !create || ctx->host->exec(ctx, drop) != DBC_OK ||
-	    run_counted(ctx, sql, 0, NULL, purged) != DBC_OK || ctx->host->exec(ctx, create) != DBC_OK)
+	/* No way to tell the triggers: they stand aside for this delete, in
+	 * the call's transaction (a failure puts them back with everything
+	 * else) — t's own and those its cascades reach. */
+	char *drop, *create;
+	if (dbc_softdelete_bypass(ctx, eng, &s, t, &drop, &create) != DBC_OK ||
+	    ctx->host->exec(ctx, drop) != DBC_OK || run_counted(ctx, sql, 0, NULL, purged) != DBC_OK ||
+	    ctx->host->exec(ctx, create) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }

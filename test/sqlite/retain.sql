@@ -103,6 +103,17 @@ SELECT policy, deleted, remaining FROM dbretain_apply('videos');
 SELECT id, deleted_at IS NOT NULL AS deleted FROM videos ORDER BY id;
 DELETE FROM videos WHERE id = 4;
 SELECT count(*) AS soft_deleted FROM videos WHERE deleted_at IS NOT NULL;
+-- A purge policy's delete is real, and so is its ON DELETE CASCADE into
+-- another soft-delete table; that table's trigger works again afterwards.
+CREATE TABLE clips (id INTEGER PRIMARY KEY, video_id INTEGER REFERENCES videos ON DELETE CASCADE);
+INSERT INTO clips VALUES (1, 4), (2, 3);
+SELECT json_extract(dbsoftdelete_enable('clips'), '$.column') AS enabled;
+UPDATE videos SET deleted_at = datetime('now', '-8 days') WHERE id = 4;
+SELECT policy, deleted FROM dbretain_apply('videos');
+SELECT id, deleted_at IS NOT NULL AS deleted FROM clips ORDER BY id;
+DELETE FROM clips WHERE id = 2;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM clips ORDER BY id;
+SELECT dbsoftdelete_disable('clips') AS disabled;
 
 SELECT dbretain_drop('conv') AS dropped, dbretain_drop('conv') AS again;
 SELECT name FROM dbretain_policies;

@@ -87,6 +87,32 @@ SELECT dbsoftdelete_purge('videos', '0 days');
 SELECT dbsoftdelete_purge('videos', '-1 day');
 SELECT dbsoftdelete_purge('videos', '');
 
+-- A purge is a real delete, and so is the ON DELETE CASCADE it sets off:
+-- in the soft-delete tables the cascade reaches (children of children too)
+-- the rows go for real; their triggers work again afterwards.
+CREATE TABLE shows (id INTEGER PRIMARY KEY, name TEXT);
+CREATE TABLE episodes (id INTEGER PRIMARY KEY,
+                       show_id INTEGER REFERENCES shows ON DELETE CASCADE);
+CREATE TABLE scenes (id INTEGER PRIMARY KEY,
+                     episode_id INTEGER REFERENCES episodes ON DELETE CASCADE);
+INSERT INTO shows VALUES (1, 'a'), (2, 'b');
+INSERT INTO episodes VALUES (10, 1), (20, 2);
+INSERT INTO scenes VALUES (100, 10), (200, 20);
+SELECT json_extract(dbsoftdelete_enable('shows'), '$.column') AS enabled;
+SELECT json_extract(dbsoftdelete_enable('episodes'), '$.column') AS enabled;
+SELECT json_extract(dbsoftdelete_enable('scenes'), '$.column') AS enabled;
+DELETE FROM shows WHERE id = 1;
+SELECT dbsoftdelete_purge('shows') AS purged;
+SELECT id FROM shows ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM episodes ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM scenes ORDER BY id;
+DELETE FROM episodes WHERE id = 20;
+DELETE FROM scenes WHERE id = 200;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM episodes ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM scenes ORDER BY id;
+SELECT dbsoftdelete_disable('shows') AND dbsoftdelete_disable('episodes') AND
+       dbsoftdelete_disable('scenes') AS disabled;
+
 -- Bad tables and columns.
 CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, gone TIMESTAMP NOT NULL DEFAULT 0);
 CREATE VIEW people_v AS SELECT * FROM people;

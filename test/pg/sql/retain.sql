@@ -97,6 +97,17 @@ SELECT id, deleted_at IS NOT NULL AS deleted FROM app.videos ORDER BY id;
 -- the trigger works again afterwards
 DELETE FROM app.videos WHERE id = 4;
 SELECT count(*) AS soft_deleted FROM app.videos WHERE deleted_at IS NOT NULL;
+-- A purge policy's delete is real, and so is its ON DELETE CASCADE into
+-- another soft-delete table; that table's trigger works again afterwards.
+CREATE TABLE app.clips (id int PRIMARY KEY, video_id int REFERENCES app.videos ON DELETE CASCADE);
+INSERT INTO app.clips VALUES (1, 4), (2, 3);
+SELECT dbsoftdelete_enable('app.clips') IS NOT NULL AS enabled;
+UPDATE app.videos SET deleted_at = now() - interval '8 days' WHERE id = 4;
+SELECT policy, deleted FROM dbretain_apply('videos');
+SELECT id, deleted_at IS NOT NULL AS deleted FROM app.clips ORDER BY id;
+DELETE FROM app.clips WHERE id = 2;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM app.clips ORDER BY id;
+SELECT dbsoftdelete_disable('app.clips') AS disabled;
 
 -- dbretain_run commits per batch: not inside a transaction block.
 BEGIN;
@@ -117,6 +128,19 @@ SELECT policy, deleted, remaining FROM dbretain_apply('logs');
 SELECT policy, deleted, remaining FROM dbretain_apply('logs', 3);
 SELECT policy, deleted, remaining FROM dbretain_apply('logs', 6);
 SELECT min(id) AS oldest_left, count(*) AS left_in_logs FROM app.logs;
+-- Each batch after the first starts at the newest age value the previous
+-- one moved, ties included: rows sharing one timestamp across the batches
+-- of a call (and of a run) all go, and nothing twice.
+INSERT INTO app.logs SELECT i, now() - interval '50 days' + (i / 3) * interval '1 minute'
+  FROM generate_series(100, 110) i;
+SELECT policy, deleted FROM dbretain_apply('logs', 7);
+SELECT count(*) AS left_in_logs FROM app.logs WHERE at < now() - interval '30 days';
+INSERT INTO app.logs SELECT i, now() - interval '50 days' FROM generate_series(200, 206) i;
+SELECT dbretain_drop('logs') AS dropped;
+SELECT dbretain_add('logs', 'app.logs', 'at', '30 days', 'archive', 'archive.logs') AS added;
+CALL dbretain_run('logs');
+SELECT count(*) AS archived, count(DISTINCT id) AS distinct_ids FROM archive.logs;
+SELECT count(*) AS left_in_logs FROM app.logs WHERE at < now() - interval '30 days';
 SELECT dbretain_drop('logs') AS dropped;
 SELECT dbcare_set('retain.batch_size', '5000');
 

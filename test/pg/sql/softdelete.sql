@@ -90,6 +90,31 @@ SELECT dbsoftdelete_purge('media.videos', '7 fortnights');
 SELECT dbsoftdelete_purge('media.videos', '0 days');
 SELECT dbsoftdelete_purge('media.videos', '');
 
+-- The cascade of a purge deletes for real also in soft-delete tables it
+-- reaches through another one (children of children).
+CREATE TABLE media.shows (id int PRIMARY KEY, name text);
+CREATE TABLE media.episodes (id int PRIMARY KEY,
+                             show_id int REFERENCES media.shows ON DELETE CASCADE);
+CREATE TABLE media.scenes (id int PRIMARY KEY,
+                           episode_id int REFERENCES media.episodes ON DELETE CASCADE);
+INSERT INTO media.shows VALUES (1, 'a'), (2, 'b');
+INSERT INTO media.episodes VALUES (10, 1), (20, 2);
+INSERT INTO media.scenes VALUES (100, 10), (200, 20);
+SELECT dbsoftdelete_enable('media.shows') IS NOT NULL AS enabled;
+SELECT dbsoftdelete_enable('media.episodes') IS NOT NULL AS enabled;
+SELECT dbsoftdelete_enable('media.scenes') IS NOT NULL AS enabled;
+DELETE FROM media.shows WHERE id = 1;
+SELECT dbsoftdelete_purge('media.shows') AS purged;
+SELECT id FROM media.shows ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM media.episodes ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM media.scenes ORDER BY id;
+DELETE FROM media.episodes WHERE id = 20;
+DELETE FROM media.scenes WHERE id = 200;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM media.episodes ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM media.scenes ORDER BY id;
+SELECT dbsoftdelete_disable('media.shows') AND dbsoftdelete_disable('media.episodes') AND
+       dbsoftdelete_disable('media.scenes') AS disabled;
+
 -- Bad tables and columns.
 CREATE TABLE media.people (id int PRIMARY KEY, name text, gone timestamptz NOT NULL DEFAULT now());
 CREATE VIEW media.people_v AS SELECT * FROM media.people;
