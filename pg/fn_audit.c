@@ -170,16 +170,23 @@ static int uninstall(dbc_ctx *ctx, const char *name)
 		return DBC_ERROR;
 	if (!found)
 		return DBC_OK;
-	/* dbcare_audit: the row-level trigger dbaudit_enable made before 0.3.0 */
-	const char *n = t.name;
-	char *sql = dbc_printf(ctx,
-	                       "DROP TRIGGER IF EXISTS dbcare_audit ON %s;"
-	                       " DROP TRIGGER IF EXISTS dbcare_audit_insert ON %s;"
-	                       " DROP TRIGGER IF EXISTS dbcare_audit_update ON %s;"
-	                       " DROP TRIGGER IF EXISTS dbcare_audit_delete ON %s;"
-	                       " DROP TRIGGER IF EXISTS dbcare_audit_truncate ON %s",
-	                       n, n, n, n, n);
-	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
+	/* only those that exist, so nothing is said about the others;
+	 * dbcare_audit: the row-level trigger dbaudit_enable made before 0.3.0 */
+	dbc_strlist names = {0};
+	dbc_value arg = dbc_text(t.name);
+	if (ctx->host->query(ctx,
+	                     "SELECT tgname::pg_catalog.text FROM pg_catalog.pg_trigger"
+	                     " WHERE tgrelid = $1::pg_catalog.regclass AND tgname IN ('dbcare_audit',"
+	                     " 'dbcare_audit_insert', 'dbcare_audit_update', 'dbcare_audit_delete',"
+	                     " 'dbcare_audit_truncate') ORDER BY tgname",
+	                     1, &arg, collect_name, &names) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < names.n; i++) {
+		char *sql = dbc_printf(ctx, "DROP TRIGGER %s ON %s", names.items[i], t.name);
+		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)

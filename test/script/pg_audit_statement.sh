@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The audit trail's statement-level triggers on PostgreSQL (docs/audit.md,
+# "How entries are written"): dbaudit_enable makes one AFTER ... FOR EACH
+# STATEMENT trigger per operation over its transition table; the entries a
+# multi-row statement writes equal, column for column, those of the same
+# changes made one row per statement, in the order the rows were changed; a
+# statement that changes no row (or no recorded column) writes nothing; the
+# hash chain links a bulk statement's entries one after the other; and a
+# table audited by the row-level trigger of earlier builds keeps recording
+# until dbaudit_refresh makes the statement triggers, which
+# dbaudit_disable and dbaudit_enable handle as well.
+set -eu
+db=dbcare_audit_statement
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+
+q -c "CREATE TABLE bulk (id int PRIMARY KEY, v int, name text, secret text)" \
+  -c "CREATE TABLE single (LIKE bulk INCLUDING ALL)" \
+  -c "SELECT dbaudit_enable('bulk', '{\"exclude\": [\"secret\"]}')" \
+  -c "SELECT dbaudit_enable('single', '{\"exclude\": [\"secret\"]}')" > /dev/null
+
+# the triggers: statement-level, one per operation, each with its transition table(s)
+got=$(q -c "SELECT string_agg(tgname || ' ' || (tgtype & 1 = 1)::text || ' ' || coalesce(tgoldtable, '-') || ' ' || coalesce(tgnewtable, '-'), ', ' ORDER BY tgname)
+            FROM pg_trigger WHERE tgrelid = 'bulk'::regclass")
+want="dbcare_audit_delete false dbcare_old -, dbcare_audit_insert false - dbcare_new, dbcare_audit_truncate false - -, dbcare_audit_update false dbcare_old dbcare_new"
+[ "$got" = "$want" ] || fail "triggers:
+$got
+want:
+$want"
+
+# the same changes: multi-row statements on bulk, one row a statement on single
+q -c "INSERT INTO bulk SELECT g, g, 'n' || g, 's' FROM generate_series(1, 50) g ORDER BY g" \
+  -c "UPDATE bulk SET v = v * 10 WHERE id % 3 = 0" \
+  -c "UPDATE bulk SET secret = 'changed'" \
+  -c "UPDATE bulk SET v = v WHERE id = 1" \
+  -c "DELETE FROM bulk WHERE id > 40" \
+  -c "DELETE FROM bulk WHERE id < 0" > /dev/null
+for g in $(seq 1 50); do echo "INSERT INTO single VALUES ($g, $g, 'n$g', 's');"; done > "$work/single.sql"
+q -f "$work/single.sql" > /dev/null
+# the updates and deletes in the order the multi-row statements visited the rows
+for id in $(q -c "SELECT (key->>'id')::int FROM dbcare.audit_log WHERE table_name = 'public.bulk' AND operation = 'update' ORDER BY id"); do
+  echo "UPDATE single SET v = v * 10 WHERE id = $id;"
+done > "$work/single_upd.sql"
+for id in $(q -c "SELECT id FROM single ORDER BY id"); do echo "UPDATE single SET secret = 'changed' WHERE id = $id;"; done >> "$work/single_upd.sql"
+for id in $(q -c "SELECT (key->>'id')::int FROM dbcare.audit_log WHERE table_name = 'public.bulk' AND operation = 'delete' ORDER BY id"); do
+  echo "DELETE FROM single WHERE id = $id;"
+done >> "$work/single_upd.sql"
+q -f "$work/single_upd.sql" > /dev/null
+entries() {
+  q -c "SELECT operation, db_user, coalesce(actor, '-'), key, coalesce(old_values::text, '-'), coalesce(new_values::text, '-'),
+               hash IS NULL, prev_hash IS NULL, pg_typeof(txid)
+        FROM dbcare.audit_log WHERE table_name = 'public.$1' ORDER BY id"
+}
+entries bulk > "$work/bulk.out"
+entries single > "$work/single.out"
+[ "$(wc -l < "$work/bulk.out")" = 76 ] || fail "bulk entries: $(wc -l < "$work/bulk.out") (want 50 inserts, 16 updates, 10 deletes)"
+diff "$work/bulk.out" "$work/single.out" > "$work/diff" || fail "bulk and single-row entries differ:
+$(head -20 "$work/diff")"
+# inserts in the order the statement inserted the rows (ORDER BY g)
+[ "$(q -c "SELECT string_agg(key->>'id', ',' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.bulk' AND operation = 'insert'")" = \
+  "$(seq -s, 1 50)" ] || fail "insert order"
+# one transaction id per statement's transaction; the excluded column's update wrote nothing
+[ "$(q -c "SELECT count(DISTINCT txid) FROM dbcare.audit_log WHERE table_name = 'public.bulk'")" = 3 ] || fail "txids"
+
+# a bulk statement in a chained table: its entries link one after the other
+q -c "CREATE TABLE chained (id int PRIMARY KEY, v text)" \
+  -c "SELECT dbaudit_enable('chained', '{\"hash_chain\": true}')" \
+  -c "INSERT INTO chained SELECT g, 'v' FROM generate_series(1, 300) g" \
+  -c "UPDATE chained SET v = 'w' WHERE id <= 100" -c "DELETE FROM chained WHERE id > 250" > /dev/null
+[ "$(q -c "SELECT checked || ' ' || coalesce(broken_id::text, '-') FROM dbaudit_verify()")" = "450 -" ] ||
+  fail "verify: $(q -c "SELECT * FROM dbaudit_verify()")"
+[ "$(q -c "SELECT last_hash = (SELECT hash FROM dbcare.audit_log ORDER BY id DESC LIMIT 1) FROM dbcare.audit_chain")" = t ] ||
+  fail "the chain's head is not the last entry's hash"
+
+# a table audited by the row-level trigger of earlier builds
+q -c "CREATE TABLE legacy (id int PRIMARY KEY, v int)" -c "SELECT dbaudit_enable('legacy')" \
+  -c "DROP TRIGGER dbcare_audit_insert ON legacy" -c "DROP TRIGGER dbcare_audit_update ON legacy" \
+  -c "DROP TRIGGER dbcare_audit_delete ON legacy" \
+  -c "CREATE TRIGGER dbcare_audit AFTER INSERT OR UPDATE OR DELETE ON legacy FOR EACH ROW
+      EXECUTE FUNCTION dbcare.audit_trigger('public.legacy', 'changed', '1', 'id')" \
+  -c "INSERT INTO legacy VALUES (1, 1), (2, 2)" -c "UPDATE legacy SET v = 3 WHERE id = 1" > /dev/null
+[ "$(q -c "SELECT string_agg(operation || key::text, ',' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.legacy'")" = \
+  'insert{"id": 1},insert{"id": 2},update{"id": 1}' ] || fail "the row-level trigger of earlier builds"
+[ "$(q -c "SELECT dbaudit_refresh('legacy')")" = 1 ] || fail "refresh"
+[ "$(q -c "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'legacy'::regclass")" = \
+  dbcare_audit_delete,dbcare_audit_insert,dbcare_audit_truncate,dbcare_audit_update ] || fail "refresh kept the row trigger"
+q -c "DELETE FROM legacy WHERE id = 2" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.legacy'")" = 4 ] || fail "after refresh"
+# disable drops both forms, silently; enable again makes the statement triggers
+q -c "DROP TRIGGER dbcare_audit_delete ON legacy" \
+  -c "CREATE TRIGGER dbcare_audit AFTER DELETE ON legacy FOR EACH ROW EXECUTE FUNCTION dbcare.audit_trigger('public.legacy', 'changed', '1', 'id')" > /dev/null
+[ -z "$(q -c "SELECT dbaudit_disable('legacy')" 2>&1 | grep -v '^t$')" ] || fail "disable said more than true"
+[ "$(q -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'legacy'::regclass")" = 0 ] || fail "disable left a trigger"
+q -c "SELECT dbaudit_enable('legacy')" -c "DELETE FROM legacy" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.legacy'")" = 5 ] || fail "enabled again"
+echo ok
