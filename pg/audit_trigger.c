@@ -32,10 +32,10 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
@@ -58,8 +58,9 @@ const char *pgdbc_audit_actor(void)
 	return audit_actor;
 }
 
-/* How a column's values are written into JSON. */
-typedef enum { K_TEXT, K_BOOL, K_NUMBER, K_JSON } value_kind;
+/* How a column's values are written into JSON: numbers, booleans and JSON
+ * as such, every other value as its output text. */
+typedef enum { K_TEXT, K_BOOL, K_INT2, K_INT4, K_INT8, K_FLOAT, K_NUMERIC, K_JSON, K_JSONB } value_kind;
 
 /* The configuration of one trigger for one statement (the FmgrInfo's
  * fn_extra lives as long as the statement's executor state). */
@@ -94,15 +95,20 @@ static value_kind kind_of(Oid type)
 	case BOOLOID:
 		return K_BOOL;
 	case INT2OID:
+		return K_INT2;
 	case INT4OID:
+		return K_INT4;
 	case INT8OID:
+		return K_INT8;
 	case FLOAT4OID:
 	case FLOAT8OID:
+		return K_FLOAT;
 	case NUMERICOID:
-		return K_NUMBER;
+		return K_NUMERIC;
 	case JSONOID:
-	case JSONBOID:
 		return K_JSON;
+	case JSONBOID:
+		return K_JSONB;
 	default:
 		return K_TEXT;
 	}
@@ -177,60 +183,117 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 	return c;
 }
 
-static void append_value(StringInfo buf, const audit_cfg *c, int i, Datum d)
+/*
+ * The JSON of a row is built as jsonb directly (pushJsonbValue), the value
+ * jsonb_in would make of its text: the same keys in jsonb's order, numbers
+ * as numeric, NaN and the infinities (no JSON numbers) as strings.
+ */
+static void push_string(JsonbParseState **st, JsonbIteratorToken tok, const char *s)
 {
-	char *s = OutputFunctionCall(&c->out[i], d);
-	switch (c->kind[i]) {
-	case K_BOOL:
-		appendStringInfoString(buf, s[0] == 't' ? "true" : "false");
-		break;
-	case K_NUMBER:
-		/* NaN and the infinities are no JSON numbers */
-		if (strpbrk(s, "NIni") != NULL)
-			escape_json(buf, s);
-		else
-			appendStringInfoString(buf, s);
-		break;
-	case K_JSON:
-		appendStringInfoString(buf, s);
-		break;
-	case K_TEXT:
-		escape_json(buf, s);
-		break;
-	}
-	pfree(s);
+	JsonbValue v;
+	v.type = jbvString;
+	v.val.string.len = (int)strlen(s);
+	v.val.string.val = (char *)s;
+	pushJsonbValue(st, tok, &v);
 }
 
-static void append_column(StringInfo buf, const audit_cfg *c, TupleDesc desc, int i,
-                          TupleTableSlot *slot, bool *first)
+static void push_numeric(JsonbParseState **st, Numeric n)
+{
+	JsonbValue v;
+	v.type = jbvNumeric;
+	v.val.numeric = n;
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+static void push_jsonb(JsonbParseState **st, Jsonb *j)
+{
+	JsonbValue v;
+	if (JsonbExtractScalar(&j->root, &v)) {
+		pushJsonbValue(st, WJB_VALUE, &v);
+		return;
+	}
+	v.type = jbvBinary; /* an object or array: pushJsonbValue copies its pieces */
+	v.val.binary.data = &j->root;
+	v.val.binary.len = (int)(VARSIZE(j) - VARHDRSZ);
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
+{
+	JsonbValue v;
+	char *s;
+	switch (c->kind[i]) {
+	case K_BOOL:
+		v.type = jbvBool;
+		v.val.boolean = DatumGetBool(d);
+		pushJsonbValue(st, WJB_VALUE, &v);
+		return;
+	case K_INT2:
+		push_numeric(st, int64_to_numeric(DatumGetInt16(d)));
+		return;
+	case K_INT4:
+		push_numeric(st, int64_to_numeric(DatumGetInt32(d)));
+		return;
+	case K_INT8:
+		push_numeric(st, int64_to_numeric(DatumGetInt64(d)));
+		return;
+	case K_NUMERIC: {
+		Numeric n = DatumGetNumeric(d);
+		if (!numeric_is_nan(n) && !numeric_is_inf(n)) {
+			push_numeric(st, n);
+			return;
+		}
+		break;
+	}
+	case K_FLOAT:
+		s = OutputFunctionCall(&c->out[i], d);
+		if (strpbrk(s, "NIni") == NULL) {
+			push_numeric(st, DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+			                                                     ObjectIdGetDatum(InvalidOid),
+			                                                     Int32GetDatum(-1))));
+			return;
+		}
+		push_string(st, WJB_VALUE, s);
+		return;
+	case K_JSONB:
+		push_jsonb(st, DatumGetJsonbP(d));
+		return;
+	case K_JSON:
+		s = OutputFunctionCall(&c->out[i], d);
+		push_jsonb(st, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s))));
+		return;
+	case K_TEXT:
+		break;
+	}
+	push_string(st, WJB_VALUE, OutputFunctionCall(&c->out[i], d));
+}
+
+static void push_column(JsonbParseState **st, const audit_cfg *c, TupleDesc desc, int i,
+                        TupleTableSlot *slot)
 {
 	bool isnull;
 	Datum d = slot_getattr(slot, i + 1, &isnull);
-	appendStringInfoString(buf, *first ? "{" : ", ");
-	*first = false;
-	escape_json(buf, NameStr(TupleDescAttr(desc, i)->attname));
-	appendStringInfoString(buf, ": ");
-	if (isnull)
-		appendStringInfoString(buf, "null");
-	else
-		append_value(buf, c, i, d);
+	push_string(st, WJB_KEY, NameStr(TupleDescAttr(desc, i)->attname));
+	if (isnull) {
+		JsonbValue v;
+		v.type = jbvNull;
+		pushJsonbValue(st, WJB_VALUE, &v);
+	} else
+		push_value(st, c, i, d);
 }
 
-static Datum jsonb_of(StringInfo buf, bool first)
+static Datum jsonb_of(JsonbParseState **st)
 {
-	if (first)
-		appendStringInfoChar(buf, '{');
-	appendStringInfoChar(buf, '}');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data));
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(st, WJB_END_OBJECT, NULL)));
 }
 
 /* The recorded columns of a row (changed_from: only those that differ). */
 static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot,
                       TupleTableSlot *changed_from, bool *any)
 {
-	StringInfoData buf;
+	JsonbParseState *st = NULL;
 	bool first = true;
-	initStringInfo(&buf);
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < desc->natts && i < c->natts; i++) {
 		if (!c->recorded[i] && !c->in_key[i])
 			continue;
@@ -255,21 +318,21 @@ static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot,
 					continue;
 			}
 		}
-		append_column(&buf, c, desc, i, slot, &first);
+		push_column(&st, c, desc, i, slot);
+		first = false;
 	}
 	if (any)
 		*any = !first;
-	return jsonb_of(&buf, first);
+	return jsonb_of(&st);
 }
 
 static Datum key_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot)
 {
-	StringInfoData buf;
-	bool first = true;
-	initStringInfo(&buf);
+	JsonbParseState *st = NULL;
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	for (int k = 0; k < c->nkey; k++)
-		append_column(&buf, c, desc, c->key[k] - 1, slot, &first);
-	return jsonb_of(&buf, first);
+		push_column(&st, c, desc, c->key[k] - 1, slot);
+	return jsonb_of(&st);
 }
 
 /* ------------------------------------------------------------ entries */
