@@ -62,6 +62,35 @@ $(head -20 "$work/diff")"
 # one transaction id per statement's transaction; the excluded column's update wrote nothing
 [ "$(q -c "SELECT count(DISTINCT txid) FROM dbcare.audit_log WHERE table_name = 'public.bulk'")" = 3 ] || fail "txids"
 
+# a statement that inserts and updates: grouped by operation, updates first
+q -c "CREATE TABLE up (id int PRIMARY KEY, v int)" -c "SELECT dbaudit_enable('up')" -c "INSERT INTO up VALUES (2, 0)" \
+  -c "INSERT INTO up VALUES (1, 1), (2, 2), (3, 3) ON CONFLICT (id) DO UPDATE SET v = excluded.v" \
+  -c "MERGE INTO up USING (VALUES (3, 30), (4, 40)) s(id, v) ON up.id = s.id
+      WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v)" > /dev/null
+[ "$(q -c "SELECT string_agg(operation || (key->>'id'), ',' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.up'")" = \
+  insert2,update2,insert1,insert3,update3,insert4 ] || fail "upsert and merge entries"
+
+# values as JSON: the jsonb jsonb_in makes of their text (numbers, NaN and
+# infinities as strings, JSON as JSON, everything else its text)
+q -c "CREATE TABLE ty (id int8 PRIMARY KEY, s int2, f float8, r real, n numeric, b bool, j json, jb jsonb, d date, a int[], t text)" \
+  -c "SELECT dbaudit_enable('ty')" \
+  -c "INSERT INTO ty VALUES (9007199254740993, -3, 'NaN', '-Infinity', 'NaN', false, '[1, {\"b\": 2}]', '\"str\"', '2026-01-02', '{1,2}', E'q\"\\\\u'),
+      (2, 0, 1.5e20, 0.1, 1.50, NULL, '7', '{\"z\": [null]}', NULL, NULL, NULL)" > /dev/null
+got=$(q -c "SELECT new_values FROM dbcare.audit_log WHERE table_name = 'public.ty' ORDER BY id")
+want='{"a": "{1,2}", "b": false, "d": "2026-01-02", "f": "NaN", "j": [1, {"b": 2}], "n": "NaN", "r": "-Infinity", "s": -3, "t": "q\"\\u", "id": 9007199254740993, "jb": "str"}
+{"a": null, "b": null, "d": null, "f": 150000000000000000000, "j": 7, "n": 1.50, "r": 0.1, "s": 0, "t": null, "id": 2, "jb": {"z": [null]}}'
+[ "$got" = "$want" ] || fail "values:
+$got
+want:
+$want"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.ty' AND new_values = new_values::text::jsonb")" = 2 ] || fail "jsonb round trip"
+
+# a table with an inheritance child: the child's rows changed through it are its entries
+q -c "CREATE TABLE par (id int PRIMARY KEY, v int)" -c "CREATE TABLE chi () INHERITS (par)" -c "SELECT dbaudit_enable('par')" \
+  -c "INSERT INTO chi VALUES (5, 5)" -c "UPDATE par SET v = 6" > /dev/null
+[ "$(q -c "SELECT string_agg(operation || ' ' || key::text, ',' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.par'")" = \
+  'update {"id": 5}' ] || fail "inheritance"
+
 # a bulk statement in a chained table: its entries link one after the other
 q -c "CREATE TABLE chained (id int PRIMARY KEY, v text)" \
   -c "SELECT dbaudit_enable('chained', '{\"hash_chain\": true}')" \
