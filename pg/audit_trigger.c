@@ -473,6 +473,9 @@ void pgdbc_audit_snapshot(void *arg)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	Portal portal = SPI_cursor_open_with_args(NULL, psprintf("SELECT * FROM %s", a->name), 0,
 	                                          NULL, NULL, NULL, true, 0);
+	/* each row's JSON, freed after its entry is written */
+	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
+	                                              ALLOCSET_DEFAULT_SIZES);
 	for (;;) {
 		SPI_cursor_fetch(portal, true, 1000);
 		if (SPI_processed == 0)
@@ -486,10 +489,13 @@ void pgdbc_audit_snapshot(void *arg)
 			pgdbc_audit_writer_open(&w, c->owner, c->chain);
 		}
 		for (uint64 i = 0; i < n; i++) {
+			MemoryContext old_cxt = MemoryContextSwitchTo(per_row);
 			ExecStoreHeapTuple(tt->vals[i], slot, false);
 			pgdbc_audit_writer_add(&w, c->table, "snapshot", key_json(c, tt->tupdesc, slot),
 			                       (Datum)0, row_json(c, tt->tupdesc, slot, NULL, NULL));
 			ExecClearTuple(slot);
+			MemoryContextSwitchTo(old_cxt);
+			MemoryContextReset(per_row);
 		}
 		SPI_freetuptable(tt);
 		CHECK_FOR_INTERRUPTS();
