@@ -95,6 +95,12 @@ static void map_columns(pgdbc_audit_writer *w)
 {
 	TupleDesc desc = RelationGetDescr(w->log);
 	for (int c = 0; c < LOG_NCOLS; c++) {
+		/* as created, column c is attribute c: one comparison each */
+		if (c < desc->natts && !TupleDescAttr(desc, c)->attisdropped &&
+		    strcmp(NameStr(TupleDescAttr(desc, c)->attname), log_columns[c]) == 0) {
+			w->attno[c] = c;
+			continue;
+		}
 		w->attno[c] = -1;
 		for (int i = 0; i < desc->natts; i++) {
 			Form_pg_attribute a = TupleDescAttr(desc, i);
