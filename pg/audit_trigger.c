@@ -3,15 +3,21 @@
  * table (docs/audit.md), and the baseline snapshot that writes rows the same
  * way.
  *
+ * Each audited table has one AFTER ... FOR EACH STATEMENT trigger per
+ * operation with the statement's transition table(s), so one call turns all
+ * rows a statement changed into entries, in the order it changed them; the
+ * row-level trigger of earlier builds is still served, one row a call.
+ * Entries are written by pg/audit_write.c without the executor.
+ *
  * Privileges: the audited roles have no privilege on dbcare.audit_log. The
- * trigger switches to the owner of the trigger function (the role that
- * installed dbcare, who owns the log) for one prepared INSERT, inside a
- * security-restricted operation, the way PostgreSQL's own foreign-key
- * triggers act as the table owner; an error or cancel restores the caller's
- * identity with the (sub)transaction's abort. It is not SECURITY DEFINER so
- * that it can record the writer's current_user. Nothing it runs resolves a
- * name through search_path: the INSERT names dbcare.audit_log and its
- * parameters are typed by OID.
+ * writer switches to the owner of the trigger function (the role that
+ * installed dbcare, who owns the log) for the insert of each entry, inside
+ * a security-restricted operation, the way PostgreSQL's own foreign-key
+ * triggers act as the table owner; the JSON of a row (the audited types'
+ * output functions) is made as the caller. An error or cancel restores the
+ * caller's identity with the (sub)transaction's abort. It is not SECURITY
+ * DEFINER so that it can record the writer's current_user. Nothing it runs
+ * resolves a name through search_path.
  *
  * The trigger's arguments carry its configuration (dbaudit_enable writes
  * them): the stored table name, "changed" or "full" (with "+chain": the
