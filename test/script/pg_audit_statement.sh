@@ -91,6 +91,17 @@ q -c "CREATE TABLE par (id int PRIMARY KEY, v int)" -c "CREATE TABLE chi () INHE
 [ "$(q -c "SELECT string_agg(operation || ' ' || key::text, ',' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.par'")" = \
   'update {"id": 5}' ] || fail "inheritance"
 
+# rows changed by a foreign key's cascade (a query of its own) are recorded
+q -c "CREATE TABLE pa (id int PRIMARY KEY)" \
+  -c "CREATE TABLE ch (id int PRIMARY KEY, pa int REFERENCES pa ON DELETE CASCADE ON UPDATE CASCADE)" \
+  -c "SELECT dbaudit_enable('ch')" -c "INSERT INTO pa SELECT generate_series(1, 3)" \
+  -c "INSERT INTO ch SELECT g, g % 3 + 1 FROM generate_series(1, 9) g" \
+  -c "UPDATE pa SET id = id + 10 WHERE id = 1" -c "DELETE FROM pa WHERE id > 1" > /dev/null
+[ "$(q -c "SELECT string_agg(operation || ' ' || (key->>'id') || ' ' || coalesce(new_values->>'pa', '-'), ',' ORDER BY id)
+          FROM dbcare.audit_log WHERE table_name = 'public.ch' AND operation <> 'insert'")" = \
+  "update 3 11,update 6 11,update 9 11,delete 1 -,delete 4 -,delete 7 -,delete 2 -,delete 5 -,delete 8 -,delete 3 -,delete 6 -,delete 9 -" ] ||
+  fail "cascade: $(q -c "SELECT operation, key FROM dbcare.audit_log WHERE table_name = 'public.ch' ORDER BY id")"
+
 # a bulk statement in a chained table: its entries link one after the other
 q -c "CREATE TABLE chained (id int PRIMARY KEY, v text)" \
   -c "SELECT dbaudit_enable('chained', '{\"hash_chain\": true}')" \
