@@ -6,6 +6,40 @@
 
 /* Defines dbcare.actor (from _PG_init). */
 void pgdbc_define_audit_settings(void);
+/* dbcare.actor as the transaction set it (NULL or "" when unset). */
+const char *pgdbc_audit_actor(void);
+
+#include "access/transam.h"
+#include "datatype/timestamp.h"
+#include "executor/execdesc.h"
+#include "utils/relcache.h"
+
+/* Writes entries into dbcare.audit_log without the executor
+ * (pg/audit_write.c): open, add each entry, close — within one call of the
+ * trigger function. */
+typedef struct pgdbc_audit_writer {
+	Relation log;
+	EState *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+	int attno[12];  /* the log's columns by name: their 0-based positions */
+	Oid seq;        /* the identity's sequence */
+	Oid owner;      /* the log's writer: the trigger function's owner */
+	CommandId cid;
+	TimestampTz at; /* the transaction's start */
+	FullTransactionId txid;
+	bool chain;        /* entries carry the hash chain */
+	bool chain_locked; /* the chain's head row is locked; prev_hash read */
+	bool chain_moved;  /* an entry was linked: the head moves at close */
+	char prev_hash[65];
+} pgdbc_audit_writer;
+
+void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);
+/* key/old/new: jsonb, (Datum)0 for NULL. Values are copied into the log's
+ * tuple; the caller frees them. */
+void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
+                            Datum old, Datum new);
+void pgdbc_audit_writer_close(pgdbc_audit_writer *w);
 
 /* The baseline of dbaudit_enable: every row of table `name` logged as a
  * snapshot entry, written as the trigger with these arguments writes. */

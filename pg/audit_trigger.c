@@ -3,15 +3,21 @@
  * table (docs/audit.md), and the baseline snapshot that writes rows the same
  * way.
  *
+ * Each audited table has one AFTER ... FOR EACH STATEMENT trigger per
+ * operation with the statement's transition table(s), so one call turns all
+ * rows a statement changed into entries, in the order it changed them; the
+ * row-level trigger of earlier builds is still served, one row a call.
+ * Entries are written by pg/audit_write.c without the executor.
+ *
  * Privileges: the audited roles have no privilege on dbcare.audit_log. The
- * trigger switches to the owner of the trigger function (the role that
- * installed dbcare, who owns the log) for one prepared INSERT, inside a
- * security-restricted operation, the way PostgreSQL's own foreign-key
- * triggers act as the table owner; an error or cancel restores the caller's
- * identity with the (sub)transaction's abort. It is not SECURITY DEFINER so
- * that it can record the writer's current_user. Nothing it runs resolves a
- * name through search_path: the INSERT names dbcare.audit_log and its
- * parameters are typed by OID.
+ * writer switches to the owner of the trigger function (the role that
+ * installed dbcare, who owns the log) for the insert of each entry, inside
+ * a security-restricted operation, the way PostgreSQL's own foreign-key
+ * triggers act as the table owner; the JSON of a row (the audited types'
+ * output functions) is made as the caller. An error or cancel restores the
+ * caller's identity with the (sub)transaction's abort. It is not SECURITY
+ * DEFINER so that it can record the writer's current_user. Nothing it runs
+ * resolves a name through search_path.
  *
  * The trigger's arguments carry its configuration (dbaudit_enable writes
  * them): the stored table name, "changed" or "full" (with "+chain": the
@@ -23,7 +29,7 @@
 #include "glue.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
+#include "executor/tuptable.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -32,19 +38,15 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
-#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
-#include "utils/timestamp.h"
-#include "utils/xid8.h"
+#include "utils/tuplestore.h"
 
 #include "audit_glue.h"
-
-#include "audit/audit.h"
-#include "datatype/timestamp.h"
-#include "utils/fmgroids.h"
 
 /* SET LOCAL dbcare.actor = '...': the application's user, logged with each entry. */
 static char *audit_actor = NULL;
@@ -57,8 +59,14 @@ void pgdbc_define_audit_settings(void)
 		NULL, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
-/* How a column's values are written into JSON. */
-typedef enum { K_TEXT, K_BOOL, K_NUMBER, K_JSON } value_kind;
+const char *pgdbc_audit_actor(void)
+{
+	return audit_actor;
+}
+
+/* How a column's values are written into JSON: numbers, booleans and JSON
+ * as such, every other value as its output text. */
+typedef enum { K_TEXT, K_BOOL, K_INT2, K_INT4, K_INT8, K_FLOAT, K_NUMERIC, K_JSON, K_JSONB } value_kind;
 
 /* The configuration of one trigger for one statement (the FmgrInfo's
  * fn_extra lives as long as the statement's executor state). */
@@ -93,15 +101,20 @@ static value_kind kind_of(Oid type)
 	case BOOLOID:
 		return K_BOOL;
 	case INT2OID:
+		return K_INT2;
 	case INT4OID:
+		return K_INT4;
 	case INT8OID:
+		return K_INT8;
 	case FLOAT4OID:
 	case FLOAT8OID:
+		return K_FLOAT;
 	case NUMERICOID:
-		return K_NUMBER;
+		return K_NUMERIC;
 	case JSONOID:
-	case JSONBOID:
 		return K_JSON;
+	case JSONBOID:
+		return K_JSONB;
 	default:
 		return K_TEXT;
 	}
@@ -176,60 +189,117 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 	return c;
 }
 
-static void append_value(StringInfo buf, const audit_cfg *c, int i, Datum d)
+/*
+ * The JSON of a row is built as jsonb directly (pushJsonbValue), the value
+ * jsonb_in would make of its text: the same keys in jsonb's order, numbers
+ * as numeric, NaN and the infinities (no JSON numbers) as strings.
+ */
+static void push_string(JsonbParseState **st, JsonbIteratorToken tok, const char *s)
 {
-	char *s = OutputFunctionCall(&c->out[i], d);
+	JsonbValue v;
+	v.type = jbvString;
+	v.val.string.len = (int)strlen(s);
+	v.val.string.val = (char *)s;
+	pushJsonbValue(st, tok, &v);
+}
+
+static void push_numeric(JsonbParseState **st, Numeric n)
+{
+	JsonbValue v;
+	v.type = jbvNumeric;
+	v.val.numeric = n;
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+static void push_jsonb(JsonbParseState **st, Jsonb *j)
+{
+	JsonbValue v;
+	if (JsonbExtractScalar(&j->root, &v)) {
+		pushJsonbValue(st, WJB_VALUE, &v);
+		return;
+	}
+	v.type = jbvBinary; /* an object or array: pushJsonbValue copies its pieces */
+	v.val.binary.data = &j->root;
+	v.val.binary.len = (int)(VARSIZE(j) - VARHDRSZ);
+	pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
+{
+	JsonbValue v;
+	char *s;
 	switch (c->kind[i]) {
 	case K_BOOL:
-		appendStringInfoString(buf, s[0] == 't' ? "true" : "false");
-		break;
-	case K_NUMBER:
-		/* NaN and the infinities are no JSON numbers */
-		if (strpbrk(s, "NIni") != NULL)
-			escape_json(buf, s);
-		else
-			appendStringInfoString(buf, s);
-		break;
-	case K_JSON:
-		appendStringInfoString(buf, s);
-		break;
-	case K_TEXT:
-		escape_json(buf, s);
+		v.type = jbvBool;
+		v.val.boolean = DatumGetBool(d);
+		pushJsonbValue(st, WJB_VALUE, &v);
+		return;
+	case K_INT2:
+		push_numeric(st, int64_to_numeric(DatumGetInt16(d)));
+		return;
+	case K_INT4:
+		push_numeric(st, int64_to_numeric(DatumGetInt32(d)));
+		return;
+	case K_INT8:
+		push_numeric(st, int64_to_numeric(DatumGetInt64(d)));
+		return;
+	case K_NUMERIC: {
+		Numeric n = DatumGetNumeric(d);
+		if (!numeric_is_nan(n) && !numeric_is_inf(n)) {
+			push_numeric(st, n);
+			return;
+		}
 		break;
 	}
-	pfree(s);
+	case K_FLOAT:
+		s = OutputFunctionCall(&c->out[i], d);
+		if (strpbrk(s, "NIni") == NULL) {
+			push_numeric(st, DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+			                                                     ObjectIdGetDatum(InvalidOid),
+			                                                     Int32GetDatum(-1))));
+			return;
+		}
+		push_string(st, WJB_VALUE, s);
+		return;
+	case K_JSONB:
+		push_jsonb(st, DatumGetJsonbP(d));
+		return;
+	case K_JSON:
+		s = OutputFunctionCall(&c->out[i], d);
+		push_jsonb(st, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s))));
+		return;
+	case K_TEXT:
+		break;
+	}
+	push_string(st, WJB_VALUE, OutputFunctionCall(&c->out[i], d));
 }
 
-static void append_column(StringInfo buf, const audit_cfg *c, TupleDesc desc, int i,
-                          HeapTuple tup, bool *first)
+static void push_column(JsonbParseState **st, const audit_cfg *c, TupleDesc desc, int i,
+                        TupleTableSlot *slot)
 {
 	bool isnull;
-	Datum d = heap_getattr(tup, i + 1, desc, &isnull);
-	appendStringInfoString(buf, *first ? "{" : ", ");
-	*first = false;
-	escape_json(buf, NameStr(TupleDescAttr(desc, i)->attname));
-	appendStringInfoString(buf, ": ");
-	if (isnull)
-		appendStringInfoString(buf, "null");
-	else
-		append_value(buf, c, i, d);
+	Datum d = slot_getattr(slot, i + 1, &isnull);
+	push_string(st, WJB_KEY, NameStr(TupleDescAttr(desc, i)->attname));
+	if (isnull) {
+		JsonbValue v;
+		v.type = jbvNull;
+		pushJsonbValue(st, WJB_VALUE, &v);
+	} else
+		push_value(st, c, i, d);
 }
 
-static Datum jsonb_of(StringInfo buf, bool first)
+static Datum jsonb_of(JsonbParseState **st)
 {
-	if (first)
-		appendStringInfoChar(buf, '{');
-	appendStringInfoChar(buf, '}');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data));
+	return JsonbPGetDatum(JsonbValueToJsonb(pushJsonbValue(st, WJB_END_OBJECT, NULL)));
 }
 
 /* The recorded columns of a row (changed_from: only those that differ). */
-static Datum row_json(const audit_cfg *c, TupleDesc desc, HeapTuple tup, HeapTuple changed_from,
-                      bool *any)
+static Datum row_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot,
+                      TupleTableSlot *changed_from, bool *any)
 {
-	StringInfoData buf;
+	JsonbParseState *st = NULL;
 	bool first = true;
-	initStringInfo(&buf);
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < desc->natts && i < c->natts; i++) {
 		if (!c->recorded[i] && !c->in_key[i])
 			continue;
@@ -238,8 +308,8 @@ static Datum row_json(const audit_cfg *c, TupleDesc desc, HeapTuple tup, HeapTup
 		if (changed_from) {
 			Form_pg_attribute a = TupleDescAttr(desc, i);
 			bool n1, n2;
-			Datum d1 = heap_getattr(tup, i + 1, desc, &n1);
-			Datum d2 = heap_getattr(changed_from, i + 1, desc, &n2);
+			Datum d1 = slot_getattr(slot, i + 1, &n1);
+			Datum d2 = slot_getattr(changed_from, i + 1, &n2);
 			if (n1 && n2)
 				continue;
 			if (!n1 && !n2) {
@@ -254,201 +324,108 @@ static Datum row_json(const audit_cfg *c, TupleDesc desc, HeapTuple tup, HeapTup
 					continue;
 			}
 		}
-		append_column(&buf, c, desc, i, tup, &first);
+		push_column(&st, c, desc, i, slot);
+		first = false;
 	}
 	if (any)
 		*any = !first;
-	return jsonb_of(&buf, first);
+	return jsonb_of(&st);
 }
 
-static Datum key_json(const audit_cfg *c, TupleDesc desc, HeapTuple tup)
+static Datum key_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot)
 {
-	StringInfoData buf;
-	bool first = true;
-	initStringInfo(&buf);
+	JsonbParseState *st = NULL;
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
 	for (int k = 0; k < c->nkey; k++)
-		append_column(&buf, c, desc, c->key[k] - 1, tup, &first);
-	return jsonb_of(&buf, first);
+		push_column(&st, c, desc, c->key[k] - 1, slot);
+	return jsonb_of(&st);
 }
 
-/* ------------------------------------------------------------ the INSERT */
+/* ------------------------------------------------------------ entries */
 
-static SPIPlanPtr insert_plan = NULL;
-
-/* The current user's name, remembered for the next row. */
-static const char *user_name(Oid user)
-{
-	static Oid cached = InvalidOid;
-	static char name[NAMEDATALEN];
-	if (user != cached) {
-		strlcpy(name, GetUserNameFromId(user, false), sizeof(name));
-		cached = user;
-	}
-	return name;
-}
-
-static SPIPlanPtr chain_head_plan = NULL;
-static SPIPlanPtr chain_init_plan = NULL;
-static SPIPlanPtr chain_move_plan = NULL;
-
-static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
-{
-	if (*slot == NULL) {
-		SPIPlanPtr p = SPI_prepare(sql, nargs, types);
-		if (p == NULL || SPI_keepplan(p) != 0)
-			elog(ERROR, "dbcare: could not prepare an audit statement: %s",
-			     SPI_result_code_string(SPI_result));
-		*slot = p;
-	}
-	return *slot;
-}
-
-static char *text_of(Datum d, bool isnull, Oid out)
-{
-	return isnull ? NULL : OidOutputFunctionCall(out, d);
-}
-
-/* The entry's link in the hash chain (core/audit/audit_chain.c): waits for
- * the chain's head row, which the previous writer holds until it ends, so
- * chained entries are linked in the order their transactions commit. */
-static Datum chain_link(const Datum *values, const char *nulls, Datum *prev_out, bool *prev_null)
-{
-	bool isnull;
-	char *prev = NULL;
-	keep_plan(&chain_head_plan, "SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
-	          0, NULL);
-	if (SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "dbcare: could not read the audit log's hash chain");
-	if (SPI_processed == 0) {
-		/* the first chained entry: the head row is made here, not by the
-		 * extension script, so a restored dump does not meet a second one */
-		if (SPI_execute_plan(keep_plan(&chain_init_plan,
-		                               "INSERT INTO dbcare.audit_chain (id) VALUES (1)"
-		                               " ON CONFLICT (id) DO NOTHING",
-		                               0, NULL),
-		                     NULL, NULL, false, 0) != SPI_OK_INSERT ||
-		    SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT ||
-		    SPI_processed != 1)
-			elog(ERROR, "dbcare: could not make the audit log's hash chain head");
-	}
-	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	*prev_null = isnull;
-	if (!isnull) {
-		prev = TextDatumGetCString(d);
-		*prev_out = CStringGetTextDatum(prev);
-	}
-	const char *fields[DBC_AUDIT_LINK_FIELDS];
-	TimestampTz at = DatumGetTimestampTz(values[0]);
-	fields[0] = psprintf(INT64_FORMAT,
-	                     at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
-	fields[1] = psprintf(UINT64_FORMAT, U64FromFullTransactionId(DatumGetFullTransactionId(values[1])));
-	for (int i = 2; i < 6; i++)
-		fields[i] = nulls[i] == 'n' ? NULL : TextDatumGetCString(values[i]);
-	for (int i = 6; i < 9; i++)
-		fields[i] = text_of(values[i], nulls[i] == 'n', F_JSONB_OUT);
-	dbc_ctx ctx;
-	char hex[DBC_AUDIT_HASH_LEN + 1];
-	dbc_ctx_init(&ctx, &pgdbc_host, NULL);
-	int rc = dbc_audit_link(&ctx, prev, fields, hex);
-	dbc_ctx_finish(&ctx);
-	if (rc != DBC_OK)
-		elog(ERROR, "dbcare: could not hash an audit log entry");
-	Datum hash = CStringGetTextDatum(hex);
-	Oid type = TEXTOID;
-	if (SPI_execute_plan(keep_plan(&chain_move_plan,
-	                               "UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
-	                               &type),
-	                     &hash, NULL, false, 0) != SPI_OK_UPDATE)
-		elog(ERROR, "dbcare: could not move the audit log's hash chain");
-	return hash;
-}
-
-/* Writes one entry as the log's owner. key/old/new: (Datum)0 for NULL. */
-static void write_entry(const audit_cfg *c, const char *op, Datum key, Datum old, Datum new)
-{
-	Oid save_user;
-	int save_sec;
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	Datum values[11];
-	char nulls[11];
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-	values[1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	values[2] = CStringGetTextDatum(user_name(save_user));
-	if (audit_actor && audit_actor[0])
-		values[3] = CStringGetTextDatum(audit_actor);
-	else
-		nulls[3] = 'n';
-	values[4] = CStringGetTextDatum(op);
-	values[5] = CStringGetTextDatum(c->table);
-	values[6] = key;
-	values[7] = old;
-	values[8] = new;
-	for (int i = 6; i < 9; i++)
-		if (values[i] == (Datum)0)
-			nulls[i] = 'n';
-	nulls[9] = nulls[10] = 'n';
-	values[9] = values[10] = (Datum)0;
-
-	SetUserIdAndSecContext(c->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-	                                     SECURITY_RESTRICTED_OPERATION);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "dbcare: SPI_connect failed");
-	if (c->chain) {
-		bool prev_null;
-		values[9] = chain_link(values, nulls, &values[10], &prev_null);
-		nulls[9] = ' ';
-		nulls[10] = prev_null ? 'n' : ' ';
-	}
-	Oid types[11] = {TIMESTAMPTZOID, XID8OID,  TEXTOID,  TEXTOID, TEXTOID, TEXTOID,
-	                 JSONBOID,       JSONBOID, JSONBOID, TEXTOID, TEXTOID};
-	keep_plan(&insert_plan,
-	          "INSERT INTO dbcare.audit_log (at, txid, db_user, actor, operation, table_name, key,"
-	          " old_values, new_values, hash, prev_hash)"
-	          " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-	          11, types);
-	if (SPI_execute_plan(insert_plan, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "dbcare: could not write the audit log");
-	SPI_finish();
-	SetUserIdAndSecContext(save_user, save_sec);
-}
-
-static void log_row(const audit_cfg *c, TupleDesc desc, const char *op, HeapTuple oldtup,
-                    HeapTuple newtup)
+/* The entry of one changed row (oldslot/newslot: NULL where the operation
+ * has none); nothing when an update changed no recorded column. */
+static void log_row(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, const char *op,
+                    TupleTableSlot *oldslot, TupleTableSlot *newslot)
 {
 	Datum key, old = (Datum)0, new = (Datum)0;
-	if (newtup && oldtup) {
+	if (newslot && oldslot) {
 		bool any;
 		if (c->full) {
-			old = row_json(c, desc, oldtup, NULL, NULL);
-			new = row_json(c, desc, newtup, NULL, NULL);
+			old = row_json(c, desc, oldslot, NULL, NULL);
+			new = row_json(c, desc, newslot, NULL, NULL);
 		} else {
-			new = row_json(c, desc, newtup, oldtup, &any);
+			new = row_json(c, desc, newslot, oldslot, &any);
 			if (!any)
 				return; /* nothing recorded changed */
-			old = row_json(c, desc, oldtup, newtup, NULL);
+			old = row_json(c, desc, oldslot, newslot, NULL);
 		}
-		key = key_json(c, desc, newtup);
-	} else if (newtup) {
-		new = row_json(c, desc, newtup, NULL, NULL);
-		key = key_json(c, desc, newtup);
+		key = key_json(c, desc, newslot);
+	} else if (newslot) {
+		new = row_json(c, desc, newslot, NULL, NULL);
+		key = key_json(c, desc, newslot);
 	} else {
-		old = row_json(c, desc, oldtup, NULL, NULL);
-		key = key_json(c, desc, oldtup);
+		old = row_json(c, desc, oldslot, NULL, NULL);
+		key = key_json(c, desc, oldslot);
 	}
-	write_entry(c, op, key, old, new);
+	pgdbc_audit_writer_add(w, c->table, op, key, old, new);
 }
 
+/* The rows of a statement's transition tables, in the order the statement
+ * changed them (an UPDATE's old and new tables hold the rows pairwise in
+ * the same order), each row's JSON in a memory context reset per row. */
+static void log_statement(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, const char *op,
+                          Tuplestorestate *oldtable, Tuplestorestate *newtable)
+{
+	TupleTableSlot *oldslot = oldtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
+	TupleTableSlot *newslot = newtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
+	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
+	                                              ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old_cxt = MemoryContextSwitchTo(per_row);
+	if (oldtable)
+		tuplestore_rescan(oldtable);
+	if (newtable)
+		tuplestore_rescan(newtable);
+	for (;;) {
+		bool have_old = oldtable && tuplestore_gettupleslot(oldtable, true, false, oldslot);
+		bool have_new = newtable && tuplestore_gettupleslot(newtable, true, false, newslot);
+		if (!have_old && !have_new)
+			break;
+		if ((oldtable && !have_old) || (newtable && !have_new))
+			elog(ERROR, "dbcare: the old and new rows of an UPDATE do not pair up");
+		log_row(w, c, desc, op, have_old ? oldslot : NULL, have_new ? newslot : NULL);
+		MemoryContextReset(per_row);
+		CHECK_FOR_INTERRUPTS();
+	}
+	MemoryContextSwitchTo(old_cxt);
+	MemoryContextDelete(per_row);
+	if (oldslot)
+		ExecDropSingleTupleTableSlot(oldslot);
+	if (newslot)
+		ExecDropSingleTupleTableSlot(newslot);
+}
+
+static void protocol_error(const char *what)
+{
+	ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+	                errmsg("dbcare: audit_trigger() %s", what)));
+}
+
+/*
+ * Fired three ways: AFTER ... FOR EACH STATEMENT with a transition table,
+ * one trigger per operation (what dbaudit_enable makes: every entry of a
+ * statement in one call); AFTER TRUNCATE; and AFTER ... FOR EACH ROW, the
+ * trigger dbaudit_enable made before 0.3.0, which keeps recording until
+ * dbaudit_refresh makes the statement triggers.
+ */
 Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 {
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("dbcare: audit_trigger() runs only as a trigger")));
+		protocol_error("runs only as a trigger");
 	TriggerData *td = (TriggerData *)fcinfo->context;
 	TriggerEvent ev = td->tg_event;
 	if (!TRIGGER_FIRED_AFTER(ev))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("dbcare: audit_trigger() must be an AFTER trigger")));
+		protocol_error("must be an AFTER trigger");
 	TupleDesc desc = RelationGetDescr(td->tg_relation);
 	audit_cfg *c = fcinfo->flinfo->fn_extra;
 	if (c == NULL || c->tgoid != td->tg_trigger->tgoid || c->natts != desc->natts) {
@@ -456,17 +433,37 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 		              td->tg_trigger->tgnargs, td->tg_trigger->tgargs, desc);
 		fcinfo->flinfo->fn_extra = c;
 	}
+	const char *op = TRIGGER_FIRED_BY_INSERT(ev)   ? "insert"
+	                 : TRIGGER_FIRED_BY_UPDATE(ev) ? "update"
+	                 : TRIGGER_FIRED_BY_DELETE(ev) ? "delete"
+	                                               : "truncate";
+	bool row = TRIGGER_FIRED_FOR_ROW(ev);
+	Tuplestorestate *oldtable = NULL, *newtable = NULL;
+	if (!row && !TRIGGER_FIRED_BY_TRUNCATE(ev)) {
+		oldtable = TRIGGER_FIRED_BY_INSERT(ev) ? NULL : td->tg_oldtable;
+		newtable = TRIGGER_FIRED_BY_DELETE(ev) ? NULL : td->tg_newtable;
+		if ((!TRIGGER_FIRED_BY_INSERT(ev) && oldtable == NULL) ||
+		    (!TRIGGER_FIRED_BY_DELETE(ev) && newtable == NULL))
+			protocol_error("needs the statement's transition tables (made by dbaudit_enable)");
+		/* a statement that changed no row writes nothing and opens nothing */
+		if ((oldtable ? tuplestore_tuple_count(oldtable) : 0) +
+		        (newtable ? tuplestore_tuple_count(newtable) : 0) ==
+		    0)
+			return PointerGetDatum(NULL);
+	}
+	pgdbc_audit_writer w;
+	pgdbc_audit_writer_open(&w, c->owner, c->chain);
 	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
-		write_entry(c, "truncate", (Datum)0, (Datum)0, (Datum)0);
-	else if (!TRIGGER_FIRED_FOR_ROW(ev))
-		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-		                errmsg("dbcare: audit_trigger() records rows and TRUNCATE only")));
+		pgdbc_audit_writer_add(&w, c->table, op, (Datum)0, (Datum)0, (Datum)0);
+	else if (!row)
+		log_statement(&w, c, desc, op, oldtable, newtable);
 	else if (TRIGGER_FIRED_BY_INSERT(ev))
-		log_row(c, desc, "insert", NULL, td->tg_trigtuple);
+		log_row(&w, c, desc, op, NULL, td->tg_trigslot);
 	else if (TRIGGER_FIRED_BY_UPDATE(ev))
-		log_row(c, desc, "update", td->tg_trigtuple, td->tg_newtuple);
-	else if (TRIGGER_FIRED_BY_DELETE(ev))
-		log_row(c, desc, "delete", td->tg_trigtuple, NULL);
+		log_row(&w, c, desc, op, td->tg_trigslot, td->tg_newslot);
+	else
+		log_row(&w, c, desc, op, td->tg_trigslot, NULL);
+	pgdbc_audit_writer_close(&w);
 	return PointerGetDatum(NULL);
 }
 
@@ -476,27 +473,43 @@ void pgdbc_audit_snapshot(void *arg)
 {
 	const pgdbc_audit_snapshot_args *a = arg;
 	audit_cfg *c = NULL;
+	TupleTableSlot *slot = NULL;
+	pgdbc_audit_writer w;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	Portal portal = SPI_cursor_open_with_args(NULL, psprintf("SELECT * FROM %s", a->name), 0,
 	                                          NULL, NULL, NULL, true, 0);
+	/* each row's JSON, freed after its entry is written */
+	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
+	                                              ALLOCSET_DEFAULT_SIZES);
 	for (;;) {
 		SPI_cursor_fetch(portal, true, 1000);
 		if (SPI_processed == 0)
 			break;
 		uint64 n = SPI_processed;
 		SPITupleTable *tt = SPI_tuptable;
-		if (c == NULL)
+		if (c == NULL) {
 			c = build_cfg(CurrentMemoryContext, InvalidOid, a->function, a->nargs, a->args,
 			              tt->tupdesc);
+			slot = MakeSingleTupleTableSlot(tt->tupdesc, &TTSOpsHeapTuple);
+			pgdbc_audit_writer_open(&w, c->owner, c->chain);
+		}
 		for (uint64 i = 0; i < n; i++) {
-			HeapTuple tup = tt->vals[i];
-			write_entry(c, "snapshot", key_json(c, tt->tupdesc, tup), (Datum)0,
-			            row_json(c, tt->tupdesc, tup, NULL, NULL));
+			MemoryContext old_cxt = MemoryContextSwitchTo(per_row);
+			ExecStoreHeapTuple(tt->vals[i], slot, false);
+			pgdbc_audit_writer_add(&w, c->table, "snapshot", key_json(c, tt->tupdesc, slot),
+			                       (Datum)0, row_json(c, tt->tupdesc, slot, NULL, NULL));
+			ExecClearTuple(slot);
+			MemoryContextSwitchTo(old_cxt);
+			MemoryContextReset(per_row);
 		}
 		SPI_freetuptable(tt);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+	if (c != NULL) {
+		pgdbc_audit_writer_close(&w);
+		ExecDropSingleTupleTableSlot(slot);
+	}
 	SPI_finish();
 }

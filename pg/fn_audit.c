@@ -127,6 +127,22 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 	return DBC_OK;
 }
 
+/* One statement-level trigger per operation (PostgreSQL allows a transition
+ * table only on a trigger of one event): each writes all entries of a
+ * statement in one call (pg/audit_trigger.c). TRUNCATE has no rows. */
+static const char install_sql[] =
+	"CREATE TRIGGER dbcare_audit_insert AFTER INSERT ON %s"
+	" REFERENCING NEW TABLE AS dbcare_new"
+	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+	" CREATE TRIGGER dbcare_audit_update AFTER UPDATE ON %s"
+	" REFERENCING OLD TABLE AS dbcare_old NEW TABLE AS dbcare_new"
+	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+	" CREATE TRIGGER dbcare_audit_delete AFTER DELETE ON %s"
+	" REFERENCING OLD TABLE AS dbcare_old"
+	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+	" CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
+	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
+
 static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
 {
 	dbc_strlist args = {0};
@@ -141,14 +157,8 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 		dbc_buf_appendf(&b, "%s%s", i ? ", " : "", q);
 	}
 	char *list = dbc_buf_finish(&b);
-	char *sql = list ? dbc_printf(ctx,
-	                              "CREATE TRIGGER dbcare_audit AFTER INSERT OR UPDATE OR DELETE"
-	                              " ON %s FOR EACH ROW EXECUTE FUNCTION dbcare.audit_trigger(%s);"
-	                              " CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE"
-	                              " ON %s FOR EACH STATEMENT EXECUTE FUNCTION"
-	                              " dbcare.audit_trigger(%s)",
-	                              t->name, list, t->name, list)
-	                 : NULL;
+	const char *n = t->name;
+	char *sql = list ? dbc_printf(ctx, install_sql, n, list, n, list, n, list, n, list) : NULL;
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
@@ -160,11 +170,23 @@ static int uninstall(dbc_ctx *ctx, const char *name)
 		return DBC_ERROR;
 	if (!found)
 		return DBC_OK;
-	char *sql = dbc_printf(ctx,
-	                       "DROP TRIGGER IF EXISTS dbcare_audit ON %s;"
-	                       " DROP TRIGGER IF EXISTS dbcare_audit_truncate ON %s",
-	                       t.name, t.name);
-	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
+	/* only those that exist, so nothing is said about the others;
+	 * dbcare_audit: the row-level trigger dbaudit_enable made before 0.3.0 */
+	dbc_strlist names = {0};
+	dbc_value arg = dbc_text(t.name);
+	if (ctx->host->query(ctx,
+	                     "SELECT tgname::pg_catalog.text FROM pg_catalog.pg_trigger"
+	                     " WHERE tgrelid = $1::pg_catalog.regclass AND tgname IN ('dbcare_audit',"
+	                     " 'dbcare_audit_insert', 'dbcare_audit_update', 'dbcare_audit_delete',"
+	                     " 'dbcare_audit_truncate') ORDER BY tgname",
+	                     1, &arg, collect_name, &names) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < names.n; i++) {
+		char *sql = dbc_printf(ctx, "DROP TRIGGER %s ON %s", names.items[i], t.name);
+		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }
 
 static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)

@@ -1,0 +1,326 @@
+/*
+ * audit_write.c — writes entries into dbcare.audit_log without the executor
+ * (docs/audit.md, "How entries are written").
+ *
+ * A writer lives for one call of the trigger function (one statement of the
+ * audited table, or one row of a trigger made before 0.3.0): it opens the
+ * log and its indexes once, and each entry is a tuple formed here, inserted
+ * with the table access method (table_tuple_insert) and indexed with
+ * ExecInsertIndexTuples, as logical replication's apply worker and COPY
+ * write rows. Planning and starting an executor per entry — what an SPI
+ * INSERT costs even from a cached plan — is gone.
+ *
+ * Invariants:
+ * - The log's constraints still hold: ExecConstraints checks its NOT NULLs
+ *   (and any CHECK its owner adds); the id comes from the identity's own
+ *   sequence, found by the catalog's dependency, not by name.
+ * - No trigger of the log fires (the log has none; dbaudit_enable refuses
+ *   dbcare's own tables), no rule applies, no default is evaluated: every
+ *   column is set here.
+ * - Each entry is written as the log's owner, inside a security-restricted
+ *   operation, and the caller's identity is back before the next row's values
+ *   are turned into JSON by the audited table's type output functions (which
+ *   must never run as the owner). Opening the log checks no privilege.
+ * - An error or cancel between entries leaves nothing to undo by hand: the
+ *   (sub)transaction's abort releases the relation, its indexes and the
+ *   identity, and removes the entries with the change that made them.
+ */
+#include "glue.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+#include "utils/xid8.h"
+
+#include "audit_glue.h"
+
+#include "audit/audit.h"
+#include "datatype/timestamp.h"
+
+/* The log's columns, in the order of pg/sql/70_audit.sql. */
+enum {
+	COL_ID,
+	COL_AT,
+	COL_TXID,
+	COL_DB_USER,
+	COL_ACTOR,
+	COL_OPERATION,
+	COL_TABLE_NAME,
+	COL_KEY,
+	COL_OLD,
+	COL_NEW,
+	COL_PREV_HASH,
+	COL_HASH,
+	LOG_NCOLS
+};
+
+static const char *const log_columns[LOG_NCOLS] = {
+	"id",         "at",  "txid",       "db_user",    "actor",     "operation",
+	"table_name", "key", "old_values", "new_values", "prev_hash", "hash"};
+
+/* The sequence of the log's identity, remembered with the log's OID (a
+ * dropped and re-created extension has a new log, so a new lookup). */
+static Oid cached_log = InvalidOid;
+static Oid cached_seq = InvalidOid;
+
+/* The current user's name, remembered for the next entry. */
+static const char *user_name(Oid user)
+{
+	static Oid cached = InvalidOid;
+	static char name[NAMEDATALEN];
+	if (user != cached) {
+		strlcpy(name, GetUserNameFromId(user, false), sizeof(name));
+		cached = user;
+	}
+	return name;
+}
+
+/* Maps the log's columns by name, so a log whose columns were reordered by a
+ * dump and restore of an older layout is still written correctly. */
+static void map_columns(pgdbc_audit_writer *w)
+{
+	TupleDesc desc = RelationGetDescr(w->log);
+	for (int c = 0; c < LOG_NCOLS; c++) {
+		/* as created, column c is attribute c: one comparison each */
+		if (c < desc->natts && !TupleDescAttr(desc, c)->attisdropped &&
+		    strcmp(NameStr(TupleDescAttr(desc, c)->attname), log_columns[c]) == 0) {
+			w->attno[c] = c;
+			continue;
+		}
+		w->attno[c] = -1;
+		for (int i = 0; i < desc->natts; i++) {
+			Form_pg_attribute a = TupleDescAttr(desc, i);
+			if (!a->attisdropped && strcmp(NameStr(a->attname), log_columns[c]) == 0)
+				w->attno[c] = i;
+		}
+		if (w->attno[c] < 0)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+			                errmsg("dbcare: dbcare.audit_log has no column \"%s\"",
+			                       log_columns[c]),
+			                errhint("Reinstall or upgrade the dbcare extension.")));
+	}
+}
+
+void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
+{
+	memset(w, 0, sizeof(*w));
+	w->owner = owner;
+	w->chain = chain;
+	Oid nsp = get_namespace_oid("dbcare", false);
+	Oid logid = get_relname_relid("audit_log", nsp);
+	if (!OidIsValid(logid))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("dbcare: dbcare.audit_log does not exist")));
+	w->log = table_open(logid, RowExclusiveLock);
+	map_columns(w);
+	if (cached_log != logid) {
+		cached_seq = getIdentitySequence(logid, (AttrNumber)(w->attno[COL_ID] + 1), false);
+		cached_log = logid;
+	}
+	w->seq = cached_seq;
+
+	/* The smallest executor state ExecConstraints and the index inserts
+	 * need: one range table entry, the log as the result relation. */
+	w->estate = CreateExecutorState();
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = logid;
+	rte->relkind = w->log->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	ExecInitRangeTable(w->estate, list_make1(rte));
+	w->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->rri, w->log, 1, NULL, 0);
+	w->rri->ri_TrigDesc = NULL; /* the log's triggers never fire (file comment) */
+	ExecOpenIndices(w->rri, false);
+	w->estate->es_output_cid = GetCurrentCommandId(true);
+	w->slot = table_slot_create(w->log, NULL);
+	w->cid = w->estate->es_output_cid;
+	w->at = GetCurrentTransactionStartTimestamp();
+	w->txid = GetTopFullTransactionId();
+}
+
+/* ------------------------------------------------------------ hash chain */
+
+static SPIPlanPtr chain_head_plan = NULL;
+static SPIPlanPtr chain_init_plan = NULL;
+static SPIPlanPtr chain_move_plan = NULL;
+
+static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *types)
+{
+	if (*slot == NULL) {
+		SPIPlanPtr p = SPI_prepare(sql, nargs, types);
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR, "dbcare: could not prepare an audit statement: %s",
+			     SPI_result_code_string(SPI_result));
+		*slot = p;
+	}
+	return *slot;
+}
+
+/* Locks the chain's head row and reads the last chained entry's hash. The
+ * previous writer holds the row until its transaction ends, so chained
+ * entries are linked in the order their transactions commit. Called as the
+ * log's owner, once per writer: the lock is held to the transaction's end
+ * anyway, so the entries of one statement link one after the other in
+ * memory and the head moves once, at pgdbc_audit_writer_close. */
+static void chain_lock(pgdbc_audit_writer *w)
+{
+	bool isnull;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	keep_plan(&chain_head_plan, "SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
+	          0, NULL);
+	if (SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "dbcare: could not read the audit log's hash chain");
+	if (SPI_processed == 0) {
+		/* the first chained entry: the head row is made here, not by the
+		 * extension script, so a restored dump does not meet a second one */
+		if (SPI_execute_plan(keep_plan(&chain_init_plan,
+		                               "INSERT INTO dbcare.audit_chain (id) VALUES (1)"
+		                               " ON CONFLICT (id) DO NOTHING",
+		                               0, NULL),
+		                     NULL, NULL, false, 0) != SPI_OK_INSERT ||
+		    SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT ||
+		    SPI_processed != 1)
+			elog(ERROR, "dbcare: could not make the audit log's hash chain head");
+	}
+	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	w->prev_hash[0] = '\0';
+	if (!isnull) {
+		char *prev = TextDatumGetCString(d);
+		strlcpy(w->prev_hash, prev, sizeof(w->prev_hash));
+	}
+	SPI_finish();
+	w->chain_locked = true;
+}
+
+static void chain_move(pgdbc_audit_writer *w)
+{
+	Datum hash = CStringGetTextDatum(w->prev_hash);
+	Oid type = TEXTOID;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	if (SPI_execute_plan(keep_plan(&chain_move_plan,
+	                               "UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
+	                               &type),
+	                     &hash, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "dbcare: could not move the audit log's hash chain");
+	SPI_finish();
+}
+
+static char *text_or_null(const Datum *values, const bool *nulls, int col)
+{
+	return nulls[col] ? NULL : TextDatumGetCString(values[col]);
+}
+
+/* Sets the entry's hash and prev_hash (core/audit/audit_chain.c). */
+static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls, const int *attno)
+{
+	const char *fields[DBC_AUDIT_LINK_FIELDS];
+	if (!w->chain_locked)
+		chain_lock(w);
+	fields[0] = psprintf(INT64_FORMAT, w->at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
+	                                               USECS_PER_DAY);
+	fields[1] = psprintf(UINT64_FORMAT, U64FromFullTransactionId(w->txid));
+	fields[2] = text_or_null(values, nulls, attno[COL_DB_USER]);
+	fields[3] = text_or_null(values, nulls, attno[COL_ACTOR]);
+	fields[4] = text_or_null(values, nulls, attno[COL_OPERATION]);
+	fields[5] = text_or_null(values, nulls, attno[COL_TABLE_NAME]);
+	int json_cols[3] = {COL_KEY, COL_OLD, COL_NEW};
+	for (int i = 0; i < 3; i++) {
+		int a = attno[json_cols[i]];
+		fields[6 + i] = nulls[a] ? NULL : OidOutputFunctionCall(F_JSONB_OUT, values[a]);
+	}
+	dbc_ctx ctx;
+	char hex[DBC_AUDIT_HASH_LEN + 1];
+	const char *prev = w->prev_hash[0] ? w->prev_hash : NULL;
+	dbc_ctx_init(&ctx, &pgdbc_host, NULL);
+	int rc = dbc_audit_link(&ctx, prev, fields, hex);
+	dbc_ctx_finish(&ctx);
+	if (rc != DBC_OK)
+		elog(ERROR, "dbcare: could not hash an audit log entry");
+	values[attno[COL_PREV_HASH]] = prev ? CStringGetTextDatum(prev) : (Datum)0;
+	nulls[attno[COL_PREV_HASH]] = prev == NULL;
+	values[attno[COL_HASH]] = CStringGetTextDatum(hex);
+	nulls[attno[COL_HASH]] = false;
+	strlcpy(w->prev_hash, hex, sizeof(w->prev_hash));
+	w->chain_moved = true;
+}
+
+/* ------------------------------------------------------------ entries */
+
+void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
+                            Datum old, Datum new)
+{
+	TupleTableSlot *slot = w->slot;
+	const int *attno = w->attno;
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+
+	ExecClearTuple(slot);
+	Datum *values = slot->tts_values;
+	bool *nulls = slot->tts_isnull;
+	memset(nulls, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+#define SET(col, datum) (values[attno[col]] = (datum), nulls[attno[col]] = false)
+	SET(COL_AT, TimestampTzGetDatum(w->at));
+	SET(COL_TXID, FullTransactionIdGetDatum(w->txid));
+	SET(COL_DB_USER, CStringGetTextDatum(user_name(save_user)));
+	const char *actor = pgdbc_audit_actor();
+	if (actor && actor[0])
+		SET(COL_ACTOR, CStringGetTextDatum(actor));
+	SET(COL_OPERATION, CStringGetTextDatum(op));
+	SET(COL_TABLE_NAME, CStringGetTextDatum(table));
+	if (key != (Datum)0)
+		SET(COL_KEY, key);
+	if (old != (Datum)0)
+		SET(COL_OLD, old);
+	if (new != (Datum)0)
+		SET(COL_NEW, new);
+#undef SET
+
+	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+	                                     SECURITY_RESTRICTED_OPERATION);
+	values[attno[COL_ID]] = Int64GetDatum(nextval_internal(w->seq, false));
+	nulls[attno[COL_ID]] = false;
+	if (w->chain)
+		chain_link(w, values, nulls, attno);
+	ExecStoreVirtualTuple(slot);
+	ExecConstraints(w->rri, slot, w->estate);
+	table_tuple_insert(w->log, slot, w->cid, 0, NULL);
+	if (w->rri->ri_NumIndices > 0)
+		ExecInsertIndexTuples(w->rri, slot, w->estate, false, false, NULL, NIL);
+	ResetPerTupleExprContext(w->estate);
+	SetUserIdAndSecContext(save_user, save_sec);
+}
+
+void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
+{
+	if (w->chain_moved) {
+		Oid save_user;
+		int save_sec;
+		GetUserIdAndSecContext(&save_user, &save_sec);
+		SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+		                                     SECURITY_RESTRICTED_OPERATION);
+		chain_move(w);
+		SetUserIdAndSecContext(save_user, save_sec);
+	}
+	ExecDropSingleTupleTableSlot(w->slot);
+	ExecCloseIndices(w->rri);
+	FreeExecutorState(w->estate);
+	table_close(w->log, NoLock); /* the lock is held to the transaction's end */
+}
