@@ -23,8 +23,12 @@
  * them): the stored table name, "changed" or "full" (with "+chain": the
  * entries carry the hash chain), the number of key
  * columns and their names, then "+column" (only these are recorded) or
- * "-column" (never recorded). Column names are matched at each statement, so
- * a column added later is recorded without a new trigger.
+ * "-column" (never recorded), then (from 0.3.0 on) "@" and the attribute
+ * number each key and column had when auditing was enabled, in the same
+ * order. Columns are matched at each statement, so a column added later is
+ * recorded without a new trigger. An excluded column stays excluded when it
+ * is renamed (its number) and a new column taking its name is excluded too
+ * (its name); a key column is found by its number, then by its name.
  */
 #include "glue.h"
 
@@ -34,6 +38,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -130,6 +135,16 @@ static AttrNumber attnum_of(TupleDesc desc, const char *name)
 	return InvalidAttrNumber;
 }
 
+/* The attribute an argument's recorded number names, if it is still a
+ * column of the table (trigger arguments made before 0.3.0 have none). */
+static AttrNumber attnum_given(TupleDesc desc, const char *number)
+{
+	int at = number ? atoi(number) : 0;
+	if (at < 1 || at > desc->natts || TupleDescAttr(desc, at - 1)->attisdropped)
+		return InvalidAttrNumber;
+	return (AttrNumber)at;
+}
+
 /* Reads the configuration from the arguments (see the file comment). */
 static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, char **args,
                             TupleDesc desc)
@@ -154,8 +169,19 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 	c->key = palloc0(sizeof(AttrNumber) * (c->nkey + 1));
 	c->kind = palloc0(sizeof(value_kind) * (n + 1));
 	c->out = palloc0(sizeof(FmgrInfo) * (n + 1));
-	bool only = false;
+	/* the column arguments end at "@", the numbers follow, one per key and
+	 * column argument */
+	int ncols_end = nargs;
 	for (int i = 3 + c->nkey; i < nargs; i++)
+		if (strcmp(args[i], "@") == 0) {
+			ncols_end = i;
+			break;
+		}
+	char **numbers = ncols_end < nargs && nargs - ncols_end - 1 == ncols_end - 3
+	                     ? args + ncols_end + 1 - 3
+	                     : NULL; /* numbers[i]: the number of args[i], i >= 3 */
+	bool only = false;
+	for (int i = 3 + c->nkey; i < ncols_end; i++)
 		only = only || args[i][0] == '+';
 	for (int i = 0; i < n; i++) {
 		Form_pg_attribute a = TupleDescAttr(desc, i);
@@ -168,13 +194,18 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 		getTypeOutputInfo(a->atttypid, &outfn, &varlena);
 		fmgr_info_cxt(outfn, &c->out[i], cxt);
 	}
-	for (int i = 3 + c->nkey; i < nargs; i++) {
-		AttrNumber at = attnum_of(desc, args[i] + 1);
-		if (at != InvalidAttrNumber)
-			c->recorded[at - 1] = args[i][0] == '+';
+	for (int i = 3 + c->nkey; i < ncols_end; i++) {
+		AttrNumber by_name = attnum_of(desc, args[i] + 1);
+		AttrNumber by_number = attnum_given(desc, numbers ? numbers[i] : NULL);
+		if (by_name != InvalidAttrNumber)
+			c->recorded[by_name - 1] = args[i][0] == '+';
+		if (by_number != InvalidAttrNumber)
+			c->recorded[by_number - 1] = args[i][0] == '+';
 	}
 	for (int k = 0; k < c->nkey; k++) {
-		AttrNumber at = attnum_of(desc, args[3 + k]);
+		AttrNumber at = attnum_given(desc, numbers ? numbers[3 + k] : NULL);
+		if (at == InvalidAttrNumber)
+			at = attnum_of(desc, args[3 + k]);
 		if (at == InvalidAttrNumber)
 			ereport(ERROR,
 			        (errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -266,6 +297,14 @@ static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
 		return;
 	case K_JSON:
 		s = OutputFunctionCall(&c->out[i], d);
+		/* json holds what jsonb cannot: the escape \u0000, and (outside
+		 * a UTF-8 database) escapes of characters the encoding lacks. Such
+		 * a value is recorded as its text, so the application's write
+		 * never fails for the log's sake. */
+		if (strstr(s, "\\u0000") || (GetDatabaseEncoding() != PG_UTF8 && strstr(s, "\\u"))) {
+			push_string(st, WJB_VALUE, s);
+			return;
+		}
 		push_jsonb(st, DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s))));
 		return;
 	case K_TEXT:

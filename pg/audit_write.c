@@ -41,8 +41,10 @@
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/xid8.h"
 
@@ -77,14 +79,28 @@ static const char *const log_columns[LOG_NCOLS] = {
 static Oid cached_log = InvalidOid;
 static Oid cached_seq = InvalidOid;
 
-/* The current user's name, remembered for the next entry. */
+/* The current user's name, remembered for the next entry until any role
+ * changes (a role renamed in another session is logged by its new name:
+ * the syscache invalidation of pg_authid forgets the remembered one). */
+static Oid cached_user = InvalidOid;
+
+static void forget_user_name(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void)arg, (void)cacheid, (void)hashvalue;
+	cached_user = InvalidOid;
+}
+
 static const char *user_name(Oid user)
 {
-	static Oid cached = InvalidOid;
+	static bool registered = false;
 	static char name[NAMEDATALEN];
-	if (user != cached) {
+	if (!registered) {
+		CacheRegisterSyscacheCallback(AUTHOID, forget_user_name, (Datum)0);
+		registered = true;
+	}
+	if (user != cached_user) {
 		strlcpy(name, GetUserNameFromId(user, false), sizeof(name));
-		cached = user;
+		cached_user = user;
 	}
 	return name;
 }

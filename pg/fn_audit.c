@@ -58,6 +58,15 @@ static int collect_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return dbc_strlist_add(ctx, arg, c[0].s);
 }
 
+/* Rows (name, number) into two lists, arg: dbc_strlist *[2]. */
+static int collect_pair(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_strlist **lists = arg;
+	(void)ncol;
+	return dbc_strlist_add(ctx, lists[0], c[0].s) == DBC_OK ? dbc_strlist_add(ctx, lists[1], c[1].s)
+	                                                        : DBC_ERROR;
+}
+
 static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found)
 {
 	found_rel f = {0};
@@ -124,6 +133,24 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 	for (int i = 0; i < o->exclude.n; i++)
 		if (dbc_strlist_add(ctx, args, dbc_printf(ctx, "-%s", o->exclude.items[i])) != DBC_OK)
 			return DBC_ERROR;
+	/* "@" and the attribute number of each key and column argument, so the
+	 * trigger follows a renamed column (pg/audit_trigger.c) */
+	dbc_strlist names = {0}, numbers = {0};
+	dbc_value rel = dbc_text(t->name);
+	if (dbc_strlist_add(ctx, args, "@") != DBC_OK ||
+	    ctx->host->query(ctx,
+	                     "SELECT attname::pg_catalog.text, attnum::pg_catalog.text"
+	                     " FROM pg_catalog.pg_attribute WHERE attrelid = $1::pg_catalog.regclass"
+	                     " AND attnum > 0 AND NOT attisdropped",
+	                     1, &rel, collect_pair, (dbc_strlist *[]){&names, &numbers}) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_strlist *groups[] = {&o->key, &o->columns, &o->exclude};
+	for (int g = 0; g < 3; g++)
+		for (int i = 0; i < groups[g]->n; i++) {
+			int at = dbc_strlist_find(&names, groups[g]->items[i]);
+			if (dbc_strlist_add(ctx, args, at >= 0 ? numbers.items[at] : "0") != DBC_OK)
+				return DBC_ERROR;
+		}
 	return DBC_OK;
 }
 

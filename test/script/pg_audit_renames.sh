@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# What the audit trigger records stays right when names change or a value
+# is one jsonb cannot hold:
+# - an excluded column renamed stays excluded (a password hash must not
+#   start being logged because its column was renamed), and a new column
+#   taking the excluded name is excluded too;
+# - a renamed key column keeps the table writable and its entries keyed;
+# - a role renamed by another session is logged by its new name;
+# - a json value with the escape \u0000 (valid json, not valid jsonb) is
+#   recorded as its text instead of failing the application's write.
+set -eu
+db=dbcare_audit_renames
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+
+q -c "CREATE TABLE usr (id int PRIMARY KEY, email text, password_hash text, doc json)" \
+  -c "SELECT dbaudit_enable('usr', '{\"exclude\": [\"password_hash\"]}')" >/dev/null
+q -c "INSERT INTO usr VALUES (1, 'a@x', 'HASH1', '{}')" >/dev/null
+
+# 1. the excluded column, renamed
+q -c "ALTER TABLE usr RENAME COLUMN password_hash TO pw_hash" \
+  -c "INSERT INTO usr VALUES (2, 'b@x', 'HASH2', '{}')" >/dev/null
+leaked=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE new_values::text LIKE '%HASH%' OR old_values::text LIKE '%HASH%'")
+[ "$leaked" = 0 ] || fail "a renamed excluded column was logged: $(q -c "SELECT new_values FROM dbcare.audit_log ORDER BY id DESC LIMIT 1")"
+q -c "ALTER TABLE usr ADD COLUMN password_hash text" \
+  -c "INSERT INTO usr VALUES (3, 'c@x', 'HASH3', '{}', 'HASH3B')" >/dev/null
+leaked=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE new_values::text LIKE '%HASH%'")
+[ "$leaked" = 0 ] || fail "a new column taking the excluded name was logged"
+[ "$(q -c "SELECT new_values->>'email' FROM dbcare.audit_log WHERE key = '{\"id\": 3}'")" = c@x ] ||
+  fail "the row after the renames was not recorded"
+
+# 2. the key column, renamed
+q -c "ALTER TABLE usr RENAME COLUMN id TO user_id" \
+  -c "UPDATE usr SET email = 'a2@x' WHERE user_id = 1" >/dev/null ||
+  fail "a write failed after the key column was renamed"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE key = '{\"user_id\": 1}' AND operation = 'update'")" = 1 ] ||
+  fail "the update after the key rename is not under the row's key (by the column's new name)"
+
+# 3. a role renamed while another session writes as it
+q -c "CREATE ROLE dbc_ar_bob" -c "GRANT INSERT, UPDATE ON usr TO dbc_ar_bob" >/dev/null
+long_lived_session
+s "SET ROLE dbc_ar_bob; INSERT INTO usr (user_id, email) VALUES (10, 'bob@x');" >/dev/null
+q -c "ALTER ROLE dbc_ar_bob RENAME TO dbc_ar_robert" >/dev/null
+s "INSERT INTO usr (user_id, email) VALUES (11, 'robert@x');" >/dev/null
+users=$(q -c "SELECT string_agg(db_user, ',' ORDER BY id) FROM dbcare.audit_log WHERE key IN ('{\"user_id\": 10}', '{\"user_id\": 11}')")
+[ "$users" = "dbc_ar_bob,dbc_ar_robert" ] || fail "the writers were logged as: $users"
+
+# 4. json that jsonb cannot hold
+q -c "INSERT INTO usr (user_id, email, doc) VALUES (20, 'n@x', '{\"a\": \"\\u0000\"}')" >/dev/null ||
+  fail "a json value with \\u0000 made the audited write fail"
+[ "$(q -c "SELECT jsonb_typeof(new_values->'doc') FROM dbcare.audit_log WHERE key = '{\"user_id\": 20}'")" = string ] ||
+  fail "the json value was not recorded as its text"
+q -c "INSERT INTO usr (user_id, email, doc) VALUES (21, 'o@x', '{\"a\": [1, \"x\"]}')" >/dev/null
+[ "$(q -c "SELECT new_values->'doc'->'a'->>1 FROM dbcare.audit_log WHERE key = '{\"user_id\": 21}'")" = x ] ||
+  fail "an ordinary json value is no longer recorded as JSON"
+exec 3>&-
+q -c "REASSIGN OWNED BY dbc_ar_robert TO CURRENT_USER" -c "DROP OWNED BY dbc_ar_robert" \
+  -c "DROP ROLE dbc_ar_robert" >/dev/null
+echo "ok: audit entries follow renames and keep json jsonb cannot hold"
