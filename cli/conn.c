@@ -6,6 +6,7 @@
  */
 #include "conn.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libpq-fe.h>
@@ -67,72 +68,182 @@ int cli_target_parse(const char *value, cli_target *out, char **err)
 
 /* ------------------------------------------------------------ passwords */
 
-/* The password written in a URL (user:PASSWORD@host, or ?password=...)
- * or a conninfo string (password=...), malloc'd; NULL when none. Read
- * by hand as well as by libpq, so that a string libpq cannot parse still
- * has its password removed from every message. */
-static char *written_password(const char *spec)
+/* Where a password is written in a --db value: [start, start + len). */
+typedef struct pw_span {
+	size_t start, len;
+} pw_span;
+
+#define MAX_PW_SPANS 8
+
+/* A conninfo string, read as libpq reads it: keyword = value pairs, a value
+ * either 'quoted' or running to white space, a backslash escaping the next
+ * character in both. The span is the whole value, quotes included. */
+static size_t conninfo_spans(const char *spec, pw_span *out)
 {
-	if (is_pg_url(spec)) {
-		const char *auth = strstr(spec, "://") + 3;
-		const char *end = auth + strcspn(auth, "/?");
-		const char *at = NULL;
-		for (const char *p = auth; p < end; p++)
-			if (*p == '@')
-				at = p;
-		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon && at > colon + 1)
-			return strndup(colon + 1, (size_t)(at - colon - 1));
-	}
-	const char *p = strstr(spec, "password=");
-	if (p) {
-		p += 9;
-		if (*p == '\'') {
-			const char *q = strchr(p + 1, '\'');
-			return q ? strndup(p + 1, (size_t)(q - p - 1)) : strdup(p + 1);
+	size_t n = 0;
+	const char *p = spec;
+	while (*p) {
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *kw = p;
+		while (*p && *p != '=' && !isspace((unsigned char)*p))
+			p++;
+		size_t kwlen = (size_t)(p - kw);
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=')
+			continue; /* malformed: libpq refuses it; p has moved on */
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *v = p;
+		bool quoted = *p == '\'';
+		if (quoted)
+			p++;
+		while (*p && (quoted ? *p != '\'' : !isspace((unsigned char)*p))) {
+			if (*p == '\\' && p[1])
+				p++;
+			p++;
 		}
-		return strndup(p, strcspn(p, " &"));
+		if (quoted && *p)
+			p++;
+		if (kwlen == 8 && strncmp(kw, "password", 8) == 0 && n < MAX_PW_SPANS && p > v)
+			out[n++] = (pw_span){(size_t)(v - spec), (size_t)(p - v)};
 	}
-	return NULL;
+	return n;
 }
 
-static void replace_all(char *text, const char *secret)
+/* A URL: the userinfo's password (up to the LAST '@' of the authority:
+ * libpq stops at the first, and reads the rest of an unencoded '@'
+ * password as the host) and every ?password= / &password= value. */
+static size_t url_spans(const char *spec, pw_span *out)
+{
+	size_t n = 0;
+	const char *auth = strstr(spec, "://") + 3;
+	const char *end = auth + strcspn(auth, "/?");
+	const char *at = NULL;
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon && at > colon + 1)
+		out[n++] = (pw_span){(size_t)(colon + 1 - spec), (size_t)(at - colon - 1)};
+	const char *q = strchr(end, '?');
+	for (q = q ? q + 1 : NULL; q && *q && n < MAX_PW_SPANS;) {
+		size_t len = strcspn(q, "&#");
+		if (len >= 9 && strncmp(q, "password=", 9) == 0)
+			out[n++] = (pw_span){(size_t)(q + 9 - spec), len - 9};
+		if (q[len] != '&')
+			break;
+		q += len + 1;
+	}
+	return n;
+}
+
+static size_t password_spans(const char *spec, pw_span *out)
+{
+	return is_pg_url(spec) ? url_spans(spec, out) : conninfo_spans(spec, out);
+}
+
+/* Replaces every occurrence of secret in text by "***" (as many '*' as
+ * it has characters when shorter), keeping its last keep characters. */
+static void replace_all(char *text, const char *secret, size_t keep)
 {
 	size_t n = strlen(secret);
-	if (n == 0)
+	if (n <= keep)
 		return;
+	size_t hide = n - keep;
 	for (char *p = strstr(text, secret); p; p = strstr(p, secret)) {
-		/* "***" is never longer than the secret it replaces when n >= 3 */
-		size_t fill = n < 3 ? n : 3;
+		/* "***" is never longer than the text it replaces when hide >= 3 */
+		size_t fill = hide < 3 ? hide : 3;
 		memset(p, '*', fill);
-		memmove(p + fill, p + n, strlen(p + n) + 1);
-		p += fill;
+		memmove(p + fill, p + hide, strlen(p + hide) + 1);
+		p += fill + keep;
 	}
+}
+
+/* The texts a message may quote of the password, longest first so that a
+ * shorter one never leaves part of a longer one: each value as written
+ * (without its quotes), as libpq decodes it, and for a URL whose password
+ * holds '@', each tail after an '@' followed by the '@' libpq read as the
+ * start of the host ("ss@" of "pa@ss", kept as "***@"). */
+typedef struct secret {
+	char *text;
+	size_t keep;
+} secret;
+
+static void add_secret(secret *list, size_t *n, size_t max, char *text, size_t keep)
+{
+	if (text && *n < max && strlen(text) > keep)
+		list[(*n)++] = (secret){text, keep};
+	else
+		free(text);
+}
+
+static int longer_first(const void *a, const void *b)
+{
+	size_t la = strlen(((const secret *)a)->text), lb = strlen(((const secret *)b)->text);
+	return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
 void cli_scrub(const char *spec, char *text)
 {
 	if (!spec || !text)
 		return;
-	char *pw = written_password(spec);
-	if (pw) {
-		replace_all(text, pw);
-		free(pw);
+	enum { MAX_SECRETS = 4 * MAX_PW_SPANS + 2 };
+	secret list[MAX_SECRETS];
+	size_t n = 0;
+	pw_span spans[MAX_PW_SPANS];
+	size_t ns = password_spans(spec, spans);
+	for (size_t i = 0; i < ns; i++) {
+		const char *v = spec + spans[i].start;
+		size_t len = spans[i].len;
+		if (len >= 2 && v[0] == '\'' && v[len - 1] == '\'') {
+			v++;
+			len -= 2;
+		}
+		add_secret(list, &n, MAX_SECRETS, strndup(v, len), 0);
+		if (is_pg_url(spec) && i == 0)
+			for (const char *a = memchr(v, '@', len); a; a = memchr(a + 1, '@', len - (size_t)(a + 1 - v))) {
+				char *tail = strndup(a + 1, len - (size_t)(a + 1 - v));
+				char *with_at = tail ? malloc(strlen(tail) + 2) : NULL;
+				if (with_at)
+					sprintf(with_at, "%s@", tail);
+				free(tail);
+				add_secret(list, &n, MAX_SECRETS, with_at, 1);
+			}
 	}
 	char *perr = NULL;
 	PQconninfoOption *opts = PQconninfoParse(spec, &perr);
 	for (PQconninfoOption *o = opts; o && o->keyword; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val)
-			replace_all(text, o->val);
+			add_secret(list, &n, MAX_SECRETS, strdup(o->val), 0);
 	PQconninfoFree(opts);
 	PQfreemem(perr);
+	qsort(list, n, sizeof(secret), longer_first);
+	for (size_t i = 0; i < n; i++) {
+		replace_all(text, list[i].text, list[i].keep);
+		free(list[i].text);
+	}
 }
 
+/* The value as shown: each written password replaced whole by "***", then
+ * scrubbed like a message (a password also written elsewhere in it). */
 char *cli_mask_password(const char *value)
 {
-	char *out = strdup(value);
-	if (out)
-		cli_scrub(value, out);
+	pw_span spans[MAX_PW_SPANS];
+	size_t ns = password_spans(value, spans), at = 0, size = strlen(value) + 1;
+	char *out = malloc(size + 3 * MAX_PW_SPANS);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < ns; i++) {
+		strncat(out, value + at, spans[i].start - at);
+		strcat(out, "***");
+		at = spans[i].start + spans[i].len;
+	}
+	strcat(out, value + at);
+	cli_scrub(value, out);
 	return out;
 }
 

@@ -17,6 +17,7 @@
  * took 1.8 times as long as this whole call with its verification
  * (test/bench/bench_backup.py, docs/benchmarks.md).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "backup/backup.h"
 #include "base/sha256.h"
 #include "backup_glue.h"
@@ -92,9 +93,16 @@ static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* What a backup's fingerprint hashes: the stored schema, every row. */
+/* The table each copy gets, holding its proof of origin (see write_stamp):
+ * not part of what a fingerprint or a row count covers, in the source (a
+ * database restored from a copy has one) or in the copy. */
+#define STAMP_TABLE "dbcare_backup_stamp"
+
+/* What a backup's fingerprint hashes: the stored schema, every row but the
+ * stamp's. */
 #define FINGERPRINT_SQL                                                                            \
-	"SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema ORDER BY type, name"
+	"SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema"                       \
+	" WHERE tbl_name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY type, name"
 
 /* The fingerprint (the stored schema text, every row of sqlite_schema) and
  * the row count of every ordinary table of db's main database (virtual
@@ -112,7 +120,8 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	if (rc == SQLITE_OK)
 		rc = rows_text(db,
 		               "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
-		               " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%' ORDER BY name",
+		               " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+		               " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
 		               &names, &n);
 	char *list = dbc_buf_finish(&names);
 	img->tables = n;
@@ -185,6 +194,95 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 	return out;
 }
 
+/* ---------------------------------------------------------------- the stamp
+ *
+ * The catalog is a table of the database: a hostile file's rows can name
+ * any path with any fingerprint (the schema of a database is easy to learn).
+ * What makes a file deletable is in the file itself: every copy gets a
+ * table STAMP_TABLE with one row, the canonical path of the database it
+ * copies and the canonical path it is published under. Prune deletes a file
+ * only when that row names the database prune runs on and the path the
+ * catalog row names; a database that was not copied by this module has no
+ * such row, and another database's copy names another database. */
+
+/* The canonical path of db's main database file; "" for an in-memory or
+ * temporary database (whose copies prune never deletes: nothing names
+ * them). */
+static char *database_identity(dbc_ctx *ctx, sqlite3 *db)
+{
+	const char *file = sqlite3_db_filename(db, "main");
+	if (!file || !file[0])
+		return dbc_strdup(ctx, "");
+	char *real = realpath(file, NULL);
+	char *out = dbc_strdup(ctx, real ? real : file);
+	free(real);
+	return out;
+}
+
+static int exec_text(sqlite3 *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (a)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Replaces whatever the copy has under the stamp's name (a database
+ * restored from a copy has a stamp of its own) by this copy's stamp. */
+static int write_stamp(dbc_ctx *ctx, sqlite3 *dest, const char *database, const char *path)
+{
+	sqlite3_db_config(dest, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(dest, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(dest,
+	                            "SELECT upper(type), name FROM main.sqlite_schema"
+	                            " WHERE name = '" STAMP_TABLE "' COLLATE NOCASE",
+	                            -1, &st, NULL);
+	char *drop = NULL;
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		drop = sqlite3_mprintf("DROP %s main.\"%w\"", (const char *)sqlite3_column_text(st, 0),
+		                       (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && drop)
+		rc = exec_text(dest, drop, NULL, NULL);
+	sqlite3_free(drop);
+	if (rc == SQLITE_OK)
+		rc = exec_text(dest,
+		               "CREATE TABLE main." STAMP_TABLE
+		               " (source_database TEXT NOT NULL, backup_path TEXT NOT NULL)",
+		               NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = exec_text(dest, "INSERT INTO main." STAMP_TABLE " VALUES (?1, ?2)", database, path);
+	return rc == SQLITE_OK ? DBC_OK : db_error(ctx, dest, "could not stamp the backup copy");
+}
+
+/* Whether db (a file opened read-only) carries the stamp of a copy of
+ * database published as path. */
+static bool stamped(sqlite3 *db, const char *database, const char *path)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT count(*), min(source_database), min(backup_path)"
+	                       " FROM main." STAMP_TABLE,
+	                       -1, &st, NULL) != SQLITE_OK)
+		return false; /* no stamp table: not a copy this module made */
+	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 1 &&
+	          sqlite3_column_type(st, 1) == SQLITE_TEXT &&
+	          sqlite3_column_type(st, 2) == SQLITE_TEXT && database[0] &&
+	          strcmp((const char *)sqlite3_column_text(st, 1), database) == 0 &&
+	          strcmp((const char *)sqlite3_column_text(st, 2), path) == 0;
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /* ---------------------------------------------------------------- the copy */
 
 /* Ends the copy's read transaction on every path. Under an interrupt
@@ -254,7 +352,7 @@ static int copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline
 	return DBC_OK;
 }
 
-static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
+static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
                        dbc_backup_image *source)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
@@ -284,6 +382,10 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms,
 		rc = copy_pages(ctx, db, dest, deadline);
 		end_read(db, ctx->host_data);
 	}
+	if (rc == DBC_OK) {
+		char *identity = database_identity(ctx, db);
+		rc = identity ? write_stamp(ctx, dest, identity, path) : DBC_ERROR;
+	}
 	/* a standalone file: a copy of a WAL database would want a -wal beside it */
 	if (rc == DBC_OK &&
 	    sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
@@ -308,6 +410,22 @@ static char *dir_of(dbc_ctx *ctx, const char *path)
 	if (slash == path)
 		return dbc_strdup(ctx, "/");
 	return dbc_strndup(ctx, path, (size_t)(slash - path));
+}
+
+/* path's directory resolved (realpath) + its last component. */
+static int sqlite_canonical(dbc_ctx *ctx, const char *path, char **out)
+{
+	char *dir = dir_of(ctx, path);
+	if (!dir)
+		return DBC_ERROR;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char *real = realpath(dir, NULL);
+	if (!real)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup directory %s does not exist", dir);
+	*out = dbc_printf(ctx, "%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/", base);
+	free(real);
+	return *out ? DBC_OK : DBC_ERROR;
 }
 
 static int sqlite_check_target(dbc_ctx *ctx, const char *path)
@@ -401,18 +519,27 @@ static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerpr
 {
 	struct stat st;
 	*is = *missing = false;
+	/* a relative row (recorded before paths were resolved) names no one
+	 * file: never deleted */
+	if (path[0] != '/')
+		return DBC_OK;
 	if (lstat(path, &st) != 0) {
 		*missing = errno == ENOENT;
 		return DBC_OK;
 	}
 	if (!S_ISREG(st.st_mode) || !fingerprint)
 		return DBC_OK;
+	char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
+	if (!identity)
+		return DBC_ERROR;
 	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
+	    SQLITE_OK) {
 		dbc_buf schema;
 		dbc_buf_init(&schema, ctx);
 		char hex[DBC_SHA256_HEX_LEN + 1];
-		if (rows_text(db, FINGERPRINT_SQL, &schema, NULL) == SQLITE_OK) {
+		if (stamped(db, identity, path) &&
+		    rows_text(db, FINGERPRINT_SQL, &schema, NULL) == SQLITE_OK) {
 			char *text = dbc_buf_finish(&schema);
 			*is = text && dbc_sha256_hex(ctx, text, strlen(text), hex) == DBC_OK &&
 			      strcmp(hex, fingerprint) == 0;
@@ -422,9 +549,20 @@ static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerpr
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static bool sqlite_exists(const char *path)
+/* A relative row is looked for beside the database file, never in the
+ * process's working directory. */
+static bool sqlite_exists(dbc_ctx *ctx, const char *path)
 {
 	struct stat st;
+	if (path[0] != '/') {
+		char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
+		char *dir = identity && identity[0] ? dir_of(ctx, identity) : NULL;
+		if (!dir)
+			return false;
+		path = dbc_printf(ctx, "%s/%s", dir, path);
+		if (!path)
+			return false;
+	}
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -459,6 +597,7 @@ const dbc_backup_env sqldbc_backup_env = {
     .ts_hours = "((julianday('now') - julianday(%s)) * 24.0)",
     .database_name = sqlite_database_name,
     .check_target = sqlite_check_target,
+    .canonical = sqlite_canonical,
     .copy = sqlite_copy,
     .inspect = sqlite_inspect,
     .publish = sqlite_publish,

@@ -68,16 +68,84 @@ typedef struct schema_copy {
 	bool any; /* a view or trigger exists */
 } schema_copy;
 
+/* The statement kinds a schema row may hold (sqlite_schema stores them
+ * with these first words, normalised); nothing else is ever copied. */
+static bool create_kind(const char *sql)
+{
+	static const char *const kinds[] = {"CREATE TABLE ", "CREATE INDEX ",
+	                                    "CREATE UNIQUE INDEX ", "CREATE VIEW ",
+	                                    "CREATE TRIGGER ", NULL};
+	for (int i = 0; kinds[i]; i++)
+		if (sqlite3_strnicmp(sql, kinds[i], (int)strlen(kinds[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Whether text holds no statement: only white space and comments. */
+static bool no_statement(sqlite3 *db, const char *text)
+{
+	while (text && *text) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		if (sqlite3_prepare_v2(db, text, -1, &st, &tail) != SQLITE_OK || st) {
+			sqlite3_finalize(st);
+			return false;
+		}
+		text = tail;
+	}
+	return true;
+}
+
+/* Copies one schema row as ONE statement. SQLite reads only the first
+ * statement of a row when it opens a file, so a hostile file's row may carry
+ * more ("CREATE VIEW v AS SELECT 1; ATTACH ..."): a row whose text is not
+ * exactly one CREATE of a table, index, view or trigger is refused before
+ * anything of it runs. */
 static int copy_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	schema_copy *copy = arg;
-	(void)ctx;
-	if (ncol < 2 || c[1].type != DBC_TEXT)
+	if (ncol < 3 || c[1].type != DBC_TEXT)
 		return DBC_OK;
-	if (c[0].type == DBC_TEXT && (strcmp(c[0].s, "view") == 0 || strcmp(c[0].s, "trigger") == 0))
+	const char *type = c[0].type == DBC_TEXT ? c[0].s : "object";
+	const char *name = c[2].type == DBC_TEXT ? c[2].s : "?";
+	if (strcmp(type, "view") == 0 || strcmp(type, "trigger") == 0)
 		copy->any = true;
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(copy->mem, c[1].s, -1, &st, &tail);
+	if (rc == SQLITE_OK && st && (!create_kind(c[1].s) || !no_statement(copy->mem, tail))) {
+		sqlite3_finalize(st);
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "the stored text of %s %s is not one CREATE statement: the rename check does "
+		          "not run it",
+		          type, name);
+		dbc_error_hint(ctx, "The database file's schema was edited (PRAGMA writable_schema); "
+		                    "recreate the object from its intended definition.");
+		return DBC_ERROR;
+	}
 	/* an object the copy cannot hold only weakens the verdict to "not known" */
-	sqlite3_exec(copy->mem, c[1].s, NULL, NULL, NULL);
+	if (rc == SQLITE_OK && st)
+		sqlite3_step(st);
+	sqlite3_finalize(st);
+	return DBC_OK;
+}
+
+/* The private copy: no extensions, no attached files, no schema edits, no
+ * application functions from the schema (it has none; the settings keep it
+ * so should that change). */
+static int open_copy(dbc_ctx *ctx, sqlite3 **mem)
+{
+	if (sqlite3_open_v2(":memory:", mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_db_config(*mem, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(*mem, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL) != SQLITE_OK ||
+	    sqlite3_db_config(*mem, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL) != SQLITE_OK) {
+		sqlite3_close(*mem);
+		*mem = NULL;
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY,
+		                 "cannot open an in-memory database to check a rename");
+	}
+	sqlite3_limit(*mem, SQLITE_LIMIT_ATTACHED, 0);
 	return DBC_OK;
 }
 
@@ -172,17 +240,14 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
 	    ctx,
 	    "SELECT type, CASE WHEN sql LIKE 'CREATE VIRTUAL %%' THEN 'CREATE TABLE ' || "
 	    "quote(name) || ' (' || (SELECT group_concat(quote(c.name), ', ') FROM "
-	    "pragma_table_xinfo(m.name, %s) AS c) || ')' ELSE sql END "
+	    "pragma_table_xinfo(m.name, %s) AS c) || ')' ELSE sql END, name "
 	    "FROM %s.sqlite_schema AS m WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%%' "
 	    "ESCAPE '\\' ORDER BY type <> 'table', rowid",
 	    ctx->host->quote_literal(ctx, in), ctx->host->quote_ident(ctx, in));
 	if (!sql)
 		return DBC_ERROR;
-	if (sqlite3_open_v2(":memory:", &copy.mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	                    NULL) != SQLITE_OK) {
-		sqlite3_close(copy.mem);
-		return dbc_error(ctx, "53200", "dbcare: cannot open an in-memory database to check a rename");
-	}
+	if (open_copy(ctx, &copy.mem) != DBC_OK)
+		return DBC_ERROR;
 	int rc = ctx->host->query(ctx, sql, 0, NULL, copy_object, &copy);
 	if (rc == DBC_OK && copy.any) {
 		char *alter =

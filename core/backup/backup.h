@@ -45,10 +45,18 @@ struct dbc_backup_env {
 	/* Whether path may become a new backup: its directory exists and is
 	 * writable, nothing is there. An error says why not. */
 	int (*check_target)(dbc_ctx *ctx, const char *path);
+	/* The name a new backup is recorded under: path made absolute, its
+	 * directory resolved (no "..", no links), so a later call from another
+	 * working directory means the same file. check_target has accepted
+	 * path. NULL: recorded as given. */
+	int (*canonical)(dbc_ctx *ctx, const char *path, char **out);
 	/* A consistent copy of the open database at tmp_path (a new file), done
 	 * or failed within timeout_ms; *source is the source as the copy saw it
-	 * (fingerprint, row counts, pages). */
-	int (*copy)(dbc_ctx *ctx, const char *tmp_path, int64_t timeout_ms, dbc_backup_image *source);
+	 * (fingerprint, row counts, pages). The copy carries the engine's proof
+	 * that it is this module's backup of this database, to be published as
+	 * path (is_backup reads it). */
+	int (*copy)(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
+	            dbc_backup_image *source);
 	/* Opens path read-only and reads it (the storage check integrity_check
 	 * when full, quick_check otherwise). A file that does not open as a
 	 * database is an error; a failed storage check is not (image->check). */
@@ -58,15 +66,17 @@ struct dbc_backup_env {
 	int (*publish)(dbc_ctx *ctx, const char *tmp_path, const char *path);
 	/* Deletes path (a missing file is no error); *existed says whether it was there. */
 	int (*remove)(dbc_ctx *ctx, const char *path, bool *existed);
-	/* Whether path is, as far as one can tell, the backup the catalog
-	 * recorded: a regular file (not a link) that opens as a database whose
-	 * schema fingerprint is fingerprint. *missing when nothing is there.
-	 * Retention deletes nothing else: the catalog is a table of the
-	 * database, and a file someone else made may name any path in it. */
+	/* Whether path is a backup this module wrote of this database under
+	 * that name: a regular file (not a link) at an absolute path that opens
+	 * as a database whose schema fingerprint is fingerprint and which
+	 * carries the proof copy wrote into it (naming this database and path).
+	 * *missing when nothing is there. Retention deletes nothing else: the
+	 * catalog is a table of the database, and a file someone else made may
+	 * name any path, with any fingerprint, in it. */
 	int (*is_backup)(dbc_ctx *ctx, const char *path, const char *fingerprint, bool *is,
 	                 bool *missing);
-	/* Whether path is there. */
-	bool (*exists)(const char *path);
+	/* Whether path is there (a relative path: beside the database file). */
+	bool (*exists)(dbc_ctx *ctx, const char *path);
 	/* A file name for a temporary copy next to path, made exclusively (empty). */
 	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
 };

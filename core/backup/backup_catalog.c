@@ -162,7 +162,6 @@ typedef struct list_args {
 
 static int list_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	(void)ctx;
 	list_args *l = arg;
 	if (ncol != DBC_BACKUP_LIST_NCOLS - 1)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected backup catalog row");
@@ -172,7 +171,7 @@ static int list_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	 * (an external backup's location means nothing to this module) */
 	bool file =
 	    l->env->exists && c[1].type == DBC_TEXT && strcmp(c[1].s, DBC_BACKUP_KIND_FILE) == 0;
-	row[ncol] = file ? dbc_bool(l->env->exists(c[2].s)) : dbc_null();
+	row[ncol] = file ? dbc_bool(l->env->exists(ctx, c[2].s)) : dbc_null();
 	return dbc_rows_add(l->out, row);
 }
 

@@ -110,7 +110,8 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tm
 	dbc_backup_image source;
 	memset(&source, 0, sizeof source);
 	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
-	    full_check(ctx, &full) != DBC_OK || env->copy(ctx, tmp, timeout_ms, &source) != DBC_OK ||
+	    full_check(ctx, &full) != DBC_OK ||
+	    env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
 	    env->inspect(ctx, tmp, full, copy) != DBC_OK)
 		return DBC_ERROR;
 	const char *why = mismatch(&source, copy);
@@ -133,6 +134,10 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	if (!path[0])
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the backup path is empty");
 	if (env->check_target(ctx, path) != DBC_OK)
+		return DBC_ERROR;
+	/* recorded resolved: prune, verify and list from any directory mean
+	 * this file */
+	if (env->canonical && env->canonical(ctx, path, (char **)&path) != DBC_OK)
 		return DBC_ERROR;
 	char *tmp;
 	if (env->make_temp(ctx, path, &tmp) != DBC_OK)
@@ -170,7 +175,15 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 		return DBC_ERROR;
 	dbc_backup_catalog_row row;
 	bool catalogued;
-	if (dbc_backup_catalog_find(ctx, env, path, &row, &catalogued) != DBC_OK)
+	/* the row of the file this path names now (rows are recorded resolved);
+	 * a path whose directory is gone is looked up as given */
+	char *resolved = NULL;
+	if (env->canonical && env->canonical(ctx, path, &resolved) != DBC_OK) {
+		dbc_error_clear(ctx);
+		resolved = NULL;
+	}
+	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) !=
+	    DBC_OK)
 		return DBC_ERROR;
 	double start = now_ms();
 	dbc_backup_image img;

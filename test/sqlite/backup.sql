@@ -1,7 +1,11 @@
 -- dbbackup_* on SQLite, run under the sanitizers and valgrind too (the
 -- script tests test/script/sqlite_backup*.sh cover the file system cases:
 -- permissions, a full disk, writers). Paths are relative to the working
--- directory of the test.
+-- directory of the test, which holds the database; the catalog records them
+-- resolved (absolute), shown here relative again through temp.here.
+CREATE TEMP VIEW here AS
+  SELECT substr(file, 1, length(file) - length('/test.db')) AS dir
+    FROM pragma_database_list WHERE name = 'main';
 CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
 CREATE TABLE u (a, b);
 CREATE INDEX u_a ON u (a);
@@ -10,12 +14,13 @@ INSERT INTO u VALUES (1, 2);
 -- nothing recorded yet: the list is empty, the check is skipped
 SELECT count(*) FROM dbbackup_list;
 SELECT status, message FROM dbhealth_checks('quick') WHERE name = 'backups';
-SELECT json_extract(b, '$.path'), json_extract(b, '$.rows'), json_extract(b, '$.tables'),
+SELECT replace(json_extract(b, '$.path'), (SELECT dir FROM temp.here), '.'),
+       json_extract(b, '$.rows'), json_extract(b, '$.tables'),
        json_extract(b, '$.check'), json_extract(b, '$.verified'), json_extract(b, '$.id')
   FROM (SELECT dbbackup_create('one.db') AS b);
 SELECT json_extract(b, '$.verified'), json_extract(b, '$.catalogued'), json_extract(b, '$.rows')
   FROM (SELECT dbbackup_verify('one.db') AS b);
-SELECT id, kind, path, status, "exists", verified_at >= created_at,
+SELECT id, kind, replace(path, (SELECT dir FROM temp.here), '.'), status, "exists", verified_at >= created_at,
        length(fingerprint) FROM dbbackup_list;
 SELECT status FROM dbhealth_checks('quick') WHERE name = 'backups';
 -- bad input: nothing recorded
@@ -34,10 +39,11 @@ SELECT count(*) FROM dbbackup_list;
 -- the default name, then retention
 SELECT dbcare_set('backup.dir', '.');
 SELECT dbcare_set('backup.verify', 'full');
-SELECT json_extract(dbbackup_create(), '$.path') LIKE './test-%Z.db';
+SELECT json_extract(dbbackup_create(), '$.path') LIKE (SELECT dir FROM temp.here) || '/test-%Z.db';
 SELECT json_extract(dbbackup_create('two.db'), '$.verified');
 SELECT json_array_length(dbbackup_prune(1), '$.would_delete'), json_extract(dbbackup_prune(1), '$.kept');
 SELECT dbbackup_prune(NULL, 30);
-SELECT json_extract(dbbackup_prune(1, NULL, 0), '$.deleted[#-1].path');
-SELECT path, "exists" FROM dbbackup_list ORDER BY id;
+SELECT replace(json_extract(dbbackup_prune(1, NULL, 0), '$.deleted[#-1].path'),
+               (SELECT dir FROM temp.here), '.');
+SELECT replace(path, (SELECT dir FROM temp.here), '.'), "exists" FROM dbbackup_list ORDER BY id;
 SELECT dbbackup_verify('one.db');
