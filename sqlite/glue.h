@@ -30,6 +30,9 @@ typedef struct sqldbc_call {
 	/* A write, prepared before the call's first savepoint, that ends the
 	 * transaction when no statement can be prepared any more (host.c). */
 	sqlite3_stmt *rescue;
+	/* The statements this call prepared once and reuses (stmt_cache.c),
+	 * finalized when the call settles; NULL until the first. */
+	struct sqldbc_stmt_cache *stmts;
 } sqldbc_call;
 
 /* Binds call to conn and notes its transaction state (every call, scalar or
