@@ -45,6 +45,9 @@ bool sqldbc_call_owns_level(const sqldbc_call *call, int level);
 int sqldbc_stmt_get(sqldbc_call *call, const char *sql, int nparam, sqlite3_stmt **stmt,
                     int *params_out, const int **params);
 void sqldbc_stmt_put(sqldbc_call *call, sqlite3_stmt *stmt);
+/* Finalizes the cached statements not in use, before something that may
+ * change the schema (which would expire them). */
+void sqldbc_stmt_cache_clear(sqldbc_call *call);
 /* Finalizes every statement of the call's cache (when the call settles). */
 void sqldbc_stmt_cache_free(sqldbc_call *call);
 void sqldbc_param_slots(sqlite3_stmt *stmt, int nparam, int *slots);

@@ -71,7 +71,9 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 	return DBC_ERROR;
 }
 
-static int host_exec(dbc_ctx *ctx, const char *sql)
+/* Runs each statement of sql (savepoints and their releases, which change
+ * no schema, come here directly). */
+static int exec_script(dbc_ctx *ctx, const char *sql)
 {
 	sqlite3 *db = conn_of(ctx)->db;
 	const char *p = sql;
@@ -96,6 +98,14 @@ static int host_exec(dbc_ctx *ctx, const char *sql)
 		p = tail;
 	}
 	return DBC_OK;
+}
+
+/* A script may change the schema: the call's cached statements go first
+ * (stmt_cache.c). */
+static int host_exec(dbc_ctx *ctx, const char *sql)
+{
+	sqldbc_stmt_cache_clear(ctx->host_data);
+	return exec_script(ctx, sql);
 }
 
 static int bind_slots(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const int *slots,
@@ -217,7 +227,7 @@ static int run_simple(dbc_ctx *ctx, const char *fmt, int level)
 {
 	char sql[96];
 	snprintf(sql, sizeof sql, fmt, level, level);
-	return host_exec(ctx, sql);
+	return exec_script(ctx, sql);
 }
 
 static int host_savepoint(dbc_ctx *ctx)
@@ -262,6 +272,8 @@ static int host_rollback(dbc_ctx *ctx, int level)
 	bool whole = sqldbc_call_owns_level(call, level);
 	if (level < 1 || level > c->sp_depth)
 		return DBC_OK;
+	/* rolling back over DDL expires prepared statements (stmt_cache.c) */
+	sqldbc_stmt_cache_clear(call);
 	if (sqlite3_get_autocommit(c->db)) { /* the transaction, savepoints included, is gone */
 		c->sp_depth = 0;
 		return ctx->failed ? DBC_ERROR

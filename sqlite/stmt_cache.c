@@ -12,8 +12,12 @@
  * it as a zombie that no destructor could finish. Between uses a statement
  * is reset and its bindings cleared, so it holds no lock or read
  * transaction (DROP TABLE and VACUUM in a migration see no pending reader).
- * A statement expired by DDL (each migration's) is compiled again by
- * sqlite3_step, as SQLite does for any prepared statement.
+ *
+ * Schema changes: a statement prepared before DDL expires, and sqlite3_step
+ * would compile it again, logging "database schema has changed" (SQLITE_SCHEMA)
+ * to the application's error log each time. So whatever may change the
+ * schema through this call (host.c: a script, a savepoint rollback) drops
+ * the cached statements first: a migration's DDL never meets one of them.
  */
 #include "conn.h"
 
@@ -128,6 +132,24 @@ void sqldbc_stmt_put(sqldbc_call *call, sqlite3_stmt *stmt)
 			return;
 		}
 	sqlite3_finalize(stmt);
+}
+
+void sqldbc_stmt_cache_clear(sqldbc_call *call)
+{
+	struct sqldbc_stmt_cache *c = call->stmts;
+	int kept = 0;
+	for (int i = 0; c && i < c->n; i++) {
+		slot s = c->slots[i];
+		if (s.busy) { /* its user puts it back: it stays until then */
+			c->slots[kept++] = s;
+			continue;
+		}
+		sqlite3_finalize(s.stmt);
+		sqlite3_free(s.sql);
+		sqlite3_free(s.params);
+	}
+	if (c)
+		c->n = kept;
 }
 
 void sqldbc_stmt_cache_free(sqldbc_call *call)
