@@ -35,6 +35,7 @@ enum {
 	OPT_KEEP = 1u << 15,
 	OPT_DAYS = 1u << 16,
 	OPT_APPLY = 1u << 17,
+	OPT_ATTACH = 1u << 18,
 };
 
 typedef struct cli_opts {
@@ -58,6 +59,10 @@ typedef struct cli_opts {
 	int sleep_ms;        /* retain --sleep-ms */
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
 	bool apply;          /* backups prune --apply */
+	/* retain --attach NAME=PATH (repeatable): SQLite databases ATTACHed
+	 * to the connection first, for archive policies whose target is in one */
+	const char **attach_names, **attach_paths;
+	int nattach;
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;

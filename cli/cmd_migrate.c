@@ -148,10 +148,13 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 {
 	cli_rows plan = {0};
 	const char *p[1] = {o->to};
+	/* the plan is shown (dry run, JSON) or drives the progress steps; a
+	 * quiet run needs none of that, and the apply plans (and lints) itself */
+	bool need_plan = o->dry_run || o->out.format == CLI_FMT_JSON || !o->out.quiet;
 	if (begin_with_files(db, o, false) != 0)
 		return CLI_ERROR;
-	if (cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
-	          &plan) != 0) {
+	if (need_plan && cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)",
+	                       1, p, &plan) != 0) {
 		cli_rollback(db);
 		return CLI_ERROR;
 	}

@@ -8,8 +8,10 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 typedef struct policy_total {
@@ -107,8 +109,40 @@ static void print_totals(cli_db *db, cli_opts *o, const policy_total *t, int n, 
 	cli_note(&o->out, "%d batch(es); stopped: %s", batches, stopped);
 }
 
+/* --attach: each NAME=PATH ATTACHed to this connection before the first
+ * batch (ATTACH cannot run inside a transaction), so an archive policy
+ * whose target is NAME.table moves its rows into that file; each batch
+ * then commits in both files at once. The name and the path are bound as
+ * values, never spliced into SQL. A missing file is refused: ATTACH would
+ * make it empty, and the policy would fail on a table that is not there. */
+static int attach_all(cli_db *db, cli_opts *o)
+{
+	if (o->nattach == 0)
+		return CLI_OK;
+	if (db->drv == &cli_pg_driver) {
+		cli_errorf("--attach attaches SQLite databases; on PostgreSQL an archive target is a "
+		           "schema of the same database (no attachment needed)");
+		return CLI_USAGE;
+	}
+	for (int i = 0; i < o->nattach; i++) {
+		struct stat sb;
+		if (stat(o->attach_paths[i], &sb) != 0) {
+			cli_errorf("--attach %s: cannot use \"%s\": %s", o->attach_names[i],
+			           o->attach_paths[i], strerror(errno));
+			return CLI_ERROR;
+		}
+		const char *p[2] = {o->attach_paths[i], o->attach_names[i]};
+		if (cli_q(db, o, "ATTACH DATABASE $1 AS $2", 2, p, NULL) != 0)
+			return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
 int cmd_retain(cli_db *db, cli_opts *o)
 {
+	int attached = attach_all(db, o);
+	if (attached != CLI_OK)
+		return attached;
 	policy_total *t = NULL;
 	int n = 0, batches = 0, rc = CLI_OK;
 	double start = now_s();

@@ -30,6 +30,7 @@ static const option_def options[] = {
     {"policy", OPT_POLICY, true},        {"budget", OPT_BUDGET, true},
     {"sleep-ms", OPT_SLEEP_MS, true},    {"keep", OPT_KEEP, true},
     {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
+    {"attach", OPT_ATTACH, true},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -131,6 +132,8 @@ int main(int argc, char **argv)
 	unsigned given = 0;
 	bool json = false, help = false, only_args = false;
 	o.args = calloc((size_t)argc + 1, sizeof(char *));
+	o.attach_names = calloc((size_t)argc + 1, sizeof(char *));
+	o.attach_paths = calloc((size_t)argc + 1, sizeof(char *));
 	o.out.tty = isatty(STDERR_FILENO);
 
 	for (int i = 1; i < argc; i++) {
@@ -232,6 +235,15 @@ int main(int argc, char **argv)
 				return usage_error("--days needs a positive number, not \"%s\"", val);
 		} else if (strcmp(d->name, "apply") == 0)
 			o.apply = true;
+		else if (strcmp(d->name, "attach") == 0) {
+			const char *sep = strchr(val, '=');
+			if (!sep || sep == val || !sep[1])
+				return usage_error("--attach needs NAME=PATH (an ATTACH name and a SQLite "
+				                   "file), not \"%s\"",
+				                   val);
+			o.attach_names[o.nattach] = strndup(val, (size_t)(sep - val));
+			o.attach_paths[o.nattach++] = sep + 1;
+		}
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}

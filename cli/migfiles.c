@@ -2,8 +2,12 @@
  * migfiles.c — the migration files of --dir, read on this machine by the
  * core's own reader (core/migrate/migrate_files.c, the one dbmigrate_load
  * uses on the server: same layouts, names, pairing and script checks), then
- * registered through dbmigrate_add and dbmigrate_add_repeatable in the
- * caller's transaction. A folder with any bad file registers nothing.
+ * registered in the caller's transaction: on SQLite all in one call of
+ * dbmigrate_add_all (one prepare of the registry's statements, instead of
+ * one per migration), on PostgreSQL through dbmigrate_add and
+ * dbmigrate_add_repeatable (each a round trip, which PostgreSQL's plan
+ * cache keeps cheap). Both apply dbmigrate_add's rules. A folder with any
+ * bad file registers nothing.
  */
 #include "cli.h"
 
@@ -52,6 +56,65 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 	const char *p[4] = {f->version, f->name, f->lone_down ? "" : f->script,
 	                    down ? down->script : NULL};
 	return cli_q(db, o, "SELECT dbmigrate_add($1, $2, $3, $4)", 4, p, NULL);
+}
+
+/* Every migration of dir as dbmigrate_add_all's JSON array (repeatables
+ * without a version, a lone golang-migrate down over an empty up, which
+ * dbmigrate_add's rules refuse as one); NULL when memory is short. */
+static char *files_json(const dbc_mig_dir *dir, int *count)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	*count = 0;
+	fputc('[', f);
+	for (int i = 0; i < dir->n; i++) {
+		const dbc_mig_file *m = &dir->files[i];
+		if (m->kind == DBC_FILE_DOWN && !m->lone_down)
+			continue; /* registered with its up */
+		const dbc_mig_file *down = m->kind == DBC_FILE_REPEATABLE ? NULL : dbc_mig_dir_down(dir, i);
+		fputs(*count ? ",{" : "{", f);
+		if (m->kind != DBC_FILE_REPEATABLE) {
+			fputs("\"version\":", f);
+			cli_json_string(f, m->version);
+			fputc(',', f);
+		}
+		fputs("\"name\":", f);
+		cli_json_string(f, m->name);
+		fputs(",\"up\":", f);
+		cli_json_string(f, m->lone_down ? "" : m->script);
+		if (down) {
+			fputs(",\"down\":", f);
+			cli_json_string(f, down->script);
+		}
+		fputc('}', f);
+		(*count)++;
+	}
+	fputc(']', f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* SQLite: the whole folder in one call. */
+static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int *nfiles)
+{
+	int count = 0;
+	char *json = files_json(dir, &count);
+	if (!json) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	const char *p[1] = {json};
+	int rc = cli_q(db, o, "SELECT dbmigrate_add_all($1)", 1, p, NULL);
+	free(json);
+	if (rc == 0)
+		*nfiles = count;
+	return rc;
 }
 
 /* The folder as read once in this process, per dialect: a fleet's parent
@@ -121,6 +184,8 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 		return -1;
 	if (dir->callbacks)
 		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir->callbacks);
+	if (db->drv != &cli_pg_driver)
+		return add_all(db, o, dir, nfiles);
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < dir->n; i++) {
 		const dbc_mig_file *f = &dir->files[i];

@@ -39,4 +39,19 @@ void sqldbc_call_renew_rescue(sqldbc_call *call);
  * itself (no transaction was open before it), which ROLLBACK ends whole. */
 bool sqldbc_call_owns_level(const sqldbc_call *call, int level);
 
+/* stmt_cache.c: the call's statement for sql with nparam parameters $1..$n,
+ * prepared on first use and reused after; *params is each parameter's slot
+ * (params_out, room for nparam, holds them for a statement not cached).
+ * SQLite's result code; *stmt NULL when sql has no statement. Hand it back
+ * with sqldbc_stmt_put (reset, or finalized when not cached). */
+int sqldbc_stmt_get(sqldbc_call *call, const char *sql, int nparam, sqlite3_stmt **stmt,
+                    int *params_out, const int **params);
+void sqldbc_stmt_put(sqldbc_call *call, sqlite3_stmt *stmt);
+/* Finalizes the cached statements not in use, before something that may
+ * change the schema (which would expire them). */
+void sqldbc_stmt_cache_clear(sqldbc_call *call);
+/* Finalizes every statement of the call's cache (when the call settles). */
+void sqldbc_stmt_cache_free(sqldbc_call *call);
+void sqldbc_param_slots(sqlite3_stmt *stmt, int nparam, int *slots);
+
 #endif

@@ -30,6 +30,9 @@ typedef struct sqldbc_call {
 	/* A write, prepared before the call's first savepoint, that ends the
 	 * transaction when no statement can be prepared any more (host.c). */
 	sqlite3_stmt *rescue;
+	/* The statements this call prepared once and reuses (stmt_cache.c),
+	 * finalized when the call settles; NULL until the first. */
+	struct sqldbc_stmt_cache *stmts;
 } sqldbc_call;
 
 /* Binds call to conn and notes its transaction state (every call, scalar or
@@ -47,6 +50,10 @@ extern const dbc_host sqldbc_host;
 /* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
 struct dbc_lint_engine;
 extern const struct dbc_lint_engine sqldbc_lint_engine;
+/* dbmigrate_add_all's JSON array decoded (sqlite/migrate_list.c), items in
+ * the call's arena. */
+struct dbc_migrate_item;
+int sqldbc_migrate_list(dbc_ctx *ctx, const char *json, struct dbc_migrate_item **items, int *n);
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);

@@ -71,7 +71,9 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 	return DBC_ERROR;
 }
 
-static int host_exec(dbc_ctx *ctx, const char *sql)
+/* Runs each statement of sql (savepoints and their releases, which change
+ * no schema, come here directly). */
+static int exec_script(dbc_ctx *ctx, const char *sql)
 {
 	sqlite3 *db = conn_of(ctx)->db;
 	const char *p = sql;
@@ -98,14 +100,12 @@ static int host_exec(dbc_ctx *ctx, const char *sql)
 	return DBC_OK;
 }
 
-/* The statement's slot of each parameter $1..$n (0: not used by it). */
-static void param_slots(sqlite3_stmt *stmt, int nparam, int *slots)
+/* A script may change the schema: the call's cached statements go first
+ * (stmt_cache.c). */
+static int host_exec(dbc_ctx *ctx, const char *sql)
 {
-	for (int i = 0; i < nparam; i++) {
-		char name[16];
-		snprintf(name, sizeof name, "$%d", i + 1);
-		slots[i] = sqlite3_bind_parameter_index(stmt, name);
-	}
+	sqldbc_stmt_cache_clear(ctx->host_data);
+	return exec_script(ctx, sql);
 }
 
 static int bind_slots(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const int *slots,
@@ -136,32 +136,35 @@ static int bind_slots(dbc_ctx *ctx, sqlite3_stmt *stmt, int nparam, const int *s
 	return DBC_OK;
 }
 
-/* Prepares sql with its parameter slots; slots has room for nparam. */
+/* The call's statement for sql (stmt_cache.c) with its parameter slots;
+ * hand it back with sqldbc_stmt_put. */
 static int prepare_with_slots(dbc_ctx *ctx, const char *sql, int nparam, sqlite3_stmt **stmt,
-                              int **slots)
+                              const int **slots)
 {
-	sqlite3 *db = conn_of(ctx)->db;
-	*stmt = NULL;
-	*slots = dbc_alloc(ctx, sizeof(int) * (size_t)(nparam > 0 ? nparam : 1));
-	if (!*slots)
+	sqldbc_call *call = ctx->host_data;
+	int *own = dbc_alloc(ctx, sizeof(int) * (size_t)(nparam > 0 ? nparam : 1));
+	if (!own)
 		return DBC_ERROR;
-	int rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
+	int rc = sqldbc_stmt_get(call, sql, nparam, stmt, own, slots);
 	if (rc != SQLITE_OK)
-		return fail(ctx, db, rc, sql, sql);
-	param_slots(*stmt, nparam, *slots);
+		return fail(ctx, call->db, rc, sql, sql);
+	if (!*stmt)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no statement in a query");
 	return DBC_OK;
 }
 
 static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                       dbc_row_fn fn, void *arg)
 {
-	sqlite3 *db = conn_of(ctx)->db;
+	sqldbc_call *call = ctx->host_data;
+	sqlite3 *db = call->db;
 	sqlite3_stmt *stmt;
-	int *slots, rc = SQLITE_OK;
+	const int *slots;
+	int rc = SQLITE_OK;
 	if (prepare_with_slots(ctx, sql, nparam, &stmt, &slots) != DBC_OK)
 		return DBC_ERROR;
 	if (bind_slots(ctx, stmt, nparam, slots, params) != DBC_OK) {
-		sqlite3_finalize(stmt);
+		sqldbc_stmt_put(call, stmt);
 		return DBC_ERROR;
 	}
 	int ncol = sqlite3_column_count(stmt);
@@ -193,16 +196,18 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 	}
 	if (status == DBC_OK && rc != SQLITE_DONE)
 		status = fail(ctx, db, rc, sql, sql);
-	sqlite3_finalize(stmt);
+	sqldbc_stmt_put(call, stmt);
 	return status;
 }
 
 static int host_query_each(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
                            const dbc_value *params)
 {
-	sqlite3 *db = conn_of(ctx)->db;
+	sqldbc_call *call = ctx->host_data;
+	sqlite3 *db = call->db;
 	sqlite3_stmt *stmt;
-	int *slots, rc = SQLITE_DONE;
+	const int *slots;
+	int rc = SQLITE_DONE;
 	if (prepare_with_slots(ctx, sql, nparam, &stmt, &slots) != DBC_OK)
 		return DBC_ERROR;
 	int status = DBC_OK;
@@ -214,7 +219,7 @@ static int host_query_each(dbc_ctx *ctx, const char *sql, int nparam, int nrows,
 			status = fail(ctx, db, rc, sql, sql);
 		sqlite3_reset(stmt);
 	}
-	sqlite3_finalize(stmt);
+	sqldbc_stmt_put(call, stmt);
 	return status;
 }
 
@@ -222,7 +227,7 @@ static int run_simple(dbc_ctx *ctx, const char *fmt, int level)
 {
 	char sql[96];
 	snprintf(sql, sizeof sql, fmt, level, level);
-	return host_exec(ctx, sql);
+	return exec_script(ctx, sql);
 }
 
 static int host_savepoint(dbc_ctx *ctx)
@@ -267,6 +272,8 @@ static int host_rollback(dbc_ctx *ctx, int level)
 	bool whole = sqldbc_call_owns_level(call, level);
 	if (level < 1 || level > c->sp_depth)
 		return DBC_OK;
+	/* rolling back over DDL expires prepared statements (stmt_cache.c) */
+	sqldbc_stmt_cache_clear(call);
 	if (sqlite3_get_autocommit(c->db)) { /* the transaction, savepoints included, is gone */
 		c->sp_depth = 0;
 		return ctx->failed ? DBC_ERROR
@@ -317,16 +324,19 @@ static char *host_quote_literal(dbc_ctx *ctx, const char *literal)
 }
 
 /* sqlite3_is_interrupted is newer than 3.40; a flagged connection makes any
- * statement fail with SQLITE_INTERRUPT, so stepping a trivial one tells. */
+ * statement fail with SQLITE_INTERRUPT, so stepping a trivial one tells. The
+ * probe is the call's (stmt_cache.c): prepared once per call, finalized
+ * with it, never alive when the application closes the connection. */
 static int host_interrupted(dbc_ctx *ctx)
 {
-	/* Not cached: a statement still alive when the connection closes makes
-	 * sqlite3_close() fail before any destructor could finalize it. */
+	sqldbc_call *call = ctx->host_data;
 	sqlite3_stmt *probe = NULL;
-	if (sqlite3_prepare_v2(conn_of(ctx)->db, "SELECT 1", -1, &probe, NULL) != SQLITE_OK)
+	int own;
+	const int *slots;
+	if (sqldbc_stmt_get(call, "SELECT 1", 0, &probe, &own, &slots) != SQLITE_OK || !probe)
 		return 0;
 	int rc = sqlite3_step(probe);
-	sqlite3_finalize(probe);
+	sqldbc_stmt_put(call, probe);
 	if (rc == SQLITE_INTERRUPT) {
 		dbc_error(ctx, DBC_SQLSTATE_CANCELED, "interrupted");
 		return 1;

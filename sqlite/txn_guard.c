@@ -42,6 +42,7 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 	call->sp_base = conn->sp_depth;
 	call->was_autocommit = sqlite3_get_autocommit(conn->db) != 0;
 	call->rescue = NULL;
+	call->stmts = NULL;
 	dbc_ctx_init(&call->ctx, &sqldbc_host, call);
 }
 
@@ -93,6 +94,8 @@ int sqldbc_call_settle(sqldbc_call *call, bool failed)
 {
 	sqlite3 *db = call->db;
 	sqldbc_conn *c = call->conn;
+	/* none of the call's statements runs any more: none may outlive it */
+	sqldbc_stmt_cache_free(call);
 	if (!failed &&
 	    (sqlite3_get_autocommit(db) ? !call->was_autocommit
 	                                : call->was_autocommit || c->sp_depth > call->sp_base)) {

@@ -216,65 +216,94 @@ int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registe
 	return DBC_ERROR;
 }
 
-int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
-                    const char *down, char **checksum)
+int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name, const char *up,
+                            const char *down, dbc_mig_checked *out)
 {
-	char *canon, *upn, *downn = NULL, *down_checksum = NULL, *label;
-	bool no_tx = false;
-	if (dbc_version_canonical(ctx, version, "version", &canon) != DBC_OK)
+	char *label;
+	*out = (dbc_mig_checked){.version = version, .name = name};
+	if (dbc_version_canonical(ctx, version, "version", &out->canon) != DBC_OK)
 		return DBC_ERROR;
 	if (is_blank(name))
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of migration %s is empty", canon);
-	if (dbc_mig_check_name(ctx, name, dbc_printf(ctx, "the name of migration %s", canon)) != DBC_OK)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of migration %s is empty",
+		                 out->canon);
+	if (dbc_mig_check_name(ctx, name, dbc_printf(ctx, "the name of migration %s", out->canon)) !=
+	    DBC_OK)
 		return DBC_ERROR;
-	label = dbc_printf(ctx, "%s (%s)", canon, name);
-	if (!label || prepare_script(ctx, up, "up script", label, &upn, &no_tx) != DBC_OK ||
-	    (down && prepare_script(ctx, down, "down script", label, &downn, NULL) != DBC_OK) ||
-	    (downn && dbc_script_checksum(ctx, downn, &down_checksum) != DBC_OK) ||
-	    dbc_script_checksum(ctx, upn, checksum) != DBC_OK)
+	label = dbc_printf(ctx, "%s (%s)", out->canon, name);
+	if (!label || prepare_script(ctx, up, "up script", label, &out->up, &out->no_tx) != DBC_OK ||
+	    (down && prepare_script(ctx, down, "down script", label, &out->down, NULL) != DBC_OK) ||
+	    (out->down && dbc_script_checksum(ctx, out->down, &out->down_checksum) != DBC_OK) ||
+	    dbc_script_checksum(ctx, out->up, &out->checksum) != DBC_OK)
 		return DBC_ERROR;
-	if (dbc_mig_guard_enter(ctx) != DBC_OK)
-		return DBC_ERROR;
-	existing_row e = {NULL, false};
-	dbc_value p = dbc_text(canon);
-	int rc = ctx->host->book_ensure(ctx);
-	if (rc == DBC_OK)
-		rc = dbc_mig_query(ctx, "SELECT version_text FROM @migrations WHERE version = $1", 1, &p,
-		                   take_existing, &e);
-	if (rc == DBC_OK && e.found && e.version_text && strcmp(e.version_text, version) != 0)
-		rc = dbc_mig_duplicate_error(ctx, version, e.version_text);
-	if (rc == DBC_OK)
-		rc = dbc_mig_register_versioned(ctx, canon, version, name, upn, downn, *checksum,
-		                                down_checksum, no_tx, e.found);
-	dbc_mig_guard_leave();
-	return rc;
+	return DBC_OK;
 }
 
-int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum)
+int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+                             dbc_mig_checked *out)
 {
-	char *norm, *label;
-	bool no_tx = false;
+	char *label;
+	*out = (dbc_mig_checked){.repeatable = true, .name = name};
 	if (is_blank(name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "name of repeatable migration is empty");
 	if (dbc_mig_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "repeatable (%s)", name);
-	if (!label || prepare_script(ctx, sql, "script", label, &norm, &no_tx) != DBC_OK ||
-	    dbc_script_checksum(ctx, norm, checksum) != DBC_OK)
+	if (!label || prepare_script(ctx, sql, "script", label, &out->up, &out->no_tx) != DBC_OK ||
+	    dbc_script_checksum(ctx, out->up, &out->checksum) != DBC_OK)
 		return DBC_ERROR;
+	return DBC_OK;
+}
+
+int dbc_mig_register_checked(dbc_ctx *ctx, const dbc_mig_checked *m)
+{
+	existing_row e = {NULL, false};
+	if (m->repeatable) {
+		dbc_value p = dbc_text(m->name);
+		if (dbc_mig_query(ctx,
+		                  "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1", 1,
+		                  &p, take_existing, &e) != DBC_OK)
+			return DBC_ERROR;
+		return dbc_mig_register_repeatable(ctx, m->name, m->up, m->checksum, m->no_tx, e.found);
+	}
+	dbc_value p = dbc_text(m->canon);
+	if (dbc_mig_query(ctx, "SELECT version_text FROM @migrations WHERE version = $1", 1, &p,
+	                  take_existing, &e) != DBC_OK)
+		return DBC_ERROR;
+	if (e.found && e.version_text && strcmp(e.version_text, m->version) != 0)
+		return dbc_mig_duplicate_error(ctx, m->version, e.version_text);
+	return dbc_mig_register_versioned(ctx, m->canon, m->version, m->name, m->up, m->down,
+	                                  m->checksum, m->down_checksum, m->no_tx, e.found);
+}
+
+/* One checked migration registered under the re-entrancy guard, the
+ * bookkeeping made first when missing. */
+static int register_alone(dbc_ctx *ctx, const dbc_mig_checked *m, char **checksum)
+{
+	*checksum = m->checksum;
 	if (dbc_mig_guard_enter(ctx) != DBC_OK)
 		return DBC_ERROR;
-	existing_row e = {NULL, false};
-	dbc_value p = dbc_text(name);
 	int rc = ctx->host->book_ensure(ctx);
 	if (rc == DBC_OK)
-		rc = dbc_mig_query(ctx,
-		                   "SELECT name FROM @migrations WHERE kind = 'repeatable' AND name = $1",
-		                   1, &p, take_existing, &e);
-	if (rc == DBC_OK)
-		rc = dbc_mig_register_repeatable(ctx, name, norm, *checksum, no_tx, e.found);
+		rc = dbc_mig_register_checked(ctx, m);
 	dbc_mig_guard_leave();
 	return rc;
+}
+
+int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
+                    const char *down, char **checksum)
+{
+	dbc_mig_checked m;
+	if (dbc_mig_check_versioned(ctx, version, name, up, down, &m) != DBC_OK)
+		return DBC_ERROR;
+	return register_alone(ctx, &m, checksum);
+}
+
+int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum)
+{
+	dbc_mig_checked m;
+	if (dbc_mig_check_repeatable(ctx, name, sql, &m) != DBC_OK)
+		return DBC_ERROR;
+	return register_alone(ctx, &m, checksum);
 }
 
 /* ------------------------------------------------------------ reading */

@@ -134,6 +134,13 @@ typedef struct dbc_migrate_env {
 int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const char *up,
                     const char *down, char **checksum);
 int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum);
+/* Many at once (dbmigrate_add_all), all or nothing, each by the rules of
+ * dbc_migrate_add (version given) or dbc_migrate_add_repeatable (version
+ * NULL; down must be NULL then). *count is n. */
+typedef struct dbc_migrate_item {
+	const char *version, *name, *up, *down;
+} dbc_migrate_item;
+int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count);
 /* Every migration file of a directory, all or nothing. The glue checks the
  * privilege to read server files before calling. */
 int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped);

@@ -82,6 +82,26 @@ int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtex
                                const char *down_checksum, bool no_tx, bool exists);
 int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
                                 const char *checksum, bool no_tx, bool exists);
+/* A migration checked and normalised by dbmigrate_add's rules (version,
+ * name, scripts, checksums), ready to register; repeatables have no
+ * version and no down script. */
+typedef struct dbc_mig_checked {
+	bool repeatable;
+	const char *version; /* as given */
+	char *canon;
+	const char *name;
+	char *up, *down; /* normalised; down NULL when none */
+	char *checksum, *down_checksum;
+	bool no_tx;
+} dbc_mig_checked;
+
+int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name, const char *up,
+                            const char *down, dbc_mig_checked *out);
+int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+                             dbc_mig_checked *out);
+/* Registers m (inserted, or replacing the registered row of its version or
+ * name): the caller holds the re-entrancy guard and made the bookkeeping. */
+int dbc_mig_register_checked(dbc_ctx *ctx, const dbc_mig_checked *m);
 /* The "1 and 1.0 are one version" error. */
 int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registered);
 

@@ -3,7 +3,8 @@ run raw by the engine's own shell, and against dbmate, in one run:
 
 - 1,000 migration files (bench_migrate's: CREATE TABLE, a 3-row INSERT,
   CREATE INDEX each) applied by `dbcare migrate` (files read on the client,
-  registered through dbmigrate_add, applied by dbmigrate_apply in one
+  registered through dbmigrate_add_all on SQLite (one call) and
+  dbmigrate_add per file on PostgreSQL, applied by dbmigrate_apply in one
   transaction) against `sqlite3 < file` and `psql -1 -f file`: target
   ≤ 1.2× raw; dbmate up beside them.
 - a fleet of 1,000 SQLite files × 10 migrations with `--jobs 2` against a
@@ -71,7 +72,7 @@ def migrate_sqlite(b, dirs, root):
         b.skip("cli (dbmate, SQLite)", "dbmate could not be installed (npm); its column is left out")
     times = interleave(sides, REPS)
     rows(b, "sqlite", f"{bm.N} migrations", times, "raw SQL CLI (sqlite3 < file)", "dbcare migrate",
-         TARGET, "read files, dbmigrate_add each, dbmigrate_apply; one process")
+         TARGET, "read files, dbmigrate_add_all, dbmigrate_apply; one process")
 
 
 def migrate_pg(b, dirs, root):

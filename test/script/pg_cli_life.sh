@@ -78,6 +78,8 @@ run 0 retain --db "$url" --budget 0 --json
 run 0 retain --db "$url" --policy old_events --sleep-ms 1
 has "batch 3: 0 row(s) moved, 15 in all" err; has "old_events" out
 [ "$(q -c "SELECT count(*) FROM events")" = 1 ] || fail "retain left due rows"
+# --attach is SQLite's ATTACH: refused with a clear error on PostgreSQL
+run 2 retain --db "$url" --attach "archive=archive.db"; has "dbcare: --attach" err
 
 # --- backup: pg_dump with the connection's parameters (the password through
 # the environment, never on pg_dump's command line), recorded with the
