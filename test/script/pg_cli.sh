@@ -7,23 +7,10 @@
 set -eu
 db=dbcare_cli
 . "$(dirname "$0")/lib/pg.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
-unset DATABASE_URL
+. "$(dirname "$0")/lib/cli.sh"
 py=/usr/bin/python3
 secret=Sup3rS3cretPw
 url="postgresql://$PGUSER:$secret@/$db?host=$PGHOST&port=$PGPORT"
-cd "$work"
-
-run() {
-  local want=$1; shift
-  set +e; "$cli" "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" = "$want" ] || { cat "$work/out" "$work/err"; fail "dbcare $*: exit $got, want $want"; }
-  ! grep -qF "$secret" "$work/out" "$work/err" || fail "the password was printed by dbcare $*"
-}
-json() { "$py" -c "import json,sys; d=json.load(open('$work/out')); print($1)"; }
-has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "missing in $2: $1"; }; }
 
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
 "$B/psql" -X -q -d postgres -c "CREATE DATABASE $db"

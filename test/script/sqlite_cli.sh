@@ -6,23 +6,9 @@
 # a bar under a pseudo-terminal and as plain lines otherwise.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+. "$(dirname "$0")/lib/cli.sh"
 fix="$root/test/fixtures/migrations"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
 export DBCARE_MODULE="$module"
-unset DATABASE_URL
-cd "$work"
-
-# run WANT ARGS...: runs the command, output in out/err, exit code must be WANT
-run() {
-  local want=$1; shift
-  set +e; "$cli" "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" = "$want" ] || { cat "$work/out" "$work/err"; fail "dbcare $*: exit $got, want $want"; }
-}
-# json EXPR: evaluates a Python expression over the parsed stdout (d)
-json() { "$py" -c "import json,sys; d=json.load(open('$work/out')); print($1)"; }
-has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "missing in $2: $1"; }; }
 
 # --- usage: exit 2, before anything is opened
 run 2

@@ -3,20 +3,8 @@
 # warning with --fail-on warning; nothing registered), each --json parsed.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+. "$(dirname "$0")/lib/cli.sh"
 export DBCARE_MODULE="$module"
-unset DATABASE_URL
-cd "$work"
-
-run() {
-  local want=$1; shift
-  set +e; "$cli" "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" = "$want" ] || { cat "$work/out" "$work/err"; fail "dbcare $*: exit $got, want $want"; }
-}
-json() { "$py" -c "import json,sys; d=json.load(open('$work/out')); print($1)"; }
-has() { grep -qF -- "$1" "$work/$2" || { cat "$work/out" "$work/err"; fail "missing in $2: $1"; }; }
 
 db="$work/app.db"
 mkdir m
