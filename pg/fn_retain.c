@@ -92,9 +92,10 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 static const char *const temporal_words[] = {"timestamp", "date", NULL};
 
 /* Where a batch's rows are: a TID scan of the picked row versions. */
-static char *rows_in(dbc_ctx *ctx, const char *subquery)
+static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 {
-	return subquery ? dbc_printf(ctx, "ctid OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", subquery)
+	return subquery ? dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", row_id,
+	                             subquery)
 	                : NULL;
 }
 

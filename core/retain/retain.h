@@ -76,9 +76,14 @@ typedef struct dbc_retain_engine {
 	 * that read as no date; NULL: the declared type decides alone. */
 	char *(*text_dates_probe)(dbc_ctx *ctx, const char *table, const char *column);
 	/* The row identity a batch picks rows by ("ctid", "rowid") and the
-	 * condition "this row is one of (subquery of that identity)". */
+	 * condition "this row is one of (subquery of that identity)", the
+	 * identity named row_id (dbc_retain_row_id). */
 	const char *row_id;
-	char *(*rows_in)(dbc_ctx *ctx, const char *subquery);
+	char *(*rows_in)(dbc_ctx *ctx, const char *row_id, const char *subquery);
+	/* SQL of "value (an age column's stored point in time) lies before
+	 * cutoff" (both SQL expressions; the cutoff is a value of cutoff_sql's
+	 * form). NULL: "value < cutoff", where the column's type decides. */
+	char *(*before_sql)(dbc_ctx *ctx, const char *value, const char *cutoff);
 	/* Written before a table name to read or delete its own rows only
 	 * ("ONLY " where tables inherit), and after a batch's row pick: skip
 	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
@@ -202,5 +207,14 @@ const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
                                          const char *name);
 /* Whether a declared type holds a point in time. */
 bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
+
+/* The name statements give t's row identity by: eng->row_id, or where tables
+ * have a rowid (dialect rowid) the first of rowid, _rowid_ and oid that no
+ * column of t hides; a "dbcare:" error when columns hide all three. */
+int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+                      const char **out);
+/* The condition "value lies before cutoff" (dbc_retain_engine.before_sql). */
+char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *value,
+                        const char *cutoff);
 
 #endif

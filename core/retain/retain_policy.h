@@ -38,6 +38,7 @@ typedef struct dbc_policy_ctx {
 	char *qt;      /* the source, quoted */
 	char *qc;      /* the age column, quoted */
 	char *qtarget; /* the archive, quoted (archive only) */
+	const char *row_id; /* the source's row identity (dbc_retain_row_id) */
 	/* " AND NOT EXISTS (...)" per foreign key that would refuse the delete
 	 * of a referenced row ("" when none) */
 	char *unblocked;
@@ -45,6 +46,9 @@ typedef struct dbc_policy_ctx {
 	int nblockers;
 	char *cutoff_sql; /* the cutoff as SQL (now() moves: computed per statement) */
 	char *cutoff;     /* the cutoff as a value, computed once; NULL unless asked */
+	/* "row s is due": s's age column before cutoff_sql (due_now), or before
+	 * the cutoff bound as parameter $1 (due) */
+	char *due_now, *due;
 } dbc_policy_ctx;
 
 /* Makes the archive of an archive policy when missing (the source's
