@@ -89,6 +89,12 @@ typedef struct dbc_retain_engine {
 	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
 	const char *only;
 	const char *skip_locked;
+	/* A query with $1 (schema), $2 (table) and $3 (a foreign key's name)
+	 * giving the functions comparing the key's columns calls (its
+	 * operators, the casts to their input types) that a role other than a
+	 * superuser owns: a batch's blocker test would run them with the
+	 * caller's rights. NULL where such code has no rights of its own. */
+	const char *fk_untrusted_sql;
 	/* A batch moves its rows in one statement (a DELETE ... RETURNING
 	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
 	 * the same rows, whose counts must agree. */

@@ -595,6 +595,7 @@ int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *
 }
 
 typedef struct blocker_sql {
+	const dbc_retain_engine *eng;
 	const dbc_table *parent;
 	dbc_buf none; /* AND NOT EXISTS ... */
 	dbc_buf any;  /* EXISTS ... OR ... */
@@ -619,6 +620,24 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	const dbc_strlist *refs = parent_columns(b->parent, c);
 	if (refs->n != c->columns.n)
 		return DBC_OK;
+	if (b->eng->fk_untrusted_sql) {
+		dbc_value v[3] = {child->schema ? dbc_text(child->schema) : dbc_null(),
+		                  dbc_text(child->name), dbc_text(c->name)};
+		char *fn = NULL;
+		bool any = false;
+		if (dbc_query_text(ctx, b->eng->fk_untrusted_sql, 3, v, &fn, &any) != DBC_OK)
+			return DBC_ERROR;
+		if (any) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "foreign key %s of table %s compares its keys through %s: dbcare will not "
+			          "run it with your rights",
+			          c->name, dbc_qualified_name(ctx, child->schema, child->name),
+			          fn ? fn : "a function");
+			dbc_error_hint(ctx, "A superuser may own the function, or the key may compare "
+			                    "columns of one type.");
+			return DBC_ERROR;
+		}
+	}
 	dbc_buf e;
 	dbc_buf_init(&e, ctx);
 	dbc_buf_appendf(&e, "EXISTS (SELECT 1 FROM %s AS c",
@@ -670,7 +689,7 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE)
 		out->qtarget = dbc_quoted_name(ctx, p->target_schema, p->target_name);
-	blocker_sql b = {.parent = out->t};
+	blocker_sql b = {.eng = eng, .parent = out->t};
 	dbc_buf_init(&b.none, ctx);
 	dbc_buf_init(&b.any, ctx);
 	dbc_buf_append(&b.none, "");

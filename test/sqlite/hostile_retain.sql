@@ -53,10 +53,10 @@ INSERT INTO mixed VALUES
   (7, 'not a date');
 -- Text in two forms: the 'T' form of the oldest sorts after the space form
 -- of the same day, so a text comparison in its form would take rows up to a
--- day younger than the cutoff.
+-- day younger than the cutoff (row 2: the last second of the cutoff's day).
 CREATE TABLE tf (id INTEGER PRIMARY KEY, created_at TEXT);
 INSERT INTO tf VALUES (1, '2000-01-01T00:00:00Z'),
-                      (2, strftime('%Y-%m-%d %H:%M:%S', 'now', '-29 days', '-23 hours')),
+                      (2, strftime('%Y-%m-%d 23:59:59', 'now', '-30 days')),
                       (3, strftime('%Y-%m-%d', 'now', '-31 days'));
 SELECT dbretain_add('ux', 'ux', 'created_at', '30 days', 'delete') AS added;
 SELECT dbretain_add('mixed', 'mixed', 'created_at', '30 days', 'delete') AS added;

@@ -1,0 +1,98 @@
+-- hostile_retain: retention and soft delete on tables others own or shaped
+-- oddly. (a) A role without privileges references a superuser's table
+-- through a foreign key whose comparison "=" would resolve through the
+-- role's IMPLICIT cast; the superuser's dbretain_apply tests that key for
+-- every batch and must never run the role's code with its rights: it refuses
+-- the key, naming the function, and the role stays what it was. (b) Soft
+-- delete refuses a table with inheritance children, whose rows a DELETE of
+-- the parent would remove for real.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS dbcare;
+RESET client_min_messages;
+
+SELECT plan(9);
+
+CREATE ROLE tap_attacker;
+CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
+CREATE SCHEMA tap_victim;
+CREATE TABLE tap_victim.events (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+INSERT INTO tap_victim.events VALUES (1, now() - interval '90 days'),
+                                     (2, now() - interval '80 days'), (3, now());
+GRANT USAGE ON SCHEMA tap_victim TO tap_attacker;
+GRANT REFERENCES ON tap_victim.events TO tap_attacker;
+
+SET ROLE tap_attacker;
+CREATE SEQUENCE tap_attacker.calls;
+CREATE SEQUENCE tap_attacker.super_calls;
+GRANT USAGE ON SCHEMA tap_attacker TO PUBLIC;
+GRANT USAGE, SELECT, UPDATE ON SEQUENCE tap_attacker.calls, tap_attacker.super_calls TO PUBLIC;
+CREATE FUNCTION tap_attacker.escalate() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM nextval('tap_attacker.calls');
+  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+    PERFORM nextval('tap_attacker.super_calls');
+    ALTER ROLE tap_attacker SUPERUSER;
+  END IF;
+END $$;
+CREATE TYPE tap_attacker.code AS ENUM ('1', '2', '3');
+CREATE FUNCTION tap_attacker.code_to_int(c tap_attacker.code) RETURNS int
+  LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM tap_attacker.escalate();
+  RETURN c::text::int;
+END $$;
+CREATE CAST (tap_attacker.code AS int) WITH FUNCTION tap_attacker.code_to_int(tap_attacker.code)
+  AS IMPLICIT;
+-- (rows first: the key's own check of an insert would run the cast as the
+-- referenced table's owner)
+CREATE TABLE tap_attacker.kids (id int PRIMARY KEY, event tap_attacker.code);
+INSERT INTO tap_attacker.kids VALUES (1, '1');
+ALTER TABLE tap_attacker.kids ADD CONSTRAINT kids_event_fkey FOREIGN KEY (event)
+  REFERENCES tap_victim.events (id) NOT VALID;
+RESET ROLE;
+
+SELECT dbretain_add('events', 'tap_victim.events', 'created_at', '30 days', 'delete');
+SELECT setval('tap_attacker.calls', 1, false), setval('tap_attacker.super_calls', 1, false);
+
+SELECT throws_like($$SELECT * FROM dbretain_apply('events')$$,
+                   'dbcare: foreign key kids_event_fkey of table tap_attacker.kids compares its keys through tap_attacker.code_to_int(tap_attacker.code) owned by tap_attacker%',
+                   'dbretain_apply refuses a key compared through a function a non-superuser owns');
+SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'tap_attacker'),
+          'the attacker is not superuser after dbretain_apply');
+SELECT ok(NOT (SELECT is_called FROM tap_attacker.super_calls),
+          'the planted cast never ran with superuser rights');
+SELECT is((SELECT count(*) FROM tap_victim.events), 3::bigint, 'nothing was deleted');
+
+-- An ordinary key of two types compares with the constraint's own operator:
+-- rows it references are blocked, the others go.
+CREATE TABLE tap_victim.logs (id bigint PRIMARY KEY, at timestamptz NOT NULL);
+CREATE TABLE tap_victim.log_refs (id int PRIMARY KEY, log int REFERENCES tap_victim.logs (id));
+INSERT INTO tap_victim.logs VALUES (1, now() - interval '90 days'), (2, now() - interval '90 days');
+INSERT INTO tap_victim.log_refs VALUES (1, 1);
+SELECT dbretain_add('logs', 'tap_victim.logs', 'at', '30 days', 'delete');
+SELECT results_eq($$SELECT deleted, blocked FROM dbretain_apply('logs')$$,
+                  $$VALUES (1::bigint, 1::bigint)$$,
+                  'a cross-type key blocks the rows it references');
+
+-- (b) inheritance children: refused, naming the child; a partitioned table
+-- is fine.
+CREATE TABLE tap_victim.docs (id int PRIMARY KEY, body text);
+CREATE TABLE tap_victim.old_docs () INHERITS (tap_victim.docs);
+INSERT INTO tap_victim.old_docs VALUES (1, 'kept?');
+SELECT throws_like($$SELECT dbsoftdelete_enable('tap_victim.docs')$$,
+                   'dbcare: table tap_victim.docs has inheritance child tap_victim.old_docs%',
+                   'dbsoftdelete_enable refuses a table with inheritance children');
+SELECT hasnt_trigger('tap_victim', 'docs', 'dbcare_softdelete', 'and installs no trigger');
+CREATE TABLE tap_victim.parts (id int, body text) PARTITION BY RANGE (id);
+CREATE TABLE tap_victim.parts_1 PARTITION OF tap_victim.parts FOR VALUES FROM (0) TO (100);
+INSERT INTO tap_victim.parts VALUES (1, 'x');
+SELECT lives_ok($$SELECT dbsoftdelete_enable('tap_victim.parts')$$,
+                'a partitioned table may be soft-delete enabled');
+DELETE FROM tap_victim.parts;
+SELECT is((SELECT count(*) FROM tap_victim.parts WHERE deleted_at IS NOT NULL), 1::bigint,
+          'and a DELETE of the parent marks the partition''s row');
+
+SELECT * FROM finish();
+ROLLBACK;
