@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(9);
+SELECT plan(11);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -93,6 +93,29 @@ SELECT lives_ok($$SELECT dbsoftdelete_enable('tap_victim.parts')$$,
 DELETE FROM tap_victim.parts;
 SELECT is((SELECT count(*) FROM tap_victim.parts WHERE deleted_at IS NOT NULL), 1::bigint,
           'and a DELETE of the parent marks the partition''s row');
+
+-- (c) during a purge the trigger lets every delete of the purge's statement
+-- through, in every soft-delete table: a trigger's DELETE on an unrelated
+-- soft-delete table is real too (documented: What a purge deletes elsewhere).
+CREATE TABLE tap_victim.posts (id int PRIMARY KEY);
+CREATE TABLE tap_victim.notes (id int PRIMARY KEY);
+INSERT INTO tap_victim.posts VALUES (1);
+INSERT INTO tap_victim.notes VALUES (1);
+SELECT dbsoftdelete_enable('tap_victim.posts') IS NOT NULL AS enabled,
+       dbsoftdelete_enable('tap_victim.notes') IS NOT NULL AS enabled;
+CREATE FUNCTION tap_victim.drop_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM tap_victim.notes WHERE id = OLD.id;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER posts_drop_note AFTER DELETE ON tap_victim.posts
+  FOR EACH ROW EXECUTE FUNCTION tap_victim.drop_note();
+DELETE FROM tap_victim.posts;
+SELECT is((SELECT count(*) FROM tap_victim.notes WHERE deleted_at IS NOT NULL), 0::bigint,
+          'a soft delete fires no AFTER DELETE trigger: the note stays live');
+SELECT dbsoftdelete_purge('tap_victim.posts');
+SELECT is((SELECT count(*) FROM tap_victim.notes), 0::bigint,
+          'a trigger''s DELETE during the purge is a real delete in another table');
 
 SELECT * FROM finish();
 ROLLBACK;
