@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(11);
+SELECT plan(12);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -64,6 +64,11 @@ SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'tap_attacker'),
 SELECT ok(NOT (SELECT is_called FROM tap_attacker.super_calls),
           'the planted cast never ran with superuser rights');
 SELECT is((SELECT count(*) FROM tap_victim.events), 3::bigint, 'nothing was deleted');
+-- the health check counts due rows with the same test: an error row, not a run
+SELECT results_eq($$SELECT status, rolsuper FROM dbhealth_checks('standard'), pg_roles
+                    WHERE name = 'retention' AND rolname = 'tap_attacker'$$,
+                  $$VALUES ('error'::text, false)$$,
+                  'the health check reports the refusal; the attacker is still no superuser');
 
 -- An ordinary key of two types compares with the constraint's own operator:
 -- rows it references are blocked, the others go.
