@@ -93,6 +93,15 @@ INSERT INTO doc VALUES (1, 'g', 'x'), (2, 'g', 'y');
 SELECT json_extract(dbsoftdelete_enable('doc'), '$.column') AS enabled;
 DELETE FROM doc WHERE id = 1;
 SELECT id, deleted_at IS NOT NULL AS deleted FROM doc ORDER BY id;
+-- Without a primary key a row is restored by that same name: "rowid" is
+-- the column, which two rows share.
+CREATE TABLE nokey (rowid TEXT, body TEXT);
+INSERT INTO nokey VALUES ('g', 'x'), ('g', 'y');
+SELECT json_extract(dbsoftdelete_enable('nokey'), '$.column') AS enabled;
+DELETE FROM nokey;
+SELECT dbsoftdelete_restore('nokey', '{"rowid": "g"}');
+SELECT dbsoftdelete_restore('nokey', '{"_rowid_": 2}') AS restored;
+SELECT _rowid_, body, deleted_at IS NOT NULL AS deleted FROM nokey ORDER BY _rowid_;
 
 -- INSERT OR REPLACE deletes the row it replaces without DELETE triggers
 -- (recursive_triggers off, SQLite's default): the old row is gone for real.
