@@ -74,8 +74,38 @@ static char *param_as(dbc_ctx *ctx, int n, const char *type)
 	return dbc_printf(ctx, "CAST($%d AS %s)", n, type);
 }
 
+/* A plain table's inheritance children hold rows of their own that a
+ * DELETE of the parent removes too, firing no trigger of the parent's: soft
+ * delete cannot keep them, and refuses such a table (a partitioned table's
+ * trigger is cloned onto each partition). */
+static int refuse_children(dbc_ctx *ctx, const dbc_table *t)
+{
+	dbc_value p[2] = {dbc_text(t->schema), dbc_text(t->name)};
+	char *child = NULL;
+	bool any = false;
+	if (dbc_query_text(ctx,
+	                   "SELECT i.inhrelid::pg_catalog.regclass::text FROM pg_catalog.pg_inherits i "
+	                   "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhparent "
+	                   "WHERE i.inhparent OPERATOR(pg_catalog.=) pg_catalog.to_regclass("
+	                   "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
+	                   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
+	                   "AND c.relkind OPERATOR(pg_catalog.=) 'r' ORDER BY 1 LIMIT 1",
+	                   2, p, &child, &any) != DBC_OK)
+		return DBC_ERROR;
+	if (!any)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "table %s has inheritance child %s: a DELETE of the parent deletes the child's rows "
+	          "for real, so soft delete cannot keep them",
+	          dbc_qualified_name(ctx, t->schema, t->name), child ? child : "");
+	dbc_error_hint(ctx, "Soft delete a partitioned table, or each table on its own.");
+	return DBC_ERROR;
+}
+
 static char *trigger_create(dbc_ctx *ctx, const dbc_table *t, const char *column)
 {
+	if (refuse_children(ctx, t) != DBC_OK)
+		return NULL;
 	return dbc_printf(ctx,
 	                  "CREATE OR REPLACE TRIGGER dbcare_softdelete BEFORE DELETE ON %s "
 	                  "FOR EACH ROW EXECUTE FUNCTION dbcare.softdelete_row(%s)",
@@ -92,11 +122,39 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 static const char *const temporal_words[] = {"timestamp", "date", NULL};
 
 /* Where a batch's rows are: a TID scan of the picked row versions. */
-static char *rows_in(dbc_ctx *ctx, const char *subquery)
+static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 {
-	return subquery ? dbc_printf(ctx, "ctid OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", subquery)
+	return subquery ? dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", row_id,
+	                             subquery)
 	                : NULL;
 }
+
+/* The functions comparing a foreign key's columns calls: its operators'
+ * and the casts from a column's type (or a domain's base type) to their
+ * input types, those owned by a role that is not a superuser (a trusted
+ * extension's are the bootstrap superuser's). */
+#define FK_UNTRUSTED_SQL                                                                          \
+	"SELECT f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ' owned by ' "             \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "                                  \
+	"FROM pg_catalog.pg_constraint con "                                                          \
+	"CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(con.conkey), "                               \
+	"pg_catalog.unnest(con.confkey), pg_catalog.unnest(con.conpfeqop)) AS k(fk, pk, op) "        \
+	"JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) k.op "                         \
+	"JOIN pg_catalog.pg_attribute fa ON fa.attrelid OPERATOR(pg_catalog.=) con.conrelid "         \
+	"AND fa.attnum OPERATOR(pg_catalog.=) k.fk "                                                  \
+	"JOIN pg_catalog.pg_attribute pa ON pa.attrelid OPERATOR(pg_catalog.=) con.confrelid "        \
+	"AND pa.attnum OPERATOR(pg_catalog.=) k.pk "                                                  \
+	"JOIN pg_catalog.pg_type ft ON ft.oid OPERATOR(pg_catalog.=) fa.atttypid "                    \
+	"JOIN pg_catalog.pg_type pt ON pt.oid OPERATOR(pg_catalog.=) pa.atttypid "                    \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) o.oprcode OR f.oid IN ("           \
+	"SELECT c.castfunc FROM pg_catalog.pg_cast c WHERE (c.castsource IN (ft.oid, ft.typbasetype) " \
+	"AND c.casttarget OPERATOR(pg_catalog.=) o.oprright) OR (c.castsource IN (pt.oid, "             \
+	"pt.typbasetype) AND c.casttarget OPERATOR(pg_catalog.=) o.oprleft)) "                        \
+	"JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) f.proowner AND NOT r.rolsuper "   \
+	"WHERE con.conrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.quote_ident($1) " \
+	"OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "            \
+	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "       \
+	"ORDER BY 1 LIMIT 1"
 
 /* Two runs of one policy take turns until the transaction (or batch) ends. */
 #define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
@@ -133,6 +191,7 @@ static const dbc_retain_engine pg_retain = {
     .rows_in = rows_in,
     .only = "ONLY ",
     .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
+    .fk_untrusted_sql = FK_UNTRUSTED_SQL,
     .writable_cte = true,
     .resume_batches = true,
     .policy_lock = policy_lock,

@@ -55,12 +55,19 @@ static char *trigger_name(dbc_ctx *ctx, const dbc_table *t)
 	return name ? ctx->host->quote_ident(ctx, name) : NULL;
 }
 
-/* The row the trigger fires for: by rowid, or by the primary key of a
- * WITHOUT ROWID table. (A trigger body names tables unqualified.) */
+static const dbc_retain_engine sqlite_retain;
+
+/* The row the trigger fires for: by rowid (under a name no column hides),
+ * or by the primary key of a WITHOUT ROWID table. (A trigger body names
+ * tables unqualified.) */
 static char *row_match(dbc_ctx *ctx, const dbc_table *t)
 {
-	if (!t->options || !strstr(t->options, "without rowid"))
-		return "rowid = OLD.rowid";
+	if (!t->options || !strstr(t->options, "without rowid")) {
+		const char *row_id;
+		if (dbc_retain_row_id(ctx, &sqlite_retain, t, &row_id) != DBC_OK)
+			return NULL;
+		return dbc_printf(ctx, "%s = OLD.%s", row_id, row_id);
+	}
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < t->nconstraints; i++)
@@ -108,9 +115,26 @@ static char *text_dates_probe(dbc_ctx *ctx, const char *table, const char *colum
 	                  column, table, column);
 }
 
-static char *rows_in(dbc_ctx *ctx, const char *subquery)
+static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 {
-	return subquery ? dbc_printf(ctx, "rowid IN (%s)", subquery) : NULL;
+	return subquery ? dbc_printf(ctx, "%s IN (%s)", row_id, subquery) : NULL;
+}
+
+/* A point in time is stored as text (any form julianday() reads, time zone
+ * offsets included), as a REAL Julian day or as an INTEGER Unix time, and
+ * the forms mix freely: each row is compared in its own unit, as the
+ * 'auto' modifier of SQLite's date functions reads a number (0 to
+ * 5373484.5 a Julian day, else Unix seconds). A value read as no date is
+ * never due. The first test is the index's range: every value before the
+ * cutoff is below it (numbers sort before text; a text form is at most a
+ * day of time zone away from the UTC one). */
+static char *before_sql(dbc_ctx *ctx, const char *value, const char *cutoff)
+{
+	return dbc_printf(ctx,
+	                  "(%s < strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', %s, '+1 day') AND "
+	                  "CASE WHEN typeof(%s) IN ('integer', 'real') AND (%s < 0 OR %s >= 5373484.5) "
+	                  "THEN julianday(%s, 'unixepoch') ELSE julianday(%s) END < julianday(%s))",
+	                  value, cutoff, value, value, value, value, value, cutoff);
 }
 
 static const dbc_retain_engine sqlite_retain = {
@@ -130,6 +154,7 @@ static const dbc_retain_engine sqlite_retain = {
     .text_dates_probe = text_dates_probe,
     .row_id = "rowid",
     .rows_in = rows_in,
+    .before_sql = before_sql,
     .only = "",
     .skip_locked = "",
     .writable_cte = false,

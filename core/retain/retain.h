@@ -76,14 +76,25 @@ typedef struct dbc_retain_engine {
 	 * that read as no date; NULL: the declared type decides alone. */
 	char *(*text_dates_probe)(dbc_ctx *ctx, const char *table, const char *column);
 	/* The row identity a batch picks rows by ("ctid", "rowid") and the
-	 * condition "this row is one of (subquery of that identity)". */
+	 * condition "this row is one of (subquery of that identity)", the
+	 * identity named row_id (dbc_retain_row_id). */
 	const char *row_id;
-	char *(*rows_in)(dbc_ctx *ctx, const char *subquery);
+	char *(*rows_in)(dbc_ctx *ctx, const char *row_id, const char *subquery);
+	/* SQL of "value (an age column's stored point in time) lies before
+	 * cutoff" (both SQL expressions; the cutoff is a value of cutoff_sql's
+	 * form). NULL: "value < cutoff", where the column's type decides. */
+	char *(*before_sql)(dbc_ctx *ctx, const char *value, const char *cutoff);
 	/* Written before a table name to read or delete its own rows only
 	 * ("ONLY " where tables inherit), and after a batch's row pick: skip
 	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
 	const char *only;
 	const char *skip_locked;
+	/* A query with $1 (schema), $2 (table) and $3 (a foreign key's name)
+	 * giving the functions comparing the key's columns calls (its
+	 * operators, the casts to their input types) that a role other than a
+	 * superuser owns: a batch's blocker test would run them with the
+	 * caller's rights. NULL where such code has no rights of its own. */
+	const char *fk_untrusted_sql;
 	/* A batch moves its rows in one statement (a DELETE ... RETURNING
 	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
 	 * the same rows, whose counts must agree. */
@@ -235,5 +246,14 @@ bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
  * be read: false while the bookkeeping does not exist yet or predates it or
  * its column (a read then finds nothing); an error only when asking fails. */
 int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column, bool *readable);
+
+/* The name statements give t's row identity by: eng->row_id, or where tables
+ * have a rowid (dialect rowid) the first of rowid, _rowid_ and oid that no
+ * column of t hides; a "dbcare:" error when columns hide all three. */
+int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+                      const char **out);
+/* The condition "value lies before cutoff" (dbc_retain_engine.before_sql). */
+char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *value,
+                        const char *cutoff);
 
 #endif

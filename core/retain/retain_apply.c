@@ -67,12 +67,9 @@ static char *pick_sql(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 	char *from = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
 	                                  eng->param_as(ctx, 2, eng->cutoff_type))
 	                     : "";
-	return dbc_printf(ctx,
-	                  "SELECT s.%s FROM %s%s AS s WHERE s.%s < %s%s%s "
-	                  "ORDER BY s.%s%s%s LIMIT %lld%s",
-	                  eng->row_id, eng->only, pc->qt, pc->qc,
-	                  eng->param_as(ctx, 1, eng->cutoff_type), from ? from : "", pc->unblocked, pc->qc,
-	                  eng->writable_cte ? "" : ", s.", eng->writable_cte ? "" : eng->row_id,
+	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s%s%s ORDER BY s.%s%s%s LIMIT %lld%s",
+	                  pc->row_id, eng->only, pc->qt, pc->due, from ? from : "", pc->unblocked,
+	                  pc->qc, eng->writable_cte ? "" : ", s.", eng->writable_cte ? "" : pc->row_id,
 	                  (long long)n, eng->skip_locked);
 }
 
@@ -94,7 +91,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 	*moved = 0;
 	const dbc_host *h = ctx->host;
 	bool resumed = eng->resume_batches && *resume;
-	char *rows = eng->rows_in(ctx, pick_sql(ctx, eng, pc, n, resumed));
+	char *rows = eng->rows_in(ctx, pc->row_id, pick_sql(ctx, eng, pc, n, resumed));
 	if (!rows)
 		return DBC_ERROR;
 	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};
@@ -240,21 +237,20 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 		/* counted up to the most the next call moves (bound), not over the
 		 * whole backlog: a loop of calls stays linear in the rows it moves */
 		dbc_value cut = dbc_text(pc.cutoff);
-		const char *due = eng->param_as(ctx, 1, eng->cutoff_type);
 		bool ok = true;
 		r->remaining = count_of(ctx,
 		                        dbc_printf(ctx,
 		                                   "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-		                                   "WHERE s.%s < %s%s LIMIT %lld) AS d",
-		                                   eng->only, pc.qt, pc.qc, due, pc.unblocked,
+		                                   "WHERE %s%s LIMIT %lld) AS d",
+		                                   eng->only, pc.qt, pc.due, pc.unblocked,
 		                                   (long long)bound),
 		                        &cut, &ok);
 		if (ok && pc.blocked)
 			r->blocked = count_of(ctx,
 			                      dbc_printf(ctx,
 			                                 "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-			                                 "WHERE s.%s < %s AND (%s) LIMIT %lld) AS d",
-			                                 eng->only, pc.qt, pc.qc, due, pc.blocked,
+			                                 "WHERE %s AND (%s) LIMIT %lld) AS d",
+			                                 eng->only, pc.qt, pc.due, pc.blocked,
 			                                 (long long)bound),
 			                      &cut, &ok);
 		else

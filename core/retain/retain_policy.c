@@ -7,6 +7,7 @@
  */
 #include "retain/retain_policy.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -169,6 +170,56 @@ static const dbc_column *column_named(const dbc_ctx *ctx, const dbc_table *t, co
 	return NULL;
 }
 
+/* Words that begin a column constraint: after a type they would make one. */
+static const char *const constraint_words[] = {"constraint", "primary", "not",   "null",
+                                               "unique",     "check",   "default", "collate",
+                                               "references", "generated", "as",  NULL};
+
+/* Whether a declared type (catalog text the table's author wrote) can be
+ * written into CREATE TABLE as it is: names (bare or double-quoted, dotted,
+ * with [] after them) and one list of signed numbers in parentheses, so
+ * nothing in it ends the column, the statement or starts a comment, and no
+ * bare word starts a constraint. */
+static bool type_writable(const char *type)
+{
+	bool in_parens = false, after_parens = false;
+	for (const char *p = type; *p;) {
+		char ch = *p;
+		if (ch == ' ' || ch == '\t' || ch == '\n') {
+			p++;
+		} else if (!in_parens && (isalpha((unsigned char)ch) || ch == '_')) {
+			const char *w = p;
+			while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
+				p++;
+			for (const char *const *c = constraint_words; *c; c++)
+				if (strlen(*c) == (size_t)(p - w) && strncasecmp(w, *c, (size_t)(p - w)) == 0)
+					return false;
+		} else if (!in_parens && ch == '"') {
+			for (p++; *p && !(p[0] == '"' && p[1] != '"'); p += *p == '"' ? 2 : 1)
+				;
+			if (!*p++)
+				return false;
+		} else if (!in_parens && (ch == '.' || ch == '[' || ch == ']')) {
+			p++;
+		} else if (isdigit((unsigned char)ch)) {
+			p++;
+		} else if (ch == '(' && !in_parens && !after_parens) {
+			in_parens = true;
+			p++;
+		} else if (ch == ')' && in_parens) {
+			in_parens = false;
+			after_parens = true;
+			p++;
+		} else if (in_parens && (ch == ',' || ch == '.' ||
+		                         ((ch == '-' || ch == '+') && isdigit((unsigned char)p[1])))) {
+			p++;
+		} else {
+			return false;
+		}
+	}
+	return !in_parens;
+}
+
 /* An existing archive must take every source column with its type, and
  * archived_at; a missing one is made on first use. */
 static int check_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *src,
@@ -199,6 +250,18 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_ta
 	dbc_table *t;
 	if (read_columns(ctx, eng, schema, name, &t) != DBC_OK)
 		return DBC_ERROR;
+	for (int i = 0; i < src->ncolumns && !t; i++)
+		if (!type_writable(src->columns[i].type ? src->columns[i].type : "")) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "column \"%s\" of table %s has declared type \"%s\", which dbcare will "
+			          "not write into the archive's CREATE TABLE",
+			          src->columns[i].name, dbc_qualified_name(ctx, src->schema, src->name),
+			          dbc_excerpt(ctx, src->columns[i].type, DBC_EXCERPT));
+			dbc_error_hint(ctx, "Create the archive %s yourself with the table's columns and "
+			                    "archived_at, or give the column a plain type name.",
+			               display);
+			return DBC_ERROR;
+		}
 	if (!t)
 		return DBC_OK;
 	for (int i = 0; i < src->ncolumns; i++) {
@@ -241,7 +304,10 @@ int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const d
 		                src->columns[i].type ? src->columns[i].type : "");
 	dbc_buf_appendf(&b, "archived_at %s NOT NULL)", eng->timestamp_type);
 	char *sql = dbc_buf_finish(&b);
-	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
+	/* the types were checked writable (check_target); read back, the new
+	 * table must have exactly the source's types, or the call is undone */
+	return sql && ctx->host->exec(ctx, sql) == DBC_OK ? check_target(ctx, eng, src, schema, name)
+	                                                   : DBC_ERROR;
 }
 
 /* ------------------------------------------------------------------ load */
@@ -332,6 +398,9 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
 	if (t->options && strstr(t->options, "without rowid"))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "table %s is WITHOUT ROWID: a policy needs a rowid table", display);
+	const char *row_id;
+	if (dbc_retain_row_id(ctx, eng, t, &row_id) != DBC_OK)
+		return DBC_ERROR;
 	const dbc_column *c = dbc_retain_find_column(ctx, t, column ? column : "");
 	if (!c)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -512,6 +581,7 @@ int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *
 }
 
 typedef struct blocker_sql {
+	const dbc_retain_engine *eng;
 	const dbc_table *parent;
 	dbc_buf none; /* AND NOT EXISTS ... */
 	dbc_buf any;  /* EXISTS ... OR ... */
@@ -536,15 +606,53 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	const dbc_strlist *refs = parent_columns(b->parent, c);
 	if (refs->n != c->columns.n)
 		return DBC_OK;
+	if (b->eng->fk_untrusted_sql) {
+		dbc_value v[3] = {child->schema ? dbc_text(child->schema) : dbc_null(),
+		                  dbc_text(child->name), dbc_text(c->name)};
+		char *fn = NULL;
+		bool any = false;
+		if (dbc_query_text(ctx, b->eng->fk_untrusted_sql, 3, v, &fn, &any) != DBC_OK)
+			return DBC_ERROR;
+		if (any) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "foreign key %s of table %s compares its keys through %s: dbcare will not "
+			          "run it with your rights",
+			          c->name, dbc_qualified_name(ctx, child->schema, child->name),
+			          fn ? fn : "a function");
+			dbc_error_hint(ctx, "A superuser may own the function, or the key may compare "
+			                    "columns of one type.");
+			return DBC_ERROR;
+		}
+	}
 	dbc_buf e;
 	dbc_buf_init(&e, ctx);
-	dbc_buf_appendf(&e, "EXISTS (SELECT 1 FROM %s AS c WHERE ",
+	dbc_buf_appendf(&e, "EXISTS (SELECT 1 FROM %s AS c",
 	                dbc_quoted_name(ctx, child->schema, child->name));
-	for (int k = 0; k < refs->n; k++)
-		dbc_buf_appendf(&e, "%sc.%s = s.%s", k ? " AND " : "",
-		                ctx->host->quote_ident(ctx, c->columns.items[k]),
-		                ctx->host->quote_ident(ctx, refs->items[k]));
-	dbc_buf_append(&e, ")");
+	if (ctx->host->key_match) {
+		/* The constraint's own operators (the host's text over aliases p
+		 * and c, p the source row s): "=" would be found by operator and
+		 * cast resolution, where an implicit cast a table owner made could
+		 * be picked and run with the caller's rights. */
+		char *match = NULL, *skip = NULL;
+		if (ctx->host->key_match(ctx, child->schema, child->name, c->name, false,
+		                         b->parent->schema, b->parent->name,
+		                         (const char *const *)c->columns.items,
+		                         (const char *const *)refs->items, refs->n, &match,
+		                         &skip) != DBC_OK)
+			return DBC_ERROR;
+		if (!match)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			                 "foreign key %s of table %s: %s", c->name,
+			                 dbc_qualified_name(ctx, child->schema, child->name), skip);
+		dbc_buf_appendf(&e, ", (SELECT s.*) AS p WHERE %s)", match);
+	} else {
+		dbc_buf_append(&e, " WHERE ");
+		for (int k = 0; k < refs->n; k++)
+			dbc_buf_appendf(&e, "%sc.%s = s.%s", k ? " AND " : "",
+			                ctx->host->quote_ident(ctx, c->columns.items[k]),
+			                ctx->host->quote_ident(ctx, refs->items[k]));
+		dbc_buf_append(&e, ")");
+	}
 	char *exists = dbc_buf_finish(&e);
 	if (!exists)
 		return DBC_ERROR;
@@ -563,9 +671,11 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 		return DBC_ERROR;
 	out->qt = dbc_quoted_name(ctx, out->t->schema, out->t->name);
 	out->qc = ctx->host->quote_ident(ctx, p->column);
+	if (dbc_retain_row_id(ctx, eng, out->t, &out->row_id) != DBC_OK)
+		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE)
 		out->qtarget = dbc_quoted_name(ctx, p->target_schema, p->target_name);
-	blocker_sql b = {.parent = out->t};
+	blocker_sql b = {.eng = eng, .parent = out->t};
 	dbc_buf_init(&b.none, ctx);
 	dbc_buf_init(&b.any, ctx);
 	dbc_buf_append(&b.none, "");
@@ -583,7 +693,10 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 	/* the oldest value shows the form dates are stored in */
 	char *sample = dbc_printf(ctx, "(SELECT min(o.%s) FROM %s%s AS o)", out->qc, eng->only, out->qt);
 	out->cutoff_sql = sample ? eng->cutoff_sql(ctx, &iv, sample) : NULL;
-	if (!out->cutoff_sql)
+	char *age = dbc_printf(ctx, "s.%s", out->qc);
+	out->due_now = dbc_retain_before(ctx, eng, age, out->cutoff_sql);
+	out->due = dbc_retain_before(ctx, eng, age, eng->param_as(ctx, 1, eng->cutoff_type));
+	if (!out->cutoff_sql || !out->due_now || !out->due)
 		return DBC_ERROR;
 	if (!value)
 		return DBC_OK;

@@ -38,6 +38,7 @@ typedef struct dbc_policy_ctx {
 	char *qt;      /* the source, quoted */
 	char *qc;      /* the age column, quoted */
 	char *qtarget; /* the archive, quoted (archive only) */
+	const char *row_id; /* the source's row identity (dbc_retain_row_id) */
 	/* " AND NOT EXISTS (...)" per foreign key that would refuse the delete
 	 * of a referenced row ("" when none) */
 	char *unblocked;
@@ -48,6 +49,9 @@ typedef struct dbc_policy_ctx {
 	/* a purge where the trigger cannot be told: the statements taking the
 	 * soft-delete triggers out of its way and back (dbc_softdelete_bypass) */
 	char *bypass_drop, *bypass_create;
+	/* "row s is due": s's age column before cutoff_sql (due_now), or before
+	 * the cutoff bound as parameter $1 (due) */
+	char *due_now, *due;
 } dbc_policy_ctx;
 
 /* Makes the archive of an archive policy when missing (the source's

@@ -293,8 +293,10 @@ static int disable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 
 /* ----------------------------------------------------------------- restore */
 
-/* The primary key's columns, or the rowid where the engine has one. */
-static int key_columns(dbc_ctx *ctx, const dbc_table *t, dbc_strlist *out)
+/* The primary key's columns, or the rowid where the engine has one (by a
+ * name no column hides: the key then names it so). */
+static int key_columns(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+                       dbc_strlist *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < t->nconstraints; i++)
@@ -303,8 +305,11 @@ static int key_columns(dbc_ctx *ctx, const dbc_table *t, dbc_strlist *out)
 			return DBC_OK;
 		}
 	bool without_rowid = t->options && strstr(t->options, "without rowid");
+	const char *row_id;
 	if (ctx->host->dialect->rowid && !without_rowid)
-		return dbc_strlist_add(ctx, out, "rowid");
+		return dbc_retain_row_id(ctx, eng, t, &row_id) == DBC_OK
+		           ? dbc_strlist_add(ctx, out, row_id)
+		           : DBC_ERROR;
 	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	                 "table %s has no primary key to name rows by",
 	                 dbc_qualified_name(ctx, t->schema, t->name));
@@ -447,7 +452,7 @@ static int restore_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 	char *column;
 	dbc_strlist keys;
 	if (read_model(ctx, table, &s, &t) != DBC_OK || enabled_column(ctx, t, &column) != DBC_OK ||
-	    key_columns(ctx, t, &keys) != DBC_OK)
+	    key_columns(ctx, eng, t, &keys) != DBC_OK)
 		return DBC_ERROR;
 	json_t *doc = dbc_json_parse(ctx, key, "argument \"key\"");
 	if (!doc)
@@ -560,7 +565,8 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 	char *sql = dbc_printf(ctx, "DELETE FROM %s WHERE %s IS NOT NULL",
 	                       dbc_quoted_name(ctx, t->schema, t->name), qc);
 	if (sql && older_than)
-		sql = dbc_printf(ctx, "%s AND %s < %s", sql, qc, eng->cutoff_sql(ctx, &iv, NULL));
+		sql = dbc_printf(ctx, "%s AND %s", sql,
+		                 dbc_retain_before(ctx, eng, qc, eng->cutoff_sql(ctx, &iv, NULL)));
 	if (!sql)
 		return DBC_ERROR;
 	if (eng->purge_through) {
