@@ -4,6 +4,7 @@
  * dbc_retain_engine), and the soft-delete trigger dbcare.softdelete_row.
  */
 #include "glue.h"
+#include "purge_scope.h"
 
 #include "retain/retain.h"
 #include "settings/settings.h"
@@ -19,38 +20,6 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/memutils.h"
-
-/* ------------------------------------------------------------ purge switch */
-
-/* On only inside dbsoftdelete_purge's DELETE: the trigger then lets the
- * delete through. Whatever ends that statement's (sub)transaction turns it
- * off, an error the host raises straight through the core included. */
-static bool purging;
-static bool callbacks_registered;
-
-static void purge_off_xact(XactEvent event, void *arg)
-{
-	(void)event, (void)arg;
-	purging = false;
-}
-
-static void purge_off_subxact(SubXactEvent event, SubTransactionId mine, SubTransactionId parent,
-                              void *arg)
-{
-	(void)mine, (void)parent, (void)arg;
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		purging = false;
-}
-
-static void purge_through(bool on)
-{
-	if (on && !callbacks_registered) {
-		RegisterXactCallback(purge_off_xact, NULL);
-		RegisterSubXactCallback(purge_off_subxact, NULL);
-		callbacks_registered = true;
-	}
-	purging = on;
-}
 
 /* ------------------------------------------------------------ the dialect */
 
@@ -177,7 +146,8 @@ static const dbc_retain_engine pg_retain = {
     .drops_constraints = true,
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
-    .purge_through = purge_through,
+    .purge_through = pgdbc_purge_begin,
+    .purge_end = pgdbc_purge_end,
     .cutoff_type = "timestamp with time zone",
     .now_sql = "pg_catalog.now()",
     .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
@@ -243,16 +213,19 @@ Datum dbsoftdelete_purge(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text(&call, 0, "table");
 	const char *older_than = pgdbc_arg_text_opt(&call, 1);
+	int depth = pgdbc_purge_depth();
 	int rc = dbc_softdelete_purge(&call.ctx, &pg_retain, table, older_than, &n);
-	purging = false;
+	pgdbc_purge_end_to(depth);
 	return pgdbc_return_int64(&call, rc, n);
 }
 
 /* BEFORE DELETE FOR EACH ROW, argument: the soft-delete column. The row's
  * DELETE becomes an UPDATE of that column, run as the writer (no rights
  * of its own: the function is not SECURITY DEFINER), and the DELETE is
- * skipped; a row already soft-deleted stays as it is. During
- * dbsoftdelete_purge the DELETE goes through. */
+ * skipped; a row already soft-deleted stays as it is. During a purge
+ * (dbsoftdelete_purge, a purge policy's batch) the DELETE goes through in
+ * the tables that purge deletes from for real (pg/purge_scope.c) and
+ * nowhere else. */
 Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *)fcinfo->context;
@@ -262,10 +235,10 @@ Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 		                errmsg("dbcare: softdelete_row() runs only as a BEFORE DELETE row "
 		                       "trigger with the column as its argument")));
-	if (purging)
+	Relation rel = td->tg_relation;
+	if (pgdbc_purge_covers(RelationGetRelid(rel)))
 		return PointerGetDatum(td->tg_trigtuple);
 
-	Relation rel = td->tg_relation;
 	const char *column = td->tg_trigger->tgargs[0];
 	int attnum = SPI_fnumber(RelationGetDescr(rel), column);
 	if (attnum <= 0)
@@ -330,9 +303,10 @@ Datum dbretain_apply(PG_FUNCTION_ARGS)
 	if (pgdbc_arg_given(&call, 1) && max_rows <= 0)
 		rc = dbc_error(&call.ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		               "argument \"max_rows\" must be positive");
+	int depth = pgdbc_purge_depth();
 	if (rc == DBC_OK)
 		rc = dbc_retain_apply(&call.ctx, &pg_retain, name, max_rows, true, &results);
-	purging = false;
+	pgdbc_purge_end_to(depth);
 	if (rc == DBC_OK)
 		rc = dbc_retain_apply_rows(&call.ctx, &results, &rows);
 	return pgdbc_return_rows(&call, rc, rc == DBC_OK ? &rows : NULL);
@@ -391,8 +365,9 @@ static int do_step(dbc_ctx *ctx, void *arg)
 	run_step *st = arg;
 	dbc_retain_results r;
 	st->archived = st->deleted = 0;
+	int depth = pgdbc_purge_depth();
 	int rc = dbc_retain_apply_from(ctx, &pg_retain, st->name, st->batch, false, &st->resume, &r);
-	purging = false;
+	pgdbc_purge_end_to(depth);
 	for (int i = 0; rc == DBC_OK && i < r.n; i++) {
 		st->archived += r.items[i].archived;
 		st->deleted += r.items[i].deleted;

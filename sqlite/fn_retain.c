@@ -147,6 +147,7 @@ static const dbc_retain_engine sqlite_retain = {
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = NULL,
+    .purge_end = NULL,
     .cutoff_type = "",
     .now_sql = NOW_SQL,
     .columns_sql = "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))",

@@ -56,12 +56,15 @@ typedef struct dbc_retain_engine {
 	 * for column, and dropping it; its name, for reports. */
 	char *(*trigger_create)(dbc_ctx *ctx, const dbc_table *t, const char *column);
 	char *(*trigger_drop)(dbc_ctx *ctx, const dbc_table *t);
-	/* While on, a DELETE in this call removes soft-deleted rows for real,
-	 * in every soft-delete table (a foreign key's ON DELETE CASCADE into
-	 * another soft-delete table deletes there too). The glue turns it off
-	 * on every path out of the call. NULL: the trigger cannot be told;
-	 * the purge drops it and makes it again in its savepoint. */
-	void (*purge_through)(bool on);
+	/* Opens a purge of t: until purge_end, the soft-delete trigger lets a
+	 * DELETE through for real in t, its partitions and the tables an ON
+	 * DELETE CASCADE reaches from them (children of children too); every
+	 * other soft-delete table keeps its deletes soft. DBC_ERROR: nothing
+	 * opened. The glue closes it on every path out of the call too. NULL:
+	 * the trigger cannot be told; the purge drops the triggers of those
+	 * tables and makes them again in its savepoint. */
+	int (*purge_through)(dbc_ctx *ctx, const dbc_table *t);
+	void (*purge_end)(void);
 
 	/* ---- retention policies */
 	/* A query with $1 (schema; NULL for the main one) and $2 (table) giving
@@ -140,7 +143,7 @@ int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char 
  * out of the way of a real delete from t (*drop) and put them back
  * (*create) — t's own and those of every soft-delete table an ON DELETE
  * CASCADE from t reaches, children of children too: the cascade of a real
- * delete is a real delete, as where purge_through is on. */
+ * delete is a real delete, as where purge_through opens the purge. */
 int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
                           const dbc_table *t, char **drop, char **create);
 

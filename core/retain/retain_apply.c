@@ -152,9 +152,11 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_polic
 	int rc = DBC_OK;
 	bool purge = pc->p->action == DBC_RETAIN_PURGE;
 	if (purge && eng->purge_through) {
-		eng->purge_through(true);
-		rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
-		eng->purge_through(false);
+		rc = eng->purge_through(ctx, pc->t);
+		if (rc == DBC_OK) {
+			rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
+			eng->purge_end();
+		}
 	} else if (purge) {
 		rc = h->exec(ctx, pc->bypass_drop) == DBC_OK &&
 		             move_batch(ctx, eng, pc, cols, n, resume, moved) == DBC_OK &&

@@ -570,9 +570,10 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 	if (!sql)
 		return DBC_ERROR;
 	if (eng->purge_through) {
-		eng->purge_through(true);
+		if (eng->purge_through(ctx, t) != DBC_OK)
+			return DBC_ERROR;
 		int rc = run_counted(ctx, sql, 0, NULL, purged);
-		eng->purge_through(false);
+		eng->purge_end();
 		return rc;
 	}
 	/* No way to tell the triggers: they stand aside for this delete, in

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(12);
+SELECT plan(18);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -99,13 +99,15 @@ DELETE FROM tap_victim.parts;
 SELECT is((SELECT count(*) FROM tap_victim.parts WHERE deleted_at IS NOT NULL), 1::bigint,
           'and a DELETE of the parent marks the partition''s row');
 
--- (c) during a purge the trigger lets every delete of the purge's statement
--- through, in every soft-delete table: a trigger's DELETE on an unrelated
--- soft-delete table is real too (documented: What a purge deletes elsewhere).
+-- (c) during a purge the trigger lets a DELETE through only in the tables
+-- the purge may delete from for real: the purged table, its partitions and
+-- those an ON DELETE CASCADE reaches from them (documented: What a purge
+-- deletes elsewhere). A trigger's DELETE on an unrelated soft-delete table
+-- stays soft, in dbsoftdelete_purge and in a purge policy's batch alike.
 CREATE TABLE tap_victim.posts (id int PRIMARY KEY);
 CREATE TABLE tap_victim.notes (id int PRIMARY KEY);
-INSERT INTO tap_victim.posts VALUES (1);
-INSERT INTO tap_victim.notes VALUES (1);
+INSERT INTO tap_victim.posts VALUES (1), (2);
+INSERT INTO tap_victim.notes VALUES (1), (2);
 SELECT dbsoftdelete_enable('tap_victim.posts') IS NOT NULL AS enabled,
        dbsoftdelete_enable('tap_victim.notes') IS NOT NULL AS enabled;
 CREATE FUNCTION tap_victim.drop_note() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -115,12 +117,49 @@ BEGIN
 END $$;
 CREATE TRIGGER posts_drop_note AFTER DELETE ON tap_victim.posts
   FOR EACH ROW EXECUTE FUNCTION tap_victim.drop_note();
-DELETE FROM tap_victim.posts;
+DELETE FROM tap_victim.posts WHERE id = 1;
 SELECT is((SELECT count(*) FROM tap_victim.notes WHERE deleted_at IS NOT NULL), 0::bigint,
           'a soft delete fires no AFTER DELETE trigger: the note stays live');
-SELECT dbsoftdelete_purge('tap_victim.posts');
-SELECT is((SELECT count(*) FROM tap_victim.notes), 0::bigint,
-          'a trigger''s DELETE during the purge is a real delete in another table');
+-- three levels of ON DELETE CASCADE below posts, all soft-delete tables,
+-- the middle one partitioned
+CREATE TABLE tap_victim.comments (id int PRIMARY KEY,
+  post_id int NOT NULL REFERENCES tap_victim.posts ON DELETE CASCADE);
+CREATE TABLE tap_victim.replies (id int PRIMARY KEY,
+  comment_id int NOT NULL REFERENCES tap_victim.comments ON DELETE CASCADE)
+  PARTITION BY RANGE (id);
+CREATE TABLE tap_victim.replies_1 PARTITION OF tap_victim.replies FOR VALUES FROM (0) TO (100);
+CREATE TABLE tap_victim.votes (id int PRIMARY KEY,
+  reply_id int NOT NULL REFERENCES tap_victim.replies ON DELETE CASCADE);
+INSERT INTO tap_victim.comments VALUES (10, 1), (20, 2);
+INSERT INTO tap_victim.replies VALUES (11, 10), (21, 20);
+INSERT INTO tap_victim.votes VALUES (12, 11), (22, 21);
+SELECT dbsoftdelete_enable('tap_victim.comments') IS NOT NULL AS enabled,
+       dbsoftdelete_enable('tap_victim.replies') IS NOT NULL AS enabled,
+       dbsoftdelete_enable('tap_victim.votes') IS NOT NULL AS enabled;
+SELECT is(dbsoftdelete_purge('tap_victim.posts'), 1::bigint, 'the purge deletes the post');
+SELECT results_eq($$SELECT id, deleted_at IS NOT NULL FROM tap_victim.notes ORDER BY id$$,
+                  $$VALUES (1, true), (2, false)$$,
+                  'a trigger''s DELETE during the purge on an unrelated soft-delete table '
+                  'stays a soft delete');
+SELECT results_eq($$SELECT (SELECT array_agg(id) FROM tap_victim.comments),
+                           (SELECT array_agg(id) FROM tap_victim.replies),
+                           (SELECT array_agg(id) FROM tap_victim.votes)$$,
+                  $$VALUES (ARRAY[20], ARRAY[21], ARRAY[22])$$,
+                  'the cascade deletes for real three levels deep, through a partition');
+-- a purge policy's batch: the same scope
+UPDATE tap_victim.posts SET deleted_at = now() - interval '2 days' WHERE id = 2;
+SELECT dbretain_add('tap_posts', 'tap_victim.posts', 'deleted_at', '1 day', 'purge');
+SELECT results_eq($$SELECT deleted FROM dbretain_apply('tap_posts')$$, $$VALUES (1::bigint)$$,
+                  'a purge policy deletes the post');
+SELECT results_eq($$SELECT id, deleted_at IS NOT NULL FROM tap_victim.notes ORDER BY id$$,
+                  $$VALUES (1, true), (2, true)$$,
+                  'and the trigger''s DELETE on the unrelated table stays soft there too');
+SELECT is((SELECT count(*) FROM tap_victim.comments) + (SELECT count(*) FROM tap_victim.replies)
+          + (SELECT count(*) FROM tap_victim.votes), 0::bigint,
+          'while its cascade deletes for real');
+DELETE FROM tap_victim.notes;
+SELECT is((SELECT count(*) FROM tap_victim.notes), 2::bigint,
+          'after the purges, a DELETE of the unrelated table is soft again');
 
 SELECT * FROM finish();
 ROLLBACK;
