@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(18);
+SELECT plan(19);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -157,6 +157,22 @@ SELECT results_eq($$SELECT id, deleted_at IS NOT NULL FROM tap_victim.notes ORDE
 SELECT is((SELECT count(*) FROM tap_victim.comments) + (SELECT count(*) FROM tap_victim.replies)
           + (SELECT count(*) FROM tap_victim.votes), 0::bigint,
           'while its cascade deletes for real');
+-- a subtransaction an application trigger rolls back during the purge (a
+-- PL/pgSQL EXCEPTION block) leaves the purge's scope open
+CREATE FUNCTION tap_victim.try_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  BEGIN
+    PERFORM 1 / 0;
+  EXCEPTION WHEN division_by_zero THEN NULL;
+  END;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER a_try_note BEFORE DELETE ON tap_victim.posts
+  FOR EACH ROW EXECUTE FUNCTION tap_victim.try_note();
+INSERT INTO tap_victim.posts VALUES (3), (4);
+DELETE FROM tap_victim.posts;
+SELECT is(dbsoftdelete_purge('tap_victim.posts'), 2::bigint,
+          'a subtransaction a trigger rolls back during the purge leaves the purge whole');
 DELETE FROM tap_victim.notes;
 SELECT is((SELECT count(*) FROM tap_victim.notes), 2::bigint,
           'after the purges, a DELETE of the unrelated table is soft again');

@@ -112,6 +112,30 @@ DELETE FROM media.episodes WHERE id = 20;
 DELETE FROM media.scenes WHERE id = 200;
 SELECT id, deleted_at IS NOT NULL AS deleted FROM media.episodes ORDER BY id;
 SELECT id, deleted_at IS NOT NULL AS deleted FROM media.scenes ORDER BY id;
+-- A purge a cancel ends (a statement timeout in a trigger of the purged
+-- table) takes its scope along with its savepoint: afterwards, in the same
+-- transaction, a DELETE is soft again, in the purged table and in the
+-- tables its cascade reaches.
+CREATE FUNCTION media.stall() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN PERFORM pg_sleep(10); RETURN OLD; END$$;
+INSERT INTO media.shows VALUES (3, 'c');
+INSERT INTO media.episodes VALUES (30, 3);
+DELETE FROM media.shows WHERE id = 3;
+CREATE TRIGGER a_stall BEFORE DELETE ON media.shows
+  FOR EACH ROW EXECUTE FUNCTION media.stall();
+BEGIN;
+SAVEPOINT before_purge;
+SET LOCAL statement_timeout = '500ms';
+\set VERBOSITY terse
+SELECT dbsoftdelete_purge('media.shows');
+\set VERBOSITY default
+ROLLBACK TO SAVEPOINT before_purge;
+DROP TRIGGER a_stall ON media.shows;
+DELETE FROM media.shows WHERE id = 2;
+DELETE FROM media.episodes WHERE id = 30;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM media.shows ORDER BY id;
+SELECT id, deleted_at IS NOT NULL AS deleted FROM media.episodes ORDER BY id;
+COMMIT;
 SELECT dbsoftdelete_disable('media.shows') AND dbsoftdelete_disable('media.episodes') AND
        dbsoftdelete_disable('media.scenes') AS disabled;
 
