@@ -58,11 +58,6 @@ int pgdbc_purge_depth(void)
 	return nframes;
 }
 
-void pgdbc_purge_end(void)
-{
-	pgdbc_purge_end_to(nframes - 1);
-}
-
 static void end_all_xact(XactEvent event, void *arg)
 {
 	(void)event, (void)arg;
@@ -127,7 +122,7 @@ static int collect_oid(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	"AND con.confdeltype OPERATOR(pg_catalog.=) 'c') AS n(oid, whole)) "                          \
 	"SELECT DISTINCT oid::pg_catalog.text FROM reach WHERE oid IS NOT NULL"
 
-int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t)
+int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t, int *depth)
 {
 	if (!callbacks_registered) {
 		RegisterXactCallback(end_all_xact, NULL);
@@ -141,16 +136,16 @@ int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t)
 	}
 	/* open before the query: an error raised through it finds the frame
 	 * and closes it with the subtransaction */
-	int depth = nframes;
+	*depth = nframes;
 	frames[nframes].subid = GetCurrentSubTransactionId();
 	frames[nframes].start = noids;
 	nframes++;
 	dbc_value p[2] = {dbc_text(t->schema), dbc_text(t->name)};
 	if (ctx->host->query(ctx, PURGE_REACH_SQL, 2, p, collect_oid, NULL) != DBC_OK) {
-		pgdbc_purge_end_to(depth);
+		pgdbc_purge_end_to(*depth);
 		return DBC_ERROR;
 	}
-	int start = frames[depth].start;
+	int start = frames[*depth].start;
 	qsort(oids + start, (size_t)(noids - start), sizeof(Oid), compare_oids);
 	return DBC_OK;
 }

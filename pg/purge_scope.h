@@ -10,17 +10,15 @@
 
 #include "retain/retain.h"
 
-/* Opens a purge of table t: until pgdbc_purge_end, a DELETE in t, in its
- * inheritance children and partitions, and in every table an ON DELETE
- * CASCADE foreign key reaches from those (children of children too) goes
- * through the soft-delete trigger for real. DBC_ERROR (ctx error set):
- * nothing was opened. */
-int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t);
-/* Closes the innermost open purge. */
-void pgdbc_purge_end(void);
+/* Opens a purge of table t: until pgdbc_purge_end_to(*depth), a DELETE in
+ * t, in its inheritance children and partitions, and in every table an ON
+ * DELETE CASCADE foreign key reaches from those (children of children too)
+ * goes through the soft-delete trigger for real. DBC_ERROR (ctx error
+ * set): nothing was opened. */
+int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t, int *depth);
 
 /* How many purges are open; pgdbc_purge_end_to(depth) closes those opened
- * since (a wrapper's last word on a call, whatever path the core took). */
+ * since (a no-op for those already closed with their subtransaction). */
 int pgdbc_purge_depth(void);
 void pgdbc_purge_end_to(int depth);
 

@@ -56,15 +56,17 @@ typedef struct dbc_retain_engine {
 	 * for column, and dropping it; its name, for reports. */
 	char *(*trigger_create)(dbc_ctx *ctx, const dbc_table *t, const char *column);
 	char *(*trigger_drop)(dbc_ctx *ctx, const dbc_table *t);
-	/* Opens a purge of t: until purge_end, the soft-delete trigger lets a
-	 * DELETE through for real in t, its partitions and the tables an ON
-	 * DELETE CASCADE reaches from them (children of children too); every
-	 * other soft-delete table keeps its deletes soft. DBC_ERROR: nothing
-	 * opened. The glue closes it on every path out of the call too. NULL:
-	 * the trigger cannot be told; the purge drops the triggers of those
-	 * tables and makes them again in its savepoint. */
-	int (*purge_through)(dbc_ctx *ctx, const dbc_table *t);
-	void (*purge_end)(void);
+	/* Opens a purge of t: until purge_end(*mark), the soft-delete trigger
+	 * lets a DELETE through for real in t, its partitions and the tables
+	 * an ON DELETE CASCADE reaches from them (children of children too);
+	 * every other soft-delete table keeps its deletes soft. Purges nest;
+	 * purge_end(mark) closes this one and any opened inside it, and is a
+	 * no-op once the host closed it (an error rolled its savepoint back).
+	 * DBC_ERROR: nothing opened. The glue closes it on every path out of
+	 * the call too. NULL: the trigger cannot be told; the purge drops the
+	 * triggers of those tables and makes them again in its savepoint. */
+	int (*purge_through)(dbc_ctx *ctx, const dbc_table *t, int *mark);
+	void (*purge_end)(int mark);
 
 	/* ---- retention policies */
 	/* A query with $1 (schema; NULL for the main one) and $2 (table) giving

@@ -152,10 +152,11 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_polic
 	int rc = DBC_OK;
 	bool purge = pc->p->action == DBC_RETAIN_PURGE;
 	if (purge && eng->purge_through) {
-		rc = eng->purge_through(ctx, pc->t);
+		int mark;
+		rc = eng->purge_through(ctx, pc->t, &mark);
 		if (rc == DBC_OK) {
 			rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
-			eng->purge_end();
+			eng->purge_end(mark);
 		}
 	} else if (purge) {
 		rc = h->exec(ctx, pc->bypass_drop) == DBC_OK &&

@@ -570,10 +570,11 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 	if (!sql)
 		return DBC_ERROR;
 	if (eng->purge_through) {
-		if (eng->purge_through(ctx, t) != DBC_OK)
+		int mark;
+		if (eng->purge_through(ctx, t, &mark) != DBC_OK)
 			return DBC_ERROR;
 		int rc = run_counted(ctx, sql, 0, NULL, purged);
-		eng->purge_end();
+		eng->purge_end(mark);
 		return rc;
 	}
 	/* No way to tell the triggers: they stand aside for this delete, in

@@ -12,7 +12,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(19);
+SELECT plan(21);
 
 CREATE ROLE tap_attacker;
 CREATE SCHEMA tap_attacker AUTHORIZATION tap_attacker;
@@ -176,6 +176,32 @@ SELECT is(dbsoftdelete_purge('tap_victim.posts'), 2::bigint,
 DELETE FROM tap_victim.notes;
 SELECT is((SELECT count(*) FROM tap_victim.notes), 2::bigint,
           'after the purges, a DELETE of the unrelated table is soft again');
+
+-- purges a trigger runs during the purge nest: one that succeeds and one
+-- that fails (its savepoint rolled back) both leave the outer purge whole
+CREATE TABLE tap_victim.tags (id int PRIMARY KEY);
+CREATE TABLE tap_victim.tag_uses (tag_id int REFERENCES tap_victim.tags ON DELETE RESTRICT);
+INSERT INTO tap_victim.tags VALUES (1);
+INSERT INTO tap_victim.tag_uses VALUES (1);
+SELECT dbsoftdelete_enable('tap_victim.tags') IS NOT NULL AS enabled;
+DELETE FROM tap_victim.tags;
+INSERT INTO tap_victim.posts VALUES (5), (6);
+DELETE FROM tap_victim.posts;
+CREATE FUNCTION tap_victim.purge_inside() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM public.dbsoftdelete_purge('tap_victim.notes');
+  BEGIN
+    PERFORM public.dbsoftdelete_purge('tap_victim.tags');
+  EXCEPTION WHEN OTHERS THEN NULL;
+  END;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER b_purge_inside BEFORE DELETE ON tap_victim.posts
+  FOR EACH ROW EXECUTE FUNCTION tap_victim.purge_inside();
+SELECT is(dbsoftdelete_purge('tap_victim.posts'), 2::bigint,
+          'purges nested in a trigger, one failing, leave the outer purge whole');
+SELECT is((SELECT count(*) FROM tap_victim.tags), 1::bigint,
+          'and the failed one deleted nothing');
 
 SELECT * FROM finish();
 ROLLBACK;
