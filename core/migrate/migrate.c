@@ -603,12 +603,12 @@ static void poll_reset(void)
 	last_poll_ms = -1e18;
 }
 
-/* Runs a script statement by statement inside the current savepoint. */
-static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
+/* Runs an analysed script statement by statement inside the current
+ * savepoint. */
+static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *verb,
+                        const char *label)
 {
-	dbc_script_info info;
-	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK ||
-	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
+	if (dbc_script_check(ctx, info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
 		return DBC_ERROR;
 	/* The engines notice a cancel inside a statement themselves; between
 	 * statements a poll every few milliseconds is enough (on SQLite a poll
@@ -619,8 +619,8 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
 	}
-	for (int i = 0; i < info.nstmts; i++) {
-		const dbc_stmt *s = &info.stmts[i];
+	for (int i = 0; i < info->nstmts; i++) {
+		const dbc_stmt *s = &info->stmts[i];
 		char *sql = dbc_strndup(ctx, s->text, s->len);
 		if (!sql)
 			return DBC_ERROR;
@@ -649,6 +649,14 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	return DBC_OK;
 }
 
+static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
+{
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
+		return DBC_ERROR;
+	return run_analysed(ctx, &info, verb, label);
+}
+
 /* A failure to record after a migration ran means it broke the bookkeeping. */
 static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
 {
@@ -662,15 +670,18 @@ static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
  * end of the call (dbc_mig_record_applied), into *done. */
 static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 {
-	const dbc_mig *m = r->mig;
+	dbc_mig *m = r->mig;
 	char *label = label_of(ctx, m);
 	if (!label)
 		return DBC_ERROR;
 	if (!m->script)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "script of migration %s was not loaded",
 		                 label);
+	/* the lint gate analysed the script already (dbc_mig_script_info) */
+	const dbc_script_info *info;
 	double t0 = dbc_mig_mono_ms();
-	if (run_script(ctx, m->script, "applying", label) != DBC_OK)
+	if (dbc_mig_script_info(ctx, m, &info) != DBC_OK ||
+	    run_analysed(ctx, info, "applying", label) != DBC_OK)
 		return DBC_ERROR;
 	done->mig = m;
 	done->duration_ms = dbc_mig_mono_ms() - t0;

@@ -415,6 +415,22 @@ static void test_read_dir_unhashed(dbc_ctx *ctx)
 	dbc_error_clear(ctx);
 }
 
+/* The apply's lint gate and its run share one analysis per script; a
+ * migration given another script (a copy reused) is analysed afresh. */
+static void test_script_info_once(dbc_ctx *ctx)
+{
+	dbc_mig m = {.script = dbc_strdup(ctx, "CREATE TABLE a (x);\nCREATE INDEX i ON a (x);")};
+	const dbc_script_info *first = NULL, *again = NULL, *other = NULL;
+	CHECK(dbc_mig_script_info(ctx, &m, &first) == DBC_OK && first && first->nstmts == 2 &&
+	          dbc_mig_script_info(ctx, &m, &again) == DBC_OK && again == first,
+	      "script_info: analysed once, the same analysis handed out again");
+	dbc_mig copy = m;
+	copy.script = dbc_strdup(ctx, "DROP TABLE a;");
+	CHECK(dbc_mig_script_info(ctx, &copy, &other) == DBC_OK && other != first &&
+	          other->nstmts == 1 && first->nstmts == 2,
+	      "script_info: another script is analysed afresh");
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -427,6 +443,7 @@ int main(void)
 	test_many(&ctx);
 	test_read_dir(&ctx);
 	test_read_dir_unhashed(&ctx);
+	test_script_info_once(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
