@@ -34,7 +34,7 @@ static long long highest(const char *dir)
 	dbc_mig_dir d;
 	long long max = 0;
 	dbc_ctx_init(&ctx, &files_host, NULL);
-	if (dbc_mig_read_dir(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
+	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
 		for (int i = 0; i < d.n; i++)
 			if (d.files[i].canon) {
 				long long v = strtoll(d.files[i].canon, NULL, 10);

@@ -119,8 +119,10 @@ static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int *nfiles)
 
 /* The folder as read once in this process, per dialect: a fleet's parent
  * reads it before forking (cli_preread_files), so each worker inherits the
- * parsed files and checksums instead of reading and hashing them again
- * (with libcrypto's first-use set-up) per database. Only a folder read
+ * parsed and checked files instead of reading them again per database. The
+ * files are not hashed here: the extension normalises and checksums every
+ * script it registers (it must not trust a client's checksum), so a
+ * checksum made here would be computed twice and never read. Only a folder read
  * without error is kept: otherwise each database reports the error itself,
  * as a single run does. */
 typedef struct read_folder {
@@ -141,7 +143,7 @@ static read_folder *folder_for(const dbc_host *host)
 static bool read_into(read_folder *rf, const dbc_host *host, const char *dir)
 {
 	dbc_ctx_init(&rf->ctx, host, NULL);
-	rf->done = dbc_mig_read_dir(&rf->ctx, host->dialect, dir, &rf->dir) == DBC_OK &&
+	rf->done = dbc_mig_read_dir_unhashed(&rf->ctx, host->dialect, dir, &rf->dir) == DBC_OK &&
 	           dbc_mig_dir_refuse(&rf->ctx, &rf->dir, dir) == DBC_OK;
 	return rf->done;
 }

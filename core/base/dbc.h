@@ -144,8 +144,9 @@ typedef struct dbc_dialect {
 	 * ordered scan, foreign keys by an IN probe of the parent rather than a
 	 * correlated NOT EXISTS); otherwise one aggregate statement counts. */
 	bool check_stream;
-	/* After a DELETE, the query answering how many rows it deleted; NULL:
-	 * the DELETE counts them itself inside WITH ... RETURNING. */
+	/* After a DELETE (or an INSERT), the query answering how many rows it
+	 * deleted (inserted); NULL: the statement counts them itself inside
+	 * WITH ... RETURNING (or RETURNING tells). */
 	const char *changes_query;
 	/* "expr IS [NOT] NULL" as stored rows must be tested, where the engine
 	 * folds the plain form for a column declared NOT NULL without reading

@@ -211,18 +211,18 @@ static int check_rename(lint_run *r, dbc_lint_action *a, fill *f)
 	return DBC_OK;
 }
 
-static int lint_one(lint_run *r, const dbc_mig *mig)
+static int lint_one(lint_run *r, dbc_mig *mig)
 {
-	dbc_script_info info;
+	const dbc_script_info *info;
 	script_lines sl;
 	if (!mig->script)
 		return DBC_OK;
-	if (dbc_script_analyse(r->ctx, r->ctx->host->dialect, mig->script, &info) != DBC_OK ||
+	if (dbc_mig_script_info(r->ctx, mig, &info) != DBC_OK ||
 	    index_lines(r->ctx, mig->script, &sl) != DBC_OK)
 		return DBC_ERROR;
 	bool timeout = r->session_timeout, timeout_reported = false;
-	for (int s = 0; s < info.nstmts; s++) {
-		const dbc_stmt *st = &info.stmts[s];
+	for (int s = 0; s < info->nstmts; s++) {
+		const dbc_stmt *st = &info->stmts[s];
 		dbc_lint_actions acts = {0};
 		if (dbc_lint_classify(r->ctx, r->eng, st->text, st->len, &acts) != DBC_OK)
 			return DBC_ERROR;
@@ -294,15 +294,15 @@ static int plan_may_report(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row
 {
 	*may = false;
 	for (int i = 0; i < n && !*may; i++) {
-		dbc_script_info info;
-		const char *script = plan[i]->mig->script;
-		if (!script)
+		const dbc_script_info *info;
+		if (!plan[i]->mig->script)
 			continue;
-		if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
+		/* kept on the migration: lint_one and the apply's run read it again */
+		if (dbc_mig_script_info(ctx, plan[i]->mig, &info) != DBC_OK)
 			return DBC_ERROR;
-		for (int s = 0; s < info.nstmts && !*may; s++) {
+		for (int s = 0; s < info->nstmts && !*may; s++) {
 			dbc_lint_actions acts = {0};
-			if (dbc_lint_classify(ctx, eng, info.stmts[s].text, info.stmts[s].len, &acts) !=
+			if (dbc_lint_classify(ctx, eng, info->stmts[s].text, info->stmts[s].len, &acts) !=
 			    DBC_OK)
 				return DBC_ERROR;
 			for (int k = 0; k < acts.n && !*may; k++)

@@ -150,6 +150,29 @@ static int registered_concurrently(dbc_ctx *ctx, bool repeatable, const char *ke
 	return DBC_ERROR;
 }
 
+/* Runs a registry INSERT ... ON CONFLICT DO NOTHING; *inserted: whether it
+ * wrote its row (false: another session registered the key meanwhile).
+ * Where the engine counts a statement's changes (the dialect's
+ * changes_query) that count answers: a RETURNING clause costs SQLite more
+ * than the rest of the row's insert (about 22,000 instructions a row, its
+ * results gathered in an ephemeral table). Otherwise RETURNING 1 tells. */
+static int insert_new(dbc_ctx *ctx, const char *insert, int n, const dbc_value *p,
+                      bool *inserted)
+{
+	const char *changes = ctx->host->dialect->changes_query;
+	*inserted = false;
+	if (!changes) {
+		char *sql = dbc_printf(ctx, "%s RETURNING 1", insert);
+		return sql ? dbc_mig_query(ctx, sql, n, p, take_flag, inserted) : DBC_ERROR;
+	}
+	char *count = NULL;
+	if (dbc_mig_query(ctx, insert, n, p, NULL, NULL) != DBC_OK ||
+	    dbc_query_text(ctx, changes, 0, NULL, &count, NULL) != DBC_OK)
+		return DBC_ERROR;
+	*inserted = count && strcmp(count, "0") != 0;
+	return DBC_OK;
+}
+
 /* Inserts or replaces one versioned migration (already validated); down may
  * be NULL (bound as a NULL text parameter). exists says what this call read
  * before; another session may have inserted since, which the INSERT's
@@ -174,12 +197,11 @@ int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtex
 		                     "down_checksum = $8 WHERE version = $1",
 		                     8, p, NULL, NULL);
 	bool inserted = false;
-	if (dbc_mig_query(ctx,
-	                  "INSERT INTO @migrations (kind, version, version_text, name, script, "
-	                  "checksum, no_transaction, down_script, down_checksum) "
-	                  "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7, $8) "
-	                  "ON CONFLICT DO NOTHING RETURNING 1",
-	                  8, p, take_flag, &inserted) != DBC_OK)
+	if (insert_new(ctx,
+	               "INSERT INTO @migrations (kind, version, version_text, name, script, "
+	               "checksum, no_transaction, down_script, down_checksum) "
+	               "VALUES ('versioned', $1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+	               8, p, &inserted) != DBC_OK)
 		return DBC_ERROR;
 	if (inserted)
 		return DBC_OK;
@@ -197,10 +219,10 @@ int dbc_mig_register_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
 		    "WHERE kind = 'repeatable' AND name = $1",
 		    4, p, NULL, NULL);
 	bool inserted = false;
-	if (dbc_mig_query(ctx,
-	                  "INSERT INTO @migrations (kind, name, script, checksum, no_transaction) "
-	                  "VALUES ('repeatable', $1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-	                  4, p, take_flag, &inserted) != DBC_OK)
+	if (insert_new(ctx,
+	               "INSERT INTO @migrations (kind, name, script, checksum, no_transaction) "
+	               "VALUES ('repeatable', $1, $2, $3, $4) ON CONFLICT DO NOTHING",
+	               4, p, &inserted) != DBC_OK)
 		return DBC_ERROR;
 	if (inserted)
 		return DBC_OK;
@@ -581,12 +603,12 @@ static void poll_reset(void)
 	last_poll_ms = -1e18;
 }
 
-/* Runs a script statement by statement inside the current savepoint. */
-static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
+/* Runs an analysed script statement by statement inside the current
+ * savepoint. */
+static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *verb,
+                        const char *label)
 {
-	dbc_script_info info;
-	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK ||
-	    dbc_script_check(ctx, &info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
+	if (dbc_script_check(ctx, info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
 		return DBC_ERROR;
 	/* The engines notice a cancel inside a statement themselves; between
 	 * statements a poll every few milliseconds is enough (on SQLite a poll
@@ -597,8 +619,8 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
 	}
-	for (int i = 0; i < info.nstmts; i++) {
-		const dbc_stmt *s = &info.stmts[i];
+	for (int i = 0; i < info->nstmts; i++) {
+		const dbc_stmt *s = &info->stmts[i];
 		char *sql = dbc_strndup(ctx, s->text, s->len);
 		if (!sql)
 			return DBC_ERROR;
@@ -627,6 +649,14 @@ static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	return DBC_OK;
 }
 
+static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
+{
+	dbc_script_info info;
+	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
+		return DBC_ERROR;
+	return run_analysed(ctx, &info, verb, label);
+}
+
 /* A failure to record after a migration ran means it broke the bookkeeping. */
 static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
 {
@@ -640,15 +670,18 @@ static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
  * end of the call (dbc_mig_record_applied), into *done. */
 static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 {
-	const dbc_mig *m = r->mig;
+	dbc_mig *m = r->mig;
 	char *label = label_of(ctx, m);
 	if (!label)
 		return DBC_ERROR;
 	if (!m->script)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "script of migration %s was not loaded",
 		                 label);
+	/* the lint gate analysed the script already (dbc_mig_script_info) */
+	const dbc_script_info *info;
 	double t0 = dbc_mig_mono_ms();
-	if (run_script(ctx, m->script, "applying", label) != DBC_OK)
+	if (dbc_mig_script_info(ctx, m, &info) != DBC_OK ||
+	    run_analysed(ctx, info, "applying", label) != DBC_OK)
 		return DBC_ERROR;
 	done->mig = m;
 	done->duration_ms = dbc_mig_mono_ms() - t0;

@@ -278,7 +278,7 @@ static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
  * why). A refused file stays in the list, marked, so that its partner is not
  * reported as unpaired. Returns DBC_ERROR only for errors that end the load. */
 static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f,
-                       const char *text, const char *why, bad_files *bad)
+                       const char *text, const char *why, bad_files *bad, bool checksum)
 {
 	if (!text) {
 		f->refused = true;
@@ -301,14 +301,14 @@ static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
 		return DBC_OK;
 	}
 	f->no_transaction = info.no_transaction;
-	return dbc_script_checksum(ctx, f->script, &f->checksum);
+	return checksum ? dbc_script_checksum(ctx, f->script, &f->checksum) : DBC_OK;
 }
 
 /* A diesel directory: up.sql (required) and down.sql, read through the
  * directory opened without following a link, so neither the directory nor
  * its files can be links to elsewhere. */
 static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                       const char *dir, file_list *l, bad_files *bad)
+                       const char *dir, file_list *l, bad_files *bad, bool checksum)
 {
 	char *full = dbc_printf(ctx, "%s/%s", path, dir);
 	if (!full)
@@ -350,7 +350,7 @@ static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *pat
 				bad_add(bad, BAD_PAIR, "%s: a diesel migration directory without up.sql", dir);
 			break; /* down.sql is optional */
 		}
-		rc = take_script(ctx, dialect, f, text, why, bad);
+		rc = take_script(ctx, dialect, f, text, why, bad, checksum);
 		l->n++;
 	}
 	close(dfd);
@@ -467,8 +467,8 @@ static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
 	return ra == rb && (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
 }
 
-int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                     dbc_mig_dir *out)
+static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out,
+                    bool checksum)
 {
 	*out = (dbc_mig_dir){0};
 	entry *names;
@@ -499,7 +499,7 @@ int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
 			continue;
 		}
 		if (names[i].dir) {
-			if (take_diesel(ctx, dialect, path, name, &l, bad) != DBC_OK)
+			if (take_diesel(ctx, dialect, path, name, &l, bad, checksum) != DBC_OK)
 				return DBC_ERROR;
 			continue;
 		}
@@ -535,7 +535,7 @@ int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
 		const char *why = NULL;
 		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
 		char *text = full ? read_file(ctx, AT_FDCWD, full, &why) : NULL;
-		if (ctx->failed || take_script(ctx, dialect, f, text, why, bad) != DBC_OK)
+		if (ctx->failed || take_script(ctx, dialect, f, text, why, bad, checksum) != DBC_OK)
 			return DBC_ERROR;
 	}
 
@@ -563,6 +563,18 @@ int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
 	if (ncallbacks)
 		out->callbacks = dbc_buf_finish(&callbacks);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                     dbc_mig_dir *out)
+{
+	return read_dir(ctx, dialect, path, out, true);
+}
+
+int dbc_mig_read_dir_unhashed(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                              dbc_mig_dir *out)
+{
+	return read_dir(ctx, dialect, path, out, false);
 }
 
 int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path)

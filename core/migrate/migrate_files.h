@@ -73,6 +73,12 @@ typedef struct dbc_mig_dir {
 
 int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
                      dbc_mig_dir *out);
+/* The same read and the same checks, without the checksums (each file's
+ * checksum is left NULL): for a reader that only passes the scripts on to
+ * dbmigrate_add / dbmigrate_add_all, which normalise and checksum every
+ * script themselves and must not trust a client's checksum. */
+int dbc_mig_read_dir_unhashed(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
+                              dbc_mig_dir *out);
 /* DBC_ERROR with the error naming every refused file, DBC_OK when none. */
 int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path);
 /* The down script registered with files[i] (an up, or a lone golang-migrate

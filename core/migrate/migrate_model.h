@@ -24,6 +24,11 @@ typedef struct dbc_mig {
 	char *registered_by;
 	char *script;      /* loaded only by flows that run it, else NULL */
 	char *down_script; /* likewise */
+	/* script's analysis, made once per call by its first reader (the lint
+	 * gate, then the run) through dbc_mig_script_info; valid only while
+	 * analysed_script is script (a copy given another script re-analyses) */
+	struct dbc_script_info *analysis;
+	const char *analysed_script;
 } dbc_mig;
 
 /* An applied migration (a row of <prefix>migrations_applied). */

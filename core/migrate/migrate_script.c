@@ -5,6 +5,7 @@
  * start of a statement. It never judges SQL validity: the engine does that.
  */
 #include "migrate/migrate_script.h"
+#include "migrate/migrate_model.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -566,4 +567,17 @@ int dbc_script_check(dbc_ctx *ctx, const dbc_script_info *info, const char *labe
 		break;
 	}
 	return DBC_ERROR;
+}
+
+int dbc_mig_script_info(dbc_ctx *ctx, dbc_mig *m, const dbc_script_info **out)
+{
+	if (!m->analysis || m->analysed_script != m->script) {
+		dbc_script_info *info = dbc_zalloc(ctx, sizeof(dbc_script_info));
+		if (!info || dbc_script_analyse(ctx, ctx->host->dialect, m->script, info) != DBC_OK)
+			return DBC_ERROR;
+		m->analysis = info;
+		m->analysed_script = m->script;
+	}
+	*out = m->analysis;
+	return DBC_OK;
 }

@@ -62,6 +62,12 @@ typedef struct dbc_script_info {
 int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
                        dbc_script_info *out);
 
+/* The analysis of m's (up) script, made on the first call and kept on m for
+ * the call's later readers: an apply's lint gate and its run read the same
+ * scripts. */
+struct dbc_mig;
+int dbc_mig_script_info(dbc_ctx *ctx, struct dbc_mig *m, const dbc_script_info **out);
+
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
 

@@ -27,14 +27,17 @@ void dbc_migrate_guard_restore(int saved)
 
 char *dbc_mig_sql(dbc_ctx *ctx, const char *tmpl)
 {
+	/* copied a run at a time: every registry statement of a call passes
+	 * here, and a copy per character cost more than binding its values */
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	for (const char *p = tmpl; *p; p++) {
-		if (*p == '@')
-			dbc_buf_append(&b, ctx->host->book_prefix);
-		else
-			dbc_buf_appendc(&b, *p);
+	const char *p = tmpl, *at;
+	while ((at = strchr(p, '@')) != NULL) {
+		dbc_buf_appendn(&b, p, (size_t)(at - p));
+		dbc_buf_append(&b, ctx->host->book_prefix);
+		p = at + 1;
 	}
+	dbc_buf_append(&b, p);
 	return dbc_buf_finish(&b);
 }
 

@@ -389,6 +389,48 @@ static void test_read_dir(dbc_ctx *ctx)
 	dbc_error_clear(ctx);
 }
 
+/* The command's reader: the same files, order, pairing and checks, and no
+ * checksum (the extension computes its own from each script). */
+static void test_read_dir_unhashed(dbc_ctx *ctx)
+{
+	dbc_mig_dir hashed, plain;
+	CHECK(dbc_mig_read_dir(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway", &hashed) ==
+	              DBC_OK &&
+	          dbc_mig_read_dir_unhashed(ctx, &sqldbc_dialect, "test/fixtures/migrations/flyway",
+	                                    &plain) == DBC_OK &&
+	          plain.nbad == 0 && plain.n == hashed.n,
+	      "read_dir_unhashed: the same Flyway folder");
+	bool same = plain.n == hashed.n;
+	for (int i = 0; same && i < plain.n; i++)
+		same = plain.files[i].kind == hashed.files[i].kind &&
+		       strcmp(plain.files[i].script, hashed.files[i].script) == 0 &&
+		       plain.files[i].no_transaction == hashed.files[i].no_transaction &&
+		       plain.files[i].checksum == NULL && hashed.files[i].checksum != NULL;
+	CHECK(same, "read_dir_unhashed: same scripts in the same order, no checksum");
+	CHECK(dbc_mig_read_dir_unhashed(ctx, &sqldbc_dialect, "test/fixtures/migrations/bad", &plain) ==
+	              DBC_OK &&
+	          plain.nbad == 4 && dbc_mig_dir_refuse(ctx, &plain, "bad") == DBC_ERROR &&
+	          strstr(ctx->detail, "notes.sql: matches none of the accepted layouts"),
+	      "read_dir_unhashed: bad files refused as by read_dir");
+	dbc_error_clear(ctx);
+}
+
+/* The apply's lint gate and its run share one analysis per script; a
+ * migration given another script (a copy reused) is analysed afresh. */
+static void test_script_info_once(dbc_ctx *ctx)
+{
+	dbc_mig m = {.script = dbc_strdup(ctx, "CREATE TABLE a (x);\nCREATE INDEX i ON a (x);")};
+	const dbc_script_info *first = NULL, *again = NULL, *other = NULL;
+	CHECK(dbc_mig_script_info(ctx, &m, &first) == DBC_OK && first && first->nstmts == 2 &&
+	          dbc_mig_script_info(ctx, &m, &again) == DBC_OK && again == first,
+	      "script_info: analysed once, the same analysis handed out again");
+	dbc_mig copy = m;
+	copy.script = dbc_strdup(ctx, "DROP TABLE a;");
+	CHECK(dbc_mig_script_info(ctx, &copy, &other) == DBC_OK && other != first &&
+	          other->nstmts == 1 && first->nstmts == 2,
+	      "script_info: another script is analysed afresh");
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -400,6 +442,8 @@ int main(void)
 	test_states(&ctx);
 	test_many(&ctx);
 	test_read_dir(&ctx);
+	test_read_dir_unhashed(&ctx);
+	test_script_info_once(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
