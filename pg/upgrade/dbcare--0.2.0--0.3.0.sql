@@ -130,7 +130,11 @@ COMMENT ON VIEW dbretain_policies IS 'the retention policies and what they moved
 -- (end of retain)
 
 -- ---- audit: the row-level audit trail (docs/audit.md)
-CREATE TABLE dbcare.audit_log (
+-- main carried the audit trail for a while under the version 0.2.0 before
+-- this script existed, so a 0.2.0 database may have every object of this
+-- section already (the same definitions): each is made only where missing,
+-- or replaced by its identical self.
+CREATE TABLE IF NOT EXISTS dbcare.audit_log (
     id         bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT dbcare_audit_log_pkey PRIMARY KEY,
     -- the start of the transaction that made the change (now())
     at         timestamptz NOT NULL,
@@ -151,13 +155,13 @@ CREATE TABLE dbcare.audit_log (
     hash       text
 );
 -- dbaudit_history: one row's entries in order, from the index alone.
-CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
+CREATE INDEX IF NOT EXISTS dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
 -- dbaudit_log(table, since) and retention by age: BRIN, since at grows with
 -- id, and a BRIN entry costs a writer next to nothing.
-CREATE INDEX dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
+CREATE INDEX IF NOT EXISTS dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
 COMMENT ON TABLE dbcare.audit_log IS 'dbcare: the audit trail of the audited tables (dbaudit_enable)';
 
-CREATE TABLE dbcare.audit_tables (
+CREATE TABLE IF NOT EXISTS dbcare.audit_tables (
     table_name text CONSTRAINT dbcare_audit_tables_pkey PRIMARY KEY,
     enabled_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
     options    jsonb NOT NULL,
@@ -170,7 +174,7 @@ COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their op
 -- tables lock this row in turn (tables without hash_chain never touch it).
 -- The first chained write makes the row, so a restored dump (which has it)
 -- does not meet one the extension script made.
-CREATE TABLE dbcare.audit_chain (
+CREATE TABLE IF NOT EXISTS dbcare.audit_chain (
     id        integer CONSTRAINT dbcare_audit_chain_pkey PRIMARY KEY
         CONSTRAINT dbcare_audit_chain_id_check CHECK (id = 1),
     last_hash text
@@ -184,62 +188,62 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log_id_seq', '');
 
 -- The audit functions (as core/api/functions.h declares them).
 
-CREATE FUNCTION dbaudit_enable("table" text, "options" jsonb DEFAULT NULL) RETURNS text
+CREATE OR REPLACE FUNCTION dbaudit_enable("table" text, "options" jsonb DEFAULT NULL) RETURNS text
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_enable';
 COMMENT ON FUNCTION dbaudit_enable(text, jsonb) IS 'starts recording the changes of a table in the audit log; returns its stored name';
 REVOKE ALL ON FUNCTION dbaudit_enable(text, jsonb) FROM PUBLIC;
 
-CREATE FUNCTION dbaudit_disable("table" text) RETURNS boolean
+CREATE OR REPLACE FUNCTION dbaudit_disable("table" text) RETURNS boolean
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_disable';
 COMMENT ON FUNCTION dbaudit_disable(text) IS 'stops recording the changes of a table; its log entries stay';
 REVOKE ALL ON FUNCTION dbaudit_disable(text) FROM PUBLIC;
 
-CREATE FUNCTION dbaudit_refresh("table" text DEFAULT NULL) RETURNS integer
+CREATE OR REPLACE FUNCTION dbaudit_refresh("table" text DEFAULT NULL) RETURNS integer
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_refresh';
 COMMENT ON FUNCTION dbaudit_refresh(text) IS 'remakes the audit triggers of a table (NULL: every audited table) for its current columns; returns how many tables';
 REVOKE ALL ON FUNCTION dbaudit_refresh(text) FROM PUBLIC;
 
-CREATE FUNCTION dbaudit_tables()
+CREATE OR REPLACE FUNCTION dbaudit_tables()
     RETURNS TABLE ("table" text, "enabled_at" timestamp with time zone, "options" jsonb, "entries" bigint)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_tables';
 COMMENT ON FUNCTION dbaudit_tables() IS 'the audited tables, their options and log entries';
 
-CREATE FUNCTION dbaudit_history("table" text, "key" jsonb)
+CREATE OR REPLACE FUNCTION dbaudit_history("table" text, "key" jsonb)
     RETURNS TABLE ("id" bigint, "at" timestamp with time zone, "txid" text, "db_user" text, "actor" text, "operation" text, "old_values" jsonb, "new_values" jsonb)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_history';
 COMMENT ON FUNCTION dbaudit_history(text, jsonb) IS 'the audit log entries of one row, oldest first';
 
-CREATE FUNCTION dbaudit_log("table" text DEFAULT NULL, "since" timestamp with time zone DEFAULT NULL)
+CREATE OR REPLACE FUNCTION dbaudit_log("table" text DEFAULT NULL, "since" timestamp with time zone DEFAULT NULL)
     RETURNS TABLE ("id" bigint, "at" timestamp with time zone, "txid" text, "db_user" text, "actor" text, "operation" text, "table_name" text, "key" jsonb, "old_values" jsonb, "new_values" jsonb)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_log';
 COMMENT ON FUNCTION dbaudit_log(text, timestamp with time zone) IS 'audit log entries (of one table, since a time), oldest first';
 
-CREATE FUNCTION dbaudit_row_at("table" text, "key" jsonb, "at" timestamp with time zone) RETURNS jsonb
+CREATE OR REPLACE FUNCTION dbaudit_row_at("table" text, "key" jsonb, "at" timestamp with time zone) RETURNS jsonb
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_row_at';
 COMMENT ON FUNCTION dbaudit_row_at(text, jsonb, timestamp with time zone) IS 'a row as it was at a time, rebuilt from the audit log; NULL when it did not exist';
 
-CREATE FUNCTION dbcare.audit_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION dbcare.audit_trigger() RETURNS trigger
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbcare_audit_trigger';
 COMMENT ON FUNCTION dbcare.audit_trigger() IS 'dbcare: records a change of an audited table in dbcare.audit_log';
 REVOKE ALL ON FUNCTION dbcare.audit_trigger() FROM PUBLIC;
 
-CREATE FUNCTION dbaudit_verify()
+CREATE OR REPLACE FUNCTION dbaudit_verify()
     RETURNS TABLE ("checked" bigint, "broken_id" bigint, "problem" text)
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp

@@ -10,7 +10,8 @@
 # some of 0.2.0's objects (dbcare--0.1.0-dev.sql): the upgrade scripts must
 # take both through 0.2.0 to the current version. A 0.2.0 database (its
 # install script as 0.2.0 shipped it, test/fixtures/pg/dbcare--0.2.0.sql) is
-# upgraded the same way.
+# upgraded the same way, and so is one made while main still said 0.2.0 but
+# already carried the audit trail (dbcare--0.2.0-audit.sql).
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
@@ -96,4 +97,5 @@ upgrade_from() { # fixture version
 upgrade_from dbcare--0.1.0.sql 0.1.0
 upgrade_from dbcare--0.1.0-dev.sql 0.1.0
 upgrade_from dbcare--0.2.0.sql 0.2.0
+upgrade_from dbcare--0.2.0-audit.sql 0.2.0
 "$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
