@@ -129,5 +129,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o);
 int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, cli_rows *out);
 /* Ends the open transaction (ROLLBACK), keeping an error already shown. */
 void cli_rollback(cli_db *db);
+/* Prints a command's rows; JSON wraps them as {"database", "engine", key: rows}. */
+void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r);
 
 #endif

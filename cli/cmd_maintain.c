@@ -41,19 +41,6 @@ static void set_cell(cli_rows *r, int row, int col, const char *v)
 	*cell = strdup(v);
 }
 
-static void print_doc(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
-{
-	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
-		cli_json_rows(stdout, r);
-		fputs("}\n", stdout);
-	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
-		cli_print_rows(&o->out, stdout, r);
-	}
-}
-
 int cmd_maintain(cli_db *db, cli_opts *o)
 {
 	const char *mode = o->mode ? o->mode : "standard";
@@ -65,7 +52,7 @@ int cmd_maintain(cli_db *db, cli_opts *o)
 		          "estimated_cost FROM dbmaintain_plan($1)",
 		          1, p, &r) != 0)
 			return CLI_ERROR;
-		print_doc(db, o, "plan", &r);
+		cli_print_result(db, o, "plan", &r);
 		cli_note(&o->out, "%d row(s) planned, nothing run (--dry-run)", r.nrows);
 		cli_rows_free(&r);
 		return CLI_OK;
@@ -102,7 +89,7 @@ int cmd_maintain(cli_db *db, cli_opts *o)
 		ran++;
 	}
 	cli_progress_end(&o->out);
-	print_doc(db, o, "run", &r);
+	cli_print_result(db, o, "run", &r);
 	cli_note(&o->out, "%d row(s); %d of %d outside a transaction run here", r.nrows, ran, outside);
 	cli_rows_free(&r);
 	return rc;

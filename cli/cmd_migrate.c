@@ -42,20 +42,6 @@ static int commit(cli_db *db, cli_opts *o)
 	return 0;
 }
 
-/* Prints rows; JSON wraps them as {"database": ..., key: rows, extra}. */
-static void print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
-{
-	if (o->out.format == CLI_FMT_JSON) {
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
-		cli_json_rows(stdout, r);
-		fputs("}\n", stdout);
-	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
-		cli_print_rows(&o->out, stdout, r);
-	}
-}
-
 /* A count of what a call did: {"database": ..., key: n} or a line. */
 static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
                         const char *words)
@@ -101,7 +87,7 @@ int cmd_status(cli_db *db, cli_opts *o)
 		cli_json_rows(stdout, &r);
 		fputs("}\n", stdout);
 	} else {
-		print_result(db, o, "migrations", &r);
+		cli_print_result(db, o, "migrations", &r);
 		cli_note(&o->out, "%d pending", pending);
 	}
 	cli_rows_free(&r);
@@ -160,7 +146,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 	}
 	if (o->dry_run) {
 		cli_rollback(db);
-		print_result(db, o, "plan", &plan);
+		cli_print_result(db, o, "plan", &plan);
 		cli_note(&o->out, "dry run: %d migration(s) would be applied; nothing was changed",
 		         plan.nrows);
 		cli_rows_free(&plan);
@@ -263,7 +249,7 @@ int cmd_verify(cli_db *db, cli_opts *o)
 			const char *v = cli_cell(&r, i, c);
 			failed += v && strcmp(v, "false") == 0;
 		}
-	print_result(db, o, "verified", &r);
+	cli_print_result(db, o, "verified", &r);
 	cli_rows_free(&r);
 	return failed ? CLI_ERROR : CLI_OK;
 }
@@ -278,7 +264,7 @@ int cmd_validate(cli_db *db, cli_opts *o)
 	cli_rollback(db);
 	if (rc != 0)
 		return CLI_ERROR;
-	print_result(db, o, "problems", &r);
+	cli_print_result(db, o, "problems", &r);
 	if (r.nrows == 0)
 		cli_note(&o->out, "no problems");
 	int n = r.nrows;
@@ -320,7 +306,7 @@ int cmd_history(cli_db *db, cli_opts *o)
 	cli_rows r = {0};
 	if (cli_q(db, o, "SELECT * FROM dbmigrate_history()", 0, NULL, &r) != 0)
 		return CLI_ERROR;
-	print_result(db, o, "history", &r);
+	cli_print_result(db, o, "history", &r);
 	cli_rows_free(&r);
 	return CLI_OK;
 }

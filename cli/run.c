@@ -1,6 +1,6 @@
 /*
  * run.c — one command on one database: connect, run, disconnect; and the
- * query helpers the commands share.
+ * query and output helpers the commands share.
  */
 #include "cli.h"
 
@@ -50,4 +50,17 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	free(t.spec);
 	free(t.label);
 	return rc;
+}
+
+void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
+		cli_json_rows(stdout, r);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
+		cli_print_rows(&o->out, stdout, r);
+	}
 }
