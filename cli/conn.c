@@ -33,6 +33,8 @@ static bool is_pg_url(const char *s)
 	return starts(s, "postgres://") || starts(s, "postgresql://");
 }
 
+static bool url_password_unencoded(const char *spec);
+
 int cli_target_parse(const char *value, cli_target *out, char **err)
 {
 	*out = (cli_target){0};
@@ -42,6 +44,11 @@ int cli_target_parse(const char *value, cli_target *out, char **err)
 		return -1;
 	}
 	if (is_pg_url(value) || strchr(value, '=')) {
+		if (url_password_unencoded(value)) {
+			*err = strdup("dbcare: the password of the database URL holds an unencoded '/' or '?'; "
+			              "percent-encode it ('/' as %2F, '?' as %3F)");
+			return -1;
+		}
 		out->engine = CLI_ENGINE_PG;
 		out->spec = strdup(value);
 	} else {
@@ -113,21 +120,49 @@ static size_t conninfo_spans(const char *spec, pw_span *out)
 	return n;
 }
 
+/* Where a URL's userinfo ends: its last '@' before the first '/' or '?' of
+ * the authority. Failing that, an '@' further on that is not inside a query
+ * parameter's value (no '=' between it and the '?' or '&' before it) ends
+ * a password holding an unencoded '/' or '?', which libpq would read as
+ * part of the host and port; *malformed says so. NULL: no userinfo. */
+static const char *url_userinfo_end(const char *auth, const char *end, bool *malformed)
+{
+	const char *at = NULL;
+	*malformed = false;
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at)
+		return at;
+	for (const char *p = end; *p; p++) {
+		if (*p != '@')
+			continue;
+		const char *seg = p;
+		while (seg > auth && seg[-1] != '?' && seg[-1] != '&')
+			seg--;
+		if (seg == auth || !memchr(seg, '=', (size_t)(p - seg)))
+			at = p;
+	}
+	*malformed = at != NULL;
+	return at;
+}
+
 /* A URL: the userinfo's password (up to the LAST '@' of the authority:
  * libpq stops at the first, and reads the rest of an unencoded '@'
  * password as the host) and every ?password= / &password= value. */
-static size_t url_spans(const char *spec, pw_span *out)
+static size_t url_spans(const char *spec, pw_span *out, bool *malformed)
 {
 	size_t n = 0;
 	const char *auth = strstr(spec, "://") + 3;
 	const char *end = auth + strcspn(auth, "/?");
-	const char *at = NULL;
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
+	const char *at = url_userinfo_end(auth, end, malformed);
 	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon && at > colon + 1)
 		out[n++] = (pw_span){(size_t)(colon + 1 - spec), (size_t)(at - colon - 1)};
+	else
+		*malformed = false; /* no password in it: libpq's reading is harmless */
+	if (*malformed)
+		end = at + strcspn(at, "/?");
 	const char *q = strchr(end, '?');
 	for (q = q ? q + 1 : NULL; q && *q && n < MAX_PW_SPANS;) {
 		size_t len = strcspn(q, "&#");
@@ -142,7 +177,19 @@ static size_t url_spans(const char *spec, pw_span *out)
 
 static size_t password_spans(const char *spec, pw_span *out)
 {
-	return is_pg_url(spec) ? url_spans(spec, out) : conninfo_spans(spec, out);
+	bool malformed;
+	return is_pg_url(spec) ? url_spans(spec, out, &malformed) : conninfo_spans(spec, out);
+}
+
+/* A URL whose password holds an unencoded '/' or '?': libpq would connect
+ * to a host named after the user and a port read from the password. */
+static bool url_password_unencoded(const char *spec)
+{
+	pw_span spans[MAX_PW_SPANS];
+	bool malformed = false;
+	if (is_pg_url(spec))
+		url_spans(spec, spans, &malformed);
+	return malformed;
 }
 
 /* Replaces every occurrence of secret in text by "***" (as many '*' as
