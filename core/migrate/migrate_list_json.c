@@ -15,15 +15,6 @@
 static const char *const shape_error = "migrations must be a JSON array of objects with "
                                        "\"version\", \"name\", \"up\" and \"down\"";
 
-static const char **member_slot(dbc_migrate_item *item, const char *key)
-{
-	return strcmp(key, "version") == 0 ? &item->version
-	       : strcmp(key, "name") == 0  ? &item->name
-	       : strcmp(key, "up") == 0    ? &item->up
-	       : strcmp(key, "down") == 0  ? &item->down
-	                                   : NULL;
-}
-
 /* Element i (0-based) of the array into *item: its members in document
  * order; a null member counts as left out. A string holding NUL is refused
  * (it would cut a script short, and dbmigrate_add refuses NUL too). */
@@ -35,7 +26,7 @@ static int take_element(dbc_ctx *ctx, const json_t *element, int i, dbc_migrate_
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "migration %d of the list is not a JSON object", i + 1);
 	json_object_foreach ((json_t *)element, key, value) {
-		const char **slot = member_slot(item, key);
+		const char **slot = dbc_migrate_item_slot(item, key);
 		if (!slot)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "migration %d of the list has an unknown member \"%s\" (expected "
