@@ -25,7 +25,8 @@ static int take_element(dbc_ctx *ctx, const json_t *element, int i, dbc_migrate_
 	if (!json_is_object(element))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "migration %d of the list is not a JSON object", i + 1);
-	json_object_foreach ((json_t *)element, key, value) {
+	json_object_foreach((json_t *)element, key, value)
+	{
 		const char **slot = dbc_migrate_item_slot(item, key);
 		if (!slot)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
