@@ -8,7 +8,7 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(30);
+SELECT plan(33);
 
 -- An untyped literal (the SQL that runs on SQLite) registers all three.
 SELECT is(dbmigrate_add_all('[
@@ -86,6 +86,17 @@ SELECT throws_ok($$SELECT dbmigrate_add_all(NULL)$$, '22023',
     'dbcare: argument "migrations" must not be NULL', 'NULL');
 SELECT throws_ok($$SELECT dbmigrate_add_all(NULL::jsonb)$$, '22023',
     'dbcare: argument "migrations" must not be NULL', 'NULL jsonb');
+
+-- Names with a control character are refused, as by dbmigrate_add.
+SELECT throws_ok($$SELECT dbmigrate_add_all('[{"version": "3", "name": "a\u2028b", "up": "SELECT 1;"}]')$$, '22023',
+    NULL, 'a name with U+2028');
+
+-- Not from inside a migration, as every changing dbmigrate_* function.
+SELECT ok(dbmigrate_add('9', 'registers more', 'SELECT dbmigrate_add_all(''[]'')') IS NOT NULL, 'add 9');
+SELECT throws_ok($$SELECT dbmigrate_apply()$$, '55000',
+    'dbcare: migration 9 (registers more) failed at line 1: dbmigrate functions that change migrations cannot be called from inside a migration',
+    'dbmigrate_add_all inside a migration');
+DELETE FROM dbcare.migrations WHERE version_text = '9';
 
 -- Changing: not for PUBLIC, refused in a read-only transaction.
 SELECT is(has_function_privilege('public', 'dbmigrate_add_all(jsonb)', 'EXECUTE')
