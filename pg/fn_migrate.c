@@ -157,6 +157,10 @@ static int do_add_repeatable(dbc_ctx *ctx, mig_args *x)
 {
 	return dbc_migrate_add_repeatable(ctx, x->a, x->b, &x->text);
 }
+static int do_add_all(dbc_ctx *ctx, mig_args *x)
+{
+	return dbc_migrate_add_all_json(ctx, x->a, &x->count);
+}
 static int do_load(dbc_ctx *ctx, mig_args *x)
 {
 	return dbc_migrate_load(ctx, x->a, &x->count, &x->text);
@@ -222,6 +226,24 @@ Datum dbmigrate_add_repeatable(PG_FUNCTION_ARGS)
 	x.b = pgdbc_arg_text(&call, 1, "sql");
 	rc = guarded(&call, do_add_repeatable, &x);
 	return pgdbc_return_text(&call, rc, x.text);
+}
+
+/* The jsonb and the text signature: the list's text either way (jsonb's
+ * own, with its keys in jsonb's order), decoded by the core. */
+Datum dbmigrate_add_all(PG_FUNCTION_ARGS)
+{
+	pgdbc_call call;
+	mig_args x = {0};
+	int rc;
+	pgdbc_begin(&call, fcinfo);
+	x.a = pgdbc_arg_json(&call, 0, "migrations");
+	rc = guarded(&call, do_add_all, &x);
+	return pgdbc_return_int32(&call, rc, (int32)x.count);
+}
+
+Datum dbmigrate_add_all_text(PG_FUNCTION_ARGS)
+{
+	return dbmigrate_add_all(fcinfo);
 }
 
 Datum dbmigrate_load(PG_FUNCTION_ARGS)

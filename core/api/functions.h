@@ -91,10 +91,18 @@
 	X(dbmigrate_add_repeatable, dbmigrate_add_repeatable, PG_SCALAR, .part = DBC_PART_MIGRATE,     \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("sql", DBC_T_TEXT)), .returns = DBC_T_TEXT,    \
 	  .flags = DBC_API_PRIVATE, .comment = "registers or replaces a repeatable migration")         \
-	/* SQLite: many migrations in one call (a JSON array), all or nothing, by                      \
-	 * dbmigrate_add's rules; the command-line client's registration. */                           \
-	X(dbmigrate_add_all, dbmigrate_add_all, SCALAR, .part = DBC_PART_MIGRATE,                      \
-	  DBC_ARGS(DBC_ARG("migrations", DBC_T_TEXT)), .returns = DBC_T_INT4)                          \
+	/* Many migrations in one call (a JSON array), all or nothing, by                              \
+	 * dbmigrate_add's rules; the command-line client's registration on                            \
+	 * SQLite. PostgreSQL has a jsonb and a text signature (an untyped literal                      \
+	 * is text: its bad JSON gets dbcare's error, as on SQLite). */                                 \
+	X(dbmigrate_add_all, dbmigrate_add_all, PG_SCALAR, .part = DBC_PART_MIGRATE,                   \
+	  DBC_ARGS(DBC_ARG("migrations", DBC_T_JSONB)), .returns = DBC_T_INT4,                         \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "registers many migrations from a JSON array, all or nothing; returns how many")  \
+	X(dbmigrate_add_all_text, dbmigrate_add_all, PG, .part = DBC_PART_MIGRATE,                     \
+	  DBC_ARGS(DBC_ARG("migrations", DBC_T_TEXT)), .returns = DBC_T_INT4,                          \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "registers many migrations from a JSON array, all or nothing; returns how many")  \
 	X(dbmigrate_load, dbmigrate_load, PG_SCALAR, .part = DBC_PART_MIGRATE,                         \
 	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,      \
 	  .comment = "registers the migrations of a server directory (Flyway, golang-migrate, popx "   \

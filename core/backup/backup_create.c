@@ -9,6 +9,7 @@
  */
 #include "backup/backup_private.h"
 
+#include "base/clock.h"
 #include "base/json.h"
 #include "settings/settings.h"
 
@@ -38,13 +39,6 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_env *env, char **out)
 	*out = dbc_printf(ctx, "%s%s%s-%s%03ldZ.db", dir, n && dir[n - 1] == '/' ? "" : "/", name,
 	                  stamp, ts.tv_nsec / 1000000);
 	return *out ? DBC_OK : DBC_ERROR;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* Why image does not match source (NULL: it does). */
@@ -142,7 +136,7 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	char *tmp;
 	if (env->make_temp(ctx, path, &tmp) != DBC_OK)
 		return DBC_ERROR;
-	double start = now_ms();
+	double start = dbc_monotonic_ms();
 	dbc_backup_image copy;
 	memset(&copy, 0, sizeof copy);
 	bool existed;
@@ -150,7 +144,7 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 		env->remove(ctx, tmp, &existed); /* the error already set wins */
 		return DBC_ERROR;
 	}
-	double ms = now_ms() - start;
+	double ms = dbc_monotonic_ms() - start;
 	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) !=
 	    DBC_OK) {
 		/* unrecorded, the file would be a backup prune never sees */
@@ -185,7 +179,7 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) !=
 	    DBC_OK)
 		return DBC_ERROR;
-	double start = now_ms();
+	double start = dbc_monotonic_ms();
 	dbc_backup_image img;
 	memset(&img, 0, sizeof img);
 	if (env->inspect(ctx, path, full, &img) != DBC_OK) {
@@ -210,7 +204,7 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 		dbc_error_detail(ctx, "check: %s", img.check);
 		return DBC_ERROR;
 	}
-	json_t *o = image_json(path, &img, now_ms() - start, true);
+	json_t *o = image_json(path, &img, dbc_monotonic_ms() - start, true);
 	if (o && !(dbc_json_set(o, "catalogued", json_boolean(catalogued)) &&
 	           (!catalogued || dbc_json_set(o, "id", json_integer(row.id))))) {
 		json_decref(o);

@@ -7,6 +7,7 @@
 #ifndef DBC_HEALTH_H
 #define DBC_HEALTH_H
 
+#include "base/clock.h"
 #include "base/dbc.h"
 #include "schema/schema.h"
 #include "settings/settings.h"
@@ -336,9 +337,5 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
 double dbc_round(double v);
 bool dbc_is_whole(double v);
 
-/* Time helpers: now as ISO-8601 UTC with milliseconds / seconds since epoch. */
-char *dbc_now_iso(dbc_ctx *ctx);
-double dbc_now_epoch(void);
-double dbc_monotonic_ms(void);
 
 #endif

@@ -105,25 +105,23 @@ static int take_run(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
+/* The history row of one step: its run and mode, then the step's result
+ * row (object, action, statement, safety, status, duration_ms) as it was
+ * returned, so the history says exactly what the call said. */
 static int record(dbc_ctx *ctx, const dbc_health_engine *eng, int64_t run, dbc_health_mode mode,
-                  const dbc_maintain_step *st, const char *status, double ms, bool timed)
+                  const dbc_value row[DBC_MAINTAIN_RUN_NCOLS])
 {
+	_Static_assert(DBC_MAINTAIN_RUN_NCOLS == 6, "the INSERT below lists the result row's columns");
 	char *sql = dbc_printf(ctx,
 	                       "INSERT INTO %smaintain_history (run, run_at, mode, object, action, "
 	                       "statement, safety, status, duration_ms) "
 	                       "VALUES ($1, %s, $2, $3, $4, $5, $6, $7, CAST($8 AS double precision))",
 	                       ctx->host->book_prefix, eng->ts_now);
-	dbc_value params[8] = {
-	    dbc_int(run),
-	    dbc_text(dbc_health_mode_name(mode)),
-	    dbc_text(st->object),
-	    dbc_text(st->action),
-	    st->statement ? dbc_text(st->statement) : dbc_null(),
-	    dbc_text(dbc_maintain_safety_name(st->safety)),
-	    dbc_text(status),
-	    timed ? dbc_float(ms) : dbc_null(),
-	};
-	return sql ? ctx->host->query(ctx, sql, 8, params, NULL, NULL) : DBC_ERROR;
+	dbc_value params[2 + DBC_MAINTAIN_RUN_NCOLS] = {dbc_int(run),
+	                                                dbc_text(dbc_health_mode_name(mode))};
+	memcpy(params + 2, row, sizeof(dbc_value) * DBC_MAINTAIN_RUN_NCOLS);
+	return sql ? ctx->host->query(ctx, sql, 2 + DBC_MAINTAIN_RUN_NCOLS, params, NULL, NULL)
+	           : DBC_ERROR;
 }
 
 static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
@@ -164,8 +162,7 @@ static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode
 		    dbc_text(status),
 		    timed ? dbc_float(ms) : dbc_null(),
 		};
-		if (dbc_rows_add(out, row) != DBC_OK ||
-		    record(ctx, eng, run, mode, st, status, ms, timed) != DBC_OK)
+		if (dbc_rows_add(out, row) != DBC_OK || record(ctx, eng, run, mode, row) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

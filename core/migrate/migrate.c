@@ -613,7 +613,7 @@ static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *v
 	/* The engines notice a cancel inside a statement themselves; between
 	 * statements a poll every few milliseconds is enough (on SQLite a poll
 	 * prepares a statement, a noticeable cost per small migration). */
-	double now = dbc_mig_mono_ms();
+	double now = dbc_monotonic_ms();
 	if (now - last_poll_ms >= POLL_EVERY_MS) {
 		last_poll_ms = now;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
@@ -679,12 +679,12 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 		                 label);
 	/* the lint gate analysed the script already (dbc_mig_script_info) */
 	const dbc_script_info *info;
-	double t0 = dbc_mig_mono_ms();
+	double t0 = dbc_monotonic_ms();
 	if (dbc_mig_script_info(ctx, m, &info) != DBC_OK ||
 	    run_analysed(ctx, info, "applying", label) != DBC_OK)
 		return DBC_ERROR;
 	done->mig = m;
-	done->duration_ms = dbc_mig_mono_ms() - t0;
+	done->duration_ms = dbc_monotonic_ms() - t0;
 	done->at_s = dbc_mig_now_ms() / 1000.0;
 	if (m->repeatable && r->applied) {
 		dbc_value d = dbc_text(m->name);
@@ -795,10 +795,10 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 		                    "target) in psql or sqlite3.");
 		return DBC_ERROR;
 	}
-	double t0 = dbc_mig_mono_ms();
+	double t0 = dbc_monotonic_ms();
 	if (run_script(ctx, m->down_script, "rolling back", label) != DBC_OK)
 		return DBC_ERROR;
-	double ms = dbc_mig_mono_ms() - t0;
+	double ms = dbc_monotonic_ms() - t0;
 	dbc_value p = dbc_text(m->version);
 	if (dbc_mig_query(ctx, "DELETE FROM @migrations_applied WHERE version = $1", 1, &p, NULL,
 	                  NULL) != DBC_OK ||

@@ -141,6 +141,13 @@ typedef struct dbc_migrate_item {
 	const char *version, *name, *up, *down;
 } dbc_migrate_item;
 int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count);
+/* The field of item a list member names ("version", "name", "up", "down"),
+ * NULL for any other name: the one list of members a decoder accepts. */
+const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key);
+/* The same from the list's JSON text (a JSON array of objects {"version",
+ * "name", "up", "down"}), decoded with the refusals of SQLite's decoder, for
+ * a glue that does not decode it itself (migrate_list_json.c). */
+int dbc_migrate_add_all_json(dbc_ctx *ctx, const char *json, int64_t *count);
 /* Every migration file of a directory, all or nothing. The glue checks the
  * privilege to read server files before calling. */
 int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped);

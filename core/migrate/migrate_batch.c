@@ -10,6 +10,17 @@
 #include "migrate/migrate.h"
 #include "migrate/migrate_store.h"
 
+#include <string.h>
+
+const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key)
+{
+	return strcmp(key, "version") == 0 ? &item->version
+	       : strcmp(key, "name") == 0  ? &item->name
+	       : strcmp(key, "up") == 0    ? &item->up
+	       : strcmp(key, "down") == 0  ? &item->down
+	                                   : NULL;
+}
+
 /* Item i checked by dbmigrate_add's (version given) or
  * dbmigrate_add_repeatable's rules (no version). */
 static int check_item(dbc_ctx *ctx, const dbc_migrate_item *item, int i, dbc_mig_checked *out)

@@ -7,6 +7,7 @@
 #ifndef DBC_MIGRATE_STORE_H
 #define DBC_MIGRATE_STORE_H
 
+#include "base/clock.h"
 #include "migrate/migrate.h"
 #include "migrate/migrate_model.h"
 
@@ -71,9 +72,9 @@ int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f);
 int dbc_mig_guard_enter(dbc_ctx *ctx);
 void dbc_mig_guard_leave(void);
 
-/* Milliseconds: wall clock (for started_ms) and monotonic (for durations). */
+/* Milliseconds on the wall clock (for started_ms; durations are
+ * dbc_monotonic_ms's, base/clock.h). */
 double dbc_mig_now_ms(void);
-double dbc_mig_mono_ms(void);
 
 /* Registration of one migration whose scripts were normalised and checked;
  * exists says whether to replace the registered row. */

@@ -76,10 +76,10 @@ static int run_traced(dbc_ctx *ctx, const dbc_trace_engine *eng, const dbc_scrip
 			return DBC_ERROR;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
-		double t0 = dbc_mig_mono_ms();
+		double t0 = dbc_monotonic_ms();
 		ctx->error_line = 0;
 		int rc = ctx->host->exec(ctx, sql);
-		double ms = dbc_mig_mono_ms() - t0;
+		double ms = dbc_monotonic_ms() - t0;
 		if (rc != DBC_OK) {
 			char *err = dbc_strdup(ctx, error_text(ctx));
 			dbc_error_clear(ctx);

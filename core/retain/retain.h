@@ -221,8 +221,9 @@ typedef struct dbc_retain_health_policy {
 } dbc_retain_health_policy;
 
 typedef struct dbc_retain_health_archive {
-	char *target;
-	int64_t rows, recorded; /* rows -1: the archive table is missing */
+	char *target;              /* its qualified name, the key: one entry an archive */
+	const char *schema, *name; /* as the policies name it (schema NULL: unqualified) */
+	int64_t rows, recorded;    /* rows -1: the archive table is missing */
 } dbc_retain_health_archive;
 
 typedef struct dbc_retain_health {

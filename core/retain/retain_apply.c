@@ -9,21 +9,14 @@
  * policy take turns (the engine's policy lock, or the write lock the policy
  * row's update takes).
  */
+#include "base/clock.h"
 #include "retain/retain_policy.h"
 #include "settings/settings.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define BOOK "retain_policies"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* A batch statement's (count, newest age value moved). */
 typedef struct batch_out {
@@ -202,7 +195,7 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
                      const char *resume, dbc_retain_result *r)
 {
 	const int64_t bound = max_rows > batch ? max_rows : batch;
-	double started = now_ms();
+	double started = dbc_monotonic_ms();
 	memset(r, 0, sizeof(*r));
 	r->policy = p->name;
 	r->blocked = r->remaining = -1;
@@ -261,7 +254,7 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 		if (!ok)
 			return DBC_ERROR;
 	}
-	r->duration_ms = now_ms() - started;
+	r->duration_ms = dbc_monotonic_ms() - started;
 	return DBC_OK;
 }
 

@@ -19,9 +19,14 @@ static int count_rows(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 	return DBC_OK;
 }
 
-static int archive_of(dbc_ctx *ctx, dbc_retain_health *out, const char *target,
+/* The entry of policy p's archive, made on first use: each archive once,
+ * however many policies feed it. */
+static int archive_of(dbc_ctx *ctx, dbc_retain_health *out, const dbc_policy *p,
                       dbc_retain_health_archive **a)
 {
+	char *target = dbc_qualified_name(ctx, p->target_schema, p->target_name);
+	if (!target)
+		return DBC_ERROR;
 	for (int i = 0; i < out->narchives; i++)
 		if (strcmp(out->archives[i].target, target) == 0) {
 			*a = &out->archives[i];
@@ -31,9 +36,26 @@ static int archive_of(dbc_ctx *ctx, dbc_retain_health *out, const char *target,
 	             4) != DBC_OK)
 		return DBC_ERROR;
 	*a = &out->archives[out->narchives++];
-	memset(*a, 0, sizeof(**a));
-	(*a)->target = dbc_strdup(ctx, target);
-	return ctx->failed ? DBC_ERROR : DBC_OK;
+	**a = (dbc_retain_health_archive){
+	    .target = target, .schema = p->target_schema, .name = p->target_name};
+	return DBC_OK;
+}
+
+/* The rows archive a holds now (-1: the table is missing). */
+static int count_archive(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health_archive *a)
+{
+	dbc_value v[2] = {a->schema ? dbc_text(a->schema) : dbc_null(), dbc_text(a->name)};
+	char *any = NULL;
+	bool exists = false;
+	if (dbc_query_text(ctx, eng->columns_sql, 2, v, &any, &exists) != DBC_OK)
+		return DBC_ERROR;
+	if (!exists) {
+		a->rows = -1;
+		return DBC_OK;
+	}
+	return count_rows(
+	    ctx, dbc_printf(ctx, "SELECT count(*) FROM %s", dbc_quoted_name(ctx, a->schema, a->name)),
+	    0, NULL, &a->rows);
 }
 
 int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health *out)
@@ -72,42 +94,13 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retai
 		if (p->action != DBC_RETAIN_ARCHIVE)
 			continue;
 		dbc_retain_health_archive *a;
-		char *target = dbc_qualified_name(ctx, p->target_schema, p->target_name);
-		if (!target || archive_of(ctx, out, target, &a) != DBC_OK)
+		if (archive_of(ctx, out, p, &a) != DBC_OK)
 			return DBC_ERROR;
 		a->recorded += p->archived;
 	}
-	/* each archive counted once, however many policies feed it */
-	for (int i = 0; i < ps.n; i++) {
-		const dbc_policy *p = &ps.items[i];
-		if (p->action != DBC_RETAIN_ARCHIVE)
-			continue;
-		dbc_retain_health_archive *a;
-		char *target = dbc_qualified_name(ctx, p->target_schema, p->target_name);
-		if (!target || archive_of(ctx, out, target, &a) != DBC_OK)
-			return DBC_ERROR;
-		if (a->rows != 0 || a->recorded == 0)
-			continue; /* counted already, or nothing to compare */
-		dbc_value v[2] = {p->target_schema ? dbc_text(p->target_schema) : dbc_null(),
-		                  dbc_text(p->target_name)};
-		char *any = NULL;
-		bool exists = false;
-		if (dbc_query_text(ctx, eng->columns_sql, 2, v, &any, &exists) != DBC_OK)
-			return DBC_ERROR;
-		if (!exists) {
-			a->rows = -1;
-			continue;
-		}
-		if (count_rows(ctx,
-		               dbc_printf(ctx, "SELECT count(*) FROM %s",
-		                          dbc_quoted_name(ctx, p->target_schema, p->target_name)),
-		               0, NULL, &a->rows) != DBC_OK)
-			return DBC_ERROR;
-		if (a->rows == 0)
-			a->rows = -2; /* empty: marked so it is not counted again */
-	}
+	/* an archive no policy recorded moving rows into has nothing to compare */
 	for (int i = 0; i < out->narchives; i++)
-		if (out->archives[i].rows == -2)
-			out->archives[i].rows = 0;
+		if (out->archives[i].recorded != 0 && count_archive(ctx, eng, &out->archives[i]) != DBC_OK)
+			return DBC_ERROR;
 	return DBC_OK;
 }

@@ -592,12 +592,15 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 
 /* Each changing call runs in a savepoint of its own: a failure part way
  * (the second key of a restore, the trigger after a column was added)
- * leaves nothing of it behind, inside the caller's transaction too. */
-static int settle(dbc_ctx *ctx, int level, int rc)
+ * leaves nothing of it behind, inside the caller's transaction too, and
+ * the rows it counted (count, when it counts) are 0. */
+static int settle(dbc_ctx *ctx, int level, int rc, int64_t *count)
 {
 	if (rc == DBC_OK)
 		return ctx->host->release(ctx, level);
 	ctx->host->rollback(ctx, level);
+	if (count)
+		*count = 0;
 	return DBC_ERROR;
 }
 
@@ -607,7 +610,7 @@ int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	return settle(ctx, level, enable_body(ctx, eng, table, column, report));
+	return settle(ctx, level, enable_body(ctx, eng, table, column, report), NULL);
 }
 
 int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
@@ -616,7 +619,7 @@ int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_engine *eng, const cha
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	return settle(ctx, level, disable_body(ctx, eng, table, was));
+	return settle(ctx, level, disable_body(ctx, eng, table, was), NULL);
 }
 
 int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
@@ -625,10 +628,7 @@ int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const cha
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	int rc = settle(ctx, level, restore_body(ctx, eng, table, key, restored));
-	if (rc != DBC_OK)
-		*restored = 0;
-	return rc;
+	return settle(ctx, level, restore_body(ctx, eng, table, key, restored), restored);
 }
 
 int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
@@ -637,10 +637,7 @@ int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char 
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	int rc = settle(ctx, level, purge_body(ctx, eng, table, older_than, purged));
-	if (rc != DBC_OK)
-		*purged = 0;
-	return rc;
+	return settle(ctx, level, purge_body(ctx, eng, table, older_than, purged), purged);
 }
 
 /* ------------------------------------------------------------------- table */

@@ -353,3 +353,18 @@ CREATE FUNCTION dbmigrate_trace("version" text)
 COMMENT ON FUNCTION dbmigrate_trace(text) IS 'runs a migration''s up script in a subtransaction it rolls back and reports the locks, rewrites, rows and time of each statement';
 REVOKE ALL ON FUNCTION dbmigrate_trace(text) FROM PUBLIC;
 -- (end of migrate lint)
+
+-- ---- migrate: dbmigrate_add_all on PostgreSQL (docs/migrations.md)
+CREATE FUNCTION dbmigrate_add_all("migrations" jsonb) RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_add_all';
+COMMENT ON FUNCTION dbmigrate_add_all(jsonb) IS 'registers many migrations from a JSON array, all or nothing; returns how many';
+REVOKE ALL ON FUNCTION dbmigrate_add_all(jsonb) FROM PUBLIC;
+CREATE FUNCTION dbmigrate_add_all("migrations" text) RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_add_all_text';
+COMMENT ON FUNCTION dbmigrate_add_all(text) IS 'registers many migrations from a JSON array, all or nothing; returns how many';
+REVOKE ALL ON FUNCTION dbmigrate_add_all(text) FROM PUBLIC;
+-- (end of migrate)

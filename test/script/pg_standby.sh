@@ -87,6 +87,7 @@ s -c "SELECT count(*) FROM dbmaintain_plan('quick')" >/dev/null || fail "dbmaint
 before=$(s -c "SELECT dbschema_fingerprint()")
 for qry in "SELECT dbmigrate_apply()" \
            "SELECT dbmigrate_add('3', 'three', 'CREATE TABLE three (a int)')" \
+           "SELECT dbmigrate_add_all('[]')" \
            "SELECT * FROM dbmigrate_trace('2')" \
            "SELECT dbcare_set('migrate.out_of_order', 'allow')" \
            "SELECT dbhealth_snapshot()" \
