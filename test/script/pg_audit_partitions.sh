@@ -90,7 +90,7 @@ expect r "delete 3, delete 4, insert 104 keep"
 
 # dbaudit_refresh makes the row-level form of a table given statement triggers
 q -c "DROP TRIGGER dbcare_audit_update ON r" \
-  -c "INSERT INTO dbcare.audit_tables (table_name, options) VALUES ('public.r', '{\"key\": [\"id\"], \"updates\": \"changed\", \"baseline\": false, \"hash_chain\": false}')" \
+  -c "INSERT INTO dbcare.audit_tables (table_name, options, columns) VALUES ('public.r', '{\"key\": [\"id\"], \"updates\": \"changed\", \"baseline\": false, \"hash_chain\": false}', '[]')" \
   -c "CREATE TRIGGER dbcare_audit_insert AFTER INSERT ON r REFERENCING NEW TABLE AS dbcare_new
       FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger('public.r', 'changed', '1', 'id')" > /dev/null
 [ "$(q -c "SELECT dbaudit_refresh()")" -ge 1 ] || fail "refresh"
