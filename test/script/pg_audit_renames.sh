@@ -87,7 +87,7 @@ q -c "INSERT INTO acct2 VALUES (1, 'a', 'SECRET-HASH', 'SECRET-NEW')" -c "INSERT
   fail "after refresh the listed columns: $(q -c "SELECT new_values FROM dbcare.audit_log WHERE table_name = 'public.cols2'")"
 [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE key = '{\"user_id\": 1}' AND operation = 'update'")" = 2 ] ||
   fail "after refresh the renamed key column"
-[ "$(q -c "SELECT options->'exclude' FROM dbaudit_tables WHERE \"table\" = 'public.acct2'")" = '["pw"]' ] ||
+[ "$(q -c "SELECT options->'exclude' FROM dbaudit_tables() WHERE \"table\" = 'public.acct2'")" = '["pw"]' ] ||
   fail "the stored options changed"
 exec 3>&-
 q -c "REASSIGN OWNED BY dbc_ar_robert TO CURRENT_USER" -c "DROP OWNED BY dbc_ar_robert" \
