@@ -17,6 +17,7 @@
 #include "audit_glue.h"
 
 #include "audit/audit.h"
+#include "health/health.h"
 
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -203,12 +204,14 @@ static const char install_rows_sql[] =
 	" CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
 	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
 
-/* Whether a table needs the row-level form: [0] its OID, [1] "true" or
- * "false". */
-static const char form_sql[] =
-	"SELECT c.oid::pg_catalog.text, (c.relkind = 'p' OR c.relispartition OR EXISTS"
-	" (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))"
-	"::pg_catalog.text FROM pg_catalog.pg_class c WHERE c.oid = $1::pg_catalog.regclass";
+/* Whether table c needs the row-level form (install and the health check). */
+#define NEEDS_ROW_FORM                                                                         \
+	"(c.relkind = 'p' OR c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits i"      \
+	" WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))"
+
+/* [0] the table's OID, [1] "true" when it needs the row-level form. */
+static const char form_sql[] = "SELECT c.oid::pg_catalog.text, " NEEDS_ROW_FORM "::pg_catalog.text"
+                               " FROM pg_catalog.pg_class c WHERE c.oid = $1::pg_catalog.regclass";
 
 static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
 {
@@ -407,4 +410,56 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	int rc = dbc_audit_verify(&call.ctx, &engine, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+/* ------------------------------------------------ the health check audit */
+
+/* A table's own audit triggers (not clones of an audited parent's). */
+#define OWN_AUDIT_TRIGGER                                                                      \
+	"SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND g.tgparentid = 0"        \
+	" AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure"
+
+/* Audited tables whose changes are not all recorded: dropped, without
+ * their triggers, or with statement triggers though they are now in a
+ * partition or inheritance tree (a child added, ATTACH PARTITION): what
+ * dbaudit_refresh would change, decided as install decides. A table with
+ * the row-level form where statement triggers would do records everything:
+ * not listed. Columns as dbc_health_collect reads them. */
+static const char health_sql[] =
+	"SELECT NULL, name, name, 1, detail FROM (SELECT t.table_name AS name, CASE"
+	" WHEN c.oid IS NULL THEN 'dropped: its log is kept'"
+	" WHEN NOT EXISTS (" OWN_AUDIT_TRIGGER ") THEN 'its audit triggers were dropped'"
+	" WHEN " NEEDS_ROW_FORM " AND NOT EXISTS (" OWN_AUDIT_TRIGGER " AND g.tgtype & 1 = 1)"
+	" THEN 'in an inheritance or partition tree since it was enabled: its statement"
+	" triggers miss rows changed through the other tables'"
+	" END AS detail FROM dbcare.audit_tables t LEFT JOIN pg_catalog.pg_class c"
+	" ON c.oid = pg_catalog.to_regclass(t.table_name)) a"
+	" WHERE detail IS NOT NULL ORDER BY name";
+
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact);
+
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact)
+{
+	char *can_read = NULL;
+	(void)eng, (void)mode;
+	if (dbc_query_text(ctx,
+	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
+	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.audit_tables',"
+	                   " 'SELECT') THEN 'yes' ELSE 'no' END",
+	                   0, NULL, &can_read, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!can_read || strcmp(can_read, "yes") != 0) {
+		char *user = NULL;
+		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
+		const char *role = ctx->host->quote_ident(ctx, user ? user : "current_user");
+		dbc_health_skip(ctx, fact, "cannot read the audited tables dbcare.audit_tables",
+		                dbc_printf(ctx,
+		                           "GRANT USAGE ON SCHEMA dbcare TO %s; "
+		                           "GRANT SELECT ON dbcare.audit_tables TO %s;",
+		                           role, role));
+		return DBC_OK;
+	}
+	return dbc_health_collect(ctx, fact, health_sql, 0, NULL);
 }

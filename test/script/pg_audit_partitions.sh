@@ -124,4 +124,18 @@ q -c "CREATE TABLE m (id int PRIMARY KEY, v text)" -c "INSERT INTO m VALUES (1, 
       WHEN MATCHED AND s.id = 2 THEN UPDATE SET v = s.v WHEN MATCHED THEN DELETE
       WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.v)" > /dev/null
 expect m "delete 1, update 2 y, insert 3 z"
+# the health check audit: a table that joined an inheritance tree (or was
+# attached as a partition) after it was enabled still has statement
+# triggers, which miss rows; dbaudit_refresh gives it the row-level form
+health() { q -c "SELECT status || ' ' || coalesce(message, '') FROM dbhealth_checks('quick') WHERE name = 'audit'"; }
+[ "$(health)" = "ok every audited table is recorded in full" ] || fail "health before: $(health)"
+q -c "CREATE TABLE solo (id int PRIMARY KEY, v text)" -c "SELECT dbaudit_enable('solo')" \
+  -c "CREATE TABLE solo_child () INHERITS (solo)" -c "CREATE TABLE gone (id int PRIMARY KEY)" \
+  -c "SELECT dbaudit_enable('gone')" -c "DROP TABLE gone" > /dev/null
+case "$(health)" in
+  "warning 2 audited tables out of step with their triggers: public.gone (dropped"*"public.solo (in an inheritance or partition tree since it was enabled"*) ;;
+  *) fail "health: $(health)" ;;
+esac
+q -c "SELECT dbaudit_refresh('solo')" -c "SELECT dbaudit_disable('public.gone')" > /dev/null
+[ "$(health)" = "ok every audited table is recorded in full" ] || fail "health after refresh: $(health)"
 echo "ok: partitions and inheritance children are audited row by row"
