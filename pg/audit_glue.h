@@ -53,4 +53,22 @@ typedef struct pgdbc_audit_snapshot_args {
 /* For pgdbc_guarded: arg is a pgdbc_audit_snapshot_args. */
 void pgdbc_audit_snapshot(void *arg);
 
+/* Whether jsonb can hold a json value's text (pg/audit_json.c); a value it
+ * cannot is recorded as its text. */
+bool pgdbc_audit_json_fits_jsonb(const char *json);
+
+/* The columns a table's own audit trigger follows by attribute number
+ * (pg/audit_followed.c): for each key and column argument that carries a
+ * number, its name as given to dbaudit_enable and that number. Nothing for a
+ * table without such a trigger (or with one made before 0.3.0). */
+typedef struct pgdbc_audit_followed_args {
+	Oid relid;
+	int n;          /* out */
+	char **names;   /* out, palloc'd */
+	char **numbers; /* out, palloc'd */
+} pgdbc_audit_followed_args;
+
+/* For pgdbc_guarded: arg is a pgdbc_audit_followed_args. */
+void pgdbc_audit_followed(void *arg);
+
 #endif

@@ -3,10 +3,16 @@
  * table (docs/audit.md), and the baseline snapshot that writes rows the same
  * way.
  *
- * Each audited table has one AFTER ... FOR EACH STATEMENT trigger per
+ * Most audited tables have one AFTER ... FOR EACH STATEMENT trigger per
  * operation with the statement's transition table(s), so one call turns all
- * rows a statement changed into entries, in the order it changed them; the
- * row-level trigger of earlier builds is still served, one row a call.
+ * rows a statement changed into entries, in the order it changed them.
+ * Partitioned tables, partitions and inheritance trees have a row-level
+ * trigger instead (pg/fn_audit.c says why), one row a call, as had every
+ * table audited by builds before 0.3.0. On a partition the row-level
+ * trigger may be the clone of its audited parent's: it carries the parent's
+ * arguments, attribute numbers included, which are translated to the
+ * partition's own by the columns' names (a partition's columns have its
+ * parent's names; a rename on the parent renames them too).
  * Entries are written by pg/audit_write.c without the executor.
  *
  * Privileges: the audited roles have no privilege on dbcare.audit_log. The
@@ -32,7 +38,11 @@
  */
 #include "glue.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_trigger.h"
+#include "utils/fmgroids.h"
 #include "executor/tuptable.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -136,18 +146,56 @@ static AttrNumber attnum_of(TupleDesc desc, const char *name)
 }
 
 /* The attribute an argument's recorded number names, if it is still a
- * column of the table (trigger arguments made before 0.3.0 have none). */
-static AttrNumber attnum_given(TupleDesc desc, const char *number)
+ * column of the table (trigger arguments made before 0.3.0 have none).
+ * numbered_rel: the audited table the numbers are of when it is not the
+ * trigger's own (a clone on a partition); the column is found by its name
+ * there. */
+static AttrNumber attnum_given(TupleDesc desc, const char *number, Oid numbered_rel)
 {
 	int at = number ? atoi(number) : 0;
+	if (at >= 1 && OidIsValid(numbered_rel)) {
+		char *name = get_attname(numbered_rel, (AttrNumber)at, true);
+		return name ? attnum_of(desc, name) : InvalidAttrNumber;
+	}
 	if (at < 1 || at > desc->natts || TupleDescAttr(desc, at - 1)->attisdropped)
 		return InvalidAttrNumber;
 	return (AttrNumber)at;
 }
 
+/* One pg_trigger row by OID: its table, and the trigger it was cloned from
+ * (InvalidOid: none). */
+static Oid trigger_parent(Oid tgoid, Oid *relid)
+{
+	Relation tgrel = table_open(TriggerRelationId, AccessShareLock);
+	ScanKeyData key;
+	Oid parent = InvalidOid;
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
+	            ObjectIdGetDatum(tgoid));
+	SysScanDesc scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
+	HeapTuple tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup)) {
+		Form_pg_trigger t = (Form_pg_trigger)GETSTRUCT(tup);
+		parent = t->tgparentid;
+		*relid = t->tgrelid;
+	}
+	systable_endscan(scan);
+	table_close(tgrel, AccessShareLock);
+	return parent;
+}
+
+/* The audited table a cloned trigger comes from: the table of the trigger
+ * at the top of its clone chain. */
+static Oid audited_relation(Oid tgoid)
+{
+	Oid relid = InvalidOid;
+	for (Oid t = tgoid; OidIsValid(t);)
+		t = trigger_parent(t, &relid);
+	return relid;
+}
+
 /* Reads the configuration from the arguments (see the file comment). */
 static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, char **args,
-                            TupleDesc desc)
+                            TupleDesc desc, Oid numbered_rel)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	audit_cfg *c = palloc0(sizeof(audit_cfg));
@@ -196,14 +244,14 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 	}
 	for (int i = 3 + c->nkey; i < ncols_end; i++) {
 		AttrNumber by_name = attnum_of(desc, args[i] + 1);
-		AttrNumber by_number = attnum_given(desc, numbers ? numbers[i] : NULL);
+		AttrNumber by_number = attnum_given(desc, numbers ? numbers[i] : NULL, numbered_rel);
 		if (by_name != InvalidAttrNumber)
 			c->recorded[by_name - 1] = args[i][0] == '+';
 		if (by_number != InvalidAttrNumber)
 			c->recorded[by_number - 1] = args[i][0] == '+';
 	}
 	for (int k = 0; k < c->nkey; k++) {
-		AttrNumber at = attnum_given(desc, numbers ? numbers[3 + k] : NULL);
+		AttrNumber at = attnum_given(desc, numbers ? numbers[3 + k] : NULL, numbered_rel);
 		if (at == InvalidAttrNumber)
 			at = attnum_of(desc, args[3 + k]);
 		if (at == InvalidAttrNumber)
@@ -297,11 +345,11 @@ static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
 		return;
 	case K_JSON:
 		s = OutputFunctionCall(&c->out[i], d);
-		/* json holds what jsonb cannot: the escape \u0000, and (outside
-		 * a UTF-8 database) escapes of characters the encoding lacks. Such
-		 * a value is recorded as its text, so the application's write
+		/* json holds what jsonb cannot (the escape \u0000, unpaired
+		 * surrogates, numbers beyond numeric's range, ...: pg/audit_json.c).
+		 * Such a value is recorded as its text, so the application's write
 		 * never fails for the log's sake. */
-		if (strstr(s, "\\u0000") || (GetDatabaseEncoding() != PG_UTF8 && strstr(s, "\\u"))) {
+		if (!pgdbc_audit_json_fits_jsonb(s)) {
 			push_string(st, WJB_VALUE, s);
 			return;
 		}
@@ -416,6 +464,18 @@ static void log_row(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, c
 static void log_statement(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, const char *op,
                           Tuplestorestate *oldtable, Tuplestorestate *newtable)
 {
+	/* They do not pair up when an UPDATE moved rows to another partition
+	 * and a BEFORE INSERT trigger there cancelled one (statement triggers
+	 * of a partitioned table, made by an earlier build; dbaudit_refresh
+	 * makes the row-level form, which sees each move as a delete and an
+	 * insert). Then each old row is recorded as deleted and each new row
+	 * as inserted: a row's entries still fold to what it became. */
+	if (oldtable && newtable &&
+	    tuplestore_tuple_count(oldtable) != tuplestore_tuple_count(newtable)) {
+		log_statement(w, c, desc, "delete", oldtable, NULL);
+		log_statement(w, c, desc, "insert", NULL, newtable);
+		return;
+	}
 	TupleTableSlot *oldslot = oldtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	TupleTableSlot *newslot = newtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
@@ -430,8 +490,6 @@ static void log_statement(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc d
 		bool have_new = newtable && tuplestore_gettupleslot(newtable, true, false, newslot);
 		if (!have_old && !have_new)
 			break;
-		if ((oldtable && !have_old) || (newtable && !have_new))
-			elog(ERROR, "dbcare: the old and new rows of an UPDATE do not pair up");
 		log_row(w, c, desc, op, have_old ? oldslot : NULL, have_new ? newslot : NULL);
 		MemoryContextReset(per_row);
 		CHECK_FOR_INTERRUPTS();
@@ -452,10 +510,10 @@ static void protocol_error(const char *what)
 
 /*
  * Fired three ways: AFTER ... FOR EACH STATEMENT with a transition table,
- * one trigger per operation (what dbaudit_enable makes: every entry of a
- * statement in one call); AFTER TRUNCATE; and AFTER ... FOR EACH ROW, the
- * trigger dbaudit_enable made before 0.3.0, which keeps recording until
- * dbaudit_refresh makes the statement triggers.
+ * one trigger per operation (what dbaudit_enable makes for most tables:
+ * every entry of a statement in one call); AFTER TRUNCATE; and AFTER ...
+ * FOR EACH ROW, what it makes for partitioned tables, partitions and
+ * inheritance trees (and made for every table before 0.3.0).
  */
 Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 {
@@ -468,8 +526,10 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 	TupleDesc desc = RelationGetDescr(td->tg_relation);
 	audit_cfg *c = fcinfo->flinfo->fn_extra;
 	if (c == NULL || c->tgoid != td->tg_trigger->tgoid || c->natts != desc->natts) {
+		Oid numbered_rel =
+		    td->tg_trigger->tgisclone ? audited_relation(td->tg_trigger->tgoid) : InvalidOid;
 		c = build_cfg(fcinfo->flinfo->fn_mcxt, td->tg_trigger->tgoid, fcinfo->flinfo->fn_oid,
-		              td->tg_trigger->tgnargs, td->tg_trigger->tgargs, desc);
+		              td->tg_trigger->tgnargs, td->tg_trigger->tgargs, desc, numbered_rel);
 		fcinfo->flinfo->fn_extra = c;
 	}
 	const char *op = TRIGGER_FIRED_BY_INSERT(ev)   ? "insert"
@@ -529,7 +589,7 @@ void pgdbc_audit_snapshot(void *arg)
 		SPITupleTable *tt = SPI_tuptable;
 		if (c == NULL) {
 			c = build_cfg(CurrentMemoryContext, InvalidOid, a->function, a->nargs, a->args,
-			              tt->tupdesc);
+			              tt->tupdesc, InvalidOid);
 			slot = MakeSingleTupleTableSlot(tt->tupdesc, &TTSOpsHeapTuple);
 			pgdbc_audit_writer_open(&w, c->owner, c->chain);
 		}

@@ -3,12 +3,21 @@
  * what only PostgreSQL can do for it (dbc_audit_engine): resolving a table
  * name in the catalog, making and dropping the triggers of
  * pg/audit_trigger.c, and the baseline snapshot.
+ *
+ * The triggers' form: PostgreSQL fires a statement trigger only for the
+ * table a statement names and never clones one to partitions, so a table
+ * that is partitioned, a partition, or part of an inheritance tree gets a
+ * row-level trigger (cloned to every partition, also those attached later;
+ * fired for the table a row is stored in, whichever table the statement
+ * names); every other table gets the statement triggers, one call a
+ * statement.
  */
 #include "glue.h"
 
 #include "audit_glue.h"
 
 #include "audit/audit.h"
+#include "health/health.h"
 
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -111,6 +120,15 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 	                     " AND a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord",
 	                     1, &arg, collect_name, &out->primary_key) != DBC_OK)
 		return DBC_ERROR;
+	/* the columns its current trigger follows by number, kept by
+	 * dbaudit_refresh (trigger_args) */
+	pgdbc_audit_followed_args fa = {(Oid)f.oid, 0, NULL, NULL};
+	if (pgdbc_guarded(ctx, pgdbc_audit_followed, &fa) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < fa.n; i++)
+		if (dbc_strlist_add(ctx, &out->followed, fa.names[i]) != DBC_OK ||
+		    dbc_strlist_add(ctx, &out->followed_ids, fa.numbers[i]) != DBC_OK)
+			return DBC_ERROR;
 	*found = true;
 	return DBC_OK;
 }
@@ -134,7 +152,9 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 		if (dbc_strlist_add(ctx, args, dbc_printf(ctx, "-%s", o->exclude.items[i])) != DBC_OK)
 			return DBC_ERROR;
 	/* "@" and the attribute number of each key and column argument, so the
-	 * trigger follows a renamed column (pg/audit_trigger.c) */
+	 * trigger follows a renamed column (pg/audit_trigger.c). A column the
+	 * table's current trigger follows keeps its number (dbaudit_refresh):
+	 * the option's name may since belong to another column, or to none. */
 	dbc_strlist names = {0}, numbers = {0};
 	dbc_value rel = dbc_text(t->name);
 	if (dbc_strlist_add(ctx, args, "@") != DBC_OK ||
@@ -147,8 +167,12 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 	const dbc_strlist *groups[] = {&o->key, &o->columns, &o->exclude};
 	for (int g = 0; g < 3; g++)
 		for (int i = 0; i < groups[g]->n; i++) {
+			int kept = dbc_strlist_find(&t->followed, groups[g]->items[i]);
 			int at = dbc_strlist_find(&names, groups[g]->items[i]);
-			if (dbc_strlist_add(ctx, args, at >= 0 ? numbers.items[at] : "0") != DBC_OK)
+			const char *number = kept >= 0 ? t->followed_ids.items[kept]
+			                     : at >= 0 ? numbers.items[at]
+			                               : "0";
+			if (dbc_strlist_add(ctx, args, number) != DBC_OK)
 				return DBC_ERROR;
 		}
 	return DBC_OK;
@@ -170,6 +194,25 @@ static const char install_sql[] =
 	" CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
 	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
 
+/* The row-level form (the file comment). Named after the table's OID: a
+ * partition audited by itself also carries the clone of its audited
+ * parent's trigger, which has the parent's name. TRUNCATE has no rows and
+ * fires only on the table it names. */
+static const char install_rows_sql[] =
+	"CREATE TRIGGER dbcare_audit_row_%s AFTER INSERT OR UPDATE OR DELETE ON %s"
+	" FOR EACH ROW EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+	" CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
+	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
+
+/* Whether table c needs the row-level form (install and the health check). */
+#define NEEDS_ROW_FORM                                                                         \
+	"(c.relkind = 'p' OR c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits i"      \
+	" WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))"
+
+/* [0] the table's OID, [1] "true" when it needs the row-level form. */
+static const char form_sql[] = "SELECT c.oid::pg_catalog.text, " NEEDS_ROW_FORM "::pg_catalog.text"
+                               " FROM pg_catalog.pg_class c WHERE c.oid = $1::pg_catalog.regclass";
+
 static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
 {
 	dbc_strlist args = {0};
@@ -185,7 +228,15 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 	}
 	char *list = dbc_buf_finish(&b);
 	const char *n = t->name;
-	char *sql = list ? dbc_printf(ctx, install_sql, n, list, n, list, n, list, n, list) : NULL;
+	dbc_strlist oid = {0}, rows = {0};
+	dbc_value rel = dbc_text(n);
+	if (!list ||
+	    ctx->host->query(ctx, form_sql, 1, &rel, collect_pair, (dbc_strlist *[]){&oid, &rows}) !=
+	        DBC_OK)
+		return DBC_ERROR;
+	char *sql = rows.n == 1 && strcmp(rows.items[0], "true") == 0
+	                ? dbc_printf(ctx, install_rows_sql, oid.items[0], n, list, n, list)
+	                : dbc_printf(ctx, install_sql, n, list, n, list, n, list, n, list);
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
@@ -197,15 +248,17 @@ static int uninstall(dbc_ctx *ctx, const char *name)
 		return DBC_ERROR;
 	if (!found)
 		return DBC_OK;
-	/* only those that exist, so nothing is said about the others;
-	 * dbcare_audit: the row-level trigger dbaudit_enable made before 0.3.0 */
+	/* the table's own audit triggers, whichever form and build made them
+	 * (dbcare_audit: the row-level trigger of builds before 0.3.0), so
+	 * nothing is said about others; not the clones of an audited parent's
+	 * trigger on a partition, which are the parent's */
 	dbc_strlist names = {0};
 	dbc_value arg = dbc_text(t.name);
 	if (ctx->host->query(ctx,
-	                     "SELECT tgname::pg_catalog.text FROM pg_catalog.pg_trigger"
-	                     " WHERE tgrelid = $1::pg_catalog.regclass AND tgname IN ('dbcare_audit',"
-	                     " 'dbcare_audit_insert', 'dbcare_audit_update', 'dbcare_audit_delete',"
-	                     " 'dbcare_audit_truncate') ORDER BY tgname",
+	                     "SELECT pg_catalog.quote_ident(tgname) FROM pg_catalog.pg_trigger"
+	                     " WHERE tgrelid = $1::pg_catalog.regclass AND tgparentid = 0"
+	                     " AND tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure"
+	                     " ORDER BY tgname",
 	                     1, &arg, collect_name, &names) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < names.n; i++) {
@@ -225,7 +278,19 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	    dbc_query_text(ctx, "SELECT 'dbcare.audit_trigger()'::pg_catalog.regprocedure::pg_catalog.oid",
 	                   0, NULL, &fn, &found) != DBC_OK)
 		return DBC_ERROR;
-	pgdbc_audit_snapshot_args a = {t->name, (Oid)strtoul(fn, NULL, 10), args.n, args.items};
+	/* ONLY: an inheritance parent's children are tables of their own (the
+	 * file comment); a partitioned table's rows are its partitions' */
+	char *kind = NULL;
+	dbc_value rel = dbc_text(t->name);
+	if (dbc_query_text(ctx,
+	                   "SELECT relkind::pg_catalog.text FROM pg_catalog.pg_class"
+	                   " WHERE oid = $1::pg_catalog.regclass",
+	                   1, &rel, &kind, &found) != DBC_OK)
+		return DBC_ERROR;
+	char *from = dbc_printf(ctx, "%s%s", kind && strcmp(kind, "p") == 0 ? "" : "ONLY ", t->name);
+	if (!from)
+		return DBC_ERROR;
+	pgdbc_audit_snapshot_args a = {from, (Oid)strtoul(fn, NULL, 10), args.n, args.items};
 	return pgdbc_guarded(ctx, pgdbc_audit_snapshot, &a);
 }
 
@@ -345,4 +410,56 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	int rc = dbc_audit_verify(&call.ctx, &engine, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
+}
+
+/* ------------------------------------------------ the health check audit */
+
+/* A table's own audit triggers (not clones of an audited parent's). */
+#define OWN_AUDIT_TRIGGER                                                                      \
+	"SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND g.tgparentid = 0"        \
+	" AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure"
+
+/* Audited tables whose changes are not all recorded: dropped, without
+ * their triggers, or with statement triggers though they are now in a
+ * partition or inheritance tree (a child added, ATTACH PARTITION): what
+ * dbaudit_refresh would change, decided as install decides. A table with
+ * the row-level form where statement triggers would do records everything:
+ * not listed. Columns as dbc_health_collect reads them. */
+static const char health_sql[] =
+	"SELECT NULL, name, name, 1, detail FROM (SELECT t.table_name AS name, CASE"
+	" WHEN c.oid IS NULL THEN 'dropped: its log is kept'"
+	" WHEN NOT EXISTS (" OWN_AUDIT_TRIGGER ") THEN 'its audit triggers were dropped'"
+	" WHEN " NEEDS_ROW_FORM " AND NOT EXISTS (" OWN_AUDIT_TRIGGER " AND g.tgtype & 1 = 1)"
+	" THEN 'in an inheritance or partition tree since it was enabled: its statement"
+	" triggers miss rows changed through the other tables'"
+	" END AS detail FROM dbcare.audit_tables t LEFT JOIN pg_catalog.pg_class c"
+	" ON c.oid = pg_catalog.to_regclass(t.table_name)) a"
+	" WHERE detail IS NOT NULL ORDER BY name";
+
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact);
+
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact)
+{
+	char *can_read = NULL;
+	(void)eng, (void)mode;
+	if (dbc_query_text(ctx,
+	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
+	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.audit_tables',"
+	                   " 'SELECT') THEN 'yes' ELSE 'no' END",
+	                   0, NULL, &can_read, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!can_read || strcmp(can_read, "yes") != 0) {
+		char *user = NULL;
+		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
+		const char *role = ctx->host->quote_ident(ctx, user ? user : "current_user");
+		dbc_health_skip(ctx, fact, "cannot read the audited tables dbcare.audit_tables",
+		                dbc_printf(ctx,
+		                           "GRANT USAGE ON SCHEMA dbcare TO %s; "
+		                           "GRANT SELECT ON dbcare.audit_tables TO %s;",
+		                           role, role));
+		return DBC_OK;
+	}
+	return dbc_health_collect(ctx, fact, health_sql, 0, NULL);
 }

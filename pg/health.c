@@ -772,6 +772,9 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 /* pg/fn_backup.c */
 int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                          dbc_health_fact *fact);
+/* pg/fn_audit.c */
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact);
 
 /* PostgreSQL's gatherers by check id; a check of the catalogue that applies
  * to PostgreSQL and has no core gatherer needs one here
@@ -797,6 +800,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_DISABLED_TRIGGERS] = gather_simple,
 	[DBC_HC_REPLICATION] = gather_replication,
 	[DBC_HC_BACKUPS] = pgdbc_gather_backups,
+	[DBC_HC_AUDIT] = pgdbc_gather_audit,
 };
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);

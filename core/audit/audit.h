@@ -20,6 +20,13 @@ typedef struct dbc_audit_target {
 	const char *display;     /* the name in messages: quoted (set by the core) */
 	dbc_strlist columns;     /* in table order */
 	dbc_strlist primary_key; /* empty when the table has none */
+	/* Where the engine's triggers follow renamed columns (PostgreSQL, by
+	 * attribute number): the option names the table's current triggers
+	 * follow and, in the same order, the engine's id of each. Stored options
+	 * may name these though no column has the name any more (dbaudit_refresh
+	 * after a rename); the engine keeps their ids. Empty elsewhere. */
+	dbc_strlist followed;
+	dbc_strlist followed_ids;
 } dbc_audit_target;
 
 /* The options of dbaudit_enable, checked against the table. */

@@ -17,7 +17,8 @@ bool dbc_audit_records(const dbc_audit_options *o, const char *column)
 	return o->columns.n == 0 || dbc_strlist_find(&o->columns, column) >= 0;
 }
 
-/* A JSON array of column names of t into *out; each must exist, none twice. */
+/* A JSON array of column names of t into *out; each must exist (or be one
+ * the table's triggers follow though it was renamed), none twice. */
 static int column_list(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *v,
                        const char *option, dbc_strlist *out)
 {
@@ -32,7 +33,7 @@ static int column_list(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *v,
 		if (!name)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "option \"%s\" must be an array of column names", option);
-		if (dbc_strlist_find(&t->columns, name) < 0)
+		if (dbc_strlist_find(&t->columns, name) < 0 && dbc_strlist_find(&t->followed, name) < 0)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "option \"%s\": table %s has no column \"%s\"", option, t->display,
 			                 dbc_excerpt(ctx, name, DBC_EXCERPT));

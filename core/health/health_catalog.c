@@ -313,15 +313,17 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 	},
 	[DBC_HC_AUDIT] = {
 		.id = DBC_HC_AUDIT, .name = "audit",
-		.engines = LITE, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
 		.value_kind = DBC_VALUE_COUNT, .unit = "",
 		.noun1 = "audited table out of step with its triggers",
 		.nounN = "audited tables out of step with their triggers",
 		.ok_message = "every audited table is recorded in full",
 		.hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again; "
 		        "SELECT dbaudit_disable(table) forgets a dropped one.",
-		.description = "Audited tables whose columns changed since their audit triggers were "
-		    "made (a new column is not recorded), and audited tables that were dropped.",
+		.description = "Audited tables that were dropped, and those whose triggers miss "
+		    "changes: SQLite, columns changed since the triggers were made (a new column is "
+		    "not recorded); PostgreSQL, triggers dropped, or statement triggers on a table "
+		    "that joined a partition or inheritance tree since.",
 	},
 };
 

@@ -42,6 +42,8 @@ CREATE TABLE dbcare.audit_tables (
     columns    jsonb NOT NULL
 );
 COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their options (dbaudit_tables)';
+-- The health check audit reads which tables are audited (not the log).
+GRANT SELECT ON dbcare.audit_tables TO pg_monitor;
 
 -- The hash chain's head: the last chained entry's hash. Writers of chained
 -- tables lock this row in turn (tables without hash_chain never touch it).

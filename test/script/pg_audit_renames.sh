@@ -6,8 +6,11 @@
 #   taking the excluded name is excluded too;
 # - a renamed key column keeps the table writable and its entries keyed;
 # - a role renamed by another session is logged by its new name;
-# - a json value with the escape \u0000 (valid json, not valid jsonb) is
-#   recorded as its text instead of failing the application's write.
+# - a json value jsonb cannot hold (the escape \u0000, an unpaired
+#   surrogate, a number beyond numeric's range) is recorded as its text
+#   instead of failing the application's write;
+# - dbaudit_refresh keeps following renamed excluded, listed and key
+#   columns (their numbers), and does not fail because of them.
 set -eu
 db=dbcare_audit_renames
 . "$(dirname "$0")/lib/pg.sh"
@@ -53,6 +56,39 @@ q -c "INSERT INTO usr (user_id, email, doc) VALUES (20, 'n@x', '{\"a\": \"\\u000
 q -c "INSERT INTO usr (user_id, email, doc) VALUES (21, 'o@x', '{\"a\": [1, \"x\"]}')" >/dev/null
 [ "$(q -c "SELECT new_values->'doc'->'a'->>1 FROM dbcare.audit_log WHERE key = '{\"user_id\": 21}'")" = x ] ||
   fail "an ordinary json value is no longer recorded as JSON"
+q -c "INSERT INTO usr (user_id, email, doc) VALUES (22, 'p@x', '\"\\ud800\"'), (23, 'q@x', '{\"k\": [1e1000000]}'),
+      (24, 'r@x', '1e-100000'), (25, 's@x', '{\"\\udc00x\": 1}')" >/dev/null ||
+  fail "a json value jsonb cannot hold (surrogate, number out of range) made the audited write fail"
+[ "$(q -c "SELECT string_agg(jsonb_typeof(new_values->'doc'), ',' ORDER BY id) FROM dbcare.audit_log WHERE (key->>'user_id')::int BETWEEN 22 AND 25")" = \
+  string,string,string,string ] || fail "json values jsonb cannot hold were not recorded as their text"
+[ "$(q -c "SELECT new_values->>'doc' FROM dbcare.audit_log WHERE key = '{\"user_id\": 23}'")" = '{"k": [1e1000000]}' ] ||
+  fail "the json text was not recorded as it was"
+q -c "INSERT INTO usr (user_id, email, doc) VALUES (26, 't@x', '[\"\\ud83d\\ude00\", 1e100, 1.5e-300, \"\\\\ud800\"]')" >/dev/null
+[ "$(q -c "SELECT jsonb_typeof(new_values->'doc') || ' ' || (new_values->'doc'->>0) || ' ' || (new_values->'doc'->>3) FROM dbcare.audit_log WHERE key = '{\"user_id\": 26}'")" = \
+  'array 😀 \ud800' ] || fail "a json value jsonb can hold (a surrogate pair, large numbers) is no longer recorded as JSON"
+
+# 5. dbaudit_refresh after renames: the excluded column stays excluded, a
+# listed column stays recorded (their numbers), a new column taking the
+# name follows the name; dbaudit_refresh() does not fail for them
+q -c "CREATE TABLE acct2 (id int PRIMARY KEY, email text, pw text)" \
+  -c "SELECT dbaudit_enable('acct2', '{\"exclude\": [\"pw\"]}')" \
+  -c "CREATE TABLE cols2 (id int PRIMARY KEY, a text, b text)" \
+  -c "SELECT dbaudit_enable('cols2', '{\"columns\": [\"a\"]}')" \
+  -c "ALTER TABLE acct2 RENAME COLUMN pw TO pw_hash" -c "ALTER TABLE cols2 RENAME COLUMN a TO a2" >/dev/null
+q -c "SELECT dbaudit_refresh()" >/dev/null || fail "dbaudit_refresh() failed after audited columns were renamed"
+q -c "ALTER TABLE acct2 ADD COLUMN pw text" -c "ALTER TABLE cols2 ADD COLUMN a text" \
+  -c "SELECT dbaudit_refresh('acct2')" -c "SELECT dbaudit_refresh('cols2')" -c "SELECT dbaudit_refresh('usr')" >/dev/null ||
+  fail "dbaudit_refresh failed after a new column took a renamed column's name"
+q -c "INSERT INTO acct2 VALUES (1, 'a', 'SECRET-HASH', 'SECRET-NEW')" -c "INSERT INTO cols2 VALUES (1, 'A2', 'B', 'A')" \
+  -c "UPDATE usr SET email = 'a3@x' WHERE user_id = 1" >/dev/null
+[ "$(q -c "SELECT new_values FROM dbcare.audit_log WHERE table_name = 'public.acct2'")" = '{"id": 1, "email": "a"}' ] ||
+  fail "after refresh the renamed or new excluded column was logged: $(q -c "SELECT new_values FROM dbcare.audit_log WHERE table_name = 'public.acct2'")"
+[ "$(q -c "SELECT new_values FROM dbcare.audit_log WHERE table_name = 'public.cols2'")" = '{"a": "A", "a2": "A2", "id": 1}' ] ||
+  fail "after refresh the listed columns: $(q -c "SELECT new_values FROM dbcare.audit_log WHERE table_name = 'public.cols2'")"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE key = '{\"user_id\": 1}' AND operation = 'update'")" = 2 ] ||
+  fail "after refresh the renamed key column"
+[ "$(q -c "SELECT options->'exclude' FROM dbaudit_tables() WHERE \"table\" = 'public.acct2'")" = '["pw"]' ] ||
+  fail "the stored options changed"
 exec 3>&-
 q -c "REASSIGN OWNED BY dbc_ar_robert TO CURRENT_USER" -c "DROP OWNED BY dbc_ar_robert" \
   -c "DROP ROLE dbc_ar_robert" >/dev/null
