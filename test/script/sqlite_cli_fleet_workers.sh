@@ -21,11 +21,16 @@ migrated() {
   [ "$(q "SELECT group_concat(version || state, ',') FROM dbmigrate_status")" = "1applied,2applied" ]
 }
 
-# eight databases, two workers: two processes are made, every file migrated
-strace -f -qq -e trace=clone,clone3,fork,vfork -o trace "$cli" migrate --quiet --jobs 2 \
-  --db 'sqlite:tenants/*.db' --dir m > out 2> err || { cat err out; fail "fleet migrate"; }
+# eight databases, two workers: two processes are made, every file
+# migrated, and the module is opened once, by the command before the workers
+# start (named as SQLite's loader allows, here without its .so suffix)
+case "$module" in *.so) fail "the suite's module path has its suffix: \$module is $module" ;; esac
+strace -f -qq -e trace=clone,clone3,fork,vfork,open,openat -o trace "$cli" migrate --quiet \
+  --jobs 2 --db 'sqlite:tenants/*.db' --dir m > out 2> err || { cat err out; fail "fleet migrate"; }
 n=$(grep -cE '(clone3?|v?fork)\(' trace || true)
 [ "$n" = 2 ] || { cat trace; fail "$n processes made for 8 databases with --jobs 2 (2 expected)"; }
+n=$(grep -F "$module.so\"" trace | grep -vc ENOENT || true)
+[ "$n" = 1 ] || { grep -F "$module" trace; fail "the module was opened $n times (once expected)"; }
 for i in 1 2 3 4 5 6 7 8; do migrated tenants/$i.db || fail "tenants/$i.db not migrated"; done
 
 # one worker, two bad files among good ones: each error is its own
