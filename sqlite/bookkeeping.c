@@ -1,7 +1,19 @@
 /*
- * bookkeeping.c — dbcare's own tables in SQLite's main schema. They are made
- * on the first mutating call (never by a read: a read-only call on a fresh
- * database sees them as empty). Each feature adds its tables to the list.
+ * bookkeeping.c — dbcare's own tables in SQLite's main schema. The shared
+ * ones (settings, migrations, health snapshots, relations) are made by the
+ * first mutating call; the tables of a part that only its own calls write
+ * (audit, backups, maintenance history, retention, soft delete) by that
+ * part's first writing call. Never by a read: a read-only call on a fresh
+ * database sees them as empty. Each feature adds its tables to the list.
+ *
+ * A part's tables wait for their part because each CREATE costs SQLite
+ * about 240,000 instructions (it parses the statement, then reads the new
+ * row back from sqlite_schema): making the audit, backup, maintenance,
+ * retention and soft-delete tables in every fresh file was an eighth of a
+ * fleet worker's whole migration of a small file (docs/benchmarks.md, "A
+ * fleet's workers"). Files made before keep theirs; files made since read
+ * the same to every version of this layout (BOOK_VERSION 3), whose changing
+ * calls make a missing table.
  */
 #include "conn.h"
 
@@ -16,6 +28,9 @@ typedef struct book_table {
 	 * bookkeeping version were made (the data half's tables): the next
 	 * changing call makes it. */
 	bool optional;
+	/* the part whose first writing call makes it (book_ensure_part), NULL
+	 * for a table every changing call makes; such a table is optional */
+	const char *part;
 } book_table;
 
 /* Clears the migration status summary on a write to one of the tables it is
@@ -58,7 +73,7 @@ static const book_table tables[] = {
 	/* settings (dbcare_set / dbcare_get) */
 	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
 	                  " key TEXT PRIMARY KEY NOT NULL,"
-	                  " value TEXT NOT NULL)", false},
+	                  " value TEXT NOT NULL)", false, NULL},
 	/* migrations: the registry, what is applied now, every event, the lock row */
 	{"dbcare_migrations",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
@@ -74,7 +89,7 @@ static const book_table tables[] = {
 	 " down_checksum TEXT,"
 	 " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
-	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'", false},
+	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'", false, NULL},
 	{"dbcare_migrations_applied",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
 	 /* not IN (...): SQLite 3.40 builds a three-row index for it per inserted row */
@@ -86,7 +101,7 @@ static const book_table tables[] = {
 	 " duration_ms REAL,"
 	 " down_checksum TEXT);"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
-	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false},
+	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false, NULL},
 	{"dbcare_migrations_history",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
 	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -107,14 +122,14 @@ static const book_table tables[] = {
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
 	 " ON dbcare_migrations_history (id) WHERE NOT success;"
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
-	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL", false},
+	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL", false, NULL},
 	{"dbcare_migrations_lock",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
 	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
-	 " generation INTEGER NOT NULL DEFAULT 0)", false},
+	 " generation INTEGER NOT NULL DEFAULT 0)", false, NULL},
 	/* dbmigrate_current / dbmigrate_assert / health read the status from
 	 * one row, stored by the call that derived it */
-	{"dbcare_migrations_summary", summary_ddl, true},
+	{"dbcare_migrations_summary", summary_ddl, true, NULL},
 	/* dbhealth_snapshot / dbhealth_growth */
 	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
 	                            " id INTEGER PRIMARY KEY,"
@@ -128,7 +143,7 @@ static const book_table tables[] = {
 	                            " schema_fingerprint TEXT,"
 	                            " migration_version TEXT);"
 	                            "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
-	                            " ON dbcare_health_snapshots (taken_at)", false},
+	                            " ON dbcare_health_snapshots (taken_at)", false, NULL},
 	/* declared relations (dbcheck_add_relation) */
 	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
 	                     " name TEXT PRIMARY KEY NOT NULL,"
@@ -138,7 +153,7 @@ static const book_table tables[] = {
 	                     " parent_schema TEXT,"
 	                     " parent_table TEXT NOT NULL,"
 	                     " parent_columns TEXT NOT NULL,"
-	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false},
+	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false, NULL},
 	/* dbmaintain_run / dbmaintain_history. Optional for reads (the flag):
 	 * a file made before it has none until its next mutating call, and
 	 * dbmaintain_history reads a missing table as no row. */
@@ -152,7 +167,7 @@ static const book_table tables[] = {
 	                            " statement TEXT,"
 	                            " safety TEXT NOT NULL,"
 	                            " status TEXT NOT NULL,"
-	                            " duration_ms REAL)", true},
+	                            " duration_ms REAL)", true, "maintain"},
 	/* the catalog of backups (dbbackup_*); optional for reads: a file from
 	 * before it reads as having no backups until a changing call makes it */
 	{"dbcare_backups", "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
@@ -170,7 +185,7 @@ static const book_table tables[] = {
 	                   "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
 	                   " detail TEXT);"
 	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
-	                   " ON dbcare_backups (created_at)", true},
+	                   " ON dbcare_backups (created_at)", true, "backup"},
 	/* soft-delete tables (dbsoftdelete_enable) */
 	{"dbcare_softdelete", "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
 	                      " table_name TEXT PRIMARY KEY NOT NULL,"
@@ -178,7 +193,7 @@ static const book_table tables[] = {
 	                      " relation_name TEXT NOT NULL,"
 	                      " column_name TEXT NOT NULL,"
 	                      " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-	 true},
+	 true, "softdelete"},
 	/* retention policies (dbretain_add) */
 	{"dbcare_retain_policies", "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
 	                           " name TEXT PRIMARY KEY NOT NULL,"
@@ -193,7 +208,7 @@ static const book_table tables[] = {
 	                           " deleted_rows INTEGER NOT NULL DEFAULT 0,"
 	                           " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	                           " last_run_at TEXT)",
-	 true},
+	 true, "retain"},
 	/* the audit trail (dbaudit_*): the log, and the audited tables with the
 	 * columns their triggers were generated for */
 	{"dbcare_audit_log", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_log ("
@@ -214,12 +229,12 @@ static const book_table tables[] = {
 	                     /* no index on at: every audited write would pay for it;
 	                      * at grows with id, so a range of time is a range of ids */
 	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
-	                     " ON dbcare_audit_log (table_name, key)", true},
+	                     " ON dbcare_audit_log (table_name, key)", true, "audit"},
 	{"dbcare_audit_tables", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
 	                        " table_name TEXT PRIMARY KEY NOT NULL,"
 	                        " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	                        " options TEXT NOT NULL,"
-	                        " columns TEXT NOT NULL)", true},
+	                        " columns TEXT NOT NULL)", true, "audit"},
 };
 
 
@@ -303,7 +318,7 @@ _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION 
                "one upgrade step per bookkeeping version after the first");
 
 /* Whether the file has the current layout (or a newer one): every table
- * and the version table, the columns the steps added, and the index they
+ * made by every changing call (not the parts' own) and the version table, the columns the steps added, and the index they
  * made. The tables and columns are looked up in the connection's schema
  * hash (no statement); the index by preparing, never stepping, a statement
  * naming it (INDEXED BY). This runs before every changing call: a single
@@ -316,7 +331,7 @@ static bool layout_current(sqlite3 *db)
 	if (!table_exists(db, VERSION_TABLE))
 		return false;
 	for (int i = 0; i < NTABLES; i++)
-		if (!table_exists(db, tables[i].name))
+		if (!tables[i].part && !table_exists(db, tables[i].name))
 			return false;
 	static const char *const added[][2] = {{"dbcare_migrations", "down_checksum"},
 	                                       {"dbcare_migrations_applied", "down_checksum"},
@@ -372,13 +387,16 @@ static int refuse_newer(dbc_ctx *ctx, int64_t version)
 	return DBC_ERROR;
 }
 
-/* Every table of the list, the index, the version table and its row, as
- * one script run by one call (the order of the list). */
+/* Every table of the list that every changing call makes, the index, the
+ * version table and its row, as one script run by one call (the order of the
+ * list). */
 static char *all_ddl(dbc_ctx *ctx)
 {
 	dbc_buf sql;
 	dbc_buf_init(&sql, ctx);
 	for (int i = 0; i < NTABLES; i++) {
+		if (tables[i].part)
+			continue;
 		dbc_buf_append(&sql, tables[i].ddl);
 		dbc_buf_append(&sql, ";\n");
 	}
@@ -421,6 +439,28 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	 * dropped by hand in an older one */
 	char *ddl = all_ddl(ctx);
 	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
+}
+
+/* sqldbc_book_ensure, then part's own tables where they are missing: after
+ * it the call holds the write lock, so the schema it looks at is the file's
+ * latest, and a connection making them at the same time either waits for
+ * this one or has made them already (IF NOT EXISTS). */
+int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
+{
+	if (sqldbc_book_ensure(ctx) != DBC_OK)
+		return DBC_ERROR;
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	bool known = false;
+	for (int i = 0; i < NTABLES; i++) {
+		if (!tables[i].part || strcmp(tables[i].part, part) != 0)
+			continue;
+		known = true;
+		if (!table_exists(db, tables[i].name) && ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (!known)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no bookkeeping tables of part \"%s\"", part);
+	return DBC_OK;
 }
 
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
