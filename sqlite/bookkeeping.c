@@ -28,9 +28,6 @@ typedef struct book_table {
 	 * bookkeeping version were made (the data half's tables): the next
 	 * changing call makes it. */
 	bool optional;
-	/* the part whose first writing call makes it (book_ensure_part), NULL
-	 * for a table every changing call makes; such a table is optional */
-	const char *part;
 } book_table;
 
 /* Clears the migration status summary on a write to one of the tables it is
@@ -73,7 +70,7 @@ static const book_table tables[] = {
 	/* settings (dbcare_set / dbcare_get) */
 	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
 	                  " key TEXT PRIMARY KEY NOT NULL,"
-	                  " value TEXT NOT NULL)", false, NULL},
+	                  " value TEXT NOT NULL)", false},
 	/* migrations: the registry, what is applied now, every event, the lock row */
 	{"dbcare_migrations",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
@@ -89,7 +86,7 @@ static const book_table tables[] = {
 	 " down_checksum TEXT,"
 	 " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
-	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'", false, NULL},
+	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'", false},
 	{"dbcare_migrations_applied",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
 	 /* not IN (...): SQLite 3.40 builds a three-row index for it per inserted row */
@@ -101,7 +98,7 @@ static const book_table tables[] = {
 	 " duration_ms REAL,"
 	 " down_checksum TEXT);"
 	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
-	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false, NULL},
+	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false},
 	{"dbcare_migrations_history",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
 	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -122,14 +119,14 @@ static const book_table tables[] = {
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
 	 " ON dbcare_migrations_history (id) WHERE NOT success;"
 	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
-	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL", false, NULL},
+	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL", false},
 	{"dbcare_migrations_lock",
 	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
 	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
-	 " generation INTEGER NOT NULL DEFAULT 0)", false, NULL},
+	 " generation INTEGER NOT NULL DEFAULT 0)", false},
 	/* dbmigrate_current / dbmigrate_assert / health read the status from
 	 * one row, stored by the call that derived it */
-	{"dbcare_migrations_summary", summary_ddl, true, NULL},
+	{"dbcare_migrations_summary", summary_ddl, true},
 	/* dbhealth_snapshot / dbhealth_growth */
 	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
 	                            " id INTEGER PRIMARY KEY,"
@@ -143,7 +140,7 @@ static const book_table tables[] = {
 	                            " schema_fingerprint TEXT,"
 	                            " migration_version TEXT);"
 	                            "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
-	                            " ON dbcare_health_snapshots (taken_at)", false, NULL},
+	                            " ON dbcare_health_snapshots (taken_at)", false},
 	/* declared relations (dbcheck_add_relation) */
 	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
 	                     " name TEXT PRIMARY KEY NOT NULL,"
@@ -153,7 +150,7 @@ static const book_table tables[] = {
 	                     " parent_schema TEXT,"
 	                     " parent_table TEXT NOT NULL,"
 	                     " parent_columns TEXT NOT NULL,"
-	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false, NULL},
+	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false},
 	/* dbmaintain_run / dbmaintain_history. Optional for reads (the flag):
 	 * a file made before it has none until its next mutating call, and
 	 * dbmaintain_history reads a missing table as no row. */
@@ -167,7 +164,7 @@ static const book_table tables[] = {
 	                            " statement TEXT,"
 	                            " safety TEXT NOT NULL,"
 	                            " status TEXT NOT NULL,"
-	                            " duration_ms REAL)", true, "maintain"},
+	                            " duration_ms REAL)", true},
 	/* the catalog of backups (dbbackup_*); optional for reads: a file from
 	 * before it reads as having no backups until a changing call makes it */
 	{"dbcare_backups", "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
@@ -185,7 +182,7 @@ static const book_table tables[] = {
 	                   "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
 	                   " detail TEXT);"
 	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
-	                   " ON dbcare_backups (created_at)", true, "backup"},
+	                   " ON dbcare_backups (created_at)", true},
 	/* soft-delete tables (dbsoftdelete_enable) */
 	{"dbcare_softdelete", "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
 	                      " table_name TEXT PRIMARY KEY NOT NULL,"
@@ -193,7 +190,7 @@ static const book_table tables[] = {
 	                      " relation_name TEXT NOT NULL,"
 	                      " column_name TEXT NOT NULL,"
 	                      " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-	 true, "softdelete"},
+	 true},
 	/* retention policies (dbretain_add) */
 	{"dbcare_retain_policies", "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
 	                           " name TEXT PRIMARY KEY NOT NULL,"
@@ -208,7 +205,7 @@ static const book_table tables[] = {
 	                           " deleted_rows INTEGER NOT NULL DEFAULT 0,"
 	                           " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	                           " last_run_at TEXT)",
-	 true, "retain"},
+	 true},
 	/* the audit trail (dbaudit_*): the log, and the audited tables with the
 	 * columns their triggers were generated for */
 	{"dbcare_audit_log", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_log ("
@@ -229,16 +226,41 @@ static const book_table tables[] = {
 	                     /* no index on at: every audited write would pay for it;
 	                      * at grows with id, so a range of time is a range of ids */
 	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
-	                     " ON dbcare_audit_log (table_name, key)", true, "audit"},
+	                     " ON dbcare_audit_log (table_name, key)", true},
 	{"dbcare_audit_tables", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
 	                        " table_name TEXT PRIMARY KEY NOT NULL,"
 	                        " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	                        " options TEXT NOT NULL,"
-	                        " columns TEXT NOT NULL)", true, "audit"},
+	                        " columns TEXT NOT NULL)", true},
 };
 
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
+
+/* The optional tables that their part's first writing call makes
+ * (sqldbc_book_ensure_part); every other table of the list is made by every
+ * changing call. */
+static const struct {
+	const char *table, *part;
+} part_tables[] = {
+	{"dbcare_maintain_history", "maintain"},
+	{"dbcare_backups", "backup"},
+	{"dbcare_softdelete", "softdelete"},
+	{"dbcare_retain_policies", "retain"},
+	{"dbcare_audit_log", "audit"},
+	{"dbcare_audit_tables", "audit"},
+};
+
+/* The part that makes table i, NULL when every changing call does. */
+static const char *part_of(int i)
+{
+	if (!tables[i].optional)
+		return NULL; /* the check before every changing call stays cheap */
+	for (size_t k = 0; k < sizeof(part_tables) / sizeof(part_tables[0]); k++)
+		if (strcmp(part_tables[k].table, tables[i].name) == 0)
+			return part_tables[k].part;
+	return NULL;
+}
 
 /* The bookkeeping schema version: the layout of the tables above. dbcare
  * 0.1.0 stored none (its files are version 1); every later change to a
@@ -318,8 +340,8 @@ _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION 
                "one upgrade step per bookkeeping version after the first");
 
 /* Whether the file has the current layout (or a newer one): every table
- * made by every changing call (not the parts' own) and the version table, the columns the steps added, and the index they
- * made. The tables and columns are looked up in the connection's schema
+ * made by every changing call (not the parts' own) and the version table,
+ * the columns the steps added, and the index they made. The tables and columns are looked up in the connection's schema
  * hash (no statement); the index by preparing, never stepping, a statement
  * naming it (INDEXED BY). This runs before every changing call: a single
  * statement joining every table, used before, cost more to plan than a
@@ -331,7 +353,7 @@ static bool layout_current(sqlite3 *db)
 	if (!table_exists(db, VERSION_TABLE))
 		return false;
 	for (int i = 0; i < NTABLES; i++)
-		if (!tables[i].part && !table_exists(db, tables[i].name))
+		if (!part_of(i) && !table_exists(db, tables[i].name))
 			return false;
 	static const char *const added[][2] = {{"dbcare_migrations", "down_checksum"},
 	                                       {"dbcare_migrations_applied", "down_checksum"},
@@ -395,7 +417,7 @@ static char *all_ddl(dbc_ctx *ctx)
 	dbc_buf sql;
 	dbc_buf_init(&sql, ctx);
 	for (int i = 0; i < NTABLES; i++) {
-		if (tables[i].part)
+		if (part_of(i))
 			continue;
 		dbc_buf_append(&sql, tables[i].ddl);
 		dbc_buf_append(&sql, ";\n");
@@ -452,7 +474,8 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	bool known = false;
 	for (int i = 0; i < NTABLES; i++) {
-		if (!tables[i].part || strcmp(tables[i].part, part) != 0)
+		const char *owner = part_of(i);
+		if (!owner || strcmp(owner, part) != 0)
 			continue;
 		known = true;
 		if (!table_exists(db, tables[i].name) && ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
