@@ -81,6 +81,12 @@ for _ in $(seq 200); do
   sleep 0.02
 done
 [ -n "$worker" ] || fail "no worker process appeared"
+# killed once it has k1.db open (waiting for the lock): inside that database
+for _ in $(seq 200); do
+  ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' && break
+  sleep 0.02
+done
+ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' || fail "the worker never opened k1.db"
 kill -KILL "$worker"
 set +e
 wait "$cli_pid"
