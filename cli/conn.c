@@ -449,10 +449,18 @@ opened:;
 void cli_preload_module(const cli_connect_opts *o)
 {
 	/* kept loaded for the life of the process: a fork inherits it, and each
-	 * child's sqlite3_load_extension then finds it mapped already */
+	 * child's sqlite3_load_extension then finds it mapped already (and
+	 * closing a connection does not unload it). The name is tried as
+	 * SQLite's loader tries it, as given and then with the .so suffix:
+	 * otherwise a name without it preloads nothing, and every connection
+	 * maps and relocates the module again. */
 	char *module = find_module(o);
-	if (module && dlopen(module, RTLD_NOW | RTLD_GLOBAL) == NULL)
-		(void)0; /* each connection reports the error itself */
+	if (module && dlopen(module, RTLD_NOW | RTLD_GLOBAL) == NULL) {
+		char *with_suffix = fmt("%s.so", module);
+		if (dlopen(with_suffix, RTLD_NOW | RTLD_GLOBAL) == NULL)
+			(void)0; /* each connection reports the error itself */
+		free(with_suffix);
+	}
 	free(module);
 }
 

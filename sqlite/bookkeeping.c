@@ -1,7 +1,19 @@
 /*
- * bookkeeping.c — dbcare's own tables in SQLite's main schema. They are made
- * on the first mutating call (never by a read: a read-only call on a fresh
- * database sees them as empty). Each feature adds its tables to the list.
+ * bookkeeping.c — dbcare's own tables in SQLite's main schema. The shared
+ * ones (settings, migrations, health snapshots, relations) are made by the
+ * first mutating call; the tables of a part that only its own calls write
+ * (audit, backups, maintenance history, retention, soft delete) by that
+ * part's first writing call. Never by a read: a read-only call on a fresh
+ * database sees them as empty. Each feature adds its tables to the list.
+ *
+ * A part's tables wait for their part because each CREATE costs SQLite
+ * about 240,000 instructions (it parses the statement, then reads the new
+ * row back from sqlite_schema): making the audit, backup, maintenance,
+ * retention and soft-delete tables in every fresh file was an eighth of a
+ * fleet worker's whole migration of a small file (docs/benchmarks.md, "A
+ * fleet's workers"). Files made before keep theirs; files made since read
+ * the same to every version of this layout (BOOK_VERSION 3), whose changing
+ * calls make a missing table.
  */
 #include "conn.h"
 
@@ -225,6 +237,31 @@ static const book_table tables[] = {
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
+/* The optional tables that their part's first writing call makes
+ * (sqldbc_book_ensure_part); every other table of the list is made by every
+ * changing call. */
+static const struct {
+	const char *table, *part;
+} part_tables[] = {
+	{"dbcare_maintain_history", "maintain"},
+	{"dbcare_backups", "backup"},
+	{"dbcare_softdelete", "softdelete"},
+	{"dbcare_retain_policies", "retain"},
+	{"dbcare_audit_log", "audit"},
+	{"dbcare_audit_tables", "audit"},
+};
+
+/* The part that makes table i, NULL when every changing call does. */
+static const char *part_of(int i)
+{
+	if (!tables[i].optional)
+		return NULL; /* the check before every changing call stays cheap */
+	for (size_t k = 0; k < sizeof(part_tables) / sizeof(part_tables[0]); k++)
+		if (strcmp(part_tables[k].table, tables[i].name) == 0)
+			return part_tables[k].part;
+	return NULL;
+}
+
 /* The bookkeeping schema version: the layout of the tables above. dbcare
  * 0.1.0 stored none (its files are version 1); every later change to a
  * bookkeeping table raises it and adds a step below. It lives in a one-row
@@ -303,8 +340,8 @@ _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION 
                "one upgrade step per bookkeeping version after the first");
 
 /* Whether the file has the current layout (or a newer one): every table
- * and the version table, the columns the steps added, and the index they
- * made. The tables and columns are looked up in the connection's schema
+ * made by every changing call (not the parts' own) and the version table,
+ * the columns the steps added, and the index they made. The tables and columns are looked up in the connection's schema
  * hash (no statement); the index by preparing, never stepping, a statement
  * naming it (INDEXED BY). This runs before every changing call: a single
  * statement joining every table, used before, cost more to plan than a
@@ -316,7 +353,7 @@ static bool layout_current(sqlite3 *db)
 	if (!table_exists(db, VERSION_TABLE))
 		return false;
 	for (int i = 0; i < NTABLES; i++)
-		if (!table_exists(db, tables[i].name))
+		if (!part_of(i) && !table_exists(db, tables[i].name))
 			return false;
 	static const char *const added[][2] = {{"dbcare_migrations", "down_checksum"},
 	                                       {"dbcare_migrations_applied", "down_checksum"},
@@ -372,13 +409,16 @@ static int refuse_newer(dbc_ctx *ctx, int64_t version)
 	return DBC_ERROR;
 }
 
-/* Every table of the list, the index, the version table and its row, as
- * one script run by one call (the order of the list). */
+/* Every table of the list that every changing call makes, the index, the
+ * version table and its row, as one script run by one call (the order of the
+ * list). */
 static char *all_ddl(dbc_ctx *ctx)
 {
 	dbc_buf sql;
 	dbc_buf_init(&sql, ctx);
 	for (int i = 0; i < NTABLES; i++) {
+		if (part_of(i))
+			continue;
 		dbc_buf_append(&sql, tables[i].ddl);
 		dbc_buf_append(&sql, ";\n");
 	}
@@ -421,6 +461,29 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	 * dropped by hand in an older one */
 	char *ddl = all_ddl(ctx);
 	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
+}
+
+/* sqldbc_book_ensure, then part's own tables where they are missing: after
+ * it the call holds the write lock, so the schema it looks at is the file's
+ * latest, and a connection making them at the same time either waits for
+ * this one or has made them already (IF NOT EXISTS). */
+int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
+{
+	if (sqldbc_book_ensure(ctx) != DBC_OK)
+		return DBC_ERROR;
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	bool known = false;
+	for (int i = 0; i < NTABLES; i++) {
+		const char *owner = part_of(i);
+		if (!owner || strcmp(owner, part) != 0)
+			continue;
+		known = true;
+		if (!table_exists(db, tables[i].name) && ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (!known)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no bookkeeping tables of part \"%s\"", part);
+	return DBC_OK;
 }
 
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)

@@ -368,6 +368,7 @@ static void host_free(void *p)
 
 int sqldbc_book_ensure(dbc_ctx *ctx);
 int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
+int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
@@ -387,6 +388,7 @@ const dbc_host sqldbc_host = {
 	.book_prefix = "dbcare_",
 	.book_ensure = sqldbc_book_ensure,
 	.book_exists = sqldbc_book_exists,
+	.book_ensure_part = sqldbc_book_ensure_part,
 	.book_has_column = sqldbc_book_has_column,
 	.status_cache = sqldbc_status_cache,
 	.warning = host_warning,

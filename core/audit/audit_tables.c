@@ -174,7 +174,7 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 		                 dbc_excerpt(ctx, table, DBC_EXCERPT));
 	if (dbc_audit_parse_options(ctx, &t, options, &o) != DBC_OK)
 		return DBC_ERROR;
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
+	if (dbc_book_ensure_part(ctx, "audit") != DBC_OK)
 		return DBC_ERROR;
 	dbc_audit_table *old;
 	int nold;
@@ -210,7 +210,7 @@ int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 	if (nold == 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s is not audited",
 		                 dbc_excerpt(ctx, e->display(ctx, name), DBC_EXCERPT));
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
+	if (dbc_book_ensure_part(ctx, "audit") != DBC_OK)
 		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
@@ -261,7 +261,7 @@ int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 		                 dbc_excerpt(ctx, e->display(ctx, name), DBC_EXCERPT));
 	if (n == 0)
 		return DBC_OK;
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
+	if (dbc_book_ensure_part(ctx, "audit") != DBC_OK)
 		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)

@@ -24,7 +24,7 @@ static int in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	if (ctx->host->book_ensure(ctx) != DBC_OK || fn(ctx, arg) != DBC_OK) {
+	if (dbc_book_ensure_part(ctx, "backup") != DBC_OK || fn(ctx, arg) != DBC_OK) {
 		ctx->host->rollback(ctx, level);
 		return DBC_ERROR;
 	}

@@ -482,3 +482,10 @@ int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *p
 		*found = ft.found;
 	return DBC_OK;
 }
+
+int dbc_book_ensure_part(dbc_ctx *ctx, const char *part)
+{
+	if (ctx->host->book_ensure_part)
+		return ctx->host->book_ensure_part(ctx, part);
+	return ctx->host->book_ensure ? ctx->host->book_ensure(ctx) : DBC_OK;
+}

@@ -272,6 +272,13 @@ typedef struct dbc_host {
 	const char *book_prefix;
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);
+	/* book_ensure, and also the tables of one part that the engine makes
+	 * only on that part's first use (SQLite: "audit", "backup", "maintain",
+	 * "retain", "softdelete"; their readers take a missing one as empty).
+	 * Called by the writers of those tables instead of book_ensure. NULL:
+	 * book_ensure makes every table (PostgreSQL). dbc_book_ensure_part calls
+	 * whichever the host has. */
+	int (*book_ensure_part)(dbc_ctx *ctx, const char *part);
 	/* Whether an existing bookkeeping table t has column c. Columns added
 	 * after a table first shipped reach a database made by an older build on
 	 * its next book_ensure; a read before that finds them missing and reads
@@ -447,6 +454,10 @@ int dbc_rows_add(dbc_rows *rows, const dbc_value *row);
  * the arena (NULL when no row or SQL NULL); *found tells which. */
 int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                    char **out, bool *found);
+
+/* host->book_ensure_part(ctx, part) where the host makes part's tables on
+ * first use, host->book_ensure(ctx) otherwise. */
+int dbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 
 /* The extension version (from META.json). */
 const char *dbc_version(void);

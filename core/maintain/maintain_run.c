@@ -130,7 +130,7 @@ static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode
 	int64_t run = 0;
 	char *next = dbc_printf(ctx, "SELECT coalesce(max(run), 0) + 1 FROM %smaintain_history",
 	                        ctx->host->book_prefix);
-	if (!next || (ctx->host->book_ensure && ctx->host->book_ensure(ctx) != DBC_OK) ||
+	if (!next || dbc_book_ensure_part(ctx, "maintain") != DBC_OK ||
 	    ctx->host->query(ctx, next, 0, NULL, take_run, &run) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < plan->n; i++) {

@@ -283,7 +283,7 @@ int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_engine *eng, const char
 	/* the write lock first (SQLite): a read first would pin a snapshot a
 	 * concurrent run makes stale, and the first write would then fail busy
 	 * at once instead of waiting its turn */
-	if (ctx->host->book_ensure(ctx) != DBC_OK || dbc_retain_load(ctx, name, &ps) != DBC_OK ||
+	if (dbc_book_ensure_part(ctx, "retain") != DBC_OK || dbc_retain_load(ctx, name, &ps) != DBC_OK ||
 	    dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK)
 		return DBC_ERROR;
 	if (batch <= 0)

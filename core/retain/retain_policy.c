@@ -454,7 +454,7 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
 	p.table_name = t->name;
 	p.column = c->name;
 	p.keep = dbc_interval_text(ctx, &iv);
-	if (!p.keep || ctx->host->book_ensure(ctx) != DBC_OK)
+	if (!p.keep || dbc_book_ensure_part(ctx, "retain") != DBC_OK)
 		return DBC_ERROR;
 
 	dbc_policies old;
@@ -508,7 +508,7 @@ int dbc_retain_drop(dbc_ctx *ctx, const char *name, bool *dropped)
 		return DBC_ERROR;
 	if (old.n == 0)
 		return DBC_OK;
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
+	if (dbc_book_ensure_part(ctx, "retain") != DBC_OK)
 		return DBC_ERROR;
 	sql = dbc_printf(ctx, "DELETE FROM %s" BOOK " WHERE name = $1", ctx->host->book_prefix);
 	if (!sql || ctx->host->query(ctx, sql, 1, &p, NULL, NULL) != DBC_OK)

@@ -239,7 +239,7 @@ static int enable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *t
 			return DBC_ERROR;
 		}
 	}
-	if (ctx->host->book_ensure(ctx) != DBC_OK ||
+	if (dbc_book_ensure_part(ctx, "softdelete") != DBC_OK ||
 	    prepare_column(ctx, eng, t, column, &name, &added) != DBC_OK)
 		return DBC_ERROR;
 	char *ddl = eng->trigger_create(ctx, t, name);
@@ -277,7 +277,7 @@ static int disable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 		return DBC_ERROR;
 	if (!old)
 		return DBC_OK;
-	if (ctx->host->book_ensure(ctx) != DBC_OK)
+	if (dbc_book_ensure_part(ctx, "softdelete") != DBC_OK)
 		return DBC_ERROR;
 	char *ddl = eng->trigger_drop(ctx, t);
 	if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)

@@ -7,8 +7,9 @@ run raw by the engine's own shell, and against dbmate, in one run:
   dbmigrate_add per file on PostgreSQL, applied by dbmigrate_apply in one
   transaction) against `sqlite3 < file` and `psql -1 -f file`: target
   ≤ 1.2× raw; dbmate up beside them.
-- a fleet of 1,000 SQLite files × 10 migrations with `--jobs 2` against a
-  shell loop running the same SQL with sqlite3 per file: target ≤ 1.3×.
+- a fleet of 1,000 SQLite files × 10 migrations with `--jobs 2` (two worker
+  processes, each taking file after file) against a shell loop running the
+  same SQL with sqlite3 per file: target ≤ 1.3×.
 """
 import os
 import shutil
@@ -149,7 +150,7 @@ def fleet(b):
                        REPS)
     rows(b, "sqlite", f"{FLEET} files × {FLEET_MIGRATIONS} migrations", times,
          "raw SQL, shell loop of sqlite3", "dbcare migrate --jobs 2", FLEET_TARGET,
-         "a glob, one process per file, 2 at a time")
+         "a glob, 2 worker processes taking file after file")
 
 
 def run(b):

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# A SQLite fleet runs its databases in --jobs worker processes, each taking
+# database after database (not one process per database), and still keeps
+# each database's output and result to itself: errors are named per
+# database, and a worker killed inside one database fails that database
+# alone while a new worker migrates the rest.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cli="$root/build/cli/dbcare"
+[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+command -v strace > /dev/null || fail "strace is missing (test/harness/packages.txt)"
+export DBCARE_MODULE="$module"
+cd "$work"
+mkdir -p m tenants
+echo 'CREATE TABLE t (id INTEGER PRIMARY KEY);' > m/V1__t.sql
+echo 'ALTER TABLE t ADD COLUMN name TEXT;' > m/V2__name.sql
+for i in 1 2 3 4 5 6 7 8; do : > tenants/$i.db; done
+migrated() {
+  db=$1
+  [ "$(q "SELECT group_concat(version || state, ',') FROM dbmigrate_status")" = "1applied,2applied" ]
+}
+
+# eight databases, two workers: two processes are made, every file
+# migrated, and the module is opened once, by the command before the workers
+# start (named as SQLite's loader allows, here without its .so suffix)
+case "$module" in *.so) fail "the suite's module path has its suffix: \$module is $module" ;; esac
+strace -f -qq -e trace=clone,clone3,fork,vfork,open,openat -o trace "$cli" migrate --quiet \
+  --jobs 2 --db 'sqlite:tenants/*.db' --dir m > out 2> err || { cat err out; fail "fleet migrate"; }
+n=$(grep -cE '(clone3?|v?fork)\(' trace || true)
+[ "$n" = 2 ] || { cat trace; fail "$n processes made for 8 databases with --jobs 2 (2 expected)"; }
+n=$(grep -F "$module.so\"" trace | grep -vc ENOENT || true)
+[ "$n" = 1 ] || { grep -F "$module" trace; fail "the module was opened $n times (once expected)"; }
+for i in 1 2 3 4 5 6 7 8; do migrated tenants/$i.db || fail "tenants/$i.db not migrated"; done
+
+# one worker, two bad files among good ones: each error is its own
+# database's, each good database's JSON output is whole
+for i in 1 2 3 4 5 6; do : > j$i.db; done
+echo 'not a database' > j2.db
+echo 'not a database either' > j5.db
+set +e
+"$cli" migrate --json --jobs 1 --db 'sqlite:j*.db' --dir m > out 2> err
+rc=$?
+set -e
+[ "$rc" = 1 ] || { cat err; fail "fleet with bad files exit $rc, want 1"; }
+"$py" - out <<'PY' || fail "fleet json per database"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = {x["database"]: x for x in d["databases"]}
+assert d["failed"] == 2, d["failed"]
+for i in (1, 3, 4, 6):
+    x = rows["sqlite:j%d.db" % i]
+    assert x["exit"] == 0 and x["errors"] == "", x
+    assert x["output"] is not None, x
+for i in (2, 5):
+    x = rows["sqlite:j%d.db" % i]
+    assert x["exit"] == 1 and x["errors"].count("dbcare: ") >= 1, x
+    assert x["output"] is None, x
+PY
+
+# a worker killed inside a database: that database fails, named, the others
+# are migrated by the worker that replaces it
+for i in 1 2 3 4; do : > k$i.db; done
+"$py" - k1.db <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN EXCLUSIVE")
+c.execute("CREATE TABLE held (x)")
+print("held", flush=True)
+time.sleep(30)
+PY
+locker=$!
+for _ in $(seq 100); do [ -s k1.db-journal ] && break; sleep 0.05; done
+[ -s k1.db-journal ] || fail "k1.db was not locked"
+"$cli" migrate --jobs 1 --db 'sqlite:k*.db' --dir m > out 2> err &
+cli_pid=$!
+worker=
+for _ in $(seq 200); do
+  worker=$(pgrep -P "$cli_pid" || true)
+  [ -n "$worker" ] && break
+  sleep 0.02
+done
+[ -n "$worker" ] || fail "no worker process appeared"
+# killed once it has k1.db open (waiting for the lock): inside that database
+for _ in $(seq 200); do
+  ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' && break
+  sleep 0.02
+done
+ls -l "/proc/$worker/fd" 2> /dev/null | grep -q 'k1\.db$' || fail "the worker never opened k1.db"
+kill -KILL "$worker"
+set +e
+wait "$cli_pid"
+rc=$?
+set -e
+kill "$locker" 2> /dev/null || true
+wait "$locker" 2> /dev/null || true
+[ "$rc" = 1 ] || { cat out err; fail "fleet with a killed worker exit $rc, want 1"; }
+grep -qE '^sqlite:k1\.db +error ' out || { cat out; fail "k1.db not reported as an error"; }
+grep -q '^sqlite:k1.db: dbcare: the process for this database ended by signal 9' err ||
+  { cat err; fail "the killed worker's database is not named with its signal"; }
+for i in 2 3 4; do
+  grep -qE "^sqlite:k$i\.db +ok " out || { cat out; fail "k$i.db not ok after the worker was replaced"; }
+  migrated k$i.db || fail "k$i.db not migrated"
+done
+echo ok
