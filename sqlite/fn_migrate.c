@@ -81,7 +81,7 @@ void sqldbc_dbmigrate_add_all(sqlite3_context *c, int argc, sqlite3_value **argv
 	int64_t n = 0;
 	int rc = sqldbc_arg_text(&call, argv, 0, "migrations", &migrations);
 	if (rc == DBC_OK)
-		rc = sqldbc_migrate_list(&call.ctx, migrations, &items, &nitems);
+		rc = dbc_migrate_list_parse(&call.ctx, migrations, &items, &nitems);
 	if (rc == DBC_OK)
 		rc = dbc_migrate_add_many(&call.ctx, items, nitems, &n);
 	if (rc == DBC_OK)

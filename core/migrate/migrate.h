@@ -141,6 +141,10 @@ typedef struct dbc_migrate_item {
 	const char *version, *name, *up, *down;
 } dbc_migrate_item;
 int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count);
+/* dbmigrate_add_all's argument, a JSON array of such objects, decoded
+ * (migrate_list.c); the items and their text are in the arena. Refuses
+ * anything else with the errors docs/migrations.md shows. */
+int dbc_migrate_list_parse(dbc_ctx *ctx, const char *json, dbc_migrate_item **items, int *n);
 /* Every migration file of a directory, all or nothing. The glue checks the
  * privilege to read server files before calling. */
 int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skipped);
