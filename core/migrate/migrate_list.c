@@ -4,7 +4,7 @@
  *
  * A folder's worth of scripts is a few hundred kilobytes of JSON strings and
  * little else, so a decoder for exactly this shape copies each string once
- * and builds nothing else: about a tenth of the instructions SQLite's
+ * and builds nothing else: about a quarter of the instructions SQLite's
  * json_tree took for 1,000 scripts (docs/benchmarks.md).
  *
  * What it accepts is RFC 8259 JSON, and the whole text is checked before
@@ -14,14 +14,13 @@
  * member are checked for syntax only. A value nested deeper than DEPTH_MAX
  * (each array, object and scalar a level, as jansson counts) is refused as
  * not valid JSON, and the text is walked without recursion, so no input can
- * exhaust the stack. Strings
- * are copied byte for byte apart from their escapes: bytes that are not
- * UTF-8 pass through, as they did through SQLite's JSON functions, and the
- * checks of dbmigrate_add decide about the scripts. An escape \u0000 is
- * refused (a C string would end there and cut a script short), as is an
- * escaped surrogate that is not part of a pair (SQLite's functions turned it
- * into bytes that are not UTF-8). A member given twice takes its last string;
- * "null" leaves a member as it is.
+ * exhaust the stack. Strings are copied byte for byte apart from their
+ * escapes: bytes that are not UTF-8 pass through, as they did through
+ * SQLite's JSON functions, and the checks of dbmigrate_add decide about the
+ * scripts. An escape \u0000 is refused (a C string would end there and cut
+ * a script short), as is an escaped surrogate that is not part of a pair
+ * (SQLite's functions turned it into bytes that are not UTF-8). A member
+ * given twice takes its last string; "null" leaves a member as it is.
  * Decoding only: what the fields must hold is dbmigrate_add's rules
  * (migrate_batch.c).
  */
