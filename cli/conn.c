@@ -446,6 +446,15 @@ opened:;
 	return db;
 }
 
+void cli_sqlite_setup(void)
+{
+	/* both only before sqlite3_initialize (the first open); a library that
+	 * refuses (already initialised, or built without them) keeps its
+	 * defaults, which are correct, only slower */
+	(void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 void cli_preload_module(const cli_connect_opts *o)
 {
 	/* kept loaded for the life of the process: a fork inherits it, and each

@@ -35,6 +35,13 @@ void cli_scrub(const char *spec, char *text);
 /* Opens the database; NULL with *err (malloc'd, masked) on failure. */
 cli_db *cli_connect(const cli_target *t, const cli_connect_opts *o, char **err);
 void cli_disconnect(cli_db *db);
+/* Sets libsqlite3 up for this process before anything opens a database:
+ * the command never shares a connection or SQLite's allocator between
+ * threads (a fleet forks processes), so SQLite runs without its mutexes and
+ * without memory statistics, which nothing in the command or the module
+ * reads. Each of the two otherwise costs a lock per allocation and per
+ * statement step (about 96 M instructions of applying 1,000 migrations). */
+void cli_sqlite_setup(void);
 /* Loads the SQLite module once before a fleet forks its workers. */
 void cli_preload_module(const cli_connect_opts *o);
 

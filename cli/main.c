@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 	o.attach_names = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_paths = calloc((size_t)argc + 1, sizeof(char *));
 	o.out.tty = isatty(STDERR_FILENO);
+	cli_sqlite_setup();
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -76,14 +76,10 @@ void sqldbc_dbmigrate_add_all(sqlite3_context *c, int argc, sqlite3_value **argv
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
 	const char *migrations;
-	dbc_migrate_item *items = NULL;
-	int nitems = 0;
 	int64_t n = 0;
 	int rc = sqldbc_arg_text(&call, argv, 0, "migrations", &migrations);
 	if (rc == DBC_OK)
-		rc = sqldbc_migrate_list(&call.ctx, migrations, &items, &nitems);
-	if (rc == DBC_OK)
-		rc = dbc_migrate_add_many(&call.ctx, items, nitems, &n);
+		rc = dbc_migrate_add_all_json(&call.ctx, migrations, &n);
 	if (rc == DBC_OK)
 		sqlite3_result_int64(c, n);
 	sqldbc_finish(&call, c, rc);

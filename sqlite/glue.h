@@ -50,10 +50,6 @@ extern const dbc_host sqldbc_host;
 /* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
 struct dbc_lint_engine;
 extern const struct dbc_lint_engine sqldbc_lint_engine;
-/* dbmigrate_add_all's JSON array decoded (sqlite/migrate_list.c), items in
- * the call's arena. */
-struct dbc_migrate_item;
-int sqldbc_migrate_list(dbc_ctx *ctx, const char *json, struct dbc_migrate_item **items, int *n);
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);

@@ -142,11 +142,13 @@ typedef struct dbc_migrate_item {
 } dbc_migrate_item;
 int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count);
 /* The field of item a list member names ("version", "name", "up", "down"),
- * NULL for any other name: the one list of members a decoder accepts. */
+ * NULL for any other name: the one list of members the decoder accepts. */
 const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key);
-/* The same from the list's JSON text (a JSON array of objects {"version",
- * "name", "up", "down"}), decoded with the refusals of SQLite's decoder, for
- * a glue that does not decode it itself (migrate_list_json.c). */
+/* dbmigrate_add_all's argument, a JSON array of such objects, decoded
+ * (migrate_list.c); the items and their text are in the arena. Refuses
+ * anything else with the errors docs/migrations.md shows. */
+int dbc_migrate_list_parse(dbc_ctx *ctx, const char *json, dbc_migrate_item **items, int *n);
+/* dbc_migrate_list_parse, then dbc_migrate_add_many: the whole call. */
 int dbc_migrate_add_all_json(dbc_ctx *ctx, const char *json, int64_t *count);
 /* Every migration file of a directory, all or nothing. The glue checks the
  * privilege to read server files before calling. */

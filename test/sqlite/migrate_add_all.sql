@@ -57,3 +57,20 @@ SELECT count(*) AS statements_left FROM sqlite_stmt WHERE sql NOT LIKE '%sqlite_
 -- Only from top-level SQL, as every changing function.
 CREATE TRIGGER t_insert AFTER INSERT ON t BEGIN SELECT dbmigrate_add_all('[]'); END;
 INSERT INTO t VALUES (1);
+
+-- The list is strict JSON (docs/migrations.md): an escaped surrogate that
+-- is not part of a pair is not a character, and was once stored as bytes
+-- that are not UTF-8; a pair is one character. Nothing is registered by a
+-- refused list.
+SELECT dbmigrate_add_all('[{"version": "20", "name": "lone high \ud800", "up": "SELECT 1;"}]');
+SELECT dbmigrate_add_all('[{"version": "20", "name": "lone low \udc00", "up": "SELECT 1;"}]');
+SELECT dbmigrate_add_all('[{"version": "20", "name": "high then text \ud83dx", "up": "SELECT 1;"}]');
+SELECT dbmigrate_add_all('[{"version": "20", "name": "a", "up": "SELECT 1;"}, {"version": "21", "name": "b", "up": "SELECT 1;", "x": [1, {"y": "\udfff"}]}]');
+SELECT count(*) AS registered_20 FROM dbcare_migrations WHERE version IN ('20', '21');
+SELECT dbmigrate_add_all('[{"version": "20", "name": "pair \ud83d\ude00 \u00e9\/", "up": "SELECT 1;", "up": "SELECT ''\\\"'';\n\tSELECT 2;", "down": null}, {"version": "21", "name": "b", "up": "SELECT 3;", "down": "SELECT 4;"}]') AS registered;
+SELECT version, name, hex(name), script, down_script IS NULL AS no_down FROM dbcare_migrations WHERE version IN ('20', '21') ORDER BY version;
+-- A syntax error anywhere outweighs a shape error before it; the first
+-- shape error in the text is the one reported.
+SELECT dbmigrate_add_all('[{"version": 22, "name": "a", "up": "SELECT 1;"}, ]');
+SELECT dbmigrate_add_all('[{"version": "22", "name": "a", "up": "SELECT 1;", "bad": 1}, 7, {"version": 1}]');
+SELECT dbmigrate_add_all(' [ ] ') AS registered;
