@@ -28,6 +28,7 @@
  */
 #include "glue.h"
 
+#include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -342,7 +343,12 @@ void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 		SetUserIdAndSecContext(save_user, save_sec);
 	}
 	ExecDropSingleTupleTableSlot(w->slot);
-	ExecCloseIndices(w->rri);
+	/* not ExecCloseIndices, which releases each index's lock at once: the
+	 * locks are held to the transaction's end, like the log's (cheaper,
+	 * and the next statement takes them again anyway) */
+	for (int i = 0; i < w->rri->ri_NumIndices; i++)
+		if (w->rri->ri_IndexRelationDescs[i])
+			index_close(w->rri->ri_IndexRelationDescs[i], NoLock);
 	FreeExecutorState(w->estate);
 	table_close(w->log, NoLock); /* the lock is held to the transaction's end */
 }
