@@ -133,9 +133,10 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, co
 	                ctx->host->book_prefix);
 	if (name) {
 		args[n++] = dbc_text(name);
+		char *param = dbc_printf(ctx, "$%d", n);
 		dbc_buf_append(&b, " AND ");
-		if (e->table_range)
-			dbc_buf_appendf(&b, e->table_range, "$1");
+		if (e->table_range && param)
+			dbc_buf_appendf(&b, e->table_range, param);
 		dbc_buf_appendf(&b, "table_name = $%d", n);
 	}
 	if (since) {
