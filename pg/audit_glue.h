@@ -22,7 +22,7 @@ typedef struct pgdbc_audit_writer {
 	EState *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
-	int attno[12];  /* the log's columns by name: their 0-based positions */
+	int attno[13];  /* the log's columns by name: their 0-based positions (-1: absent) */
 	Oid seq;        /* the identity's sequence */
 	Oid owner;      /* the log's writer: the trigger function's owner */
 	CommandId cid;
@@ -40,6 +40,10 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new);
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w);
+
+/* The row hash of an entry of this table and key (jsonb, (Datum)0 for none):
+ * pg/audit_row_hash.c, core/audit/audit_row_hash.c. */
+int64 pgdbc_audit_row_hash(const char *table, size_t table_len, Datum key);
 
 /* The baseline of dbaudit_enable: every row of table `name` logged as a
  * snapshot entry, written as the trigger with these arguments writes. */

@@ -15,8 +15,9 @@
  *   (and any CHECK its owner adds); the id comes from the identity's own
  *   sequence, found by the catalog's dependency, not by name.
  * - No trigger of the log fires (the log has none; dbaudit_enable refuses
- *   dbcare's own tables), no rule applies, no default is evaluated: every
- *   column is set here.
+ *   dbcare's own tables), no rule applies, no default or generated column is
+ *   evaluated: every column is set here, row_hash with the C routine its
+ *   generation expression calls (pg/audit_row_hash.c), so the values agree.
  * - Each entry is written as the log's owner, inside a security-restricted
  *   operation, and the caller's identity is back before the next row's values
  *   are turned into JSON by the audited table's type output functions (which
@@ -27,6 +28,7 @@
  */
 #include "glue.h"
 
+#include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -67,12 +69,13 @@ enum {
 	COL_NEW,
 	COL_PREV_HASH,
 	COL_HASH,
+	COL_ROW_HASH, /* optional: a log not yet upgraded to 0.3.0 has none */
 	LOG_NCOLS
 };
 
 static const char *const log_columns[LOG_NCOLS] = {
 	"id",         "at",  "txid",       "db_user",    "actor",     "operation",
-	"table_name", "key", "old_values", "new_values", "prev_hash", "hash"};
+	"table_name", "key", "old_values", "new_values", "prev_hash", "hash", "row_hash"};
 
 /* The sequence of the log's identity, remembered with the log's OID (a
  * dropped and re-created extension has a new log, so a new lookup). */
@@ -123,7 +126,7 @@ static void map_columns(pgdbc_audit_writer *w)
 			if (!a->attisdropped && strcmp(NameStr(a->attname), log_columns[c]) == 0)
 				w->attno[c] = i;
 		}
-		if (w->attno[c] < 0)
+		if (w->attno[c] < 0 && c != COL_ROW_HASH)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
 			                errmsg("dbcare: dbcare.audit_log has no column \"%s\"",
 			                       log_columns[c]),
@@ -307,6 +310,10 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 		SET(COL_OLD, old);
 	if (new != (Datum)0)
 		SET(COL_NEW, new);
+	/* what the generated column's dbcare.audit_row_hash would compute,
+	 * without the call (pg/audit_row_hash.c) */
+	if (attno[COL_ROW_HASH] >= 0)
+		SET(COL_ROW_HASH, Int64GetDatum(pgdbc_audit_row_hash(table, strlen(table), key)));
 #undef SET
 
 	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
@@ -336,7 +343,12 @@ void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 		SetUserIdAndSecContext(save_user, save_sec);
 	}
 	ExecDropSingleTupleTableSlot(w->slot);
-	ExecCloseIndices(w->rri);
+	/* not ExecCloseIndices, which releases each index's lock at once: the
+	 * locks are held to the transaction's end, like the log's (cheaper,
+	 * and the next statement takes them again anyway) */
+	for (int i = 0; i < w->rri->ri_NumIndices; i++)
+		if (w->rri->ri_IndexRelationDescs[i])
+			index_close(w->rri->ri_IndexRelationDescs[i], NoLock);
 	FreeExecutorState(w->estate);
 	table_close(w->log, NoLock); /* the lock is held to the transaction's end */
 }

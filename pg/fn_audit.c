@@ -313,6 +313,10 @@ static const dbc_audit_engine engine = {
 	             " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
 	.json_param = "$%d::pg_catalog.jsonb",
 	.time_param = "$%d::pg_catalog.timestamptz",
+	/* the index (row_hash, id): docs/audit.md, "The row hash" */
+	.row_range = "row_hash = dbcare.audit_row_hash(%1$s, %2$s) AND ",
+	.table_range = "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"
+	               " AND dbcare.audit_row_hash(%1$s, NULL) + 4294967295 AND ",
 };
 
 /* A timestamptz argument as text the core passes on. */

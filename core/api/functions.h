@@ -479,6 +479,12 @@
 	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,            \
 	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                              \
 	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")                  \
+	/* The row hash of the log's row index (pg/audit_row_hash.c): the log's                          \
+	 * generated column row_hash and the readers call it; pure. */                                    \
+	X(dbcare_audit_row_hash, audit_row_hash, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,          \
+	  DBC_ARGS(DBC_ARG("table_name", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                       \
+	  .returns = DBC_T_INT8, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PARALLEL_SAFE,             \
+	  .comment = "dbcare: the row hash of an audit log entry: its table and key")                     \
 	/* SQLite: the session's actor, and the id of the current transaction;                            \
 	 * the audit triggers call both (INNOCUOUS: they also run with                                    \
 	 * trusted_schema = OFF); setting the actor is DIRECTONLY. */                                     \

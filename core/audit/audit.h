@@ -65,6 +65,14 @@ typedef struct dbc_audit_engine {
 	/* printf formats of a parameter ($%d) read as JSON and as a time. */
 	const char *json_param;
 	const char *time_param;
+	/* The engine's row index on a hash (NULL: none; SQLite indexes
+	 * (table_name, key)): printf formats of a condition that narrows the log
+	 * to one row's entries (%1$s the table's SQL, %2$s the key's, NULL for
+	 * the table's entries without a key) and to one table's (%1$s); each is
+	 * followed by the exact test of table_name and key, so collisions only
+	 * cost a visit. */
+	const char *row_range;
+	const char *table_range;
 } dbc_audit_engine;
 
 /* Parses and checks the options (JSON object text, NULL for none) against
@@ -132,6 +140,22 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, co
  * insert or a baseline snapshot. */
 int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
                      const char *key, const char *at, char **json_out);
+
+/* ---------------------------------------------------------------- row hash */
+
+/* The row hash (audit_row_hash.c; docs/audit.md, "The row hash"): the high
+ * 32 bits FNV-1a of the table's stored name, the low 32 bits FNV-1a of the
+ * key's members in the engine's canonical order, each member hashed as its
+ * name, a 0 byte, a tag (s string, n number, t true, f false, z null,
+ * c object or array), the value's bytes (a string's UTF-8, a number's
+ * shortest decimal without trailing zeros; none for the others), a 0 byte.
+ * No key: the low half is 0, so a table's entries are the range
+ * [row_hash(table, none), that + 2^32 - 1]. */
+#define DBC_AUDIT_HASH_INIT 2166136261u
+uint32_t dbc_audit_hash_bytes(uint32_t h, const void *bytes, size_t n);
+uint32_t dbc_audit_hash_member(uint32_t h, const char *name, size_t name_len, char tag,
+                               const char *value, size_t value_len);
+int64_t dbc_audit_row_hash(const char *table, size_t table_len, bool has_key, uint32_t key_hash);
 
 /* ---------------------------------------------------------------- chain */
 

@@ -78,6 +78,13 @@ static int add_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	return dbc_rows_add(arg, cols);
 }
 
+/* The engine's hashed range of one row's entries ($1 the table, key_sql its
+ * key, "NULL" for the table's entries without one), "" where it has none. */
+static char *row_range(dbc_ctx *ctx, const dbc_audit_engine *e, const char *key_sql)
+{
+	return e->row_range ? dbc_printf(ctx, e->row_range, "$1", key_sql) : dbc_strdup(ctx, "");
+}
+
 static bool log_exists(dbc_ctx *ctx, const dbc_audit_engine *e, int *rc)
 {
 	bool exists;
@@ -96,11 +103,13 @@ int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 	if (!log_exists(ctx, e, &rc))
 		return rc;
 	char *p2 = dbc_printf(ctx, e->json_param, 2);
-	char *sql = p2 ? dbc_printf(ctx,
-	                            "SELECT " ENTRY_COLUMNS ", old_values, new_values"
-	                            " FROM %saudit_log WHERE table_name = $1 AND key = %s ORDER BY id",
-	                            ctx->host->book_prefix, p2)
-	               : NULL;
+	char *range = p2 ? row_range(ctx, e, p2) : NULL;
+	char *sql = range ? dbc_printf(ctx,
+	                               "SELECT " ENTRY_COLUMNS ", old_values, new_values"
+	                               " FROM %saudit_log WHERE %stable_name = $1 AND key = %s"
+	                               " ORDER BY id",
+	                               ctx->host->book_prefix, range, p2)
+	                  : NULL;
 	dbc_value args[2] = {dbc_text(name), dbc_text(k)};
 	return sql ? ctx->host->query(ctx, sql, 2, args, add_row, out) : DBC_ERROR;
 }
@@ -124,7 +133,11 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, co
 	                ctx->host->book_prefix);
 	if (name) {
 		args[n++] = dbc_text(name);
-		dbc_buf_appendf(&b, " AND table_name = $%d", n);
+		char *param = dbc_printf(ctx, "$%d", n);
+		dbc_buf_append(&b, " AND ");
+		if (e->table_range && param)
+			dbc_buf_appendf(&b, e->table_range, param);
+		dbc_buf_appendf(&b, "table_name = $%d", n);
 	}
 	if (since) {
 		args[n++] = dbc_text(since);
@@ -193,14 +206,16 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 		return rc;
 	char *p2 = dbc_printf(ctx, e->json_param, 2);
 	char *p3 = dbc_printf(ctx, e->time_param, 3);
-	char *sql =
-	    p2 && p3 ? dbc_printf(ctx,
-	                          "SELECT operation, new_values FROM %saudit_log"
-	                          " WHERE table_name = $1 AND (key = %s OR"
-	                          " (key IS NULL AND operation = 'truncate')) AND at <= %s"
-	                          " ORDER BY id",
-	                          ctx->host->book_prefix, p2, p3)
-	             : NULL;
+	char *keyed = p2 ? row_range(ctx, e, p2) : NULL;
+	char *unkeyed = row_range(ctx, e, "NULL");
+	char *sql = p2 && p3 && keyed && unkeyed
+	                ? dbc_printf(ctx,
+	                             "SELECT operation, new_values FROM %saudit_log"
+	                             " WHERE table_name = $1 AND (%skey = %s OR"
+	                             " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
+	                             " ORDER BY id",
+	                             ctx->host->book_prefix, keyed, p2, unkeyed, p3)
+	                : NULL;
 	dbc_value args[3] = {dbc_text(name), dbc_text(k), dbc_text(at)};
 	fold f = {0};
 	rc = sql ? ctx->host->query(ctx, sql, 3, args, fold_entry, &f) : DBC_ERROR;

@@ -97,11 +97,14 @@ static int load(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, bool 
 	if (!exists)
 		return DBC_OK;
 	const char *p = ctx->host->book_prefix;
-	char *count = counted ? dbc_printf(ctx,
-	                                   "(SELECT count(*) FROM %saudit_log l"
-	                                   " WHERE l.table_name = t.table_name)",
-	                                   p)
-	                      : dbc_strdup(ctx, "0");
+	char *range = !counted || !e->table_range ? dbc_strdup(ctx, "")
+	                                           : dbc_printf(ctx, e->table_range, "t.table_name");
+	char *count = !counted ? dbc_strdup(ctx, "0")
+	              : range  ? dbc_printf(ctx,
+	                                    "(SELECT count(*) FROM %saudit_log l"
+	                                    " WHERE %sl.table_name = t.table_name)",
+	                                    p, range)
+	                       : NULL;
 	char *sql = count ? dbc_printf(ctx,
 	                               "SELECT t.table_name, t.enabled_at, t.options, t.columns, %s"
 	                               " FROM %saudit_tables t%s ORDER BY t.table_name",

@@ -27,8 +27,7 @@ CREATE TABLE dbcare.audit_log (
     prev_hash  text,
     hash       text
 );
--- dbaudit_history: one row's entries in order, from the index alone.
-CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
+-- The row index (row_hash, id) is made below, after its hash function.
 -- dbaudit_log(table, since) and retention by age: BRIN, since at grows with
 -- id, and a BRIN entry costs a writer next to nothing.
 CREATE INDEX dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
@@ -62,3 +61,15 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log_id_seq', '');
 
 -- dbcare:api audit
+
+-- The row index (docs/audit.md, "The row hash"). row_hash is a portable
+-- 64-bit hash of table_name (high half) and key (low half): an entry's row
+-- is found by one bigint comparison per index level, where an index on
+-- (table_name, key) compared jsonb keys, the larger part of an entry's cost.
+-- The trigger's writer stores the value itself (no call per entry); a row the
+-- executor writes, a restored dump's among them, gets it from the expression.
+-- Readers re-check table_name and key: collisions cost a visit, not a wrong
+-- answer. A table's entries are one range of row_hash (its high half).
+ALTER TABLE dbcare.audit_log ADD COLUMN row_hash bigint
+    GENERATED ALWAYS AS (dbcare.audit_row_hash(table_name, key)) STORED;
+CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log (row_hash, id);

@@ -154,8 +154,8 @@ CREATE TABLE IF NOT EXISTS dbcare.audit_log (
     prev_hash  text,
     hash       text
 );
--- dbaudit_history: one row's entries in order, from the index alone.
-CREATE INDEX IF NOT EXISTS dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
+-- The row index (row_hash, id) is made at the end of this section, after its
+-- hash function.
 -- dbaudit_log(table, since) and retention by age: BRIN, since at grows with
 -- id, and a BRIN entry costs a writer next to nothing.
 CREATE INDEX IF NOT EXISTS dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
@@ -251,6 +251,27 @@ CREATE OR REPLACE FUNCTION dbaudit_verify()
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_verify';
 COMMENT ON FUNCTION dbaudit_verify() IS 'checks the audit log''s hash chain; names the first entry whose link is broken';
+
+CREATE OR REPLACE FUNCTION dbcare.audit_row_hash("table_name" text, "key" jsonb) RETURNS bigint
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_audit_row_hash';
+COMMENT ON FUNCTION dbcare.audit_row_hash(text, jsonb) IS 'dbcare: the row hash of an audit log entry: its table and key';
+
+-- The row index (docs/audit.md, "The row hash"; pg/sql/70_audit.sql). Adding
+-- the generated column computes row_hash for every existing entry (the log is
+-- rewritten once). A 0.2.0 database that had the audit objects has the
+-- earlier row index on (table_name, key, id) under the same name: it goes.
+ALTER TABLE dbcare.audit_log ADD COLUMN IF NOT EXISTS row_hash bigint
+    GENERATED ALWAYS AS (dbcare.audit_row_hash(table_name, key)) STORED;
+DO $$
+BEGIN
+    IF pg_catalog.pg_get_indexdef(pg_catalog.to_regclass('dbcare.dbcare_audit_log_row'))
+       NOT LIKE '%(row_hash, id)' THEN
+        DROP INDEX dbcare.dbcare_audit_log_row;
+    END IF;
+END $$;
+CREATE INDEX IF NOT EXISTS dbcare_audit_log_row ON dbcare.audit_log (row_hash, id);
 -- (end of audit)
 
 -- ---- backup: verified backups and their catalog (docs/backups.md)

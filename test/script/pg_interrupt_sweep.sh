@@ -134,6 +134,7 @@ declare -A calls=(
   ["dbaudit_history(text,jsonb)"]="dbaudit_history('t1', '{\"id\": 1}')"
   ["dbaudit_log(text,timestamp with time zone)"]="dbaudit_log(NULL, NULL)"
   ["dbaudit_row_at(text,jsonb,timestamp with time zone)"]="dbaudit_row_at('t1', '{\"id\": 1}', now())"
+  ["dbcare.audit_row_hash(text,jsonb)"]="dbcare.audit_row_hash('public.t1', '{\"id\": 1}')"
 )
 
 # Every function of the extension that SQL can call (trigger functions cannot;

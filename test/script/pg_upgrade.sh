@@ -11,7 +11,8 @@
 # take both through 0.2.0 to the current version. A 0.2.0 database (its
 # install script as 0.2.0 shipped it, test/fixtures/pg/dbcare--0.2.0.sql) is
 # upgraded the same way, and so is one made while main still said 0.2.0 but
-# already carried the audit trail (dbcare--0.2.0-audit.sql).
+# already carried the audit trail (dbcare--0.2.0-audit.sql); its log entries
+# get their row hashes and are found by history afterwards.
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
@@ -61,7 +62,7 @@ SQL
 }
 describe ${db}_fresh > "$work/fresh.txt"
 
-upgrade_from() { # fixture version
+upgrade_from() { # fixture version [audited]
   cp "$root/test/fixtures/pg/$1" "$share/dbcare--$2.sql"
   "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   q -c "CREATE EXTENSION dbcare VERSION '$2'"
@@ -74,8 +75,21 @@ upgrade_from() { # fixture version
   else
     q -c "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" >/dev/null
   fi
+  if [ "${3:-}" = audited ]; then
+    # entries written before the upgrade (by this build's trigger, into the
+    # log's earlier layout): the upgrade gives them their row hashes
+    q -c "CREATE SCHEMA app" -c "CREATE TABLE app.acct (id int PRIMARY KEY, plan text)" -c "SELECT dbaudit_enable('app.acct')" \
+      -c "INSERT INTO app.acct SELECT g, 'free' FROM generate_series(1, 50) g" \
+      -c "UPDATE app.acct SET plan = 'pro' WHERE id = 7" > /dev/null
+  fi
   q -c "ALTER EXTENSION dbcare UPDATE"
   describe $db > "$work/upgraded.txt"
+  if [ "${3:-}" = audited ]; then
+    [ "$(q -c "SELECT string_agg(operation, ' ' ORDER BY id) FROM dbaudit_history('app.acct', '{\"id\": 7}')")" = "insert update" ] ||
+      fail "upgraded from $1: the earlier entries are not found by history"
+    [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE row_hash = dbcare.audit_row_hash(table_name, key)")" = 51 ] ||
+      fail "upgraded from $1: the earlier entries have no row hash"
+  fi
   [ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
   diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "upgraded from $1, the extension differs from a fresh one (above: - fresh, + upgraded)"
   [ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")" = "$(q -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" ] ||
@@ -97,5 +111,5 @@ upgrade_from() { # fixture version
 upgrade_from dbcare--0.1.0.sql 0.1.0
 upgrade_from dbcare--0.1.0-dev.sql 0.1.0
 upgrade_from dbcare--0.2.0.sql 0.2.0
-upgrade_from dbcare--0.2.0-audit.sql 0.2.0
+upgrade_from dbcare--0.2.0-audit.sql 0.2.0 audited
 "$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"

@@ -2,7 +2,7 @@
  * test_audit.c — the audit trail's core without an engine: dbaudit_enable's
  * options checked against a table, their stored form, and the hash chain's
  * link (a changed field, a changed previous hash, and a field boundary moved
- * between two fields each change it).
+ * between two fields each change it), and the row hash's fixed values.
  */
 #include "unit.h"
 
@@ -85,12 +85,36 @@ static void test_link(dbc_ctx *ctx)
 	      "link: an empty field is not a NULL one");
 }
 
+/* The row hash as docs/audit.md defines it ("The row hash"): fixed values,
+ * so a build on any platform that computed another would fail here (and the
+ * entries a dump carries would no longer be found). */
+static void test_row_hash(void)
+{
+	CHECK(dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, "", 0) == 0x811c9dc5u, "row hash: FNV-1a basis");
+	CHECK(dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, "a", 1) == 0xe40c292cu, "row hash: FNV-1a of a");
+	uint32_t id1 = dbc_audit_hash_member(DBC_AUDIT_HASH_INIT, "id", 2, 'n', "1", 1);
+	CHECK(dbc_audit_row_hash("public.account", 14, true, id1) == -2333148532242260365LL,
+	      "row hash: a table and a numeric key");
+	CHECK(dbc_audit_row_hash("shop.orders", 11, false, 0) == 5441657507434987520LL,
+	      "row hash: no key leaves the low half 0");
+	/* members in jsonb's order: a, b, ok */
+	uint32_t k = dbc_audit_hash_member(DBC_AUDIT_HASH_INIT, "a", 1, 'n', "-20", 3);
+	k = dbc_audit_hash_member(k, "b", 1, 's', "x", 1);
+	k = dbc_audit_hash_member(k, "ok", 2, 't', NULL, 0);
+	CHECK(dbc_audit_row_hash("public.\"my table\"", 17, true, k) == -6130849036367062870LL,
+	      "row hash: several members, a string and a boolean");
+	CHECK(dbc_audit_hash_member(DBC_AUDIT_HASH_INIT, "ab", 2, 's', "", 0) !=
+	          dbc_audit_hash_member(DBC_AUDIT_HASH_INIT, "a", 1, 's', "b", 1),
+	      "row hash: a name ends where its value begins");
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	test_options(&ctx);
 	test_link(&ctx);
+	test_row_hash();
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
