@@ -12,6 +12,7 @@
 #include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "executor/spi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
@@ -157,9 +158,27 @@ static int do_add_repeatable(dbc_ctx *ctx, mig_args *x)
 {
 	return dbc_migrate_add_repeatable(ctx, x->a, x->b, &x->text);
 }
+/* The list's text is in the server's encoding, but the decoder writes a
+ * \u escape as UTF-8: in a database of another encoding the text goes to
+ * UTF-8 first and every decoded string back (an error for a character the
+ * encoding lacks, as jsonb's input gives), so an escaped and a literal
+ * character register the same bytes. */
 static int do_add_all(dbc_ctx *ctx, mig_args *x)
 {
-	return dbc_migrate_add_all_json(ctx, x->a, &x->count);
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return dbc_migrate_add_all_json(ctx, x->a, &x->count);
+	dbc_migrate_item *items = NULL;
+	int n = 0;
+	const char *utf8 = pg_server_to_any(x->a, (int)strlen(x->a), PG_UTF8);
+	if (dbc_migrate_list_parse(ctx, utf8, &items, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		const char **fields[] = {&items[i].version, &items[i].name, &items[i].up, &items[i].down};
+		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+			if (*fields[f])
+				*fields[f] = pg_any_to_server(*fields[f], (int)strlen(*fields[f]), PG_UTF8);
+	}
+	return dbc_migrate_add_many(ctx, items, n, &x->count);
 }
 static int do_load(dbc_ctx *ctx, mig_args *x)
 {
