@@ -33,7 +33,7 @@ static bool is_pg_url(const char *s)
 	return starts(s, "postgres://") || starts(s, "postgresql://");
 }
 
-static bool url_password_unencoded(const char *spec);
+static bool url_ambiguous(const char *spec);
 
 int cli_target_parse(const char *value, cli_target *out, char **err)
 {
@@ -44,9 +44,11 @@ int cli_target_parse(const char *value, cli_target *out, char **err)
 		return -1;
 	}
 	if (is_pg_url(value) || strchr(value, '=')) {
-		if (url_password_unencoded(value)) {
-			*err = strdup("dbcare: the password of the database URL holds an unencoded '/' or '?'; "
-			              "percent-encode it ('/' as %2F, '?' as %3F)");
+		if (url_ambiguous(value)) {
+			*err = strdup("dbcare: the database URL has an unencoded '@' after its host, so its "
+			              "password cannot be told from its database name: percent-encode '@' "
+			              "as %40 in a database name, and '@', '/' and '?' in a password "
+			              "(%40, %2F, %3F)");
 			return -1;
 		}
 		out->engine = CLI_ENGINE_PG;
@@ -121,47 +123,46 @@ static size_t conninfo_spans(const char *spec, pw_span *out)
 }
 
 /* Where a URL's userinfo ends: its last '@' before the first '/' or '?' of
- * the authority. Failing that, an '@' further on that is not inside a query
- * parameter's value (no '=' between it and the '?' or '&' before it) ends
- * a password holding an unencoded '/' or '?', which libpq would read as
- * part of the host and port; *malformed says so. NULL: no userinfo. */
-static const char *url_userinfo_end(const char *auth, const char *end, bool *malformed)
+ * the authority (libpq reads the URL so). An '@' further on, before the
+ * query or inside it but not in a parameter's value (no '=' between it and
+ * the '?' or '&' before it), makes the URL ambiguous when a ':' precedes
+ * it: a password holding '@', '/' or '?' unencoded and a database name
+ * holding '@' read alike, and libpq would take part of such a password for
+ * the host, port or database name and print it. *ambiguous says so, and
+ * the userinfo is then taken to end at the last such '@'. NULL: none. */
+static const char *url_userinfo_end(const char *auth, const char *end, bool *ambiguous)
 {
-	const char *at = NULL;
-	*malformed = false;
+	const char *at = NULL, *later = NULL;
 	for (const char *p = auth; p < end; p++)
 		if (*p == '@')
 			at = p;
-	if (at)
-		return at;
+	const char *query = strchr(end, '?');
 	for (const char *p = end; *p; p++) {
 		if (*p != '@')
 			continue;
 		const char *seg = p;
-		while (seg > auth && seg[-1] != '?' && seg[-1] != '&')
+		while (seg > end && seg[-1] != '?' && seg[-1] != '&')
 			seg--;
-		if (seg == auth || !memchr(seg, '=', (size_t)(p - seg)))
-			at = p;
+		if (!query || p < query || !memchr(seg, '=', (size_t)(p - seg)))
+			later = p;
 	}
-	*malformed = at != NULL;
-	return at;
+	*ambiguous = later && memchr(auth, ':', (size_t)(later - auth)) != NULL;
+	return *ambiguous ? later : at;
 }
 
 /* A URL: the userinfo's password (up to the LAST '@' of the authority:
  * libpq stops at the first, and reads the rest of an unencoded '@'
  * password as the host) and every ?password= / &password= value. */
-static size_t url_spans(const char *spec, pw_span *out, bool *malformed)
+static size_t url_spans(const char *spec, pw_span *out, bool *ambiguous)
 {
 	size_t n = 0;
 	const char *auth = strstr(spec, "://") + 3;
 	const char *end = auth + strcspn(auth, "/?");
-	const char *at = url_userinfo_end(auth, end, malformed);
+	const char *at = url_userinfo_end(auth, end, ambiguous);
 	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon && at > colon + 1)
 		out[n++] = (pw_span){(size_t)(colon + 1 - spec), (size_t)(at - colon - 1)};
-	else
-		*malformed = false; /* no password in it: libpq's reading is harmless */
-	if (*malformed)
+	if (*ambiguous)
 		end = at + strcspn(at, "/?");
 	const char *q = strchr(end, '?');
 	for (q = q ? q + 1 : NULL; q && *q && n < MAX_PW_SPANS;) {
@@ -177,19 +178,18 @@ static size_t url_spans(const char *spec, pw_span *out, bool *malformed)
 
 static size_t password_spans(const char *spec, pw_span *out)
 {
-	bool malformed;
-	return is_pg_url(spec) ? url_spans(spec, out, &malformed) : conninfo_spans(spec, out);
+	bool ambiguous;
+	return is_pg_url(spec) ? url_spans(spec, out, &ambiguous) : conninfo_spans(spec, out);
 }
 
-/* A URL whose password holds an unencoded '/' or '?': libpq would connect
- * to a host named after the user and a port read from the password. */
-static bool url_password_unencoded(const char *spec)
+/* A URL url_userinfo_end finds ambiguous: refused before libpq reads it. */
+static bool url_ambiguous(const char *spec)
 {
 	pw_span spans[MAX_PW_SPANS];
-	bool malformed = false;
+	bool ambiguous = false;
 	if (is_pg_url(spec))
-		url_spans(spec, spans, &malformed);
-	return malformed;
+		url_spans(spec, spans, &ambiguous);
+	return ambiguous;
 }
 
 /* Replaces every occurrence of secret in text by "***" (as many '*' as

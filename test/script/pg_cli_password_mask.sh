@@ -37,20 +37,27 @@ check "postgres://bob:p%40ss%27wd@/x?host=/nonexistent" "postgres://bob:***@/x?h
 check "postgres:///x?host=/nonexistent&password=se%27cret789" \
       "postgres:///x?host=/nonexistent&password=***" "cret789"
 
-# A password holding an unencoded '/' or '?' ends the authority early for
-# libpq, which would read the user as the host and part of the password as
-# the port (and print it); the command refuses the URL before libpq sees it.
+# An '@' after the host, with a ':' before it, makes a URL ambiguous: a
+# password holding '@', '/' or '?' unencoded reads like a database name
+# holding '@', and libpq would take part of the password for the host, port
+# or database name (and print it). The command refuses such a URL before
+# libpq sees it, and says what to encode.
 refuse() {
   local spec=$1 out rc=0; shift
   out=$("$cli" status --db "$spec" 2>&1) || rc=$?
   [ "$rc" = 2 ] || fail "exit $rc (want 2) for $spec: $out"
-  case $out in *"percent-encode it"*) ;; *) fail "no advice to percent-encode for $spec: $out" ;; esac
+  case $out in *"percent-encode '@' as %40"*) ;; *) fail "no advice to percent-encode for $spec: $out" ;; esac
   for s in "$@"; do
     case $out in *"$s"*) fail "\"$s\" of the password of $spec was printed: $out" ;; esac
   done
 }
 refuse "postgres://bob:pa/ss@localhost:1/db" "pa/" "/ss"
 refuse "postgres://bob:p/a?ss@localhost:1/db?sslmode=disable" "p/a" "a?ss"
+refuse "postgres://bob:secret@part/two@localhost:1/db" "secret" "part/two"
+refuse "postgres://bob:p@ss/word@localhost:1/db" "ss/word"
+refuse "postgresql://localhost:5432/my@db"
+# with no ':' before it there is no password to mistake: libpq reads it
+check "postgres://user@/my@db?host=/nonexistent" "postgres://user@/my@db?host=/nonexistent"
 # an '@' inside a query parameter's value is not a password's end
 check "postgres:///x?host=/nonexistent&application_name=a@b&password=se%2Fcret" \
       "postgres:///x?host=/nonexistent&application_name=a@b&password=***" "se%2Fcret" "se/cret"
