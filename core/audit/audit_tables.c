@@ -239,8 +239,15 @@ static int refresh_one(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_
 		return DBC_ERROR;
 	if (!found)
 		return DBC_OK;
-	if (dbc_audit_parse_options(ctx, &t, row->options, &o) != DBC_OK)
+	if (dbc_audit_parse_options(ctx, &t, row->options, &o) != DBC_OK) {
+		/* the stored options name a column that is gone: renamed while no
+		 * trigger of the table kept its number (its triggers dropped, or
+		 * made by an earlier build), so it cannot be followed any more */
+		dbc_error_hint(ctx, "If a column the options name was renamed, dbaudit_disable the table "
+		                    "and dbaudit_enable it with options naming its columns as they are "
+		                    "now.");
 		return DBC_ERROR;
+	}
 	o.baseline = false;
 	if (e->uninstall(ctx, t.name) != DBC_OK || e->install(ctx, &t, &o) != DBC_OK ||
 	    store_row(ctx, e, &t, &o, false) != DBC_OK)

@@ -89,6 +89,17 @@ q -c "INSERT INTO acct2 VALUES (1, 'a', 'SECRET-HASH', 'SECRET-NEW')" -c "INSERT
   fail "after refresh the renamed key column"
 [ "$(q -c "SELECT options->'exclude' FROM dbaudit_tables() WHERE \"table\" = 'public.acct2'")" = '["pw"]' ] ||
   fail "the stored options changed"
+# with its triggers dropped by hand, a renamed option column cannot be
+# followed: refresh fails, all or nothing, and its hint says what to do
+q -c "CREATE TABLE hd (id int PRIMARY KEY, secret text)" -c "SELECT dbaudit_enable('hd', '{\"exclude\": [\"secret\"]}')" \
+  -c "ALTER TABLE hd RENAME COLUMN secret TO pw" >/dev/null
+for t in $(q -c "SELECT tgname FROM pg_trigger WHERE tgrelid = 'hd'::regclass AND NOT tgisinternal"); do
+  q -c "DROP TRIGGER $t ON hd" >/dev/null
+done
+out=$(q -c "SELECT dbaudit_refresh()" 2>&1) && fail "refresh made triggers for a renamed excluded column it cannot follow: $out"
+case $out in *'has no column "secret"'*"dbaudit_disable the table and dbaudit_enable it"*) ;;
+  *) fail "refresh of a table whose triggers were dropped: $out" ;; esac
+q -c "SELECT dbaudit_disable('hd')" -c "DROP TABLE hd" >/dev/null
 exec 3>&-
 q -c "REASSIGN OWNED BY dbc_ar_robert TO CURRENT_USER" -c "DROP OWNED BY dbc_ar_robert" \
   -c "DROP ROLE dbc_ar_robert" >/dev/null
