@@ -4,11 +4,8 @@
 # file that is no database makes it 1 and is named), --json per database.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+. "$(dirname "$0")/lib/cli.sh"
 export DBCARE_MODULE="$module"
-cd "$work"
 mkdir -p m tenants
 echo 'CREATE TABLE t (id INTEGER PRIMARY KEY);' >m/V1__t.sql
 echo 'ALTER TABLE t ADD COLUMN name TEXT;' >m/V2__name.sql

@@ -7,11 +7,8 @@
 # migration must still apply, alone and in a forked fleet.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is missing (make cli)"
+. "$(dirname "$0")/lib/cli.sh"
 export DBCARE_MODULE="$module"
-cd "$work"
 cat >spy.c <<'C'
 #define _GNU_SOURCE
 #include <dlfcn.h>
