@@ -89,24 +89,21 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "table name \"%s\" is ambiguous: qualify it with its schema",
 		                 dbc_excerpt(ctx, table, DBC_EXCERPT));
-	if (f.persistence == 't')
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "%s is a temporary table: only permanent tables can be audited",
-		                 f.name);
-	if (f.kind != 'r' && f.kind != 'p') {
-		const char *what = f.kind == 'v'   ? "a view"
-		                   : f.kind == 'm' ? "a materialized view"
-		                   : f.kind == 'f' ? "a foreign table"
-		                                   : "not a table";
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is %s: only tables can be audited",
-		                 f.name, what);
-	}
+	memset(out, 0, sizeof(*out));
+	out->name = f.name;
+	*found = true;
+	out->kind = f.persistence == 't' ? DBC_AUDIT_TEMPORARY
+	            : f.kind == 'r' || f.kind == 'p' ? DBC_AUDIT_TABLE
+	            : f.kind == 'v'                  ? DBC_AUDIT_VIEW
+	            : f.kind == 'm'                  ? DBC_AUDIT_MATVIEW
+	            : f.kind == 'f'                  ? DBC_AUDIT_FOREIGN
+	                                             : DBC_AUDIT_OTHER;
+	if (out->kind != DBC_AUDIT_TABLE)
+		return DBC_OK;
 	char *oid = dbc_printf(ctx, "%lld", (long long)f.oid);
 	if (!oid)
 		return DBC_ERROR;
 	arg = dbc_text(oid);
-	memset(out, 0, sizeof(*out));
-	out->name = f.name;
 	if (ctx->host->query(ctx,
 	                     "SELECT attname::pg_catalog.text FROM pg_catalog.pg_attribute"
 	                     " WHERE attrelid = $1::pg_catalog.oid AND attnum > 0"
@@ -129,7 +126,6 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 		if (dbc_strlist_add(ctx, &out->followed, fa.names[i]) != DBC_OK ||
 		    dbc_strlist_add(ctx, &out->followed_ids, fa.numbers[i]) != DBC_OK)
 			return DBC_ERROR;
-	*found = true;
 	return DBC_OK;
 }
 

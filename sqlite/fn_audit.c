@@ -167,6 +167,7 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 	                     " WHERE type IN ('table', 'view') AND name = $1 COLLATE NOCASE",
 	                     1, &arg, collect_rel, &f) != DBC_OK)
 		return DBC_ERROR;
+	memset(out, 0, sizeof(*out));
 	if (f.n == 0) {
 		found_rel temp = {0};
 		if (ctx->host->query(ctx,
@@ -174,22 +175,22 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 		                     " WHERE type IN ('table', 'view') AND name = $1 COLLATE NOCASE",
 		                     1, &arg, collect_rel, &temp) != DBC_OK)
 			return DBC_ERROR;
-		if (temp.n > 0)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "\"%s\" is a temporary %s: only tables of the main database can "
-			                 "be audited",
-			                 temp.name, temp.type);
+		if (temp.n > 0) {
+			out->name = temp.name;
+			out->kind = DBC_AUDIT_TEMPORARY;
+			*found = true;
+		}
 		return DBC_OK;
 	}
-	if (strcmp(f.type, "view") == 0 || f.is_virtual)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "\"%s\" is a %s: only tables can be audited", f.name,
-		                 f.is_virtual ? "virtual table" : "view");
-	if (strncmp(f.name, "dbcare_", 7) == 0 || strncmp(f.name, "sqlite_", 7) == 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "\"%s\" is a table of dbcare or SQLite: it cannot be audited", f.name);
-	memset(out, 0, sizeof(*out));
 	out->name = f.name;
+	*found = true;
+	out->kind = strcmp(f.type, "view") == 0 ? DBC_AUDIT_VIEW
+	            : f.is_virtual              ? DBC_AUDIT_VIRTUAL
+	            : strncmp(f.name, "dbcare_", 7) == 0 || strncmp(f.name, "sqlite_", 7) == 0
+	                ? DBC_AUDIT_INTERNAL
+	                : DBC_AUDIT_TABLE;
+	if (out->kind != DBC_AUDIT_TABLE)
+		return DBC_OK;
 	arg = dbc_text(f.name);
 	/* hidden 1: a virtual table's hidden column; generated ones (2, 3) are recorded */
 	if (ctx->host->query(ctx,

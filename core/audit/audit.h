@@ -11,8 +11,22 @@
 #include "base/dbc.h"
 #include "schema/schema.h"
 
+/* What a name resolved to, as far as auditing cares: the engine reads it
+ * from its catalog, the core refuses all but a table and words why. */
+typedef enum dbc_audit_relkind {
+	DBC_AUDIT_TABLE,     /* a permanent table of the database's own: audited */
+	DBC_AUDIT_TEMPORARY, /* a temporary table or view */
+	DBC_AUDIT_VIEW,
+	DBC_AUDIT_MATVIEW,
+	DBC_AUDIT_FOREIGN,
+	DBC_AUDIT_VIRTUAL,
+	DBC_AUDIT_INTERNAL, /* a table of dbcare's or of the engine's own */
+	DBC_AUDIT_OTHER,    /* any other relation (a sequence, an index, ...) */
+} dbc_audit_relkind;
+
 /* A table as the engine resolved the name a caller gave. */
 typedef struct dbc_audit_target {
+	dbc_audit_relkind kind;
 	/* The name the log stores: PostgreSQL's quoted, qualified form
 	 * (public.orders, public."my table"), SQLite's table name as created;
 	 * never an OID, so it survives a dump and restore. */
@@ -44,9 +58,10 @@ bool dbc_audit_records(const dbc_audit_options *o, const char *column);
 
 /* What differs between the engines. */
 typedef struct dbc_audit_engine {
-	/* Resolves a caller's table name; a dbcare: error unless it names an
-	 * ordinary, permanent table (views, temporary tables, ... are refused).
-	 * *found false (no error) when no such relation exists. */
+	/* Resolves a caller's table name: out->name and out->kind, and for a
+	 * DBC_AUDIT_TABLE its columns and primary key (dbc_audit_resolve refuses
+	 * every other kind). *found false (no error) when no such relation
+	 * exists. */
 	int (*resolve)(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found);
 	/* Makes the triggers that record changes of the table. */
 	int (*install)(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o);
@@ -82,7 +97,8 @@ int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char 
 /* The options as stored (canonical JSON, the key always named). */
 char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o);
 
-/* e->resolve, with target->display set. */
+/* e->resolve, with target->display set; a dbcare: error unless the name is
+ * a table that can be audited (not a view, a temporary table, ...). */
 int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
                       dbc_audit_target *out, bool *found);
 

@@ -33,7 +33,22 @@ int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 		return DBC_ERROR;
 	if (*found && !(out->display = e->display(ctx, out->name)))
 		return DBC_ERROR;
-	return DBC_OK;
+	if (!*found || out->kind == DBC_AUDIT_TABLE)
+		return DBC_OK;
+	if (out->kind == DBC_AUDIT_TEMPORARY)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "%s is temporary: only permanent tables can be audited", out->display);
+	if (out->kind == DBC_AUDIT_INTERNAL)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "%s is a table of dbcare or of the database engine: it cannot be audited",
+		                 out->display);
+	const char *what = out->kind == DBC_AUDIT_VIEW      ? "a view"
+	                   : out->kind == DBC_AUDIT_MATVIEW ? "a materialized view"
+	                   : out->kind == DBC_AUDIT_FOREIGN ? "a foreign table"
+	                   : out->kind == DBC_AUDIT_VIRTUAL ? "a virtual table"
+	                                                    : "not a table";
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is %s: only tables can be audited",
+	                 out->display, what);
 }
 
 int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
