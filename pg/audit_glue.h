@@ -49,6 +49,7 @@ int64 pgdbc_audit_row_hash(const char *table, size_t table_len, Datum key);
  * snapshot entry, written as the trigger with these arguments writes. */
 typedef struct pgdbc_audit_snapshot_args {
 	const char *name;
+	Oid relid;    /* the table: the arguments' attribute numbers are its own */
 	Oid function; /* dbcare.audit_trigger: its owner writes the log */
 	int nargs;
 	char **args;
@@ -57,8 +58,9 @@ typedef struct pgdbc_audit_snapshot_args {
 /* For pgdbc_guarded: arg is a pgdbc_audit_snapshot_args. */
 void pgdbc_audit_snapshot(void *arg);
 
-/* Whether jsonb can hold a json value's text (pg/audit_json.c); a value it
- * cannot is recorded as its text. */
+/* Whether jsonb can hold a json value's text and it is nested at most
+ * 1,000 levels deep (pg/audit_json.c); any other value is recorded as its
+ * text. */
 bool pgdbc_audit_json_fits_jsonb(const char *json);
 
 /* The columns a table's own audit trigger follows by attribute number

@@ -3,7 +3,8 @@
  * before the audit trigger converts it (pg/audit_trigger.c). json keeps its
  * text as given; jsonb refuses some of what json accepts, and a refusal is an
  * error that would fail the application's write. Checking the text first
- * costs one pass over it and no subtransaction per row.
+ * costs one pass over it and no subtransaction per row. The same pass counts
+ * the nesting: a value deeper than AUDIT_JSON_MAX_DEPTH is kept as text too.
  */
 #include "glue.h"
 
@@ -22,6 +23,13 @@
 #define NUMERIC_DSCALE_LIMIT 0x3FFF
 #define NUMERIC_WEIGHT_LIMIT PG_INT16_MAX
 #define NUMERIC_DEC_DIGITS 4
+
+/* The deepest nesting of arrays and objects converted to jsonb (docs/audit.md).
+ * json_in checks its text with little stack per level; the conversion runs
+ * inside the trigger, under the executor's frames, with more stack per
+ * level, so a value json accepted could fail the write with "stack depth
+ * limit exceeded". A deeper value is recorded as its text. */
+#define AUDIT_JSON_MAX_DEPTH 1000
 
 static int hex4(const char *p)
 {
@@ -117,8 +125,16 @@ bool pgdbc_audit_json_fits_jsonb(const char *json)
 {
 	bool utf8 = GetDatabaseEncoding() == PG_UTF8;
 	const char *p = json;
+	int depth = 0; /* of the arrays and objects open at p (strings skipped) */
 	while (*p) {
-		if (*p == '"') {
+		if (*p == '[' || *p == '{') {
+			if (++depth > AUDIT_JSON_MAX_DEPTH)
+				return false;
+			p++;
+		} else if (*p == ']' || *p == '}') {
+			depth--;
+			p++;
+		} else if (*p == '"') {
 			p++;
 			if (!string_fits(&p, utf8))
 				return false;

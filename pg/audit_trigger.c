@@ -12,7 +12,8 @@
  * trigger may be the clone of its audited parent's: it carries the parent's
  * arguments, attribute numbers included, which are translated to the
  * partition's own by the columns' names (a partition's columns have its
- * parent's names; a rename on the parent renames them too).
+ * parent's names; a rename on the parent renames them too). The baseline
+ * snapshot translates them the same way to the columns of its SELECT.
  * Entries are written by pg/audit_write.c without the executor.
  *
  * Privileges: the audited roles have no privilege on dbcare.audit_log. The
@@ -147,9 +148,10 @@ static AttrNumber attnum_of(TupleDesc desc, const char *name)
 
 /* The attribute an argument's recorded number names, if it is still a
  * column of the table (trigger arguments made before 0.3.0 have none).
- * numbered_rel: the audited table the numbers are of when it is not the
- * trigger's own (a clone on a partition); the column is found by its name
- * there. */
+ * numbered_rel: the audited table the numbers are of when desc is not its
+ * own (a clone's trigger on a partition; the baseline's SELECT, whose
+ * columns are numbered without the dropped ones); the column is found by
+ * its name there. */
 static AttrNumber attnum_given(TupleDesc desc, const char *number, Oid numbered_rel)
 {
 	int at = number ? atoi(number) : 0;
@@ -346,7 +348,8 @@ static void push_value(JsonbParseState **st, const audit_cfg *c, int i, Datum d)
 	case K_JSON:
 		s = OutputFunctionCall(&c->out[i], d);
 		/* json holds what jsonb cannot (the escape \u0000, unpaired
-		 * surrogates, numbers beyond numeric's range, ...: pg/audit_json.c).
+		 * surrogates, numbers beyond numeric's range, ...: pg/audit_json.c),
+		 * and nesting deeper than the stack allows the conversion here.
 		 * Such a value is recorded as its text, so the application's write
 		 * never fails for the log's sake. */
 		if (!pgdbc_audit_json_fits_jsonb(s)) {
@@ -588,8 +591,11 @@ void pgdbc_audit_snapshot(void *arg)
 		uint64 n = SPI_processed;
 		SPITupleTable *tt = SPI_tuptable;
 		if (c == NULL) {
+			/* the arguments' attribute numbers are the table's, which counts
+			 * its dropped columns; the SELECT's columns do not: the numbers
+			 * are translated by name, as for a partition's clone */
 			c = build_cfg(CurrentMemoryContext, InvalidOid, a->function, a->nargs, a->args,
-			              tt->tupdesc, InvalidOid);
+			              tt->tupdesc, a->relid);
 			slot = MakeSingleTupleTableSlot(tt->tupdesc, &TTSOpsHeapTuple);
 			pgdbc_audit_writer_open(&w, c->owner, c->chain);
 		}

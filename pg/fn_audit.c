@@ -286,7 +286,12 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	char *from = dbc_printf(ctx, "%s%s", kind && strcmp(kind, "p") == 0 ? "" : "ONLY ", t->name);
 	if (!from)
 		return DBC_ERROR;
-	pgdbc_audit_snapshot_args a = {from, (Oid)strtoul(fn, NULL, 10), args.n, args.items};
+	char *relid = NULL;
+	if (dbc_query_text(ctx, "SELECT $1::pg_catalog.regclass::pg_catalog.oid::pg_catalog.text", 1,
+	                   &rel, &relid, &found) != DBC_OK)
+		return DBC_ERROR;
+	pgdbc_audit_snapshot_args a = {from, (Oid)strtoul(relid, NULL, 10),
+	                               (Oid)strtoul(fn, NULL, 10), args.n, args.items};
 	return pgdbc_guarded(ctx, pgdbc_audit_snapshot, &a);
 }
 

@@ -10,7 +10,13 @@
 #   surrogate, a number beyond numeric's range) is recorded as its text
 #   instead of failing the application's write;
 # - dbaudit_refresh keeps following renamed excluded, listed and key
-#   columns (their numbers), and does not fail because of them.
+#   columns (their numbers), and does not fail because of them;
+# - the baseline snapshot of a table with a dropped column records the
+#   listed columns and keys its rows by the key column (the arguments'
+#   attribute numbers are the table's, a dropped column's number included),
+#   a partitioned table's too;
+# - a json value nested deeper than jsonb is converted (1,000 levels) is
+#   recorded as its text instead of failing the write for the stack depth.
 set -eu
 db=dbcare_audit_renames
 . "$(dirname "$0")/lib/pg.sh"
@@ -100,6 +106,42 @@ out=$(q -c "SELECT dbaudit_refresh()" 2>&1) && fail "refresh made triggers for a
 case $out in *'has no column "secret"'*"dbaudit_disable the table and dbaudit_enable it"*) ;;
   *) fail "refresh of a table whose triggers were dropped: $out" ;; esac
 q -c "SELECT dbaudit_disable('hd')" -c "DROP TABLE hd" >/dev/null
+
+# 6. the baseline after a dropped column (the reviewer's reproductions)
+q -c "CREATE TABLE u (id int PRIMARY KEY, junk int, name text, secret text)" -c "ALTER TABLE u DROP COLUMN junk" \
+  -c "INSERT INTO u VALUES (1, 'bob', 'hunter2')" \
+  -c "SELECT dbaudit_enable('u', '{\"columns\": [\"name\"], \"baseline\": true}')" >/dev/null
+got=$(q -c "SELECT key::text || ' ' || new_values::text FROM dbcare.audit_log WHERE table_name = 'public.u' AND operation = 'snapshot'")
+[ "$got" = '{"id": 1} {"id": 1, "name": "bob"}' ] || fail "the baseline of a table with a dropped column: $got"
+q -c "CREATE TABLE kb (junk int, id int PRIMARY KEY, v text)" -c "ALTER TABLE kb DROP COLUMN junk" \
+  -c "INSERT INTO kb VALUES (1, 'one'), (2, 'two')" -c "SELECT dbaudit_enable('kb', '{\"baseline\": true}')" >/dev/null
+got=$(q -c "SELECT string_agg(key::text, ' ' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.kb'")
+[ "$got" = '{"id": 1} {"id": 2}' ] || fail "the baseline keyed by the wrong column after a dropped one: $got"
+[ "$(q -c "SELECT dbaudit_row_at('kb', '{\"id\": 2}', now())")" = '{"v": "two", "id": 2}' ] ||
+  fail "dbaudit_row_at after a baseline with a dropped column: $(q -c "SELECT dbaudit_row_at('kb', '{\"id\": 2}', now())")"
+# a partitioned table whose parent has a dropped column (its partition has none)
+q -c "CREATE TABLE pu (junk int, id int PRIMARY KEY, name text, secret text) PARTITION BY RANGE (id)" \
+  -c "ALTER TABLE pu DROP COLUMN junk" -c "CREATE TABLE pu1 PARTITION OF pu FOR VALUES FROM (0) TO (100)" \
+  -c "INSERT INTO pu VALUES (1, 'ann', 'pw1')" \
+  -c "SELECT dbaudit_enable('pu', '{\"columns\": [\"name\"], \"baseline\": true}')" \
+  -c "INSERT INTO pu VALUES (2, 'cat', 'pw2')" >/dev/null
+got=$(q -c "SELECT string_agg(operation || ' ' || key::text || ' ' || new_values::text, ', ' ORDER BY id) FROM dbcare.audit_log WHERE table_name = 'public.pu'")
+[ "$got" = 'snapshot {"id": 1} {"id": 1, "name": "ann"}, insert {"id": 2} {"id": 2, "name": "cat"}' ] ||
+  fail "the entries of a partitioned table with a dropped column: $got"
+
+# 7. json nested deeper than the limit: recorded as text; nested less, as JSON
+q -c "CREATE TABLE deep (id int PRIMARY KEY, doc json)" -c "SELECT dbaudit_enable('deep')" >/dev/null
+q -c "INSERT INTO deep VALUES (1, (repeat('[', 5000) || repeat(']', 5000))::json)" >/dev/null ||
+  fail "a json value nested 5,000 levels made the audited write fail"
+[ "$(q -c "SELECT jsonb_typeof(new_values->'doc') || ' ' || length(new_values->>'doc') FROM dbcare.audit_log WHERE table_name = 'public.deep' AND key = '{\"id\": 1}'")" = 'string 10000' ] ||
+  fail "a json value nested 5,000 levels was not recorded as its text"
+q -c "INSERT INTO deep VALUES (2, (repeat('{\"a\": [', 500) || '\"[{\"' || repeat(']}', 500))::json)" >/dev/null
+[ "$(q -c "SELECT jsonb_typeof(new_values->'doc') || ' ' || (new_values->'doc' #>> (SELECT array_agg(x) FROM (SELECT unnest(array['a', '0']) x FROM generate_series(1, 500)) s)) FROM dbcare.audit_log WHERE table_name = 'public.deep' AND key = '{\"id\": 2}'")" = 'object [{' ] ||
+  fail "a json value nested 1,000 levels is no longer recorded as JSON"
+q -c "INSERT INTO deep VALUES (3, (repeat('[', 1001) || repeat(']', 1001))::json)" >/dev/null
+[ "$(q -c "SELECT jsonb_typeof(new_values->'doc') FROM dbcare.audit_log WHERE table_name = 'public.deep' AND key = '{\"id\": 3}'")" = string ] ||
+  fail "a json value nested 1,001 levels was not recorded as its text"
+
 exec 3>&-
 q -c "REASSIGN OWNED BY dbc_ar_robert TO CURRENT_USER" -c "DROP OWNED BY dbc_ar_robert" \
   -c "DROP ROLE dbc_ar_robert" >/dev/null
