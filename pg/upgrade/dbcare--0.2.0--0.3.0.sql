@@ -154,8 +154,8 @@ CREATE TABLE IF NOT EXISTS dbcare.audit_log (
     prev_hash  text,
     hash       text
 );
--- The row index (row_hash, id) is made at the end of this section, after its
--- hash function.
+-- dbaudit_history: one row's entries in order, from the index alone.
+CREATE INDEX IF NOT EXISTS dbcare_audit_log_row ON dbcare.audit_log (table_name, key, id);
 -- dbaudit_log(table, since) and retention by age: BRIN, since at grows with
 -- id, and a BRIN entry costs a writer next to nothing.
 CREATE INDEX IF NOT EXISTS dbcare_audit_log_at ON dbcare.audit_log USING brin (at);
@@ -169,8 +169,6 @@ CREATE TABLE IF NOT EXISTS dbcare.audit_tables (
     columns    jsonb NOT NULL
 );
 COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their options (dbaudit_tables)';
--- The health check audit reads which tables are audited (not the log).
-GRANT SELECT ON dbcare.audit_tables TO pg_monitor;
 
 -- The hash chain's head: the last chained entry's hash. Writers of chained
 -- tables lock this row in turn (tables without hash_chain never touch it).
@@ -251,27 +249,6 @@ CREATE OR REPLACE FUNCTION dbaudit_verify()
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbaudit_verify';
 COMMENT ON FUNCTION dbaudit_verify() IS 'checks the audit log''s hash chain; names the first entry whose link is broken';
-
-CREATE OR REPLACE FUNCTION dbcare.audit_row_hash("table_name" text, "key" jsonb) RETURNS bigint
-    LANGUAGE c IMMUTABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbcare_audit_row_hash';
-COMMENT ON FUNCTION dbcare.audit_row_hash(text, jsonb) IS 'dbcare: the row hash of an audit log entry: its table and key';
-
--- The row index (docs/audit.md, "The row hash"; pg/sql/70_audit.sql). Adding
--- the generated column computes row_hash for every existing entry (the log is
--- rewritten once). A 0.2.0 database that had the audit objects has the
--- earlier row index on (table_name, key, id) under the same name: it goes.
-ALTER TABLE dbcare.audit_log ADD COLUMN IF NOT EXISTS row_hash bigint
-    GENERATED ALWAYS AS (dbcare.audit_row_hash(table_name, key)) STORED;
-DO $$
-BEGIN
-    IF pg_catalog.pg_get_indexdef(pg_catalog.to_regclass('dbcare.dbcare_audit_log_row'))
-       NOT LIKE '%(row_hash, id)' THEN
-        DROP INDEX dbcare.dbcare_audit_log_row;
-    END IF;
-END $$;
-CREATE INDEX IF NOT EXISTS dbcare_audit_log_row ON dbcare.audit_log (row_hash, id);
 -- (end of audit)
 
 -- ---- backup: verified backups and their catalog (docs/backups.md)
@@ -376,18 +353,3 @@ CREATE FUNCTION dbmigrate_trace("version" text)
 COMMENT ON FUNCTION dbmigrate_trace(text) IS 'runs a migration''s up script in a subtransaction it rolls back and reports the locks, rewrites, rows and time of each statement';
 REVOKE ALL ON FUNCTION dbmigrate_trace(text) FROM PUBLIC;
 -- (end of migrate lint)
-
--- ---- migrate: dbmigrate_add_all on PostgreSQL (docs/migrations.md)
-CREATE FUNCTION dbmigrate_add_all("migrations" jsonb) RETURNS integer
-    LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_add_all';
-COMMENT ON FUNCTION dbmigrate_add_all(jsonb) IS 'registers many migrations from a JSON array, all or nothing; returns how many';
-REVOKE ALL ON FUNCTION dbmigrate_add_all(jsonb) FROM PUBLIC;
-CREATE FUNCTION dbmigrate_add_all("migrations" text) RETURNS integer
-    LANGUAGE c VOLATILE
-    SET search_path = pg_catalog, pg_temp
-    AS 'MODULE_PATHNAME', 'dbmigrate_add_all_text';
-COMMENT ON FUNCTION dbmigrate_add_all(text) IS 'registers many migrations from a JSON array, all or nothing; returns how many';
-REVOKE ALL ON FUNCTION dbmigrate_add_all(text) FROM PUBLIC;
--- (end of migrate)
