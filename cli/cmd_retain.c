@@ -8,6 +8,8 @@
  */
 #include "cli.h"
 
+#include "base/clock.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +20,6 @@ typedef struct policy_total {
 	char *name;
 	long long archived, deleted, blocked, remaining;
 } policy_total;
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long long num(const cli_rows *r, int row, int col)
 {
@@ -145,7 +140,7 @@ int cmd_retain(cli_db *db, cli_opts *o)
 		return attached;
 	policy_total *t = NULL;
 	int n = 0, batches = 0, rc = CLI_OK;
-	double start = now_s();
+	double start = dbc_monotonic_ms() / 1000;
 	const char *stopped = "done";
 	long long moved_all = 0;
 	for (;;) {
@@ -162,7 +157,7 @@ int cmd_retain(cli_db *db, cli_opts *o)
 			        moved_all);
 		if (moved == 0)
 			break;
-		if (now_s() - start >= o->budget_s) {
+		if (dbc_monotonic_ms() / 1000 - start >= o->budget_s) {
 			stopped = "budget";
 			break;
 		}

@@ -5,15 +5,10 @@
  */
 #include "cli.h"
 
+#include "base/clock.h"
+
 #include <stdlib.h>
 #include <time.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* --json: {"database": ..., "ready": bool, "waited_ms": n}; else a line. */
 static void print_ready(cli_opts *o, const cli_target *t, bool ready, double waited_s)
@@ -31,7 +26,7 @@ int cmd_wait(cli_db *probe, cli_opts *o)
 {
 	const cli_target *t = probe->handle; /* run.c hands the target over */
 	cli_connect_opts co = {.module = o->module, .bare = true};
-	double started = now_s(), deadline = started + o->timeout_s;
+	double started = dbc_monotonic_ms() / 1000, deadline = started + o->timeout_s;
 	char *err = NULL;
 	for (;;) {
 		free(err);
@@ -39,15 +34,15 @@ int cmd_wait(cli_db *probe, cli_opts *o)
 		cli_db *db = cli_connect(t, &co, &err);
 		if (db) {
 			cli_disconnect(db);
-			print_ready(o, t, true, now_s() - started);
+			print_ready(o, t, true, dbc_monotonic_ms() / 1000 - started);
 			return CLI_OK;
 		}
-		if (now_s() >= deadline)
+		if (dbc_monotonic_ms() / 1000 >= deadline)
 			break;
 		nanosleep(&(struct timespec){0, 250000000}, NULL);
 	}
 	fprintf(stderr, "%s\ndbcare: gave up waiting after %gs\n", err ? err : "", o->timeout_s);
 	free(err);
-	print_ready(o, t, false, now_s() - started);
+	print_ready(o, t, false, dbc_monotonic_ms() / 1000 - started);
 	return CLI_ERROR;
 }

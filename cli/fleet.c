@@ -16,6 +16,8 @@
  */
 #include "cli.h"
 
+#include "base/clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -50,13 +52,6 @@ typedef struct answer {
 	int rc;
 	long out_end, err_end;
 } answer;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000 + ts.tv_nsec / 1e6;
-}
 
 static int severity(int rc)
 {
@@ -196,7 +191,7 @@ static bool dispatch(worker *k, job *jobs, int i)
 	if (!write_all(k->ask, &i, sizeof i))
 		return false;
 	k->current = i;
-	k->started = now_ms();
+	k->started = dbc_monotonic_ms();
 	jobs[i].out = k->out;
 	jobs[i].err = k->err;
 	jobs[i].out_at = k->out_pos;
@@ -220,7 +215,7 @@ static void finish_job(cli_opts *o, worker *k, job *j, int rc, long out_end, lon
                        int *finished, int n)
 {
 	j->rc = rc;
-	j->ms = now_ms() - k->started;
+	j->ms = dbc_monotonic_ms() - k->started;
 	j->out_end = k->out_pos = out_end;
 	j->err_end = k->err_pos = err_end;
 	k->current = -1;

@@ -19,6 +19,7 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "backup/backup.h"
+#include "base/clock.h"
 #include "base/sha256.h"
 #include "backup_glue.h"
 #include "conn.h"
@@ -32,13 +33,6 @@
 #include <unistd.h>
 
 #define STEP_PAGES 4096
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(int ms)
 {
@@ -317,7 +311,7 @@ static int begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, dbc_backup
 			return DBC_ERROR;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			return db_error(ctx, db, "could not read the database to back up");
-		if (now_ms() >= deadline)
+		if (dbc_monotonic_ms() >= deadline)
 			return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
 			                 "the database stayed locked: no consistent read within "
 			                 "backup.timeout_ms");
@@ -336,7 +330,7 @@ static int copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline
 		return db_error(ctx, dest, "could not start the copy");
 	int rc;
 	while ((rc = sqlite3_backup_step(b, STEP_PAGES)) == SQLITE_OK) {
-		if (now_ms() >= deadline) {
+		if (dbc_monotonic_ms() >= deadline) {
 			sqlite3_backup_finish(b);
 			return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
 			                 "the copy did not finish within backup.timeout_ms");
@@ -356,7 +350,7 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
                        dbc_backup_image *source)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	double deadline = now_ms() + (double)timeout_ms;
+	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
 	if (!sqlite3_get_autocommit(db)) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "a backup cannot be taken inside a transaction");
 		dbc_error_hint(ctx, "COMMIT or ROLLBACK first: the copy needs a read transaction of its "

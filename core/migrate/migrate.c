@@ -4,6 +4,7 @@
  * statement (so a failure names its line), record each step in O(1), and take
  * the schema snapshot once at the end of the call.
  */
+#include "base/clock.h"
 #include "migrate/migrate.h"
 #include "migrate/lint.h"
 #include "migrate/migrate_checksum.h"
@@ -685,7 +686,7 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 		return DBC_ERROR;
 	done->mig = m;
 	done->duration_ms = dbc_monotonic_ms() - t0;
-	done->at_s = dbc_mig_now_ms() / 1000.0;
+	done->at_s = dbc_now_epoch();
 	if (m->repeatable && r->applied) {
 		dbc_value d = dbc_text(m->name);
 		if (dbc_mig_query(ctx,

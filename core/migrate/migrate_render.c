@@ -4,6 +4,7 @@
  * non-transactional ones), with the step_begin / step_end bookkeeping calls
  * around each; and those two calls themselves.
  */
+#include "base/clock.h"
 #include "migrate/migrate.h"
 #include "migrate/migrate_script.h"
 #include "migrate/migrate_store.h"
@@ -371,7 +372,7 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char 
 		                    down ? "down" : "up", s.r->mig->checksum, -1, false,
 		                    down ? "started by dbmigrate_script('rollback'), not finished"
 		                         : "started by dbmigrate_script, not finished",
-		                    dbc_mig_now_ms());
+		                    dbc_now_epoch() * 1000.0);
 	rc = dbc_mig_frame_end(ctx, &s.f, rc);
 	if (rc == DBC_OK)
 		*run = true;
@@ -398,7 +399,7 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const cha
 		rc = DBC_ERROR;
 	}
 	if (rc == DBC_OK) {
-		double ms = s.started > 0 ? dbc_mig_now_ms() - s.started : 0;
+		double ms = s.started > 0 ? dbc_now_epoch() * 1000.0 - s.started : 0;
 		dbc_value p[2] = {dbc_float(ms < 0 ? 0 : ms), dbc_int(s.id)};
 		dbc_value v = dbc_text(r->mig->version);
 		rc = dbc_mig_query(ctx,
@@ -442,7 +443,7 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *k
 		rc = DBC_ERROR;
 	}
 	if (rc == DBC_OK) {
-		double ms = s.started > 0 ? dbc_mig_now_ms() - s.started : 0;
+		double ms = s.started > 0 ? dbc_now_epoch() * 1000.0 - s.started : 0;
 		if (ms < 0)
 			ms = 0;
 		dbc_value p[2] = {dbc_float(ms), dbc_int(s.id)};

@@ -87,13 +87,6 @@ double dbc_mig_num(const dbc_value *v, bool *isnull)
 	return 0;
 }
 
-double dbc_mig_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 
 static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {

@@ -72,10 +72,6 @@ int dbc_mig_frame_discard(dbc_ctx *ctx, dbc_mig_frame *f);
 int dbc_mig_guard_enter(dbc_ctx *ctx);
 void dbc_mig_guard_leave(void);
 
-/* Milliseconds on the wall clock (for started_ms; durations are
- * dbc_monotonic_ms's, base/clock.h). */
-double dbc_mig_now_ms(void);
-
 /* Registration of one migration whose scripts were normalised and checked;
  * exists says whether to replace the registered row. */
 int dbc_mig_register_versioned(dbc_ctx *ctx, const char *canon, const char *vtext, const char *name,
