@@ -447,24 +447,12 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mo
 int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                        dbc_health_fact *fact)
 {
-	char *can_read = NULL;
+	bool readable;
 	(void)eng, (void)mode;
-	if (dbc_query_text(ctx,
-	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
-	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.audit_tables',"
-	                   " 'SELECT') THEN 'yes' ELSE 'no' END",
-	                   0, NULL, &can_read, NULL) != DBC_OK)
+	if (pgdbc_health_readable(ctx, fact, "dbcare.audit_tables", "the audited tables", &readable) !=
+	    DBC_OK)
 		return DBC_ERROR;
-	if (!can_read || strcmp(can_read, "yes") != 0) {
-		char *user = NULL;
-		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
-		const char *role = ctx->host->quote_ident(ctx, user ? user : "current_user");
-		dbc_health_skip(ctx, fact, "cannot read the audited tables dbcare.audit_tables",
-		                dbc_printf(ctx,
-		                           "GRANT USAGE ON SCHEMA dbcare TO %s; "
-		                           "GRANT SELECT ON dbcare.audit_tables TO %s;",
-		                           role, role));
+	if (!readable)
 		return DBC_OK;
-	}
 	return dbc_health_collect(ctx, fact, health_sql, 0, NULL);
 }

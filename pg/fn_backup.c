@@ -170,22 +170,13 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                          dbc_health_fact *fact)
 {
-	char *can_read = NULL;
+	bool readable;
 	(void)eng, (void)mode;
-	if (dbc_query_text(ctx,
-	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
-	                   " THEN 'no' WHEN pg_catalog.has_table_privilege('dbcare.backups', 'SELECT')"
-	                   " THEN 'yes' ELSE 'no' END",
-	                   0, NULL, &can_read, NULL) != DBC_OK)
+	if (pgdbc_health_readable(ctx, fact, "dbcare.backups", "the backup catalog", &readable) !=
+	    DBC_OK)
 		return DBC_ERROR;
-	if (!can_read || strcmp(can_read, "yes") != 0) {
-		char *user = NULL;
-		dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
-		dbc_health_skip(ctx, fact, "cannot read the backup catalog dbcare.backups",
-		                dbc_printf(ctx, "GRANT pg_monitor TO %s;",
-		                           ctx->host->quote_ident(ctx, user ? user : "current_user")));
+	if (!readable)
 		return DBC_OK;
-	}
 	if (dbc_backup_health(ctx, &pgdbc_backup_env, fact) != DBC_OK)
 		return DBC_ERROR;
 	return gather_archiving(ctx, fact);

@@ -235,6 +235,14 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
  * The model handed out may belong to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
+/* pg/health.c: whether the caller may read dbcare's `table` (schema USAGE
+ * and SELECT), which a health check needs; if not, the check is skipped,
+ * naming `what` (the backup catalog, ...), with the grant that gives it:
+ * pg_monitor reads every table a health check reads. */
+struct dbc_health_fact;
+int pgdbc_health_readable(dbc_ctx *ctx, struct dbc_health_fact *fact, const char *table,
+                          const char *what, bool *readable);
+
 /* pg/fn_retain.c: what PostgreSQL does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
 struct dbc_retain_engine;
