@@ -31,18 +31,6 @@
  * limit exceeded". A deeper value is recorded as its text. */
 #define AUDIT_JSON_MAX_DEPTH 1000
 
-static int hex4(const char *p)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i];
-		if (!isxdigit(c))
-			return -1;
-		v = v * 16 + (isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
-	}
-	return v;
-}
-
 /* A string's body from just after its opening quote; *p ends after its
  * closing quote. False for what jsonb refuses: the escape \u0000, a high
  * surrogate not followed by a low one, a low surrogate alone, and outside a
@@ -60,18 +48,12 @@ static bool string_fits(const char **p, bool utf8)
 			s += s[1] ? 2 : 1;
 			continue;
 		}
-		int cp = hex4(s + 2);
-		if (cp < 0)
-			return false; /* not json; let jsonb say so as text */
-		if (cp == 0 || !utf8 || (cp >= 0xDC00 && cp <= 0xDFFF))
+		uint32_t cp;
+		int took = dbc_json_unicode_escape(s + 2, &cp);
+		/* not hex (not json: recorded as text), half a surrogate pair */
+		if (!took || cp == 0 || !utf8)
 			return false;
-		s += 6;
-		if (cp >= 0xD800 && cp <= 0xDBFF) {
-			int low = s[0] == '\\' && s[1] == 'u' ? hex4(s + 2) : -1;
-			if (low < 0xDC00 || low > 0xDFFF)
-				return false;
-			s += 6;
-		}
+		s += 2 + took;
 	}
 	*p = *s ? s + 1 : s;
 	return true;

@@ -489,3 +489,59 @@ int dbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 		return ctx->host->book_ensure_part(ctx, part);
 	return ctx->host->book_ensure ? ctx->host->book_ensure(ctx) : DBC_OK;
 }
+
+static int hex4(const char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+int dbc_json_unicode_escape(const char *s, uint32_t *cp)
+{
+	int v = hex4(s);
+	if (v < 0 || (v >= 0xDC00 && v <= 0xDFFF))
+		return 0; /* not hex, or a low surrogate alone */
+	if (v < 0xD800 || v > 0xDBFF) {
+		*cp = (uint32_t)v;
+		return 4;
+	}
+	int lo = s[4] == '\\' && s[5] == 'u' ? hex4(s + 6) : -1;
+	if (lo < 0xDC00 || lo > 0xDFFF)
+		return 0; /* a high surrogate alone */
+	*cp = 0x10000 + (((uint32_t)v - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+	return 10;
+}
+
+size_t dbc_utf8_put(char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}

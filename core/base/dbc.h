@@ -417,6 +417,13 @@ char *dbc_buf_finish(dbc_buf *b);
 /* Length of the well-formed UTF-8 sequence at p (n bytes left; no overlong
  * forms, surrogates or code points above U+10FFFF), 0 when there is none. */
 int dbc_utf8_seq(const unsigned char *p, size_t n);
+/* A JSON \u escape at s (just after its "\u"): the character it names in
+ * *cp, a surrogate pair read as one, and how many bytes after the "\u" it
+ * took (4, or 10 for a pair); 0 when it names no character (not four hex
+ * digits, or a surrogate that is not half of a pair). */
+int dbc_json_unicode_escape(const char *s, uint32_t *cp);
+/* cp (at most U+10FFFF) as UTF-8 into out (room for 4); its length. */
+size_t dbc_utf8_put(char *out, uint32_t cp);
 /* Copies n bytes of s into out (n + 1 bytes) with every byte that starts no
  * well-formed UTF-8 sequence replaced by '?', and a NUL after them. */
 void dbc_utf8_repair(char *out, const char *s, size_t n);

@@ -63,46 +63,6 @@ static bool shape(reader *r, char *msg)
 	return msg != NULL;
 }
 
-static int hex4(const char *s)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9'   ? c - '0'
-		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-		                               : -1;
-		if (d < 0)
-			return -1;
-		v = v * 16 + d;
-	}
-	return v;
-}
-
-static size_t put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* A string at r->p (its opening quote). With out, its decoded value goes to
  * the arena (*out NULL on OOM: ctx->failed tells). false: not valid JSON. */
 static bool string(reader *r, char **out)
@@ -120,18 +80,11 @@ static bool string(reader *r, char **out)
 		escaped = true;
 		c = (unsigned char)*++r->p;
 		if (c == 'u') {
-			int v = hex4(r->p + 1);
-			if (v < 0)
-				return syntax(r);
-			r->p += 4;
-			if (v >= 0xDC00 && v <= 0xDFFF)
-				return syntax(r); /* a low surrogate alone */
-			if (v >= 0xD800 && v <= 0xDBFF) {
-				int lo = r->p[1] == '\\' && r->p[2] == 'u' ? hex4(r->p + 3) : -1;
-				if (lo < 0xDC00 || lo > 0xDFFF)
-					return syntax(r); /* a high surrogate alone */
-				r->p += 6;
-			}
+			uint32_t cp;
+			int took = dbc_json_unicode_escape(r->p + 1, &cp);
+			if (!took)
+				return syntax(r); /* not hex, or half a surrogate pair */
+			r->p += took;
 		} else if (!c || !strchr("\"\\/bfnrt", c)) {
 			return syntax(r);
 		}
@@ -161,13 +114,9 @@ static bool string(reader *r, char **out)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u': {
-			unsigned cp = (unsigned)hex4(q + 1);
-			q += 4;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)hex4(q + 3) - 0xDC00);
-				q += 6;
-			}
-			o += put_utf8(o, cp);
+			uint32_t cp = 0;
+			q += dbc_json_unicode_escape(q + 1, &cp); /* checked above */
+			o += dbc_utf8_put(o, cp);
 			break;
 		}
 		default: *o++ = e; break; /* " \ / */
