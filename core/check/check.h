@@ -44,6 +44,10 @@ typedef struct dbc_check_plan {
 	char *precheck;
 } dbc_check_plan;
 
+/* The bare boolean expression of a CHECK, whichever form a reader stored:
+ * "x > 0", "(x > 0)" or PostgreSQL's "CHECK ((x > 0)) NOT VALID". */
+char *dbc_check_body(dbc_ctx *ctx, const char *expr);
+
 /* The statement that finds the rows of table t violating constraint con
  * (one of PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, NOT NULL). Foreign keys
  * honour con->match ("full" or simple). s resolves the parent of a foreign key

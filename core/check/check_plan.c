@@ -138,9 +138,7 @@ static const dbc_table *find_parent(const dbc_ctx *ctx, const dbc_schema *s,
 	return NULL;
 }
 
-/* The bare boolean expression of a CHECK, whichever form a reader stored:
- * "x > 0", "(x > 0)" or PostgreSQL's "CHECK ((x > 0)) NOT VALID". */
-static char *check_body(dbc_ctx *ctx, const char *expr)
+char *dbc_check_body(dbc_ctx *ctx, const char *expr)
 {
 	const char *b = expr;
 	while (isspace((unsigned char)*b))
@@ -596,7 +594,7 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		if (!con->expr || !*con->expr)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 			                 "CHECK constraint %s of table %s has no expression", con->name, tname);
-		char *body = check_body(ctx, con->expr);
+		char *body = dbc_check_body(ctx, con->expr);
 		if (!body)
 			return DBC_ERROR;
 		/* The expression is someone else's code. Where the host has no

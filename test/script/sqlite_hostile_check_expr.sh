@@ -14,6 +14,13 @@
 #     name whose live definition is not SQLite's own is not evaluated either.
 #  3. The sqlite3 shell opened as the issue describes (-readonly, trusted_schema
 #     OFF): the shell's own sha3_query() would run writefile(); no file appears.
+#  4. The same file opened read-write: PRAGMA quick_check and integrity_check,
+#     which the health report runs, evaluate every CHECK of a writable file
+#     with neither trusted_schema = OFF nor SQLITE_DIRECTONLY in the way. The
+#     report runs them with CHECKs off when a CHECK is refused, and says so;
+#     no application or shell function is called (Python with SQLite's
+#     default trusted_schema = ON, and the shell likewise: with it OFF this
+#     file's json_valid() CHECK makes SQLite refuse the schema of a writable file).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 
@@ -71,10 +78,13 @@ if any(v == 0 for v in expected.values()):
 
 ROWS = {"ab", "ABCD", "zed", "spy(1)", "z%"}
 
-def victim(overrides):
+def victim(overrides, writable=False):
     calls = []
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-    conn.execute("PRAGMA trusted_schema = OFF")
+    conn = sqlite3.connect(f"file:{path}?mode={'rw' if writable else 'ro'}", uri=True,
+                           isolation_level=None)
+    # read-only as the issue describes; read-write with SQLite's defaults
+    if not writable:
+        conn.execute("PRAGMA trusted_schema = OFF")
     def recorder(name):
         return lambda *a: calls.append((name,) + a)
     def override(name):
@@ -117,10 +127,30 @@ def check(label, overrides, not_checked):
     conn.close()
     print(f"{label}: ok ({len(not_checked)} not checked) -- {cv['message']}")
 
+def check_writable():
+    conn, calls = victim([], writable=True)
+    for mode in ("quick", "standard", "full"):
+        report = json.loads(conn.execute(f"SELECT dbhealth_report('{mode}')").fetchone()[0])
+        if calls:
+            fail(f"writable file: dbhealth_report('{mode}') called application code: {calls}")
+        integ = [c for c in report["checks"] if c["name"] == "integrity"]
+        if mode != "quick" and (not integ or "CHECK constraints not evaluated" not in integ[0]["message"]
+                                or "of table h" not in integ[0]["message"]):
+            fail(f"writable file, {mode}: the integrity check does not say which CHECK it skipped: {integ}")
+    for q in ("SELECT dbhealth_score()", "SELECT dbhealth_metrics()"):
+        conn.execute(q).fetchall()
+        if calls:
+            fail(f"writable file: {q} called application code: {calls}")
+    if conn.execute("PRAGMA ignore_check_constraints").fetchone()[0] != 0:
+        fail("writable file: the report left ignore_check_constraints on")
+    conn.close()
+    print("writable file: ok, no CHECK evaluated by the pragmas")
+
 hostile = {n: ("sha3_query" if n == "c_shell" else "spy") for n in HOSTILE}
 check("application functions", [], hostile)
 check("overridden builtins", [("lower", 1), ("like", 2)],
       {**hostile, "c_lower": "lower", "c_like": "like"})
+check_writable()
 PY
 
 # 3. The shell's own sha3_query runs any SQL, writefile() included.
@@ -137,4 +167,20 @@ fi
 case "$out" in
   *'c_shell||{"not_checked":'*sha3_query*'not checked'*) echo "shell: ok" ;;
   *) echo "FAIL: the shell does not report c_shell as not checked"; exit 1 ;;
+esac
+
+# 4. The shell on the same file opened read-write: the report's pragma must not
+# evaluate the CHECK that calls sha3_query().
+rm -f pwned
+out=$(sqlite3 -cmd ".load $mod" hostile.db \
+  "SELECT json_extract(value, '\$.message') FROM json_each(dbhealth_report(), '\$.checks')
+    WHERE json_extract(value, '\$.name') = 'integrity';" 2>&1) || true
+echo "$out"
+if [ -e pwned ]; then
+  echo "FAIL: the health report's quick_check ran sha3_query() of a CHECK constraint"
+  exit 1
+fi
+case "$out" in
+  *'CHECK constraints not evaluated'*) echo "shell, writable: ok" ;;
+  *) echo "FAIL: the shell's report does not say the CHECKs were skipped"; exit 1 ;;
 esac
