@@ -309,8 +309,10 @@ static int add_stmt(dbc_ctx *ctx, dbc_script_info *info, int *cap, const char *t
 	return DBC_OK;
 }
 
-int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
-                       dbc_script_info *out)
+/* plain_escapes: read '...' with backslash escapes, as psql does while
+ * standard_conforming_strings is off. */
+static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_script_info *out,
+                   bool plain_escapes)
 {
 	memset(out, 0, sizeof(*out));
 	out->no_transaction = dbc_script_is_no_transaction(script);
@@ -379,7 +381,7 @@ int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
 		}
 		bool is_word = false, quoted_word = false;
 		if (c == '\'') {
-			end = skip_quoted(s, tok, '\'', false, &open);
+			end = skip_quoted(s, tok, '\'', plain_escapes, &open);
 		} else if (c == '"') {
 			end = skip_quoted(s, tok, '"', false, &open);
 			is_word = quoted_word = true;
@@ -478,6 +480,26 @@ int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
+                       dbc_script_info *out)
+{
+	if (analyse(ctx, d, script, out, false) != DBC_OK)
+		return DBC_ERROR;
+	/* psql reads '...' with backslash escapes while standard_conforming_strings
+	 * is off (a SET earlier in the script, or the database's or the role's
+	 * setting), and follows every SET as it runs the script: a backslash
+	 * inside a string under one reading can stand outside every string under
+	 * the other, where psql runs it as a meta-command. A PostgreSQL script
+	 * with a backslash is read the second way too, for that alone. */
+	if (d->script_grammar == DBC_GRAMMAR_PSQL && !out->shell_line && strchr(script, '\\')) {
+		dbc_script_info other;
+		if (analyse(ctx, d, script, &other, true) != DBC_OK)
+			return DBC_ERROR;
+		out->escaped_shell_line = other.shell_line;
+	}
+	return DBC_OK;
+}
+
 int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_dialect *d,
                            const char *label)
 {
@@ -506,6 +528,19 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_
 		                      "script, where the next script's text would be read from inside it.",
 		                 d->shell);
 		dbc_error_hint(ctx, "Close it; a migration holds complete SQL statements only.");
+		return DBC_ERROR;
+	}
+	if (!info->shell_line && info->escaped_shell_line) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "migration %s has a backslash at line %d that psql reads outside every string "
+		          "when standard_conforming_strings is off",
+		          label, info->escaped_shell_line);
+		dbc_error_detail(ctx, "With standard_conforming_strings off (set by the script or for the "
+		                      "database or role), a backslash in '...' escapes the next "
+		                      "character, so a string can end elsewhere, and dbmigrate_script()'s "
+		                      "psql script would run that backslash as a meta-command.");
+		dbc_error_hint(ctx, "Write a string holding a backslash as E'...' with the backslash "
+		                    "doubled, or as chr(92).");
 		return DBC_ERROR;
 	}
 	if (!info->shell_line)

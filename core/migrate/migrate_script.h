@@ -41,6 +41,11 @@ typedef struct dbc_script_info {
 	 * none. Neither is
 	 * valid SQL, so such a script is refused at registration. */
 	int shell_line;
+	/* PostgreSQL, shell_line 0: the first line where psql would meet a
+	 * backslash outside strings if it read '...' with backslash escapes, as
+	 * it does while standard_conforming_strings is off; 0: none. Refused at
+	 * registration too. */
+	int escaped_shell_line;
 	/* The line where a string, quoted name, dollar quote or block comment
 	 * opens that the text never closes; 0: none. The shell would read
 	 * whatever dbmigrate_script writes after the script from inside it (the
@@ -71,8 +76,8 @@ int dbc_mig_script_info(dbc_ctx *ctx, struct dbc_mig *m, const dbc_script_info *
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
 
-/* A 22023 error for a script with a copy_line, an open_line or a
- * shell_line; DBC_OK without any. */
+/* A 22023 error for a script with a copy_line, an open_line, a shell_line
+ * or an escaped_shell_line; DBC_OK without any. */
 int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_dialect *d,
                            const char *label);
 

@@ -59,6 +59,14 @@ static void check_engine(dbc_ctx *ctx, const dbc_dialect *engine, const char *sc
 		FUZZ_ASSERT(dbc_script_analyse(ctx, engine, gap, &g) == DBC_OK && g.nstmts == 0,
 		            "nothing after the last statement is lost");
 	}
+	/* the second reading (psql with standard_conforming_strings off) is made
+	 * for PostgreSQL only, names a line of the script, and is reported only
+	 * when the first found nothing */
+	if (info.escaped_shell_line)
+		FUZZ_ASSERT(engine->script_grammar == DBC_GRAMMAR_PSQL && !info.shell_line &&
+		                info.escaped_shell_line >= 1 &&
+		                info.escaped_shell_line <= count_lines(script, end),
+		            "the escaped reading names a line");
 	if (info.nstmts == 0) {
 		FUZZ_ASSERT(info.problem == DBC_STMT_OK || info.problem == DBC_STMT_TX_CONTROL,
 		            "no statement, no problem but an empty one");

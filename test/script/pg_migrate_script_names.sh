@@ -4,7 +4,9 @@
 # psql meta-command after it is refused at registration; a row written into
 # the registry by hand (bypassing registration) with such a name, or an up
 # script holding a meta-command line, makes dbmigrate_script() refuse rather
-# than emit it; running whatever was generated never runs the command.
+# than emit it; running whatever was generated never runs the command. A
+# backslash psql would read outside a string with standard_conforming_strings
+# off is refused too.
 set -eu
 db=dbcare_migrate_script_names
 . "$(dirname "$0")/lib/pg.sh"
@@ -66,6 +68,37 @@ q -c "SELECT dbmigrate_add('5', 'closed', \$m\$SELECT 1 WHERE 'x' <> '
 \\! touch $pwned
 ';\$m\$)" > /dev/null || fail "a meta-command inside a string was refused"
 run_script "meta-command inside a string"
+q -c "DELETE FROM dbcare.migrations" > /dev/null
+
+# psql reads '...' with backslash escapes while standard_conforming_strings is
+# off, whether the script sets it or the database does, and follows each SET
+# as it runs: in 'x\' || '\! ...' the backslash dbcare read inside a string
+# then stands outside every string and runs as a meta-command. Refused at
+# registration, whatever the setting. (A database of its own: the history
+# above has applied migrations whose rows were deleted.)
+fresh_db
+cat > "$work/esc.sql" <<SQL
+SELECT dbmigrate_add('6', 'legacy', \$m\$SET standard_conforming_strings = off;
+SELECT 'x\' || '\! touch $pwned #';\$m\$);
+SQL
+if q -f "$work/esc.sql" > "$work/esc.out" 2>&1; then
+  run_script "standard_conforming_strings off"
+  fail "dbmigrate_add accepted a backslash psql reads outside a string with standard_conforming_strings off"
+fi
+grep -q "dbcare: migration 6 (legacy) has a backslash at line 2 that psql reads outside every string when standard_conforming_strings is off" "$work/esc.out" ||
+  fail "escaped reading: $(cat "$work/esc.out")"
+# Backslashes that stay inside strings under both readings are accepted, and
+# the generated script runs. (A '...' string ending in a
+# backslash ends elsewhere under the second reading: it is written E'\\'.)
+cat > "$work/ok_esc.sql" <<'SQL'
+SELECT dbmigrate_add('7', 'backslashes', $m$CREATE TABLE t7 AS
+SELECT replace('a\b', E'\\', '/') AS p, E'\\' AS one, 'c:\dir' AS win;$m$);
+SQL
+q -f "$work/ok_esc.sql" > /dev/null || fail "backslashes inside strings were refused"
+q -c "SELECT dbmigrate_script()" > "$work/esc_ok.sql"
+"$B/psql" -X -q -v ON_ERROR_STOP=1 -d $db -f "$work/esc_ok.sql" > "$work/esc_run.out" 2>&1 ||
+  fail "backslash script: $(cat "$work/esc_run.out")"
+[ "$(q -c "SELECT p || ' ' || one || ' ' || win FROM t7")" = 'a/b \ c:\dir' ] || fail "t7: $(q -c 'TABLE t7')"
 q -c "DELETE FROM dbcare.migrations" > /dev/null
 
 echo "dbmigrate_script names in psql: ok"
