@@ -166,6 +166,23 @@ char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max)
 	return out ? out : (char *)"(out of memory)";
 }
 
+char *dbc_comment_text(dbc_ctx *ctx, const char *s)
+{
+	char *out = dbc_strdup(ctx, s ? s : "");
+	if (!out)
+		return NULL;
+	unsigned char *p = (unsigned char *)out;
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			p[i] = '?';
+		else if (p[i] == 0xc2 && p[i + 1] == 0x85)
+			p[i] = '?', p[i + 1] = '?';
+		else if (p[i] == 0xe2 && p[i + 1] == 0x80 && (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			p[i] = p[i + 1] = p[i + 2] = '?';
+	}
+	return out;
+}
+
 void *dbc_zalloc(dbc_ctx *ctx, size_t size)
 {
 	void *p = dbc_alloc(ctx, size);

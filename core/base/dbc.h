@@ -432,6 +432,11 @@ void dbc_utf8_repair(char *out, const char *s, size_t n);
  * 10 MB or binary argument cannot make a 10 MB or undecodable message. */
 char *dbc_excerpt(dbc_ctx *ctx, const char *s, size_t max);
 #define DBC_EXCERPT 80
+/* s made fit for a line comment of a generated script: every character a
+ * shell or the engine could take for the end of a line (C0 controls, DEL,
+ * NEL, U+2028, U+2029) becomes '?', so a name with a line break cannot end
+ * the comment and put its rest on a line of its own. */
+char *dbc_comment_text(dbc_ctx *ctx, const char *s);
 /* Bound on an error message, detail or hint as a whole (dbc_error cuts and
  * cleans longer or invalid UTF-8 texts like dbc_excerpt). */
 #define DBC_ERROR_TEXT_MAX 16384

@@ -128,7 +128,8 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_env *env, const c
 	dbc_buf_init(&b, ctx);
 	dbc_buf_init(&list, ctx);
 	dbc_buf_append(&b, "-- dbcare:no-transaction\n");
-	dbc_buf_append(&b, dbc_printf(ctx, "-- rebuilds %s as new_create_sql declares it\n", qold));
+	dbc_buf_append(&b, dbc_printf(ctx, "-- rebuilds %s as new_create_sql declares it\n",
+	                                        dbc_comment_text(ctx, qold)));
 	dbc_buf_append(&b, eng->rebuild_begin[fk]);
 	/* views naming the table go first and come back last */
 	for (int i = 0; i < s.nobjects; i++) {

@@ -134,7 +134,8 @@ static int add_blocker(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_tab
 		drop = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s;", qt,
 		                  h->quote_ident(ctx, ix->name));
 	else
-		drop = dbc_printf(ctx, "-- then rebuild %s without its UNIQUE clause on (%s)", qt, keys);
+		drop = dbc_printf(ctx, "-- then rebuild %s without its UNIQUE clause on (%s)",
+		                  dbc_comment_text(ctx, qt), dbc_comment_text(ctx, keys));
 	char *fix = create && drop ? dbc_printf(ctx, "%s %s", create, drop) : NULL;
 	if (!fix)
 		return DBC_ERROR;
