@@ -9,13 +9,18 @@
 
 /* The rows blocking a unique index's rebuild, listed, never deleted. */
 static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, const char *index,
-                        const char *listing)
+                        const char *listing, bool unread)
 {
 	char *reason =
-	    dbc_printf(ctx,
-	               "unique index %s holds duplicate keys: rebuilding it fails while they "
-	               "remain; change or delete the rows this query lists, then plan again",
-	               index);
+	    unread ? dbc_printf(ctx,
+	                        "unique index %s may hold duplicate keys, which this role may not "
+	                        "read its table to see: rebuilding it fails while any remain; a role "
+	                        "that may read the table runs this query first",
+	                        index)
+	           : dbc_printf(ctx,
+	                        "unique index %s holds duplicate keys: rebuilding it fails while they "
+	                        "remain; change or delete the rows this query lists, then plan again",
+	                        index);
 	dbc_maintain_step *st =
 	    dbc_maintain_add_step(ctx, p, object, "list_duplicates", reason, dbc_strdup(ctx, listing),
 	                          DBC_MAINTAIN_SAFE, false, COST_BUILD);
@@ -53,7 +58,7 @@ static int any_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
  * security-restricted operation, never the caller's. A table that cannot be
  * probed now (locked by DDL) counts as having duplicates: listing them is
  * safe, a rebuild over them would fail. */
-static int has_duplicates(dbc_ctx *ctx, const dbc_health_object *o, bool *dups)
+static int has_duplicates(dbc_ctx *ctx, const dbc_health_object *o, bool *dups, bool *unread)
 {
 	char *probe = dbc_printf(ctx, "SELECT 1 FROM (%s) d LIMIT 1", o->listing);
 	char *skip = NULL;
@@ -61,8 +66,15 @@ static int has_duplicates(dbc_ctx *ctx, const dbc_health_object *o, bool *dups)
 		return DBC_ERROR;
 	if (!ctx->host->check_enter)
 		return ctx->host->query(ctx, probe, 0, NULL, any_row, dups);
-	if (ctx->host->check_enter(ctx, o->schema, o->table, false, &skip) != DBC_OK)
-		return DBC_ERROR;
+	if (ctx->host->check_enter(ctx, o->schema, o->table, false, &skip) != DBC_OK) {
+		/* a caller who may not read the table (pg_monitor) still gets a
+		 * plan: the listing, as for a table that cannot be probed now */
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0)
+			return DBC_ERROR;
+		dbc_error_clear(ctx);
+		*dups = *unread = true;
+		return DBC_OK;
+	}
 	if (skip) {
 		*dups = true;
 		return DBC_OK;
@@ -82,11 +94,11 @@ int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings 
 		const dbc_health_object *o = &f->fact->objects[i];
 		if (!dbc_maintain_wanted(f, o))
 			continue;
-		bool dups = false;
-		if (o->listing && has_duplicates(ctx, o, &dups) != DBC_OK)
+		bool dups = false, unread = false;
+		if (o->listing && has_duplicates(ctx, o, &dups, &unread) != DBC_OK)
 			return DBC_ERROR;
 		if (dups ? plan_listing(ctx, p, dbc_qualified_name(ctx, o->schema, o->name), o->name,
-		                        o->listing)
+		                        o->listing, unread)
 		         : plan_reindex(ctx, p, o->schema, o->name, "invalid_indexes: not used by queries"))
 			return DBC_ERROR;
 	}
@@ -120,7 +132,7 @@ int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 		for (int k = i + 1; !listing && k < f->fact->nobjects; k++)
 			if (f->fact->objects[k].index && strcmp(f->fact->objects[k].index, o->index) == 0)
 				listing = f->fact->objects[k].listing;
-		if (listing ? plan_listing(ctx, p, o->index, o->index, listing)
+		if (listing ? plan_listing(ctx, p, o->index, o->index, listing, false)
 		            : plan_reindex(ctx, p, o->schema, o->index,
 		                           dbc_printf(ctx, "integrity: %s", o->name)))
 			return DBC_ERROR;
