@@ -125,6 +125,65 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "       \
 	"ORDER BY 1 LIMIT 1"
 
+/* The triggers (their functions), rules and row security policies a DELETE
+ * or INSERT ($3) on table $1.$2 or its partitions would run with the
+ * caller's rights whose owner is neither a superuser nor a role whose
+ * rights the caller has (a superuser has every role's rights by
+ * pg_has_role, so for a superuser caller any such owner counts). dbcare's own trigger functions (schema dbcare) are
+ * the extension's. Row security binds neither superusers nor BYPASSRLS
+ * roles; SELECT policies apply too, as the statements read the rows. */
+#define OWNER_CODE_SQL                                                                            \
+	"WITH rel AS (SELECT pg_catalog.to_regclass(CASE WHEN $1 IS NULL THEN "                       \
+	"pg_catalog.quote_ident($2) ELSE pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "     \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2) END) AS oid), "                           \
+	"tree AS (SELECT t.relid AS oid FROM rel, pg_catalog.pg_partition_tree(rel.oid) t "           \
+	"UNION SELECT oid FROM rel WHERE oid IS NOT NULL), "                                          \
+	"me AS (SELECT r.rolsuper AS super, r.rolsuper OR r.rolbypassrls AS free "                     \
+	"FROM pg_catalog.pg_roles r "                                                                 \
+	"WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) "                                       \
+	"SELECT d FROM ("                                                                             \
+	"SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(g.tgname) "                 \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) g.tgrelid::pg_catalog.regclass::text "\
+	"OPERATOR(pg_catalog.||) ' (function ' OPERATOR(pg_catalog.||) "                              \
+	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' AS d " \
+	"FROM tree JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) tree.oid "        \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) g.tgfoid "                         \
+	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) f.proowner "                      \
+	"WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' "                       \
+	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 ELSE 4 END) "     \
+	"OPERATOR(pg_catalog.<>) 0 "                                                                  \
+	"AND f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM pg_catalog.pg_namespace n " \
+	"WHERE n.nspname OPERATOR(pg_catalog.=) 'dbcare') "                                           \
+	"AND NOT o.rolsuper AND ((SELECT super FROM me) "                                             \
+	"OR NOT pg_catalog.pg_has_role(CURRENT_USER, o.oid, 'USAGE')) "            \
+	"UNION ALL "                                                                                  \
+	"SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "                  \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
+	"pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
+	"JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) c.oid "                    \
+	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner "                      \
+	"WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' ELSE '3' END::\"char\" " \
+	"AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' "                                               \
+	"AND NOT o.rolsuper AND ((SELECT super FROM me) "                                             \
+	"OR NOT pg_catalog.pg_has_role(CURRENT_USER, o.oid, 'USAGE')) "            \
+	"UNION ALL "                                                                                  \
+	"SELECT 'row security policy ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.polname) "    \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
+	"pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
+	"AND c.relrowsecurity "                                                                       \
+	"JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) c.oid "                     \
+	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner "                      \
+	"WHERE p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' ELSE 'a' END::\"char\") "         \
+	"AND NOT (SELECT free FROM me) "                                                              \
+	"AND NOT o.rolsuper AND ((SELECT super FROM me) "                                             \
+	"OR NOT pg_catalog.pg_has_role(CURRENT_USER, o.oid, 'USAGE')) "            \
+	") x ORDER BY 1 LIMIT 1"
+
 /* Two runs of one policy take turns until the transaction (or batch) ends. */
 #define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
 
@@ -162,6 +221,7 @@ static const dbc_retain_engine pg_retain = {
     .only = "ONLY ",
     .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
     .fk_untrusted_sql = FK_UNTRUSTED_SQL,
+    .owner_code_sql = OWNER_CODE_SQL,
     .writable_cte = true,
     .resume_batches = true,
     .policy_lock = policy_lock,

@@ -100,6 +100,14 @@ typedef struct dbc_retain_engine {
 	 * superuser owns: a batch's blocker test would run them with the
 	 * caller's rights. NULL where such code has no rights of its own. */
 	const char *fk_untrusted_sql;
+	/* A query with $1 (schema), $2 (table) and $3 ('DELETE' or 'INSERT')
+	 * describing the first trigger, rule or row security policy of the
+	 * table or of a partition of it that such a statement would run with
+	 * the caller's rights, whose code a role owns that is neither a
+	 * superuser nor one whose rights the caller has; no row when there is
+	 * none. A superuser's retention run would otherwise run that role's code
+	 * as a superuser. NULL where such code has no rights of its own. */
+	const char *owner_code_sql;
 	/* A batch moves its rows in one statement (a DELETE ... RETURNING
 	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
 	 * the same rows, whose counts must agree. */
@@ -248,6 +256,12 @@ bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
 /* Whether two names (NULL: none) are the same, folding case where the
  * engine folds names. */
 bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
+/* Refuses (55000, "dbcare:" error naming what) to run statement event
+ * ("DELETE" or "INSERT") on table schema.name when it would run code of
+ * another, less trusted role with the caller's rights (eng->owner_code_sql);
+ * DBC_OK when none would, or where the engine has no roles. */
+int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *schema,
+                          const char *name, const char *event, const char *what);
 /* Whether the part's bookkeeping table (its SQLite name, "dbcare_..." ) can
  * be read: false while the bookkeeping does not exist yet or predates it or
  * its column (a read then finds nothing); an error only when asking fails. */

@@ -1,8 +1,9 @@
 /*
  * retain_common.c — what soft delete and retention share: finding the table
  * and column an argument names, whether a column holds a point in time,
- * comparing names as the engine does, and whether a bookkeeping table of
- * the part can be read yet.
+ * comparing names as the engine does, whether a bookkeeping table of the
+ * part can be read yet, and whether a delete or insert would run another
+ * role's code with the caller's rights.
  */
 #include "check/check.h"
 #include "retain/retain.h"
@@ -69,4 +70,23 @@ int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column
 	 * reads as having no rows in it */
 	*readable = !ctx->host->book_has_column || ctx->host->book_has_column(ctx, table, column);
 	return DBC_OK;
+}
+
+int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *schema,
+                          const char *name, const char *event, const char *what)
+{
+	if (!eng->owner_code_sql)
+		return DBC_OK;
+	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(name), dbc_text(event)};
+	char *code = NULL;
+	bool any = false;
+	if (dbc_query_text(ctx, eng->owner_code_sql, 3, v, &code, &any) != DBC_OK)
+		return DBC_ERROR;
+	if (!any)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "%s: the %s on table %s would run %s with your rights; dbcare will not", what, event,
+	          dbc_qualified_name(ctx, schema, name), code ? code : "another role's code");
+	dbc_error_hint(ctx, "Run it as that role (SET ROLE), or have a superuser own that code.");
+	return DBC_ERROR;
 }

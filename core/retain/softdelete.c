@@ -562,6 +562,9 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *ta
 		return DBC_ERROR;
 	if (older_than && dbc_interval_parse(ctx, older_than, "older_than", &iv) != DBC_OK)
 		return DBC_ERROR;
+	/* the DELETE fires t's triggers with the caller's rights */
+	if (dbc_retain_owner_code(ctx, eng, t->schema, t->name, "DELETE", "dbsoftdelete_purge") != DBC_OK)
+		return DBC_ERROR;
 	char *qc = ctx->host->quote_ident(ctx, column);
 	char *sql = dbc_printf(ctx, "DELETE FROM %s WHERE %s IS NOT NULL",
 	                       dbc_quoted_name(ctx, t->schema, t->name), qc);

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Retention's deletes (dbretain_apply, dbretain_run, dbsoftdelete_purge) and
+# an archive's inserts fire the tables' triggers, rules and row security
+# policies with the caller's rights. A table owner's BEFORE DELETE trigger
+# made its owner a superuser when a superuser's scheduled retention ran over
+# the table. Now a policy whose statements would run code of a role that is
+# neither a superuser nor one whose rights the caller has is refused, naming
+# that code, and nothing runs; run by that role (or with a superuser's
+# function) it works.
+set -eu
+db=dbcare_retain_owner_code
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+
+q -c "DROP ROLE IF EXISTS dbc_mal" -c "CREATE ROLE dbc_mal LOGIN" \
+  -c "CREATE SCHEMA mal AUTHORIZATION dbc_mal" >/dev/null
+q -c "SET ROLE dbc_mal" \
+  -c "CREATE FUNCTION mal.esc() RETURNS trigger LANGUAGE plpgsql AS \$\$
+      BEGIN
+        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          EXECUTE 'ALTER ROLE dbc_mal SUPERUSER';
+        END IF;
+        RETURN OLD;
+      END\$\$" \
+  -c "CREATE TABLE mal.ev (id int PRIMARY KEY, at timestamptz NOT NULL)" \
+  -c "INSERT INTO mal.ev SELECT i, now() - interval '60 days' FROM generate_series(1, 5) i" \
+  -c "CREATE TABLE mal.sd (id int PRIMARY KEY, v text)" \
+  -c "INSERT INTO mal.sd SELECT i, 'x' FROM generate_series(1, 3) i" >/dev/null
+q -c "SELECT dbretain_add('ev', 'mal.ev', 'at', '30 days', 'delete')" >/dev/null
+q -c "CREATE TRIGGER esc BEFORE DELETE ON mal.ev FOR EACH ROW EXECUTE FUNCTION mal.esc()" >/dev/null
+super() { q -c "SELECT rolsuper FROM pg_roles WHERE rolname = 'dbc_mal'"; }
+
+# 1. A superuser's dbretain_apply and dbretain_run are refused.
+out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "dbretain_apply ran: $out"
+case "$out" in
+  *"dbcare: retention policy \"ev\": the DELETE on table mal.ev would run trigger esc of mal.ev (function mal.esc(), owned by dbc_mal) with your rights"*) ;;
+  *) fail "dbretain_apply: $out" ;;
+esac
+out=$(q -c "CALL dbretain_run('ev')" 2>&1) && fail "dbretain_run ran: $out"
+case "$out" in *"would run trigger esc"*) ;; *) fail "dbretain_run: $out" ;; esac
+[ "$(super)" = f ] || fail "the owner's trigger made its owner a superuser"
+[ "$(q -c "SELECT count(*) FROM mal.ev")" = 5 ] || fail "rows were deleted"
+
+# 2. dbsoftdelete_purge over a soft-delete table its owner gave a trigger.
+q -c "SELECT dbsoftdelete_enable('mal.sd')" -c "DELETE FROM mal.sd WHERE id = 1" >/dev/null
+q -c "CREATE TRIGGER esc BEFORE DELETE ON mal.sd FOR EACH ROW EXECUTE FUNCTION mal.esc()" >/dev/null
+out=$(q -c "SELECT dbsoftdelete_purge('mal.sd')" 2>&1) && fail "dbsoftdelete_purge ran: $out"
+case "$out" in *"dbcare: dbsoftdelete_purge: the DELETE on table mal.sd would run trigger esc"*) ;; *) fail "purge: $out" ;; esac
+[ "$(super)" = f ] || fail "the purge made the owner a superuser"
+
+# 3. An archive whose owner gave it an INSERT trigger.
+q -c "DROP TRIGGER esc ON mal.ev" -c "SELECT dbretain_drop('ev')" >/dev/null
+q -c "SET ROLE dbc_mal" -c "CREATE TABLE mal.ev_archive (id int, at timestamptz, archived_at timestamptz NOT NULL)" \
+  -c "CREATE FUNCTION mal.esc_ins() RETURNS trigger LANGUAGE plpgsql AS \$\$
+      BEGIN
+        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          EXECUTE 'ALTER ROLE dbc_mal SUPERUSER';
+        END IF;
+        RETURN NEW;
+      END\$\$" \
+  -c "CREATE TRIGGER esc_ins BEFORE INSERT ON mal.ev_archive FOR EACH ROW EXECUTE FUNCTION mal.esc_ins()" >/dev/null
+q -c "SELECT dbretain_add('ev', 'mal.ev', 'at', '30 days', 'archive', 'mal.ev_archive')" >/dev/null
+out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "the archive run ran: $out"
+case "$out" in *"the INSERT on table mal.ev_archive would run trigger esc_ins"*) ;; *) fail "archive: $out" ;; esac
+[ "$(super)" = f ] || fail "the archive's trigger made its owner a superuser"
+
+# 4. A trigger function a superuser owns is the superuser's own code: allowed.
+q -c "DROP TRIGGER esc_ins ON mal.ev_archive" \
+  -c "CREATE FUNCTION public.dbc_count_del() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN OLD; END\$\$" \
+  -c "CREATE TRIGGER count_del BEFORE DELETE ON mal.ev FOR EACH ROW EXECUTE FUNCTION public.dbc_count_del()" >/dev/null
+[ "$(q -c "SELECT archived FROM dbretain_apply('ev', 100)")" = 5 ] || fail "a superuser's trigger function blocked the run"
+
+# 5. A role with the owner's rights runs the owner's code as itself: allowed.
+q -c "DROP ROLE IF EXISTS dbc_ops" -c "CREATE ROLE dbc_ops LOGIN IN ROLE dbc_mal" \
+  -c "GRANT USAGE ON SCHEMA dbcare TO dbc_ops" \
+  -c "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA dbcare TO dbc_ops" \
+  -c "GRANT EXECUTE ON FUNCTION dbsoftdelete_purge(text, text) TO dbc_ops" >/dev/null
+[ "$(q -c "SET ROLE dbc_ops" -c "SELECT dbsoftdelete_purge('mal.sd')")" = 1 ] || fail "the owner's member could not purge"
+[ "$(super)" = f ] || fail "the owner became a superuser"
+
+q -c "SELECT dbretain_drop('ev')" -c "SELECT dbsoftdelete_disable('mal.sd')" \
+  -c "DROP SCHEMA mal CASCADE" -c "DROP FUNCTION public.dbc_count_del()" \
+  -c "DROP OWNED BY dbc_ops" -c "DROP ROLE dbc_ops" -c "DROP ROLE dbc_mal" >/dev/null
+echo "ok: retention runs no other role's trigger with the caller's rights"
