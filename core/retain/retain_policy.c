@@ -700,7 +700,8 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 		return DBC_ERROR;
 	if (!value)
 		return DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT CAST(%s AS text)", out->cutoff_sql);
+	char *text = dbc_retain_time_text(ctx, eng, out->cutoff_sql);
+	char *sql = text ? dbc_printf(ctx, "SELECT %s", text) : NULL;
 	if (!sql || dbc_query_text(ctx, sql, 0, NULL, &out->cutoff, NULL) != DBC_OK)
 		return DBC_ERROR;
 	return ctx->failed ? DBC_ERROR : DBC_OK;

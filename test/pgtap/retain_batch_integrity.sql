@@ -1,0 +1,71 @@
+-- retain_batch_integrity: a batch of a retention policy moves exactly the
+-- rows that are due, and an archive batch never loses one.
+-- (a) An archive table whose BEFORE INSERT trigger skips rows (RETURN NULL):
+--     the rows the batch deleted from the source must all be in the archive,
+--     or the batch fails and is undone; the source never loses a row the
+--     archive did not take.
+-- (b) The cutoff and the point each batch resumes at are carried between
+--     statements as text: that text must read back as the same moment
+--     whatever the session's DateStyle and TimeZone. With DateStyle SQL a
+--     timestamptz prints a zone abbreviation ("IST" in Asia/Kolkata) that
+--     reads back as another zone (Israel's), which moved the cutoff 3.5
+--     hours: rows younger than keep were deleted, and resumed batches
+--     skipped due rows.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS dbcare;
+RESET client_min_messages;
+
+SELECT plan(10);
+
+-- (a) -----------------------------------------------------------------------
+CREATE SCHEMA tap_arch;
+CREATE TABLE tap_ev (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+INSERT INTO tap_ev SELECT i, now() - interval '100 days' + i * interval '1 minute'
+  FROM generate_series(1, 10) i;
+SELECT dbretain_add('tap_ev', 'tap_ev', 'created_at', '30 days', 'archive', 'tap_arch.ev') IS NOT NULL;
+SELECT is((SELECT archived FROM dbretain_apply('tap_ev', 2)), 2::bigint,
+          'an archive batch moves its rows');
+CREATE FUNCTION tap_arch.skip_even() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.id % 2 = 0 THEN RETURN NULL; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER skip_even BEFORE INSERT ON tap_arch.ev
+  FOR EACH ROW EXECUTE FUNCTION tap_arch.skip_even();
+SELECT throws_like($$SELECT * FROM dbretain_apply('tap_ev', 4)$$,
+                   'dbcare: retention policy "tap_ev": a batch archived 2 rows but deleted 4%',
+                   'a batch whose archive took fewer rows than it deleted fails');
+SELECT is((SELECT count(*) FROM tap_ev), 8::bigint,
+          'and the source keeps every row the archive did not take');
+SELECT is((SELECT count(*) FROM tap_arch.ev), 2::bigint, 'and the archive is as it was');
+SELECT is((SELECT archived_rows FROM dbretain_policies WHERE name = 'tap_ev'), 2::bigint,
+          'and the policy counts only the rows really archived');
+
+-- (b) -----------------------------------------------------------------------
+CREATE TABLE tap_tz (id int PRIMARY KEY, at timestamptz NOT NULL);
+INSERT INTO tap_tz VALUES (1, now() - interval '31 days'),
+                          (2, now() - interval '30 days' + interval '1 hour');
+SELECT dbretain_add('tap_tz', 'tap_tz', 'at', '30 days', 'delete') IS NOT NULL;
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL TimeZone = 'Asia/Kolkata';
+SELECT is((SELECT due FROM dbretain_plan('tap_tz')), 1::bigint, 'the plan counts one due row');
+SELECT is((SELECT deleted FROM dbretain_apply('tap_tz')), 1::bigint,
+          'with DateStyle SQL in Asia/Kolkata a policy deletes only the due row');
+SELECT is((SELECT array_agg(id) FROM tap_tz), ARRAY[2],
+          'and keeps the row younger than keep');
+
+-- resumed batches (batch_size 2): each starts at the newest value the one
+-- before moved, read back from text
+CREATE TABLE tap_hours (id int PRIMARY KEY, at timestamptz NOT NULL);
+INSERT INTO tap_hours SELECT i, now() - interval '40 days' + i * interval '1 hour'
+  FROM generate_series(1, 8) i;
+SELECT dbretain_add('tap_hours', 'tap_hours', 'at', '30 days', 'delete') IS NOT NULL;
+SELECT dbcare_set('retain.batch_size', '2') IS NOT NULL;
+SELECT is((SELECT deleted FROM dbretain_apply('tap_hours', 8)), 8::bigint,
+          'resumed batches skip no due row under DateStyle SQL in Asia/Kolkata');
+SELECT is((SELECT count(*) FROM tap_hours), 0::bigint, 'and every due row is gone');
+
+SELECT * FROM finish();
+ROLLBACK;
