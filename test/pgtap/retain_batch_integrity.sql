@@ -11,13 +11,18 @@
 --     reads back as another zone (Israel's), which moved the cutoff 3.5
 --     hours: rows younger than keep were deleted, and resumed batches
 --     skipped due rows.
+-- (c) A policy whose table or age column was dropped or renamed since it
+--     was added: the plan of every policy failed with an error about an
+--     argument no one passed, and the column's case with the engine's bare
+--     "column does not exist". Now the plan shows that policy with a "gone"
+--     blocker and goes on with the others; apply refuses it by name.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(10);
+SELECT plan(16);
 
 -- (a) -----------------------------------------------------------------------
 CREATE SCHEMA tap_arch;
@@ -66,6 +71,31 @@ SELECT dbcare_set('retain.batch_size', '2') IS NOT NULL;
 SELECT is((SELECT deleted FROM dbretain_apply('tap_hours', 8)), 8::bigint,
           'resumed batches skip no due row under DateStyle SQL in Asia/Kolkata');
 SELECT is((SELECT count(*) FROM tap_hours), 0::bigint, 'and every due row is gone');
+
+-- (c) -----------------------------------------------------------------------
+RESET DateStyle;
+RESET TimeZone;
+CREATE TABLE tap_gone (id int PRIMARY KEY, at timestamptz NOT NULL);
+CREATE TABLE tap_moved (id int PRIMARY KEY, at timestamptz NOT NULL);
+SELECT dbretain_add('tap_gone', 'tap_gone', 'at', '30 days', 'delete') IS NOT NULL;
+SELECT dbretain_add('tap_moved', 'tap_moved', 'at', '30 days', 'delete') IS NOT NULL;
+DROP TABLE tap_gone;
+ALTER TABLE tap_moved RENAME COLUMN at TO created_at;
+SELECT is((SELECT count(*) FROM dbretain_plan()), 5::bigint,
+          'the plan shows every policy when one table is gone');
+SELECT is((SELECT blockers::jsonb -> 0 ->> 'kind' FROM dbretain_plan('tap_gone')), 'gone',
+          'a dropped table is the policy''s blocker');
+SELECT is((SELECT blockers::jsonb -> 0 ->> 'fix' FROM dbretain_plan('tap_gone')),
+          'SELECT dbretain_drop(''tap_gone'');', 'with the statement that forgets the policy');
+SELECT alike((SELECT blockers::jsonb -> 0 ->> 'detail' FROM dbretain_plan('tap_moved')),
+            'its age column "at" does not exist in table public.tap_moved%',
+            'a renamed age column is the policy''s blocker');
+SELECT throws_ok($$SELECT * FROM dbretain_apply('tap_gone')$$, '55000',
+                 'dbcare: retention policy "tap_gone": its table public.tap_gone does not exist (dropped or renamed since the policy was added)',
+                 'apply refuses the policy by its name');
+SELECT throws_like($$SELECT * FROM dbretain_apply('tap_moved')$$,
+                   'dbcare: retention policy "tap_moved": its age column "at" does not exist%',
+                   'and the policy whose age column is gone');
 
 SELECT * FROM finish();
 ROLLBACK;
