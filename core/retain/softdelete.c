@@ -407,7 +407,9 @@ static int probe_unique(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sc
 		return DBC_ERROR;
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
-		if (strcmp(ix->table, t->name) != 0 || !restore_guard(t, ix, column))
+		/* the restored table's own indexes: names repeat across schemas */
+		if (!dbc_retain_same_name(ctx, ix->schema, t->schema) ||
+		    !dbc_retain_same_name(ctx, ix->table, t->name) || !restore_guard(t, ix, column))
 			continue;
 		dbc_buf same;
 		dbc_buf_init(&same, ctx);

@@ -16,13 +16,17 @@
 --     argument no one passed, and the column's case with the engine's bare
 --     "column does not exist". Now the plan shows that policy with a "gone"
 --     blocker and goes on with the others; apply refuses it by name.
+-- (d) dbsoftdelete_restore refuses a restore that would give a live row's
+--     key in a partial unique index to a second live row: only the indexes
+--     of the restored table, not those of a table of the same name in
+--     another schema.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(16);
+SELECT plan(19);
 
 -- (a) -----------------------------------------------------------------------
 CREATE SCHEMA tap_arch;
@@ -96,6 +100,26 @@ SELECT throws_ok($$SELECT * FROM dbretain_apply('tap_gone')$$, '55000',
 SELECT throws_like($$SELECT * FROM dbretain_apply('tap_moved')$$,
                    'dbcare: retention policy "tap_moved": its age column "at" does not exist%',
                    'and the policy whose age column is gone');
+
+-- (d) -----------------------------------------------------------------------
+CREATE SCHEMA tap_sd_a;
+CREATE SCHEMA tap_sd_b;
+CREATE TABLE tap_sd_a.videos (id int PRIMARY KEY, slug text NOT NULL);
+CREATE TABLE tap_sd_b.videos (id int PRIMARY KEY, slug text NOT NULL);
+SELECT dbsoftdelete_enable('tap_sd_a.videos') IS NOT NULL;
+SELECT dbsoftdelete_enable('tap_sd_b.videos') IS NOT NULL;
+INSERT INTO tap_sd_a.videos VALUES (1, 'x'), (2, 'x');
+INSERT INTO tap_sd_b.videos VALUES (1, 'x'), (2, 'x');
+DELETE FROM tap_sd_a.videos WHERE id = 1;
+DELETE FROM tap_sd_b.videos WHERE id = 1;
+CREATE UNIQUE INDEX tap_sd_b_live ON tap_sd_b.videos (slug) WHERE deleted_at IS NULL;
+SELECT is(dbsoftdelete_restore('tap_sd_a.videos', '{"id": 1}'), 1::bigint,
+          'a partial unique index of a same-named table in another schema does not refuse a restore');
+SELECT throws_like($$SELECT dbsoftdelete_restore('tap_sd_b.videos', '{"id": 1}')$$,
+                   'dbcare: restoring {"id":1} in table tap_sd_b.videos would violate unique index "tap_sd_b_live"%',
+                   'the table''s own partial unique index does');
+SELECT is((SELECT count(*) FROM tap_sd_b.videos WHERE deleted_at IS NOT NULL), 1::bigint,
+          'and nothing of that call was restored');
 
 SELECT * FROM finish();
 ROLLBACK;
