@@ -19,14 +19,16 @@
 -- (d) dbsoftdelete_restore refuses a restore that would give a live row's
 --     key in a partial unique index to a second live row: only the indexes
 --     of the restored table, not those of a table of the same name in
---     another schema.
+--     another schema, and only when the index's predicate takes in both
+--     rows (a restored row of another kind stays out of
+--     "WHERE deleted_at IS NULL AND kind = 'a'").
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS dbcare;
 RESET client_min_messages;
 
-SELECT plan(19);
+SELECT plan(22);
 
 -- (a) -----------------------------------------------------------------------
 CREATE SCHEMA tap_arch;
@@ -120,6 +122,20 @@ SELECT throws_like($$SELECT dbsoftdelete_restore('tap_sd_b.videos', '{"id": 1}')
                    'the table''s own partial unique index does');
 SELECT is((SELECT count(*) FROM tap_sd_b.videos WHERE deleted_at IS NOT NULL), 1::bigint,
           'and nothing of that call was restored');
+
+CREATE TABLE tap_sd_a.kinds (id int PRIMARY KEY, slug text NOT NULL, kind text NOT NULL);
+SELECT dbsoftdelete_enable('tap_sd_a.kinds') IS NOT NULL;
+INSERT INTO tap_sd_a.kinds VALUES (1, 'x', 'b'), (2, 'x', 'a'), (3, 'x', 'a'), (4, 'y', 'a'),
+                                  (5, 'y', 'b');
+DELETE FROM tap_sd_a.kinds WHERE id IN (1, 3, 4);
+CREATE UNIQUE INDEX tap_sd_live_a ON tap_sd_a.kinds (slug) WHERE deleted_at IS NULL AND kind = 'a';
+SELECT is(dbsoftdelete_restore('tap_sd_a.kinds', '{"id": 1}'), 1::bigint,
+          'a restored row the partial index''s predicate leaves out is restored');
+SELECT is(dbsoftdelete_restore('tap_sd_a.kinds', '{"id": 4}'), 1::bigint,
+          'so is one whose key only a live row outside the index holds');
+SELECT throws_like($$SELECT dbsoftdelete_restore('tap_sd_a.kinds', '{"id": 3}')$$,
+                   'dbcare: restoring {"id":3} in table tap_sd_a.kinds would violate unique index "tap_sd_live_a"%',
+                   'a restored row entering the index beside a live one is refused');
 
 SELECT * FROM finish();
 ROLLBACK;
