@@ -186,3 +186,26 @@ if ended == 0 or finished == 0:
     sys.exit(f"FAIL: {ended} interrupted, {finished} finished: the sweep missed a side")
 print(f"ok: {ended} runs interrupted, {finished} finished; each left all or nothing")
 PY
+
+# the shell pipeline docs/maintenance.md gives for the rows outside a
+# transaction, run as written (its module path and file replaced): with two
+# such rows, statements printed without a terminator ran together into one
+# syntax error and neither ran
+db="$work/docs_pipe.db"
+q "CREATE TABLE t (a, b);
+   CREATE INDEX i1 ON t (a); CREATE INDEX i1c ON t (a);
+   CREATE INDEX i2 ON t (b); CREATE INDEX i2c ON t (b);
+   INSERT INTO t VALUES (1, 2);" >/dev/null
+pipe=$(awk '/^In SQLite, feed them to the shell/ {f = 1; next}
+            f && /^```sh/ {b = 1; next}
+            b && /^```/ {exit}
+            b {print}' "$(dirname "$0")/../../docs/maintenance.md")
+[ -n "$pipe" ] || fail "docs/maintenance.md has no SQLite pipeline for the rows outside a transaction"
+pipe=${pipe//\/opt\/dbcare\/dbcare/$module}
+pipe=${pipe//app.db/$db}
+(cd "$work" && bash -c "$pipe") || fail "the documented pipeline failed: $pipe"
+[ "$(q "SELECT count(*) FROM sqlite_schema WHERE type = 'index'")" = 2 ] ||
+  fail "the documented pipeline left: $(q "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index'")"
+[ "$(q "SELECT count(*) FROM dbmaintain_plan() WHERE outside_transaction")" = 0 ] ||
+  fail "rows outside a transaction remain after the documented pipeline"
+echo "ok: the documented pipeline runs every row outside a transaction"
