@@ -153,9 +153,8 @@ echo "ok: a partitioned table's index is built in one go, when included"
 
 # the cron line docs/maintenance.md gives for PostgreSQL, run as written
 # (its schedule dropped, psql and the database replaced; by sh, as cron
-# runs it): a \gexec inside
-# psql -c is sent to the server as SQL and fails, so the rows outside a
-# transaction never ran
+# runs it): a \gexec inside psql -c is sent to the server as SQL and fails,
+# so the rows outside a transaction never ran
 q -c "CREATE TABLE cron_t (a int)" -c "CREATE INDEX cron_a ON cron_t (a)" \
   -c "CREATE INDEX cron_a_copy ON cron_t (a)" >/dev/null
 line=$(grep -m 1 '^30 3 \* \* \* psql ' "$(dirname "$0")/../../docs/maintenance.md") ||
