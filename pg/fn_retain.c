@@ -43,6 +43,20 @@ static char *param_as(dbc_ctx *ctx, int n, const char *type)
 	return dbc_printf(ctx, "CAST($%d AS %s)", n, type);
 }
 
+/* The text of a point in time, in UTC with a numeric offset and the era:
+ * CAST(... AS text) follows DateStyle and TimeZone, and under DateStyle SQL
+ * or Postgres it prints a zone abbreviation that may read back as another
+ * zone ("IST" of Asia/Kolkata reads as Israel's), moving a cutoff by hours.
+ * A date or timestamp is taken in the session's zone, as comparing it with
+ * the timestamptz it reads back as takes it. */
+static char *time_text(dbc_ctx *ctx, const char *expr)
+{
+	return dbc_printf(ctx,
+	                  "pg_catalog.to_char(CAST(%s AS timestamp with time zone) AT TIME ZONE 'UTC', "
+	                  "'YYYY-MM-DD HH24:MI:SS.US \"+00\" BC')",
+	                  expr);
+}
+
 /* A plain table's inheritance children hold rows of their own that a
  * DELETE of the parent removes too, firing no trigger of the parent's: soft
  * delete cannot keep them, and refuses such a table (a partitioned table's
@@ -201,6 +215,7 @@ static const dbc_retain_engine pg_retain = {
     .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
+    .time_text = time_text,
     .index_concurrently = "CONCURRENTLY ",
     .drops_constraints = true,
     .trigger_create = trigger_create,

@@ -6,6 +6,7 @@
 #include "maintain/maintain_private.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* The rows blocking a unique index's rebuild, listed, never deleted. */
 static int plan_listing(dbc_ctx *ctx, dbc_maintain_plan *p, const char *object, const char *index,
@@ -176,6 +177,47 @@ int dbc_maintain_plan_duplicates(dbc_ctx *ctx, const dbc_maintain_findings *f, d
 	return DBC_OK;
 }
 
+/* Whether name is taken in schema: by a table, an index, a view or any
+ * other object of the model, or an index this plan creates already
+ * (compared without regard to ASCII case where the engine's names fold). */
+static bool name_taken(const dbc_ctx *ctx, const dbc_maintain_plan *p, const dbc_schema *s,
+                       const char *schema, const char *name)
+{
+	bool fold = ctx->host->dialect->names_fold_case;
+#define SAME(a, b) (fold ? strcasecmp((a), (b)) == 0 : strcmp((a), (b)) == 0)
+#define SAME_SCHEMA(a) ((a) ? schema && SAME((a), schema) : !schema)
+	for (int i = 0; i < p->new_names.n; i++)
+		if (SAME(p->new_names.items[i], name))
+			return true;
+	for (int i = 0; s && i < s->ntables; i++)
+		if (SAME_SCHEMA(s->tables[i].schema) && SAME(s->tables[i].name, name))
+			return true;
+	for (int i = 0; s && i < s->nindexes; i++)
+		if (SAME_SCHEMA(s->indexes[i].schema) && SAME(s->indexes[i].name, name))
+			return true;
+	for (int i = 0; s && i < s->nobjects; i++)
+		if (SAME_SCHEMA(s->objects[i].schema) && SAME(s->objects[i].name, name))
+			return true;
+	return false;
+#undef SAME_SCHEMA
+#undef SAME
+}
+
+/* The name of a new index where the engine needs one: base
+ * (table_columns_idx), else the first of base_2, base_3, ... that nothing
+ * in the table's schema takes; CREATE INDEX of a taken name fails the run
+ * on every call. */
+static char *free_index_name(dbc_ctx *ctx, dbc_maintain_plan *p, const dbc_schema *s,
+                             const char *schema, const char *base)
+{
+	char *name = dbc_strdup(ctx, base);
+	for (int k = 2; name && name_taken(ctx, p, s, schema, name); k++)
+		name = dbc_printf(ctx, "%s_%d", base, k);
+	if (!name || dbc_strlist_add(ctx, &p->new_names, name) != DBC_OK)
+		return NULL;
+	return name;
+}
+
 int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                    dbc_maintain_plan *p)
 {
@@ -199,9 +241,12 @@ int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
 		if (!collist || !iname || !tq)
 			return DBC_ERROR;
 		/* where the engine needs a name: table_columns_idx, in the table's schema */
-		char *named = d->index_name_optional
-		                  ? dbc_strdup(ctx, "")
-		                  : dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, iname));
+		char *free = d->index_name_optional
+		                 ? NULL
+		                 : free_index_name(ctx, p, f->r->schema, o->schema, iname);
+		char *named = d->index_name_optional ? dbc_strdup(ctx, "")
+		              : free                 ? dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, free))
+		                                     : NULL;
 		const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
 		char *sql = named ? dbc_printf(ctx, "CREATE INDEX %s%s%sON %s (%s)", c,
 		                               dbc_maintain_space_after(c), named, tq, collist)

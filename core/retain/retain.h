@@ -89,6 +89,12 @@ typedef struct dbc_retain_engine {
 	 * cutoff" (both SQL expressions; the cutoff is a value of cutoff_sql's
 	 * form). NULL: "value < cutoff", where the column's type decides. */
 	char *(*before_sql)(dbc_ctx *ctx, const char *value, const char *cutoff);
+	/* SQL of the text of a point in time (expr: the cutoff, or an age
+	 * column's value) that param_as(cutoff_type) reads back as the same
+	 * moment whatever the session's settings: the cutoff and the point a
+	 * batch resumes at travel between statements (and, in dbretain_run,
+	 * between transactions) as text. NULL: CAST(expr AS text) round-trips. */
+	char *(*time_text)(dbc_ctx *ctx, const char *expr);
 	/* Written before a table name to read or delete its own rows only
 	 * ("ONLY " where tables inherit), and after a batch's row pick: skip
 	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
@@ -275,5 +281,7 @@ int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_tabl
 /* The condition "value lies before cutoff" (dbc_retain_engine.before_sql). */
 char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *value,
                         const char *cutoff);
+/* The text of point in time expr (dbc_retain_engine.time_text). */
+char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *expr);
 
 #endif

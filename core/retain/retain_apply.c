@@ -18,20 +18,41 @@
 
 #define BOOK "retain_policies"
 
-/* A batch statement's (count, newest age value moved). */
+/* A batch statement's (rows deleted, rows archived, newest age value
+ * moved). */
 typedef struct batch_out {
-	int64_t n;
+	int64_t deleted;
+	int64_t archived;
 	char *newest;
 } batch_out;
+
+static int64_t int_of(const dbc_value *v)
+{
+	return v->type == DBC_INT ? v->i : v->type == DBC_TEXT ? strtoll(v->s, NULL, 10) : 0;
+}
 
 static int take_batch(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	batch_out *o = arg;
-	o->n = ncol > 0 && c[0].type == DBC_INT ? c[0].i
-	       : ncol > 0 && c[0].type == DBC_TEXT ? strtoll(c[0].s, NULL, 10)
-	                                           : 0;
-	o->newest = ncol > 1 && c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	o->deleted = ncol > 0 ? int_of(&c[0]) : 0;
+	o->archived = ncol > 1 ? int_of(&c[1]) : 0;
+	o->newest = ncol > 2 && c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
 	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* An archive batch must put in the archive every row it deleted: a
+ * trigger of the archive that skips rows (RETURN NULL, RAISE(IGNORE))
+ * would otherwise lose them. The caller's savepoint undoes the batch. */
+static int counts_agree(dbc_ctx *ctx, const dbc_policy_ctx *pc, int64_t archived, int64_t deleted)
+{
+	if (archived == deleted)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "retention policy \"%s\": a batch archived %lld rows but deleted %lld; it was undone",
+	          pc->p->name, (long long)archived, (long long)deleted);
+	dbc_error_hint(ctx, "A trigger or rule of the archive table skips rows: drop it, or archive "
+	                    "into a table without one.");
+	return DBC_ERROR;
 }
 
 static int64_t count_of(dbc_ctx *ctx, const char *sql, const dbc_value *cutoff, bool *ok)
@@ -92,22 +113,26 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 	if (eng->writable_cte) {
 		/* moved is read twice (the INSERT and the newest value) but runs
 		 * once, as every data-modifying WITH does */
+		char *newest = dbc_retain_time_text(ctx, eng, dbc_printf(ctx, "max(%s)", pc->qc));
 		char *sql =
-		    archive ? dbc_printf(ctx,
-		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s), "
-		                         "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
-		                         "RETURNING 1) SELECT (SELECT count(*) FROM ins), "
-		                         "CAST(max(%s) AS text) FROM moved",
-		                         eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, eng->now_sql,
-		                         pc->qc)
-		            : dbc_printf(ctx,
-		                         "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
-		                         "SELECT count(*), CAST(max(%s) AS text) FROM moved",
-		                         eng->only, pc->qt, rows, pc->qc, pc->qc);
-		batch_out o = {0, NULL};
-		if (!sql || h->query(ctx, sql, resumed ? 2 : 1, params, take_batch, &o) != DBC_OK)
+		    !newest ? NULL
+		    : archive
+		        ? dbc_printf(ctx,
+		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s), "
+		                     "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
+		                     "RETURNING 1) SELECT count(*), (SELECT count(*) FROM ins), %s "
+		                     "FROM moved",
+		                     eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, eng->now_sql,
+		                     newest)
+		        : dbc_printf(ctx,
+		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
+		                     "SELECT count(*), count(*), %s FROM moved",
+		                     eng->only, pc->qt, rows, pc->qc, newest);
+		batch_out o = {0, 0, NULL};
+		if (!sql || h->query(ctx, sql, resumed ? 2 : 1, params, take_batch, &o) != DBC_OK ||
+		    counts_agree(ctx, pc, o.archived, o.deleted) != DBC_OK)
 			return DBC_ERROR;
-		*moved = o.n;
+		*moved = o.deleted;
 		if (o.newest)
 			*resume = o.newest;
 		return DBC_OK;
@@ -125,12 +150,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 	char *del = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pc->qt, rows);
 	if (!del || h->query(ctx, del, 1, &cut, NULL, NULL) != DBC_OK || changes(ctx, moved) != DBC_OK)
 		return DBC_ERROR;
-	if (archive && inserted != *moved)
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
-		                 "retention policy \"%s\": a batch archived %lld rows but deleted %lld; "
-		                 "it was undone",
-		                 pc->p->name, (long long)inserted, (long long)*moved);
-	return DBC_OK;
+	return archive ? counts_agree(ctx, pc, inserted, *moved) : DBC_OK;
 }
 
 /* One batch in its own savepoint; a purge lets its deletes through the

@@ -66,10 +66,46 @@ static int take_due(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* A policy whose table or age column is gone since it was added: its row
+ * says so as its one blocker (nothing is due; dbretain_apply refuses it),
+ * and the plan of the other policies goes on. */
+static int plan_gone(dbc_ctx *ctx, const dbc_policy *p, const char *why, dbc_rows *out)
+{
+	json_t *list = json_array(), *item = json_object();
+	if (!list || !item) {
+		json_decref(list);
+		json_decref(item);
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	dbc_json_set(item, "kind", dbc_json_str("gone"));
+	dbc_json_set(item, "detail", dbc_json_str(why));
+	dbc_json_set(item, "fix", dbc_json_str(dbc_printf(ctx, "SELECT dbretain_drop(%s);",
+	                                                  ctx->host->quote_literal(ctx, p->name))));
+	json_array_append_new(list, item);
+	char *blockers = ctx->failed ? NULL : dbc_json_dump(ctx, list, DBC_JSON_REPORT);
+	json_decref(list);
+	if (!blockers)
+		return DBC_ERROR;
+	dbc_value row[DBC_RETAIN_PLAN_NCOLS] = {
+	    dbc_text(p->name),
+	    dbc_text(dbc_qualified_name(ctx, p->table_schema, p->table_name)),
+	    dbc_text(dbc_retain_action_name(p->action)),
+	    dbc_int(0),
+	    dbc_null(),
+	    dbc_int(0),
+	    dbc_text(blockers)};
+	return dbc_rows_add(out, row);
+}
+
 static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
                     const dbc_policy *p, int64_t batch, dbc_rows *out)
 {
 	dbc_policy_ctx pc;
+	char *gone = dbc_policy_gone(ctx, s, p);
+	if (ctx->failed)
+		return DBC_ERROR;
+	if (gone)
+		return plan_gone(ctx, p, gone, out);
 	if (dbc_policy_resolve(ctx, eng, s, p, false, &pc) != DBC_OK)
 		return DBC_ERROR;
 	char *sql = dbc_printf(ctx,

@@ -661,13 +661,56 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	return DBC_OK;
 }
 
+/* The table of the model a policy names (its stored, canonical names),
+ * matched without regard to case where the engine's names fold. */
+static const dbc_table *model_table(const dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p)
+{
+	const dbc_table *t = dbc_schema_find_table(s, p->table_schema, p->table_name);
+	for (int i = 0; !t && ctx->host->dialect->names_fold_case && i < s->ntables; i++)
+		if (dbc_retain_same_name(ctx, s->tables[i].schema, p->table_schema) &&
+		    strcasecmp(s->tables[i].name, p->table_name) == 0)
+			t = &s->tables[i];
+	return t;
+}
+
+char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p)
+{
+	const char *prefix = ctx->host->book_prefix;
+	char *display = dbc_qualified_name(ctx, p->table_schema, p->table_name);
+	if (!display || strncmp(display, prefix, strlen(prefix)) == 0)
+		return NULL; /* dbcare's own tables are read by the engine (own_table) */
+	const dbc_table *t = model_table(ctx, s, p);
+	if (!t)
+		return dbc_printf(ctx, "its table %s does not exist (dropped or renamed since the "
+		                       "policy was added)",
+		                  display);
+	if (!dbc_retain_find_column(ctx, t, p->column))
+		return dbc_printf(ctx, "its age column \"%s\" does not exist in table %s (dropped or "
+		                       "renamed since the policy was added)",
+		                  p->column, display);
+	return NULL;
+}
+
 int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
                        const dbc_policy *p, bool value, dbc_policy_ctx *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->p = p;
 	char *display = dbc_qualified_name(ctx, p->table_schema, p->table_name);
-	if (!display || find_source(ctx, eng, s, display, &out->t) != DBC_OK)
+	if (!display)
+		return DBC_ERROR;
+	/* a policy names its table and column by name: one gone since is the
+	 * policy's trouble, said with its name (no argument of the call named
+	 * the table) */
+	char *gone = dbc_policy_gone(ctx, s, p);
+	if (gone) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "retention policy \"%s\": %s", p->name, gone);
+		dbc_error_hint(ctx, "Drop the policy (dbretain_drop('%s')), or drop it and add it again "
+		                    "for the table and column as they are named now.",
+		               p->name);
+		return DBC_ERROR;
+	}
+	if (ctx->failed || find_source(ctx, eng, s, display, &out->t) != DBC_OK)
 		return DBC_ERROR;
 	out->qt = dbc_quoted_name(ctx, out->t->schema, out->t->name);
 	out->qc = ctx->host->quote_ident(ctx, p->column);
@@ -700,7 +743,8 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 		return DBC_ERROR;
 	if (!value)
 		return DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT CAST(%s AS text)", out->cutoff_sql);
+	char *text = dbc_retain_time_text(ctx, eng, out->cutoff_sql);
+	char *sql = text ? dbc_printf(ctx, "SELECT %s", text) : NULL;
 	if (!sql || dbc_query_text(ctx, sql, 0, NULL, &out->cutoff, NULL) != DBC_OK)
 		return DBC_ERROR;
 	return ctx->failed ? DBC_ERROR : DBC_OK;

@@ -62,6 +62,11 @@ int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const d
  * cutoff once (statements that must agree on it bind that value). */
 int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
                        const dbc_policy *p, bool value, dbc_policy_ctx *out);
+/* What a policy names that is gone from s since it was added (its table or
+ * its age column, dropped or renamed), as text; NULL when both are there
+ * (or on error, ctx->failed set). dbc_policy_resolve refuses such a policy,
+ * naming it; dbretain_plan shows it as a blocker. */
+char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p);
 /* The foreign keys (enforced, ON DELETE NO ACTION or RESTRICT) that
  * reference t: fn is called for each child table and constraint. */
 typedef int (*dbc_fk_fn)(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c);

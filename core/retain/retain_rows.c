@@ -41,3 +41,10 @@ char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 	return eng->before_sql ? eng->before_sql(ctx, value, cutoff)
 	                       : dbc_printf(ctx, "%s < %s", value, cutoff);
 }
+
+char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *expr)
+{
+	if (!expr)
+		return NULL;
+	return eng->time_text ? eng->time_text(ctx, expr) : dbc_printf(ctx, "CAST(%s AS text)", expr);
+}

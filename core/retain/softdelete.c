@@ -395,8 +395,32 @@ static int found_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
+/* " AND <the restored row r enters partial index ix>": its predicate over
+ * r's columns with column cleared (a NULL of the column's own type). The
+ * predicate names the table's columns unqualified: in the derived row x
+ * they are r's, in the probe's l the live row's. */
+static char *restored_enters(dbc_ctx *ctx, const dbc_table *t, const dbc_index *ix,
+                             const char *column)
+{
+	dbc_buf cols;
+	dbc_buf_init(&cols, ctx);
+	for (int i = 0; i < t->ncolumns; i++) {
+		char *q = ctx->host->quote_ident(ctx, t->columns[i].name);
+		if (strcmp(t->columns[i].name, column) == 0)
+			dbc_buf_appendf(&cols, "%sCASE WHEN 1 = 0 THEN r.%s END AS %s", i ? ", " : "", q, q);
+		else
+			dbc_buf_appendf(&cols, "%sr.%s AS %s", i ? ", " : "", q, q);
+	}
+	char *list = dbc_buf_finish(&cols);
+	return list ? dbc_printf(ctx, " AND EXISTS (SELECT 1 FROM (SELECT %s) AS x WHERE %s)", list,
+	                         ix->predicate)
+	            : NULL;
+}
+
 /* Refuses, naming the index, a restore that would give a live row's
- * unique key to a second live row. */
+ * unique key to a second live row: both rows in the index (its predicate
+ * holds for the live row, and for the restored one once restored), with
+ * the same keys. */
 static int probe_unique(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
                         const dbc_table *t, const char *column, const dbc_strlist *keys,
                         const dbc_value *params, const char *key_text)
@@ -408,7 +432,9 @@ static int probe_unique(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sc
 		return DBC_ERROR;
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
-		if (strcmp(ix->table, t->name) != 0 || !restore_guard(t, ix, column))
+		/* the restored table's own indexes: names repeat across schemas */
+		if (!dbc_retain_same_name(ctx, ix->schema, t->schema) ||
+		    !dbc_retain_same_name(ctx, ix->table, t->name) || !restore_guard(t, ix, column))
 			continue;
 		dbc_buf same;
 		dbc_buf_init(&same, ctx);
@@ -422,12 +448,15 @@ static int probe_unique(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sc
 			char *q = h->quote_ident(ctx, keys->items[k]);
 			dbc_buf_appendf(&other, "%sl.%s = r.%s", k ? " AND " : "", q, q);
 		}
-		char *sql = dbc_printf(ctx,
-		                       "SELECT 1 FROM %s AS r WHERE %s AND r.%s IS NOT NULL AND EXISTS "
-		                       "(SELECT 1 FROM %s AS l WHERE l.%s IS NULL%s AND NOT (%s))",
-		                       qt, match, h->quote_ident(ctx, column), qt,
-		                       h->quote_ident(ctx, column), dbc_buf_finish(&same),
-		                       dbc_buf_finish(&other));
+		char *enters = restored_enters(ctx, t, ix, column);
+		char *sql = !enters ? NULL
+		                    : dbc_printf(ctx,
+		                                 "SELECT 1 FROM %s AS r WHERE %s AND r.%s IS NOT NULL%s AND "
+		                                 "EXISTS (SELECT 1 FROM %s AS l WHERE l.%s IS NULL%s AND "
+		                                 "NOT (%s) AND (%s))",
+		                                 qt, match, h->quote_ident(ctx, column), enters, qt,
+		                                 h->quote_ident(ctx, column), dbc_buf_finish(&same),
+		                                 dbc_buf_finish(&other), ix->predicate);
 		bool hit = false;
 		if (!sql || h->query(ctx, sql, keys->n, params, found_row, &hit) != DBC_OK)
 			return DBC_ERROR;
