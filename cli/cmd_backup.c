@@ -25,13 +25,24 @@ static void print_json_doc(cli_db *db, cli_opts *o, const char *key, const char 
 }
 
 /* PostgreSQL: pg_dump to path (default <database>-<UTC time>.dump here),
- * then dbbackup_record('pg_dump', absolute path, bytes, fingerprint). */
+ * then dbbackup_record('pg_dump', absolute path, bytes, fingerprint). The
+ * fingerprint is read in a REPEATABLE READ transaction whose snapshot
+ * pg_dump dumps (pg_export_snapshot, pg_dump --snapshot): DDL committed
+ * between the two cannot make the recorded schema differ from the dump's.
+ * The transaction stays open, holding no lock, until pg_dump is done. */
 static int dump_and_record(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
-	if (cli_q(db, o, "SELECT current_database(), dbschema_fingerprint()", 0, NULL, &r) != 0)
+	if (cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0)
 		return CLI_ERROR;
+	if (cli_q(db, o,
+	          "SELECT current_database(), dbschema_fingerprint(), pg_export_snapshot()", 0,
+	          NULL, &r) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
 	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
+	char *snapshot = strdup(cli_cell(&r, 0, 2) ? cli_cell(&r, 0, 2) : "");
 	char *path = NULL;
 	if (o->nargs > 0)
 		path = strdup(o->args[0]);
@@ -45,46 +56,45 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	cli_rows_free(&r);
 	char *err = NULL;
 	struct stat st;
-	if (!path || !fingerprint) {
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
-	}
-	if (stat(path, &st) == 0) {
+	int rc = CLI_ERROR;
+	if (!path || !fingerprint || !snapshot)
+		goto out;
+	/* lstat: a symlink at the name is a file there (the dump's link()
+	 * refuses it too, whatever appears meanwhile) */
+	if (lstat(path, &st) == 0) {
 		cli_errorf("%s exists already: a backup never replaces a file", path);
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
+		goto out;
 	}
 	cli_note(&o->out, "pg_dump to %s", path);
-	if (db->drv->dump(db, path, &err) != 0) {
+	if (db->drv->dump(db, path, snapshot, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
 		free(err);
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
+		goto out;
 	}
+	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)
+		goto out;
 	char abs[PATH_MAX], bytes[32];
 	if (!realpath(path, abs) || stat(abs, &st) != 0) {
 		cli_errorf("cannot read the dump %s", path);
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
+		goto out;
 	}
 	snprintf(bytes, sizeof bytes, "%lld", (long long)st.st_size);
 	const char *p[3] = {abs, bytes, fingerprint};
-	int rc = cli_q(db, o,
-	               "SELECT json_build_object('id', dbbackup_record('pg_dump', $1, "
-	               "CAST($2 AS bigint), $3), 'path', $1, 'bytes', CAST($2 AS bigint), "
-	               "'fingerprint', $3)::text",
-	               3, p, &r);
+	if (cli_q(db, o,
+	          "SELECT json_build_object('id', dbbackup_record('pg_dump', $1, "
+	          "CAST($2 AS bigint), $3), 'path', $1, 'bytes', CAST($2 AS bigint), "
+	          "'fingerprint', $3)::text",
+	          3, p, &r) == 0) {
+		print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
+		cli_rows_free(&r);
+		rc = CLI_OK;
+	}
+out:
+	cli_rollback(db); /* ends the snapshot's transaction on a failure; a no-op after COMMIT */
 	free(path);
 	free(fingerprint);
-	if (rc != 0)
-		return CLI_ERROR;
-	print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
-	cli_rows_free(&r);
-	return CLI_OK;
+	free(snapshot);
+	return rc;
 }
 
 int cmd_backup(cli_db *db, cli_opts *o)

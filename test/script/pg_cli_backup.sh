@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# dbcare backup on PostgreSQL (docs/cli.md, docs/backups.md): pg_dump writes
+# a temporary file beside the target, which gets its name only when the dump
+# is complete and synced. A symlink at the target is never followed (the
+# file it points to is never created or overwritten); a dump killed halfway
+# -- the command and pg_dump both, as a crash does -- leaves nothing under
+# the name; a failing pg_dump leaves no file at all. The recorded
+# fingerprint is the schema in the dump: read in the snapshot pg_dump
+# dumps, even when DDL commits between the two. A stand-in pg_dump on PATH
+# (which then runs the real one) makes each case deterministic.
+set -eu
+db=dbcare_cli_backup
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+py=/usr/bin/python3
+url="postgresql://$PGUSER@/$db?host=$PGHOST&port=$PGPORT"
+
+fresh_db
+q -c "CREATE TABLE accounts (id int PRIMARY KEY, email text);
+      INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 50) g"
+mkdir shim
+# the stand-in: MODE says what it does around the real pg_dump; the file
+# pg_dump is given is in $file
+cat >shim/pg_dump <<SHIM
+#!/usr/bin/env bash
+file=
+prev=
+for a in "\$@"; do
+  case "\$a" in --file=*) file=\${a#--file=} ;; esac
+  [ "\$prev" = --file ] && file=\$a
+  prev=\$a
+done
+case "\$(cat "$work/mode")" in
+  crash) printf 'PGDMP half a dump' >"\$file"; kill -9 \$PPID; kill -9 \$\$ ;;
+  fail) printf 'PGDMP half a dump' >"\$file"; exit 1 ;;
+  ddl) "$B/psql" -X -q -At -c "SET lock_timeout = '2s'" \
+         -c "ALTER TABLE accounts ADD COLUMN added_during_backup int" >/dev/null 2>&1 || true ;;
+esac
+exec "$B/pg_dump" "\$@"
+SHIM
+chmod +x shim/pg_dump
+backup() { PATH="$work/shim:$B:$PATH" run "$@"; }
+leftovers() { find "$work" -maxdepth 1 -name "$1*" | sort | tr '\n' ' '; }
+
+# --- a symlink at the target: refused, whatever it points to
+echo none >mode
+ln -s "$work/victim" dangling.dump
+backup 1 backup dangling.dump --db "$url"; has "exists already" err
+[ ! -e victim ] || fail "backup followed a dangling symlink and created $(cat victim | head -c 20)"
+[ -L dangling.dump ] || fail "the symlink was removed"
+echo precious >precious
+ln -s "$work/precious" link.dump
+backup 1 backup link.dump --db "$url"; has "exists already" err
+[ "$(cat precious)" = precious ] || fail "backup overwrote the file a symlink points to"
+
+# --- a crash in the middle of the dump: nothing under the name
+echo crash >mode
+set +e; PATH="$work/shim:$B:$PATH" "$cli" backup crashed.dump --db "$url" >out 2>err; set -e
+[ ! -e crashed.dump ] || fail "a killed dump left a partial file under its name"
+[ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a killed dump was recorded"
+
+# --- pg_dump fails: no file under the name, no temporary file either
+echo fail >mode
+backup 1 backup failed.dump --db "$url"; has "pg_dump failed" err
+[ -z "$(leftovers failed.dump)" ] || fail "a failed dump left $(leftovers failed.dump)"
+[ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a failed dump was recorded"
+
+# --- DDL commits between the fingerprint and the dump: they still agree
+before=$(q -c "SELECT dbschema_fingerprint()")
+echo ddl >mode
+backup 0 backup raced.dump --db "$url" --json
+recorded=$(json "d['backup']['fingerprint']")
+if "$B/pg_restore" -s -f - raced.dump | grep -q added_during_backup; then
+  [ "$recorded" = "$(q -c "SELECT dbschema_fingerprint()")" ] ||
+    fail "the dump has the new column, the recorded fingerprint is the schema before it"
+else
+  [ "$recorded" = "$before" ] || fail "the dump has the old schema, the fingerprint another one"
+fi
+[ "$(q -c "SELECT count(*) FROM pg_attribute WHERE attname = 'added_during_backup'")" = 1 ] ||
+  echo "note: the DDL waited for the backup's snapshot and timed out"
+[ -z "$(leftovers raced.dump.tmp)" ] || fail "a backup left $(leftovers raced.dump.tmp)"
+[ "$(stat -c %a raced.dump)" = 600 ] || fail "the dump is readable by others: $(stat -c %a raced.dump)"
+# the session is usable after the backup's snapshot transaction, and the
+# dump restores the rows
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_copy" -c "CREATE DATABASE ${db}_copy"
+"$B/pg_restore" -d "${db}_copy" raced.dump
+[ "$("$B/psql" -X -q -At -d "${db}_copy" -c "SELECT count(*), sum(id) FROM accounts")" = "50|1275" ] ||
+  fail "the restored dump lacks rows"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_copy"
+echo "ok: pg_dump published whole, never through a symlink, fingerprint in its snapshot"
