@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,6 +147,36 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	return DBC_OK;
 }
 
+/* The SHA-256 of the file's bytes, read through one read-only mapping
+ * (OpenSSL hashes it in one call; the pages come from the page cache the
+ * storage check reads too). */
+static int file_sha256(dbc_ctx *ctx, const char *path, char **out)
+{
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
+		                 strerror(saved));
+	}
+	void *map = st.st_size > 0 ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	int saved = errno;
+	close(fd);
+	if (map == MAP_FAILED)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
+		                 strerror(saved));
+	int rc = dbc_sha256_hex(ctx, map ? map : "", map ? (size_t)st.st_size : 0, hex);
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	if (rc != DBC_OK)
+		return DBC_ERROR;
+	*out = dbc_strdup(ctx, hex);
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
 static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *img)
 {
 	struct stat st;
@@ -155,6 +186,10 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 	if (!S_ISREG(st.st_mode))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup %s is not a regular file", path);
 	img->bytes = (int64_t)st.st_size;
+	/* before SQLite opens it: the bytes the checks below are about (a
+	 * read-only open writes nothing to a rollback-journal file) */
+	if (file_sha256(ctx, path, &img->file_sha256) != DBC_OK)
+		return DBC_ERROR;
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
@@ -577,6 +612,13 @@ static int sqlite_database_name(dbc_ctx *ctx, char **name)
 	return *name ? DBC_OK : DBC_ERROR;
 }
 
+/* A catalog made before the column existed has none until the next
+ * changing call upgrades it; its rows read as recording no file SHA-256. */
+static bool sqlite_records_file_sha256(dbc_ctx *ctx)
+{
+	return ctx->host->book_has_column(ctx, "dbcare_backups", "sha256");
+}
+
 static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 {
 	*exists = sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_backups",
@@ -599,4 +641,5 @@ const dbc_backup_env sqldbc_backup_env = {
     .exists = sqlite_exists,
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
+    .records_file_sha256 = sqlite_records_file_sha256,
 };
