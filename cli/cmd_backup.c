@@ -24,6 +24,24 @@ static void print_json_doc(cli_db *db, cli_opts *o, const char *key, const char 
 	}
 }
 
+/* The default dump name <database>-<UTC time>.dump, one file in the
+ * current directory whatever the database is called: a '/' (a database
+ * name may hold one) becomes '_', and so does a leading '.' or '-' (no
+ * hidden file, nothing that reads as an option). */
+static char *default_dump_name(const char *database)
+{
+	char stamp[32], *path = NULL;
+	time_t now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+	if (asprintf(&path, "%s-%s.dump", database, stamp) < 0)
+		return NULL;
+	size_t n = strlen(database);
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/' || (i == 0 && (path[i] == '.' || path[i] == '-')))
+			path[i] = '_';
+	return path;
+}
+
 /* PostgreSQL: pg_dump to path (default <database>-<UTC time>.dump here),
  * then dbbackup_record('pg_dump', absolute path, bytes, fingerprint). The
  * fingerprint is read in a REPEATABLE READ transaction whose snapshot
@@ -43,16 +61,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	}
 	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
 	char *snapshot = strdup(cli_cell(&r, 0, 2) ? cli_cell(&r, 0, 2) : "");
-	char *path = NULL;
-	if (o->nargs > 0)
-		path = strdup(o->args[0]);
-	else {
-		char stamp[32];
-		time_t now = time(NULL);
-		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-		if (asprintf(&path, "%s-%s.dump", cli_cell(&r, 0, 0), stamp) < 0)
-			path = NULL;
-	}
+	char *path = o->nargs > 0 ? strdup(o->args[0])
+	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
 	char *err = NULL;
 	struct stat st;

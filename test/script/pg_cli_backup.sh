@@ -82,9 +82,20 @@ fi
 [ "$(stat -c %a raced.dump)" = 600 ] || fail "the dump is readable by others: $(stat -c %a raced.dump)"
 # the session is usable after the backup's snapshot transaction, and the
 # dump restores the rows
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_copy" -c "CREATE DATABASE ${db}_copy"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_copy" -c "CREATE DATABASE ${db}_copy" 2>/dev/null
 "$B/pg_restore" -d "${db}_copy" raced.dump
 [ "$("$B/psql" -X -q -At -d "${db}_copy" -c "SELECT count(*), sum(id) FROM accounts")" = "50|1275" ] ||
   fail "the restored dump lacks rows"
 "$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_copy"
+# --- the default name comes from the database's name, which may hold a
+# slash: still one file in the current directory, never a path elsewhere
+odd='dbcare_cli/backup'
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$odd\"" -c "CREATE DATABASE \"$odd\"" 2>/dev/null
+"$B/psql" -X -q -d "$odd" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+mkdir -p dbcare_cli
+echo none >mode
+set +e; PATH="$work/shim:$B:$PATH" "$cli" backup --db "postgresql://$PGUSER@/dbcare_cli%2Fbackup?host=$PGHOST&port=$PGPORT" >out 2>err; set -e
+"$B/psql" -X -q -d postgres -c "DROP DATABASE \"$odd\""
+[ -z "$(ls dbcare_cli)" ] || fail "the default name wrote into a directory: $(ls dbcare_cli)"
+ls | grep -Eq '^dbcare_cli_backup-[0-9]{8}T[0-9]{6}Z\.dump$' || fail "no plain default name: $(ls; cat err)"
 echo "ok: pg_dump published whole, never through a symlink, fingerprint in its snapshot"
