@@ -106,32 +106,34 @@ static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
  * answers SQLITE_BUSY here. */
 static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sqlite_rc)
 {
-	dbc_buf schema, counts, names;
+	dbc_buf schema, counts;
 	dbc_buf_init(&schema, ctx);
 	dbc_buf_init(&counts, ctx);
-	dbc_buf_init(&names, ctx);
-	int64_t n = 0;
-	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
-	if (rc == SQLITE_OK)
-		rc = rows_text(db,
-		               "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
-		               " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
-		               " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
-		               &names, &n);
-	char *list = dbc_buf_finish(&names);
-	img->tables = n;
+	img->tables = 0;
 	img->rows = 0;
-	for (char *p = list; rc == SQLITE_OK && p && *p;) {
-		char *nl = strchr(p, '\n');
-		*nl = '\0';
-		char *q = sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", p);
+	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
+	/* each table counted while its name is the statement's row: a name may
+	 * hold any character, a newline too */
+	sqlite3_stmt *names = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db,
+		                        "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+		                        " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+		                        " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
+		                        -1, &names, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(names)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(names, 0);
+		char *q = name ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name) : NULL;
 		int64_t count = 0;
 		rc = q ? int_pragma(db, q, &count) : SQLITE_NOMEM;
 		sqlite3_free(q);
-		dbc_buf_appendf(&counts, "%s\t%lld\n", p, (long long)count);
+		dbc_buf_appendf(&counts, "%s\t%lld\n", name ? name : "", (long long)count);
+		img->tables++;
 		img->rows += count;
-		p = nl + 1;
 	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(names);
 	if (rc == SQLITE_OK)
 		rc = int_pragma(db, "PRAGMA main.page_count", &img->pages);
 	*sqlite_rc = rc;
