@@ -179,7 +179,33 @@ static int file_sha256(dbc_ctx *ctx, const char *path, char **out)
 	return *out ? DBC_OK : DBC_ERROR;
 }
 
-static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *img)
+/* The inspecting connection is not the caller's: an interrupt of the
+ * caller's connection and the deadline reach it through this progress
+ * handler and a look after each phase (the storage check is mostly one
+ * virtual machine step, which no progress handler of SQLite 3.40 splits). */
+typedef struct inspect_watch {
+	dbc_ctx *ctx;
+	double deadline_ms; /* 0: none */
+	bool stopped;       /* the error is set in ctx */
+} inspect_watch;
+
+#define WATCH_EVERY 1000 /* virtual machine steps between two looks */
+
+static int watch_progress(void *arg)
+{
+	inspect_watch *w = arg;
+	if (!w->stopped && w->deadline_ms > 0 && dbc_monotonic_ms() >= w->deadline_ms) {
+		dbc_error(w->ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+		          "the backup copy's verification did not finish within backup.timeout_ms");
+		w->stopped = true;
+	}
+	if (!w->stopped && w->ctx->host->interrupted(w->ctx))
+		w->stopped = true;
+	return w->stopped;
+}
+
+static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double deadline_ms,
+                          dbc_backup_image *img)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
@@ -199,13 +225,17 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 		sqlite3_close(db);
 		return DBC_ERROR;
 	}
+	inspect_watch watch = {ctx, deadline_ms, false};
+	sqlite3_progress_handler(db, WATCH_EVERY, watch_progress, &watch);
 	dbc_buf check;
 	dbc_buf_init(&check, ctx);
 	int64_t problems = 0;
 	rc = rows_text(db, full ? "PRAGMA main.integrity_check(1)" : "PRAGMA main.quick_check(1)",
 	               &check, &problems);
 	int out = DBC_OK;
-	if (rc != SQLITE_OK) {
+	if (watch.stopped || watch_progress(&watch)) {
+		out = DBC_ERROR;
+	} else if (rc != SQLITE_OK) {
 		out = db_error(ctx, db, dbc_printf(ctx, "backup %s is not a readable database", path));
 	} else {
 		char *text = dbc_buf_finish(&check);
@@ -220,6 +250,8 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 			          ? DBC_ERROR
 			          : db_error(ctx, db,
 			                     dbc_printf(ctx, "backup %s is not a readable database", path));
+		else if (watch_progress(&watch))
+			out = DBC_ERROR;
 	}
 	sqlite3_close(db);
 	return out;

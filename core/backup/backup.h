@@ -61,8 +61,11 @@ struct dbc_backup_env {
 	            dbc_backup_image *source);
 	/* Opens path read-only and reads it (the storage check integrity_check
 	 * when full, quick_check otherwise). A file that does not open as a
-	 * database is an error; a failed storage check is not (image->check). */
-	int (*inspect)(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *image);
+	 * database is an error; a failed storage check is not (image->check).
+	 * It stops with an error when the call is interrupted or the monotonic
+	 * clock (dbc_monotonic_ms) passes deadline_ms (0: no deadline). */
+	int (*inspect)(dbc_ctx *ctx, const char *path, bool full, double deadline_ms,
+	               dbc_backup_image *image);
 	/* Syncs tmp_path, gives it the name path (never replacing a file there)
 	 * and syncs the directory. */
 	int (*publish)(dbc_ctx *ctx, const char *tmp_path, const char *path);

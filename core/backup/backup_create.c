@@ -110,9 +110,13 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tm
 	dbc_backup_image source;
 	memset(&source, 0, sizeof source);
 	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
-	    full_check(ctx, &full) != DBC_OK ||
-	    env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
-	    env->inspect(ctx, tmp, full, copy) != DBC_OK)
+	    full_check(ctx, &full) != DBC_OK)
+		return DBC_ERROR;
+	/* one budget for the copy and its verification: the whole call is
+	 * bounded by backup.timeout_ms */
+	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
+	if (env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
+	    env->inspect(ctx, tmp, full, deadline, copy) != DBC_OK)
 		return DBC_ERROR;
 	const char *why = mismatch(&source, copy);
 	if (why) {
@@ -188,9 +192,10 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	double start = dbc_monotonic_ms();
 	dbc_backup_image img;
 	memset(&img, 0, sizeof img);
-	if (env->inspect(ctx, path, full, &img) != DBC_OK) {
-		/* a file that does not open as a database: its row says so */
-		if (catalogued) {
+	if (env->inspect(ctx, path, full, 0, &img) != DBC_OK) {
+		/* a file that does not open as a database: its row says so; an
+		 * interrupted verification says nothing about the file */
+		if (catalogued && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) != 0) {
 			char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "does not open");
 			dbc_error_clear(ctx);
 			if (dbc_backup_catalog_mark(ctx, env, row.id, false, why) != DBC_OK)

@@ -96,6 +96,26 @@ if os.path.exists(f"{work}/big-copy.db") or any(".tmp-" in f for f in os.listdir
     failures.append("timeout: a file was left behind")
 if conn.execute("SELECT count(*) FROM dbbackup_list").fetchone()[0] != 0:
     failures.append("timeout: the failed backup was recorded")
+# a copy done in one step (fewer pages than a step) whose verification
+# runs past the timeout: the verification is bounded too
+path = f"{work}/one-step.db"
+conn = sqlite3.connect(path, isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(mod)
+conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) "
+             "INSERT INTO t (v) SELECT randomblob(8000) FROM n")
+conn.execute("SELECT dbcare_set('backup.timeout_ms', '1')")
+try:
+    conn.execute("SELECT dbbackup_create(?)", (f"{work}/one-step-copy.db",))
+    failures.append("a backup whose verification ran past its timeout succeeded")
+except sqlite3.OperationalError as e:
+    if "within backup.timeout_ms" not in str(e):
+        failures.append("verification timeout: " + str(e))
+if os.path.exists(f"{work}/one-step-copy.db") or any(".tmp-" in f for f in os.listdir(work)):
+    failures.append("verification timeout: a file was left behind")
+if conn.in_transaction:
+    failures.append("verification timeout: a transaction was left open")
 # interrupted anywhere (a progress handler that fails the k-th step): the
 # call fails or succeeds whole -- no transaction left open (the copy's read
 # transaction included), no temporary file, no file without its row
