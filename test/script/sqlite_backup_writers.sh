@@ -153,6 +153,28 @@ if listed != made:
     failures.append(f"interrupts: {made} backups made, {listed} listed")
 if made == 0:
     failures.append("interrupts: no call got through")
+# dbbackup_verify of a good copy interrupted anywhere: an error or a
+# verified answer, never a row marked failed, no transaction left open
+good = conn.execute("SELECT path FROM dbbackup_list WHERE \"exists\" LIMIT 1").fetchone()[0]
+for k in sorted({int(1.5 ** e) for e in range(0, 28)}):
+    steps = [0]
+    def handler():
+        steps[0] += 1
+        return 1 if steps[0] >= k else 0
+    conn.set_progress_handler(handler, 1)
+    try:
+        conn.execute("SELECT dbbackup_verify(?)", (good,)).fetchone()
+    except sqlite3.Error as e:
+        if "interrupted" not in str(e):
+            failures.append(f"verify interrupted at {k}: {e}")
+    conn.set_progress_handler(None, 1)
+    if conn.in_transaction:
+        failures.append(f"verify interrupted at {k}: a transaction was left open")
+        conn.execute("ROLLBACK")
+    status = conn.execute("SELECT status FROM dbbackup_list WHERE path = ?", (good,)).fetchone()[0]
+    if status != "verified":
+        failures.append(f"verify interrupted at {k}: the good copy's row is {status}")
+        break
 if failures:
     print("FAIL: " + "; ".join(failures))
     sys.exit(1)
