@@ -47,13 +47,16 @@ static char *default_dump_name(const char *database)
  * fingerprint is read in a REPEATABLE READ transaction whose snapshot
  * pg_dump dumps (pg_export_snapshot, pg_dump --snapshot): DDL committed
  * between the two cannot make the recorded schema differ from the dump's.
- * The transaction stays open, holding no lock, until pg_dump is done. */
+ * The transaction stays open, holding no lock, until pg_dump is done,
+ * exempt from idle_in_transaction_session_timeout (a server setting that
+ * would end it, and the snapshot with it, while pg_dump runs). */
 static int dump_and_record(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
 	if (cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0)
 		return CLI_ERROR;
-	if (cli_q(db, o,
+	if (cli_q(db, o, "SET LOCAL idle_in_transaction_session_timeout = 0", 0, NULL, NULL) != 0 ||
+	    cli_q(db, o,
 	          "SELECT current_database(), dbschema_fingerprint(), pg_export_snapshot()", 0,
 	          NULL, &r) != 0) {
 		cli_rollback(db);
