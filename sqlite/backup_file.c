@@ -28,7 +28,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,31 +148,37 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	return DBC_OK;
 }
 
-/* The SHA-256 of the file's bytes, read through one read-only mapping
- * (OpenSSL hashes it in one call; the pages come from the page cache the
- * storage check reads too). */
+/* The SHA-256 of the file's bytes, read in chunks (not mapped: a file
+ * truncated meanwhile would be a SIGBUS in the application's process). */
 static int file_sha256(dbc_ctx *ctx, const char *path, char **out)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
-	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		int saved = errno;
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
-		                 strerror(saved));
+		                 strerror(errno));
+	size_t size = 1 << 20;
+	char *chunk = dbc_alloc(ctx, size);
+	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
+	int rc = h ? DBC_OK : DBC_ERROR;
+	for (ssize_t n; rc == DBC_OK;) {
+		n = read(fd, chunk, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
+			               strerror(errno));
+		else if (n == 0)
+			break;
+		else
+			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
 	}
-	void *map = st.st_size > 0 ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-	int saved = errno;
 	close(fd);
-	if (map == MAP_FAILED)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
-		                 strerror(saved));
-	int rc = dbc_sha256_hex(ctx, map ? map : "", map ? (size_t)st.st_size : 0, hex);
-	if (map)
-		munmap(map, (size_t)st.st_size);
-	if (rc != DBC_OK)
+	if (rc != DBC_OK) {
+		dbc_sha256_abort(h);
+		return DBC_ERROR;
+	}
+	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
 		return DBC_ERROR;
 	*out = dbc_strdup(ctx, hex);
 	return *out ? DBC_OK : DBC_ERROR;
