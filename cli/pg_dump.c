@@ -12,12 +12,16 @@
  * replaces or follows whatever is at the name (a file, a symlink). A
  * failure, or a crash of pg_dump or of this command, leaves nothing under
  * the name; the temporary file is removed on every failure seen here.
+ * SIGINT, SIGTERM and SIGHUP that reach this command while pg_dump runs
+ * are passed on to pg_dump, and end the backup as a failure seen here: a
+ * stopped backup leaves no temporary file and no pg_dump running alone.
  */
 #include "driver.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,42 @@ static char *fmt_err(const char *a, const char *b, const char *c)
 	return s;
 }
 
+/* The running pg_dump, for the handler, and the signal that stopped it. */
+static volatile sig_atomic_t dump_pid;
+static volatile sig_atomic_t stop_signal;
+
+static void pass_on(int sig)
+{
+	stop_signal = sig;
+	if (dump_pid > 0)
+		kill((pid_t)dump_pid, sig);
+}
+
+static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP};
+#define NPASSED ((int)(sizeof(passed_on) / sizeof(passed_on[0])))
+
+/* Installs pass_on for the signals not ignored at startup (a background
+ * job of a shell ignores SIGINT: so does the backup); saved keeps the
+ * dispositions to restore. */
+static void catch_stops(struct sigaction saved[])
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = pass_on;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < NPASSED; i++) {
+		sigaction(passed_on[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(passed_on[i], &sa, NULL);
+	}
+}
+
+static void restore_stops(const struct sigaction saved[])
+{
+	for (int i = 0; i < NPASSED; i++)
+		sigaction(passed_on[i], &saved[i], NULL);
+}
+
 /* Runs pg_dump into file (in the snapshot when one is given); 0 when it
  * exited 0. */
 static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, char **err)
@@ -45,15 +85,21 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 		*err = fmt_err("out of memory", NULL, NULL);
 		return -1;
 	}
+	struct sigaction saved[NPASSED];
+	stop_signal = 0;
+	catch_stops(saved);
 	pid_t pid = fork();
 	if (pid < 0) {
+		int saved_errno = errno;
+		restore_stops(saved);
 		PQconninfoFree(info);
 		free(file_arg);
 		free(snapshot_arg);
-		*err = fmt_err("cannot start pg_dump", NULL, strerror(errno));
+		*err = fmt_err("cannot start pg_dump", NULL, strerror(saved_errno));
 		return -1;
 	}
 	if (pid == 0) {
+		restore_stops(saved); /* pg_dump gets the dispositions this command got */
 		/* the child: only the connection's parameters, none inherited */
 		for (PQconninfoOption *o = info; o->keyword; o++)
 			if (o->envvar)
@@ -66,12 +112,22 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 		fprintf(stderr, "dbcare: cannot run pg_dump (is it on PATH?): %s\n", strerror(errno));
 		_exit(127);
 	}
+	dump_pid = pid;
+	if (stop_signal) /* arrived between fork and here */
+		kill(pid, stop_signal);
 	PQconninfoFree(info);
 	free(file_arg);
 	free(snapshot_arg);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	dump_pid = 0;
+	restore_stops(saved);
+	if (stop_signal) {
+		*err = fmt_err("the backup was stopped by a signal (", strsignal(stop_signal),
+		               "); nothing was recorded");
+		return -1;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		*err = fmt_err("pg_dump failed; nothing was recorded", NULL, NULL);
 		return -1;

@@ -34,6 +34,7 @@ case "\$(cat "$work/mode")" in
   crash) printf 'PGDMP half a dump' >"\$file"; kill -9 \$PPID; kill -9 \$\$ ;;
   fail) printf 'PGDMP half a dump' >"\$file"; exit 1 ;;
   slow) sleep 0.6 ;;
+  hang) printf 'PGDMP half a dump' >"\$file"; echo \$\$ >"$work/shim.pid"; exec sleep 30 ;;
   ddl) "$B/psql" -X -q -At -c "SET lock_timeout = '2s'" \
          -c "ALTER TABLE accounts ADD COLUMN added_during_backup int" >/dev/null 2>&1 || true ;;
 esac
@@ -59,6 +60,24 @@ echo crash >mode
 set +e; PATH="$work/shim:$B:$PATH" "$cli" backup crashed.dump --db "$url" >out 2>err; set -e
 [ ! -e crashed.dump ] || fail "a killed dump left a partial file under its name"
 [ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a killed dump was recorded"
+
+# --- the command stopped (SIGTERM to it alone, as a supervisor does; a
+# script's background job ignores SIGINT) while pg_dump runs: pg_dump is
+# stopped too, nothing is left
+for sig in TERM HUP; do
+  echo hang >mode; rm -f shim.pid
+  PATH="$work/shim:$B:$PATH" "$cli" backup stopped.dump --db "$url" >out 2>err &
+  pid=$!
+  for _ in $(seq 100); do [ -s shim.pid ] && break; sleep 0.05; done
+  [ -s shim.pid ] || fail "the stand-in pg_dump did not start"
+  kill -$sig $pid
+  set +e; wait $pid; rc=$?; set -e
+  shim=$(cat shim.pid)
+  if kill -0 "$shim" 2>/dev/null; then kill "$shim"; fail "SIG$sig: pg_dump runs on after the command"; fi
+  [ "$rc" != 0 ] || fail "SIG$sig: the command exited 0"
+  [ -z "$(leftovers stopped.dump)" ] || fail "SIG$sig: a stopped backup left $(leftovers stopped.dump)"
+done
+[ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "a stopped dump was recorded"
 
 # --- pg_dump fails: no file under the name, no temporary file either
 echo fail >mode
