@@ -70,6 +70,7 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	char *err = NULL;
 	struct stat st;
 	int rc = CLI_ERROR;
+	bool in_snapshot = true; /* until the COMMIT below */
 	if (!path || !fingerprint || !snapshot)
 		goto out;
 	/* lstat: a symlink at the name is a file there (the dump's link()
@@ -84,6 +85,7 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		free(err);
 		goto out;
 	}
+	in_snapshot = false;
 	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)
 		goto out;
 	char abs[PATH_MAX], bytes[32];
@@ -103,7 +105,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		rc = CLI_OK;
 	}
 out:
-	cli_rollback(db); /* ends the snapshot's transaction on a failure; a no-op after COMMIT */
+	if (in_snapshot)
+		cli_rollback(db); /* ends the snapshot's transaction on a failure */
 	free(path);
 	free(fingerprint);
 	free(snapshot);

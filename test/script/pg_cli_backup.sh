@@ -89,6 +89,7 @@ backup 1 backup failed.dump --db "$url"; has "pg_dump failed" err
 before=$(q -c "SELECT dbschema_fingerprint()")
 echo ddl >mode
 backup 0 backup raced.dump --db "$url" --json
+! grep -q "WARNING" err || fail "a backup that worked warned: $(cat err)"
 recorded=$(json "d['backup']['fingerprint']")
 if "$B/pg_restore" -s -f - raced.dump | grep -q added_during_backup; then
   [ "$recorded" = "$(q -c "SELECT dbschema_fingerprint()")" ] ||
