@@ -24,67 +24,93 @@ static void print_json_doc(cli_db *db, cli_opts *o, const char *key, const char 
 	}
 }
 
+/* The default dump name <database>-<UTC time>.dump, one file in the
+ * current directory whatever the database is called: a '/' (a database
+ * name may hold one) becomes '_', and so does a leading '.' or '-' (no
+ * hidden file, nothing that reads as an option). */
+static char *default_dump_name(const char *database)
+{
+	char stamp[32], *path = NULL;
+	time_t now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+	if (asprintf(&path, "%s-%s.dump", database, stamp) < 0)
+		return NULL;
+	size_t n = strlen(database);
+	for (size_t i = 0; i < n; i++)
+		if (path[i] == '/' || (i == 0 && (path[i] == '.' || path[i] == '-')))
+			path[i] = '_';
+	return path;
+}
+
 /* PostgreSQL: pg_dump to path (default <database>-<UTC time>.dump here),
- * then dbbackup_record('pg_dump', absolute path, bytes, fingerprint). */
+ * then dbbackup_record('pg_dump', absolute path, bytes, fingerprint). The
+ * fingerprint is read in a REPEATABLE READ transaction whose snapshot
+ * pg_dump dumps (pg_export_snapshot, pg_dump --snapshot): DDL committed
+ * between the two cannot make the recorded schema differ from the dump's.
+ * The transaction stays open, holding no lock, until pg_dump is done,
+ * exempt from idle_in_transaction_session_timeout (a server setting that
+ * would end it, and the snapshot with it, while pg_dump runs). */
 static int dump_and_record(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
-	if (cli_q(db, o, "SELECT current_database(), dbschema_fingerprint()", 0, NULL, &r) != 0)
+	if (cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0)
 		return CLI_ERROR;
-	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
-	char *path = NULL;
-	if (o->nargs > 0)
-		path = strdup(o->args[0]);
-	else {
-		char stamp[32];
-		time_t now = time(NULL);
-		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-		if (asprintf(&path, "%s-%s.dump", cli_cell(&r, 0, 0), stamp) < 0)
-			path = NULL;
+	if (cli_q(db, o, "SET LOCAL idle_in_transaction_session_timeout = 0", 0, NULL, NULL) != 0 ||
+	    cli_q(db, o,
+	          "SELECT current_database(), dbschema_fingerprint(), pg_export_snapshot()", 0,
+	          NULL, &r) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
 	}
+	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
+	char *snapshot = strdup(cli_cell(&r, 0, 2) ? cli_cell(&r, 0, 2) : "");
+	char *path = o->nargs > 0 ? strdup(o->args[0])
+	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
 	char *err = NULL;
 	struct stat st;
-	if (!path || !fingerprint) {
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
-	}
-	if (stat(path, &st) == 0) {
+	int rc = CLI_ERROR;
+	bool in_snapshot = true; /* until the COMMIT below */
+	if (!path || !fingerprint || !snapshot)
+		goto out;
+	/* lstat: a symlink at the name is a file there (the dump's link()
+	 * refuses it too, whatever appears meanwhile) */
+	if (lstat(path, &st) == 0) {
 		cli_errorf("%s exists already: a backup never replaces a file", path);
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
+		goto out;
 	}
 	cli_note(&o->out, "pg_dump to %s", path);
-	if (db->drv->dump(db, path, &err) != 0) {
+	if (db->drv->dump(db, path, snapshot, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
 		free(err);
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
+		goto out;
 	}
+	in_snapshot = false;
+	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)
+		goto out;
 	char abs[PATH_MAX], bytes[32];
 	if (!realpath(path, abs) || stat(abs, &st) != 0) {
 		cli_errorf("cannot read the dump %s", path);
-		free(path);
-		free(fingerprint);
-		return CLI_ERROR;
+		goto out;
 	}
 	snprintf(bytes, sizeof bytes, "%lld", (long long)st.st_size);
 	const char *p[3] = {abs, bytes, fingerprint};
-	int rc = cli_q(db, o,
-	               "SELECT json_build_object('id', dbbackup_record('pg_dump', $1, "
-	               "CAST($2 AS bigint), $3), 'path', $1, 'bytes', CAST($2 AS bigint), "
-	               "'fingerprint', $3)::text",
-	               3, p, &r);
+	if (cli_q(db, o,
+	          "SELECT json_build_object('id', dbbackup_record('pg_dump', $1, "
+	          "CAST($2 AS bigint), $3), 'path', $1, 'bytes', CAST($2 AS bigint), "
+	          "'fingerprint', $3)::text",
+	          3, p, &r) == 0) {
+		print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
+		cli_rows_free(&r);
+		rc = CLI_OK;
+	}
+out:
+	if (in_snapshot)
+		cli_rollback(db); /* ends the snapshot's transaction on a failure */
 	free(path);
 	free(fingerprint);
-	if (rc != 0)
-		return CLI_ERROR;
-	print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
-	cli_rows_free(&r);
-	return CLI_OK;
+	free(snapshot);
+	return rc;
 }
 
 int cmd_backup(cli_db *db, cli_opts *o)

@@ -29,10 +29,16 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	}
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		goto failed;
+	/* milliseconds, as dbbackup_create's own names: two restores within a
+	 * second each get a safety backup (one never replaces a file) */
 	char stamp[32], *safety = NULL;
-	time_t now = time(NULL);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
-	if (asprintf(&safety, "%s.before-restore-%s.db", cli_cell(&r, 0, 0), stamp) < 0)
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	if (asprintf(&safety, "%s.before-restore-%s%03ldZ.db", cli_cell(&r, 0, 0), stamp,
+	             now.tv_nsec / 1000000) < 0)
 		goto failed;
 	cli_rows_free(&r);
 	const char *sp[1] = {safety};

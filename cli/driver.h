@@ -50,9 +50,12 @@ typedef struct cli_driver {
 	 * writers (busy timeout) instead of failing with "database is locked". */
 	const char *begin_write;
 	/* Writes a backup of the database to path with the engine's own tool
-	 * (PostgreSQL: pg_dump -Fc); NULL when the extension makes backups
-	 * itself (SQLite: dbbackup_create). 0, or -1 with *err ("dbcare: ..."). */
-	int (*dump)(cli_db *db, const char *path, char **err);
+	 * (PostgreSQL: pg_dump -Fc), in snapshot (an exported snapshot's name)
+	 * when not NULL; the name gets the whole file or nothing, and never
+	 * replaces or follows what is there. NULL when the extension makes
+	 * backups itself (SQLite: dbbackup_create). 0, or -1 with *err
+	 * ("dbcare: ..."). */
+	int (*dump)(cli_db *db, const char *path, const char *snapshot, char **err);
 	/* Replaces the database's content with the database file at path, all
 	 * or nothing; NULL where the engine restores with its own tool
 	 * (PostgreSQL: pg_restore). 0, or -1 with *err ("dbcare: ..."). */
@@ -66,7 +69,7 @@ struct cli_db {
 	cli_error error;
 };
 
-int cli_pg_dump(cli_db *db, const char *path, char **err);
+int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);
 int cli_sqlite_restore(cli_db *db, const char *path, char **err);
 
 void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,

@@ -5,39 +5,101 @@
  * (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, ...) in the
  * child alone: the password is never on a command line (visible to every
  * user in the process list) nor printed.
+ *
+ * The dump never writes the target name itself: pg_dump writes a temporary
+ * file created beside it (mkstemp: a new file, mode 0600, never a link),
+ * which is synced and then given its name with link(), which never
+ * replaces or follows whatever is at the name (a file, a symlink). A
+ * failure, or a crash of pg_dump or of this command, leaves nothing under
+ * the name; the temporary file is removed on every failure seen here.
+ * SIGINT, SIGTERM and SIGHUP that reach this command while pg_dump runs
+ * are passed on to pg_dump, and end the backup as a failure seen here: a
+ * stopped backup leaves no temporary file and no pg_dump running alone.
  */
 #include "driver.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *fmt_err(const char *a, const char *b)
+/* "dbcare: " a b, then ": " c when c is given. */
+static char *fmt_err(const char *a, const char *b, const char *c)
 {
 	char *s = NULL;
-	if (asprintf(&s, "dbcare: %s%s", a, b ? b : "") < 0)
+	if (asprintf(&s, "dbcare: %s%s%s%s", a, b ? b : "", c ? ": " : "", c ? c : "") < 0)
 		return NULL;
 	return s;
 }
 
-int cli_pg_dump(cli_db *db, const char *path, char **err)
+/* The running pg_dump, for the handler, and the signal that stopped it. */
+static volatile sig_atomic_t dump_pid;
+static volatile sig_atomic_t stop_signal;
+
+static void pass_on(int sig)
 {
-	PQconninfoOption *info = PQconninfo((PGconn *)db->handle);
-	if (!info) {
-		*err = fmt_err("out of memory", NULL);
+	stop_signal = sig;
+	if (dump_pid > 0)
+		kill((pid_t)dump_pid, sig);
+}
+
+static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP};
+#define NPASSED ((int)(sizeof(passed_on) / sizeof(passed_on[0])))
+
+/* Installs pass_on for the signals not ignored at startup (a background
+ * job of a shell ignores SIGINT: so does the backup); saved keeps the
+ * dispositions to restore. */
+static void catch_stops(struct sigaction saved[])
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = pass_on;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < NPASSED; i++) {
+		sigaction(passed_on[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN)
+			sigaction(passed_on[i], &sa, NULL);
+	}
+}
+
+static void restore_stops(const struct sigaction saved[])
+{
+	for (int i = 0; i < NPASSED; i++)
+		sigaction(passed_on[i], &saved[i], NULL);
+}
+
+/* Runs pg_dump into file (in the snapshot when one is given); 0 when it
+ * exited 0. */
+static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, char **err)
+{
+	PQconninfoOption *info = PQconninfo(conn);
+	char *file_arg = NULL, *snapshot_arg = NULL;
+	if (!info || asprintf(&file_arg, "--file=%s", file) < 0 ||
+	    (snapshot && asprintf(&snapshot_arg, "--snapshot=%s", snapshot) < 0)) {
+		PQconninfoFree(info);
+		*err = fmt_err("out of memory", NULL, NULL);
 		return -1;
 	}
+	struct sigaction saved[NPASSED];
+	stop_signal = 0;
+	catch_stops(saved);
 	pid_t pid = fork();
 	if (pid < 0) {
+		int saved_errno = errno;
+		restore_stops(saved);
 		PQconninfoFree(info);
-		*err = fmt_err("cannot start pg_dump: ", strerror(errno));
+		free(file_arg);
+		free(snapshot_arg);
+		*err = fmt_err("cannot start pg_dump", NULL, strerror(saved_errno));
 		return -1;
 	}
 	if (pid == 0) {
+		restore_stops(saved); /* pg_dump gets the dispositions this command got */
 		/* the child: only the connection's parameters, none inherited */
 		for (PQconninfoOption *o = info; o->keyword; o++)
 			if (o->envvar)
@@ -45,19 +107,102 @@ int cli_pg_dump(cli_db *db, const char *path, char **err)
 		for (PQconninfoOption *o = info; o->keyword; o++)
 			if (o->envvar && o->val && *o->val)
 				setenv(o->envvar, o->val, 1);
-		execlp("pg_dump", "pg_dump", "--format=custom", "--no-password", "--file", path,
-		       (char *)NULL);
+		execlp("pg_dump", "pg_dump", "--format=custom", "--no-password", file_arg,
+		       snapshot_arg, (char *)NULL);
 		fprintf(stderr, "dbcare: cannot run pg_dump (is it on PATH?): %s\n", strerror(errno));
 		_exit(127);
 	}
+	dump_pid = pid;
+	if (stop_signal) /* arrived between fork and here */
+		kill(pid, stop_signal);
 	PQconninfoFree(info);
+	free(file_arg);
+	free(snapshot_arg);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	dump_pid = 0;
+	restore_stops(saved);
+	if (stop_signal) {
+		*err = fmt_err("the backup was stopped by a signal (", strsignal(stop_signal),
+		               "); nothing was recorded");
+		return -1;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		unlink(path); /* never a partial dump under the name */
-		*err = fmt_err("pg_dump failed; nothing was recorded", NULL);
+		*err = fmt_err("pg_dump failed; nothing was recorded", NULL, NULL);
 		return -1;
 	}
 	return 0;
+}
+
+static int sync_path(const char *path, int flags)
+{
+	int fd = open(path, flags);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* The directory part of path ("." when it has none). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Gives the complete, synced tmp its final name, then syncs the directory:
+ * after a crash the name holds the whole dump or does not exist. */
+static int publish(const char *tmp, const char *path, char **err)
+{
+	if (sync_path(tmp, O_RDONLY) != 0) {
+		*err = fmt_err("could not sync the dump", NULL, strerror(errno));
+		return -1;
+	}
+	if (link(tmp, path) != 0) {
+		*err = errno == EEXIST
+		           ? fmt_err(path, " exists already: a backup never replaces a file", NULL)
+		           : fmt_err("could not name the dump ", path, strerror(errno));
+		return -1;
+	}
+	unlink(tmp);
+	char *dir = dir_of(path);
+	if (!dir || sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+		int saved = dir ? errno : ENOMEM;
+		unlink(path);
+		*err = fmt_err("could not sync the dump's directory", NULL, strerror(saved));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+}
+
+int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err)
+{
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		*err = fmt_err("out of memory", NULL, NULL);
+		return -1;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		*err = fmt_err("could not create a file beside ", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	close(fd);
+	int rc = run_pg_dump((PGconn *)db->handle, tmp, snapshot, err);
+	if (rc == 0)
+		rc = publish(tmp, path, err);
+	unlink(tmp); /* gone already after a publish */
+	free(tmp);
+	return rc;
 }

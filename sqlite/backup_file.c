@@ -105,32 +105,34 @@ static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
  * answers SQLITE_BUSY here. */
 static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sqlite_rc)
 {
-	dbc_buf schema, counts, names;
+	dbc_buf schema, counts;
 	dbc_buf_init(&schema, ctx);
 	dbc_buf_init(&counts, ctx);
-	dbc_buf_init(&names, ctx);
-	int64_t n = 0;
-	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
-	if (rc == SQLITE_OK)
-		rc = rows_text(db,
-		               "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
-		               " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
-		               " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
-		               &names, &n);
-	char *list = dbc_buf_finish(&names);
-	img->tables = n;
+	img->tables = 0;
 	img->rows = 0;
-	for (char *p = list; rc == SQLITE_OK && p && *p;) {
-		char *nl = strchr(p, '\n');
-		*nl = '\0';
-		char *q = sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", p);
+	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
+	/* each table counted while its name is the statement's row: a name may
+	 * hold any character, a newline too */
+	sqlite3_stmt *names = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db,
+		                        "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+		                        " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+		                        " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
+		                        -1, &names, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(names)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(names, 0);
+		char *q = name ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name) : NULL;
 		int64_t count = 0;
 		rc = q ? int_pragma(db, q, &count) : SQLITE_NOMEM;
 		sqlite3_free(q);
-		dbc_buf_appendf(&counts, "%s\t%lld\n", p, (long long)count);
+		dbc_buf_appendf(&counts, "%s\t%lld\n", name ? name : "", (long long)count);
+		img->tables++;
 		img->rows += count;
-		p = nl + 1;
 	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(names);
 	if (rc == SQLITE_OK)
 		rc = int_pragma(db, "PRAGMA main.page_count", &img->pages);
 	*sqlite_rc = rc;
@@ -146,7 +148,69 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	return DBC_OK;
 }
 
-static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *img)
+/* The SHA-256 of the file's bytes, read in chunks (not mapped: a file
+ * truncated meanwhile would be a SIGBUS in the application's process). */
+static int file_sha256(dbc_ctx *ctx, const char *path, char **out)
+{
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
+		                 strerror(errno));
+	size_t size = 1 << 20;
+	char *chunk = dbc_alloc(ctx, size);
+	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
+	int rc = h ? DBC_OK : DBC_ERROR;
+	for (ssize_t n; rc == DBC_OK;) {
+		n = read(fd, chunk, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
+			               strerror(errno));
+		else if (n == 0)
+			break;
+		else
+			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
+	}
+	close(fd);
+	if (rc != DBC_OK) {
+		dbc_sha256_abort(h);
+		return DBC_ERROR;
+	}
+	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
+		return DBC_ERROR;
+	*out = dbc_strdup(ctx, hex);
+	return *out ? DBC_OK : DBC_ERROR;
+}
+
+/* The inspecting connection is not the caller's: an interrupt of the
+ * caller's connection and the deadline reach it through this progress
+ * handler and a look after each phase (the storage check is mostly one
+ * virtual machine step, which no progress handler of SQLite 3.40 splits). */
+typedef struct inspect_watch {
+	dbc_ctx *ctx;
+	double deadline_ms; /* 0: none */
+	bool stopped;       /* the error is set in ctx */
+} inspect_watch;
+
+#define WATCH_EVERY 1000 /* virtual machine steps between two looks */
+
+static int watch_progress(void *arg)
+{
+	inspect_watch *w = arg;
+	if (!w->stopped && w->deadline_ms > 0 && dbc_monotonic_ms() >= w->deadline_ms) {
+		dbc_error(w->ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+		          "the backup copy's verification did not finish within backup.timeout_ms");
+		w->stopped = true;
+	}
+	if (!w->stopped && w->ctx->host->interrupted(w->ctx))
+		w->stopped = true;
+	return w->stopped;
+}
+
+static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double deadline_ms,
+                          dbc_backup_image *img)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
@@ -155,6 +219,10 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 	if (!S_ISREG(st.st_mode))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup %s is not a regular file", path);
 	img->bytes = (int64_t)st.st_size;
+	/* before SQLite opens it: the bytes the checks below are about (a
+	 * read-only open writes nothing to a rollback-journal file) */
+	if (file_sha256(ctx, path, &img->file_sha256) != DBC_OK)
+		return DBC_ERROR;
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
@@ -162,13 +230,17 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 		sqlite3_close(db);
 		return DBC_ERROR;
 	}
+	inspect_watch watch = {ctx, deadline_ms, false};
+	sqlite3_progress_handler(db, WATCH_EVERY, watch_progress, &watch);
 	dbc_buf check;
 	dbc_buf_init(&check, ctx);
 	int64_t problems = 0;
 	rc = rows_text(db, full ? "PRAGMA main.integrity_check(1)" : "PRAGMA main.quick_check(1)",
 	               &check, &problems);
 	int out = DBC_OK;
-	if (rc != SQLITE_OK) {
+	if (watch.stopped || watch_progress(&watch)) {
+		out = DBC_ERROR;
+	} else if (rc != SQLITE_OK) {
 		out = db_error(ctx, db, dbc_printf(ctx, "backup %s is not a readable database", path));
 	} else {
 		char *text = dbc_buf_finish(&check);
@@ -183,6 +255,8 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, dbc_backup_
 			          ? DBC_ERROR
 			          : db_error(ctx, db,
 			                     dbc_printf(ctx, "backup %s is not a readable database", path));
+		else if (watch_progress(&watch))
+			out = DBC_ERROR;
 	}
 	sqlite3_close(db);
 	return out;
@@ -577,6 +651,13 @@ static int sqlite_database_name(dbc_ctx *ctx, char **name)
 	return *name ? DBC_OK : DBC_ERROR;
 }
 
+/* A catalog made before the column existed has none until the next
+ * changing call upgrades it; its rows read as recording no file SHA-256. */
+static bool sqlite_records_file_sha256(dbc_ctx *ctx)
+{
+	return ctx->host->book_has_column(ctx, "dbcare_backups", "sha256");
+}
+
 static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 {
 	*exists = sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_backups",
@@ -599,4 +680,5 @@ const dbc_backup_env sqldbc_backup_env = {
     .exists = sqlite_exists,
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
+    .records_file_sha256 = sqlite_records_file_sha256,
 };

@@ -180,7 +180,8 @@ static const book_table tables[] = {
 	                   " verified_at TEXT,"
 	                   " status TEXT NOT NULL"
 	                   "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
-	                   " detail TEXT);"
+	                   " detail TEXT,"
+	                   " sha256 TEXT);"
 	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
 	                   " ON dbcare_backups (created_at)", true},
 	/* soft-delete tables (dbsoftdelete_enable) */
@@ -269,7 +270,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   3
+#define BOOK_VERSION   4
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -328,12 +329,20 @@ static int upgrade_to_3(dbc_ctx *ctx)
 	return add_column(ctx, "dbcare_migrations_history", "backup", "TEXT");
 }
 
+/* 3 -> 4 (dbcare 0.3.2): a backup's row keeps the SHA-256 of the file
+ * that was verified, so a later dbbackup_verify sees any changed byte. */
+static int upgrade_to_4(dbc_ctx *ctx)
+{
+	return add_column(ctx, "dbcare_backups", "sha256", "TEXT");
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
 	upgrade_to_2,
 	upgrade_to_3,
+	upgrade_to_4,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
@@ -362,6 +371,11 @@ static bool layout_current(sqlite3 *db)
 		if (sqlite3_table_column_metadata(db, "main", added[i][0], added[i][1], NULL, NULL, NULL,
 		                                  NULL, NULL) != SQLITE_OK)
 			return false;
+	/* a part's table: its added columns when it exists */
+	if (table_exists(db, "dbcare_backups") &&
+	    sqlite3_table_column_metadata(db, "main", "dbcare_backups", "sha256", NULL, NULL, NULL,
+	                                  NULL, NULL) != SQLITE_OK)
+		return false;
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db,
 	                            "SELECT 1 FROM main.dbcare_migrations"

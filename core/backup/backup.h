@@ -26,6 +26,8 @@ typedef struct dbc_backup_image {
 	int64_t tables;
 	int64_t rows;
 	char *check; /* the storage check's answer: "ok", or its first problem */
+	/* SHA-256 (hex) of the file's bytes (inspect); NULL for a source */
+	char *file_sha256;
 } dbc_backup_image;
 
 typedef struct dbc_backup_env dbc_backup_env;
@@ -59,8 +61,11 @@ struct dbc_backup_env {
 	            dbc_backup_image *source);
 	/* Opens path read-only and reads it (the storage check integrity_check
 	 * when full, quick_check otherwise). A file that does not open as a
-	 * database is an error; a failed storage check is not (image->check). */
-	int (*inspect)(dbc_ctx *ctx, const char *path, bool full, dbc_backup_image *image);
+	 * database is an error; a failed storage check is not (image->check).
+	 * It stops with an error when the call is interrupted or the monotonic
+	 * clock (dbc_monotonic_ms) passes deadline_ms (0: no deadline). */
+	int (*inspect)(dbc_ctx *ctx, const char *path, bool full, double deadline_ms,
+	               dbc_backup_image *image);
 	/* Syncs tmp_path, gives it the name path (never replacing a file there)
 	 * and syncs the directory. */
 	int (*publish)(dbc_ctx *ctx, const char *tmp_path, const char *path);
@@ -79,6 +84,11 @@ struct dbc_backup_env {
 	bool (*exists)(dbc_ctx *ctx, const char *path);
 	/* A file name for a temporary copy next to path, made exclusively (empty). */
 	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
+	/* Whether the catalog has the column sha256: the SHA-256 of the file
+	 * as verified, which a later verification compares byte for byte. NULL
+	 * where inspect reads no files; false for a catalog made by an older
+	 * version and not yet upgraded (reads leave it as it is). */
+	bool (*records_file_sha256)(dbc_ctx *ctx);
 };
 
 /* The kind of the backups this module makes itself (files it may check,

@@ -57,18 +57,19 @@ static int add_row(dbc_ctx *ctx, void *arg)
 {
 	add_args *a = arg;
 	const char *now = a->env->ts_now;
+	bool sha = a->env->records_file_sha256 && a->env->records_file_sha256(ctx);
 	char *sql = dbc_printf(
 	    ctx,
 	    "INSERT INTO %sbackups (kind, path, created_at, bytes, pages, duration_ms, fingerprint,"
-	    " rows_digest, verified_at, status, detail)"
+	    " rows_digest, verified_at, status, detail%s)"
 	    " VALUES ($1, $2, %s, CAST($3 AS bigint), CAST($4 AS bigint),"
 	    " CAST($5 AS double precision), CAST($6 AS text), CAST($7 AS text), %s, '%s',"
-	    " CAST($8 AS text)) RETURNING id",
-	    ctx->host->book_prefix, now, a->verified ? now : "NULL",
-	    a->verified ? "verified" : "unverified");
+	    " CAST($8 AS text)%s) RETURNING id",
+	    ctx->host->book_prefix, sha ? ", sha256" : "", now, a->verified ? now : "NULL",
+	    a->verified ? "verified" : "unverified", sha ? ", CAST($9 AS text)" : "");
 	if (!sql)
 		return DBC_ERROR;
-	dbc_value p[8] = {
+	dbc_value p[9] = {
 	    dbc_text(a->kind),
 	    dbc_text(a->path),
 	    a->img && a->img->bytes >= 0 ? dbc_int(a->img->bytes) : dbc_null(),
@@ -77,9 +78,10 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	    text_or_null(a->img ? a->img->fingerprint : NULL),
 	    text_or_null(a->img ? a->img->rows_digest : NULL),
 	    text_or_null(a->detail),
+	    text_or_null(a->img ? a->img->file_sha256 : NULL),
 	};
 	*a->id = 0;
-	return ctx->host->query(ctx, sql, 8, p, take_id, a->id);
+	return ctx->host->query(ctx, sql, sha ? 9 : 8, p, take_id, a->id);
 }
 
 int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
@@ -98,13 +100,13 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	row->id = c[0].i;
 	row->fingerprint = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
 	row->rows_digest = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
+	row->file_sha256 = ncol > 3 && c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
 	return DBC_OK;
 }
 
 int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
                             dbc_backup_catalog_row *row, bool *found)
 {
-	(void)env;
 	bool exists;
 	memset(row, 0, sizeof *row);
 	*found = false;
@@ -112,10 +114,11 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char 
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
+	bool sha = env->records_file_sha256 && env->records_file_sha256(ctx);
 	char *sql = dbc_printf(ctx,
-	                       "SELECT id, fingerprint, rows_digest FROM %sbackups WHERE path = $1"
+	                       "SELECT id, fingerprint, rows_digest%s FROM %sbackups WHERE path = $1"
 	                       " ORDER BY id DESC LIMIT 1",
-	                       ctx->host->book_prefix);
+	                       sha ? ", sha256" : "", ctx->host->book_prefix);
 	dbc_value p = dbc_text(path);
 	if (!sql || ctx->host->query(ctx, sql, 1, &p, take_row, row) != DBC_OK)
 		return DBC_ERROR;

@@ -41,7 +41,10 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_env *env, char **out)
 	return *out ? DBC_OK : DBC_ERROR;
 }
 
-/* Why image does not match source (NULL: it does). */
+/* Why image does not match source (NULL: it does). source is the database
+ * at the copy's moment, or a catalog row; a row's file SHA-256, when
+ * recorded, catches what the storage check and the counts cannot see: a
+ * changed value, another database with the same schema and counts. */
 static const char *mismatch(const dbc_backup_image *source, const dbc_backup_image *copy)
 {
 	if (strcmp(copy->check, "ok") != 0)
@@ -50,6 +53,9 @@ static const char *mismatch(const dbc_backup_image *source, const dbc_backup_ima
 		return "its schema fingerprint differs from the source's";
 	if (source && strcmp(source->rows_digest, copy->rows_digest) != 0)
 		return "its row counts differ from the source's";
+	if (source && source->file_sha256 &&
+	    (!copy->file_sha256 || strcmp(source->file_sha256, copy->file_sha256) != 0))
+		return "its content differs from the copy that was verified (the file's SHA-256)";
 	return NULL;
 }
 
@@ -104,9 +110,13 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tm
 	dbc_backup_image source;
 	memset(&source, 0, sizeof source);
 	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
-	    full_check(ctx, &full) != DBC_OK ||
-	    env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
-	    env->inspect(ctx, tmp, full, copy) != DBC_OK)
+	    full_check(ctx, &full) != DBC_OK)
+		return DBC_ERROR;
+	/* one budget for the copy and its verification: the whole call is
+	 * bounded by backup.timeout_ms */
+	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
+	if (env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
+	    env->inspect(ctx, tmp, full, deadline, copy) != DBC_OK)
 		return DBC_ERROR;
 	const char *why = mismatch(&source, copy);
 	if (why) {
@@ -182,9 +192,10 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	double start = dbc_monotonic_ms();
 	dbc_backup_image img;
 	memset(&img, 0, sizeof img);
-	if (env->inspect(ctx, path, full, &img) != DBC_OK) {
-		/* a file that does not open as a database: its row says so */
-		if (catalogued) {
+	if (env->inspect(ctx, path, full, 0, &img) != DBC_OK) {
+		/* a file that does not open as a database: its row says so; an
+		 * interrupted verification says nothing about the file */
+		if (catalogued && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) != 0) {
 			char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "does not open");
 			dbc_error_clear(ctx);
 			if (dbc_backup_catalog_mark(ctx, env, row.id, false, why) != DBC_OK)
@@ -194,7 +205,9 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 		}
 		return DBC_ERROR;
 	}
-	dbc_backup_image recorded = {.fingerprint = row.fingerprint, .rows_digest = row.rows_digest};
+	dbc_backup_image recorded = {.fingerprint = row.fingerprint,
+	                             .rows_digest = row.rows_digest,
+	                             .file_sha256 = row.file_sha256};
 	const char *why =
 	    mismatch(catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)

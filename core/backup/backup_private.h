@@ -13,6 +13,7 @@ typedef struct dbc_backup_catalog_row {
 	int64_t id;
 	char *fingerprint;
 	char *rows_digest;
+	char *file_sha256; /* NULL: not recorded (another engine, an older row) */
 } dbc_backup_catalog_row;
 
 /* Whether the catalog exists yet (a read finds no backups until then). */

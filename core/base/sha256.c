@@ -6,18 +6,62 @@
 
 #include <openssl/evp.h>
 
-int dbc_sha256_hex(dbc_ctx *ctx, const void *data, size_t len, char hex[DBC_SHA256_HEX_LEN + 1])
+static int failed(dbc_ctx *ctx)
+{
+	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "SHA-256 computation failed in libcrypto");
+}
+
+static void to_hex(const unsigned char *md, char hex[DBC_SHA256_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "SHA-256 computation failed in libcrypto");
-	for (unsigned int i = 0; i < mdlen; i++) {
+	for (unsigned int i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 0x0f];
 	}
 	hex[64] = '\0';
+}
+
+int dbc_sha256_hex(dbc_ctx *ctx, const void *data, size_t len, char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return failed(ctx);
+	to_hex(md, hex);
 	return DBC_OK;
+}
+
+/* dbc_sha256 is libcrypto's digest context itself. */
+dbc_sha256 *dbc_sha256_begin(dbc_ctx *ctx)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		failed(ctx);
+		return NULL;
+	}
+	return (dbc_sha256 *)md;
+}
+
+int dbc_sha256_update(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len)
+{
+	return EVP_DigestUpdate((EVP_MD_CTX *)h, data, len) == 1 ? DBC_OK : failed(ctx);
+}
+
+int dbc_sha256_finish(dbc_ctx *ctx, dbc_sha256 *h, char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int ok = EVP_DigestFinal_ex((EVP_MD_CTX *)h, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free((EVP_MD_CTX *)h);
+	if (!ok)
+		return failed(ctx);
+	to_hex(md, hex);
+	return DBC_OK;
+}
+
+void dbc_sha256_abort(dbc_sha256 *h)
+{
+	EVP_MD_CTX_free((EVP_MD_CTX *)h);
 }

@@ -12,4 +12,13 @@
 /* Writes 64 hex digits and a NUL into hex[65]. Returns DBC_OK or DBC_ERROR. */
 int dbc_sha256_hex(dbc_ctx *ctx, const void *data, size_t len, char hex[DBC_SHA256_HEX_LEN + 1]);
 
+/* The same over data given in pieces (a file read in chunks): begin (NULL
+ * with the error set), update any number of times, then finish, which
+ * writes the digest and frees the state -- or abort, which only frees it. */
+typedef struct dbc_sha256 dbc_sha256;
+dbc_sha256 *dbc_sha256_begin(dbc_ctx *ctx);
+int dbc_sha256_update(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len);
+int dbc_sha256_finish(dbc_ctx *ctx, dbc_sha256 *h, char hex[DBC_SHA256_HEX_LEN + 1]);
+void dbc_sha256_abort(dbc_sha256 *h);
+
 #endif

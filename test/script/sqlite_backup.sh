@@ -171,3 +171,14 @@ out=$(q "BEGIN;" "SELECT dbmigrate_apply();" "ROLLBACK;" 2>&1 || true)
 printf '%s' "$out" | grep -q "dbcare: a backup cannot be taken inside a transaction" ||
   fail "apply inside a transaction with backup_before: $out"
 echo "ok: migrate.backup_before backs up first and names the backup in the history"
+
+# table names with a newline, a tab, quotes: counted like any other table
+db="$work/odd-names.db"
+sqlite3 "$db" "CREATE TABLE \"line
+break\" (x); INSERT INTO \"line
+break\" VALUES (1), (2);
+CREATE TABLE \"tab	'quote\"\"\" (y); INSERT INTO \"tab	'quote\"\"\" VALUES (3);"
+out=$(q "SELECT dbbackup_create('$bk/odd-names.db')" 2>&1) || fail "odd table names: $out"
+printf '%s' "$out" | grep -q '"tables":2,"rows":3' || fail "odd table names counted: $out"
+q "SELECT dbbackup_verify('$bk/odd-names.db')" | grep -q '"verified":true' || fail "odd names: re-verify"
+echo "ok: table names with a newline, a tab and quotes"

@@ -96,6 +96,26 @@ if os.path.exists(f"{work}/big-copy.db") or any(".tmp-" in f for f in os.listdir
     failures.append("timeout: a file was left behind")
 if conn.execute("SELECT count(*) FROM dbbackup_list").fetchone()[0] != 0:
     failures.append("timeout: the failed backup was recorded")
+# a copy done in one step (fewer pages than a step) whose verification
+# runs past the timeout: the verification is bounded too
+path = f"{work}/one-step.db"
+conn = sqlite3.connect(path, isolation_level=None)
+conn.enable_load_extension(True)
+conn.load_extension(mod)
+conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) "
+             "INSERT INTO t (v) SELECT randomblob(8000) FROM n")
+conn.execute("SELECT dbcare_set('backup.timeout_ms', '1')")
+try:
+    conn.execute("SELECT dbbackup_create(?)", (f"{work}/one-step-copy.db",))
+    failures.append("a backup whose verification ran past its timeout succeeded")
+except sqlite3.OperationalError as e:
+    if "within backup.timeout_ms" not in str(e):
+        failures.append("verification timeout: " + str(e))
+if os.path.exists(f"{work}/one-step-copy.db") or any(".tmp-" in f for f in os.listdir(work)):
+    failures.append("verification timeout: a file was left behind")
+if conn.in_transaction:
+    failures.append("verification timeout: a transaction was left open")
 # interrupted anywhere (a progress handler that fails the k-th step): the
 # call fails or succeeds whole -- no transaction left open (the copy's read
 # transaction included), no temporary file, no file without its row
@@ -133,6 +153,28 @@ if listed != made:
     failures.append(f"interrupts: {made} backups made, {listed} listed")
 if made == 0:
     failures.append("interrupts: no call got through")
+# dbbackup_verify of a good copy interrupted anywhere: an error or a
+# verified answer, never a row marked failed, no transaction left open
+good = conn.execute("SELECT path FROM dbbackup_list WHERE \"exists\" LIMIT 1").fetchone()[0]
+for k in sorted({int(1.5 ** e) for e in range(0, 28)}):
+    steps = [0]
+    def handler():
+        steps[0] += 1
+        return 1 if steps[0] >= k else 0
+    conn.set_progress_handler(handler, 1)
+    try:
+        conn.execute("SELECT dbbackup_verify(?)", (good,)).fetchone()
+    except sqlite3.Error as e:
+        if "interrupted" not in str(e):
+            failures.append(f"verify interrupted at {k}: {e}")
+    conn.set_progress_handler(None, 1)
+    if conn.in_transaction:
+        failures.append(f"verify interrupted at {k}: a transaction was left open")
+        conn.execute("ROLLBACK")
+    status = conn.execute("SELECT status FROM dbbackup_list WHERE path = ?", (good,)).fetchone()[0]
+    if status != "verified":
+        failures.append(f"verify interrupted at {k}: the good copy's row is {status}")
+        break
 if failures:
     print("FAIL: " + "; ".join(failures))
     sys.exit(1)

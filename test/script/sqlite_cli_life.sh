@@ -131,6 +131,10 @@ touch "$work/restored"; wait $reader
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'events'")" = 1 ] || fail "restore: schema"
 safety=$(json "d['safety_backup']['path']")
 [ "$(sqlite3 "$safety" "SELECT count(*) FROM kept")" = 3 ] || fail "the safety backup is not the database before"
+# another restore within the same second: its safety backup gets a name of
+# its own (files named by the second stand in the way)
+for s in 0 1 2; do touch "$db.before-restore-$(date -u -d "+$s sec" +%Y%m%dT%H%M%SZ).db"; done
+run 0 restore "$work/good.db" --db "sqlite:$db"
 
 # --- audit history TABLE KEY_JSON
 q "CREATE TABLE account (id INTEGER PRIMARY KEY, email TEXT);
