@@ -182,14 +182,73 @@ static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *w
 	return v;
 }
 
+/* Whether the integer token t (n bytes: an optional '-', digits) is beyond
+ * what int64_t holds, as jansson's "too big" says. */
+static bool integer_too_big(const char *t, size_t n)
+{
+	static const char max[] = "9223372036854775807";
+	bool negative = *t == '-';
+	t += negative;
+	n -= negative;
+	if (n != sizeof(max) - 1)
+		return n > sizeof(max) - 1;
+	int c = memcmp(t, max, n);
+	return c > 0 && !(negative && memcmp(t, "9223372036854775808", n) == 0);
+}
+
+/* text with ".0" after every integer token beyond 64 bits, so that jansson
+ * reads those as reals and every other integer still as an integer (its
+ * JSON_DECODE_INT_AS_REAL would turn them all into reals: 1 would then be
+ * no integer in draft 4, and integers past 2^53 would compare rounded).
+ * Strings are skipped; a token that is not JSON stays for jansson to refuse. */
+static char *big_integers_as_reals(dbc_ctx *ctx, const char *text)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *p = text, *copied = text;
+	while (*p) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (*p != '-' && (*p < '0' || *p > '9')) {
+			p++;
+			continue;
+		}
+		const char *start = p++;
+		bool integer = true;
+		while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' || *p == '+' ||
+		       *p == '-') {
+			integer = integer && *p >= '0' && *p <= '9';
+			p++;
+		}
+		if (integer && integer_too_big(start, (size_t)(p - start))) {
+			dbc_buf_appendn(&b, copied, (size_t)(p - copied));
+			dbc_buf_append(&b, ".0");
+			copied = p;
+		}
+	}
+	dbc_buf_append(&b, copied);
+	return dbc_buf_finish(&b);
+}
+
 int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out)
 {
 	json_error_t err;
 	size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
 	json_t *j = json_loads(text, flags, &err);
-	/* An integer beyond 64 bits is still a number: read it as a real. */
-	if (!j && strstr(err.text, "too big"))
-		j = json_loads(text, flags | JSON_DECODE_INT_AS_REAL, &err);
+	/* An integer beyond 64 bits is still a number: read it (and only it) as
+	 * a real. */
+	if (!j && strstr(err.text, "too big")) {
+		const char *reals = big_integers_as_reals(ctx, text);
+		if (!reals)
+			return DBC_ERROR;
+		j = json_loads(reals, flags, &err);
+	}
 	if (!j)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
 		                 what, err.text, err.line, err.column);

@@ -175,6 +175,21 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "123456789012345678901234567890", "{\"type\":\"integer\",\"minimum\":1}"),
 	      "an integer beyond 64 bits is a number");
 	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":0.123456789}"), "a huge real is not a multiple");
+	/* an integer beyond 64 bits is read as a real on its own: the other
+	 * integers of the document (or schema) stay integers */
+	CHECK(valid(ctx, "[1,18446744073709551616]",
+	            "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"items\":{\"type\":\"integer\"}}"),
+	      "draft 4: 1 next to an integer beyond 64 bits is still an integer");
+	CHECK(valid(ctx, "[]", "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"maxItems\":1,"
+	                       "\"maximum\":18446744073709551616}"),
+	      "draft 4: a schema with an integer beyond 64 bits keeps its other integers integers");
+	CHECK(!valid(ctx, "{\"a\":1.0,\"b\":18446744073709551616}",
+	             "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"properties\":{\"a\":{\"type\":\"integer\"}}}"),
+	      "draft 4: 1.0 next to an integer beyond 64 bits is still no integer");
+	CHECK(valid(ctx, "[\"18446744073709551616\",-18446744073709551616,1]",
+	            "{\"prefixItems\":[{\"const\":\"18446744073709551616\"},{\"maximum\":-1e19}],"
+	            "\"items\":{\"type\":\"integer\"}}"),
+	      "a big integer in a string stays a string; a negative one is a number");
 	m = failure(ctx, "1e999", "{}");
 	CHECK(m && strstr(m, "not valid JSON"), "a real beyond double range is refused, not a crash");
 	m = failure(ctx, "\"\xff\xfe\"", "{}");
