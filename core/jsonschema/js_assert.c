@@ -63,14 +63,28 @@ static int num_cmp(const js_val *a, const js_val *b)
 	return (x > y) - (x < y);
 }
 
+/* 2^53: from here on every double is an integer, so a quotient this large
+ * says nothing about divisibility. */
+#define JS_EXACT_DOUBLES 9007199254740992.0
+
+/* Whether inst is an integer multiple of m (> 0). Integers are exact, and
+ * so is an integral m whose quotient is beyond 2^53, or any m whose quotient
+ * is beyond the doubles: fmod is exact on the two doubles. Otherwise the
+ * quotient's distance from an integer is forgiven up to 1e-9, so decimal
+ * fractions count as written (0.3 is a multiple of 0.1, though neither is
+ * exact in binary); a nonzero number must still be at least one multiple
+ * away from 0 (0.01 is no multiple of 1e308). */
 static bool multiple_of(const js_val *inst, const js_val *m)
 {
 	if (inst->kind == JV_INT && m->kind == JV_INT)
 		return m->u.i == 0 || (m->u.i == -1 || inst->u.i % m->u.i == 0);
-	double q = js_num(inst) / js_num(m);
-	if (!isfinite(q))
-		return false;
-	return fabs(q - nearbyint(q)) < 1e-9;
+	double x = js_num(inst), d = js_num(m), q = x / d;
+	if (x == 0)
+		return true;
+	if (!isfinite(q) || (fabs(q) >= JS_EXACT_DOUBLES && floor(d) == d))
+		return fmod(x, d) == 0;
+	double whole = nearbyint(q);
+	return whole != 0 && fabs(q - whole) < 1e-9;
 }
 
 static bool check_number(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,

@@ -175,6 +175,18 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "123456789012345678901234567890", "{\"type\":\"integer\",\"minimum\":1}"),
 	      "an integer beyond 64 bits is a number");
 	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":0.123456789}"), "a huge real is not a multiple");
+	CHECK(!valid(ctx, "0.01", "{\"multipleOf\":1e308}") && !valid(ctx, "1", "{\"multipleOf\":1e308}") &&
+	          !valid(ctx, "0.3", "{\"multipleOf\":18446744073709551616}") &&
+	          valid(ctx, "0", "{\"multipleOf\":1e308}"),
+	      "a number smaller than multipleOf is no multiple of it (0 is)");
+	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":123456789}") &&
+	          !valid(ctx, "9223372036854775808", "{\"multipleOf\":3}") &&
+	          valid(ctx, "18446744073709551616", "{\"multipleOf\":4}") &&
+	          valid(ctx, "1e308", "{\"type\":\"integer\",\"multipleOf\":0.5}"),
+	      "multipleOf on numbers beyond 2^53 is exact");
+	CHECK(valid(ctx, "0.3", "{\"multipleOf\":0.1}") && valid(ctx, "2", "{\"multipleOf\":1e-05}") &&
+	          !valid(ctx, "0.35", "{\"multipleOf\":0.1}") && valid(ctx, "1e16", "{\"multipleOf\":0.1}"),
+	      "multipleOf reads decimal fractions as written");
 	/* an integer beyond 64 bits is read as a real on its own: the other
 	 * integers of the document (or schema) stay integers */
 	CHECK(valid(ctx, "[1,18446744073709551616]",
