@@ -54,14 +54,6 @@ static bool check_type(js_run *r, const js_node *n, const js_val *inst, const js
 	return js_fail(r, ip, sp, "type", "%s is not of any type of %s", show(r, inst), show(r, t));
 }
 
-/* a <=> b for numbers: exact for two integers. */
-static int num_cmp(const js_val *a, const js_val *b)
-{
-	if (a->kind == JV_INT && b->kind == JV_INT)
-		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-	double x = js_num(a), y = js_num(b);
-	return (x > y) - (x < y);
-}
 
 /* 2^53: from here on every double is an integer, so a quotient this large
  * says nothing about divisibility. */
@@ -108,7 +100,7 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	const js_val *xmax = kw[KW_EXCL_MAXIMUM], *xmin = kw[KW_EXCL_MINIMUM];
 	if (max && js_is_number(max)) {
 		bool strict = d4 && xmax && xmax->kind == JV_TRUE;
-		int c = num_cmp(inst, max);
+		int c = js_num_cmp(inst, max);
 		if (c > 0 || (strict && c == 0))
 			FAIL("maximum", strict ? "%s is not less than the exclusive maximum %s"
 			                       : "%s is greater than the maximum %s",
@@ -116,16 +108,16 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	}
 	if (min && js_is_number(min)) {
 		bool strict = d4 && xmin && xmin->kind == JV_TRUE;
-		int c = num_cmp(inst, min);
+		int c = js_num_cmp(inst, min);
 		if (c < 0 || (strict && c == 0))
 			FAIL("minimum", strict ? "%s is not greater than the exclusive minimum %s"
 			                       : "%s is less than the minimum %s",
 			     show(r, inst), show(r, min));
 	}
-	if (!d4 && xmax && js_is_number(xmax) && num_cmp(inst, xmax) >= 0)
+	if (!d4 && xmax && js_is_number(xmax) && js_num_cmp(inst, xmax) >= 0)
 		FAIL("exclusiveMaximum", "%s is not less than the exclusive maximum %s", show(r, inst),
 		     show(r, xmax));
-	if (!d4 && xmin && js_is_number(xmin) && num_cmp(inst, xmin) <= 0)
+	if (!d4 && xmin && js_is_number(xmin) && js_num_cmp(inst, xmin) <= 0)
 		FAIL("exclusiveMinimum", "%s is not greater than the exclusive minimum %s", show(r, inst),
 		     show(r, xmin));
 	return ok;

@@ -73,6 +73,8 @@ const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not
 bool js_equal(const js_val *a, const js_val *b);
 bool js_is_number(const js_val *v);
 double js_num(const js_val *v);
+/* a <=> b for two numbers, exact between an integer and a real. */
+int js_num_cmp(const js_val *a, const js_val *b);
 /* Whether v is an integer in the draft's sense (4: integer text only). */
 bool js_is_integer(const js_val *v, dbc_js_draft draft);
 size_t js_utf8_length(const char *s, size_t n);

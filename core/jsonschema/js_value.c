@@ -305,15 +305,35 @@ bool js_is_integer(const js_val *v, dbc_js_draft draft)
 	return draft != DBC_JS_DRAFT4 || fabs(v->u.d) >= JS_BIG_INTEGER;
 }
 
-static bool num_equal(const js_val *a, const js_val *b)
+/* real <=> integer, exactly: converting the integer to a double would round
+ * it past 2^53 (2^63 - 1 would equal 2^63). */
+static int real_int_cmp(double r, int64_t i)
+{
+	if (r >= JS_BIG_INTEGER)
+		return 1;
+	if (r < -JS_BIG_INTEGER)
+		return -1;
+	int64_t t = (int64_t)r; /* toward 0; exact, |r| < 2^63 */
+	if (t != i)
+		return (t > i) - (t < i);
+	double frac = r - trunc(r); /* exact */
+	return (frac > 0) - (frac < 0);
+}
+
+int js_num_cmp(const js_val *a, const js_val *b)
 {
 	if (a->kind == JV_INT && b->kind == JV_INT)
-		return a->u.i == b->u.i;
+		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
 	if (a->kind == JV_REAL && b->kind == JV_REAL)
-		return a->u.d == b->u.d;
-	const js_val *i = a->kind == JV_INT ? a : b, *r = a->kind == JV_INT ? b : a;
-	/* exact: a real equals an integer only when it is that integer */
-	return floor(r->u.d) == r->u.d && fabs(r->u.d) < JS_BIG_INTEGER && (int64_t)r->u.d == i->u.i;
+		return (a->u.d > b->u.d) - (a->u.d < b->u.d);
+	if (a->kind == JV_REAL)
+		return real_int_cmp(a->u.d, b->u.i);
+	return -real_int_cmp(b->u.d, a->u.i);
+}
+
+static bool num_equal(const js_val *a, const js_val *b)
+{
+	return js_num_cmp(a, b) == 0;
 }
 
 bool js_equal(const js_val *a, const js_val *b)

@@ -184,6 +184,11 @@ static void test_hostile(dbc_ctx *ctx)
 	          valid(ctx, "18446744073709551616", "{\"multipleOf\":4}") &&
 	          valid(ctx, "1e308", "{\"type\":\"integer\",\"multipleOf\":0.5}"),
 	      "multipleOf on numbers beyond 2^53 is exact");
+	CHECK(valid(ctx, "9223372036854775808", "{\"exclusiveMinimum\":9223372036854775807}") &&
+	          !valid(ctx, "9223372036854775808", "{\"maximum\":9223372036854775807}") &&
+	          !valid(ctx, "9007199254740992.0", "{\"minimum\":9007199254740993}") &&
+	          valid(ctx, "-9223372036854775808.0", "{\"const\":-9223372036854775808}"),
+	      "an integer and a real compare exactly, also where a double cannot hold the integer");
 	CHECK(valid(ctx, "0.3", "{\"multipleOf\":0.1}") && valid(ctx, "2", "{\"multipleOf\":1e-05}") &&
 	          !valid(ctx, "0.35", "{\"multipleOf\":0.1}") && valid(ctx, "1e16", "{\"multipleOf\":0.1}"),
 	      "multipleOf reads decimal fractions as written");
