@@ -233,6 +233,22 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "\"\xf0\x9f\x98\x80\"", "{\"maxLength\":1}"), "length counts code points");
 }
 
+/* ECMA-262 patterns where PCRE2's defaults read them otherwise. */
+static void test_regex(dbc_ctx *ctx)
+{
+	CHECK(valid(ctx, "\"ab\"", "{\"pattern\":\"^a[^]$\"}") && valid(ctx, "\"a\\nb\"", "{\"pattern\":\"^a[^]b$\"}"),
+	      "[^] is any character, newline included");
+	CHECK(!valid(ctx, "\"a\"", "{\"pattern\":\"[]\"}") && valid(ctx, "\"a\"", "{\"pattern\":\"a|[]\"}"),
+	      "[] is a class that matches nothing");
+	CHECK(!valid(ctx, "\"\\r\"", "{\"pattern\":\"^.$\"}") && !valid(ctx, "\"\\u2028\"", "{\"pattern\":\"^.$\"}") &&
+	          !valid(ctx, "\"\\u2029\"", "{\"pattern\":\"^.$\"}") && !valid(ctx, "\"\\n\"", "{\"pattern\":\"^.$\"}"),
+	      ". matches no ECMA-262 line terminator (\\n, \\r, U+2028, U+2029)");
+	CHECK(valid(ctx, "\"\\u000b\"", "{\"pattern\":\"^.$\"}") && valid(ctx, "\"\\u0085\"", "{\"pattern\":\"^.$\"}") &&
+	          valid(ctx, "\".\"", "{\"pattern\":\"^[.]$\"}") && !valid(ctx, "\"x\"", "{\"pattern\":\"^[.]$\"}") &&
+	          valid(ctx, "\".\"", "{\"pattern\":\"^\\\\.$\"}") && !valid(ctx, "\"x\"", "{\"pattern\":\"^\\\\.$\"}"),
+	      ". matches other characters; [.] and \\. stay a dot");
+}
+
 static void test_cache(dbc_ctx *ctx)
 {
 	dbc_js_cache *cache = dbc_js_cache_new();
@@ -266,6 +282,7 @@ int main(void)
 	test_drafts_and_formats(&ctx);
 	test_meta(&ctx);
 	test_hostile(&ctx);
+	test_regex(&ctx);
 	test_cache(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
