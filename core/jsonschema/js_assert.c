@@ -164,6 +164,57 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	return ok;
 }
 
+/* An item and where it is, for sorting an array's items. */
+typedef struct js_item_at {
+	const js_val *v;
+	size_t at;
+} js_item_at;
+
+static int item_at_cmp(const void *x, const void *y)
+{
+	const js_item_at *a = x, *b = y;
+	int c = js_compare(a->v, b->v);
+	return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+/* Arrays up to this long compare every pair; longer ones sort. */
+#define JS_UNIQUE_PAIRWISE 32
+
+/* Whether two items of arr are equal: *first is the first item that recurs
+ * and *second where it first recurs (what comparing every pair in order
+ * finds). Long arrays are sorted by value then position (n log n, not n^2:
+ * a long document must not hold a CHECK for minutes), so equal items end up
+ * side by side, each run in position order. True with ctx failed when out
+ * of memory. */
+static bool repeated_item(js_run *r, const js_val *arr, size_t *first, size_t *second)
+{
+	size_t n = arr->n;
+	if (n <= JS_UNIQUE_PAIRWISE) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (js_equal(arr->u.items[i], arr->u.items[j])) {
+					*first = i;
+					*second = j;
+					return true;
+				}
+		return false;
+	}
+	js_item_at *sorted = dbc_alloc(r->ctx, sizeof(js_item_at) * n);
+	if (!sorted)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = (js_item_at){.v = arr->u.items[i], .at = i};
+	qsort(sorted, n, sizeof(js_item_at), item_at_cmp);
+	bool found = false;
+	for (size_t k = 0; k + 1 < n; k++)
+		if (js_compare(sorted[k].v, sorted[k + 1].v) == 0 && (!found || sorted[k].at < *first)) {
+			found = true;
+			*first = sorted[k].at;
+			*second = sorted[k + 1].at;
+		}
+	return found;
+}
+
 static bool check_array(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                         const js_path *sp)
 {
@@ -176,14 +227,14 @@ static bool check_array(js_run *r, const js_node *n, const js_val *inst, const j
 	if (mini >= 0 && (int64_t)inst->n < mini)
 		FAIL("minItems", "the array has %zu item%s, fewer than %lld", inst->n,
 		     plural((long long)inst->n), (long long)mini);
-	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE)
-		for (size_t i = 0; i < inst->n; i++)
-			for (size_t j = i + 1; j < inst->n; j++)
-				if (js_equal(inst->u.items[i], inst->u.items[j])) {
-					FAIL("uniqueItems", "items %zu and %zu are equal: %s", i, j,
-					     show(r, inst->u.items[i]));
-					i = j = inst->n; /* one report is enough */
-				}
+	size_t first = 0, second = 0;
+	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE &&
+	    repeated_item(r, inst, &first, &second)) {
+		if (r->ctx->failed)
+			return false;
+		FAIL("uniqueItems", "items %zu and %zu are equal: %s", first, second,
+		     show(r, inst->u.items[first]));
+	}
 	return ok;
 }
 

@@ -71,6 +71,8 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
                     dbc_js_error **errors, int *nerrors, int max_errors);
 const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
 bool js_equal(const js_val *a, const js_val *b);
+/* A total order of values that agrees with js_equal (0 exactly when equal). */
+int js_compare(const js_val *a, const js_val *b);
 bool js_is_number(const js_val *v);
 double js_num(const js_val *v);
 /* a <=> b for two numbers, exact between an integer and a real. */

@@ -363,6 +363,63 @@ bool js_equal(const js_val *a, const js_val *b)
 	}
 }
 
+/* null < false < true < numbers < strings < arrays < objects */
+static int kind_rank(js_kind k)
+{
+	switch (k) {
+	case JV_NULL: return 0;
+	case JV_FALSE: return 1;
+	case JV_TRUE: return 2;
+	case JV_INT:
+	case JV_REAL: return 3;
+	case JV_STR: return 4;
+	case JV_ARR: return 5;
+	default: return 6;
+	}
+}
+
+static int size_cmp(size_t a, size_t b)
+{
+	return (a > b) - (a < b);
+}
+
+int js_compare(const js_val *a, const js_val *b)
+{
+	int ra = kind_rank(a->kind), rb = kind_rank(b->kind);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	switch (ra) {
+	case 3:
+		return js_num_cmp(a, b);
+	case 4: {
+		int c = memcmp(a->u.s, b->u.s, a->n < b->n ? a->n : b->n);
+		return c ? (c < 0 ? -1 : 1) : size_cmp(a->n, b->n);
+	}
+	case 5:
+		if (a->n != b->n)
+			return size_cmp(a->n, b->n);
+		for (size_t i = 0; i < a->n; i++) {
+			int c = js_compare(a->u.items[i], b->u.items[i]);
+			if (c)
+				return c;
+		}
+		return 0;
+	case 6: /* both sorted by key */
+		if (a->n != b->n)
+			return size_cmp(a->n, b->n);
+		for (size_t i = 0; i < a->n; i++) {
+			int c = js_member_cmp(&a->u.members[i], &b->u.members[i]);
+			if (!c)
+				c = js_compare(a->u.members[i].val, b->u.members[i].val);
+			if (c)
+				return c < 0 ? -1 : 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 size_t js_utf8_length(const char *s, size_t n)
 {
 	size_t count = 0;

@@ -8,6 +8,11 @@
 #include "jsonschema/jsonschema.h"
 #include "unit.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 static bool valid(dbc_ctx *ctx, const char *doc, const char *schema)
 {
 	bool ok = false;
@@ -233,6 +238,55 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "\"\xf0\x9f\x98\x80\"", "{\"maxLength\":1}"), "length counts code points");
 }
 
+/* The errors' first row, "instance|keyword|message", or NULL. */
+static const char *first_error(dbc_ctx *ctx, const char *doc, const char *schema)
+{
+	dbc_rows rows;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_errors(ctx, NULL, doc, schema, false, &rows) != DBC_OK || rows.nrows < 1)
+		return NULL;
+	return dbc_printf(ctx, "%s|%s|%s", rows.cells[0].s, rows.cells[2].s, rows.cells[3].s);
+}
+
+/* uniqueItems over long arrays: the same pair reported as by comparing
+ * every pair, in time that grows as n log n, not n^2. */
+static void test_unique_items(dbc_ctx *ctx)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < 60; i++)
+		dbc_buf_appendf(&b, "%s{\"k\":%d,\"v\":[%d,\"s\"]}", i ? "," : "", i % 50, i / 50);
+	dbc_buf_append(&b, ",true,1,null,\"1\",[1],{\"v\":[0,\"s\"],\"k\":7.0}]");
+	const char *doc = dbc_buf_finish(&b);
+	CHECK_STR(first_error(ctx, doc, "{\"uniqueItems\":true}"),
+	          "|uniqueItems|items 7 and 65 are equal: {\"k\":7,\"v\":[0,\"s\"]}",
+	          "uniqueItems on a long array: the first item that recurs, and where (1 = 1.0, key order aside)");
+	CHECK(valid(ctx, "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,"
+	                 "30,31,32,33,true,false,null,\"0\",[0],{\"0\":0},1.5,-0.5,[],{}]",
+	            "{\"uniqueItems\":true}"),
+	      "uniqueItems: values of different kinds are different");
+	/* 200,000 distinct items, then the one before again: comparing every
+	 * pair took minutes; the child gets 20 s of CPU time */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit cpu = {.rlim_cur = 20, .rlim_max = 20};
+		setrlimit(RLIMIT_CPU, &cpu);
+		dbc_buf big;
+		dbc_buf_init(&big, ctx);
+		dbc_buf_appendc(&big, '[');
+		for (int i = 0; i < 200000; i++)
+			dbc_buf_appendf(&big, "%d,", i * 7 % 200000);
+		dbc_buf_append(&big, "199993]"); /* 199999 * 7 % 200000 */
+		const char *m = first_error(ctx, dbc_buf_finish(&big), "{\"uniqueItems\":true}");
+		_exit(m && strcmp(m, "|uniqueItems|items 199999 and 200000 are equal: 199993") == 0 ? 0 : 1);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "uniqueItems on 200,000 items ends well within 20 s of CPU time");
+}
+
 /* ECMA-262 patterns where PCRE2's defaults read them otherwise. */
 static void test_regex(dbc_ctx *ctx)
 {
@@ -283,6 +337,7 @@ int main(void)
 	test_meta(&ctx);
 	test_hostile(&ctx);
 	test_regex(&ctx);
+	test_unique_items(&ctx);
 	test_cache(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
