@@ -230,6 +230,10 @@ typedef struct js_run {
 	js_errors *errors; /* NULL: stop at the first failure */
 	int quiet;         /* > 0: inside a subschema whose parent reports its failure */
 	int depth;         /* nested evaluations, bounded by DBC_JS_MAX_EVAL */
+	/* Evaluations so far, bounded by a budget that grows with the
+	 * document (js_validate.c: eval_budget), checked with interrupts. */
+	uint64_t steps, next_check, budget;
+	const js_val *doc;
 } js_run;
 
 /* Whether failures are being recorded (and so evaluation goes on after one). */

@@ -287,6 +287,45 @@ static void test_unique_items(dbc_ctx *ctx)
 	      "uniqueItems on 200,000 items ends well within 20 s of CPU time");
 }
 
+/* Branches that all recurse into the same values: each level doubles the
+ * work, so a document 40 levels deep would take days. The evaluation ends
+ * in an error after a bounded number of steps (the child has 20 s of CPU
+ * time, and its exit status says what it saw). */
+static void test_exponential(dbc_ctx *ctx)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit cpu = {.rlim_cur = 20, .rlim_max = 20};
+		setrlimit(RLIMIT_CPU, &cpu);
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		for (int i = 0; i < 40; i++)
+			dbc_buf_appendc(&b, '[');
+		dbc_buf_append(&b, "\"x\"");
+		for (int i = 0; i < 40; i++)
+			dbc_buf_appendc(&b, ']');
+		const char *m = failure(ctx, dbc_buf_finish(&b),
+		                        "{\"type\":\"array\",\"anyOf\":[{\"items\":{\"$ref\":\"#\"}},"
+		                        "{\"items\":{\"$ref\":\"#\"}}]}");
+		_exit(m && strstr(m, "too many steps") ? 0 : 1);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "an evaluation that grows exponentially ends in an error, not a hang");
+	/* the bound grows with the document: a long array is no problem */
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < 100000; i++)
+		dbc_buf_append(&b, i ? ",{\"a\":[1,2]}" : "{\"a\":[1,2]}");
+	dbc_buf_appendc(&b, ']');
+	CHECK(valid(ctx, dbc_buf_finish(&b),
+	            "{\"items\":{\"allOf\":[{\"properties\":{\"a\":{\"items\":{\"anyOf\":[{\"type\":\"string\"},"
+	            "{\"minimum\":0}]}}}},{\"required\":[\"a\"]},{\"type\":\"object\"}]}}"),
+	      "a large document with many subschemas a value is not refused for its size");
+}
+
 /* ECMA-262 patterns where PCRE2's defaults read them otherwise. */
 static void test_regex(dbc_ctx *ctx)
 {
@@ -338,6 +377,7 @@ int main(void)
 	test_hostile(&ctx);
 	test_regex(&ctx);
 	test_unique_items(&ctx);
+	test_exponential(&ctx);
 	test_cache(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
