@@ -248,7 +248,7 @@ static bool require_all(js_run *r, const js_val *obj, const js_val *names, const
 		return true;
 	for (size_t i = 0; i < names->n; i++) {
 		const js_val *name = names->u.items[i];
-		if (name->kind != JV_STR || js_get(obj, name->u.s))
+		if (name->kind != JV_STR || js_get_n(obj, name->u.s, name->n))
 			continue;
 		if (because)
 			FAIL(k, "the property %s is required by the property %s", show(r, name),

@@ -70,6 +70,8 @@ void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
 int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
                     dbc_js_error **errors, int *nerrors, int max_errors);
 const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
+/* js_get of a key of len bytes, which may hold NULs (a string value's). */
+const js_val *js_get_n(const js_val *obj, const char *key, size_t len);
 bool js_equal(const js_val *a, const js_val *b);
 /* A total order of values that agrees with js_equal (0 exactly when equal). */
 int js_compare(const js_val *a, const js_val *b);

@@ -263,9 +263,14 @@ int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_v
 
 const js_val *js_get(const js_val *obj, const char *key)
 {
+	return key ? js_get_n(obj, key, strlen(key)) : NULL;
+}
+
+const js_val *js_get_n(const js_val *obj, const char *key, size_t len)
+{
 	if (!obj || obj->kind != JV_OBJ)
 		return NULL;
-	js_member probe = {.key = key, .klen = strlen(key)};
+	js_member probe = {.key = key, .klen = len};
 	/* bsearch by hand: the comparison inlines (this runs for every
 	 * keyword and property a schema names, on every validation) */
 	size_t lo = 0, hi = obj->n;

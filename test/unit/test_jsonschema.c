@@ -236,6 +236,9 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":3}") && !valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":2}"),
 	      "a NUL inside a string counts as a character");
 	CHECK(valid(ctx, "\"\xf0\x9f\x98\x80\"", "{\"maxLength\":1}"), "length counts code points");
+	CHECK(!valid(ctx, "{\"a\":1}", "{\"required\":[\"a\\u0000b\"]}") &&
+	          !valid(ctx, "{\"a\":1}", "{\"dependentRequired\":{\"a\":[\"a\\u0000\"]}}"),
+	      "a required name with a NUL is not the name before the NUL");
 }
 
 /* The errors' first row, "instance|keyword|message", or NULL. */
