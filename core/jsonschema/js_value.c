@@ -6,6 +6,7 @@
 #include "jsonschema/js_private.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -435,6 +436,18 @@ size_t js_utf8_length(const char *s, size_t n)
 
 /* ---------------------------------------------------------------- excerpts */
 
+/* A real with 15 significant digits where those read back as the same
+ * double (0.1, not 0.10000000000000001), else 17, which always do: a
+ * message must not show 0.30000000000000004 as 0.3 next to a bound 0.3. */
+static void append_real(dbc_buf *b, double d)
+{
+	char s[40];
+	snprintf(s, sizeof s, "%.15g", d);
+	if (strtod(s, NULL) != d)
+		snprintf(s, sizeof s, "%.17g", d);
+	dbc_buf_append(b, s);
+}
+
 static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 {
 	if (b->len > max)
@@ -444,7 +457,7 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	case JV_TRUE: dbc_buf_append(b, "true"); break;
 	case JV_FALSE: dbc_buf_append(b, "false"); break;
 	case JV_INT: dbc_buf_appendf(b, "%lld", (long long)v->u.i); break;
-	case JV_REAL: dbc_buf_appendf(b, "%.15g", v->u.d); break;
+	case JV_REAL: append_real(b, v->u.d); break;
 	case JV_STR: {
 		dbc_buf_appendc(b, '"');
 		/* runs of bytes that need no escape go in one append */

@@ -32,6 +32,16 @@ static const char *failure(dbc_ctx *ctx, const char *doc, const char *schema)
 	return ctx->message;
 }
 
+/* The errors' first row, "instance|keyword|message", or NULL. */
+static const char *first_error(dbc_ctx *ctx, const char *doc, const char *schema)
+{
+	dbc_rows rows;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_errors(ctx, NULL, doc, schema, false, &rows) != DBC_OK || rows.nrows < 1)
+		return NULL;
+	return dbc_printf(ctx, "%s|%s|%s", rows.cells[0].s, rows.cells[2].s, rows.cells[3].s);
+}
+
 static void test_errors(dbc_ctx *ctx)
 {
 	const char *schema = "{\"type\":\"object\",\"required\":[\"id\"],\"properties\":{"
@@ -194,6 +204,12 @@ static void test_hostile(dbc_ctx *ctx)
 	          !valid(ctx, "9007199254740992.0", "{\"minimum\":9007199254740993}") &&
 	          valid(ctx, "-9223372036854775808.0", "{\"const\":-9223372036854775808}"),
 	      "an integer and a real compare exactly, also where a double cannot hold the integer");
+	CHECK_STR(first_error(ctx, "0.30000000000000004", "{\"maximum\":0.3}"),
+	          "|maximum|0.30000000000000004 is greater than the maximum 0.3",
+	          "a message shows a real with the digits that tell it from its neighbours");
+	CHECK_STR(first_error(ctx, "[1e+300,2.5,1.7976931348623157e308]", "{\"const\":1}"),
+	          "|const|[1e+300,2.5,1.7976931348623157e+308] is not the constant 1",
+	          "reals keep their short form where 15 digits tell them apart, 17 where not");
 	CHECK(valid(ctx, "0.3", "{\"multipleOf\":0.1}") && valid(ctx, "2", "{\"multipleOf\":1e-05}") &&
 	          !valid(ctx, "0.35", "{\"multipleOf\":0.1}") && valid(ctx, "1e16", "{\"multipleOf\":0.1}"),
 	      "multipleOf reads decimal fractions as written");
@@ -239,16 +255,6 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(!valid(ctx, "{\"a\":1}", "{\"required\":[\"a\\u0000b\"]}") &&
 	          !valid(ctx, "{\"a\":1}", "{\"dependentRequired\":{\"a\":[\"a\\u0000\"]}}"),
 	      "a required name with a NUL is not the name before the NUL");
-}
-
-/* The errors' first row, "instance|keyword|message", or NULL. */
-static const char *first_error(dbc_ctx *ctx, const char *doc, const char *schema)
-{
-	dbc_rows rows;
-	dbc_error_clear(ctx);
-	if (dbc_jsonschema_errors(ctx, NULL, doc, schema, false, &rows) != DBC_OK || rows.nrows < 1)
-		return NULL;
-	return dbc_printf(ctx, "%s|%s|%s", rows.cells[0].s, rows.cells[2].s, rows.cells[3].s);
 }
 
 /* uniqueItems over long arrays: the same pair reported as by comparing
