@@ -54,23 +54,29 @@ static bool check_type(js_run *r, const js_node *n, const js_val *inst, const js
 	return js_fail(r, ip, sp, "type", "%s is not of any type of %s", show(r, inst), show(r, t));
 }
 
-/* a <=> b for numbers: exact for two integers. */
-static int num_cmp(const js_val *a, const js_val *b)
-{
-	if (a->kind == JV_INT && b->kind == JV_INT)
-		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
-	double x = js_num(a), y = js_num(b);
-	return (x > y) - (x < y);
-}
 
+/* 2^53: from here on every double is an integer, so a quotient this large
+ * says nothing about divisibility. */
+#define JS_EXACT_DOUBLES 9007199254740992.0
+
+/* Whether inst is an integer multiple of m (> 0). Integers are exact, and
+ * so is an integral m whose quotient is beyond 2^53, or any m whose quotient
+ * is beyond the doubles: fmod is exact on the two doubles. Otherwise the
+ * quotient's distance from an integer is forgiven up to 1e-9, so decimal
+ * fractions count as written (0.3 is a multiple of 0.1, though neither is
+ * exact in binary); a nonzero number must still be at least one multiple
+ * away from 0 (0.01 is no multiple of 1e308). */
 static bool multiple_of(const js_val *inst, const js_val *m)
 {
 	if (inst->kind == JV_INT && m->kind == JV_INT)
 		return m->u.i == 0 || (m->u.i == -1 || inst->u.i % m->u.i == 0);
-	double q = js_num(inst) / js_num(m);
-	if (!isfinite(q))
-		return false;
-	return fabs(q - nearbyint(q)) < 1e-9;
+	double x = js_num(inst), d = js_num(m), q = x / d;
+	if (x == 0)
+		return true;
+	if (!isfinite(q) || (fabs(q) >= JS_EXACT_DOUBLES && floor(d) == d))
+		return fmod(x, d) == 0;
+	double whole = nearbyint(q);
+	return whole != 0 && fabs(q - whole) < 1e-9;
 }
 
 static bool check_number(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
@@ -94,7 +100,7 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	const js_val *xmax = kw[KW_EXCL_MAXIMUM], *xmin = kw[KW_EXCL_MINIMUM];
 	if (max && js_is_number(max)) {
 		bool strict = d4 && xmax && xmax->kind == JV_TRUE;
-		int c = num_cmp(inst, max);
+		int c = js_num_cmp(inst, max);
 		if (c > 0 || (strict && c == 0))
 			FAIL("maximum", strict ? "%s is not less than the exclusive maximum %s"
 			                       : "%s is greater than the maximum %s",
@@ -102,16 +108,16 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 	}
 	if (min && js_is_number(min)) {
 		bool strict = d4 && xmin && xmin->kind == JV_TRUE;
-		int c = num_cmp(inst, min);
+		int c = js_num_cmp(inst, min);
 		if (c < 0 || (strict && c == 0))
 			FAIL("minimum", strict ? "%s is not greater than the exclusive minimum %s"
 			                       : "%s is less than the minimum %s",
 			     show(r, inst), show(r, min));
 	}
-	if (!d4 && xmax && js_is_number(xmax) && num_cmp(inst, xmax) >= 0)
+	if (!d4 && xmax && js_is_number(xmax) && js_num_cmp(inst, xmax) >= 0)
 		FAIL("exclusiveMaximum", "%s is not less than the exclusive maximum %s", show(r, inst),
 		     show(r, xmax));
-	if (!d4 && xmin && js_is_number(xmin) && num_cmp(inst, xmin) <= 0)
+	if (!d4 && xmin && js_is_number(xmin) && js_num_cmp(inst, xmin) <= 0)
 		FAIL("exclusiveMinimum", "%s is not greater than the exclusive minimum %s", show(r, inst),
 		     show(r, xmin));
 	return ok;
@@ -158,6 +164,57 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 	return ok;
 }
 
+/* An item and where it is, for sorting an array's items. */
+typedef struct js_item_at {
+	const js_val *v;
+	size_t at;
+} js_item_at;
+
+static int item_at_cmp(const void *x, const void *y)
+{
+	const js_item_at *a = x, *b = y;
+	int c = js_compare(a->v, b->v);
+	return c ? c : (a->at > b->at) - (a->at < b->at);
+}
+
+/* Arrays up to this long compare every pair; longer ones sort. */
+#define JS_UNIQUE_PAIRWISE 32
+
+/* Whether two items of arr are equal: *first is the first item that recurs
+ * and *second where it first recurs (what comparing every pair in order
+ * finds). Long arrays are sorted by value then position (n log n, not n^2:
+ * a long document must not hold a CHECK for minutes), so equal items end up
+ * side by side, each run in position order. True with ctx failed when out
+ * of memory. */
+static bool repeated_item(js_run *r, const js_val *arr, size_t *first, size_t *second)
+{
+	size_t n = arr->n;
+	if (n <= JS_UNIQUE_PAIRWISE) {
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (js_equal(arr->u.items[i], arr->u.items[j])) {
+					*first = i;
+					*second = j;
+					return true;
+				}
+		return false;
+	}
+	js_item_at *sorted = dbc_alloc(r->ctx, sizeof(js_item_at) * n);
+	if (!sorted)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = (js_item_at){.v = arr->u.items[i], .at = i};
+	qsort(sorted, n, sizeof(js_item_at), item_at_cmp);
+	bool found = false;
+	for (size_t k = 0; k + 1 < n; k++)
+		if (js_compare(sorted[k].v, sorted[k + 1].v) == 0 && (!found || sorted[k].at < *first)) {
+			found = true;
+			*first = sorted[k].at;
+			*second = sorted[k + 1].at;
+		}
+	return found;
+}
+
 static bool check_array(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                         const js_path *sp)
 {
@@ -170,14 +227,14 @@ static bool check_array(js_run *r, const js_node *n, const js_val *inst, const j
 	if (mini >= 0 && (int64_t)inst->n < mini)
 		FAIL("minItems", "the array has %zu item%s, fewer than %lld", inst->n,
 		     plural((long long)inst->n), (long long)mini);
-	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE)
-		for (size_t i = 0; i < inst->n; i++)
-			for (size_t j = i + 1; j < inst->n; j++)
-				if (js_equal(inst->u.items[i], inst->u.items[j])) {
-					FAIL("uniqueItems", "items %zu and %zu are equal: %s", i, j,
-					     show(r, inst->u.items[i]));
-					i = j = inst->n; /* one report is enough */
-				}
+	size_t first = 0, second = 0;
+	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE &&
+	    repeated_item(r, inst, &first, &second)) {
+		if (r->ctx->failed)
+			return false;
+		FAIL("uniqueItems", "items %zu and %zu are equal: %s", first, second,
+		     show(r, inst->u.items[first]));
+	}
 	return ok;
 }
 
@@ -191,7 +248,7 @@ static bool require_all(js_run *r, const js_val *obj, const js_val *names, const
 		return true;
 	for (size_t i = 0; i < names->n; i++) {
 		const js_val *name = names->u.items[i];
-		if (name->kind != JV_STR || js_get(obj, name->u.s))
+		if (name->kind != JV_STR || js_get_n(obj, name->u.s, name->n))
 			continue;
 		if (because)
 			FAIL(k, "the property %s is required by the property %s", show(r, name),

@@ -25,9 +25,6 @@ struct dbc_js_builder {
 	js_frame *stack;
 	int depth, cap;
 	js_val *root;
-	/* an integer text beyond 64 bits was seen: js_parse then reads every
-	 * integer of the document as a real, and so does finish */
-	bool big_integer;
 	bool failed;
 };
 
@@ -150,9 +147,8 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 }
 
 /* jansson's reading of a number token: integer text (no '.', 'e', 'E') that
- * fits 64 bits is an integer, one that does not is "too big" (js_parse then
- * reads the whole document with integers as reals); any other is strtod's
- * double, an overflow being an error. */
+ * fits 64 bits is an integer, one that does not is a real (as js_parse reads
+ * it); any other is strtod's double, an overflow being an error. */
 int dbc_js_build_number(dbc_js_builder *b, const char *text)
 {
 	if (b->failed)
@@ -169,7 +165,6 @@ int dbc_js_build_number(dbc_js_builder *b, const char *text)
 			v->u.i = i;
 			return DBC_OK;
 		}
-		b->big_integer = true;
 	}
 	errno = 0;
 	double d = strtod(text, NULL);
@@ -193,28 +188,6 @@ int dbc_js_build_null(dbc_js_builder *b)
 	return place(b, JV_NULL) ? DBC_OK : DBC_ERROR;
 }
 
-/* Every integer a real, as js_parse's second reading makes them (strtod of
- * an integer text that fits 64 bits rounds as the conversion does). */
-static void integers_as_reals(js_val *v)
-{
-	switch (v->kind) {
-	case JV_INT:
-		v->kind = JV_REAL;
-		v->u.d = (double)v->u.i;
-		break;
-	case JV_ARR:
-		for (size_t i = 0; i < v->n; i++)
-			integers_as_reals(v->u.items[i]);
-		break;
-	case JV_OBJ:
-		for (size_t i = 0; i < v->n; i++)
-			integers_as_reals(v->u.members[i].val);
-		break;
-	default:
-		break;
-	}
-}
-
 int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out)
 {
 	*out = NULL;
@@ -222,8 +195,6 @@ int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out)
 		return DBC_ERROR;
 	if (!b->root || b->depth)
 		return misuse(b);
-	if (b->big_integer)
-		integers_as_reals(b->root);
 	*out = b->root;
 	return DBC_OK;
 }

@@ -70,9 +70,15 @@ void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
 int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool *valid,
                     dbc_js_error **errors, int *nerrors, int max_errors);
 const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
+/* js_get of a key of len bytes, which may hold NULs (a string value's). */
+const js_val *js_get_n(const js_val *obj, const char *key, size_t len);
 bool js_equal(const js_val *a, const js_val *b);
+/* A total order of values that agrees with js_equal (0 exactly when equal). */
+int js_compare(const js_val *a, const js_val *b);
 bool js_is_number(const js_val *v);
 double js_num(const js_val *v);
+/* a <=> b for two numbers, exact between an integer and a real. */
+int js_num_cmp(const js_val *a, const js_val *b);
 /* Whether v is an integer in the draft's sense (4: integer text only). */
 bool js_is_integer(const js_val *v, dbc_js_draft draft);
 size_t js_utf8_length(const char *s, size_t n);
@@ -226,6 +232,10 @@ typedef struct js_run {
 	js_errors *errors; /* NULL: stop at the first failure */
 	int quiet;         /* > 0: inside a subschema whose parent reports its failure */
 	int depth;         /* nested evaluations, bounded by DBC_JS_MAX_EVAL */
+	/* Evaluations so far, bounded by a budget that grows with the
+	 * document (js_validate.c: eval_budget), checked with interrupts. */
+	uint64_t steps, next_check, budget;
+	const js_val *doc;
 } js_run;
 
 /* Whether failures are being recorded (and so evaluation goes on after one). */

@@ -2,7 +2,8 @@
  * js_regex.c — ECMA-262 regular expressions ("pattern", "patternProperties",
  * format "regex") through PCRE2. The differences that matter for JSON Schema
  * are bridged: \s and \S take ECMA's whitespace set, \uXXXX and \u{...} are
- * code points, $ matches only at the very end. Matching is bounded by PCRE2's
+ * code points, $ matches only at the very end, "." matches no line
+ * terminator, [] matches nothing and [^] anything. Matching is bounded by PCRE2's
  * match and depth limits, so a pathological pattern ends in an error, never a
  * hang. Memory is PCRE2's own (malloc), owned by the compiled schema.
  */
@@ -25,6 +26,10 @@ struct js_regex {
 
 /* ECMA-262 WhiteSpace and LineTerminator, in PCRE2's \u notation. */
 #define ECMA_SPACE "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+
+/* ECMA-262 LineTerminator: what "." does not match (PCRE2's "." matches
+ * all but its newline, \n). */
+#define ECMA_LINE_END "\\n\\r\\u2028\\u2029"
 
 /* Letters that may follow a backslash in ECMA-262. */
 #define ECMA_LETTERS "dDwWsSbBtnvfrcxupPk"
@@ -79,6 +84,10 @@ static char *translate(dbc_ctx *ctx, const char *p, size_t n)
 			}
 			continue;
 		}
+		if (c == '.' && !in_class) {
+			dbc_buf_append(&b, "[^" ECMA_LINE_END "]");
+			continue;
+		}
 		if (c == '[' && !in_class)
 			in_class = true;
 		else if (c == ']' && in_class)
@@ -109,7 +118,9 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 	int code;
 	PCRE2_SIZE offset;
 	re->code = pcre2_compile((PCRE2_SPTR)text, strlen(text),
-	                         PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY, &code, &offset,
+	                         PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY |
+	                             PCRE2_ALLOW_EMPTY_CLASS,
+	                         &code, &offset,
 	                         cctx);
 	pcre2_compile_context_free(cctx);
 	if (!re->code) {

@@ -384,9 +384,57 @@ static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope
 	return target;
 }
 
+/* Every document may take this many evaluation steps, and this many more
+ * per value in it. Subschemas that evaluate the same values again and
+ * again (anyOf / oneOf branches that all recurse) double the work at each
+ * level; the budget turns that into an error instead of a hang. */
+#define JS_STEPS_FREE 1000000u
+#define JS_STEPS_PER_VALUE 200u
+#define JS_STEPS_BETWEEN_CHECKS 4096u
+
+static uint64_t count_values(const js_val *v)
+{
+	uint64_t n = 1;
+	if (v->kind == JV_ARR)
+		for (size_t i = 0; i < v->n; i++)
+			n += count_values(v->u.items[i]);
+	else if (v->kind == JV_OBJ)
+		for (size_t i = 0; i < v->n; i++)
+			n += count_values(v->u.members[i].val);
+	return n;
+}
+
+/* Every JS_STEPS_BETWEEN_CHECKS steps: a pending cancel ends the call, and
+ * past JS_STEPS_FREE the steps are held against the document's budget
+ * (counted then, so small documents never pay for counting). */
+static bool eval_budget(js_run *r)
+{
+	r->next_check = r->steps + JS_STEPS_BETWEEN_CHECKS;
+	dbc_ctx *ctx = r->ctx;
+	if (ctx->host && ctx->host->interrupted && ctx->host->interrupted(ctx)) {
+		if (!ctx->failed)
+			dbc_error(ctx, DBC_SQLSTATE_CANCELED, "canceled");
+		return false;
+	}
+	if (r->steps < JS_STEPS_FREE)
+		return true;
+	if (!r->budget)
+		r->budget = JS_STEPS_FREE + JS_STEPS_PER_VALUE * count_values(r->doc);
+	if (r->steps <= r->budget)
+		return true;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the schema's evaluation of the document took too many steps (more than %llu)",
+	          (unsigned long long)r->budget);
+	dbc_error_hint(ctx, "Subschemas that all evaluate the same values (anyOf or oneOf branches "
+	                    "that each recurse) double the work at every level of the document.");
+	return false;
+}
+
 static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                  const js_path *sp, const js_scope *scope, js_marks *marks)
 {
+	if (++r->steps >= r->next_check && !eval_budget(r))
+		return false;
 	if (n->schema->kind == JV_TRUE)
 		return true;
 	if (n->schema->kind == JV_FALSE)
@@ -474,7 +522,8 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
 		*nerrors = 0;
 	}
 	js_errors errs = {.max = max_errors > 0 ? max_errors : 1};
-	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL};
+	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL,
+	            .next_check = JS_STEPS_BETWEEN_CHECKS, .doc = inst};
 	*valid = eval(&r, s->root, inst, NULL, NULL, NULL, NULL);
 	if (ctx->failed) {
 		*valid = false;

@@ -6,6 +6,7 @@
 #include "jsonschema/js_private.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,14 +183,73 @@ static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *w
 	return v;
 }
 
+/* Whether the integer token t (n bytes: an optional '-', digits) is beyond
+ * what int64_t holds, as jansson's "too big" says. */
+static bool integer_too_big(const char *t, size_t n)
+{
+	static const char max[] = "9223372036854775807";
+	bool negative = *t == '-';
+	t += negative;
+	n -= negative;
+	if (n != sizeof(max) - 1)
+		return n > sizeof(max) - 1;
+	int c = memcmp(t, max, n);
+	return c > 0 && !(negative && memcmp(t, "9223372036854775808", n) == 0);
+}
+
+/* text with ".0" after every integer token beyond 64 bits, so that jansson
+ * reads those as reals and every other integer still as an integer (its
+ * JSON_DECODE_INT_AS_REAL would turn them all into reals: 1 would then be
+ * no integer in draft 4, and integers past 2^53 would compare rounded).
+ * Strings are skipped; a token that is not JSON stays for jansson to refuse. */
+static char *big_integers_as_reals(dbc_ctx *ctx, const char *text)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *p = text, *copied = text;
+	while (*p) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+			continue;
+		}
+		if (*p != '-' && (*p < '0' || *p > '9')) {
+			p++;
+			continue;
+		}
+		const char *start = p++;
+		bool integer = true;
+		while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' || *p == 'E' || *p == '+' ||
+		       *p == '-') {
+			integer = integer && *p >= '0' && *p <= '9';
+			p++;
+		}
+		if (integer && integer_too_big(start, (size_t)(p - start))) {
+			dbc_buf_appendn(&b, copied, (size_t)(p - copied));
+			dbc_buf_append(&b, ".0");
+			copied = p;
+		}
+	}
+	dbc_buf_append(&b, copied);
+	return dbc_buf_finish(&b);
+}
+
 int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out)
 {
 	json_error_t err;
 	size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
 	json_t *j = json_loads(text, flags, &err);
-	/* An integer beyond 64 bits is still a number: read it as a real. */
-	if (!j && strstr(err.text, "too big"))
-		j = json_loads(text, flags | JSON_DECODE_INT_AS_REAL, &err);
+	/* An integer beyond 64 bits is still a number: read it (and only it) as
+	 * a real. */
+	if (!j && strstr(err.text, "too big")) {
+		const char *reals = big_integers_as_reals(ctx, text);
+		if (!reals)
+			return DBC_ERROR;
+		j = json_loads(reals, flags, &err);
+	}
 	if (!j)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
 		                 what, err.text, err.line, err.column);
@@ -204,9 +264,14 @@ int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_v
 
 const js_val *js_get(const js_val *obj, const char *key)
 {
+	return key ? js_get_n(obj, key, strlen(key)) : NULL;
+}
+
+const js_val *js_get_n(const js_val *obj, const char *key, size_t len)
+{
 	if (!obj || obj->kind != JV_OBJ)
 		return NULL;
-	js_member probe = {.key = key, .klen = strlen(key)};
+	js_member probe = {.key = key, .klen = len};
 	/* bsearch by hand: the comparison inlines (this runs for every
 	 * keyword and property a schema names, on every validation) */
 	size_t lo = 0, hi = obj->n;
@@ -246,15 +311,35 @@ bool js_is_integer(const js_val *v, dbc_js_draft draft)
 	return draft != DBC_JS_DRAFT4 || fabs(v->u.d) >= JS_BIG_INTEGER;
 }
 
-static bool num_equal(const js_val *a, const js_val *b)
+/* real <=> integer, exactly: converting the integer to a double would round
+ * it past 2^53 (2^63 - 1 would equal 2^63). */
+static int real_int_cmp(double r, int64_t i)
+{
+	if (r >= JS_BIG_INTEGER)
+		return 1;
+	if (r < -JS_BIG_INTEGER)
+		return -1;
+	int64_t t = (int64_t)r; /* toward 0; exact, |r| < 2^63 */
+	if (t != i)
+		return (t > i) - (t < i);
+	double frac = r - trunc(r); /* exact */
+	return (frac > 0) - (frac < 0);
+}
+
+int js_num_cmp(const js_val *a, const js_val *b)
 {
 	if (a->kind == JV_INT && b->kind == JV_INT)
-		return a->u.i == b->u.i;
+		return (a->u.i > b->u.i) - (a->u.i < b->u.i);
 	if (a->kind == JV_REAL && b->kind == JV_REAL)
-		return a->u.d == b->u.d;
-	const js_val *i = a->kind == JV_INT ? a : b, *r = a->kind == JV_INT ? b : a;
-	/* exact: a real equals an integer only when it is that integer */
-	return floor(r->u.d) == r->u.d && fabs(r->u.d) < JS_BIG_INTEGER && (int64_t)r->u.d == i->u.i;
+		return (a->u.d > b->u.d) - (a->u.d < b->u.d);
+	if (a->kind == JV_REAL)
+		return real_int_cmp(a->u.d, b->u.i);
+	return -real_int_cmp(b->u.d, a->u.i);
+}
+
+static bool num_equal(const js_val *a, const js_val *b)
+{
+	return js_num_cmp(a, b) == 0;
 }
 
 bool js_equal(const js_val *a, const js_val *b)
@@ -284,6 +369,63 @@ bool js_equal(const js_val *a, const js_val *b)
 	}
 }
 
+/* null < false < true < numbers < strings < arrays < objects */
+static int kind_rank(js_kind k)
+{
+	switch (k) {
+	case JV_NULL: return 0;
+	case JV_FALSE: return 1;
+	case JV_TRUE: return 2;
+	case JV_INT:
+	case JV_REAL: return 3;
+	case JV_STR: return 4;
+	case JV_ARR: return 5;
+	default: return 6;
+	}
+}
+
+static int size_cmp(size_t a, size_t b)
+{
+	return (a > b) - (a < b);
+}
+
+int js_compare(const js_val *a, const js_val *b)
+{
+	int ra = kind_rank(a->kind), rb = kind_rank(b->kind);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	switch (ra) {
+	case 3:
+		return js_num_cmp(a, b);
+	case 4: {
+		int c = memcmp(a->u.s, b->u.s, a->n < b->n ? a->n : b->n);
+		return c ? (c < 0 ? -1 : 1) : size_cmp(a->n, b->n);
+	}
+	case 5:
+		if (a->n != b->n)
+			return size_cmp(a->n, b->n);
+		for (size_t i = 0; i < a->n; i++) {
+			int c = js_compare(a->u.items[i], b->u.items[i]);
+			if (c)
+				return c;
+		}
+		return 0;
+	case 6: /* both sorted by key */
+		if (a->n != b->n)
+			return size_cmp(a->n, b->n);
+		for (size_t i = 0; i < a->n; i++) {
+			int c = js_member_cmp(&a->u.members[i], &b->u.members[i]);
+			if (!c)
+				c = js_compare(a->u.members[i].val, b->u.members[i].val);
+			if (c)
+				return c < 0 ? -1 : 1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 size_t js_utf8_length(const char *s, size_t n)
 {
 	size_t count = 0;
@@ -294,6 +436,18 @@ size_t js_utf8_length(const char *s, size_t n)
 
 /* ---------------------------------------------------------------- excerpts */
 
+/* A real with 15 significant digits where those read back as the same
+ * double (0.1, not 0.10000000000000001), else 17, which always do: a
+ * message must not show 0.30000000000000004 as 0.3 next to a bound 0.3. */
+static void append_real(dbc_buf *b, double d)
+{
+	char s[40];
+	snprintf(s, sizeof s, "%.15g", d);
+	if (strtod(s, NULL) != d)
+		snprintf(s, sizeof s, "%.17g", d);
+	dbc_buf_append(b, s);
+}
+
 static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 {
 	if (b->len > max)
@@ -303,7 +457,7 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	case JV_TRUE: dbc_buf_append(b, "true"); break;
 	case JV_FALSE: dbc_buf_append(b, "false"); break;
 	case JV_INT: dbc_buf_appendf(b, "%lld", (long long)v->u.i); break;
-	case JV_REAL: dbc_buf_appendf(b, "%.15g", v->u.d); break;
+	case JV_REAL: append_real(b, v->u.d); break;
 	case JV_STR: {
 		dbc_buf_appendc(b, '"');
 		/* runs of bytes that need no escape go in one append */

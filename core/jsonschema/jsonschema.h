@@ -76,9 +76,8 @@ int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *do
  * jsonb, walked with its iterator), built in the ctx arena with the same
  * meaning the text would have: members and items in order, numbers as their
  * JSON text (an integer text that fits 64 bits is an integer; one that does
- * not turns every integer of the document into a real, as it does for a
- * text document; other numbers are reals, and one beyond a double's range is
- * an error), nesting deeper than DBC_JS_MAX_DEPTH an error. Keys must be
+ * not is a real, as in a text document; other numbers are reals, and one
+ * beyond a double's range is an error), nesting deeper than DBC_JS_MAX_DEPTH an error. Keys must be
  * unique (jsonb's are). Every call returns DBC_OK or DBC_ERROR (ctx error);
  * after an error the builder is done. */
 typedef struct js_val dbc_js_doc;

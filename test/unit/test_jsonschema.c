@@ -8,6 +8,11 @@
 #include "jsonschema/jsonschema.h"
 #include "unit.h"
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 static bool valid(dbc_ctx *ctx, const char *doc, const char *schema)
 {
 	bool ok = false;
@@ -25,6 +30,16 @@ static const char *failure(dbc_ctx *ctx, const char *doc, const char *schema)
 	if (dbc_jsonschema_valid(ctx, NULL, doc, schema, false, &ok) == DBC_OK)
 		return NULL;
 	return ctx->message;
+}
+
+/* The errors' first row, "instance|keyword|message", or NULL. */
+static const char *first_error(dbc_ctx *ctx, const char *doc, const char *schema)
+{
+	dbc_rows rows;
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_errors(ctx, NULL, doc, schema, false, &rows) != DBC_OK || rows.nrows < 1)
+		return NULL;
+	return dbc_printf(ctx, "%s|%s|%s", rows.cells[0].s, rows.cells[2].s, rows.cells[3].s);
 }
 
 static void test_errors(dbc_ctx *ctx)
@@ -175,6 +190,44 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "123456789012345678901234567890", "{\"type\":\"integer\",\"minimum\":1}"),
 	      "an integer beyond 64 bits is a number");
 	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":0.123456789}"), "a huge real is not a multiple");
+	CHECK(!valid(ctx, "0.01", "{\"multipleOf\":1e308}") && !valid(ctx, "1", "{\"multipleOf\":1e308}") &&
+	          !valid(ctx, "0.3", "{\"multipleOf\":18446744073709551616}") &&
+	          valid(ctx, "0", "{\"multipleOf\":1e308}"),
+	      "a number smaller than multipleOf is no multiple of it (0 is)");
+	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":123456789}") &&
+	          !valid(ctx, "9223372036854775808", "{\"multipleOf\":3}") &&
+	          valid(ctx, "18446744073709551616", "{\"multipleOf\":4}") &&
+	          valid(ctx, "1e308", "{\"type\":\"integer\",\"multipleOf\":0.5}"),
+	      "multipleOf on numbers beyond 2^53 is exact");
+	CHECK(valid(ctx, "9223372036854775808", "{\"exclusiveMinimum\":9223372036854775807}") &&
+	          !valid(ctx, "9223372036854775808", "{\"maximum\":9223372036854775807}") &&
+	          !valid(ctx, "9007199254740992.0", "{\"minimum\":9007199254740993}") &&
+	          valid(ctx, "-9223372036854775808.0", "{\"const\":-9223372036854775808}"),
+	      "an integer and a real compare exactly, also where a double cannot hold the integer");
+	CHECK_STR(first_error(ctx, "0.30000000000000004", "{\"maximum\":0.3}"),
+	          "|maximum|0.30000000000000004 is greater than the maximum 0.3",
+	          "a message shows a real with the digits that tell it from its neighbours");
+	CHECK_STR(first_error(ctx, "[1e+300,2.5,1.7976931348623157e308]", "{\"const\":1}"),
+	          "|const|[1e+300,2.5,1.7976931348623157e+308] is not the constant 1",
+	          "reals keep their short form where 15 digits tell them apart, 17 where not");
+	CHECK(valid(ctx, "0.3", "{\"multipleOf\":0.1}") && valid(ctx, "2", "{\"multipleOf\":1e-05}") &&
+	          !valid(ctx, "0.35", "{\"multipleOf\":0.1}") && valid(ctx, "1e16", "{\"multipleOf\":0.1}"),
+	      "multipleOf reads decimal fractions as written");
+	/* an integer beyond 64 bits is read as a real on its own: the other
+	 * integers of the document (or schema) stay integers */
+	CHECK(valid(ctx, "[1,18446744073709551616]",
+	            "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"items\":{\"type\":\"integer\"}}"),
+	      "draft 4: 1 next to an integer beyond 64 bits is still an integer");
+	CHECK(valid(ctx, "[]", "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"maxItems\":1,"
+	                       "\"maximum\":18446744073709551616}"),
+	      "draft 4: a schema with an integer beyond 64 bits keeps its other integers integers");
+	CHECK(!valid(ctx, "{\"a\":1.0,\"b\":18446744073709551616}",
+	             "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"properties\":{\"a\":{\"type\":\"integer\"}}}"),
+	      "draft 4: 1.0 next to an integer beyond 64 bits is still no integer");
+	CHECK(valid(ctx, "[\"18446744073709551616\",-18446744073709551616,1]",
+	            "{\"prefixItems\":[{\"const\":\"18446744073709551616\"},{\"maximum\":-1e19}],"
+	            "\"items\":{\"type\":\"integer\"}}"),
+	      "a big integer in a string stays a string; a negative one is a number");
 	m = failure(ctx, "1e999", "{}");
 	CHECK(m && strstr(m, "not valid JSON"), "a real beyond double range is refused, not a crash");
 	m = failure(ctx, "\"\xff\xfe\"", "{}");
@@ -199,6 +252,103 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":3}") && !valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":2}"),
 	      "a NUL inside a string counts as a character");
 	CHECK(valid(ctx, "\"\xf0\x9f\x98\x80\"", "{\"maxLength\":1}"), "length counts code points");
+	CHECK(!valid(ctx, "{\"a\":1}", "{\"required\":[\"a\\u0000b\"]}") &&
+	          !valid(ctx, "{\"a\":1}", "{\"dependentRequired\":{\"a\":[\"a\\u0000\"]}}"),
+	      "a required name with a NUL is not the name before the NUL");
+}
+
+/* uniqueItems over long arrays: the same pair reported as by comparing
+ * every pair, in time that grows as n log n, not n^2. */
+static void test_unique_items(dbc_ctx *ctx)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < 60; i++)
+		dbc_buf_appendf(&b, "%s{\"k\":%d,\"v\":[%d,\"s\"]}", i ? "," : "", i % 50, i / 50);
+	dbc_buf_append(&b, ",true,1,null,\"1\",[1],{\"v\":[0,\"s\"],\"k\":7.0}]");
+	const char *doc = dbc_buf_finish(&b);
+	CHECK_STR(first_error(ctx, doc, "{\"uniqueItems\":true}"),
+	          "|uniqueItems|items 7 and 65 are equal: {\"k\":7,\"v\":[0,\"s\"]}",
+	          "uniqueItems on a long array: the first item that recurs, and where (1 = 1.0, key order aside)");
+	CHECK(valid(ctx, "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,"
+	                 "30,31,32,33,true,false,null,\"0\",[0],{\"0\":0},1.5,-0.5,[],{}]",
+	            "{\"uniqueItems\":true}"),
+	      "uniqueItems: values of different kinds are different");
+	/* 200,000 distinct items, then the one before again: comparing every
+	 * pair took minutes; the child gets 20 s of CPU time */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit cpu = {.rlim_cur = 20, .rlim_max = 20};
+		setrlimit(RLIMIT_CPU, &cpu);
+		dbc_buf big;
+		dbc_buf_init(&big, ctx);
+		dbc_buf_appendc(&big, '[');
+		for (int i = 0; i < 200000; i++)
+			dbc_buf_appendf(&big, "%d,", i * 7 % 200000);
+		dbc_buf_append(&big, "199993]"); /* 199999 * 7 % 200000 */
+		const char *m = first_error(ctx, dbc_buf_finish(&big), "{\"uniqueItems\":true}");
+		_exit(m && strcmp(m, "|uniqueItems|items 199999 and 200000 are equal: 199993") == 0 ? 0 : 1);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "uniqueItems on 200,000 items ends well within 20 s of CPU time");
+}
+
+/* Branches that all recurse into the same values: each level doubles the
+ * work, so a document 40 levels deep would take days. The evaluation ends
+ * in an error after a bounded number of steps (the child has 20 s of CPU
+ * time, and its exit status says what it saw). */
+static void test_exponential(dbc_ctx *ctx)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rlimit cpu = {.rlim_cur = 20, .rlim_max = 20};
+		setrlimit(RLIMIT_CPU, &cpu);
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		for (int i = 0; i < 40; i++)
+			dbc_buf_appendc(&b, '[');
+		dbc_buf_append(&b, "\"x\"");
+		for (int i = 0; i < 40; i++)
+			dbc_buf_appendc(&b, ']');
+		const char *m = failure(ctx, dbc_buf_finish(&b),
+		                        "{\"type\":\"array\",\"anyOf\":[{\"items\":{\"$ref\":\"#\"}},"
+		                        "{\"items\":{\"$ref\":\"#\"}}]}");
+		_exit(m && strstr(m, "too many steps") ? 0 : 1);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0,
+	      "an evaluation that grows exponentially ends in an error, not a hang");
+	/* the bound grows with the document: a long array is no problem */
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < 100000; i++)
+		dbc_buf_append(&b, i ? ",{\"a\":[1,2]}" : "{\"a\":[1,2]}");
+	dbc_buf_appendc(&b, ']');
+	CHECK(valid(ctx, dbc_buf_finish(&b),
+	            "{\"items\":{\"allOf\":[{\"properties\":{\"a\":{\"items\":{\"anyOf\":[{\"type\":\"string\"},"
+	            "{\"minimum\":0}]}}}},{\"required\":[\"a\"]},{\"type\":\"object\"}]}}"),
+	      "a large document with many subschemas a value is not refused for its size");
+}
+
+/* ECMA-262 patterns where PCRE2's defaults read them otherwise. */
+static void test_regex(dbc_ctx *ctx)
+{
+	CHECK(valid(ctx, "\"ab\"", "{\"pattern\":\"^a[^]$\"}") && valid(ctx, "\"a\\nb\"", "{\"pattern\":\"^a[^]b$\"}"),
+	      "[^] is any character, newline included");
+	CHECK(!valid(ctx, "\"a\"", "{\"pattern\":\"[]\"}") && valid(ctx, "\"a\"", "{\"pattern\":\"a|[]\"}"),
+	      "[] is a class that matches nothing");
+	CHECK(!valid(ctx, "\"\\r\"", "{\"pattern\":\"^.$\"}") && !valid(ctx, "\"\\u2028\"", "{\"pattern\":\"^.$\"}") &&
+	          !valid(ctx, "\"\\u2029\"", "{\"pattern\":\"^.$\"}") && !valid(ctx, "\"\\n\"", "{\"pattern\":\"^.$\"}"),
+	      ". matches no ECMA-262 line terminator (\\n, \\r, U+2028, U+2029)");
+	CHECK(valid(ctx, "\"\\u000b\"", "{\"pattern\":\"^.$\"}") && valid(ctx, "\"\\u0085\"", "{\"pattern\":\"^.$\"}") &&
+	          valid(ctx, "\".\"", "{\"pattern\":\"^[.]$\"}") && !valid(ctx, "\"x\"", "{\"pattern\":\"^[.]$\"}") &&
+	          valid(ctx, "\".\"", "{\"pattern\":\"^\\\\.$\"}") && !valid(ctx, "\"x\"", "{\"pattern\":\"^\\\\.$\"}"),
+	      ". matches other characters; [.] and \\. stay a dot");
 }
 
 static void test_cache(dbc_ctx *ctx)
@@ -234,6 +384,9 @@ int main(void)
 	test_drafts_and_formats(&ctx);
 	test_meta(&ctx);
 	test_hostile(&ctx);
+	test_regex(&ctx);
+	test_unique_items(&ctx);
+	test_exponential(&ctx);
 	test_cache(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
