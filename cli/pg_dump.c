@@ -12,9 +12,11 @@
  * replaces or follows whatever is at the name (a file, a symlink). A
  * failure, or a crash of pg_dump or of this command, leaves nothing under
  * the name; the temporary file is removed on every failure seen here.
- * SIGINT, SIGTERM and SIGHUP that reach this command while pg_dump runs
- * are passed on to pg_dump, and end the backup as a failure seen here: a
- * stopped backup leaves no temporary file and no pg_dump running alone.
+ * Before it is named, pg_restore reads the whole archive back (the
+ * verification a recorded backup claims). SIGINT, SIGTERM and SIGHUP that
+ * reach this command while pg_dump or pg_restore runs are passed on to it,
+ * and end the backup as a failure seen here: a stopped backup leaves no
+ * temporary file and no tool running alone.
  */
 #include "driver.h"
 
@@ -37,7 +39,7 @@ static char *fmt_err(const char *a, const char *b, const char *c)
 	return s;
 }
 
-/* The running pg_dump, for the handler, and the signal that stopped it. */
+/* The running tool, for the handler, and the signal that stopped it. */
 static volatile sig_atomic_t dump_pid;
 static volatile sig_atomic_t stop_signal;
 
@@ -73,18 +75,11 @@ static void restore_stops(const struct sigaction saved[])
 		sigaction(passed_on[i], &saved[i], NULL);
 }
 
-/* Runs pg_dump into file (in the snapshot when one is given); 0 when it
- * exited 0. */
-static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, char **err)
+/* Runs argv[0] (found on PATH) with signals passed on; with info, under
+ * only that connection's libpq environment. 0 when it exited 0; else *err
+ * says what failed ("<what> failed; nothing was recorded"). */
+static int run_tool(const char *const argv[], PQconninfoOption *info, const char *what, char **err)
 {
-	PQconninfoOption *info = PQconninfo(conn);
-	char *file_arg = NULL, *snapshot_arg = NULL;
-	if (!info || asprintf(&file_arg, "--file=%s", file) < 0 ||
-	    (snapshot && asprintf(&snapshot_arg, "--snapshot=%s", snapshot) < 0)) {
-		PQconninfoFree(info);
-		*err = fmt_err("out of memory", NULL, NULL);
-		return -1;
-	}
 	struct sigaction saved[NPASSED];
 	stop_signal = 0;
 	catch_stops(saved);
@@ -92,32 +87,25 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 	if (pid < 0) {
 		int saved_errno = errno;
 		restore_stops(saved);
-		PQconninfoFree(info);
-		free(file_arg);
-		free(snapshot_arg);
-		*err = fmt_err("cannot start pg_dump", NULL, strerror(saved_errno));
+		*err = fmt_err("cannot start ", argv[0], strerror(saved_errno));
 		return -1;
 	}
 	if (pid == 0) {
-		restore_stops(saved); /* pg_dump gets the dispositions this command got */
+		restore_stops(saved); /* the tool gets the dispositions this command got */
 		/* the child: only the connection's parameters, none inherited */
-		for (PQconninfoOption *o = info; o->keyword; o++)
+		for (PQconninfoOption *o = info; o && o->keyword; o++)
 			if (o->envvar)
 				unsetenv(o->envvar);
-		for (PQconninfoOption *o = info; o->keyword; o++)
+		for (PQconninfoOption *o = info; o && o->keyword; o++)
 			if (o->envvar && o->val && *o->val)
 				setenv(o->envvar, o->val, 1);
-		execlp("pg_dump", "pg_dump", "--format=custom", "--no-password", file_arg,
-		       snapshot_arg, (char *)NULL);
-		fprintf(stderr, "dbcare: cannot run pg_dump (is it on PATH?): %s\n", strerror(errno));
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "dbcare: cannot run %s (is it on PATH?): %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	dump_pid = pid;
 	if (stop_signal) /* arrived between fork and here */
 		kill(pid, stop_signal);
-	PQconninfoFree(info);
-	free(file_arg);
-	free(snapshot_arg);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -129,10 +117,47 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 		return -1;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		*err = fmt_err("pg_dump failed; nothing was recorded", NULL, NULL);
+		*err = fmt_err(what, " failed; nothing was recorded", NULL);
 		return -1;
 	}
 	return 0;
+}
+
+/* Runs pg_dump into file (in the snapshot when one is given). */
+static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, char **err)
+{
+	PQconninfoOption *info = PQconninfo(conn);
+	char *file_arg = NULL, *snapshot_arg = NULL;
+	int rc = -1;
+	if (!info || asprintf(&file_arg, "--file=%s", file) < 0 ||
+	    (snapshot && asprintf(&snapshot_arg, "--snapshot=%s", snapshot) < 0))
+		*err = fmt_err("out of memory", NULL, NULL);
+	else {
+		const char *argv[] = {"pg_dump", "--format=custom", "--no-password", file_arg,
+		                      snapshot_arg, NULL};
+		rc = run_tool(argv, info, "pg_dump", err);
+	}
+	PQconninfoFree(info);
+	free(file_arg);
+	free(snapshot_arg);
+	return rc;
+}
+
+/* The verification: pg_restore reads the whole archive back, its table of
+ * contents and every data block (decompressed), writing the script it
+ * would run to nowhere. A truncated or damaged archive fails it, and is
+ * neither named nor recorded. */
+static int verify_dump(const char *file, char **err)
+{
+	char *file_arg = NULL;
+	if (asprintf(&file_arg, "%s", file) < 0) {
+		*err = fmt_err("out of memory", NULL, NULL);
+		return -1;
+	}
+	const char *argv[] = {"pg_restore", "--file=/dev/null", "--", file_arg, NULL};
+	int rc = run_tool(argv, NULL, "reading the dump back with pg_restore", err);
+	free(file_arg);
+	return rc;
 }
 
 static int sync_path(const char *path, int flags)
@@ -200,6 +225,8 @@ int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err)
 	}
 	close(fd);
 	int rc = run_pg_dump((PGconn *)db->handle, tmp, snapshot, err);
+	if (rc == 0)
+		rc = verify_dump(tmp, err);
 	if (rc == 0)
 		rc = publish(tmp, path, err);
 	unlink(tmp); /* gone already after a publish */

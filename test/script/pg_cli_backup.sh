@@ -6,7 +6,8 @@
 # -- the command and pg_dump both, as a crash does -- leaves nothing under
 # the name; a failing pg_dump leaves no file at all. The recorded
 # fingerprint is the schema in the dump: read in the snapshot pg_dump
-# dumps, even when DDL commits between the two. A stand-in pg_dump on PATH
+# dumps, even when DDL commits between the two. A dump that pg_restore
+# cannot read back whole is neither named nor recorded. A stand-in pg_dump on PATH
 # (which then runs the real one) makes each case deterministic.
 set -eu
 db=dbcare_cli_backup
@@ -35,6 +36,7 @@ case "\$(cat "$work/mode")" in
   fail) printf 'PGDMP half a dump' >"\$file"; exit 1 ;;
   slow) sleep 0.6 ;;
   hang) printf 'PGDMP half a dump' >"\$file"; echo \$\$ >"$work/shim.pid"; exec sleep 30 ;;
+  corrupt) "$B/pg_dump" "\$@" || exit; truncate -s -200 "\$file"; exit 0 ;;
   ddl) "$B/psql" -X -q -At -c "SET lock_timeout = '2s'" \
          -c "ALTER TABLE accounts ADD COLUMN added_during_backup int" >/dev/null 2>&1 || true ;;
 esac
@@ -54,6 +56,15 @@ echo precious >precious
 ln -s "$work/precious" link.dump
 backup 1 backup link.dump --db "$url"; has "exists already" err
 [ "$(cat precious)" = precious ] || fail "backup overwrote the file a symlink points to"
+
+# --- a dump that does not read back (pg_dump said success): not recorded,
+# not named; the command reads every archive back with pg_restore
+echo corrupt >mode
+before=$(q -c "SELECT count(*) FROM dbbackup_list()")
+backup 1 backup damaged.dump --db "$url"; has "reading the dump back with pg_restore failed" err
+[ ! -e damaged.dump ] || fail "a dump that does not read back was named"
+[ -z "$(leftovers damaged.dump.tmp)" ] || fail "the damaged dump's temporary file stayed: $(leftovers damaged.dump.tmp)"
+[ "$(q -c "SELECT count(*) FROM dbbackup_list()")" = "$before" ] || fail "a dump that does not read back was recorded"
 
 # --- a crash in the middle of the dump: nothing under the name
 echo crash >mode
