@@ -139,63 +139,97 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "       \
 	"ORDER BY 1 LIMIT 1"
 
-/* The triggers (their functions), rules and row security policies a DELETE
- * or INSERT ($3) on table $1.$2 or its partitions would run with the
- * caller's rights whose owner is neither a superuser nor a role whose
+/* What a DELETE or INSERT ($3) on table $1.$2, its partitions and its
+ * inheritance children would run with the caller's rights that is code of
+ * an untrusted role: one that is neither a superuser nor a role whose
  * rights the caller has (a superuser has every role's rights by
- * pg_has_role, so for a superuser caller any such owner counts). dbcare's own trigger functions (schema dbcare) are
- * the extension's. Row security binds neither superusers nor BYPASSRLS
- * roles; SELECT policies apply too, as the statements read the rows. */
+ * pg_has_role, so for a superuser caller every such role counts).
+ * - a trigger for the event whose function such a role owns, and any
+ *   trigger of a table such a role owns (its WHEN clause and arguments are
+ *   the table owner's), but dbcare's own trigger functions without WHEN;
+ * - a rule for the event, a row security policy (SELECT ones too, as the
+ *   statements read rows; superusers and BYPASSRLS roles are not bound) of
+ *   a table such a role owns;
+ * - INSERT: a column default or generated column, a CHECK constraint, an
+ *   index expression or predicate that calls a function (directly, by an
+ *   operator or a cast) such a role owns.
+ * The first one found, described; no row when there is none. */
+/* r: a row with the role's roleid and rolsuper. */
+#define UNTRUSTED(r)                                                                              \
+	"(NOT " r ".rolsuper AND ((SELECT super FROM me) OR NOT "                                    \
+	"pg_catalog.pg_has_role(CURRENT_USER, " r ".roleid, 'USAGE')))"
 #define OWNER_CODE_SQL                                                                            \
-	"WITH rel AS (SELECT pg_catalog.to_regclass(CASE WHEN $1 IS NULL THEN "                       \
+	"WITH RECURSIVE rel AS (SELECT pg_catalog.to_regclass(CASE WHEN $1 IS NULL THEN "             \
 	"pg_catalog.quote_ident($2) ELSE pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "     \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2) END) AS oid), "                           \
-	"tree AS (SELECT t.relid AS oid FROM rel, pg_catalog.pg_partition_tree(rel.oid) t "           \
-	"UNION SELECT oid FROM rel WHERE oid IS NOT NULL), "                                          \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2) END)::pg_catalog.oid AS oid), "           \
+	"tree(oid) AS (SELECT oid FROM rel WHERE oid IS NOT NULL UNION "                              \
+	"SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent "                   \
+	"OPERATOR(pg_catalog.=) tree.oid), "                                                          \
 	"me AS (SELECT r.rolsuper AS super, r.rolsuper OR r.rolbypassrls AS free "                     \
-	"FROM pg_catalog.pg_roles r "                                                                 \
-	"WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER) "                                       \
+	"FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "           \
+	"t AS (SELECT c.oid, c.relrowsecurity, o.oid AS roleid, o.rolname, o.rolsuper "                \
+	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
+	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner) "                     \
 	"SELECT d FROM ("                                                                             \
 	"SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(g.tgname) "                 \
-	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) g.tgrelid::pg_catalog.regclass::text "\
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
 	"OPERATOR(pg_catalog.||) ' (function ' OPERATOR(pg_catalog.||) "                              \
 	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' AS d " \
-	"FROM tree JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) tree.oid "        \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) "         \
+	"'; table owned by ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.rolname) "              \
+	"OPERATOR(pg_catalog.||) ')' AS d "                                                           \
+	"FROM t JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) t.oid "              \
 	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) g.tgfoid "                         \
-	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) f.proowner "                      \
+	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
+	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
 	"WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' "                       \
 	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 ELSE 4 END) "     \
 	"OPERATOR(pg_catalog.<>) 0 "                                                                  \
-	"AND f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM pg_catalog.pg_namespace n " \
-	"WHERE n.nspname OPERATOR(pg_catalog.=) 'dbcare') "                                           \
-	"AND NOT o.rolsuper AND ((SELECT super FROM me) "                                             \
-	"OR NOT pg_catalog.pg_has_role(CURRENT_USER, o.oid, 'USAGE')) "            \
+	"AND (" UNTRUSTED("fo") " OR (" UNTRUSTED("t") " AND (g.tgqual IS NOT NULL OR "               \
+	"f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM pg_catalog.pg_namespace n "    \
+	"WHERE n.nspname OPERATOR(pg_catalog.=) 'dbcare')))) "                                        \
 	"UNION ALL "                                                                                  \
 	"SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "                  \
-	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
 	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
-	"pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' "                              \
-	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
-	"JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) c.oid "                    \
-	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner "                      \
+	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM t JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) t.oid "             \
 	"WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' ELSE '3' END::\"char\" " \
-	"AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' "                                               \
-	"AND NOT o.rolsuper AND ((SELECT super FROM me) "                                             \
-	"OR NOT pg_catalog.pg_has_role(CURRENT_USER, o.oid, 'USAGE')) "            \
+	"AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' AND " UNTRUSTED("t") " "                        \
 	"UNION ALL "                                                                                  \
 	"SELECT 'row security policy ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.polname) "    \
-	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) c.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
 	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
-	"pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' "                              \
-	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
-	"AND c.relrowsecurity "                                                                       \
-	"JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) c.oid "                     \
-	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner "                      \
-	"WHERE p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' ELSE 'a' END::\"char\") "         \
-	"AND NOT (SELECT free FROM me) "                                                              \
-	"AND NOT o.rolsuper AND ((SELECT super FROM me) "                                             \
-	"OR NOT pg_catalog.pg_has_role(CURRENT_USER, o.oid, 'USAGE')) "            \
+	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid "              \
+	"WHERE t.relrowsecurity "                                                                     \
+	"AND p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' ELSE 'a' END::\"char\") "          \
+	"AND NOT (SELECT free FROM me) AND " UNTRUSTED("t") " "                                       \
+	"UNION ALL "                                                                                  \
+	"SELECT 'an expression of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "        \
+	"OPERATOR(pg_catalog.||) ' (a default, CHECK or index calling ' OPERATOR(pg_catalog.||) "     \
+	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) ')' "     \
+	"FROM t JOIN pg_catalog.pg_depend d ON "                                                      \
+	"(d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid " \
+	"IN (SELECT a.oid FROM pg_catalog.pg_attrdef a WHERE a.adrelid OPERATOR(pg_catalog.=) t.oid)) " \
+	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND "    \
+	"d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid "                   \
+	"OPERATOR(pg_catalog.=) t.oid AND k.contype OPERATOR(pg_catalog.=) 'c')) "                    \
+	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid " \
+	"IN (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid OPERATOR(pg_catalog.=) "  \
+	"t.oid)) "                                                                                    \
+	"LEFT JOIN pg_catalog.pg_operator op ON d.refclassid OPERATOR(pg_catalog.=) "                 \
+	"'pg_catalog.pg_operator'::pg_catalog.regclass AND op.oid OPERATOR(pg_catalog.=) d.refobjid " \
+	"LEFT JOIN pg_catalog.pg_cast ca ON d.refclassid OPERATOR(pg_catalog.=) "                     \
+	"'pg_catalog.pg_cast'::pg_catalog.regclass AND ca.oid OPERATOR(pg_catalog.=) d.refobjid "     \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) CASE "                             \
+	"WHEN d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass "         \
+	"THEN d.refobjid WHEN op.oid IS NOT NULL THEN op.oprcode::pg_catalog.oid "                    \
+	"ELSE ca.castfunc END "                                                                       \
+	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
+	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
+	"WHERE $3 OPERATOR(pg_catalog.=) 'INSERT' AND " UNTRUSTED("fo") " "                           \
 	") x ORDER BY 1 LIMIT 1"
 
 /* Two runs of one policy take turns until the transaction (or batch) ends. */

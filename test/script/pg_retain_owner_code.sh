@@ -5,8 +5,9 @@
 # made its owner a superuser when a superuser's scheduled retention ran over
 # the table. Now a policy whose statements would run code of a role that is
 # neither a superuser nor one whose rights the caller has is refused, naming
-# that code, and nothing runs; run by that role (or with a superuser's
-# function) it works.
+# that code, and nothing runs: a trigger's function or WHEN clause, a trigger
+# on an inheritance child, an archive's default or CHECK. Run by that role,
+# or with only a superuser's or dbcare's own code, it works.
 set -eu
 db=dbcare_retain_owner_code
 . "$(dirname "$0")/lib/pg.sh"
@@ -33,7 +34,7 @@ super() { q -c "SELECT rolsuper FROM pg_roles WHERE rolname = 'dbc_mal'"; }
 # 1. A superuser's dbretain_apply and dbretain_run are refused.
 out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "dbretain_apply ran: $out"
 case "$out" in
-  *"dbcare: retention policy \"ev\": the DELETE on table mal.ev would run trigger esc of mal.ev (function mal.esc(), owned by dbc_mal) with your rights"*) ;;
+  *"dbcare: retention policy \"ev\": the DELETE on table mal.ev would run trigger esc of mal.ev (function mal.esc(), owned by dbc_mal; table owned by dbc_mal) with your rights"*) ;;
   *) fail "dbretain_apply: $out" ;;
 esac
 out=$(q -c "CALL dbretain_run('ev')" 2>&1) && fail "dbretain_run ran: $out"
@@ -64,21 +65,62 @@ out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "the archive 
 case "$out" in *"the INSERT on table mal.ev_archive would run trigger esc_ins"*) ;; *) fail "archive: $out" ;; esac
 [ "$(super)" = f ] || fail "the archive's trigger made its owner a superuser"
 
-# 4. A trigger function a superuser owns is the superuser's own code: allowed.
-q -c "DROP TRIGGER esc_ins ON mal.ev_archive" \
+# 4. Other ways the owner's code runs: a WHEN clause on a trigger whose
+# function is a built-in; a trigger on an inheritance child the purge
+# reaches; an archive whose default or CHECK calls the owner's function.
+q -c "DROP TRIGGER esc_ins ON mal.ev_archive" >/dev/null
+q -c "SET ROLE dbc_mal" -c "CREATE FUNCTION mal.w() RETURNS boolean LANGUAGE plpgsql AS \$\$
+      BEGIN
+        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          EXECUTE 'ALTER ROLE dbc_mal SUPERUSER';
+        END IF;
+        RETURN false;
+      END\$\$" \
+  -c "CREATE TRIGGER w BEFORE DELETE ON mal.ev FOR EACH ROW WHEN (mal.w())
+      EXECUTE FUNCTION pg_catalog.suppress_redundant_updates_trigger()" >/dev/null
+out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "the WHEN clause's run ran: $out"
+case "$out" in *"would run trigger w of mal.ev"*) ;; *) fail "WHEN: $out" ;; esac
+q -c "DROP TRIGGER w ON mal.ev" >/dev/null
+q -c "SET ROLE dbc_mal" -c "ALTER TABLE mal.ev_archive ADD COLUMN note boolean DEFAULT mal.w()" >/dev/null
+out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "the archive's default ran: $out"
+case "$out" in *"the INSERT on table mal.ev_archive would run an expression of mal.ev_archive"*"mal.w()"*) ;; *) fail "default: $out" ;; esac
+q -c "SET ROLE dbc_mal" -c "ALTER TABLE mal.ev_archive DROP COLUMN note" \
+  -c "ALTER TABLE mal.ev_archive ADD CONSTRAINT c CHECK (mal.w() IS NOT NULL)" >/dev/null
+out=$(q -c "SELECT * FROM dbretain_apply('ev', 100)" 2>&1) && fail "the archive's CHECK ran: $out"
+case "$out" in *"would run an expression of mal.ev_archive"*) ;; *) fail "CHECK: $out" ;; esac
+q -c "SET ROLE dbc_mal" -c "ALTER TABLE mal.ev_archive DROP CONSTRAINT c" \
+  -c "CREATE TABLE mal.sdc () INHERITS (mal.sd)" \
+  -c "CREATE TRIGGER esc BEFORE DELETE ON mal.sdc FOR EACH ROW EXECUTE FUNCTION mal.esc()" >/dev/null
+q -c "DROP TRIGGER esc ON mal.sd" >/dev/null
+out=$(q -c "SELECT dbsoftdelete_purge('mal.sd')" 2>&1) && fail "the purge reached a child's trigger: $out"
+case "$out" in *"would run trigger esc of mal.sdc"*) ;; *) fail "inheritance child: $out" ;; esac
+q -c "DROP TABLE mal.sdc" >/dev/null
+[ "$(super)" = f ] || fail "the owner became a superuser"
+
+# Allowed: the superuser's own trigger function on a table the superuser
+# owns, dbcare's own soft-delete trigger on the owner's table, and an
+# archive of the owner's whose default calls a built-in.
+q -c "CREATE TABLE public.own (id int PRIMARY KEY, at timestamptz NOT NULL)" \
+  -c "INSERT INTO public.own SELECT i, now() - interval '60 days' FROM generate_series(1, 3) i" \
   -c "CREATE FUNCTION public.dbc_count_del() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN OLD; END\$\$" \
-  -c "CREATE TRIGGER count_del BEFORE DELETE ON mal.ev FOR EACH ROW EXECUTE FUNCTION public.dbc_count_del()" >/dev/null
-[ "$(q -c "SELECT archived FROM dbretain_apply('ev', 100)")" = 5 ] || fail "a superuser's trigger function blocked the run"
+  -c "CREATE TRIGGER count_del BEFORE DELETE ON public.own FOR EACH ROW EXECUTE FUNCTION public.dbc_count_del()" \
+  -c "SELECT dbretain_add('own', 'public.own', 'at', '30 days', 'delete')" >/dev/null
+[ "$(q -c "SELECT deleted FROM dbretain_apply('own', 100)")" = 3 ] || fail "a superuser's own trigger blocked the run"
+q -c "SET ROLE dbc_mal" -c "ALTER TABLE mal.ev_archive ADD COLUMN seen timestamptz DEFAULT now()" >/dev/null
+[ "$(q -c "SELECT archived FROM dbretain_apply('ev', 100)")" = 5 ] || fail "a built-in default blocked the archive"
+[ "$(q -c "SELECT dbsoftdelete_purge('mal.sd')")" = 1 ] || fail "dbcare's own soft-delete trigger blocked the purge"
+q -c "DELETE FROM mal.sd WHERE id = 2" >/dev/null
 
 # 5. A role with the owner's rights runs the owner's code as itself: allowed.
 q -c "DROP ROLE IF EXISTS dbc_ops" -c "CREATE ROLE dbc_ops LOGIN IN ROLE dbc_mal" \
   -c "GRANT USAGE ON SCHEMA dbcare TO dbc_ops" \
   -c "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA dbcare TO dbc_ops" \
   -c "GRANT EXECUTE ON FUNCTION dbsoftdelete_purge(text, text) TO dbc_ops" >/dev/null
+q -c "CREATE TRIGGER esc BEFORE DELETE ON mal.sd FOR EACH ROW EXECUTE FUNCTION mal.esc()" >/dev/null
 [ "$(q -c "SET ROLE dbc_ops" -c "SELECT dbsoftdelete_purge('mal.sd')")" = 1 ] || fail "the owner's member could not purge"
 [ "$(super)" = f ] || fail "the owner became a superuser"
 
-q -c "SELECT dbretain_drop('ev')" -c "SELECT dbsoftdelete_disable('mal.sd')" \
-  -c "DROP SCHEMA mal CASCADE" -c "DROP FUNCTION public.dbc_count_del()" \
+q -c "SELECT dbretain_drop('ev')" -c "SELECT dbretain_drop('own')" -c "SELECT dbsoftdelete_disable('mal.sd')" \
+  -c "DROP SCHEMA mal CASCADE" -c "DROP TABLE public.own" -c "DROP FUNCTION public.dbc_count_del()" \
   -c "DROP OWNED BY dbc_ops" -c "DROP ROLE dbc_ops" -c "DROP ROLE dbc_mal" >/dev/null
 echo "ok: retention runs no other role's trigger with the caller's rights"
