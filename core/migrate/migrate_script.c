@@ -309,10 +309,28 @@ static int add_stmt(dbc_ctx *ctx, dbc_script_info *info, int *cap, const char *t
 	return DBC_OK;
 }
 
+/* Where each token and comment starts, in order: two readings of a script
+ * lex it alike exactly when these agree. */
+typedef struct lex_marks {
+	size_t *at;
+	int n, cap;
+} lex_marks;
+
+static int mark(dbc_ctx *ctx, lex_marks *m, size_t pos)
+{
+	if (!m)
+		return DBC_OK;
+	if (dbc_grow(ctx, &m->at, m->n, &m->cap, sizeof(*m->at), 64) != DBC_OK)
+		return DBC_ERROR;
+	m->at[m->n++] = pos;
+	return DBC_OK;
+}
+
 /* plain_escapes: read '...' with backslash escapes, as psql does while
- * standard_conforming_strings is off. */
+ * standard_conforming_strings is off. marks (or NULL) gets where every
+ * token and comment starts. */
 static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_script_info *out,
-                   bool plain_escapes)
+                   bool plain_escapes, lex_marks *marks)
 {
 	memset(out, 0, sizeof(*out));
 	out->no_transaction = dbc_script_is_no_transaction(script);
@@ -345,11 +363,15 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 			continue;
 		}
 		if (c == '-' && s[lx.pos + 1] == '-') {
+			if (mark(ctx, marks, lx.pos) != DBC_OK)
+				return DBC_ERROR;
 			const char *nl = strchr(s + lx.pos, '\n');
 			advance_to(&lx, nl ? (size_t)(nl - s) : strlen(s));
 			continue;
 		}
 		if (c == '/' && s[lx.pos + 1] == '*') {
+			if (mark(ctx, marks, lx.pos) != DBC_OK)
+				return DBC_ERROR;
 			last_line = lx.line;
 			advance_to(&lx, skip_block_comment(s, lx.pos, st.pg, &open));
 			continue;
@@ -357,6 +379,8 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 		/* a significant token starts here */
 		size_t tok = lx.pos, end;
 		int tok_line = lx.line;
+		if (mark(ctx, marks, tok) != DBC_OK)
+			return DBC_ERROR;
 		last_line = tok_line;
 		if (!out->shell_line &&
 		    (st.pg ? c == '\\' : c == '.' && (tok == 0 || s[tok - 1] == '\n')))
@@ -483,19 +507,38 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
                        dbc_script_info *out)
 {
-	if (analyse(ctx, d, script, out, false) != DBC_OK)
+	lex_marks on = {0}, off = {0};
+	bool psql = d->script_grammar == DBC_GRAMMAR_PSQL && strchr(script, '\\');
+	if (analyse(ctx, d, script, out, false, psql ? &on : NULL) != DBC_OK)
 		return DBC_ERROR;
 	/* psql reads '...' with backslash escapes while standard_conforming_strings
-	 * is off (a SET earlier in the script, or the database's or the role's
-	 * setting), and follows every SET as it runs the script: a backslash
-	 * inside a string under one reading can stand outside every string under
-	 * the other, where psql runs it as a meta-command. A PostgreSQL script
-	 * with a backslash is read the second way too, for that alone. */
-	if (d->script_grammar == DBC_GRAMMAR_PSQL && !out->shell_line && strchr(script, '\\')) {
+	 * is off (a SET in the script, or the database's or the role's setting),
+	 * and follows every change of it as it runs the script, line by line: a
+	 * backslash inside a string under one reading can stand outside every
+	 * string under another, where psql runs it as a meta-command. When both
+	 * readings lex the script alike (every token and comment starts at the
+	 * same place, so at every line start both are in the same state), any
+	 * mixture of them psql may follow lexes it alike too; otherwise the
+	 * script is refused at the first line where they part. */
+	if (psql && !out->shell_line) {
 		dbc_script_info other;
-		if (analyse(ctx, d, script, &other, true) != DBC_OK)
+		if (analyse(ctx, d, script, &other, true, &off) != DBC_OK)
 			return DBC_ERROR;
-		out->escaped_shell_line = other.shell_line;
+		int i = 0;
+		while (i < on.n && i < off.n && on.at[i] == off.at[i])
+			i++;
+		if (i < on.n || i < off.n || (out->open_line != 0) != (other.open_line != 0)) {
+			size_t at = i < on.n && i < off.n ? (on.at[i] < off.at[i] ? on.at[i] : off.at[i])
+			            : i < on.n           ? on.at[i]
+			            : i < off.n          ? off.at[i]
+			                                 : strlen(script);
+			if (i > 0 && at > on.at[i - 1])
+				at = on.at[i - 1]; /* the token that ends differently */
+			int line = 1;
+			for (size_t k = 0; k < at; k++)
+				line += script[k] == '\n';
+			out->escaped_shell_line = line;
+		}
 	}
 	return DBC_OK;
 }
@@ -532,13 +575,14 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_
 	}
 	if (!info->shell_line && info->escaped_shell_line) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "migration %s has a backslash at line %d that psql reads outside every string "
-		          "when standard_conforming_strings is off",
+		          "migration %s reads differently from line %d when standard_conforming_strings "
+		          "is off",
 		          label, info->escaped_shell_line);
 		dbc_error_detail(ctx, "With standard_conforming_strings off (set by the script or for the "
 		                      "database or role), a backslash in '...' escapes the next "
-		                      "character, so a string can end elsewhere, and dbmigrate_script()'s "
-		                      "psql script would run that backslash as a meta-command.");
+		                      "character, so a string ends elsewhere; psql follows that setting "
+		                      "as it runs dbmigrate_script()'s script, where text dbcare reads "
+		                      "inside a string could run as a meta-command.");
 		dbc_error_hint(ctx, "Write a string holding a backslash as E'...' with the backslash "
 		                    "doubled, or as chr(92).");
 		return DBC_ERROR;

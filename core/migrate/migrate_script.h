@@ -41,9 +41,10 @@ typedef struct dbc_script_info {
 	 * none. Neither is
 	 * valid SQL, so such a script is refused at registration. */
 	int shell_line;
-	/* PostgreSQL, shell_line 0: the first line where psql would meet a
-	 * backslash outside strings if it read '...' with backslash escapes, as
-	 * it does while standard_conforming_strings is off; 0: none. Refused at
+	/* PostgreSQL, shell_line 0: the first line where psql, reading '...' with
+	 * backslash escapes as it does while standard_conforming_strings is off,
+	 * lexes the script differently (a token or comment starts elsewhere); 0:
+	 * both readings agree, and so does any mixture of them. Refused at
 	 * registration too. */
 	int escaped_shell_line;
 	/* The line where a string, quoted name, dollar quote or block comment

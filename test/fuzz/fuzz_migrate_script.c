@@ -60,8 +60,8 @@ static void check_engine(dbc_ctx *ctx, const dbc_dialect *engine, const char *sc
 		            "nothing after the last statement is lost");
 	}
 	/* the second reading (psql with standard_conforming_strings off) is made
-	 * for PostgreSQL only, names a line of the script, and is reported only
-	 * when the first found nothing */
+	 * for PostgreSQL only, names a line of the script where the readings
+	 * part, and is reported only when the first found nothing */
 	if (info.escaped_shell_line)
 		FUZZ_ASSERT(engine->script_grammar == DBC_GRAMMAR_PSQL && !info.shell_line &&
 		                info.escaped_shell_line >= 1 &&
