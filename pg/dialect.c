@@ -29,6 +29,7 @@ const dbc_dialect pgdbc_dialect = {
 
 	.table_inheritance = true,
 	.row_locator = "ctid::text",
+	.partition_row_locator = "%stableoid::regclass::text || ' ' || %sctid::text",
 	/* a valid unique index and attnotnull admit no violating row, whatever
 	 * triggers or session_replication_role say (check_run.c) */
 	.enforced_binds_rows = true,

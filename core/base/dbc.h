@@ -116,6 +116,9 @@ typedef struct dbc_dialect {
 	/* An expression naming a row of any table, after "alias."; NULL: the
 	 * table's columns together name the row. */
 	const char *row_locator;
+	/* The same for a partitioned table, whose partitions number their rows
+	 * alike: a format with two %s, each taking the alias (NULL: row_locator). */
+	const char *partition_row_locator;
 	/* Table and column names match without regard to ASCII case. */
 	bool names_fold_case;
 	/* A valid unique index, and a validated and enforced NOT NULL, bind

@@ -76,7 +76,9 @@ static int add_columns(dbc_ctx *ctx, const char *alias, const dbc_strlist *cols,
 }
 
 /* The key a sample shows for an offending row: the rowid, else the primary
- * key, else (PostgreSQL) the foreign key's own columns or the ctid. */
+ * key, else (PostgreSQL) the foreign key's own columns or the ctid (with the
+ * partition for a partitioned table, where a ctid alone names a row of each
+ * partition). */
 static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, const char *alias,
                    dbc_strlist *out)
 {
@@ -88,6 +90,9 @@ static int row_key(dbc_ctx *ctx, const dbc_table *t, const dbc_constraint *con, 
 		return add_columns(ctx, alias, &pk->columns, out);
 	if (con->kind == DBC_CON_FOREIGN_KEY && con->columns.n > 0)
 		return add_columns(ctx, alias, &con->columns, out);
+	if (dialect(ctx)->partition_row_locator && is_partitioned(t))
+		return dbc_strlist_add(ctx, out,
+		                       dbc_printf(ctx, dialect(ctx)->partition_row_locator, alias, alias));
 	if (dialect(ctx)->row_locator)
 		return dbc_strlist_add(ctx, out, dbc_printf(ctx, "%s%s", alias, dialect(ctx)->row_locator));
 	/* A table whose every rowid spelling is a column and that has no
