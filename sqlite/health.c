@@ -129,6 +129,10 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
 		if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 			return DBC_ERROR;
 		bool on_expr = false;
+		/* the REINDEX is pasted as it stands: the name quoted */
+		char *ixq = ctx->host->quote_ident(ctx, dup_index);
+		if (!ixq)
+			return DBC_ERROR;
 		for (int i = 0; i < s->nindexes; i++)
 			if (!s->indexes[i].schema && strcmp(s->indexes[i].name, dup_index) == 0) {
 				table = s->indexes[i].table;
@@ -139,7 +143,7 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
 			                "Unique index %s holds duplicate keys (REINDEX fails on them): find the "
 			                "rows of %s whose indexed expressions repeat (GROUP BY them HAVING "
 			                "count(*) > 1), change or delete them, then REINDEX %s.",
-			                dup_index, table ? table : "its table", dup_index);
+			                dup_index, table ? table : "its table", ixq);
 			table = NULL;
 		}
 		char *lit = ctx->host->quote_literal(ctx, dup_index);
@@ -151,7 +155,7 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
 		                "Unique index %s holds duplicate keys (REINDEX fails on them): SELECT * "
 		                "FROM dbcheck_constraints(%s) WHERE constraint_name = %s shows them; change "
 		                "or delete those rows, then REINDEX %s.",
-		                dup_index, tlit ? tlit : "", lit, dup_index);
+		                dup_index, tlit ? tlit : "", lit, ixq);
 	}
 	if (null_column)
 		dbc_buf_appendf(&b,
