@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# dbcare's --db values and stdout, where they went wrong: a glob followed by
+# more --db values (the list of databases outgrew its memory and the command
+# crashed), a SQLite file with '=' or glob characters in its name (read as a
+# conninfo string, or as a glob matching nothing), and output that never
+# reached stdout (a full disk: exit 0 with a cut file).
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/cli.sh"
+export DBCARE_MODULE="$module"
+mkdir m
+echo 'CREATE TABLE t (id INTEGER PRIMARY KEY);' >m/V1__t.sql
+
+# a glob of one file, then thirty more --db values: every one runs
+sqlite3 g1.db 'PRAGMA user_version = 1'
+sqlite3 x.db 'PRAGMA user_version = 1'
+more=()
+for i in $(seq 1 30); do more+=(--db x.db); done
+run 0 status --db 'sqlite:g*.db' "${more[@]}" --dir m --json
+[ "$(json 'len(d["databases"]), d["failed"], d["exit"]')" = "31 0 0" ] ||
+  fail "glob then more --db: $(json 'd["failed"]') failed; $(head -c 300 err)"
+
+# an explicit sqlite: path with '=' is a SQLite file, not a conninfo string
+sqlite3 'k=v.db' 'PRAGMA user_version = 1'
+run 0 migrate --db 'sqlite:k=v.db' --dir m
+db='k=v.db'
+[ "$(q "SELECT state FROM dbmigrate_status WHERE version = '1'")" = applied ] ||
+  fail "sqlite:k=v.db not migrated"
+
+# a file whose name holds glob characters is that file (not a fleet)
+sqlite3 'tenant[1].db' 'PRAGMA user_version = 1'
+run 0 migrate --db 'sqlite:tenant[1].db' --dir m --json
+[ "$(json 'd["applied"]')" = 1 ] || fail "tenant[1].db: $(cat out)"
+# a glob matching nothing is still refused
+run 1 status --db 'sqlite:nothing*.db' --dir m
+has 'no database file matches "nothing*.db"' err
+
+# stdout on a full disk: exit 1 and a dbcare: message, single and fleet
+set +e
+"$cli" schema snapshot --db x.db >/dev/full 2>err; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "schema snapshot >/dev/full: exit $rc, want 1"
+has 'dbcare: cannot write the output: No space left on device' err
+set +e
+"$cli" new more --dir m >/dev/full 2>err; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "new >/dev/full: exit $rc, want 1"
+set +e
+"$cli" history --db x.db --db g1.db >/dev/full 2>err; rc=$?
+set -e
+[ "$rc" = 1 ] || fail "fleet >/dev/full: exit $rc, want 1"
+grep -qF 'dbcare: cannot write the output' err || fail "fleet >/dev/full: $(cat err)"
+echo ok
