@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,21 +56,23 @@ static int usage_error(const char *fmt, const char *arg)
 	return CLI_USAGE;
 }
 
-/* 60, 60s, 2m, 500ms, 1h -> seconds; -1 when unreadable. */
+/* 60, 60s, 2m, 500ms, 1h -> seconds; -1 when unreadable. strtod also
+ * reads "nan" and "inf", which no deadline can be computed from (a wait
+ * that never ends): refused, as is anything beyond a year. */
 static double parse_duration(const char *s)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !isfinite(v) || v < 0 || v > 366 * 86400.0)
 		return -1;
 	if (*end == '\0' || strcmp(end, "s") == 0)
 		return v;
 	if (strcmp(end, "ms") == 0)
 		return v / 1000;
 	if (strcmp(end, "m") == 0)
-		return v * 60;
+		return v * 60 <= 366 * 86400.0 ? v * 60 : -1;
 	if (strcmp(end, "h") == 0)
-		return v * 3600;
+		return v * 3600 <= 366 * 86400.0 ? v * 3600 : -1;
 	return -1;
 }
 

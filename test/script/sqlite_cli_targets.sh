@@ -3,7 +3,8 @@
 # more --db values (the list of databases outgrew its memory and the command
 # crashed), a SQLite file with '=' or glob characters in its name (read as a
 # conninfo string, or as a glob matching nothing), and output that never
-# reached stdout (a full disk: exit 0 with a cut file).
+# reached stdout (a full disk: exit 0 with a cut file); a duration of "nan"
+# or "inf" (a wait that never ended).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -50,4 +51,12 @@ set +e
 set -e
 [ "$rc" = 1 ] || fail "fleet >/dev/full: exit $rc, want 1"
 grep -qF 'dbcare: cannot write the output' err || fail "fleet >/dev/full: $(cat err)"
+
+# durations strtod reads but no deadline can be made of: usage errors
+for d in nan inf 1e400 400d 9000h; do
+  run 2 wait --db x.db --timeout "$d"
+  has "--timeout needs a duration" err
+done
+run 2 retain --db x.db --budget nan
+has "--budget needs a duration" err
 echo ok
