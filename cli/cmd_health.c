@@ -93,12 +93,22 @@ static int count_rows(const cli_rows *r, const char *col)
 	return n;
 }
 
+/* A jsonb column of the function: SQLite hands it over as text, so it is
+ * marked JSON here and --json prints the same array on both engines (a
+ * string "[]" on SQLite otherwise). */
+static void json_column(cli_rows *r, const char *name)
+{
+	int c = cli_col(r, name);
+	if (c >= 0)
+		r->types[c] = CLI_T_JSON;
+}
+
 static void print_wrapped(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
 {
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"%s\":", key);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
 		cli_json_rows(stdout, r);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {
@@ -114,6 +124,7 @@ int cmd_check(cli_db *db, cli_opts *o)
 	          "FROM dbcheck_constraints()",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
+	json_column(&r, "sample");
 	int bad = count_rows(&r, "violations");
 	print_wrapped(db, o, "constraints", &r);
 	cli_note(&o->out, "%d constraint(s) violated", bad);
@@ -135,6 +146,7 @@ int cmd_orphans(cli_db *db, cli_opts *o)
 	                 "FROM dbcheck_orphans()",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
+	json_column(&r, "sample");
 	int bad = count_rows(&r, "orphans");
 	print_wrapped(db, o, "orphans", &r);
 	cli_rows_free(&r);

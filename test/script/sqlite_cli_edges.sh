@@ -4,7 +4,9 @@
 # crashed), a SQLite file with '=' or glob characters in its name (read as a
 # conninfo string, or as a glob matching nothing), and output that never
 # reached stdout (a full disk: exit 0 with a cut file); a duration of "nan"
-# or "inf" (a wait that never ended).
+# or "inf" (a wait that never ended); --json documents of check, orphans,
+# schema diff and script without "engine", and check's and orphans' sample
+# as a string on SQLite (an array on PostgreSQL).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -51,6 +53,22 @@ set +e
 set -e
 [ "$rc" = 1 ] || fail "fleet >/dev/full: exit $rc, want 1"
 grep -qF 'dbcare: cannot write the output' err || fail "fleet >/dev/full: $(cat err)"
+
+# --json: "database", "engine" and the rows; a sample is JSON, not a string
+db=x.db
+q "CREATE TABLE p (id INTEGER PRIMARY KEY, n INTEGER CHECK (n > 0));
+   PRAGMA ignore_check_constraints = 1; INSERT INTO p VALUES (1, -1);"
+run 3 check --db x.db --json
+[ "$(json 'd["engine"], [type(c["sample"]).__name__ for c in d["constraints"] if c["violations"]]')" = \
+  "sqlite ['list']" ] || fail "check --json: $(cat out)"
+run 0 orphans --db x.db --json
+[ "$(json 'd["engine"], d["orphans"]')" = "sqlite []" ] || fail "orphans --json: $(cat out)"
+run 0 schema snapshot --db x.db
+cp out snap.json
+run 0 schema diff snap.json snap.json --db x.db --json
+[ "$(json 'd["engine"], d["changes"]')" = "sqlite []" ] || fail "schema diff --json: $(cat out)"
+run 0 script --db x.db --dir m --json
+[ "$(json 'sorted(d)')" = "['database', 'engine', 'script']" ] || fail "script --json: $(cat out)"
 
 # durations strtod reads but no deadline can be made of: usage errors
 for d in nan inf 1e400 400d 9000h; do
