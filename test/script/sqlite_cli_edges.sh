@@ -6,7 +6,8 @@
 # reached stdout (a full disk: exit 0 with a cut file); a duration of "nan"
 # or "inf" (a wait that never ended); --json documents of check, orphans,
 # schema diff and script without "engine", and check's and orphans' sample
-# as a string on SQLite (an array on PostgreSQL).
+# as a string on SQLite (an array on PostgreSQL), maintain's
+# outside_transaction as 0/1 (true/false on PostgreSQL).
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -69,6 +70,10 @@ run 0 schema diff snap.json snap.json --db x.db --json
 [ "$(json 'd["engine"], d["changes"]')" = "sqlite []" ] || fail "schema diff --json: $(cat out)"
 run 0 script --db x.db --dir m --json
 [ "$(json 'sorted(d)')" = "['database', 'engine', 'script']" ] || fail "script --json: $(cat out)"
+q "CREATE INDEX p_n1 ON p (n); CREATE INDEX p_n2 ON p (n);"
+run 0 maintain --db x.db --dry-run --mode full --json
+[ "$(json '[r["outside_transaction"] for r in d["plan"] if r["action"] == "drop_index"]')" = \
+  "[True]" ] || fail "maintain --dry-run --json: $(cat out)"
 
 # durations strtod reads but no deadline can be made of: usage errors
 for d in nan inf 1e400 400d 9000h; do
