@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,7 +173,14 @@ static char *read_whole(const char *path)
 			buf = more;
 		}
 	}
+	/* a read that failed (a directory, an I/O error) is no file's content */
+	int e = ferror(f) ? errno : 0;
 	fclose(f);
+	if (e) {
+		free(buf);
+		errno = e;
+		return NULL;
+	}
 	if (buf)
 		buf[n] = '\0';
 	return buf;
@@ -206,9 +214,12 @@ int cmd_schema(cli_db *db, cli_opts *o)
 		cli_errorf("usage: dbcare schema snapshot | fingerprint | diff FILE_A FILE_B");
 		return CLI_USAGE;
 	}
-	char *a = read_whole(o->args[1]), *b = read_whole(o->args[2]);
+	char *a = read_whole(o->args[1]);
+	int a_errno = errno;
+	char *b = a ? read_whole(o->args[2]) : NULL;
 	if (!a || !b) {
-		cli_errorf("cannot read %s", a ? o->args[2] : o->args[1]);
+		cli_errorf("cannot read %s: %s", a ? o->args[2] : o->args[1],
+		           strerror(a ? errno : a_errno));
 		free(a);
 		free(b);
 		return CLI_ERROR;

@@ -7,7 +7,8 @@
 # or "inf" (a wait that never ended); --json documents of check, orphans,
 # schema diff and script without "engine", and check's and orphans' sample
 # as a string on SQLite (an array on PostgreSQL), maintain's
-# outside_transaction as 0/1 (true/false on PostgreSQL).
+# outside_transaction as 0/1 (true/false on PostgreSQL); schema diff of a
+# folder (read as an empty file: "not valid JSON").
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -68,6 +69,10 @@ run 0 schema snapshot --db x.db
 cp out snap.json
 run 0 schema diff snap.json snap.json --db x.db --json
 [ "$(json 'd["engine"], d["changes"]')" = "sqlite []" ] || fail "schema diff --json: $(cat out)"
+run 1 schema diff m snap.json --db x.db
+has 'dbcare: cannot read m: Is a directory' err
+run 1 schema diff snap.json missing.json --db x.db
+has 'dbcare: cannot read missing.json: No such file or directory' err
 run 0 script --db x.db --dir m --json
 [ "$(json 'sorted(d)')" = "['database', 'engine', 'script']" ] || fail "script --json: $(cat out)"
 q "CREATE INDEX p_n1 ON p (n); CREATE INDEX p_n2 ON p (n);"
