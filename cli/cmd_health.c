@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,12 +94,22 @@ static int count_rows(const cli_rows *r, const char *col)
 	return n;
 }
 
+/* A jsonb column of the function: SQLite hands it over as text, so it is
+ * marked JSON here and --json prints the same array on both engines (a
+ * string "[]" on SQLite otherwise). */
+static void json_column(cli_rows *r, const char *name)
+{
+	int c = cli_col(r, name);
+	if (c >= 0)
+		r->types[c] = CLI_T_JSON;
+}
+
 static void print_wrapped(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)
 {
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"%s\":", key);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":", db->drv->engine, key);
 		cli_json_rows(stdout, r);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {
@@ -114,6 +125,7 @@ int cmd_check(cli_db *db, cli_opts *o)
 	          "FROM dbcheck_constraints()",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
+	json_column(&r, "sample");
 	int bad = count_rows(&r, "violations");
 	print_wrapped(db, o, "constraints", &r);
 	cli_note(&o->out, "%d constraint(s) violated", bad);
@@ -135,6 +147,7 @@ int cmd_orphans(cli_db *db, cli_opts *o)
 	                 "FROM dbcheck_orphans()",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
+	json_column(&r, "sample");
 	int bad = count_rows(&r, "orphans");
 	print_wrapped(db, o, "orphans", &r);
 	cli_rows_free(&r);
@@ -160,7 +173,14 @@ static char *read_whole(const char *path)
 			buf = more;
 		}
 	}
+	/* a read that failed (a directory, an I/O error) is no file's content */
+	int e = ferror(f) ? errno : 0;
 	fclose(f);
+	if (e) {
+		free(buf);
+		errno = e;
+		return NULL;
+	}
 	if (buf)
 		buf[n] = '\0';
 	return buf;
@@ -194,9 +214,12 @@ int cmd_schema(cli_db *db, cli_opts *o)
 		cli_errorf("usage: dbcare schema snapshot | fingerprint | diff FILE_A FILE_B");
 		return CLI_USAGE;
 	}
-	char *a = read_whole(o->args[1]), *b = read_whole(o->args[2]);
+	char *a = read_whole(o->args[1]);
+	int a_errno = errno;
+	char *b = a ? read_whole(o->args[2]) : NULL;
 	if (!a || !b) {
-		cli_errorf("cannot read %s", a ? o->args[2] : o->args[1]);
+		cli_errorf("cannot read %s: %s", a ? o->args[2] : o->args[1],
+		           strerror(a ? errno : a_errno));
 		free(a);
 		free(b);
 		return CLI_ERROR;

@@ -52,6 +52,7 @@ int cmd_maintain(cli_db *db, cli_opts *o)
 		          "estimated_cost FROM dbmaintain_plan($1)",
 		          1, p, &r) != 0)
 			return CLI_ERROR;
+		cli_bool_column(&r, "outside_transaction");
 		cli_print_result(db, o, "plan", &r);
 		cli_note(&o->out, "%d row(s) planned, nothing run (--dry-run)", r.nrows);
 		cli_rows_free(&r);

@@ -325,7 +325,7 @@ int cmd_script(cli_db *db, cli_opts *o)
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
-		fputs(",\"script\":", stdout);
+		fprintf(stdout, ",\"engine\":\"%s\",\"script\":", db->drv->engine);
 		cli_json_string(stdout, s ? s : "");
 		fputs("}\n", stdout);
 	} else {

@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -31,6 +32,12 @@ int cmd_wait(cli_db *probe, cli_opts *o)
 	for (;;) {
 		free(err);
 		err = NULL;
+		/* one attempt never outlasts --timeout by much: a server that
+		 * takes the connection and never answers (a hung postmaster, a
+		 * full backlog) would hold libpq without a connect_timeout. libpq
+		 * counts whole seconds, at least 2. */
+		double left = deadline - dbc_monotonic_ms() / 1000;
+		co.connect_timeout_s = left < 2 ? 2 : (int)ceil(left);
 		cli_db *db = cli_connect(t, &co, &err);
 		if (db) {
 			cli_disconnect(db);

@@ -43,7 +43,9 @@ int cli_target_parse(const char *value, cli_target *out, char **err)
 		*err = strdup("dbcare: empty database URL");
 		return -1;
 	}
-	if (is_pg_url(value) || strchr(value, '=')) {
+	/* an explicit sqlite: prefix wins over the '=' of a conninfo string: a
+	 * file may be named a=b.db */
+	if (is_pg_url(value) || (strchr(value, '=') && !starts(value, "sqlite:"))) {
 		if (url_ambiguous(value)) {
 			*err = strdup("dbcare: the database URL has an unencoded '@' after its host, so its "
 			              "password cannot be told from its database name: percent-encode '@' "
@@ -341,8 +343,14 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 
 static cli_db *connect_pg(const cli_target *t, const cli_connect_opts *o, char **err)
 {
-	const char *keys[] = {"dbname", "fallback_application_name", NULL};
-	const char *vals[] = {t->spec, "dbcare", NULL};
+	/* connect_timeout stands before dbname: a connect_timeout in the --db
+	 * string wins over it; an empty one leaves libpq's default
+	 * (PGCONNECT_TIMEOUT, else none) */
+	char timeout[16] = "";
+	if (o->connect_timeout_s > 0)
+		snprintf(timeout, sizeof timeout, "%d", o->connect_timeout_s);
+	const char *keys[] = {"connect_timeout", "dbname", "fallback_application_name", NULL};
+	const char *vals[] = {timeout, t->spec, "dbcare", NULL};
 	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 	if (!conn || PQstatus(conn) != CONNECTION_OK) {
 		*err = fmt("dbcare: cannot connect to %s: %s", t->label,

@@ -23,6 +23,7 @@ typedef struct cli_connect_opts {
 	bool install;       /* --install: CREATE EXTENSION when missing */
 	bool create;        /* SQLite: create the file when missing */
 	bool bare;          /* only open it: no extension check, no module (wait) */
+	int connect_timeout_s; /* PostgreSQL: libpq's connect_timeout; 0: libpq's own */
 } cli_connect_opts;
 
 /* Classifies a --db value (no I/O). */

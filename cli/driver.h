@@ -24,6 +24,9 @@ typedef struct cli_rows {
 
 const char *cli_cell(const cli_rows *r, int row, int col);
 int cli_col(const cli_rows *r, const char *name); /* -1 when absent */
+/* Column `name` (when present) is a boolean of the SQL function: SQLite's
+ * 0/1 become false/true, so text and --json read alike on both engines. */
+void cli_bool_column(cli_rows *r, const char *name);
 void cli_rows_free(cli_rows *r);
 
 /* An error the engine raised: its message (the extension's start with

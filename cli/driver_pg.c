@@ -5,6 +5,7 @@
  * needs several statements together sends BEGIN/COMMIT itself.
  */
 #include "driver.h"
+#include "pg_cancel.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -63,7 +64,15 @@ static int pg_query(cli_db *db, const char *sql, int nparams, const char *const 
                     cli_rows *out)
 {
 	PGconn *conn = db->handle;
+	/* once stopped, only the ROLLBACK that ends the command runs */
+	if (cli_stop_signal() && strcmp(sql, "ROLLBACK") != 0) {
+		cli_error_set(db, "57014", "dbcare: stopped by a signal", NULL, NULL);
+		return -1;
+	}
+	cli_pg_cancel_state cancel;
+	cli_pg_cancel_arm(conn, &cancel);
 	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	cli_pg_cancel_disarm(&cancel);
 	ExecStatusType st = PQresultStatus(res);
 	int rc = 0;
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {

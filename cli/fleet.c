@@ -121,7 +121,9 @@ static void serve(const cli_command *cmd, cli_opts *o, int ask, int told)
 	int i;
 	while (read_all(ask, &i, sizeof i)) {
 		answer a = {.rc = cli_run_one(cmd, o, o->dbs[i])};
-		fflush(stdout);
+		/* output lost on the way to the temp file fails this database */
+		if (cli_flush_stdout() != 0 && a.rc != CLI_USAGE)
+			a.rc = CLI_ERROR;
 		fflush(stderr);
 		a.out_end = lseek(STDOUT_FILENO, 0, SEEK_CUR);
 		a.err_end = lseek(STDERR_FILENO, 0, SEEK_CUR);

@@ -6,7 +6,9 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,21 +56,23 @@ static int usage_error(const char *fmt, const char *arg)
 	return CLI_USAGE;
 }
 
-/* 60, 60s, 2m, 500ms, 1h -> seconds; -1 when unreadable. */
+/* 60, 60s, 2m, 500ms, 1h -> seconds; -1 when unreadable. strtod also
+ * reads "nan" and "inf", which no deadline can be computed from (a wait
+ * that never ends): refused, as is anything beyond a year. */
 static double parse_duration(const char *s)
 {
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !isfinite(v) || v < 0 || v > 366 * 86400.0)
 		return -1;
 	if (*end == '\0' || strcmp(end, "s") == 0)
 		return v;
 	if (strcmp(end, "ms") == 0)
 		return v / 1000;
 	if (strcmp(end, "m") == 0)
-		return v * 60;
+		return v * 60 <= 366 * 86400.0 ? v * 60 : -1;
 	if (strcmp(end, "h") == 0)
-		return v * 3600;
+		return v * 3600 <= 366 * 86400.0 ? v * 3600 : -1;
 	return -1;
 }
 
@@ -87,8 +91,11 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-/* A --db value with a glob in a SQLite path: every matching file. */
-static int expand_db(cli_opts *o, const char *value, bool *fleet)
+/* A --db value with a glob in a SQLite path: every matching file. A path
+ * naming an existing file is that file, even with '*', '?' or '[' in its
+ * name (tenant[1].db). o->dbs has room for this value and the `later`
+ * values after it, whatever the globs before them added. */
+static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 {
 	cli_target t;
 	char *err = NULL;
@@ -97,7 +104,7 @@ static int expand_db(cli_opts *o, const char *value, bool *fleet)
 		free(err);
 		return CLI_USAGE;
 	}
-	if (t.engine != CLI_ENGINE_SQLITE || !has_glob(t.spec)) {
+	if (t.engine != CLI_ENGINE_SQLITE || !has_glob(t.spec) || access(t.spec, F_OK) == 0) {
 		o->dbs[o->ndbs++] = value;
 		return CLI_OK;
 	}
@@ -107,7 +114,8 @@ static int expand_db(cli_opts *o, const char *value, bool *fleet)
 		cli_errorf("no database file matches \"%s\"", t.spec);
 		return CLI_ERROR;
 	}
-	const char **more = realloc(o->dbs, sizeof(char *) * ((size_t)o->ndbs + g.gl_pathc + 1));
+	const char **more =
+	    realloc(o->dbs, sizeof(char *) * ((size_t)o->ndbs + g.gl_pathc + (size_t)later + 1));
 	if (!more)
 		return CLI_ERROR;
 	o->dbs = more;
@@ -122,7 +130,7 @@ static int expand_db(cli_opts *o, const char *value, bool *fleet)
 	return CLI_OK;
 }
 
-int main(int argc, char **argv)
+static int run_command_line(int argc, char **argv)
 {
 	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1, .budget_s = 60,
 	              .keep = -1, .days = -1};
@@ -294,7 +302,7 @@ int main(int argc, char **argv)
 	bool fleet = ndbvals > 1;
 	o.dbs = calloc((size_t)ndbvals + 1, sizeof(char *));
 	for (int i = 0; i < ndbvals; i++) {
-		int rc = expand_db(&o, dbvals[i], &fleet);
+		int rc = expand_db(&o, dbvals[i], ndbvals - i - 1, &fleet);
 		if (rc != CLI_OK)
 			return rc;
 	}
@@ -305,4 +313,15 @@ int main(int argc, char **argv)
 	if (fleet)
 		return cli_run_fleet(cmd, &o);
 	return cli_run_one(cmd, &o, o.dbs[0]);
+}
+
+/* Output that did not reach stdout (a full disk, a closed pipe while
+ * SIGPIPE is ignored) is an error: `dbcare schema snapshot >snap.json`
+ * never leaves a cut file behind an exit code of 0. */
+int main(int argc, char **argv)
+{
+	int rc = run_command_line(argc, argv);
+	if (cli_flush_stdout() != 0 && rc != CLI_USAGE)
+		rc = CLI_ERROR;
+	return rc;
 }

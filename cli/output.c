@@ -3,6 +3,7 @@
  */
 #include "output.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,4 +219,18 @@ void cli_progress_end(cli_out *o)
 		fputc('\n', stderr);
 		o->progress_open = false;
 	}
+}
+
+int cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	int e = errno;
+	clearerr(stdout);
+	if (e)
+		cli_errorf("cannot write the output: %s", strerror(e));
+	else
+		cli_errorf("cannot write the output");
+	return -1;
 }

@@ -39,5 +39,8 @@ void cli_note(cli_out *o, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Progress of long work: done of total, what is running now. */
 void cli_progress(cli_out *o, int done, int total, const char *what);
 void cli_progress_end(cli_out *o);
+/* Flushes stdout; when anything written to it was lost, says so on stderr
+ * and returns -1 (the error is then cleared). */
+int cli_flush_stdout(void);
 
 #endif

@@ -21,6 +21,24 @@ int cli_col(const cli_rows *r, const char *name)
 	return -1;
 }
 
+void cli_bool_column(cli_rows *r, const char *name)
+{
+	int c = cli_col(r, name);
+	if (c < 0)
+		return;
+	r->types[c] = CLI_T_BOOL;
+	for (int i = 0; i < r->nrows; i++) {
+		char **cell = &r->cells[(size_t)i * (size_t)r->ncols + (size_t)c];
+		if (*cell && (strcmp(*cell, "0") == 0 || strcmp(*cell, "1") == 0)) {
+			char *v = strdup(**cell == '1' ? "true" : "false");
+			if (v) {
+				free(*cell);
+				*cell = v;
+			}
+		}
+	}
+}
+
 void cli_rows_free(cli_rows *r)
 {
 	if (!r)

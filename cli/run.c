@@ -3,6 +3,7 @@
  * query and output helpers the commands share.
  */
 #include "cli.h"
+#include "pg_cancel.h"
 
 #include <stdlib.h>
 
@@ -49,6 +50,9 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	cli_disconnect(db);
 	free(t.spec);
 	free(t.label);
+	/* a stop signal cancelled a statement: the command has rolled back
+	 * and disconnected, now dbcare ends as the signal asked */
+	cli_stop_if_signalled();
 	return rc;
 }
 
