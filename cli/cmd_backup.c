@@ -169,6 +169,7 @@ int cmd_backups(cli_db *db, cli_opts *o)
 	          "\"exists\" FROM dbbackup_list() ORDER BY id",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
+	cli_bool_column(&r, "exists"); /* SQLite has no boolean: the same JSON on both */
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);

@@ -92,7 +92,7 @@ has '"verified":true' out
 run 1 backup "$work/b2.db" --db "sqlite:$db"; has "dbcare: " err
 run 0 backups --db "sqlite:$db" --json
 [ "$(json "[(b['id'], b['status'], b['exists']) for b in d['backups']]")" = \
-  "[(1, 'verified', 1), (2, 'verified', 1)]" ] || fail "backups: $(cat out)"
+  "[(1, 'verified', True), (2, 'verified', True)]" ] || fail "backups: $(cat out)"
 run 2 backups --db "sqlite:$db" --keep 1
 run 2 backups prune --db "sqlite:$db"
 run 0 backups prune --keep 1 --db "sqlite:$db" --json
