@@ -27,14 +27,24 @@ char *dbc_json_dump(dbc_ctx *ctx, const json_t *v, size_t flags)
 	return dbc_buf_finish(&b);
 }
 
-json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)
+static json_t *parse(dbc_ctx *ctx, const char *text, const char *what, size_t flags)
 {
 	json_error_t err;
-	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
 	if (!v)
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
 		          what, err.text, err.line, err.column);
 	return v;
+}
+
+json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)
+{
+	return parse(ctx, text, what, 0);
+}
+
+json_t *dbc_json_parse_with_nul(dbc_ctx *ctx, const char *text, const char *what)
+{
+	return parse(ctx, text, what, JSON_ALLOW_NUL);
 }
 
 /* Replaces bytes that are not UTF-8 with '?', so a hostile name cannot make
