@@ -192,7 +192,8 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 				const char *s = (const char *)sqlite3_column_text(stmt, i);
 				size_t n = (size_t)sqlite3_column_bytes(stmt, i);
 				row[i] = dbc_text(s ? s : "");
-				row[i].cut_at_nul = s && strlen(s) != n;
+				if (s && strlen(s) != n)
+					row[i].nul_len = n;
 				break;
 			}
 			}

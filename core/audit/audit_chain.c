@@ -61,7 +61,7 @@ static int verify_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	 * comes before a NUL byte would hide any bytes appended after it */
 	bool cut = false;
 	for (int i = 0; i < ncol; i++)
-		cut = cut || c[i].cut_at_nul;
+		cut = cut || c[i].nul_len;
 	v->checked++;
 	if (cut) {
 		v->broken_id = c[0].i;

@@ -31,7 +31,7 @@ static int scan_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	bool valid;
 	dbc_js_error *errors;
 	int n;
-	if (cols[0].cut_at_nul) {
+	if (cols[0].nul_len) {
 		/* JSON text never holds a raw NUL byte (inside a string it is
 		 * \u0000): the value is not JSON, as dbjson_valid on it says,
 		 * whatever the part before the NUL would be */

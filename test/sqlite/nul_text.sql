@@ -44,3 +44,12 @@ UPDATE dbcare_audit_log SET actor = CAST(X'616C69636500' || hex('mallory') AS TE
  WHERE id = (SELECT max(id) FROM dbcare_audit_log);
 SELECT checked, broken_id = (SELECT max(id) FROM dbcare_audit_log) AS last_broken, problem
   FROM dbaudit_verify;
+
+-- a constraint check's sample names the violating row by its whole key,
+-- never by the part before a NUL (which here is another, valid row's key)
+PRAGMA foreign_keys = OFF;
+CREATE TABLE parent (id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE child (k TEXT PRIMARY KEY, pid TEXT REFERENCES parent) WITHOUT ROWID;
+INSERT INTO parent VALUES ('a');
+INSERT INTO child VALUES ('a', 'a'), (CAST(X'610062' AS TEXT), 'zz');
+SELECT constraint_name, violations, sample FROM dbcheck_constraints('child');
