@@ -53,3 +53,10 @@ CREATE TABLE child (k TEXT PRIMARY KEY, pid TEXT REFERENCES parent) WITHOUT ROWI
 INSERT INTO parent VALUES ('a');
 INSERT INTO child VALUES ('a', 'a'), (CAST(X'610062' AS TEXT), 'zz');
 SELECT constraint_name, violations, sample FROM dbcheck_constraints('child');
+
+-- a setting stored (by hand) with a NUL byte is set aside, never read as
+-- the valid value before the NUL
+SELECT dbcare_set('audit.hash_chain', 'off') AS was;
+UPDATE dbcare_config SET value = CAST(X'6F6E0078' AS TEXT) WHERE key = 'audit.hash_chain';
+SELECT key, value, problem FROM dbcare_settings WHERE key = 'audit.hash_chain';
+SELECT dbcare_get('audit.hash_chain') AS effective;
