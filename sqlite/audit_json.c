@@ -292,10 +292,18 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 		return;
 	}
 	const char *fields[DBC_AUDIT_LINK_FIELDS];
-	for (int i = 0; i < DBC_AUDIT_LINK_FIELDS; i++)
+	for (int i = 0; i < DBC_AUDIT_LINK_FIELDS; i++) {
 		fields[i] = sqlite3_value_type(argv[1 + i]) == SQLITE_NULL
 		                ? NULL
 		                : (const char *)sqlite3_value_text(argv[1 + i]);
+		/* the hash covers C strings: a field with a NUL byte would be
+		 * hashed cut short (the triggers' fields never hold one) */
+		if (fields[i] && (size_t)sqlite3_value_bytes(argv[1 + i]) != strlen(fields[i])) {
+			sqlite3_result_error(c, "dbcare: an audit log entry's text contains a NUL character",
+			                     -1);
+			return;
+		}
+	}
 	const char *prev = (const char *)sqlite3_value_text(argv[0]);
 	dbc_ctx ctx;
 	char hex[DBC_AUDIT_HASH_LEN + 1];

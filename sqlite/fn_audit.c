@@ -23,7 +23,13 @@ void sqldbc_dbaudit_actor(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	char *actor = NULL;
 	if (sqlite3_value_type(argv[0]) != SQLITE_NULL) {
-		actor = sqlite3_mprintf("%s", (const char *)sqlite3_value_text(argv[0]));
+		const char *text = (const char *)sqlite3_value_text(argv[0]);
+		/* an actor cut at a NUL byte would be logged short: refused */
+		if (text && (size_t)sqlite3_value_bytes(argv[0]) != strlen(text)) {
+			sqlite3_result_error(c, "dbcare: argument \"actor\" contains a NUL character", -1);
+			return;
+		}
+		actor = sqlite3_mprintf("%s", text);
 		if (!actor) {
 			sqlite3_result_error_nomem(c);
 			return;
@@ -277,7 +283,7 @@ void sqldbc_dbaudit_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_begin(&call, c);
 	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
 	if (rc == DBC_OK && argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL)
-		options = (const char *)sqlite3_value_text(argv[1]);
+		rc = sqldbc_arg_text(&call, argv, 1, "options", &options);
 	if (rc == DBC_OK)
 		rc = dbc_audit_enable(&call.ctx, &sqldbc_audit_engine, table, options, &name);
 	if (rc == DBC_OK)
@@ -305,9 +311,11 @@ void sqldbc_dbaudit_refresh(sqlite3_context *c, int argc, sqlite3_value **argv)
 	const char *table = NULL;
 	int count = 0;
 	sqldbc_begin(&call, c);
+	int rc = DBC_OK;
 	if (argc > 0 && sqlite3_value_type(argv[0]) != SQLITE_NULL)
-		table = (const char *)sqlite3_value_text(argv[0]);
-	int rc = dbc_audit_refresh(&call.ctx, &sqldbc_audit_engine, table, &count);
+		rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
+	if (rc == DBC_OK)
+		rc = dbc_audit_refresh(&call.ctx, &sqldbc_audit_engine, table, &count);
 	if (rc == DBC_OK)
 		sqlite3_result_int(c, count);
 	sqldbc_finish(&call, c, rc);

@@ -185,11 +185,17 @@ static int host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value
 			case SQLITE_FLOAT:
 				row[i] = dbc_float(sqlite3_column_double(stmt, i));
 				break;
-			default:
-				row[i] = dbc_text((const char *)sqlite3_column_text(stmt, i));
-				if (!row[i].s)
-					row[i] = dbc_text("");
+			default: {
+				/* text (a blob as its bytes): sqlite3_column_bytes after
+				 * sqlite3_column_text counts the text's bytes, which run
+				 * past the C string when one is a NUL */
+				const char *s = (const char *)sqlite3_column_text(stmt, i);
+				size_t n = (size_t)sqlite3_column_bytes(stmt, i);
+				row[i] = dbc_text(s ? s : "");
+				if (s && strlen(s) != n)
+					row[i].nul_len = n;
 				break;
+			}
 			}
 		}
 		status = fn(ctx, arg, ncol, row);

@@ -156,6 +156,16 @@ static dbc_value to_value(sqlite3_value *v)
 	}
 }
 
+/* Where argument k is in argv: bound arguments come in argument order. */
+static int k_argv(int idx_num, int k)
+{
+	int at = 0;
+	for (int j = 0; j < k; j++)
+		if (idx_num & (1 << j))
+			at++;
+	return at;
+}
+
 static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str, int argc,
                       sqlite3_value **argv)
 {
@@ -178,10 +188,20 @@ static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_st
 			cur->args[k] = dbc_null();
 		}
 	}
-	/* the argument text must outlive argv: copy it into the arena */
-	for (int k = 0; k < given; k++)
-		if (cur->args[k].type == DBC_TEXT)
-			cur->args[k].s = dbc_strdup(&cur->call.ctx, cur->args[k].s);
+	/* the argument text must outlive argv: copy it into the arena. Text
+	 * with a NUL byte is refused, as sqldbc_arg_text refuses it for the
+	 * scalar functions: the core reads C strings and would see only the
+	 * part before the NUL (a key, a document, a name cut short). */
+	for (int k = 0; k < given; k++) {
+		if (cur->args[k].type != DBC_TEXT)
+			continue;
+		if ((size_t)sqlite3_value_bytes(argv[k_argv(idx_num, k)]) != strlen(cur->args[k].s)) {
+			dbc_error(&cur->call.ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "argument \"%s\" contains a NUL character", aux->fn->args[k].name);
+			break;
+		}
+		cur->args[k].s = dbc_strdup(&cur->call.ctx, cur->args[k].s);
+	}
 	cur->argc = given;
 
 	int rc = cur->call.ctx.failed ? DBC_ERROR

@@ -163,9 +163,11 @@ static int fold_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	(void)ncol;
 	const char *op = c[0].s;
 	const char *newv = c[1].type == DBC_TEXT ? c[1].s : NULL;
+	/* a value that held a NUL byte is logged as \u0000 and carried whole
+	 * (dbc_json_parse_with_nul) into the row dumped back as JSON */
 	if (strcmp(op, "insert") == 0 || strcmp(op, "snapshot") == 0) {
 		json_decref(f->row);
-		f->row = newv ? dbc_json_parse(ctx, newv, "a logged row") : NULL;
+		f->row = newv ? dbc_json_parse_with_nul(ctx, newv, "a logged row") : NULL;
 		if (!f->row)
 			return DBC_ERROR;
 		f->known = true;
@@ -180,7 +182,7 @@ static int fold_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 			f->unknown = true;
 			return DBC_OK;
 		}
-		json_t *changes = newv ? dbc_json_parse(ctx, newv, "a logged row") : NULL;
+		json_t *changes = newv ? dbc_json_parse_with_nul(ctx, newv, "a logged row") : NULL;
 		if (!changes)
 			return DBC_ERROR;
 		int rc = json_object_update(f->row, changes);

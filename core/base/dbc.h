@@ -38,6 +38,13 @@ typedef struct dbc_value {
 	int64_t i; /* DBC_INT and DBC_BOOL (0/1) */
 	double f;  /* DBC_FLOAT */
 	const char *s; /* DBC_TEXT */
+	/* DBC_TEXT read by a host query whose value holds a NUL byte: its
+	 * length in bytes (s holds them all, with a NUL after the last), so s
+	 * as a C string is only the part before the first NUL; a reader that
+	 * judges, shows or compares the value must not take it for the whole.
+	 * 0 for every other value (an engine whose text cannot hold NUL never
+	 * sets it; values the core makes never do): the text is the C string. */
+	size_t nul_len;
 } dbc_value;
 
 typedef struct dbc_ctx dbc_ctx;

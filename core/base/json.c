@@ -27,21 +27,30 @@ char *dbc_json_dump(dbc_ctx *ctx, const json_t *v, size_t flags)
 	return dbc_buf_finish(&b);
 }
 
-json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)
+static json_t *parse(dbc_ctx *ctx, const char *text, const char *what, size_t flags)
 {
 	json_error_t err;
-	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	json_t *v = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | flags, &err);
 	if (!v)
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
 		          what, err.text, err.line, err.column);
 	return v;
 }
 
+json_t *dbc_json_parse(dbc_ctx *ctx, const char *text, const char *what)
+{
+	return parse(ctx, text, what, 0);
+}
+
+json_t *dbc_json_parse_with_nul(dbc_ctx *ctx, const char *text, const char *what)
+{
+	return parse(ctx, text, what, JSON_ALLOW_NUL);
+}
+
 /* Replaces bytes that are not UTF-8 with '?', so a hostile name cannot make
  * the whole snapshot unserialisable. */
-static char *utf8_sanitised(const char *s)
+static char *utf8_sanitised(const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	char *out = malloc(n + 1);
 	if (out)
 		dbc_utf8_repair(out, s, n);
@@ -50,15 +59,18 @@ static char *utf8_sanitised(const char *s)
 
 json_t *dbc_json_str(const char *s)
 {
-	if (!s)
-		return json_null();
-	json_t *v = json_string(s);
+	return s ? dbc_json_strn(s, strlen(s)) : json_null();
+}
+
+json_t *dbc_json_strn(const char *s, size_t n)
+{
+	json_t *v = json_stringn(s, n);
 	if (v)
 		return v;
-	char *clean = utf8_sanitised(s);
+	char *clean = utf8_sanitised(s, n);
 	if (!clean)
 		return NULL;
-	v = json_string(clean);
+	v = json_stringn(clean, n);
 	free(clean);
 	return v;
 }
@@ -84,7 +96,7 @@ bool dbc_json_set(json_t *obj, const char *key, json_t *v)
 	/* the common case needs no copy */
 	if (utf8_well_formed(key))
 		return json_object_set_new(obj, key, v) == 0;
-	char *clean = utf8_sanitised(key);
+	char *clean = utf8_sanitised(key, strlen(key));
 	if (!clean) {
 		json_decref(v);
 		return false;

@@ -26,7 +26,8 @@ static json_t *json_of(const dbc_value *v)
 	case DBC_BOOL:
 		return json_boolean(v->i);
 	case DBC_TEXT:
-		return dbc_json_str(v->s);
+		/* a key with a NUL byte whole (\u0000), never another row's key */
+		return v->nul_len ? dbc_json_strn(v->s, v->nul_len) : dbc_json_str(v->s);
 	case DBC_NULL:
 	default:
 		return json_null();

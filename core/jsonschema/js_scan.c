@@ -31,7 +31,16 @@ static int scan_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	bool valid;
 	dbc_js_error *errors;
 	int n;
-	if (dbc_jschema_validate(ctx, st->schema, cols[0].s, &valid, &errors, &n, 1) != DBC_OK) {
+	if (cols[0].nul_len) {
+		/* JSON text never holds a raw NUL byte (inside a string it is
+		 * \u0000): the value is not JSON, as dbjson_valid on it says,
+		 * whatever the part before the NUL would be */
+		valid = false;
+		errors = NULL;
+		n = 0;
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "the document is not valid JSON: it contains a NUL byte");
+	} else if (dbc_jschema_validate(ctx, st->schema, cols[0].s, &valid, &errors, &n, 1) != DBC_OK) {
 		/* a value that is not JSON is a violation, not the end of the scan */
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_BAD_ARGUMENT) != 0)
 			return DBC_ERROR;

@@ -4,6 +4,8 @@
  */
 #include "settings/settings.h"
 
+#include "base/json.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,11 +230,27 @@ static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	                    : cols[1].type == DBC_BOOL  ? (cols[1].i ? "true" : "false")
 	                                                : dbc_strdup(ctx, cols[1].s);
 	const char *key = dbc_strdup(ctx, cols[0].s);
+	const char *problem = NULL;
+	if (cols[1].type == DBC_TEXT && cols[1].nul_len) {
+		/* dbcare_set never stores a NUL byte: set aside, never read as
+		 * the part before it (which may be a valid value) */
+		json_t *whole = dbc_json_strn(cols[1].s, cols[1].nul_len);
+		char *shown = whole ? dbc_json_dump(ctx, whole, JSON_ENCODE_ANY) : NULL;
+		json_decref(whole);
+		problem = shown ? dbc_printf(ctx,
+		                             "the stored value %s contains a NUL byte, so the default is "
+		                             "used. Store the value with dbcare_set, which checks it.",
+		                             dbc_excerpt(ctx, shown, DBC_EXCERPT))
+		                : NULL;
+		if (!problem)
+			return ctx->failed ? DBC_ERROR
+			                   : dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
 	if (!value || !key)
 		return DBC_ERROR;
 	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(*l->items), 16) != DBC_OK)
 		return DBC_ERROR;
-	l->items[l->n++] = (dbc_setting_stored){key, value, NULL};
+	l->items[l->n++] = (dbc_setting_stored){key, value, problem};
 	return DBC_OK;
 }
 
@@ -259,7 +277,9 @@ static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
 	dbc_setting_stored_list stored;
 	const char *v;
 	if (read_stored(ctx, def->key, &stored) != DBC_OK ||
-	    dbc_setting_effective(ctx, def, stored.n ? stored.items[0].value : NULL, &v, NULL) !=
+	    dbc_setting_effective(ctx, def,
+	                          stored.n && !stored.items[0].problem ? stored.items[0].value : NULL,
+	                          &v, NULL) !=
 	        DBC_OK)
 		return DBC_ERROR;
 	*value = dbc_strdup(ctx, v);
@@ -336,6 +356,10 @@ int dbc_settings_stored(dbc_ctx *ctx, dbc_setting_stored_list *out)
 			return DBC_ERROR;
 		if (!known) /* a key of a newer or older version: kept, not read */
 			continue;
+		if (r->problem) { /* set aside when read (take_stored) */
+			r->value = def.default_value;
+			continue;
+		}
 		if (dbc_setting_effective(ctx, &def, r->value, &r->value, &problem) != DBC_OK)
 			return DBC_ERROR;
 		r->problem = problem;
