@@ -193,21 +193,26 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 	                                              on_integrity_row, &ir, &not_run)
 	                 : ctx->host->query(ctx, sql, 0, NULL, on_integrity_row, &ir);
 	if (rc == DBC_OK && not_run) {
-		char *reason = dbc_printf(ctx, "PRAGMA %s not run: %s; refused on this connection: %s",
+		char *reason = dbc_printf(ctx,
+		                          "PRAGMA %s not run: %s; this connection would evaluate %s",
 		                          pragma, not_run, refused);
 		if (!reason)
 			return DBC_ERROR;
 		dbc_health_skip(ctx, fact, reason, NULL);
 		return DBC_OK;
 	}
-	if (refused)
+	if (refused && mode == DBC_HEALTH_FULL && vet.refused_key)
 		fact->note = dbc_printf(ctx,
-		                        "CHECK constraints not evaluated by PRAGMA %s%s (it ran on a read-only "
-		                        "connection of its own), refused on this connection: %s",
-		                        pragma, mode == DBC_HEALTH_FULL && vet.refused_key
-		                                    ? " (instead of integrity_check: index keys not rebuilt)"
-		                                    : "",
-		                        refused);
+		                        "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
+		                        "connection of its own, since this connection would evaluate %s; "
+		                        "quick_check instead of integrity_check (it rebuilds no index key), "
+		                        "since integrity_check would evaluate even there %s",
+		                        pragma, refused, vet.refused_key);
+	else if (refused)
+		fact->note = dbc_printf(ctx,
+		                        "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
+		                        "connection of its own, since this connection would evaluate %s",
+		                        pragma, refused);
 	if (rc != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
 		    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0)

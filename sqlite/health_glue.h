@@ -31,10 +31,10 @@ int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
 /* integrity_vet.c: the schema code PRAGMA quick_check (full: integrity_check)
  * would evaluate on the caller's connection, each held to the allow-list. */
 typedef struct sqldbc_integrity_vet {
-	char *refused;    /* the first refused, "<what>: <why>"; NULL when all pass */
-	bool refused_key; /* an index key or predicate, or a generated column, was
-	                   * refused (not only CHECKs): integrity_check would
-	                   * evaluate it even on a read-only connection */
+	char *refused;     /* the first refused, "<what>: <why>"; NULL when all pass */
+	char *refused_key; /* the first index key or predicate, or generated column,
+	                    * refused: integrity_check would evaluate it even on a
+	                    * read-only connection; NULL when none */
 } sqldbc_integrity_vet;
 int sqldbc_integrity_vet_schema(dbc_ctx *ctx, bool full, sqldbc_integrity_vet *out);
 /* Runs sql (one text column a row, to fn) on a read-only connection of its

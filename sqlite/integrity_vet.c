@@ -26,22 +26,25 @@ typedef struct vet_state {
 	sqldbc_integrity_vet *out;
 } vet_state;
 
-/* Records expr's refusal as what (the first one found wins). */
+static int refuse(vet_state *st, bool index_key, char *why)
+{
+	if (!why)
+		return DBC_ERROR;
+	if (!st->out->refused)
+		st->out->refused = why;
+	if (index_key && !st->out->refused_key)
+		st->out->refused_key = why;
+	return DBC_OK;
+}
+
+/* Records expr's refusal as what (the first one found of each kind wins). */
 static int vet_expr(dbc_ctx *ctx, vet_state *st, const char *expr, bool index_key,
                     const char *what)
 {
 	char *reason = NULL;
 	if (!expr || ctx->host->schema_expr_allowed(ctx, expr, &reason) != DBC_OK)
 		return DBC_ERROR;
-	if (!reason)
-		return DBC_OK;
-	if (!st->out->refused) {
-		st->out->refused = dbc_printf(ctx, "%s: %s", what, reason);
-		if (!st->out->refused)
-			return DBC_ERROR;
-	}
-	st->out->refused_key |= index_key;
-	return DBC_OK;
+	return reason ? refuse(st, index_key, dbc_printf(ctx, "%s: %s", what, reason)) : DBC_OK;
 }
 
 static bool out_of_memory(const dbc_ctx *ctx)
@@ -49,15 +52,12 @@ static bool out_of_memory(const dbc_ctx *ctx)
 	return ctx->failed && strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0;
 }
 
-/* Text the DDL reader does not understand cannot be vetted: refused. */
+/* Text the DDL reader does not understand cannot be vetted: refused, as
+ * anything the pragma may evaluate. */
 static int vet_unreadable(dbc_ctx *ctx, vet_state *st, const char *what)
 {
 	dbc_error_clear(ctx);
-	if (!st->out->refused && !(st->out->refused = dbc_printf(ctx, "%s: its text could not be read",
-	                                                         what)))
-		return DBC_ERROR;
-	st->out->refused_key = true;
-	return DBC_OK;
+	return refuse(st, true, dbc_printf(ctx, "%s: its text could not be read", what));
 }
 
 static int vet_table(dbc_ctx *ctx, vet_state *st, const char *name, const char *sql)
@@ -219,11 +219,13 @@ int sqldbc_integrity_elsewhere(dbc_ctx *ctx, sqlite3 *caller, const char *sql, d
 	else if (out == DBC_OK && rc != SQLITE_OK) {
 		const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 		int code = rc & 0xff;
-		/* cannot open or lock the file, or the file's schema calls a
-		 * function only the application defines: the pragma did not run;
-		 * any other failure is the pragma's finding (a malformed file) */
+		/* cannot open, read (an application's VFS may need a key the
+		 * caller's connection was given: "not a database") or lock the file,
+		 * or the file's schema calls a function only the application
+		 * defines: the pragma did not run; any other failure is the
+		 * pragma's finding (a malformed file) */
 		if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN ||
-		    code == SQLITE_PERM || code == SQLITE_AUTH || strncmp(msg, "unknown function", 16) == 0 ||
+		    code == SQLITE_PERM || code == SQLITE_AUTH || code == SQLITE_NOTADB || strncmp(msg, "unknown function", 16) == 0 ||
 		    strncmp(msg, "no such function", 16) == 0)
 			*not_run = dbc_printf(ctx, "a read-only connection of its own could not run it: %s", msg);
 		else
