@@ -167,90 +167,56 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
 	return fact->hint ? DBC_OK : DBC_ERROR;
 }
 
-/* The pragmas evaluate every CHECK constraint of the tables they read, on
- * this connection, where neither trusted_schema = OFF nor SQLITE_DIRECTONLY
- * limits what a CHECK calls: a hostile file's CHECK could call
- * load_extension() or an application's or the shell's functions. So they
- * may evaluate CHECKs only when each CHECK of main passes the allow-list
- * the constraint checks use (check_expr.c). Sets *why to the first CHECK
- * refused and the reason, or NULL when all pass. */
-static int refused_check(dbc_ctx *ctx, const dbc_health_engine *eng, char **why)
-{
-	dbc_schema *s;
-	*why = NULL;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < s->ntables; i++) {
-		const dbc_table *t = &s->tables[i];
-		for (int k = 0; !t->schema && k < t->nconstraints; k++) {
-			const dbc_constraint *con = &t->constraints[k];
-			if (con->kind != DBC_CON_CHECK || !con->expr)
-				continue;
-			char *body = dbc_check_body(ctx, con->expr), *reason = NULL;
-			if (!body || ctx->host->schema_expr_allowed(ctx, body, &reason) != DBC_OK)
-				return DBC_ERROR;
-			if (reason) {
-				*why = dbc_printf(ctx, "CHECK constraint %s of table %s: %s", con->name,
-				                  t->name, reason);
-				return *why ? DBC_OK : DBC_ERROR;
-			}
-		}
-	}
-	return DBC_OK;
-}
-
-static int take_flag(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ctx, (void)ncol;
-	*(int *)arg = c[0].type == DBC_INT && c[0].i != 0;
-	return DBC_OK;
-}
-
-/* ignore_check_constraints as it was (0 or 1), or -1 on error. */
-static int ignore_checks_now(dbc_ctx *ctx)
-{
-	int on = 0;
-	if (ctx->host->query(ctx, "SELECT ignore_check_constraints FROM pragma_ignore_check_constraints",
-	                     0, NULL, take_flag, &on) != DBC_OK)
-		return -1;
-	return on;
-}
-
 /* Any failure of quick_check/integrity_check other than an interrupt is itself
  * the finding: a malformed file makes the pragma error instead of returning
  * rows, possibly after some rows that say where (both are kept). The pragma
- * reads main only: the report is main's. */
+ * reads main only: the report is main's.
+ *
+ * On the caller's connection the pragma evaluates schema code with no limit
+ * on what it calls (integrity_vet.c): it runs there only when all of it
+ * passes the allow-list. Otherwise it runs on a read-only connection of its
+ * own, where SQLite evaluates no CHECK and no application function exists;
+ * the caller's connection is never reconfigured. integrity_check would still
+ * evaluate a refused index key, predicate or generated column there, so full
+ * mode falls back to quick_check, which rebuilds no index key. */
 static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                             dbc_health_fact *fact)
 {
-	const char *pragma = mode == DBC_HEALTH_FULL ? "integrity_check" : "quick_check";
+	sqldbc_integrity_vet vet;
+	if (sqldbc_integrity_vet_schema(ctx, mode == DBC_HEALTH_FULL, &vet) != DBC_OK)
+		return DBC_ERROR;
+	const char *pragma =
+	    mode == DBC_HEALTH_FULL && !vet.refused_key ? "integrity_check" : "quick_check";
 	char *sql = dbc_printf(ctx, "SELECT %s FROM pragma_%s(%d, 'main')", pragma, pragma,
 	                       INTEGRITY_LIMIT);
 	integrity_rows ir = {fact, 0};
-	char *refused = NULL;
-	if (!sql || refused_check(ctx, eng, &refused) != DBC_OK)
+	char *refused = vet.refused, *not_run = NULL;
+	if (!sql)
 		return DBC_ERROR;
-	/* a refused CHECK: the pragma runs with CHECKs switched off, restored
-	 * on every path below; dbcheck_constraints reports that CHECK as not
-	 * checked, for the same reason */
-	int was = refused ? ignore_checks_now(ctx) : 1;
-	if (was < 0 || (!was && ctx->host->exec(ctx, "PRAGMA ignore_check_constraints = 1") != DBC_OK))
-		return DBC_ERROR;
-	int rc = ctx->host->query(ctx, sql, 0, NULL, on_integrity_row, &ir);
-	if (!was) {
-		/* restoring must not lose the pragma's own error */
-		char *msg = rc != DBC_OK ? dbc_strdup(ctx, ctx->message) : NULL;
-		char state[6];
-		memcpy(state, ctx->sqlstate, sizeof(state));
-		dbc_error_clear(ctx);
-		if (ctx->host->exec(ctx, "PRAGMA ignore_check_constraints = 0") != DBC_OK)
+	int rc = refused ? sqldbc_integrity_elsewhere(ctx, ((sqldbc_conn *)eng->state)->db, sql,
+	                                              on_integrity_row, &ir, &not_run)
+	                 : ctx->host->query(ctx, sql, 0, NULL, on_integrity_row, &ir);
+	if (rc == DBC_OK && not_run) {
+		char *reason = dbc_printf(ctx,
+		                          "PRAGMA %s not run: %s; this connection would evaluate %s",
+		                          pragma, not_run, refused);
+		if (!reason)
 			return DBC_ERROR;
-		if (rc != DBC_OK)
-			dbc_error(ctx, state, "%s", msg ? msg : "integrity check failed");
+		dbc_health_skip(ctx, fact, reason, NULL);
+		return DBC_OK;
 	}
-	if (refused)
-		fact->note = dbc_printf(ctx, "CHECK constraints not evaluated by PRAGMA %s: %s", pragma,
-		                        refused);
+	if (refused && mode == DBC_HEALTH_FULL && vet.refused_key)
+		fact->note = dbc_printf(ctx,
+		                        "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
+		                        "connection of its own, since this connection would evaluate %s; "
+		                        "quick_check instead of integrity_check (it rebuilds no index key), "
+		                        "since integrity_check would evaluate even there %s",
+		                        pragma, refused, vet.refused_key);
+	else if (refused)
+		fact->note = dbc_printf(ctx,
+		                        "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
+		                        "connection of its own, since this connection would evaluate %s",
+		                        pragma, refused);
 	if (rc != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
 		    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0)

@@ -28,4 +28,20 @@ int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running);
 int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                         dbc_health_fact *fact);
 
+/* integrity_vet.c: the schema code PRAGMA quick_check (full: integrity_check)
+ * would evaluate on the caller's connection, each held to the allow-list. */
+typedef struct sqldbc_integrity_vet {
+	char *refused;     /* the first refused, "<what>: <why>"; NULL when all pass */
+	char *refused_key; /* the first index key or predicate, or generated column,
+	                    * refused: integrity_check would evaluate it even on a
+	                    * read-only connection; NULL when none */
+} sqldbc_integrity_vet;
+int sqldbc_integrity_vet_schema(dbc_ctx *ctx, bool full, sqldbc_integrity_vet *out);
+/* Runs sql (one text column a row, to fn) on a read-only connection of its
+ * own to caller's main file, stopped when the caller is interrupted. Sets
+ * *not_run (DBC_OK) when it could not run there: no file, not openable or
+ * locked, or the schema calls a function that connection lacks. */
+int sqldbc_integrity_elsewhere(dbc_ctx *ctx, sqlite3 *caller, const char *sql, dbc_row_fn fn,
+                               void *arg, char **not_run);
+
 #endif

@@ -92,7 +92,10 @@ static bool column_def(dbc_ctx *ctx, const char **pp, dbc_ddl_column *col, bool 
 		} else if (dbc_lex_is_word(t, "AS")) { /* [GENERATED ALWAYS] AS (expr) [STORED|VIRTUAL] */
 			if (!dbc_lex_is_punct(dbc_lex_next(pp), '('))
 				return false;
+			const char *open = *pp;
 			dbc_lex_skip_paren(pp);
+			if ((*pp)[-1] != ')' || !(col->generated_expr = span(ctx, open, *pp - 1)))
+				return false;
 			const char *back = *pp;
 			dbc_token k = dbc_lex_next(pp);
 			col->generated = dbc_lex_is_word(k, "STORED") ? "stored" : "virtual";

@@ -35,6 +35,7 @@ typedef struct dbc_ddl_column {
 	char *name;            /* quotes removed */
 	char *default_expr;    /* the DEFAULT text exactly as SQLite reports it, or NULL */
 	const char *generated; /* NULL, "virtual" or "stored" */
+	char *generated_expr;  /* a generated column's expression, its parentheses cut */
 	int pk;                /* position in the primary key, 0 when not part of it */
 } dbc_ddl_column;
 

@@ -17,7 +17,8 @@
 #  4. The same file opened read-write: PRAGMA quick_check and integrity_check,
 #     which the health report runs, evaluate every CHECK of a writable file
 #     with neither trusted_schema = OFF nor SQLITE_DIRECTONLY in the way. The
-#     report runs them with CHECKs off when a CHECK is refused, and says so;
+#     report runs them on a read-only connection of its own (which evaluates
+#     no CHECK) when a CHECK is refused, and says so;
 #     no application or shell function is called (Python with SQLite's
 #     default trusted_schema = ON, and the shell likewise: with it OFF this
 #     file's json_valid() CHECK makes SQLite refuse the schema of a writable file).
