@@ -20,6 +20,8 @@
  */
 #include "driver.h"
 
+#include "base/file_sync.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
@@ -160,18 +162,6 @@ static int verify_dump(const char *file, char **err)
 	return rc;
 }
 
-static int sync_path(const char *path, int flags)
-{
-	int fd = open(path, flags);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 /* The directory part of path ("." when it has none). */
 static char *dir_of(const char *path)
 {
@@ -187,7 +177,7 @@ static char *dir_of(const char *path)
  * after a crash the name holds the whole dump or does not exist. */
 static int publish(const char *tmp, const char *path, char **err)
 {
-	if (sync_path(tmp, O_RDONLY) != 0) {
+	if (dbc_sync_path(tmp, O_RDONLY) != 0) {
 		*err = fmt_err("could not sync the dump", NULL, strerror(errno));
 		return -1;
 	}
@@ -199,7 +189,7 @@ static int publish(const char *tmp, const char *path, char **err)
 	}
 	unlink(tmp);
 	char *dir = dir_of(path);
-	if (!dir || sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+	if (!dir || dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
 		int saved = dir ? errno : ENOMEM;
 		unlink(path);
 		*err = fmt_err("could not sync the dump's directory", NULL, strerror(saved));

@@ -20,6 +20,7 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "backup/backup.h"
 #include "base/clock.h"
+#include "base/file_sync.h"
 #include "base/sha256.h"
 #include "backup_glue.h"
 #include "conn.h"
@@ -532,23 +533,11 @@ static int sqlite_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
 	return DBC_OK;
 }
 
-static int sync_path(const char *path, int flags)
-{
-	int fd = open(path, flags);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
-}
-
 /* link() gives the synced copy its name and fails when one is there: the
  * name never points at a half file, and never replaces another's file. */
 static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 {
-	if (sync_path(tmp_path, O_RDONLY) != 0)
+	if (dbc_sync_path(tmp_path, O_RDONLY) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync the backup copy: %s",
 		                 strerror(errno));
 	if (link(tmp_path, path) != 0)
@@ -558,7 +547,7 @@ static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 	char *dir = dir_of(ctx, path);
 	if (!dir)
 		return DBC_ERROR;
-	if (sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+	if (dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
 		int saved = errno;
 		unlink(path);
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync directory %s: %s", dir,
