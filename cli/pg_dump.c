@@ -151,15 +151,8 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
  * neither named nor recorded. */
 static int verify_dump(const char *file, char **err)
 {
-	char *file_arg = NULL;
-	if (asprintf(&file_arg, "%s", file) < 0) {
-		*err = fmt_err("out of memory", NULL, NULL);
-		return -1;
-	}
-	const char *argv[] = {"pg_restore", "--file=/dev/null", "--", file_arg, NULL};
-	int rc = run_tool(argv, NULL, "reading the dump back with pg_restore", err);
-	free(file_arg);
-	return rc;
+	const char *argv[] = {"pg_restore", "--file=/dev/null", "--", file, NULL};
+	return run_tool(argv, NULL, "reading the dump back with pg_restore", err);
 }
 
 /* The directory part of path ("." when it has none). */

@@ -66,6 +66,25 @@ static int take_due(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* Adds p's plan row with list (taken: freed here) as its blockers. */
+static int add_plan_row(dbc_ctx *ctx, const dbc_policy *p, int64_t due, const char *oldest,
+                        int64_t batches, json_t *list, dbc_rows *out)
+{
+	char *blockers = ctx->failed ? NULL : dbc_json_dump(ctx, list, DBC_JSON_REPORT);
+	json_decref(list);
+	if (!blockers)
+		return DBC_ERROR;
+	dbc_value row[DBC_RETAIN_PLAN_NCOLS] = {
+	    dbc_text(p->name),
+	    dbc_text(dbc_qualified_name(ctx, p->table_schema, p->table_name)),
+	    dbc_text(dbc_retain_action_name(p->action)),
+	    dbc_int(due),
+	    oldest ? dbc_text(oldest) : dbc_null(),
+	    dbc_int(batches),
+	    dbc_text(blockers)};
+	return dbc_rows_add(out, row);
+}
+
 /* A policy whose table or age column is gone since it was added: its row
  * says so as its one blocker (nothing is due; dbretain_apply refuses it),
  * and the plan of the other policies goes on. */
@@ -82,19 +101,7 @@ static int plan_gone(dbc_ctx *ctx, const dbc_policy *p, const char *why, dbc_row
 	dbc_json_set(item, "fix", dbc_json_str(dbc_printf(ctx, "SELECT dbretain_drop(%s);",
 	                                                  ctx->host->quote_literal(ctx, p->name))));
 	json_array_append_new(list, item);
-	char *blockers = ctx->failed ? NULL : dbc_json_dump(ctx, list, DBC_JSON_REPORT);
-	json_decref(list);
-	if (!blockers)
-		return DBC_ERROR;
-	dbc_value row[DBC_RETAIN_PLAN_NCOLS] = {
-	    dbc_text(p->name),
-	    dbc_text(dbc_qualified_name(ctx, p->table_schema, p->table_name)),
-	    dbc_text(dbc_retain_action_name(p->action)),
-	    dbc_int(0),
-	    dbc_null(),
-	    dbc_int(0),
-	    dbc_text(blockers)};
-	return dbc_rows_add(out, row);
+	return add_plan_row(ctx, p, 0, NULL, 0, list, out);
 }
 
 static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
@@ -139,19 +146,11 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
 		                 pc.qt, pc.qc)));
 		json_array_append_new(list, item);
 	}
-	char *blockers = rc == DBC_OK ? dbc_json_dump(ctx, list, DBC_JSON_REPORT) : NULL;
-	json_decref(list);
-	if (!blockers)
+	if (rc != DBC_OK) {
+		json_decref(list);
 		return DBC_ERROR;
-	dbc_value row[DBC_RETAIN_PLAN_NCOLS] = {
-	    dbc_text(p->name),
-	    dbc_text(dbc_qualified_name(ctx, p->table_schema, p->table_name)),
-	    dbc_text(dbc_retain_action_name(p->action)),
-	    dbc_int(due),
-	    oldest ? dbc_text(oldest) : dbc_null(),
-	    dbc_int((due + batch - 1) / batch),
-	    dbc_text(blockers)};
-	return dbc_rows_add(out, row);
+	}
+	return add_plan_row(ctx, p, due, oldest, (due + batch - 1) / batch, list, out);
 }
 
 int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name, dbc_rows *out)
