@@ -14,13 +14,14 @@
 # already carried the audit trail (dbcare--0.2.0-audit.sql); its log entries
 # get their row hashes and are found by history afterwards. A 0.3.0 database
 # (test/fixtures/pg/dbcare--0.3.0.sql, as 0.3.0 shipped) with audit entries
-# is upgraded the same way, and so is a 0.3.1 one (dbcare--0.3.1.sql).
+# is upgraded the same way, and so are 0.3.1 and 0.3.2 ones (dbcare--0.3.1.sql,
+# dbcare--0.3.2.sql).
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 share=$("$B/pg_config" --sharedir)/extension
-trap 'rm -f "$share/dbcare--0.1.0.sql" "$share/dbcare--0.2.0.sql" "$share/dbcare--0.3.0.sql" "$share/dbcare--0.3.1.sql"; cleanup' EXIT
+trap 'rm -f "$share/dbcare--0.1.0.sql" "$share/dbcare--0.2.0.sql" "$share/dbcare--0.3.0.sql" "$share/dbcare--0.3.1.sql" "$share/dbcare--0.3.2.sql"; cleanup' EXIT
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_fresh" -c "CREATE DATABASE ${db}_fresh"
 "$B/psql" -X -q -d ${db}_fresh -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 
@@ -116,4 +117,5 @@ upgrade_from dbcare--0.2.0.sql 0.2.0
 upgrade_from dbcare--0.2.0-audit.sql 0.2.0 audited
 upgrade_from dbcare--0.3.0.sql 0.3.0 audited
 upgrade_from dbcare--0.3.1.sql 0.3.1 audited
+upgrade_from dbcare--0.3.2.sql 0.3.2 audited
 "$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
