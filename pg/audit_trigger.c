@@ -463,7 +463,17 @@ static void log_row(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, c
 
 /* The rows of a statement's transition tables, in the order the statement
  * changed them (an UPDATE's old and new tables hold the rows pairwise in
- * the same order), each row's JSON in a memory context reset per row. */
+ * the same order), each row's JSON in a memory context reset per row.
+ *
+ * Memory ownership: a transition table larger than work_mem is on disk, and
+ * tuplestore_gettupleslot then reads each row into a tuple palloc'd in the
+ * current memory context and owned by the slot (freed when the slot is
+ * cleared or stores its next row); in memory it hands out the store's own
+ * tuple, owned by the store. Rows are therefore fetched in the statement's
+ * context, never in per_row: a tuple that per_row's reset freed would be
+ * freed again by the slot (a double free that ended the backend). The
+ * slots are cleared before the reset, so each fetched row is freed once,
+ * by its slot, as soon as its entry is written. */
 static void log_statement(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, const char *op,
                           Tuplestorestate *oldtable, Tuplestorestate *newtable)
 {
@@ -483,21 +493,27 @@ static void log_statement(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc d
 	TupleTableSlot *newslot = newtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
 	                                              ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old_cxt = MemoryContextSwitchTo(per_row);
+	MemoryContext stmt_cxt = CurrentMemoryContext;
 	if (oldtable)
 		tuplestore_rescan(oldtable);
 	if (newtable)
 		tuplestore_rescan(newtable);
 	for (;;) {
+		/* in stmt_cxt: a row read from disk belongs to its slot (above) */
 		bool have_old = oldtable && tuplestore_gettupleslot(oldtable, true, false, oldslot);
 		bool have_new = newtable && tuplestore_gettupleslot(newtable, true, false, newslot);
 		if (!have_old && !have_new)
 			break;
+		MemoryContextSwitchTo(per_row);
 		log_row(w, c, desc, op, have_old ? oldslot : NULL, have_new ? newslot : NULL);
+		MemoryContextSwitchTo(stmt_cxt);
+		if (oldslot)
+			ExecClearTuple(oldslot);
+		if (newslot)
+			ExecClearTuple(newslot);
 		MemoryContextReset(per_row);
 		CHECK_FOR_INTERRUPTS();
 	}
-	MemoryContextSwitchTo(old_cxt);
 	MemoryContextDelete(per_row);
 	if (oldslot)
 		ExecDropSingleTupleTableSlot(oldslot);
