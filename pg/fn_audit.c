@@ -301,8 +301,11 @@ static char *display(dbc_ctx *ctx, const char *name)
 	return dbc_strdup(ctx, name);
 }
 
+static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out);
+
 static const dbc_audit_engine engine = {
 	.display = display,
+	.recording = recording,
 	.resolve = resolve,
 	.install = install,
 	.uninstall = uninstall,
@@ -417,29 +420,89 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
+/* ------------------------------------------------ is it recording? */
+
+/* The table (exists), whether it has statement triggers though it is now in
+ * a partition or inheritance tree (a child added, ATTACH PARTITION: what
+ * dbaudit_refresh would change, decided as install decides; a table with
+ * the row-level form where statement triggers would do records everything),
+ * and the partitions whose clone of its row-level trigger is disabled or
+ * fires only under session_replication_role = replica (ALTER TABLE on the
+ * partition): their rows are not recorded. */
+static const char table_state_sql[] =
+	"WITH RECURSIVE c AS (SELECT c.* FROM pg_catalog.pg_class c"
+	"  WHERE c.oid = pg_catalog.to_regclass($1)),"
+	" own AS (SELECT g.* FROM pg_catalog.pg_trigger g, c WHERE g.tgrelid = c.oid"
+	"  AND g.tgparentid = 0 AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
+	" clone AS (SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
+	"  JOIN own ON g.tgparentid = own.oid WHERE own.tgtype & 1 = 1"
+	"  UNION ALL SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
+	"  JOIN clone ON g.tgparentid = clone.oid)"
+	" SELECT (SELECT count(*) FROM c)::pg_catalog.text,"
+	" (SELECT (" NEEDS_ROW_FORM " AND EXISTS (SELECT FROM own) AND NOT EXISTS"
+	"  (SELECT FROM own WHERE own.tgtype & 1 = 1))::pg_catalog.text FROM c),"
+	" (SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"
+	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"
+	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"
+	"  WHERE clone.tgenabled IN ('D', 'R'))";
+
+/* Per operation, how the table's own audit triggers for it fire: 'on'
+ * (ENABLE, the default, or ENABLE ALWAYS: in ordinary sessions), 'replica'
+ * (ENABLE REPLICA: only under session_replication_role = replica),
+ * 'disabled' (DISABLE TRIGGER: never) or 'missing' (none: dropped). The
+ * best of them counts: any trigger that fires records the operation. */
+static const char op_state_sql[] =
+	"SELECT e.op, CASE WHEN pg_catalog.bool_or(g.tgenabled IN ('O', 'A')) THEN 'on'"
+	" WHEN pg_catalog.bool_or(g.tgenabled = 'R') THEN 'replica'"
+	" WHEN pg_catalog.bool_or(g.tgenabled = 'D') THEN 'disabled' ELSE 'missing' END"
+	" FROM (VALUES (1, 'insert', 4), (2, 'update', 16), (3, 'delete', 8), (4, 'truncate', 32))"
+	" e(n, op, bit) LEFT JOIN pg_catalog.pg_trigger g"
+	" ON g.tgrelid = pg_catalog.to_regclass($1) AND g.tgparentid = 0"
+	" AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure AND g.tgtype & e.bit <> 0"
+	" GROUP BY e.n, e.op ORDER BY e.n";
+
+static int collect_op_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_audit_recording *r = arg;
+	(void)ncol;
+	dbc_strlist *to = strcmp(c[1].s, "missing") == 0    ? &r->missing
+	                  : strcmp(c[1].s, "disabled") == 0 ? &r->disabled
+	                  : strcmp(c[1].s, "replica") == 0  ? &r->replica
+	                                                    : NULL;
+	return to ? dbc_strlist_add(ctx, to, c[0].s) : DBC_OK;
+}
+
+static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_strlist *l = arg;
+	for (int i = 0; i < ncol; i++)
+		if (dbc_strlist_add(ctx, l, c[i].type == DBC_NULL ? "" : c[i].s) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
+{
+	dbc_strlist st = {0};
+	dbc_value arg = dbc_text(row->name);
+	if (ctx->host->query(ctx, table_state_sql, 1, &arg, collect_table_state, &st) != DBC_OK)
+		return DBC_ERROR;
+	out->exists = st.n == 3 && strcmp(st.items[0], "1") == 0;
+	if (!out->exists)
+		return DBC_OK;
+	if (strcmp(st.items[1], "true") == 0)
+		out->stale = "in an inheritance or partition tree since it was enabled: its statement"
+		             " triggers miss rows changed through the other tables";
+	else if (st.items[2][0])
+		out->stale = dbc_printf(ctx,
+		                        "not recording the rows of partition %s: its clone of the audit"
+		                        " trigger does not fire in ordinary sessions (disabled)",
+		                        st.items[2]);
+	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
+}
+
 /* ------------------------------------------------ the health check audit */
-
-/* A table's own audit triggers (not clones of an audited parent's). */
-#define OWN_AUDIT_TRIGGER                                                                      \
-	"SELECT FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND g.tgparentid = 0"        \
-	" AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure"
-
-/* Audited tables whose changes are not all recorded: dropped, without
- * their triggers, or with statement triggers though they are now in a
- * partition or inheritance tree (a child added, ATTACH PARTITION): what
- * dbaudit_refresh would change, decided as install decides. A table with
- * the row-level form where statement triggers would do records everything:
- * not listed. Columns as dbc_health_collect reads them. */
-static const char health_sql[] =
-	"SELECT NULL, name, name, 1, detail FROM (SELECT t.table_name AS name, CASE"
-	" WHEN c.oid IS NULL THEN 'dropped: its log is kept'"
-	" WHEN NOT EXISTS (" OWN_AUDIT_TRIGGER ") THEN 'its audit triggers were dropped'"
-	" WHEN " NEEDS_ROW_FORM " AND NOT EXISTS (" OWN_AUDIT_TRIGGER " AND g.tgtype & 1 = 1)"
-	" THEN 'in an inheritance or partition tree since it was enabled: its statement"
-	" triggers miss rows changed through the other tables'"
-	" END AS detail FROM dbcare.audit_tables t LEFT JOIN pg_catalog.pg_class c"
-	" ON c.oid = pg_catalog.to_regclass(t.table_name)) a"
-	" WHERE detail IS NOT NULL ORDER BY name";
 
 int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                        dbc_health_fact *fact);
@@ -454,5 +517,5 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mo
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;
-	return dbc_health_collect(ctx, fact, health_sql, 0, NULL);
+	return dbc_audit_health(ctx, &engine, fact);
 }

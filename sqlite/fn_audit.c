@@ -254,8 +254,51 @@ static char *display(dbc_ctx *ctx, const char *name)
 	return ctx->host->quote_ident(ctx, name);
 }
 
+static int collect_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx, (void)ncol;
+	*(int64_t *)arg = c[0].type == DBC_INT ? c[0].i : 0;
+	return DBC_OK;
+}
+
+/* The table exists, each of its three triggers (audit_sql.c) is still
+ * there (SQLite has no disabled trigger: DROP TRIGGER is the one way to
+ * switch one off), and its columns are those the triggers were made for (a
+ * column added since is not recorded). */
+static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
+{
+	static const char *const ops[] = {"insert", "update", "delete"};
+	dbc_audit_target t = {0};
+	bool found = false;
+	if (resolve(ctx, row->name, &t, &found) != DBC_OK)
+		return DBC_ERROR;
+	out->exists = found && t.kind == DBC_AUDIT_TABLE;
+	if (!out->exists)
+		return DBC_OK;
+	for (int i = 0; i < 3; i++) {
+		int64_t n = 0;
+		char *name = dbc_printf(ctx, "dbcare_audit_%s_%s", ops[i], t.name);
+		dbc_value args[2] = {dbc_text(name ? name : ""), dbc_text(t.name)};
+		if (!name ||
+		    ctx->host->query(ctx,
+		                     "SELECT count(*) FROM main.sqlite_schema WHERE type = 'trigger'"
+		                     " AND name = $1 COLLATE NOCASE AND tbl_name = $2 COLLATE NOCASE",
+		                     2, args, collect_count, &n) != DBC_OK)
+			return DBC_ERROR;
+		if (n == 0 && dbc_strlist_add(ctx, &out->missing, ops[i]) != DBC_OK)
+			return DBC_ERROR;
+	}
+	char *now = dbc_audit_columns_json(ctx, &t.columns);
+	if (!now)
+		return DBC_ERROR;
+	if (!row->columns || strcmp(now, row->columns) != 0)
+		out->stale = "its columns changed since its triggers were made";
+	return DBC_OK;
+}
+
 static const dbc_audit_engine sqldbc_audit_engine = {
 	.display = display,
+	.recording = recording,
 	.tables_exist = tables_exist,
 	.resolve = resolve,
 	.install = install,
@@ -376,28 +419,5 @@ int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
                         dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
-	dbc_audit_table *rows;
-	int n;
-	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < n; i++) {
-		dbc_audit_target t = {0};
-		bool found = false;
-		const char *detail = NULL;
-		if (dbc_audit_resolve(ctx, &sqldbc_audit_engine, rows[i].name, &t, &found) != DBC_OK)
-			return DBC_ERROR;
-		if (!found) {
-			detail = "dropped: its log is kept";
-		} else {
-			char *now = dbc_audit_columns_json(ctx, &t.columns);
-			if (!now)
-				return DBC_ERROR;
-			if (!rows[i].columns || strcmp(now, rows[i].columns) != 0)
-				detail = "its columns changed since its triggers were made";
-		}
-		if (detail &&
-		    dbc_health_add_object(ctx, fact, NULL, rows[i].name, rows[i].name, 1, detail) != DBC_OK)
-			return DBC_ERROR;
-	}
-	return DBC_OK;
+	return dbc_audit_health(ctx, &sqldbc_audit_engine, fact);
 }

@@ -449,8 +449,11 @@
 	             "current columns; returns how many tables")                                          \
 	X(dbaudit_tables, dbaudit_tables, PG_TABLE, .part = DBC_PART_AUDIT,                               \
 	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),             \
-	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8)),                   \
-	  .volatility = DBC_STABLE, .comment = "the audited tables, their options and log entries")       \
+	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8),                    \
+	              DBC_COL("recording", DBC_T_BOOL), DBC_COL("problem", DBC_T_TEXT)),                  \
+	  .volatility = DBC_STABLE,                                                                       \
+	  .comment = "the audited tables, their options and log entries, and whether each is "            \
+	             "recording")                                                                         \
 	X(dbaudit_history, dbaudit_history, PG_TABLE, .part = DBC_PART_AUDIT,                             \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                            \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \

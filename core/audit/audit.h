@@ -9,6 +9,7 @@
 #define DBC_AUDIT_H
 
 #include "base/dbc.h"
+#include "health/health.h"
 #include "schema/schema.h"
 
 /* What a name resolved to, as far as auditing cares: the engine reads it
@@ -56,6 +57,29 @@ typedef struct dbc_audit_options {
 /* Whether a column's values are recorded under these options. */
 bool dbc_audit_records(const dbc_audit_options *o, const char *column);
 
+/* One audited table as stored. */
+typedef struct dbc_audit_table {
+	char *name;
+	char *enabled_at;
+	char *options; /* JSON */
+	char *columns; /* the columns the triggers were made for, JSON array (SQLite) */
+	int64_t entries; /* counted only by dbc_audit_load_counted */
+} dbc_audit_table;
+
+/* What the engine's catalog says records an audited table's changes now
+ * (dbc_audit_engine.recording); the core words it (dbc_audit_problem). The
+ * operations are "insert", "update", "delete" and, where the engine records
+ * it, "truncate". */
+typedef struct dbc_audit_recording {
+	bool exists;          /* false: the table was dropped (nothing else is read) */
+	dbc_strlist missing;  /* operations no audit trigger of the table fires for */
+	dbc_strlist disabled; /* operations whose audit triggers are all disabled */
+	dbc_strlist replica;  /* operations whose audit triggers fire only under
+	                       * session_replication_role = replica (PostgreSQL) */
+	const char *stale;    /* the triggers miss changes for an engine's own reason
+	                       * (columns added since; a partition tree joined), or NULL */
+} dbc_audit_recording;
+
 /* What differs between the engines. */
 typedef struct dbc_audit_engine {
 	/* Resolves a caller's table name: out->name and out->kind, and for a
@@ -69,6 +93,9 @@ typedef struct dbc_audit_engine {
 	int (*uninstall)(dbc_ctx *ctx, const char *name);
 	/* Logs every row of the table once as a "snapshot" entry. */
 	int (*baseline)(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o);
+	/* Fills *out (zeroed by the caller) for one audited table: whether it
+	 * exists and which of its operations no enabled audit trigger fires for. */
+	int (*recording)(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out);
 	/* Whether the audit tables exist (NULL: always, PostgreSQL); where they
 	 * do not, reads see no audited table and an empty log. */
 	int (*tables_exist)(dbc_ctx *ctx, bool *exists);
@@ -117,15 +144,6 @@ int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
                           char **out);
 
-/* One audited table as stored. */
-typedef struct dbc_audit_table {
-	char *name;
-	char *enabled_at;
-	char *options; /* JSON */
-	char *columns; /* the columns the triggers were made for, JSON array (SQLite) */
-	int64_t entries; /* counted only by dbc_audit_load_counted */
-} dbc_audit_table;
-
 int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, dbc_audit_table **out, int *n);
 /* The same with each table's log entries counted (an index range each). */
 int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_table **out,
@@ -134,8 +152,15 @@ int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_ta
 /* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
 char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);
 
-/* dbaudit_tables: table, enabled_at, options, entries. */
-#define DBC_AUDIT_TABLES_NCOLS 4
+/* Whether every change of an audited table is recorded (audit_recording.c):
+ * *problem NULL when it is, else why, in the same words on both engines. */
+int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_table *row,
+                      char **problem);
+/* The health check "audit": one object per audited table with a problem. */
+int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_health_fact *fact);
+
+/* dbaudit_tables: table, enabled_at, options, entries, recording, problem. */
+#define DBC_AUDIT_TABLES_NCOLS 6
 int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
 /* Whether the log can be read: the bookkeeping and the audit tables exist. */
 int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_engine *e, bool *readable);

@@ -304,9 +304,13 @@ int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out)
 	if (dbc_audit_load_counted(ctx, e, &rows, &n) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
+		char *problem;
+		if (dbc_audit_problem(ctx, e, &rows[i], &problem) != DBC_OK)
+			return DBC_ERROR;
 		dbc_value row[DBC_AUDIT_TABLES_NCOLS] = {
 		    dbc_text(rows[i].name), rows[i].enabled_at ? dbc_text(rows[i].enabled_at) : dbc_null(),
-		    dbc_text(rows[i].options), dbc_int(rows[i].entries)};
+		    dbc_text(rows[i].options), dbc_int(rows[i].entries), dbc_bool(problem == NULL),
+		    problem ? dbc_text(problem) : dbc_null()};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}

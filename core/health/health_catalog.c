@@ -318,12 +318,16 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.noun1 = "audited table out of step with its triggers",
 		.nounN = "audited tables out of step with their triggers",
 		.ok_message = "every audited table is recorded in full",
-		.hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again; "
+		.hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again, "
+		        "enabled (or ALTER TABLE ... ENABLE TRIGGER the disabled ones); "
 		        "SELECT dbaudit_disable(table) forgets a dropped one.",
 		.description = "Audited tables that were dropped, and those whose triggers miss "
-		    "changes: SQLite, columns changed since the triggers were made (a new column is "
-		    "not recorded); PostgreSQL, triggers dropped, or statement triggers on a table "
-		    "that joined a partition or inheritance tree since.",
+		    "changes (dbaudit_tables' problem): an audit trigger dropped (DROP TRIGGER); "
+		    "PostgreSQL, an audit trigger disabled (ALTER TABLE ... DISABLE TRIGGER, also USER "
+		    "or ALL, on the table or a partition) or firing only under "
+		    "session_replication_role = replica, or statement triggers on a table that "
+		    "joined a partition or inheritance tree since; SQLite, columns changed since the "
+		    "triggers were made (a new column is not recorded).",
 	},
 };
 
