@@ -617,6 +617,8 @@ void pgdbc_audit_snapshot(void *arg)
 		}
 		for (uint64 i = 0; i < n; i++) {
 			MemoryContext old_cxt = MemoryContextSwitchTo(per_row);
+			/* the tuple stays SPI's (shouldFree false): freed once, with its
+			 * tuple table below, never by the slot or per_row's reset */
 			ExecStoreHeapTuple(tt->vals[i], slot, false);
 			pgdbc_audit_writer_add(&w, c->table, "snapshot", key_json(c, tt->tupdesc, slot),
 			                       (Datum)0, row_json(c, tt->tupdesc, slot, NULL, NULL));
