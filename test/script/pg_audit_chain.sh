@@ -30,7 +30,6 @@ wait $p1 || fail "pgbench hc: $(cat "$work/hc.out")"
 wait $p2 || fail "pgbench other: $(cat "$work/other.out")"
 n_hc=$(done_of "$work/hc.out")
 n_other=$(done_of "$work/other.out")
-grep -q 'number of failed transactions: 0\|^number of transactions actually processed' "$work/hc.out"
 echo "statements: hc $n_hc, other $n_other"
 [ "${n_hc:-0}" -ge 100 ] && [ "${n_other:-0}" -ge 50 ] || fail "too little work: $n_hc / $n_other"
 
