@@ -190,15 +190,6 @@ static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *t
 	return *slot;
 }
 
-/* Locks the table's chain head row (making it for the table's first chained
- * entry) and reads the hash of the chain's last entry. The previous writer
- * of the table holds the row until its transaction ends, and this is called
- * before the writer draws its first entry's id: a chain's entries therefore
- * take their ids in the order they link, which is how dbaudit_verify walks
- * them (core/audit/audit_chain.c). Other tables' writers lock other rows.
- * Called as the log's owner, once per writer: the lock is held to the
- * transaction's end anyway, so the entries of one statement link one after
- * the other in memory and the head moves once, at pgdbc_audit_writer_close. */
 /* Whether dbcare.audit_chain has a row per chain (0.3.3). Between installing
  * this build and ALTER EXTENSION UPDATE it still has the one row (id = 1) of
  * the log chain: entries then go on linking into that chain as before (the
@@ -210,6 +201,15 @@ bool pgdbc_audit_chain_per_table(void)
 	return OidIsValid(rel) && get_attnum(rel, "chain") != InvalidAttrNumber;
 }
 
+/* Locks the table's chain head row (making it for the table's first chained
+ * entry) and reads the hash of the chain's last entry. The previous writer
+ * of the table holds the row until its transaction ends, and this is called
+ * before the writer draws its first entry's id: a chain's entries therefore
+ * take their ids in the order they link, which is how dbaudit_verify walks
+ * them (core/audit/audit_chain.c). Other tables' writers lock other rows.
+ * Called as the log's owner, once per writer: the lock is held to the
+ * transaction's end anyway, so the entries of one statement link one after
+ * the other in memory and the head moves once, at pgdbc_audit_writer_close. */
 static void chain_lock(pgdbc_audit_writer *w, const char *table)
 {
 	bool isnull;
