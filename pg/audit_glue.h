@@ -29,8 +29,11 @@ typedef struct pgdbc_audit_writer {
 	TimestampTz at; /* the transaction's start */
 	FullTransactionId txid;
 	bool chain;        /* entries carry the hash chain */
-	bool chain_locked; /* the chain's head row is locked; prev_hash read */
+	bool chain_locked; /* the table's chain head row is locked; prev_hash read */
 	bool chain_moved;  /* an entry was linked: the head moves at close */
+	char *chain_table; /* the chain locked: the table's stored name */
+	bool chain_legacy; /* the log not yet upgraded to 0.3.3: its one chain (v1) */
+	int64 last_id;     /* the id of the entry prev_hash is the hash of */
 	char prev_hash[65];
 } pgdbc_audit_writer;
 
@@ -40,6 +43,8 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new);
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w);
+/* Whether dbcare.audit_chain has a head per chain (0.3.3), not one row. */
+bool pgdbc_audit_chain_per_table(void);
 
 /* The row hash of an entry of this table and key (jsonb, (Datum)0 for none):
  * pg/audit_row_hash.c, core/audit/audit_row_hash.c. */

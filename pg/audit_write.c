@@ -190,30 +190,60 @@ static SPIPlanPtr keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *t
 	return *slot;
 }
 
-/* Locks the chain's head row and reads the last chained entry's hash. The
- * previous writer holds the row until its transaction ends, so chained
- * entries are linked in the order their transactions commit. Called as the
- * log's owner, once per writer: the lock is held to the transaction's end
- * anyway, so the entries of one statement link one after the other in
- * memory and the head moves once, at pgdbc_audit_writer_close. */
-static void chain_lock(pgdbc_audit_writer *w)
+/* Whether dbcare.audit_chain has a row per chain (0.3.3). Between installing
+ * this build and ALTER EXTENSION UPDATE it still has the one row (id = 1) of
+ * the log chain: entries then go on linking into that chain as before (the
+ * v1 format), which the upgrade turns into the chain named ''. */
+bool pgdbc_audit_chain_per_table(void)
+{
+	Oid nsp = get_namespace_oid("dbcare", false);
+	Oid rel = get_relname_relid("audit_chain", nsp);
+	return OidIsValid(rel) && get_attnum(rel, "chain") != InvalidAttrNumber;
+}
+
+/* Locks the table's chain head row (making it for the table's first chained
+ * entry) and reads the hash of the chain's last entry. The previous writer
+ * of the table holds the row until its transaction ends, and this is called
+ * before the writer draws its first entry's id: a chain's entries therefore
+ * take their ids in the order they link, which is how dbaudit_verify walks
+ * them (core/audit/audit_chain.c). Other tables' writers lock other rows.
+ * Called as the log's owner, once per writer: the lock is held to the
+ * transaction's end anyway, so the entries of one statement link one after
+ * the other in memory and the head moves once, at pgdbc_audit_writer_close. */
+static void chain_lock(pgdbc_audit_writer *w, const char *table)
 {
 	bool isnull;
+	Oid type = TEXTOID;
+	Datum arg = CStringGetTextDatum(table);
+	w->chain_legacy = !pgdbc_audit_chain_per_table();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
-	keep_plan(&chain_head_plan, "SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
-	          0, NULL);
-	if (SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "dbcare: could not read the audit log's hash chain");
-	if (SPI_processed == 0) {
-		/* the first chained entry: the head row is made here, not by the
-		 * extension script, so a restored dump does not meet a second one */
+	if (w->chain_legacy) {
+		if (SPI_execute("SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE", false,
+		                1) != SPI_OK_SELECT ||
+		    (SPI_processed == 0 &&
+		     (SPI_execute("INSERT INTO dbcare.audit_chain (id) VALUES (1)"
+		                  " ON CONFLICT (id) DO NOTHING",
+		                  false, 0) != SPI_OK_INSERT ||
+		      SPI_execute("SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
+		                  false, 1) != SPI_OK_SELECT ||
+		      SPI_processed != 1)))
+			elog(ERROR, "dbcare: could not read the audit log's hash chain");
+	} else {
+		keep_plan(&chain_head_plan,
+		          "SELECT last_hash FROM dbcare.audit_chain WHERE chain = $1 FOR UPDATE", 1, &type);
+		if (SPI_execute_plan(chain_head_plan, &arg, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "dbcare: could not read the audit log's hash chain");
+	}
+	if (!w->chain_legacy && SPI_processed == 0) {
+		/* the table's first chained entry: its head row is made here, not
+		 * by dbaudit_enable, so a restored dump does not meet a second one */
 		if (SPI_execute_plan(keep_plan(&chain_init_plan,
-		                               "INSERT INTO dbcare.audit_chain (id) VALUES (1)"
-		                               " ON CONFLICT (id) DO NOTHING",
-		                               0, NULL),
-		                     NULL, NULL, false, 0) != SPI_OK_INSERT ||
-		    SPI_execute_plan(chain_head_plan, NULL, NULL, false, 1) != SPI_OK_SELECT ||
+		                               "INSERT INTO dbcare.audit_chain (chain) VALUES ($1)"
+		                               " ON CONFLICT (chain) DO NOTHING",
+		                               1, &type),
+		                     &arg, NULL, false, 0) != SPI_OK_INSERT ||
+		    SPI_execute_plan(chain_head_plan, &arg, NULL, false, 1) != SPI_OK_SELECT ||
 		    SPI_processed != 1)
 			elog(ERROR, "dbcare: could not make the audit log's hash chain head");
 	}
@@ -224,19 +254,28 @@ static void chain_lock(pgdbc_audit_writer *w)
 		strlcpy(w->prev_hash, prev, sizeof(w->prev_hash));
 	}
 	SPI_finish();
+	/* the writer's context: entries are added from per-row contexts */
+	w->chain_table = MemoryContextStrdup(w->estate->es_query_cxt, table);
 	w->chain_locked = true;
 }
 
 static void chain_move(pgdbc_audit_writer *w)
 {
-	Datum hash = CStringGetTextDatum(w->prev_hash);
-	Oid type = TEXTOID;
+	Datum args[3] = {CStringGetTextDatum(w->chain_table), CStringGetTextDatum(w->prev_hash),
+	                 Int64GetDatum(w->last_id)};
+	Oid types[3] = {TEXTOID, TEXTOID, INT8OID};
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
-	if (SPI_execute_plan(keep_plan(&chain_move_plan,
-	                               "UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
-	                               &type),
-	                     &hash, NULL, false, 0) != SPI_OK_UPDATE)
+	if (w->chain_legacy) {
+		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
+		                          &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "dbcare: could not move the audit log's hash chain");
+	} else if (SPI_execute_plan(keep_plan(&chain_move_plan,
+	                               "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
+	                               " WHERE chain = $1",
+	                               3, types),
+	                     args, NULL, false, 0) != SPI_OK_UPDATE ||
+	    SPI_processed != 1)
 		elog(ERROR, "dbcare: could not move the audit log's hash chain");
 	SPI_finish();
 }
@@ -250,8 +289,6 @@ static char *text_or_null(const Datum *values, const bool *nulls, int col)
 static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls, const int *attno)
 {
 	const char *fields[DBC_AUDIT_LINK_FIELDS];
-	if (!w->chain_locked)
-		chain_lock(w);
 	fields[0] = psprintf(INT64_FORMAT, w->at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
 	                                               USECS_PER_DAY);
 	fields[1] = psprintf(UINT64_FORMAT, U64FromFullTransactionId(w->txid));
@@ -268,7 +305,8 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls, const 
 	char hex[DBC_AUDIT_HASH_LEN + 1];
 	const char *prev = w->prev_hash[0] ? w->prev_hash : NULL;
 	dbc_ctx_init(&ctx, &pgdbc_host, NULL);
-	int rc = dbc_audit_link(&ctx, prev, fields, hex);
+	int rc = w->chain_legacy ? dbc_audit_link(&ctx, prev, fields, hex)
+	                         : dbc_audit_link_table(&ctx, prev, fields, hex);
 	dbc_ctx_finish(&ctx);
 	if (rc != DBC_OK)
 		elog(ERROR, "dbcare: could not hash an audit log entry");
@@ -277,6 +315,7 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls, const 
 	values[attno[COL_HASH]] = CStringGetTextDatum(hex);
 	nulls[attno[COL_HASH]] = false;
 	strlcpy(w->prev_hash, hex, sizeof(w->prev_hash));
+	w->last_id = DatumGetInt64(values[attno[COL_ID]]);
 	w->chain_moved = true;
 }
 
@@ -318,6 +357,11 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 
 	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
 	                                     SECURITY_RESTRICTED_OPERATION);
+	/* the chain's lock before the id: chained ids follow the chain's order */
+	if (w->chain && !w->chain_locked)
+		chain_lock(w, table);
+	else if (w->chain && strcmp(w->chain_table, table) != 0)
+		elog(ERROR, "dbcare: one audit writer wrote entries of two tables");
 	values[attno[COL_ID]] = Int64GetDatum(nextval_internal(w->seq, false));
 	nulls[attno[COL_ID]] = false;
 	if (w->chain)

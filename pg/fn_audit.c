@@ -303,6 +303,14 @@ static char *display(dbc_ctx *ctx, const char *name)
 
 static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out);
 
+/* An entry's hash, prev_hash and the fields its hash covers, as text
+ * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
+#define PG_LINK_COLUMNS                                                                            \
+	"hash, prev_hash,"                                                                              \
+	" ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"            \
+	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                                \
+	" key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
+
 static const dbc_audit_engine engine = {
 	.display = display,
 	.recording = recording,
@@ -310,11 +318,11 @@ static const dbc_audit_engine engine = {
 	.install = install,
 	.uninstall = uninstall,
 	.baseline = baseline,
-	.chain_sql = "SELECT id, hash, prev_hash,"
-	             " ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"
-	             " txid::pg_catalog.text, db_user, actor, operation, table_name,"
-	             " key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
+	.chain_sql = "SELECT id, " PG_LINK_COLUMNS
 	             " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
+	.link_columns = PG_LINK_COLUMNS,
+	.head_sql = "SELECT chain, last_hash, last_id FROM dbcare.audit_chain",
+	.table_chains = true,
 	.json_param = "$%d::pg_catalog.jsonb",
 	.time_param = "$%d::pg_catalog.timestamptz",
 	/* the index (row_hash, id): docs/audit.md, "The row hash" */
@@ -416,7 +424,11 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	dbc_rows rows;
 	pgdbc_begin(&call, fcinfo);
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
-	int rc = dbc_audit_verify(&call.ctx, &engine, &rows);
+	/* a log not yet upgraded to 0.3.3 has the one head of the log chain */
+	dbc_audit_engine e = engine;
+	if (!pgdbc_audit_chain_per_table())
+		e.head_sql = "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain";
+	int rc = dbc_audit_verify(&call.ctx, &e, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 

@@ -64,14 +64,21 @@ static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 }
 
 /* A chained entry's hash, set right after its INSERT: the previous hash is
- * that of the last chained entry (SQLite has one writer at a time). */
-#define PREV_HASH                                                                                  \
-	"(SELECT p.hash FROM dbcare_audit_log AS p WHERE p.hash IS NOT NULL"                            \
-	" AND p.id < last_insert_rowid() ORDER BY p.id DESC LIMIT 1)"
-#define CHAIN_LINK                                                                                 \
-	"; UPDATE dbcare_audit_log SET prev_hash = " PREV_HASH ", hash = dbaudit_hash(" PREV_HASH       \
-	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"              \
-	" WHERE id = last_insert_rowid()"
+ * the chain head's (dbcare_audit_chain, which the log's own trigger moves
+ * when an entry gets its hash: sqlite/bookkeeping.c). SQLite has one writer
+ * at a time, so entries link in id order. Linking to the head, not to the
+ * newest entry left, keeps deleted newest entries visible: the next entry
+ * links to a hash no entry has any more. */
+#define HEAD_HASH "(SELECT c.last_hash FROM dbcare_audit_chain AS c WHERE c.chain = '')"
+#define LINK_SET                                                                                   \
+	"UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH       \
+	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"
+#define CHAIN_LINK "; " LINK_SET " WHERE id = last_insert_rowid()"
+
+const char *sqldbc_audit_link_sql(void)
+{
+	return LINK_SET " WHERE id = $1";
+}
 
 static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *table_lit,
                           const char *op, const char *key, const char *old, const char *new)

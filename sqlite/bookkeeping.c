@@ -42,6 +42,24 @@ typedef struct book_table {
 	"CREATE TRIGGER IF NOT EXISTS main.dbcare_migrations_summary_" trigger " AFTER " event         \
 	" ON dbcare_" table " WHEN " when " BEGIN DELETE FROM dbcare_migrations_summary; END;"
 
+/* The hash chain's head (docs/audit.md, "Hash chain"): SQLite's chained
+ * entries form one chain, named '', whose last hash and id this row holds.
+ * The trigger moves it whenever an entry gets its hash, whoever links it
+ * (a table's trigger of any version, the baseline, the completion of
+ * entries written without dbcare), and only forward: an entry older than the
+ * head that gets a hash again (by hand) does not move it back, so deleting
+ * the newest entries stays visible to dbaudit_verify. */
+#define AUDIT_CHAIN_DDL                                                                            \
+	"CREATE TABLE IF NOT EXISTS main.dbcare_audit_chain ("                                          \
+	" chain TEXT PRIMARY KEY NOT NULL,"                                                             \
+	" last_hash TEXT,"                                                                              \
+	" last_id INTEGER);"                                                                            \
+	"CREATE TRIGGER IF NOT EXISTS main.dbcare_audit_chain_head AFTER UPDATE OF hash"                \
+	" ON dbcare_audit_log WHEN NEW.hash IS NOT NULL AND length(NEW.hash) = 64 AND NEW.id >="       \
+	" coalesce((SELECT last_id FROM dbcare_audit_chain WHERE chain = ''), 0)"                      \
+	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                  \
+	" VALUES ('', NEW.hash, NEW.id); END"
+
 /* clang-format off */
 static const char summary_ddl[] =
 	"CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
@@ -233,6 +251,8 @@ static const book_table tables[] = {
 	                        " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
 	                        " options TEXT NOT NULL,"
 	                        " columns TEXT NOT NULL)", true},
+	/* the hash chain's head (after the log, whose trigger moves it) */
+	{"dbcare_audit_chain", AUDIT_CHAIN_DDL, true},
 };
 
 
@@ -250,6 +270,7 @@ static const struct {
 	{"dbcare_retain_policies", "retain"},
 	{"dbcare_audit_log", "audit"},
 	{"dbcare_audit_tables", "audit"},
+	{"dbcare_audit_chain", "audit"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -270,7 +291,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   4
+#define BOOK_VERSION   5
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -336,6 +357,21 @@ static int upgrade_to_4(dbc_ctx *ctx)
 	return add_column(ctx, "dbcare_backups", "sha256", "TEXT");
 }
 
+/* 4 -> 5 (dbcare 0.3.3): the hash chain's head, compared by dbaudit_verify
+ * (deleted newest entries). An existing log's head starts at its newest
+ * chained entry; the head's trigger moves it from then on, also for entries
+ * linked by tables' triggers made before. */
+static int upgrade_to_5(dbc_ctx *ctx)
+{
+	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_audit_log"))
+		return DBC_OK; /* made with the others */
+	return ctx->host->exec(ctx, AUDIT_CHAIN_DDL ";"
+	                            "INSERT OR IGNORE INTO main.dbcare_audit_chain"
+	                            " (chain, last_hash, last_id) SELECT '', hash, id"
+	                            " FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_hashed"
+	                            " WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
@@ -343,6 +379,7 @@ static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
 	upgrade_to_2,
 	upgrade_to_3,
 	upgrade_to_4,
+	upgrade_to_5,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

@@ -231,12 +231,59 @@ static int uninstall(dbc_ctx *ctx, const char *name)
 	return DBC_OK;
 }
 
+typedef struct id_list {
+	int64_t *ids;
+	int n, cap;
+} id_list;
+
+static int collect_id(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	id_list *l = arg;
+	(void)ncol;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 64;
+		int64_t *n = dbc_alloc(ctx, sizeof(*n) * (size_t)cap);
+		if (!n)
+			return DBC_ERROR;
+		if (l->n)
+			memcpy(n, l->ids, sizeof(*n) * (size_t)l->n);
+		l->ids = n;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = c[0].i;
+	return DBC_OK;
+}
+
+/* Logs every row as a snapshot; a chained table's snapshots are linked into
+ * the chain like every other entry (in id order, after the head), so an
+ * edited snapshot fails dbaudit_verify. */
 static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
 {
 	char *sql;
+	id_list l = {0};
 	if (sqldbc_audit_baseline_sql(ctx, t, o, &sql) != DBC_OK)
 		return DBC_ERROR;
-	return ctx->host->exec(ctx, sql);
+	/* SQLite has one writer: the entries after the newest before the
+	 * insert are this baseline's */
+	id_list before = {0};
+	if (o->hash_chain &&
+	    ctx->host->query(ctx, "SELECT coalesce(max(id), 0) FROM main.dbcare_audit_log", 0, NULL,
+	                     collect_id, &before) != DBC_OK)
+		return DBC_ERROR;
+	if (ctx->host->exec(ctx, sql) != DBC_OK)
+		return DBC_ERROR;
+	if (!o->hash_chain)
+		return DBC_OK;
+	dbc_value from = dbc_int(before.ids[0]);
+	if (ctx->host->query(ctx, "SELECT id FROM main.dbcare_audit_log WHERE id > $1 ORDER BY id", 1,
+	                     &from, collect_id, &l) != DBC_OK)
+		return DBC_ERROR;
+	dbc_value *ids = l.n ? dbc_alloc(ctx, sizeof(*ids) * (size_t)l.n) : NULL;
+	if (l.n && !ids)
+		return DBC_ERROR;
+	for (int i = 0; i < l.n; i++)
+		ids[i] = dbc_int(l.ids[i]);
+	return l.n ? ctx->host->query_each(ctx, sqldbc_audit_link_sql(), 1, l.n, ids) : DBC_OK;
 }
 
 static int tables_exist(dbc_ctx *ctx, bool *exists)
@@ -296,6 +343,11 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	return DBC_OK;
 }
 
+/* An entry's hash, prev_hash and the fields its hash covers
+ * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
+#define SQLITE_LINK_COLUMNS                                                                        \
+	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, new_values"
+
 static const dbc_audit_engine sqldbc_audit_engine = {
 	.display = display,
 	.recording = recording,
@@ -304,9 +356,10 @@ static const dbc_audit_engine sqldbc_audit_engine = {
 	.install = install,
 	.uninstall = uninstall,
 	.baseline = baseline,
-	.chain_sql = "SELECT id, hash, prev_hash, at, txid, db_user, actor, operation, table_name, key,"
-	             " old_values, new_values FROM main.dbcare_audit_log WHERE hash IS NOT NULL"
-	             " ORDER BY id",
+	.chain_sql = "SELECT id, " SQLITE_LINK_COLUMNS
+	             " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
+	.link_columns = SQLITE_LINK_COLUMNS,
+	.head_sql = "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain",
 	.json_param = "$%d",
 	.time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 };
@@ -403,7 +456,13 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 {
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
-	return dbc_audit_verify(ctx, &sqldbc_audit_engine, out);
+	/* a file whose bookkeeping is older than the chain's head has none to
+	 * compare (a read upgrades nothing) */
+	dbc_audit_engine e = sqldbc_audit_engine;
+	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain",
+	                                  NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+		e.head_sql = NULL;
+	return dbc_audit_verify(ctx, &e, out);
 }
 
 int sqldbc_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)

@@ -104,6 +104,15 @@ typedef struct dbc_audit_engine {
 	/* The hashed entries in id order: id, hash, prev_hash, then the
 	 * DBC_AUDIT_LINK_FIELDS fields as dbc_audit_link takes them. */
 	const char *chain_sql;
+	/* chain_sql's columns after the id (hash, prev_hash, the fields), as a
+	 * select list of the log: what dbaudit_row_at checks each entry with. */
+	const char *link_columns;
+	/* The chains' heads: chain ("" the log chain, else the table's stored
+	 * name), last_hash, last_id (core/audit/audit_chain.c); NULL: none. */
+	const char *head_sql;
+	/* Whether the engine writes a chain per table (dbc_audit_link_table)
+	 * rather than one for the log (dbc_audit_link). */
+	bool table_chains;
 	/* printf formats of a parameter ($%d) read as JSON and as a time. */
 	const char *json_param;
 	const char *time_param;
@@ -205,12 +214,21 @@ int64_t dbc_audit_row_hash(const char *table, size_t table_len, bool has_key, ui
  * table_name, key, old_values, new_values (JSON as stored); NULL allowed. */
 #define DBC_AUDIT_LINK_FIELDS 9
 #define DBC_AUDIT_HASH_LEN 64
-/* SHA-256 (hex) of the previous entry's hash (NULL: none) and the fields. */
+/* SHA-256 (hex) of the previous entry's hash (NULL: none) and the fields:
+ * an entry of the log chain (format v1). */
 int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
                    char hex[DBC_AUDIT_HASH_LEN + 1]);
-/* dbaudit_verify: one row (checked, broken_id, problem): how many hashed
- * entries were checked, and the first whose link is broken (NULL: none). */
+/* The same for an entry of its table's own chain (format v2). */
+int dbc_audit_link_table(dbc_ctx *ctx, const char *prev,
+                         const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                         char hex[DBC_AUDIT_HASH_LEN + 1]);
+/* dbaudit_verify: rows (checked, broken_id, problem): how many hashed
+ * entries were checked, and every break found, in id order (one row with
+ * NULLs: none). A chain whose head names a missing entry is a break too. */
 #define DBC_AUDIT_VERIFY_NCOLS 3
 int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
+/* Whether a chained entry's stored hash is the hash of its content (either
+ * format): c is hash, prev_hash, then the DBC_AUDIT_LINK_FIELDS fields. */
+int dbc_audit_entry_intact(dbc_ctx *ctx, const dbc_value *c, bool *intact);
 
 #endif

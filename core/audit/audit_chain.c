@@ -1,12 +1,24 @@
 /*
  * audit_chain.c — the hash chain of the audit log (docs/audit.md, "Hash
- * chain"). An entry of a table audited with hash_chain stores prev_hash, the
- * hash of the chained entry before it (in id order), and hash =
- * SHA-256(prev_hash, its content) in hex: a changed entry fails its own hash,
- * a deleted or inserted one the next entry's link. Only the first entry kept
- * cannot be linked back (retention may have deleted what it links to). The engines write it (the
- * PostgreSQL trigger, SQLite's dbaudit_hash()) with dbc_audit_link;
- * dbaudit_verify recomputes it from the stored columns.
+ * chain"). A chained entry stores prev_hash, the hash of the entry before it
+ * in its chain, and hash = SHA-256(prev_hash, its content) in hex: a changed
+ * entry fails its own hash, a deleted or inserted one the next entry's link,
+ * and deleted newest entries the chain's stored head.
+ *
+ * Chains (invariants the writers keep, which verify relies on):
+ * - A "table" chain (hash format v2, written by PostgreSQL from 0.3.3) holds
+ *   one table's entries; a "log" chain (format v1: SQLite, and PostgreSQL
+ *   before 0.3.3) holds every chained entry of the log. Each format's hash
+ *   names it, so verify tells the chains apart from the entries alone.
+ * - Within a chain, entries link in id order: a writer takes the chain's lock
+ *   before it draws its entries' ids (PostgreSQL), or there is one writer at
+ *   a time (SQLite). So walking the log in id order and keeping one "last
+ *   hash" per chain reproduces each chain exactly, whatever the concurrency.
+ * - The head (engine's head_sql) holds each chain's last hash and id, moved
+ *   in the transaction that links its entries: the newest entry of a chain
+ *   must be the head's.
+ * Only the first entry kept of a chain cannot be linked back (retention may
+ * have deleted what it links to).
  */
 #include "audit/audit.h"
 
@@ -14,13 +26,14 @@
 
 #include <string.h>
 
-int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
-                   char hex[DBC_AUDIT_HASH_LEN + 1])
+static int link_with(dbc_ctx *ctx, const char *tag, const char *prev,
+                     const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                     char hex[DBC_AUDIT_HASH_LEN + 1])
 {
 	/* length-prefixed, so no field's text can pass for another split */
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b, "dbcare-audit-v1 %s\n", prev ? prev : "");
+	dbc_buf_appendf(&b, "%s %s\n", tag, prev ? prev : "");
 	for (int i = 0; i < DBC_AUDIT_LINK_FIELDS; i++) {
 		if (fields[i])
 			dbc_buf_appendf(&b, "%zu:%s|", strlen(fields[i]), fields[i]);
@@ -33,29 +46,158 @@ int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_
 	return dbc_sha256_hex(ctx, content, strlen(content), hex);
 }
 
-typedef struct verify_state {
+int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                   char hex[DBC_AUDIT_HASH_LEN + 1])
+{
+	return link_with(ctx, "dbcare-audit-v1", prev, fields, hex);
+}
+
+int dbc_audit_link_table(dbc_ctx *ctx, const char *prev,
+                         const char *const fields[DBC_AUDIT_LINK_FIELDS],
+                         char hex[DBC_AUDIT_HASH_LEN + 1])
+{
+	return link_with(ctx, "dbcare-audit-v2", prev, fields, hex);
+}
+
+/* One chain as verify walks it. */
+typedef struct chain_state {
+	const char *name; /* the table; "" for the log chain */
 	char prev[DBC_AUDIT_HASH_LEN + 1];
-	bool have_prev;
-	int64_t checked;
-	int64_t broken_id;
+	int64_t last_id;
+} chain_state;
+
+typedef struct verify_break {
+	int64_t id; /* 0: none to name */
 	const char *problem;
+} verify_break;
+
+typedef struct verify_state {
+	const dbc_audit_engine *e;
+	chain_state *chains;
+	int nchains, cap;
+	int last; /* the chain of the entry before: the next is often the same */
+	int64_t checked;
+	verify_break *breaks;
+	int nbreaks, break_cap;
 } verify_state;
+
+static chain_state *find_chain(verify_state *v, const char *name)
+{
+	if (v->last >= 0 && v->last < v->nchains && strcmp(v->chains[v->last].name, name) == 0)
+		return &v->chains[v->last];
+	for (int i = 0; i < v->nchains; i++)
+		if (strcmp(v->chains[i].name, name) == 0) {
+			v->last = i;
+			return &v->chains[i];
+		}
+	return NULL;
+}
+
+static chain_state *add_chain(dbc_ctx *ctx, verify_state *v, const char *name)
+{
+	if (v->nchains == v->cap) {
+		int cap = v->cap ? v->cap * 2 : 16;
+		chain_state *n = dbc_alloc(ctx, sizeof(*n) * (size_t)cap);
+		if (!n)
+			return NULL;
+		if (v->nchains)
+			memcpy(n, v->chains, sizeof(*n) * (size_t)v->nchains);
+		v->chains = n;
+		v->cap = cap;
+	}
+	chain_state *c = &v->chains[v->nchains];
+	memset(c, 0, sizeof(*c));
+	c->name = dbc_strdup(ctx, name);
+	if (!c->name)
+		return NULL;
+	v->last = v->nchains++;
+	return c;
+}
+
+static int add_break(dbc_ctx *ctx, verify_state *v, int64_t id, const char *problem)
+{
+	if (!problem)
+		return DBC_ERROR;
+	if (v->nbreaks == v->break_cap) {
+		int cap = v->break_cap ? v->break_cap * 2 : 8;
+		verify_break *n = dbc_alloc(ctx, sizeof(*n) * (size_t)cap);
+		if (!n)
+			return DBC_ERROR;
+		if (v->nbreaks)
+			memcpy(n, v->breaks, sizeof(*n) * (size_t)v->nbreaks);
+		v->breaks = n;
+		v->break_cap = cap;
+	}
+	v->breaks[v->nbreaks++] = (verify_break){id, problem};
+	return DBC_OK;
+}
+
+static bool valid_hash(const char *s)
+{
+	return s && strlen(s) == DBC_AUDIT_HASH_LEN;
+}
+
+static const char *field_text(dbc_ctx *ctx, const dbc_value *c)
+{
+	return c->type == DBC_NULL ? NULL
+	       : c->type == DBC_TEXT ? c->s
+	                             : dbc_printf(ctx, "%lld", (long long)c->i);
+}
+
+int dbc_audit_entry_intact(dbc_ctx *ctx, const dbc_value *c, bool *intact)
+{
+	const char *fields[DBC_AUDIT_LINK_FIELDS];
+	bool cut = c[0].nul_len || c[1].nul_len;
+	for (int i = 0; i < DBC_AUDIT_LINK_FIELDS; i++) {
+		fields[i] = field_text(ctx, &c[2 + i]);
+		cut = cut || c[2 + i].nul_len;
+	}
+	const char *stored = c[0].type == DBC_TEXT ? c[0].s : "";
+	const char *prev = c[1].type == DBC_TEXT ? c[1].s : NULL;
+	char v2[DBC_AUDIT_HASH_LEN + 1], v1[DBC_AUDIT_HASH_LEN + 1];
+	if (dbc_audit_link_table(ctx, prev, fields, v2) != DBC_OK ||
+	    dbc_audit_link(ctx, prev, fields, v1) != DBC_OK)
+		return DBC_ERROR;
+	*intact = !cut && (strcmp(v2, stored) == 0 || strcmp(v1, stored) == 0);
+	return DBC_OK;
+}
 
 static int verify_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	verify_state *v = arg;
-	if (v->broken_id)
-		return DBC_OK;
 	const char *fields[DBC_AUDIT_LINK_FIELDS];
 	for (int i = 0; i < DBC_AUDIT_LINK_FIELDS; i++)
-		fields[i] = c[3 + i].type == DBC_NULL ? NULL
-		            : c[3 + i].type == DBC_TEXT
-		                ? c[3 + i].s
-		                : dbc_printf(ctx, "%lld", (long long)c[3 + i].i);
-	char hex[DBC_AUDIT_HASH_LEN + 1];
-	const char *stored = c[1].s;
+		fields[i] = field_text(ctx, &c[3 + i]);
+	int64_t id = c[0].i;
+	const char *stored = c[1].type == DBC_TEXT ? c[1].s : "";
 	const char *prev = c[2].type == DBC_TEXT ? c[2].s : NULL;
-	if (dbc_audit_link(ctx, prev, fields, hex) != DBC_OK)
+	const char *table = fields[5] ? fields[5] : "";
+	char v2[DBC_AUDIT_HASH_LEN + 1], v1[DBC_AUDIT_HASH_LEN + 1];
+	if (dbc_audit_link_table(ctx, prev, fields, v2) != DBC_OK ||
+	    dbc_audit_link(ctx, prev, fields, v1) != DBC_OK)
+		return DBC_ERROR;
+	/* which chain: the one its hash names; for an entry whose hash matches
+	 * neither, the one its prev_hash continues, else the one its engine
+	 * writes now (so one changed entry is one break, not two) */
+	const char *name;
+	bool hash_ok = true;
+	if (strcmp(v2, stored) == 0)
+		name = table;
+	else if (strcmp(v1, stored) == 0)
+		name = "";
+	else {
+		hash_ok = false;
+		chain_state *t = find_chain(v, table), *l = find_chain(v, "");
+		if (prev && t && strcmp(t->prev, prev) == 0)
+			name = table;
+		else if (prev && l && strcmp(l->prev, prev) == 0)
+			name = "";
+		else
+			name = v->e->table_chains ? table : "";
+	}
+	chain_state *ch = find_chain(v, name);
+	bool first = ch == NULL;
+	if (!ch && !(ch = add_chain(ctx, v, name)))
 		return DBC_ERROR;
 	/* a text field the chain's hash cannot cover whole: the hash of what
 	 * comes before a NUL byte would hide any bytes appended after it */
@@ -63,37 +205,100 @@ static int verify_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	for (int i = 0; i < ncol; i++)
 		cut = cut || c[i].nul_len;
 	v->checked++;
-	if (cut) {
-		v->broken_id = c[0].i;
-		v->problem = "it holds a NUL byte, which no logged entry does: the entry was changed";
-	} else if (strcmp(hex, stored) != 0) {
-		v->broken_id = c[0].i;
-		v->problem = "its hash does not match its content: the entry was changed";
-	} else if (v->have_prev && (!prev || strcmp(prev, v->prev) != 0)) {
+	int rc = DBC_OK;
+	if (cut)
+		rc = add_break(ctx, v, id,
+		               "it holds a NUL byte, which no logged entry does: the entry was changed");
+	else if (!hash_ok)
+		rc = add_break(ctx, v, id, "its hash does not match its content: the entry was changed");
+	else if (!first && (!prev || strcmp(prev, ch->prev) != 0))
 		/* the first entry kept links to one that retention may have
 		 * deleted; every later one must link to the one before it */
-		v->broken_id = c[0].i;
-		v->problem = "it does not link to the chained entry before it: an entry between them "
-		             "was deleted or inserted, or its link was changed";
-	}
-	if (v->broken_id)
-		return DBC_OK; /* stored may then be shorter than a hash */
-	memcpy(v->prev, stored, sizeof(v->prev) - 1);
-	v->prev[DBC_AUDIT_HASH_LEN] = '\0';
-	v->have_prev = true;
+		rc = add_break(ctx, v, id,
+		               "it does not link to the chained entry before it: an entry between them "
+		               "was deleted or inserted, or its link was changed");
+	if (rc != DBC_OK)
+		return rc;
+	/* the next entry links to what is stored, right or wrong: each changed
+	 * entry is reported once, and the walk goes on to the end */
+	if (valid_hash(stored))
+		memcpy(ch->prev, stored, DBC_AUDIT_HASH_LEN + 1);
+	else
+		ch->prev[0] = '\0';
+	ch->last_id = id;
 	return DBC_OK;
+}
+
+/* A head: the chain's newest entry must be the one the head names. */
+static int verify_head(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	verify_state *v = arg;
+	(void)ncol;
+	const char *name = c[0].type == DBC_TEXT ? c[0].s : "";
+	const char *last_hash = c[1].type == DBC_TEXT ? c[1].s : NULL;
+	int64_t last_id = c[2].type == DBC_INT ? c[2].i : 0;
+	if (!last_hash)
+		return DBC_OK;
+	const char *what = name[0] ? dbc_printf(ctx, "the chain of %s", v->e->display(ctx, name))
+	                           : dbc_strdup(ctx, "the log's chain");
+	if (!what)
+		return DBC_ERROR;
+	chain_state *ch = find_chain(v, name);
+	if (!ch)
+		return add_break(ctx, v, last_id,
+		                 dbc_printf(ctx,
+		                            "no entry of %s is left, though its head names entry %lld: "
+		                            "its entries were deleted or the log was emptied",
+		                            what, (long long)last_id));
+	if (strcmp(ch->prev, last_hash) == 0)
+		return DBC_OK;
+	if (last_id && ch->last_id > last_id)
+		return add_break(ctx, v, ch->last_id,
+		                 dbc_printf(ctx,
+		                            "it comes after the newest entry of %s (entry %lld): "
+		                            "it was added to the log afterwards",
+		                            what, (long long)last_id));
+	if (last_id && ch->last_id == last_id)
+		return add_break(ctx, v, last_id,
+		                 dbc_printf(ctx,
+		                            "it is the newest entry of %s but not the one its head "
+		                            "names: the chain was rewritten",
+		                            what));
+	return add_break(ctx, v, last_id ? last_id : ch->last_id,
+	                 dbc_printf(ctx,
+	                            "the newest entries of %s were deleted: the log ends at entry "
+	                            "%lld, its head names entry %lld",
+	                            what, (long long)ch->last_id, (long long)last_id));
 }
 
 int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out)
 {
-	verify_state v = {0};
+	verify_state v = {.e = e, .last = -1};
 	bool readable;
 	if (dbc_audit_readable(ctx, e, &readable) != DBC_OK)
 		return DBC_ERROR;
 	if (readable && ctx->host->query(ctx, e->chain_sql, 0, NULL, verify_entry, &v) != DBC_OK)
 		return DBC_ERROR;
-	dbc_value row[DBC_AUDIT_VERIFY_NCOLS] = {
-	    dbc_int(v.checked), v.broken_id ? dbc_int(v.broken_id) : dbc_null(),
-	    v.problem ? dbc_text(v.problem) : dbc_null()};
-	return dbc_rows_add(out, row);
+	if (readable && e->head_sql &&
+	    ctx->host->query(ctx, e->head_sql, 0, NULL, verify_head, &v) != DBC_OK)
+		return DBC_ERROR;
+	if (v.nbreaks == 0) {
+		dbc_value row[DBC_AUDIT_VERIFY_NCOLS] = {dbc_int(v.checked), dbc_null(), dbc_null()};
+		return dbc_rows_add(out, row);
+	}
+	/* every break, in id order of the entries they name */
+	for (int i = 1; i < v.nbreaks; i++)
+		for (int j = i; j > 0 && v.breaks[j - 1].id > v.breaks[j].id; j--) {
+			verify_break t = v.breaks[j];
+			v.breaks[j] = v.breaks[j - 1];
+			v.breaks[j - 1] = t;
+		}
+	for (int i = 0; i < v.nbreaks; i++) {
+		dbc_value row[DBC_AUDIT_VERIFY_NCOLS] = {
+		    dbc_int(v.checked), v.breaks[i].id ? dbc_int(v.breaks[i].id) : dbc_null(),
+		    dbc_text(v.breaks[i].problem)};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }

@@ -161,6 +161,20 @@ static int fold_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	fold *f = arg;
 	(void)ncol;
+	/* a chained entry must match its hash: a forged one is never folded
+	 * into the row silently (an unchained entry cannot be checked) */
+	if (c[3].type != DBC_NULL) {
+		bool intact;
+		if (dbc_audit_entry_intact(ctx, &c[3], &intact) != DBC_OK)
+			return DBC_ERROR;
+		if (!intact) {
+			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			          "entry %lld of this row's history does not match its hash: it was changed",
+			          (long long)c[2].i);
+			dbc_error_hint(ctx, "SELECT * FROM dbaudit_verify() lists every changed entry.");
+			return DBC_ERROR;
+		}
+	}
 	const char *op = c[0].s;
 	const char *newv = c[1].type == DBC_TEXT ? c[1].s : NULL;
 	/* a value that held a NUL byte is logged as \u0000 and carried whole
@@ -212,11 +226,12 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 	char *unkeyed = row_range(ctx, e, "NULL");
 	char *sql = p2 && p3 && keyed && unkeyed
 	                ? dbc_printf(ctx,
-	                             "SELECT operation, new_values FROM %saudit_log"
+	                             "SELECT operation, new_values, id, %s FROM %saudit_log"
 	                             " WHERE table_name = $1 AND (%skey = %s OR"
 	                             " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
 	                             " ORDER BY id",
-	                             ctx->host->book_prefix, keyed, p2, unkeyed, p3)
+	                             e->link_columns, ctx->host->book_prefix, keyed, p2, unkeyed,
+	                             p3)
 	                : NULL;
 	dbc_value args[3] = {dbc_text(name), dbc_text(k), dbc_text(at)};
 	fold f = {0};

@@ -44,16 +44,20 @@ COMMENT ON TABLE dbcare.audit_tables IS 'dbcare: the audited tables and their op
 -- The health check audit reads which tables are audited (not the log).
 GRANT SELECT ON dbcare.audit_tables TO pg_monitor;
 
--- The hash chain's head: the last chained entry's hash. Writers of chained
--- tables lock this row in turn (tables without hash_chain never touch it).
--- The first chained write makes the row, so a restored dump (which has it)
+-- The hash chains' heads (docs/audit.md, "Hash chain"): one row per chain,
+-- the table's stored name, or '' for the one chain of every table's entries
+-- written before 0.3.3; its last entry's hash and id. A writer of a chained
+-- table locks its table's row before it draws its entries' ids, so a chain's
+-- entries link in id order and writers of different tables never wait for
+-- each other (tables without hash_chain never touch this table). The first
+-- chained write of a table makes its row, so a restored dump (which has it)
 -- does not meet one the extension script made.
 CREATE TABLE dbcare.audit_chain (
-    id        integer CONSTRAINT dbcare_audit_chain_pkey PRIMARY KEY
-        CONSTRAINT dbcare_audit_chain_id_check CHECK (id = 1),
-    last_hash text
+    chain     text CONSTRAINT dbcare_audit_chain_pkey PRIMARY KEY,
+    last_hash text,
+    last_id   bigint
 );
-COMMENT ON TABLE dbcare.audit_chain IS 'dbcare: the hash of the last chained audit log entry';
+COMMENT ON TABLE dbcare.audit_chain IS 'dbcare: the head of each hash chain of the audit log';
 
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_chain', '');

@@ -84,14 +84,30 @@ upgrade_from() { # fixture version [audited]
     q -c "CREATE SCHEMA app" -c "CREATE TABLE app.acct (id int PRIMARY KEY, plan text)" -c "SELECT dbaudit_enable('app.acct')" \
       -c "INSERT INTO app.acct SELECT g, 'free' FROM generate_series(1, 50) g" \
       -c "UPDATE app.acct SET plan = 'pro' WHERE id = 7" > /dev/null
+    # chained entries written before the upgrade (this build links them into
+    # the log's one chain while the old head table is there) stay verifiable
+    q -c "CREATE TABLE app.ledger (id int PRIMARY KEY, amount int)" \
+      -c "SELECT dbaudit_enable('app.ledger', '{\"hash_chain\": true}')" \
+      -c "INSERT INTO app.ledger SELECT g, g FROM generate_series(1, 5) g" \
+      -c "UPDATE app.ledger SET amount = 0 WHERE id = 2" > /dev/null
+    [ "$(q -c "SELECT count(*) || ' ' || count(broken_id) FROM dbaudit_verify()")" = "1 0" ] ||
+      fail "$1: verify before the upgrade: $(q -c "SELECT * FROM dbaudit_verify()")"
   fi
   q -c "ALTER EXTENSION dbcare UPDATE"
   describe $db > "$work/upgraded.txt"
   if [ "${3:-}" = audited ]; then
     [ "$(q -c "SELECT string_agg(operation, ' ' ORDER BY id) FROM dbaudit_history('app.acct', '{\"id\": 7}')")" = "insert update" ] ||
       fail "upgraded from $1: the earlier entries are not found by history"
-    [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE row_hash = dbcare.audit_row_hash(table_name, key)")" = 51 ] ||
+    [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE row_hash = dbcare.audit_row_hash(table_name, key) AND table_name = 'app.acct'")" = 51 ] ||
       fail "upgraded from $1: the earlier entries have no row hash"
+    # the old chain and the table's new one verify; deleting the old chain's
+    # newest entry is seen (its head was carried over)
+    q -c "INSERT INTO app.ledger VALUES (6, 6), (7, 7)" > /dev/null
+    [ "$(q -c "SELECT max(checked) || ' ' || count(broken_id) FROM dbaudit_verify()")" = "8 0" ] ||
+      fail "upgraded from $1: verify: $(q -c "SELECT * FROM dbaudit_verify()")"
+    q -c "BEGIN" -c "DELETE FROM dbcare.audit_log WHERE id = (SELECT max(id) FROM dbcare.audit_log WHERE table_name = 'app.ledger' AND hash IS NOT NULL AND prev_hash IS NOT NULL AND id < (SELECT min(id) FROM dbcare.audit_log WHERE table_name = 'app.ledger' AND new_values @> '{\"id\": 6}'))" \
+      -c "SELECT count(*) FROM dbaudit_verify() WHERE problem LIKE 'the newest entries of the log''s chain were deleted%'" -c "ROLLBACK" > "$work/v.txt"
+    [ "$(cat "$work/v.txt")" = 1 ] || fail "upgraded from $1: the old chain's deleted newest entry was not seen"
   fi
   [ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
   diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "upgraded from $1, the extension differs from a fresh one (above: - fresh, + upgraded)"

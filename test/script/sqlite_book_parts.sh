@@ -12,7 +12,7 @@ book_tables() {
   sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
                  WHERE type = 'table' AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name)"
 }
-part_tables='dbcare_audit_log dbcare_audit_tables dbcare_backups dbcare_maintain_history
+part_tables='dbcare_audit_log dbcare_audit_tables dbcare_audit_chain dbcare_backups dbcare_maintain_history
              dbcare_retain_policies dbcare_softdelete'
 has() { case " $(book_tables) " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -52,7 +52,7 @@ first() { # what part's tables, then the SQL of its first write
   done
 }
 first dbcare_retain_policies "SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete')"
-first "dbcare_audit_log dbcare_audit_tables" "SELECT dbaudit_enable('events')"
+first "dbcare_audit_chain dbcare_audit_log dbcare_audit_tables" "SELECT dbaudit_enable('events')"
 first dbcare_softdelete "SELECT dbsoftdelete_enable('videos')"
 first dbcare_backups "SELECT dbbackup_create('$work/copy.db')"
 first dbcare_maintain_history "SELECT count(*) FROM dbmaintain_run('quick')"

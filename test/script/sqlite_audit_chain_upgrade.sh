@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# A file at bookkeeping version 4 (dbcare 0.3.2) with a chained audit log
+# upgrades to version 5 (issue 36, item 3a): it is verified before the
+# upgrade (no head to compare yet), its first changing call makes the chain's
+# head at the newest chained entry, and entries that the table's trigger of
+# 0.3.2 (left as it was) links afterwards move the head, so verify stays
+# clean; deleting the newest entry is then reported.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+db="$work/old.db"
+q "SELECT dbcare_set('audit.hash_chain', 'on');
+   CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);
+   SELECT dbaudit_enable('t');
+   INSERT INTO t VALUES (1, 'a'), (2, 'b');" > /dev/null
+# back to version 4's layout: no head table, and the insert trigger of 0.3.2
+# (it links to the newest chained entry)
+sqlite3 "$db" "
+  DROP TRIGGER dbcare_audit_chain_head; DROP TABLE dbcare_audit_chain;
+  UPDATE dbcare_bookkeeping SET version = 4;
+  DROP TRIGGER dbcare_audit_insert_t;
+  CREATE TRIGGER \"dbcare_audit_insert_t\" AFTER INSERT ON \"t\" BEGIN INSERT INTO dbcare_audit_log
+   (at, txid, actor, operation, table_name, key, old_values, new_values) VALUES (dbaudit_now(),
+   dbaudit_txid(), dbaudit_actor(), 'insert', 't', dbaudit_json(NULL, 'id', NEW.\"id\"), NULL,
+   dbaudit_json(NULL, 'id', NEW.\"id\", 'v', NEW.\"v\")); UPDATE dbcare_audit_log SET prev_hash =
+   (SELECT p.hash FROM dbcare_audit_log AS p WHERE p.hash IS NOT NULL AND p.id < last_insert_rowid()
+   ORDER BY p.id DESC LIMIT 1), hash = dbaudit_hash((SELECT p.hash FROM dbcare_audit_log AS p
+   WHERE p.hash IS NOT NULL AND p.id < last_insert_rowid() ORDER BY p.id DESC LIMIT 1), at, txid,
+   db_user, actor, operation, table_name, key, old_values, new_values) WHERE id = last_insert_rowid(); END;"
+verify() { q "SELECT checked || ' ' || coalesce(broken_id, '-') || ' ' || coalesce(problem, '-') FROM dbaudit_verify"; }
+q "INSERT INTO t VALUES (3, 'c')" > /dev/null
+[ "$(verify)" = "3 - -" ] || fail "verify at version 4: $(verify)"
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 4 ] || fail "a read upgraded the file"
+# the first changing call upgrades: the head starts at the newest entry
+q "SELECT dbcare_set('audit.hash_chain', 'on')" > /dev/null
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 5 ] || fail "not upgraded to 5"
+[ "$(sqlite3 "$db" "SELECT last_id = (SELECT max(id) FROM dbcare_audit_log) FROM dbcare_audit_chain WHERE chain = ''")" = 1 ] ||
+  fail "the head does not name the newest entry"
+# the 0.3.2 trigger's entries move the head
+q "INSERT INTO t VALUES (4, 'd'), (5, 'e')" > /dev/null
+[ "$(verify)" = "5 - -" ] || fail "verify after the upgrade: $(verify)"
+last=$(q "SELECT max(id) FROM dbcare_audit_log")
+q "DELETE FROM dbcare_audit_log WHERE id = $last" > /dev/null
+verify | grep -q "^4 $last the newest entries of the log's chain were deleted" || fail "deleted newest entry: $(verify)"
+echo ok
