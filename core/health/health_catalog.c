@@ -42,8 +42,8 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.description = "Foreign keys are declared but the engine does not enforce them: SQLite "
 		    "PRAGMA foreign_keys off (only when the schema declares any); PostgreSQL disabled FK "
 		    "triggers, FK triggers that fire only under session_replication_role = replica, that "
-		    "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET), or NOT "
-		    "VALID foreign keys.",
+		    "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET). A NOT "
+		    "VALID foreign key is enforced for new rows: not_valid_constraints reports it.",
 	},
 	[DBC_HC_FOREIGN_KEY_VIOLATIONS] = {
 		.id = DBC_HC_FOREIGN_KEY_VIOLATIONS, .name = "foreign_key_violations",
