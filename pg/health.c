@@ -349,7 +349,8 @@ static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
 /* fragmentation and statistics both read the table statistics: one read
  * answers both (each part keeps its own filter and order), a row tagged 'f'
  * or 's' with the usual (schema, name, table, value, detail) after the tag.
- * The rows are pg_stat_user_tables' by hand: that view joins every table to
+ * A table without dead tuples is no fragmentation finding at all (not even
+ * the "highest" of an ok message). The rows are pg_stat_user_tables' by hand: that view joins every table to
  * its indexes and groups them again, to sum index scans this check never
  * reads. Same rows: tables, TOAST tables, materialized views and
  * partitioned tables outside pg_catalog, information_schema and pg_toast*
@@ -375,7 +376,7 @@ static const char *const table_stats_sql =
 	"(SELECT 'f', s.schemaname, s.relname, s.relname, "
 	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
 	"s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' "
-	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 ORDER BY 5 DESC, 2, 3) "
+	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 AND s.n_dead_tup > 0 ORDER BY 5 DESC, 2, 3) "
 	"UNION ALL "
 	"(SELECT 's', s.schemaname, s.relname, s.relname, 0, "
 	"CASE WHEN s.never THEN 'never analysed' "
