@@ -360,7 +360,7 @@ static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
  * indexes in detail. Relations below FirstNormalObjectId (16384) are
  * initdb's, all in schemas left out anyway: a cheap test before the join. */
 static const char *const table_stats_sql =
-	"WITH c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, "
+	"WITH c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, c.reltuples, "
 	"n.nspname LIKE 'pg\\_temp\\_%' AS temp "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE c.oid >= 16384 AND c.relkind IN ('r', 't', 'm', 'p', 'i', 'I') "
@@ -371,7 +371,8 @@ static const char *const table_stats_sql =
 	"pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, "
 	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, "
 	"coalesce(pg_catalog.pg_stat_get_last_analyze_time(c.oid), "
-	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never "
+	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never, "
+	"c.oid, c.relkind, c.reltuples "
 	"FROM c WHERE c.relkind IN ('r', 't', 'm', 'p')) "
 	"(SELECT 'f', s.schemaname, s.relname, s.relname, "
 	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
@@ -380,9 +381,23 @@ static const char *const table_stats_sql =
 	"UNION ALL "
 	"(SELECT 's', s.schemaname, s.relname, s.relname, 0, "
 	"CASE WHEN s.never THEN 'never analysed' "
-	"ELSE s.n_mod_since_analyze || ' rows changed since the last ANALYZE' END "
+	"WHEN s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) "
+	"THEN s.n_mod_since_analyze || ' rows changed since the last ANALYZE' "
+	"ELSE 'analysed, but its planner statistics are gone' END "
 	"FROM s WHERE (s.never AND s.n_live_tup + s.n_mod_since_analyze > 0) "
-	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) ORDER BY 2, 3) "
+	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) "
+	/* analysed with rows, yet pg_statistic holds nothing for it (deleted by
+	 * hand, or lost): the planner guesses. pg_stats shows the rows the
+	 * caller may read: a table it may not read, or whose row security
+	 * hides rows from it, is not judged; nor one with no column ANALYZE
+	 * samples (every statistics target 0). */
+	"OR (NOT s.never AND s.reltuples > 0 AND s.relkind IN ('r', 'm') "
+	"AND pg_catalog.has_table_privilege(s.oid, 'SELECT') "
+	"AND NOT pg_catalog.row_security_active(s.oid) "
+	"AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = s.oid "
+	"AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget <> 0) "
+	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats st WHERE st.schemaname = s.schemaname "
+	"AND st.tablename = s.relname AND NOT st.inherited)) ORDER BY 2, 3) "
 	"UNION ALL "
 	"SELECT 'm', NULL, NULL, NULL, count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.temp), "
 	"(count(*) FILTER (WHERE c.relkind IN ('i', 'I') AND NOT c.temp))::text FROM c";
@@ -595,6 +610,37 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass "
 	 "AND d.objid = ty.oid AND d.deptype = 'e') "
 	 "ORDER BY 1, 3, 2"},
+	/* The classic estimate (check_postgres' bloat action, ioguides): the
+	 * pages a table needs are its reltuples times the aligned tuple size --
+	 * line pointer, 23-byte header with the null bitmap, the columns'
+	 * average widths from pg_stats weighted by their non-null fraction --
+	 * over the page space fillfactor leaves. Only tables whose every column
+	 * has statistics the caller may read (else the statistics check speaks)
+	 * and that waste at least 128 pages: on small tables the estimate's
+	 * error is larger than the waste. Not catalog_only: relpages and
+	 * reltuples are what VACUUM and ANALYZE overwrite. */
+	[DBC_HC_TABLE_BLOAT] = {false,
+	 "SELECT n.nspname, c.relname, c.relname, "
+	 "(100.0 * (c.relpages - e.pages) / c.relpages)::float8, "
+	 "'about ' || pg_catalog.pg_size_pretty(((c.relpages - e.pages) * b.bs)::bigint) || ' of ' || "
+	 "pg_catalog.pg_size_pretty((c.relpages * b.bs)::bigint) || ' not needed by its ' || "
+	 "c.reltuples::bigint || ' rows (estimate)' "
+	 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	 "CROSS JOIN (SELECT current_setting('block_size')::numeric AS bs) b "
+	 "CROSS JOIN LATERAL (SELECT count(*) AS natts, count(st.attname) AS nstats, "
+	 "coalesce(sum((1 - st.null_frac) * st.avg_width), 0) AS width, "
+	 "coalesce(bool_or(st.null_frac > 0), false) AS nulls "
+	 "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname "
+	 "AND st.tablename = c.relname AND st.attname = a.attname AND NOT st.inherited "
+	 "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) w "
+	 "CROSS JOIN LATERAL (SELECT coalesce((SELECT pg_catalog.split_part(o, '=', 2)::numeric "
+	 "FROM pg_catalog.unnest(c.reloptions) o WHERE o LIKE 'fillfactor=%'), 100) AS ff) f "
+	 "CROSS JOIN LATERAL (SELECT ceil(c.reltuples::numeric * (4 + ceil((23 + CASE WHEN w.nulls "
+	 "THEN ceil(w.natts / 8.0) ELSE 0 END) / 8.0) * 8 + ceil(w.width / 8.0) * 8) "
+	 "/ ((b.bs - 24) * f.ff / 100)) AS pages) e "
+	 "WHERE c.relkind IN ('r', 'm') AND c.relpages >= 128 AND c.reltuples > 0 "
+	 "AND w.natts > 0 AND w.nstats = w.natts AND c.relpages - e.pages >= 128 AND " USER_NS("n")
+	 " ORDER BY 4 DESC, 1, 2"},
 	/* The range that counts is the narrower of the sequence's and that of
 	 * the columns it feeds: those it is owned by (serial, identity) and those
 	 * whose default names it. A bigint sequence behind an integer column
@@ -810,6 +856,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
 	[DBC_HC_DUPLICATE_INDEXES] = gather_simple,
 	[DBC_HC_FRAGMENTATION] = gather_table_stats,
+	[DBC_HC_TABLE_BLOAT] = gather_simple,
 	[DBC_HC_STATISTICS] = gather_table_stats,
 	[DBC_HC_SLOW_QUERIES] = gather_slow,
 	[DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,

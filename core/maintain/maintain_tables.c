@@ -68,6 +68,29 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
 	return DBC_OK;
 }
 
+/* A bloated table (the table_bloat check, an engine with per-table
+ * VACUUM): VACUUM FULL writes it anew at the size its rows need. It holds
+ * an ACCESS EXCLUSIVE lock while it runs (locking) and cannot run inside a
+ * transaction; it needs no extension. */
+int dbc_maintain_plan_bloat(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p)
+{
+	for (int i = 0; i < f->fact->nobjects; i++) {
+		const dbc_health_object *o = &f->fact->objects[i];
+		if (!dbc_maintain_wanted(f, o))
+			continue;
+		char *q = dbc_quoted_name(ctx, o->schema, o->name);
+		if (!q ||
+		    !dbc_maintain_add_step(
+		        ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "vacuum_full",
+		        dbc_printf(ctx, "table_bloat: %.0f%% of its pages not needed%s%s; rewrites the "
+		                        "table, reads and writes wait",
+		                   o->value, o->detail ? ", " : "", o->detail ? o->detail : ""),
+		        dbc_printf(ctx, "VACUUM FULL %s", q), DBC_MAINTAIN_LOCKING, true, COST_REWRITE))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static const dbc_constraint *find_constraint(const dbc_table *t, const char *name)
 {
 	for (int k = 0; t && k < t->nconstraints; k++)
