@@ -782,6 +782,110 @@ static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_h
 	return DBC_OK;
 }
 
+/* The columns a sequence's widening takes along, for one sequence
+ * ($1 schema, $2 name): the integer columns it feeds (owned by it, or
+ * naming it in their default), then, transitively, every column whose
+ * foreign key references one of them (a partitioned table's key once: its
+ * partitions' clones follow an ALTER of the parent). Only columns narrower
+ * than bigint, without the one the finding already names ($3.$4.$5); each
+ * with its own serial sequence when that is narrower too and not this one
+ * (an identity sequence follows its column's new type by itself). */
+static const char *const widen_sql =
+	"WITH RECURSIVE seq AS (SELECT c.oid FROM pg_catalog.pg_class c "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'S'), "
+	"fed(relid, attnum) AS (SELECT d.refobjid, d.refobjsubid FROM pg_catalog.pg_depend d, seq "
+	"WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = seq.oid "
+	"AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0 "
+	"AND d.deptype IN ('a', 'i') "
+	"UNION SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_depend d "
+	"JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid, seq "
+	"WHERE d.classid = 'pg_catalog.pg_attrdef'::regclass "
+	"AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = seq.oid), "
+	"refs(relid, attnum) AS (SELECT relid, attnum FROM fed "
+	"UNION SELECT con.conrelid, con.conkey[k.i] FROM refs r "
+	"JOIN pg_catalog.pg_constraint con ON con.contype = 'f' AND con.confrelid = r.relid "
+	"AND con.conparentid = 0 "
+	"CROSS JOIN LATERAL pg_catalog.generate_subscripts(con.confkey, 1) k(i) "
+	"WHERE con.confkey[k.i] = r.attnum) "
+	"SELECT n.nspname, t.relname, a.attname, s.nspname, s.relname "
+	"FROM refs JOIN pg_catalog.pg_attribute a ON a.attrelid = refs.relid AND a.attnum = refs.attnum "
+	"JOIN pg_catalog.pg_class t ON t.oid = refs.relid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	"LEFT JOIN LATERAL (SELECT sn.nspname, sc.relname FROM pg_catalog.pg_depend d "
+	"JOIN pg_catalog.pg_class sc ON sc.oid = d.objid AND sc.relkind = 'S' "
+	"JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace "
+	"JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = sc.oid "
+	"WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refobjid = refs.relid "
+	"AND d.refobjsubid = refs.attnum AND d.deptype = 'a' "
+	"AND sq.seqtypid <> 'pg_catalog.int8'::regtype AND sc.oid NOT IN (SELECT oid FROM seq) "
+	"LIMIT 1) s ON true "
+	"WHERE a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype) "
+	"AND t.relkind IN ('r', 'p') "
+	"AND (n.nspname::text, t.relname::text, a.attname::text) IS DISTINCT FROM ($3, $4, $5) "
+	"ORDER BY 1, 2, 3";
+
+static int take_widen(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_health_object *o = arg;
+	if (ncol != 5 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected widening row");
+	int cap = o->nwiden + 1;
+	dbc_health_widen *w = dbc_alloc(ctx, sizeof(*w) * (size_t)cap);
+	if (!w)
+		return DBC_ERROR;
+	if (o->nwiden)
+		memcpy(w, o->widen, sizeof(*w) * (size_t)o->nwiden);
+	o->widen = w;
+	w = &o->widen[o->nwiden];
+	w->schema = dbc_strdup(ctx, c[0].s);
+	w->table = dbc_strdup(ctx, c[1].s);
+	w->column = dbc_strdup(ctx, c[2].s);
+	w->sequence_schema = c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
+	w->sequence = c[4].type == DBC_TEXT ? dbc_strdup(ctx, c[4].s) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	o->nwiden++;
+	return DBC_OK;
+}
+
+/* sequence_exhaustion: the simple query, then, for each sequence past the
+ * warn line (those the maintenance plan widens: few), the columns its
+ * widening takes along. */
+static int gather_sequences(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact)
+{
+	double warn = fact->def->warn;
+	if (gather_simple(ctx, eng, mode, fact) != DBC_OK)
+		return DBC_ERROR;
+	/* a setting that cannot be read takes its default, as in the report */
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (dbc_setting_get_number(ctx, "health.sequence_exhaustion.warn", &warn) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		warn = fact->def->warn;
+		dbc_error_clear(ctx);
+		if (ctx->host->rollback(ctx, level) != DBC_OK)
+			return DBC_ERROR;
+	} else if (ctx->host->release(ctx, level) != DBC_OK) {
+		return DBC_ERROR;
+	}
+	for (int i = 0; warn >= 0 && i < fact->nobjects; i++) {
+		dbc_health_object *o = &fact->objects[i];
+		if (!(o->value > warn) || !o->schema)
+			continue;
+		dbc_value p[5] = {dbc_text(o->schema), dbc_text(o->name),
+		                  o->column_schema ? dbc_text(o->column_schema) : dbc_null(),
+		                  o->column_table ? dbc_text(o->column_table) : dbc_null(),
+		                  o->column ? dbc_text(o->column) : dbc_null()};
+		if (ctx->host->query(ctx, widen_sql, 5, p, take_widen, o) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_health_metrics *m = arg;
@@ -862,7 +966,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,
 	[DBC_HC_UNUSED_INDEXES] = gather_simple,
 	[DBC_HC_NOT_VALID_CONSTRAINTS] = gather_simple,
-	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_simple,
+	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_sequences,
 	[DBC_HC_XID_WRAPAROUND] = gather_simple,
 	[DBC_HC_LONG_TRANSACTIONS] = gather_sessions,
 	[DBC_HC_IDLE_IN_TRANSACTION] = gather_sessions,

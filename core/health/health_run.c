@@ -95,6 +95,8 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
 	o->detail = detail ? dbc_strdup(ctx, detail) : NULL;
 	o->index = o->listing = o->column_schema = o->column_table = o->column = o->type = NULL;
 	memset(&o->columns, 0, sizeof(o->columns));
+	o->widen = NULL;
+	o->nwiden = 0;
 	if (ctx->failed)
 		return DBC_ERROR;
 	fact->nobjects++;
