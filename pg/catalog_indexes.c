@@ -118,7 +118,11 @@ static int add_index_held(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, Hea
 	ix->unique = i->indisunique;
 	ix->primary = i->indisprimary;
 	ix->constraint = pgdbc_oids_has(owned, i->indexrelid);
-	ix->valid = i->indisvalid;
+	/* An index that inserts do not maintain (indisready false: a CREATE
+	 * INDEX CONCURRENTLY under way or failed, or a catalog edited by hand)
+	 * proves nothing about the rows, whatever indisvalid says: the model
+	 * calls it invalid, so its UNIQUE constraint is scanned. */
+	ix->valid = i->indisvalid && i->indisready && i->indislive;
 	ix->method = dbc_strdup(ctx, get_am_name(ic->method));
 	if (!no_predicate) {
 		Datum args[3] = {predicate, ObjectIdGetDatum(i->indrelid), BoolGetDatum(true)};

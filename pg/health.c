@@ -349,7 +349,8 @@ static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
 /* fragmentation and statistics both read the table statistics: one read
  * answers both (each part keeps its own filter and order), a row tagged 'f'
  * or 's' with the usual (schema, name, table, value, detail) after the tag.
- * The rows are pg_stat_user_tables' by hand: that view joins every table to
+ * A table without dead tuples is no fragmentation finding at all (not even
+ * the "highest" of an ok message). The rows are pg_stat_user_tables' by hand: that view joins every table to
  * its indexes and groups them again, to sum index scans this check never
  * reads. Same rows: tables, TOAST tables, materialized views and
  * partitioned tables outside pg_catalog, information_schema and pg_toast*
@@ -359,7 +360,7 @@ static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_m
  * indexes in detail. Relations below FirstNormalObjectId (16384) are
  * initdb's, all in schemas left out anyway: a cheap test before the join. */
 static const char *const table_stats_sql =
-	"WITH c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, "
+	"WITH c AS MATERIALIZED (SELECT c.oid, c.relkind, c.relname, n.nspname, c.reltuples, "
 	"n.nspname LIKE 'pg\\_temp\\_%' AS temp "
 	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 	"WHERE c.oid >= 16384 AND c.relkind IN ('r', 't', 'm', 'p', 'i', 'I') "
@@ -370,18 +371,33 @@ static const char *const table_stats_sql =
 	"pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup, "
 	"pg_catalog.pg_stat_get_mod_since_analyze(c.oid) AS n_mod_since_analyze, "
 	"coalesce(pg_catalog.pg_stat_get_last_analyze_time(c.oid), "
-	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never "
+	"pg_catalog.pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL AS never, "
+	"c.oid, c.relkind, c.reltuples "
 	"FROM c WHERE c.relkind IN ('r', 't', 'm', 'p')) "
 	"(SELECT 'f', s.schemaname, s.relname, s.relname, "
 	"100.0 * s.n_dead_tup / (s.n_live_tup + s.n_dead_tup), "
 	"s.n_dead_tup || ' dead of ' || (s.n_live_tup + s.n_dead_tup) || ' tuples' "
-	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 ORDER BY 5 DESC, 2, 3) "
+	"FROM s WHERE s.n_live_tup + s.n_dead_tup >= 1000 AND s.n_dead_tup > 0 ORDER BY 5 DESC, 2, 3) "
 	"UNION ALL "
 	"(SELECT 's', s.schemaname, s.relname, s.relname, 0, "
 	"CASE WHEN s.never THEN 'never analysed' "
-	"ELSE s.n_mod_since_analyze || ' rows changed since the last ANALYZE' END "
+	"WHEN s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) "
+	"THEN s.n_mod_since_analyze || ' rows changed since the last ANALYZE' "
+	"ELSE 'analysed, but its planner statistics are gone' END "
 	"FROM s WHERE (s.never AND s.n_live_tup + s.n_mod_since_analyze > 0) "
-	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) ORDER BY 2, 3) "
+	"OR s.n_mod_since_analyze > greatest(50, 0.2 * s.n_live_tup) "
+	/* analysed with rows, yet pg_statistic holds nothing for it (deleted by
+	 * hand, or lost): the planner guesses. pg_stats shows the rows the
+	 * caller may read: a table it may not read, or whose row security
+	 * hides rows from it, is not judged; nor one with no column ANALYZE
+	 * samples (every statistics target 0). */
+	"OR (NOT s.never AND s.reltuples > 0 AND s.relkind IN ('r', 'm') "
+	"AND pg_catalog.has_table_privilege(s.oid, 'SELECT') "
+	"AND NOT pg_catalog.row_security_active(s.oid) "
+	"AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = s.oid "
+	"AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget <> 0) "
+	"AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stats st WHERE st.schemaname = s.schemaname "
+	"AND st.tablename = s.relname AND NOT st.inherited)) ORDER BY 2, 3) "
 	"UNION ALL "
 	"SELECT 'm', NULL, NULL, NULL, count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.temp), "
 	"(count(*) FILTER (WHERE c.relkind IN ('i', 'I') AND NOT c.temp))::text FROM c";
@@ -459,15 +475,17 @@ typedef struct simple_check {
 
 static const simple_check simple[DBC_HC_COUNT] = {
 	/* Not catalog_only: pg_db_role_setting is not part of the cached model's
-	 * key. A NOT VALID foreign key of a partitioned table is one constraint:
-	 * its partitions' clones (conparentid) are left out. Trigger states: 'D'
-	 * disabled, 'R' fires only under session_replication_role = replica,
-	 * 'O' does not fire under it ('A' fires always). */
+	 * key. A NOT VALID foreign key is enforced: its triggers check every
+	 * new and changed row; only the rows from before it was added are not
+	 * proven, which not_valid_constraints reports (and penalises) on its
+	 * own. Trigger states: 'D' disabled, 'R' fires only under
+	 * session_replication_role = replica, 'O' does not fire under it ('A'
+	 * fires always); a partitioned table's key is named once, not per
+	 * partition's clone (conparentid). */
 	[DBC_HC_FOREIGN_KEYS_ENFORCED] = {false,
 	 "WITH " REPLICA_SETTING " "
 	 "SELECT n.nspname, con.conname, t.relname, 0, 'on ' || t.relname || ', ' || "
-	 "CASE WHEN NOT con.convalidated AND con.conparentid = 0 THEN 'NOT VALID' "
-	 "WHEN tr.disabled THEN 'trigger disabled' "
+	 "CASE WHEN tr.disabled THEN 'trigger disabled' "
 	 "WHEN tr.replica_only THEN 'triggers fire only under session_replication_role = replica' "
 	 "ELSE 'session_replication_role = replica set for ' || replica.who END "
 	 "FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class t ON t.oid = con.conrelid "
@@ -476,8 +494,7 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 "coalesce(bool_or(tg.tgenabled = 'R'), false) AS replica_only, "
 	 "coalesce(bool_or(tg.tgenabled = 'O'), false) AS origin "
 	 "FROM pg_catalog.pg_trigger tg WHERE tg.tgconstraint = con.oid) tr "
-	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND ((NOT con.convalidated AND con.conparentid = 0) "
-	 "OR tr.disabled OR tr.replica_only "
+	 "WHERE con.contype = 'f' AND " USER_NS("n") " AND (tr.disabled OR tr.replica_only "
 	 "OR (tr.origin AND replica.who IS NOT NULL AND con.conparentid = 0)) "
 	 "ORDER BY 1, 3, 2"},
 	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = {true,
@@ -593,6 +610,37 @@ static const simple_check simple[DBC_HC_COUNT] = {
 	 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_type'::regclass "
 	 "AND d.objid = ty.oid AND d.deptype = 'e') "
 	 "ORDER BY 1, 3, 2"},
+	/* The classic estimate (check_postgres' bloat action, ioguides): the
+	 * pages a table needs are its reltuples times the aligned tuple size --
+	 * line pointer, 23-byte header with the null bitmap, the columns'
+	 * average widths from pg_stats weighted by their non-null fraction --
+	 * over the page space fillfactor leaves. Only tables whose every column
+	 * has statistics the caller may read (else the statistics check speaks)
+	 * and that waste at least 128 pages: on small tables the estimate's
+	 * error is larger than the waste. Not catalog_only: relpages and
+	 * reltuples are what VACUUM and ANALYZE overwrite. */
+	[DBC_HC_TABLE_BLOAT] = {false,
+	 "SELECT n.nspname, c.relname, c.relname, "
+	 "(100.0 * (c.relpages - e.pages) / c.relpages)::float8, "
+	 "'about ' || pg_catalog.pg_size_pretty(((c.relpages - e.pages) * b.bs)::bigint) || ' of ' || "
+	 "pg_catalog.pg_size_pretty((c.relpages * b.bs)::bigint) || ' not needed by its ' || "
+	 "c.reltuples::bigint || ' rows (estimate)' "
+	 "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	 "CROSS JOIN (SELECT current_setting('block_size')::numeric AS bs) b "
+	 "CROSS JOIN LATERAL (SELECT count(*) AS natts, count(st.attname) AS nstats, "
+	 "coalesce(sum((1 - st.null_frac) * st.avg_width), 0) AS width, "
+	 "coalesce(bool_or(st.null_frac > 0), false) AS nulls "
+	 "FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname "
+	 "AND st.tablename = c.relname AND st.attname = a.attname AND NOT st.inherited "
+	 "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) w "
+	 "CROSS JOIN LATERAL (SELECT coalesce((SELECT pg_catalog.split_part(o, '=', 2)::numeric "
+	 "FROM pg_catalog.unnest(c.reloptions) o WHERE o LIKE 'fillfactor=%'), 100) AS ff) f "
+	 "CROSS JOIN LATERAL (SELECT ceil(c.reltuples::numeric * (4 + ceil((23 + CASE WHEN w.nulls "
+	 "THEN ceil(w.natts / 8.0) ELSE 0 END) / 8.0) * 8 + ceil(w.width / 8.0) * 8) "
+	 "/ ((b.bs - 24) * f.ff / 100)) AS pages) e "
+	 "WHERE c.relkind IN ('r', 'm') AND c.relpages >= 128 AND c.reltuples > 0 "
+	 "AND w.natts > 0 AND w.nstats = w.natts AND c.relpages - e.pages >= 128 AND " USER_NS("n")
+	 " ORDER BY 4 DESC, 1, 2"},
 	/* The range that counts is the narrower of the sequence's and that of
 	 * the columns it feeds: those it is owned by (serial, identity) and those
 	 * whose default names it. A bigint sequence behind an integer column
@@ -734,6 +782,110 @@ static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_h
 	return DBC_OK;
 }
 
+/* The columns a sequence's widening takes along, for one sequence
+ * ($1 schema, $2 name): the integer columns it feeds (owned by it, or
+ * naming it in their default), then, transitively, every column whose
+ * foreign key references one of them (a partitioned table's key once: its
+ * partitions' clones follow an ALTER of the parent). Only columns narrower
+ * than bigint, without the one the finding already names ($3.$4.$5); each
+ * with its own serial sequence when that is narrower too and not this one
+ * (an identity sequence follows its column's new type by itself). */
+static const char *const widen_sql =
+	"WITH RECURSIVE seq AS (SELECT c.oid FROM pg_catalog.pg_class c "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'S'), "
+	"fed(relid, attnum) AS (SELECT d.refobjid, d.refobjsubid FROM pg_catalog.pg_depend d, seq "
+	"WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = seq.oid "
+	"AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0 "
+	"AND d.deptype IN ('a', 'i') "
+	"UNION SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_depend d "
+	"JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid, seq "
+	"WHERE d.classid = 'pg_catalog.pg_attrdef'::regclass "
+	"AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = seq.oid), "
+	"refs(relid, attnum) AS (SELECT relid, attnum FROM fed "
+	"UNION SELECT con.conrelid, con.conkey[k.i] FROM refs r "
+	"JOIN pg_catalog.pg_constraint con ON con.contype = 'f' AND con.confrelid = r.relid "
+	"AND con.conparentid = 0 "
+	"CROSS JOIN LATERAL pg_catalog.generate_subscripts(con.confkey, 1) k(i) "
+	"WHERE con.confkey[k.i] = r.attnum) "
+	"SELECT n.nspname, t.relname, a.attname, s.nspname, s.relname "
+	"FROM refs JOIN pg_catalog.pg_attribute a ON a.attrelid = refs.relid AND a.attnum = refs.attnum "
+	"JOIN pg_catalog.pg_class t ON t.oid = refs.relid "
+	"JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+	"LEFT JOIN LATERAL (SELECT sn.nspname, sc.relname FROM pg_catalog.pg_depend d "
+	"JOIN pg_catalog.pg_class sc ON sc.oid = d.objid AND sc.relkind = 'S' "
+	"JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace "
+	"JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = sc.oid "
+	"WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.refobjid = refs.relid "
+	"AND d.refobjsubid = refs.attnum AND d.deptype = 'a' "
+	"AND sq.seqtypid <> 'pg_catalog.int8'::regtype AND sc.oid NOT IN (SELECT oid FROM seq) "
+	"LIMIT 1) s ON true "
+	"WHERE a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype) "
+	"AND t.relkind IN ('r', 'p') "
+	"AND (n.nspname::text, t.relname::text, a.attname::text) IS DISTINCT FROM ($3, $4, $5) "
+	"ORDER BY 1, 2, 3";
+
+static int take_widen(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_health_object *o = arg;
+	if (ncol != 5 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected widening row");
+	int cap = o->nwiden + 1;
+	dbc_health_widen *w = dbc_alloc(ctx, sizeof(*w) * (size_t)cap);
+	if (!w)
+		return DBC_ERROR;
+	if (o->nwiden)
+		memcpy(w, o->widen, sizeof(*w) * (size_t)o->nwiden);
+	o->widen = w;
+	w = &o->widen[o->nwiden];
+	w->schema = dbc_strdup(ctx, c[0].s);
+	w->table = dbc_strdup(ctx, c[1].s);
+	w->column = dbc_strdup(ctx, c[2].s);
+	w->sequence_schema = c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
+	w->sequence = c[4].type == DBC_TEXT ? dbc_strdup(ctx, c[4].s) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	o->nwiden++;
+	return DBC_OK;
+}
+
+/* sequence_exhaustion: the simple query, then, for each sequence past the
+ * warn line (those the maintenance plan widens: few), the columns its
+ * widening takes along. */
+static int gather_sequences(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+                            dbc_health_fact *fact)
+{
+	double warn = fact->def->warn;
+	if (gather_simple(ctx, eng, mode, fact) != DBC_OK)
+		return DBC_ERROR;
+	/* a setting that cannot be read takes its default, as in the report */
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (dbc_setting_get_number(ctx, "health.sequence_exhaustion.warn", &warn) != DBC_OK) {
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		warn = fact->def->warn;
+		dbc_error_clear(ctx);
+		if (ctx->host->rollback(ctx, level) != DBC_OK)
+			return DBC_ERROR;
+	} else if (ctx->host->release(ctx, level) != DBC_OK) {
+		return DBC_ERROR;
+	}
+	for (int i = 0; warn >= 0 && i < fact->nobjects; i++) {
+		dbc_health_object *o = &fact->objects[i];
+		if (!(o->value > warn) || !o->schema)
+			continue;
+		dbc_value p[5] = {dbc_text(o->schema), dbc_text(o->name),
+		                  o->column_schema ? dbc_text(o->column_schema) : dbc_null(),
+		                  o->column_table ? dbc_text(o->column_table) : dbc_null(),
+		                  o->column ? dbc_text(o->column) : dbc_null()};
+		if (ctx->host->query(ctx, widen_sql, 5, p, take_widen, o) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_health_metrics *m = arg;
@@ -808,12 +960,13 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
 	[DBC_HC_DUPLICATE_INDEXES] = gather_simple,
 	[DBC_HC_FRAGMENTATION] = gather_table_stats,
+	[DBC_HC_TABLE_BLOAT] = gather_simple,
 	[DBC_HC_STATISTICS] = gather_table_stats,
 	[DBC_HC_SLOW_QUERIES] = gather_slow,
 	[DBC_HC_INVALID_INDEXES] = gather_invalid_indexes,
 	[DBC_HC_UNUSED_INDEXES] = gather_simple,
 	[DBC_HC_NOT_VALID_CONSTRAINTS] = gather_simple,
-	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_simple,
+	[DBC_HC_SEQUENCE_EXHAUSTION] = gather_sequences,
 	[DBC_HC_XID_WRAPAROUND] = gather_simple,
 	[DBC_HC_LONG_TRANSACTIONS] = gather_sessions,
 	[DBC_HC_IDLE_IN_TRANSACTION] = gather_sessions,

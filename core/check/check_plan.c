@@ -727,18 +727,20 @@ static char *aggregate_sql(dbc_ctx *ctx, const plan_parts *pp)
 	                  key, DBC_SAMPLE_MAX, inner);
 }
 
-/* SQLite's UNIQUE and PRIMARY KEY: the distinct keys counted over the key's
- * index in order, against the rows. Equal means no key is duplicated (and,
- * for a primary key, whose count takes every row, none has a NULL part).
- * DISTINCT compares neighbours in the index; the GROUP BY of the full query
- * also closes a group per key and tests HAVING on it, 3x the instructions
- * over a unique key, and keys are nearly always unique. */
+/* SQLite's UNIQUE and PRIMARY KEY: the keys counted over the key's index in
+ * order, against the rows. Equal means no key is duplicated (and, for a
+ * primary key, whose count takes every row, none has a NULL part). The keys
+ * are counted by GROUP BY, not DISTINCT: SQLite drops a DISTINCT over NOT
+ * NULL columns that a unique index covers as redundant, and then counts the
+ * rows twice -- equal even when a damaged index ("non-unique entry in
+ * index") let duplicates in. The GROUP BY without HAVING still compares
+ * neighbours in the index; the full query's HAVING per group costs more. */
 static char *precheck_sql(dbc_ctx *ctx, const plan_parts *pp)
 {
 	return dbc_printf(ctx,
-	                  "SELECT (SELECT count(*) FROM (SELECT DISTINCT %s FROM %s WHERE %s)) = "
+	                  "SELECT (SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s GROUP BY %s)) = "
 	                  "(SELECT count(*) FROM %s%s%s)",
-	                  pp->group_cols, pp->from, pp->where, pp->from,
+	                  pp->from, pp->where, pp->group_cols, pp->from,
 	                  pp->nulls_where ? "" : " WHERE ", pp->nulls_where ? "" : pp->where);
 }
 

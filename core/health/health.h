@@ -49,6 +49,7 @@ typedef enum {
 	DBC_HC_UNINDEXED_FOREIGN_KEYS,
 	DBC_HC_DUPLICATE_INDEXES,
 	DBC_HC_FRAGMENTATION,
+	DBC_HC_TABLE_BLOAT,
 	DBC_HC_STATISTICS,
 	DBC_HC_SLOW_QUERIES,
 	DBC_HC_INVALID_INDEXES,
@@ -105,6 +106,15 @@ extern const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT];
 extern const int dbc_health_checks_count; /* DBC_HC_COUNT */
 const dbc_health_check_def *dbc_health_find_check(const char *name);
 
+/* A column a sequence's widening takes along (sequence_exhaustion): another
+ * column the sequence feeds, or one whose foreign key references a widened
+ * column (transitively), narrower than bigint; sequence: its own serial
+ * sequence when that is narrower too (an identity's follows its column). */
+typedef struct dbc_health_widen {
+	char *schema, *table, *column;
+	char *sequence_schema, *sequence; /* NULL when none to widen */
+} dbc_health_widen;
+
 /* An object a check found (a table, index, constraint, sequence, session...). */
 typedef struct dbc_health_object {
 	char *schema; /* NULL in SQLite */
@@ -123,6 +133,9 @@ typedef struct dbc_health_object {
 	 * is narrower than bigint, and the sequence's own type */
 	char *column_schema, *column_table, *column;
 	char *type;
+	/* sequence_exhaustion: the columns widened with it (referencing columns) */
+	dbc_health_widen *widen;
+	int nwiden;
 } dbc_health_object;
 
 struct dbc_health_fact {

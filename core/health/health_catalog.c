@@ -42,8 +42,8 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.description = "Foreign keys are declared but the engine does not enforce them: SQLite "
 		    "PRAGMA foreign_keys off (only when the schema declares any); PostgreSQL disabled FK "
 		    "triggers, FK triggers that fire only under session_replication_role = replica, that "
-		    "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET), or NOT "
-		    "VALID foreign keys.",
+		    "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET). A NOT "
+		    "VALID foreign key is enforced for new rows: not_valid_constraints reports it.",
 	},
 	[DBC_HC_FOREIGN_KEY_VIOLATIONS] = {
 		.id = DBC_HC_FOREIGN_KEY_VIOLATIONS, .name = "foreign_key_violations",
@@ -143,6 +143,19 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.description = "SQLite: free pages as a percentage of all pages. PostgreSQL: dead "
 		    "tuples as a percentage of all tuples per table (tables with at least 1000 tuples).",
 	},
+	[DBC_HC_TABLE_BLOAT] = {
+		.id = DBC_HC_TABLE_BLOAT, .repair = "vacuum_full", .name = "table_bloat",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 50, .critical = NONE,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "bloated table", .nounN = "bloated tables",
+		.ok_message = "no bloated table",
+		.hint = "VACUUM FULL the table (it rewrites the table under an ACCESS EXCLUSIVE lock: "
+		    "reads and writes wait) in a maintenance window, or rebuild it online with pg_repack "
+		    "where that extension is installed; plain VACUUM only makes the space reusable.",
+		.description = "Share of a table's pages that its rows do not need, estimated from the "
+		    "planner statistics (relpages against reltuples and pg_stats' average widths), for "
+		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete.",
+	},
 	[DBC_HC_STATISTICS] = {
 		.id = DBC_HC_STATISTICS, .repair = "analyze", .name = "statistics",
 		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
@@ -151,7 +164,8 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.ok_message = "planner statistics are present",
 		.hint = "Run ANALYZE.",
 		.description = "Tables never analysed or (PostgreSQL) changed by more than 20% since "
-		    "the last ANALYZE.",
+		    "the last ANALYZE, or whose planner statistics are missing (PostgreSQL: deleted "
+		    "from pg_statistic).",
 	},
 	[DBC_HC_SLOW_QUERIES] = {
 		.id = DBC_HC_SLOW_QUERIES, .name = "slow_queries",

@@ -95,6 +95,8 @@ int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schem
 	o->detail = detail ? dbc_strdup(ctx, detail) : NULL;
 	o->index = o->listing = o->column_schema = o->column_table = o->column = o->type = NULL;
 	memset(&o->columns, 0, sizeof(o->columns));
+	o->widen = NULL;
+	o->nwiden = 0;
 	if (ctx->failed)
 		return DBC_ERROR;
 	fact->nobjects++;
@@ -336,6 +338,16 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 
 	if (def->value_kind == DBC_VALUE_MAX)
 		qsort(kept, (size_t)n, sizeof(*kept), cmp_obj_desc);
+	/* A measured check that is not ok names the objects past the line it
+	 * crossed, not every object it measured (one sequence at 95% does not
+	 * make the others, at 0.01%, "near their limit"); the line is warn's,
+	 * or critical's when warn is disabled. A status the gatherer forced
+	 * (min_status: an inactive replication slot) keeps every object. */
+	if (def->value_kind == DBC_VALUE_MAX && status != DBC_CHECK_OK && fact->min_status == DBC_CHECK_OK) {
+		double line = warn >= 0 ? warn : critical;
+		while (n > 0 && !fires(kept[n - 1]->value, line, def->lower_is_worse))
+			n--;
+	}
 	if (fact->message)
 		out->message = fact->message;
 	else if (status == DBC_CHECK_OK && n == 0)

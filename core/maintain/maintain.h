@@ -39,6 +39,7 @@ typedef struct dbc_maintain_step {
 	 * than the owner has. NULL for statements that evaluate none, or that
 	 * the engine itself runs as the owner (ANALYZE, REINDEX, CREATE INDEX). */
 	char *owner_table;
+	dbc_strlist more_owner_tables; /* further tables the statement changes, same rule */
 } dbc_maintain_step;
 
 typedef struct dbc_maintain_plan {

@@ -79,6 +79,7 @@ static const plan_fn planners[DBC_HC_COUNT] = {
     [DBC_HC_UNINDEXED_FOREIGN_KEYS] = dbc_maintain_plan_unindexed_fk,
     [DBC_HC_DUPLICATE_INDEXES] = dbc_maintain_plan_duplicates,
     [DBC_HC_FRAGMENTATION] = dbc_maintain_plan_fragmentation,
+    [DBC_HC_TABLE_BLOAT] = dbc_maintain_plan_bloat,
     [DBC_HC_STATISTICS] = dbc_maintain_plan_statistics,
     [DBC_HC_INVALID_INDEXES] = dbc_maintain_plan_invalid_indexes,
     [DBC_HC_NOT_VALID_CONSTRAINTS] = dbc_maintain_plan_not_valid,

@@ -44,6 +44,7 @@ int dbc_maintain_plan_statistics(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                  dbc_maintain_plan *p);
 int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                     dbc_maintain_plan *p);
+int dbc_maintain_plan_bloat(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);
 int dbc_maintain_plan_invalid_indexes(dbc_ctx *ctx, const dbc_maintain_findings *f,
                                       dbc_maintain_plan *p);
 int dbc_maintain_plan_integrity(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p);

@@ -83,9 +83,15 @@ static int owner_runs(dbc_ctx *ctx, const dbc_maintain_step *st, bool *ok)
 	*ok = true;
 	if (!st->owner_table || !sql)
 		return DBC_OK;
-	*ok = false;
-	dbc_value table = dbc_text(st->owner_table);
-	return ctx->host->query(ctx, sql, 1, &table, take_bool, ok);
+	for (int i = -1; i < st->more_owner_tables.n; i++) {
+		dbc_value table = dbc_text(i < 0 ? st->owner_table : st->more_owner_tables.items[i]);
+		*ok = false;
+		if (ctx->host->query(ctx, sql, 1, &table, take_bool, ok) != DBC_OK)
+			return DBC_ERROR;
+		if (!*ok)
+			return DBC_OK;
+	}
+	return DBC_OK;
 }
 
 static int execute(dbc_ctx *ctx, const dbc_maintain_plan *plan, const dbc_maintain_step *st)

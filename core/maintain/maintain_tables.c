@@ -68,6 +68,29 @@ int dbc_maintain_plan_fragmentation(dbc_ctx *ctx, const dbc_maintain_findings *f
 	return DBC_OK;
 }
 
+/* A bloated table (the table_bloat check, an engine with per-table
+ * VACUUM): VACUUM FULL writes it anew at the size its rows need. It holds
+ * an ACCESS EXCLUSIVE lock while it runs (locking) and cannot run inside a
+ * transaction; it needs no extension. */
+int dbc_maintain_plan_bloat(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p)
+{
+	for (int i = 0; i < f->fact->nobjects; i++) {
+		const dbc_health_object *o = &f->fact->objects[i];
+		if (!dbc_maintain_wanted(f, o))
+			continue;
+		char *q = dbc_quoted_name(ctx, o->schema, o->name);
+		if (!q ||
+		    !dbc_maintain_add_step(
+		        ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "vacuum_full",
+		        dbc_printf(ctx, "table_bloat: %.0f%% of its pages not needed%s%s; rewrites the "
+		                        "table, reads and writes wait",
+		                   o->value, o->detail ? ", " : "", o->detail ? o->detail : ""),
+		        dbc_printf(ctx, "VACUUM FULL %s", q), DBC_MAINTAIN_LOCKING, true, COST_REWRITE))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static const dbc_constraint *find_constraint(const dbc_table *t, const char *name)
 {
 	for (int k = 0; t && k < t->nconstraints; k++)
@@ -177,7 +200,11 @@ int dbc_maintain_plan_not_valid(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 
 /* A sequence near its limit: the sequence widened to bigint where its own
  * type is narrower, and the column it feeds where that is (a rewrite of the
- * table under an exclusive lock). */
+ * table under an exclusive lock) -- together, in that one step, with every
+ * column the widening must take along (o->widen: other columns the sequence
+ * feeds, and those whose foreign keys reference a widened column, through
+ * any depth), and their own serial sequences: a referencing integer column
+ * would overflow at the first key past 2^31-1 that it must store. */
 int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_maintain_plan *p)
 {
 	for (int i = 0; i < f->fact->nobjects; i++) {
@@ -193,23 +220,55 @@ int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 			                                 DBC_MAINTAIN_LOCKING, false, COST_CATALOG))
 				return DBC_ERROR;
 		}
-		if (o->column && o->column_table) {
-			char *tq = dbc_quoted_name(ctx, o->column_schema, o->column_table);
-			char *cq = ctx->host->quote_ident(ctx, o->column);
-			char *object =
-			    dbc_printf(ctx, "%s.%s", dbc_qualified_name(ctx, o->column_schema, o->column_table),
-			               o->column);
-			dbc_maintain_step *st =
-			    !tq || !cq || !object
-			        ? NULL
-			        : dbc_maintain_add_step(
-			              ctx, p, object, "widen_column", reason,
-			              dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE bigint", tq, cq),
-			              DBC_MAINTAIN_LOCKING, false, COST_REWRITE);
-			if (!st)
+		if (!(o->column && o->column_table) && o->nwiden == 0)
+			continue;
+		dbc_buf sql, also;
+		dbc_strlist owners = {0};
+		char *object = NULL;
+		dbc_buf_init(&sql, ctx);
+		dbc_buf_init(&also, ctx);
+		/* the fed column first, then the others in the gatherer's order */
+		for (int k = o->column && o->column_table ? -1 : 0; k < o->nwiden; k++) {
+			const dbc_health_widen *w = k < 0 ? NULL : &o->widen[k];
+			const char *ws = w ? w->schema : o->column_schema;
+			const char *wt = w ? w->table : o->column_table;
+			const char *wc = w ? w->column : o->column;
+			char *tq = dbc_quoted_name(ctx, ws, wt);
+			char *cq = ctx->host->quote_ident(ctx, wc);
+			char *name = dbc_printf(ctx, "%s.%s", dbc_qualified_name(ctx, ws, wt), wc);
+			if (!tq || !cq || !name)
 				return DBC_ERROR;
-			st->owner_table = tq;
+			if (!object)
+				object = name;
+			else
+				dbc_buf_appendf(&also, "%s%s", also.len ? ", " : "", name);
+			dbc_buf_appendf(&sql, "%sALTER TABLE %s ALTER COLUMN %s TYPE bigint",
+			                sql.len ? "; " : "", tq, cq);
+			if (dbc_strlist_find(&owners, tq) < 0 && dbc_strlist_add(ctx, &owners, tq) != DBC_OK)
+				return DBC_ERROR;
+			if (w && w->sequence) {
+				char *sq = dbc_quoted_name(ctx, w->sequence_schema, w->sequence);
+				if (!sq)
+					return DBC_ERROR;
+				dbc_buf_appendf(&sql, "; ALTER SEQUENCE %s AS bigint", sq);
+			}
 		}
+		char *also_text = dbc_buf_finish(&also);
+		char *statement = dbc_buf_finish(&sql);
+		if (!also_text || !statement)
+			return DBC_ERROR;
+		if (*also_text)
+			reason = dbc_printf(ctx, "%s; with the columns that must stay as wide: %s", reason,
+			                    also_text);
+		dbc_maintain_step *st = dbc_maintain_add_step(ctx, p, object, "widen_column", reason,
+		                                              statement, DBC_MAINTAIN_LOCKING, false,
+		                                              COST_REWRITE);
+		if (!st)
+			return DBC_ERROR;
+		st->owner_table = owners.items[0];
+		for (int k = 1; k < owners.n; k++)
+			if (dbc_strlist_add(ctx, &st->more_owner_tables, owners.items[k]) != DBC_OK)
+				return DBC_ERROR;
 	}
 	return DBC_OK;
 }

@@ -89,7 +89,7 @@ typedef struct dbc_index {
 	bool unique;
 	bool primary;    /* the index behind a PRIMARY KEY */
 	bool constraint; /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
-	bool valid;      /* false for PostgreSQL's leftovers of failed CONCURRENTLY builds */
+	bool valid;      /* false for PostgreSQL indexes not valid or not maintained (indisready) */
 	char *method;    /* "btree", ... */
 	dbc_strlist keys; /* column names, or expression text for expression keys */
 	char *predicate;  /* partial index WHERE, NULL when none */

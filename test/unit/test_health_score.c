@@ -89,6 +89,20 @@ int main(void)
 	dbc_health_grade(&ctx, &f, 10, 75, 90, &ig2, &r);
 	CHECK(r.status == DBC_CHECK_OK && r.value == 12, "ignoring the worst one");
 
+	/* not ok: only the objects past the warn line are named and counted --
+	 * one sequence at 95% does not make the one at 0.0015% "near its limit" */
+	f = fact_of("sequence_exhaustion");
+	dbc_health_add_object(&ctx, &f, "public", "far", NULL, 0.0015, NULL);
+	dbc_health_add_object(&ctx, &f, "public", "near", NULL, 95, NULL);
+	dbc_health_add_object(&ctx, &f, "public", "mid", NULL, 80, NULL);
+	dbc_health_grade(&ctx, &f, 10, 75, 90, NULL, &r);
+	CHECK(r.status == DBC_CHECK_CRITICAL && r.value == 95, "95% sequence is critical");
+	CHECK_STR(r.message, "2 sequences near their limit, worst 95%: public.near (95%), public.mid (80%)",
+	          "only the sequences past the warn line are listed");
+	dbc_health_grade(&ctx, &f, 10, -1, 90, NULL, &r);
+	CHECK_STR(r.message, "1 sequence near its limit, worst 95%: public.near (95%)",
+	          "warn disabled: the critical line decides what is listed");
+
 	/* ok: the objects measured are not problems, so the message is the ok
 	 * text, naming the highest one only (never "2 sequences near their limit") */
 	f = fact_of("sequence_exhaustion");
