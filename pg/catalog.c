@@ -394,13 +394,12 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 	};
 	reader r = {out, NULL, 0, 0, NULL, 0, 0};
 	int rc = DBC_OK;
-	/* JIT off for these queries: their row estimates are poor (correlated
-	 * subqueries per row), so with thousands of tables the planner's cost
-	 * crosses jit_above_cost and compiling takes longer than running
-	 * (docs/benchmarks.md, "PostgreSQL catalog reader with JIT"). */
+	/* JIT is off for these queries as for every query of the host
+	 * (pg/host.c): their row estimates are poor (correlated subqueries per
+	 * row), so with thousands of tables the planner's cost crosses
+	 * jit_above_cost (docs/benchmarks.md, "PostgreSQL catalog reader with
+	 * JIT"). */
 	int nest = NewGUCNestLevel();
-	(void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-	                        false);
 	/* The set-based queries hash and sort every index column and constraint
 	 * key; with the default 4 MB they spilled to disk at 30,000 indexes. The
 	 * memory is bounded by the size of the catalog, not by user data. */

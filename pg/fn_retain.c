@@ -139,7 +139,7 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "       \
 	"ORDER BY 1 LIMIT 1"
 
-/* What a DELETE or INSERT ($3) on table $1.$2, its partitions and its
+/* What a DELETE, UPDATE or INSERT ($3) on table $1.$2, its partitions and its
  * inheritance children would run with the caller's rights that is code of
  * an untrusted role: one that is neither a superuser nor a role whose
  * rights the caller has (a superuser has every role's rights by
@@ -150,9 +150,13 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
  * - a rule for the event, a row security policy (SELECT ones too, as the
  *   statements read rows; superusers and BYPASSRLS roles are not bound) of
  *   a table such a role owns;
- * - INSERT: a column default or generated column, a CHECK constraint, an
- *   index expression or predicate that calls a function (directly, by an
- *   operator or a cast) such a role owns.
+ * - INSERT and UPDATE: a column default (INSERT) or generated column, a
+ *   CHECK constraint, a CHECK of a column's domain, an index expression or
+ *   predicate that calls a function (directly, by an operator or a cast)
+ *   such a role owns.
+ * Read under the statement's own lock (dbc_retain_owner_code takes it
+ * first), so no trigger, rule or policy can be added between the check and
+ * the statement.
  * The first one found, described; no row when there is none. */
 /* r: a row with the role's roleid and rolsuper. */
 #define UNTRUSTED(r)                                                                              \
@@ -183,7 +187,8 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
 	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
 	"WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' "                       \
-	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 ELSE 4 END) "     \
+	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 "                 \
+	"WHEN 'UPDATE' THEN 16 ELSE 4 END) "                                                          \
 	"OPERATOR(pg_catalog.<>) 0 "                                                                  \
 	"AND (" UNTRUSTED("fo") " OR (" UNTRUSTED("t") " AND (g.tgqual IS NOT NULL OR "               \
 	"f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM pg_catalog.pg_namespace n "    \
@@ -194,7 +199,8 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
 	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
 	"FROM t JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) t.oid "             \
-	"WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' ELSE '3' END::\"char\" " \
+	"WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' WHEN 'UPDATE' THEN '2' " \
+	"ELSE '3' END::\"char\" "                                                                   \
 	"AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' AND " UNTRUSTED("t") " "                        \
 	"UNION ALL "                                                                                  \
 	"SELECT 'row security policy ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.polname) "    \
@@ -203,19 +209,27 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
 	"FROM t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid "              \
 	"WHERE t.relrowsecurity "                                                                     \
-	"AND p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' ELSE 'a' END::\"char\") "          \
+	"AND p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' WHEN 'UPDATE' THEN 'w' "           \
+	"ELSE 'a' END::\"char\") "                                                                  \
 	"AND NOT (SELECT free FROM me) AND " UNTRUSTED("t") " "                                       \
 	"UNION ALL "                                                                                  \
 	"SELECT 'an expression of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "        \
-	"OPERATOR(pg_catalog.||) ' (a default, CHECK or index calling ' OPERATOR(pg_catalog.||) "     \
+	"OPERATOR(pg_catalog.||) ' (a default, CHECK, domain or index calling ' "                     \
+	"OPERATOR(pg_catalog.||) "                                                                    \
 	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
 	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) ')' "     \
 	"FROM t JOIN pg_catalog.pg_depend d ON "                                                      \
 	"(d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid " \
-	"IN (SELECT a.oid FROM pg_catalog.pg_attrdef a WHERE a.adrelid OPERATOR(pg_catalog.=) t.oid)) " \
+	"IN (SELECT a.oid FROM pg_catalog.pg_attrdef a JOIN pg_catalog.pg_attribute c ON "            \
+	"c.attrelid OPERATOR(pg_catalog.=) a.adrelid AND c.attnum OPERATOR(pg_catalog.=) a.adnum "    \
+	"WHERE a.adrelid OPERATOR(pg_catalog.=) t.oid AND ($3 OPERATOR(pg_catalog.=) 'INSERT' "       \
+	"OR c.attgenerated OPERATOR(pg_catalog.=) 's'))) "                                            \
 	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND "    \
 	"d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid "                   \
-	"OPERATOR(pg_catalog.=) t.oid AND k.contype OPERATOR(pg_catalog.=) 'c')) "                    \
+	"OPERATOR(pg_catalog.=) t.oid AND k.contype OPERATOR(pg_catalog.=) 'c' UNION ALL "           \
+	"SELECT k.oid FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute c "               \
+	"ON c.atttypid OPERATOR(pg_catalog.=) k.contypid WHERE c.attrelid OPERATOR(pg_catalog.=) "    \
+	"t.oid AND c.attnum OPERATOR(pg_catalog.>) 0 AND NOT c.attisdropped)) "                       \
 	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid " \
 	"IN (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid OPERATOR(pg_catalog.=) "  \
 	"t.oid)) "                                                                                    \
@@ -229,7 +243,7 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"ELSE ca.castfunc END "                                                                       \
 	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
 	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
-	"WHERE $3 OPERATOR(pg_catalog.=) 'INSERT' AND " UNTRUSTED("fo") " "                           \
+	"WHERE $3 IN ('INSERT', 'UPDATE') AND " UNTRUSTED("fo") " "                                   \
 	") x ORDER BY 1 LIMIT 1"
 
 /* Two runs of one policy take turns until the transaction (or batch) ends. */
@@ -271,6 +285,7 @@ static const dbc_retain_engine pg_retain = {
     .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
     .fk_untrusted_sql = FK_UNTRUSTED_SQL,
     .owner_code_sql = OWNER_CODE_SQL,
+    .write_lock = "LOCK TABLE %s IN ROW EXCLUSIVE MODE",
     .writable_cte = true,
     .resume_batches = true,
     .policy_lock = policy_lock,

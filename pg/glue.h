@@ -88,6 +88,8 @@ typedef struct pgdbc_call {
 /* Constraint checks as the checked table's owner, in a security-restricted
  * operation inside a subtransaction (pg/check_scope.c): dbc_host's
  * check_enter, check_lock and check_leave. */
+/* The caller's search_path as schema names (pg/name_path.c). */
+char **pgdbc_name_path(dbc_ctx *ctx);
 int pgdbc_check_enter(dbc_ctx *ctx, const char *schema, const char *table, bool deletes,
                       char **skip);
 int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char **skip);

@@ -12,6 +12,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "jit/jit.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -860,11 +861,21 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	 * migration SQL (pg_exec), so their bookkeeping queries pin it here: a
 	 * function, operator or view planted in public must not answer for
 	 * pg_catalog's. Plans are made and run under the pinned path. An error
-	 * unwinds the GUC level with the subtransaction. */
-	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0) {
+	 * unwinds the GUC level with the subtransaction.
+	 * JIT is off for every statement dbcare plans here (the single place
+	 * all internal queries go through): the planner's cost of a catalog
+	 * join or of a retention batch crosses jit_above_cost on big tables,
+	 * and compiling then costs seconds per statement, each paid again with
+	 * every batch while it holds its locks. The plan keeps the choice
+	 * (PlannedStmt.jitFlags), so a kept plan never compiles either. */
+	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0 || jit_enabled) {
 		guc_nest = NewGUCNestLevel();
-		(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
-		                        GUC_ACTION_SAVE, true, 0, false);
+		if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0)
+			(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET,
+			                        PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		if (jit_enabled)
+			(void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+			                        true, 0, false);
 	}
 	{
 		SPIPlanPtr plan = cached_plan_for(gs->sql, qa->nparam, types);
@@ -1097,6 +1108,7 @@ const dbc_host pgdbc_host = {
 	.quote_literal = pg_quote_literal,
 	.interrupted = pg_interrupted,
 	.book_prefix = "dbcare.",
+	.name_path = pgdbc_name_path,
 	.book_ensure = pg_book_ensure,
 	.book_exists = pg_book_exists,
 	.status_cache = pgdbc_status_cache,

@@ -280,6 +280,12 @@ typedef struct dbc_host {
 	 * not read anything when the tables exist (so that write takes the
 	 * engine's write lock first). */
 	const char *book_prefix;
+	/* The schemas an unqualified table name is looked for in, in the order
+	 * the caller's session looks (PostgreSQL: the caller's search_path, as
+	 * it was when the call began), NULL-terminated, in the ctx arena. NULL:
+	 * the engine has no such order to offer (a name in several schemas is
+	 * then ambiguous). */
+	char **(*name_path)(dbc_ctx *ctx);
 	int (*book_ensure)(dbc_ctx *ctx);
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);
 	/* book_ensure, and also the tables of one part that the engine makes

@@ -14,6 +14,25 @@ static bool names_fold_case(const dbc_ctx *ctx)
 	return ctx->host->dialect->names_fold_case;
 }
 
+/* An unqualified name in several schemas: the table of the first schema on
+ * the caller's path that has one of that name, as the engine resolves it
+ * (host->name_path); false when the host offers no path or no schema on it
+ * has one. */
+static bool resolve_by_path(dbc_ctx *ctx, const dbc_schema *s, const char *name,
+                            const dbc_table **out)
+{
+	char **path = ctx->host->name_path ? ctx->host->name_path(ctx) : NULL;
+	for (int p = 0; path && path[p]; p++)
+		for (int i = 0; i < s->ntables; i++) {
+			const dbc_table *t = &s->tables[i];
+			if (t->schema && strcmp(t->schema, path[p]) == 0 && strcmp(t->name, name) == 0) {
+				*out = t;
+				return true;
+			}
+		}
+	return false;
+}
+
 int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,
                          const dbc_table **out)
 {
@@ -45,6 +64,8 @@ int dbc_check_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, co
 	if (found == 1)
 		return DBC_OK;
 	*out = NULL;
+	if (found > 1 && !strchr(name, '.') && resolve_by_path(ctx, s, name, out))
+		return DBC_OK;
 	if (found > 1) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "table \"%s\" named by argument \"%s\" is ambiguous",

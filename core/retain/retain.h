@@ -114,6 +114,12 @@ typedef struct dbc_retain_engine {
 	 * none. A superuser's retention run would otherwise run that role's code
 	 * as a superuser. NULL where such code has no rights of its own. */
 	const char *owner_code_sql;
+	/* A statement format (%s: the quoted table) taking the lock a DELETE,
+	 * UPDATE or INSERT of the table takes, and keeping it to the end of the
+	 * transaction: the lock that keeps triggers, rules and policies from
+	 * being added (CREATE TRIGGER, CREATE RULE and CREATE POLICY wait for
+	 * it). owner_code_sql is read under it. NULL with owner_code_sql. */
+	const char *write_lock;
 	/* A batch moves its rows in one statement (a DELETE ... RETURNING
 	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
 	 * the same rows, whose counts must agree. */
@@ -263,9 +269,14 @@ bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
  * engine folds names. */
 bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
 /* Refuses (55000, "dbcare:" error naming what) to run statement event
- * ("DELETE" or "INSERT") on table schema.name when it would run code of
- * another, less trusted role with the caller's rights (eng->owner_code_sql);
- * DBC_OK when none would, or where the engine has no roles. */
+ * ("DELETE", "UPDATE" or "INSERT") on table schema.name when it would run
+ * code of another, less trusted role with the caller's rights
+ * (eng->owner_code_sql); DBC_OK when none would, or where the engine has no
+ * roles. It first takes the statement's lock (eng->write_lock) and keeps it
+ * to the end of the transaction: code added after the check waits for that
+ * transaction, so every statement of it that follows runs what was checked.
+ * Every dbcare call writing a user table calls it, in each transaction it
+ * writes in, before its first write there. */
 int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *schema,
                           const char *name, const char *event, const char *what);
 /* Whether the part's bookkeeping table (its SQLite name, "dbcare_..." ) can

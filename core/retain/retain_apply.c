@@ -221,7 +221,8 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schem
 	r->blocked = r->remaining = -1;
 	r->resume = resume ? dbc_strdup(ctx, resume) : NULL;
 	dbc_policy_ctx pc;
-	if (start_run(ctx, eng, p) != DBC_OK || dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK)
+	if (start_run(ctx, eng, p) != DBC_OK || dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK ||
+	    dbc_retain_refuse_cascade(ctx, s, pc.t, p) != DBC_OK)
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE &&
 	    dbc_retain_ensure_target(ctx, eng, pc.t, p->target_schema, p->target_name) != DBC_OK)

@@ -77,6 +77,11 @@ int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char
 {
 	if (!eng->owner_code_sql)
 		return DBC_OK;
+	if (eng->write_lock) {
+		char *lock = dbc_printf(ctx, eng->write_lock, dbc_quoted_name(ctx, schema, name));
+		if (!lock || ctx->host->exec(ctx, lock) != DBC_OK)
+			return DBC_ERROR;
+	}
 	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(name), dbc_text(event)};
 	char *code = NULL;
 	bool any = false;

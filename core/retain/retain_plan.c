@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct blockers_json {
 	json_t *list;
@@ -35,6 +36,60 @@ static int add_fk(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_con
 	                                     cols ? cols : "")));
 	json_array_append_new(b->list, item);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* The tables a policy's deletes change besides its own, reached by ON
+ * DELETE actions: CASCADE deletes the child's rows (and so goes on to the
+ * child's own children), SET NULL and SET DEFAULT update them. Each is named
+ * in the plan; for an archive policy a CASCADE is what dbretain_apply
+ * refuses (the children's rows would go unarchived). */
+typedef struct effects_json {
+	json_t *list;
+	const dbc_schema *s;
+	const dbc_policy *p;
+	const dbc_table *parent;
+	const dbc_table **seen; /* tables reached so far (cycles end there) */
+	int nseen;
+} effects_json;
+
+static int add_effect(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
+{
+	effects_json *e = arg;
+	bool cascade = dbc_retain_fk_cascades(c);
+	const char *pt = dbc_qualified_name(ctx, e->parent->schema, e->parent->name);
+	const char *ct = dbc_qualified_name(ctx, child->schema, child->name);
+	json_t *item = json_object();
+	if (!item)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	dbc_json_set(item, "kind", dbc_json_str(cascade ? "cascade" : c->on_delete));
+	dbc_json_set(item, "name", dbc_json_str(c->name));
+	dbc_json_set(item, "table", dbc_json_str(ct));
+	char *detail =
+	    !cascade ? dbc_printf(ctx, "rows of %s referencing deleted rows of %s are updated (ON "
+	                               "DELETE %s)",
+	                          ct, pt, strcasecmp(c->on_delete, "set null") == 0 ? "SET NULL" : "SET DEFAULT")
+	    : e->p->action == DBC_RETAIN_ARCHIVE
+	        ? dbc_printf(ctx, "rows of %s referencing rows of %s would be deleted without being "
+	                          "archived (ON DELETE CASCADE): dbretain_apply refuses the policy",
+	                     ct, pt)
+	        : dbc_printf(ctx, "rows of %s referencing deleted rows of %s are deleted too (ON "
+	                          "DELETE CASCADE)",
+	                     ct, pt);
+	dbc_json_set(item, "detail", dbc_json_str(detail));
+	json_array_append_new(e->list, item);
+	if (ctx->failed)
+		return DBC_ERROR;
+	if (!cascade || e->p->action == DBC_RETAIN_ARCHIVE)
+		return DBC_OK;
+	for (int i = 0; i < e->nseen; i++)
+		if (e->seen[i] == child)
+			return DBC_OK;
+	e->seen[e->nseen++] = child;
+	const dbc_table *parent = e->parent;
+	e->parent = child;
+	int rc = dbc_retain_acting_fks(ctx, e->s, child, add_effect, e);
+	e->parent = parent;
+	return rc;
 }
 
 /* Whether a valid index of t starts with column. */
@@ -129,6 +184,14 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	blockers_json b = {list, pc.t};
 	int rc = dbc_retain_blocking_fks(ctx, s, pc.t, add_fk, &b);
+	effects_json e = {list, s, p, pc.t, dbc_zalloc(ctx, sizeof(dbc_table *) * (size_t)(s->ntables + 1)),
+	                  0};
+	if (rc == DBC_OK && e.seen) {
+		e.seen[e.nseen++] = pc.t;
+		rc = dbc_retain_acting_fks(ctx, s, pc.t, add_effect, &e);
+	} else if (!e.seen) {
+		rc = DBC_ERROR;
+	}
 	bool own = !dbc_schema_find_table(s, pc.t->schema, pc.t->name);
 	if (rc == DBC_OK && !own && !indexed(ctx, s, pc.t, p->column)) {
 		json_t *item = json_object();

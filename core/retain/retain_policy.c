@@ -450,6 +450,8 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
 		                 "argument \"target\" is for action archive only");
 	}
 	p.name = (char *)name;
+	if (dbc_retain_refuse_cascade(ctx, &s, t, &p) != DBC_OK)
+		return DBC_ERROR;
 	p.table_schema = t->schema;
 	p.table_name = t->name;
 	p.column = c->name;
@@ -563,14 +565,27 @@ static bool blocks_delete(const dbc_constraint *c)
 	        strcasecmp(c->on_delete, "restrict") == 0);
 }
 
-int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
-                            void *arg)
+bool dbc_retain_fk_cascades(const dbc_constraint *c)
+{
+	return c->on_delete && strcasecmp(c->on_delete, "cascade") == 0;
+}
+
+static bool acts_on_delete(const dbc_constraint *c)
+{
+	return c->kind == DBC_CON_FOREIGN_KEY && c->enforced && !c->declared && c->on_delete &&
+	       (dbc_retain_fk_cascades(c) || strcasecmp(c->on_delete, "set null") == 0 ||
+	        strcasecmp(c->on_delete, "set default") == 0);
+}
+
+/* fn for each foreign key referencing t that keep() accepts. */
+static int each_fk(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                   bool (*keep)(const dbc_constraint *), dbc_fk_fn fn, void *arg)
 {
 	for (int i = 0; i < s->ntables; i++) {
 		const dbc_table *child = &s->tables[i];
 		for (int k = 0; k < child->nconstraints; k++) {
 			const dbc_constraint *c = &child->constraints[k];
-			if (!blocks_delete(c) || !dbc_retain_same_name(ctx, c->ref_table, t->name) ||
+			if (!keep(c) || !dbc_retain_same_name(ctx, c->ref_table, t->name) ||
 			    !dbc_retain_same_name(ctx, c->ref_schema, t->schema))
 				continue;
 			if (fn(ctx, arg, child, c) != DBC_OK)
@@ -578,6 +593,50 @@ int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *
 		}
 	}
 	return DBC_OK;
+}
+
+int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
+                            void *arg)
+{
+	return each_fk(ctx, s, t, blocks_delete, fn, arg);
+}
+
+int dbc_retain_acting_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
+                          void *arg)
+{
+	return each_fk(ctx, s, t, acts_on_delete, fn, arg);
+}
+
+typedef struct cascade_refusal {
+	const dbc_table *parent;
+	const dbc_policy *p;
+} cascade_refusal;
+
+static int refuse_one(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
+{
+	cascade_refusal *r = arg;
+	if (!dbc_retain_fk_cascades(c))
+		return DBC_OK;
+	const char *ct = dbc_qualified_name(ctx, child->schema, child->name);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "retention policy \"%s\": archiving table %s would delete rows of table %s "
+	          "without archiving them (foreign key %s is ON DELETE CASCADE)",
+	          r->p->name, dbc_qualified_name(ctx, r->parent->schema, r->parent->name), ct,
+	          c->name ? c->name : "");
+	dbc_error_hint(ctx, "Archive %s first with a policy of its own and make the key ON DELETE "
+	                    "NO ACTION (rows still referenced are then kept and counted as "
+	                    "blocked), or use action delete.",
+	               ct);
+	return DBC_ERROR;
+}
+
+int dbc_retain_refuse_cascade(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                              const dbc_policy *p)
+{
+	if (p->action != DBC_RETAIN_ARCHIVE)
+		return DBC_OK;
+	cascade_refusal r = {t, p};
+	return dbc_retain_acting_fks(ctx, s, t, refuse_one, &r);
 }
 
 typedef struct blocker_sql {

@@ -72,5 +72,17 @@ char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p);
 typedef int (*dbc_fk_fn)(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c);
 int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
                             void *arg);
+/* The foreign keys (enforced) that reference t with an ON DELETE action
+ * changing the child's rows when a row of t goes: CASCADE (its rows are
+ * deleted too), SET NULL, SET DEFAULT (they are updated). */
+int dbc_retain_acting_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
+                          void *arg);
+/* Whether c deletes its table's rows with the rows they reference. */
+bool dbc_retain_fk_cascades(const dbc_constraint *c);
+/* Refuses (55000) an archive policy p of table t that an ON DELETE CASCADE
+ * key references: its batches would delete the children's rows without
+ * archiving them. DBC_OK for other actions or when none does. */
+int dbc_retain_refuse_cascade(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                              const dbc_policy *p);
 
 #endif

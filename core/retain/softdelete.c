@@ -484,6 +484,12 @@ static int restore_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 	if (read_model(ctx, table, &s, &t) != DBC_OK || enabled_column(ctx, t, &column) != DBC_OK ||
 	    key_columns(ctx, eng, t, &keys) != DBC_OK)
 		return DBC_ERROR;
+	/* the UPDATE fires t's triggers and rules, and evaluates its row
+	 * security, CHECKs, domains and index expressions, with the caller's
+	 * rights: refused as a purge's DELETE is */
+	if (dbc_retain_owner_code(ctx, eng, t->schema, t->name, "UPDATE", "dbsoftdelete_restore") !=
+	    DBC_OK)
+		return DBC_ERROR;
 	json_t *doc = dbc_json_parse(ctx, key, "argument \"key\"");
 	if (!doc)
 		return DBC_ERROR;

@@ -120,7 +120,109 @@ q -c "CREATE TRIGGER esc BEFORE DELETE ON mal.sd FOR EACH ROW EXECUTE FUNCTION m
 [ "$(q -c "SET ROLE dbc_ops" -c "SELECT dbsoftdelete_purge('mal.sd')")" = 1 ] || fail "the owner's member could not purge"
 [ "$(super)" = f ] || fail "the owner became a superuser"
 
+# 6. dbsoftdelete_restore's UPDATE fires the table's UPDATE triggers and
+# rules and evaluates its CHECKs, domains, generated columns and index
+# expressions with the caller's rights: refused as the purge is, for each.
+q -c "DROP TRIGGER esc ON mal.sd" -c "DELETE FROM mal.sd WHERE id = 3" >/dev/null
+q -c "SET ROLE dbc_mal" -c "CREATE FUNCTION mal.wi(timestamptz) RETURNS boolean IMMUTABLE LANGUAGE plpgsql AS \$\$
+      BEGIN
+        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+          EXECUTE 'ALTER ROLE dbc_mal SUPERUSER';
+        END IF;
+        RETURN true;
+      END\$\$" >/dev/null
+restore_refused() { # $1: what the refusal names
+  local out
+  out=$(q -c "SELECT dbsoftdelete_restore('mal.sd', '{\"id\": 3}')" 2>&1) && fail "the restore ran past $1: $out"
+  case "$out" in
+    *"dbcare: dbsoftdelete_restore: the UPDATE on table mal.sd would run $1"*) ;;
+    *) fail "restore past $1: $out" ;;
+  esac
+  [ "$(super)" = f ] || fail "the restore made the owner a superuser ($1)"
+  [ "$(q -c "SELECT deleted_at IS NOT NULL FROM mal.sd WHERE id = 3")" = t ] || fail "the row was restored ($1)"
+}
+q -c "SET ROLE dbc_mal" -c "CREATE TRIGGER esc_upd BEFORE UPDATE ON mal.sd FOR EACH ROW EXECUTE FUNCTION mal.esc_ins()" >/dev/null
+restore_refused "trigger esc_upd of mal.sd"
+q -c "SET ROLE dbc_mal" -c "DROP TRIGGER esc_upd ON mal.sd" \
+  -c "CREATE RULE r AS ON UPDATE TO mal.sd DO ALSO SELECT mal.w()" >/dev/null
+restore_refused "rule r of mal.sd"
+q -c "SET ROLE dbc_mal" -c "DROP RULE r ON mal.sd" \
+  -c "CREATE DOMAIN mal.stamp AS timestamptz CHECK (mal.wi(VALUE))" \
+  -c "ALTER TABLE mal.sd ALTER COLUMN deleted_at TYPE mal.stamp" >/dev/null
+restore_refused "an expression of mal.sd (a default, CHECK, domain or index calling mal.wi("
+q -c "SET ROLE dbc_mal" -c "ALTER TABLE mal.sd ALTER COLUMN deleted_at TYPE timestamptz" \
+  -c "CREATE INDEX sd_w ON mal.sd ((mal.wi(deleted_at)))" >/dev/null
+restore_refused "an expression of mal.sd"
+q -c "SET ROLE dbc_mal" -c "DROP INDEX mal.sd_w" \
+  -c "ALTER TABLE mal.sd ADD COLUMN g boolean GENERATED ALWAYS AS (mal.wi(deleted_at)) STORED" >/dev/null
+restore_refused "an expression of mal.sd"
+# a row security policy binds a caller who is neither a superuser nor the
+# owner: its function would run with that caller's rights
+q -c "SET ROLE dbc_mal" -c "ALTER TABLE mal.sd DROP COLUMN g" \
+  -c "ALTER TABLE mal.sd ENABLE ROW LEVEL SECURITY" \
+  -c "CREATE POLICY p ON mal.sd USING (mal.w() OR true)" >/dev/null
+q -c "DROP ROLE IF EXISTS dbc_other" -c "CREATE ROLE dbc_other LOGIN" \
+  -c "GRANT USAGE ON SCHEMA dbcare, mal TO dbc_other" \
+  -c "GRANT SELECT ON ALL TABLES IN SCHEMA dbcare TO dbc_other" \
+  -c "GRANT SELECT, UPDATE ON mal.sd TO dbc_other" \
+  -c "GRANT EXECUTE ON FUNCTION dbsoftdelete_restore(text, jsonb) TO dbc_other" >/dev/null
+out=$(q -c "SET ROLE dbc_other" -c "SELECT dbsoftdelete_restore('mal.sd', '{\"id\": 3}')" 2>&1) &&
+  fail "another role's restore ran the owner's policy: $out"
+case "$out" in *"would run row security policy p of mal.sd"*) ;; *) fail "policy: $out" ;; esac
+q -c "SET ROLE dbc_mal" -c "DROP POLICY p ON mal.sd" -c "ALTER TABLE mal.sd DISABLE ROW LEVEL SECURITY" >/dev/null
+[ "$(q -c "SELECT dbsoftdelete_restore('mal.sd', '{\"id\": 3}')")" = 1 ] || fail "a plain restore failed"
+[ "$(super)" = f ] || fail "the owner became a superuser"
+
+# 7. Code added while a call runs: the check is read under the statement's
+# own lock. The owner creates a trigger in an open transaction (holding
+# the lock CREATE TRIGGER takes), a superuser's call starts, and the owner
+# commits once the call waits for that lock: the call must see the trigger
+# and refuse, never run it. First dbretain_apply, then a later batch of
+# dbretain_run (the first batch committed before the trigger came).
+q -c "SET ROLE dbc_mal" -c "CREATE TABLE mal.race (id int PRIMARY KEY, at timestamptz NOT NULL)" \
+  -c "CREATE INDEX race_at ON mal.race (at)" \
+  -c "INSERT INTO mal.race SELECT i, now() - interval '60 days' + i * interval '1 second' FROM generate_series(1, 2000) i" >/dev/null
+q -c "SELECT dbretain_add('race', 'mal.race', 'at', '30 days', 'delete')" >/dev/null
+long_lived_session
+waiting() { # until a session waits for a lock on mal.race
+  for _ in $(seq 1 300); do
+    [ "$(q -c "SELECT count(*) FROM pg_locks WHERE relation = 'mal.race'::regclass AND NOT granted")" = 0 ] || return 0
+    sleep 0.05
+  done
+  fail "no call waited for the owner's lock on mal.race"
+}
+s "SET ROLE dbc_mal; BEGIN; CREATE TRIGGER esc BEFORE DELETE ON mal.race FOR EACH ROW EXECUTE FUNCTION mal.esc();" >/dev/null
+q -c "SELECT * FROM dbretain_apply('race', 100)" > "$work/race1" 2>&1 &
+call=$!
+waiting
+s "COMMIT;" >/dev/null
+wait "$call" && fail "dbretain_apply ran past a trigger committed while it waited: $(cat "$work/race1")"
+grep -q 'would run trigger esc of mal.race' "$work/race1" || fail "race, apply: $(cat "$work/race1")"
+[ "$(super)" = f ] || fail "a trigger committed during dbretain_apply made its owner a superuser"
+[ "$(q -c "SELECT count(*) FROM mal.race")" = 2000 ] || fail "dbretain_apply deleted rows"
+s "DROP TRIGGER esc ON mal.race;" >/dev/null
+q -c "SELECT dbcare_set('retain.batch_size', '500')" -c "SELECT dbcare_set('retain.sleep_ms', '1500')" >/dev/null
+q -c "CALL dbretain_run('race')" > "$work/race2" 2>&1 &
+call=$!
+for _ in $(seq 1 300); do
+  [ "$(q -c "SELECT count(*) FROM mal.race")" = 2000 ] || break
+  sleep 0.05
+done
+[ "$(q -c "SELECT count(*) FROM mal.race")" = 1500 ] || fail "the first batch of dbretain_run did not commit alone"
+s "BEGIN; CREATE TRIGGER esc BEFORE DELETE ON mal.race FOR EACH ROW EXECUTE FUNCTION mal.esc();" >/dev/null
+waiting
+s "COMMIT;" >/dev/null
+wait "$call" && fail "dbretain_run ran past a trigger committed between its batches: $(cat "$work/race2")"
+grep -q 'would run trigger esc of mal.race' "$work/race2" || fail "race, run: $(cat "$work/race2")"
+[ "$(super)" = f ] || fail "a trigger committed between batches made its owner a superuser"
+[ "$(q -c "SELECT count(*) FROM mal.race")" = 1500 ] || fail "the refused batch deleted rows"
+[ "$(q -c "SELECT deleted_rows FROM dbretain_policies WHERE name = 'race'")" = 500 ] ||
+  fail "the committed batch was not counted exactly"
+q -c "SELECT dbcare_set('retain.sleep_ms', '0')" -c "SELECT dbretain_drop('race')" >/dev/null
+exec 3>&-
+
 q -c "SELECT dbretain_drop('ev')" -c "SELECT dbretain_drop('own')" -c "SELECT dbsoftdelete_disable('mal.sd')" \
   -c "DROP SCHEMA mal CASCADE" -c "DROP TABLE public.own" -c "DROP FUNCTION public.dbc_count_del()" \
-  -c "DROP OWNED BY dbc_ops" -c "DROP ROLE dbc_ops" -c "DROP ROLE dbc_mal" >/dev/null
+  -c "DROP OWNED BY dbc_ops" -c "DROP ROLE dbc_ops" -c "DROP OWNED BY dbc_other" -c "DROP ROLE dbc_other" \
+  -c "DROP ROLE dbc_mal" >/dev/null
 echo "ok: retention runs no other role's trigger with the caller's rights"
