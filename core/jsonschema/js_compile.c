@@ -267,6 +267,10 @@ static int push_pending(js_compiler *c, js_node *n)
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
                          dbc_js_draft draft)
 {
+	if (schema->kind != JV_OBJ && schema->kind != JV_TRUE && schema->kind != JV_FALSE) {
+		dbc_error(c->ctx, DBC_SQLSTATE_INTERNAL, "internal error: a subschema that is no schema");
+		return NULL;
+	}
 	if (schema->node)
 		return schema->node;
 	js_node *n = js_alloc_bytes(&c->a, sizeof(js_node));

@@ -47,7 +47,7 @@ static void mark(js_marks *m, size_t i)
 
 static bool is_schema(const js_val *v)
 {
-	return v && v->node;
+	return js_node_of(v) != NULL;
 }
 
 /* A subschema's evaluation whose failure the caller reports itself. */
