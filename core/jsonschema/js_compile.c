@@ -378,7 +378,7 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 	c.a.pool = c.s->pool;
 	c.s->format_assertion = c.opts->format_assertion;
 	js_val *doc;
-	if (js_parse(ctx, &c.a, text, "the schema", &doc) != DBC_OK)
+	if (js_parse(ctx, &c.a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		goto fail;
 	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a schema must be a JSON object or a boolean, not %s",

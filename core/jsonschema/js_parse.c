@@ -2,8 +2,8 @@
  * js_parse.c — JSON text straight into js_val trees, without recursion and
  * without an intermediate tree: a document costs its values (24 bytes
  * each, js_private.h) and the bytes of its strings, nothing per node of a
- * library's own tree. Nesting is bounded by DBC_JS_MAX_DEPTH, not by the C
- * stack. Every JS_PARSE_POLL values the host is asked for a pending cancel,
+ * library's own tree. Nesting is bounded by the caller's limit
+ * (DBC_JS_MAX_DEPTH for documents), not by the C stack. Every JS_PARSE_POLL values the host is asked for a pending cancel,
  * so reading a document of many MB ends soon after one.
  *
  * What is accepted is what jansson (JSON_REJECT_DUPLICATES, JSON_DECODE_ANY,
@@ -28,6 +28,7 @@ typedef struct parser {
 	js_alloc *a;
 	const char *p;
 	const char *what;
+	int max_depth;
 	bool bad; /* refused: js_parse_refusal words it */
 	uint32_t polls;
 	/* children of the open containers, innermost last */
@@ -340,13 +341,15 @@ static js_val *parse(parser *ps)
 		/* a value starts here */
 		if (!poll(ps))
 			return NULL;
+		/* any value below max_depth containers is too deep (the root is at
+		 * depth 0), as js_build.c counts */
+		if (depth > ps->max_depth) {
+			dbc_error(ps->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s nests deeper than %d levels",
+			          ps->what, ps->max_depth);
+			return NULL;
+		}
 		char c = *ps->p;
 		if (c == '[' || c == '{') {
-			if (depth >= DBC_JS_MAX_DEPTH) {
-				dbc_error(ps->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s nests deeper than %d levels",
-				          ps->what, DBC_JS_MAX_DEPTH);
-				return NULL;
-			}
 			js_val *open = js_alloc_val(ps->a, c == '[' ? JV_ARR : JV_OBJ);
 			if (!open || dbc_grow(ps->ctx, &frames, depth, &capframes, sizeof(open_frame), 16) != DBC_OK)
 				return NULL;
@@ -433,9 +436,10 @@ static js_val *parse(parser *ps)
 	}
 }
 
-int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out)
+int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
+             js_val **out)
 {
-	parser ps = {.ctx = ctx, .a = a, .p = text, .what = what};
+	parser ps = {.ctx = ctx, .a = a, .p = text, .what = what, .max_depth = max_depth};
 	*out = parse(&ps);
 	if (*out)
 		return DBC_OK;

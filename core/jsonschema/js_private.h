@@ -83,9 +83,10 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 
 /* Parses text into a js_val tree; errors name `what` ("document", "schema").
- * Integers beyond 64 bits are read as reals; deeper than DBC_JS_MAX_DEPTH
- * is an error. */
-int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out);
+ * Integers beyond 64 bits are read as reals; deeper than max_depth is an
+ * error. */
+int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
+             js_val **out);
 /* The "not valid JSON" error for text js_parse refused. */
 int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
 /* Orders object members by key bytes, then length (js_get's bsearch). */
@@ -256,7 +257,8 @@ typedef struct js_run {
 	const dbc_jschema *s;
 	js_errors *errors; /* NULL: stop at the first failure */
 	int quiet;         /* > 0: inside a subschema whose parent reports its failure */
-	int depth;         /* nested evaluations, bounded by DBC_JS_MAX_EVAL */
+	int depth;         /* nested evaluations (for messages) */
+	uintptr_t stack_base; /* where the validation's stack began */
 	/* Evaluations so far, bounded by a budget that grows with the
 	 * document (js_validate.c: eval_budget), checked with interrupts. */
 	uint64_t steps, next_check, budget;
