@@ -1,12 +1,12 @@
 /*
  * js_private.h — the inside of core/jsonschema/; no other part includes it.
  *
- * A schema is copied out of jansson into js_val trees held by a js_pool
- * (plain malloc, freed at once), because on PostgreSQL jansson allocates in
- * the running query's memory context and a cached schema outlives it. Each
- * subschema becomes a js_node whose keywords are looked up once, at compile
- * time. Documents become js_val trees in the ctx arena, so one value model
- * serves enum, const and uniqueItems comparisons.
+ * JSON text is read by js_parse.c into js_val trees: a schema's held by a
+ * js_pool (plain malloc, freed at once: a cached schema outlives the query
+ * whose memory context the arena may live in), a document's in the ctx
+ * arena. Each subschema becomes a js_node whose keywords are looked up
+ * once, at compile time. One value model serves enum, const and
+ * uniqueItems comparisons.
  */
 #ifndef DBC_JS_PRIVATE_H
 #define DBC_JS_PRIVATE_H

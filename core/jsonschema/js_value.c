@@ -1,7 +1,8 @@
 /*
- * js_value.c — the value model of the validator: jansson parses, the tree is
- * copied into js_val nodes (objects with members sorted by key, so keyword
- * lookups are binary searches), numbers compare by value (1 equals 1.0).
+ * js_value.c — the value model of the validator: js_val nodes (objects with
+ * members sorted by key, so keyword lookups are binary searches; js_parse.c
+ * builds them from text), their allocation, numbers compared by value (1
+ * equals 1.0), and the wording of refused text (jansson's).
  */
 #include "jsonschema/js_private.h"
 
