@@ -71,7 +71,7 @@ typedef struct js_alloc {
 	/* values and strings are carved from slabs, without the 16-byte
 	 * rounding of every separate allocation */
 	char *slab;
-	size_t slab_left;
+	size_t slab_left, slab_size;
 } js_alloc;
 
 js_pool *js_pool_new(void);

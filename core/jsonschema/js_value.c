@@ -76,7 +76,8 @@ void *js_alloc_bytes(js_alloc *a, size_t n)
 	return dbc_zalloc(a->ctx, n ? n : 1);
 }
 
-#define JS_SLAB 32768
+#define JS_SLAB_FIRST 512 /* a small document (a CHECK's row) zeroes little */
+#define JS_SLAB 32768      /* slabs double up to this */
 #define JS_SLAB_DIRECT 1024 /* larger pieces get their own allocation */
 
 /* n bytes aligned to `align` (a power of two) from the current slab, a new
@@ -87,11 +88,16 @@ static void *slab_take(js_alloc *a, size_t n, size_t align)
 		return js_alloc_bytes(a, n);
 	size_t pad = (size_t)(-(uintptr_t)a->slab) & (align - 1);
 	if (!a->slab || a->slab_left < pad + n) {
-		char *slab = js_alloc_bytes(a, JS_SLAB);
+		size_t size = a->slab_size ? a->slab_size * 2 : JS_SLAB_FIRST;
+		if (size > JS_SLAB)
+			size = JS_SLAB;
+		while (size < n)
+			size *= 2;
+		char *slab = js_alloc_bytes(a, size);
 		if (!slab)
 			return NULL;
 		a->slab = slab;
-		a->slab_left = JS_SLAB;
+		a->slab_left = a->slab_size = size;
 		pad = 0;
 	}
 	char *p = a->slab + pad;
