@@ -10,6 +10,7 @@
 
 #include "jsonschema/jsonschema.h"
 
+#include "miscadmin.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -57,6 +58,8 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
 	JsonbIteratorToken token;
 	int rc = DBC_OK;
 	while (rc == DBC_OK && (token = JsonbIteratorNext(&it, &v, false)) != WJB_DONE) {
+		/* a cancel ends the walk of a big document at once (57014) */
+		CHECK_FOR_INTERRUPTS();
 		switch (token) {
 		case WJB_BEGIN_ARRAY:
 			if (!raw_scalar)

@@ -339,10 +339,14 @@ static int host_interrupted(dbc_ctx *ctx)
 	sqlite3_stmt *probe = NULL;
 	int own;
 	const int *slots;
-	if (sqldbc_stmt_get(call, "SELECT 1", 0, &probe, &own, &slots) != SQLITE_OK || !probe)
-		return 0;
-	int rc = sqlite3_step(probe);
-	sqldbc_stmt_put(call, probe);
+	/* An interrupted connection also refuses to prepare the probe (a call
+	 * without a statement cache prepares it every time): that is the
+	 * answer too, not a reason to go on. */
+	int rc = sqldbc_stmt_get(call, "SELECT 1", 0, &probe, &own, &slots);
+	if (rc == SQLITE_OK && probe) {
+		rc = sqlite3_step(probe);
+		sqldbc_stmt_put(call, probe);
+	}
 	if (rc == SQLITE_INTERRUPT) {
 		dbc_error(ctx, DBC_SQLSTATE_CANCELED, "interrupted");
 		return 1;

@@ -118,7 +118,7 @@ int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why)
 	js_alloc a = {.ctx = ctx};
 	js_val *doc;
 	*why = NULL;
-	if (js_parse(ctx, &a, text, "the schema", &doc) != DBC_OK)
+	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		return DBC_ERROR;
 	dbc_js_draft draft = DBC_JS_DRAFT2020;
 	const js_val *declared = js_get(doc, "$schema");

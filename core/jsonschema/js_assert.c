@@ -147,7 +147,7 @@ static bool check_string(js_run *r, const js_node *n, const js_val *inst, const 
 			     plural(minl));
 	}
 	const js_val *pat = kw[KW_PATTERN];
-	if (pat && pat->re) {
+	if (js_regex_of(pat)) {
 		int m = js_regex_search(r->ctx, pat->re, inst->u.s, inst->n);
 		if (m < 0)
 			return false;
@@ -222,10 +222,10 @@ static bool check_array(js_run *r, const js_node *n, const js_val *inst, const j
 	bool ok = true;
 	int64_t maxi = count_of(kw[KW_MAX_ITEMS]), mini = count_of(kw[KW_MIN_ITEMS]);
 	if (maxi >= 0 && (int64_t)inst->n > maxi)
-		FAIL("maxItems", "the array has %zu item%s, more than %lld", inst->n,
+		FAIL("maxItems", "the array has %zu item%s, more than %lld", (size_t)inst->n,
 		     plural((long long)inst->n), (long long)maxi);
 	if (mini >= 0 && (int64_t)inst->n < mini)
-		FAIL("minItems", "the array has %zu item%s, fewer than %lld", inst->n,
+		FAIL("minItems", "the array has %zu item%s, fewer than %lld", (size_t)inst->n,
 		     plural((long long)inst->n), (long long)mini);
 	size_t first = 0, second = 0;
 	if (kw[KW_UNIQUE_ITEMS] && kw[KW_UNIQUE_ITEMS]->kind == JV_TRUE &&
@@ -266,10 +266,10 @@ static bool check_object(js_run *r, const js_node *n, const js_val *inst, const 
 	bool ok = true;
 	int64_t maxp = count_of(kw[KW_MAX_PROPERTIES]), minp = count_of(kw[KW_MIN_PROPERTIES]);
 	if (maxp >= 0 && (int64_t)inst->n > maxp)
-		FAIL("maxProperties", "the object has %zu propert%s, more than %lld", inst->n,
+		FAIL("maxProperties", "the object has %zu propert%s, more than %lld", (size_t)inst->n,
 		     inst->n == 1 ? "y" : "ies", (long long)maxp);
 	if (minp >= 0 && (int64_t)inst->n < minp)
-		FAIL("minProperties", "the object has %zu propert%s, fewer than %lld", inst->n,
+		FAIL("minProperties", "the object has %zu propert%s, fewer than %lld", (size_t)inst->n,
 		     inst->n == 1 ? "y" : "ies", (long long)minp);
 	if (!require_all(r, inst, kw[KW_REQUIRED], ip, sp, "required", NULL)) {
 		ok = false;

@@ -63,12 +63,11 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		          DBC_JS_MAX_DEPTH);
 		return NULL;
 	}
-	js_val *v = js_alloc_bytes(&b->a, sizeof(js_val));
+	js_val *v = js_alloc_val(&b->a, kind);
 	if (!v) {
 		fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		return NULL;
 	}
-	v->kind = kind;
 	if (b->depth == 0) {
 		if (b->root) {
 			misuse(b);
@@ -95,7 +94,9 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 	js_val *v = place(b, object ? JV_OBJ : JV_ARR);
 	if (!v)
 		return DBC_ERROR;
-	v->n = n;
+	if (n > UINT32_MAX)
+		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "the document has too many members or items");
+	v->n = (uint32_t)n;
 	if (object)
 		v->u.members = js_alloc_bytes(&b->a, sizeof(js_member) * n);
 	else
@@ -140,7 +141,9 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 	js_val *v = place(b, JV_STR);
 	if (!v)
 		return DBC_ERROR;
-	v->n = len;
+	if (len > UINT32_MAX)
+		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "a string of the document is too long");
+	v->n = (uint32_t)len;
 	if (!(v->u.s = js_alloc_strn(&b->a, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_OK;

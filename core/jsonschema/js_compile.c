@@ -267,6 +267,10 @@ static int push_pending(js_compiler *c, js_node *n)
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
                          dbc_js_draft draft)
 {
+	if (schema->kind != JV_OBJ && schema->kind != JV_TRUE && schema->kind != JV_FALSE) {
+		dbc_error(c->ctx, DBC_SQLSTATE_INTERNAL, "internal error: a subschema that is no schema");
+		return NULL;
+	}
 	if (schema->node)
 		return schema->node;
 	js_node *n = js_alloc_bytes(&c->a, sizeof(js_node));
@@ -374,7 +378,7 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 	c.a.pool = c.s->pool;
 	c.s->format_assertion = c.opts->format_assertion;
 	js_val *doc;
-	if (js_parse(ctx, &c.a, text, "the schema", &doc) != DBC_OK)
+	if (js_parse(ctx, &c.a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		goto fail;
 	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a schema must be a JSON object or a boolean, not %s",

@@ -1,12 +1,12 @@
 /*
  * js_private.h — the inside of core/jsonschema/; no other part includes it.
  *
- * A schema is copied out of jansson into js_val trees held by a js_pool
- * (plain malloc, freed at once), because on PostgreSQL jansson allocates in
- * the running query's memory context and a cached schema outlives it. Each
- * subschema becomes a js_node whose keywords are looked up once, at compile
- * time. Documents become js_val trees in the ctx arena, so one value model
- * serves enum, const and uniqueItems comparisons.
+ * JSON text is read by js_parse.c into js_val trees: a schema's held by a
+ * js_pool (plain malloc, freed at once: a cached schema outlives the query
+ * whose memory context the arena may live in), a document's in the ctx
+ * arena. Each subschema becomes a js_node whose keywords are looked up
+ * once, at compile time. One value model serves enum, const and
+ * uniqueItems comparisons.
  */
 #ifndef DBC_JS_PRIVATE_H
 #define DBC_JS_PRIVATE_H
@@ -31,8 +31,10 @@ typedef struct js_member {
 } js_member;
 
 struct js_val {
-	js_kind kind;
-	size_t n; /* string bytes, array items, object members */
+	/* 24 bytes: a document of many small values costs a small multiple of
+	 * its text (docs/benchmarks.md). Engines cap a value far below 4 GB. */
+	uint32_t n;         /* string bytes, array items, object members */
+	unsigned char kind; /* js_kind */
 	union {
 		int64_t i;
 		double d;
@@ -40,17 +42,36 @@ struct js_val {
 		js_val **items;
 		js_member *members; /* sorted by key (bytes), for binary search */
 	} u;
-	/* Schema side only: the node compiled from this subschema, or the regex
-	 * compiled from this string ("pattern"). */
-	js_node *node;
-	js_regex *re;
+	/* Schema side only: the node compiled from this subschema (an object,
+	 * true or false), or the regex compiled from this string ("pattern").
+	 * Read node only through js_node_of, which checks the kind. */
+	union {
+		js_node *node;
+		js_regex *re;
+	};
 };
+
+/* The compiled node of a subschema value, NULL when v is none. */
+static inline js_node *js_node_of(const js_val *v)
+{
+	return v && (v->kind == JV_OBJ || v->kind == JV_TRUE || v->kind == JV_FALSE) ? v->node : NULL;
+}
+
+/* The regex compiled from a string value, NULL when there is none. */
+static inline js_regex *js_regex_of(const js_val *v)
+{
+	return v && v->kind == JV_STR ? v->re : NULL;
+}
 
 /* Where values live: the ctx arena (documents) or a pool (schemas). */
 typedef struct js_pool js_pool;
 typedef struct js_alloc {
 	dbc_ctx *ctx;  /* arena when pool is NULL */
 	js_pool *pool;
+	/* values and strings are carved from slabs, without the 16-byte
+	 * rounding of every separate allocation */
+	char *slab;
+	size_t slab_left, slab_size;
 } js_alloc;
 
 js_pool *js_pool_new(void);
@@ -58,11 +79,16 @@ void js_pool_free(js_pool *pool);
 size_t js_pool_bytes(const js_pool *pool);
 void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
+/* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
+js_val *js_alloc_val(js_alloc *a, js_kind k);
 
 /* Parses text into a js_val tree; errors name `what` ("document", "schema").
- * Integers beyond 64 bits are read as reals; deeper than DBC_JS_MAX_DEPTH
- * is an error. */
-int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out);
+ * Integers beyond 64 bits are read as reals; deeper than max_depth is an
+ * error. */
+int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
+             js_val **out);
+/* The "not valid JSON" error for text js_parse refused. */
+int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
 /* Orders object members by key bytes, then length (js_get's bsearch). */
 int js_member_cmp(const void *x, const void *y);
 void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
@@ -231,7 +257,8 @@ typedef struct js_run {
 	const dbc_jschema *s;
 	js_errors *errors; /* NULL: stop at the first failure */
 	int quiet;         /* > 0: inside a subschema whose parent reports its failure */
-	int depth;         /* nested evaluations, bounded by DBC_JS_MAX_EVAL */
+	int depth;         /* nested evaluations (for messages) */
+	uintptr_t stack_base; /* where the validation's stack began */
 	/* Evaluations so far, bounded by a budget that grows with the
 	 * document (js_validate.c: eval_budget), checked with interrupts. */
 	uint64_t steps, next_check, budget;

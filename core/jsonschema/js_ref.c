@@ -49,7 +49,7 @@ static js_resource *load(js_compiler *c, const char *doc)
 		return NULL;
 	}
 	js_val *v;
-	int rc = js_parse(c->ctx, &c->a, text, "a referenced schema", &v);
+	int rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
 	free(remote);
 	if (rc != DBC_OK)
 		return NULL;

@@ -34,21 +34,58 @@ struct js_regex {
 /* Letters that may follow a backslash in ECMA-262. */
 #define ECMA_LETTERS "dDwWsSbBtnvfrcxupPk"
 
-/* ECMA-262's long names of Unicode general categories; PCRE2 knows only
- * the short ones. */
+/* ECMA-262's names of Unicode general categories (UCD PropertyValueAliases,
+ * gc: long names and the other aliases); PCRE2 knows only the short ones. */
 static const char *category_alias(const char *name, size_t n)
 {
 	static const char *const map[][2] = {
-		{"Letter", "L"}, {"Lowercase_Letter", "Ll"}, {"Uppercase_Letter", "Lu"},
-		{"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"}, {"Other_Letter", "Lo"},
-		{"Mark", "M"}, {"Number", "N"}, {"Decimal_Number", "Nd"}, {"Letter_Number", "Nl"},
-		{"Other_Number", "No"}, {"Punctuation", "P"}, {"Symbol", "S"}, {"Separator", "Z"},
-		{"Space_Separator", "Zs"}, {"Other", "C"}, {"Control", "Cc"},
+		{"Letter", "L"}, {"Cased_Letter", "LC"}, {"Lowercase_Letter", "Ll"},
+		{"Uppercase_Letter", "Lu"}, {"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"},
+		{"Other_Letter", "Lo"}, {"Mark", "M"}, {"Combining_Mark", "M"},
+		{"Spacing_Mark", "Mc"}, {"Enclosing_Mark", "Me"}, {"Nonspacing_Mark", "Mn"},
+		{"Number", "N"}, {"Decimal_Number", "Nd"}, {"digit", "Nd"}, {"Letter_Number", "Nl"},
+		{"Other_Number", "No"}, {"Punctuation", "P"}, {"punct", "P"},
+		{"Connector_Punctuation", "Pc"}, {"Dash_Punctuation", "Pd"},
+		{"Close_Punctuation", "Pe"}, {"Final_Punctuation", "Pf"},
+		{"Initial_Punctuation", "Pi"}, {"Other_Punctuation", "Po"},
+		{"Open_Punctuation", "Ps"}, {"Symbol", "S"}, {"Currency_Symbol", "Sc"},
+		{"Modifier_Symbol", "Sk"}, {"Math_Symbol", "Sm"}, {"Other_Symbol", "So"},
+		{"Separator", "Z"}, {"Line_Separator", "Zl"}, {"Paragraph_Separator", "Zp"},
+		{"Space_Separator", "Zs"}, {"Other", "C"}, {"Control", "Cc"}, {"cntrl", "Cc"},
+		{"Format", "Cf"}, {"Unassigned", "Cn"}, {"Private_Use", "Co"}, {"Surrogate", "Cs"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strlen(map[i][0]) == n && !memcmp(map[i][0], name, n))
 			return map[i][1];
 	return NULL;
+}
+
+/* The PCRE2 spelling of the ECMA-262 property name..close (after "\p{"):
+ * General_Category=X and gc=X are the category X (long or short name); a
+ * bare long category name its short one; anything else (L, Lu,
+ * Script=Greek, sc=Grek, scx=..., binary properties) PCRE2 reads as it is.
+ * Arena text, or NULL for "as it is". */
+static const char *property(const char *name, size_t n)
+{
+	static const char *const prefixes[] = {"General_Category=", "gc="};
+	for (size_t i = 0; i < 2; i++) {
+		size_t k = strlen(prefixes[i]);
+		if (n > k && !memcmp(name, prefixes[i], k)) {
+			const char *alias = category_alias(name + k, n - k);
+			if (alias)
+				return alias;
+			/* a short name after the prefix: itself, when PCRE2 knows it */
+			static const char *const shorts[] = {
+				"L", "LC", "Ll", "Lu", "Lt", "Lm", "Lo", "M", "Mc", "Me", "Mn", "N", "Nd",
+				"Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk",
+				"Sm", "So", "Z", "Zl", "Zp", "Zs", "C", "Cc", "Cf", "Cn", "Co", "Cs"};
+			for (size_t j = 0; j < sizeof shorts / sizeof shorts[0]; j++)
+				if (strlen(shorts[j]) == n - k && !memcmp(shorts[j], name + k, n - k))
+					return shorts[j];
+			return NULL;
+		}
+	}
+	return category_alias(name, n);
 }
 
 static char *translate(dbc_ctx *ctx, const char *p, size_t n)
@@ -67,7 +104,7 @@ static char *translate(dbc_ctx *ctx, const char *p, size_t n)
 			}
 			if ((e == 'p' || e == 'P') && i + 1 < n && p[i + 1] == '{') {
 				const char *close = memchr(p + i + 2, '}', n - i - 2);
-				const char *alias = close ? category_alias(p + i + 2, (size_t)(close - p - i - 2)) : NULL;
+				const char *alias = close ? property(p + i + 2, (size_t)(close - p - i - 2)) : NULL;
 				if (alias) {
 					dbc_buf_appendf(&b, "\\%c{%s}", e, alias);
 					i = (size_t)(close - p);

@@ -1,8 +1,9 @@
 /*
  * js_validate.c — the evaluator: references (static and dynamic), the
  * applicator keywords and the unevaluated* annotations, over the assertions
- * of js_assert.c. Evaluation is a recursion bounded by DBC_JS_MAX_EVAL, so a
- * $ref loop that never consumes the instance ends in an error.
+ * of js_assert.c. Evaluation is a recursion bounded by JS_STACK_BYTES of C
+ * stack, so a $ref loop that never consumes the instance ends in an error,
+ * and so does a document too deep for that stack.
  *
  * Annotations ("which members / items has some subschema evaluated") are
  * tracked only when a schema uses unevaluatedProperties or unevaluatedItems:
@@ -47,7 +48,7 @@ static void mark(js_marks *m, size_t i)
 
 static bool is_schema(const js_val *v)
 {
-	return v && v->node;
+	return js_node_of(v) != NULL;
 }
 
 /* A subschema's evaluation whose failure the caller reports itself. */
@@ -89,6 +90,7 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 #define KWPATH(name, k) js_path name = {.up = sp, .key = js_keyword_names[k], .klen = strlen(js_keyword_names[k])}
 
 /* allOf, anyOf, oneOf, not, if/then/else, dependentSchemas: in place. */
+__attribute__((noinline))
 static bool eval_logic(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                        const js_path *sp, const js_scope *scope, js_marks *marks)
 {
@@ -191,6 +193,7 @@ static bool eval_logic(js_run *r, const js_node *n, const js_val *inst, const js
 	return ok;
 }
 
+__attribute__((noinline))
 static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                        const js_path *sp, const js_scope *scope, js_marks *marks)
 {
@@ -260,6 +263,7 @@ static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js
 	return ok;
 }
 
+__attribute__((noinline))
 static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                         const js_path *sp, const js_scope *scope, js_marks *marks)
 {
@@ -327,6 +331,7 @@ static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const j
 }
 
 /* unevaluatedItems / unevaluatedProperties over what `seen` left. */
+__attribute__((noinline))
 static bool eval_unevaluated(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                              const js_path *sp, const js_scope *scope, js_marks *seen)
 {
@@ -358,30 +363,30 @@ static bool eval_unevaluated(js_run *r, const js_node *n, const js_val *inst, co
 	return ok;
 }
 
-/* The target of $dynamicRef / $recursiveRef in the current dynamic scope. */
+/* The target of $dynamicRef / $recursiveRef in the current dynamic scope:
+ * the outermost resource that has the anchor, i.e. the last one met going
+ * out from the innermost (no array of the chain: it is as long as the
+ * evaluation is deep). */
+__attribute__((noinline))
 static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope *scope)
 {
-	const js_node *target = n->dynamic_ref;
-	const js_scope *chain[DBC_JS_MAX_EVAL + 1];
-	int depth = 0;
-	for (const js_scope *s = scope; s && depth <= DBC_JS_MAX_EVAL; s = s->up)
-		chain[depth++] = s;
+	const js_node *target = n->dynamic_ref, *outermost = NULL;
 	if (n->kw[KW_RECURSIVE_REF]) {
 		if (!target->res || !target->res->recursive_anchor || target != target->res->root)
 			return target;
-		for (int i = depth - 1; i >= 0; i--) /* outermost first */
-			if (chain[i]->res->recursive_anchor)
-				return chain[i]->res->root;
-		return target;
+		for (const js_scope *s = scope; s; s = s->up)
+			if (s->res->recursive_anchor)
+				outermost = s->res->root;
+		return outermost ? outermost : target;
 	}
 	if (!n->dynamic_name)
 		return target;
-	for (int i = depth - 1; i >= 0; i--) {
-		const js_node *hit = js_find_dynamic_anchor(r->s, chain[i]->res, n->dynamic_name);
+	for (const js_scope *s = scope; s; s = s->up) {
+		const js_node *hit = js_find_dynamic_anchor(r->s, s->res, n->dynamic_name);
 		if (hit)
-			return hit;
+			outermost = hit;
 	}
-	return target;
+	return outermost ? outermost : target;
 }
 
 /* Every document may take this many evaluation steps, and this many more
@@ -391,16 +396,36 @@ static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope
 #define JS_STEPS_FREE 1000000u
 #define JS_STEPS_PER_VALUE 200u
 #define JS_STEPS_BETWEEN_CHECKS 4096u
+/* C stack one validation may use (eval's recursion) */
+#define JS_STACK_BYTES (1024 * 1024)
 
-static uint64_t count_values(const js_val *v)
+/* Values in v, counted without recursion (documents nest deep): an
+ * explicit stack of (container, next child) in the arena. */
+static uint64_t count_values(dbc_ctx *ctx, const js_val *v)
 {
+	typedef struct { const js_val *v; size_t next; } at;
+	at *stack = NULL;
+	int depth = 0, cap = 0;
 	uint64_t n = 1;
-	if (v->kind == JV_ARR)
-		for (size_t i = 0; i < v->n; i++)
-			n += count_values(v->u.items[i]);
-	else if (v->kind == JV_OBJ)
-		for (size_t i = 0; i < v->n; i++)
-			n += count_values(v->u.members[i].val);
+	if ((v->kind == JV_ARR || v->kind == JV_OBJ) &&
+	    dbc_grow(ctx, &stack, depth, &cap, sizeof(at), 64) == DBC_OK)
+		stack[depth++] = (at){v, 0};
+	while (depth > 0) {
+		at *top = &stack[depth - 1];
+		if (top->next == top->v->n) {
+			depth--;
+			continue;
+		}
+		const js_val *child = top->v->kind == JV_ARR ? top->v->u.items[top->next]
+		                                             : top->v->u.members[top->next].val;
+		top->next++;
+		n++;
+		if ((child->kind == JV_ARR || child->kind == JV_OBJ) && child->n) {
+			if (dbc_grow(ctx, &stack, depth, &cap, sizeof(at), 64) != DBC_OK)
+				break; /* out of memory: the error is set */
+			stack[depth++] = (at){child, 0};
+		}
+	}
 	return n;
 }
 
@@ -419,7 +444,7 @@ static bool eval_budget(js_run *r)
 	if (r->steps < JS_STEPS_FREE)
 		return true;
 	if (!r->budget)
-		r->budget = JS_STEPS_FREE + JS_STEPS_PER_VALUE * count_values(r->doc);
+		r->budget = JS_STEPS_FREE + JS_STEPS_PER_VALUE * count_values(ctx, r->doc);
 	if (r->steps <= r->budget)
 		return true;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -440,10 +465,16 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 	if (n->schema->kind == JV_FALSE)
 		return js_fail(r, ip, sp, "false", "%s is not allowed: the schema is false",
 		               show(r, inst));
-	if (r->depth >= DBC_JS_MAX_EVAL) {
+	/* the stack, not a count of levels, bounds the recursion: a document
+	 * nested as deep as the engine's JSON accepts is evaluated as deep */
+	char mark;
+	uintptr_t used = r->stack_base > (uintptr_t)&mark ? r->stack_base - (uintptr_t)&mark
+	                                                   : (uintptr_t)&mark - r->stack_base;
+	if (used > JS_STACK_BYTES) {
 		dbc_error(r->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "the schema's evaluation nests deeper than %d levels (a $ref loop?)",
-		          DBC_JS_MAX_EVAL);
+		          "the schema's evaluation nests too deep (%d levels; a $ref loop, or a "
+		          "document nested deeper than %d KB of stack can evaluate)",
+		          r->depth, JS_STACK_BYTES / 1024);
 		return false;
 	}
 	r->depth++;
@@ -502,7 +533,7 @@ int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *s, const char *documen
 		*errors = NULL;
 		*nerrors = 0;
 	}
-	if (js_parse(ctx, &a, document, "the document", &inst) != DBC_OK)
+	if (js_parse(ctx, &a, document, "the document", DBC_JS_MAX_DEPTH, &inst) != DBC_OK)
 		return DBC_ERROR;
 	return js_validate_val(ctx, s, inst, valid, errors, nerrors, max_errors);
 }
@@ -522,8 +553,10 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
 		*nerrors = 0;
 	}
 	js_errors errs = {.max = max_errors > 0 ? max_errors : 1};
+	char base;
 	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL,
-	            .next_check = JS_STEPS_BETWEEN_CHECKS, .doc = inst};
+	            .next_check = JS_STEPS_BETWEEN_CHECKS, .doc = inst,
+	            .stack_base = (uintptr_t)&base};
 	*valid = eval(&r, s->root, inst, NULL, NULL, NULL, NULL);
 	if (ctx->failed) {
 		*valid = false;

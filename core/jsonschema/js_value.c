@@ -1,7 +1,8 @@
 /*
- * js_value.c — the value model of the validator: jansson parses, the tree is
- * copied into js_val nodes (objects with members sorted by key, so keyword
- * lookups are binary searches), numbers compare by value (1 equals 1.0).
+ * js_value.c — the value model of the validator: js_val nodes (objects with
+ * members sorted by key, so keyword lookups are binary searches; js_parse.c
+ * builds them from text), their allocation, numbers compared by value (1
+ * equals 1.0), and the wording of refused text (jansson's).
  */
 #include "jsonschema/js_private.h"
 
@@ -75,9 +76,47 @@ void *js_alloc_bytes(js_alloc *a, size_t n)
 	return dbc_zalloc(a->ctx, n ? n : 1);
 }
 
+#define JS_SLAB_FIRST 512 /* a small document (a CHECK's row) zeroes little */
+#define JS_SLAB 32768      /* slabs double up to this */
+#define JS_SLAB_DIRECT 1024 /* larger pieces get their own allocation */
+
+/* n bytes aligned to `align` (a power of two) from the current slab, a new
+ * slab when it is short; zeroed. */
+static void *slab_take(js_alloc *a, size_t n, size_t align)
+{
+	if (n > JS_SLAB_DIRECT)
+		return js_alloc_bytes(a, n);
+	size_t pad = (size_t)(-(uintptr_t)a->slab) & (align - 1);
+	if (!a->slab || a->slab_left < pad + n) {
+		size_t size = a->slab_size ? a->slab_size * 2 : JS_SLAB_FIRST;
+		if (size > JS_SLAB)
+			size = JS_SLAB;
+		while (size < n)
+			size *= 2;
+		char *slab = js_alloc_bytes(a, size);
+		if (!slab)
+			return NULL;
+		a->slab = slab;
+		a->slab_left = a->slab_size = size;
+		pad = 0;
+	}
+	char *p = a->slab + pad;
+	a->slab += pad + n;
+	a->slab_left -= pad + n;
+	return p;
+}
+
+js_val *js_alloc_val(js_alloc *a, js_kind k)
+{
+	js_val *v = slab_take(a, sizeof(js_val), _Alignof(js_val));
+	if (v)
+		v->kind = (unsigned char)k;
+	return v;
+}
+
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 {
-	char *p = js_alloc_bytes(a, n + 1);
+	char *p = slab_take(a, n + 1, 1);
 	if (p)
 		memcpy(p, s, n);
 	return p;
@@ -112,75 +151,6 @@ void js_sort_members(js_member *m, size_t n)
 		}
 		m[j] = x;
 	}
-}
-
-static js_val *convert(dbc_ctx *ctx, js_alloc *a, const json_t *j, const char *what, int depth)
-{
-	if (depth > DBC_JS_MAX_DEPTH) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s nests deeper than %d levels", what,
-		          DBC_JS_MAX_DEPTH);
-		return NULL;
-	}
-	js_val *v = js_alloc_bytes(a, sizeof(js_val));
-	if (!v)
-		return NULL;
-	switch (json_typeof(j)) {
-	case JSON_OBJECT: {
-		v->kind = JV_OBJ;
-		v->n = json_object_size(j);
-		v->u.members = js_alloc_bytes(a, sizeof(js_member) * v->n);
-		if (!v->u.members)
-			return NULL;
-		size_t i = 0;
-		const char *key;
-		size_t klen;
-		json_t *m;
-		json_object_keylen_foreach((json_t *)j, key, klen, m)
-		{
-			js_member *mem = &v->u.members[i++];
-			mem->key = js_alloc_strn(a, key, klen);
-			mem->klen = klen;
-			if (!mem->key || !(mem->val = convert(ctx, a, m, what, depth + 1)))
-				return NULL;
-		}
-		js_sort_members(v->u.members, v->n);
-		break;
-	}
-	case JSON_ARRAY:
-		v->kind = JV_ARR;
-		v->n = json_array_size(j);
-		v->u.items = js_alloc_bytes(a, sizeof(js_val *) * v->n);
-		if (!v->u.items)
-			return NULL;
-		for (size_t i = 0; i < v->n; i++)
-			if (!(v->u.items[i] = convert(ctx, a, json_array_get(j, i), what, depth + 1)))
-				return NULL;
-		break;
-	case JSON_STRING:
-		v->kind = JV_STR;
-		v->n = json_string_length(j);
-		if (!(v->u.s = js_alloc_strn(a, json_string_value(j), v->n)))
-			return NULL;
-		break;
-	case JSON_INTEGER:
-		v->kind = JV_INT;
-		v->u.i = json_integer_value(j);
-		break;
-	case JSON_REAL:
-		v->kind = JV_REAL;
-		v->u.d = json_real_value(j);
-		break;
-	case JSON_TRUE:
-		v->kind = JV_TRUE;
-		break;
-	case JSON_FALSE:
-		v->kind = JV_FALSE;
-		break;
-	default:
-		v->kind = JV_NULL;
-		break;
-	}
-	return v;
 }
 
 /* Whether the integer token t (n bytes: an optional '-', digits) is beyond
@@ -237,27 +207,26 @@ static char *big_integers_as_reals(dbc_ctx *ctx, const char *text)
 	return dbc_buf_finish(&b);
 }
 
-int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, js_val **out)
+/* The message for text js_parse refused: jansson's, as every refusal has
+ * always been worded (with its line and column). */
+int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 {
 	json_error_t err;
 	size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
 	json_t *j = json_loads(text, flags, &err);
-	/* An integer beyond 64 bits is still a number: read it (and only it) as
-	 * a real. */
+	/* an integer beyond 64 bits is no refusal: look past it */
 	if (!j && strstr(err.text, "too big")) {
 		const char *reals = big_integers_as_reals(ctx, text);
 		if (!reals)
 			return DBC_ERROR;
 		j = json_loads(reals, flags, &err);
 	}
-	if (!j)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
-		                 what, err.text, err.line, err.column);
-	*out = convert(ctx, a, j, what, 0);
-	json_decref(j);
-	if (!*out && !ctx->failed)
-		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	return *out ? DBC_OK : DBC_ERROR;
+	if (j) { /* jansson takes it: say what js_parse saw, without a place */
+		json_decref(j);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON", what);
+	}
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
+	                 what, err.text, err.line, err.column);
 }
 
 /* ---------------------------------------------------------------- reading */

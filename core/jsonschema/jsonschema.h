@@ -5,8 +5,9 @@
  * dbc_js_cache), then documents are validated against it. Nothing here runs
  * SQL; the glue passes text in and turns results into SQL values.
  *
- * Bad input never crashes: documents and schemas nested deeper than
- * DBC_JS_MAX_DEPTH, evaluation deeper than DBC_JS_MAX_EVAL ($ref loops),
+ * Bad input never crashes: documents nested deeper than DBC_JS_MAX_DEPTH,
+ * schemas deeper than DBC_JS_MAX_SCHEMA_DEPTH, evaluation deeper than its
+ * stack budget ($ref loops),
  * numbers jansson cannot hold, invalid UTF-8 and regular expressions that
  * exceed PCRE2's match limit all end in a "dbcare: ..." error in the ctx.
  */
@@ -15,10 +16,13 @@
 
 #include "base/dbc.h"
 
-/* Deepest nesting of arrays and objects accepted in a document or schema. */
-#define DBC_JS_MAX_DEPTH 256
-/* Deepest chain of nested schema evaluations (a $ref loop ends here). */
-#define DBC_JS_MAX_EVAL 384
+/* Deepest nesting of arrays and objects accepted in a document: beyond
+ * what PostgreSQL's jsonb holds at its default max_stack_depth, and beyond
+ * SQLite's json. The reading is iterative; the evaluation's recursion is
+ * bounded by the stack it uses (js_validate.c), not by a count of levels. */
+#define DBC_JS_MAX_DEPTH 100000
+/* Deepest nesting in a schema (compiled by recursion). */
+#define DBC_JS_MAX_SCHEMA_DEPTH 256
 /* Most errors dbjson_errors reports for one document. */
 #define DBC_JS_MAX_ERRORS 1000
 

@@ -175,18 +175,54 @@ static void test_hostile(dbc_ctx *ctx)
 	m = failure(ctx, "{}", "{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":\"#/$defs/a\"}},"
 	                       "\"$ref\":\"#/$defs/a\"}");
 	CHECK(m && strstr(m, "a $ref loop"), "a two-step $ref loop ends in an error");
-	/* a recursive schema over a deep document stops at the depth limit */
+	/* documents nest as deep as jsonb holds them; a recursive schema over
+	 * one evaluates as deep as its stack budget allows, then errs */
 	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < 10000; i++)
+		dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < 10000; i++)
+		dbc_buf_appendc(&b, ']');
+	char *deep = dbc_buf_finish(&b);
+	CHECK(valid(ctx, deep, "{\"type\":\"array\",\"minItems\":1}"),
+	      "10,000 levels of arrays are a document");
+	m = failure(ctx, deep, "{\"items\":{\"$ref\":\"#\"}}");
+	CHECK(m && strstr(m, "evaluation nests too deep"),
+	      "recursion past the stack budget is an error, not a crash");
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < 500; i++)
+		dbc_buf_append(&b, "{\"a\":[");
+	dbc_buf_append(&b, "1");
+	for (int i = 0; i < 500; i++)
+		dbc_buf_append(&b, "]}");
+	char *nested = dbc_buf_finish(&b);
+	const char *recursive = "{\"$defs\":{\"o\":{\"type\":\"object\",\"properties\":{\"a\":"
+	                        "{\"items\":{\"anyOf\":[{\"$ref\":\"#/$defs/o\"},{\"type\":\"integer\"}]}}}}},"
+	                        "\"$ref\":\"#/$defs/o\"}";
+	CHECK(valid(ctx, nested, recursive), "1,000 levels through properties and items recursion");
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < 500; i++)
+		dbc_buf_append(&b, "{\"a\":[");
+	dbc_buf_append(&b, "\"x\"");
+	for (int i = 0; i < 500; i++)
+		dbc_buf_append(&b, "]}");
+	CHECK(!valid(ctx, dbc_buf_finish(&b), recursive), "and the innermost value is checked");
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < DBC_JS_MAX_DEPTH + 2; i++)
+		dbc_buf_appendc(&b, '[');
+	for (int i = 0; i < DBC_JS_MAX_DEPTH + 2; i++)
+		dbc_buf_appendc(&b, ']');
+	m = failure(ctx, dbc_buf_finish(&b), "true");
+	CHECK(m && strstr(m, "the document nests deeper than 100000 levels"),
+	      "past DBC_JS_MAX_DEPTH the document is refused, the limit named");
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < 300; i++)
 		dbc_buf_appendc(&b, '[');
 	for (int i = 0; i < 300; i++)
 		dbc_buf_appendc(&b, ']');
-	char *deep = dbc_buf_finish(&b);
-	m = failure(ctx, deep, "{\"items\":{\"$ref\":\"#\"}}");
-	CHECK(m && strstr(m, "nests deeper than 256"), "deep nesting is refused with the limit named");
+	deep = dbc_buf_finish(&b);
 	m = failure(ctx, "[1]", deep);
-	CHECK(m && strstr(m, "deeper than"), "a deep schema is refused too");
+	CHECK(m && strstr(m, "the schema nests deeper than 256"), "a deep schema is refused");
 	CHECK(valid(ctx, "123456789012345678901234567890", "{\"type\":\"integer\",\"minimum\":1}"),
 	      "an integer beyond 64 bits is a number");
 	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":0.123456789}"), "a huge real is not a multiple");

@@ -8,6 +8,7 @@
 #include "jsonschema/jsonschema.h"
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Validity of doc against schema, or -1 on an error. */
@@ -92,18 +93,26 @@ static void test_refusals(dbc_ctx *ctx)
 	b = dbc_js_build_new(ctx);
 	dbc_error_clear(ctx);
 	int rc = DBC_OK, level;
-	for (level = 0; rc == DBC_OK && level < 300; level++)
+	for (level = 0; rc == DBC_OK && level < DBC_JS_MAX_DEPTH + 10; level++)
 		rc = dbc_js_build_open(b, false, 1);
 	CHECK(rc == DBC_ERROR && level == DBC_JS_MAX_DEPTH + 2, "nesting stops past the limit");
-	CHECK_STR(ctx->message, "the document nests deeper than 256 levels",
+	CHECK_STR(ctx->message, "the document nests deeper than 100000 levels",
 	          "with the text path's message");
-	char deep[2 * 257 + 2];
-	memset(deep, '[', 257);
-	deep[257] = '1';
-	memset(deep + 258, ']', 257);
-	deep[2 * 257 + 1] = 0;
+	char *deep = malloc(2 * (DBC_JS_MAX_DEPTH + 1) + 2);
+	CHECK(deep != NULL, "memory for a deep text");
+	if (!deep)
+		return;
+	memset(deep, '[', DBC_JS_MAX_DEPTH + 1);
+	deep[DBC_JS_MAX_DEPTH + 1] = '1';
+	memset(deep + DBC_JS_MAX_DEPTH + 2, ']', DBC_JS_MAX_DEPTH + 1);
+	deep[2 * (DBC_JS_MAX_DEPTH + 1) + 1] = 0;
 	CHECK(by_text(ctx, deep, "true") == -1, "the text path refuses the same depth");
-	CHECK_STR(ctx->message, "the document nests deeper than 256 levels", "with that message");
+	CHECK_STR(ctx->message, "the document nests deeper than 100000 levels", "with that message");
+	deep[DBC_JS_MAX_DEPTH] = '1'; /* one level less: accepted by both */
+	memset(deep + DBC_JS_MAX_DEPTH + 1, ']', DBC_JS_MAX_DEPTH + 1);
+	deep[2 * DBC_JS_MAX_DEPTH + 1] = 0;
+	CHECK(by_text(ctx, deep, "true") == 1, "the deepest document the limit allows is read");
+	free(deep);
 
 	b = dbc_js_build_new(ctx);
 	dbc_error_clear(ctx);

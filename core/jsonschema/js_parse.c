@@ -1,0 +1,451 @@
+/*
+ * js_parse.c — JSON text straight into js_val trees, without recursion and
+ * without an intermediate tree: a document costs its values (24 bytes
+ * each, js_private.h) and the bytes of its strings, nothing per node of a
+ * library's own tree. Nesting is bounded by the caller's limit
+ * (DBC_JS_MAX_DEPTH for documents), not by the C stack. Every JS_PARSE_POLL values the host is asked for a pending cancel,
+ * so reading a document of many MB ends soon after one.
+ *
+ * What is accepted is what jansson (JSON_REJECT_DUPLICATES, JSON_DECODE_ANY,
+ * JSON_ALLOW_NUL) accepts, bar its fixed depth limit: RFC 8259 text in
+ * well-formed UTF-8, \u0000 inside strings but not in member names,
+ * unique member names, reals within a double's range; an integer beyond 64
+ * bits is read as a real. On any refusal the text goes to jansson once, so
+ * the message (and its line and column) is the one it always was
+ * (js_value.c: js_parse_refusal).
+ */
+#include "jsonschema/js_private.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JS_PARSE_POLL 8192u
+
+typedef struct parser {
+	dbc_ctx *ctx;
+	js_alloc *a;
+	const char *p;
+	const char *what;
+	int max_depth;
+	bool bad; /* refused: js_parse_refusal words it */
+	uint32_t polls;
+	/* children of the open containers, innermost last */
+	js_val **items;
+	int nitems, capitems;
+	js_member *members;
+	int nmembers, capmembers;
+	/* scratch for decoding a string with escapes */
+	char *scratch;
+	size_t capscratch;
+} parser;
+
+typedef struct open_frame {
+	js_val *v;  /* JV_ARR or JV_OBJ, its children not yet placed */
+	int first;  /* its first child in items / members */
+} open_frame;
+
+static void skip_ws(parser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
+		ps->p++;
+}
+
+static bool refuse(parser *ps)
+{
+	ps->bad = true;
+	return false;
+}
+
+static int hex4(const char *s)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* Bytes readable at q, up to 4 (a UTF-8 sequence's most): the text ends
+ * at its NUL. */
+static size_t avail(const unsigned char *q)
+{
+	size_t n = 0;
+	while (n < 4 && q[n])
+		n++;
+	return n;
+}
+
+static size_t put_utf8(char *out, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* The string at ps->p (its opening quote), decoded into the allocator:
+ * *out and *len; false when refused or out of memory. */
+static bool string(parser *ps, const char **out, uint32_t *len)
+{
+	const unsigned char *s = (const unsigned char *)ps->p + 1, *q = s;
+	/* the plain run: no escape, no control character */
+	while (*q != '"' && *q != '\\' && *q >= 0x20) {
+		if (*q < 0x80)
+			q++;
+		else {
+			int n = dbc_utf8_seq(q, avail(q));
+			if (!n)
+				return refuse(ps);
+			q += n;
+		}
+	}
+	if (*q == '"') {
+		size_t n = (size_t)(q - s);
+		if (n > UINT32_MAX)
+			return refuse(ps);
+		char *copy = js_alloc_strn(ps->a, (const char *)s, n);
+		if (!copy)
+			return false;
+		*out = copy;
+		*len = (uint32_t)n;
+		ps->p = (const char *)q + 1;
+		return true;
+	}
+	/* escapes: decode into scratch (never longer than the text) */
+	const unsigned char *end = q;
+	while (*end && *end != '"') {
+		if (*end == '\\' && end[1])
+			end++;
+		end++;
+	}
+	if (*end != '"')
+		return refuse(ps);
+	size_t room = (size_t)(end - s) + 1;
+	if (room > ps->capscratch) {
+		char *grown = dbc_alloc(ps->ctx, room);
+		if (!grown)
+			return false;
+		ps->scratch = grown;
+		ps->capscratch = room;
+	}
+	size_t n = (size_t)(q - s);
+	memcpy(ps->scratch, s, n);
+	while (q < end) {
+		unsigned char c = *q;
+		if (c < 0x20)
+			return refuse(ps);
+		if (c >= 0x80) {
+			int k = dbc_utf8_seq(q, (size_t)(end - q) < 4 ? (size_t)(end - q) : 4);
+			if (!k)
+				return refuse(ps);
+			memcpy(ps->scratch + n, q, (size_t)k);
+			n += (size_t)k;
+			q += k;
+			continue;
+		}
+		if (c != '\\') {
+			ps->scratch[n++] = (char)c;
+			q++;
+			continue;
+		}
+		char e = (char)q[1];
+		q += 2;
+		switch (e) {
+		case '"': ps->scratch[n++] = '"'; break;
+		case '\\': ps->scratch[n++] = '\\'; break;
+		case '/': ps->scratch[n++] = '/'; break;
+		case 'b': ps->scratch[n++] = '\b'; break;
+		case 'f': ps->scratch[n++] = '\f'; break;
+		case 'n': ps->scratch[n++] = '\n'; break;
+		case 'r': ps->scratch[n++] = '\r'; break;
+		case 't': ps->scratch[n++] = '\t'; break;
+		case 'u': {
+			if (end - q < 4)
+				return refuse(ps);
+			int cp = hex4((const char *)q);
+			if (cp < 0)
+				return refuse(ps);
+			q += 4;
+			if (cp >= 0xDC00 && cp <= 0xDFFF)
+				return refuse(ps); /* a low surrogate alone */
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (end - q < 6 || q[0] != '\\' || q[1] != 'u')
+					return refuse(ps);
+				int lo = hex4((const char *)q + 2);
+				if (lo < 0xDC00 || lo > 0xDFFF)
+					return refuse(ps);
+				q += 6;
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			n += put_utf8(ps->scratch + n, (unsigned)cp);
+			break;
+		}
+		default:
+			return refuse(ps);
+		}
+	}
+	if (n > UINT32_MAX)
+		return refuse(ps);
+	char *copy = js_alloc_strn(ps->a, ps->scratch, n);
+	if (!copy)
+		return false;
+	*out = copy;
+	*len = (uint32_t)n;
+	ps->p = (const char *)end + 1;
+	return true;
+}
+
+/* A number token: integer text that fits 64 bits is an integer, other
+ * integer text and every fraction or exponent a real (beyond a double's
+ * range: refused, as jansson refuses it). */
+static js_val *number(parser *ps)
+{
+	const char *t = ps->p, *q = t;
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (*q >= '0' && *q <= '9')
+			q++;
+	else
+		return refuse(ps), NULL;
+	bool integer = true;
+	if (*q == '.') {
+		integer = false;
+		q++;
+		if (*q < '0' || *q > '9')
+			return refuse(ps), NULL;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	if (*q == 'e' || *q == 'E') {
+		integer = false;
+		q++;
+		if (*q == '+' || *q == '-')
+			q++;
+		if (*q < '0' || *q > '9')
+			return refuse(ps), NULL;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	ps->p = q;
+	if (integer) {
+		errno = 0;
+		long long i = strtoll(t, NULL, 10);
+		if (errno != ERANGE) {
+			js_val *v = js_alloc_val(ps->a, JV_INT);
+			if (v)
+				v->u.i = i;
+			return v;
+		}
+	}
+	errno = 0;
+	double d = strtod(t, NULL);
+	if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+		return refuse(ps), NULL;
+	js_val *v = js_alloc_val(ps->a, JV_REAL);
+	if (v)
+		v->u.d = d;
+	return v;
+}
+
+static js_val *literal(parser *ps, const char *word, js_kind k)
+{
+	size_t n = strlen(word);
+	if (strncmp(ps->p, word, n) != 0)
+		return refuse(ps), NULL;
+	ps->p += n;
+	return js_alloc_val(ps->a, k);
+}
+
+/* Closes the innermost container: its children move from the stacks into
+ * an array of their own (objects sorted, a duplicate name refused). */
+static bool close_frame(parser *ps, open_frame *f)
+{
+	js_val *v = f->v;
+	if (v->kind == JV_ARR) {
+		size_t n = (size_t)(ps->nitems - f->first);
+		v->n = (uint32_t)n;
+		if (n) {
+			if (!(v->u.items = js_alloc_bytes(ps->a, sizeof(js_val *) * n)))
+				return false;
+			memcpy(v->u.items, ps->items + f->first, sizeof(js_val *) * n);
+		}
+		ps->nitems = f->first;
+		return true;
+	}
+	size_t n = (size_t)(ps->nmembers - f->first);
+	v->n = (uint32_t)n;
+	if (n) {
+		if (!(v->u.members = js_alloc_bytes(ps->a, sizeof(js_member) * n)))
+			return false;
+		memcpy(v->u.members, ps->members + f->first, sizeof(js_member) * n);
+		js_sort_members(v->u.members, n);
+		for (size_t i = 1; i < n; i++)
+			if (js_member_cmp(&v->u.members[i - 1], &v->u.members[i]) == 0)
+				return refuse(ps);
+	}
+	ps->nmembers = f->first;
+	return true;
+}
+
+static bool poll(parser *ps)
+{
+	if (++ps->polls % JS_PARSE_POLL)
+		return true;
+	dbc_ctx *ctx = ps->ctx;
+	if (ctx->host && ctx->host->interrupted && ctx->host->interrupted(ctx)) {
+		if (!ctx->failed)
+			dbc_error(ctx, DBC_SQLSTATE_CANCELED, "canceled");
+		return false;
+	}
+	return true;
+}
+
+/* The tree of text, or NULL: ps->bad (refused) or an error in the ctx. */
+static js_val *parse(parser *ps)
+{
+	open_frame *frames = NULL;
+	int depth = 0, capframes = 0;
+	js_val *v;
+	skip_ws(ps);
+	for (;;) {
+		/* a value starts here */
+		if (!poll(ps))
+			return NULL;
+		/* any value below max_depth containers is too deep (the root is at
+		 * depth 0), as js_build.c counts */
+		if (depth > ps->max_depth) {
+			dbc_error(ps->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s nests deeper than %d levels",
+			          ps->what, ps->max_depth);
+			return NULL;
+		}
+		char c = *ps->p;
+		if (c == '[' || c == '{') {
+			js_val *open = js_alloc_val(ps->a, c == '[' ? JV_ARR : JV_OBJ);
+			if (!open || dbc_grow(ps->ctx, &frames, depth, &capframes, sizeof(open_frame), 16) != DBC_OK)
+				return NULL;
+			frames[depth++] = (open_frame){
+				.v = open, .first = c == '[' ? ps->nitems : ps->nmembers};
+			ps->p++;
+			skip_ws(ps);
+			if (*ps->p == (c == '[' ? ']' : '}')) {
+				ps->p++;
+				if (!close_frame(ps, &frames[--depth]))
+					return NULL;
+				v = open;
+				goto placed;
+			}
+			if (c == '{')
+				goto key;
+			continue;
+		}
+		if (c == '"') {
+			v = js_alloc_val(ps->a, JV_STR);
+			if (!v || !string(ps, &v->u.s, &v->n))
+				return NULL;
+		} else if (c == '-' || (c >= '0' && c <= '9'))
+			v = number(ps);
+		else if (c == 't')
+			v = literal(ps, "true", JV_TRUE);
+		else if (c == 'f')
+			v = literal(ps, "false", JV_FALSE);
+		else if (c == 'n')
+			v = literal(ps, "null", JV_NULL);
+		else
+			return refuse(ps), NULL;
+		if (!v)
+			return NULL;
+	placed:
+		/* v is complete: it goes into the innermost container, or ends the text */
+		for (;;) {
+			if (depth == 0) {
+				skip_ws(ps);
+				return *ps->p ? (refuse(ps), NULL) : v;
+			}
+			open_frame *f = &frames[depth - 1];
+			if (f->v->kind == JV_ARR) {
+				if (dbc_grow(ps->ctx, &ps->items, ps->nitems, &ps->capitems, sizeof(js_val *), 64) != DBC_OK)
+					return NULL;
+				ps->items[ps->nitems++] = v;
+			} else
+				ps->members[ps->nmembers - 1].val = v;
+			skip_ws(ps);
+			char sep = *ps->p++;
+			if (sep == ',') {
+				skip_ws(ps);
+				if (f->v->kind == JV_OBJ)
+					goto key;
+				break; /* the next item */
+			}
+			if (sep != (f->v->kind == JV_ARR ? ']' : '}'))
+				return refuse(ps), NULL;
+			if (!close_frame(ps, f))
+				return NULL;
+			v = f->v;
+			depth--;
+		}
+		continue;
+	key:
+		/* a member name, its colon, then its value */
+		if (*ps->p != '"')
+			return refuse(ps), NULL;
+		if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) != DBC_OK)
+			return NULL;
+		js_member *m = &ps->members[ps->nmembers];
+		memset(m, 0, sizeof *m);
+		uint32_t klen;
+		if (!string(ps, &m->key, &klen))
+			return NULL;
+		m->klen = klen;
+		if (memchr(m->key, '\0', klen))
+			return refuse(ps), NULL; /* jansson cannot hold such a name */
+		ps->nmembers++;
+		skip_ws(ps);
+		if (*ps->p++ != ':')
+			return refuse(ps), NULL;
+		skip_ws(ps);
+	}
+}
+
+int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int max_depth,
+             js_val **out)
+{
+	parser ps = {.ctx = ctx, .a = a, .p = text, .what = what, .max_depth = max_depth};
+	*out = parse(&ps);
+	if (*out)
+		return DBC_OK;
+	if (ps.bad && !ctx->failed)
+		return js_parse_refusal(ctx, text, what);
+	if (!ctx->failed)
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	return DBC_ERROR;
+}
