@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Kill tier (SQLite): every writing feature killed with SIGKILL at random
 # points, DBC_KILLS rounds (default 20; retention has its own 24 kills in
-# sqlite_retain_crash.sh). Each round four sqlite3 processes work at once,
+# sqlite_retain_crash.sh). Each round five sqlite3 processes work at once,
 # each on its own database: 10-row INSERT batches into an audited,
 # hash-chained table (WAL); soft delete, restore and purge of 100-row
 # batches (rollback journal); dbmigrate_apply of a migration filling a
-# large table (rollback journal); dbbackup_create in a loop (WAL). After a
-# random 0.1-0.9 s all four get SIGKILL. After every kill: integrity_check
+# large table (rollback journal); dbbackup_create in a loop (WAL);
+# dbmaintain_run building an index it dropped again (rollback journal).
+# After a random 0.1-0.9 s all five get SIGKILL. After every kill: integrity_check
 # is ok everywhere; no partial batch is visible (a batch has all its rows
 # or none, all marked or none) and the soft delete trigger is in place;
 # audit entries equal the rows committed and the chain verifies clean; the
-# migration is applied with its whole table or pending without it; every
+# migration is applied with its whole table or pending without it; each
+# maintenance run is recorded if and only if its index was built; every
 # catalogued backup and every file under a backup's name verifies, and the
 # catalog holds each acknowledged backup once.
 set -eu
@@ -29,6 +31,20 @@ qq sd "CREATE TABLE sd (id INTEGER PRIMARY KEY, v INTEGER NOT NULL);
   WITH RECURSIVE g(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM g WHERE g < $((rounds * 10000))) INSERT INTO sd SELECT g, g FROM g;
   SELECT dbsoftdelete_enable('sd') IS NOT NULL;" >/dev/null
 qq mig "SELECT dbmigrate_add('0', 'base', 'CREATE TABLE base (a);'); SELECT dbmigrate_apply();" >/dev/null
+# maintenance: an unindexed foreign key whose index each run makes again;
+# drops counts the committed DROPs of it: runs = drops - 1 + (the index exists)
+qq mt "PRAGMA auto_vacuum = full;
+  CREATE TABLE parent (id INTEGER PRIMARY KEY);
+  CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER REFERENCES parent, v);
+  CREATE TABLE drops (n INTEGER NOT NULL); INSERT INTO drops VALUES (0);
+  WITH RECURSIVE g(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM g WHERE g < 1000) INSERT INTO parent SELECT g FROM g;
+  WITH RECURSIVE g(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM g WHERE g < 20000) INSERT INTO child SELECT g, 1 + g % 1000, g FROM g;
+  ANALYZE; CREATE INDEX child_p_idx ON child (p);" >/dev/null
+for _ in $(seq 1 500); do
+  echo "BEGIN; UPDATE drops SET n = n + 1 WHERE EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'child_p_idx');
+        DROP INDEX IF EXISTS child_p_idx; COMMIT;"
+  echo "SELECT count(*) FROM dbmaintain_run('quick', 'create_index');"
+done >"$work/maintain.sql"
 mkdir "$work/backups"
 qq bk "PRAGMA journal_mode = wal;
   CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB);
@@ -77,6 +93,15 @@ check() { # the invariants after round $1: one process per database
     *) fail "round $r: migration $state, table m_$r: $table" ;;
   esac
   [ "$invalid" = 0 ] || fail "round $r: validate: $(qq mig "SELECT * FROM dbmigrate_validate;")"
+  # maintenance: each run whole (its index and its history row together)
+  v=$(qq mt "PRAGMA integrity_check;
+    SELECT (SELECT count(DISTINCT run) FROM dbmaintain_history) || ' ' || (SELECT n FROM drops) || ' ' ||
+           (SELECT count(*) FROM sqlite_schema WHERE name = 'child_p_idx') || ' ' ||
+           (SELECT count(*) FROM dbmaintain_history WHERE action <> 'create_index' OR status <> 'done');" 2>&1 | paste -sd ' ')
+  read -r ok runs drops index other <<<"$v"
+  [ "$ok" = ok ] || fail "round $r: maintenance database: $v"
+  [ "$runs" = $((drops - 1 + index)) ] && [ "$other" = 0 ] ||
+    fail "round $r: $runs maintenance runs recorded, $drops drops, index there: $index, other rows: $other"
   # backups: each acknowledged once; every catalogued one and every file under a backup's name verifies
   acked=$(grep -c '"verified":true' "$work/backup.out" || true)
   files=$(for f in "$work"/backups/r"$r"-*.db; do [ ! -e "$f" ] || echo "SELECT json_extract(dbbackup_verify('$f'), '$.verified');"; done)
@@ -106,15 +131,15 @@ INSERT INTO m_$r WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c 
   done >"$work/softdelete.sql"
   for i in $(seq 1 200); do echo "SELECT dbbackup_create('$work/backups/r$r-$i.db');"; done >"$work/backup.sql"
   victims=()
-  for f in audit:aw softdelete:sd backup:bk; do
-    sqlite3 -batch -cmd ".load $module" -cmd ".timeout 10000" "$work/${f#*:}.db" <"$work/${f%:*}.sql" >"$work/${f%:*}.out" 2>&1 &
+  for f in audit:aw softdelete:sd backup:bk maintain:mt; do
+    stdbuf -oL sqlite3 -batch -cmd ".load $module" -cmd ".timeout 10000" "$work/${f#*:}.db" <"$work/${f%:*}.sql" >"$work/${f%:*}.out" 2>&1 &
     victims+=($!)
   done
   sqlite3 -batch -cmd ".load $module" "$work/mig.db" "SELECT dbmigrate_apply();" >"$work/migrate.out" 2>&1 &
   victims+=($!)
   sleep "0.$((RANDOM % 9 + 1))"
   i=0
-  for f in audit softdelete backup migrate; do
+  for f in audit softdelete backup maintain migrate; do
     kill -0 "${victims[$i]}" 2>/dev/null && hits[$f]=$((${hits[$f]:-0} + 1))
     i=$((i + 1))
   done
@@ -123,9 +148,14 @@ INSERT INTO m_$r WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c 
   victims=()
   check "$r"
 done
-summary=$(for f in audit softdelete backup migrate; do printf '%s %s, ' "$f" "${hits[$f]:-0}"; done)
+summary=$(for f in audit softdelete backup maintain migrate; do printf '%s %s, ' "$f" "${hits[$f]:-0}"; done)
 echo "kills while at work: ${summary%, } ($(($(date +%s) - t0)) s)"
-for f in audit softdelete backup migrate; do
+for f in audit softdelete backup maintain migrate; do
   [ "${hits[$f]:-0}" -ge $((rounds * 3 / 4)) ] || fail "$f was at work for only ${hits[$f]:-0} of $rounds kills"
 done
+# the loops got work done between the kills
+done_runs=$(qq mt "SELECT count(DISTINCT run) FROM dbmaintain_history;")
+done_audit=$(qq aw "SELECT count(DISTINCT batch) FROM aw;")
+echo "committed: $done_runs maintenance runs, $done_audit audit batches"
+[ "$done_runs" -ge $((rounds / 2)) ] && [ "$done_audit" -ge "$rounds" ] || fail "too little work committed: $(tail -3 "$work/maintain.out")"
 echo "ok: $rounds kills of each, every invariant held after every one"
