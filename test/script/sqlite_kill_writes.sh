@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Kill tier (SQLite): every writing feature killed with SIGKILL at random
-# points, DBC_KILLS rounds (default 20; retention has its own 24 kills in
-# sqlite_retain_crash.sh). Each round five sqlite3 processes work at once,
+# points, DBC_KILLS rounds: 12 in the suite (about 80 s on a loaded 2-core
+# machine), 20 or more in the long tier: DBC_KILLS=20 DBC_SUITES=sqlite
+# DBC_ONLY=script/sqlite_kill_writes test/harness/run_tests.sh
+# (docs/testing.md). Retention has its own 24 kills in sqlite_retain_crash.sh. Each round five sqlite3 processes work at once,
 # each on its own database: 10-row INSERT batches into an audited,
 # hash-chained table (WAL); soft delete, restore and purge of 100-row
 # batches (rollback journal); dbmigrate_apply of a migration filling a
@@ -17,7 +19,7 @@
 # catalog holds each acknowledged backup once.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-rounds=${DBC_KILLS:-20}
+rounds=${DBC_KILLS:-12}
 t0=$(date +%s)
 qq() { local f=$1; shift; sqlite3 -batch -cmd ".load $module" -cmd ".timeout 10000" "$work/$f.db" "$@"; }
 victims=()
