@@ -22,13 +22,16 @@ entries() {
 q "WITH RECURSIVE g(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM g WHERE g < $n)
    INSERT INTO \"InvoiceLine\" (\"InvoiceId\", \"TrackId\", \"UnitPrice\", \"Quantity\")
    SELECT 1 + g % 50000, 1 + (g * 37) % 30000, 0.99, 1 + g % 3 FROM g;"
+took "insert"
 [ "$(entries insert)" = "$n $n" ] || fail "audit insert entries|keys: $(entries insert)"
 q "UPDATE \"InvoiceLine\" SET \"Quantity\" = \"Quantity\" + 10 WHERE \"InvoiceLineId\" > $base;"
+took "update"
 [ "$(entries update)" = "$n $n" ] || fail "audit update entries|keys: $(entries update)"
 [ "$(q "SELECT count(*) FROM dbcare_audit_log WHERE operation = 'update'
          AND json_extract(new_values, '$.Quantity') <> json_extract(old_values, '$.Quantity') + 10;")" = 0 ] ||
   fail "update entries whose values do not match the statement"
 q "DELETE FROM \"InvoiceLine\" WHERE \"InvoiceLineId\" > $base;"
+took "delete"
 [ "$(entries delete)" = "$n $n" ] || fail "audit delete entries|keys: $(entries delete)"
 [ "$(q "SELECT count(*) FROM dbcare_audit_log;")" = $((3 * n)) ] || fail "log entries: $(q "SELECT count(*) FROM dbcare_audit_log;")"
 v=$(q "SELECT checked || '|' || ifnull(broken_id, '') || '|' || ifnull(problem, '') FROM dbaudit_verify;")
