@@ -8,12 +8,30 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # a test that crashed a backend leaves the cluster in recovery: wait for it,
+  # so that the database is dropped and the next test finds the cluster up
+  wait_ready 300 || true
   "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# wait_ready [tenths]: until the cluster accepts queries again (after a backend
+# crash the postmaster restarts every backend and replays the WAL).
+wait_ready() {
+  for _ in $(seq 1 "${1:-600}"); do
+    "$B/psql" -X -q -At -d postgres -c "SELECT 1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# load_sample NAME: builds a sample database (pagila, chinook, northwind:
+# test/fixtures/sample/NAME.pg.sql, real table shapes, generated data of
+# 100,000-row tables) in $db, in a few seconds.
+load_sample() {
+  q -f "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../fixtures/sample" && pwd)/$1.pg.sql" >/dev/null
+}
 q() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 # A fresh database with the extension in it.
 fresh_db() {

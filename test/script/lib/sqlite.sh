@@ -11,3 +11,8 @@ py=/usr/bin/python3
 mod=$module
 fail() { echo "FAIL: $*"; exit 1; }
 q() { sqlite3 -batch -cmd ".load $module" "${db:?set db before calling q}" "$@"; }
+# load_sample NAME: builds a sample database (pagila, chinook, northwind:
+# test/fixtures/sample/NAME.sqlite.sql, real table shapes, generated data of
+# 100,000-row tables) in the file "$db", in a few seconds.
+sample_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../fixtures/sample" && pwd)
+load_sample() { sqlite3 -batch -bail "${db:?set db before calling load_sample}" < "$sample_dir/$1.sqlite.sql" >/dev/null; }
