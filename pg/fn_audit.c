@@ -431,6 +431,15 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
  * partition): their rows are not recorded. A row is stored in a leaf, and
  * only the leaf's clone fires for it: the state of the clone on a
  * partitioned table in between (ALTER TABLE ONLY) is not the leaves'. */
+#define LEAVES_WHERE(state)                                                                    \
+	"(SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"        \
+	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"                                      \
+	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"                                      \
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"                                 \
+	"  WHERE clone.tgenabled = " state " AND p.relkind <> 'p')"
+/* [0] 1 when the table exists, [1] "true" when its statement triggers are
+ * stale, [2] the leaves whose clone is disabled, [3] those whose clone
+ * fires only under session_replication_role = replica ("" for none). */
 static const char table_state_sql[] =
 	"WITH RECURSIVE c AS (SELECT c.* FROM pg_catalog.pg_class c"
 	"  WHERE c.oid = pg_catalog.to_regclass($1)),"
@@ -443,11 +452,7 @@ static const char table_state_sql[] =
 	" SELECT (SELECT count(*) FROM c)::pg_catalog.text,"
 	" (SELECT (" NEEDS_ROW_FORM " AND EXISTS (SELECT FROM own) AND NOT EXISTS"
 	"  (SELECT FROM own WHERE own.tgtype & 1 = 1))::pg_catalog.text FROM c),"
-	" (SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"
-	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"
-	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"
-	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"
-	"  WHERE clone.tgenabled IN ('D', 'R') AND p.relkind <> 'p')";
+	" " LEAVES_WHERE("'D'") ", " LEAVES_WHERE("'R'");
 
 /* Per operation, how the table's own audit triggers for it fire: 'on'
  * (ENABLE, the default, or ENABLE ALWAYS: in ordinary sessions), 'replica'
@@ -504,17 +509,27 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	dbc_value arg = dbc_text(row->name);
 	if (ctx->host->query(ctx, table_state_sql, 1, &arg, collect_table_state, &st) != DBC_OK)
 		return DBC_ERROR;
-	out->exists = st.n == 3 && strcmp(st.items[0], "1") == 0;
+	out->exists = st.n == 4 && strcmp(st.items[0], "1") == 0;
 	if (!out->exists)
 		return DBC_OK;
 	if (strcmp(st.items[1], "true") == 0)
 		out->stale = "in an inheritance or partition tree since it was enabled: its statement"
 		             " triggers miss rows changed through the other tables";
-	else if (st.items[2][0])
-		out->stale = dbc_printf(ctx,
-		                        "not recording the rows of partition %s: its clone of the audit"
-		                        " trigger does not fire in ordinary sessions (disabled)",
-		                        st.items[2]);
+	else if (st.items[2][0] || st.items[3][0]) {
+		static const char clause[] = "not recording the rows of partition %s: its clone of the"
+		                             " audit trigger does not fire in ordinary sessions (%s)";
+		char *disabled = st.items[2][0] ? dbc_printf(ctx, clause, st.items[2], "disabled") : "";
+		char *replica = st.items[3][0] ? dbc_printf(ctx, clause, st.items[3],
+		                                            "it fires only under session_replication_role"
+		                                            " = replica")
+		                               : "";
+		if (!disabled || !replica)
+			return DBC_ERROR;
+		out->stale = dbc_printf(ctx, "%s%s%s", disabled, *disabled && *replica ? "; " : "",
+		                        replica);
+		if (!out->stale)
+			return DBC_ERROR;
+	}
 	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
 }
 

@@ -94,6 +94,16 @@ want="not recording the rows of partition public.p1: its clone of the audit trig
 [ "$(health)" = "warning 1 audited table out of step with its triggers: public.p ($want)" ] || fail "partition health: $(health)"
 q -c "ALTER TABLE p1 ENABLE TRIGGER USER" > /dev/null
 [ "$(health)" = "ok every audited table is recorded in full" ] || fail "partition enabled again: $(health)"
+# the clone on p1 fires only for replicas: said so (not "disabled")
+clone=$(q -c "SELECT pg_catalog.quote_ident(tgname) FROM pg_trigger WHERE tgrelid = 'p1'::regclass AND tgparentid <> 0")
+before=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.p'")
+q -c "ALTER TABLE p1 ENABLE REPLICA TRIGGER $clone" -c "INSERT INTO p VALUES (3, 1)" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.p'")" = "$before" ] ||
+  fail "the replica clone recorded in an ordinary session"
+want="not recording the rows of partition public.p1: its clone of the audit trigger does not fire in ordinary sessions (it fires only under session_replication_role = replica)"
+[ "$(q -c "SELECT recording || ' ' || problem FROM dbaudit_tables() WHERE \"table\" = 'public.p'")" = "false $want" ] ||
+  fail "replica clone: $(q -c "SELECT problem FROM dbaudit_tables() WHERE \"table\" = 'public.p'")"
+q -c "ALTER TABLE p1 ENABLE TRIGGER $clone" > /dev/null
 
 # ALTER TABLE ONLY p DISABLE TRIGGER: the partitioned table's own row-level
 # trigger never fires (its clones on the leaves do, and stay enabled), so
