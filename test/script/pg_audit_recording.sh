@@ -3,8 +3,10 @@
 # ALTER TABLE ... DISABLE TRIGGER USER, DISABLE TRIGGER ALL, DISABLE TRIGGER
 # of one dbcare trigger by name, ENABLE REPLICA TRIGGER (fires only under
 # session_replication_role = replica), DROP TRIGGER, and disabling the clone
-# of a partitioned table's trigger on one partition: dbaudit_tables says the
-# table is not recording and why, and the health check "audit" names it.
+# of a partitioned table's trigger on one partition (and not ALTER TABLE
+# ONLY on the partitioned table, whose leaves still record): dbaudit_tables
+# says the table is not recording and why, and the health check "audit"
+# names it.
 # Each change is shown to lose entries, so the report is about a real loss;
 # enabling the triggers again (or dbaudit_refresh) returns to ok.
 set -eu
@@ -92,5 +94,38 @@ want="not recording the rows of partition public.p1: its clone of the audit trig
 [ "$(health)" = "warning 1 audited table out of step with its triggers: public.p ($want)" ] || fail "partition health: $(health)"
 q -c "ALTER TABLE p1 ENABLE TRIGGER USER" > /dev/null
 [ "$(health)" = "ok every audited table is recorded in full" ] || fail "partition enabled again: $(health)"
+# the clone on p1 fires only for replicas: said so (not "disabled")
+clone=$(q -c "SELECT pg_catalog.quote_ident(tgname) FROM pg_trigger WHERE tgrelid = 'p1'::regclass AND tgparentid <> 0")
+before=$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.p'")
+q -c "ALTER TABLE p1 ENABLE REPLICA TRIGGER $clone" -c "INSERT INTO p VALUES (3, 1)" > /dev/null
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.p'")" = "$before" ] ||
+  fail "the replica clone recorded in an ordinary session"
+want="not recording the rows of partition public.p1: its clone of the audit trigger does not fire in ordinary sessions (it fires only under session_replication_role = replica)"
+[ "$(q -c "SELECT recording || ' ' || problem FROM dbaudit_tables() WHERE \"table\" = 'public.p'")" = "false $want" ] ||
+  fail "replica clone: $(q -c "SELECT problem FROM dbaudit_tables() WHERE \"table\" = 'public.p'")"
+q -c "ALTER TABLE p1 ENABLE TRIGGER $clone" > /dev/null
+
+# ALTER TABLE ONLY p DISABLE TRIGGER: the partitioned table's own row-level
+# trigger never fires (its clones on the leaves do, and stay enabled), so
+# its rows are still recorded and only TRUNCATE p is not; the same on a
+# sub-partitioned partition in between says nothing. A partition made now
+# gets a disabled clone: then its rows are the ones not recorded.
+pstate() { q -c "SELECT recording || ' ' || coalesce(problem, '-') FROM dbaudit_tables() WHERE \"table\" = 'public.p'"; }
+pcount() { q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.p'"; }
+q -c "CREATE TABLE p3 PARTITION OF p FOR VALUES FROM (200) TO (400) PARTITION BY RANGE (id)" \
+  -c "CREATE TABLE p31 PARTITION OF p3 FOR VALUES FROM (200) TO (300)" > /dev/null
+before=$(pcount)
+q -c "ALTER TABLE ONLY p DISABLE TRIGGER USER" -c "ALTER TABLE ONLY p3 DISABLE TRIGGER USER" \
+  -c "INSERT INTO p VALUES (2, 1), (201, 1)" > /dev/null
+[ "$(pcount)" = $((before + 2)) ] || fail "ONLY p disabled: the rows were not recorded"
+[ "$(pstate)" = "false not recording truncate: its audit trigger is disabled" ] ||
+  fail "ONLY p disabled: $(pstate)"
+q -c "CREATE TABLE p32 PARTITION OF p3 FOR VALUES FROM (300) TO (400)" \
+  -c "CREATE TABLE p4 PARTITION OF p FOR VALUES FROM (400) TO (500)" -c "INSERT INTO p VALUES (401, 1)" > /dev/null
+[ "$(pcount)" = $((before + 2)) ] || fail "the new partition's disabled clone recorded"
+[ "$(pstate)" = "false not recording truncate: its audit trigger is disabled; not recording the rows of partition public.p32, public.p4: its clone of the audit trigger does not fire in ordinary sessions (disabled)" ] ||
+  fail "new partitions of a disabled parent: $(pstate)"
+q -c "ALTER TABLE p ENABLE TRIGGER USER" > /dev/null
+[ "$(health)" = "ok every audited table is recorded in full" ] || fail "p enabled again: $(health)"
 [ "$(q -c "SELECT count(*) FROM dbaudit_tables() WHERE NOT recording OR problem IS NOT NULL")" = 0 ] || fail "all recording"
 echo "ok: disabled, replica-only and dropped audit triggers are reported"
