@@ -162,7 +162,10 @@ static int pg_volatile_function(dbc_ctx *ctx, const char *name, bool *is_volatil
 	                        1, &p, take_bool, is_volatile);
 }
 
-/* The last value of the sequence behind a serial or identity key column. */
+/* The last value of the sequence behind a serial or identity key column;
+ * -1 when there is none, or when the table or column is not in the catalog
+ * (pg_get_serial_sequence would raise an error, and a lint lookup never
+ * stops plan or apply). */
 static int pg_key_high(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
                        int64_t *high)
 {
@@ -172,7 +175,9 @@ static int pg_key_high(dbc_ctx *ctx, const char *schema, const char *table, cons
 	    ctx,
 	    "SELECT CASE WHEN s IS NOT NULL AND pg_catalog.has_sequence_privilege(s, 'SELECT') "
 	    "THEN COALESCE(pg_catalog.pg_sequence_last_value(s::pg_catalog.regclass), -1) "
-	    "ELSE -1 END FROM pg_catalog.pg_get_serial_sequence($1, $2) s",
+	    "ELSE -1 END FROM (SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+	    "WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND a.attnum > 0 "
+	    "AND NOT a.attisdropped) THEN pg_catalog.pg_get_serial_sequence($1, $2) END AS s) q",
 	    2, p, take_int, high);
 }
 

@@ -20,7 +20,11 @@ typedef struct lint_check {
 	bool validated;
 } lint_check;
 
-/* One table's state for the statements to come. */
+/* One table's state for the statements to come. schema and name are the
+ * table's name at this point of the pending migrations; the engine is only
+ * ever asked about live->schema and live->name, the name the catalog holds
+ * now (a table a pending migration renamed does not exist under its new
+ * name until that migration runs). */
 typedef struct ltab {
 	char *schema, *name;
 	const dbc_table *live; /* NULL: created by a pending migration */
@@ -354,7 +358,8 @@ static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 			return DBC_OK;
 		bool small = strstr(int_types[k], "small") || strstr(int_types[k], "2");
 		int64_t high;
-		if (m->eng->key_high(m->ctx, t->schema, t->name, col->name, &high) != DBC_OK)
+		if (m->eng->key_high(m->ctx, t->live->schema, t->live->name, col->name, &high) !=
+		    DBC_OK)
 			return DBC_ERROR;
 		t->key_high = high;
 		t->key_near = high > (small ? 32767 : 2147483647) / 2;
@@ -371,8 +376,8 @@ static int rows_of(dbc_lint_model *m, ltab *t, int64_t *rows)
 		/* a virtual or foreign table's rows are another program's: never asked */
 		bool plain = !t->live || !t->live->kind || strcmp(t->live->kind, "table") == 0 ||
 		             strcmp(t->live->kind, "partitioned table") == 0;
-		if (plain && m->eng->rows &&
-		    m->eng->rows(m->ctx, t->schema, t->name, &t->rows) != DBC_OK)
+		if (plain && t->live && m->eng->rows &&
+		    m->eng->rows(m->ctx, t->live->schema, t->live->name, &t->rows) != DBC_OK)
 			return DBC_ERROR;
 	}
 	*rows = t->rows;
