@@ -3,7 +3,8 @@
  * (core/migrate/lint_rules.c reads them): the lock each kind of statement
  * takes (the lock table of PostgreSQL 15's documentation), row estimates
  * from pg_class (never from the table's rows), which type changes rewrite, which functions are volatile,
- * how far a key's sequence has gone, and notices.
+ * how far a key's sequence has gone, the share of NULLs ANALYZE saw in a
+ * column, and notices.
  */
 #include "glue.h"
 
@@ -162,7 +163,10 @@ static int pg_volatile_function(dbc_ctx *ctx, const char *name, bool *is_volatil
 	                        1, &p, take_bool, is_volatile);
 }
 
-/* The last value of the sequence behind a serial or identity key column. */
+/* The last value of the sequence behind a serial or identity key column;
+ * -1 when there is none, or when the table or column is not in the catalog
+ * (pg_get_serial_sequence would raise an error, and a lint lookup never
+ * stops plan or apply). */
 static int pg_key_high(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
                        int64_t *high)
 {
@@ -172,8 +176,33 @@ static int pg_key_high(dbc_ctx *ctx, const char *schema, const char *table, cons
 	    ctx,
 	    "SELECT CASE WHEN s IS NOT NULL AND pg_catalog.has_sequence_privilege(s, 'SELECT') "
 	    "THEN COALESCE(pg_catalog.pg_sequence_last_value(s::pg_catalog.regclass), -1) "
-	    "ELSE -1 END FROM pg_catalog.pg_get_serial_sequence($1, $2) s",
+	    "ELSE -1 END FROM (SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+	    "WHERE a.attrelid = pg_catalog.to_regclass($1) AND a.attname = $2 AND a.attnum > 0 "
+	    "AND NOT a.attisdropped) THEN pg_catalog.pg_get_serial_sequence($1, $2) END AS s) q",
 	    2, p, take_int, high);
+}
+
+static int take_float(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0 && c[0].type == DBC_FLOAT)
+		*(double *)arg = c[0].f;
+	return DBC_OK;
+}
+
+/* The share of NULLs ANALYZE saw in the column (pg_stats: only columns the
+ * caller may read; its own statistics, or those of the inheritance tree);
+ * -1 when there are none. The table is never read. */
+static int pg_null_share(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
+                         double *share)
+{
+	dbc_value p[3] = {dbc_text(schema), dbc_text(table), dbc_text(column)};
+	*share = -1;
+	return ctx->host->query(ctx,
+	                        "SELECT COALESCE(pg_catalog.max(null_frac), -1)::pg_catalog.float8 "
+	                        "FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 "
+	                        "AND attname = $3",
+	                        3, p, take_float, share);
 }
 
 static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
@@ -201,6 +230,7 @@ const dbc_lint_engine pgdbc_lint_engine = {
 	.type_rewrites = pg_type_rewrites,
 	.volatile_function = pg_volatile_function,
 	.key_high = pg_key_high,
+	.null_share = pg_null_share,
 	.lock_timeout_set = pg_lock_timeout_set,
 	.notice = pg_notice,
 };

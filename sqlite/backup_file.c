@@ -25,6 +25,7 @@
 #include "backup_glue.h"
 #include "conn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -497,9 +498,71 @@ static int sqlite_canonical(dbc_ctx *ctx, const char *path, char **out)
 	return *out ? DBC_OK : DBC_ERROR;
 }
 
+/* Whether canon (a canonical path) is file, its directory resolved and its
+ * last component kept, or fully resolved, with suffix. */
+static bool names_file(dbc_ctx *ctx, const char *canon, const char *file, const char *suffix)
+{
+	char *as_named = NULL, *real = realpath(file, NULL);
+	char *resolved = real ? dbc_printf(ctx, "%s%s", real, suffix) : NULL;
+	char *named = dbc_printf(ctx, "%s%s", file, suffix);
+	bool same = resolved && strcmp(resolved, canon) == 0;
+	free(real);
+	if (!same && named && sqlite_canonical(ctx, named, &as_named) == DBC_OK)
+		same = strcmp(as_named, canon) == 0;
+	if (!same)
+		dbc_error_clear(ctx); /* a directory that is gone names nothing */
+	return same;
+}
+
+/* A backup written at a database's own file, or at the journal, WAL or
+ * shared-memory file SQLite keeps beside it, would be taken by SQLite as
+ * that file (a "-journal" is played back as a hot journal, or deleted), and
+ * lost after it was recorded as verified: refused for main and every
+ * attached database. */
+static int refuse_database_files(dbc_ctx *ctx, const char *path)
+{
+	static const char *const sidecars[] = {"", "-journal", "-wal", "-shm", NULL};
+	char *canon;
+	if (sqlite_canonical(ctx, path, &canon) != DBC_OK)
+		return DBC_ERROR;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(sqldbc_call_conn(ctx)->db, "SELECT name, file FROM pragma_database_list",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return db_error(ctx, sqldbc_call_conn(ctx)->db, "could not list the databases");
+	int rc = DBC_OK;
+	while (rc == DBC_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *file = (const char *)sqlite3_column_text(st, 1);
+		if (!file || !file[0])
+			continue; /* in memory, or temporary */
+		for (int i = 0; sidecars[i] && rc == DBC_OK; i++)
+			if (names_file(ctx, canon, file, sidecars[i])) {
+				if (i == 0)
+					dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+					          "backup path %s is the file of database %s", path, name);
+				else
+					dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+					          "backup path %s is the %s file of database %s", path,
+					          sidecars[i] + 1, name);
+				if (i > 0)
+					dbc_error_detail(ctx, "SQLite keeps its %s file there, and would read a "
+					                      "backup written at that name as its own, or delete "
+					                      "it.",
+					                 sidecars[i] + 1);
+				dbc_error_hint(ctx, "Name a file of its own, or set backup.dir and pass no "
+				                    "path.");
+				rc = DBC_ERROR;
+			}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int sqlite_check_target(dbc_ctx *ctx, const char *path)
 {
 	struct stat st;
+	if (refuse_database_files(ctx, path) != DBC_OK)
+		return DBC_ERROR;
 	if (lstat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup path %s is a directory", path);
@@ -531,6 +594,99 @@ static int sqlite_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
 	close(fd);
 	*tmp_path = t;
 	return DBC_OK;
+}
+
+/* Whether name ends as make_temp's names do: ".tmp-" and mkstemp's six
+ * letters or digits, after a name of at least one byte. */
+static bool temp_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 12 || strncmp(name + n - 11, ".tmp-", 5) != 0)
+		return false;
+	for (size_t i = n - 6; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* Empty (killed before the first page), pages without page 1 (SQLite
+ * writes the header page last, at the copy's commit: the first 100 bytes
+ * are still zero), or a database that is not another database's stamped
+ * copy (a copy killed before its stamp has none). */
+static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
+{
+	static const char header[16] = "SQLite format 3";
+	char head[100], zero[100] = {0};
+	if (size == 0)
+		return true;
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	bool whole = read(fd, head, sizeof head) == (ssize_t)sizeof head;
+	close(fd);
+	if (whole && memcmp(head, zero, sizeof head) == 0)
+		return true;
+	if (!whole || memcmp(head, header, sizeof header) != 0)
+		return false;
+	char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
+	sqlite3 *h = NULL;
+	bool ok = false;
+	if (identity && sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
+	                    SQLITE_OK) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(h, "SELECT source_database FROM main." STAMP_TABLE, -1, &st,
+		                       NULL) != SQLITE_OK)
+			ok = true; /* no stamp yet: the copy was killed before its end */
+		else {
+			ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+			     strcmp((const char *)sqlite3_column_text(st, 0), identity) == 0;
+			sqlite3_finalize(st);
+		}
+	}
+	sqlite3_close(h);
+	return ok;
+}
+
+/* Whether any process holds a POSIX lock on the file (SQLite locks a
+ * database it writes); the test is made on a descriptor of our own, which
+ * takes no lock. */
+static bool locked_by_anyone(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return true;
+	struct flock fl = {0};
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	bool locked = fcntl(fd, F_GETLK, &fl) != 0 || fl.l_type != F_UNLCK;
+	close(fd);
+	return locked;
+}
+
+static void sqlite_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_than_ms)
+{
+	char *dir = path[0] == '/' ? dir_of(ctx, path) : NULL;
+	DIR *d = dir ? opendir(dir) : NULL;
+	if (!d) {
+		dbc_error_clear(ctx);
+		return;
+	}
+	time_t now = time(NULL);
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (!temp_name(e->d_name))
+			continue;
+		char *file = dbc_printf(ctx, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->d_name);
+		struct stat st;
+		if (!file || lstat(file, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+		    st.st_uid != geteuid() ||
+		    (double)(now - st.st_mtime) * 1000.0 < (double)older_than_ms)
+			continue;
+		if (own_leftover(ctx, file, st.st_size) && !locked_by_anyone(file))
+			unlink(file);
+	}
+	closedir(d);
+	dbc_error_clear(ctx); /* best effort: nothing here fails the call */
 }
 
 /* link() gives the synced copy its name and fails when one is there: the
@@ -669,5 +825,6 @@ const dbc_backup_env sqldbc_backup_env = {
     .exists = sqlite_exists,
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
+    .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
 };

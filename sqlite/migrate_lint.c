@@ -21,11 +21,20 @@ static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
+/* Rows up to COUNT_BOUND; -1 (unknown) for a table the schema does not hold
+ * (a lint lookup never stops plan or apply). */
 static int sqlite_rows(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows)
 {
+	int64_t columns = 0;
+	dbc_value p[2] = {dbc_text(table), schema ? dbc_text(schema) : dbc_null()};
+	*rows = -1;
+	if (ctx->host->query(ctx, "SELECT count(*) FROM pragma_table_xinfo($1, $2)", 2, p, take_int,
+	                     &columns) != DBC_OK)
+		return DBC_ERROR;
+	if (columns == 0)
+		return DBC_OK;
 	char *sql = dbc_printf(ctx, "SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d)",
 	                       dbc_quoted_name(ctx, schema, table), COUNT_BOUND);
-	*rows = -1;
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_int, rows) : DBC_ERROR;
 }
 

@@ -84,6 +84,12 @@ struct dbc_backup_env {
 	bool (*exists)(dbc_ctx *ctx, const char *path);
 	/* A file name for a temporary copy next to path, made exclusively (empty). */
 	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
+	/* Deletes the temporary copies a killed backup left in path's
+	 * directory: only files named as make_temp names them, made by this
+	 * process's user, that are no other database's stamped copy, were not
+	 * written for older_than_ms and that no process holds a lock on. Best
+	 * effort: nothing it meets is an error. NULL: the engine leaves none. */
+	void (*sweep_temps)(dbc_ctx *ctx, const char *path, int64_t older_than_ms);
 	/* Whether the catalog has the column sha256: the SHA-256 of the file
 	 * as verified, which a later verification compares byte for byte. NULL
 	 * where inspect reads no files; false for a catalog made by an older

@@ -101,6 +101,19 @@ static int full_check(dbc_ctx *ctx, bool *full)
 	return DBC_OK;
 }
 
+/* How long a temporary copy must have gone unwritten before it counts as
+ * a killed backup's leftover: a live one is written at least once per
+ * backup.timeout_ms (the copy, then its verification, are bounded by it),
+ * so twice that and a minute more. */
+int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms)
+{
+	int64_t timeout_ms;
+	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK)
+		return DBC_ERROR;
+	*ms = 2 * timeout_ms + 60000;
+	return DBC_OK;
+}
+
 /* Copy and verify under tmp; on success the file is published as path. */
 static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tmp, const char *path,
                          dbc_backup_image *copy)
@@ -144,7 +157,10 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	if (env->canonical && env->canonical(ctx, path, (char **)&path) != DBC_OK)
 		return DBC_ERROR;
 	char *tmp;
-	if (env->make_temp(ctx, path, &tmp) != DBC_OK)
+	int64_t stale_ms;
+	if (env->sweep_temps && dbc_backup_stale_temp_ms(ctx, &stale_ms) == DBC_OK)
+		env->sweep_temps(ctx, path, stale_ms);
+	if (ctx->failed || env->make_temp(ctx, path, &tmp) != DBC_OK)
 		return DBC_ERROR;
 	double start = dbc_monotonic_ms();
 	dbc_backup_image copy;

@@ -31,5 +31,8 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char 
  * with why. */
 int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_env *env, int64_t id, bool verified,
                             const char *why);
+/* How long a temporary copy must have gone unwritten to be a leftover of a
+ * killed backup (backup_create.c). */
+int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms);
 
 #endif

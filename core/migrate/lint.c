@@ -9,6 +9,7 @@
 #include "migrate/migrate_script.h"
 #include "migrate/migrate_store.h"
 #include "migrate/migrate_version.h"
+#include "schema/ddl_lex.h"
 #include "settings/settings.h"
 
 #include <stdio.h>
@@ -66,6 +67,8 @@ static char *render(dbc_ctx *ctx, const char *tmpl, const fill *f)
 			v = f->a->what;
 		else if (KEY("problem"))
 			v = f->problem;
+		else if (KEY("evidence"))
+			v = f->a->evidence;
 #undef KEY
 		dbc_buf_append(&b, v ? v : "?");
 		p = close;
@@ -211,6 +214,28 @@ static int check_rename(lint_run *r, dbc_lint_action *a, fill *f)
 	return DBC_OK;
 }
 
+/* Whether a statement may change the values in existing rows in a way the
+ * model does not follow: anything but the schema statements it reads (an
+ * UPDATE, INSERT, DO block, CALL, SELECT of a function). */
+static bool may_write_rows(dbc_ctx *ctx, const dbc_stmt *st)
+{
+	static const char *const schema_only[] = {
+	    "CREATE", "ALTER",  "DROP",    "COMMENT", "GRANT",   "REVOKE",    "SET",
+	    "RESET",  "VACUUM", "CLUSTER", "ANALYZE", "ANALYSE", "REINDEX",   "LOCK",
+	    "BEGIN",  "COMMIT", "END",     "SAVEPOINT", "RELEASE", "TRUNCATE", "PRAGMA", NULL};
+	char *text = dbc_strndup(ctx, st->text, st->len);
+	const char *p = text;
+	if (!text)
+		return true;
+	dbc_token t = dbc_lex_next(&p);
+	if (t.kind == TK_END)
+		return false;
+	for (int i = 0; schema_only[i]; i++)
+		if (dbc_lex_is_word(t, schema_only[i]))
+			return false;
+	return true;
+}
+
 static int lint_one(lint_run *r, dbc_mig *mig)
 {
 	const dbc_script_info *info;
@@ -226,6 +251,8 @@ static int lint_one(lint_run *r, dbc_mig *mig)
 		dbc_lint_actions acts = {0};
 		if (dbc_lint_classify(r->ctx, r->eng, st->text, st->len, &acts) != DBC_OK)
 			return DBC_ERROR;
+		if (acts.n == 0 && may_write_rows(r->ctx, st))
+			dbc_lint_model_rows_may_change(r->model);
 		for (int k = 0; k < acts.n; k++) {
 			dbc_lint_action *a = &acts.items[k];
 			fill f = {a, NULL, 0, -1, NULL, NULL};

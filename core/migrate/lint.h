@@ -34,6 +34,7 @@ enum {
 	DBC_LF_ADD_NOT_POSSIBLE = 1u << 23, /* ADD COLUMN the limited ALTER refuses */
 	DBC_LF_RENAME_FAILS = 1u << 24, /* a view or trigger the rename re-parses does not resolve */
 	DBC_LF_RENAME_STALE = 1u << 25, /* the rename leaves views or triggers naming the old name */
+	DBC_LF_HOLDS_NULLS = 1u << 26,  /* SET NOT NULL of a column the statistics show NULLs in */
 };
 
 /* One thing a statement does to one table. Names are unquoted (folded as
@@ -50,6 +51,7 @@ typedef struct dbc_lint_action {
 	char *expr;       /* CHECK expression, CREATE VIEW body */
 	char *index;      /* CREATE / DROP INDEX: the index name */
 	char *what;       /* the action's words for a message ("ALTER COLUMN ... SET DEFAULT") */
+	char *evidence;   /* what the model found ({evidence}: "about 12% of its rows") */
 } dbc_lint_action;
 
 typedef struct dbc_lint_actions {
@@ -66,7 +68,7 @@ int dbc_lint_classify(dbc_ctx *ctx, const dbc_lint_engine *eng, const char *text
  * flags hold every bit of all and none of none, on an engine having fact,
  * when the table holds rows if rows is set. message and suggestion are
  * templates: {table} {column} {rows} {lock} {new} {index} {type} {what}
- * {problem} (the engine's words from rename_check). */
+ * {problem} (the engine's words from rename_check) {evidence}. */
 typedef enum { DBC_LINT_INFO, DBC_LINT_WARNING, DBC_LINT_ERROR } dbc_lint_severity;
 typedef enum {
 	DBC_LFACT_NONE,
@@ -135,5 +137,9 @@ int dbc_lint_model_rows(dbc_lint_model *m, const dbc_lint_action *a, int64_t *ro
 int64_t dbc_lint_model_key_high(dbc_lint_model *m, const dbc_lint_action *a);
 /* Records what a did, for the statements after it. */
 int dbc_lint_model_apply(dbc_lint_model *m, const dbc_lint_action *a);
+/* Records that a statement the lint does not model (an UPDATE, a DO block,
+ * a function call) ran: from here on, the rows' values the statistics show
+ * may have changed. */
+void dbc_lint_model_rows_may_change(dbc_lint_model *m);
 
 #endif

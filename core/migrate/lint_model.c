@@ -20,7 +20,11 @@ typedef struct lint_check {
 	bool validated;
 } lint_check;
 
-/* One table's state for the statements to come. */
+/* One table's state for the statements to come. schema and name are the
+ * table's name at this point of the pending migrations; the engine is only
+ * ever asked about live->schema and live->name, the name the catalog holds
+ * now (a table a pending migration renamed does not exist under its new
+ * name until that migration runs). */
 typedef struct ltab {
 	char *schema, *name;
 	const dbc_table *live; /* NULL: created by a pending migration */
@@ -29,6 +33,9 @@ typedef struct ltab {
 	int64_t rows;
 	bool key_known, key_near;
 	int64_t key_high;
+	/* a pending statement added, dropped, renamed or retyped a column: the
+	 * live statistics no longer describe the columns by these names */
+	bool columns_changed;
 	const dbc_index **indexes; /* the live indexes of the table */
 	int nindexes, capindexes;
 	lint_check *checks; /* CHECKs the pending migrations added */
@@ -52,7 +59,15 @@ struct dbc_lint_model {
 	int nviews, capviews;
 	dbc_lint_action *indexes; /* CREATE INDEX actions of the pending migrations */
 	int nindexes, capindexes;
+	/* a statement the lint does not model ran before: the values the
+	 * statistics show may have changed (an UPDATE filling NULLs) */
+	bool rows_may_change;
 };
+
+void dbc_lint_model_rows_may_change(dbc_lint_model *m)
+{
+	m->rows_may_change = true;
+}
 
 static bool same_name(const dbc_lint_model *m, const char *a, const char *b)
 {
@@ -354,13 +369,34 @@ static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 			return DBC_OK;
 		bool small = strstr(int_types[k], "small") || strstr(int_types[k], "2");
 		int64_t high;
-		if (m->eng->key_high(m->ctx, t->schema, t->name, col->name, &high) != DBC_OK)
+		if (m->eng->key_high(m->ctx, t->live->schema, t->live->name, col->name, &high) !=
+		    DBC_OK)
 			return DBC_ERROR;
 		t->key_high = high;
 		t->key_near = high > (small ? 32767 : 2147483647) / 2;
 		*near = t->key_near;
 	}
 	return DBC_OK;
+}
+
+/* SET NOT NULL of a column the engine's statistics show NULLs in: it will
+ * fail. Only while nothing the lint does not model ran before it (an UPDATE
+ * filling the NULLs) and the column is still the live one; a table emptied
+ * by a pending TRUNCATE holds none. */
+static int holds_nulls(dbc_lint_model *m, ltab *t, dbc_lint_action *a)
+{
+	double share = -1;
+	if (!t->live || !a->column || !m->eng->null_share || m->rows_may_change ||
+	    t->columns_changed || (t->rows_known && t->rows == 0))
+		return DBC_OK;
+	if (m->eng->null_share(m->ctx, t->live->schema, t->live->name, a->column, &share) != DBC_OK)
+		return DBC_ERROR;
+	if (share <= 0)
+		return DBC_OK;
+	a->flags |= DBC_LF_HOLDS_NULLS;
+	a->evidence = share < 0.01 ? "under 1% of its rows"
+	                           : dbc_printf(m->ctx, "about %.0f%% of its rows", share * 100);
+	return a->evidence ? DBC_OK : DBC_ERROR;
 }
 
 static int rows_of(dbc_lint_model *m, ltab *t, int64_t *rows)
@@ -371,8 +407,8 @@ static int rows_of(dbc_lint_model *m, ltab *t, int64_t *rows)
 		/* a virtual or foreign table's rows are another program's: never asked */
 		bool plain = !t->live || !t->live->kind || strcmp(t->live->kind, "table") == 0 ||
 		             strcmp(t->live->kind, "partitioned table") == 0;
-		if (plain && m->eng->rows &&
-		    m->eng->rows(m->ctx, t->schema, t->name, &t->rows) != DBC_OK)
+		if (plain && t->live && m->eng->rows &&
+		    m->eng->rows(m->ctx, t->live->schema, t->live->name, &t->rows) != DBC_OK)
 			return DBC_ERROR;
 	}
 	*rows = t->rows;
@@ -440,6 +476,8 @@ int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows, c
 	case DBC_LOP_SET_NOT_NULL:
 		if (a->column && checked_not_null(m, t, a->column))
 			a->flags |= DBC_LF_CHECKED_NOT_NULL;
+		else if (holds_nulls(m, t, a) != DBC_OK)
+			return DBC_ERROR;
 		break;
 	case DBC_LOP_DROP_COLUMN:
 		if (a->column && view_depends(m, t, a->column, false))
@@ -529,9 +567,17 @@ int dbc_lint_model_apply(dbc_lint_model *m, const dbc_lint_action *a)
 		n->rows_known = t->rows_known;
 		n->rows = t->rows;
 		n->checks = t->checks, n->nchecks = t->nchecks, n->capchecks = t->capchecks;
+		n->columns_changed = t->columns_changed;
 		t->gone = true;
 		return DBC_OK;
 	}
+	case DBC_LOP_ADD_COLUMN:
+	case DBC_LOP_ALTER_TYPE: /* USING may fill the NULLs */
+	case DBC_LOP_DROP_COLUMN:
+	case DBC_LOP_RENAME_COLUMN:
+		if (t)
+			t->columns_changed = true;
+		return DBC_OK;
 	case DBC_LOP_ADD_CHECK:
 		if (!t)
 			return DBC_OK;

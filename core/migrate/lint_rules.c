@@ -3,7 +3,7 @@
  * them). A rule names the kind of action it is about, the flags the action
  * must and must not carry, the engine fact it needs and whether the table
  * must hold rows; its message and safe recipe are templates the driver fills
- * ({table} {column} {rows} {lock} {new} {index} {type} {what}). A rule about
+ * ({table} {column} {rows} {lock} {new} {index} {type} {what} {evidence}). A rule about
  * cost (a lock held long, a rewrite) always needs rows: on a new or empty
  * table nothing waits.
  */
@@ -37,7 +37,13 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "and its indexes are rewritten under an {lock} lock",
      "add a new column of type {type}, fill it in batches, keep it in step with a trigger, "
      "then switch the application over and drop the old column"},
-    {"set-not-null-scan", DBC_LOP_SET_NOT_NULL, 0, DBC_LF_CHECKED_NOT_NULL, DBC_LFACT_NOT_VALID,
+    {"set-not-null-nulls", DBC_LOP_SET_NOT_NULL, DBC_LF_HOLDS_NULLS, 0, DBC_LFACT_NONE, true,
+     DBC_LINT_ERROR,
+     "SET NOT NULL on {table}.{column} will fail: the statistics show NULLs in {evidence}",
+     "fill the NULLs first (UPDATE in batches WHERE {column} IS NULL, in this migration or an "
+     "earlier one), or give the column a DEFAULT and backfill it; then SET NOT NULL"},
+    {"set-not-null-scan", DBC_LOP_SET_NOT_NULL, 0, DBC_LF_CHECKED_NOT_NULL | DBC_LF_HOLDS_NULLS,
+     DBC_LFACT_NOT_VALID,
      true, DBC_LINT_WARNING,
      "SET NOT NULL on {table}.{column} ({rows}) scans the whole table under an {lock} lock",
      "ADD CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID; then, in a "

@@ -710,7 +710,9 @@ static int record_failed(dbc_ctx *ctx, const dbc_mig_done *done, int n)
 	return bookkeeping_broken(ctx, "applied in this call");
 }
 
-static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n)
+/* run: dbmigrate_run's steps (a procedure) rather than dbmigrate_apply (a
+ * function); neither can give a statement the top level it needs. */
+static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool run)
 {
 	dbc_buf b;
 	int k = 0;
@@ -724,10 +726,12 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n)
 	if (!k)
 		return DBC_OK;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-	          "cannot apply %d non-transactional migration(s) inside a function", k);
+	          "cannot apply %d non-transactional migration(s) inside %s", k,
+	          run ? "the procedure dbmigrate_run" : "a function");
 	dbc_error_detail(ctx, "marked -- dbcare:no-transaction: %s", dbc_buf_finish(&b));
 	dbc_error_hint(ctx, "Run them with the script from dbmigrate_script() in psql or sqlite3, or "
-	                    "apply only up to the version before them with dbmigrate_apply(target).");
+	                    "apply only up to the version before them with %s.",
+	               run ? "CALL dbmigrate_run(target)" : "dbmigrate_apply(target)");
 	return DBC_ERROR;
 }
 
@@ -749,7 +753,7 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	if (rc == DBC_OK && limit > 0 && n > limit)
 		n = limit;
 	if (rc == DBC_OK)
-		rc = refuse_no_transaction(ctx, plan, n);
+		rc = refuse_no_transaction(ctx, plan, n, limit > 0);
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_registrants(ctx, env, plan, n, "apply");
 	if (rc == DBC_OK)

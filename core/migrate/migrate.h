@@ -60,6 +60,10 @@ typedef struct dbc_lint_engine {
 	int (*type_rewrites)(dbc_ctx *ctx, const char *from, const char *to, bool *rewrites);
 	/* whether a function of that name is volatile (a default calling it rewrites) */
 	int (*volatile_function)(dbc_ctx *ctx, const char *name, bool *is_volatile);
+	/* the share (0..1) of rows whose column is NULL, from the engine's
+	 * statistics (never from the rows), -1 when it keeps none */
+	int (*null_share)(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
+	                  double *share);
 	/* the highest value an integer key column's sequence gave, -1 when none */
 	int (*key_high)(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
 	                int64_t *high);

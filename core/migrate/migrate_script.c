@@ -329,6 +329,19 @@ static int mark(dbc_ctx *ctx, lex_marks *m, size_t pos)
 /* plain_escapes: read '...' with backslash escapes, as psql does while
  * standard_conforming_strings is off. marks (or NULL) gets where every
  * token and comment starts. */
+/* "${name}" at p, outside strings and comments: the first one is kept. */
+static int note_placeholder(dbc_ctx *ctx, dbc_script_info *out, const char *p, int line)
+{
+	size_t n = 2;
+	while (n < 64 && p[n] && p[n] != '}' && p[n] != '\n')
+		n++;
+	if (p[n] == '}')
+		n++;
+	out->placeholder_line = line;
+	out->placeholder = dbc_strndup(ctx, p, n);
+	return out->placeholder ? DBC_OK : DBC_ERROR;
+}
+
 static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_script_info *out,
                    bool plain_escapes, lex_marks *marks)
 {
@@ -432,12 +445,19 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 				end = skip_quoted(s, end, '\'', false, &open);
 			} else
 				is_word = true;
+			/* prefix_${name}: the identifier ends with the placeholder's '$' */
+			if (is_word && s[end - 1] == '$' && s[end] == '{' && !out->placeholder_line &&
+			    note_placeholder(ctx, out, s + end - 1, tok_line) != DBC_OK)
+				return DBC_ERROR;
 		} else {
 			end = tok + 1;
 			if (c == '(')
 				paren++;
 			else if (c == ')')
 				paren--;
+			else if (c == '$' && s[tok + 1] == '{' && !out->placeholder_line &&
+			         note_placeholder(ctx, out, s + tok, tok_line) != DBC_OK)
+				return DBC_ERROR;
 		}
 		if (is_word) {
 			size_t len = end - tok;
@@ -561,6 +581,17 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_
 			dbc_error_hint(ctx, "%s", d->copy_in_hint);
 		else
 			dbc_error_hint(ctx, "Write the rows as INSERT ... VALUES statements.");
+		return DBC_ERROR;
+	}
+	if (info->placeholder_line && !info->open_line) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "migration %s has the placeholder %s at line %d, which dbcare does not replace",
+		          label, info->placeholder, info->placeholder_line);
+		dbc_error_detail(ctx, "dbcare runs a script as it was registered; \"${\" outside a "
+		                      "string, quoted name or comment is not SQL, so the migration "
+		                      "would fail when applied.");
+		dbc_error_hint(ctx, "Write the value itself in the script (Flyway-style placeholders are "
+		                    "not supported), or put the text in a string if it is data.");
 		return DBC_ERROR;
 	}
 	if (info->open_line) {

@@ -59,6 +59,14 @@ typedef struct dbc_script_info {
 	 * so such a script is refused at registration; copy_in tells which. */
 	int copy_line;
 	bool copy_in;
+	/* The line of the first "${" outside strings, quoted names, dollar
+	 * quotes and comments (a Flyway-style placeholder such as ${schema}),
+	 * and the placeholder as written (up to its '}', at most 64 bytes); 0:
+	 * none. dbcare substitutes nothing and neither engine reads "${" as
+	 * SQL, so such a script is refused at registration rather than failing
+	 * at apply. */
+	int placeholder_line;
+	char *placeholder;
 } dbc_script_info;
 
 /* Splits and classifies script (already normalised) with the lexical rules of
@@ -77,8 +85,8 @@ int dbc_mig_script_info(dbc_ctx *ctx, struct dbc_mig *m, const dbc_script_info *
 /* True when the first line is the no-transaction marker. */
 bool dbc_script_is_no_transaction(const char *script);
 
-/* A 22023 error for a script with a copy_line, an open_line, a shell_line
- * or an escaped_shell_line; DBC_OK without any. */
+/* A 22023 error for a script with a copy_line, an open_line, a shell_line,
+ * an escaped_shell_line or a placeholder_line; DBC_OK without any. */
 int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_dialect *d,
                            const char *label);
 

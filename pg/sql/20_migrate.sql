@@ -10,7 +10,8 @@
 CREATE TABLE dbcare.migrations (
     kind           text NOT NULL
         CONSTRAINT dbcare_migrations_kind_check CHECK (kind IN ('versioned', 'repeatable')),
-    version        text CONSTRAINT dbcare_migrations_version_key UNIQUE,
+    -- unique by the index below, not a UNIQUE constraint (see there)
+    version        text,
     version_text   text,
     name           text NOT NULL,
     script         text NOT NULL,
@@ -24,13 +25,19 @@ CREATE TABLE dbcare.migrations (
     registered_by  text,
     CONSTRAINT dbcare_migrations_check CHECK ((kind = 'versioned') = (version IS NOT NULL))
 );
+-- A unique index, not a UNIQUE constraint: an application's migration that
+-- sweeps pg_constraint for the UNIQUE constraints of its own table named
+-- "migrations" (by bare relname) and renames them unqualified would find
+-- this one too and fail. An index has no pg_constraint row; dbcare names no
+-- constraint anywhere (ON CONFLICT infers the index from its columns).
+CREATE UNIQUE INDEX dbcare_migrations_version_key ON dbcare.migrations (version);
 CREATE UNIQUE INDEX dbcare_migrations_repeatable ON dbcare.migrations (name) WHERE kind = 'repeatable';
 COMMENT ON TABLE dbcare.migrations IS 'dbcare: registered migrations (dbmigrate_add, dbmigrate_load)';
 
 CREATE TABLE dbcare.migrations_applied (
     kind        text NOT NULL CONSTRAINT dbcare_migrations_applied_kind_check
         CHECK (kind IN ('versioned', 'repeatable', 'baseline')),
-    version     text CONSTRAINT dbcare_migrations_applied_version_key UNIQUE,
+    version     text, -- unique by an index, as dbcare.migrations.version
     name        text NOT NULL,
     checksum    text,
     applied_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -39,6 +46,7 @@ CREATE TABLE dbcare.migrations_applied (
     -- NULL when not known (baselines): a different one now means "changed"
     down_checksum text
 );
+CREATE UNIQUE INDEX dbcare_migrations_applied_version_key ON dbcare.migrations_applied (version);
 CREATE UNIQUE INDEX dbcare_migrations_applied_repeatable ON dbcare.migrations_applied (name)
     WHERE kind = 'repeatable';
 COMMENT ON TABLE dbcare.migrations_applied IS 'dbcare: migrations applied now, with the checksum they were applied with';

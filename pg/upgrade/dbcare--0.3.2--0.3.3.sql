@@ -33,3 +33,11 @@ SELECT '', c.last_hash,
 ALTER EXTENSION dbcare DROP TABLE dbcare.audit_chain_0_3_2;
 DROP TABLE dbcare.audit_chain_0_3_2;
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_chain', '');
+
+-- dbcare.migrations(version) and dbcare.migrations_applied(version): unique
+-- indexes instead of UNIQUE constraints, so that a sweep of pg_constraint for
+-- the UNIQUE constraints of a user's own table "migrations" never finds them.
+ALTER TABLE dbcare.migrations DROP CONSTRAINT dbcare_migrations_version_key;
+CREATE UNIQUE INDEX dbcare_migrations_version_key ON dbcare.migrations (version);
+ALTER TABLE dbcare.migrations_applied DROP CONSTRAINT dbcare_migrations_applied_version_key;
+CREATE UNIQUE INDEX dbcare_migrations_applied_version_key ON dbcare.migrations_applied (version);

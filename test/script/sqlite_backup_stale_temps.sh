@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# A backup killed mid-way (kill -9) leaves its temporary copy
+# <path>.tmp-XXXXXX; the next backup, and prune, delete such leftovers
+# (issue 36, item 9) -- only dbcare's own: named as dbcare names them, of
+# this user, not another database's stamped copy, unwritten for longer than
+# 2 x backup.timeout_ms + 1 minute (a live copy is written more often) and
+# locked by no process. A fresh one (a backup that may still be running), a
+# locked one, a file that is not a database and another database's copy stay.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+bk="$work/backups"
+mkdir -p "$bk"
+db="$work/app.db"
+sqlite3 "$db" "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB);
+  INSERT INTO t (v) SELECT randomblob(400) FROM generate_series(1, 150000);" > /dev/null
+old() { touch -d '-2 hours' "$@"; }
+
+# the realistic leftover: a backup killed while it copies
+sqlite3 -cmd ".load $module" "$db" "SELECT dbbackup_create('$bk/killed.db');" > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 400); do
+  f=$(ls "$bk"/killed.db.tmp-* 2>/dev/null | head -1)
+  [ -n "$f" ] && [ "$(stat -c %s "$f")" -gt 1000000 ] && break
+  sleep 0.01
+done
+kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+leftover=$(ls "$bk"/killed.db.tmp-* 2>/dev/null | head -1)
+[ -n "$leftover" ] || fail "the killed backup left no temporary copy (it finished too soon?)"
+[ ! -e "$bk/killed.db" ] || fail "the killed backup was published"
+
+# fresh: may be a backup still running, kept
+q "SELECT dbbackup_create('$bk/b1.db');" > /dev/null
+[ -e "$leftover" ] || fail "a fresh temporary copy was deleted"
+
+# old: deleted by the next backup; strangers stay
+printf 'not a database' > "$bk/notes.tmp-abc123"
+cp "$leftover" "$bk/locked.db.tmp-LOCK01"
+sqlite3 "$work/other.db" "CREATE TABLE o (x)" > /dev/null
+db="$work/other.db" q "SELECT dbbackup_create('$bk/other.db');" > /dev/null
+cp "$bk/other.db" "$bk/other2.db.tmp-OTHER1"
+cp "$leftover" "$bk/near.db.tmp-Abc12"   # five letters: not mkstemp's name
+old "$leftover" "$bk/notes.tmp-abc123" "$bk/locked.db.tmp-LOCK01" "$bk/other2.db.tmp-OTHER1" "$bk/near.db.tmp-Abc12"
+"$py" -c "
+import fcntl, os, time
+f = open('$bk/locked.db.tmp-LOCK01', 'r+b'); fcntl.lockf(f, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, 1073741824)
+open('$work/locked', 'w').close()
+while not os.path.exists('$work/release'): time.sleep(0.05)
+" &
+locker=$!
+for _ in $(seq 100); do [ -e "$work/locked" ] && break; sleep 0.05; done
+q "SELECT dbbackup_create('$bk/b2.db');" > /dev/null
+[ ! -e "$leftover" ] || fail "the killed backup's leftover survived the next backup"
+for f in notes.tmp-abc123 locked.db.tmp-LOCK01 other2.db.tmp-OTHER1 near.db.tmp-Abc12; do
+  [ -e "$bk/$f" ] || fail "$f was deleted"
+done
+touch "$work/release"; wait $locker
+
+# prune deletes an old leftover too (once no one locks it)
+old "$bk/locked.db.tmp-LOCK01"
+q "SELECT dbbackup_prune(NULL, 30, true);" > /dev/null
+[ -e "$bk/locked.db.tmp-LOCK01" ] || fail "a dry run deleted"
+q "SELECT dbbackup_prune(NULL, 30, false);" > /dev/null
+[ ! -e "$bk/locked.db.tmp-LOCK01" ] || fail "prune left a stale temporary copy"
+[ -e "$bk/b1.db" ] && [ -e "$bk/b2.db" ] && [ -e "$bk/other2.db.tmp-OTHER1" ] || fail "prune deleted too much"
+echo ok
