@@ -24,6 +24,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include <ctype.h>
 
@@ -808,6 +809,7 @@ typedef struct query_args {
 	const dbc_value *params;
 	dbc_row_fn fn;
 	void *arg;
+	bool latest; /* run on the latest snapshot (query_latest) */
 } query_args;
 
 static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
@@ -879,7 +881,14 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	}
 	{
 		SPIPlanPtr plan = cached_plan_for(gs->sql, qa->nparam, types);
-		if (plan)
+		if (qa->latest && IsolationUsesXactSnapshot()) {
+			/* the transaction's snapshot predates what committed while a
+			 * lock was awaited: read as of now, read-only */
+			if (!plan && !(plan = SPI_prepare(gs->sql, qa->nparam, types)))
+				check_spi(SPI_result, gs->sql);
+			ret = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot,
+			                           true, false, 0);
+		} else if (plan)
 			ret = SPI_execute_plan(plan, values, nulls, false, 0);
 		else
 			ret = SPI_execute_with_args(gs->sql, qa->nparam, types, values, nulls, false, 0);
@@ -955,7 +964,16 @@ static int pg_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *
 {
 	pgdbc_call *call = ctx->host_data;
 	guard_state gs = {sql, 0, NULL};
-	query_args qa = {nparam, params, fn, arg};
+	query_args qa = {nparam, params, fn, arg, false};
+	return run_guarded(call, &gs, query_body, &qa);
+}
+
+static int pg_query_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                           dbc_row_fn fn, void *arg)
+{
+	pgdbc_call *call = ctx->host_data;
+	guard_state gs = {sql, 0, NULL};
+	query_args qa = {nparam, params, fn, arg, true};
 	return run_guarded(call, &gs, query_body, &qa);
 }
 
@@ -1101,6 +1119,7 @@ const dbc_host pgdbc_host = {
 	.read_schema = read_schema_pinned,
 	.exec = pg_exec,
 	.query = pg_query,
+	.query_latest = pg_query_latest,
 	.savepoint = pg_savepoint,
 	.release = pg_release,
 	.rollback = pg_rollback,

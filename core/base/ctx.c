@@ -488,16 +488,32 @@ static int take_first_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
-                   char **out, bool *found)
+static int query_text_with(dbc_ctx *ctx,
+                           int (*query)(dbc_ctx *, const char *, int, const dbc_value *,
+                                        dbc_row_fn, void *),
+                           const char *sql, int nparam, const dbc_value *params, char **out,
+                           bool *found)
 {
 	first_text ft = {NULL, false};
-	if (ctx->host->query(ctx, sql, nparam, params, take_first_text, &ft) != DBC_OK)
+	if (query(ctx, sql, nparam, params, take_first_text, &ft) != DBC_OK)
 		return DBC_ERROR;
 	*out = ft.text;
 	if (found)
 		*found = ft.found;
 	return DBC_OK;
+}
+
+int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                   char **out, bool *found)
+{
+	return query_text_with(ctx, ctx->host->query, sql, nparam, params, out, found);
+}
+
+int dbc_query_text_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                          char **out, bool *found)
+{
+	return query_text_with(ctx, ctx->host->query_latest ? ctx->host->query_latest : ctx->host->query,
+	                       sql, nparam, params, out, found);
 }
 
 int dbc_book_ensure_part(dbc_ctx *ctx, const char *part)

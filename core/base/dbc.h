@@ -235,6 +235,13 @@ typedef struct dbc_host {
 	 * (fn may be NULL for statements whose rows do not matter). */
 	int (*query)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
 	             dbc_row_fn fn, void *arg);
+	/* As query, but reads what is committed now, even in a transaction
+	 * that keeps one snapshot (REPEATABLE READ): for a check that must see
+	 * the catalog as it is once a lock is held (code the owner committed
+	 * while the call waited). NULL where every statement already sees the
+	 * latest commits under its lock (SQLite: one writer at a time). */
+	int (*query_latest)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+	                    dbc_row_fn fn, void *arg);
 	/* Runs one statement, prepared once, for each of nrows rows of nparam
 	 * parameters (params holds them row after row); rows it returns are
 	 * dropped. NULL where one set-based statement fed by a JSON array is the
@@ -482,6 +489,9 @@ int dbc_rows_add(dbc_rows *rows, const dbc_value *row);
  * the arena (NULL when no row or SQL NULL); *found tells which. */
 int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                    char **out, bool *found);
+/* dbc_query_text through the host's query_latest where it has one. */
+int dbc_query_text_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                          char **out, bool *found);
 
 /* host->book_ensure_part(ctx, part) where the host makes part's tables on
  * first use, host->book_ensure(ctx) otherwise. */

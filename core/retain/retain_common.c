@@ -85,7 +85,9 @@ int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char
 	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(name), dbc_text(event)};
 	char *code = NULL;
 	bool any = false;
-	if (dbc_query_text(ctx, eng->owner_code_sql, 3, v, &code, &any) != DBC_OK)
+	/* read past a REPEATABLE READ snapshot: code committed while the lock
+	 * was awaited runs in the write that follows, so the check must see it */
+	if (dbc_query_text_latest(ctx, eng->owner_code_sql, 3, v, &code, &any) != DBC_OK)
 		return DBC_ERROR;
 	if (!any)
 		return DBC_OK;

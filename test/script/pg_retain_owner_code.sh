@@ -201,6 +201,20 @@ grep -q 'would run trigger esc of mal.race' "$work/race1" || fail "race, apply: 
 [ "$(super)" = f ] || fail "a trigger committed during dbretain_apply made its owner a superuser"
 [ "$(q -c "SELECT count(*) FROM mal.race")" = 2000 ] || fail "dbretain_apply deleted rows"
 s "DROP TRIGGER esc ON mal.race;" >/dev/null
+# The same under REPEATABLE READ: the caller's snapshot is taken before the
+# owner commits, so the check must read the catalog past it (as the write
+# that follows would run the trigger).
+s "BEGIN; CREATE TRIGGER esc BEFORE DELETE ON mal.race FOR EACH ROW EXECUTE FUNCTION mal.esc();" >/dev/null
+q -c "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SELECT count(*) FROM mal.race" \
+  -c "SELECT * FROM dbretain_apply('race', 100)" -c "COMMIT" > "$work/race_rr" 2>&1 &
+call=$!
+waiting
+s "COMMIT;" >/dev/null
+wait "$call" && fail "dbretain_apply under REPEATABLE READ ran past a trigger committed while it waited: $(cat "$work/race_rr")"
+grep -q 'would run trigger esc of mal.race' "$work/race_rr" || fail "race, repeatable read: $(cat "$work/race_rr")"
+[ "$(super)" = f ] || fail "a trigger committed during a REPEATABLE READ call made its owner a superuser"
+[ "$(q -c "SELECT count(*) FROM mal.race")" = 2000 ] || fail "dbretain_apply under REPEATABLE READ deleted rows"
+s "DROP TRIGGER esc ON mal.race;" >/dev/null
 q -c "SELECT dbcare_set('retain.batch_size', '500')" -c "SELECT dbcare_set('retain.sleep_ms', '1500')" >/dev/null
 q -c "CALL dbretain_run('race')" > "$work/race2" 2>&1 &
 call=$!
