@@ -121,9 +121,6 @@ listen_addresses = ''
 port = $PORT
 unix_socket_directories = '$SOCK'
 shared_preload_libraries = 'pg_stat_statements'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
 "${AS_PG[@]}" "$PBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 2>&1 || fail_setup "the cluster did not start"
 STARTED=1
@@ -131,6 +128,31 @@ STARTED=1
 export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
 unset PGDATABASE PGPASSWORD PGSERVICE
 psql_q() { PGOPTIONS="-c client_min_messages=warning" "$PBIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+# Stock settings: dbcare is tested as users run it. Besides what initdb
+# writes, the configuration holds the four lines above (where to listen, and
+# pg_stat_statements, which the health report reads); every other setting
+# (memory, planner, JIT, durability) is PostgreSQL's default, and JIT is
+# really there. A test that studies a setting SETs it itself. So a later edit
+# cannot quietly tune the cluster the tests run on.
+STOCK_SQL="SELECT coalesce(string_agg(name || '=' || setting, ', ' ORDER BY name), '')
+  FROM pg_catalog.pg_settings
+ WHERE (source NOT IN ('default', 'override', 'client', 'environment variable')
+        AND name NOT IN ('listen_addresses', 'port', 'unix_socket_directories',
+                         'shared_preload_libraries', 'client_min_messages',
+                         -- what initdb writes
+                         'max_connections', 'shared_buffers', 'dynamic_shared_memory_type',
+                         'max_wal_size', 'min_wal_size', 'log_timezone', 'DateStyle',
+                         'TimeZone', 'lc_messages', 'lc_monetary', 'lc_numeric', 'lc_time',
+                         'default_text_search_config'))
+    OR (name IN ('work_mem', 'maintenance_work_mem', 'jit', 'jit_above_cost',
+                 'jit_inline_above_cost', 'jit_optimize_above_cost', 'fsync',
+                 'synchronous_commit', 'full_page_writes')
+        AND setting IS DISTINCT FROM boot_val)"
+tuned=$(psql_q -d postgres -c "$STOCK_SQL") || fail_setup "cannot read pg_settings"
+[ -z "$tuned" ] || fail_setup "the test cluster is not stock: $tuned"
+[ "$(psql_q -d postgres -c "SELECT current_setting('work_mem') || ' ' || current_setting('jit') || ' ' || pg_jit_available()")" = "4MB on true" ] ||
+	fail_setup "the test cluster has no stock work_mem and working JIT (is llvmjit installed?)"
 
 # The server must report the private tree, and offer our build of dbcare.
 [ "$(psql_q -d postgres -c "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'")" = "$PLIB" ] ||
