@@ -130,7 +130,7 @@ static void map_columns(pgdbc_audit_writer *w)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
 			                errmsg("dbcare: dbcare.audit_log has no column \"%s\"",
 			                       log_columns[c]),
-			                errhint("Reinstall or upgrade the dbcare extension.")));
+			                errhint("ALTER EXTENSION dbcare UPDATE;")));
 	}
 }
 

@@ -135,8 +135,17 @@ void pgdbc_refuse_changes_when_read_only(FunctionCallInfo fcinfo);
  * missing; NULL for every other error. */
 char *pgdbc_grant_hint(const char *sqlstate, const char *message);
 
-/* Starts a call: pgdbc_refuse_changes_when_read_only, own memory context,
- * SPI_connect, dbc_ctx_init with pgdbc_host. */
+/* pg/objects_version.c: raises 55000 "dbcare: the dbcare objects in this
+ * database are version X, the library is Y" (hint: ALTER EXTENSION dbcare
+ * UPDATE;) when pg_extension says another version than DBC_VERSION, except
+ * while a script of CREATE / ALTER EXTENSION dbcare runs. One catalog lookup
+ * per statement. pgdbc_begin calls it; what it leaves unchecked, and why,
+ * is said there. */
+void pgdbc_require_current_objects(void);
+
+/* Starts a call: pgdbc_refuse_changes_when_read_only,
+ * pgdbc_require_current_objects, own memory context, SPI_connect,
+ * dbc_ctx_init with pgdbc_host. */
 void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo);
 /* Starts a call of a function that runs no SQL and changes nothing (the
  * IMMUTABLE dbjson_* validators, called once a row by a CHECK): the same

@@ -214,6 +214,8 @@ void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 {
 	/* first of all, before any argument is looked at (pg/readonly.c) */
 	pgdbc_refuse_changes_when_read_only(fcinfo);
+	/* then whether the objects are the ones this library reads and writes */
+	pgdbc_require_current_objects();
 	begin_call(call, fcinfo, true);
 }
 

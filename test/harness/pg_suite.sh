@@ -6,6 +6,17 @@
 # Results go to "$DBC_RESULTS" as "PASS <suite>/<name>" / "FAIL <suite>/<name>"
 # lines. Environment: PG_CONFIG (default pg_config), DBC_KEEP=1 keeps the temp
 # directory for inspection, TMPDIR as usual.
+#
+# Other suites run their tests on the same machinery (test/harness/
+# pg_asan_suite.sh): DBC_PG_TAG prefixes every result name ("pg_asan/") and
+# the output directories; DBC_PG_MODULE is a dbcare.so installed in place of
+# the one `make install` built; DBC_PG_SERVER_ENV holds NAME=VALUE words put
+# into the postmaster's environment (so into every backend's); DBC_PG_FILTER
+# is a regex of test names ("suite/name") to run, like DBC_ONLY, and
+# DBC_PG_EXCLUDE one of names to leave out.
+# Whatever the suite, a server process that died by a signal fails it (the
+# server log's "terminated by signal"), SIGKILL excepted: the crash tests
+# send it on purpose.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,16 +24,23 @@ cd "$ROOT" || exit 2
 
 RESULTS=${DBC_RESULTS:-$(mktemp "${TMPDIR:-/tmp}/dbcare-results.XXXXXX")}
 PG_CONFIG=${PG_CONFIG:-pg_config}
+TAG=${DBC_PG_TAG:-}
 BUILD=$ROOT/build
-REGRESS_OUT=$BUILD/regress
-TAP_OUT=$BUILD/pgtap
+REGRESS_OUT=$BUILD/${TAG}regress
+TAP_OUT=$BUILD/${TAG}pgtap
+read -r -a SERVER_ENV <<<"${DBC_PG_SERVER_ENV:-}"
 
 FAILED=0
 # DBC_ONLY=REGEX runs only the tests whose "suite/name" matches (while working
 # on one part); unset, every test runs.
-selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
+selected() {
+	{ [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; } &&
+		{ [ -z "${DBC_PG_FILTER:-}" ] || [[ "$1" =~ $DBC_PG_FILTER ]]; } &&
+		{ [ -z "${DBC_PG_EXCLUDE:-}" ] || ! [[ "$1" =~ $DBC_PG_EXCLUDE ]]; }
+}
 DBC_LAST_NS=$(date +%s%N)
 record() {
+	set -- "$1" "$TAG$2"
 	echo "$1 $2" >>"$RESULTS"
 	# The seconds since the previous result: what each test costs the suite.
 	local now
@@ -105,6 +123,9 @@ make -s --no-print-directory PG_CONFIG="$PG_CONFIG" install DESTDIR="$TREE" >"$T
 # The private pg_config reports the relocated paths postgres will use.
 [ "$("$PBIN/pg_config" --pkglibdir)" = "$PLIB" ] && [ "$("$PBIN/pg_config" --sharedir)" = "$PSHARE" ] ||
 	fail_setup "the private installation does not relocate (pg_config says $("$PBIN/pg_config" --pkglibdir))"
+if [ -n "${DBC_PG_MODULE:-}" ]; then
+	install -m 755 "$DBC_PG_MODULE" "$PLIB/dbcare.so" || fail_setup "cannot install $DBC_PG_MODULE"
+fi
 [ -f "$PLIB/dbcare.so" ] && [ -f "$PSHARE/extension/dbcare.control" ] ||
 	fail_setup "dbcare was not installed into the private tree"
 
@@ -121,16 +142,39 @@ listen_addresses = ''
 port = $PORT
 unix_socket_directories = '$SOCK'
 shared_preload_libraries = 'pg_stat_statements'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
-"${AS_PG[@]}" "$PBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 2>&1 || fail_setup "the cluster did not start"
+"${AS_PG[@]}" env "${SERVER_ENV[@]}" "$PBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 2>&1 ||
+	fail_setup "the cluster did not start"
 STARTED=1
 
 export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
 unset PGDATABASE PGPASSWORD PGSERVICE
 psql_q() { PGOPTIONS="-c client_min_messages=warning" "$PBIN/psql" -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+# Stock settings: dbcare is tested as users run it. Besides what initdb
+# writes, the configuration holds the four lines above (where to listen, and
+# pg_stat_statements, which the health report reads); every other setting
+# (memory, planner, JIT, durability) is PostgreSQL's default, and JIT is
+# really there. A test that studies a setting SETs it itself. So a later edit
+# cannot quietly tune the cluster the tests run on.
+STOCK_SQL="SELECT coalesce(string_agg(name || '=' || setting, ', ' ORDER BY name), '')
+  FROM pg_catalog.pg_settings
+ WHERE (source NOT IN ('default', 'override', 'client', 'environment variable')
+        AND name NOT IN ('listen_addresses', 'port', 'unix_socket_directories',
+                         'shared_preload_libraries', 'client_min_messages',
+                         -- what initdb writes
+                         'max_connections', 'shared_buffers', 'dynamic_shared_memory_type',
+                         'max_wal_size', 'min_wal_size', 'log_timezone', 'DateStyle',
+                         'TimeZone', 'lc_messages', 'lc_monetary', 'lc_numeric', 'lc_time',
+                         'default_text_search_config'))
+    OR (name IN ('work_mem', 'maintenance_work_mem', 'jit', 'jit_above_cost',
+                 'jit_inline_above_cost', 'jit_optimize_above_cost', 'fsync',
+                 'synchronous_commit', 'full_page_writes')
+        AND setting IS DISTINCT FROM boot_val)"
+tuned=$(psql_q -d postgres -c "$STOCK_SQL") || fail_setup "cannot read pg_settings"
+[ -z "$tuned" ] || fail_setup "the test cluster is not stock: $tuned"
+[ "$(psql_q -d postgres -c "SELECT current_setting('work_mem') || ' ' || current_setting('jit') || ' ' || pg_jit_available()")" = "4MB on true" ] ||
+	fail_setup "the test cluster has no stock work_mem and working JIT (is llvmjit installed?)"
 
 # The server must report the private tree, and offer our build of dbcare.
 [ "$(psql_q -d postgres -c "SELECT setting FROM pg_config WHERE name = 'PKGLIBDIR'")" = "$PLIB" ] ||
@@ -196,5 +240,12 @@ for script in test/script/pg_*.sh; do
 		tail -n 40 "$TMP/$name.log"
 	fi
 done
+
+# --- 6. the server log: no process may have died by a signal but SIGKILL
+if grep -E 'terminated by signal ([0-8]|1[0-9]|[2-9][0-9])\b' "$LOG" >"$TMP/signals.txt"; then
+	record FAIL "server_log/signals"
+	cat "$TMP/signals.txt"
+	grep -B2 -A8 -E 'terminated by signal ([0-8]|1[0-9]|[2-9][0-9])\b' "$LOG" | head -n 60
+fi
 
 [ "$FAILED" = 0 ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of dbcare and ends with one line "N passed, N failed".
-# DBC_SUITES selects suites (default: "unit sqlite pg asan valgrind fuzz"). Each suite appends
+# DBC_SUITES selects suites (default: "unit sqlite pg pg_asan asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
 set -u
 cd "$(dirname "$0")/../.."
@@ -9,7 +9,7 @@ export DBC_RESULTS
 DBC_RESULTS=$(mktemp)
 trap 'rm -f "$DBC_RESULTS"' EXIT
 
-for suite in ${DBC_SUITES:-unit sqlite pg asan valgrind fuzz}; do
+for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
   script="test/harness/${suite}_suite.sh"
   echo "== suite: $suite"
   if [ ! -x "$script" ]; then

@@ -14,8 +14,8 @@ owner=$(stat -c %U "$PGHOST/.s.PGSQL.$PGPORT")
 as_owner=()
 [ "$(id -un)" = "$owner" ] || [ "$(id -u)" != 0 ] || as_owner=(runuser -u "$owner" --)
 
-# The test cluster runs with synchronous_commit = off, and a crash loses
-# commits still in the WAL buffers: the setup must be durable before the kill.
+# With synchronous_commit = off a crash loses commits still in the WAL
+# buffers: whatever the cluster says, the setup is durable before the kill.
 export PGOPTIONS="${PGOPTIONS:-} -c synchronous_commit=on"
 
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
