@@ -32,6 +32,9 @@ allowed=(
   # the schema cache's key (catalog pages, settings array): version-gated
   "pg/schema_cache.c:storage/bufmgr.h"
   "pg/schema_cache.c:utils/guc_tables.h"
+  # the caller's search_path, saved by the function's own SET, resolves an
+  # unqualified table name as PostgreSQL would: version-gated, correctness
+  "pg/name_path.c:utils/guc_tables.h"
   # MyProc->lxid names the transaction a constraint-check scope belongs to;
   # correctness, not speed
   "pg/check_scope.c:storage/proc.h"
