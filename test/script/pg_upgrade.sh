@@ -66,11 +66,13 @@ SQL
 describe ${db}_fresh > "$work/fresh.txt"
 
 current=$("$B/psql" -X -q -At -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")
-as_this_build() { # SQL: run over the older objects, which pg_extension names as current meanwhile
-  local old
+as_this_build() { # SQL...: run over the older objects, which pg_extension names as current
+  # meanwhile; prints what the statements return
+  local old args=()
   old=$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")
-  q -c "BEGIN" -c "UPDATE pg_extension SET extversion = '$current' WHERE extname = 'dbcare'" -c "$1" \
-    -c "UPDATE pg_extension SET extversion = '$old' WHERE extname = 'dbcare'" -c "COMMIT" > /dev/null
+  for sql in "$@"; do args+=(-c "$sql"); done
+  q -c "BEGIN" -c "UPDATE pg_extension SET extversion = '$current' WHERE extname = 'dbcare'" "${args[@]}" \
+    -c "UPDATE pg_extension SET extversion = '$old' WHERE extname = 'dbcare'" -c "COMMIT"
 }
 
 upgrade_from() { # fixture version [audited]
@@ -87,23 +89,23 @@ upgrade_from() { # fixture version [audited]
     # This build refuses to run over older objects (pg/objects_version.c):
     # the registration the older library made is made by this one, with the
     # catalog naming this build's version for that one statement.
-    as_this_build "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')"
+    as_this_build "SELECT dbmigrate_add('1', 'one', E'CREATE TABLE t1 (id int);\r\n', E'\uFEFFDROP TABLE t1;\r\n \t')" > /dev/null
   fi
   if [ "${3:-}" = audited ]; then
     # entries written before the upgrade (by this build's trigger, into the
     # log's earlier layout): the upgrade gives them their row hashes
     q -c "CREATE SCHEMA app" -c "CREATE TABLE app.acct (id int PRIMARY KEY, plan text)" > /dev/null
-    as_this_build "SELECT dbaudit_enable('app.acct')"
+    as_this_build "SELECT dbaudit_enable('app.acct')" > /dev/null
     q -c "INSERT INTO app.acct SELECT g, 'free' FROM generate_series(1, 50) g" \
       -c "UPDATE app.acct SET plan = 'pro' WHERE id = 7" > /dev/null
     # chained entries written before the upgrade (this build links them into
     # the log's one chain while the old head table is there) stay verifiable
-    q -c "CREATE TABLE app.ledger (id int PRIMARY KEY, amount int)" \
-      -c "SELECT dbaudit_enable('app.ledger', '{\"hash_chain\": true}')" \
-      -c "INSERT INTO app.ledger SELECT g, g FROM generate_series(1, 5) g" \
+    q -c "CREATE TABLE app.ledger (id int PRIMARY KEY, amount int)" > /dev/null
+    as_this_build "SELECT dbaudit_enable('app.ledger', '{\"hash_chain\": true}')" > /dev/null
+    q -c "INSERT INTO app.ledger SELECT g, g FROM generate_series(1, 5) g" \
       -c "UPDATE app.ledger SET amount = 0 WHERE id = 2" > /dev/null
-    [ "$(q -c "SELECT count(*) || ' ' || count(broken_id) FROM dbaudit_verify()")" = "1 0" ] ||
-      fail "$1: verify before the upgrade: $(q -c "SELECT * FROM dbaudit_verify()")"
+    [ "$(as_this_build "SELECT count(*) || ' ' || count(broken_id) FROM dbaudit_verify()")" = "1 0" ] ||
+      fail "$1: verify before the upgrade: $(as_this_build "SELECT * FROM dbaudit_verify()")"
   fi
   q -c "ALTER EXTENSION dbcare UPDATE"
   describe $db > "$work/upgraded.txt"
