@@ -101,6 +101,10 @@ for col in d j; do
   [ "$(s "SELECT dbjson_valid($col, '$schema') FROM mid;")" = t ] || fail "the $col document is not valid"
   grew=$(( $(hwm) - before ))
   echo "memory ($col): document $size bytes, peak grew $grew bytes"
-  [ "$grew" -le $((6 * size)) ] || fail "the peak grew $((grew / size)) times the document ($col)"
+  # The bound is the plain module's; under AddressSanitizer (the pg_asan
+  # suite runs this test too) every allocation carries redzones and freed
+  # memory is held in quarantine, so only the figure is printed there.
+  [ "${DBC_PG_TAG:-}" = pg_asan/ ] ||
+    [ "$grew" -le $((6 * size)) ] || fail "the peak grew $((grew / size)) times the document ($col)"
 done
 echo ok
