@@ -480,9 +480,8 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		               show(r, inst));
 	/* the stack, not a count of levels, bounds the recursion: a document
 	 * nested as deep as the engine's JSON accepts is evaluated as deep */
-	char mark;
-	uintptr_t used = r->stack_base > (uintptr_t)&mark ? r->stack_base - (uintptr_t)&mark
-	                                                   : (uintptr_t)&mark - r->stack_base;
+	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
+	uintptr_t used = r->stack_base > frame ? r->stack_base - frame : frame - r->stack_base;
 	if (used > JS_STACK_BYTES) {
 		dbc_error(r->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "the schema's evaluation nests too deep (%d levels; a $ref loop, or a "
@@ -566,10 +565,12 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
 		*nerrors = 0;
 	}
 	js_errors errs = {.max = max_errors > 0 ? max_errors : 1};
-	char base;
+	/* frame addresses, not a local's: a sanitizer that moves addressed
+	 * locals to a heap "fake stack" (use-after-return detection) leaves
+	 * frame addresses on the real stack */
 	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL,
 	            .next_check = JS_STEPS_BETWEEN_CHECKS, .doc = inst,
-	            .stack_base = (uintptr_t)&base};
+	            .stack_base = (uintptr_t)__builtin_frame_address(0)};
 	*valid = eval(&r, s->root, inst, NULL, NULL, NULL, NULL);
 	if (ctx->failed) {
 		*valid = false;
