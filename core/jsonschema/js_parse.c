@@ -58,24 +58,6 @@ static bool refuse(parser *ps)
 	return false;
 }
 
-static int hex4(const char *s)
-{
-	int v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
 /* Bytes readable at q, up to 4 (a UTF-8 sequence's most): the text ends
  * at its NUL. */
 static size_t avail(const unsigned char *q)
@@ -84,30 +66,6 @@ static size_t avail(const unsigned char *q)
 	while (n < 4 && q[n])
 		n++;
 	return n;
-}
-
-static size_t put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
 }
 
 /* The string at ps->p (its opening quote), decoded into the allocator:
@@ -187,24 +145,12 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 		case 'r': ps->scratch[n++] = '\r'; break;
 		case 't': ps->scratch[n++] = '\t'; break;
 		case 'u': {
-			if (end - q < 4)
-				return refuse(ps);
-			int cp = hex4((const char *)q);
-			if (cp < 0)
-				return refuse(ps);
-			q += 4;
-			if (cp >= 0xDC00 && cp <= 0xDFFF)
-				return refuse(ps); /* a low surrogate alone */
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (end - q < 6 || q[0] != '\\' || q[1] != 'u')
-					return refuse(ps);
-				int lo = hex4((const char *)q + 2);
-				if (lo < 0xDC00 || lo > 0xDFFF)
-					return refuse(ps);
-				q += 6;
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			}
-			n += put_utf8(ps->scratch + n, (unsigned)cp);
+			uint32_t cp;
+			int took = dbc_json_unicode_escape((const char *)q, &cp);
+			if (took == 0 || end - q < took)
+				return refuse(ps); /* not hex, or a surrogate alone */
+			q += took;
+			n += dbc_utf8_put(ps->scratch + n, cp);
 			break;
 		}
 		default:
