@@ -203,6 +203,19 @@ static js_val *number(parser *ps)
 			q++;
 	}
 	ps->p = q;
+	/* the token alone, NUL-ended: strtoll/strtod must not look at the rest
+	 * of the document (a checking strtod reads to the text's end, which
+	 * made reading a long array quadratic) */
+	char small[64];
+	size_t len = (size_t)(q - t);
+	char *tok = small;
+	if (len < sizeof small) {
+		memcpy(small, t, len);
+		small[len] = '\0';
+	} else if (!(tok = dbc_strndup(ps->ctx, t, len))) {
+		return NULL;
+	}
+	t = tok;
 	if (integer) {
 		errno = 0;
 		long long i = strtoll(t, NULL, 10);
