@@ -208,8 +208,14 @@ static int run_command_line(int argc, char **argv)
 			o.dry_run = true;
 		else if (strcmp(d->name, "exit-code") == 0)
 			o.exit_code = true;
-		else if (strcmp(d->name, "mode") == 0)
+		else if (strcmp(d->name, "mode") == 0) {
+			/* the health modes (maintain plans by them too): checked
+			 * here, so a typo is a usage error before any connection */
+			if (strcmp(val, "quick") != 0 && strcmp(val, "standard") != 0 &&
+			    strcmp(val, "full") != 0)
+				return usage_error("--mode is quick, standard or full, not \"%s\"", val);
 			o.mode = val;
+		}
 		else if (strcmp(d->name, "fail-on") == 0) {
 			if (strcmp(val, "warning") != 0 && strcmp(val, "critical") != 0)
 				return usage_error("--fail-on is warning or critical, not \"%s\"", val);
