@@ -88,6 +88,13 @@ typedef struct cli_command {
 extern const cli_command cli_commands[];
 const cli_command *cli_find_command(const char *name);
 
+/* Help (help.c): the command list, one command's help with its examples,
+ * `dbcare help TOPIC` (a command or a topic; returns the exit code). */
+void cli_usage(FILE *f);
+void cli_help_command(FILE *f, const cli_command *c);
+int cli_help_topic(const char *topic);
+void cli_print_version(void);
+
 /* Commands (cmd_*.c). */
 int cmd_status(cli_db *, cli_opts *);
 int cmd_migrate(cli_db *, cli_opts *);

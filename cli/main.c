@@ -35,19 +35,6 @@ static const option_def options[] = {
     {"attach", OPT_ATTACH, true},
     {NULL, 0, false}};
 
-static void usage(FILE *f)
-{
-	fputs("usage: dbcare COMMAND [ARGS] [--db URL]... [options]\n\ncommands:\n", f);
-	for (const cli_command *c = cli_commands; c->name; c++)
-		fprintf(f, "  %-10s %-28s %s\n", c->name, c->usage, c->summary);
-	fputs("\nconnection: --db URL (repeatable; postgres://, postgresql://, a libpq conninfo\n"
-	      "  string, sqlite:PATH or a path; a glob such as sqlite:tenants/*.db), else\n"
-	      "  DATABASE_URL; --module PATH (SQLite module), --install (CREATE EXTENSION)\n"
-	      "output: --json, --format table|json|plain, --quiet; fleets: --jobs N\n"
-	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans, lint)\n",
-	      f);
-}
-
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("dbcare: ", stderr);
@@ -138,7 +125,7 @@ static int run_command_line(int argc, char **argv)
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
 	unsigned given = 0;
-	bool json = false, help = false, only_args = false;
+	bool json = false, help = false, only_args = false, show_version = false;
 	o.args = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_names = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_paths = calloc((size_t)argc + 1, sizeof(char *));
@@ -160,6 +147,11 @@ static int run_command_line(int argc, char **argv)
 		}
 		if (strcmp(a, "-h") == 0)
 			a = "--help";
+		/* --version: dbcare's own, except after lint (lint --version V) */
+		if (strcmp(a, "--version") == 0 && !(cmd_name && strcmp(cmd_name, "lint") == 0)) {
+			show_version = true;
+			continue;
+		}
 		if (strncmp(a, "--", 2) != 0)
 			return usage_error("unknown option \"%s\"", a);
 		const char *name = a + 2, *eq = strchr(name, '=');
@@ -262,13 +254,26 @@ static int run_command_line(int argc, char **argv)
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}
-	if (help || !cmd_name || strcmp(cmd_name, "help") == 0) {
-		usage(help || cmd_name ? stdout : stderr);
-		return help || cmd_name ? CLI_OK : CLI_USAGE;
+	if (show_version || (cmd_name && strcmp(cmd_name, "version") == 0)) {
+		cli_print_version();
+		return CLI_OK;
+	}
+	if (cmd_name && strcmp(cmd_name, "help") == 0) {
+		if (o.nargs > 1)
+			return usage_error("help takes one command or topic, not \"%s\"", o.args[1]);
+		return cli_help_topic(o.nargs ? o.args[0] : NULL);
+	}
+	if (!cmd_name) {
+		cli_usage(help ? stdout : stderr);
+		return help ? CLI_OK : CLI_USAGE;
 	}
 	const cli_command *cmd = cli_find_command(cmd_name);
 	if (!cmd)
 		return usage_error("unknown command \"%s\"", cmd_name);
+	if (help) {
+		cli_help_command(stdout, cmd);
+		return CLI_OK;
+	}
 	unsigned refused = given & ~cmd->options;
 	for (const option_def *d = options; refused && d->name; d++)
 		if (d->bit & refused) {
@@ -278,7 +283,8 @@ static int run_command_line(int argc, char **argv)
 			return usage_error(msg, d->name);
 		}
 	if (o.nargs < cmd->min_args || o.nargs > cmd->max_args) {
-		fprintf(stderr, "dbcare: usage: dbcare %s %s\n", cmd->name, cmd->usage);
+		fprintf(stderr, "dbcare: usage: dbcare %s %s\nrun dbcare %s --help for its options\n",
+		        cmd->name, cmd->usage, cmd->name);
 		return CLI_USAGE;
 	}
 	o.out.format = json ? CLI_FMT_JSON : CLI_FMT_TABLE;

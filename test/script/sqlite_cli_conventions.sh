@@ -18,4 +18,26 @@ done
 [ ! -e missing.db ] || fail "a bad option value created the database"
 echo ok
 
+# --- --version and version; each command's own help, with examples; help
+# TOPIC; no line of any help wider than 80 columns
+run 0 --version; [ "$(cat out)" = "dbcare $("$py" -c "import json; print(json.load(open('$root/META.json'))['version'])")" ] ||
+  fail "--version printed $(cat out)"
+cp out version.out
+run 0 version; cmp -s out version.out || fail "version differs from --version"
+run 0 --help; cp out help.out
+cmds=$(sed -n 's/^  \([a-z]*\) .*/\1/p' help.out | grep -v '^help$\|^version$')
+[ "$(echo "$cmds" | wc -l)" -ge 20 ] || fail "the command list is short: $cmds"
+for c in $cmds; do
+  run 0 "$c" --help; has "usage: dbcare $c" out; has "examples:" out
+  ! cmp -s out help.out || fail "$c --help printed the global usage"
+  awk -v c="$c" 'length > 80 { print "FAIL: " c " --help line wider than 80: " $0; bad=1 } END { exit bad }' out
+  cp out "h_$c"; run 0 help "$c"; cmp -s out "h_$c" || fail "help $c differs from $c --help"
+done
+run 0 status -h; has "usage: dbcare status" out; has "--exit-code" out
+run 0 lint --version 2 --help; has "usage: dbcare lint" out
+for t in connecting output exit-codes environment; do run 0 help "$t"; [ -s out ] || fail "help $t is empty"; done
+run 2 help no-such-topic; has 'no help on "no-such-topic"' err
+awk 'length > 80 { print "FAIL: --help line wider than 80: " $0; bad=1 } END { exit bad }' help.out
+# lint's own --version V still works after the command
+run 2 lint --db sqlite:missing.db --version; has "needs a value" err
 echo ok

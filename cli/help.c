@@ -1,0 +1,178 @@
+/*
+ * help.c — what `dbcare --help`, `dbcare COMMAND --help` and `dbcare help
+ * TOPIC` print, and `dbcare --version`. Every line fits 80 columns (a test
+ * reads them all): the command list shows names and summaries only, and
+ * each command's usage line stands on a line of its own in its own help.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+/* The options a command may take (cli_command.options bits), as its help
+ * lists them. */
+static const struct {
+	unsigned bit;
+	const char *spelling, *text;
+} option_help[] = {
+    {OPT_DIR, "-d, --dir D", "the migrations folder (default migrations/)"},
+    {OPT_TO, "--to V", "stop at version V"},
+    {OPT_STEPS, "--steps N", "roll back the N newest applied versions"},
+    {OPT_DRY_RUN, "--dry-run", "show the plan, change nothing"},
+    {OPT_EXIT_CODE, "--exit-code", "exit 1 while migrations are pending"},
+    {OPT_MODE, "--mode M", "quick, standard (default) or full"},
+    {OPT_FAIL_ON, "--fail-on L", "warning or critical: exit 3 from that level on"},
+    {OPT_DELETE, "--delete", "delete the orphans found (all or nothing)"},
+    {OPT_TIMEOUT, "--timeout T", "give up after T (60s, 2m, 500ms; default 60s)"},
+    {OPT_FORMAT_PROM, "--format prometheus", "the metrics in Prometheus' text format"},
+    {OPT_VERSION, "--version V", "one pending version only"},
+    {OPT_INCLUDE, "--include LIST", "safety classes or actions to run too"},
+    {OPT_POLICY, "--policy P", "one retention policy (default: all)"},
+    {OPT_BUDGET, "--budget T", "stop after T (default 60s)"},
+    {OPT_SLEEP_MS, "--sleep-ms N", "pause between batches (default 0)"},
+    {OPT_KEEP, "--keep N", "keep the N newest backups"},
+    {OPT_DAYS, "--days D", "keep backups younger than D days"},
+    {OPT_APPLY, "--apply", "delete (without it: a dry run)"},
+    {OPT_ATTACH, "--attach NAME=PATH", "ATTACH a SQLite file first (repeatable)"},
+    {0, NULL, NULL}};
+
+/* Examples per command: one command line each, run from a project folder. */
+static const struct {
+	const char *command, *examples;
+} examples[] = {
+    {"wait", "dbcare wait --timeout 30s --db postgres://app@db/app && dbcare migrate\n"},
+    {"status", "dbcare status --db sqlite:app.db\n"
+               "dbcare status --exit-code || echo \"migrations pending\"\n"},
+    {"migrate", "dbcare migrate --db sqlite:app.db\n"
+                "dbcare migrate --to 3 --dry-run --db postgres://app@db/app\n"},
+    {"rollback", "dbcare rollback --db sqlite:app.db            # the newest\n"
+                 "dbcare rollback --steps 2 --db sqlite:app.db\n"},
+    {"verify", "dbcare verify --db sqlite:app.db\n"},
+    {"validate", "dbcare validate --db sqlite:app.db || exit 1\n"},
+    {"baseline", "dbcare baseline 3 --db postgres://app@db/app\n"},
+    {"repair", "dbcare repair --db sqlite:app.db\n"},
+    {"history", "dbcare history --json --db sqlite:app.db\n"},
+    {"script", "dbcare script --db sqlite:app.db > pending.sql\n"},
+    {"new", "dbcare new create_users      # migrations/V<n>__create_users.sql, U<n>__...\n"},
+    {"lint", "dbcare lint --fail-on warning --db sqlite:app.db || exit 1\n"},
+    {"health", "dbcare health --db sqlite:app.db\n"
+               "dbcare health --mode full --fail-on critical --quiet || alert\n"
+               "dbcare health --format prometheus --db postgres://app@db/app\n"},
+    {"check", "dbcare check --db sqlite:app.db\n"},
+    {"orphans", "dbcare orphans --db sqlite:app.db\n"
+                "dbcare orphans --delete --db sqlite:app.db\n"},
+    {"maintain", "dbcare maintain --dry-run --db sqlite:app.db\n"
+                 "dbcare maintain --include locking --db postgres://app@db/app\n"},
+    {"retain", "dbcare retain --budget 5m --db sqlite:app.db\n"
+               "dbcare retain --attach archive=archive.db --db sqlite:app.db\n"},
+    {"backup", "dbcare backup --db sqlite:app.db\n"
+               "dbcare backup app.dump --db postgres://app@db/app\n"},
+    {"backups", "dbcare backups --db sqlite:app.db\n"
+                "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
+    {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"},
+    {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
+    {"schema", "dbcare schema snapshot --db sqlite:app.db > before.json\n"
+               "dbcare schema diff before.json after.json --db sqlite:app.db\n"},
+    {NULL, NULL}};
+
+static const char common_options[] =
+    "connection: --db URL (or --url URL; repeatable), else DATABASE_URL\n"
+    "  (also read from a .env file); --module PATH (the SQLite module),\n"
+    "  --install (CREATE EXTENSION dbcare when missing)\n"
+    "output: --json, --format table|json|plain, --quiet, --no-progress;\n"
+    "  fleets: --jobs N\n";
+
+static const char exit_codes[] =
+    "exit codes: 0 ok, 1 error, 2 usage (a bad command, option or value),\n"
+    "  3 threshold reached (health --fail-on, check, orphans, lint)\n";
+
+/* Topics besides the commands: `dbcare help TOPIC`. */
+static const struct {
+	const char *name, *text;
+} topics[] = {
+    {"connecting",
+     "--db VALUE (or --url VALUE) names the database; without it DATABASE_URL,\n"
+     "from the environment or else from a .env file in the current folder.\n"
+     "  postgres://..., postgresql://...   PostgreSQL, a libpq URL\n"
+     "  host=... dbname=...                PostgreSQL, a libpq conninfo string\n"
+     "  sqlite:PATH, sqlite://PATH, PATH   SQLite, the file\n"
+     "libpq's variables (PGHOST, PGUSER, PGPASSWORD, ~/.pgpass, ...) apply.\n"
+     "A repeated --db, or a SQLite glob ('sqlite:tenants/*.db'), is a fleet:\n"
+     "the command runs once per database, --jobs N at a time.\n"},
+    {"output",
+     "A table by default; --format plain: tab-separated rows, no header;\n"
+     "--json (--format json): one JSON document on stdout, the same shape on\n"
+     "both engines, times in RFC 3339 UTC (2026-01-02T03:04:05.678Z).\n"
+     "Errors go to stderr and start with \"dbcare: \". Colour and a progress\n"
+     "bar only on a terminal (NO_COLOR, --no-progress turn them off); --quiet\n"
+     "prints only errors and what a command exists to print.\n"},
+    {"exit-codes", exit_codes},
+    {"environment",
+     "DATABASE_URL    the database when --db is not given (also from .env)\n"
+     "DBCARE_MODULE   the SQLite module (else the one installed beside dbcare)\n"
+     "NO_COLOR        no colour in any output\n"
+     "PG*             libpq's variables, for PostgreSQL\n"},
+    {NULL, NULL}};
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: dbcare COMMAND [ARGS] [--db URL]... [options]\n\ncommands:\n", f);
+	for (const cli_command *c = cli_commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fputs("  help       this text, or help COMMAND / help TOPIC\n"
+	      "  version    the version of dbcare (also --version)\n\n",
+	      f);
+	fputs(common_options, f);
+	fputs(exit_codes, f);
+	fputs("\ndbcare COMMAND --help: a command's options and examples;\n"
+	      "topics: dbcare help connecting | output | exit-codes | environment\n",
+	      f);
+}
+
+void cli_help_command(FILE *f, const cli_command *c)
+{
+	fprintf(f, "usage: dbcare %s%s%s\n\n%s\n", c->name, *c->usage ? " " : "", c->usage,
+	        c->summary);
+	bool any = false;
+	for (int i = 0; option_help[i].spelling; i++)
+		if (c->options & option_help[i].bit) {
+			fprintf(f, "%s  %-20s %s\n", any ? "" : "\noptions:\n", option_help[i].spelling,
+			        option_help[i].text);
+			any = true;
+		}
+	if (!(c->traits & CMD_NO_DB))
+		fprintf(f, "\n%s", common_options);
+	for (int i = 0; examples[i].command; i++)
+		if (strcmp(examples[i].command, c->name) == 0) {
+			/* every example ends in '\n' */
+			fputs("\nexamples:\n", f);
+			for (const char *e = examples[i].examples; *e; e = strchr(e, '\n') + 1)
+				fprintf(f, "  %.*s\n", (int)(strchr(e, '\n') - e), e);
+		}
+}
+
+int cli_help_topic(const char *topic)
+{
+	if (!topic) {
+		cli_usage(stdout);
+		return CLI_OK;
+	}
+	const cli_command *c = cli_find_command(topic);
+	if (c) {
+		cli_help_command(stdout, c);
+		return CLI_OK;
+	}
+	for (int i = 0; topics[i].name; i++)
+		if (strcmp(topics[i].name, topic) == 0) {
+			fputs(topics[i].text, stdout);
+			return CLI_OK;
+		}
+	cli_errorf("no help on \"%s\": name a command, or connecting, output, exit-codes, "
+	           "environment",
+	           topic);
+	return CLI_USAGE;
+}
+
+void cli_print_version(void)
+{
+	printf("dbcare %s\n", DBC_VERSION);
+}
