@@ -95,6 +95,10 @@ void cli_help_command(FILE *f, const cli_command *c);
 int cli_help_topic(const char *topic);
 void cli_print_version(void);
 
+/* Sets the KEY=VALUE variables of a .env file (dotenv.c) that the
+ * environment does not set already; a missing file sets nothing. */
+void cli_load_dotenv(const char *path);
+
 /* Commands (cmd_*.c). */
 int cmd_status(cli_db *, cli_opts *);
 int cmd_migrate(cli_db *, cli_opts *);

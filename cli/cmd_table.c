@@ -64,8 +64,14 @@ const cli_command cli_commands[] = {
      1, 3, 0, cmd_schema},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
+/* Other names, as dbmate and golang-migrate call them. */
+static const char *const aliases[][2] = {{"up", "migrate"}, {"down", "rollback"}, {NULL, NULL}};
+
 const cli_command *cli_find_command(const char *name)
 {
+	for (int i = 0; aliases[i][0]; i++)
+		if (strcmp(name, aliases[i][0]) == 0)
+			name = aliases[i][1];
 	for (const cli_command *c = cli_commands; c->name; c++)
 		if (strcmp(c->name, name) == 0)
 			return c;

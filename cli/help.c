@@ -118,7 +118,8 @@ void cli_usage(FILE *f)
 	fputs("usage: dbcare COMMAND [ARGS] [--db URL]... [options]\n\ncommands:\n", f);
 	for (const cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fputs("  help       this text, or help COMMAND / help TOPIC\n"
+	fputs("  up, down   migrate, rollback (as dbmate and golang-migrate name them)\n"
+	      "  help       this text, or help COMMAND / help TOPIC\n"
 	      "  version    the version of dbcare (also --version)\n\n",
 	      f);
 	fputs(common_options, f);

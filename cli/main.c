@@ -21,9 +21,9 @@ typedef struct option_def {
 } option_def;
 
 static const option_def options[] = {
-    {"db", 0, true},          {"module", 0, true},        {"install", 0, false},
+    {"db", 0, true},          {"url", 0, true},           {"module", 0, true},        {"install", 0, false},
     {"json", 0, false},       {"format", 0, true},        {"quiet", 0, false},
-    {"jobs", 0, true},        {"dir", OPT_DIR, true},     {"to", OPT_TO, true},
+    {"jobs", 0, true},        {"dir", 0, true},     {"to", OPT_TO, true},
     {"steps", OPT_STEPS, true}, {"dry-run", OPT_DRY_RUN, false},
     {"exit-code", OPT_EXIT_CODE, false}, {"mode", OPT_MODE, true},
     {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
@@ -33,6 +33,7 @@ static const option_def options[] = {
     {"sleep-ms", OPT_SLEEP_MS, true},    {"keep", OPT_KEEP, true},
     {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
     {"attach", OPT_ATTACH, true},
+    {"migrations-dir", 0, true}, {"no-progress", 0, false},
     {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -129,7 +130,9 @@ static int run_command_line(int argc, char **argv)
 	o.args = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_names = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_paths = calloc((size_t)argc + 1, sizeof(char *));
-	o.out.tty = isatty(STDERR_FILENO);
+	/* a progress bar needs a terminal that understands its escapes */
+	const char *term = getenv("TERM");
+	o.out.tty = isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
 	cli_sqlite_setup();
 
 	for (int i = 1; i < argc; i++) {
@@ -147,6 +150,13 @@ static int run_command_line(int argc, char **argv)
 		}
 		if (strcmp(a, "-h") == 0)
 			a = "--help";
+		else if (strcmp(a, "-d") == 0)
+			a = "--dir";
+		else if (strncmp(a, "-d", 2) == 0 && a[2] != '-') {
+			o.dir = a + 2; /* -dFOLDER */
+			o.dir_given = true;
+			continue;
+		}
 		/* --version: dbcare's own, except after lint (lint --version V) */
 		if (strcmp(a, "--version") == 0 && !(cmd_name && strcmp(cmd_name, "lint") == 0)) {
 			show_version = true;
@@ -173,8 +183,10 @@ static int run_command_line(int argc, char **argv)
 			return usage_error("option \"%s\" takes no value", a);
 		}
 		given |= d->bit;
-		if (strcmp(d->name, "db") == 0)
+		if (strcmp(d->name, "db") == 0 || strcmp(d->name, "url") == 0)
 			dbvals[ndbvals++] = val;
+		else if (strcmp(d->name, "no-progress") == 0)
+			o.out.no_progress = true;
 		else if (strcmp(d->name, "module") == 0)
 			o.module = val;
 		else if (strcmp(d->name, "install") == 0)
@@ -188,7 +200,7 @@ static int run_command_line(int argc, char **argv)
 		else if (strcmp(d->name, "jobs") == 0) {
 			if (!positive_int(val, &o.jobs))
 				return usage_error("--jobs needs a positive number, not \"%s\"", val);
-		} else if (strcmp(d->name, "dir") == 0) {
+		} else if (strcmp(d->name, "dir") == 0 || strcmp(d->name, "migrations-dir") == 0) {
 			o.dir = val;
 			o.dir_given = true;
 		} else if (strcmp(d->name, "to") == 0)
@@ -304,9 +316,11 @@ static int run_command_line(int argc, char **argv)
 		return cmd->run(NULL, &o);
 
 	if (ndbvals == 0) {
+		cli_load_dotenv(".env");
 		const char *env = getenv("DATABASE_URL");
 		if (!env || !*env) {
-			fputs("dbcare: no database: pass --db URL or set DATABASE_URL\n", stderr);
+			fputs("dbcare: no database: pass --db URL or set DATABASE_URL (or write it in .env)\n",
+			      stderr);
 			return CLI_USAGE;
 		}
 		dbvals[ndbvals++] = env;

@@ -196,7 +196,7 @@ void cli_note(cli_out *o, const char *fmt, ...)
 
 void cli_progress(cli_out *o, int done, int total, const char *what)
 {
-	if (o->quiet || total <= 0)
+	if (o->quiet || o->no_progress || total <= 0)
 		return;
 	if (!o->tty) {
 		/* plain lines: one per step, for logs */

@@ -17,6 +17,7 @@ typedef struct cli_out {
 	cli_format format;
 	bool quiet;
 	bool tty; /* stderr is a terminal: progress draws a bar */
+	bool no_progress; /* --no-progress: no bar and no progress lines */
 	int progress_width;
 	bool progress_open; /* a bar is drawn and needs its line ended */
 } cli_out;

@@ -16,7 +16,6 @@ for c in "health --mode fast" "maintain --mode fast --dry-run" "health --fail-on
   case $c in *--mode*) has '--mode is quick, standard or full, not "fast"' err ;; esac
 done
 [ ! -e missing.db ] || fail "a bad option value created the database"
-echo ok
 
 # --- --version and version; each command's own help, with examples; help
 # TOPIC; no line of any help wider than 80 columns
@@ -40,4 +39,20 @@ run 2 help no-such-topic; has 'no help on "no-such-topic"' err
 awk 'length > 80 { print "FAIL: --help line wider than 80: " $0; bad=1 } END { exit bad }' help.out
 # lint's own --version V still works after the command
 run 2 lint --db sqlite:missing.db --version; has "needs a value" err
+# --- dbmate / golang-migrate habits: --url beside --db, DATABASE_URL from a
+# .env file (the environment wins), -d/--migrations-dir accepted by every
+# command, up and down for migrate and rollback, --no-progress
+mkdir mig
+echo 'CREATE TABLE t (a INTEGER PRIMARY KEY);' >mig/V1__t.sql
+echo 'DROP TABLE t;' >mig/U1__t.sql
+printf '# the app database\nexport DATABASE_URL="sqlite:dot.db"   \nOTHER=1\n' >.env
+run 0 up -d mig --no-progress; [ -f dot.db ] || fail "up did not migrate the .env database"
+[ ! -s err ] || fail "--no-progress printed: $(cat err)"
+run 0 status --migrations-dir mig --json; [ "$(json 'd["pending"], d["database"]')" = "0 sqlite:dot.db" ] ||
+  fail "status after up: $(cat out)"
+run 0 health -d mig --quiet --url sqlite:dot.db
+DATABASE_URL=sqlite:env.db run 1 status; has 'database file "env.db" does not exist' err
+run 0 down -dmig --url sqlite:dot.db
+db=dot.db; [ "$(q "SELECT state FROM dbmigrate_status WHERE version = '1'")" = pending ] || fail "down did not roll back"
+rm .env
 echo ok
