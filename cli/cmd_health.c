@@ -4,24 +4,24 @@
  * reached (3), so a nightly job fails on the database's own verdict.
  */
 #include "cli.h"
+#include "health_file.h"
 
 #include <jansson.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int status_rank(const char *s)
-{
-	return !s ? 0 : strcmp(s, "critical") == 0 ? 2 : strcmp(s, "warning") == 0 ? 1 : 0;
-}
-
 /* The report's checks as a table, with its score and status above. */
 static void print_report_table(cli_db *db, const json_t *rep)
 {
-	printf("%s: score %lld, status %s (%s mode)\n", db->label,
-	       (long long)json_integer_value(json_object_get(rep, "score")),
-	       json_string_value(json_object_get(rep, "status")),
+	const char *status = json_string_value(json_object_get(rep, "status"));
+	const char *worst = cli_health_worst(rep);
+	printf("%s: score %lld, status %s (%s mode)", db->label,
+	       (long long)json_integer_value(json_object_get(rep, "score")), status,
 	       json_string_value(json_object_get(rep, "mode")));
+	if (cli_status_rank(worst) > cli_status_rank(status))
+		printf(", a check at %s", worst);
+	putchar('\n');
 	const json_t *checks = json_object_get(rep, "checks");
 	size_t n = json_array_size(checks);
 	cli_rows r = {.ncols = 3, .nrows = (int)n};
@@ -47,16 +47,13 @@ int cmd_health(cli_db *db, cli_opts *o)
 	const char *p[1] = {o->mode ? o->mode : "standard"};
 	const char *status = NULL;
 	json_t *rep = NULL;
+	char *metrics = NULL;
 	if (o->out.format == CLI_FMT_PROMETHEUS) {
 		if (cli_q(db, o, "SELECT dbhealth_metrics($1)", 1, p, &r) != 0)
 			return CLI_ERROR;
 		const char *m = cli_cell(&r, 0, 0);
-		fputs(m ? m : "", stdout);
-		/* dbcare_health_status{...} 0|1|2 */
-		const char *s = m ? strstr(m, "\ndbcare_health_status") : NULL;
-		s = s ? strchr(s + 1, '\n') : NULL;
-		int rank = s ? atoi(s - 1) : 0;
-		status = rank == 2 ? "critical" : rank == 1 ? "warning" : "healthy";
+		metrics = cli_health_judge_file_metrics(db, m ? m : "", &status);
+		fputs(metrics ? metrics : "", stdout);
 	} else {
 		if (cli_q(db, o, "SELECT dbhealth_report($1)", 1, p, &r) != 0)
 			return CLI_ERROR;
@@ -67,7 +64,8 @@ int cmd_health(cli_db *db, cli_opts *o)
 			cli_rows_free(&r);
 			return CLI_ERROR;
 		}
-		status = json_string_value(json_object_get(rep, "status"));
+		cli_health_judge_file(db, rep);
+		status = cli_health_worst(rep);
 		if (o->out.format == CLI_FMT_JSON) {
 			/* one compact line on both engines (jsonb text has spaces) */
 			char *compact = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -77,10 +75,12 @@ int cmd_health(cli_db *db, cli_opts *o)
 		else if (!o->out.quiet)
 			print_report_table(db, rep);
 	}
-	int rc = o->fail_on && status_rank(status) >= status_rank(o->fail_on) ? CLI_THRESHOLD : CLI_OK;
+	int rc = o->fail_on && cli_status_rank(status) >= cli_status_rank(o->fail_on) ? CLI_THRESHOLD
+	                                                                               : CLI_OK;
 	if (rc == CLI_THRESHOLD)
-		cli_note(&o->out, "dbcare: health status %s reaches --fail-on %s", status, o->fail_on);
+		cli_note(&o->out, "dbcare: health %s (the status or a check) reaches --fail-on %s", status, o->fail_on);
 	json_decref(rep);
+	free(metrics);
 	cli_rows_free(&r);
 	return rc;
 }

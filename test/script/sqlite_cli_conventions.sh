@@ -55,4 +55,25 @@ DATABASE_URL=sqlite:env.db run 1 status; has 'database file "env.db" does not ex
 run 0 down -dmig --url sqlite:dot.db
 db=dot.db; [ "$(q "SELECT state FROM dbmigrate_status WHERE version = '1'")" = pending ] || fail "down did not roll back"
 rm .env
+# --- health judges the file, not dbcare's own connection: foreign_keys is
+# off on every new connection, so through the command foreign_keys_enforced
+# is skipped; status, score and exit code agree with the checks shown
+sqlite3 fk.db "CREATE TABLE p (id INTEGER PRIMARY KEY);
+  CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id)); CREATE INDEX c_p ON c(p);"
+run 0 health --fail-on warning --db sqlite:fk.db --json
+[ "$(json '[c["status"] for c in d["checks"] if c["name"] == "foreign_keys_enforced"][0], d["score"], d["status"]')" = "skipped 100 healthy" ] ||
+  fail "foreign_keys_enforced judged dbcare's connection: $(cat out)"
+run 0 health --fail-on warning --db sqlite:fk.db --format prometheus
+grep -q 'dbcare_health_check_skipped{.*check="foreign_keys_enforced"} 1' out || fail "metrics: $(cat out)"
+! grep -q 'dbcare_health_check_status{.*check="foreign_keys_enforced"}' out || fail "metrics: $(cat out)"
+grep -q '^dbcare_health_score{.*} 100$' out || fail "metrics score: $(cat out)"
+# a table without a primary key: a check at warning (score 95, report
+# status healthy by the scoring rules) fails --fail-on warning in every format
+sqlite3 fk.db "CREATE TABLE nopk (a)"
+for f in table json prometheus; do
+  run 3 health --fail-on warning --db sqlite:fk.db --format "$f"
+  [ "$f" = json ] || has "reaches --fail-on warning" err
+done
+run 0 health --fail-on critical --db sqlite:fk.db
+has 'score 95, status healthy (standard mode), a check at warning' out
 echo ok
