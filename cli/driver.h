@@ -28,6 +28,10 @@ int cli_col(const cli_rows *r, const char *name); /* -1 when absent */
  * 0/1 become false/true, so text and --json read alike on both engines. */
 void cli_bool_column(cli_rows *r, const char *name);
 void cli_rows_free(cli_rows *r);
+/* A PostgreSQL timestamptz in its ISO text (any time zone) as RFC 3339 UTC
+ * with milliseconds, as SQLite's functions write times
+ * (2026-01-02T03:04:05.678Z); NULL when not in that form (malloc'd). */
+char *cli_time_rfc3339(const char *pg_text);
 
 /* An error the engine raised: its message (the extension's start with
  * "dbcare: "), detail, hint and SQLSTATE (PostgreSQL; "" on SQLite). */

@@ -13,7 +13,8 @@
 
 /* Type OIDs of the built-in types a dbcare function returns. */
 enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_JSON = 114,
-       OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700, OID_JSONB = 3802 };
+       OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700, OID_JSONB = 3802,
+       OID_TIMESTAMPTZ = 1184 };
 
 static cli_type type_of(Oid t)
 {
@@ -55,7 +56,9 @@ static int take_rows(PGresult *res, cli_rows *out)
 			const char *v = PQgetvalue(res, r, c);
 			if (out->types[c] == CLI_T_BOOL)
 				v = v[0] == 't' ? "true" : "false";
-			out->cells[(size_t)r * (size_t)nc + (size_t)c] = strdup(v);
+			/* a time as SQLite's functions write it (RFC 3339 UTC) */
+			char *utc = PQftype(res, c) == OID_TIMESTAMPTZ ? cli_time_rfc3339(v) : NULL;
+			out->cells[(size_t)r * (size_t)nc + (size_t)c] = utc ? utc : strdup(v);
 		}
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "output.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,4 +234,61 @@ int cli_flush_stdout(void)
 	else
 		cli_errorf("cannot write the output");
 	return -1;
+}
+
+/* A JSON value as a cell: a string as it is, anything else as JSON. */
+static char *json_cell_text(const json_t *v)
+{
+	if (!v || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+}
+
+void cli_print_json_table(cli_out *o, FILE *f, const json_t *doc)
+{
+	const json_t *first = json_is_array(doc) ? json_array_get(doc, 0) : NULL;
+	bool rows = json_is_array(doc) && (json_array_size(doc) == 0 || json_is_object(first));
+	if (!json_is_object(doc) && !rows) {
+		char *t = json_cell_text(doc);
+		fprintf(f, "%s\n", t ? t : "");
+		free(t);
+		return;
+	}
+	cli_rows r = {0};
+	size_t ncols = rows ? json_object_size(first) : 2, nrows = rows ? json_array_size(doc)
+	                                                                  : json_object_size(doc);
+	r.ncols = (int)ncols;
+	r.nrows = (int)nrows;
+	r.names = calloc(ncols + 1, sizeof(char *));
+	r.types = calloc(ncols + 1, sizeof(cli_type));
+	r.cells = calloc(ncols * nrows + 1, sizeof(char *));
+	if (!r.names || !r.types || !r.cells)
+		goto out;
+	if (rows) {
+		const char *k;
+		const json_t *v;
+		size_t c = 0;
+		json_object_foreach((json_t *)first, k, v) r.names[c++] = strdup(k);
+		for (size_t i = 0; i < nrows; i++)
+			for (c = 0; c < ncols; c++)
+				r.cells[i * ncols + c] =
+				    json_cell_text(json_object_get(json_array_get(doc, i), r.names[c]));
+	} else {
+		r.names[0] = strdup("key");
+		r.names[1] = strdup("value");
+		const char *k;
+		const json_t *v;
+		size_t i = 0;
+		json_object_foreach((json_t *)doc, k, v)
+		{
+			r.cells[i * 2] = strdup(k);
+			r.cells[i * 2 + 1] = json_cell_text(v);
+			i++;
+		}
+	}
+	cli_print_rows(o, f, &r);
+out:
+	cli_rows_free(&r);
 }

@@ -30,6 +30,11 @@ void cli_json_rows(FILE *f, const cli_rows *r);
 /* The value of a cell as JSON (by its column's type). */
 void cli_json_cell(FILE *f, const cli_rows *r, int row, int col);
 
+/* A JSON document of the extension for people (--format table or plain): an
+ * object as key/value rows, an array of objects as rows; doc may be NULL. */
+typedef struct json_t json_t;
+void cli_print_json_table(cli_out *o, FILE *f, const json_t *doc);
+
 /* An engine error: "dbcare: message", then DETAIL and HINT lines. */
 void cli_print_db_error(cli_out *o, const cli_db *db);
 /* A message of the CLI itself ("dbcare: " is added). */

@@ -3,8 +3,10 @@
  */
 #include "driver.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *cli_cell(const cli_rows *r, int row, int col)
 {
@@ -84,4 +86,45 @@ void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const 
 int cli_exec(cli_db *db, const char *sql)
 {
 	return db->drv->query(db, sql, 0, NULL, NULL);
+}
+
+char *cli_time_rfc3339(const char *v)
+{
+	/* PostgreSQL's ISO DateStyle: 2026-01-02 03:04:05[.ffffff]+01[:30[:15]] */
+	int y, mo, d, h, mi, sec, n = 0;
+	if (sscanf(v, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return NULL;
+	const char *p = v + n;
+	int ms = 0;
+	if (*p == '.') {
+		int digits = 0;
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*p - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	int sign = *p == '+' ? 1 : *p == '-' ? -1 : 0, oh = 0, om = 0, os = 0;
+	if (!sign || sscanf(p + 1, "%2d", &oh) != 1)
+		return NULL;
+	p += 3;
+	if (*p == ':' && sscanf(p + 1, "%2d", &om) == 1)
+		p += 3;
+	if (*p == ':' && sscanf(p + 1, "%2d", &os) == 1)
+		p += 3;
+	if (*p) /* " BC", or anything else: left as it is */
+		return NULL;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+	                .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+	time_t t = timegm(&tm) - sign * (oh * 3600 + om * 60 + os);
+	struct tm u;
+	if (!gmtime_r(&t, &u))
+		return NULL;
+	char *out = malloc(32);
+	if (out && snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", u.tm_year + 1900,
+	                    u.tm_mon + 1, u.tm_mday, u.tm_hour, u.tm_min, u.tm_sec, ms) >= 32) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }

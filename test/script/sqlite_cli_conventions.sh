@@ -76,4 +76,17 @@ for f in table json prometheus; do
 done
 run 0 health --fail-on critical --db sqlite:fk.db
 has 'score 95, status healthy (standard mode), a check at warning' out
+# --- one output on both engines: times in RFC 3339 UTC, and backup prints
+# JSON only under --json (pg_cli_conventions.sh checks PostgreSQL's)
+run 0 migrate -d mig --db sqlite:dot.db
+run 0 status -d mig --db sqlite:dot.db --json
+[[ $(json 'd["migrations"][0]["applied_at"]') =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$ ]] ||
+  fail "applied_at: $(cat out)"
+run 0 backup "$work/b1.db" --db sqlite:dot.db
+[ "$(head -c 1 out)" != "{" ] || fail "backup printed JSON without --json: $(cat out)"
+has "fingerprint" out
+run 0 backup "$work/b2.db" --db sqlite:dot.db --json
+[ "$(json 'd["backup"]["verified"]')" = True ] || fail "backup --json: $(cat out)"
+run 0 backups prune --keep 5 --db sqlite:dot.db
+! grep -q '^{' out || fail "backups prune printed JSON without --json: $(cat out)"
 echo ok
