@@ -60,6 +60,8 @@ const cli_command cli_commands[] = {
      cmd_restore},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 0, 3, 3, 0,
      cmd_audit},
+    {"config", "[list | get KEY | set KEY VALUE]", "dbcare's settings: list, read, change one",
+     0, 0, 3, 0, cmd_config},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0,
      1, 3, 0, cmd_schema},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};

@@ -72,6 +72,9 @@ static const struct {
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"schema", "dbcare schema snapshot --db sqlite:app.db > before.json\n"
                "dbcare schema diff before.json after.json --db sqlite:app.db\n"},
+    {"config", "dbcare config list --db sqlite:app.db\n"
+               "dbcare config get backup.dir --db sqlite:app.db\n"
+               "dbcare config set backup.dir /var/backups/app --db sqlite:app.db\n"},
     {NULL, NULL}};
 
 static const char common_options[] =

@@ -38,4 +38,14 @@ has "path" out
 PATH="$B:$PATH" run 0 backup "$work/two.dump" --db "$url" --json
 json 'd["backup"]["path"]' | grep -q two.dump || fail "backup --json: $(cat out)"
 ! grep -q '": ' out || fail "backup --json is not compact: $(cat out)"
+# --- settings from the shell: config list | get | set
+run 0 config set retain.batch_size 250 --db "$url"
+[ "$(q -c "SELECT dbcare_get('retain.batch_size')")" = 250 ] || fail "config set did not store 250"
+[ "$(json 'd["settings"][0]["value"]' 2>/dev/null || true)" = "" ] # table output, not JSON
+has "250" out
+run 0 config get retain.batch_size --db "$url"; [ "$(cat out)" = 250 ] || fail "config get: $(cat out)"
+run 0 config list --db "$url" --json
+[ "$(json '[s["value"] for s in d["settings"] if s["key"] == "retain.batch_size"][0]')" = 250 ] ||
+  fail "config list: $(cat out)"
+run 1 config set retain.batch_size lots --db "$url"; has 'invalid value "lots"' err
 echo ok

@@ -89,4 +89,17 @@ run 0 backup "$work/b2.db" --db sqlite:dot.db --json
 [ "$(json 'd["backup"]["verified"]')" = True ] || fail "backup --json: $(cat out)"
 run 0 backups prune --keep 5 --db sqlite:dot.db
 ! grep -q '^{' out || fail "backups prune printed JSON without --json: $(cat out)"
+# --- settings from the shell: config list | get | set
+run 0 config --db sqlite:dot.db --json
+[ "$(json 'len(d["settings"]) > 10 and all("key" in s and "default_value" in s for s in d["settings"])')" = True ] ||
+  fail "config list: $(cat out)"
+[ "$(json '[s["value"] for s in d["settings"] if s["key"] == "retain.batch_size"][0]')" = "$(q "SELECT dbcare_get('retain.batch_size')")" ] ||
+  fail "config list differs from dbcare_get"
+run 0 config set retain.batch_size 250 --db sqlite:dot.db; has "250" out
+db=dot.db; [ "$(q "SELECT dbcare_get('retain.batch_size')")" = 250 ] || fail "config set did not store 250"
+run 0 config get retain.batch_size --db sqlite:dot.db; [ "$(cat out)" = 250 ] || fail "config get: $(cat out)"
+run 1 config set retain.batch_size lots --db sqlite:dot.db; has 'invalid value "lots"' err
+[ "$(q "SELECT dbcare_get('retain.batch_size')")" = 250 ] || fail "a refused value changed the setting"
+run 1 config get no.such.key --db sqlite:dot.db; has 'unknown setting "no.such.key"' err
+run 2 config set retain.batch_size --db sqlite:dot.db
 echo ok
