@@ -116,12 +116,21 @@ $(CLI_BIN): $(CLI_SRC) $(wildcard cli/*.h) $(CLI_CORE) Makefile META.json
 	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
-# $(DESTDIR)$(PREFIX), the command and the SQLite module.
+# $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page
+# dbcare(1) and the bash and zsh completions.
+DATAROOTDIR ?= $(PREFIX)/share
+MANDIR     ?= $(DATAROOTDIR)/man
+BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATAROOTDIR)/zsh/site-functions
 install: install-cli
 install-cli: $(CLI_BIN) $(SQLITE_SO)
-	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(LIBDIR)'
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(MANDIR)/man1' \
+	  '$(DESTDIR)$(BASHCOMPDIR)' '$(DESTDIR)$(ZSHCOMPDIR)'
 	install -m 755 $(CLI_BIN) '$(DESTDIR)$(BINDIR)/dbcare'
 	install -m 755 $(SQLITE_SO) '$(DESTDIR)$(LIBDIR)/dbcare.so'
+	install -m 644 cli/share/dbcare.1 '$(DESTDIR)$(MANDIR)/man1/dbcare.1'
+	install -m 644 cli/share/dbcare.bash '$(DESTDIR)$(BASHCOMPDIR)/dbcare'
+	install -m 644 cli/share/_dbcare '$(DESTDIR)$(ZSHCOMPDIR)/_dbcare'
 
 # ---------------------------------------------------------------- C unit tests
 UNIT_SRC  := $(sort $(wildcard test/unit/test_*.c))

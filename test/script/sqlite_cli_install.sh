@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make install puts the command and the SQLite module under
-# $(DESTDIR)$(PREFIX) (bin/dbcare, lib/dbcare.so); the installed command
+# make install puts the command, the SQLite module, the manual page and the
+# bash and zsh completions under $(DESTDIR)$(PREFIX) (bin/dbcare,
+# lib/dbcare.so, share/man/man1/dbcare.1, share/bash-completion/completions/
+# dbcare, share/zsh/site-functions/_dbcare); the installed command
 # finds its module beside itself, with no option or environment.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -12,6 +14,31 @@ make -s --no-print-directory -C "$root" install-cli DESTDIR="$work/root" >"$work
 make -s --no-print-directory -C "$root" install-cli DESTDIR="$work/root" PREFIX=/opt/dbc >"$work/make.log" 2>&1 ||
   { cat "$work/make.log"; fail "make install-cli PREFIX=/opt/dbc"; }
 [ -x "$work/root/opt/dbc/bin/dbcare" ] && [ -f "$work/root/opt/dbc/lib/dbcare.so" ] || fail "PREFIX not followed"
+# the manual page and the completions, under DESTDIR and PREFIX
+share="$work/root/opt/dbc/share"
+[ -f "$share/man/man1/dbcare.1" ] || fail "no share/man/man1/dbcare.1 under PREFIX"
+[ -f "$share/bash-completion/completions/dbcare" ] || fail "no bash completion under PREFIX"
+[ -f "$share/zsh/site-functions/_dbcare" ] || fail "no zsh completion under PREFIX"
+man -l "$share/man/man1/dbcare.1" 2>/dev/null | grep -q 'dbcare - migrations' || fail "the manual page does not render"
+! groff -man -Tutf8 -ww "$share/man/man1/dbcare.1" 2>&1 >/dev/null | grep . || fail "groff warns on dbcare.1"
+# bash completion lists every command --help lists, and help's topics
+"$work/root/opt/dbc/bin/dbcare" --help >"$work/help.txt"
+cmds=$(sed -n 's/^  \([a-z]*\)[ ,].*/\1/p' "$work/help.txt")
+[ "$(echo "$cmds" | wc -w)" -ge 20 ] || fail "no command list in --help: $(cat "$work/help.txt")"
+got=$(bash -c '. "$1"; COMP_WORDS=(dbcare ""); COMP_CWORD=1; _dbcare; echo "${COMPREPLY[*]}"' _ \
+  "$share/bash-completion/completions/dbcare")
+for c in $cmds up down; do
+  echo " $got " | grep -q " $c " || fail "bash completion lacks $c: $got"
+done
+got=$(bash -c '. "$1"; COMP_WORDS=(dbcare --db x.db health --fail); COMP_CWORD=4; _dbcare; echo "${COMPREPLY[*]}"' _ \
+  "$share/bash-completion/completions/dbcare")
+[ "$got" = --fail-on ] || fail "bash completion of an option: $got"
+# zsh completion: every command (zsh itself may be absent)
+for c in $cmds; do grep -q "'$c:" "$share/zsh/site-functions/_dbcare" || fail "zsh completion lacks $c"; done
+! command -v zsh >/dev/null || zsh -n "$share/zsh/site-functions/_dbcare" || fail "zsh completion syntax"
+# the license META.json names, in the repository and in no doubt
+grep -q '"license": "postgresql"' "$root/META.json" && grep -q '^PostgreSQL License' "$root/LICENSE" &&
+  grep -q 'dbcare contributors' "$root/LICENSE" || fail "LICENSE does not match META.json"
 unset DBCARE_MODULE
 mkdir "$work/migrations"   # the default --dir
 echo 'CREATE TABLE t (a INTEGER PRIMARY KEY);' >"$work/migrations/V1__t.sql"

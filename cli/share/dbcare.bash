@@ -1,0 +1,55 @@
+# bash completion for dbcare(1): commands, their options, and files or
+# folders where a value is a path. Installed by make install as
+# PREFIX/share/bash-completion/completions/dbcare.
+_dbcare()
+{
+	local cur prev words cword
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	local commands="wait status migrate up rollback down verify validate baseline repair
+		history script new lint health check orphans maintain retain backup backups
+		restore audit config schema help version"
+	local options="--db --url --module --install --json --format --quiet --no-progress
+		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
+		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
+		--apply --attach --help"
+	case $prev in
+	--dir|--migrations-dir|-d)
+		COMPREPLY=($(compgen -d -- "$cur")); return ;;
+	--module|--attach)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--mode)
+		COMPREPLY=($(compgen -W "quick standard full" -- "$cur")); return ;;
+	--fail-on)
+		COMPREPLY=($(compgen -W "warning critical" -- "$cur")); return ;;
+	--format)
+		COMPREPLY=($(compgen -W "table json plain prometheus" -- "$cur")); return ;;
+	esac
+	# the command: the first word that is no option nor an option's value
+	local i cmd=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-*) ;;
+		*) case ${COMP_WORDS[i-1]} in
+			--db|--url|--module|--format|--jobs|--dir|--migrations-dir|-d|--to|--steps|\
+			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
+			--keep|--days|--attach) ;;
+			*) cmd=${COMP_WORDS[i]}; break ;;
+			esac ;;
+		esac
+	done
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$options" -- "$cur"))
+	elif [[ -z $cmd ]]; then
+		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+	else
+		case $cmd in
+		help) COMPREPLY=($(compgen -W "$commands connecting output exit-codes environment" -- "$cur")) ;;
+		config) COMPREPLY=($(compgen -W "list get set" -- "$cur")) ;;
+		schema) COMPREPLY=($(compgen -W "snapshot fingerprint diff" -- "$cur")) ;;
+		backups) COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac
+	fi
+}
+complete -F _dbcare dbcare
