@@ -105,14 +105,15 @@ static const struct {
      "A table by default; --format plain: tab-separated rows, no header;\n"
      "--json (--format json): one JSON document on stdout, the same shape on\n"
      "both engines, times in RFC 3339 UTC (2026-01-02T03:04:05.678Z).\n"
-     "Errors go to stderr and start with \"dbcare: \". Colour and a progress\n"
-     "bar only on a terminal (NO_COLOR, --no-progress turn them off); --quiet\n"
-     "prints only errors and what a command exists to print.\n"},
+     "Errors go to stderr and start with \"dbcare: \". Progress goes to stderr,\n"
+     "a bar on a terminal (plain lines when TERM=dumb), none with --no-progress;\n"
+     "no colour is printed. --quiet prints only errors and what a command\n"
+     "exists to print.\n"},
     {"exit-codes", exit_codes},
     {"environment",
      "DATABASE_URL    the database when --db is not given (also from .env)\n"
      "DBCARE_MODULE   the SQLite module (else the one installed beside dbcare)\n"
-     "NO_COLOR        no colour in any output\n"
+     "TERM=dumb       progress as plain lines, never a bar\n"
      "PG*             libpq's variables, for PostgreSQL\n"},
     {NULL, NULL}};
 

@@ -11,6 +11,7 @@ fence (blank lines between are allowed):
                                     with the SQLite tests (must exit 0)
   <!-- doctest: skip (reason) -->   not runnable as it stands; the reason is required
   <!-- role-recipe: KIND -->        run by test/script/pg_docs_roles.sh instead
+  <!-- doctest: sh -->              a shell block: run by doctest_sh.py instead
 
 An engine marking may add, after a comma:
   fails   the block must end in an error (the error is what it shows)
@@ -103,6 +104,9 @@ def parse(root, path):
                 if eng not in (None,) + ENGINES:
                     problems.append("%s:%d: unknown engine in %r" % (path, i + 1, spec))
                 pending = ("output", eng, i + 1)
+            elif head == "sh":
+                # a shell block: run by test/script/lib/doctest_sh.py
+                pending = ("role", None, i + 1)
             elif head in ("sqlite", "postgresql", "both", "python"):
                 flags = set(words[1:])
                 bad = flags - {"fails", "alone"}

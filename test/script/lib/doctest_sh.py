@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Runs the shell examples of README.md and docs/*.md that run `dbcare`.
+
+A ```sh (or ```bash) block with a line whose command is `dbcare` carries a
+marking on the line before its fence, as the SQL examples do (doctest.py):
+
+  <!-- doctest: sh -->              run, with dbcare on PATH, on SQLite files
+  <!-- doctest: sh, fails -->       run; it must end in an error
+  <!-- doctest: skip (reason) -->   not runnable here; the reason is required
+  <!-- doctest-setup: sh
+  commands ...
+  -->                               hidden setup, run in place
+
+Per document the marked blocks run in order in one fresh folder: each block
+in a subshell of one bash session with `set -e -o pipefail` (a failing
+command fails the block, `|| exit 1` too); setups run in the session itself,
+so the variables and functions they define reach the blocks after them.
+`dbcare` is the command built in the tree (build/cli/dbcare) and
+DBCARE_MODULE the SQLite module. An unmarked block that runs dbcare is
+itself a failure, so a new example cannot go untested by accident.
+
+Usage: doctest_sh.py ROOT WORKDIR FILE...   Environment: DBCARE_SQLITE_MODULE.
+Prints one line per failure; exits 1 on any.
+"""
+import os
+import re
+import subprocess
+import sys
+
+MARK = re.compile(r"^\s*<!--\s*doctest:\s*(.*?)\s*-->\s*$")
+SETUP = re.compile(r"^\s*<!--\s*doctest-setup:\s*sh\s*$")
+FENCE = re.compile(r"^(\s*)```\s*([A-Za-z0-9_-]*)\s*$")
+# a line that runs the command: dbcare as a command word (after VAR=value
+# assignments, a pipe, ;, && or ||, or a $( ... ))
+RUNS = re.compile(r"(^|[;&|(]\s*|^\s*(\w+=\S+\s+)+)\s*dbcare(\s|$)")
+
+
+def parse(root, path):
+    with open(os.path.join(root, path), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    steps, problems = [], []  # steps: (kind, line, text, fails)
+    pending = None
+    i = 0
+    while i < len(lines):
+        text = lines[i]
+        if SETUP.match(text):
+            start, body = i + 1, []
+            i += 1
+            while i < len(lines) and lines[i].strip() != "-->":
+                body.append(lines[i])
+                i += 1
+            steps.append(("setup", start, "\n".join(body), False))
+            i += 1
+            continue
+        m = MARK.match(text)
+        if m:
+            words = [w.strip() for w in m.group(1).split(",")]
+            pending = (words[0], set(words[1:]), i + 1)
+            i += 1
+            continue
+        m = FENCE.match(text)
+        if m:
+            indent, lang = len(m.group(1)), m.group(2)
+            start, body = i + 1, []
+            i += 1
+            while i < len(lines) and not re.match(r"^\s*```\s*$", lines[i]):
+                body.append(lines[i][indent:])
+                i += 1
+            i += 1
+            shell = lang in ("sh", "bash", "shell")
+            runs = shell and any(RUNS.search(l.split("#", 1)[0]) for l in body)
+            head = pending[0] if pending else None
+            if shell and head == "sh":
+                bad = pending[1] - {"fails"}
+                if bad:
+                    problems.append("%s:%d: unknown flag(s) %s" % (path, pending[2], ", ".join(sorted(bad))))
+                steps.append(("block", start, "\n".join(body), "fails" in pending[1]))
+            elif head and head.startswith("skip"):
+                if not re.match(r"^skip\s*\(\s*\S.*\)$", head):
+                    problems.append("%s:%d: a skip needs its reason: skip (why)" % (path, pending[2]))
+            elif runs:
+                problems.append("%s:%d: a ```%s block that runs dbcare without a doctest marking "
+                                "(<!-- doctest: sh --> or skip (why))" % (path, start, lang))
+            pending = None
+            continue
+        if text.strip() and pending is not None:
+            pending = None  # a marking of something else (doctest.py checks those)
+        i += 1
+    return steps, problems
+
+
+def run(root, work, path, steps):
+    folder = os.path.join(work, re.sub(r"[^A-Za-z0-9]+", "_", path))
+    os.makedirs(os.path.join(folder, ".bin"), exist_ok=True)
+    link = os.path.join(folder, ".bin", "dbcare")
+    if not os.path.exists(link):
+        os.symlink(os.path.join(root, "build", "cli", "dbcare"), link)
+    script = ["cd %s" % sh_quote(folder)]
+    for n, (kind, line, text, _) in enumerate(steps):
+        if kind == "setup":
+            script.append("{\n%s\n} || echo '@@step %d rc=setup-failed'" % (text, n))
+        else:
+            script.append("(\nset -e -o pipefail\n%s\n)\necho \"@@step %d rc=$?\"" % (text, n))
+    env = dict(os.environ, PATH=os.path.join(folder, ".bin") + ":" + os.environ["PATH"],
+               DBCARE_MODULE=os.environ["DBCARE_SQLITE_MODULE"], HOME=folder, NO_COLOR="1")
+    env.pop("DATABASE_URL", None)
+    p = subprocess.run(["bash", "-c", "\n".join(script)], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=300)
+    out, failures = p.stdout, []
+    for n, (kind, line, text, fails) in enumerate(steps):
+        m = re.search(r"^@@step %d rc=(\S+)$" % n, out, re.M)
+        if kind == "setup":
+            if m:
+                failures.append("%s:%d: the setup failed" % (path, line))
+            continue
+        if not m:
+            failures.append("%s:%d: never ran (the session ended before it)" % (path, line))
+        elif fails and m.group(1) == "0":
+            failures.append("%s:%d: marked 'fails' but ran without an error" % (path, line))
+        elif not fails and m.group(1) != "0":
+            failures.append("%s:%d: exits %s" % (path, line, m.group(1)))
+    if failures:
+        failures.append("  output of %s:\n%s" % (path, out))
+    return failures
+
+
+def sh_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def main():
+    root, work, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    failures = []
+    for path in files:
+        steps, problems = parse(root, path)
+        failures += problems
+        if any(k == "block" for k, *_ in steps):
+            failures += run(root, work, path, steps)
+    for f in failures:
+        print(f if f.startswith("  ") else "FAIL: " + f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
