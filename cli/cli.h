@@ -36,6 +36,8 @@ enum {
 	OPT_DAYS = 1u << 16,
 	OPT_APPLY = 1u << 17,
 	OPT_ATTACH = 1u << 18,
+	OPT_DUMP_SCHEMA = 1u << 19,
+	OPT_SCHEMA_FILE = 1u << 20,
 };
 
 typedef struct cli_opts {
@@ -63,6 +65,8 @@ typedef struct cli_opts {
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;
 	int nattach;
+	bool dump_schema;        /* migrate, rollback --dump-schema */
+	const char *schema_file; /* --schema-file (dump, --dump-schema) */
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -123,6 +127,11 @@ int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
+int cmd_create(cli_db *, cli_opts *);
+int cmd_drop(cli_db *, cli_opts *);
+int cmd_dump(cli_db *, cli_opts *);
+/* The schema as SQL in path (NULL: --schema-file, else db/schema.sql). */
+int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
 
 /* Migration files of --dir registered in the open transaction through
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false

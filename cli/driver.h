@@ -77,6 +77,8 @@ struct cli_db {
 };
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);
+/* pg_dump --schema-only (plain SQL, no owners or grants) into file. */
+int cli_pg_dump_schema(cli_db *db, const char *file, char **err);
 int cli_sqlite_restore(cli_db *db, const char *path, char **err);
 
 void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,

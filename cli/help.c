@@ -33,6 +33,8 @@ static const struct {
     {OPT_DAYS, "--days D", "keep backups younger than D days"},
     {OPT_APPLY, "--apply", "delete (without it: a dry run)"},
     {OPT_ATTACH, "--attach NAME=PATH", "ATTACH a SQLite file first (repeatable)"},
+    {OPT_DUMP_SCHEMA, "--dump-schema", "then write the schema to db/schema.sql"},
+    {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -40,6 +42,9 @@ static const struct {
 	const char *command, *examples;
 } examples[] = {
     {"wait", "dbcare wait --timeout 30s --db postgres://app@db/app && dbcare migrate\n"},
+    {"create", "dbcare create --db sqlite:app.db\n"
+               "dbcare create --install --db postgres://app@db/app\n"},
+    {"drop", "dbcare drop --db sqlite:test.db\n"},
     {"status", "dbcare status --db sqlite:app.db\n"
                "dbcare status --exit-code || echo \"migrations pending\"\n"},
     {"migrate", "dbcare migrate --db sqlite:app.db\n"
@@ -70,6 +75,8 @@ static const struct {
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
     {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
+    {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
+             "dbcare migrate --dump-schema --db sqlite:app.db\n"},
     {"schema", "dbcare schema snapshot --db sqlite:app.db > before.json\n"
                "dbcare schema diff before.json after.json --db sqlite:app.db\n"},
     {"config", "dbcare config list --db sqlite:app.db\n"

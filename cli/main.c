@@ -34,6 +34,7 @@ static const option_def options[] = {
     {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
     {"attach", OPT_ATTACH, true},
     {"migrations-dir", 0, true}, {"no-progress", 0, false},
+    {"dump-schema", OPT_DUMP_SCHEMA, false}, {"schema-file", OPT_SCHEMA_FILE, true},
     {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -187,6 +188,10 @@ static int run_command_line(int argc, char **argv)
 			dbvals[ndbvals++] = val;
 		else if (strcmp(d->name, "no-progress") == 0)
 			o.out.no_progress = true;
+		else if (strcmp(d->name, "dump-schema") == 0)
+			o.dump_schema = true;
+		else if (strcmp(d->name, "schema-file") == 0)
+			o.schema_file = val;
 		else if (strcmp(d->name, "module") == 0)
 			o.module = val;
 		else if (strcmp(d->name, "install") == 0)
@@ -334,6 +339,10 @@ static int run_command_line(int argc, char **argv)
 	}
 	if (fleet && (cmd->traits & CMD_ARGS_ONE_DB) && o.nargs > 0) {
 		fprintf(stderr, "dbcare: %s %s takes one database, not a fleet\n", cmd->name, o.args[0]);
+		return CLI_USAGE;
+	}
+	if (fleet && o.dump_schema) {
+		fputs("dbcare: --dump-schema writes one file: it takes one database, not a fleet\n", stderr);
 		return CLI_USAGE;
 	}
 	if (fleet)

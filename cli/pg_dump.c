@@ -193,6 +193,24 @@ static int publish(const char *tmp, const char *path, char **err)
 	return 0;
 }
 
+int cli_pg_dump_schema(cli_db *db, const char *file, char **err)
+{
+	PQconninfoOption *info = PQconninfo((PGconn *)db->handle);
+	char *file_arg = NULL;
+	int rc = -1;
+	if (!info || asprintf(&file_arg, "--file=%s", file) < 0)
+		*err = fmt_err("out of memory", NULL, NULL);
+	else {
+		/* the schema as dbmate writes it: plain SQL, no owners, no grants */
+		const char *argv[] = {"pg_dump", "--schema-only", "--no-owner", "--no-privileges",
+		                      "--encoding=UTF8", "--no-password", file_arg, NULL};
+		rc = run_tool(argv, info, "pg_dump --schema-only", err);
+	}
+	PQconninfoFree(info);
+	free(file_arg);
+	return rc;
+}
+
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err)
 {
 	char *tmp = NULL;

@@ -47,6 +47,9 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	}
 	int rc = cmd->run(db, o);
 	cli_progress_end(&o->out);
+	/* migrate, rollback --dump-schema: the schema they left, in a file */
+	if (rc == CLI_OK && o->dump_schema && !o->dry_run)
+		rc = cli_dump_schema(db, o, NULL);
 	cli_disconnect(db);
 	free(t.spec);
 	free(t.label);

@@ -48,4 +48,19 @@ run 0 config list --db "$url" --json
 [ "$(json '[s["value"] for s in d["settings"] if s["key"] == "retain.batch_size"][0]')" = 250 ] ||
   fail "config list: $(cat out)"
 run 1 config set retain.batch_size lots --db "$url"; has 'invalid value "lots"' err
+# --- create and drop a database of the server; dump the schema
+other=dbcare_cli_conv_new
+purl="postgresql://$PGUSER@/$other?host=$PGHOST&port=$PGPORT"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $other"
+run 0 create --install --db "$purl"
+[ "$("$B/psql" -X -At -d "$other" -c "SELECT extname FROM pg_extension WHERE extname = 'dbcare'")" = dbcare ] ||
+  fail "create --install did not install the extension"
+run 0 create --db "$purl"; has 'exists already' err
+PATH="$B:$PATH" run 0 migrate --dir mig --dump-schema --db "$purl"
+grep -q 'CREATE TABLE public.t' db/schema.sql || fail "schema.sql: $(cat db/schema.sql)"
+grep -q '^--   1 t$' db/schema.sql || fail "schema.sql lacks the applied migration"
+run 0 drop --db "$purl"
+[ -z "$("$B/psql" -X -At -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$other'")" ] ||
+  fail "drop left the database"
+run 0 drop --db "$purl"; has 'does not exist' err
 echo ok

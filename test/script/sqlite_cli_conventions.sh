@@ -102,4 +102,24 @@ run 1 config set retain.batch_size lots --db sqlite:dot.db; has 'invalid value "
 [ "$(q "SELECT dbcare_get('retain.batch_size')")" = 250 ] || fail "a refused value changed the setting"
 run 1 config get no.such.key --db sqlite:dot.db; has 'unknown setting "no.such.key"' err
 run 2 config set retain.batch_size --db sqlite:dot.db
+# --- create and drop the database; dump the schema (db/schema.sql), also
+# after migrate or rollback with --dump-schema
+run 0 create --db sqlite:new.db; [ -s new.db ] || fail "create made no database file"
+[ "$(sqlite3 new.db 'PRAGMA quick_check')" = ok ] || fail "create made no SQLite database"
+run 0 create --db sqlite:new.db; has 'exists already' err
+: >new.db-wal; : >new.db-shm
+run 0 drop --db sqlite:new.db
+[ ! -e new.db ] && [ ! -e new.db-wal ] && [ ! -e new.db-shm ] || fail "drop left files: $(ls new.db*)"
+run 0 drop --db sqlite:new.db; has 'does not exist' err
+run 0 migrate -d mig --dump-schema --db sqlite:dump.db
+grep -q '^CREATE TABLE t (a INTEGER PRIMARY KEY);$' db/schema.sql || fail "schema.sql: $(cat db/schema.sql)"
+grep -q '^--   1 t$' db/schema.sql || fail "schema.sql lacks the applied migration: $(cat db/schema.sql)"
+! grep -qi 'dbcare_' db/schema.sql || fail "schema.sql holds dbcare's own tables: $(cat db/schema.sql)"
+sqlite3 check.db <db/schema.sql || fail "schema.sql does not load into sqlite3"
+run 0 rollback --dump-schema --schema-file other/schema.sql --db sqlite:dump.db
+! grep -q 'CREATE TABLE t' other/schema.sql || fail "the dump after rollback still has t"
+run 0 dump --db sqlite:dump.db mine.sql; [ -f mine.sql ] || fail "dump FILE wrote nothing"
+run 0 migrate -d mig --dry-run --dump-schema --db sqlite:dump.db
+grep -q 'CREATE TABLE t' db/schema.sql || fail "a dry run rewrote the dump"
+run 2 migrate --dump-schema --db sqlite:dump.db --db sqlite:new.db; has 'not a fleet' err
 echo ok
