@@ -6,6 +6,8 @@
  */
 #include "cli.h"
 
+#include "maintain/maintain.h"
+
 #include <errno.h>
 #include <glob.h>
 #include <math.h>
@@ -237,8 +239,26 @@ static int run_command_line(int argc, char **argv)
 				                   val);
 		} else if (strcmp(d->name, "version") == 0)
 			o.version = val;
-		else if (strcmp(d->name, "include") == 0)
+		else if (strcmp(d->name, "include") == 0) {
+			/* each item by the extension's own list (dbmaintain_run reads
+			 * it the same way), so a typo never reaches the database */
+			char *items = strdup(val), *save = NULL;
+			for (char *it = strtok_r(items, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+				it += strspn(it, " \t\n\r");
+				size_t n = strlen(it);
+				while (n && strchr(" \t\n\r", it[n - 1]))
+					it[--n] = '\0';
+				if (!dbc_maintain_include_known(it)) {
+					usage_error("--include names safety classes (locking, destructive) or "
+					            "actions of the maintenance plan, not \"%s\"",
+					            it);
+					free(items);
+					return CLI_USAGE;
+				}
+			}
+			free(items);
 			o.include = val;
+		}
 		else if (strcmp(d->name, "policy") == 0)
 			o.policy = val;
 		else if (strcmp(d->name, "budget") == 0) {

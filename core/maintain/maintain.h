@@ -51,6 +51,9 @@ typedef struct dbc_maintain_plan {
 } dbc_maintain_plan;
 
 const char *dbc_maintain_safety_name(dbc_maintain_safety s);
+/* An item dbmaintain_run's include may name: a safety class or an action
+ * (any case; an empty item, as between two commas, is allowed). */
+bool dbc_maintain_include_known(const char *item);
 
 /* The plan for the current state: one health run in mode, then a row per
  * repairable finding of every check that is not ok (health.ignore and the

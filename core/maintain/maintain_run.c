@@ -12,8 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* include: safety classes and action names, comma-separated. */
-static int parse_include(dbc_ctx *ctx, const char *include, dbc_strlist *out)
+bool dbc_maintain_include_known(const char *item)
 {
 	static const char *const known[] = {"safe",
 	                                    "locking",
@@ -29,14 +28,20 @@ static int parse_include(dbc_ctx *ctx, const char *include, dbc_strlist *out)
 	                                    "widen_sequence",
 	                                    "widen_column",
 	                                    "cleanup_orphans"};
+	bool ok = !*item;
+	for (size_t k = 0; !ok && k < sizeof(known) / sizeof(known[0]); k++)
+		ok = strcasecmp(item, known[k]) == 0;
+	return ok;
+}
+
+/* include: safety classes and action names, comma-separated. */
+static int parse_include(dbc_ctx *ctx, const char *include, dbc_strlist *out)
+{
 	memset(out, 0, sizeof(*out));
 	if (!include || dbc_strlist_split(ctx, out, include) != DBC_OK)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	for (int i = 0; i < out->n; i++) {
-		bool ok = !*out->items[i];
-		for (size_t k = 0; !ok && k < sizeof(known) / sizeof(known[0]); k++)
-			ok = strcasecmp(out->items[i], known[k]) == 0;
-		if (!ok) {
+		if (!dbc_maintain_include_known(out->items[i])) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown item \"%s\" in argument \"include\"",
 			          dbc_excerpt(ctx, out->items[i], DBC_EXCERPT));
 			dbc_error_hint(ctx, "Name safety classes (locking, destructive) or actions of "

@@ -7,13 +7,18 @@ set -eu
 export DBCARE_MODULE="$module"
 
 # --- a bad value is a usage error (2) before connecting: the database named
-# does not exist, so reaching it would be an error (1) instead
+# does not exist, so reaching it would be an error (1) instead; --include is
+# read by the extension's own list, which still accepts any case and spaces
+sqlite3 fresh.db 'CREATE TABLE x (a INTEGER PRIMARY KEY)'
+run 0 maintain --include ' Locking, destructive' --dry-run --db sqlite:fresh.db --quiet
 for c in "health --mode fast" "maintain --mode fast --dry-run" "health --fail-on bad" \
-         "health --format yaml" "rollback --steps 0" "retain --budget soon"; do
+         "health --format yaml" "rollback --steps 0" "retain --budget soon" \
+         "maintain --include safe,lockng"; do
   set -- $c
   run 2 "$@" --db sqlite:missing.db
   grep -q '^dbcare: ' err || fail "dbcare $c: no dbcare: error: $(cat err)"
   case $c in *--mode*) has '--mode is quick, standard or full, not "fast"' err ;; esac
+  case $c in *--include*) has 'not "lockng"' err ;; esac
 done
 [ ! -e missing.db ] || fail "a bad option value created the database"
 
