@@ -1,6 +1,7 @@
 # dbcare — one C core (core/) built into two modules:
 #   build/sqlite/dbcare.so  SQLite loadable extension (always)
-#   dbcare.so               PostgreSQL extension through PGXS (when pg_config is found)
+#   dbcare.so               PostgreSQL extension through PGXS (when pg_config is found;
+#                           its objects in build/pg/)
 # The version lives only in META.json; everything else reads it from there.
 
 EXTENSION  = dbcare
@@ -23,7 +24,10 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(PGXS),)
 MODULE_big = dbcare
-OBJS       = $(PG_SRC:.c=.o) $(COMMON_SRC:.c=.o)
+# Objects under build/pg/ like every other build output (PGXS would put them
+# beside the sources); the module itself stays where PGXS installs it from.
+PG_OBJ_DIR := $(BUILD)/pg
+OBJS       = $(patsubst %.c,$(PG_OBJ_DIR)/%.o,$(PG_SRC) $(COMMON_SRC))
 DATA_built = dbcare--$(EXTVERSION).sql
 # Upgrade scripts (dbcare--A--B.sql): ALTER EXTENSION dbcare UPDATE follows them.
 DATA       = $(wildcard pg/upgrade/dbcare--*--*.sql)
@@ -52,6 +56,22 @@ all: dbcare.control
 # Flags live here: a changed Makefile must not leave objects built with old ones.
 # PGXS tracks no header dependencies: a changed struct must rebuild every object.
 $(OBJS): Makefile META.json $(CORE_HDRS) $(wildcard pg/*.h)
+$(PG_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(COMPILE.c) -o $@ $<
+
+# The module with only the plain paths below PostgreSQL's public interfaces
+# (-DDBC_PLAIN_PG_PATHS; docs/postgresql.md, "Engine internals"): the same
+# objects but the gated files, for test/script/pg_plain_paths.sh.
+PG_PLAIN_FILES := pg/audit_write.c pg/name_path.c pg/schema_cache.c
+PG_PLAIN_OBJS  := $(patsubst %.c,$(PG_OBJ_DIR)/plain/%.o,$(PG_PLAIN_FILES))
+PG_PLAIN_SO    := $(PG_OBJ_DIR)/plain/dbcare.so
+$(PG_OBJ_DIR)/plain/%.o: %.c Makefile META.json $(CORE_HDRS) $(wildcard pg/*.h)
+	@mkdir -p $(dir $@)
+	$(COMPILE.c) -DDBC_PLAIN_PG_PATHS -o $@ $<
+$(PG_PLAIN_SO): $(filter-out $(patsubst %.c,$(PG_OBJ_DIR)/%.o,$(PG_PLAIN_FILES)),$(OBJS)) $(PG_PLAIN_OBJS)
+	$(LINK.shared) -o $@ $^ $(LDFLAGS) $(LDFLAGS_SL) $(SHLIB_LINK)
+all: $(PG_PLAIN_SO)
 endif
 
 all: sqlite

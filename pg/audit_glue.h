@@ -14,15 +14,18 @@ const char *pgdbc_audit_actor(void);
 #include "executor/execdesc.h"
 #include "utils/relcache.h"
 
-/* Writes entries into dbcare.audit_log without the executor
- * (pg/audit_write.c): open, add each entry, close — within one call of the
- * trigger function. */
+/* Writes entries into dbcare.audit_log (pg/audit_write.c): open, add each
+ * entry, close — within one call of the trigger function. */
+#define PGDBC_AUDIT_LOG_COLUMNS 13
+/* The plain path's entries per INSERT statement. */
+#define BATCH_ENTRIES 1000
 typedef struct pgdbc_audit_writer {
-	Relation log;
+	MemoryContext cxt; /* the writer's, deleted at close */
+	Relation log;      /* the direct path's (the plain path's SPI opens its own) */
 	EState *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
-	int attno[13];  /* the log's columns by name: their 0-based positions (-1: absent) */
+	int attno[PGDBC_AUDIT_LOG_COLUMNS]; /* the log's columns by name: 0-based positions (-1: absent) */
 	Oid seq;        /* the identity's sequence */
 	Oid owner;      /* the log's writer: the trigger function's owner */
 	CommandId cid;
@@ -35,6 +38,11 @@ typedef struct pgdbc_audit_writer {
 	bool chain_legacy; /* the log not yet upgraded to 0.3.3: its one chain (v1) */
 	int64 last_id;     /* the id of the entry prev_hash is the hash of */
 	char prev_hash[65];
+	/* the plain path's batch: entries not yet inserted, by column */
+	int batch_n;
+	Datum *batch_values[PGDBC_AUDIT_LOG_COLUMNS];
+	bool *batch_nulls[PGDBC_AUDIT_LOG_COLUMNS];
+	MemoryContext batch_cxt; /* their values; reset after each INSERT */
 } pgdbc_audit_writer;
 
 void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);

@@ -1,54 +1,78 @@
 /*
- * audit_write.c — writes entries into dbcare.audit_log without the executor
- * (docs/audit.md, "How entries are written").
+ * audit_write.c — writes entries into dbcare.audit_log (docs/audit.md, "How
+ * entries are written").
  *
  * A writer lives for one call of the trigger function (one statement of the
- * audited table, or one row of a trigger made before 0.3.0): it opens the
- * log and its indexes once, and each entry is a tuple formed here, inserted
- * with the table access method (table_tuple_insert) and indexed with
- * ExecInsertIndexTuples, as logical replication's apply worker and COPY
- * write rows. Planning and starting an executor per entry — what an SPI
- * INSERT costs even from a cached plan — is gone.
+ * audited table, or one row of a trigger made before 0.3.0): it forms each
+ * entry here (id, hash chain, row hash) and hands the log its rows by one of
+ * two paths:
  *
- * Invariants:
- * - The log's constraints still hold: ExecConstraints checks its NOT NULLs
- *   (and any CHECK its owner adds); the id comes from the identity's own
- *   sequence, found by the catalog's dependency, not by name.
+ * - the plain path (every PostgreSQL version; forced by compiling with
+ *   -DDBC_PLAIN_PG_PATHS): entries are gathered in batches of BATCH_ENTRIES
+ *   and each batch is one prepared SPI statement, INSERT ... SELECT FROM
+ *   unnest(<one array per column>), so the executor starts once a batch, not
+ *   once an entry;
+ * - the direct path (PostgreSQL 15 only, the version it was written and
+ *   tested against, see DIRECT_WRITE): each entry is a tuple inserted with
+ *   the table access method (table_tuple_insert) and indexed with
+ *   ExecInsertIndexTuples, as logical replication's apply worker and COPY
+ *   write rows, below the executor's public interface.
+ *   docs/postgresql.md ("Engine internals") gives the figure that keeps it.
+ *
+ * Invariants (both paths):
+ * - The log's constraints still hold: its NOT NULLs (and any CHECK its owner
+ *   adds) are checked; the id comes from the identity's own sequence, found
+ *   by the catalog's dependency, not by name.
  * - No trigger of the log fires (the log has none; dbaudit_enable refuses
- *   dbcare's own tables), no rule applies, no default or generated column is
- *   evaluated: every column is set here, row_hash with the C routine its
- *   generation expression calls (pg/audit_row_hash.c), so the values agree.
- * - Each entry is written as the log's owner, inside a security-restricted
+ *   dbcare's own tables). Every column but row_hash is set here; row_hash is
+ *   stored by the direct path with the C routine its generation expression
+ *   calls (pg/audit_row_hash.c), and computed by that expression on the
+ *   plain path, so the values agree.
+ * - Entries are written as the log's owner, inside a security-restricted
  *   operation, and the caller's identity is back before the next row's values
  *   are turned into JSON by the audited table's type output functions (which
  *   must never run as the owner). Opening the log checks no privilege.
+ * - Ids are drawn in the order entries are added (under the chain's lock for
+ *   a chained table), and a batch inserts its entries in that order.
  * - An error or cancel between entries leaves nothing to undo by hand: the
  *   (sub)transaction's abort releases the relation, its indexes and the
  *   identity, and removes the entries with the change that made them.
  */
 #include "glue.h"
 
-#include "access/genam.h"
-#include "access/table.h"
-#include "access/tableam.h"
+/* The direct path's gate: its executor-state and index calls are written
+ * for PostgreSQL 15 (InitResultRelInfo, ExecInsertIndexTuples' 15
+ * signature); -DDBC_PLAIN_PG_PATHS builds the plain path alone. */
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000 && !defined(DBC_PLAIN_PG_PATHS)
+#define DIRECT_WRITE 1
+#endif
+
+#include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
-#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/xid8.h"
+#ifdef DIRECT_WRITE
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#endif
 
 #include "audit_glue.h"
 
@@ -72,6 +96,7 @@ enum {
 	COL_ROW_HASH, /* optional: a log not yet upgraded to 0.3.0 has none */
 	LOG_NCOLS
 };
+StaticAssertDecl(LOG_NCOLS == PGDBC_AUDIT_LOG_COLUMNS, "the writer's arrays hold every column");
 
 static const char *const log_columns[LOG_NCOLS] = {
 	"id",         "at",  "txid",       "db_user",    "actor",     "operation",
@@ -109,7 +134,8 @@ static const char *user_name(Oid user)
 }
 
 /* Maps the log's columns by name, so a log whose columns were reordered by a
- * dump and restore of an older layout is still written correctly. */
+ * dump and restore of an older layout is still written correctly (the plain
+ * path names its columns; it only needs them to exist). */
 static void map_columns(pgdbc_audit_writer *w)
 {
 	TupleDesc desc = RelationGetDescr(w->log);
@@ -144,14 +170,20 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	if (!OidIsValid(logid))
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
 		                errmsg("dbcare: dbcare.audit_log does not exist")));
-	w->log = table_open(logid, RowExclusiveLock);
+	/* the writer's own memory: the chain's table name, the plain path's
+	 * batch; entries are added from per-row contexts */
+	w->cxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit writer",
+	                               ALLOCSET_DEFAULT_SIZES);
+	w->log = relation_open(logid, RowExclusiveLock);
 	map_columns(w);
 	if (cached_log != logid) {
 		cached_seq = getIdentitySequence(logid, (AttrNumber)(w->attno[COL_ID] + 1), false);
 		cached_log = logid;
 	}
 	w->seq = cached_seq;
-
+	w->at = GetCurrentTransactionStartTimestamp();
+	w->txid = GetTopFullTransactionId();
+#ifdef DIRECT_WRITE
 	/* The smallest executor state ExecConstraints and the index inserts
 	 * need: one range table entry, the log as the result relation. */
 	w->estate = CreateExecutorState();
@@ -168,8 +200,18 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	w->estate->es_output_cid = GetCurrentCommandId(true);
 	w->slot = table_slot_create(w->log, NULL);
 	w->cid = w->estate->es_output_cid;
-	w->at = GetCurrentTransactionStartTimestamp();
-	w->txid = GetTopFullTransactionId();
+#else
+	/* the plain path writes through SPI, which opens the log itself */
+	relation_close(w->log, NoLock); /* the lock is held to the transaction's end */
+	w->log = NULL;
+	MemoryContext old = MemoryContextSwitchTo(w->cxt);
+	for (int c = 0; c < LOG_NCOLS; c++) {
+		w->batch_values[c] = palloc(sizeof(Datum) * BATCH_ENTRIES);
+		w->batch_nulls[c] = palloc(sizeof(bool) * BATCH_ENTRIES);
+	}
+	MemoryContextSwitchTo(old);
+	w->batch_cxt = AllocSetContextCreate(w->cxt, "dbcare audit batch", ALLOCSET_DEFAULT_SIZES);
+#endif
 }
 
 /* ------------------------------------------------------------ hash chain */
@@ -255,7 +297,7 @@ static void chain_lock(pgdbc_audit_writer *w, const char *table)
 	}
 	SPI_finish();
 	/* the writer's context: entries are added from per-row contexts */
-	w->chain_table = MemoryContextStrdup(w->estate->es_query_cxt, table);
+	w->chain_table = MemoryContextStrdup(w->cxt, table);
 	w->chain_locked = true;
 }
 
@@ -285,20 +327,21 @@ static char *text_or_null(const Datum *values, const bool *nulls, int col)
 	return nulls[col] ? NULL : TextDatumGetCString(values[col]);
 }
 
-/* Sets the entry's hash and prev_hash (core/audit/audit_chain.c). */
-static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls, const int *attno)
+/* Sets the entry's hash and prev_hash (core/audit/audit_chain.c); values
+ * and nulls by column (the enum above). */
+static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls)
 {
 	const char *fields[DBC_AUDIT_LINK_FIELDS];
 	fields[0] = psprintf(INT64_FORMAT, w->at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
 	                                               USECS_PER_DAY);
 	fields[1] = psprintf(UINT64_FORMAT, U64FromFullTransactionId(w->txid));
-	fields[2] = text_or_null(values, nulls, attno[COL_DB_USER]);
-	fields[3] = text_or_null(values, nulls, attno[COL_ACTOR]);
-	fields[4] = text_or_null(values, nulls, attno[COL_OPERATION]);
-	fields[5] = text_or_null(values, nulls, attno[COL_TABLE_NAME]);
+	fields[2] = text_or_null(values, nulls, COL_DB_USER);
+	fields[3] = text_or_null(values, nulls, COL_ACTOR);
+	fields[4] = text_or_null(values, nulls, COL_OPERATION);
+	fields[5] = text_or_null(values, nulls, COL_TABLE_NAME);
 	int json_cols[3] = {COL_KEY, COL_OLD, COL_NEW};
 	for (int i = 0; i < 3; i++) {
-		int a = attno[json_cols[i]];
+		int a = json_cols[i];
 		fields[6 + i] = nulls[a] ? NULL : OidOutputFunctionCall(F_JSONB_OUT, values[a]);
 	}
 	dbc_ctx ctx;
@@ -310,31 +353,159 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls, const 
 	dbc_ctx_finish(&ctx);
 	if (rc != DBC_OK)
 		elog(ERROR, "dbcare: could not hash an audit log entry");
-	values[attno[COL_PREV_HASH]] = prev ? CStringGetTextDatum(prev) : (Datum)0;
-	nulls[attno[COL_PREV_HASH]] = prev == NULL;
-	values[attno[COL_HASH]] = CStringGetTextDatum(hex);
-	nulls[attno[COL_HASH]] = false;
+	values[COL_PREV_HASH] = prev ? CStringGetTextDatum(prev) : (Datum)0;
+	nulls[COL_PREV_HASH] = prev == NULL;
+	values[COL_HASH] = CStringGetTextDatum(hex);
+	nulls[COL_HASH] = false;
 	strlcpy(w->prev_hash, hex, sizeof(w->prev_hash));
-	w->last_id = DatumGetInt64(values[attno[COL_ID]]);
+	w->last_id = DatumGetInt64(values[COL_ID]);
 	w->chain_moved = true;
 }
+
+/* ------------------------------------------------------------ storing */
+
+#ifdef DIRECT_WRITE
+
+/* The entry as one tuple of the log, its index entries beside it. */
+static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *values,
+                        const bool *nulls)
+{
+	TupleTableSlot *slot = w->slot;
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	for (int c = 0; c < COL_ROW_HASH; c++) {
+		slot->tts_values[w->attno[c]] = values[c];
+		slot->tts_isnull[w->attno[c]] = nulls[c];
+	}
+	/* what the generated column's dbcare.audit_row_hash would compute,
+	 * without the call (pg/audit_row_hash.c) */
+	if (w->attno[COL_ROW_HASH] >= 0) {
+		slot->tts_values[w->attno[COL_ROW_HASH]] = Int64GetDatum(
+		    pgdbc_audit_row_hash(table, strlen(table), nulls[COL_KEY] ? (Datum)0 : values[COL_KEY]));
+		slot->tts_isnull[w->attno[COL_ROW_HASH]] = false;
+	}
+	ExecStoreVirtualTuple(slot);
+	ExecConstraints(w->rri, slot, w->estate);
+	table_tuple_insert(w->log, slot, w->cid, 0, NULL);
+	if (w->rri->ri_NumIndices > 0)
+		ExecInsertIndexTuples(w->rri, slot, w->estate, false, false, NULL, NIL);
+	ResetPerTupleExprContext(w->estate);
+}
+
+static void finish_entries(pgdbc_audit_writer *w)
+{
+	ExecDropSingleTupleTableSlot(w->slot);
+	/* not ExecCloseIndices, which releases each index's lock at once: the
+	 * locks are held to the transaction's end, like the log's (cheaper,
+	 * and the next statement takes them again anyway) */
+	for (int i = 0; i < w->rri->ri_NumIndices; i++)
+		if (w->rri->ri_IndexRelationDescs[i])
+			index_close(w->rri->ri_IndexRelationDescs[i], NoLock);
+	FreeExecutorState(w->estate);
+	relation_close(w->log, NoLock); /* the lock is held to the transaction's end */
+}
+
+#else
+
+/* The batch's statement: the columns the writer sets (row_hash, where the
+ * log has it, comes from its generation expression), one array each; at and
+ * txid are the transaction's, the same for every entry. */
+static SPIPlanPtr batch_plan = NULL;
+
+static const Oid batch_types[] = {INT8ARRAYOID, TIMESTAMPTZOID, XID8OID,    TEXTARRAYOID,
+                                  TEXTARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, JSONBARRAYOID,
+                                  JSONBARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+
+/* The element types of the columns, by the enum (at and txid: scalars). */
+static const Oid column_types[COL_ROW_HASH] = {INT8OID,  TIMESTAMPTZOID, XID8OID, TEXTOID,
+                                               TEXTOID,  TEXTOID,        TEXTOID, JSONBOID,
+                                               JSONBOID, JSONBOID,       TEXTOID, TEXTOID};
+
+/* Inserts the gathered entries in the order they were added; called as the
+ * log's owner. */
+static void flush_batch(pgdbc_audit_writer *w)
+{
+	if (w->batch_n == 0)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	keep_plan(&batch_plan,
+	          "INSERT INTO dbcare.audit_log (id, at, txid, db_user, actor, operation,"
+	          " table_name, key, old_values, new_values, prev_hash, hash)"
+	          " OVERRIDING SYSTEM VALUE"
+	          " SELECT e.id, $2, $3, e.db_user, e.actor, e.operation, e.table_name,"
+	          " e.key, e.old_values, e.new_values, e.prev_hash, e.hash"
+	          " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($4),"
+	          " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
+	          " pg_catalog.unnest($8), pg_catalog.unnest($9), pg_catalog.unnest($10),"
+	          " pg_catalog.unnest($11), pg_catalog.unnest($12))"
+	          " AS e(id, db_user, actor, operation, table_name, key, old_values, new_values,"
+	          " prev_hash, hash)",
+	          lengthof(batch_types), (Oid *)batch_types);
+	/* the arrays live in SPI's memory, freed by SPI_finish */
+	Datum args[lengthof(batch_types)];
+	int dims[1] = {w->batch_n}, lbs[1] = {1};
+	for (int c = 0; c < COL_ROW_HASH; c++) {
+		int16 typlen;
+		bool typbyval;
+		char typalign;
+		if (c == COL_AT || c == COL_TXID)
+			continue;
+		get_typlenbyvalalign(column_types[c], &typlen, &typbyval, &typalign);
+		args[c] = PointerGetDatum(construct_md_array(w->batch_values[c], w->batch_nulls[c], 1,
+		                                             dims, lbs, column_types[c], typlen,
+		                                             typbyval, typalign));
+	}
+	args[COL_AT] = TimestampTzGetDatum(w->at);
+	args[COL_TXID] = FullTransactionIdGetDatum(w->txid);
+	if (SPI_execute_plan(batch_plan, args, NULL, false, 0) != SPI_OK_INSERT ||
+	    SPI_processed != (uint64)w->batch_n)
+		elog(ERROR, "dbcare: could not write the audit log's entries");
+	SPI_finish();
+	w->batch_n = 0;
+	MemoryContextReset(w->batch_cxt);
+}
+
+/* The entry added to the batch (its values copied into the batch's memory),
+ * the batch written when full. */
+static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *values,
+                        const bool *nulls)
+{
+	(void)table;
+	MemoryContext old = MemoryContextSwitchTo(w->batch_cxt);
+	int n = w->batch_n;
+	for (int c = 0; c < COL_ROW_HASH; c++) {
+		if (c == COL_AT || c == COL_TXID)
+			continue;
+		w->batch_nulls[c][n] = nulls[c];
+		w->batch_values[c][n] =
+		    nulls[c] ? (Datum)0 : datumCopy(values[c], c == COL_ID, c == COL_ID ? 8 : -1);
+	}
+	MemoryContextSwitchTo(old);
+	if (++w->batch_n == BATCH_ENTRIES)
+		flush_batch(w);
+}
+
+static void finish_entries(pgdbc_audit_writer *w)
+{
+	flush_batch(w);
+}
+
+#endif
 
 /* ------------------------------------------------------------ entries */
 
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new)
 {
-	TupleTableSlot *slot = w->slot;
-	const int *attno = w->attno;
+	Datum values[LOG_NCOLS];
+	bool nulls[LOG_NCOLS];
 	Oid save_user;
 	int save_sec;
 	GetUserIdAndSecContext(&save_user, &save_sec);
 
-	ExecClearTuple(slot);
-	Datum *values = slot->tts_values;
-	bool *nulls = slot->tts_isnull;
-	memset(nulls, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
-#define SET(col, datum) (values[attno[col]] = (datum), nulls[attno[col]] = false)
+	memset(nulls, true, sizeof(nulls));
+#define SET(col, datum) (values[col] = (datum), nulls[col] = false)
 	SET(COL_AT, TimestampTzGetDatum(w->at));
 	SET(COL_TXID, FullTransactionIdGetDatum(w->txid));
 	SET(COL_DB_USER, CStringGetTextDatum(user_name(save_user)));
@@ -349,10 +520,6 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 		SET(COL_OLD, old);
 	if (new != (Datum)0)
 		SET(COL_NEW, new);
-	/* what the generated column's dbcare.audit_row_hash would compute,
-	 * without the call (pg/audit_row_hash.c) */
-	if (attno[COL_ROW_HASH] >= 0)
-		SET(COL_ROW_HASH, Int64GetDatum(pgdbc_audit_row_hash(table, strlen(table), key)));
 #undef SET
 
 	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
@@ -362,37 +529,24 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 		chain_lock(w, table);
 	else if (w->chain && strcmp(w->chain_table, table) != 0)
 		elog(ERROR, "dbcare: one audit writer wrote entries of two tables");
-	values[attno[COL_ID]] = Int64GetDatum(nextval_internal(w->seq, false));
-	nulls[attno[COL_ID]] = false;
+	values[COL_ID] = Int64GetDatum(nextval_internal(w->seq, false));
+	nulls[COL_ID] = false;
 	if (w->chain)
-		chain_link(w, values, nulls, attno);
-	ExecStoreVirtualTuple(slot);
-	ExecConstraints(w->rri, slot, w->estate);
-	table_tuple_insert(w->log, slot, w->cid, 0, NULL);
-	if (w->rri->ri_NumIndices > 0)
-		ExecInsertIndexTuples(w->rri, slot, w->estate, false, false, NULL, NIL);
-	ResetPerTupleExprContext(w->estate);
+		chain_link(w, values, nulls);
+	store_entry(w, table, values, nulls);
 	SetUserIdAndSecContext(save_user, save_sec);
 }
 
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 {
-	if (w->chain_moved) {
-		Oid save_user;
-		int save_sec;
-		GetUserIdAndSecContext(&save_user, &save_sec);
-		SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-		                                     SECURITY_RESTRICTED_OPERATION);
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+	                                     SECURITY_RESTRICTED_OPERATION);
+	finish_entries(w);
+	if (w->chain_moved)
 		chain_move(w);
-		SetUserIdAndSecContext(save_user, save_sec);
-	}
-	ExecDropSingleTupleTableSlot(w->slot);
-	/* not ExecCloseIndices, which releases each index's lock at once: the
-	 * locks are held to the transaction's end, like the log's (cheaper,
-	 * and the next statement takes them again anyway) */
-	for (int i = 0; i < w->rri->ri_NumIndices; i++)
-		if (w->rri->ri_IndexRelationDescs[i])
-			index_close(w->rri->ri_IndexRelationDescs[i], NoLock);
-	FreeExecutorState(w->estate);
-	table_close(w->log, NoLock); /* the lock is held to the transaction's end */
+	SetUserIdAndSecContext(save_user, save_sec);
+	MemoryContextDelete(w->cxt);
 }

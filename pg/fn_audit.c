@@ -17,7 +17,7 @@
 #include "audit_glue.h"
 
 #include "audit/audit.h"
-#include "health/health.h"
+#include "health_glue.h"
 
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -301,7 +301,118 @@ static char *display(dbc_ctx *ctx, const char *name)
 	return dbc_strdup(ctx, name);
 }
 
-static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out);
+/* ------------------------------------------------ is it recording? */
+
+/* The table (exists), whether it has statement triggers though it is now in
+ * a partition or inheritance tree (a child added, ATTACH PARTITION: what
+ * dbaudit_refresh would change, decided as install decides; a table with
+ * the row-level form where statement triggers would do records everything),
+ * and the leaf partitions whose clone of its row-level trigger is disabled
+ * or fires only under session_replication_role = replica (ALTER TABLE on the
+ * partition): their rows are not recorded. A row is stored in a leaf, and
+ * only the leaf's clone fires for it: the state of the clone on a
+ * partitioned table in between (ALTER TABLE ONLY) is not the leaves'. */
+#define LEAVES_WHERE(state)                                                                    \
+	"(SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"        \
+	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"                                      \
+	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"                                      \
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"                                 \
+	"  WHERE clone.tgenabled = " state " AND p.relkind <> 'p')"
+/* [0] 1 when the table exists, [1] "true" when its statement triggers are
+ * stale, [2] the leaves whose clone is disabled, [3] those whose clone
+ * fires only under session_replication_role = replica ("" for none). */
+static const char table_state_sql[] =
+	"WITH RECURSIVE c AS (SELECT c.* FROM pg_catalog.pg_class c"
+	"  WHERE c.oid = pg_catalog.to_regclass($1)),"
+	" own AS (SELECT g.* FROM pg_catalog.pg_trigger g, c WHERE g.tgrelid = c.oid"
+	"  AND g.tgparentid = 0 AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
+	" clone AS (SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
+	"  JOIN own ON g.tgparentid = own.oid WHERE own.tgtype & 1 = 1"
+	"  UNION ALL SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
+	"  JOIN clone ON g.tgparentid = clone.oid)"
+	" SELECT (SELECT count(*) FROM c)::pg_catalog.text,"
+	" (SELECT (" NEEDS_ROW_FORM " AND EXISTS (SELECT FROM own) AND NOT EXISTS"
+	"  (SELECT FROM own WHERE own.tgtype & 1 = 1))::pg_catalog.text FROM c),"
+	" " LEAVES_WHERE("'D'") ", " LEAVES_WHERE("'R'");
+
+/* Per operation, how the table's own audit triggers for it fire: 'on'
+ * (ENABLE, the default, or ENABLE ALWAYS: in ordinary sessions), 'replica'
+ * (ENABLE REPLICA: only under session_replication_role = replica),
+ * 'disabled' (DISABLE TRIGGER: never) or 'missing' (none: dropped). The
+ * best of them counts: any trigger that fires records the operation. The
+ * row-level trigger of a partitioned table never fires itself (it has no
+ * rows): its clones on the leaf partitions do. So it also counts as 'on'
+ * when one of those clones fires though its own state does not (ALTER
+ * TABLE ONLY p DISABLE TRIGGER: the rows are still recorded); the leaves
+ * whose clone does not fire are table_state_sql's, and so is a partition
+ * made later, which gets its clone in the parent's state. */
+static const char op_state_sql[] =
+	"WITH RECURSIVE g AS (SELECT g.* FROM pg_catalog.pg_trigger g"
+	"  WHERE g.tgrelid = pg_catalog.to_regclass($1) AND g.tgparentid = 0"
+	"  AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
+	" clone AS (SELECT g.oid AS root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
+	"  JOIN g ON k.tgparentid = g.oid WHERE g.tgtype & 1 = 1"
+	"  UNION ALL SELECT clone.root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
+	"  JOIN clone ON k.tgparentid = clone.oid),"
+	" leaf_fires AS (SELECT clone.root FROM clone JOIN pg_catalog.pg_class r"
+	"  ON r.oid = clone.tgrelid WHERE r.relkind <> 'p' AND clone.tgenabled IN ('O', 'A'))"
+	" SELECT e.op, CASE WHEN pg_catalog.bool_or(g.tgenabled IN ('O', 'A')"
+	"  OR g.oid IN (SELECT root FROM leaf_fires)) THEN 'on'"
+	" WHEN pg_catalog.bool_or(g.tgenabled = 'R') THEN 'replica'"
+	" WHEN pg_catalog.bool_or(g.tgenabled = 'D') THEN 'disabled' ELSE 'missing' END"
+	" FROM (VALUES (1, 'insert', 4), (2, 'update', 16), (3, 'delete', 8), (4, 'truncate', 32))"
+	" e(n, op, bit) LEFT JOIN g ON g.tgtype & e.bit <> 0"
+	" GROUP BY e.n, e.op ORDER BY e.n";
+
+static int collect_op_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_audit_recording *r = arg;
+	(void)ncol;
+	dbc_strlist *to = strcmp(c[1].s, "missing") == 0    ? &r->missing
+	                  : strcmp(c[1].s, "disabled") == 0 ? &r->disabled
+	                  : strcmp(c[1].s, "replica") == 0  ? &r->replica
+	                                                    : NULL;
+	return to ? dbc_strlist_add(ctx, to, c[0].s) : DBC_OK;
+}
+
+static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	dbc_strlist *l = arg;
+	for (int i = 0; i < ncol; i++)
+		if (dbc_strlist_add(ctx, l, c[i].type == DBC_NULL ? "" : c[i].s) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
+{
+	dbc_strlist st = {0};
+	dbc_value arg = dbc_text(row->name);
+	if (ctx->host->query(ctx, table_state_sql, 1, &arg, collect_table_state, &st) != DBC_OK)
+		return DBC_ERROR;
+	out->exists = st.n == 4 && strcmp(st.items[0], "1") == 0;
+	if (!out->exists)
+		return DBC_OK;
+	if (strcmp(st.items[1], "true") == 0)
+		out->stale = "in an inheritance or partition tree since it was enabled: its statement"
+		             " triggers miss rows changed through the other tables";
+	else if (st.items[2][0] || st.items[3][0]) {
+		static const char clause[] = "not recording the rows of partition %s: its clone of the"
+		                             " audit trigger does not fire in ordinary sessions (%s)";
+		char *disabled = st.items[2][0] ? dbc_printf(ctx, clause, st.items[2], "disabled") : "";
+		char *replica = st.items[3][0] ? dbc_printf(ctx, clause, st.items[3],
+		                                            "it fires only under session_replication_role"
+		                                            " = replica")
+		                               : "";
+		if (!disabled || !replica)
+			return DBC_ERROR;
+		out->stale = dbc_printf(ctx, "%s%s%s", disabled, *disabled && *replica ? "; " : "",
+		                        replica);
+		if (!out->stale)
+			return DBC_ERROR;
+	}
+	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
+}
 
 /* An entry's hash, prev_hash and the fields its hash covers, as text
  * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
@@ -432,123 +543,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
-/* ------------------------------------------------ is it recording? */
-
-/* The table (exists), whether it has statement triggers though it is now in
- * a partition or inheritance tree (a child added, ATTACH PARTITION: what
- * dbaudit_refresh would change, decided as install decides; a table with
- * the row-level form where statement triggers would do records everything),
- * and the leaf partitions whose clone of its row-level trigger is disabled
- * or fires only under session_replication_role = replica (ALTER TABLE on the
- * partition): their rows are not recorded. A row is stored in a leaf, and
- * only the leaf's clone fires for it: the state of the clone on a
- * partitioned table in between (ALTER TABLE ONLY) is not the leaves'. */
-#define LEAVES_WHERE(state)                                                                    \
-	"(SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"        \
-	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"                                      \
-	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"                                      \
-	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"                                 \
-	"  WHERE clone.tgenabled = " state " AND p.relkind <> 'p')"
-/* [0] 1 when the table exists, [1] "true" when its statement triggers are
- * stale, [2] the leaves whose clone is disabled, [3] those whose clone
- * fires only under session_replication_role = replica ("" for none). */
-static const char table_state_sql[] =
-	"WITH RECURSIVE c AS (SELECT c.* FROM pg_catalog.pg_class c"
-	"  WHERE c.oid = pg_catalog.to_regclass($1)),"
-	" own AS (SELECT g.* FROM pg_catalog.pg_trigger g, c WHERE g.tgrelid = c.oid"
-	"  AND g.tgparentid = 0 AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
-	" clone AS (SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
-	"  JOIN own ON g.tgparentid = own.oid WHERE own.tgtype & 1 = 1"
-	"  UNION ALL SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
-	"  JOIN clone ON g.tgparentid = clone.oid)"
-	" SELECT (SELECT count(*) FROM c)::pg_catalog.text,"
-	" (SELECT (" NEEDS_ROW_FORM " AND EXISTS (SELECT FROM own) AND NOT EXISTS"
-	"  (SELECT FROM own WHERE own.tgtype & 1 = 1))::pg_catalog.text FROM c),"
-	" " LEAVES_WHERE("'D'") ", " LEAVES_WHERE("'R'");
-
-/* Per operation, how the table's own audit triggers for it fire: 'on'
- * (ENABLE, the default, or ENABLE ALWAYS: in ordinary sessions), 'replica'
- * (ENABLE REPLICA: only under session_replication_role = replica),
- * 'disabled' (DISABLE TRIGGER: never) or 'missing' (none: dropped). The
- * best of them counts: any trigger that fires records the operation. The
- * row-level trigger of a partitioned table never fires itself (it has no
- * rows): its clones on the leaf partitions do. So it also counts as 'on'
- * when one of those clones fires though its own state does not (ALTER
- * TABLE ONLY p DISABLE TRIGGER: the rows are still recorded); the leaves
- * whose clone does not fire are table_state_sql's, and so is a partition
- * made later, which gets its clone in the parent's state. */
-static const char op_state_sql[] =
-	"WITH RECURSIVE g AS (SELECT g.* FROM pg_catalog.pg_trigger g"
-	"  WHERE g.tgrelid = pg_catalog.to_regclass($1) AND g.tgparentid = 0"
-	"  AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
-	" clone AS (SELECT g.oid AS root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
-	"  JOIN g ON k.tgparentid = g.oid WHERE g.tgtype & 1 = 1"
-	"  UNION ALL SELECT clone.root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
-	"  JOIN clone ON k.tgparentid = clone.oid),"
-	" leaf_fires AS (SELECT clone.root FROM clone JOIN pg_catalog.pg_class r"
-	"  ON r.oid = clone.tgrelid WHERE r.relkind <> 'p' AND clone.tgenabled IN ('O', 'A'))"
-	" SELECT e.op, CASE WHEN pg_catalog.bool_or(g.tgenabled IN ('O', 'A')"
-	"  OR g.oid IN (SELECT root FROM leaf_fires)) THEN 'on'"
-	" WHEN pg_catalog.bool_or(g.tgenabled = 'R') THEN 'replica'"
-	" WHEN pg_catalog.bool_or(g.tgenabled = 'D') THEN 'disabled' ELSE 'missing' END"
-	" FROM (VALUES (1, 'insert', 4), (2, 'update', 16), (3, 'delete', 8), (4, 'truncate', 32))"
-	" e(n, op, bit) LEFT JOIN g ON g.tgtype & e.bit <> 0"
-	" GROUP BY e.n, e.op ORDER BY e.n";
-
-static int collect_op_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	dbc_audit_recording *r = arg;
-	(void)ncol;
-	dbc_strlist *to = strcmp(c[1].s, "missing") == 0    ? &r->missing
-	                  : strcmp(c[1].s, "disabled") == 0 ? &r->disabled
-	                  : strcmp(c[1].s, "replica") == 0  ? &r->replica
-	                                                    : NULL;
-	return to ? dbc_strlist_add(ctx, to, c[0].s) : DBC_OK;
-}
-
-static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	dbc_strlist *l = arg;
-	for (int i = 0; i < ncol; i++)
-		if (dbc_strlist_add(ctx, l, c[i].type == DBC_NULL ? "" : c[i].s) != DBC_OK)
-			return DBC_ERROR;
-	return DBC_OK;
-}
-
-static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
-{
-	dbc_strlist st = {0};
-	dbc_value arg = dbc_text(row->name);
-	if (ctx->host->query(ctx, table_state_sql, 1, &arg, collect_table_state, &st) != DBC_OK)
-		return DBC_ERROR;
-	out->exists = st.n == 4 && strcmp(st.items[0], "1") == 0;
-	if (!out->exists)
-		return DBC_OK;
-	if (strcmp(st.items[1], "true") == 0)
-		out->stale = "in an inheritance or partition tree since it was enabled: its statement"
-		             " triggers miss rows changed through the other tables";
-	else if (st.items[2][0] || st.items[3][0]) {
-		static const char clause[] = "not recording the rows of partition %s: its clone of the"
-		                             " audit trigger does not fire in ordinary sessions (%s)";
-		char *disabled = st.items[2][0] ? dbc_printf(ctx, clause, st.items[2], "disabled") : "";
-		char *replica = st.items[3][0] ? dbc_printf(ctx, clause, st.items[3],
-		                                            "it fires only under session_replication_role"
-		                                            " = replica")
-		                               : "";
-		if (!disabled || !replica)
-			return DBC_ERROR;
-		out->stale = dbc_printf(ctx, "%s%s%s", disabled, *disabled && *replica ? "; " : "",
-		                        replica);
-		if (!out->stale)
-			return DBC_ERROR;
-	}
-	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
-}
-
 /* ------------------------------------------------ the health check audit */
-
-int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                       dbc_health_fact *fact);
 
 int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                        dbc_health_fact *fact)

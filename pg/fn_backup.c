@@ -4,6 +4,7 @@
  * of dbc_backup_env are NULL.
  */
 #include "glue.h"
+#include "health_glue.h"
 
 #include "backup/backup.h"
 #include "settings/settings.h"
@@ -17,9 +18,6 @@ const dbc_backup_env pgdbc_backup_env = {
     .ts_hours = "CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - %s) / 3600"
                 " AS double precision)",
 };
-
-int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                         dbc_health_fact *fact);
 
 Datum dbbackup_list(PG_FUNCTION_ARGS)
 {

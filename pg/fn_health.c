@@ -5,9 +5,7 @@
  */
 #include "glue.h"
 
-#include "health/health.h"
-
-void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
+#include "health_glue.h"
 
 typedef struct report_args {
 	dbc_health_engine *eng;

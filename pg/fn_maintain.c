@@ -5,10 +5,9 @@
  * database: pgdbc_begin refuses it on a standby (25006).
  */
 #include "glue.h"
+#include "health_glue.h"
 
 #include "maintain/maintain.h"
-
-void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
 
 typedef struct maintain_args {
 	dbc_health_engine eng;

@@ -195,7 +195,6 @@ Datum pgdbc_return_jsonb_tree(pgdbc_call *call, int rc, struct json_t *tree);
 Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v);
 Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v);
 Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v);
-Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v);
 Datum pgdbc_return_null(pgdbc_call *call, int rc);
 
 /* Materialises rows into the set-returning function's result (InitMaterializedSRF)
@@ -217,6 +216,10 @@ void pgdbc_free(void *ptr);
 
 /* jsonb of a jansson object or array (pg/jansson_shim.c). */
 Datum pgdbc_jsonb_of_tree(const struct json_t *tree);
+
+/* The module's start (pg/host.c): the settings, jansson's allocator. Not
+ * declared by fmgr.h in PostgreSQL 15. */
+void _PG_init(void);
 
 /* Installs jansson's allocator (pgdbc_alloc) — called from _PG_init.
  * (pg/jansson_shim.c: jansson.h and PostgreSQL's fmgrprotos.h both declare

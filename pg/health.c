@@ -6,7 +6,7 @@
  */
 #include "glue.h"
 
-#include "health/health.h"
+#include "health_glue.h"
 
 #include "catalog/pg_authid_d.h"
 #include "commands/dbcommands.h"
@@ -943,13 +943,6 @@ int pgdbc_health_readable(dbc_ctx *ctx, dbc_health_fact *fact, const char *table
 	return DBC_OK;
 }
 
-/* pg/fn_backup.c */
-int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                         dbc_health_fact *fact);
-/* pg/fn_audit.c */
-int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
-                       dbc_health_fact *fact);
-
 /* PostgreSQL's gatherers by check id; a check of the catalogue that applies
  * to PostgreSQL and has no core gatherer needs one here
  * (test/pgtap/health_dispatch.sql proves every one is answered). */
@@ -977,8 +970,6 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_BACKUPS] = pgdbc_gather_backups,
 	[DBC_HC_AUDIT] = pgdbc_gather_audit,
 };
-
-void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 {

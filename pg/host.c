@@ -30,8 +30,6 @@
 
 PG_MODULE_MAGIC;
 
-void _PG_init(void);
-
 /*
  * The arena context of the innermost running dbcare call. dbc_host.alloc has no
  * ctx argument, and dbcare functions can nest (a migration's SQL may call
@@ -142,8 +140,7 @@ static void prefix_error(ErrorData *ed)
  * savepoint, so after an internal one escaped, every later statement failed
  * with 25P02 even in autocommit and ROLLBACK ended the connection.
  */
-static void escape(pgdbc_call *call, ErrorData *ed) pg_attribute_noreturn();
-static void escape(pgdbc_call *call, ErrorData *ed)
+static _Noreturn void escape(pgdbc_call *call, ErrorData *ed)
 {
 	unwind_all(call, false);
 	restore_arena(call);
@@ -208,22 +205,6 @@ static void call_error(pgdbc_call *call, const char *sqlstate, const char *msg, 
 
 /* ------------------------------------------------------------ call helpers */
 
-static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi);
-
-void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
-{
-	/* first of all, before any argument is looked at (pg/readonly.c) */
-	pgdbc_refuse_changes_when_read_only(fcinfo);
-	/* then whether the objects are the ones this library reads and writes */
-	pgdbc_require_current_objects();
-	begin_call(call, fcinfo, true);
-}
-
-void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo)
-{
-	begin_call(call, fcinfo, false);
-}
-
 static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi)
 {
 	memset(call, 0, sizeof(*call));
@@ -250,6 +231,21 @@ static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi)
 	pgdbc_arena_cxt = call->call_cxt;
 	dbc_ctx_init(&call->ctx, &pgdbc_host, call);
 }
+
+void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
+{
+	/* first of all, before any argument is looked at (pg/readonly.c) */
+	pgdbc_refuse_changes_when_read_only(fcinfo);
+	/* then whether the objects are the ones this library reads and writes */
+	pgdbc_require_current_objects();
+	begin_call(call, fcinfo, true);
+}
+
+void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo)
+{
+	begin_call(call, fcinfo, false);
+}
+
 
 void pgdbc_finish(pgdbc_call *call, int rc)
 {
@@ -400,11 +396,6 @@ Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v)
 Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v)
 {
 	RETURN_IN_CALLER(call, rc, BoolGetDatum(v));
-}
-
-Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v)
-{
-	RETURN_IN_CALLER(call, rc, Float8GetDatum(v));
 }
 
 /* A cell as text, for columns whose type has no direct Datum conversion. */

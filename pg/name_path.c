@@ -18,7 +18,13 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/varlena.h"
-#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
+
+/* The gate: the setting's stack is read as PostgreSQL 15 lays it out;
+ * -DDBC_PLAIN_PG_PATHS builds the plain path alone (no caller's path). */
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000 && !defined(DBC_PLAIN_PG_PATHS)
+#define CALLER_PATH_READ 1
+#endif
+#ifdef CALLER_PATH_READ
 #include "utils/guc_tables.h"
 #endif
 
@@ -35,7 +41,7 @@ static const char *caller_path(void)
 {
 	if (namespace_search_path && strcmp(namespace_search_path, PINNED_PATH) != 0)
 		return namespace_search_path;
-#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
+#ifdef CALLER_PATH_READ
 	struct config_generic **vars = get_guc_variables();
 	int n = GetNumConfigOptions();
 	for (int i = 0; i < n; i++) {

@@ -16,8 +16,9 @@
 #include "utils/guc.h"
 
 /* The version gate: the key's page and settings reads are written for
- * PostgreSQL 15 (RelationData.rd_node, the 15 settings array). */
-#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000
+ * PostgreSQL 15 (RelationData.rd_node, the 15 settings array);
+ * -DDBC_PLAIN_PG_PATHS builds the plain path alone. */
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000 && !defined(DBC_PLAIN_PG_PATHS)
 #define SCHEMA_CACHE_BUILT 1
 #endif
 

@@ -307,8 +307,6 @@ static const char checksum_index_ddl[] =
 	"CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksums"
 	" ON dbcare_migrations (version, checksum, down_checksum)";
 
-bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
-
 static bool table_exists(sqlite3 *db, const char *name)
 {
 	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==

@@ -25,6 +25,20 @@ struct sqldbc_conn {
 	char audit_now[64];
 };
 
+/* bookkeeping.c: the bookkeeping tables made or upgraded where missing
+ * (all of them, or one part's), whether they exist, whether a table has a
+ * column, and how the migration status summary may be read. */
+int sqldbc_book_ensure(dbc_ctx *ctx);
+int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
+int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
+bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
+dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
+
+/* call.c: the SQLite result code of a SQLSTATE, and the context's error as
+ * one "dbcare: " text (sqlite3_malloc'd; the caller sqlite3_frees it). */
+int sqldbc_result_code(const char *sqlstate);
+char *sqldbc_error_text(dbc_ctx *ctx);
+
 /* Frees the cached schema model (on close). */
 void sqldbc_schema_cache_free(sqldbc_conn *conn);
 

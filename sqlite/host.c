@@ -376,12 +376,6 @@ static void host_free(void *p)
 	sqlite3_free(p);
 }
 
-int sqldbc_book_ensure(dbc_ctx *ctx);
-int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
-int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
-bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
-dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
-
 const dbc_host sqldbc_host = {
 	.dialect = &sqldbc_dialect,
 	.read_schema = sqldbc_read_schema,

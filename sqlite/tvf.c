@@ -7,9 +7,6 @@
 
 #include <string.h>
 
-char *sqldbc_error_text(dbc_ctx *ctx);
-int sqldbc_result_code(const char *sqlstate);
-
 typedef struct tvf_aux {
 	const dbc_api_fn *fn; /* the table's entry: name, columns, arguments */
 	sqldbc_tvf_fn produce;

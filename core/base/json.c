@@ -48,7 +48,9 @@ json_t *dbc_json_parse_with_nul(dbc_ctx *ctx, const char *text, const char *what
 }
 
 /* Replaces bytes that are not UTF-8 with '?', so a hostile name cannot make
- * the whole snapshot unserialisable. */
+ * the whole snapshot unserialisable. why: malloc, freed by the caller before
+ * it returns: dbc_json_strn and dbc_json_set take no ctx (jansson values are
+ * built outside any call's arena). */
 static char *utf8_sanitised(const char *s, size_t n)
 {
 	char *out = malloc(n + 1);
@@ -71,7 +73,7 @@ json_t *dbc_json_strn(const char *s, size_t n)
 	if (!clean)
 		return NULL;
 	v = json_stringn(clean, n);
-	free(clean);
+	free(clean); /* why: utf8_sanitised's malloc */
 	return v;
 }
 
@@ -102,7 +104,7 @@ bool dbc_json_set(json_t *obj, const char *key, json_t *v)
 		return false;
 	}
 	bool ok = json_object_set_new(obj, clean, v) == 0;
-	free(clean);
+	free(clean); /* why: utf8_sanitised's malloc */
 	return ok;
 }
 

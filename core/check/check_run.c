@@ -493,9 +493,9 @@ static int run_batch_plan(dbc_ctx *ctx, const dbc_check_plan *plan, row_local_ba
 		return DBC_ERROR;
 	int rc;
 	if (plan->shape == DBC_PLAN_STREAM) {
-		json_t **samples = calloc((size_t)m, sizeof(json_t *));
+		json_t **samples = dbc_zalloc(ctx, sizeof(json_t *) * (size_t)m);
 		if (!samples)
-			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+			return DBC_ERROR;
 		rc = DBC_OK;
 		for (int i = 0; i < m && rc == DBC_OK; i++)
 			if (!(samples[i] = json_array()))
@@ -508,7 +508,6 @@ static int run_batch_plan(dbc_ctx *ctx, const dbc_check_plan *plan, row_local_ba
 				rc = DBC_ERROR;
 		for (int i = 0; i < m; i++)
 			json_decref(samples[i]);
-		free(samples);
 	} else {
 		batch_aggregate st = {m, counts, texts, false};
 		rc = ctx->host->query(ctx, plan->sql, 0, NULL, on_batch_aggregate_row, &st);

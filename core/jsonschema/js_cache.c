@@ -2,7 +2,9 @@
  * js_cache.c — compiled schemas kept per backend / connection, keyed by the
  * schema text and the options, so a CHECK constraint compiles its schema
  * once. Bounded by entries and by bytes of schema text; the least recently
- * used entry goes first. Plain malloc: the cache outlives every call.
+ * used entry goes first.
+ * why (raw heap, the whole file): the cache outlives every call, so no
+ * call's arena can hold it; it is freed by dbc_js_cache_free.
  */
 #include "jsonschema/js_private.h"
 

@@ -4,6 +4,10 @@
  * once, registers resources ($id) and anchors, compiles regular expressions,
  * then resolves every reference. A schema that compiles has no dangling
  * $ref and no invalid pattern: validation cannot meet either later.
+ * why (raw heap, the whole file): a compiled schema outlives the call that
+ * compiled it (the glue's cache keeps it per backend or connection), so it is
+ * built on the heap and its pool, never in the call's arena; dbc_jschema_free
+ * frees it.
  */
 #include "jsonschema/js_private.h"
 
@@ -417,9 +421,4 @@ void dbc_jschema_free(dbc_jschema *s)
 	free(s->regexes);
 	js_pool_free(s->pool);
 	free(s);
-}
-
-dbc_js_draft dbc_jschema_draft(const dbc_jschema *s)
-{
-	return s->draft;
 }

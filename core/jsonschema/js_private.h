@@ -76,7 +76,6 @@ typedef struct js_alloc {
 
 js_pool *js_pool_new(void);
 void js_pool_free(js_pool *pool);
-size_t js_pool_bytes(const js_pool *pool);
 void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */

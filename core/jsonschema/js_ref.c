@@ -50,7 +50,7 @@ static js_resource *load(js_compiler *c, const char *doc)
 	}
 	js_val *v;
 	int rc = js_parse(c->ctx, &c->a, text, "a referenced schema", DBC_JS_MAX_SCHEMA_DEPTH, &v);
-	free(remote);
+	free(remote); /* why: load_remote's text is malloc'd (jsonschema.h) */
 	if (rc != DBC_OK)
 		return NULL;
 	if (!js_load_document(c, v, doc, draft))

@@ -6,6 +6,8 @@
  * terminator, [] matches nothing and [^] anything. Matching is bounded by PCRE2's
  * match and depth limits, so a pathological pattern ends in an error, never a
  * hang. Memory is PCRE2's own (malloc), owned by the compiled schema.
+ * why (raw heap, the whole file): a compiled regex lives as long as its
+ * schema, which outlives the call (js_compile.c); js_regex_free frees it.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "jsonschema/js_private.h"

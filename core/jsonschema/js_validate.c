@@ -19,6 +19,7 @@ typedef struct js_marks {
 	size_t n;
 } js_marks;
 
+/* mutually recursive: eval runs the keywords below, which eval subschemas */
 static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
                  const js_path *sp, const js_scope *scope, js_marks *marks);
 

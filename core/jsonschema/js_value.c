@@ -3,6 +3,9 @@
  * members sorted by key, so keyword lookups are binary searches; js_parse.c
  * builds them from text), their allocation, numbers compared by value (1
  * equals 1.0), and the wording of refused text (jansson's).
+ * why (raw heap, the whole file): the pool holds a compiled schema's nodes,
+ * which outlive the call (js_compile.c); documents validated within a call
+ * use the call's arena instead (js_alloc).
  */
 #include "jsonschema/js_private.h"
 
@@ -21,7 +24,6 @@ typedef struct js_block {
 
 struct js_pool {
 	js_block *head;
-	size_t bytes;
 };
 
 js_pool *js_pool_new(void)
@@ -40,11 +42,6 @@ void js_pool_free(js_pool *pool)
 	free(pool);
 }
 
-size_t js_pool_bytes(const js_pool *pool)
-{
-	return pool ? pool->bytes : 0;
-}
-
 static void *pool_alloc(js_pool *pool, size_t n)
 {
 	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
@@ -58,7 +55,6 @@ static void *pool_alloc(js_pool *pool, size_t n)
 		b->used = 0;
 		b->next = pool->head;
 		pool->head = b;
-		pool->bytes += size;
 	}
 	void *p = (char *)b->data + b->used;
 	b->used += n;

@@ -67,7 +67,6 @@ typedef struct dbc_js_error {
 int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
                         dbc_jschema **out);
 void dbc_jschema_free(dbc_jschema *schema);
-dbc_js_draft dbc_jschema_draft(const dbc_jschema *schema);
 
 /* Validates document text. errors == NULL: stops at the first failure and
  * sets only *valid. Otherwise collects up to max_errors errors into an arena

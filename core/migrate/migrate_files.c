@@ -142,10 +142,8 @@ typedef struct dbc_mig_bad {
 	int by_kind[BAD_KINDS];
 } bad_files;
 
-static void bad_add(bad_files *b, bad_kind k, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void bad_add(bad_files *b, bad_kind k, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void bad_add(bad_files *b, bad_kind k,
+                                                         const char *fmt, ...)
 {
 	b->n++;
 	b->by_kind[k]++;

@@ -45,6 +45,7 @@ static void note(dbc_buf *b, const char *path, const char *what)
 	dbc_buf_append(b, what);
 }
 
+/* mutually recursive: describe and describe_named_arrays call each other */
 static void describe(dbc_ctx *ctx, dbc_buf *b, const char *path, const json_t *a, const json_t *c);
 
 static void describe_named_arrays(dbc_ctx *ctx, dbc_buf *b, const char *path, const json_t *a,

@@ -302,11 +302,92 @@ def run_sqlite(b):
     c.close()
 
 
+PATHS_ROWS = 20000 if QUICK else 100000
+
+
+def run_pg_paths(b, pg):
+    """The writer's two paths (docs/postgresql.md, "Engine internals"): the
+    module built with -DDBC_PLAIN_PG_PATHS (SPI batches) against the normal
+    one (tuples and index entries without the executor), swapped in the
+    cluster's library directory between rounds, each round a new session:
+    backend CPU of an INSERT ... SELECT and of an UPDATE of PATHS_ROWS
+    rows, and of the INSERT on a hash-chained table."""
+    plain = os.path.join(benchlib.ROOT, "build", "pg", "plain", "dbcare.so")
+    if not os.path.exists(plain):
+        b.skip("audit paths", "build/pg/plain/dbcare.so not built")
+        return
+    libdir = subprocess.check_output([os.path.join(pg.bin, "pg_config"), "--pkglibdir"]).decode().strip()
+    installed = os.path.join(libdir, "dbcare.so")
+    direct = b.path("audit_paths_direct.so")
+    shutil.copy(installed, direct)
+
+    def use(so):
+        shutil.copy(so, installed + ".tmp")
+        os.rename(installed + ".tmp", installed)  # a new backend loads it
+
+    db = pg.fresh_db("audit", ("dbcare",))
+    s = pg.session(db)
+    for t in ("p_none", "p_audited", "p_chained"):
+        s.exec(f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)")
+    s.exec("SELECT dbaudit_enable('p_audited')")
+    s.exec("SELECT dbaudit_enable('p_chained', '{\"hash_chain\": true}')")
+    s.close()
+    fill = ("INSERT INTO {} SELECT g, g %% 100, 'name ' || g, now() FROM generate_series(1, %d) g"
+            % PATHS_ROWS)
+    cases = {"INSERT ... SELECT": ("p_audited", fill, False),
+             "UPDATE of every row": ("p_audited", "UPDATE {} SET v = v + 1", True),
+             "INSERT ... SELECT, hash-chained": ("p_chained", fill, False)}
+    cpu = {}
+
+    def side(path, case, table):
+        label, (audited, sql, filled) = case, cases[case]
+        t = table or audited
+
+        def go():
+            use(plain if path == "plain" else direct)
+            x = pg.session(db)
+            x.exec(f"TRUNCATE {t}, dbcare.audit_log, dbcare.audit_chain")
+            if filled:
+                x.exec(fill.format(t))
+                x.exec("TRUNCATE dbcare.audit_log, dbcare.audit_chain")
+            pid = x.value("SELECT pg_backend_pid()")
+            ms, c = x.timed_with_cpu(sql.format(t), pid)
+            x.close()
+            cpu.setdefault((path, label), []).append(c)
+            return ms / 1000.0
+        return go
+
+    sides = {}
+    for case in cases:
+        for path in ("plain", "direct"):
+            sides[(path, case)] = side(path, case, None)
+        if not case.endswith("chained"):
+            sides[("none", case)] = side("none", case, "p_none")
+    try:
+        interleave(sides, REPS)
+    finally:
+        use(direct)
+    size = f"{PATHS_ROWS:,} rows"
+    for case in cases:
+        if None in cpu[("direct", case)] or None in cpu[("plain", case)]:
+            continue
+        d, p = median(cpu[("direct", case)]), median(cpu[("plain", case)])
+        note = "backend CPU ms; one new session a round"
+        if ("none", case) in cpu:
+            note += f"; not audited {median(cpu[('none', case)]):.0f} ms"
+        b.add("audit paths", "postgresql", size, f"{case}, audited, plain path (SPI batches)", p, REPS,
+              ratio=p / d, ref="direct path", note=note)
+        b.add("audit paths", "postgresql", size, f"{case}, audited, direct path (PostgreSQL 15)", d,
+              REPS, ratio=1.0, ref="direct path")
+    pg.drop_db(db)
+
+
 def run(b):
     run_sqlite(b)
     if b.pg:
         run_pg_writes(b, b.pg)
         run_pg_bulk(b, b.pg)
         run_pg_history(b, b.pg)
+        run_pg_paths(b, b.pg)
     else:
         b.skip("audit (PostgreSQL)", "no PostgreSQL cluster")

@@ -6,9 +6,12 @@
 #    inotify, no PGPROC fast-path lock bits, no visibility-map reads, in any
 #    C source of core/, pg/ or sqlite/;
 # 2. a header exposing PostgreSQL's private structures is included only by
-#    a file listed below with its reason, and the schema cache's only inside
-#    its version gate (PG_VERSION_NUM), where the setting dbcare.schema_cache
-#    can turn it off (test/script/pg_schema_cache.sh compares both paths);
+#    a file listed below with its reason; each file that goes below the
+#    public interfaces for speed or a caller's setting (the gated list) does
+#    so only inside its version gate (#if PG_VERSION_NUM ... &&
+#    !defined(DBC_PLAIN_PG_PATHS)), with the plain path in the #else, and
+#    docs/postgresql.md lists every file of both lists
+#    (test/script/pg_plain_paths.sh runs the plain build);
 # 3. of SQLite, the glue includes only the public sqlite3ext.h / sqlite3.h.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -48,22 +51,40 @@ while IFS= read -r line; do
 done < <(grep -HE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]($private)" "${sources[@]}" | sed -E 's/^([^:]+):/\1:/')
 echo "ok: private headers only where listed"
 
-# ... and the schema cache's only inside its version gate
-awk '
-  /^#if PG_VERSION_NUM >= [0-9]+ && PG_VERSION_NUM < [0-9]+$/ { version_if = 1; next }
-  version_if && /^#define SCHEMA_CACHE_BUILT 1$/ { gate_defined = 1 }
-  version_if && /^#endif/ { version_if = 0 }
-  /^#ifdef SCHEMA_CACHE_BUILT$/ { gated = 1; next }
-  gated && /^#endif/ { gated = 0 }
-  /^#include "(storage\/bufmgr|utils\/guc_tables|access\/heapam)\.h"/ && !gated {
-    print "ungated: " $0; bad = 1
-  }
-  END {
-    if (!gate_defined) { print "SCHEMA_CACHE_BUILT is not defined under a PG_VERSION_NUM range"; bad = 1 }
-    exit bad
-  }' pg/schema_cache.c || fail "pg/schema_cache.c reads private structures outside its version gate"
+# ... and the gated files' internals only inside their gates:
+# FILE:MACRO:what must stay inside `#ifdef MACRO` (an ERE)
+gated=(
+  'pg/schema_cache.c:SCHEMA_CACHE_BUILT:#include "(storage/bufmgr|utils/guc_tables|access/heapam)\.h"|ReadBuffer|HeapTupleHeader'
+  'pg/name_path.c:CALLER_PATH_READ:#include "utils/guc_tables\.h"|get_guc_variables|GucStack'
+  'pg/audit_write.c:DIRECT_WRITE:#include "(executor/executor|access/tableam|access/genam)\.h"|ExecInsertIndexTuples|table_tuple_insert|ExecConstraints|InitResultRelInfo|ExecOpenIndices'
+)
+for g in "${gated[@]}"; do
+  file=${g%%:*}; rest=${g#*:}; macro=${rest%%:*}; pattern=${rest#*:}
+  grep -qE "$pattern" "$file" || fail "$file: nothing matches $pattern (test premise)"
+  awk -v M="$macro" -v pat="$pattern" '
+    /^#if PG_VERSION_NUM >= [0-9]+ && PG_VERSION_NUM < [0-9]+ && !defined\(DBC_PLAIN_PG_PATHS\)$/ {
+      depth++; version_if = depth; next }
+    version_if && $0 == "#define " M " 1" { gate_defined = 1 }
+    /^#[ \t]*if/ { depth++; if ($0 == "#ifdef " M) { gated = 1; gdepth = depth }; next }
+    /^#[ \t]*else/ { if (gated && depth == gdepth) gated = 0; next }
+    /^#[ \t]*endif/ { if (depth == gdepth) { gated = 0; gdepth = 0 }
+                       if (depth == version_if) version_if = 0; depth--; next }
+    /^[ \t]*(\/\*|\*)/ { next }  # comments may name what the gate holds
+    $0 ~ pat && !gated { print FILENAME ":" FNR ": outside #ifdef " M ": " $0; bad = 1 }
+    END {
+      if (!gate_defined) { print M " is not defined under a PG_VERSION_NUM range without DBC_PLAIN_PG_PATHS"; bad = 1 }
+      exit bad
+    }' "$file" || fail "$file reaches internals outside its version gate"
+done
 grep -q '"dbcare.schema_cache"' pg/schema_cache.c || fail "the schema cache has no setting to turn it off"
-echo "ok: the schema cache's private reads are version-gated and can be turned off"
+echo "ok: the gated files reach internals only inside their version gates"
+
+# ... and docs/postgresql.md lists every file of both lists
+section=$(sed -n '/^### Engine internals/,/^## /p' docs/postgresql.md)
+for f in $(printf '%s\n' "${allowed[@]}" "${gated[@]}" | cut -d: -f1 | sort -u); do
+  grep -qF "\`$f\`" <<<"$section" || fail "docs/postgresql.md, Engine internals, does not list $f"
+done
+echo "ok: docs/postgresql.md lists every file that goes below the public interfaces"
 
 # 3. SQLite: public headers only
 if hits=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](sqliteInt|vdbeInt|btreeInt|pager|btree|vdbe|os_common|sqliteLimit)\.h' "${sources[@]}"); then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What dbcare's own work costs each audit log entry on SQLite (issue 23: an
-# audited INSERT's cost, docs/benchmarks.md "SQLite audit write speed"). The
+# audited INSERT's cost, docs/benchmarks.md "The audit trail"). The
 # generated triggers call dbaudit_now(), dbaudit_txid(), dbaudit_actor() and
 # the JSON builders dbaudit_json / dbaudit_json_changed once or more per
 # entry; valgrind's callgrind counts the instructions spent inside them (not

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Source hygiene of the C code (core/, pg/, sqlite/), a check without a build:
+#   1. no function prototype inside a .c file: a function another file calls
+#      is declared in a header, a static one is defined before its first use.
+#      The one exception is a static function that is mutually recursive with
+#      another (no order defines both first): its forward declaration carries
+#      a comment saying "mutually recursive" right above it;
+#   2. no raw heap call (malloc, calloc, realloc, free, strdup) in core/
+#      without a comment saying why the call's arena (dbc_alloc) does not do:
+#      "why:" on the line or in the 8 lines above it, or "why (raw heap" in the
+#      file's opening comment for a file whose memory all outlives the call;
+#   3. no dead function: a non-static function named nowhere but by its own
+#      definition and declaration (names made by token pasting from the API
+#      table, sqldbc_<id>, count as used by the table);
+#   4. the headers rule of docs/ARCHITECTURE.md: a file outside a part of
+#      core/ includes only that part's public headers: any of base/, the one
+#      named after the part (<part>/<part>.h), and schema/'s DDL reader.
+# Usage: core_hygiene.sh [ROOT] (default: this tree).
+set -eu
+root=${1:-"$(dirname "$0")/../.."}
+exec python3 - "$root" <<'PY'
+import glob, os, re, sys
+
+root = sys.argv[1]
+os.chdir(root)
+failures = []
+
+
+def strip(text):
+    """Comments and string/char literals blanked, line structure kept."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + re.sub(r"[^\n]", " ", text[i + 1:j]) + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+sources = sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("pg/gen/*.c") +
+                 glob.glob("sqlite/*.c"))
+headers = sorted(glob.glob("core/*/*.h") + glob.glob("pg/*.h") + glob.glob("sqlite/*.h"))
+if len(sources) < 100:
+    sys.exit(f"FAIL: only {len(sources)} C files found under {root} (test premise)")
+
+KEYWORDS = {"if", "while", "for", "switch", "return", "sizeof", "int", "char", "void", "bool",
+            "long", "short", "unsigned", "signed", "double", "float", "const", "struct", "enum"}
+SKIP_FIRST = re.compile(r"^\s*(typedef|_Static_assert|StaticAssertDecl|PG_FUNCTION_INFO_V1|"
+                        r"PG_MODULE_MAGIC|SQLITE_EXTENSION_INIT\d)\b")
+
+# 1. prototypes in .c files
+for path in sources:
+    text = open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    code = strip(text)
+    depth, start, buf = 0, 0, ""
+    for lineno, line in enumerate(code.split("\n"), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        for ch in line:
+            if depth == 0:
+                if not buf.strip():
+                    start = lineno
+                buf += ch
+                if ch == ";" or ch == "{":
+                    stmt = " ".join(buf.split())
+                    buf = ""
+                    if ch == ";" and "=" not in stmt and not SKIP_FIRST.match(stmt):
+                        m = re.match(r"^[^(]*?\b([A-Za-z_]\w*)\s*\(", stmt)
+                        if (m and m.group(1) not in KEYWORDS and not m.group(1).isupper()
+                                and stmt.rstrip(";").rstrip().endswith(")")):
+                            above = lines[start - 2] if start >= 2 else ""
+                            static = stmt.startswith("static ")
+                            if not (static and "mutually recursive" in above):
+                                failures.append(f"{path}:{start}: prototype in a .c file: {stmt[:100]}")
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    buf = ""
+print("ok: checked %d .c files for prototypes" % len(sources))
+
+# 2. raw heap calls in core/
+heap = re.compile(r"(?<![\w>.])(malloc|calloc|realloc|free|strdup|strndup)\s*\(")
+raw_calls = 0
+for path in sorted(glob.glob("core/*/*.c")):
+    text = open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    opening = text[:text.find("*/") + 2] if text.lstrip().startswith("/*") else ""
+    whole_file = "why (raw heap" in opening
+    for i, line in enumerate(strip(text).split("\n")):
+        if not heap.search(line):
+            continue
+        raw_calls += 1
+        if whole_file or any("why:" in lines[k] for k in range(max(0, i - 8), i + 1)):
+            continue
+        failures.append(f"{path}:{i + 1}: raw heap call without a why: comment: {lines[i].strip()}")
+print("ok: %d raw heap calls in core/, each with its reason" % raw_calls)
+
+# 3. dead functions: named nowhere but by the definition and declarations
+# (headers); the API table, the install and upgrade SQL and the Makefile name
+# functions too (fmgr symbols, the trigger functions, a -D renamed symbol)
+def words_of(paths, raw=False):
+    counts = {}
+    for path in paths:
+        body = open(path, encoding="utf-8").read()
+        for w in re.findall(r"[A-Za-z_]\w*", body if raw else strip(body)):
+            counts[w] = counts.get(w, 0) + 1
+    return counts
+api_path = "core/api/functions.h"
+api = open(api_path, encoding="utf-8").read()
+declarations = words_of([h for h in headers if h != api_path])
+uses = words_of(sources + [api_path] + sorted(glob.glob("cli/*.[ch]") + glob.glob("test/unit/*.[ch]") +
+                                                glob.glob("test/fuzz/*.[ch]")))
+for w, n in words_of(glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql") + ["Makefile"],
+                     raw=True).items():
+    uses[w] = uses.get(w, 0) + n
+defined = 0
+for path in sources:
+    for m in re.finditer(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b([a-z_]\w*)\s*\([^;{]*\)\s*\{",
+                         strip(open(path, encoding="utf-8").read()), re.M):
+        name = m.group(1)
+        if (name in KEYWORDS or name == "_PG_init" or name.startswith("dbc_call_")
+                or re.fullmatch(r"sqlite3_\w+_init", name)):
+            continue  # called by the engine by name, or made by token pasting
+        defined += 1
+        if name.startswith("sqldbc_") and re.search(r"\b%s\b" % re.escape(name[7:]), api):
+            continue
+        if uses.get(name, 0) <= 1:
+            failures.append(f"{path}: {name} is named only by its definition and declaration (dead)")
+print("ok: %d non-static functions, each used" % defined)
+
+# 4. public headers of the parts of core/
+PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h"}
+included = 0
+for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.glob("pg/gen/*.c") +
+                   glob.glob("sqlite/*.[ch]") + glob.glob("cli/*.[ch]")):
+    own = path.split("/")[1] if path.startswith("core/") else None
+    for n, line in enumerate(open(path, encoding="utf-8"), 1):
+        m = re.match(r'\s*#\s*include\s*"([a-z_]+)/([a-z_]+\.h)"', line)
+        if not m or not os.path.isdir(os.path.join("core", m.group(1))):
+            continue
+        part, header = m.groups()
+        if part == own:
+            continue
+        included += 1
+        if part == "base" or header == part + ".h" or f"{part}/{header}" in PUBLIC_EXTRA:
+            continue
+        failures.append(f"{path}:{n}: includes {part}/{header}, private to core/{part}/")
+print("ok: %d includes of another part's headers, each public" % included)
+
+if failures:
+    print("\n".join("FAIL: " + f for f in failures))
+    sys.exit(1)
+print("source hygiene holds")
+PY

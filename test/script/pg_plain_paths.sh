@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The plain paths beside the code below PostgreSQL's public interfaces
+# (docs/postgresql.md, "Engine internals"). `make` also builds the module
+# with -DDBC_PLAIN_PG_PATHS (build/pg/plain/dbcare.so): the audit writer
+# through SPI and the executor, no schema cache key, no read of the
+# caller's saved search_path. This test checks that build has none of the
+# gated code (and the normal one has it), then runs the audit writer's tests
+# against it in a throwaway cluster of its own (test/harness/pg_suite.sh
+# with DBC_PG_MODULE), so the plain path gives the answers the direct one
+# gives.
+set -eu
+cd "$(dirname "$0")/../.."
+fail() { echo "FAIL: $*"; exit 1; }
+start=$(date +%s)
+plain=build/pg/plain/dbcare.so
+[ -f "$plain" ] && [ -f dbcare.so ] || fail "the modules are not built (make)"
+
+# 1. what each build calls of PostgreSQL's internals
+for sym in ExecInsertIndexTuples get_guc_variables; do
+  nm -D --undefined-only dbcare.so | grep -qw "$sym" ||
+    fail "the normal build does not call $sym (test premise: the gate is open on this version)"
+  if nm -D --undefined-only "$plain" | grep -qw "$sym"; then
+    fail "the plain build still calls $sym"
+  fi
+done
+echo "ok: the plain build calls no gated internal (ExecInsertIndexTuples, get_guc_variables)"
+
+# 2. the audit writer's tests against the plain build
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+DBC_PG_TAG=plain/ DBC_PG_MODULE=$plain DBC_RESULTS=$results DBC_PG_FILTER= DBC_PG_EXCLUDE= \
+  DBC_ONLY='^script/pg_audit_(batches|statement)$' bash test/harness/pg_suite.sh ||
+  fail "an audit test failed against the plain build: $(cat "$results")"
+[ "$(grep -c '^PASS plain/script/pg_audit_' "$results")" = 2 ] ||
+  fail "the plain build's audit tests did not all run: $(cat "$results")"
+echo "ok: the audit tests pass against the plain build"
+echo "pg_plain_paths: $(($(date +%s) - start)) s"
