@@ -15,6 +15,7 @@
 #include "audit/audit.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The object being built. Every audited write builds two or three of these
@@ -314,4 +315,217 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_error(c, "dbcare: could not hash an audit log entry", -1);
 	else
 		sqlite3_result_text(c, hex, -1, SQLITE_TRANSIENT);
+}
+
+/* ------------------------------------------------ entries written without dbcare */
+
+/* The pending form the shared audit triggers write (audit_sql.c): a mode
+ * letter ('P' every pair, 'C' only the pairs whose value differs from the
+ * other side's), then '{', pairs "name":value joined by ',' and '}'. The
+ * name is a JSON string as append_string writes it; the value is 'n' (NULL),
+ * 'i' and the integer's decimal text, 'r' and quote() of the real (exact),
+ * 't' or 'b' and hex() of the text's or blob's bytes. Names are JSON
+ * strings and values hold no ',' or '}', so a pair ends at the first ','
+ * or '}' after its name. */
+typedef struct pending_value {
+	char tag; /* n, i, r, t, b */
+	const char *p; /* after the tag */
+	int n;
+} pending_value;
+
+typedef struct pending_reader {
+	const char *p, *end;
+} pending_reader;
+
+/* The next pair: name (with its quotes) and value; false at the end or on
+ * text not in the pending form (*bad). */
+static bool next_pair(pending_reader *r, const char **name, int *name_len, pending_value *v,
+                      bool *bad)
+{
+	const char *p = r->p, *end = r->end;
+	if (p < end && *p == ',')
+		p++;
+	if (p >= end || *p == '}') {
+		*bad = p >= end;
+		return false;
+	}
+	if (*p != '"') {
+		*bad = true;
+		return false;
+	}
+	*name = p++;
+	while (p < end && *p != '"')
+		p += *p == '\\' ? 2 : 1;
+	if (p + 2 >= end || p[1] != ':') {
+		*bad = true;
+		return false;
+	}
+	*name_len = (int)(p + 1 - *name);
+	p += 2;
+	v->tag = *p++;
+	v->p = p;
+	while (p < end && *p != ',' && *p != '}')
+		p++;
+	v->n = (int)(p - v->p);
+	r->p = p;
+	if (!strchr("nirtb", v->tag)) {
+		*bad = true;
+		return false;
+	}
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c - 'a' + 10;
+}
+
+static double pending_real(const pending_value *v)
+{
+	char text[64];
+	int n = v->n < (int)sizeof(text) - 1 ? v->n : (int)sizeof(text) - 1;
+	memcpy(text, v->p, (size_t)n);
+	text[n] = 0;
+	/* quote() writes Inf and -Inf for the infinities */
+	if (strstr(text, "Inf"))
+		return text[0] == '-' ? -INFINITY : INFINITY;
+	return strtod(text, NULL);
+}
+
+/* As differ() above: SQL's IS NOT with NULLs equal and numbers by value. */
+static bool pending_differ(const pending_value *a, const pending_value *b)
+{
+	bool na = a->tag == 'i' || a->tag == 'r', nb = b->tag == 'i' || b->tag == 'r';
+	if (a->tag == 'n' || b->tag == 'n')
+		return a->tag != b->tag;
+	if (na && nb) {
+		if (a->tag == 'i' && b->tag == 'i')
+			return a->n != b->n || memcmp(a->p, b->p, (size_t)a->n) != 0;
+		double x = a->tag == 'r' ? pending_real(a) : strtod(a->p, NULL);
+		double y = b->tag == 'r' ? pending_real(b) : strtod(b->p, NULL);
+		return x != y;
+	}
+	if (a->tag != b->tag)
+		return true;
+	return a->n != b->n || memcmp(a->p, b->p, (size_t)a->n) != 0;
+}
+
+/* The value as append_value writes the SQL value it stands for. */
+static void append_pending(json_buf *b, const pending_value *v)
+{
+	switch (v->tag) {
+	case 'i':
+		append_raw(b, v->p, (sqlite3_uint64)v->n);
+		break;
+	case 'r': {
+		double d = pending_real(v);
+		if (isfinite(d)) {
+			char text[48];
+			sqlite3_snprintf((int)sizeof(text), text, "%!.15g", d);
+			append_raw(b, text, strlen(text));
+		} else {
+			append_raw(b, "null", 4);
+		}
+		break;
+	}
+	case 't': {
+		int n = v->n / 2;
+		unsigned char stack[256];
+		unsigned char *bytes = n <= (int)sizeof(stack) ? stack : sqlite3_malloc(n);
+		if (!bytes) {
+			b->oom = true;
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			bytes[i] = (unsigned char)(hex_digit(v->p[2 * i]) << 4 | hex_digit(v->p[2 * i + 1]));
+		append_string(b, bytes, n);
+		if (bytes != stack)
+			sqlite3_free(bytes);
+		break;
+	}
+	case 'b':
+		append_char(b, '"');
+		append_raw(b, v->p, (sqlite3_uint64)v->n);
+		append_char(b, '"');
+		break;
+	default:
+		append_raw(b, "null", 4);
+	}
+}
+
+/* dbaudit_decode(text, other): an entry's key, old_values or new_values in
+ * the pending form as the JSON dbaudit_json (mode P) or
+ * dbaudit_json_changed (mode C, other the other side's pending text) would
+ * have written for the same row; text in any other form (a finished entry)
+ * as it is, so completing an entry twice changes nothing. */
+void sqldbc_dbaudit_decode(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || n < 3 || (t[0] != 'P' && t[0] != 'C') ||
+	    t[1] != '{') {
+		sqlite3_result_value(c, argv[0]);
+		return;
+	}
+	bool changed = t[0] == 'C';
+	const char *o = changed ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+	int on = changed ? sqlite3_value_bytes(argv[1]) : 0;
+	if (changed && (!o || on < 3 || o[0] != 'C' || o[1] != '{')) {
+		sqlite3_result_error(c, "dbcare: a pending audit entry's old and new values do not match",
+		                     -1);
+		return;
+	}
+	pending_reader r = {t + 2, t + n}, ro = {changed ? o + 2 : NULL, changed ? o + on : NULL};
+	json_buf b;
+	bool first = true, bad = false;
+	buf_init(&b);
+	append_char(&b, '{');
+	const char *name, *oname;
+	int name_len, oname_len;
+	pending_value v, ov;
+	while (next_pair(&r, &name, &name_len, &v, &bad)) {
+		if (changed) {
+			bool obad = false;
+			if (!next_pair(&ro, &oname, &oname_len, &ov, &obad) || oname_len != name_len ||
+			    memcmp(name, oname, (size_t)name_len) != 0) {
+				bad = true;
+				break;
+			}
+			if (!pending_differ(&v, &ov))
+				continue;
+		}
+		if (!first)
+			append_char(&b, ',');
+		first = false;
+		append_raw(&b, name, (sqlite3_uint64)name_len);
+		append_char(&b, ':');
+		append_pending(&b, &v);
+	}
+	if (bad) {
+		buf_free(&b);
+		sqlite3_result_error(c, "dbcare: a pending audit entry is not in the form dbcare writes",
+		                     -1);
+		return;
+	}
+	finish(c, &b);
+}
+
+/* A column name as a JSON string, as the pending form holds it: the text
+ * (sqlite3_malloc'd) or NULL when out of memory. */
+char *sqldbc_audit_json_name(const char *name)
+{
+	json_buf b;
+	buf_init(&b);
+	append_string(&b, (const unsigned char *)name, (int)strlen(name));
+	append_char(&b, 0);
+	if (b.oom) {
+		buf_free(&b);
+		return NULL;
+	}
+	char *out = sqlite3_malloc64(b.n);
+	if (out)
+		memcpy(out, b.p, b.n);
+	buf_free(&b);
+	return out;
 }
