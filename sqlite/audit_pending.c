@@ -39,9 +39,10 @@
 static bool has_index(sqlite3 *db)
 {
 	sqlite3_stmt *stmt = NULL;
+	/* the chain's head too: the TEMP trigger links chained entries to it */
 	int rc = sqlite3_prepare_v2(db,
 	                            "SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX
-	                            " WHERE txid <= 0",
+	                            ", main.dbcare_audit_chain WHERE txid <= 0",
 	                            -1, &stmt, NULL);
 	sqlite3_finalize(stmt);
 	return rc == SQLITE_OK;
