@@ -25,16 +25,22 @@
 #define PENDING_INDEX "dbcare_audit_log_pending"
 
 /* Completes the entry the shared trigger just wrote, in the writer's
- * statement. Unqualified names: SQLite refuses qualified ones as the
- * target of a trigger's UPDATE. */
+ * statement: %s the trigger's name, %d the pending txid it handles, %s the
+ * link (chained entries) or nothing. Unqualified names: SQLite refuses
+ * qualified ones as the target of a trigger's UPDATE. The key is written
+ * only when it is in the pending form: an integer primary key's is
+ * written as final JSON, and rewriting it would move its index entry. */
 #define HOOK_SQL                                                                                   \
-	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_complete AFTER INSERT ON main.dbcare_audit_log" \
-	" WHEN NEW.txid <= 0 BEGIN"                                                                     \
+	"CREATE TEMP TRIGGER IF NOT EXISTS %s AFTER INSERT ON main.dbcare_audit_log"                    \
+	" WHEN NEW.txid = %d BEGIN"                                                                     \
 	" SELECT dbaudit_complete(NEW.id) WHERE EXISTS (SELECT 1 FROM main.dbcare_audit_log"            \
 	"  INDEXED BY " PENDING_INDEX " WHERE txid <= 0 AND id < NEW.id);"                             \
 	" UPDATE dbcare_audit_log SET txid = dbaudit_txid(), actor = dbaudit_actor(),"                  \
-	"  key = dbaudit_decode(key, NULL), old_values = dbaudit_decode(old_values, new_values),"        \
-	"  new_values = dbaudit_decode(new_values, old_values) WHERE id = NEW.id;"
+	"  old_values = dbaudit_decode(old_values, new_values),"                                        \
+	"  new_values = dbaudit_decode(new_values, old_values) WHERE id = NEW.id;"                      \
+	" UPDATE dbcare_audit_log SET key = dbaudit_decode(key, NULL)"                                  \
+	"  WHERE id = NEW.id AND NEW.key LIKE 'P{%%';"                                                  \
+	" %s END"
 
 static bool has_index(sqlite3 *db)
 {
@@ -55,8 +61,12 @@ void sqldbc_audit_hook(sqlite3 *db)
 	 * entries pending, completed by the next one */
 	if (!has_index(db))
 		return;
-	char *sql = sqlite3_mprintf("%s %s WHERE id = NEW.id AND NEW.txid = %d; END", HOOK_SQL,
-	                            sqldbc_audit_link_set_sql(), SQLDBC_AUDIT_PENDING_CHAINED);
+	char *link = sqlite3_mprintf("%s WHERE id = NEW.id;", sqldbc_audit_link_set_sql());
+	char *sql = link ? sqlite3_mprintf(HOOK_SQL ";" HOOK_SQL, "dbcare_audit_complete",
+	                                   SQLDBC_AUDIT_PENDING, "", "dbcare_audit_complete_chained",
+	                                   SQLDBC_AUDIT_PENDING_CHAINED, link)
+	                 : NULL;
+	sqlite3_free(link);
 	if (sql)
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
 	sqlite3_free(sql);

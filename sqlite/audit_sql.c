@@ -64,6 +64,37 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"      \
 	" WHEN 'text' THEN 't' || hex(%1$s) WHEN 'blob' THEN 'b' || hex(%1$s) ELSE 'n' END"
 
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode);
+
+/* A key: when every value is an integer (an INTEGER PRIMARY KEY always is),
+ * the final JSON dbaudit_json writes, so completing the entry need not move
+ * its entry in the (table_name, key) index; else the pending form. */
+static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
+{
+	const dbc_host *h = ctx->host;
+	char *pending = pending_of(ctx, cols, row, 'P');
+	if (!pending || cols->n == 0 || cols->n > PENDING_PER_GROUP)
+		return pending;
+	dbc_buf when, json;
+	dbc_buf_init(&when, ctx);
+	dbc_buf_init(&json, ctx);
+	dbc_buf_append(&json, "'{'");
+	for (int i = 0; i < cols->n; i++) {
+		char *name = sqldbc_audit_json_name(cols->items[i]);
+		char *pair = name ? dbc_printf(ctx, "%s%s:", i ? "," : "", name) : NULL;
+		sqlite3_free(name);
+		char *lit = pair ? h->quote_literal(ctx, pair) : NULL;
+		char *q = h->quote_ident(ctx, cols->items[i]);
+		if (!lit || !q)
+			return NULL;
+		dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", i ? " AND " : "", row, q);
+		dbc_buf_appendf(&json, " || %s || %s.%s", lit, row, q);
+	}
+	dbc_buf_append(&json, " || '}'");
+	char *w = dbc_buf_finish(&when), *j = dbc_buf_finish(&json);
+	return w && j ? dbc_printf(ctx, "CASE WHEN %s THEN %s ELSE %s END", w, j, pending) : NULL;
+}
+
 /* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
  * every column, 'C' every column to be kept where it differs from the other
  * side's. */
@@ -158,8 +189,8 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		return DBC_ERROR;
 	char *qtable = h->quote_ident(ctx, t->name);
 	char *lit = h->quote_literal(ctx, t->name);
-	char *key_new = pending_of(ctx, &o->key, "NEW", 'P');
-	char *key_old = pending_of(ctx, &o->key, "OLD", 'P');
+	char *key_new = pending_key(ctx, &o->key, "NEW");
+	char *key_old = pending_key(ctx, &o->key, "OLD");
 	char *row_new = pending_of(ctx, &full, "NEW", 'P');
 	char *row_old = pending_of(ctx, &full, "OLD", 'P');
 	char *ins = sqldbc_audit_trigger_name(ctx, t->name, "insert");

@@ -104,4 +104,11 @@ q "SELECT dbaudit_actor('ann'); INSERT INTO chained VALUES (21, 'module')" >/dev
   fail "the last two entries: $(bare "SELECT actor, new_values FROM dbcare_audit_log ORDER BY id DESC LIMIT 2")"
 [ "$(verify)" = "$((chained + 2)) - -" ] || fail "verify after both kinds wrote: $(verify)"
 out=$(q "INSERT INTO doc VALUES (3, '[]')" 2>&1) && fail "the module's CHECK let [] in"
+# the file's own code cannot complete entries (dbaudit_complete is DIRECTONLY),
+# and the shared triggers call no dbcare function
+out=$(q "CREATE VIEW finish AS SELECT dbaudit_complete(1000000000) AS x; SELECT x FROM finish" 2>&1) &&
+  fail "a view called dbaudit_complete: $out"
+case "$out" in *"unsafe use of dbaudit_complete()"*) ;; *) fail "view calling dbaudit_complete: $out" ;; esac
+[ "$(bare "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%dbaudit%'")" = 0 ] ||
+  fail "a stored trigger calls a dbcare function"
 echo "ok ($(($(date +%s) - t0)) s)"
