@@ -42,33 +42,51 @@
 	"  WHERE id = NEW.id AND NEW.key LIKE 'P{%%';"                                                  \
 	" %s END"
 
-static bool has_index(sqlite3 *db)
+/* SQLITE_OK when the file has the index of pending entries and the
+ * chain's head (the TEMP trigger links chained entries to it). */
+static int find_index(sqlite3 *db)
 {
 	sqlite3_stmt *stmt = NULL;
-	/* the chain's head too: the TEMP trigger links chained entries to it */
 	int rc = sqlite3_prepare_v2(db,
 	                            "SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX
 	                            ", main.dbcare_audit_chain WHERE txid <= 0",
 	                            -1, &stmt, NULL);
 	sqlite3_finalize(stmt);
-	return rc == SQLITE_OK;
+	return rc;
+}
+
+static bool has_index(sqlite3 *db)
+{
+	return find_index(db) == SQLITE_OK;
+}
+
+static bool busy(int rc)
+{
+	return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
 }
 
 void sqldbc_audit_hook(sqlite3 *db)
 {
-	/* a file without the log (or from before pending entries) has nothing
-	 * to complete; a failure (a busy schema) leaves this connection's
-	 * entries pending, completed by the next one */
-	if (!has_index(db))
-		return;
+	/* A file without the log (or from before pending entries) has nothing
+	 * to complete. The schema is read here, often right after the file was
+	 * opened and before the application set a busy timeout: while another
+	 * connection holds it (a WAL recovered after a crash) this waits up to
+	 * 2 s, as a connection left without the trigger records no txid or
+	 * actor (its entries are completed by the next connection with dbcare). */
 	char *link = sqlite3_mprintf("%s WHERE id = NEW.id;", sqldbc_audit_link_set_sql());
 	char *sql = link ? sqlite3_mprintf(HOOK_SQL ";" HOOK_SQL, "dbcare_audit_complete",
 	                                   SQLDBC_AUDIT_PENDING, "", "dbcare_audit_complete_chained",
 	                                   SQLDBC_AUDIT_PENDING_CHAINED, link)
 	                 : NULL;
 	sqlite3_free(link);
-	if (sql)
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	for (int tries = 0; sql && tries < 200; tries++) {
+		int rc = find_index(db);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (!busy(rc))
+			break;
+		sqlite3_sleep(10);
+	}
 	sqlite3_free(sql);
 }
 
