@@ -10,7 +10,7 @@
  * arguments nests calls. Strings are escaped as jansson escapes them, so a
  * key the core renders (core/audit/audit_read.c) compares equal as text.
  */
-#include "glue.h"
+#include "conn.h"
 
 #include "audit/audit.h"
 
@@ -410,8 +410,56 @@ static bool pending_differ(const pending_value *a, const pending_value *b)
 	return a->n != b->n || memcmp(a->p, b->p, (size_t)a->n) != 0;
 }
 
-/* The value as append_value writes the SQL value it stands for. */
-static void append_pending(json_buf *b, const pending_value *v)
+/* hex() gives a text's bytes in the file's encoding; sqlite3_value_text,
+ * which dbaudit_json reads, gives UTF-8. Converts in place (the buffer has
+ * room for the UTF-8, which is written after the UTF-16 is read: the
+ * UTF-16 is moved to the buffer's end first); returns the UTF-8 length. An
+ * unpaired surrogate becomes U+FFFD, as SQLite's own conversion does. */
+static int utf16_to_utf8(unsigned char *buf, int n, bool big_endian)
+{
+	int units = n / 2, room = units * 3 + 3;
+	memmove(buf + room - units * 2, buf, (size_t)units * 2);
+	const unsigned char *in = buf + room - units * 2;
+	int o = 0;
+	for (int i = 0; i < units; i++) {
+		unsigned u = big_endian ? (unsigned)(in[2 * i] << 8 | in[2 * i + 1])
+		                        : (unsigned)(in[2 * i + 1] << 8 | in[2 * i]);
+		unsigned cp = u;
+		if (u >= 0xD800 && u < 0xDC00 && i + 1 < units) {
+			unsigned l = big_endian ? (unsigned)(in[2 * i + 2] << 8 | in[2 * i + 3])
+			                        : (unsigned)(in[2 * i + 3] << 8 | in[2 * i + 2]);
+			if (l >= 0xDC00 && l < 0xE000) {
+				cp = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
+				i++;
+			} else {
+				cp = 0xFFFD;
+			}
+		} else if (u >= 0xD800 && u < 0xE000) {
+			cp = 0xFFFD;
+		}
+		/* a 4-byte character came from 4 bytes: the output never overtakes the input */
+		if (cp < 0x80) {
+			buf[o++] = (unsigned char)cp;
+		} else if (cp < 0x800) {
+			buf[o++] = (unsigned char)(0xC0 | cp >> 6);
+			buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			buf[o++] = (unsigned char)(0xE0 | cp >> 12);
+			buf[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+			buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+		} else {
+			buf[o++] = (unsigned char)(0xF0 | cp >> 18);
+			buf[o++] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+			buf[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+			buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+		}
+	}
+	return o;
+}
+
+/* The value as append_value writes the SQL value it stands for; text in
+ * the file's encoding (SQLITE_UTF8, SQLITE_UTF16LE or SQLITE_UTF16BE). */
+static void append_pending(json_buf *b, const pending_value *v, int encoding)
 {
 	switch (v->tag) {
 	case 'i':
@@ -431,13 +479,17 @@ static void append_pending(json_buf *b, const pending_value *v)
 	case 't': {
 		int n = v->n / 2;
 		unsigned char stack[256];
-		unsigned char *bytes = n <= (int)sizeof(stack) ? stack : sqlite3_malloc(n);
+		/* UTF-16 as UTF-8 takes at most 3 bytes per 2 */
+		int room = encoding == SQLITE_UTF8 ? n : n / 2 * 3 + 3;
+		unsigned char *bytes = room <= (int)sizeof(stack) ? stack : sqlite3_malloc(room);
 		if (!bytes) {
 			b->oom = true;
 			break;
 		}
 		for (int i = 0; i < n; i++)
 			bytes[i] = (unsigned char)(hex_digit(v->p[2 * i]) << 4 | hex_digit(v->p[2 * i + 1]));
+		if (encoding != SQLITE_UTF8)
+			n = utf16_to_utf8(bytes, n, encoding == SQLITE_UTF16BE);
 		append_string(b, bytes, n);
 		if (bytes != stack)
 			sqlite3_free(bytes);
@@ -451,6 +503,27 @@ static void append_pending(json_buf *b, const pending_value *v)
 	default:
 		append_raw(b, "null", 4);
 	}
+}
+
+/* The main database's text encoding, read once per connection (it is
+ * fixed when the file's first table is made). */
+static int main_encoding(sqldbc_conn *conn)
+{
+	if (conn->audit_encoding)
+		return conn->audit_encoding;
+	sqlite3_stmt *stmt = NULL;
+	int enc = SQLITE_UTF8;
+	if (sqlite3_prepare_v2(conn->db, "PRAGMA main.encoding", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 0);
+		if (name && strcmp(name, "UTF-16le") == 0)
+			enc = SQLITE_UTF16LE;
+		else if (name && strcmp(name, "UTF-16be") == 0)
+			enc = SQLITE_UTF16BE;
+	}
+	sqlite3_finalize(stmt);
+	conn->audit_encoding = enc;
+	return enc;
 }
 
 /* dbaudit_decode(text, other): an entry's key, old_values or new_values in
@@ -469,6 +542,7 @@ void sqldbc_dbaudit_decode(sqlite3_context *c, int argc, sqlite3_value **argv)
 		return;
 	}
 	bool changed = t[0] == 'C';
+	int encoding = main_encoding(sqldbc_conn_of(c));
 	const char *o = changed ? (const char *)sqlite3_value_text(argv[1]) : NULL;
 	int on = changed ? sqlite3_value_bytes(argv[1]) : 0;
 	if (changed && (!o || on < 3 || o[0] != 'C' || o[1] != '{')) {
@@ -500,7 +574,7 @@ void sqldbc_dbaudit_decode(sqlite3_context *c, int argc, sqlite3_value **argv)
 		first = false;
 		append_raw(&b, name, (sqlite3_uint64)name_len);
 		append_char(&b, ':');
-		append_pending(&b, &v);
+		append_pending(&b, &v, encoding);
 	}
 	if (bad) {
 		buf_free(&b);

@@ -111,4 +111,14 @@ out=$(q "CREATE VIEW finish AS SELECT dbaudit_complete(1000000000) AS x; SELECT 
 case "$out" in *"unsafe use of dbaudit_complete()"*) ;; *) fail "view calling dbaudit_complete: $out" ;; esac
 [ "$(bare "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND sql LIKE '%dbaudit%'")" = 0 ] ||
   fail "a stored trigger calls a dbcare function"
+# a UTF-16 file: hex() gives its text's UTF-16 bytes, the log holds UTF-8 JSON
+for enc in UTF-16le UTF-16be; do
+  db="$work/$enc.db"
+  sqlite3 "$db" "PRAGMA encoding = '$enc'; CREATE TABLE u (id INTEGER PRIMARY KEY, v TEXT)"
+  q "SELECT dbaudit_enable('u'); INSERT INTO u VALUES (1, 'é 😀')" > /dev/null
+  bare "INSERT INTO u VALUES (2, 'bare é 😀'); UPDATE u SET v = v || '!' WHERE id = 1" > /dev/null
+  [ "$(q "SELECT group_concat(coalesce(old_values, '') || '>' || new_values, ' ') FROM dbaudit_log('u')")" = \
+    '>{"id":1,"v":"é 😀"} >{"id":2,"v":"bare é 😀"} {"v":"é 😀"}>{"v":"é 😀!"}' ] ||
+    fail "$enc: $(q "SELECT old_values, new_values FROM dbaudit_log('u')")"
+done
 echo "ok ($(($(date +%s) - t0)) s)"
