@@ -10,11 +10,12 @@
  * arguments nests calls. Strings are escaped as jansson escapes them, so a
  * key the core renders (core/audit/audit_read.c) compares equal as text.
  */
-#include "glue.h"
+#include "conn.h"
 
 #include "audit/audit.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The object being built. Every audited write builds two or three of these
@@ -314,4 +315,291 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_error(c, "dbcare: could not hash an audit log entry", -1);
 	else
 		sqlite3_result_text(c, hex, -1, SQLITE_TRANSIENT);
+}
+
+/* ------------------------------------------------ entries written without dbcare */
+
+/* The pending form the shared audit triggers write (audit_sql.c): a mode
+ * letter ('P' every pair, 'C' only the pairs whose value differs from the
+ * other side's), then '{', pairs "name":value joined by ',' and '}'. The
+ * name is a JSON string as append_string writes it; the value is 'n' (NULL),
+ * 'i' and the integer's decimal text, 'r' and quote() of the real (exact),
+ * 't' or 'b' and hex() of the text's or blob's bytes. Names are JSON
+ * strings and values hold no ',' or '}', so a pair ends at the first ','
+ * or '}' after its name. */
+typedef struct pending_value {
+	char tag; /* n, i, r, t, b */
+	const char *p; /* after the tag */
+	int n;
+} pending_value;
+
+typedef struct pending_reader {
+	const char *p, *end;
+} pending_reader;
+
+/* The next pair: name (with its quotes) and value; false at the end or on
+ * text not in the pending form (*bad). */
+static bool next_pair(pending_reader *r, const char **name, int *name_len, pending_value *v,
+                      bool *bad)
+{
+	const char *p = r->p, *end = r->end;
+	if (p < end && *p == ',')
+		p++;
+	if (p >= end || *p == '}') {
+		*bad = p >= end;
+		return false;
+	}
+	if (*p != '"') {
+		*bad = true;
+		return false;
+	}
+	*name = p++;
+	while (p < end && *p != '"')
+		p += *p == '\\' ? 2 : 1;
+	if (p + 2 >= end || p[1] != ':') {
+		*bad = true;
+		return false;
+	}
+	*name_len = (int)(p + 1 - *name);
+	p += 2;
+	v->tag = *p++;
+	v->p = p;
+	while (p < end && *p != ',' && *p != '}')
+		p++;
+	v->n = (int)(p - v->p);
+	r->p = p;
+	if (!strchr("nirtb", v->tag)) {
+		*bad = true;
+		return false;
+	}
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c - 'a' + 10;
+}
+
+static double pending_real(const pending_value *v)
+{
+	char text[64];
+	int n = v->n < (int)sizeof(text) - 1 ? v->n : (int)sizeof(text) - 1;
+	memcpy(text, v->p, (size_t)n);
+	text[n] = 0;
+	/* quote() writes Inf and -Inf for the infinities */
+	if (strstr(text, "Inf"))
+		return text[0] == '-' ? -INFINITY : INFINITY;
+	return strtod(text, NULL);
+}
+
+/* As differ() above: SQL's IS NOT with NULLs equal and numbers by value. */
+static bool pending_differ(const pending_value *a, const pending_value *b)
+{
+	bool na = a->tag == 'i' || a->tag == 'r', nb = b->tag == 'i' || b->tag == 'r';
+	if (a->tag == 'n' || b->tag == 'n')
+		return a->tag != b->tag;
+	if (na && nb) {
+		if (a->tag == 'i' && b->tag == 'i')
+			return a->n != b->n || memcmp(a->p, b->p, (size_t)a->n) != 0;
+		double x = a->tag == 'r' ? pending_real(a) : strtod(a->p, NULL);
+		double y = b->tag == 'r' ? pending_real(b) : strtod(b->p, NULL);
+		return x != y;
+	}
+	if (a->tag != b->tag)
+		return true;
+	return a->n != b->n || memcmp(a->p, b->p, (size_t)a->n) != 0;
+}
+
+/* hex() gives a text's bytes in the file's encoding; sqlite3_value_text,
+ * which dbaudit_json reads, gives UTF-8. Converts in place (the buffer has
+ * room for the UTF-8, which is written after the UTF-16 is read: the
+ * UTF-16 is moved to the buffer's end first); returns the UTF-8 length. An
+ * unpaired surrogate becomes U+FFFD, as SQLite's own conversion does. */
+static int utf16_to_utf8(unsigned char *buf, int n, bool big_endian)
+{
+	int units = n / 2, room = units * 3 + 3;
+	memmove(buf + room - units * 2, buf, (size_t)units * 2);
+	const unsigned char *in = buf + room - units * 2;
+	int o = 0;
+	for (int i = 0; i < units; i++) {
+		unsigned u = big_endian ? (unsigned)(in[2 * i] << 8 | in[2 * i + 1])
+		                        : (unsigned)(in[2 * i + 1] << 8 | in[2 * i]);
+		unsigned cp = u;
+		if (u >= 0xD800 && u < 0xDC00 && i + 1 < units) {
+			unsigned l = big_endian ? (unsigned)(in[2 * i + 2] << 8 | in[2 * i + 3])
+			                        : (unsigned)(in[2 * i + 3] << 8 | in[2 * i + 2]);
+			if (l >= 0xDC00 && l < 0xE000) {
+				cp = 0x10000 + ((u - 0xD800) << 10) + (l - 0xDC00);
+				i++;
+			} else {
+				cp = 0xFFFD;
+			}
+		} else if (u >= 0xD800 && u < 0xE000) {
+			cp = 0xFFFD;
+		}
+		/* a 4-byte character came from 4 bytes: the output never overtakes the input */
+		if (cp < 0x80) {
+			buf[o++] = (unsigned char)cp;
+		} else if (cp < 0x800) {
+			buf[o++] = (unsigned char)(0xC0 | cp >> 6);
+			buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			buf[o++] = (unsigned char)(0xE0 | cp >> 12);
+			buf[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+			buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+		} else {
+			buf[o++] = (unsigned char)(0xF0 | cp >> 18);
+			buf[o++] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+			buf[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+			buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+		}
+	}
+	return o;
+}
+
+/* The value as append_value writes the SQL value it stands for; text in
+ * the file's encoding (SQLITE_UTF8, SQLITE_UTF16LE or SQLITE_UTF16BE). */
+static void append_pending(json_buf *b, const pending_value *v, int encoding)
+{
+	switch (v->tag) {
+	case 'i':
+		append_raw(b, v->p, (sqlite3_uint64)v->n);
+		break;
+	case 'r': {
+		double d = pending_real(v);
+		if (isfinite(d)) {
+			char text[48];
+			sqlite3_snprintf((int)sizeof(text), text, "%!.15g", d);
+			append_raw(b, text, strlen(text));
+		} else {
+			append_raw(b, "null", 4);
+		}
+		break;
+	}
+	case 't': {
+		int n = v->n / 2;
+		unsigned char stack[256];
+		/* UTF-16 as UTF-8 takes at most 3 bytes per 2 */
+		int room = encoding == SQLITE_UTF8 ? n : n / 2 * 3 + 3;
+		unsigned char *bytes = room <= (int)sizeof(stack) ? stack : sqlite3_malloc(room);
+		if (!bytes) {
+			b->oom = true;
+			break;
+		}
+		for (int i = 0; i < n; i++)
+			bytes[i] = (unsigned char)(hex_digit(v->p[2 * i]) << 4 | hex_digit(v->p[2 * i + 1]));
+		if (encoding != SQLITE_UTF8)
+			n = utf16_to_utf8(bytes, n, encoding == SQLITE_UTF16BE);
+		append_string(b, bytes, n);
+		if (bytes != stack)
+			sqlite3_free(bytes);
+		break;
+	}
+	case 'b':
+		append_char(b, '"');
+		append_raw(b, v->p, (sqlite3_uint64)v->n);
+		append_char(b, '"');
+		break;
+	default:
+		append_raw(b, "null", 4);
+	}
+}
+
+/* The main database's text encoding, read once per connection (it is
+ * fixed when the file's first table is made). */
+static int main_encoding(sqldbc_conn *conn)
+{
+	if (conn->audit_encoding)
+		return conn->audit_encoding;
+	sqlite3_stmt *stmt = NULL;
+	int enc = SQLITE_UTF8;
+	if (sqlite3_prepare_v2(conn->db, "PRAGMA main.encoding", -1, &stmt, NULL) == SQLITE_OK &&
+	    sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 0);
+		if (name && strcmp(name, "UTF-16le") == 0)
+			enc = SQLITE_UTF16LE;
+		else if (name && strcmp(name, "UTF-16be") == 0)
+			enc = SQLITE_UTF16BE;
+	}
+	sqlite3_finalize(stmt);
+	conn->audit_encoding = enc;
+	return enc;
+}
+
+/* dbaudit_decode(text, other): an entry's key, old_values or new_values in
+ * the pending form as the JSON dbaudit_json (mode P) or
+ * dbaudit_json_changed (mode C, other the other side's pending text) would
+ * have written for the same row; text in any other form (a finished entry)
+ * as it is, so completing an entry twice changes nothing. */
+void sqldbc_dbaudit_decode(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *t = (const char *)sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]);
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL || n < 3 || (t[0] != 'P' && t[0] != 'C') ||
+	    t[1] != '{') {
+		sqlite3_result_value(c, argv[0]);
+		return;
+	}
+	bool changed = t[0] == 'C';
+	int encoding = main_encoding(sqldbc_conn_of(c));
+	const char *o = changed ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+	int on = changed ? sqlite3_value_bytes(argv[1]) : 0;
+	if (changed && (!o || on < 3 || o[0] != 'C' || o[1] != '{')) {
+		sqlite3_result_error(c, "dbcare: a pending audit entry's old and new values do not match",
+		                     -1);
+		return;
+	}
+	pending_reader r = {t + 2, t + n}, ro = {changed ? o + 2 : NULL, changed ? o + on : NULL};
+	json_buf b;
+	bool first = true, bad = false;
+	buf_init(&b);
+	append_char(&b, '{');
+	const char *name, *oname;
+	int name_len, oname_len;
+	pending_value v, ov;
+	while (next_pair(&r, &name, &name_len, &v, &bad)) {
+		if (changed) {
+			bool obad = false;
+			if (!next_pair(&ro, &oname, &oname_len, &ov, &obad) || oname_len != name_len ||
+			    memcmp(name, oname, (size_t)name_len) != 0) {
+				bad = true;
+				break;
+			}
+			if (!pending_differ(&v, &ov))
+				continue;
+		}
+		if (!first)
+			append_char(&b, ',');
+		first = false;
+		append_raw(&b, name, (sqlite3_uint64)name_len);
+		append_char(&b, ':');
+		append_pending(&b, &v, encoding);
+	}
+	if (bad) {
+		buf_free(&b);
+		sqlite3_result_error(c, "dbcare: a pending audit entry is not in the form dbcare writes",
+		                     -1);
+		return;
+	}
+	finish(c, &b);
+}
+
+/* A column name as a JSON string, as the pending form holds it: the text
+ * (sqlite3_malloc'd) or NULL when out of memory. */
+char *sqldbc_audit_json_name(const char *name)
+{
+	json_buf b;
+	buf_init(&b);
+	append_string(&b, (const unsigned char *)name, (int)strlen(name));
+	append_char(&b, 0);
+	if (b.oom) {
+		buf_free(&b);
+		return NULL;
+	}
+	char *out = sqlite3_malloc64(b.n);
+	if (out)
+		memcpy(out, b.p, b.n);
+	buf_free(&b);
+	return out;
 }

@@ -1,12 +1,17 @@
 /*
  * audit_sql.c — the SQL of SQLite's audit triggers (docs/audit.md). Each
  * audited table gets three AFTER triggers (insert, update, delete) that
- * write dbcare_audit_log. Everything they call is INNOCUOUS, so they also
- * run with trusted_schema = OFF: dbcare's dbaudit_now(), dbaudit_txid()
- * and dbaudit_actor(), and dbcare's JSON builders (audit_json.c), since
- * SQLite 3.40's own JSON functions are not INNOCUOUS. The triggers list the table's
- * columns: a column added later is not recorded until dbaudit_refresh
- * (the health check "audit" reports such tables).
+ * write dbcare_audit_log. They are shared by every connection to the file,
+ * with dbcare loaded or not, so they call only SQLite's built-in functions
+ * (strftime, typeof, quote, hex: usable with trusted_schema = OFF): each
+ * writes a pending entry (txid 0, or -1 for a hash-chained table) whose
+ * key and values are in the pending form of audit_json.c. A connection with
+ * dbcare completes it within the same statement (audit_pending.c: its
+ * TEMP trigger on the log); one without leaves it for the next connection
+ * with dbcare. The triggers list the table's columns: a column added later
+ * is not recorded until dbaudit_refresh (the health check "audit" reports
+ * such tables). The baseline, which only dbcare runs, writes finished
+ * entries with dbcare's JSON builders.
  */
 #include "audit_sql.h"
 
@@ -49,6 +54,76 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 	return sql;
 }
 
+/* Columns per parenthesized group of a pending object: the || chain of one
+ * group nests two levels per column, and SQLite refuses expressions nested
+ * more than 1,000 deep. */
+#define PENDING_PER_GROUP 100
+
+/* One value in the pending form (audit_json.c). */
+#define PENDING_VALUE                                                                              \
+	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"      \
+	" WHEN 'text' THEN 't' || hex(%1$s) WHEN 'blob' THEN 'b' || hex(%1$s) ELSE 'n' END"
+
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode);
+
+/* A key: when every value is an integer (an INTEGER PRIMARY KEY always is),
+ * the final JSON dbaudit_json writes, so completing the entry need not move
+ * its entry in the (table_name, key) index; else the pending form. */
+static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
+{
+	const dbc_host *h = ctx->host;
+	char *pending = pending_of(ctx, cols, row, 'P');
+	if (!pending || cols->n == 0 || cols->n > PENDING_PER_GROUP)
+		return pending;
+	dbc_buf when, json;
+	dbc_buf_init(&when, ctx);
+	dbc_buf_init(&json, ctx);
+	dbc_buf_append(&json, "'{'");
+	for (int i = 0; i < cols->n; i++) {
+		char *name = sqldbc_audit_json_name(cols->items[i]);
+		char *pair = name ? dbc_printf(ctx, "%s%s:", i ? "," : "", name) : NULL;
+		sqlite3_free(name);
+		char *lit = pair ? h->quote_literal(ctx, pair) : NULL;
+		char *q = h->quote_ident(ctx, cols->items[i]);
+		if (!lit || !q)
+			return NULL;
+		dbc_buf_appendf(&when, "%stypeof(%s.%s) = 'integer'", i ? " AND " : "", row, q);
+		dbc_buf_appendf(&json, " || %s || %s.%s", lit, row, q);
+	}
+	dbc_buf_append(&json, " || '}'");
+	char *w = dbc_buf_finish(&when), *j = dbc_buf_finish(&json);
+	return w && j ? dbc_printf(ctx, "CASE WHEN %s THEN %s ELSE %s END", w, j, pending) : NULL;
+}
+
+/* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
+ * every column, 'C' every column to be kept where it differs from the other
+ * side's. */
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode)
+{
+	const dbc_host *h = ctx->host;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "'%c{'", mode);
+	for (int i = 0; i < cols->n; i++) {
+		if (i % PENDING_PER_GROUP == 0)
+			dbc_buf_append(&b, " || (''");
+		char *json = sqldbc_audit_json_name(cols->items[i]);
+		char *name = json ? dbc_printf(ctx, "%s%s:", i ? "," : "", json) : NULL;
+		sqlite3_free(json);
+		char *lit = name ? h->quote_literal(ctx, name) : NULL;
+		char *q = h->quote_ident(ctx, cols->items[i]);
+		char *ref = lit && q ? dbc_printf(ctx, "%s.%s", row, q) : NULL;
+		if (!ref)
+			return NULL;
+		dbc_buf_appendf(&b, " || %s || ", lit);
+		dbc_buf_appendf(&b, PENDING_VALUE, ref);
+		if (i % PENDING_PER_GROUP == PENDING_PER_GROUP - 1 || i == cols->n - 1)
+			dbc_buf_append(&b, ")");
+	}
+	dbc_buf_append(&b, " || '}'");
+	return dbc_buf_finish(&b);
+}
+
 /* The recorded columns, in table order (full: with the key columns). */
 static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
                     bool with_key, dbc_strlist *out)
@@ -63,31 +138,40 @@ static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	return DBC_OK;
 }
 
-/* A chained entry's hash, set right after its INSERT: the previous hash is
- * the chain head's (dbcare_audit_chain, which the log's own trigger moves
- * when an entry gets its hash: sqlite/bookkeeping.c). SQLite has one writer
- * at a time, so entries link in id order. Linking to the head, not to the
- * newest entry left, keeps deleted newest entries visible: the next entry
- * links to a hash no entry has any more. */
+/* A chained entry's hash, set once the entry is complete: the previous
+ * hash is the chain head's (dbcare_audit_chain, which the log's own trigger
+ * moves when an entry gets its hash: sqlite/bookkeeping.c). SQLite has one
+ * writer at a time, and pending entries are completed in id order before
+ * any later one (audit_pending.c), so entries link in id order. Linking to
+ * the head, not to the newest entry left, keeps deleted newest entries
+ * visible: the next entry links to a hash no entry has any more. */
 #define HEAD_HASH "(SELECT c.last_hash FROM dbcare_audit_chain AS c WHERE c.chain = '')"
 #define LINK_SET                                                                                   \
 	"UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH       \
 	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"
-#define CHAIN_LINK "; " LINK_SET " WHERE id = last_insert_rowid()"
 
 const char *sqldbc_audit_link_sql(void)
 {
 	return LINK_SET " WHERE id = $1";
 }
 
+const char *sqldbc_audit_link_set_sql(void)
+{
+	return LINK_SET;
+}
+
+/* The pending entry: the time as dbaudit_now() writes it (SQLite's 'now'
+ * is the same for every row of a statement), no transaction id or actor
+ * yet. */
 static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *table_lit,
                           const char *op, const char *key, const char *old, const char *new)
 {
 	return dbc_printf(ctx,
-	                  "INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key,"
-	                  " old_values, new_values) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s, %s)%s",
-	                  op, table_lit, key, old ? old : "NULL", new ? new : "NULL",
-	                  o->hash_chain ? CHAIN_LINK : "");
+	                  "INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key,"
+	                  " old_values, new_values) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
+	                  " %d, '%s', %s, %s, %s, %s)",
+	                  o->hash_chain ? SQLDBC_AUDIT_PENDING_CHAINED : SQLDBC_AUDIT_PENDING, op,
+	                  table_lit, key, old ? old : "NULL", new ? new : "NULL");
 }
 
 char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
@@ -105,10 +189,10 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		return DBC_ERROR;
 	char *qtable = h->quote_ident(ctx, t->name);
 	char *lit = h->quote_literal(ctx, t->name);
-	char *key_new = object_of(ctx, &o->key, "NEW", NULL, true);
-	char *key_old = object_of(ctx, &o->key, "OLD", NULL, false);
-	char *row_new = object_of(ctx, &full, "NEW", NULL, true);
-	char *row_old = object_of(ctx, &full, "OLD", NULL, false);
+	char *key_new = pending_key(ctx, &o->key, "NEW");
+	char *key_old = pending_key(ctx, &o->key, "OLD");
+	char *row_new = pending_of(ctx, &full, "NEW", 'P');
+	char *row_old = pending_of(ctx, &full, "OLD", 'P');
 	char *ins = sqldbc_audit_trigger_name(ctx, t->name, "insert");
 	char *upd = sqldbc_audit_trigger_name(ctx, t->name, "update");
 	char *del = sqldbc_audit_trigger_name(ctx, t->name, "delete");
@@ -122,9 +206,10 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s BEGIN %s; END;", upd,
 		                qtable, insert_entry(ctx, o, lit, "update", key_new, row_old, row_new));
 	} else if (changed.n > 0) {
-		/* only when a recorded column changed; only the changed ones */
-		char *old_vals = object_of(ctx, &changed, "OLD", "NEW", false);
-		char *new_vals = object_of(ctx, &changed, "NEW", "OLD", true);
+		/* only when a recorded column changed; only the changed ones (the
+		 * pending form keeps them all, completion drops the equal ones) */
+		char *old_vals = pending_of(ctx, &changed, "OLD", 'C');
+		char *new_vals = pending_of(ctx, &changed, "NEW", 'C');
 		if (!old_vals || !new_vals)
 			return DBC_ERROR;
 		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s WHEN ", upd, qtable);

@@ -8,9 +8,18 @@
 #include "audit/audit.h"
 #include "glue.h"
 
-/* The quoted name of a table's audit trigger for op (insert, update, delete). */
+/* The txid of a pending entry (written without dbcare's functions) of a
+ * table without and with the hash chain; completed entries have txid > 0. */
+#define SQLDBC_AUDIT_PENDING         0
+#define SQLDBC_AUDIT_PENDING_CHAINED (-1)
+
 /* Links one entry ($1 its id) into the hash chain after the head. */
 const char *sqldbc_audit_link_sql(void);
+/* The same UPDATE without its WHERE clause. */
+const char *sqldbc_audit_link_set_sql(void);
+/* A column name as a JSON string (sqlite3_malloc'd; NULL: out of memory). */
+char *sqldbc_audit_json_name(const char *name);
+/* The quoted name of a table's audit trigger for op (insert, update, delete). */
 char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op);
 /* CREATE TRIGGER statements recording the table's changes as o says. */
 int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,

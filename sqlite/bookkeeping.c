@@ -60,6 +60,13 @@ typedef struct book_table {
 	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                  \
 	" VALUES ('', NEW.hash, NEW.id); END"
 
+/* The pending entries, written by connections without dbcare and completed
+ * by the next one with it (sqlite/audit_pending.c): found through this index
+ * (empty but for them) before each read of the log and each entry linked. */
+#define AUDIT_PENDING_DDL                                                                          \
+	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_pending"                                      \
+	" ON dbcare_audit_log (id) WHERE txid <= 0"
+
 /* clang-format off */
 static const char summary_ddl[] =
 	"CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
@@ -245,7 +252,7 @@ static const book_table tables[] = {
 	                     /* no index on at: every audited write would pay for it;
 	                      * at grows with id, so a range of time is a range of ids */
 	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
-	                     " ON dbcare_audit_log (table_name, key)", true},
+	                     " ON dbcare_audit_log (table_name, key);" AUDIT_PENDING_DDL, true},
 	{"dbcare_audit_tables", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
 	                        " table_name TEXT PRIMARY KEY NOT NULL,"
 	                        " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
@@ -291,7 +298,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   5
+#define BOOK_VERSION   6
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -370,6 +377,20 @@ static int upgrade_to_5(dbc_ctx *ctx)
 	                            " WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
 }
 
+/* 5 -> 6 (dbcare 0.3.4): writes from connections without dbcare are
+ * recorded as pending entries (sqlite/audit_pending.c): the index that finds
+ * them, and every audited table's triggers made again in the form that
+ * needs no dbcare function. */
+static int upgrade_to_6(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_audit_log"))
+		return DBC_OK; /* made with the others */
+	if (ctx->host->exec(ctx, AUDIT_PENDING_DDL) != DBC_OK)
+		return DBC_ERROR;
+	return table_exists(db, "dbcare_audit_tables") ? sqldbc_audit_remake_triggers(ctx) : DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
@@ -378,6 +399,7 @@ static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
 	upgrade_to_3,
 	upgrade_to_4,
 	upgrade_to_5,
+	upgrade_to_6,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

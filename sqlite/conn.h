@@ -23,6 +23,7 @@ struct sqldbc_conn {
 	sqlite3_int64 audit_now_sec;  /* ... its second ... */
 	int audit_now_len;            /* ... and its text (0: none yet) */
 	char audit_now[64];
+	int audit_encoding;           /* audit_json.c: main's text encoding (0: not read yet) */
 };
 
 /* bookkeeping.c: the bookkeeping tables made or upgraded where missing

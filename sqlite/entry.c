@@ -65,5 +65,9 @@ int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *
 		                          sqlite3_errmsg(db));
 		return rc; /* the destructor ran: SQLite frees on failure */
 	}
-	return sqldbc_register_api(db, conn, errmsg);
+	rc = sqldbc_register_api(db, conn, errmsg);
+	/* the connection completes the audit entries it writes (audit_pending.c) */
+	if (rc == SQLITE_OK)
+		sqldbc_audit_hook(db);
+	return rc;
 }

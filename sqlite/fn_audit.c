@@ -1,9 +1,10 @@
 /*
  * fn_audit.c — dbaudit_* for SQLite: the wrappers around core/audit/, what
  * only SQLite does for it (dbc_audit_engine: resolving a table in
- * sqlite_schema, the generated triggers of audit_sql.c), and the two
- * INNOCUOUS functions those triggers call: the session's actor and the id of
- * the current transaction.
+ * sqlite_schema, the generated triggers of audit_sql.c), and the
+ * INNOCUOUS functions that complete their entries (audit_pending.c): the
+ * session's actor, the id of the current transaction and the time. Every
+ * reading call completes the pending entries first.
  */
 #include "audit_sql.h"
 #include "conn.h"
@@ -37,6 +38,9 @@ void sqldbc_dbaudit_actor(sqlite3_context *c, int argc, sqlite3_value **argv)
 	}
 	sqlite3_free(conn->audit_actor);
 	conn->audit_actor = actor;
+	/* a connection that names its actor records it: its entries are
+	 * completed as it writes them */
+	sqldbc_audit_hook(conn->db);
 	if (actor)
 		sqlite3_result_text(c, actor, -1, SQLITE_TRANSIENT);
 	else
@@ -263,6 +267,9 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	id_list l = {0};
 	if (sqldbc_audit_baseline_sql(ctx, t, o, &sql) != DBC_OK)
 		return DBC_ERROR;
+	/* pending entries before the snapshots are linked first */
+	if (o->hash_chain && sqldbc_audit_complete(ctx) != DBC_OK)
+		return DBC_ERROR;
 	/* SQLite has one writer: the entries after the newest before the
 	 * insert are this baseline's */
 	id_list before = {0};
@@ -364,6 +371,46 @@ static const dbc_audit_engine sqldbc_audit_engine = {
 	.time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 };
 
+static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)
+{
+	char *cols = dbc_audit_columns_json(ctx, &t->columns);
+	dbc_value args[2] = {dbc_text(t->name), dbc_text(cols ? cols : "")};
+	return cols ? ctx->host->query(ctx,
+	                               "UPDATE main.dbcare_audit_tables SET columns = $2"
+	                               " WHERE table_name = $1",
+	                               2, args, NULL, NULL)
+	            : DBC_ERROR;
+}
+
+/* As dbaudit_refresh() (core/audit/audit_tables.c) within the bookkeeping
+ * upgrade's savepoint; a table that is gone, or whose stored options no
+ * longer fit it, keeps the triggers it has (the health check "audit" and
+ * dbaudit_refresh say why). */
+int sqldbc_audit_remake_triggers(dbc_ctx *ctx)
+{
+	dbc_audit_table *rows;
+	int n;
+	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		dbc_audit_target t = {0};
+		dbc_audit_options o;
+		bool found = false;
+		if (resolve(ctx, rows[i].name, &t, &found) != DBC_OK)
+			return DBC_ERROR;
+		if (!found || t.kind != DBC_AUDIT_TABLE)
+			continue;
+		if (dbc_audit_parse_options(ctx, &t, rows[i].options, &o) != DBC_OK) {
+			dbc_error_clear(ctx);
+			continue;
+		}
+		if (uninstall(ctx, t.name) != DBC_OK || install(ctx, &t, &o) != DBC_OK ||
+		    store_columns(ctx, &t) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 /* ------------------------------------------------------------ the calls */
 
 static const char *opt_text(int argc, const dbc_value *args, int i)
@@ -382,6 +429,8 @@ void sqldbc_dbaudit_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
 		rc = sqldbc_arg_text(&call, argv, 1, "options", &options);
 	if (rc == DBC_OK)
 		rc = dbc_audit_enable(&call.ctx, &sqldbc_audit_engine, table, options, &name);
+	if (rc == DBC_OK)
+		sqldbc_audit_hook(call.db);
 	if (rc == DBC_OK)
 		sqlite3_result_text(c, name, -1, SQLITE_TRANSIENT);
 	sqldbc_finish(&call, c, rc);
@@ -413,6 +462,8 @@ void sqldbc_dbaudit_refresh(sqlite3_context *c, int argc, sqlite3_value **argv)
 	if (rc == DBC_OK)
 		rc = dbc_audit_refresh(&call.ctx, &sqldbc_audit_engine, table, &count);
 	if (rc == DBC_OK)
+		sqldbc_audit_hook(call.db);
+	if (rc == DBC_OK)
 		sqlite3_result_int(c, count);
 	sqldbc_finish(&call, c, rc);
 }
@@ -429,6 +480,8 @@ void sqldbc_dbaudit_row_at(sqlite3_context *c, int argc, sqlite3_value **argv)
 		rc = sqldbc_arg_text(&call, argv, 1, "key", &key);
 	if (rc == DBC_OK)
 		rc = sqldbc_arg_text(&call, argv, 2, "at", &at);
+	if (rc == DBC_OK)
+		rc = sqldbc_audit_complete(&call.ctx);
 	if (rc == DBC_OK)
 		rc = dbc_audit_row_at(&call.ctx, &sqldbc_audit_engine, table, key, at, &row);
 	if (rc == DBC_OK && row)
@@ -448,6 +501,8 @@ int sqldbc_dbaudit_tables(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_AUDIT_HISTORY_NCOLS);
+	if (sqldbc_audit_complete(ctx) != DBC_OK)
+		return DBC_ERROR;
 	return dbc_audit_history(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
 	                         opt_text(argc, args, 1), out);
 }
@@ -456,6 +511,8 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 {
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
+	if (sqldbc_audit_complete(ctx) != DBC_OK)
+		return DBC_ERROR;
 	/* a file whose bookkeeping is older than the chain's head has none to
 	 * compare (a read upgrades nothing) */
 	dbc_audit_engine e = sqldbc_audit_engine;
@@ -468,6 +525,8 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 int sqldbc_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_AUDIT_LOG_NCOLS);
+	if (sqldbc_audit_complete(ctx) != DBC_OK)
+		return DBC_ERROR;
 	return dbc_audit_log(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
 	                     opt_text(argc, args, 1), out);
 }

@@ -114,4 +114,13 @@ extern const dbc_dialect sqldbc_dialect;
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);
 
+/* sqlite/audit_pending.c: the TEMP trigger by which a connection with dbcare
+ * completes the audit entries it writes (nothing where the file has no
+ * log), and completing every pending entry (in a savepoint of its own). */
+void sqldbc_audit_hook(sqlite3 *db);
+int sqldbc_audit_complete(dbc_ctx *ctx);
+/* sqlite/fn_audit.c: makes every audited table's triggers again, as
+ * dbaudit_refresh does (the bookkeeping upgrade to version 6). */
+int sqldbc_audit_remake_triggers(dbc_ctx *ctx);
+
 #endif

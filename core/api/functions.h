@@ -523,6 +523,15 @@
 	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                      \
 	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,                \
 	  .flags = DBC_API_INNOCUOUS)                                                                     \
+	/* SQLite: entries written without dbcare loaded (sqlite/audit_pending.c):                       \
+	 * their pending values as JSON (pure), and completing the pending entries                        \
+	 * before one, which the completing TEMP trigger of a connection with                             \
+	 * dbcare calls. */                                                                               \
+	X(dbaudit_decode, dbaudit_decode, SCALAR, .part = DBC_PART_AUDIT,                                 \
+	  DBC_ARGS(DBC_ARG("text", DBC_T_TEXT), DBC_ARG("other", DBC_T_TEXT)), .returns = DBC_T_TEXT,     \
+	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                                             \
+	X(dbaudit_complete, dbaudit_complete, SCALAR, .part = DBC_PART_AUDIT,                             \
+	  DBC_ARGS(DBC_ARG("before_id", DBC_T_INT8)), .returns = DBC_T_INT8)                              \
 	/* (end of audit) */                                                                              \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A file at bookkeeping version 4 (dbcare 0.3.2) with a chained audit log
-# upgrades to version 5 (issue 36, item 3a): it is verified before the
+# upgrades to version 6 (issue 36, item 3a): it is verified before the
 # upgrade (no head to compare yet), its first changing call makes the chain's
-# head at the newest chained entry, and entries that the table's trigger of
-# 0.3.2 (left as it was) links afterwards move the head, so verify stays
-# clean; deleting the newest entry is then reported.
+# head at the newest chained entry, and entries linked afterwards (by the
+# table's trigger, made again by the step to version 6) move the head, so
+# verify stays clean; deleting the newest entry is then reported.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 db="$work/old.db"
@@ -16,6 +16,7 @@ q "SELECT dbcare_set('audit.hash_chain', 'on');
 # (it links to the newest chained entry)
 sqlite3 "$db" "
   DROP TRIGGER dbcare_audit_chain_head; DROP TABLE dbcare_audit_chain;
+  DROP INDEX dbcare_audit_log_pending;
   UPDATE dbcare_bookkeeping SET version = 4;
   DROP TRIGGER dbcare_audit_insert_t;
   CREATE TRIGGER \"dbcare_audit_insert_t\" AFTER INSERT ON \"t\" BEGIN INSERT INTO dbcare_audit_log
@@ -32,10 +33,10 @@ q "INSERT INTO t VALUES (3, 'c')" > /dev/null
 [ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 4 ] || fail "a read upgraded the file"
 # the first changing call upgrades: the head starts at the newest entry
 q "SELECT dbcare_set('audit.hash_chain', 'on')" > /dev/null
-[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 5 ] || fail "not upgraded to 5"
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 6 ] || fail "not upgraded to 6"
 [ "$(sqlite3 "$db" "SELECT last_id = (SELECT max(id) FROM dbcare_audit_log) FROM dbcare_audit_chain WHERE chain = ''")" = 1 ] ||
   fail "the head does not name the newest entry"
-# the 0.3.2 trigger's entries move the head
+# the remade trigger's entries move the head
 q "INSERT INTO t VALUES (4, 'd'), (5, 'e')" > /dev/null
 [ "$(verify)" = "5 - -" ] || fail "verify after the upgrade: $(verify)"
 last=$(q "SELECT max(id) FROM dbcare_audit_log")

@@ -1,0 +1,37 @@
+-- Entries written without dbcare's functions (sqlite/audit_pending.c;
+-- docs/audit.md, "Connections without dbcare"), run under the golden
+-- suite's sanitizers: dbaudit_decode of every value type and its errors,
+-- and the completion paths. Dropping this connection's TEMP trigger makes
+-- its writes pending, as a connection without dbcare writes them; naming
+-- the actor makes the trigger again, and the next write completes the older
+-- pending entries in id order (dbaudit_complete) before its own.
+.mode list
+SELECT dbaudit_decode(NULL, NULL);
+SELECT dbaudit_decode('{"already":1}', NULL);
+SELECT dbaudit_decode('P{}', NULL);
+SELECT dbaudit_decode('P{"i":i-9223372036854775808,"r":r0.1,"big":r1.0e+300,"inf":rInf,"ninf":r-Inf,"t":t61225C0A00,"b":b00FF,"n":n}', NULL);
+SELECT dbaudit_decode('C{"a":i1,"b":r1.0,"c":t61,"d":n,"e":b01}', 'C{"a":r1.0,"b":i2,"c":b61,"d":n,"e":b01}');
+SELECT dbaudit_decode('P{"a":x1}', NULL);
+SELECT dbaudit_decode('P{"a":i1', NULL);
+SELECT dbaudit_decode('C{"a":i1}', 'P{"a":i1}');
+SELECT dbaudit_decode('C{"a":i1}', 'C{"b":i1}');
+CREATE TABLE t (id INTEGER PRIMARY KEY, v);
+CREATE TABLE k (name TEXT PRIMARY KEY, v);
+SELECT dbaudit_enable('t', '{"hash_chain": true}');
+SELECT dbaudit_enable('k');
+DROP TRIGGER temp.dbcare_audit_complete;
+DROP TRIGGER temp.dbcare_audit_complete_chained;
+INSERT INTO t VALUES (1, 'a'), (2, x'0102');
+UPDATE t SET v = 2.5 WHERE id = 1;
+INSERT INTO k VALUES ('x', 1);
+SELECT id, txid, operation, key, old_values, new_values, hash IS NULL FROM dbcare_audit_log ORDER BY id;
+SELECT dbaudit_actor('ann');
+INSERT INTO t VALUES (3, 'c');
+SELECT id, txid > 0, actor, operation, key, old_values, new_values, hash IS NULL FROM dbcare_audit_log ORDER BY id;
+SELECT count(DISTINCT txid) FROM dbcare_audit_log WHERE id <= 2;
+SELECT checked, broken_id, problem FROM dbaudit_verify();
+DROP TRIGGER temp.dbcare_audit_complete;
+DELETE FROM k;
+SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0;
+SELECT operation, key, old_values FROM dbaudit_history('k', '{"name": "x"}');
+SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0;
