@@ -2,6 +2,16 @@
 # Runs every test suite of dbcare and ends with one line "N passed, N failed".
 # DBC_SUITES selects suites (default: "unit sqlite pg pg_asan asan valgrind fuzz"). Each suite appends
 # "PASS <suite>/<test>" or "FAIL <suite>/<test>" lines to $DBC_RESULTS.
+#
+# The suites run in two lanes at once (DBC_LANES=1 runs them one after the
+# other): the PostgreSQL lane (pg, then pg_asan: they share one private
+# installation, into which pg_asan puts its sanitized module, so they never
+# overlap) and the lane of everything else. A PostgreSQL test at stock
+# settings spends much of its time waiting (fsync at every commit, sessions
+# waiting for each other), which the other lane fills; on two cores the suite
+# takes about as long as its longer lane. Each output line is prefixed with
+# its lane ([pg] or [..]); each suite records into a file of its own, added
+# to the run's results when it ends.
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -9,20 +19,48 @@ export DBC_RESULTS
 DBC_RESULTS=$(mktemp)
 trap 'rm -f "$DBC_RESULTS"' EXIT
 
-for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
-  script="test/harness/${suite}_suite.sh"
+run_suite() { # suite
+  local suite=$1 script="test/harness/${1}_suite.sh" results
   echo "== suite: $suite"
   if [ ! -x "$script" ]; then
     echo "FAIL $suite/missing-suite-script" >> "$DBC_RESULTS"
-    continue
+    return
   fi
-  # A suite that fails without recording a failure still counts as one.
-  before=$(wc -l < "$DBC_RESULTS")
-  if ! "$script"; then
-    tail -n +"$((before + 1))" "$DBC_RESULTS" | grep -q '^FAIL ' ||
-      echo "FAIL $suite/suite-exit-status" >> "$DBC_RESULTS"
+  # The suite records into a file of its own, added to the run's when it
+  # ends. A suite that fails without recording a failure still counts as one.
+  results=$(mktemp)
+  if ! DBC_RESULTS=$results "$script"; then
+    grep -q '^FAIL ' "$results" || echo "FAIL $suite/suite-exit-status" >> "$results"
   fi
+  cat "$results" >> "$DBC_RESULTS"
+  rm -f "$results"
+}
+
+run_lane() { # suites...
+  local suite
+  for suite in "$@"; do run_suite "$suite"; done
+}
+
+pg_lane=()
+other_lane=()
+for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
+  case $suite in
+  pg | pg_asan) pg_lane+=("$suite") ;;
+  *) other_lane+=("$suite") ;;
+  esac
 done
+
+if [ "${DBC_LANES:-2}" = 1 ] || [ ${#pg_lane[@]} = 0 ] || [ ${#other_lane[@]} = 0 ]; then
+  run_lane "${other_lane[@]}" "${pg_lane[@]}"
+else
+  # The fuzz suite runs one target per core by default; in a lane of its own
+  # it gets one core (FUZZ_JOBS set by the caller wins).
+  export FUZZ_JOBS=${FUZZ_JOBS:-1}
+  run_lane "${pg_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' &
+  pg_pid=$!
+  run_lane "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /'
+  wait "$pg_pid"
+fi
 
 echo
 grep '^FAIL ' "$DBC_RESULTS" | sed 's/^/  /'
