@@ -116,6 +116,12 @@ int cmd_audit(cli_db *, cli_opts *);
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false
  * when the default folder does not exist (nothing registered, no error). */
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
+/* The same for a part of the folder: `migrate` registers the versioned
+ * files, applies them step by step, then registers the repeatables, so that
+ * no step applies a repeatable before the versioned migrations it follows. */
+typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
+int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
+                            int *nfiles);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
 void cli_preread_files(cli_opts *o, bool pg);

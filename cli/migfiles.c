@@ -58,10 +58,15 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 	return cli_q(db, o, "SELECT dbmigrate_add($1, $2, $3, $4)", 4, p, NULL);
 }
 
+static bool in_part(const dbc_mig_file *m, cli_files_part part)
+{
+	return part == CLI_FILES_ALL || (part == CLI_FILES_REPEATABLE) == (m->kind == DBC_FILE_REPEATABLE);
+}
+
 /* Every migration of dir as dbmigrate_add_all's JSON array (repeatables
  * without a version, a lone golang-migrate down over an empty up, which
  * dbmigrate_add's rules refuse as one); NULL when memory is short. */
-static char *files_json(const dbc_mig_dir *dir, int *count)
+static char *files_json(const dbc_mig_dir *dir, cli_files_part part, int *count)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -72,8 +77,8 @@ static char *files_json(const dbc_mig_dir *dir, int *count)
 	fputc('[', f);
 	for (int i = 0; i < dir->n; i++) {
 		const dbc_mig_file *m = &dir->files[i];
-		if (m->kind == DBC_FILE_DOWN && !m->lone_down)
-			continue; /* registered with its up */
+		if ((m->kind == DBC_FILE_DOWN && !m->lone_down) || !in_part(m, part))
+			continue; /* registered with its up, or in the other part */
 		const dbc_mig_file *down = m->kind == DBC_FILE_REPEATABLE ? NULL : dbc_mig_dir_down(dir, i);
 		fputs(*count ? ",{" : "{", f);
 		if (m->kind != DBC_FILE_REPEATABLE) {
@@ -101,13 +106,18 @@ static char *files_json(const dbc_mig_dir *dir, int *count)
 }
 
 /* SQLite: the whole folder in one call. */
-static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int *nfiles)
+static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part,
+                   int *nfiles)
 {
 	int count = 0;
-	char *json = files_json(dir, &count);
+	char *json = files_json(dir, part, &count);
 	if (!json) {
 		cli_errorf("out of memory");
 		return -1;
+	}
+	if (count == 0 && part != CLI_FILES_ALL) {
+		free(json);
+		return 0;
 	}
 	const char *p[1] = {json};
 	int rc = cli_q(db, o, "SELECT dbmigrate_add_all($1)", 1, p, NULL);
@@ -174,6 +184,12 @@ void cli_preread_files(cli_opts *o, bool pg)
 
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 {
+	return cli_register_files_part(db, o, CLI_FILES_ALL, found, nfiles);
+}
+
+int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
+                            int *nfiles)
+{
 	*found = false;
 	*nfiles = 0;
 	struct stat sb;
@@ -184,15 +200,15 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 	if (read_folder_once(o, db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host,
 	                     &dir) != 0)
 		return -1;
-	if (dir->callbacks)
+	if (dir->callbacks && part != CLI_FILES_REPEATABLE)
 		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir->callbacks);
 	if (db->drv != &cli_pg_driver)
-		return add_all(db, o, dir, nfiles);
+		return add_all(db, o, dir, part, nfiles);
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < dir->n; i++) {
 		const dbc_mig_file *f = &dir->files[i];
-		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
-			continue; /* registered with its up */
+		if ((f->kind == DBC_FILE_DOWN && !f->lone_down) || !in_part(f, part))
+			continue; /* registered with its up, or in the other part */
 		rc = add_one(db, o, dir, i);
 		if (rc == 0)
 			(*nfiles)++;
