@@ -36,7 +36,19 @@ enum {
 	OPT_DAYS = 1u << 16,
 	OPT_APPLY = 1u << 17,
 	OPT_ATTACH = 1u << 18,
+	OPT_CANARY = 1u << 19, /* migrate --canary N (fleets) */
 };
+
+/* What one database's run tells a fleet's summary besides its exit code
+ * (fleet.c): whether it was reached, and for status and migrate its
+ * schema version and pending migrations. Reset before each database. */
+typedef struct cli_db_report {
+	bool wanted;      /* in a fleet: the commands fill it in */
+	bool unreachable; /* no connection (or no usable database) */
+	bool has_version; /* status or migrate read the schema version */
+	int pending;      /* status: migrations pending */
+	char version[64]; /* dbmigrate_current(); empty when none applied */
+} cli_db_report;
 
 typedef struct cli_opts {
 	const char **dbs; /* --db values (or DATABASE_URL), globs expanded */
@@ -63,6 +75,9 @@ typedef struct cli_opts {
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;
 	int nattach;
+	int canary;       /* migrate --canary N: these first, stop on a failure */
+	int max_failures; /* --max-failures K: a fleet stops after K; 0: never */
+	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -128,6 +143,8 @@ void cli_preread_files(cli_opts *o, bool pg);
 
 /* Runs a command on one database: connect, run, disconnect. */
 int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue);
+/* Fills o->report's schema version (in a fleet), from dbmigrate_current(). */
+void cli_report_version(cli_db *db, cli_opts *o);
 /* Runs a command on every database of o->dbs, o->jobs at a time (fleet.c). */
 int cli_run_fleet(const cli_command *cmd, cli_opts *o);
 

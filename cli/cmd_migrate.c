@@ -79,6 +79,8 @@ int cmd_status(cli_db *db, cli_opts *o)
 	int pending = 0, sc = cli_col(&r, "state");
 	for (int i = 0; i < r.nrows; i++)
 		pending += state_pending(cli_cell(&r, i, sc));
+	o->report.pending = pending;
+	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
@@ -242,6 +244,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		cli_rows_free(&plan);
 		return CLI_ERROR;
 	}
+	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);

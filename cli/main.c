@@ -33,6 +33,7 @@ static const option_def options[] = {
     {"sleep-ms", OPT_SLEEP_MS, true},    {"keep", OPT_KEEP, true},
     {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
     {"attach", OPT_ATTACH, true},
+    {"canary", OPT_CANARY, true},        {"max-failures", 0, true},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 	fputs("\nconnection: --db URL (repeatable; postgres://, postgresql://, a libpq conninfo\n"
 	      "  string, sqlite:PATH or a path; a glob such as sqlite:tenants/*.db), else\n"
 	      "  DATABASE_URL; --module PATH (SQLite module), --install (CREATE EXTENSION)\n"
-	      "output: --json, --format table|json|plain, --quiet; fleets: --jobs N\n"
+	      "output: --json, --format table|json|plain, --quiet; fleets: --jobs N,\n"
+	      "  --max-failures K (stop after K failed), migrate --canary N (N first)\n"
 	      "exit codes: 0 ok, 1 error, 2 usage, 3 threshold reached (health, check, orphans, lint)\n",
 	      f);
 }
@@ -252,6 +254,13 @@ static int run_command_line(int argc, char **argv)
 				                   val);
 			o.attach_names[o.nattach] = strndup(val, (size_t)(sep - val));
 			o.attach_paths[o.nattach++] = sep + 1;
+		}
+		else if (strcmp(d->name, "canary") == 0) {
+			if (!positive_int(val, &o.canary))
+				return usage_error("--canary needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "max-failures") == 0) {
+			if (!positive_int(val, &o.max_failures))
+				return usage_error("--max-failures needs a positive number, not \"%s\"", val);
 		}
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
