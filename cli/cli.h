@@ -37,6 +37,7 @@ enum {
 	OPT_APPLY = 1u << 17,
 	OPT_ATTACH = 1u << 18,
 	OPT_CANARY = 1u << 19, /* migrate --canary N (fleets) */
+	OPT_COMMIT_EACH = 1u << 20, /* migrate --commit-each */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -63,6 +64,7 @@ typedef struct cli_opts {
 	const char *to;
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
+	bool commit_each; /* migrate: a transaction per migration */
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
 	const char *include; /* maintain --include */
@@ -137,6 +139,12 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
 typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
 int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
                             int *nfiles);
+/* migrate --commit-each: whether the folder's migration `version` runs
+ * outside a transaction (marked, or popx's .autocommit), and running it so:
+ * dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,
+ * as dbmigrate_script() does. *ran is false when it was not due. */
+bool cli_file_no_transaction(cli_db *db, const char *version);
+int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
 void cli_preread_files(cli_opts *o, bool pg);

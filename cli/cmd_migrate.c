@@ -209,8 +209,102 @@ static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *appl
 	return 0;
 }
 
+/* One transaction of its own: BEGIN, sql, COMMIT (rolled back on error). */
+static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
+                  int *done)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	*done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* migrate --commit-each: the versioned files registered (committed), then
+ * each pending versioned migration in a transaction of its own, as CALL
+ * dbmigrate_run() does (an enum value one adds is usable in the next),
+ * and one that runs outside a transaction (-- dbcare:no-transaction, popx's
+ * .autocommit) statement by statement at top level, as dbmigrate_script()
+ * does; then the repeatable files registered and applied in one more
+ * transaction. A failure stops there: what committed before stays. */
+static int migrate_commit_each(cli_db *db, cli_opts *o)
+{
+	bool found;
+	int n, done = 0;
+	cli_rows plan = {0};
+	const char *p[1] = {o->to};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return CLI_ERROR;
+	if (cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
+	    commit(db, o) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	if (cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          &plan) != 0)
+		return CLI_ERROR;
+	int vc = cli_col(&plan, "version"), kc = cli_col(&plan, "kind");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < plan.nrows; i++) {
+		const char *v = cli_cell(&plan, i, vc);
+		if (!is_versioned(&plan, i, kc) || !v)
+			continue;
+		if (cli_file_no_transaction(db, v)) {
+			bool ran;
+			rc = cli_run_outside_tx(db, o, v, &ran);
+			done += ran;
+		} else {
+			const char *vp[1] = {v};
+			rc = own_tx(db, o, "SELECT dbmigrate_apply($1)", 1, vp, &done);
+		}
+		char *label = step_label(&plan, i);
+		if (rc == 0 && o->out.format != CLI_FMT_JSON)
+			cli_progress(&o->out, done, plan.nrows, label);
+		free(label);
+	}
+	if (rc == 0) {
+		if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
+		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0) {
+			cli_rollback(db);
+			rc = -1;
+		} else {
+			cli_rows r = {0};
+			rc = cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0
+			         ? -1
+			         : 0;
+			if (rc != 0)
+				cli_rollback(db);
+			else
+				done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+			cli_rows_free(&r);
+		}
+	}
+	cli_progress_end(&o->out);
+	if (rc == 0)
+		cli_report_version(db, o);
+	if (rc == 0 && o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%d,\"migrations\":", db->drv->engine,
+		        done);
+		cli_json_rows(stdout, &plan);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("%d migration(s) applied%s\n", done, rc == 0 ? "" : " before the error");
+	}
+	cli_rows_free(&plan);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}
+
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
+	if (o->commit_each && !o->dry_run)
+		return migrate_commit_each(db, o);
 	cli_rows plan = {0};
 	const char *p[1] = {o->to};
 	/* the plan is shown (dry run, JSON) or drives the progress steps; a

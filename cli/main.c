@@ -34,6 +34,7 @@ static const option_def options[] = {
     {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
     {"attach", OPT_ATTACH, true},
     {"canary", OPT_CANARY, true},        {"max-failures", 0, true},
+    {"commit-each", OPT_COMMIT_EACH, false},
     {NULL, 0, false}};
 
 static void usage(FILE *f)
@@ -255,6 +256,8 @@ static int run_command_line(int argc, char **argv)
 			o.attach_names[o.nattach] = strndup(val, (size_t)(sep - val));
 			o.attach_paths[o.nattach++] = sep + 1;
 		}
+		else if (strcmp(d->name, "commit-each") == 0)
+			o.commit_each = true;
 		else if (strcmp(d->name, "canary") == 0) {
 			if (!positive_int(val, &o.canary))
 				return usage_error("--canary needs a positive number, not \"%s\"", val);
