@@ -142,7 +142,23 @@ DATAROOTDIR ?= $(PREFIX)/share
 MANDIR     ?= $(DATAROOTDIR)/man
 BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
 ZSHCOMPDIR ?= $(DATAROOTDIR)/zsh/site-functions
+# make install: the PostgreSQL extension (PGXS) and, under
+# $(DESTDIR)$(PREFIX), the command and the SQLite module. Without PGXS (no
+# pg_config, or a wrong PG_CONFIG) it fails before installing anything, as a
+# PGXS Makefile does, unless only the SQLite part is asked for:
+# `make install-sqlite` (or install-cli), or DBC_SQLITE_ONLY=1.
+.PHONY: install-sqlite
+ifeq ($(PGXS),)
+install:
+	@if [ "$(DBC_SQLITE_ONLY)" != 1 ]; then \
+	  echo "dbcare: cannot install the PostgreSQL extension: '$(PG_CONFIG) --pgxs' gave nothing (is PG_CONFIG right?)" >&2; \
+	  echo "HINT: Set PG_CONFIG=/path/to/pg_config, or install the command and the SQLite module alone with 'make install-sqlite' (or DBC_SQLITE_ONLY=1)." >&2; \
+	  exit 1; fi
+	@$(MAKE) --no-print-directory install-cli
+else
 install: install-cli
+endif
+install-sqlite: install-cli
 install-cli: $(CLI_BIN) $(SQLITE_SO)
 	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(LIBDIR)' '$(DESTDIR)$(MANDIR)/man1' \
 	  '$(DESTDIR)$(BASHCOMPDIR)' '$(DESTDIR)$(ZSHCOMPDIR)'

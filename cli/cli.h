@@ -38,7 +38,20 @@ enum {
 	OPT_ATTACH = 1u << 18,
 	OPT_DUMP_SCHEMA = 1u << 19,
 	OPT_SCHEMA_FILE = 1u << 20,
+	OPT_CANARY = 1u << 21, /* migrate --canary N (fleets) */
+	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
 };
+
+/* What one database's run tells a fleet's summary besides its exit code
+ * (fleet.c): whether it was reached, and for status and migrate its
+ * schema version and pending migrations. Reset before each database. */
+typedef struct cli_db_report {
+	bool wanted;      /* in a fleet: the commands fill it in */
+	bool unreachable; /* no connection (or no usable database) */
+	bool has_version; /* status or migrate read the schema version */
+	int pending;      /* status: migrations pending */
+	char version[64]; /* dbmigrate_current(); empty when none applied */
+} cli_db_report;
 
 typedef struct cli_opts {
 	const char **dbs; /* --db values (or DATABASE_URL), globs expanded */
@@ -53,6 +66,7 @@ typedef struct cli_opts {
 	const char *to;
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
+	bool commit_each; /* migrate: a transaction per migration */
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
 	const char *include; /* maintain --include */
@@ -67,6 +81,9 @@ typedef struct cli_opts {
 	int nattach;
 	bool dump_schema;        /* migrate, rollback --dump-schema */
 	const char *schema_file; /* --schema-file (dump, --dump-schema) */
+	int canary;       /* migrate --canary N: these first, stop on a failure */
+	int max_failures; /* --max-failures K: a fleet stops after K; 0: never */
+	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
 } cli_opts;
@@ -137,12 +154,26 @@ int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
  * dbmigrate_add / dbmigrate_add_repeatable (migfiles.c). *found is false
  * when the default folder does not exist (nothing registered, no error). */
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
+/* The same for a part of the folder: `migrate` registers the versioned
+ * files, applies them step by step, then registers the repeatables, so that
+ * no step applies a repeatable before the versioned migrations it follows. */
+typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
+int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
+                            int *nfiles);
+/* migrate --commit-each: whether the folder's migration `version` runs
+ * outside a transaction (marked, or popx's .autocommit), and running it so:
+ * dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,
+ * as dbmigrate_script() does. *ran is false when it was not due. */
+bool cli_file_no_transaction(cli_db *db, const char *version);
+int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
 void cli_preread_files(cli_opts *o, bool pg);
 
 /* Runs a command on one database: connect, run, disconnect. */
 int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue);
+/* Fills o->report's schema version (in a fleet), from dbmigrate_current(). */
+void cli_report_version(cli_db *db, cli_opts *o);
 /* Runs a command on every database of o->dbs, o->jobs at a time (fleet.c). */
 int cli_run_fleet(const cli_command *cmd, cli_opts *o);
 

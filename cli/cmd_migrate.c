@@ -79,6 +79,8 @@ int cmd_status(cli_db *db, cli_opts *o)
 	int pending = 0, sc = cli_col(&r, "state");
 	for (int i = 0; i < r.nrows; i++)
 		pending += state_pending(cli_cell(&r, i, sc));
+	o->report.pending = pending;
+	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
@@ -94,51 +96,229 @@ int cmd_status(cli_db *db, cli_opts *o)
 	return o->exit_code && pending ? CLI_ERROR : CLI_OK;
 }
 
-/* The apply, in steps when progress is shown: the plan's versions in at
- * most 100 calls of dbmigrate_apply(version), then one with the target
- * (repeatables, and what the steps did not reach). All inside the one
- * transaction, so the result is the same as one call. */
-static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *applied)
+static bool is_versioned(const cli_rows *plan, int i, int kc)
 {
-	int vc = cli_col(plan, "version"), kc = cli_col(plan, "kind");
-	int total = plan->nrows, done = 0;
-	bool steps = !o->out.quiet && o->out.format != CLI_FMT_JSON && total > 1;
-	int every = total > 100 ? (total + 99) / 100 : 1;
+	const char *k = cli_cell(plan, i, kc);
+	return k && strcmp(k, "versioned") == 0;
+}
+
+/* How many rows of the plan are not versioned (repeatables). */
+static int count_other(const cli_rows *plan, int kc)
+{
+	int n = 0;
+	for (int i = 0; i < plan->nrows; i++)
+		n += !is_versioned(plan, i, kc);
+	return n;
+}
+
+/* The progress label of plan row i: its version and name, or its name. */
+static char *step_label(const cli_rows *plan, int i)
+{
+	const char *v = cli_cell(plan, i, cli_col(plan, "version"));
+	const char *n = cli_cell(plan, i, cli_col(plan, "name"));
+	char *s = NULL;
+	if (asprintf(&s, "%s%s%s", v ? v : "", v ? " " : "", n ? n : "") < 0)
+		s = NULL;
+	return s;
+}
+
+static int apply_call(cli_db *db, cli_opts *o, const char *target, int *done)
+{
 	cli_rows r = {0};
-	for (int i = 0; steps && i < total; i++) {
-		const char *v = cli_cell(plan, i, vc), *k = cli_cell(plan, i, kc);
-		bool last_versioned = i + 1 == total || strcmp(cli_cell(plan, i + 1, kc) ? cli_cell(plan, i + 1, kc) : "", "versioned") != 0;
-		if (!v || !k || strcmp(k, "versioned") != 0 || ((i + 1) % every && !last_versioned))
-			continue;
-		const char *p[1] = {v};
-		if (cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0)
-			return -1;
-		done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
-		cli_rows_free(&r);
-		cli_progress(&o->out, done, total, v);
-	}
-	const char *p[1] = {o->to};
-	int before = done;
+	const char *p[1] = {target};
 	if (cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0)
 		return -1;
-	done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	*done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
 	cli_rows_free(&r);
-	if (steps && done > before)
-		cli_progress(&o->out, done, total, "repeatables");
+	return 0;
+}
+
+/* The versioned rows of the plan in at most 100 calls of
+ * dbmigrate_apply(version), a progress line after each. dbmigrate_apply
+ * applies the pending repeatables with any target, so the caller has the
+ * versioned files alone registered while these steps run. */
+static int versioned_steps(cli_db *db, cli_opts *o, const cli_rows *plan, int *done)
+{
+	int vc = cli_col(plan, "version"), kc = cli_col(plan, "kind"), total = plan->nrows;
+	int nv = total - count_other(plan, kc), seen = 0;
+	int every = nv > 100 ? (nv + 99) / 100 : 1;
+	for (int i = 0; i < total; i++) {
+		if (!is_versioned(plan, i, kc) || !cli_cell(plan, i, vc))
+			continue;
+		if (++seen % every && seen != nv)
+			continue;
+		if (apply_call(db, o, cli_cell(plan, i, vc), done) != 0)
+			return -1;
+		char *label = step_label(plan, i);
+		cli_progress(&o->out, *done, total, label);
+		free(label);
+	}
+	return 0;
+}
+
+/* The apply, in steps when progress is shown: the versioned migrations of
+ * the plan step by step with only the versioned files registered, then the
+ * repeatable files registered and one dbmigrate_apply(target) for the
+ * repeatables (and what the steps did not reach). The files were first
+ * registered whole, for the plan, inside a savepoint this rolls back to. All
+ * inside the one transaction, so the result is what one call would give,
+ * each repeatable applied (and recorded) after the versioned migrations
+ * before it. */
+static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *applied)
+{
+	int kc = cli_col(plan, "kind"), total = plan->nrows, done = 0;
+	bool steps = !o->out.quiet && o->out.format != CLI_FMT_JSON && total > 1;
+	bool split = steps && count_other(plan, kc) > 0 && count_other(plan, kc) < total;
+	bool found;
+	int n;
+	if (split) {
+		cli_rows check = {0};
+		const char *p[1] = {o->to};
+		if (cli_q(db, o, "ROLLBACK TO SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
+		    cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
+		    cli_q(db, o, "SELECT kind FROM dbmigrate_plan($1) WHERE kind <> 'versioned'", 1, p,
+		          &check) != 0)
+			return -1;
+		/* a repeatable registered before and still pending would be
+		 * applied by the first step: then no steps, one call */
+		steps = check.nrows == 0;
+		cli_rows_free(&check);
+		if (steps && versioned_steps(db, o, plan, &done) != 0)
+			return -1;
+		if (cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0)
+			return -1;
+	} else if (steps && versioned_steps(db, o, plan, &done) != 0) {
+		return -1;
+	}
+	int before = done;
+	if (apply_call(db, o, o->to, &done) != 0)
+		return -1;
+	if (steps && done > before) {
+		int other = count_other(plan, kc);
+		char *label = NULL;
+		for (int i = total - 1; !label && i >= 0; i--)
+			if (!is_versioned(plan, i, kc))
+				label = step_label(plan, i);
+		if (other > 1 && asprintf(&label, "%d repeatables", other) < 0)
+			label = NULL;
+		cli_progress(&o->out, done, total, label ? label : "");
+		free(label);
+	}
 	cli_progress_end(&o->out);
 	*applied = done;
 	return 0;
 }
 
+/* One transaction of its own: BEGIN, sql, COMMIT (rolled back on error). */
+static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
+                  int *done)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	*done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* migrate --commit-each: the versioned files registered (committed), then
+ * each pending versioned migration in a transaction of its own, as CALL
+ * dbmigrate_run() does (an enum value one adds is usable in the next),
+ * and one that runs outside a transaction (-- dbcare:no-transaction, popx's
+ * .autocommit) statement by statement at top level, as dbmigrate_script()
+ * does; then the repeatable files registered and applied in one more
+ * transaction. A failure stops there: what committed before stays. */
+static int migrate_commit_each(cli_db *db, cli_opts *o)
+{
+	bool found;
+	int n, done = 0;
+	cli_rows plan = {0};
+	const char *p[1] = {o->to};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return CLI_ERROR;
+	if (cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
+	    commit(db, o) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	if (cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          &plan) != 0)
+		return CLI_ERROR;
+	int vc = cli_col(&plan, "version"), kc = cli_col(&plan, "kind");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < plan.nrows; i++) {
+		const char *v = cli_cell(&plan, i, vc);
+		if (!is_versioned(&plan, i, kc) || !v)
+			continue;
+		if (cli_file_no_transaction(db, v)) {
+			bool ran;
+			rc = cli_run_outside_tx(db, o, v, &ran);
+			done += ran;
+		} else {
+			const char *vp[1] = {v};
+			rc = own_tx(db, o, "SELECT dbmigrate_apply($1)", 1, vp, &done);
+		}
+		char *label = step_label(&plan, i);
+		if (rc == 0 && o->out.format != CLI_FMT_JSON)
+			cli_progress(&o->out, done, plan.nrows, label);
+		free(label);
+	}
+	if (rc == 0) {
+		if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
+		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0) {
+			cli_rollback(db);
+			rc = -1;
+		} else {
+			cli_rows r = {0};
+			rc = cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0
+			         ? -1
+			         : 0;
+			if (rc != 0)
+				cli_rollback(db);
+			else
+				done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+			cli_rows_free(&r);
+		}
+	}
+	cli_progress_end(&o->out);
+	if (rc == 0)
+		cli_report_version(db, o);
+	if (rc == 0 && o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%d,\"migrations\":", db->drv->engine,
+		        done);
+		cli_json_rows(stdout, &plan);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("%d migration(s) applied%s\n", done, rc == 0 ? "" : " before the error");
+	}
+	cli_rows_free(&plan);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}
+
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
+	if (o->commit_each && !o->dry_run)
+		return migrate_commit_each(db, o);
 	cli_rows plan = {0};
 	const char *p[1] = {o->to};
 	/* the plan is shown (dry run, JSON) or drives the progress steps; a
 	 * quiet run needs none of that, and the apply plans (and lints) itself */
 	bool need_plan = o->dry_run || o->out.format == CLI_FMT_JSON || !o->out.quiet;
-	if (begin_with_files(db, o, false) != 0)
+	bool found;
+	int n;
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
 		return CLI_ERROR;
+	if (cli_q(db, o, "SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
+	    cli_register_files(db, o, &found, &n) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
 	if (need_plan && cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)",
 	                       1, p, &plan) != 0) {
 		cli_rollback(db);
@@ -158,6 +338,7 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		cli_rows_free(&plan);
 		return CLI_ERROR;
 	}
+	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);

@@ -18,10 +18,11 @@ const cli_command cli_commands[] = {
     /* migrations */
     {"status", "[--dir D] [--exit-code]", "migrations and their state (exit 1 when pending)",
      OPT_DIR | OPT_EXIT_CODE, 0, 0, 0, cmd_status},
-    {"migrate", "[--dir D] [--to V] [--dry-run] [--dump-schema]",
+    {"migrate", "[--dir D] [--to V] [--dry-run] [--commit-each]",
      "register the files and apply what is pending",
-     OPT_DIR | OPT_TO | OPT_DRY_RUN | OPT_DUMP_SCHEMA | OPT_SCHEMA_FILE, 0, 0, CMD_CREATES,
-     cmd_migrate},
+     OPT_DIR | OPT_TO | OPT_DRY_RUN | OPT_COMMIT_EACH | OPT_CANARY | OPT_DUMP_SCHEMA |
+         OPT_SCHEMA_FILE,
+     0, 0, CMD_CREATES, cmd_migrate},
     {"rollback", "[--to V | --steps N] [--dump-schema]", "run down scripts, newest first",
      OPT_TO | OPT_STEPS | OPT_DUMP_SCHEMA | OPT_SCHEMA_FILE, 0, 0, 0, cmd_rollback},
     {"verify", "[--dir D] [--to V]", "prove up, down, up of the pending migrations",

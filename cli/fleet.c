@@ -17,6 +17,7 @@
 #include "cli.h"
 
 #include "base/clock.h"
+#include "migrate/migrate_version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,8 +34,26 @@ typedef struct job {
 	FILE *out, *err; /* its worker's files; NULL when it never started */
 	double ms;
 	int rc;
+	bool started; /* false: the fleet stopped (--canary, --max-failures) first */
+	cli_db_report report;
 	long out_at, out_end, err_at, err_end;
 } job;
+
+/* A database's state in the summary: its exit code alone would call a
+ * database with pending migrations (status --exit-code: 1) an error. */
+typedef enum {
+	ST_OK,
+	ST_PENDING,
+	ST_FAILED,
+	ST_UNREACHABLE,
+	ST_THRESHOLD,
+	ST_USAGE,
+	ST_NOT_RUN,
+	ST_COUNT
+} db_state;
+
+static const char *const state_words[ST_COUNT] = {"ok",        "pending", "failed", "unreachable",
+                                                  "threshold", "usage",   "not run"};
 
 /* A worker process and the parent's ends of its pipes: the parent writes a
  * database's index to `ask`, the worker answers on `told` when it is done. */
@@ -51,6 +70,7 @@ typedef struct worker {
 typedef struct answer {
 	int rc;
 	long out_end, err_end;
+	cli_db_report report;
 } answer;
 
 static int severity(int rc)
@@ -58,9 +78,24 @@ static int severity(int rc)
 	return rc == CLI_OK ? 0 : rc == CLI_THRESHOLD ? 1 : rc == CLI_ERROR ? 2 : 3;
 }
 
-static const char *result_word(int rc)
+static db_state state_of(const job *j)
 {
-	return rc == CLI_OK ? "ok" : rc == CLI_THRESHOLD ? "threshold" : rc == CLI_USAGE ? "usage" : "error";
+	if (!j->started)
+		return ST_NOT_RUN;
+	if (j->report.unreachable && j->rc != CLI_USAGE)
+		return ST_UNREACHABLE;
+	/* status: pending is its own state, with or without --exit-code */
+	if (j->report.pending > 0 && (j->rc == CLI_OK || j->rc == CLI_ERROR))
+		return ST_PENDING;
+	return j->rc == CLI_OK ? ST_OK : j->rc == CLI_THRESHOLD ? ST_THRESHOLD
+	                               : j->rc == CLI_USAGE     ? ST_USAGE
+	                                                        : ST_FAILED;
+}
+
+/* What stops a fleet's --canary and --max-failures: a database not done. */
+static bool is_failure(db_state s)
+{
+	return s == ST_FAILED || s == ST_UNREACHABLE || s == ST_USAGE;
 }
 
 /* Whole transfers only: false on end of file or an error. */
@@ -120,7 +155,9 @@ static void serve(const cli_command *cmd, cli_opts *o, int ask, int told)
 	o->out.quiet = true; /* no progress lines from inside a fleet */
 	int i;
 	while (read_all(ask, &i, sizeof i)) {
+		o->report = (cli_db_report){.wanted = true};
 		answer a = {.rc = cli_run_one(cmd, o, o->dbs[i])};
+		a.report = o->report;
 		/* output lost on the way to the temp file fails this database */
 		if (cli_flush_stdout() != 0 && a.rc != CLI_USAGE)
 			a.rc = CLI_ERROR;
@@ -194,6 +231,7 @@ static bool dispatch(worker *k, job *jobs, int i)
 		return false;
 	k->current = i;
 	k->started = dbc_monotonic_ms();
+	jobs[i].started = true;
 	jobs[i].out = k->out;
 	jobs[i].err = k->err;
 	jobs[i].out_at = k->out_pos;
@@ -213,24 +251,42 @@ static int retire(worker *k)
 	return status;
 }
 
-static void finish_job(cli_opts *o, worker *k, job *j, int rc, long out_end, long err_end,
-                       int *finished, int n)
+/* Where a fleet stands while it runs: for the progress line, --canary
+ * and --max-failures. */
+typedef struct fleet_run {
+	int n, finished, failures;
+	int limit; /* databases that may be started now (the canaries first) */
+	bool stopped;
+} fleet_run;
+
+static void finish_job(cli_opts *o, worker *k, job *j, const answer *a, fleet_run *fr)
 {
-	j->rc = rc;
+	j->rc = a->rc;
+	j->report = a->report;
 	j->ms = dbc_monotonic_ms() - k->started;
-	j->out_end = k->out_pos = out_end;
-	j->err_end = k->err_pos = err_end;
+	j->out_end = k->out_pos = a->out_end;
+	j->err_end = k->err_pos = a->err_end;
 	k->current = -1;
-	(*finished)++;
-	if (!o->out.quiet && o->out.format != CLI_FMT_JSON)
-		cli_progress(&o->out, *finished, n, "databases");
+	fr->finished++;
+	if (is_failure(state_of(j)))
+		fr->failures++;
+	if (o->max_failures > 0 && fr->failures >= o->max_failures)
+		fr->stopped = true;
+	/* a progress bar on a terminal only: a log gets the summary */
+	if (!o->out.quiet && o->out.tty && o->out.format != CLI_FMT_JSON) {
+		char what[64];
+		snprintf(what, sizeof what, fr->failures ? "databases, %d failed" : "databases",
+		         fr->failures);
+		cli_progress(&o->out, fr->finished, fr->n, what);
+	}
 }
 
 /* Runs every database through the workers ws (nw of them); each job gets
  * its result. A job no worker could take keeps CLI_ERROR. */
 static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, worker *ws, int nw)
 {
-	int next = 0, finished = 0, lost = 0;
+	int next = 0, lost = 0;
+	fleet_run fr = {.n = n, .limit = o->canary > 0 && o->canary < n ? o->canary : n};
 	struct pollfd *fds = calloc((size_t)nw, sizeof(struct pollfd));
 	if (!fds)
 		return;
@@ -240,7 +296,13 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 		/* idle or missing workers take the next databases; a worker that
 		 * cannot be started or dies before reading its database is
 		 * replaced, a few times in a row at most */
-		for (int w = 0; w < nw && next < n && lost <= 2 * nw; w++) {
+		if (fr.limit < n && fr.finished >= fr.limit) {
+			/* the canaries are done: the rest only when none failed */
+			if (fr.failures)
+				fr.stopped = true;
+			fr.limit = n;
+		}
+		for (int w = 0; w < nw && next < fr.limit && !fr.stopped && lost <= 2 * nw; w++) {
 			worker *k = &ws[w];
 			if (k->pid == 0) {
 				if (spawn(cmd, o, ws, nw, w, sigpipe) != 0) {
@@ -279,7 +341,7 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 				continue;
 			answer a;
 			if (read_all(k->told, &a, sizeof a)) {
-				finish_job(o, k, &jobs[k->current], a.rc, a.out_end, a.err_end, &finished, n);
+				finish_job(o, k, &jobs[k->current], &a, &fr);
 				lost = 0;
 				continue;
 			}
@@ -294,12 +356,14 @@ static void run_jobs(const cli_command *cmd, cli_opts *o, job *jobs, int n, work
 				rc = WEXITSTATUS(status);
 			else
 				dprintf(err, "dbcare: the process for this database ended before it finished\n");
-			finish_job(o, k, &jobs[k->current], rc, file_end(k->out), file_end(k->err), &finished,
-			           n);
+			a = (answer){.rc = rc, .out_end = file_end(k->out), .err_end = file_end(k->err)};
+			finish_job(o, k, &jobs[k->current], &a, &fr);
 		}
 	}
-	for (; next < n; next++)
+	for (; next < n && !fr.stopped; next++) {
 		cli_errorf("cannot start a process for %s", o->dbs[next]);
+		jobs[next].started = true; /* failed, not skipped */
+	}
 	for (int w = 0; w < nw; w++)
 		if (ws[w].pid > 0)
 			retire(&ws[w]);
@@ -327,6 +391,85 @@ static void preload(const cli_command *cmd, cli_opts *o)
 	}
 }
 
+/* n with a thousands separator: 4,990. */
+static void put_count(FILE *f, int n)
+{
+	if (n >= 1000) {
+		put_count(f, n / 1000);
+		fprintf(f, ",%03d", n % 1000);
+	} else {
+		fprintf(f, "%d", n);
+	}
+}
+
+/* One group of the summary: the databases at one schema version, pending
+ * or not. */
+typedef struct version_group {
+	const char *version; /* "" when no migration is applied */
+	bool pending;
+	int count;
+} version_group;
+
+static int group_order(const void *pa, const void *pb)
+{
+	const version_group *a = pa, *b = pb;
+	int c = dbc_version_cmp(b->version, a->version); /* newest first */
+	if (c == 0 && (!*a->version || !*b->version))
+		c = strcmp(b->version, a->version);
+	return c ? c : a->pending - b->pending;
+}
+
+/* The summary counted by schema version where the command read one
+ * (status, migrate): "4,990 at 12, 8 at 11 (pending), 2 failed"; else by
+ * state: "9 ok, 1 failed". Groups also go to JSON's "versions". */
+static version_group *group_versions(const job *jobs, int n, int *ngroups)
+{
+	version_group *g = calloc((size_t)n + 1, sizeof *g);
+	int k = 0;
+	for (int i = 0; g && i < n; i++) {
+		db_state st = state_of(&jobs[i]);
+		if (!jobs[i].report.has_version || (st != ST_OK && st != ST_PENDING))
+			continue;
+		bool pending = st == ST_PENDING;
+		int at = 0;
+		while (at < k && !(g[at].pending == pending &&
+		                   strcmp(g[at].version, jobs[i].report.version) == 0))
+			at++;
+		if (at == k)
+			g[k++] = (version_group){.version = jobs[i].report.version, .pending = pending};
+		g[at].count++;
+	}
+	if (g)
+		qsort(g, (size_t)k, sizeof *g, group_order);
+	*ngroups = k;
+	return g;
+}
+
+static void print_summary_line(FILE *f, int n, const int *counts, const version_group *g,
+                               int ngroups)
+{
+	int parts = 0;
+	put_count(f, n);
+	fputs(" database(s): ", f);
+	for (int i = 0; i < ngroups; i++) {
+		fputs(parts++ ? ", " : "", f);
+		put_count(f, g[i].count);
+		fprintf(f, *g[i].version ? " at %s%s" : " with no migration applied%s%s",
+		        *g[i].version ? g[i].version : "", g[i].pending ? " (pending)" : "");
+	}
+	for (int s = 0; s < ST_COUNT; s++) {
+		int c = counts[s]; /* without those a version group names */
+		if (c <= 0)
+			continue;
+		fputs(parts++ ? ", " : "", f);
+		put_count(f, c);
+		fprintf(f, " %s", state_words[s]);
+	}
+	if (!parts)
+		fputs("none", f);
+	fputc('\n', f);
+}
+
 int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 {
 	int n = o->ndbs, worst = CLI_OK;
@@ -343,27 +486,45 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 	bool json = o->out.format == CLI_FMT_JSON, quiet = o->out.quiet;
 	preload(cmd, o);
 	run_jobs(cmd, o, jobs, n, ws, nw);
+	bool versions = false;
+	for (int i = 0; i < n; i++)
+		versions |= jobs[i].report.has_version;
 	if (json)
 		fputs("{\"databases\":[", stdout);
-	cli_rows sum = {.ncols = 3, .nrows = n};
-	char *names[3] = {"database", "result", "duration_ms"};
-	cli_type types[3] = {CLI_T_TEXT, CLI_T_TEXT, CLI_T_NUM};
+	int ncols = versions ? 4 : 3;
+	cli_rows sum = {.ncols = ncols, .nrows = n};
+	char *names[4] = {"database", "result", "duration_ms", "version"};
+	cli_type types[4] = {CLI_T_TEXT, CLI_T_TEXT, CLI_T_NUM, CLI_T_TEXT};
+	if (versions) {
+		names[2] = "version";
+		names[3] = "duration_ms";
+		types[2] = CLI_T_TEXT;
+		types[3] = CLI_T_NUM;
+	}
 	sum.names = names;
 	sum.types = types;
-	sum.cells = calloc((size_t)n * 3 + 1, sizeof(char *));
-	int failed = 0;
+	sum.cells = calloc((size_t)n * ncols + 1, sizeof(char *));
+	int counts[ST_COUNT] = {0};
 	for (int i = 0; i < n; i++) {
 		job *j = &jobs[i];
+		db_state st = state_of(j);
+		counts[st]++;
 		char *label = cli_mask_password(o->dbs[i]);
 		char *out = slice(j->out, j->out_at, j->out_end), *err = slice(j->err, j->err_at, j->err_end);
-		if (severity(j->rc) > severity(worst))
-			worst = j->rc;
-		failed += j->rc != CLI_OK;
+		/* a database the fleet stopped before is no success */
+		int rc = st == ST_NOT_RUN ? CLI_ERROR : j->rc;
+		if (severity(rc) > severity(worst))
+			worst = rc;
 		if (json) {
 			fputs(i ? ",{\"database\":" : "{\"database\":", stdout);
 			cli_json_string(stdout, label);
-			fprintf(stdout, ",\"exit\":%d,\"result\":\"%s\",\"duration_ms\":%.1f,\"output\":",
-			        j->rc, result_word(j->rc), j->ms);
+			fprintf(stdout, ",\"exit\":%d,\"result\":\"%s\",\"duration_ms\":%.1f,\"version\":",
+			        st == ST_NOT_RUN ? -1 : j->rc, state_words[st], j->ms);
+			if (j->report.has_version && *j->report.version)
+				cli_json_string(stdout, j->report.version);
+			else
+				fputs("null", stdout);
+			fputs(",\"output\":", stdout);
 			/* the command's own JSON document, as it is */
 			size_t len = out ? strlen(out) : 0;
 			while (len && (out[len - 1] == '\n'))
@@ -376,27 +537,62 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 			if (!quiet && err && *err)
 				for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
 					fprintf(stderr, "%s: %s\n", label, line);
-			sum.cells[i * 3] = label;
-			sum.cells[i * 3 + 1] = strdup(result_word(j->rc));
+			char **row = &sum.cells[i * ncols];
+			row[0] = label;
+			row[1] = strdup(state_words[st]);
 			char *d = NULL;
-			if (asprintf(&d, "%.1f", j->ms) < 0)
+			if (st != ST_NOT_RUN && asprintf(&d, "%.1f", j->ms) < 0)
 				d = NULL;
-			sum.cells[i * 3 + 2] = d;
+			row[versions ? 3 : 2] = d;
+			if (versions && j->report.has_version)
+				row[2] = strdup(j->report.version);
 			label = NULL;
 		}
 		free(label);
 		free(out);
 		free(err);
 	}
+	if (counts[ST_NOT_RUN] && !quiet)
+		fprintf(stderr, "dbcare: the fleet stopped (%s): %d database(s) not run\n",
+		        o->max_failures > 0 && counts[ST_FAILED] + counts[ST_UNREACHABLE] +
+		                                       counts[ST_USAGE] >= o->max_failures
+		            ? "--max-failures"
+		            : "--canary",
+		        counts[ST_NOT_RUN]);
+	int ngroups = 0;
+	version_group *groups = group_versions(jobs, n, &ngroups);
+	for (int i = 0; groups && i < ngroups; i++)
+		counts[groups[i].pending ? ST_PENDING : ST_OK] -= groups[i].count;
+	int not_ok = n - counts[ST_OK];
+	for (int i = 0; groups && i < ngroups; i++)
+		not_ok -= groups[i].pending ? 0 : groups[i].count;
 	if (json) {
-		fprintf(stdout, "],\"failed\":%d,\"exit\":%d}\n", failed, worst);
+		fprintf(stdout, "],\"failed\":%d,\"exit\":%d,\"states\":{", counts[ST_FAILED], worst);
+		int all[ST_COUNT] = {0};
+		for (int i = 0; i < n; i++)
+			all[state_of(&jobs[i])]++;
+		for (int s = 0; s < ST_COUNT; s++)
+			fprintf(stdout, "%s\"%s\":%d", s ? "," : "",
+			        s == ST_NOT_RUN ? "not_run" : state_words[s], all[s]);
+		fputs("},\"versions\":[", stdout);
+		for (int i = 0; groups && i < ngroups; i++) {
+			fputs(i ? ",{\"version\":" : "{\"version\":", stdout);
+			if (*groups[i].version)
+				cli_json_string(stdout, groups[i].version);
+			else
+				fputs("null", stdout);
+			fprintf(stdout, ",\"pending\":%s,\"count\":%d}", groups[i].pending ? "true" : "false",
+			        groups[i].count);
+		}
+		fputs("]}\n", stdout);
 	} else {
-		if (!quiet || failed)
+		if (!quiet || not_ok)
 			cli_print_rows(&o->out, stdout, &sum);
 		if (!quiet)
-			printf("%d database(s), %d not ok\n", n, failed);
+			print_summary_line(stdout, n, counts, groups, ngroups);
 	}
-	for (int i = 0; i < n * 3; i++)
+	free(groups);
+	for (int i = 0; i < n * ncols; i++)
 		free(sum.cells[i]);
 	free(sum.cells);
 	for (int w = 0; w < nw; w++) {

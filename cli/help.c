@@ -35,6 +35,8 @@ static const struct {
     {OPT_ATTACH, "--attach NAME=PATH", "ATTACH a SQLite file first (repeatable)"},
     {OPT_DUMP_SCHEMA, "--dump-schema", "then write the schema to db/schema.sql"},
     {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
+    {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
+    {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -48,7 +50,9 @@ static const struct {
     {"status", "dbcare status --db sqlite:app.db\n"
                "dbcare status --exit-code || echo \"migrations pending\"\n"},
     {"migrate", "dbcare migrate --db sqlite:app.db\n"
-                "dbcare migrate --to 3 --dry-run --db postgres://app@db/app\n"},
+                "dbcare migrate --to 3 --dry-run --db postgres://app@db/app\n"
+                "dbcare migrate --commit-each --dump-schema --db postgres://app@db/app\n"
+                "dbcare migrate --canary 10 --max-failures 3 --db 'sqlite:tenants/*.db'\n"},
     {"rollback", "dbcare rollback --db sqlite:app.db            # the newest\n"
                  "dbcare rollback --steps 2 --db sqlite:app.db\n"},
     {"verify", "dbcare verify --db sqlite:app.db\n"},
@@ -89,7 +93,8 @@ static const char common_options[] =
     "  (also read from a .env file); --module PATH (the SQLite module),\n"
     "  --install (CREATE EXTENSION dbcare when missing)\n"
     "output: --json, --format table|json|plain, --quiet, --no-progress;\n"
-    "  fleets: --jobs N\n";
+    "  fleets: --jobs N, --max-failures K (stop after K failed),\n"
+    "  migrate --canary N (N databases first, stop if one fails)\n";
 
 static const char exit_codes[] =
     "exit codes: 0 ok, 1 error, 2 usage (a bad command, option or value),\n"

@@ -37,6 +37,8 @@ static const option_def options[] = {
     {"attach", OPT_ATTACH, true},
     {"migrations-dir", 0, true}, {"no-progress", 0, false},
     {"dump-schema", OPT_DUMP_SCHEMA, false}, {"schema-file", OPT_SCHEMA_FILE, true},
+    {"canary", OPT_CANARY, true},        {"max-failures", 0, true},
+    {"commit-each", OPT_COMMIT_EACH, false},
     {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -287,6 +289,15 @@ static int run_command_line(int argc, char **argv)
 				                   val);
 			o.attach_names[o.nattach] = strndup(val, (size_t)(sep - val));
 			o.attach_paths[o.nattach++] = sep + 1;
+		}
+		else if (strcmp(d->name, "commit-each") == 0)
+			o.commit_each = true;
+		else if (strcmp(d->name, "canary") == 0) {
+			if (!positive_int(val, &o.canary))
+				return usage_error("--canary needs a positive number, not \"%s\"", val);
+		} else if (strcmp(d->name, "max-failures") == 0) {
+			if (!positive_int(val, &o.max_failures))
+				return usage_error("--max-failures needs a positive number, not \"%s\"", val);
 		}
 		else if (strcmp(d->name, "help") == 0)
 			help = true;

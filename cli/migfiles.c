@@ -13,6 +13,7 @@
 
 #include "base/dbc.h"
 #include "migrate/migrate.h"
+#include "migrate/migrate_script.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,9 +43,26 @@ static void print_core_error(cli_out *out, dbc_ctx *ctx)
 		fprintf(stderr, "HINT: %s\n", ctx->hint);
 }
 
+static bool blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (!strchr(" \t\r\n\f\v", *s))
+			return false;
+	return true;
+}
+
+static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part,
+                   int only, int *nfiles);
+
 static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 {
 	const dbc_mig_file *f = &dir->files[i];
+	const dbc_mig_file *dn = f->kind == DBC_FILE_REPEATABLE ? NULL : dbc_mig_dir_down(dir, i);
+	int one;
+	/* an empty file: dbmigrate_add_all with the file named takes it as
+	 * the no-op dbmigrate_load makes of it */
+	if (f->lone_down || blank(f->script) || (dn && blank(dn->script)))
+		return add_all(db, o, dir, CLI_FILES_ALL, i, &one);
 	if (f->kind == DBC_FILE_REPEATABLE) {
 		const char *p[2] = {f->name, f->script};
 		return cli_q(db, o, "SELECT dbmigrate_add_repeatable($1, $2)", 2, p, NULL);
@@ -58,10 +76,15 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 	return cli_q(db, o, "SELECT dbmigrate_add($1, $2, $3, $4)", 4, p, NULL);
 }
 
+static bool in_part(const dbc_mig_file *m, cli_files_part part)
+{
+	return part == CLI_FILES_ALL || (part == CLI_FILES_REPEATABLE) == (m->kind == DBC_FILE_REPEATABLE);
+}
+
 /* Every migration of dir as dbmigrate_add_all's JSON array (repeatables
  * without a version, a lone golang-migrate down over an empty up, which
  * dbmigrate_add's rules refuse as one); NULL when memory is short. */
-static char *files_json(const dbc_mig_dir *dir, int *count)
+static char *files_json(const dbc_mig_dir *dir, cli_files_part part, int only, int *count)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -72,10 +95,16 @@ static char *files_json(const dbc_mig_dir *dir, int *count)
 	fputc('[', f);
 	for (int i = 0; i < dir->n; i++) {
 		const dbc_mig_file *m = &dir->files[i];
-		if (m->kind == DBC_FILE_DOWN && !m->lone_down)
-			continue; /* registered with its up */
+		if ((m->kind == DBC_FILE_DOWN && !m->lone_down) || !in_part(m, part) ||
+		    (only >= 0 && i != only))
+			continue; /* registered with its up, or in the other part */
 		const dbc_mig_file *down = m->kind == DBC_FILE_REPEATABLE ? NULL : dbc_mig_dir_down(dir, i);
 		fputs(*count ? ",{" : "{", f);
+		/* from a folder: an empty file is a no-op migration, as
+		 * dbmigrate_load registers it (dbmigrate_add refuses one) */
+		fputs("\"file\":", f);
+		cli_json_string(f, m->file);
+		fputc(',', f);
 		if (m->kind != DBC_FILE_REPEATABLE) {
 			fputs("\"version\":", f);
 			cli_json_string(f, m->version);
@@ -101,16 +130,22 @@ static char *files_json(const dbc_mig_dir *dir, int *count)
 }
 
 /* SQLite: the whole folder in one call. */
-static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int *nfiles)
+static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part,
+                   int only, int *nfiles)
 {
 	int count = 0;
-	char *json = files_json(dir, &count);
+	char *json = files_json(dir, part, only, &count);
 	if (!json) {
 		cli_errorf("out of memory");
 		return -1;
 	}
+	if (count == 0 && part != CLI_FILES_ALL) {
+		free(json);
+		return 0;
+	}
 	const char *p[1] = {json};
-	int rc = cli_q(db, o, "SELECT dbmigrate_add_all($1)", 1, p, NULL);
+	/* text: PostgreSQL has a jsonb signature too */
+	int rc = cli_q(db, o, "SELECT dbmigrate_add_all(CAST($1 AS text))", 1, p, NULL);
 	free(json);
 	if (rc == 0)
 		*nfiles = count;
@@ -174,6 +209,12 @@ void cli_preread_files(cli_opts *o, bool pg)
 
 int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 {
+	return cli_register_files_part(db, o, CLI_FILES_ALL, found, nfiles);
+}
+
+int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
+                            int *nfiles)
+{
 	*found = false;
 	*nfiles = 0;
 	struct stat sb;
@@ -184,18 +225,88 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 	if (read_folder_once(o, db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host,
 	                     &dir) != 0)
 		return -1;
-	if (dir->callbacks)
+	if (dir->callbacks && part != CLI_FILES_REPEATABLE)
 		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir->callbacks);
 	if (db->drv != &cli_pg_driver)
-		return add_all(db, o, dir, nfiles);
+		return add_all(db, o, dir, part, -1, nfiles);
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < dir->n; i++) {
 		const dbc_mig_file *f = &dir->files[i];
-		if (f->kind == DBC_FILE_DOWN && !f->lone_down)
-			continue; /* registered with its up */
+		if ((f->kind == DBC_FILE_DOWN && !f->lone_down) || !in_part(f, part))
+			continue; /* registered with its up, or in the other part */
 		rc = add_one(db, o, dir, i);
 		if (rc == 0)
 			(*nfiles)++;
 	}
+	return rc;
+}
+
+/* The folder's file of a versioned migration (as read for this engine),
+ * NULL when the folder has none. */
+static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
+{
+	for (int i = 0; dir && i < dir->n; i++)
+		if (dir->files[i].kind == DBC_FILE_UP && dir->files[i].version &&
+		    strcmp(dir->files[i].version, version) == 0)
+			return &dir->files[i];
+	return NULL;
+}
+
+bool cli_file_no_transaction(cli_db *db, const char *version)
+{
+	read_folder *rf = folder_for(db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host);
+	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
+	return f && f->no_transaction;
+}
+
+int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
+{
+	const dbc_host *host = db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host;
+	read_folder *rf = folder_for(host);
+	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
+	cli_rows r = {0};
+	*ran = false;
+	if (!f)
+		return -1;
+	const char *p[3] = {"versioned", version, NULL};
+	if (cli_q(db, o, "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
+	          1, &p[1], &r) != 0)
+		return -1;
+	char *checksum = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
+	cli_rows_free(&r);
+	p[2] = checksum;
+	/* checks the migration is due and unchanged, records it as started */
+	int rc = cli_q(db, o, "SELECT dbmigrate_step_begin($1, $2, $3)", 3, p, &r);
+	free(checksum);
+	if (rc != 0)
+		return -1;
+	const char *go = cli_cell(&r, 0, 0);
+	bool run = go && (strcmp(go, "t") == 0 || strcmp(go, "true") == 0 || strcmp(go, "1") == 0);
+	cli_rows_free(&r);
+	if (!run)
+		return 0;
+	dbc_ctx ctx;
+	dbc_script_info info;
+	dbc_ctx_init(&ctx, host, NULL);
+	if (dbc_script_analyse(&ctx, host->dialect, f->script, &info) != DBC_OK) {
+		print_core_error(&o->out, &ctx);
+		dbc_ctx_finish(&ctx);
+		return -1;
+	}
+	/* each statement at top level, in order; the first error stops the
+	 * migration, which stays recorded as failed (docs/migrations.md) */
+	for (int i = 0; rc == 0 && i < info.nstmts; i++) {
+		char *sql = strndup(info.stmts[i].text, info.stmts[i].len);
+		rc = sql ? cli_q(db, o, sql, 0, NULL, NULL) : -1;
+		if (rc != 0)
+			fprintf(stderr, "CONTEXT: while applying migration %s outside a transaction, "
+			                "statement starting at line %d\n",
+			        version, info.stmts[i].line);
+		free(sql);
+	}
+	dbc_ctx_finish(&ctx);
+	if (rc == 0)
+		rc = cli_q(db, o, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL);
+	*ran = rc == 0;
 	return rc;
 }

@@ -41,6 +41,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	                       .create = (cmd->traits & CMD_CREATES) != 0};
 	cli_db *db = cli_connect(&t, &co, &err);
 	if (!db) {
+		o->report.unreachable = true;
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return CLI_ERROR;
@@ -57,6 +58,21 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	 * and disconnected, now dbcare ends as the signal asked */
 	cli_stop_if_signalled();
 	return rc;
+}
+
+void cli_report_version(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (!o->report.wanted ||
+	    db->drv->query(db, "SELECT dbmigrate_current()", 0, NULL, &r) != 0) {
+		if (o->report.wanted)
+			cli_error_clear(db); /* the summary just shows no version */
+		return;
+	}
+	const char *v = cli_cell(&r, 0, 0);
+	snprintf(o->report.version, sizeof o->report.version, "%s", v ? v : "");
+	o->report.has_version = true;
+	cli_rows_free(&r);
 }
 
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r)

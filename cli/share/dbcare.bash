@@ -12,7 +12,7 @@ _dbcare()
 	local options="--db --url --module --install --json --format --quiet --no-progress
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
-		--apply --attach --dump-schema --schema-file --help"
+		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -33,7 +33,7 @@ _dbcare()
 		*) case ${COMP_WORDS[i-1]} in
 			--db|--url|--module|--format|--jobs|--dir|--migrations-dir|-d|--to|--steps|\
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
-			--keep|--days|--attach|--schema-file) ;;
+			--keep|--days|--attach|--schema-file|--max-failures|--canary) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

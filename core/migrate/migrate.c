@@ -43,12 +43,12 @@ static int out_of_order_allowed(dbc_ctx *ctx, bool *allow)
 
 /* Normalises and checks a script for registration; *norm is what is stored. */
 static int prepare_script(dbc_ctx *ctx, const char *script, const char *what, const char *label,
-                          char **norm, bool *no_tx)
+                          char **norm, bool *no_tx, bool blank_ok)
 {
 	*norm = dbc_script_normalise(ctx, script);
 	if (!*norm)
 		return DBC_ERROR;
-	if (is_blank(*norm))
+	if (is_blank(*norm) && !blank_ok)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s of migration %s is empty", what,
 		                 label);
 	dbc_script_info info;
@@ -240,7 +240,7 @@ int dbc_mig_duplicate_error(dbc_ctx *ctx, const char *given, const char *registe
 }
 
 int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name, const char *up,
-                            const char *down, dbc_mig_checked *out)
+                            const char *down, bool from_file, dbc_mig_checked *out)
 {
 	char *label;
 	*out = (dbc_mig_checked){.version = version, .name = name};
@@ -253,15 +253,16 @@ int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name,
 	    DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "%s (%s)", out->canon, name);
-	if (!label || prepare_script(ctx, up, "up script", label, &out->up, &out->no_tx) != DBC_OK ||
-	    (down && prepare_script(ctx, down, "down script", label, &out->down, NULL) != DBC_OK) ||
+	if (!label || prepare_script(ctx, up, "up script", label, &out->up, &out->no_tx, from_file) != DBC_OK ||
+	    (down && prepare_script(ctx, down, "down script", label, &out->down, NULL, from_file) !=
+	                 DBC_OK) ||
 	    (out->down && dbc_script_checksum(ctx, out->down, &out->down_checksum) != DBC_OK) ||
 	    dbc_script_checksum(ctx, out->up, &out->checksum) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }
 
-int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql, bool from_file,
                              dbc_mig_checked *out)
 {
 	char *label;
@@ -271,7 +272,7 @@ int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
 	if (dbc_mig_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "repeatable (%s)", name);
-	if (!label || prepare_script(ctx, sql, "script", label, &out->up, &out->no_tx) != DBC_OK ||
+	if (!label || prepare_script(ctx, sql, "script", label, &out->up, &out->no_tx, from_file) != DBC_OK ||
 	    dbc_script_checksum(ctx, out->up, &out->checksum) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
@@ -316,7 +317,7 @@ int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const c
                     const char *down, char **checksum)
 {
 	dbc_mig_checked m;
-	if (dbc_mig_check_versioned(ctx, version, name, up, down, &m) != DBC_OK)
+	if (dbc_mig_check_versioned(ctx, version, name, up, down, false, &m) != DBC_OK)
 		return DBC_ERROR;
 	return register_alone(ctx, &m, checksum);
 }
@@ -324,7 +325,7 @@ int dbc_migrate_add(dbc_ctx *ctx, const char *version, const char *name, const c
 int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, char **checksum)
 {
 	dbc_mig_checked m;
-	if (dbc_mig_check_repeatable(ctx, name, sql, &m) != DBC_OK)
+	if (dbc_mig_check_repeatable(ctx, name, sql, false, &m) != DBC_OK)
 		return DBC_ERROR;
 	return register_alone(ctx, &m, checksum);
 }

@@ -143,9 +143,10 @@ int dbc_migrate_add_repeatable(dbc_ctx *ctx, const char *name, const char *sql, 
  * NULL; down must be NULL then). *count is n. */
 typedef struct dbc_migrate_item {
 	const char *version, *name, *up, *down;
+	const char *file; /* the migration folder's file: an empty script is allowed */
 } dbc_migrate_item;
 int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count);
-/* The field of item a list member names ("version", "name", "up", "down"),
+/* The field of item a list member names ("version", "name", "up", "down", "file"),
  * NULL for any other name: the one list of members the decoder accepts. */
 const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key);
 /* dbmigrate_add_all's argument, a JSON array of such objects, decoded

@@ -18,11 +18,14 @@ const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key)
 	       : strcmp(key, "name") == 0  ? &item->name
 	       : strcmp(key, "up") == 0    ? &item->up
 	       : strcmp(key, "down") == 0  ? &item->down
+	       : strcmp(key, "file") == 0  ? &item->file
 	                                   : NULL;
 }
 
 /* Item i checked by dbmigrate_add's (version given) or
- * dbmigrate_add_repeatable's rules (no version). */
+ * dbmigrate_add_repeatable's rules (no version); an item naming its "file"
+ * comes from a migration folder, whose empty or comment-only file is a
+ * no-op migration, as dbmigrate_load registers it. */
 static int check_item(dbc_ctx *ctx, const dbc_migrate_item *item, int i, dbc_mig_checked *out)
 {
 	if (!item->name || !item->up)
@@ -31,13 +34,13 @@ static int check_item(dbc_ctx *ctx, const dbc_migrate_item *item, int i, dbc_mig
 		                 item->name ? "up" : "name");
 	if (item->version)
 		return dbc_mig_check_versioned(ctx, item->version, item->name, item->up, item->down,
-		                               out);
+		                               item->file != NULL, out);
 	if (item->down)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "migration %d of the list has a \"down\" but no \"version\" (a "
 		                 "repeatable migration has no down script)",
 		                 i + 1);
-	return dbc_mig_check_repeatable(ctx, item->name, item->up, out);
+	return dbc_mig_check_repeatable(ctx, item->name, item->up, item->file != NULL, out);
 }
 
 int dbc_migrate_add_many(dbc_ctx *ctx, const dbc_migrate_item *items, int n, int64_t *count)

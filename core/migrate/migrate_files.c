@@ -283,6 +283,15 @@ static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
 		bad_add(bad, BAD_FILE, "%s: %s", f->file, why);
 		return DBC_OK;
 	}
+	/* popx runs an .autocommit. file outside a transaction: dbcare's way
+	 * to say so is the marker line, put in the text itself so that every
+	 * reader of the file (dbmigrate_load, the command) registers the same
+	 * script, checksum and no-transaction flag */
+	if (f->autocommit && !dbc_script_is_no_transaction(text)) {
+		text = dbc_printf(ctx, "-- dbcare:no-transaction\n%s", text);
+		if (!text)
+			return DBC_ERROR;
+	}
 	/* an empty or comment-only file is a no-op migration, as golang-migrate,
 	 * popx and diesel load it */
 	f->script = dbc_script_normalise(ctx, text);

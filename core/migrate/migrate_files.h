@@ -36,6 +36,9 @@ typedef struct dbc_mig_file {
 	bool no_transaction;
 	bool refused;   /* listed as bad: its partner is not reported a second time */
 	bool lone_down; /* golang-migrate down without up: registers a no-op up */
+	/* popx's .autocommit infix: its script is read with the
+	 * "-- dbcare:no-transaction" marker line put before it */
+	bool autocommit;
 } dbc_mig_file;
 
 /* The layouts, for errors and hints. */

@@ -87,8 +87,14 @@ static dbc_name_kind parse_golang(dbc_ctx *ctx, const dbc_dialect *d, const char
 	const char *us = memchr(file, '_', stem);
 	if (!us)
 		return DBC_NAME_BAD;
-	/* an engine infix is the last dot-separated word of the name */
+	/* popx's .autocommit infix comes last (X.postgres.autocommit.up.sql):
+	 * the migration runs outside a transaction */
 	const char *end = file + stem;
+	if (end - us > 12 && ends_with_ci(file, stem, ".autocommit")) {
+		out->autocommit = true;
+		end -= 11;
+	}
+	/* an engine infix is the last dot-separated word of the name */
 	for (const char *dot = end; dot > us + 1; dot--) {
 		if (dot[-1] != '.')
 			continue;

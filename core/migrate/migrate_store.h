@@ -92,9 +92,11 @@ typedef struct dbc_mig_checked {
 	bool no_tx;
 } dbc_mig_checked;
 
+/* from_file: the script is a migration folder's file, where an empty one is
+ * a no-op migration (dbmigrate_load's rule); dbmigrate_add refuses it. */
 int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name, const char *up,
-                            const char *down, dbc_mig_checked *out);
-int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql,
+                            const char *down, bool from_file, dbc_mig_checked *out);
+int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql, bool from_file,
                              dbc_mig_checked *out);
 /* Registers m (inserted, or replacing the registered row of its version or
  * name): the caller holds the re-entrancy guard and made the bookkeeping. */

@@ -92,7 +92,7 @@ set -e
 kill "$locker" 2> /dev/null || true
 wait "$locker" 2> /dev/null || true
 [ "$rc" = 1 ] || { cat out err; fail "fleet with a killed worker exit $rc, want 1"; }
-grep -qE '^sqlite:k1\.db +error ' out || { cat out; fail "k1.db not reported as an error"; }
+grep -qE '^sqlite:k1\.db +failed ' out || { cat out; fail "k1.db not reported as failed"; }
 grep -q '^sqlite:k1.db: dbcare: the process for this database ended by signal 9' err ||
   { cat err; fail "the killed worker's database is not named with its signal"; }
 for i in 2 3 4; do

@@ -4,6 +4,8 @@
 # lib/dbcare.so, share/man/man1/dbcare.1, share/bash-completion/completions/
 # dbcare, share/zsh/site-functions/_dbcare); the installed command
 # finds its module beside itself, with no option or environment.
+# With a wrong PG_CONFIG, `make install` fails before installing anything (as a
+# PGXS Makefile does) unless the SQLite part alone is asked for.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -39,6 +41,20 @@ for c in $cmds; do grep -q "'$c:" "$share/zsh/site-functions/_dbcare" || fail "z
 # the license META.json names, in the repository and in no doubt
 grep -q '"license": "postgresql"' "$root/META.json" && grep -q '^PostgreSQL License' "$root/LICENSE" &&
   grep -q 'dbcare contributors' "$root/LICENSE" || fail "LICENSE does not match META.json"
+set +e
+make -s --no-print-directory -C "$root" install PG_CONFIG=/wrong/pg_config DESTDIR="$work/nopg" >"$work/make.log" 2>&1
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "make install with a wrong PG_CONFIG exited 0"
+[ ! -e "$work/nopg" ] || fail "make install with a wrong PG_CONFIG installed: $(find "$work/nopg" -type f)"
+grep -q "dbcare: cannot install the PostgreSQL extension" "$work/make.log" || { cat "$work/make.log"; fail "no clear error"; }
+for how in "install-sqlite" "install DBC_SQLITE_ONLY=1"; do
+  rm -rf "$work/nopg"
+  # shellcheck disable=SC2086
+  make -s --no-print-directory -C "$root" $how PG_CONFIG=/wrong/pg_config DESTDIR="$work/nopg" >"$work/make.log" 2>&1 ||
+    { cat "$work/make.log"; fail "make $how"; }
+  [ -x "$work/nopg/usr/local/bin/dbcare" ] && [ -f "$work/nopg/usr/local/lib/dbcare.so" ] || fail "make $how installed nothing"
+done
 unset DBCARE_MODULE
 mkdir "$work/migrations"   # the default --dir
 echo 'CREATE TABLE t (a INTEGER PRIMARY KEY);' >"$work/migrations/V1__t.sql"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The Debian source package (debian/) builds with dpkg-buildpackage into
+# postgresql-15-dbcare, libsqlite3-dbcare and dbcare; unpacked into a clean
+# root, each holds its part at the installed path (the SQLite module under
+# the multiarch library directory), the module loads from there, and the
+# packaged command migrates a database with it. Built from a copy of the
+# tree, so the tree's own build is untouched. The copy keeps the tree's
+# compiled modules (make test built them a moment ago, with the same
+# pg_config) and dpkg-buildpackage runs without its clean step (-nc): what is
+# tested is the packaging (debian/rules, what each package holds, the paths),
+# not a second compile of the same sources, which took minutes of the suite.
+# The command is compiled again: the packaged one has the multiarch module
+# path compiled in.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null ||
+  fail "dpkg-buildpackage or debhelper missing (test/harness/packages.txt)"
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/META.json" | head -n 1)
+mkdir "$work/src"
+(cd "$root" && { git ls-files -co --exclude-standard -z | grep -zv '^build/'
+  printf '%s\0' build/pg build/sqlite build/gen dbcare.so dbcare.control "dbcare--$version.sql"; } |
+  xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$work/src"
+rm -rf "$work/src/build/cli"
+start=$(date +%s)
+(cd "$work/src" && DEB_BUILD_OPTIONS="nocheck noddebs parallel=2" \
+  dpkg-buildpackage -b -nc -us -uc >"$work/build.log" 2>&1) || { tail -30 "$work/build.log"; fail "dpkg-buildpackage"; }
+echo "dpkg-buildpackage: $(( $(date +%s) - start )) s"
+for p in postgresql-15-dbcare libsqlite3-dbcare dbcare; do
+  deb=$(ls "$work"/${p}_*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || fail "no $p package: $(ls "$work")"
+  dpkg -x "$deb" "$work/root"
+done
+r=$work/root
+[ -f "$r/usr/lib/postgresql/15/lib/dbcare.so" ] || fail "postgresql-15-dbcare has no dbcare.so"
+ls "$r/usr/share/postgresql/15/extension/" | grep -q '^dbcare--[0-9.]*\.sql$' || fail "no install script"
+[ -f "$r/usr/share/postgresql/15/extension/dbcare.control" ] || fail "no dbcare.control"
+[ -f "$r/usr/lib/$multiarch/dbcare.so" ] || fail "libsqlite3-dbcare: no /usr/lib/$multiarch/dbcare.so"
+[ -x "$r/usr/bin/dbcare" ] || fail "dbcare: no /usr/bin/dbcare"
+[ -f "$r/usr/share/man/man1/dbcare.1.gz" ] && [ -f "$r/usr/share/bash-completion/completions/dbcare" ] &&
+  [ -f "$r/usr/share/zsh/site-functions/_dbcare" ] || fail "dbcare: no manual page or completions"
+# each package holds its own part only
+dpkg-deb -c "$(ls "$work"/dbcare_*.deb)" | grep -q 'dbcare.so' && fail "the command's package holds a module"
+[ "$(dpkg-deb -f "$(ls "$work"/libsqlite3-dbcare_*.deb)" Multi-Arch)" = same ] || fail "libsqlite3-dbcare is not Multi-Arch: same"
+# the module loads from its installed path; the command compiled that path in
+db=$work/app.db
+[ "$(sqlite3 -batch -cmd ".load $r/usr/lib/$multiarch/dbcare.so" "$db" "SELECT count(*) >= 0 FROM dbmigrate_status()")" = 1 ] ||
+  fail "the packaged module does not load"
+strings "$r/usr/bin/dbcare" | grep -qx "/usr/lib/$multiarch/dbcare.so" || fail "the command's default module path is not the packaged one"
+mkdir "$work/m"; echo 'CREATE TABLE t (id INTEGER PRIMARY KEY);' >"$work/m/V1__t.sql"
+DBCARE_MODULE="$r/usr/lib/$multiarch/dbcare.so" "$r/usr/bin/dbcare" migrate --db "sqlite:$db" --dir "$work/m" --quiet ||
+  fail "the packaged command"
+[ "$(sqlite3 -batch -cmd ".load $r/usr/lib/$multiarch/dbcare.so" "$db" "SELECT state FROM dbmigrate_status()")" = applied ] || fail "not migrated"
+echo ok
