@@ -1116,8 +1116,11 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
+extern const dbc_api_engine pgdbc_api_engine;
+
 const dbc_host pgdbc_host = {
 	.dialect = &pgdbc_dialect,
+	.api = &pgdbc_api_engine,
 	.read_schema = read_schema_pinned,
 	.exec = pg_exec,
 	.query = pg_query,

@@ -382,8 +382,11 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
+extern const dbc_api_engine sqldbc_api_engine;
+
 const dbc_host sqldbc_host = {
 	.dialect = &sqldbc_dialect,
+	.api = &sqldbc_api_engine,
 	.read_schema = sqldbc_read_schema,
 	.exec = host_exec,
 	.query = host_query,

@@ -9,12 +9,14 @@
  *            int sqldbc_<id>(dbc_ctx *, int argc, const dbc_value *args, dbc_rows *))
  *   name     the SQL name (two signatures of one name have two ids)
  *   form     CORE_SCALAR  a scalar function on both engines whose glue is
- *                       generic: it decodes the arguments by their types and
- *                       calls the core entry dbc_call_<id> (core/api/api.h,
- *                       dbc_api_entry) in the part's core file; no glue of
- *                       its own on either engine
- *            CORE_TABLE   the same for a table function without arguments: its
- *                       core entry int dbc_call_<id>(dbc_ctx *, int argc,
+ *                       generic: the core decodes and checks the arguments
+ *                       by the table (dbc_api_args: types, defaults, NULLs,
+ *                       rules) and calls the core entry dbc_call_<id>
+ *                       (core/api/api.h, dbc_api_entry) in the part's core
+ *                       file; no glue of its own on either engine
+ *            CORE_TABLE   the same for a table function (on SQLite its
+ *                       arguments are the virtual table's HIDDEN columns):
+ *                       its core entry int dbc_call_<id>(dbc_ctx *, int argc,
  *                       const dbc_value *args, dbc_rows *out) fills the rows
  *            PG_SCALAR  PostgreSQL, and a scalar function on SQLite
  *            PG_TABLE   PostgreSQL, and an eponymous virtual table on SQLite
@@ -22,7 +24,9 @@
  *            PG         PostgreSQL only;  SCALAR / TABLE  SQLite only
  *            (each with its own glue: Datum id() and sqldbc_<id>)
  *   fields   designated initialisers of dbc_api_fn: .part,
- *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...),
+ *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...)
+ *            (DBC_ARG_R / DBC_OPT_R add rules, DBC_RULE_*: positive, not
+ *            negative, NULL read as the default; one error text each),
  *            .returns or DBC_COLUMNS(DBC_COL(name, type)...), .volatility
  *            (VOLATILE when left out), .flags (DBC_API_*), .comment
  *
@@ -30,8 +34,8 @@
  * registered once per argument count from the required ones to all. On
  * PostgreSQL every function pins search_path = pg_catalog, pg_temp unless
  * DBC_API_CALLER_PATH. A NULL argument of a non-STRICT function is an error
- * naming it, unless its default is NULL (or a function's own glue reads NULL
- * as the default).
+ * naming it, unless its default is NULL (or DBC_RULE_NULL_IS_DEFAULT, or a
+ * function's own glue reads NULL as the default).
  */
 #ifndef DBC_API_FUNCTIONS_H
 #define DBC_API_FUNCTIONS_H
@@ -362,20 +366,20 @@
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
 	/* Changing: they alter tables, install triggers and delete rows, with                         \
 	 * the caller's rights on the table. */                                                        \
-	X(dbsoftdelete_enable, dbsoftdelete_enable, PG_SCALAR, .part = DBC_PART_RETAIN,                \
+	X(dbsoftdelete_enable, dbsoftdelete_enable, CORE_SCALAR, .part = DBC_PART_RETAIN,                \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("column", DBC_T_TEXT, "'deleted_at'")),       \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "turns DELETE into setting a timestamp column; lists the unique keys "            \
 	             "soft-deleted rows keep taking, with the statements that fix each")               \
-	X(dbsoftdelete_disable, dbsoftdelete_disable, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	X(dbsoftdelete_disable, dbsoftdelete_disable, CORE_SCALAR, .part = DBC_PART_RETAIN,              \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
 	  .comment = "removes the soft-delete trigger, keeping the column and its values")             \
-	X(dbsoftdelete_restore, dbsoftdelete_restore, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	X(dbsoftdelete_restore, dbsoftdelete_restore, CORE_SCALAR, .part = DBC_PART_RETAIN,              \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "restores soft-deleted rows by primary key (an object or an array of "            \
 	             "them), all or none")                                                             \
-	X(dbsoftdelete_purge, dbsoftdelete_purge, PG_SCALAR, .part = DBC_PART_RETAIN,                  \
+	X(dbsoftdelete_purge, dbsoftdelete_purge, CORE_SCALAR, .part = DBC_PART_RETAIN,                  \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("older_than", DBC_T_TEXT, "NULL")),           \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "really deletes soft-deleted rows (deleted longer than older_than ago), "         \
@@ -390,7 +394,7 @@
 	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
 	  .comment = "soft-delete trigger: a row DELETE sets the column its argument names")           \
 	/* Retention policies. */                                                                      \
-	X(dbretain_add, dbretain_add, PG_SCALAR, .part = DBC_PART_RETAIN,                              \
+	X(dbretain_add, dbretain_add, CORE_SCALAR, .part = DBC_PART_RETAIN,                              \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("table", DBC_T_TEXT),                          \
 	           DBC_ARG("column", DBC_T_TEXT), DBC_ARG("keep", DBC_T_TEXT),                         \
 	           DBC_ARG("action", DBC_T_TEXT), DBC_OPT("target", DBC_T_TEXT, "NULL")),              \
@@ -407,7 +411,7 @@
 	              DBC_COL("archived_rows", DBC_T_INT8), DBC_COL("deleted_rows", DBC_T_INT8),       \
 	              DBC_COL("last_run_at", DBC_T_TIMESTAMPTZ)),                                      \
 	  .volatility = DBC_STABLE, .comment = "the retention policies and what they moved so far")    \
-	X(dbretain_plan, dbretain_plan, PG_TABLE, .part = DBC_PART_RETAIN,                             \
+	X(dbretain_plan, dbretain_plan, CORE_TABLE, .part = DBC_PART_RETAIN,                             \
 	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")),                                               \
 	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("table_name", DBC_T_TEXT),                \
 	              DBC_COL("action", DBC_T_TEXT), DBC_COL("due", DBC_T_INT8),                       \
@@ -416,8 +420,9 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "what each retention policy would do now: rows due, the oldest, batches, "        \
 	             "and what blocks it")                                                             \
-	X(dbretain_apply, dbretain_apply, PG_TABLE, .part = DBC_PART_RETAIN,                           \
-	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL"), DBC_OPT("max_rows", DBC_T_INT8, "NULL")),      \
+	X(dbretain_apply, dbretain_apply, CORE_TABLE, .part = DBC_PART_RETAIN,                           \
+	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL"),                                                \
+	           DBC_OPT_R("max_rows", DBC_T_INT8, "NULL", DBC_RULE_POSITIVE)),                      \
 	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("archived", DBC_T_INT8),                  \
 	              DBC_COL("deleted", DBC_T_INT8), DBC_COL("blocked", DBC_T_INT8),                  \
 	              DBC_COL("remaining", DBC_T_INT8), DBC_COL("duration_ms", DBC_T_FLOAT8)),         \
