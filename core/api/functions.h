@@ -53,6 +53,10 @@
 	DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT),          \
 	            DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT))
 
+/* The health report's mode (quick, standard or full): left out or NULL,
+ * standard. */
+#define DBC_MODE_ARG DBC_OPT_R("mode", DBC_T_TEXT, "'standard'", DBC_RULE_NULL_IS_DEFAULT)
+
 #define DBC_API_FUNCTIONS(X)                                                                       \
 	/* ---- core: the version and the settings store (core/settings) */                            \
 	X(dbcare_version, dbcare_version, PG_SCALAR, .part = DBC_PART_CORE, .returns = DBC_T_TEXT,     \
@@ -74,13 +78,13 @@
 	             "why a stored value is not used")                                                 \
                                                                                                    \
 	/* ---- schema: snapshot, fingerprint, diff (core/schema) */                                   \
-	X(dbschema_snapshot, dbschema_snapshot, PG_SCALAR, .part = DBC_PART_SCHEMA,                    \
+	X(dbschema_snapshot, dbschema_snapshot, CORE_SCALAR, .part = DBC_PART_SCHEMA,                  \
 	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                            \
 	  .comment = "canonical description of the user schema (dbcare's own objects left out)")       \
-	X(dbschema_fingerprint, dbschema_fingerprint, PG_SCALAR, .part = DBC_PART_SCHEMA,              \
+	X(dbschema_fingerprint, dbschema_fingerprint, CORE_SCALAR, .part = DBC_PART_SCHEMA,            \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
 	  .comment = "SHA-256 (hex) of the canonical schema snapshot")                                 \
-	X(dbschema_diff, dbschema_diff, PG_TABLE, .part = DBC_PART_SCHEMA,                             \
+	X(dbschema_diff, dbschema_diff, CORE_TABLE, .part = DBC_PART_SCHEMA,                           \
 	  DBC_ARGS(DBC_ARG("from", DBC_T_JSONB), DBC_ARG("to", DBC_T_JSONB)),                          \
 	  DBC_COLUMNS(DBC_COL("object_type", DBC_T_TEXT), DBC_COL("object_name", DBC_T_TEXT),          \
 	              DBC_COL("change", DBC_T_TEXT), DBC_COL("detail", DBC_T_TEXT)),                   \
@@ -236,29 +240,30 @@
 	             "the locks, rewrites, rows and time of each statement")                           \
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
-	X(dbhealth_report, dbhealth_report, PG_SCALAR, .part = DBC_PART_HEALTH,                        \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_JSONB,                 \
+	X(dbhealth_report, dbhealth_report, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_JSONB,                                              \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "scored health report of this database (mode quick, standard or full)")           \
-	X(dbhealth_checks, dbhealth_checks, PG_TABLE, .part = DBC_PART_HEALTH,                         \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")),                                         \
+	X(dbhealth_checks, dbhealth_checks, CORE_TABLE, .part = DBC_PART_HEALTH,                       \
+	  DBC_ARGS(DBC_MODE_ARG),                                                                      \
 	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("status", DBC_T_TEXT),                      \
 	              DBC_COL("penalty", DBC_T_INT4), DBC_COL("value", DBC_T_FLOAT8),                  \
 	              DBC_COL("threshold", DBC_T_FLOAT8), DBC_COL("message", DBC_T_TEXT),              \
 	              DBC_COL("hint", DBC_T_TEXT)),                                                    \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "one row per health check")         \
-	X(dbhealth_score, dbhealth_score, PG_SCALAR, .part = DBC_PART_HEALTH,                          \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_INT4,                  \
+	X(dbhealth_score, dbhealth_score, CORE_SCALAR, .part = DBC_PART_HEALTH,                        \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_INT4,                                               \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "health score 0-100")               \
-	X(dbhealth_metrics, dbhealth_metrics, PG_SCALAR, .part = DBC_PART_HEALTH,                      \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_TEXT,                  \
+	X(dbhealth_metrics, dbhealth_metrics, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_TEXT,                                               \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
-	X(dbhealth_snapshot, dbhealth_snapshot, PG_SCALAR, .part = DBC_PART_HEALTH,                    \
+	X(dbhealth_snapshot, dbhealth_snapshot, CORE_SCALAR, .part = DBC_PART_HEALTH,                  \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "records size and score in dbcare.health_snapshots and returns them")             \
-	X(dbhealth_growth, dbhealth_growth, PG_SCALAR, .part = DBC_PART_HEALTH,                        \
-	  DBC_ARGS(DBC_OPT("days", DBC_T_INT4, "30")), .returns = DBC_T_JSONB,                         \
+	X(dbhealth_growth, dbhealth_growth, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
+	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT4, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
+	  .returns = DBC_T_JSONB,                                                                      \
 	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
 	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
 	/* SQLite: the slow-statement monitor of a connection. */                                      \
@@ -274,7 +279,7 @@
 	/* ---- check: constraints, declared relations, orphans (core/check).                          \
 	 * Reading functions run with the caller's rights on the checked tables.                       \
 	 * A NULL table means every table. */                                                          \
-	X(dbcheck_constraints, dbcheck_constraints, PG_TABLE, .part = DBC_PART_CHECK,                  \
+	X(dbcheck_constraints, dbcheck_constraints, CORE_TABLE, .part = DBC_PART_CHECK,                \
 	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")),                                              \
 	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("constraint_name", DBC_T_TEXT),       \
 	              DBC_COL("kind", DBC_T_TEXT), DBC_COL("violations", DBC_T_INT8),                  \
@@ -286,13 +291,13 @@
 	              DBC_COL("child_columns", DBC_T_TEXT), DBC_COL("parent_table", DBC_T_TEXT),       \
 	              DBC_COL("parent_columns", DBC_T_TEXT)),                                          \
 	  .volatility = DBC_STABLE, .comment = "relations declared with dbcheck_add_relation")         \
-	X(dbcheck_orphans, dbcheck_orphans, PG_TABLE, .part = DBC_PART_CHECK,                          \
+	X(dbcheck_orphans, dbcheck_orphans, CORE_TABLE, .part = DBC_PART_CHECK,                        \
 	  DBC_COLUMNS(DBC_COL("relation", DBC_T_TEXT), DBC_COL("child_table", DBC_T_TEXT),             \
 	              DBC_COL("parent_table", DBC_T_TEXT), DBC_COL("orphans", DBC_T_INT8),             \
 	              DBC_COL("sample", DBC_T_JSONB)),                                                 \
 	  .flags = DBC_API_READ_ONLY,                                                                  \
 	  .comment = "child rows without parent, per foreign key and declared relation")               \
-	X(dbcheck_add_relation, dbcheck_add_relation, PG_SCALAR, .part = DBC_PART_CHECK,               \
+	X(dbcheck_add_relation, dbcheck_add_relation, CORE_SCALAR, .part = DBC_PART_CHECK,             \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("child_table", DBC_T_TEXT),                    \
 	           DBC_ARG("child_columns", DBC_T_TEXT), DBC_ARG("parent_table", DBC_T_TEXT),          \
 	           DBC_ARG("parent_columns", DBC_T_TEXT)),                                             \
@@ -302,7 +307,7 @@
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
 	  .comment = "forgets a declared relation; false when there was none")                         \
 	/* declared DEFAULT true: an explicit NULL is an error */                                      \
-	X(dbcheck_cleanup_orphans, dbcheck_cleanup_orphans, PG_SCALAR, .part = DBC_PART_CHECK,         \
+	X(dbcheck_cleanup_orphans, dbcheck_cleanup_orphans, CORE_SCALAR, .part = DBC_PART_CHECK,       \
 	  DBC_ARGS(DBC_OPT("dry_run", DBC_T_BOOL, "true")), .returns = DBC_T_INT8,                     \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "deletes (or with dry_run only counts) orphan rows, all or nothing")              \
@@ -366,20 +371,20 @@
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
 	/* Changing: they alter tables, install triggers and delete rows, with                         \
 	 * the caller's rights on the table. */                                                        \
-	X(dbsoftdelete_enable, dbsoftdelete_enable, CORE_SCALAR, .part = DBC_PART_RETAIN,                \
+	X(dbsoftdelete_enable, dbsoftdelete_enable, CORE_SCALAR, .part = DBC_PART_RETAIN,              \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("column", DBC_T_TEXT, "'deleted_at'")),       \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "turns DELETE into setting a timestamp column; lists the unique keys "            \
 	             "soft-deleted rows keep taking, with the statements that fix each")               \
-	X(dbsoftdelete_disable, dbsoftdelete_disable, CORE_SCALAR, .part = DBC_PART_RETAIN,              \
+	X(dbsoftdelete_disable, dbsoftdelete_disable, CORE_SCALAR, .part = DBC_PART_RETAIN,            \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
 	  .comment = "removes the soft-delete trigger, keeping the column and its values")             \
-	X(dbsoftdelete_restore, dbsoftdelete_restore, CORE_SCALAR, .part = DBC_PART_RETAIN,              \
+	X(dbsoftdelete_restore, dbsoftdelete_restore, CORE_SCALAR, .part = DBC_PART_RETAIN,            \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "restores soft-deleted rows by primary key (an object or an array of "            \
 	             "them), all or none")                                                             \
-	X(dbsoftdelete_purge, dbsoftdelete_purge, CORE_SCALAR, .part = DBC_PART_RETAIN,                  \
+	X(dbsoftdelete_purge, dbsoftdelete_purge, CORE_SCALAR, .part = DBC_PART_RETAIN,                \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("older_than", DBC_T_TEXT, "NULL")),           \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "really deletes soft-deleted rows (deleted longer than older_than ago), "         \
@@ -394,7 +399,7 @@
 	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
 	  .comment = "soft-delete trigger: a row DELETE sets the column its argument names")           \
 	/* Retention policies. */                                                                      \
-	X(dbretain_add, dbretain_add, CORE_SCALAR, .part = DBC_PART_RETAIN,                              \
+	X(dbretain_add, dbretain_add, CORE_SCALAR, .part = DBC_PART_RETAIN,                            \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("table", DBC_T_TEXT),                          \
 	           DBC_ARG("column", DBC_T_TEXT), DBC_ARG("keep", DBC_T_TEXT),                         \
 	           DBC_ARG("action", DBC_T_TEXT), DBC_OPT("target", DBC_T_TEXT, "NULL")),              \
@@ -411,7 +416,7 @@
 	              DBC_COL("archived_rows", DBC_T_INT8), DBC_COL("deleted_rows", DBC_T_INT8),       \
 	              DBC_COL("last_run_at", DBC_T_TIMESTAMPTZ)),                                      \
 	  .volatility = DBC_STABLE, .comment = "the retention policies and what they moved so far")    \
-	X(dbretain_plan, dbretain_plan, CORE_TABLE, .part = DBC_PART_RETAIN,                             \
+	X(dbretain_plan, dbretain_plan, CORE_TABLE, .part = DBC_PART_RETAIN,                           \
 	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")),                                               \
 	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("table_name", DBC_T_TEXT),                \
 	              DBC_COL("action", DBC_T_TEXT), DBC_COL("due", DBC_T_INT8),                       \
@@ -420,7 +425,7 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "what each retention policy would do now: rows due, the oldest, batches, "        \
 	             "and what blocks it")                                                             \
-	X(dbretain_apply, dbretain_apply, CORE_TABLE, .part = DBC_PART_RETAIN,                           \
+	X(dbretain_apply, dbretain_apply, CORE_TABLE, .part = DBC_PART_RETAIN,                         \
 	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL"),                                                \
 	           DBC_OPT_R("max_rows", DBC_T_INT8, "NULL", DBC_RULE_POSITIVE)),                      \
 	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("archived", DBC_T_INT8),                  \
@@ -560,23 +565,23 @@
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \
-	X(dbmaintain_plan, dbmaintain_plan, PG_TABLE, .part = DBC_PART_MAINTAIN,                       \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")),                                         \
+	X(dbmaintain_plan, dbmaintain_plan, CORE_TABLE, .part = DBC_PART_MAINTAIN,                     \
+	  DBC_ARGS(DBC_MODE_ARG),                                                                      \
 	  DBC_COLUMNS(DBC_COL("object", DBC_T_TEXT), DBC_COL("action", DBC_T_TEXT),                    \
 	              DBC_COL("reason", DBC_T_TEXT), DBC_COL("statement", DBC_T_TEXT),                 \
 	              DBC_COL("safety", DBC_T_TEXT), DBC_COL("outside_transaction", DBC_T_BOOL),       \
 	              DBC_COL("estimated_cost", DBC_T_FLOAT8)),                                        \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "the statements that repair what the health report finds, with their safety")     \
-	X(dbmaintain_run, dbmaintain_run, PG_TABLE, .part = DBC_PART_MAINTAIN,                         \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'"), DBC_OPT("include", DBC_T_TEXT, "NULL")), \
+	X(dbmaintain_run, dbmaintain_run, CORE_TABLE, .part = DBC_PART_MAINTAIN,                       \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_OPT("include", DBC_T_TEXT, "NULL")),                              \
 	  DBC_COLUMNS(DBC_COL("object", DBC_T_TEXT), DBC_COL("action", DBC_T_TEXT),                    \
 	              DBC_COL("statement", DBC_T_TEXT), DBC_COL("safety", DBC_T_TEXT),                 \
 	              DBC_COL("status", DBC_T_TEXT), DBC_COL("duration_ms", DBC_T_FLOAT8)),            \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "runs the safe rows of dbmaintain_plan (and those include names), all or "        \
 	             "nothing, and records them")                                                      \
-	X(dbmaintain_history, dbmaintain_history, PG_TABLE, .part = DBC_PART_MAINTAIN,                 \
+	X(dbmaintain_history, dbmaintain_history, CORE_TABLE, .part = DBC_PART_MAINTAIN,               \
 	  DBC_COLUMNS(DBC_COL("run", DBC_T_INT8), DBC_COL("run_at", DBC_T_TEXT),                       \
 	              DBC_COL("mode", DBC_T_TEXT), DBC_COL("object", DBC_T_TEXT),                      \
 	              DBC_COL("action", DBC_T_TEXT), DBC_COL("statement", DBC_T_TEXT),                 \
