@@ -10,6 +10,7 @@
 #include "glue.h"
 #include "purge_scope.h"
 
+#include "backup/backup.h"
 #include "health/health.h"
 #include "retain/retain.h"
 
@@ -20,6 +21,7 @@
 #include <string.h>
 
 void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx);
+extern const dbc_backup_env pgdbc_backup_env;
 
 static void health_engine(dbc_ctx *ctx, dbc_health_engine *eng)
 {
@@ -30,6 +32,7 @@ static void health_engine(dbc_ctx *ctx, dbc_health_engine *eng)
  * points to it). */
 const dbc_api_engine pgdbc_api_engine = {
 	.retain = pgdbc_retain_engine,
+	.backup = &pgdbc_backup_env,
 	.health = health_engine,
 };
 
@@ -133,6 +136,7 @@ static Datum call_core_rows(FunctionCallInfo fcinfo, const dbc_api_fn *fn,
 #define PGDBC_INFO_PG_SCALAR(id) PGDBC_INFO_PG(id)
 #define PGDBC_INFO_PG_TABLE(id)  PGDBC_INFO_PG(id)
 #define PGDBC_INFO_SCALAR(id)
+#define PGDBC_INFO_CORE_SQLITE(id)
 #define PGDBC_INFO_TABLE(id)
 #define PGDBC_INFO_CORE_SCALAR(id)                                                                 \
 	PG_FUNCTION_INFO_V1(id);                                                                       \

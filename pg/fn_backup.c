@@ -1,7 +1,9 @@
 /*
- * fn_backup.c — dbbackup_* for PostgreSQL: the catalog of backups made
- * outside the database. Nothing here writes a server file: the file hooks
- * of dbc_backup_env are NULL.
+ * fn_backup.c — dbbackup_record (PostgreSQL only: a backup made outside the
+ * database, recorded by the tool that made it), the backups health check,
+ * and the dbc_backup_env of PostgreSQL. Nothing here writes a server file:
+ * the file hooks of dbc_backup_env are NULL. dbbackup_list has the generic
+ * glue of pg/api.c.
  */
 #include "glue.h"
 
@@ -20,16 +22,6 @@ const dbc_backup_env pgdbc_backup_env = {
 
 int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
                          dbc_health_fact *fact);
-
-Datum dbbackup_list(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_backup_list(&call.ctx, &pgdbc_backup_env, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
 
 Datum dbbackup_record(PG_FUNCTION_ARGS)
 {

@@ -7,6 +7,7 @@
  * entry dbc_call_<id>, called by the generic glue here) is all it takes.
  */
 #include "glue.h"
+#include "backup_glue.h"
 #include "health_glue.h"
 
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static void health_engine(dbc_ctx *ctx, dbc_health_engine *eng)
  * points to it). */
 const dbc_api_engine sqldbc_api_engine = {
 	.retain = sqldbc_retain_engine,
+	.backup = &sqldbc_backup_env,
 	.health = health_engine,
 };
 
@@ -105,6 +107,7 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 #define SQLDBC_REF_PG(id)          .scalar = NULL
 #define SQLDBC_REF_CORE_SCALAR(id) .entry = dbc_call_##id
 #define SQLDBC_REF_CORE_TABLE(id)  .produce = dbc_call_##id
+#define SQLDBC_REF_CORE_SQLITE(id) .entry = dbc_call_##id
 
 static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 #define SQLDBC_REF_ENTRY_(id, name, engines, ...) [DBC_API_##id] = {SQLDBC_REF_##engines(id)},

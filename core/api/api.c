@@ -14,6 +14,7 @@
 #define DBC_ENGINES_TABLE       DBC_ON_SQLITE_TABLE
 #define DBC_ENGINES_CORE_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
 #define DBC_ENGINES_CORE_TABLE  (DBC_ON_PG | DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)
+#define DBC_ENGINES_CORE_SQLITE (DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
 
 const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS] = {
 #define DBC_API_ENTRY_(id_, name_, engines_, ...)                                                  \

@@ -175,6 +175,7 @@ typedef int (*dbc_api_entry)(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 typedef int (*dbc_api_rows_entry)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
 #define DBC_API_ENTRY_CORE_TABLE(id)                                                               \
 	int dbc_call_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
+#define DBC_API_ENTRY_CORE_SQLITE(id) DBC_API_ENTRY_CORE_SCALAR(id)
 #define DBC_API_ENTRY_PG_SCALAR(id)
 #define DBC_API_ENTRY_PG_TABLE(id)
 #define DBC_API_ENTRY_PG(id)
@@ -225,8 +226,10 @@ int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_v
  * dbc_host.api (pg/api.c, sqlite/api.c). */
 struct dbc_retain_engine;
 struct dbc_health_engine;
+struct dbc_backup_env;
 typedef struct dbc_api_engine {
 	const struct dbc_retain_engine *(*retain)(void);
+	const struct dbc_backup_env *backup;
 	/* fills the health part's hooks for this call */
 	void (*health)(dbc_ctx *ctx, struct dbc_health_engine *eng);
 } dbc_api_engine;

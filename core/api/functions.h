@@ -22,6 +22,7 @@
  *            PG_TABLE   PostgreSQL, and an eponymous virtual table on SQLite
  *                       (its arguments are HIDDEN columns, all optional)
  *            PG         PostgreSQL only;  SCALAR / TABLE  SQLite only
+ *            CORE_SQLITE  a SQLite-only scalar function with the generic glue
  *            (each with its own glue: Datum id() and sqldbc_<id>)
  *   fields   designated initialisers of dbc_api_fn: .part,
  *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...)
@@ -538,15 +539,16 @@
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \
 	/* SQLite: the copy, its verification and retention (they write files,                         \
 	 * so they exist on SQLite only; PostgreSQL records external backups). */                      \
-	X(dbbackup_create, dbbackup_create, SCALAR, .part = DBC_PART_BACKUP,                           \
+	X(dbbackup_create, dbbackup_create, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
 	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT)                        \
-	X(dbbackup_verify, dbbackup_verify, SCALAR, .part = DBC_PART_BACKUP,                           \
+	X(dbbackup_verify, dbbackup_verify, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
 	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                \
-	X(dbbackup_prune, dbbackup_prune, SCALAR, .part = DBC_PART_BACKUP,                             \
-	  DBC_ARGS(DBC_OPT("keep_count", DBC_T_INT8, "NULL"), DBC_OPT("keep_days", DBC_T_INT8, "NULL"), \
+	X(dbbackup_prune, dbbackup_prune, CORE_SQLITE, .part = DBC_PART_BACKUP,                        \
+	  DBC_ARGS(DBC_OPT_R("keep_count", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                 \
+	           DBC_OPT_R("keep_days", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                  \
 	           DBC_OPT("dry_run", DBC_T_BOOL, "true")),                                            \
 	  .returns = DBC_T_TEXT)                                                                       \
-	X(dbbackup_list, dbbackup_list, PG_TABLE, .part = DBC_PART_BACKUP,                             \
+	X(dbbackup_list, dbbackup_list, CORE_TABLE, .part = DBC_PART_BACKUP,                           \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("kind", DBC_T_TEXT),                          \
 	              DBC_COL("path", DBC_T_TEXT), DBC_COL("created_at", DBC_T_TEXT),                  \
 	              DBC_COL("bytes", DBC_T_INT8), DBC_COL("fingerprint", DBC_T_TEXT),                \
