@@ -137,6 +137,7 @@ static Datum call_core_rows(FunctionCallInfo fcinfo, const dbc_api_fn *fn,
 #define PGDBC_INFO_PG_TABLE(id)  PGDBC_INFO_PG(id)
 #define PGDBC_INFO_SCALAR(id)
 #define PGDBC_INFO_CORE_SQLITE(id)
+#define PGDBC_INFO_CORE_PG(id) PGDBC_INFO_CORE_SCALAR(id)
 #define PGDBC_INFO_TABLE(id)
 #define PGDBC_INFO_CORE_SCALAR(id)                                                                 \
 	PG_FUNCTION_INFO_V1(id);                                                                       \

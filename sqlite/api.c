@@ -108,6 +108,7 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 #define SQLDBC_REF_CORE_SCALAR(id) .entry = dbc_call_##id
 #define SQLDBC_REF_CORE_TABLE(id)  .produce = dbc_call_##id
 #define SQLDBC_REF_CORE_SQLITE(id) .entry = dbc_call_##id
+#define SQLDBC_REF_CORE_PG(id)     .scalar = NULL
 
 static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 #define SQLDBC_REF_ENTRY_(id, name, engines, ...) [DBC_API_##id] = {SQLDBC_REF_##engines(id)},

@@ -87,6 +87,7 @@ typedef int (*sqldbc_tvf_fn)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_
 #define SQLDBC_GLUE_CORE_SCALAR(id) /* the generic glue of sqlite/api.c */
 #define SQLDBC_GLUE_CORE_TABLE(id) /* the producer is the core entry */
 #define SQLDBC_GLUE_CORE_SQLITE(id) /* the generic glue of sqlite/api.c */
+#define SQLDBC_GLUE_CORE_PG(id)
 #define SQLDBC_GLUE_DECLARE_(id, name, engines, ...) SQLDBC_GLUE_##engines(id)
 DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
 #undef SQLDBC_GLUE_DECLARE_

@@ -15,6 +15,7 @@
 #define DBC_ENGINES_CORE_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
 #define DBC_ENGINES_CORE_TABLE  (DBC_ON_PG | DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)
 #define DBC_ENGINES_CORE_SQLITE (DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
+#define DBC_ENGINES_CORE_PG     (DBC_ON_PG | DBC_ON_CORE_ENTRY)
 
 const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS] = {
 #define DBC_API_ENTRY_(id_, name_, engines_, ...)                                                  \
@@ -149,10 +150,12 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 		return "a function needs a result type or result columns";
 	if ((fn->engines & DBC_ON_SQLITE_TABLE) && fn->ncolumns == 0)
 		return "a SQLite virtual table needs result columns";
+	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->flags & DBC_API_PROCEDURE))
+		return "a procedure has its own glue";
 	if ((fn->engines & (DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)) && fn->nargs > DBC_API_MAX_ARGS)
 		return "a SQLite virtual table or a function with generic glue takes at most 8 "
 		       "arguments";
-	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_SCALAR) &&
+	if ((fn->engines & DBC_ON_CORE_ENTRY) && !(fn->engines & DBC_ON_SQLITE_TABLE) &&
 	    !generic_result_type(fn->returns))
 		return "a CORE_SCALAR function returns text, jsonb, integer, bigint, double precision "
 		       "or boolean";

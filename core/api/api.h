@@ -114,9 +114,10 @@ enum {
 	DBC_ON_PG = 1 << 0,            /* a C function of the PostgreSQL module */
 	DBC_ON_SQLITE_SCALAR = 1 << 1, /* a scalar SQLite function */
 	DBC_ON_SQLITE_TABLE = 1 << 2,  /* an eponymous virtual table of SQLite */
-	/* the glue of both engines is generic (pg/api.c, sqlite/api.c): it
-	 * decodes the arguments by the table's types and calls dbc_call_<id>
-	 * (forms CORE_SCALAR and CORE_TABLE) */
+	/* the glue of the engines it is on is generic (pg/api.c, sqlite/api.c):
+	 * the core decodes and checks the arguments (dbc_api_args) and the glue
+	 * calls dbc_call_<id> (forms CORE_SCALAR, CORE_TABLE, CORE_PG,
+	 * CORE_SQLITE) */
 	DBC_ON_CORE_ENTRY = 1 << 3,
 };
 
@@ -176,6 +177,7 @@ typedef int (*dbc_api_rows_entry)(dbc_ctx *ctx, int argc, const dbc_value *args,
 #define DBC_API_ENTRY_CORE_TABLE(id)                                                               \
 	int dbc_call_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
 #define DBC_API_ENTRY_CORE_SQLITE(id) DBC_API_ENTRY_CORE_SCALAR(id)
+#define DBC_API_ENTRY_CORE_PG(id)     DBC_API_ENTRY_CORE_SCALAR(id)
 #define DBC_API_ENTRY_PG_SCALAR(id)
 #define DBC_API_ENTRY_PG_TABLE(id)
 #define DBC_API_ENTRY_PG(id)

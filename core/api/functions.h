@@ -23,6 +23,7 @@
  *                       (its arguments are HIDDEN columns, all optional)
  *            PG         PostgreSQL only;  SCALAR / TABLE  SQLite only
  *            CORE_SQLITE  a SQLite-only scalar function with the generic glue
+ *            CORE_PG    a PostgreSQL-only function with the generic glue
  *            (each with its own glue: Datum id() and sqldbc_<id>)
  *   fields   designated initialisers of dbc_api_fn: .part,
  *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...)
@@ -558,7 +559,7 @@
 	  .comment = "the catalog of backups (created_at and verified_at in ISO-8601 UTC)")            \
 	/* PostgreSQL: a backup made outside the database (pg_dump, pg_basebackup,                     \
 	 * pgBackRest...), recorded by the tool that made it. */                                       \
-	X(dbbackup_record, dbbackup_record, PG, .part = DBC_PART_BACKUP,                               \
+	X(dbbackup_record, dbbackup_record, CORE_PG, .part = DBC_PART_BACKUP,                          \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("location", DBC_T_TEXT),                       \
 	           DBC_OPT("bytes", DBC_T_INT8, "NULL"), DBC_OPT("fingerprint", DBC_T_TEXT, "NULL"),   \
 	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \

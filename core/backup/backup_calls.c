@@ -1,7 +1,8 @@
 /*
- * backup_calls.c — dbbackup_list, and SQLite's dbbackup_create,
- * dbbackup_verify and dbbackup_prune, as the API table calls them
- * (core/api/functions.h, forms CORE_TABLE and CORE_SQLITE): the engine's
+ * backup_calls.c — dbbackup_list, SQLite's dbbackup_create, dbbackup_verify
+ * and dbbackup_prune, and PostgreSQL's dbbackup_record, as the API table
+ * calls them (core/api/functions.h, forms CORE_TABLE, CORE_SQLITE and
+ * CORE_PG): the engine's
  * files and clock come through its dbc_backup_env (dbc_api_engine_of).
  */
 #include "api/api.h"
@@ -48,5 +49,18 @@ int dbc_call_dbbackup_prune(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	int rc = dbc_backup_prune(ctx, env(ctx), args[0].type == DBC_INT ? args[0].i : -1,
 	                          args[1].type == DBC_INT ? args[1].i : -1, args[2].i != 0, &json);
 	*result = text_or_null(json);
+	return rc;
+}
+
+/* bytes: NULL is unknown (-1); a negative size goes to the core as -2,
+ * which it refuses with its own message */
+int dbc_call_dbbackup_record(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	int64_t id = 0;
+	int64_t bytes = args[2].type == DBC_INT ? (args[2].i < 0 ? -2 : args[2].i) : -1;
+	int rc = dbc_backup_record(ctx, env(ctx), args[0].s, args[1].s, bytes,
+	                           args[3].type == DBC_TEXT ? args[3].s : NULL, args[4].i != 0,
+	                           args[5].type == DBC_TEXT ? args[5].s : NULL, &id);
+	*result = dbc_int(id);
 	return rc;
 }
