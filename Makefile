@@ -95,6 +95,12 @@ $(API_GEN): pg/gen/api_sql.c core/api/api.c $(wildcard core/api/*.h)
 # The parity tests compare the engines with the generator's view of the table.
 all: $(API_GEN)
 
+# The upgrade-script statements of functions added to the table, to append
+# to the newest pg/upgrade/ script: make api-stanza ID='id1 id2'
+.PHONY: api-stanza
+api-stanza: $(API_GEN)
+	@$(API_GEN) stanza $(ID)
+
 # ---------------------------------------------------------------- SQLite
 SQLITE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fPIC $(WARNINGS) \
                  -Icore -DDBC_VERSION='"$(EXTVERSION)"' -MMD -MP

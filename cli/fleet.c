@@ -17,7 +17,7 @@
 #include "cli.h"
 
 #include "base/clock.h"
-#include "migrate/migrate_version.h"
+#include "migrate/migrate.h"
 
 #include <errno.h>
 #include <fcntl.h>

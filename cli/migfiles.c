@@ -13,7 +13,8 @@
 
 #include "base/dbc.h"
 #include "migrate/migrate.h"
-#include "migrate/migrate_script.h"
+#include "migrate/migrate_script.h" /* statements of a script, for --commit-each */
+#include "migrate/migrate.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -46,6 +46,8 @@
 #define PGDBC_DECLARE_CORE_SCALAR(id) PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_CORE_TABLE(id) PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_SCALAR(id)
+#define PGDBC_DECLARE_CORE_SQLITE(id)
+#define PGDBC_DECLARE_CORE_PG(id) PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_TABLE(id)
 #define PGDBC_DECLARE_(id, name, engines, ...) PGDBC_DECLARE_##engines(id)
 DBC_API_FUNCTIONS(PGDBC_DECLARE_)
@@ -173,11 +175,8 @@ const char *pgdbc_arg_text(pgdbc_call *call, int n, const char *name);
 const char *pgdbc_arg_text_opt(pgdbc_call *call, int n);
 /* A jsonb (or json/text) argument as JSON text; NULL raises 22023 naming it. */
 const char *pgdbc_arg_json(pgdbc_call *call, int n, const char *name);
-/* Integer / boolean arguments; NULL raises 22023 naming the argument. The
- * argument must be declared int8 (pgdbc_arg_int64), int4 (pgdbc_arg_int32) or
- * boolean (pgdbc_arg_bool). */
-int64 pgdbc_arg_int64(pgdbc_call *call, int n, const char *name);
-int32 pgdbc_arg_int32(pgdbc_call *call, int n, const char *name);
+/* A boolean argument; NULL raises 22023 naming the argument. (Other
+ * argument types are decoded from the API table: pg/api.c.) */
 bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name);
 /* True when argument n was passed and is not NULL (optional arguments). */
 bool pgdbc_arg_given(pgdbc_call *call, int n);
@@ -187,14 +186,10 @@ bool pgdbc_arg_given(pgdbc_call *call, int n);
  * A NULL string returns SQL NULL. */
 Datum pgdbc_return_text(pgdbc_call *call, int rc, const char *s);
 Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json);
-/* The same from the core's jansson tree (an object or array, in the call's
- * memory, which goes with the call), converted without the text in between:
- * the value jsonb_in makes of the tree dumped with DBC_JSON_REPORT. */
-struct json_t;
-Datum pgdbc_return_jsonb_tree(pgdbc_call *call, int rc, struct json_t *tree);
 Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v);
 Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v);
 Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v);
+Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v);
 Datum pgdbc_return_null(pgdbc_call *call, int rc);
 
 /* Materialises rows into the set-returning function's result (InitMaterializedSRF)
@@ -213,9 +208,6 @@ void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf
  * NULL on exhaustion); the host's alloc/free and jansson's allocator. */
 void *pgdbc_alloc(size_t size);
 void pgdbc_free(void *ptr);
-
-/* jsonb of a jansson object or array (pg/jansson_shim.c). */
-Datum pgdbc_jsonb_of_tree(const struct json_t *tree);
 
 /* The module's start (pg/host.c): the settings, jansson's allocator. Not
  * declared by fmgr.h in PostgreSQL 15. */

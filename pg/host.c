@@ -318,20 +318,6 @@ const char *pgdbc_arg_json(pgdbc_call *call, int n, const char *name)
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
 }
 
-int64 pgdbc_arg_int64(pgdbc_call *call, int n, const char *name)
-{
-	FunctionCallInfo fcinfo = call->fcinfo;
-	require_arg(call, n, name);
-	return PG_GETARG_INT64(n);
-}
-
-int32 pgdbc_arg_int32(pgdbc_call *call, int n, const char *name)
-{
-	FunctionCallInfo fcinfo = call->fcinfo;
-	require_arg(call, n, name);
-	return PG_GETARG_INT32(n);
-}
-
 bool pgdbc_arg_bool(pgdbc_call *call, int n, const char *name)
 {
 	FunctionCallInfo fcinfo = call->fcinfo;
@@ -375,14 +361,6 @@ Datum pgdbc_return_jsonb(pgdbc_call *call, int rc, const char *json)
 	RETURN_IN_CALLER(call, rc, DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
-Datum pgdbc_return_jsonb_tree(pgdbc_call *call, int rc, struct json_t *tree)
-{
-	if (rc == DBC_OK && !tree)
-		return pgdbc_return_null(call, rc);
-	/* the tree lives in the call's memory, which finishing the call frees */
-	RETURN_IN_CALLER(call, rc, pgdbc_jsonb_of_tree(tree));
-}
-
 Datum pgdbc_return_int64(pgdbc_call *call, int rc, int64 v)
 {
 	RETURN_IN_CALLER(call, rc, Int64GetDatum(v));
@@ -396,6 +374,11 @@ Datum pgdbc_return_int32(pgdbc_call *call, int rc, int32 v)
 Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v)
 {
 	RETURN_IN_CALLER(call, rc, BoolGetDatum(v));
+}
+
+Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v)
+{
+	RETURN_IN_CALLER(call, rc, Float8GetDatum(v));
 }
 
 /* A cell as text, for columns whose type has no direct Datum conversion. */
@@ -1107,8 +1090,11 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
+extern const dbc_api_engine pgdbc_api_engine;
+
 const dbc_host pgdbc_host = {
 	.dialect = &pgdbc_dialect,
+	.api = &pgdbc_api_engine,
 	.read_schema = read_schema_pinned,
 	.exec = pg_exec,
 	.query = pg_query,

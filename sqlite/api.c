@@ -7,6 +7,8 @@
  * entry dbc_call_<id>, called by the generic glue here) is all it takes.
  */
 #include "glue.h"
+#include "backup_glue.h"
+#include "health_glue.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,46 +27,46 @@ typedef struct core_call {
 	dbc_api_entry entry;
 } core_call;
 
-/* The value of an argument left out: its default, which dbc_api_check keeps
- * to NULL, a number, true/false or a quoted literal. */
-static dbc_value default_value(dbc_ctx *ctx, const char *sql)
+static void health_engine(dbc_ctx *ctx, dbc_health_engine *eng)
 {
-	size_t n = strlen(sql);
-	if (strcmp(sql, "NULL") == 0)
-		return dbc_null();
-	if (strcmp(sql, "true") == 0 || strcmp(sql, "false") == 0)
-		return dbc_bool(sql[0] == 't');
-	if (sql[0] == '\'')
-		return dbc_text(dbc_strndup(ctx, sql + 1, n - 2));
-	return dbc_int(strtoll(sql, NULL, 10));
+	sqldbc_health_engine(eng, sqldbc_call_conn(ctx));
 }
 
-/* Argument k as the table declares it (the rules of dbc_api_entry). */
-static int arg_value(sqldbc_call *call, const dbc_api_column *arg, int k, int argc,
-                     sqlite3_value **argv, dbc_value *out)
+/* What the core entries need of SQLite beyond the host (sqlite/host.c
+ * points to it). */
+const dbc_api_engine sqldbc_api_engine = {
+	.retain = sqldbc_retain_engine,
+	.backup = &sqldbc_backup_env,
+	.health = health_engine,
+};
+
+/* Argument k as SQLite passed it, for dbc_api_args: text for a text-like
+ * argument (any value but NULL has one), a number by numeric affinity for
+ * a numeric one. */
+static int raw_arg(sqldbc_call *call, const dbc_api_column *arg, int k, sqlite3_value **argv,
+                   dbc_value *out)
 {
-	bool null_ok = arg->default_sql && strcmp(arg->default_sql, "NULL") == 0;
 	const char *text;
-	int64_t i;
-	if (k >= argc) {
-		*out = default_value(&call->ctx, arg->default_sql);
-		if (arg->default_sql[0] == '\'' && out->type != DBC_TEXT)
-			return dbc_error(&call->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		return DBC_OK;
-	}
-	if (null_ok && sqlite3_value_type(argv[k]) == SQLITE_NULL) {
+	int type = sqlite3_value_type(argv[k]);
+	if (type == SQLITE_NULL) {
 		*out = dbc_null();
 		return DBC_OK;
 	}
-	if (arg->type == DBC_T_TEXT) {
-		if (sqldbc_arg_text(call, argv, k, arg->name, &text) != DBC_OK)
-			return DBC_ERROR;
-		*out = dbc_text(text);
-		return DBC_OK;
+	if (arg->type == DBC_T_INT4 || arg->type == DBC_T_INT8 || arg->type == DBC_T_BOOL ||
+	    arg->type == DBC_T_FLOAT8) {
+		type = sqlite3_value_numeric_type(argv[k]);
+		if (type == SQLITE_INTEGER) {
+			*out = dbc_int(sqlite3_value_int64(argv[k]));
+			return DBC_OK;
+		}
+		if (type == SQLITE_FLOAT) {
+			*out = dbc_float(sqlite3_value_double(argv[k]));
+			return DBC_OK;
+		}
 	}
-	if (sqldbc_arg_int(call, argv, k, arg->name, &i) != DBC_OK)
+	if (sqldbc_arg_text(call, argv, k, arg->name, &text) != DBC_OK)
 		return DBC_ERROR;
-	*out = arg->type == DBC_T_BOOL ? dbc_bool(i != 0) : dbc_int(i);
+	*out = dbc_text(text);
 	return DBC_OK;
 }
 
@@ -72,12 +74,14 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	const core_call *cc = sqlite3_user_data(c);
 	sqldbc_call call;
-	dbc_value args[DBC_API_MAX_ARGS];
+	dbc_value raw[DBC_API_MAX_ARGS], args[DBC_API_MAX_ARGS];
 	dbc_value result = dbc_null();
 	int rc = DBC_OK;
 	sqldbc_call_open(&call, cc->conn);
-	for (int k = 0; k < cc->fn->nargs && rc == DBC_OK; k++)
-		rc = arg_value(&call, &cc->fn->args[k], k, argc, argv, &args[k]);
+	for (int k = 0; k < argc && k < cc->fn->nargs && rc == DBC_OK; k++)
+		rc = raw_arg(&call, &cc->fn->args[k], k, argv, &raw[k]);
+	if (rc == DBC_OK)
+		rc = dbc_api_args(&call.ctx, cc->fn, DBC_API_FIRST(argc), raw, args);
 	if (rc == DBC_OK)
 		rc = cc->entry(&call.ctx, args, &result);
 	if (rc == DBC_OK) {
@@ -85,8 +89,13 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 			sqlite3_result_text(c, result.s, -1, SQLITE_TRANSIENT);
 		else if (result.type == DBC_INT || result.type == DBC_BOOL)
 			sqlite3_result_int64(c, result.i);
+		else if (result.type == DBC_FLOAT)
+			sqlite3_result_double(c, result.f);
 		else
 			sqlite3_result_null(c);
+		/* a jsonb result is JSON to SQLite's json functions, as on PostgreSQL */
+		if (result.type == DBC_TEXT && cc->fn->returns == DBC_T_JSONB)
+			sqlite3_result_subtype(c, 'J');
 	}
 	sqldbc_finish(&call, c, rc);
 }
@@ -98,6 +107,8 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 #define SQLDBC_REF_PG(id)          .scalar = NULL
 #define SQLDBC_REF_CORE_SCALAR(id) .entry = dbc_call_##id
 #define SQLDBC_REF_CORE_TABLE(id)  .produce = dbc_call_##id
+#define SQLDBC_REF_CORE_SQLITE(id) .entry = dbc_call_##id
+#define SQLDBC_REF_CORE_PG(id)     .scalar = NULL
 
 static const sqldbc_glue glue[DBC_API_NFUNCTIONS] = {
 #define SQLDBC_REF_ENTRY_(id, name, engines, ...) [DBC_API_##id] = {SQLDBC_REF_##engines(id)},

@@ -64,7 +64,34 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"      \
 	" WHEN 'text' THEN 't' || hex(%1$s) WHEN 'blob' THEN 'b' || hex(%1$s) ELSE 'n' END"
 
-static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode);
+/* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
+ * every column, 'C' every column to be kept where it differs from the other
+ * side's. */
+static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode)
+{
+	const dbc_host *h = ctx->host;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "'%c{'", mode);
+	for (int i = 0; i < cols->n; i++) {
+		if (i % PENDING_PER_GROUP == 0)
+			dbc_buf_append(&b, " || (''");
+		char *json = sqldbc_audit_json_name(cols->items[i]);
+		char *name = json ? dbc_printf(ctx, "%s%s:", i ? "," : "", json) : NULL;
+		sqlite3_free(json);
+		char *lit = name ? h->quote_literal(ctx, name) : NULL;
+		char *q = h->quote_ident(ctx, cols->items[i]);
+		char *ref = lit && q ? dbc_printf(ctx, "%s.%s", row, q) : NULL;
+		if (!ref)
+			return NULL;
+		dbc_buf_appendf(&b, " || %s || ", lit);
+		dbc_buf_appendf(&b, PENDING_VALUE, ref);
+		if (i % PENDING_PER_GROUP == PENDING_PER_GROUP - 1 || i == cols->n - 1)
+			dbc_buf_append(&b, ")");
+	}
+	dbc_buf_append(&b, " || '}'");
+	return dbc_buf_finish(&b);
+}
 
 /* A key: when every value is an integer (an INTEGER PRIMARY KEY always is),
  * the final JSON dbaudit_json writes, so completing the entry need not move
@@ -93,35 +120,6 @@ static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
 	dbc_buf_append(&json, " || '}'");
 	char *w = dbc_buf_finish(&when), *j = dbc_buf_finish(&json);
 	return w && j ? dbc_printf(ctx, "CASE WHEN %s THEN %s ELSE %s END", w, j, pending) : NULL;
-}
-
-/* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
- * every column, 'C' every column to be kept where it differs from the other
- * side's. */
-static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, char mode)
-{
-	const dbc_host *h = ctx->host;
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b, "'%c{'", mode);
-	for (int i = 0; i < cols->n; i++) {
-		if (i % PENDING_PER_GROUP == 0)
-			dbc_buf_append(&b, " || (''");
-		char *json = sqldbc_audit_json_name(cols->items[i]);
-		char *name = json ? dbc_printf(ctx, "%s%s:", i ? "," : "", json) : NULL;
-		sqlite3_free(json);
-		char *lit = name ? h->quote_literal(ctx, name) : NULL;
-		char *q = h->quote_ident(ctx, cols->items[i]);
-		char *ref = lit && q ? dbc_printf(ctx, "%s.%s", row, q) : NULL;
-		if (!ref)
-			return NULL;
-		dbc_buf_appendf(&b, " || %s || ", lit);
-		dbc_buf_appendf(&b, PENDING_VALUE, ref);
-		if (i % PENDING_PER_GROUP == PENDING_PER_GROUP - 1 || i == cols->n - 1)
-			dbc_buf_append(&b, ")");
-	}
-	dbc_buf_append(&b, " || '}'");
-	return dbc_buf_finish(&b);
 }
 
 /* The recorded columns, in table order (full: with the key columns). */

@@ -86,6 +86,8 @@ typedef int (*sqldbc_tvf_fn)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_
 #define SQLDBC_GLUE_PG(id)
 #define SQLDBC_GLUE_CORE_SCALAR(id) /* the generic glue of sqlite/api.c */
 #define SQLDBC_GLUE_CORE_TABLE(id) /* the producer is the core entry */
+#define SQLDBC_GLUE_CORE_SQLITE(id) /* the generic glue of sqlite/api.c */
+#define SQLDBC_GLUE_CORE_PG(id)
 #define SQLDBC_GLUE_DECLARE_(id, name, engines, ...) SQLDBC_GLUE_##engines(id)
 DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
 #undef SQLDBC_GLUE_DECLARE_
@@ -110,6 +112,8 @@ struct dbc_retain_engine;
 const struct dbc_retain_engine *sqldbc_retain_engine(void);
 /* What the core needs to know about SQLite (dialect.c). */
 extern const dbc_dialect sqldbc_dialect;
+/* api.c: the hooks the core entries of the generic glue reach (dbc_host.api). */
+extern const dbc_api_engine sqldbc_api_engine;
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);

@@ -378,6 +378,7 @@ static void host_free(void *p)
 
 const dbc_host sqldbc_host = {
 	.dialect = &sqldbc_dialect,
+	.api = &sqldbc_api_engine,
 	.read_schema = sqldbc_read_schema,
 	.exec = host_exec,
 	.query = host_query,

@@ -26,7 +26,7 @@ typedef struct tvf_cursor {
 	bool live;
 	dbc_rows rows;
 	int row;
-	dbc_value args[8];
+	dbc_value args[DBC_API_MAX_ARGS];
 	int argc;
 } tvf_cursor;
 
@@ -201,8 +201,18 @@ static int tvf_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_st
 	}
 	cur->argc = given;
 
-	int rc = cur->call.ctx.failed ? DBC_ERROR
-	                              : aux->produce(&cur->call.ctx, given, cur->args, &cur->rows);
+	int rc;
+	if (cur->call.ctx.failed)
+		rc = DBC_ERROR;
+	else if (aux->fn->engines & DBC_ON_CORE_ENTRY) {
+		/* the core decodes and checks the arguments (bit k of idx_num:
+		 * argument k was given) and gets them all */
+		dbc_value decoded[DBC_API_MAX_ARGS];
+		rc = dbc_api_args(&cur->call.ctx, aux->fn, (unsigned)idx_num, cur->args, decoded);
+		if (rc == DBC_OK)
+			rc = aux->produce(&cur->call.ctx, aux->fn->nargs, decoded, &cur->rows);
+	} else
+		rc = aux->produce(&cur->call.ctx, given, cur->args, &cur->rows);
 	/* the rows are materialised: the call's SQL is over */
 	if (sqldbc_call_settle(&cur->call, rc != DBC_OK || cur->call.ctx.failed) != DBC_OK)
 		rc = DBC_ERROR;

@@ -14,6 +14,8 @@
 #define DBC_ENGINES_TABLE       DBC_ON_SQLITE_TABLE
 #define DBC_ENGINES_CORE_SCALAR (DBC_ON_PG | DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
 #define DBC_ENGINES_CORE_TABLE  (DBC_ON_PG | DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)
+#define DBC_ENGINES_CORE_SQLITE (DBC_ON_SQLITE_SCALAR | DBC_ON_CORE_ENTRY)
+#define DBC_ENGINES_CORE_PG     (DBC_ON_PG | DBC_ON_CORE_ENTRY)
 
 const dbc_api_fn dbc_api_functions[DBC_API_NFUNCTIONS] = {
 #define DBC_API_ENTRY_(id_, name_, engines_, ...)                                                  \
@@ -88,14 +90,37 @@ bool dbc_api_read_only_volatile(const char *name)
 	return found;
 }
 
-/* The types the generic glue decodes and encodes. */
-static bool generic_type(dbc_api_type type)
+/* The types the generic glue decodes (arguments) and encodes (results). */
+static bool generic_arg_type(dbc_api_type type)
 {
-	return type == DBC_T_TEXT || type == DBC_T_INT4 || type == DBC_T_INT8 || type == DBC_T_BOOL;
+	switch (type) {
+	case DBC_T_TEXT:
+	case DBC_T_JSONB:
+	case DBC_T_JSON:
+	case DBC_T_INT4:
+	case DBC_T_INT8:
+	case DBC_T_FLOAT8:
+	case DBC_T_BOOL:
+	case DBC_T_TIMESTAMPTZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool generic_result_type(dbc_api_type type)
+{
+	return type == DBC_T_TEXT || type == DBC_T_JSONB || type == DBC_T_INT4 ||
+	       type == DBC_T_INT8 || type == DBC_T_FLOAT8 || type == DBC_T_BOOL;
+}
+
+static bool integer_type(dbc_api_type type)
+{
+	return type == DBC_T_INT4 || type == DBC_T_INT8;
 }
 
 /* NULL, a number, true/false, or a quoted literal without a quote inside:
- * what SQLite's generic glue reads back as an omitted argument's value. */
+ * what dbc_api_args reads back as an omitted argument's value. */
 static bool simple_default(const char *sql)
 {
 	size_t n = sql ? strlen(sql) : 0;
@@ -125,20 +150,28 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 		return "a function needs a result type or result columns";
 	if ((fn->engines & DBC_ON_SQLITE_TABLE) && fn->ncolumns == 0)
 		return "a SQLite virtual table needs result columns";
+	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->flags & DBC_API_PROCEDURE))
+		return "a procedure has its own glue";
 	if ((fn->engines & (DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)) && fn->nargs > DBC_API_MAX_ARGS)
 		return "a SQLite virtual table or a function with generic glue takes at most 8 "
 		       "arguments";
-	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_TABLE) && fn->nargs > 0)
-		return "a CORE_TABLE function takes no arguments";
-	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->engines & DBC_ON_SQLITE_SCALAR)) {
-		if (!generic_type(fn->returns))
-			return "a CORE_SCALAR function returns text, integer, bigint or boolean";
-		for (int k = 0; k < fn->nargs; k++)
-			if (!generic_type(fn->args[k].type) || !simple_default(fn->args[k].default_sql))
-				return "a CORE_SCALAR function's arguments are text, integer, bigint or "
-				       "boolean, with simple defaults";
-	}
+	if ((fn->engines & DBC_ON_CORE_ENTRY) && !(fn->engines & DBC_ON_SQLITE_TABLE) &&
+	    !generic_result_type(fn->returns))
+		return "a CORE_SCALAR function returns text, jsonb, integer, bigint, double precision "
+		       "or boolean";
+	for (int k = 0; k < fn->nargs && (fn->engines & DBC_ON_CORE_ENTRY); k++)
+		if (!generic_arg_type(fn->args[k].type) || !simple_default(fn->args[k].default_sql))
+			return "a function with generic glue takes text, json, jsonb, timestamptz, "
+			       "numbers or booleans, with simple defaults";
 	for (int k = 0; k < fn->nargs; k++) {
+		int rules = fn->args[k].rules;
+		if ((rules & (DBC_RULE_POSITIVE | DBC_RULE_NOT_NEGATIVE)) &&
+		    !integer_type(fn->args[k].type))
+			return "only an integer argument can be positive or not negative";
+		if ((rules & DBC_RULE_NULL_IS_DEFAULT) && !fn->args[k].default_sql)
+			return "only an argument with a default can read NULL as its default";
+		if (rules && !(fn->engines & DBC_ON_CORE_ENTRY))
+			return "argument rules are checked by the generic glue only";
 		if (k > 0 && fn->args[k - 1].default_sql && !fn->args[k].default_sql)
 			return "an argument without a default follows one with a default";
 		if (sqlite && !fn->args[k].name[0])

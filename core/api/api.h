@@ -35,12 +35,25 @@ typedef enum dbc_api_type {
 	DBC_T_VOID,    /* a procedure's result */
 } dbc_api_type;
 
-/* An argument (name, type, optional default as SQL text) or a result column
- * (name and type). An unnamed argument has name "". */
+/* What an argument must be besides its type, checked by the core for the
+ * functions with generic glue (dbc_api_args), each with one error text
+ * (core/api/api.c). A mask: an argument may have several. */
+enum {
+	/* an integer above zero: "argument \"x\" must be a positive integer" */
+	DBC_RULE_POSITIVE = 1 << 0,
+	/* an integer zero or above: "argument \"x\" must not be negative" */
+	DBC_RULE_NOT_NEGATIVE = 1 << 1,
+	/* an explicit NULL reads as the default (not an error) */
+	DBC_RULE_NULL_IS_DEFAULT = 1 << 2,
+};
+
+/* An argument (name, type, optional default as SQL text, rules) or a result
+ * column (name and type). An unnamed argument has name "". */
 typedef struct dbc_api_column {
 	const char *name;
 	dbc_api_type type;
 	const char *default_sql; /* NULL: the argument must be given */
+	int rules;               /* DBC_RULE_* */
 } dbc_api_column;
 
 typedef enum dbc_api_volatility {
@@ -101,9 +114,10 @@ enum {
 	DBC_ON_PG = 1 << 0,            /* a C function of the PostgreSQL module */
 	DBC_ON_SQLITE_SCALAR = 1 << 1, /* a scalar SQLite function */
 	DBC_ON_SQLITE_TABLE = 1 << 2,  /* an eponymous virtual table of SQLite */
-	/* the glue of both engines is generic (pg/api.c, sqlite/api.c): it
-	 * decodes the arguments by the table's types and calls dbc_call_<id>
-	 * (forms CORE_SCALAR and CORE_TABLE) */
+	/* the glue of the engines it is on is generic (pg/api.c, sqlite/api.c):
+	 * the core decodes and checks the arguments (dbc_api_args) and the glue
+	 * calls dbc_call_<id> (forms CORE_SCALAR, CORE_TABLE, CORE_PG,
+	 * CORE_SQLITE) */
 	DBC_ON_CORE_ENTRY = 1 << 3,
 };
 
@@ -128,10 +142,13 @@ typedef struct dbc_api_fn {
 } dbc_api_fn;
 
 /* Helpers of the table's entries: a required argument, one with a default
- * (SQL text), a result column. */
+ * (SQL text), the same with rules (DBC_RULE_*), a result column. */
 /* clang-format off */
 #define DBC_ARG(name_, type_) {.name = name_, .type = type_}
 #define DBC_OPT(name_, type_, default_) {.name = name_, .type = type_, .default_sql = default_}
+#define DBC_ARG_R(name_, type_, rules_) {.name = name_, .type = type_, .rules = rules_}
+#define DBC_OPT_R(name_, type_, default_, rules_)                                                  \
+	{.name = name_, .type = type_, .default_sql = default_, .rules = rules_}
 #define DBC_COL(name_, type_) {.name = name_, .type = type_}
 /* clang-format on */
 #define DBC_API_COUNT_(...)                                                                        \
@@ -144,19 +161,23 @@ typedef struct dbc_api_fn {
 #include "api/functions.h"
 
 /* The core entry of a function of form CORE_SCALAR, in its part's core file:
- * args[k] is argument k decoded by its declared type (text, integer, bigint
- * or boolean; DBC_NULL only for an argument whose default is NULL, a NULL
- * given for any other being an error that names it; the default for one
- * left out); *result is a value of the declared result type, or DBC_NULL
- * (SQL NULL). Strings in args live as long as the call. */
+ * args[k] is argument k as dbc_api_args decoded and checked it (DBC_TEXT
+ * for text, json, jsonb and timestamptz, DBC_INT for integer and bigint,
+ * DBC_BOOL, DBC_FLOAT; DBC_NULL only for an argument whose default is NULL;
+ * the default for one left out); *result is a value of the declared result
+ * type (DBC_TEXT for jsonb: JSON text), or DBC_NULL (SQL NULL). Strings in
+ * args live as long as the call. */
 typedef int (*dbc_api_entry)(dbc_ctx *ctx, const dbc_value *args, dbc_value *result);
 #define DBC_API_ENTRY_CORE_SCALAR(id) int dbc_call_##id(dbc_ctx *, const dbc_value *, dbc_value *);
-/* The core entry of a function of form CORE_TABLE (no arguments): fills out
- * with the result rows. It is SQLite's virtual-table producer as it is
- * (argc 0, args NULL), and pg/api.c's generic wrapper calls it. */
+/* The core entry of a function of form CORE_TABLE: fills out with the
+ * result rows; argc is the declared argument count and args as for
+ * CORE_SCALAR. The generic glue of both engines calls it (pg/api.c,
+ * sqlite/tvf.c). */
 typedef int (*dbc_api_rows_entry)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out);
 #define DBC_API_ENTRY_CORE_TABLE(id)                                                               \
 	int dbc_call_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
+#define DBC_API_ENTRY_CORE_SQLITE(id) DBC_API_ENTRY_CORE_SCALAR(id)
+#define DBC_API_ENTRY_CORE_PG(id)     DBC_API_ENTRY_CORE_SCALAR(id)
 #define DBC_API_ENTRY_PG_SCALAR(id)
 #define DBC_API_ENTRY_PG_TABLE(id)
 #define DBC_API_ENTRY_PG(id)
@@ -188,6 +209,34 @@ int dbc_api_required_args(const dbc_api_fn *fn);
 /* Whether name is a VOLATILE function the table marks read-only (every
  * signature of that name must be). */
 bool dbc_api_read_only_volatile(const char *name);
+
+/* Decodes the arguments of a call of a function with generic glue: raw[k]
+ * for k with bit k of given set is argument k as the engine passed it
+ * (DBC_NULL for SQL NULL; text, integer, real or boolean as the engine has
+ * it), the others were left out. Fills out[0..nargs-1] by the rules of dbc_api_entry: the
+ * default for one left out (or NULL where DBC_RULE_NULL_IS_DEFAULT), an
+ * error naming the argument for a NULL, a value of the wrong type or one
+ * that breaks a rule; each error has one text, the same on both engines.
+ * Strings are copied into the ctx arena. */
+int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_value *raw,
+                 dbc_value *out);
+/* given for a call passing the first n arguments */
+#define DBC_API_FIRST(n) ((1u << (n)) - 1u)
+
+/* What a core entry needs of its engine beyond dbc_host: the hooks of the
+ * parts whose work differs by engine. Each glue gives one through
+ * dbc_host.api (pg/api.c, sqlite/api.c). */
+struct dbc_retain_engine;
+struct dbc_health_engine;
+struct dbc_backup_env;
+typedef struct dbc_api_engine {
+	const struct dbc_retain_engine *(*retain)(void);
+	const struct dbc_backup_env *backup;
+	/* fills the health part's hooks for this call */
+	void (*health)(dbc_ctx *ctx, struct dbc_health_engine *eng);
+} dbc_api_engine;
+/* The calling engine's hooks: ctx->host->api. */
+const dbc_api_engine *dbc_api_engine_of(dbc_ctx *ctx);
 
 /* Why the table is inconsistent (a read-only flag on a function that is not
  * VOLATILE, a required argument after a defaulted one, a virtual table

@@ -9,20 +9,26 @@
  *            int sqldbc_<id>(dbc_ctx *, int argc, const dbc_value *args, dbc_rows *))
  *   name     the SQL name (two signatures of one name have two ids)
  *   form     CORE_SCALAR  a scalar function on both engines whose glue is
- *                       generic: it decodes the arguments by their types and
- *                       calls the core entry dbc_call_<id> (core/api/api.h,
- *                       dbc_api_entry) in the part's core file; no glue of
- *                       its own on either engine
- *            CORE_TABLE   the same for a table function without arguments: its
- *                       core entry int dbc_call_<id>(dbc_ctx *, int argc,
+ *                       generic: the core decodes and checks the arguments
+ *                       by the table (dbc_api_args: types, defaults, NULLs,
+ *                       rules) and calls the core entry dbc_call_<id>
+ *                       (core/api/api.h, dbc_api_entry) in the part's core
+ *                       file; no glue of its own on either engine
+ *            CORE_TABLE   the same for a table function (on SQLite its
+ *                       arguments are the virtual table's HIDDEN columns):
+ *                       its core entry int dbc_call_<id>(dbc_ctx *, int argc,
  *                       const dbc_value *args, dbc_rows *out) fills the rows
  *            PG_SCALAR  PostgreSQL, and a scalar function on SQLite
  *            PG_TABLE   PostgreSQL, and an eponymous virtual table on SQLite
  *                       (its arguments are HIDDEN columns, all optional)
  *            PG         PostgreSQL only;  SCALAR / TABLE  SQLite only
+ *            CORE_SQLITE  a SQLite-only scalar function with the generic glue
+ *            CORE_PG    a PostgreSQL-only function with the generic glue
  *            (each with its own glue: Datum id() and sqldbc_<id>)
  *   fields   designated initialisers of dbc_api_fn: .part,
- *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...),
+ *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...)
+ *            (DBC_ARG_R / DBC_OPT_R add rules, DBC_RULE_*: positive, not
+ *            negative, NULL read as the default; one error text each),
  *            .returns or DBC_COLUMNS(DBC_COL(name, type)...), .volatility
  *            (VOLATILE when left out), .flags (DBC_API_*), .comment
  *
@@ -30,8 +36,8 @@
  * registered once per argument count from the required ones to all. On
  * PostgreSQL every function pins search_path = pg_catalog, pg_temp unless
  * DBC_API_CALLER_PATH. A NULL argument of a non-STRICT function is an error
- * naming it, unless its default is NULL (or a function's own glue reads NULL
- * as the default).
+ * naming it, unless its default is NULL (or DBC_RULE_NULL_IS_DEFAULT, or a
+ * function's own glue reads NULL as the default).
  */
 #ifndef DBC_API_FUNCTIONS_H
 #define DBC_API_FUNCTIONS_H
@@ -48,6 +54,10 @@
 #define DBC_JSON_ERROR_COLUMNS                                                                     \
 	DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT),          \
 	            DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT))
+
+/* The health report's mode (quick, standard or full): left out or NULL,
+ * standard. */
+#define DBC_MODE_ARG DBC_OPT_R("mode", DBC_T_TEXT, "'standard'", DBC_RULE_NULL_IS_DEFAULT)
 
 #define DBC_API_FUNCTIONS(X)                                                                       \
 	/* ---- core: the version and the settings store (core/settings) */                            \
@@ -70,13 +80,13 @@
 	             "why a stored value is not used")                                                 \
                                                                                                    \
 	/* ---- schema: snapshot, fingerprint, diff (core/schema) */                                   \
-	X(dbschema_snapshot, dbschema_snapshot, PG_SCALAR, .part = DBC_PART_SCHEMA,                    \
+	X(dbschema_snapshot, dbschema_snapshot, CORE_SCALAR, .part = DBC_PART_SCHEMA,                  \
 	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                            \
 	  .comment = "canonical description of the user schema (dbcare's own objects left out)")       \
-	X(dbschema_fingerprint, dbschema_fingerprint, PG_SCALAR, .part = DBC_PART_SCHEMA,              \
+	X(dbschema_fingerprint, dbschema_fingerprint, CORE_SCALAR, .part = DBC_PART_SCHEMA,            \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
 	  .comment = "SHA-256 (hex) of the canonical schema snapshot")                                 \
-	X(dbschema_diff, dbschema_diff, PG_TABLE, .part = DBC_PART_SCHEMA,                             \
+	X(dbschema_diff, dbschema_diff, CORE_TABLE, .part = DBC_PART_SCHEMA,                           \
 	  DBC_ARGS(DBC_ARG("from", DBC_T_JSONB), DBC_ARG("to", DBC_T_JSONB)),                          \
 	  DBC_COLUMNS(DBC_COL("object_type", DBC_T_TEXT), DBC_COL("object_name", DBC_T_TEXT),          \
 	              DBC_COL("change", DBC_T_TEXT), DBC_COL("detail", DBC_T_TEXT)),                   \
@@ -232,29 +242,30 @@
 	             "the locks, rewrites, rows and time of each statement")                           \
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
-	X(dbhealth_report, dbhealth_report, PG_SCALAR, .part = DBC_PART_HEALTH,                        \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_JSONB,                 \
+	X(dbhealth_report, dbhealth_report, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_JSONB,                                              \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "scored health report of this database (mode quick, standard or full)")           \
-	X(dbhealth_checks, dbhealth_checks, PG_TABLE, .part = DBC_PART_HEALTH,                         \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")),                                         \
+	X(dbhealth_checks, dbhealth_checks, CORE_TABLE, .part = DBC_PART_HEALTH,                       \
+	  DBC_ARGS(DBC_MODE_ARG),                                                                      \
 	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("status", DBC_T_TEXT),                      \
 	              DBC_COL("penalty", DBC_T_INT4), DBC_COL("value", DBC_T_FLOAT8),                  \
 	              DBC_COL("threshold", DBC_T_FLOAT8), DBC_COL("message", DBC_T_TEXT),              \
 	              DBC_COL("hint", DBC_T_TEXT)),                                                    \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "one row per health check")         \
-	X(dbhealth_score, dbhealth_score, PG_SCALAR, .part = DBC_PART_HEALTH,                          \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_INT4,                  \
+	X(dbhealth_score, dbhealth_score, CORE_SCALAR, .part = DBC_PART_HEALTH,                        \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_INT4,                                               \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "health score 0-100")               \
-	X(dbhealth_metrics, dbhealth_metrics, PG_SCALAR, .part = DBC_PART_HEALTH,                      \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")), .returns = DBC_T_TEXT,                  \
+	X(dbhealth_metrics, dbhealth_metrics, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_TEXT,                                               \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
-	X(dbhealth_snapshot, dbhealth_snapshot, PG_SCALAR, .part = DBC_PART_HEALTH,                    \
+	X(dbhealth_snapshot, dbhealth_snapshot, CORE_SCALAR, .part = DBC_PART_HEALTH,                  \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "records size and score in dbcare.health_snapshots and returns them")             \
-	X(dbhealth_growth, dbhealth_growth, PG_SCALAR, .part = DBC_PART_HEALTH,                        \
-	  DBC_ARGS(DBC_OPT("days", DBC_T_INT4, "30")), .returns = DBC_T_JSONB,                         \
+	X(dbhealth_growth, dbhealth_growth, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
+	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT4, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
+	  .returns = DBC_T_JSONB,                                                                      \
 	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
 	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
 	/* SQLite: the slow-statement monitor of a connection. */                                      \
@@ -270,7 +281,7 @@
 	/* ---- check: constraints, declared relations, orphans (core/check).                          \
 	 * Reading functions run with the caller's rights on the checked tables.                       \
 	 * A NULL table means every table. */                                                          \
-	X(dbcheck_constraints, dbcheck_constraints, PG_TABLE, .part = DBC_PART_CHECK,                  \
+	X(dbcheck_constraints, dbcheck_constraints, CORE_TABLE, .part = DBC_PART_CHECK,                \
 	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")),                                              \
 	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("constraint_name", DBC_T_TEXT),       \
 	              DBC_COL("kind", DBC_T_TEXT), DBC_COL("violations", DBC_T_INT8),                  \
@@ -282,13 +293,13 @@
 	              DBC_COL("child_columns", DBC_T_TEXT), DBC_COL("parent_table", DBC_T_TEXT),       \
 	              DBC_COL("parent_columns", DBC_T_TEXT)),                                          \
 	  .volatility = DBC_STABLE, .comment = "relations declared with dbcheck_add_relation")         \
-	X(dbcheck_orphans, dbcheck_orphans, PG_TABLE, .part = DBC_PART_CHECK,                          \
+	X(dbcheck_orphans, dbcheck_orphans, CORE_TABLE, .part = DBC_PART_CHECK,                        \
 	  DBC_COLUMNS(DBC_COL("relation", DBC_T_TEXT), DBC_COL("child_table", DBC_T_TEXT),             \
 	              DBC_COL("parent_table", DBC_T_TEXT), DBC_COL("orphans", DBC_T_INT8),             \
 	              DBC_COL("sample", DBC_T_JSONB)),                                                 \
 	  .flags = DBC_API_READ_ONLY,                                                                  \
 	  .comment = "child rows without parent, per foreign key and declared relation")               \
-	X(dbcheck_add_relation, dbcheck_add_relation, PG_SCALAR, .part = DBC_PART_CHECK,               \
+	X(dbcheck_add_relation, dbcheck_add_relation, CORE_SCALAR, .part = DBC_PART_CHECK,             \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("child_table", DBC_T_TEXT),                    \
 	           DBC_ARG("child_columns", DBC_T_TEXT), DBC_ARG("parent_table", DBC_T_TEXT),          \
 	           DBC_ARG("parent_columns", DBC_T_TEXT)),                                             \
@@ -298,7 +309,7 @@
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
 	  .comment = "forgets a declared relation; false when there was none")                         \
 	/* declared DEFAULT true: an explicit NULL is an error */                                      \
-	X(dbcheck_cleanup_orphans, dbcheck_cleanup_orphans, PG_SCALAR, .part = DBC_PART_CHECK,         \
+	X(dbcheck_cleanup_orphans, dbcheck_cleanup_orphans, CORE_SCALAR, .part = DBC_PART_CHECK,       \
 	  DBC_ARGS(DBC_OPT("dry_run", DBC_T_BOOL, "true")), .returns = DBC_T_INT8,                     \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "deletes (or with dry_run only counts) orphan rows, all or nothing")              \
@@ -362,20 +373,20 @@
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
 	/* Changing: they alter tables, install triggers and delete rows, with                         \
 	 * the caller's rights on the table. */                                                        \
-	X(dbsoftdelete_enable, dbsoftdelete_enable, PG_SCALAR, .part = DBC_PART_RETAIN,                \
+	X(dbsoftdelete_enable, dbsoftdelete_enable, CORE_SCALAR, .part = DBC_PART_RETAIN,              \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("column", DBC_T_TEXT, "'deleted_at'")),       \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "turns DELETE into setting a timestamp column; lists the unique keys "            \
 	             "soft-deleted rows keep taking, with the statements that fix each")               \
-	X(dbsoftdelete_disable, dbsoftdelete_disable, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	X(dbsoftdelete_disable, dbsoftdelete_disable, CORE_SCALAR, .part = DBC_PART_RETAIN,            \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
 	  .comment = "removes the soft-delete trigger, keeping the column and its values")             \
-	X(dbsoftdelete_restore, dbsoftdelete_restore, PG_SCALAR, .part = DBC_PART_RETAIN,              \
+	X(dbsoftdelete_restore, dbsoftdelete_restore, CORE_SCALAR, .part = DBC_PART_RETAIN,            \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "restores soft-deleted rows by primary key (an object or an array of "            \
 	             "them), all or none")                                                             \
-	X(dbsoftdelete_purge, dbsoftdelete_purge, PG_SCALAR, .part = DBC_PART_RETAIN,                  \
+	X(dbsoftdelete_purge, dbsoftdelete_purge, CORE_SCALAR, .part = DBC_PART_RETAIN,                \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("older_than", DBC_T_TEXT, "NULL")),           \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "really deletes soft-deleted rows (deleted longer than older_than ago), "         \
@@ -390,7 +401,7 @@
 	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
 	  .comment = "soft-delete trigger: a row DELETE sets the column its argument names")           \
 	/* Retention policies. */                                                                      \
-	X(dbretain_add, dbretain_add, PG_SCALAR, .part = DBC_PART_RETAIN,                              \
+	X(dbretain_add, dbretain_add, CORE_SCALAR, .part = DBC_PART_RETAIN,                            \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("table", DBC_T_TEXT),                          \
 	           DBC_ARG("column", DBC_T_TEXT), DBC_ARG("keep", DBC_T_TEXT),                         \
 	           DBC_ARG("action", DBC_T_TEXT), DBC_OPT("target", DBC_T_TEXT, "NULL")),              \
@@ -407,7 +418,7 @@
 	              DBC_COL("archived_rows", DBC_T_INT8), DBC_COL("deleted_rows", DBC_T_INT8),       \
 	              DBC_COL("last_run_at", DBC_T_TIMESTAMPTZ)),                                      \
 	  .volatility = DBC_STABLE, .comment = "the retention policies and what they moved so far")    \
-	X(dbretain_plan, dbretain_plan, PG_TABLE, .part = DBC_PART_RETAIN,                             \
+	X(dbretain_plan, dbretain_plan, CORE_TABLE, .part = DBC_PART_RETAIN,                           \
 	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")),                                               \
 	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("table_name", DBC_T_TEXT),                \
 	              DBC_COL("action", DBC_T_TEXT), DBC_COL("due", DBC_T_INT8),                       \
@@ -416,8 +427,9 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "what each retention policy would do now: rows due, the oldest, batches, "        \
 	             "and what blocks it")                                                             \
-	X(dbretain_apply, dbretain_apply, PG_TABLE, .part = DBC_PART_RETAIN,                           \
-	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL"), DBC_OPT("max_rows", DBC_T_INT8, "NULL")),      \
+	X(dbretain_apply, dbretain_apply, CORE_TABLE, .part = DBC_PART_RETAIN,                         \
+	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL"),                                                \
+	           DBC_OPT_R("max_rows", DBC_T_INT8, "NULL", DBC_RULE_POSITIVE)),                      \
 	  DBC_COLUMNS(DBC_COL("policy", DBC_T_TEXT), DBC_COL("archived", DBC_T_INT8),                  \
 	              DBC_COL("deleted", DBC_T_INT8), DBC_COL("blocked", DBC_T_INT8),                  \
 	              DBC_COL("remaining", DBC_T_INT8), DBC_COL("duration_ms", DBC_T_FLOAT8)),         \
@@ -537,15 +549,16 @@
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \
 	/* SQLite: the copy, its verification and retention (they write files,                         \
 	 * so they exist on SQLite only; PostgreSQL records external backups). */                      \
-	X(dbbackup_create, dbbackup_create, SCALAR, .part = DBC_PART_BACKUP,                           \
+	X(dbbackup_create, dbbackup_create, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
 	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT)                        \
-	X(dbbackup_verify, dbbackup_verify, SCALAR, .part = DBC_PART_BACKUP,                           \
+	X(dbbackup_verify, dbbackup_verify, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
 	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                \
-	X(dbbackup_prune, dbbackup_prune, SCALAR, .part = DBC_PART_BACKUP,                             \
-	  DBC_ARGS(DBC_OPT("keep_count", DBC_T_INT8, "NULL"), DBC_OPT("keep_days", DBC_T_INT8, "NULL"), \
+	X(dbbackup_prune, dbbackup_prune, CORE_SQLITE, .part = DBC_PART_BACKUP,                        \
+	  DBC_ARGS(DBC_OPT_R("keep_count", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                 \
+	           DBC_OPT_R("keep_days", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                  \
 	           DBC_OPT("dry_run", DBC_T_BOOL, "true")),                                            \
 	  .returns = DBC_T_TEXT)                                                                       \
-	X(dbbackup_list, dbbackup_list, PG_TABLE, .part = DBC_PART_BACKUP,                             \
+	X(dbbackup_list, dbbackup_list, CORE_TABLE, .part = DBC_PART_BACKUP,                           \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("kind", DBC_T_TEXT),                          \
 	              DBC_COL("path", DBC_T_TEXT), DBC_COL("created_at", DBC_T_TEXT),                  \
 	              DBC_COL("bytes", DBC_T_INT8), DBC_COL("fingerprint", DBC_T_TEXT),                \
@@ -555,7 +568,7 @@
 	  .comment = "the catalog of backups (created_at and verified_at in ISO-8601 UTC)")            \
 	/* PostgreSQL: a backup made outside the database (pg_dump, pg_basebackup,                     \
 	 * pgBackRest...), recorded by the tool that made it. */                                       \
-	X(dbbackup_record, dbbackup_record, PG, .part = DBC_PART_BACKUP,                               \
+	X(dbbackup_record, dbbackup_record, CORE_PG, .part = DBC_PART_BACKUP,                          \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("location", DBC_T_TEXT),                       \
 	           DBC_OPT("bytes", DBC_T_INT8, "NULL"), DBC_OPT("fingerprint", DBC_T_TEXT, "NULL"),   \
 	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \
@@ -564,23 +577,23 @@
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \
-	X(dbmaintain_plan, dbmaintain_plan, PG_TABLE, .part = DBC_PART_MAINTAIN,                       \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'")),                                         \
+	X(dbmaintain_plan, dbmaintain_plan, CORE_TABLE, .part = DBC_PART_MAINTAIN,                     \
+	  DBC_ARGS(DBC_MODE_ARG),                                                                      \
 	  DBC_COLUMNS(DBC_COL("object", DBC_T_TEXT), DBC_COL("action", DBC_T_TEXT),                    \
 	              DBC_COL("reason", DBC_T_TEXT), DBC_COL("statement", DBC_T_TEXT),                 \
 	              DBC_COL("safety", DBC_T_TEXT), DBC_COL("outside_transaction", DBC_T_BOOL),       \
 	              DBC_COL("estimated_cost", DBC_T_FLOAT8)),                                        \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "the statements that repair what the health report finds, with their safety")     \
-	X(dbmaintain_run, dbmaintain_run, PG_TABLE, .part = DBC_PART_MAINTAIN,                         \
-	  DBC_ARGS(DBC_OPT("mode", DBC_T_TEXT, "'standard'"), DBC_OPT("include", DBC_T_TEXT, "NULL")), \
+	X(dbmaintain_run, dbmaintain_run, CORE_TABLE, .part = DBC_PART_MAINTAIN,                       \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_OPT("include", DBC_T_TEXT, "NULL")),                              \
 	  DBC_COLUMNS(DBC_COL("object", DBC_T_TEXT), DBC_COL("action", DBC_T_TEXT),                    \
 	              DBC_COL("statement", DBC_T_TEXT), DBC_COL("safety", DBC_T_TEXT),                 \
 	              DBC_COL("status", DBC_T_TEXT), DBC_COL("duration_ms", DBC_T_FLOAT8)),            \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "runs the safe rows of dbmaintain_plan (and those include names), all or "        \
 	             "nothing, and records them")                                                      \
-	X(dbmaintain_history, dbmaintain_history, PG_TABLE, .part = DBC_PART_MAINTAIN,                 \
+	X(dbmaintain_history, dbmaintain_history, CORE_TABLE, .part = DBC_PART_MAINTAIN,               \
 	  DBC_COLUMNS(DBC_COL("run", DBC_T_INT8), DBC_COL("run_at", DBC_T_TEXT),                       \
 	              DBC_COL("mode", DBC_T_TEXT), DBC_COL("object", DBC_T_TEXT),                      \
 	              DBC_COL("action", DBC_T_TEXT), DBC_COL("statement", DBC_T_TEXT),                 \

@@ -365,6 +365,10 @@ typedef struct dbc_host {
 	 * statement returns: sqlite3_log with SQLITE_WARNING. NULL drops it. */
 	void (*warning)(dbc_ctx *ctx, const char *message, const char *hint);
 
+	/* What the core entries of the API table need of the engine beyond this
+	 * host (core/api/api.h, dbc_api_engine). */
+	const struct dbc_api_engine *api;
+
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);
 	void (*free)(void *ptr);

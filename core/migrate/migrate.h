@@ -10,6 +10,7 @@
 
 #include "base/dbc.h"
 #include "migrate/migrate_files.h" /* dbc_mig_read_dir: a folder read without a database */
+#include "migrate/migrate_version.h" /* how versions compare */
 #include "schema/schema.h"
 
 /* What a statement of a migration does to one table, as the lint sees it

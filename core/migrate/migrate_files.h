@@ -88,4 +88,8 @@ int dbc_mig_dir_refuse(dbc_ctx *ctx, dbc_mig_dir *dir, const char *path);
  * down, which is its own down over an empty up); NULL when none. */
 const dbc_mig_file *dbc_mig_dir_down(const dbc_mig_dir *dir, int i);
 
+/* True when the first line of a script is the no-transaction marker
+ * (-- dbcare:no-transaction). */
+bool dbc_script_is_no_transaction(const char *script);
+
 #endif

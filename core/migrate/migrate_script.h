@@ -7,6 +7,7 @@
 #define DBC_MIGRATE_SCRIPT_H
 
 #include "base/dbc.h"
+#include "migrate/migrate_files.h" /* dbc_script_is_no_transaction */
 
 typedef struct dbc_stmt {
 	const char *text; /* points into the script; not NUL-terminated */
@@ -81,9 +82,6 @@ int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
  * scripts. */
 struct dbc_mig;
 int dbc_mig_script_info(dbc_ctx *ctx, struct dbc_mig *m, const dbc_script_info **out);
-
-/* True when the first line is the no-transaction marker. */
-bool dbc_script_is_no_transaction(const char *script);
 
 /* A 22023 error for a script with a copy_line, an open_line, a shell_line,
  * an escaped_shell_line or a placeholder_line; DBC_OK without any. */

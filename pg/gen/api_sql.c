@@ -11,6 +11,17 @@
  *   api_sql sqlite-expect              one line per SQLite registration, as
  *        test/script/sqlite_api_parity.sh reads them back from
  *        pragma_function_list and pragma_table_xinfo
+ *   api_sql read-only                  the signatures (as regprocedure
+ *        prints them) of the VOLATILE functions marked read-only: those
+ *        test/script/pg_standby.sh expects to run on a standby
+ *   api_sql sweep                      per SQL-callable PostgreSQL function,
+ *        its signature and, when every argument has a default, the call
+ *        without arguments: test/script/pg_interrupt_sweep.sh needs
+ *        hand-written arguments only for the others
+ *   api_sql stanza ID...               the statements of the named entries,
+ *        to append to the newest upgrade script when a function is added
+ *        (make api-stanza ID=...); test/script/pg_upgrade.sh fails while
+ *        the upgrade script lacks them
  *
  * It refuses an inconsistent table (dbc_api_check), a marker of an unknown
  * part, and a part with PostgreSQL functions but no marker or two.
@@ -246,6 +257,62 @@ static void sqlite_expect(FILE *out)
 	}
 }
 
+/* name(type,type) as regprocedure's text prints it (dbcare.name outside
+ * the extension's schema) */
+static void print_regprocedure(FILE *out, const dbc_api_fn *fn)
+{
+	print_name(out, fn);
+	fputc('(', out);
+	for (int k = 0; k < fn->nargs; k++)
+		fprintf(out, "%s%s", k ? "," : "", dbc_api_type_name(fn->args[k].type));
+	fputs(")", out);
+}
+
+static void read_only(FILE *out)
+{
+	for (int i = 0; i < DBC_API_NFUNCTIONS; i++) {
+		const dbc_api_fn *fn = &dbc_api_functions[i];
+		if ((fn->engines & DBC_ON_PG) && (fn->flags & DBC_API_READ_ONLY)) {
+			print_regprocedure(out, fn);
+			fputc('\n', out);
+		}
+	}
+}
+
+/* signature TAB call (empty when an argument has no default) */
+static void sweep(FILE *out)
+{
+	for (int i = 0; i < DBC_API_NFUNCTIONS; i++) {
+		const dbc_api_fn *fn = &dbc_api_functions[i];
+		if (!(fn->engines & DBC_ON_PG) || fn->returns == DBC_T_TRIGGER ||
+		    (fn->flags & DBC_API_PROCEDURE))
+			continue;
+		print_regprocedure(out, fn);
+		fputc('\t', out);
+		if (dbc_api_required_args(fn) == 0) {
+			print_name(out, fn);
+			fputs("()", out);
+		}
+		fputc('\n', out);
+	}
+}
+
+static int stanza(FILE *out, int n, char **ids)
+{
+	for (int k = 0; k < n; k++) {
+		int i = 0;
+		while (i < DBC_API_NFUNCTIONS && strcmp(dbc_api_functions[i].id, ids[k]) != 0)
+			i++;
+		if (i == DBC_API_NFUNCTIONS || !(dbc_api_functions[i].engines & DBC_ON_PG)) {
+			fprintf(stderr, "api_sql: no PostgreSQL entry with id \"%s\"\n", ids[k]);
+			return 1;
+		}
+		fputc('\n', out);
+		print_create(out, &dbc_api_functions[i]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int bad = 0;
@@ -269,6 +336,16 @@ int main(int argc, char **argv)
 		sqlite_expect(stdout);
 		return 0;
 	}
-	fprintf(stderr, "usage: api_sql install|pg-expect|sqlite-expect\n");
+	if (argc == 2 && strcmp(argv[1], "read-only") == 0) {
+		read_only(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "sweep") == 0) {
+		sweep(stdout);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "stanza") == 0)
+		return stanza(stdout, argc - 2, argv + 2);
+	fprintf(stderr, "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...\n");
 	return 2;
 }

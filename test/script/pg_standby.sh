@@ -106,9 +106,11 @@ done
 # Every changing function, read from pg_proc, refuses first: 25006 and a
 # "dbcare: " message with NULL arguments (before any argument check) and with
 # harmless ones (a name nothing has: a call that would change nothing).
-readonly_list="'dbcheck_constraints(text)', 'dbcheck_orphans()', 'dbhealth_checks(text)',
-               'dbhealth_metrics(text)', 'dbhealth_report(text)', 'dbhealth_score(text)',
-               'dbmaintain_plan(text)'"
+# The read-only ones come from the API table (api_sql read-only).
+gen="$(cd "$(dirname "$0")/../.." && pwd)/build/gen/api_sql"
+[ -x "$gen" ] || fail "$gen is not built (make)"
+readonly_list=$("$gen" read-only | sed "s/.*/'&'/" | paste -sd, -)
+[ -n "$readonly_list" ] || fail "no read-only function in the API table"
 calls=$(s <<SQL
 SELECT format('%s %s(%s)', CASE p.prokind WHEN 'p' THEN 'CALL' ELSE 'SELECT' END, p.oid::regproc,
               coalesce(string_agg(CASE WHEN NOT h.harmless THEN 'NULL'

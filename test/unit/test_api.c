@@ -8,6 +8,8 @@
 #include "api/api.h"
 #include "unit.h"
 
+#include <string.h>
+
 int main(void)
 {
 	int bad = 0;
@@ -49,17 +51,65 @@ int main(void)
 	CHECK_STR(dbc_api_check(&f), "only a scalar SQLite function can be pure",
 	          "a virtual table is never pure");
 	f = dbc_api_functions[DBC_API_dbcare_get];
-	f.id = "test_generic_json";
-	f.returns = DBC_T_JSONB;
-	CHECK_STR(dbc_api_check(&f), "a CORE_SCALAR function returns text, integer, bigint or boolean",
-	          "the generic glue encodes only simple types");
-
-	f = dbc_api_functions[DBC_API_dbcare_settings];
-	f.id = "test_table_args";
-	f.args = args + 1;
+	f.id = "test_generic_time";
+	f.returns = DBC_T_TIMESTAMPTZ;
+	CHECK_STR(dbc_api_check(&f),
+	          "a CORE_SCALAR function returns text, jsonb, integer, bigint, double precision "
+	          "or boolean",
+	          "the generic glue encodes only the types it knows");
+	f = dbc_api_functions[DBC_API_dbmigrate_add];
+	f.id = "test_rule_glue";
+	dbc_api_column ruled[1] = {DBC_ARG_R("n", DBC_T_INT8, DBC_RULE_POSITIVE)};
+	f.args = ruled;
 	f.nargs = 1;
-	CHECK_STR(dbc_api_check(&f), "a CORE_TABLE function takes no arguments",
-	          "the generic table glue passes no arguments");
+	CHECK_STR(dbc_api_check(&f), "argument rules are checked by the generic glue only",
+	          "a rule on a function with its own glue would not be checked");
+	f = dbc_api_functions[DBC_API_dbretain_apply];
+	f.id = "test_rule_type";
+	dbc_api_column text_rule[1] = {DBC_OPT_R("s", DBC_T_TEXT, "NULL", DBC_RULE_POSITIVE)};
+	f.args = text_rule;
+	f.nargs = 1;
+	CHECK_STR(dbc_api_check(&f), "only an integer argument can be positive or not negative",
+	          "a numeric rule on a text argument is refused");
+
+	/* dbc_api_args: one error text per rule, the same for both engines */
+	dbc_ctx ctx;
+	dbc_value raw[2], out[2];
+	const dbc_api_fn *apply = &dbc_api_functions[DBC_API_dbretain_apply];
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	raw[0] = dbc_null();
+	raw[1] = dbc_int(0);
+	CHECK(dbc_api_args(&ctx, apply, DBC_API_FIRST(2), raw, out) == DBC_ERROR &&
+	          strcmp(ctx.message, "argument \"max_rows\" must be a positive integer") == 0 &&
+	          strcmp(ctx.sqlstate, DBC_SQLSTATE_BAD_ARGUMENT) == 0,
+	      "dbretain_apply: max_rows 0 breaks DBC_RULE_POSITIVE, with its one text");
+	dbc_ctx_finish(&ctx);
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	raw[1] = dbc_text("12");
+	CHECK(dbc_api_args(&ctx, apply, DBC_API_FIRST(2), raw, out) == DBC_OK &&
+	          out[0].type == DBC_NULL && out[1].type == DBC_INT && out[1].i == 12,
+	      "a NULL whose default is NULL stays NULL; an integer given as text is read");
+	raw[1] = dbc_text("x");
+	CHECK(dbc_api_args(&ctx, apply, DBC_API_FIRST(2), raw, out) == DBC_ERROR &&
+	          strcmp(ctx.message, "argument \"max_rows\" must be an integer") == 0,
+	      "a bigint argument given as other text: must be an integer");
+	dbc_ctx_finish(&ctx);
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	CHECK(dbc_api_args(&ctx, apply, 0, raw, out) == DBC_OK && out[0].type == DBC_NULL &&
+	          out[1].type == DBC_NULL,
+	      "arguments left out get their defaults");
+	const dbc_api_fn *report = &dbc_api_functions[DBC_API_dbhealth_report];
+	raw[0] = dbc_null();
+	CHECK(dbc_api_args(&ctx, report, DBC_API_FIRST(1), raw, out) == DBC_OK &&
+	          out[0].type == DBC_TEXT && strcmp(out[0].s, "standard") == 0,
+	      "DBC_RULE_NULL_IS_DEFAULT: a NULL mode is 'standard'");
+	const dbc_api_fn *enable = &dbc_api_functions[DBC_API_dbsoftdelete_enable];
+	raw[0] = dbc_text("t");
+	raw[1] = dbc_null();
+	CHECK(dbc_api_args(&ctx, enable, DBC_API_FIRST(2), raw, out) == DBC_ERROR &&
+	          strcmp(ctx.message, "argument \"column\" must not be NULL") == 0,
+	      "a NULL for an argument whose default is not NULL names it");
+	dbc_ctx_finish(&ctx);
 
 	/* derived answers */
 	CHECK(dbc_api_required_args(&dbc_api_functions[DBC_API_dbmigrate_add]) == 3 &&

@@ -1,7 +1,8 @@
 /*
- * fn_backup.c — dbbackup_* for PostgreSQL: the catalog of backups made
- * outside the database. Nothing here writes a server file: the file hooks
- * of dbc_backup_env are NULL.
+ * backup.c — PostgreSQL's dbc_backup_env and the backups health check (the
+ * catalog and WAL archiving). Nothing here writes a server file: the file
+ * hooks of dbc_backup_env are NULL. dbbackup_list has the generic glue of
+ * pg/api.c, dbbackup_record its own (pg/fn_backup.c).
  */
 #include "glue.h"
 #include "health_glue.h"
@@ -19,37 +20,6 @@ const dbc_backup_env pgdbc_backup_env = {
                 " AS double precision)",
 };
 
-Datum dbbackup_list(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	rc = dbc_backup_list(&call.ctx, &pgdbc_backup_env, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
-
-Datum dbbackup_record(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	const char *kind, *location, *fingerprint, *detail;
-	int64 bytes = -1, id = 0;
-	bool verified;
-	int rc;
-	pgdbc_begin(&call, fcinfo);
-	kind = pgdbc_arg_text(&call, 0, "kind");
-	location = pgdbc_arg_text(&call, 1, "location");
-	if (!PG_ARGISNULL(2))
-		bytes = pgdbc_arg_int64(&call, 2, "bytes");
-	if (bytes < -1 || (!PG_ARGISNULL(2) && bytes < 0))
-		bytes = -2; /* the core refuses it */
-	fingerprint = pgdbc_arg_text_opt(&call, 3);
-	verified = pgdbc_arg_bool(&call, 4, "verified");
-	detail = pgdbc_arg_text_opt(&call, 5);
-	rc = dbc_backup_record(&call.ctx, &pgdbc_backup_env, kind, location, bytes, fingerprint,
-	                       verified, detail, &id);
-	return pgdbc_return_int64(&call, rc, id);
-}
 
 /* ---------------------------------------------------------------- the backups check */
 

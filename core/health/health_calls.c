@@ -1,0 +1,91 @@
+/*
+ * health_calls.c — the dbhealth_* functions as the API table calls them
+ * (core/api/functions.h, forms CORE_SCALAR and CORE_TABLE): the engine's
+ * facts come through its health hooks (dbc_api_engine_of), the mode
+ * argument is 'standard' when left out or NULL (DBC_RULE_NULL_IS_DEFAULT).
+ */
+#include "api/api.h"
+#include "health/health.h"
+
+/* Runs the report for the mode in args[0]. The report points to eng:
+ * eng lives as long as r. */
+static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_engine *eng,
+               dbc_health_report *r)
+{
+	dbc_health_mode mode;
+	dbc_api_engine_of(ctx)->health(ctx, eng);
+	if (dbc_health_parse_mode(ctx, args[0].s, &mode) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_run(ctx, eng, mode, r);
+}
+
+static dbc_value text_or_null(char *s)
+{
+	return s ? dbc_text(s) : dbc_null();
+}
+
+int dbc_call_dbhealth_report(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_engine eng;
+	dbc_health_report r;
+	char *json = NULL;
+	int rc = run(ctx, args, &eng, &r);
+	if (rc == DBC_OK)
+		rc = dbc_health_report_json(ctx, &r, &json);
+	*result = text_or_null(json);
+	return rc;
+}
+
+int dbc_call_dbhealth_checks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	dbc_health_engine eng;
+	dbc_health_report r;
+	(void)argc;
+	if (run(ctx, args, &eng, &r) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_health_report_rows(ctx, &r, out);
+}
+
+int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_engine eng;
+	dbc_health_report r;
+	int rc = run(ctx, args, &eng, &r);
+	*result = dbc_int(rc == DBC_OK ? r.score : 0);
+	return rc;
+}
+
+int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_engine eng;
+	dbc_health_report r;
+	char *text = NULL;
+	int rc = run(ctx, args, &eng, &r);
+	if (rc == DBC_OK)
+		rc = dbc_health_report_prometheus(ctx, &r, &text);
+	*result = text_or_null(text);
+	return rc;
+}
+
+int dbc_call_dbhealth_snapshot(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_engine eng;
+	char *json = NULL;
+	int rc;
+	(void)args;
+	dbc_api_engine_of(ctx)->health(ctx, &eng);
+	rc = dbc_health_snapshot(ctx, &eng, &json);
+	*result = text_or_null(json);
+	return rc;
+}
+
+int dbc_call_dbhealth_growth(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_engine eng;
+	char *json = NULL;
+	int rc;
+	dbc_api_engine_of(ctx)->health(ctx, &eng);
+	rc = dbc_health_growth(ctx, &eng, (double)args[0].i, &json);
+	*result = text_or_null(json);
+	return rc;
+}

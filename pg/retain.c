@@ -1,0 +1,286 @@
+/*
+ * retain.c — what PostgreSQL does its own way for soft delete and retention
+ * (core/retain/retain.h, dbc_retain_engine). The functions themselves have
+ * the generic glue of pg/api.c; the trigger and the procedure are
+ * pg/fn_retain.c.
+ */
+#include "glue.h"
+#include "purge_scope.h"
+
+#include "retain/retain.h"
+
+/* ------------------------------------------------------------ the dialect */
+
+static char *cutoff_sql(dbc_ctx *ctx, const dbc_interval *iv, const char *sample)
+{
+	(void)sample;
+	return dbc_printf(ctx,
+	                  "(pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval("
+	                  "years => %lld, months => %lld, days => %lld, hours => %lld, "
+	                  "mins => %lld, secs => %lld))",
+	                  (long long)iv->years, (long long)iv->months, (long long)iv->days,
+	                  (long long)iv->hours, (long long)iv->minutes, (long long)iv->seconds);
+}
+
+/* Parameters arrive as text or bigint: a cast makes them the column's type
+ * (the type text is the catalog's, format_type). */
+static char *param_as(dbc_ctx *ctx, int n, const char *type)
+{
+	if (!type || !*type)
+		return dbc_printf(ctx, "$%d", n);
+	return dbc_printf(ctx, "CAST($%d AS %s)", n, type);
+}
+
+/* The text of a point in time, in UTC with a numeric offset and the era:
+ * CAST(... AS text) follows DateStyle and TimeZone, and under DateStyle SQL
+ * or Postgres it prints a zone abbreviation that may read back as another
+ * zone ("IST" of Asia/Kolkata reads as Israel's), moving a cutoff by hours.
+ * A date or timestamp is taken in the session's zone, as comparing it with
+ * the timestamptz it reads back as takes it. */
+static char *time_text(dbc_ctx *ctx, const char *expr)
+{
+	return dbc_printf(ctx,
+	                  "pg_catalog.to_char(CAST(%s AS timestamp with time zone) AT TIME ZONE 'UTC', "
+	                  "'YYYY-MM-DD HH24:MI:SS.US \"+00\" BC')",
+	                  expr);
+}
+
+/* A plain table's inheritance children hold rows of their own that a
+ * DELETE of the parent removes too, firing no trigger of the parent's: soft
+ * delete cannot keep them, and refuses such a table (a partitioned table's
+ * trigger is cloned onto each partition). */
+static int refuse_children(dbc_ctx *ctx, const dbc_table *t)
+{
+	dbc_value p[2] = {dbc_text(t->schema), dbc_text(t->name)};
+	char *child = NULL;
+	bool any = false;
+	if (dbc_query_text(ctx,
+	                   "SELECT i.inhrelid::pg_catalog.regclass::text FROM pg_catalog.pg_inherits i "
+	                   "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhparent "
+	                   "WHERE i.inhparent OPERATOR(pg_catalog.=) pg_catalog.to_regclass("
+	                   "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
+	                   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
+	                   "AND c.relkind OPERATOR(pg_catalog.=) 'r' ORDER BY 1 LIMIT 1",
+	                   2, p, &child, &any) != DBC_OK)
+		return DBC_ERROR;
+	if (!any)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "table %s has inheritance child %s: a DELETE of the parent deletes the child's rows "
+	          "for real, so soft delete cannot keep them",
+	          dbc_qualified_name(ctx, t->schema, t->name), child ? child : "");
+	dbc_error_hint(ctx, "Soft delete a partitioned table, or each table on its own.");
+	return DBC_ERROR;
+}
+
+static char *trigger_create(dbc_ctx *ctx, const dbc_table *t, const char *column)
+{
+	if (refuse_children(ctx, t) != DBC_OK)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "CREATE OR REPLACE TRIGGER dbcare_softdelete BEFORE DELETE ON %s "
+	                  "FOR EACH ROW EXECUTE FUNCTION dbcare.softdelete_row(%s)",
+	                  dbc_quoted_name(ctx, t->schema, t->name),
+	                  ctx->host->quote_literal(ctx, column));
+}
+
+static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
+{
+	return dbc_printf(ctx, "DROP TRIGGER IF EXISTS dbcare_softdelete ON %s",
+	                  dbc_quoted_name(ctx, t->schema, t->name));
+}
+
+static const char *const temporal_words[] = {"timestamp", "date", NULL};
+
+/* Where a batch's rows are: a TID scan of the picked row versions. */
+static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
+{
+	return subquery ? dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", row_id,
+	                             subquery)
+	                : NULL;
+}
+
+/* The functions comparing a foreign key's columns calls: its operators'
+ * and the casts from a column's type (or a domain's base type) to their
+ * input types, those owned by a role that is not a superuser (a trusted
+ * extension's are the bootstrap superuser's). */
+#define FK_UNTRUSTED_SQL                                                                          \
+	"SELECT f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ' owned by ' "             \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "                                  \
+	"FROM pg_catalog.pg_constraint con "                                                          \
+	"CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(con.conkey), "                               \
+	"pg_catalog.unnest(con.confkey), pg_catalog.unnest(con.conpfeqop)) AS k(fk, pk, op) "        \
+	"JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) k.op "                         \
+	"JOIN pg_catalog.pg_attribute fa ON fa.attrelid OPERATOR(pg_catalog.=) con.conrelid "         \
+	"AND fa.attnum OPERATOR(pg_catalog.=) k.fk "                                                  \
+	"JOIN pg_catalog.pg_attribute pa ON pa.attrelid OPERATOR(pg_catalog.=) con.confrelid "        \
+	"AND pa.attnum OPERATOR(pg_catalog.=) k.pk "                                                  \
+	"JOIN pg_catalog.pg_type ft ON ft.oid OPERATOR(pg_catalog.=) fa.atttypid "                    \
+	"JOIN pg_catalog.pg_type pt ON pt.oid OPERATOR(pg_catalog.=) pa.atttypid "                    \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) o.oprcode OR f.oid IN ("           \
+	"SELECT c.castfunc FROM pg_catalog.pg_cast c WHERE (c.castsource IN (ft.oid, ft.typbasetype) " \
+	"AND c.casttarget OPERATOR(pg_catalog.=) o.oprright) OR (c.castsource IN (pt.oid, "             \
+	"pt.typbasetype) AND c.casttarget OPERATOR(pg_catalog.=) o.oprleft)) "                        \
+	"JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) f.proowner AND NOT r.rolsuper "   \
+	"WHERE con.conrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.quote_ident($1) " \
+	"OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "            \
+	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "       \
+	"ORDER BY 1 LIMIT 1"
+
+/* What a DELETE, UPDATE or INSERT ($3) on table $1.$2, its partitions and its
+ * inheritance children would run with the caller's rights that is code of
+ * an untrusted role: one that is neither a superuser nor a role whose
+ * rights the caller has (a superuser has every role's rights by
+ * pg_has_role, so for a superuser caller every such role counts).
+ * - a trigger for the event whose function such a role owns, and any
+ *   trigger of a table such a role owns (its WHEN clause and arguments are
+ *   the table owner's), but dbcare's own trigger functions without WHEN;
+ * - a rule for the event, a row security policy (SELECT ones too, as the
+ *   statements read rows; superusers and BYPASSRLS roles are not bound) of
+ *   a table such a role owns;
+ * - INSERT and UPDATE: a column default (INSERT) or generated column, a
+ *   CHECK constraint, a CHECK of a column's domain, an index expression or
+ *   predicate that calls a function (directly, by an operator or a cast)
+ *   such a role owns.
+ * Read under the statement's own lock (dbc_retain_owner_code takes it
+ * first), so no trigger, rule or policy can be added between the check and
+ * the statement.
+ * The first one found, described; no row when there is none. */
+/* r: a row with the role's roleid and rolsuper. */
+#define UNTRUSTED(r)                                                                              \
+	"(NOT " r ".rolsuper AND ((SELECT super FROM me) OR NOT "                                    \
+	"pg_catalog.pg_has_role(CURRENT_USER, " r ".roleid, 'USAGE')))"
+#define OWNER_CODE_SQL                                                                            \
+	"WITH RECURSIVE rel AS (SELECT pg_catalog.to_regclass(CASE WHEN $1 IS NULL THEN "             \
+	"pg_catalog.quote_ident($2) ELSE pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "     \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2) END)::pg_catalog.oid AS oid), "           \
+	"tree(oid) AS (SELECT oid FROM rel WHERE oid IS NOT NULL UNION "                              \
+	"SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent "                   \
+	"OPERATOR(pg_catalog.=) tree.oid), "                                                          \
+	"me AS (SELECT r.rolsuper AS super, r.rolsuper OR r.rolbypassrls AS free "                     \
+	"FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "           \
+	"t AS (SELECT c.oid, c.relrowsecurity, o.oid AS roleid, o.rolname, o.rolsuper "                \
+	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
+	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner) "                     \
+	"SELECT d FROM ("                                                                             \
+	"SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(g.tgname) "                 \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' (function ' OPERATOR(pg_catalog.||) "                              \
+	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) "         \
+	"'; table owned by ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.rolname) "              \
+	"OPERATOR(pg_catalog.||) ')' AS d "                                                           \
+	"FROM t JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) t.oid "              \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) g.tgfoid "                         \
+	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
+	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
+	"WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' "                       \
+	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 "                 \
+	"WHEN 'UPDATE' THEN 16 ELSE 4 END) "                                                          \
+	"OPERATOR(pg_catalog.<>) 0 "                                                                  \
+	"AND (" UNTRUSTED("fo") " OR (" UNTRUSTED("t") " AND (g.tgqual IS NOT NULL OR "               \
+	"f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM pg_catalog.pg_namespace n "    \
+	"WHERE n.nspname OPERATOR(pg_catalog.=) 'dbcare')))) "                                        \
+	"UNION ALL "                                                                                  \
+	"SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "                  \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
+	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM t JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) t.oid "             \
+	"WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' WHEN 'UPDATE' THEN '2' " \
+	"ELSE '3' END::\"char\" "                                                                   \
+	"AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' AND " UNTRUSTED("t") " "                        \
+	"UNION ALL "                                                                                  \
+	"SELECT 'row security policy ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.polname) "    \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
+	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
+	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid "              \
+	"WHERE t.relrowsecurity "                                                                     \
+	"AND p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' WHEN 'UPDATE' THEN 'w' "           \
+	"ELSE 'a' END::\"char\") "                                                                  \
+	"AND NOT (SELECT free FROM me) AND " UNTRUSTED("t") " "                                       \
+	"UNION ALL "                                                                                  \
+	"SELECT 'an expression of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "        \
+	"OPERATOR(pg_catalog.||) ' (a default, CHECK, domain or index calling ' "                     \
+	"OPERATOR(pg_catalog.||) "                                                                    \
+	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) ')' "     \
+	"FROM t JOIN pg_catalog.pg_depend d ON "                                                      \
+	"(d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid " \
+	"IN (SELECT a.oid FROM pg_catalog.pg_attrdef a JOIN pg_catalog.pg_attribute c ON "            \
+	"c.attrelid OPERATOR(pg_catalog.=) a.adrelid AND c.attnum OPERATOR(pg_catalog.=) a.adnum "    \
+	"WHERE a.adrelid OPERATOR(pg_catalog.=) t.oid AND ($3 OPERATOR(pg_catalog.=) 'INSERT' "       \
+	"OR c.attgenerated OPERATOR(pg_catalog.=) 's'))) "                                            \
+	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND "    \
+	"d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid "                   \
+	"OPERATOR(pg_catalog.=) t.oid AND k.contype OPERATOR(pg_catalog.=) 'c' UNION ALL "           \
+	"SELECT k.oid FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute c "               \
+	"ON c.atttypid OPERATOR(pg_catalog.=) k.contypid WHERE c.attrelid OPERATOR(pg_catalog.=) "    \
+	"t.oid AND c.attnum OPERATOR(pg_catalog.>) 0 AND NOT c.attisdropped)) "                       \
+	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid " \
+	"IN (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid OPERATOR(pg_catalog.=) "  \
+	"t.oid)) "                                                                                    \
+	"LEFT JOIN pg_catalog.pg_operator op ON d.refclassid OPERATOR(pg_catalog.=) "                 \
+	"'pg_catalog.pg_operator'::pg_catalog.regclass AND op.oid OPERATOR(pg_catalog.=) d.refobjid " \
+	"LEFT JOIN pg_catalog.pg_cast ca ON d.refclassid OPERATOR(pg_catalog.=) "                     \
+	"'pg_catalog.pg_cast'::pg_catalog.regclass AND ca.oid OPERATOR(pg_catalog.=) d.refobjid "     \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) CASE "                             \
+	"WHEN d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass "         \
+	"THEN d.refobjid WHEN op.oid IS NOT NULL THEN op.oprcode::pg_catalog.oid "                    \
+	"ELSE ca.castfunc END "                                                                       \
+	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
+	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
+	"WHERE $3 IN ('INSERT', 'UPDATE') AND " UNTRUSTED("fo") " "                                   \
+	") x ORDER BY 1 LIMIT 1"
+
+/* Two runs of one policy take turns until the transaction (or batch) ends. */
+#define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
+
+static int policy_lock(dbc_ctx *ctx, const char *name)
+{
+	dbc_value v = dbc_text(name);
+	return ctx->host->query(ctx,
+	                        "SELECT pg_catalog.pg_advisory_xact_lock(" CppAsString2(
+	                            RETAIN_LOCK_CLASS) ", pg_catalog.hashtext($1))",
+	                        1, &v, NULL, NULL);
+}
+
+static const dbc_retain_engine pg_retain = {
+    .timestamp_type = "timestamp with time zone",
+    .temporal_words = temporal_words,
+    .cutoff_sql = cutoff_sql,
+    .param_as = param_as,
+    .time_text = time_text,
+    .index_concurrently = "CONCURRENTLY ",
+    .drops_constraints = true,
+    .trigger_create = trigger_create,
+    .trigger_drop = trigger_drop,
+    .purge_through = pgdbc_purge_begin,
+    .purge_end = pgdbc_purge_end_to,
+    .cutoff_type = "timestamp with time zone",
+    .now_sql = "pg_catalog.now()",
+    .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
+                   "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
+                   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
+                   "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
+    .schema_exists_sql = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+    .text_dates_probe = NULL,
+    .row_id = "ctid",
+    .rows_in = rows_in,
+    .only = "ONLY ",
+    .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
+    .fk_untrusted_sql = FK_UNTRUSTED_SQL,
+    .owner_code_sql = OWNER_CODE_SQL,
+    .write_lock = "LOCK TABLE %s IN ROW EXCLUSIVE MODE",
+    .writable_cte = true,
+    .resume_batches = true,
+    .policy_lock = policy_lock,
+};
+
+const struct dbc_retain_engine *pgdbc_retain_engine(void)
+{
+	return &pg_retain;
+}
+
