@@ -6,6 +6,8 @@
 #include "glue.h"
 #include "audit_glue.h"
 
+#include "health/health.h"
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -1116,6 +1118,9 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
+/* The settings of the parts above core/settings. */
+static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
+
 const dbc_host pgdbc_host = {
 	.dialect = &pgdbc_dialect,
 	.read_schema = read_schema_pinned,
@@ -1140,6 +1145,7 @@ const dbc_host pgdbc_host = {
 	.domain_checks = pgdbc_domain_checks,
 	.key_match = pgdbc_key_match,
 	.warning = pg_warning,
+	.settings_sources = settings_sources,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,
 };

@@ -5,6 +5,8 @@
  */
 #include "conn.h"
 
+#include "health/health.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -382,6 +384,9 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
+/* The settings of the parts above core/settings. */
+static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
+
 const dbc_host sqldbc_host = {
 	.dialect = &sqldbc_dialect,
 	.read_schema = sqldbc_read_schema,
@@ -402,6 +407,7 @@ const dbc_host sqldbc_host = {
 	.book_has_column = sqldbc_book_has_column,
 	.status_cache = sqldbc_status_cache,
 	.warning = host_warning,
+	.settings_sources = settings_sources,
 	.alloc = host_alloc,
 	.free = host_free,
 };

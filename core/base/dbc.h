@@ -204,6 +204,7 @@ typedef struct dbc_dialect {
 } dbc_dialect;
 
 struct dbc_schema;
+struct dbc_settings_source;
 
 /* One column constrained by a domain CHECK not validated yet
  * (dbc_host.domain_checks). */
@@ -364,6 +365,12 @@ typedef struct dbc_host {
 	 * (may be NULL). PostgreSQL: a WARNING; SQLite, which has no warnings a
 	 * statement returns: sqlite3_log with SQLITE_WARNING. NULL drops it. */
 	void (*warning)(dbc_ctx *ctx, const char *message, const char *hint);
+
+	/* The settings keys of the parts above core/settings (health's), each
+	 * part's source (core/settings/settings.h), NULL-terminated: the glue
+	 * assembles the parts, so settings never calls up into one. NULL: the
+	 * general keys only. */
+	const struct dbc_settings_source *const *settings_sources;
 
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);

@@ -105,6 +105,10 @@ typedef struct dbc_health_check_def {
 extern const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT];
 extern const int dbc_health_checks_count; /* DBC_HC_COUNT */
 const dbc_health_check_def *dbc_health_find_check(const char *name);
+/* The health keys (health_catalog.c): four per check (health.<check>.enabled,
+ * penalty, warn, critical; a key applies where its check runs) and the few
+ * others; the glue lists it in dbc_host.settings_sources. */
+extern const dbc_settings_source dbc_health_settings;
 
 /* A column a sequence's widening takes along (sequence_exhaustion): another
  * column the sequence feeds, or one whose foreign key references a widened
