@@ -974,9 +974,5 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 	eng->state = st;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
-	eng->ts_now = "now()";
-	eng->ts_iso = "to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-	eng->ts_epoch = "extract(epoch FROM taken_at)::float8";
-	eng->ts_since = "taken_at >= now() - $1 * interval '1 day'";
 	eng->retain = pgdbc_retain_engine();
 }

@@ -221,10 +221,8 @@ static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
 const dbc_lint_engine pgdbc_lint_engine = {
 	.locks = locks,
 	.exclusive_lock = AX,
-	.concurrent_index = true,
 	.not_valid = true,
 	.unique_using_index = true,
-	.fold_lower = true,
 	.default_schema = "public",
 	.rows = pg_rows,
 	.type_rewrites = pg_type_rewrites,

@@ -126,7 +126,8 @@ typedef struct dbc_dialect {
 	/* The same for a partitioned table, whose partitions number their rows
 	 * alike: a format with two %s, each taking the alias (NULL: row_locator). */
 	const char *partition_row_locator;
-	/* Table and column names match without regard to ASCII case. */
+	/* Table and column names match without regard to ASCII case; false:
+	 * unquoted names fold to lower case and names then match exactly. */
 	bool names_fold_case;
 	/* A valid unique index, and a validated and enforced NOT NULL, bind
 	 * every stored row (validation scanned them, every write since was
@@ -172,6 +173,20 @@ typedef struct dbc_dialect {
 	 * lets dbmigrate_assert prove the good case in one statement when no
 	 * stored summary answers. */
 	bool assert_probe;
+
+	/* ---- time: dbcare's own time columns (timestamptz on PostgreSQL,
+	 * ISO-8601 UTC text with milliseconds on SQLite) */
+	/* The value they store for "now": one moment for the whole call. */
+	const char *now;
+	/* printf formats, %s a time column (or an aggregate of one): */
+	const char *time_iso;         /* ISO-8601 UTC text with milliseconds */
+	const char *time_epoch;       /* seconds since 1970 (double precision) */
+	const char *time_hours_since; /* hours from then to now (double precision) */
+	const char *time_within_days; /* a condition: within the last $1 days */
+	/* "now" as a time column of the user's tables holds it (a soft-delete
+	 * column, an archive's archived_at; retention's last_run_at): SQLite's
+	 * CURRENT_TIMESTAMP form with milliseconds, which such columns hold. */
+	const char *column_now;
 
 	/* ---- health */
 	/* A check the engine refused to let the caller read ("permission
