@@ -1076,6 +1076,12 @@ static void pg_warning(dbc_ctx *ctx, const char *message, const char *hint)
 	ereport(WARNING, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
 }
 
+static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	ereport(NOTICE, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
+}
+
 static int pg_book_ensure(dbc_ctx *ctx)
 {
 	(void)ctx;
@@ -1145,6 +1151,7 @@ const dbc_host pgdbc_host = {
 	.domain_checks = pgdbc_domain_checks,
 	.key_match = pgdbc_key_match,
 	.warning = pg_warning,
+	.notice = pg_notice,
 	.settings_sources = settings_sources,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,

@@ -380,6 +380,10 @@ typedef struct dbc_host {
 	 * (may be NULL). PostgreSQL: a WARNING; SQLite, which has no warnings a
 	 * statement returns: sqlite3_log with SQLITE_WARNING. NULL drops it. */
 	void (*warning)(dbc_ctx *ctx, const char *message, const char *hint);
+	/* The same as a notice, for what the caller may want to know (the
+	 * migration lint's findings): PostgreSQL, a NOTICE; SQLite, sqlite3_log
+	 * with SQLITE_NOTICE. NULL drops it. */
+	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
 
 	/* The settings keys of the parts above core/settings (health's), each
 	 * part's source (core/settings/settings.h), NULL-terminated: the glue

@@ -444,7 +444,7 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, 
 		return DBC_OK;
 	bool enforce = strcmp(mode, "enforce") == 0;
 	/* notices need an engine that shows them; enforcing needs the findings */
-	if (!enforce && !eng->notice)
+	if (!enforce && !ctx->host->notice)
 		return DBC_OK;
 	if (dbc_lint_plan(ctx, eng, plan, n, &f) != DBC_OK)
 		return DBC_ERROR;
@@ -461,8 +461,8 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, 
 			               x->suggestion, x->rule->id);
 			return DBC_ERROR;
 		}
-		if (eng->notice)
-			eng->notice(ctx,
+		if (ctx->host->notice)
+			ctx->host->notice(ctx,
 			            dbc_printf(ctx, "lint %s %s in migration %s, line %d: %s",
 			                       dbc_lint_severity_name(x->rule->severity), x->rule->id,
 			                       label(x->mig), x->line, x->message),

@@ -76,8 +76,6 @@ typedef struct dbc_lint_engine {
 	const char *rebuild_check;
 	/* whether foreign keys are enforced on this connection */
 	int (*foreign_keys_on)(dbc_ctx *ctx, bool *on);
-	/* shows "dbcare: " + message as a notice (NULL drops it) */
-	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
 	/* RENAME TO (column NULL) or RENAME COLUMN column of table to new_name
 	 * against the live views and triggers: *fails with *problem the
 	 * engine's error when the rename would fail, else *stale with *problem
