@@ -4,7 +4,7 @@
 #ifndef PGDBC_AUDIT_GLUE_H
 #define PGDBC_AUDIT_GLUE_H
 
-/* Defines dbcare.actor (from _PG_init). */
+/* Defines dbcare.actor (from _PG_init; pg/audit_write.c). */
 void pgdbc_define_audit_settings(void);
 /* dbcare.actor as the transaction set it (NULL or "" when unset). */
 const char *pgdbc_audit_actor(void);

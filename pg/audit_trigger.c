@@ -53,7 +53,6 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -63,22 +62,6 @@
 #include "utils/tuplestore.h"
 
 #include "audit_glue.h"
-
-/* SET LOCAL dbcare.actor = '...': the application's user, logged with each entry. */
-static char *audit_actor = NULL;
-
-void pgdbc_define_audit_settings(void)
-{
-	DefineCustomStringVariable(
-		"dbcare.actor", "The application's user, recorded in dbcare.audit_log.actor.",
-		"Set it with SET LOCAL in each transaction that changes audited tables.", &audit_actor,
-		NULL, PGC_USERSET, 0, NULL, NULL, NULL);
-}
-
-const char *pgdbc_audit_actor(void)
-{
-	return audit_actor;
-}
 
 /* How a column's values are written into JSON: numbers, booleans and JSON
  * as such, every other value as its output text. */

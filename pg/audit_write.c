@@ -59,6 +59,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -78,6 +79,24 @@
 
 #include "audit/audit.h"
 #include "datatype/timestamp.h"
+
+/* SET LOCAL dbcare.actor = '...': the application's user, logged with each
+ * entry. Kept with the writer that logs it, below the trigger function
+ * (pg/audit_trigger.c), which calls the writer: one direction. */
+static char *audit_actor = NULL;
+
+void pgdbc_define_audit_settings(void)
+{
+	DefineCustomStringVariable(
+		"dbcare.actor", "The application's user, recorded in dbcare.audit_log.actor.",
+		"Set it with SET LOCAL in each transaction that changes audited tables.", &audit_actor,
+		NULL, PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+const char *pgdbc_audit_actor(void)
+{
+	return audit_actor;
+}
 
 /* The log's columns, in the order of pg/sql/70_audit.sql. */
 enum {

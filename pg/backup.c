@@ -13,12 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const dbc_backup_env pgdbc_backup_env = {
-    .ts_now = "pg_catalog.clock_timestamp()",
-    .ts_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-    .ts_hours = "CAST(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - %s) / 3600"
-                " AS double precision)",
-};
+const dbc_backup_env pgdbc_backup_env = {0};
 
 
 /* ---------------------------------------------------------------- the backups check */

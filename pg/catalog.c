@@ -10,7 +10,6 @@
 #include "catalog_keys.h"
 
 #include "access/transam.h"
-#include "storage/lmgr.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
@@ -72,26 +71,6 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
 	if (!ctx->failed)
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while reading the catalog");
 	return DBC_ERROR;
-}
-
-/* -------------------------------------------------------------- relations */
-
-bool pgdbc_rel_hold(Oid rel)
-{
-	/* a new lock processes the invalidations of DDL committed before it */
-	LockRelationOid(rel, AccessShareLock);
-	if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rel)))
-		return true;
-	UnlockRelationOid(rel, AccessShareLock);
-	return false;
-}
-
-/* Released at once, as the deparsers release theirs: the reader never holds
- * a user table's lock while waiting for another (no deadlock with DDL), and
- * never one per table to the end of the transaction. */
-void pgdbc_rel_release(Oid rel)
-{
-	UnlockRelationOid(rel, AccessShareLock);
 }
 
 /* -------------------------------------------------------------- tables */

@@ -35,6 +35,7 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_opclass.h"
 #include "lib/stringinfo.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
@@ -42,6 +43,27 @@
 #include "utils/syscache.h"
 
 #include <stdlib.h>
+
+/* -------------------------------------------------------------- relations held
+ * (here, below pg/catalog.c and its readers, which all take them) */
+
+bool pgdbc_rel_hold(Oid rel)
+{
+	/* a new lock processes the invalidations of DDL committed before it */
+	LockRelationOid(rel, AccessShareLock);
+	if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(rel)))
+		return true;
+	UnlockRelationOid(rel, AccessShareLock);
+	return false;
+}
+
+/* Released at once, as the deparsers release theirs: the reader never holds
+ * a user table's lock while waiting for another (no deadlock with DDL), and
+ * never one per table to the end of the transaction. */
+void pgdbc_rel_release(Oid rel)
+{
+	UnlockRelationOid(rel, AccessShareLock);
+}
 
 /* -------------------------------------------------------------- arrays, OID sets */
 

@@ -4,7 +4,8 @@
  * scans of pg_attribute, pg_constraint and pg_index (pg/catalog_columns.c,
  * pg/catalog_constraints.c, pg/catalog_indexes.c), and index and constraint
  * keys named from those columns, with the CREATE INDEX text of plain indexes
- * built without pg_get_indexdef (pg/catalog_keys.c).
+ * built without pg_get_indexdef, and the locks every reader takes before a
+ * deparser (pgdbc_rel_hold; pg/catalog_keys.c, below all of them).
  */
 #ifndef CATALOG_KEYS_PG_H
 #define CATALOG_KEYS_PG_H

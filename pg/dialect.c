@@ -40,6 +40,15 @@ const dbc_dialect pgdbc_dialect = {
 
 	/* pg_monitor may read every column of the registry but the scripts */
 	.column_privileges = true,
+	/* the transaction's time: every row one call writes carries the same */
+	.now = "pg_catalog.now()",
+	.time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+	.time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",
+	.time_hours_since =
+	    "CAST(pg_catalog.date_part('epoch', pg_catalog.now() - %s) / 3600 AS double precision)",
+	.time_within_days = "%s >= pg_catalog.now() - $1 * interval '1 day'",
+	.column_now = "pg_catalog.now()",
+
 	.read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
 	                    "it names)",
 

@@ -241,7 +241,7 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
  * The model handed out may belong to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
-/* pg/health.c: whether the caller may read dbcare's `table` (schema USAGE
+/* pg/health_readable.c: whether the caller may read dbcare's `table` (schema USAGE
  * and SELECT), which a health check needs; if not, the check is skipped,
  * naming `what` (the backup catalog, ...), with the grant that gives it:
  * pg_monitor reads every table a health check reads. */

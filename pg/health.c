@@ -921,27 +921,6 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 	return DBC_OK;
 }
 
-int pgdbc_health_readable(dbc_ctx *ctx, dbc_health_fact *fact, const char *table,
-                          const char *what, bool *readable)
-{
-	char *can_read = NULL;
-	dbc_value arg = dbc_text(table);
-	if (dbc_query_text(ctx,
-	                   "SELECT CASE WHEN NOT pg_catalog.has_schema_privilege('dbcare', 'USAGE')"
-	                   " THEN 'no' WHEN pg_catalog.has_table_privilege($1, 'SELECT')"
-	                   " THEN 'yes' ELSE 'no' END",
-	                   1, &arg, &can_read, NULL) != DBC_OK)
-		return DBC_ERROR;
-	*readable = can_read && strcmp(can_read, "yes") == 0;
-	if (*readable)
-		return DBC_OK;
-	char *user = NULL;
-	dbc_query_text(ctx, "SELECT current_user", 0, NULL, &user, NULL);
-	dbc_health_skip(ctx, fact, dbc_printf(ctx, "cannot read %s %s", what, table),
-	                dbc_printf(ctx, "GRANT pg_monitor TO %s;",
-	                           ctx->host->quote_ident(ctx, user ? user : "current_user")));
-	return DBC_OK;
-}
 
 /* PostgreSQL's gatherers by check id; a check of the catalogue that applies
  * to PostgreSQL and has no core gatherer needs one here
@@ -987,9 +966,5 @@ void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
 	eng->state = st;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
-	eng->ts_now = "now()";
-	eng->ts_iso = "to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-	eng->ts_epoch = "extract(epoch FROM taken_at)::float8";
-	eng->ts_since = "taken_at >= now() - $1 * interval '1 day'";
 	eng->retain = pgdbc_retain_engine();
 }

@@ -6,6 +6,8 @@
 #include "glue.h"
 #include "audit_glue.h"
 
+#include "health/health.h"
+
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -1048,6 +1050,12 @@ static void pg_warning(dbc_ctx *ctx, const char *message, const char *hint)
 	ereport(WARNING, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
 }
 
+static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	ereport(NOTICE, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
+}
+
 static int pg_book_ensure(dbc_ctx *ctx)
 {
 	(void)ctx;
@@ -1092,6 +1100,9 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 
 extern const dbc_api_engine pgdbc_api_engine;
 
+/* The settings of the parts above core/settings. */
+static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
+
 const dbc_host pgdbc_host = {
 	.dialect = &pgdbc_dialect,
 	.api = &pgdbc_api_engine,
@@ -1117,6 +1128,8 @@ const dbc_host pgdbc_host = {
 	.domain_checks = pgdbc_domain_checks,
 	.key_match = pgdbc_key_match,
 	.warning = pg_warning,
+	.notice = pg_notice,
+	.settings_sources = settings_sources,
 	.alloc = pgdbc_alloc,
 	.free = pgdbc_free,
 };

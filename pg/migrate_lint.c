@@ -212,19 +212,11 @@ static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
 	                        NULL, take_bool, set);
 }
 
-static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
-{
-	(void)ctx;
-	ereport(NOTICE, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
-}
-
 const dbc_lint_engine pgdbc_lint_engine = {
 	.locks = locks,
 	.exclusive_lock = AX,
-	.concurrent_index = true,
 	.not_valid = true,
 	.unique_using_index = true,
-	.fold_lower = true,
 	.default_schema = "public",
 	.rows = pg_rows,
 	.type_rewrites = pg_type_rewrites,
@@ -232,5 +224,4 @@ const dbc_lint_engine pgdbc_lint_engine = {
 	.key_high = pg_key_high,
 	.null_share = pg_null_share,
 	.lock_timeout_set = pg_lock_timeout_set,
-	.notice = pg_notice,
 };

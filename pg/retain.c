@@ -252,14 +252,12 @@ static const dbc_retain_engine pg_retain = {
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
     .time_text = time_text,
-    .index_concurrently = "CONCURRENTLY ",
     .drops_constraints = true,
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = pgdbc_purge_begin,
     .purge_end = pgdbc_purge_end_to,
     .cutoff_type = "timestamp with time zone",
-    .now_sql = "pg_catalog.now()",
     .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
                    "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
                    "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "

@@ -812,9 +812,6 @@ static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 
 const dbc_backup_env sqldbc_backup_env = {
     .catalog_exists = sqlite_catalog_exists,
-    .ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-    .ts_iso = "%s",
-    .ts_hours = "((julianday('now') - julianday(%s)) * 24.0)",
     .database_name = sqlite_database_name,
     .check_target = sqlite_check_target,
     .canonical = sqlite_canonical,

@@ -12,8 +12,11 @@
  * retention and soft-delete tables in every fresh file was an eighth of a
  * fleet worker's whole migration of a small file (docs/benchmarks.md, "A
  * fleet's workers"). Files made before keep theirs; files made since read
- * the same to every version of this layout (BOOK_VERSION 3), whose changing
- * calls make a missing table.
+ * the same to every later version of this layout (BOOK_VERSION, below),
+ * whose changing calls make a missing table.
+ *
+ * PostgreSQL's tables are in the files of pg/sql/; test/script/pg_book_parity.sh
+ * compares both column by column and lists the intended differences.
  */
 #include "conn.h"
 

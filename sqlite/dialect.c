@@ -51,6 +51,16 @@ const dbc_dialect sqldbc_dialect = {
 
 	.assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
 
+	/* the form of the bookkeeping tables' DEFAULTs (sqlite/bookkeeping.c) */
+	.now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+	.time_iso = "%s",
+	.time_epoch = "((julianday(%s) - 2440587.5) * 86400.0)",
+	.time_hours_since = "((julianday('now') - julianday(%s)) * 24.0)",
+	.time_within_days = "julianday(%s) >= julianday('now') - $1",
+	/* the form dbsoftdelete's trigger writes and retention's cutoffs are
+	 * compared in: datetime()'s, with milliseconds, in UTC */
+	.column_now = "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+
 	.reindex_index = "REINDEX",
 	.optimize_statement = "PRAGMA optimize",
 	.incremental_vacuum = "PRAGMA incremental_vacuum",

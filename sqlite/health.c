@@ -501,9 +501,5 @@ void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
 	eng->state = conn;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
-	eng->ts_now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-	eng->ts_iso = "taken_at";
-	eng->ts_epoch = "(julianday(taken_at) - 2440587.5) * 86400.0";
-	eng->ts_since = "julianday(taken_at) >= julianday('now') - $1";
 	eng->retain = sqldbc_retain_engine();
 }

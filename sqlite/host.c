@@ -5,6 +5,8 @@
  */
 #include "conn.h"
 
+#include "health/health.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -366,6 +368,13 @@ static void host_warning(dbc_ctx *ctx, const char *message, const char *hint)
 	sqlite3_log(SQLITE_WARNING, "dbcare: %s", message);
 }
 
+static void host_notice(dbc_ctx *ctx, const char *message, const char *hint)
+{
+	(void)ctx;
+	(void)hint;
+	sqlite3_log(SQLITE_NOTICE, "dbcare: %s", message);
+}
+
 static void *host_alloc(size_t size)
 {
 	return sqlite3_malloc64(size);
@@ -375,6 +384,9 @@ static void host_free(void *p)
 {
 	sqlite3_free(p);
 }
+
+/* The settings of the parts above core/settings. */
+static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
 
 const dbc_host sqldbc_host = {
 	.dialect = &sqldbc_dialect,
@@ -397,6 +409,8 @@ const dbc_host sqldbc_host = {
 	.book_has_column = sqldbc_book_has_column,
 	.status_cache = sqldbc_status_cache,
 	.warning = host_warning,
+	.notice = host_notice,
+	.settings_sources = settings_sources,
 	.alloc = host_alloc,
 	.free = host_free,
 };

@@ -39,13 +39,6 @@ static int sqlite_rows(dbc_ctx *ctx, const char *schema, const char *table, int6
 }
 
 /* SQLite has no notices a statement returns: the error log, as warnings go. */
-static void sqlite_notice(dbc_ctx *ctx, const char *message, const char *hint)
-{
-	(void)ctx;
-	(void)hint;
-	sqlite3_log(SQLITE_NOTICE, "dbcare: %s", message);
-}
-
 static int take_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ctx;
@@ -301,6 +294,5 @@ const dbc_lint_engine sqldbc_lint_engine = {
 	                 "pragma_foreign_key_check;\n"
 	                 "DROP TABLE dbcare_rebuild_check;\n",
 	.foreign_keys_on = sqlite_foreign_keys_on,
-	.notice = sqlite_notice,
 	.rename_check = sqlite_rename_check,
 };

@@ -9,10 +9,6 @@
 
 #include <string.h>
 
-/* The form dbsoftdelete's trigger writes and cutoffs are compared in:
- * datetime()'s, with milliseconds, in UTC. */
-#define NOW_SQL "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-
 /* Dates stored as text compare as text: the cutoff takes the form of a
  * stored value (ISO 8601 with T and Z, as dbcare's own tables write it, or
  * datetime()'s with a space), decided in the statement itself. */
@@ -95,7 +91,7 @@ static char *trigger_create(dbc_ctx *ctx, const dbc_table *t, const char *column
 	                  "CREATE TRIGGER main.%s BEFORE DELETE ON %s FOR EACH ROW BEGIN "
 	                  "UPDATE %s SET %s = %s WHERE %s AND %s IS NULL; "
 	                  "SELECT RAISE(IGNORE); END",
-	                  name, name, qt, qt, qc, NOW_SQL, match, qc);
+	                  name, name, qt, qt, qc, ctx->host->dialect->column_now, match, qc);
 }
 
 static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
@@ -142,14 +138,12 @@ static const dbc_retain_engine sqlite_retain = {
     .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
-    .index_concurrently = "",
     .drops_constraints = false,
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = NULL,
     .purge_end = NULL,
     .cutoff_type = "",
-    .now_sql = NOW_SQL,
     .columns_sql = "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))",
     .schema_exists_sql = "SELECT 1 FROM pragma_database_list WHERE name = $1",
     .text_dates_probe = text_dates_probe,

@@ -32,13 +32,10 @@ typedef struct dbc_backup_image {
 
 typedef struct dbc_backup_env dbc_backup_env;
 
-/* The engine's part. The time expressions are SQL (the catalog's time
- * columns are timestamptz on PostgreSQL, ISO-8601 text on SQLite); every
- * file hook is NULL where the engine writes no files. */
+/* The engine's part: callbacks only (the catalog's time columns are read
+ * and written through the dialect's time fields); every file hook is NULL
+ * where the engine writes no files. */
 struct dbc_backup_env {
-	const char *ts_now;   /* the value stored for "now" */
-	const char *ts_iso;   /* printf template, %s a time column: ISO-8601 UTC text */
-	const char *ts_hours; /* printf template, %s a time column: hours since then */
 	/* Whether the catalog table is there (NULL: with the other bookkeeping
 	 * tables, host->book_exists). */
 	int (*catalog_exists)(dbc_ctx *ctx, bool *exists);

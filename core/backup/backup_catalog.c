@@ -56,7 +56,7 @@ static dbc_value text_or_null(const char *s)
 static int add_row(dbc_ctx *ctx, void *arg)
 {
 	add_args *a = arg;
-	const char *now = a->env->ts_now;
+	const char *now = ctx->host->dialect->now;
 	bool sha = a->env->records_file_sha256 && a->env->records_file_sha256(ctx);
 	char *sql = dbc_printf(
 	    ctx,
@@ -140,7 +140,7 @@ static int mark_row(dbc_ctx *ctx, void *arg)
 	                ? dbc_printf(ctx,
 	                             "UPDATE %sbackups SET status = 'verified', verified_at = %s,"
 	                             " detail = NULL WHERE id = $1",
-	                             ctx->host->book_prefix, m->env->ts_now)
+	                             ctx->host->book_prefix, ctx->host->dialect->now)
 	                : dbc_printf(ctx,
 	                             "UPDATE %sbackups SET status = 'failed', verified_at = NULL,"
 	                             " detail = CAST($2 AS text) WHERE id = $1",
@@ -186,8 +186,8 @@ int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out)
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
-	const char *created = dbc_printf(ctx, env->ts_iso, "created_at");
-	const char *verified = dbc_printf(ctx, env->ts_iso, "verified_at");
+	const char *created = dbc_printf(ctx, ctx->host->dialect->time_iso, "created_at");
+	const char *verified = dbc_printf(ctx, ctx->host->dialect->time_iso, "verified_at");
 	char *sql = created && verified
 	                ? dbc_printf(ctx,
 	                             "SELECT id, kind, path, %s, bytes, fingerprint, %s, status"

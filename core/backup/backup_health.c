@@ -36,7 +36,7 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_env *env, dbc_health_fact *
 	    dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
 		return DBC_ERROR;
 	if (exists) {
-		char *hours = dbc_printf(ctx, env->ts_hours, "max(created_at)");
+		char *hours = dbc_printf(ctx, ctx->host->dialect->time_hours_since, "max(created_at)");
 		char *sql = hours ? dbc_printf(ctx,
 		                               "SELECT (SELECT count(*) FROM %sbackups),"
 		                               " (SELECT %s FROM %sbackups WHERE status = 'verified')",

@@ -50,8 +50,8 @@ static int read_entries(dbc_ctx *ctx, const dbc_backup_env *env, entries *out)
 		return DBC_ERROR;
 	if (!exists)
 		return DBC_OK;
-	char *iso = dbc_printf(ctx, env->ts_iso, "created_at");
-	char *hours = dbc_printf(ctx, env->ts_hours, "created_at");
+	char *iso = dbc_printf(ctx, ctx->host->dialect->time_iso, "created_at");
+	char *hours = dbc_printf(ctx, ctx->host->dialect->time_hours_since, "created_at");
 	char *sql = iso && hours
 	                ? dbc_printf(ctx,
 	                             "SELECT id, path, %s, status, %s, fingerprint FROM %sbackups"

@@ -126,7 +126,8 @@ typedef struct dbc_dialect {
 	/* The same for a partitioned table, whose partitions number their rows
 	 * alike: a format with two %s, each taking the alias (NULL: row_locator). */
 	const char *partition_row_locator;
-	/* Table and column names match without regard to ASCII case. */
+	/* Table and column names match without regard to ASCII case; false:
+	 * unquoted names fold to lower case and names then match exactly. */
 	bool names_fold_case;
 	/* A valid unique index, and a validated and enforced NOT NULL, bind
 	 * every stored row (validation scanned them, every write since was
@@ -173,6 +174,20 @@ typedef struct dbc_dialect {
 	 * stored summary answers. */
 	bool assert_probe;
 
+	/* ---- time: dbcare's own time columns (timestamptz on PostgreSQL,
+	 * ISO-8601 UTC text with milliseconds on SQLite) */
+	/* The value they store for "now": one moment for the whole call. */
+	const char *now;
+	/* printf formats, %s a time column (or an aggregate of one): */
+	const char *time_iso;         /* ISO-8601 UTC text with milliseconds */
+	const char *time_epoch;       /* seconds since 1970 (double precision) */
+	const char *time_hours_since; /* hours from then to now (double precision) */
+	const char *time_within_days; /* a condition: within the last $1 days */
+	/* "now" as a time column of the user's tables holds it (a soft-delete
+	 * column, an archive's archived_at; retention's last_run_at): SQLite's
+	 * CURRENT_TIMESTAMP form with milliseconds, which such columns hold. */
+	const char *column_now;
+
 	/* ---- health */
 	/* A check the engine refused to let the caller read ("permission
 	 * denied", 42501) is skipped with this hint; NULL: it is an error. */
@@ -204,6 +219,7 @@ typedef struct dbc_dialect {
 } dbc_dialect;
 
 struct dbc_schema;
+struct dbc_settings_source;
 
 /* One column constrained by a domain CHECK not validated yet
  * (dbc_host.domain_checks). */
@@ -364,6 +380,16 @@ typedef struct dbc_host {
 	 * (may be NULL). PostgreSQL: a WARNING; SQLite, which has no warnings a
 	 * statement returns: sqlite3_log with SQLITE_WARNING. NULL drops it. */
 	void (*warning)(dbc_ctx *ctx, const char *message, const char *hint);
+	/* The same as a notice, for what the caller may want to know (the
+	 * migration lint's findings): PostgreSQL, a NOTICE; SQLite, sqlite3_log
+	 * with SQLITE_NOTICE. NULL drops it. */
+	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
+
+	/* The settings keys of the parts above core/settings (health's), each
+	 * part's source (core/settings/settings.h), NULL-terminated: the glue
+	 * assembles the parts, so settings never calls up into one. NULL: the
+	 * general keys only. */
+	const struct dbc_settings_source *const *settings_sources;
 
 	/* What the core entries of the API table need of the engine beyond this
 	 * host (core/api/api.h, dbc_api_engine). */

@@ -105,6 +105,10 @@ typedef struct dbc_health_check_def {
 extern const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT];
 extern const int dbc_health_checks_count; /* DBC_HC_COUNT */
 const dbc_health_check_def *dbc_health_find_check(const char *name);
+/* The health keys (health_catalog.c): four per check (health.<check>.enabled,
+ * penalty, warn, critical; a key applies where its check runs) and the few
+ * others; the glue lists it in dbc_host.settings_sources. */
+extern const dbc_settings_source dbc_health_settings;
 
 /* A column a sequence's widening takes along (sequence_exhaustion): another
  * column the sequence feeds, or one whose foreign key references a widened
@@ -239,17 +243,6 @@ struct dbc_health_engine {
 	const dbc_health_gather_fn *gatherers;
 	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
 	int (*metrics)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m);
-	/* The snapshot table's time column is the one thing the engines store
-	 * differently (timestamptz vs ISO-8601 text); these SQL expressions say
-	 * how, and health_growth.c writes and reads snapshots once for both:
-	 * ts_now      the value stored for "now";
-	 * ts_iso      taken_at as ISO-8601 UTC text with milliseconds;
-	 * ts_epoch    taken_at as seconds since 1970 (double);
-	 * ts_since    a condition: taken_at within the last $1 days. */
-	const char *ts_now;
-	const char *ts_iso;
-	const char *ts_epoch;
-	const char *ts_since;
 	/* What the engine does its own way for retention (core/retain): the
 	 * "retention" check reads the policies through it. */
 	const struct dbc_retain_engine *retain;

@@ -388,7 +388,7 @@ static const dbc_setting_def health_extra[] = {
 
 /* The four settings of check c: enabled, penalty, warn, critical (in that
  * order), with their descriptions when describe (the catalogue) and without
- * (dbc_health_setting_def: validating one stored value costs no printf of
+ * (key_def: validating one stored value costs no printf of
  * the other keys' texts). */
 static int check_defs(dbc_ctx *ctx, const dbc_health_check_def *c, bool describe,
                       dbc_setting_def d[4])
@@ -429,7 +429,7 @@ static int check_defs(dbc_ctx *ctx, const dbc_health_check_def *c, bool describe
 	return DBC_OK;
 }
 
-int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out)
+static int list_keys(dbc_ctx *ctx, dbc_setting_list *out)
 {
 	for (size_t i = 0; i < sizeof(health_extra) / sizeof(health_extra[0]); i++)
 		if (dbc_settings_add(ctx, out, &health_extra[i]) != DBC_OK)
@@ -462,14 +462,14 @@ static const dbc_health_check_def *check_of_key(const char *key, const char **wh
 	return NULL;
 }
 
-unsigned dbc_health_setting_engines(const char *key)
+static unsigned key_engines(const char *key)
 {
 	const char *what;
 	const dbc_health_check_def *c = check_of_key(key, &what);
 	return c ? c->engines : 0;
 }
 
-int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
+static int key_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found)
 {
 	static const char *const what[4] = {"enabled", "penalty", "warn", "critical"};
 	*found = false;
@@ -496,3 +496,9 @@ int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, 
 	}
 	return DBC_OK;
 }
+
+const dbc_settings_source dbc_health_settings = {
+	.list = list_keys,
+	.def_of = key_def,
+	.engines = key_engines,
+};

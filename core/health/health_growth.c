@@ -47,10 +47,11 @@ static dbc_value opt_int(int64_t v)
 	return v >= 0 ? dbc_int(v) : dbc_null();
 }
 
-static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_health_report *r,
-                          char **taken_at)
+static int store_snapshot(dbc_ctx *ctx, const dbc_health_report *r, char **taken_at)
 {
+	const dbc_dialect *d = ctx->host->dialect;
 	const dbc_health_metrics *m = &r->metrics;
+	char *iso = dbc_printf(ctx, d->time_iso, "taken_at");
 	dbc_value p[8] = {dbc_text("quick"),         dbc_int(r->score),
 	                  dbc_text(r->status),       opt_int(m->size_bytes),
 	                  opt_int(m->tables),        opt_int(m->indexes),
@@ -61,8 +62,8 @@ static int store_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, const dbc_
 	                       "tables, indexes, schema_fingerprint, migration_version) VALUES (%s, $1, "
 	                       "CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS bigint), "
 	                       "CAST($6 AS bigint), $7, $8) RETURNING %s",
-	                       ctx->host->book_prefix, eng->ts_now, eng->ts_iso);
-	return sql ? dbc_query_text(ctx, sql, 8, p, taken_at, NULL) : DBC_ERROR;
+	                       ctx->host->book_prefix, d->now, iso);
+	return sql && iso ? dbc_query_text(ctx, sql, 8, p, taken_at, NULL) : DBC_ERROR;
 }
 
 static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -73,14 +74,18 @@ static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                              c[1].type == DBC_FLOAT ? c[1].f : (double)c[1].i);
 }
 
-static int load_samples(dbc_ctx *ctx, const dbc_health_engine *eng, double days,
-                        dbc_health_samples *out)
+static int load_samples(dbc_ctx *ctx, double days, dbc_health_samples *out)
 {
+	const dbc_dialect *d = ctx->host->dialect;
 	dbc_value p = dbc_float(days);
+	char *epoch = dbc_printf(ctx, d->time_epoch, "taken_at");
+	char *since = dbc_printf(ctx, d->time_within_days, "taken_at");
+	if (!epoch || !since)
+		return DBC_ERROR;
 	char *sql = dbc_printf(ctx,
 	                       "SELECT %s, CAST(size_bytes AS double precision) FROM %shealth_snapshots "
 	                       "WHERE %s ORDER BY taken_at, id",
-	                       eng->ts_epoch, ctx->host->book_prefix, eng->ts_since);
+	                       epoch, ctx->host->book_prefix, since);
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
 }
 
@@ -90,7 +95,7 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, char **json_
 	char *taken_at = NULL;
 	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
 	    ctx->host->book_ensure(ctx) != DBC_OK ||
-	    store_snapshot(ctx, eng, &r, &taken_at) != DBC_OK)
+	    store_snapshot(ctx, &r, &taken_at) != DBC_OK)
 		return DBC_ERROR;
 	const dbc_health_metrics *m = &r.metrics;
 	json_t *o = json_object();
@@ -142,6 +147,7 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 
 int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, char **json_out)
 {
+	(void)eng; /* the snapshots' times come through the dialect */
 	dbc_health_samples s = {0};
 	if (!(days > 0) || days > 36500) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid value for argument \"days\": %g", days);
@@ -151,7 +157,7 @@ int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, c
 	bool exists = false;
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
-	if (exists && load_samples(ctx, eng, days, &s) != DBC_OK)
+	if (exists && load_samples(ctx, days, &s) != DBC_OK)
 		return DBC_ERROR;
 	return dbc_health_growth_json(ctx, days, &s, json_out);
 }

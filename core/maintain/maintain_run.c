@@ -119,7 +119,7 @@ static int take_run(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 /* The history row of one step: its run and mode, then the step's result
  * row (object, action, statement, safety, status, duration_ms) as it was
  * returned, so the history says exactly what the call said. */
-static int record(dbc_ctx *ctx, const dbc_health_engine *eng, int64_t run, dbc_health_mode mode,
+static int record(dbc_ctx *ctx, int64_t run, dbc_health_mode mode,
                   const dbc_value row[DBC_MAINTAIN_RUN_NCOLS])
 {
 	_Static_assert(DBC_MAINTAIN_RUN_NCOLS == 6, "the INSERT below lists the result row's columns");
@@ -127,7 +127,7 @@ static int record(dbc_ctx *ctx, const dbc_health_engine *eng, int64_t run, dbc_h
 	                       "INSERT INTO %smaintain_history (run, run_at, mode, object, action, "
 	                       "statement, safety, status, duration_ms) "
 	                       "VALUES ($1, %s, $2, $3, $4, $5, $6, $7, CAST($8 AS double precision))",
-	                       ctx->host->book_prefix, eng->ts_now);
+	                       ctx->host->book_prefix, ctx->host->dialect->now);
 	dbc_value params[2 + DBC_MAINTAIN_RUN_NCOLS] = {dbc_int(run),
 	                                                dbc_text(dbc_health_mode_name(mode))};
 	memcpy(params + 2, row, sizeof(dbc_value) * DBC_MAINTAIN_RUN_NCOLS);
@@ -135,7 +135,7 @@ static int record(dbc_ctx *ctx, const dbc_health_engine *eng, int64_t run, dbc_h
 	           : DBC_ERROR;
 }
 
-static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int run_steps(dbc_ctx *ctx, dbc_health_mode mode,
                      const dbc_maintain_plan *plan, const dbc_strlist *include, dbc_rows *out)
 {
 	int64_t run = 0;
@@ -173,7 +173,7 @@ static int run_steps(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode
 		    dbc_text(status),
 		    timed ? dbc_float(ms) : dbc_null(),
 		};
-		if (dbc_rows_add(out, row) != DBC_OK || record(ctx, eng, run, mode, row) != DBC_OK)
+		if (dbc_rows_add(out, row) != DBC_OK || record(ctx, run, mode, row) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -193,7 +193,7 @@ int dbc_maintain_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	if (run_steps(ctx, eng, mode, &plan, &inc, out) != DBC_OK) {
+	if (run_steps(ctx, mode, &plan, &inc, out) != DBC_OK) {
 		ctx->host->rollback(ctx, level);
 		return DBC_ERROR;
 	}
@@ -210,6 +210,7 @@ static int take_history(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_rows *out)
 {
+	(void)eng; /* the history's times come through the dialect */
 	bool exists = true;
 	dbc_rows_init(out, ctx, DBC_MAINTAIN_HISTORY_NCOLS);
 	/* a file no run has written to yet has no history table: no rows */
@@ -218,10 +219,11 @@ int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_rows *o
 		exists = false;
 	if (!exists)
 		return DBC_OK;
-	char *sql = dbc_printf(ctx,
-	                       "SELECT run, %s, mode, object, action, statement, safety, status, "
-	                       "duration_ms FROM (SELECT h.*, h.run_at AS taken_at "
-	                       "FROM %smaintain_history h) h ORDER BY id",
-	                       eng->ts_iso, ctx->host->book_prefix);
+	char *run_at = dbc_printf(ctx, ctx->host->dialect->time_iso, "run_at");
+	char *sql = run_at ? dbc_printf(ctx,
+	                                "SELECT run, %s, mode, object, action, statement, safety, "
+	                                "status, duration_ms FROM %smaintain_history ORDER BY id",
+	                                run_at, ctx->host->book_prefix)
+	                   : NULL;
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_history, out) : DBC_ERROR;
 }

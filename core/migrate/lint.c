@@ -189,7 +189,7 @@ static bool rule_applies(const lint_run *r, const dbc_lint_rule *rule, const dbc
 		return false;
 	if (rule->rows && rows == 0)
 		return false;
-	return dbc_lint_has_fact(r->eng, rule->fact);
+	return dbc_lint_has_fact(r->ctx, r->eng, rule->fact);
 }
 
 /* Renames the engine re-parses views and triggers for: whether one of them
@@ -306,11 +306,11 @@ static int lint_one(lint_run *r, dbc_mig *mig)
  * whatever the table: when none could for any statement of the plan, the
  * lint reads no catalog at all (an apply of CREATE statements costs
  * nothing more). */
-static bool may_report(const dbc_lint_engine *eng, dbc_lint_op op)
+static bool may_report(const dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_op op)
 {
 	for (int i = 0; i < dbc_lint_nrules; i++) {
 		const dbc_lint_rule *rule = &dbc_lint_rules[i];
-		if ((rule->op == op || rule->op == DBC_LOP_COUNT) && dbc_lint_has_fact(eng, rule->fact))
+		if ((rule->op == op || rule->op == DBC_LOP_COUNT) && dbc_lint_has_fact(ctx, eng, rule->fact))
 			return true;
 	}
 	return false;
@@ -334,7 +334,7 @@ static int plan_may_report(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row
 				return DBC_ERROR;
 			for (int k = 0; k < acts.n && !*may; k++)
 				*may = acts.items[k].op != DBC_LOP_SET_LOCK_TIMEOUT &&
-				       may_report(eng, acts.items[k].op);
+				       may_report(ctx, eng, acts.items[k].op);
 		}
 	}
 	return DBC_OK;
@@ -444,7 +444,7 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, 
 		return DBC_OK;
 	bool enforce = strcmp(mode, "enforce") == 0;
 	/* notices need an engine that shows them; enforcing needs the findings */
-	if (!enforce && !eng->notice)
+	if (!enforce && !ctx->host->notice)
 		return DBC_OK;
 	if (dbc_lint_plan(ctx, eng, plan, n, &f) != DBC_OK)
 		return DBC_ERROR;
@@ -461,8 +461,8 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, 
 			               x->suggestion, x->rule->id);
 			return DBC_ERROR;
 		}
-		if (eng->notice)
-			eng->notice(ctx,
+		if (ctx->host->notice)
+			ctx->host->notice(ctx,
 			            dbc_printf(ctx, "lint %s %s in migration %s, line %d: %s",
 			                       dbc_lint_severity_name(x->rule->severity), x->rule->id,
 			                       label(x->mig), x->line, x->message),

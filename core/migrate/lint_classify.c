@@ -49,7 +49,7 @@ static bool is_name(cursor *c)
 static char *name_of(cursor *c)
 {
 	char *s = dbc_lex_ident(c->ctx, c->tok);
-	if (s && c->tok.kind == TK_WORD && c->eng->fold_lower)
+	if (s && c->tok.kind == TK_WORD && !c->ctx->host->dialect->names_fold_case)
 		for (char *q = s; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
 	return s;

@@ -73,14 +73,14 @@ static bool same_name(const dbc_lint_model *m, const char *a, const char *b)
 {
 	if (!a || !b)
 		return a == b;
-	return m->eng->fold_lower ? strcmp(a, b) == 0 : strcasecmp(a, b) == 0;
+	return !m->ctx->host->dialect->names_fold_case ? strcmp(a, b) == 0 : strcasecmp(a, b) == 0;
 }
 
 static size_t hash_name(const dbc_lint_model *m, const char *s)
 {
 	size_t h = 5381;
 	for (; s && *s; s++)
-		h = h * 33 + (unsigned char)(m->eng->fold_lower ? *s : tolower((unsigned char)*s));
+		h = h * 33 + (unsigned char)(!m->ctx->host->dialect->names_fold_case ? *s : tolower((unsigned char)*s));
 	return h;
 }
 
@@ -186,7 +186,7 @@ static bool mentions(const dbc_lint_model *m, const char *text, const char *name
 		if (t.kind == TK_END)
 			return false;
 		if (t.kind == TK_WORD && t.len == n &&
-		    (m->eng->fold_lower ? strncasecmp(t.start, name, n) == 0 && !strpbrk(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+		    (!m->ctx->host->dialect->names_fold_case ? strncasecmp(t.start, name, n) == 0 && !strpbrk(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 		                        : strncasecmp(t.start, name, n) == 0))
 			return true;
 		if (t.kind == TK_QIDENT && t.len == n + 2 && strncmp(t.start + 1, name, n) == 0)
@@ -307,7 +307,7 @@ static int volatile_default(dbc_lint_model *m, const dbc_lint_action *a, bool *o
 			char *fn = dbc_lex_ident(m->ctx, prev);
 			if (!fn)
 				return DBC_ERROR;
-			if (prev.kind == TK_WORD && m->eng->fold_lower)
+			if (prev.kind == TK_WORD && !m->ctx->host->dialect->names_fold_case)
 				for (char *q = fn; *q; q++)
 					*q = (char)tolower((unsigned char)*q);
 			if (m->eng->volatile_function(m->ctx, fn, out) != DBC_OK)

@@ -396,7 +396,7 @@ int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targe
 	/* the lint reads the scripts; without it the plan needs none */
 	if (dbc_setting_get(ctx, "migrate.lint", &mode) != DBC_OK)
 		return DBC_ERROR;
-	bool lint = mode && strcmp(mode, "off") != 0 && env && env->lint && env->lint->notice;
+	bool lint = mode && strcmp(mode, "off") != 0 && env && env->lint && ctx->host->notice;
 	if (plan_apply(ctx, lint ? DBC_LOAD_UP_DUE : DBC_LOAD_META, target, &set, &st, &plan, &n) !=
 	        DBC_OK ||
 	    (lint && dbc_lint_gate(ctx, env, plan, n, false) != DBC_OK))

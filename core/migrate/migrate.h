@@ -47,13 +47,11 @@ typedef struct dbc_lint_engine {
 	const char *const *locks;
 	/* the lock the lock_timeout rule is about; NULL: no such rule */
 	const char *exclusive_lock;
-	bool concurrent_index;   /* CREATE / DROP INDEX CONCURRENTLY exist */
 	bool not_valid;          /* constraints can be added NOT VALID and validated later */
 	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */
 	bool alter_limited;
-	bool fold_lower;            /* unquoted names fold to lower case (else compare ignoring case) */
 	const char *default_schema; /* where unqualified names live when no other holds them */
 	/* *rows: about how many rows table holds, -1 when unknown */
 	int (*rows)(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows);
@@ -79,8 +77,6 @@ typedef struct dbc_lint_engine {
 	const char *rebuild_check;
 	/* whether foreign keys are enforced on this connection */
 	int (*foreign_keys_on)(dbc_ctx *ctx, bool *on);
-	/* shows "dbcare: " + message as a notice (NULL drops it) */
-	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
 	/* RENAME TO (column NULL) or RENAME COLUMN column of table to new_name
 	 * against the live views and triggers: *fails with *problem the
 	 * engine's error when the rename would fail, else *stale with *problem

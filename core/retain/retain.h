@@ -39,16 +39,10 @@ typedef struct dbc_retain_engine {
 	char *(*cutoff_sql)(dbc_ctx *ctx, const dbc_interval *iv, const char *sample);
 	/* The type a cutoff parameter is cast to (param_as). */
 	const char *cutoff_type;
-	/* SQL of the current time, as archived_at stores it. */
-	const char *now_sql;
 	/* Parameter n ($n) of a statement compared with a column of declared
 	 * type: where a parameter has a type of its own (PostgreSQL binds text),
 	 * a cast to the column's type. */
 	char *(*param_as)(dbc_ctx *ctx, int n, const char *type);
-	/* Written after CREATE UNIQUE INDEX / DROP INDEX in the statements that
-	 * make a unique key partial: "CONCURRENTLY " where the engine builds an
-	 * index without blocking writes, else "". */
-	const char *index_concurrently;
 	/* A UNIQUE constraint can be dropped on its own (ALTER TABLE ... DROP
 	 * CONSTRAINT); false: only by rebuilding the table. */
 	bool drops_constraints;
@@ -261,6 +255,10 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retai
 int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
                           const char *argname, const dbc_table **out);
 /* The column of t named name (case folded where the engine folds names). */
+/* "CONCURRENTLY " where the engine builds and drops an index without
+ * blocking writes (the dialect's concurrently), else "": written after
+ * CREATE [UNIQUE] INDEX / DROP INDEX. */
+const char *dbc_retain_concurrently(dbc_ctx *ctx);
 const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
                                          const char *name);
 /* Whether a declared type holds a point in time. */

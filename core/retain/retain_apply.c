@@ -122,7 +122,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 		                     "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
 		                     "RETURNING 1) SELECT count(*), (SELECT count(*) FROM ins), %s "
 		                     "FROM moved",
-		                     eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, eng->now_sql,
+		                     eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, ctx->host->dialect->column_now,
 		                     newest)
 		        : dbc_printf(ctx,
 		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
@@ -142,7 +142,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 	if (archive) {
 		char *ins = dbc_printf(ctx,
 		                       "INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM %s WHERE %s",
-		                       pc->qtarget, cols, cols, eng->now_sql, pc->qt, rows);
+		                       pc->qtarget, cols, cols, ctx->host->dialect->column_now, pc->qt, rows);
 		if (!ins || h->query(ctx, ins, 1, &cut, NULL, NULL) != DBC_OK ||
 		    changes(ctx, &inserted) != DBC_OK)
 			return DBC_ERROR;
@@ -193,7 +193,7 @@ static int start_run(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_polic
 	if (eng->policy_lock && eng->policy_lock(ctx, p->name) != DBC_OK)
 		return DBC_ERROR;
 	char *sql = dbc_printf(ctx, "UPDATE %s" BOOK " SET last_run_at = %s WHERE name = $1",
-	                       ctx->host->book_prefix, eng->now_sql);
+	                       ctx->host->book_prefix, ctx->host->dialect->column_now);
 	dbc_value v = dbc_text(p->name);
 	return sql ? ctx->host->query(ctx, sql, 1, &v, NULL, NULL) : DBC_ERROR;
 }

@@ -97,3 +97,9 @@ int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char
 	dbc_error_hint(ctx, "Run it as that role (SET ROLE), or have a superuser own that code.");
 	return DBC_ERROR;
 }
+
+const char *dbc_retain_concurrently(dbc_ctx *ctx)
+{
+	const char *c = ctx->host->dialect->concurrently;
+	return c ? dbc_printf(ctx, "%s ", c) : "";
+}

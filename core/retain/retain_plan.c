@@ -203,7 +203,7 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
 		                                     p->column)));
 		dbc_json_set(item, "fix",
 		             dbc_json_str(dbc_printf(
-		                 ctx, "CREATE INDEX %s%s ON %s (%s);", eng->index_concurrently,
+		                 ctx, "CREATE INDEX %s%s ON %s (%s);", dbc_retain_concurrently(ctx),
 		                 ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s_%s_age", pc.t->name,
 		                                                        p->column)),
 		                 pc.qt, pc.qc)));

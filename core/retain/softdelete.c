@@ -124,11 +124,11 @@ static int add_blocker(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_tab
 	if (!qt || !keys || !live_name)
 		return DBC_ERROR;
 	char *create = dbc_printf(ctx, "CREATE UNIQUE INDEX %s%s ON %s (%s) WHERE %s IS NULL;",
-	                          eng->index_concurrently, h->quote_ident(ctx, live_name), qt, keys,
+	                          dbc_retain_concurrently(ctx), h->quote_ident(ctx, live_name), qt, keys,
 	                          h->quote_ident(ctx, column));
 	char *drop;
 	if (!ix->constraint)
-		drop = dbc_printf(ctx, "DROP INDEX %s%s;", eng->index_concurrently,
+		drop = dbc_printf(ctx, "DROP INDEX %s%s;", dbc_retain_concurrently(ctx),
 		                  dbc_quoted_name(ctx, ix->schema, ix->name));
 	else if (eng->drops_constraints)
 		drop = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s;", qt,

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-extern const dbc_settings_provider dbc_settings_providers[];
-
 int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def)
 {
 	if (dbc_grow(ctx, &l->defs, l->n, &l->cap, sizeof(*l->defs), 32) != DBC_OK)
@@ -29,8 +27,11 @@ static int cmp_def(const void *a, const void *b)
 int dbc_settings_catalog(dbc_ctx *ctx, dbc_setting_list *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (int i = 0; dbc_settings_providers[i]; i++)
-		if (dbc_settings_providers[i](ctx, out) != DBC_OK)
+	if (dbc_settings_general(ctx, out) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_settings_source *const *src = ctx->host->settings_sources;
+	for (int i = 0; src && src[i]; i++)
+		if (src[i]->list(ctx, out) != DBC_OK)
 			return DBC_ERROR;
 	qsort(out->defs, (size_t)out->n, sizeof(*out->defs), cmp_def);
 	return DBC_OK;

@@ -35,8 +35,16 @@ typedef struct dbc_setting_list {
 /* Appends a copy of def (strings are borrowed: static or arena). */
 int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def);
 
-/* A feature's contribution to the catalogue. */
-typedef int (*dbc_settings_provider)(dbc_ctx *ctx, dbc_setting_list *out);
+/* The keys of a part above settings (dbc_host.settings_sources): every
+ * key, with descriptions (list, which appends to out); one key's
+ * definition alone, description NULL (def_of; *found false for a key not
+ * the part's); the engines a key applies to, as DBC_ENGINE_* bits (0: not
+ * the part's key, or one the general rules decide). */
+typedef struct dbc_settings_source {
+	int (*list)(dbc_ctx *ctx, dbc_setting_list *out);
+	int (*def_of)(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
+	unsigned (*engines)(const char *key);
+} dbc_settings_source;
 
 /* The whole catalogue, sorted by key. */
 int dbc_settings_catalog(dbc_ctx *ctx, dbc_setting_list *out);
@@ -105,14 +113,8 @@ bool dbc_setting_applies(dbc_ctx *ctx, const char *key);
  * the keys that apply to the current engine only. */
 int dbc_settings_rows(dbc_ctx *ctx, dbc_rows *out);
 
-/* Providers, listed in settings_catalog.c. Settings depends on no other
- * part: a feature's provider lives with the feature and is declared here. */
+/* The general keys (settings_catalog.c): those of the parts below health,
+ * and health.ignore. */
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out);
-/* The health keys (health_catalog.c): every key; one key's definition alone,
- * for dbc_setting_def_of; the engines the check a health.<check>.<what> key
- * belongs to applies to (0: no such check). */
-int dbc_settings_health(dbc_ctx *ctx, dbc_setting_list *out);
-int dbc_health_setting_def(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool *found);
-unsigned dbc_health_setting_engines(const char *key);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * settings_catalog.c — the list of features that contribute settings keys,
- * and the general keys themselves. A feature adds its provider here.
+ * settings_catalog.c — the general keys, and the catalogue they make with the
+ * keys of the parts above settings, which the host lists
+ * (dbc_host.settings_sources): settings depends on no part above it.
  */
 #include "settings/settings.h"
 
@@ -84,7 +85,12 @@ int dbc_setting_def_of(dbc_ctx *ctx, const char *key, dbc_setting_def *out, bool
 			return DBC_OK;
 		}
 	}
-	return dbc_health_setting_def(ctx, key, out, found);
+	*found = false;
+	const dbc_settings_source *const *src = ctx->host->settings_sources;
+	for (int i = 0; src && src[i] && !*found; i++)
+		if (src[i]->def_of(ctx, key, out, found) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
 }
 
 /* Keys that apply to one engine only (the other ignores them); every other
@@ -114,12 +120,11 @@ bool dbc_setting_applies(dbc_ctx *ctx, const char *key)
 	for (size_t i = 0; i < sizeof(one_engine) / sizeof(one_engine[0]); i++)
 		if (strcmp(one_engine[i].key, key) == 0)
 			return (one_engine[i].engines & here) != 0;
-	unsigned engines = dbc_health_setting_engines(key);
-	return !engines || (engines & here) != 0;
+	const dbc_settings_source *const *src = ctx->host->settings_sources;
+	for (int i = 0; src && src[i]; i++) {
+		unsigned engines = src[i]->engines(key);
+		if (engines)
+			return (engines & here) != 0;
+	}
+	return true;
 }
-
-const dbc_settings_provider dbc_settings_providers[] = {
-	dbc_settings_general,
-	dbc_settings_health,
-	NULL,
-};

@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # The parts of core/ (one folder each) depend on each other in one
-# direction: the graph of "part A includes a header of part B" has no
-# cycle, so each part can be read, tested and changed after the parts it
-# builds on. A static check of the sources, run with the unit tests.
+# direction, so each part can be read, tested and changed after the parts it
+# builds on. Two checks, run with the unit tests:
+#   1. includes: the graph of "part A includes a header of part B" has no
+#      cycle (a static check of the sources);
+#   2. symbols: the graph of "object A uses a symbol object B defines", read
+#      with nm from the built objects of each module (the SQLite module's
+#      build/sqlite/{core,sqlite}/, and the PostgreSQL module's core/ and pg/
+#      objects when PGXS built them), has
+#        - no cycle between parts (each folder of core/ a part, each glue
+#          one part): a part reaching up by a declaration of its own, which
+#          the include check cannot see, fails here;
+#        - no cycle between files, except inside the groups listed below,
+#          each with its reason;
+#        - none at all between the files listed in APART (the layers inside
+#          a part that must stay so).
+# Usage: core_layering.sh [ROOT] (default: this tree).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+root=${1:-"$(dirname "$0")/../.."}
+cd "$root"
 fail() { echo "FAIL: $*"; exit 1; }
 
 edges=$(for f in core/*/*.c core/*/*.h; do
@@ -17,4 +31,181 @@ done | sort -u)
 # tsort names the parts of every loop on stderr
 loops=$(tsort <<<"$edges" 2>&1 >/dev/null || true)
 [ -z "$loops" ] || fail "the parts of core/ include each other: $(tr '\n' ' ' <<<"$loops") (edges: $(tr '\n' ',' <<<"$edges"))"
-echo "ok: core/ parts in one order: $(tsort <<<"$edges" | tr '\n' ' ')"
+echo "ok: core/ parts include in one order: $(tsort <<<"$edges" | tr '\n' ' ')"
+
+command -v nm >/dev/null || fail "nm (binutils) is needed to read the objects' symbols"
+exec python3 - <<'PY'
+import collections, fnmatch, glob, os, subprocess, sys
+
+# Groups of files that may call each other in a cycle: an SCC of the file
+# graph passes when every file of it matches one group's patterns.
+TOLERATED = [
+    (["core/jsonschema/js_*"],
+     "the validator compiles a $ref's target on first use, and compiling "
+     "validates a schema against its metaschema: recursion of one job"),
+    (["core/maintain/maintain_*"],
+     "the plan builds each finding's repair (tables, indexes), which asks "
+     "the plan for the steps it already holds"),
+    (["core/audit/audit_recording*", "core/audit/audit_tables*"],
+     "listing the audited tables reports whether each still records, and "
+     "that test reads the table's row of the list"),
+    (["core/settings/settings.*", "core/settings/settings_catalog*"],
+     "the store validates against the catalogue, the catalogue is built "
+     "with the store's list helper"),
+    (["core/health/health_catalog*", "core/health/health_hooks*", "core/health/health_run*"],
+     "the catalogue's rows name the core gatherers, which report through "
+     "the run's helpers"),
+    (["sqlite/*"],
+     "the SQLite glue registers its functions from one table (api.c, "
+     "entry.c) and its wrappers reach the connection state kept there"),
+    (["pg/*"],
+     "pg/host.c is both the host handed to the core (naming the catalog "
+     "reader, the check scope, ...) and the memory and call helpers those use"),
+]
+# Files that never share a cycle, tolerated group or not: any two files
+# matching one entry's patterns must depend one way (their order is the
+# layering the entry names).
+APART = [
+    (["core/check/check_rows.o", "core/check/check_run.o"],
+     "the checks (check_run.c) fill findings; the rows for SQL (check_rows.c) read them"),
+    (["pg/catalog.o", "pg/catalog_*.o"],
+     "the catalog reader (catalog.c) over its readers in C, over their keys and locks"),
+    (["pg/health.o", "pg/fn_*.o", "pg/health_readable.o"],
+     "the wrappers (fn_*.c) and the health gatherers over what both ask (health_readable.c)"),
+]
+# Symbols that are not the object's: the PostgreSQL build renames jansson's
+# json_object to this (Makefile), and pg/jansson_shim.c only forwards it.
+FOREIGN = {"dbc_pg_json_object"}
+
+
+def rel(path):
+    return path[len("build/sqlite/"):] if path.startswith("build/sqlite/") else path
+
+
+def part(f):
+    bits = f.split("/")
+    return bits[1] if bits[0] == "core" else bits[0] + " glue"
+
+
+def graph(objs):
+    """file -> {file it uses a symbol of: that symbol}; one nm for all objects."""
+    defs, uses = {}, collections.defaultdict(set)
+    out = subprocess.run(["nm", "-A"] + objs, capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        obj, _, sym = line.partition(":")
+        f = sym.split()
+        if len(f) == 3 and f[1] in "TDBRCGSV":
+            defs.setdefault(f[2], rel(obj))
+        elif len(f) == 2 and f[0] == "U":
+            uses[rel(obj)].add(f[1])
+    edges = collections.defaultdict(dict)
+    for o, syms in uses.items():
+        for s in sorted(syms):
+            d = defs.get(s)
+            if d and d != o and s not in FOREIGN:
+                edges[o].setdefault(d, s)
+    return edges
+
+
+def sccs(nodes, edges):
+    """Strongly connected components of more than one node (Tarjan, iterative)."""
+    index, low, stack, on, out, n = {}, {}, [], set(), [], 0
+    for root in sorted(nodes):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges.get(root, {}))))]
+        index[root] = low[root] = n; n += 1; stack.append(root); on.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = n; n += 1; stack.append(w); on.add(w)
+                    work.append((w, iter(sorted(edges.get(w, {})))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop(); on.discard(w); comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    out.append(sorted(comp))
+    return out
+
+
+def path_in(comp, edges):
+    """The shortest cycle through comp's first file, with each step's symbol."""
+    members, start = set(comp), comp[0]
+    parent, queue = {start: None}, [start]
+    for v in queue:
+        for w in sorted(edges[v]):
+            if w == start:
+                return _show(_trail(parent, v, start), edges)
+            if w in members and w not in parent:
+                parent[w] = v
+                queue.append(w)
+    return " ".join(comp)
+
+
+def _trail(parent, last, start):
+    t = [last]
+    while t[-1] != start:
+        t.append(parent[t[-1]])
+    return t[::-1] + [start]
+
+
+def _show(trail, edges):
+    return " -> ".join(f"{a} ({edges[a][b]})" for a, b in zip(trail, trail[1:])) + f" -> {trail[-1]}"
+
+
+def tolerated(comp):
+    return any(all(any(fnmatch.fnmatch(f, p) for p in pats) for f in comp) for pats, _ in TOLERATED)
+
+
+builds = [("SQLite", sorted(glob.glob("build/sqlite/core/*/*.o") + glob.glob("build/sqlite/sqlite/*.o")))]
+pg = sorted(glob.glob("core/*/*.o") + glob.glob("pg/*.o"))
+if glob.glob("pg/*.o"):
+    builds.append(("PostgreSQL", pg))
+else:
+    print("note: no PostgreSQL objects (pg/*.o): its module's symbols not checked")
+if not builds[0][1]:
+    print("FAIL: no objects in build/sqlite (run make)")
+    sys.exit(1)
+
+problems = []
+for name, objs in builds:
+    edges = graph(objs)
+    files = {rel(o) for o in objs}
+    pedges = collections.defaultdict(dict)
+    for a, ds in edges.items():
+        for b, s in ds.items():
+            if part(a) != part(b):
+                pedges[part(a)].setdefault(part(b), f"{a} uses {s} of {b}")
+    for comp in sccs({part(f) for f in files}, pedges):
+        steps = [f"{a} -> {b}: {pedges[a][b]}" for a in comp for b in comp if b in pedges.get(a, {})]
+        problems.append(f"{name}: parts call each other: {' '.join(comp)} ({'; '.join(steps)})")
+    left = 0
+    for comp in sccs(files, edges):
+        for pats, why in APART:
+            hit = [f for f in comp if any(fnmatch.fnmatch(f, p) for p in pats)]
+            if len(hit) > 1:
+                problems.append(f"{name}: {' and '.join(hit)} call each other (in one cycle); "
+                                f"they must depend one way: {why}")
+        if tolerated(comp):
+            left += 1
+        else:
+            problems.append(f"{name}: files call each other: {' '.join(comp)}; for one: "
+                            f"{path_in(comp, edges)}")
+    print(f"ok: {name}: {len(files)} objects read; file cycles inside tolerated groups: {left}")
+for p in problems:
+    print("FAIL:", p)
+if problems:
+    sys.exit(1)
+print("ok: no cycle between parts, none between files outside the tolerated groups")
+PY

@@ -10,6 +10,7 @@
 #define DBC_UNIT_H
 
 #include "base/dbc.h"
+#include "health/health.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,8 @@ static inline int unit_no_query(dbc_ctx *ctx, const char *sql, int n, const dbc_
 static inline int unit_book_ensure(dbc_ctx *ctx) { (void)ctx; return DBC_OK; }
 static inline int unit_book_exists(dbc_ctx *ctx, bool *e) { (void)ctx; *e = false; return DBC_OK; }
 
+static const dbc_settings_source *const unit_settings_sources[] = {&dbc_health_settings, NULL};
+
 static const dbc_host unit_host = {
 	.dialect = &sqldbc_dialect,
 	.exec = unit_no_exec,
@@ -88,6 +91,7 @@ static const dbc_host unit_host = {
 	.book_prefix = "dbcare_",
 	.book_ensure = unit_book_ensure,
 	.book_exists = unit_book_exists,
+	.settings_sources = unit_settings_sources,
 	.alloc = unit_alloc,
 	.free = unit_free,
 };

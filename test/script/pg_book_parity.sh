@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The bookkeeping tables are written twice: PostgreSQL's in pg/sql/*.sql,
+# SQLite's as C strings in sqlite/bookkeeping.c. This makes both (a fresh
+# CREATE EXTENSION; a SQLite file after every part's first writing call) and
+# compares them table by table, column by column: the column's type by the
+# SQLite affinity it stands for, its nullability, and the keys (primary key,
+# unique constraints and whole-table unique indexes). Every difference must
+# be one of the intended ones listed below, each with its reason; a listed
+# difference that no longer exists fails too, so the list stays true.
+set -eu
+db=book_parity
+. "$(dirname "$0")/lib/pg.sh"
+module="$PWD/build/sqlite/dbcare.so"
+[ -f "$module" ] || fail "no SQLite module at build/sqlite/dbcare.so (make)"
+fresh_db
+
+# ---- PostgreSQL: table|column|class|notnull and table|key|columns.
+# A type's class is the SQLite affinity a column of the same values takes
+# there. Rules every table follows (so not listed per column below):
+#   boolean                     -> integer (SQLite has no boolean: 0 or 1)
+#   timestamptz, timestamp      -> text    (ISO-8601 text, as the core writes it)
+#   json, jsonb                 -> text    (JSON text)
+#   double precision, real      -> real
+#   integer types               -> integer
+#   text, varchar, char         -> text
+pg_columns=$(q <<'SQL'
+SELECT c.relname || '|' || a.attname || '|' ||
+       CASE WHEN t.typname IN ('int2', 'int4', 'int8', 'bool') THEN 'integer'
+            WHEN t.typname IN ('text', 'varchar', 'bpchar', 'name', 'timestamptz', 'timestamp',
+                               'json', 'jsonb') THEN 'text'
+            WHEN t.typname IN ('float4', 'float8') THEN 'real'
+            WHEN t.typname = 'bytea' THEN 'blob'
+            ELSE 'pg:' || pg_catalog.format_type(a.atttypid, a.atttypmod) END || '|' ||
+       CASE WHEN a.attnotnull THEN 'not null' ELSE 'null' END
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+WHERE n.nspname = 'dbcare' AND c.relkind IN ('r', 'p')
+ORDER BY 1
+SQL
+)
+pg_keys=$(q <<'SQL'
+SELECT c.relname || '|' || CASE WHEN i.indisprimary THEN 'primary key' ELSE 'unique' END || '|' ||
+       (SELECT pg_catalog.string_agg(a.attname, ',' ORDER BY k.n)
+        FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, n)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'dbcare' AND c.relkind IN ('r', 'p') AND i.indisunique
+  AND i.indpred IS NULL AND i.indexprs IS NULL
+ORDER BY 1
+SQL
+)
+
+# ---- SQLite: every table made (the shared ones by a changing call, each
+# part's by its first writing call), read the same way; the dbcare_ prefix
+# becomes the schema.
+sq="$work/book.db"
+sqlite3 -batch -bail -cmd ".load $module" "$sq" > /dev/null <<SQL
+CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE videos (id INTEGER PRIMARY KEY, title TEXT);
+SELECT dbcare_set('health.fragmentation.warn', '31');
+SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete');
+SELECT dbaudit_enable('events');
+SELECT dbsoftdelete_enable('videos');
+SELECT dbbackup_create('$work/copy.db');
+SELECT count(*) FROM dbmaintain_run('quick');
+SQL
+tables=$(sqlite3 "$sq" "SELECT name FROM sqlite_schema WHERE type = 'table'
+                         AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name")
+# SQLite's affinity rules (datatype3.html, 3.1), in their order; a column
+# that is the table's INTEGER PRIMARY KEY is the rowid, never NULL.
+sq_columns=$(for t in $tables; do
+  sqlite3 "$sq" "SELECT substr('$t', 8) || '|' || name || '|' ||
+    CASE WHEN instr(upper(type), 'INT') THEN 'integer'
+         WHEN instr(upper(type), 'CHAR') OR instr(upper(type), 'CLOB')
+           OR instr(upper(type), 'TEXT') THEN 'text'
+         WHEN instr(upper(type), 'BLOB') OR type = '' THEN 'blob'
+         WHEN instr(upper(type), 'REAL') OR instr(upper(type), 'FLOA')
+           OR instr(upper(type), 'DOUB') THEN 'real'
+         ELSE 'numeric' END || '|' ||
+    CASE WHEN \"notnull\" OR (pk = 1 AND upper(type) = 'INTEGER'
+                             AND (SELECT count(*) FROM pragma_table_info('$t') WHERE pk > 0) = 1)
+         THEN 'not null' ELSE 'null' END
+    FROM pragma_table_info('$t')"
+done | LC_ALL=C sort)
+sq_keys=$(for t in $tables; do
+  sqlite3 "$sq" "SELECT substr('$t', 8) || '|primary key|' || group_concat(name, ',')
+                 FROM (SELECT name FROM pragma_table_info('$t') WHERE pk > 0 ORDER BY pk)
+                 HAVING count(*) > 0;
+                 SELECT substr('$t', 8) || '|unique|' ||
+                        (SELECT group_concat(name, ',') FROM
+                          (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno))
+                 FROM pragma_index_list('$t') l WHERE l.\"unique\" AND l.origin <> 'pk'
+                   AND NOT l.partial"
+done | LC_ALL=C sort)
+pg_columns=$(LC_ALL=C sort <<<"$pg_columns")
+pg_keys=$(LC_ALL=C sort <<<"$pg_keys")
+
+# ---- the intended differences: "<  line" PostgreSQL only, ">  line" SQLite
+# only, then the reason. Whole tables on one engine only are listed by their
+# columns' lines.
+intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
+# Roles: only PostgreSQL has them, so only it records who did a thing.
+< migrations|registered_by|text|null          # the registrant whose rights registered SQL runs with
+< backups|recorded_by|text|not null           # who recorded a backup (DEFAULT CURRENT_USER)
+< migrations_history|applied_by|text|not null # DEFAULT CURRENT_USER; SQLite has no user to name
+> migrations_history|applied_by|text|null     # (the column exists for one history layout, NULL)
+< audit_log|db_user|text|not null             # session_user of the change
+> audit_log|db_user|text|null                 # SQLite has no user: always NULL
+# Transaction ids: xid8 on PostgreSQL; SQLite's dbaudit_txid() counter is an integer.
+< audit_log|txid|pg:xid8|not null
+> audit_log|txid|integer|not null
+# The row hash column and its index find a row's entries among millions
+# (docs/audit.md, "The row hash"); SQLite indexes (table_name, key) instead.
+< audit_log|row_hash|integer|null
+# The migration summary is kept true by a generation counter on PostgreSQL
+# (a writer's DELETE would not see a row committed after its snapshot): one
+# row always there, NULL counts meaning nothing stored; SQLite's triggers
+# delete the row instead, so a stored row is whole.
+< migrations_generation|id|integer|not null
+< migrations_generation|n|integer|not null
+< migrations_generation|primary key|id
+< migrations_summary|generation|integer|null
+< migrations_summary|pending|integer|null
+> migrations_summary|pending|integer|not null
+< migrations_summary|changed|integer|null
+> migrations_summary|changed|integer|not null
+< migrations_summary|missing|integer|null
+> migrations_summary|missing|integer|not null
+< migrations_summary|failed|integer|null
+> migrations_summary|failed|integer|not null
+< migrations_summary|applied|integer|null
+> migrations_summary|applied|integer|not null
+# A backup file's SHA-256 as verified: only SQLite writes and reads backup
+# files; PostgreSQL's catalog records backups other tools made.
+> backups|sha256|text|null
+# SQLite's bookkeeping layout version (sqlite/bookkeeping.c, BOOK_VERSION);
+# PostgreSQL's is the extension's version.
+> bookkeeping|id|integer|not null
+> bookkeeping|version|integer|not null
+> bookkeeping|primary key|id
+LIST
+)
+
+actual=$(diff <(echo "$pg_columns"; echo "$pg_keys") <(echo "$sq_columns"; echo "$sq_keys") |
+         sed -n 's/^\([<>]\) /\1 /p' | LC_ALL=C sort)
+if [ "$actual" != "$(LC_ALL=C sort <<<"$intended")" ]; then
+  echo "differences between the engines' bookkeeping tables that are not listed (+),"
+  echo "or listed ones that are gone (-); < PostgreSQL only, > SQLite only:"
+  diff <(LC_ALL=C sort <<<"$intended") <(echo "$actual") | sed -n 's/^</-/p; s/^>/+/p'
+  fail "the bookkeeping tables differ between the engines"
+fi
+echo "ok: $(wc -l <<<"$pg_columns") PostgreSQL columns and $(wc -l <<<"$sq_columns") SQLite ones agree but for $(grep -c . <<<"$intended" || true) listed differences"
