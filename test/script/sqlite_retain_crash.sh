@@ -58,7 +58,15 @@ for layout in same attached; do
     { echo "$attach"; cat "$work/loop.sql"; } |
       sqlite3 -batch -cmd ".load $mod" -cmd ".timeout 5000" "$db" > "$work/victim.out" 2>&1 &
     victim=$!
-    sleep "$(printf "0.%02d" $((RANDOM % 20 + 5)))"
+    # the kill lands a random moment after the loop has moved its first rows
+    # (a fixed delay from the start missed them on a loaded machine, where
+    # loading the module alone can take that long)
+    for _ in $(seq 1 250); do
+      [ "$(q "SELECT count(*) FROM src;")" -lt "$before" ] && break
+      kill -0 "$victim" 2>/dev/null || break
+      sleep 0.02
+    done
+    sleep "$(printf "0.%02d" $((RANDOM % 20)))"
     kill -0 "$victim" 2>/dev/null || fail "$layout, kill $i: the loop ended before the kill: $(tail -3 "$work/victim.out")"
     kill -9 "$victim"
     wait "$victim" 2>/dev/null && fail "$layout: the killed process exited 0"
