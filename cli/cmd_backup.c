@@ -133,6 +133,7 @@ int cmd_backup(cli_db *db, cli_opts *o)
 	if (cli_q(db, o, o->nargs > 0 ? "SELECT dbbackup_create($1)" : "SELECT dbbackup_create()",
 	          o->nargs > 0 ? 1 : 0, o->nargs > 0 ? p : NULL, &r) != 0)
 		return CLI_ERROR;
+	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
 	print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	return CLI_OK;

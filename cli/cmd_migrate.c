@@ -422,6 +422,7 @@ int cmd_verify(cli_db *db, cli_opts *o)
 			r.types[c] = CLI_T_JSON;
 	}
 	cli_rollback(db);
+	cli_progress_end(&o->out); /* SQLite: the steps, drawn from its log */
 	if (rc != 0)
 		return CLI_ERROR;
 	int failed = 0;

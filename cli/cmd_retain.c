@@ -11,6 +11,8 @@
 #include "base/clock.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -152,9 +154,23 @@ int cmd_retain(cli_db *db, cli_opts *o)
 		}
 		batches++;
 		moved_all += moved;
-		if (!o->out.quiet && o->out.format != CLI_FMT_JSON)
+		if (cli_progress_shown(&o->out)) {
+			/* a terminal: one line redrawn, rows moved of moved + still due */
+			long long remaining = 0;
+			for (int i = 0; i < n; i++)
+				remaining += t[i].remaining > 0 ? t[i].remaining : 0;
+			char what[64];
+			snprintf(what, sizeof what, "rows moved (batch %d)", batches);
+			long long all = moved_all + remaining, done = moved_all;
+			if (all > INT_MAX) { /* the bar counts in ints */
+				done = done * 1000 / all;
+				all = 1000;
+			}
+			cli_progress(&o->out, (int)done, all > 0 ? (int)all : 1, what);
+		} else if (!o->out.quiet && o->out.format != CLI_FMT_JSON) {
 			fprintf(stderr, "batch %d: %lld row(s) moved, %lld in all\n", batches, moved,
 			        moved_all);
+		}
 		if (moved == 0)
 			break;
 		if (dbc_monotonic_ms() / 1000 - start >= o->budget_s) {
@@ -165,6 +181,7 @@ int cmd_retain(cli_db *db, cli_opts *o)
 			nanosleep(&(struct timespec){o->sleep_ms / 1000, (long)(o->sleep_ms % 1000) * 1000000L},
 			          NULL);
 	}
+	cli_progress_end(&o->out);
 	print_totals(db, o, t, n, batches, stopped);
 	for (int i = 0; i < n; i++)
 		free(t[i].name);

@@ -5,6 +5,7 @@
  * module for SQLite.
  */
 #include "conn.h"
+#include "output.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -454,6 +455,25 @@ opened:;
 	return db;
 }
 
+/* SQLite's error log: the extension reports the progress of a long step
+ * there (sqlite3_log, SQLITE_NOTICE, "dbcare progress: DONE/TOTAL what",
+ * sqlite/host.c); everything else in the log is dropped, as before. */
+static void sqlite_log(void *arg, int code, const char *msg)
+{
+	(void)arg;
+	long long done = 0, total = 0;
+	int at = 0;
+	if (code != SQLITE_NOTICE || !msg || strncmp(msg, "dbcare progress: ", 17) != 0 ||
+	    sscanf(msg + 17, "%lld/%lld %n", &done, &total, &at) != 2 || total <= 0 ||
+	    !cli_progress_shown(cli_progress_sink))
+		return;
+	if (done > INT_MAX || total > INT_MAX) { /* the bar counts in ints */
+		done = done * 1000 / total;
+		total = 1000;
+	}
+	cli_progress(cli_progress_sink, (int)done, (int)total, msg + 17 + at);
+}
+
 void cli_sqlite_setup(void)
 {
 	/* both only before sqlite3_initialize (the first open); a library that
@@ -461,6 +481,7 @@ void cli_sqlite_setup(void)
 	 * defaults, which are correct, only slower */
 	(void)sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	(void)sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
 }
 
 void cli_preload_module(const cli_connect_opts *o)

@@ -151,7 +151,7 @@ static long file_end(FILE *f)
  * answer says where this database's output ends. */
 static void serve(const cli_command *cmd, cli_opts *o, int ask, int told)
 {
-	o->out.tty = false;
+	o->out.tty = o->out.term = false;
 	o->out.quiet = true; /* no progress lines from inside a fleet */
 	int i;
 	while (read_all(ask, &i, sizeof i)) {

@@ -137,7 +137,9 @@ static int run_command_line(int argc, char **argv)
 	o.attach_paths = calloc((size_t)argc + 1, sizeof(char *));
 	/* a progress bar needs a terminal that understands its escapes */
 	const char *term = getenv("TERM");
-	o.out.tty = isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+	o.out.term = isatty(STDERR_FILENO);
+	o.out.tty = o.out.term && !(term && strcmp(term, "dumb") == 0);
+	cli_progress_sink = &o.out;
 	cli_sqlite_setup();
 
 	for (int i = 1; i < argc; i++) {

@@ -214,6 +214,30 @@ void cli_progress(cli_out *o, int done, int total, const char *what)
 	o->progress_open = true;
 }
 
+cli_out *cli_progress_sink;
+
+bool cli_progress_shown(const cli_out *o)
+{
+	return o && o->term && !o->quiet && !o->no_progress && o->format != CLI_FMT_JSON;
+}
+
+void cli_progress_text(cli_out *o, const char *fmt, ...)
+{
+	if (!cli_progress_shown(o))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(o->tty ? "\r\033[K" : "", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (o->tty) {
+		fflush(stderr);
+		o->progress_open = true;
+	} else {
+		fputc('\n', stderr);
+	}
+}
+
 void cli_progress_end(cli_out *o)
 {
 	if (o->progress_open) {

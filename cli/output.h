@@ -16,7 +16,8 @@ typedef enum { CLI_FMT_TABLE, CLI_FMT_JSON, CLI_FMT_PLAIN, CLI_FMT_PROMETHEUS } 
 typedef struct cli_out {
 	cli_format format;
 	bool quiet;
-	bool tty; /* stderr is a terminal: progress draws a bar */
+	bool term; /* stderr is a terminal (any TERM): progress of one long step is shown */
+	bool tty; /* ... and understands escapes (TERM is not dumb): progress draws a bar */
 	bool no_progress; /* --no-progress: no bar and no progress lines */
 	int progress_width;
 	bool progress_open; /* a bar is drawn and needs its line ended */
@@ -45,6 +46,17 @@ void cli_note(cli_out *o, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Progress of long work: done of total, what is running now. */
 void cli_progress(cli_out *o, int done, int total, const char *what);
 void cli_progress_end(cli_out *o);
+/* Whether a long step (a backup, a retention run, a verify) shows its
+ * progress: stderr is a terminal, and no --quiet, --no-progress or --json.
+ * A log (stderr a file or a pipe) never gets these lines. */
+bool cli_progress_shown(const cli_out *o);
+/* Progress of a long step where the total is unknown (pg_dump's bytes):
+ * one redrawn line on a terminal, a plain line with TERM=dumb. */
+void cli_progress_text(cli_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Where progress reported from below a command goes (the SQLite error log's
+ * "dbcare progress: " lines, pg_dump's wait): the command's output, set by
+ * main; NULL drops it. */
+extern cli_out *cli_progress_sink;
 /* Flushes stdout; when anything written to it was lost, says so on stderr
  * and returns -1 (the error is then cleared). */
 int cli_flush_stdout(void);

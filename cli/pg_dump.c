@@ -19,7 +19,9 @@
  * temporary file and no tool running alone.
  */
 #include "driver.h"
+#include "output.h"
 
+#include "base/clock.h"
 #include "base/file_sync.h"
 
 #include <errno.h>
@@ -29,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* "dbcare: " a b, then ": " c when c is given. */
@@ -80,7 +84,33 @@ static void restore_stops(const struct sigaction saved[])
 /* Runs argv[0] (found on PATH) with signals passed on; with info, under
  * only that connection's libpq environment. 0 when it exited 0; else *err
  * says what failed ("<what> failed; nothing was recorded"). */
-static int run_tool(const char *const argv[], PQconninfoOption *info, const char *what, char **err)
+/* Waits for the tool; on a terminal, redraws what it has done every half
+ * second: the bytes of watch (the file it writes; NULL: the time only). */
+static void wait_tool(pid_t pid, int *status, const char *what, const char *watch)
+{
+	cli_out *o = cli_progress_shown(cli_progress_sink) ? cli_progress_sink : NULL;
+	double start = dbc_monotonic_ms();
+	for (;;) {
+		pid_t got = waitpid(pid, status, o ? WNOHANG : 0);
+		if (got == pid || (got < 0 && errno != EINTR))
+			break;
+		if (got == 0) {
+			struct stat st;
+			double s = (dbc_monotonic_ms() - start) / 1000;
+			if (watch && stat(watch, &st) == 0)
+				cli_progress_text(o, "%s: %.1f MB written, %.0f s", what,
+				                  (double)st.st_size / 1e6, s);
+			else
+				cli_progress_text(o, "%s: %.0f s", what, s);
+			nanosleep(&(struct timespec){0, 500000000L}, NULL);
+		}
+	}
+	if (o)
+		cli_progress_end(o);
+}
+
+static int run_tool(const char *const argv[], PQconninfoOption *info, const char *what,
+                    const char *watch, char **err)
 {
 	struct sigaction saved[NPASSED];
 	stop_signal = 0;
@@ -109,8 +139,7 @@ static int run_tool(const char *const argv[], PQconninfoOption *info, const char
 	if (stop_signal) /* arrived between fork and here */
 		kill(pid, stop_signal);
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	wait_tool(pid, &status, what, watch);
 	dump_pid = 0;
 	restore_stops(saved);
 	if (stop_signal) {
@@ -137,7 +166,7 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 	else {
 		const char *argv[] = {"pg_dump", "--format=custom", "--no-password", file_arg,
 		                      snapshot_arg, NULL};
-		rc = run_tool(argv, info, "pg_dump", err);
+		rc = run_tool(argv, info, "pg_dump", file, err);
 	}
 	PQconninfoFree(info);
 	free(file_arg);
@@ -152,7 +181,7 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 static int verify_dump(const char *file, char **err)
 {
 	const char *argv[] = {"pg_restore", "--file=/dev/null", "--", file, NULL};
-	return run_tool(argv, NULL, "reading the dump back with pg_restore", err);
+	return run_tool(argv, NULL, "reading the dump back with pg_restore", NULL, err);
 }
 
 /* The directory part of path ("." when it has none). */
@@ -204,7 +233,7 @@ int cli_pg_dump_schema(cli_db *db, const char *file, char **err)
 		/* the schema as dbmate writes it: plain SQL, no owners, no grants */
 		const char *argv[] = {"pg_dump", "--schema-only", "--no-owner", "--no-privileges",
 		                      "--encoding=UTF8", "--no-password", file_arg, NULL};
-		rc = run_tool(argv, info, "pg_dump --schema-only", err);
+		rc = run_tool(argv, info, "pg_dump --schema-only", file, err);
 	}
 	PQconninfoFree(info);
 	free(file_arg);

@@ -375,6 +375,13 @@ static void host_notice(dbc_ctx *ctx, const char *message, const char *hint)
 	sqlite3_log(SQLITE_NOTICE, "dbcare: %s", message);
 }
 
+static void host_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what)
+{
+	(void)ctx;
+	sqlite3_log(SQLITE_NOTICE, "dbcare progress: %lld/%lld %s", (long long)done,
+	            (long long)total, what ? what : "");
+}
+
 static void *host_alloc(size_t size)
 {
 	return sqlite3_malloc64(size);
@@ -410,6 +417,7 @@ const dbc_host sqldbc_host = {
 	.status_cache = sqldbc_status_cache,
 	.warning = host_warning,
 	.notice = host_notice,
+	.progress = host_progress,
 	.settings_sources = settings_sources,
 	.alloc = host_alloc,
 	.free = host_free,

@@ -6,10 +6,15 @@ marking on the line before its fence, as the SQL examples do (doctest.py):
 
   <!-- doctest: sh -->              run, with dbcare on PATH, on SQLite files
   <!-- doctest: sh, fails -->       run; it must end in an error
+  <!-- doctest: sh, pg -->          run by the PostgreSQL suite instead
+                                    (test/script/pg_docs_sh.sh), every
+                                    postgres:// or postgresql:// URL made
+                                    the test's database
   <!-- doctest: skip (reason) -->   not runnable here; the reason is required
   <!-- doctest-setup: sh
   commands ...
   -->                               hidden setup, run in place
+  <!-- doctest-setup: sh, pg ...    the same, for the PostgreSQL run only
 
 Per document the marked blocks run in order in one fresh folder: each block
 in a subshell of one bash session with `set -e -o pipefail` (a failing
@@ -19,8 +24,10 @@ so the variables and functions they define reach the blocks after them.
 DBCARE_MODULE the SQLite module. An unmarked block that runs dbcare is
 itself a failure, so a new example cannot go untested by accident.
 
-Usage: doctest_sh.py ROOT WORKDIR FILE...   Environment: DBCARE_SQLITE_MODULE.
-Prints one line per failure; exits 1 on any.
+Usage: doctest_sh.py [--engine pg] ROOT WORKDIR FILE...   Environment:
+DBCARE_SQLITE_MODULE; with --engine pg, DBCARE_DOC_PG_URL (the database the
+PostgreSQL blocks reach). Prints one line per failure and the number of
+blocks run; exits 1 on any failure.
 """
 import os
 import re
@@ -28,7 +35,8 @@ import subprocess
 import sys
 
 MARK = re.compile(r"^\s*<!--\s*doctest:\s*(.*?)\s*-->\s*$")
-SETUP = re.compile(r"^\s*<!--\s*doctest-setup:\s*sh\s*$")
+SETUP = re.compile(r"^\s*<!--\s*doctest-setup:\s*sh\s*(,\s*pg\s*)?$")
+PG_URL = re.compile(r"postgres(ql)?://[^\s'\"]*")
 FENCE = re.compile(r"^(\s*)```\s*([A-Za-z0-9_-]*)\s*$")
 # a line that runs the command: dbcare as a command word (after VAR=value
 # assignments, a pipe, ;, && or ||, or a $( ... ))
@@ -38,18 +46,20 @@ RUNS = re.compile(r"(^|[;&|(]\s*|^\s*(\w+=\S+\s+)+)\s*dbcare(\s|$)")
 def parse(root, path):
     with open(os.path.join(root, path), encoding="utf-8") as f:
         lines = f.read().split("\n")
-    steps, problems = [], []  # steps: (kind, line, text, fails)
+    steps, problems = [], []  # steps: (kind, line, text, fails, engine)
     pending = None
     i = 0
     while i < len(lines):
         text = lines[i]
-        if SETUP.match(text):
+        m = SETUP.match(text)
+        if m:
+            engine = "pg" if m.group(1) else "sqlite"
             start, body = i + 1, []
             i += 1
             while i < len(lines) and lines[i].strip() != "-->":
                 body.append(lines[i])
                 i += 1
-            steps.append(("setup", start, "\n".join(body), False))
+            steps.append(("setup", start, "\n".join(body), False, engine))
             i += 1
             continue
         m = MARK.match(text)
@@ -71,10 +81,11 @@ def parse(root, path):
             runs = shell and any(RUNS.search(l.split("#", 1)[0]) for l in body)
             head = pending[0] if pending else None
             if shell and head == "sh":
-                bad = pending[1] - {"fails"}
+                bad = pending[1] - {"fails", "pg"}
                 if bad:
                     problems.append("%s:%d: unknown flag(s) %s" % (path, pending[2], ", ".join(sorted(bad))))
-                steps.append(("block", start, "\n".join(body), "fails" in pending[1]))
+                steps.append(("block", start, "\n".join(body), "fails" in pending[1],
+                              "pg" if "pg" in pending[1] else "sqlite"))
             elif head and head.startswith("skip"):
                 if not re.match(r"^skip\s*\(\s*\S.*\)$", head):
                     problems.append("%s:%d: a skip needs its reason: skip (why)" % (path, pending[2]))
@@ -89,14 +100,16 @@ def parse(root, path):
     return steps, problems
 
 
-def run(root, work, path, steps):
+def run(root, work, path, steps, engine):
     folder = os.path.join(work, re.sub(r"[^A-Za-z0-9]+", "_", path))
     os.makedirs(os.path.join(folder, ".bin"), exist_ok=True)
     link = os.path.join(folder, ".bin", "dbcare")
     if not os.path.exists(link):
         os.symlink(os.path.join(root, "build", "cli", "dbcare"), link)
     script = ["cd %s" % sh_quote(folder)]
-    for n, (kind, line, text, _) in enumerate(steps):
+    for n, (kind, line, text, _, _) in enumerate(steps):
+        if engine == "pg":
+            text = PG_URL.sub(os.environ["DBCARE_DOC_PG_URL"], text)
         if kind == "setup":
             script.append("{\n%s\n} || echo '@@step %d rc=setup-failed'" % (text, n))
         else:
@@ -107,7 +120,7 @@ def run(root, work, path, steps):
     p = subprocess.run(["bash", "-c", "\n".join(script)], env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=300)
     out, failures = p.stdout, []
-    for n, (kind, line, text, fails) in enumerate(steps):
+    for n, (kind, line, text, fails, _) in enumerate(steps):
         m = re.search(r"^@@step %d rc=(\S+)$" % n, out, re.M)
         if kind == "setup":
             if m:
@@ -129,13 +142,20 @@ def sh_quote(s):
 
 
 def main():
-    root, work, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-    failures = []
+    args, engine = sys.argv[1:], "sqlite"
+    if args[:1] == ["--engine"]:
+        engine, args = args[1], args[2:]
+    root, work, files = args[0], args[1], args[2:]
+    failures, ran = [], 0
     for path in files:
         steps, problems = parse(root, path)
         failures += problems
-        if any(k == "block" for k, *_ in steps):
-            failures += run(root, work, path, steps)
+        steps = [s for s in steps if s[4] == engine]  # the other engine's run has the rest
+        blocks = sum(1 for s in steps if s[0] == "block")
+        if blocks:
+            ran += blocks
+            failures += run(root, work, path, steps, engine)
+    print("%d %s block(s) run" % (ran, engine))
     for f in failures:
         print(f if f.startswith("  ") else "FAIL: " + f)
     sys.exit(1 if failures else 0)
