@@ -38,6 +38,7 @@ const dbc_api_engine sqldbc_api_engine = {
 	.retain = sqldbc_retain_engine,
 	.backup = &sqldbc_backup_env,
 	.health = health_engine,
+	.migrate = &sqldbc_migrate_env,
 };
 
 /* Argument k as SQLite passed it, for dbc_api_args: text for a text-like

@@ -57,7 +57,7 @@ int main(void)
 	          "a CORE_SCALAR function returns text, jsonb, integer, bigint, double precision "
 	          "or boolean",
 	          "the generic glue encodes only the types it knows");
-	f = dbc_api_functions[DBC_API_dbmigrate_add];
+	f = dbc_api_functions[DBC_API_dbmigrate_trace];
 	f.id = "test_rule_glue";
 	dbc_api_column ruled[1] = {DBC_ARG_R("n", DBC_T_INT8, DBC_RULE_POSITIVE)};
 	f.args = ruled;
