@@ -37,8 +37,8 @@
  * registered once per argument count from the required ones to all. On
  * PostgreSQL every function pins search_path = pg_catalog, pg_temp unless
  * DBC_API_CALLER_PATH. A NULL argument of a non-STRICT function is an error
- * naming it, unless its default is NULL (or DBC_RULE_NULL_IS_DEFAULT, or a
- * function's own glue reads NULL as the default).
+ * naming it, unless its default is NULL (or DBC_RULE_NULL_IS_DEFAULT or
+ * DBC_RULE_NULL_OK, or a function's own glue reads NULL as the default).
  */
 #ifndef DBC_API_FUNCTIONS_H
 #define DBC_API_FUNCTIONS_H
