@@ -36,6 +36,7 @@ const dbc_api_engine pgdbc_api_engine = {
 	.backup = &pgdbc_backup_env,
 	.health = health_engine,
 	.migrate = &pgdbc_migrate_env,
+	.audit = &pgdbc_audit_engine,
 };
 
 /* Argument k as PostgreSQL passed it: DBC_NULL when NULL, else by its

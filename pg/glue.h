@@ -122,6 +122,9 @@ extern const struct dbc_trace_engine pgdbc_trace_engine;
  * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */
 struct dbc_migrate_env;
 extern const struct dbc_migrate_env pgdbc_migrate_env;
+/* The audit part's hooks (pg/fn_audit.c). */
+struct dbc_audit_engine;
+extern const struct dbc_audit_engine pgdbc_audit_engine;
 #define PGDBC_MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
 
 /* The stored migration status summary (pg/migrate_summary.c): whether this

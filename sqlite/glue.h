@@ -55,6 +55,9 @@ extern const struct dbc_lint_engine sqldbc_lint_engine;
  * migration lock. */
 struct dbc_migrate_env;
 extern const struct dbc_migrate_env sqldbc_migrate_env;
+/* The audit part's hooks (sqlite/fn_audit.c). */
+struct dbc_audit_engine;
+extern const struct dbc_audit_engine sqldbc_audit_engine;
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);

@@ -233,6 +233,7 @@ struct dbc_retain_engine;
 struct dbc_health_engine;
 struct dbc_backup_env;
 struct dbc_migrate_env;
+struct dbc_audit_engine;
 typedef struct dbc_api_engine {
 	const struct dbc_retain_engine *(*retain)(void);
 	const struct dbc_backup_env *backup;
@@ -240,6 +241,10 @@ typedef struct dbc_api_engine {
 	void (*health)(dbc_ctx *ctx, struct dbc_health_engine *eng);
 	/* the migrate part's hooks (lock, roles, lint, trace, ...) */
 	const struct dbc_migrate_env *migrate;
+	/* the audit part's hooks, and what must happen before the log is read
+	 * (SQLite: the pending entries completed); audit_read NULL: nothing */
+	const struct dbc_audit_engine *audit;
+	int (*audit_read)(dbc_ctx *ctx);
 } dbc_api_engine;
 /* The calling engine's hooks: ctx->host->api. */
 const dbc_api_engine *dbc_api_engine_of(dbc_ctx *ctx);

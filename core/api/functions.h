@@ -461,7 +461,7 @@
 	  .flags = DBC_API_PRIVATE,                                                                       \
 	  .comment = "remakes the audit triggers of a table (NULL: every audited table) for its "         \
 	             "current columns; returns how many tables")                                          \
-	X(dbaudit_tables, dbaudit_tables, PG_TABLE, .part = DBC_PART_AUDIT,                               \
+	X(dbaudit_tables, dbaudit_tables, CORE_TABLE, .part = DBC_PART_AUDIT,                               \
 	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),             \
 	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8),                    \
 	              DBC_COL("recording", DBC_T_BOOL), DBC_COL("problem", DBC_T_TEXT)),                  \
@@ -475,7 +475,7 @@
 	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
 	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
 	  .volatility = DBC_STABLE, .comment = "the audit log entries of one row, oldest first")          \
-	X(dbaudit_log, dbaudit_log, PG_TABLE, .part = DBC_PART_AUDIT,                                     \
+	X(dbaudit_log, dbaudit_log, CORE_TABLE, .part = DBC_PART_AUDIT,                                     \
 	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL"), DBC_OPT("since", DBC_T_TIMESTAMPTZ, "NULL")),    \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
 	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
