@@ -13,6 +13,7 @@
 
 #include "backup/backup.h"
 #include "health/health.h"
+#include "migrate/migrate.h"
 #include "retain/retain.h"
 
 #include "utils/builtins.h"
@@ -34,6 +35,8 @@ const dbc_api_engine pgdbc_api_engine = {
 	.retain = pgdbc_retain_engine,
 	.backup = &pgdbc_backup_env,
 	.health = health_engine,
+	.migrate = &pgdbc_migrate_env,
+	.audit = &pgdbc_audit_engine,
 };
 
 /* Argument k as PostgreSQL passed it: DBC_NULL when NULL, else by its
@@ -81,11 +84,15 @@ static int run_entry(dbc_ctx *ctx, void *arg)
 }
 
 /* Decodes the arguments and runs the entry. A purge the core opened never
- * outlives the call (pg/purge_scope.c). */
+ * outlives the call (pg/purge_scope.c); nor does the migrate part's
+ * re-entrancy guard should PostgreSQL unwind past the core (an error raised
+ * where no savepoint catches it, a cancel): pgdbc_run has rolled back the
+ * core's savepoints by then. */
 static int call_entry(pgdbc_call *call, FunctionCallInfo fcinfo, core_run *r)
 {
 	dbc_value raw[DBC_API_MAX_ARGS];
-	int depth, rc;
+	int depth, saved;
+	volatile int rc;
 	pgdbc_begin(call, fcinfo);
 	for (int k = 0; k < r->fn->nargs; k++)
 		raw[k] = raw_arg(call, &r->fn->args[k], k);
@@ -93,7 +100,17 @@ static int call_entry(pgdbc_call *call, FunctionCallInfo fcinfo, core_run *r)
 	if (rc != DBC_OK)
 		return rc;
 	depth = pgdbc_purge_depth();
-	rc = pgdbc_run(call, run_entry, r);
+	saved = dbc_migrate_guard_save();
+	PG_TRY();
+	{
+		rc = pgdbc_run(call, run_entry, r);
+	}
+	PG_CATCH();
+	{
+		dbc_migrate_guard_restore(saved);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	pgdbc_purge_end_to(depth);
 	return rc;
 }

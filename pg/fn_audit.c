@@ -422,7 +422,7 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                                \
 	" key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
 
-static const dbc_audit_engine engine = {
+const dbc_audit_engine pgdbc_audit_engine = {
 	.display = display,
 	.recording = recording,
 	.resolve = resolve,
@@ -458,7 +458,7 @@ Datum dbaudit_enable(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text(&call, 0, "table");
 	const char *options = pgdbc_arg_given(&call, 1) ? pgdbc_arg_json(&call, 1, "options") : NULL;
-	int rc = dbc_audit_enable(&call.ctx, &engine, table, options, &name);
+	int rc = dbc_audit_enable(&call.ctx, &pgdbc_audit_engine, table, options, &name);
 	return pgdbc_return_text(&call, rc, name);
 }
 
@@ -467,7 +467,7 @@ Datum dbaudit_disable(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text(&call, 0, "table");
-	int rc = dbc_audit_disable(&call.ctx, &engine, table);
+	int rc = dbc_audit_disable(&call.ctx, &pgdbc_audit_engine, table);
 	return pgdbc_return_bool(&call, rc, true);
 }
 
@@ -477,18 +477,8 @@ Datum dbaudit_refresh(PG_FUNCTION_ARGS)
 	int count = 0;
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text_opt(&call, 0);
-	int rc = dbc_audit_refresh(&call.ctx, &engine, table, &count);
+	int rc = dbc_audit_refresh(&call.ctx, &pgdbc_audit_engine, table, &count);
 	return pgdbc_return_int32(&call, rc, count);
-}
-
-Datum dbaudit_tables(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	pgdbc_begin(&call, fcinfo);
-	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_TABLES_NCOLS);
-	int rc = dbc_audit_tables(&call.ctx, &engine, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
 }
 
 Datum dbaudit_history(PG_FUNCTION_ARGS)
@@ -499,19 +489,7 @@ Datum dbaudit_history(PG_FUNCTION_ARGS)
 	const char *table = pgdbc_arg_text(&call, 0, "table");
 	const char *key = pgdbc_arg_json(&call, 1, "key");
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_HISTORY_NCOLS);
-	int rc = dbc_audit_history(&call.ctx, &engine, table, key, &rows);
-	return pgdbc_return_rows(&call, rc, &rows);
-}
-
-Datum dbaudit_log(PG_FUNCTION_ARGS)
-{
-	pgdbc_call call;
-	dbc_rows rows;
-	pgdbc_begin(&call, fcinfo);
-	const char *table = pgdbc_arg_text_opt(&call, 0);
-	const char *since = time_arg(&call, 1);
-	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_LOG_NCOLS);
-	int rc = dbc_audit_log(&call.ctx, &engine, table, since, &rows);
+	int rc = dbc_audit_history(&call.ctx, &pgdbc_audit_engine, table, key, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
@@ -525,7 +503,7 @@ Datum dbaudit_row_at(PG_FUNCTION_ARGS)
 	const char *at = pgdbc_arg_given(&call, 2) ? time_arg(&call, 2) : NULL;
 	if (!at)
 		pgdbc_error("22023", "argument \"at\" must not be NULL");
-	int rc = dbc_audit_row_at(&call.ctx, &engine, table, key, at, &row);
+	int rc = dbc_audit_row_at(&call.ctx, &pgdbc_audit_engine, table, key, at, &row);
 	return pgdbc_return_jsonb(&call, rc, row);
 }
 
@@ -536,7 +514,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	/* a log not yet upgraded to 0.3.3 has the one head of the log chain */
-	dbc_audit_engine e = engine;
+	dbc_audit_engine e = pgdbc_audit_engine;
 	if (!pgdbc_audit_chain_per_table())
 		e.head_sql = "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain";
 	int rc = dbc_audit_verify(&call.ctx, &e, &rows);
@@ -555,5 +533,5 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mo
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;
-	return dbc_audit_health(ctx, &engine, fact);
+	return dbc_audit_health(ctx, &pgdbc_audit_engine, fact);
 }

@@ -117,6 +117,15 @@ extern const struct dbc_lint_engine pgdbc_lint_engine;
 /* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate_trace.c). */
 struct dbc_trace_engine;
 extern const struct dbc_trace_engine pgdbc_trace_engine;
+/* The migrate part's hooks: the migration lock, roles, lint, trace
+ * (pg/migrate_env.c), and the advisory lock key of the migration lock
+ * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */
+struct dbc_migrate_env;
+extern const struct dbc_migrate_env pgdbc_migrate_env;
+/* The audit part's hooks (pg/fn_audit.c). */
+struct dbc_audit_engine;
+extern const struct dbc_audit_engine pgdbc_audit_engine;
+#define PGDBC_MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
 
 /* The stored migration status summary (pg/migrate_summary.c): whether this
  * call may read or store it, and the generation a derivation describes. */

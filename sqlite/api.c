@@ -38,6 +38,9 @@ const dbc_api_engine sqldbc_api_engine = {
 	.retain = sqldbc_retain_engine,
 	.backup = &sqldbc_backup_env,
 	.health = health_engine,
+	.migrate = &sqldbc_migrate_env,
+	.audit = &sqldbc_audit_engine,
+	.audit_read = sqldbc_audit_complete,
 };
 
 /* Argument k as SQLite passed it, for dbc_api_args: text for a text-like

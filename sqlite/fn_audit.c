@@ -355,7 +355,7 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 #define SQLITE_LINK_COLUMNS                                                                        \
 	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, new_values"
 
-static const dbc_audit_engine sqldbc_audit_engine = {
+const dbc_audit_engine sqldbc_audit_engine = {
 	.display = display,
 	.recording = recording,
 	.tables_exist = tables_exist,
@@ -491,13 +491,6 @@ void sqldbc_dbaudit_row_at(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_finish(&call, c, rc);
 }
 
-int sqldbc_dbaudit_tables(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	(void)argc, (void)args;
-	dbc_rows_init(out, ctx, DBC_AUDIT_TABLES_NCOLS);
-	return dbc_audit_tables(ctx, &sqldbc_audit_engine, out);
-}
-
 int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_AUDIT_HISTORY_NCOLS);
@@ -520,15 +513,6 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 	                                  NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
 		e.head_sql = NULL;
 	return dbc_audit_verify(ctx, &e, out);
-}
-
-int sqldbc_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
-{
-	dbc_rows_init(out, ctx, DBC_AUDIT_LOG_NCOLS);
-	if (sqldbc_audit_complete(ctx) != DBC_OK)
-		return DBC_ERROR;
-	return dbc_audit_log(ctx, &sqldbc_audit_engine, opt_text(argc, args, 0),
-	                     opt_text(argc, args, 1), out);
 }
 
 /* ------------------------------------------------------------ health */

@@ -50,6 +50,14 @@ extern const dbc_host sqldbc_host;
 /* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
 struct dbc_lint_engine;
 extern const struct dbc_lint_engine sqldbc_lint_engine;
+/* The migrate part's hooks: the lint, and migrate.backup_before around
+ * apply and rollback (sqlite/migrate_env.c). SQLite's write lock is the
+ * migration lock. */
+struct dbc_migrate_env;
+extern const struct dbc_migrate_env sqldbc_migrate_env;
+/* The audit part's hooks (sqlite/fn_audit.c). */
+struct dbc_audit_engine;
+extern const struct dbc_audit_engine sqldbc_audit_engine;
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);

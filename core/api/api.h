@@ -45,6 +45,9 @@ enum {
 	DBC_RULE_NOT_NEGATIVE = 1 << 1,
 	/* an explicit NULL reads as the default (not an error) */
 	DBC_RULE_NULL_IS_DEFAULT = 1 << 2,
+	/* an explicit NULL passes as DBC_NULL (a required argument whose NULL
+	 * means "none", as a default NULL does) */
+	DBC_RULE_NULL_OK = 1 << 3,
 };
 
 /* An argument (name, type, optional default as SQL text, rules) or a result
@@ -229,11 +232,19 @@ int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_v
 struct dbc_retain_engine;
 struct dbc_health_engine;
 struct dbc_backup_env;
+struct dbc_migrate_env;
+struct dbc_audit_engine;
 typedef struct dbc_api_engine {
 	const struct dbc_retain_engine *(*retain)(void);
 	const struct dbc_backup_env *backup;
 	/* fills the health part's hooks for this call */
 	void (*health)(dbc_ctx *ctx, struct dbc_health_engine *eng);
+	/* the migrate part's hooks (lock, roles, lint, trace, ...) */
+	const struct dbc_migrate_env *migrate;
+	/* the audit part's hooks, and what must happen before the log is read
+	 * (SQLite: the pending entries completed); audit_read NULL: nothing */
+	const struct dbc_audit_engine *audit;
+	int (*audit_read)(dbc_ctx *ctx);
 } dbc_api_engine;
 /* The calling engine's hooks: ctx->host->api. */
 const dbc_api_engine *dbc_api_engine_of(dbc_ctx *ctx);

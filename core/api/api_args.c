@@ -52,7 +52,8 @@ static int decode_arg(dbc_ctx *ctx, const dbc_api_column *arg, dbc_value raw, db
 	if (raw.type == DBC_NULL) {
 		if (arg->rules & DBC_RULE_NULL_IS_DEFAULT)
 			return default_value(ctx, arg->default_sql, out);
-		if (arg->default_sql && strcmp(arg->default_sql, "NULL") == 0) {
+		if ((arg->rules & DBC_RULE_NULL_OK) ||
+		    (arg->default_sql && strcmp(arg->default_sql, "NULL") == 0)) {
 			*out = dbc_null();
 			return DBC_OK;
 		}

@@ -28,7 +28,8 @@
  *   fields   designated initialisers of dbc_api_fn: .part,
  *            DBC_ARGS(DBC_ARG(name, type), DBC_OPT(name, type, default SQL)...)
  *            (DBC_ARG_R / DBC_OPT_R add rules, DBC_RULE_*: positive, not
- *            negative, NULL read as the default; one error text each),
+ *            negative, NULL read as the default or passed as NULL; one error
+ *            text each),
  *            .returns or DBC_COLUMNS(DBC_COL(name, type)...), .volatility
  *            (VOLATILE when left out), .flags (DBC_API_*), .comment
  *
@@ -36,8 +37,8 @@
  * registered once per argument count from the required ones to all. On
  * PostgreSQL every function pins search_path = pg_catalog, pg_temp unless
  * DBC_API_CALLER_PATH. A NULL argument of a non-STRICT function is an error
- * naming it, unless its default is NULL (or DBC_RULE_NULL_IS_DEFAULT, or a
- * function's own glue reads NULL as the default).
+ * naming it, unless its default is NULL (or DBC_RULE_NULL_IS_DEFAULT or
+ * DBC_RULE_NULL_OK, or a function's own glue reads NULL as the default).
  */
 #ifndef DBC_API_FUNCTIONS_H
 #define DBC_API_FUNCTIONS_H
@@ -93,27 +94,27 @@
 	  .volatility = DBC_IMMUTABLE, .comment = "what changed between two schema snapshots")         \
                                                                                                    \
 	/* ---- migrate (core/migrate). Registration. */                                               \
-	X(dbmigrate_add, dbmigrate_add, PG_SCALAR, .part = DBC_PART_MIGRATE,                           \
+	X(dbmigrate_add, dbmigrate_add, CORE_SCALAR, .part = DBC_PART_MIGRATE,                         \
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT), DBC_ARG("name", DBC_T_TEXT),                        \
 	           DBC_ARG("up_sql", DBC_T_TEXT), DBC_OPT("down_sql", DBC_T_TEXT, "NULL")),            \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "registers a versioned migration; returns its checksum")                          \
-	X(dbmigrate_add_repeatable, dbmigrate_add_repeatable, PG_SCALAR, .part = DBC_PART_MIGRATE,     \
+	X(dbmigrate_add_repeatable, dbmigrate_add_repeatable, CORE_SCALAR, .part = DBC_PART_MIGRATE,   \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("sql", DBC_T_TEXT)), .returns = DBC_T_TEXT,    \
 	  .flags = DBC_API_PRIVATE, .comment = "registers or replaces a repeatable migration")         \
 	/* Many migrations in one call (a JSON array), all or nothing, by                              \
 	 * dbmigrate_add's rules; the command-line client's registration on                            \
 	 * SQLite. PostgreSQL has a jsonb and a text signature (an untyped literal                      \
 	 * is text: its bad JSON gets dbcare's error, as on SQLite). */                                 \
-	X(dbmigrate_add_all, dbmigrate_add_all, PG_SCALAR, .part = DBC_PART_MIGRATE,                   \
+	X(dbmigrate_add_all, dbmigrate_add_all, CORE_SCALAR, .part = DBC_PART_MIGRATE,                 \
 	  DBC_ARGS(DBC_ARG("migrations", DBC_T_JSONB)), .returns = DBC_T_INT4,                         \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "registers many migrations from a JSON array, all or nothing; returns how many")  \
-	X(dbmigrate_add_all_text, dbmigrate_add_all, PG, .part = DBC_PART_MIGRATE,                     \
+	X(dbmigrate_add_all_text, dbmigrate_add_all, CORE_PG, .part = DBC_PART_MIGRATE,                \
 	  DBC_ARGS(DBC_ARG("migrations", DBC_T_TEXT)), .returns = DBC_T_INT4,                          \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "registers many migrations from a JSON array, all or nothing; returns how many")  \
-	X(dbmigrate_load, dbmigrate_load, PG_SCALAR, .part = DBC_PART_MIGRATE,                         \
+	X(dbmigrate_load, dbmigrate_load, CORE_SCALAR, .part = DBC_PART_MIGRATE,                       \
 	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,      \
 	  .comment = "registers the migrations of a server directory (Flyway, golang-migrate, popx "   \
 	             "or diesel layout); returns how many were new or changed")                        \
@@ -125,13 +126,13 @@
 	              DBC_COL("duration_ms", DBC_T_FLOAT8)),                                           \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "one row per registered or applied migration, in apply order")                    \
-	X(dbmigrate_plan, dbmigrate_plan, PG_TABLE, .part = DBC_PART_MIGRATE,                          \
+	X(dbmigrate_plan, dbmigrate_plan, CORE_TABLE, .part = DBC_PART_MIGRATE,                        \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")),                                             \
 	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("version", DBC_T_TEXT),                     \
 	              DBC_COL("name", DBC_T_TEXT), DBC_COL("kind", DBC_T_TEXT),                        \
 	              DBC_COL("direction", DBC_T_TEXT)),                                               \
 	  .volatility = DBC_STABLE, .comment = "what dbmigrate_apply(target) would do")                \
-	X(dbmigrate_validate, dbmigrate_validate, PG_TABLE, .part = DBC_PART_MIGRATE,                  \
+	X(dbmigrate_validate, dbmigrate_validate, CORE_TABLE, .part = DBC_PART_MIGRATE,                \
 	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("name", DBC_T_TEXT),                     \
 	              DBC_COL("problem", DBC_T_TEXT), DBC_COL("detail", DBC_T_TEXT)),                  \
 	  .volatility = DBC_STABLE,                                                                    \
@@ -151,13 +152,14 @@
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_BOOL, .volatility = DBC_STABLE,   \
 	  .comment = "true, or an error unless the database is at version or later with no "           \
 	             "changed or missing migration")                                                   \
-	X(dbmigrate_script, dbmigrate_script, PG_SCALAR, .part = DBC_PART_MIGRATE,                     \
+	X(dbmigrate_script, dbmigrate_script, CORE_SCALAR, .part = DBC_PART_MIGRATE,                   \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT,                      \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "a psql script applying the pending migrations at top level (also "               \
 	             "non-transactional ones)")                                                        \
-	X(dbmigrate_script_direction, dbmigrate_script, PG_SCALAR, .part = DBC_PART_MIGRATE,           \
-	  DBC_ARGS(DBC_ARG("direction", DBC_T_TEXT), DBC_ARG("target", DBC_T_TEXT)),                   \
+	X(dbmigrate_script_direction, dbmigrate_script, CORE_SCALAR, .part = DBC_PART_MIGRATE,         \
+	  DBC_ARGS(DBC_ARG("direction", DBC_T_TEXT),                                                   \
+	           DBC_ARG_R("target", DBC_T_TEXT, DBC_RULE_NULL_OK)),                                 \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE,                                             \
 	  .comment = "a psql script applying (direction apply) or rolling back (rollback) "            \
 	             "migrations at top level, down scripts marked -- dbcare:no-transaction "          \
@@ -165,7 +167,7 @@
 	/* Changing. apply, run, rollback and verify run migration SQL with the                        \
 	 * caller's search_path (a migration's unqualified names mean what its                         \
 	 * author meant). */                                                                           \
-	X(dbmigrate_apply, dbmigrate_apply, PG_SCALAR, .part = DBC_PART_MIGRATE,                       \
+	X(dbmigrate_apply, dbmigrate_apply, CORE_SCALAR, .part = DBC_PART_MIGRATE,                     \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                      \
 	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
 	  .comment = "applies pending migrations up to target, all or nothing")                        \
@@ -177,11 +179,11 @@
 	  .flags = DBC_API_PROCEDURE | DBC_API_CALLER_PATH | DBC_API_PRIVATE,                          \
 	  .comment = "applies pending migrations up to target, committing after each, under a "        \
 	             "session-level migration lock")                                                   \
-	X(dbmigrate_rollback, dbmigrate_rollback, PG_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	X(dbmigrate_rollback, dbmigrate_rollback, CORE_SCALAR, .part = DBC_PART_MIGRATE,               \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                      \
 	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
 	  .comment = "runs down scripts newest first until the current version is target")             \
-	X(dbmigrate_verify, dbmigrate_verify, PG_TABLE, .part = DBC_PART_MIGRATE,                      \
+	X(dbmigrate_verify, dbmigrate_verify, CORE_TABLE, .part = DBC_PART_MIGRATE,                    \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")),                                             \
 	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("name", DBC_T_TEXT),                     \
 	              DBC_COL("up_ok", DBC_T_BOOL), DBC_COL("down_ok", DBC_T_BOOL),                    \
@@ -193,19 +195,19 @@
 	 * the database; a scalar call has no such statement). */                                      \
 	X(dbmigrate_verify_json, dbmigrate_verify_json, SCALAR, .part = DBC_PART_MIGRATE,              \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT)                      \
-	X(dbmigrate_baseline, dbmigrate_baseline, PG_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	X(dbmigrate_baseline, dbmigrate_baseline, CORE_SCALAR, .part = DBC_PART_MIGRATE,               \
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)), .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,   \
 	  .comment = "marks registered migrations up to version as applied without running them")      \
-	X(dbmigrate_repair, dbmigrate_repair, PG_SCALAR, .part = DBC_PART_MIGRATE,                     \
+	X(dbmigrate_repair, dbmigrate_repair, CORE_SCALAR, .part = DBC_PART_MIGRATE,                   \
 	  .returns = DBC_T_INT4, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "accepts changed checksums and the current schema, forgets missing "              \
 	             "migrations, removes unfinished records")                                         \
 	/* The bookkeeping calls dbmigrate_script() writes around each migration. */                   \
-	X(dbmigrate_step_begin, dbmigrate_step_begin, PG_SCALAR, .part = DBC_PART_MIGRATE,             \
+	X(dbmigrate_step_begin, dbmigrate_step_begin, CORE_SCALAR, .part = DBC_PART_MIGRATE,           \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("key", DBC_T_TEXT),                            \
 	           DBC_ARG("checksum", DBC_T_TEXT)),                                                   \
 	  .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE)                                             \
-	X(dbmigrate_step_end, dbmigrate_step_end, PG_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	X(dbmigrate_step_end, dbmigrate_step_end, CORE_SCALAR, .part = DBC_PART_MIGRATE,               \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("key", DBC_T_TEXT)), .returns = DBC_T_BOOL,    \
 	  .flags = DBC_API_PRIVATE)                                                                    \
 	/* The trigger on the migration tables that bumps their generation.                            \
@@ -215,7 +217,7 @@
 	  .part = DBC_PART_MIGRATE, .returns = DBC_T_TRIGGER,                                          \
 	  .flags = DBC_API_SECURITY_DEFINER | DBC_API_PRIVATE)                                         \
 	/* The lint (docs/lint.md): reads the catalog and the scripts, runs nothing. */              \
-	X(dbmigrate_lint, dbmigrate_lint, PG_TABLE, .part = DBC_PART_MIGRATE,                          \
+	X(dbmigrate_lint, dbmigrate_lint, CORE_TABLE, .part = DBC_PART_MIGRATE,                        \
 	  DBC_ARGS(DBC_OPT("migration", DBC_T_TEXT, "NULL")),                                          \
 	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("line", DBC_T_INT4),                     \
 	              DBC_COL("rule", DBC_T_TEXT), DBC_COL("severity", DBC_T_TEXT),                    \
@@ -224,7 +226,7 @@
 	  .comment = "lint findings of the pending migrations (or of one), statement by statement, "   \
 	             "against the live tables")                                                        \
 	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                     \
-	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, SCALAR, .part = DBC_PART_MIGRATE,        \
+	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, CORE_SQLITE, .part = DBC_PART_MIGRATE,   \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("new_create_sql", DBC_T_TEXT)),               \
 	  .returns = DBC_T_TEXT)                                                                       \
 	/* The trace (docs/lint.md): runs one migration's up script in a                               \
@@ -459,7 +461,7 @@
 	  .flags = DBC_API_PRIVATE,                                                                       \
 	  .comment = "remakes the audit triggers of a table (NULL: every audited table) for its "         \
 	             "current columns; returns how many tables")                                          \
-	X(dbaudit_tables, dbaudit_tables, PG_TABLE, .part = DBC_PART_AUDIT,                               \
+	X(dbaudit_tables, dbaudit_tables, CORE_TABLE, .part = DBC_PART_AUDIT,                               \
 	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),             \
 	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8),                    \
 	              DBC_COL("recording", DBC_T_BOOL), DBC_COL("problem", DBC_T_TEXT)),                  \
@@ -473,7 +475,7 @@
 	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
 	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
 	  .volatility = DBC_STABLE, .comment = "the audit log entries of one row, oldest first")          \
-	X(dbaudit_log, dbaudit_log, PG_TABLE, .part = DBC_PART_AUDIT,                                     \
+	X(dbaudit_log, dbaudit_log, CORE_TABLE, .part = DBC_PART_AUDIT,                                     \
 	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL"), DBC_OPT("since", DBC_T_TIMESTAMPTZ, "NULL")),    \
 	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
 	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \

@@ -120,6 +120,17 @@ typedef struct dbc_migrate_env {
 	const dbc_lint_engine *lint;
 	/* the trace's observations (dbc_migrate_trace); NULL: no trace */
 	const dbc_trace_engine *trace;
+	/* Runs dbc_migrate_apply or dbc_migrate_rollback (run) as the engine
+	 * wants it done (SQLite: migrate.backup_before first). NULL: just runs it. */
+	int (*change)(dbc_ctx *ctx, const struct dbc_migrate_env *env,
+	              int (*run)(dbc_ctx *, const struct dbc_migrate_env *, const char *, int64_t *),
+	              const char *target, int64_t *count);
+	/* Registers a JSON list (dbc_migrate_add_all_json's work) where the
+	 * engine's text encoding needs it (PostgreSQL). NULL: that function. */
+	int (*add_all)(dbc_ctx *ctx, const char *json, int64_t *count);
+	/* Whether the caller may have dbmigrate_load read the server's files:
+	 * an error when not. NULL: it may (SQLite). */
+	int (*may_read_files)(dbc_ctx *ctx);
 } dbc_migrate_env;
 
 /* Result columns, for the glue's table declarations. */

@@ -57,7 +57,7 @@ int main(void)
 	          "a CORE_SCALAR function returns text, jsonb, integer, bigint, double precision "
 	          "or boolean",
 	          "the generic glue encodes only the types it knows");
-	f = dbc_api_functions[DBC_API_dbmigrate_add];
+	f = dbc_api_functions[DBC_API_dbmigrate_trace];
 	f.id = "test_rule_glue";
 	dbc_api_column ruled[1] = {DBC_ARG_R("n", DBC_T_INT8, DBC_RULE_POSITIVE)};
 	f.args = ruled;
@@ -109,6 +109,18 @@ int main(void)
 	CHECK(dbc_api_args(&ctx, enable, DBC_API_FIRST(2), raw, out) == DBC_ERROR &&
 	          strcmp(ctx.message, "argument \"column\" must not be NULL") == 0,
 	      "a NULL for an argument whose default is not NULL names it");
+	dbc_ctx_finish(&ctx);
+	dbc_ctx_init(&ctx, &unit_host, NULL);
+	const dbc_api_fn *script = &dbc_api_functions[DBC_API_dbmigrate_script_direction];
+	raw[0] = dbc_text("rollback");
+	raw[1] = dbc_null();
+	CHECK(dbc_api_args(&ctx, script, DBC_API_FIRST(2), raw, out) == DBC_OK &&
+	          out[1].type == DBC_NULL,
+	      "DBC_RULE_NULL_OK: dbmigrate_script(direction, NULL) passes the NULL target");
+	raw[0] = dbc_null();
+	CHECK(dbc_api_args(&ctx, script, DBC_API_FIRST(2), raw, out) == DBC_ERROR &&
+	          strcmp(ctx.message, "argument \"direction\" must not be NULL") == 0,
+	      "a NULL direction, without the rule, names it");
 	dbc_ctx_finish(&ctx);
 
 	/* derived answers */

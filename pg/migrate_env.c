@@ -1,0 +1,138 @@
+/*
+ * migrate_env.c — what the migrate part needs of PostgreSQL (dbc_migrate_env,
+ * reached through dbc_api_engine.migrate): the migration lock (a
+ * transaction-level advisory lock polled up to migrate.lock_timeout_ms), the
+ * registrant's rights, dbmigrate_load's privilege check, and the JSON list
+ * read in the server's encoding. Every decision is in core/migrate/.
+ */
+#include "glue.h"
+
+#include "migrate/migrate.h"
+
+#include "catalog/pg_authid.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/timestamp.h"
+
+static int take_first_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0)
+		*(bool *)arg = (c[0].type == DBC_BOOL || c[0].type == DBC_INT) && c[0].i != 0;
+	return DBC_OK;
+}
+
+/* Waits for the advisory lock in short polls so the wait is bounded and a
+ * cancel is noticed; 0 means wait without bound (lock_timeout still applies). */
+static int pg_migration_lock(dbc_ctx *ctx, int64_t timeout_ms)
+{
+	dbc_value key = dbc_int(PGDBC_MIGRATION_LOCK_KEY);
+	TimestampTz start = GetCurrentTimestamp();
+	if (timeout_ms <= 0)
+		return ctx->host->query(ctx, "SELECT pg_catalog.pg_advisory_xact_lock($1)", 1, &key, NULL,
+		                        NULL);
+	for (;;) {
+		bool got = false;
+		if (ctx->host->query(ctx, "SELECT pg_catalog.pg_try_advisory_xact_lock($1)", 1, &key,
+		                     take_first_bool, &got) != DBC_OK)
+			return DBC_ERROR;
+		if (got)
+			return DBC_OK;
+		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)timeout_ms)) {
+			dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+			          "could not obtain the migration lock within %lld ms", (long long)timeout_ms);
+			dbc_error_detail(ctx, "Another session is applying, rolling back or repairing "
+			                      "migrations.");
+			dbc_error_hint(ctx, "Retry later, or raise migrate.lock_timeout_ms with dbcare_set.");
+			return DBC_ERROR;
+		}
+		pg_usleep(10000L);
+		if (ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+	}
+}
+
+typedef struct rights_row {
+	bool rights, can_set;
+	char *applier;
+} rights_row;
+
+static int take_rights(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	rights_row *r = arg;
+	if (ncol < 3)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected role row");
+	r->rights = c[0].type == DBC_BOOL && c[0].i != 0;
+	/* unknown (a dropped role): as if it could */
+	r->can_set = !(c[1].type == DBC_BOOL && c[1].i == 0);
+	r->applier = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
+	return DBC_OK;
+}
+
+/* The registrant has the current role's rights already when it is that role,
+ * a superuser, or holds its privileges (pg_has_role USAGE, as SET ROLE
+ * would give); it can change dbcare's settings when it may write
+ * dbcare.config. A registrant that no longer exists has neither. */
+static int pg_registrant_rights(dbc_ctx *ctx, const char *registrant, bool *rights, bool *can_set,
+                                char **applier)
+{
+	rights_row r = {false, true, NULL};
+	dbc_value p = dbc_text(registrant);
+	if (ctx->host->query(ctx,
+	                     "SELECT r.rolsuper OR pg_catalog.pg_has_role(r.oid, u.oid, 'USAGE'), "
+	                     "pg_catalog.has_table_privilege(r.oid, "
+	                     "'dbcare.config'::pg_catalog.regclass::pg_catalog.oid, 'INSERT, UPDATE'), "
+	                     "u.rolname::pg_catalog.text "
+	                     "FROM pg_catalog.pg_roles u "
+	                     "LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $1 "
+	                     "WHERE u.rolname = CURRENT_USER",
+	                     1, &p, take_rights, &r) != DBC_OK)
+		return DBC_ERROR;
+	*rights = r.rights;
+	*can_set = r.can_set;
+	*applier = r.applier;
+	return DBC_OK;
+}
+
+/* The list's text is in the server's encoding, but the decoder writes a
+ * \u escape as UTF-8: in a database of another encoding the text goes to
+ * UTF-8 first and every decoded string back (an error for a character the
+ * encoding lacks, as jsonb's input gives), so an escaped and a literal
+ * character register the same bytes. */
+static int pg_add_all(dbc_ctx *ctx, const char *json, int64_t *count)
+{
+	if (GetDatabaseEncoding() == PG_UTF8)
+		return dbc_migrate_add_all_json(ctx, json, count);
+	dbc_migrate_item *items = NULL;
+	int n = 0;
+	const char *utf8 = pg_server_to_any(json, (int)strlen(json), PG_UTF8);
+	if (dbc_migrate_list_parse(ctx, utf8, &items, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		const char **fields[] = {&items[i].version, &items[i].name, &items[i].up, &items[i].down};
+		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+			if (*fields[f])
+				*fields[f] = pg_any_to_server(*fields[f], (int)strlen(*fields[f]), PG_UTF8);
+	}
+	return dbc_migrate_add_many(ctx, items, n, count);
+}
+
+/* dbmigrate_load reads files of the server's file system, like COPY FROM a
+ * file (on a standby the glue has refused it with 25006 already). */
+static int pg_may_read_files(dbc_ctx *ctx)
+{
+	if (!superuser() && !has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+		return dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE,
+		                 "dbmigrate_load needs superuser or the pg_read_server_files role");
+	return DBC_OK;
+}
+
+const dbc_migrate_env pgdbc_migrate_env = {
+	.lock = pg_migration_lock,
+	.registrant_rights = pg_registrant_rights,
+	.lint = &pgdbc_lint_engine,
+	.trace = &pgdbc_trace_engine,
+	.add_all = pg_add_all,
+	.may_read_files = pg_may_read_files,
+};
