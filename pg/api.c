@@ -22,16 +22,16 @@
 
 #include <string.h>
 
-extern const dbc_backup_env pgdbc_backup_env;
+extern const dbc_backup_hooks pgdbc_backup_env;
 
-static void health_engine(dbc_ctx *ctx, dbc_health_engine *eng)
+static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
 	pgdbc_health_engine(eng, ctx);
 }
 
 /* What the core entries need of PostgreSQL beyond the host (pg/host.c
  * points to it). */
-const dbc_api_engine pgdbc_api_engine = {
+const dbc_api_hooks pgdbc_api_engine = {
 	.retain = pgdbc_retain_engine,
 	.backup = &pgdbc_backup_env,
 	.health = health_engine,

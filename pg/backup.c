@@ -1,7 +1,7 @@
 /*
- * backup.c — PostgreSQL's dbc_backup_env and the backups health check (the
+ * backup.c — PostgreSQL's dbc_backup_hooks and the backups health check (the
  * catalog and WAL archiving). Nothing here writes a server file: the file
- * hooks of dbc_backup_env are NULL. dbbackup_list has the generic glue of
+ * hooks of dbc_backup_hooks are NULL. dbbackup_list has the generic glue of
  * pg/api.c, dbbackup_record its own (pg/fn_backup.c).
  */
 #include "glue.h"
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const dbc_backup_env pgdbc_backup_env = {0};
+const dbc_backup_hooks pgdbc_backup_env = {0};
 
 
 /* ---------------------------------------------------------------- the backups check */
@@ -130,7 +130,7 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 	return DBC_OK;
 }
 
-int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int pgdbc_gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                          dbc_health_fact *fact)
 {
 	bool readable;

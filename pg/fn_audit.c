@@ -1,6 +1,6 @@
 /*
  * fn_audit.c — dbaudit_* for PostgreSQL: the wrappers around core/audit/ and
- * what only PostgreSQL can do for it (dbc_audit_engine): resolving a table
+ * what only PostgreSQL can do for it (dbc_audit_hooks): resolving a table
  * name in the catalog, making and dropping the triggers of
  * pg/audit_trigger.c, and the baseline snapshot.
  *
@@ -422,7 +422,7 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                                \
 	" key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
 
-const dbc_audit_engine pgdbc_audit_engine = {
+const dbc_audit_hooks pgdbc_audit_engine = {
 	.display = display,
 	.recording = recording,
 	.resolve = resolve,
@@ -514,7 +514,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	/* a log not yet upgraded to 0.3.3 has the one head of the log chain */
-	dbc_audit_engine e = pgdbc_audit_engine;
+	dbc_audit_hooks e = pgdbc_audit_engine;
 	if (!pgdbc_audit_chain_per_table())
 		e.head_sql = "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain";
 	int rc = dbc_audit_verify(&call.ctx, &e, &rows);
@@ -523,7 +523,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 
 /* ------------------------------------------------ the health check audit */
 
-int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                        dbc_health_fact *fact)
 {
 	bool readable;

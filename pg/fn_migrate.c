@@ -19,7 +19,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-static const dbc_migrate_env *const env = &pgdbc_migrate_env;
+static const dbc_migrate_hooks *const env = &pgdbc_migrate_env;
 
 /* The core call, with the re-entrancy guard restored should PostgreSQL unwind
  * past the core (an error raised where no savepoint catches it, a cancel);

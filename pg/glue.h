@@ -112,19 +112,19 @@ int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const c
 /* The host implementation (pg/host.c). */
 extern const dbc_host pgdbc_host;
 /* PostgreSQL's facts for the migration lint (pg/migrate_lint.c). */
-struct dbc_lint_engine;
-extern const struct dbc_lint_engine pgdbc_lint_engine;
+struct dbc_lint_hooks;
+extern const struct dbc_lint_hooks pgdbc_lint_engine;
 /* What PostgreSQL shows of a statement dbmigrate_trace ran (pg/migrate_trace.c). */
-struct dbc_trace_engine;
-extern const struct dbc_trace_engine pgdbc_trace_engine;
+struct dbc_trace_hooks;
+extern const struct dbc_trace_hooks pgdbc_trace_engine;
 /* The migrate part's hooks: the migration lock, roles, lint, trace
  * (pg/migrate_env.c), and the advisory lock key of the migration lock
  * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */
-struct dbc_migrate_env;
-extern const struct dbc_migrate_env pgdbc_migrate_env;
+struct dbc_migrate_hooks;
+extern const struct dbc_migrate_hooks pgdbc_migrate_env;
 /* The audit part's hooks (pg/fn_audit.c). */
-struct dbc_audit_engine;
-extern const struct dbc_audit_engine pgdbc_audit_engine;
+struct dbc_audit_hooks;
+extern const struct dbc_audit_hooks pgdbc_audit_engine;
 #define PGDBC_MIGRATION_LOCK_KEY INT64CONST(0x6462636172650001)
 
 /* The stored migration status summary (pg/migrate_summary.c): whether this
@@ -260,8 +260,8 @@ int pgdbc_health_readable(dbc_ctx *ctx, struct dbc_health_fact *fact, const char
 
 /* pg/fn_retain.c: what PostgreSQL does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
-struct dbc_retain_engine;
-const struct dbc_retain_engine *pgdbc_retain_engine(void);
+struct dbc_retain_hooks;
+const struct dbc_retain_hooks *pgdbc_retain_engine(void);
 /* pg/dialect.c: what the core needs to know about PostgreSQL. */
 extern const dbc_dialect pgdbc_dialect;
 /* Defines the setting dbcare.schema_cache (from _PG_init). */

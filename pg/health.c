@@ -39,7 +39,7 @@ typedef struct pg_health_state {
 	char *amcheck_ns, *pgss_ns;
 } pg_health_state;
 
-static int stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, bool *ok)
+static int stats_privilege(dbc_ctx *ctx, const dbc_health_hooks *eng, bool *ok)
 {
 	pg_health_state *st = eng->state;
 	(void)ctx;
@@ -51,7 +51,7 @@ static int stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, bool *ok)
 }
 
 /* Skips fact with the GRANT hint when the caller cannot see other sessions. */
-static int need_stats_privilege(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
+static int need_stats_privilege(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_fact *fact,
                                 bool *ok)
 {
 	if (stats_privilege(ctx, eng, ok) != DBC_OK)
@@ -84,7 +84,7 @@ static const char *const extensions_sql =
 /* Schema of an installed extension the checks use (amcheck,
  * pg_stat_statements), or NULL: both read by the first check that asks, a
  * catalog-only query kept with the schema model (pgdbc_catalog_query). */
-static int extension_schema(dbc_ctx *ctx, const dbc_health_engine *eng, const char *ext,
+static int extension_schema(dbc_ctx *ctx, const dbc_health_hooks *eng, const char *ext,
                             char **schema)
 {
 	pg_health_state *st = eng->state;
@@ -102,7 +102,7 @@ static int extension_schema(dbc_ctx *ctx, const dbc_health_engine *eng, const ch
 
 /* amcheck's bt_index_check raises an error at the first corrupt index; that
  * error, caught in a subtransaction, is the finding. */
-static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_health_fact *fact)
 {
 	char *ns = NULL, *can = NULL;
@@ -157,7 +157,7 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_heal
 	return DBC_OK;
 }
 
-static int gather_slow(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_slow(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                        dbc_health_fact *fact)
 {
 	(void)mode;
@@ -246,7 +246,7 @@ static int read_sessions(dbc_ctx *ctx, pg_health_state *st)
 }
 
 /* long_transactions (sessions[0]) and idle_in_transaction (sessions[1]). */
-static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_sessions(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                            dbc_health_fact *fact)
 {
 	pg_health_state *st = eng->state;
@@ -263,7 +263,7 @@ static int gather_sessions(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_healt
 	return DBC_OK;
 }
 
-static int gather_replication(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_replication(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	(void)mode;
@@ -304,7 +304,7 @@ static int take_two(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_connections(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	(void)mode;
@@ -317,7 +317,7 @@ static int gather_connections(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	return DBC_OK;
 }
 
-static int gather_cache(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_cache(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
@@ -427,7 +427,7 @@ static int take_table_stat(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 }
 
 /* fragmentation (table_stats[0]) and statistics (table_stats[1]). */
-static int gather_table_stats(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_table_stats(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	pg_health_state *st = eng->state;
@@ -707,7 +707,7 @@ static const simple_check simple[DBC_HC_COUNT] = {
  * schema model, which the report reads in every mode (the fingerprint): kept
  * with the cached model, they answer again until the catalogs change
  * (docs/benchmarks.md, "health `standard`, third round"). */
-static int gather_catalog_only(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact,
+static int gather_catalog_only(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_fact *fact,
                                const char *sql)
 {
 	dbc_schema *s;
@@ -744,7 +744,7 @@ static int invalid_unique_hint(dbc_ctx *ctx, dbc_health_fact *fact)
 
 
 /* The checks answered by one query of simple[]. */
-static int gather_simple(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_simple(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                          dbc_health_fact *fact)
 {
 	const simple_check *q = &simple[fact->def->id];
@@ -755,7 +755,7 @@ static int gather_simple(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_
 	                       : dbc_health_collect(ctx, fact, q->sql, 0, NULL);
 }
 
-static int gather_invalid_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
+static int gather_invalid_indexes(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                   dbc_health_mode mode, dbc_health_fact *fact)
 {
 	if (gather_simple(ctx, eng, mode, fact) != DBC_OK)
@@ -765,7 +765,7 @@ static int gather_invalid_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
 
 /* Each unindexed foreign key carries its referencing columns, the index the
  * maintenance plan creates, from the model the report reads anyway. */
-static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                dbc_health_fact *fact)
 {
 	dbc_schema *s;
@@ -852,7 +852,7 @@ static int take_widen(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 /* sequence_exhaustion: the simple query, then, for each sequence past the
  * warn line (those the maintenance plan widens: few), the columns its
  * widening takes along. */
-static int gather_sequences(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_sequences(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_health_fact *fact)
 {
 	double warn = fact->def->warn;
@@ -897,7 +897,7 @@ static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
+static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
 {
 	pg_health_state *st = eng->state;
 	int64 size = 0;
@@ -950,7 +950,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_AUDIT] = pgdbc_gather_audit,
 };
 
-void pgdbc_health_engine(dbc_health_engine *eng, dbc_ctx *ctx)
+void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
 {
 	pg_health_state *st = dbc_zalloc(ctx, sizeof(*st));
 	const char *version = GetConfigOption("server_version", false, false);

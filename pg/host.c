@@ -1098,7 +1098,7 @@ static int read_schema_pinned(dbc_ctx *ctx, dbc_schema *out)
 	return ctx->host->release(ctx, sp);
 }
 
-extern const dbc_api_engine pgdbc_api_engine;
+extern const dbc_api_hooks pgdbc_api_engine;
 
 /* The settings of the parts above core/settings. */
 static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};

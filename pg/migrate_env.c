@@ -1,6 +1,6 @@
 /*
- * migrate_env.c — what the migrate part needs of PostgreSQL (dbc_migrate_env,
- * reached through dbc_api_engine.migrate): the migration lock (a
+ * migrate_env.c — what the migrate part needs of PostgreSQL (dbc_migrate_hooks,
+ * reached through dbc_api_hooks.migrate): the migration lock (a
  * transaction-level advisory lock polled up to migrate.lock_timeout_ms), the
  * registrant's rights, dbmigrate_load's privilege check, and the JSON list
  * read in the server's encoding. Every decision is in core/migrate/.
@@ -128,7 +128,7 @@ static int pg_may_read_files(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
-const dbc_migrate_env pgdbc_migrate_env = {
+const dbc_migrate_hooks pgdbc_migrate_env = {
 	.lock = pg_migration_lock,
 	.registrant_rights = pg_registrant_rights,
 	.lint = &pgdbc_lint_engine,

@@ -212,7 +212,7 @@ static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
 	                        NULL, take_bool, set);
 }
 
-const dbc_lint_engine pgdbc_lint_engine = {
+const dbc_lint_hooks pgdbc_lint_engine = {
 	.locks = locks,
 	.exclusive_lock = AX,
 	.not_valid = true,

@@ -1,6 +1,6 @@
 /*
  * retain.c — what PostgreSQL does its own way for soft delete and retention
- * (core/retain/retain.h, dbc_retain_engine). The functions themselves have
+ * (core/retain/retain.h, dbc_retain_hooks). The functions themselves have
  * the generic glue of pg/api.c; the trigger and the procedure are
  * pg/fn_retain.c.
  */
@@ -246,7 +246,7 @@ static int policy_lock(dbc_ctx *ctx, const char *name)
 	                        1, &v, NULL, NULL);
 }
 
-static const dbc_retain_engine pg_retain = {
+static const dbc_retain_hooks pg_retain = {
     .timestamp_type = "timestamp with time zone",
     .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
@@ -277,7 +277,7 @@ static const dbc_retain_engine pg_retain = {
     .policy_lock = policy_lock,
 };
 
-const struct dbc_retain_engine *pgdbc_retain_engine(void)
+const struct dbc_retain_hooks *pgdbc_retain_engine(void)
 {
 	return &pg_retain;
 }

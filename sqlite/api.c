@@ -27,14 +27,14 @@ typedef struct core_call {
 	dbc_api_entry entry;
 } core_call;
 
-static void health_engine(dbc_ctx *ctx, dbc_health_engine *eng)
+static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
 	sqldbc_health_engine(eng, sqldbc_call_conn(ctx));
 }
 
 /* What the core entries need of SQLite beyond the host (sqlite/host.c
  * points to it). */
-const dbc_api_engine sqldbc_api_engine = {
+const dbc_api_hooks sqldbc_api_engine = {
 	.retain = sqldbc_retain_engine,
 	.backup = &sqldbc_backup_env,
 	.health = health_engine,

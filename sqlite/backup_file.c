@@ -1,5 +1,5 @@
 /*
- * backup_file.c — the files of dbbackup_* (core/backup's dbc_backup_env on
+ * backup_file.c — the files of dbbackup_* (core/backup's dbc_backup_hooks on
  * SQLite): the consistent copy, reading a copy back, publishing it under
  * its final name, deleting it.
  *
@@ -817,7 +817,7 @@ static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 	return DBC_OK;
 }
 
-const dbc_backup_env sqldbc_backup_env = {
+const dbc_backup_hooks sqldbc_backup_env = {
     .catalog_exists = sqlite_catalog_exists,
     .database_name = sqlite_database_name,
     .check_target = sqlite_check_target,

@@ -7,6 +7,6 @@
 
 #include "backup/backup.h"
 
-extern const dbc_backup_env sqldbc_backup_env;
+extern const dbc_backup_hooks sqldbc_backup_env;
 
 #endif

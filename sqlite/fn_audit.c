@@ -1,6 +1,6 @@
 /*
  * fn_audit.c — dbaudit_* for SQLite: the wrappers around core/audit/, what
- * only SQLite does for it (dbc_audit_engine: resolving a table in
+ * only SQLite does for it (dbc_audit_hooks: resolving a table in
  * sqlite_schema, the generated triggers of audit_sql.c), and the
  * INNOCUOUS functions that complete their entries (audit_pending.c): the
  * session's actor, the id of the current transaction and the time. Every
@@ -355,7 +355,7 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 #define SQLITE_LINK_COLUMNS                                                                        \
 	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, new_values"
 
-const dbc_audit_engine sqldbc_audit_engine = {
+const dbc_audit_hooks sqldbc_audit_engine = {
 	.display = display,
 	.recording = recording,
 	.tables_exist = tables_exist,
@@ -508,7 +508,7 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 		return DBC_ERROR;
 	/* a file whose bookkeeping is older than the chain's head has none to
 	 * compare (a read upgrades nothing) */
-	dbc_audit_engine e = sqldbc_audit_engine;
+	dbc_audit_hooks e = sqldbc_audit_engine;
 	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain",
 	                                  NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
 		e.head_sql = NULL;
@@ -517,7 +517,7 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 
 /* ------------------------------------------------------------ health */
 
-int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;

@@ -48,16 +48,16 @@ int sqldbc_call_settle(sqldbc_call *call, bool failed);
 
 extern const dbc_host sqldbc_host;
 /* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
-struct dbc_lint_engine;
-extern const struct dbc_lint_engine sqldbc_lint_engine;
+struct dbc_lint_hooks;
+extern const struct dbc_lint_hooks sqldbc_lint_engine;
 /* The migrate part's hooks: the lint, and migrate.backup_before around
  * apply and rollback (sqlite/migrate_env.c). SQLite's write lock is the
  * migration lock. */
-struct dbc_migrate_env;
-extern const struct dbc_migrate_env sqldbc_migrate_env;
+struct dbc_migrate_hooks;
+extern const struct dbc_migrate_hooks sqldbc_migrate_env;
 /* The audit part's hooks (sqlite/fn_audit.c). */
-struct dbc_audit_engine;
-extern const struct dbc_audit_engine sqldbc_audit_engine;
+struct dbc_audit_hooks;
+extern const struct dbc_audit_hooks sqldbc_audit_engine;
 
 /* Scalar functions. begin() binds the call to the function's connection. */
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx);
@@ -116,12 +116,12 @@ int sqldbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
 
 /* sqlite/fn_retain.c: what SQLite does its own way for soft delete and
  * retention (the health check "retention" reads policies through it). */
-struct dbc_retain_engine;
-const struct dbc_retain_engine *sqldbc_retain_engine(void);
+struct dbc_retain_hooks;
+const struct dbc_retain_hooks *sqldbc_retain_engine(void);
 /* What the core needs to know about SQLite (dialect.c). */
 extern const dbc_dialect sqldbc_dialect;
 /* api.c: the hooks the core entries of the generic glue reach (dbc_host.api). */
-extern const dbc_api_engine sqldbc_api_engine;
+extern const dbc_api_hooks sqldbc_api_engine;
 
 /* The connection a call runs on (for per-connection state). */
 sqldbc_conn *sqldbc_call_conn(dbc_ctx *ctx);

@@ -69,7 +69,7 @@ static const char *named_index(const char *line)
 /* What the maintenance plan repairs: each problem that names an index
  * carries the index and its table; a unique index's duplicate keys carry
  * the query listing them (REINDEX fails while they remain). */
-static int repair_targets(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+static int repair_targets(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_fact *fact)
 {
 	dbc_schema *s = NULL;
 	for (int i = 0; i < fact->nobjects; i++) {
@@ -107,7 +107,7 @@ static int repair_targets(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
 /* REINDEX rebuilds an index from its table: it fails on duplicate keys
  * under a unique index and cannot help a NULL in a NOT NULL column. Those
  * problems get a hint that finds the rows instead. */
-static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_fact *fact)
+static int integrity_hint(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_fact *fact)
 {
 	const char *dup_index = NULL, *null_column = NULL;
 	for (int i = 0; i < fact->nobjects; i++) {
@@ -179,7 +179,7 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health
  * the caller's connection is never reconfigured. integrity_check would still
  * evaluate a refused index key, predicate or generated column there, so full
  * mode falls back to quick_check, which rebuilds no index key. */
-static int gather_integrity(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_health_fact *fact)
 {
 	sqldbc_integrity_vet vet;
@@ -264,7 +264,7 @@ static char *first_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, int *count)
 	return first;
 }
 
-static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	(void)mode;
@@ -305,7 +305,7 @@ static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_he
 	return DBC_OK;
 }
 
-static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                 dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
@@ -347,7 +347,7 @@ static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_
 /* A foreign key is supported when some full (non-partial) index of the child
  * has exactly its columns, in any order, as its leading columns; a single
  * column that is the INTEGER PRIMARY KEY is the rowid itself. */
-static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                dbc_health_fact *fact)
 {
 	(void)mode;
@@ -360,7 +360,7 @@ static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_h
 /* Same table, same key columns with the same order, direction and collation,
  * neither partial nor on expressions: all but the one worth keeping (unique
  * before plain, constraint-owned before created, then by name) are duplicates. */
-static int gather_duplicate_indexes(dbc_ctx *ctx, const dbc_health_engine *eng,
+static int gather_duplicate_indexes(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                     dbc_health_mode mode, dbc_health_fact *fact)
 {
 	(void)mode;
@@ -384,7 +384,7 @@ static int cmp_name(const void *a, const void *b)
 
 /* Only tables with an index and rows: without an index the planner has
  * nothing to choose, without rows nothing to count. */
-static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_statistics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                              dbc_health_fact *fact)
 {
 	(void)mode;
@@ -424,7 +424,7 @@ static int gather_statistics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_hea
 	return DBC_OK;
 }
 
-static int gather_journal_mode(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_journal_mode(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
@@ -449,7 +449,7 @@ static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols
 	return DBC_OK;
 }
 
-static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
+static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
 {
 	(void)eng;
 	return ctx->host->query(
@@ -463,7 +463,7 @@ static int metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metric
 		0, NULL, take_metrics, m);
 }
 
-static int gather_backups(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                           dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
@@ -487,7 +487,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
 	[DBC_HC_AUDIT] = sqldbc_audit_health,
 };
 
-void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn)
+void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)
 {
 	memset(eng, 0, sizeof(*eng));
 	eng->engine_version = sqlite3_libversion();

@@ -9,10 +9,10 @@
 #include "health/health.h"
 
 /* Fills eng for a call on conn (sqlite/health.c). */
-void sqldbc_health_engine(dbc_health_engine *eng, sqldbc_conn *conn);
+void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn);
 /* The slow_queries fact from the running dbmonitor, or skipped
  * (health_monitor.c; a gatherer of health.c's table). */
-int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact);
 
 /* dbmonitor (health_monitor.c). */
@@ -25,7 +25,7 @@ int sqldbc_monitor_stop(dbc_ctx *ctx, sqldbc_conn *conn, bool *was_running);
 
 /* The health check "audit" (fn_audit.c): audited tables whose columns
  * changed since their triggers were made, and dropped ones. */
-int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact);
 
 /* integrity_vet.c: the schema code PRAGMA quick_check (full: integrity_check)

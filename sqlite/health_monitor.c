@@ -281,7 +281,7 @@ static char *short_sql(dbc_ctx *ctx, const char *sql)
 	return dbc_buf_finish(&b);
 }
 
-int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact)
 {
 	(void)mode;

@@ -1,6 +1,6 @@
 /*
- * migrate_env.c — what the migrate part needs of SQLite (dbc_migrate_env,
- * reached through dbc_api_engine.migrate): the lint's facts, and
+ * migrate_env.c — what the migrate part needs of SQLite (dbc_migrate_hooks,
+ * reached through dbc_api_hooks.migrate): the lint's facts, and
  * migrate.backup_before around dbmigrate_apply and dbmigrate_rollback.
  * SQLite's write lock is the migration lock (the core's first write takes
  * it, honouring busy_timeout); SQLite has no roles and no trace.
@@ -35,7 +35,7 @@ static int backup_first(dbc_ctx *ctx, bool apply, const char *target, char **pat
 		return DBC_OK;
 	if (apply) {
 		/* only whether a step is due: the apply that follows lints */
-		static const dbc_migrate_env no_lint = {0};
+		static const dbc_migrate_hooks no_lint = {0};
 		dbc_rows plan;
 		if (dbc_migrate_plan(ctx, &no_lint, target, &plan) != DBC_OK)
 			return DBC_ERROR;
@@ -66,8 +66,8 @@ static int name_backup(dbc_ctx *ctx, const char *path, int64_t history_before)
 
 /* apply or rollback (run), after the backup migrate.backup_before asks for,
  * which the history rows the call wrote then name. */
-static int change(dbc_ctx *ctx, const dbc_migrate_env *env,
-                  int (*run)(dbc_ctx *, const dbc_migrate_env *, const char *, int64_t *),
+static int change(dbc_ctx *ctx, const dbc_migrate_hooks *env,
+                  int (*run)(dbc_ctx *, const dbc_migrate_hooks *, const char *, int64_t *),
                   const char *target, int64_t *count)
 {
 	char *backup = NULL;
@@ -80,7 +80,7 @@ static int change(dbc_ctx *ctx, const dbc_migrate_env *env,
 	return rc;
 }
 
-const dbc_migrate_env sqldbc_migrate_env = {
+const dbc_migrate_hooks sqldbc_migrate_env = {
 	.lint = &sqldbc_lint_engine,
 	.change = change,
 };

@@ -283,7 +283,7 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
  * the transaction (the pragma does nothing inside one), back on after the
  * commit. A foreign key violation fails the CHECK of a temporary table, so
  * the script stops before its COMMIT. */
-const dbc_lint_engine sqldbc_lint_engine = {
+const dbc_lint_hooks sqldbc_lint_engine = {
 	.alter_limited = true,
 	.rows = sqlite_rows,
 	.rebuild_begin = {"BEGIN IMMEDIATE;\n", "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n"},

@@ -1,6 +1,6 @@
 /*
  * retain.c — what SQLite does its own way for soft delete and retention
- * (core/retain/retain.h, dbc_retain_engine); the functions have the generic
+ * (core/retain/retain.h, dbc_retain_hooks); the functions have the generic
  * glue of sqlite/api.c. The soft-delete trigger is plain SQL calling only
  * built-in functions, so it runs with trusted_schema off.
  */
@@ -51,7 +51,7 @@ static char *trigger_name(dbc_ctx *ctx, const dbc_table *t)
 	return name ? ctx->host->quote_ident(ctx, name) : NULL;
 }
 
-static const dbc_retain_engine sqlite_retain;
+static const dbc_retain_hooks sqlite_retain;
 
 /* The row the trigger fires for: by rowid (under a name no column hides),
  * or by the primary key of a WITHOUT ROWID table. (A trigger body names
@@ -133,7 +133,7 @@ static char *before_sql(dbc_ctx *ctx, const char *value, const char *cutoff)
 	                  value, cutoff, value, value, value, value, value, cutoff);
 }
 
-static const dbc_retain_engine sqlite_retain = {
+static const dbc_retain_hooks sqlite_retain = {
     .timestamp_type = "TIMESTAMP",
     .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
@@ -156,7 +156,7 @@ static const dbc_retain_engine sqlite_retain = {
     .policy_lock = NULL,
 };
 
-const struct dbc_retain_engine *sqldbc_retain_engine(void)
+const struct dbc_retain_hooks *sqldbc_retain_engine(void)
 {
 	return &sqlite_retain;
 }

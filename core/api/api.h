@@ -229,25 +229,25 @@ int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_v
 /* What a core entry needs of its engine beyond dbc_host: the hooks of the
  * parts whose work differs by engine. Each glue gives one through
  * dbc_host.api (pg/api.c, sqlite/api.c). */
-struct dbc_retain_engine;
-struct dbc_health_engine;
-struct dbc_backup_env;
-struct dbc_migrate_env;
-struct dbc_audit_engine;
-typedef struct dbc_api_engine {
-	const struct dbc_retain_engine *(*retain)(void);
-	const struct dbc_backup_env *backup;
+struct dbc_retain_hooks;
+struct dbc_health_hooks;
+struct dbc_backup_hooks;
+struct dbc_migrate_hooks;
+struct dbc_audit_hooks;
+typedef struct dbc_api_hooks {
+	const struct dbc_retain_hooks *(*retain)(void);
+	const struct dbc_backup_hooks *backup;
 	/* fills the health part's hooks for this call */
-	void (*health)(dbc_ctx *ctx, struct dbc_health_engine *eng);
+	void (*health)(dbc_ctx *ctx, struct dbc_health_hooks *eng);
 	/* the migrate part's hooks (lock, roles, lint, trace, ...) */
-	const struct dbc_migrate_env *migrate;
+	const struct dbc_migrate_hooks *migrate;
 	/* the audit part's hooks, and what must happen before the log is read
 	 * (SQLite: the pending entries completed); audit_read NULL: nothing */
-	const struct dbc_audit_engine *audit;
+	const struct dbc_audit_hooks *audit;
 	int (*audit_read)(dbc_ctx *ctx);
-} dbc_api_engine;
+} dbc_api_hooks;
 /* The calling engine's hooks: ctx->host->api. */
-const dbc_api_engine *dbc_api_engine_of(dbc_ctx *ctx);
+const dbc_api_hooks *dbc_api_engine_of(dbc_ctx *ctx);
 
 /* Why the table is inconsistent (a read-only flag on a function that is not
  * VOLATILE, a required argument after a defaulted one, a virtual table

@@ -112,7 +112,7 @@ int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_v
 	return DBC_OK;
 }
 
-const dbc_api_engine *dbc_api_engine_of(dbc_ctx *ctx)
+const dbc_api_hooks *dbc_api_engine_of(dbc_ctx *ctx)
 {
 	return ctx->host->api;
 }

@@ -3,7 +3,7 @@
  * audited and how (the bookkeeping table <prefix>audit_tables), and reading
  * the log (<prefix>audit_log). What records the changes is the engine's: a C
  * trigger on PostgreSQL, generated SQL triggers on SQLite; each glue fills
- * dbc_audit_engine with what only it can do.
+ * dbc_audit_hooks with what only it can do.
  */
 #ifndef DBC_AUDIT_H
 #define DBC_AUDIT_H
@@ -67,7 +67,7 @@ typedef struct dbc_audit_table {
 } dbc_audit_table;
 
 /* What the engine's catalog says records an audited table's changes now
- * (dbc_audit_engine.recording); the core words it (dbc_audit_problem). The
+ * (dbc_audit_hooks.recording); the core words it (dbc_audit_problem). The
  * operations are "insert", "update", "delete" and, where the engine records
  * it, "truncate". */
 typedef struct dbc_audit_recording {
@@ -81,7 +81,7 @@ typedef struct dbc_audit_recording {
 } dbc_audit_recording;
 
 /* What differs between the engines. */
-typedef struct dbc_audit_engine {
+typedef struct dbc_audit_hooks {
 	/* Resolves a caller's table name: out->name and out->kind, and for a
 	 * DBC_AUDIT_TABLE its columns and primary key (dbc_audit_resolve refuses
 	 * every other kind). *found false (no error) when no such relation
@@ -124,7 +124,7 @@ typedef struct dbc_audit_engine {
 	 * cost a visit. */
 	const char *row_range;
 	const char *table_range;
-} dbc_audit_engine;
+} dbc_audit_hooks;
 
 /* Parses and checks the options (JSON object text, NULL for none) against
  * the table: unknown keys, unknown columns and a missing key are errors. */
@@ -135,27 +135,27 @@ char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o);
 
 /* e->resolve, with target->display set; a dbcare: error unless the name is
  * a table that can be audited (not a view, a temporary table, ...). */
-int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                       dbc_audit_target *out, bool *found);
 
 /* dbaudit_enable: *name_out is the stored table name. */
-int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                      const char *options, char **name_out);
 /* dbaudit_disable: an error when the table was never enabled. */
-int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table);
+int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table);
 /* dbaudit_refresh: remakes the triggers of one table (NULL: every audited
  * table that still exists); *count how many. */
-int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, int *count);
+int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, int *count);
 
 /* The stored name of a table a caller named: the engine's canonical name
  * when it exists, else the name as given (a dropped table's log stays
  * readable by the name it was stored under). */
-int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                           char **out);
 
-int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, dbc_audit_table **out, int *n);
+int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only, dbc_audit_table **out, int *n);
 /* The same with each table's log entries counted (an index range each). */
-int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_table **out,
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_table **out,
                            int *n);
 
 /* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
@@ -163,32 +163,32 @@ char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);
 
 /* Whether every change of an audited table is recorded (audit_recording.c):
  * *problem NULL when it is, else why, in the same words on both engines. */
-int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_table *row,
+int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_table *row,
                       char **problem);
 /* The health check "audit": one object per audited table with a problem. */
-int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_health_fact *fact);
+int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_health_fact *fact);
 
 /* dbaudit_tables: table, enabled_at, options, entries, recording, problem. */
 #define DBC_AUDIT_TABLES_NCOLS 6
-int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
+int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out);
 /* Whether the log can be read: the bookkeeping and the audit tables exist. */
-int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_engine *e, bool *readable);
+int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_hooks *e, bool *readable);
 
 /* dbaudit_history: the entries of one row, oldest first. Columns: id, at,
  * txid, db_user, actor, operation, old_values, new_values. */
 #define DBC_AUDIT_HISTORY_NCOLS 8
-int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                       const char *key, dbc_rows *out);
 /* dbaudit_log: entries (of one table, since a time), oldest first. Columns:
  * id, at, txid, db_user, actor, operation, table_name, key, old_values,
  * new_values. */
 #define DBC_AUDIT_LOG_NCOLS 10
-int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, const char *since,
+int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *since,
                   dbc_rows *out);
 /* dbaudit_row_at: the row as it was at a time, JSON text; NULL when it did
  * not exist then. An error when the log does not reach back to the row's
  * insert or a baseline snapshot. */
-int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                      const char *key, const char *at, char **json_out);
 
 /* ---------------------------------------------------------------- row hash */
@@ -226,7 +226,7 @@ int dbc_audit_link_table(dbc_ctx *ctx, const char *prev,
  * entries were checked, and every break found, in id order (one row with
  * NULLs: none). A chain whose head names a missing entry is a break too. */
 #define DBC_AUDIT_VERIFY_NCOLS 3
-int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out);
+int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out);
 /* Whether a chained entry's stored hash is the hash of its content (either
  * format): c is hash, prev_hash, then the DBC_AUDIT_LINK_FIELDS fields. */
 int dbc_audit_entry_intact(dbc_ctx *ctx, const dbc_value *c, bool *intact);

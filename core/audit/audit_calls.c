@@ -17,7 +17,7 @@ int dbc_call_dbaudit_tables(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_r
 
 int dbc_call_dbaudit_log(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
-	const dbc_api_engine *api = dbc_api_engine_of(ctx);
+	const dbc_api_hooks *api = dbc_api_engine_of(ctx);
 	(void)argc;
 	dbc_rows_init(out, ctx, DBC_AUDIT_LOG_NCOLS);
 	if (api->audit_read && api->audit_read(ctx) != DBC_OK)

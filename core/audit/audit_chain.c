@@ -72,7 +72,7 @@ typedef struct verify_break {
 } verify_break;
 
 typedef struct verify_state {
-	const dbc_audit_engine *e;
+	const dbc_audit_hooks *e;
 	chain_state *chains;
 	int nchains, cap;
 	int last; /* the chain of the entry before: the next is often the same */
@@ -271,7 +271,7 @@ static int verify_head(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                            what, (long long)ch->last_id, (long long)last_id));
 }
 
-int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out)
+int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out)
 {
 	verify_state v = {.e = e, .last = -1};
 	bool readable;

@@ -14,7 +14,7 @@
 
 /* The key a caller gave, written as the triggers write keys: the key columns
  * in the stored order, compact (SQLite compares keys as text). */
-static int canonical_key(dbc_ctx *ctx, const dbc_audit_engine *e, const char *name, const char *key, char **out)
+static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name, const char *key, char **out)
 {
 	if (!key)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"key\" must not be NULL");
@@ -80,19 +80,19 @@ static int add_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 
 /* The engine's hashed range of one row's entries ($1 the table, key_sql its
  * key, "NULL" for the table's entries without one), "" where it has none. */
-static char *row_range(dbc_ctx *ctx, const dbc_audit_engine *e, const char *key_sql)
+static char *row_range(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *key_sql)
 {
 	return e->row_range ? dbc_printf(ctx, e->row_range, "$1", key_sql) : dbc_strdup(ctx, "");
 }
 
-static bool log_exists(dbc_ctx *ctx, const dbc_audit_engine *e, int *rc)
+static bool log_exists(dbc_ctx *ctx, const dbc_audit_hooks *e, int *rc)
 {
 	bool exists;
 	*rc = dbc_audit_readable(ctx, e, &exists);
 	return *rc == DBC_OK && exists;
 }
 
-int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                       const char *key, dbc_rows *out)
 {
 	char *name, *k;
@@ -114,7 +114,7 @@ int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 	return sql ? ctx->host->query(ctx, sql, 2, args, add_row, out) : DBC_ERROR;
 }
 
-int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, const char *since,
+int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *since,
                   dbc_rows *out)
 {
 	char *name = NULL;
@@ -207,7 +207,7 @@ static int fold_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                      const char *key, const char *at, char **json_out)
 {
 	char *name, *k;

@@ -2,7 +2,7 @@
  * audit_recording.c — whether an audited table's changes are all recorded
  * now: the "recording" and "problem" columns of dbaudit_tables and the
  * health check "audit" (docs/audit.md, "Is it recording?"). The engine reads
- * its catalog (dbc_audit_engine.recording: the table dropped, an operation
+ * its catalog (dbc_audit_hooks.recording: the table dropped, an operation
  * without an enabled audit trigger, triggers out of step with the table);
  * the words are chosen here, so both engines say the same fact the same way.
  *
@@ -24,7 +24,7 @@ static void add_clause(dbc_buf *b, dbc_ctx *ctx, const dbc_strlist *ops, const c
 	                ops->n == 1 ? one : many);
 }
 
-int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_table *row,
+int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_table *row,
                       char **problem)
 {
 	dbc_audit_recording r;
@@ -53,7 +53,7 @@ int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_t
 	return *problem ? DBC_OK : DBC_ERROR;
 }
 
-int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_health_fact *fact)
+int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_health_fact *fact)
 {
 	dbc_audit_table *rows;
 	int n;

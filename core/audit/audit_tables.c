@@ -26,7 +26,7 @@ char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *l)
 	return s;
 }
 
-int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                       dbc_audit_target *out, bool *found)
 {
 	if (e->resolve(ctx, table, out, found) != DBC_OK)
@@ -51,7 +51,7 @@ int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 	                 out->display, what);
 }
 
-int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                           char **out)
 {
 	dbc_audit_target t = {0};
@@ -90,7 +90,7 @@ static int collect_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_engine *e, bool *readable)
+int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_hooks *e, bool *readable)
 {
 	*readable = true;
 	if (ctx->host->book_exists && ctx->host->book_exists(ctx, readable) != DBC_OK)
@@ -100,7 +100,7 @@ int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_engine *e, bool *readable)
 	return DBC_OK;
 }
 
-static int load(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, bool counted,
+static int load(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only, bool counted,
                 dbc_audit_table **out, int *n)
 {
 	table_list l = {0};
@@ -133,19 +133,19 @@ static int load(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only, bool 
 	return DBC_OK;
 }
 
-int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_engine *e, const char *only,
+int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only,
                           dbc_audit_table **out, int *n)
 {
 	return load(ctx, e, only, false, out, n);
 }
 
-int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_audit_table **out,
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_table **out,
                            int *n)
 {
 	return load(ctx, e, NULL, true, out, n);
 }
 
-static int store_row(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_target *t,
+static int store_row(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_target *t,
                      const dbc_audit_options *o, bool insert)
 {
 	char *opts = dbc_audit_options_json(ctx, o);
@@ -177,7 +177,7 @@ static int in_savepoint(dbc_ctx *ctx, int rc_body_level, int rc)
 	return DBC_ERROR;
 }
 
-int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
+int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                      const char *options, char **name_out)
 {
 	dbc_audit_target t = {0};
@@ -217,7 +217,7 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table,
 	return DBC_OK;
 }
 
-int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table)
+int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table)
 {
 	char *name;
 	dbc_audit_table *old;
@@ -244,7 +244,7 @@ int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 
 /* Remakes one table's triggers from its stored options; a table that is
  * gone is left alone (the health check reports it). */
-static int refresh_one(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_table *row,
+static int refresh_one(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_table *row,
                        int *count)
 {
 	dbc_audit_target t = {0};
@@ -271,7 +271,7 @@ static int refresh_one(dbc_ctx *ctx, const dbc_audit_engine *e, const dbc_audit_
 	return DBC_OK;
 }
 
-int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table, int *count)
+int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, int *count)
 {
 	char *name = NULL;
 	dbc_audit_table *rows;
@@ -297,7 +297,7 @@ int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_engine *e, const char *table
 	return in_savepoint(ctx, level, rc);
 }
 
-int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_engine *e, dbc_rows *out)
+int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out)
 {
 	dbc_audit_table *rows;
 	int n;

@@ -5,7 +5,7 @@
  * recorded, which catalogued backups a retention rule deletes, and how old
  * the newest verified backup is (the health check). What touches files --
  * the consistent copy, opening a copy to check it, publishing it under its
- * final name, deleting it -- is the engine's (dbc_backup_env): only the
+ * final name, deleting it -- is the engine's (dbc_backup_hooks): only the
  * SQLite module writes files; on PostgreSQL backups are made outside the
  * database and recorded with dbbackup_record, and nothing here writes a
  * server file.
@@ -30,12 +30,12 @@ typedef struct dbc_backup_image {
 	char *file_sha256;
 } dbc_backup_image;
 
-typedef struct dbc_backup_env dbc_backup_env;
+typedef struct dbc_backup_hooks dbc_backup_hooks;
 
 /* The engine's part: callbacks only (the catalog's time columns are read
  * and written through the dialect's time fields); every file hook is NULL
  * where the engine writes no files. */
-struct dbc_backup_env {
+struct dbc_backup_hooks {
 	/* Whether the catalog table is there (NULL: with the other bookkeeping
 	 * tables, host->book_exists). */
 	int (*catalog_exists)(dbc_ctx *ctx, bool *exists);
@@ -106,19 +106,19 @@ struct dbc_backup_env {
 /* dbbackup_create: a verified copy at path (NULL: backup.dir + the default
  * name), recorded in the catalog; *json its description. On any failure
  * nothing is recorded as verified and no file is left under path. */
-int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json,
+int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
                       int64_t *id);
 /* dbbackup_verify: re-verifies a file, against its catalog row when it has
  * one (whose status and verified_at it updates). */
-int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json);
+int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json);
 /* dbbackup_list. */
-int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out);
+int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */
-int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_env *env, int64_t keep_count, int64_t keep_days,
+int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count, int64_t keep_days,
                      bool dry_run, char **json);
 /* dbbackup_record (PostgreSQL): an external backup; fingerprint NULL: the
  * live schema's. */
-int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
                       const char *location, int64_t bytes, const char *fingerprint, bool verified,
                       const char *detail, int64_t *id);
 
@@ -127,6 +127,6 @@ int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
  * past it, critical past twice it); skipped until a backup is recorded
  * unless health.backups.required. Sets fact's value, status floor and
  * message; an engine adds what it knows beyond (PostgreSQL's archiver). */
-int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_env *env, dbc_health_fact *fact);
+int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact);
 
 #endif

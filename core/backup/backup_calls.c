@@ -3,12 +3,12 @@
  * and dbbackup_prune, and PostgreSQL's dbbackup_record, as the API table
  * calls them (core/api/functions.h, forms CORE_TABLE, CORE_SQLITE and
  * CORE_PG): the engine's
- * files and clock come through its dbc_backup_env (dbc_api_engine_of).
+ * files and clock come through its dbc_backup_hooks (dbc_api_engine_of).
  */
 #include "api/api.h"
 #include "backup/backup.h"
 
-static const dbc_backup_env *env(dbc_ctx *ctx)
+static const dbc_backup_hooks *env(dbc_ctx *ctx)
 {
 	return dbc_api_engine_of(ctx)->backup;
 }

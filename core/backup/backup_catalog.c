@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_env *env, bool *exists)
+int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_hooks *env, bool *exists)
 {
 	*exists = false;
 	if (ctx->host->book_exists(ctx, exists) != DBC_OK)
@@ -32,7 +32,7 @@ static int in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
 }
 
 typedef struct add_args {
-	const dbc_backup_env *env;
+	const dbc_backup_hooks *env;
 	const char *kind, *path, *detail;
 	const dbc_backup_image *img;
 	double duration_ms;
@@ -84,7 +84,7 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	return ctx->host->query(ctx, sql, sha ? 9 : 8, p, take_id, a->id);
 }
 
-int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
                            const char *path, const dbc_backup_image *img, double duration_ms,
                            bool verified, const char *detail, int64_t *id)
 {
@@ -104,7 +104,7 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
+int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                             dbc_backup_catalog_row *row, bool *found)
 {
 	bool exists;
@@ -127,7 +127,7 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char 
 }
 
 typedef struct mark_args {
-	const dbc_backup_env *env;
+	const dbc_backup_hooks *env;
 	int64_t id;
 	bool verified;
 	const char *why;
@@ -149,7 +149,7 @@ static int mark_row(dbc_ctx *ctx, void *arg)
 	return sql ? ctx->host->query(ctx, sql, m->verified ? 1 : 2, p, NULL, NULL) : DBC_ERROR;
 }
 
-int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_env *env, int64_t id, bool verified,
+int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,
                             const char *why)
 {
 	mark_args m = {env, id, verified, why};
@@ -159,7 +159,7 @@ int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_env *env, int64_t id,
 /* ---------------------------------------------------------------- listing */
 
 typedef struct list_args {
-	const dbc_backup_env *env;
+	const dbc_backup_hooks *env;
 	dbc_rows *out;
 } list_args;
 
@@ -178,7 +178,7 @@ static int list_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return dbc_rows_add(l->out, row);
 }
 
-int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out)
+int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out)
 {
 	bool exists;
 	dbc_rows_init(out, ctx, DBC_BACKUP_LIST_NCOLS);
@@ -200,7 +200,7 @@ int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_env *env, dbc_rows *out)
 
 /* ---------------------------------------------------------------- external */
 
-int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
                       const char *location, int64_t bytes, const char *fingerprint, bool verified,
                       const char *detail, int64_t *id)
 {

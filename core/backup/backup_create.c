@@ -18,7 +18,7 @@
 
 /* backup.dir + "<database name>-<UTC time>.db"; the time has milliseconds so
  * two backups a second apart do not collide. */
-static int default_path(dbc_ctx *ctx, const dbc_backup_env *env, char **out)
+static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 {
 	char *dir = NULL, *name = NULL;
 	if (dbc_setting_get(ctx, "backup.dir", &dir) != DBC_OK ||
@@ -115,7 +115,7 @@ int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms)
 }
 
 /* Copy and verify under tmp; on success the file is published as path. */
-static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tmp, const char *path,
+static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp, const char *path,
                          dbc_backup_image *copy)
 {
 	int64_t timeout_ms;
@@ -141,7 +141,7 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_env *env, const char *tm
 	return env->publish(ctx, tmp, path);
 }
 
-int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json,
+int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
                       int64_t *id)
 {
 	if (!env->copy)
@@ -186,7 +186,7 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
 	return *json ? DBC_OK : DBC_ERROR;
 }
 
-int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_env *env, const char *path, char **json)
+int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json)
 {
 	if (!env->inspect)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no backup files");

@@ -26,7 +26,7 @@ static int take_newest(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_env *env, dbc_health_fact *fact)
+int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact *fact)
 {
 	double max_age;
 	bool required, exists;

@@ -17,19 +17,19 @@ typedef struct dbc_backup_catalog_row {
 } dbc_backup_catalog_row;
 
 /* Whether the catalog exists yet (a read finds no backups until then). */
-int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_env *env, bool *exists);
+int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_hooks *env, bool *exists);
 
 /* Records a backup (status verified or unverified) inside a savepoint of
  * its own; *id its row. */
-int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_env *env, const char *kind,
+int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
                            const char *path, const dbc_backup_image *img, double duration_ms,
                            bool verified, const char *detail, int64_t *id);
 /* The newest row recorded for path; *found false when none. */
-int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_env *env, const char *path,
+int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                             dbc_backup_catalog_row *row, bool *found);
 /* A verification's outcome: status verified (verified_at now) or failed
  * with why. */
-int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_env *env, int64_t id, bool verified,
+int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,
                             const char *why);
 /* How long a temporary copy must have gone unwritten to be a leftover of a
  * killed backup (backup_create.c). */

@@ -42,7 +42,7 @@ static int take_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* The module's own backup files, newest first. */
-static int read_entries(dbc_ctx *ctx, const dbc_backup_env *env, entries *out)
+static int read_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, entries *out)
 {
 	bool exists;
 	memset(out, 0, sizeof *out);
@@ -65,7 +65,7 @@ static int read_entries(dbc_ctx *ctx, const dbc_backup_env *env, entries *out)
 /* Which of the chosen entries' files are not what the catalog recorded
  * (another file now has the name, or the row names a file it never made):
  * they and their rows are kept, and the answer lists them. */
-static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_env *env, const entries *l, bool *drop,
+static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_hooks *env, const entries *l, bool *drop,
                             bool *refused)
 {
 	for (int i = 0; i < l->n; i++) {
@@ -85,7 +85,7 @@ static int refuse_strangers(dbc_ctx *ctx, const dbc_backup_env *env, const entri
 /* Deletes the rows of the chosen entries, then their files; a file that
  * cannot be deleted rolls the rows back (a file that is gone already
  * counts as deleted). */
-static int delete_entries(dbc_ctx *ctx, const dbc_backup_env *env, const entries *l,
+static int delete_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, const entries *l,
                           const bool *drop)
 {
 	int level = ctx->host->savepoint(ctx);
@@ -110,7 +110,7 @@ static int delete_entries(dbc_ctx *ctx, const dbc_backup_env *env, const entries
 	return ctx->host->release(ctx, level);
 }
 
-int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_env *env, int64_t keep_count, int64_t keep_days,
+int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count, int64_t keep_days,
                      bool dry_run, char **json)
 {
 	if (!env->remove)

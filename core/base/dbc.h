@@ -398,8 +398,8 @@ typedef struct dbc_host {
 	const struct dbc_settings_source *const *settings_sources;
 
 	/* What the core entries of the API table need of the engine beyond this
-	 * host (core/api/api.h, dbc_api_engine). */
-	const struct dbc_api_engine *api;
+	 * host (core/api/api.h, dbc_api_hooks). */
+	const struct dbc_api_hooks *api;
 
 	/* Raw memory for the arena. alloc returns NULL on exhaustion. */
 	void *(*alloc)(size_t size);

@@ -31,7 +31,7 @@ typedef enum {
 } dbc_value_kind;
 
 typedef struct dbc_health_fact dbc_health_fact;
-typedef struct dbc_health_engine dbc_health_engine;
+typedef struct dbc_health_hooks dbc_health_hooks;
 
 /* Every health check, in the order of the report. The catalogue
  * (health_catalog.c) has one row per id and each engine's glue a table of
@@ -72,7 +72,7 @@ typedef enum {
 
 /* Fills fact for one applicable, enabled check. Returning DBC_ERROR makes
  * the check "error" with the ctx message; the report goes on. */
-typedef int (*dbc_health_gather_fn)(dbc_ctx *ctx, const dbc_health_engine *eng,
+typedef int (*dbc_health_gather_fn)(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                     dbc_health_mode mode, dbc_health_fact *fact);
 
 typedef struct dbc_health_check_def {
@@ -208,7 +208,7 @@ typedef struct dbc_health_shared {
 } dbc_health_shared;
 
 /* The live schema of this run, read through the host on first use. */
-int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out);
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_schema **out);
 
 /* Catalog checks decided from the model (health_model.c); each adds its
  * objects to fact in table order. unindexed_fk: rowid_keys says a one-column
@@ -218,7 +218,7 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
  * has any index (array in the arena). */
 int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *fact);
 /* The gatherer of tables_without_primary_key on both engines, from the model. */
-int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_health_fact *fact);
 int dbc_health_model_unindexed_fk(dbc_ctx *ctx, const dbc_schema *s, bool rowid_keys,
                                   dbc_health_fact *fact);
@@ -229,7 +229,7 @@ bool *dbc_health_model_indexed(dbc_ctx *ctx, const dbc_schema *s);
 /* The health part's hooks: what an engine's glue provides beyond the host
  * interface (whose dialect names the engine and says which checks apply;
  * the live schema comes through dbc_host.read_schema). */
-struct dbc_health_engine {
+struct dbc_health_hooks {
 	const char *engine_version;
 	const char *database;
 	/* Wrap each check in a host savepoint so an engine error becomes the
@@ -242,10 +242,10 @@ struct dbc_health_engine {
 	 * A missing one is the check's "error" row, never a silent skip. */
 	const dbc_health_gather_fn *gatherers;
 	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
-	int (*metrics)(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m);
+	int (*metrics)(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m);
 	/* What the engine does its own way for retention (core/retain): the
 	 * "retention" check reads the policies through it. */
-	const struct dbc_retain_engine *retain;
+	const struct dbc_retain_hooks *retain;
 };
 
 /* One graded check. */
@@ -264,7 +264,7 @@ typedef struct dbc_health_result {
 } dbc_health_result;
 
 typedef struct dbc_health_report {
-	const dbc_health_engine *eng;
+	const dbc_health_hooks *eng;
 	const char *database; /* the label: health.database_label, else eng->database */
 	dbc_health_mode mode;
 	char *checked_at; /* ISO-8601 UTC with milliseconds */
@@ -297,7 +297,7 @@ bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const cha
                         const char *table);
 
 /* Runs every check of the catalogue for eng in mode. */
-int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                    dbc_health_report *out);
 
 /* Renderings. */
@@ -313,8 +313,8 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s);
 
 /* dbhealth_snapshot / dbhealth_growth. */
-int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, char **json_out);
-int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, char **json_out);
+int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out);
+int dbc_health_growth(dbc_ctx *ctx, const dbc_health_hooks *eng, double days, char **json_out);
 /* The growth JSON of given samples (oldest first). */
 int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *s, char **json_out);
 /* Least-squares fit: *bytes_per_day; false when fewer than two samples or one instant. */
@@ -323,19 +323,19 @@ bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *
 /* Hooks into the other parts of core/ (health_hooks.c): the checks
  * migrations, schema_drift, foreign_key_violations, constraint_violations and
  * orphans, and the migration numbers of the metrics. */
-int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact);
-int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                    dbc_health_mode mode, dbc_health_fact *fact);
-int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                     dbc_health_mode mode, dbc_health_fact *fact);
-int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                             dbc_health_mode mode, dbc_health_fact *fact);
-int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                 dbc_health_mode mode, dbc_health_fact *fact);
-int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact);
-int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                  dbc_health_metrics *m);
 
 /* Rounding without libm (the modules link no libm): nearest, halves away from 0;

@@ -9,7 +9,7 @@
 
 /* Runs the report for the mode in args[0]. The report points to eng:
  * eng lives as long as r. */
-static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_engine *eng,
+static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng,
                dbc_health_report *r)
 {
 	dbc_health_mode mode;
@@ -26,7 +26,7 @@ static dbc_value text_or_null(char *s)
 
 int dbc_call_dbhealth_report(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	dbc_health_report r;
 	char *json = NULL;
 	int rc = run(ctx, args, &eng, &r);
@@ -38,7 +38,7 @@ int dbc_call_dbhealth_report(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 
 int dbc_call_dbhealth_checks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	dbc_health_report r;
 	(void)argc;
 	if (run(ctx, args, &eng, &r) != DBC_OK)
@@ -48,7 +48,7 @@ int dbc_call_dbhealth_checks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_
 
 int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	dbc_health_report r;
 	int rc = run(ctx, args, &eng, &r);
 	*result = dbc_int(rc == DBC_OK ? r.score : 0);
@@ -57,7 +57,7 @@ int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 
 int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	dbc_health_report r;
 	char *text = NULL;
 	int rc = run(ctx, args, &eng, &r);
@@ -69,7 +69,7 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 
 int dbc_call_dbhealth_snapshot(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	char *json = NULL;
 	int rc;
 	(void)args;
@@ -81,7 +81,7 @@ int dbc_call_dbhealth_snapshot(dbc_ctx *ctx, const dbc_value *args, dbc_value *r
 
 int dbc_call_dbhealth_growth(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	char *json = NULL;
 	int rc;
 	dbc_api_engine_of(ctx)->health(ctx, &eng);

@@ -89,7 +89,7 @@ static int load_samples(dbc_ctx *ctx, double days, dbc_health_samples *out)
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
 }
 
-int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_engine *eng, char **json_out)
+int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out)
 {
 	dbc_health_report r;
 	char *taken_at = NULL;
@@ -145,7 +145,7 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 	return DBC_OK;
 }
 
-int dbc_health_growth(dbc_ctx *ctx, const dbc_health_engine *eng, double days, char **json_out)
+int dbc_health_growth(dbc_ctx *ctx, const dbc_health_hooks *eng, double days, char **json_out)
 {
 	(void)eng; /* the snapshots' times come through the dialect */
 	dbc_health_samples s = {0};

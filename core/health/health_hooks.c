@@ -16,7 +16,7 @@
  * both need it, and deriving it reads the bookkeeping (PostgreSQL keeps no
  * stored summary). A failed summary is not kept, so whoever asks next tries
  * again and fails on its own, as before. */
-static int summary(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_migrate_summary *out)
+static int summary(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_migrate_summary *out)
 {
 	dbc_health_shared *sh = eng->shared;
 	if (sh && sh->migrations) {
@@ -34,7 +34,7 @@ static int summary(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_migrate_summa
 	return DBC_OK;
 }
 
-int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact)
 {
 	dbc_migrate_summary sum;
@@ -67,7 +67,7 @@ int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc
  * the bookkeeping since it was derived), and only the drift part is left to
  * do, against the schema this run reads once anyway (its cached fingerprint
  * first: a snapshot text only to diff). */
-int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                    dbc_health_mode mode, dbc_health_fact *fact)
 {
 	dbc_health_shared *sh = eng->shared;
@@ -91,7 +91,7 @@ int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_engine *eng,
 	return DBC_OK;
 }
 
-int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                  dbc_health_metrics *m)
 {
 	dbc_migrate_summary sum;
@@ -116,7 +116,7 @@ typedef struct unchecked_list {
 	int n;
 } unchecked_list;
 
-static int unchecked_add(dbc_ctx *ctx, const dbc_health_engine *eng, unchecked_list *u,
+static int unchecked_add(dbc_ctx *ctx, const dbc_health_hooks *eng, unchecked_list *u,
                          const char *name, const char *table)
 {
 	if (dbc_health_ignored(eng->shared ? eng->shared->ignore : NULL, NULL, name, table))
@@ -144,7 +144,7 @@ static int note_unchecked(dbc_ctx *ctx, dbc_health_fact *fact, unchecked_list *u
 
 /* One row per constraint with violations: the object is the constraint, its
  * table makes health.ignore work by table name too. */
-static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int violations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                       unsigned kinds, dbc_health_fact *fact)
 {
 	dbc_schema *s;
@@ -186,13 +186,13 @@ static int violations(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mod
 	                      "SELECT * FROM dbcheck_constraints() WHERE violations IS NULL");
 }
 
-int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                     dbc_health_mode mode, dbc_health_fact *fact)
 {
 	return violations(ctx, eng, mode, DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY), fact);
 }
 
-int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                             dbc_health_mode mode, dbc_health_fact *fact)
 {
 	return violations(ctx, eng, mode,
@@ -203,7 +203,7 @@ int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_engin
 
 /* Declared relations only: orphans of declared foreign keys are already
  * foreign_key_violations, and counting them twice would double the penalty. */
-int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact)
 {
 	dbc_schema *s;

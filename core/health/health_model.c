@@ -44,7 +44,7 @@ int dbc_health_model_no_pk(dbc_ctx *ctx, const dbc_schema *s, dbc_health_fact *f
  * check's -- ordinary and partitioned tables in the user's schemas,
  * extension members left out, in (schema, name) order -- and its primary
  * keys are the catalog's (pg_constraint contype 'p' on PostgreSQL). */
-int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_health_fact *fact)
 {
 	dbc_schema *s;

@@ -7,7 +7,7 @@
 #include "health/health.h"
 #include "retain/retain.h"
 
-int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_engine *eng,
+int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                 dbc_health_mode mode, dbc_health_fact *fact)
 {
 	dbc_retain_health h;

@@ -437,7 +437,7 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
  * -- the checks before it only read, so nothing of theirs is lost -- and the
  * next check opens a new one: every check still fails alone, with the same
  * row as under a savepoint of its own. */
-static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                    const dbc_health_check_def *def, const loaded_settings *ls,
                    const dbc_strlist *ignore, int *shared, dbc_health_result *out,
                    dbc_health_fact *kept)
@@ -519,7 +519,7 @@ static int run_one(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode m
 	                        setting_num(ls, def->name, "critical", def->critical), ignore, out);
 }
 
-int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **out)
+int dbc_health_schema(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_schema **out)
 {
 	dbc_health_shared *sh = eng->shared;
 	if (sh && sh->schema) {
@@ -545,8 +545,8 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_schema **o
  * than a cancel, a timeout or running out of memory is cleared and leaves
  * *ok false: a part of the report that cannot be read (a bookkeeping table
  * dropped by hand) makes that part unknown, never the report an error. */
-static int tolerant(dbc_ctx *ctx, const dbc_health_engine *eng,
-                    int (*step)(dbc_ctx *, const dbc_health_engine *, void *), void *arg, bool *ok)
+static int tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng,
+                    int (*step)(dbc_ctx *, const dbc_health_hooks *, void *), void *arg, bool *ok)
 {
 	int level = 0;
 	*ok = true;
@@ -565,18 +565,18 @@ static int tolerant(dbc_ctx *ctx, const dbc_health_engine *eng,
 	return level > 0 ? ctx->host->rollback(ctx, level) : DBC_OK;
 }
 
-static int read_settings(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+static int read_settings(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	(void)eng;
 	return dbc_settings_stored(ctx, &((loaded_settings *)arg)->stored);
 }
 
-static int read_metrics(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+static int read_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	return eng->metrics(ctx, eng, arg);
 }
 
-static int read_fingerprint(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+static int read_fingerprint(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	dbc_schema *s;
 	/* The fingerprint reuses the schema a check may already have read. */
@@ -585,12 +585,12 @@ static int read_fingerprint(dbc_ctx *ctx, const dbc_health_engine *eng, void *ar
 	           : dbc_schema_fingerprint_model(s, &((dbc_health_metrics *)arg)->schema_fingerprint);
 }
 
-static int read_migrations(dbc_ctx *ctx, const dbc_health_engine *eng, void *arg)
+static int read_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	return dbc_health_migration_metrics(ctx, eng, arg);
 }
 
-int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mode mode,
+int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode mode,
                    dbc_health_report *out)
 {
 	double t0 = dbc_monotonic_ms();
@@ -598,8 +598,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_engine *engine, dbc_health_mod
 	dbc_strlist ignore = {0};
 	dbc_health_shared shared = {NULL, &ignore, NULL};
 	/* a copy that carries this run's shared state; the report keeps the caller's */
-	dbc_health_engine run_eng = *engine;
-	const dbc_health_engine *eng = &run_eng;
+	dbc_health_hooks run_eng = *engine;
+	const dbc_health_hooks *eng = &run_eng;
 	bool ok;
 	run_eng.shared = &shared;
 	memset(out, 0, sizeof(*out));

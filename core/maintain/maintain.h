@@ -58,7 +58,7 @@ bool dbc_maintain_include_known(const char *item);
 /* The plan for the current state: one health run in mode, then a row per
  * repairable finding of every check that is not ok (health.ignore and the
  * thresholds honoured as in the report). */
-int dbc_maintain_plan_build(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_maintain_plan_build(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_maintain_plan *out);
 
 /* dbmaintain_plan's rows: (object, action, reason, statement, safety,
@@ -73,12 +73,12 @@ int dbc_maintain_plan_rows(dbc_ctx *ctx, const dbc_maintain_plan *plan, dbc_rows
  * in the history table. Rows: (object, action, statement, safety, status,
  * duration_ms); status done, outside_transaction, not_included, not_run. */
 #define DBC_MAINTAIN_RUN_NCOLS 6
-int dbc_maintain_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_maintain_run(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                      const char *include, dbc_rows *out);
 
 /* dbmaintain_history: every recorded row, oldest first: (run, run_at,
  * mode, object, action, statement, safety, status, duration_ms). */
 #define DBC_MAINTAIN_HISTORY_NCOLS 9
-int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_rows *out);
+int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_rows *out);
 
 #endif

@@ -8,7 +8,7 @@
 #include "maintain/maintain.h"
 
 /* The engine's hooks and the mode of args[0]. */
-static int prepare(dbc_ctx *ctx, const dbc_value *args, dbc_health_engine *eng,
+static int prepare(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng,
                    dbc_health_mode *mode)
 {
 	dbc_api_engine_of(ctx)->health(ctx, eng);
@@ -17,7 +17,7 @@ static int prepare(dbc_ctx *ctx, const dbc_value *args, dbc_health_engine *eng,
 
 int dbc_call_dbmaintain_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	dbc_health_mode mode;
 	dbc_maintain_plan plan;
 	(void)argc;
@@ -30,7 +30,7 @@ int dbc_call_dbmaintain_plan(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_
 
 int dbc_call_dbmaintain_run(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	dbc_health_mode mode;
 	(void)argc;
 	dbc_rows_init(out, ctx, DBC_MAINTAIN_RUN_NCOLS);
@@ -41,7 +41,7 @@ int dbc_call_dbmaintain_run(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_r
 
 int dbc_call_dbmaintain_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
-	dbc_health_engine eng;
+	dbc_health_hooks eng;
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_MAINTAIN_HISTORY_NCOLS);
 	dbc_api_engine_of(ctx)->health(ctx, &eng);

@@ -86,7 +86,7 @@ static const plan_fn planners[DBC_HC_COUNT] = {
     [DBC_HC_SEQUENCE_EXHAUSTION] = dbc_maintain_plan_sequences,
 };
 
-int dbc_maintain_plan_build(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_maintain_plan_build(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                             dbc_maintain_plan *out)
 {
 	dbc_health_report r;

@@ -179,7 +179,7 @@ static int run_steps(dbc_ctx *ctx, dbc_health_mode mode,
 	return DBC_OK;
 }
 
-int dbc_maintain_run(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+int dbc_maintain_run(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                      const char *include, dbc_rows *out)
 {
 	dbc_strlist inc;
@@ -208,7 +208,7 @@ static int take_history(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return dbc_rows_add(arg, c);
 }
 
-int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_rows *out)
+int dbc_maintain_history(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_rows *out)
 {
 	(void)eng; /* the history's times come through the dialect */
 	bool exists = true;

@@ -154,7 +154,7 @@ static bool ignored(const script_lines *sl, const dbc_stmt *st, const char *rule
 
 typedef struct lint_run {
 	dbc_ctx *ctx;
-	const dbc_lint_engine *eng;
+	const dbc_lint_hooks *eng;
 	dbc_lint_model *model;
 	dbc_lint_findings *out;
 	bool session_timeout; /* the session has a lock_timeout */
@@ -306,7 +306,7 @@ static int lint_one(lint_run *r, dbc_mig *mig)
  * whatever the table: when none could for any statement of the plan, the
  * lint reads no catalog at all (an apply of CREATE statements costs
  * nothing more). */
-static bool may_report(const dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_op op)
+static bool may_report(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_op op)
 {
 	for (int i = 0; i < dbc_lint_nrules; i++) {
 		const dbc_lint_rule *rule = &dbc_lint_rules[i];
@@ -316,7 +316,7 @@ static bool may_report(const dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_
 	return false;
 }
 
-static int plan_may_report(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row **plan, int n,
+static int plan_may_report(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, int n,
                            bool *may)
 {
 	*may = false;
@@ -340,7 +340,7 @@ static int plan_may_report(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row
 	return DBC_OK;
 }
 
-int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row **plan, int n,
+int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, int n,
                   dbc_lint_findings *out)
 {
 	lint_run r = {ctx, eng, NULL, out, false};
@@ -364,9 +364,9 @@ int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row **plan, 
 
 /* ------------------------------------------------------------ the entries */
 
-static const dbc_lint_engine no_facts = {0};
+static const dbc_lint_hooks no_facts = {0};
 
-static const dbc_lint_engine *engine_of(const dbc_migrate_env *env)
+static const dbc_lint_hooks *engine_of(const dbc_migrate_hooks *env)
 {
 	return env && env->lint ? env->lint : &no_facts;
 }
@@ -391,7 +391,7 @@ static int pending(dbc_ctx *ctx, dbc_mig_row ***plan, int *n)
 	return dbc_mig_plan_up(ctx, &st, NULL, ooo && strcmp(ooo, "allow") == 0, plan, n);
 }
 
-int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                      dbc_rows *out)
 {
 	dbc_mig_row **plan;
@@ -432,12 +432,12 @@ int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *versi
 	return DBC_OK;
 }
 
-int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, int n,
+int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row **plan, int n,
                   bool applying)
 {
 	char *mode = NULL;
 	dbc_lint_findings f;
-	const dbc_lint_engine *eng = engine_of(env);
+	const dbc_lint_hooks *eng = engine_of(env);
 	if (n == 0 || dbc_setting_get(ctx, "migrate.lint", &mode) != DBC_OK)
 		return n == 0 ? DBC_OK : DBC_ERROR;
 	if (!mode || strcmp(mode, "off") == 0)

@@ -61,7 +61,7 @@ typedef struct dbc_lint_actions {
 
 /* Appends what the statement text[0..len) does to out. A statement the
  * classifier does not know adds nothing. */
-int dbc_lint_classify(dbc_ctx *ctx, const dbc_lint_engine *eng, const char *text, size_t len,
+int dbc_lint_classify(dbc_ctx *ctx, const dbc_lint_hooks *eng, const char *text, size_t len,
                       dbc_lint_actions *out);
 
 /* A rule (lint_rules.c): applies to actions of op (DBC_LOP_COUNT: any) whose
@@ -94,7 +94,7 @@ typedef struct dbc_lint_rule {
 extern const dbc_lint_rule dbc_lint_rules[];
 extern const int dbc_lint_nrules;
 const char *dbc_lint_severity_name(dbc_lint_severity s);
-bool dbc_lint_has_fact(const dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_fact fact);
+bool dbc_lint_has_fact(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_fact fact);
 
 /* The tables as the live schema holds them and the pending migrations
  * change them (lint_model.c). */
@@ -115,15 +115,15 @@ typedef struct dbc_lint_findings {
 } dbc_lint_findings;
 
 /* The findings of plan[0..n) in order, ignore comments honoured. */
-int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_mig_row **plan, int n,
+int dbc_lint_plan(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row **plan, int n,
                   dbc_lint_findings *out);
 /* What migrate.lint says apply and plan do with plan[0..n): nothing (off),
  * notices (warn), or (enforce, apply only) an error naming the first
  * migration with an error or warning finding. */
-int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row **plan, int n,
+int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row **plan, int n,
                   bool applying);
 
-int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_model **out);
+int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model **out);
 /* Sets the driver's flags of a (VIEW_DEPENDS, COLUMN_USED, CHECKED_NOT_NULL,
  * VOLATILE_DEFAULT, REWRITES, KEY_NEAR_LIMIT), *table_name (for messages)
  * and *rows: 0 for a table a pending migration created or emptied, else the

@@ -13,7 +13,7 @@
 
 typedef struct cursor {
 	dbc_ctx *ctx;
-	const dbc_lint_engine *eng;
+	const dbc_lint_hooks *eng;
 	const char *p;
 	dbc_token tok; /* the current token */
 } cursor;
@@ -545,7 +545,7 @@ static int set(cursor *c, dbc_lint_actions *out)
 	return DBC_OK;
 }
 
-int dbc_lint_classify(dbc_ctx *ctx, const dbc_lint_engine *eng, const char *text, size_t len,
+int dbc_lint_classify(dbc_ctx *ctx, const dbc_lint_hooks *eng, const char *text, size_t len,
                       dbc_lint_actions *out)
 {
 	char *s = dbc_strndup(ctx, text, len);

@@ -51,7 +51,7 @@ typedef struct lint_view {
 
 struct dbc_lint_model {
 	dbc_ctx *ctx;
-	const dbc_lint_engine *eng;
+	const dbc_lint_hooks *eng;
 	dbc_schema schema;
 	ltab **buckets;
 	size_t nbuckets;
@@ -136,7 +136,7 @@ static int add_view(dbc_lint_model *m, const char *name, const char *table, cons
 	return DBC_OK;
 }
 
-int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_model **out)
+int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model **out)
 {
 	dbc_lint_model *m = dbc_zalloc(ctx, sizeof(*m));
 	if (!m)

@@ -5,7 +5,7 @@
  * documents: foreign keys off, one transaction, a new table, the rows
  * copied, the old table dropped, the new one renamed, the indexes, triggers
  * and views made again, every foreign key checked, commit, foreign keys on.
- * The engine's own statements for the frame come from its dbc_lint_engine.
+ * The engine's own statements for the frame come from its dbc_lint_hooks.
  *
  * Only names are pasted into the script, each quoted by the host; the new
  * table's definition must be exactly one CREATE TABLE of the table named,
@@ -87,10 +87,10 @@ static void line(dbc_buf *b, const char *s)
 	dbc_buf_append(b, ";\n");
 }
 
-int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *table,
+int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *table,
                                const char *new_create_sql, char **script)
 {
-	const dbc_lint_engine *eng = env ? env->lint : NULL;
+	const dbc_lint_hooks *eng = env ? env->lint : NULL;
 	const char *ns, *ne;
 	dbc_schema s;
 	dbc_ddl_columns cols;

@@ -183,7 +183,7 @@ const char *dbc_lint_severity_name(dbc_lint_severity s)
 	return s == DBC_LINT_ERROR ? "error" : s == DBC_LINT_WARNING ? "warning" : "info";
 }
 
-bool dbc_lint_has_fact(const dbc_ctx *ctx, const dbc_lint_engine *eng, dbc_lint_fact fact)
+bool dbc_lint_has_fact(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_fact fact)
 {
 	switch (fact) {
 	case DBC_LFACT_NONE:

@@ -384,7 +384,7 @@ static int plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, dbc_
 	return dbc_mig_plan_up(ctx, st, canon, allow, plan, n);
 }
 
-int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                      dbc_rows *out)
 {
 	dbc_mig_set set;
@@ -737,7 +737,7 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool r
 }
 
 /* dbmigrate_apply, or with limit 1 one step of dbmigrate_run (limit 0: all). */
-static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int limit,
+static int apply_upto(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, int limit,
                       int64_t *count)
 {
 	dbc_mig_frame f;
@@ -775,12 +775,12 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_env *env, const char *targ
 	return rc;
 }
 
-int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count)
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, int64_t *count)
 {
 	return apply_upto(ctx, env, target, 0, count);
 }
 
-int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                            int64_t *count)
 {
 	return apply_upto(ctx, env, target, 1, count);
@@ -814,7 +814,7 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 	return DBC_OK;
 }
 
-int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                          int64_t *count)
 {
 	dbc_mig_frame f;
@@ -925,7 +925,7 @@ static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const c
 	return ctx->host->rollback(ctx, level);
 }
 
-int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version, dbc_rows *out)
+int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version, dbc_rows *out)
 {
 	dbc_mig_frame f;
 	dbc_mig_set set;
@@ -1008,7 +1008,7 @@ static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                          int64_t *count)
 {
 	dbc_mig_frame f;
@@ -1069,7 +1069,7 @@ int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *v
 	return rc;
 }
 
-int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count)
+int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_hooks *env, int64_t *count)
 {
 	dbc_mig_frame f;
 	dbc_mig_set set;

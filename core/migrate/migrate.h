@@ -2,7 +2,7 @@
  * migrate.h — the dbmigrate_* functions of docs/migrations.md, written once
  * against the host interface. Each glue decodes arguments, passes what only
  * its engine does for migrations (the migration lock, registrant rights) in a
- * dbc_migrate_env, and encodes the results. The live schema comes through
+ * dbc_migrate_hooks, and encodes the results. The live schema comes through
  * the host (dbc_host.read_schema).
  */
 #ifndef DBC_MIGRATE_H
@@ -42,7 +42,7 @@ typedef enum dbc_lint_op {
 
 /* The engine's facts the lint's rules read (core/migrate/lint_rules.c): a
  * rule whose fact the engine lacks does not apply there. Filled by each glue. */
-typedef struct dbc_lint_engine {
+typedef struct dbc_lint_hooks {
 	/* the lock each kind takes on its table (NULL: none worth naming) */
 	const char *const *locks;
 	/* the lock the lock_timeout rule is about; NULL: no such rule */
@@ -84,12 +84,12 @@ typedef struct dbc_lint_engine {
 	 * on their own terms (no rule). */
 	int (*rename_check)(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
 	                    const char *new_name, bool *fails, bool *stale, char **problem);
-} dbc_lint_engine;
+} dbc_lint_hooks;
 
 /* What the engine observes while dbmigrate_trace runs a migration
- * (docs/lint.md "The trace"). NULL in dbc_migrate_env where the engine
+ * (docs/lint.md "The trace"). NULL in dbc_migrate_hooks where the engine
  * cannot trace (SQLite). */
-typedef struct dbc_trace_engine {
+typedef struct dbc_trace_hooks {
 	/* Remembers what the transaction holds and what exists before the first
 	 * statement runs; *state is the engine's, in the call's memory. */
 	int (*start)(dbc_ctx *ctx, void **state);
@@ -100,11 +100,11 @@ typedef struct dbc_trace_engine {
 	 * these. */
 	int (*observe)(dbc_ctx *ctx, void *state, int line, const char *statement,
 	               double duration_ms, dbc_rows *out);
-} dbc_trace_engine;
+} dbc_trace_hooks;
 
 /* The migration part's hooks: what only the engine can do for the
  * migration flows, beyond the host interface. */
-typedef struct dbc_migrate_env {
+typedef struct dbc_migrate_hooks {
 	/* Takes the migration lock for the rest of the transaction, waiting at most
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
 	 * lock is the migration lock (SQLite). Called inside dbcare's savepoint. */
@@ -117,13 +117,13 @@ typedef struct dbc_migrate_env {
 	int (*registrant_rights)(dbc_ctx *ctx, const char *registrant, bool *rights, bool *can_set,
 	                         char **applier);
 	/* the migration lint's facts (dbc_migrate_lint, migrate.lint) */
-	const dbc_lint_engine *lint;
+	const dbc_lint_hooks *lint;
 	/* the trace's observations (dbc_migrate_trace); NULL: no trace */
-	const dbc_trace_engine *trace;
+	const dbc_trace_hooks *trace;
 	/* Runs dbc_migrate_apply or dbc_migrate_rollback (run) as the engine
 	 * wants it done (SQLite: migrate.backup_before first). NULL: just runs it. */
-	int (*change)(dbc_ctx *ctx, const struct dbc_migrate_env *env,
-	              int (*run)(dbc_ctx *, const struct dbc_migrate_env *, const char *, int64_t *),
+	int (*change)(dbc_ctx *ctx, const struct dbc_migrate_hooks *env,
+	              int (*run)(dbc_ctx *, const struct dbc_migrate_hooks *, const char *, int64_t *),
 	              const char *target, int64_t *count);
 	/* Registers a JSON list (dbc_migrate_add_all_json's work) where the
 	 * engine's text encoding needs it (PostgreSQL). NULL: that function. */
@@ -131,7 +131,7 @@ typedef struct dbc_migrate_env {
 	/* Whether the caller may have dbmigrate_load read the server's files:
 	 * an error when not. NULL: it may (SQLite). */
 	int (*may_read_files)(dbc_ctx *ctx);
-} dbc_migrate_env;
+} dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */
 #define DBC_MIGRATE_STATUS_COLUMNS   "version,name,kind,state,checksum,applied_at,duration_ms"
@@ -170,25 +170,25 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 /* Reading. target/version may be NULL where docs/migrations.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
 /* With migrate.lint warn, the plan's lint findings go to env's notices. */
-int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                      dbc_rows *out);
 int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
 int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
-int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                        char **script);
 /* direction "apply" (dbc_migrate_script) or "rollback": the down scripts
  * dbmigrate_rollback(target) would run, at top level (also no-transaction
  * ones), each recorded like a rollback by steps of kind "rollback". */
-int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
+int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *direction,
                                  const char *target, char **script);
 
 /* The lint (docs/lint.md): findings of the pending migrations (version NULL)
  * or of the one named, statement by statement, against the live schema as
  * the earlier pending migrations leave it. */
 #define DBC_MIGRATE_LINT_COLUMNS "version,line,rule,severity,message,suggestion"
-int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                      dbc_rows *out);
 
 /* The trace (docs/lint.md): runs the up script of the registered migration
@@ -198,7 +198,7 @@ int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_env *env, const char *versi
  * Refuses unknown versions, repeatables, no-transaction migrations and
  * migrations whose registrant the caller does not trust (migrate_trust.h). */
 #define DBC_MIGRATE_TRACE_COLUMNS "line,statement,relation,lock_mode,change,rows,duration_ms,error"
-int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                       dbc_rows *out);
 
 /* The script that rebuilds table as new_create_sql declares it (the table
@@ -207,32 +207,32 @@ int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_env *env, const char *vers
  * the new one renamed, its indexes, triggers and views made again, the
  * foreign keys checked, in one transaction. A migration marked
  * -- dbcare:no-transaction, ready to register. */
-int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *table,
+int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *table,
                                const char *new_create_sql, char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
-int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target, int64_t *count);
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, int64_t *count);
 /* The first migration dbc_migrate_apply(target) would run, alone, with the
  * same checks and bookkeeping; *count 0 when nothing is due. One step of
  * PostgreSQL's CALL dbmigrate_run(), which commits after each. */
-int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_apply_next(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                            int64_t *count);
-int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                          int64_t *count);
-int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                        dbc_rows *out);
-int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_baseline(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                          int64_t *count);
-int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_env *env, int64_t *count);
+int dbc_migrate_repair(dbc_ctx *ctx, const dbc_migrate_hooks *env, int64_t *count);
 
 /* The bookkeeping calls dbmigrate_script() writes around each migration:
  * step_begin checks the migration is still due with the same checksum and
  * records a started (not yet successful) event; *run is false when it was
  * applied meanwhile (PostgreSQL scripts skip it; SQLite scripts stop with an
  * error instead, as the sqlite3 shell cannot skip). step_end completes it. */
-int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
                            const char *key, const char *checksum, bool *run);
-int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
                          const char *key);
 
 /* For other features (health's "migrations" check, metrics). Cheap: no catalog scan. */

@@ -9,7 +9,7 @@
 #include "api/api.h"
 #include "migrate/migrate.h"
 
-static const dbc_migrate_env *env_of(dbc_ctx *ctx)
+static const dbc_migrate_hooks *env_of(dbc_ctx *ctx)
 {
 	return dbc_api_engine_of(ctx)->migrate;
 }
@@ -80,7 +80,7 @@ int dbc_call_dbmigrate_add_repeatable(dbc_ctx *ctx, const dbc_value *args, dbc_v
 /* The jsonb and the text signature: the list's text either way. */
 int dbc_call_dbmigrate_add_all(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	const dbc_migrate_env *env = env_of(ctx);
+	const dbc_migrate_hooks *env = env_of(ctx);
 	int64_t n = 0;
 	int rc = env->add_all ? env->add_all(ctx, args[0].s, &n)
 	                      : dbc_migrate_add_all_json(ctx, args[0].s, &n);
@@ -95,7 +95,7 @@ int dbc_call_dbmigrate_add_all_text(dbc_ctx *ctx, const dbc_value *args, dbc_val
 /* Flyway callbacks are skipped, not run: said so as a notice. */
 int dbc_call_dbmigrate_load(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	const dbc_migrate_env *env = env_of(ctx);
+	const dbc_migrate_hooks *env = env_of(ctx);
 	char *skipped = NULL;
 	int64_t n = 0;
 	if (env->may_read_files && env->may_read_files(ctx) != DBC_OK)
@@ -111,9 +111,9 @@ int dbc_call_dbmigrate_load(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 
 /* apply and rollback: through the engine's change hook when it has one */
 static int change(dbc_ctx *ctx, const dbc_value *args, dbc_value *result,
-                  int (*run)(dbc_ctx *, const dbc_migrate_env *, const char *, int64_t *))
+                  int (*run)(dbc_ctx *, const dbc_migrate_hooks *, const char *, int64_t *))
 {
-	const dbc_migrate_env *env = env_of(ctx);
+	const dbc_migrate_hooks *env = env_of(ctx);
 	int64_t n = 0;
 	int rc = env->change ? env->change(ctx, env, run, opt_text(args, 0), &n)
 	                     : run(ctx, env, opt_text(args, 0), &n);

@@ -138,7 +138,7 @@ static int script_plan(dbc_ctx *ctx, const char *target, bool down, dbc_mig_row 
 	return dbc_mig_plan_up(ctx, &st, canon, allow, plan, n);
 }
 
-int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const char *direction,
+int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *direction,
                                  const char *target, char **script)
 {
 	dbc_mig_row **plan;
@@ -192,7 +192,7 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_env *env, const
 	return *script ? DBC_OK : DBC_ERROR;
 }
 
-int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_env *env, const char *target,
+int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                        char **script)
 {
 	return dbc_migrate_script_direction(ctx, env, "apply", target, script);
@@ -259,7 +259,7 @@ typedef struct step_state {
 
 /* Opens the frame and finds the row of kind/key. The caller ends the frame
  * whatever this returns. */
-static int step_open(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind, const char *key,
+static int step_open(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind, const char *key,
                      step_state *s)
 {
 	s->r = NULL;
@@ -353,7 +353,7 @@ static int step_stale(dbc_ctx *ctx, bool down, const char *key, const dbc_mig_ro
 /* Both directions: the direction's checks, then the registrant check and a
  * started (not yet successful) event -- 'down' for a rollback step, whose
  * completion removes the applied row. */
-int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
                            const char *key, const char *checksum, bool *run)
 {
 	bool down = strcmp(kind, "rollback") == 0, stale = false;
@@ -379,7 +379,7 @@ int dbc_migrate_step_begin(dbc_ctx *ctx, const dbc_migrate_env *env, const char 
 	return rc;
 }
 
-static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *key)
+static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *key)
 {
 	step_state ss;
 	started_row s = {0, 0, false};
@@ -415,7 +415,7 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const cha
 	return dbc_mig_frame_end(ctx, &ss.f, rc);
 }
 
-int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_env *env, const char *kind,
+int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *kind,
                          const char *key)
 {
 	step_state ss;

@@ -515,7 +515,7 @@ void dbc_mig_guard_leave(void)
 	mig_guard = 0;
 }
 
-static int take_lock(dbc_ctx *ctx, const dbc_migrate_env *env)
+static int take_lock(dbc_ctx *ctx, const dbc_migrate_hooks *env)
 {
 	if (env && env->lock) {
 		int64_t timeout = 0;
@@ -546,7 +546,7 @@ static int take_lock(dbc_ctx *ctx, const dbc_migrate_env *env)
 	return DBC_OK;
 }
 
-int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame *f, bool lock)
+int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_frame *f, bool lock)
 {
 	f->level = -1;
 	f->guarded = false;

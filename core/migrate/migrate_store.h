@@ -63,7 +63,7 @@ typedef struct dbc_mig_frame {
 
 /* Refuses re-entry, opens the savepoint, ensures the tables inside it and (lock) takes
  * the migration lock. */
-int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_frame *f, bool lock);
+int dbc_mig_frame_begin(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_frame *f, bool lock);
 /* Releases on rc == DBC_OK, else rolls back keeping the error. Returns rc. */
 int dbc_mig_frame_end(dbc_ctx *ctx, dbc_mig_frame *f, int rc);
 /* Rolls back with no error (dbmigrate_verify). */

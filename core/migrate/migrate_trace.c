@@ -2,7 +2,7 @@
  * migrate_trace.c — dbmigrate_trace (docs/lint.md "The trace"): one
  * migration's up script run statement by statement inside a savepoint that
  * is always rolled back, with what the engine observed after each statement
- * (dbc_trace_engine). Nothing of the run is kept: not the schema, not the
+ * (dbc_trace_hooks). Nothing of the run is kept: not the schema, not the
  * rows, not the bookkeeping.
  */
 #include "migrate/migrate.h"
@@ -63,7 +63,7 @@ static const char *error_text(const dbc_ctx *ctx)
 /* Runs the statements of info inside the savepoint the caller opened,
  * observing each; the first failure becomes a row with its error and ends
  * the run (its savepoint is gone then: the host rolled it back). */
-static int run_traced(dbc_ctx *ctx, const dbc_trace_engine *eng, const dbc_script_info *info,
+static int run_traced(dbc_ctx *ctx, const dbc_trace_hooks *eng, const dbc_script_info *info,
                       dbc_rows *out)
 {
 	void *state = NULL;
@@ -96,7 +96,7 @@ static int run_traced(dbc_ctx *ctx, const dbc_trace_engine *eng, const dbc_scrip
 	return DBC_OK;
 }
 
-int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_env *env, const char *version,
+int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
                       dbc_rows *out)
 {
 	dbc_mig_frame f;

@@ -29,7 +29,7 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
-int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row *const *rows,
+int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row *const *rows,
                               int n, const char *verb)
 {
 	if (!env || !env->registrant_rights || n == 0)

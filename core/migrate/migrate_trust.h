@@ -20,7 +20,7 @@
  * migrate.trusted_registrants names it and it cannot change dbcare's
  * settings itself. Engines without roles (env->registrant_rights NULL)
  * trust everyone. verb: "apply", "roll back", ... for the message. */
-int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_env *env, dbc_mig_row *const *rows,
+int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row *const *rows,
                               int n, const char *verb);
 
 #endif

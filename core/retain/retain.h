@@ -2,7 +2,7 @@
  * retain.h — the data lifecycle: soft delete (dbsoftdelete_*) and retention
  * policies (dbretain_*). The core writes every statement; what only an
  * engine can do (its soft-delete trigger, letting a purge through it, its
- * clock) comes from the glue through dbc_retain_engine.
+ * clock) comes from the glue through dbc_retain_hooks.
  */
 #ifndef DBC_RETAIN_H
 #define DBC_RETAIN_H
@@ -25,7 +25,7 @@ char *dbc_interval_text(dbc_ctx *ctx, const dbc_interval *iv);
 
 /* What differs between the engines for soft delete and retention. Each glue
  * fills one (pg/fn_retain.c, sqlite/fn_retain.c). */
-typedef struct dbc_retain_engine {
+typedef struct dbc_retain_hooks {
 	/* The declared type of a soft-delete column dbsoftdelete_enable adds. */
 	const char *timestamp_type;
 	/* A column holds a point in time when its declared type, in lower
@@ -128,7 +128,7 @@ typedef struct dbc_retain_engine {
 	 * advisory lock); NULL: the policy row's update takes the database's
 	 * write lock, which serialises them (SQLite). */
 	int (*policy_lock)(dbc_ctx *ctx, const char *name);
-} dbc_retain_engine;
+} dbc_retain_hooks;
 
 /* ---------------------------------------------------------------- soft delete */
 
@@ -137,21 +137,21 @@ typedef struct dbc_retain_engine {
  * column, column_added, unique_blockers: [{name, kind, columns, fix}]}:
  * the unique keys a soft-deleted row keeps taking, each with the
  * statements that make it partial; each is also a warning. */
-int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                           const char *column, char **report);
 /* dbsoftdelete_disable: drops the trigger and forgets the table; the column
  * and its values stay. *was: whether it was enabled. */
-int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                            bool *was);
 /* dbsoftdelete_restore: clears the soft-delete column of the rows whose
  * primary key key (a JSON object, or an array of them) names; all or none.
  * A unique key a live row already holds is an error naming it. */
-int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                            const char *key, int64_t *restored);
 /* dbsoftdelete_purge: really deletes the soft-deleted rows (those deleted
  * longer than older_than ago when it is not NULL), foreign-key actions
  * applying as for any delete. */
-int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                          const char *older_than, int64_t *purged);
 
 /* Where the engine cannot tell its trigger to let a purge through
@@ -160,7 +160,7 @@ int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char 
  * (*create) — t's own and those of every soft-delete table an ON DELETE
  * CASCADE from t reaches, children of children too: the cascade of a real
  * delete is a real delete, as where purge_through opens the purge. */
-int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                           const dbc_table *t, char **drop, char **create);
 
 /* The soft-delete column of a table dbsoftdelete_enable recorded, or NULL
@@ -175,7 +175,7 @@ int dbc_softdelete_rows(dbc_ctx *ctx, dbc_rows *out);
 
 /* dbretain_add: validates everything now (table, column, interval, action,
  * target and its columns) and records the policy. */
-int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                    const char *table, const char *column, const char *keep, const char *action,
                    const char *target);
 /* dbretain_drop: forgets a policy (its archive stays); false when none. */
@@ -189,7 +189,7 @@ int dbc_retain_policy_rows(dbc_ctx *ctx, dbc_rows *out);
 #define DBC_RETAIN_PLAN_NCOLS 7
 /* dbretain_plan: per policy (all, or the one named) (policy, table_name,
  * action, due, oldest, batches, blockers JSON). Changes nothing. */
-int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name, dbc_rows *out);
+int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, dbc_rows *out);
 
 /* What one policy's apply did. */
 typedef struct dbc_retain_result {
@@ -212,14 +212,14 @@ typedef struct dbc_retain_results {
  * up to the larger of max_rows and retain.batch_size (the most the next
  * call moves), so a call costs what it moves, not the backlog; -1 in both
  * otherwise. */
-int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                      int64_t max_rows, bool count, dbc_retain_results *out);
 /* The same, each policy's first batch starting where resume (the results
  * of the previous call of a run, NULL: none) left that policy: dbretain_run
  * passes each transaction's results to the next. Rows that become due
  * behind that point during a run (or were skipped as locked) wait for the
  * next run. */
-int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                           int64_t max_rows, bool count, const dbc_retain_results *resume,
                           dbc_retain_results *out);
 #define DBC_RETAIN_APPLY_NCOLS 6
@@ -248,7 +248,7 @@ typedef struct dbc_retain_health {
 	int narchives, cap_archives;
 } dbc_retain_health;
 
-int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health *out);
+int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_health *out);
 
 /* Finds table name (schema.table or table) in s; "dbcare:" error naming
  * argname when it is missing or ambiguous. */
@@ -262,7 +262,7 @@ const char *dbc_retain_concurrently(dbc_ctx *ctx);
 const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
                                          const char *name);
 /* Whether a declared type holds a point in time. */
-bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type);
+bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type);
 /* Whether two names (NULL: none) are the same, folding case where the
  * engine folds names. */
 bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
@@ -275,7 +275,7 @@ bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
  * transaction, so every statement of it that follows runs what was checked.
  * Every dbcare call writing a user table calls it, in each transaction it
  * writes in, before its first write there. */
-int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *schema,
+int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *schema,
                           const char *name, const char *event, const char *what);
 /* Whether the part's bookkeeping table (its SQLite name, "dbcare_..." ) can
  * be read: false while the bookkeeping does not exist yet or predates it or
@@ -285,12 +285,12 @@ int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column
 /* The name statements give t's row identity by: eng->row_id, or where tables
  * have a rowid (dialect rowid) the first of rowid, _rowid_ and oid that no
  * column of t hides; a "dbcare:" error when columns hide all three. */
-int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                       const char **out);
-/* The condition "value lies before cutoff" (dbc_retain_engine.before_sql). */
-char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *value,
+/* The condition "value lies before cutoff" (dbc_retain_hooks.before_sql). */
+char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *value,
                         const char *cutoff);
-/* The text of point in time expr (dbc_retain_engine.time_text). */
-char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *expr);
+/* The text of point in time expr (dbc_retain_hooks.time_text). */
+char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *expr);
 
 #endif

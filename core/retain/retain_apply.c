@@ -75,7 +75,7 @@ static char *column_list(dbc_ctx *ctx, const dbc_table *t)
 /* The next batch's rows: due, not blocked, oldest first. Where they are
  * picked twice (INSERT, then DELETE) the order is total, so both statements
  * pick the same rows. */
-static char *pick_sql(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
+static char *pick_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t n, bool resumed)
 {
 	char *from = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
@@ -99,7 +99,7 @@ static int changes(dbc_ctx *ctx, int64_t *n)
 /* Moves one batch of at most n rows, starting at *resume (the newest age
  * value the previous batch moved; NULL: at the oldest row) where the engine
  * resumes batches, and sets it for the next; *moved: how many. */
-static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
+static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       const char *cols, int64_t n, char **resume, int64_t *moved)
 {
 	*moved = 0;
@@ -155,7 +155,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_poli
 
 /* One batch in its own savepoint; a purge lets its deletes through the
  * soft-delete trigger. */
-static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy_ctx *pc,
+static int run_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                      const char *cols, int64_t n, char **resume, int64_t *moved)
 {
 	const dbc_host *h = ctx->host;
@@ -188,7 +188,7 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_polic
 }
 
 /* Takes the policy's turn and stamps its run. */
-static int start_run(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_policy *p)
+static int start_run(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy *p)
 {
 	if (eng->policy_lock && eng->policy_lock(ctx, p->name) != DBC_OK)
 		return DBC_ERROR;
@@ -210,7 +210,7 @@ static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, in
 	return sql ? ctx->host->query(ctx, sql, 3, v, NULL, NULL) : DBC_ERROR;
 }
 
-static int apply_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                      const dbc_policy *p, int64_t batch, int64_t max_rows, bool count,
                      const char *resume, dbc_retain_result *r)
 {
@@ -295,13 +295,13 @@ static const char *resume_of(const dbc_retain_results *resume, const char *name)
 	return NULL;
 }
 
-int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                      int64_t max_rows, bool count, dbc_retain_results *out)
 {
 	return dbc_retain_apply_from(ctx, eng, name, max_rows, count, NULL, out);
 }
 
-int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                           int64_t max_rows, bool count, const dbc_retain_results *resume,
                           dbc_retain_results *out)
 {

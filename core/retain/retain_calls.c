@@ -7,7 +7,7 @@
 #include "api/api.h"
 #include "retain/retain.h"
 
-static const dbc_retain_engine *engine(dbc_ctx *ctx)
+static const dbc_retain_hooks *engine(dbc_ctx *ctx)
 {
 	return dbc_api_engine_of(ctx)->retain();
 }

@@ -38,7 +38,7 @@ const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
 	return NULL;
 }
 
-bool dbc_retain_temporal(const dbc_retain_engine *eng, const char *type)
+bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type)
 {
 	if (!type)
 		return false;
@@ -72,7 +72,7 @@ int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column
 	return DBC_OK;
 }
 
-int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *schema,
+int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *schema,
                           const char *name, const char *event, const char *what)
 {
 	if (!eng->owner_code_sql)

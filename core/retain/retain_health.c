@@ -42,7 +42,7 @@ static int archive_of(dbc_ctx *ctx, dbc_retain_health *out, const dbc_policy *p,
 }
 
 /* The rows archive a holds now (-1: the table is missing). */
-static int count_archive(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health_archive *a)
+static int count_archive(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_health_archive *a)
 {
 	dbc_value v[2] = {a->schema ? dbc_text(a->schema) : dbc_null(), dbc_text(a->name)};
 	char *any = NULL;
@@ -58,7 +58,7 @@ static int count_archive(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_
 	    0, NULL, &a->rows);
 }
 
-int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_engine *eng, dbc_retain_health *out)
+int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_health *out)
 {
 	memset(out, 0, sizeof(*out));
 	dbc_policies ps;

@@ -159,7 +159,7 @@ static int plan_gone(dbc_ctx *ctx, const dbc_policy *p, const char *why, dbc_row
 	return add_plan_row(ctx, p, 0, NULL, 0, list, out);
 }
 
-static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                     const dbc_policy *p, int64_t batch, dbc_rows *out)
 {
 	dbc_policy_ctx pc;
@@ -216,7 +216,7 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
 	return add_plan_row(ctx, p, due, oldest, (due + batch - 1) / batch, list, out);
 }
 
-int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name, dbc_rows *out)
+int dbc_retain_plan(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_RETAIN_PLAN_NCOLS);
 	dbc_policies ps;

@@ -57,7 +57,7 @@ static int take_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 /* The columns of schema.name as the engine reads them; *t NULL when there
  * is no such table. */
-static int read_columns(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *schema,
+static int read_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *schema,
                         const char *name, dbc_table **t)
 {
 	*t = dbc_zalloc(ctx, sizeof(**t));
@@ -77,7 +77,7 @@ static int read_columns(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 
 /* dbcare's own table named name (with the bookkeeping prefix), if it is one
  * a policy may have; *t NULL when name is no own table. */
-static int own_table(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+static int own_table(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                      const dbc_table **t)
 {
 	*t = NULL;
@@ -110,7 +110,7 @@ static int own_table(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *nam
 	return DBC_OK;
 }
 
-static int find_source(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+static int find_source(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                        const char *name, const dbc_table **t)
 {
 	if (!name || !*name)
@@ -124,14 +124,14 @@ static int find_source(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sch
 
 /* Whether c holds points in time: its declared type, or (where dates are
  * text) every value stored in it. */
-static int temporal_column(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+static int temporal_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                            const dbc_column *c, bool *yes)
 {
 	*yes = dbc_retain_temporal(eng, c->type);
 	if (*yes || !eng->text_dates_probe)
 		return DBC_OK;
 	const char *type = c->type ? c->type : "";
-	if (*type && !dbc_retain_temporal(&(dbc_retain_engine){.temporal_words =
+	if (*type && !dbc_retain_temporal(&(dbc_retain_hooks){.temporal_words =
 	                                                            (const char *const[]){
 	                                                                "text", "char", "clob", NULL}},
 	                                  type))
@@ -222,7 +222,7 @@ static bool type_writable(const char *type)
 
 /* An existing archive must take every source column with its type, and
  * archived_at; a missing one is made on first use. */
-static int check_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *src,
+static int check_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *src,
                         const char *schema, const char *name)
 {
 	const char *display = dbc_qualified_name(ctx, schema, name);
@@ -286,7 +286,7 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_ta
 /* The archive of a policy, made on first use with the source's columns
  * and archived_at; an existing one is checked as at dbretain_add (the
  * source may have changed since). */
-int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *src,
+int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *src,
                              const char *schema, const char *name)
 {
 	if (check_target(ctx, eng, src, schema, name) != DBC_OK)
@@ -378,7 +378,7 @@ static bool same_policy(const dbc_policy *a, const dbc_policy *b)
 	return true;
 }
 
-int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *name,
+int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                    const char *table, const char *column, const char *keep, const char *action,
                    const char *target)
 {
@@ -640,7 +640,7 @@ int dbc_retain_refuse_cascade(dbc_ctx *ctx, const dbc_schema *s, const dbc_table
 }
 
 typedef struct blocker_sql {
-	const dbc_retain_engine *eng;
+	const dbc_retain_hooks *eng;
 	const dbc_table *parent;
 	dbc_buf none; /* AND NOT EXISTS ... */
 	dbc_buf any;  /* EXISTS ... OR ... */
@@ -750,7 +750,7 @@ char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p)
 	return NULL;
 }
 
-int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                        const dbc_policy *p, bool value, dbc_policy_ctx *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -56,11 +56,11 @@ typedef struct dbc_policy_ctx {
 
 /* Makes the archive of an archive policy when missing (the source's
  * columns and archived_at); checks an existing one. */
-int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *src,
+int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *src,
                              const char *schema, const char *name);
 /* Resolves p (the table must still be there); with value, computes its
  * cutoff once (statements that must agree on it bind that value). */
-int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                        const dbc_policy *p, bool value, dbc_policy_ctx *out);
 /* What a policy names that is gone from s since it was added (its table or
  * its age column, dropped or renamed), as text; NULL when both are there

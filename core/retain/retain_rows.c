@@ -11,7 +11,7 @@
  * column of that name; the first one no column takes names the row. */
 static const char *const rowid_names[] = {"rowid", "_rowid_", "oid", NULL};
 
-int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                       const char **out)
 {
 	*out = eng->row_id;
@@ -33,7 +33,7 @@ int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_tabl
 	                 dbc_qualified_name(ctx, t->schema, t->name));
 }
 
-char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *value,
+char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *value,
                         const char *cutoff)
 {
 	if (!value || !cutoff)
@@ -42,7 +42,7 @@ char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 	                       : dbc_printf(ctx, "%s < %s", value, cutoff);
 }
 
-char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *expr)
+char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *expr)
 {
 	if (!expr)
 		return NULL;

@@ -1,6 +1,6 @@
 /*
  * softdelete.c — dbsoftdelete_*: a DELETE of a row of an enabled table sets
- * its soft-delete column instead (the engine's trigger, dbc_retain_engine);
+ * its soft-delete column instead (the engine's trigger, dbc_retain_hooks);
  * restore clears it, purge deletes for real. Enabled tables are recorded in
  * the bookkeeping table <prefix>softdelete.
  */
@@ -113,7 +113,7 @@ static char *key_list(dbc_ctx *ctx, const dbc_table *t, const dbc_index *ix)
 
 /* One unique key a soft-deleted row keeps taking: its entry of the report
  * (with the statements that make it partial) and a warning. */
-static int add_blocker(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+static int add_blocker(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                        const char *column, const dbc_index *ix, json_t *list)
 {
 	const dbc_host *h = ctx->host;
@@ -159,7 +159,7 @@ static int add_blocker(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_tab
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int blockers(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+static int blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                     const dbc_table *t, const char *column, json_t *list)
 {
 	for (int i = 0; i < s->nindexes; i++) {
@@ -177,7 +177,7 @@ static int blockers(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema
 
 /* The column to use: existing ones must be nullable points in time; a
  * missing one is added. */
-static int prepare_column(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+static int prepare_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                           const char *column, const char **name, bool *added)
 {
 	*added = false;
@@ -217,7 +217,7 @@ static int record(dbc_ctx *ctx, const dbc_table *t, const char *column)
 	return ctx->host->query(ctx, sql, 4, p, NULL, NULL);
 }
 
-static int enable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+static int enable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                           const char *column, char **report)
 {
 	*report = NULL;
@@ -267,7 +267,7 @@ static int enable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *t
 
 /* ----------------------------------------------------------------- disable */
 
-static int disable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+static int disable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                            bool *was)
 {
 	*was = false;
@@ -296,7 +296,7 @@ static int disable_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *
 
 /* The primary key's columns, or the rowid where the engine has one (by a
  * name no column hides: the key then names it so). */
-static int key_columns(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+static int key_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                        dbc_strlist *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -339,7 +339,7 @@ static int json_param(dbc_ctx *ctx, const json_t *v, const char *column, dbc_val
 }
 
 /* "a.k1 = <$n> AND ..." for the key columns, parameters from first. */
-static char *key_match(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_table *t,
+static char *key_match(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                        const dbc_strlist *keys, const char *alias, int first)
 {
 	dbc_buf b;
@@ -421,7 +421,7 @@ static char *restored_enters(dbc_ctx *ctx, const dbc_table *t, const dbc_index *
  * unique key to a second live row: both rows in the index (its predicate
  * holds for the live row, and for the restored one once restored), with
  * the same keys. */
-static int probe_unique(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+static int probe_unique(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                         const dbc_table *t, const char *column, const dbc_strlist *keys,
                         const dbc_value *params, const char *key_text)
 {
@@ -473,7 +473,7 @@ static int probe_unique(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_sc
 	return DBC_OK;
 }
 
-static int restore_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+static int restore_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                            const char *key, int64_t *restored)
 {
 	*restored = 0;
@@ -547,7 +547,7 @@ static bool listed(const dbc_ctx *ctx, const dbc_table *const *tables, int n, co
 	return false;
 }
 
-int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_schema *s,
+int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                           const dbc_table *t, char **drop, char **create)
 {
 	*drop = *create = NULL;
@@ -585,7 +585,7 @@ int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_engine *eng, const dbc_
 	return *drop && *create ? DBC_OK : DBC_ERROR;
 }
 
-static int purge_body(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                          const char *older_than, int64_t *purged)
 {
 	*purged = 0;
@@ -643,7 +643,7 @@ static int settle(dbc_ctx *ctx, int level, int rc, int64_t *count)
 	return DBC_ERROR;
 }
 
-int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                           const char *column, char **report)
 {
 	int level = ctx->host->savepoint(ctx);
@@ -652,7 +652,7 @@ int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char
 	return settle(ctx, level, enable_body(ctx, eng, table, column, report), NULL);
 }
 
-int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                            bool *was)
 {
 	int level = ctx->host->savepoint(ctx);
@@ -661,7 +661,7 @@ int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_engine *eng, const cha
 	return settle(ctx, level, disable_body(ctx, eng, table, was), NULL);
 }
 
-int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                            const char *key, int64_t *restored)
 {
 	int level = ctx->host->savepoint(ctx);
@@ -670,7 +670,7 @@ int dbc_softdelete_restore(dbc_ctx *ctx, const dbc_retain_engine *eng, const cha
 	return settle(ctx, level, restore_body(ctx, eng, table, key, restored), restored);
 }
 
-int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_engine *eng, const char *table,
+int dbc_softdelete_purge(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                          const char *older_than, int64_t *purged)
 {
 	int level = ctx->host->savepoint(ctx);

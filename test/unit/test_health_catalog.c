@@ -9,7 +9,7 @@
 
 static int gathered;
 
-static int ok_gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int ok_gather(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                      dbc_health_fact *fact)
 {
 	(void)ctx, (void)eng, (void)mode, (void)fact;
@@ -60,7 +60,7 @@ int main(void)
 	for (int i = 0; i < DBC_HC_COUNT; i++)
 		gatherers[i] = ok_gather;
 	gatherers[DBC_HC_JOURNAL_MODE] = NULL;
-	dbc_health_engine eng = {
+	dbc_health_hooks eng = {
 		.database = "main",
 		.gatherers = gatherers,
 	};

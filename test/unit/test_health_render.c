@@ -7,7 +7,7 @@
 #include "base/json.h"
 #include "unit.h"
 
-static int fake_gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mode mode,
+static int fake_gather(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                        dbc_health_fact *fact)
 {
 	(void)eng, (void)mode;
@@ -29,7 +29,7 @@ static int fake_gather(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_mo
 	return DBC_OK;
 }
 
-static int fake_metrics(dbc_ctx *ctx, const dbc_health_engine *eng, dbc_health_metrics *m)
+static int fake_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
 {
 	(void)ctx, (void)eng;
 	m->size_bytes = 8192;
@@ -45,7 +45,7 @@ int main(void)
 	dbc_health_gather_fn gatherers[DBC_HC_COUNT];
 	for (int i = 0; i < DBC_HC_COUNT; i++)
 		gatherers[i] = fake_gather;
-	dbc_health_engine eng = {
+	dbc_health_hooks eng = {
 		.engine_version = "3.40.1",
 		.database = "ma\"in\n",
 		.gatherers = gatherers,
