@@ -38,7 +38,7 @@ enum {
 	OPT_ATTACH = 1u << 18,
 	OPT_DUMP_SCHEMA = 1u << 19,
 	OPT_SCHEMA_FILE = 1u << 20,
-	OPT_CANARY = 1u << 21, /* migrate --canary N (fleets) */
+	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
 	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
 };
 
@@ -81,8 +81,8 @@ typedef struct cli_opts {
 	int nattach;
 	bool dump_schema;        /* migrate, rollback --dump-schema */
 	const char *schema_file; /* --schema-file (dump, --dump-schema) */
-	int canary;       /* migrate --canary N: these first, stop on a failure */
-	int max_failures; /* --max-failures K: a fleet stops after K; 0: never */
+	int canary;              /* migrate --canary N: these first, stop on a failure */
+	int max_failures;        /* --max-failures K: a fleet stops after K; 0: never */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -90,8 +90,8 @@ typedef struct cli_opts {
 
 /* What a command needs besides its run function. */
 enum {
-	CMD_NO_DB = 1u << 0,  /* runs without a database (new) */
-	CMD_CREATES = 1u << 1, /* SQLite: may create the database file */
+	CMD_NO_DB = 1u << 0,       /* runs without a database (new) */
+	CMD_CREATES = 1u << 1,     /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
 	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
 };
@@ -158,8 +158,7 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
  * files, applies them step by step, then registers the repeatables, so that
  * no step applies a repeatable before the versioned migrations it follows. */
 typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
-int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
-                            int *nfiles);
+int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found, int *nfiles);
 /* migrate --commit-each: whether the folder's migration `version` runs
  * outside a transaction (marked, or popx's .autocommit), and running it so:
  * dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,

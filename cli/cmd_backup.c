@@ -21,9 +21,8 @@ static void print_json_doc(cli_db *db, cli_opts *o, const char *key, const char 
 {
 	json_t *doc = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 	if (o->out.format == CLI_FMT_JSON) {
-		char *compact = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
-		                                          JSON_ENCODE_ANY)
-		                    : NULL;
+		char *compact =
+		    doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
 		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key,
@@ -67,8 +66,7 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	if (cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0)
 		return CLI_ERROR;
 	if (cli_q(db, o, "SET LOCAL idle_in_transaction_session_timeout = 0", 0, NULL, NULL) != 0 ||
-	    cli_q(db, o,
-	          "SELECT current_database(), dbschema_fingerprint(), pg_export_snapshot()", 0,
+	    cli_q(db, o, "SELECT current_database(), dbschema_fingerprint(), pg_export_snapshot()", 0,
 	          NULL, &r) != 0) {
 		cli_rollback(db);
 		return CLI_ERROR;

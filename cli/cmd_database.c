@@ -59,8 +59,8 @@ static int pg_create_drop(const cli_target *t, cli_opts *o, bool create)
 		goto out;
 	}
 	const char *p[1] = {name};
-	PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
-	                             1, NULL, p, NULL, NULL, 0);
+	PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", 1,
+	                             NULL, p, NULL, NULL, 0);
 	bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	PQclear(res);
 	if (exists == create) {

@@ -41,11 +41,12 @@ static int make_parent(const char *path)
 static int sqlite_schema(cli_db *db, cli_opts *o, FILE *f)
 {
 	cli_rows r = {0};
-	if (cli_q(db, o,
-	          "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL "
-	          "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'dbcare\\_%' ESCAPE '\\' "
-	          "AND tbl_name NOT LIKE 'dbcare\\_%' ESCAPE '\\' ORDER BY rowid",
-	          0, NULL, &r) != 0)
+	if (cli_q(
+	        db, o,
+	        "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL "
+	        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'dbcare\\_%' ESCAPE '\\' "
+	        "AND tbl_name NOT LIKE 'dbcare\\_%' ESCAPE '\\' ORDER BY rowid",
+	        0, NULL, &r) != 0)
 		return -1;
 	for (int i = 0; i < r.nrows; i++)
 		fprintf(f, "%s;\n", cli_cell(&r, i, 0));
@@ -64,7 +65,8 @@ static int applied(cli_db *db, cli_opts *o, FILE *f)
 		return -1;
 	fputs("\n-- applied migrations (dbmigrate_status):\n", f);
 	for (int i = 0; i < r.nrows; i++)
-		fprintf(f, "--   %s %s\n", cli_cell(&r, i, 0), cli_cell(&r, i, 1) ? cli_cell(&r, i, 1) : "");
+		fprintf(f, "--   %s %s\n", cli_cell(&r, i, 0),
+		        cli_cell(&r, i, 1) ? cli_cell(&r, i, 1) : "");
 	cli_rows_free(&r);
 	return 0;
 }

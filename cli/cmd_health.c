@@ -71,14 +71,14 @@ int cmd_health(cli_db *db, cli_opts *o)
 			char *compact = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			printf("%s\n", compact ? compact : text);
 			free(compact);
-		}
-		else if (!o->out.quiet)
+		} else if (!o->out.quiet)
 			print_report_table(db, rep);
 	}
 	int rc = o->fail_on && cli_status_rank(status) >= cli_status_rank(o->fail_on) ? CLI_THRESHOLD
-	                                                                               : CLI_OK;
+	                                                                              : CLI_OK;
 	if (rc == CLI_THRESHOLD)
-		cli_note(&o->out, "dbcare: health %s (the status or a check) reaches --fail-on %s", status, o->fail_on);
+		cli_note(&o->out, "dbcare: health %s (the status or a check) reaches --fail-on %s", status,
+		         o->fail_on);
 	json_decref(rep);
 	free(metrics);
 	cli_rows_free(&r);
@@ -143,8 +143,9 @@ int cmd_orphans(cli_db *db, cli_opts *o)
 		cli_rows_free(&r);
 		return CLI_OK;
 	}
-	if (cli_q(db, o, "SELECT relation, child_table, parent_table, orphans, sample "
-	                 "FROM dbcheck_orphans()",
+	if (cli_q(db, o,
+	          "SELECT relation, child_table, parent_table, orphans, sample "
+	          "FROM dbcheck_orphans()",
 	          0, NULL, &r) != 0)
 		return CLI_ERROR;
 	json_column(&r, "sample");
@@ -196,8 +197,8 @@ int cmd_schema(cli_db *db, cli_opts *o)
 			return CLI_USAGE;
 		}
 		bool snap = sub[0] == 's';
-		if (cli_q(db, o, snap ? "SELECT dbschema_snapshot()" : "SELECT dbschema_fingerprint()",
-		          0, NULL, &r) != 0)
+		if (cli_q(db, o, snap ? "SELECT dbschema_snapshot()" : "SELECT dbschema_fingerprint()", 0,
+		          NULL, &r) != 0)
 			return CLI_ERROR;
 		const char *v = cli_cell(&r, 0, 0);
 		if (!snap && o->out.format == CLI_FMT_JSON) {
@@ -225,8 +226,9 @@ int cmd_schema(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	}
 	const char *p[2] = {a, b};
-	int rc = cli_q(db, o, "SELECT object_type, object_name, change, detail FROM dbschema_diff($1, $2)",
-	               2, p, &r);
+	int rc =
+	    cli_q(db, o, "SELECT object_type, object_name, change, detail FROM dbschema_diff($1, $2)",
+	          2, p, &r);
 	free(a);
 	free(b);
 	if (rc != 0)

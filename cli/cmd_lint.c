@@ -48,8 +48,9 @@ int cmd_lint(cli_db *db, cli_opts *o)
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"errors\":%d,\"warnings\":%d,\"findings\":",
-		        db->drv->engine, errors, warnings);
+		fprintf(stdout,
+		        ",\"engine\":\"%s\",\"errors\":%d,\"warnings\":%d,\"findings\":", db->drv->engine,
+		        errors, warnings);
 		cli_json_rows(stdout, &r);
 		fputs("}\n", stdout);
 	} else {

@@ -43,8 +43,7 @@ static int commit(cli_db *db, cli_opts *o)
 }
 
 /* A count of what a call did: {"database": ..., key: n} or a line. */
-static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
-                        const char *words)
+static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n, const char *words)
 {
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
@@ -210,8 +209,7 @@ static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *appl
 }
 
 /* One transaction of its own: BEGIN, sql, COMMIT (rolled back on error). */
-static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
-                  int *done)
+static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, int *done)
 {
 	cli_rows r = {0};
 	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
@@ -290,8 +288,7 @@ static int migrate_commit_each(cli_db *db, cli_opts *o)
 	if (rc == 0 && o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%d,\"migrations\":", db->drv->engine,
-		        done);
+		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%d,\"migrations\":", db->drv->engine, done);
 		cli_json_rows(stdout, &plan);
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {
@@ -319,8 +316,9 @@ int cmd_migrate(cli_db *db, cli_opts *o)
 		cli_rollback(db);
 		return CLI_ERROR;
 	}
-	if (need_plan && cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)",
-	                       1, p, &plan) != 0) {
+	if (need_plan &&
+	    cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          &plan) != 0) {
 		cli_rollback(db);
 		return CLI_ERROR;
 	}

@@ -66,8 +66,9 @@ int cmd_new(cli_db *db, cli_opts *o)
 	(void)db;
 	const char *name = o->args[0];
 	size_t len = strlen(name);
-	if (len == 0 || len > 100 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                          "0123456789_-") != len) {
+	if (len == 0 || len > 100 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789_-") != len) {
 		cli_errorf("a migration name is letters, digits, '_' and '-' (at most 100), not \"%s\"",
 		           name);
 		return CLI_USAGE;
@@ -81,8 +82,8 @@ int cmd_new(cli_db *db, cli_opts *o)
 	if (asprintf(&up, "%s/V%lld__%s.sql", o->dir, next, name) < 0 ||
 	    asprintf(&down, "%s/U%lld__%s.sql", o->dir, next, name) < 0 ||
 	    asprintf(&up_text, "-- migration %lld: %s (up)\n", next, name) < 0 ||
-	    asprintf(&down_text, "-- migration %lld: %s (down: undoes the up script)\n", next,
-	             name) < 0)
+	    asprintf(&down_text, "-- migration %lld: %s (down: undoes the up script)\n", next, name) <
+	        0)
 		return CLI_ERROR;
 	if (write_new(up, up_text) != 0)
 		return CLI_ERROR;

@@ -91,7 +91,8 @@ static void print_totals(cli_db *db, cli_opts *o, const policy_total *t, int n, 
 		for (int i = 0; i < n; i++) {
 			fputs(i ? ",{\"policy\":" : "{\"policy\":", stdout);
 			cli_json_string(stdout, t[i].name);
-			fprintf(stdout, ",\"archived\":%lld,\"deleted\":%lld,\"blocked\":%lld,\"remaining\":%lld}",
+			fprintf(stdout,
+			        ",\"archived\":%lld,\"deleted\":%lld,\"blocked\":%lld,\"remaining\":%lld}",
 			        t[i].archived, t[i].deleted, t[i].blocked, t[i].remaining);
 		}
 		fputs("]}\n", stdout);
@@ -124,8 +125,8 @@ static int attach_all(cli_db *db, cli_opts *o)
 	for (int i = 0; i < o->nattach; i++) {
 		struct stat sb;
 		if (stat(o->attach_paths[i], &sb) != 0) {
-			cli_errorf("--attach %s: cannot use \"%s\": %s", o->attach_names[i],
-			           o->attach_paths[i], strerror(errno));
+			cli_errorf("--attach %s: cannot use \"%s\": %s", o->attach_names[i], o->attach_paths[i],
+			           strerror(errno));
 			return CLI_ERROR;
 		}
 		const char *p[2] = {o->attach_paths[i], o->attach_names[i]};

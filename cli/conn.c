@@ -254,7 +254,8 @@ void cli_scrub(const char *spec, char *text)
 		}
 		add_secret(list, &n, MAX_SECRETS, strndup(v, len), 0);
 		if (is_pg_url(spec) && i == 0)
-			for (const char *a = memchr(v, '@', len); a; a = memchr(a + 1, '@', len - (size_t)(a + 1 - v))) {
+			for (const char *a = memchr(v, '@', len); a;
+			     a = memchr(a + 1, '@', len - (size_t)(a + 1 - v))) {
 				char *tail = strndup(a + 1, len - (size_t)(a + 1 - v));
 				char *with_at = tail ? malloc(strlen(tail) + 2) : NULL;
 				if (with_at)
@@ -424,7 +425,8 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 	sqlite3 *h = NULL;
 	int flags = SQLITE_OPEN_READWRITE | (o->create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(t->spec, &h, flags, NULL) != SQLITE_OK) {
-		*err = fmt("dbcare: cannot open \"%s\": %s", t->spec, h ? sqlite3_errmsg(h) : "out of memory");
+		*err =
+		    fmt("dbcare: cannot open \"%s\": %s", t->spec, h ? sqlite3_errmsg(h) : "out of memory");
 		sqlite3_close_v2(h);
 		return NULL;
 	}

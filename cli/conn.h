@@ -19,10 +19,10 @@ typedef struct cli_target {
 } cli_target;
 
 typedef struct cli_connect_opts {
-	const char *module; /* --module: the SQLite module; NULL: the installed one */
-	bool install;       /* --install: CREATE EXTENSION when missing */
-	bool create;        /* SQLite: create the file when missing */
-	bool bare;          /* only open it: no extension check, no module (wait) */
+	const char *module;    /* --module: the SQLite module; NULL: the installed one */
+	bool install;          /* --install: CREATE EXTENSION when missing */
+	bool create;           /* SQLite: create the file when missing */
+	bool bare;             /* only open it: no extension check, no module (wait) */
 	int connect_timeout_s; /* PostgreSQL: libpq's connect_timeout; 0: libpq's own */
 } cli_connect_opts;
 

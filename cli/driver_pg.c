@@ -12,9 +12,18 @@
 #include <string.h>
 
 /* Type OIDs of the built-in types a dbcare function returns. */
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_JSON = 114,
-       OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_NUMERIC = 1700, OID_JSONB = 3802,
-       OID_TIMESTAMPTZ = 1184 };
+enum {
+	OID_BOOL = 16,
+	OID_INT8 = 20,
+	OID_INT2 = 21,
+	OID_INT4 = 23,
+	OID_JSON = 114,
+	OID_FLOAT4 = 700,
+	OID_FLOAT8 = 701,
+	OID_NUMERIC = 1700,
+	OID_JSONB = 3802,
+	OID_TIMESTAMPTZ = 1184
+};
 
 static cli_type type_of(Oid t)
 {
@@ -116,5 +125,5 @@ static void pg_close(cli_db *db)
 	db->handle = NULL;
 }
 
-const cli_driver cli_pg_driver = {"postgresql", pg_query, pg_read_only, pg_close, "BEGIN",
-                                   cli_pg_dump, NULL};
+const cli_driver cli_pg_driver = {"postgresql", pg_query,    pg_read_only, pg_close,
+                                  "BEGIN",      cli_pg_dump, NULL};

@@ -105,6 +105,6 @@ static void sqlite_close(cli_db *db)
 	db->handle = NULL;
 }
 
-const cli_driver cli_sqlite_driver = {"sqlite", sqlite_query, sqlite_read_only, sqlite_close,
-                                       "BEGIN IMMEDIATE", NULL,
-                                       cli_sqlite_restore};
+const cli_driver cli_sqlite_driver = {"sqlite",          sqlite_query,      sqlite_read_only,
+                                      sqlite_close,      "BEGIN IMMEDIATE", NULL,
+                                      cli_sqlite_restore};

@@ -60,9 +60,9 @@ static const char *const state_words[ST_COUNT] = {"ok",        "pending", "faile
 typedef struct worker {
 	pid_t pid;
 	int ask, told;
-	FILE *out, *err; /* the worker's stdout and stderr, unlinked temp files */
+	FILE *out, *err;       /* the worker's stdout and stderr, unlinked temp files */
 	long out_pos, err_pos; /* where the worker's next database's output starts */
-	int current; /* the database being run, -1 when idle */
+	int current;           /* the database being run, -1 when idle */
 	double started;
 } worker;
 
@@ -87,9 +87,10 @@ static db_state state_of(const job *j)
 	/* status: pending is its own state, with or without --exit-code */
 	if (j->report.pending > 0 && (j->rc == CLI_OK || j->rc == CLI_ERROR))
 		return ST_PENDING;
-	return j->rc == CLI_OK ? ST_OK : j->rc == CLI_THRESHOLD ? ST_THRESHOLD
-	                               : j->rc == CLI_USAGE     ? ST_USAGE
-	                                                        : ST_FAILED;
+	return j->rc == CLI_OK          ? ST_OK
+	       : j->rc == CLI_THRESHOLD ? ST_THRESHOLD
+	       : j->rc == CLI_USAGE     ? ST_USAGE
+	                                : ST_FAILED;
 }
 
 /* What stops a fleet's --canary and --max-failures: a database not done. */
@@ -432,8 +433,8 @@ static version_group *group_versions(const job *jobs, int n, int *ngroups)
 			continue;
 		bool pending = st == ST_PENDING;
 		int at = 0;
-		while (at < k && !(g[at].pending == pending &&
-		                   strcmp(g[at].version, jobs[i].report.version) == 0))
+		while (at < k &&
+		       !(g[at].pending == pending && strcmp(g[at].version, jobs[i].report.version) == 0))
 			at++;
 		if (at == k)
 			g[k++] = (version_group){.version = jobs[i].report.version, .pending = pending};
@@ -510,7 +511,8 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		db_state st = state_of(j);
 		counts[st]++;
 		char *label = cli_mask_password(o->dbs[i]);
-		char *out = slice(j->out, j->out_at, j->out_end), *err = slice(j->err, j->err_at, j->err_end);
+		char *out = slice(j->out, j->out_at, j->out_end),
+		     *err = slice(j->err, j->err_at, j->err_end);
 		/* a database the fleet stopped before is no success */
 		int rc = st == ST_NOT_RUN ? CLI_ERROR : j->rc;
 		if (severity(rc) > severity(worst))
@@ -554,8 +556,9 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 	}
 	if (counts[ST_NOT_RUN] && !quiet)
 		fprintf(stderr, "dbcare: the fleet stopped (%s): %d database(s) not run\n",
-		        o->max_failures > 0 && counts[ST_FAILED] + counts[ST_UNREACHABLE] +
-		                                       counts[ST_USAGE] >= o->max_failures
+		        o->max_failures > 0 &&
+		                counts[ST_FAILED] + counts[ST_UNREACHABLE] + counts[ST_USAGE] >=
+		                    o->max_failures
 		            ? "--max-failures"
 		            : "--canary",
 		        counts[ST_NOT_RUN]);

@@ -20,17 +20,17 @@
 
 #define FK_CHECK "foreign_keys_enforced"
 #define FK_SKIPPED                                                                                 \
-	"PRAGMA foreign_keys is set per connection, not stored in the file: dbcare's own "         \
+	"PRAGMA foreign_keys is set per connection, not stored in the file: dbcare's own "             \
 	"connection tells nothing of the application's"
 
 static dbc_check_status status_value(const char *s)
 {
-	return !s                              ? DBC_CHECK_OK
-	       : strcmp(s, "critical") == 0    ? DBC_CHECK_CRITICAL
-	       : strcmp(s, "warning") == 0     ? DBC_CHECK_WARNING
-	       : strcmp(s, "skipped") == 0     ? DBC_CHECK_SKIPPED
-	       : strcmp(s, "error") == 0       ? DBC_CHECK_ERROR
-	                                       : DBC_CHECK_OK;
+	return !s                           ? DBC_CHECK_OK
+	       : strcmp(s, "critical") == 0 ? DBC_CHECK_CRITICAL
+	       : strcmp(s, "warning") == 0  ? DBC_CHECK_WARNING
+	       : strcmp(s, "skipped") == 0  ? DBC_CHECK_SKIPPED
+	       : strcmp(s, "error") == 0    ? DBC_CHECK_ERROR
+	                                    : DBC_CHECK_OK;
 }
 
 int cli_status_rank(const char *s)
@@ -159,9 +159,10 @@ char *cli_health_judge_file_metrics(const cli_db *db, const char *m, const char 
 			/* dropped: a skipped check has no status line */
 		} else if (sqlite && brace && is_metric(l, "dbcare_health_check_skipped", FK_CHECK)) {
 			o += (size_t)sprintf(out + o, "%.*s 1\n", (int)(brace + 1 - l), l);
-		} else if (sqlite && brace && (is_metric(l, "dbcare_health_check_penalty", FK_CHECK) ||
-		                               is_metric(l, "dbcare_health_score", NULL) ||
-		                               is_metric(l, "dbcare_health_status", NULL))) {
+		} else if (sqlite && brace &&
+		           (is_metric(l, "dbcare_health_check_penalty", FK_CHECK) ||
+		            is_metric(l, "dbcare_health_score", NULL) ||
+		            is_metric(l, "dbcare_health_status", NULL))) {
 			int v = is_metric(l, "dbcare_health_score", NULL)    ? score
 			        : is_metric(l, "dbcare_health_status", NULL) ? cli_status_rank(status)
 			                                                     : 0;

@@ -104,29 +104,26 @@ static const char exit_codes[] =
 static const struct {
 	const char *name, *text;
 } topics[] = {
-    {"connecting",
-     "--db VALUE (or --url VALUE) names the database; without it DATABASE_URL,\n"
-     "from the environment or else from a .env file in the current folder.\n"
-     "  postgres://..., postgresql://...   PostgreSQL, a libpq URL\n"
-     "  host=... dbname=...                PostgreSQL, a libpq conninfo string\n"
-     "  sqlite:PATH, sqlite://PATH, PATH   SQLite, the file\n"
-     "libpq's variables (PGHOST, PGUSER, PGPASSWORD, ~/.pgpass, ...) apply.\n"
-     "A repeated --db, or a SQLite glob ('sqlite:tenants/*.db'), is a fleet:\n"
-     "the command runs once per database, --jobs N at a time.\n"},
-    {"output",
-     "A table by default; --format plain: tab-separated rows, no header;\n"
-     "--json (--format json): one JSON document on stdout, the same shape on\n"
-     "both engines, times in RFC 3339 UTC (2026-01-02T03:04:05.678Z).\n"
-     "Errors go to stderr and start with \"dbcare: \". Progress goes to stderr,\n"
-     "a bar on a terminal (plain lines when TERM=dumb), none with --no-progress;\n"
-     "no colour is printed. --quiet prints only errors and what a command\n"
-     "exists to print.\n"},
+    {"connecting", "--db VALUE (or --url VALUE) names the database; without it DATABASE_URL,\n"
+                   "from the environment or else from a .env file in the current folder.\n"
+                   "  postgres://..., postgresql://...   PostgreSQL, a libpq URL\n"
+                   "  host=... dbname=...                PostgreSQL, a libpq conninfo string\n"
+                   "  sqlite:PATH, sqlite://PATH, PATH   SQLite, the file\n"
+                   "libpq's variables (PGHOST, PGUSER, PGPASSWORD, ~/.pgpass, ...) apply.\n"
+                   "A repeated --db, or a SQLite glob ('sqlite:tenants/*.db'), is a fleet:\n"
+                   "the command runs once per database, --jobs N at a time.\n"},
+    {"output", "A table by default; --format plain: tab-separated rows, no header;\n"
+               "--json (--format json): one JSON document on stdout, the same shape on\n"
+               "both engines, times in RFC 3339 UTC (2026-01-02T03:04:05.678Z).\n"
+               "Errors go to stderr and start with \"dbcare: \". Progress goes to stderr,\n"
+               "a bar on a terminal (plain lines when TERM=dumb), none with --no-progress;\n"
+               "no colour is printed. --quiet prints only errors and what a command\n"
+               "exists to print.\n"},
     {"exit-codes", exit_codes},
-    {"environment",
-     "DATABASE_URL    the database when --db is not given (also from .env)\n"
-     "DBCARE_MODULE   the SQLite module (else the one installed beside dbcare)\n"
-     "TERM=dumb       progress as plain lines, never a bar\n"
-     "PG*             libpq's variables, for PostgreSQL\n"},
+    {"environment", "DATABASE_URL    the database when --db is not given (also from .env)\n"
+                    "DBCARE_MODULE   the SQLite module (else the one installed beside dbcare)\n"
+                    "TERM=dumb       progress as plain lines, never a bar\n"
+                    "PG*             libpq's variables, for PostgreSQL\n"},
     {NULL, NULL}};
 
 void cli_usage(FILE *f)
@@ -147,8 +144,7 @@ void cli_usage(FILE *f)
 
 void cli_help_command(FILE *f, const cli_command *c)
 {
-	fprintf(f, "usage: dbcare %s%s%s\n\n%s\n", c->name, *c->usage ? " " : "", c->usage,
-	        c->summary);
+	fprintf(f, "usage: dbcare %s%s%s\n\n%s\n", c->name, *c->usage ? " " : "", c->usage, c->summary);
 	bool any = false;
 	for (int i = 0; option_help[i].spelling; i++)
 		if (c->options & option_help[i].bit) {

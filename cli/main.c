@@ -22,24 +22,41 @@ typedef struct option_def {
 	bool value;   /* takes a value */
 } option_def;
 
-static const option_def options[] = {
-    {"db", 0, true},          {"url", 0, true},           {"module", 0, true},        {"install", 0, false},
-    {"json", 0, false},       {"format", 0, true},        {"quiet", 0, false},
-    {"jobs", 0, true},        {"dir", 0, true},     {"to", OPT_TO, true},
-    {"steps", OPT_STEPS, true}, {"dry-run", OPT_DRY_RUN, false},
-    {"exit-code", OPT_EXIT_CODE, false}, {"mode", OPT_MODE, true},
-    {"fail-on", OPT_FAIL_ON, true},      {"delete", OPT_DELETE, false},
-    {"timeout", OPT_TIMEOUT, true},      {"help", 0, false},
-    {"version", OPT_VERSION, true},      {"include", OPT_INCLUDE, true},
-    {"policy", OPT_POLICY, true},        {"budget", OPT_BUDGET, true},
-    {"sleep-ms", OPT_SLEEP_MS, true},    {"keep", OPT_KEEP, true},
-    {"days", OPT_DAYS, true},            {"apply", OPT_APPLY, false},
-    {"attach", OPT_ATTACH, true},
-    {"migrations-dir", 0, true}, {"no-progress", 0, false},
-    {"dump-schema", OPT_DUMP_SCHEMA, false}, {"schema-file", OPT_SCHEMA_FILE, true},
-    {"canary", OPT_CANARY, true},        {"max-failures", 0, true},
-    {"commit-each", OPT_COMMIT_EACH, false},
-    {NULL, 0, false}};
+static const option_def options[] = {{"db", 0, true},
+                                     {"url", 0, true},
+                                     {"module", 0, true},
+                                     {"install", 0, false},
+                                     {"json", 0, false},
+                                     {"format", 0, true},
+                                     {"quiet", 0, false},
+                                     {"jobs", 0, true},
+                                     {"dir", 0, true},
+                                     {"to", OPT_TO, true},
+                                     {"steps", OPT_STEPS, true},
+                                     {"dry-run", OPT_DRY_RUN, false},
+                                     {"exit-code", OPT_EXIT_CODE, false},
+                                     {"mode", OPT_MODE, true},
+                                     {"fail-on", OPT_FAIL_ON, true},
+                                     {"delete", OPT_DELETE, false},
+                                     {"timeout", OPT_TIMEOUT, true},
+                                     {"help", 0, false},
+                                     {"version", OPT_VERSION, true},
+                                     {"include", OPT_INCLUDE, true},
+                                     {"policy", OPT_POLICY, true},
+                                     {"budget", OPT_BUDGET, true},
+                                     {"sleep-ms", OPT_SLEEP_MS, true},
+                                     {"keep", OPT_KEEP, true},
+                                     {"days", OPT_DAYS, true},
+                                     {"apply", OPT_APPLY, false},
+                                     {"attach", OPT_ATTACH, true},
+                                     {"migrations-dir", 0, true},
+                                     {"no-progress", 0, false},
+                                     {"dump-schema", OPT_DUMP_SCHEMA, false},
+                                     {"schema-file", OPT_SCHEMA_FILE, true},
+                                     {"canary", OPT_CANARY, true},
+                                     {"max-failures", 0, true},
+                                     {"commit-each", OPT_COMMIT_EACH, false},
+                                     {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -125,8 +142,13 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 
 static int run_command_line(int argc, char **argv)
 {
-	cli_opts o = {.dir = "migrations", .jobs = 1, .timeout_s = 60, .steps = -1, .budget_s = 60,
-	              .keep = -1, .days = -1};
+	cli_opts o = {.dir = "migrations",
+	              .jobs = 1,
+	              .timeout_s = 60,
+	              .steps = -1,
+	              .budget_s = 60,
+	              .keep = -1,
+	              .days = -1};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -230,8 +252,7 @@ static int run_command_line(int argc, char **argv)
 			    strcmp(val, "full") != 0)
 				return usage_error("--mode is quick, standard or full, not \"%s\"", val);
 			o.mode = val;
-		}
-		else if (strcmp(d->name, "fail-on") == 0) {
+		} else if (strcmp(d->name, "fail-on") == 0) {
 			if (strcmp(val, "warning") != 0 && strcmp(val, "critical") != 0)
 				return usage_error("--fail-on is warning or critical, not \"%s\"", val);
 			o.fail_on = val;
@@ -239,8 +260,8 @@ static int run_command_line(int argc, char **argv)
 			o.delete_rows = true;
 		else if (strcmp(d->name, "timeout") == 0) {
 			if ((o.timeout_s = parse_duration(val)) < 0)
-				return usage_error("--timeout needs a duration such as 60s, 2m or 500ms, not \"%s\"",
-				                   val);
+				return usage_error(
+				    "--timeout needs a duration such as 60s, 2m or 500ms, not \"%s\"", val);
 		} else if (strcmp(d->name, "version") == 0)
 			o.version = val;
 		else if (strcmp(d->name, "include") == 0) {
@@ -262,8 +283,7 @@ static int run_command_line(int argc, char **argv)
 			}
 			free(items);
 			o.include = val;
-		}
-		else if (strcmp(d->name, "policy") == 0)
+		} else if (strcmp(d->name, "policy") == 0)
 			o.policy = val;
 		else if (strcmp(d->name, "budget") == 0) {
 			if ((o.budget_s = parse_duration(val)) < 0)
@@ -291,8 +311,7 @@ static int run_command_line(int argc, char **argv)
 				                   val);
 			o.attach_names[o.nattach] = strndup(val, (size_t)(sep - val));
 			o.attach_paths[o.nattach++] = sep + 1;
-		}
-		else if (strcmp(d->name, "commit-each") == 0)
+		} else if (strcmp(d->name, "commit-each") == 0)
 			o.commit_each = true;
 		else if (strcmp(d->name, "canary") == 0) {
 			if (!positive_int(val, &o.canary))
@@ -300,8 +319,7 @@ static int run_command_line(int argc, char **argv)
 		} else if (strcmp(d->name, "max-failures") == 0) {
 			if (!positive_int(val, &o.max_failures))
 				return usage_error("--max-failures needs a positive number, not \"%s\"", val);
-		}
-		else if (strcmp(d->name, "help") == 0)
+		} else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}
 	if (show_version || (cmd_name && strcmp(cmd_name, "version") == 0)) {
@@ -375,7 +393,8 @@ static int run_command_line(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	if (fleet && o.dump_schema) {
-		fputs("dbcare: --dump-schema writes one file: it takes one database, not a fleet\n", stderr);
+		fputs("dbcare: --dump-schema writes one file: it takes one database, not a fleet\n",
+		      stderr);
 		return CLI_USAGE;
 	}
 	if (fleet)

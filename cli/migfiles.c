@@ -30,9 +30,10 @@ static void *host_alloc(size_t n)
 
 /* The core reads files and text only: no callback of a database host is
  * reached by dbc_mig_read_dir, so only memory and the dialect are given. */
-static const dbc_host pg_files_host = {.dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
-static const dbc_host sqlite_files_host = {.dialect = &sqldbc_dialect, .alloc = host_alloc,
-                                           .free = free};
+static const dbc_host pg_files_host = {
+    .dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
+static const dbc_host sqlite_files_host = {
+    .dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
 static void print_core_error(cli_out *out, dbc_ctx *ctx)
 {
@@ -52,8 +53,8 @@ static bool blank(const char *s)
 	return true;
 }
 
-static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part,
-                   int only, int *nfiles);
+static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part, int only,
+                   int *nfiles);
 
 static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 {
@@ -79,7 +80,8 @@ static int add_one(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, int i)
 
 static bool in_part(const dbc_mig_file *m, cli_files_part part)
 {
-	return part == CLI_FILES_ALL || (part == CLI_FILES_REPEATABLE) == (m->kind == DBC_FILE_REPEATABLE);
+	return part == CLI_FILES_ALL ||
+	       (part == CLI_FILES_REPEATABLE) == (m->kind == DBC_FILE_REPEATABLE);
 }
 
 /* Every migration of dir as dbmigrate_add_all's JSON array (repeatables
@@ -131,8 +133,8 @@ static char *files_json(const dbc_mig_dir *dir, cli_files_part part, int only, i
 }
 
 /* SQLite: the whole folder in one call. */
-static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part,
-                   int only, int *nfiles)
+static int add_all(cli_db *db, cli_opts *o, const dbc_mig_dir *dir, cli_files_part part, int only,
+                   int *nfiles)
 {
 	int count = 0;
 	char *json = files_json(dir, part, only, &count);
@@ -213,8 +215,7 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles)
 	return cli_register_files_part(db, o, CLI_FILES_ALL, found, nfiles);
 }
 
-int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found,
-                            int *nfiles)
+int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found, int *nfiles)
 {
 	*found = false;
 	*nfiles = 0;
@@ -270,7 +271,8 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	if (!f)
 		return -1;
 	const char *p[3] = {"versioned", version, NULL};
-	if (cli_q(db, o, "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
+	if (cli_q(db, o,
+	          "SELECT checksum FROM dbmigrate_status() WHERE kind = 'versioned' AND version = $1",
 	          1, &p[1], &r) != 0)
 		return -1;
 	char *checksum = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
@@ -300,8 +302,9 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		char *sql = strndup(info.stmts[i].text, info.stmts[i].len);
 		rc = sql ? cli_q(db, o, sql, 0, NULL, NULL) : -1;
 		if (rc != 0)
-			fprintf(stderr, "CONTEXT: while applying migration %s outside a transaction, "
-			                "statement starting at line %d\n",
+			fprintf(stderr,
+			        "CONTEXT: while applying migration %s outside a transaction, "
+			        "statement starting at line %d\n",
 			        version, info.stmts[i].line);
 		free(sql);
 	}

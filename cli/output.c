@@ -281,8 +281,8 @@ void cli_print_json_table(cli_out *o, FILE *f, const json_t *doc)
 		return;
 	}
 	cli_rows r = {0};
-	size_t ncols = rows ? json_object_size(first) : 2, nrows = rows ? json_array_size(doc)
-	                                                                  : json_object_size(doc);
+	size_t ncols = rows ? json_object_size(first) : 2,
+	       nrows = rows ? json_array_size(doc) : json_object_size(doc);
 	r.ncols = (int)ncols;
 	r.nrows = (int)nrows;
 	r.names = calloc(ncols + 1, sizeof(char *));

@@ -16,8 +16,8 @@ typedef enum { CLI_FMT_TABLE, CLI_FMT_JSON, CLI_FMT_PLAIN, CLI_FMT_PROMETHEUS } 
 typedef struct cli_out {
 	cli_format format;
 	bool quiet;
-	bool term; /* stderr is a terminal (any TERM): progress of one long step is shown */
-	bool tty; /* ... and understands escapes (TERM is not dumb): progress draws a bar */
+	bool term;        /* stderr is a terminal (any TERM): progress of one long step is shown */
+	bool tty;         /* ... and understands escapes (TERM is not dumb): progress draws a bar */
 	bool no_progress; /* --no-progress: no bar and no progress lines */
 	int progress_width;
 	bool progress_open; /* a bar is drawn and needs its line ended */

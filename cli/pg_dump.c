@@ -98,8 +98,8 @@ static void wait_tool(pid_t pid, int *status, const char *what, const char *watc
 			struct stat st;
 			double s = (dbc_monotonic_ms() - start) / 1000;
 			if (watch && stat(watch, &st) == 0)
-				cli_progress_text(o, "%s: %.1f MB written, %.0f s", what,
-				                  (double)st.st_size / 1e6, s);
+				cli_progress_text(o, "%s: %.1f MB written, %.0f s", what, (double)st.st_size / 1e6,
+				                  s);
 			else
 				cli_progress_text(o, "%s: %.0f s", what, s);
 			nanosleep(&(struct timespec){0, 500000000L}, NULL);
@@ -164,8 +164,8 @@ static int run_pg_dump(PGconn *conn, const char *file, const char *snapshot, cha
 	    (snapshot && asprintf(&snapshot_arg, "--snapshot=%s", snapshot) < 0))
 		*err = fmt_err("out of memory", NULL, NULL);
 	else {
-		const char *argv[] = {"pg_dump", "--format=custom", "--no-password", file_arg,
-		                      snapshot_arg, NULL};
+		const char *argv[] = {"pg_dump", "--format=custom", "--no-password",
+		                      file_arg,  snapshot_arg,      NULL};
 		rc = run_tool(argv, info, "pg_dump", file, err);
 	}
 	PQconninfoFree(info);
@@ -231,8 +231,8 @@ int cli_pg_dump_schema(cli_db *db, const char *file, char **err)
 		*err = fmt_err("out of memory", NULL, NULL);
 	else {
 		/* the schema as dbmate writes it: plain SQL, no owners, no grants */
-		const char *argv[] = {"pg_dump", "--schema-only", "--no-owner", "--no-privileges",
-		                      "--encoding=UTF8", "--no-password", file_arg, NULL};
+		const char *argv[] = {"pg_dump",         "--schema-only", "--no-owner", "--no-privileges",
+		                      "--encoding=UTF8", "--no-password", file_arg,     NULL};
 		rc = run_tool(argv, info, "pg_dump --schema-only", file, err);
 	}
 	PQconninfoFree(info);

@@ -114,8 +114,12 @@ char *cli_time_rfc3339(const char *v)
 		p += 3;
 	if (*p) /* " BC", or anything else: left as it is */
 		return NULL;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-	                .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+	struct tm tm = {.tm_year = y - 1900,
+	                .tm_mon = mo - 1,
+	                .tm_mday = d,
+	                .tm_hour = h,
+	                .tm_min = mi,
+	                .tm_sec = sec};
 	time_t t = timegm(&tm) - sign * (oh * 3600 + om * 60 + os);
 	struct tm u;
 	if (!gmtime_r(&t, &u))

@@ -37,8 +37,8 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 		cli_db probe = {.label = t.label, .handle = &t};
 		return cmd->run(&probe, o);
 	}
-	cli_connect_opts co = {.module = o->module, .install = o->install,
-	                       .create = (cmd->traits & CMD_CREATES) != 0};
+	cli_connect_opts co = {
+	    .module = o->module, .install = o->install, .create = (cmd->traits & CMD_CREATES) != 0};
 	cli_db *db = cli_connect(&t, &co, &err);
 	if (!db) {
 		o->report.unreachable = true;
@@ -63,8 +63,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 void cli_report_version(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
-	if (!o->report.wanted ||
-	    db->drv->query(db, "SELECT dbmigrate_current()", 0, NULL, &r) != 0) {
+	if (!o->report.wanted || db->drv->query(db, "SELECT dbmigrate_current()", 0, NULL, &r) != 0) {
 		if (o->report.wanted)
 			cli_error_clear(db); /* the summary just shows no version */
 		return;

@@ -42,11 +42,12 @@ static int keep_catalog(sqlite3 *dst, char **create)
 {
 	sqlite3_stmt *st;
 	*create = NULL;
-	if (sqlite3_table_column_metadata(dst, "main", "dbcare_backups", "path", NULL, NULL, NULL,
-	                                  NULL, NULL) != SQLITE_OK)
+	if (sqlite3_table_column_metadata(dst, "main", "dbcare_backups", "path", NULL, NULL, NULL, NULL,
+	                                  NULL) != SQLITE_OK)
 		return 0;
-	if (sqlite3_exec(dst, "DROP TABLE IF EXISTS " KEPT "; CREATE TEMP TABLE dbcare_restore_catalog"
-	                      " AS SELECT * FROM main.dbcare_backups",
+	if (sqlite3_exec(dst,
+	                 "DROP TABLE IF EXISTS " KEPT "; CREATE TEMP TABLE dbcare_restore_catalog"
+	                 " AS SELECT * FROM main.dbcare_backups",
 	                 NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_prepare_v2(dst,
@@ -67,8 +68,8 @@ static int merge_catalog(sqlite3 *dst, const char *create)
 	sqlite3_stmt *st;
 	char *cols = NULL, *sql = NULL;
 	int rc = SQLITE_OK;
-	if (sqlite3_table_column_metadata(dst, "main", "dbcare_backups", "path", NULL, NULL, NULL,
-	                                  NULL, NULL) != SQLITE_OK)
+	if (sqlite3_table_column_metadata(dst, "main", "dbcare_backups", "path", NULL, NULL, NULL, NULL,
+	                                  NULL) != SQLITE_OK)
 		rc = create ? sqlite3_exec(dst, create, NULL, NULL, NULL) : SQLITE_ERROR;
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(dst,
@@ -134,8 +135,9 @@ int cli_sqlite_restore(cli_db *db, const char *path, char **err)
 	int out = 0;
 	if (kept && merge_catalog(dst, create) != SQLITE_OK) {
 		char *s = NULL;
-		if (asprintf(&s, "dbcare: restored, but the backups catalogued before the restore could "
-		                 "not be put back into the restored catalog: %s",
+		if (asprintf(&s,
+		             "dbcare: restored, but the backups catalogued before the restore could "
+		             "not be put back into the restored catalog: %s",
 		             sqlite3_errmsg(dst)) >= 0)
 			*err = s;
 		out = -1;

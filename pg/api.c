@@ -32,11 +32,11 @@ static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 /* What the core entries need of PostgreSQL beyond the host (pg/host.c
  * points to it). */
 const dbc_api_hooks pgdbc_api_engine = {
-	.retain = pgdbc_retain_engine,
-	.backup = &pgdbc_backup_env,
-	.health = health_engine,
-	.migrate = &pgdbc_migrate_env,
-	.audit = &pgdbc_audit_engine,
+    .retain = pgdbc_retain_engine,
+    .backup = &pgdbc_backup_env,
+    .health = health_engine,
+    .migrate = &pgdbc_migrate_env,
+    .audit = &pgdbc_audit_engine,
 };
 
 /* Argument k as PostgreSQL passed it: DBC_NULL when NULL, else by its
@@ -140,8 +140,7 @@ static Datum call_core(FunctionCallInfo fcinfo, const dbc_api_fn *fn, dbc_api_en
 }
 
 /* The generic wrapper of a function of form CORE_TABLE. */
-static Datum call_core_rows(FunctionCallInfo fcinfo, const dbc_api_fn *fn,
-                            dbc_api_rows_entry entry)
+static Datum call_core_rows(FunctionCallInfo fcinfo, const dbc_api_fn *fn, dbc_api_rows_entry entry)
 {
 	pgdbc_call call;
 	core_run r = {.fn = fn, .rows_entry = entry};

@@ -25,9 +25,10 @@ typedef struct pgdbc_audit_writer {
 	EState *estate;
 	ResultRelInfo *rri;
 	TupleTableSlot *slot;
-	int attno[PGDBC_AUDIT_LOG_COLUMNS]; /* the log's columns by name: 0-based positions (-1: absent) */
-	Oid seq;        /* the identity's sequence */
-	Oid owner;      /* the log's writer: the trigger function's owner */
+	int attno[PGDBC_AUDIT_LOG_COLUMNS]; /* the log's columns by name: 0-based positions (-1: absent)
+	                                     */
+	Oid seq;                            /* the identity's sequence */
+	Oid owner;                          /* the log's writer: the trigger function's owner */
 	CommandId cid;
 	TimestampTz at; /* the transaction's start */
 	FullTransactionId txid;

@@ -20,9 +20,9 @@
  * display scale above 0x3FFF digits after the point, a weight above
  * PG_INT16_MAX base-10000 digits before it. */
 #define NUMERIC_EXPONENT_LIMIT (INT_MAX / 2)
-#define NUMERIC_DSCALE_LIMIT 0x3FFF
-#define NUMERIC_WEIGHT_LIMIT PG_INT16_MAX
-#define NUMERIC_DEC_DIGITS 4
+#define NUMERIC_DSCALE_LIMIT   0x3FFF
+#define NUMERIC_WEIGHT_LIMIT   PG_INT16_MAX
+#define NUMERIC_DEC_DIGITS     4
 
 /* The deepest nesting of arrays and objects converted to jsonb (docs/audit.md).
  * json_in checks its text with little stack per level; the conversion runs
@@ -64,7 +64,8 @@ static bool string_fits(const char **p, bool utf8)
 static bool number_fits(const char **p)
 {
 	const char *s = *p;
-	int64 int_digits = 0, frac_digits = 0, lead = 0; /* lead: the 10^ power of the first non-zero digit */
+	int64 int_digits = 0, frac_digits = 0,
+	      lead = 0; /* lead: the 10^ power of the first non-zero digit */
 	bool nonzero = false;
 	if (*s == '-')
 		s++;

@@ -65,7 +65,17 @@
 
 /* How a column's values are written into JSON: numbers, booleans and JSON
  * as such, every other value as its output text. */
-typedef enum { K_TEXT, K_BOOL, K_INT2, K_INT4, K_INT8, K_FLOAT, K_NUMERIC, K_JSON, K_JSONB } value_kind;
+typedef enum {
+	K_TEXT,
+	K_BOOL,
+	K_INT2,
+	K_INT4,
+	K_INT8,
+	K_FLOAT,
+	K_NUMERIC,
+	K_JSON,
+	K_JSONB
+} value_kind;
 
 /* The configuration of one trigger for one statement (the FmgrInfo's
  * fn_extra lives as long as the statement's executor state). */
@@ -74,14 +84,14 @@ typedef struct audit_cfg {
 	int natts;
 	const char *table;
 	bool full;
-	bool chain;        /* entries carry the hash chain */
-	bool *recorded;    /* per attribute: its values are logged */
-	bool *in_key;      /* per attribute: part of the key */
-	AttrNumber *key;   /* the key's attributes, in key order */
+	bool chain;      /* entries carry the hash chain */
+	bool *recorded;  /* per attribute: its values are logged */
+	bool *in_key;    /* per attribute: part of the key */
+	AttrNumber *key; /* the key's attributes, in key order */
 	int nkey;
-	value_kind *kind;  /* per attribute */
-	FmgrInfo *out;     /* per attribute: the type's output function */
-	Oid owner;         /* the log's writer: the trigger function's owner */
+	value_kind *kind; /* per attribute */
+	FmgrInfo *out;    /* per attribute: the type's output function */
+	Oid owner;        /* the log's writer: the trigger function's owner */
 } audit_cfg;
 
 static Oid function_owner(Oid fn)
@@ -154,8 +164,7 @@ static Oid trigger_parent(Oid tgoid, Oid *relid)
 	Relation tgrel = table_open(TriggerRelationId, AccessShareLock);
 	ScanKeyData key;
 	Oid parent = InvalidOid;
-	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ,
-	            ObjectIdGetDatum(tgoid));
+	ScanKeyInit(&key, Anum_pg_trigger_oid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(tgoid));
 	SysScanDesc scan = systable_beginscan(tgrel, TriggerOidIndexId, true, NULL, 1, &key);
 	HeapTuple tup = systable_getnext(scan);
 	if (HeapTupleIsValid(tup)) {
@@ -240,11 +249,10 @@ static audit_cfg *build_cfg(MemoryContext cxt, Oid tgoid, Oid fn, int nargs, cha
 		if (at == InvalidAttrNumber)
 			at = attnum_of(desc, args[3 + k]);
 		if (at == InvalidAttrNumber)
-			ereport(ERROR,
-			        (errcode(ERRCODE_UNDEFINED_COLUMN),
-			         errmsg("dbcare: key column \"%s\" of audited table %s does not exist",
-			                args[3 + k], c->table),
-			         errhint("Disable and enable auditing of the table with its new key.")));
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+			                errmsg("dbcare: key column \"%s\" of audited table %s does not exist",
+			                       args[3 + k], c->table),
+			                errhint("Disable and enable auditing of the table with its new key.")));
 		c->key[k] = at;
 		c->in_key[at - 1] = true;
 	}
@@ -474,8 +482,8 @@ static void log_statement(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc d
 	}
 	TupleTableSlot *oldslot = oldtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
 	TupleTableSlot *newslot = newtable ? MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple) : NULL;
-	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
-	                                              ALLOCSET_DEFAULT_SIZES);
+	MemoryContext per_row =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext stmt_cxt = CurrentMemoryContext;
 	if (oldtable)
 		tuplestore_rescan(oldtable);
@@ -578,11 +586,11 @@ void pgdbc_audit_snapshot(void *arg)
 	pgdbc_audit_writer w;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
-	Portal portal = SPI_cursor_open_with_args(NULL, psprintf("SELECT * FROM %s", a->name), 0,
-	                                          NULL, NULL, NULL, true, 0);
+	Portal portal = SPI_cursor_open_with_args(NULL, psprintf("SELECT * FROM %s", a->name), 0, NULL,
+	                                          NULL, NULL, true, 0);
 	/* each row's JSON, freed after its entry is written */
-	MemoryContext per_row = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row",
-	                                              ALLOCSET_DEFAULT_SIZES);
+	MemoryContext per_row =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare audit row", ALLOCSET_DEFAULT_SIZES);
 	for (;;) {
 		SPI_cursor_fetch(portal, true, 1000);
 		if (SPI_processed == 0)

@@ -88,9 +88,9 @@ static char *audit_actor = NULL;
 void pgdbc_define_audit_settings(void)
 {
 	DefineCustomStringVariable(
-		"dbcare.actor", "The application's user, recorded in dbcare.audit_log.actor.",
-		"Set it with SET LOCAL in each transaction that changes audited tables.", &audit_actor,
-		NULL, PGC_USERSET, 0, NULL, NULL, NULL);
+	    "dbcare.actor", "The application's user, recorded in dbcare.audit_log.actor.",
+	    "Set it with SET LOCAL in each transaction that changes audited tables.", &audit_actor,
+	    NULL, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 const char *pgdbc_audit_actor(void)
@@ -118,8 +118,8 @@ enum {
 StaticAssertDecl(LOG_NCOLS == PGDBC_AUDIT_LOG_COLUMNS, "the writer's arrays hold every column");
 
 static const char *const log_columns[LOG_NCOLS] = {
-	"id",         "at",  "txid",       "db_user",    "actor",     "operation",
-	"table_name", "key", "old_values", "new_values", "prev_hash", "hash", "row_hash"};
+    "id",  "at",         "txid",       "db_user",   "actor", "operation", "table_name",
+    "key", "old_values", "new_values", "prev_hash", "hash",  "row_hash"};
 
 /* The sequence of the log's identity, remembered with the log's OID (a
  * dropped and re-created extension has a new log, so a new lookup). */
@@ -173,8 +173,7 @@ static void map_columns(pgdbc_audit_writer *w)
 		}
 		if (w->attno[c] < 0 && c != COL_ROW_HASH)
 			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-			                errmsg("dbcare: dbcare.audit_log has no column \"%s\"",
-			                       log_columns[c]),
+			                errmsg("dbcare: dbcare.audit_log has no column \"%s\"", log_columns[c]),
 			                errhint("ALTER EXTENSION dbcare UPDATE;")));
 	}
 }
@@ -191,8 +190,8 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 		                errmsg("dbcare: dbcare.audit_log does not exist")));
 	/* the writer's own memory: the chain's table name, the plain path's
 	 * batch; entries are added from per-row contexts */
-	w->cxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare audit writer",
-	                               ALLOCSET_DEFAULT_SIZES);
+	w->cxt =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare audit writer", ALLOCSET_DEFAULT_SIZES);
 	w->log = relation_open(logid, RowExclusiveLock);
 	map_columns(w);
 	if (cached_log != logid) {
@@ -286,8 +285,8 @@ static void chain_lock(pgdbc_audit_writer *w, const char *table)
 		     (SPI_execute("INSERT INTO dbcare.audit_chain (id) VALUES (1)"
 		                  " ON CONFLICT (id) DO NOTHING",
 		                  false, 0) != SPI_OK_INSERT ||
-		      SPI_execute("SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE",
-		                  false, 1) != SPI_OK_SELECT ||
+		      SPI_execute("SELECT last_hash FROM dbcare.audit_chain WHERE id = 1 FOR UPDATE", false,
+		                  1) != SPI_OK_SELECT ||
 		      SPI_processed != 1)))
 			elog(ERROR, "dbcare: could not read the audit log's hash chain");
 	} else {
@@ -331,12 +330,13 @@ static void chain_move(pgdbc_audit_writer *w)
 		if (SPI_execute_with_args("UPDATE dbcare.audit_chain SET last_hash = $1 WHERE id = 1", 1,
 		                          &types[1], &args[1], NULL, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "dbcare: could not move the audit log's hash chain");
-	} else if (SPI_execute_plan(keep_plan(&chain_move_plan,
-	                               "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
-	                               " WHERE chain = $1",
-	                               3, types),
-	                     args, NULL, false, 0) != SPI_OK_UPDATE ||
-	    SPI_processed != 1)
+	} else if (SPI_execute_plan(
+	               keep_plan(&chain_move_plan,
+	                         "UPDATE dbcare.audit_chain SET last_hash = $2, last_id = $3"
+	                         " WHERE chain = $1",
+	                         3, types),
+	               args, NULL, false, 0) != SPI_OK_UPDATE ||
+	           SPI_processed != 1)
 		elog(ERROR, "dbcare: could not move the audit log's hash chain");
 	SPI_finish();
 }
@@ -351,8 +351,8 @@ static char *text_or_null(const Datum *values, const bool *nulls, int col)
 static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls)
 {
 	const char *fields[DBC_AUDIT_LINK_FIELDS];
-	fields[0] = psprintf(INT64_FORMAT, w->at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
-	                                               USECS_PER_DAY);
+	fields[0] = psprintf(INT64_FORMAT,
+	                     w->at + (int64)(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
 	fields[1] = psprintf(UINT64_FORMAT, U64FromFullTransactionId(w->txid));
 	fields[2] = text_or_null(values, nulls, COL_DB_USER);
 	fields[3] = text_or_null(values, nulls, COL_ACTOR);
@@ -399,8 +399,8 @@ static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *v
 	/* what the generated column's dbcare.audit_row_hash would compute,
 	 * without the call (pg/audit_row_hash.c) */
 	if (w->attno[COL_ROW_HASH] >= 0) {
-		slot->tts_values[w->attno[COL_ROW_HASH]] = Int64GetDatum(
-		    pgdbc_audit_row_hash(table, strlen(table), nulls[COL_KEY] ? (Datum)0 : values[COL_KEY]));
+		slot->tts_values[w->attno[COL_ROW_HASH]] = Int64GetDatum(pgdbc_audit_row_hash(
+		    table, strlen(table), nulls[COL_KEY] ? (Datum)0 : values[COL_KEY]));
 		slot->tts_isnull[w->attno[COL_ROW_HASH]] = false;
 	}
 	ExecStoreVirtualTuple(slot);
@@ -431,9 +431,9 @@ static void finish_entries(pgdbc_audit_writer *w)
  * txid are the transaction's, the same for every entry. */
 static SPIPlanPtr batch_plan = NULL;
 
-static const Oid batch_types[] = {INT8ARRAYOID, TIMESTAMPTZOID, XID8OID,    TEXTARRAYOID,
-                                  TEXTARRAYOID, TEXTARRAYOID,   TEXTARRAYOID, JSONBARRAYOID,
-                                  JSONBARRAYOID, JSONBARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
+static const Oid batch_types[] = {INT8ARRAYOID,  TIMESTAMPTZOID, XID8OID,      TEXTARRAYOID,
+                                  TEXTARRAYOID,  TEXTARRAYOID,   TEXTARRAYOID, JSONBARRAYOID,
+                                  JSONBARRAYOID, JSONBARRAYOID,  TEXTARRAYOID, TEXTARRAYOID};
 
 /* The element types of the columns, by the enum (at and txid: scalars). */
 static const Oid column_types[COL_ROW_HASH] = {INT8OID,  TIMESTAMPTZOID, XID8OID, TEXTOID,
@@ -471,9 +471,9 @@ static void flush_batch(pgdbc_audit_writer *w)
 		if (c == COL_AT || c == COL_TXID)
 			continue;
 		get_typlenbyvalalign(column_types[c], &typlen, &typbyval, &typalign);
-		args[c] = PointerGetDatum(construct_md_array(w->batch_values[c], w->batch_nulls[c], 1,
-		                                             dims, lbs, column_types[c], typlen,
-		                                             typbyval, typalign));
+		args[c] =
+		    PointerGetDatum(construct_md_array(w->batch_values[c], w->batch_nulls[c], 1, dims, lbs,
+		                                       column_types[c], typlen, typbyval, typalign));
 	}
 	args[COL_AT] = TimestampTzGetDatum(w->at);
 	args[COL_TXID] = FullTransactionIdGetDatum(w->txid);
@@ -541,8 +541,8 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 		SET(COL_NEW, new);
 #undef SET
 
-	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-	                                     SECURITY_RESTRICTED_OPERATION);
+	SetUserIdAndSecContext(w->owner,
+	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	/* the chain's lock before the id: chained ids follow the chain's order */
 	if (w->chain && !w->chain_locked)
 		chain_lock(w, table);
@@ -561,8 +561,8 @@ void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 	Oid save_user;
 	int save_sec;
 	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(w->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-	                                     SECURITY_RESTRICTED_OPERATION);
+	SetUserIdAndSecContext(w->owner,
+	                       save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	finish_entries(w);
 	if (w->chain_moved)
 		chain_move(w);

@@ -15,7 +15,6 @@
 
 const dbc_backup_hooks pgdbc_backup_env = {0};
 
-
 /* ---------------------------------------------------------------- the backups check */
 
 /* What pg_stat_archiver and the WAL position tell, read in one statement. */

@@ -21,7 +21,7 @@
 /* The user's namespaces: not the system's, not a session's temp schemas, not
  * dbcare's bookkeeping schema. */
 #define USER_NS(n)                                                                                 \
-	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') AND " n                 \
+	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') AND " n                  \
 	".nspname !~ '^pg_(toast|temp_)')"
 
 /* Objects that belong to an extension (dbcare's own functions, pgTAP's, ...)
@@ -30,8 +30,8 @@
  * hashed: probing pg_depend per catalog row grows with every row read
  * (docs/benchmarks.md, "catalog reader and quick checks at 10,000 tables"). */
 #define NOT_MEMBER(catalog, oid)                                                                   \
-	oid " NOT IN (SELECT e.objid FROM pg_depend e WHERE e.refclassid = 'pg_extension'::regclass "    \
-	"AND e.classid = '" catalog "'::regclass AND e.deptype = 'e')"
+	oid " NOT IN (SELECT e.objid FROM pg_depend e WHERE e.refclassid = 'pg_extension'::regclass "  \
+	    "AND e.classid = '" catalog "'::regclass AND e.deptype = 'e')"
 
 #define USER_REL(c, n) USER_NS(n) " AND " NOT_MEMBER("pg_class", c ".oid")
 
@@ -79,26 +79,28 @@ static int oom_or_ok(dbc_ctx *ctx, bool ok)
  * partition has exactly one): a correlated subquery per table ran two
  * subplans per row. */
 static const char *const tables_sql =
-	"SELECT n.nspname, c.relname, c.relkind::text, "
-	"  CASE WHEN c.relispartition THEN inh.parents END, "
-	"  NULLIF(concat_ws('; ', "
-	"    CASE WHEN c.relpersistence = 'u' THEN 'unlogged' END, "
-	"    CASE WHEN c.relkind = 'p' THEN 'partition by ' || pg_get_partkeydef(c.oid) END, "
-	"    CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END, "
-	"    CASE WHEN NOT c.relispartition THEN 'inherits ' || inh.parents END, "
-	"    CASE WHEN c.relrowsecurity THEN 'row level security' END, "
-	"    CASE WHEN c.relforcerowsecurity THEN 'force row level security' END, "
-	"    CASE WHEN c.reloptions IS NOT NULL THEN "
-	"      (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o) END"
-	"  ), ''), c.oid::int8 "
-	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-	"LEFT JOIN (SELECT i.inhrelid, "
-	"    string_agg(pn.nspname || '.' || pc.relname, ', ' ORDER BY i.inhseqno) AS parents "
-	"  FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
-	"  JOIN pg_namespace pn ON pn.oid = pc.relnamespace GROUP BY i.inhrelid) inh "
-	"  ON inh.inhrelid = c.oid "
-	"WHERE c.relkind IN ('r', 'p', 'f', 'm') AND " USER_REL("c", "n") " "
-	"ORDER BY n.nspname, c.relname";
+    "SELECT n.nspname, c.relname, c.relkind::text, "
+    "  CASE WHEN c.relispartition THEN inh.parents END, "
+    "  NULLIF(concat_ws('; ', "
+    "    CASE WHEN c.relpersistence = 'u' THEN 'unlogged' END, "
+    "    CASE WHEN c.relkind = 'p' THEN 'partition by ' || pg_get_partkeydef(c.oid) END, "
+    "    CASE WHEN c.relispartition THEN 'partition ' || pg_get_expr(c.relpartbound, c.oid) END, "
+    "    CASE WHEN NOT c.relispartition THEN 'inherits ' || inh.parents END, "
+    "    CASE WHEN c.relrowsecurity THEN 'row level security' END, "
+    "    CASE WHEN c.relforcerowsecurity THEN 'force row level security' END, "
+    "    CASE WHEN c.reloptions IS NOT NULL THEN "
+    "      (SELECT 'with (' || string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(c.reloptions) o) "
+    "END"
+    "  ), ''), c.oid::int8 "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN (SELECT i.inhrelid, "
+    "    string_agg(pn.nspname || '.' || pc.relname, ', ' ORDER BY i.inhseqno) AS parents "
+    "  FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent "
+    "  JOIN pg_namespace pn ON pn.oid = pc.relnamespace GROUP BY i.inhrelid) inh "
+    "  ON inh.inhrelid = c.oid "
+    "WHERE c.relkind IN ('r', 'p', 'f', 'm') AND " USER_REL("c",
+                                                            "n") " "
+                                                                 "ORDER BY n.nspname, c.relname";
 
 static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
@@ -187,102 +189,123 @@ static int read_tables_parts(dbc_ctx *ctx, reader *r)
  * round"). The user's namespaces are matched once per query, not per row. */
 #define REL_OF(oid, cols)                                                                          \
 	"LATERAL (SELECT " cols ", n.nspname FROM pg_class c JOIN pg_namespace n "                     \
-	"  ON n.oid = c.relnamespace WHERE c.oid = " oid " AND c.relnamespace IN "                      \
+	"  ON n.oid = c.relnamespace WHERE c.oid = " oid " AND c.relnamespace IN "                     \
 	"    (SELECT u.oid FROM pg_namespace u WHERE " USER_NS("u") ") OFFSET 0) x"
 
 /* Views: the definition is deparsed in C (take_view), so the view and the
  * relations its query reads (pg_depend of its _RETURN rule, in OID order)
  * can be held first. */
 static const char *const views_sql =
-	"SELECT CASE x.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, x.nspname, x.relname, "
-	"  NULL::text, coalesce((SELECT ' WITH (' || "
-	"    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), true, "
-	"  r.ev_class::int8, array_to_string(ARRAY(SELECT DISTINCT d.refobjid FROM pg_depend d "
-	"    WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
-	"    AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class ORDER BY 1), ' ') "
-	"FROM pg_rewrite r, " REL_OF("r.ev_class", "c.relkind, c.relname, c.reloptions") " "
-	/* not the views initdb made (information_schema's, the system's): that
-	 * saves looking up 140 relations */
-	"WHERE r.rulename = '_RETURN' AND r.ev_class >= " CppAsString2(FirstNormalObjectId) " "
-	"  AND x.relkind IN ('v', 'm') AND " NOT_MEMBER("pg_class", "r.ev_class");
+    "SELECT CASE x.relkind WHEN 'v' THEN 'view' ELSE 'materialized view' END, x.nspname, "
+    "x.relname, "
+    "  NULL::text, coalesce((SELECT ' WITH (' || "
+    "    string_agg(o, ', ' ORDER BY o) || ')' FROM unnest(x.reloptions) o), ''), true, "
+    "  r.ev_class::int8, array_to_string(ARRAY(SELECT DISTINCT d.refobjid FROM pg_depend d "
+    "    WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
+    "    AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class ORDER BY 1), ' ') "
+    "FROM pg_rewrite r, " REL_OF(
+        "r.ev_class",
+        "c.relkind, c.relname, c.reloptions") " "
+                                              /* not the views initdb made (information_schema's,
+                                               * the system's): that saves looking up 140 relations
+                                               */
+                                              "WHERE r.rulename = '_RETURN' AND r.ev_class "
+                                              ">= " CppAsString2(
+                                                  FirstNormalObjectId) " "
+                                                                       "  AND x.relkind IN ('v', "
+                                                                       "'m') AND " NOT_MEMBER(
+                                                                           "pg_class",
+                                                                           "r.ev_class");
 
 /* Trigger names are unique per table only, so the object is "table.trigger". */
 static const char *const triggers_sql =
-	"SELECT 'trigger', x.nspname, x.relname || '.' || t.tgname, x.relname::text, "
-	"  pg_get_triggerdef(t.oid, true) || CASE t.tgenabled WHEN 'R' THEN ' (enabled replica)' "
-	"    WHEN 'A' THEN ' (enabled always)' ELSE '' END, t.tgenabled <> 'D' "
-	"FROM pg_trigger t, " REL_OF("t.tgrelid", "c.relname") " "
-	"WHERE NOT t.tgisinternal AND " NOT_MEMBER("pg_class", "t.tgrelid");
+    "SELECT 'trigger', x.nspname, x.relname || '.' || t.tgname, x.relname::text, "
+    "  pg_get_triggerdef(t.oid, true) || CASE t.tgenabled WHEN 'R' THEN ' (enabled replica)' "
+    "    WHEN 'A' THEN ' (enabled always)' ELSE '' END, t.tgenabled <> 'D' "
+    "FROM pg_trigger t, " REL_OF(
+        "t.tgrelid", "c.relname") " "
+                                  "WHERE NOT t.tgisinternal AND " NOT_MEMBER("pg_class",
+                                                                             "t.tgrelid");
 
 static const char *const sequences_sql =
-	"SELECT 'sequence', x.nspname, x.relname, NULL::text, "
-	"  format('AS %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s %s', "
-	"    format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, "
-	"    CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END) "
-	"  || coalesce((SELECT ' OWNED BY ' || tn.nspname || '.' || tc.relname || '.' || a.attname "
-	"       FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid "
-	"       JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
-	"       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
-	"      WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid "
-	"        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')), '') "
-	"  || CASE WHEN x.relpersistence = 'u' THEN ' UNLOGGED' ELSE '' END, true "
-	"FROM pg_sequence s, " REL_OF("s.seqrelid", "c.relname, c.relpersistence") " "
-	"WHERE " NOT_MEMBER("pg_class", "s.seqrelid");
+    "SELECT 'sequence', x.nspname, x.relname, NULL::text, "
+    "  format('AS %s START %s INCREMENT %s MINVALUE %s MAXVALUE %s CACHE %s %s', "
+    "    format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, "
+    "s.seqcache, "
+    "    CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END) "
+    "  || coalesce((SELECT ' OWNED BY ' || tn.nspname || '.' || tc.relname || '.' || a.attname "
+    "       FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid "
+    "       JOIN pg_namespace tn ON tn.oid = tc.relnamespace "
+    "       JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
+    "      WHERE d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid "
+    "        AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')), '') "
+    "  || CASE WHEN x.relpersistence = 'u' THEN ' UNLOGGED' ELSE '' END, true "
+    "FROM pg_sequence s, " REL_OF(
+        "s.seqrelid", "c.relname, c.relpersistence") " "
+                                                     "WHERE " NOT_MEMBER("pg_class", "s.seqrelid");
 
 /* pg_get_functiondef refuses aggregates; they get a definition from pg_aggregate. */
 static const char *const functions_sql =
-	"SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, "
-	"  n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', NULL::text, "
-	"  CASE WHEN p.prokind = 'a' THEN "
-	"    (SELECT format('AGGREGATE RETURNS %s SFUNC %s STYPE %s FINALFUNC %s COMBINEFUNC %s "
-	"INITCOND %s KIND %s', format_type(p.prorettype, NULL), ag.aggtransfn::oid::regprocedure, "
-	"       format_type(ag.aggtranstype, NULL), nullif(ag.aggfinalfn::oid, 0)::regprocedure, "
-	"       nullif(ag.aggcombinefn::oid, 0)::regprocedure, quote_nullable(ag.agginitval), "
-	"       ag.aggkind) FROM pg_aggregate ag WHERE ag.aggfnoid = p.oid) "
-	"  ELSE pg_get_functiondef(p.oid) END, true "
-	"FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-	"WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_proc", "p.oid");
+    "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' "
+    "END, "
+    "  n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+    "NULL::text, "
+    "  CASE WHEN p.prokind = 'a' THEN "
+    "    (SELECT format('AGGREGATE RETURNS %s SFUNC %s STYPE %s FINALFUNC %s COMBINEFUNC %s "
+    "INITCOND %s KIND %s', format_type(p.prorettype, NULL), ag.aggtransfn::oid::regprocedure, "
+    "       format_type(ag.aggtranstype, NULL), nullif(ag.aggfinalfn::oid, 0)::regprocedure, "
+    "       nullif(ag.aggcombinefn::oid, 0)::regprocedure, quote_nullable(ag.agginitval), "
+    "       ag.aggkind) FROM pg_aggregate ag WHERE ag.aggfnoid = p.oid) "
+    "  ELSE pg_get_functiondef(p.oid) END, true "
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_proc", "p.oid");
 
 static const char *const types_sql =
-	"SELECT 'type', n.nspname, t.typname::text, NULL::text, "
-	"  CASE t.typtype "
-	"  WHEN 'e' THEN 'ENUM (' || coalesce((SELECT string_agg(quote_literal(e.enumlabel), ', ' "
-	"      ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '') || ')' "
-	"  WHEN 'd' THEN 'DOMAIN AS ' || format_type(t.typbasetype, t.typtypmod) "
-	"    || coalesce(' COLLATE ' || (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname::text "
-	"         ELSE cn.nspname || '.' || co.collname END FROM pg_collation co "
-	"         JOIN pg_namespace cn ON cn.oid = co.collnamespace, pg_type bt "
-	"        WHERE co.oid = t.typcollation AND bt.oid = t.typbasetype "
-	"          AND t.typcollation <> bt.typcollation), '') "
-	"    || coalesce(' DEFAULT ' || t.typdefault, '') "
-	"    || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END "
-	"    || coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' || "
-	"         pg_get_constraintdef(k.oid), '' ORDER BY k.conname) "
-	"       FROM pg_constraint k WHERE k.contypid = t.oid), '') "
-	"  WHEN 'c' THEN 'COMPOSITE (' || coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || "
-	"      format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) FROM pg_attribute a "
-	"      WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')' "
-	"  WHEN 'r' THEN (SELECT 'RANGE (SUBTYPE = ' || format_type(r.rngsubtype, NULL) || ')' "
-	"      FROM pg_range r WHERE r.rngtypid = t.oid) "
-	"  ELSE format('BASE (INPUT = %s, OUTPUT = %s)', t.typinput::oid::regprocedure, "
-	"      t.typoutput::oid::regprocedure) END, true "
-	"FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-	"WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_type", "t.oid") " AND ("
-	"  t.typtype IN ('e', 'd', 'r') "
-	/* composite types of their own, not tables' row types: one hashed pass
-	 * over pg_class, where a lookup per row type was half the query */
-	"  OR (t.typtype = 'c' AND t.typrelid IN (SELECT c.oid FROM pg_class c WHERE c.relkind = 'c')) "
-	/* base types, but not the array types PostgreSQL makes for every type */
-	"  OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray = t.oid)))";
+    "SELECT 'type', n.nspname, t.typname::text, NULL::text, "
+    "  CASE t.typtype "
+    "  WHEN 'e' THEN 'ENUM (' || coalesce((SELECT string_agg(quote_literal(e.enumlabel), ', ' "
+    "      ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '') || ')' "
+    "  WHEN 'd' THEN 'DOMAIN AS ' || format_type(t.typbasetype, t.typtypmod) "
+    "    || coalesce(' COLLATE ' || (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN "
+    "co.collname::text "
+    "         ELSE cn.nspname || '.' || co.collname END FROM pg_collation co "
+    "         JOIN pg_namespace cn ON cn.oid = co.collnamespace, pg_type bt "
+    "        WHERE co.oid = t.typcollation AND bt.oid = t.typbasetype "
+    "          AND t.typcollation <> bt.typcollation), '') "
+    "    || coalesce(' DEFAULT ' || t.typdefault, '') "
+    "    || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END "
+    "    || coalesce((SELECT string_agg(' CONSTRAINT ' || quote_ident(k.conname) || ' ' || "
+    "         pg_get_constraintdef(k.oid), '' ORDER BY k.conname) "
+    "       FROM pg_constraint k WHERE k.contypid = t.oid), '') "
+    "  WHEN 'c' THEN 'COMPOSITE (' || coalesce((SELECT string_agg(quote_ident(a.attname) || ' ' || "
+    "      format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) FROM pg_attribute a "
+    "      WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '') || ')' "
+    "  WHEN 'r' THEN (SELECT 'RANGE (SUBTYPE = ' || format_type(r.rngsubtype, NULL) || ')' "
+    "      FROM pg_range r WHERE r.rngtypid = t.oid) "
+    "  ELSE format('BASE (INPUT = %s, OUTPUT = %s)', t.typinput::oid::regprocedure, "
+    "      t.typoutput::oid::regprocedure) END, true "
+    "FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    "WHERE " USER_NS("n") " AND " NOT_MEMBER(
+        "pg_type",
+        "t.oid") " AND ("
+                 "  t.typtype IN ('e', 'd', 'r') "
+                 /* composite types of their own, not tables' row types: one hashed pass
+                  * over pg_class, where a lookup per row type was half the query */
+                 "  OR (t.typtype = 'c' AND t.typrelid IN (SELECT c.oid FROM pg_class c WHERE "
+                 "c.relkind = 'c')) "
+                 /* base types, but not the array types PostgreSQL makes for every type */
+                 "  OR (t.typtype = 'b' AND NOT EXISTS (SELECT 1 FROM pg_type el WHERE el.typarray "
+                 "= t.oid)))";
 
 static const char *const schemas_sql =
-	"SELECT 'schema', NULL::text, n.nspname::text, NULL::text, 'CREATE SCHEMA ' || quote_ident(n.nspname), "
-	"  true FROM pg_namespace n WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_namespace", "n.oid");
+    "SELECT 'schema', NULL::text, n.nspname::text, NULL::text, 'CREATE SCHEMA ' || "
+    "quote_ident(n.nspname), "
+    "  true FROM pg_namespace n WHERE " USER_NS("n") " AND " NOT_MEMBER("pg_namespace", "n.oid");
 
 static const char *const extensions_sql =
-	"SELECT 'extension', NULL::text, x.extname::text, NULL::text, "
-	"  format('VERSION %s SCHEMA %s', quote_literal(x.extversion), quote_ident(n.nspname)), true "
-	"FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'dbcare'";
+    "SELECT 'extension', NULL::text, x.extname::text, NULL::text, "
+    "  format('VERSION %s SCHEMA %s', quote_literal(x.extversion), quote_ident(n.nspname)), true "
+    "FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname <> 'dbcare'";
 
 static int take_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
@@ -363,13 +386,11 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 		const char *const *sql;
 		dbc_row_fn fn;
 	} steps[] = {
-		/* tables first: their columns, constraints and indexes are read
-		 * right after them */
-		{&tables_sql, take_table},
-		{&views_sql, take_view},           {&triggers_sql, take_object},
-		{&sequences_sql, take_object},     {&functions_sql, take_object},
-		{&types_sql, take_object},         {&schemas_sql, take_object},
-		{&extensions_sql, take_object},
+	    /* tables first: their columns, constraints and indexes are read
+	     * right after them */
+	    {&tables_sql, take_table},     {&views_sql, take_view},        {&triggers_sql, take_object},
+	    {&sequences_sql, take_object}, {&functions_sql, take_object},  {&types_sql, take_object},
+	    {&schemas_sql, take_object},   {&extensions_sql, take_object},
 	};
 	reader r = {out, NULL, 0, 0, NULL, 0, 0};
 	int rc = DBC_OK;

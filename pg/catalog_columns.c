@@ -103,9 +103,9 @@ static int add_column(dbc_ctx *ctx, dbc_table *t, Form_pg_attribute a, Relation 
 	if (a->atthasdef && !identity)
 		expr = column_expr(attrdef, snap, a->attrelid, a->attnum,
 		                   a->attgenerated ? a->attrelid : InvalidOid);
-	c->type = dbc_strdup(ctx, format_type_extended(a->atttypid, a->atttypmod,
-	                                               FORMAT_TYPE_TYPEMOD_GIVEN |
-	                                                   FORMAT_TYPE_ALLOW_INVALID));
+	c->type = dbc_strdup(
+	    ctx, format_type_extended(a->atttypid, a->atttypmod,
+	                              FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_ALLOW_INVALID));
 	c->not_null = a->attnotnull;
 	c->default_expr = dbc_strdup(ctx, identity ? identity : a->attgenerated ? NULL : expr);
 	c->generated = dbc_strdup(ctx, a->attgenerated ? expr : NULL);
@@ -119,8 +119,8 @@ static int add_column(dbc_ctx *ctx, dbc_table *t, Form_pg_attribute a, Relation 
 int pgdbc_read_columns(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *tables,
                        pgdbc_attmap *atts)
 {
-	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "dbcare columns",
-	                                              ALLOCSET_DEFAULT_SIZES);
+	MemoryContext scratch =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare columns", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old;
 	Relation attribute, attrdef;
 	int rc = DBC_OK;

@@ -86,9 +86,9 @@ static bool fk_enforced(Relation trigger, Snapshot snap, Oid constraint)
 	scan = systable_beginscan(trigger, TriggerConstraintIndexId, true, snap, 1, &key);
 	while (enforced && HeapTupleIsValid(tup = systable_getnext(scan))) {
 		char enabled = ((Form_pg_trigger)GETSTRUCT(tup))->tgenabled;
-		enforced = !(enabled == TRIGGER_DISABLED ||
-		             (enabled == TRIGGER_FIRES_ON_ORIGIN && replica) ||
-		             (enabled == TRIGGER_FIRES_ON_REPLICA && !replica));
+		enforced =
+		    !(enabled == TRIGGER_DISABLED || (enabled == TRIGGER_FIRES_ON_ORIGIN && replica) ||
+		      (enabled == TRIGGER_FIRES_ON_REPLICA && !replica));
 	}
 	systable_endscan(scan);
 	return enforced;
@@ -137,7 +137,8 @@ static int add_constraint(dbc_ctx *ctx, dbc_table *t, Oid table, HeapTuple tup, 
 	if (!kind_of(con->contype, &kind))
 		return DBC_OK;
 	k = dbc_table_add_constraint(ctx, t, kind, NameStr(con->conname));
-	if (!k || key_names(ctx, atts, tup, desc, Anum_pg_constraint_conkey, table, &k->columns) != DBC_OK)
+	if (!k ||
+	    key_names(ctx, atts, tup, desc, Anum_pg_constraint_conkey, table, &k->columns) != DBC_OK)
 		return DBC_ERROR;
 	if (kind == DBC_CON_FOREIGN_KEY) {
 		if (referenced(ctx, con->confrelid, k) != DBC_OK ||
@@ -174,8 +175,8 @@ static int add_constraint(dbc_ctx *ctx, dbc_table *t, Oid table, HeapTuple tup, 
 int pgdbc_read_constraints(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *tables,
                            pgdbc_attmap *atts, pgdbc_oids *owned)
 {
-	MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "dbcare constraints",
-	                                              ALLOCSET_DEFAULT_SIZES);
+	MemoryContext scratch =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare constraints", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext home = CurrentMemoryContext;
 	Relation constraint = table_open(ConstraintRelationId, AccessShareLock);
 	Relation trigger = table_open(TriggerRelationId, AccessShareLock);
@@ -191,8 +192,8 @@ int pgdbc_read_constraints(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgd
 		MemoryContextSwitchTo(scratch);
 		scan = systable_beginscan(constraint, ConstraintRelidTypidNameIndexId, true, snap, 1, &key);
 		while (rc == DBC_OK && HeapTupleIsValid(tup = systable_getnext(scan)))
-			rc = add_constraint(ctx, &s->tables[i], tables[i].oid, tup, RelationGetDescr(constraint),
-			                    trigger, snap, atts, owned);
+			rc = add_constraint(ctx, &s->tables[i], tables[i].oid, tup,
+			                    RelationGetDescr(constraint), trigger, snap, atts, owned);
 		systable_endscan(scan);
 		MemoryContextSwitchTo(home);
 	}

@@ -67,9 +67,9 @@ static void read_index_classes(Snapshot snap, index_classes *out)
 			continue;
 		out->items =
 		    pgdbc_room(CurrentMemoryContext, out->items, out->n, &out->cap, sizeof(index_class));
-		out->items[out->n++] = (index_class){
-		    c->oid, pstrdup(NameStr(c->relname)), c->relam, c->relkind,
-		    !heap_attisnull(tup, Anum_pg_class_reloptions, RelationGetDescr(class))};
+		out->items[out->n++] =
+		    (index_class){c->oid, pstrdup(NameStr(c->relname)), c->relam, c->relkind,
+		                  !heap_attisnull(tup, Anum_pg_class_reloptions, RelationGetDescr(class))};
 	}
 	systable_endscan(scan);
 	table_close(class, NoLock);
@@ -176,8 +176,8 @@ static int add_index(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, HeapTupl
 	return rc;
 }
 
-int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels,
-                       int nrels, const pgdbc_oids *owned, pgdbc_attmap *atts)
+int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels, int nrels,
+                       const pgdbc_oids *owned, pgdbc_attmap *atts)
 {
 	MemoryContext work, scratch, old;
 	Relation index;
@@ -202,8 +202,7 @@ int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_r
 		            ObjectIdGetDatum(rels[r].oid));
 		scan = systable_beginscan(index, IndexIndrelidIndexId, true, snap, 1, &key);
 		while (rc == DBC_OK && HeapTupleIsValid(tup = systable_getnext(scan)))
-			rc = add_index(ctx, s, &rels[r], tup, RelationGetDescr(index), &classes, owned,
-			               atts);
+			rc = add_index(ctx, s, &rels[r], tup, RelationGetDescr(index), &classes, owned, atts);
 		systable_endscan(scan);
 	}
 	MemoryContextSwitchTo(old);

@@ -136,8 +136,8 @@ pgdbc_attmap *pgdbc_attmap_new(void)
 {
 	pgdbc_attmap *m = palloc0(sizeof(pgdbc_attmap));
 	m->home = CurrentMemoryContext;
-	m->scratch = AllocSetContextCreate(CurrentMemoryContext, "dbcare key columns",
-	                                   ALLOCSET_DEFAULT_SIZES);
+	m->scratch =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare key columns", ALLOCSET_DEFAULT_SIZES);
 	return m;
 }
 
@@ -300,9 +300,10 @@ static int index_keys(dbc_ctx *ctx, pgdbc_attmap *m, const pgdbc_index_row *row,
 	if (plain) {
 		StringInfoData def;
 		initStringInfo(&def);
-		appendStringInfo(&def, "CREATE %sINDEX %s ON %s.%s USING %s (%s)", row->unique ? "UNIQUE " : "",
-		                 quote_identifier(row->index_name), quote_identifier(row->schema),
-		                 quote_identifier(row->table_name), quote_identifier(row->method), keys.data);
+		appendStringInfo(&def, "CREATE %sINDEX %s ON %s.%s USING %s (%s)",
+		                 row->unique ? "UNIQUE " : "", quote_identifier(row->index_name),
+		                 quote_identifier(row->schema), quote_identifier(row->table_name),
+		                 quote_identifier(row->method), keys.data);
 		if (include.len)
 			appendStringInfo(&def, " INCLUDE (%s)", include.data);
 		ix->definition = dbc_strdup(ctx, def.data);

@@ -80,8 +80,8 @@ int pgdbc_read_constraints(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgd
 
 /* The indexes of the nrels relations rels (tables and materialized views),
  * those in owned marked as a constraint's. */
-int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels,
-                       int nrels, const pgdbc_oids *owned, pgdbc_attmap *atts);
+int pgdbc_read_indexes(dbc_ctx *ctx, dbc_schema *s, Snapshot snap, const pgdbc_rel *rels, int nrels,
+                       const pgdbc_oids *owned, pgdbc_attmap *atts);
 
 /* One index as pg/catalog_indexes.c read it, for naming its keys. */
 typedef struct pgdbc_index_row {
@@ -95,12 +95,12 @@ typedef struct pgdbc_index_row {
 	/* no expressions, predicate, storage options or NULLS NOT DISTINCT, and
 	 * an ordinary index: a candidate for the text built here */
 	bool simple;
-	int natts;              /* indnatts: key columns, then INCLUDE columns */
-	int key_count;          /* indnkeyatts */
-	const int16 *attnums;   /* indkey, natts of them, 0 for an expression */
-	const Oid *opclasses;   /* indclass, key_count of them */
-	const Oid *collations;  /* indcollation, key_count of them */
-	const int16 *options;   /* indoption, key_count of them */
+	int natts;             /* indnatts: key columns, then INCLUDE columns */
+	int key_count;         /* indnkeyatts */
+	const int16 *attnums;  /* indkey, natts of them, 0 for an expression */
+	const Oid *opclasses;  /* indclass, key_count of them */
+	const Oid *collations; /* indcollation, key_count of them */
+	const int16 *options;  /* indoption, key_count of them */
 } pgdbc_index_row;
 
 /* Fills ix->keys (column names, expression text for expression keys) and

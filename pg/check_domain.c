@@ -37,23 +37,23 @@
  * caller's rights before any scope. The test names the evaluator in the
  * extension's schema and the constraint by OID, the column quoted. */
 static const char *const domain_checks_sql =
-	"WITH RECURSIVE doms(typid, conoid, conname) AS ("
-	" SELECT k.contypid, k.oid, k.conname FROM pg_catalog.pg_constraint k"
-	"  WHERE k.contypid <> 0 AND k.contype = 'c' AND NOT k.convalidated"
-	" UNION ALL SELECT t.oid, d.conoid, d.conname FROM doms d"
-	"  JOIN pg_catalog.pg_type t ON t.typbasetype = d.typid AND t.typtype = 'd')"
-	" SELECT n.nspname::text, r.relname::text, a.attname::text, d.conname::text,"
-	"  pg_catalog.quote_ident(x.nspname) || '.dbcheck_domain_value_holds('"
-	"  || pg_catalog.quote_ident(a.attname)"
-	"  || ', ' || d.conoid::text || '::pg_catalog.oid)'"
-	" FROM doms d JOIN pg_catalog.pg_attribute a ON a.atttypid = d.typid"
-	"  AND a.attnum > 0 AND NOT a.attisdropped"
-	" JOIN pg_catalog.pg_class r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p')"
-	" JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
-	" CROSS JOIN (SELECT s.nspname FROM pg_catalog.pg_extension e"
-	"  JOIN pg_catalog.pg_namespace s ON s.oid = e.extnamespace"
-	"  WHERE e.extname = 'dbcare') x"
-	" ORDER BY 1, 2, a.attnum, 4";
+    "WITH RECURSIVE doms(typid, conoid, conname) AS ("
+    " SELECT k.contypid, k.oid, k.conname FROM pg_catalog.pg_constraint k"
+    "  WHERE k.contypid <> 0 AND k.contype = 'c' AND NOT k.convalidated"
+    " UNION ALL SELECT t.oid, d.conoid, d.conname FROM doms d"
+    "  JOIN pg_catalog.pg_type t ON t.typbasetype = d.typid AND t.typtype = 'd')"
+    " SELECT n.nspname::text, r.relname::text, a.attname::text, d.conname::text,"
+    "  pg_catalog.quote_ident(x.nspname) || '.dbcheck_domain_value_holds('"
+    "  || pg_catalog.quote_ident(a.attname)"
+    "  || ', ' || d.conoid::text || '::pg_catalog.oid)'"
+    " FROM doms d JOIN pg_catalog.pg_attribute a ON a.atttypid = d.typid"
+    "  AND a.attnum > 0 AND NOT a.attisdropped"
+    " JOIN pg_catalog.pg_class r ON r.oid = a.attrelid AND r.relkind IN ('r', 'p')"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
+    " CROSS JOIN (SELECT s.nspname FROM pg_catalog.pg_extension e"
+    "  JOIN pg_catalog.pg_namespace s ON s.oid = e.extnamespace"
+    "  WHERE e.extname = 'dbcare') x"
+    " ORDER BY 1, 2, a.attnum, 4";
 
 static int add_check(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 {

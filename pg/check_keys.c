@@ -106,8 +106,8 @@ static void key_body(void *arg)
 		elog(ERROR, "foreign key %s has %d columns", a->name, n);
 	if (!a->declared) {
 		Oid conoid = get_relation_constraint_oid(child, a->name, true);
-		HeapTuple tp = OidIsValid(conoid) ? SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid))
-		                                  : NULL;
+		HeapTuple tp =
+		    OidIsValid(conoid) ? SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid)) : NULL;
 		Oid pp[INDEX_MAX_KEYS], ff[INDEX_MAX_KEYS];
 		int nkeys = 0;
 		bool same = false;
@@ -133,12 +133,13 @@ static void key_body(void *arg)
 				                                   "while dbcare read it; not checked");
 				return;
 			}
-			ops[i] = relation_operator(get_atttype(parent, pkatts[i]), get_atttype(child, fkatts[i]));
+			ops[i] =
+			    relation_operator(get_atttype(parent, pkatts[i]), get_atttype(child, fkatts[i]));
 			if (!OidIsValid(ops[i])) {
 				a->skip = MemoryContextStrdup(
-					cxt, psprintf("no equality operator compares %s with %s; not checked",
-					              format_type_be(get_atttype(parent, pkatts[i])),
-					              format_type_be(get_atttype(child, fkatts[i]))));
+				    cxt, psprintf("no equality operator compares %s with %s; not checked",
+				                  format_type_be(get_atttype(parent, pkatts[i])),
+				                  format_type_be(get_atttype(child, fkatts[i]))));
 				return;
 			}
 		}
@@ -167,8 +168,8 @@ int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const c
                     const char *const *columns, const char *const *ref_columns, int ncolumns,
                     char **match, char **skip)
 {
-	key_args a = {schema, table, name, declared, parent_schema, parent_table, columns,
-	              ref_columns, ncolumns, NULL, NULL};
+	key_args a = {schema,  table,       name,     declared, parent_schema, parent_table,
+	              columns, ref_columns, ncolumns, NULL,     NULL};
 	*match = *skip = NULL;
 	if (pgdbc_guarded(ctx, key_body, &a) != DBC_OK)
 		return DBC_ERROR;

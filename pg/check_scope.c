@@ -43,20 +43,20 @@
 #define CHECK_SEARCH_PATH "pg_catalog, pg_temp"
 
 typedef struct pgdbc_check_scope {
-	int level;      /* the host savepoint that is the scope */
-	Oid caller;     /* user and security context to restore */
+	int level;  /* the host savepoint that is the scope */
+	Oid caller; /* user and security context to restore */
 	int caller_sec;
-	int guc_nest;   /* the GUC nest level holding the pinned search_path */
-	Oid relid;      /* the checked table */
+	int guc_nest; /* the GUC nest level holding the pinned search_path */
+	Oid relid;    /* the checked table */
 	Oid owner;
 } pgdbc_check_scope;
 
 typedef struct lock_args {
 	const char *schema;
 	const char *table;
-	Oid caller;      /* whose read access is required */
-	bool deletes;    /* the caller must be allowed to delete from it too */
-	Oid owner;       /* parent: the checked table's owner, else InvalidOid */
+	Oid caller;   /* whose read access is required */
+	bool deletes; /* the caller must be allowed to delete from it too */
+	Oid owner;    /* parent: the checked table's owner, else InvalidOid */
 	const char *child;
 	/* out */
 	Oid relid;
@@ -74,7 +74,8 @@ static char *display_name(const char *schema, const char *table)
  * USAGE on its schema. */
 static bool may_read(Oid relid, Oid role, bool *schema_denied)
 {
-	*schema_denied = pg_namespace_aclcheck(get_rel_namespace(relid), role, ACL_USAGE) != ACLCHECK_OK;
+	*schema_denied =
+	    pg_namespace_aclcheck(get_rel_namespace(relid), role, ACL_USAGE) != ACLCHECK_OK;
 	if (*schema_denied)
 		return false;
 	return pg_class_aclcheck(relid, role, ACL_SELECT) == ACLCHECK_OK ||
@@ -92,19 +93,21 @@ static void lock_body(void *arg)
 
 	/* Locked without waiting; the lookup is repeated after the lock, so a
 	 * table dropped or renamed in between is missing, not a stale OID. */
-	a->relid = RangeVarGetRelidExtended(rv, AccessShareLock, RVR_MISSING_OK | RVR_SKIP_LOCKED,
-	                                    NULL, NULL);
+	a->relid =
+	    RangeVarGetRelidExtended(rv, AccessShareLock, RVR_MISSING_OK | RVR_SKIP_LOCKED, NULL, NULL);
 	if (!OidIsValid(a->relid)) {
 		bool busy = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
 		a->skip = MemoryContextStrdup(
-			cxt, busy ? psprintf("table %s is locked by another session (DDL); not checked", name)
-			          : psprintf("table %s was dropped or renamed while dbcare read it; not checked",
-			                     name));
+		    cxt, busy
+		             ? psprintf("table %s is locked by another session (DDL); not checked", name)
+		             : psprintf("table %s was dropped or renamed while dbcare read it; not checked",
+		                        name));
 		return;
 	}
 	if (!may_read(a->relid, a->caller, &schema_denied)) {
 		if (schema_denied)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(get_rel_namespace(a->relid)));
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA,
+			               get_namespace_name(get_rel_namespace(a->relid)));
 		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(a->relid)),
 		               get_rel_name(a->relid));
 	}
@@ -113,8 +116,8 @@ static void lock_body(void *arg)
 		               get_rel_name(a->relid));
 	if (OidIsValid(a->owner) && !may_read(a->relid, a->owner, &schema_denied)) {
 		a->skip = MemoryContextStrdup(
-			cxt, psprintf("role %s, the owner of %s, may not read the parent table %s; not checked",
-			              quote_identifier(GetUserNameFromId(a->owner, false)), a->child, name));
+		    cxt, psprintf("role %s, the owner of %s, may not read the parent table %s; not checked",
+		                  quote_identifier(GetUserNameFromId(a->owner, false)), a->child, name));
 		return;
 	}
 	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(a->relid));
@@ -133,8 +136,8 @@ typedef struct switch_args {
 static void switch_body(void *arg)
 {
 	pgdbc_check_scope *sc = ((switch_args *)arg)->sc;
-	SetUserIdAndSecContext(sc->owner, sc->caller_sec | SECURITY_RESTRICTED_OPERATION |
-	                                      SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(sc->owner,
+	                       sc->caller_sec | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 	sc->guc_nest = NewGUCNestLevel();
 	(void)set_config_option("search_path", CHECK_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
 	                        GUC_ACTION_SAVE, true, 0, false);
@@ -220,8 +223,8 @@ int pgdbc_check_lock(dbc_ctx *ctx, const char *schema, const char *table, char *
 	la.table = table;
 	la.caller = sc->caller;
 	la.owner = sc->owner;
-	la.child = display_name(get_namespace_name(get_rel_namespace(sc->relid)),
-	                        get_rel_name(sc->relid));
+	la.child =
+	    display_name(get_namespace_name(get_rel_namespace(sc->relid)), get_rel_name(sc->relid));
 	if (pgdbc_guarded(ctx, lock_body, &la) != DBC_OK)
 		return DBC_ERROR;
 	if (la.skip)

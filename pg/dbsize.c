@@ -14,6 +14,6 @@
 
 void pgdbc_database_size(void *arg)
 {
-	*(int64 *)arg = DatumGetInt64(DirectFunctionCall1(pg_database_size_oid,
-	                                                  ObjectIdGetDatum(MyDatabaseId)));
+	*(int64 *)arg =
+	    DatumGetInt64(DirectFunctionCall1(pg_database_size_oid, ObjectIdGetDatum(MyDatabaseId)));
 }

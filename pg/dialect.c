@@ -13,48 +13,48 @@ static const char *const infixes[] = {"postgres", "postgresql", NULL};
 static const char *const foreign_infixes[] = {"sqlite3", "sqlite", NULL};
 
 const dbc_dialect pgdbc_dialect = {
-	.name = "postgresql",
-	.engine_bit = DBC_ENGINE_PG,
-	.file_infixes = infixes,
-	.foreign_file_infixes = foreign_infixes,
+    .name = "postgresql",
+    .engine_bit = DBC_ENGINE_PG,
+    .file_infixes = infixes,
+    .foreign_file_infixes = foreign_infixes,
 
-	.script_grammar = DBC_GRAMMAR_PSQL,
-	.shell = "psql",
-	.script_preamble = "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
-	                   "\\set ON_ERROR_STOP on\n",
-	.script_begin = "BEGIN;\n",
-	.script_skips = true, /* \gset and \if */
-	.copy_in_hint = "Write the rows as INSERT ... VALUES statements, or COPY FROM a server "
-	                "file (pg_read_server_files).",
+    .script_grammar = DBC_GRAMMAR_PSQL,
+    .shell = "psql",
+    .script_preamble = "-- Run with: psql -X -v ON_ERROR_STOP=1 -f <this file>\n"
+                       "\\set ON_ERROR_STOP on\n",
+    .script_begin = "BEGIN;\n",
+    .script_skips = true, /* \gset and \if */
+    .copy_in_hint = "Write the rows as INSERT ... VALUES statements, or COPY FROM a server "
+                    "file (pg_read_server_files).",
 
-	.table_inheritance = true,
-	.row_locator = "ctid::text",
-	.partition_row_locator = "%stableoid::regclass::text || ' ' || %sctid::text",
-	/* a valid unique index and attnotnull admit no violating row, whatever
-	 * triggers or session_replication_role say (check_run.c) */
-	.enforced_binds_rows = true,
-	.fk_match_full = true,
-	.caller_owns_table = "SELECT c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r"
-	                     " WHERE r.rolname = CURRENT_USER)"
-	                     " FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
+    .table_inheritance = true,
+    .row_locator = "ctid::text",
+    .partition_row_locator = "%stableoid::regclass::text || ' ' || %sctid::text",
+    /* a valid unique index and attnotnull admit no violating row, whatever
+     * triggers or session_replication_role say (check_run.c) */
+    .enforced_binds_rows = true,
+    .fk_match_full = true,
+    .caller_owns_table = "SELECT c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r"
+                         " WHERE r.rolname = CURRENT_USER)"
+                         " FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
 
-	/* pg_monitor may read every column of the registry but the scripts */
-	.column_privileges = true,
-	/* the transaction's time: every row one call writes carries the same */
-	.now = "pg_catalog.now()",
-	.time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-	.time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",
-	.time_hours_since =
-	    "CAST(pg_catalog.date_part('epoch', pg_catalog.now() - %s) / 3600 AS double precision)",
-	.time_within_days = "%s >= pg_catalog.now() - $1 * interval '1 day'",
-	.column_now = "pg_catalog.now()",
+    /* pg_monitor may read every column of the registry but the scripts */
+    .column_privileges = true,
+    /* the transaction's time: every row one call writes carries the same */
+    .now = "pg_catalog.now()",
+    .time_iso = "pg_catalog.to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+    .time_epoch = "CAST(pg_catalog.date_part('epoch', %s) AS double precision)",
+    .time_hours_since =
+        "CAST(pg_catalog.date_part('epoch', pg_catalog.now() - %s) / 3600 AS double precision)",
+    .time_within_days = "%s >= pg_catalog.now() - $1 * interval '1 day'",
+    .column_now = "pg_catalog.now()",
 
-	.read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
-	                    "it names)",
+    .read_denied_hint = "GRANT pg_read_all_data TO <monitoring role>; (or SELECT on the tables "
+                        "it names)",
 
-	.concurrently = "CONCURRENTLY",
-	.reindex_index = "REINDEX INDEX",
-	.vacuum_table = true,
-	.index_name_optional = true,
-	.drop_in_call = true,
+    .concurrently = "CONCURRENTLY",
+    .reindex_index = "REINDEX INDEX",
+    .vacuum_table = true,
+    .index_name_optional = true,
+    .drop_in_call = true,
 };

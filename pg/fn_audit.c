@@ -28,17 +28,17 @@
  * refused). The function's own search_path is pinned, so the caller's could
  * not be used. */
 static const char resolve_sql[] =
-	"WITH p AS (SELECT pg_catalog.parse_ident($1) AS a)"
-	" SELECT c.oid::pg_catalog.int8,"
-	" pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
-	" c.relkind::pg_catalog.text, c.relpersistence::pg_catalog.text"
-	" FROM p, pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-	" WHERE c.relname = p.a[pg_catalog.array_length(p.a, 1)]"
-	" AND CASE pg_catalog.array_length(p.a, 1)"
-	"  WHEN 1 THEN n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare')"
-	"   AND n.nspname !~ '^pg_toast'"
-	"  WHEN 2 THEN n.nspname = p.a[1] ELSE false END"
-	" ORDER BY c.relpersistence = 't'";
+    "WITH p AS (SELECT pg_catalog.parse_ident($1) AS a)"
+    " SELECT c.oid::pg_catalog.int8,"
+    " pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
+    " c.relkind::pg_catalog.text, c.relpersistence::pg_catalog.text"
+    " FROM p, pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relname = p.a[pg_catalog.array_length(p.a, 1)]"
+    " AND CASE pg_catalog.array_length(p.a, 1)"
+    "  WHEN 1 THEN n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare')"
+    "   AND n.nspname !~ '^pg_toast'"
+    "  WHEN 2 THEN n.nspname = p.a[1] ELSE false END"
+    " ORDER BY c.relpersistence = 't'";
 
 typedef struct found_rel {
 	int n;
@@ -92,7 +92,7 @@ static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool 
 	memset(out, 0, sizeof(*out));
 	out->name = f.name;
 	*found = true;
-	out->kind = f.persistence == 't' ? DBC_AUDIT_TEMPORARY
+	out->kind = f.persistence == 't'             ? DBC_AUDIT_TEMPORARY
 	            : f.kind == 'r' || f.kind == 'p' ? DBC_AUDIT_TABLE
 	            : f.kind == 'v'                  ? DBC_AUDIT_VIEW
 	            : f.kind == 'm'                  ? DBC_AUDIT_MATVIEW
@@ -135,7 +135,8 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 {
 	const char *mode = o->full_updates ? (o->hash_chain ? "full+chain" : "full")
 	                                   : (o->hash_chain ? "changed+chain" : "changed");
-	if (dbc_strlist_add(ctx, args, t->name) != DBC_OK || dbc_strlist_add(ctx, args, mode) != DBC_OK ||
+	if (dbc_strlist_add(ctx, args, t->name) != DBC_OK ||
+	    dbc_strlist_add(ctx, args, mode) != DBC_OK ||
 	    dbc_strlist_add(ctx, args, dbc_printf(ctx, "%d", o->key.n)) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < o->key.n; i++)
@@ -177,32 +178,31 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 /* One statement-level trigger per operation (PostgreSQL allows a transition
  * table only on a trigger of one event): each writes all entries of a
  * statement in one call (pg/audit_trigger.c). TRUNCATE has no rows. */
-static const char install_sql[] =
-	"CREATE TRIGGER dbcare_audit_insert AFTER INSERT ON %s"
-	" REFERENCING NEW TABLE AS dbcare_new"
-	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
-	" CREATE TRIGGER dbcare_audit_update AFTER UPDATE ON %s"
-	" REFERENCING OLD TABLE AS dbcare_old NEW TABLE AS dbcare_new"
-	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
-	" CREATE TRIGGER dbcare_audit_delete AFTER DELETE ON %s"
-	" REFERENCING OLD TABLE AS dbcare_old"
-	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
-	" CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
-	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
+static const char install_sql[] = "CREATE TRIGGER dbcare_audit_insert AFTER INSERT ON %s"
+                                  " REFERENCING NEW TABLE AS dbcare_new"
+                                  " FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+                                  " CREATE TRIGGER dbcare_audit_update AFTER UPDATE ON %s"
+                                  " REFERENCING OLD TABLE AS dbcare_old NEW TABLE AS dbcare_new"
+                                  " FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+                                  " CREATE TRIGGER dbcare_audit_delete AFTER DELETE ON %s"
+                                  " REFERENCING OLD TABLE AS dbcare_old"
+                                  " FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+                                  " CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
+                                  " FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
 
 /* The row-level form (the file comment). Named after the table's OID: a
  * partition audited by itself also carries the clone of its audited
  * parent's trigger, which has the parent's name. TRUNCATE has no rows and
  * fires only on the table it names. */
 static const char install_rows_sql[] =
-	"CREATE TRIGGER dbcare_audit_row_%s AFTER INSERT OR UPDATE OR DELETE ON %s"
-	" FOR EACH ROW EXECUTE FUNCTION dbcare.audit_trigger(%s);"
-	" CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
-	" FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
+    "CREATE TRIGGER dbcare_audit_row_%s AFTER INSERT OR UPDATE OR DELETE ON %s"
+    " FOR EACH ROW EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+    " CREATE TRIGGER dbcare_audit_truncate AFTER TRUNCATE ON %s"
+    " FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s)";
 
 /* Whether table c needs the row-level form (install and the health check). */
-#define NEEDS_ROW_FORM                                                                         \
-	"(c.relkind = 'p' OR c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits i"      \
+#define NEEDS_ROW_FORM                                                                             \
+	"(c.relkind = 'p' OR c.relispartition OR EXISTS (SELECT FROM pg_catalog.pg_inherits i"         \
 	" WHERE i.inhrelid = c.oid OR i.inhparent = c.oid))"
 
 /* [0] the table's OID, [1] "true" when it needs the row-level form. */
@@ -226,9 +226,8 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 	const char *n = t->name;
 	dbc_strlist oid = {0}, rows = {0};
 	dbc_value rel = dbc_text(n);
-	if (!list ||
-	    ctx->host->query(ctx, form_sql, 1, &rel, collect_pair, (dbc_strlist *[]){&oid, &rows}) !=
-	        DBC_OK)
+	if (!list || ctx->host->query(ctx, form_sql, 1, &rel, collect_pair,
+	                              (dbc_strlist *[]){&oid, &rows}) != DBC_OK)
 		return DBC_ERROR;
 	char *sql = rows.n == 1 && strcmp(rows.items[0], "true") == 0
 	                ? dbc_printf(ctx, install_rows_sql, oid.items[0], n, list, n, list)
@@ -271,7 +270,8 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	char *fn = NULL;
 	bool found;
 	if (trigger_args(ctx, t, o, &args) != DBC_OK ||
-	    dbc_query_text(ctx, "SELECT 'dbcare.audit_trigger()'::pg_catalog.regprocedure::pg_catalog.oid",
+	    dbc_query_text(ctx,
+	                   "SELECT 'dbcare.audit_trigger()'::pg_catalog.regprocedure::pg_catalog.oid",
 	                   0, NULL, &fn, &found) != DBC_OK)
 		return DBC_ERROR;
 	/* ONLY: an inheritance parent's children are tables of their own (the
@@ -290,8 +290,8 @@ static int baseline(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
 	if (dbc_query_text(ctx, "SELECT $1::pg_catalog.regclass::pg_catalog.oid::pg_catalog.text", 1,
 	                   &rel, &relid, &found) != DBC_OK)
 		return DBC_ERROR;
-	pgdbc_audit_snapshot_args a = {from, (Oid)strtoul(relid, NULL, 10),
-	                               (Oid)strtoul(fn, NULL, 10), args.n, args.items};
+	pgdbc_audit_snapshot_args a = {from, (Oid)strtoul(relid, NULL, 10), (Oid)strtoul(fn, NULL, 10),
+	                               args.n, args.items};
 	return pgdbc_guarded(ctx, pgdbc_audit_snapshot, &a);
 }
 
@@ -312,28 +312,28 @@ static char *display(dbc_ctx *ctx, const char *name)
  * partition): their rows are not recorded. A row is stored in a leaf, and
  * only the leaf's clone fires for it: the state of the clone on a
  * partitioned table in between (ALTER TABLE ONLY) is not the leaves'. */
-#define LEAVES_WHERE(state)                                                                    \
-	"(SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"        \
-	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"                                      \
-	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"                                      \
-	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"                                 \
+#define LEAVES_WHERE(state)                                                                        \
+	"(SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname) || '.' ||"           \
+	"  pg_catalog.quote_ident(p.relname), ', ') FROM clone"                                        \
+	"  JOIN pg_catalog.pg_class p ON p.oid = clone.tgrelid"                                        \
+	"  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace"                                   \
 	"  WHERE clone.tgenabled = " state " AND p.relkind <> 'p')"
 /* [0] 1 when the table exists, [1] "true" when its statement triggers are
  * stale, [2] the leaves whose clone is disabled, [3] those whose clone
  * fires only under session_replication_role = replica ("" for none). */
 static const char table_state_sql[] =
-	"WITH RECURSIVE c AS (SELECT c.* FROM pg_catalog.pg_class c"
-	"  WHERE c.oid = pg_catalog.to_regclass($1)),"
-	" own AS (SELECT g.* FROM pg_catalog.pg_trigger g, c WHERE g.tgrelid = c.oid"
-	"  AND g.tgparentid = 0 AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
-	" clone AS (SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
-	"  JOIN own ON g.tgparentid = own.oid WHERE own.tgtype & 1 = 1"
-	"  UNION ALL SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
-	"  JOIN clone ON g.tgparentid = clone.oid)"
-	" SELECT (SELECT count(*) FROM c)::pg_catalog.text,"
-	" (SELECT (" NEEDS_ROW_FORM " AND EXISTS (SELECT FROM own) AND NOT EXISTS"
-	"  (SELECT FROM own WHERE own.tgtype & 1 = 1))::pg_catalog.text FROM c),"
-	" " LEAVES_WHERE("'D'") ", " LEAVES_WHERE("'R'");
+    "WITH RECURSIVE c AS (SELECT c.* FROM pg_catalog.pg_class c"
+    "  WHERE c.oid = pg_catalog.to_regclass($1)),"
+    " own AS (SELECT g.* FROM pg_catalog.pg_trigger g, c WHERE g.tgrelid = c.oid"
+    "  AND g.tgparentid = 0 AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
+    " clone AS (SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
+    "  JOIN own ON g.tgparentid = own.oid WHERE own.tgtype & 1 = 1"
+    "  UNION ALL SELECT g.oid, g.tgrelid, g.tgenabled FROM pg_catalog.pg_trigger g"
+    "  JOIN clone ON g.tgparentid = clone.oid)"
+    " SELECT (SELECT count(*) FROM c)::pg_catalog.text,"
+    " (SELECT (" NEEDS_ROW_FORM " AND EXISTS (SELECT FROM own) AND NOT EXISTS"
+    "  (SELECT FROM own WHERE own.tgtype & 1 = 1))::pg_catalog.text FROM c),"
+    " " LEAVES_WHERE("'D'") ", " LEAVES_WHERE("'R'");
 
 /* Per operation, how the table's own audit triggers for it fire: 'on'
  * (ENABLE, the default, or ENABLE ALWAYS: in ordinary sessions), 'replica'
@@ -347,22 +347,22 @@ static const char table_state_sql[] =
  * whose clone does not fire are table_state_sql's, and so is a partition
  * made later, which gets its clone in the parent's state. */
 static const char op_state_sql[] =
-	"WITH RECURSIVE g AS (SELECT g.* FROM pg_catalog.pg_trigger g"
-	"  WHERE g.tgrelid = pg_catalog.to_regclass($1) AND g.tgparentid = 0"
-	"  AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
-	" clone AS (SELECT g.oid AS root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
-	"  JOIN g ON k.tgparentid = g.oid WHERE g.tgtype & 1 = 1"
-	"  UNION ALL SELECT clone.root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
-	"  JOIN clone ON k.tgparentid = clone.oid),"
-	" leaf_fires AS (SELECT clone.root FROM clone JOIN pg_catalog.pg_class r"
-	"  ON r.oid = clone.tgrelid WHERE r.relkind <> 'p' AND clone.tgenabled IN ('O', 'A'))"
-	" SELECT e.op, CASE WHEN pg_catalog.bool_or(g.tgenabled IN ('O', 'A')"
-	"  OR g.oid IN (SELECT root FROM leaf_fires)) THEN 'on'"
-	" WHEN pg_catalog.bool_or(g.tgenabled = 'R') THEN 'replica'"
-	" WHEN pg_catalog.bool_or(g.tgenabled = 'D') THEN 'disabled' ELSE 'missing' END"
-	" FROM (VALUES (1, 'insert', 4), (2, 'update', 16), (3, 'delete', 8), (4, 'truncate', 32))"
-	" e(n, op, bit) LEFT JOIN g ON g.tgtype & e.bit <> 0"
-	" GROUP BY e.n, e.op ORDER BY e.n";
+    "WITH RECURSIVE g AS (SELECT g.* FROM pg_catalog.pg_trigger g"
+    "  WHERE g.tgrelid = pg_catalog.to_regclass($1) AND g.tgparentid = 0"
+    "  AND g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure),"
+    " clone AS (SELECT g.oid AS root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
+    "  JOIN g ON k.tgparentid = g.oid WHERE g.tgtype & 1 = 1"
+    "  UNION ALL SELECT clone.root, k.oid, k.tgrelid, k.tgenabled FROM pg_catalog.pg_trigger k"
+    "  JOIN clone ON k.tgparentid = clone.oid),"
+    " leaf_fires AS (SELECT clone.root FROM clone JOIN pg_catalog.pg_class r"
+    "  ON r.oid = clone.tgrelid WHERE r.relkind <> 'p' AND clone.tgenabled IN ('O', 'A'))"
+    " SELECT e.op, CASE WHEN pg_catalog.bool_or(g.tgenabled IN ('O', 'A')"
+    "  OR g.oid IN (SELECT root FROM leaf_fires)) THEN 'on'"
+    " WHEN pg_catalog.bool_or(g.tgenabled = 'R') THEN 'replica'"
+    " WHEN pg_catalog.bool_or(g.tgenabled = 'D') THEN 'disabled' ELSE 'missing' END"
+    " FROM (VALUES (1, 'insert', 4), (2, 'update', 16), (3, 'delete', 8), (4, 'truncate', 32))"
+    " e(n, op, bit) LEFT JOIN g ON g.tgtype & e.bit <> 0"
+    " GROUP BY e.n, e.op ORDER BY e.n";
 
 static int collect_op_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
@@ -406,8 +406,8 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 		                               : "";
 		if (!disabled || !replica)
 			return DBC_ERROR;
-		out->stale = dbc_printf(ctx, "%s%s%s", disabled, *disabled && *replica ? "; " : "",
-		                        replica);
+		out->stale =
+		    dbc_printf(ctx, "%s%s%s", disabled, *disabled && *replica ? "; " : "", replica);
 		if (!out->stale)
 			return DBC_ERROR;
 	}
@@ -417,29 +417,29 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 /* An entry's hash, prev_hash and the fields its hash covers, as text
  * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
 #define PG_LINK_COLUMNS                                                                            \
-	"hash, prev_hash,"                                                                              \
+	"hash, prev_hash,"                                                                             \
 	" ((pg_catalog.extract('epoch', at) * 1000000)::pg_catalog.int8)::pg_catalog.text,"            \
-	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                                \
+	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                               \
 	" key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
 
 const dbc_audit_hooks pgdbc_audit_engine = {
-	.display = display,
-	.recording = recording,
-	.resolve = resolve,
-	.install = install,
-	.uninstall = uninstall,
-	.baseline = baseline,
-	.chain_sql = "SELECT id, " PG_LINK_COLUMNS
-	             " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
-	.link_columns = PG_LINK_COLUMNS,
-	.head_sql = "SELECT chain, last_hash, last_id FROM dbcare.audit_chain",
-	.table_chains = true,
-	.json_param = "$%d::pg_catalog.jsonb",
-	.time_param = "$%d::pg_catalog.timestamptz",
-	/* the index (row_hash, id): docs/audit.md, "The row hash" */
-	.row_range = "row_hash = dbcare.audit_row_hash(%1$s, %2$s) AND ",
-	.table_range = "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"
-	               " AND dbcare.audit_row_hash(%1$s, NULL) + 4294967295 AND ",
+    .display = display,
+    .recording = recording,
+    .resolve = resolve,
+    .install = install,
+    .uninstall = uninstall,
+    .baseline = baseline,
+    .chain_sql =
+        "SELECT id, " PG_LINK_COLUMNS " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
+    .link_columns = PG_LINK_COLUMNS,
+    .head_sql = "SELECT chain, last_hash, last_id FROM dbcare.audit_chain",
+    .table_chains = true,
+    .json_param = "$%d::pg_catalog.jsonb",
+    .time_param = "$%d::pg_catalog.timestamptz",
+    /* the index (row_hash, id): docs/audit.md, "The row hash" */
+    .row_range = "row_hash = dbcare.audit_row_hash(%1$s, %2$s) AND ",
+    .table_range = "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"
+                   " AND dbcare.audit_row_hash(%1$s, NULL) + 4294967295 AND ",
 };
 
 /* A timestamptz argument as text the core passes on. */
@@ -447,8 +447,7 @@ static const char *time_arg(pgdbc_call *call, int n)
 {
 	if (!pgdbc_arg_given(call, n))
 		return NULL;
-	return DatumGetCString(
-		DirectFunctionCall1(timestamptz_out, call->fcinfo->args[n].value));
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out, call->fcinfo->args[n].value));
 }
 
 Datum dbaudit_enable(PG_FUNCTION_ARGS)

@@ -11,4 +11,3 @@ Datum dbcare_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(dbc_version()));
 }
-

@@ -126,7 +126,8 @@ static void run_lock_take(int64 timeout_ms)
 			run_lock_held = true;
 			return;
 		}
-		if (timeout_ms > 0 && TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)timeout_ms))
+		if (timeout_ms > 0 &&
+		    TimestampDifferenceExceeds(start, GetCurrentTimestamp(), (int)timeout_ms))
 			ereport(ERROR,
 			        (errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 			         errmsg("dbcare: could not obtain the migration lock within %lld ms",
@@ -210,7 +211,8 @@ Datum dbmigrate_run(PG_FUNCTION_ARGS)
 	SPI_finish();
 	if (target)
 		pfree(target);
-	ereport(NOTICE, (errmsg("dbcare: dbmigrate_run applied %lld migration(s)", (long long)applied)));
+	ereport(NOTICE,
+	        (errmsg("dbcare: dbmigrate_run applied %lld migration(s)", (long long)applied)));
 	PG_RETURN_VOID();
 }
 

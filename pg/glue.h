@@ -40,11 +40,11 @@
  * (core/api/functions.h): Datum <id>(PG_FUNCTION_ARGS), defined in the
  * part's pg/fn_<part>.c (for forms CORE_SCALAR and CORE_TABLE, the generic one of pg/api.c);
  * pg/api.c gives each its PG_FUNCTION_INFO_V1. */
-#define PGDBC_DECLARE_PG(id) extern PGDLLEXPORT Datum id(PG_FUNCTION_ARGS);
-#define PGDBC_DECLARE_PG_SCALAR(id) PGDBC_DECLARE_PG(id)
-#define PGDBC_DECLARE_PG_TABLE(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_PG(id)          extern PGDLLEXPORT Datum id(PG_FUNCTION_ARGS);
+#define PGDBC_DECLARE_PG_SCALAR(id)   PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_PG_TABLE(id)    PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_CORE_SCALAR(id) PGDBC_DECLARE_PG(id)
-#define PGDBC_DECLARE_CORE_TABLE(id) PGDBC_DECLARE_PG(id)
+#define PGDBC_DECLARE_CORE_TABLE(id)  PGDBC_DECLARE_PG(id)
 #define PGDBC_DECLARE_SCALAR(id)
 #define PGDBC_DECLARE_CORE_SQLITE(id)
 #define PGDBC_DECLARE_CORE_PG(id) PGDBC_DECLARE_PG(id)
@@ -55,20 +55,20 @@ DBC_API_FUNCTIONS(PGDBC_DECLARE_)
 
 /* One open internal subtransaction of the core (host->savepoint). */
 typedef struct pgdbc_subxact {
-	int level;                   /* the id handed to the core */
-	SubTransactionId id;         /* PostgreSQL's: it must be the current one when ended */
-	MemoryContext saved_cxt;     /* restored on release/rollback, like PL/pgSQL */
+	int level;               /* the id handed to the core */
+	SubTransactionId id;     /* PostgreSQL's: it must be the current one when ended */
+	MemoryContext saved_cxt; /* restored on release/rollback, like PL/pgSQL */
 	ResourceOwner saved_owner;
 } pgdbc_subxact;
 
 /* State of one SQL call. Lives on the wrapper's stack. */
 typedef struct pgdbc_call {
 	FunctionCallInfo fcinfo;
-	MemoryContext caller_cxt;   /* where results must be allocated */
-	MemoryContext call_cxt;     /* the arena and everything temporary; deleted at finish */
-	MemoryContext prev_arena;   /* arena context of an enclosing dbcare call (nesting) */
+	MemoryContext caller_cxt; /* where results must be allocated */
+	MemoryContext call_cxt;   /* the arena and everything temporary; deleted at finish */
+	MemoryContext prev_arena; /* arena context of an enclosing dbcare call (nesting) */
 	bool spi_connected;
-	dbc_ctx ctx;                /* the core's context; host_data points back here */
+	dbc_ctx ctx; /* the core's context; host_data points back here */
 
 	/* Subtransactions the core opened and has not released or rolled back,
 	 * innermost last. Invariant: no ERROR leaves a host callback or a glue
@@ -211,7 +211,7 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows);
 /* Raises a dbcare error right away (for glue-level argument checks):
  * ereport(ERROR) with sqlstate ("22023" ...) and "dbcare: " + message. */
 void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf(2, 3)
-	pg_attribute_noreturn();
+    pg_attribute_noreturn();
 
 /* Memory of the innermost running call (MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM:
  * NULL on exhaustion); the host's alloc/free and jansson's allocator. */

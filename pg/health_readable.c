@@ -10,8 +10,8 @@
 
 #include <string.h>
 
-int pgdbc_health_readable(dbc_ctx *ctx, dbc_health_fact *fact, const char *table,
-                          const char *what, bool *readable)
+int pgdbc_health_readable(dbc_ctx *ctx, dbc_health_fact *fact, const char *table, const char *what,
+                          bool *readable)
 {
 	char *can_read = NULL;
 	dbc_value arg = dbc_text(table);

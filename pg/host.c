@@ -212,8 +212,8 @@ static void begin_call(pgdbc_call *call, FunctionCallInfo fcinfo, bool spi)
 	memset(call, 0, sizeof(*call));
 	call->fcinfo = fcinfo;
 	call->caller_cxt = CurrentMemoryContext;
-	call->call_cxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare call",
-	                                       ALLOCSET_DEFAULT_SIZES);
+	call->call_cxt =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare call", ALLOCSET_DEFAULT_SIZES);
 	if (spi) {
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "dbcare: SPI_connect failed");
@@ -248,14 +248,13 @@ void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo)
 	begin_call(call, fcinfo, false);
 }
 
-
 void pgdbc_finish(pgdbc_call *call, int rc)
 {
 	dbc_ctx *ctx = &call->ctx;
 	if (rc != DBC_OK) {
 		const char *st = ctx->failed && ctx->sqlstate[0] ? ctx->sqlstate : DBC_SQLSTATE_INTERNAL;
-		const char *msg = ctx->failed && ctx->message ? ctx->message
-		                                              : "internal error: failed without a message";
+		const char *msg =
+		    ctx->failed && ctx->message ? ctx->message : "internal error: failed without a message";
 		/* an error of a nested dbcare call already carries the prefix */
 		if (strncmp(msg, "dbcare: ", 8) == 0)
 			msg += 8;
@@ -264,11 +263,11 @@ void pgdbc_finish(pgdbc_call *call, int rc)
 		/* The texts live in the call's context, which the abort frees after the
 		 * error data has copied them. SPI is cleaned up by the abort too. */
 		const char *hint = ctx->hint ? ctx->hint : pgdbc_grant_hint(st, msg);
-		ereport(ERROR, (errcode(MAKE_SQLSTATE(st[0], st[1], st[2], st[3], st[4])),
-		                errmsg("dbcare: %s", msg),
-		                ctx->detail ? errdetail_internal("%s", ctx->detail) : 0,
-		                hint ? errhint("%s", hint) : 0,
-		                ctx->context ? errcontext("%s", ctx->context) : 0));
+		ereport(ERROR,
+		        (errcode(MAKE_SQLSTATE(st[0], st[1], st[2], st[3], st[4])),
+		         errmsg("dbcare: %s", msg), ctx->detail ? errdetail_internal("%s", ctx->detail) : 0,
+		         hint ? errhint("%s", hint) : 0,
+		         ctx->context ? errcontext("%s", ctx->context) : 0));
 	}
 	/* A core that forgot a savepoint on success: keep its work. */
 	unwind_all(call, true);
@@ -452,8 +451,8 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 	rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	desc = rsinfo->setDesc;
 	if (rows && rows->nrows > 0 && rows->ncol != desc->natts) {
-		char *msg = psprintf("result has %d columns but the function declares %d", rows->ncol,
-		                     desc->natts);
+		char *msg =
+		    psprintf("result has %d columns but the function declares %d", rows->ncol, desc->natts);
 		call_error(call, DBC_SQLSTATE_INTERNAL, "%s", msg);
 	}
 	in = palloc0(sizeof(FmgrInfo) * desc->natts);
@@ -471,8 +470,9 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 		old = MemoryContextSwitchTo(rowcxt);
 		for (int c = 0; c < desc->natts; c++) {
 			nulls[c] = cells[c].type == DBC_NULL;
-			values[c] = nulls[c] ? (Datum)0
-			                     : cell_datum(&cells[c], TupleDescAttr(desc, c), &in[c], ioparams[c]);
+			values[c] = nulls[c]
+			                ? (Datum)0
+			                : cell_datum(&cells[c], TupleDescAttr(desc, c), &in[c], ioparams[c]);
 		}
 		/* tuplestore_putvalues copies the tuple into the per-query context */
 		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
@@ -851,11 +851,11 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0 || jit_enabled) {
 		guc_nest = NewGUCNestLevel();
 		if (strcmp(namespace_search_path, PINNED_SEARCH_PATH) != 0)
-			(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET,
-			                        PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+			(void)set_config_option("search_path", PINNED_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
+			                        GUC_ACTION_SAVE, true, 0, false);
 		if (jit_enabled)
-			(void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-			                        true, 0, false);
+			(void)set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
+			                        0, false);
 	}
 	{
 		SPIPlanPtr plan = cached_plan_for(gs->sql, qa->nparam, types);
@@ -882,7 +882,7 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 		dbc_value *cells = palloc0(sizeof(dbc_value) * (ncol > 0 ? ncol : 1));
 		FmgrInfo *out = palloc0(sizeof(FmgrInfo) * (ncol > 0 ? ncol : 1));
 		MemoryContext rowcxt =
-			AllocSetContextCreate(CurrentMemoryContext, "dbcare query row", ALLOCSET_SMALL_SIZES);
+		    AllocSetContextCreate(CurrentMemoryContext, "dbcare query row", ALLOCSET_SMALL_SIZES);
 		for (int c = 0; c < ncol; c++) {
 			Oid outfn;
 			bool varlena;
@@ -1104,32 +1104,32 @@ extern const dbc_api_hooks pgdbc_api_engine;
 static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
 
 const dbc_host pgdbc_host = {
-	.dialect = &pgdbc_dialect,
-	.api = &pgdbc_api_engine,
-	.read_schema = read_schema_pinned,
-	.exec = pg_exec,
-	.query = pg_query,
-	.query_latest = pg_query_latest,
-	.savepoint = pg_savepoint,
-	.release = pg_release,
-	.rollback = pg_rollback,
-	.quote_ident = pg_quote_ident,
-	.quote_literal = pg_quote_literal,
-	.interrupted = pg_interrupted,
-	.book_prefix = "dbcare.",
-	.name_path = pgdbc_name_path,
-	.book_ensure = pg_book_ensure,
-	.book_exists = pg_book_exists,
-	.status_cache = pgdbc_status_cache,
-	.status_stamp = pgdbc_status_stamp,
-	.check_enter = pgdbc_check_enter,
-	.check_lock = pgdbc_check_lock,
-	.check_leave = pgdbc_check_leave,
-	.domain_checks = pgdbc_domain_checks,
-	.key_match = pgdbc_key_match,
-	.warning = pg_warning,
-	.notice = pg_notice,
-	.settings_sources = settings_sources,
-	.alloc = pgdbc_alloc,
-	.free = pgdbc_free,
+    .dialect = &pgdbc_dialect,
+    .api = &pgdbc_api_engine,
+    .read_schema = read_schema_pinned,
+    .exec = pg_exec,
+    .query = pg_query,
+    .query_latest = pg_query_latest,
+    .savepoint = pg_savepoint,
+    .release = pg_release,
+    .rollback = pg_rollback,
+    .quote_ident = pg_quote_ident,
+    .quote_literal = pg_quote_literal,
+    .interrupted = pg_interrupted,
+    .book_prefix = "dbcare.",
+    .name_path = pgdbc_name_path,
+    .book_ensure = pg_book_ensure,
+    .book_exists = pg_book_exists,
+    .status_cache = pgdbc_status_cache,
+    .status_stamp = pgdbc_status_stamp,
+    .check_enter = pgdbc_check_enter,
+    .check_lock = pgdbc_check_lock,
+    .check_leave = pgdbc_check_leave,
+    .domain_checks = pgdbc_domain_checks,
+    .key_match = pgdbc_key_match,
+    .warning = pg_warning,
+    .notice = pg_notice,
+    .settings_sources = settings_sources,
+    .alloc = pgdbc_alloc,
+    .free = pgdbc_free,
 };

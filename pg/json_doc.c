@@ -27,8 +27,8 @@ static int scalar(dbc_js_builder *b, const JsonbValue *v)
 	case jbvString:
 		return dbc_js_build_string(b, v->val.string.val, (size_t)v->val.string.len);
 	case jbvNumeric: {
-		char *text = DatumGetCString(DirectFunctionCall1(numeric_out,
-		                                                 NumericGetDatum(v->val.numeric)));
+		char *text =
+		    DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
 		int rc = dbc_js_build_number(b, text);
 		pfree(text);
 		return rc;

@@ -129,10 +129,10 @@ static int pg_may_read_files(dbc_ctx *ctx)
 }
 
 const dbc_migrate_hooks pgdbc_migrate_env = {
-	.lock = pg_migration_lock,
-	.registrant_rights = pg_registrant_rights,
-	.lint = &pgdbc_lint_engine,
-	.trace = &pgdbc_trace_engine,
-	.add_all = pg_add_all,
-	.may_read_files = pg_may_read_files,
+    .lock = pg_migration_lock,
+    .registrant_rights = pg_registrant_rights,
+    .lint = &pgdbc_lint_engine,
+    .trace = &pgdbc_trace_engine,
+    .add_all = pg_add_all,
+    .may_read_files = pg_may_read_files,
 };

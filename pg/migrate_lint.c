@@ -2,9 +2,9 @@
  * migrate_lint.c — PostgreSQL's facts for the migration lint
  * (core/migrate/lint_rules.c reads them): the lock each kind of statement
  * takes (the lock table of PostgreSQL 15's documentation), row estimates
- * from pg_class (never from the table's rows), which type changes rewrite, which functions are volatile,
- * how far a key's sequence has gone, the share of NULLs ANALYZE saw in a
- * column, and notices.
+ * from pg_class (never from the table's rows), which type changes rewrite, which functions are
+ * volatile, how far a key's sequence has gone, the share of NULLs ANALYZE saw in a column, and
+ * notices.
  */
 #include "glue.h"
 
@@ -19,24 +19,24 @@
 #define AX "ACCESS EXCLUSIVE"
 
 static const char *const locks[DBC_LOP_COUNT] = {
-	[DBC_LOP_CREATE_INDEX] = "SHARE",
-	[DBC_LOP_DROP_INDEX] = AX,
-	[DBC_LOP_ADD_COLUMN] = AX,
-	[DBC_LOP_ALTER_TYPE] = AX,
-	[DBC_LOP_SET_NOT_NULL] = AX,
-	[DBC_LOP_ADD_FOREIGN_KEY] = "SHARE ROW EXCLUSIVE",
-	[DBC_LOP_ADD_CHECK] = AX,
-	[DBC_LOP_ADD_UNIQUE] = AX,
-	[DBC_LOP_VALIDATE] = "SHARE UPDATE EXCLUSIVE",
-	[DBC_LOP_DROP_COLUMN] = AX,
-	[DBC_LOP_RENAME_TABLE] = AX,
-	[DBC_LOP_RENAME_COLUMN] = AX,
-	[DBC_LOP_ALTER_CONSTRAINT] = AX,
-	[DBC_LOP_ALTER_OTHER] = AX,
-	[DBC_LOP_DROP_TABLE] = AX,
-	[DBC_LOP_TRUNCATE] = AX,
-	[DBC_LOP_VACUUM_FULL] = AX,
-	[DBC_LOP_CLUSTER] = AX,
+    [DBC_LOP_CREATE_INDEX] = "SHARE",
+    [DBC_LOP_DROP_INDEX] = AX,
+    [DBC_LOP_ADD_COLUMN] = AX,
+    [DBC_LOP_ALTER_TYPE] = AX,
+    [DBC_LOP_SET_NOT_NULL] = AX,
+    [DBC_LOP_ADD_FOREIGN_KEY] = "SHARE ROW EXCLUSIVE",
+    [DBC_LOP_ADD_CHECK] = AX,
+    [DBC_LOP_ADD_UNIQUE] = AX,
+    [DBC_LOP_VALIDATE] = "SHARE UPDATE EXCLUSIVE",
+    [DBC_LOP_DROP_COLUMN] = AX,
+    [DBC_LOP_RENAME_TABLE] = AX,
+    [DBC_LOP_RENAME_COLUMN] = AX,
+    [DBC_LOP_ALTER_CONSTRAINT] = AX,
+    [DBC_LOP_ALTER_OTHER] = AX,
+    [DBC_LOP_DROP_TABLE] = AX,
+    [DBC_LOP_TRUNCATE] = AX,
+    [DBC_LOP_VACUUM_FULL] = AX,
+    [DBC_LOP_CLUSTER] = AX,
 };
 
 typedef struct rel_facts {
@@ -141,9 +141,9 @@ static int pg_type_rewrites(dbc_ctx *ctx, const char *from, const char *to, bool
 		if (m1 == m2)
 			*rewrites = false;
 		else if (o1 == NUMERICOID)
-			*rewrites = !(m2 == -1 || (m1 != -1 && ((m2 - VARHDRSZ) & 0xffff) ==
-			                                           ((m1 - VARHDRSZ) & 0xffff) &&
-			                           ((m2 - VARHDRSZ) >> 16) >= ((m1 - VARHDRSZ) >> 16)));
+			*rewrites = !(m2 == -1 ||
+			              (m1 != -1 && ((m2 - VARHDRSZ) & 0xffff) == ((m1 - VARHDRSZ) & 0xffff) &&
+			               ((m2 - VARHDRSZ) >> 16) >= ((m1 - VARHDRSZ) >> 16)));
 		else if (o1 == VARCHAROID || o1 == VARBITOID || o1 == TIMESTAMPOID ||
 		         o1 == TIMESTAMPTZOID || o1 == TIMEOID || o1 == TIMETZOID || o1 == INTERVALOID)
 			*rewrites = !(m2 == -1 || (m1 != -1 && m2 >= m1));
@@ -213,15 +213,15 @@ static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
 }
 
 const dbc_lint_hooks pgdbc_lint_engine = {
-	.locks = locks,
-	.exclusive_lock = AX,
-	.not_valid = true,
-	.unique_using_index = true,
-	.default_schema = "public",
-	.rows = pg_rows,
-	.type_rewrites = pg_type_rewrites,
-	.volatile_function = pg_volatile_function,
-	.key_high = pg_key_high,
-	.null_share = pg_null_share,
-	.lock_timeout_set = pg_lock_timeout_set,
+    .locks = locks,
+    .exclusive_lock = AX,
+    .not_valid = true,
+    .unique_using_index = true,
+    .default_schema = "public",
+    .rows = pg_rows,
+    .type_rewrites = pg_type_rewrites,
+    .volatile_function = pg_volatile_function,
+    .key_high = pg_key_high,
+    .null_share = pg_null_share,
+    .lock_timeout_set = pg_lock_timeout_set,
 };

@@ -46,8 +46,8 @@ static SPIPlanPtr kept_plan(SPIPlanPtr *slot, const char *sql)
  * (or a live subtransaction of it) wrote that version. */
 static int64 read_generation(bool *mine)
 {
-	SPIPlanPtr p = kept_plan(&stamp_plan,
-	                         "SELECT n, xmin FROM dbcare.migrations_generation WHERE id = 1");
+	SPIPlanPtr p =
+	    kept_plan(&stamp_plan, "SELECT n, xmin FROM dbcare.migrations_generation WHERE id = 1");
 	int64 n = 0;
 	*mine = false;
 	if (SPI_execute_plan(p, NULL, NULL, false, 1) != SPI_OK_SELECT)
@@ -75,10 +75,9 @@ Datum dbcare_migrations_changed(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	read_generation(&mine);
-	if (!mine &&
-	    SPI_execute_plan(kept_plan(&bump_plan, "UPDATE dbcare.migrations_generation "
-	                                           "SET n = n + 1 WHERE id = 1"),
-	                     NULL, NULL, false, 0) != SPI_OK_UPDATE)
+	if (!mine && SPI_execute_plan(kept_plan(&bump_plan, "UPDATE dbcare.migrations_generation "
+	                                                    "SET n = n + 1 WHERE id = 1"),
+	                              NULL, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "dbcare: bumping dbcare.migrations_generation failed");
 	SPI_finish();
 	return PointerGetDatum(NULL);

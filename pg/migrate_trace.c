@@ -17,9 +17,9 @@
 /* A user relation as one statement left it. */
 typedef struct trace_rel {
 	int64_t oid;
-	char *name;      /* schema-qualified, quoted where needed */
+	char *name;       /* schema-qualified, quoted where needed */
 	int64_t filenode; /* 0 for relations without storage */
-	int64_t writes;  /* rows inserted, updated or deleted in this transaction */
+	int64_t writes;   /* rows inserted, updated or deleted in this transaction */
 } trace_rel;
 
 typedef struct trace_rels {
@@ -34,21 +34,21 @@ typedef struct trace_lock {
 } trace_lock;
 
 typedef struct trace_state {
-	trace_rels rels; /* as the previous statement left them */
+	trace_rels rels;   /* as the previous statement left them */
 	trace_lock *locks; /* held: before the trace, or taken by a statement */
 	int nlocks, caplocks;
 } trace_state;
 
 /* pg_locks' mode names, weakest first, and the names the docs use. */
 static const char *const lock_modes[][2] = {
-	{"AccessShareLock", "ACCESS SHARE"},
-	{"RowShareLock", "ROW SHARE"},
-	{"RowExclusiveLock", "ROW EXCLUSIVE"},
-	{"ShareUpdateExclusiveLock", "SHARE UPDATE EXCLUSIVE"},
-	{"ShareLock", "SHARE"},
-	{"ShareRowExclusiveLock", "SHARE ROW EXCLUSIVE"},
-	{"ExclusiveLock", "EXCLUSIVE"},
-	{"AccessExclusiveLock", "ACCESS EXCLUSIVE"},
+    {"AccessShareLock", "ACCESS SHARE"},
+    {"RowShareLock", "ROW SHARE"},
+    {"RowExclusiveLock", "ROW EXCLUSIVE"},
+    {"ShareUpdateExclusiveLock", "SHARE UPDATE EXCLUSIVE"},
+    {"ShareLock", "SHARE"},
+    {"ShareRowExclusiveLock", "SHARE ROW EXCLUSIVE"},
+    {"ExclusiveLock", "EXCLUSIVE"},
+    {"AccessExclusiveLock", "ACCESS EXCLUSIVE"},
 };
 #define NMODES ((int)(sizeof(lock_modes) / sizeof(lock_modes[0])))
 
@@ -96,21 +96,20 @@ static int take_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 static int read_rels(dbc_ctx *ctx, trace_rels *out)
 {
 	memset(out, 0, sizeof(*out));
-	return ctx->host->query(
-	    ctx,
-	    "SELECT c.oid::pg_catalog.int8, "
-	    "pg_catalog.format('%I.%I', n.nspname, c.relname), "
-	    "c.relfilenode::pg_catalog.int8, "
-	    "(pg_catalog.pg_stat_get_xact_tuples_inserted(c.oid) "
-	    "+ pg_catalog.pg_stat_get_xact_tuples_updated(c.oid) "
-	    "+ pg_catalog.pg_stat_get_xact_tuples_deleted(c.oid))::pg_catalog.int8 "
-	    "FROM pg_catalog.pg_class c "
-	    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-	    "WHERE n.nspname OPERATOR(pg_catalog.<>) ALL "
-	    "('{pg_catalog,information_schema,pg_toast}'::pg_catalog.name[]) "
-	    "AND n.nspname::pg_catalog.text NOT LIKE 'pg\\_toast\\_temp\\_%' "
-	    "ORDER BY c.oid",
-	    0, NULL, take_rel, out);
+	return ctx->host->query(ctx,
+	                        "SELECT c.oid::pg_catalog.int8, "
+	                        "pg_catalog.format('%I.%I', n.nspname, c.relname), "
+	                        "c.relfilenode::pg_catalog.int8, "
+	                        "(pg_catalog.pg_stat_get_xact_tuples_inserted(c.oid) "
+	                        "+ pg_catalog.pg_stat_get_xact_tuples_updated(c.oid) "
+	                        "+ pg_catalog.pg_stat_get_xact_tuples_deleted(c.oid))::pg_catalog.int8 "
+	                        "FROM pg_catalog.pg_class c "
+	                        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	                        "WHERE n.nspname OPERATOR(pg_catalog.<>) ALL "
+	                        "('{pg_catalog,information_schema,pg_toast}'::pg_catalog.name[]) "
+	                        "AND n.nspname::pg_catalog.text NOT LIKE 'pg\\_toast\\_temp\\_%' "
+	                        "ORDER BY c.oid",
+	                        0, NULL, take_rel, out);
 }
 
 static const trace_rel *find_rel(const trace_rels *r, int64_t oid)
@@ -201,8 +200,8 @@ static int new_mode(const lock_list *now, const trace_state *s, int64_t oid)
 	return best;
 }
 
-static int add_row(dbc_rows *out, int line, const char *statement, const char *relation,
-                   int mode, const char *change, bool rows_known, int64_t rows, double ms)
+static int add_row(dbc_rows *out, int line, const char *statement, const char *relation, int mode,
+                   const char *change, bool rows_known, int64_t rows, double ms)
 {
 	dbc_value row[8] = {dbc_int(line),
 	                    dbc_text(statement),
@@ -229,10 +228,10 @@ static int trace_observe(dbc_ctx *ctx, void *state, int line, const char *statem
 		const trace_rel *r = &now.items[i];
 		const trace_rel *was = find_rel(&s->rels, r->oid);
 		int mode = new_mode(&locks, s, r->oid);
-		const char *change = !was ? "created"
-		                     : was->filenode != 0 && r->filenode != 0 && was->filenode != r->filenode
-		                         ? "rewritten"
-		                         : NULL;
+		const char *change =
+		    !was                                                                     ? "created"
+		    : was->filenode != 0 && r->filenode != 0 && was->filenode != r->filenode ? "rewritten"
+		                                                                             : NULL;
 		int64_t rows = r->writes - (was ? was->writes : 0);
 		if (mode < 0 && !change && rows == 0)
 			continue;

@@ -66,8 +66,8 @@ static void end_all_xact(XactEvent event, void *arg)
 
 /* An aborted subtransaction takes the frames opened in it and in its
  * children (opened later, so with larger ids) along. */
-static void end_aborted_subxact(SubXactEvent event, SubTransactionId mine,
-                                SubTransactionId parent, void *arg)
+static void end_aborted_subxact(SubXactEvent event, SubTransactionId mine, SubTransactionId parent,
+                                void *arg)
 {
 	(void)parent, (void)arg;
 	if (event != SUBXACT_EVENT_ABORT_SUB)
@@ -108,18 +108,18 @@ static int collect_oid(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
  * children only of a whole table), and the tables whose ON DELETE CASCADE
  * keys reference it (a key to a partitioned table has one row per
  * referenced partition too). UNION keeps each table once, cycles too. */
-#define PURGE_REACH_SQL                                                                           \
-	"WITH RECURSIVE reach(oid, whole) AS ("                                                       \
-	"SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "       \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2))::pg_catalog.oid, true "                  \
-	"UNION SELECT n.oid, n.whole FROM reach r CROSS JOIN LATERAL ("                               \
-	"SELECT i.inhrelid, r.whole FROM pg_catalog.pg_inherits i "                                   \
-	"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "                      \
-	"WHERE i.inhparent OPERATOR(pg_catalog.=) r.oid AND (r.whole OR c.relispartition) "           \
-	"UNION ALL SELECT con.conrelid, false FROM pg_catalog.pg_constraint con "                     \
-	"WHERE con.confrelid OPERATOR(pg_catalog.=) r.oid "                                           \
-	"AND con.contype OPERATOR(pg_catalog.=) 'f' "                                                 \
-	"AND con.confdeltype OPERATOR(pg_catalog.=) 'c') AS n(oid, whole)) "                          \
+#define PURGE_REACH_SQL                                                                            \
+	"WITH RECURSIVE reach(oid, whole) AS ("                                                        \
+	"SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "        \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2))::pg_catalog.oid, true "                   \
+	"UNION SELECT n.oid, n.whole FROM reach r CROSS JOIN LATERAL ("                                \
+	"SELECT i.inhrelid, r.whole FROM pg_catalog.pg_inherits i "                                    \
+	"JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.inhrelid "                       \
+	"WHERE i.inhparent OPERATOR(pg_catalog.=) r.oid AND (r.whole OR c.relispartition) "            \
+	"UNION ALL SELECT con.conrelid, false FROM pg_catalog.pg_constraint con "                      \
+	"WHERE con.confrelid OPERATOR(pg_catalog.=) r.oid "                                            \
+	"AND con.contype OPERATOR(pg_catalog.=) 'f' "                                                  \
+	"AND con.confdeltype OPERATOR(pg_catalog.=) 'c') AS n(oid, whole)) "                           \
 	"SELECT DISTINCT oid::pg_catalog.text FROM reach WHERE oid IS NOT NULL"
 
 int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t, int *depth)

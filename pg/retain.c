@@ -95,8 +95,7 @@ static const char *const temporal_words[] = {"timestamp", "date", NULL};
 /* Where a batch's rows are: a TID scan of the picked row versions. */
 static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 {
-	return subquery ? dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", row_id,
-	                             subquery)
+	return subquery ? dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (ARRAY(%s))", row_id, subquery)
 	                : NULL;
 }
 
@@ -104,27 +103,27 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
  * and the casts from a column's type (or a domain's base type) to their
  * input types, those owned by a role that is not a superuser (a trusted
  * extension's are the bootstrap superuser's). */
-#define FK_UNTRUSTED_SQL                                                                          \
-	"SELECT f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ' owned by ' "             \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "                                  \
-	"FROM pg_catalog.pg_constraint con "                                                          \
-	"CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(con.conkey), "                               \
-	"pg_catalog.unnest(con.confkey), pg_catalog.unnest(con.conpfeqop)) AS k(fk, pk, op) "        \
-	"JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) k.op "                         \
-	"JOIN pg_catalog.pg_attribute fa ON fa.attrelid OPERATOR(pg_catalog.=) con.conrelid "         \
-	"AND fa.attnum OPERATOR(pg_catalog.=) k.fk "                                                  \
-	"JOIN pg_catalog.pg_attribute pa ON pa.attrelid OPERATOR(pg_catalog.=) con.confrelid "        \
-	"AND pa.attnum OPERATOR(pg_catalog.=) k.pk "                                                  \
-	"JOIN pg_catalog.pg_type ft ON ft.oid OPERATOR(pg_catalog.=) fa.atttypid "                    \
-	"JOIN pg_catalog.pg_type pt ON pt.oid OPERATOR(pg_catalog.=) pa.atttypid "                    \
-	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) o.oprcode OR f.oid IN ("           \
+#define FK_UNTRUSTED_SQL                                                                           \
+	"SELECT f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ' owned by ' "            \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(r.rolname) "                                   \
+	"FROM pg_catalog.pg_constraint con "                                                           \
+	"CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(con.conkey), "                                \
+	"pg_catalog.unnest(con.confkey), pg_catalog.unnest(con.conpfeqop)) AS k(fk, pk, op) "          \
+	"JOIN pg_catalog.pg_operator o ON o.oid OPERATOR(pg_catalog.=) k.op "                          \
+	"JOIN pg_catalog.pg_attribute fa ON fa.attrelid OPERATOR(pg_catalog.=) con.conrelid "          \
+	"AND fa.attnum OPERATOR(pg_catalog.=) k.fk "                                                   \
+	"JOIN pg_catalog.pg_attribute pa ON pa.attrelid OPERATOR(pg_catalog.=) con.confrelid "         \
+	"AND pa.attnum OPERATOR(pg_catalog.=) k.pk "                                                   \
+	"JOIN pg_catalog.pg_type ft ON ft.oid OPERATOR(pg_catalog.=) fa.atttypid "                     \
+	"JOIN pg_catalog.pg_type pt ON pt.oid OPERATOR(pg_catalog.=) pa.atttypid "                     \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) o.oprcode OR f.oid IN ("            \
 	"SELECT c.castfunc FROM pg_catalog.pg_cast c WHERE (c.castsource IN (ft.oid, ft.typbasetype) " \
-	"AND c.casttarget OPERATOR(pg_catalog.=) o.oprright) OR (c.castsource IN (pt.oid, "             \
-	"pt.typbasetype) AND c.casttarget OPERATOR(pg_catalog.=) o.oprleft)) "                        \
-	"JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) f.proowner AND NOT r.rolsuper "   \
+	"AND c.casttarget OPERATOR(pg_catalog.=) o.oprright) OR (c.castsource IN (pt.oid, "            \
+	"pt.typbasetype) AND c.casttarget OPERATOR(pg_catalog.=) o.oprleft)) "                         \
+	"JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) f.proowner AND NOT r.rolsuper "    \
 	"WHERE con.conrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(pg_catalog.quote_ident($1) " \
-	"OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "            \
-	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "       \
+	"OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "             \
+	"AND con.conname OPERATOR(pg_catalog.=) $3 AND con.contype OPERATOR(pg_catalog.=) 'f' "        \
 	"ORDER BY 1 LIMIT 1"
 
 /* What a DELETE, UPDATE or INSERT ($3) on table $1.$2, its partitions and its
@@ -147,92 +146,126 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
  * the statement.
  * The first one found, described; no row when there is none. */
 /* r: a row with the role's roleid and rolsuper. */
-#define UNTRUSTED(r)                                                                              \
-	"(NOT " r ".rolsuper AND ((SELECT super FROM me) OR NOT "                                    \
+#define UNTRUSTED(r)                                                                               \
+	"(NOT " r ".rolsuper AND ((SELECT super FROM me) OR NOT "                                      \
 	"pg_catalog.pg_has_role(CURRENT_USER, " r ".roleid, 'USAGE')))"
-#define OWNER_CODE_SQL                                                                            \
-	"WITH RECURSIVE rel AS (SELECT pg_catalog.to_regclass(CASE WHEN $1 IS NULL THEN "             \
-	"pg_catalog.quote_ident($2) ELSE pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "     \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2) END)::pg_catalog.oid AS oid), "           \
-	"tree(oid) AS (SELECT oid FROM rel WHERE oid IS NOT NULL UNION "                              \
-	"SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent "                   \
-	"OPERATOR(pg_catalog.=) tree.oid), "                                                          \
+#define OWNER_CODE_SQL                                                                             \
+	"WITH RECURSIVE rel AS (SELECT pg_catalog.to_regclass(CASE WHEN $1 IS NULL THEN "              \
+	"pg_catalog.quote_ident($2) ELSE pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "      \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2) END)::pg_catalog.oid AS oid), "            \
+	"tree(oid) AS (SELECT oid FROM rel WHERE oid IS NOT NULL UNION "                               \
+	"SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent "                    \
+	"OPERATOR(pg_catalog.=) tree.oid), "                                                           \
 	"me AS (SELECT r.rolsuper AS super, r.rolsuper OR r.rolbypassrls AS free "                     \
-	"FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "           \
+	"FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "            \
 	"t AS (SELECT c.oid, c.relrowsecurity, o.oid AS roleid, o.rolname, o.rolsuper "                \
-	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "              \
-	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner) "                     \
-	"SELECT d FROM ("                                                                             \
-	"SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(g.tgname) "                 \
-	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
-	"OPERATOR(pg_catalog.||) ' (function ' OPERATOR(pg_catalog.||) "                              \
-	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) "         \
-	"'; table owned by ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.rolname) "              \
-	"OPERATOR(pg_catalog.||) ')' AS d "                                                           \
-	"FROM t JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) t.oid "              \
-	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) g.tgfoid "                         \
-	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
-	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
-	"WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' "                       \
-	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 "                 \
-	"WHEN 'UPDATE' THEN 16 ELSE 4 END) "                                                          \
-	"OPERATOR(pg_catalog.<>) 0 "                                                                  \
-	"AND (" UNTRUSTED("fo") " OR (" UNTRUSTED("t") " AND (g.tgqual IS NOT NULL OR "               \
-	"f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM pg_catalog.pg_namespace n "    \
-	"WHERE n.nspname OPERATOR(pg_catalog.=) 'dbcare')))) "                                        \
-	"UNION ALL "                                                                                  \
-	"SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "                  \
-	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
-	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
-	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
-	"FROM t JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) t.oid "             \
-	"WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' WHEN 'UPDATE' THEN '2' " \
-	"ELSE '3' END::\"char\" "                                                                   \
-	"AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' AND " UNTRUSTED("t") " "                        \
-	"UNION ALL "                                                                                  \
-	"SELECT 'row security policy ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.polname) "    \
-	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "    \
-	"OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                              \
-	"pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                              \
-	"FROM t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) t.oid "              \
-	"WHERE t.relrowsecurity "                                                                     \
-	"AND p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' WHEN 'UPDATE' THEN 'w' "           \
-	"ELSE 'a' END::\"char\") "                                                                  \
-	"AND NOT (SELECT free FROM me) AND " UNTRUSTED("t") " "                                       \
-	"UNION ALL "                                                                                  \
-	"SELECT 'an expression of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "        \
-	"OPERATOR(pg_catalog.||) ' (a default, CHECK, domain or index calling ' "                     \
-	"OPERATOR(pg_catalog.||) "                                                                    \
-	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                 \
-	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) ')' "     \
-	"FROM t JOIN pg_catalog.pg_depend d ON "                                                      \
-	"(d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid " \
-	"IN (SELECT a.oid FROM pg_catalog.pg_attrdef a JOIN pg_catalog.pg_attribute c ON "            \
-	"c.attrelid OPERATOR(pg_catalog.=) a.adrelid AND c.attnum OPERATOR(pg_catalog.=) a.adnum "    \
-	"WHERE a.adrelid OPERATOR(pg_catalog.=) t.oid AND ($3 OPERATOR(pg_catalog.=) 'INSERT' "       \
-	"OR c.attgenerated OPERATOR(pg_catalog.=) 's'))) "                                            \
-	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_constraint'::pg_catalog.regclass AND "    \
-	"d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid "                   \
-	"OPERATOR(pg_catalog.=) t.oid AND k.contype OPERATOR(pg_catalog.=) 'c' UNION ALL "           \
-	"SELECT k.oid FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_attribute c "               \
-	"ON c.atttypid OPERATOR(pg_catalog.=) k.contypid WHERE c.attrelid OPERATOR(pg_catalog.=) "    \
-	"t.oid AND c.attnum OPERATOR(pg_catalog.>) 0 AND NOT c.attisdropped)) "                       \
-	"OR (d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid " \
-	"IN (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE x.indrelid OPERATOR(pg_catalog.=) "  \
-	"t.oid)) "                                                                                    \
-	"LEFT JOIN pg_catalog.pg_operator op ON d.refclassid OPERATOR(pg_catalog.=) "                 \
-	"'pg_catalog.pg_operator'::pg_catalog.regclass AND op.oid OPERATOR(pg_catalog.=) d.refobjid " \
-	"LEFT JOIN pg_catalog.pg_cast ca ON d.refclassid OPERATOR(pg_catalog.=) "                     \
-	"'pg_catalog.pg_cast'::pg_catalog.regclass AND ca.oid OPERATOR(pg_catalog.=) d.refobjid "     \
-	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) CASE "                             \
-	"WHEN d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass "         \
-	"THEN d.refobjid WHEN op.oid IS NOT NULL THEN op.oprcode::pg_catalog.oid "                    \
-	"ELSE ca.castfunc END "                                                                       \
-	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "               \
-	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                    \
-	"WHERE $3 IN ('INSERT', 'UPDATE') AND " UNTRUSTED("fo") " "                                   \
-	") x ORDER BY 1 LIMIT 1"
+	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "               \
+	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner) "                      \
+	"SELECT d FROM ("                                                                              \
+	"SELECT 'trigger ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(g.tgname) "                  \
+	"OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) t.oid::pg_catalog.regclass::text "     \
+	"OPERATOR(pg_catalog.||) ' (function ' OPERATOR(pg_catalog.||) "                               \
+	"f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', owned by ' "                  \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) "          \
+	"'; table owned by ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.rolname) "               \
+	"OPERATOR(pg_catalog.||) ')' AS d "                                                            \
+	"FROM t JOIN pg_catalog.pg_trigger g ON g.tgrelid OPERATOR(pg_catalog.=) t.oid "               \
+	"JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) g.tgfoid "                          \
+	"JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "                  \
+	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                                              \
+	"WHERE NOT g.tgisinternal AND g.tgenabled OPERATOR(pg_catalog.<>) 'D' "                        \
+	"AND (g.tgtype::integer OPERATOR(pg_catalog.&) CASE $3 WHEN 'DELETE' THEN 8 "                  \
+	"WHEN 'UPDATE' THEN 16 ELSE 4 END) "                                                           \
+	"OPERATOR(pg_catalog.<>) 0 "                                                                   \
+	"AND (" UNTRUSTED("fo") " OR (" UNTRUSTED(                                                     \
+	    "t") " AND (g.tgqual IS NOT NULL OR "                                                      \
+	         "f.pronamespace OPERATOR(pg_catalog.<>) ALL (SELECT n.oid FROM "                      \
+	         "pg_catalog.pg_namespace n "                                                          \
+	         "WHERE n.nspname OPERATOR(pg_catalog.=) 'dbcare')))) "                                \
+	         "UNION ALL "                                                                          \
+	         "SELECT 'rule ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(w.rulename) "          \
+	         "OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) "                             \
+	         "t.oid::pg_catalog.regclass::text "                                                   \
+	         "OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                      \
+	         "pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "                      \
+	         "FROM t JOIN pg_catalog.pg_rewrite w ON w.ev_class OPERATOR(pg_catalog.=) t.oid "     \
+	         "WHERE w.ev_type OPERATOR(pg_catalog.=) CASE $3 WHEN 'DELETE' THEN '4' WHEN "         \
+	         "'UPDATE' THEN '2' "                                                                  \
+	         "ELSE '3' END::\"char\" "                                                             \
+	         "AND w.ev_enabled OPERATOR(pg_catalog.<>) 'D' AND " UNTRUSTED(                        \
+	             "t") " "                                                                          \
+	                  "UNION ALL "                                                                 \
+	                  "SELECT 'row security policy ' OPERATOR(pg_catalog.||) "                     \
+	                  "pg_catalog.quote_ident(p.polname) "                                         \
+	                  "OPERATOR(pg_catalog.||) ' of ' OPERATOR(pg_catalog.||) "                    \
+	                  "t.oid::pg_catalog.regclass::text "                                          \
+	                  "OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "             \
+	                  "pg_catalog.quote_ident(t.rolname) OPERATOR(pg_catalog.||) ')' "             \
+	                  "FROM t JOIN pg_catalog.pg_policy p ON p.polrelid OPERATOR(pg_catalog.=) "   \
+	                  "t.oid "                                                                     \
+	                  "WHERE t.relrowsecurity "                                                    \
+	                  "AND p.polcmd IN ('*', 'r', CASE $3 WHEN 'DELETE' THEN 'd' WHEN 'UPDATE' "   \
+	                  "THEN 'w' "                                                                  \
+	                  "ELSE 'a' END::\"char\") "                                                   \
+	                  "AND NOT (SELECT free FROM me) AND " UNTRUSTED(                              \
+	                      "t") " "                                                                 \
+	                           "UNION ALL "                                                        \
+	                           "SELECT 'an expression of ' OPERATOR(pg_catalog.||) "               \
+	                           "t.oid::pg_catalog.regclass::text "                                 \
+	                           "OPERATOR(pg_catalog.||) ' (a default, CHECK, domain or index "     \
+	                           "calling ' "                                                        \
+	                           "OPERATOR(pg_catalog.||) "                                          \
+	                           "f.oid::pg_catalog.regprocedure::text OPERATOR(pg_catalog.||) ', "  \
+	                           "owned by ' "                                                       \
+	                           "OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fo.rolname) "       \
+	                           "OPERATOR(pg_catalog.||) ')' "                                      \
+	                           "FROM t JOIN pg_catalog.pg_depend d ON "                            \
+	                           "(d.classid OPERATOR(pg_catalog.=) "                                \
+	                           "'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid "         \
+	                           "IN (SELECT a.oid FROM pg_catalog.pg_attrdef a JOIN "               \
+	                           "pg_catalog.pg_attribute c ON "                                     \
+	                           "c.attrelid OPERATOR(pg_catalog.=) a.adrelid AND c.attnum "         \
+	                           "OPERATOR(pg_catalog.=) a.adnum "                                   \
+	                           "WHERE a.adrelid OPERATOR(pg_catalog.=) t.oid AND ($3 "             \
+	                           "OPERATOR(pg_catalog.=) 'INSERT' "                                  \
+	                           "OR c.attgenerated OPERATOR(pg_catalog.=) 's'))) "                  \
+	                           "OR (d.classid OPERATOR(pg_catalog.=) "                             \
+	                           "'pg_catalog.pg_constraint'::pg_catalog.regclass AND "              \
+	                           "d.objid IN (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE "   \
+	                           "k.conrelid "                                                       \
+	                           "OPERATOR(pg_catalog.=) t.oid AND k.contype "                       \
+	                           "OPERATOR(pg_catalog.=) 'c' UNION ALL "                             \
+	                           "SELECT k.oid FROM pg_catalog.pg_constraint k JOIN "                \
+	                           "pg_catalog.pg_attribute c "                                        \
+	                           "ON c.atttypid OPERATOR(pg_catalog.=) k.contypid WHERE c.attrelid " \
+	                           "OPERATOR(pg_catalog.=) "                                           \
+	                           "t.oid AND c.attnum OPERATOR(pg_catalog.>) 0 AND NOT "              \
+	                           "c.attisdropped)) "                                                 \
+	                           "OR (d.classid OPERATOR(pg_catalog.=) "                             \
+	                           "'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid "           \
+	                           "IN (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE "         \
+	                           "x.indrelid OPERATOR(pg_catalog.=) "                                \
+	                           "t.oid)) "                                                          \
+	                           "LEFT JOIN pg_catalog.pg_operator op ON d.refclassid "              \
+	                           "OPERATOR(pg_catalog.=) "                                           \
+	                           "'pg_catalog.pg_operator'::pg_catalog.regclass AND op.oid "         \
+	                           "OPERATOR(pg_catalog.=) d.refobjid "                                \
+	                           "LEFT JOIN pg_catalog.pg_cast ca ON d.refclassid "                  \
+	                           "OPERATOR(pg_catalog.=) "                                           \
+	                           "'pg_catalog.pg_cast'::pg_catalog.regclass AND ca.oid "             \
+	                           "OPERATOR(pg_catalog.=) d.refobjid "                                \
+	                           "JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) CASE "   \
+	                           "WHEN d.refclassid OPERATOR(pg_catalog.=) "                         \
+	                           "'pg_catalog.pg_proc'::pg_catalog.regclass "                        \
+	                           "THEN d.refobjid WHEN op.oid IS NOT NULL THEN "                     \
+	                           "op.oprcode::pg_catalog.oid "                                       \
+	                           "ELSE ca.castfunc END "                                             \
+	                           "JOIN (SELECT oid AS roleid, rolname, rolsuper FROM "               \
+	                           "pg_catalog.pg_roles) fo "                                          \
+	                           "ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                   \
+	                           "WHERE $3 IN ('INSERT', 'UPDATE') AND " UNTRUSTED(                  \
+	                               "fo") " "                                                       \
+	                                     ") x ORDER BY 1 LIMIT 1"
 
 /* Two runs of one policy take turns until the transaction (or batch) ends. */
 #define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
@@ -281,4 +314,3 @@ const struct dbc_retain_hooks *pgdbc_retain_engine(void)
 {
 	return &pg_retain;
 }
-

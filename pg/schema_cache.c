@@ -71,11 +71,11 @@ static bool schema_cache_setting = true;
 void pgdbc_define_schema_cache_setting(void)
 {
 	DefineCustomBoolVariable(
-		"dbcare.schema_cache",
-		"Keeps the schema model between calls while the catalog is unchanged.",
-		"Off: every call reads the catalog. Has no effect where the cache is not built "
-		"(PostgreSQL other than 15).",
-		&schema_cache_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	    "dbcare.schema_cache",
+	    "Keeps the schema model between calls while the catalog is unchanged.",
+	    "Off: every call reads the catalog. Has no effect where the cache is not built "
+	    "(PostgreSQL other than 15).",
+	    &schema_cache_setting, true, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 /* Errors the reader meets when another session's DDL commits under it: a
@@ -182,13 +182,13 @@ static int read_uncached(dbc_ctx *ctx, dbc_schema *out)
  */
 
 static const Oid key_catalogs[] = {
-	RelationRelationId,     AttributeRelationId,   AttrDefaultRelationId, ConstraintRelationId,
-	IndexRelationId,        InheritsRelationId,    PartitionedRelationId, TriggerRelationId,
-	RewriteRelationId,      DependRelationId,      TypeRelationId,        ProcedureRelationId,
-	AggregateRelationId,    NamespaceRelationId,   ExtensionRelationId,   SequenceRelationId,
-	EnumRelationId,         RangeRelationId,       CollationRelationId,   AccessMethodRelationId,
-	OperatorClassRelationId, OperatorRelationId,   LanguageRelationId,    TSConfigRelationId,
-	TSDictionaryRelationId, TransformRelationId,   AuthIdRelationId,
+    RelationRelationId,      AttributeRelationId, AttrDefaultRelationId, ConstraintRelationId,
+    IndexRelationId,         InheritsRelationId,  PartitionedRelationId, TriggerRelationId,
+    RewriteRelationId,       DependRelationId,    TypeRelationId,        ProcedureRelationId,
+    AggregateRelationId,     NamespaceRelationId, ExtensionRelationId,   SequenceRelationId,
+    EnumRelationId,          RangeRelationId,     CollationRelationId,   AccessMethodRelationId,
+    OperatorClassRelationId, OperatorRelationId,  LanguageRelationId,    TSConfigRelationId,
+    TSDictionaryRelationId,  TransformRelationId, AuthIdRelationId,
 };
 
 typedef struct schema_key {
@@ -348,7 +348,8 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		if (by_page && PageIsAllVisible(page)) {
-			add_term(k, file ^ UINT64CONST(0x8000000000000000), ((uint64)blk << 32) ^ PageGetLSN(page));
+			add_term(k, file ^ UINT64CONST(0x8000000000000000),
+			         ((uint64)blk << 32) ^ PageGetLSN(page));
 		} else {
 			OffsetNumber maxoff = PageGetMaxOffsetNumber(page);
 			for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++) {
@@ -365,9 +366,10 @@ static void add_catalog(schema_key *k, Oid relid, Snapshot snap)
 					continue;
 				w2 = ((uint64)blk << 16) | off;
 				if (content)
-					w2 ^= hash_bytes_extended((const unsigned char *)tup.t_data + tup.t_data->t_hoff,
-					                          (int)(tup.t_len - tup.t_data->t_hoff), 0x1dc)
-					      << 1;
+					w2 ^=
+					    hash_bytes_extended((const unsigned char *)tup.t_data + tup.t_data->t_hoff,
+					                        (int)(tup.t_len - tup.t_data->t_hoff), 0x1dc)
+					    << 1;
 				add_term(k, ((uint64)relid << 32) | HeapTupleHeaderGetRawXmin(tup.t_data), w2);
 			}
 		}
@@ -450,8 +452,8 @@ static int hand_out(dbc_ctx *ctx, cache_entry *e, char *snapshot, dbc_schema *ou
 static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key *key,
                                 char **snapshot)
 {
-	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "dbcare schema cache",
-	                                          ALLOCSET_DEFAULT_SIZES);
+	MemoryContext cxt =
+	    AllocSetContextCreate(TopMemoryContext, "dbcare schema cache", ALLOCSET_DEFAULT_SIZES);
 	cache_entry *e = MemoryContextAllocZero(cxt, sizeof(*e));
 	char *fp = NULL;
 	int rc;
@@ -472,7 +474,8 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 	building_cxt = NULL;
 	if (rc != DBC_OK || !e->fingerprint) {
 		if (!ctx->failed)
-			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while caching the schema model");
+			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY,
+			          "out of memory while caching the schema model");
 		MemoryContextDelete(cxt);
 		return NULL;
 	}
@@ -566,8 +569,8 @@ static int record_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		r->started = true;
 	}
 	if (ncol != r->rows.ncol)
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "catalog query returned rows of %d and %d columns",
-		                 r->rows.ncol, ncol);
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
+		                 "catalog query returned rows of %d and %d columns", r->rows.ncol, ncol);
 	if (dbc_rows_add(&r->rows, c) != DBC_OK)
 		return DBC_ERROR;
 	return r->fn(ctx, r->arg, ncol, c);

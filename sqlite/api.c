@@ -35,12 +35,12 @@ static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 /* What the core entries need of SQLite beyond the host (sqlite/host.c
  * points to it). */
 const dbc_api_hooks sqldbc_api_engine = {
-	.retain = sqldbc_retain_engine,
-	.backup = &sqldbc_backup_env,
-	.health = health_engine,
-	.migrate = &sqldbc_migrate_env,
-	.audit = &sqldbc_audit_engine,
-	.audit_read = sqldbc_audit_complete,
+    .retain = sqldbc_retain_engine,
+    .backup = &sqldbc_backup_env,
+    .health = health_engine,
+    .migrate = &sqldbc_migrate_env,
+    .audit = &sqldbc_audit_engine,
+    .audit_read = sqldbc_audit_complete,
 };
 
 /* Argument k as SQLite passed it, for dbc_api_args: text for a text-like
@@ -138,8 +138,8 @@ static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
 			cc->fn = fn;
 			cc->entry = g->entry;
 			/* SQLite frees cc with the function, also when this fails */
-			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, cc, call_core_fn, NULL,
-			                                NULL, sqlite3_free);
+			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, cc, call_core_fn, NULL, NULL,
+			                                sqlite3_free);
 		} else {
 			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, conn, g->scalar, NULL, NULL,
 			                                NULL);

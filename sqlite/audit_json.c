@@ -207,8 +207,10 @@ static bool differ(sqlite3_value *a, sqlite3_value *b)
 	}
 	if (ta != tb)
 		return true;
-	const void *pa = ta == SQLITE_TEXT ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
-	const void *pb = tb == SQLITE_TEXT ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
+	const void *pa =
+	    ta == SQLITE_TEXT ? (const void *)sqlite3_value_text(a) : sqlite3_value_blob(a);
+	const void *pb =
+	    tb == SQLITE_TEXT ? (const void *)sqlite3_value_text(b) : sqlite3_value_blob(b);
 	int la = sqlite3_value_bytes(a), lb = sqlite3_value_bytes(b);
 	return la != lb || (la > 0 && memcmp(pa, pb, (size_t)la) != 0);
 }
@@ -269,7 +271,7 @@ void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **a
 {
 	if (argc < 2 || (argc - 2) % 3 != 0) {
 		sqlite3_result_error(
-			c, "dbcare: dbaudit_json_changed(base, side, name, old, new, ...) takes triples", -1);
+		    c, "dbcare: dbaudit_json_changed(base, side, name, old, new, ...) takes triples", -1);
 		return;
 	}
 	bool new_side = sqlite3_value_int(argv[1]) != 0;
@@ -328,7 +330,7 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
  * strings and values hold no ',' or '}', so a pair ends at the first ','
  * or '}' after its name. */
 typedef struct pending_value {
-	char tag; /* n, i, r, t, b */
+	char tag;      /* n, i, r, t, b */
 	const char *p; /* after the tag */
 	int n;
 } pending_value;

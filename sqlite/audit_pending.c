@@ -31,15 +31,15 @@
  * only when it is in the pending form: an integer primary key's is
  * written as final JSON, and rewriting it would move its index entry. */
 #define HOOK_SQL                                                                                   \
-	"CREATE TEMP TRIGGER IF NOT EXISTS %s AFTER INSERT ON main.dbcare_audit_log"                    \
-	" WHEN NEW.txid = %d BEGIN"                                                                     \
-	" SELECT dbaudit_complete(NEW.id) WHERE EXISTS (SELECT 1 FROM main.dbcare_audit_log"            \
+	"CREATE TEMP TRIGGER IF NOT EXISTS %s AFTER INSERT ON main.dbcare_audit_log"                   \
+	" WHEN NEW.txid = %d BEGIN"                                                                    \
+	" SELECT dbaudit_complete(NEW.id) WHERE EXISTS (SELECT 1 FROM main.dbcare_audit_log"           \
 	"  INDEXED BY " PENDING_INDEX " WHERE txid <= 0 AND id < NEW.id);"                             \
-	" UPDATE dbcare_audit_log SET txid = dbaudit_txid(), actor = dbaudit_actor(),"                  \
-	"  old_values = dbaudit_decode(old_values, new_values),"                                        \
-	"  new_values = dbaudit_decode(new_values, old_values) WHERE id = NEW.id;"                      \
-	" UPDATE dbcare_audit_log SET key = dbaudit_decode(key, NULL)"                                  \
-	"  WHERE id = NEW.id AND NEW.key LIKE 'P{%%';"                                                  \
+	" UPDATE dbcare_audit_log SET txid = dbaudit_txid(), actor = dbaudit_actor(),"                 \
+	"  old_values = dbaudit_decode(old_values, new_values),"                                       \
+	"  new_values = dbaudit_decode(new_values, old_values) WHERE id = NEW.id;"                     \
+	" UPDATE dbcare_audit_log SET key = dbaudit_decode(key, NULL)"                                 \
+	"  WHERE id = NEW.id AND NEW.key LIKE 'P{%%';"                                                 \
 	" %s END"
 
 /* SQLITE_OK when the file has the index of pending entries and the
@@ -187,10 +187,11 @@ int sqldbc_audit_complete(dbc_ctx *ctx)
 	if (!has_index(db))
 		return DBC_OK;
 	sqldbc_audit_hook(db);
-	if (ctx->host->query(ctx,
-	                     "SELECT EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX
-	                     " WHERE txid <= 0)",
-	                     0, NULL, count_pending, &any) != DBC_OK)
+	if (ctx->host->query(
+	        ctx,
+	        "SELECT EXISTS (SELECT 1 FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX
+	        " WHERE txid <= 0)",
+	        0, NULL, count_pending, &any) != DBC_OK)
 		return DBC_ERROR;
 	/* a read-only file keeps them pending: its readers see them as written */
 	if (!any || sqlite3_db_readonly(db, "main") != 0)

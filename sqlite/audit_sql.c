@@ -19,7 +19,7 @@
 
 /* Pairs (triples) per call of dbaudit_json (dbaudit_json_changed): within
  * SQLite's default limit of 127 arguments; wider rows nest calls. */
-#define PAIRS_PER_CALL 60
+#define PAIRS_PER_CALL   60
 #define TRIPLES_PER_CALL 40
 
 /* The columns of cols as a JSON object of row's values; with other, only
@@ -61,7 +61,7 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 
 /* One value in the pending form (audit_json.c). */
 #define PENDING_VALUE                                                                              \
-	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"      \
+	"CASE typeof(%1$s) WHEN 'integer' THEN 'i' || %1$s WHEN 'real' THEN 'r' || quote(%1$s)"        \
 	" WHEN 'text' THEN 't' || hex(%1$s) WHEN 'blob' THEN 'b' || hex(%1$s) ELSE 'n' END"
 
 /* The columns of cols of row (NEW or OLD) in the pending form; mode 'P'
@@ -145,7 +145,7 @@ static int recorded(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opt
  * visible: the next entry links to a hash no entry has any more. */
 #define HEAD_HASH "(SELECT c.last_hash FROM dbcare_audit_chain AS c WHERE c.chain = '')"
 #define LINK_SET                                                                                   \
-	"UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH       \
+	"UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH ", hash = dbaudit_hash(" HEAD_HASH        \
 	", at, txid, db_user, actor, operation, table_name, key, old_values, new_values)"
 
 const char *sqldbc_audit_link_sql(void)
@@ -164,12 +164,13 @@ const char *sqldbc_audit_link_set_sql(void)
 static char *insert_entry(dbc_ctx *ctx, const dbc_audit_options *o, const char *table_lit,
                           const char *op, const char *key, const char *old, const char *new)
 {
-	return dbc_printf(ctx,
-	                  "INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key,"
-	                  " old_values, new_values) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
-	                  " %d, '%s', %s, %s, %s, %s)",
-	                  o->hash_chain ? SQLDBC_AUDIT_PENDING_CHAINED : SQLDBC_AUDIT_PENDING, op,
-	                  table_lit, key, old ? old : "NULL", new ? new : "NULL");
+	return dbc_printf(
+	    ctx,
+	    "INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key,"
+	    " old_values, new_values) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now'),"
+	    " %d, '%s', %s, %s, %s, %s)",
+	    o->hash_chain ? SQLDBC_AUDIT_PENDING_CHAINED : SQLDBC_AUDIT_PENDING, op, table_lit, key,
+	    old ? old : "NULL", new ? new : "NULL");
 }
 
 char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
@@ -178,12 +179,13 @@ char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
 	return name ? ctx->host->quote_ident(ctx, name) : NULL;
 }
 
-int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
-                              const dbc_audit_options *o, char **out)
+int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out)
 {
 	const dbc_host *h = ctx->host;
 	dbc_strlist full, changed;
-	if (recorded(ctx, t, o, true, &full) != DBC_OK || recorded(ctx, t, o, false, &changed) != DBC_OK)
+	if (recorded(ctx, t, o, true, &full) != DBC_OK ||
+	    recorded(ctx, t, o, false, &changed) != DBC_OK)
 		return DBC_ERROR;
 	char *qtable = h->quote_ident(ctx, t->name);
 	char *lit = h->quote_literal(ctx, t->name);
@@ -201,8 +203,8 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER INSERT ON %s BEGIN %s; END;", ins, qtable,
 	                insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new));
 	if (o->full_updates) {
-		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s BEGIN %s; END;", upd,
-		                qtable, insert_entry(ctx, o, lit, "update", key_new, row_old, row_new));
+		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s BEGIN %s; END;", upd, qtable,
+		                insert_entry(ctx, o, lit, "update", key_new, row_old, row_new));
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones (the
 		 * pending form keeps them all, completion drops the equal ones) */
@@ -226,8 +228,8 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
 	return *out ? DBC_OK : DBC_ERROR;
 }
 
-int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t,
-                              const dbc_audit_options *o, char **out)
+int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out)
 {
 	dbc_strlist full;
 	if (recorded(ctx, t, o, true, &full) != DBC_OK)

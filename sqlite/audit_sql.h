@@ -22,10 +22,10 @@ char *sqldbc_audit_json_name(const char *name);
 /* The quoted name of a table's audit trigger for op (insert, update, delete). */
 char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op);
 /* CREATE TRIGGER statements recording the table's changes as o says. */
-int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t,
-                              const dbc_audit_options *o, char **out);
+int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out);
 /* The INSERT ... SELECT logging every row of the table as a snapshot. */
-int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t,
-                              const dbc_audit_options *o, char **out);
+int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out);
 
 #endif

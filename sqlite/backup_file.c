@@ -409,8 +409,7 @@ static int copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline
 	while ((rc = sqlite3_backup_step(b, STEP_PAGES)) == SQLITE_OK || rc == SQLITE_DONE) {
 		int total = sqlite3_backup_pagecount(b);
 		if (ctx->host->progress)
-			ctx->host->progress(ctx, total - sqlite3_backup_remaining(b), total,
-			                    "pages copied");
+			ctx->host->progress(ctx, total - sqlite3_backup_remaining(b), total, "pages copied");
 		if (rc == SQLITE_DONE)
 			break;
 		if (dbc_monotonic_ms() >= deadline) {
@@ -549,12 +548,13 @@ static int refuse_database_files(dbc_ctx *ctx, const char *path)
 					          "backup path %s is the file of database %s", path, name);
 				else
 					dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-					          "backup path %s is the %s file of database %s", path,
-					          sidecars[i] + 1, name);
+					          "backup path %s is the %s file of database %s", path, sidecars[i] + 1,
+					          name);
 				if (i > 0)
-					dbc_error_detail(ctx, "SQLite keeps its %s file there, and would read a "
-					                      "backup written at that name as its own, or delete "
-					                      "it.",
+					dbc_error_detail(ctx,
+					                 "SQLite keeps its %s file there, and would read a "
+					                 "backup written at that name as its own, or delete "
+					                 "it.",
 					                 sidecars[i] + 1);
 				dbc_error_hint(ctx, "Name a file of its own, or set backup.dir and pass no "
 				                    "path.");
@@ -639,11 +639,11 @@ static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
 	char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
 	sqlite3 *h = NULL;
 	bool ok = false;
-	if (identity && sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
-	                    SQLITE_OK) {
+	if (identity &&
+	    sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) == SQLITE_OK) {
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(h, "SELECT source_database FROM main." STAMP_TABLE, -1, &st,
-		                       NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(h, "SELECT source_database FROM main." STAMP_TABLE, -1, &st, NULL) !=
+		    SQLITE_OK)
 			ok = true; /* no stamp yet: the copy was killed before its end */
 		else {
 			ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
@@ -686,8 +686,7 @@ static void sqlite_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_tha
 		char *file = dbc_printf(ctx, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, e->d_name);
 		struct stat st;
 		if (!file || lstat(file, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-		    st.st_uid != geteuid() ||
-		    (double)(now - st.st_mtime) * 1000.0 < (double)older_than_ms)
+		    st.st_uid != geteuid() || (double)(now - st.st_mtime) * 1000.0 < (double)older_than_ms)
 			continue;
 		if (own_leftover(ctx, file, st.st_size) && !locked_by_anyone(file))
 			unlink(file);

@@ -53,21 +53,21 @@ typedef struct book_table {
  * head that gets a hash again (by hand) does not move it back, so deleting
  * the newest entries stays visible to dbaudit_verify. */
 #define AUDIT_CHAIN_DDL                                                                            \
-	"CREATE TABLE IF NOT EXISTS main.dbcare_audit_chain ("                                          \
-	" chain TEXT PRIMARY KEY NOT NULL,"                                                             \
-	" last_hash TEXT,"                                                                              \
-	" last_id INTEGER);"                                                                            \
-	"CREATE TRIGGER IF NOT EXISTS main.dbcare_audit_chain_head AFTER UPDATE OF hash"                \
+	"CREATE TABLE IF NOT EXISTS main.dbcare_audit_chain ("                                         \
+	" chain TEXT PRIMARY KEY NOT NULL,"                                                            \
+	" last_hash TEXT,"                                                                             \
+	" last_id INTEGER);"                                                                           \
+	"CREATE TRIGGER IF NOT EXISTS main.dbcare_audit_chain_head AFTER UPDATE OF hash"               \
 	" ON dbcare_audit_log WHEN NEW.hash IS NOT NULL AND length(NEW.hash) = 64 AND NEW.id >="       \
 	" coalesce((SELECT last_id FROM dbcare_audit_chain WHERE chain = ''), 0)"                      \
-	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                  \
+	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                 \
 	" VALUES ('', NEW.hash, NEW.id); END"
 
 /* The pending entries, written by connections without dbcare and completed
  * by the next one with it (sqlite/audit_pending.c): found through this index
  * (empty but for them) before each read of the log and each entry linked. */
 #define AUDIT_PENDING_DDL                                                                          \
-	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_pending"                                      \
+	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_pending"                                     \
 	" ON dbcare_audit_log (id) WHERE txid <= 0"
 
 /* clang-format off */
@@ -95,176 +95,195 @@ static const char summary_ddl[] =
 /* clang-format on */
 
 static const book_table tables[] = {
-	/* settings (dbcare_set / dbcare_get) */
-	{"dbcare_config", "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
-	                  " key TEXT PRIMARY KEY NOT NULL,"
-	                  " value TEXT NOT NULL)", false},
-	/* migrations: the registry, what is applied now, every event, the lock row */
-	{"dbcare_migrations",
-	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
-	 " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable')),"
-	 " version TEXT UNIQUE,"
-	 " version_text TEXT,"
-	 " name TEXT NOT NULL,"
-	 " script TEXT NOT NULL,"
-	 " down_script TEXT,"
-	 " checksum TEXT NOT NULL,"
-	 " no_transaction INTEGER NOT NULL DEFAULT 0,"
-	 " registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-	 " down_checksum TEXT,"
-	 " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
-	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
-	 " ON dbcare_migrations (name) WHERE kind = 'repeatable'", false},
-	{"dbcare_migrations_applied",
-	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
-	 /* not IN (...): SQLite 3.40 builds a three-row index for it per inserted row */
-	 " kind TEXT NOT NULL CHECK (kind = 'versioned' OR kind = 'repeatable' OR kind = 'baseline'),"
-	 " version TEXT UNIQUE,"
-	 " name TEXT NOT NULL,"
-	 " checksum TEXT,"
-	 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-	 " duration_ms REAL,"
-	 " down_checksum TEXT);"
-	 "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
-	 " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'", false},
-	{"dbcare_migrations_history",
-	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
-	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	 " version TEXT,"
-	 " name TEXT,"
-	 " kind TEXT NOT NULL,"
-	 " direction TEXT NOT NULL,"
-	 " checksum TEXT,"
-	 " fingerprint TEXT,"
-	 " snapshot TEXT,"
-	 " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-	 " applied_by TEXT,"
-	 " duration_ms REAL,"
-	 " success INTEGER NOT NULL,"
-	 " error TEXT,"
-	 " started_ms REAL,"
-	 " backup TEXT);"
-	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
-	 " ON dbcare_migrations_history (id) WHERE NOT success;"
-	 "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
-	 " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL", false},
-	{"dbcare_migrations_lock",
-	 "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
-	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
-	 " generation INTEGER NOT NULL DEFAULT 0)", false},
-	/* dbmigrate_current / dbmigrate_assert / health read the status from
-	 * one row, stored by the call that derived it */
-	{"dbcare_migrations_summary", summary_ddl, true},
-	/* dbhealth_snapshot / dbhealth_growth */
-	{"dbcare_health_snapshots", "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
-	                            " id INTEGER PRIMARY KEY,"
-	                            " taken_at TEXT NOT NULL,"
-	                            " mode TEXT NOT NULL,"
-	                            " score INTEGER NOT NULL,"
-	                            " status TEXT NOT NULL,"
-	                            " size_bytes INTEGER,"
-	                            " tables INTEGER,"
-	                            " indexes INTEGER,"
-	                            " schema_fingerprint TEXT,"
-	                            " migration_version TEXT);"
-	                            "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
-	                            " ON dbcare_health_snapshots (taken_at)", false},
-	/* declared relations (dbcheck_add_relation) */
-	{"dbcare_relations", "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
-	                     " name TEXT PRIMARY KEY NOT NULL,"
-	                     " child_schema TEXT,"
-	                     " child_table TEXT NOT NULL,"
-	                     " child_columns TEXT NOT NULL,"
-	                     " parent_schema TEXT,"
-	                     " parent_table TEXT NOT NULL,"
-	                     " parent_columns TEXT NOT NULL,"
-	                     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))", false},
-	/* dbmaintain_run / dbmaintain_history. Optional for reads (the flag):
-	 * a file made before it has none until its next mutating call, and
-	 * dbmaintain_history reads a missing table as no row. */
-	{"dbcare_maintain_history", "CREATE TABLE IF NOT EXISTS main.dbcare_maintain_history ("
-	                            " id INTEGER PRIMARY KEY,"
-	                            " run INTEGER NOT NULL,"
-	                            " run_at TEXT NOT NULL,"
-	                            " mode TEXT NOT NULL,"
-	                            " object TEXT NOT NULL,"
-	                            " action TEXT NOT NULL,"
-	                            " statement TEXT,"
-	                            " safety TEXT NOT NULL,"
-	                            " status TEXT NOT NULL,"
-	                            " duration_ms REAL)", true},
-	/* the catalog of backups (dbbackup_*); optional for reads: a file from
-	 * before it reads as having no backups until a changing call makes it */
-	{"dbcare_backups", "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
-	                   " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-	                   " kind TEXT NOT NULL,"
-	                   " path TEXT NOT NULL,"
-	                   " created_at TEXT NOT NULL,"
-	                   " bytes INTEGER,"
-	                   " pages INTEGER,"
-	                   " duration_ms REAL,"
-	                   " fingerprint TEXT,"
-	                   " rows_digest TEXT,"
-	                   " verified_at TEXT,"
-	                   " status TEXT NOT NULL"
-	                   "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
-	                   " detail TEXT,"
-	                   " sha256 TEXT);"
-	                   "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
-	                   " ON dbcare_backups (created_at)", true},
-	/* soft-delete tables (dbsoftdelete_enable) */
-	{"dbcare_softdelete", "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
-	                      " table_name TEXT PRIMARY KEY NOT NULL,"
-	                      " table_schema TEXT,"
-	                      " relation_name TEXT NOT NULL,"
-	                      " column_name TEXT NOT NULL,"
-	                      " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-	 true},
-	/* retention policies (dbretain_add) */
-	{"dbcare_retain_policies", "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
-	                           " name TEXT PRIMARY KEY NOT NULL,"
-	                           " table_schema TEXT,"
-	                           " table_name TEXT NOT NULL,"
-	                           " column_name TEXT NOT NULL,"
-	                           " keep TEXT NOT NULL,"
-	                           " action TEXT NOT NULL CHECK (action IN ('delete', 'archive', 'purge')),"
-	                           " target_schema TEXT,"
-	                           " target_name TEXT,"
-	                           " archived_rows INTEGER NOT NULL DEFAULT 0,"
-	                           " deleted_rows INTEGER NOT NULL DEFAULT 0,"
-	                           " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-	                           " last_run_at TEXT)",
-	 true},
-	/* the audit trail (dbaudit_*): the log, and the audited tables with the
-	 * columns their triggers were generated for */
-	{"dbcare_audit_log", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_log ("
-	                     " id INTEGER PRIMARY KEY,"
-	                     " at TEXT NOT NULL,"
-	                     " txid INTEGER NOT NULL,"
-	                     " db_user TEXT,"
-	                     " actor TEXT,"
-	                     " operation TEXT NOT NULL,"
-	                     " table_name TEXT NOT NULL,"
-	                     " key TEXT,"
-	                     " old_values TEXT,"
-	                     " new_values TEXT,"
-	                     " prev_hash TEXT,"
-	                     " hash TEXT);"
-	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_hashed"
-	                     " ON dbcare_audit_log (id) WHERE hash IS NOT NULL;"
-	                     /* no index on at: every audited write would pay for it;
-	                      * at grows with id, so a range of time is a range of ids */
-	                     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
-	                     " ON dbcare_audit_log (table_name, key);" AUDIT_PENDING_DDL, true},
-	{"dbcare_audit_tables", "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
-	                        " table_name TEXT PRIMARY KEY NOT NULL,"
-	                        " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-	                        " options TEXT NOT NULL,"
-	                        " columns TEXT NOT NULL)", true},
-	/* the hash chain's head (after the log, whose trigger moves it) */
-	{"dbcare_audit_chain", AUDIT_CHAIN_DDL, true},
+    /* settings (dbcare_set / dbcare_get) */
+    {"dbcare_config",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
+     " key TEXT PRIMARY KEY NOT NULL,"
+     " value TEXT NOT NULL)",
+     false},
+    /* migrations: the registry, what is applied now, every event, the lock row */
+    {"dbcare_migrations",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
+     " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable')),"
+     " version TEXT UNIQUE,"
+     " version_text TEXT,"
+     " name TEXT NOT NULL,"
+     " script TEXT NOT NULL,"
+     " down_script TEXT,"
+     " checksum TEXT NOT NULL,"
+     " no_transaction INTEGER NOT NULL DEFAULT 0,"
+     " registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+     " down_checksum TEXT,"
+     " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
+     "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
+     " ON dbcare_migrations (name) WHERE kind = 'repeatable'",
+     false},
+    {"dbcare_migrations_applied",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
+     /* not IN (...): SQLite 3.40 builds a three-row index for it per inserted row */
+     " kind TEXT NOT NULL CHECK (kind = 'versioned' OR kind = 'repeatable' OR kind = 'baseline'),"
+     " version TEXT UNIQUE,"
+     " name TEXT NOT NULL,"
+     " checksum TEXT,"
+     " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+     " duration_ms REAL,"
+     " down_checksum TEXT);"
+     "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
+     " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'",
+     false},
+    {"dbcare_migrations_history",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " version TEXT,"
+     " name TEXT,"
+     " kind TEXT NOT NULL,"
+     " direction TEXT NOT NULL,"
+     " checksum TEXT,"
+     " fingerprint TEXT,"
+     " snapshot TEXT,"
+     " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+     " applied_by TEXT,"
+     " duration_ms REAL,"
+     " success INTEGER NOT NULL,"
+     " error TEXT,"
+     " started_ms REAL,"
+     " backup TEXT);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
+     " ON dbcare_migrations_history (id) WHERE NOT success;"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
+     " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL",
+     false},
+    {"dbcare_migrations_lock",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
+     " id INTEGER PRIMARY KEY CHECK (id = 1),"
+     " generation INTEGER NOT NULL DEFAULT 0)",
+     false},
+    /* dbmigrate_current / dbmigrate_assert / health read the status from
+     * one row, stored by the call that derived it */
+    {"dbcare_migrations_summary", summary_ddl, true},
+    /* dbhealth_snapshot / dbhealth_growth */
+    {"dbcare_health_snapshots",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
+     " id INTEGER PRIMARY KEY,"
+     " taken_at TEXT NOT NULL,"
+     " mode TEXT NOT NULL,"
+     " score INTEGER NOT NULL,"
+     " status TEXT NOT NULL,"
+     " size_bytes INTEGER,"
+     " tables INTEGER,"
+     " indexes INTEGER,"
+     " schema_fingerprint TEXT,"
+     " migration_version TEXT);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
+     " ON dbcare_health_snapshots (taken_at)",
+     false},
+    /* declared relations (dbcheck_add_relation) */
+    {"dbcare_relations",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
+     " name TEXT PRIMARY KEY NOT NULL,"
+     " child_schema TEXT,"
+     " child_table TEXT NOT NULL,"
+     " child_columns TEXT NOT NULL,"
+     " parent_schema TEXT,"
+     " parent_table TEXT NOT NULL,"
+     " parent_columns TEXT NOT NULL,"
+     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+     false},
+    /* dbmaintain_run / dbmaintain_history. Optional for reads (the flag):
+     * a file made before it has none until its next mutating call, and
+     * dbmaintain_history reads a missing table as no row. */
+    {"dbcare_maintain_history",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_maintain_history ("
+     " id INTEGER PRIMARY KEY,"
+     " run INTEGER NOT NULL,"
+     " run_at TEXT NOT NULL,"
+     " mode TEXT NOT NULL,"
+     " object TEXT NOT NULL,"
+     " action TEXT NOT NULL,"
+     " statement TEXT,"
+     " safety TEXT NOT NULL,"
+     " status TEXT NOT NULL,"
+     " duration_ms REAL)",
+     true},
+    /* the catalog of backups (dbbackup_*); optional for reads: a file from
+     * before it reads as having no backups until a changing call makes it */
+    {"dbcare_backups",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " kind TEXT NOT NULL,"
+     " path TEXT NOT NULL,"
+     " created_at TEXT NOT NULL,"
+     " bytes INTEGER,"
+     " pages INTEGER,"
+     " duration_ms REAL,"
+     " fingerprint TEXT,"
+     " rows_digest TEXT,"
+     " verified_at TEXT,"
+     " status TEXT NOT NULL"
+     "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
+     " detail TEXT,"
+     " sha256 TEXT);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
+     " ON dbcare_backups (created_at)",
+     true},
+    /* soft-delete tables (dbsoftdelete_enable) */
+    {"dbcare_softdelete",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
+     " table_name TEXT PRIMARY KEY NOT NULL,"
+     " table_schema TEXT,"
+     " relation_name TEXT NOT NULL,"
+     " column_name TEXT NOT NULL,"
+     " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+     true},
+    /* retention policies (dbretain_add) */
+    {"dbcare_retain_policies",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
+     " name TEXT PRIMARY KEY NOT NULL,"
+     " table_schema TEXT,"
+     " table_name TEXT NOT NULL,"
+     " column_name TEXT NOT NULL,"
+     " keep TEXT NOT NULL,"
+     " action TEXT NOT NULL CHECK (action IN ('delete', 'archive', 'purge')),"
+     " target_schema TEXT,"
+     " target_name TEXT,"
+     " archived_rows INTEGER NOT NULL DEFAULT 0,"
+     " deleted_rows INTEGER NOT NULL DEFAULT 0,"
+     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+     " last_run_at TEXT)",
+     true},
+    /* the audit trail (dbaudit_*): the log, and the audited tables with the
+     * columns their triggers were generated for */
+    {"dbcare_audit_log",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_audit_log ("
+     " id INTEGER PRIMARY KEY,"
+     " at TEXT NOT NULL,"
+     " txid INTEGER NOT NULL,"
+     " db_user TEXT,"
+     " actor TEXT,"
+     " operation TEXT NOT NULL,"
+     " table_name TEXT NOT NULL,"
+     " key TEXT,"
+     " old_values TEXT,"
+     " new_values TEXT,"
+     " prev_hash TEXT,"
+     " hash TEXT);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_hashed"
+     " ON dbcare_audit_log (id) WHERE hash IS NOT NULL;"
+     /* no index on at: every audited write would pay for it;
+      * at grows with id, so a range of time is a range of ids */
+     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
+     " ON dbcare_audit_log (table_name, key);" AUDIT_PENDING_DDL,
+     true},
+    {"dbcare_audit_tables",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
+     " table_name TEXT PRIMARY KEY NOT NULL,"
+     " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+     " options TEXT NOT NULL,"
+     " columns TEXT NOT NULL)",
+     true},
+    /* the hash chain's head (after the log, whose trigger moves it) */
+    {"dbcare_audit_chain", AUDIT_CHAIN_DDL, true},
 };
-
 
 #define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
 
@@ -274,13 +293,10 @@ static const book_table tables[] = {
 static const struct {
 	const char *table, *part;
 } part_tables[] = {
-	{"dbcare_maintain_history", "maintain"},
-	{"dbcare_backups", "backup"},
-	{"dbcare_softdelete", "softdelete"},
-	{"dbcare_retain_policies", "retain"},
-	{"dbcare_audit_log", "audit"},
-	{"dbcare_audit_tables", "audit"},
-	{"dbcare_audit_chain", "audit"},
+    {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
+    {"dbcare_softdelete", "softdelete"},     {"dbcare_retain_policies", "retain"},
+    {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
+    {"dbcare_audit_chain", "audit"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -314,8 +330,8 @@ static const char version_ddl[] = "CREATE TABLE IF NOT EXISTS main." VERSION_TAB
  * compares applied checksums through it without reading registry rows,
  * which hold whole scripts. */
 static const char checksum_index_ddl[] =
-	"CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksums"
-	" ON dbcare_migrations (version, checksum, down_checksum)";
+    "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksums"
+    " ON dbcare_migrations (version, checksum, down_checksum)";
 
 static bool table_exists(sqlite3 *db, const char *name)
 {
@@ -373,11 +389,12 @@ static int upgrade_to_5(dbc_ctx *ctx)
 {
 	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_audit_log"))
 		return DBC_OK; /* made with the others */
-	return ctx->host->exec(ctx, AUDIT_CHAIN_DDL ";"
-	                            "INSERT OR IGNORE INTO main.dbcare_audit_chain"
-	                            " (chain, last_hash, last_id) SELECT '', hash, id"
-	                            " FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_hashed"
-	                            " WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
+	return ctx->host->exec(ctx, AUDIT_CHAIN_DDL
+	                       ";"
+	                       "INSERT OR IGNORE INTO main.dbcare_audit_chain"
+	                       " (chain, last_hash, last_id) SELECT '', hash, id"
+	                       " FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_hashed"
+	                       " WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
 }
 
 /* 5 -> 6 (dbcare 0.3.4): writes from connections without dbcare are
@@ -398,11 +415,7 @@ static int upgrade_to_6(dbc_ctx *ctx)
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-	upgrade_to_2,
-	upgrade_to_3,
-	upgrade_to_4,
-	upgrade_to_5,
-	upgrade_to_6,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5, upgrade_to_6,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
@@ -410,8 +423,8 @@ _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION 
 
 /* Whether the file has the current layout (or a newer one): every table
  * made by every changing call (not the parts' own) and the version table,
- * the columns the steps added, and the index they made. The tables and columns are looked up in the connection's schema
- * hash (no statement); the index by preparing, never stepping, a statement
+ * the columns the steps added, and the index they made. The tables and columns are looked up in the
+ * connection's schema hash (no statement); the index by preparing, never stepping, a statement
  * naming it (INDEXED BY). This runs before every changing call: a single
  * statement joining every table, used before, cost more to plan than a
  * dbmigrate_add's own work (docs/benchmarks.md, the command). Like that
@@ -510,8 +523,8 @@ static char *all_ddl(dbc_ctx *ctx)
  * busy timeout) and the version is read under that lock. A read first would
  * pin a snapshot that a concurrent writer makes stale, and the write would
  * then fail busy at once. layout_current tells without opening a read
- * transaction. Otherwise the tables are made (a fresh file) or upgraded step by step (an older one), in the caller's
- * savepoint: a call that fails leaves the file as it was. */
+ * transaction. Otherwise the tables are made (a fresh file) or upgraded step by step (an older
+ * one), in the caller's savepoint: a call that fails leaves the file as it was. */
 int sqldbc_book_ensure(dbc_ctx *ctx)
 {
 	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
@@ -563,8 +576,8 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL, NULL,
-	                                     NULL) == SQLITE_OK;
+	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL, NULL, NULL) ==
+	       SQLITE_OK;
 }
 
 /* Present when every table exists, absent when none does. A read never

@@ -238,10 +238,10 @@ int sqldbc_reader_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		r->ix_expr = false;
 	if (c[6].i < 0)
 		r->ix_expr = true;
-	ix->key_detail = r->ix_expr ? NULL
-	                            : dbc_printf(ctx, "%s%s%s %lld %s", ix->key_detail ? ix->key_detail : "",
-	                                         ix->keys.n ? "," : "", key, (long long)c[9].i,
-	                                         text_or(&c[10], ""));
+	ix->key_detail =
+	    r->ix_expr ? NULL
+	               : dbc_printf(ctx, "%s%s%s %lld %s", ix->key_detail ? ix->key_detail : "",
+	                            ix->keys.n ? "," : "", key, (long long)c[9].i, text_or(&c[10], ""));
 	if (!r->ix_expr && !ix->key_detail)
 		return DBC_ERROR;
 	return dbc_strlist_add(ctx, &ix->keys, key);
@@ -261,7 +261,8 @@ static int unique_constraints(dbc_ctx *ctx, sqldbc_reader *r)
 			char *cols = dbc_strlist_join(ctx, &ix->keys, "_");
 			name = cols ? dbc_printf(ctx, "%s_%s_key", ix->table, cols) : NULL;
 		}
-		dbc_constraint *u = name ? dbc_table_add_constraint(ctx, &r->s->tables[i], DBC_CON_UNIQUE, name) : NULL;
+		dbc_constraint *u =
+		    name ? dbc_table_add_constraint(ctx, &r->s->tables[i], DBC_CON_UNIQUE, name) : NULL;
 		if (!u)
 			return DBC_ERROR;
 		u->generated_name = !(d && d->name);
@@ -282,10 +283,11 @@ static int name_fks_and_checks(dbc_ctx *ctx, sqldbc_reader *r)
 			if (fk->kind != DBC_CON_FOREIGN_KEY)
 				continue;
 			int ordinal;
-			dbc_ddl_constraint *d = declared(&r->ddl[i], DBC_CON_FOREIGN_KEY, &fk->columns, &ordinal);
+			dbc_ddl_constraint *d =
+			    declared(&r->ddl[i], DBC_CON_FOREIGN_KEY, &fk->columns, &ordinal);
 			fk->generated_name = !(d && d->name);
-			fk->name = d && d->name ? d->name
-			                        : dbc_printf(ctx, "%s_fk_%d", t->name, d ? ordinal : seen);
+			fk->name =
+			    d && d->name ? d->name : dbc_printf(ctx, "%s_fk_%d", t->name, d ? ordinal : seen);
 			seen++;
 		}
 		int nchecks = 0;
@@ -363,10 +365,12 @@ static int table_details(dbc_ctx *ctx, sqldbc_reader *r)
 			dbc_column *col = &t->columns[c];
 			const char *coll = NULL;
 			int nn = 0, pk = 0, ai = 0;
-			if (col->hidden || sqlite3_table_column_metadata(r->db, "main", t->name, col->name, NULL,
-			                                                 &coll, &nn, &pk, &ai) != SQLITE_OK)
+			if (col->hidden ||
+			    sqlite3_table_column_metadata(r->db, "main", t->name, col->name, NULL, &coll, &nn,
+			                                  &pk, &ai) != SQLITE_OK)
 				continue;
-			if (coll && strcasecmp(coll, "BINARY") != 0 && !(col->collation = dbc_strdup(ctx, coll)))
+			if (coll && strcasecmp(coll, "BINARY") != 0 &&
+			    !(col->collation = dbc_strdup(ctx, coll)))
 				return DBC_ERROR;
 			autoinc = autoinc || ai;
 		}
@@ -482,18 +486,19 @@ static int read_columns(dbc_ctx *ctx, sqldbc_reader *r)
 			return DBC_OK;
 	}
 	dbc_value p = names ? dbc_text(names) : dbc_null();
-	if (names && ctx->host->query(ctx,
-	                              "SELECT name, wr, strict FROM pragma_table_list"
-	                              " WHERE schema = 'main' AND name IN (SELECT value FROM json_each($1))",
-	                              1, &p, on_options, r) != DBC_OK)
+	if (names &&
+	    ctx->host->query(ctx,
+	                     "SELECT name, wr, strict FROM pragma_table_list"
+	                     " WHERE schema = 'main' AND name IN (SELECT value FROM json_each($1))",
+	                     1, &p, on_options, r) != DBC_OK)
 		return DBC_ERROR;
-	return ctx->host->query(ctx,
-	                        "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk,"
-	                        " c.hidden FROM main.sqlite_schema m"
-	                        " JOIN pragma_table_xinfo(m.name, 'main') c"
-	                        " WHERE m.type = 'table' AND " USER_OBJECT " AND " BY_PRAGMA
-	                        " ORDER BY m.name, c.cid",
-	                        1, &p, sqldbc_reader_column, r);
+	return ctx->host->query(
+	    ctx,
+	    "SELECT m.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk,"
+	    " c.hidden FROM main.sqlite_schema m"
+	    " JOIN pragma_table_xinfo(m.name, 'main') c"
+	    " WHERE m.type = 'table' AND " USER_OBJECT " AND " BY_PRAGMA " ORDER BY m.name, c.cid",
+	    1, &p, sqldbc_reader_column, r);
 }
 
 static int read_indexes(dbc_ctx *ctx, sqldbc_reader *r)
@@ -575,9 +580,9 @@ static int schema_key(dbc_ctx *ctx, sqlite3 *db, char key[DBC_SHA256_HEX_LEN + 1
 	sqlite3_stmt *st = NULL;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid",
-	                            -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    db, "SELECT type, name, tbl_name, sql FROM main.sqlite_schema ORDER BY rowid", -1, &st,
+	    NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = SQLITE_OK;
 		for (int i = 0; i < 4; i++) {

@@ -15,16 +15,16 @@ typedef struct sqldbc_reader {
 	sqlite3 *db;
 	bool fk_enforced;
 	bool check_enforced;
-	bool text;            /* read columns and index keys from the CREATE texts */
-	const char **sql;     /* CREATE text per table, in table order */
+	bool text;        /* read columns and index keys from the CREATE texts */
+	const char **sql; /* CREATE text per table, in table order */
 	int nsql, sqlcap;
-	dbc_ddl_table *ddl;   /* parsed constraints per table */
-	dbc_ddl_columns *cols;/* parsed columns per table (text reading) */
-	const char ***colls;  /* per table, each column's collation (text reading) */
-	bool *by_pragma;      /* per table: columns and indexes come from the pragmas */
-	int last;             /* cache of the last table looked up */
-	bool ix_expr;         /* the index being read has an expression (or rowid) key */
-	bool has_virtual;     /* main has a virtual table */
+	dbc_ddl_table *ddl;    /* parsed constraints per table */
+	dbc_ddl_columns *cols; /* parsed columns per table (text reading) */
+	const char ***colls;   /* per table, each column's collation (text reading) */
+	bool *by_pragma;       /* per table: columns and indexes come from the pragmas */
+	int last;              /* cache of the last table looked up */
+	bool ix_expr;          /* the index being read has an expression (or rowid) key */
+	bool has_virtual;      /* main has a virtual table */
 } sqldbc_reader;
 
 int sqldbc_reader_table(sqldbc_reader *r, const char *name);

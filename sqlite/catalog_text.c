@@ -64,7 +64,9 @@ static int text_table(dbc_ctx *ctx, sqldbc_reader *r, int i, bool *done)
 		    dbc_int(nn[k]),
 		    col->generated || !col->default_expr ? dbc_null() : dbc_text(col->default_expr),
 		    dbc_int(col->pk),
-		    dbc_int(!col->generated ? 0 : strcmp(col->generated, "stored") == 0 ? 3 : 2),
+		    dbc_int(!col->generated                         ? 0
+		            : strcmp(col->generated, "stored") == 0 ? 3
+		                                                    : 2),
 		};
 		if (sqldbc_reader_column(ctx, r, 8, row) != DBC_OK)
 			return DBC_ERROR;
@@ -198,7 +200,9 @@ static int text_index_rows(dbc_ctx *ctx, ix_scan *sc, const ix_text *x)
 		ix_row *row = add_row(ctx, &sc->rows);
 		if (!row)
 			return DBC_ERROR;
-		*row = (ix_row){t->name, x->name, k,
+		*row = (ix_row){t->name,
+		                x->name,
+		                k,
 		                {dbc_text(t->name), dbc_text(x->name), dbc_int(x->parsed.unique),
 		                 dbc_text("c"), dbc_int(x->parsed.partial), dbc_int(k), dbc_int(cids[k]),
 		                 dbc_text(t->columns[cids[k]].name), dbc_text(x->sql), dbc_int(key->desc),
@@ -241,8 +245,8 @@ static int on_auto_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	ix_scan *sc = arg;
 	if (ncol != 7)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected automatic index rows");
-	dbc_value v[11] = {c[0], c[1], dbc_int(1), dbc_text("u"), dbc_int(0), c[2], c[3], c[4],
-	                   dbc_null(), c[5], c[6]};
+	dbc_value v[11] = {c[0], c[1], dbc_int(1), dbc_text("u"), dbc_int(0), c[2],
+	                   c[3], c[4], dbc_null(), c[5],          c[6]};
 	return on_index_pragma(ctx, sc, 11, v);
 }
 
@@ -349,7 +353,8 @@ int sqldbc_text_indexes(dbc_ctx *ctx, sqldbc_reader *r, const char *pragma_sql)
 		return DBC_ERROR;
 	for (int i = 0; i < r->s->ntables; i++)
 		sc.by_pragma[i] = r->by_pragma[i];
-	if (ctx->host->query(ctx, "SELECT name, tbl_name, sql FROM main.sqlite_schema WHERE type = 'index'",
+	if (ctx->host->query(ctx,
+	                     "SELECT name, tbl_name, sql FROM main.sqlite_schema WHERE type = 'index'",
 	                     0, NULL, on_index_text, &sc) != DBC_OK)
 		return DBC_ERROR;
 	for (int k = 0; k < sc.n; k++)

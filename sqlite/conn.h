@@ -10,20 +10,20 @@
 
 struct sqldbc_conn {
 	sqlite3 *db;
-	int sp_depth;          /* savepoints opened by dbcare on this connection */
-	void *monitor;         /* dbmonitor state, owned by the health glue */
+	int sp_depth;  /* savepoints opened by dbcare on this connection */
+	void *monitor; /* dbmonitor state, owned by the health glue */
 	void (*monitor_free)(sqldbc_conn *conn);
 	struct sqldbc_schema_cache *schema_cache; /* catalog.c: the model, by catalog digest */
 	struct dbc_js_cache *json_cache;          /* fn_json.c: compiled JSON Schemas */
-	char *audit_actor;            /* fn_audit.c: dbaudit_actor('...'), sqlite3_malloc'd */
-	int64_t audit_txid;           /* fn_audit.c: the id dbaudit_txid() hands out ... */
-	unsigned audit_data_version;  /* ... while main's data version is this one */
+	char *audit_actor;           /* fn_audit.c: dbaudit_actor('...'), sqlite3_malloc'd */
+	int64_t audit_txid;          /* fn_audit.c: the id dbaudit_txid() hands out ... */
+	unsigned audit_data_version; /* ... while main's data version is this one */
 	bool audit_txid_set;
-	sqlite3_int64 audit_now_ms;   /* fn_audit.c: dbaudit_now()'s last clock reading, */
-	sqlite3_int64 audit_now_sec;  /* ... its second ... */
-	int audit_now_len;            /* ... and its text (0: none yet) */
+	sqlite3_int64 audit_now_ms;  /* fn_audit.c: dbaudit_now()'s last clock reading, */
+	sqlite3_int64 audit_now_sec; /* ... its second ... */
+	int audit_now_len;           /* ... and its text (0: none yet) */
 	char audit_now[64];
-	int audit_encoding;           /* audit_json.c: main's text encoding (0: not read yet) */
+	int audit_encoding; /* audit_json.c: main's text encoding (0: not read yet) */
 };
 
 /* bookkeeping.c: the bookkeeping tables made or upgraded where missing

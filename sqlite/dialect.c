@@ -25,43 +25,43 @@ static const char *const infixes[] = {"sqlite3", "sqlite", NULL};
 static const char *const foreign_infixes[] = {"postgres", "postgresql", NULL};
 
 const dbc_dialect sqldbc_dialect = {
-	.name = "sqlite",
-	.engine_bit = DBC_ENGINE_SQLITE,
-	.file_infixes = infixes,
-	.foreign_file_infixes = foreign_infixes,
+    .name = "sqlite",
+    .engine_bit = DBC_ENGINE_SQLITE,
+    .file_infixes = infixes,
+    .foreign_file_infixes = foreign_infixes,
 
-	.script_grammar = DBC_GRAMMAR_SQLITE3,
-	.shell = "sqlite3",
-	.script_preamble = "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
-	                   ".bail on\n",
-	/* takes the write lock at once: a step never waits for it halfway */
-	.script_begin = "BEGIN IMMEDIATE;\n",
+    .script_grammar = DBC_GRAMMAR_SQLITE3,
+    .shell = "sqlite3",
+    .script_preamble = "-- Run with: sqlite3 -cmd '.load <path>/dbcare' <database> < <this file>\n"
+                       ".bail on\n",
+    /* takes the write lock at once: a step never waits for it halfway */
+    .script_begin = "BEGIN IMMEDIATE;\n",
 
-	.main_schema = "main",
-	.rowid = true,
-	.names_fold_case = true,
-	.fk_parent_unchecked = true,
-	/* +c.x is an expression without affinity: the parent column's affinity
-	 * is applied to it, as SQLite's own foreign key check does (two columns
-	 * compared directly would convert neither, or both to numeric) */
-	.key_child_prefix = "+",
-	.check_stream = true,
-	.changes_query = "SELECT changes()",
-	.null_test = null_test,
+    .main_schema = "main",
+    .rowid = true,
+    .names_fold_case = true,
+    .fk_parent_unchecked = true,
+    /* +c.x is an expression without affinity: the parent column's affinity
+     * is applied to it, as SQLite's own foreign key check does (two columns
+     * compared directly would convert neither, or both to numeric) */
+    .key_child_prefix = "+",
+    .check_stream = true,
+    .changes_query = "SELECT changes()",
+    .null_test = null_test,
 
-	.assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
+    .assert_probe = true, /* book_ensure creates dbcare_migrations_checksum */
 
-	/* the form of the bookkeeping tables' DEFAULTs (sqlite/bookkeeping.c) */
-	.now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-	.time_iso = "%s",
-	.time_epoch = "((julianday(%s) - 2440587.5) * 86400.0)",
-	.time_hours_since = "((julianday('now') - julianday(%s)) * 24.0)",
-	.time_within_days = "julianday(%s) >= julianday('now') - $1",
-	/* the form dbsoftdelete's trigger writes and retention's cutoffs are
-	 * compared in: datetime()'s, with milliseconds, in UTC */
-	.column_now = "strftime('%Y-%m-%d %H:%M:%f', 'now')",
+    /* the form of the bookkeeping tables' DEFAULTs (sqlite/bookkeeping.c) */
+    .now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+    .time_iso = "%s",
+    .time_epoch = "((julianday(%s) - 2440587.5) * 86400.0)",
+    .time_hours_since = "((julianday('now') - julianday(%s)) * 24.0)",
+    .time_within_days = "julianday(%s) >= julianday('now') - $1",
+    /* the form dbsoftdelete's trigger writes and retention's cutoffs are
+     * compared in: datetime()'s, with milliseconds, in UTC */
+    .column_now = "strftime('%Y-%m-%d %H:%M:%f', 'now')",
 
-	.reindex_index = "REINDEX",
-	.optimize_statement = "PRAGMA optimize",
-	.incremental_vacuum = "PRAGMA incremental_vacuum",
+    .reindex_index = "REINDEX",
+    .optimize_statement = "PRAGMA optimize",
+    .incremental_vacuum = "PRAGMA incremental_vacuum",
 };

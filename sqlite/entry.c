@@ -43,12 +43,12 @@ static bool already_loaded(sqlite3 *db)
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
-int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
+    int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
 {
 	SQLITE_EXTENSION_INIT2(api);
 	if (sqlite3_libversion_number() < 3038000) {
-		*errmsg = sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s",
-		                          sqlite3_libversion());
+		*errmsg =
+		    sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s", sqlite3_libversion());
 		return SQLITE_ERROR;
 	}
 	if (already_loaded(db))

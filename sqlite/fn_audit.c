@@ -70,8 +70,7 @@ void sqldbc_dbaudit_txid(sqlite3_context *c, int argc, sqlite3_value **argv)
 	(void)argc, (void)argv;
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	unsigned version = 0;
-	if (sqlite3_file_control(conn->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) !=
-	    SQLITE_OK)
+	if (sqlite3_file_control(conn->db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
 		version = 0;
 	if (!conn->audit_txid_set || version != conn->audit_data_version) {
 		int64_t id;
@@ -353,22 +352,23 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 /* An entry's hash, prev_hash and the fields its hash covers
  * (core/audit/audit.h, DBC_AUDIT_LINK_FIELDS). */
 #define SQLITE_LINK_COLUMNS                                                                        \
-	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, new_values"
+	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, "          \
+	"new_values"
 
 const dbc_audit_hooks sqldbc_audit_engine = {
-	.display = display,
-	.recording = recording,
-	.tables_exist = tables_exist,
-	.resolve = resolve,
-	.install = install,
-	.uninstall = uninstall,
-	.baseline = baseline,
-	.chain_sql = "SELECT id, " SQLITE_LINK_COLUMNS
-	             " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
-	.link_columns = SQLITE_LINK_COLUMNS,
-	.head_sql = "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain",
-	.json_param = "$%d",
-	.time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
+    .display = display,
+    .recording = recording,
+    .tables_exist = tables_exist,
+    .resolve = resolve,
+    .install = install,
+    .uninstall = uninstall,
+    .baseline = baseline,
+    .chain_sql = "SELECT id, " SQLITE_LINK_COLUMNS
+                 " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
+    .link_columns = SQLITE_LINK_COLUMNS,
+    .head_sql = "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain",
+    .json_param = "$%d",
+    .time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 };
 
 static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)
@@ -509,8 +509,8 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 	/* a file whose bookkeeping is older than the chain's head has none to
 	 * compare (a read upgrades nothing) */
 	dbc_audit_hooks e = sqldbc_audit_engine;
-	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain",
-	                                  NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain", NULL,
+	                                  NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
 		e.head_sql = NULL;
 	return dbc_audit_verify(ctx, &e, out);
 }

@@ -10,4 +10,3 @@ void sqldbc_dbcare_version(sqlite3_context *c, int argc, sqlite3_value **argv)
 	(void)argc, (void)argv;
 	sqlite3_result_text(c, dbc_version(), -1, SQLITE_STATIC);
 }
-

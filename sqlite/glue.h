@@ -74,7 +74,7 @@ int sqldbc_arg_int(sqldbc_call *call, sqlite3_value **argv, int i, const char *a
 /* Function flags (docs/security.md): a pure function may run anywhere; every
  * other one only from top-level SQL, never from a view or trigger of a
  * database someone else made. */
-#define SQLDBC_PURE (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
+#define SQLDBC_PURE        (SQLITE_UTF8 | SQLITE_INNOCUOUS | SQLITE_DETERMINISTIC)
 #define SQLDBC_SIDE_EFFECT (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 /* Reads a connection's state, changes nothing: callable from triggers. */
 #define SQLDBC_INNOCUOUS (SQLITE_UTF8 | SQLITE_INNOCUOUS)
@@ -88,12 +88,12 @@ typedef int (*sqldbc_tvf_fn)(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_
  * sqldbc_<id>, a scalar function or a virtual table's producer, defined in
  * the part's fn_<part>.c. sqlite/api.c registers them from the table. */
 #define SQLDBC_GLUE_PG_SCALAR(id) void sqldbc_##id(sqlite3_context *, int, sqlite3_value **);
-#define SQLDBC_GLUE_SCALAR(id) SQLDBC_GLUE_PG_SCALAR(id)
-#define SQLDBC_GLUE_PG_TABLE(id) int sqldbc_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
-#define SQLDBC_GLUE_TABLE(id) SQLDBC_GLUE_PG_TABLE(id)
+#define SQLDBC_GLUE_SCALAR(id)    SQLDBC_GLUE_PG_SCALAR(id)
+#define SQLDBC_GLUE_PG_TABLE(id)  int sqldbc_##id(dbc_ctx *, int, const dbc_value *, dbc_rows *);
+#define SQLDBC_GLUE_TABLE(id)     SQLDBC_GLUE_PG_TABLE(id)
 #define SQLDBC_GLUE_PG(id)
 #define SQLDBC_GLUE_CORE_SCALAR(id) /* the generic glue of sqlite/api.c */
-#define SQLDBC_GLUE_CORE_TABLE(id) /* the producer is the core entry */
+#define SQLDBC_GLUE_CORE_TABLE(id)  /* the producer is the core entry */
 #define SQLDBC_GLUE_CORE_SQLITE(id) /* the generic glue of sqlite/api.c */
 #define SQLDBC_GLUE_CORE_PG(id)
 #define SQLDBC_GLUE_DECLARE_(id, name, engines, ...) SQLDBC_GLUE_##engines(id)
@@ -104,8 +104,8 @@ DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
  * (sqlite/api.c); fails fast naming the one that could not be registered. */
 int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* Registers one table-valued function (tvf.c). */
-int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
-                        sqldbc_tvf_fn produce, char **errmsg);
+int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn, sqldbc_tvf_fn produce,
+                        char **errmsg);
 
 /* dbc_host.schema_expr_allowed (check_expr.c): only SQLite's own built-in
  * pure functions, as this connection defines them, may be evaluated. */

@@ -12,9 +12,9 @@
 
 /* User tables: not SQLite's own, not dbcare's bookkeeping, not virtual. */
 #define USER_TABLE(m)                                                                              \
-	m ".type = 'table' AND " m ".name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND " m                      \
-	".name NOT LIKE 'dbcare\\_%' ESCAPE '\\' AND coalesce(" m                                       \
-	".sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+	m ".type = 'table' AND " m ".name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND " m                    \
+	  ".name NOT LIKE 'dbcare\\_%' ESCAPE '\\' AND coalesce(" m                                    \
+	  ".sql, '') NOT LIKE 'CREATE VIRTUAL%'"
 
 /* The pragmas stop after this many problems. */
 #define INTEGRITY_LIMIT 100
@@ -91,14 +91,15 @@ static int repair_targets(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
 			dbc_buf b;
 			dbc_buf_init(&b, ctx);
 			for (int c = 0; c < x->keys.n; c++)
-				dbc_buf_appendf(&b, "%s%s", c ? ", " : "", ctx->host->quote_ident(ctx, x->keys.items[c]));
+				dbc_buf_appendf(&b, "%s%s", c ? ", " : "",
+				                ctx->host->quote_ident(ctx, x->keys.items[c]));
 			char *cols = dbc_buf_finish(&b);
 			char *tq = dbc_quoted_name(ctx, "main", x->table);
 			if (!cols || !tq)
 				return DBC_ERROR;
-			o->listing = dbc_printf(ctx, "SELECT %s, count(*) FROM %s%s%s GROUP BY %s HAVING count(*) > 1",
-			                        cols, tq, x->predicate ? " WHERE " : "",
-			                        x->predicate ? x->predicate : "", cols);
+			o->listing = dbc_printf(
+			    ctx, "SELECT %s, count(*) FROM %s%s%s GROUP BY %s HAVING count(*) > 1", cols, tq,
+			    x->predicate ? " WHERE " : "", x->predicate ? x->predicate : "", cols);
 		}
 	}
 	return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -139,11 +140,12 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
 				on_expr = dbc_strlist_find(&s->indexes[i].keys, "(expression)") >= 0;
 			}
 		if (on_expr) {
-			dbc_buf_appendf(&b,
-			                "Unique index %s holds duplicate keys (REINDEX fails on them): find the "
-			                "rows of %s whose indexed expressions repeat (GROUP BY them HAVING "
-			                "count(*) > 1), change or delete them, then REINDEX %s.",
-			                dup_index, table ? table : "its table", ixq);
+			dbc_buf_appendf(
+			    &b,
+			    "Unique index %s holds duplicate keys (REINDEX fails on them): find the "
+			    "rows of %s whose indexed expressions repeat (GROUP BY them HAVING "
+			    "count(*) > 1), change or delete them, then REINDEX %s.",
+			    dup_index, table ? table : "its table", ixq);
 			table = NULL;
 		}
 		char *lit = ctx->host->quote_literal(ctx, dup_index);
@@ -151,18 +153,20 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
 		if (!lit || (table && !tlit))
 			return DBC_ERROR;
 		if (!on_expr)
-			dbc_buf_appendf(&b,
-		                "Unique index %s holds duplicate keys (REINDEX fails on them): SELECT * "
-		                "FROM dbcheck_constraints(%s) WHERE constraint_name = %s shows them; change "
-		                "or delete those rows, then REINDEX %s.",
-		                dup_index, tlit ? tlit : "", lit, ixq);
+			dbc_buf_appendf(
+			    &b,
+			    "Unique index %s holds duplicate keys (REINDEX fails on them): SELECT * "
+			    "FROM dbcheck_constraints(%s) WHERE constraint_name = %s shows them; change "
+			    "or delete those rows, then REINDEX %s.",
+			    dup_index, tlit ? tlit : "", lit, ixq);
 	}
 	if (null_column)
-		dbc_buf_appendf(&b,
-		                "%sColumn %s holds NULLs although declared NOT NULL (REINDEX cannot help): "
-		                "SELECT * FROM dbcheck_constraints() WHERE kind = 'not_null' AND violations "
-		                "> 0 counts them; fill in or delete those rows.",
-		                dup_index ? " " : "", null_column);
+		dbc_buf_appendf(
+		    &b,
+		    "%sColumn %s holds NULLs although declared NOT NULL (REINDEX cannot help): "
+		    "SELECT * FROM dbcheck_constraints() WHERE kind = 'not_null' AND violations "
+		    "> 0 counts them; fill in or delete those rows.",
+		    dup_index ? " " : "", null_column);
 	fact->hint = dbc_buf_finish(&b);
 	return fact->hint ? DBC_OK : DBC_ERROR;
 }
@@ -187,8 +191,8 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
 		return DBC_ERROR;
 	const char *pragma =
 	    mode == DBC_HEALTH_FULL && !vet.refused_key ? "integrity_check" : "quick_check";
-	char *sql = dbc_printf(ctx, "SELECT %s FROM pragma_%s(%d, 'main')", pragma, pragma,
-	                       INTEGRITY_LIMIT);
+	char *sql =
+	    dbc_printf(ctx, "SELECT %s FROM pragma_%s(%d, 'main')", pragma, pragma, INTEGRITY_LIMIT);
 	integrity_rows ir = {fact, 0};
 	char *refused = vet.refused, *not_run = NULL;
 	if (!sql)
@@ -197,8 +201,7 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
 	                                              on_integrity_row, &ir, &not_run)
 	                 : ctx->host->query(ctx, sql, 0, NULL, on_integrity_row, &ir);
 	if (rc == DBC_OK && not_run) {
-		char *reason = dbc_printf(ctx,
-		                          "PRAGMA %s not run: %s; this connection would evaluate %s",
+		char *reason = dbc_printf(ctx, "PRAGMA %s not run: %s; this connection would evaluate %s",
 		                          pragma, not_run, refused);
 		if (!reason)
 			return DBC_ERROR;
@@ -206,17 +209,19 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
 		return DBC_OK;
 	}
 	if (refused && mode == DBC_HEALTH_FULL && vet.refused_key)
-		fact->note = dbc_printf(ctx,
-		                        "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
-		                        "connection of its own, since this connection would evaluate %s; "
-		                        "quick_check instead of integrity_check (it rebuilds no index key), "
-		                        "since integrity_check would evaluate even there %s",
-		                        pragma, refused, vet.refused_key);
+		fact->note =
+		    dbc_printf(ctx,
+		               "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
+		               "connection of its own, since this connection would evaluate %s; "
+		               "quick_check instead of integrity_check (it rebuilds no index key), "
+		               "since integrity_check would evaluate even there %s",
+		               pragma, refused, vet.refused_key);
 	else if (refused)
-		fact->note = dbc_printf(ctx,
-		                        "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
-		                        "connection of its own, since this connection would evaluate %s",
-		                        pragma, refused);
+		fact->note =
+		    dbc_printf(ctx,
+		               "CHECK constraints not evaluated by PRAGMA %s: it ran on a read-only "
+		               "connection of its own, since this connection would evaluate %s",
+		               pragma, refused);
 	if (rc != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
 		    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0)
@@ -272,7 +277,8 @@ static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_hea
 	 * tables declaring them); the flag is this connection's pragma. */
 	dbc_schema *s;
 	bool on;
-	if (dbc_health_schema(ctx, eng, &s) != DBC_OK || dbc_health_model_fks(ctx, s, fact, &on) != DBC_OK)
+	if (dbc_health_schema(ctx, eng, &s) != DBC_OK ||
+	    dbc_health_model_fks(ctx, s, fact, &on) != DBC_OK)
 		return DBC_ERROR;
 	if (fact->nobjects == 0) {
 		dbc_health_skip(ctx, fact, "the schema declares no foreign key", NULL);
@@ -311,14 +317,15 @@ static int gather_fragmentation(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_h
 	(void)eng, (void)mode;
 	int64_t freelist = 0, pages = 0;
 	dbc_health_fact tmp = {0};
-	if (dbc_health_collect(ctx, &tmp,
-	                       /* the last column: how the plan's repair of the
-	                        * file goes (auto_vacuum: 0 none, 1 full, 2 incremental) */
-	                       "SELECT NULL, 'main', NULL, f.freelist_count, p.page_count, "
-	                       "NULL, NULL, NULL, NULL, CASE a.auto_vacuum WHEN 2 THEN 'incremental' "
-	                       "WHEN 1 THEN 'full' ELSE 'none' END "
-	                       "FROM pragma_freelist_count f, pragma_page_count p, pragma_auto_vacuum a",
-	                       0, NULL) != DBC_OK)
+	if (dbc_health_collect(
+	        ctx, &tmp,
+	        /* the last column: how the plan's repair of the
+	         * file goes (auto_vacuum: 0 none, 1 full, 2 incremental) */
+	        "SELECT NULL, 'main', NULL, f.freelist_count, p.page_count, "
+	        "NULL, NULL, NULL, NULL, CASE a.auto_vacuum WHEN 2 THEN 'incremental' "
+	        "WHEN 1 THEN 'full' ELSE 'none' END "
+	        "FROM pragma_freelist_count f, pragma_page_count p, pragma_auto_vacuum a",
+	        0, NULL) != DBC_OK)
 		return DBC_ERROR;
 	if (tmp.nobjects == 1) {
 		freelist = (int64_t)tmp.objects[0].value;
@@ -360,8 +367,8 @@ static int gather_unindexed_fk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_he
 /* Same table, same key columns with the same order, direction and collation,
  * neither partial nor on expressions: all but the one worth keeping (unique
  * before plain, constraint-owned before created, then by name) are duplicates. */
-static int gather_duplicate_indexes(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                    dbc_health_mode mode, dbc_health_fact *fact)
+static int gather_duplicate_indexes(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                    dbc_health_fact *fact)
 {
 	(void)mode;
 	dbc_schema *s;
@@ -391,11 +398,11 @@ static int gather_statistics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 	char *found = NULL;
 	dbc_schema *s;
 	dbc_strlist analysed = {0};
-	if (dbc_query_text(ctx,
-	                   "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
-	                   0, NULL, &found, NULL) != DBC_OK ||
-	    (found && ctx->host->query(ctx, "SELECT DISTINCT tbl FROM main.sqlite_stat1 ORDER BY tbl", 0,
-	                               NULL, on_stat_table, &analysed) != DBC_OK) ||
+	if (dbc_query_text(
+	        ctx, "SELECT 1 FROM main.sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+	        0, NULL, &found, NULL) != DBC_OK ||
+	    (found && ctx->host->query(ctx, "SELECT DISTINCT tbl FROM main.sqlite_stat1 ORDER BY tbl",
+	                               0, NULL, on_stat_table, &analysed) != DBC_OK) ||
 	    dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
 	bool *indexed = dbc_health_model_indexed(ctx, s);
@@ -405,7 +412,8 @@ static int gather_statistics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_heal
 		const dbc_table *t = &s->tables[i];
 		if (!indexed[i] || strcmp(t->kind, "table") != 0)
 			continue;
-		if (found && analysed.n > 0 && bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
+		if (found && analysed.n > 0 &&
+		    bsearch(&t->name, analysed.items, (size_t)analysed.n, sizeof(char *), cmp_name))
 			continue;
 		/* ANALYZE writes no sqlite_stat1 row for an empty table, and an
 		 * empty table gives the planner nothing to misjudge: only tables
@@ -453,14 +461,16 @@ static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics
 {
 	(void)eng;
 	return ctx->host->query(
-		ctx,
-		"SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size), "
-		"(SELECT count(*) FROM sqlite_schema m WHERE " USER_TABLE("m") "), "
-		/* IN (a list built once), not a join: the join builds an automatic
-		 * index per call (docs/benchmarks.md, "Figures behind code comments") */
-		"(SELECT count(*) FROM sqlite_schema i WHERE i.type = 'index' AND i.tbl_name IN "
-		" (SELECT m.name FROM sqlite_schema m WHERE " USER_TABLE("m") "))",
-		0, NULL, take_metrics, m);
+	    ctx,
+	    "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM "
+	    "pragma_page_size), "
+	    "(SELECT count(*) FROM sqlite_schema m WHERE " USER_TABLE(
+	        "m") "), "
+	             /* IN (a list built once), not a join: the join builds an automatic
+	              * index per call (docs/benchmarks.md, "Figures behind code comments") */
+	             "(SELECT count(*) FROM sqlite_schema i WHERE i.type = 'index' AND i.tbl_name IN "
+	             " (SELECT m.name FROM sqlite_schema m WHERE " USER_TABLE("m") "))",
+	    0, NULL, take_metrics, m);
 }
 
 static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
@@ -474,17 +484,17 @@ static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
  * SQLite and has no core gatherer needs one here (test/script/
  * sqlite_health_dispatch.sh proves every one is answered). */
 static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
-	[DBC_HC_INTEGRITY] = gather_integrity,
-	[DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_fk_enforced,
-	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = dbc_health_gather_no_pk,
-	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
-	[DBC_HC_DUPLICATE_INDEXES] = gather_duplicate_indexes,
-	[DBC_HC_FRAGMENTATION] = gather_fragmentation,
-	[DBC_HC_STATISTICS] = gather_statistics,
-	[DBC_HC_SLOW_QUERIES] = sqldbc_monitor_fact,
-	[DBC_HC_JOURNAL_MODE] = gather_journal_mode,
-	[DBC_HC_BACKUPS] = gather_backups,
-	[DBC_HC_AUDIT] = sqldbc_audit_health,
+    [DBC_HC_INTEGRITY] = gather_integrity,
+    [DBC_HC_FOREIGN_KEYS_ENFORCED] = gather_fk_enforced,
+    [DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = dbc_health_gather_no_pk,
+    [DBC_HC_UNINDEXED_FOREIGN_KEYS] = gather_unindexed_fk,
+    [DBC_HC_DUPLICATE_INDEXES] = gather_duplicate_indexes,
+    [DBC_HC_FRAGMENTATION] = gather_fragmentation,
+    [DBC_HC_STATISTICS] = gather_statistics,
+    [DBC_HC_SLOW_QUERIES] = sqldbc_monitor_fact,
+    [DBC_HC_JOURNAL_MODE] = gather_journal_mode,
+    [DBC_HC_BACKUPS] = gather_backups,
+    [DBC_HC_AUDIT] = sqldbc_audit_health,
 };
 
 void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)

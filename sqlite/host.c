@@ -29,12 +29,12 @@ static int fail(dbc_ctx *ctx, sqlite3 *db, int rc, const char *sql, const char *
 {
 	if (ctx->failed)
 		return DBC_ERROR;
-	const char *state = rc == SQLITE_INTERRUPT ? DBC_SQLSTATE_CANCELED
+	const char *state = rc == SQLITE_INTERRUPT                     ? DBC_SQLSTATE_CANCELED
 	                    : rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? DBC_SQLSTATE_LOCK_TIMEOUT
-	                    : rc == SQLITE_READONLY ? DBC_SQLSTATE_READ_ONLY
-	                    : rc == SQLITE_NOMEM ? DBC_SQLSTATE_OUT_OF_MEMORY
-	                    : rc == SQLITE_CONSTRAINT ? "23000"
-	                    : "42000";
+	                    : rc == SQLITE_READONLY                    ? DBC_SQLSTATE_READ_ONLY
+	                    : rc == SQLITE_NOMEM                       ? DBC_SQLSTATE_OUT_OF_MEMORY
+	                    : rc == SQLITE_CONSTRAINT                  ? "23000"
+	                                                               : "42000";
 	sqldbc_conn *c = conn_of(ctx);
 	if (c->sp_depth > 0 && sqlite3_get_autocommit(db) && rc == SQLITE_INTERRUPT) {
 		/* SQLite rolled back the transaction of an interrupted write; the
@@ -378,8 +378,8 @@ static void host_notice(dbc_ctx *ctx, const char *message, const char *hint)
 static void host_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what)
 {
 	(void)ctx;
-	sqlite3_log(SQLITE_NOTICE, "dbcare progress: %lld/%lld %s", (long long)done,
-	            (long long)total, what ? what : "");
+	sqlite3_log(SQLITE_NOTICE, "dbcare progress: %lld/%lld %s", (long long)done, (long long)total,
+	            what ? what : "");
 }
 
 static void *host_alloc(size_t size)
@@ -396,29 +396,29 @@ static void host_free(void *p)
 static const dbc_settings_source *const settings_sources[] = {&dbc_health_settings, NULL};
 
 const dbc_host sqldbc_host = {
-	.dialect = &sqldbc_dialect,
-	.api = &sqldbc_api_engine,
-	.read_schema = sqldbc_read_schema,
-	.exec = host_exec,
-	.query = host_query,
-	.query_each = host_query_each,
-	.savepoint = host_savepoint,
-	.release = host_release,
-	.rollback = host_rollback,
-	.quote_ident = host_quote_ident,
-	.quote_literal = host_quote_literal,
-	.schema_expr_allowed = sqldbc_schema_expr_allowed,
-	.interrupted = host_interrupted,
-	.book_prefix = "dbcare_",
-	.book_ensure = sqldbc_book_ensure,
-	.book_exists = sqldbc_book_exists,
-	.book_ensure_part = sqldbc_book_ensure_part,
-	.book_has_column = sqldbc_book_has_column,
-	.status_cache = sqldbc_status_cache,
-	.warning = host_warning,
-	.notice = host_notice,
-	.progress = host_progress,
-	.settings_sources = settings_sources,
-	.alloc = host_alloc,
-	.free = host_free,
+    .dialect = &sqldbc_dialect,
+    .api = &sqldbc_api_engine,
+    .read_schema = sqldbc_read_schema,
+    .exec = host_exec,
+    .query = host_query,
+    .query_each = host_query_each,
+    .savepoint = host_savepoint,
+    .release = host_release,
+    .rollback = host_rollback,
+    .quote_ident = host_quote_ident,
+    .quote_literal = host_quote_literal,
+    .schema_expr_allowed = sqldbc_schema_expr_allowed,
+    .interrupted = host_interrupted,
+    .book_prefix = "dbcare_",
+    .book_ensure = sqldbc_book_ensure,
+    .book_exists = sqldbc_book_exists,
+    .book_ensure_part = sqldbc_book_ensure_part,
+    .book_has_column = sqldbc_book_has_column,
+    .status_cache = sqldbc_status_cache,
+    .warning = host_warning,
+    .notice = host_notice,
+    .progress = host_progress,
+    .settings_sources = settings_sources,
+    .alloc = host_alloc,
+    .free = host_free,
 };

@@ -50,8 +50,8 @@ static int take_bool(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 static int sqlite_foreign_keys_on(dbc_ctx *ctx, bool *on)
 {
 	*on = false;
-	return ctx->host->query(ctx, "SELECT foreign_keys FROM pragma_foreign_keys", 0, NULL,
-	                        take_bool, on);
+	return ctx->host->query(ctx, "SELECT foreign_keys FROM pragma_foreign_keys", 0, NULL, take_bool,
+	                        on);
 }
 
 /* ------------------------------------------------------------ renames
@@ -74,9 +74,8 @@ typedef struct schema_copy {
  * with these first words, normalised); nothing else is ever copied. */
 static bool create_kind(const char *sql)
 {
-	static const char *const kinds[] = {"CREATE TABLE ", "CREATE INDEX ",
-	                                    "CREATE UNIQUE INDEX ", "CREATE VIEW ",
-	                                    "CREATE TRIGGER ", NULL};
+	static const char *const kinds[] = {"CREATE TABLE ", "CREATE INDEX ",   "CREATE UNIQUE INDEX ",
+	                                    "CREATE VIEW ",  "CREATE TRIGGER ", NULL};
 	for (int i = 0; kinds[i]; i++)
 		if (sqlite3_strnicmp(sql, kinds[i], (int)strlen(kinds[i])) == 0)
 			return true;
@@ -202,8 +201,8 @@ static int note_stale(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *table,
-                               const char *column, const char *new_name, bool *fails,
-                               bool *stale, char **problem)
+                               const char *column, const char *new_name, bool *fails, bool *stale,
+                               char **problem)
 {
 	const char *in = schema ? schema : "main";
 	bool legacy = false;
@@ -252,14 +251,13 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
 		return DBC_ERROR;
 	int rc = ctx->host->query(ctx, sql, 0, NULL, copy_object, &copy);
 	if (rc == DBC_OK && copy.any) {
-		char *alter =
-		    column ? dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s",
-		                        ctx->host->quote_ident(ctx, table),
-		                        ctx->host->quote_ident(ctx, column),
-		                        ctx->host->quote_ident(ctx, new_name))
-		           : dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
-		                        ctx->host->quote_ident(ctx, table),
-		                        ctx->host->quote_ident(ctx, new_name));
+		char *alter = column ? dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s",
+		                                  ctx->host->quote_ident(ctx, table),
+		                                  ctx->host->quote_ident(ctx, column),
+		                                  ctx->host->quote_ident(ctx, new_name))
+		                     : dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
+		                                  ctx->host->quote_ident(ctx, table),
+		                                  ctx->host->quote_ident(ctx, new_name));
 		if (!alter)
 			rc = DBC_ERROR;
 		else if (sqlite3_exec(copy.mem, alter, NULL, NULL, NULL) != SQLITE_OK) {
@@ -284,15 +282,15 @@ static int sqlite_rename_check(dbc_ctx *ctx, const char *schema, const char *tab
  * commit. A foreign key violation fails the CHECK of a temporary table, so
  * the script stops before its COMMIT. */
 const dbc_lint_hooks sqldbc_lint_engine = {
-	.alter_limited = true,
-	.rows = sqlite_rows,
-	.rebuild_begin = {"BEGIN IMMEDIATE;\n", "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n"},
-	.rebuild_end = {"COMMIT;\n", "COMMIT;\nPRAGMA foreign_keys = ON;\n"},
-	.rebuild_check = "CREATE TEMP TABLE dbcare_rebuild_check (foreign_key_violations INTEGER "
-	                 "CHECK (foreign_key_violations = 0));\n"
-	                 "INSERT INTO dbcare_rebuild_check SELECT count(*) FROM "
-	                 "pragma_foreign_key_check;\n"
-	                 "DROP TABLE dbcare_rebuild_check;\n",
-	.foreign_keys_on = sqlite_foreign_keys_on,
-	.rename_check = sqlite_rename_check,
+    .alter_limited = true,
+    .rows = sqlite_rows,
+    .rebuild_begin = {"BEGIN IMMEDIATE;\n", "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n"},
+    .rebuild_end = {"COMMIT;\n", "COMMIT;\nPRAGMA foreign_keys = ON;\n"},
+    .rebuild_check = "CREATE TEMP TABLE dbcare_rebuild_check (foreign_key_violations INTEGER "
+                     "CHECK (foreign_key_violations = 0));\n"
+                     "INSERT INTO dbcare_rebuild_check SELECT count(*) FROM "
+                     "pragma_foreign_key_check;\n"
+                     "DROP TABLE dbcare_rebuild_check;\n",
+    .foreign_keys_on = sqlite_foreign_keys_on,
+    .rename_check = sqlite_rename_check,
 };

@@ -105,10 +105,11 @@ static const char *const temporal_words[] = {"date", "time", NULL};
 /* A text column holds dates when every value read (up to a thousand) is one. */
 static char *text_dates_probe(dbc_ctx *ctx, const char *table, const char *column)
 {
-	return dbc_printf(ctx,
-	                  "SELECT count(*) FROM (SELECT %s AS v FROM %s WHERE %s IS NOT NULL LIMIT 1000) "
-	                  "WHERE julianday(v) IS NULL",
-	                  column, table, column);
+	return dbc_printf(
+	    ctx,
+	    "SELECT count(*) FROM (SELECT %s AS v FROM %s WHERE %s IS NOT NULL LIMIT 1000) "
+	    "WHERE julianday(v) IS NULL",
+	    column, table, column);
 }
 
 static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)

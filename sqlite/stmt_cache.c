@@ -101,8 +101,8 @@ int sqldbc_stmt_get(sqldbc_call *call, const char *sql, int nparam, sqlite3_stmt
 		return SQLITE_OK;
 	}
 	slot *fresh = s ? NULL : add(call, sql, len, nparam);
-	int rc = sqlite3_prepare_v3(call->db, sql, -1, fresh ? SQLITE_PREPARE_PERSISTENT : 0, stmt,
-	                            NULL);
+	int rc =
+	    sqlite3_prepare_v3(call->db, sql, -1, fresh ? SQLITE_PREPARE_PERSISTENT : 0, stmt, NULL);
 	if (rc != SQLITE_OK || !*stmt) {
 		if (fresh) {
 			sqlite3_free(fresh->sql);

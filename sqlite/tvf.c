@@ -277,23 +277,23 @@ static int tvf_rowid(sqlite3_vtab_cursor *base, sqlite3_int64 *rowid)
 }
 
 static const sqlite3_module tvf_module = {
-	.iVersion = 0,
-	.xCreate = NULL, /* eponymous only: no CREATE VIRTUAL TABLE */
-	.xConnect = tvf_connect,
-	.xBestIndex = tvf_best_index,
-	.xDisconnect = tvf_disconnect,
-	.xDestroy = tvf_disconnect,
-	.xOpen = tvf_open,
-	.xClose = tvf_close,
-	.xFilter = tvf_filter,
-	.xNext = tvf_next,
-	.xEof = tvf_eof,
-	.xColumn = tvf_column,
-	.xRowid = tvf_rowid,
+    .iVersion = 0,
+    .xCreate = NULL, /* eponymous only: no CREATE VIRTUAL TABLE */
+    .xConnect = tvf_connect,
+    .xBestIndex = tvf_best_index,
+    .xDisconnect = tvf_disconnect,
+    .xDestroy = tvf_disconnect,
+    .xOpen = tvf_open,
+    .xClose = tvf_close,
+    .xFilter = tvf_filter,
+    .xNext = tvf_next,
+    .xEof = tvf_eof,
+    .xColumn = tvf_column,
+    .xRowid = tvf_rowid,
 };
 
-int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
-                        sqldbc_tvf_fn produce, char **errmsg)
+int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn, sqldbc_tvf_fn produce,
+                        char **errmsg)
 {
 	tvf_aux *aux;
 	int rc;

@@ -60,10 +60,11 @@ const char *dbc_api_type_name(dbc_api_type type)
 const char *dbc_api_part_name(dbc_api_part part)
 {
 	static const char *const names[DBC_PART_COUNT] = {
-	    [DBC_PART_CORE] = "core",     [DBC_PART_SCHEMA] = "schema", [DBC_PART_MIGRATE] = "migrate",
-	    [DBC_PART_HEALTH] = "health", [DBC_PART_CHECK] = "check",
-	    [DBC_PART_JSON] = "json",     [DBC_PART_RETAIN] = "retain", [DBC_PART_AUDIT] = "audit",
-	    [DBC_PART_BACKUP] = "backup", [DBC_PART_MAINTAIN] = "maintain",
+	    [DBC_PART_CORE] = "core",       [DBC_PART_SCHEMA] = "schema",
+	    [DBC_PART_MIGRATE] = "migrate", [DBC_PART_HEALTH] = "health",
+	    [DBC_PART_CHECK] = "check",     [DBC_PART_JSON] = "json",
+	    [DBC_PART_RETAIN] = "retain",   [DBC_PART_AUDIT] = "audit",
+	    [DBC_PART_BACKUP] = "backup",   [DBC_PART_MAINTAIN] = "maintain",
 	};
 	return part >= 0 && part < DBC_PART_COUNT ? names[part] : "?";
 }
@@ -110,8 +111,8 @@ static bool generic_arg_type(dbc_api_type type)
 
 static bool generic_result_type(dbc_api_type type)
 {
-	return type == DBC_T_TEXT || type == DBC_T_JSONB || type == DBC_T_INT4 ||
-	       type == DBC_T_INT8 || type == DBC_T_FLOAT8 || type == DBC_T_BOOL;
+	return type == DBC_T_TEXT || type == DBC_T_JSONB || type == DBC_T_INT4 || type == DBC_T_INT8 ||
+	       type == DBC_T_FLOAT8 || type == DBC_T_BOOL;
 }
 
 static bool integer_type(dbc_api_type type)

@@ -102,7 +102,7 @@ int dbc_api_args(dbc_ctx *ctx, const dbc_api_fn *fn, unsigned given, const dbc_v
 {
 	for (int k = 0; k < fn->nargs; k++) {
 		const dbc_api_column *arg = &fn->args[k];
-		int rc = given & (1u << k) ? decode_arg(ctx, arg, raw[k], &out[k])
+		int rc = given & (1u << k)  ? decode_arg(ctx, arg, raw[k], &out[k])
 		         : arg->default_sql ? default_value(ctx, arg->default_sql, &out[k])
 		                            : dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                                        "argument \"%s\" must not be NULL", arg->name);
@@ -116,4 +116,3 @@ const dbc_api_hooks *dbc_api_engine_of(dbc_ctx *ctx)
 {
 	return ctx->host->api;
 }
-

@@ -104,8 +104,8 @@
 	  .flags = DBC_API_PRIVATE, .comment = "registers or replaces a repeatable migration")         \
 	/* Many migrations in one call (a JSON array), all or nothing, by                              \
 	 * dbmigrate_add's rules; the command-line client's registration on                            \
-	 * SQLite. PostgreSQL has a jsonb and a text signature (an untyped literal                      \
-	 * is text: its bad JSON gets dbcare's error, as on SQLite). */                                 \
+	 * SQLite. PostgreSQL has a jsonb and a text signature (an untyped literal                     \
+	 * is text: its bad JSON gets dbcare's error, as on SQLite). */                                \
 	X(dbmigrate_add_all, dbmigrate_add_all, CORE_SCALAR, .part = DBC_PART_MIGRATE,                 \
 	  DBC_ARGS(DBC_ARG("migrations", DBC_T_JSONB)), .returns = DBC_T_INT4,                         \
 	  .flags = DBC_API_PRIVATE,                                                                    \
@@ -216,7 +216,7 @@
 	X(dbcare_migrations_changed, migrations_changed, PG, .schema = "dbcare",                       \
 	  .part = DBC_PART_MIGRATE, .returns = DBC_T_TRIGGER,                                          \
 	  .flags = DBC_API_SECURITY_DEFINER | DBC_API_PRIVATE)                                         \
-	/* The lint (docs/lint.md): reads the catalog and the scripts, runs nothing. */              \
+	/* The lint (docs/lint.md): reads the catalog and the scripts, runs nothing. */                \
 	X(dbmigrate_lint, dbmigrate_lint, CORE_TABLE, .part = DBC_PART_MIGRATE,                        \
 	  DBC_ARGS(DBC_OPT("migration", DBC_T_TEXT, "NULL")),                                          \
 	  DBC_COLUMNS(DBC_COL("version", DBC_T_TEXT), DBC_COL("line", DBC_T_INT4),                     \
@@ -225,7 +225,7 @@
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "lint findings of the pending migrations (or of one), statement by statement, "   \
 	             "against the live tables")                                                        \
-	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                     \
+	/* SQLite: the table rebuild its ALTER TABLE needs for other changes. */                       \
 	X(dbmigrate_rebuild_script, dbmigrate_rebuild_script, CORE_SQLITE, .part = DBC_PART_MIGRATE,   \
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("new_create_sql", DBC_T_TEXT)),               \
 	  .returns = DBC_T_TEXT)                                                                       \
@@ -233,10 +233,10 @@
 	 * subtransaction it always rolls back and reports, per statement, the                         \
 	 * locks it took, the relations it created, rewrote or dropped, the rows                       \
 	 * it wrote and its duration. With the caller's search_path, as apply. */                      \
-	X(dbmigrate_trace, dbmigrate_trace, PG,       .part = DBC_PART_MIGRATE,                        \
+	X(dbmigrate_trace, dbmigrate_trace, PG, .part = DBC_PART_MIGRATE,                              \
 	  DBC_ARGS(DBC_ARG("version", DBC_T_TEXT)),                                                    \
 	  DBC_COLUMNS(DBC_COL("line", DBC_T_INT4), DBC_COL("statement", DBC_T_TEXT),                   \
-	              DBC_COL("relation", DBC_T_TEXT), DBC_COL("lock_mode", DBC_T_TEXT),              \
+	              DBC_COL("relation", DBC_T_TEXT), DBC_COL("lock_mode", DBC_T_TEXT),               \
 	              DBC_COL("change", DBC_T_TEXT), DBC_COL("rows", DBC_T_INT8),                      \
 	              DBC_COL("duration_ms", DBC_T_FLOAT8), DBC_COL("error", DBC_T_TEXT)),             \
 	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
@@ -256,19 +256,17 @@
 	              DBC_COL("hint", DBC_T_TEXT)),                                                    \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "one row per health check")         \
 	X(dbhealth_score, dbhealth_score, CORE_SCALAR, .part = DBC_PART_HEALTH,                        \
-	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_INT4,                                               \
-	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, .comment = "health score 0-100")               \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_INT4, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
+	  .comment = "health score 0-100")                                                             \
 	X(dbhealth_metrics, dbhealth_metrics, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
-	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_TEXT,                                               \
-	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
 	X(dbhealth_snapshot, dbhealth_snapshot, CORE_SCALAR, .part = DBC_PART_HEALTH,                  \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "records size and score in dbcare.health_snapshots and returns them")             \
 	X(dbhealth_growth, dbhealth_growth, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
 	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT4, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
-	  .returns = DBC_T_JSONB,                                                                      \
-	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \
 	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
 	/* SQLite: the slow-statement monitor of a connection. */                                      \
 	X(dbmonitor_start, dbmonitor_start, SCALAR, .part = DBC_PART_HEALTH,                           \
@@ -323,53 +321,53 @@
 	X(dbcheck_domain_value_holds, dbcheck_domain_value_holds, PG, .part = DBC_PART_CHECK,          \
 	  DBC_ARGS(DBC_ARG("", DBC_T_ANYELEMENT), DBC_ARG("", DBC_T_OID)), .returns = DBC_T_BOOL,      \
 	  .volatility = DBC_STABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_UNSAFE,                 \
-	  .comment = "whether a domain CHECK accepts a value (internal to dbcheck_constraints)")   \
+	  .comment = "whether a domain CHECK accepts a value (internal to dbcheck_constraints)")       \
                                                                                                    \
-	/* ---- json: JSON Schema validation (core/jsonschema). IMMUTABLE and                             \
-	 * PARALLEL SAFE (pure on SQLite) so they stand in CHECK constraints:                             \
-	 * their answer depends on their arguments alone (format assertion is                             \
-	 * one of them, never a setting). STRICT: a NULL document passes, as in                           \
-	 * any CHECK. PostgreSQL has jsonb, json and text overloads, SQLite one. */                       \
-	X(dbjson_valid, dbjson_valid, PG_SCALAR, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),       \
-	  .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,                                                    \
-	  .comment = "whether a document is valid against a JSON Schema")                                 \
-	X(dbjson_valid_json, dbjson_valid, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),          \
-	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
-	  .comment = "whether a document is valid against a JSON Schema")                                 \
-	X(dbjson_valid_text, dbjson_valid, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),          \
-	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
-	  .comment = "whether a document is valid against a JSON Schema")                                 \
-	X(dbjson_assert, dbjson_assert, PG_SCALAR, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),     \
-	  .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,                                                    \
-	  .comment = "true, or an error naming the instance path, keyword and schema path of "            \
-	  "the first violation")                                                                          \
-	X(dbjson_assert_json, dbjson_assert, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),        \
-	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
-	  .comment = "true, or an error naming the instance path, keyword and schema path of "            \
-	  "the first violation")                                                                          \
-	X(dbjson_assert_text, dbjson_assert, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),        \
-	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                           \
-	  .comment = "true, or an error naming the instance path, keyword and schema path of "            \
-	  "the first violation")                                                                          \
-	X(dbjson_errors, dbjson_errors, PG_TABLE, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),      \
-	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                          \
-	  .comment = "every violation of a JSON Schema by a document")                                    \
-	X(dbjson_errors_json, dbjson_errors, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),        \
-	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                          \
-	  .comment = "every violation of a JSON Schema by a document")                                    \
-	X(dbjson_errors_text, dbjson_errors, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),        \
-	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                          \
-	  .comment = "every violation of a JSON Schema by a document")                                    \
-	X(dbjson_schema_valid, dbjson_schema_valid, PG_SCALAR, .part = DBC_PART_JSON,                     \
-	  DBC_ARGS(DBC_ARG("schema", DBC_T_JSONB)), .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,          \
-	  .comment = "whether a JSON Schema is valid against its draft's meta-schema")                    \
-	/* Reads the table as the caller: regclass resolves the name with the                             \
-	 * caller's search_path before this function's own applies. */                                    \
-	X(dbcheck_json, dbcheck_json, PG_TABLE, .part = DBC_PART_JSON,                                    \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_REGCLASS), DBC_ARG("column", DBC_T_TEXT),                       \
-	           DBC_ARG("schema", DBC_T_JSONB), DBC_OPT("format_assertion", DBC_T_BOOL, "false")),     \
-	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),                 \
-	  .volatility = DBC_STABLE,                                                                       \
+	/* ---- json: JSON Schema validation (core/jsonschema). IMMUTABLE and                          \
+	 * PARALLEL SAFE (pure on SQLite) so they stand in CHECK constraints:                          \
+	 * their answer depends on their arguments alone (format assertion is                          \
+	 * one of them, never a setting). STRICT: a NULL document passes, as in                        \
+	 * any CHECK. PostgreSQL has jsonb, json and text overloads, SQLite one. */                    \
+	X(dbjson_valid, dbjson_valid, PG_SCALAR, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),    \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,                                                 \
+	  .comment = "whether a document is valid against a JSON Schema")                              \
+	X(dbjson_valid_json, dbjson_valid, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),       \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                        \
+	  .comment = "whether a document is valid against a JSON Schema")                              \
+	X(dbjson_valid_text, dbjson_valid, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),       \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                        \
+	  .comment = "whether a document is valid against a JSON Schema")                              \
+	X(dbjson_assert, dbjson_assert, PG_SCALAR, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),  \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,                                                 \
+	  .comment = "true, or an error naming the instance path, keyword and schema path of "         \
+	             "the first violation")                                                            \
+	X(dbjson_assert_json, dbjson_assert, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),     \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                        \
+	  .comment = "true, or an error naming the instance path, keyword and schema path of "         \
+	             "the first violation")                                                            \
+	X(dbjson_assert_text, dbjson_assert, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),     \
+	  .returns = DBC_T_BOOL, DBC_JSON_PURE,                                                        \
+	  .comment = "true, or an error naming the instance path, keyword and schema path of "         \
+	             "the first violation")                                                            \
+	X(dbjson_errors, dbjson_errors, PG_TABLE, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSONB),   \
+	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                       \
+	  .comment = "every violation of a JSON Schema by a document")                                 \
+	X(dbjson_errors_json, dbjson_errors, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_JSON),     \
+	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                       \
+	  .comment = "every violation of a JSON Schema by a document")                                 \
+	X(dbjson_errors_text, dbjson_errors, PG, .part = DBC_PART_JSON, DBC_JSON_ARGS(DBC_T_TEXT),     \
+	  DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                                                       \
+	  .comment = "every violation of a JSON Schema by a document")                                 \
+	X(dbjson_schema_valid, dbjson_schema_valid, PG_SCALAR, .part = DBC_PART_JSON,                  \
+	  DBC_ARGS(DBC_ARG("schema", DBC_T_JSONB)), .returns = DBC_T_BOOL, DBC_JSON_PURE_SQLITE,       \
+	  .comment = "whether a JSON Schema is valid against its draft's meta-schema")                 \
+	/* Reads the table as the caller: regclass resolves the name with the                          \
+	 * caller's search_path before this function's own applies. */                                 \
+	X(dbcheck_json, dbcheck_json, PG_TABLE, .part = DBC_PART_JSON,                                 \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_REGCLASS), DBC_ARG("column", DBC_T_TEXT),                    \
+	           DBC_ARG("schema", DBC_T_JSONB), DBC_OPT("format_assertion", DBC_T_BOOL, "false")),  \
+	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),              \
+	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
                                                                                                    \
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
@@ -384,8 +382,8 @@
 	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
 	  .comment = "removes the soft-delete trigger, keeping the column and its values")             \
 	X(dbsoftdelete_restore, dbsoftdelete_restore, CORE_SCALAR, .part = DBC_PART_RETAIN,            \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
-	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)), .returns = DBC_T_INT8,  \
+	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "restores soft-deleted rows by primary key (an object or an array of "            \
 	             "them), all or none")                                                             \
 	X(dbsoftdelete_purge, dbsoftdelete_purge, CORE_SCALAR, .part = DBC_PART_RETAIN,                \
@@ -447,106 +445,105 @@
 	             "retain.sleep_ms between, stopping after retain.max_duration_ms")                 \
 	/* (end of retain) */                                                                          \
                                                                                                    \
-	/* ---- audit: the row-level audit trail (core/audit) */                                          \
-	X(dbaudit_enable, dbaudit_enable, PG_SCALAR, .part = DBC_PART_AUDIT,                              \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL")),                \
-	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                                \
-	  .comment = "starts recording the changes of a table in the audit log; returns its "             \
-	             "stored name")                                                                       \
-	X(dbaudit_disable, dbaudit_disable, PG_SCALAR, .part = DBC_PART_AUDIT,                            \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,        \
-	  .comment = "stops recording the changes of a table; its log entries stay")                      \
-	X(dbaudit_refresh, dbaudit_refresh, PG_SCALAR, .part = DBC_PART_AUDIT,                            \
-	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                          \
-	  .flags = DBC_API_PRIVATE,                                                                       \
-	  .comment = "remakes the audit triggers of a table (NULL: every audited table) for its "         \
-	             "current columns; returns how many tables")                                          \
-	X(dbaudit_tables, dbaudit_tables, CORE_TABLE, .part = DBC_PART_AUDIT,                               \
-	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),             \
-	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8),                    \
-	              DBC_COL("recording", DBC_T_BOOL), DBC_COL("problem", DBC_T_TEXT)),                  \
-	  .volatility = DBC_STABLE,                                                                       \
-	  .comment = "the audited tables, their options and log entries, and whether each is "            \
-	             "recording")                                                                         \
-	X(dbaudit_history, dbaudit_history, PG_TABLE, .part = DBC_PART_AUDIT,                             \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                            \
-	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
-	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
-	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
-	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
-	  .volatility = DBC_STABLE, .comment = "the audit log entries of one row, oldest first")          \
-	X(dbaudit_log, dbaudit_log, CORE_TABLE, .part = DBC_PART_AUDIT,                                     \
-	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL"), DBC_OPT("since", DBC_T_TIMESTAMPTZ, "NULL")),    \
-	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                        \
-	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                        \
-	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                     \
-	              DBC_COL("table_name", DBC_T_TEXT), DBC_COL("key", DBC_T_JSONB),                     \
-	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),            \
-	  .volatility = DBC_STABLE,                                                                       \
-	  .comment = "audit log entries (of one table, since a time), oldest first")                      \
-	X(dbaudit_row_at, dbaudit_row_at, PG_SCALAR, .part = DBC_PART_AUDIT,                              \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB),                             \
-	           DBC_ARG("at", DBC_T_TIMESTAMPTZ)),                                                     \
-	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                               \
-	  .comment = "a row as it was at a time, rebuilt from the audit log; NULL when it did not "       \
-	             "exist")                                                                             \
-	/* The trigger of every audited table: it writes the log as the log's                             \
-	 * owner (pg/audit_trigger.c), not SECURITY DEFINER, so it sees the                               \
-	 * writer's current_user. */                                                                      \
-	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,            \
-	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                              \
-	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")                  \
-	/* The row hash of the log's row index (pg/audit_row_hash.c): the log's                          \
-	 * generated column row_hash and the readers call it; pure. */                                    \
-	X(dbcare_audit_row_hash, audit_row_hash, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,          \
-	  DBC_ARGS(DBC_ARG("table_name", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                       \
-	  .returns = DBC_T_INT8, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PARALLEL_SAFE,             \
-	  .comment = "dbcare: the row hash of an audit log entry: its table and key")                     \
-	/* SQLite: the session's actor, and the id of the current transaction;                            \
-	 * the audit triggers call both (INNOCUOUS: they also run with                                    \
-	 * trusted_schema = OFF); setting the actor is DIRECTONLY. */                                     \
-	X(dbaudit_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                                   \
-	  DBC_ARGS(DBC_ARG("actor", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                  \
-	X(dbaudit_current_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                           \
-	  .returns = DBC_T_TEXT, .flags = DBC_API_INNOCUOUS)                                              \
-	X(dbaudit_txid, dbaudit_txid, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_INT8,              \
-	  .flags = DBC_API_INNOCUOUS)                                                                     \
-	/* SQLite: the JSON objects the audit triggers write (sqlite/audit_json.c;                        \
-	 * SQLite 3.40's json_object is not INNOCUOUS). Pure, and variadic:                               \
-	 * (base, name, value, ...) and (base, side, name, old, new, ...). */                             \
-	X(dbaudit_json, dbaudit_json, SCALAR, .part = DBC_PART_AUDIT,                                     \
-	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT)), .returns = DBC_T_TEXT,                                   \
-	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE | DBC_API_VARIADIC)                          \
-	X(dbaudit_json_changed, dbaudit_json_changed, SCALAR, .part = DBC_PART_AUDIT,                     \
-	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT), DBC_ARG("side", DBC_T_INT4)),                             \
-	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE,                                             \
-	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                       \
-	X(dbaudit_verify, dbaudit_verify, PG_TABLE, .part = DBC_PART_AUDIT,                               \
-	  DBC_COLUMNS(DBC_COL("checked", DBC_T_INT8), DBC_COL("broken_id", DBC_T_INT8),                   \
-	              DBC_COL("problem", DBC_T_TEXT)),                                                    \
-	  .volatility = DBC_STABLE,                                                                       \
-	  .comment = "checks the audit log's hash chain; names the first entry whose link is broken")     \
-	/* SQLite: the hash of a chained entry (sqlite/audit_json.c), written by                          \
-	 * the audit triggers: pure. */                                                                   \
-	X(dbaudit_hash, dbaudit_hash, SCALAR, .part = DBC_PART_AUDIT,                                     \
-	  DBC_ARGS(DBC_ARG("prev", DBC_T_TEXT), DBC_ARG("at", DBC_T_TEXT), DBC_ARG("txid", DBC_T_INT8),   \
-	           DBC_ARG("db_user", DBC_T_TEXT), DBC_ARG("actor", DBC_T_TEXT),                          \
-	           DBC_ARG("operation", DBC_T_TEXT), DBC_ARG("table_name", DBC_T_TEXT),                   \
-	           DBC_ARG("key", DBC_T_TEXT), DBC_ARG("old_values", DBC_T_TEXT),                         \
-	           DBC_ARG("new_values", DBC_T_TEXT)),                                                    \
-	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                      \
-	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,                \
-	  .flags = DBC_API_INNOCUOUS)                                                                     \
-	/* SQLite: entries written without dbcare loaded (sqlite/audit_pending.c):                       \
-	 * their pending values as JSON (pure), and completing the pending entries                        \
-	 * before one, which the completing TEMP trigger of a connection with                             \
-	 * dbcare calls. */                                                                               \
-	X(dbaudit_decode, dbaudit_decode, SCALAR, .part = DBC_PART_AUDIT,                                 \
-	  DBC_ARGS(DBC_ARG("text", DBC_T_TEXT), DBC_ARG("other", DBC_T_TEXT)), .returns = DBC_T_TEXT,     \
-	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                                             \
-	X(dbaudit_complete, dbaudit_complete, SCALAR, .part = DBC_PART_AUDIT,                             \
-	  DBC_ARGS(DBC_ARG("before_id", DBC_T_INT8)), .returns = DBC_T_INT8)                              \
-	/* (end of audit) */                                                                              \
+	/* ---- audit: the row-level audit trail (core/audit) */                                       \
+	X(dbaudit_enable, dbaudit_enable, PG_SCALAR, .part = DBC_PART_AUDIT,                           \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL")),             \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "starts recording the changes of a table in the audit log; returns its "          \
+	             "stored name")                                                                    \
+	X(dbaudit_disable, dbaudit_disable, PG_SCALAR, .part = DBC_PART_AUDIT,                         \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,     \
+	  .comment = "stops recording the changes of a table; its log entries stay")                   \
+	X(dbaudit_refresh, dbaudit_refresh, PG_SCALAR, .part = DBC_PART_AUDIT,                         \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL")), .returns = DBC_T_INT4,                       \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "remakes the audit triggers of a table (NULL: every audited table) for its "      \
+	             "current columns; returns how many tables")                                       \
+	X(dbaudit_tables, dbaudit_tables, CORE_TABLE, .part = DBC_PART_AUDIT,                          \
+	  DBC_COLUMNS(DBC_COL("table", DBC_T_TEXT), DBC_COL("enabled_at", DBC_T_TIMESTAMPTZ),          \
+	              DBC_COL("options", DBC_T_JSONB), DBC_COL("entries", DBC_T_INT8),                 \
+	              DBC_COL("recording", DBC_T_BOOL), DBC_COL("problem", DBC_T_TEXT)),               \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "the audited tables, their options and log entries, and whether each is "         \
+	             "recording")                                                                      \
+	X(dbaudit_history, dbaudit_history, PG_TABLE, .part = DBC_PART_AUDIT,                          \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                         \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                     \
+	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                     \
+	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                  \
+	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),         \
+	  .volatility = DBC_STABLE, .comment = "the audit log entries of one row, oldest first")       \
+	X(dbaudit_log, dbaudit_log, CORE_TABLE, .part = DBC_PART_AUDIT,                                \
+	  DBC_ARGS(DBC_OPT("table", DBC_T_TEXT, "NULL"), DBC_OPT("since", DBC_T_TIMESTAMPTZ, "NULL")), \
+	  DBC_COLUMNS(DBC_COL("id", DBC_T_INT8), DBC_COL("at", DBC_T_TIMESTAMPTZ),                     \
+	              DBC_COL("txid", DBC_T_TEXT), DBC_COL("db_user", DBC_T_TEXT),                     \
+	              DBC_COL("actor", DBC_T_TEXT), DBC_COL("operation", DBC_T_TEXT),                  \
+	              DBC_COL("table_name", DBC_T_TEXT), DBC_COL("key", DBC_T_JSONB),                  \
+	              DBC_COL("old_values", DBC_T_JSONB), DBC_COL("new_values", DBC_T_JSONB)),         \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "audit log entries (of one table, since a time), oldest first")                   \
+	X(dbaudit_row_at, dbaudit_row_at, PG_SCALAR, .part = DBC_PART_AUDIT,                           \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB),                          \
+	           DBC_ARG("at", DBC_T_TIMESTAMPTZ)),                                                  \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE,                                            \
+	  .comment = "a row as it was at a time, rebuilt from the audit log; NULL when it did not "    \
+	             "exist")                                                                          \
+	/* The trigger of every audited table: it writes the log as the log's                          \
+	 * owner (pg/audit_trigger.c), not SECURITY DEFINER, so it sees the                            \
+	 * writer's current_user. */                                                                   \
+	X(dbcare_audit_trigger, audit_trigger, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,         \
+	  .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                                          \
+	  .comment = "dbcare: records a change of an audited table in dbcare.audit_log")               \
+	/* The row hash of the log's row index (pg/audit_row_hash.c): the log's                        \
+	 * generated column row_hash and the readers call it; pure. */                                 \
+	X(dbcare_audit_row_hash, audit_row_hash, PG, .schema = "dbcare", .part = DBC_PART_AUDIT,       \
+	  DBC_ARGS(DBC_ARG("table_name", DBC_T_TEXT), DBC_ARG("key", DBC_T_JSONB)),                    \
+	  .returns = DBC_T_INT8, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PARALLEL_SAFE,          \
+	  .comment = "dbcare: the row hash of an audit log entry: its table and key")                  \
+	/* SQLite: the session's actor, and the id of the current transaction;                         \
+	 * the audit triggers call both (INNOCUOUS: they also run with                                 \
+	 * trusted_schema = OFF); setting the actor is DIRECTONLY. */                                  \
+	X(dbaudit_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT,                                \
+	  DBC_ARGS(DBC_ARG("actor", DBC_T_TEXT)), .returns = DBC_T_TEXT)                               \
+	X(dbaudit_current_actor, dbaudit_actor, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT, \
+	  .flags = DBC_API_INNOCUOUS)                                                                  \
+	X(dbaudit_txid, dbaudit_txid, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_INT8,           \
+	  .flags = DBC_API_INNOCUOUS)                                                                  \
+	/* SQLite: the JSON objects the audit triggers write (sqlite/audit_json.c;                     \
+	 * SQLite 3.40's json_object is not INNOCUOUS). Pure, and variadic:                            \
+	 * (base, name, value, ...) and (base, side, name, old, new, ...). */                          \
+	X(dbaudit_json, dbaudit_json, SCALAR, .part = DBC_PART_AUDIT,                                  \
+	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT)), .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE,   \
+	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                    \
+	X(dbaudit_json_changed, dbaudit_json_changed, SCALAR, .part = DBC_PART_AUDIT,                  \
+	  DBC_ARGS(DBC_ARG("base", DBC_T_TEXT), DBC_ARG("side", DBC_T_INT4)), .returns = DBC_T_TEXT,   \
+	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE | DBC_API_VARIADIC)                       \
+	X(dbaudit_verify, dbaudit_verify, PG_TABLE, .part = DBC_PART_AUDIT,                            \
+	  DBC_COLUMNS(DBC_COL("checked", DBC_T_INT8), DBC_COL("broken_id", DBC_T_INT8),                \
+	              DBC_COL("problem", DBC_T_TEXT)),                                                 \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "checks the audit log's hash chain; names the first entry whose link is broken")  \
+	/* SQLite: the hash of a chained entry (sqlite/audit_json.c), written by                       \
+	 * the audit triggers: pure. */                                                                \
+	X(dbaudit_hash, dbaudit_hash, SCALAR, .part = DBC_PART_AUDIT,                                  \
+	  DBC_ARGS(DBC_ARG("prev", DBC_T_TEXT), DBC_ARG("at", DBC_T_TEXT),                             \
+	           DBC_ARG("txid", DBC_T_INT8), DBC_ARG("db_user", DBC_T_TEXT),                        \
+	           DBC_ARG("actor", DBC_T_TEXT), DBC_ARG("operation", DBC_T_TEXT),                     \
+	           DBC_ARG("table_name", DBC_T_TEXT), DBC_ARG("key", DBC_T_TEXT),                      \
+	           DBC_ARG("old_values", DBC_T_TEXT), DBC_ARG("new_values", DBC_T_TEXT)),              \
+	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                   \
+	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,             \
+	  .flags = DBC_API_INNOCUOUS)                                                                  \
+	/* SQLite: entries written without dbcare loaded (sqlite/audit_pending.c):                     \
+	 * their pending values as JSON (pure), and completing the pending entries                     \
+	 * before one, which the completing TEMP trigger of a connection with                          \
+	 * dbcare calls. */                                                                            \
+	X(dbaudit_decode, dbaudit_decode, SCALAR, .part = DBC_PART_AUDIT,                              \
+	  DBC_ARGS(DBC_ARG("text", DBC_T_TEXT), DBC_ARG("other", DBC_T_TEXT)), .returns = DBC_T_TEXT,  \
+	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                                          \
+	X(dbaudit_complete, dbaudit_complete, SCALAR, .part = DBC_PART_AUDIT,                          \
+	  DBC_ARGS(DBC_ARG("before_id", DBC_T_INT8)), .returns = DBC_T_INT8)                           \
+	/* (end of audit) */                                                                           \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \
 	/* SQLite: the copy, its verification and retention (they write files,                         \

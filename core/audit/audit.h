@@ -61,8 +61,8 @@ bool dbc_audit_records(const dbc_audit_options *o, const char *column);
 typedef struct dbc_audit_table {
 	char *name;
 	char *enabled_at;
-	char *options; /* JSON */
-	char *columns; /* the columns the triggers were made for, JSON array (SQLite) */
+	char *options;   /* JSON */
+	char *columns;   /* the columns the triggers were made for, JSON array (SQLite) */
 	int64_t entries; /* counted only by dbc_audit_load_counted */
 } dbc_audit_table;
 
@@ -139,8 +139,8 @@ int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
                       dbc_audit_target *out, bool *found);
 
 /* dbaudit_enable: *name_out is the stored table name. */
-int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                     const char *options, char **name_out);
+int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *options,
+                     char **name_out);
 /* dbaudit_disable: an error when the table was never enabled. */
 int dbc_audit_disable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table);
 /* dbaudit_refresh: remakes the triggers of one table (NULL: every audited
@@ -150,13 +150,12 @@ int dbc_audit_refresh(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
 /* The stored name of a table a caller named: the engine's canonical name
  * when it exists, else the name as given (a dropped table's log stays
  * readable by the name it was stored under). */
-int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                          char **out);
+int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, char **out);
 
-int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only, dbc_audit_table **out, int *n);
+int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only,
+                          dbc_audit_table **out, int *n);
 /* The same with each table's log entries counted (an index range each). */
-int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_table **out,
-                           int *n);
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_table **out, int *n);
 
 /* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
 char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);
@@ -177,8 +176,8 @@ int dbc_audit_readable(dbc_ctx *ctx, const dbc_audit_hooks *e, bool *readable);
 /* dbaudit_history: the entries of one row, oldest first. Columns: id, at,
  * txid, db_user, actor, operation, old_values, new_values. */
 #define DBC_AUDIT_HISTORY_NCOLS 8
-int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                      const char *key, dbc_rows *out);
+int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *key,
+                      dbc_rows *out);
 /* dbaudit_log: entries (of one table, since a time), oldest first. Columns:
  * id, at, txid, db_user, actor, operation, table_name, key, old_values,
  * new_values. */
@@ -188,8 +187,8 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, con
 /* dbaudit_row_at: the row as it was at a time, JSON text; NULL when it did
  * not exist then. An error when the log does not reach back to the row's
  * insert or a baseline snapshot. */
-int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                     const char *key, const char *at, char **json_out);
+int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *key,
+                     const char *at, char **json_out);
 
 /* ---------------------------------------------------------------- row hash */
 
@@ -213,7 +212,7 @@ int64_t dbc_audit_row_hash(const char *table, size_t table_len, bool has_key, ui
  * since 1970; SQLite: the stored text), txid, db_user, actor, operation,
  * table_name, key, old_values, new_values (JSON as stored); NULL allowed. */
 #define DBC_AUDIT_LINK_FIELDS 9
-#define DBC_AUDIT_HASH_LEN 64
+#define DBC_AUDIT_HASH_LEN    64
 /* SHA-256 (hex) of the previous entry's hash (NULL: none) and the fields:
  * an entry of the log chain (format v1). */
 int dbc_audit_link(dbc_ctx *ctx, const char *prev, const char *const fields[DBC_AUDIT_LINK_FIELDS],

@@ -139,7 +139,7 @@ static bool valid_hash(const char *s)
 
 static const char *field_text(dbc_ctx *ctx, const dbc_value *c)
 {
-	return c->type == DBC_NULL ? NULL
+	return c->type == DBC_NULL   ? NULL
 	       : c->type == DBC_TEXT ? c->s
 	                             : dbc_printf(ctx, "%lld", (long long)c->i);
 }

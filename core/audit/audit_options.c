@@ -19,8 +19,8 @@ bool dbc_audit_records(const dbc_audit_options *o, const char *column)
 
 /* A JSON array of column names of t into *out; each must exist (or be one
  * the table's triggers follow though it was renamed), none twice. */
-static int column_list(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *v,
-                       const char *option, dbc_strlist *out)
+static int column_list(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *v, const char *option,
+                       dbc_strlist *out)
 {
 	if (!json_is_array(v))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -72,7 +72,8 @@ static int parse_object(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *r
 		} else {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown option \"%s\"",
 			          dbc_excerpt(ctx, k, DBC_EXCERPT));
-			dbc_error_hint(ctx, "The options are columns, exclude, key, updates, baseline and hash_chain.");
+			dbc_error_hint(
+			    ctx, "The options are columns, exclude, key, updates, baseline and hash_chain.");
 			return DBC_ERROR;
 		}
 	}
@@ -89,18 +90,16 @@ int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char 
 		json_t *root = dbc_json_parse(ctx, json, "argument \"options\"");
 		if (!root)
 			return DBC_ERROR;
-		int rc = json_is_object(root)
-		             ? parse_object(ctx, t, root, out)
-		             : dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                         "argument \"options\" must be a JSON object");
+		int rc = json_is_object(root) ? parse_object(ctx, t, root, out)
+		                              : dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                                          "argument \"options\" must be a JSON object");
 		json_decref(root);
 		if (rc != DBC_OK)
 			return DBC_ERROR;
 	}
 	if (out->key.n == 0) {
 		if (t->primary_key.n == 0) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s has no primary key",
-			          t->display);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s has no primary key", t->display);
 			dbc_error_hint(ctx, "Name the columns that identify a row: "
 			                    "dbaudit_enable(table, '{\"key\": [\"column\"]}').");
 			return DBC_ERROR;
@@ -109,8 +108,8 @@ int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char 
 	}
 	for (int i = 0; i < out->key.n; i++)
 		if (dbc_strlist_find(&out->exclude, out->key.items[i]) >= 0)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "key column \"%s\" cannot be excluded", out->key.items[i]);
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "key column \"%s\" cannot be excluded",
+			                 out->key.items[i]);
 	return DBC_OK;
 }
 

@@ -14,7 +14,8 @@
 
 /* The key a caller gave, written as the triggers write keys: the key columns
  * in the stored order, compact (SQLite compares keys as text). */
-static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name, const char *key, char **out)
+static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name, const char *key,
+                         char **out)
 {
 	if (!key)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"key\" must not be NULL");
@@ -92,8 +93,8 @@ static bool log_exists(dbc_ctx *ctx, const dbc_audit_hooks *e, int *rc)
 	return *rc == DBC_OK && exists;
 }
 
-int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                      const char *key, dbc_rows *out)
+int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *key,
+                      dbc_rows *out)
 {
 	char *name, *k;
 	int rc;
@@ -207,8 +208,8 @@ static int fold_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                     const char *key, const char *at, char **json_out)
+int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *key,
+                     const char *at, char **json_out)
 {
 	char *name, *k;
 	int rc;
@@ -230,16 +231,14 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
 	                             " WHERE table_name = $1 AND (%skey = %s OR"
 	                             " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
 	                             " ORDER BY id",
-	                             e->link_columns, ctx->host->book_prefix, keyed, p2, unkeyed,
-	                             p3)
+	                             e->link_columns, ctx->host->book_prefix, keyed, p2, unkeyed, p3)
 	                : NULL;
 	dbc_value args[3] = {dbc_text(name), dbc_text(k), dbc_text(at)};
 	fold f = {0};
 	rc = sql ? ctx->host->query(ctx, sql, 3, args, fold_entry, &f) : DBC_ERROR;
 	if (rc == DBC_OK && f.unknown) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "the log of %s does not reach back to this row's insert",
-		          e->display(ctx, name));
+		          "the log of %s does not reach back to this row's insert", e->display(ctx, name));
 		dbc_error_hint(ctx, "Rows that existed before auditing began are known from their "
 		                    "snapshot: dbaudit_enable(table, '{\"baseline\": true}').");
 		rc = DBC_ERROR;

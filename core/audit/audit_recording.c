@@ -63,8 +63,8 @@ int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_health_fact *fa
 		char *problem;
 		if (dbc_audit_problem(ctx, e, &rows[i], &problem) != DBC_OK)
 			return DBC_ERROR;
-		if (problem &&
-		    dbc_health_add_object(ctx, fact, NULL, rows[i].name, rows[i].name, 1, problem) != DBC_OK)
+		if (problem && dbc_health_add_object(ctx, fact, NULL, rows[i].name, rows[i].name, 1,
+		                                     problem) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

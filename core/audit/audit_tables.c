@@ -51,8 +51,7 @@ int dbc_audit_resolve(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
 	                 out->display, what);
 }
 
-int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                          char **out)
+int dbc_audit_stored_name(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, char **out)
 {
 	dbc_audit_target t = {0};
 	bool found = false;
@@ -113,11 +112,11 @@ static int load(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only, bool c
 		return DBC_OK;
 	const char *p = ctx->host->book_prefix;
 	char *range = !counted || !e->table_range ? dbc_strdup(ctx, "")
-	                                           : dbc_printf(ctx, e->table_range, "t.table_name");
+	                                          : dbc_printf(ctx, e->table_range, "t.table_name");
 	char *count = !counted ? dbc_strdup(ctx, "0")
 	              : range  ? dbc_printf(ctx,
 	                                    "(SELECT count(*) FROM %saudit_log l"
-	                                    " WHERE %sl.table_name = t.table_name)",
+	                                     " WHERE %sl.table_name = t.table_name)",
 	                                    p, range)
 	                       : NULL;
 	char *sql = count ? dbc_printf(ctx,
@@ -139,8 +138,7 @@ int dbc_audit_load_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *on
 	return load(ctx, e, only, false, out, n);
 }
 
-int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_table **out,
-                           int *n)
+int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_table **out, int *n)
 {
 	return load(ctx, e, NULL, true, out, n);
 }
@@ -177,8 +175,8 @@ static int in_savepoint(dbc_ctx *ctx, int rc_body_level, int rc)
 	return DBC_ERROR;
 }
 
-int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
-                     const char *options, char **name_out)
+int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *options,
+                     char **name_out)
 {
 	dbc_audit_target t = {0};
 	dbc_audit_options o;
@@ -308,8 +306,11 @@ int dbc_audit_tables(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out)
 		if (dbc_audit_problem(ctx, e, &rows[i], &problem) != DBC_OK)
 			return DBC_ERROR;
 		dbc_value row[DBC_AUDIT_TABLES_NCOLS] = {
-		    dbc_text(rows[i].name), rows[i].enabled_at ? dbc_text(rows[i].enabled_at) : dbc_null(),
-		    dbc_text(rows[i].options), dbc_int(rows[i].entries), dbc_bool(problem == NULL),
+		    dbc_text(rows[i].name),
+		    rows[i].enabled_at ? dbc_text(rows[i].enabled_at) : dbc_null(),
+		    dbc_text(rows[i].options),
+		    dbc_int(rows[i].entries),
+		    dbc_bool(problem == NULL),
 		    problem ? dbc_text(problem) : dbc_null()};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;

@@ -114,8 +114,8 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */
-int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count, int64_t keep_days,
-                     bool dry_run, char **json);
+int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count,
+                     int64_t keep_days, bool dry_run, char **json);
 /* dbbackup_record (PostgreSQL): an external backup; fingerprint NULL: the
  * live schema's. */
 int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,

@@ -28,8 +28,8 @@ int dbc_call_dbbackup_create(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 {
 	char *json = NULL;
 	int64_t id = 0;
-	int rc = dbc_backup_create(ctx, env(ctx), args[0].type == DBC_TEXT ? args[0].s : NULL, &json,
-	                           &id);
+	int rc =
+	    dbc_backup_create(ctx, env(ctx), args[0].type == DBC_TEXT ? args[0].s : NULL, &json, &id);
 	*result = text_or_null(json);
 	return rc;
 }

@@ -115,8 +115,8 @@ int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms)
 }
 
 /* Copy and verify under tmp; on success the file is published as path. */
-static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp, const char *path,
-                         dbc_backup_image *copy)
+static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp,
+                         const char *path, dbc_backup_image *copy)
 {
 	int64_t timeout_ms;
 	bool full;
@@ -202,8 +202,7 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 		dbc_error_clear(ctx);
 		resolved = NULL;
 	}
-	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) !=
-	    DBC_OK)
+	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) != DBC_OK)
 		return DBC_ERROR;
 	double start = dbc_monotonic_ms();
 	dbc_backup_image img;

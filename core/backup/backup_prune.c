@@ -110,8 +110,8 @@ static int delete_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, const entri
 	return ctx->host->release(ctx, level);
 }
 
-int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count, int64_t keep_days,
-                     bool dry_run, char **json)
+int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count,
+                     int64_t keep_days, bool dry_run, char **json)
 {
 	if (!env->remove)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine deletes no backup files");

@@ -249,7 +249,7 @@ char *dbc_printf(dbc_ctx *ctx, const char *fmt, ...)
  * version, a name with invalid UTF-8), the client gets valid UTF-8 of a
  * bounded size. Arguments should still be quoted through dbc_excerpt. */
 __attribute__((format(printf, 2, 0))) static char *error_text(dbc_ctx *ctx, const char *fmt,
-                                                             va_list ap)
+                                                              va_list ap)
 {
 	char *text = dbc_vprintf(ctx, fmt, ap);
 	if (!text)
@@ -450,7 +450,8 @@ int dbc_rows_add(dbc_rows *rows, const dbc_value *row)
 		if (!cells)
 			return DBC_ERROR;
 		if (rows->nrows)
-			memcpy(cells, rows->cells, sizeof(dbc_value) * (size_t)rows->nrows * (size_t)rows->ncol);
+			memcpy(cells, rows->cells,
+			       sizeof(dbc_value) * (size_t)rows->nrows * (size_t)rows->ncol);
 		rows->cells = cells;
 		rows->cap = cap;
 	}
@@ -488,11 +489,10 @@ static int take_first_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int query_text_with(dbc_ctx *ctx,
-                           int (*query)(dbc_ctx *, const char *, int, const dbc_value *,
-                                        dbc_row_fn, void *),
-                           const char *sql, int nparam, const dbc_value *params, char **out,
-                           bool *found)
+static int
+query_text_with(dbc_ctx *ctx,
+                int (*query)(dbc_ctx *, const char *, int, const dbc_value *, dbc_row_fn, void *),
+                const char *sql, int nparam, const dbc_value *params, char **out, bool *found)
 {
 	first_text ft = {NULL, false};
 	if (query(ctx, sql, nparam, params, take_first_text, &ft) != DBC_OK)
@@ -503,8 +503,8 @@ static int query_text_with(dbc_ctx *ctx,
 	return DBC_OK;
 }
 
-int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
-                   char **out, bool *found)
+int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params, char **out,
+                   bool *found)
 {
 	return query_text_with(ctx, ctx->host->query, sql, nparam, params, out, found);
 }
@@ -512,7 +512,8 @@ int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *p
 int dbc_query_text_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                           char **out, bool *found)
 {
-	return query_text_with(ctx, ctx->host->query_latest ? ctx->host->query_latest : ctx->host->query,
+	return query_text_with(ctx,
+	                       ctx->host->query_latest ? ctx->host->query_latest : ctx->host->query,
 	                       sql, nparam, params, out, found);
 }
 

@@ -21,22 +21,22 @@ enum { DBC_OK = 0, DBC_ERROR = 1 };
 
 /* SQLSTATEs of the public contract (README.md, "Function reference"); the SQLite
  * host only shows the text. */
-#define DBC_SQLSTATE_BAD_ARGUMENT "22023"
-#define DBC_SQLSTATE_BAD_STATE "55000"
-#define DBC_SQLSTATE_LOCK_TIMEOUT "55P03"
-#define DBC_SQLSTATE_READ_ONLY "25006"
-#define DBC_SQLSTATE_PRIVILEGE "42501"
-#define DBC_SQLSTATE_INTERNAL "XX000"
+#define DBC_SQLSTATE_BAD_ARGUMENT  "22023"
+#define DBC_SQLSTATE_BAD_STATE     "55000"
+#define DBC_SQLSTATE_LOCK_TIMEOUT  "55P03"
+#define DBC_SQLSTATE_READ_ONLY     "25006"
+#define DBC_SQLSTATE_PRIVILEGE     "42501"
+#define DBC_SQLSTATE_INTERNAL      "XX000"
 #define DBC_SQLSTATE_OUT_OF_MEMORY "53200"
-#define DBC_SQLSTATE_CANCELED "57014"
+#define DBC_SQLSTATE_CANCELED      "57014"
 
 typedef enum { DBC_NULL = 0, DBC_INT, DBC_FLOAT, DBC_TEXT, DBC_BOOL } dbc_type;
 
 /* A cell passed to or returned from SQL. Text is NUL-terminated and borrowed. */
 typedef struct dbc_value {
 	dbc_type type;
-	int64_t i; /* DBC_INT and DBC_BOOL (0/1) */
-	double f;  /* DBC_FLOAT */
+	int64_t i;     /* DBC_INT and DBC_BOOL (0/1) */
+	double f;      /* DBC_FLOAT */
 	const char *s; /* DBC_TEXT */
 	/* DBC_TEXT read by a host query whose value holds a NUL byte: its
 	 * length in bytes (s holds them all, with a NUL after the last), so s
@@ -249,8 +249,8 @@ typedef struct dbc_host {
 	int (*exec)(dbc_ctx *ctx, const char *sql);
 	/* Runs one statement with parameters $1..$n and streams its rows to fn
 	 * (fn may be NULL for statements whose rows do not matter). */
-	int (*query)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
-	             dbc_row_fn fn, void *arg);
+	int (*query)(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params, dbc_row_fn fn,
+	             void *arg);
 	/* As query, but reads what is committed now, even in a transaction
 	 * that keeps one snapshot (REPEATABLE READ): for a check that must see
 	 * the catalog as it is once a lock is held (code the owner committed
@@ -443,13 +443,13 @@ char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap) __attribute__((form
 /* Sets the error slot (first error wins) and returns DBC_ERROR. The message is
  * the text after "dbcare: ". */
 int dbc_error(dbc_ctx *ctx, const char *sqlstate, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void dbc_error_detail(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A warning through host->warning (message after "dbcare: "; hint may be
  * NULL); the call goes on (out of memory sets the error, as any allocation). */
 void dbc_warning(dbc_ctx *ctx, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Forgets an error, e.g. one a check turned into a "status: error" row. */
 void dbc_error_clear(dbc_ctx *ctx);
 
@@ -523,8 +523,8 @@ int dbc_rows_add(dbc_rows *rows, const dbc_value *row);
 
 /* Convenience over host->query: the first column of the first row as text in
  * the arena (NULL when no row or SQL NULL); *found tells which. */
-int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
-                   char **out, bool *found);
+int dbc_query_text(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params, char **out,
+                   bool *found);
 /* dbc_query_text through the host's query_latest where it has one. */
 int dbc_query_text_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                           char **out, bool *found);

@@ -188,7 +188,8 @@ static bool is_rowid_alias(const dbc_schema *s, const dbc_table *t, const dbc_co
 	    (t->options && strstr(t->options, "without rowid")))
 		return false;
 	for (int i = 0; i < s->nindexes; i++)
-		if (s->indexes[i].primary && s->indexes[i].table && strcmp(s->indexes[i].table, t->name) == 0)
+		if (s->indexes[i].primary && s->indexes[i].table &&
+		    strcmp(s->indexes[i].table, t->name) == 0)
 			return false;
 	return true;
 }
@@ -311,8 +312,7 @@ typedef struct plan_parts {
  * WHERE is schema code like a CHECK expression, so the host decides whether
  * it may be evaluated (dbc_host.schema_expr_allowed). pp already holds the
  * plain UNIQUE plan over the key columns. */
-static int unique_index_parts(dbc_ctx *ctx, const dbc_table *t, const dbc_index *ix,
-                              plan_parts *pp)
+static int unique_index_parts(dbc_ctx *ctx, const dbc_table *t, const dbc_index *ix, plan_parts *pp)
 {
 	for (int k = 0; k < ix->keys.n; k++)
 		if (!dbc_table_find_column(t, ix->keys.items[k])) {
@@ -331,8 +331,9 @@ static int unique_index_parts(dbc_ctx *ctx, const dbc_table *t, const dbc_index 
 		dbc_strlist grouped = {0};
 		for (int k = 0; k < pp->keys.n; k++) {
 			char *qc = ctx->host->quote_ident(ctx, colls[k]);
-			if (!qc || dbc_strlist_add(ctx, &grouped, dbc_printf(ctx, "%s COLLATE %s",
-			                                                    pp->keys.items[k], qc)) != DBC_OK)
+			if (!qc ||
+			    dbc_strlist_add(ctx, &grouped,
+			                    dbc_printf(ctx, "%s COLLATE %s", pp->keys.items[k], qc)) != DBC_OK)
 				return DBC_ERROR;
 		}
 		pp->group_cols = dbc_strlist_join(ctx, &grouped, ", ");
@@ -386,7 +387,9 @@ const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 	if (!parent)
 		return NULL;
 	const dbc_constraint *ppk = primary_key_of(parent);
-	const dbc_strlist *refcols = con->ref_columns.n ? &con->ref_columns : ppk ? &ppk->columns : NULL;
+	const dbc_strlist *refcols = con->ref_columns.n ? &con->ref_columns
+	                             : ppk              ? &ppk->columns
+	                                                : NULL;
 	if (!refcols || refcols->n != con->columns.n)
 		return NULL; /* the planner reports these itself */
 	char *pkey = dbc_strlist_join(ctx, refcols, ", ");
@@ -410,11 +413,12 @@ const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 		    strcasecmp(ix->table, parent->name) == 0 && same_column_set(&ix->keys, refcols))
 			return NULL;
 	}
-	return dbc_printf(ctx,
-	                  "foreign key mismatch: %s (%s) is neither the primary key of %s nor covered "
-	                  "by a unique index on exactly those columns; SQLite refuses every write to %s "
-	                  "while foreign keys are on",
-	                  parent->name, pkey ? pkey : "?", parent->name, t->name);
+	return dbc_printf(
+	    ctx,
+	    "foreign key mismatch: %s (%s) is neither the primary key of %s nor covered "
+	    "by a unique index on exactly those columns; SQLite refuses every write to %s "
+	    "while foreign keys are on",
+	    parent->name, pkey ? pkey : "?", parent->name, t->name);
 }
 
 static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
@@ -478,11 +482,10 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			/* The engine's own comparison of the constraint, written out by
 			 * the host: an operator or cast found by resolution could be
 			 * anyone's (casts are global, no search_path protects them). */
-			if (ctx->host->key_match(ctx, t->schema, t->name, con->name, con->declared,
-			                         parent->schema, parent->name,
-			                         (const char *const *)con->columns.items,
-			                         (const char *const *)refcols->items, child.n, &match,
-			                         &pp->skip) != DBC_OK)
+			if (ctx->host->key_match(
+			        ctx, t->schema, t->name, con->name, con->declared, parent->schema, parent->name,
+			        (const char *const *)con->columns.items, (const char *const *)refcols->items,
+			        child.n, &match, &pp->skip) != DBC_OK)
 				return DBC_ERROR;
 			if (pp->skip)
 				return DBC_OK;
@@ -645,8 +648,7 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		pp->where = join_null_tests(ctx, &pp->keys, false, " AND ");
 		if (con->kind == DBC_CON_PRIMARY_KEY)
 			pp->nulls_where = join_null_tests(ctx, &pp->keys, true, " OR ");
-		if (con->from_index &&
-		    unique_index_parts(ctx, t, con->from_index, pp) != DBC_OK)
+		if (con->from_index && unique_index_parts(ctx, t, con->from_index, pp) != DBC_OK)
 			return DBC_ERROR;
 		if (pp->skip)
 			return DBC_OK;
@@ -672,7 +674,8 @@ static char *stream_sql(dbc_ctx *ctx, const plan_parts *pp)
 {
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	if (pp->grouped && pp->nulls_where && dialect(ctx)->check_stream && strcmp(pp->nulls_where, "0") != 0) {
+	if (pp->grouped && pp->nulls_where && dialect(ctx)->check_stream &&
+	    strcmp(pp->nulls_where, "0") != 0) {
 		/* A SQLite PRIMARY KEY may hold NULL parts (a rowid table's legacy
 		 * rule): one pass over the key's index finds both its duplicates and
 		 * its NULL keys. GROUP BY puts NULLs together, so a group with a
@@ -849,7 +852,8 @@ int dbc_check_plan_row_local(dbc_ctx *ctx, const dbc_schema *s, const dbc_table 
 		                i ? ", " : "", i + 1, key, i + 1, i + 1, DBC_SAMPLE_MAX);
 	dbc_buf_append(&a, " FROM (SELECT d.*");
 	for (int i = 0; i < n; i++)
-		dbc_buf_appendf(&a, ", count(*) FILTER (WHERE d.f%d) OVER (ROWS UNBOUNDED PRECEDING) AS r%d",
+		dbc_buf_appendf(&a,
+		                ", count(*) FILTER (WHERE d.f%d) OVER (ROWS UNBOUNDED PRECEDING) AS r%d",
 		                i + 1, i + 1);
 	dbc_buf_appendf(&a, " FROM (%s) AS d) AS v", inner);
 	out->shape = DBC_PLAN_AGGREGATE;

@@ -15,9 +15,9 @@ static int as_rows(const dbc_check_findings *found, bool orphans, dbc_rows *out)
 	for (int i = 0; i < found->n; i++) {
 		const dbc_check_finding *f = &found->items[i];
 		dbc_value row[DBC_CHECK_NCOLS] = {
-			dbc_text(orphans ? f->name : f->table), dbc_text(orphans ? f->table : f->name),
-			dbc_text(orphans ? f->parent : f->kind), f->checked ? dbc_int(f->count) : dbc_null(),
-			dbc_text(f->sample)};
+		    dbc_text(orphans ? f->name : f->table), dbc_text(orphans ? f->table : f->name),
+		    dbc_text(orphans ? f->parent : f->kind), f->checked ? dbc_int(f->count) : dbc_null(),
+		    dbc_text(f->sample)};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}

@@ -256,9 +256,10 @@ static bool valid_unique_index(const dbc_schema *s, const dbc_table *t, const ch
 {
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
-		if (ix->unique && ix->valid && !ix->predicate && strcmp(ix->name, name) == 0 &&
-		    ix->table && strcmp(ix->table, t->name) == 0 &&
-		    (ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0 : !ix->schema && !t->schema))
+		if (ix->unique && ix->valid && !ix->predicate && strcmp(ix->name, name) == 0 && ix->table &&
+		    strcmp(ix->table, t->name) == 0 &&
+		    (ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0
+		                             : !ix->schema && !t->schema))
 			return true;
 	}
 	return false;
@@ -306,7 +307,7 @@ typedef struct row_local_batch row_local_batch;
 typedef struct table_scope {
 	const dbc_table *t;
 	bool open;
-	char *skip; /* the whole table cannot be checked now: why */
+	char *skip;             /* the whole table cannot be checked now: why */
 	row_local_batch *batch; /* dbcheck_constraints: the table's one-scan results */
 } table_scope;
 
@@ -348,8 +349,8 @@ static bool skippable(const dbc_ctx *ctx)
  * table t inside scope sc: *count and *sample, or *skip with the reason the
  * check could not run. */
 static int check_in_scope(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                          const dbc_constraint *con, bool orphans, table_scope *sc,
-                          int64_t *count, char **sample, char **skip)
+                          const dbc_constraint *con, bool orphans, table_scope *sc, int64_t *count,
+                          char **sample, char **skip)
 {
 	dbc_check_plan plan;
 	*skip = NULL;
@@ -476,7 +477,8 @@ static int on_batch_aggregate_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_v
 	st->got_row = true;
 	for (int i = 0; i < st->n; i++) {
 		st->counts[i] = int_of(&cols[2 * i]);
-		st->samples[i] = dbc_strdup(ctx, cols[2 * i + 1].type == DBC_TEXT ? cols[2 * i + 1].s : "[]");
+		st->samples[i] =
+		    dbc_strdup(ctx, cols[2 * i + 1].type == DBC_TEXT ? cols[2 * i + 1].s : "[]");
 		if (!st->samples[i])
 			return DBC_ERROR;
 	}
@@ -611,9 +613,12 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
 	}
 	if (skip && !(sample = not_checked_sample(ctx, skip)))
 		return DBC_ERROR;
-	dbc_check_finding f = {.table = display, .name = con->name,
-	                       .kind = dbc_constraint_kind_name(con->kind), .checked = !skip,
-	                       .count = skip ? 0 : count, .sample = sample};
+	dbc_check_finding f = {.table = display,
+	                       .name = con->name,
+	                       .kind = dbc_constraint_kind_name(con->kind),
+	                       .checked = !skip,
+	                       .count = skip ? 0 : count,
+	                       .sample = sample};
 	if (dbc_check_findings_add(ctx, out, &f) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->interrupted && ctx->host->interrupted(ctx))
@@ -980,9 +985,12 @@ int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check
 		}
 		if (skip && !(sample = not_checked_sample(ctx, skip)))
 			return DBC_ERROR;
-		dbc_check_finding f = {.table = it->child_display, .name = it->con.name,
-		                       .parent = it->parent_display, .checked = !skip,
-		                       .count = skip ? 0 : count, .sample = sample};
+		dbc_check_finding f = {.table = it->child_display,
+		                       .name = it->con.name,
+		                       .parent = it->parent_display,
+		                       .checked = !skip,
+		                       .count = skip ? 0 : count,
+		                       .sample = sample};
 		if (dbc_check_findings_add(ctx, out, &f) != DBC_OK)
 			return DBC_ERROR;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
@@ -1002,8 +1010,8 @@ static int delete_one(dbc_ctx *ctx, const dbc_schema *s, const orphan_item *it, 
 	if (ctx->host->check_enter) {
 		if (ctx->host->check_enter(ctx, t->schema, t->name, true, &skip) != DBC_OK)
 			return DBC_ERROR;
-		if (!skip && ctx->host->check_lock(ctx, it->con.ref_schema, it->con.ref_table, &skip) !=
-		                 DBC_OK) {
+		if (!skip &&
+		    ctx->host->check_lock(ctx, it->con.ref_schema, it->con.ref_table, &skip) != DBC_OK) {
 			ctx->host->check_leave(ctx, false);
 			return DBC_ERROR;
 		}

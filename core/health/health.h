@@ -72,8 +72,8 @@ typedef enum {
 
 /* Fills fact for one applicable, enabled check. Returning DBC_ERROR makes
  * the check "error" with the ctx message; the report goes on. */
-typedef int (*dbc_health_gather_fn)(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                    dbc_health_mode mode, dbc_health_fact *fact);
+typedef int (*dbc_health_gather_fn)(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                    dbc_health_fact *fact);
 
 typedef struct dbc_health_check_def {
 	dbc_health_check_id id; /* its index in the catalogue */
@@ -84,13 +84,13 @@ typedef struct dbc_health_check_def {
 	int penalty_cap;      /* > 0: penalty counts per offending object, up to this */
 	double warn;          /* default thresholds; negative disables the level */
 	double critical;
-	bool lower_is_worse;  /* value < threshold fires (cache_hit_ratio) */
+	bool lower_is_worse; /* value < threshold fires (cache_hit_ratio) */
 	dbc_value_kind value_kind;
-	const char *unit;     /* appended to numbers in messages: "%", " s", "" */
-	const char *noun1;    /* "table without a primary key" */
-	const char *nounN;    /* "tables without a primary key" */
+	const char *unit;  /* appended to numbers in messages: "%", " s", "" */
+	const char *noun1; /* "table without a primary key" */
+	const char *nounN; /* "tables without a primary key" */
 	const char *ok_message;
-	const char *hint;     /* default hint when not ok */
+	const char *hint; /* default hint when not ok */
 	const char *description;
 	/* Set for a check the core gathers itself (migrations, constraint
 	 * checks: features of core/ that work on both engines); NULL: the
@@ -123,7 +123,7 @@ typedef struct dbc_health_widen {
 typedef struct dbc_health_object {
 	char *schema; /* NULL in SQLite */
 	char *name;
-	char *table;  /* the table it belongs to, if any: ignoring the table ignores it */
+	char *table; /* the table it belongs to, if any: ignoring the table ignores it */
 	double value;
 	char *detail; /* shown after the name in the message, may be NULL */
 	/* What a repair of the object needs beyond the names above, for the
@@ -146,12 +146,12 @@ struct dbc_health_fact {
 	const dbc_health_check_def *def;
 	/* Set by the gatherer. */
 	bool skipped;
-	char *reason; /* skipped: why (becomes the message) */
-	char *hint;   /* overrides def->hint */
-	double value; /* DBC_VALUE_SCALAR */
-	char *value_text;           /* display value instead of the number ("ok", "wal") */
-	char *message;              /* overrides the composed message */
-	char *note;                 /* appended to the message, whichever it is ("; " + note) */
+	char *reason;                /* skipped: why (becomes the message) */
+	char *hint;                  /* overrides def->hint */
+	double value;                /* DBC_VALUE_SCALAR */
+	char *value_text;            /* display value instead of the number ("ok", "wal") */
+	char *message;               /* overrides the composed message */
+	char *note;                  /* appended to the message, whichever it is ("; " + note) */
 	dbc_check_status min_status; /* grading never goes below this (e.g. a failed migration) */
 	int cap;                     /* > 0: the gatherer read at most this many objects; when it
 	                              * has that many, the message says "at least" */
@@ -162,8 +162,8 @@ struct dbc_health_fact {
 
 /* Gatherer helpers. */
 void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, const char *hint);
-int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema,
-                          const char *name, const char *table, double value, const char *detail);
+int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
+                          const char *table, double value, const char *detail);
 /* Runs sql and adds one object per row; columns (schema, name, table, value,
  * detail), each may be NULL. The usual one-query gatherer. Optional further
  * columns fill the object's repair fields: (listing, column_schema,
@@ -202,8 +202,8 @@ struct dbc_migrate_summary;
 /* What one run shares between its checks: the schema is read at most once,
  * and so is the migration summary (the migrations check and the metrics). */
 typedef struct dbc_health_shared {
-	dbc_schema *schema;         /* NULL until dbc_health_schema() reads it */
-	const dbc_strlist *ignore;  /* health.ignore, split */
+	dbc_schema *schema;                     /* NULL until dbc_health_schema() reads it */
+	const dbc_strlist *ignore;              /* health.ignore, split */
 	struct dbc_migrate_summary *migrations; /* NULL until summarised without error */
 } dbc_health_shared;
 
@@ -325,23 +325,21 @@ bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *
  * orphans, and the migration numbers of the metrics. */
 int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact);
-int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                   dbc_health_mode mode, dbc_health_fact *fact);
-int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                    dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                   dbc_health_fact *fact);
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                    dbc_health_fact *fact);
 int dbc_health_gather_constraint_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
                                             dbc_health_mode mode, dbc_health_fact *fact);
-int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                dbc_health_fact *fact);
 int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact);
-int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                 dbc_health_metrics *m);
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m);
 
 /* Rounding without libm (the modules link no libm): nearest, halves away from 0;
  * only for |v| < 2^62. dbc_is_whole: an integer within 1e-9. */
 double dbc_round(double v);
 bool dbc_is_whole(double v);
-
 
 #endif

@@ -9,8 +9,7 @@
 
 /* Runs the report for the mode in args[0]. The report points to eng:
  * eng lives as long as r. */
-static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng,
-               dbc_health_report *r)
+static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng, dbc_health_report *r)
 {
 	dbc_health_mode mode;
 	dbc_api_engine_of(ctx)->health(ctx, eng);

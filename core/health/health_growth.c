@@ -52,17 +52,22 @@ static int store_snapshot(dbc_ctx *ctx, const dbc_health_report *r, char **taken
 	const dbc_dialect *d = ctx->host->dialect;
 	const dbc_health_metrics *m = &r->metrics;
 	char *iso = dbc_printf(ctx, d->time_iso, "taken_at");
-	dbc_value p[8] = {dbc_text("quick"),         dbc_int(r->score),
-	                  dbc_text(r->status),       opt_int(m->size_bytes),
-	                  opt_int(m->tables),        opt_int(m->indexes),
-	                  dbc_text(m->schema_fingerprint), dbc_text(m->migration_version)};
+	dbc_value p[8] = {dbc_text("quick"),
+	                  dbc_int(r->score),
+	                  dbc_text(r->status),
+	                  opt_int(m->size_bytes),
+	                  opt_int(m->tables),
+	                  opt_int(m->indexes),
+	                  dbc_text(m->schema_fingerprint),
+	                  dbc_text(m->migration_version)};
 	/* CASTs, not ::, so the text serves both engines; they also type NULLs */
-	char *sql = dbc_printf(ctx,
-	                       "INSERT INTO %shealth_snapshots (taken_at, mode, score, status, size_bytes, "
-	                       "tables, indexes, schema_fingerprint, migration_version) VALUES (%s, $1, "
-	                       "CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS bigint), "
-	                       "CAST($6 AS bigint), $7, $8) RETURNING %s",
-	                       ctx->host->book_prefix, d->now, iso);
+	char *sql =
+	    dbc_printf(ctx,
+	               "INSERT INTO %shealth_snapshots (taken_at, mode, score, status, size_bytes, "
+	               "tables, indexes, schema_fingerprint, migration_version) VALUES (%s, $1, "
+	               "CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS bigint), "
+	               "CAST($6 AS bigint), $7, $8) RETURNING %s",
+	               ctx->host->book_prefix, d->now, iso);
 	return sql && iso ? dbc_query_text(ctx, sql, 8, p, taken_at, NULL) : DBC_ERROR;
 }
 
@@ -82,10 +87,11 @@ static int load_samples(dbc_ctx *ctx, double days, dbc_health_samples *out)
 	char *since = dbc_printf(ctx, d->time_within_days, "taken_at");
 	if (!epoch || !since)
 		return DBC_ERROR;
-	char *sql = dbc_printf(ctx,
-	                       "SELECT %s, CAST(size_bytes AS double precision) FROM %shealth_snapshots "
-	                       "WHERE %s ORDER BY taken_at, id",
-	                       epoch, ctx->host->book_prefix, since);
+	char *sql =
+	    dbc_printf(ctx,
+	               "SELECT %s, CAST(size_bytes AS double precision) FROM %shealth_snapshots "
+	               "WHERE %s ORDER BY taken_at, id",
+	               epoch, ctx->host->book_prefix, since);
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
 }
 
@@ -94,20 +100,21 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_o
 	dbc_health_report r;
 	char *taken_at = NULL;
 	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
-	    ctx->host->book_ensure(ctx) != DBC_OK ||
-	    store_snapshot(ctx, &r, &taken_at) != DBC_OK)
+	    ctx->host->book_ensure(ctx) != DBC_OK || store_snapshot(ctx, &r, &taken_at) != DBC_OK)
 		return DBC_ERROR;
 	const dbc_health_metrics *m = &r.metrics;
 	json_t *o = json_object();
-	bool ok = o && dbc_json_set(o, "taken_at", dbc_json_str(taken_at)) &&
-	          dbc_json_set(o, "mode", json_string("quick")) &&
-	          dbc_json_set(o, "score", json_integer(r.score)) &&
-	          dbc_json_set(o, "status", json_string(r.status)) &&
-	          dbc_json_set(o, "size_bytes", m->size_bytes >= 0 ? json_integer(m->size_bytes) : json_null()) &&
-	          dbc_json_set(o, "tables", m->tables >= 0 ? json_integer(m->tables) : json_null()) &&
-	          dbc_json_set(o, "indexes", m->indexes >= 0 ? json_integer(m->indexes) : json_null()) &&
-	          dbc_json_set(o, "schema_fingerprint", dbc_json_str(m->schema_fingerprint)) &&
-	          dbc_json_set(o, "migration_version", dbc_json_str(m->migration_version));
+	bool ok =
+	    o && dbc_json_set(o, "taken_at", dbc_json_str(taken_at)) &&
+	    dbc_json_set(o, "mode", json_string("quick")) &&
+	    dbc_json_set(o, "score", json_integer(r.score)) &&
+	    dbc_json_set(o, "status", json_string(r.status)) &&
+	    dbc_json_set(o, "size_bytes",
+	                 m->size_bytes >= 0 ? json_integer(m->size_bytes) : json_null()) &&
+	    dbc_json_set(o, "tables", m->tables >= 0 ? json_integer(m->tables) : json_null()) &&
+	    dbc_json_set(o, "indexes", m->indexes >= 0 ? json_integer(m->indexes) : json_null()) &&
+	    dbc_json_set(o, "schema_fingerprint", dbc_json_str(m->schema_fingerprint)) &&
+	    dbc_json_set(o, "migration_version", dbc_json_str(m->migration_version));
 	*json_out = ok ? dbc_json_dump(ctx, o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!*json_out)
@@ -121,17 +128,21 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 	double slope = 0, icpt = 0;
 	bool fitted = dbc_health_fit(s, &slope, &icpt);
 	json_t *o = json_object();
-	bool ok = o && dbc_json_set(o, "days", dbc_is_whole(days) ? json_integer((json_int_t)days) : json_real(days)) &&
-	          dbc_json_set(o, "samples", json_integer(s->n)) &&
-	          dbc_json_set(o, "current_size_bytes",
-	                       s->n ? json_integer((json_int_t)s->items[s->n - 1].size_bytes)
-	                            : json_null());
+	bool ok =
+	    o &&
+	    dbc_json_set(o, "days",
+	                 dbc_is_whole(days) ? json_integer((json_int_t)days) : json_real(days)) &&
+	    dbc_json_set(o, "samples", json_integer(s->n)) &&
+	    dbc_json_set(o, "current_size_bytes",
+	                 s->n ? json_integer((json_int_t)s->items[s->n - 1].size_bytes) : json_null());
 	if (ok && fitted) {
 		double last = (s->items[s->n - 1].epoch - s->items[0].epoch) / 86400.0;
 		double p30 = icpt + slope * (last + 30), p90 = icpt + slope * (last + 90);
 		ok = dbc_json_set(o, "bytes_per_day", json_real(dbc_round(slope * 10) / 10)) &&
-		     dbc_json_set(o, "projected_size_bytes_30d", json_integer((json_int_t)(long long)dbc_round(p30 < 0 ? 0 : p30))) &&
-		     dbc_json_set(o, "projected_size_bytes_90d", json_integer((json_int_t)(long long)dbc_round(p90 < 0 ? 0 : p90)));
+		     dbc_json_set(o, "projected_size_bytes_30d",
+		                  json_integer((json_int_t)(long long)dbc_round(p30 < 0 ? 0 : p30))) &&
+		     dbc_json_set(o, "projected_size_bytes_90d",
+		                  json_integer((json_int_t)(long long)dbc_round(p90 < 0 ? 0 : p90)));
 	} else if (ok) {
 		ok = dbc_json_set(o, "bytes_per_day", json_null()) &&
 		     dbc_json_set(o, "projected_size_bytes_30d", json_null()) &&

@@ -49,9 +49,10 @@ int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_
 		fact->message = sum.current ? dbc_printf(ctx, "at version %s, nothing pending", sum.current)
 		                            : dbc_strdup(ctx, "no migration registered or applied");
 	else
-		fact->message = dbc_printf(ctx, "%d pending, %d changed, %d missing, %d failed%s%s",
-		                           sum.pending, sum.changed, sum.missing, sum.failed,
-		                           sum.current ? "; at version " : "", sum.current ? sum.current : "");
+		fact->message =
+		    dbc_printf(ctx, "%d pending, %d changed, %d missing, %d failed%s%s", sum.pending,
+		               sum.changed, sum.missing, sum.failed, sum.current ? "; at version " : "",
+		               sum.current ? sum.current : "");
 	if (problems > 0)
 		fact->hint = dbc_strdup(ctx, "SELECT * FROM dbmigrate_validate() lists the problems; "
 		                             "dbmigrate_repair() accepts deliberate changes.");
@@ -67,8 +68,8 @@ int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_
  * the bookkeeping since it was derived), and only the drift part is left to
  * do, against the schema this run reads once anyway (its cached fingerprint
  * first: a snapshot text only to diff). */
-int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                   dbc_health_mode mode, dbc_health_fact *fact)
+int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                   dbc_health_fact *fact)
 {
 	dbc_health_shared *sh = eng->shared;
 	dbc_migrate_problems problems;
@@ -91,8 +92,7 @@ int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng,
 	return DBC_OK;
 }
 
-int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                 dbc_health_metrics *m)
+int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
 {
 	dbc_migrate_summary sum;
 	if (summary(ctx, eng, &sum) != DBC_OK)
@@ -102,9 +102,7 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng,
 	return DBC_OK;
 }
 
-
 /* ---------------------------------------------------------------- constraints */
-
 
 /* Constraints that could not be checked: a CHECK the engine would not let
  * dbcare evaluate, a lock held by DDL, a parent the owner may not read.
@@ -129,8 +127,7 @@ static int unchecked_add(dbc_ctx *ctx, const dbc_health_hooks *eng, unchecked_li
 	return DBC_OK;
 }
 
-static int note_unchecked(dbc_ctx *ctx, dbc_health_fact *fact, unchecked_list *u,
-                          const char *query)
+static int note_unchecked(dbc_ctx *ctx, dbc_health_fact *fact, unchecked_list *u, const char *query)
 {
 	if (u->n == 0)
 		return DBC_OK;
@@ -186,8 +183,8 @@ static int violations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode
 	                      "SELECT * FROM dbcheck_constraints() WHERE violations IS NULL");
 }
 
-int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                    dbc_health_mode mode, dbc_health_fact *fact)
+int dbc_health_gather_fk_violations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                    dbc_health_fact *fact)
 {
 	return violations(ctx, eng, mode, DBC_CHECK_KIND(DBC_CON_FOREIGN_KEY), fact);
 }
@@ -244,4 +241,3 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_hea
 	return note_unchecked(ctx, fact, &unchecked,
 	                      "SELECT * FROM dbcheck_orphans() WHERE orphans IS NULL");
 }
-

@@ -56,8 +56,8 @@ int dbc_health_gather_no_pk(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
 
 static bool same_table(const dbc_index *ix, const dbc_table *t)
 {
-	bool same_schema = ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0
-	                                           : ix->schema == t->schema;
+	bool same_schema =
+	    ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0 : ix->schema == t->schema;
 	return same_schema && strcmp(ix->table, t->name) == 0;
 }
 
@@ -79,7 +79,8 @@ static bool index_supports(const dbc_index *ix, const dbc_strlist *cols)
 static bool rowid_key(const dbc_table *t, const dbc_strlist *cols)
 {
 	const dbc_constraint *pk = primary_key(t);
-	if (cols->n != 1 || !pk || pk->columns.n != 1 || strcmp(pk->columns.items[0], cols->items[0]) != 0)
+	if (cols->n != 1 || !pk || pk->columns.n != 1 ||
+	    strcmp(pk->columns.items[0], cols->items[0]) != 0)
 		return false;
 	const dbc_column *c = dbc_table_find_column(t, cols->items[0]);
 	return c && c->type && strcasecmp(c->type, "INTEGER") == 0;
@@ -199,7 +200,8 @@ int dbc_health_model_duplicate_indexes(dbc_ctx *ctx, const dbc_schema *s, dbc_he
 		if (g == k)
 			continue; /* first of its group: the one to keep */
 		char *detail = dbc_printf(ctx, "same as %s", ixs[g]->name);
-		if (!detail || dbc_health_add_object(ctx, fact, x->schema, x->name, x->table, 0, detail) != DBC_OK)
+		if (!detail ||
+		    dbc_health_add_object(ctx, fact, x->schema, x->name, x->table, 0, detail) != DBC_OK)
 			return DBC_ERROR;
 	}
 	if (fact->nobjects - from > 1)

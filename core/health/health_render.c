@@ -28,10 +28,11 @@ static json_t *check_json(const dbc_health_result *r)
 	          dbc_json_set(o, "status", json_string(dbc_check_status_name(r->status))) &&
 	          dbc_json_set(o, "penalty", json_integer(r->penalty));
 	/* A number stays a number in JSON unless the check chose a word ("ok", "wal"). */
-	json_t *value = !r->has_value ? json_null()
-	                : r->value_text && strspn(r->value_text, "-0123456789.") != strlen(r->value_text)
-	                    ? dbc_json_str(r->value_text)
-	                    : json_number(r->value);
+	json_t *value =
+	    !r->has_value ? json_null()
+	    : r->value_text && strspn(r->value_text, "-0123456789.") != strlen(r->value_text)
+	        ? dbc_json_str(r->value_text)
+	        : json_number(r->value);
 	ok = ok && dbc_json_set(o, "value", value) &&
 	     dbc_json_set(o, "threshold", r->has_threshold ? json_number(r->threshold) : json_null()) &&
 	     dbc_json_set(o, "message", dbc_json_str(r->message)) &&
@@ -75,7 +76,8 @@ int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **ou
 	json_decref(metrics);
 	if (!ok) {
 		json_decref(root);
-		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory building the health report");
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY,
+		                 "out of memory building the health report");
 	}
 	*out = root;
 	return DBC_OK;
@@ -116,13 +118,13 @@ int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *o
 	for (int i = 0; i < r->nresults; i++) {
 		const dbc_health_result *c = &r->results[i];
 		dbc_value row[7] = {
-			dbc_text(c->def->name),
-			dbc_text(dbc_check_status_name(c->status)),
-			dbc_int(c->penalty),
-			c->has_value && !word_only(c) ? row_number(c->value) : dbc_null(),
-			c->has_threshold ? row_number(c->threshold) : dbc_null(),
-			c->message ? dbc_text(c->message) : dbc_null(),
-			c->hint ? dbc_text(c->hint) : dbc_null(),
+		    dbc_text(c->def->name),
+		    dbc_text(dbc_check_status_name(c->status)),
+		    dbc_int(c->penalty),
+		    c->has_value && !word_only(c) ? row_number(c->value) : dbc_null(),
+		    c->has_threshold ? row_number(c->threshold) : dbc_null(),
+		    c->message ? dbc_text(c->message) : dbc_null(),
+		    c->hint ? dbc_text(c->hint) : dbc_null(),
 		};
 		if (ctx->failed || dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;

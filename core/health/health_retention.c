@@ -7,8 +7,8 @@
 #include "health/health.h"
 #include "retain/retain.h"
 
-int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                                dbc_health_mode mode, dbc_health_fact *fact)
+int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                dbc_health_fact *fact)
 {
 	dbc_retain_health h;
 	(void)mode;
@@ -25,24 +25,26 @@ int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng,
 		if (h.policies[i].batches > worst->batches)
 			worst = &h.policies[i];
 	fact->value = (double)worst->batches;
-	fact->message = worst->batches == 0
-	                    ? dbc_printf(ctx, "%d retention polic%s, nothing due", h.npolicies,
-	                                 h.npolicies == 1 ? "y" : "ies")
-	                    : dbc_printf(ctx, "policy %s has %lld rows of %s due (%lld batches)",
-	                                 worst->policy, (long long)worst->due, worst->table,
-	                                 (long long)worst->batches);
+	fact->message =
+	    worst->batches == 0
+	        ? dbc_printf(ctx, "%d retention polic%s, nothing due", h.npolicies,
+	                     h.npolicies == 1 ? "y" : "ies")
+	        : dbc_printf(ctx, "policy %s has %lld rows of %s due (%lld batches)", worst->policy,
+	                     (long long)worst->due, worst->table, (long long)worst->batches);
 	for (int i = 0; i < h.narchives; i++) {
 		const dbc_retain_health_archive *a = &h.archives[i];
 		if (a->rows >= a->recorded)
 			continue;
 		fact->min_status = DBC_CHECK_CRITICAL;
-		fact->note = a->rows < 0 ? dbc_printf(ctx, "archive %s is missing; its policies moved "
-		                                           "%lld rows into it",
-		                                      a->target, (long long)a->recorded)
-		                         : dbc_printf(ctx, "archive %s holds %lld rows, fewer than the "
-		                                           "%lld its policies moved into it",
-		                                      a->target, (long long)a->rows,
-		                                      (long long)a->recorded);
+		fact->note = a->rows < 0
+		                 ? dbc_printf(ctx,
+		                              "archive %s is missing; its policies moved "
+		                              "%lld rows into it",
+		                              a->target, (long long)a->recorded)
+		                 : dbc_printf(ctx,
+		                              "archive %s holds %lld rows, fewer than the "
+		                              "%lld its policies moved into it",
+		                              a->target, (long long)a->rows, (long long)a->recorded);
 		fact->hint = dbc_strdup(ctx, "Archived rows were deleted or the archive was replaced: "
 		                             "restore it from a backup, or, when that was intended, "
 		                             "drop and add the policy again to reset its counts.");

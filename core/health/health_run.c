@@ -74,8 +74,8 @@ void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, co
 	fact->hint = hint ? dbc_strdup(ctx, hint) : NULL;
 }
 
-int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema,
-                          const char *name, const char *table, double value, const char *detail)
+int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
+                          const char *table, double value, const char *detail)
 {
 	if (fact->nobjects == fact->capobjects) {
 		int cap = fact->capobjects ? fact->capobjects * 2 : 8;
@@ -137,7 +137,8 @@ int dbc_health_collect_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c
 {
 	dbc_health_fact *fact = arg;
 	if (ncol < 5)
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health query returned %d columns, not 5", ncol);
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "health query returned %d columns, not 5",
+		                 ncol);
 	if (dbc_health_add_object(ctx, fact, cell_text(ctx, &cols[0]), cell_text(ctx, &cols[1]),
 	                          cell_text(ctx, &cols[2]), cell_number(&cols[3]),
 	                          cell_text(ctx, &cols[4])) != DBC_OK)
@@ -285,7 +286,7 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 
 	/* health.ignore first: what is left decides the value. */
 	const dbc_health_object **kept =
-		dbc_alloc(ctx, sizeof(*kept) * (size_t)(fact->nobjects ? fact->nobjects : 1));
+	    dbc_alloc(ctx, sizeof(*kept) * (size_t)(fact->nobjects ? fact->nobjects : 1));
 	if (!kept)
 		return DBC_ERROR;
 	int n = 0;
@@ -300,7 +301,7 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	}
 	double value = def->value_kind == DBC_VALUE_COUNT ? (double)n
 	               : def->value_kind == DBC_VALUE_MAX ? max
-	                                                   : fact->value;
+	                                                  : fact->value;
 	dbc_check_status status = DBC_CHECK_OK;
 	if (fires(value, critical, def->lower_is_worse))
 		status = DBC_CHECK_CRITICAL;
@@ -343,7 +344,8 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 	 * make the others, at 0.01%, "near their limit"); the line is warn's,
 	 * or critical's when warn is disabled. A status the gatherer forced
 	 * (min_status: an inactive replication slot) keeps every object. */
-	if (def->value_kind == DBC_VALUE_MAX && status != DBC_CHECK_OK && fact->min_status == DBC_CHECK_OK) {
+	if (def->value_kind == DBC_VALUE_MAX && status != DBC_CHECK_OK &&
+	    fact->min_status == DBC_CHECK_OK) {
 		double line = warn >= 0 ? warn : critical;
 		while (n > 0 && !fires(kept[n - 1]->value, line, def->lower_is_worse))
 			n--;
@@ -357,9 +359,10 @@ int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, dou
 		                               fact->cap > 0 && fact->nobjects >= fact->cap);
 	if (fact->note && out->message)
 		out->message = dbc_printf(ctx, "%s; %s", out->message, fact->note);
-	out->hint = status == DBC_CHECK_OK ? NULL : fact->hint ? fact->hint
-	                                         : def->hint ? dbc_strdup(ctx, def->hint)
-	                                                     : NULL;
+	out->hint = status == DBC_CHECK_OK ? NULL
+	            : fact->hint           ? fact->hint
+	            : def->hint            ? dbc_strdup(ctx, def->hint)
+	                                   : NULL;
 	if (status != DBC_CHECK_OK && n > 0)
 		out->hint = point_to_plan(ctx, def, kept[0], out->hint);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -433,7 +436,8 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
  * *shared is the open savepoint the checks share (engines with
  * isolate_checks; NULL for the others, 0 when none is open): a savepoint per
  * check costs as much as a small catalog check (docs/benchmarks.md, "health
- * `standard`: the fixed cost beside amcheck"), so one savepoint holds the checks until one fails. The failing check rolls it back
+ * `standard`: the fixed cost beside amcheck"), so one savepoint holds the checks until one fails.
+ * The failing check rolls it back
  * -- the checks before it only read, so nothing of theirs is lost -- and the
  * next check opens a new one: every check still fails alone, with the same
  * row as under a savepoint of its own. */
@@ -456,15 +460,17 @@ static int run_one(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mo
 		                         def->cost == DBC_HEALTH_STANDARD ? " and full mode" : " only");
 		fact.skipped = true;
 	} else {
-		dbc_health_gather_fn gather =
-			def->core_gather ? def->core_gather : eng->gatherers ? eng->gatherers[def->id] : NULL;
+		dbc_health_gather_fn gather = def->core_gather ? def->core_gather
+		                              : eng->gatherers ? eng->gatherers[def->id]
+		                                               : NULL;
 		if (!gather) {
 			/* an engine that claims the check but has no gatherer for it:
 			 * a build defect, shown as the check's error, never skipped */
 			memset(out, 0, sizeof(*out));
 			out->def = def;
 			out->status = DBC_CHECK_ERROR;
-			out->message = dbc_printf(ctx, "no gatherer for the %s check on this engine", def->name);
+			out->message =
+			    dbc_printf(ctx, "no gatherer for the %s check on this engine", def->name);
 			return out->message ? DBC_OK : DBC_ERROR;
 		}
 		int level = 0;

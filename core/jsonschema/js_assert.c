@@ -25,14 +25,20 @@ static bool has_type(const js_val *inst, const char *t, size_t tn, dbc_js_draft 
 {
 #define IS(name) (tn == sizeof(name) - 1 && !memcmp(t, name, tn))
 	switch (inst->kind) {
-	case JV_NULL: return IS("null");
+	case JV_NULL:
+		return IS("null");
 	case JV_TRUE:
-	case JV_FALSE: return IS("boolean");
-	case JV_STR: return IS("string");
-	case JV_ARR: return IS("array");
-	case JV_OBJ: return IS("object");
+	case JV_FALSE:
+		return IS("boolean");
+	case JV_STR:
+		return IS("string");
+	case JV_ARR:
+		return IS("array");
+	case JV_OBJ:
+		return IS("object");
 	case JV_INT:
-	case JV_REAL: return IS("number") || (IS("integer") && js_is_integer(inst, d));
+	case JV_REAL:
+		return IS("number") || (IS("integer") && js_is_integer(inst, d));
 	}
 	return false;
 #undef IS
@@ -53,7 +59,6 @@ static bool check_type(js_run *r, const js_node *n, const js_val *inst, const js
 			return true;
 	return js_fail(r, ip, sp, "type", "%s is not of any type of %s", show(r, inst), show(r, t));
 }
-
 
 /* 2^53: from here on every double is an integer, so a quotient this large
  * says nothing about divisibility. */
@@ -102,16 +107,18 @@ static bool check_number(js_run *r, const js_node *n, const js_val *inst, const 
 		bool strict = d4 && xmax && xmax->kind == JV_TRUE;
 		int c = js_num_cmp(inst, max);
 		if (c > 0 || (strict && c == 0))
-			FAIL("maximum", strict ? "%s is not less than the exclusive maximum %s"
-			                       : "%s is greater than the maximum %s",
+			FAIL("maximum",
+			     strict ? "%s is not less than the exclusive maximum %s"
+			            : "%s is greater than the maximum %s",
 			     show(r, inst), show(r, max));
 	}
 	if (min && js_is_number(min)) {
 		bool strict = d4 && xmin && xmin->kind == JV_TRUE;
 		int c = js_num_cmp(inst, min);
 		if (c < 0 || (strict && c == 0))
-			FAIL("minimum", strict ? "%s is not greater than the exclusive minimum %s"
-			                       : "%s is less than the minimum %s",
+			FAIL("minimum",
+			     strict ? "%s is not greater than the exclusive minimum %s"
+			            : "%s is less than the minimum %s",
 			     show(r, inst), show(r, min));
 	}
 	if (!d4 && xmax && js_is_number(xmax) && js_num_cmp(inst, xmax) >= 0)
@@ -327,11 +334,20 @@ bool js_assert_keywords(js_run *r, const js_node *n, const js_val *inst, const j
 	bool part = true;
 	switch (inst->kind) {
 	case JV_INT:
-	case JV_REAL: part = check_number(r, n, inst, ip, sp); break;
-	case JV_STR: part = check_string(r, n, inst, ip, sp); break;
-	case JV_ARR: part = check_array(r, n, inst, ip, sp); break;
-	case JV_OBJ: part = check_object(r, n, inst, ip, sp); break;
-	default: break;
+	case JV_REAL:
+		part = check_number(r, n, inst, ip, sp);
+		break;
+	case JV_STR:
+		part = check_string(r, n, inst, ip, sp);
+		break;
+	case JV_ARR:
+		part = check_array(r, n, inst, ip, sp);
+		break;
+	case JV_OBJ:
+		part = check_object(r, n, inst, ip, sp);
+		break;
+	default:
+		break;
 	}
 	return ok && part;
 }

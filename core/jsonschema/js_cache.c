@@ -102,7 +102,8 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *text, const dbc_
 	}
 	uint64_t h = hash_text(text, len);
 	for (js_entry *e = c->head; e; e = e->next)
-		if (e->hash == h && e->len == len && e->format_assertion == fa && !memcmp(e->text, text, len)) {
+		if (e->hash == h && e->len == len && e->format_assertion == fa &&
+		    !memcmp(e->text, text, len)) {
 			unlink_entry(c, e);
 			push_front(c, e);
 			*out = e->schema;

@@ -15,26 +15,49 @@
 #include <string.h>
 
 const char *const js_keyword_names[KW_COUNT] = {
-	[KW_TYPE] = "type", [KW_ENUM] = "enum", [KW_CONST] = "const",
-	[KW_MULTIPLE_OF] = "multipleOf", [KW_MAXIMUM] = "maximum",
-	[KW_EXCL_MAXIMUM] = "exclusiveMaximum", [KW_MINIMUM] = "minimum",
-	[KW_EXCL_MINIMUM] = "exclusiveMinimum", [KW_MAX_LENGTH] = "maxLength",
-	[KW_MIN_LENGTH] = "minLength", [KW_PATTERN] = "pattern", [KW_FORMAT] = "format",
-	[KW_ITEMS] = "items", [KW_PREFIX_ITEMS] = "prefixItems",
-	[KW_ADDITIONAL_ITEMS] = "additionalItems", [KW_UNEVALUATED_ITEMS] = "unevaluatedItems",
-	[KW_CONTAINS] = "contains", [KW_MAX_CONTAINS] = "maxContains",
-	[KW_MIN_CONTAINS] = "minContains", [KW_MAX_ITEMS] = "maxItems", [KW_MIN_ITEMS] = "minItems",
-	[KW_UNIQUE_ITEMS] = "uniqueItems", [KW_PROPERTIES] = "properties",
-	[KW_PATTERN_PROPERTIES] = "patternProperties",
-	[KW_ADDITIONAL_PROPERTIES] = "additionalProperties",
-	[KW_UNEVALUATED_PROPERTIES] = "unevaluatedProperties",
-	[KW_PROPERTY_NAMES] = "propertyNames", [KW_MAX_PROPERTIES] = "maxProperties",
-	[KW_MIN_PROPERTIES] = "minProperties", [KW_REQUIRED] = "required",
-	[KW_DEPENDENCIES] = "dependencies", [KW_DEPENDENT_REQUIRED] = "dependentRequired",
-	[KW_DEPENDENT_SCHEMAS] = "dependentSchemas", [KW_ALL_OF] = "allOf", [KW_ANY_OF] = "anyOf",
-	[KW_ONE_OF] = "oneOf", [KW_NOT] = "not", [KW_IF] = "if", [KW_THEN] = "then",
-	[KW_ELSE] = "else", [KW_REF] = "$ref", [KW_DYNAMIC_REF] = "$dynamicRef",
-	[KW_RECURSIVE_REF] = "$recursiveRef",
+    [KW_TYPE] = "type",
+    [KW_ENUM] = "enum",
+    [KW_CONST] = "const",
+    [KW_MULTIPLE_OF] = "multipleOf",
+    [KW_MAXIMUM] = "maximum",
+    [KW_EXCL_MAXIMUM] = "exclusiveMaximum",
+    [KW_MINIMUM] = "minimum",
+    [KW_EXCL_MINIMUM] = "exclusiveMinimum",
+    [KW_MAX_LENGTH] = "maxLength",
+    [KW_MIN_LENGTH] = "minLength",
+    [KW_PATTERN] = "pattern",
+    [KW_FORMAT] = "format",
+    [KW_ITEMS] = "items",
+    [KW_PREFIX_ITEMS] = "prefixItems",
+    [KW_ADDITIONAL_ITEMS] = "additionalItems",
+    [KW_UNEVALUATED_ITEMS] = "unevaluatedItems",
+    [KW_CONTAINS] = "contains",
+    [KW_MAX_CONTAINS] = "maxContains",
+    [KW_MIN_CONTAINS] = "minContains",
+    [KW_MAX_ITEMS] = "maxItems",
+    [KW_MIN_ITEMS] = "minItems",
+    [KW_UNIQUE_ITEMS] = "uniqueItems",
+    [KW_PROPERTIES] = "properties",
+    [KW_PATTERN_PROPERTIES] = "patternProperties",
+    [KW_ADDITIONAL_PROPERTIES] = "additionalProperties",
+    [KW_UNEVALUATED_PROPERTIES] = "unevaluatedProperties",
+    [KW_PROPERTY_NAMES] = "propertyNames",
+    [KW_MAX_PROPERTIES] = "maxProperties",
+    [KW_MIN_PROPERTIES] = "minProperties",
+    [KW_REQUIRED] = "required",
+    [KW_DEPENDENCIES] = "dependencies",
+    [KW_DEPENDENT_REQUIRED] = "dependentRequired",
+    [KW_DEPENDENT_SCHEMAS] = "dependentSchemas",
+    [KW_ALL_OF] = "allOf",
+    [KW_ANY_OF] = "anyOf",
+    [KW_ONE_OF] = "oneOf",
+    [KW_NOT] = "not",
+    [KW_IF] = "if",
+    [KW_THEN] = "then",
+    [KW_ELSE] = "else",
+    [KW_REF] = "$ref",
+    [KW_DYNAMIC_REF] = "$dynamicRef",
+    [KW_RECURSIVE_REF] = "$recursiveRef",
 };
 
 /* Whether keyword k belongs to draft d. */
@@ -144,10 +167,11 @@ static int draft_of(js_compiler *c, const js_val *schema_kw, dbc_js_draft *draft
 	if (!schema_kw)
 		return DBC_OK;
 	if (schema_kw->kind != JV_STR || !js_draft_of_uri(schema_kw->u.s, draft))
-		return bad_schema(c, "the schema's $schema %s names no supported draft (4, 6, 7, 2019-09, "
-		                     "2020-12)",
-		                  schema_kw->kind == JV_STR ? dbc_excerpt(c->ctx, schema_kw->u.s, DBC_EXCERPT)
-		                                            : "value");
+		return bad_schema(
+		    c,
+		    "the schema's $schema %s names no supported draft (4, 6, 7, 2019-09, "
+		    "2020-12)",
+		    schema_kw->kind == JV_STR ? dbc_excerpt(c->ctx, schema_kw->u.s, DBC_EXCERPT) : "value");
 	return DBC_OK;
 }
 
@@ -236,9 +260,16 @@ static int compile_children(js_compiler *c, js_node *n, js_resource *res)
 {
 	dbc_js_draft d = n->draft;
 	const js_val *const *kw = n->kw;
-	static const js_keyword single[] = {KW_ADDITIONAL_ITEMS, KW_UNEVALUATED_ITEMS, KW_CONTAINS,
-	                                    KW_ADDITIONAL_PROPERTIES, KW_UNEVALUATED_PROPERTIES,
-	                                    KW_PROPERTY_NAMES, KW_NOT, KW_IF, KW_THEN, KW_ELSE};
+	static const js_keyword single[] = {KW_ADDITIONAL_ITEMS,
+	                                    KW_UNEVALUATED_ITEMS,
+	                                    KW_CONTAINS,
+	                                    KW_ADDITIONAL_PROPERTIES,
+	                                    KW_UNEVALUATED_PROPERTIES,
+	                                    KW_PROPERTY_NAMES,
+	                                    KW_NOT,
+	                                    KW_IF,
+	                                    KW_THEN,
+	                                    KW_ELSE};
 	for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
 		if (kw[single[i]] && compile_child(c, kw[single[i]], res, d) != DBC_OK)
 			return DBC_ERROR;
@@ -268,8 +299,7 @@ static int push_pending(js_compiler *c, js_node *n)
 	return DBC_OK;
 }
 
-js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
-                         dbc_js_draft draft)
+js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res, dbc_js_draft draft)
 {
 	if (schema->kind != JV_OBJ && schema->kind != JV_TRUE && schema->kind != JV_FALSE) {
 		dbc_error(c->ctx, DBC_SQLSTATE_INTERNAL, "internal error: a subschema that is no schema");
@@ -367,7 +397,8 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 		if (js_meta_refusal(ctx, text, &why) != DBC_OK)
 			return DBC_ERROR;
 		if (why) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema is not a valid JSON Schema: %s", why);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema is not a valid JSON Schema: %s",
+			          why);
 			dbc_error_hint(ctx, "dbjson_schema_valid checks a schema before it is used.");
 			return DBC_ERROR;
 		}
@@ -385,7 +416,8 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 	if (js_parse(ctx, &c.a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
 		goto fail;
 	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a schema must be a JSON object or a boolean, not %s",
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "a schema must be a JSON object or a boolean, not %s",
 		          js_excerpt(ctx, doc, DBC_EXCERPT));
 		goto fail;
 	}

@@ -98,7 +98,8 @@ static bool hostname_ok(const char *s, size_t n)
 			continue;
 		}
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
 			return false;
 		label++;
 	}

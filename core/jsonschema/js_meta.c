@@ -10,6 +10,9 @@
 
 #include <string.h>
 
+/* The meta-schemas as compact JSON text: clang-format would re-split them
+ * differently on each run. */
+/* clang-format off */
 static const char meta_draft4[] =
 	"{\"id\":\"http://json-schema.org/draft-04/schema#\",\"$schema\":\"http://json-schema.org/draft-04/schem"
 	"a#\",\"definitions\":{\"schemaArray\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"$ref\":\"#\"}},\"positiveInt"
@@ -159,16 +162,18 @@ static const char meta_draft2020[] =
 	"},\"items\":{\"$ref\":\"#\"}}"
 	META_2019_2020_DEFS;
 
+/* clang-format on */
+
 static const struct {
 	const char *uri; /* without fragment */
 	dbc_js_draft draft;
 	const char *text;
 } metas[] = {
-	{"http://json-schema.org/draft-04/schema", DBC_JS_DRAFT4, meta_draft4},
-	{"http://json-schema.org/draft-06/schema", DBC_JS_DRAFT6, meta_draft6},
-	{"http://json-schema.org/draft-07/schema", DBC_JS_DRAFT7, meta_draft7},
-	{"https://json-schema.org/draft/2019-09/schema", DBC_JS_DRAFT2019, meta_draft2019},
-	{"https://json-schema.org/draft/2020-12/schema", DBC_JS_DRAFT2020, meta_draft2020},
+    {"http://json-schema.org/draft-04/schema", DBC_JS_DRAFT4, meta_draft4},
+    {"http://json-schema.org/draft-06/schema", DBC_JS_DRAFT6, meta_draft6},
+    {"http://json-schema.org/draft-07/schema", DBC_JS_DRAFT7, meta_draft7},
+    {"https://json-schema.org/draft/2019-09/schema", DBC_JS_DRAFT2019, meta_draft2019},
+    {"https://json-schema.org/draft/2020-12/schema", DBC_JS_DRAFT2020, meta_draft2020},
 };
 #define NMETA (sizeof metas / sizeof metas[0])
 

@@ -3,8 +3,8 @@
  * without an intermediate tree: a document costs its values (24 bytes
  * each, js_private.h) and the bytes of its strings, nothing per node of a
  * library's own tree. Nesting is bounded by the caller's limit
- * (DBC_JS_MAX_DEPTH for documents), not by the C stack. Every JS_PARSE_POLL values the host is asked for a pending cancel,
- * so reading a document of many MB ends soon after one.
+ * (DBC_JS_MAX_DEPTH for documents), not by the C stack. Every JS_PARSE_POLL values the host is
+ * asked for a pending cancel, so reading a document of many MB ends soon after one.
  *
  * What is accepted is what jansson (JSON_REJECT_DUPLICATES, JSON_DECODE_ANY,
  * JSON_ALLOW_NUL) accepts, bar its fixed depth limit: RFC 8259 text in
@@ -42,8 +42,8 @@ typedef struct parser {
 } parser;
 
 typedef struct open_frame {
-	js_val *v;  /* JV_ARR or JV_OBJ, its children not yet placed */
-	int first;  /* its first child in items / members */
+	js_val *v; /* JV_ARR or JV_OBJ, its children not yet placed */
+	int first; /* its first child in items / members */
 } open_frame;
 
 static void skip_ws(parser *ps)
@@ -136,14 +136,30 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 		char e = (char)q[1];
 		q += 2;
 		switch (e) {
-		case '"': ps->scratch[n++] = '"'; break;
-		case '\\': ps->scratch[n++] = '\\'; break;
-		case '/': ps->scratch[n++] = '/'; break;
-		case 'b': ps->scratch[n++] = '\b'; break;
-		case 'f': ps->scratch[n++] = '\f'; break;
-		case 'n': ps->scratch[n++] = '\n'; break;
-		case 'r': ps->scratch[n++] = '\r'; break;
-		case 't': ps->scratch[n++] = '\t'; break;
+		case '"':
+			ps->scratch[n++] = '"';
+			break;
+		case '\\':
+			ps->scratch[n++] = '\\';
+			break;
+		case '/':
+			ps->scratch[n++] = '/';
+			break;
+		case 'b':
+			ps->scratch[n++] = '\b';
+			break;
+		case 'f':
+			ps->scratch[n++] = '\f';
+			break;
+		case 'n':
+			ps->scratch[n++] = '\n';
+			break;
+		case 'r':
+			ps->scratch[n++] = '\r';
+			break;
+		case 't':
+			ps->scratch[n++] = '\t';
+			break;
 		case 'u': {
 			uint32_t cp;
 			int took = dbc_json_unicode_escape((const char *)q, &cp);
@@ -310,10 +326,11 @@ static js_val *parse(parser *ps)
 		char c = *ps->p;
 		if (c == '[' || c == '{') {
 			js_val *open = js_alloc_val(ps->a, c == '[' ? JV_ARR : JV_OBJ);
-			if (!open || dbc_grow(ps->ctx, &frames, depth, &capframes, sizeof(open_frame), 16) != DBC_OK)
+			if (!open ||
+			    dbc_grow(ps->ctx, &frames, depth, &capframes, sizeof(open_frame), 16) != DBC_OK)
 				return NULL;
-			frames[depth++] = (open_frame){
-				.v = open, .first = c == '[' ? ps->nitems : ps->nmembers};
+			frames[depth++] =
+			    (open_frame){.v = open, .first = c == '[' ? ps->nitems : ps->nmembers};
 			ps->p++;
 			skip_ws(ps);
 			if (*ps->p == (c == '[' ? ']' : '}')) {
@@ -352,7 +369,8 @@ static js_val *parse(parser *ps)
 			}
 			open_frame *f = &frames[depth - 1];
 			if (f->v->kind == JV_ARR) {
-				if (dbc_grow(ps->ctx, &ps->items, ps->nitems, &ps->capitems, sizeof(js_val *), 64) != DBC_OK)
+				if (dbc_grow(ps->ctx, &ps->items, ps->nitems, &ps->capitems, sizeof(js_val *),
+				             64) != DBC_OK)
 					return NULL;
 				ps->items[ps->nitems++] = v;
 			} else
@@ -377,7 +395,8 @@ static js_val *parse(parser *ps)
 		/* a member name, its colon, then its value */
 		if (*ps->p != '"')
 			return refuse(ps), NULL;
-		if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) != DBC_OK)
+		if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
+		    DBC_OK)
 			return NULL;
 		js_member *m = &ps->members[ps->nmembers];
 		memset(m, 0, sizeof *m);

@@ -66,7 +66,7 @@ static inline js_regex *js_regex_of(const js_val *v)
 /* Where values live: the ctx arena (documents) or a pool (schemas). */
 typedef struct js_pool js_pool;
 typedef struct js_alloc {
-	dbc_ctx *ctx;  /* arena when pool is NULL */
+	dbc_ctx *ctx; /* arena when pool is NULL */
 	js_pool *pool;
 	/* values and strings are carved from slabs, without the 16-byte
 	 * rounding of every separate allocation */
@@ -127,16 +127,49 @@ bool js_format_ok(dbc_ctx *ctx, const char *format, const char *s, size_t n);
 
 /* Keywords a node may carry; which apply depends on the node's draft. */
 typedef enum {
-	KW_TYPE, KW_ENUM, KW_CONST,
-	KW_MULTIPLE_OF, KW_MAXIMUM, KW_EXCL_MAXIMUM, KW_MINIMUM, KW_EXCL_MINIMUM,
-	KW_MAX_LENGTH, KW_MIN_LENGTH, KW_PATTERN, KW_FORMAT,
-	KW_ITEMS, KW_PREFIX_ITEMS, KW_ADDITIONAL_ITEMS, KW_UNEVALUATED_ITEMS,
-	KW_CONTAINS, KW_MAX_CONTAINS, KW_MIN_CONTAINS, KW_MAX_ITEMS, KW_MIN_ITEMS, KW_UNIQUE_ITEMS,
-	KW_PROPERTIES, KW_PATTERN_PROPERTIES, KW_ADDITIONAL_PROPERTIES, KW_UNEVALUATED_PROPERTIES,
-	KW_PROPERTY_NAMES, KW_MAX_PROPERTIES, KW_MIN_PROPERTIES, KW_REQUIRED,
-	KW_DEPENDENCIES, KW_DEPENDENT_REQUIRED, KW_DEPENDENT_SCHEMAS,
-	KW_ALL_OF, KW_ANY_OF, KW_ONE_OF, KW_NOT, KW_IF, KW_THEN, KW_ELSE,
-	KW_REF, KW_DYNAMIC_REF, KW_RECURSIVE_REF,
+	KW_TYPE,
+	KW_ENUM,
+	KW_CONST,
+	KW_MULTIPLE_OF,
+	KW_MAXIMUM,
+	KW_EXCL_MAXIMUM,
+	KW_MINIMUM,
+	KW_EXCL_MINIMUM,
+	KW_MAX_LENGTH,
+	KW_MIN_LENGTH,
+	KW_PATTERN,
+	KW_FORMAT,
+	KW_ITEMS,
+	KW_PREFIX_ITEMS,
+	KW_ADDITIONAL_ITEMS,
+	KW_UNEVALUATED_ITEMS,
+	KW_CONTAINS,
+	KW_MAX_CONTAINS,
+	KW_MIN_CONTAINS,
+	KW_MAX_ITEMS,
+	KW_MIN_ITEMS,
+	KW_UNIQUE_ITEMS,
+	KW_PROPERTIES,
+	KW_PATTERN_PROPERTIES,
+	KW_ADDITIONAL_PROPERTIES,
+	KW_UNEVALUATED_PROPERTIES,
+	KW_PROPERTY_NAMES,
+	KW_MAX_PROPERTIES,
+	KW_MIN_PROPERTIES,
+	KW_REQUIRED,
+	KW_DEPENDENCIES,
+	KW_DEPENDENT_REQUIRED,
+	KW_DEPENDENT_SCHEMAS,
+	KW_ALL_OF,
+	KW_ANY_OF,
+	KW_ONE_OF,
+	KW_NOT,
+	KW_IF,
+	KW_THEN,
+	KW_ELSE,
+	KW_REF,
+	KW_DYNAMIC_REF,
+	KW_RECURSIVE_REF,
 	KW_COUNT
 } js_keyword;
 
@@ -168,10 +201,10 @@ struct js_node {
 	const js_val *kw[KW_COUNT];
 	/* Resolved references. */
 	js_node *ref;
-	js_node *dynamic_ref;     /* static target of $dynamicRef / $recursiveRef */
-	const char *dynamic_name; /* $dynamicRef's anchor when it names a dynamic one */
-	bool ref_only;            /* drafts 4-7: $ref hides every sibling keyword */
-	bool in_place_annotations;/* unevaluated* below: collect annotations */
+	js_node *dynamic_ref;      /* static target of $dynamicRef / $recursiveRef */
+	const char *dynamic_name;  /* $dynamicRef's anchor when it names a dynamic one */
+	bool ref_only;             /* drafts 4-7: $ref hides every sibling keyword */
+	bool in_place_annotations; /* unevaluated* below: collect annotations */
 };
 
 struct dbc_jschema {
@@ -207,8 +240,7 @@ js_node *js_resolve(js_compiler *c, const char *uri);
 /* The anchor name in the dynamic scope (2020-12) or NULL. */
 js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
 /* Loads a whole document as a new resource tree with base uri. */
-js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri,
-                          dbc_js_draft draft);
+js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, dbc_js_draft draft);
 
 /* URIs (RFC 3986 reference resolution, enough for $id and $ref). */
 char *js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref);
@@ -254,9 +286,9 @@ typedef struct js_scope {
 typedef struct js_run {
 	dbc_ctx *ctx;
 	const dbc_jschema *s;
-	js_errors *errors; /* NULL: stop at the first failure */
-	int quiet;         /* > 0: inside a subschema whose parent reports its failure */
-	int depth;         /* nested evaluations (for messages) */
+	js_errors *errors;    /* NULL: stop at the first failure */
+	int quiet;            /* > 0: inside a subschema whose parent reports its failure */
+	int depth;            /* nested evaluations (for messages) */
 	uintptr_t stack_base; /* where the validation's stack began */
 	/* Evaluations so far, bounded by a budget that grows with the
 	 * document (js_validate.c: eval_budget), checked with interrupts. */

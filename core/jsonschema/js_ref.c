@@ -74,7 +74,8 @@ js_node *js_resolve(js_compiler *c, const char *uri)
 		n = find_anchor(c->s, res, frag);
 	else {
 		const js_val *target = res->root ? js_pointer(c->ctx, res->root->schema, frag) : NULL;
-		if (target && (target->kind == JV_OBJ || target->kind == JV_TRUE || target->kind == JV_FALSE))
+		if (target &&
+		    (target->kind == JV_OBJ || target->kind == JV_TRUE || target->kind == JV_FALSE))
 			n = js_compile_node(c, target, res, res->draft);
 		if (c->ctx->failed)
 			return NULL;

@@ -27,7 +27,8 @@ struct js_regex {
 };
 
 /* ECMA-262 WhiteSpace and LineTerminator, in PCRE2's \u notation. */
-#define ECMA_SPACE "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+#define ECMA_SPACE                                                                                 \
+	"\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 
 /* ECMA-262 LineTerminator: what "." does not match (PCRE2's "." matches
  * all but its newline, \n). */
@@ -41,20 +42,48 @@ struct js_regex {
 static const char *category_alias(const char *name, size_t n)
 {
 	static const char *const map[][2] = {
-		{"Letter", "L"}, {"Cased_Letter", "LC"}, {"Lowercase_Letter", "Ll"},
-		{"Uppercase_Letter", "Lu"}, {"Titlecase_Letter", "Lt"}, {"Modifier_Letter", "Lm"},
-		{"Other_Letter", "Lo"}, {"Mark", "M"}, {"Combining_Mark", "M"},
-		{"Spacing_Mark", "Mc"}, {"Enclosing_Mark", "Me"}, {"Nonspacing_Mark", "Mn"},
-		{"Number", "N"}, {"Decimal_Number", "Nd"}, {"digit", "Nd"}, {"Letter_Number", "Nl"},
-		{"Other_Number", "No"}, {"Punctuation", "P"}, {"punct", "P"},
-		{"Connector_Punctuation", "Pc"}, {"Dash_Punctuation", "Pd"},
-		{"Close_Punctuation", "Pe"}, {"Final_Punctuation", "Pf"},
-		{"Initial_Punctuation", "Pi"}, {"Other_Punctuation", "Po"},
-		{"Open_Punctuation", "Ps"}, {"Symbol", "S"}, {"Currency_Symbol", "Sc"},
-		{"Modifier_Symbol", "Sk"}, {"Math_Symbol", "Sm"}, {"Other_Symbol", "So"},
-		{"Separator", "Z"}, {"Line_Separator", "Zl"}, {"Paragraph_Separator", "Zp"},
-		{"Space_Separator", "Zs"}, {"Other", "C"}, {"Control", "Cc"}, {"cntrl", "Cc"},
-		{"Format", "Cf"}, {"Unassigned", "Cn"}, {"Private_Use", "Co"}, {"Surrogate", "Cs"},
+	    {"Letter", "L"},
+	    {"Cased_Letter", "LC"},
+	    {"Lowercase_Letter", "Ll"},
+	    {"Uppercase_Letter", "Lu"},
+	    {"Titlecase_Letter", "Lt"},
+	    {"Modifier_Letter", "Lm"},
+	    {"Other_Letter", "Lo"},
+	    {"Mark", "M"},
+	    {"Combining_Mark", "M"},
+	    {"Spacing_Mark", "Mc"},
+	    {"Enclosing_Mark", "Me"},
+	    {"Nonspacing_Mark", "Mn"},
+	    {"Number", "N"},
+	    {"Decimal_Number", "Nd"},
+	    {"digit", "Nd"},
+	    {"Letter_Number", "Nl"},
+	    {"Other_Number", "No"},
+	    {"Punctuation", "P"},
+	    {"punct", "P"},
+	    {"Connector_Punctuation", "Pc"},
+	    {"Dash_Punctuation", "Pd"},
+	    {"Close_Punctuation", "Pe"},
+	    {"Final_Punctuation", "Pf"},
+	    {"Initial_Punctuation", "Pi"},
+	    {"Other_Punctuation", "Po"},
+	    {"Open_Punctuation", "Ps"},
+	    {"Symbol", "S"},
+	    {"Currency_Symbol", "Sc"},
+	    {"Modifier_Symbol", "Sk"},
+	    {"Math_Symbol", "Sm"},
+	    {"Other_Symbol", "So"},
+	    {"Separator", "Z"},
+	    {"Line_Separator", "Zl"},
+	    {"Paragraph_Separator", "Zp"},
+	    {"Space_Separator", "Zs"},
+	    {"Other", "C"},
+	    {"Control", "Cc"},
+	    {"cntrl", "Cc"},
+	    {"Format", "Cf"},
+	    {"Unassigned", "Cn"},
+	    {"Private_Use", "Co"},
+	    {"Surrogate", "Cs"},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strlen(map[i][0]) == n && !memcmp(map[i][0], name, n))
@@ -78,9 +107,9 @@ static const char *property(const char *name, size_t n)
 				return alias;
 			/* a short name after the prefix: itself, when PCRE2 knows it */
 			static const char *const shorts[] = {
-				"L", "LC", "Ll", "Lu", "Lt", "Lm", "Lo", "M", "Mc", "Me", "Mn", "N", "Nd",
-				"Nl", "No", "P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk",
-				"Sm", "So", "Z", "Zl", "Zp", "Zs", "C", "Cc", "Cf", "Cn", "Co", "Cs"};
+			    "L",  "LC", "Ll", "Lu", "Lt", "Lm", "Lo", "M",  "Mc", "Me", "Mn", "N",  "Nd",
+			    "Nl", "No", "P",  "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S",  "Sc", "Sk",
+			    "Sm", "So", "Z",  "Zl", "Zp", "Zs", "C",  "Cc", "Cf", "Cn", "Co", "Cs"};
 			for (size_t j = 0; j < sizeof shorts / sizeof shorts[0]; j++)
 				if (strlen(shorts[j]) == n - k && !memcmp(shorts[j], name + k, n - k))
 					return shorts[j];
@@ -156,11 +185,10 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 	pcre2_set_compile_extra_options(cctx, PCRE2_EXTRA_ALT_BSUX);
 	int code;
 	PCRE2_SIZE offset;
-	re->code = pcre2_compile((PCRE2_SPTR)text, strlen(text),
-	                         PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY |
-	                             PCRE2_ALLOW_EMPTY_CLASS,
-	                         &code, &offset,
-	                         cctx);
+	re->code =
+	    pcre2_compile((PCRE2_SPTR)text, strlen(text),
+	                  PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY | PCRE2_ALLOW_EMPTY_CLASS,
+	                  &code, &offset, cctx);
 	pcre2_compile_context_free(cctx);
 	if (!re->code) {
 		PCRE2_UCHAR msg[256];

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#define SAMPLES 5
+#define SAMPLES        5
 #define SAMPLE_EXCERPT 200
 
 typedef struct scan_state {
@@ -52,13 +52,17 @@ static int scan_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 		return DBC_OK;
 	st->violations++;
 	if (json_array_size(st->sample) < SAMPLES) {
-		const char *why = n ? dbc_printf(ctx, "%s: %s", *errors[0].instance_path ? errors[0].instance_path
-		                                                                       : "(document)",
-		                                 errors[0].message)
-		                    : ctx->message;
+		const char *why =
+		    n ? dbc_printf(ctx, "%s: %s",
+		                   *errors[0].instance_path ? errors[0].instance_path : "(document)",
+		                   errors[0].message)
+		      : ctx->message;
 		json_t *item = json_object();
-		if (!item || !dbc_json_set(item, "value", dbc_json_str(dbc_excerpt(ctx, cols[0].s, SAMPLE_EXCERPT))) ||
-		    !dbc_json_set(item, "error", dbc_json_str(why)) || json_array_append_new(st->sample, item)) {
+		if (!item ||
+		    !dbc_json_set(item, "value",
+		                  dbc_json_str(dbc_excerpt(ctx, cols[0].s, SAMPLE_EXCERPT))) ||
+		    !dbc_json_set(item, "error", dbc_json_str(why)) ||
+		    json_array_append_new(st->sample, item)) {
 			json_decref(item);
 			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		}
@@ -82,8 +86,8 @@ static char *quoted_table(dbc_ctx *ctx, const char *schema, const char *table)
  * the scan runs inside the constraint checks' scope (dbc.h: check_enter):
  * the owner's rights in a security-restricted operation, never the
  * caller's. The caller must still be allowed to read the relation. */
-static int scan_in_scope(dbc_ctx *ctx, const char *table_schema, const char *table,
-                         const char *sql, scan_state *st)
+static int scan_in_scope(dbc_ctx *ctx, const char *table_schema, const char *table, const char *sql,
+                         scan_state *st)
 {
 	char *skip = NULL;
 	if (!ctx->host->check_enter)

@@ -74,8 +74,7 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
                        const char *what)
 {
 	if (child->kind == JV_FALSE)
-		return js_fail(r, ip, kwpath->up, keyword, "%s %s is not allowed", what,
-		               show(r, inst));
+		return js_fail(r, ip, kwpath->up, keyword, "%s %s is not allowed", what, show(r, inst));
 	return eval(r, child->node, inst, ip, kwpath, scope, NULL);
 }
 
@@ -88,12 +87,13 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 		}                                                                                          \
 	} while (0)
 
-#define KWPATH(name, k) js_path name = {.up = sp, .key = js_keyword_names[k], .klen = strlen(js_keyword_names[k])}
+#define KWPATH(name, k)                                                                            \
+	js_path name = {.up = sp, .key = js_keyword_names[k], .klen = strlen(js_keyword_names[k])}
 
 /* allOf, anyOf, oneOf, not, if/then/else, dependentSchemas: in place. */
-__attribute__((noinline))
-static bool eval_logic(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                       const js_path *sp, const js_scope *scope, js_marks *marks)
+__attribute__((noinline)) static bool eval_logic(js_run *r, const js_node *n, const js_val *inst,
+                                                 const js_path *ip, const js_path *sp,
+                                                 const js_scope *scope, js_marks *marks)
 {
 	const js_val *const *kw = n->kw;
 	bool ok = true;
@@ -154,9 +154,9 @@ static bool eval_logic(js_run *r, const js_node *n, const js_val *inst, const js
 			             first, second));
 	}
 	const js_val *not = kw[KW_NOT];
-	if (is_schema(not)) {
+	if (is_schema(not )) {
 		KWPATH(at, KW_NOT);
-		bool matched = quietly(r, not->node, inst, ip, &at, scope, NULL);
+		bool matched = quietly(r, not ->node, inst, ip, &at, scope, NULL);
 		if (r->ctx->failed)
 			return false;
 		if (matched)
@@ -194,15 +194,17 @@ static bool eval_logic(js_run *r, const js_node *n, const js_val *inst, const js
 	return ok;
 }
 
-__attribute__((noinline))
-static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                       const js_path *sp, const js_scope *scope, js_marks *marks)
+__attribute__((noinline)) static bool eval_array(js_run *r, const js_node *n, const js_val *inst,
+                                                 const js_path *ip, const js_path *sp,
+                                                 const js_scope *scope, js_marks *marks)
 {
 	const js_val *const *kw = n->kw;
 	bool ok = true;
 	size_t done = 0; /* items before this index are covered by a tuple keyword */
-	const js_val *tuple = n->draft == DBC_JS_DRAFT2020 ? kw[KW_PREFIX_ITEMS]
-	                      : (kw[KW_ITEMS] && kw[KW_ITEMS]->kind == JV_ARR ? kw[KW_ITEMS] : NULL);
+	const js_val *tuple =
+	    n->draft == DBC_JS_DRAFT2020
+	        ? kw[KW_PREFIX_ITEMS]
+	        : (kw[KW_ITEMS] && kw[KW_ITEMS]->kind == JV_ARR ? kw[KW_ITEMS] : NULL);
 	const js_val *rest = n->draft == DBC_JS_DRAFT2020 ? kw[KW_ITEMS] : kw[KW_ADDITIONAL_ITEMS];
 	js_keyword tuple_kw = n->draft == DBC_JS_DRAFT2020 ? KW_PREFIX_ITEMS : KW_ITEMS;
 	js_keyword rest_kw = n->draft == DBC_JS_DRAFT2020 ? KW_ITEMS : KW_ADDITIONAL_ITEMS;
@@ -253,9 +255,10 @@ static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js
 				return false;
 		}
 		if (count < min)
-			STEP(js_fail(r, ip, sp, min == 1 ? "contains" : "minContains",
-			             "the array has %lld items matching the schema of contains, fewer than %lld",
-			             (long long)count, (long long)min));
+			STEP(
+			    js_fail(r, ip, sp, min == 1 ? "contains" : "minContains",
+			            "the array has %lld items matching the schema of contains, fewer than %lld",
+			            (long long)count, (long long)min));
 		if (max >= 0 && count > max)
 			STEP(js_fail(r, ip, sp, "maxContains",
 			             "the array has %lld items matching the schema of contains, more than %lld",
@@ -264,9 +267,9 @@ static bool eval_array(js_run *r, const js_node *n, const js_val *inst, const js
 	return ok;
 }
 
-__attribute__((noinline))
-static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                        const js_path *sp, const js_scope *scope, js_marks *marks)
+__attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, const js_val *inst,
+                                                  const js_path *ip, const js_path *sp,
+                                                  const js_scope *scope, js_marks *marks)
 {
 	const js_val *const *kw = n->kw;
 	bool ok = true;
@@ -313,7 +316,8 @@ static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const j
 			covered = true;
 			if (extra->kind == JV_FALSE)
 				STEP(js_fail(r, &iel, sp, "additionalProperties",
-				             "the property \"%s\" is not allowed", dbc_excerpt(r->ctx, m->key, 60)));
+				             "the property \"%s\" is not allowed",
+				             dbc_excerpt(r->ctx, m->key, 60)));
 			else
 				STEP(eval(r, extra->node, m->val, &iel, &extra_at, scope, NULL));
 		}
@@ -332,9 +336,10 @@ static bool eval_object(js_run *r, const js_node *n, const js_val *inst, const j
 }
 
 /* unevaluatedItems / unevaluatedProperties over what `seen` left. */
-__attribute__((noinline))
-static bool eval_unevaluated(js_run *r, const js_node *n, const js_val *inst, const js_path *ip,
-                             const js_path *sp, const js_scope *scope, js_marks *seen)
+__attribute__((noinline)) static bool eval_unevaluated(js_run *r, const js_node *n,
+                                                       const js_val *inst, const js_path *ip,
+                                                       const js_path *sp, const js_scope *scope,
+                                                       js_marks *seen)
 {
 	bool ok = true;
 	js_keyword k = inst->kind == JV_OBJ ? KW_UNEVALUATED_PROPERTIES : KW_UNEVALUATED_ITEMS;
@@ -368,8 +373,8 @@ static bool eval_unevaluated(js_run *r, const js_node *n, const js_val *inst, co
  * the outermost resource that has the anchor, i.e. the last one met going
  * out from the innermost (no array of the chain: it is as long as the
  * evaluation is deep). */
-__attribute__((noinline))
-static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope *scope)
+__attribute__((noinline)) static const js_node *dynamic_target(js_run *r, const js_node *n,
+                                                               const js_scope *scope)
 {
 	const js_node *target = n->dynamic_ref, *outermost = NULL;
 	if (n->kw[KW_RECURSIVE_REF]) {
@@ -394,8 +399,8 @@ static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope
  * per value in it. Subschemas that evaluate the same values again and
  * again (anyOf / oneOf branches that all recurse) double the work at each
  * level; the budget turns that into an error instead of a hang. */
-#define JS_STEPS_FREE 1000000u
-#define JS_STEPS_PER_VALUE 200u
+#define JS_STEPS_FREE           1000000u
+#define JS_STEPS_PER_VALUE      200u
 #define JS_STEPS_BETWEEN_CHECKS 4096u
 /* C stack one validation may use (eval's recursion). An AddressSanitizer
  * build gives each frame redzones (about three times the size), so it may
@@ -417,7 +422,10 @@ static const js_node *dynamic_target(js_run *r, const js_node *n, const js_scope
  * explicit stack of (container, next child) in the arena. */
 static uint64_t count_values(dbc_ctx *ctx, const js_val *v)
 {
-	typedef struct { const js_val *v; size_t next; } at;
+	typedef struct {
+		const js_val *v;
+		size_t next;
+	} at;
 	at *stack = NULL;
 	int depth = 0, cap = 0;
 	uint64_t n = 1;
@@ -430,8 +438,8 @@ static uint64_t count_values(dbc_ctx *ctx, const js_val *v)
 			depth--;
 			continue;
 		}
-		const js_val *child = top->v->kind == JV_ARR ? top->v->u.items[top->next]
-		                                             : top->v->u.members[top->next].val;
+		const js_val *child =
+		    top->v->kind == JV_ARR ? top->v->u.items[top->next] : top->v->u.members[top->next].val;
 		top->next++;
 		n++;
 		if ((child->kind == JV_ARR || child->kind == JV_OBJ) && child->n) {
@@ -477,8 +485,7 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 	if (n->schema->kind == JV_TRUE)
 		return true;
 	if (n->schema->kind == JV_FALSE)
-		return js_fail(r, ip, sp, "false", "%s is not allowed: the schema is false",
-		               show(r, inst));
+		return js_fail(r, ip, sp, "false", "%s is not allowed: the schema is false", show(r, inst));
 	/* the stack, not a count of levels, bounds the recursion: a document
 	 * nested as deep as the engine's JSON accepts is evaluated as deep */
 	uintptr_t frame = (uintptr_t)__builtin_frame_address(0);
@@ -569,8 +576,11 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
 	/* frame addresses, not a local's: a sanitizer that moves addressed
 	 * locals to a heap "fake stack" (use-after-return detection) leaves
 	 * frame addresses on the real stack */
-	js_run r = {.ctx = ctx, .s = s, .errors = errors ? &errs : NULL,
-	            .next_check = JS_STEPS_BETWEEN_CHECKS, .doc = inst,
+	js_run r = {.ctx = ctx,
+	            .s = s,
+	            .errors = errors ? &errs : NULL,
+	            .next_check = JS_STEPS_BETWEEN_CHECKS,
+	            .doc = inst,
 	            .stack_base = (uintptr_t)__builtin_frame_address(0)};
 	*valid = eval(&r, s->root, inst, NULL, NULL, NULL, NULL);
 	if (ctx->failed) {

@@ -72,9 +72,9 @@ void *js_alloc_bytes(js_alloc *a, size_t n)
 	return dbc_zalloc(a->ctx, n ? n : 1);
 }
 
-#define JS_SLAB_FIRST 512 /* a small document (a CHECK's row) zeroes little */
-#define JS_SLAB 32768      /* slabs double up to this */
-#define JS_SLAB_DIRECT 1024 /* larger pieces get their own allocation */
+#define JS_SLAB_FIRST  512   /* a small document (a CHECK's row) zeroes little */
+#define JS_SLAB        32768 /* slabs double up to this */
+#define JS_SLAB_DIRECT 1024  /* larger pieces get their own allocation */
 
 /* n bytes aligned to `align` (a power of two) from the current slab, a new
  * slab when it is short; zeroed. */
@@ -221,8 +221,9 @@ int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 		json_decref(j);
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON", what);
 	}
-	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s is not valid JSON: %s (line %d, column %d)",
-	                 what, err.text, err.line, err.column);
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	                 "%s is not valid JSON: %s (line %d, column %d)", what, err.text, err.line,
+	                 err.column);
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -338,14 +339,21 @@ bool js_equal(const js_val *a, const js_val *b)
 static int kind_rank(js_kind k)
 {
 	switch (k) {
-	case JV_NULL: return 0;
-	case JV_FALSE: return 1;
-	case JV_TRUE: return 2;
+	case JV_NULL:
+		return 0;
+	case JV_FALSE:
+		return 1;
+	case JV_TRUE:
+		return 2;
 	case JV_INT:
-	case JV_REAL: return 3;
-	case JV_STR: return 4;
-	case JV_ARR: return 5;
-	default: return 6;
+	case JV_REAL:
+		return 3;
+	case JV_STR:
+		return 4;
+	case JV_ARR:
+		return 5;
+	default:
+		return 6;
 	}
 }
 
@@ -418,11 +426,21 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	if (b->len > max)
 		return;
 	switch (v->kind) {
-	case JV_NULL: dbc_buf_append(b, "null"); break;
-	case JV_TRUE: dbc_buf_append(b, "true"); break;
-	case JV_FALSE: dbc_buf_append(b, "false"); break;
-	case JV_INT: dbc_buf_appendf(b, "%lld", (long long)v->u.i); break;
-	case JV_REAL: append_real(b, v->u.d); break;
+	case JV_NULL:
+		dbc_buf_append(b, "null");
+		break;
+	case JV_TRUE:
+		dbc_buf_append(b, "true");
+		break;
+	case JV_FALSE:
+		dbc_buf_append(b, "false");
+		break;
+	case JV_INT:
+		dbc_buf_appendf(b, "%lld", (long long)v->u.i);
+		break;
+	case JV_REAL:
+		append_real(b, v->u.d);
+		break;
 	case JV_STR: {
 		dbc_buf_appendc(b, '"');
 		/* runs of bytes that need no escape go in one append */

@@ -72,8 +72,8 @@ void dbc_jschema_free(dbc_jschema *schema);
  * sets only *valid. Otherwise collects up to max_errors errors into an arena
  * array (*errors, *nerrors). DBC_ERROR only when validation could not be
  * done (document not JSON, too deep, regex limit, evaluation too deep). */
-int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document,
-                         bool *valid, dbc_js_error **errors, int *nerrors, int max_errors);
+int dbc_jschema_validate(dbc_ctx *ctx, const dbc_jschema *schema, const char *document, bool *valid,
+                         dbc_js_error **errors, int *nerrors, int max_errors);
 
 /* A document the host hands over as a tree rather than as text (PostgreSQL's
  * jsonb, walked with its iterator), built in the ctx arena with the same
@@ -113,7 +113,7 @@ int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why);
  * schema text. A schema it hands out stays valid until the next call on the
  * same cache. */
 #define DBC_JS_CACHE_ENTRIES 64
-#define DBC_JS_CACHE_BYTES (4u << 20)
+#define DBC_JS_CACHE_BYTES   (4u << 20)
 typedef struct dbc_js_cache dbc_js_cache;
 dbc_js_cache *dbc_js_cache_new(void);
 void dbc_js_cache_free(dbc_js_cache *cache);
@@ -143,7 +143,8 @@ int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
                               struct dbc_rows *out);
 /* dbcheck_json: one row (violations, sample) for the non-NULL values of
  * column in table (in schema, or where the engine looks when it is NULL;
- * names are quoted by the host), read in one statement. sample is a JSON array of the first five failures, each
+ * names are quoted by the host), read in one statement. sample is a JSON array of the first five
+ * failures, each
  * {"value": excerpt, "error": "path: message"}, or NULL when none. */
 #define DBC_JS_SCAN_NCOLS 2
 int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_schema,

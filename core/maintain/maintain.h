@@ -46,7 +46,7 @@ typedef struct dbc_maintain_plan {
 	dbc_maintain_step *items;
 	int n;
 	int cap;
-	dbc_schema *schema; /* the health run's model */
+	dbc_schema *schema;    /* the health run's model */
 	dbc_strlist new_names; /* the names of the indexes the plan's steps create */
 } dbc_maintain_plan;
 

@@ -184,7 +184,7 @@ static bool name_taken(const dbc_ctx *ctx, const dbc_maintain_plan *p, const dbc
                        const char *schema, const char *name)
 {
 	bool fold = ctx->host->dialect->names_fold_case;
-#define SAME(a, b) (fold ? strcasecmp((a), (b)) == 0 : strcmp((a), (b)) == 0)
+#define SAME(a, b)     (fold ? strcasecmp((a), (b)) == 0 : strcmp((a), (b)) == 0)
 #define SAME_SCHEMA(a) ((a) ? schema && SAME((a), schema) : !schema)
 	for (int i = 0; i < p->new_names.n; i++)
 		if (SAME(p->new_names.items[i], name))
@@ -241,12 +241,11 @@ int dbc_maintain_plan_unindexed_fk(dbc_ctx *ctx, const dbc_maintain_findings *f,
 		if (!collist || !iname || !tq)
 			return DBC_ERROR;
 		/* where the engine needs a name: table_columns_idx, in the table's schema */
-		char *free = d->index_name_optional
-		                 ? NULL
-		                 : free_index_name(ctx, p, f->r->schema, o->schema, iname);
+		char *free =
+		    d->index_name_optional ? NULL : free_index_name(ctx, p, f->r->schema, o->schema, iname);
 		char *named = d->index_name_optional ? dbc_strdup(ctx, "")
-		              : free                 ? dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, free))
-		                                     : NULL;
+		              : free ? dbc_printf(ctx, "%s ", ctx->host->quote_ident(ctx, free))
+		                     : NULL;
 		const char *c = dbc_maintain_concurrently(d, f->r->schema, o->schema, o->table);
 		char *sql = named ? dbc_printf(ctx, "CREATE INDEX %s%s%sON %s (%s)", c,
 		                               dbc_maintain_space_after(c), named, tq, collist)

@@ -135,8 +135,8 @@ static int record(dbc_ctx *ctx, int64_t run, dbc_health_mode mode,
 	           : DBC_ERROR;
 }
 
-static int run_steps(dbc_ctx *ctx, dbc_health_mode mode,
-                     const dbc_maintain_plan *plan, const dbc_strlist *include, dbc_rows *out)
+static int run_steps(dbc_ctx *ctx, dbc_health_mode mode, const dbc_maintain_plan *plan,
+                     const dbc_strlist *include, dbc_rows *out)
 {
 	int64_t run = 0;
 	char *next = dbc_printf(ctx, "SELECT coalesce(max(run), 0) + 1 FROM %smaintain_history",

@@ -82,8 +82,9 @@ int dbc_maintain_plan_bloat(dbc_ctx *ctx, const dbc_maintain_findings *f, dbc_ma
 		if (!q ||
 		    !dbc_maintain_add_step(
 		        ctx, p, dbc_qualified_name(ctx, o->schema, o->name), "vacuum_full",
-		        dbc_printf(ctx, "table_bloat: %.0f%% of its pages not needed%s%s; rewrites the "
-		                        "table, reads and writes wait",
+		        dbc_printf(ctx,
+		                   "table_bloat: %.0f%% of its pages not needed%s%s; rewrites the "
+		                   "table, reads and writes wait",
 		                   o->value, o->detail ? ", " : "", o->detail ? o->detail : ""),
 		        dbc_printf(ctx, "VACUUM FULL %s", q), DBC_MAINTAIN_LOCKING, true, COST_REWRITE))
 			return DBC_ERROR;
@@ -260,9 +261,9 @@ int dbc_maintain_plan_sequences(dbc_ctx *ctx, const dbc_maintain_findings *f, db
 		if (*also_text)
 			reason = dbc_printf(ctx, "%s; with the columns that must stay as wide: %s", reason,
 			                    also_text);
-		dbc_maintain_step *st = dbc_maintain_add_step(ctx, p, object, "widen_column", reason,
-		                                              statement, DBC_MAINTAIN_LOCKING, false,
-		                                              COST_REWRITE);
+		dbc_maintain_step *st =
+		    dbc_maintain_add_step(ctx, p, object, "widen_column", reason, statement,
+		                          DBC_MAINTAIN_LOCKING, false, COST_REWRITE);
 		if (!st)
 			return DBC_ERROR;
 		st->owner_table = owners.items[0];

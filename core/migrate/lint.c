@@ -160,8 +160,8 @@ typedef struct lint_run {
 	bool session_timeout; /* the session has a lock_timeout */
 } lint_run;
 
-static int add_finding(lint_run *r, const dbc_mig *mig, const dbc_stmt *st,
-                       const script_lines *sl, const dbc_lint_rule *rule, const fill *f)
+static int add_finding(lint_run *r, const dbc_mig *mig, const dbc_stmt *st, const script_lines *sl,
+                       const dbc_lint_rule *rule, const fill *f)
 {
 	if (ignored(sl, st, rule->id))
 		return DBC_OK;
@@ -220,9 +220,9 @@ static int check_rename(lint_run *r, dbc_lint_action *a, fill *f)
 static bool may_write_rows(dbc_ctx *ctx, const dbc_stmt *st)
 {
 	static const char *const schema_only[] = {
-	    "CREATE", "ALTER",  "DROP",    "COMMENT", "GRANT",   "REVOKE",    "SET",
-	    "RESET",  "VACUUM", "CLUSTER", "ANALYZE", "ANALYSE", "REINDEX",   "LOCK",
-	    "BEGIN",  "COMMIT", "END",     "SAVEPOINT", "RELEASE", "TRUNCATE", "PRAGMA", NULL};
+	    "CREATE", "ALTER",     "DROP",    "COMMENT",  "GRANT",   "REVOKE", "SET",   "RESET",
+	    "VACUUM", "CLUSTER",   "ANALYZE", "ANALYSE",  "REINDEX", "LOCK",   "BEGIN", "COMMIT",
+	    "END",    "SAVEPOINT", "RELEASE", "TRUNCATE", "PRAGMA",  NULL};
 	char *text = dbc_strndup(ctx, st->text, st->len);
 	const char *p = text;
 	if (!text)
@@ -310,7 +310,8 @@ static bool may_report(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_o
 {
 	for (int i = 0; i < dbc_lint_nrules; i++) {
 		const dbc_lint_rule *rule = &dbc_lint_rules[i];
-		if ((rule->op == op || rule->op == DBC_LOP_COUNT) && dbc_lint_has_fact(ctx, eng, rule->fact))
+		if ((rule->op == op || rule->op == DBC_LOP_COUNT) &&
+		    dbc_lint_has_fact(ctx, eng, rule->fact))
 			return true;
 	}
 	return false;
@@ -391,8 +392,7 @@ static int pending(dbc_ctx *ctx, dbc_mig_row ***plan, int *n)
 	return dbc_mig_plan_up(ctx, &st, NULL, ooo && strcmp(ooo, "allow") == 0, plan, n);
 }
 
-int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
-                     dbc_rows *out)
+int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version, dbc_rows *out)
 {
 	dbc_mig_row **plan;
 	int n;
@@ -420,12 +420,10 @@ int dbc_migrate_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ver
 		const dbc_lint_finding *x = &f.items[i];
 		if (canon && x->mig != plan[n - 1]->mig)
 			continue;
-		dbc_value row[6] = {dbc_text(label(x->mig)),
-		                    dbc_int(x->line),
-		                    dbc_text(x->rule->id),
-		                    dbc_text(dbc_lint_severity_name(x->rule->severity)),
-		                    dbc_text(x->message),
-		                    dbc_text(x->suggestion)};
+		dbc_value row[6] = {
+		    dbc_text(label(x->mig)), dbc_int(x->line),
+		    dbc_text(x->rule->id),   dbc_text(dbc_lint_severity_name(x->rule->severity)),
+		    dbc_text(x->message),    dbc_text(x->suggestion)};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -456,17 +454,18 @@ int dbc_lint_gate(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row **plan
 			          label(x->mig), dbc_lint_severity_name(x->rule->severity), x->rule->id,
 			          x->line);
 			dbc_error_detail(ctx, "%s", x->message);
-			dbc_error_hint(ctx, "%s; or add -- dbcare:lint-ignore %s on the line above the "
-			                    "statement once the risk is accepted.",
+			dbc_error_hint(ctx,
+			               "%s; or add -- dbcare:lint-ignore %s on the line above the "
+			               "statement once the risk is accepted.",
 			               x->suggestion, x->rule->id);
 			return DBC_ERROR;
 		}
 		if (ctx->host->notice)
 			ctx->host->notice(ctx,
-			            dbc_printf(ctx, "lint %s %s in migration %s, line %d: %s",
-			                       dbc_lint_severity_name(x->rule->severity), x->rule->id,
-			                       label(x->mig), x->line, x->message),
-			            x->suggestion);
+			                  dbc_printf(ctx, "lint %s %s in migration %s, line %d: %s",
+			                             dbc_lint_severity_name(x->rule->severity), x->rule->id,
+			                             label(x->mig), x->line, x->message),
+			                  x->suggestion);
 	}
 	return DBC_OK;
 }

@@ -12,25 +12,25 @@
 
 /* What the classifier saw in an action (bits of dbc_lint_action.flags). */
 enum {
-	DBC_LF_CONCURRENTLY = 1u << 0,  /* CREATE / DROP INDEX CONCURRENTLY */
-	DBC_LF_NOT_VALID = 1u << 1,     /* ADD CONSTRAINT ... NOT VALID */
-	DBC_LF_USING_INDEX = 1u << 2,   /* ADD UNIQUE / PRIMARY KEY USING INDEX */
-	DBC_LF_HAS_DEFAULT = 1u << 3,   /* ADD COLUMN ... DEFAULT */
-	DBC_LF_NOT_NULL = 1u << 4,      /* ADD COLUMN ... NOT NULL */
-	DBC_LF_STORED = 1u << 5,        /* ADD COLUMN: a stored generated or identity column */
-	DBC_LF_SERIAL = 1u << 6,        /* ADD COLUMN of a serial type (a nextval default) */
-	DBC_LF_KEY = 1u << 7,           /* ADD COLUMN ... PRIMARY KEY / UNIQUE */
+	DBC_LF_CONCURRENTLY = 1u << 0,     /* CREATE / DROP INDEX CONCURRENTLY */
+	DBC_LF_NOT_VALID = 1u << 1,        /* ADD CONSTRAINT ... NOT VALID */
+	DBC_LF_USING_INDEX = 1u << 2,      /* ADD UNIQUE / PRIMARY KEY USING INDEX */
+	DBC_LF_HAS_DEFAULT = 1u << 3,      /* ADD COLUMN ... DEFAULT */
+	DBC_LF_NOT_NULL = 1u << 4,         /* ADD COLUMN ... NOT NULL */
+	DBC_LF_STORED = 1u << 5,           /* ADD COLUMN: a stored generated or identity column */
+	DBC_LF_SERIAL = 1u << 6,           /* ADD COLUMN of a serial type (a nextval default) */
+	DBC_LF_KEY = 1u << 7,              /* ADD COLUMN ... PRIMARY KEY / UNIQUE */
 	DBC_LF_LOCK_TIMEOUT_OFF = 1u << 8, /* SET lock_timeout = 0 */
 	DBC_LF_IF_EXISTS = 1u << 9,
 	DBC_LF_AS_QUERY = 1u << 10, /* CREATE TABLE ... AS: new, yet holds rows */
 	/* set by the driver from the model and the engine: */
 	DBC_LF_VOLATILE_DEFAULT = 1u << 16,
-	DBC_LF_REWRITES = 1u << 17,       /* ALTER TYPE that rewrites */
+	DBC_LF_REWRITES = 1u << 17,         /* ALTER TYPE that rewrites */
 	DBC_LF_CHECKED_NOT_NULL = 1u << 18, /* a validated CHECK (col IS NOT NULL) exists */
-	DBC_LF_VIEW_DEPENDS = 1u << 19,  /* a view names the table (column) */
-	DBC_LF_COLUMN_USED = 1u << 20,   /* an index, key, view or trigger uses the column */
-	DBC_LF_NO_LOCK_TIMEOUT = 1u << 21, /* the exclusive lock, no lock_timeout before */
-	DBC_LF_KEY_NEAR_LIMIT = 1u << 22, /* the table's integer key is past half its range */
+	DBC_LF_VIEW_DEPENDS = 1u << 19,     /* a view names the table (column) */
+	DBC_LF_COLUMN_USED = 1u << 20,      /* an index, key, view or trigger uses the column */
+	DBC_LF_NO_LOCK_TIMEOUT = 1u << 21,  /* the exclusive lock, no lock_timeout before */
+	DBC_LF_KEY_NEAR_LIMIT = 1u << 22,   /* the table's integer key is past half its range */
 	DBC_LF_ADD_NOT_POSSIBLE = 1u << 23, /* ADD COLUMN the limited ALTER refuses */
 	DBC_LF_RENAME_FAILS = 1u << 24, /* a view or trigger the rename re-parses does not resolve */
 	DBC_LF_RENAME_STALE = 1u << 25, /* the rename leaves views or triggers naming the old name */
@@ -43,9 +43,9 @@ typedef struct dbc_lint_action {
 	dbc_lint_op op;
 	unsigned flags;
 	char *schema, *table;
-	char *column;     /* the column named, or NULL */
-	char *new_name;   /* RENAME ... TO */
-	char *type;       /* ADD COLUMN / ALTER TYPE: the type as written */
+	char *column;   /* the column named, or NULL */
+	char *new_name; /* RENAME ... TO */
+	char *type;     /* ADD COLUMN / ALTER TYPE: the type as written */
 	char *default_expr;
 	char *constraint; /* ADD CONSTRAINT / VALIDATE: its name, or NULL */
 	char *expr;       /* CHECK expression, CREATE VIEW body */
@@ -129,8 +129,7 @@ int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model 
  * and *rows: 0 for a table a pending migration created or emptied, else the
  * count when known and -1 when not counted yet (dbc_lint_model_rows counts:
  * only when a rule needs it, as counting costs a query). */
-int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows,
-                         char **table_name);
+int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows, char **table_name);
 /* The rows of a's table (-1 unknown), counted once through the engine. */
 int dbc_lint_model_rows(dbc_lint_model *m, const dbc_lint_action *a, int64_t *rows);
 /* The highest key value read for a's table (KEY_NEAR_LIMIT), -1 none. */

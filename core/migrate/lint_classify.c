@@ -93,9 +93,9 @@ static const char *skip_item(cursor *c, const char **end)
 
 static bool is_column_stop(cursor *c)
 {
-	static const char *const stops[] = {"DEFAULT",    "NOT",     "NULL",   "CONSTRAINT",
-	                                    "PRIMARY",    "UNIQUE",  "REFERENCES", "CHECK",
-	                                    "GENERATED",  "COLLATE", "USING",  "AS", NULL};
+	static const char *const stops[] = {"DEFAULT", "NOT",        "NULL",  "CONSTRAINT", "PRIMARY",
+	                                    "UNIQUE",  "REFERENCES", "CHECK", "GENERATED",  "COLLATE",
+	                                    "USING",   "AS",         NULL};
 	if (c->tok.kind == TK_END || dbc_lex_is_punct(c->tok, ','))
 		return true;
 	for (int i = 0; stops[i]; i++)
@@ -160,8 +160,8 @@ static void column_clauses(cursor *c, dbc_lint_action *a)
 
 static bool type_is_serial(const char *type)
 {
-	static const char *const serials[] = {"serial", "bigserial", "smallserial", "serial4",
-	                                      "serial8", "serial2", NULL};
+	static const char *const serials[] = {"serial",  "bigserial", "smallserial", "serial4",
+	                                      "serial8", "serial2",   NULL};
 	for (int i = 0; type && serials[i]; i++)
 		if (strcasecmp(type, serials[i]) == 0)
 			return true;
@@ -209,7 +209,7 @@ static int alter_action(cursor *c, dbc_lint_actions *out, char *schema, char *ta
 		if (!(a = add(c, out, op, schema, table)))
 			return DBC_ERROR;
 		a->constraint = cname;
-		a->what = op == DBC_LOP_ADD_CHECK          ? "ADD CHECK"
+		a->what = op == DBC_LOP_ADD_CHECK         ? "ADD CHECK"
 		          : op == DBC_LOP_ADD_FOREIGN_KEY ? "ADD FOREIGN KEY"
 		          : is(c, "PRIMARY")              ? "ADD PRIMARY KEY"
 		          : op == DBC_LOP_ADD_UNIQUE      ? "ADD UNIQUE"
@@ -439,9 +439,8 @@ static int drop(cursor *c, dbc_lint_actions *out)
 		char *schema, *name;
 		if (!qualified(c, &schema, &name))
 			return DBC_OK;
-		dbc_lint_action *a =
-		    add(c, out, index ? DBC_LOP_DROP_INDEX : DBC_LOP_DROP_TABLE, index ? NULL : schema,
-		        index ? NULL : name);
+		dbc_lint_action *a = add(c, out, index ? DBC_LOP_DROP_INDEX : DBC_LOP_DROP_TABLE,
+		                         index ? NULL : schema, index ? NULL : name);
 		if (!a)
 			return DBC_ERROR;
 		a->flags = flags;

@@ -80,7 +80,9 @@ static size_t hash_name(const dbc_lint_model *m, const char *s)
 {
 	size_t h = 5381;
 	for (; s && *s; s++)
-		h = h * 33 + (unsigned char)(!m->ctx->host->dialect->names_fold_case ? *s : tolower((unsigned char)*s));
+		h = h * 33 + (unsigned char)(!m->ctx->host->dialect->names_fold_case
+		                                 ? *s
+		                                 : tolower((unsigned char)*s));
 	return h;
 }
 
@@ -157,8 +159,8 @@ int dbc_lint_model_open(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_model 
 	for (int i = 0; i < m->schema.nindexes; i++) {
 		const dbc_index *x = &m->schema.indexes[i];
 		ltab *t = x->table ? find_exact(m, x->schema, x->table) : NULL;
-		if (t && dbc_grow(ctx, &t->indexes, t->nindexes, &t->capindexes, sizeof(*t->indexes),
-		                  4) != DBC_OK)
+		if (t && dbc_grow(ctx, &t->indexes, t->nindexes, &t->capindexes, sizeof(*t->indexes), 4) !=
+		             DBC_OK)
 			return DBC_ERROR;
 		if (t)
 			t->indexes[t->nindexes++] = x;
@@ -186,8 +188,10 @@ static bool mentions(const dbc_lint_model *m, const char *text, const char *name
 		if (t.kind == TK_END)
 			return false;
 		if (t.kind == TK_WORD && t.len == n &&
-		    (!m->ctx->host->dialect->names_fold_case ? strncasecmp(t.start, name, n) == 0 && !strpbrk(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-		                        : strncasecmp(t.start, name, n) == 0))
+		    (!m->ctx->host->dialect->names_fold_case
+		         ? strncasecmp(t.start, name, n) == 0 &&
+		               !strpbrk(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+		         : strncasecmp(t.start, name, n) == 0))
 			return true;
 		if (t.kind == TK_QIDENT && t.len == n + 2 && strncmp(t.start + 1, name, n) == 0)
 			return true;
@@ -342,8 +346,8 @@ static bool add_not_possible(const dbc_lint_action *a)
 	return false;
 }
 
-static const char *const int_types[] = {"integer", "int", "int4", "smallint", "int2", "serial",
-                                        "serial4", "smallserial", "serial2", NULL};
+static const char *const int_types[] = {"integer", "int",     "int4",        "smallint", "int2",
+                                        "serial",  "serial4", "smallserial", "serial2",  NULL};
 
 static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 {
@@ -369,8 +373,7 @@ static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 			return DBC_OK;
 		bool small = strstr(int_types[k], "small") || strstr(int_types[k], "2");
 		int64_t high;
-		if (m->eng->key_high(m->ctx, t->live->schema, t->live->name, col->name, &high) !=
-		    DBC_OK)
+		if (m->eng->key_high(m->ctx, t->live->schema, t->live->name, col->name, &high) != DBC_OK)
 			return DBC_ERROR;
 		t->key_high = high;
 		t->key_near = high > (small ? 32767 : 2147483647) / 2;
@@ -386,8 +389,8 @@ static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 static int holds_nulls(dbc_lint_model *m, ltab *t, dbc_lint_action *a)
 {
 	double share = -1;
-	if (!t->live || !a->column || !m->eng->null_share || m->rows_may_change ||
-	    t->columns_changed || (t->rows_known && t->rows == 0))
+	if (!t->live || !a->column || !m->eng->null_share || m->rows_may_change || t->columns_changed ||
+	    (t->rows_known && t->rows == 0))
 		return DBC_OK;
 	if (m->eng->null_share(m->ctx, t->live->schema, t->live->name, a->column, &share) != DBC_OK)
 		return DBC_ERROR;
@@ -426,8 +429,7 @@ static void index_table(dbc_lint_model *m, dbc_lint_action *a)
 		}
 	for (int i = 0; i < m->schema.nindexes; i++) {
 		const dbc_index *x = &m->schema.indexes[i];
-		if (same_name(m, x->name, a->index) &&
-		    (!a->schema || same_name(m, x->schema, a->schema))) {
+		if (same_name(m, x->name, a->index) && (!a->schema || same_name(m, x->schema, a->schema))) {
 			a->schema = x->schema;
 			a->table = x->table;
 			return;
@@ -463,8 +465,8 @@ int dbc_lint_model_judge(dbc_lint_model *m, dbc_lint_action *a, int64_t *rows, c
 		break;
 	}
 	case DBC_LOP_ALTER_TYPE: {
-		const dbc_column *col = t->live && a->column ? dbc_table_find_column(t->live, a->column)
-		                                             : NULL;
+		const dbc_column *col =
+		    t->live && a->column ? dbc_table_find_column(t->live, a->column) : NULL;
 		bool rewrites = true;
 		if (col && col->type && a->type && m->eng->type_rewrites &&
 		    m->eng->type_rewrites(m->ctx, col->type, a->type, &rewrites) != DBC_OK)
@@ -597,8 +599,8 @@ int dbc_lint_model_apply(dbc_lint_model *m, const dbc_lint_action *a)
 			const dbc_constraint *c = &t->live->constraints[i];
 			if (c->kind != DBC_CON_CHECK || !same_name(m, c->name, a->constraint))
 				continue;
-			if (dbc_grow(m->ctx, &t->checks, t->nchecks, &t->capchecks, sizeof(*t->checks),
-			             4) != DBC_OK)
+			if (dbc_grow(m->ctx, &t->checks, t->nchecks, &t->capchecks, sizeof(*t->checks), 4) !=
+			    DBC_OK)
 				return DBC_ERROR;
 			t->checks[t->nchecks++] = (lint_check){c->name, c->expr, true};
 		}

@@ -129,12 +129,13 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	dbc_buf_init(&list, ctx);
 	dbc_buf_append(&b, "-- dbcare:no-transaction\n");
 	dbc_buf_append(&b, dbc_printf(ctx, "-- rebuilds %s as new_create_sql declares it\n",
-	                                        dbc_comment_text(ctx, qold)));
+	                              dbc_comment_text(ctx, qold)));
 	dbc_buf_append(&b, eng->rebuild_begin[fk]);
 	/* views naming the table go first and come back last */
 	for (int i = 0; i < s.nobjects; i++) {
 		const dbc_object *o = &s.objects[i];
-		if (strcmp(o->type, "view") == 0 && o->definition && names_table(ctx, o->definition, old->name))
+		if (strcmp(o->type, "view") == 0 && o->definition &&
+		    names_table(ctx, o->definition, old->name))
 			line(&b, dbc_printf(ctx, "DROP VIEW %s", ctx->host->quote_ident(ctx, o->name)));
 	}
 	/* the new table under the temporary name */
@@ -142,9 +143,9 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	dbc_buf_append(&b, qtmp);
 	const char *rest = ne;
 	size_t restlen = strlen(rest);
-	while (restlen && (rest[restlen - 1] == ';' || rest[restlen - 1] == ' ' ||
-	                   rest[restlen - 1] == '\n' || rest[restlen - 1] == '\t' ||
-	                   rest[restlen - 1] == '\r'))
+	while (restlen &&
+	       (rest[restlen - 1] == ';' || rest[restlen - 1] == ' ' || rest[restlen - 1] == '\n' ||
+	        rest[restlen - 1] == '\t' || rest[restlen - 1] == '\r'))
 		restlen--;
 	dbc_buf_appendn(&b, rest, restlen);
 	dbc_buf_append(&b, ";\n");
@@ -176,7 +177,8 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	}
 	for (int i = 0; i < s.nobjects; i++) {
 		const dbc_object *o = &s.objects[i];
-		if (strcmp(o->type, "view") == 0 && o->definition && names_table(ctx, o->definition, old->name))
+		if (strcmp(o->type, "view") == 0 && o->definition &&
+		    names_table(ctx, o->definition, old->name))
 			line(&b, o->definition);
 	}
 	dbc_buf_append(&b, eng->rebuild_check);

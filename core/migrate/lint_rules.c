@@ -25,8 +25,8 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "table wait",
      "DROP INDEX CONCURRENTLY in a migration of its own whose first line is "
      "-- dbcare:no-transaction"},
-    {"add-column-volatile-default", DBC_LOP_ADD_COLUMN, DBC_LF_VOLATILE_DEFAULT, 0,
-     DBC_LFACT_LOCKS, true, DBC_LINT_WARNING,
+    {"add-column-volatile-default", DBC_LOP_ADD_COLUMN, DBC_LF_VOLATILE_DEFAULT, 0, DBC_LFACT_LOCKS,
+     true, DBC_LINT_WARNING,
      "ADD COLUMN {column} on {table} ({rows}) has a volatile default (or is a serial, identity "
      "or stored generated column): every row is rewritten under an {lock} lock",
      "add the column without a default (or with a constant one), fill it in batches with "
@@ -43,8 +43,7 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "fill the NULLs first (UPDATE in batches WHERE {column} IS NULL, in this migration or an "
      "earlier one), or give the column a DEFAULT and backfill it; then SET NOT NULL"},
     {"set-not-null-scan", DBC_LOP_SET_NOT_NULL, 0, DBC_LF_CHECKED_NOT_NULL | DBC_LF_HOLDS_NULLS,
-     DBC_LFACT_NOT_VALID,
-     true, DBC_LINT_WARNING,
+     DBC_LFACT_NOT_VALID, true, DBC_LINT_WARNING,
      "SET NOT NULL on {table}.{column} ({rows}) scans the whole table under an {lock} lock",
      "ADD CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID; then, in a "
      "later migration, VALIDATE CONSTRAINT {column}_not_null; then SET NOT NULL (it uses the "
@@ -68,8 +67,8 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "may still read it",
      "stop using the column in the application first, deploy, then drop it; say so with "
      "-- dbcare:lint-ignore drop-column-data"},
-    {"drop-column-view", DBC_LOP_DROP_COLUMN, DBC_LF_VIEW_DEPENDS, 0, DBC_LFACT_FULL_ALTER,
-     false, DBC_LINT_ERROR,
+    {"drop-column-view", DBC_LOP_DROP_COLUMN, DBC_LF_VIEW_DEPENDS, 0, DBC_LFACT_FULL_ALTER, false,
+     DBC_LINT_ERROR,
      "DROP COLUMN {column} of {table}: a view uses it (the statement fails, or with CASCADE "
      "drops the view too)",
      "recreate the views without the column first, in the same migration"},
@@ -113,14 +112,14 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "change the key to bigint now: add a bigint column, fill it in batches, then swap it in "
      "with a short migration"},
     /* engines whose ALTER TABLE only renames, adds and drops columns */
-    {"drop-column-used", DBC_LOP_DROP_COLUMN, DBC_LF_COLUMN_USED, 0, DBC_LFACT_ALTER_LIMITED,
-     false, DBC_LINT_ERROR,
+    {"drop-column-used", DBC_LOP_DROP_COLUMN, DBC_LF_COLUMN_USED, 0, DBC_LFACT_ALTER_LIMITED, false,
+     DBC_LINT_ERROR,
      "DROP COLUMN {column} of {table} fails: an index, key, constraint, view or trigger uses "
      "it",
      "drop what uses it first, or rebuild the table without it: SELECT "
      "dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') writes the steps"},
-    {"rename-unresolved", DBC_LOP_RENAME_COLUMN, DBC_LF_RENAME_FAILS, 0,
-     DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
+    {"rename-unresolved", DBC_LOP_RENAME_COLUMN, DBC_LF_RENAME_FAILS, 0, DBC_LFACT_ALTER_LIMITED,
+     false, DBC_LINT_ERROR,
      "RENAME COLUMN {column} of {table} fails: the rename re-reads every view and trigger, and "
      "one does not resolve ({problem})",
      "fix or drop that view or trigger first (DROP VIEW / DROP TRIGGER, then create it again "
@@ -131,8 +130,8 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "does not resolve ({problem})",
      "fix or drop that view or trigger first (DROP VIEW / DROP TRIGGER, then create it again "
      "as it should be); a table rebuild does not help, its last step is a rename too"},
-    {"rename-stale", DBC_LOP_RENAME_TABLE, DBC_LF_RENAME_STALE, 0, DBC_LFACT_ALTER_LIMITED,
-     false, DBC_LINT_WARNING,
+    {"rename-stale", DBC_LOP_RENAME_TABLE, DBC_LF_RENAME_STALE, 0, DBC_LFACT_ALTER_LIMITED, false,
+     DBC_LINT_WARNING,
      "RENAME TO {new} of {table} with legacy_alter_table on leaves {problem} naming {table}: "
      "they fail once it is renamed",
      "set PRAGMA legacy_alter_table = OFF before the migration (the rename then rewrites "
@@ -142,8 +141,8 @@ const dbc_lint_rule dbc_lint_rules[] = {
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps (new table, copy, drop, rename, indexes, triggers, views, foreign key "
      "check)"},
-    {"alter-unsupported", DBC_LOP_ALTER_TYPE, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
-     DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
+    {"alter-unsupported", DBC_LOP_ALTER_TYPE, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
+     "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps (new table, copy, drop, rename, indexes, triggers, views, foreign key "
      "check)"},
@@ -151,20 +150,20 @@ const dbc_lint_rule dbc_lint_rules[] = {
      DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps"},
-    {"alter-unsupported", DBC_LOP_ADD_CHECK, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
-     DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
+    {"alter-unsupported", DBC_LOP_ADD_CHECK, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
+     "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps"},
     {"alter-unsupported", DBC_LOP_ADD_FOREIGN_KEY, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
      DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps"},
-    {"alter-unsupported", DBC_LOP_ADD_UNIQUE, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
-     DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
+    {"alter-unsupported", DBC_LOP_ADD_UNIQUE, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
+     "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "CREATE UNIQUE INDEX instead, or rebuild the table: SELECT "
      "dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') writes the steps"},
-    {"alter-unsupported", DBC_LOP_ALTER_OTHER, 0, 0, DBC_LFACT_ALTER_LIMITED, false,
-     DBC_LINT_ERROR, "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
+    {"alter-unsupported", DBC_LOP_ALTER_OTHER, 0, 0, DBC_LFACT_ALTER_LIMITED, false, DBC_LINT_ERROR,
+     "{what} on {table}: this engine's ALTER TABLE cannot do it (it fails)",
      "rebuild the table: SELECT dbmigrate_rebuild_script('{table}', 'CREATE TABLE ...') "
      "writes the steps"},
     {"add-column-unsupported", DBC_LOP_ADD_COLUMN, DBC_LF_ADD_NOT_POSSIBLE, 0,

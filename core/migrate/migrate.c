@@ -157,8 +157,7 @@ static int registered_concurrently(dbc_ctx *ctx, bool repeatable, const char *ke
  * changes_query) that count answers: a RETURNING clause costs SQLite more
  * than the rest of the row's insert (about 22,000 instructions a row, its
  * results gathered in an ephemeral table). Otherwise RETURNING 1 tells. */
-static int insert_new(dbc_ctx *ctx, const char *insert, int n, const dbc_value *p,
-                      bool *inserted)
+static int insert_new(dbc_ctx *ctx, const char *insert, int n, const dbc_value *p, bool *inserted)
 {
 	const char *changes = ctx->host->dialect->changes_query;
 	*inserted = false;
@@ -253,9 +252,10 @@ int dbc_mig_check_versioned(dbc_ctx *ctx, const char *version, const char *name,
 	    DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "%s (%s)", out->canon, name);
-	if (!label || prepare_script(ctx, up, "up script", label, &out->up, &out->no_tx, from_file) != DBC_OK ||
-	    (down && prepare_script(ctx, down, "down script", label, &out->down, NULL, from_file) !=
-	                 DBC_OK) ||
+	if (!label ||
+	    prepare_script(ctx, up, "up script", label, &out->up, &out->no_tx, from_file) != DBC_OK ||
+	    (down &&
+	     prepare_script(ctx, down, "down script", label, &out->down, NULL, from_file) != DBC_OK) ||
 	    (out->down && dbc_script_checksum(ctx, out->down, &out->down_checksum) != DBC_OK) ||
 	    dbc_script_checksum(ctx, out->up, &out->checksum) != DBC_OK)
 		return DBC_ERROR;
@@ -272,7 +272,8 @@ int dbc_mig_check_repeatable(dbc_ctx *ctx, const char *name, const char *sql, bo
 	if (dbc_mig_check_name(ctx, name, "the name of a repeatable migration") != DBC_OK)
 		return DBC_ERROR;
 	label = dbc_printf(ctx, "repeatable (%s)", name);
-	if (!label || prepare_script(ctx, sql, "script", label, &out->up, &out->no_tx, from_file) != DBC_OK ||
+	if (!label ||
+	    prepare_script(ctx, sql, "script", label, &out->up, &out->no_tx, from_file) != DBC_OK ||
 	    dbc_script_checksum(ctx, out->up, &out->checksum) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
@@ -384,8 +385,7 @@ static int plan_apply(dbc_ctx *ctx, dbc_load_mode mode, const char *target, dbc_
 	return dbc_mig_plan_up(ctx, st, canon, allow, plan, n);
 }
 
-int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
-                     dbc_rows *out)
+int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, dbc_rows *out)
 {
 	dbc_mig_set set;
 	dbc_mig_status st;
@@ -499,10 +499,10 @@ static int drift_problems(dbc_ctx *ctx, dbc_schema **live, dbc_migrate_problems 
 	for (int i = 0; i < diff.n; i++) {
 		const dbc_schema_change *d = &diff.items[i];
 		const char *detail =
-			d->detail && d->detail[0]
-				? dbc_printf(ctx, "%s %s %s: %s", d->object_type, d->object_name, d->change,
-				             d->detail)
-				: dbc_printf(ctx, "%s %s %s", d->object_type, d->object_name, d->change);
+		    d->detail && d->detail[0]
+		        ? dbc_printf(ctx, "%s %s %s: %s", d->object_type, d->object_name, d->change,
+		                     d->detail)
+		        : dbc_printf(ctx, "%s %s %s", d->object_type, d->object_name, d->change);
 		if (!detail || add_problem(ctx, out, NULL, d->object_name, "drift", detail) != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -730,8 +730,9 @@ static int refuse_no_transaction(dbc_ctx *ctx, dbc_mig_row **plan, int n, bool r
 	          "cannot apply %d non-transactional migration(s) inside %s", k,
 	          run ? "the procedure dbmigrate_run" : "a function");
 	dbc_error_detail(ctx, "marked -- dbcare:no-transaction: %s", dbc_buf_finish(&b));
-	dbc_error_hint(ctx, "Run them with the script from dbmigrate_script() in psql or sqlite3, or "
-	                    "apply only up to the version before them with %s.",
+	dbc_error_hint(ctx,
+	               "Run them with the script from dbmigrate_script() in psql or sqlite3, or "
+	               "apply only up to the version before them with %s.",
 	               run ? "CALL dbmigrate_run(target)" : "dbmigrate_apply(target)");
 	return DBC_ERROR;
 }
@@ -775,7 +776,8 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ta
 	return rc;
 }
 
-int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, int64_t *count)
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
+                      int64_t *count)
 {
 	return apply_upto(ctx, env, target, 0, count);
 }
@@ -925,7 +927,8 @@ static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const c
 	return ctx->host->rollback(ctx, level);
 }
 
-int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version, dbc_rows *out)
+int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version,
+                       dbc_rows *out)
 {
 	dbc_mig_frame f;
 	dbc_mig_set set;
@@ -967,8 +970,8 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 		} else {
 			if (m->has_down && (rc = fingerprint_now(ctx, &fp0)) != DBC_OK)
 				break;
-			if ((rc = try_script(ctx, m->script, "verifying", label, &up_level, &err,
-			                     &enum_err)) != DBC_OK)
+			if ((rc = try_script(ctx, m->script, "verifying", label, &up_level, &err, &enum_err)) !=
+			    DBC_OK)
 				break;
 			if (err) {
 				row[2] = enum_err ? dbc_null() : dbc_bool(false);

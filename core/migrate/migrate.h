@@ -9,7 +9,7 @@
 #define DBC_MIGRATE_H
 
 #include "base/dbc.h"
-#include "migrate/migrate_files.h" /* dbc_mig_read_dir: a folder read without a database */
+#include "migrate/migrate_files.h"   /* dbc_mig_read_dir: a folder read without a database */
 #include "migrate/migrate_version.h" /* how versions compare */
 #include "schema/schema.h"
 
@@ -98,8 +98,8 @@ typedef struct dbc_trace_hooks {
 	 * dropped or wrote rows to, in DBC_MIGRATE_TRACE_COLUMNS with the
 	 * error column NULL, or one row without a relation when it did none of
 	 * these. */
-	int (*observe)(dbc_ctx *ctx, void *state, int line, const char *statement,
-	               double duration_ms, dbc_rows *out);
+	int (*observe)(dbc_ctx *ctx, void *state, int line, const char *statement, double duration_ms,
+	               dbc_rows *out);
 } dbc_trace_hooks;
 
 /* The migration part's hooks: what only the engine can do for the
@@ -170,8 +170,7 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 /* Reading. target/version may be NULL where docs/migrations.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
 /* With migrate.lint warn, the plan's lint findings go to env's notices. */
-int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
-                     dbc_rows *out);
+int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, dbc_rows *out);
 int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
@@ -211,7 +210,8 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
                                const char *new_create_sql, char **script);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
-int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, int64_t *count);
+int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
+                      int64_t *count);
 /* The first migration dbc_migrate_apply(target) would run, alone, with the
  * same checks and bookkeeping; *count 0 when nothing is due. One step of
  * PostgreSQL's CALL dbmigrate_run(), which commits after each. */

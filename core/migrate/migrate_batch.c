@@ -29,9 +29,8 @@ const char **dbc_migrate_item_slot(dbc_migrate_item *item, const char *key)
 static int check_item(dbc_ctx *ctx, const dbc_migrate_item *item, int i, dbc_mig_checked *out)
 {
 	if (!item->name || !item->up)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "migration %d of the list has no \"%s\"", i + 1,
-		                 item->name ? "up" : "name");
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %d of the list has no \"%s\"",
+		                 i + 1, item->name ? "up" : "name");
 	if (item->version)
 		return dbc_mig_check_versioned(ctx, item->version, item->name, item->up, item->down,
 		                               item->file != NULL, out);

@@ -12,7 +12,8 @@ char *dbc_script_normalise(dbc_ctx *ctx, const char *script)
 {
 	const char *p = script;
 	/* every leading BOM, or normalising twice would drop a second one */
-	while ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF)
+	while ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+	       (unsigned char)p[2] == 0xBF)
 		p += 3;
 	size_t n = strlen(p);
 	char *out = dbc_alloc(ctx, n + 1);

@@ -122,7 +122,6 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(x->file, y->file);
 }
 
-
 /* ------------------------------------------------------------ bad files */
 
 /* Why a file cannot be registered, counted by kind so that an error about
@@ -142,8 +141,8 @@ typedef struct dbc_mig_bad {
 	int by_kind[BAD_KINDS];
 } bad_files;
 
-__attribute__((format(printf, 3, 4))) static void bad_add(bad_files *b, bad_kind k,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void bad_add(bad_files *b, bad_kind k, const char *fmt,
+                                                          ...)
 {
 	b->n++;
 	b->by_kind[k]++;
@@ -163,8 +162,7 @@ static int bad_error(dbc_ctx *ctx, bad_files *b, const char *path)
 	dbc_buf_init(&kinds, ctx);
 	for (int k = 0, first = 1; k < BAD_KINDS; k++)
 		if (b->by_kind[k]) {
-			dbc_buf_appendf(&kinds, "%s%s: %d", first ? "" : ", ", bad_kind_text[k],
-			                b->by_kind[k]);
+			dbc_buf_appendf(&kinds, "%s%s: %d", first ? "" : ", ", bad_kind_text[k], b->by_kind[k]);
 			first = 0;
 		}
 	if (b->listed < b->n)
@@ -275,8 +273,8 @@ static dbc_mig_file *file_new(dbc_ctx *ctx, file_list *l)
 /* Normalises and checks one file's text (NULL: could not be read, why says
  * why). A refused file stays in the list, marked, so that its partner is not
  * reported as unpaired. Returns DBC_ERROR only for errors that end the load. */
-static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f,
-                       const char *text, const char *why, bad_files *bad, bool checksum)
+static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f, const char *text,
+                       const char *why, bad_files *bad, bool checksum)
 {
 	if (!text) {
 		f->refused = true;
@@ -314,8 +312,8 @@ static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
 /* A diesel directory: up.sql (required) and down.sql, read through the
  * directory opened without following a link, so neither the directory nor
  * its files can be links to elsewhere. */
-static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                       const char *dir, file_list *l, bad_files *bad, bool checksum)
+static int take_diesel(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, const char *dir,
+                       file_list *l, bad_files *bad, bool checksum)
 {
 	char *full = dbc_printf(ctx, "%s/%s", path, dir);
 	if (!full)
@@ -445,8 +443,8 @@ static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f
 		const reg_row *r = find_row(reg, true, f->name);
 		if (!r || !same_text(r->checksum, f->checksum) || r->no_tx != f->no_transaction)
 			(*changed)++;
-		return dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum,
-		                                   f->no_transaction, r != NULL);
+		return dbc_mig_register_repeatable(ctx, f->name, f->script, f->checksum, f->no_transaction,
+		                                   r != NULL);
 	}
 	const char *up = f->script;
 	char *checksum = f->checksum;
@@ -471,7 +469,8 @@ static int register_one(dbc_ctx *ctx, const registry *reg, const dbc_mig_file *f
 static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
 {
 	bool ra = a->kind == DBC_FILE_REPEATABLE, rb = b->kind == DBC_FILE_REPEATABLE;
-	return ra == rb && (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
+	return ra == rb &&
+	       (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
 }
 
 static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out,
@@ -572,8 +571,7 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                     dbc_mig_dir *out)
+int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out)
 {
 	return read_dir(ctx, dialect, path, out, true);
 }
@@ -624,9 +622,8 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 		qsort(reg.rows, (size_t)reg.n, sizeof(reg_row), cmp_row);
 	for (int i = 0; i < l.n; i++) {
 		const dbc_mig_file *f = &l.files[i];
-		const reg_row *r = f->kind == DBC_FILE_UP || f->lone_down
-		                       ? find_row(&reg, false, f->canon)
-		                       : NULL;
+		const reg_row *r =
+		    f->kind == DBC_FILE_UP || f->lone_down ? find_row(&reg, false, f->canon) : NULL;
 		const char *vt = r ? (r->version_text ? r->version_text : r->key) : NULL;
 		if (vt && strcmp(vt, f->version) != 0)
 			bad_add(bad, BAD_REGISTERED,

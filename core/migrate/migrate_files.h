@@ -69,13 +69,12 @@ struct dbc_mig_bad;
 typedef struct dbc_mig_dir {
 	dbc_mig_file *files;
 	int n;
-	int nbad;               /* files refused so far */
-	char *callbacks;        /* Flyway callbacks skipped, comma-separated; NULL when none */
+	int nbad;        /* files refused so far */
+	char *callbacks; /* Flyway callbacks skipped, comma-separated; NULL when none */
 	struct dbc_mig_bad *bad;
 } dbc_mig_dir;
 
-int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path,
-                     dbc_mig_dir *out);
+int dbc_mig_read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out);
 /* The same read and the same checks, without the checksums (each file's
  * checksum is left NULL): for a reader that only passes the scripts on to
  * dbmigrate_add / dbmigrate_add_all, which normalise and checksum every

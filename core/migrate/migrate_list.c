@@ -108,18 +108,30 @@ static bool string(reader *r, char **out)
 		}
 		char e = *++q;
 		switch (e) {
-		case 'b': *o++ = '\b'; break;
-		case 'f': *o++ = '\f'; break;
-		case 'n': *o++ = '\n'; break;
-		case 'r': *o++ = '\r'; break;
-		case 't': *o++ = '\t'; break;
+		case 'b':
+			*o++ = '\b';
+			break;
+		case 'f':
+			*o++ = '\f';
+			break;
+		case 'n':
+			*o++ = '\n';
+			break;
+		case 'r':
+			*o++ = '\r';
+			break;
+		case 't':
+			*o++ = '\t';
+			break;
 		case 'u': {
 			uint32_t cp = 0;
 			q += dbc_json_unicode_escape(q + 1, &cp); /* checked above */
 			o += dbc_utf8_put(o, cp);
 			break;
 		}
-		default: *o++ = e; break; /* " \ / */
+		default:
+			*o++ = e;
+			break; /* " \ / */
 		}
 	}
 	*o = '\0';
@@ -170,11 +182,21 @@ static bool word(reader *r, const char *w)
 static bool scalar(reader *r, const char **kind)
 {
 	switch (*r->p) {
-	case '"': *kind = "text"; return string(r, NULL);
-	case 't': *kind = "true"; return word(r, "true");
-	case 'f': *kind = "false"; return word(r, "false");
-	case 'n': *kind = "null"; return word(r, "null");
-	default: *kind = "number"; return number(r);
+	case '"':
+		*kind = "text";
+		return string(r, NULL);
+	case 't':
+		*kind = "true";
+		return word(r, "true");
+	case 'f':
+		*kind = "false";
+		return word(r, "false");
+	case 'n':
+		*kind = "null";
+		return word(r, "null");
+	default:
+		*kind = "number";
+		return number(r);
 	}
 }
 
@@ -254,11 +276,12 @@ static bool member_value(reader *r, dbc_migrate_item *item, int index, const cha
 {
 	const char **slot = item ? dbc_migrate_item_slot(item, key) : NULL;
 	skip_ws(r);
-	if (item && !slot && !shape(r, dbc_printf(r->ctx,
-	                                           "migration %d of the list has an unknown member "
-	                                           "\"%s\" (expected \"version\", \"name\", \"up\", "
-	                                           "\"down\")",
-	                                           index, key)))
+	if (item && !slot &&
+	    !shape(r, dbc_printf(r->ctx,
+	                         "migration %d of the list has an unknown member "
+	                         "\"%s\" (expected \"version\", \"name\", \"up\", "
+	                         "\"down\")",
+	                         index, key)))
 		return false;
 	if (!slot || r->shape_seen)
 		return skip_value(r, 2);

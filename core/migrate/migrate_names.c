@@ -49,7 +49,7 @@ static bool infix_listed(const char *const *list, const char *s, size_t n)
  * dbcare does not run on. */
 static int engine_infix(const dbc_dialect *d, const char *s, size_t n)
 {
-	static const char *const other[] = {"mysql", "mariadb",   "cockroach", "cockroachdb",
+	static const char *const other[] = {"mysql", "mariadb",   "cockroach",  "cockroachdb",
 	                                    "mssql", "sqlserver", "clickhouse", NULL};
 	if (infix_listed(d->file_infixes, s, n))
 		return 1;

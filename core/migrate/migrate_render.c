@@ -181,8 +181,8 @@ int dbc_migrate_script_direction(dbc_ctx *ctx, const dbc_migrate_hooks *env, con
 			dbc_buf_appendf(&b, "\n-- repeatable: %s%s\n", m->name,
 			                st.no_tx ? " (no transaction)" : "");
 		else
-			dbc_buf_appendf(&b, "\n-- %s %s: %s%s\n", down ? "roll back" : "migration",
-			                m->version, m->name, st.no_tx ? " (no transaction)" : "");
+			dbc_buf_appendf(&b, "\n-- %s %s: %s%s\n", down ? "roll back" : "migration", m->version,
+			                m->name, st.no_tx ? " (no transaction)" : "");
 		if (d->script_skips)
 			render_skipping(ctx, &b, &st);
 		else
@@ -395,7 +395,8 @@ static int rollback_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const c
 	}
 	if (rc == DBC_OK && !s.found) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "dbmigrate_step_end('rollback', %s) without a matching dbmigrate_step_begin", key);
+		          "dbmigrate_step_end('rollback', %s) without a matching dbmigrate_step_begin",
+		          key);
 		rc = DBC_ERROR;
 	}
 	if (rc == DBC_OK) {
@@ -468,10 +469,11 @@ int dbc_migrate_step_end(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 			const char *down = dbc_mig_down_to_record(m);
 			dbc_value q[5] = {dbc_text(m->version), dbc_text(m->name), dbc_text(m->checksum),
 			                  dbc_float(ms), down ? dbc_text(down) : dbc_null()};
-			rc = dbc_mig_query(ctx,
-			                   "INSERT INTO @migrations_applied (kind, version, name, checksum, "
-			                   "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
-			                   5, q, NULL, NULL);
+			rc = dbc_mig_query(
+			    ctx,
+			    "INSERT INTO @migrations_applied (kind, version, name, checksum, "
+			    "duration_ms, down_checksum) VALUES ('versioned', $1, $2, $3, $4, $5)",
+			    5, q, NULL, NULL);
 		}
 		if (rc == DBC_OK)
 			rc = dbc_mig_store_snapshot(ctx, s.id);

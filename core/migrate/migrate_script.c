@@ -155,7 +155,7 @@ bool dbc_script_is_no_transaction(const char *script)
 typedef struct {
 	dbc_ctx *ctx;
 	dbc_script_info *info;
-	bool pg; /* the psql grammar (DBC_GRAMMAR_PSQL), else the sqlite3 one */
+	bool pg;           /* the psql grammar (DBC_GRAMMAR_PSQL), else the sqlite3 one */
 	char **savepoints; /* names the script created itself (SQLite) */
 	int nsavepoints;
 	int capsavepoints;
@@ -395,8 +395,7 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 		if (mark(ctx, marks, tok) != DBC_OK)
 			return DBC_ERROR;
 		last_line = tok_line;
-		if (!out->shell_line &&
-		    (st.pg ? c == '\\' : c == '.' && (tok == 0 || s[tok - 1] == '\n')))
+		if (!out->shell_line && (st.pg ? c == '\\' : c == '.' && (tok == 0 || s[tok - 1] == '\n')))
 			out->shell_line = tok_line;
 		if (ntokens == 0) {
 			stmt_start = tok;
@@ -524,8 +523,7 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
-                       dbc_script_info *out)
+int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_script_info *out)
 {
 	lex_marks on = {0}, off = {0};
 	bool psql = d->script_grammar == DBC_GRAMMAR_PSQL && strchr(script, '\\');
@@ -549,9 +547,9 @@ int dbc_script_analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script,
 			i++;
 		if (i < on.n || i < off.n || (out->open_line != 0) != (other.open_line != 0)) {
 			size_t at = i < on.n && i < off.n ? (on.at[i] < off.at[i] ? on.at[i] : off.at[i])
-			            : i < on.n           ? on.at[i]
-			            : i < off.n          ? off.at[i]
-			                                 : strlen(script);
+			            : i < on.n            ? on.at[i]
+			            : i < off.n           ? off.at[i]
+			                                  : strlen(script);
 			if (i > 0 && at > on.at[i - 1])
 				at = on.at[i - 1]; /* the token that ends differently */
 			int line = 1;
@@ -598,8 +596,9 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "migration %s ends inside the string, quoted name or comment opened at line %d",
 		          label, info->open_line);
-		dbc_error_detail(ctx, "dbmigrate_script() writes scripts one after another into a %s "
-		                      "script, where the next script's text would be read from inside it.",
+		dbc_error_detail(ctx,
+		                 "dbmigrate_script() writes scripts one after another into a %s "
+		                 "script, where the next script's text would be read from inside it.",
 		                 d->shell);
 		dbc_error_hint(ctx, "Close it; a migration holds complete SQL statements only.");
 		return DBC_ERROR;
@@ -620,13 +619,14 @@ int dbc_script_check_shell(dbc_ctx *ctx, const dbc_script_info *info, const dbc_
 	}
 	if (!info->shell_line)
 		return DBC_OK;
-	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	          "migration %s has a %s at line %d, which is not SQL", label,
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "migration %s has a %s at line %d, which is not SQL",
+	          label,
 	          psql ? "psql meta-command (a backslash outside a string)"
-	             : "sqlite3 dot-command (a line starting with '.')",
+	               : "sqlite3 dot-command (a line starting with '.')",
 	          info->shell_line);
-	dbc_error_detail(ctx, "dbmigrate_script() writes scripts into a %s script, where that line "
-	                      "would run as a command of the shell.",
+	dbc_error_detail(ctx,
+	                 "dbmigrate_script() writes scripts into a %s script, where that line "
+	                 "would run as a command of the shell.",
 	                 d->shell);
 	dbc_error_hint(ctx, "Remove the line; a migration holds SQL only.");
 	return DBC_ERROR;

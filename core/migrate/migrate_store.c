@@ -87,7 +87,6 @@ double dbc_mig_num(const dbc_value *v, bool *isnull)
 	return 0;
 }
 
-
 static int take_mig(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_mig_set *set = arg;
@@ -252,34 +251,34 @@ int dbc_mig_record(dbc_ctx *ctx, const char *version, const char *name, const ch
  * down checksum].
  * The history events come from the same JSON. */
 static const char applied_pg_sql[] =
-	"INSERT INTO @migrations_applied "
-	"(kind, version, name, checksum, duration_ms, applied_at, down_checksum) "
-	"SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
-	"pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), e.v->>6 "
-	"FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
-	"ORDER BY e.i";
+    "INSERT INTO @migrations_applied "
+    "(kind, version, name, checksum, duration_ms, applied_at, down_checksum) "
+    "SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
+    "pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), e.v->>6 "
+    "FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
+    "ORDER BY e.i";
 
 static const char history_pg_sql[] =
-	"INSERT INTO @migrations_history "
-	"(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
-	"SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
-	"pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), 'up', true "
-	"FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
-	"ORDER BY e.i";
+    "INSERT INTO @migrations_history "
+    "(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
+    "SELECT e.v->>0, e.v->>1, e.v->>2, e.v->>3, (e.v->>4)::float8 / 1000, "
+    "pg_catalog.to_timestamp((e.v->>5)::float8 / 1e6), 'up', true "
+    "FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, i) "
+    "ORDER BY e.i";
 
 /* SQLite: one INSERT prepared once and run per row (the host's query_each),
  * cheaper there than decoding each row from JSON; then the history events
  * are copied from the applied rows just written (rowid > $1). */
 static const char applied_row_sql[] =
-	"INSERT INTO @migrations_applied "
-	"(kind, version, name, checksum, duration_ms, applied_at, down_checksum) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO @migrations_applied "
+    "(kind, version, name, checksum, duration_ms, applied_at, down_checksum) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 static const char history_copy_sql[] =
-	"INSERT INTO @migrations_history "
-	"(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
-	"SELECT kind, version, name, checksum, duration_ms, applied_at, 'up', true "
-	"FROM @migrations_applied WHERE rowid > $1 ORDER BY rowid";
+    "INSERT INTO @migrations_history "
+    "(kind, version, name, checksum, duration_ms, applied_at, direction, success) "
+    "SELECT kind, version, name, checksum, duration_ms, applied_at, 'up', true "
+    "FROM @migrations_applied WHERE rowid > $1 ORDER BY rowid";
 
 static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
@@ -367,7 +366,7 @@ static char *sqlite_timestamp(dbc_ctx *ctx, double at_s)
 	char *out = dbc_alloc(ctx, sizeof("YYYY-MM-DDTHH:MM:SS.sssZ"));
 	if (!out)
 		return NULL;
-	const int part[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	const int part[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,      tm.tm_hour,
 	                    tm.tm_min,         tm.tm_sec,     (int)(ms % 1000)};
 	const int width[] = {4, 2, 2, 2, 2, 2, 3};
 	const char after[] = "--T::.Z";

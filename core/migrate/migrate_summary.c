@@ -246,7 +246,8 @@ static int assert_proven(dbc_ctx *ctx, const char *canon, bool *proven)
 	        "(a.down_checksum IS NULL AND "
 	        "(a.version, a.checksum) IN (SELECT m.version, m.checksum FROM @migrations m)) OR "
 	        "(a.version, a.checksum, a.down_checksum) IN "
-	        "(SELECT m.version, m.checksum, coalesce(m.down_checksum, 'none') FROM @migrations m) OR "
+	        "(SELECT m.version, m.checksum, coalesce(m.down_checksum, 'none') FROM @migrations m) "
+	        "OR "
 	        "(a.checksum IS NULL AND a.version IN (SELECT m.version FROM @migrations m)) OR "
 	        "(a.kind = 'baseline' AND a.version NOT IN "
 	        "(SELECT m.version FROM @migrations m WHERE m.version IS NOT NULL)))) + "
@@ -283,8 +284,9 @@ int dbc_migrate_assert(dbc_ctx *ctx, const char *version)
 		if (s.pending > 0)
 			dbc_error_hint(ctx, "Apply the pending migrations: SELECT dbmigrate_apply().");
 		else
-			dbc_error_hint(ctx, "No migration is pending: register the migration of version %s "
-			                    "(dbmigrate_add, dbmigrate_load) and apply it.",
+			dbc_error_hint(ctx,
+			               "No migration is pending: register the migration of version %s "
+			               "(dbmigrate_add, dbmigrate_load) and apply it.",
 			               canon);
 		return DBC_ERROR;
 	}

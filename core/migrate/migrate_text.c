@@ -38,8 +38,10 @@ int dbc_mig_check_name(dbc_ctx *ctx, const char *name, const char *what)
 {
 	if (!dbc_mig_text_has_control(name))
 		return DBC_OK;
-	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s contains a control character (a line break, "
-	          "tab or other non-printing character)", what);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "%s contains a control character (a line break, "
+	          "tab or other non-printing character)",
+	          what);
 	dbc_error_detail(ctx, "dbmigrate_script() writes names into psql and sqlite3 scripts, where "
 	                      "a line break would start a line the shell runs as a command.");
 	dbc_error_hint(ctx, "Use a name of printable characters only.");

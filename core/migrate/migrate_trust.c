@@ -62,8 +62,7 @@ int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mi
 		else
 			dbc_buf_appendf(&refused, "%s (%s)", m->version, dbc_mig_text_printable(ctx, m->name));
 		if (who)
-			dbc_buf_appendf(&refused, " registered by %s%s",
-			                ctx->host->quote_ident(ctx, who),
+			dbc_buf_appendf(&refused, " registered by %s%s", ctx->host->quote_ident(ctx, who),
 			                listed(trusted_list, who) ? " (named in migrate.trusted_registrants, "
 			                                            "but it can change dbcare's settings)"
 			                                          : "");

@@ -141,8 +141,7 @@ int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char 
                           const char *column, char **report);
 /* dbsoftdelete_disable: drops the trigger and forgets the table; the column
  * and its values stay. *was: whether it was enabled. */
-int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
-                           bool *was);
+int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table, bool *was);
 /* dbsoftdelete_restore: clears the soft-delete column of the rows whose
  * primary key key (a JSON object, or an array of them) names; all or none.
  * A unique key a live row already holds is an error naming it. */
@@ -175,9 +174,8 @@ int dbc_softdelete_rows(dbc_ctx *ctx, dbc_rows *out);
 
 /* dbretain_add: validates everything now (table, column, interval, action,
  * target and its columns) and records the policy. */
-int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
-                   const char *table, const char *column, const char *keep, const char *action,
-                   const char *target);
+int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, const char *table,
+                   const char *column, const char *keep, const char *action, const char *target);
 /* dbretain_drop: forgets a policy (its archive stays); false when none. */
 int dbc_retain_drop(dbc_ctx *ctx, const char *name, bool *dropped);
 
@@ -212,8 +210,8 @@ typedef struct dbc_retain_results {
  * up to the larger of max_rows and retain.batch_size (the most the next
  * call moves), so a call costs what it moves, not the backlog; -1 in both
  * otherwise. */
-int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
-                     int64_t max_rows, bool count, dbc_retain_results *out);
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, int64_t max_rows,
+                     bool count, dbc_retain_results *out);
 /* The same, each policy's first batch starting where resume (the results
  * of the previous call of a run, NULL: none) left that policy: dbretain_run
  * passes each transaction's results to the next. Rows that become due
@@ -252,15 +250,14 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain
 
 /* Finds table name (schema.table or table) in s; "dbcare:" error naming
  * argname when it is missing or ambiguous. */
-int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
-                          const char *argname, const dbc_table **out);
+int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,
+                          const dbc_table **out);
 /* The column of t named name (case folded where the engine folds names). */
 /* "CONCURRENTLY " where the engine builds and drops an index without
  * blocking writes (the dialect's concurrently), else "": written after
  * CREATE [UNIQUE] INDEX / DROP INDEX. */
 const char *dbc_retain_concurrently(dbc_ctx *ctx);
-const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
-                                         const char *name);
+const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name);
 /* Whether a declared type holds a point in time. */
 bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type);
 /* Whether two names (NULL: none) are the same, folding case where the

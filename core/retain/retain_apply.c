@@ -122,8 +122,8 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 		                     "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
 		                     "RETURNING 1) SELECT count(*), (SELECT count(*) FROM ins), %s "
 		                     "FROM moved",
-		                     eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols, ctx->host->dialect->column_now,
-		                     newest)
+		                     eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols,
+		                     ctx->host->dialect->column_now, newest)
 		        : dbc_printf(ctx,
 		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
 		                     "SELECT count(*), count(*), %s FROM moved",
@@ -140,9 +140,9 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	dbc_value cut = params[0];
 	int64_t inserted = 0;
 	if (archive) {
-		char *ins = dbc_printf(ctx,
-		                       "INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM %s WHERE %s",
-		                       pc->qtarget, cols, cols, ctx->host->dialect->column_now, pc->qt, rows);
+		char *ins =
+		    dbc_printf(ctx, "INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM %s WHERE %s",
+		               pc->qtarget, cols, cols, ctx->host->dialect->column_now, pc->qt, rows);
 		if (!ins || h->query(ctx, ins, 1, &cut, NULL, NULL) != DBC_OK ||
 		    changes(ctx, &inserted) != DBC_OK)
 			return DBC_ERROR;
@@ -221,7 +221,8 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 	r->blocked = r->remaining = -1;
 	r->resume = resume ? dbc_strdup(ctx, resume) : NULL;
 	dbc_policy_ctx pc;
-	if (start_run(ctx, eng, p) != DBC_OK || dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK ||
+	if (start_run(ctx, eng, p) != DBC_OK ||
+	    dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK ||
 	    dbc_retain_refuse_cascade(ctx, s, pc.t, p) != DBC_OK)
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE &&
@@ -230,9 +231,11 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 	/* the batches' DELETE (and the archive's INSERT) fire the tables'
 	 * triggers and rules with the caller's rights: never another role's */
 	char *what = dbc_printf(ctx, "retention policy \"%s\"", p->name);
-	if (!what || dbc_retain_owner_code(ctx, eng, pc.t->schema, pc.t->name, "DELETE", what) != DBC_OK ||
+	if (!what ||
+	    dbc_retain_owner_code(ctx, eng, pc.t->schema, pc.t->name, "DELETE", what) != DBC_OK ||
 	    (p->action == DBC_RETAIN_ARCHIVE &&
-	     dbc_retain_owner_code(ctx, eng, p->target_schema, p->target_name, "INSERT", what) != DBC_OK))
+	     dbc_retain_owner_code(ctx, eng, p->target_schema, p->target_name, "INSERT", what) !=
+	         DBC_OK))
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_PURGE && !eng->purge_through &&
 	    dbc_softdelete_bypass(ctx, eng, s, pc.t, &pc.bypass_drop, &pc.bypass_create) != DBC_OK)
@@ -262,21 +265,21 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 		 * whole backlog: a loop of calls stays linear in the rows it moves */
 		dbc_value cut = dbc_text(pc.cutoff);
 		bool ok = true;
-		r->remaining = count_of(ctx,
-		                        dbc_printf(ctx,
-		                                   "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-		                                   "WHERE %s%s LIMIT %lld) AS d",
-		                                   eng->only, pc.qt, pc.due, pc.unblocked,
-		                                   (long long)bound),
-		                        &cut, &ok);
+		r->remaining =
+		    count_of(ctx,
+		             dbc_printf(ctx,
+		                        "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+		                        "WHERE %s%s LIMIT %lld) AS d",
+		                        eng->only, pc.qt, pc.due, pc.unblocked, (long long)bound),
+		             &cut, &ok);
 		if (ok && pc.blocked)
-			r->blocked = count_of(ctx,
-			                      dbc_printf(ctx,
-			                                 "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-			                                 "WHERE %s AND (%s) LIMIT %lld) AS d",
-			                                 eng->only, pc.qt, pc.due, pc.blocked,
-			                                 (long long)bound),
-			                      &cut, &ok);
+			r->blocked =
+			    count_of(ctx,
+			             dbc_printf(ctx,
+			                        "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+			                        "WHERE %s AND (%s) LIMIT %lld) AS d",
+			                        eng->only, pc.qt, pc.due, pc.blocked, (long long)bound),
+			             &cut, &ok);
 		else
 			r->blocked = 0;
 		if (!ok)
@@ -295,8 +298,8 @@ static const char *resume_of(const dbc_retain_results *resume, const char *name)
 	return NULL;
 }
 
-int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
-                     int64_t max_rows, bool count, dbc_retain_results *out)
+int dbc_retain_apply(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, int64_t max_rows,
+                     bool count, dbc_retain_results *out)
 {
 	return dbc_retain_apply_from(ctx, eng, name, max_rows, count, NULL, out);
 }
@@ -311,7 +314,8 @@ int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char 
 	/* the write lock first (SQLite): a read first would pin a snapshot a
 	 * concurrent run makes stale, and the first write would then fail busy
 	 * at once instead of waiting its turn */
-	if (dbc_book_ensure_part(ctx, "retain") != DBC_OK || dbc_retain_load(ctx, name, &ps) != DBC_OK ||
+	if (dbc_book_ensure_part(ctx, "retain") != DBC_OK ||
+	    dbc_retain_load(ctx, name, &ps) != DBC_OK ||
 	    dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK)
 		return DBC_ERROR;
 	if (batch <= 0)
@@ -347,13 +351,13 @@ int dbc_retain_apply_rows(dbc_ctx *ctx, const dbc_retain_results *r, dbc_rows *o
 	dbc_rows_init(out, ctx, DBC_RETAIN_APPLY_NCOLS);
 	for (int i = 0; i < r->n; i++) {
 		const dbc_retain_result *x = &r->items[i];
-		dbc_value row[DBC_RETAIN_APPLY_NCOLS] = {
-		    dbc_text(x->policy),
-		    dbc_int(x->archived),
-		    dbc_int(x->deleted),
-		    x->blocked < 0 ? dbc_null() : dbc_int(x->blocked),
-		    x->remaining < 0 ? dbc_null() : dbc_int(x->remaining),
-		    dbc_float(x->duration_ms)};
+		dbc_value row[DBC_RETAIN_APPLY_NCOLS] = {dbc_text(x->policy),
+		                                         dbc_int(x->archived),
+		                                         dbc_int(x->deleted),
+		                                         x->blocked < 0 ? dbc_null() : dbc_int(x->blocked),
+		                                         x->remaining < 0 ? dbc_null()
+		                                                          : dbc_int(x->remaining),
+		                                         dbc_float(x->duration_ms)};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}

@@ -58,8 +58,8 @@ int dbc_call_dbsoftdelete_tables(dbc_ctx *ctx, int argc, const dbc_value *args, 
 
 int dbc_call_dbretain_add(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	int rc = dbc_retain_add(ctx, engine(ctx), args[0].s, args[1].s, args[2].s, args[3].s,
-	                        args[4].s, opt_text(args, 5));
+	int rc = dbc_retain_add(ctx, engine(ctx), args[0].s, args[1].s, args[2].s, args[3].s, args[4].s,
+	                        opt_text(args, 5));
 	*result = args[0];
 	return rc;
 }

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name,
-                          const char *argname, const dbc_table **out)
+int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, const char *argname,
+                          const dbc_table **out)
 {
 	if (dbc_check_find_table(ctx, s, name, argname, out) != DBC_OK)
 		return DBC_ERROR;

@@ -17,10 +17,10 @@ static const struct {
 	const char *name;
 	unit u;
 } units[] = {
-    {"second", U_SECOND}, {"seconds", U_SECOND}, {"sec", U_SECOND},    {"secs", U_SECOND},
-    {"minute", U_MINUTE}, {"minutes", U_MINUTE}, {"min", U_MINUTE},    {"mins", U_MINUTE},
-    {"hour", U_HOUR},     {"hours", U_HOUR},     {"day", U_DAY},       {"days", U_DAY},
-    {"week", U_WEEK},     {"weeks", U_WEEK},     {"month", U_MONTH},   {"months", U_MONTH},
+    {"second", U_SECOND}, {"seconds", U_SECOND}, {"sec", U_SECOND},  {"secs", U_SECOND},
+    {"minute", U_MINUTE}, {"minutes", U_MINUTE}, {"min", U_MINUTE},  {"mins", U_MINUTE},
+    {"hour", U_HOUR},     {"hours", U_HOUR},     {"day", U_DAY},     {"days", U_DAY},
+    {"week", U_WEEK},     {"weeks", U_WEEK},     {"month", U_MONTH}, {"months", U_MONTH},
     {"year", U_YEAR},     {"years", U_YEAR},
 };
 
@@ -30,8 +30,8 @@ static const struct {
 
 static int bad(dbc_ctx *ctx, const char *text, const char *argname)
 {
-	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" is not an interval: \"%s\"",
-	          argname, dbc_excerpt(ctx, text, DBC_EXCERPT));
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"%s\" is not an interval: \"%s\"", argname,
+	          dbc_excerpt(ctx, text, DBC_EXCERPT));
 	dbc_error_hint(ctx, "Write a positive length of time such as '30 days', '12 hours' or "
 	                    "'1 year 6 months' (units: seconds, minutes, hours, days, weeks, "
 	                    "months, years).");
@@ -72,13 +72,27 @@ int dbc_interval_parse(dbc_ctx *ctx, const char *text, const char *argname, dbc_
 		if (found < 0)
 			return bad(ctx, text, argname);
 		switch ((unit)found) {
-		case U_SECOND: out->seconds += n; break;
-		case U_MINUTE: out->minutes += n; break;
-		case U_HOUR: out->hours += n; break;
-		case U_DAY: out->days += n; break;
-		case U_WEEK: out->days += 7 * n; break;
-		case U_MONTH: out->months += n; break;
-		case U_YEAR: out->years += n; break;
+		case U_SECOND:
+			out->seconds += n;
+			break;
+		case U_MINUTE:
+			out->minutes += n;
+			break;
+		case U_HOUR:
+			out->hours += n;
+			break;
+		case U_DAY:
+			out->days += n;
+			break;
+		case U_WEEK:
+			out->days += 7 * n;
+			break;
+		case U_MONTH:
+			out->months += n;
+			break;
+		case U_YEAR:
+			out->years += n;
+			break;
 		}
 		positive = positive || n > 0;
 		terms++;

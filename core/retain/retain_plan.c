@@ -28,12 +28,12 @@ static int add_fk(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_con
 	dbc_json_set(item, "name", dbc_json_str(c->name));
 	dbc_json_set(item, "table", dbc_json_str(dbc_qualified_name(ctx, child->schema, child->name)));
 	dbc_json_set(item, "detail",
-	             dbc_json_str(dbc_printf(ctx,
-	                                     "rows of %s referenced by %s (%s) are kept and counted "
-	                                     "as blocked: the key has no ON DELETE action",
-	                                     dbc_qualified_name(ctx, b->parent->schema, b->parent->name),
-	                                     dbc_qualified_name(ctx, child->schema, child->name),
-	                                     cols ? cols : "")));
+	             dbc_json_str(dbc_printf(
+	                 ctx,
+	                 "rows of %s referenced by %s (%s) are kept and counted "
+	                 "as blocked: the key has no ON DELETE action",
+	                 dbc_qualified_name(ctx, b->parent->schema, b->parent->name),
+	                 dbc_qualified_name(ctx, child->schema, child->name), cols ? cols : "")));
 	json_array_append_new(b->list, item);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
@@ -65,15 +65,20 @@ static int add_effect(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc
 	dbc_json_set(item, "name", dbc_json_str(c->name));
 	dbc_json_set(item, "table", dbc_json_str(ct));
 	char *detail =
-	    !cascade ? dbc_printf(ctx, "rows of %s referencing deleted rows of %s are updated (ON "
-	                               "DELETE %s)",
-	                          ct, pt, strcasecmp(c->on_delete, "set null") == 0 ? "SET NULL" : "SET DEFAULT")
+	    !cascade
+	        ? dbc_printf(ctx,
+	                     "rows of %s referencing deleted rows of %s are updated (ON "
+	                     "DELETE %s)",
+	                     ct, pt,
+	                     strcasecmp(c->on_delete, "set null") == 0 ? "SET NULL" : "SET DEFAULT")
 	    : e->p->action == DBC_RETAIN_ARCHIVE
-	        ? dbc_printf(ctx, "rows of %s referencing rows of %s would be deleted without being "
-	                          "archived (ON DELETE CASCADE): dbretain_apply refuses the policy",
+	        ? dbc_printf(ctx,
+	                     "rows of %s referencing rows of %s would be deleted without being "
+	                     "archived (ON DELETE CASCADE): dbretain_apply refuses the policy",
 	                     ct, pt)
-	        : dbc_printf(ctx, "rows of %s referencing deleted rows of %s are deleted too (ON "
-	                          "DELETE CASCADE)",
+	        : dbc_printf(ctx,
+	                     "rows of %s referencing deleted rows of %s are deleted too (ON "
+	                     "DELETE CASCADE)",
 	                     ct, pt);
 	dbc_json_set(item, "detail", dbc_json_str(detail));
 	json_array_append_new(e->list, item);
@@ -153,8 +158,9 @@ static int plan_gone(dbc_ctx *ctx, const dbc_policy *p, const char *why, dbc_row
 	}
 	dbc_json_set(item, "kind", dbc_json_str("gone"));
 	dbc_json_set(item, "detail", dbc_json_str(why));
-	dbc_json_set(item, "fix", dbc_json_str(dbc_printf(ctx, "SELECT dbretain_drop(%s);",
-	                                                  ctx->host->quote_literal(ctx, p->name))));
+	dbc_json_set(item, "fix",
+	             dbc_json_str(dbc_printf(ctx, "SELECT dbretain_drop(%s);",
+	                                     ctx->host->quote_literal(ctx, p->name))));
 	json_array_append_new(list, item);
 	return add_plan_row(ctx, p, 0, NULL, 0, list, out);
 }
@@ -170,8 +176,7 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 		return plan_gone(ctx, p, gone, out);
 	if (dbc_policy_resolve(ctx, eng, s, p, false, &pc) != DBC_OK)
 		return DBC_ERROR;
-	char *sql = dbc_printf(ctx,
-	                       "SELECT count(*), CAST(min(s.%s) AS text) FROM %s%s AS s WHERE %s",
+	char *sql = dbc_printf(ctx, "SELECT count(*), CAST(min(s.%s) AS text) FROM %s%s AS s WHERE %s",
 	                       pc.qc, eng->only, pc.qt, pc.due_now);
 	due_row d = {0, NULL};
 	if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_due, &d) != DBC_OK)
@@ -184,8 +189,8 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	blockers_json b = {list, pc.t};
 	int rc = dbc_retain_blocking_fks(ctx, s, pc.t, add_fk, &b);
-	effects_json e = {list, s, p, pc.t, dbc_zalloc(ctx, sizeof(dbc_table *) * (size_t)(s->ntables + 1)),
-	                  0};
+	effects_json e = {
+	    list, s, p, pc.t, dbc_zalloc(ctx, sizeof(dbc_table *) * (size_t)(s->ntables + 1)), 0};
 	if (rc == DBC_OK && e.seen) {
 		e.seen[e.nseen++] = pc.t;
 		rc = dbc_retain_acting_fks(ctx, s, pc.t, add_effect, &e);
@@ -201,12 +206,12 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 		                                     "no index starts with column %s: every batch reads "
 		                                     "the whole table",
 		                                     p->column)));
-		dbc_json_set(item, "fix",
-		             dbc_json_str(dbc_printf(
-		                 ctx, "CREATE INDEX %s%s ON %s (%s);", dbc_retain_concurrently(ctx),
-		                 ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s_%s_age", pc.t->name,
-		                                                        p->column)),
-		                 pc.qt, pc.qc)));
+		dbc_json_set(
+		    item, "fix",
+		    dbc_json_str(dbc_printf(
+		        ctx, "CREATE INDEX %s%s ON %s (%s);", dbc_retain_concurrently(ctx),
+		        ctx->host->quote_ident(ctx, dbc_printf(ctx, "%s_%s_age", pc.t->name, p->column)),
+		        pc.qt, pc.qc)));
 		json_array_append_new(list, item);
 	}
 	if (rc != DBC_OK) {

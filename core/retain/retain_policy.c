@@ -93,8 +93,9 @@ static int own_table(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "table %s is dbcare's own and keeps what it must: no policy may delete from it",
 		          name);
-		dbc_error_hint(ctx, "dbcare's logs (%shealth_snapshots, %saudit_log) may have policies; "
-		                    "the migration history is never pruned.",
+		dbc_error_hint(ctx,
+		               "dbcare's logs (%shealth_snapshots, %saudit_log) may have policies; "
+		               "the migration history is never pruned.",
 		               prefix, prefix);
 		return DBC_ERROR;
 	}
@@ -131,10 +132,10 @@ static int temporal_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
 	if (*yes || !eng->text_dates_probe)
 		return DBC_OK;
 	const char *type = c->type ? c->type : "";
-	if (*type && !dbc_retain_temporal(&(dbc_retain_hooks){.temporal_words =
-	                                                            (const char *const[]){
-	                                                                "text", "char", "clob", NULL}},
-	                                  type))
+	if (*type && !dbc_retain_temporal(
+	                 &(dbc_retain_hooks){.temporal_words =
+	                                         (const char *const[]){"text", "char", "clob", NULL}},
+	                 type))
 		return DBC_OK;
 	char *sql = eng->text_dates_probe(ctx, dbc_quoted_name(ctx, t->schema, t->name),
 	                                  ctx->host->quote_ident(ctx, c->name));
@@ -171,9 +172,9 @@ static const dbc_column *column_named(const dbc_ctx *ctx, const dbc_table *t, co
 }
 
 /* Words that begin a column constraint: after a type they would make one. */
-static const char *const constraint_words[] = {"constraint", "primary", "not",   "null",
-                                               "unique",     "check",   "default", "collate",
-                                               "references", "generated", "as",  NULL};
+static const char *const constraint_words[] = {"constraint", "primary",   "not",     "null",
+                                               "unique",     "check",     "default", "collate",
+                                               "references", "generated", "as",      NULL};
 
 /* Whether a declared type (catalog text the table's author wrote) can be
  * written into CREATE TABLE as it is: names (bare or double-quoted, dotted,
@@ -226,7 +227,8 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tab
                         const char *schema, const char *name)
 {
 	const char *display = dbc_qualified_name(ctx, schema, name);
-	if (dbc_retain_same_name(ctx, schema, src->schema) && dbc_retain_same_name(ctx, name, src->name))
+	if (dbc_retain_same_name(ctx, schema, src->schema) &&
+	    dbc_retain_same_name(ctx, name, src->name))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "argument \"target\" names the policy's own table %s", display);
 	if (column_named(ctx, src, "archived_at"))
@@ -257,8 +259,9 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tab
 			          "not write into the archive's CREATE TABLE",
 			          src->columns[i].name, dbc_qualified_name(ctx, src->schema, src->name),
 			          dbc_excerpt(ctx, src->columns[i].type, DBC_EXCERPT));
-			dbc_error_hint(ctx, "Create the archive %s yourself with the table's columns and "
-			                    "archived_at, or give the column a plain type name.",
+			dbc_error_hint(ctx,
+			               "Create the archive %s yourself with the table's columns and "
+			               "archived_at, or give the column a plain type name.",
 			               display);
 			return DBC_ERROR;
 		}
@@ -273,8 +276,8 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tab
 			                 dbc_qualified_name(ctx, src->schema, src->name));
 		if (strcasecmp(a->type ? a->type : "", c->type ? c->type : "") != 0)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "column \"%s\" of target %s has type %s, of table %s type %s",
-			                 c->name, display, a->type, dbc_qualified_name(ctx, src->schema, src->name),
+			                 "column \"%s\" of target %s has type %s, of table %s type %s", c->name,
+			                 display, a->type, dbc_qualified_name(ctx, src->schema, src->name),
 			                 c->type);
 	}
 	if (!column_named(ctx, t, "archived_at"))
@@ -307,7 +310,7 @@ int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const db
 	/* the types were checked writable (check_target); read back, the new
 	 * table must have exactly the source's types, or the call is undone */
 	return sql && ctx->host->exec(ctx, sql) == DBC_OK ? check_target(ctx, eng, src, schema, name)
-	                                                   : DBC_ERROR;
+	                                                  : DBC_ERROR;
 }
 
 /* ------------------------------------------------------------------ load */
@@ -320,8 +323,8 @@ static int take_policy(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return DBC_ERROR;
 	dbc_policy *p = &l->items[l->n];
 	memset(p, 0, sizeof(*p));
-	char **f[8] = {&p->name, &p->table_schema, &p->table_name, &p->column,
-	               &p->keep, NULL, &p->target_schema, &p->target_name};
+	char **f[8] = {&p->name, &p->table_schema,  &p->table_name, &p->column, &p->keep,
+	               NULL,     &p->target_schema, &p->target_name};
 	for (int i = 0; i < 8; i++)
 		if (f[i])
 			*f[i] = c[i].type == DBC_TEXT ? dbc_strdup(ctx, c[i].s) : NULL;
@@ -346,11 +349,12 @@ int dbc_retain_load(dbc_ctx *ctx, const char *name, dbc_policies *out)
 	if (book_readable(ctx, &readable) != DBC_OK)
 		return DBC_ERROR;
 	if (readable) {
-		char *sql = dbc_printf(ctx,
-		                       "SELECT name, table_schema, table_name, column_name, keep, action, "
-		                       "target_schema, target_name, archived_rows, deleted_rows FROM %s" BOOK
-		                       "%s ORDER BY name",
-		                       ctx->host->book_prefix, name ? " WHERE name = $1" : "");
+		char *sql =
+		    dbc_printf(ctx,
+		               "SELECT name, table_schema, table_name, column_name, keep, action, "
+		               "target_schema, target_name, archived_rows, deleted_rows FROM %s" BOOK
+		               "%s ORDER BY name",
+		               ctx->host->book_prefix, name ? " WHERE name = $1" : "");
 		dbc_value p = dbc_text(name);
 		if (!sql || ctx->host->query(ctx, sql, name ? 1 : 0, &p, take_policy, out) != DBC_OK)
 			return DBC_ERROR;
@@ -368,19 +372,28 @@ int dbc_retain_load(dbc_ctx *ctx, const char *name, dbc_policies *out)
 
 static bool same_policy(const dbc_policy *a, const dbc_policy *b)
 {
-	const char *x[7] = {a->table_schema, a->table_name, a->column, a->keep,
-	                    a->target_schema, a->target_name, dbc_retain_action_name(a->action)};
-	const char *y[7] = {b->table_schema, b->table_name, b->column, b->keep,
-	                    b->target_schema, b->target_name, dbc_retain_action_name(b->action)};
+	const char *x[7] = {a->table_schema,
+	                    a->table_name,
+	                    a->column,
+	                    a->keep,
+	                    a->target_schema,
+	                    a->target_name,
+	                    dbc_retain_action_name(a->action)};
+	const char *y[7] = {b->table_schema,
+	                    b->table_name,
+	                    b->column,
+	                    b->keep,
+	                    b->target_schema,
+	                    b->target_name,
+	                    dbc_retain_action_name(b->action)};
 	for (int i = 0; i < 7; i++)
 		if ((!x[i]) != (!y[i]) || (x[i] && strcmp(x[i], y[i]) != 0))
 			return false;
 	return true;
 }
 
-int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
-                   const char *table, const char *column, const char *keep, const char *action,
-                   const char *target)
+int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, const char *table,
+                   const char *column, const char *keep, const char *action, const char *target)
 {
 	if (!name || !*name)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "argument \"name\" must not be empty");
@@ -427,14 +440,15 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "action purge needs a soft-delete table; %s is not one", display);
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "action purge ages rows by the soft-delete column \"%s\" of table %s",
-		                 sd, display);
+		                 "action purge ages rows by the soft-delete column \"%s\" of table %s", sd,
+		                 display);
 	}
 	if (p.action != DBC_RETAIN_PURGE && sd) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		          "table %s is soft-delete enabled: a delete there only marks rows", display);
-		dbc_error_hint(ctx, "Use action purge on its soft-delete column \"%s\", or "
-		                    "dbsoftdelete_disable the table first.",
+		dbc_error_hint(ctx,
+		               "Use action purge on its soft-delete column \"%s\", or "
+		               "dbsoftdelete_disable the table first.",
 		               sd);
 		return DBC_ERROR;
 	}
@@ -500,9 +514,10 @@ int dbc_retain_drop(dbc_ctx *ctx, const char *name, bool *dropped)
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT name, table_schema, table_name, column_name, keep, "
-	                            "action, target_schema, target_name, archived_rows, deleted_rows "
-	                            "FROM %s" BOOK " WHERE name = $1",
+	char *sql = dbc_printf(ctx,
+	                       "SELECT name, table_schema, table_name, column_name, keep, "
+	                       "action, target_schema, target_name, archived_rows, deleted_rows "
+	                       "FROM %s" BOOK " WHERE name = $1",
 	                       ctx->host->book_prefix);
 	dbc_value p = dbc_text(name);
 	memset(&old, 0, sizeof(old));
@@ -623,9 +638,10 @@ static int refuse_one(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc
 	          "without archiving them (foreign key %s is ON DELETE CASCADE)",
 	          r->p->name, dbc_qualified_name(ctx, r->parent->schema, r->parent->name), ct,
 	          c->name ? c->name : "");
-	dbc_error_hint(ctx, "Archive %s first with a policy of its own and make the key ON DELETE "
-	                    "NO ACTION (rows still referenced are then kept and counted as "
-	                    "blocked), or use action delete.",
+	dbc_error_hint(ctx,
+	               "Archive %s first with a policy of its own and make the key ON DELETE "
+	               "NO ACTION (rows still referenced are then kept and counted as "
+	               "blocked), or use action delete.",
 	               ct);
 	return DBC_ERROR;
 }
@@ -693,15 +709,13 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 		 * cast resolution, where an implicit cast a table owner made could
 		 * be picked and run with the caller's rights. */
 		char *match = NULL, *skip = NULL;
-		if (ctx->host->key_match(ctx, child->schema, child->name, c->name, false,
-		                         b->parent->schema, b->parent->name,
-		                         (const char *const *)c->columns.items,
+		if (ctx->host->key_match(ctx, child->schema, child->name, c->name, false, b->parent->schema,
+		                         b->parent->name, (const char *const *)c->columns.items,
 		                         (const char *const *)refs->items, refs->n, &match,
 		                         &skip) != DBC_OK)
 			return DBC_ERROR;
 		if (!match)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-			                 "foreign key %s of table %s: %s", c->name,
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "foreign key %s of table %s: %s", c->name,
 			                 dbc_qualified_name(ctx, child->schema, child->name), skip);
 		dbc_buf_appendf(&e, ", (SELECT s.*) AS p WHERE %s)", match);
 	} else {
@@ -740,12 +754,14 @@ char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p)
 		return NULL; /* dbcare's own tables are read by the engine (own_table) */
 	const dbc_table *t = model_table(ctx, s, p);
 	if (!t)
-		return dbc_printf(ctx, "its table %s does not exist (dropped or renamed since the "
-		                       "policy was added)",
+		return dbc_printf(ctx,
+		                  "its table %s does not exist (dropped or renamed since the "
+		                  "policy was added)",
 		                  display);
 	if (!dbc_retain_find_column(ctx, t, p->column))
-		return dbc_printf(ctx, "its age column \"%s\" does not exist in table %s (dropped or "
-		                       "renamed since the policy was added)",
+		return dbc_printf(ctx,
+		                  "its age column \"%s\" does not exist in table %s (dropped or "
+		                  "renamed since the policy was added)",
 		                  p->column, display);
 	return NULL;
 }
@@ -764,8 +780,9 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 	char *gone = dbc_policy_gone(ctx, s, p);
 	if (gone) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "retention policy \"%s\": %s", p->name, gone);
-		dbc_error_hint(ctx, "Drop the policy (dbretain_drop('%s')), or drop it and add it again "
-		                    "for the table and column as they are named now.",
+		dbc_error_hint(ctx,
+		               "Drop the policy (dbretain_drop('%s')), or drop it and add it again "
+		               "for the table and column as they are named now.",
 		               p->name);
 		return DBC_ERROR;
 	}
@@ -793,7 +810,8 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 	if (dbc_interval_parse(ctx, p->keep, "keep", &iv) != DBC_OK)
 		return DBC_ERROR;
 	/* the oldest value shows the form dates are stored in */
-	char *sample = dbc_printf(ctx, "(SELECT min(o.%s) FROM %s%s AS o)", out->qc, eng->only, out->qt);
+	char *sample =
+	    dbc_printf(ctx, "(SELECT min(o.%s) FROM %s%s AS o)", out->qc, eng->only, out->qt);
 	out->cutoff_sql = sample ? eng->cutoff_sql(ctx, &iv, sample) : NULL;
 	char *age = dbc_printf(ctx, "s.%s", out->qc);
 	out->due_now = dbc_retain_before(ctx, eng, age, out->cutoff_sql);

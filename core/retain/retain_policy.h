@@ -35,9 +35,9 @@ const char *dbc_retain_action_name(dbc_retain_action a);
 typedef struct dbc_policy_ctx {
 	const dbc_policy *p;
 	const dbc_table *t;
-	char *qt;      /* the source, quoted */
-	char *qc;      /* the age column, quoted */
-	char *qtarget; /* the archive, quoted (archive only) */
+	char *qt;           /* the source, quoted */
+	char *qc;           /* the age column, quoted */
+	char *qtarget;      /* the archive, quoted (archive only) */
 	const char *row_id; /* the source's row identity (dbc_retain_row_id) */
 	/* " AND NOT EXISTS (...)" per foreign key that would refuse the delete
 	 * of a referenced row ("" when none) */

@@ -124,8 +124,8 @@ static int add_blocker(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tabl
 	if (!qt || !keys || !live_name)
 		return DBC_ERROR;
 	char *create = dbc_printf(ctx, "CREATE UNIQUE INDEX %s%s ON %s (%s) WHERE %s IS NULL;",
-	                          dbc_retain_concurrently(ctx), h->quote_ident(ctx, live_name), qt, keys,
-	                          h->quote_ident(ctx, column));
+	                          dbc_retain_concurrently(ctx), h->quote_ident(ctx, live_name), qt,
+	                          keys, h->quote_ident(ctx, column));
 	char *drop;
 	if (!ix->constraint)
 		drop = dbc_printf(ctx, "DROP INDEX %s%s;", dbc_retain_concurrently(ctx),
@@ -197,9 +197,9 @@ static int prepare_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_t
 	}
 	*name = column;
 	*added = true;
-	char *sql = dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s",
-	                       dbc_quoted_name(ctx, t->schema, t->name),
-	                       ctx->host->quote_ident(ctx, column), eng->timestamp_type);
+	char *sql =
+	    dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", dbc_quoted_name(ctx, t->schema, t->name),
+	               ctx->host->quote_ident(ctx, column), eng->timestamp_type);
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
@@ -218,7 +218,7 @@ static int record(dbc_ctx *ctx, const dbc_table *t, const char *column)
 }
 
 static int enable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
-                          const char *column, char **report)
+                       const char *column, char **report)
 {
 	*report = NULL;
 	if (!column || !*column)
@@ -267,8 +267,7 @@ static int enable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *ta
 
 /* ----------------------------------------------------------------- disable */
 
-static int disable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
-                           bool *was)
+static int disable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table, bool *was)
 {
 	*was = false;
 	dbc_schema s;
@@ -283,8 +282,8 @@ static int disable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *t
 	char *ddl = eng->trigger_drop(ctx, t);
 	if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)
 		return DBC_ERROR;
-	char *sql = dbc_printf(ctx, "DELETE FROM %s" BOOK " WHERE table_name = $1",
-	                       ctx->host->book_prefix);
+	char *sql =
+	    dbc_printf(ctx, "DELETE FROM %s" BOOK " WHERE table_name = $1", ctx->host->book_prefix);
 	dbc_value p = dbc_text(dbc_qualified_name(ctx, t->schema, t->name));
 	if (!sql || ctx->host->query(ctx, sql, 1, &p, NULL, NULL) != DBC_OK)
 		return DBC_ERROR;
@@ -308,11 +307,9 @@ static int key_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tabl
 	bool without_rowid = t->options && strstr(t->options, "without rowid");
 	const char *row_id;
 	if (ctx->host->dialect->rowid && !without_rowid)
-		return dbc_retain_row_id(ctx, eng, t, &row_id) == DBC_OK
-		           ? dbc_strlist_add(ctx, out, row_id)
-		           : DBC_ERROR;
-	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	                 "table %s has no primary key to name rows by",
+		return dbc_retain_row_id(ctx, eng, t, &row_id) == DBC_OK ? dbc_strlist_add(ctx, out, row_id)
+		                                                         : DBC_ERROR;
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s has no primary key to name rows by",
 	                 dbc_qualified_name(ctx, t->schema, t->name));
 }
 
@@ -325,11 +322,19 @@ static const char *column_type(const dbc_table *t, const char *name)
 static int json_param(dbc_ctx *ctx, const json_t *v, const char *column, dbc_value *out)
 {
 	switch (json_typeof(v)) {
-	case JSON_INTEGER: *out = dbc_int(json_integer_value(v)); return DBC_OK;
-	case JSON_REAL: *out = dbc_float(json_real_value(v)); return DBC_OK;
-	case JSON_STRING: *out = dbc_text(dbc_strdup(ctx, json_string_value(v))); return DBC_OK;
+	case JSON_INTEGER:
+		*out = dbc_int(json_integer_value(v));
+		return DBC_OK;
+	case JSON_REAL:
+		*out = dbc_float(json_real_value(v));
+		return DBC_OK;
+	case JSON_STRING:
+		*out = dbc_text(dbc_strdup(ctx, json_string_value(v)));
+		return DBC_OK;
 	case JSON_TRUE:
-	case JSON_FALSE: *out = dbc_bool(json_is_true(v)); return DBC_OK;
+	case JSON_FALSE:
+		*out = dbc_bool(json_is_true(v));
+		return DBC_OK;
 	default:
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "argument \"key\": the value of \"%s\" must be a number, string or "
@@ -449,14 +454,15 @@ static int probe_unique(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sch
 			dbc_buf_appendf(&other, "%sl.%s = r.%s", k ? " AND " : "", q, q);
 		}
 		char *enters = restored_enters(ctx, t, ix, column);
-		char *sql = !enters ? NULL
-		                    : dbc_printf(ctx,
-		                                 "SELECT 1 FROM %s AS r WHERE %s AND r.%s IS NOT NULL%s AND "
-		                                 "EXISTS (SELECT 1 FROM %s AS l WHERE l.%s IS NULL%s AND "
-		                                 "NOT (%s) AND (%s))",
-		                                 qt, match, h->quote_ident(ctx, column), enters, qt,
-		                                 h->quote_ident(ctx, column), dbc_buf_finish(&same),
-		                                 dbc_buf_finish(&other), ix->predicate);
+		char *sql = !enters
+		                ? NULL
+		                : dbc_printf(ctx,
+		                             "SELECT 1 FROM %s AS r WHERE %s AND r.%s IS NOT NULL%s AND "
+		                             "EXISTS (SELECT 1 FROM %s AS l WHERE l.%s IS NULL%s AND "
+		                             "NOT (%s) AND (%s))",
+		                             qt, match, h->quote_ident(ctx, column), enters, qt,
+		                             h->quote_ident(ctx, column), dbc_buf_finish(&same),
+		                             dbc_buf_finish(&other), ix->predicate);
 		bool hit = false;
 		if (!sql || h->query(ctx, sql, keys->n, params, found_row, &hit) != DBC_OK)
 			return DBC_ERROR;
@@ -474,7 +480,7 @@ static int probe_unique(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sch
 }
 
 static int restore_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
-                           const char *key, int64_t *restored)
+                        const char *key, int64_t *restored)
 {
 	*restored = 0;
 	dbc_schema s;
@@ -586,7 +592,7 @@ int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_s
 }
 
 static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
-                         const char *older_than, int64_t *purged)
+                      const char *older_than, int64_t *purged)
 {
 	*purged = 0;
 	dbc_schema s;
@@ -598,7 +604,8 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *tab
 	if (older_than && dbc_interval_parse(ctx, older_than, "older_than", &iv) != DBC_OK)
 		return DBC_ERROR;
 	/* the DELETE fires t's triggers with the caller's rights */
-	if (dbc_retain_owner_code(ctx, eng, t->schema, t->name, "DELETE", "dbsoftdelete_purge") != DBC_OK)
+	if (dbc_retain_owner_code(ctx, eng, t->schema, t->name, "DELETE", "dbsoftdelete_purge") !=
+	    DBC_OK)
 		return DBC_ERROR;
 	char *qc = ctx->host->quote_ident(ctx, column);
 	char *sql = dbc_printf(ctx, "DELETE FROM %s WHERE %s IS NOT NULL",
@@ -652,8 +659,7 @@ int dbc_softdelete_enable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char 
 	return settle(ctx, level, enable_body(ctx, eng, table, column, report), NULL);
 }
 
-int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
-                           bool *was)
+int dbc_softdelete_disable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table, bool *was)
 {
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)

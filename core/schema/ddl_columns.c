@@ -210,7 +210,8 @@ int dbc_ddl_parse_columns(dbc_ctx *ctx, const char *sql, dbc_ddl_columns *out)
 	}
 	if (ctx->failed)
 		return DBC_ERROR;
-	out->sure = ok && out->n > 0 && table_options(&p, out) && place_primary_key(out, &pk, inline_pk);
+	out->sure =
+	    ok && out->n > 0 && table_options(&p, out) && place_primary_key(out, &pk, inline_pk);
 	return DBC_OK;
 }
 

@@ -63,7 +63,8 @@ dbc_token dbc_lex_next(const char **pp)
 	} else if (isalnum((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80 || *p == '$') {
 		t.kind = TK_WORD;
 		e = p;
-		while (*e && (isalnum((unsigned char)*e) || *e == '_' || *e == '$' || (unsigned char)*e >= 0x80))
+		while (*e &&
+		       (isalnum((unsigned char)*e) || *e == '_' || *e == '$' || (unsigned char)*e >= 0x80))
 			e++;
 	} else if (strchr("(),;.", *p)) {
 		t.kind = TK_PUNCT;
@@ -139,7 +140,6 @@ int dbc_lex_column_list(dbc_ctx *ctx, const char **pp, dbc_strlist *out)
 		}
 	}
 }
-
 
 static bool is_ident_char(char c)
 {

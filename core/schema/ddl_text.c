@@ -74,7 +74,8 @@ static bool parse_item(dbc_ctx *ctx, const char **pp, dbc_ddl_table *out, bool *
 	char *pending_name = NULL;
 	dbc_ddl_constraint *last = NULL; /* the clause an ON CONFLICT belongs to */
 	bool table_constraint = dbc_lex_is_word(t, "CONSTRAINT") || dbc_lex_is_word(t, "PRIMARY") ||
-	                        dbc_lex_is_word(t, "UNIQUE") || dbc_lex_is_word(t, "CHECK") || dbc_lex_is_word(t, "FOREIGN");
+	                        dbc_lex_is_word(t, "UNIQUE") || dbc_lex_is_word(t, "CHECK") ||
+	                        dbc_lex_is_word(t, "FOREIGN");
 	if (!table_constraint && (t.kind == TK_WORD || t.kind == TK_QIDENT)) {
 		column = dbc_lex_ident(ctx, t);
 		t = dbc_lex_next(pp);
@@ -89,7 +90,8 @@ static bool parse_item(dbc_ctx *ctx, const char **pp, dbc_ddl_table *out, bool *
 			dbc_token n = dbc_lex_next(pp);
 			pending_name = dbc_lex_ident(ctx, n);
 		} else if (dbc_lex_is_word(t, "PRIMARY") || dbc_lex_is_word(t, "UNIQUE")) {
-			c = add_item(ctx, out, dbc_lex_is_word(t, "PRIMARY") ? DBC_CON_PRIMARY_KEY : DBC_CON_UNIQUE,
+			c = add_item(ctx, out,
+			             dbc_lex_is_word(t, "PRIMARY") ? DBC_CON_PRIMARY_KEY : DBC_CON_UNIQUE,
 			             pending_name);
 		} else if (dbc_lex_is_word(t, "CHECK")) {
 			c = add_item(ctx, out, DBC_CON_CHECK, pending_name);

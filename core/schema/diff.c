@@ -128,8 +128,9 @@ static void describe(dbc_ctx *ctx, dbc_buf *b, const char *path, const json_t *a
 static int check_shape(dbc_ctx *ctx, const json_t *snap, const char *arg)
 {
 	if (!json_is_object(snap) || !json_is_integer(json_object_get(snap, "format")))
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "argument \"%s\" is not a dbcare schema snapshot (an object with \"format\")", arg);
+		return dbc_error(
+		    ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		    "argument \"%s\" is not a dbcare schema snapshot (an object with \"format\")", arg);
 	const char *key;
 	json_t *val;
 	json_object_foreach((json_t *)snap, key, val)
@@ -137,9 +138,10 @@ static int check_shape(dbc_ctx *ctx, const json_t *snap, const char *arg)
 		if (strcmp(key, "format") == 0 || strcmp(key, "engine") == 0)
 			continue;
 		if (!json_is_object(val))
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "argument \"%s\" is not a dbcare schema snapshot: section \"%s\" is not an object",
-			                 arg, key);
+			return dbc_error(
+			    ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			    "argument \"%s\" is not a dbcare schema snapshot: section \"%s\" is not an object",
+			    arg, key);
 	}
 	return DBC_OK;
 }
@@ -215,8 +217,9 @@ int dbc_schema_changes_of(dbc_ctx *ctx, const char *from_json, const char *to_js
 		rc = check_shape(ctx, c, "to");
 	const json_t *ea = json_object_get(a, "engine"), *ec = json_object_get(c, "engine");
 	if (rc == DBC_OK && ea && ec && !json_equal((json_t *)ea, (json_t *)ec))
-		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		               "the two snapshots come from different engines; compare snapshots of one engine");
+		rc = dbc_error(
+		    ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		    "the two snapshots come from different engines; compare snapshots of one engine");
 	/* Walk the union of the section names in sorted order. */
 	json_t *types = rc == DBC_OK ? json_object() : NULL;
 	/* no static empty object: in PostgreSQL jansson allocates in the call's context */
@@ -226,8 +229,10 @@ int dbc_schema_changes_of(dbc_ctx *ctx, const char *from_json, const char *to_js
 	const char *key;
 	json_t *val;
 	if (rc == DBC_OK) {
-		json_object_foreach(a, key, val) if (json_is_object(val)) json_object_set(types, key, json_null());
-		json_object_foreach(c, key, val) if (json_is_object(val)) json_object_set(types, key, json_null());
+		json_object_foreach(a, key, val) if (json_is_object(val))
+		    json_object_set(types, key, json_null());
+		json_object_foreach(c, key, val) if (json_is_object(val))
+		    json_object_set(types, key, json_null());
 		size_t n;
 		const char **keys = dbc_json_sorted_keys(ctx, types, &n);
 		if (!keys)
@@ -252,8 +257,8 @@ int dbc_schema_diff(dbc_ctx *ctx, const char *from_json, const char *to_json, db
 		return DBC_ERROR;
 	for (int i = 0; i < changes.n; i++) {
 		const dbc_schema_change *c = &changes.items[i];
-		dbc_value row[4] = {dbc_text(c->object_type), dbc_text(c->object_name),
-		                    dbc_text(c->change), c->detail ? dbc_text(c->detail) : dbc_null()};
+		dbc_value row[4] = {dbc_text(c->object_type), dbc_text(c->object_name), dbc_text(c->change),
+		                    c->detail ? dbc_text(c->detail) : dbc_null()};
 		if (dbc_rows_add(out, row) != DBC_OK)
 			return DBC_ERROR;
 	}

@@ -25,11 +25,11 @@ typedef struct dbc_column {
 	char *name;
 	char *type;
 	bool not_null;
-	char *default_expr; /* NULL when none */
-	char *generated;    /* generation expression, NULL when not generated */
-	char *collation;    /* NULL for the default */
+	char *default_expr;         /* NULL when none */
+	char *generated;            /* generation expression, NULL when not generated */
+	char *collation;            /* NULL for the default */
 	char *not_null_on_conflict; /* SQLite NOT NULL ON CONFLICT resolution, NULL for abort */
-	bool hidden;        /* SQLite hidden column of a virtual table */
+	bool hidden;                /* SQLite hidden column of a virtual table */
 } dbc_column;
 
 typedef enum {
@@ -47,8 +47,8 @@ typedef struct dbc_constraint {
 	char *name;
 	bool generated_name; /* the schema left it unnamed; name is dbcare's stable one */
 	dbc_constraint_kind kind;
-	dbc_strlist columns;     /* key columns (NOT NULL: the one column) */
-	char *ref_schema;        /* foreign key target */
+	dbc_strlist columns; /* key columns (NOT NULL: the one column) */
+	char *ref_schema;    /* foreign key target */
 	char *ref_table;
 	dbc_strlist ref_columns; /* empty when the FK names the parent's primary key implicitly */
 	char *match;             /* "simple" | "full" | "partial" */
@@ -71,7 +71,7 @@ typedef struct dbc_constraint {
 typedef struct dbc_table {
 	char *schema; /* NULL in SQLite's main */
 	char *name;
-	char *kind;   /* "table", "partitioned table", "foreign table", "virtual table" */
+	char *kind;         /* "table", "partitioned table", "foreign table", "virtual table" */
 	char *partition_of; /* qualified parent for a partition, else NULL */
 	char *options;      /* engine-specific: "without rowid", "strict", "unlogged", ... */
 	dbc_column *columns;
@@ -87,10 +87,10 @@ typedef struct dbc_index {
 	char *name;
 	char *table; /* table name in the same schema */
 	bool unique;
-	bool primary;    /* the index behind a PRIMARY KEY */
-	bool constraint; /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
-	bool valid;      /* false for PostgreSQL indexes not valid or not maintained (indisready) */
-	char *method;    /* "btree", ... */
+	bool primary;     /* the index behind a PRIMARY KEY */
+	bool constraint;  /* owned by a constraint (UNIQUE / PRIMARY KEY / EXCLUDE) */
+	bool valid;       /* false for PostgreSQL indexes not valid or not maintained (indisready) */
+	char *method;     /* "btree", ... */
 	dbc_strlist keys; /* column names, or expression text for expression keys */
 	char *predicate;  /* partial index WHERE, NULL when none */
 	bool partial;     /* has a WHERE (even when predicate could not be read) */
@@ -104,10 +104,10 @@ typedef struct dbc_index {
 /* Views, triggers, sequences, functions, types, schemas, extensions: objects the
  * model only compares, described by their engine's canonical definition. */
 typedef struct dbc_object {
-	char *type;   /* "view", "materialized view", "trigger", "sequence", "function", ... */
+	char *type; /* "view", "materialized view", "trigger", "sequence", "function", ... */
 	char *schema;
-	char *name;   /* functions include their argument types */
-	char *table;  /* triggers: the table */
+	char *name;  /* functions include their argument types */
+	char *table; /* triggers: the table */
 	char *definition;
 	bool enabled; /* triggers: false when disabled */
 } dbc_object;
@@ -181,8 +181,8 @@ int dbc_schema_snapshot_fingerprinted(dbc_ctx *ctx, dbc_schema_reader reader, ch
 typedef struct dbc_schema_change {
 	const char *object_type; /* the snapshot's section: "tables", "indexes", ... */
 	const char *object_name;
-	const char *change;      /* "added" | "removed" | "changed" */
-	const char *detail;      /* changed: what changed inside, in words; else NULL */
+	const char *change; /* "added" | "removed" | "changed" */
+	const char *detail; /* changed: what changed inside, in words; else NULL */
 } dbc_schema_change;
 
 typedef struct dbc_schema_changes {

@@ -114,8 +114,8 @@ dbc_column *dbc_table_add_column(dbc_ctx *ctx, dbc_table *t, const char *name)
 dbc_constraint *dbc_table_add_constraint(dbc_ctx *ctx, dbc_table *t, dbc_constraint_kind kind,
                                          const char *name)
 {
-	if (dbc_grow(ctx, &t->constraints, t->nconstraints, &t->capconstraints,
-	             sizeof(dbc_constraint), 8) != DBC_OK)
+	if (dbc_grow(ctx, &t->constraints, t->nconstraints, &t->capconstraints, sizeof(dbc_constraint),
+	             8) != DBC_OK)
 		return NULL;
 	dbc_constraint *c = &t->constraints[t->nconstraints];
 	memset(c, 0, sizeof(*c));
@@ -313,7 +313,8 @@ int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out)
 	}
 	if (c.bad) {
 		if (!to->failed)
-			dbc_error(to, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while copying the schema model");
+			dbc_error(to, DBC_SQLSTATE_OUT_OF_MEMORY,
+			          "out of memory while copying the schema model");
 		return DBC_ERROR;
 	}
 	return DBC_OK;

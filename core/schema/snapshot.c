@@ -17,8 +17,8 @@
  * JSON_SORT_KEYS | JSON_COMPACT dump of the same object tree gives (the
  * format since the first release; test_snapshot checks the equivalence):
  * building that tree, sorting it and freeing it was most of the snapshot's
- * cost (docs/benchmarks.md, "Figures behind code comments"). Strings are repaired as json.c does: a byte that starts no
- * well-formed UTF-8 sequence (overlong forms and surrogates included) becomes
+ * cost (docs/benchmarks.md, "Figures behind code comments"). Strings are repaired as json.c does: a
+ * byte that starts no well-formed UTF-8 sequence (overlong forms and surrogates included) becomes
  * '?'. Of duplicate keys in one object the last one set wins, as with
  * json_object_set.
  */
@@ -108,13 +108,27 @@ static void put_str(writer *w, dbc_buf *b, const char *s)
 		run = i + 1;
 		char esc[7] = {'\\', 0};
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"':
+			esc[1] = '"';
+			break;
+		case '\\':
+			esc[1] = '\\';
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
 		default:
 			memcpy(esc + 1, "u00", 3);
 			esc[4] = hex[c >> 4];
@@ -244,11 +258,13 @@ static void put_constraint(writer *w, dbc_buf *b, const dbc_constraint *c)
 	if (c->on_conflict)
 		put_key(w, b, &first, "on_conflict"), put_str(w, b, c->on_conflict);
 	if (fk) {
-		put_key(w, b, &first, "on_delete"), put_str(w, b, c->on_delete ? c->on_delete : "no action");
-		put_key(w, b, &first, "on_update"), put_str(w, b, c->on_update ? c->on_update : "no action");
+		put_key(w, b, &first, "on_delete"),
+		    put_str(w, b, c->on_delete ? c->on_delete : "no action");
+		put_key(w, b, &first, "on_update"),
+		    put_str(w, b, c->on_update ? c->on_update : "no action");
 		put_key(w, b, &first, "ref_columns"), put_strlist(w, b, &c->ref_columns);
 		put_key(w, b, &first, "references"),
-			put_str(w, b, dbc_qualified_name(w->ctx, c->ref_schema, c->ref_table));
+		    put_str(w, b, dbc_qualified_name(w->ctx, c->ref_schema, c->ref_table));
 	}
 	if (!c->validated)
 		put_key(w, b, &first, "validated"), put_bool(b, false);
@@ -368,7 +384,8 @@ static int snapshot_build(dbc_schema *s, char **out)
 		const dbc_table *t = &s->tables[i];
 		size_t off = body.len;
 		char *qn = dbc_qualified_name(ctx, t->schema, t->name);
-		ok = qn && put_table(&w, &body, &scratch, t) && add_member(ctx, &secs[0].m, qn, off, body.len - off);
+		ok = qn && put_table(&w, &body, &scratch, t) &&
+		     add_member(ctx, &secs[0].m, qn, off, body.len - off);
 	}
 	for (int i = 0; ok && i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
@@ -418,7 +435,8 @@ static int snapshot_build(dbc_schema *s, char **out)
 	}
 	if (!ok || w.bad || body.oom || scratch.oom || text.oom) {
 		if (!ctx->failed)
-			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory while building the schema snapshot");
+			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY,
+			          "out of memory while building the schema snapshot");
 		return DBC_ERROR;
 	}
 	*out = dbc_buf_finish(&text);

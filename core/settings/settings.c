@@ -226,7 +226,7 @@ static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
 	dbc_setting_stored_list *l = arg;
 	if (ncol < 2 || cols[0].type != DBC_TEXT || cols[1].type == DBC_NULL)
 		return DBC_OK;
-	const char *value = cols[1].type == DBC_INT ? dbc_printf(ctx, "%lld", (long long)cols[1].i)
+	const char *value = cols[1].type == DBC_INT     ? dbc_printf(ctx, "%lld", (long long)cols[1].i)
 	                    : cols[1].type == DBC_FLOAT ? dbc_printf(ctx, "%.17g", cols[1].f)
 	                    : cols[1].type == DBC_BOOL  ? (cols[1].i ? "true" : "false")
 	                                                : dbc_strdup(ctx, cols[1].s);
@@ -280,8 +280,7 @@ static int effective_of(dbc_ctx *ctx, const dbc_setting_def *def, char **value)
 	if (read_stored(ctx, def->key, &stored) != DBC_OK ||
 	    dbc_setting_effective(ctx, def,
 	                          stored.n && !stored.items[0].problem ? stored.items[0].value : NULL,
-	                          &v, NULL) !=
-	        DBC_OK)
+	                          &v, NULL) != DBC_OK)
 		return DBC_ERROR;
 	*value = dbc_strdup(ctx, v);
 	return *value ? DBC_OK : DBC_ERROR;
@@ -301,8 +300,9 @@ int dbc_setting_get_number(dbc_ctx *ctx, const char *key, double *value)
 	if (dbc_setting_get(ctx, key, &text) != DBC_OK)
 		return DBC_ERROR;
 	if (!parse_number(text, value))
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "stored setting \"%s\" is not a number: \"%s\"",
-		                 key, dbc_excerpt(ctx, text, DBC_EXCERPT));
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "stored setting \"%s\" is not a number: \"%s\"", key,
+		                 dbc_excerpt(ctx, text, DBC_EXCERPT));
 	return DBC_OK;
 }
 

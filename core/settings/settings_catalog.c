@@ -8,64 +8,64 @@
 #include <string.h>
 
 static const dbc_setting_def general[] = {
-	{"migrate.out_of_order", "refuse",
-	 "What dbmigrate_apply does with a pending migration older than the current version: "
-	 "refuse (the default) or allow (apply it).",
-	 DBC_SETTING_CHOICE, "refuse|allow", 0, 0},
-	{"migrate.lock_timeout_ms", "10000",
-	 "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
-	 "milliseconds (0 waits forever).",
-	 DBC_SETTING_INT, NULL, 0, 86400000},
-	{"migrate.lint", "warn",
-	 "What dbmigrate_apply and dbmigrate_plan do with the findings of dbmigrate_lint: off "
-	 "(nothing), warn (the default: show them as notices) or enforce (dbmigrate_apply refuses "
-	 "a migration with an error or warning finding).",
-	 DBC_SETTING_CHOICE, "off|warn|enforce", 0, 0},
-	{"migrate.trusted_registrants", "",
-	 "PostgreSQL: comma-separated roles whose registered migrations dbmigrate_apply, "
-	 "dbmigrate_rollback, dbmigrate_verify and dbmigrate_script run although they lack the "
-	 "applying role's rights (honoured only for roles that cannot change dbcare's settings). "
-	 "SQLite ignores it.",
-	 DBC_SETTING_LIST, NULL, 0, 0},
-	{"migrate.backup_before", "off",
-	 "SQLite: whether dbmigrate_apply and dbmigrate_rollback take and verify a backup "
-	 "(dbbackup_create) before they change anything, and name it in the history row.",
-	 DBC_SETTING_BOOL, NULL, 0, 0},
-	{"backup.dir", "",
-	 "SQLite: the directory dbbackup_create writes to when no path is given (empty: a path "
-	 "must be given).",
-	 DBC_SETTING_LIST, NULL, 0, 0},
-	{"backup.timeout_ms", "60000",
-	 "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
-	 "milliseconds.",
-	 DBC_SETTING_INT, NULL, 1, 86400000},
-	{"backup.verify", "quick",
-	 "SQLite: the storage check of a backup's verification: quick (PRAGMA quick_check) or full "
-	 "(PRAGMA integrity_check).",
-	 DBC_SETTING_CHOICE, "quick|full", 0, 0},
-	{"schema.catalog_reader", "auto",
-	 "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
-	 "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
-	 "pragma (always the pragma table-valued functions, slower). PostgreSQL ignores it.",
-	 DBC_SETTING_CHOICE, "auto|pragma", 0, 0},
-	{"audit.hash_chain", "off",
-	 "Whether dbaudit_enable chains the entries of a table it starts auditing with SHA-256 "
-	 "(the default of its option hash_chain; dbaudit_verify checks the chain).",
-	 DBC_SETTING_BOOL, NULL, 0, 0},
-	{"health.ignore", "",
-	 "Comma-separated object names (table, index, sequence) that the health checks skip.",
-	 DBC_SETTING_LIST, NULL, 0, 0},
-	{"retain.batch_size", "5000",
-	 "How many rows one batch of a retention policy archives or deletes (dbretain_apply, "
-	 "dbretain_run), and dbretain_apply's default max_rows.",
-	 DBC_SETTING_INT, NULL, 1, 1000000},
-	{"retain.sleep_ms", "0",
-	 "PostgreSQL: how long dbretain_run sleeps after each committed batch, in milliseconds.",
-	 DBC_SETTING_INT, NULL, 0, 3600000},
-	{"retain.max_duration_ms", "0",
-	 "PostgreSQL: after how many milliseconds dbretain_run stops starting batches (0: it "
-	 "runs until nothing is due).",
-	 DBC_SETTING_INT, NULL, 0, 86400000},
+    {"migrate.out_of_order", "refuse",
+     "What dbmigrate_apply does with a pending migration older than the current version: "
+     "refuse (the default) or allow (apply it).",
+     DBC_SETTING_CHOICE, "refuse|allow", 0, 0},
+    {"migrate.lock_timeout_ms", "10000",
+     "How long dbmigrate_apply and dbmigrate_rollback wait for the migration lock, in "
+     "milliseconds (0 waits forever).",
+     DBC_SETTING_INT, NULL, 0, 86400000},
+    {"migrate.lint", "warn",
+     "What dbmigrate_apply and dbmigrate_plan do with the findings of dbmigrate_lint: off "
+     "(nothing), warn (the default: show them as notices) or enforce (dbmigrate_apply refuses "
+     "a migration with an error or warning finding).",
+     DBC_SETTING_CHOICE, "off|warn|enforce", 0, 0},
+    {"migrate.trusted_registrants", "",
+     "PostgreSQL: comma-separated roles whose registered migrations dbmigrate_apply, "
+     "dbmigrate_rollback, dbmigrate_verify and dbmigrate_script run although they lack the "
+     "applying role's rights (honoured only for roles that cannot change dbcare's settings). "
+     "SQLite ignores it.",
+     DBC_SETTING_LIST, NULL, 0, 0},
+    {"migrate.backup_before", "off",
+     "SQLite: whether dbmigrate_apply and dbmigrate_rollback take and verify a backup "
+     "(dbbackup_create) before they change anything, and name it in the history row.",
+     DBC_SETTING_BOOL, NULL, 0, 0},
+    {"backup.dir", "",
+     "SQLite: the directory dbbackup_create writes to when no path is given (empty: a path "
+     "must be given).",
+     DBC_SETTING_LIST, NULL, 0, 0},
+    {"backup.timeout_ms", "60000",
+     "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
+     "milliseconds.",
+     DBC_SETTING_INT, NULL, 1, 86400000},
+    {"backup.verify", "quick",
+     "SQLite: the storage check of a backup's verification: quick (PRAGMA quick_check) or full "
+     "(PRAGMA integrity_check).",
+     DBC_SETTING_CHOICE, "quick|full", 0, 0},
+    {"schema.catalog_reader", "auto",
+     "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
+     "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
+     "pragma (always the pragma table-valued functions, slower). PostgreSQL ignores it.",
+     DBC_SETTING_CHOICE, "auto|pragma", 0, 0},
+    {"audit.hash_chain", "off",
+     "Whether dbaudit_enable chains the entries of a table it starts auditing with SHA-256 "
+     "(the default of its option hash_chain; dbaudit_verify checks the chain).",
+     DBC_SETTING_BOOL, NULL, 0, 0},
+    {"health.ignore", "",
+     "Comma-separated object names (table, index, sequence) that the health checks skip.",
+     DBC_SETTING_LIST, NULL, 0, 0},
+    {"retain.batch_size", "5000",
+     "How many rows one batch of a retention policy archives or deletes (dbretain_apply, "
+     "dbretain_run), and dbretain_apply's default max_rows.",
+     DBC_SETTING_INT, NULL, 1, 1000000},
+    {"retain.sleep_ms", "0",
+     "PostgreSQL: how long dbretain_run sleeps after each committed batch, in milliseconds.",
+     DBC_SETTING_INT, NULL, 0, 3600000},
+    {"retain.max_duration_ms", "0",
+     "PostgreSQL: after how many milliseconds dbretain_run stops starting batches (0: it "
+     "runs until nothing is due).",
+     DBC_SETTING_INT, NULL, 0, 86400000},
 };
 
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
@@ -101,17 +101,17 @@ static const struct {
 	const char *key;
 	unsigned engines;
 } one_engine[] = {
-	{"migrate.trusted_registrants", DBC_ENGINE_PG},
-	{"schema.catalog_reader", DBC_ENGINE_SQLITE},
-	{"migrate.backup_before", DBC_ENGINE_SQLITE},
-	{"backup.dir", DBC_ENGINE_SQLITE},
-	{"backup.timeout_ms", DBC_ENGINE_SQLITE},
-	{"backup.verify", DBC_ENGINE_SQLITE},
-	{"health.backups.require_archiving", DBC_ENGINE_PG},
-	{"health.backups.max_archive_age", DBC_ENGINE_PG},
-	{"health.slow_queries.min_ms", DBC_ENGINE_PG},
-	{"retain.sleep_ms", DBC_ENGINE_PG},
-	{"retain.max_duration_ms", DBC_ENGINE_PG},
+    {"migrate.trusted_registrants", DBC_ENGINE_PG},
+    {"schema.catalog_reader", DBC_ENGINE_SQLITE},
+    {"migrate.backup_before", DBC_ENGINE_SQLITE},
+    {"backup.dir", DBC_ENGINE_SQLITE},
+    {"backup.timeout_ms", DBC_ENGINE_SQLITE},
+    {"backup.verify", DBC_ENGINE_SQLITE},
+    {"health.backups.require_archiving", DBC_ENGINE_PG},
+    {"health.backups.max_archive_age", DBC_ENGINE_PG},
+    {"health.slow_queries.min_ms", DBC_ENGINE_PG},
+    {"retain.sleep_ms", DBC_ENGINE_PG},
+    {"retain.max_duration_ms", DBC_ENGINE_PG},
 };
 
 bool dbc_setting_applies(dbc_ctx *ctx, const char *key)

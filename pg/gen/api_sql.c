@@ -240,8 +240,7 @@ static void sqlite_expect(FILE *out)
 		const dbc_api_fn *fn = &dbc_api_functions[i];
 		if (fn->engines & DBC_ON_SQLITE_SCALAR) {
 			for (int n = dbc_api_required_args(fn); n <= fn->nargs; n++)
-				fprintf(out, "function %s %d %s\n", fn->name,
-				        fn->flags & DBC_API_VARIADIC ? -1 : n,
+				fprintf(out, "function %s %d %s\n", fn->name, fn->flags & DBC_API_VARIADIC ? -1 : n,
 				        fn->flags & DBC_API_PURE        ? "deterministic,innocuous"
 				        : fn->flags & DBC_API_INNOCUOUS ? "innocuous"
 				                                        : "directonly");
@@ -346,6 +345,7 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "stanza") == 0)
 		return stanza(stdout, argc - 2, argv + 2);
-	fprintf(stderr, "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...\n");
+	fprintf(stderr,
+	        "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...\n");
 	return 2;
 }

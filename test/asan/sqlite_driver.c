@@ -90,8 +90,8 @@ static void report(const char *kind, int startline, int rc, const char *ctx_sql)
 	char *ctx = error_context(ctx_sql);
 	char *text;
 	if (rc > 1)
-		text = sqlite3_mprintf("%s near line %d: %s (%d)%s", kind, startline,
-		                       sqlite3_errmsg(sh.db), rc, ctx ? ctx : "");
+		text = sqlite3_mprintf("%s near line %d: %s (%d)%s", kind, startline, sqlite3_errmsg(sh.db),
+		                       rc, ctx ? ctx : "");
 	else
 		text = sqlite3_mprintf("%s near line %d: %s%s", kind, startline, sqlite3_errmsg(sh.db),
 		                       ctx ? ctx : "");
@@ -324,7 +324,8 @@ int main(int argc, char **argv)
 	free(sql);
 	free(line);
 	if (sqlite3_close(sh.db) != SQLITE_OK) {
-		fprintf(stderr, "sqlite_driver: connection not closed cleanly: %s\n", sqlite3_errmsg(sh.db));
+		fprintf(stderr, "sqlite_driver: connection not closed cleanly: %s\n",
+		        sqlite3_errmsg(sh.db));
 		return 3;
 	}
 	return sh.errors ? 1 : 0;

@@ -22,7 +22,7 @@ static inline char *fuzz_cstr(dbc_ctx *ctx, const uint8_t *data, size_t size)
 #define FUZZ_ASSERT(cond, what)                                                                    \
 	do {                                                                                           \
 		if (!(cond)) {                                                                             \
-			fprintf(stderr, "fuzz invariant broken: %s (%s) at %s:%d\n", what, #cond, __FILE__,     \
+			fprintf(stderr, "fuzz invariant broken: %s (%s) at %s:%d\n", what, #cond, __FILE__,    \
 			        __LINE__);                                                                     \
 			abort();                                                                               \
 		}                                                                                          \

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int k = 0; k < c->columns.n; k++)
 				FUZZ_ASSERT(c->columns.items[k] != NULL, "column names are set");
 			if (c->expr)
-				FUZZ_ASSERT(strlen(c->expr) <= size, "a CHECK expression is no longer than its source");
+				FUZZ_ASSERT(strlen(c->expr) <= size,
+				            "a CHECK expression is no longer than its source");
 			if (c->on_conflict) {
 				FUZZ_ASSERT(strlen(c->on_conflict) <= size, "an ON CONFLICT word is in its source");
 				for (const char *q = c->on_conflict; *q; q++)
@@ -43,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(c->pk >= 0 && c->pk <= cols.n, "a key position is within the columns");
 			pk += c->pk > 0;
 			if (c->default_expr)
-				FUZZ_ASSERT(strlen(c->default_expr) <= size, "a DEFAULT is no longer than its source");
+				FUZZ_ASSERT(strlen(c->default_expr) <= size,
+				            "a DEFAULT is no longer than its source");
 		}
 		FUZZ_ASSERT(pk <= cols.n, "no more key columns than columns");
 	}

@@ -47,11 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	js_val *v = NULL;
 	bool ours = js_parse(&ctx, &a, text, "document", DBC_JS_MAX_DEPTH, &v) == DBC_OK;
 	FUZZ_ASSERT(ours == (v != NULL), "a value exactly when the reader accepts");
-	FUZZ_ASSERT(ours || (ctx.failed && ctx.message && strncmp(ctx.message, "document is not valid JSON", 26) == 0),
+	FUZZ_ASSERT(ours || (ctx.failed && ctx.message &&
+	                     strncmp(ctx.message, "document is not valid JSON", 26) == 0),
 	            "a refusal says the document is not valid JSON");
 	if (depth_of(text) < JANSSON_DEPTH) {
 		json_error_t err;
-		json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+		json_t *j =
+		    json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 		bool theirs = j != NULL || strstr(err.text, "too big") != NULL;
 		if (j)
 			json_decref(j);

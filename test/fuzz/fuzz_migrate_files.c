@@ -26,8 +26,7 @@ static char *underscored(dbc_ctx *ctx, const char *s)
 static bool same_name(const char *rebuilt, const char *file, size_t suffix_len)
 {
 	size_t n = strlen(file);
-	return strlen(rebuilt) == n && n >= suffix_len &&
-	       memcmp(rebuilt, file, n - suffix_len) == 0 &&
+	return strlen(rebuilt) == n && n >= suffix_len && memcmp(rebuilt, file, n - suffix_len) == 0 &&
 	       strncasecmp(rebuilt + n - suffix_len, file + n - suffix_len, suffix_len) == 0;
 }
 
@@ -78,8 +77,8 @@ static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file
 			FUZZ_ASSERT(strchr(f.version, '_') == NULL, "golang-migrate versions end at '_'");
 			const char *dir = f.kind == DBC_FILE_UP ? "up" : "down";
 			/* the infix as written: this engine's, between name and direction */
-			size_t tail = strlen(dir) + 5, stem = n - tail, base = strlen(f.version) + 1 +
-			                                                      strlen(name);
+			size_t tail = strlen(dir) + 5, stem = n - tail,
+			       base = strlen(f.version) + 1 + strlen(name);
 			FUZZ_ASSERT(f.engine_specific == (stem > base), "an infix exactly when one was read");
 			rebuilt = dbc_printf(ctx, "%s_%s%.*s.%s.sql", f.version, name, (int)(stem - base),
 			                     file + base, dir);
@@ -87,8 +86,8 @@ static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file
 		} else {
 			FUZZ_ASSERT(f.layout == DBC_LAYOUT_FLYWAY && !f.engine_specific, "Flyway");
 			FUZZ_ASSERT(strstr(f.version, "__") == NULL, "Flyway versions end at \"__\"");
-			rebuilt = dbc_printf(ctx, "%c%s__%s.sql", f.kind == DBC_FILE_UP ? 'V' : 'U',
-			                     f.version, name);
+			rebuilt =
+			    dbc_printf(ctx, "%c%s__%s.sql", f.kind == DBC_FILE_UP ? 'V' : 'U', f.version, name);
 			suffix = 4;
 		}
 	}

@@ -30,7 +30,8 @@ static bool known_message(const char *m)
 {
 	return strcmp(m, "migrations is not valid JSON") == 0 ||
 	       strcmp(m, "migrations contains a NUL character (\\u0000)") == 0 ||
-	       strcmp(m, "out of memory") == 0 || strncmp(m, "migrations must be a JSON array", 31) == 0 ||
+	       strcmp(m, "out of memory") == 0 ||
+	       strncmp(m, "migrations must be a JSON array", 31) == 0 ||
 	       strncmp(m, "migration ", 10) == 0 || strncmp(m, "\"", 1) == 0;
 }
 
@@ -97,7 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *root = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
 	enum json_error_code code = json_error_code(&err);
 	if (has_nul_escape(text)) {
-		FUZZ_ASSERT(rc != DBC_OK && strcmp(msg, "migrations contains a NUL character (\\u0000)") == 0,
+		FUZZ_ASSERT(rc != DBC_OK &&
+		                strcmp(msg, "migrations contains a NUL character (\\u0000)") == 0,
 		            "the escape \\u0000 is refused for itself");
 	} else if (!root && code != json_error_invalid_utf8 && code != json_error_numeric_overflow &&
 	           code != json_error_duplicate_key) {
@@ -108,14 +110,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int nwant = 0;
 		char *shape = expect(&ctx, root, want, &nwant);
 		if (shape) {
-			FUZZ_ASSERT(rc != DBC_OK && strcmp(msg, shape) == 0, "the first shape error is reported");
+			FUZZ_ASSERT(rc != DBC_OK && strcmp(msg, shape) == 0,
+			            "the first shape error is reported");
 		} else {
 			FUZZ_ASSERT(rc == DBC_OK, "a well-formed list is taken");
 			FUZZ_ASSERT(n == nwant, "one item per element");
 			for (int i = 0; i < n; i++)
 				FUZZ_ASSERT(same(items[i].version, want[i].version) &&
-				                same(items[i].name, want[i].name) && same(items[i].up, want[i].up) &&
-				                same(items[i].down, want[i].down),
+				                same(items[i].name, want[i].name) &&
+				                same(items[i].up, want[i].up) && same(items[i].down, want[i].down),
 				            "each item holds the element's strings");
 		}
 		json_decref(root);

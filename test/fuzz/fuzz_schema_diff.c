@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rows.ncol == 4, "four result columns");
 		for (int r = 0; r < rows.nrows; r++) {
 			const dbc_value *row = &rows.cells[r * 4];
-			FUZZ_ASSERT(row[0].type == DBC_TEXT && row[1].type == DBC_TEXT && row[2].type == DBC_TEXT,
+			FUZZ_ASSERT(row[0].type == DBC_TEXT && row[1].type == DBC_TEXT &&
+			                row[2].type == DBC_TEXT,
 			            "object_type, object_name and change are text");
 			FUZZ_ASSERT(strcmp(row[2].s, "added") == 0 || strcmp(row[2].s, "removed") == 0 ||
 			                strcmp(row[2].s, "changed") == 0,

@@ -37,11 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dbc_error_clear(&ctx);
 	const char *effective = NULL;
 	char *problem = NULL;
-	FUZZ_ASSERT(dbc_setting_effective(&ctx, def, value, &effective, &problem) == DBC_OK && !ctx.failed,
+	FUZZ_ASSERT(dbc_setting_effective(&ctx, def, value, &effective, &problem) == DBC_OK &&
+	                !ctx.failed,
 	            "reading a stored value never fails");
 	if (problem) {
-		FUZZ_ASSERT(effective == def->default_value, "a rejected stored value reads as the default");
-		FUZZ_ASSERT(!norm || strcmp(norm, value) != 0, "only a value not in normal form is rejected");
+		FUZZ_ASSERT(effective == def->default_value,
+		            "a rejected stored value reads as the default");
+		FUZZ_ASSERT(!norm || strcmp(norm, value) != 0,
+		            "only a value not in normal form is rejected");
 	} else {
 		FUZZ_ASSERT(effective == value && norm && strcmp(norm, value) == 0,
 		            "a stored value is taken only in the normal form dbcare_set stores");

@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(dbc_schema_diff(&ctx, json, json, &rows) == DBC_OK, "the snapshot reads back");
 		FUZZ_ASSERT(rows.nrows == 0, "the snapshot equals itself");
 		char *hex = NULL;
-		FUZZ_ASSERT(dbc_schema_fingerprint_of(&ctx, json, &hex) == DBC_OK && hex && strlen(hex) == 64,
+		FUZZ_ASSERT(dbc_schema_fingerprint_of(&ctx, json, &hex) == DBC_OK && hex &&
+		                strlen(hex) == 64,
 		            "fingerprint is 64 hex digits");
 	} else {
 		/* duplicate names (a column twice, an index named like a constraint) may be refused */

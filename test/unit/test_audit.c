@@ -53,11 +53,12 @@ static void test_options(dbc_ctx *ctx)
 	      "options: a named key for a table without one");
 	expect_error(&nokey, NULL, "table \"orders\" has no primary key", "options: no key");
 	expect_error(&t, "{\"key\": [\"nope\"]}",
-	             "option \"key\": table \"orders\" has no column \"nope\"", "options: unknown column");
+	             "option \"key\": table \"orders\" has no column \"nope\"",
+	             "options: unknown column");
 	expect_error(&t, "{\"exclude\": [\"id\"]}", "key column \"id\" cannot be excluded",
 	             "options: excluded key");
-	expect_error(&t, "{\"updates\": \"some\"}", "option \"updates\" must be \"changed\" or \"full\"",
-	             "options: updates");
+	expect_error(&t, "{\"updates\": \"some\"}",
+	             "option \"updates\" must be \"changed\" or \"full\"", "options: updates");
 	expect_error(&t, "{\"columns\": [\"total\", \"total\"]}",
 	             "option \"columns\" names column \"total\" twice", "options: a column twice");
 	expect_error(&t, "[]", "argument \"options\" must be a JSON object", "options: not an object");
@@ -66,14 +67,16 @@ static void test_options(dbc_ctx *ctx)
 
 static void test_link(dbc_ctx *ctx)
 {
-	const char *f[DBC_AUDIT_LINK_FIELDS] = {"1", "7", "app", NULL, "update", "orders",
-	                                        "{\"id\":1}", "{\"total\":1}", "{\"total\":2}"};
+	const char *f[DBC_AUDIT_LINK_FIELDS] = {
+	    "1", "7", "app", NULL, "update", "orders", "{\"id\":1}", "{\"total\":1}", "{\"total\":2}"};
 	char a[DBC_AUDIT_HASH_LEN + 1], b[DBC_AUDIT_HASH_LEN + 1];
 	CHECK(dbc_audit_link(ctx, NULL, f, a) == DBC_OK && strlen(a) == 64, "link: a hex SHA-256");
 	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) == 0, "link: deterministic");
-	CHECK(dbc_audit_link(ctx, a, f, b) == DBC_OK && strcmp(a, b) != 0, "link: covers the previous hash");
+	CHECK(dbc_audit_link(ctx, a, f, b) == DBC_OK && strcmp(a, b) != 0,
+	      "link: covers the previous hash");
 	f[8] = "{\"total\":3}";
-	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) != 0, "link: covers the values");
+	CHECK(dbc_audit_link(ctx, NULL, f, b) == DBC_OK && strcmp(a, b) != 0,
+	      "link: covers the values");
 	f[8] = "{\"total\":2}";
 	f[2] = "ap";
 	f[3] = "p";
@@ -90,8 +93,10 @@ static void test_link(dbc_ctx *ctx)
  * entries a dump carries would no longer be found). */
 static void test_row_hash(void)
 {
-	CHECK(dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, "", 0) == 0x811c9dc5u, "row hash: FNV-1a basis");
-	CHECK(dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, "a", 1) == 0xe40c292cu, "row hash: FNV-1a of a");
+	CHECK(dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, "", 0) == 0x811c9dc5u,
+	      "row hash: FNV-1a basis");
+	CHECK(dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, "a", 1) == 0xe40c292cu,
+	      "row hash: FNV-1a of a");
 	uint32_t id1 = dbc_audit_hash_member(DBC_AUDIT_HASH_INIT, "id", 2, 'n', "1", 1);
 	CHECK(dbc_audit_row_hash("public.account", 14, true, id1) == -2333148532242260365LL,
 	      "row hash: a table and a numeric key");

@@ -60,11 +60,12 @@ static void test_sqlite(void)
 	dbc_constraint *fk = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_0", "a b");
 	fk->ref_table = "pa\"rent"; /* no ref_columns: the parent's primary key */
 	fk->match = "simple";
-	CHECK_STR(plan_sql(&ctx, &s, kid, fk),
-	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"a b\" WHERE likely(c.\"a b\") IS "
-	          "NOT NULL AND p.\"id\" IS NULL",
-	          "sqlite fk to implicit primary key, hostile table name (LEFT JOIN anti-join)");
+	CHECK_STR(
+	    plan_sql(&ctx, &s, kid, fk),
+	    "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
+	    "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"a b\" WHERE likely(c.\"a b\") IS "
+	    "NOT NULL AND p.\"id\" IS NULL",
+	    "sqlite fk to implicit primary key, hostile table name (LEFT JOIN anti-join)");
 
 	dbc_constraint *fk2 = con(&ctx, kid, DBC_CON_FOREIGN_KEY, "kid_fk_1", "select, ünï");
 	fk2->ref_table = "PA\"RENT"; /* SQLite matches table names case-insensitively */
@@ -80,29 +81,32 @@ static void test_sqlite(void)
 	ix_pair->table = "pa\"rent";
 	ix_pair->unique = true;
 	dbc_strlist_split(&ctx, &ix_pair->keys, "code,ID"); /* any order, any ASCII case */
-	CHECK_STR(plan_sql(&ctx, &s, kid, fk2),
-	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
-	          "WHERE likely(c.\"select\") IS NOT NULL AND likely(c.\"ünï\") IS NOT NULL AND p.\"id\" "
-	          "IS NULL",
-	          "sqlite composite fk: MATCH FULL is enforced as SIMPLE by SQLite, so checked so");
+	CHECK_STR(
+	    plan_sql(&ctx, &s, kid, fk2),
+	    "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
+	    "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
+	    "WHERE likely(c.\"select\") IS NOT NULL AND likely(c.\"ünï\") IS NOT NULL AND p.\"id\" "
+	    "IS NULL",
+	    "sqlite composite fk: MATCH FULL is enforced as SIMPLE by SQLite, so checked so");
 
 	dbc_check_plan op;
 	CHECK(dbc_check_plan_orphans(&ctx, &s, kid, fk2, &op) == DBC_OK, "orphan plan");
-	CHECK_STR(op.sql,
-	          "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
-	          "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
-	          "WHERE likely(c.\"select\") IS NOT NULL AND likely(c.\"ünï\") IS NOT NULL AND p.\"id\" "
-	          "IS NULL",
-	          "orphan plan");
+	CHECK_STR(
+	    op.sql,
+	    "SELECT 1 AS w, c.rowid AS k1 FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c LEFT JOIN "
+	    "\"main\".\"pa\"\"rent\" AS p ON p.\"id\" = +c.\"select\" AND p.\"code\" = +c.\"ünï\" "
+	    "WHERE likely(c.\"select\") IS NOT NULL AND likely(c.\"ünï\") IS NOT NULL AND p.\"id\" "
+	    "IS NULL",
+	    "orphan plan");
 
 	char *del = NULL;
 	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk, &del) == DBC_OK, "delete plan");
-	CHECK_STR(del,
-	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE likely(c.\"a b\") IS "
-	          "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = "
-	          "+c.\"a b\")",
-	          "sqlite delete of orphans");
+	CHECK_STR(
+	    del,
+	    "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE likely(c.\"a b\") IS "
+	    "NOT NULL AND NOT EXISTS (SELECT 1 FROM \"main\".\"pa\"\"rent\" AS p WHERE p.\"id\" = "
+	    "+c.\"a b\")",
+	    "sqlite delete of orphans");
 
 	/* A unique index tells the parent column's collation: the IN form, with
 	 * the parent's collation named and the child value without affinity. */
@@ -120,11 +124,12 @@ static void test_sqlite(void)
 	          "\"main\".\"pa\"\"rent\" AS p)) IS NOT TRUE AND likely(c.\"ünï\") IS NOT NULL",
 	          "sqlite fk to a uniquely indexed column: IN probe with the parent's collation");
 	CHECK(dbc_check_plan_delete(&ctx, &s, kid, fk_ix, &del) == DBC_OK, "delete plan, IN form");
-	CHECK_STR(del,
-	          "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
-	          "(+c.\"ünï\" COLLATE \"NO\"\"CASE\" IN (SELECT p.\"code\" FROM \"main\".\"pa\"\"rent\" "
-	          "AS p)) IS NOT TRUE AND likely(c.\"ünï\") IS NOT NULL",
-	          "sqlite delete of orphans, IN form");
+	CHECK_STR(
+	    del,
+	    "DELETE FROM \"main\".\"x\"\"; DROP TABLE t; --\" AS c WHERE "
+	    "(+c.\"ünï\" COLLATE \"NO\"\"CASE\" IN (SELECT p.\"code\" FROM \"main\".\"pa\"\"rent\" "
+	    "AS p)) IS NOT TRUE AND likely(c.\"ünï\") IS NOT NULL",
+	    "sqlite delete of orphans, IN form");
 
 	/* A second unique index that disagrees on the collation: unknown, so the
 	 * LEFT JOIN, which takes the collation from the parent column itself. */
@@ -208,11 +213,12 @@ static void test_sqlite(void)
 	uq.from_index = uix;
 	sqlite_host.schema_expr_allowed = refuse_evil;
 	judged = NULL;
-	CHECK_STR(plan_sql(&ctx, &s, par, &uq),
-	          "SELECT count(*) AS w, \"code\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE "
-	          "likely(\"code\") IS NOT NULL AND (id > 0) GROUP BY \"code\" COLLATE \"NOCASE\" HAVING "
-	          "count(*) > 1",
-	          "sqlite unique index: its collation and its WHERE");
+	CHECK_STR(
+	    plan_sql(&ctx, &s, par, &uq),
+	    "SELECT count(*) AS w, \"code\" AS k1 FROM \"main\".\"pa\"\"rent\" WHERE "
+	    "likely(\"code\") IS NOT NULL AND (id > 0) GROUP BY \"code\" COLLATE \"NOCASE\" HAVING "
+	    "count(*) > 1",
+	    "sqlite unique index: its collation and its WHERE");
 	CHECK(judged && strcmp(judged, "id > 0") == 0, "the index's WHERE was judged by the host");
 	uix->predicate = "evil(id)";
 	dbc_check_plan up;
@@ -232,7 +238,8 @@ static void test_sqlite(void)
 	          "HAVING count(*) > 1 UNION ALL SELECT 1, \"id\" FROM \"main\".\"ra\" WHERE 0",
 	          "sqlite rowid alias primary key: constant-false, no scan");
 	ra->columns[0].type = "int";
-	CHECK(strstr(plan_sql(&ctx, &s, ra, rpk), "HAVING count(*) > 1 OR likely(\"id\") IS NULL") != NULL,
+	CHECK(strstr(plan_sql(&ctx, &s, ra, rpk), "HAVING count(*) > 1 OR likely(\"id\") IS NULL") !=
+	          NULL,
 	      "sqlite INT primary key is not the rowid: checked");
 
 	/* WITHOUT ROWID: the sample key is the primary key. */

@@ -14,12 +14,15 @@ static void test_sha256(dbc_ctx *ctx)
 {
 	char hex[65];
 	dbc_sha256_hex(ctx, "", 0, hex);
-	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256 of empty");
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	          "sha256 of empty");
 	dbc_sha256_hex(ctx, "abc", 3, hex);
-	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "sha256 of abc");
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	          "sha256 of abc");
 	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 	dbc_sha256_hex(ctx, two, strlen(two), hex);
-	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", "sha256 of two blocks");
+	CHECK_STR(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	          "sha256 of two blocks");
 }
 
 static void test_buffers(dbc_ctx *ctx)
@@ -32,8 +35,10 @@ static void test_buffers(dbc_ctx *ctx)
 	CHECK(s && strncmp(s, "0,1,2,", 6) == 0 && strlen(s) == b.len, "buffer grows across blocks");
 	void *big = dbc_alloc(ctx, 1 << 20);
 	CHECK(big != NULL, "large arena allocation");
-	CHECK(dbc_printf(ctx, "%s-%d", "x", 7) && strcmp(dbc_printf(ctx, "%s-%d", "x", 7), "x-7") == 0, "printf");
-	CHECK(dbc_error(ctx, "22023", "first %d", 1) == DBC_ERROR && ctx->failed, "error sets the slot");
+	CHECK(dbc_printf(ctx, "%s-%d", "x", 7) && strcmp(dbc_printf(ctx, "%s-%d", "x", 7), "x-7") == 0,
+	      "printf");
+	CHECK(dbc_error(ctx, "22023", "first %d", 1) == DBC_ERROR && ctx->failed,
+	      "error sets the slot");
 	dbc_error(ctx, "55000", "second");
 	CHECK_STR(ctx->message, "first 1", "first error wins");
 	CHECK_STR(ctx->sqlstate, "22023", "sqlstate kept");
@@ -48,10 +53,12 @@ static void test_json(dbc_ctx *ctx)
 	dbc_json_set(o, "bad\xff", dbc_json_str("caf\xc3\xa9 \xff\xfe"));
 	char *s = dbc_json_dump(ctx, o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
-	CHECK_STR(s, "{\"bad?\":\"caf\xc3\xa9 ??\",\"q\\\"uote\":\"line\\nbreak \\\"q\\\" \\u0001 tab\\t\"}",
-	          "escaping and invalid UTF-8 replaced");
+	CHECK_STR(
+	    s, "{\"bad?\":\"caf\xc3\xa9 ??\",\"q\\\"uote\":\"line\\nbreak \\\"q\\\" \\u0001 tab\\t\"}",
+	    "escaping and invalid UTF-8 replaced");
 	json_t *bad = dbc_json_parse(ctx, "{", "argument \"x\"");
-	CHECK(!bad && ctx->failed && strstr(ctx->message, "argument \"x\" is not valid JSON"), "parse error names the argument");
+	CHECK(!bad && ctx->failed && strstr(ctx->message, "argument \"x\" is not valid JSON"),
+	      "parse error names the argument");
 	dbc_error_clear(ctx);
 }
 
@@ -69,7 +76,8 @@ static char *build(dbc_ctx *ctx, bool reverse)
 			c->not_null = true;
 			c = dbc_table_add_column(ctx, t, "email");
 			c->type = "text";
-			dbc_constraint *pk = dbc_table_add_constraint(ctx, t, DBC_CON_PRIMARY_KEY, "users_pkey");
+			dbc_constraint *pk =
+			    dbc_table_add_constraint(ctx, t, DBC_CON_PRIMARY_KEY, "users_pkey");
 			dbc_strlist_add(ctx, &pk->columns, "id");
 			dbc_constraint *u = dbc_table_add_constraint(ctx, t, DBC_CON_UNIQUE, "users_email_key");
 			dbc_strlist_add(ctx, &u->columns, "email");
@@ -96,7 +104,8 @@ static void test_snapshot(dbc_ctx *ctx)
 {
 	char *a = build(ctx, false), *b = build(ctx, true);
 	CHECK(a && b && strcmp(a, b) == 0, "snapshot does not depend on creation order");
-	CHECK(a && strstr(a, "\"app.users\"") && strstr(a, "\"view\":{\"app.active_users\""), "qualified names, type sections");
+	CHECK(a && strstr(a, "\"app.users\"") && strstr(a, "\"view\":{\"app.active_users\""),
+	      "qualified names, type sections");
 	char *fa, *fb;
 	dbc_schema_fingerprint_of(ctx, a, &fa);
 	dbc_schema_fingerprint_of(ctx, b, &fb);
@@ -110,10 +119,12 @@ static int count_rows(dbc_ctx *ctx, const char *a, const char *b, dbc_rows *rows
 
 static void test_diff(dbc_ctx *ctx)
 {
-	const char *a = "{\"format\":1,\"table\":{\"t\":{\"columns\":[{\"name\":\"a\",\"type\":\"int\"},"
-	                "{\"name\":\"b\",\"type\":\"text\"}],\"kind\":\"table\"}},\"index\":{\"i\":{}}}";
-	const char *b = "{\"format\":1,\"table\":{\"t\":{\"columns\":[{\"name\":\"a\",\"type\":\"bigint\"},"
-	                "{\"name\":\"c\",\"type\":\"text\"}],\"kind\":\"table\"}},\"view\":{\"v\":{}}}";
+	const char *a =
+	    "{\"format\":1,\"table\":{\"t\":{\"columns\":[{\"name\":\"a\",\"type\":\"int\"},"
+	    "{\"name\":\"b\",\"type\":\"text\"}],\"kind\":\"table\"}},\"index\":{\"i\":{}}}";
+	const char *b =
+	    "{\"format\":1,\"table\":{\"t\":{\"columns\":[{\"name\":\"a\",\"type\":\"bigint\"},"
+	    "{\"name\":\"c\",\"type\":\"text\"}],\"kind\":\"table\"}},\"view\":{\"v\":{}}}";
 	dbc_rows rows;
 	CHECK(count_rows(ctx, a, b, &rows) == 3, "three differences");
 	if (rows.nrows != 3) {
@@ -129,11 +140,13 @@ static void test_diff(dbc_ctx *ctx)
 	CHECK_STR(r[8].s, "view", "view section only in one side");
 	CHECK_STR(r[10].s, "added", "view added");
 	CHECK(count_rows(ctx, a, a, &rows) == 0, "no difference with itself");
-	CHECK(count_rows(ctx, "{\"format\":1,\"engine\":\"sqlite\"}", "{\"format\":1,\"engine\":\"postgresql\"}", &rows) == -1 &&
+	CHECK(count_rows(ctx, "{\"format\":1,\"engine\":\"sqlite\"}",
+	                 "{\"format\":1,\"engine\":\"postgresql\"}", &rows) == -1 &&
 	          strstr(ctx->message, "different engines"),
 	      "different engines refused");
 	dbc_error_clear(ctx);
-	CHECK(count_rows(ctx, "{\"format\":1}", "{\"table\":{}}", &rows) == -1 && strstr(ctx->message, "\"to\""),
+	CHECK(count_rows(ctx, "{\"format\":1}", "{\"table\":{}}", &rows) == -1 &&
+	          strstr(ctx->message, "\"to\""),
 	      "wrong shape names the argument");
 	dbc_error_clear(ctx);
 }
@@ -147,12 +160,15 @@ static void test_settings(dbc_ctx *ctx)
 			CHECK(0, "catalogue sorted and unique");
 	const dbc_setting_def *d = dbc_settings_find(&cat, "migrate.out_of_order");
 	char *v;
-	CHECK(d && dbc_setting_normalise(ctx, d, "ALLOW", &v) == DBC_OK && strcmp(v, "allow") == 0, "choice normalised");
-	CHECK(dbc_setting_normalise(ctx, d, "sometimes", &v) == DBC_ERROR && ctx->hint && strstr(ctx->hint, "refuse|allow"),
+	CHECK(d && dbc_setting_normalise(ctx, d, "ALLOW", &v) == DBC_OK && strcmp(v, "allow") == 0,
+	      "choice normalised");
+	CHECK(dbc_setting_normalise(ctx, d, "sometimes", &v) == DBC_ERROR && ctx->hint &&
+	          strstr(ctx->hint, "refuse|allow"),
 	      "bad choice refused with the choices");
 	dbc_error_clear(ctx);
 	d = dbc_settings_find(&cat, "migrate.lock_timeout_ms");
-	CHECK(d && dbc_setting_normalise(ctx, d, "250", &v) == DBC_OK && strcmp(v, "250") == 0, "integer accepted");
+	CHECK(d && dbc_setting_normalise(ctx, d, "250", &v) == DBC_OK && strcmp(v, "250") == 0,
+	      "integer accepted");
 	CHECK(dbc_setting_normalise(ctx, d, "-1", &v) == DBC_ERROR, "below minimum refused");
 	dbc_error_clear(ctx);
 	CHECK(dbc_setting_normalise(ctx, d, "1.5", &v) == DBC_ERROR, "fraction refused for an integer");
@@ -160,8 +176,11 @@ static void test_settings(dbc_ctx *ctx)
 	CHECK(dbc_setting_normalise(ctx, d, "12abc", &v) == DBC_ERROR, "trailing garbage refused");
 	dbc_error_clear(ctx);
 	d = dbc_settings_find(&cat, "health.ignore");
-	CHECK(d && dbc_setting_normalise(ctx, d, " a , b,,c ", &v) == DBC_OK && strcmp(v, "a,b,c") == 0, "list trimmed");
-	CHECK(dbc_setting_get(ctx, "no.such.key", &v) == DBC_ERROR && strstr(ctx->message, "unknown setting"), "unknown key");
+	CHECK(d && dbc_setting_normalise(ctx, d, " a , b,,c ", &v) == DBC_OK && strcmp(v, "a,b,c") == 0,
+	      "list trimmed");
+	CHECK(dbc_setting_get(ctx, "no.such.key", &v) == DBC_ERROR &&
+	          strstr(ctx->message, "unknown setting"),
+	      "unknown key");
 	dbc_error_clear(ctx);
 }
 
@@ -179,11 +198,13 @@ static void test_ddl(dbc_ctx *ctx)
 	CHECK(dbc_ddl_parse_table(ctx, sql, &t) == DBC_OK, "parses");
 	CHECK(t.n == 7, "seven constraints found");
 	if (t.n == 7) {
-		CHECK(t.items[0].kind == DBC_CON_PRIMARY_KEY && strcmp(t.items[0].name, "pk") == 0, "named column primary key");
+		CHECK(t.items[0].kind == DBC_CON_PRIMARY_KEY && strcmp(t.items[0].name, "pk") == 0,
+		      "named column primary key");
 		CHECK(t.items[1].kind == DBC_CON_CHECK && strcmp(t.items[1].expr, "[order] <> 'x)'") == 0 &&
 		          strcmp(t.items[1].columns.items[0], "order") == 0,
 		      "column check with tricky string");
-		CHECK(t.items[2].kind == DBC_CON_FOREIGN_KEY && t.items[2].name == NULL, "column foreign key");
+		CHECK(t.items[2].kind == DBC_CON_FOREIGN_KEY && t.items[2].name == NULL,
+		      "column foreign key");
 		CHECK_STR(t.items[3].expr, "price >= 0", "check after a type with a comma and a comment");
 		CHECK(t.items[4].kind == DBC_CON_FOREIGN_KEY && strcmp(t.items[4].name, "two") == 0 &&
 		          t.items[4].columns.n == 2 && strcmp(t.items[4].columns.items[1], "order") == 0,
@@ -191,18 +212,21 @@ static void test_ddl(dbc_ctx *ctx)
 		CHECK(t.items[5].kind == DBC_CON_UNIQUE && t.items[5].columns.n == 2, "table unique");
 		CHECK_STR(t.items[6].expr, "p > 1", "table check normalised");
 	}
-	CHECK(dbc_ddl_parse_table(ctx, "CREATE TABLE x AS SELECT 1", &t) == DBC_OK && t.n == 0, "CREATE TABLE AS");
-	CHECK_STR(dbc_sql_normalise(ctx, "  SELECT  'a  b' ,\n\t\"x  y\" -- c\n FROM t  "), "SELECT 'a  b' , \"x  y\" FROM t",
-	          "normalise keeps literals");
-	CHECK_STR(dbc_ddl_index_predicate(ctx, "CREATE INDEX i ON t (f(a)) WHERE a > 1  AND b"), "a > 1 AND b",
-	          "partial index predicate");
+	CHECK(dbc_ddl_parse_table(ctx, "CREATE TABLE x AS SELECT 1", &t) == DBC_OK && t.n == 0,
+	      "CREATE TABLE AS");
+	CHECK_STR(dbc_sql_normalise(ctx, "  SELECT  'a  b' ,\n\t\"x  y\" -- c\n FROM t  "),
+	          "SELECT 'a  b' , \"x  y\" FROM t", "normalise keeps literals");
+	CHECK_STR(dbc_ddl_index_predicate(ctx, "CREATE INDEX i ON t (f(a)) WHERE a > 1  AND b"),
+	          "a > 1 AND b", "partial index predicate");
 	CHECK(dbc_ddl_index_predicate(ctx, "CREATE INDEX i ON t (a)") == NULL, "no predicate");
-	CHECK(dbc_ddl_parse_table(ctx, "CREATE TABLE t (a CHECK (", &t) == DBC_OK, "truncated text does not crash");
+	CHECK(dbc_ddl_parse_table(ctx, "CREATE TABLE t (a CHECK (", &t) == DBC_OK,
+	      "truncated text does not crash");
 }
 
 static void test_quoting(dbc_ctx *ctx)
 {
-	CHECK_STR(dbc_quoted_name(ctx, "s\"x", "t; DROP"), "\"s\"\"x\".\"t; DROP\"", "qualified name quoted part by part");
+	CHECK_STR(dbc_quoted_name(ctx, "s\"x", "t; DROP"), "\"s\"\"x\".\"t; DROP\"",
+	          "qualified name quoted part by part");
 	CHECK_STR(dbc_quoted_name(ctx, NULL, "plain"), "\"plain\"", "unqualified name");
 	dbc_strlist l = {0};
 	dbc_strlist_split(ctx, &l, " a, b ,c");

@@ -48,7 +48,8 @@ static void test_arena_huge(void)
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	CHECK(dbc_alloc(&ctx, SIZE_MAX) == NULL && ctx.failed, "SIZE_MAX allocation fails cleanly");
 	dbc_error_clear(&ctx);
-	CHECK(dbc_alloc(&ctx, SIZE_MAX - 8) == NULL && ctx.failed, "near-SIZE_MAX allocation fails cleanly");
+	CHECK(dbc_alloc(&ctx, SIZE_MAX - 8) == NULL && ctx.failed,
+	      "near-SIZE_MAX allocation fails cleanly");
 	dbc_ctx_finish(&ctx);
 }
 
@@ -58,8 +59,14 @@ static void test_arena_huge(void)
 static void test_json_strict_utf8(dbc_ctx *ctx)
 {
 	static const char *bad[] = {
-		"\xc1\xa9", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80",
-		"B\x01\x9e\xff\xffv\x17\xc1\xa9""bad",
+	    "\xc1\xa9",
+	    "\xc0\xaf",
+	    "\xe0\x80\xaf",
+	    "\xed\xa0\x80",
+	    "\xf4\x90\x80\x80",
+	    "\xf8\x88\x80\x80\x80",
+	    "B\x01\x9e\xff\xffv\x17\xc1\xa9"
+	    "bad",
 	};
 	bool all = true;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -86,8 +93,10 @@ static void test_excerpt(dbc_ctx *ctx)
 {
 	CHECK_STR(dbc_excerpt(ctx, "short", 80), "short", "short text unchanged");
 	CHECK_STR(dbc_excerpt(ctx, "a\xff\xc0\xafz", 80), "a???z", "invalid UTF-8 shown as '?'");
-	CHECK_STR(dbc_excerpt(ctx, "abcdefghij", 4), "abcd... (10 bytes)", "long text cut with its size");
-	CHECK_STR(dbc_excerpt(ctx, "ab\xc3\xa9\xc3\xa9", 3), "ab... (6 bytes)", "cut at a character boundary");
+	CHECK_STR(dbc_excerpt(ctx, "abcdefghij", 4), "abcd... (10 bytes)",
+	          "long text cut with its size");
+	CHECK_STR(dbc_excerpt(ctx, "ab\xc3\xa9\xc3\xa9", 3), "ab... (6 bytes)",
+	          "cut at a character boundary");
 	char *big = malloc(10000001);
 	memset(big, 'x', 10000000);
 	big[10000000] = '\0';
@@ -98,7 +107,8 @@ static void test_excerpt(dbc_ctx *ctx)
 	dbc_settings_catalog(ctx, &cat);
 	char *norm;
 	dbc_setting_normalise(ctx, dbc_settings_find(&cat, "migrate.out_of_order"), "\xff\xfe", &norm);
-	CHECK(ctx->failed && strstr(ctx->message, "\"??\""), "a setting error never carries invalid UTF-8");
+	CHECK(ctx->failed && strstr(ctx->message, "\"??\""),
+	      "a setting error never carries invalid UTF-8");
 	dbc_error_clear(ctx);
 }
 
@@ -111,7 +121,8 @@ static void test_normalise_double_bom(dbc_ctx *ctx)
 	char *once = dbc_script_normalise(ctx, two);
 	CHECK_STR(once, "SELECT 1;", "every leading BOM dropped");
 	CHECK_STR(dbc_script_normalise(ctx, once), once, "normalising is idempotent");
-	CHECK_STR(dbc_script_normalise(ctx, "\xEF\xBB\xBF\xEF\xBB\xBF \r\n"), "", "BOMs and blanks only: empty");
+	CHECK_STR(dbc_script_normalise(ctx, "\xEF\xBB\xBF\xEF\xBB\xBF \r\n"), "",
+	          "BOMs and blanks only: empty");
 }
 
 int main(void)

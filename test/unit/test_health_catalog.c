@@ -54,15 +54,15 @@ int main(void)
 	          strcmp(dbc_health_checks_catalog[DBC_HC_STATISTICS].name, "statistics") == 0,
 	      "a row is reached by its id");
 
-	/* An engine (the unit host speaks SQLite's dialect) that gathers every SQLite check but one: that one is an
-	 * error row naming the defect, the others run. */
+	/* An engine (the unit host speaks SQLite's dialect) that gathers every SQLite check but one:
+	 * that one is an error row naming the defect, the others run. */
 	dbc_health_gather_fn gatherers[DBC_HC_COUNT];
 	for (int i = 0; i < DBC_HC_COUNT; i++)
 		gatherers[i] = ok_gather;
 	gatherers[DBC_HC_JOURNAL_MODE] = NULL;
 	dbc_health_hooks eng = {
-		.database = "main",
-		.gatherers = gatherers,
+	    .database = "main",
+	    .gatherers = gatherers,
 	};
 	dbc_health_report r;
 	CHECK(dbc_health_run(&ctx, &eng, DBC_HEALTH_QUICK, &r) == DBC_OK, "the run completes");

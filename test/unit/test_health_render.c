@@ -46,10 +46,10 @@ int main(void)
 	for (int i = 0; i < DBC_HC_COUNT; i++)
 		gatherers[i] = fake_gather;
 	dbc_health_hooks eng = {
-		.engine_version = "3.40.1",
-		.database = "ma\"in\n",
-		.gatherers = gatherers,
-		.metrics = fake_metrics,
+	    .engine_version = "3.40.1",
+	    .database = "ma\"in\n",
+	    .gatherers = gatherers,
+	    .metrics = fake_metrics,
 	};
 	dbc_health_report r;
 	CHECK(dbc_health_run(&ctx, &eng, DBC_HEALTH_QUICK, &r) == DBC_OK, "run over fake engine");
@@ -71,8 +71,9 @@ int main(void)
 	CHECK(dbc_health_report_json(&ctx, &r, &json) == DBC_OK, "report JSON");
 	json_t *root = json_loads(json, 0, NULL);
 	CHECK(root != NULL, "report parses");
-	const char *keys[] = {"dbcare_version", "engine", "engine_version", "database", "mode",
-	                      "checked_at", "duration_ms", "score", "status", "checks", "metrics"};
+	const char *keys[] = {"dbcare_version", "engine",     "engine_version", "database",
+	                      "mode",           "checked_at", "duration_ms",    "score",
+	                      "status",         "checks",     "metrics"};
 	CHECK(json_object_size(root) == 11, "exactly 11 top-level keys");
 	for (size_t i = 0; i < 11; i++)
 		CHECK(json_object_get(root, keys[i]) != NULL, keys[i]);
@@ -81,14 +82,16 @@ int main(void)
 	const char *checked_at = json_string_value(json_object_get(root, "checked_at"));
 	CHECK(checked_at && strlen(checked_at) == 24 && checked_at[23] == 'Z', "ISO-8601 UTC with ms");
 	json_t *metrics = json_object_get(root, "metrics");
-	const char *mkeys[] = {"size_bytes", "tables", "indexes", "schema_fingerprint",
+	const char *mkeys[] = {"size_bytes",        "tables",
+	                       "indexes",           "schema_fingerprint",
 	                       "migration_version", "pending_migrations"};
 	CHECK(json_object_size(metrics) == 6, "exactly 6 metric keys");
 	for (size_t i = 0; i < 6; i++)
 		CHECK(json_object_get(metrics, mkeys[i]) != NULL, mkeys[i]);
 	CHECK(json_integer_value(json_object_get(metrics, "size_bytes")) == 8192, "size_bytes");
 	/* with migrations built in, a database without bookkeeping has 0 pending */
-	CHECK(json_integer_value(json_object_get(metrics, "pending_migrations")) == 0, "no pending migrations");
+	CHECK(json_integer_value(json_object_get(metrics, "pending_migrations")) == 0,
+	      "no pending migrations");
 	json_t *checks = json_object_get(root, "checks");
 	json_t *c0 = json_array_get(checks, 0);
 	CHECK(json_object_size(c0) == 7, "check has 7 keys");
@@ -103,9 +106,9 @@ int main(void)
 		const char *name = json_string_value(json_object_get(c, "name"));
 		const char *st = json_string_value(json_object_get(c, "status"));
 		if (strcmp(name, "statistics") == 0) {
-			saw_error = strcmp(st, "error") == 0 &&
-			            strcmp(json_string_value(json_object_get(c, "message")),
-			                   "no such table: sqlite_stat1") == 0;
+			saw_error =
+			    strcmp(st, "error") == 0 && strcmp(json_string_value(json_object_get(c, "message")),
+			                                       "no such table: sqlite_stat1") == 0;
 		}
 		if (strcmp(name, "tables_without_primary_key") == 0)
 			saw_pk = strcmp(st, "warning") == 0 &&
@@ -128,15 +131,21 @@ int main(void)
 	CHECK(dbc_health_report_prometheus(&ctx, &r, &prom) == DBC_OK, "prometheus");
 	CHECK(strstr(prom, "# HELP dbcare_health_score ") != NULL, "HELP line");
 	CHECK(strstr(prom, "# TYPE dbcare_health_score gauge\n") != NULL, "TYPE line");
-	CHECK(strstr(prom, "dbcare_health_score{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 95\n") != NULL,
+	CHECK(strstr(prom, "dbcare_health_score{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 95\n") !=
+	          NULL,
 	      "score sample with escaped database label");
-	CHECK(strstr(prom, "dbcare_health_check_status{engine=\"sqlite\",database=\"ma\\\"in\\n\",check=\"tables_without_primary_key\"} 1\n") != NULL,
+	CHECK(strstr(prom, "dbcare_health_check_status{engine=\"sqlite\",database=\"ma\\\"in\\n\","
+	                   "check=\"tables_without_primary_key\"} 1\n") != NULL,
 	      "check status 1 for warning");
 	CHECK(strstr(prom, "check=\"statistics\"} 2") == NULL, "error check has no status sample");
-	CHECK(strstr(prom, "dbcare_database_size_bytes{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 8192\n") != NULL,
+	CHECK(strstr(prom,
+	             "dbcare_database_size_bytes{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 8192\n") !=
+	          NULL,
 	      "size sample");
-	CHECK(strstr(prom, "dbcare_migrations_pending{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 0\n") != NULL,
-	      "pending migrations sample");
+	CHECK(
+	    strstr(prom, "dbcare_migrations_pending{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 0\n") !=
+	        NULL,
+	    "pending migrations sample");
 	CHECK(strstr(prom, "# TYPE dbcare_health_report_duration_seconds gauge") != NULL, "duration");
 	CHECK(prom[strlen(prom) - 1] == '\n', "ends with a newline");
 

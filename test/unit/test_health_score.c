@@ -60,8 +60,10 @@ int main(void)
 	dbc_strlist_split(&ctx, &ig, "logs,public.events");
 	dbc_health_grade(&ctx, &f, 5, 0, -1, &ig, &r);
 	CHECK(r.status == DBC_CHECK_OK && r.value == 0, "ignored objects clear the check");
-	CHECK(dbc_health_ignored(&ig, "public", "logs_idx", "logs"), "ignoring a table ignores its index");
-	CHECK(!dbc_health_ignored(&ig, "other", "events", "events"), "qualified ignore is schema-exact");
+	CHECK(dbc_health_ignored(&ig, "public", "logs_idx", "logs"),
+	      "ignoring a table ignores its index");
+	CHECK(!dbc_health_ignored(&ig, "other", "events", "events"),
+	      "qualified ignore is schema-exact");
 	CHECK(!dbc_health_ignored(&ig, NULL, "log", NULL), "no prefix match");
 
 	/* critical-only check */
@@ -97,7 +99,8 @@ int main(void)
 	dbc_health_add_object(&ctx, &f, "public", "mid", NULL, 80, NULL);
 	dbc_health_grade(&ctx, &f, 10, 75, 90, NULL, &r);
 	CHECK(r.status == DBC_CHECK_CRITICAL && r.value == 95, "95% sequence is critical");
-	CHECK_STR(r.message, "2 sequences near their limit, worst 95%: public.near (95%), public.mid (80%)",
+	CHECK_STR(r.message,
+	          "2 sequences near their limit, worst 95%: public.near (95%), public.mid (80%)",
 	          "only the sequences past the warn line are listed");
 	dbc_health_grade(&ctx, &f, 10, -1, 90, NULL, &r);
 	CHECK_STR(r.message, "1 sequence near its limit, worst 95%: public.near (95%)",
@@ -174,7 +177,8 @@ int main(void)
 	CHECK(dbc_health_score_of(rs, 4) == 75, "score 75");
 	CHECK_STR(dbc_health_status_of(rs, 4, 75), "warning", "below 80 is warning");
 	rs[1].penalty = 45;
-	CHECK_STR(dbc_health_status_of(rs, 4, dbc_health_score_of(rs, 4)), "critical", "below 60 is critical");
+	CHECK_STR(dbc_health_status_of(rs, 4, dbc_health_score_of(rs, 4)), "critical",
+	          "below 60 is critical");
 	rs[1] = res(DBC_CHECK_CRITICAL, 1);
 	CHECK_STR(dbc_health_status_of(rs, 4, dbc_health_score_of(rs, 4)), "critical",
 	          "any critical check makes it critical");
@@ -185,9 +189,11 @@ int main(void)
 
 	/* modes */
 	dbc_health_mode m;
-	CHECK(dbc_health_parse_mode(&ctx, NULL, &m) == DBC_OK && m == DBC_HEALTH_STANDARD, "default standard");
+	CHECK(dbc_health_parse_mode(&ctx, NULL, &m) == DBC_OK && m == DBC_HEALTH_STANDARD,
+	      "default standard");
 	CHECK(dbc_health_parse_mode(&ctx, "FULL", &m) == DBC_OK && m == DBC_HEALTH_FULL, "FULL parses");
-	CHECK(dbc_health_parse_mode(&ctx, "fast", &m) == DBC_ERROR && strcmp(ctx.sqlstate, "22023") == 0,
+	CHECK(dbc_health_parse_mode(&ctx, "fast", &m) == DBC_ERROR &&
+	          strcmp(ctx.sqlstate, "22023") == 0,
 	      "bad mode is 22023");
 	dbc_error_clear(&ctx);
 

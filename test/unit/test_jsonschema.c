@@ -48,7 +48,8 @@ static void test_errors(dbc_ctx *ctx)
 	                     "\"items\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
 	                     "\"properties\":{\"price\":{\"type\":\"number\",\"minimum\":0}}}}}}";
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_assert(ctx, NULL, "{\"id\":1,\"items\":[{\"price\":1},{\"price\":2},{\"price\":-1}]}",
+	CHECK(dbc_jsonschema_assert(ctx, NULL,
+	                            "{\"id\":1,\"items\":[{\"price\":1},{\"price\":2},{\"price\":-1}]}",
 	                            schema, false) == DBC_ERROR,
 	      "assert fails on an invalid document");
 	CHECK_STR(ctx->message,
@@ -63,7 +64,8 @@ static void test_errors(dbc_ctx *ctx)
 	dbc_rows rows;
 	dbc_error_clear(ctx);
 	CHECK(dbc_jsonschema_errors(ctx, NULL, "{\"items\":[{\"price\":\"x\"},{\"price\":-3}]}", schema,
-	                            false, &rows) == DBC_OK && rows.nrows == 3,
+	                            false, &rows) == DBC_OK &&
+	          rows.nrows == 3,
 	      "errors lists every error (required, type, minimum)");
 	if (rows.nrows == 3) {
 		CHECK_STR(rows.cells[0].s, "", "required: at the document");
@@ -76,9 +78,9 @@ static void test_errors(dbc_ctx *ctx)
 	}
 	/* a $ref is part of the schema path, as the keyword location is */
 	dbc_error_clear(ctx);
-	dbc_jsonschema_assert(ctx, NULL, "[\"a\"]",
-	                      "{\"$defs\":{\"n\":{\"type\":\"integer\"}},\"items\":{\"$ref\":\"#/$defs/n\"}}",
-	                      false);
+	dbc_jsonschema_assert(
+	    ctx, NULL, "[\"a\"]",
+	    "{\"$defs\":{\"n\":{\"type\":\"integer\"}},\"items\":{\"$ref\":\"#/$defs/n\"}}", false);
 	CHECK_STR(ctx->message, "/0: \"a\" is not of type integer (type at #/items/$ref/type)",
 	          "schema path goes through $ref");
 	dbc_error_clear(ctx);
@@ -89,23 +91,29 @@ static void test_errors(dbc_ctx *ctx)
 	          "#/additionalProperties)",
 	          "additionalProperties names the property; pointers escape / and ~");
 	dbc_error_clear(ctx);
-	dbc_jsonschema_assert(ctx, NULL, "5", "{\"anyOf\":[{\"type\":\"string\"},{\"maximum\":4}]}", false);
+	dbc_jsonschema_assert(ctx, NULL, "5", "{\"anyOf\":[{\"type\":\"string\"},{\"maximum\":4}]}",
+	                      false);
 	CHECK_STR(ctx->message, "(document): 5 matches none of the schemas of anyOf (anyOf at #/anyOf)",
 	          "anyOf reports itself, at the document");
 }
 
 static void test_drafts_and_formats(dbc_ctx *ctx)
 {
-	CHECK(valid(ctx, "[1,\"x\"]", "{\"prefixItems\":[{\"type\":\"integer\"}],\"items\":{\"type\":\"string\"}}"),
+	CHECK(valid(ctx, "[1,\"x\"]",
+	            "{\"prefixItems\":[{\"type\":\"integer\"}],\"items\":{\"type\":\"string\"}}"),
 	      "2020-12 is the default (prefixItems)");
-	CHECK(!valid(ctx, "[1,2]", "{\"prefixItems\":[{\"type\":\"integer\"}],\"items\":{\"type\":\"string\"}}"),
+	CHECK(!valid(ctx, "[1,2]",
+	             "{\"prefixItems\":[{\"type\":\"integer\"}],\"items\":{\"type\":\"string\"}}"),
 	      "2020-12 items applies after prefixItems");
-	CHECK(valid(ctx, "[1,2]", "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
-	                           "\"items\":[{\"type\":\"integer\"}],\"additionalItems\":{\"type\":\"integer\"}}"),
+	CHECK(valid(ctx, "[1,2]",
+	            "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
+	            "\"items\":[{\"type\":\"integer\"}],\"additionalItems\":{\"type\":\"integer\"}}"),
 	      "draft 7 by $schema: items as an array");
-	CHECK(valid(ctx, "1.0", "{\"$schema\":\"http://json-schema.org/draft-06/schema#\",\"type\":\"integer\"}"),
+	CHECK(valid(ctx, "1.0",
+	            "{\"$schema\":\"http://json-schema.org/draft-06/schema#\",\"type\":\"integer\"}"),
 	      "draft 6: 1.0 is an integer");
-	CHECK(!valid(ctx, "1.0", "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"type\":\"integer\"}"),
+	CHECK(!valid(ctx, "1.0",
+	             "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"type\":\"integer\"}"),
 	      "draft 4: 1.0 is not an integer");
 	CHECK(failure(ctx, "1", "{\"$schema\":\"http://example.com/custom\"}") &&
 	          strstr(ctx->message, "names no supported draft"),
@@ -119,15 +127,16 @@ static void test_drafts_and_formats(dbc_ctx *ctx)
 	dbc_jsonschema_valid(ctx, NULL, "\"a@example.com\"", email, true, &ok);
 	CHECK(ok, "a valid email passes");
 	const char *formats[][3] = {
-		{"date-time", "\"2024-02-29T12:30:00Z\"", "\"2023-02-29T12:30:00Z\""},
-		{"date", "\"2024-01-31\"", "\"2024-01-32\""},
-		{"time", "\"23:59:60Z\"", "\"12:00:00\""},
-		{"uuid", "\"123e4567-e89b-12d3-a456-426614174000\"", "\"123e4567e89b12d3a456426614174000\""},
-		{"ipv4", "\"192.168.0.1\"", "\"192.168.0.256\""},
-		{"ipv6", "\"::1\"", "\"::1::\""},
-		{"uri", "\"https://example.com/a?b#c\"", "\"/relative\""},
-		{"hostname", "\"db-1.example.com\"", "\"-db.example.com\""},
-		{"regex", "\"^a+$\"", "\"^(a\""},
+	    {"date-time", "\"2024-02-29T12:30:00Z\"", "\"2023-02-29T12:30:00Z\""},
+	    {"date", "\"2024-01-31\"", "\"2024-01-32\""},
+	    {"time", "\"23:59:60Z\"", "\"12:00:00\""},
+	    {"uuid", "\"123e4567-e89b-12d3-a456-426614174000\"",
+	     "\"123e4567e89b12d3a456426614174000\""},
+	    {"ipv4", "\"192.168.0.1\"", "\"192.168.0.256\""},
+	    {"ipv6", "\"::1\"", "\"::1::\""},
+	    {"uri", "\"https://example.com/a?b#c\"", "\"/relative\""},
+	    {"hostname", "\"db-1.example.com\"", "\"-db.example.com\""},
+	    {"regex", "\"^a+$\"", "\"^(a\""},
 	};
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
 		char *schema = dbc_printf(ctx, "{\"format\":\"%s\"}", formats[i][0]);
@@ -142,15 +151,19 @@ static void test_meta(dbc_ctx *ctx)
 {
 	bool ok;
 	char *why;
-	CHECK(dbc_jschema_check(ctx, "{\"type\":\"string\",\"minLength\":1}", &ok, &why) == DBC_OK && ok,
+	CHECK(dbc_jschema_check(ctx, "{\"type\":\"string\",\"minLength\":1}", &ok, &why) == DBC_OK &&
+	          ok,
 	      "a schema valid by the 2020-12 meta-schema");
 	CHECK(dbc_jschema_check(ctx, "{\"minLength\":-1}", &ok, &why) == DBC_OK && !ok && why &&
 	          strstr(why, "/minLength"),
 	      "minLength -1 is refused, naming the keyword");
 	CHECK(dbc_jschema_check(ctx, "{\"type\":\"strnig\"}", &ok, &why) == DBC_OK && !ok,
 	      "a misspelt type is refused");
-	CHECK(dbc_jschema_check(ctx, "{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
-	                             "\"exclusiveMinimum\":true}", &ok, &why) == DBC_OK && !ok,
+	CHECK(dbc_jschema_check(ctx,
+	                        "{\"$schema\":\"http://json-schema.org/draft-04/schema#\","
+	                        "\"exclusiveMinimum\":true}",
+	                        &ok, &why) == DBC_OK &&
+	          !ok,
 	      "draft 4: exclusiveMinimum needs minimum");
 	CHECK(dbc_jschema_check(ctx, "{\"pattern\":\"(\"}", &ok, &why) == DBC_OK && !ok,
 	      "an invalid pattern is refused");
@@ -160,8 +173,10 @@ static void test_meta(dbc_ctx *ctx)
 	dbc_error_clear(ctx);
 	CHECK(dbc_jschema_check(ctx, "{", &ok, &why) == DBC_ERROR, "text that is not JSON is an error");
 	dbc_error_clear(ctx);
-	CHECK(valid(ctx, "{\"minLength\":1}", "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}") &&
-	          !valid(ctx, "{\"minLength\":-1}", "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}"),
+	CHECK(valid(ctx, "{\"minLength\":1}",
+	            "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}") &&
+	          !valid(ctx, "{\"minLength\":-1}",
+	                 "{\"$ref\":\"https://json-schema.org/draft/2020-12/schema\"}"),
 	      "$ref to a draft's meta-schema works offline");
 }
 
@@ -172,8 +187,9 @@ static void test_hostile(dbc_ctx *ctx)
 	      "a remote $ref is a clear error");
 	m = failure(ctx, "1", "{\"$ref\":\"#\"}");
 	CHECK(m && strstr(m, "deeper than"), "a $ref loop ends in an error");
-	m = failure(ctx, "{}", "{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":\"#/$defs/a\"}},"
-	                       "\"$ref\":\"#/$defs/a\"}");
+	m = failure(ctx, "{}",
+	            "{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/b\"},\"b\":{\"$ref\":\"#/$defs/a\"}},"
+	            "\"$ref\":\"#/$defs/a\"}");
 	CHECK(m && strstr(m, "a $ref loop"), "a two-step $ref loop ends in an error");
 	/* documents nest as deep as jsonb holds them; a recursive schema over
 	 * one evaluates as deep as its stack budget allows, then errs */
@@ -196,9 +212,10 @@ static void test_hostile(dbc_ctx *ctx)
 	for (int i = 0; i < 500; i++)
 		dbc_buf_append(&b, "]}");
 	char *nested = dbc_buf_finish(&b);
-	const char *recursive = "{\"$defs\":{\"o\":{\"type\":\"object\",\"properties\":{\"a\":"
-	                        "{\"items\":{\"anyOf\":[{\"$ref\":\"#/$defs/o\"},{\"type\":\"integer\"}]}}}}},"
-	                        "\"$ref\":\"#/$defs/o\"}";
+	const char *recursive =
+	    "{\"$defs\":{\"o\":{\"type\":\"object\",\"properties\":{\"a\":"
+	    "{\"items\":{\"anyOf\":[{\"$ref\":\"#/$defs/o\"},{\"type\":\"integer\"}]}}}}},"
+	    "\"$ref\":\"#/$defs/o\"}";
 	CHECK(valid(ctx, nested, recursive), "1,000 levels through properties and items recursion");
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < 500; i++)
@@ -226,7 +243,8 @@ static void test_hostile(dbc_ctx *ctx)
 	CHECK(valid(ctx, "123456789012345678901234567890", "{\"type\":\"integer\",\"minimum\":1}"),
 	      "an integer beyond 64 bits is a number");
 	CHECK(!valid(ctx, "1e308", "{\"multipleOf\":0.123456789}"), "a huge real is not a multiple");
-	CHECK(!valid(ctx, "0.01", "{\"multipleOf\":1e308}") && !valid(ctx, "1", "{\"multipleOf\":1e308}") &&
+	CHECK(!valid(ctx, "0.01", "{\"multipleOf\":1e308}") &&
+	          !valid(ctx, "1", "{\"multipleOf\":1e308}") &&
 	          !valid(ctx, "0.3", "{\"multipleOf\":18446744073709551616}") &&
 	          valid(ctx, "0", "{\"multipleOf\":1e308}"),
 	      "a number smaller than multipleOf is no multiple of it (0 is)");
@@ -247,18 +265,22 @@ static void test_hostile(dbc_ctx *ctx)
 	          "|const|[1e+300,2.5,1.7976931348623157e+308] is not the constant 1",
 	          "reals keep their short form where 15 digits tell them apart, 17 where not");
 	CHECK(valid(ctx, "0.3", "{\"multipleOf\":0.1}") && valid(ctx, "2", "{\"multipleOf\":1e-05}") &&
-	          !valid(ctx, "0.35", "{\"multipleOf\":0.1}") && valid(ctx, "1e16", "{\"multipleOf\":0.1}"),
+	          !valid(ctx, "0.35", "{\"multipleOf\":0.1}") &&
+	          valid(ctx, "1e16", "{\"multipleOf\":0.1}"),
 	      "multipleOf reads decimal fractions as written");
 	/* an integer beyond 64 bits is read as a real on its own: the other
 	 * integers of the document (or schema) stay integers */
 	CHECK(valid(ctx, "[1,18446744073709551616]",
-	            "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"items\":{\"type\":\"integer\"}}"),
+	            "{\"$schema\":\"http://json-schema.org/draft-04/"
+	            "schema#\",\"items\":{\"type\":\"integer\"}}"),
 	      "draft 4: 1 next to an integer beyond 64 bits is still an integer");
-	CHECK(valid(ctx, "[]", "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"maxItems\":1,"
-	                       "\"maximum\":18446744073709551616}"),
+	CHECK(valid(ctx, "[]",
+	            "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"maxItems\":1,"
+	            "\"maximum\":18446744073709551616}"),
 	      "draft 4: a schema with an integer beyond 64 bits keeps its other integers integers");
 	CHECK(!valid(ctx, "{\"a\":1.0,\"b\":18446744073709551616}",
-	             "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"properties\":{\"a\":{\"type\":\"integer\"}}}"),
+	             "{\"$schema\":\"http://json-schema.org/draft-04/"
+	             "schema#\",\"properties\":{\"a\":{\"type\":\"integer\"}}}"),
 	      "draft 4: 1.0 next to an integer beyond 64 bits is still no integer");
 	CHECK(valid(ctx, "[\"18446744073709551616\",-18446744073709551616,1]",
 	            "{\"prefixItems\":[{\"const\":\"18446744073709551616\"},{\"maximum\":-1e19}],"
@@ -285,7 +307,8 @@ static void test_hostile(dbc_ctx *ctx)
 	          "the SQL functions refuse a schema its meta-schema refuses");
 	m = failure(ctx, "{", "{}");
 	CHECK(m && strstr(m, "the document is not valid JSON"), "an invalid document names itself");
-	CHECK(valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":3}") && !valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":2}"),
+	CHECK(valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":3}") &&
+	          !valid(ctx, "\"a\\u0000b\"", "{\"maxLength\":2}"),
 	      "a NUL inside a string counts as a character");
 	CHECK(valid(ctx, "\"\xf0\x9f\x98\x80\"", "{\"maxLength\":1}"), "length counts code points");
 	CHECK(!valid(ctx, "{\"a\":1}", "{\"required\":[\"a\\u0000b\"]}") &&
@@ -306,9 +329,11 @@ static void test_unique_items(dbc_ctx *ctx)
 	const char *doc = dbc_buf_finish(&b);
 	CHECK_STR(first_error(ctx, doc, "{\"uniqueItems\":true}"),
 	          "|uniqueItems|items 7 and 65 are equal: {\"k\":7,\"v\":[0,\"s\"]}",
-	          "uniqueItems on a long array: the first item that recurs, and where (1 = 1.0, key order aside)");
-	CHECK(valid(ctx, "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,"
-	                 "30,31,32,33,true,false,null,\"0\",[0],{\"0\":0},1.5,-0.5,[],{}]",
+	          "uniqueItems on a long array: the first item that recurs, and where (1 = 1.0, key "
+	          "order aside)");
+	CHECK(valid(ctx,
+	            "[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,"
+	            "30,31,32,33,true,false,null,\"0\",[0],{\"0\":0},1.5,-0.5,[],{}]",
 	            "{\"uniqueItems\":true}"),
 	      "uniqueItems: values of different kinds are different");
 	/* 200,000 distinct items, then the one before again: comparing every
@@ -324,7 +349,8 @@ static void test_unique_items(dbc_ctx *ctx)
 			dbc_buf_appendf(&big, "%d,", i * 7 % 200000);
 		dbc_buf_append(&big, "199993]"); /* 199999 * 7 % 200000 */
 		const char *m = first_error(ctx, dbc_buf_finish(&big), "{\"uniqueItems\":true}");
-		_exit(m && strcmp(m, "|uniqueItems|items 199999 and 200000 are equal: 199993") == 0 ? 0 : 1);
+		_exit(m && strcmp(m, "|uniqueItems|items 199999 and 200000 are equal: 199993") == 0 ? 0
+		                                                                                    : 1);
 	}
 	int status = 0;
 	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
@@ -366,7 +392,8 @@ static void test_exponential(dbc_ctx *ctx)
 		dbc_buf_append(&b, i ? ",{\"a\":[1,2]}" : "{\"a\":[1,2]}");
 	dbc_buf_appendc(&b, ']');
 	CHECK(valid(ctx, dbc_buf_finish(&b),
-	            "{\"items\":{\"allOf\":[{\"properties\":{\"a\":{\"items\":{\"anyOf\":[{\"type\":\"string\"},"
+	            "{\"items\":{\"allOf\":[{\"properties\":{\"a\":{\"items\":{\"anyOf\":[{\"type\":"
+	            "\"string\"},"
 	            "{\"minimum\":0}]}}}},{\"required\":[\"a\"]},{\"type\":\"object\"}]}}"),
 	      "a large document with many subschemas a value is not refused for its size");
 }
@@ -374,16 +401,23 @@ static void test_exponential(dbc_ctx *ctx)
 /* ECMA-262 patterns where PCRE2's defaults read them otherwise. */
 static void test_regex(dbc_ctx *ctx)
 {
-	CHECK(valid(ctx, "\"ab\"", "{\"pattern\":\"^a[^]$\"}") && valid(ctx, "\"a\\nb\"", "{\"pattern\":\"^a[^]b$\"}"),
+	CHECK(valid(ctx, "\"ab\"", "{\"pattern\":\"^a[^]$\"}") &&
+	          valid(ctx, "\"a\\nb\"", "{\"pattern\":\"^a[^]b$\"}"),
 	      "[^] is any character, newline included");
-	CHECK(!valid(ctx, "\"a\"", "{\"pattern\":\"[]\"}") && valid(ctx, "\"a\"", "{\"pattern\":\"a|[]\"}"),
+	CHECK(!valid(ctx, "\"a\"", "{\"pattern\":\"[]\"}") &&
+	          valid(ctx, "\"a\"", "{\"pattern\":\"a|[]\"}"),
 	      "[] is a class that matches nothing");
-	CHECK(!valid(ctx, "\"\\r\"", "{\"pattern\":\"^.$\"}") && !valid(ctx, "\"\\u2028\"", "{\"pattern\":\"^.$\"}") &&
-	          !valid(ctx, "\"\\u2029\"", "{\"pattern\":\"^.$\"}") && !valid(ctx, "\"\\n\"", "{\"pattern\":\"^.$\"}"),
+	CHECK(!valid(ctx, "\"\\r\"", "{\"pattern\":\"^.$\"}") &&
+	          !valid(ctx, "\"\\u2028\"", "{\"pattern\":\"^.$\"}") &&
+	          !valid(ctx, "\"\\u2029\"", "{\"pattern\":\"^.$\"}") &&
+	          !valid(ctx, "\"\\n\"", "{\"pattern\":\"^.$\"}"),
 	      ". matches no ECMA-262 line terminator (\\n, \\r, U+2028, U+2029)");
-	CHECK(valid(ctx, "\"\\u000b\"", "{\"pattern\":\"^.$\"}") && valid(ctx, "\"\\u0085\"", "{\"pattern\":\"^.$\"}") &&
-	          valid(ctx, "\".\"", "{\"pattern\":\"^[.]$\"}") && !valid(ctx, "\"x\"", "{\"pattern\":\"^[.]$\"}") &&
-	          valid(ctx, "\".\"", "{\"pattern\":\"^\\\\.$\"}") && !valid(ctx, "\"x\"", "{\"pattern\":\"^\\\\.$\"}"),
+	CHECK(valid(ctx, "\"\\u000b\"", "{\"pattern\":\"^.$\"}") &&
+	          valid(ctx, "\"\\u0085\"", "{\"pattern\":\"^.$\"}") &&
+	          valid(ctx, "\".\"", "{\"pattern\":\"^[.]$\"}") &&
+	          !valid(ctx, "\"x\"", "{\"pattern\":\"^[.]$\"}") &&
+	          valid(ctx, "\".\"", "{\"pattern\":\"^\\\\.$\"}") &&
+	          !valid(ctx, "\"x\"", "{\"pattern\":\"^\\\\.$\"}"),
 	      ". matches other characters; [.] and \\. stay a dot");
 }
 
@@ -392,7 +426,8 @@ static void test_cache(dbc_ctx *ctx)
 	dbc_js_cache *cache = dbc_js_cache_new();
 	bool ok;
 	dbc_error_clear(ctx);
-	CHECK(dbc_jsonschema_valid(ctx, cache, "1", "{\"type\":\"integer\"}", false, &ok) == DBC_OK && ok,
+	CHECK(dbc_jsonschema_valid(ctx, cache, "1", "{\"type\":\"integer\"}", false, &ok) == DBC_OK &&
+	          ok,
 	      "valid through the cache");
 	dbc_jsonschema_valid(ctx, cache, "2", "{\"type\":\"integer\"}", false, &ok);
 	CHECK(dbc_js_cache_size(cache) == 1, "the same text compiles once");

@@ -40,10 +40,9 @@ static const dbc_js_doc *sample(dbc_ctx *ctx, const char *big)
 	dbc_error_clear(ctx);
 	if (!b || dbc_js_build_open(b, true, 2) || dbc_js_build_key(b, "b", 1) ||
 	    dbc_js_build_open(b, false, 3) || dbc_js_build_number(b, "1") ||
-	    dbc_js_build_number(b, "2.5") || dbc_js_build_number(b, big) ||
-	    dbc_js_build_close(b) || dbc_js_build_key(b, "a", 1) ||
-	    dbc_js_build_string(b, "\xc3\xa9", 2) || dbc_js_build_close(b) ||
-	    dbc_js_build_finish(b, &doc))
+	    dbc_js_build_number(b, "2.5") || dbc_js_build_number(b, big) || dbc_js_build_close(b) ||
+	    dbc_js_build_key(b, "a", 1) || dbc_js_build_string(b, "\xc3\xa9", 2) ||
+	    dbc_js_build_close(b) || dbc_js_build_finish(b, &doc))
 		return NULL;
 	return doc;
 }
@@ -51,14 +50,19 @@ static const dbc_js_doc *sample(dbc_ctx *ctx, const char *big)
 static void test_same_as_text(dbc_ctx *ctx)
 {
 	const char *schemas[] = {
-		"{\"required\":[\"a\",\"b\"],\"properties\":{\"a\":{\"const\":\"\xc3\xa9\",\"maxLength\":1}}}",
-		"{\"properties\":{\"b\":{\"items\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}}}",
-		"{" DRAFT4 "\"properties\":{\"b\":{\"items\":[{\"type\":\"integer\"}]}}}",
-		"{\"properties\":{\"b\":{\"items\":[{\"const\":1.0},{\"multipleOf\":0.5}]}}}",
-		"{\"properties\":{\"b\":{\"uniqueItems\":true,\"maxItems\":2}}}",
+	    "{\"required\":[\"a\",\"b\"],\"properties\":{\"a\":{\"const\":\"\xc3\xa9\",\"maxLength\":1}"
+	    "}}",
+	    "{\"properties\":{\"b\":{\"items\":[{\"type\":\"integer\"},{\"type\":\"number\"}]}}}",
+	    "{" DRAFT4 "\"properties\":{\"b\":{\"items\":[{\"type\":\"integer\"}]}}}",
+	    "{\"properties\":{\"b\":{\"items\":[{\"const\":1.0},{\"multipleOf\":0.5}]}}}",
+	    "{\"properties\":{\"b\":{\"uniqueItems\":true,\"maxItems\":2}}}",
 	};
-	const char *bigs[] = {"3", "9223372036854775807", "9223372036854775808",
-	                      "-9223372036854775809", "12345678901234567890123", "1e300"};
+	const char *bigs[] = {"3",
+	                      "9223372036854775807",
+	                      "9223372036854775808",
+	                      "-9223372036854775809",
+	                      "12345678901234567890123",
+	                      "1e300"};
 	for (size_t i = 0; i < sizeof(bigs) / sizeof(*bigs); i++) {
 		char text[160];
 		snprintf(text, sizeof(text), "{\"b\":[1,2.5,%s],\"a\":\"\xc3\xa9\"}", bigs[i]);

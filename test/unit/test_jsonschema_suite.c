@@ -163,8 +163,8 @@ static void run_draft(const char *draft, const char *draft_uri, bool required_al
 		run_file(dir, draft_uri, true, &fmt);
 	snprintf(dir, sizeof dir, "%s/tests/%s/optional/format", suite_dir, draft);
 	run_dir(dir, draft_uri, true, &fmt, NULL);
-	printf("# conformance %s: required %d/%d, optional %d/%d, format %d/%d\n", draft, req.pass, req.total,
-	       opt.pass, opt.total, fmt.pass, fmt.total);
+	printf("# conformance %s: required %d/%d, optional %d/%d, format %d/%d\n", draft, req.pass,
+	       req.total, opt.pass, opt.total, fmt.pass, fmt.total);
 	if (required_all) {
 		char name[128];
 		snprintf(name, sizeof name, "%s: every required test passes", draft);

@@ -74,12 +74,14 @@ static void test_writer(dbc_ctx *ctx)
 	dbc_schema empty;
 	dbc_schema_init(&empty, ctx);
 	CHECK(dbc_schema_snapshot_json(&empty, &text) == DBC_OK, "empty snapshot");
-	CHECK_STR(text, "{\"engine\":\"sqlite\",\"format\":1,\"index\":{},\"table\":{}}", "empty snapshot text");
+	CHECK_STR(text, "{\"engine\":\"sqlite\",\"format\":1,\"index\":{},\"table\":{}}",
+	          "empty snapshot text");
 
 	dbc_schema bad;
 	dbc_schema_init(&bad, ctx);
 	dbc_schema_add_table(&bad, NULL, "overlong \xc0\x80 surrogate \xed\xa0\x80");
-	CHECK(dbc_schema_snapshot_json(&bad, &text) == DBC_OK && strstr(text, "\"overlong ?? surrogate ???\""),
+	CHECK(dbc_schema_snapshot_json(&bad, &text) == DBC_OK &&
+	          strstr(text, "\"overlong ?? surrogate ???\""),
 	      "overlong and surrogate sequences are repaired too");
 }
 
@@ -96,7 +98,8 @@ static void test_memo(dbc_ctx *ctx)
 	      "the memo keeps snapshot and fingerprint");
 	/* a memo is trusted: what it holds is what is served */
 	memo.snapshot = "{}";
-	CHECK(dbc_schema_snapshot_json(&s, &snap) == DBC_OK && strcmp(snap, "{}") == 0 && snap != memo.snapshot,
+	CHECK(dbc_schema_snapshot_json(&s, &snap) == DBC_OK && strcmp(snap, "{}") == 0 &&
+	          snap != memo.snapshot,
 	      "snapshot served from the memo, as a copy");
 	CHECK(dbc_schema_fingerprint_model(&s, &fp2) == DBC_OK && strcmp(fp1, fp2) == 0,
 	      "fingerprint served from the memo");
@@ -119,7 +122,8 @@ static void test_copy(void)
 	CHECK(dbc_schema_copy(&dst, &s, &c) == DBC_OK, "model copied");
 	CHECK(c.ctx == &dst && c.memo == NULL, "the copy belongs to its arena and has no memo");
 	CHECK(c.tables != s.tables && c.tables[0].columns != s.tables[0].columns &&
-	          c.tables[0].name != s.tables[0].name && c.indexes[0].keys.items != s.indexes[0].keys.items,
+	          c.tables[0].name != s.tables[0].name &&
+	          c.indexes[0].keys.items != s.indexes[0].keys.items,
 	      "arrays and strings are copied, not shared");
 	before = dbc_strdup(&dst, before);
 	dbc_ctx_finish(&src); /* the original's arena is gone */
@@ -129,7 +133,8 @@ static void test_copy(void)
 	dbc_schema_init(&e, &dst);
 	CHECK(dbc_schema_copy(&dst, &e, &ce) == DBC_OK && ce.ntables == 0 && ce.tables == NULL,
 	      "an empty model copies");
-	CHECK(dbc_schema_snapshot_json(&e, &empty) == DBC_OK && dbc_schema_snapshot_json(&ce, &copied_empty) == DBC_OK,
+	CHECK(dbc_schema_snapshot_json(&e, &empty) == DBC_OK &&
+	          dbc_schema_snapshot_json(&ce, &copied_empty) == DBC_OK,
 	      "empty snapshots");
 	CHECK_STR(copied_empty, empty, "empty copy, same snapshot");
 	dbc_ctx_finish(&dst);
@@ -151,7 +156,8 @@ static const char *names(dbc_ctx *ctx, const dbc_health_fact *f)
 	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < f->nobjects; i++)
 		dbc_buf_appendf(&b, "%s%s%s%s", i ? "; " : "", f->objects[i].name,
-		                f->objects[i].detail ? " " : "", f->objects[i].detail ? f->objects[i].detail : "");
+		                f->objects[i].detail ? " " : "",
+		                f->objects[i].detail ? f->objects[i].detail : "");
 	return dbc_buf_finish(&b);
 }
 
@@ -189,10 +195,12 @@ static void test_model_checks(dbc_ctx *ctx)
 	CHECK_STR(names(ctx, &f), "q", "tables without a primary key (not virtual ones)");
 	memset(&f, 0, sizeof f);
 	CHECK(dbc_health_model_unindexed_fk(ctx, &s, true, &f) == DBC_OK, "unindexed_fk runs");
-	CHECK_STR(names(ctx, &f), "", "keys led by an index, in any order, or on the rowid are indexed");
+	CHECK_STR(names(ctx, &f), "",
+	          "keys led by an index, in any order, or on the rowid are indexed");
 	memset(&f, 0, sizeof f);
 	dbc_health_model_unindexed_fk(ctx, &s, false, &f);
-	CHECK_STR(names(ctx, &f), "p(id) references q", "without the rowid rule the rowid key needs an index");
+	CHECK_STR(names(ctx, &f), "p(id) references q",
+	          "without the rowid rule the rowid key needs an index");
 	memset(&f, 0, sizeof f);
 	CHECK(dbc_health_model_duplicate_indexes(ctx, &s, &f) == DBC_OK, "duplicates run");
 	CHECK_STR(names(ctx, &f), "q_c1 same as q_c0",

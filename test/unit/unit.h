@@ -27,7 +27,8 @@ static int unit_count, unit_failed;
 			printf("ok %d - %s\n", unit_count, name);                                              \
 		} else {                                                                                   \
 			unit_failed++;                                                                         \
-			printf("not ok %d - %s\n#   at %s:%d: %s\n", unit_count, name, __FILE__, __LINE__, #cond); \
+			printf("not ok %d - %s\n#   at %s:%d: %s\n", unit_count, name, __FILE__, __LINE__,     \
+			       #cond);                                                                         \
 		}                                                                                          \
 	} while (0)
 
@@ -60,10 +61,22 @@ static char *unit_quote(dbc_ctx *ctx, const char *s, char q)
 	return dbc_buf_finish(&b);
 }
 
-static inline char *unit_quote_ident(dbc_ctx *ctx, const char *s) { return unit_quote(ctx, s, '"'); }
-static inline char *unit_quote_literal(dbc_ctx *ctx, const char *s) { return unit_quote(ctx, s, '\''); }
-static inline void *unit_alloc(size_t n) { return malloc(n); }
-static inline void unit_free(void *p) { free(p); }
+static inline char *unit_quote_ident(dbc_ctx *ctx, const char *s)
+{
+	return unit_quote(ctx, s, '"');
+}
+static inline char *unit_quote_literal(dbc_ctx *ctx, const char *s)
+{
+	return unit_quote(ctx, s, '\'');
+}
+static inline void *unit_alloc(size_t n)
+{
+	return malloc(n);
+}
+static inline void unit_free(void *p)
+{
+	free(p);
+}
 
 /* A host without an engine: exec/query fail, quoting and memory work. */
 static inline int unit_no_exec(dbc_ctx *ctx, const char *sql)
@@ -77,23 +90,32 @@ static inline int unit_no_query(dbc_ctx *ctx, const char *sql, int n, const dbc_
 	(void)sql, (void)n, (void)p, (void)fn, (void)arg;
 	return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no engine in unit tests");
 }
-static inline int unit_book_ensure(dbc_ctx *ctx) { (void)ctx; return DBC_OK; }
-static inline int unit_book_exists(dbc_ctx *ctx, bool *e) { (void)ctx; *e = false; return DBC_OK; }
+static inline int unit_book_ensure(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+static inline int unit_book_exists(dbc_ctx *ctx, bool *e)
+{
+	(void)ctx;
+	*e = false;
+	return DBC_OK;
+}
 
 static const dbc_settings_source *const unit_settings_sources[] = {&dbc_health_settings, NULL};
 
 static const dbc_host unit_host = {
-	.dialect = &sqldbc_dialect,
-	.exec = unit_no_exec,
-	.query = unit_no_query,
-	.quote_ident = unit_quote_ident,
-	.quote_literal = unit_quote_literal,
-	.book_prefix = "dbcare_",
-	.book_ensure = unit_book_ensure,
-	.book_exists = unit_book_exists,
-	.settings_sources = unit_settings_sources,
-	.alloc = unit_alloc,
-	.free = unit_free,
+    .dialect = &sqldbc_dialect,
+    .exec = unit_no_exec,
+    .query = unit_no_query,
+    .quote_ident = unit_quote_ident,
+    .quote_literal = unit_quote_literal,
+    .book_prefix = "dbcare_",
+    .book_ensure = unit_book_ensure,
+    .book_exists = unit_book_exists,
+    .settings_sources = unit_settings_sources,
+    .alloc = unit_alloc,
+    .free = unit_free,
 };
 
 #endif
