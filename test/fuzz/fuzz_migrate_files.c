@@ -79,7 +79,14 @@ static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file
 			/* the infix as written: this engine's, between name and direction */
 			size_t tail = strlen(dir) + 5, stem = n - tail,
 			       base = strlen(f.version) + 1 + strlen(name);
-			FUZZ_ASSERT(f.engine_specific == (stem > base), "an infix exactly when one was read");
+			/* popx's .autocommit comes last in the infix, after the engine's */
+			size_t autocommit = f.autocommit ? strlen(".autocommit") : 0;
+			FUZZ_ASSERT(!f.autocommit ||
+			                (stem >= base + autocommit &&
+			                 strncasecmp(file + stem - autocommit, ".autocommit", autocommit) == 0),
+			            ".autocommit read only where it is written");
+			FUZZ_ASSERT(f.engine_specific == (stem - autocommit > base),
+			            "an engine infix exactly when one was read");
 			rebuilt = dbc_printf(ctx, "%s_%s%.*s.%s.sql", f.version, name, (int)(stem - base),
 			                     file + base, dir);
 			suffix = tail;

@@ -167,7 +167,7 @@ grep -qF 'dbcare: dbmigrate_add cannot run during recovery (hot standby)' "$work
 rc=0
 "$cli" migrate --db "$primary" --db "$standby" --dir "$work/m" --jobs 2 >"$work/out" 2>"$work/err" || rc=$?
 [ "$rc" = 1 ] || fail "fleet of primary and standby: exit $rc"
-grep -qE "^$primary +ok " "$work/out" && grep -qE "^$standby +error " "$work/out" || fail "fleet summary: $(cat "$work/out")"
+grep -qE "^$primary +ok " "$work/out" && grep -qE "^$standby +failed " "$work/out" || fail "fleet summary: $(cat "$work/out")"
 grep -qF 'cannot run during recovery' "$work/err" || fail "fleet error: $(cat "$work/err")"
 [ "$(p -c "SELECT string_agg(version || state, ',' ORDER BY version) FROM dbmigrate_status()")" = \
   "1applied,2applied,3applied" ] || fail "the fleet did not migrate the primary"
