@@ -15,6 +15,7 @@
 #define F    DBC_HEALTH_FULL
 #define NONE (-1)
 
+/* clang-format off */
 /* One row per dbc_health_check_id, at its index: the ids' order is the
  * order of the report. Fields left out are 0 / NULL (no penalty cap, not
  * lower_is_worse, no default hint, gathered by the engine). Penalties
@@ -22,593 +23,329 @@
  * more than 10 slow statements 10. Thresholds compare with ">" (or "<" for
  * lower_is_worse), so "warn 0" on a count means "any". */
 const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
-    [DBC_HC_INTEGRITY] =
-        {
-            .id = DBC_HC_INTEGRITY,
-            .repair = "reindex",
-            .name = "integrity",
-            .engines = BOTH,
-            .cost = S,
-            .penalty = 50,
-            .warn = NONE,
-            .critical = 0,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "storage problem",
-            .nounN = "storage problems",
-            .ok_message = "no storage problem found",
-            .hint =
-                "Restore the damaged object from a backup or rebuild it (REINDEX for an index).",
-            .description =
-                "Storage consistency: SQLite PRAGMA quick_check (standard) / "
-                "integrity_check (full); PostgreSQL amcheck bt_index_check on every valid btree "
-                "index (heapallindexed in full).",
-        },
-    [DBC_HC_FOREIGN_KEYS_ENFORCED] =
-        {
-            .id = DBC_HC_FOREIGN_KEYS_ENFORCED,
-            .name = "foreign_keys_enforced",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "foreign key not enforced",
-            .nounN = "foreign keys not enforced",
-            .ok_message = "declared foreign keys are enforced",
-            .description =
-                "Foreign keys are declared but the engine does not enforce them: SQLite "
-                "PRAGMA foreign_keys off (only when the schema declares any); PostgreSQL disabled "
-                "FK "
-                "triggers, FK triggers that fire only under session_replication_role = replica, "
-                "that "
-                "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET). A NOT "
-                "VALID foreign key is enforced for new rows: not_valid_constraints reports it.",
-        },
-    [DBC_HC_FOREIGN_KEY_VIOLATIONS] =
-        {
-            .id = DBC_HC_FOREIGN_KEY_VIOLATIONS,
-            .name = "foreign_key_violations",
-            .engines = BOTH,
-            .cost = S,
-            .penalty = 20,
-            .warn = NONE,
-            .critical = 0,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "foreign key with violations",
-            .nounN = "foreign keys with violations",
-            .ok_message = "no foreign-key violation",
-            .hint = "SELECT * FROM dbcheck_constraints() shows the offending keys.",
-            .description = "Rows whose foreign key has no parent row, for every declared foreign "
-                           "key.",
-            .core_gather = dbc_health_gather_fk_violations,
-        },
-    [DBC_HC_CONSTRAINT_VIOLATIONS] =
-        {
-            .id = DBC_HC_CONSTRAINT_VIOLATIONS,
-            .name = "constraint_violations",
-            .engines = BOTH,
-            .cost = F,
-            .penalty = 20,
-            .warn = NONE,
-            .critical = 0,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "constraint with violations",
-            .nounN = "constraints with violations",
-            .ok_message = "no constraint violation",
-            .hint = "SELECT * FROM dbcheck_constraints() shows the offending keys.",
-            .description = "Stored rows that break a declared CHECK, NOT NULL, UNIQUE or PRIMARY "
-                           "KEY constraint.",
-            .core_gather = dbc_health_gather_constraint_violations,
-        },
-    [DBC_HC_ORPHANS] =
-        {
-            .id = DBC_HC_ORPHANS,
-            .repair = "cleanup_orphans",
-            .name = "orphans",
-            .engines = BOTH,
-            .cost = F,
-            .penalty = 5,
-            .penalty_cap = 25,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "relation with orphans",
-            .nounN = "relations with orphans",
-            .ok_message = "no orphan rows",
-            .hint = "SELECT * FROM dbcheck_orphans() lists them; dbcheck_cleanup_orphans() removes "
-                    "them.",
-            .description = "Child rows without a parent for declared relations "
-                           "(dbcheck_add_relation); the penalty counts per relation.",
-            .core_gather = dbc_health_gather_orphans,
-        },
-    [DBC_HC_MIGRATIONS] =
-        {
-            .id = DBC_HC_MIGRATIONS,
-            .name = "migrations",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = "",
-            .noun1 = "pending migration",
-            .nounN = "pending migrations",
-            .ok_message = "no pending or problem migration",
-            .hint = "SELECT * FROM dbmigrate_status() shows each migration's state.",
-            .description = "Migration state: pending migrations warn; changed, missing or failed "
-                           "ones are critical.",
-            .core_gather = dbc_health_gather_migrations,
-        },
-    [DBC_HC_SCHEMA_DRIFT] =
-        {
-            .id = DBC_HC_SCHEMA_DRIFT,
-            .name = "schema_drift",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = "",
-            .noun1 = "schema change",
-            .nounN = "schema changes",
-            .ok_message = "schema matches the one recorded after the last migration",
-            .hint = "SELECT * FROM dbmigrate_validate() says what changed.",
-            .description = "The schema fingerprint differs from the one recorded after the last "
-                           "migration.",
-            .core_gather = dbc_health_gather_schema_drift,
-        },
-    [DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] =
-        {
-            .id = DBC_HC_TABLES_WITHOUT_PRIMARY_KEY,
-            .name = "tables_without_primary_key",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "table without a primary key",
-            .nounN = "tables without a primary key",
-            .ok_message = "every table has a primary key",
-            .hint = "Add a primary key (replication, deduplication and many tools need one).",
-            .description = "Ordinary tables with neither a PRIMARY KEY (nor, in SQLite, a WITHOUT "
-                           "ROWID key).",
-        },
-    [DBC_HC_UNINDEXED_FOREIGN_KEYS] =
-        {
-            .id = DBC_HC_UNINDEXED_FOREIGN_KEYS,
-            .repair = "create_index",
-            .name = "unindexed_foreign_keys",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "foreign key without an index",
-            .nounN = "foreign keys without an index",
-            .ok_message = "every foreign key has a supporting index",
-            .hint = "Create an index on the referencing columns: deletes and updates of the parent "
-                    "scan the child table otherwise.",
-            .description = "Foreign keys whose referencing columns are not the leading columns of "
-                           "any index.",
-        },
-    [DBC_HC_DUPLICATE_INDEXES] =
-        {
-            .id = DBC_HC_DUPLICATE_INDEXES,
-            .repair = "drop_index",
-            .name = "duplicate_indexes",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "duplicate index",
-            .nounN = "duplicate indexes",
-            .ok_message = "no duplicate index",
-            .hint = "Drop the duplicate: it costs writes and space and gives nothing.",
-            .description =
-                "Indexes with the same table, columns, predicate and method as another "
-                "index; on PostgreSQL also btree indexes whose columns are a leading prefix of "
-                "another's (covered by it). Never an index a constraint or a partitioned table's "
-                "index requires.",
-        },
-    [DBC_HC_FRAGMENTATION] =
-        {
-            .id = DBC_HC_FRAGMENTATION,
-            .repair = "vacuum",
-            .name = "fragmentation",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 20,
-            .critical = 50,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = "%",
-            .noun1 = "fragmented table",
-            .nounN = "fragmented tables",
-            .ok_message = "no fragmented table",
-            .description = "SQLite: free pages as a percentage of all pages. PostgreSQL: dead "
-                           "tuples as a percentage of all tuples per table (tables with at least "
-                           "1000 tuples).",
-        },
-    [DBC_HC_TABLE_BLOAT] =
-        {
-            .id = DBC_HC_TABLE_BLOAT,
-            .repair = "vacuum_full",
-            .name = "table_bloat",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 50,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = "%",
-            .noun1 = "bloated table",
-            .nounN = "bloated tables",
-            .ok_message = "no bloated table",
-            .hint =
-                "VACUUM FULL the table (it rewrites the table under an ACCESS EXCLUSIVE lock: "
-                "reads and writes wait) in a maintenance window, or rebuild it online with "
-                "pg_repack "
-                "where that extension is installed; plain VACUUM only makes the space reusable.",
-            .description =
-                "Share of a table's pages that its rows do not need, estimated from the "
-                "planner statistics (relpages against reltuples and pg_stats' average widths), for "
-                "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete.",
-        },
-    [DBC_HC_STATISTICS] =
-        {
-            .id = DBC_HC_STATISTICS,
-            .repair = "analyze",
-            .name = "statistics",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "table without current statistics",
-            .nounN = "tables without current statistics",
-            .ok_message = "planner statistics are present",
-            .hint = "Run ANALYZE.",
-            .description =
-                "Tables never analysed or (PostgreSQL) changed by more than 20% since "
-                "the last ANALYZE, or whose planner statistics are missing (PostgreSQL: deleted "
-                "from pg_statistic).",
-        },
-    [DBC_HC_SLOW_QUERIES] =
-        {
-            .id = DBC_HC_SLOW_QUERIES,
-            .name = "slow_queries",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 10,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "slow statement",
-            .nounN = "slow statements",
-            .ok_message = "no slow statement recorded",
-            .hint =
-                "Look at the statements (SQLite: SELECT * FROM dbmonitor_slow) and their plans.",
-            .description = "Statements slower than health.slow_queries.min_ms on average "
-                           "(PostgreSQL, pg_stat_statements) or recorded by dbmonitor (SQLite).",
-        },
-    [DBC_HC_INVALID_INDEXES] =
-        {
-            .id = DBC_HC_INVALID_INDEXES,
-            .repair = "reindex",
-            .name = "invalid_indexes",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "invalid index",
-            .nounN = "invalid indexes",
-            .ok_message = "no invalid index",
-            .hint = "Drop the index and build it again (a failed CREATE INDEX CONCURRENTLY leaves "
-                    "it behind).",
-            .description = "Indexes marked invalid: not used by queries, still maintained, and a "
-                           "unique one does not enforce uniqueness.",
-        },
-    [DBC_HC_UNUSED_INDEXES] =
-        {
-            .id = DBC_HC_UNUSED_INDEXES,
-            .name = "unused_indexes",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 2,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "unused index",
-            .nounN = "unused indexes",
-            .ok_message = "no large unused index",
-            .hint = "Check the standbys too, then drop indexes no query uses.",
-            .description =
-                "Non-unique indexes of at least 1 MB never scanned since statistics were "
-                "reset.",
-        },
-    [DBC_HC_NOT_VALID_CONSTRAINTS] =
-        {
-            .id = DBC_HC_NOT_VALID_CONSTRAINTS,
-            .repair = "validate_constraint",
-            .name = "not_valid_constraints",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "constraint not validated",
-            .nounN = "constraints not validated",
-            .ok_message = "every constraint is validated",
-            .hint = "ALTER TABLE ... VALIDATE CONSTRAINT ...",
-            .description =
-                "CHECK and foreign-key constraints created NOT VALID and never validated.",
-        },
-    [DBC_HC_SEQUENCE_EXHAUSTION] =
-        {
-            .id = DBC_HC_SEQUENCE_EXHAUSTION,
-            .repair = "widen_sequence",
-            .name = "sequence_exhaustion",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 75,
-            .critical = 90,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = "%",
-            .noun1 = "sequence near its limit",
-            .nounN = "sequences near their limit",
-            .ok_message = "sequences are far from their limits",
-            .hint = "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
-            .description =
-                "Percentage of each sequence's range already used; the range is the "
-                "narrower of the sequence's and that of the columns it feeds (a bigint sequence "
-                "behind an integer column ends at 2^31-1).",
-        },
-    [DBC_HC_XID_WRAPAROUND] =
-        {
-            .id = DBC_HC_XID_WRAPAROUND,
-            .name = "xid_wraparound",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 20,
-            .warn = 50,
-            .critical = 75,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = "%",
-            .noun1 = "database aging",
-            .nounN = "databases aging",
-            .ok_message = "transaction IDs are far from wraparound",
-            .hint = "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned "
-                    "slots.",
-            .description = "age(datfrozenxid) of each database as a percentage of the 2^31 hard "
-                           "limit.",
-        },
-    [DBC_HC_LONG_TRANSACTIONS] =
-        {
-            .id = DBC_HC_LONG_TRANSACTIONS,
-            .name = "long_transactions",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 300,
-            .critical = 3600,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = " s",
-            .noun1 = "long transaction",
-            .nounN = "long transactions",
-            .ok_message = "no long-running transaction",
-            .hint = "Find the session in pg_stat_activity; long transactions hold back VACUUM.",
-            .description = "Age in seconds of the oldest open transaction that is running a "
-                           "statement.",
-        },
-    [DBC_HC_IDLE_IN_TRANSACTION] =
-        {
-            .id = DBC_HC_IDLE_IN_TRANSACTION,
-            .name = "idle_in_transaction",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 60,
-            .critical = 600,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = " s",
-            .noun1 = "session idle in transaction",
-            .nounN = "sessions idle in transaction",
-            .ok_message = "no session idle in a transaction",
-            .hint = "Fix the application or set idle_in_transaction_session_timeout.",
-            .description = "Seconds a session has been idle inside an open transaction.",
-        },
-    [DBC_HC_CONNECTIONS] =
-        {
-            .id = DBC_HC_CONNECTIONS,
-            .name = "connections",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 80,
-            .critical = 95,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = "%",
-            .noun1 = "connection",
-            .nounN = "connections",
-            .ok_message = "connections are well below max_connections",
-            .hint = "Use a connection pooler or raise max_connections.",
-            .description = "Connections in use as a percentage of max_connections.",
-        },
-    [DBC_HC_CACHE_HIT_RATIO] =
-        {
-            .id = DBC_HC_CACHE_HIT_RATIO,
-            .name = "cache_hit_ratio",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 95,
-            .critical = 80,
-            .lower_is_worse = true,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = "%",
-            .noun1 = "",
-            .nounN = "",
-            .ok_message = "the buffer cache serves most reads",
-            .hint = "Give shared_buffers more memory.",
-            .description =
-                "Share of the block reads of user tables and their indexes "
-                "(pg_statio_user_tables) served by shared_buffers (once enough reads happened to "
-                "judge).",
-        },
-    [DBC_HC_DISABLED_TRIGGERS] =
-        {
-            .id = DBC_HC_DISABLED_TRIGGERS,
-            .name = "disabled_triggers",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "disabled trigger",
-            .nounN = "disabled triggers",
-            .ok_message = "no disabled trigger",
-            .hint = "ALTER TABLE ... ENABLE TRIGGER ...",
-            .description = "User and foreign-key triggers that are disabled, and foreign-key "
-                           "triggers that do not fire in ordinary sessions (ENABLE REPLICA, or "
-                           "session_replication_role = replica stored for the database or a role).",
-        },
-    [DBC_HC_REPLICATION] =
-        {
-            .id = DBC_HC_REPLICATION,
-            .name = "replication",
-            .engines = PG,
-            .cost = Q,
-            .penalty = 10,
-            .warn = 60,
-            .critical = 600,
-            .value_kind = DBC_VALUE_MAX,
-            .unit = " s",
-            .noun1 = "lagging standby",
-            .nounN = "lagging standbys",
-            .ok_message = "replication is current",
-            .hint = "Check the standby and its network; drop replication slots nobody uses.",
-            .description =
-                "Replay lag in seconds of each standby; inactive replication slots warn.",
-        },
-    [DBC_HC_JOURNAL_MODE] =
-        {
-            .id = DBC_HC_JOURNAL_MODE,
-            .name = "journal_mode",
-            .engines = LITE,
-            .cost = Q,
-            .penalty = 0,
-            .warn = NONE,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = "",
-            .noun1 = "",
-            .nounN = "",
-            .ok_message = "",
-            .description = "Informational: the journal mode (wal suits concurrent readers).",
-        },
-    [DBC_HC_BACKUPS] =
-        {
-            .id = DBC_HC_BACKUPS,
-            .name = "backups",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 10,
-            .warn = NONE,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = " h",
-            .noun1 = "",
-            .nounN = "",
-            .ok_message = "",
-            .hint = "Take a backup (dbbackup_create on SQLite; on PostgreSQL record the external "
-                    "one with dbbackup_record) and look at why the last ones failed "
-                    "(SELECT * FROM dbbackup_list()).",
-            .description =
-                "Hours since the newest verified backup of the catalog: warning past "
-                "health.backups.max_age, critical past twice it, skipped until a backup is "
-                "recorded "
-                "unless health.backups.required. PostgreSQL adds WAL archiving: archive_mode off "
-                "(with health.backups.require_archiving), archiver failures since its last "
-                "success, "
-                "a last archived segment older than health.backups.max_archive_age while newer "
-                "segments wait, and the .ready backlog.",
-        },
-    [DBC_HC_RETENTION] =
-        {
-            .id = DBC_HC_RETENTION,
-            .name = "retention",
-            .engines = BOTH,
-            .cost = S,
-            .penalty = 5,
-            .warn = 10,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_SCALAR,
-            .unit = "",
-            .noun1 = "batch due",
-            .nounN = "batches due",
-            .ok_message = "every retention policy keeps up",
-            .hint = "SELECT * FROM dbretain_plan() shows what is due and what blocks it; run "
-                    "dbretain_apply (or CALL dbretain_run()) more often.",
-            .description =
-                "The most batches (retain.batch_size rows) a retention policy has due: "
-                "more than warn means its runs do not keep up. An archive table holding fewer "
-                "rows than its policies moved into it is critical (archived data was lost).",
-            .core_gather = dbc_health_gather_retention,
-        },
-    [DBC_HC_AUDIT] =
-        {
-            .id = DBC_HC_AUDIT,
-            .name = "audit",
-            .engines = BOTH,
-            .cost = Q,
-            .penalty = 5,
-            .warn = 0,
-            .critical = NONE,
-            .value_kind = DBC_VALUE_COUNT,
-            .unit = "",
-            .noun1 = "audited table out of step with its triggers",
-            .nounN = "audited tables out of step with their triggers",
-            .ok_message = "every audited table is recorded in full",
-            .hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again, "
-                    "enabled (or ALTER TABLE ... ENABLE TRIGGER the disabled ones); "
-                    "SELECT dbaudit_disable(table) forgets a dropped one.",
-            .description =
-                "Audited tables that were dropped, and those whose triggers miss "
-                "changes (dbaudit_tables' problem): an audit trigger dropped (DROP TRIGGER); "
-                "PostgreSQL, an audit trigger disabled (ALTER TABLE ... DISABLE TRIGGER, also USER "
-                "or ALL, on the table or a partition) or firing only under "
-                "session_replication_role = replica, or statement triggers on a table that "
-                "joined a partition or inheritance tree since; SQLite, columns changed since the "
-                "triggers were made (a new column is not recorded).",
-        },
+	[DBC_HC_INTEGRITY] = {
+		.id = DBC_HC_INTEGRITY, .repair = "reindex", .name = "integrity",
+		.engines = BOTH, .cost = S, .penalty = 50, .warn = NONE, .critical = 0,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "storage problem", .nounN = "storage problems",
+		.ok_message = "no storage problem found",
+		.hint = "Restore the damaged object from a backup or rebuild it (REINDEX for an index).",
+		.description = "Storage consistency: SQLite PRAGMA quick_check (standard) / "
+		    "integrity_check (full); PostgreSQL amcheck bt_index_check on every valid btree "
+		    "index (heapallindexed in full).",
+	},
+	[DBC_HC_FOREIGN_KEYS_ENFORCED] = {
+		.id = DBC_HC_FOREIGN_KEYS_ENFORCED, .name = "foreign_keys_enforced",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "foreign key not enforced", .nounN = "foreign keys not enforced",
+		.ok_message = "declared foreign keys are enforced",
+		.description = "Foreign keys are declared but the engine does not enforce them: SQLite "
+		    "PRAGMA foreign_keys off (only when the schema declares any); PostgreSQL disabled FK "
+		    "triggers, FK triggers that fire only under session_replication_role = replica, that "
+		    "setting stored for the database or a role (ALTER DATABASE/ROLE ... SET). A NOT "
+		    "VALID foreign key is enforced for new rows: not_valid_constraints reports it.",
+	},
+	[DBC_HC_FOREIGN_KEY_VIOLATIONS] = {
+		.id = DBC_HC_FOREIGN_KEY_VIOLATIONS, .name = "foreign_key_violations",
+		.engines = BOTH, .cost = S, .penalty = 20, .warn = NONE, .critical = 0,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "foreign key with violations", .nounN = "foreign keys with violations",
+		.ok_message = "no foreign-key violation",
+		.hint = "SELECT * FROM dbcheck_constraints() shows the offending keys.",
+		.description = "Rows whose foreign key has no parent row, for every declared foreign "
+		    "key.",
+		.core_gather = dbc_health_gather_fk_violations,
+	},
+	[DBC_HC_CONSTRAINT_VIOLATIONS] = {
+		.id = DBC_HC_CONSTRAINT_VIOLATIONS, .name = "constraint_violations",
+		.engines = BOTH, .cost = F, .penalty = 20, .warn = NONE, .critical = 0,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "constraint with violations", .nounN = "constraints with violations",
+		.ok_message = "no constraint violation",
+		.hint = "SELECT * FROM dbcheck_constraints() shows the offending keys.",
+		.description = "Stored rows that break a declared CHECK, NOT NULL, UNIQUE or PRIMARY "
+		    "KEY constraint.",
+		.core_gather = dbc_health_gather_constraint_violations,
+	},
+	[DBC_HC_ORPHANS] = {
+		.id = DBC_HC_ORPHANS, .repair = "cleanup_orphans", .name = "orphans",
+		.engines = BOTH, .cost = F, .penalty = 5, .penalty_cap = 25, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "relation with orphans", .nounN = "relations with orphans",
+		.ok_message = "no orphan rows",
+		.hint = "SELECT * FROM dbcheck_orphans() lists them; dbcheck_cleanup_orphans() removes "
+		    "them.",
+		.description = "Child rows without a parent for declared relations "
+		    "(dbcheck_add_relation); the penalty counts per relation.",
+		.core_gather = dbc_health_gather_orphans,
+	},
+	[DBC_HC_MIGRATIONS] = {
+		.id = DBC_HC_MIGRATIONS, .name = "migrations",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "pending migration", .nounN = "pending migrations",
+		.ok_message = "no pending or problem migration",
+		.hint = "SELECT * FROM dbmigrate_status() shows each migration's state.",
+		.description = "Migration state: pending migrations warn; changed, missing or failed "
+		    "ones are critical.",
+		.core_gather = dbc_health_gather_migrations,
+	},
+	[DBC_HC_SCHEMA_DRIFT] = {
+		.id = DBC_HC_SCHEMA_DRIFT, .name = "schema_drift",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "schema change", .nounN = "schema changes",
+		.ok_message = "schema matches the one recorded after the last migration",
+		.hint = "SELECT * FROM dbmigrate_validate() says what changed.",
+		.description = "The schema fingerprint differs from the one recorded after the last "
+		    "migration.",
+		.core_gather = dbc_health_gather_schema_drift,
+	},
+	[DBC_HC_TABLES_WITHOUT_PRIMARY_KEY] = {
+		.id = DBC_HC_TABLES_WITHOUT_PRIMARY_KEY, .name = "tables_without_primary_key",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "table without a primary key", .nounN = "tables without a primary key",
+		.ok_message = "every table has a primary key",
+		.hint = "Add a primary key (replication, deduplication and many tools need one).",
+		.description = "Ordinary tables with neither a PRIMARY KEY (nor, in SQLite, a WITHOUT "
+		    "ROWID key).",
+	},
+	[DBC_HC_UNINDEXED_FOREIGN_KEYS] = {
+		.id = DBC_HC_UNINDEXED_FOREIGN_KEYS, .repair = "create_index", .name = "unindexed_foreign_keys",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "foreign key without an index", .nounN = "foreign keys without an index",
+		.ok_message = "every foreign key has a supporting index",
+		.hint = "Create an index on the referencing columns: deletes and updates of the parent "
+		    "scan the child table otherwise.",
+		.description = "Foreign keys whose referencing columns are not the leading columns of "
+		    "any index.",
+	},
+	[DBC_HC_DUPLICATE_INDEXES] = {
+		.id = DBC_HC_DUPLICATE_INDEXES, .repair = "drop_index", .name = "duplicate_indexes",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "duplicate index", .nounN = "duplicate indexes",
+		.ok_message = "no duplicate index",
+		.hint = "Drop the duplicate: it costs writes and space and gives nothing.",
+		.description = "Indexes with the same table, columns, predicate and method as another "
+		    "index; on PostgreSQL also btree indexes whose columns are a leading prefix of "
+		    "another's (covered by it). Never an index a constraint or a partitioned table's "
+		    "index requires.",
+	},
+	[DBC_HC_FRAGMENTATION] = {
+		.id = DBC_HC_FRAGMENTATION, .repair = "vacuum", .name = "fragmentation",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 20, .critical = 50,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "fragmented table", .nounN = "fragmented tables",
+		.ok_message = "no fragmented table",
+		.description = "SQLite: free pages as a percentage of all pages. PostgreSQL: dead "
+		    "tuples as a percentage of all tuples per table (tables with at least 1000 tuples).",
+	},
+	[DBC_HC_TABLE_BLOAT] = {
+		.id = DBC_HC_TABLE_BLOAT, .repair = "vacuum_full", .name = "table_bloat",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 50, .critical = NONE,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "bloated table", .nounN = "bloated tables",
+		.ok_message = "no bloated table",
+		.hint = "VACUUM FULL the table (it rewrites the table under an ACCESS EXCLUSIVE lock: "
+		    "reads and writes wait) in a maintenance window, or rebuild it online with pg_repack "
+		    "where that extension is installed; plain VACUUM only makes the space reusable.",
+		.description = "Share of a table's pages that its rows do not need, estimated from the "
+		    "planner statistics (relpages against reltuples and pg_stats' average widths), for "
+		    "tables wasting at least 128 pages: what plain VACUUM leaves after a mass delete.",
+	},
+	[DBC_HC_STATISTICS] = {
+		.id = DBC_HC_STATISTICS, .repair = "analyze", .name = "statistics",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "table without current statistics", .nounN = "tables without current statistics",
+		.ok_message = "planner statistics are present",
+		.hint = "Run ANALYZE.",
+		.description = "Tables never analysed or (PostgreSQL) changed by more than 20% since "
+		    "the last ANALYZE, or whose planner statistics are missing (PostgreSQL: deleted "
+		    "from pg_statistic).",
+	},
+	[DBC_HC_SLOW_QUERIES] = {
+		.id = DBC_HC_SLOW_QUERIES, .name = "slow_queries",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 10, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "slow statement", .nounN = "slow statements",
+		.ok_message = "no slow statement recorded",
+		.hint = "Look at the statements (SQLite: SELECT * FROM dbmonitor_slow) and their plans.",
+		.description = "Statements slower than health.slow_queries.min_ms on average "
+		    "(PostgreSQL, pg_stat_statements) or recorded by dbmonitor (SQLite).",
+	},
+	[DBC_HC_INVALID_INDEXES] = {
+		.id = DBC_HC_INVALID_INDEXES, .repair = "reindex", .name = "invalid_indexes",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "invalid index", .nounN = "invalid indexes",
+		.ok_message = "no invalid index",
+		.hint = "Drop the index and build it again (a failed CREATE INDEX CONCURRENTLY leaves "
+		    "it behind).",
+		.description = "Indexes marked invalid: not used by queries, still maintained, and a "
+		    "unique one does not enforce uniqueness.",
+	},
+	[DBC_HC_UNUSED_INDEXES] = {
+		.id = DBC_HC_UNUSED_INDEXES, .name = "unused_indexes",
+		.engines = PG, .cost = Q, .penalty = 2, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "unused index", .nounN = "unused indexes",
+		.ok_message = "no large unused index",
+		.hint = "Check the standbys too, then drop indexes no query uses.",
+		.description = "Non-unique indexes of at least 1 MB never scanned since statistics were "
+		    "reset.",
+	},
+	[DBC_HC_NOT_VALID_CONSTRAINTS] = {
+		.id = DBC_HC_NOT_VALID_CONSTRAINTS, .repair = "validate_constraint", .name = "not_valid_constraints",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "constraint not validated", .nounN = "constraints not validated",
+		.ok_message = "every constraint is validated",
+		.hint = "ALTER TABLE ... VALIDATE CONSTRAINT ...",
+		.description = "CHECK and foreign-key constraints created NOT VALID and never validated.",
+	},
+	[DBC_HC_SEQUENCE_EXHAUSTION] = {
+		.id = DBC_HC_SEQUENCE_EXHAUSTION, .repair = "widen_sequence", .name = "sequence_exhaustion",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 75, .critical = 90,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "sequence near its limit", .nounN = "sequences near their limit",
+		.ok_message = "sequences are far from their limits",
+		.hint = "Widen the column and the sequence (ALTER SEQUENCE ... AS bigint).",
+		.description = "Percentage of each sequence's range already used; the range is the "
+		    "narrower of the sequence's and that of the columns it feeds (a bigint sequence "
+		    "behind an integer column ends at 2^31-1).",
+	},
+	[DBC_HC_XID_WRAPAROUND] = {
+		.id = DBC_HC_XID_WRAPAROUND, .name = "xid_wraparound",
+		.engines = PG, .cost = Q, .penalty = 20, .warn = 50, .critical = 75,
+		.value_kind = DBC_VALUE_MAX, .unit = "%",
+		.noun1 = "database aging", .nounN = "databases aging",
+		.ok_message = "transaction IDs are far from wraparound",
+		.hint = "VACUUM (FREEZE) the oldest tables; look for long transactions and abandoned "
+		    "slots.",
+		.description = "age(datfrozenxid) of each database as a percentage of the 2^31 hard "
+		    "limit.",
+	},
+	[DBC_HC_LONG_TRANSACTIONS] = {
+		.id = DBC_HC_LONG_TRANSACTIONS, .name = "long_transactions",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 300, .critical = 3600,
+		.value_kind = DBC_VALUE_MAX, .unit = " s",
+		.noun1 = "long transaction", .nounN = "long transactions",
+		.ok_message = "no long-running transaction",
+		.hint = "Find the session in pg_stat_activity; long transactions hold back VACUUM.",
+		.description = "Age in seconds of the oldest open transaction that is running a "
+		    "statement.",
+	},
+	[DBC_HC_IDLE_IN_TRANSACTION] = {
+		.id = DBC_HC_IDLE_IN_TRANSACTION, .name = "idle_in_transaction",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 60, .critical = 600,
+		.value_kind = DBC_VALUE_MAX, .unit = " s",
+		.noun1 = "session idle in transaction", .nounN = "sessions idle in transaction",
+		.ok_message = "no session idle in a transaction",
+		.hint = "Fix the application or set idle_in_transaction_session_timeout.",
+		.description = "Seconds a session has been idle inside an open transaction.",
+	},
+	[DBC_HC_CONNECTIONS] = {
+		.id = DBC_HC_CONNECTIONS, .name = "connections",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 80, .critical = 95,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "%",
+		.noun1 = "connection", .nounN = "connections",
+		.ok_message = "connections are well below max_connections",
+		.hint = "Use a connection pooler or raise max_connections.",
+		.description = "Connections in use as a percentage of max_connections.",
+	},
+	[DBC_HC_CACHE_HIT_RATIO] = {
+		.id = DBC_HC_CACHE_HIT_RATIO, .name = "cache_hit_ratio",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 95, .critical = 80,
+		.lower_is_worse = true, .value_kind = DBC_VALUE_SCALAR, .unit = "%",
+		.noun1 = "", .nounN = "",
+		.ok_message = "the buffer cache serves most reads",
+		.hint = "Give shared_buffers more memory.",
+		.description = "Share of the block reads of user tables and their indexes "
+		    "(pg_statio_user_tables) served by shared_buffers (once enough reads happened to "
+		    "judge).",
+	},
+	[DBC_HC_DISABLED_TRIGGERS] = {
+		.id = DBC_HC_DISABLED_TRIGGERS, .name = "disabled_triggers",
+		.engines = PG, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "disabled trigger", .nounN = "disabled triggers",
+		.ok_message = "no disabled trigger",
+		.hint = "ALTER TABLE ... ENABLE TRIGGER ...",
+		.description = "User and foreign-key triggers that are disabled, and foreign-key "
+		    "triggers that do not fire in ordinary sessions (ENABLE REPLICA, or "
+		    "session_replication_role = replica stored for the database or a role).",
+	},
+	[DBC_HC_REPLICATION] = {
+		.id = DBC_HC_REPLICATION, .name = "replication",
+		.engines = PG, .cost = Q, .penalty = 10, .warn = 60, .critical = 600,
+		.value_kind = DBC_VALUE_MAX, .unit = " s",
+		.noun1 = "lagging standby", .nounN = "lagging standbys",
+		.ok_message = "replication is current",
+		.hint = "Check the standby and its network; drop replication slots nobody uses.",
+		.description = "Replay lag in seconds of each standby; inactive replication slots warn.",
+	},
+	[DBC_HC_JOURNAL_MODE] = {
+		.id = DBC_HC_JOURNAL_MODE, .name = "journal_mode",
+		.engines = LITE, .cost = Q, .penalty = 0, .warn = NONE, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.description = "Informational: the journal mode (wal suits concurrent readers).",
+	},
+	[DBC_HC_BACKUPS] = {
+		.id = DBC_HC_BACKUPS, .name = "backups",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = NONE, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = " h",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.hint = "Take a backup (dbbackup_create on SQLite; on PostgreSQL record the external "
+		    "one with dbbackup_record) and look at why the last ones failed "
+		    "(SELECT * FROM dbbackup_list()).",
+		.description = "Hours since the newest verified backup of the catalog: warning past "
+		    "health.backups.max_age, critical past twice it, skipped until a backup is recorded "
+		    "unless health.backups.required. PostgreSQL adds WAL archiving: archive_mode off "
+		    "(with health.backups.require_archiving), archiver failures since its last success, "
+		    "a last archived segment older than health.backups.max_archive_age while newer "
+		    "segments wait, and the .ready backlog.",
+	},
+	[DBC_HC_RETENTION] = {
+		.id = DBC_HC_RETENTION, .name = "retention",
+		.engines = BOTH, .cost = S, .penalty = 5, .warn = 10, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "batch due", .nounN = "batches due",
+		.ok_message = "every retention policy keeps up",
+		.hint = "SELECT * FROM dbretain_plan() shows what is due and what blocks it; run "
+		    "dbretain_apply (or CALL dbretain_run()) more often.",
+		.description = "The most batches (retain.batch_size rows) a retention policy has due: "
+		    "more than warn means its runs do not keep up. An archive table holding fewer "
+		    "rows than its policies moved into it is critical (archived data was lost).",
+		.core_gather = dbc_health_gather_retention,
+	},
+	[DBC_HC_AUDIT] = {
+		.id = DBC_HC_AUDIT, .name = "audit",
+		.engines = BOTH, .cost = Q, .penalty = 5, .warn = 0, .critical = NONE,
+		.value_kind = DBC_VALUE_COUNT, .unit = "",
+		.noun1 = "audited table out of step with its triggers",
+		.nounN = "audited tables out of step with their triggers",
+		.ok_message = "every audited table is recorded in full",
+		.hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again, "
+		        "enabled (or ALTER TABLE ... ENABLE TRIGGER the disabled ones); "
+		        "SELECT dbaudit_disable(table) forgets a dropped one.",
+		.description = "Audited tables that were dropped, and those whose triggers miss "
+		    "changes (dbaudit_tables' problem): an audit trigger dropped (DROP TRIGGER); "
+		    "PostgreSQL, an audit trigger disabled (ALTER TABLE ... DISABLE TRIGGER, also USER "
+		    "or ALL, on the table or a partition) or firing only under "
+		    "session_replication_role = replica, or statement triggers on a table that "
+		    "joined a partition or inheritance tree since; SQLite, columns changed since the "
+		    "triggers were made (a new column is not recorded).",
+	},
 };
+/* clang-format on */
 
 const int dbc_health_checks_count = DBC_HC_COUNT;
 
