@@ -15,7 +15,8 @@
 # get their row hashes and are found by history afterwards. A 0.3.0 database
 # (test/fixtures/pg/dbcare--0.3.0.sql, as 0.3.0 shipped) with audit entries
 # is upgraded the same way, and so are 0.3.1, 0.3.2 and 0.3.3 ones (dbcare--0.3.1.sql,
-# dbcare--0.3.2.sql, dbcare--0.3.3.sql).
+# dbcare--0.3.2.sql, dbcare--0.3.3.sql). 0.3.4 shipped the objects of 0.3.3
+# unchanged, so the 0.3.3 upgrade runs the 0.3.4 -> 0.3.5 script as well.
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
