@@ -28,6 +28,7 @@ const dbc_dialect pgdbc_dialect = {
                     "file (pg_read_server_files).",
 
     .table_inheritance = true,
+    .default_schema = "public",
     .row_locator = "ctid::text",
     .partition_row_locator = "%stableoid::regclass::text || ' ' || %sctid::text",
     /* a valid unique index and attnotnull admit no violating row, whatever

@@ -217,7 +217,6 @@ const dbc_lint_hooks pgdbc_lint_engine = {
     .exclusive_lock = AX,
     .not_valid = true,
     .unique_using_index = true,
-    .default_schema = "public",
     .rows = pg_rows,
     .type_rewrites = pg_type_rewrites,
     .volatile_function = pg_volatile_function,

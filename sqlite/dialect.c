@@ -37,7 +37,7 @@ const dbc_dialect sqldbc_dialect = {
     /* takes the write lock at once: a step never waits for it halfway */
     .script_begin = "BEGIN IMMEDIATE;\n",
 
-    .main_schema = "main",
+    .default_schema = "main",
     .rowid = true,
     .names_fold_case = true,
     .fk_parent_unchecked = true,

@@ -111,9 +111,11 @@ typedef struct dbc_dialect {
 	const char *copy_in_hint;
 
 	/* ---- reading tables (constraint checks) */
-	/* Where an unqualified table lives, named so that a temporary table of
-	 * the same name cannot shadow it; NULL: tables always have a schema. */
-	const char *main_schema;
+	/* The schema an unqualified name refers to when nothing else holds it
+	 * (PostgreSQL's public, SQLite's main: naming it keeps a temporary
+	 * table of the same name from shadowing it). A table read from the
+	 * catalog with no schema lives here. */
+	const char *default_schema;
 	/* Tables may have inheritance children holding rows of their own: a
 	 * table's own rows are read with ONLY (partitioned tables excepted). */
 	bool table_inheritance;

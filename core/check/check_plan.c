@@ -26,7 +26,7 @@ static bool is_partitioned(const dbc_table *t)
  * rows all live in partitions. */
 static char *table_ref(dbc_ctx *ctx, const dbc_table *t)
 {
-	char *qn = dbc_quoted_name(ctx, t->schema ? t->schema : dialect(ctx)->main_schema, t->name);
+	char *qn = dbc_quoted_name(ctx, t->schema ? t->schema : dialect(ctx)->default_schema, t->name);
 	if (!qn)
 		return NULL;
 	if (dialect(ctx)->table_inheritance && !is_partitioned(t))

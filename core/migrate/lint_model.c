@@ -76,6 +76,19 @@ static bool same_name(const dbc_lint_model *m, const char *a, const char *b)
 	return !m->ctx->host->dialect->names_fold_case ? strcmp(a, b) == 0 : strcasecmp(a, b) == 0;
 }
 
+/* The engine's default schema: unqualified names fall into it, and a table
+ * the catalog lists with no schema lives there. */
+static const char *default_schema(const dbc_lint_model *m)
+{
+	return m->ctx->host->dialect->default_schema;
+}
+
+/* Schemas compare with a missing one read as the default schema. */
+static bool same_schema(const dbc_lint_model *m, const char *a, const char *b)
+{
+	return same_name(m, a ? a : default_schema(m), b ? b : default_schema(m));
+}
+
 static size_t hash_name(const dbc_lint_model *m, const char *s)
 {
 	size_t h = 5381;
@@ -90,7 +103,7 @@ static size_t hash_name(const dbc_lint_model *m, const char *s)
 static ltab *find_exact(dbc_lint_model *m, const char *schema, const char *name)
 {
 	for (ltab *t = m->buckets[hash_name(m, name) % m->nbuckets]; t; t = t->next_in_bucket)
-		if (same_name(m, t->name, name) && same_name(m, t->schema, schema))
+		if (same_name(m, t->name, name) && same_schema(m, t->schema, schema))
 			return t;
 	return NULL;
 }
@@ -102,9 +115,9 @@ static ltab *find(dbc_lint_model *m, const char *schema, const char *name)
 	ltab *t;
 	if (!name)
 		return NULL;
-	if (schema || !m->eng->default_schema)
+	if (schema || !default_schema(m))
 		return find_exact(m, schema, name);
-	if ((t = find_exact(m, m->eng->default_schema, name)) && !t->gone)
+	if ((t = find_exact(m, default_schema(m), name)) && !t->gone)
 		return t;
 	ltab *only = NULL;
 	for (ltab *c = m->buckets[hash_name(m, name) % m->nbuckets]; c; c = c->next_in_bucket)
@@ -429,7 +442,8 @@ static void index_table(dbc_lint_model *m, dbc_lint_action *a)
 		}
 	for (int i = 0; i < m->schema.nindexes; i++) {
 		const dbc_index *x = &m->schema.indexes[i];
-		if (same_name(m, x->name, a->index) && (!a->schema || same_name(m, x->schema, a->schema))) {
+		if (same_name(m, x->name, a->index) &&
+		    (!a->schema || same_schema(m, x->schema, a->schema))) {
 			a->schema = x->schema;
 			a->table = x->table;
 			return;
@@ -525,7 +539,7 @@ int dbc_lint_model_apply(dbc_lint_model *m, const dbc_lint_action *a)
 	ltab *t = a->table ? find(m, a->schema, a->table) : NULL;
 	switch (a->op) {
 	case DBC_LOP_CREATE_TABLE: {
-		const char *schema = a->schema ? a->schema : m->eng->default_schema;
+		const char *schema = a->schema ? a->schema : default_schema(m);
 		ltab *n = find_exact(m, schema, a->table);
 		if (n && !n->gone)
 			return DBC_OK; /* IF NOT EXISTS of a table that is there */

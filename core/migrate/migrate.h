@@ -52,7 +52,6 @@ typedef struct dbc_lint_hooks {
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */
 	bool alter_limited;
-	const char *default_schema; /* where unqualified names live when no other holds them */
 	/* *rows: about how many rows table holds, -1 when unknown */
 	int (*rows)(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows);
 	/* whether changing a column from type from to type to rewrites the table */

@@ -86,3 +86,11 @@ ALTER TABLE tags DROP COLUMN label;
 ALTER TABLE tags DROP COLUMN color;
 ') IS NOT NULL AS registered;
 SELECT version, line, rule, severity, message FROM dbmigrate_lint WHERE version IN ('11', '12');
+
+-- A name qualified with main is the same table as the unqualified one the
+-- catalog lists: the lint finds its rows and its indexes through either.
+SELECT dbmigrate_add('13', 'qualified', '
+DROP INDEX main.tags_label;
+DROP TABLE main.customers;
+') IS NOT NULL AS registered;
+SELECT version, line, rule, severity FROM dbmigrate_lint WHERE version = '13';
