@@ -55,10 +55,16 @@ for layout in same attached; do
       q "BEGIN; INSERT INTO src SELECT id, at, payload FROM $target; DELETE FROM $target; COMMIT;"
     fi
     before=$(q "SELECT count(*) FROM src;")
-    { echo "$attach"; cat "$work/loop.sql"; } |
+    # The victim marks the moment its first apply has committed; the kill
+    # lands at a random point of the applies after it, whatever the load.
+    rm -f "$work/started"
+    { echo "$attach"; echo "SELECT archived FROM dbretain_apply('p', 10);"
+      echo ".shell touch '$work/started'"; cat "$work/loop.sql"; } |
       sqlite3 -batch -cmd ".load $mod" -cmd ".timeout 5000" "$db" > "$work/victim.out" 2>&1 &
     victim=$!
-    sleep "$(printf "0.%02d" $((RANDOM % 20 + 5)))"
+    for _ in $(seq 1 600); do [ -e "$work/started" ] && break; sleep 0.05; done
+    [ -e "$work/started" ] || fail "$layout, kill $i: the victim never started: $(tail -3 "$work/victim.out")"
+    sleep "$(printf "0.%02d" $((RANDOM % 10)))"
     kill -0 "$victim" 2>/dev/null || fail "$layout, kill $i: the loop ended before the kill: $(tail -3 "$work/victim.out")"
     kill -9 "$victim"
     wait "$victim" 2>/dev/null && fail "$layout: the killed process exited 0"
@@ -67,8 +73,8 @@ for layout in same attached; do
     check "$i"
     [ "$(q "SELECT count(*) FROM src;")" -lt "$before" ] && progressed=$((progressed + 1))
   done
-  # the kills landed while rows were moving
-  [ "$progressed" -ge 8 ] || fail "$layout: only $progressed of 12 runs moved rows before the kill"
+  # the kills landed while rows were moving (each after a committed apply)
+  [ "$progressed" = 12 ] || fail "$layout: only $progressed of 12 runs moved rows before the kill"
   # and a loop that is not killed finishes the work
   q "SELECT count(*) FROM dbretain_apply('p', 100000);" >/dev/null
   [ "$(q "SELECT count(*) FROM src;")" = 0 ] || fail "$layout: a final apply left rows"
