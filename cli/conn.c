@@ -343,6 +343,37 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 	return rc;
 }
 
+/* A progress report of the extension, "dbcare progress: DONE/TOTAL what"
+ * (a notice on PostgreSQL, SQLite's error log): drawn where progress is
+ * shown. False: msg is not one. */
+static bool progress_report(const char *msg)
+{
+	long long done = 0, total = 0;
+	int at = 0;
+	if (!msg || strncmp(msg, "dbcare progress: ", 17) != 0 ||
+	    sscanf(msg + 17, "%lld/%lld %n", &done, &total, &at) != 2 || total <= 0)
+		return false;
+	if (!cli_progress_shown(cli_progress_sink))
+		return true;
+	if (done > INT_MAX || total > INT_MAX) { /* the bar counts in ints */
+		done = done * 1000 / total;
+		total = 1000;
+	}
+	cli_progress(cli_progress_sink, (int)done, (int)total, msg + 17 + at);
+	return true;
+}
+
+/* PostgreSQL's notices: the extension's progress reports are drawn (the
+ * session asked for them with dbcare.progress), the rest go to stderr as
+ * libpq's default receiver prints them (a migration's RAISE NOTICE), never
+ * to stdout. */
+static void pg_notice_receiver(void *arg, const PGresult *res)
+{
+	(void)arg;
+	if (!progress_report(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)))
+		fputs(PQresultErrorMessage(res), stderr);
+}
+
 static cli_db *connect_pg(const cli_target *t, const cli_connect_opts *o, char **err)
 {
 	/* connect_timeout stands before dbname: a connect_timeout in the --db
@@ -370,12 +401,16 @@ static cli_db *connect_pg(const cli_target *t, const cli_connect_opts *o, char *
 	db->drv = &cli_pg_driver;
 	db->handle = conn;
 	db->label = strdup(t->label);
-	/* notices (a migration's RAISE NOTICE) go to stderr, never stdout */
+	PQsetNoticeReceiver(conn, pg_notice_receiver, NULL);
 	if (!o->bare && ensure_extension(db, o, err) != 0) {
 		cli_scrub(t->spec, *err);
 		cli_disconnect(db);
 		return NULL;
 	}
+	/* long steps report their progress where it is drawn (a setting the
+	 * library reads when it loads; unknown to an older one, and harmless) */
+	if (cli_progress_shown(cli_progress_sink))
+		PQclear(PQexec(conn, "SET dbcare.progress = on"));
 	return db;
 }
 
@@ -458,22 +493,13 @@ opened:;
 }
 
 /* SQLite's error log: the extension reports the progress of a long step
- * there (sqlite3_log, SQLITE_NOTICE, "dbcare progress: DONE/TOTAL what",
- * sqlite/host.c); everything else in the log is dropped, as before. */
+ * there (sqlite3_log, SQLITE_NOTICE, sqlite/host.c); everything else in the
+ * log is dropped, as before. */
 static void sqlite_log(void *arg, int code, const char *msg)
 {
 	(void)arg;
-	long long done = 0, total = 0;
-	int at = 0;
-	if (code != SQLITE_NOTICE || !msg || strncmp(msg, "dbcare progress: ", 17) != 0 ||
-	    sscanf(msg + 17, "%lld/%lld %n", &done, &total, &at) != 2 || total <= 0 ||
-	    !cli_progress_shown(cli_progress_sink))
-		return;
-	if (done > INT_MAX || total > INT_MAX) { /* the bar counts in ints */
-		done = done * 1000 / total;
-		total = 1000;
-	}
-	cli_progress(cli_progress_sink, (int)done, (int)total, msg + 17 + at);
+	if (code == SQLITE_NOTICE)
+		(void)progress_report(msg);
 }
 
 void cli_sqlite_setup(void)

@@ -56,11 +56,19 @@ void pgdbc_free(void *ptr)
 		pfree(ptr);
 }
 
+/* dbcare.progress: on, a long step's progress is a NOTICE per step (off by
+ * default: a NOTICE per step would flood an ordinary client; the dbcare
+ * command turns it on in its own session when it draws progress). */
+static bool progress_setting = false;
+
 void _PG_init(void)
 {
 	pgdbc_init_json_alloc();
 	pgdbc_define_schema_cache_setting();
 	pgdbc_define_audit_settings();
+	DefineCustomBoolVariable("dbcare.progress", "Reports the progress of long steps as notices.",
+	                         "Each notice reads \"dbcare progress: DONE/TOTAL what\".",
+	                         &progress_setting, false, PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -1056,6 +1064,14 @@ static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
 	ereport(NOTICE, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
 }
 
+static void pg_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what)
+{
+	(void)ctx;
+	if (progress_setting)
+		ereport(NOTICE,
+		        (errmsg("dbcare progress: %lld/%lld %s", (long long)done, (long long)total, what)));
+}
+
 static int pg_book_ensure(dbc_ctx *ctx)
 {
 	(void)ctx;
@@ -1129,6 +1145,7 @@ const dbc_host pgdbc_host = {
     .key_match = pgdbc_key_match,
     .warning = pg_warning,
     .notice = pg_notice,
+    .progress = pg_progress,
     .settings_sources = settings_sources,
     .alloc = pgdbc_alloc,
     .free = pgdbc_free,

@@ -387,10 +387,10 @@ typedef struct dbc_host {
 	 * with SQLITE_NOTICE. NULL drops it. */
 	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
 	/* The progress of a long step, done of total, what runs now (verify's
-	 * migrations): SQLite, sqlite3_log with SQLITE_NOTICE and "dbcare
-	 * progress: DONE/TOTAL what", which the dbcare command draws on a
-	 * terminal. NULL (PostgreSQL: a NOTICE per step would flood clients)
-	 * drops it. */
+	 * migrations), as "dbcare progress: DONE/TOTAL what", which the dbcare
+	 * command draws on a terminal: SQLite, sqlite3_log with SQLITE_NOTICE;
+	 * PostgreSQL, a NOTICE while the session has dbcare.progress on (off by
+	 * default: a NOTICE per step would flood other clients). NULL drops it. */
 	void (*progress)(dbc_ctx *ctx, int64_t done, int64_t total, const char *what);
 
 	/* The settings keys of the parts above core/settings (health's), each
