@@ -3,7 +3,7 @@
 -- own refusal: a role without USAGE on schema dbcare (42501, with a hint
 -- naming the missing GRANT), and a read-only transaction, where every
 -- changing function (every VOLATILE one of the extension, read from pg_proc,
--- except the reviewed read-only list of hostile_privileges.sql) refuses
+-- except those the API table marks read-only) refuses
 -- with 25006 before it looks at its arguments.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
@@ -24,10 +24,7 @@ SELECT p.oid::regprocedure::text AS signature, p.oid::regproc::text AS fn,
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dbcare'
  WHERE p.provolatile = 'v' AND p.prorettype <> 'trigger'::regtype
-   AND p.oid::regprocedure::text NOT IN ('dbcheck_constraints(text)', 'dbcheck_orphans()',
-                                        'dbhealth_checks(text)', 'dbhealth_metrics(text)',
-                                        'dbhealth_report(text)', 'dbhealth_score(text)',
-                                        'dbmaintain_plan(text)');
+   AND p.oid::regprocedure::text NOT IN (:dbc_read_only);
 
 SELECT plan(4 + 2 * (SELECT count(*)::int FROM public.dbc_changing));
 
