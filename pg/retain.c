@@ -300,7 +300,6 @@ static const dbc_retain_hooks pg_retain = {
     .text_dates_probe = NULL,
     .row_id = "ctid",
     .rows_in = rows_in,
-    .only = "ONLY ",
     .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
     .fk_untrusted_sql = FK_UNTRUSTED_SQL,
     .owner_code_sql = OWNER_CODE_SQL,

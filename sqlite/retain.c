@@ -151,7 +151,6 @@ static const dbc_retain_hooks sqlite_retain = {
     .row_id = "rowid",
     .rows_in = rows_in,
     .before_sql = before_sql,
-    .only = "",
     .skip_locked = "",
     .writable_cte = false,
     .policy_lock = NULL,

@@ -89,10 +89,8 @@ typedef struct dbc_retain_hooks {
 	 * batch resumes at travel between statements (and, in dbretain_run,
 	 * between transactions) as text. NULL: CAST(expr AS text) round-trips. */
 	char *(*time_text)(dbc_ctx *ctx, const char *expr);
-	/* Written before a table name to read or delete its own rows only
-	 * ("ONLY " where tables inherit), and after a batch's row pick: skip
-	 * rows others have locked (" FOR UPDATE OF s SKIP LOCKED"), or "". */
-	const char *only;
+	/* Written after a batch's row pick: skip rows others have locked
+	 * (" FOR UPDATE OF s SKIP LOCKED"), or "". */
 	const char *skip_locked;
 	/* A query with $1 (schema), $2 (table) and $3 (a foreign key's name)
 	 * giving the functions comparing the key's columns calls (its
@@ -257,6 +255,9 @@ int dbc_retain_find_table(dbc_ctx *ctx, const dbc_schema *s, const char *name, c
  * blocking writes (the dialect's concurrently), else "": written after
  * CREATE [UNIQUE] INDEX / DROP INDEX. */
 const char *dbc_retain_concurrently(dbc_ctx *ctx);
+/* Written before a table name to read or delete its own rows only: "ONLY "
+ * where tables inherit (the dialect's table_inheritance), else "". */
+const char *dbc_retain_only(const dbc_ctx *ctx);
 const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name);
 /* Whether a declared type holds a point in time. */
 bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type);

@@ -82,9 +82,9 @@ static char *pick_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	                                  eng->param_as(ctx, 2, eng->cutoff_type))
 	                     : "";
 	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s%s%s ORDER BY s.%s%s%s LIMIT %lld%s",
-	                  pc->row_id, eng->only, pc->qt, pc->due, from ? from : "", pc->unblocked,
-	                  pc->qc, eng->writable_cte ? "" : ", s.", eng->writable_cte ? "" : pc->row_id,
-	                  (long long)n, eng->skip_locked);
+	                  pc->row_id, dbc_retain_only(ctx), pc->qt, pc->due, from ? from : "",
+	                  pc->unblocked, pc->qc, eng->writable_cte ? "" : ", s.",
+	                  eng->writable_cte ? "" : pc->row_id, (long long)n, eng->skip_locked);
 }
 
 static int changes(dbc_ctx *ctx, int64_t *n)
@@ -122,12 +122,12 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 		                     "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
 		                     "RETURNING 1) SELECT count(*), (SELECT count(*) FROM ins), %s "
 		                     "FROM moved",
-		                     eng->only, pc->qt, rows, cols, pc->qtarget, cols, cols,
+		                     dbc_retain_only(ctx), pc->qt, rows, cols, pc->qtarget, cols, cols,
 		                     ctx->host->dialect->column_now, newest)
 		        : dbc_printf(ctx,
 		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
 		                     "SELECT count(*), count(*), %s FROM moved",
-		                     eng->only, pc->qt, rows, pc->qc, newest);
+		                     dbc_retain_only(ctx), pc->qt, rows, pc->qc, newest);
 		batch_out o = {0, 0, NULL};
 		if (!sql || h->query(ctx, sql, resumed ? 2 : 1, params, take_batch, &o) != DBC_OK ||
 		    counts_agree(ctx, pc, o.archived, o.deleted) != DBC_OK)
@@ -265,21 +265,21 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 		 * whole backlog: a loop of calls stays linear in the rows it moves */
 		dbc_value cut = dbc_text(pc.cutoff);
 		bool ok = true;
-		r->remaining =
-		    count_of(ctx,
-		             dbc_printf(ctx,
-		                        "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-		                        "WHERE %s%s LIMIT %lld) AS d",
-		                        eng->only, pc.qt, pc.due, pc.unblocked, (long long)bound),
-		             &cut, &ok);
+		r->remaining = count_of(ctx,
+		                        dbc_printf(ctx,
+		                                   "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+		                                   "WHERE %s%s LIMIT %lld) AS d",
+		                                   dbc_retain_only(ctx), pc.qt, pc.due, pc.unblocked,
+		                                   (long long)bound),
+		                        &cut, &ok);
 		if (ok && pc.blocked)
-			r->blocked =
-			    count_of(ctx,
-			             dbc_printf(ctx,
-			                        "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-			                        "WHERE %s AND (%s) LIMIT %lld) AS d",
-			                        eng->only, pc.qt, pc.due, pc.blocked, (long long)bound),
-			             &cut, &ok);
+			r->blocked = count_of(ctx,
+			                      dbc_printf(ctx,
+			                                 "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+			                                 "WHERE %s AND (%s) LIMIT %lld) AS d",
+			                                 dbc_retain_only(ctx), pc.qt, pc.due, pc.blocked,
+			                                 (long long)bound),
+			                      &cut, &ok);
 		else
 			r->blocked = 0;
 		if (!ok)

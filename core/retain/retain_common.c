@@ -103,3 +103,8 @@ const char *dbc_retain_concurrently(dbc_ctx *ctx)
 	const char *c = ctx->host->dialect->concurrently;
 	return c ? dbc_printf(ctx, "%s ", c) : "";
 }
+
+const char *dbc_retain_only(const dbc_ctx *ctx)
+{
+	return ctx->host->dialect->table_inheritance ? "ONLY " : "";
+}

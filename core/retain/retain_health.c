@@ -86,8 +86,8 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain
 		h->policy = p->name;
 		h->table = dbc_qualified_name(ctx, p->table_schema, p->table_name);
 		if (count_rows(ctx,
-		               dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s%s", eng->only,
-		                          pc.qt, pc.due_now, pc.unblocked),
+		               dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s%s",
+		                          dbc_retain_only(ctx), pc.qt, pc.due_now, pc.unblocked),
 		               0, NULL, &h->due) != DBC_OK)
 			return DBC_ERROR;
 		h->batches = (h->due + batch - 1) / batch;

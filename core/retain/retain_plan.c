@@ -177,7 +177,7 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 	if (dbc_policy_resolve(ctx, eng, s, p, false, &pc) != DBC_OK)
 		return DBC_ERROR;
 	char *sql = dbc_printf(ctx, "SELECT count(*), CAST(min(s.%s) AS text) FROM %s%s AS s WHERE %s",
-	                       pc.qc, eng->only, pc.qt, pc.due_now);
+	                       pc.qc, dbc_retain_only(ctx), pc.qt, pc.due_now);
 	due_row d = {0, NULL};
 	if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_due, &d) != DBC_OK)
 		return DBC_ERROR;

@@ -810,8 +810,8 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 	if (dbc_interval_parse(ctx, p->keep, "keep", &iv) != DBC_OK)
 		return DBC_ERROR;
 	/* the oldest value shows the form dates are stored in */
-	char *sample =
-	    dbc_printf(ctx, "(SELECT min(o.%s) FROM %s%s AS o)", out->qc, eng->only, out->qt);
+	char *sample = dbc_printf(ctx, "(SELECT min(o.%s) FROM %s%s AS o)", out->qc,
+	                          dbc_retain_only(ctx), out->qt);
 	out->cutoff_sql = sample ? eng->cutoff_sql(ctx, &iv, sample) : NULL;
 	char *age = dbc_printf(ctx, "s.%s", out->qc);
 	out->due_now = dbc_retain_before(ctx, eng, age, out->cutoff_sql);
