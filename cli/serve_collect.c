@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 pthread_mutex_t serve_files_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -191,6 +192,18 @@ static void publish(serve_fleet *f, serve_db *d, cli_db *db, bool on)
 		PQfreeCancel(old);
 }
 
+/* SQLite's busy handler: waits for a lock as the command's 5 s busy
+ * timeout does, but in steps of 10 ms that end when serve stops (the wait
+ * may be in the module's own start-up, before any handle is published). */
+static int busy_wait(void *arg, int count)
+{
+	serve_fleet *f = arg;
+	if (count >= 500 || __atomic_load_n(&f->stopping, __ATOMIC_ACQUIRE))
+		return 0;
+	nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	return 1;
+}
+
 serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err)
 {
 	/* this thread's own copy: the helpers below write into the options */
@@ -198,7 +211,10 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err)
 	o.out.quiet = true;
 	o.out.format = CLI_FMT_PLAIN;
 	*err = NULL;
-	cli_connect_opts co = {.module = o.module, .connect_timeout_s = 10};
+	cli_connect_opts co = {.module = o.module,
+	                       .connect_timeout_s = 10,
+	                       .sqlite_busy = busy_wait,
+	                       .sqlite_busy_arg = f};
 	cli_db *db = cli_connect(&d->target, &co, err);
 	if (!db)
 		return NULL;

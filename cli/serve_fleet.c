@@ -195,7 +195,8 @@ int serve_fleet_start(serve_fleet *f)
 void serve_fleet_begin_stop(serve_fleet *f)
 {
 	pthread_mutex_lock(&f->mu);
-	f->stopping = true;
+	/* atomic: SQLite's busy handler reads it without the mutex */
+	__atomic_store_n(&f->stopping, true, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);
 }
@@ -243,8 +244,10 @@ void serve_fleet_scrape(serve_fleet *f, int only, serve_view *views)
 		bool fresh = d->finished > 0 && now - d->finished < f->interval_s;
 		if (!d->busy && !fresh)
 			d->queued = true;
-		/* a running refresh is awaited too: its result is newer */
-		if (d->queued || (d->busy && !d->writing)) {
+		/* a running refresh is awaited too (its result is newer), unless
+		 * it is past its budget already: then it is slow, and waiting
+		 * for it would make every request pay for it */
+		if (d->queued || (d->busy && !d->writing && now - d->started < f->budget_s)) {
 			seen[i] = d->done;
 			waiting[i] = true;
 			any = true;
