@@ -13,6 +13,8 @@
  */
 #include "serve.h"
 
+#include "base/clock.h"
+
 #include <libpq-fe.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -22,22 +24,23 @@
 
 double serve_wall_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return dbc_now_epoch();
 }
 
 static double mono_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return dbc_monotonic_ms() / 1000;
 }
 
-/* Waits on f->changed until the monotonic time `until` at the latest. */
+/* Waits on f->changed until the monotonic time `until` at the latest. The
+ * condition variable counts on the wall clock (pthread's default): the
+ * deadline is moved there at each wait, and every waiter reads the
+ * monotonic clock again when it wakes, so a clock step costs at most one
+ * early or late wake-up. */
 static void wait_until(serve_fleet *f, double until)
 {
-	struct timespec ts = {(time_t)until, (long)((until - floor(until)) * 1e9)};
+	double wall = dbc_now_epoch() + fmax(0, until - mono_s());
+	struct timespec ts = {(time_t)wall, (long)((wall - floor(wall)) * 1e9)};
 	pthread_cond_timedwait(&f->changed, &f->mu, &ts);
 }
 
@@ -178,13 +181,8 @@ static void *dispatcher(void *p)
 
 int serve_fleet_start(serve_fleet *f)
 {
-	pthread_condattr_t ca;
 	pthread_mutex_init(&f->mu, NULL);
-	/* waits count on the monotonic clock: a clock step moves no deadline */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&f->changed, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&f->changed, NULL);
 	f->started_wall = serve_wall_s();
 	/* every database is read once at start: the first request finds results */
 	for (int i = 0; i < f->n; i++)

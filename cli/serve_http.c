@@ -7,6 +7,8 @@
  */
 #include "serve.h"
 
+#include "base/clock.h"
+
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -23,7 +25,7 @@ struct serve_http {
 
 /* A request's own state, from its first call to its end. */
 typedef struct request {
-	struct timespec started;
+	double started_ms; /* dbc_monotonic_ms() at its first call */
 } request;
 
 static const char index_text[] = "dbcare serve\n"
@@ -40,13 +42,6 @@ static const char index_text[] = "dbcare serve\n"
                                  "POST /verify       with --allow-writes and the bearer token\n"
                                  "?database=LABEL    one database of a fleet\n";
 
-static double ms_since(const struct timespec *t)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t->tv_sec) * 1000 + (double)(now.tv_nsec - t->tv_nsec) / 1e6;
-}
-
 static void log_request(const char *method, const char *url, int status, const request *rq)
 {
 	struct timespec now;
@@ -57,7 +52,7 @@ static void log_request(const char *method, const char *url, int status, const r
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	/* one fprintf: stdio's lock keeps the line whole among threads */
 	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, method, url, status,
-	        ms_since(&rq->started));
+	        dbc_monotonic_ms() - rq->started_ms);
 }
 
 static bool accepts(struct MHD_Connection *c, const char *type)
@@ -184,7 +179,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		rq = calloc(1, sizeof *rq);
 		if (!rq)
 			return MHD_NO;
-		clock_gettime(CLOCK_MONOTONIC, &rq->started);
+		rq->started_ms = dbc_monotonic_ms();
 		*state = rq;
 		return MHD_YES;
 	}
