@@ -216,7 +216,11 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			fputs(" the schema drifted from the one recorded after the last migration;", m);
 		if (cli_status_rank(r->status) >= 2)
 			fputs(" the health report is critical;", m);
-		fprintf(m, " (status %s, read %.0fs ago)\n", r->status, fmax(0, serve_wall_s() - r->at));
+		fprintf(m, " (status %s, read %.0fs ago", r->status, fmax(0, serve_wall_s() - r->at));
+		/* judged on the last result; why it is not newer is said too */
+		if (s->views[i].error)
+			fprintf(m, "; since then: %s", s->views[i].error);
+		fputs(")\n", m);
 	}
 	fprintf(m, "%s: %d of %d database(s) ready\n", bad ? "not ready" : "ready", n - bad, n);
 	*out = memstream_done(m, &text);

@@ -2,7 +2,8 @@
 # dbcare serve on a SQLite fleet: option errors (exit 2 before anything is
 # opened, a port in use exit 1); every endpoint with its status, content
 # type and parsed body; one exposition for the fleet that promtool accepts
-# (each family once, a database label per series), OpenMetrics by Accept;
+# (each family once, a database label per series), OpenMetrics by Accept
+# (read by the Python client's strict parser);
 # /readyz 200 -> 503 when a migration becomes pending -> 200 after POST
 # /migrate; the write endpoints refused without --allow-writes, without the
 # token and with a wrong one; the request log; SIGTERM ends it with 0.
@@ -87,6 +88,12 @@ get "$base/metrics" -H 'Accept: application/openmetrics-text; version=1.0.0'
 want_code 200 openmetrics
 case "$(header Content-Type)" in application/openmetrics-text*) ;; *) fail "openmetrics type" ;; esac
 [ "$(tail -n 1 body)" = "# EOF" ] || fail "OpenMetrics without # EOF"
+# the strict OpenMetrics parser of the Python client reads every family
+[ "$("$py" -c "
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse
+fams = {f.name: f for f in parse(open('body').read())}
+print(len(fams['dbcare_up'].samples), fams['dbcare_health_score'].type)")" = "3 gauge" ] ||
+  fail "the OpenMetrics parser: $(cat body)"
 get "$base/metrics?database=b.db"
 [ "$(grep -c '^dbcare_up{' body)" = 1 ] || fail "one database's metrics: $(grep dbcare_up body)"
 
