@@ -5,7 +5,7 @@
 # (each family once, a database label per series), OpenMetrics by Accept
 # (read by the Python client's strict parser);
 # /readyz 200 -> 503 when a migration becomes pending -> 200 after POST
-# /migrate; the write endpoints refused without --allow-writes, without the
+# /migrate, 503 while the schema has drifted; the write endpoints refused without --allow-writes, without the
 # token and with a wrong one; the request log; SIGTERM ends it with 0.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -105,6 +105,13 @@ grep -q '^a.db: ready' body || fail "readyz of a.db: $(cat body)"
 get "$base/readyz?database=a.db"; want_code 200 "readyz of a.db alone"
 get "$base/metrics"
 grep -qx 'dbcare_migrations_pending{engine="sqlite",database="b.db"} 1' body || fail "pending metric"
+
+# --- the schema drifts (a table created outside the migrations): 503
+sqlite3 fleet/c.db "CREATE TABLE extra (id INTEGER PRIMARY KEY)"
+get "$base/readyz?database=c.db"; want_code 503 "readyz after a drift"
+grep -q '^c.db: not ready: the schema drifted' body || fail "readyz: $(cat body)"
+sqlite3 fleet/c.db "DROP TABLE extra"
+get "$base/readyz?database=c.db"; want_code 200 "readyz once the drift is undone"
 
 # --- writes: refused by a read-only server
 get "$base/migrate" -X POST; want_code 403 "POST /migrate read-only"
