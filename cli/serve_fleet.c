@@ -132,7 +132,6 @@ static void start_refresh(serve_fleet *f, serve_db *d, double now)
 	*a = (refresh_arg){f, d};
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 1024 * 1024);
 	d->busy = true;
 	d->started = now;
 	if (pthread_create(&t, &attr, refresh_thread, a) != 0) {
