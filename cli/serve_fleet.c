@@ -269,11 +269,14 @@ void serve_fleet_scrape(serve_fleet *f, int only, serve_view *views)
 		views[i].r = d->good;
 		if (d->good)
 			d->good->refs++;
-		views[i].up =
-		    d->good && !d->error && !(d->busy && !d->writing && now - d->started >= f->budget_s);
+		/* late: this request waited for its refresh, which did not end in
+		 * time (it may have started a moment after the request did) */
+		bool late = waiting && waiting[i] && d->done == seen[i];
+		views[i].up = d->good && !d->error && !late &&
+		              !(d->busy && !d->writing && now - d->started >= f->budget_s);
 		if (d->error)
 			views[i].error = strdup(d->error);
-		else if (!views[i].up && d->busy)
+		else if (!views[i].up && (late || d->busy))
 			views[i].error = strdup("dbcare: the refresh did not finish within the scrape timeout");
 		else if (!d->good)
 			views[i].error = strdup("dbcare: no result yet");
