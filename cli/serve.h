@@ -68,7 +68,6 @@ typedef struct serve_fleet {
 	bool stopping;
 	int threads; /* refresh threads running */
 	pthread_t dispatcher;
-	double started_wall; /* serve's start (wall clock s) */
 } serve_fleet;
 
 /* serve_fleet.c */

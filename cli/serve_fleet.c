@@ -182,7 +182,6 @@ int serve_fleet_start(serve_fleet *f)
 {
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->changed, NULL);
-	f->started_wall = serve_wall_s();
 	/* every database is read once at start: the first request finds results */
 	for (int i = 0; i < f->n; i++)
 		f->dbs[i].queued = true;
