@@ -139,7 +139,7 @@ $(CLI_BIN): $(CLI_SRC) $(wildcard cli/*.h) $(CLI_CORE) Makefile META.json
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore $(if $(PQ_INCLUDE),-I$(PQ_INCLUDE)) \
 	  -DDBC_VERSION='"$(EXTVERSION)"' -DDBCARE_MODULE_PATH='"$(LIBDIR)/dbcare.so"' \
-	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 $(DBC_LIBS)
+	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page

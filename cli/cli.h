@@ -40,6 +40,11 @@ enum {
 	OPT_SCHEMA_FILE = 1u << 20,
 	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
 	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
+	OPT_LISTEN = 1u << 23,      /* serve --listen HOST:PORT */
+	OPT_SCRAPE_TIMEOUT = 1u << 24,
+	OPT_MIN_INTERVAL = 1u << 25,
+	OPT_ALLOW_WRITES = 1u << 26,
+	OPT_TOKEN_FILE = 1u << 27,
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -83,6 +88,12 @@ typedef struct cli_opts {
 	const char *schema_file; /* --schema-file (dump, --dump-schema) */
 	int canary;              /* migrate --canary N: these first, stop on a failure */
 	int max_failures;        /* --max-failures K: a fleet stops after K; 0: never */
+	bool jobs_given;         /* --jobs was given (serve has its own default) */
+	const char *listen;      /* serve --listen */
+	double scrape_timeout_s; /* serve --scrape-timeout: each database's budget */
+	double min_interval_s;   /* serve --min-interval: a younger result is reused */
+	bool allow_writes;       /* serve --allow-writes */
+	const char *token_file;  /* serve --token-file */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -94,6 +105,7 @@ enum {
 	CMD_CREATES = 1u << 1,     /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
 	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
+	CMD_WHOLE_FLEET = 1u << 4, /* takes every database itself (serve): run(NULL, o) */
 };
 
 typedef struct cli_command {
@@ -147,6 +159,9 @@ int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);
 int cmd_drop(cli_db *, cli_opts *);
 int cmd_dump(cli_db *, cli_opts *);
+int cmd_serve(cli_db *, cli_opts *); /* serve.c */
+/* A dbmigrate_status() state that counts as pending (status --exit-code). */
+bool cli_state_pending(const char *state);
 /* The schema as SQL in path (NULL: --schema-file, else db/schema.sql). */
 int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
 

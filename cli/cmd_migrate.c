@@ -54,7 +54,7 @@ static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
 	}
 }
 
-static bool state_pending(const char *s)
+bool cli_state_pending(const char *s)
 {
 	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
 	             strcmp(s, "outdated") == 0);
@@ -77,7 +77,7 @@ int cmd_status(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	int pending = 0, sc = cli_col(&r, "state");
 	for (int i = 0; i < r.nrows; i++)
-		pending += state_pending(cli_cell(&r, i, sc));
+		pending += cli_state_pending(cli_cell(&r, i, sc));
 	o->report.pending = pending;
 	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {

@@ -71,6 +71,12 @@ const cli_command cli_commands[] = {
      CMD_ARGS_ONE_DB, cmd_dump},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0, 1,
      3, 0, cmd_schema},
+    /* observing */
+    {"serve", "[--listen HOST:PORT] [--scrape-timeout T] [--allow-writes]",
+     "health, readiness and metrics over HTTP (Prometheus, probes)",
+     OPT_DIR | OPT_MODE | OPT_LISTEN | OPT_SCRAPE_TIMEOUT | OPT_MIN_INTERVAL | OPT_ALLOW_WRITES |
+         OPT_TOKEN_FILE,
+     0, 0, CMD_WHOLE_FLEET, cmd_serve},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
 /* Other names, as dbmate and golang-migrate call them. */

@@ -465,7 +465,10 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		sqlite3_close_v2(h);
 		return NULL;
 	}
-	sqlite3_busy_timeout(h, 5000);
+	if (o->sqlite_busy)
+		sqlite3_busy_handler(h, o->sqlite_busy, o->sqlite_busy_arg);
+	else
+		sqlite3_busy_timeout(h, 5000);
 	if (o->bare)
 		goto opened;
 	char *module = find_module(o);

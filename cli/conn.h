@@ -24,6 +24,10 @@ typedef struct cli_connect_opts {
 	bool create;           /* SQLite: create the file when missing */
 	bool bare;             /* only open it: no extension check, no module (wait) */
 	int connect_timeout_s; /* PostgreSQL: libpq's connect_timeout; 0: libpq's own */
+	/* SQLite: the busy handler (sqlite3_busy_handler), set before the module
+	 * loads; NULL: a busy timeout of 5 s. serve's gives up when it stops. */
+	int (*sqlite_busy)(void *arg, int count);
+	void *sqlite_busy_arg;
 } cli_connect_opts;
 
 /* Classifies a --db value (no I/O). */

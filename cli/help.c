@@ -37,6 +37,11 @@ static const struct {
     {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
     {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
     {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
+    {OPT_LISTEN, "--listen HOST:PORT", "where to listen (default 127.0.0.1:9187)"},
+    {OPT_SCRAPE_TIMEOUT, "--scrape-timeout T", "each database's time per request (5s)"},
+    {OPT_MIN_INTERVAL, "--min-interval T", "reuse a result younger than T (default 1s)"},
+    {OPT_ALLOW_WRITES, "--allow-writes", "POST /migrate and /verify (with the token)"},
+    {OPT_TOKEN_FILE, "--token-file F", "the bearer token of the write endpoints"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -86,6 +91,9 @@ static const struct {
     {"config", "dbcare config list --db sqlite:app.db\n"
                "dbcare config get backup.dir --db sqlite:app.db\n"
                "dbcare config set backup.dir /var/backups/app --db sqlite:app.db\n"},
+    {"serve", "dbcare serve --db postgres://app@db/app --listen 0.0.0.0:9187\n"
+              "dbcare serve --db 'sqlite:tenants/*.db' --scrape-timeout 2s\n"
+              "dbcare serve --allow-writes --token-file /run/secrets/dbcare-token\n"},
     {NULL, NULL}};
 
 static const char common_options[] =

@@ -56,6 +56,11 @@ static const option_def options[] = {{"db", 0, true},
                                      {"canary", OPT_CANARY, true},
                                      {"max-failures", 0, true},
                                      {"commit-each", OPT_COMMIT_EACH, false},
+                                     {"listen", OPT_LISTEN, true},
+                                     {"scrape-timeout", OPT_SCRAPE_TIMEOUT, true},
+                                     {"min-interval", OPT_MIN_INTERVAL, true},
+                                     {"allow-writes", OPT_ALLOW_WRITES, false},
+                                     {"token-file", OPT_TOKEN_FILE, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -148,7 +153,9 @@ static int run_command_line(int argc, char **argv)
 	              .steps = -1,
 	              .budget_s = 60,
 	              .keep = -1,
-	              .days = -1};
+	              .days = -1,
+	              .scrape_timeout_s = 5,
+	              .min_interval_s = 1};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -233,6 +240,7 @@ static int run_command_line(int argc, char **argv)
 		else if (strcmp(d->name, "jobs") == 0) {
 			if (!positive_int(val, &o.jobs))
 				return usage_error("--jobs needs a positive number, not \"%s\"", val);
+			o.jobs_given = true;
 		} else if (strcmp(d->name, "dir") == 0 || strcmp(d->name, "migrations-dir") == 0) {
 			o.dir = val;
 			o.dir_given = true;
@@ -319,7 +327,22 @@ static int run_command_line(int argc, char **argv)
 		} else if (strcmp(d->name, "max-failures") == 0) {
 			if (!positive_int(val, &o.max_failures))
 				return usage_error("--max-failures needs a positive number, not \"%s\"", val);
-		} else if (strcmp(d->name, "help") == 0)
+		} else if (strcmp(d->name, "listen") == 0)
+			o.listen = val;
+		else if (strcmp(d->name, "scrape-timeout") == 0) {
+			if ((o.scrape_timeout_s = parse_duration(val)) <= 0)
+				return usage_error(
+				    "--scrape-timeout needs a duration above 0 such as 5s or 500ms, not \"%s\"",
+				    val);
+		} else if (strcmp(d->name, "min-interval") == 0) {
+			if ((o.min_interval_s = parse_duration(val)) < 0)
+				return usage_error("--min-interval needs a duration such as 1s or 0, not \"%s\"",
+				                   val);
+		} else if (strcmp(d->name, "allow-writes") == 0)
+			o.allow_writes = true;
+		else if (strcmp(d->name, "token-file") == 0)
+			o.token_file = val;
+		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}
 	if (show_version || (cmd_name && strcmp(cmd_name, "version") == 0)) {
@@ -397,6 +420,8 @@ static int run_command_line(int argc, char **argv)
 		      stderr);
 		return CLI_USAGE;
 	}
+	if (cmd->traits & CMD_WHOLE_FLEET)
+		return cmd->run(NULL, &o);
 	if (fleet)
 		return cli_run_fleet(cmd, &o);
 	return cli_run_one(cmd, &o, o.dbs[0]);

@@ -40,10 +40,17 @@ void cli_pg_cancel_arm(PGconn *conn, cli_pg_cancel_state *st)
 	sa.sa_handler = cancel_statement;
 	sa.sa_flags = SA_RESETHAND; /* a second signal: the default */
 	sigemptyset(&sa.sa_mask);
-	running = st->cancel;
+	/* `running` is written only when a handler is armed: where the stop
+	 * signals have a handler of their own (dbcare serve, whose threads run
+	 * statements at once), nothing of this process-wide state is touched */
+	bool any = false;
 	for (int i = 0; i < NSTOPS; i++) {
 		sigaction(stops[i], NULL, &st->saved[i]);
 		st->armed[i] = !caught && st->saved[i].sa_handler == SIG_DFL;
+		if (st->armed[i] && !any) {
+			running = st->cancel;
+			any = true;
+		}
 		if (st->armed[i])
 			sigaction(stops[i], &sa, NULL);
 	}
@@ -51,10 +58,14 @@ void cli_pg_cancel_arm(PGconn *conn, cli_pg_cancel_state *st)
 
 void cli_pg_cancel_disarm(cli_pg_cancel_state *st)
 {
+	bool any = false;
 	for (int i = 0; i < NSTOPS; i++)
-		if (st->armed[i])
+		if (st->armed[i]) {
 			sigaction(stops[i], &st->saved[i], NULL);
-	running = NULL;
+			any = true;
+		}
+	if (any)
+		running = NULL;
 	PQfreeCancel(st->cancel);
 	st->cancel = NULL;
 }

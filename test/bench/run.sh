@@ -43,4 +43,18 @@ if [ "$have_pg" = 1 ]; then
 	fi
 fi
 
-/usr/bin/python3 test/bench/bench.py
+rc=0
+# BENCH_ONLY=serve: the serve load check alone (bench.py would rewrite the
+# figures' pages with nothing)
+if [ "${BENCH_ONLY:-}" != serve ]; then
+	/usr/bin/python3 test/bench/bench.py
+	rc=$?
+fi
+
+# dbcare serve under load: 50 scrapers for 60 s against a 1,000-file fleet
+# (no failed request, no file open twice at once, memory flat)
+if [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *,serve,* ]]; then
+	test/bench/serve_load.sh "${BENCH_SERVE_FILES:-1000}" "${BENCH_SERVE_SECONDS:-60}" 50 ||
+		{ echo "bench: serve_load failed" >&2; rc=1; }
+fi
+exit $rc

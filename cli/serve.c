@@ -1,0 +1,264 @@
+/*
+ * serve.c — `dbcare serve`: checks its options (a bad --listen or token
+ * file is a usage error, exit 2, before anything is opened), binds the
+ * listening socket itself (so a port in use is a clear error, exit 1),
+ * starts the fleet's refreshes and the HTTP server, and on SIGTERM, SIGINT
+ * or SIGHUP stops both: requests stop waiting, the server closes, running
+ * statements are interrupted, every connection is closed.
+ */
+#include "serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	ssize_t w = write(stop_pipe[1], &b, 1);
+	(void)w;
+}
+
+/* HOST:PORT, [V6]:PORT or :PORT (every address); false when unreadable. */
+static bool split_listen(const char *value, char **host, char **port)
+{
+	const char *colon = strrchr(value, ':');
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atol(colon + 1) > 65535 || strlen(colon + 1) > 5)
+		return false;
+	const char *h = value;
+	size_t hlen = (size_t)(colon - value);
+	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	*host = hlen ? strndup(h, hlen) : NULL;
+	*port = strdup(colon + 1);
+	return true;
+}
+
+/* The bound, listening socket; -1 after saying why (exit code in *rc). */
+static int bind_listen(const char *value, int *rc, char *shown, size_t nshown)
+{
+	char *host = NULL, *port = NULL;
+	if (!split_listen(value, &host, &port)) {
+		cli_errorf("--listen needs HOST:PORT (127.0.0.1:9187, [::1]:9187, :9187), not \"%s\"",
+		           value);
+		*rc = CLI_USAGE;
+		return -1;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE},
+	                *res = NULL;
+	int gai = getaddrinfo(host, port, &hints, &res);
+	int fd = -1, err = 0;
+	for (struct addrinfo *a = gai == 0 ? res : NULL; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		int on = 1;
+		if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+		                bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 128) != 0)) {
+			err = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (gai != 0) {
+		cli_errorf("--listen \"%s\": %s", value, gai_strerror(gai));
+		*rc = CLI_USAGE;
+	} else if (fd < 0) {
+		cli_errorf("cannot listen on %s: %s", value, strerror(err));
+		*rc = CLI_ERROR;
+	} else {
+		/* the address as bound: port 0 asks the system for a free one */
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		char hbuf[NI_MAXHOST], pbuf[NI_MAXSERV];
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    getnameinfo((struct sockaddr *)&ss, sl, hbuf, sizeof hbuf, pbuf, sizeof pbuf,
+		                NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+			snprintf(shown, nshown, strchr(hbuf, ':') ? "[%s]:%s" : "%s:%s", hbuf, pbuf);
+	}
+	if (res)
+		freeaddrinfo(res);
+	free(host);
+	free(port);
+	return fd;
+}
+
+/* The token of --token-file, white space around it dropped (malloc'd);
+ * NULL after saying why. */
+static char *read_token(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		cli_errorf("cannot read the token file \"%s\": %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
+		cli_errorf("warning: the token file \"%s\" can be read by other users (chmod 600 it)",
+		           path);
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	bool more = !feof(f) && fgetc(f) != EOF;
+	fclose(f);
+	buf[n] = '\0';
+	char *s = buf + strspn(buf, " \t\r\n");
+	size_t len = strlen(s);
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		s[--len] = '\0';
+	if (more || len < 16 || strpbrk(s, " \t\r\n")) {
+		cli_errorf("the token file \"%s\" must hold one token of 16 to 4000 characters "
+		           "without spaces",
+		           path);
+		return NULL;
+	}
+	return strdup(s);
+}
+
+/* The label a database has before its first report: the file's name, or
+ * the PostgreSQL database's name (the report's own label replaces it). */
+static char *fallback_label(const cli_target *t)
+{
+	if (t->engine == CLI_ENGINE_SQLITE) {
+		const char *slash = strrchr(t->spec, '/');
+		return strdup(slash && slash[1] ? slash + 1 : t->spec);
+	}
+	char *err = NULL, *name = NULL;
+	PQconninfoOption *opts = PQconninfoParse(t->spec, &err);
+	for (PQconninfoOption *p = opts; p && p->keyword; p++)
+		if (strcmp(p->keyword, "dbname") == 0 && p->val && *p->val)
+			name = strdup(p->val);
+	PQconninfoFree(opts);
+	PQfreemem(err);
+	return name ? name : strdup(t->label);
+}
+
+/* Two databases with one label would give the same series twice. */
+static void warn_same_labels(const serve_fleet *f)
+{
+	for (int i = 0; i < f->n; i++)
+		for (int j = i + 1; j < f->n; j++)
+			if (strcmp(f->dbs[i].fallback_label, f->dbs[j].fallback_label) == 0) {
+				cli_errorf("warning: %s and %s are both labelled \"%s\" in the metrics: set "
+				           "health.database_label in one of them",
+				           f->dbs[i].target.label, f->dbs[j].target.label,
+				           f->dbs[i].fallback_label);
+				return;
+			}
+}
+
+static int setup_fleet(serve_fleet *f, cli_opts *o)
+{
+	f->dbs = calloc((size_t)o->ndbs, sizeof(serve_db));
+	if (!f->dbs)
+		return CLI_ERROR;
+	bool sqlite = false;
+	for (int i = 0; i < o->ndbs; i++) {
+		char *err = NULL;
+		if (cli_target_parse(o->dbs[i], &f->dbs[i].target, &err) != 0) {
+			fprintf(stderr, "%s\n", err);
+			free(err);
+			return CLI_USAGE;
+		}
+		f->dbs[i].fallback_label = fallback_label(&f->dbs[i].target);
+		sqlite |= f->dbs[i].target.engine == CLI_ENGINE_SQLITE;
+		f->n++;
+	}
+	warn_same_labels(f);
+	f->o = o;
+	f->budget_s = o->scrape_timeout_s;
+	f->interval_s = o->min_interval_s;
+	f->jobs = o->jobs_given ? o->jobs : 4;
+	if (sqlite) {
+		cli_connect_opts co = {.module = o->module};
+		cli_preload_module(&co);
+	}
+	return CLI_OK;
+}
+
+int cmd_serve(cli_db *unused, cli_opts *o)
+{
+	(void)unused;
+	if (o->allow_writes != (o->token_file != NULL)) {
+		cli_errorf("--allow-writes and --token-file go together: the write endpoints need a "
+		           "bearer token");
+		return CLI_USAGE;
+	}
+	if (o->scrape_timeout_s <= 0) {
+		cli_errorf("--scrape-timeout must be above 0");
+		return CLI_USAGE;
+	}
+	char *token = NULL;
+	if (o->token_file && !(token = read_token(o->token_file)))
+		return CLI_USAGE;
+	int rc = CLI_OK;
+	char shown[NI_MAXHOST + NI_MAXSERV + 4] = "";
+	int fd = bind_listen(o->listen ? o->listen : "127.0.0.1:9187", &rc, shown, sizeof shown);
+	if (fd < 0) {
+		free(token);
+		return rc;
+	}
+	/* threads each open their own connections: SQLite must lock its own
+	 * state (main set it single-threaded; nothing is open yet); progress
+	 * lines are for a terminal, never for a server's log */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+	cli_progress_sink = NULL;
+	serve_fleet f = {0};
+	if ((rc = setup_fleet(&f, o)) != CLI_OK) {
+		close(fd);
+		free(token);
+		return rc;
+	}
+	/* a stop signal ends serving; handled (not SIG_DFL), so the PostgreSQL
+	 * driver's per-statement cancel handler is never armed in a thread */
+	if (pipe2(stop_pipe, O_CLOEXEC) != 0)
+		return CLI_ERROR;
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char *err = NULL;
+	serve_http *h = NULL;
+	if (serve_fleet_start(&f) != 0 ||
+	    !(h = serve_http_start(&f, fd, token, o->allow_writes, &err))) {
+		fprintf(stderr, "%s\n", err ? err : "dbcare: cannot start serving");
+		free(err);
+		return CLI_ERROR;
+	}
+	fprintf(stderr, "dbcare: serving %d database(s) on http://%s/ (%s)\n", f.n, shown,
+	        o->allow_writes ? "writes allowed with the token" : "read-only");
+	unsigned char sig = 0;
+	while (read(stop_pipe[0], &sig, 1) < 0 && errno == EINTR)
+		;
+	fprintf(stderr, "dbcare: stopping (signal %d)\n", sig);
+	serve_fleet_begin_stop(&f);
+	serve_http_stop(h);
+	serve_fleet_stop(&f);
+	close(fd);
+	for (int i = 0; i < f.n; i++) {
+		serve_result_free(f.dbs[i].good);
+		free(f.dbs[i].error);
+		free(f.dbs[i].fallback_label);
+		free(f.dbs[i].target.spec);
+		free(f.dbs[i].target.label);
+	}
+	free(f.dbs);
+	free(token);
+	fprintf(stderr, "dbcare: stopped\n");
+	return CLI_OK;
+}

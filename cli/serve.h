@@ -1,0 +1,132 @@
+/*
+ * serve.h — `dbcare serve`: the database's state over HTTP for probes and
+ * Prometheus (docs/observe.md). The parts, one job each:
+ *   serve.c          the command: options, listening socket, signals, shutdown
+ *   serve_fleet.c    each database's last result and the refreshes: at most one
+ *                    connection per database at a time, --jobs at once, and a
+ *                    refresh that outlives --scrape-timeout no longer counts
+ *   serve_collect.c  one refresh: connect, read the SQL API, close
+ *   serve_write.c    POST /migrate and /verify: the command itself, run on the
+ *                    database while its slot is held
+ *   serve_http.c     libmicrohttpd: routes, the bearer token, the request log
+ *   serve_render.c   the bodies: JSON, health+json, readyz, the metrics merged
+ *                    into one exposition (text 0.0.4 or OpenMetrics)
+ * Invariants: a database is opened by one thread at a time (its `busy` flag,
+ * under the fleet's mutex); a result, once published, is never changed (a
+ * refresh publishes a new one), so a request renders it without the lock,
+ * holding a reference.
+ */
+#ifndef DBCARE_CLI_SERVE_H
+#define DBCARE_CLI_SERVE_H
+
+#include "cli.h"
+
+#include <pthread.h>
+#include <stdio.h>
+
+/* What one refresh read of a database; immutable once published. */
+typedef struct serve_result {
+	int refs;         /* under the fleet's mutex */
+	double at;        /* wall clock (s) when it was read */
+	char *engine;     /* "postgresql" or "sqlite" (the report's) */
+	char *label;      /* the report's "database": the metrics' label */
+	char *report;     /* dbhealth_report, judged for the file (compact JSON) */
+	char *metrics;    /* dbhealth_metrics, judged for the file */
+	char *schema;     /* dbschema_snapshot() */
+	char *statistics; /* {"database",...,"growth":{...}} */
+	char *migrations; /* {"database",...,"pending":n,"status":[...],"history":[...]} */
+	char *status;     /* the report's status: healthy, warning, critical */
+	int pending;      /* migrations pending, the --dir files counted (as status) */
+	bool drift;       /* the schema_drift check is not ok */
+} serve_result;
+
+/* One database of the fleet. Fields below `target` are under fleet->mu. */
+typedef struct serve_db {
+	cli_target target;
+	char *fallback_label; /* the label before any result: file name, dbname */
+	serve_result *good;   /* the last result read, NULL before the first */
+	char *error;          /* the last refresh's error, NULL when it succeeded */
+	bool busy;            /* a refresh or a write holds the database */
+	bool writing;         /* ... and it is a write (not counted in --jobs) */
+	bool queued;
+	double started;     /* monotonic (s): when the running refresh started */
+	double finished;    /* monotonic (s): when the last refresh ended; 0: never */
+	unsigned long done; /* refreshes finished, for waiters */
+	void *interrupt;    /* while connected: the handle to interrupt (shutdown) */
+	cli_engine interrupt_engine;
+} serve_db;
+
+typedef struct serve_fleet {
+	serve_db *dbs;
+	int n;
+	cli_opts *o;       /* the command's options: read only once serving */
+	double budget_s;   /* --scrape-timeout */
+	double interval_s; /* --min-interval: a younger result is served as it is */
+	int jobs;          /* refreshes at once that are within their budget */
+	pthread_mutex_t mu;
+	pthread_cond_t changed; /* a refresh ended, a slot freed, a job queued */
+	bool stopping;
+	int threads; /* refresh threads running */
+	pthread_t dispatcher;
+} serve_fleet;
+
+/* serve_fleet.c */
+int serve_fleet_start(serve_fleet *f);
+/* Requests stop waiting and no refresh starts any more. */
+void serve_fleet_begin_stop(serve_fleet *f);
+/* Interrupts running refreshes and waits for every thread to end. */
+void serve_fleet_stop(serve_fleet *f);
+/* What a request sees of database i: its last result (a reference, NULL
+ * when none), whether it is up (the last refresh succeeded and none has run
+ * past the budget since) and the last error (malloc'd, NULL when none). */
+typedef struct serve_view {
+	serve_result *r;
+	bool up;
+	char *error;
+} serve_view;
+/* Refreshes what is older than --min-interval and waits for it, at most
+ * --scrape-timeout; then fills views[i] for every database (or only for
+ * `only` when it is >= 0). serve_release gives the references back. */
+void serve_fleet_scrape(serve_fleet *f, int only, serve_view *views);
+void serve_release(serve_fleet *f, serve_view *views);
+/* Takes database i for a write: waits for its refresh to end, then holds it.
+ * serve_fleet_unhold ends the hold and marks its result stale. */
+void serve_fleet_hold(serve_fleet *f, int i);
+void serve_fleet_unhold(serve_fleet *f, int i);
+/* Database i's label: its last result's, else its fallback. Under f->mu or
+ * with a reference to `good`. */
+const char *serve_db_label(const serve_db *d, const serve_result *r);
+/* The index of the database labelled `label`, -1 when none. */
+int serve_fleet_find(serve_fleet *f, const char *label);
+void serve_result_free(serve_result *r);
+double serve_wall_s(void);
+
+/* serve_collect.c: reads one database; NULL with *err (malloc'd). The
+ * connection is published in d->interrupt while open. */
+serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err);
+/* Serialises the migration folder's first read (migfiles.c reads it once). */
+extern pthread_mutex_t serve_files_mu;
+
+/* serve_write.c: `dbcare migrate` / `dbcare verify` on database i, the
+ * JSON it printed in *out (malloc'd); the HTTP status. */
+int serve_write(serve_fleet *f, int i, const char *command, char **out);
+
+/* serve_render.c: a body in *out (malloc'd), its content type in *type;
+ * returns the HTTP status. */
+typedef struct serve_snapshot {
+	serve_fleet *f;
+	serve_view *views; /* per database */
+	int only;          /* one database (?database=), else -1 */
+} serve_snapshot;
+int serve_render_json(serve_snapshot *s, const char *what, char **out, const char **type);
+int serve_render_health_json(serve_snapshot *s, char **out, const char **type);
+int serve_render_readyz(serve_snapshot *s, char **out, const char **type);
+int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const char **type);
+
+/* serve_http.c */
+typedef struct serve_http serve_http;
+serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, bool writes,
+                             char **err);
+void serve_http_stop(serve_http *h);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * serve_http.c — the HTTP side of `dbcare serve` on libmicrohttpd: a thread
+ * per connection (a request may wait up to --scrape-timeout for a refresh),
+ * the routes, the content negotiation (OpenMetrics, health+json by Accept),
+ * the bearer token of the write routes, and one log line per request on
+ * stderr: time (RFC 3339, UTC), method, path, status, milliseconds.
+ */
+#include "serve.h"
+
+#include "base/clock.h"
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct serve_http {
+	struct MHD_Daemon *daemon;
+	serve_fleet *f;
+	bool writes;
+	unsigned char token_hash[SHA256_DIGEST_LENGTH];
+};
+
+/* A request's own state, from its first call to its end. */
+typedef struct request {
+	double started_ms; /* dbc_monotonic_ms() at its first call */
+} request;
+
+static const char index_text[] = "dbcare serve\n"
+                                 "GET  /livez        the process is up\n"
+                                 "GET  /readyz       503 while migrations are pending, the schema "
+                                 "drifted or the report is critical\n"
+                                 "GET  /health       the health report (JSON; health+json by "
+                                 "Accept)\n"
+                                 "GET  /schema       the schema snapshot\n"
+                                 "GET  /statistics   size, tables, indexes, growth\n"
+                                 "GET  /migrations   status and history\n"
+                                 "GET  /metrics      Prometheus text (OpenMetrics by Accept)\n"
+                                 "POST /migrate      with --allow-writes and the bearer token\n"
+                                 "POST /verify       with --allow-writes and the bearer token\n"
+                                 "?database=LABEL    one database of a fleet\n";
+
+static void log_request(const char *method, const char *url, int status, const request *rq)
+{
+	struct timespec now;
+	struct tm tm;
+	char when[32];
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* one fprintf: stdio's lock keeps the line whole among threads */
+	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, method, url, status,
+	        dbc_monotonic_ms() - rq->started_ms);
+}
+
+static bool accepts(struct MHD_Connection *c, const char *type)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	return a && strstr(a, type) != NULL;
+}
+
+/* The bearer token of the request against --token-file's, in constant
+ * time: both hashed first, so neither length nor content leaks. */
+static int authorize(const serve_http *h, struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!a || strncasecmp(a, "Bearer ", 7) != 0)
+		return 401;
+	unsigned char got[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)a + 7, strlen(a + 7), got);
+	return CRYPTO_memcmp(got, h->token_hash, sizeof got) == 0 ? 200 : 403;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, int status, const char *type, char *body,
+                               const char *method, const char *url, const request *rq)
+{
+	if (!body) {
+		body = strdup("dbcare: out of memory\n");
+		status = 500;
+		type = "text/plain; charset=utf-8";
+	}
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == 401)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"dbcare\"");
+	if (status == 405)
+		MHD_add_response_header(
+		    r, MHD_HTTP_HEADER_ALLOW,
+		    strcmp(url, "/migrate") == 0 || strcmp(url, "/verify") == 0 ? "POST" : "GET, HEAD");
+	enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	log_request(method, url, status, rq);
+	return rc;
+}
+
+static char *text(const char *fmt, const char *arg)
+{
+	char *s = NULL;
+	if (asprintf(&s, fmt, arg) < 0)
+		return NULL;
+	return s;
+}
+
+/* The GET endpoints over a snapshot of the fleet. */
+static int get_endpoint(serve_http *h, struct MHD_Connection *c, const char *url, int only,
+                        char **body, const char **type)
+{
+	serve_fleet *f = h->f;
+	serve_view *views = calloc((size_t)f->n, sizeof(serve_view));
+	if (!views)
+		return 500;
+	serve_fleet_scrape(f, only, views);
+	serve_snapshot s = {f, views, only};
+	int status;
+	if (strcmp(url, "/metrics") == 0)
+		status = serve_render_metrics(&s, accepts(c, "application/openmetrics-text"), body, type);
+	else if (strcmp(url, "/readyz") == 0)
+		status = serve_render_readyz(&s, body, type);
+	else if (strcmp(url, "/health") == 0 && accepts(c, "application/health+json"))
+		status = serve_render_health_json(&s, body, type);
+	else
+		status = serve_render_json(&s, url + 1, body, type);
+	serve_release(f, views);
+	free(views);
+	return status;
+}
+
+/* POST /migrate, /verify: each database (or the one asked for) in turn. */
+static int post_endpoint(serve_http *h, const char *url, int only, char **body)
+{
+	serve_fleet *f = h->f;
+	char *all = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&all, &len);
+	if (!m)
+		return 500;
+	int status = 200;
+	bool list = only < 0 && f->n > 1;
+	if (list)
+		fputc('[', m);
+	for (int i = 0, k = 0; i < f->n; i++) {
+		if (only >= 0 && i != only)
+			continue;
+		char *one = NULL;
+		int st = serve_write(f, i, url + 1, &one);
+		if (st != 200)
+			status = st;
+		fprintf(m, "%s%s", k++ ? "," : "", one ? one : "null");
+		free(one);
+	}
+	if (list)
+		fputc(']', m);
+	fputc('\n', m);
+	if (fclose(m) != 0) {
+		free(all);
+		return 500;
+	}
+	*body = all;
+	return status;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **state)
+{
+	(void)version;
+	(void)upload;
+	serve_http *h = cls;
+	request *rq = *state;
+	if (!rq) {
+		rq = calloc(1, sizeof *rq);
+		if (!rq)
+			return MHD_NO;
+		rq->started_ms = dbc_monotonic_ms();
+		*state = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* a body is read and ignored */
+		return MHD_YES;
+	}
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+	const char *plain = "text/plain; charset=utf-8", *type = plain;
+	char *body = NULL;
+	int status;
+	bool reads = strcmp(url, "/readyz") == 0 || strcmp(url, "/health") == 0 ||
+	             strcmp(url, "/schema") == 0 || strcmp(url, "/statistics") == 0 ||
+	             strcmp(url, "/migrations") == 0 || strcmp(url, "/metrics") == 0;
+	bool writes = strcmp(url, "/migrate") == 0 || strcmp(url, "/verify") == 0;
+	const char *want = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "database");
+	int only = want ? serve_fleet_find(h->f, want) : -1;
+
+	if (strcmp(url, "/livez") == 0 || strcmp(url, "/") == 0) {
+		status = get ? 200 : 405;
+		body = strdup(!get ? "dbcare: method not allowed\n" : url[1] ? "ok\n" : index_text);
+	} else if (!reads && !writes) {
+		status = 404;
+		body = text("dbcare: no such endpoint \"%s\" (GET / lists them)\n", url);
+	} else if ((reads && !get) || (writes && !post)) {
+		status = 405;
+		body = strdup("dbcare: method not allowed\n");
+	} else if (want && only < 0) {
+		status = 404;
+		body = text("dbcare: no database labelled \"%s\" is served\n", want);
+	} else if (reads) {
+		status = get_endpoint(h, c, url, only, &body, &type);
+	} else if (!h->writes) {
+		status = 403;
+		body = strdup("dbcare: writes are off: start dbcare serve with --allow-writes "
+		              "--token-file FILE\n");
+	} else if ((status = authorize(h, c)) != 200) {
+		body = strdup(status == 401 ? "dbcare: this endpoint needs Authorization: Bearer TOKEN\n"
+		                            : "dbcare: the bearer token is not the one of --token-file\n");
+	} else {
+		status = post_endpoint(h, url, only, &body);
+		type = "application/json";
+	}
+	return respond(c, status, type, body, method, url, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode why)
+{
+	(void)cls;
+	(void)c;
+	(void)why;
+	free(*state);
+	*state = NULL;
+}
+
+serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, bool writes,
+                             char **err)
+{
+	serve_http *h = calloc(1, sizeof *h);
+	if (!h)
+		return NULL;
+	h->f = f;
+	h->writes = writes;
+	if (token)
+		SHA256((const unsigned char *)token, strlen(token), h->token_hash);
+	h->daemon = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+	    NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)1000, MHD_OPTION_END);
+	if (!h->daemon) {
+		*err = strdup("dbcare: the HTTP server did not start");
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void serve_http_stop(serve_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

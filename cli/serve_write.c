@@ -1,0 +1,142 @@
+/*
+ * serve_write.c — POST /migrate and POST /verify: the `dbcare migrate` or
+ * `dbcare verify` command itself (the same binary, started with
+ * posix_spawn), so a write through serve behaves exactly as the command
+ * does: the --dir files, the locks, the backup before a SQLite migration,
+ * all or nothing. The database's slot is held meanwhile, so serve never has
+ * it open at the same time; its result is stale afterwards and read again
+ * by the next request. The URL goes to the child in DATABASE_URL, never in
+ * its arguments (which other users may read).
+ */
+#include "serve.h"
+
+#include <jansson.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The environment with DATABASE_URL=value in place of any other (malloc'd). */
+static char **env_with_url(const char *value)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 2, sizeof(char *));
+	if (!env)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "DATABASE_URL=", 13) != 0)
+			env[k++] = environ[i];
+	if (asprintf(&env[k], "DATABASE_URL=%s", value) < 0) {
+		free(env);
+		return NULL;
+	}
+	return env;
+}
+
+/* The whole of a temp file (malloc'd). */
+static char *slurp(FILE *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return NULL;
+	rewind(f);
+	char buf[4096];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, got, m);
+	fclose(m);
+	return text;
+}
+
+/* Runs `dbcare COMMAND --json` on the database; the exit code, its stdout
+ * and stderr in *out_text and *err_text. */
+static int run_child(serve_fleet *f, const serve_db *d, const char *command, char **out_text,
+                     char **err_text)
+{
+	const cli_opts *o = f->o;
+	char *url = NULL;
+	if (d->target.engine == CLI_ENGINE_SQLITE ? asprintf(&url, "sqlite:%s", d->target.spec) < 0
+	                                          : (url = strdup(d->target.spec)) == NULL)
+		return -1;
+	const char *argv[12];
+	int n = 0;
+	argv[n++] = "dbcare";
+	argv[n++] = command;
+	argv[n++] = "--json";
+	argv[n++] = "--no-progress";
+	argv[n++] = "--dir";
+	argv[n++] = o->dir;
+	if (o->module) {
+		argv[n++] = "--module";
+		argv[n++] = o->module;
+	}
+	argv[n] = NULL;
+	char **env = env_with_url(url);
+	FILE *out = tmpfile(), *err = tmpfile();
+	int status = -1;
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (env && out && err) {
+		posix_spawn_file_actions_adddup2(&fa, fileno(out), STDOUT_FILENO);
+		posix_spawn_file_actions_adddup2(&fa, fileno(err), STDERR_FILENO);
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", 0, 0);
+		if (posix_spawn(&pid, "/proc/self/exe", &fa, NULL, (char *const *)argv, env) == 0) {
+			int ws;
+			while (waitpid(pid, &ws, 0) < 0)
+				;
+			status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	*out_text = out ? slurp(out) : NULL;
+	*err_text = err ? slurp(err) : NULL;
+	if (out)
+		fclose(out);
+	if (err)
+		fclose(err);
+	if (env) {
+		for (size_t i = 0; env[i]; i++)
+			if (strncmp(env[i], "DATABASE_URL=", 13) == 0)
+				free(env[i]);
+		free(env);
+	}
+	if (*err_text)
+		cli_scrub(d->target.spec, *err_text);
+	free(url);
+	return status;
+}
+
+int serve_write(serve_fleet *f, int i, const char *command, char **out)
+{
+	serve_db *d = &f->dbs[i];
+	char *stdout_text = NULL, *stderr_text = NULL;
+	serve_fleet_hold(f, i);
+	int rc = run_child(f, d, command, &stdout_text, &stderr_text);
+	serve_fleet_unhold(f, i);
+	pthread_mutex_lock(&f->mu);
+	char *label = strdup(serve_db_label(d, d->good));
+	pthread_mutex_unlock(&f->mu);
+	json_t *result = stdout_text ? json_loads(stdout_text, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	json_t *doc =
+	    json_pack("{s:s?, s:s, s:i}", "database", label, "command", command, "exit_code", rc);
+	if (doc) {
+		json_object_set_new(doc, "result",
+		                    result ? result : json_string(stdout_text ? stdout_text : ""));
+		json_object_set_new(doc, "messages", json_string(stderr_text ? stderr_text : ""));
+	}
+	*out = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	free(label);
+	free(stdout_text);
+	free(stderr_text);
+	return rc == 0 ? 200 : 500;
+}

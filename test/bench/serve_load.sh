@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# serve_load.sh FILES SECONDS SCRAPERS — `dbcare serve` under load: a fleet
+# of FILES SQLite files, SCRAPERS curl loops scraping /metrics (every fifth
+# request /readyz) for SECONDS. Fails when a request fails (curl error or
+# a status other than 200/503), when a file is ever seen open twice at once
+# in /proc/PID/fd (sampled every 0.1 s), or when the resident memory grows
+# by more than a quarter (plus 16 MB) from the end of the first third to
+# the end. Prints the figures. `make bench` runs 1000 60 50; the suite's
+# test/script/sqlite_serve_load.sh a smaller one.
+# Needs DBCARE_MODULE (the SQLite module) and build/cli/dbcare.
+set -eu
+files=${1:?FILES}
+seconds=${2:?SECONDS}
+scrapers=${3:?SCRAPERS}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cli=$root/build/cli/dbcare
+export DBCARE_MODULE=${DBCARE_MODULE:-$root/build/sqlite/dbcare.so}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$work"
+
+# the fleet: one migrated file, copied (each its own file and inode)
+mkdir m fleet
+echo 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);' >m/V1__t.sql
+"$cli" migrate --db sqlite:template.db --dir m --quiet
+sqlite3 template.db "INSERT INTO t (v) SELECT 'row ' || value FROM generate_series(1, 100)" 2>/dev/null ||
+  sqlite3 template.db "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 100) INSERT INTO t (v) SELECT 'row ' || n FROM s"
+for i in $(seq -w 1 "$files"); do cp template.db "fleet/db$i.db"; done
+
+"$cli" serve --db 'sqlite:fleet/*.db' --dir m --listen 127.0.0.1:0 2>serve.log &
+serve=$!
+pids+=("$serve")
+port=
+for _ in $(seq 1 200); do
+  port=$(sed -n 's|^dbcare: serving .* on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' serve.log)
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+[ -n "$port" ] || { cat serve.log; fail "serve did not start"; }
+
+# scraper N: requests until the end, one line per request: status and ms
+scraper() {
+  local n=0 end=$1 out=$2 path
+  while [ "$(date +%s%N)" -lt "$end" ]; do
+    path=/metrics
+    [ $((n % 5)) = 4 ] && path=/readyz
+    curl -s -m 30 -o /dev/null -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$port$path" >>"$out" ||
+      echo "curl-error 0" >>"$out"
+    n=$((n + 1))
+  done
+}
+# the sampler (started first): files open twice, the resident memory
+sampler() {
+  local end=$1 open dup n
+  while [ "$(date +%s%N)" -lt "$end" ]; do
+    open=$(find "/proc/$serve/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' 2>/dev/null | grep '\.db$' || true)
+    n=$(printf '%s' "$open" | grep -c . || true)
+    dup=$(printf '%s\n' "$open" | grep . | sort | uniq -d || true)
+    echo "$(date +%s%N) $n $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$serve/status") ${dup:+TWICE:$dup}" >>samples.txt
+    sleep 0.1
+  done
+}
+start=$(date +%s%N)
+end=$((start + seconds * 1000000000))
+sampler "$end" &
+sampler_pid=$!
+pids+=("$sampler_pid")
+for i in $(seq 1 "$scrapers"); do
+  scraper "$end" "scraper$i.txt" &
+  pids+=($!)
+done
+wait "${pids[@]:1}" 2>/dev/null || true
+kill -TERM "$serve"
+rc=0
+wait "$serve" || rc=$?
+
+third=$((start + seconds * 1000000000 / 3))
+samples=$(wc -l <samples.txt)
+twice=$(grep -c TWICE samples.txt || true)
+max_fds=$(cut -d' ' -f2 samples.txt | sort -n | tail -1)
+# the first sample at a third of the run (on a busy machine, the first one)
+rss_third=$(awk -v t="$third" '$3 != "" {last = $3} $1 >= t && $3 != "" {print $3; found = 1; exit}
+  END {if (!found) print last}' samples.txt)
+rss_end=$(awk '$3 != "" {r = $3} END {print r}' samples.txt)
+cat scraper*.txt >all.txt
+total=$(wc -l <all.txt)
+bad=$(grep -cvE '^(200|503) ' all.txt || true)
+p50=$(cut -d' ' -f2 all.txt | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.5)+1]}')
+p99=$(cut -d' ' -f2 all.txt | sort -n | awk '{a[NR]=$1} END {print a[int(NR*0.99)+1]}')
+echo "serve_load: $files files, $scrapers scrapers, ${seconds}s: $total requests, $bad failed," \
+  "p50 ${p50}s, p99 ${p99}s; RSS ${rss_third} kB at a third, ${rss_end} kB at the end;" \
+  "at most $max_fds database files open at once, $twice samples of $samples with one open twice"
+[ "$rc" = 0 ] || fail "serve exited $rc after SIGTERM"
+[ "$total" -gt 0 ] || fail "no request was made"
+[ "$samples" -gt 0 ] && [ -n "$rss_end" ] || fail "no sample of serve's files and memory"
+[ "$bad" = 0 ] || { grep -vE '^(200|503) ' all.txt | sort | uniq -c; fail "$bad requests failed"; }
+[ "$twice" = 0 ] || fail "a database file was open twice at once"
+[ "$rss_end" -le $((rss_third + rss_third / 4 + 16384)) ] || fail "RSS grew from $rss_third to $rss_end kB"
+grep -q '^dbcare: stopped' serve.log || fail "no clean stop"

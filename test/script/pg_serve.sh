@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# dbcare serve on PostgreSQL: a fleet of two databases and a SQLite file
+# (the series of both engines have the same families and label names);
+# every endpoint with status, content type and parsed body; promtool
+# accepts /metrics; the password never shown; /readyz 503 while a migration
+# is pending and 200 after POST /migrate with the token; a member whose
+# statement waits on a lock never delays a scrape past --scrape-timeout,
+# its age grows and dbcare_up is 0 while the other stays fresh; SIGTERM
+# cancels the waiting statement and ends serve at once.
+set -eu
+db=dbcare_serve
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+. "$root/test/script/lib/serve.sh"
+py=/usr/bin/python3
+export DBCARE_MODULE="$root/build/sqlite/dbcare.so"
+db2=${db}_2
+secret=Serv3S3cretPw
+url1="postgresql://$PGUSER:$secret@/$db?host=$PGHOST&port=$PGPORT"
+url2="postgresql:///$db2?host=$PGHOST&port=$PGPORT"
+fresh_db
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2" -c "CREATE DATABASE $db2"
+"$B/psql" -X -q -d "$db2" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+cleanup2() { "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db2 WITH (FORCE)" >/dev/null 2>&1 || true; }
+trap "kill_serves; cleanup2; cleanup" EXIT
+mkdir m
+echo 'CREATE TABLE t (id int PRIMARY KEY, v text);' >m/V1__t.sql
+run 0 migrate --db "$url1" --dir m
+run 0 migrate --db "$url2" --dir m
+run 0 migrate --db sqlite:lite.db --dir m
+head -c 32 /dev/urandom | base64 >token
+chmod 600 token
+
+start_serve serve.log --db "$url1" --db "$url2" --db sqlite:lite.db --dir m --min-interval 0 \
+  --scrape-timeout 3s --allow-writes --token-file token
+get "$base/livez"; want_code 200 livez
+get "$base/readyz"; want_code 200 readyz
+grep -q '^ready: 3 of 3' body || fail "readyz: $(cat body)"
+get "$base/health"; want_code 200 health
+[ "$(body_json "sorted((r['database'], r['engine']) for r in d)")" = \
+  "[('$db', 'postgresql'), ('$db2', 'postgresql'), ('lite.db', 'sqlite')]" ] || fail "health: $(cat body)"
+get "$base/health?database=$db" -H 'Accept: application/health+json'; want_code 200 health+json
+[ "$(header Content-Type)" = application/health+json ] || fail "health+json type"
+[ "$(body_json "d['status'] in ('pass', 'warn'), d['checks']['database:responseTime'][0]['componentId']")" = \
+  "True $db" ] || fail "health+json: $(cat body)"
+get "$base/schema?database=$db2"; want_code 200 schema
+[ "$(body_json "'public.t' in d['table'] or 't' in d['table']")" = True ] || fail "schema: $(cat body)"
+get "$base/statistics?database=$db"; want_code 200 statistics
+[ "$(body_json "d['engine'], d['size_bytes'] > 0, d['tables'] >= 1")" = "postgresql True True" ] ||
+  fail "statistics: $(cat body)"
+get "$base/migrations?database=$db"; want_code 200 migrations
+[ "$(body_json "d['pending'], [(s['version'], s['state']) for s in d['status']]")" = "0 [('1', 'applied')]" ] ||
+  fail "migrations: $(cat body)"
+
+get "$base/metrics"; want_code 200 metrics
+promtool check metrics <body || fail "promtool refused /metrics"
+[ -z "$(grep '^# TYPE' body | sort | uniq -d)" ] || fail "a family twice"
+for d in "$db" "$db2"; do
+  grep -qx "dbcare_up{engine=\"postgresql\",database=\"$d\"} 1" body || fail "dbcare_up of $d"
+done
+grep -qx 'dbcare_up{engine="sqlite",database="lite.db"} 1' body || fail "dbcare_up of lite.db"
+# the same families and label names on both engines
+"$py" - "$work/body" "$db" <<'EOF' || fail "the engines' series differ"
+import re, sys
+text, pgdb = open(sys.argv[1]).read(), sys.argv[2]
+shape = {"postgresql": set(), "sqlite": set()}
+for line in text.splitlines():
+    m = re.match(r'^(\w+)\{(.*)\} \S+$', line)
+    if not m:
+        continue
+    labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2)))
+    if labels["database"] in (pgdb, "lite.db"):
+        names = tuple(sorted(k for k in labels if k != "check"))
+        shape[labels["engine"]].add((m.group(1), names))
+diff = shape["postgresql"] ^ shape["sqlite"]
+if diff:
+    print("differ:", sorted(diff))
+    sys.exit(1)
+EOF
+grep -qF "$secret" body serve.log && fail "the password was shown"
+
+# --- a pending migration: 503; POST /migrate with the token: 200 again
+db=$db2 q -c "SELECT dbmigrate_add('2', 'u', 'CREATE TABLE u (id int PRIMARY KEY)')" >/dev/null
+get "$base/readyz"; want_code 503 "readyz with a pending migration"
+grep -q "^$db2: not ready: 1 migration(s) pending" body || fail "readyz: $(cat body)"
+get "$base/migrate?database=$db2" -X POST; want_code 401 "no token"
+get "$base/migrate?database=$db2" -X POST -H "Authorization: Bearer $(cat token)"
+want_code 200 "POST /migrate"
+[ "$(body_json "d['exit_code'], d['result']['applied']")" = "0 1" ] || fail "migrate: $(cat body)"
+get "$base/readyz"; want_code 200 "readyz after the migration"
+
+# --- a slow member: a session holds dbcare.config, which the report reads
+"$B/psql" -X -q -d "$db2" -c "BEGIN" -c "LOCK TABLE dbcare.config IN ACCESS EXCLUSIVE MODE" \
+  -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+locker=$!
+serve_pids+=("$locker")
+for _ in $(seq 1 100); do
+  [ "$(db=$db2 q -c "SELECT count(*) FROM pg_locks WHERE relation = 'dbcare.config'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ] && break
+  sleep 0.05
+done
+value() { sed -n "s/^$1{engine=\"postgresql\",database=\"$2\"} //p" body; }
+ages=()
+for round in 1 2 3; do
+  t0=$(date +%s%N)
+  get "$base/metrics"; want_code 200 "scrape $round with $db2 locked"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ "$ms" -lt 4500 ] || fail "scrape $round took ${ms}ms with a 3s budget"
+  [ "$(value dbcare_up "$db2")" = 0 ] || fail "$db2 up while locked"
+  [ "$(value dbcare_up "$db")" = 1 ] || fail "$db not up in round $round"
+  "$py" -c "import sys; sys.exit(0 if float('$(value dbcare_metric_age_seconds "$db")') < 3.5 else 1)" ||
+    fail "$db stale: $(value dbcare_metric_age_seconds "$db")"
+  [ -n "$(value dbcare_health_score "$db2")" ] || fail "$db2's last result not served"
+  ages+=("$(value dbcare_metric_age_seconds "$db2")")
+  sleep 0.5
+done
+"$py" -c "a = [float(x) for x in '${ages[*]}'.split()]; import sys; sys.exit(0 if a[0] < a[1] < a[2] else 1)" ||
+  fail "$db2's age does not grow: ${ages[*]}"
+[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db2' AND application_name = 'dbcare'")" = 1 ] ||
+  fail "not exactly one connection of serve to $db2"
+
+# --- SIGTERM while the statement waits: cancelled, serve ends at once
+t0=$(date +%s%N)
+stop_serve
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 2000 ] || fail "stopping took ${ms}ms"
+grep -q '^dbcare: stopped' serve.log || fail "no clean stop"
+[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE datname IN ('$db', '$db2') AND application_name = 'dbcare'")" = 0 ] ||
+  fail "a connection of serve is left"
+db=$db2 q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db2' AND pid <> pg_backend_pid()" >/dev/null
+kill "$locker" 2>/dev/null || true
+echo ok
