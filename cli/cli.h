@@ -40,6 +40,7 @@ enum {
 	OPT_SCHEMA_FILE = 1u << 20,
 	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
 	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
+	OPT_HTML = 1u << 23,        /* report --html FILE */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -83,6 +84,7 @@ typedef struct cli_opts {
 	const char *schema_file; /* --schema-file (dump, --dump-schema) */
 	int canary;              /* migrate --canary N: these first, stop on a failure */
 	int max_failures;        /* --max-failures K: a fleet stops after K; 0: never */
+	const char *html;        /* report --html FILE */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -94,6 +96,8 @@ enum {
 	CMD_CREATES = 1u << 1,     /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
 	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
+	CMD_DB_OPTIONAL = 1u << 4, /* without --db (or DATABASE_URL) runs with db NULL */
+	CMD_WHOLE_FLEET = 1u << 5, /* runs once with db NULL over o->dbs (one file for all) */
 };
 
 typedef struct cli_command {
@@ -147,6 +151,8 @@ int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);
 int cmd_drop(cli_db *, cli_opts *);
 int cmd_dump(cli_db *, cli_opts *);
+int cmd_alert_rules(cli_db *, cli_opts *);
+int cmd_report(cli_db *, cli_opts *);
 /* The schema as SQL in path (NULL: --schema-file, else db/schema.sql). */
 int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
 

@@ -71,6 +71,9 @@ const cli_command cli_commands[] = {
      CMD_ARGS_ONE_DB, cmd_dump},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0, 1,
      3, 0, cmd_schema},
+    /* monitoring */
+    {"alert-rules", "[FILE]", "Prometheus alerting rules from the health checks' thresholds", 0, 0,
+     1, CMD_DB_OPTIONAL, cmd_alert_rules},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
 /* Other names, as dbmate and golang-migrate call them. */

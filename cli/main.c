@@ -56,6 +56,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"canary", OPT_CANARY, true},
                                      {"max-failures", 0, true},
                                      {"commit-each", OPT_COMMIT_EACH, false},
+                                     {"html", OPT_HTML, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -321,6 +322,8 @@ static int run_command_line(int argc, char **argv)
 				return usage_error("--max-failures needs a positive number, not \"%s\"", val);
 		} else if (strcmp(d->name, "help") == 0)
 			help = true;
+		else if (strcmp(d->name, "html") == 0)
+			o.html = val;
 	}
 	if (show_version || (cmd_name && strcmp(cmd_name, "version") == 0)) {
 		cli_print_version();
@@ -374,6 +377,8 @@ static int run_command_line(int argc, char **argv)
 	if (ndbvals == 0) {
 		cli_load_dotenv(".env");
 		const char *env = getenv("DATABASE_URL");
+		if ((!env || !*env) && (cmd->traits & CMD_DB_OPTIONAL))
+			return cmd->run(NULL, &o);
 		if (!env || !*env) {
 			fputs("dbcare: no database: pass --db URL or set DATABASE_URL (or write it in .env)\n",
 			      stderr);
@@ -395,6 +400,12 @@ static int run_command_line(int argc, char **argv)
 	if (fleet && o.dump_schema) {
 		fputs("dbcare: --dump-schema writes one file: it takes one database, not a fleet\n",
 		      stderr);
+		return CLI_USAGE;
+	}
+	if (cmd->traits & CMD_WHOLE_FLEET)
+		return cmd->run(NULL, &o);
+	if (fleet && (cmd->traits & CMD_DB_OPTIONAL)) {
+		fprintf(stderr, "dbcare: %s takes one database, not a fleet\n", cmd->name);
 		return CLI_USAGE;
 	}
 	if (fleet)
