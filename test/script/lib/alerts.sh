@@ -3,8 +3,8 @@
 #   check_names EXPOSITION   every metric name the rules and the dashboard
 #                            read is a family of EXPOSITION (the text of
 #                            dbhealth_metrics) or one dbcare serve adds
-#   check_page HTML NAME     headless Chromium loads the page HTML: its DOM
-#                            has the score, a finding and the table NAME,
+#   check_page HTML NAME...  headless Chromium loads the page HTML: its DOM
+#                            has the score, a finding and the tables NAME,
 #                            and nothing the database held ran; the
 #                            screenshot stays in the work directory
 rules="$root/deploy/prometheus/dbcare.rules.yml"
@@ -47,9 +47,9 @@ chrome() {
 }
 
 check_page() {
-  local html=$1 table=$2
+  local html=$1; shift
   chrome --dump-dom "file://$html" > "$work/dom.html" || fail "chromium could not load $html"
-  "$py" - "$work/dom.html" "$table" <<'PY' || fail "the page's DOM: see above"
+  "$py" - "$work/dom.html" "$@" <<'PY' || fail "the page's DOM: see above"
 import html.parser, sys
 dom = open(sys.argv[1]).read()
 class P(html.parser.HTMLParser):
@@ -72,7 +72,8 @@ err = []
 if p.score is None or not p.score.isdigit(): err.append("no score in the DOM")
 elif dom.count('<span class="value">%s</span>' % p.score) < 1: err.append("the score is not shown")
 if "tables_without_primary_key" not in p.findings: err.append("the finding is missing: %r" % p.findings[:6])
-if sys.argv[2] not in p.tables: err.append("table %r missing from %r" % (sys.argv[2], p.tables))
+for t in sys.argv[2:]:
+    if t not in p.tables: err.append("table %r missing from %r" % (t, p.tables))
 if p.scripts: err.append("the DOM has %d script element(s)" % p.scripts)
 for tag, a in p.attrs:
     if "data-pwned" in a or any(k.startswith("on") for k in a): err.append("markup from the database: <%s %r>" % (tag, a))
