@@ -73,10 +73,10 @@ const cli_command cli_commands[] = {
      3, 0, cmd_schema},
     /* monitoring */
     {"report", "--html FILE [--mode M]",
-     "one self-contained HTML page: score, findings, tables, migrations, backups",
-     OPT_HTML | OPT_MODE, 0, 0, CMD_WHOLE_FLEET, cmd_report},
-    {"alert-rules", "[FILE]", "Prometheus alerting rules from the health checks' thresholds", 0, 0,
-     1, CMD_DB_OPTIONAL, cmd_alert_rules},
+     "an HTML page: score, findings, tables, migrations, backups", OPT_HTML | OPT_MODE, 0, 0,
+     CMD_WHOLE_FLEET, cmd_report},
+    {"alert-rules", "[FILE]", "Prometheus alert rules from the checks' thresholds", 0, 0, 1,
+     CMD_DB_OPTIONAL, cmd_alert_rules},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
 /* Other names, as dbmate and golang-migrate call them. */

@@ -37,6 +37,7 @@ static const struct {
     {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
     {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
     {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
+    {OPT_HTML, "--html FILE", "the page's file (- for stdout)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -86,6 +87,10 @@ static const struct {
     {"config", "dbcare config list --db sqlite:app.db\n"
                "dbcare config get backup.dir --db sqlite:app.db\n"
                "dbcare config set backup.dir /var/backups/app --db sqlite:app.db\n"},
+    {"report", "dbcare report --html report.html --db sqlite:app.db\n"
+               "dbcare report --html fleet.html --db 'sqlite:tenants/*.db'\n"},
+    {"alert-rules", "dbcare alert-rules > dbcare.rules.yml     # the default thresholds\n"
+                    "dbcare alert-rules app.rules.yml --db sqlite:app.db\n"},
     {NULL, NULL}};
 
 static const char common_options[] =
@@ -130,10 +135,10 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: dbcare COMMAND [ARGS] [--db URL]... [options]\n\ncommands:\n", f);
 	for (const cli_command *c = cli_commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fputs("  up, down   migrate, rollback (as dbmate and golang-migrate name them)\n"
-	      "  help       this text, or help COMMAND / help TOPIC\n"
-	      "  version    the version of dbcare (also --version)\n\n",
+		fprintf(f, "  %-11s %s\n", c->name, c->summary);
+	fputs("  up, down    migrate, rollback (as dbmate and golang-migrate name them)\n"
+	      "  help        this text, or help COMMAND / help TOPIC\n"
+	      "  version     the version of dbcare (also --version)\n\n",
 	      f);
 	fputs(common_options, f);
 	fputs(exit_codes, f);
