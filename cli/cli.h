@@ -96,7 +96,7 @@ enum {
 	CMD_CREATES = 1u << 1,     /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
 	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
-	CMD_DB_OPTIONAL = 1u << 4, /* without --db (or DATABASE_URL) runs with db NULL */
+	CMD_DB_OPTIONAL = 1u << 4, /* without --db runs with db NULL (DATABASE_URL unread) */
 	CMD_WHOLE_FLEET = 1u << 5, /* runs once with db NULL over o->dbs (one file for all) */
 };
 

@@ -35,16 +35,18 @@ static int write_page(cli_opts *o, FILE *out)
 		char *err = NULL;
 		sums[i] = (report_html_summary){.score = -1, .pending = -1};
 		snprintf(sums[i].status, sizeof sums[i].status, "unreachable");
+		/* the summary's row i links here, whatever became of the database */
+		fprintf(sections, "<div id=\"db-%d\">\n", i + 1);
 		if (cli_target_parse(o->dbs[i], &t, &err) != 0) {
 			labels[i] = strdup(o->dbs[i]);
 			fprintf(stderr, "%s\n", err);
 			report_html_unreachable(o->dbs[i], err, sections);
+			fputs("</div>\n", sections);
 			free(err);
 			rc = CLI_ERROR;
 			continue;
 		}
 		labels[i] = strdup(t.label);
-		fprintf(sections, "<div id=\"db-%d\">\n", i + 1);
 		cli_db *db = cli_connect(&t, &co, &err);
 		if (!db) {
 			fprintf(stderr, "%s\n", err);

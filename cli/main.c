@@ -374,11 +374,14 @@ static int run_command_line(int argc, char **argv)
 	if (cmd->traits & CMD_NO_DB)
 		return cmd->run(NULL, &o);
 
+	/* alert-rules: the defaults unless a database is named on the line
+	 * (never DATABASE_URL's, so the committed rules come out the same
+	 * wherever they are written) */
+	if (ndbvals == 0 && (cmd->traits & CMD_DB_OPTIONAL))
+		return cmd->run(NULL, &o);
 	if (ndbvals == 0) {
 		cli_load_dotenv(".env");
 		const char *env = getenv("DATABASE_URL");
-		if ((!env || !*env) && (cmd->traits & CMD_DB_OPTIONAL))
-			return cmd->run(NULL, &o);
 		if (!env || !*env) {
 			fputs("dbcare: no database: pass --db URL or set DATABASE_URL (or write it in .env)\n",
 			      stderr);

@@ -17,6 +17,10 @@ command -v promtool >/dev/null || fail "promtool is not installed (package prome
 run 0 alert-rules
 cmp -s "$work/out" "$rules" ||
   { diff "$rules" "$work/out" | head -20; fail "deploy/prometheus/dbcare.rules.yml is not what dbcare alert-rules writes (run: build/cli/dbcare alert-rules deploy/prometheus/dbcare.rules.yml)"; }
+# DATABASE_URL is not read: the defaults unless --db names a database
+DATABASE_URL="sqlite:$work/app.db" run 0 alert-rules
+cmp -s "$work/out" "$rules" || fail "alert-rules read DATABASE_URL"
+[ ! -e "$work/app.db" ] || fail "alert-rules opened DATABASE_URL's database"
 run 0 alert-rules "$work/written.yml"
 cmp -s "$work/written.yml" "$rules" || fail "alert-rules FILE differs from its stdout"
 # thresholds come from the catalogue: the slow_queries warn line, max_age
