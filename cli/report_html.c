@@ -228,8 +228,9 @@ static void history_part(cli_db *db, FILE *out)
 		      out);
 		return;
 	}
-	double *x = calloc((size_t)r.nrows + 1, sizeof *x), *size = calloc((size_t)r.nrows + 1, 8),
-	       *score = calloc((size_t)r.nrows + 1, 8);
+	double *x = calloc((size_t)r.nrows + 1, sizeof *x),
+	       *size = calloc((size_t)r.nrows + 1, sizeof *size),
+	       *score = calloc((size_t)r.nrows + 1, sizeof *score);
 	int n = 0;
 	for (int i = 0; x && size && score && i < r.nrows; i++) {
 		if (!cli_cell(&r, i, 0) || !cli_cell(&r, i, 1))
