@@ -153,9 +153,13 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	    {"DbcareRetentionBehind", value_above(ctx, lookup, arg, DBC_HC_RETENTION), "1h", "warning",
 	     "Retention of {{ $labels.database }} is behind",
 	     "A retention policy has {{ $value }} batches due: its runs do not keep up."},
-	    {"DbcareAuditBroken", value_above(ctx, lookup, arg, DBC_HC_AUDIT), NULL, "critical",
-	     "Auditing of {{ $labels.database }} is broken",
-	     "{{ $value }} audited table(s) are dropped or miss changes: see dbaudit_tables."},
+	    /* the audit check is critical only for a broken hash chain (full mode) */
+	    {"DbcareAuditBroken",
+	     either(ctx, value_above(ctx, lookup, arg, DBC_HC_AUDIT),
+	            "dbcare_health_check_status{check=\"audit\"} == 2"),
+	     NULL, "critical", "Auditing of {{ $labels.database }} is broken",
+	     "Audited tables are dropped or miss changes (dbaudit_tables), or a hash chain is broken "
+	     "(full mode, dbaudit_verify)."},
 	    {"DbcareSlowQueries", value_above(ctx, lookup, arg, DBC_HC_SLOW_QUERIES), "15m", "warning",
 	     "Slow statements in {{ $labels.database }}",
 	     "{{ $value }} statements are slower than health.slow_queries.min_ms on average."},

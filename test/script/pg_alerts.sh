@@ -46,4 +46,33 @@ grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$work/page.html" || fail "the 
 grep -qF 'create_index' "$work/page.html" || fail "the fix from dbmaintain_plan is missing"
 grep -q '1 snapshot(s)' "$work/page.html" || fail "the snapshot is missing"
 check_page "$work/page.html" public.orders 'public."<script>alert(1)</script>"'
+
+# --- a broken hash chain: the audit check (full mode) is critical; a role
+# that may not read the log is told the chains were not verified
+q >/dev/null <<'SQL'
+SELECT dbcare_set('audit.hash_chain', 'on');
+CREATE TABLE payment (id integer PRIMARY KEY, amount integer);
+SELECT dbaudit_enable('payment');
+INSERT INTO payment VALUES (1, 100), (2, 5);
+UPDATE payment SET amount = 90 WHERE id = 1;
+SQL
+[ "$(q -c "SELECT status FROM dbhealth_checks('full') WHERE name = 'audit'")" = ok ] || fail "an intact chain"
+id=$(q -c "SELECT min(id) + 1 FROM dbcare.audit_log")
+q -c "UPDATE dbcare.audit_log SET new_values = '{\"id\": 2, \"amount\": 500}' WHERE id = $id" >/dev/null
+got=$(q -c "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name = 'audit'")
+[ "$got" = "critical the hash chain is broken: 1 break, the first at entry $id: its hash does not match its content: the entry was changed" ] ||
+  fail "audit check, full mode, a changed entry: $got"
+[ "$(q -c "SELECT status FROM dbhealth_checks('standard') WHERE name = 'audit'")" = ok ] ||
+  fail "standard mode walks the chain"
+q -c "SELECT dbhealth_metrics('full')" | grep -qx "dbcare_health_check_status{engine=\"postgresql\",database=\"$db\",check=\"audit\"} 2" ||
+  fail "the exposition does not show the broken chain"
+q -c "CREATE ROLE regress_dbcare_alerts_mon; GRANT pg_monitor TO regress_dbcare_alerts_mon;
+      GRANT SELECT ON dbcare.audit_tables TO regress_dbcare_alerts_mon;
+      REVOKE SELECT ON dbcare.audit_log FROM regress_dbcare_alerts_mon;" >/dev/null 2>&1 || true
+got=$(q -c "SET ROLE regress_dbcare_alerts_mon" -c "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name = 'audit'" 2>&1)
+q -c "DROP OWNED BY regress_dbcare_alerts_mon; DROP ROLE regress_dbcare_alerts_mon" >/dev/null 2>&1 || true
+case "$got" in
+*"the hash chains were not verified: this role may not read dbcare.audit_log"*) ;;
+*) fail "a role that may not read the log: $got" ;;
+esac
 echo "ok: PostgreSQL names, rules, page"

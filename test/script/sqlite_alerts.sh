@@ -31,12 +31,14 @@ grep -qF 'dbcare_health_check_value{check=\"backups\"} > 52 or' "$rules" || fail
 # --- a database's own thresholds: dbcare_set changes the rules written for it
 db="$work/app.db"
 q "SELECT dbcare_set('health.slow_queries.warn', '3'); SELECT dbcare_set('health.backups.max_age', '48');
-   SELECT dbcare_set('health.audit.warn', '-1'); SELECT dbcare_set('health.audit.critical', '-1');" >/dev/null
+   SELECT dbcare_set('health.retention.warn', '-1'); SELECT dbcare_set('health.audit.warn', '-1');" >/dev/null
 run 0 alert-rules --db "$db" --module "$module"
 has 'dbcare_health_check_value{check=\"slow_queries\"} > 3"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 48"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 96 or' out
-! grep -q DbcareAuditBroken "$work/out" || fail "a check with both levels disabled still has a rule"
+! grep -q DbcareRetentionBehind "$work/out" || fail "a check with both levels disabled still has a rule"
+# the audit rule keeps its status part (a broken chain) without a threshold
+has 'expr: "dbcare_health_check_status{check=\"audit\"} == 2"' out
 cp "$work/out" "$work/custom.yml"
 promtool check rules "$work/custom.yml" >/dev/null || fail "promtool refuses the database's rules"
 run 2 alert-rules --db "$db" --db "$db"
@@ -85,4 +87,23 @@ echo '{"panels":[{"targets":[{"expr":"dbcare_no_such_metric"}]}],"templating":{"
 if (dashboard="$work/bad.json"; check_names "$work/metrics.prom") >/dev/null 2>&1; then
   fail "check_names accepted a metric the exposition does not have"
 fi
+
+# --- a broken hash chain: the audit check (full mode) is critical, which the
+# exposition shows and DbcareAuditBroken reads; standard mode does not walk it
+db="$work/chain.db"
+q "SELECT dbcare_set('audit.hash_chain', 'on');
+   CREATE TABLE payment (id INTEGER PRIMARY KEY, amount INTEGER);
+   SELECT dbaudit_enable('payment');
+   INSERT INTO payment VALUES (1, 100), (2, 5); UPDATE payment SET amount = 90 WHERE id = 1;" >/dev/null
+[ "$(q "SELECT status FROM dbhealth_checks('full') WHERE name = 'audit'")" = ok ] || fail "an intact chain"
+id=$(q "SELECT min(id) + 1 FROM dbcare_audit_log")
+sqlite3 "$db" "UPDATE dbcare_audit_log SET new_values = '{\"id\":2,\"amount\":500}' WHERE id = $id"
+got=$(q "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name = 'audit'")
+[ "$got" = "critical the hash chain is broken: 1 break, the first at entry $id: its hash does not match its content: the entry was changed" ] ||
+  fail "audit check, full mode, a changed entry: $got"
+[ "$(q "SELECT status FROM dbhealth_checks('standard') WHERE name = 'audit'")" = ok ] ||
+  fail "standard mode walks the chain"
+q "SELECT dbhealth_metrics('full')" | grep -qx 'dbcare_health_check_status{engine="sqlite",database="chain.db",check="audit"} 2' ||
+  fail "the exposition does not show the broken chain"
+grep -qF 'dbcare_health_check_status{check=\"audit\"} == 2' "$rules" || fail "DbcareAuditBroken does not read the status"
 echo "ok: rules, promtool tests, dashboard"
