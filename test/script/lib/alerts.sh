@@ -48,7 +48,10 @@ chrome() {
 
 check_page() {
   local html=$1; shift
-  chrome --dump-dom "file://$html" > "$work/dom.html" || fail "chromium could not load $html"
+  # one browser run: the DOM after load, and the screenshot kept in the work directory
+  rm -f "$work/page.png"
+  chrome --screenshot="$work/page.png" --window-size=1200,1800 --dump-dom "file://$html" \
+    > "$work/dom.html" || fail "chromium could not load $html"
   "$py" - "$work/dom.html" "$@" <<'PY' || fail "the page's DOM: see above"
 import html.parser, sys
 dom = open(sys.argv[1]).read()
@@ -81,7 +84,5 @@ for e in err: print("FAIL: " + e)
 print("score", p.score, "findings", len(p.findings), "tables", p.tables)
 sys.exit(1 if err else 0)
 PY
-  chrome --screenshot="$work/page.png" --window-size=1200,1800 "file://$html" >/dev/null ||
-    fail "chromium could not take the screenshot"
-  [ -s "$work/page.png" ] || fail "no screenshot"
+  [ -s "$work/page.png" ] || fail "chromium took no screenshot"
 }
