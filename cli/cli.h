@@ -45,6 +45,7 @@ enum {
 	OPT_MIN_INTERVAL = 1u << 25,
 	OPT_ALLOW_WRITES = 1u << 26,
 	OPT_TOKEN_FILE = 1u << 27,
+	OPT_HTML = 1u << 28, /* report --html FILE */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -94,6 +95,7 @@ typedef struct cli_opts {
 	double min_interval_s;   /* serve --min-interval: a younger result is reused */
 	bool allow_writes;       /* serve --allow-writes */
 	const char *token_file;  /* serve --token-file */
+	const char *html;        /* report --html FILE */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -105,7 +107,9 @@ enum {
 	CMD_CREATES = 1u << 1,     /* SQLite: may create the database file */
 	CMD_OWN_CONNECT = 1u << 2, /* connects itself (wait) */
 	CMD_ARGS_ONE_DB = 1u << 3, /* with arguments (a file, a path): one database only */
-	CMD_WHOLE_FLEET = 1u << 4, /* takes every database itself (serve): run(NULL, o) */
+	CMD_WHOLE_FLEET =
+	    1u << 4, /* takes every database itself (serve, report): run(NULL, o) over o->dbs */
+	CMD_DB_OPTIONAL = 1u << 5, /* without --db runs with db NULL (DATABASE_URL unread) */
 };
 
 typedef struct cli_command {
@@ -162,6 +166,8 @@ int cmd_dump(cli_db *, cli_opts *);
 int cmd_serve(cli_db *, cli_opts *); /* serve.c */
 /* A dbmigrate_status() state that counts as pending (status --exit-code). */
 bool cli_state_pending(const char *state);
+int cmd_alert_rules(cli_db *, cli_opts *);
+int cmd_report(cli_db *, cli_opts *);
 /* The schema as SQL in path (NULL: --schema-file, else db/schema.sql). */
 int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
 

@@ -77,6 +77,11 @@ const cli_command cli_commands[] = {
      OPT_DIR | OPT_MODE | OPT_LISTEN | OPT_SCRAPE_TIMEOUT | OPT_MIN_INTERVAL | OPT_ALLOW_WRITES |
          OPT_TOKEN_FILE,
      0, 0, CMD_WHOLE_FLEET, cmd_serve},
+    {"report", "--html FILE [--mode M]",
+     "an HTML page: score, findings, tables, migrations, backups", OPT_HTML | OPT_MODE, 0, 0,
+     CMD_WHOLE_FLEET, cmd_report},
+    {"alert-rules", "[FILE]", "Prometheus alert rules from the checks' thresholds", 0, 0, 1,
+     CMD_DB_OPTIONAL, cmd_alert_rules},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
 /* Other names, as dbmate and golang-migrate call them. */

@@ -42,6 +42,7 @@ static const struct {
     {OPT_MIN_INTERVAL, "--min-interval T", "reuse a result younger than T (default 1s)"},
     {OPT_ALLOW_WRITES, "--allow-writes", "POST /migrate and /verify (with the token)"},
     {OPT_TOKEN_FILE, "--token-file F", "the bearer token of the write endpoints"},
+    {OPT_HTML, "--html FILE", "the page's file (- for stdout)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -94,6 +95,10 @@ static const struct {
     {"serve", "dbcare serve --db postgres://app@db/app --listen 0.0.0.0:9187\n"
               "dbcare serve --db 'sqlite:tenants/*.db' --scrape-timeout 2s\n"
               "dbcare serve --allow-writes --token-file /run/secrets/dbcare-token\n"},
+    {"report", "dbcare report --html report.html --db sqlite:app.db\n"
+               "dbcare report --html fleet.html --db 'sqlite:tenants/*.db'\n"},
+    {"alert-rules", "dbcare alert-rules > dbcare.rules.yml     # the default thresholds\n"
+                    "dbcare alert-rules app.rules.yml --db sqlite:app.db\n"},
     {NULL, NULL}};
 
 static const char common_options[] =
@@ -138,10 +143,10 @@ void cli_usage(FILE *f)
 {
 	fputs("usage: dbcare COMMAND [ARGS] [--db URL]... [options]\n\ncommands:\n", f);
 	for (const cli_command *c = cli_commands; c->name; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fputs("  up, down   migrate, rollback (as dbmate and golang-migrate name them)\n"
-	      "  help       this text, or help COMMAND / help TOPIC\n"
-	      "  version    the version of dbcare (also --version)\n\n",
+		fprintf(f, "  %-11s %s\n", c->name, c->summary);
+	fputs("  up, down    migrate, rollback (as dbmate and golang-migrate name them)\n"
+	      "  help        this text, or help COMMAND / help TOPIC\n"
+	      "  version     the version of dbcare (also --version)\n\n",
 	      f);
 	fputs(common_options, f);
 	fputs(exit_codes, f);

@@ -61,6 +61,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"min-interval", OPT_MIN_INTERVAL, true},
                                      {"allow-writes", OPT_ALLOW_WRITES, false},
                                      {"token-file", OPT_TOKEN_FILE, true},
+                                     {"html", OPT_HTML, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -344,6 +345,8 @@ static int run_command_line(int argc, char **argv)
 			o.token_file = val;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
+		else if (strcmp(d->name, "html") == 0)
+			o.html = val;
 	}
 	if (show_version || (cmd_name && strcmp(cmd_name, "version") == 0)) {
 		cli_print_version();
@@ -394,6 +397,11 @@ static int run_command_line(int argc, char **argv)
 	if (cmd->traits & CMD_NO_DB)
 		return cmd->run(NULL, &o);
 
+	/* alert-rules: the defaults unless a database is named on the line
+	 * (never DATABASE_URL's, so the committed rules come out the same
+	 * wherever they are written) */
+	if (ndbvals == 0 && (cmd->traits & CMD_DB_OPTIONAL))
+		return cmd->run(NULL, &o);
 	if (ndbvals == 0) {
 		cli_load_dotenv(".env");
 		const char *env = getenv("DATABASE_URL");
@@ -422,6 +430,10 @@ static int run_command_line(int argc, char **argv)
 	}
 	if (cmd->traits & CMD_WHOLE_FLEET)
 		return cmd->run(NULL, &o);
+	if (fleet && (cmd->traits & CMD_DB_OPTIONAL)) {
+		fprintf(stderr, "dbcare: %s takes one database, not a fleet\n", cmd->name);
+		return CLI_USAGE;
+	}
 	if (fleet)
 		return cli_run_fleet(cmd, &o);
 	return cli_run_one(cmd, &o, o.dbs[0]);

@@ -104,6 +104,16 @@ double serve_wall_s(void);
 /* serve_collect.c: reads one database; NULL with *err (malloc'd). The
  * connection is published in d->interrupt while open. */
 serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err);
+/* A connection to d as the refreshes open it (connect timeout, a busy wait
+ * that ends when serve stops), published for serve_fleet_stop while open;
+ * NULL with *err (malloc'd). serve_disconnect closes it. */
+cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err);
+void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db);
+
+/* serve_page.c: GET /, the page `dbcare report --html` writes, of the fleet
+ * or of database `only` (>= 0), each database held while it is read; the
+ * HTTP status (200; 503 when a database could not be reported). */
+int serve_page(serve_fleet *f, int only, char **out, const char **type);
 /* Serialises the migration folder's first read (migfiles.c reads it once). */
 extern pthread_mutex_t serve_files_mu;
 

@@ -204,21 +204,34 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
+cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err)
+{
+	*err = NULL;
+	cli_connect_opts co = {.module = f->o->module,
+	                       .connect_timeout_s = 10,
+	                       .sqlite_busy = busy_wait,
+	                       .sqlite_busy_arg = f};
+	cli_db *db = cli_connect(&d->target, &co, err);
+	if (db)
+		publish(f, d, db, true);
+	return db;
+}
+
+void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db)
+{
+	publish(f, d, db, false);
+	cli_disconnect(db);
+}
+
 serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err)
 {
 	/* this thread's own copy: the helpers below write into the options */
 	cli_opts o = *f->o;
 	o.out.quiet = true;
 	o.out.format = CLI_FMT_PLAIN;
-	*err = NULL;
-	cli_connect_opts co = {.module = o.module,
-	                       .connect_timeout_s = 10,
-	                       .sqlite_busy = busy_wait,
-	                       .sqlite_busy_arg = f};
-	cli_db *db = cli_connect(&d->target, &co, err);
+	cli_db *db = serve_connect(f, d, err);
 	if (!db)
 		return NULL;
-	publish(f, d, db, true);
 	serve_result *r = calloc(1, sizeof *r);
 	json_t *rep = NULL;
 	const char *what = "";
@@ -239,7 +252,6 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err)
 		r->at = serve_wall_s();
 	}
 	json_decref(rep);
-	publish(f, d, db, false);
-	cli_disconnect(db);
+	serve_disconnect(f, d, db);
 	return r;
 }

@@ -29,6 +29,7 @@ typedef struct request {
 } request;
 
 static const char index_text[] = "dbcare serve\n"
+                                 "GET  /             the page of dbcare report --html\n"
                                  "GET  /livez        the process is up\n"
                                  "GET  /readyz       503 while migrations are pending, the schema "
                                  "drifted or the report is critical\n"
@@ -199,13 +200,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	const char *want = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "database");
 	int only = want ? serve_fleet_find(h->f, want) : -1;
 
-	if (strcmp(url, "/livez") == 0 || strcmp(url, "/") == 0) {
+	bool page = strcmp(url, "/") == 0;
+	if (strcmp(url, "/livez") == 0 || strcmp(url, "/endpoints") == 0) {
 		status = get ? 200 : 405;
-		body = strdup(!get ? "dbcare: method not allowed\n" : url[1] ? "ok\n" : index_text);
-	} else if (!reads && !writes) {
+		body = strdup(!get ? "dbcare: method not allowed\n" : url[1] == 'l' ? "ok\n" : index_text);
+	} else if (page && get && !(want && only < 0)) {
+		status = serve_page(h->f, only, &body, &type);
+	} else if (!reads && !writes && !page) {
 		status = 404;
-		body = text("dbcare: no such endpoint \"%s\" (GET / lists them)\n", url);
-	} else if ((reads && !get) || (writes && !post)) {
+		body = text("dbcare: no such endpoint \"%s\" (GET /endpoints lists them)\n", url);
+	} else if (((reads || page) && !get) || (writes && !post)) {
 		status = 405;
 		body = strdup("dbcare: method not allowed\n");
 	} else if (want && only < 0) {

@@ -506,16 +506,23 @@ Datum dbaudit_row_at(PG_FUNCTION_ARGS)
 	return pgdbc_return_jsonb(&call, rc, row);
 }
 
+/* The hooks dbaudit_verify walks the chains with: a log not yet upgraded to
+ * 0.3.3 has the one head of the log chain. */
+static dbc_audit_hooks verify_hooks(void)
+{
+	dbc_audit_hooks e = pgdbc_audit_engine;
+	if (!pgdbc_audit_chain_per_table())
+		e.head_sql = "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain";
+	return e;
+}
+
 Datum dbaudit_verify(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
 	dbc_rows rows;
 	pgdbc_begin(&call, fcinfo);
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
-	/* a log not yet upgraded to 0.3.3 has the one head of the log chain */
-	dbc_audit_hooks e = pgdbc_audit_engine;
-	if (!pgdbc_audit_chain_per_table())
-		e.head_sql = "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain";
+	dbc_audit_hooks e = verify_hooks();
 	int rc = dbc_audit_verify(&call.ctx, &e, &rows);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
@@ -526,11 +533,31 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
                        dbc_health_fact *fact)
 {
 	bool readable;
-	(void)eng, (void)mode;
+	(void)eng;
 	if (pgdbc_health_readable(ctx, fact, "dbcare.audit_tables", "the audited tables", &readable) !=
 	    DBC_OK)
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;
-	return dbc_audit_health(ctx, &pgdbc_audit_engine, fact);
+	if (dbc_audit_health(ctx, &pgdbc_audit_engine, fact) != DBC_OK)
+		return DBC_ERROR;
+	if (mode < DBC_HEALTH_FULL)
+		return DBC_OK;
+	/* full mode: the hash chains too, as dbaudit_verify walks them; a role
+	 * that may not read the log is told so, not failed */
+	char *can_read = NULL;
+	if (dbc_query_text(
+	        ctx,
+	        "SELECT CASE WHEN pg_catalog.has_table_privilege('dbcare.audit_log', 'SELECT')"
+	        " AND pg_catalog.has_table_privilege('dbcare.audit_chain', 'SELECT')"
+	        " THEN 'yes' ELSE 'no' END",
+	        0, NULL, &can_read, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!can_read || strcmp(can_read, "yes") != 0) {
+		fact->note = dbc_strdup(ctx, "the hash chains were not verified: this role may not read "
+		                             "dbcare.audit_log");
+		return fact->note ? DBC_OK : DBC_ERROR;
+	}
+	dbc_audit_hooks e = verify_hooks();
+	return dbc_audit_health_chain(ctx, &e, fact);
 }

@@ -500,18 +500,25 @@ int sqldbc_dbaudit_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_ro
 	                         opt_text(argc, args, 1), out);
 }
 
+/* The hooks dbaudit_verify walks the chains with: a file whose bookkeeping
+ * is older than the chain's head has none to compare (a read upgrades
+ * nothing). */
+static dbc_audit_hooks verify_hooks(dbc_ctx *ctx)
+{
+	dbc_audit_hooks e = sqldbc_audit_engine;
+	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain", NULL,
+	                                  NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+		e.head_sql = NULL;
+	return e;
+}
+
 int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;
 	dbc_rows_init(out, ctx, DBC_AUDIT_VERIFY_NCOLS);
 	if (sqldbc_audit_complete(ctx) != DBC_OK)
 		return DBC_ERROR;
-	/* a file whose bookkeeping is older than the chain's head has none to
-	 * compare (a read upgrades nothing) */
-	dbc_audit_hooks e = sqldbc_audit_engine;
-	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain", NULL,
-	                                  NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
-		e.head_sql = NULL;
+	dbc_audit_hooks e = verify_hooks(ctx);
 	return dbc_audit_verify(ctx, &e, out);
 }
 
@@ -520,6 +527,15 @@ int sqldbc_dbaudit_verify(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_row
 int sqldbc_audit_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact)
 {
-	(void)eng, (void)mode;
-	return dbc_audit_health(ctx, &sqldbc_audit_engine, fact);
+	(void)eng;
+	if (dbc_audit_health(ctx, &sqldbc_audit_engine, fact) != DBC_OK)
+		return DBC_ERROR;
+	if (mode < DBC_HEALTH_FULL)
+		return DBC_OK;
+	/* full mode: the hash chains too, read as dbaudit_verify reads them
+	 * (entries a writer left to complete are completed first) */
+	if (sqldbc_audit_complete(ctx) != DBC_OK)
+		return DBC_ERROR;
+	dbc_audit_hooks e = verify_hooks(ctx);
+	return dbc_audit_health_chain(ctx, &e, fact);
 }

@@ -8,16 +8,16 @@ _dbcare()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="create drop wait status migrate up rollback down verify validate baseline
 		repair history script new lint health check orphans maintain retain backup backups
-		restore audit config dump schema serve help version"
+		restore audit config dump schema serve report alert-rules help version"
 	local options="--db --url --module --install --json --format --quiet --no-progress
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
-		--listen --scrape-timeout --min-interval --allow-writes --token-file --help"
+		--listen --scrape-timeout --min-interval --allow-writes --token-file --html --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--module|--attach|--schema-file|--token-file)
+	--module|--attach|--schema-file|--token-file|--html)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--mode)
 		COMPREPLY=($(compgen -W "quick standard full" -- "$cur")); return ;;
@@ -35,7 +35,7 @@ _dbcare()
 			--db|--url|--module|--format|--jobs|--dir|--migrations-dir|-d|--to|--steps|\
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
-			--scrape-timeout|--min-interval|--token-file) ;;
+			--scrape-timeout|--min-interval|--token-file|--html) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

@@ -166,6 +166,10 @@ int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_ta
                       char **problem);
 /* The health check "audit": one object per audited table with a problem. */
 int dbc_audit_health(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_health_fact *fact);
+/* Its full-mode part (audit_chain.c): the hash chains verified as
+ * dbaudit_verify() does (e: the hooks that call uses); any break makes the
+ * check critical and its message names the count and the first. */
+int dbc_audit_health_chain(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_health_fact *fact);
 
 /* dbaudit_tables: table, enabled_at, options, entries, recording, problem. */
 #define DBC_AUDIT_TABLES_NCOLS 6

@@ -271,16 +271,25 @@ static int verify_head(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	                            what, (long long)ch->last_id, (long long)last_id));
 }
 
-int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out)
+/* Walks every chain and its head into v (v->breaks unsorted). */
+static int verify_walk(dbc_ctx *ctx, const dbc_audit_hooks *e, verify_state *v)
 {
-	verify_state v = {.e = e, .last = -1};
 	bool readable;
+	*v = (verify_state){.e = e, .last = -1};
 	if (dbc_audit_readable(ctx, e, &readable) != DBC_OK)
 		return DBC_ERROR;
-	if (readable && ctx->host->query(ctx, e->chain_sql, 0, NULL, verify_entry, &v) != DBC_OK)
+	if (readable && ctx->host->query(ctx, e->chain_sql, 0, NULL, verify_entry, v) != DBC_OK)
 		return DBC_ERROR;
 	if (readable && e->head_sql &&
-	    ctx->host->query(ctx, e->head_sql, 0, NULL, verify_head, &v) != DBC_OK)
+	    ctx->host->query(ctx, e->head_sql, 0, NULL, verify_head, v) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out)
+{
+	verify_state v;
+	if (verify_walk(ctx, e, &v) != DBC_OK)
 		return DBC_ERROR;
 	if (v.nbreaks == 0) {
 		dbc_value row[DBC_AUDIT_VERIFY_NCOLS] = {dbc_int(v.checked), dbc_null(), dbc_null()};
@@ -301,4 +310,33 @@ int dbc_audit_verify(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_rows *out)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
+}
+
+int dbc_audit_health_chain(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_health_fact *fact)
+{
+	verify_state v;
+	if (verify_walk(ctx, e, &v) != DBC_OK)
+		return DBC_ERROR;
+	if (v.nbreaks == 0)
+		return DBC_OK;
+	/* the first in id order, as dbaudit_verify lists them */
+	const verify_break *first = &v.breaks[0];
+	for (int i = 1; i < v.nbreaks; i++)
+		if (v.breaks[i].id < first->id)
+			first = &v.breaks[i];
+	int breaks = v.nbreaks;
+	fact->min_status = DBC_CHECK_CRITICAL;
+	char *text = dbc_printf(
+	    ctx, "the hash chain is broken: %d break%s, the first %s%s: %s", breaks,
+	    breaks == 1 ? "" : "s", first->id ? "at entry " : "",
+	    first->id ? dbc_printf(ctx, "%lld", (long long)first->id) : "in the log", first->problem);
+	/* the message of its own when every table records, else after theirs */
+	if (fact->nobjects == 0) {
+		fact->message = text;
+		fact->hint = dbc_strdup(ctx, "SELECT * FROM dbaudit_verify() lists every break; the log of "
+		                             "a backup shows what the entries held.");
+	} else {
+		fact->note = text;
+	}
+	return text ? DBC_OK : DBC_ERROR;
 }

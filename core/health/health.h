@@ -289,7 +289,10 @@ const char *dbc_check_status_name(dbc_check_status s);
 /* Grades one fact with the given thresholds (pure: used by the runner and tests). */
 int dbc_health_grade(dbc_ctx *ctx, const dbc_health_fact *fact, int penalty, double warn,
                      double critical, const dbc_strlist *ignore, dbc_health_result *out);
-/* Score and status rule of docs/health.md ("Scoring"). */
+/* Score and status rule of docs/health.md ("Scoring"): critical below
+ * DBC_HEALTH_SCORE_CRITICAL, warning below DBC_HEALTH_SCORE_WARNING. */
+#define DBC_HEALTH_SCORE_CRITICAL 60
+#define DBC_HEALTH_SCORE_WARNING  80
 int dbc_health_score_of(const dbc_health_result *results, int n);
 const char *dbc_health_status_of(const dbc_health_result *results, int n, int score);
 /* True when an ignore entry names the object, its table, or either qualified. */
@@ -311,6 +314,13 @@ int dbc_health_report_rows(dbc_ctx *ctx, const dbc_health_report *r, dbc_rows *o
 int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
 /* Prometheus label value escaping (backslash, double quote, newline). */
 char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s);
+
+/* The Prometheus alerting rules (health_alerts.c) as YAML, from the
+ * thresholds the checks grade with: lookup(arg, key) gives a settings key's
+ * effective text ("health.<check>.warn", "health.backups.max_age"), NULL
+ * for its default (lookup NULL: every default, the catalogue's). */
+typedef const char *(*dbc_alert_lookup)(void *arg, const char *key);
+int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out);
 
 /* dbhealth_snapshot / dbhealth_growth. */
 int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out);

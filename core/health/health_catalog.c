@@ -342,7 +342,8 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "or ALL, on the table or a partition) or firing only under "
 		    "session_replication_role = replica, or statement triggers on a table that "
 		    "joined a partition or inheritance tree since; SQLite, columns changed since the "
-		    "triggers were made (a new column is not recorded).",
+		    "triggers were made (a new column is not recorded). In full mode also the hash "
+		    "chains, as dbaudit_verify walks them: a break is critical.",
 	},
 };
 /* clang-format on */

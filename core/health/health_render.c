@@ -202,6 +202,18 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 		sample(&b, "dbcare_health_check_penalty",
 		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
 		       r->results[i].penalty);
+	/* The graded number of each check that has one (a count, a percentage,
+	 * seconds, hours: the unit of its thresholds), as dbhealth_checks' value
+	 * column: alert rules compare it with the same thresholds. */
+	family(&b, "dbcare_health_check_value", "gauge",
+	       "The number each check graded against its thresholds (checks with a number only).");
+	for (int i = 0; i < r->nresults; i++) {
+		const dbc_health_result *c = &r->results[i];
+		if (c->status > DBC_CHECK_CRITICAL || !c->has_value || word_only(c))
+			continue;
+		sample(&b, "dbcare_health_check_value",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, c->def->name), c->value);
+	}
 	family(&b, "dbcare_health_check_skipped", "gauge",
 	       "1 when a check did not run (disabled, not applicable, not permitted), else 0.");
 	for (int i = 0; i < r->nresults; i++)

@@ -382,9 +382,9 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 	for (int i = 0; i < n; i++)
 		if (results[i].status == DBC_CHECK_CRITICAL)
 			return "critical";
-	if (score < 60)
+	if (score < DBC_HEALTH_SCORE_CRITICAL)
 		return "critical";
-	if (score < 80)
+	if (score < DBC_HEALTH_SCORE_WARNING)
 		return "warning";
 	return "healthy";
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dbcare serve on a SQLite fleet: option errors (exit 2 before anything is
 # opened, a port in use exit 1); every endpoint with its status, content
-# type and parsed body; one exposition for the fleet that promtool accepts
+# type and parsed body; GET / the HTML page of dbcare report --html; one exposition for the fleet that promtool accepts
 # (each family once, a database label per series), OpenMetrics by Accept
 # (read by the Python client's strict parser);
 # /readyz 200 -> 503 when a migration becomes pending -> 200 after POST
@@ -39,7 +39,16 @@ run 1 serve --db sqlite:fleet/a.db --listen "127.0.0.1:$port"
 has "dbcare: cannot listen on 127.0.0.1:$port" err
 
 get "$base/livez"; want_code 200 livez; [ "$(cat body)" = ok ] || fail "livez body"
-get "$base/"; want_code 200 index; grep -q '/metrics' body || fail "the index lists no /metrics"
+get "$base/endpoints"; want_code 200 index; grep -q '/metrics' body || fail "the index lists no /metrics"
+# GET /: the page of dbcare report --html, of the fleet or of one database
+get "$base/"; want_code 200 "the page"
+[ "$(header Content-Type)" = "text/html; charset=utf-8" ] || fail "page type $(header Content-Type)"
+for f in a b c; do grep -qF "$f.db" body || fail "the page does not show $f.db"; done
+grep -q 'id="db-3"' body || fail "the fleet page has no section per database"
+get "$base/?database=b.db"; want_code 200 "the page of b.db"
+grep -qF b.db body && ! grep -qF a.db body || fail "the page of b.db shows others"
+get "$base/?database=nope.db"; want_code 404 "the page of an unknown database"
+get "$base/" -X POST; want_code 405 "POST /"
 get "$base/nothing"; want_code 404 "an unknown path"
 get "$base/health" -X POST; want_code 405 "POST /health"
 [ "$(header Allow)" = "GET, HEAD" ] || fail "Allow: $(header Allow)"

@@ -138,6 +138,17 @@ int main(void)
 	                   "check=\"tables_without_primary_key\"} 1\n") != NULL,
 	      "check status 1 for warning");
 	CHECK(strstr(prom, "check=\"statistics\"} 2") == NULL, "error check has no status sample");
+	/* the graded number beside the status: what the alert rules compare */
+	CHECK(strstr(prom, "dbcare_health_check_value{engine=\"sqlite\",database=\"ma\\\"in\\n\","
+	                   "check=\"tables_without_primary_key\"} 1\n") != NULL,
+	      "check value 1 for one table without a primary key");
+	CHECK(strstr(prom, "dbcare_health_check_value{engine=\"sqlite\",database=\"ma\\\"in\\n\","
+	                   "check=\"statistics\"}") == NULL,
+	      "an error check has no value sample");
+	CHECK(strstr(prom, "check=\"journal_mode\"} wal") == NULL &&
+	          strstr(prom, "dbcare_health_check_value{engine=\"sqlite\",database=\"ma\\\"in\\n\","
+	                       "check=\"journal_mode\"}") == NULL,
+	      "a check whose value is only a word has no value sample");
 	CHECK(strstr(prom,
 	             "dbcare_database_size_bytes{engine=\"sqlite\",database=\"ma\\\"in\\n\"} 8192\n") !=
 	          NULL,

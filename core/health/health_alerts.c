@@ -1,0 +1,176 @@
+/*
+ * health_alerts.c — the Prometheus alerting rules of deploy/prometheus/
+ * dbcare.rules.yml, written from the thresholds the health checks grade with
+ * (the catalogue's defaults, or a database's effective settings), so that a
+ * threshold changed in one place changes both the report and the alerts.
+ *
+ * Invariant: every rule reads only series the exposition renders
+ * (health_render.c) or that `dbcare serve` adds (dbcare_up,
+ * dbcare_metric_age_seconds); a rule whose threshold is disabled (negative)
+ * is left out, as the check then never fires at that level.
+ */
+#include "health/health.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Fixed parts of the rules that no check grades (documented in
+ * docs/observe.md, "Alerts, dashboard and page"). */
+#define SCORE_DROP_POINTS     10    /* a score this many points below its hour's best */
+#define PENDING_FOR           "30m" /* migrations pending this long */
+#define STALE_METRICS_SECONDS 600   /* the server served an old result this long */
+
+typedef struct rule {
+	const char *alert, *expr, *for_, *severity, *summary, *description;
+} rule;
+
+/* The effective value of key: lookup's text when it has one that reads as a
+ * number, else def. */
+static double threshold(dbc_alert_lookup lookup, void *arg, const char *key, double def)
+{
+	const char *v = lookup ? lookup(arg, key) : NULL;
+	char *end;
+	double d = v && *v ? strtod(v, &end) : 0;
+	return v && *v && *end == '\0' ? d : def;
+}
+
+static double check_level(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, dbc_health_check_id id,
+                          bool critical)
+{
+	const dbc_health_check_def *c = &dbc_health_checks_catalog[id];
+	return threshold(lookup, arg,
+	                 dbc_printf(ctx, "health.%s.%s", c->name, critical ? "critical" : "warn"),
+	                 critical ? c->critical : c->warn);
+}
+
+/* `dbcare_health_check_value{check="c"} > t`, for the level that fires
+ * first on a count (critical when warn is disabled); NULL when both levels
+ * are disabled. */
+static char *value_above(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, dbc_health_check_id id)
+{
+	double w = check_level(ctx, lookup, arg, id, false);
+	double t = w >= 0 ? w : check_level(ctx, lookup, arg, id, true);
+	if (t < 0)
+		return NULL;
+	return dbc_printf(ctx, "dbcare_health_check_value{check=\"%s\"} > %g",
+	                  dbc_health_checks_catalog[id].name, t);
+}
+
+static void yaml_string(dbc_buf *b, const char *s)
+{
+	dbc_buf_appendc(b, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			dbc_buf_appendc(b, '\\');
+		dbc_buf_appendc(b, *s);
+	}
+	dbc_buf_appendc(b, '"');
+}
+
+static void emit(dbc_buf *b, const rule *r)
+{
+	if (!r->expr)
+		return;
+	dbc_buf_appendf(b, "      - alert: %s\n        expr: ", r->alert);
+	yaml_string(b, r->expr);
+	if (r->for_)
+		dbc_buf_appendf(b, "\n        for: %s", r->for_);
+	dbc_buf_appendf(b,
+	                "\n        labels:\n          severity: %s\n        annotations:\n"
+	                "          summary: ",
+	                r->severity);
+	yaml_string(b, r->summary);
+	dbc_buf_append(b, "\n          description: ");
+	yaml_string(b, r->description);
+	dbc_buf_appendc(b, '\n');
+}
+
+/* a or b, either may be NULL (a disabled level) */
+static char *either(dbc_ctx *ctx, const char *a, const char *b)
+{
+	return a && b ? dbc_printf(ctx, "%s or %s", a, b) : a ? (char *)a : (char *)b;
+}
+
+int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out)
+{
+	dbc_setting_def def;
+	bool found = false;
+	if (dbc_health_settings.def_of(ctx, "health.backups.max_age", &def, &found) != DBC_OK || !found)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no health.backups.max_age setting");
+	double max_age = threshold(lookup, arg, "health.backups.max_age", atof(def.default_value));
+	double mig = check_level(ctx, lookup, arg, DBC_HC_MIGRATIONS, false);
+	char *backup_old =
+	    max_age >= 0 ? dbc_printf(ctx, "dbcare_health_check_value{check=\"backups\"} > %g", max_age)
+	                 : NULL;
+	char *backup_bad =
+	    either(ctx,
+	           max_age >= 0 ? dbc_printf(ctx, "dbcare_health_check_value{check=\"backups\"} > %g",
+	                                     2 * max_age)
+	                        : NULL,
+	           "dbcare_health_check_status{check=\"backups\"} == 2");
+	const rule rules[] = {
+	    {"DbcareDatabaseDown", "dbcare_up == 0", "2m", "critical",
+	     "dbcare cannot reach {{ $labels.database }}",
+	     "dbcare serve could not connect to the database or run its report."},
+	    {"DbcareMetricsStale",
+	     dbc_printf(ctx, "dbcare_metric_age_seconds > %d", STALE_METRICS_SECONDS), "5m", "warning",
+	     "The health of {{ $labels.database }} is {{ $value }} s old",
+	     "The report did not finish within the scrape's time budget: dbcare serve serves the "
+	     "last result."},
+	    {"DbcareIntegrityProblem", value_above(ctx, lookup, arg, DBC_HC_INTEGRITY), NULL,
+	     "critical", "Storage problems in {{ $labels.database }}",
+	     "The integrity check found {{ $value }} storage problem(s): dbcare health shows them."},
+	    {"DbcareConstraintViolations",
+	     either(ctx, value_above(ctx, lookup, arg, DBC_HC_FOREIGN_KEY_VIOLATIONS),
+	            value_above(ctx, lookup, arg, DBC_HC_CONSTRAINT_VIOLATIONS)),
+	     NULL, "critical", "Constraint violations in {{ $labels.database }}",
+	     "Stored rows break {{ $value }} constraint(s) of {{ $labels.check }}: dbcare check lists "
+	     "them."},
+	    {"DbcareHealthCritical", "dbcare_health_status == 2", "5m", "critical",
+	     "{{ $labels.database }} is critical",
+	     dbc_printf(ctx, "A check is critical or the score is below %d.",
+	                DBC_HEALTH_SCORE_CRITICAL)},
+	    {"DbcareScoreDropped",
+	     dbc_printf(ctx, "max_over_time(dbcare_health_score[1h]) - dbcare_health_score >= %d",
+	                SCORE_DROP_POINTS),
+	     NULL, "warning", "The health score of {{ $labels.database }} dropped",
+	     "The score is {{ $value }} points below its best of the last hour."},
+	    {"DbcareMigrationsPending",
+	     mig >= 0 ? dbc_printf(ctx, "dbcare_migrations_pending > %g", mig) : NULL, PENDING_FOR,
+	     "warning", "Migrations pending in {{ $labels.database }}",
+	     "{{ $value }} migration(s) registered but not applied for " PENDING_FOR "."},
+	    {"DbcareSchemaDrift", value_above(ctx, lookup, arg, DBC_HC_SCHEMA_DRIFT), "5m", "warning",
+	     "The schema of {{ $labels.database }} drifted",
+	     "The schema differs from the one recorded after the last migration: dbcare validate "
+	     "says what changed."},
+	    {"DbcareBackupOld", backup_old, NULL, "warning",
+	     "The newest verified backup of {{ $labels.database }} is {{ $value }} h old",
+	     "Older than health.backups.max_age."},
+	    {"DbcareBackupMissing", backup_bad, NULL, "critical",
+	     "No recent verified backup of {{ $labels.database }}",
+	     "The newest verified backup is older than twice health.backups.max_age, or none is "
+	     "verified."},
+	    {"DbcareRetentionBehind", value_above(ctx, lookup, arg, DBC_HC_RETENTION), "1h", "warning",
+	     "Retention of {{ $labels.database }} is behind",
+	     "A retention policy has {{ $value }} batches due: its runs do not keep up."},
+	    /* the audit check is critical only for a broken hash chain (full mode) */
+	    {"DbcareAuditBroken",
+	     either(ctx, value_above(ctx, lookup, arg, DBC_HC_AUDIT),
+	            "dbcare_health_check_status{check=\"audit\"} == 2"),
+	     NULL, "critical", "Auditing of {{ $labels.database }} is broken",
+	     "Audited tables are dropped or miss changes (dbaudit_tables), or a hash chain is broken "
+	     "(full mode, dbaudit_verify)."},
+	    {"DbcareSlowQueries", value_above(ctx, lookup, arg, DBC_HC_SLOW_QUERIES), "15m", "warning",
+	     "Slow statements in {{ $labels.database }}",
+	     "{{ $value }} statements are slower than health.slow_queries.min_ms on average."},
+	};
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "# dbcare alerting rules, written by `dbcare alert-rules` from the health\n"
+	                   "# checks' thresholds: do not edit, write them again.\n"
+	                   "groups:\n  - name: dbcare\n    rules:\n");
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		emit(&b, &rules[i]);
+	*out = dbc_buf_finish(&b);
+	return *out && !ctx->failed ? DBC_OK : DBC_ERROR;
+}

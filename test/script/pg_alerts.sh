@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The alert rules and the dashboard on PostgreSQL: the rules and every
+# panel read only metric families the PostgreSQL exposition renders (or
+# dbcare serve adds); dbcare_health_check_value carries the checks' numbers;
+# alert-rules --db writes this database's thresholds; a broken hash chain
+# makes the audit check critical in full mode. The page: pg_report_html.
+set -eu
+db=dbcare_alerts
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/pg.sh"
+. "$here/lib/cli.sh"
+. "$here/lib/alerts.sh"
+py=/usr/bin/python3
+url="postgresql:///$db?host=$PGHOST&port=$PGPORT"
+fresh_db
+q >/dev/null <<'SQL'
+CREATE TABLE customers (id integer PRIMARY KEY, name text);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id integer REFERENCES customers, note text);
+CREATE TABLE audit_import (line text);          -- no primary key: a finding
+SQL
+
+# --- names: only families the PostgreSQL exposition renders
+q -c "SELECT dbhealth_metrics('quick')" > "$work/metrics.prom"
+grep -q "^dbcare_health_check_value{engine=\"postgresql\",database=\"$db\",check=\"tables_without_primary_key\"} 1$" "$work/metrics.prom" ||
+  fail "no value sample: $(grep check_value "$work/metrics.prom" | head -3)"
+grep -q "^dbcare_health_check_value{engine=\"postgresql\",database=\"$db\",check=\"unindexed_foreign_keys\"} 1$" "$work/metrics.prom" ||
+  fail "no value for unindexed_foreign_keys"
+check_names "$work/metrics.prom"
+
+# --- this database's thresholds
+q -c "SELECT dbcare_set('health.retention.warn', '25')" >/dev/null
+run 0 alert-rules --db "$url"
+has 'dbcare_health_check_value{check=\"retention\"} > 25"' out
+has 'dbcare_health_check_value{check=\"slow_queries\"} > 10"' out
+promtool check rules "$work/out" >/dev/null 2>&1 || { cp "$work/out" "$work/r.yml"; promtool check rules "$work/r.yml"; fail "promtool"; }
+
+# --- a broken hash chain: the audit check (full mode) is critical; a role
+# that may not read the log is told the chains were not verified
+q >/dev/null <<'SQL'
+SELECT dbcare_set('audit.hash_chain', 'on');
+CREATE TABLE payment (id integer PRIMARY KEY, amount integer);
+SELECT dbaudit_enable('payment');
+INSERT INTO payment VALUES (1, 100), (2, 5);
+UPDATE payment SET amount = 90 WHERE id = 1;
+SQL
+[ "$(q -c "SELECT status FROM dbhealth_checks('full') WHERE name = 'audit'")" = ok ] || fail "an intact chain"
+id=$(q -c "SELECT min(id) + 1 FROM dbcare.audit_log")
+q -c "UPDATE dbcare.audit_log SET new_values = '{\"id\": 2, \"amount\": 500}' WHERE id = $id" >/dev/null
+got=$(q -c "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name = 'audit'")
+[ "$got" = "critical the hash chain is broken: 1 break, the first at entry $id: its hash does not match its content: the entry was changed" ] ||
+  fail "audit check, full mode, a changed entry: $got"
+[ "$(q -c "SELECT status FROM dbhealth_checks('standard') WHERE name = 'audit'")" = ok ] ||
+  fail "standard mode walks the chain"
+q -c "SELECT dbhealth_metrics('full')" | grep -qx "dbcare_health_check_status{engine=\"postgresql\",database=\"$db\",check=\"audit\"} 2" ||
+  fail "the exposition does not show the broken chain"
+q -c "CREATE ROLE regress_dbcare_alerts_mon; GRANT pg_monitor TO regress_dbcare_alerts_mon;
+      GRANT SELECT ON dbcare.audit_tables TO regress_dbcare_alerts_mon;
+      REVOKE SELECT ON dbcare.audit_log FROM regress_dbcare_alerts_mon;" >/dev/null 2>&1 || true
+got=$(q -c "SET ROLE regress_dbcare_alerts_mon" -c "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name = 'audit'" 2>&1)
+q -c "DROP OWNED BY regress_dbcare_alerts_mon; DROP ROLE regress_dbcare_alerts_mon" >/dev/null 2>&1 || true
+case "$got" in
+*"the hash chains were not verified: this role may not read dbcare.audit_log"*) ;;
+*) fail "a role that may not read the log: $got" ;;
+esac
+echo "ok: PostgreSQL names, rules, page"

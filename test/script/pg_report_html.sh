@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# dbcare report --html on PostgreSQL: a page headless Chromium loads, with
+# the score, a finding with its fix from dbmaintain_plan, the largest tables
+# (one named like markup, shown as text and never run) and the snapshot.
+set -eu
+db=dbcare_report_html
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/pg.sh"
+. "$here/lib/cli.sh"
+. "$here/lib/alerts.sh"
+py=/usr/bin/python3
+url="postgresql:///$db?host=$PGHOST&port=$PGPORT"
+fresh_db
+q >/dev/null <<'SQL'
+CREATE TABLE customers (id integer PRIMARY KEY, name text);
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id integer REFERENCES customers, note text);
+CREATE TABLE audit_import (line text);          -- no primary key: a finding
+CREATE TABLE "<script>alert(1)</script>" (x integer PRIMARY KEY);
+INSERT INTO orders SELECT i, NULL, md5(i::text) FROM generate_series(1, 100000) i;
+SELECT dbhealth_snapshot();
+SQL
+
+# --- the page
+run 0 report --html "$work/page.html" --db "$url"
+score=$(q -c "SELECT dbhealth_score('standard')")
+grep -qF "data-score=\"$score\"" "$work/page.html" || fail "score $score is not on the page"
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$work/page.html" || fail "the table name is not escaped"
+grep -qF 'create_index' "$work/page.html" || fail "the fix from dbmaintain_plan is missing"
+grep -q '1 snapshot(s)' "$work/page.html" || fail "the snapshot is missing"
+check_page "$work/page.html" public.orders 'public."<script>alert(1)</script>"'
+
+echo "ok: report --html on PostgreSQL"
