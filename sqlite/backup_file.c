@@ -101,10 +101,11 @@ static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
 	" WHERE tbl_name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY type, name"
 
 /* The fingerprint (the stored schema text, every row of sqlite_schema) and
- * the row count of every ordinary table of db's main database (virtual
- * tables hold no rows of their own; their shadow tables are counted). The
- * first statement is the one that takes the read lock: a busy database
- * answers SQLITE_BUSY here. */
+ * the row count and content hash of every ordinary table of db's main
+ * database (virtual tables hold no rows of their own; their shadow tables
+ * are counted), one scan of each table (backup_content.c). The first
+ * statement is the one that takes the read lock: a busy database answers
+ * SQLITE_BUSY here. */
 static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sqlite_rc)
 {
 	dbc_buf schema, counts;
@@ -112,8 +113,10 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	dbc_buf_init(&counts, ctx);
 	img->tables = 0;
 	img->rows = 0;
+	img->table = NULL;
+	int cap = 0;
 	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
-	/* each table counted while its name is the statement's row: a name may
+	/* each table read while its name is the statement's row: a name may
 	 * hold any character, a newline too */
 	sqlite3_stmt *names = NULL;
 	if (rc == SQLITE_OK)
@@ -124,13 +127,22 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 		                        -1, &names, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(names)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(names, 0);
-		char *q = name ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name) : NULL;
-		int64_t count = 0;
-		rc = q ? int_pragma(db, q, &count) : SQLITE_NOMEM;
-		sqlite3_free(q);
-		dbc_buf_appendf(&counts, "%s\t%lld\n", name ? name : "", (long long)count);
+		if (!name ||
+		    dbc_grow(ctx, &img->table, (int)img->tables, &cap, sizeof(*img->table), 16) != DBC_OK) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		dbc_backup_table *t = &img->table[img->tables];
+		t->name = dbc_strdup(ctx, name);
+		if (!t->name ||
+		    sqldbc_backup_table_content(ctx, db, name, &t->rows, t->hash, &rc) != DBC_OK) {
+			if (rc == SQLITE_OK)
+				rc = SQLITE_ERROR; /* the error is set in ctx */
+			break;
+		}
+		dbc_buf_appendf(&counts, "%s\t%lld\n", name, (long long)t->rows);
 		img->tables++;
-		img->rows += count;
+		img->rows += t->rows;
 	}
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
@@ -809,6 +821,12 @@ static bool sqlite_records_file_sha256(dbc_ctx *ctx)
 	return ctx->host->book_has_column(ctx, "dbcare_backups", "sha256");
 }
 
+/* The same for the per-table content (bookkeeping version 7). */
+static bool sqlite_records_content(dbc_ctx *ctx)
+{
+	return ctx->host->book_has_column(ctx, "dbcare_backups", "content");
+}
+
 static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 {
 	*exists = sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_backups",
@@ -830,4 +848,5 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .make_temp = sqlite_make_temp,
     .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
+    .records_content = sqlite_records_content,
 };

@@ -16,6 +16,17 @@
 #include "base/dbc.h"
 #include "health/health.h"
 
+/* A table's content as the logical verification compares it: its row
+ * count and an order-independent hash of its rows (the engine's, hex of
+ * DBC_BACKUP_CONTENT_HEX digits), so one row deleted or changed shows even
+ * where the storage check and every count agree. */
+#define DBC_BACKUP_CONTENT_HEX 32
+typedef struct dbc_backup_table {
+	char *name;
+	int64_t rows;
+	char hash[DBC_BACKUP_CONTENT_HEX + 1];
+} dbc_backup_table;
+
 /* What one database image holds, read through the engine: the source at the
  * copy's moment or a backup file. */
 typedef struct dbc_backup_image {
@@ -28,6 +39,9 @@ typedef struct dbc_backup_image {
 	char *check; /* the storage check's answer: "ok", or its first problem */
 	/* SHA-256 (hex) of the file's bytes (inspect); NULL for a source */
 	char *file_sha256;
+	/* every table counted (tables of them, by name); NULL where the engine
+	 * or an older catalog row has no content hashes */
+	dbc_backup_table *table;
 } dbc_backup_image;
 
 typedef struct dbc_backup_hooks dbc_backup_hooks;
@@ -92,6 +106,10 @@ struct dbc_backup_hooks {
 	 * where inspect reads no files; false for a catalog made by an older
 	 * version and not yet upgraded (reads leave it as it is). */
 	bool (*records_file_sha256)(dbc_ctx *ctx);
+	/* Whether the catalog has the column content: every table's row count
+	 * and content hash at the copy's moment (the logical verification).
+	 * NULL or false as for records_file_sha256. */
+	bool (*records_content)(dbc_ctx *ctx);
 };
 
 /* The kind of the backups this module makes itself (files it may check,

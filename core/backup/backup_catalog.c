@@ -58,18 +58,24 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	add_args *a = arg;
 	const char *now = ctx->host->dialect->now;
 	bool sha = a->env->records_file_sha256 && a->env->records_file_sha256(ctx);
+	bool content = a->env->records_content && a->env->records_content(ctx);
+	char *text = content ? dbc_backup_content_text(ctx, a->img) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
 	char *sql = dbc_printf(
 	    ctx,
 	    "INSERT INTO %sbackups (kind, path, created_at, bytes, pages, duration_ms, fingerprint,"
-	    " rows_digest, verified_at, status, detail%s)"
+	    " rows_digest, verified_at, status, detail%s%s)"
 	    " VALUES ($1, $2, %s, CAST($3 AS bigint), CAST($4 AS bigint),"
 	    " CAST($5 AS double precision), CAST($6 AS text), CAST($7 AS text), %s, '%s',"
-	    " CAST($8 AS text)%s) RETURNING id",
-	    ctx->host->book_prefix, sha ? ", sha256" : "", now, a->verified ? now : "NULL",
-	    a->verified ? "verified" : "unverified", sha ? ", CAST($9 AS text)" : "");
+	    " CAST($8 AS text)%s%s) RETURNING id",
+	    ctx->host->book_prefix, sha ? ", sha256" : "", content ? ", content" : "", now,
+	    a->verified ? now : "NULL", a->verified ? "verified" : "unverified",
+	    sha ? ", CAST($9 AS text)" : "",
+	    content ? (sha ? ", CAST($10 AS text)" : ", CAST($9 AS text)") : "");
 	if (!sql)
 		return DBC_ERROR;
-	dbc_value p[9] = {
+	dbc_value p[10] = {
 	    dbc_text(a->kind),
 	    dbc_text(a->path),
 	    a->img && a->img->bytes >= 0 ? dbc_int(a->img->bytes) : dbc_null(),
@@ -78,10 +84,14 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	    text_or_null(a->img ? a->img->fingerprint : NULL),
 	    text_or_null(a->img ? a->img->rows_digest : NULL),
 	    text_or_null(a->detail),
-	    text_or_null(a->img ? a->img->file_sha256 : NULL),
 	};
+	int n = 8;
+	if (sha)
+		p[n++] = text_or_null(a->img ? a->img->file_sha256 : NULL);
+	if (content)
+		p[n++] = text_or_null(text);
 	*a->id = 0;
-	return ctx->host->query(ctx, sql, sha ? 9 : 8, p, take_id, a->id);
+	return ctx->host->query(ctx, sql, n, p, take_id, a->id);
 }
 
 int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
@@ -101,6 +111,9 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	row->fingerprint = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
 	row->rows_digest = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
 	row->file_sha256 = ncol > 3 && c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
+	row->table = ncol > 4 && c[4].type == DBC_TEXT
+	                 ? dbc_backup_content_parse(ctx, c[4].s, &row->tables)
+	                 : NULL;
 	return DBC_OK;
 }
 
@@ -115,10 +128,12 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
 	if (!exists)
 		return DBC_OK;
 	bool sha = env->records_file_sha256 && env->records_file_sha256(ctx);
-	char *sql = dbc_printf(ctx,
-	                       "SELECT id, fingerprint, rows_digest%s FROM %sbackups WHERE path = $1"
-	                       " ORDER BY id DESC LIMIT 1",
-	                       sha ? ", sha256" : "", ctx->host->book_prefix);
+	bool content = sha && env->records_content && env->records_content(ctx);
+	char *sql =
+	    dbc_printf(ctx,
+	               "SELECT id, fingerprint, rows_digest%s%s FROM %sbackups WHERE path = $1"
+	               " ORDER BY id DESC LIMIT 1",
+	               sha ? ", sha256" : "", content ? ", content" : "", ctx->host->book_prefix);
 	dbc_value p = dbc_text(path);
 	if (!sql || ctx->host->query(ctx, sql, 1, &p, take_row, row) != DBC_OK)
 		return DBC_ERROR;

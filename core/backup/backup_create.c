@@ -42,15 +42,25 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 }
 
 /* Why image does not match source (NULL: it does). source is the database
- * at the copy's moment, or a catalog row; a row's file SHA-256, when
- * recorded, catches what the storage check and the counts cannot see: a
- * changed value, another database with the same schema and counts. */
-static const char *mismatch(const dbc_backup_image *source, const dbc_backup_image *copy)
+ * at the copy's moment, or a catalog row. Each table's rows and content
+ * hash, when both sides have them, name the table that differs: a copy can
+ * pass the storage check and miss one row, or hold a changed value. A
+ * row's file SHA-256, when recorded, catches what the rest cannot see
+ * where no content hashes were recorded: a changed value, another database
+ * with the same schema and counts. */
+static const char *mismatch(dbc_ctx *ctx, const dbc_backup_image *source,
+                            const dbc_backup_image *copy)
 {
 	if (strcmp(copy->check, "ok") != 0)
 		return "its storage check failed";
 	if (source && strcmp(source->fingerprint, copy->fingerprint) != 0)
 		return "its schema fingerprint differs from the source's";
+	if (source && source->table && copy->table) {
+		char *why = dbc_backup_content_mismatch(ctx, source->table, source->tables, copy->table,
+		                                        copy->tables);
+		if (why || ctx->failed)
+			return why ? why : "out of memory";
+	}
 	if (source && strcmp(source->rows_digest, copy->rows_digest) != 0)
 		return "its row counts differ from the source's";
 	if (source && source->file_sha256 &&
@@ -131,7 +141,7 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
 	    env->inspect(ctx, tmp, full, deadline, copy) != DBC_OK)
 		return DBC_ERROR;
-	const char *why = mismatch(&source, copy);
+	const char *why = mismatch(ctx, &source, copy);
 	if (why) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy failed verification: %s", why);
 		dbc_error_detail(ctx, "check: %s; source fingerprint %s, copy %s", copy->check,
@@ -222,9 +232,11 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	dbc_backup_image recorded = {.fingerprint = row.fingerprint,
 	                             .rows_digest = row.rows_digest,
-	                             .file_sha256 = row.file_sha256};
+	                             .file_sha256 = row.file_sha256,
+	                             .table = row.table,
+	                             .tables = row.tables};
 	const char *why =
-	    mismatch(catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
+	    mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {
