@@ -40,6 +40,7 @@ enum {
 	OPT_SCHEMA_FILE = 1u << 20,
 	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
 	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
+	OPT_INCREMENTAL = 1u << 23, /* backup --incremental (SQLite) */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -75,6 +76,7 @@ typedef struct cli_opts {
 	int sleep_ms;        /* retain --sleep-ms */
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
 	bool apply;          /* backups prune --apply */
+	bool incremental;    /* backup --incremental */
 	/* retain --attach NAME=PATH (repeatable): SQLite databases ATTACHed
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;

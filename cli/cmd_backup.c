@@ -127,9 +127,8 @@ int cmd_backup(cli_db *db, cli_opts *o)
 	if (db->drv->dump)
 		return dump_and_record(db, o);
 	cli_rows r = {0};
-	const char *p[1] = {o->nargs > 0 ? o->args[0] : NULL};
-	if (cli_q(db, o, o->nargs > 0 ? "SELECT dbbackup_create($1)" : "SELECT dbbackup_create()",
-	          o->nargs > 0 ? 1 : 0, o->nargs > 0 ? p : NULL, &r) != 0)
+	const char *p[2] = {o->nargs > 0 ? o->args[0] : NULL, o->incremental ? "incremental" : "full"};
+	if (cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r) != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
 	print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));

@@ -37,6 +37,7 @@ static const struct {
     {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
     {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
     {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
+    {OPT_INCREMENTAL, "--incremental", "only the pages changed since the last backup (SQLite)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */

@@ -56,6 +56,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"canary", OPT_CANARY, true},
                                      {"max-failures", 0, true},
                                      {"commit-each", OPT_COMMIT_EACH, false},
+                                     {"incremental", OPT_INCREMENTAL, false},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -303,6 +304,8 @@ static int run_command_line(int argc, char **argv)
 				return usage_error("--days needs a positive number, not \"%s\"", val);
 		} else if (strcmp(d->name, "apply") == 0)
 			o.apply = true;
+		else if (strcmp(d->name, "incremental") == 0)
+			o.incremental = true;
 		else if (strcmp(d->name, "attach") == 0) {
 			const char *sep = strchr(val, '=');
 			if (!sep || sep == val || !sep[1])

@@ -223,7 +223,10 @@ static const book_table tables[] = {
      "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
      " detail TEXT,"
      " sha256 TEXT,"
-     " content TEXT);"
+     " content TEXT,"
+     " method TEXT,"
+     " base_id INTEGER,"
+     " page_hashes BLOB);"
      "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
      " ON dbcare_backups (created_at)",
      true},
@@ -413,11 +416,17 @@ static int upgrade_to_6(dbc_ctx *ctx)
 }
 
 /* 6 -> 7 (dbcare 0.3.5): a backup's row keeps every table's row count and
- * content hash at the copy's moment (the logical verification). Older rows
- * keep none and are verified as before. */
+ * content hash at the copy's moment (the logical verification), whether it
+ * is full or incremental, the backup an incremental one builds on, and the
+ * hash of every page of its image (the next incremental's base). Older
+ * rows keep none: they are verified as before, and are no base. */
 static int upgrade_to_7(dbc_ctx *ctx)
 {
-	return add_column(ctx, "dbcare_backups", "content", "TEXT");
+	return add_column(ctx, "dbcare_backups", "content", "TEXT") != DBC_OK ||
+	               add_column(ctx, "dbcare_backups", "method", "TEXT") != DBC_OK ||
+	               add_column(ctx, "dbcare_backups", "base_id", "INTEGER") != DBC_OK
+	           ? DBC_ERROR
+	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
 }
 
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
@@ -457,8 +466,8 @@ static bool layout_current(sqlite3 *db)
 	if (table_exists(db, "dbcare_backups") &&
 	    (sqlite3_table_column_metadata(db, "main", "dbcare_backups", "sha256", NULL, NULL, NULL,
 	                                   NULL, NULL) != SQLITE_OK ||
-	     sqlite3_table_column_metadata(db, "main", "dbcare_backups", "content", NULL, NULL, NULL,
-	                                   NULL, NULL) != SQLITE_OK))
+	     sqlite3_table_column_metadata(db, "main", "dbcare_backups", "page_hashes", NULL, NULL,
+	                                   NULL, NULL, NULL) != SQLITE_OK))
 		return false;
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db,

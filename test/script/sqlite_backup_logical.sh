@@ -56,7 +56,9 @@ q "SELECT json_extract(dbbackup_verify('$work/good.db'), '\$.verified')" | grep 
 # (the verify, a changing call, upgrades the file; its old rows keep no content)
 old="$work/old.db"
 sqlite3 "$db" ".backup '$old'"
-sqlite3 "$old" "ALTER TABLE dbcare_backups DROP COLUMN content; UPDATE dbcare_bookkeeping SET version = 6"
+sqlite3 "$old" "ALTER TABLE dbcare_backups DROP COLUMN content; ALTER TABLE dbcare_backups DROP COLUMN method;
+  ALTER TABLE dbcare_backups DROP COLUMN base_id; ALTER TABLE dbcare_backups DROP COLUMN page_hashes;
+  UPDATE dbcare_bookkeeping SET version = 6"
 db="$old" q "SELECT json_extract(dbbackup_verify('$work/good.db'), '\$.verified')" | grep -qx 1 ||
   fail "a row without content did not verify"
 db="$old" q "SELECT dbbackup_create('$work/after-upgrade.db')" >/dev/null
