@@ -27,7 +27,7 @@ for i in $(seq 1 "$rounds"); do
   inc="$work/inc$i.db"
   sqlite3 -batch -cmd ".load $module" "$db" "SELECT dbbackup_create('$inc', 'incremental')" >/dev/null 2>&1 &
   pid=$!
-  sleep "0.$(( RANDOM % 400 ))"
+  sleep "$(( RANDOM % 2 )).$(( RANDOM % 10 ))"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
   rows=$(q "SELECT count(*) FROM dbcare_backups WHERE path = '$inc'")
