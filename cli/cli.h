@@ -144,6 +144,7 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
+int cmd_verify_backup(cli_db *, cli_opts *);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);
