@@ -45,7 +45,8 @@ enum {
 	OPT_MIN_INTERVAL = 1u << 25,
 	OPT_ALLOW_WRITES = 1u << 26,
 	OPT_TOKEN_FILE = 1u << 27,
-	OPT_HTML = 1u << 28, /* report --html FILE */
+	OPT_HTML = 1u << 28,        /* report --html FILE */
+	OPT_INCREMENTAL = 1u << 29, /* backup --incremental (SQLite) */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -81,6 +82,7 @@ typedef struct cli_opts {
 	int sleep_ms;        /* retain --sleep-ms */
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
 	bool apply;          /* backups prune --apply */
+	bool incremental;    /* backup --incremental */
 	/* retain --attach NAME=PATH (repeatable): SQLite databases ATTACHed
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;
@@ -158,6 +160,7 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
+int cmd_verify_backup(cli_db *, cli_opts *);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);

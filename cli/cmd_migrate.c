@@ -395,6 +395,8 @@ int cmd_rollback(cli_db *db, cli_opts *o)
 
 int cmd_verify(cli_db *db, cli_opts *o)
 {
+	if (o->nargs == 1)
+		return cmd_verify_backup(db, o); /* dbcare verify FILE: a backup */
 	cli_rows r = {0};
 	const char *p[1] = {o->to};
 	if (begin_with_files(db, o, false) != 0)

@@ -5,12 +5,32 @@
  * the driver copies the file in (sqlite_restore.c explains the choice of
  * the backup API over a rename) and the result is checked with
  * PRAGMA quick_check. A failure before the copy changes nothing.
+ *
+ * An incremental backup (a page-set file: it starts with "DBCPAGE1") is
+ * restored through the image its chain gives: dbbackup_verify(FILE, IMAGE)
+ * writes that image beside the database, checks it like a full copy
+ * against FILE's catalog row, and the image is copied in, then deleted.
  */
 #include "cli.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Whether file is an incremental backup (sqlite/backup_incr.c's format). */
+static bool incremental_file(const char *file)
+{
+	char magic[8];
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool is = read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+	          memcmp(magic, "DBCPAGE1", sizeof magic) == 0;
+	close(fd);
+	return is;
+}
 
 int cmd_restore(cli_db *db, cli_opts *o)
 {
@@ -22,13 +42,28 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	}
 	cli_rows v = {0}, b = {0}, r = {0};
-	const char *p[1] = {file};
-	if (cli_q(db, o, "SELECT dbbackup_verify($1)", 1, p, &v) != 0) {
-		cli_errorf("%s was not restored: it did not verify; the database is unchanged", file);
-		return CLI_ERROR;
-	}
+	char *image = NULL; /* an incremental backup's image, deleted at the end */
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
+		return CLI_ERROR;
+	if (incremental_file(file)) {
+		if (asprintf(&image, "%s.restore-XXXXXX", cli_cell(&r, 0, 0)) < 0)
+			goto failed;
+		int fd = mkstemp(image);
+		if (fd < 0) {
+			cli_errorf("cannot make a file beside the database for the restored image");
+			free(image);
+			image = NULL;
+			goto failed;
+		}
+		close(fd);
+		cli_note(&o->out, "building the image of %s from its chain", file);
+	}
+	const char *p[2] = {file, image};
+	if (cli_q(db, o, image ? "SELECT dbbackup_verify($1, $2)" : "SELECT dbbackup_verify($1)",
+	          image ? 2 : 1, p, &v) != 0) {
+		cli_errorf("%s was not restored: it did not verify; the database is unchanged", file);
 		goto failed;
+	}
 	/* milliseconds, as dbbackup_create's own names: two restores within a
 	 * second each get a safety backup (one never replaces a file) */
 	char stamp[32], *safety = NULL;
@@ -50,7 +85,7 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		goto failed;
 	}
 	char *err = NULL;
-	if (db->drv->restore_from(db, file, &err) != 0) {
+	if (db->drv->restore_from(db, image ? image : file, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: the restore failed");
 		free(err);
 		goto failed;
@@ -74,10 +109,16 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
+	if (image)
+		unlink(image);
+	free(image);
 	return CLI_OK;
 failed:
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
+	if (image)
+		unlink(image);
+	free(image);
 	return CLI_ERROR;
 }

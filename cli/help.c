@@ -43,6 +43,7 @@ static const struct {
     {OPT_ALLOW_WRITES, "--allow-writes", "POST /migrate and /verify (with the token)"},
     {OPT_TOKEN_FILE, "--token-file F", "the bearer token of the write endpoints"},
     {OPT_HTML, "--html FILE", "the page's file (- for stdout)"},
+    {OPT_INCREMENTAL, "--incremental", "only the pages changed since the last backup (SQLite)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */

@@ -62,6 +62,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"allow-writes", OPT_ALLOW_WRITES, false},
                                      {"token-file", OPT_TOKEN_FILE, true},
                                      {"html", OPT_HTML, true},
+                                     {"incremental", OPT_INCREMENTAL, false},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -312,6 +313,8 @@ static int run_command_line(int argc, char **argv)
 				return usage_error("--days needs a positive number, not \"%s\"", val);
 		} else if (strcmp(d->name, "apply") == 0)
 			o.apply = true;
+		else if (strcmp(d->name, "incremental") == 0)
+			o.incremental = true;
 		else if (strcmp(d->name, "attach") == 0) {
 			const char *sep = strchr(val, '=');
 			if (!sep || sep == val || !sep[1])

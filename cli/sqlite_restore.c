@@ -83,12 +83,19 @@ static int merge_catalog(sqlite3 *dst, const char *create)
 			cols = strdup((const char *)sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
+	/* a row keeps its id where the restored catalog has it free: an
+	 * incremental backup's row names its base by id (base_id) */
 	if (rc == SQLITE_OK && cols &&
 	    asprintf(&sql,
+	             "INSERT INTO main.dbcare_backups (id, %s) SELECT k.id, %s FROM " KEPT " AS k"
+	             " WHERE NOT EXISTS (SELECT 1 FROM main.dbcare_backups AS b"
+	             " WHERE b.path = k.path AND b.created_at = k.created_at)"
+	             " AND NOT EXISTS (SELECT 1 FROM main.dbcare_backups AS b WHERE b.id = k.id)"
+	             " ORDER BY k.id;"
 	             "INSERT INTO main.dbcare_backups (%s) SELECT %s FROM " KEPT " AS k"
 	             " WHERE NOT EXISTS (SELECT 1 FROM main.dbcare_backups AS b"
 	             " WHERE b.path = k.path AND b.created_at = k.created_at) ORDER BY k.id",
-	             cols, cols) < 0)
+	             cols, cols, cols, cols) < 0)
 		sql = NULL;
 	if (rc == SQLITE_OK)
 		rc = sql ? sqlite3_exec(dst, sql, NULL, NULL, NULL) : SQLITE_NOMEM;

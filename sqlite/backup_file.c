@@ -44,7 +44,7 @@ static void sleep_ms(int ms)
 
 /* An error about db's last failure, with the system's reason when SQLite
  * kept one (a full disk, a file too large). */
-static int db_error(dbc_ctx *ctx, sqlite3 *db, const char *what)
+int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what)
 {
 	int sys = db ? sqlite3_system_errno(db) : 0;
 	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "%s: %s%s%s%s", what,
@@ -77,7 +77,7 @@ static int rows_text(sqlite3 *db, const char *sql, dbc_buf *out, int64_t *rows)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
+int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -101,10 +101,11 @@ static int int_pragma(sqlite3 *db, const char *sql, int64_t *out)
 	" WHERE tbl_name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY type, name"
 
 /* The fingerprint (the stored schema text, every row of sqlite_schema) and
- * the row count of every ordinary table of db's main database (virtual
- * tables hold no rows of their own; their shadow tables are counted). The
- * first statement is the one that takes the read lock: a busy database
- * answers SQLITE_BUSY here. */
+ * the row count and content hash of every ordinary table of db's main
+ * database (virtual tables hold no rows of their own; their shadow tables
+ * are counted), one scan of each table (backup_content.c). The first
+ * statement is the one that takes the read lock: a busy database answers
+ * SQLITE_BUSY here. */
 static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sqlite_rc)
 {
 	dbc_buf schema, counts;
@@ -112,8 +113,10 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 	dbc_buf_init(&counts, ctx);
 	img->tables = 0;
 	img->rows = 0;
+	img->table = NULL;
+	int cap = 0;
 	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
-	/* each table counted while its name is the statement's row: a name may
+	/* each table read while its name is the statement's row: a name may
 	 * hold any character, a newline too */
 	sqlite3_stmt *names = NULL;
 	if (rc == SQLITE_OK)
@@ -124,19 +127,28 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 		                        -1, &names, NULL);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(names)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(names, 0);
-		char *q = name ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name) : NULL;
-		int64_t count = 0;
-		rc = q ? int_pragma(db, q, &count) : SQLITE_NOMEM;
-		sqlite3_free(q);
-		dbc_buf_appendf(&counts, "%s\t%lld\n", name ? name : "", (long long)count);
+		if (!name ||
+		    dbc_grow(ctx, &img->table, (int)img->tables, &cap, sizeof(*img->table), 16) != DBC_OK) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		dbc_backup_table *t = &img->table[img->tables];
+		t->name = dbc_strdup(ctx, name);
+		if (!t->name ||
+		    sqldbc_backup_table_content(ctx, db, name, &t->rows, t->hash, &rc) != DBC_OK) {
+			if (rc == SQLITE_OK)
+				rc = SQLITE_ERROR; /* the error is set in ctx */
+			break;
+		}
+		dbc_buf_appendf(&counts, "%s\t%lld\n", name, (long long)t->rows);
 		img->tables++;
-		img->rows += count;
+		img->rows += t->rows;
 	}
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
 	sqlite3_finalize(names);
 	if (rc == SQLITE_OK)
-		rc = int_pragma(db, "PRAGMA main.page_count", &img->pages);
+		rc = sqldbc_backup_int_pragma(db, "PRAGMA main.page_count", &img->pages);
 	*sqlite_rc = rc;
 	if (rc != SQLITE_OK)
 		return DBC_ERROR;
@@ -151,18 +163,23 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 }
 
 /* The SHA-256 of the file's bytes, read in chunks (not mapped: a file
- * truncated meanwhile would be a SIGBUS in the application's process). */
-static int file_sha256(dbc_ctx *ctx, const char *path, char **out)
+ * truncated meanwhile would be a SIGBUS in the application's process);
+ * with img->hash_pages also every page's hash (the page size from the
+ * header; a chunk is a whole number of pages of any size SQLite allows). */
+static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
 		                 strerror(errno));
-	size_t size = 1 << 20;
+	size_t size = 1 << 20, page_size = 0;
 	char *chunk = dbc_alloc(ctx, size);
 	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
-	int rc = h ? DBC_OK : DBC_ERROR;
+	dbc_sha256 *ph = h && img->hash_pages ? dbc_sha256_begin(ctx) : NULL;
+	dbc_buf pages;
+	dbc_buf_init(&pages, ctx);
+	int rc = h && (ph || !img->hash_pages) ? DBC_OK : DBC_ERROR;
 	for (ssize_t n; rc == DBC_OK;) {
 		n = read(fd, chunk, size);
 		if (n < 0 && errno == EINTR)
@@ -174,16 +191,35 @@ static int file_sha256(dbc_ctx *ctx, const char *path, char **out)
 			break;
 		else
 			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
+		if (rc == DBC_OK && ph && page_size == 0 && n >= 18) {
+			unsigned char *b = (unsigned char *)chunk;
+			page_size = b[16] == 0 && b[17] == 1 ? 65536 : ((size_t)b[16] << 8) | b[17];
+		}
+		for (size_t off = 0; rc == DBC_OK && ph && page_size && off + page_size <= (size_t)n;
+		     off += page_size) {
+			unsigned char hash[SQLDBC_PAGE_HASH];
+			rc = sqldbc_backup_page_hash(ctx, ph, (unsigned char *)chunk + off, page_size, hash);
+			dbc_buf_appendn(&pages, (const char *)hash, sizeof hash);
+		}
 	}
 	close(fd);
+	if (ph)
+		dbc_sha256_abort(ph);
 	if (rc != DBC_OK) {
-		dbc_sha256_abort(h);
+		if (h)
+			dbc_sha256_abort(h);
 		return DBC_ERROR;
 	}
 	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
 		return DBC_ERROR;
-	*out = dbc_strdup(ctx, hex);
-	return *out ? DBC_OK : DBC_ERROR;
+	if (ph) {
+		img->page_hashes_len = pages.len;
+		img->page_hashes = dbc_buf_finish(&pages);
+		if (!img->page_hashes)
+			return DBC_ERROR;
+	}
+	img->file_sha256 = dbc_strdup(ctx, hex);
+	return img->file_sha256 ? DBC_OK : DBC_ERROR;
 }
 
 /* The inspecting connection is not the caller's: an interrupt of the
@@ -223,12 +259,12 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	img->bytes = (int64_t)st.st_size;
 	/* before SQLite opens it: the bytes the checks below are about (a
 	 * read-only open writes nothing to a rollback-journal file) */
-	if (file_sha256(ctx, path, &img->file_sha256) != DBC_OK)
+	if (file_sha256(ctx, path, img) != DBC_OK)
 		return DBC_ERROR;
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc != SQLITE_OK) {
-		db_error(ctx, db, dbc_printf(ctx, "cannot open backup %s", path));
+		sqldbc_backup_db_error(ctx, db, dbc_printf(ctx, "cannot open backup %s", path));
 		sqlite3_close(db);
 		return DBC_ERROR;
 	}
@@ -243,7 +279,8 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	if (watch.stopped || watch_progress(&watch)) {
 		out = DBC_ERROR;
 	} else if (rc != SQLITE_OK) {
-		out = db_error(ctx, db, dbc_printf(ctx, "backup %s is not a readable database", path));
+		out = sqldbc_backup_db_error(ctx, db,
+		                             dbc_printf(ctx, "backup %s is not a readable database", path));
 	} else {
 		char *text = dbc_buf_finish(&check);
 		size_t n = text ? strlen(text) : 0;
@@ -255,8 +292,8 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 		else if (strcmp(text, "ok") == 0 && read_image(ctx, db, img, &rc) != DBC_OK)
 			out = ctx->failed
 			          ? DBC_ERROR
-			          : db_error(ctx, db,
-			                     dbc_printf(ctx, "backup %s is not a readable database", path));
+			          : sqldbc_backup_db_error(
+			                ctx, db, dbc_printf(ctx, "backup %s is not a readable database", path));
 		else if (watch_progress(&watch))
 			out = DBC_ERROR;
 	}
@@ -278,7 +315,7 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 /* The canonical path of db's main database file; "" for an in-memory or
  * temporary database (whose copies prune never deletes: nothing names
  * them). */
-static char *database_identity(dbc_ctx *ctx, sqlite3 *db)
+char *sqldbc_backup_identity(dbc_ctx *ctx, sqlite3 *db)
 {
 	const char *file = sqlite3_db_filename(db, "main");
 	if (!file || !file[0])
@@ -331,7 +368,8 @@ static int write_stamp(dbc_ctx *ctx, sqlite3 *dest, const char *database, const 
 		               NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = exec_text(dest, "INSERT INTO main." STAMP_TABLE " VALUES (?1, ?2)", database, path);
-	return rc == SQLITE_OK ? DBC_OK : db_error(ctx, dest, "could not stamp the backup copy");
+	return rc == SQLITE_OK ? DBC_OK
+	                       : sqldbc_backup_db_error(ctx, dest, "could not stamp the backup copy");
 }
 
 /* Whether db (a file opened read-only) carries the stamp of a copy of
@@ -359,7 +397,7 @@ static bool stamped(sqlite3 *db, const char *database, const char *path)
  * (which lasts until the caller's statement ends) COMMIT and ROLLBACK fail
  * too; the call's rescue write, prepared before BEGIN, then ends it: an
  * interrupted write rolls the whole transaction back (txn_guard.c). */
-static void end_read(sqlite3 *db, sqldbc_call *call)
+void sqldbc_backup_end_read(sqlite3 *db, sqldbc_call *call)
 {
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
@@ -374,19 +412,20 @@ static void end_read(sqlite3 *db, sqldbc_call *call)
 /* The read transaction the copy happens in: BEGIN and the first read,
  * retried while the database is busy (a writer committing in rollback
  * journal mode) until the deadline. */
-static int begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, dbc_backup_image *source)
+int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline,
+                                 dbc_backup_image *source)
 {
 	for (;;) {
 		int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
-			return db_error(ctx, db, "could not begin the backup's read transaction");
+			return sqldbc_backup_db_error(ctx, db, "could not begin the backup's read transaction");
 		if (read_image(ctx, db, source, &rc) == DBC_OK)
 			return DBC_OK;
-		end_read(db, ctx->host_data);
+		sqldbc_backup_end_read(db, ctx->host_data);
 		if (ctx->failed)
 			return DBC_ERROR;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-			return db_error(ctx, db, "could not read the database to back up");
+			return sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
 		if (dbc_monotonic_ms() >= deadline)
 			return dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
 			                 "the database stayed locked: no consistent read within "
@@ -399,11 +438,11 @@ static int begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, dbc_backup
 
 /* Copies every page of the snapshot into dest, checking the deadline and
  * an interrupt between steps. */
-static int copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline)
+int sqldbc_backup_copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline)
 {
 	sqlite3_backup *b = sqlite3_backup_init(dest, "main", src, "main");
 	if (!b)
-		return db_error(ctx, dest, "could not start the copy");
+		return sqldbc_backup_db_error(ctx, dest, "could not start the copy");
 	int rc;
 	/* each step says how far the copy is (a terminal draws it) */
 	while ((rc = sqlite3_backup_step(b, STEP_PAGES)) == SQLITE_OK || rc == SQLITE_DONE) {
@@ -424,7 +463,7 @@ static int copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline
 	}
 	int fin = sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE || fin != SQLITE_OK)
-		return db_error(ctx, dest, "could not write the backup copy");
+		return sqldbc_backup_db_error(ctx, dest, "could not write the backup copy");
 	return DBC_OK;
 }
 
@@ -440,10 +479,10 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 		return DBC_ERROR;
 	}
 	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
-		return db_error(ctx, db, "could not prepare the backup");
+		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
 	sqlite3 *dest = NULL;
 	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		db_error(ctx, dest, "could not open the backup copy");
+		sqldbc_backup_db_error(ctx, dest, "could not open the backup copy");
 		sqlite3_close(dest);
 		return DBC_ERROR;
 	}
@@ -451,26 +490,26 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	int rc = sqlite3_exec(dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL,
 	                      NULL) == SQLITE_OK
 	             ? DBC_OK
-	             : db_error(ctx, dest, "could not prepare the backup copy");
+	             : sqldbc_backup_db_error(ctx, dest, "could not prepare the backup copy");
 	if (rc == DBC_OK)
-		rc = begin_snapshot(ctx, db, deadline, source);
+		rc = sqldbc_backup_begin_snapshot(ctx, db, deadline, source);
 	if (rc == DBC_OK) {
-		rc = copy_pages(ctx, db, dest, deadline);
-		end_read(db, ctx->host_data);
+		rc = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
+		sqldbc_backup_end_read(db, ctx->host_data);
 	}
 	if (rc == DBC_OK) {
-		char *identity = database_identity(ctx, db);
+		char *identity = sqldbc_backup_identity(ctx, db);
 		rc = identity ? write_stamp(ctx, dest, identity, path) : DBC_ERROR;
 	}
 	/* a standalone file: a copy of a WAL database would want a -wal beside it */
 	if (rc == DBC_OK &&
 	    sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_error(ctx, dest, "could not finish the backup copy");
+		rc = sqldbc_backup_db_error(ctx, dest, "could not finish the backup copy");
 	if (sqlite3_close(dest) != SQLITE_OK && rc == DBC_OK)
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not close the backup copy");
 	if (rc == DBC_OK) {
 		int64_t page_size = 0;
-		int_pragma(db, "PRAGMA main.page_size", &page_size);
+		sqldbc_backup_int_pragma(db, "PRAGMA main.page_size", &page_size);
 		source->bytes = source->pages * page_size;
 	}
 	return rc;
@@ -478,7 +517,7 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 
 /* ---------------------------------------------------------------- files */
 
-static char *dir_of(dbc_ctx *ctx, const char *path)
+char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	if (!slash)
@@ -491,7 +530,7 @@ static char *dir_of(dbc_ctx *ctx, const char *path)
 /* path's directory resolved (realpath) + its last component. */
 static int sqlite_canonical(dbc_ctx *ctx, const char *path, char **out)
 {
-	char *dir = dir_of(ctx, path);
+	char *dir = sqldbc_backup_dir_of(ctx, path);
 	if (!dir)
 		return DBC_ERROR;
 	const char *slash = strrchr(path, '/');
@@ -534,7 +573,8 @@ static int refuse_database_files(dbc_ctx *ctx, const char *path)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(sqldbc_call_conn(ctx)->db, "SELECT name, file FROM pragma_database_list",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return db_error(ctx, sqldbc_call_conn(ctx)->db, "could not list the databases");
+		return sqldbc_backup_db_error(ctx, sqldbc_call_conn(ctx)->db,
+		                              "could not list the databases");
 	int rc = DBC_OK;
 	while (rc == DBC_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -578,7 +618,7 @@ static int sqlite_check_target(dbc_ctx *ctx, const char *path)
 		}
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup file %s already exists", path);
 	}
-	char *dir = dir_of(ctx, path);
+	char *dir = sqldbc_backup_dir_of(ctx, path);
 	if (!dir)
 		return DBC_ERROR;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -636,7 +676,7 @@ static bool own_leftover(dbc_ctx *ctx, const char *file, off_t size)
 		return true;
 	if (!whole || memcmp(head, header, sizeof header) != 0)
 		return false;
-	char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
+	char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
 	sqlite3 *h = NULL;
 	bool ok = false;
 	if (identity &&
@@ -673,7 +713,7 @@ static bool locked_by_anyone(const char *file)
 
 static void sqlite_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_than_ms)
 {
-	char *dir = path[0] == '/' ? dir_of(ctx, path) : NULL;
+	char *dir = path[0] == '/' ? sqldbc_backup_dir_of(ctx, path) : NULL;
 	DIR *d = dir ? opendir(dir) : NULL;
 	if (!d) {
 		dbc_error_clear(ctx);
@@ -706,7 +746,7 @@ static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
 		                 strerror(errno));
 	unlink(tmp_path);
-	char *dir = dir_of(ctx, path);
+	char *dir = sqldbc_backup_dir_of(ctx, path);
 	if (!dir)
 		return DBC_ERROR;
 	if (dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
@@ -748,9 +788,16 @@ static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerpr
 	}
 	if (!S_ISREG(st.st_mode) || !fingerprint)
 		return DBC_OK;
-	char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
+	char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
 	if (!identity)
 		return DBC_ERROR;
+	/* an incremental backup: the proof of origin is in its header (its
+	 * pages hold no schema of their own to compare) */
+	char *database, *published;
+	if (sqldbc_pageset_stamp(ctx, path, &database, &published)) {
+		*is = identity[0] && strcmp(database, identity) == 0 && strcmp(published, path) == 0;
+		return DBC_OK;
+	}
 	sqlite3 *db = NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL) ==
 	    SQLITE_OK) {
@@ -774,8 +821,8 @@ static bool sqlite_exists(dbc_ctx *ctx, const char *path)
 {
 	struct stat st;
 	if (path[0] != '/') {
-		char *identity = database_identity(ctx, sqldbc_call_conn(ctx)->db);
-		char *dir = identity && identity[0] ? dir_of(ctx, identity) : NULL;
+		char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
+		char *dir = identity && identity[0] ? sqldbc_backup_dir_of(ctx, identity) : NULL;
 		if (!dir)
 			return false;
 		path = dbc_printf(ctx, "%s/%s", dir, path);
@@ -809,6 +856,13 @@ static bool sqlite_records_file_sha256(dbc_ctx *ctx)
 	return ctx->host->book_has_column(ctx, "dbcare_backups", "sha256");
 }
 
+/* The same for version 7's columns: the per-table content, the method,
+ * the base and the page hashes (made together; the last one is asked). */
+static bool sqlite_records_content(dbc_ctx *ctx)
+{
+	return ctx->host->book_has_column(ctx, "dbcare_backups", "page_hashes");
+}
+
 static int sqlite_catalog_exists(dbc_ctx *ctx, bool *exists)
 {
 	*exists = sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_backups",
@@ -830,4 +884,8 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .make_temp = sqlite_make_temp,
     .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
+    .records_content = sqlite_records_content,
+    .copy_changed = sqldbc_backup_copy_changed,
+    .materialize = sqldbc_backup_materialize,
+    .store_pages = sqldbc_backup_store_pages,
 };

@@ -6,7 +6,48 @@
 #define SQLDBC_BACKUP_GLUE_H
 
 #include "backup/backup.h"
+#include "base/sha256.h"
+#include "conn.h"
+#include "glue.h"
 
 extern const dbc_backup_hooks sqldbc_backup_env;
+
+/* One table of db's main database, read in one scan (backup_content.c): its
+ * row count and its order-independent content hash (hex). On an error of
+ * SQLite's, *sqlite_rc says which (a busy database: SQLITE_BUSY). */
+int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int64_t *rows,
+                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc);
+
+/* Shared by the files of the backups (backup_file.c): an error about db's
+ * last failure; the read transaction of a copy (begin, its image read, and
+ * its end on every path); the copy's steps; the database's canonical path
+ * (the proof of origin a copy carries); a path's directory; one integer. */
+int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what);
+int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline,
+                                 dbc_backup_image *source);
+void sqldbc_backup_end_read(sqlite3 *db, sqldbc_call *call);
+int sqldbc_backup_copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline);
+char *sqldbc_backup_identity(dbc_ctx *ctx, sqlite3 *db);
+char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
+int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
+
+/* Page hashes (backup_incr.c): PAGE_HASH bytes of SHA-256 per page. */
+#define SQLDBC_PAGE_HASH 16
+int sqldbc_backup_page_hash(dbc_ctx *ctx, dbc_sha256 *h, const unsigned char *page, size_t size,
+                            unsigned char out[SQLDBC_PAGE_HASH]);
+int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *path,
+                               int64_t timeout_ms, const dbc_backup_base *base,
+                               dbc_backup_image *source);
+int sqldbc_backup_store_pages(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img);
+
+/* The page-set files of incremental backups (backup_pageset.c). */
+#define SQLDBC_PAGESET_MAGIC "DBCPAGE1"
+/* Whether path starts as a page-set file does. */
+bool sqldbc_pageset_is(const char *path);
+/* Its proof of origin: the database it copies and the path it was
+ * published under (NULL when it is no page-set file). */
+bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
+int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
+                              int n, const char *out_path);
 
 #endif

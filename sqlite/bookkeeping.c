@@ -222,7 +222,11 @@ static const book_table tables[] = {
      " status TEXT NOT NULL"
      "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
      " detail TEXT,"
-     " sha256 TEXT);"
+     " sha256 TEXT,"
+     " content TEXT,"
+     " method TEXT,"
+     " base_id INTEGER,"
+     " page_hashes BLOB);"
      "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
      " ON dbcare_backups (created_at)",
      true},
@@ -317,7 +321,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   6
+#define BOOK_VERSION   7
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -411,11 +415,25 @@ static int upgrade_to_6(dbc_ctx *ctx)
 	return table_exists(db, "dbcare_audit_tables") ? sqldbc_audit_remake_triggers(ctx) : DBC_OK;
 }
 
+/* 6 -> 7 (dbcare 0.3.5): a backup's row keeps every table's row count and
+ * content hash at the copy's moment (the logical verification), whether it
+ * is full or incremental, the backup an incremental one builds on, and the
+ * hash of every page of its image (the next incremental's base). Older
+ * rows keep none: they are verified as before, and are no base. */
+static int upgrade_to_7(dbc_ctx *ctx)
+{
+	return add_column(ctx, "dbcare_backups", "content", "TEXT") != DBC_OK ||
+	               add_column(ctx, "dbcare_backups", "method", "TEXT") != DBC_OK ||
+	               add_column(ctx, "dbcare_backups", "base_id", "INTEGER") != DBC_OK
+	           ? DBC_ERROR
+	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5, upgrade_to_6,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5, upgrade_to_6, upgrade_to_7,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
@@ -446,8 +464,10 @@ static bool layout_current(sqlite3 *db)
 			return false;
 	/* a part's table: its added columns when it exists */
 	if (table_exists(db, "dbcare_backups") &&
-	    sqlite3_table_column_metadata(db, "main", "dbcare_backups", "sha256", NULL, NULL, NULL,
-	                                  NULL, NULL) != SQLITE_OK)
+	    (sqlite3_table_column_metadata(db, "main", "dbcare_backups", "sha256", NULL, NULL, NULL,
+	                                   NULL, NULL) != SQLITE_OK ||
+	     sqlite3_table_column_metadata(db, "main", "dbcare_backups", "page_hashes", NULL, NULL,
+	                                   NULL, NULL, NULL) != SQLITE_OK))
 		return false;
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db,

@@ -549,9 +549,11 @@
 	/* SQLite: the copy, its verification and retention (they write files,                         \
 	 * so they exist on SQLite only; PostgreSQL records external backups). */                      \
 	X(dbbackup_create, dbbackup_create, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
-	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL")), .returns = DBC_T_TEXT)                        \
+	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("method", DBC_T_TEXT, "'full'")),      \
+	  .returns = DBC_T_TEXT)                                                                       \
 	X(dbbackup_verify, dbbackup_verify, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
-	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT)), .returns = DBC_T_TEXT)                                \
+	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT), DBC_OPT("image", DBC_T_TEXT, "NULL")),                 \
+	  .returns = DBC_T_TEXT)                                                                       \
 	X(dbbackup_prune, dbbackup_prune, CORE_SQLITE, .part = DBC_PART_BACKUP,                        \
 	  DBC_ARGS(DBC_OPT_R("keep_count", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                 \
 	           DBC_OPT_R("keep_days", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                  \

@@ -16,6 +16,17 @@
 #include "base/dbc.h"
 #include "health/health.h"
 
+/* A table's content as the logical verification compares it: its row
+ * count and an order-independent hash of its rows (the engine's, hex of
+ * DBC_BACKUP_CONTENT_HEX digits), so one row deleted or changed shows even
+ * where the storage check and every count agree. */
+#define DBC_BACKUP_CONTENT_HEX 32
+typedef struct dbc_backup_table {
+	char *name;
+	int64_t rows;
+	char hash[DBC_BACKUP_CONTENT_HEX + 1];
+} dbc_backup_table;
+
 /* What one database image holds, read through the engine: the source at the
  * copy's moment or a backup file. */
 typedef struct dbc_backup_image {
@@ -28,7 +39,29 @@ typedef struct dbc_backup_image {
 	char *check; /* the storage check's answer: "ok", or its first problem */
 	/* SHA-256 (hex) of the file's bytes (inspect); NULL for a source */
 	char *file_sha256;
+	/* every table counted (tables of them, by name); NULL where the engine
+	 * or an older catalog row has no content hashes */
+	dbc_backup_table *table;
+	/* The hash of every page of the image a restore of this backup gives
+	 * (the engine's bytes, opaque here; NULL where none were read): the next
+	 * incremental backup writes only the pages whose hash differs. inspect
+	 * reads them when hash_pages is set. */
+	void *page_hashes;
+	size_t page_hashes_len;
+	bool hash_pages;
+	/* pages an incremental backup wrote (0 for a full one), and the
+	 * catalog id of the backup it builds on (0: a full backup) */
+	int64_t pages_written;
+	int64_t base_id;
 } dbc_backup_image;
+
+/* The backup an incremental one builds on: the newest verified backup
+ * whose page hashes the catalog keeps. */
+typedef struct dbc_backup_base {
+	int64_t id;
+	char *path;
+	char *file_sha256;
+} dbc_backup_base;
 
 typedef struct dbc_backup_hooks dbc_backup_hooks;
 
@@ -92,6 +125,30 @@ struct dbc_backup_hooks {
 	 * where inspect reads no files; false for a catalog made by an older
 	 * version and not yet upgraded (reads leave it as it is). */
 	bool (*records_file_sha256)(dbc_ctx *ctx);
+	/* Whether the catalog has the column content: every table's row count
+	 * and content hash at the copy's moment (the logical verification).
+	 * NULL or false as for records_file_sha256. */
+	bool (*records_content)(dbc_ctx *ctx);
+
+	/* Incremental backups; NULL where the engine makes none. */
+	/* Like copy, but tmp_path gets only the pages whose hash differs from
+	 * those base's catalog row keeps, in the engine's page-set format that
+	 * names base (its file's SHA-256) and carries the same proof of origin
+	 * as copy's; the file is read back and its pages checked against the
+	 * hashes of what was written. *source has the source's image with its
+	 * page hashes, pages_written and the file's SHA-256. */
+	int (*copy_changed)(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
+	                    const dbc_backup_base *base, dbc_backup_image *source);
+	/* Writes at out_path (a new, empty file) the database image the chain
+	 * restores to: chain[0] a full backup, then incremental ones, oldest
+	 * first. Each file's SHA-256 must be sha256[i] (when not NULL) and each
+	 * incremental must name the file before it: anything else is an error
+	 * naming the file, never an image. */
+	int (*materialize)(dbc_ctx *ctx, const char *const *chain, const char *const *sha256, int n,
+	                   const char *out_path);
+	/* Stores img's page hashes in the catalog row id (inside the savepoint
+	 * of the catalog write). */
+	int (*store_pages)(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img);
 };
 
 /* The kind of the backups this module makes itself (files it may check,
@@ -108,9 +165,17 @@ struct dbc_backup_hooks {
  * nothing is recorded as verified and no file is left under path. */
 int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
                       int64_t *id);
+/* The same, method "full" or "incremental" (only the pages changed since
+ * the newest verified backup with page hashes; an error when there is
+ * none). */
+int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                         const char *method, char **json, int64_t *id);
 /* dbbackup_verify: re-verifies a file, against its catalog row when it has
- * one (whose status and verified_at it updates). */
-int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json);
+ * one (whose status and verified_at it updates). An incremental backup is
+ * checked as the image its chain restores to; with image (a new or empty
+ * file, NULL: none) that image is left there once verified. */
+int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                      const char *image, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */

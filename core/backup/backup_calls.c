@@ -28,8 +28,8 @@ int dbc_call_dbbackup_create(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 {
 	char *json = NULL;
 	int64_t id = 0;
-	int rc =
-	    dbc_backup_create(ctx, env(ctx), args[0].type == DBC_TEXT ? args[0].s : NULL, &json, &id);
+	int rc = dbc_backup_create_as(ctx, env(ctx), args[0].type == DBC_TEXT ? args[0].s : NULL,
+	                              args[1].type == DBC_TEXT ? args[1].s : "full", &json, &id);
 	*result = text_or_null(json);
 	return rc;
 }
@@ -37,7 +37,8 @@ int dbc_call_dbbackup_create(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	char *json = NULL;
-	int rc = dbc_backup_verify(ctx, env(ctx), args[0].s, &json);
+	int rc = dbc_backup_verify(ctx, env(ctx), args[0].s,
+	                           args[1].type == DBC_TEXT ? args[1].s : NULL, &json);
 	*result = text_or_null(json);
 	return rc;
 }

@@ -37,6 +37,7 @@ typedef struct add_args {
 	const dbc_backup_image *img;
 	double duration_ms;
 	bool verified;
+	int64_t base_id; /* an incremental's base, 0 for a full backup */
 	int64_t *id;
 } add_args;
 
@@ -58,18 +59,28 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	add_args *a = arg;
 	const char *now = ctx->host->dialect->now;
 	bool sha = a->env->records_file_sha256 && a->env->records_file_sha256(ctx);
+	bool content = a->env->records_content && a->env->records_content(ctx);
+	char *text = content ? dbc_backup_content_text(ctx, a->img) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	/* version 7's columns come together: content, method, base_id and the
+	 * page hashes (written by the engine, a blob) */
 	char *sql = dbc_printf(
 	    ctx,
 	    "INSERT INTO %sbackups (kind, path, created_at, bytes, pages, duration_ms, fingerprint,"
-	    " rows_digest, verified_at, status, detail%s)"
+	    " rows_digest, verified_at, status, detail%s%s)"
 	    " VALUES ($1, $2, %s, CAST($3 AS bigint), CAST($4 AS bigint),"
 	    " CAST($5 AS double precision), CAST($6 AS text), CAST($7 AS text), %s, '%s',"
-	    " CAST($8 AS text)%s) RETURNING id",
-	    ctx->host->book_prefix, sha ? ", sha256" : "", now, a->verified ? now : "NULL",
-	    a->verified ? "verified" : "unverified", sha ? ", CAST($9 AS text)" : "");
+	    " CAST($8 AS text)%s%s) RETURNING id",
+	    ctx->host->book_prefix, sha ? ", sha256" : "", content ? ", content, method, base_id" : "",
+	    now, a->verified ? now : "NULL", a->verified ? "verified" : "unverified",
+	    sha ? ", CAST($9 AS text)" : "",
+	    content ? (sha ? ", CAST($10 AS text), CAST($11 AS text), CAST($12 AS bigint)"
+	                   : ", CAST($9 AS text), CAST($10 AS text), CAST($11 AS bigint)")
+	            : "");
 	if (!sql)
 		return DBC_ERROR;
-	dbc_value p[9] = {
+	dbc_value p[12] = {
 	    dbc_text(a->kind),
 	    dbc_text(a->path),
 	    a->img && a->img->bytes >= 0 ? dbc_int(a->img->bytes) : dbc_null(),
@@ -78,17 +89,27 @@ static int add_row(dbc_ctx *ctx, void *arg)
 	    text_or_null(a->img ? a->img->fingerprint : NULL),
 	    text_or_null(a->img ? a->img->rows_digest : NULL),
 	    text_or_null(a->detail),
-	    text_or_null(a->img ? a->img->file_sha256 : NULL),
 	};
+	int n = 8;
+	if (sha)
+		p[n++] = text_or_null(a->img ? a->img->file_sha256 : NULL);
+	if (content) {
+		p[n++] = text_or_null(text);
+		p[n++] = dbc_text(a->base_id ? "incremental" : "full");
+		p[n++] = a->base_id ? dbc_int(a->base_id) : dbc_null();
+	}
 	*a->id = 0;
-	return ctx->host->query(ctx, sql, sha ? 9 : 8, p, take_id, a->id);
+	if (ctx->host->query(ctx, sql, n, p, take_id, a->id) != DBC_OK)
+		return DBC_ERROR;
+	return content && a->img && a->env->store_pages ? a->env->store_pages(ctx, *a->id, a->img)
+	                                                : DBC_OK;
 }
 
 int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
                            const char *path, const dbc_backup_image *img, double duration_ms,
                            bool verified, const char *detail, int64_t *id)
 {
-	add_args a = {env, kind, path, detail, img, duration_ms, verified, id};
+	add_args a = {env, kind, path, detail, img, duration_ms, verified, img ? img->base_id : 0, id};
 	return in_savepoint(ctx, add_row, &a);
 }
 
@@ -101,6 +122,10 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	row->fingerprint = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
 	row->rows_digest = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
 	row->file_sha256 = ncol > 3 && c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
+	row->table = ncol > 4 && c[4].type == DBC_TEXT
+	                 ? dbc_backup_content_parse(ctx, c[4].s, &row->tables)
+	                 : NULL;
+	row->base_id = ncol > 5 && c[5].type == DBC_INT ? c[5].i : 0;
 	return DBC_OK;
 }
 
@@ -115,10 +140,12 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
 	if (!exists)
 		return DBC_OK;
 	bool sha = env->records_file_sha256 && env->records_file_sha256(ctx);
+	bool content = sha && env->records_content && env->records_content(ctx);
 	char *sql = dbc_printf(ctx,
-	                       "SELECT id, fingerprint, rows_digest%s FROM %sbackups WHERE path = $1"
+	                       "SELECT id, fingerprint, rows_digest%s%s FROM %sbackups WHERE path = $1"
 	                       " ORDER BY id DESC LIMIT 1",
-	                       sha ? ", sha256" : "", ctx->host->book_prefix);
+	                       sha ? ", sha256" : "", content ? ", content, base_id" : "",
+	                       ctx->host->book_prefix);
 	dbc_value p = dbc_text(path);
 	if (!sql || ctx->host->query(ctx, sql, 1, &p, take_row, row) != DBC_OK)
 		return DBC_ERROR;

@@ -42,15 +42,25 @@ static int default_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **out)
 }
 
 /* Why image does not match source (NULL: it does). source is the database
- * at the copy's moment, or a catalog row; a row's file SHA-256, when
- * recorded, catches what the storage check and the counts cannot see: a
- * changed value, another database with the same schema and counts. */
-static const char *mismatch(const dbc_backup_image *source, const dbc_backup_image *copy)
+ * at the copy's moment, or a catalog row. Each table's rows and content
+ * hash, when both sides have them, name the table that differs: a copy can
+ * pass the storage check and miss one row, or hold a changed value. A
+ * row's file SHA-256, when recorded, catches what the rest cannot see
+ * where no content hashes were recorded: a changed value, another database
+ * with the same schema and counts. */
+static const char *mismatch(dbc_ctx *ctx, const dbc_backup_image *source,
+                            const dbc_backup_image *copy)
 {
 	if (strcmp(copy->check, "ok") != 0)
 		return "its storage check failed";
 	if (source && strcmp(source->fingerprint, copy->fingerprint) != 0)
 		return "its schema fingerprint differs from the source's";
+	if (source && source->table && copy->table) {
+		char *why = dbc_backup_content_mismatch(ctx, source->table, source->tables, copy->table,
+		                                        copy->tables);
+		if (why || ctx->failed)
+			return why ? why : "out of memory";
+	}
 	if (source && strcmp(source->rows_digest, copy->rows_digest) != 0)
 		return "its row counts differ from the source's";
 	if (source && source->file_sha256 &&
@@ -114,9 +124,12 @@ int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms)
 	return DBC_OK;
 }
 
-/* Copy and verify under tmp; on success the file is published as path. */
+/* Copy and verify under tmp; on success the file is published as path.
+ * With a base, only the pages changed since it are written (copy_changed
+ * reads them back against their hashes); the logical verification of the
+ * image the chain gives is dbbackup_verify's. */
 static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp,
-                         const char *path, dbc_backup_image *copy)
+                         const char *path, const dbc_backup_base *base, dbc_backup_image *copy)
 {
 	int64_t timeout_ms;
 	bool full;
@@ -125,13 +138,20 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
 	    full_check(ctx, &full) != DBC_OK)
 		return DBC_ERROR;
+	if (base) {
+		if (env->copy_changed(ctx, tmp, path, timeout_ms, base, copy) != DBC_OK)
+			return DBC_ERROR;
+		copy->base_id = base->id;
+		return env->publish(ctx, tmp, path);
+	}
 	/* one budget for the copy and its verification: the whole call is
 	 * bounded by backup.timeout_ms */
 	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
+	copy->hash_pages = env->copy_changed != NULL; /* the next incremental's base */
 	if (env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
 	    env->inspect(ctx, tmp, full, deadline, copy) != DBC_OK)
 		return DBC_ERROR;
-	const char *why = mismatch(&source, copy);
+	const char *why = mismatch(ctx, &source, copy);
 	if (why) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy failed verification: %s", why);
 		dbc_error_detail(ctx, "check: %s; source fingerprint %s, copy %s", copy->check,
@@ -144,8 +164,23 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
                       int64_t *id)
 {
+	return dbc_backup_create_as(ctx, env, path, "full", json, id);
+}
+
+int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                         const char *method, char **json, int64_t *id)
+{
 	if (!env->copy)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no backup files");
+	bool incremental = method && strcmp(method, "incremental") == 0;
+	if (method && !incremental && strcmp(method, "full") != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup method must be full or incremental, not \"%s\"", method);
+	if (incremental && !env->copy_changed)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no incremental backups");
+	dbc_backup_base base;
+	if (incremental && dbc_backup_find_base(ctx, env, &base) != DBC_OK)
+		return DBC_ERROR;
 	if (!path && default_path(ctx, env, (char **)&path) != DBC_OK)
 		return DBC_ERROR;
 	if (!path[0])
@@ -166,7 +201,7 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	dbc_backup_image copy;
 	memset(&copy, 0, sizeof copy);
 	bool existed;
-	if (copy_verified(ctx, env, tmp, path, &copy) != DBC_OK) {
+	if (copy_verified(ctx, env, tmp, path, incremental ? &base : NULL, &copy) != DBC_OK) {
 		env->remove(ctx, tmp, &existed); /* the error already set wins */
 		return DBC_ERROR;
 	}
@@ -178,7 +213,11 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 		return DBC_ERROR;
 	}
 	json_t *o = image_json(path, &copy, ms, true);
-	if (o && !dbc_json_set(o, "id", json_integer(*id))) {
+	if (o &&
+	    !(dbc_json_set(o, "id", json_integer(*id)) &&
+	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
+	      (!incremental || (dbc_json_set(o, "base_id", json_integer(base.id)) &&
+	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)))))) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -186,7 +225,21 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	return *json ? DBC_OK : DBC_ERROR;
 }
 
-int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json)
+/* The image an incremental backup restores to, written at image (a new
+ * file) from its chain, each link checked against its row's SHA-256. */
+static int materialize(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, const char *image)
+{
+	dbc_backup_chain_t chain;
+	if (!env->materialize)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no incremental backups");
+	if (dbc_backup_chain(ctx, id, &chain) != DBC_OK)
+		return DBC_ERROR;
+	return env->materialize(ctx, (const char *const *)chain.path, (const char *const *)chain.sha256,
+	                        chain.n, image);
+}
+
+int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                      const char *image, char **json)
 {
 	if (!env->inspect)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no backup files");
@@ -204,10 +257,29 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) != DBC_OK)
 		return DBC_ERROR;
+	if (image && !(catalogued && row.base_id))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "%s is no catalogued incremental backup: restore it as it is", path);
 	double start = dbc_monotonic_ms();
 	dbc_backup_image img;
 	memset(&img, 0, sizeof img);
-	if (env->inspect(ctx, path, full, 0, &img) != DBC_OK) {
+	/* an incremental backup is checked as the image its chain gives: each
+	 * link's file against its row's SHA-256, then the image like a full
+	 * copy, against this row */
+	char *tmp = NULL;
+	bool existed;
+	int rc = DBC_OK;
+	if (catalogued && row.base_id) {
+		if (!image && env->make_temp(ctx, path, &tmp) != DBC_OK)
+			return DBC_ERROR;
+		rc = materialize(ctx, env, row.id, image ? image : tmp);
+		row.file_sha256 = NULL; /* checked link by link */
+	}
+	if (rc == DBC_OK)
+		rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0, &img);
+	if (tmp)
+		env->remove(ctx, tmp, &existed);
+	if (rc != DBC_OK) {
 		/* a file that does not open as a database: its row says so; an
 		 * interrupted verification says nothing about the file */
 		if (catalogued && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) != 0) {
@@ -222,9 +294,11 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	dbc_backup_image recorded = {.fingerprint = row.fingerprint,
 	                             .rows_digest = row.rows_digest,
-	                             .file_sha256 = row.file_sha256};
+	                             .file_sha256 = row.file_sha256,
+	                             .table = row.table,
+	                             .tables = row.tables};
 	const char *why =
-	    mismatch(catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
+	    mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {

@@ -14,6 +14,10 @@ typedef struct dbc_backup_catalog_row {
 	char *fingerprint;
 	char *rows_digest;
 	char *file_sha256; /* NULL: not recorded (another engine, an older row) */
+	/* every table's row count and content hash, NULL as file_sha256 */
+	dbc_backup_table *table;
+	int64_t tables;
+	int64_t base_id; /* an incremental backup's base; 0 for a full one */
 } dbc_backup_catalog_row;
 
 /* Whether the catalog exists yet (a read finds no backups until then). */
@@ -31,6 +35,29 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
  * with why. */
 int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,
                             const char *why);
+/* The catalog's text of an image's tables ([[name, rows, hash], ...], by
+ * name), and back: NULL (no error) when img has none or the text is not
+ * such an array (a row edited by hand compares as having none). */
+char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img);
+dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables);
+/* Why copy's content is not source's (NULL: it is): the first table, by
+ * name, whose rows or content hash differ, or that one of them lacks. */
+char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, int64_t nsource,
+                                  const dbc_backup_table *copy, int64_t ncopy);
+
+/* The base of a new incremental backup: the newest verified backup of
+ * this module whose page hashes and file SHA-256 the catalog keeps and
+ * whose file is there; an error when there is none. */
+int dbc_backup_find_base(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_base *base);
+/* The files backup id restores from, oldest (a full backup) first, with
+ * the file SHA-256 each row records (NULL: none recorded). */
+typedef struct dbc_backup_chain_t {
+	char **path;
+	char **sha256;
+	int n;
+} dbc_backup_chain_t;
+int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
+
 /* How long a temporary copy must have gone unwritten to be a leftover of a
  * killed backup (backup_create.c). */
 int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms);

@@ -17,6 +17,7 @@ typedef struct entry {
 	char *created_at;
 	bool verified;
 	double age_hours;
+	int64_t base_id; /* an incremental's base (0: a full backup) */
 } entry;
 
 typedef struct entries {
@@ -27,7 +28,7 @@ typedef struct entries {
 static int take_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	entries *l = arg;
-	if (ncol != 6)
+	if (ncol != 7)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected backup catalog row");
 	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(entry), 16) != DBC_OK)
 		return DBC_ERROR;
@@ -38,6 +39,7 @@ static int take_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	e->verified = c[3].type == DBC_TEXT && strcmp(c[3].s, "verified") == 0;
 	e->age_hours = c[4].type == DBC_FLOAT ? c[4].f : c[4].type == DBC_INT ? (double)c[4].i : 0;
 	e->fingerprint = c[5].type == DBC_TEXT ? dbc_strdup(ctx, c[5].s) : NULL;
+	e->base_id = c[6].type == DBC_INT ? c[6].i : 0;
 	return DBC_OK;
 }
 
@@ -52,13 +54,14 @@ static int read_entries(dbc_ctx *ctx, const dbc_backup_hooks *env, entries *out)
 		return DBC_OK;
 	char *iso = dbc_printf(ctx, ctx->host->dialect->time_iso, "created_at");
 	char *hours = dbc_printf(ctx, ctx->host->dialect->time_hours_since, "created_at");
-	char *sql = iso && hours
-	                ? dbc_printf(ctx,
-	                             "SELECT id, path, %s, status, %s, fingerprint FROM %sbackups"
-	                             " WHERE kind = '" DBC_BACKUP_KIND_FILE
-	                             "' ORDER BY created_at DESC, id DESC",
-	                             iso, hours, ctx->host->book_prefix)
-	                : NULL;
+	char *sql =
+	    iso && hours
+	        ? dbc_printf(ctx,
+	                     "SELECT id, path, %s, status, %s, fingerprint, %s FROM %sbackups"
+	                     " WHERE kind = '" DBC_BACKUP_KIND_FILE
+	                     "' ORDER BY created_at DESC, id DESC",
+	                     iso, hours, env->copy_changed ? "base_id" : "NULL", ctx->host->book_prefix)
+	        : NULL;
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_entry, out) : DBC_ERROR;
 }
 
@@ -140,6 +143,12 @@ int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_cou
 		drop[i] = !keep;
 		ndrop += !keep;
 	}
+	/* a kept incremental keeps the backups it builds on: its chain is what
+	 * restores it (a base is older, later in the list: one pass) */
+	for (int i = 0; i < l.n; i++)
+		for (int k = i + 1; !drop[i] && l.items[i].base_id && k < l.n; k++)
+			if (l.items[k].id == l.items[i].base_id)
+				drop[k] = false;
 	bool *refused = dbc_zalloc(ctx, sizeof(bool) * (size_t)(l.n ? l.n : 1));
 	if (!refused || refuse_strangers(ctx, env, &l, drop, refused) != DBC_OK)
 		return DBC_ERROR;

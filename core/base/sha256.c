@@ -65,3 +65,14 @@ void dbc_sha256_abort(dbc_sha256 *h)
 {
 	EVP_MD_CTX_free((EVP_MD_CTX *)h);
 }
+
+int dbc_sha256_digest(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
+                      unsigned char md[32])
+{
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *m = (EVP_MD_CTX *)h;
+	if (EVP_DigestInit_ex(m, NULL, NULL) != 1 || EVP_DigestUpdate(m, data, len) != 1 ||
+	    EVP_DigestFinal_ex(m, md, &mdlen) != 1 || mdlen != 32)
+		return failed(ctx);
+	return DBC_OK;
+}

@@ -21,4 +21,10 @@ int dbc_sha256_update(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len)
 int dbc_sha256_finish(dbc_ctx *ctx, dbc_sha256 *h, char hex[DBC_SHA256_HEX_LEN + 1]);
 void dbc_sha256_abort(dbc_sha256 *h);
 
+/* One whole digest of data on a context from dbc_sha256_begin, which stays
+ * usable for the next (many small digests without a context each: a row's
+ * hash in a backup's content digest). md gets the 32 raw bytes. */
+int dbc_sha256_digest(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
+                      unsigned char md[32]);
+
 #endif

@@ -137,6 +137,13 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 # A backup file's SHA-256 as verified: only SQLite writes and reads backup
 # files; PostgreSQL's catalog records backups other tools made.
 > backups|sha256|text|null
+# Every table's row count and content hash at a SQLite copy's moment (the
+# logical verification of the files SQLite's module writes).
+> backups|content|text|null
+# Incremental SQLite backups: full or incremental, the base, page hashes.
+> backups|method|text|null
+> backups|base_id|integer|null
+> backups|page_hashes|blob|null
 # SQLite's bookkeeping layout version (sqlite/bookkeeping.c, BOOK_VERSION);
 # PostgreSQL's is the extension's version.
 > bookkeeping|id|integer|not null

@@ -1,0 +1,84 @@
+/*
+ * backup_content.c — the logical verification's record: every table's row
+ * count and content hash at a backup's moment (the engine reads them,
+ * dbc_backup_image.table), kept in the catalog as JSON and compared table
+ * by table, so a failure names the table.
+ */
+#include "backup/backup_private.h"
+
+#include "base/json.h"
+
+#include <string.h>
+
+char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img)
+{
+	if (!img || !img->table)
+		return NULL;
+	json_t *a = json_array();
+	for (int64_t i = 0; a && i < img->tables; i++) {
+		const dbc_backup_table *t = &img->table[i];
+		json_t *e = json_pack("[s,I,s]", t->name, (json_int_t)t->rows, t->hash);
+		if (!e || json_array_append_new(a, e) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	if (!a) {
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
+	}
+	char *text = dbc_json_dump(ctx, a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
+dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables)
+{
+	*tables = 0;
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	dbc_backup_table *out = n ? dbc_zalloc(ctx, n * sizeof *out) : NULL;
+	bool ok = out != NULL;
+	for (size_t i = 0; ok && i < n; i++) {
+		const char *name, *hash;
+		json_int_t rows;
+		ok = json_unpack(json_array_get(a, i), "[s,I,s]", &name, &rows, &hash) == 0 &&
+		     strlen(hash) == DBC_BACKUP_CONTENT_HEX && (out[i].name = dbc_strdup(ctx, name));
+		if (ok) {
+			out[i].rows = rows;
+			memcpy(out[i].hash, hash, DBC_BACKUP_CONTENT_HEX + 1);
+		}
+	}
+	json_decref(a);
+	if (!ok) {
+		dbc_error_clear(ctx); /* out of memory or a row edited: compared as none */
+		return NULL;
+	}
+	*tables = (int64_t)n;
+	return out;
+}
+
+char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, int64_t nsource,
+                                  const dbc_backup_table *copy, int64_t ncopy)
+{
+	/* both lists are by name (the engine reads them so, in the same
+	 * collation): one merge walk */
+	int64_t i = 0, k = 0;
+	while (i < nsource || k < ncopy) {
+		int cmp = i >= nsource ? 1 : k >= ncopy ? -1 : strcmp(source[i].name, copy[k].name);
+		if (cmp < 0)
+			return dbc_printf(ctx, "table %s is missing", source[i].name);
+		if (cmp > 0)
+			return dbc_printf(ctx, "table %s was not in the source", copy[k].name);
+		if (source[i].rows != copy[k].rows)
+			return dbc_printf(ctx, "table %s has %lld rows, the source had %lld", copy[k].name,
+			                  (long long)copy[k].rows, (long long)source[i].rows);
+		if (strcmp(source[i].hash, copy[k].hash) != 0)
+			return dbc_printf(ctx,
+			                  "table %s holds other rows than the source (its content hash "
+			                  "differs, with as many rows)",
+			                  copy[k].name);
+		i++, k++;
+	}
+	return NULL;
+}

@@ -1,0 +1,573 @@
+/*
+ * backup_incr.c — incremental backups: the pages of the open database that
+ * changed since a catalogued backup, found by page hashes the catalog
+ * keeps (dbcare_backups.page_hashes: SQLDBC_PAGE_HASH bytes of SHA-256 per
+ * page of the image a restore of that backup gives).
+ *
+ * The pages are read through SQLite's online backup API, inside one read
+ * transaction of the caller's connection, as a full copy reads them
+ * (backup_file.c): the same snapshot gives the source's fingerprint and
+ * per-table content. The copy's destination is a connection on the VFS
+ * "dbcare_sink", whose one file keeps no pages: each page SQLite writes to
+ * it is hashed, and only a page whose hash differs from the base's (or
+ * that was written before in this copy, a cache spill then the commit) is
+ * appended to the page-set file. The destination pager reads back only
+ * page 1 (to update its header at the end), which the sink keeps; any
+ * other read back is an I/O error, never a wrong page. So an incremental
+ * backup reads the database once and writes only what changed.
+ *
+ * Page 1's bytes 18 and 19 (the WAL format version) are written as 1, as a
+ * full copy's are after its journal_mode = DELETE: a restored image is a
+ * standalone rollback-journal file.
+ *
+ * Page-set file (all integers big-endian): "DBCPAGE1", page size (u32),
+ * page count (u32), records (u64), the base file's SHA-256 (64 hex
+ * digits), the source database's canonical path and the published path
+ * (u32 length + bytes each); then records, each a page number (u32) and
+ * the page. A later record of a page replaces an earlier one.
+ */
+#define _XOPEN_SOURCE 700
+#include "backup/backup.h"
+#include "base/clock.h"
+#include "backup_glue.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int sqldbc_backup_page_hash(dbc_ctx *ctx, dbc_sha256 *h, const unsigned char *page, size_t size,
+                            unsigned char out[SQLDBC_PAGE_HASH])
+{
+	unsigned char md[32];
+	if (dbc_sha256_digest(ctx, h, page, size, md) != DBC_OK)
+		return DBC_ERROR;
+	memcpy(out, md, SQLDBC_PAGE_HASH);
+	return DBC_OK;
+}
+
+/* ---------------------------------------------------------------- the sink */
+
+typedef struct sink_state {
+	dbc_ctx *ctx;
+	dbc_sha256 *h;
+	int fd; /* the page-set file */
+	const unsigned char *base;
+	int64_t nbase;          /* pages in base */
+	unsigned char *cur;     /* hashes of the pages written, by page (sqlite3_malloc) */
+	unsigned char *written; /* 1: a record of the page is in the file */
+	int64_t cap;            /* pages cur and written have room for */
+	int64_t page_size;
+	int64_t size; /* the file's size as SQLite sees it */
+	unsigned char *page1;
+	unsigned char *scratch;
+	int64_t records;
+	int err; /* errno of a failed write, or -1 for another failure */
+} sink_state;
+
+typedef struct sink_file {
+	sqlite3_file base;
+	sink_state *st;
+} sink_file;
+
+/* The state the next xOpen of the main database file takes (set by the
+ * opening thread right before sqlite3_open_v2). */
+static _Thread_local sink_state *opening;
+
+static int grow(sink_state *st, int64_t pages)
+{
+	if (pages <= st->cap)
+		return SQLITE_OK;
+	int64_t cap = st->cap ? st->cap : 1024;
+	while (cap < pages)
+		cap *= 2;
+	unsigned char *c = sqlite3_realloc64(st->cur, (sqlite3_uint64)(cap * SQLDBC_PAGE_HASH));
+	if (!c)
+		return SQLITE_NOMEM;
+	st->cur = c;
+	unsigned char *w = sqlite3_realloc64(st->written, (sqlite3_uint64)cap);
+	if (!w)
+		return SQLITE_NOMEM;
+	memset(w + st->cap, 0, (size_t)(cap - st->cap));
+	st->written = w;
+	st->cap = cap;
+	return SQLITE_OK;
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	while (n > 0) {
+		ssize_t k = write(fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		b += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+	b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16);
+	b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
+}
+
+static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	sink_state *st = ((sink_file *)f)->st;
+	if (st->page_size == 0)
+		st->page_size = amt;
+	if (amt != st->page_size || off % amt != 0) {
+		st->err = -1;
+		return SQLITE_IOERR_WRITE;
+	}
+	int64_t pgno = off / amt + 1;
+	if (grow(st, pgno) != SQLITE_OK)
+		return SQLITE_NOMEM;
+	if (!st->scratch && !(st->scratch = sqlite3_malloc(amt + 4)))
+		return SQLITE_NOMEM;
+	unsigned char *page = st->scratch + 4;
+	memcpy(page, buf, (size_t)amt);
+	if (pgno == 1) {
+		if (!st->page1 && !(st->page1 = sqlite3_malloc(amt)))
+			return SQLITE_NOMEM;
+		memcpy(st->page1, buf, (size_t)amt); /* read back as written */
+		if (amt >= 20 && page[18] == 2 && page[19] == 2)
+			page[18] = page[19] = 1; /* standalone: rollback journal */
+	}
+	unsigned char *hash = st->cur + (pgno - 1) * SQLDBC_PAGE_HASH;
+	if (sqldbc_backup_page_hash(st->ctx, st->h, page, (size_t)amt, hash) != DBC_OK) {
+		st->err = -1;
+		return SQLITE_IOERR_WRITE;
+	}
+	bool same = pgno <= st->nbase &&
+	            memcmp(hash, st->base + (pgno - 1) * SQLDBC_PAGE_HASH, SQLDBC_PAGE_HASH) == 0;
+	if (!same || st->written[pgno - 1]) {
+		put_u32(st->scratch, (uint32_t)pgno);
+		if (!write_all(st->fd, st->scratch, (size_t)amt + 4)) {
+			st->err = errno ? errno : EIO;
+			return errno == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_WRITE;
+		}
+		st->written[pgno - 1] = 1;
+		st->records++;
+	}
+	if (off + amt > st->size)
+		st->size = off + amt;
+	return SQLITE_OK;
+}
+
+static int sink_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
+{
+	sink_state *st = ((sink_file *)f)->st;
+	if (off >= st->size) {
+		memset(buf, 0, (size_t)amt);
+		return SQLITE_IOERR_SHORT_READ;
+	}
+	if (st->page1 && off + amt <= st->page_size) {
+		memcpy(buf, st->page1 + off, (size_t)amt);
+		return SQLITE_OK;
+	}
+	st->err = -1; /* a page the sink does not keep: never a wrong page */
+	return SQLITE_IOERR_READ;
+}
+
+static int sink_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	((sink_file *)f)->st->size = size;
+	return SQLITE_OK;
+}
+
+static int sink_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	*size = ((sink_file *)f)->st->size;
+	return SQLITE_OK;
+}
+
+static int sink_close(sqlite3_file *f)
+{
+	(void)f;
+	return SQLITE_OK;
+}
+
+static int sink_sync(sqlite3_file *f, int flags)
+{
+	(void)f, (void)flags;
+	return SQLITE_OK;
+}
+
+static int sink_lock(sqlite3_file *f, int level)
+{
+	(void)f, (void)level;
+	return SQLITE_OK;
+}
+
+static int sink_reserved(sqlite3_file *f, int *out)
+{
+	(void)f;
+	*out = 0;
+	return SQLITE_OK;
+}
+
+static int sink_control(sqlite3_file *f, int op, void *arg)
+{
+	(void)f, (void)op, (void)arg;
+	return SQLITE_NOTFOUND;
+}
+
+static int sink_sector(sqlite3_file *f)
+{
+	(void)f;
+	return 4096;
+}
+
+static int sink_device(sqlite3_file *f)
+{
+	(void)f;
+	return 0;
+}
+
+static const sqlite3_io_methods sink_methods = {
+    .iVersion = 1,
+    .xClose = sink_close,
+    .xRead = sink_read,
+    .xWrite = sink_write,
+    .xTruncate = sink_truncate,
+    .xSync = sink_sync,
+    .xFileSize = sink_size,
+    .xLock = sink_lock,
+    .xUnlock = sink_lock,
+    .xCheckReservedLock = sink_reserved,
+    .xFileControl = sink_control,
+    .xSectorSize = sink_sector,
+    .xDeviceCharacteristics = sink_device,
+};
+
+static sqlite3_vfs sink_vfs;
+
+/* The main database file is the sink; anything else SQLite opens (it
+ * should open nothing: the journal is off) is the default VFS's. */
+static int sink_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	sqlite3_vfs *dflt = vfs->pAppData;
+	if (!(flags & SQLITE_OPEN_MAIN_DB) || !opening)
+		return dflt->xOpen(dflt, name, f, flags, out);
+	sink_file *s = (sink_file *)f;
+	memset(s, 0, sizeof *s);
+	s->base.pMethods = &sink_methods;
+	s->st = opening;
+	opening = NULL;
+	if (out)
+		*out = flags;
+	return SQLITE_OK;
+}
+
+static int sink_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+	(void)vfs, (void)name, (void)flags;
+	*out = 0;
+	return SQLITE_OK;
+}
+
+static int sink_delete(sqlite3_vfs *vfs, const char *name, int sync)
+{
+	(void)vfs, (void)name, (void)sync;
+	return SQLITE_OK;
+}
+
+static int sink_fullname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+	(void)vfs;
+	sqlite3_snprintf(n, out, "%s", name);
+	return SQLITE_OK;
+}
+
+static int sink_random(sqlite3_vfs *vfs, int n, char *out)
+{
+	sqlite3_vfs *d = vfs->pAppData;
+	return d->xRandomness(d, n, out);
+}
+
+static int sink_sleep(sqlite3_vfs *vfs, int us)
+{
+	sqlite3_vfs *d = vfs->pAppData;
+	return d->xSleep(d, us);
+}
+
+static int sink_time(sqlite3_vfs *vfs, double *out)
+{
+	sqlite3_vfs *d = vfs->pAppData;
+	return d->xCurrentTime(d, out);
+}
+
+static int sink_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+	(void)vfs, (void)n, (void)out;
+	return 0;
+}
+
+/* Registered once per process (not as the default); a second
+ * registration of the same object only moves it in SQLite's list. */
+static int register_sink(void)
+{
+	if (sqlite3_vfs_find("dbcare_sink"))
+		return SQLITE_OK;
+	sqlite3_vfs *dflt = sqlite3_vfs_find(NULL);
+	if (!dflt)
+		return SQLITE_ERROR;
+	sink_vfs.iVersion = 1;
+	sink_vfs.szOsFile =
+	    dflt->szOsFile > (int)sizeof(sink_file) ? dflt->szOsFile : (int)sizeof(sink_file);
+	sink_vfs.mxPathname = dflt->mxPathname;
+	sink_vfs.zName = "dbcare_sink";
+	sink_vfs.pAppData = dflt;
+	sink_vfs.xOpen = sink_open;
+	sink_vfs.xDelete = sink_delete;
+	sink_vfs.xAccess = sink_access;
+	sink_vfs.xFullPathname = sink_fullname;
+	sink_vfs.xRandomness = sink_random;
+	sink_vfs.xSleep = sink_sleep;
+	sink_vfs.xCurrentTime = sink_time;
+	sink_vfs.xGetLastError = sink_last_error;
+	return sqlite3_vfs_register(&sink_vfs, 0);
+}
+
+/* ---------------------------------------------------------------- the copy */
+
+typedef struct base_hashes {
+	unsigned char *data;
+	int64_t pages;
+} base_hashes;
+
+static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT page_hashes FROM main.dbcare_backups WHERE id = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return sqldbc_backup_db_error(ctx, db, "could not read the base backup's page hashes");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = DBC_OK;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+		int n = sqlite3_column_bytes(st, 0);
+		out->pages = n / SQLDBC_PAGE_HASH;
+		out->data = dbc_alloc(ctx, (size_t)n + 1);
+		if (out->data)
+			memcpy(out->data, sqlite3_column_blob(st, 0), (size_t)n);
+		else
+			rc = DBC_ERROR;
+	} else {
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		               "the base backup (catalog id %lld) keeps no page hashes", (long long)id);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void put_u64(unsigned char *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)(v >> 32));
+	put_u32(b + 4, (uint32_t)v);
+}
+
+/* The header, written first with no page size nor records, again at the
+ * end with them (pwrite at 0: same length). */
+static bool write_header(int fd, sink_state *st, int64_t page_count, const char *base_sha,
+                         const char *identity, const char *path, bool at_start)
+{
+	size_t ni = strlen(identity), np = strlen(path);
+	size_t n = 8 + 4 + 4 + 8 + 64 + 4 + ni + 4 + np;
+	unsigned char *h = sqlite3_malloc64(n);
+	if (!h)
+		return false;
+	memcpy(h, SQLDBC_PAGESET_MAGIC, 8);
+	put_u32(h + 8, (uint32_t)st->page_size);
+	put_u32(h + 12, (uint32_t)page_count);
+	put_u64(h + 16, (uint64_t)st->records);
+	memset(h + 24, '0', 64);
+	memcpy(h + 24, base_sha, strlen(base_sha) < 64 ? strlen(base_sha) : 64);
+	put_u32(h + 88, (uint32_t)ni);
+	memcpy(h + 92, identity, ni);
+	put_u32(h + 92 + ni, (uint32_t)np);
+	memcpy(h + 96 + ni, path, np);
+	bool ok = at_start ? write_all(fd, h, n) : pwrite(fd, h, n, 0) == (ssize_t)n;
+	sqlite3_free(h);
+	return ok;
+}
+
+/* Streams the snapshot's pages through the sink into fd. */
+static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadline,
+                        dbc_backup_image *source)
+{
+	if (register_sink() != SQLITE_OK)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not register the backup's page sink");
+	sqlite3 *dest = NULL;
+	opening = st;
+	int rc = sqlite3_open_v2("dbcare-sink", &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                         "dbcare_sink");
+	opening = NULL;
+	int out = DBC_OK;
+	if (rc != SQLITE_OK || sqlite3_exec(dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF",
+	                                    NULL, NULL, NULL) != SQLITE_OK)
+		out = sqldbc_backup_db_error(ctx, dest, "could not open the backup's page sink");
+	if (out == DBC_OK)
+		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, source);
+	if (out == DBC_OK) {
+		out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
+		sqldbc_backup_end_read(db, ctx->host_data);
+	}
+	sqlite3_close(dest);
+	if (out == DBC_OK && st->err)
+		out = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+		                st->err > 0 ? strerror(st->err) : "a page the copy needed again is gone");
+	return out;
+}
+
+/* Reads the page-set file back: every record's page hashes as the sink
+ * hashed it for that page (the last record of a page wins), every page of
+ * the image is in the base or in the file, and the file's SHA-256. */
+static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t page_count,
+                     int64_t header_len, dbc_backup_image *source)
+{
+	int fd = open(tmp_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read the backup copy: %s",
+		                 strerror(errno));
+	dbc_sha256 *file = dbc_sha256_begin(ctx);
+	size_t rec = (size_t)st->page_size + 4;
+	unsigned char *buf = dbc_alloc(ctx, rec > (size_t)header_len ? rec : (size_t)header_len);
+	int rc = file && buf ? DBC_OK : DBC_ERROR;
+	if (rc == DBC_OK && (read(fd, buf, (size_t)header_len) != (ssize_t)header_len ||
+	                     dbc_sha256_update(ctx, file, buf, (size_t)header_len) != DBC_OK))
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy is short");
+	unsigned char hash[SQLDBC_PAGE_HASH];
+	unsigned char *seen = rc == DBC_OK ? dbc_zalloc(ctx, (size_t)page_count + 1) : NULL;
+	for (int64_t i = 0; rc == DBC_OK && i < st->records; i++) {
+		if (read(fd, buf, rec) != (ssize_t)rec) {
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy is short");
+			break;
+		}
+		int64_t pgno = ((int64_t)buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3];
+		if (dbc_sha256_update(ctx, file, buf, rec) != DBC_OK ||
+		    sqldbc_backup_page_hash(ctx, st->h, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
+			rc = DBC_ERROR;
+		else if (pgno < 1 || pgno > st->cap)
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy names page %lld",
+			               (long long)pgno);
+		else if (pgno <= page_count)
+			seen[pgno - 1] =
+			    memcmp(hash, st->cur + (pgno - 1) * SQLDBC_PAGE_HASH, SQLDBC_PAGE_HASH) == 0 ? 1
+			                                                                                 : 2;
+	}
+	close(fd);
+	for (int64_t p = 0; rc == DBC_OK && p < page_count; p++) {
+		bool in_base =
+		    p < st->nbase && memcmp(st->base + p * SQLDBC_PAGE_HASH, st->cur + p * SQLDBC_PAGE_HASH,
+		                            SQLDBC_PAGE_HASH) == 0;
+		if (seen[p] == 2 || (seen[p] == 0 && !in_base))
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			               "the backup copy failed verification: page %lld is not the page "
+			               "that was copied",
+			               (long long)p + 1);
+	}
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	if (rc == DBC_OK) {
+		rc = dbc_sha256_finish(ctx, file, hex);
+		file = NULL;
+	}
+	if (file)
+		dbc_sha256_abort(file);
+	if (rc == DBC_OK && !(source->file_sha256 = dbc_strdup(ctx, hex)))
+		rc = DBC_ERROR;
+	return rc;
+}
+
+int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *path,
+                               int64_t timeout_ms, const dbc_backup_base *base,
+                               dbc_backup_image *source)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
+	if (!sqlite3_get_autocommit(db)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "a backup cannot be taken inside a transaction");
+		dbc_error_hint(ctx, "COMMIT or ROLLBACK first: the copy needs a read transaction of its "
+		                    "own, and a backup holds only committed work.");
+		return DBC_ERROR;
+	}
+	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
+		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
+	base_hashes bh = {0};
+	char *identity = sqldbc_backup_identity(ctx, db);
+	if (!identity || take_hashes(ctx, db, base->id, &bh) != DBC_OK)
+		return DBC_ERROR;
+	sink_state st = {.ctx = ctx, .base = bh.data, .nbase = bh.pages, .fd = -1};
+	st.h = dbc_sha256_begin(ctx);
+	st.fd = st.h ? open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+	int rc = DBC_OK;
+	if (!st.h)
+		rc = DBC_ERROR;
+	else if (st.fd < 0)
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not open the backup copy: %s",
+		               strerror(errno));
+	/* the header's length does not depend on what it says */
+	if (rc == DBC_OK && !write_header(st.fd, &st, 0, base->file_sha256, identity, path, true))
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+		               strerror(errno));
+	off_t header_len = rc == DBC_OK ? lseek(st.fd, 0, SEEK_CUR) : 0;
+	if (rc == DBC_OK)
+		rc = stream_pages(ctx, db, &st, deadline, source);
+	int64_t page_count = source->pages;
+	if (rc == DBC_OK && st.page_size == 0)
+		st.page_size = 4096; /* an empty database: no page written */
+	if (rc == DBC_OK && (page_count > st.cap || st.page_size <= 0))
+		rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the page sink saw %lld pages of %lld",
+		               (long long)st.cap, (long long)page_count);
+	if (rc == DBC_OK &&
+	    !write_header(st.fd, &st, page_count, base->file_sha256, identity, path, false))
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+		               strerror(errno));
+	if (st.fd >= 0 && close(st.fd) != 0 && rc == DBC_OK)
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+		               strerror(errno));
+	if (rc == DBC_OK)
+		rc = read_back(ctx, tmp_path, &st, page_count, header_len, source);
+	if (rc == DBC_OK) {
+		source->bytes = page_count * st.page_size;
+		source->pages_written = st.records;
+		source->page_hashes_len = (size_t)page_count * SQLDBC_PAGE_HASH;
+		source->page_hashes = dbc_alloc(ctx, source->page_hashes_len + 1);
+		if (!source->page_hashes)
+			rc = DBC_ERROR;
+		else
+			memcpy(source->page_hashes, st.cur, source->page_hashes_len);
+		source->check = "ok";
+	}
+	if (st.h)
+		dbc_sha256_abort(st.h);
+	sqlite3_free(st.cur);
+	sqlite3_free(st.written);
+	sqlite3_free(st.page1);
+	sqlite3_free(st.scratch);
+	return rc;
+}
+
+int sqldbc_backup_store_pages(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img)
+{
+	if (!img->page_hashes)
+		return DBC_OK;
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "UPDATE main.dbcare_backups SET page_hashes = ?1 WHERE id = ?2", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return sqldbc_backup_db_error(ctx, db, "could not record the backup's page hashes");
+	sqlite3_bind_blob64(st, 1, img->page_hashes, img->page_hashes_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? DBC_OK
+	                         : sqldbc_backup_db_error(ctx, db,
+	                                                  "could not record the backup's page "
+	                                                  "hashes");
+}
