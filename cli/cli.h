@@ -40,6 +40,9 @@ enum {
 	OPT_SCHEMA_FILE = 1u << 20,
 	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
 	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
+	OPT_STANZA = 1u << 23,      /* backup, verify, restore --stanza S (pgBackRest) */
+	OPT_BACKUP_TYPE = 1u << 24, /* backup --type full|diff|incr (pgBackRest) */
+	OPT_TO_TIME = 1u << 25,     /* restore --to-time TIME (pgBackRest) */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -83,6 +86,9 @@ typedef struct cli_opts {
 	const char *schema_file; /* --schema-file (dump, --dump-schema) */
 	int canary;              /* migrate --canary N: these first, stop on a failure */
 	int max_failures;        /* --max-failures K: a fleet stops after K; 0: never */
+	const char *stanza;      /* --stanza: pgBackRest's stanza (PostgreSQL backups) */
+	const char *backup_type; /* backup --type full|diff|incr */
+	const char *to_time;     /* restore --to-time */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -182,5 +188,8 @@ int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
 void cli_rollback(cli_db *db);
 /* Prints a command's rows; JSON wraps them as {"database", "engine", key: rows}. */
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r);
+/* A JSON answer (text, may be NULL) under key: --json wraps it as
+ * {"database", "engine", key: doc}; otherwise a table (cmd_backup.c). */
+void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text);
 
 #endif

@@ -7,6 +7,7 @@
  * PRAGMA quick_check. A failure before the copy changes nothing.
  */
 #include "cli.h"
+#include "pgbackrest.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,17 @@
 int cmd_restore(cli_db *db, cli_opts *o)
 {
 	const char *file = o->args[0];
+	if (o->to_time) {
+		if (db->drv->restore_from) {
+			cli_errorf("--to-time is for PostgreSQL through pgBackRest");
+			return CLI_USAGE;
+		}
+		return cli_pgbackrest_restore(db, o);
+	}
 	if (!db->drv->restore_from) {
-		cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
-		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s)",
+		cli_errorf("restore FILE is for SQLite databases; on PostgreSQL restore a pg_dump archive "
+		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s), "
+		           "or a pgBackRest stanza with restore --to-time TIME DIR",
 		           file);
 		return CLI_ERROR;
 	}

@@ -56,6 +56,9 @@ static const option_def options[] = {{"db", 0, true},
                                      {"canary", OPT_CANARY, true},
                                      {"max-failures", 0, true},
                                      {"commit-each", OPT_COMMIT_EACH, false},
+                                     {"stanza", OPT_STANZA, true},
+                                     {"type", OPT_BACKUP_TYPE, true},
+                                     {"to-time", OPT_TO_TIME, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -319,7 +322,15 @@ static int run_command_line(int argc, char **argv)
 		} else if (strcmp(d->name, "max-failures") == 0) {
 			if (!positive_int(val, &o.max_failures))
 				return usage_error("--max-failures needs a positive number, not \"%s\"", val);
-		} else if (strcmp(d->name, "help") == 0)
+		} else if (strcmp(d->name, "stanza") == 0)
+			o.stanza = val;
+		else if (strcmp(d->name, "type") == 0) {
+			if (strcmp(val, "full") != 0 && strcmp(val, "diff") != 0 && strcmp(val, "incr") != 0)
+				return usage_error("--type is full, diff or incr, not \"%s\"", val);
+			o.backup_type = val;
+		} else if (strcmp(d->name, "to-time") == 0)
+			o.to_time = val;
+		else if (strcmp(d->name, "help") == 0)
 			help = true;
 	}
 	if (show_version || (cmd_name && strcmp(cmd_name, "version") == 0)) {
