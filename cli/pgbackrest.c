@@ -101,9 +101,10 @@ int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, i
 	for (int i = 0; args[i] && n < 15; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
+	/* what the tool prints goes to stderr: stdout is the command's answer */
 	cli_tool t = {.argv = argv,
 	              .what = what,
-	              .out_fd = out_fd,
+	              .out_fd = out_fd >= 0 ? out_fd : STDERR_FILENO,
 	              .as_user = b->as_user,
 	              .uid = b->uid,
 	              .gid = b->gid};
@@ -117,7 +118,7 @@ int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what
 {
 	cli_tool t = {.argv = argv,
 	              .what = what,
-	              .out_fd = log_fd,
+	              .out_fd = log_fd >= 0 ? log_fd : STDERR_FILENO,
 	              .as_user = b->as_user,
 	              .uid = b->uid,
 	              .gid = b->gid};

@@ -47,13 +47,14 @@ typedef struct cli_pgbr {
 
 int cli_pgbr_open(cli_db *db, cli_opts *o, const char *stanza, cli_pgbr *b);
 void cli_pgbr_close(cli_pgbr *b);
-/* pgbackrest --stanza=S ARGS... (args NULL-ended); stdout to out_fd when >= 0. */
+/* pgbackrest --stanza=S ARGS... (args NULL-ended); its stdout to out_fd
+ * when >= 0, else to stderr (stdout is the command's answer). */
 int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, int out_fd,
                  char **err);
 /* pgbackrest info --output=json of the stanza: its object (the caller
  * json_decref's it); NULL after printing why. */
 json_t *cli_pgbr_info(const cli_pgbr *b);
-/* Runs argv as b's user (pg_ctl); stdout and stderr to log_fd when >= 0. */
+/* Runs argv as b's user (pg_ctl); its stdout to log_fd when >= 0, else to stderr. */
 int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what, int log_fd,
                     char **err);
 /* Hands path to b's user (when the command runs as root). */

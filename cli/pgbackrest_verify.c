@@ -80,14 +80,18 @@ typedef struct scratch {
 
 static void stop_scratch(const cli_pgbr *b, scratch *s)
 {
-	if (s->started) {
+	char pid[4300];
+	struct stat st;
+	snprintf(pid, sizeof pid, "%s/postmaster.pid", s->data);
+	if (s->started && stat(pid, &st) == 0) {
 		char *err = NULL;
 		const char *fast[] = {"pg_ctl", "-D", s->data, "-m",   "fast",
 		                      "-w",     "-t", "60",    "stop", NULL};
 		if (cli_pgbr_run_as(b, fast, "pg_ctl stop", -1, &err) != 0) {
 			free(err);
 			err = NULL;
-			const char *now[] = {"pg_ctl", "-D", s->data, "-m", "immediate", "-w", "stop", NULL};
+			const char *now[] = {"pg_ctl",    "-s", "-D",   s->data, "-m",
+			                     "immediate", "-w", "stop", NULL};
 			if (cli_pgbr_run_as(b, now, "pg_ctl stop", -1, &err) != 0)
 				fprintf(stderr, "%s (the scratch cluster in %s may still run)\n", err, s->dir);
 		}
@@ -150,8 +154,7 @@ static int start_scratch(const cli_pgbr *b, cli_opts *o, const char *label, scra
 	if (asprintf(&opts,
 	             "-c port=%d -c listen_addresses='' -c unix_socket_directories='%s'"
 	             " -c data_directory='%s' -c hba_file='%s' -c ident_file='%s'"
-	             " -c archive_mode=off -c hot_standby=on -c external_pid_file=''"
-	             " -c logging_collector=off -c max_wal_senders=0 -c wal_level=replica",
+	             " -c archive_mode=off -c hot_standby=on -c logging_collector=off",
 	             s->port, s->dir, s->data, hba, ident) < 0)
 		goto out;
 	int log = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -122,11 +122,6 @@ static void child(const cli_tool *t, const struct sigaction saved[])
 		putenv((char *)*e);
 	if (t->out_fd >= 0 && dup2(t->out_fd, STDOUT_FILENO) < 0)
 		_exit(126);
-	if (t->quiet_stderr) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
-	}
 	if (t->as_user)
 		become_user(t);
 	execvp(t->argv[0], (char *const *)t->argv);
