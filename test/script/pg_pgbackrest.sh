@@ -97,6 +97,18 @@ case "$incr" in "$full"_*I) ;; *) fail "the incremental $incr does not follow $f
 [ "$(P -d app -c "SELECT count(*) FROM dbcare.backups WHERE kind = 'pgbackrest' AND status = 'verified' AND wal_start IS NOT NULL")" = 2 ] ||
   fail "the catalog does not hold both backups: $(P -d app -c "SELECT * FROM dbcare.backups")"
 
+# --- the backups health check knows pgBackRest's archive: archiving that
+# goes elsewhere leaves the catalogued backups without point-in-time recovery
+health() { P -d app -c "SELECT status || ' ' || message FROM dbhealth_checks('quick') WHERE name = 'backups'"; }
+case "$(health)" in ok*) ;; *) fail "backups check with archiving to the stanza: $(health)" ;; esac
+P -d app -c "ALTER SYSTEM SET archive_command = 'cp %p /nowhere/%f'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+case "$(health)" in "warning "*"archive_command does not push to pgBackRest (pgbackrest --stanza=app archive-push %p)"*) ;;
+  *) fail "archive_command elsewhere with pgBackRest backups: $(health)" ;; esac
+P -d app -c "ALTER SYSTEM RESET archive_command" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+case "$(health)" in ok*) ;; *) fail "backups check after the reset: $(health)" ;; esac
+
 # --- two writes around a moment
 P -d app -c "INSERT INTO t (id, batch) SELECT g, 'C' FROM generate_series(2001, 3000) g"
 sleep 0.3
