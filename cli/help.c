@@ -37,6 +37,9 @@ static const struct {
     {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
     {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
     {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
+    {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
+    {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
+    {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -55,7 +58,9 @@ static const struct {
                 "dbcare migrate --canary 10 --max-failures 3 --db 'sqlite:tenants/*.db'\n"},
     {"rollback", "dbcare rollback --db sqlite:app.db            # the newest\n"
                  "dbcare rollback --steps 2 --db sqlite:app.db\n"},
-    {"verify", "dbcare verify --db sqlite:app.db\n"},
+    {"verify", "dbcare verify --db sqlite:app.db\n"
+               "dbcare verify app-20260101T030000Z.dump --db postgres://app@db/app\n"
+               "dbcare verify 20260101-030000F --db postgres://app@db/app\n"},
     {"validate", "dbcare validate --db sqlite:app.db || exit 1\n"},
     {"baseline", "dbcare baseline 3 --db postgres://app@db/app\n"},
     {"repair", "dbcare repair --db sqlite:app.db\n"},
@@ -74,10 +79,13 @@ static const struct {
     {"retain", "dbcare retain --budget 5m --db sqlite:app.db\n"
                "dbcare retain --attach archive=archive.db --db sqlite:app.db\n"},
     {"backup", "dbcare backup --db sqlite:app.db\n"
-               "dbcare backup app.dump --db postgres://app@db/app\n"},
+               "dbcare backup app.dump --db postgres://app@db/app\n"
+               "dbcare backup --stanza main --type full --db postgres://app@db/app\n"},
     {"backups", "dbcare backups --db sqlite:app.db\n"
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
-    {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"},
+    {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"
+                "dbcare restore --to-time '2026-01-01 12:00:00+00' /srv/pg/restored "
+                "--db postgres://app@db/app\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
              "dbcare migrate --dump-schema --db sqlite:app.db\n"},
