@@ -12,7 +12,8 @@ _dbcare()
 	local options="--db --url --module --install --json --format --quiet --no-progress
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
-		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each --help"
+		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
+		--stanza --type --to-time --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -24,6 +25,8 @@ _dbcare()
 		COMPREPLY=($(compgen -W "warning critical" -- "$cur")); return ;;
 	--format)
 		COMPREPLY=($(compgen -W "table json plain prometheus" -- "$cur")); return ;;
+	--type)
+		COMPREPLY=($(compgen -W "full diff incr" -- "$cur")); return ;;
 	esac
 	# the command: the first word that is no option nor an option's value
 	local i cmd=
@@ -33,7 +36,8 @@ _dbcare()
 		*) case ${COMP_WORDS[i-1]} in
 			--db|--url|--module|--format|--jobs|--dir|--migrations-dir|-d|--to|--steps|\
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
-			--keep|--days|--attach|--schema-file|--max-failures|--canary) ;;
+			--keep|--days|--attach|--schema-file|--max-failures|--canary|--stanza|--type|\
+			--to-time) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac
