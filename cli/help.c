@@ -84,8 +84,7 @@ static const struct {
     {"backups", "dbcare backups --db sqlite:app.db\n"
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
     {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"
-                "dbcare restore --to-time '2026-01-01 12:00:00+00' /srv/pg/restored "
-                "--db postgres://app@db/app\n"},
+                "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
              "dbcare migrate --dump-schema --db sqlite:app.db\n"},
