@@ -24,7 +24,7 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		return cli_pgbackrest_restore(db, o);
 	}
 	if (!db->drv->restore_from) {
-		cli_errorf("restore FILE is for SQLite databases; on PostgreSQL restore a pg_dump archive "
+		cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
 		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s), "
 		           "or a pgBackRest stanza with restore --to-time TIME DIR",
 		           file);

@@ -57,5 +57,8 @@ json_t *cli_pgbr_info(const cli_pgbr *b);
 /* Runs argv as b's user (pg_ctl); its stdout to log_fd when >= 0, else to stderr. */
 int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what, int log_fd,
                     char **err);
+/* Removes the directory tree at path (not following links); with
+ * keep_top, only what is inside it. Best effort. */
+void cli_remove_tree(const char *path, bool keep_top);
 /* Hands path to b's user (when the command runs as root). */
 int cli_pgbr_chown(const cli_pgbr *b, const char *path);

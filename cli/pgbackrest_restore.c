@@ -5,8 +5,9 @@
  * it, and the WAL from its archive). Never over a running cluster: DIR
  * must be missing or empty, and is never the connected server's data
  * directory. Tablespaces go to DIR/tablespaces, beside the restored copy,
- * never to the running cluster's. The restored copy is not started: the
- * answer says how (it replays WAL up to TIME, then promotes).
+ * never to the running cluster's. A failed restore leaves DIR as it was
+ * (missing or empty). The restored copy is not started: the answer says
+ * how (it replays WAL up to TIME, then promotes).
  */
 #include "pgbackrest.h"
 
@@ -18,15 +19,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Whether dir is missing (made here, mode 0700) or an empty directory. */
-static int usable_target(const cli_pgbr *b, const char *dir)
+/* Whether dir is missing (made here, mode 0700: *made) or an empty directory. */
+static int usable_target(const cli_pgbr *b, const char *dir, bool *made)
 {
 	struct stat st;
+	*made = false;
 	if (lstat(dir, &st) != 0) {
 		if (errno != ENOENT || mkdir(dir, 0700) != 0 || cli_pgbr_chown(b, dir) != 0) {
 			cli_errorf("cannot make the target directory %s: %s", dir, strerror(errno));
 			return -1;
 		}
+		*made = true;
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -85,7 +88,8 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 			goto out;
 		}
 	}
-	if (usable_target(&b, dir) != 0 || !realpath(dir, abs))
+	bool made;
+	if (usable_target(&b, dir, &made) != 0 || !realpath(dir, abs))
 		goto out;
 	if (asprintf(&type_target, "--target=%s", cli_cell(&r, 0, 0)) < 0 ||
 	    asprintf(&path, "--pg1-path=%s", abs) < 0 ||
@@ -96,7 +100,11 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 	cli_note(&o->out, "pgbackrest --stanza=%s restore to %s into %s", b.stanza, cli_cell(&r, 0, 0),
 	         abs);
 	if (cli_pgbr_run(&b, args, "pgbackrest restore", -1, &err) != 0) {
-		fprintf(stderr, "%s\n", err ? err : "dbcare: pgbackrest restore failed");
+		/* the directory was empty or missing: it is again, so the restore
+		 * can be run again once the cause is fixed */
+		cli_remove_tree(abs, !made);
+		fprintf(stderr, "%s; %s %s\n", err ? err : "dbcare: pgbackrest restore failed",
+		        made ? "removed" : "emptied", abs);
 		goto out;
 	}
 	if (o->out.format == CLI_FMT_JSON) {

@@ -19,7 +19,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -53,12 +52,6 @@ static int free_port(void)
 			return port;
 	}
 	return 5432 + (int)((unsigned)getpid() % 1000);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(path) == 0 || errno == ENOENT ? 0 : 0;
 }
 
 static int write_file(const cli_pgbr *b, const char *path, const char *text, bool keep)
@@ -99,7 +92,7 @@ static void stop_scratch(const cli_pgbr *b, scratch *s)
 		s->started = false;
 	}
 	if (s->dir[0])
-		nftw(s->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		cli_remove_tree(s->dir, false);
 }
 
 /* Restores label into s and starts it; -1 (after printing) when it could

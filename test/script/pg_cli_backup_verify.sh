@@ -49,7 +49,6 @@ echo "verify of 100,000 rows: $((($(date +%s%N) - t0) / 1000000)) ms"
 [ "$(scratch_dbs)" = 0 ] || fail "verify left its scratch database"
 
 # --- one byte flipped after the backup: verify fails and says why
-cp good.dump keep.dump
 "$py" - "$work/good.dump" <<'PY'
 import os, sys
 p = sys.argv[1]
@@ -64,9 +63,6 @@ has "dbcare: backup $work/good.dump failed verification: its content differs fro
 [ "$(status good.dump)" = failed ] || fail "the damaged dump's row is not failed"
 [ "$(q -c "SELECT detail FROM dbcare.backups WHERE path = '$work/good.dump'")" != "" ] ||
   fail "the failed row does not say why"
-cp keep.dump good.dump
-run 0 verify good.dump --db "$url"
-[ "$(status good.dump)" = verified ] || fail "the restored bytes did not verify again"
 
 # --- a dump that is not of the recorded snapshot: one row of 100,000 lost,
 # then one value changed; the file is whole and hashes as recorded

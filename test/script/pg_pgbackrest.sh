@@ -129,6 +129,10 @@ mkdir -p "$r/full"; touch "$r/full/something"
 run 1 restore --to-time "$target" "$r/full" --db "$url"
 has "is not empty" err
 [ -f "$r/data/postmaster.pid" ] && [ -f "$r/full/something" ] || fail "a refused restore touched files"
+# a restore pgBackRest fails leaves the directory as it was (here: missing)
+run 1 restore --to-time "$target" "$r/early" --stanza nosuch --db "$url"
+has "pgbackrest restore failed" err
+[ ! -e "$r/early" ] || fail "a failed restore left $(ls -A "$r/early")"
 
 # --- the restore to the moment: exactly the rows committed before it
 t0=$(date +%s%N)
