@@ -9,6 +9,7 @@
 #define DBCARE_CLI_H
 
 #include "conn.h"
+#include <stdint.h>
 #include "output.h"
 
 /* Exit codes (docs/cli.md). */
@@ -16,38 +17,39 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 
 /* Options a command may accept (cli_command.options); the connection and
  * output options are accepted by every command that opens a database. */
-enum {
-	OPT_DIR = 1u << 0,
-	OPT_TO = 1u << 1,
-	OPT_STEPS = 1u << 2,
-	OPT_DRY_RUN = 1u << 3,
-	OPT_EXIT_CODE = 1u << 4,
-	OPT_MODE = 1u << 5,
-	OPT_FAIL_ON = 1u << 6,
-	OPT_DELETE = 1u << 7,
-	OPT_TIMEOUT = 1u << 8,
-	OPT_FORMAT_PROM = 1u << 9, /* --format prometheus */
-	OPT_VERSION = 1u << 10,
-	OPT_INCLUDE = 1u << 11,
-	OPT_POLICY = 1u << 12,
-	OPT_BUDGET = 1u << 13,
-	OPT_SLEEP_MS = 1u << 14,
-	OPT_KEEP = 1u << 15,
-	OPT_DAYS = 1u << 16,
-	OPT_APPLY = 1u << 17,
-	OPT_ATTACH = 1u << 18,
-	OPT_DUMP_SCHEMA = 1u << 19,
-	OPT_SCHEMA_FILE = 1u << 20,
-	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
-	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
-	OPT_LISTEN = 1u << 23,      /* serve --listen HOST:PORT */
-	OPT_SCRAPE_TIMEOUT = 1u << 24,
-	OPT_MIN_INTERVAL = 1u << 25,
-	OPT_ALLOW_WRITES = 1u << 26,
-	OPT_TOKEN_FILE = 1u << 27,
-	OPT_HTML = 1u << 28,        /* report --html FILE */
-	OPT_INCREMENTAL = 1u << 29, /* backup --incremental (SQLite) */
-};
+#define OPT_DIR            (UINT64_C(1) << 0)
+#define OPT_TO             (UINT64_C(1) << 1)
+#define OPT_STEPS          (UINT64_C(1) << 2)
+#define OPT_DRY_RUN        (UINT64_C(1) << 3)
+#define OPT_EXIT_CODE      (UINT64_C(1) << 4)
+#define OPT_MODE           (UINT64_C(1) << 5)
+#define OPT_FAIL_ON        (UINT64_C(1) << 6)
+#define OPT_DELETE         (UINT64_C(1) << 7)
+#define OPT_TIMEOUT        (UINT64_C(1) << 8)
+#define OPT_FORMAT_PROM    (UINT64_C(1) << 9) /* --format prometheus */
+#define OPT_VERSION        (UINT64_C(1) << 10)
+#define OPT_INCLUDE        (UINT64_C(1) << 11)
+#define OPT_POLICY         (UINT64_C(1) << 12)
+#define OPT_BUDGET         (UINT64_C(1) << 13)
+#define OPT_SLEEP_MS       (UINT64_C(1) << 14)
+#define OPT_KEEP           (UINT64_C(1) << 15)
+#define OPT_DAYS           (UINT64_C(1) << 16)
+#define OPT_APPLY          (UINT64_C(1) << 17)
+#define OPT_ATTACH         (UINT64_C(1) << 18)
+#define OPT_DUMP_SCHEMA    (UINT64_C(1) << 19)
+#define OPT_SCHEMA_FILE    (UINT64_C(1) << 20)
+#define OPT_CANARY         (UINT64_C(1) << 21) /* migrate --canary N (fleets) */
+#define OPT_COMMIT_EACH    (UINT64_C(1) << 22) /* migrate --commit-each */
+#define OPT_LISTEN         (UINT64_C(1) << 23) /* serve --listen HOST:PORT */
+#define OPT_SCRAPE_TIMEOUT (UINT64_C(1) << 24)
+#define OPT_MIN_INTERVAL   (UINT64_C(1) << 25)
+#define OPT_ALLOW_WRITES   (UINT64_C(1) << 26)
+#define OPT_TOKEN_FILE     (UINT64_C(1) << 27)
+#define OPT_HTML           (UINT64_C(1) << 28) /* report --html FILE */
+#define OPT_INCREMENTAL    (UINT64_C(1) << 29) /* backup --incremental (SQLite) */
+#define OPT_STANZA         (UINT64_C(1) << 30) /* backup, verify, restore --stanza S (pgBackRest) */
+#define OPT_BACKUP_TYPE    (UINT64_C(1) << 31) /* backup --type full|diff|incr (pgBackRest) */
+#define OPT_TO_TIME        (UINT64_C(1) << 32) /* restore --to-time TIME (pgBackRest) */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -98,6 +100,9 @@ typedef struct cli_opts {
 	bool allow_writes;       /* serve --allow-writes */
 	const char *token_file;  /* serve --token-file */
 	const char *html;        /* report --html FILE */
+	const char *stanza;      /* --stanza: pgBackRest's stanza (PostgreSQL backups) */
+	const char *backup_type; /* backup --type full|diff|incr */
+	const char *to_time;     /* restore --to-time */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -118,7 +123,7 @@ typedef struct cli_command {
 	const char *name;
 	const char *usage;   /* after "dbcare NAME" */
 	const char *summary; /* one line for --help */
-	unsigned options;
+	uint64_t options;
 	int min_args, max_args;
 	unsigned traits;
 	int (*run)(cli_db *db, cli_opts *o); /* returns an exit code */
@@ -160,7 +165,6 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
-int cmd_verify_backup(cli_db *, cli_opts *);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);
@@ -206,5 +210,8 @@ int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
 void cli_rollback(cli_db *db);
 /* Prints a command's rows; JSON wraps them as {"database", "engine", key: rows}. */
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r);
+/* A JSON answer (text, may be NULL) under key: --json wraps it as
+ * {"database", "engine", key: doc}; otherwise a table (cmd_backup.c). */
+void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text);
 
 #endif

@@ -5,7 +5,10 @@
  * catalogues it with the schema fingerprint read just before the dump.
  */
 #include "cli.h"
+#include "pg_backup.h"
+#include "pgbackrest.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -17,7 +20,7 @@
  * same bytes on both engines: jsonb's text has spaces, SQLite's none);
  * otherwise a table, key and value for an object, a row per element for
  * an array of objects. */
-static void print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text)
+void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text)
 {
 	json_t *doc = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 	if (o->out.format == CLI_FMT_JSON) {
@@ -76,7 +79,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	char *path = o->nargs > 0 ? strdup(o->args[0])
 	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
-	char *err = NULL;
+	char *err = NULL, *contents = NULL;
+	char sha[65];
 	struct stat st;
 	int rc = CLI_ERROR;
 	bool in_snapshot = true; /* until the COMMIT below */
@@ -88,6 +92,10 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		cli_errorf("%s exists already: a backup never replaces a file", path);
 		goto out;
 	}
+	/* what verification compares a restored copy with, read in the
+	 * snapshot the dump is taken in */
+	if (cli_pg_contents(db, o, &contents) != 0)
+		goto out;
 	cli_note(&o->out, "pg_dump to %s", path);
 	if (db->drv->dump(db, path, snapshot, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
@@ -103,35 +111,72 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		goto out;
 	}
 	snprintf(bytes, sizeof bytes, "%lld", (long long)st.st_size);
-	const char *p[3] = {abs, bytes, fingerprint};
-	if (cli_q(db, o,
-	          "SELECT json_build_object('id', dbbackup_record('pg_dump', $1, "
-	          "CAST($2 AS bigint), $3), 'path', $1, 'bytes', CAST($2 AS bigint), "
-	          "'fingerprint', $3)::text",
-	          3, p, &r) == 0) {
-		print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
-		cli_rows_free(&r);
-		rc = CLI_OK;
+	if (cli_file_sha256(abs, sha) != 0) {
+		cli_errorf("cannot read the dump %s: %s", abs, strerror(errno));
+		goto out;
 	}
+	/* one transaction: the row has its hash and content or is not there */
+	const char *p[3] = {abs, bytes, fingerprint};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		goto out;
+	cli_rows id = {0};
+	int failed =
+	    cli_q(db, o, "SELECT dbbackup_record('pg_dump', $1, CAST($2 AS bigint), $3)", 3, p, &id);
+	const char *u[3] = {sha, contents, cli_cell(&id, 0, 0)};
+	failed = failed ||
+	         cli_q(db, o,
+	               "UPDATE dbcare.backups SET sha256 = $1, contents = CAST($2 AS jsonb)"
+	               " WHERE id = CAST($3 AS bigint)"
+	               " RETURNING json_build_object('id', id, 'path', path, 'bytes', bytes,"
+	               " 'fingerprint', fingerprint, 'sha256', sha256,"
+	               " 'tables', (SELECT count(*) FROM jsonb_object_keys(contents)))::text",
+	               3, u, &r) != 0 ||
+	         cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0;
+	cli_rows_free(&id);
+	if (failed) {
+		cli_rollback(db);
+		cli_rows_free(&r);
+		goto out;
+	}
+	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
+	cli_rows_free(&r);
+	rc = CLI_OK;
 out:
 	if (in_snapshot)
 		cli_rollback(db); /* ends the snapshot's transaction on a failure */
 	free(path);
 	free(fingerprint);
 	free(snapshot);
+	free(contents);
 	return rc;
 }
 
 int cmd_backup(cli_db *db, cli_opts *o)
 {
-	if (db->drv->dump)
-		return dump_and_record(db, o);
+	if (db->drv->dump) {
+		/* pgBackRest where a stanza is named, pg_dump otherwise */
+		char *stanza = NULL;
+		if (cli_pgbackrest_stanza(db, o, &stanza) != 0)
+			return CLI_ERROR;
+		if (!stanza && o->backup_type) {
+			cli_errorf("--type is pgBackRest's: name its stanza with --stanza or the setting "
+			           "backup.pgbackrest.stanza");
+			return CLI_USAGE;
+		}
+		int rc = stanza ? cli_pgbackrest_backup(db, o, stanza) : dump_and_record(db, o);
+		free(stanza);
+		return rc;
+	}
+	if (o->stanza || o->backup_type) {
+		cli_errorf("--stanza and --type are for PostgreSQL backups through pgBackRest");
+		return CLI_USAGE;
+	}
 	cli_rows r = {0};
 	const char *p[2] = {o->nargs > 0 ? o->args[0] : NULL, o->incremental ? "incremental" : "full"};
 	if (cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r) != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */
-	print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
+	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	return CLI_OK;
 }
@@ -157,7 +202,7 @@ static int prune(cli_db *db, cli_opts *o)
 	                   : "SELECT dbbackup_prune(CAST($1 AS integer), CAST($2 AS integer), true)",
 	          2, p, &r) != 0)
 		return CLI_ERROR;
-	print_json_doc(db, o, "prune", cli_cell(&r, 0, 0));
+	cli_print_json_doc(db, o, "prune", cli_cell(&r, 0, 0));
 	if (!o->apply)
 		cli_note(&o->out, "a dry run: nothing deleted (--apply deletes)");
 	cli_rows_free(&r);
@@ -188,25 +233,6 @@ int cmd_backups(cli_db *db, cli_opts *o)
 	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
 		cli_print_rows(&o->out, stdout, &r);
 	}
-	cli_rows_free(&r);
-	return CLI_OK;
-}
-
-/* verify FILE: dbbackup_verify(FILE) (SQLite): the file checked again
- * against its catalog row -- an incremental backup as the image its chain
- * gives -- and the row marked verified or failed. */
-int cmd_verify_backup(cli_db *db, cli_opts *o)
-{
-	if (db->drv->dump) {
-		cli_errorf("verify FILE is for SQLite backups");
-		return CLI_ERROR;
-	}
-	cli_rows r = {0};
-	const char *p[1] = {o->args[0]};
-	if (cli_q(db, o, "SELECT dbbackup_verify($1)", 1, p, &r) != 0)
-		return CLI_ERROR;
-	cli_progress_end(&o->out);
-	print_json_doc(db, o, "verified", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	return CLI_OK;
 }

@@ -6,6 +6,7 @@
  * their transaction back, so the files are compared, never registered.
  */
 #include "cli.h"
+#include "pg_backup.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -395,8 +396,13 @@ int cmd_rollback(cli_db *db, cli_opts *o)
 
 int cmd_verify(cli_db *db, cli_opts *o)
 {
-	if (o->nargs == 1)
-		return cmd_verify_backup(db, o); /* dbcare verify FILE: a backup */
+	if (o->nargs > 0) {
+		if (o->dir_given || o->to) {
+			cli_errorf("verify BACKUP takes no --dir or --to (they are for migrations)");
+			return CLI_USAGE;
+		}
+		return cli_verify_backup(db, o);
+	}
 	cli_rows r = {0};
 	const char *p[1] = {o->to};
 	if (begin_with_files(db, o, false) != 0)

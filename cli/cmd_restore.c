@@ -12,6 +12,7 @@
  * against FILE's catalog row, and the image is copied in, then deleted.
  */
 #include "cli.h"
+#include "pgbackrest.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -35,9 +36,17 @@ static bool incremental_file(const char *file)
 int cmd_restore(cli_db *db, cli_opts *o)
 {
 	const char *file = o->args[0];
+	if (o->to_time) {
+		if (db->drv->restore_from) {
+			cli_errorf("--to-time is for PostgreSQL through pgBackRest");
+			return CLI_USAGE;
+		}
+		return cli_pgbackrest_restore(db, o);
+	}
 	if (!db->drv->restore_from) {
 		cli_errorf("restore is for SQLite databases; on PostgreSQL restore a pg_dump archive "
-		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s)",
+		           "with pg_restore (for example pg_restore --clean --if-exists -d DATABASE %s), "
+		           "or a pgBackRest stanza with restore --to-time TIME DIR",
 		           file);
 		return CLI_ERROR;
 	}

@@ -11,7 +11,7 @@
 /* The options a command may take (cli_command.options bits), as its help
  * lists them. */
 static const struct {
-	unsigned bit;
+	uint64_t bit;
 	const char *spelling, *text;
 } option_help[] = {
     {OPT_DIR, "-d, --dir D", "the migrations folder (default migrations/)"},
@@ -44,6 +44,9 @@ static const struct {
     {OPT_TOKEN_FILE, "--token-file F", "the bearer token of the write endpoints"},
     {OPT_HTML, "--html FILE", "the page's file (- for stdout)"},
     {OPT_INCREMENTAL, "--incremental", "only the pages changed since the last backup (SQLite)"},
+    {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
+    {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
+    {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -62,7 +65,9 @@ static const struct {
                 "dbcare migrate --canary 10 --max-failures 3 --db 'sqlite:tenants/*.db'\n"},
     {"rollback", "dbcare rollback --db sqlite:app.db            # the newest\n"
                  "dbcare rollback --steps 2 --db sqlite:app.db\n"},
-    {"verify", "dbcare verify --db sqlite:app.db\n"},
+    {"verify", "dbcare verify --db sqlite:app.db\n"
+               "dbcare verify app-20260101T030000Z.dump --db postgres://app@db/app\n"
+               "dbcare verify 20260101-030000F --db postgres://app@db/app\n"},
     {"validate", "dbcare validate --db sqlite:app.db || exit 1\n"},
     {"baseline", "dbcare baseline 3 --db postgres://app@db/app\n"},
     {"repair", "dbcare repair --db sqlite:app.db\n"},
@@ -81,10 +86,12 @@ static const struct {
     {"retain", "dbcare retain --budget 5m --db sqlite:app.db\n"
                "dbcare retain --attach archive=archive.db --db sqlite:app.db\n"},
     {"backup", "dbcare backup --db sqlite:app.db\n"
-               "dbcare backup app.dump --db postgres://app@db/app\n"},
+               "dbcare backup app.dump --db postgres://app@db/app\n"
+               "dbcare backup --stanza main --type full --db postgres://app@db/app\n"},
     {"backups", "dbcare backups --db sqlite:app.db\n"
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
-    {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"},
+    {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"
+                "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
              "dbcare migrate --dump-schema --db sqlite:app.db\n"},

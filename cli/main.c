@@ -18,7 +18,7 @@
 
 typedef struct option_def {
 	const char *name;
-	unsigned bit; /* 0: accepted by every command */
+	uint64_t bit; /* 0: accepted by every command */
 	bool value;   /* takes a value */
 } option_def;
 
@@ -63,6 +63,9 @@ static const option_def options[] = {{"db", 0, true},
                                      {"token-file", OPT_TOKEN_FILE, true},
                                      {"html", OPT_HTML, true},
                                      {"incremental", OPT_INCREMENTAL, false},
+                                     {"stanza", OPT_STANZA, true},
+                                     {"type", OPT_BACKUP_TYPE, true},
+                                     {"to-time", OPT_TO_TIME, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -161,7 +164,7 @@ static int run_command_line(int argc, char **argv)
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
-	unsigned given = 0;
+	uint64_t given = 0;
 	bool json = false, help = false, only_args = false, show_version = false;
 	o.args = calloc((size_t)argc + 1, sizeof(char *));
 	o.attach_names = calloc((size_t)argc + 1, sizeof(char *));
@@ -346,6 +349,14 @@ static int run_command_line(int argc, char **argv)
 			o.allow_writes = true;
 		else if (strcmp(d->name, "token-file") == 0)
 			o.token_file = val;
+		else if (strcmp(d->name, "stanza") == 0)
+			o.stanza = val;
+		else if (strcmp(d->name, "type") == 0) {
+			if (strcmp(val, "full") != 0 && strcmp(val, "diff") != 0 && strcmp(val, "incr") != 0)
+				return usage_error("--type is full, diff or incr, not \"%s\"", val);
+			o.backup_type = val;
+		} else if (strcmp(d->name, "to-time") == 0)
+			o.to_time = val;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 		else if (strcmp(d->name, "html") == 0)
@@ -371,7 +382,7 @@ static int run_command_line(int argc, char **argv)
 		cli_help_command(stdout, cmd);
 		return CLI_OK;
 	}
-	unsigned refused = given & ~cmd->options;
+	uint64_t refused = given & ~cmd->options;
 	for (const option_def *d = options; refused && d->name; d++)
 		if (d->bit & refused) {
 			char *msg = NULL;

@@ -81,6 +81,63 @@ static void finding(dbc_ctx *ctx, dbc_health_fact *fact, dbc_check_status status
 	fact->note = fact->note ? dbc_printf(ctx, "%s; %s", fact->note, text) : dbc_strdup(ctx, text);
 }
 
+/* ---------------------------------------------------------------- pgBackRest */
+
+/* What the catalog and the settings tell about pgBackRest's archive: the
+ * newest verified pgBackRest backup dbcare recorded (its stanza), and
+ * whether archive_command pushes to pgBackRest (NULL: this role may not
+ * read it). */
+typedef struct pgbackrest_facts {
+	char *stanza;  /* of the newest verified pgBackRest backup; NULL: none */
+	char *command; /* archive_command, NULL when unreadable */
+} pgbackrest_facts;
+
+static int take_pgbackrest(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	pgbackrest_facts *p = arg;
+	if (ncol != 2)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected pgBackRest row");
+	p->stanza = c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	p->command = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	return DBC_OK;
+}
+
+/* path is pgbackrest:STANZA/LABEL (the command records it so) */
+static const char pgbackrest_sql[] =
+    "SELECT (SELECT pg_catalog.split_part(pg_catalog.substr(b.path, 12), '/', 1)"
+    "   FROM dbcare.backups b WHERE b.kind = 'pgbackrest' AND b.status = 'verified'"
+    "    AND b.path LIKE 'pgbackrest:%/%' ORDER BY b.id DESC LIMIT 1),"
+    " CASE WHEN pg_catalog.pg_has_role('pg_read_all_settings', 'MEMBER')"
+    "  THEN pg_catalog.current_setting('archive_command') END";
+
+/* Point-in-time recovery from pgBackRest's backups needs every WAL segment
+ * after them in the stanza's archive: with pgBackRest backups catalogued,
+ * archiving that is off or goes elsewhere is a warning of its own. */
+static int pgbackrest_archive(dbc_ctx *ctx, dbc_health_fact *fact, const archiving *a, bool *pushes)
+{
+	pgbackrest_facts p = {0};
+	*pushes = false;
+	if (ctx->host->query(ctx, pgbackrest_sql, 0, NULL, take_pgbackrest, &p) != DBC_OK)
+		return DBC_ERROR;
+	*pushes = p.command && strstr(p.command, "pgbackrest") && strstr(p.command, "archive-push");
+	if (!p.stanza)
+		return DBC_OK;
+	if (strcmp(a->mode, "off") == 0)
+		finding(ctx, fact, DBC_CHECK_WARNING,
+		        dbc_printf(ctx,
+		                   "archive_mode is off: no WAL reaches pgBackRest's stanza %s, so "
+		                   "its backups restore to their own end only (no point in time)",
+		                   p.stanza));
+	else if (p.command && !*pushes)
+		finding(ctx, fact, DBC_CHECK_WARNING,
+		        dbc_printf(ctx,
+		                   "archive_command does not push to pgBackRest (pgbackrest "
+		                   "--stanza=%s archive-push %%p): its backups cannot be restored "
+		                   "to a point in time",
+		                   p.stanza));
+	return DBC_OK;
+}
+
 static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 {
 	archiving a = {0};
@@ -92,15 +149,20 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 		return DBC_ERROR;
 	if (a.in_recovery)
 		return DBC_OK; /* the primary's archiver is the one to watch */
+	bool pgbackrest;
+	if (pgbackrest_archive(ctx, fact, &a, &pgbackrest) != DBC_OK)
+		return DBC_ERROR;
 	if (strcmp(a.mode, "off") == 0) {
 		if (require)
 			finding(ctx, fact, DBC_CHECK_WARNING, "archive_mode is off: no WAL is archived");
 		return DBC_OK;
 	}
 	if (a.failing)
-		finding(ctx, fact, DBC_CHECK_CRITICAL,
-		        dbc_printf(ctx, "WAL archiving fails (last failed segment %s)",
-		                   a.failed_wal ? a.failed_wal : "?"));
+		finding(
+		    ctx, fact, DBC_CHECK_CRITICAL,
+		    dbc_printf(ctx, "WAL archiving fails (last failed segment %s)%s",
+		               a.failed_wal ? a.failed_wal : "?",
+		               pgbackrest ? " - pgBackRest's archive-push log (log-path) says why" : ""));
 	if (a.waiting && (a.hours < 0 || a.hours > max_age))
 		finding(ctx, fact, DBC_CHECK_CRITICAL,
 		        a.hours < 0 ? dbc_strdup(ctx, "no WAL segment archived yet while completed ones "

@@ -13,7 +13,8 @@ _dbcare()
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
-		--listen --scrape-timeout --min-interval --allow-writes --token-file --html --help"
+		--listen --scrape-timeout --min-interval --allow-writes --token-file --html
+		--stanza --type --to-time --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -25,6 +26,8 @@ _dbcare()
 		COMPREPLY=($(compgen -W "warning critical" -- "$cur")); return ;;
 	--format)
 		COMPREPLY=($(compgen -W "table json plain prometheus" -- "$cur")); return ;;
+	--type)
+		COMPREPLY=($(compgen -W "full diff incr" -- "$cur")); return ;;
 	esac
 	# the command: the first word that is no option nor an option's value
 	local i cmd=
@@ -35,7 +38,7 @@ _dbcare()
 			--db|--url|--module|--format|--jobs|--dir|--migrations-dir|-d|--to|--steps|\
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
-			--scrape-timeout|--min-interval|--token-file|--html) ;;
+			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

@@ -43,6 +43,11 @@ static const dbc_setting_def general[] = {
      "SQLite: the storage check of a backup's verification: quick (PRAGMA quick_check) or full "
      "(PRAGMA integrity_check).",
      DBC_SETTING_CHOICE, "quick|full", 0, 0},
+    {"backup.pgbackrest.stanza", "",
+     "PostgreSQL: the pgBackRest stanza `dbcare backup` drives (empty: pg_dump); `dbcare "
+     "restore --to-time` restores from it. pgBackRest's own configuration (pgbackrest.conf) "
+     "holds the rest, its cipher passphrase included.",
+     DBC_SETTING_LIST, NULL, 0, 0},
     {"schema.catalog_reader", "auto",
      "How the SQLite module reads table columns and index keys: auto (from the CREATE texts "
      "where fully understood, each column confirmed by SQLite, the pragmas otherwise) or "
@@ -107,6 +112,7 @@ static const struct {
     {"backup.dir", DBC_ENGINE_SQLITE},
     {"backup.timeout_ms", DBC_ENGINE_SQLITE},
     {"backup.verify", DBC_ENGINE_SQLITE},
+    {"backup.pgbackrest.stanza", DBC_ENGINE_PG},
     {"health.backups.require_archiving", DBC_ENGINE_PG},
     {"health.backups.max_archive_age", DBC_ENGINE_PG},
     {"health.slow_queries.min_ms", DBC_ENGINE_PG},

@@ -18,7 +18,16 @@ CREATE TABLE dbcare.backups (
     status      text NOT NULL
         CONSTRAINT dbcare_backups_status CHECK (status IN ('verified', 'unverified', 'failed')),
     detail      text,
-    recorded_by text NOT NULL DEFAULT CURRENT_USER
+    recorded_by text NOT NULL DEFAULT CURRENT_USER,
+    -- the command's own backups (docs/backups.md): a dump's SHA-256 as
+    -- verified, which `dbcare verify` compares with the file's bytes; the
+    -- content at the backup's snapshot (per table its rows and hash);
+    -- pgBackRest's label and the WAL range a restore of it needs
+    sha256      text,
+    contents    jsonb,
+    label       text,
+    wal_start   text,
+    wal_stop    text
 );
 CREATE INDEX dbcare_backups_created ON dbcare.backups (created_at);
 COMMENT ON TABLE dbcare.backups IS 'dbcare: the catalog of backups (dbbackup_record, dbbackup_list)';

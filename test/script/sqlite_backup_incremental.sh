@@ -61,7 +61,7 @@ copy_db "$work/r2.db"
 # dbcare verify FILE re-verifies a catalogued incremental through its chain
 "$cli" verify "$work/inc2.db" --db "sqlite:$db" --module "$module" --json >"$work/out" 2>&1 ||
   fail "dbcare verify inc2: $(cat "$work/out")"
-grep -q '"verified":{.*"verified":true' "$work/out" || fail "dbcare verify: $(cat "$work/out")"
+grep -q '"verify":{.*"verified":true' "$work/out" || fail "dbcare verify: $(cat "$work/out")"
 
 # prune keeps the chain of the newest verified backup (inc2: inc1, full)
 q "SELECT dbbackup_prune(1, NULL, false)" >/dev/null

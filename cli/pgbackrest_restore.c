@@ -1,0 +1,136 @@
+/*
+ * pgbackrest_restore.c — dbcare restore --to-time TIME DIR: pgBackRest
+ * restores the stanza into DIR, a data directory the user names, with
+ * recovery to TIME (pgBackRest picks the newest backup that ended before
+ * it, and the WAL from its archive). Never over a running cluster: DIR
+ * must be missing or empty, and is never the connected server's data
+ * directory. Tablespaces go to DIR/tablespaces, beside the restored copy,
+ * never to the running cluster's. A failed restore leaves DIR as it was
+ * (missing or empty). The restored copy is not started: the answer says
+ * how (it replays WAL up to TIME, then promotes).
+ */
+#include "pgbackrest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Whether dir is missing (made here, mode 0700: *made) or an empty directory. */
+static int usable_target(const cli_pgbr *b, const char *dir, bool *made)
+{
+	struct stat st;
+	*made = false;
+	if (lstat(dir, &st) != 0) {
+		if (errno != ENOENT || mkdir(dir, 0700) != 0 || cli_pgbr_chown(b, dir) != 0) {
+			cli_errorf("cannot make the target directory %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		*made = true;
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cli_errorf("the target %s is not a directory", dir);
+		return -1;
+	}
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true, pid = false;
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		empty = false;
+		pid = pid || strcmp(e->d_name, "postmaster.pid") == 0;
+	}
+	if (d)
+		closedir(d);
+	if (!empty) {
+		cli_errorf("the target %s is not empty%s: a restore never writes over files", dir,
+		           pid ? " (it holds a running cluster's postmaster.pid)" : "");
+		return -1;
+	}
+	return cli_pgbr_chown(b, dir);
+}
+
+int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
+{
+	char *stanza = NULL, *err = NULL, *type_target = NULL, *path = NULL, *ts = NULL;
+	char abs[PATH_MAX];
+	cli_pgbr b = {0};
+	cli_rows r = {0};
+	int rc = CLI_ERROR;
+	const char *dir = o->args[0];
+	if (cli_pgbackrest_stanza(db, o, &stanza) != 0)
+		return CLI_ERROR;
+	if (!stanza) {
+		cli_errorf("restore --to-time needs pgBackRest: name its stanza with --stanza or the "
+		           "setting backup.pgbackrest.stanza");
+		return CLI_ERROR;
+	}
+	if (cli_pgbr_open(db, o, stanza, &b) != 0)
+		goto out;
+	/* the time as the server reads it, given to pgBackRest in UTC */
+	const char *p[1] = {o->to_time};
+	if (cli_q(db, o,
+	          "SELECT pg_catalog.to_char(CAST($1 AS timestamptz) AT TIME ZONE 'UTC',"
+	          " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+	          1, p, &r) != 0)
+		goto out;
+	if (realpath(dir, abs) && b.data_directory) {
+		char data[PATH_MAX];
+		if (realpath(b.data_directory, data) && strcmp(abs, data) == 0) {
+			cli_errorf("%s is the data directory of the running cluster: a restore never "
+			           "writes over it",
+			           dir);
+			goto out;
+		}
+	}
+	bool made;
+	if (usable_target(&b, dir, &made) != 0 || !realpath(dir, abs))
+		goto out;
+	if (asprintf(&type_target, "--target=%s", cli_cell(&r, 0, 0)) < 0 ||
+	    asprintf(&path, "--pg1-path=%s", abs) < 0 ||
+	    asprintf(&ts, "--tablespace-map-all=%s/tablespaces", abs) < 0)
+		goto out;
+	const char *args[] = {path,      ts,  "--type=time", type_target, "--target-action=promote",
+	                      "restore", NULL};
+	cli_note(&o->out, "pgbackrest --stanza=%s restore to %s into %s", b.stanza, cli_cell(&r, 0, 0),
+	         abs);
+	if (cli_pgbr_run(&b, args, "pgbackrest restore", -1, &err) != 0) {
+		/* the directory was empty or missing: it is again, so the restore
+		 * can be run again once the cause is fixed */
+		cli_remove_tree(abs, !made);
+		fprintf(stderr, "%s; %s %s\n", err ? err : "dbcare: pgbackrest restore failed",
+		        made ? "removed" : "emptied", abs);
+		goto out;
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fputs(",\"engine\":\"postgresql\",\"restored\":", stdout);
+		cli_json_string(stdout, abs);
+		fputs(",\"stanza\":", stdout);
+		cli_json_string(stdout, b.stanza);
+		fputs(",\"to_time\":", stdout);
+		cli_json_string(stdout, cli_cell(&r, 0, 0));
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("restored stanza %s into %s, recovering to %s when started:\n"
+		       "  pg_ctl -D %s start   (with -o '-c port=N -c archive_mode=off' beside the "
+		       "running cluster)\n",
+		       b.stanza, abs, cli_cell(&r, 0, 0), abs);
+	}
+	rc = CLI_OK;
+out:
+	cli_rows_free(&r);
+	cli_pgbr_close(&b);
+	free(stanza);
+	free(err);
+	free(type_target);
+	free(path);
+	free(ts);
+	return rc;
+}

@@ -1,0 +1,69 @@
+# pgbackrest.sh — what the pgBackRest script tests share (sourced after
+# lib/pg.sh and lib/cli.sh): a throwaway cluster of their own in $work/pgbr,
+# owned by postgres, archive_mode on with pgBackRest's archive-push into a
+# local repository there, a stanza "app", a database app with dbcare in it
+# and the setting backup.pgbackrest.stanza = app; free ports; stopped (and
+# any restored copy in $r/restored) on every path. Gives r, port, port2,
+# url, AS_PG, P (psql on app's cluster: P -d DB ...) and start_ns.
+command -v pgbackrest >/dev/null || fail "pgbackrest is not installed (test/harness/packages.txt)"
+start_ns=$(date +%s%N)
+AS_PG=()
+[ "$(id -u)" != 0 ] || AS_PG=(runuser -u postgres --)
+chmod 755 "$work"
+r=$work/pgbr
+mkdir -p "$r/sock" "$r/sock2" "$r/repo" "$r/log" "$r/lock" "$r/spool" "$r/tmp"
+port=$((20000 + RANDOM % 20000))
+port2=$((port + 1))
+cat >"$r/pgbackrest.conf" <<CONF
+[global]
+repo1-path=$r/repo
+log-path=$r/log
+lock-path=$r/lock
+spool-path=$r/spool
+log-level-console=warn
+log-level-file=info
+compress-type=none
+archive-async=y
+process-max=2
+start-fast=y
+archive-timeout=60
+repo1-retention-full=2
+
+[app]
+pg1-path=$r/data
+pg1-port=$port
+pg1-socket-path=$r/sock
+pg1-user=postgres
+CONF
+[ "$(id -u)" != 0 ] || chown -R postgres: "$r"
+export PGBACKREST_CONFIG=$r/pgbackrest.conf
+export TMPDIR=$r/tmp
+stop_all() {
+  for d in "$r/data" "$r/restored"; do
+    [ -f "$d/postmaster.pid" ] && "${AS_PG[@]}" "$B/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1
+  done
+  true
+}
+trap 'stop_all; cleanup' EXIT
+"${AS_PG[@]}" "$B/initdb" -D "$r/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >"$r/initdb.log" 2>&1 ||
+  { cat "$r/initdb.log"; fail "initdb failed"; }
+cat >>"$r/data/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$r/sock'
+archive_mode = on
+archive_command = 'pgbackrest --stanza=app archive-push %p'
+CONF
+"${AS_PG[@]}" env PGBACKREST_CONFIG="$PGBACKREST_CONFIG" "$B/pg_ctl" -D "$r/data" -l "$r/server.log" -w start >/dev/null ||
+  { cat "$r/server.log"; fail "the cluster did not start"; }
+"${AS_PG[@]}" pgbackrest --stanza=app stanza-create >/dev/null || fail "stanza-create failed"
+P() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$r/sock" -p "$port" -U postgres "$@"; }
+P -d postgres -c "CREATE DATABASE app"
+P -d app -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \
+  -c "CREATE TABLE t (id int PRIMARY KEY, batch text, at timestamptz DEFAULT clock_timestamp())" \
+  -c "INSERT INTO t (id, batch) SELECT g, 'A' FROM generate_series(1, 1000) g"
+url="postgresql://postgres@/app?host=$r/sock&port=$port"
+export PATH="$B:$PATH"
+run 0 config set backup.pgbackrest.stanza app --db "$url"
+echo "setup: $((($(date +%s%N) - start_ns) / 1000000)) ms"
+

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# dbcare verify of pgBackRest backups (docs/backups.md), on a cluster of
+# its own with a real stanza (lib/pgbackrest.sh): pgbackrest verify and a
+# restore test (a scratch copy restored, started on a free port, every
+# table read, stopped and removed) mark a good incremental backup
+# verified; after a byte of the repository changes, verify fails, the row
+# becomes failed, and no scratch copy is left behind.
+set -eu
+db=dbcare_pgbackrest_verify
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+py=/usr/bin/python3
+. "$root/test/script/lib/pgbackrest.sh"
+
+run 0 backup --type full --db "$url" --json
+full=$(json "d['backup']['label']")
+P -d app -c "INSERT INTO t (id, batch) SELECT g, 'B' FROM generate_series(1001, 2000) g"
+run 0 backup --db "$url" --json
+incr=$(json "d['backup']['label']")
+[ "$(json "d['backup']['type']")" = incr ] || fail "the default type is not incr: $(cat out)"
+
+# --- verify: pgbackrest verify and a restore test, the scratch copy gone after
+t0=$(date +%s%N)
+run 0 verify "$incr" --db "$url" --json
+echo "verify: $((($(date +%s%N) - t0) / 1000000)) ms"
+[ "$(json "d['verify']['verified']")" = True ] || fail "the incremental backup did not verify: $(cat out err)"
+[ "$(json "d['verify']['tables']")" -ge 1 ] || fail "the restore test read no table: $(cat out)"
+[ -z "$(ls "$r/tmp")" ] || fail "verify left $(ls "$r/tmp")"
+! pgrep -f "dbcare-verify-" >/dev/null || fail "a scratch cluster still runs"
+# a damaged repository fails verification, and the row says so
+# (a relation file of the full backup, which the incremental one uses)
+f=$(find "$r/repo/backup/app/$full/pg_data/base" -type f -size +8k | head -n 1)
+[ -n "$f" ] || fail "no relation file in the full backup"
+printf 'XXXX' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+run 1 verify "$incr" --db "$url"
+has "failed verification" err
+[ "$(P -d app -c "SELECT status FROM dbcare.backups WHERE label = '$incr'")" = failed ] ||
+  fail "the row of a backup that fails verification is not failed"
+[ -z "$(ls "$r/tmp")" ] || fail "a failed verify left $(ls "$r/tmp")"
+echo "total: $((($(date +%s%N) - start_ns) / 1000000)) ms"
+echo "ok: pgBackRest backups verified by pgbackrest verify and a restore test"
