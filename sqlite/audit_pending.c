@@ -18,6 +18,7 @@
  *   actor: after the pending entries before them (dbaudit_complete).
  */
 #include "audit_sql.h"
+#include "base/clock.h"
 #include "conn.h"
 
 #include <string.h>
@@ -79,11 +80,15 @@ void sqldbc_audit_hook(sqlite3 *db)
 	                                   SQLDBC_AUDIT_PENDING_CHAINED, link)
 	                 : NULL;
 	sqlite3_free(link);
-	for (int tries = 0; sql && tries < 200; tries++) {
+	/* 2 s of wall time, not a count of tries: each try also waits the
+	 * connection's own busy timeout when one is set (5 s in the dbcare
+	 * command), so 200 tries could have been 1,000 s. */
+	double deadline = dbc_monotonic_ms() + 2000;
+	while (sql) {
 		int rc = find_index(db);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-		if (!busy(rc))
+		if (!busy(rc) || dbc_monotonic_ms() >= deadline)
 			break;
 		sqlite3_sleep(10);
 	}
