@@ -13,6 +13,7 @@
  * changed moves it. The rowid is not part of a row: the content is what
  * the columns say.
  */
+#include "base/clock.h"
 #include "base/sha256.h"
 #include "backup_glue.h"
 
@@ -88,8 +89,12 @@ static uint64_t load_u64(const unsigned char *p)
 	return v;
 }
 
-int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int64_t *rows,
-                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc)
+/* Rows read between two looks at the deadline. */
+#define DEADLINE_EVERY 1024
+
+int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, double deadline_ms,
+                                int64_t *rows, char hash[DBC_BACKUP_CONTENT_HEX + 1],
+                                int *sqlite_rc)
 {
 	char *sql = sqlite3_mprintf("SELECT * FROM main.\"%w\"", table);
 	sqlite3_stmt *st = NULL;
@@ -117,6 +122,10 @@ int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, in
 		sum[0] += load_u64(md);
 		sum[1] += load_u64(md + 8);
 		(*rows)++;
+		if (out == DBC_OK && deadline_ms > 0 && *rows % DEADLINE_EVERY == 0 &&
+		    dbc_monotonic_ms() >= deadline_ms)
+			out = dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
+			                "the backup's content was not read within backup.timeout_ms");
 	}
 	if (out == DBC_OK && rc != SQLITE_DONE) {
 		*sqlite_rc = rc;

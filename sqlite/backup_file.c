@@ -106,7 +106,8 @@ int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out)
  * are counted), one scan of each table (backup_content.c). The first
  * statement is the one that takes the read lock: a busy database answers
  * SQLITE_BUSY here. */
-static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sqlite_rc)
+static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, dbc_backup_image *img,
+                      int *sqlite_rc)
 {
 	dbc_buf schema, counts;
 	dbc_buf_init(&schema, ctx);
@@ -134,8 +135,8 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, dbc_backup_image *img, int *sql
 		}
 		dbc_backup_table *t = &img->table[img->tables];
 		t->name = dbc_strdup(ctx, name);
-		if (!t->name ||
-		    sqldbc_backup_table_content(ctx, db, name, &t->rows, t->hash, &rc) != DBC_OK) {
+		if (!t->name || sqldbc_backup_table_content(ctx, db, name, deadline_ms, &t->rows, t->hash,
+		                                            &rc) != DBC_OK) {
 			if (rc == SQLITE_OK)
 				rc = SQLITE_ERROR; /* the error is set in ctx */
 			break;
@@ -289,7 +290,7 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 		img->check = text;
 		if (!text)
 			out = DBC_ERROR;
-		else if (strcmp(text, "ok") == 0 && read_image(ctx, db, img, &rc) != DBC_OK)
+		else if (strcmp(text, "ok") == 0 && read_image(ctx, db, deadline_ms, img, &rc) != DBC_OK)
 			out = ctx->failed
 			          ? DBC_ERROR
 			          : sqldbc_backup_db_error(
@@ -419,7 +420,7 @@ int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline,
 		int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return sqldbc_backup_db_error(ctx, db, "could not begin the backup's read transaction");
-		if (read_image(ctx, db, source, &rc) == DBC_OK)
+		if (read_image(ctx, db, deadline, source, &rc) == DBC_OK)
 			return DBC_OK;
 		sqldbc_backup_end_read(db, ctx->host_data);
 		if (ctx->failed)
@@ -467,11 +468,8 @@ int sqldbc_backup_copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double d
 	return DBC_OK;
 }
 
-static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
-                       dbc_backup_image *source)
+int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
 	if (!sqlite3_get_autocommit(db)) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "a backup cannot be taken inside a transaction");
 		dbc_error_hint(ctx, "COMMIT or ROLLBACK first: the copy needs a read transaction of its "
@@ -480,6 +478,16 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	}
 	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
 		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
+	return DBC_OK;
+}
+
+static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
+                       dbc_backup_image *source)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
+	if (sqldbc_backup_prepare(ctx, db) != DBC_OK)
+		return DBC_ERROR;
 	sqlite3 *dest = NULL;
 	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		sqldbc_backup_db_error(ctx, dest, "could not open the backup copy");

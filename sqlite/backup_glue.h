@@ -14,9 +14,12 @@ extern const dbc_backup_hooks sqldbc_backup_env;
 
 /* One table of db's main database, read in one scan (backup_content.c): its
  * row count and its order-independent content hash (hex). On an error of
- * SQLite's, *sqlite_rc says which (a busy database: SQLITE_BUSY). */
-int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int64_t *rows,
-                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc);
+ * SQLite's, *sqlite_rc says which (a busy database: SQLITE_BUSY). Past
+ * deadline_ms (dbc_monotonic_ms; 0: none) it stops with the timeout's
+ * error: a backup finishes or fails within backup.timeout_ms. */
+int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, double deadline_ms,
+                                int64_t *rows, char hash[DBC_BACKUP_CONTENT_HEX + 1],
+                                int *sqlite_rc);
 
 /* Shared by the files of the backups (backup_file.c): an error about db's
  * last failure; the read transaction of a copy (begin, its image read, and
@@ -49,5 +52,10 @@ bool sqldbc_pageset_is(const char *path);
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);
+
+/* A backup's start on db: refused inside a transaction (the copy needs a
+ * read transaction of its own and holds only committed work); the call's
+ * rescue prepared. DBC_ERROR with the error set. backup_file.c. */
+int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db);
 
 #endif

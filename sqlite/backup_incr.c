@@ -490,14 +490,8 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	double deadline = dbc_monotonic_ms() + (double)timeout_ms;
-	if (!sqlite3_get_autocommit(db)) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "a backup cannot be taken inside a transaction");
-		dbc_error_hint(ctx, "COMMIT or ROLLBACK first: the copy needs a read transaction of its "
-		                    "own, and a backup holds only committed work.");
+	if (sqldbc_backup_prepare(ctx, db) != DBC_OK)
 		return DBC_ERROR;
-	}
-	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
-		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
 	base_hashes bh = {0};
 	char *identity = sqldbc_backup_identity(ctx, db);
 	if (!identity || take_hashes(ctx, db, base->id, &bh) != DBC_OK)
