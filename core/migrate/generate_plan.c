@@ -154,6 +154,38 @@ static const dbc_constraint *find_constraint(const dbc_table *t, const dbc_const
 	return NULL;
 }
 
+/* Whether live constraint lk is the desired wk, its parent named as the
+ * plan's renames leave it. */
+static bool same_k(const planner *pl, const dbc_constraint *lk, const dbc_constraint *wk)
+{
+	dbc_constraint m = *lk;
+	if (m.kind == DBC_CON_FOREIGN_KEY && m.ref_table) {
+		const dbc_table *p = dbc_schema_find_table(pl->in->live, m.ref_schema, m.ref_table);
+		const dbc_table *to = p ? pl->to[p - pl->in->live->tables] : NULL;
+		if (to)
+			m.ref_table = to->name;
+	}
+	return dbc_gen_same_constraint(&m, wk);
+}
+
+/* The constraint of to that k of from became under another name (the
+ * same definition, neither name on the other side): a table rename gives
+ * its keys new default names in a schema written afresh. */
+static const dbc_constraint *renamed_constraint(const planner *pl, const dbc_table *from,
+                                                const dbc_table *to, const dbc_constraint *k,
+                                                bool from_live)
+{
+	if (k->kind == DBC_CON_NOT_NULL || find_constraint(to, k))
+		return NULL;
+	for (int i = 0; i < to->nconstraints; i++) {
+		const dbc_constraint *c = &to->constraints[i];
+		if (c->kind != DBC_CON_NOT_NULL && !find_constraint(from, c) &&
+		    (from_live ? same_k(pl, k, c) : same_k(pl, c, k)))
+			return c;
+	}
+	return NULL;
+}
+
 /* Whether the table changes beyond renames and columns added at its end
  * with a plain definition, and whether a column is dropped or changes type
  * (views naming the table then go and come back). */
@@ -184,7 +216,7 @@ static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *s
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
 		const dbc_constraint *lk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(l, k);
-		if (k->kind != DBC_CON_NOT_NULL && (!lk || !dbc_gen_same_constraint(lk, k)))
+		if (k->kind != DBC_CON_NOT_NULL && (!lk || !same_k(pl, lk, k)))
 			*simple = false;
 	}
 	for (int i = 0; i < l->nconstraints; i++)
@@ -702,8 +734,19 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (k->kind == DBC_CON_NOT_NULL)
 			continue;
 		const dbc_constraint *wk = find_constraint(w, k);
-		if (wk && dbc_gen_same_constraint(wk, k))
+		if (wk && same_k(pl, k, wk))
 			continue;
+		const dbc_constraint *rk = renamed_constraint(pl, l, w, k, true);
+		if (rk) {
+			if (!add(pl,
+			         dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+			                    dbc_gen_q(ctx, k->name), dbc_gen_q(ctx, rk->name)),
+			         dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+			                    dbc_gen_q(ctx, rk->name), dbc_gen_q(ctx, k->name)),
+			         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+				return DBC_ERROR;
+			continue;
+		}
 		if (!add(pl,
 		         dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, dbc_gen_q(ctx, k->name)),
 		         dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, k)),
@@ -836,7 +879,7 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (k->kind == DBC_CON_NOT_NULL)
 			continue;
 		const dbc_constraint *lk = find_constraint(l, k);
-		if (lk && dbc_gen_same_constraint(lk, k))
+		if ((lk && same_k(pl, lk, k)) || renamed_constraint(pl, w, l, k, false))
 			continue;
 		if (add_constraint(pl, w, k, ROWS()) != DBC_OK)
 			return DBC_ERROR;
