@@ -910,6 +910,28 @@ static int alter_add_columns(planner *pl, const dbc_table *l, const dbc_table *w
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+/* A rebuild that leaves columns behind drops them: refused without
+ * allow_drop, as an ALTER TABLE ... DROP COLUMN is. */
+static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	for (int i = 0; i < l->ncolumns && !pl->in->opt->allow_drop; i++) {
+		const dbc_column *lc = &l->columns[i];
+		bool kept = dbc_table_find_column(w, lc->name) != NULL;
+		for (int k = 0; k < w->ncolumns && !kept; k++) {
+			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
+			kept = old && strcmp(old, lc->name) == 0;
+		}
+		if (kept || lc->hidden)
+			continue;
+		int64_t n, values;
+		if (count_rows(pl, l, lc->name, &n, &values) != DBC_OK)
+			return DBC_ERROR;
+		return refuse_drop(pl, dbc_printf(pl->ctx, "column %s.%s (%lld rows, %lld non-NULL values)",
+		                                  w->name, lc->name, (long long)n, (long long)values));
+	}
+	return DBC_OK;
+}
+
 static int changed_tables(planner *pl)
 {
 	const dbc_schema *W = pl->in->want;
@@ -919,7 +941,8 @@ static int changed_tables(planner *pl)
 			continue;
 		int rc;
 		if (pl->rebuilt[i])
-			rc = dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out);
+			rc = rebuild_drops(pl, l, w) == DBC_OK ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
+			                                       : DBC_ERROR;
 		else if (pl->limited)
 			rc = alter_add_columns(pl, l, w);
 		else
