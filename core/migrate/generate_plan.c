@@ -32,19 +32,6 @@ typedef struct planner {
 	bool *view_out; /* by live object: a view dropped first */
 } planner;
 
-dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *reverse)
-{
-	if (!statement || dbc_grow(ctx, &p->items, p->n, &p->cap, sizeof(dbc_gen_step), 16) != DBC_OK)
-		return NULL;
-	dbc_gen_step *s = &p->items[p->n++];
-	memset(s, 0, sizeof(*s));
-	s->statement = statement;
-	s->reverse = reverse;
-	s->rows = -1;
-	s->transactional = true;
-	return s;
-}
-
 static bool same_text(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
