@@ -383,6 +383,55 @@ static char *drop_object(planner *pl, const dbc_object *o)
 	                                                 : dbc_quoted_name(ctx, o->schema, o->name));
 }
 
+/* What makes o again, from the catalog's definition: a whole CREATE
+ * statement as it is, the type and sequence forms of the snapshot
+ * ("ENUM (...)", "DOMAIN AS ...", "COMPOSITE (...)", "RANGE (...)", "AS
+ * bigint START ..."); NULL when the definition is none of these. */
+static char *create_object(planner *pl, const dbc_object *o)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const char *d = o->definition;
+	if (!d)
+		return NULL;
+	if (strncasecmp(d, "CREATE", 6) == 0)
+		return dbc_strdup(ctx, d);
+	char *q = dbc_quoted_name(ctx, o->schema, o->name);
+	if (strcmp(o->type, "type") == 0) {
+		if (strncmp(d, "ENUM (", 6) == 0)
+			return dbc_printf(ctx, "CREATE TYPE %s AS %s", q, d);
+		if (strncmp(d, "DOMAIN AS ", 10) == 0) {
+			/* a constraint NOT VALID is added after the CREATE, which
+			 * cannot say it */
+			dbc_buf b, later;
+			dbc_buf_init(&b, ctx);
+			dbc_buf_init(&later, ctx);
+			const char *p = d + 7, *k;
+			while ((k = strstr(p, " CONSTRAINT ")) != NULL) {
+				const char *next = strstr(k + 12, " CONSTRAINT ");
+				size_t len = next ? (size_t)(next - k) : strlen(k);
+				if (len > 10 && strncmp(k + len - 10, " NOT VALID", 10) == 0) {
+					dbc_buf_appendn(&b, p, (size_t)(k - p));
+					dbc_buf_appendf(&later, ";\nALTER DOMAIN %s ADD%.*s", q, (int)len, k);
+				} else {
+					dbc_buf_appendn(&b, p, (size_t)(k - p) + len);
+				}
+				p = k + len;
+			}
+			dbc_buf_append(&b, p);
+			return dbc_printf(ctx, "CREATE DOMAIN %s %s%s", q, dbc_buf_finish(&b),
+			                  later.len ? dbc_buf_finish(&later) : "");
+		}
+		if (strncmp(d, "COMPOSITE (", 11) == 0)
+			return dbc_printf(ctx, "CREATE TYPE %s AS %s", q, d + 10);
+		if (strncmp(d, "RANGE (", 7) == 0)
+			return dbc_printf(ctx, "CREATE TYPE %s AS %s", q, d);
+		return NULL;
+	}
+	if (strcmp(o->type, "sequence") == 0 && strncmp(d, "AS ", 3) == 0)
+		return dbc_printf(ctx, "CREATE SEQUENCE %s %s", q, d);
+	return NULL;
+}
+
 static const char *bare_name(const dbc_object *o)
 {
 	const char *dot = strcmp(o->type, "trigger") == 0 ? strrchr(o->name, '.') : NULL;
@@ -428,9 +477,7 @@ static int objects(planner *pl, bool early, bool adding)
 			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
 			if (x && !st)
 				continue;
-			char *rev = o->definition && strncasecmp(o->definition, "CREATE", 6) == 0
-			                ? dbc_strdup(ctx, o->definition)
-			                : NULL;
+			char *rev = create_object(pl, o);
 			if (!add(pl, drop_object(pl, o), rev, NULL))
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 				                 "cannot drop %s %s: the generator does not know how", o->type,
@@ -461,9 +508,7 @@ static int drop_late(planner *pl)
 			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
 			    find_object(pl->in->want, o->type, o->schema, o->name))
 				continue;
-			char *rev = o->definition && strncasecmp(o->definition, "CREATE", 6) == 0
-			                ? dbc_strdup(pl->ctx, o->definition)
-			                : NULL;
+			char *rev = create_object(pl, o);
 			if (!add(pl, drop_object(pl, o), rev, NULL))
 				return DBC_ERROR;
 		}
@@ -602,6 +647,38 @@ static int refuse_drop(planner *pl, const char *what)
 	return DBC_ERROR;
 }
 
+/* What undoes a DROP TABLE: the sequences its columns own, the table, its
+ * indexes (constraint ones come with it), the sequences' ownership. */
+static char *remake_table(planner *pl, const dbc_table *t)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	dbc_buf b, after;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_init(&after, ctx);
+	char *owner = dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, t->schema, t->name));
+	for (int i = 0; i < L->nobjects; i++) {
+		const dbc_object *o = &L->objects[i];
+		const char *own = owned_sequence(o) ? strstr(o->definition, " OWNED BY ") : NULL;
+		if (!own || strncmp(own, owner, strlen(owner)) != 0)
+			continue;
+		char *q = dbc_quoted_name(ctx, o->schema, o->name);
+		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", q, (int)(own - o->definition),
+		                o->definition);
+		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
+	}
+	dbc_buf_append(&b, create_table_text(pl, t));
+	for (int i = 0; i < L->nindexes; i++) {
+		const dbc_index *x = &L->indexes[i];
+		if (!x->constraint && !x->primary && x->definition && x->table &&
+		    strcmp(x->table, t->name) == 0 && same_schema(x->schema, t->schema))
+			dbc_buf_appendf(&b, ";\n%s", x->definition);
+	}
+	if (after.len)
+		dbc_buf_append(&b, dbc_buf_finish(&after));
+	return dbc_buf_finish(&b);
+}
+
 static int drop_tables(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -637,7 +714,7 @@ static int drop_tables(planner *pl)
 			if (!pl->in->opt->allow_drop)
 				return refuse_drop(pl, what);
 			dbc_gen_step *s = add(pl, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, l)),
-			                      create_table_text(pl, l), lock_of(pl, DBC_LOP_DROP_TABLE));
+			                      remake_table(pl, l), lock_of(pl, DBC_LOP_DROP_TABLE));
 			if (!s)
 				return DBC_ERROR;
 			s->rows = rows;

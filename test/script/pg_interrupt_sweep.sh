@@ -62,6 +62,7 @@ declare -A calls=(
   ["dbmigrate_add_all(text)"]="dbmigrate_add_all('[{\"name\": \"rv\", \"up\": \"CREATE OR REPLACE VIEW rv AS SELECT 1 AS x\"}]'::text)"
   ["dbmigrate_load(text)"]="dbmigrate_load('$work/mig')"
   ["dbmigrate_trace(text)"]="dbmigrate_trace('2')"
+  ["dbmigrate_generate(text,jsonb)"]="dbmigrate_generate('CREATE TABLE m1 (a int); CREATE TABLE extra (id int PRIMARY KEY, v text); CREATE INDEX extra_v ON extra (v);', '{\"allow_drop\": true}')"
   ["dbmigrate_assert(text)"]="dbmigrate_assert('1')"
   ["dbmigrate_script(text,text)"]="dbmigrate_script('rollback', '1')"
   ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"
