@@ -40,6 +40,7 @@ enum {
 	OPT_SCHEMA_FILE = 1u << 20,
 	OPT_CANARY = 1u << 21,      /* migrate --canary N (fleets) */
 	OPT_COMMIT_EACH = 1u << 22, /* migrate --commit-each */
+	OPT_ALLOW_DROP = 1u << 23,  /* generate --allow-drop */
 };
 
 /* What one database's run tells a fleet's summary besides its exit code
@@ -67,6 +68,7 @@ typedef struct cli_opts {
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
 	bool commit_each; /* migrate: a transaction per migration */
+	bool allow_drop;  /* generate: drops allowed */
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
 	const char *include; /* maintain --include */
@@ -147,6 +149,7 @@ int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);
 int cmd_drop(cli_db *, cli_opts *);
 int cmd_dump(cli_db *, cli_opts *);
+int cmd_generate(cli_db *, cli_opts *);
 /* The schema as SQL in path (NULL: --schema-file, else db/schema.sql). */
 int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
 

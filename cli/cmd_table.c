@@ -71,6 +71,9 @@ const cli_command cli_commands[] = {
      CMD_ARGS_ONE_DB, cmd_dump},
     {"schema", "snapshot | fingerprint | diff A B", "the schema as JSON, its hash, or a diff", 0, 1,
      3, 0, cmd_schema},
+    {"generate", "--to FILE NAME [--dir D] [--allow-drop]",
+     "write the migration from the live schema to FILE's (proved first)",
+     OPT_TO | OPT_DIR | OPT_ALLOW_DROP, 1, 1, CMD_ARGS_ONE_DB, cmd_generate},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
 /* Other names, as dbmate and golang-migrate call them. */
