@@ -15,7 +15,7 @@ static const struct {
 	const char *spelling, *text;
 } option_help[] = {
     {OPT_DIR, "-d, --dir D", "the migrations folder (default migrations/)"},
-    {OPT_TO, "--to V", "stop at version V"},
+    {OPT_TO, "--to V", "stop at version V (generate: the schema file to reach)"},
     {OPT_STEPS, "--steps N", "roll back the N newest applied versions"},
     {OPT_DRY_RUN, "--dry-run", "show the plan, change nothing"},
     {OPT_EXIT_CODE, "--exit-code", "exit 1 while migrations are pending"},
@@ -37,6 +37,7 @@ static const struct {
     {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
     {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
     {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
+    {OPT_ALLOW_DROP, "--allow-drop", "let generate drop tables and columns"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -63,6 +64,9 @@ static const struct {
     {"script", "dbcare script --db sqlite:app.db > pending.sql\n"},
     {"new", "dbcare new create_users      # migrations/V<n>__create_users.sql, U<n>__...\n"},
     {"lint", "dbcare lint --fail-on warning --db sqlite:app.db || exit 1\n"},
+    {"generate", "dbcare generate --to db/schema.sql add_email --db sqlite:app.db\n"
+                 "# rename, never guessed: mark the new name's line in schema.sql\n"
+                 "#   email text, -- dbcare: renamed from mail\n"},
     {"health", "dbcare health --db sqlite:app.db\n"
                "dbcare health --mode full --fail-on critical --quiet || alert\n"
                "dbcare health --format prometheus --db postgres://app@db/app\n"},

@@ -57,4 +57,23 @@ sed 's/, -- dbcare: renamed from name/,/; s/title TEXT NOT NULL DEFAULT .., *$/x
 printf 'CREATE TABLE parent (id INTEGER PRIMARY KEY, extra INTEGER);\nCREATE TABLE child (id INTEGER PRIMARY KEY, pid INTEGER REFERENCES parent (id) ON DELETE CASCADE, v TEXT);\nCREATE INDEX child_pid ON child (pid);\n' > "$work/d2.sql"
 err=$(q -cmd ".parameter set :d \"$(cat "$work/d2.sql")\"" "SELECT count(*) FROM dbmigrate_generate(:d)" 2>&1 || true)
 echo "$err" | grep -q 'dbcare: the desired schema drops column parent.title (20000 rows, 20000 non-NULL values)' || fail "drop not refused: $err"
+# the command line writes the pair in the folder's layout; migrate applies it
+cli=$(cd "$(dirname "$0")/../.." && pwd)/build/cli/dbcare
+export DBCARE_MODULE="$module"
+db="$work/c.db"
+: > "$db"
+mkdir "$work/mig"
+printf 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n' > "$work/mig/0001_init.up.sql"
+printf 'DROP TABLE t;\n' > "$work/mig/0001_init.down.sql"
+"$cli" --db "sqlite:$db" migrate --dir "$work/mig" --quiet
+printf 'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);\nCREATE INDEX t_a ON t (a);\n' > "$work/s.sql"
+"$cli" --db "sqlite:$db" generate --to "$work/s.sql" add_b --dir "$work/mig" > "$work/gen.out"
+[ -f "$work/mig/0002_add_b.up.sql" ] && [ -f "$work/mig/0002_add_b.down.sql" ] || { ls "$work/mig"; fail "not in the folder's layout"; }
+grep -q 'ADD COLUMN b INTEGER' "$work/mig/0002_add_b.up.sql" || fail "up lacks the column"
+grep -q 'DROP COLUMN "b"' "$work/mig/0002_add_b.down.sql" || fail "down lacks the reverse"
+"$cli" --db "sqlite:$db" migrate --dir "$work/mig" --quiet
+sqlite3 "$work/want2.db" < "$work/s.sql"
+[ "$(q "SELECT dbschema_fingerprint()")" = "$(db="$work/want2.db" q "SELECT dbschema_fingerprint()")" ] || fail "migrate did not reach the schema file"
+"$cli" --db "sqlite:$db" generate --to "$work/s.sql" again --dir "$work/mig" > /dev/null
+[ "$(ls "$work/mig" | wc -l)" = 4 ] || fail "an empty plan wrote files"
 echo ok
