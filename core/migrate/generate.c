@@ -90,7 +90,8 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_gen_input in = {.env = env, .live = &live, .want = &want, .desired = &desired, .opt = &opt};
 	if (dbc_gen_plan_make(ctx, &in, &plan) != DBC_OK)
 		return DBC_ERROR;
-	if (plan.n && dbc_gen_prove(ctx, env, &plan, want_json, want_fp) != DBC_OK)
+	if (plan.n && (dbc_gen_prove(ctx, env, &plan, want_json, want_fp) != DBC_OK ||
+	               dbc_gen_lint(ctx, env, &plan) != DBC_OK))
 		return DBC_ERROR;
 	for (int i = 0; i < plan.n; i++) {
 		const dbc_gen_step *s = &plan.items[i];

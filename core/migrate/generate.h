@@ -104,4 +104,9 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
                   const char *want_json, const char *want_fp);
 
+/* The migration lint over the plan, each migration it makes linted as
+ * such; the findings go to the host's notices, naming their step
+ * (generate_lint.c). */
+int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan);
+
 #endif

@@ -97,7 +97,9 @@ CREATE TABLE note (id serial PRIMARY KEY, account_id bigint REFERENCES customer 
   CONSTRAINT note_body_customer UNIQUE (account_id, body));
 CREATE VIEW top_scores AS SELECT id, score FROM customer WHERE score > 90;
 SQL
-generate "$work/d3.sql"
+generate "$work/d3.sql" 2> "$work/notices.txt"
+# the lint runs on the plan: its finding on the rewrite names the step
+grep -q 'NOTICE:  dbcare: lint .* at generated step [0-9]*:' "$work/notices.txt" || { cat "$work/notices.txt"; fail "no lint notice"; }
 for want in 'DROP VIEW public.top_scores' 'ALTER COLUMN score TYPE bigint' 'rewrites the table' \
   'CREATE INDEX CONCURRENTLY customer_score' 'ADD CONSTRAINT score_range CHECK ((score >= 0)) NOT VALID' \
   'VALIDATE CONSTRAINT score_range' 'CHECK (score IS NOT NULL) NOT VALID' 'SET NOT NULL' \
