@@ -45,6 +45,7 @@ typedef struct dbc_gen_desired {
 	int ncols, capcols;
 	dbc_gen_rename *renames;
 	int nrenames, caprenames;
+	dbc_strlist *altered; /* tables an ALTER TABLE of the file changes (NULL: none) */
 } dbc_gen_desired;
 
 /* Reads sql (the desired schema) into out (zeroed by the caller). */

@@ -175,6 +175,25 @@ static int read_stmt(dbc_ctx *ctx, dbc_gen_desired *d, const char *text, size_t 
 {
 	const char *p = text, *stop = text + len;
 	dbc_token t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "ALTER")) {
+		/* ALTER TABLE [IF EXISTS] [ONLY] [schema.]name: the table's
+		 * statement alone is not all of it */
+		if (!dbc_lex_is_word(dbc_lex_next(&p), "TABLE"))
+			return DBC_OK;
+		t = dbc_lex_next(&p);
+		if (dbc_lex_is_word(t, "IF"))
+			dbc_lex_next(&p), t = dbc_lex_next(&p);
+		if (dbc_lex_is_word(t, "ONLY"))
+			t = dbc_lex_next(&p);
+		const char *q = p;
+		if (dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+			t = dbc_lex_next(&q);
+		if (!is_name(t))
+			return DBC_OK;
+		if (!d->altered && !(d->altered = dbc_zalloc(ctx, sizeof(dbc_strlist))))
+			return DBC_ERROR;
+		return dbc_strlist_add(ctx, d->altered, name_of(ctx, t));
+	}
 	if (!dbc_lex_is_word(t, "CREATE"))
 		return DBC_OK;
 	const char *create_at = t.start;

@@ -465,7 +465,9 @@ static int objects(planner *pl, bool early, bool adding)
 	for (int i = 0; i < from->nobjects; i++) {
 		const dbc_object *o = &from->objects[i];
 		bool known = early ? in_list(early_types, o->type) : strcmp(o->type, "trigger") == 0;
-		if (!known || owned_sequence(o))
+		/* a sequence its column owns comes with its table, unless the
+		 * desired file makes it itself (pg_dump's form) */
+		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
 			continue;
 		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled)
@@ -490,7 +492,11 @@ static int objects(planner *pl, bool early, bool adding)
 			                 "the desired schema's %s %s has no CREATE statement the generator "
 			                 "can reuse",
 			                 o->type, o->name);
-		if (!add(pl, dbc_strdup(ctx, st->text), drop_object(pl, o), NULL))
+		/* an owned sequence goes with its table in the down already */
+		char *undo = owned_sequence(o) ? dbc_printf(ctx, "DROP SEQUENCE IF EXISTS %s",
+		                                            dbc_quoted_name(ctx, o->schema, o->name))
+		                               : drop_object(pl, o);
+		if (!add(pl, dbc_strdup(ctx, st->text), undo, NULL))
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -564,7 +570,7 @@ static int renames(planner *pl)
 	return DBC_OK;
 }
 
-static char *create_table_text(planner *pl, const dbc_table *t)
+static char *create_table_text(planner *pl, const dbc_table *t, bool fks)
 {
 	dbc_ctx *ctx = pl->ctx;
 	dbc_buf b;
@@ -577,6 +583,8 @@ static char *create_table_text(planner *pl, const dbc_table *t)
 		dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", dbc_gen_column_def(ctx, &t->columns[i]));
 	}
 	for (int i = 0; i < t->nconstraints; i++) {
+		if (!fks && t->constraints[i].kind == DBC_CON_FOREIGN_KEY)
+			continue;
 		char *def = dbc_gen_constraint_def(ctx, &t->constraints[i]);
 		if (def)
 			dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", def);
@@ -585,13 +593,21 @@ static char *create_table_text(planner *pl, const dbc_table *t)
 	return dbc_buf_finish(&b);
 }
 
+/* Whether the desired file has an ALTER TABLE of t after its CREATE. */
+static bool altered_later(planner *pl, const dbc_table *t)
+{
+	return pl->in->desired->altered && dbc_strlist_find(pl->in->desired->altered, t->name) >= 0;
+}
+
 static int new_tables(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *W = pl->in->want;
 	const dbc_gen_desired *d = pl->in->desired;
 	bool *made = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
-	if (!made)
+	/* tables made from the model: their foreign keys once all are made */
+	bool *later = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	if (!made || !later)
 		return DBC_ERROR;
 	/* in the desired schema's order: parents before the tables naming them */
 	for (int pass = 0; pass < 2; pass++)
@@ -613,11 +629,42 @@ static int new_tables(planner *pl)
 			made[i] = true;
 			const dbc_table *w = &W->tables[i];
 			const dbc_gen_stmt *st = dbc_gen_find_stmt(d, "table", w->name);
-			if (!add(pl, st ? dbc_strdup(ctx, st->text) : create_table_text(pl, w),
-			         dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
+			/* a file that completes its tables with ALTER TABLE (pg_dump's
+			 * form: defaults, keys) has the whole table in the model only */
+			if (st && altered_later(pl, w))
+				st = NULL;
+			char *make = st ? dbc_strdup(ctx, st->text) : create_table_text(pl, w, false);
+			if (!st)
+				later[i] = true;
+			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
+				const dbc_object *o = &pl->in->want->objects[k];
+				const char *own = owned_sequence(o) && stmt_of(pl, o)
+				                      ? strstr(o->definition, " OWNED BY ")
+				                      : NULL;
+				char *prefix =
+				    dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, w->schema, w->name));
+				if (own && prefix && strncmp(own, prefix, strlen(prefix)) == 0)
+					make = dbc_printf(ctx, "%s;\nALTER SEQUENCE %s%s", make,
+					                  dbc_quoted_name(ctx, o->schema, o->name), own);
+			}
+			if (!add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
 			         lock_of(pl, DBC_LOP_CREATE_TABLE)))
 				return DBC_ERROR;
 			/* its indexes come with the index pass; its owned objects with it */
+		}
+	for (int i = 0; i < W->ntables; i++)
+		for (int k = 0; later[i] && k < W->tables[i].nconstraints; k++) {
+			const dbc_table *w = &W->tables[i];
+			const dbc_constraint *c = &w->constraints[k];
+			if (c->kind != DBC_CON_FOREIGN_KEY)
+				continue;
+			char *qt = dbc_gen_qt(ctx, w);
+			if (!add(pl,
+			         dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, c)),
+			         dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
+			                    dbc_gen_q(ctx, c->name)),
+			         lock_of(pl, DBC_LOP_ADD_FOREIGN_KEY)))
+				return DBC_ERROR;
 		}
 	return DBC_OK;
 }
@@ -667,7 +714,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		                o->definition);
 		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
 	}
-	dbc_buf_append(&b, create_table_text(pl, t));
+	dbc_buf_append(&b, create_table_text(pl, t, true));
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
