@@ -50,6 +50,7 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 #define OPT_STANZA         (UINT64_C(1) << 30) /* backup, verify, restore --stanza S (pgBackRest) */
 #define OPT_BACKUP_TYPE    (UINT64_C(1) << 31) /* backup --type full|diff|incr (pgBackRest) */
 #define OPT_TO_TIME        (UINT64_C(1) << 32) /* restore --to-time TIME (pgBackRest) */
+#define OPT_ALLOW_DROP     (UINT64_C(1) << 33) /* generate --allow-drop */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -76,6 +77,7 @@ typedef struct cli_opts {
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
 	bool commit_each; /* migrate: a transaction per migration */
+	bool allow_drop;  /* generate: drops allowed */
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
 	const char *include; /* maintain --include */
@@ -175,6 +177,7 @@ int cmd_serve(cli_db *, cli_opts *); /* serve.c */
 bool cli_state_pending(const char *state);
 int cmd_alert_rules(cli_db *, cli_opts *);
 int cmd_report(cli_db *, cli_opts *);
+int cmd_generate(cli_db *, cli_opts *);
 /* The schema as SQL in path (NULL: --schema-file, else db/schema.sql). */
 int cli_dump_schema(cli_db *db, cli_opts *o, const char *path);
 

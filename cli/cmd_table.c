@@ -85,6 +85,9 @@ const cli_command cli_commands[] = {
      CMD_WHOLE_FLEET, cmd_report},
     {"alert-rules", "[FILE]", "Prometheus alert rules from the checks' thresholds", 0, 0, 1,
      CMD_DB_OPTIONAL, cmd_alert_rules},
+    {"generate", "--to FILE NAME [--dir D] [--allow-drop]",
+     "write the migration from the live schema to FILE's (proved first)",
+     OPT_TO | OPT_DIR | OPT_ALLOW_DROP, 1, 1, CMD_ARGS_ONE_DB, cmd_generate},
     {NULL, NULL, NULL, 0, 0, 0, 0, NULL}};
 
 /* Other names, as dbmate and golang-migrate call them. */

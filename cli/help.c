@@ -15,7 +15,7 @@ static const struct {
 	const char *spelling, *text;
 } option_help[] = {
     {OPT_DIR, "-d, --dir D", "the migrations folder (default migrations/)"},
-    {OPT_TO, "--to V", "stop at version V"},
+    {OPT_TO, "--to V", "stop at version V (generate: the schema file to reach)"},
     {OPT_STEPS, "--steps N", "roll back the N newest applied versions"},
     {OPT_DRY_RUN, "--dry-run", "show the plan, change nothing"},
     {OPT_EXIT_CODE, "--exit-code", "exit 1 while migrations are pending"},
@@ -47,6 +47,7 @@ static const struct {
     {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
     {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
     {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
+    {OPT_ALLOW_DROP, "--allow-drop", "let generate drop tables and columns"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
@@ -75,6 +76,9 @@ static const struct {
     {"script", "dbcare script --db sqlite:app.db > pending.sql\n"},
     {"new", "dbcare new create_users      # migrations/V<n>__create_users.sql, U<n>__...\n"},
     {"lint", "dbcare lint --fail-on warning --db sqlite:app.db || exit 1\n"},
+    {"generate", "dbcare generate --to db/schema.sql add_email --db sqlite:app.db\n"
+                 "# rename, never guessed: mark the new name's line in schema.sql\n"
+                 "#   email text, -- dbcare: renamed from mail\n"},
     {"health", "dbcare health --db sqlite:app.db\n"
                "dbcare health --mode full --fail-on critical --quiet || alert\n"
                "dbcare health --format prometheus --db postgres://app@db/app\n"},

@@ -66,6 +66,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"stanza", OPT_STANZA, true},
                                      {"type", OPT_BACKUP_TYPE, true},
                                      {"to-time", OPT_TO_TIME, true},
+                                     {"allow-drop", OPT_ALLOW_DROP, false},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -251,6 +252,8 @@ static int run_command_line(int argc, char **argv)
 			o.dir_given = true;
 		} else if (strcmp(d->name, "to") == 0)
 			o.to = val;
+		else if (strcmp(d->name, "allow-drop") == 0)
+			o.allow_drop = true;
 		else if (strcmp(d->name, "steps") == 0) {
 			if (!positive_int(val, &o.steps))
 				return usage_error("--steps needs a positive number, not \"%s\"", val);

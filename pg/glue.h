@@ -122,6 +122,9 @@ extern const struct dbc_trace_hooks pgdbc_trace_engine;
  * ("dbcare" + 1 in ASCII), also taken at session level by dbmigrate_run. */
 struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks pgdbc_migrate_env;
+/* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
+int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
+int pgdbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
 /* The audit part's hooks (pg/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks pgdbc_audit_engine;

@@ -135,4 +135,6 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .trace = &pgdbc_trace_engine,
     .add_all = pg_add_all,
     .may_read_files = pg_may_read_files,
+    .desired_schema = pgdbc_desired_schema,
+    .scratch = pgdbc_scratch,
 };

@@ -55,6 +55,10 @@ extern const struct dbc_lint_hooks sqldbc_lint_engine;
  * migration lock. */
 struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks sqldbc_migrate_env;
+/* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
+struct dbc_schema;
+int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
+int sqldbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
 /* The audit part's hooks (sqlite/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks sqldbc_audit_engine;

@@ -242,6 +242,20 @@
 	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
 	  .comment = "runs a migration's up script in a subtransaction it rolls back and reports "     \
 	             "the locks, rewrites, rows and time of each statement")                           \
+	/* The generator (docs/schema-as-code.md): the plan from the live schema                       \
+	 * to the one desired_sql declares, proved on a scratch place that keeps                       \
+	 * nothing (the desired SQL runs with the caller's search_path and                             \
+	 * rights, inside a subtransaction rolled back).                                               \
+	 */                                                                                            \
+	X(dbmigrate_generate, dbmigrate_generate, CORE_TABLE, .part = DBC_PART_MIGRATE,                \
+	  DBC_ARGS(DBC_ARG("desired_sql", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL")),       \
+	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("statement", DBC_T_TEXT),                   \
+	              DBC_COL("hazard", DBC_T_TEXT), DBC_COL("rows_affected", DBC_T_INT8),             \
+	              DBC_COL("lock", DBC_T_TEXT), DBC_COL("reverse", DBC_T_TEXT),                     \
+	              DBC_COL("transactional", DBC_T_BOOL)),                                           \
+	  .flags = DBC_API_CALLER_PATH | DBC_API_PRIVATE,                                              \
+	  .comment = "the migration (up and reverse statements) from the live schema to the one "      \
+	             "desired_sql declares, proved before it is returned; writes nothing")             \
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
 	X(dbhealth_report, dbhealth_report, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \

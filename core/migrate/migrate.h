@@ -130,6 +130,19 @@ typedef struct dbc_migrate_hooks {
 	/* Whether the caller may have dbmigrate_load read the server's files:
 	 * an error when not. NULL: it may (SQLite). */
 	int (*may_read_files)(dbc_ctx *ctx);
+	/* The generator's scratch places (dbmigrate_generate,
+	 * docs/schema-as-code.md), NULL where the engine has none. Neither
+	 * leaves anything behind. desired_schema reads the schema sql declares
+	 * into out (in ctx's arena): PostgreSQL applies sql in a subtransaction
+	 * it rolls back, the user schemas set aside and made again empty
+	 * first; SQLite runs it in a new in-memory database. scratch runs fn
+	 * where the live schema is and nothing fn does is kept: PostgreSQL,
+	 * the live database inside a subtransaction rolled back afterwards
+	 * (sctx is ctx); SQLite, an in-memory database made from the live
+	 * schema's DDL (sctx runs SQL there; an error fn sets in sctx is
+	 * ctx's afterwards). fn keeps what it must in ctx's arena. */
+	int (*desired_schema)(dbc_ctx *ctx, const char *sql, dbc_schema *out);
+	int (*scratch)(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
 } dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */
@@ -207,6 +220,14 @@ int dbc_migrate_trace(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ve
  * -- dbcare:no-transaction, ready to register. */
 int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *table,
                                const char *new_create_sql, char **script);
+
+/* The generator (docs/schema-as-code.md): the plan that takes the live
+ * schema to the one desired_sql declares, proved on env->scratch before it
+ * is returned; options a JSON object (NULL: the defaults). */
+#define DBC_MIGRATE_GENERATE_COLUMNS                                                               \
+	"step,statement,hazard,rows_affected,lock,reverse,transactional"
+int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *desired_sql,
+                         const char *options, dbc_rows *out);
 
 /* Changing. Each is all-or-nothing inside one savepoint. */
 int dbc_migrate_apply(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,

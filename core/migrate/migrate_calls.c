@@ -205,3 +205,9 @@ int dbc_call_dbmigrate_rebuild_script(dbc_ctx *ctx, const dbc_value *args, dbc_v
 	int rc = dbc_migrate_rebuild_script(ctx, env_of(ctx), args[0].s, args[1].s, &script);
 	return texted(rc, script, result);
 }
+
+int dbc_call_dbmigrate_generate(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_migrate_generate(ctx, env_of(ctx), args[0].s, opt_text(args, 1), out);
+}

@@ -7,3 +7,11 @@
 -- content at its snapshot, pgBackRest's label and WAL range.
 ALTER TABLE dbcare.backups ADD COLUMN sha256 text, ADD COLUMN contents jsonb,
     ADD COLUMN label text, ADD COLUMN wal_start text, ADD COLUMN wal_stop text;
+
+-- dbmigrate_generate: the migration from the schema you want (docs/schema-as-code.md)
+CREATE FUNCTION dbmigrate_generate("desired_sql" text, "options" jsonb DEFAULT NULL)
+    RETURNS TABLE ("step" integer, "statement" text, "hazard" text, "rows_affected" bigint, "lock" text, "reverse" text, "transactional" boolean)
+    LANGUAGE c VOLATILE
+    AS 'MODULE_PATHNAME', 'dbmigrate_generate';
+COMMENT ON FUNCTION dbmigrate_generate(text, jsonb) IS 'the migration (up and reverse statements) from the live schema to the one desired_sql declares, proved before it is returned; writes nothing';
+REVOKE ALL ON FUNCTION dbmigrate_generate(text, jsonb) FROM PUBLIC;

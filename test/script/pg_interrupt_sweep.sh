@@ -62,6 +62,9 @@ declare -A calls=(
   ["dbmigrate_add_all(text)"]="dbmigrate_add_all('[{\"name\": \"rv\", \"up\": \"CREATE OR REPLACE VIEW rv AS SELECT 1 AS x\"}]'::text)"
   ["dbmigrate_load(text)"]="dbmigrate_load('$work/mig')"
   ["dbmigrate_trace(text)"]="dbmigrate_trace('2')"
+  # the schema of the setup above as a desired file (its tables made by the
+  # same loop), so the plan is small: what soft delete added to t5, and m2
+  ["dbmigrate_generate(text,jsonb)"]="dbmigrate_generate(\$g\$DO \$d\$ BEGIN FOR i IN 1..400 LOOP EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, p int REFERENCES t%s (id), v int CHECK (v > 0), s text)', i, greatest(i - 1, 1)); EXECUTE format('CREATE INDEX ON t%s (s)', i); END LOOP; END \$d\$; CREATE DOMAIN pos AS int; ALTER DOMAIN pos ADD CONSTRAINT pos_positive CHECK (VALUE > 0) NOT VALID; CREATE TABLE dom (id int PRIMARY KEY, v pos); CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL); CREATE TABLE m1 (a int);\$g\$, '{\"allow_drop\": true}')"
   ["dbmigrate_assert(text)"]="dbmigrate_assert('1')"
   ["dbmigrate_script(text,text)"]="dbmigrate_script('rollback', '1')"
   ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"

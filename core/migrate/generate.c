@@ -1,0 +1,111 @@
+/*
+ * generate.c — dbmigrate_generate (docs/schema-as-code.md): the desired
+ * schema read on the engine's scratch place, compared with the live one,
+ * the plan made (generate_plan.c) and proved (generate_proof.c), returned
+ * as rows. Nothing is written: the command line writes the files.
+ */
+#include "base/json.h"
+#include "migrate/generate.h"
+
+#include <string.h>
+
+int dbc_gen_read_options(dbc_ctx *ctx, const char *text, dbc_gen_options *out)
+{
+	*out = (dbc_gen_options){.allow_drop = false, .lock_safe = true, .lock_timeout_ms = 3000};
+	if (!text)
+		return DBC_OK;
+	json_t *o = dbc_json_parse(ctx, text, "options");
+	if (!o)
+		return DBC_ERROR;
+	int rc = DBC_OK;
+	const char *key;
+	json_t *v;
+	if (!json_is_object(o))
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "options must be a JSON object");
+	json_object_foreach(o, key, v)
+	{
+		if (rc != DBC_OK)
+			break;
+		if (strcmp(key, "allow_drop") == 0 && json_is_boolean(v))
+			out->allow_drop = json_is_true(v);
+		else if (strcmp(key, "lock_safe") == 0 && json_is_boolean(v))
+			out->lock_safe = json_is_true(v);
+		else if (strcmp(key, "lock_timeout_ms") == 0 && json_is_integer(v) &&
+		         json_integer_value(v) >= 0)
+			out->lock_timeout_ms = json_integer_value(v);
+		else
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			               "unknown option or bad value: \"%s\" (allow_drop and lock_safe are "
+			               "booleans, lock_timeout_ms a number of milliseconds)",
+			               key);
+	}
+	json_decref(o);
+	return rc;
+}
+
+/* The engine's extensions are not the generator's: the desired model gets
+ * the live ones (on PostgreSQL, setting the schemas aside renamed theirs). */
+static int keep_live_extensions(dbc_ctx *ctx, const dbc_schema *live, dbc_schema *want)
+{
+	dbc_object *objs =
+	    dbc_alloc(ctx, sizeof(dbc_object) * (size_t)(want->nobjects + live->nobjects + 1));
+	int n = 0;
+	if (!objs)
+		return DBC_ERROR;
+	for (int i = 0; i < want->nobjects; i++)
+		if (strcmp(want->objects[i].type, "extension") != 0)
+			objs[n++] = want->objects[i];
+	for (int i = 0; i < live->nobjects; i++)
+		if (strcmp(live->objects[i].type, "extension") == 0)
+			objs[n++] = live->objects[i];
+	want->objects = objs;
+	want->nobjects = n;
+	want->capobjects = n;
+	want->memo = NULL;
+	return DBC_OK;
+}
+
+int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *desired_sql,
+                         const char *options, dbc_rows *out)
+{
+	dbc_gen_options opt;
+	dbc_gen_desired desired = {0};
+	dbc_schema live, want;
+	dbc_gen_plan plan = {0};
+	char *want_json, *want_fp;
+	dbc_rows_init(out, ctx, 7);
+	if (!env || !env->desired_schema || !env->scratch)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine has no migration generator");
+	if (dbc_gen_read_options(ctx, options, &opt) != DBC_OK ||
+	    dbc_gen_read_desired(ctx, desired_sql, &desired) != DBC_OK)
+		return DBC_ERROR;
+	dbc_schema_init(&live, ctx);
+	dbc_schema_init(&want, ctx);
+	if (ctx->host->read_schema(ctx, &live) != DBC_OK ||
+	    env->desired_schema(ctx, desired_sql, &want) != DBC_OK ||
+	    keep_live_extensions(ctx, &live, &want) != DBC_OK ||
+	    dbc_schema_snapshot_json(&want, &want_json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, want_json, &want_fp) != DBC_OK)
+		return DBC_ERROR;
+	dbc_gen_input in = {.env = env, .live = &live, .want = &want, .desired = &desired, .opt = &opt};
+	if (dbc_gen_plan_make(ctx, &in, &plan) != DBC_OK)
+		return DBC_ERROR;
+	if (plan.n && (dbc_gen_prove(ctx, env, &plan, want_json, want_fp) != DBC_OK ||
+	               dbc_gen_lint(ctx, env, &plan) != DBC_OK))
+		return DBC_ERROR;
+	for (int i = 0; i < plan.n; i++) {
+		const dbc_gen_step *s = &plan.items[i];
+		dbc_value row[7] = {
+		    dbc_int(i + 1),
+		    dbc_text(s->statement),
+		    s->hazard ? dbc_text(s->hazard) : dbc_null(),
+		    s->rows >= 0 ? dbc_int(s->rows) : dbc_null(),
+		    s->lock ? dbc_text(s->lock) : dbc_null(),
+		    s->reverse ? dbc_text(s->reverse) : dbc_null(),
+		    dbc_bool(s->transactional),
+		};
+		if (dbc_rows_add(out, row) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}

@@ -1,0 +1,113 @@
+/*
+ * generate.h — the pieces of dbmigrate_generate (docs/schema-as-code.md),
+ * private to core/migrate: the desired schema's text read for what the
+ * catalog cannot tell (the statements as written, the rename marks;
+ * generate_desired.c), the plan from the live and the desired models
+ * (generate_plan.c, generate_table.c), its proof on the engine's scratch
+ * place (generate_proof.c) and the call (generate.c).
+ */
+#ifndef DBC_MIGRATE_GENERATE_H
+#define DBC_MIGRATE_GENERATE_H
+
+#include "migrate/migrate.h"
+
+/* One statement of the desired schema that creates an object, as written.
+ * kind: "table", "index", "view", "trigger", "function", "type",
+ * "sequence", "schema", "materialized view"; name unquoted, folded as the
+ * engine folds unquoted names; schema NULL when not written. */
+typedef struct dbc_gen_stmt {
+	char *kind;
+	char *schema;
+	char *name;
+	char *text; /* without its ';' */
+} dbc_gen_stmt;
+
+/* A column of a desired CREATE TABLE, its definition as written
+ * ("name type DEFAULT ... NOT NULL ..."). */
+typedef struct dbc_gen_coldef {
+	char *table;
+	char *name;
+	char *text;
+} dbc_gen_coldef;
+
+/* A "-- dbcare: renamed from OLD" mark: on the line of a column (column
+ * set) or of the CREATE TABLE (column NULL). */
+typedef struct dbc_gen_rename {
+	char *table;
+	char *column;
+	char *from;
+} dbc_gen_rename;
+
+typedef struct dbc_gen_desired {
+	dbc_gen_stmt *stmts;
+	int nstmts, capstmts;
+	dbc_gen_coldef *cols;
+	int ncols, capcols;
+	dbc_gen_rename *renames;
+	int nrenames, caprenames;
+	dbc_strlist *altered; /* tables an ALTER TABLE of the file changes (NULL: none) */
+} dbc_gen_desired;
+
+/* Reads sql (the desired schema) into out (zeroed by the caller). */
+int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
+const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);
+const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *table,
+                                          const char *column);
+/* The old name a rename mark gives table (column NULL) or its column; NULL. */
+const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column);
+
+typedef struct dbc_gen_options {
+	bool allow_drop;         /* drops of tables and columns are allowed */
+	bool lock_safe;          /* the lock-safe forms where the engine has them (default) */
+	int64_t lock_timeout_ms; /* SET lock_timeout before each migration's locks (3000) */
+} dbc_gen_options;
+
+int dbc_gen_read_options(dbc_ctx *ctx, const char *json, dbc_gen_options *out);
+
+/* One step of the plan. */
+typedef struct dbc_gen_step {
+	char *statement;
+	char *hazard;  /* NULL: none */
+	int64_t rows;  /* rows affected (the table's rows), -1: none */
+	char *lock;    /* the lock it takes, NULL: none worth naming */
+	char *reverse; /* what undoes it; NULL: nothing to undo */
+	bool transactional;
+	/* the statement as the proof runs it inside a transaction (NULL: as
+	 * written) and likewise its reverse */
+	char *proof, *proof_reverse;
+} dbc_gen_step;
+
+typedef struct dbc_gen_plan {
+	dbc_gen_step *items;
+	int n, cap;
+} dbc_gen_plan;
+
+/* What the planner works from. */
+typedef struct dbc_gen_input {
+	const dbc_migrate_hooks *env;
+	const dbc_schema *live, *want;
+	const dbc_gen_desired *desired;
+	const dbc_gen_options *opt;
+} dbc_gen_input;
+
+int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out);
+/* Appends a step (copies nothing: the texts live in the arena). */
+dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *reverse);
+
+/* A table's changes where the engine's ALTER TABLE is limited: the rebuild
+ * (generate_rebuild.c). old is the live table, now the desired one. */
+int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
+                    const dbc_table *now, dbc_gen_plan *out);
+
+/* Runs the plan up and down on env->scratch: the schema after up must have
+ * want_fp (want_json its snapshot), after down the fingerprint it started from; a failure is an
+ * error naming the step. */
+int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
+                  const char *want_json, const char *want_fp);
+
+/* The migration lint over the plan, each migration it makes linted as
+ * such; the findings go to the host's notices, naming their step
+ * (generate_lint.c). */
+int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan);
+
+#endif

@@ -1,0 +1,1251 @@
+/*
+ * generate_plan.c — the steps that take the live schema to the desired one,
+ * in dependency order: new schemas and types, triggers and views that must
+ * go first, renames (only where a mark says so), new tables, each changed
+ * table, indexes, dropped tables, then views and triggers made again. Each
+ * step carries what undoes it; the down is the reverses in reverse order.
+ * Where the engine's ALTER TABLE is limited (lint hooks' alter_limited) a
+ * changed table is rebuilt (generate_rebuild.c). Lock-safe forms come from
+ * the engine's facts: CONCURRENTLY from the dialect, NOT VALID from the lint
+ * hooks.
+ */
+#include "migrate/generate.h"
+#include "migrate/generate_render.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct planner {
+	dbc_ctx *ctx;
+	const dbc_gen_input *in;
+	dbc_gen_plan *out;
+	const dbc_lint_hooks *eng;
+	const char *conc; /* CONCURRENTLY, or NULL */
+	bool limited;     /* a rebuild for anything but adding a column */
+	/* by live table: the desired table it becomes (NULL: dropped) */
+	const dbc_table **to;
+	/* by desired table: the live one it was (NULL: new) */
+	const dbc_table **from;
+	bool *rebuilt;  /* by desired table */
+	bool *affected; /* by desired table: views naming it go and come back */
+	bool *view_out; /* by live object: a view dropped first */
+} planner;
+
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_schema(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static const char *lock_of(planner *pl, dbc_lint_op op)
+{
+	return pl->eng && pl->eng->locks ? pl->eng->locks[op] : NULL;
+}
+
+static int64_t rows_of(planner *pl, const dbc_table *t)
+{
+	int64_t rows = -1;
+	if (pl->eng && pl->eng->rows && pl->eng->rows(pl->ctx, t->schema, t->name, &rows) != DBC_OK) {
+		dbc_error_clear(pl->ctx);
+		rows = -1;
+	}
+	return rows;
+}
+
+static dbc_gen_step *add(planner *pl, char *statement, char *reverse, const char *lock)
+{
+	dbc_gen_step *s = dbc_gen_add(pl->ctx, pl->out, statement, reverse);
+	if (s)
+		s->lock = (char *)lock;
+	return s;
+}
+
+static int index_of_table(const dbc_schema *s, const dbc_table *t)
+{
+	return (int)(t - s->tables);
+}
+
+/* ------------------------------------------------------------ matching */
+
+static int match_tables(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	pl->to = dbc_zalloc(ctx, sizeof(*pl->to) * (size_t)(L->ntables + 1));
+	pl->from = dbc_zalloc(ctx, sizeof(*pl->from) * (size_t)(W->ntables + 1));
+	pl->rebuilt = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	pl->affected = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	pl->view_out = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1));
+	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out)
+		return DBC_ERROR;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *w = &W->tables[i];
+		const dbc_table *l = dbc_schema_find_table(L, w->schema, w->name);
+		const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, NULL);
+		if (old && !l) {
+			l = dbc_schema_find_table(L, w->schema, old);
+			if (!l || dbc_schema_find_table(W, w->schema, old))
+				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+				                 "table %s is marked renamed from %s, which %s", w->name, old,
+				                 l ? "the desired schema still has" : "does not exist");
+		}
+		if (l) {
+			pl->from[i] = l;
+			pl->to[index_of_table(L, l)] = w;
+		}
+	}
+	return DBC_OK;
+}
+
+/* The live column a desired column was: the same name, or a mark's. */
+static const dbc_column *column_from(planner *pl, const dbc_table *l, const dbc_table *w,
+                                     const dbc_column *c, bool *renamed)
+{
+	*renamed = false;
+	const dbc_column *lc = dbc_table_find_column(l, c->name);
+	if (lc)
+		return lc;
+	const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, c->name);
+	if (!old)
+		return NULL;
+	lc = dbc_table_find_column(l, old);
+	if (lc && !dbc_table_find_column(w, old)) {
+		*renamed = true;
+		return lc;
+	}
+	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "column %s.%s is marked renamed from %s, which %s", w->name, c->name, old,
+	          lc ? "the desired table still has" : "does not exist");
+	return NULL;
+}
+
+static bool column_same(const dbc_column *a, const dbc_column *b)
+{
+	return same_text(a->type, b->type) && a->not_null == b->not_null &&
+	       same_text(a->default_expr, b->default_expr) && same_text(a->generated, b->generated) &&
+	       same_text(a->collation, b->collation);
+}
+
+static const dbc_constraint *find_constraint(const dbc_table *t, const dbc_constraint *k)
+{
+	for (int i = 0; i < t->nconstraints; i++) {
+		const dbc_constraint *c = &t->constraints[i];
+		if (c->kind == k->kind && c->name && k->name && strcmp(c->name, k->name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Whether live constraint lk is the desired wk, its parent named as the
+ * plan's renames leave it. */
+static bool same_k(const planner *pl, const dbc_constraint *lk, const dbc_constraint *wk)
+{
+	dbc_constraint m = *lk;
+	if (m.kind == DBC_CON_FOREIGN_KEY && m.ref_table) {
+		const dbc_table *p = dbc_schema_find_table(pl->in->live, m.ref_schema, m.ref_table);
+		const dbc_table *to = p ? pl->to[p - pl->in->live->tables] : NULL;
+		if (to)
+			m.ref_table = to->name;
+	}
+	return dbc_gen_same_constraint(&m, wk);
+}
+
+/* The constraint of to that k of from became under another name (the
+ * same definition, neither name on the other side): a table rename gives
+ * its keys new default names in a schema written afresh. */
+static const dbc_constraint *renamed_constraint(const planner *pl, const dbc_table *from,
+                                                const dbc_table *to, const dbc_constraint *k,
+                                                bool from_live)
+{
+	if (k->kind == DBC_CON_NOT_NULL || find_constraint(to, k))
+		return NULL;
+	for (int i = 0; i < to->nconstraints; i++) {
+		const dbc_constraint *c = &to->constraints[i];
+		if (c->kind != DBC_CON_NOT_NULL && !find_constraint(from, c) &&
+		    (from_live ? same_k(pl, k, c) : same_k(pl, c, k)))
+			return c;
+	}
+	return NULL;
+}
+
+/* Whether the table changes beyond renames and columns added at its end
+ * with a plain definition, and whether a column is dropped or changes type
+ * (views naming the table then go and come back). */
+static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *simple, bool *views)
+{
+	*simple = true;
+	*views = false;
+	int kept = 0;
+	for (int i = 0; i < w->ncolumns; i++) {
+		bool renamed;
+		const dbc_column *lc = column_from(pl, l, w, &w->columns[i], &renamed);
+		if (pl->ctx->failed)
+			return DBC_ERROR;
+		if (!lc) {
+			if (kept < l->ncolumns)
+				*simple = false; /* a column among the old ones, not at the end */
+			continue;
+		}
+		kept++;
+		if (!column_same(lc, &w->columns[i])) {
+			*simple = false;
+			if (!same_text(lc->type, w->columns[i].type))
+				*views = true;
+		}
+	}
+	if (kept < l->ncolumns)
+		*simple = false, *views = true; /* a column dropped */
+	for (int i = 0; i < w->nconstraints; i++) {
+		const dbc_constraint *k = &w->constraints[i];
+		const dbc_constraint *lk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(l, k);
+		if (k->kind != DBC_CON_NOT_NULL && (!lk || !same_k(pl, lk, k)))
+			*simple = false;
+	}
+	for (int i = 0; i < l->nconstraints; i++)
+		if (l->constraints[i].kind != DBC_CON_NOT_NULL && !find_constraint(w, &l->constraints[i]))
+			*simple = false;
+	if (!same_text(l->options, w->options) || !same_text(l->kind, w->kind))
+		*simple = false;
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ views */
+
+static bool is_view(const dbc_object *o)
+{
+	return strcmp(o->type, "view") == 0 || strcmp(o->type, "materialized view") == 0;
+}
+
+static const dbc_object *find_object(const dbc_schema *s, const char *type, const char *schema,
+                                     const char *name)
+{
+	for (int i = 0; i < s->nobjects; i++) {
+		const dbc_object *o = &s->objects[i];
+		if (strcmp(o->type, type) == 0 && same_schema(o->schema, schema) &&
+		    strcmp(o->name, name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+/* Views that go before the tables change: gone or changed in the desired
+ * schema, naming an affected table, or naming a view that goes. Dependents
+ * are dropped before what they name. */
+static int drop_views(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	bool more = true;
+	for (int i = 0; i < L->nobjects; i++) {
+		const dbc_object *o = &L->objects[i];
+		if (!is_view(o))
+			continue;
+		const dbc_object *w = find_object(W, o->type, o->schema, o->name);
+		bool out = !w || !same_text(w->definition, o->definition);
+		for (int t = 0; t < W->ntables && !out; t++)
+			if (pl->affected[t] && pl->from[t] &&
+			    dbc_gen_names_token(ctx, o->definition, pl->from[t]->name))
+				out = true;
+		pl->view_out[i] = out;
+	}
+	while (more) {
+		more = false;
+		for (int i = 0; i < L->nobjects; i++) {
+			if (!is_view(&L->objects[i]) || pl->view_out[i])
+				continue;
+			for (int j = 0; j < L->nobjects; j++)
+				if (pl->view_out[j] && j != i &&
+				    dbc_gen_names_token(ctx, L->objects[i].definition, L->objects[j].name)) {
+					pl->view_out[i] = more = true;
+					break;
+				}
+		}
+	}
+	bool *done = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1));
+	if (!done)
+		return DBC_ERROR;
+	for (int round = 0; round <= L->nobjects; round++)
+		for (int i = 0; i < L->nobjects; i++) {
+			if (!pl->view_out[i] || done[i])
+				continue;
+			bool blocked = false; /* a view still standing names this one */
+			for (int j = 0; j < L->nobjects && !blocked; j++)
+				blocked = j != i && pl->view_out[j] && !done[j] &&
+				          dbc_gen_names_token(ctx, L->objects[j].definition, L->objects[i].name);
+			if (blocked && round < L->nobjects)
+				continue;
+			const dbc_object *o = &L->objects[i];
+			done[i] = true;
+			if (!add(pl,
+			         dbc_printf(ctx, "DROP %sVIEW %s",
+			                    strcmp(o->type, "view") == 0 ? "" : "MATERIALIZED ",
+			                    dbc_quoted_name(ctx, o->schema, o->name)),
+			         dbc_gen_view_create(ctx, o), lock_of(pl, DBC_LOP_DROP_TABLE)))
+				return DBC_ERROR;
+		}
+	return DBC_OK;
+}
+
+/* Views made after the tables: new, changed, or dropped first; in the
+ * order the desired schema writes them. */
+static int make_views(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	const dbc_gen_desired *d = pl->in->desired;
+	bool *made = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->nobjects + 1));
+	if (!made)
+		return DBC_ERROR;
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < (pass ? W->nobjects : d->nstmts); k++) {
+			const dbc_object *o = NULL;
+			const dbc_gen_stmt *st = NULL;
+			if (pass == 0) {
+				st = &d->stmts[k];
+				if (strcmp(st->kind, "view") != 0 && strcmp(st->kind, "materialized view") != 0)
+					continue;
+				for (int i = 0; i < W->nobjects && !o; i++)
+					if (is_view(&W->objects[i]) && !made[i] &&
+					    strcasecmp(W->objects[i].name, st->name) == 0)
+						o = &W->objects[i];
+			} else {
+				o = is_view(&W->objects[k]) && !made[k] ? &W->objects[k] : NULL;
+			}
+			if (!o)
+				continue;
+			made[o - W->objects] = true;
+			const dbc_object *lo = find_object(L, o->type, o->schema, o->name);
+			if (lo && !pl->view_out[lo - L->objects])
+				continue;
+			if (!add(pl, st ? dbc_strdup(ctx, st->text) : dbc_gen_view_create(ctx, o),
+			         dbc_printf(ctx, "DROP %sVIEW %s",
+			                    strcmp(o->type, "view") == 0 ? "" : "MATERIALIZED ",
+			                    dbc_quoted_name(ctx, o->schema, o->name)),
+			         NULL))
+				return DBC_ERROR;
+		}
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ other objects */
+
+/* Objects the generator makes from the desired schema's own statement and
+ * drops by name: schemas, types, sequences and functions before the tables
+ * (first), triggers after them. A sequence owned by a column comes and goes
+ * with its column. */
+static const char *const early_types[] = {"schema", "type", "sequence", "function", NULL};
+
+static bool in_list(const char *const *l, const char *s)
+{
+	for (int i = 0; l[i]; i++)
+		if (strcmp(l[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const char *drop_word(const char *type)
+{
+	return strcmp(type, "schema") == 0     ? "SCHEMA"
+	       : strcmp(type, "type") == 0     ? "TYPE"
+	       : strcmp(type, "sequence") == 0 ? "SEQUENCE"
+	       : strcmp(type, "function") == 0 ? "FUNCTION"
+	                                       : "TRIGGER";
+}
+
+static char *drop_object(planner *pl, const dbc_object *o)
+{
+	dbc_ctx *ctx = pl->ctx;
+	if (strcmp(o->type, "trigger") == 0) {
+		const char *dot = strrchr(o->name, '.');
+		const char *trg = dot ? dot + 1 : o->name;
+		if (pl->eng && pl->eng->alter_limited)
+			return dbc_printf(ctx, "DROP TRIGGER %s", dbc_gen_q(ctx, trg));
+		return dbc_printf(ctx, "DROP TRIGGER %s ON %s", dbc_gen_q(ctx, trg),
+		                  dbc_quoted_name(ctx, o->schema, o->table));
+	}
+	if (strcmp(o->type, "function") == 0) {
+		/* the name holds its argument types: "f(integer)" */
+		const char *paren = strchr(o->name, '(');
+		if (!paren)
+			return NULL;
+		return dbc_printf(
+		    ctx, "DROP FUNCTION %s%s",
+		    dbc_quoted_name(ctx, o->schema, dbc_strndup(ctx, o->name, (size_t)(paren - o->name))),
+		    paren);
+	}
+	return dbc_printf(ctx, "DROP %s %s", drop_word(o->type),
+	                  strcmp(o->type, "schema") == 0 ? dbc_gen_q(ctx, o->name)
+	                                                 : dbc_quoted_name(ctx, o->schema, o->name));
+}
+
+/* What makes o again, from the catalog's definition: a whole CREATE
+ * statement as it is, the type and sequence forms of the snapshot
+ * ("ENUM (...)", "DOMAIN AS ...", "COMPOSITE (...)", "RANGE (...)", "AS
+ * bigint START ..."); NULL when the definition is none of these. */
+static char *create_object(planner *pl, const dbc_object *o)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const char *d = o->definition;
+	if (!d)
+		return NULL;
+	if (strncasecmp(d, "CREATE", 6) == 0)
+		return dbc_strdup(ctx, d);
+	char *q = dbc_quoted_name(ctx, o->schema, o->name);
+	if (strcmp(o->type, "type") == 0) {
+		if (strncmp(d, "ENUM (", 6) == 0)
+			return dbc_printf(ctx, "CREATE TYPE %s AS %s", q, d);
+		if (strncmp(d, "DOMAIN AS ", 10) == 0) {
+			/* a constraint NOT VALID is added after the CREATE, which
+			 * cannot say it */
+			dbc_buf b, later;
+			dbc_buf_init(&b, ctx);
+			dbc_buf_init(&later, ctx);
+			const char *p = d + 7, *k;
+			while ((k = strstr(p, " CONSTRAINT ")) != NULL) {
+				const char *next = strstr(k + 12, " CONSTRAINT ");
+				size_t len = next ? (size_t)(next - k) : strlen(k);
+				if (len > 10 && strncmp(k + len - 10, " NOT VALID", 10) == 0) {
+					dbc_buf_appendn(&b, p, (size_t)(k - p));
+					dbc_buf_appendf(&later, ";\nALTER DOMAIN %s ADD%.*s", q, (int)len, k);
+				} else {
+					dbc_buf_appendn(&b, p, (size_t)(k - p) + len);
+				}
+				p = k + len;
+			}
+			dbc_buf_append(&b, p);
+			return dbc_printf(ctx, "CREATE DOMAIN %s %s%s", q, dbc_buf_finish(&b),
+			                  later.len ? dbc_buf_finish(&later) : "");
+		}
+		if (strncmp(d, "COMPOSITE (", 11) == 0)
+			return dbc_printf(ctx, "CREATE TYPE %s AS %s", q, d + 10);
+		if (strncmp(d, "RANGE (", 7) == 0)
+			return dbc_printf(ctx, "CREATE TYPE %s AS %s", q, d);
+		return NULL;
+	}
+	if (strcmp(o->type, "sequence") == 0 && strncmp(d, "AS ", 3) == 0)
+		return dbc_printf(ctx, "CREATE SEQUENCE %s %s", q, d);
+	return NULL;
+}
+
+static const char *bare_name(const dbc_object *o)
+{
+	const char *dot = strcmp(o->type, "trigger") == 0 ? strrchr(o->name, '.') : NULL;
+	return dot ? dot + 1 : o->name;
+}
+
+/* The desired statement that makes o (functions by name without their
+ * argument types). */
+static const dbc_gen_stmt *stmt_of(planner *pl, const dbc_object *o)
+{
+	const char *name = bare_name(o);
+	const char *paren = strchr(name, '(');
+	if (paren)
+		name = dbc_strndup(pl->ctx, name, (size_t)(paren - name));
+	return name ? dbc_gen_find_stmt(pl->in->desired, o->type, name) : NULL;
+}
+
+static bool owned_sequence(const dbc_object *o)
+{
+	return strcmp(o->type, "sequence") == 0 && o->definition && strstr(o->definition, " OWNED BY ");
+}
+
+/* Objects of types the generator knows, compared; early: the types made
+ * before the tables, else triggers. adding: new and changed ones made,
+ * else gone and changed ones dropped. */
+static int objects(planner *pl, bool early, bool adding)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *from = adding ? pl->in->want : pl->in->live;
+	const dbc_schema *other = adding ? pl->in->live : pl->in->want;
+	for (int i = 0; i < from->nobjects; i++) {
+		const dbc_object *o = &from->objects[i];
+		bool known = early ? in_list(early_types, o->type) : strcmp(o->type, "trigger") == 0;
+		/* a sequence its column owns comes with its table, unless the
+		 * desired file makes it itself (pg_dump's form) */
+		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
+			continue;
+		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
+		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled)
+			continue;
+		if (!adding) {
+			/* gone, or changed: dropped here, made again when adding */
+			if (!x && early)
+				continue; /* gone types go after the tables that use them (drop_late) */
+			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
+			if (x && !st)
+				continue;
+			char *rev = create_object(pl, o);
+			if (!add(pl, drop_object(pl, o), rev, NULL))
+				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+				                 "cannot drop %s %s: the generator does not know how", o->type,
+				                 o->name);
+			continue;
+		}
+		const dbc_gen_stmt *st = stmt_of(pl, o);
+		if (!st)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "the desired schema's %s %s has no CREATE statement the generator "
+			                 "can reuse",
+			                 o->type, o->name);
+		/* an owned sequence goes with its table in the down already */
+		char *undo = owned_sequence(o) ? dbc_printf(ctx, "DROP SEQUENCE IF EXISTS %s",
+		                                            dbc_quoted_name(ctx, o->schema, o->name))
+		                               : drop_object(pl, o);
+		if (!add(pl, dbc_strdup(ctx, st->text), undo, NULL))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* Types, functions, sequences and schemas the desired schema no longer has,
+ * after the tables that used them went. */
+static int drop_late(planner *pl)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < L->nobjects; i++) {
+			const dbc_object *o = &L->objects[i];
+			bool schema = strcmp(o->type, "schema") == 0;
+			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
+			    find_object(pl->in->want, o->type, o->schema, o->name))
+				continue;
+			char *rev = create_object(pl, o);
+			if (!add(pl, drop_object(pl, o), rev, NULL))
+				return DBC_ERROR;
+		}
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ tables */
+
+static int renames(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *w = &W->tables[i], *l = pl->from[i];
+		if (!l)
+			continue;
+		const char *tname = l->name;
+		if (strcmp(l->name, w->name) != 0) {
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s", dbc_gen_qt(ctx, l),
+			                   dbc_gen_q(ctx, w->name)),
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
+			                   dbc_quoted_name(ctx, w->schema, w->name), dbc_gen_q(ctx, l->name)),
+			        lock_of(pl, DBC_LOP_RENAME_TABLE));
+			if (!s)
+				return DBC_ERROR;
+			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay", l->name, w->name);
+			s->rows = rows_of(pl, l);
+			tname = w->name;
+		}
+		for (int c = 0; c < w->ncolumns; c++) {
+			bool renamed;
+			const dbc_column *lc = column_from(pl, l, w, &w->columns[c], &renamed);
+			if (ctx->failed)
+				return DBC_ERROR;
+			if (!renamed)
+				continue;
+			char *qt = dbc_quoted_name(ctx, w->schema, tname);
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
+			                   dbc_gen_q(ctx, lc->name), dbc_gen_q(ctx, w->columns[c].name)),
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
+			                   dbc_gen_q(ctx, w->columns[c].name), dbc_gen_q(ctx, lc->name)),
+			        lock_of(pl, DBC_LOP_RENAME_COLUMN));
+			if (!s)
+				return DBC_ERROR;
+			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay", w->name,
+			                       lc->name, w->columns[c].name);
+		}
+	}
+	return DBC_OK;
+}
+
+static char *create_table_text(planner *pl, const dbc_table *t, bool fks)
+{
+	dbc_ctx *ctx = pl->ctx;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "CREATE TABLE %s (", dbc_gen_qt(ctx, t));
+	int n = 0;
+	for (int i = 0; i < t->ncolumns; i++) {
+		if (t->columns[i].hidden)
+			continue;
+		dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", dbc_gen_column_def(ctx, &t->columns[i]));
+	}
+	for (int i = 0; i < t->nconstraints; i++) {
+		if (!fks && t->constraints[i].kind == DBC_CON_FOREIGN_KEY)
+			continue;
+		char *def = dbc_gen_constraint_def(ctx, &t->constraints[i]);
+		if (def)
+			dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", def);
+	}
+	dbc_buf_append(&b, "\n)");
+	return dbc_buf_finish(&b);
+}
+
+/* Whether the desired file has an ALTER TABLE of t after its CREATE. */
+static bool altered_later(planner *pl, const dbc_table *t)
+{
+	return pl->in->desired->altered && dbc_strlist_find(pl->in->desired->altered, t->name) >= 0;
+}
+
+static int new_tables(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *W = pl->in->want;
+	const dbc_gen_desired *d = pl->in->desired;
+	bool *made = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	/* tables made from the model: their foreign keys once all are made */
+	bool *later = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	if (!made || !later)
+		return DBC_ERROR;
+	/* in the desired schema's order: parents before the tables naming them */
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < (pass ? W->ntables : d->nstmts); k++) {
+			int i = -1;
+			if (pass == 0) {
+				if (strcmp(d->stmts[k].kind, "table") != 0)
+					continue;
+				for (int j = 0; j < W->ntables && i < 0; j++)
+					if (!made[j] && strcasecmp(W->tables[j].name, d->stmts[k].name) == 0 &&
+					    (!d->stmts[k].schema ||
+					     same_schema(W->tables[j].schema, d->stmts[k].schema)))
+						i = j;
+			} else {
+				i = k;
+			}
+			if (i < 0 || made[i] || pl->from[i])
+				continue;
+			made[i] = true;
+			const dbc_table *w = &W->tables[i];
+			const dbc_gen_stmt *st = dbc_gen_find_stmt(d, "table", w->name);
+			/* a file that completes its tables with ALTER TABLE (pg_dump's
+			 * form: defaults, keys) has the whole table in the model only */
+			if (st && altered_later(pl, w))
+				st = NULL;
+			char *make = st ? dbc_strdup(ctx, st->text) : create_table_text(pl, w, false);
+			if (!st)
+				later[i] = true;
+			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
+				const dbc_object *o = &pl->in->want->objects[k];
+				const char *own = owned_sequence(o) && stmt_of(pl, o)
+				                      ? strstr(o->definition, " OWNED BY ")
+				                      : NULL;
+				char *prefix =
+				    dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, w->schema, w->name));
+				if (own && prefix && strncmp(own, prefix, strlen(prefix)) == 0)
+					make = dbc_printf(ctx, "%s;\nALTER SEQUENCE %s%s", make,
+					                  dbc_quoted_name(ctx, o->schema, o->name), own);
+			}
+			if (!add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
+			         lock_of(pl, DBC_LOP_CREATE_TABLE)))
+				return DBC_ERROR;
+			/* its indexes come with the index pass; its owned objects with it */
+		}
+	for (int i = 0; i < W->ntables; i++)
+		for (int k = 0; later[i] && k < W->tables[i].nconstraints; k++) {
+			const dbc_table *w = &W->tables[i];
+			const dbc_constraint *c = &w->constraints[k];
+			if (c->kind != DBC_CON_FOREIGN_KEY)
+				continue;
+			char *qt = dbc_gen_qt(ctx, w);
+			if (!add(pl,
+			         dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, c)),
+			         dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
+			                    dbc_gen_q(ctx, c->name)),
+			         lock_of(pl, DBC_LOP_ADD_FOREIGN_KEY)))
+				return DBC_ERROR;
+		}
+	return DBC_OK;
+}
+
+/* Exact counts for a drop: rows, and the column's non-NULL values. */
+static int count_rows(planner *pl, const dbc_table *t, const char *column, int64_t *rows,
+                      int64_t *values)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *n = NULL;
+	char *sql =
+	    dbc_printf(ctx, "SELECT count(*)%s%s%s FROM %s", column ? " || ',' || count(" : "",
+	               column ? dbc_gen_q(ctx, column) : "", column ? ")" : "", dbc_gen_qt(ctx, t));
+	if (!sql || dbc_query_text(ctx, sql, 0, NULL, &n, NULL) != DBC_OK)
+		return DBC_ERROR;
+	*rows = n ? strtoll(n, &n, 10) : 0;
+	*values = n && *n == ',' ? strtoll(n + 1, NULL, 10) : *rows;
+	return DBC_OK;
+}
+
+static int refuse_drop(planner *pl, const char *what)
+{
+	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema drops %s", what);
+	dbc_error_hint(pl->ctx,
+	               "A rename is never guessed: mark it with \"-- dbcare: renamed from OLD\" on "
+	               "the new name's line, or pass {\"allow_drop\": true} to drop.");
+	return DBC_ERROR;
+}
+
+/* What undoes a DROP TABLE: the sequences its columns own, the table, its
+ * indexes (constraint ones come with it), the sequences' ownership. */
+static char *remake_table(planner *pl, const dbc_table *t)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	dbc_buf b, after;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_init(&after, ctx);
+	char *owner = dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, t->schema, t->name));
+	for (int i = 0; i < L->nobjects; i++) {
+		const dbc_object *o = &L->objects[i];
+		const char *own = owned_sequence(o) ? strstr(o->definition, " OWNED BY ") : NULL;
+		if (!own || strncmp(own, owner, strlen(owner)) != 0)
+			continue;
+		char *q = dbc_quoted_name(ctx, o->schema, o->name);
+		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", q, (int)(own - o->definition),
+		                o->definition);
+		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
+	}
+	dbc_buf_append(&b, create_table_text(pl, t, true));
+	for (int i = 0; i < L->nindexes; i++) {
+		const dbc_index *x = &L->indexes[i];
+		if (!x->constraint && !x->primary && x->definition && x->table &&
+		    strcmp(x->table, t->name) == 0 && same_schema(x->schema, t->schema))
+			dbc_buf_appendf(&b, ";\n%s", x->definition);
+	}
+	if (after.len)
+		dbc_buf_append(&b, dbc_buf_finish(&after));
+	return dbc_buf_finish(&b);
+}
+
+static int drop_tables(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	bool *done = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->ntables + 1));
+	if (!done)
+		return DBC_ERROR;
+	for (int round = 0; round <= L->ntables; round++)
+		for (int i = 0; i < L->ntables; i++) {
+			const dbc_table *l = &L->tables[i];
+			if (pl->to[i] || done[i])
+				continue;
+			/* a table that another dropped table still names goes after it */
+			bool blocked = false;
+			for (int j = 0; j < L->ntables && !blocked && round < L->ntables; j++) {
+				if (j == i || pl->to[j] || done[j])
+					continue;
+				for (int k = 0; k < L->tables[j].nconstraints && !blocked; k++) {
+					const dbc_constraint *c = &L->tables[j].constraints[k];
+					blocked = c->kind == DBC_CON_FOREIGN_KEY && c->ref_table &&
+					          strcmp(c->ref_table, l->name) == 0 &&
+					          same_schema(c->ref_schema, l->schema);
+				}
+			}
+			if (blocked)
+				continue;
+			done[i] = true;
+			int64_t rows, values;
+			if (count_rows(pl, l, NULL, &rows, &values) != DBC_OK)
+				return DBC_ERROR;
+			char *what = dbc_printf(ctx, "table %s (%lld rows)",
+			                        dbc_qualified_name(ctx, l->schema, l->name), (long long)rows);
+			if (!pl->in->opt->allow_drop)
+				return refuse_drop(pl, what);
+			dbc_gen_step *s = add(pl, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, l)),
+			                      remake_table(pl, l), lock_of(pl, DBC_LOP_DROP_TABLE));
+			if (!s)
+				return DBC_ERROR;
+			s->rows = rows;
+			s->hazard = dbc_printf(ctx, "drops %s; the down makes it again empty", what);
+		}
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ a changed table */
+
+static int add_constraint(planner *pl, const dbc_table *w, const dbc_constraint *k, int64_t rows)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w), *qn = dbc_gen_q(ctx, k->name);
+	char *def = dbc_gen_constraint_def(ctx, k);
+	char *drop = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, qn);
+	bool safe = pl->in->opt->lock_safe;
+	if (safe && pl->eng && pl->eng->not_valid &&
+	    (k->kind == DBC_CON_FOREIGN_KEY || k->kind == DBC_CON_CHECK)) {
+		dbc_gen_step *s = add(pl, dbc_printf(ctx, "ALTER TABLE %s ADD %s NOT VALID", qt, def), drop,
+		                      lock_of(pl, k->kind == DBC_CON_FOREIGN_KEY ? DBC_LOP_ADD_FOREIGN_KEY
+		                                                                 : DBC_LOP_ADD_CHECK));
+		if (!s)
+			return DBC_ERROR;
+		s->hazard = dbc_strdup(ctx, "checks new rows only until the next step validates");
+		s = add(pl, dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, qn), NULL,
+		        lock_of(pl, DBC_LOP_VALIDATE));
+		if (!s)
+			return DBC_ERROR;
+		s->rows = rows;
+		s->hazard = dbc_strdup(ctx, "scans the table; writes go on");
+		return DBC_OK;
+	}
+	if (safe && pl->conc && pl->eng && pl->eng->unique_using_index &&
+	    (k->kind == DBC_CON_UNIQUE || k->kind == DBC_CON_PRIMARY_KEY)) {
+		char *cols = dbc_strlist_join(ctx, &k->columns, ", ");
+		dbc_buf b;
+		dbc_buf_init(&b, ctx);
+		for (int i = 0; i < k->columns.n; i++)
+			dbc_buf_appendf(&b, "%s%s", i ? ", " : "", dbc_gen_q(ctx, k->columns.items[i]));
+		char *qcols = dbc_buf_finish(&b);
+		(void)cols;
+		char *make =
+		    dbc_printf(ctx, "CREATE UNIQUE INDEX %s %s ON %s (%s)", pl->conc, qn, qt, qcols);
+		dbc_gen_step *s = add(pl, make,
+		                      dbc_printf(ctx, "DROP INDEX %s IF EXISTS %s", pl->conc,
+		                                 dbc_quoted_name(ctx, w->schema, k->name)),
+		                      lock_of(pl, DBC_LOP_CREATE_INDEX));
+		if (!s)
+			return DBC_ERROR;
+		s->transactional = false;
+		s->rows = rows;
+		s->hazard = dbc_strdup(ctx, "builds the index while writes go on");
+		s->proof = dbc_printf(ctx, "CREATE UNIQUE INDEX %s ON %s (%s)", qn, qt, qcols);
+		s->proof_reverse =
+		    dbc_printf(ctx, "DROP INDEX IF EXISTS %s", dbc_quoted_name(ctx, w->schema, k->name));
+		s = add(pl,
+		        dbc_printf(ctx, "ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", qt, qn,
+		                   k->kind == DBC_CON_UNIQUE ? "UNIQUE" : "PRIMARY KEY", qn),
+		        drop, lock_of(pl, DBC_LOP_ADD_UNIQUE));
+		return s ? DBC_OK : DBC_ERROR;
+	}
+	dbc_gen_step *s = add(pl, dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, def), drop,
+	                      lock_of(pl, DBC_LOP_ADD_UNIQUE));
+	if (s)
+		s->rows = rows;
+	return s ? DBC_OK : DBC_ERROR;
+}
+
+/* A changed table where ALTER TABLE can say it all (PostgreSQL). */
+static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	int64_t rows = -1;
+	bool rows_read = false;
+#define ROWS() (rows_read ? rows : (rows_read = true, rows = rows_of(pl, l)))
+	/* constraints that go or change, first (a type change may need it) */
+	for (int i = 0; i < l->nconstraints; i++) {
+		const dbc_constraint *k = &l->constraints[i];
+		if (k->kind == DBC_CON_NOT_NULL)
+			continue;
+		const dbc_constraint *wk = find_constraint(w, k);
+		if (wk && same_k(pl, k, wk))
+			continue;
+		const dbc_constraint *rk = renamed_constraint(pl, l, w, k, true);
+		if (rk) {
+			if (!add(pl,
+			         dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+			                    dbc_gen_q(ctx, k->name), dbc_gen_q(ctx, rk->name)),
+			         dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+			                    dbc_gen_q(ctx, rk->name), dbc_gen_q(ctx, k->name)),
+			         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+				return DBC_ERROR;
+			continue;
+		}
+		if (!add(pl,
+		         dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, dbc_gen_q(ctx, k->name)),
+		         dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, k)),
+		         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+			return DBC_ERROR;
+	}
+	/* columns */
+	for (int i = 0; i < w->ncolumns; i++) {
+		const dbc_column *c = &w->columns[i];
+		bool renamed;
+		const dbc_column *lc = column_from(pl, l, w, c, &renamed);
+		if (ctx->failed)
+			return DBC_ERROR;
+		char *qc = dbc_gen_q(ctx, c->name);
+		if (!lc) {
+			const dbc_gen_coldef *cd = dbc_gen_find_coldef(pl->in->desired, w->name, c->name);
+			bool plain = cd && !dbc_gen_names_token(ctx, cd->text, "REFERENCES") &&
+			             !dbc_gen_names_token(ctx, cd->text, "CHECK") &&
+			             !dbc_gen_names_token(ctx, cd->text, "UNIQUE") &&
+			             !dbc_gen_names_token(ctx, cd->text, "PRIMARY") &&
+			             !dbc_gen_names_token(ctx, cd->text, "CONSTRAINT");
+			dbc_gen_step *s = add(pl,
+			                      dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
+			                                 plain ? cd->text : dbc_gen_column_def(ctx, c)),
+			                      dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, qc),
+			                      lock_of(pl, DBC_LOP_ADD_COLUMN));
+			if (!s)
+				return DBC_ERROR;
+			if (c->not_null && !c->default_expr)
+				s->hazard =
+				    dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
+			continue;
+		}
+		if (!same_text(lc->type, c->type)) {
+			bool rewrites = true;
+			if (pl->eng && pl->eng->type_rewrites &&
+			    pl->eng->type_rewrites(ctx, lc->type, c->type, &rewrites) != DBC_OK)
+				return DBC_ERROR;
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", qt, qc,
+			                   c->type, qc, c->type),
+			        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", qt, qc,
+			                   lc->type, qc, lc->type),
+			        lock_of(pl, DBC_LOP_ALTER_TYPE));
+			if (!s)
+				return DBC_ERROR;
+			s->rows = ROWS();
+			s->hazard = rewrites
+			                ? dbc_printf(ctx, "rewrites the table: %s to %s", lc->type, c->type)
+			                : NULL;
+		}
+		if (!same_text(lc->default_expr, c->default_expr)) {
+			char *set = c->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", c->default_expr)
+			                            : dbc_strdup(ctx, "DROP DEFAULT");
+			char *back = lc->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", lc->default_expr)
+			                              : dbc_strdup(ctx, "DROP DEFAULT");
+			if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, set),
+			         dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, back),
+			         lock_of(pl, DBC_LOP_ALTER_OTHER)))
+				return DBC_ERROR;
+		}
+		if (lc->not_null != c->not_null) {
+			char *set = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qt, qc);
+			char *unset = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", qt, qc);
+			if (!c->not_null) {
+				if (!add(pl, unset, set, lock_of(pl, DBC_LOP_ALTER_OTHER)))
+					return DBC_ERROR;
+			} else if (pl->in->opt->lock_safe && pl->eng && pl->eng->not_valid) {
+				/* a validated CHECK lets SET NOT NULL skip its scan under the lock */
+				char *cn = dbc_gen_q(ctx, dbc_printf(ctx, "%s_%s_not_null", w->name, c->name));
+				char *addc = dbc_printf(
+				    ctx, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL)", qt, cn, qc);
+				char *dropc = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, cn);
+				dbc_gen_step *s = add(pl, dbc_printf(ctx, "%s NOT VALID", addc), dropc,
+				                      lock_of(pl, DBC_LOP_ADD_CHECK));
+				if (!s ||
+				    !(s = add(pl, dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, cn),
+				              NULL, lock_of(pl, DBC_LOP_VALIDATE))))
+					return DBC_ERROR;
+				s->rows = ROWS();
+				s->hazard = dbc_strdup(ctx, "scans the table; writes go on");
+				if (!add(pl, set, unset, lock_of(pl, DBC_LOP_SET_NOT_NULL)) ||
+				    !add(pl, dropc, dbc_printf(ctx, "%s NOT VALID", addc),
+				         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+					return DBC_ERROR;
+			} else {
+				dbc_gen_step *s = add(pl, set, unset, lock_of(pl, DBC_LOP_SET_NOT_NULL));
+				if (!s)
+					return DBC_ERROR;
+				s->rows = ROWS();
+				s->hazard = dbc_strdup(ctx, "scans the table under the lock");
+			}
+		}
+		if (!same_text(lc->collation, c->collation) || !same_text(lc->generated, c->generated))
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "column %s.%s changes its collation or generation, which the "
+			                 "generator does not write; write that step by hand",
+			                 w->name, c->name);
+	}
+	/* columns that go */
+	for (int i = 0; i < l->ncolumns; i++) {
+		const dbc_column *lc = &l->columns[i];
+		bool kept = dbc_table_find_column(w, lc->name) != NULL;
+		for (int k = 0; k < w->ncolumns && !kept; k++) {
+			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
+			kept = old && strcmp(old, lc->name) == 0;
+		}
+		if (kept)
+			continue;
+		int64_t n, values;
+		if (count_rows(pl, l, lc->name, &n, &values) != DBC_OK)
+			return DBC_ERROR;
+		char *what = dbc_printf(ctx, "column %s.%s (%lld rows, %lld non-NULL values)", w->name,
+		                        lc->name, (long long)n, (long long)values);
+		if (!pl->in->opt->allow_drop)
+			return refuse_drop(pl, what);
+		dbc_gen_step *s =
+		    add(pl, dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, dbc_gen_q(ctx, lc->name)),
+		        dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt, dbc_gen_column_def(ctx, lc)),
+		        lock_of(pl, DBC_LOP_DROP_COLUMN));
+		if (!s)
+			return DBC_ERROR;
+		s->rows = n;
+		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty", what);
+	}
+	/* constraints that come or change */
+	for (int i = 0; i < w->nconstraints; i++) {
+		const dbc_constraint *k = &w->constraints[i];
+		if (k->kind == DBC_CON_NOT_NULL)
+			continue;
+		const dbc_constraint *lk = find_constraint(l, k);
+		if ((lk && same_k(pl, lk, k)) || renamed_constraint(pl, w, l, k, false))
+			continue;
+		if (add_constraint(pl, w, k, ROWS()) != DBC_OK)
+			return DBC_ERROR;
+	}
+#undef ROWS
+	return DBC_OK;
+}
+
+/* Columns added at the end where the ALTER TABLE is limited. */
+static int alter_add_columns(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	for (int i = 0; i < w->ncolumns; i++) {
+		bool renamed;
+		if (column_from(pl, l, w, &w->columns[i], &renamed) || ctx->failed)
+			continue;
+		const dbc_gen_coldef *cd =
+		    dbc_gen_find_coldef(pl->in->desired, w->name, w->columns[i].name);
+		char *qt = dbc_gen_qt(ctx, w);
+		if (!add(pl,
+		         dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
+		                    cd ? cd->text : dbc_gen_column_def(ctx, &w->columns[i])),
+		         dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt,
+		                    dbc_gen_q(ctx, w->columns[i].name)),
+		         lock_of(pl, DBC_LOP_ADD_COLUMN)))
+			return DBC_ERROR;
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* A rebuild that leaves columns behind drops them: refused without
+ * allow_drop, as an ALTER TABLE ... DROP COLUMN is. */
+static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	for (int i = 0; i < l->ncolumns && !pl->in->opt->allow_drop; i++) {
+		const dbc_column *lc = &l->columns[i];
+		bool kept = dbc_table_find_column(w, lc->name) != NULL;
+		for (int k = 0; k < w->ncolumns && !kept; k++) {
+			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
+			kept = old && strcmp(old, lc->name) == 0;
+		}
+		if (kept || lc->hidden)
+			continue;
+		int64_t n, values;
+		if (count_rows(pl, l, lc->name, &n, &values) != DBC_OK)
+			return DBC_ERROR;
+		return refuse_drop(pl, dbc_printf(pl->ctx, "column %s.%s (%lld rows, %lld non-NULL values)",
+		                                  w->name, lc->name, (long long)n, (long long)values));
+	}
+	return DBC_OK;
+}
+
+static int changed_tables(planner *pl)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *w = &W->tables[i], *l = pl->from[i];
+		if (!l)
+			continue;
+		int rc;
+		if (pl->rebuilt[i])
+			rc = rebuild_drops(pl, l, w) == DBC_OK ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
+			                                       : DBC_ERROR;
+		else if (pl->limited)
+			rc = alter_add_columns(pl, l, w);
+		else
+			rc = alter_full(pl, l, w);
+		if (rc != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ indexes */
+
+static const dbc_index *find_index(const dbc_schema *s, const char *schema, const char *name)
+{
+	for (int i = 0; i < s->nindexes; i++)
+		if (same_schema(s->indexes[i].schema, schema) && strcmp(s->indexes[i].name, name) == 0)
+			return &s->indexes[i];
+	return NULL;
+}
+
+/* Whether the desired table of an index is new or rebuilt (its indexes
+ * come with it) */
+static bool comes_with_table(planner *pl, const dbc_index *x)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++)
+		if (same_schema(W->tables[i].schema, x->schema) && x->table &&
+		    strcmp(W->tables[i].name, x->table) == 0)
+			return !pl->from[i] || pl->rebuilt[i];
+	return false;
+}
+
+static bool goes_with_table(planner *pl, const dbc_index *x)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int i = 0; i < L->ntables; i++)
+		if (same_schema(L->tables[i].schema, x->schema) && x->table &&
+		    strcmp(L->tables[i].name, x->table) == 0) {
+			const dbc_table *w = pl->to[i];
+			return !w || pl->rebuilt[w - pl->in->want->tables];
+		}
+	return false;
+}
+
+static int make_index(planner *pl, const dbc_index *x, const char *name, char *reverse,
+                      char *proof_reverse)
+{
+	dbc_ctx *ctx = pl->ctx;
+	bool conc = pl->conc && pl->in->opt->lock_safe && !comes_with_table(pl, x);
+	dbc_gen_step *s = add(pl, dbc_gen_index_def(ctx, x->definition, name, conc ? pl->conc : NULL),
+	                      reverse, lock_of(pl, DBC_LOP_CREATE_INDEX));
+	if (!s)
+		return DBC_ERROR;
+	if (conc) {
+		s->transactional = false;
+		s->proof = dbc_gen_index_def(ctx, x->definition, name, NULL);
+		s->proof_reverse = proof_reverse;
+		s->hazard = dbc_strdup(ctx, "builds the index while writes go on");
+	}
+	return DBC_OK;
+}
+
+static char *drop_index(planner *pl, const dbc_index *x, const char *name, bool conc)
+{
+	return dbc_printf(pl->ctx, "DROP INDEX %s%s%s", conc ? pl->conc : "", conc ? " " : "",
+	                  dbc_quoted_name(pl->ctx, x->schema, name));
+}
+
+static int indexes(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	bool safe = pl->conc && pl->in->opt->lock_safe;
+	/* new and replaced ones first: a replaced index is built before the old goes */
+	for (int i = 0; i < W->nindexes; i++) {
+		const dbc_index *x = &W->indexes[i];
+		if (x->constraint || x->primary || !x->definition)
+			continue;
+		const dbc_index *lx = find_index(L, x->schema, x->name);
+		if (lx && same_text(lx->definition, x->definition))
+			continue;
+		if (!lx || goes_with_table(pl, lx)) {
+			bool conc = safe && !comes_with_table(pl, x);
+			if (make_index(pl, x, x->name, drop_index(pl, x, x->name, conc),
+			               drop_index(pl, x, x->name, false)) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
+		if (!safe) {
+			/* no building beside the old one: drop, then make */
+			if (!add(pl, drop_index(pl, lx, lx->name, false), dbc_strdup(ctx, lx->definition),
+			         lock_of(pl, DBC_LOP_DROP_INDEX)) ||
+			    make_index(pl, x, x->name, drop_index(pl, x, x->name, false), NULL) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
+		char *tmp = dbc_printf(ctx, "%s_dbcare_new", x->name);
+		char *qs = x->schema ? dbc_printf(ctx, "%s.", dbc_gen_q(ctx, x->schema)) : "";
+		if (make_index(pl, x, tmp, drop_index(pl, x, tmp, true), drop_index(pl, x, tmp, false)) !=
+		    DBC_OK)
+			return DBC_ERROR;
+		dbc_gen_step *s = add(pl, drop_index(pl, lx, lx->name, true),
+		                      dbc_gen_index_def(ctx, lx->definition, lx->name, pl->conc),
+		                      lock_of(pl, DBC_LOP_DROP_INDEX));
+		if (!s)
+			return DBC_ERROR;
+		s->transactional = false;
+		s->proof = drop_index(pl, lx, lx->name, false);
+		s->proof_reverse = dbc_strdup(ctx, lx->definition);
+		if (!add(pl,
+		         dbc_printf(ctx, "ALTER INDEX %s%s RENAME TO %s", qs, dbc_gen_q(ctx, tmp),
+		                    dbc_gen_q(ctx, x->name)),
+		         dbc_printf(ctx, "ALTER INDEX %s%s RENAME TO %s", qs, dbc_gen_q(ctx, x->name),
+		                    dbc_gen_q(ctx, tmp)),
+		         NULL))
+			return DBC_ERROR;
+	}
+	for (int i = 0; i < L->nindexes; i++) {
+		const dbc_index *lx = &L->indexes[i];
+		if (lx->constraint || lx->primary || !lx->definition ||
+		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx))
+			continue;
+		dbc_gen_step *s =
+		    add(pl, drop_index(pl, lx, lx->name, safe),
+		        dbc_gen_index_def(ctx, lx->definition, lx->name, safe ? pl->conc : NULL),
+		        lock_of(pl, DBC_LOP_DROP_INDEX));
+		if (!s)
+			return DBC_ERROR;
+		if (safe) {
+			s->transactional = false;
+			s->proof = drop_index(pl, lx, lx->name, false);
+			s->proof_reverse = dbc_strdup(ctx, lx->definition);
+		}
+	}
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ the plan */
+
+/* SET lock_timeout at the start of each run of steps that goes into one
+ * migration (a change of transactional starts another), where the engine
+ * has lock timeouts. */
+static int lock_timeouts(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	if (!pl->eng || !pl->eng->exclusive_lock || !pl->in->opt->lock_safe ||
+	    pl->in->opt->lock_timeout_ms <= 0)
+		return DBC_OK;
+	dbc_gen_plan done = {0};
+	for (int i = 0; i < pl->out->n; i++) {
+		dbc_gen_step *s = &pl->out->items[i];
+		if (i == 0 || pl->out->items[i - 1].transactional != s->transactional) {
+			dbc_gen_step *t = dbc_gen_add(ctx, &done,
+			                              dbc_printf(ctx, "SET lock_timeout = '%lldms'",
+			                                         (long long)pl->in->opt->lock_timeout_ms),
+			                              NULL);
+			if (!t)
+				return DBC_ERROR;
+			t->transactional = s->transactional;
+		}
+		dbc_gen_step *c = dbc_gen_add(ctx, &done, s->statement, s->reverse);
+		if (!c)
+			return DBC_ERROR;
+		*c = *s;
+	}
+	*pl->out = done;
+	return DBC_OK;
+}
+
+int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
+{
+	planner pl = {.ctx = ctx, .in = in, .out = out};
+	pl.eng = in->env ? in->env->lint : NULL;
+	pl.conc = ctx->host->dialect->concurrently;
+	pl.limited = pl.eng && pl.eng->alter_limited;
+	if (match_tables(&pl) != DBC_OK)
+		return DBC_ERROR;
+	const dbc_schema *W = in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		if (!pl.from[i])
+			continue;
+		bool simple, views;
+		if (classify(&pl, pl.from[i], &W->tables[i], &simple, &views) != DBC_OK)
+			return DBC_ERROR;
+		pl.rebuilt[i] = pl.limited && !simple;
+		pl.affected[i] = views || pl.rebuilt[i];
+	}
+	if (objects(&pl, true, false) != DBC_OK || objects(&pl, false, false) != DBC_OK ||
+	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
+	    new_tables(&pl) != DBC_OK || changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
+	    drop_tables(&pl) != DBC_OK || drop_late(&pl) != DBC_OK || make_views(&pl) != DBC_OK ||
+	    objects(&pl, false, true) != DBC_OK)
+		return DBC_ERROR;
+	return lock_timeouts(&pl);
+}

@@ -1,0 +1,27 @@
+/*
+ * generate_render.h — SQL text from the schema model for the generator
+ * (generate_render.c), private to core/migrate.
+ */
+#ifndef DBC_MIGRATE_GENERATE_RENDER_H
+#define DBC_MIGRATE_GENERATE_RENDER_H
+
+#include "schema/schema.h"
+
+/* A name quoted by the host; a table's quoted, qualified name. */
+char *dbc_gen_q(dbc_ctx *ctx, const char *name);
+char *dbc_gen_qt(dbc_ctx *ctx, const dbc_table *t);
+/* "name type [COLLATE c] [DEFAULT e | GENERATED ...] [NOT NULL]" */
+char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c);
+/* "[CONSTRAINT name] UNIQUE (...)" and the like; NULL for NOT NULL. */
+char *dbc_gen_constraint_def(dbc_ctx *ctx, const dbc_constraint *k);
+/* The same constraint by everything but its name and validation. */
+bool dbc_gen_same_constraint(const dbc_constraint *a, const dbc_constraint *b);
+/* A CREATE INDEX text (the catalog's) naming the index name, with the
+ * keyword concurrently after INDEX when not NULL. */
+char *dbc_gen_index_def(dbc_ctx *ctx, const char *def, const char *name, const char *concurrently);
+/* The CREATE VIEW of a view of the model. */
+char *dbc_gen_view_create(dbc_ctx *ctx, const dbc_object *o);
+/* Whether text names name as a token (a view naming a table). */
+bool dbc_gen_names_token(dbc_ctx *ctx, const char *text, const char *name);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * migrate_generate.c — the generator's scratch places on SQLite
+ * (dbc_migrate_hooks.desired_schema and .scratch): a new in-memory database
+ * on a connection of its own, read and written through the same host and
+ * catalog reader as the caller's database, closed afterwards. The caller's
+ * database is only read (its DDL, for the proof's copy): a table-valued
+ * call could not drop its tables anyway while its SELECT reads them.
+ */
+#include "conn.h"
+
+#include "migrate/migrate.h"
+
+#include <string.h>
+
+typedef struct scratch {
+	sqldbc_conn conn;
+	sqldbc_call call;
+} scratch;
+
+static int open_scratch(dbc_ctx *ctx, scratch *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (sqlite3_open_v2(":memory:", &s->conn.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
+		sqlite3_close(s->conn.db);
+		s->conn.db = NULL;
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "could not open a scratch database");
+	}
+	sqldbc_call_open(&s->call, &s->conn);
+	return DBC_OK;
+}
+
+/* Closes it; an error of the scratch call becomes ctx's. */
+static int close_scratch(dbc_ctx *ctx, scratch *s, int rc)
+{
+	dbc_ctx *sc = &s->call.ctx;
+	if ((rc != DBC_OK || sc->failed) && !ctx->failed) {
+		dbc_error(ctx, sc->sqlstate[0] ? sc->sqlstate : DBC_SQLSTATE_INTERNAL, "%s",
+		          sc->message ? sc->message : "the scratch database failed");
+		if (sc->detail)
+			dbc_error_detail(ctx, "%s", sc->detail);
+		if (sc->hint)
+			dbc_error_hint(ctx, "%s", sc->hint);
+	}
+	(void)sqldbc_call_settle(&s->call, true);
+	dbc_ctx_finish(sc);
+	sqldbc_schema_cache_free(&s->conn);
+	sqlite3_close(s->conn.db);
+	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
+}
+
+int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
+{
+	scratch s;
+	dbc_schema read;
+	if (open_scratch(ctx, &s) != DBC_OK)
+		return DBC_ERROR;
+	dbc_ctx *sc = &s.call.ctx;
+	int rc = sc->host->exec(sc, sql);
+	if (rc != DBC_OK) {
+		char *why = dbc_strdup(sc, sc->message ? sc->message : "unknown error");
+		dbc_error_clear(sc);
+		dbc_error(sc, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply: %s", why);
+	}
+	if (rc == DBC_OK) {
+		dbc_schema_init(&read, sc);
+		rc = sc->host->read_schema(sc, &read);
+	}
+	if (rc == DBC_OK)
+		rc = dbc_schema_copy(ctx, &read, out);
+	return close_scratch(ctx, &s, rc);
+}
+
+typedef struct ddl {
+	dbc_strlist sql;
+	char *virtual_table;
+	bool fk;
+} ddl;
+
+static int take_ddl(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	ddl *d = arg;
+	(void)ncol;
+	if (c[2].type == DBC_INT && c[2].i)
+		d->virtual_table = dbc_strdup(ctx, c[0].s);
+	return dbc_strlist_add(ctx, &d->sql, c[1].s);
+}
+
+static int take_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx, (void)ncol;
+	*(bool *)arg = c[0].type == DBC_INT && c[0].i != 0;
+	return DBC_OK;
+}
+
+int sqldbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg)
+{
+	ddl d = {0};
+	scratch s;
+	/* main's user objects (as the catalog reader counts them), tables first */
+	if (ctx->host->query(
+	        ctx,
+	        "SELECT m.name, m.sql, m.sql LIKE 'CREATE VIRTUAL %' FROM main.sqlite_schema m"
+	        " WHERE m.sql IS NOT NULL AND m.tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	        " AND m.tbl_name NOT LIKE 'dbcare\\_%' ESCAPE '\\'"
+	        " ORDER BY CASE m.type WHEN 'table' THEN 0 WHEN 'index' THEN 1"
+	        " WHEN 'view' THEN 2 ELSE 3 END, m.rowid",
+	        0, NULL, take_ddl, &d) != DBC_OK ||
+	    ctx->host->query(ctx, "PRAGMA main.foreign_keys", 0, NULL, take_fk, &d.fk) != DBC_OK)
+		return DBC_ERROR;
+	if (d.virtual_table)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the generator cannot copy the virtual table %s to prove a migration",
+		                 d.virtual_table);
+	if (open_scratch(ctx, &s) != DBC_OK)
+		return DBC_ERROR;
+	dbc_ctx *sc = &s.call.ctx;
+	int rc = sc->host->exec(sc, d.fk ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+	for (int i = 0; i < d.sql.n && rc == DBC_OK; i++)
+		rc = sc->host->exec(sc, d.sql.items[i]);
+	if (rc == DBC_OK)
+		rc = fn(sc, arg);
+	return close_scratch(ctx, &s, rc);
+}

@@ -1,0 +1,74 @@
+"""bench_generate.py — dbmigrate_generate() against a 300-table schema
+(the schema of bench_schema.py on SQLite, the health bench's fixture on
+PostgreSQL): the desired schema is the same tables with a column added to
+every tenth, an index on every tenth and one new table, read, diffed,
+planned and proved (applied and undone on the scratch place) in the call.
+Target: under two seconds. No anchor runs here: Atlas, pg-schema-diff and
+sqldef are not installable from this machine's package lists."""
+from bench_health import make_pg_tables
+from bench_schema import make_schema
+from benchlib import REPS, median, pg_usable, sqlite_connect, timed
+
+TABLES = 300
+
+
+def desired_sqlite(n):
+    out = []
+    for i in range(n):
+        ref = f"t{i - 1:05d}" if i else f"t{i:05d}"
+        extra = ", d TEXT" if i % 10 == 0 else ""
+        out.append(f"CREATE TABLE t{i:05d} (id INTEGER PRIMARY KEY, a TEXT NOT NULL,"
+                   f" b INTEGER REFERENCES {ref}(id), c REAL DEFAULT 0{extra}, UNIQUE (a));")
+        out.append(f"CREATE INDEX t{i:05d}_b ON t{i:05d}(b);")
+        if i % 10 == 5:
+            out.append(f"CREATE INDEX t{i:05d}_c ON t{i:05d}(c);")
+    out.append("CREATE TABLE added (id INTEGER PRIMARY KEY, t INTEGER REFERENCES t00000(id));")
+    return "\n".join(out)
+
+
+def desired_pg(n):
+    out = []
+    for i in range(n):
+        ref = 0 if i == 0 else i - 1
+        extra = ", d text" if i % 10 == 0 else ""
+        out.append(f"CREATE TABLE t{i} (id integer PRIMARY KEY, a text NOT NULL UNIQUE,"
+                   f" b integer REFERENCES t{ref} (id), c real DEFAULT 0{extra});")
+        out.append(f"CREATE INDEX t{i}_b ON t{i} (b);")
+        if i % 10 == 5:
+            out.append(f"CREATE INDEX t{i}_c ON t{i} (c);")
+    out.append("CREATE TABLE added (id integer PRIMARY KEY, t integer REFERENCES t0 (id));")
+    return "\n".join(out)
+
+
+def add_row(b, engine, times, steps):
+    ms = median(times)
+    b.add("generate", engine, f"{TABLES} tables", "dbmigrate_generate()", ms, len(times),
+          target="< 2000 ms", met=ms < 2000, note=f"{steps} steps, proved")
+
+
+def run_pg(b):
+    pg = b.pg
+    db = pg.fresh_db("gen", ("dbcare",))
+    s = pg.session(db)
+    make_pg_tables(s, TABLES)
+    sql = f"SELECT count(*) FROM dbmigrate_generate($d${desired_pg(TABLES)}$d$)"
+    steps = s.value(sql)
+    times = [s.seconds(sql) * 1000.0 for _ in range(max(3, REPS // 2))]
+    s.close()
+    pg.drop_db(db)
+    add_row(b, "postgresql", times, steps)
+
+
+def run(b):
+    if pg_usable(b, "generate (PostgreSQL)", "dbmigrate_generate"):
+        run_pg(b)
+    path = b.path("generate.db")
+    make_schema(path, TABLES)
+    c = sqlite_connect(path)
+    want = desired_sqlite(TABLES)
+    steps = c.execute("SELECT count(*) FROM dbmigrate_generate(?)", (want,)).fetchone()[0]
+    times = [timed(lambda: c.execute("SELECT count(*) FROM dbmigrate_generate(?)",
+                                      (want,)).fetchone()) * 1000.0
+             for _ in range(max(3, REPS // 2))]
+    c.close()
+    add_row(b, "sqlite", times, steps)
