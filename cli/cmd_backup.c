@@ -125,11 +125,11 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	const char *u[3] = {sha, contents, cli_cell(&id, 0, 0)};
 	failed = failed ||
 	         cli_q(db, o,
-	               "UPDATE dbcare.backups SET sha256 = $1, contents = CAST($2 AS jsonb)"
+	               "UPDATE dbcare.backups SET sha256 = $1, content = CAST($2 AS jsonb)"
 	               " WHERE id = CAST($3 AS bigint)"
 	               " RETURNING json_build_object('id', id, 'path', path, 'bytes', bytes,"
 	               " 'fingerprint', fingerprint, 'sha256', sha256,"
-	               " 'tables', (SELECT count(*) FROM jsonb_object_keys(contents)))::text",
+	               " 'tables', (SELECT count(*) FROM jsonb_object_keys(content)))::text",
 	               3, u, &r) != 0 ||
 	         cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0;
 	cli_rows_free(&id);

@@ -120,7 +120,7 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
 	cli_rows row = {0};
 	if (cli_q(db, o,
-	          "SELECT id, kind, path, sha256, contents::text, label FROM dbcare.backups"
+	          "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups"
 	          " WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1",
 	          2, p, &row) != 0)
 		return CLI_ERROR;

@@ -24,7 +24,7 @@ CREATE TABLE dbcare.backups (
     -- content at the backup's snapshot (per table its rows and hash);
     -- pgBackRest's label and the WAL range a restore of it needs
     sha256      text,
-    contents    jsonb,
+    content     jsonb,
     label       text,
     wal_start   text,
     wal_stop    text

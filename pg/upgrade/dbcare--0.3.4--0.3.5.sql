@@ -5,7 +5,7 @@
 
 -- Backups the command makes (docs/backups.md): a dump's SHA-256 and the
 -- content at its snapshot, pgBackRest's label and WAL range.
-ALTER TABLE dbcare.backups ADD COLUMN sha256 text, ADD COLUMN contents jsonb,
+ALTER TABLE dbcare.backups ADD COLUMN sha256 text, ADD COLUMN content jsonb,
     ADD COLUMN label text, ADD COLUMN wal_start text, ADD COLUMN wal_stop text;
 
 -- dbmigrate_generate: the migration from the schema you want (docs/schema-as-code.md)

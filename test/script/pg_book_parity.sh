@@ -134,12 +134,10 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 > migrations_summary|failed|integer|not null
 < migrations_summary|applied|integer|null
 > migrations_summary|applied|integer|not null
-# A backup file's SHA-256 as verified: only SQLite writes and reads backup
-# files; PostgreSQL's catalog records backups other tools made.
-> backups|sha256|text|null
-# Every table's row count and content hash at a SQLite copy's moment (the
-# logical verification of the files SQLite's module writes).
-> backups|content|text|null
+# pgBackRest's backups (PostgreSQL only): its label and the WAL range.
+< backups|label|text|null
+< backups|wal_start|text|null
+< backups|wal_stop|text|null
 # Incremental SQLite backups: full or incremental, the base, page hashes.
 > backups|method|text|null
 > backups|base_id|integer|null
