@@ -434,8 +434,6 @@ const dbc_audit_hooks pgdbc_audit_engine = {
     .link_columns = PG_LINK_COLUMNS,
     .head_sql = "SELECT chain, last_hash, last_id FROM dbcare.audit_chain",
     .table_chains = true,
-    .json_param = "$%d::pg_catalog.jsonb",
-    .time_param = "$%d::pg_catalog.timestamptz",
     /* the index (row_hash, id): docs/audit.md, "The row hash" */
     .row_range = "row_hash = dbcare.audit_row_hash(%1$s, %2$s) AND ",
     .table_range = "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"

@@ -90,8 +90,6 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 	                  dbc_quoted_name(ctx, t->schema, t->name));
 }
 
-static const char *const temporal_words[] = {"timestamp", "date", NULL};
-
 /* Where a batch's rows are: a TID scan of the picked row versions. */
 static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 {
@@ -280,17 +278,13 @@ static int policy_lock(dbc_ctx *ctx, const char *name)
 }
 
 static const dbc_retain_hooks pg_retain = {
-    .timestamp_type = "timestamp with time zone",
-    .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
     .time_text = time_text,
-    .drops_constraints = true,
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = pgdbc_purge_begin,
     .purge_end = pgdbc_purge_end_to,
-    .cutoff_type = "timestamp with time zone",
     .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
                    "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
                    "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
@@ -298,14 +292,10 @@ static const dbc_retain_hooks pg_retain = {
                    "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
     .schema_exists_sql = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
     .text_dates_probe = NULL,
-    .row_id = "ctid",
     .rows_in = rows_in,
-    .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
     .fk_untrusted_sql = FK_UNTRUSTED_SQL,
     .owner_code_sql = OWNER_CODE_SQL,
     .write_lock = "LOCK TABLE %s IN ROW EXCLUSIVE MODE",
-    .writable_cte = true,
-    .resume_batches = true,
     .policy_lock = policy_lock,
 };
 

@@ -367,8 +367,6 @@ const dbc_audit_hooks sqldbc_audit_engine = {
                  " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
     .link_columns = SQLITE_LINK_COLUMNS,
     .head_sql = "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain",
-    .json_param = "$%d",
-    .time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 };
 
 static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)

@@ -113,9 +113,6 @@ typedef struct dbc_audit_hooks {
 	/* Whether the engine writes a chain per table (dbc_audit_link_table)
 	 * rather than one for the log (dbc_audit_link). */
 	bool table_chains;
-	/* printf formats of a parameter ($%d) read as JSON and as a time. */
-	const char *json_param;
-	const char *time_param;
 	/* The engine's row index on a hash (NULL: none; SQLite indexes
 	 * (table_name, key)): printf formats of a condition that narrows the log
 	 * to one row's entries (%1$s the table's SQL, %2$s the key's, NULL for

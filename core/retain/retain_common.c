@@ -38,11 +38,11 @@ const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
 	return NULL;
 }
 
-bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type)
+bool dbc_retain_temporal(const char *const *words, const char *type)
 {
 	if (!type)
 		return false;
-	for (const char *const *w = eng->temporal_words; *w; w++) {
+	for (const char *const *w = words; *w; w++) {
 		size_t n = strlen(*w);
 		for (const char *p = type; *p; p++)
 			if (strncasecmp(p, *w, n) == 0)
