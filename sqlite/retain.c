@@ -130,6 +130,21 @@ static char *before_sql(dbc_ctx *ctx, const char *value, const char *cutoff)
 	                  value, cutoff, value, value, value, value, value, cutoff);
 }
 
+static int columns(dbc_ctx *ctx, const char *schema, const char *table, dbc_row_fn each, void *arg)
+{
+	dbc_value p[2] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table)};
+	return ctx->host->query(
+	    ctx, "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))", 2, p, each, arg);
+}
+
+static int schema_exists(dbc_ctx *ctx, const char *schema, bool *exists)
+{
+	dbc_value p = dbc_text(schema);
+	char *one = NULL;
+	return dbc_query_text(ctx, "SELECT 1 FROM pragma_database_list WHERE name = $1", 1, &p, &one,
+	                      exists);
+}
+
 static const dbc_retain_hooks sqlite_retain = {
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
@@ -137,8 +152,8 @@ static const dbc_retain_hooks sqlite_retain = {
     .trigger_drop = trigger_drop,
     .purge_through = NULL,
     .purge_end = NULL,
-    .columns_sql = "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))",
-    .schema_exists_sql = "SELECT 1 FROM pragma_database_list WHERE name = $1",
+    .columns = columns,
+    .schema_exists = schema_exists,
     .text_dates_probe = text_dates_probe,
     .rows_in = rows_in,
     .before_sql = before_sql,

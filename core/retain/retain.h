@@ -53,13 +53,11 @@ typedef struct dbc_retain_hooks {
 	void (*purge_end)(int mark);
 
 	/* ---- retention policies */
-	/* A query with $1 (schema; NULL for the main one) and $2 (table) giving
-	 * the table's columns (name, declared type) in order; no row when it
-	 * does not exist. */
-	const char *columns_sql;
-	/* A query with $1 giving a row when that schema (or ATTACHed
-	 * database) exists. */
-	const char *schema_exists_sql;
+	/* Runs each (name, declared type) over table's columns in order, none
+	 * when it does not exist (schema NULL: the main one). */
+	int (*columns)(dbc_ctx *ctx, const char *schema, const char *table, dbc_row_fn each, void *arg);
+	/* *exists: whether that schema (or ATTACHed database) exists. */
+	int (*schema_exists)(dbc_ctx *ctx, const char *schema, bool *exists);
 	/* Where dates may be stored as text (SQLite): a query over %1$s (the
 	 * quoted table) and %2$s (the quoted column) counting stored values
 	 * that read as no date; NULL: the declared type decides alone. */
@@ -77,26 +75,28 @@ typedef struct dbc_retain_hooks {
 	 * batch resumes at travel between statements (and, in dbretain_run,
 	 * between transactions) as text. NULL: CAST(expr AS text) round-trips. */
 	char *(*time_text)(dbc_ctx *ctx, const char *expr);
-	/* A query with $1 (schema), $2 (table) and $3 (a foreign key's name)
-	 * giving the functions comparing the key's columns calls (its
-	 * operators, the casts to their input types) that a role other than a
-	 * superuser owns: a batch's blocker test would run them with the
-	 * caller's rights. NULL where such code has no rights of its own. */
-	const char *fk_untrusted_sql;
-	/* A query with $1 (schema), $2 (table) and $3 ('DELETE' or 'INSERT')
-	 * describing the first trigger, rule or row security policy of the
-	 * table or of a partition of it that such a statement would run with
-	 * the caller's rights, whose code a role owns that is neither a
-	 * superuser nor one whose rights the caller has; no row when there is
-	 * none. A superuser's retention run would otherwise run that role's code
-	 * as a superuser. NULL where such code has no rights of its own. */
-	const char *owner_code_sql;
-	/* A statement format (%s: the quoted table) taking the lock a DELETE,
-	 * UPDATE or INSERT of the table takes, and keeping it to the end of the
-	 * transaction: the lock that keeps triggers, rules and policies from
-	 * being added (CREATE TRIGGER, CREATE RULE and CREATE POLICY wait for
-	 * it). owner_code_sql is read under it. NULL with owner_code_sql. */
-	const char *write_lock;
+	/* The functions comparing the columns of foreign key fk of schema.table
+	 * calls (its operators, the casts to their input types) that a role
+	 * other than a superuser owns: a batch's blocker test would run them
+	 * with the caller's rights. *found: whether there is one, *fn (arena
+	 * text, may be NULL) the first. NULL where such code has no rights of
+	 * its own. */
+	int (*fk_untrusted)(dbc_ctx *ctx, const char *schema, const char *table, const char *fk,
+	                    char **fn, bool *found);
+	/* Takes the lock a DELETE, UPDATE or INSERT (event) of schema.table
+	 * takes, kept to the end of the transaction: the lock that keeps
+	 * triggers, rules and policies from being added (CREATE TRIGGER, CREATE
+	 * RULE and CREATE POLICY wait for it); then, read past a REPEATABLE READ
+	 * snapshot (code committed while the lock was awaited runs in the write
+	 * that follows), describes in *code (arena text) the first trigger,
+	 * rule or row security policy of the table or of a partition of it
+	 * that such a statement would run with the caller's rights, whose code
+	 * a role owns that is neither a superuser nor one whose rights the
+	 * caller has; *found false when there is none. A superuser's retention
+	 * run would otherwise run that role's code as a superuser. NULL where
+	 * such code has no rights of its own. */
+	int (*owner_code)(dbc_ctx *ctx, const char *schema, const char *table, const char *event,
+	                  char **code, bool *found);
 	/* Serialises runs of one policy until the transaction ends (an
 	 * advisory lock); NULL: the policy row's update takes the database's
 	 * write lock, which serialises them (SQLite). */
@@ -243,8 +243,8 @@ bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
 /* Refuses (55000, "dbcare:" error naming what) to run statement event
  * ("DELETE", "UPDATE" or "INSERT") on table schema.name when it would run
  * code of another, less trusted role with the caller's rights
- * (eng->owner_code_sql); DBC_OK when none would, or where the engine has no
- * roles. It first takes the statement's lock (eng->write_lock) and keeps it
+ * (eng->owner_code); DBC_OK when none would, or where the engine has no
+ * roles. It first takes the statement's lock (owner_code does) and keeps it
  * to the end of the transaction: code added after the check waits for that
  * transaction, so every statement of it that follows runs what was checked.
  * Every dbcare call writing a user table calls it, in each transaction it

@@ -67,8 +67,7 @@ static int read_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *s
 	(*t)->name = dbc_strdup(ctx, name);
 	(*t)->kind = "table";
 	column_list l = {*t};
-	dbc_value p[2] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(name)};
-	if (ctx->host->query(ctx, eng->columns_sql, 2, p, take_column, &l) != DBC_OK)
+	if (eng->columns(ctx, schema, name, take_column, &l) != DBC_OK)
 		return DBC_ERROR;
 	if ((*t)->ncolumns == 0)
 		*t = NULL;
@@ -233,10 +232,8 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tab
 		                 "table %s has a column archived_at, which the archive adds",
 		                 dbc_qualified_name(ctx, src->schema, src->name));
 	if (schema) {
-		dbc_value p = dbc_text(schema);
-		char *found = NULL;
 		bool any = false;
-		if (dbc_query_text(ctx, eng->schema_exists_sql, 1, &p, &found, &any) != DBC_OK)
+		if (eng->schema_exists(ctx, schema, &any) != DBC_OK)
 			return DBC_ERROR;
 		if (!any) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema of target %s does not exist",
@@ -678,12 +675,10 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	const dbc_strlist *refs = parent_columns(b->parent, c);
 	if (refs->n != c->columns.n)
 		return DBC_OK;
-	if (b->eng->fk_untrusted_sql) {
-		dbc_value v[3] = {child->schema ? dbc_text(child->schema) : dbc_null(),
-		                  dbc_text(child->name), dbc_text(c->name)};
+	if (b->eng->fk_untrusted) {
 		char *fn = NULL;
 		bool any = false;
-		if (dbc_query_text(ctx, b->eng->fk_untrusted_sql, 3, v, &fn, &any) != DBC_OK)
+		if (b->eng->fk_untrusted(ctx, child->schema, child->name, c->name, &fn, &any) != DBC_OK)
 			return DBC_ERROR;
 		if (any) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
