@@ -11,6 +11,7 @@
 
 static const char *const infixes[] = {"postgres", "postgresql", NULL};
 static const char *const foreign_infixes[] = {"sqlite3", "sqlite", NULL};
+static const char *const temporal_words[] = {"timestamp", "date", NULL};
 
 const dbc_dialect pgdbc_dialect = {
     .name = "postgresql",
@@ -58,4 +59,15 @@ const dbc_dialect pgdbc_dialect = {
     .vacuum_table = true,
     .index_name_optional = true,
     .drop_in_call = true,
+
+    .row_id = "ctid",
+    .skip_locked = " FOR UPDATE OF %s SKIP LOCKED",
+    .writable_cte = true,
+    .dead_index_entries = true,
+    .drops_constraints = true,
+    .timestamp_type = "timestamp with time zone",
+    .temporal_words = temporal_words,
+    .time_param_type = "timestamp with time zone",
+    .json_param = "$%d::pg_catalog.jsonb",
+    .time_param = "$%d::pg_catalog.timestamptz",
 };

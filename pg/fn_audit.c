@@ -422,6 +422,20 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	" txid::pg_catalog.text, db_user, actor, operation, table_name,"                               \
 	" key::pg_catalog.text, old_values::pg_catalog.text, new_values::pg_catalog.text"
 
+static int chain(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+{
+	return ctx->host->query(ctx,
+	                        "SELECT id, " PG_LINK_COLUMNS
+	                        " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
+	                        0, NULL, each, arg);
+}
+
+static int heads(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+{
+	return ctx->host->query(ctx, "SELECT chain, last_hash, last_id FROM dbcare.audit_chain", 0,
+	                        NULL, each, arg);
+}
+
 const dbc_audit_hooks pgdbc_audit_engine = {
     .display = display,
     .recording = recording,
@@ -429,13 +443,10 @@ const dbc_audit_hooks pgdbc_audit_engine = {
     .install = install,
     .uninstall = uninstall,
     .baseline = baseline,
-    .chain_sql =
-        "SELECT id, " PG_LINK_COLUMNS " FROM dbcare.audit_log WHERE hash IS NOT NULL ORDER BY id",
+    .chain = chain,
     .link_columns = PG_LINK_COLUMNS,
-    .head_sql = "SELECT chain, last_hash, last_id FROM dbcare.audit_chain",
+    .heads = heads,
     .table_chains = true,
-    .json_param = "$%d::pg_catalog.jsonb",
-    .time_param = "$%d::pg_catalog.timestamptz",
     /* the index (row_hash, id): docs/audit.md, "The row hash" */
     .row_range = "row_hash = dbcare.audit_row_hash(%1$s, %2$s) AND ",
     .table_range = "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"
@@ -506,13 +517,21 @@ Datum dbaudit_row_at(PG_FUNCTION_ARGS)
 	return pgdbc_return_jsonb(&call, rc, row);
 }
 
+/* The one head of the log chain, in a log not yet upgraded to 0.3.3. */
+static int log_head(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+{
+	return ctx->host->query(ctx,
+	                        "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain",
+	                        0, NULL, each, arg);
+}
+
 /* The hooks dbaudit_verify walks the chains with: a log not yet upgraded to
  * 0.3.3 has the one head of the log chain. */
 static dbc_audit_hooks verify_hooks(void)
 {
 	dbc_audit_hooks e = pgdbc_audit_engine;
 	if (!pgdbc_audit_chain_per_table())
-		e.head_sql = "SELECT '', last_hash, NULL::pg_catalog.int8 FROM dbcare.audit_chain";
+		e.heads = log_head;
 	return e;
 }
 

@@ -90,8 +90,6 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 	                  dbc_quoted_name(ctx, t->schema, t->name));
 }
 
-static const char *const temporal_words[] = {"timestamp", "date", NULL};
-
 /* Where a batch's rows are: a TID scan of the picked row versions. */
 static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 {
@@ -267,6 +265,47 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	                               "fo") " "                                                       \
 	                                     ") x ORDER BY 1 LIMIT 1"
 
+static int columns(dbc_ctx *ctx, const char *schema, const char *table, dbc_row_fn each, void *arg)
+{
+	dbc_value p[2] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table)};
+	return ctx->host->query(
+	    ctx,
+	    "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+	    "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
+	    "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
+	    "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
+	    "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
+	    2, p, each, arg);
+}
+
+static int schema_exists(dbc_ctx *ctx, const char *schema, bool *exists)
+{
+	dbc_value p = dbc_text(schema);
+	char *one = NULL;
+	return dbc_query_text(ctx, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", 1, &p,
+	                      &one, exists);
+}
+
+static int fk_untrusted(dbc_ctx *ctx, const char *schema, const char *table, const char *fk,
+                        char **fn, bool *found)
+{
+	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table), dbc_text(fk)};
+	return dbc_query_text(ctx, FK_UNTRUSTED_SQL, 3, v, fn, found);
+}
+
+/* ROW EXCLUSIVE is the lock a DELETE, UPDATE or INSERT takes; CREATE
+ * TRIGGER, CREATE RULE and CREATE POLICY wait for it. */
+static int owner_code(dbc_ctx *ctx, const char *schema, const char *table, const char *event,
+                      char **code, bool *found)
+{
+	char *lock =
+	    dbc_printf(ctx, "LOCK TABLE %s IN ROW EXCLUSIVE MODE", dbc_quoted_name(ctx, schema, table));
+	if (!lock || ctx->host->exec(ctx, lock) != DBC_OK)
+		return DBC_ERROR;
+	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table), dbc_text(event)};
+	return dbc_query_text_latest(ctx, OWNER_CODE_SQL, 3, v, code, found);
+}
+
 /* Two runs of one policy take turns until the transaction (or batch) ends. */
 #define RETAIN_LOCK_CLASS 1684173428 /* "dbrt" */
 
@@ -280,32 +319,19 @@ static int policy_lock(dbc_ctx *ctx, const char *name)
 }
 
 static const dbc_retain_hooks pg_retain = {
-    .timestamp_type = "timestamp with time zone",
-    .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
     .time_text = time_text,
-    .drops_constraints = true,
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = pgdbc_purge_begin,
     .purge_end = pgdbc_purge_end_to,
-    .cutoff_type = "timestamp with time zone",
-    .columns_sql = "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod) "
-                   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass("
-                   "pg_catalog.quote_ident($1) OPERATOR(pg_catalog.||) '.' "
-                   "OPERATOR(pg_catalog.||) pg_catalog.quote_ident($2)) "
-                   "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum",
-    .schema_exists_sql = "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+    .columns = columns,
+    .schema_exists = schema_exists,
     .text_dates_probe = NULL,
-    .row_id = "ctid",
     .rows_in = rows_in,
-    .skip_locked = " FOR UPDATE OF s SKIP LOCKED",
-    .fk_untrusted_sql = FK_UNTRUSTED_SQL,
-    .owner_code_sql = OWNER_CODE_SQL,
-    .write_lock = "LOCK TABLE %s IN ROW EXCLUSIVE MODE",
-    .writable_cte = true,
-    .resume_batches = true,
+    .fk_untrusted = fk_untrusted,
+    .owner_code = owner_code,
     .policy_lock = policy_lock,
 };
 

@@ -23,6 +23,7 @@ static char *null_test(dbc_ctx *ctx, const char *expr, bool is_null)
 
 static const char *const infixes[] = {"sqlite3", "sqlite", NULL};
 static const char *const foreign_infixes[] = {"postgres", "postgresql", NULL};
+static const char *const temporal_words[] = {"date", "time", NULL};
 
 const dbc_dialect sqldbc_dialect = {
     .name = "sqlite",
@@ -64,4 +65,11 @@ const dbc_dialect sqldbc_dialect = {
     .reindex_index = "REINDEX",
     .optimize_statement = "PRAGMA optimize",
     .incremental_vacuum = "PRAGMA incremental_vacuum",
+
+    .row_id = "rowid",
+    .timestamp_type = "TIMESTAMP",
+    .temporal_words = temporal_words,
+    .time_param_type = "",
+    .json_param = "$%d",
+    .time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 };

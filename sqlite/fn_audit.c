@@ -355,6 +355,20 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	"hash, prev_hash, at, txid, db_user, actor, operation, table_name, key, old_values, "          \
 	"new_values"
 
+static int chain(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+{
+	return ctx->host->query(ctx,
+	                        "SELECT id, " SQLITE_LINK_COLUMNS
+	                        " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
+	                        0, NULL, each, arg);
+}
+
+static int heads(dbc_ctx *ctx, dbc_row_fn each, void *arg)
+{
+	return ctx->host->query(ctx, "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain", 0,
+	                        NULL, each, arg);
+}
+
 const dbc_audit_hooks sqldbc_audit_engine = {
     .display = display,
     .recording = recording,
@@ -363,12 +377,9 @@ const dbc_audit_hooks sqldbc_audit_engine = {
     .install = install,
     .uninstall = uninstall,
     .baseline = baseline,
-    .chain_sql = "SELECT id, " SQLITE_LINK_COLUMNS
-                 " FROM main.dbcare_audit_log WHERE hash IS NOT NULL ORDER BY id",
+    .chain = chain,
     .link_columns = SQLITE_LINK_COLUMNS,
-    .head_sql = "SELECT chain, last_hash, last_id FROM main.dbcare_audit_chain",
-    .json_param = "$%d",
-    .time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
+    .heads = heads,
 };
 
 static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)
@@ -508,7 +519,7 @@ static dbc_audit_hooks verify_hooks(dbc_ctx *ctx)
 	dbc_audit_hooks e = sqldbc_audit_engine;
 	if (sqlite3_table_column_metadata(sqldbc_call_conn(ctx)->db, "main", "dbcare_audit_chain", NULL,
 	                                  NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
-		e.head_sql = NULL;
+		e.heads = NULL;
 	return e;
 }
 

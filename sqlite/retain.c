@@ -51,8 +51,6 @@ static char *trigger_name(dbc_ctx *ctx, const dbc_table *t)
 	return name ? ctx->host->quote_ident(ctx, name) : NULL;
 }
 
-static const dbc_retain_hooks sqlite_retain;
-
 /* The row the trigger fires for: by rowid (under a name no column hides),
  * or by the primary key of a WITHOUT ROWID table. (A trigger body names
  * tables unqualified.) */
@@ -60,7 +58,7 @@ static char *row_match(dbc_ctx *ctx, const dbc_table *t)
 {
 	if (!t->options || !strstr(t->options, "without rowid")) {
 		const char *row_id;
-		if (dbc_retain_row_id(ctx, &sqlite_retain, t, &row_id) != DBC_OK)
+		if (dbc_retain_row_id(ctx, t, &row_id) != DBC_OK)
 			return NULL;
 		return dbc_printf(ctx, "%s = OLD.%s", row_id, row_id);
 	}
@@ -100,8 +98,6 @@ static char *trigger_drop(dbc_ctx *ctx, const dbc_table *t)
 	return name ? dbc_printf(ctx, "DROP TRIGGER IF EXISTS main.%s", name) : NULL;
 }
 
-static const char *const temporal_words[] = {"date", "time", NULL};
-
 /* A text column holds dates when every value read (up to a thousand) is one. */
 static char *text_dates_probe(dbc_ctx *ctx, const char *table, const char *column)
 {
@@ -134,25 +130,33 @@ static char *before_sql(dbc_ctx *ctx, const char *value, const char *cutoff)
 	                  value, cutoff, value, value, value, value, value, cutoff);
 }
 
+static int columns(dbc_ctx *ctx, const char *schema, const char *table, dbc_row_fn each, void *arg)
+{
+	dbc_value p[2] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table)};
+	return ctx->host->query(
+	    ctx, "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))", 2, p, each, arg);
+}
+
+static int schema_exists(dbc_ctx *ctx, const char *schema, bool *exists)
+{
+	dbc_value p = dbc_text(schema);
+	char *one = NULL;
+	return dbc_query_text(ctx, "SELECT 1 FROM pragma_database_list WHERE name = $1", 1, &p, &one,
+	                      exists);
+}
+
 static const dbc_retain_hooks sqlite_retain = {
-    .timestamp_type = "TIMESTAMP",
-    .temporal_words = temporal_words,
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
-    .drops_constraints = false,
     .trigger_create = trigger_create,
     .trigger_drop = trigger_drop,
     .purge_through = NULL,
     .purge_end = NULL,
-    .cutoff_type = "",
-    .columns_sql = "SELECT name, type FROM pragma_table_info($2, coalesce($1, 'main'))",
-    .schema_exists_sql = "SELECT 1 FROM pragma_database_list WHERE name = $1",
+    .columns = columns,
+    .schema_exists = schema_exists,
     .text_dates_probe = text_dates_probe,
-    .row_id = "rowid",
     .rows_in = rows_in,
     .before_sql = before_sql,
-    .skip_locked = "",
-    .writable_cte = false,
     .policy_lock = NULL,
 };
 

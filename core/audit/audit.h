@@ -101,21 +101,19 @@ typedef struct dbc_audit_hooks {
 	int (*tables_exist)(dbc_ctx *ctx, bool *exists);
 	/* A stored name as messages show it (quoted), in the arena. */
 	char *(*display)(dbc_ctx *ctx, const char *name);
-	/* The hashed entries in id order: id, hash, prev_hash, then the
-	 * DBC_AUDIT_LINK_FIELDS fields as dbc_audit_link takes them. */
-	const char *chain_sql;
-	/* chain_sql's columns after the id (hash, prev_hash, the fields), as a
+	/* Runs each over the hashed entries in id order: id, hash, prev_hash,
+	 * then the DBC_AUDIT_LINK_FIELDS fields as dbc_audit_link takes them. */
+	int (*chain)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
+	/* chain's columns after the id (hash, prev_hash, the fields), as a
 	 * select list of the log: what dbaudit_row_at checks each entry with. */
 	const char *link_columns;
-	/* The chains' heads: chain ("" the log chain, else the table's stored
-	 * name), last_hash, last_id (core/audit/audit_chain.c); NULL: none. */
-	const char *head_sql;
+	/* Runs each over the chains' heads: chain ("" the log chain, else the
+	 * table's stored name), last_hash, last_id (core/audit/audit_chain.c);
+	 * NULL: none. */
+	int (*heads)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
 	/* Whether the engine writes a chain per table (dbc_audit_link_table)
 	 * rather than one for the log (dbc_audit_link). */
 	bool table_chains;
-	/* printf formats of a parameter ($%d) read as JSON and as a time. */
-	const char *json_param;
-	const char *time_param;
 	/* The engine's row index on a hash (NULL: none; SQLite indexes
 	 * (table_name, key)): printf formats of a condition that narrows the log
 	 * to one row's entries (%1$s the table's SQL, %2$s the key's, NULL for

@@ -14,7 +14,7 @@
  *   before it draws its entries' ids (PostgreSQL), or there is one writer at
  *   a time (SQLite). So walking the log in id order and keeping one "last
  *   hash" per chain reproduces each chain exactly, whatever the concurrency.
- * - The head (engine's head_sql) holds each chain's last hash and id, moved
+ * - The head (the engine's heads hook) holds each chain's last hash and id, moved
  *   in the transaction that links its entries: the newest entry of a chain
  *   must be the head's.
  * Only the first entry kept of a chain cannot be linked back (retention may
@@ -278,10 +278,9 @@ static int verify_walk(dbc_ctx *ctx, const dbc_audit_hooks *e, verify_state *v)
 	*v = (verify_state){.e = e, .last = -1};
 	if (dbc_audit_readable(ctx, e, &readable) != DBC_OK)
 		return DBC_ERROR;
-	if (readable && ctx->host->query(ctx, e->chain_sql, 0, NULL, verify_entry, v) != DBC_OK)
+	if (readable && e->chain(ctx, verify_entry, v) != DBC_OK)
 		return DBC_ERROR;
-	if (readable && e->head_sql &&
-	    ctx->host->query(ctx, e->head_sql, 0, NULL, verify_head, v) != DBC_OK)
+	if (readable && e->heads && e->heads(ctx, verify_head, v) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }

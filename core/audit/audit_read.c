@@ -103,7 +103,7 @@ int dbc_audit_history(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table,
 		return DBC_ERROR;
 	if (!log_exists(ctx, e, &rc))
 		return rc;
-	char *p2 = dbc_printf(ctx, e->json_param, 2);
+	char *p2 = dbc_printf(ctx, ctx->host->dialect->json_param, 2);
 	char *range = p2 ? row_range(ctx, e, p2) : NULL;
 	char *sql = range ? dbc_printf(ctx,
 	                               "SELECT " ENTRY_COLUMNS ", old_values, new_values"
@@ -143,7 +143,7 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, con
 	if (since) {
 		args[n++] = dbc_text(since);
 		dbc_buf_append(&b, " AND at >= ");
-		dbc_buf_appendf(&b, e->time_param, n);
+		dbc_buf_appendf(&b, ctx->host->dialect->time_param, n);
 	}
 	dbc_buf_append(&b, " ORDER BY id");
 	char *sql = dbc_buf_finish(&b);
@@ -221,8 +221,8 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 		return DBC_ERROR;
 	if (!log_exists(ctx, e, &rc))
 		return rc;
-	char *p2 = dbc_printf(ctx, e->json_param, 2);
-	char *p3 = dbc_printf(ctx, e->time_param, 3);
+	char *p2 = dbc_printf(ctx, ctx->host->dialect->json_param, 2);
+	char *p3 = dbc_printf(ctx, ctx->host->dialect->time_param, 3);
 	char *keyed = p2 ? row_range(ctx, e, p2) : NULL;
 	char *unkeyed = row_range(ctx, e, "NULL");
 	char *sql = p2 && p3 && keyed && unkeyed

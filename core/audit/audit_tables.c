@@ -143,13 +143,13 @@ int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_tab
 	return load(ctx, e, NULL, true, out, n);
 }
 
-static int store_row(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_target *t,
-                     const dbc_audit_options *o, bool insert)
+static int store_row(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                     bool insert)
 {
 	char *opts = dbc_audit_options_json(ctx, o);
 	char *cols = dbc_audit_columns_json(ctx, &t->columns);
-	char *p2 = dbc_printf(ctx, e->json_param, 2);
-	char *p3 = dbc_printf(ctx, e->json_param, 3);
+	char *p2 = dbc_printf(ctx, ctx->host->dialect->json_param, 2);
+	char *p3 = dbc_printf(ctx, ctx->host->dialect->json_param, 3);
 	if (!opts || !cols || !p2 || !p3)
 		return DBC_ERROR;
 	const char *p = ctx->host->book_prefix;
@@ -204,7 +204,7 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	int rc = store_row(ctx, e, &t, &o, true);
+	int rc = store_row(ctx, &t, &o, true);
 	if (rc == DBC_OK)
 		rc = e->install(ctx, &t, &o);
 	if (rc == DBC_OK && o.baseline)
@@ -263,7 +263,7 @@ static int refresh_one(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_t
 	}
 	o.baseline = false;
 	if (e->uninstall(ctx, t.name) != DBC_OK || e->install(ctx, &t, &o) != DBC_OK ||
-	    store_row(ctx, e, &t, &o, false) != DBC_OK)
+	    store_row(ctx, &t, &o, false) != DBC_OK)
 		return DBC_ERROR;
 	(*count)++;
 	return DBC_OK;

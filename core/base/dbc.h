@@ -218,6 +218,46 @@ typedef struct dbc_dialect {
 	 * false: the engine refuses ("table is locked"), and the plan's drops
 	 * are for the caller to run, as the statements outside a transaction. */
 	bool drop_in_call;
+
+	/* ---- the user's rows and time columns (soft delete, retention, audit) */
+	/* The row identity a statement picks rows of a user's table by, as a
+	 * bare name after "alias." ("ctid"): compared in its own type, so that
+	 * "<row_id> IN (subquery)" reaches the rows directly. row_locator is the
+	 * same identity as text, for keys and outputs. Where tables have a
+	 * rowid (rowid true) the core names it by the first of rowid, _rowid_
+	 * and oid that no column of the table hides instead; this is then its
+	 * usual name ("rowid"). */
+	const char *row_id;
+	/* Written after a SELECT picking rows to change, a format whose %s is
+	 * the SELECT's alias: lock the rows it picks and skip those another
+	 * transaction has locked (" FOR UPDATE OF %s SKIP LOCKED"); NULL: rows
+	 * are not locked one by one (a writer holds the database's lock). */
+	const char *skip_locked;
+	/* A statement may change rows inside WITH and feed what it RETURNING
+	 * gives to another (a DELETE ... RETURNING feeding an INSERT); false:
+	 * each change is a statement of its own. */
+	bool writable_cte;
+	/* A DELETE leaves its rows' index entries behind until a vacuum removes
+	 * them (PostgreSQL's MVCC): a scan from an index's start walks over
+	 * every row deleted since; false: deleted rows leave the index at once. */
+	bool dead_index_entries;
+	/* ALTER TABLE ... DROP CONSTRAINT drops a UNIQUE constraint on its own;
+	 * false: only rebuilding the table drops one. */
+	bool drops_constraints;
+	/* The declared type of a time column dbcare adds to a user's table (a
+	 * soft-delete column, an archive's archived_at). */
+	const char *timestamp_type;
+	/* A column holds a point in time when its declared type, in lower case,
+	 * contains one of these words (NULL-terminated). */
+	const char *const *temporal_words;
+	/* The type a parameter holding a point in time is cast to where it is
+	 * compared with such a column (a retention cutoff); "": no cast, the
+	 * column's own type rules compare them. */
+	const char *time_param_type;
+	/* printf formats of parameter $%d read as JSON (json_param) and as a
+	 * point in time of dbcare's own time columns (time_param). */
+	const char *json_param;
+	const char *time_param;
 } dbc_dialect;
 
 struct dbc_schema;

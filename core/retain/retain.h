@@ -26,26 +26,16 @@ char *dbc_interval_text(dbc_ctx *ctx, const dbc_interval *iv);
 /* What differs between the engines for soft delete and retention. Each glue
  * fills one (pg/fn_retain.c, sqlite/fn_retain.c). */
 typedef struct dbc_retain_hooks {
-	/* The declared type of a soft-delete column dbsoftdelete_enable adds. */
-	const char *timestamp_type;
-	/* A column holds a point in time when its declared type, in lower
-	 * case, contains one of these words (NULL-terminated). */
-	const char *const *temporal_words;
 	/* SQL of the moment iv before now, in the form a soft-delete or an age
 	 * column is compared with (arena text). sample: an SQL expression of a
 	 * value the column holds (a scalar subquery of its oldest), NULL when
 	 * there is none: where dates are text the cutoff is written in the
 	 * sample's form, so the two compare as text. */
 	char *(*cutoff_sql)(dbc_ctx *ctx, const dbc_interval *iv, const char *sample);
-	/* The type a cutoff parameter is cast to (param_as). */
-	const char *cutoff_type;
 	/* Parameter n ($n) of a statement compared with a column of declared
 	 * type: where a parameter has a type of its own (PostgreSQL binds text),
 	 * a cast to the column's type. */
 	char *(*param_as)(dbc_ctx *ctx, int n, const char *type);
-	/* A UNIQUE constraint can be dropped on its own (ALTER TABLE ... DROP
-	 * CONSTRAINT); false: only by rebuilding the table. */
-	bool drops_constraints;
 	/* The statements installing (replacing) table t's soft-delete trigger
 	 * for column, and dropping it; its name, for reports. */
 	char *(*trigger_create)(dbc_ctx *ctx, const dbc_table *t, const char *column);
@@ -63,65 +53,50 @@ typedef struct dbc_retain_hooks {
 	void (*purge_end)(int mark);
 
 	/* ---- retention policies */
-	/* A query with $1 (schema; NULL for the main one) and $2 (table) giving
-	 * the table's columns (name, declared type) in order; no row when it
-	 * does not exist. */
-	const char *columns_sql;
-	/* A query with $1 giving a row when that schema (or ATTACHed
-	 * database) exists. */
-	const char *schema_exists_sql;
+	/* Runs each (name, declared type) over table's columns in order, none
+	 * when it does not exist (schema NULL: the main one). */
+	int (*columns)(dbc_ctx *ctx, const char *schema, const char *table, dbc_row_fn each, void *arg);
+	/* *exists: whether that schema (or ATTACHed database) exists. */
+	int (*schema_exists)(dbc_ctx *ctx, const char *schema, bool *exists);
 	/* Where dates may be stored as text (SQLite): a query over %1$s (the
 	 * quoted table) and %2$s (the quoted column) counting stored values
 	 * that read as no date; NULL: the declared type decides alone. */
 	char *(*text_dates_probe)(dbc_ctx *ctx, const char *table, const char *column);
-	/* The row identity a batch picks rows by ("ctid", "rowid") and the
-	 * condition "this row is one of (subquery of that identity)", the
-	 * identity named row_id (dbc_retain_row_id). */
-	const char *row_id;
+	/* The condition "this row is one of (subquery of that identity)", the
+	 * row identity (the dialect's row_id) named row_id (dbc_retain_row_id). */
 	char *(*rows_in)(dbc_ctx *ctx, const char *row_id, const char *subquery);
 	/* SQL of "value (an age column's stored point in time) lies before
 	 * cutoff" (both SQL expressions; the cutoff is a value of cutoff_sql's
 	 * form). NULL: "value < cutoff", where the column's type decides. */
 	char *(*before_sql)(dbc_ctx *ctx, const char *value, const char *cutoff);
 	/* SQL of the text of a point in time (expr: the cutoff, or an age
-	 * column's value) that param_as(cutoff_type) reads back as the same
+	 * column's value) that param_as(the dialect's time_param_type) reads back as the same
 	 * moment whatever the session's settings: the cutoff and the point a
 	 * batch resumes at travel between statements (and, in dbretain_run,
 	 * between transactions) as text. NULL: CAST(expr AS text) round-trips. */
 	char *(*time_text)(dbc_ctx *ctx, const char *expr);
-	/* Written after a batch's row pick: skip rows others have locked
-	 * (" FOR UPDATE OF s SKIP LOCKED"), or "". */
-	const char *skip_locked;
-	/* A query with $1 (schema), $2 (table) and $3 (a foreign key's name)
-	 * giving the functions comparing the key's columns calls (its
-	 * operators, the casts to their input types) that a role other than a
-	 * superuser owns: a batch's blocker test would run them with the
-	 * caller's rights. NULL where such code has no rights of its own. */
-	const char *fk_untrusted_sql;
-	/* A query with $1 (schema), $2 (table) and $3 ('DELETE' or 'INSERT')
-	 * describing the first trigger, rule or row security policy of the
-	 * table or of a partition of it that such a statement would run with
-	 * the caller's rights, whose code a role owns that is neither a
-	 * superuser nor one whose rights the caller has; no row when there is
-	 * none. A superuser's retention run would otherwise run that role's code
-	 * as a superuser. NULL where such code has no rights of its own. */
-	const char *owner_code_sql;
-	/* A statement format (%s: the quoted table) taking the lock a DELETE,
-	 * UPDATE or INSERT of the table takes, and keeping it to the end of the
-	 * transaction: the lock that keeps triggers, rules and policies from
-	 * being added (CREATE TRIGGER, CREATE RULE and CREATE POLICY wait for
-	 * it). owner_code_sql is read under it. NULL with owner_code_sql. */
-	const char *write_lock;
-	/* A batch moves its rows in one statement (a DELETE ... RETURNING
-	 * feeding the INSERT); otherwise an INSERT ... SELECT and a DELETE of
-	 * the same rows, whose counts must agree. */
-	bool writable_cte;
-	/* Deleted rows leave dead entries in the age column's index until a
-	 * vacuum (PostgreSQL): a batch that started at the oldest row would walk
-	 * over every row the earlier batches of its call or run deleted, a cost
-	 * quadratic in the rows moved. Then each batch after the first starts
-	 * at the newest age value the previous one moved (ties included). */
-	bool resume_batches;
+	/* The functions comparing the columns of foreign key fk of schema.table
+	 * calls (its operators, the casts to their input types) that a role
+	 * other than a superuser owns: a batch's blocker test would run them
+	 * with the caller's rights. *found: whether there is one, *fn (arena
+	 * text, may be NULL) the first. NULL where such code has no rights of
+	 * its own. */
+	int (*fk_untrusted)(dbc_ctx *ctx, const char *schema, const char *table, const char *fk,
+	                    char **fn, bool *found);
+	/* Takes the lock a DELETE, UPDATE or INSERT (event) of schema.table
+	 * takes, kept to the end of the transaction: the lock that keeps
+	 * triggers, rules and policies from being added (CREATE TRIGGER, CREATE
+	 * RULE and CREATE POLICY wait for it); then, read past a REPEATABLE READ
+	 * snapshot (code committed while the lock was awaited runs in the write
+	 * that follows), describes in *code (arena text) the first trigger,
+	 * rule or row security policy of the table or of a partition of it
+	 * that such a statement would run with the caller's rights, whose code
+	 * a role owns that is neither a superuser nor one whose rights the
+	 * caller has; *found false when there is none. A superuser's retention
+	 * run would otherwise run that role's code as a superuser. NULL where
+	 * such code has no rights of its own. */
+	int (*owner_code)(dbc_ctx *ctx, const char *schema, const char *table, const char *event,
+	                  char **code, bool *found);
 	/* Serialises runs of one policy until the transaction ends (an
 	 * advisory lock); NULL: the policy row's update takes the database's
 	 * write lock, which serialises them (SQLite). */
@@ -192,7 +167,7 @@ typedef struct dbc_retain_result {
 	char *policy;
 	int64_t archived, deleted, blocked, remaining;
 	double duration_ms;
-	/* where resume_batches engines start the policy's next batch: the
+	/* where the dialect's dead_index_entries engines start the policy's next batch: the
 	 * newest age value moved (as text), or NULL */
 	char *resume;
 } dbc_retain_result;
@@ -259,16 +234,17 @@ const char *dbc_retain_concurrently(dbc_ctx *ctx);
  * where tables inherit (the dialect's table_inheritance), else "". */
 const char *dbc_retain_only(const dbc_ctx *ctx);
 const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name);
-/* Whether a declared type holds a point in time. */
-bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type);
+/* Whether a declared type contains one of words (NULL-terminated; the
+ * dialect's temporal_words: whether it holds a point in time). */
+bool dbc_retain_temporal(const char *const *words, const char *type);
 /* Whether two names (NULL: none) are the same, folding case where the
  * engine folds names. */
 bool dbc_retain_same_name(const dbc_ctx *ctx, const char *a, const char *b);
 /* Refuses (55000, "dbcare:" error naming what) to run statement event
  * ("DELETE", "UPDATE" or "INSERT") on table schema.name when it would run
  * code of another, less trusted role with the caller's rights
- * (eng->owner_code_sql); DBC_OK when none would, or where the engine has no
- * roles. It first takes the statement's lock (eng->write_lock) and keeps it
+ * (eng->owner_code); DBC_OK when none would, or where the engine has no
+ * roles. It first takes the statement's lock (owner_code does) and keeps it
  * to the end of the transaction: code added after the check waits for that
  * transaction, so every statement of it that follows runs what was checked.
  * Every dbcare call writing a user table calls it, in each transaction it
@@ -280,11 +256,10 @@ int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char 
  * its column (a read then finds nothing); an error only when asking fails. */
 int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column, bool *readable);
 
-/* The name statements give t's row identity by: eng->row_id, or where tables
+/* The name statements give t's row identity by: the dialect's row_id, or where tables
  * have a rowid (dialect rowid) the first of rowid, _rowid_ and oid that no
  * column of t hides; a "dbcare:" error when columns hide all three. */
-int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
-                      const char **out);
+int dbc_retain_row_id(dbc_ctx *ctx, const dbc_table *t, const char **out);
 /* The condition "value lies before cutoff" (dbc_retain_hooks.before_sql). */
 char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *value,
                         const char *cutoff);

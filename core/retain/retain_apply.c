@@ -78,13 +78,15 @@ static char *column_list(dbc_ctx *ctx, const dbc_table *t)
 static char *pick_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t n, bool resumed)
 {
+	const dbc_dialect *d = ctx->host->dialect;
 	char *from = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
-	                                  eng->param_as(ctx, 2, eng->cutoff_type))
+	                                  eng->param_as(ctx, 2, d->time_param_type))
 	                     : "";
+	char *lock = d->skip_locked ? dbc_printf(ctx, d->skip_locked, "s") : "";
 	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s%s%s ORDER BY s.%s%s%s LIMIT %lld%s",
 	                  pc->row_id, dbc_retain_only(ctx), pc->qt, pc->due, from ? from : "",
-	                  pc->unblocked, pc->qc, eng->writable_cte ? "" : ", s.",
-	                  eng->writable_cte ? "" : pc->row_id, (long long)n, eng->skip_locked);
+	                  pc->unblocked, pc->qc, d->writable_cte ? "" : ", s.",
+	                  d->writable_cte ? "" : pc->row_id, (long long)n, lock ? lock : "");
 }
 
 static int changes(dbc_ctx *ctx, int64_t *n)
@@ -104,13 +106,13 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 {
 	*moved = 0;
 	const dbc_host *h = ctx->host;
-	bool resumed = eng->resume_batches && *resume;
+	bool resumed = h->dialect->dead_index_entries && *resume;
 	char *rows = eng->rows_in(ctx, pc->row_id, pick_sql(ctx, eng, pc, n, resumed));
 	if (!rows)
 		return DBC_ERROR;
 	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};
 	bool archive = pc->p->action == DBC_RETAIN_ARCHIVE;
-	if (eng->writable_cte) {
+	if (h->dialect->writable_cte) {
 		/* moved is read twice (the INSERT and the newest value) but runs
 		 * once, as every data-modifying WITH does */
 		char *newest = dbc_retain_time_text(ctx, eng, dbc_printf(ctx, "max(%s)", pc->qc));

@@ -38,11 +38,11 @@ const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t,
 	return NULL;
 }
 
-bool dbc_retain_temporal(const dbc_retain_hooks *eng, const char *type)
+bool dbc_retain_temporal(const char *const *words, const char *type)
 {
 	if (!type)
 		return false;
-	for (const char *const *w = eng->temporal_words; *w; w++) {
+	for (const char *const *w = words; *w; w++) {
 		size_t n = strlen(*w);
 		for (const char *p = type; *p; p++)
 			if (strncasecmp(p, *w, n) == 0)
@@ -75,19 +75,11 @@ int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column
 int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *schema,
                           const char *name, const char *event, const char *what)
 {
-	if (!eng->owner_code_sql)
+	if (!eng->owner_code)
 		return DBC_OK;
-	if (eng->write_lock) {
-		char *lock = dbc_printf(ctx, eng->write_lock, dbc_quoted_name(ctx, schema, name));
-		if (!lock || ctx->host->exec(ctx, lock) != DBC_OK)
-			return DBC_ERROR;
-	}
-	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(name), dbc_text(event)};
 	char *code = NULL;
 	bool any = false;
-	/* read past a REPEATABLE READ snapshot: code committed while the lock
-	 * was awaited runs in the write that follows, so the check must see it */
-	if (dbc_query_text_latest(ctx, eng->owner_code_sql, 3, v, &code, &any) != DBC_OK)
+	if (eng->owner_code(ctx, schema, name, event, &code, &any) != DBC_OK)
 		return DBC_ERROR;
 	if (!any)
 		return DBC_OK;

@@ -41,13 +41,19 @@ static int archive_of(dbc_ctx *ctx, dbc_retain_health *out, const dbc_policy *p,
 	return DBC_OK;
 }
 
+/* A row was read: *(bool *)arg. */
+static int seen(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
+{
+	(void)ctx, (void)ncol, (void)cols;
+	*(bool *)arg = true;
+	return DBC_OK;
+}
+
 /* The rows archive a holds now (-1: the table is missing). */
 static int count_archive(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_health_archive *a)
 {
-	dbc_value v[2] = {a->schema ? dbc_text(a->schema) : dbc_null(), dbc_text(a->name)};
-	char *any = NULL;
 	bool exists = false;
-	if (dbc_query_text(ctx, eng->columns_sql, 2, v, &any, &exists) != DBC_OK)
+	if (eng->columns(ctx, a->schema, a->name, seen, &exists) != DBC_OK)
 		return DBC_ERROR;
 	if (!exists) {
 		a->rows = -1;

@@ -67,8 +67,7 @@ static int read_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *s
 	(*t)->name = dbc_strdup(ctx, name);
 	(*t)->kind = "table";
 	column_list l = {*t};
-	dbc_value p[2] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(name)};
-	if (ctx->host->query(ctx, eng->columns_sql, 2, p, take_column, &l) != DBC_OK)
+	if (eng->columns(ctx, schema, name, take_column, &l) != DBC_OK)
 		return DBC_ERROR;
 	if ((*t)->ncolumns == 0)
 		*t = NULL;
@@ -128,14 +127,11 @@ static int find_source(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 static int temporal_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
                            const dbc_column *c, bool *yes)
 {
-	*yes = dbc_retain_temporal(eng, c->type);
+	*yes = dbc_retain_temporal(ctx->host->dialect->temporal_words, c->type);
 	if (*yes || !eng->text_dates_probe)
 		return DBC_OK;
 	const char *type = c->type ? c->type : "";
-	if (*type && !dbc_retain_temporal(
-	                 &(dbc_retain_hooks){.temporal_words =
-	                                         (const char *const[]){"text", "char", "clob", NULL}},
-	                 type))
+	if (*type && !dbc_retain_temporal((const char *const[]){"text", "char", "clob", NULL}, type))
 		return DBC_OK;
 	char *sql = eng->text_dates_probe(ctx, dbc_quoted_name(ctx, t->schema, t->name),
 	                                  ctx->host->quote_ident(ctx, c->name));
@@ -236,10 +232,8 @@ static int check_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tab
 		                 "table %s has a column archived_at, which the archive adds",
 		                 dbc_qualified_name(ctx, src->schema, src->name));
 	if (schema) {
-		dbc_value p = dbc_text(schema);
-		char *found = NULL;
 		bool any = false;
-		if (dbc_query_text(ctx, eng->schema_exists_sql, 1, &p, &found, &any) != DBC_OK)
+		if (eng->schema_exists(ctx, schema, &any) != DBC_OK)
 			return DBC_ERROR;
 		if (!any) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema of target %s does not exist",
@@ -305,7 +299,7 @@ int dbc_retain_ensure_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const db
 	for (int i = 0; i < src->ncolumns; i++)
 		dbc_buf_appendf(&b, "%s %s, ", ctx->host->quote_ident(ctx, src->columns[i].name),
 		                src->columns[i].type ? src->columns[i].type : "");
-	dbc_buf_appendf(&b, "archived_at %s NOT NULL)", eng->timestamp_type);
+	dbc_buf_appendf(&b, "archived_at %s NOT NULL)", ctx->host->dialect->timestamp_type);
 	char *sql = dbc_buf_finish(&b);
 	/* the types were checked writable (check_target); read back, the new
 	 * table must have exactly the source's types, or the call is undone */
@@ -412,7 +406,7 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, 
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "table %s is WITHOUT ROWID: a policy needs a rowid table", display);
 	const char *row_id;
-	if (dbc_retain_row_id(ctx, eng, t, &row_id) != DBC_OK)
+	if (dbc_retain_row_id(ctx, t, &row_id) != DBC_OK)
 		return DBC_ERROR;
 	const dbc_column *c = dbc_retain_find_column(ctx, t, column ? column : "");
 	if (!c)
@@ -681,12 +675,10 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	const dbc_strlist *refs = parent_columns(b->parent, c);
 	if (refs->n != c->columns.n)
 		return DBC_OK;
-	if (b->eng->fk_untrusted_sql) {
-		dbc_value v[3] = {child->schema ? dbc_text(child->schema) : dbc_null(),
-		                  dbc_text(child->name), dbc_text(c->name)};
+	if (b->eng->fk_untrusted) {
 		char *fn = NULL;
 		bool any = false;
-		if (dbc_query_text(ctx, b->eng->fk_untrusted_sql, 3, v, &fn, &any) != DBC_OK)
+		if (b->eng->fk_untrusted(ctx, child->schema, child->name, c->name, &fn, &any) != DBC_OK)
 			return DBC_ERROR;
 		if (any) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -790,7 +782,7 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 		return DBC_ERROR;
 	out->qt = dbc_quoted_name(ctx, out->t->schema, out->t->name);
 	out->qc = ctx->host->quote_ident(ctx, p->column);
-	if (dbc_retain_row_id(ctx, eng, out->t, &out->row_id) != DBC_OK)
+	if (dbc_retain_row_id(ctx, out->t, &out->row_id) != DBC_OK)
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE)
 		out->qtarget = dbc_quoted_name(ctx, p->target_schema, p->target_name);
@@ -815,7 +807,8 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 	out->cutoff_sql = sample ? eng->cutoff_sql(ctx, &iv, sample) : NULL;
 	char *age = dbc_printf(ctx, "s.%s", out->qc);
 	out->due_now = dbc_retain_before(ctx, eng, age, out->cutoff_sql);
-	out->due = dbc_retain_before(ctx, eng, age, eng->param_as(ctx, 1, eng->cutoff_type));
+	out->due = dbc_retain_before(ctx, eng, age,
+	                             eng->param_as(ctx, 1, ctx->host->dialect->time_param_type));
 	if (!out->cutoff_sql || !out->due_now || !out->due)
 		return DBC_ERROR;
 	if (!value)

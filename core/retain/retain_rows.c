@@ -11,10 +11,9 @@
  * column of that name; the first one no column takes names the row. */
 static const char *const rowid_names[] = {"rowid", "_rowid_", "oid", NULL};
 
-int dbc_retain_row_id(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
-                      const char **out)
+int dbc_retain_row_id(dbc_ctx *ctx, const dbc_table *t, const char **out)
 {
-	*out = eng->row_id;
+	*out = ctx->host->dialect->row_id;
 	if (!ctx->host->dialect->rowid)
 		return DBC_OK;
 	for (const char *const *name = rowid_names; *name; name++) {

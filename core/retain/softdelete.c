@@ -113,8 +113,8 @@ static char *key_list(dbc_ctx *ctx, const dbc_table *t, const dbc_index *ix)
 
 /* One unique key a soft-deleted row keeps taking: its entry of the report
  * (with the statements that make it partial) and a warning. */
-static int add_blocker(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
-                       const char *column, const dbc_index *ix, json_t *list)
+static int add_blocker(dbc_ctx *ctx, const dbc_table *t, const char *column, const dbc_index *ix,
+                       json_t *list)
 {
 	const dbc_host *h = ctx->host;
 	char *qt = dbc_quoted_name(ctx, t->schema, t->name);
@@ -130,7 +130,7 @@ static int add_blocker(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tabl
 	if (!ix->constraint)
 		drop = dbc_printf(ctx, "DROP INDEX %s%s;", dbc_retain_concurrently(ctx),
 		                  dbc_quoted_name(ctx, ix->schema, ix->name));
-	else if (eng->drops_constraints)
+	else if (ctx->host->dialect->drops_constraints)
 		drop = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s;", qt,
 		                  h->quote_ident(ctx, ix->name));
 	else
@@ -159,8 +159,8 @@ static int add_blocker(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tabl
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
-                    const dbc_table *t, const char *column, json_t *list)
+static int blockers(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *column,
+                    json_t *list)
 {
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
@@ -169,7 +169,7 @@ static int blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 		if (!same_schema || strcmp(ix->table, t->name) != 0 || !ix->unique || ix->primary ||
 		    ix->partial || ix->predicate || has_key(ix, column))
 			continue;
-		if (add_blocker(ctx, eng, t, column, ix, list) != DBC_OK)
+		if (add_blocker(ctx, t, column, ix, list) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;
@@ -177,15 +177,15 @@ static int blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 
 /* The column to use: existing ones must be nullable points in time; a
  * missing one is added. */
-static int prepare_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
-                          const char *column, const char **name, bool *added)
+static int prepare_column(dbc_ctx *ctx, const dbc_table *t, const char *column, const char **name,
+                          bool *added)
 {
 	*added = false;
 	const dbc_column *c = dbc_retain_find_column(ctx, t, column);
 	const char *display = dbc_qualified_name(ctx, t->schema, t->name);
 	if (c) {
 		*name = c->name;
-		if (!dbc_retain_temporal(eng, c->type))
+		if (!dbc_retain_temporal(ctx->host->dialect->temporal_words, c->type))
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "column \"%s\" of table %s has type %s, not a date or timestamp",
 			                 c->name, display, c->type ? c->type : "(none)");
@@ -199,7 +199,7 @@ static int prepare_column(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_t
 	*added = true;
 	char *sql =
 	    dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s %s", dbc_quoted_name(ctx, t->schema, t->name),
-	               ctx->host->quote_ident(ctx, column), eng->timestamp_type);
+	               ctx->host->quote_ident(ctx, column), ctx->host->dialect->timestamp_type);
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
@@ -241,7 +241,7 @@ static int enable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *ta
 		}
 	}
 	if (dbc_book_ensure_part(ctx, "softdelete") != DBC_OK ||
-	    prepare_column(ctx, eng, t, column, &name, &added) != DBC_OK)
+	    prepare_column(ctx, t, column, &name, &added) != DBC_OK)
 		return DBC_ERROR;
 	char *ddl = eng->trigger_create(ctx, t, name);
 	if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)
@@ -254,7 +254,7 @@ static int enable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *ta
 		json_decref(doc), json_decref(list);
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
-	int rc = blockers(ctx, eng, &s, t, name, list);
+	int rc = blockers(ctx, &s, t, name, list);
 	dbc_json_set(doc, "table", dbc_json_str(dbc_qualified_name(ctx, t->schema, t->name)));
 	dbc_json_set(doc, "column", dbc_json_str(name));
 	dbc_json_set(doc, "column_added", json_boolean(added));
@@ -295,8 +295,7 @@ static int disable_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *t
 
 /* The primary key's columns, or the rowid where the engine has one (by a
  * name no column hides: the key then names it so). */
-static int key_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
-                       dbc_strlist *out)
+static int key_columns(dbc_ctx *ctx, const dbc_table *t, dbc_strlist *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < t->nconstraints; i++)
@@ -307,8 +306,8 @@ static int key_columns(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_tabl
 	bool without_rowid = t->options && strstr(t->options, "without rowid");
 	const char *row_id;
 	if (ctx->host->dialect->rowid && !without_rowid)
-		return dbc_retain_row_id(ctx, eng, t, &row_id) == DBC_OK ? dbc_strlist_add(ctx, out, row_id)
-		                                                         : DBC_ERROR;
+		return dbc_retain_row_id(ctx, t, &row_id) == DBC_OK ? dbc_strlist_add(ctx, out, row_id)
+		                                                    : DBC_ERROR;
 	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "table %s has no primary key to name rows by",
 	                 dbc_qualified_name(ctx, t->schema, t->name));
 }
@@ -488,7 +487,7 @@ static int restore_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *t
 	char *column;
 	dbc_strlist keys;
 	if (read_model(ctx, table, &s, &t) != DBC_OK || enabled_column(ctx, t, &column) != DBC_OK ||
-	    key_columns(ctx, eng, t, &keys) != DBC_OK)
+	    key_columns(ctx, t, &keys) != DBC_OK)
 		return DBC_ERROR;
 	/* the UPDATE fires t's triggers and rules, and evaluates its row
 	 * security, CHECKs, domains and index expressions, with the caller's
