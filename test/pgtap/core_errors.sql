@@ -70,8 +70,9 @@ SELECT throws_ok($$SELECT dbcare_set('migrate.out_of_order', 'refuse')$$, '42501
     'a monitoring role cannot change settings');
 RESET ROLE;
 
--- Every function of the extension pins its search_path, except the four
--- that run migration scripts (dbmigrate_run, a procedure, cannot have SET): a migration's unqualified names must resolve
+-- Every function of the extension pins its search_path, except those
+-- that run migration scripts or the generator's desired schema (dbmigrate_run,
+-- a procedure, cannot have SET): their unqualified names must resolve
 -- with the caller's search_path (docs/migrations.md, "search_path"); and the
 -- procedure dbretain_run, whose statements run under the path the host pins.
 SELECT is((SELECT count(*)::int FROM pg_proc p
@@ -79,7 +80,8 @@ SELECT is((SELECT count(*)::int FROM pg_proc p
              JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'dbcare'
             WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
               AND p.proname NOT IN ('dbmigrate_apply', 'dbmigrate_rollback', 'dbmigrate_verify',
-                                   'dbmigrate_run', 'dbmigrate_trace', 'dbretain_run')),
+                                   'dbmigrate_run', 'dbmigrate_trace', 'dbmigrate_generate',
+                                   'dbretain_run')),
           0, 'every dbcare function runs with search_path = pg_catalog, pg_temp');
 
 SELECT * FROM finish();

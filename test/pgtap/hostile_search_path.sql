@@ -14,12 +14,14 @@ RESET client_min_messages;
 
 SELECT plan(14);
 
--- Only the five runners may keep the caller's search_path; the procedure
+-- Only the runners of migration SQL (and the generator, which applies the
+-- desired schema's SQL as written) may keep the caller's search_path; the procedure
 -- dbretain_run runs its statements under the path the host pins (a SET
 -- clause would keep it from committing; test/script/pg_retain_concurrency.sh
 -- runs it under a hostile path).
 SELECT is(array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text),
-          ARRAY['dbmigrate_apply(text)', 'dbmigrate_rollback(text)', 'dbmigrate_run(text)',
+          ARRAY['dbmigrate_apply(text)', 'dbmigrate_generate(text,jsonb)',
+                'dbmigrate_rollback(text)', 'dbmigrate_run(text)',
                 'dbmigrate_trace(text)', 'dbmigrate_verify(text)', 'dbretain_run(text)'],
           'every other dbcare function pins its search_path')
   FROM pg_proc p

@@ -18,9 +18,10 @@ cat "$work/out"
 n=$(sed -n 's/^\([0-9]*\) pg block(s) run$/\1/p' "$work/out")
 [ "${n:-0}" -ge 2 ] || fail "only ${n:-0} PostgreSQL block(s) ran"
 # every PostgreSQL example that runs dbcare runs: the skips left name the
-# system (an install) and nothing else
+# system (an install), or the script test that runs the same commands (a
+# pgBackRest stanza of its own)
 /usr/bin/python3 - README.md docs/*.md <<'PY'
-import re, sys
+import os, re, sys
 bad = []
 for path in sys.argv[1:]:
     lines = open(path, encoding="utf-8").read().split("\n")
@@ -34,7 +35,10 @@ for path in sys.argv[1:]:
             body.append(lines[j])
             j += 1
         text = "\n".join(body)
-        if re.search(r"postgres(ql)?://", text) and "install" not in m.group(1):
+        runner = re.search(r"test/script/[\w.-]+\.sh", m.group(1))
+        if runner and not os.path.exists(runner.group(0)):
+            bad.append("%s:%d names %s, which does not exist" % (path, i + 1, runner.group(0)))
+        elif re.search(r"postgres(ql)?://", text) and "install" not in m.group(1) and not runner:
             bad.append("%s:%d %s" % (path, i + 1, m.group(1)))
 if bad:
     print("FAIL: PostgreSQL examples skipped: " + "; ".join(bad))
