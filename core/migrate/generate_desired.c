@@ -82,7 +82,7 @@ static int find_marks(dbc_ctx *ctx, const char *sql, marks *out)
 		dbc_token t = dbc_lex_next(&q);
 		if (!is_name(t) || (le && t.start >= le))
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a \"%s\" mark names no old name",
-			                 MARK + 3);
+			                 &MARK[3]);
 		if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(mark), 4) != DBC_OK)
 			return DBC_ERROR;
 		mark *m = &out->items[out->n++];
