@@ -6,21 +6,12 @@
  * threshold changed with dbcare_set changes the alerts too.
  */
 #include "cli.h"
+#include "files.h"
 
 #include "health/health.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-extern const dbc_dialect sqldbc_dialect;
-
-static void *host_alloc(size_t n)
-{
-	return malloc(n);
-}
-
-static const dbc_host rules_host = {.dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
 /* A database's settings rows (key, value) as the core's lookup. */
 static const char *setting_of(void *arg, const char *key)
@@ -40,7 +31,7 @@ int cmd_alert_rules(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	dbc_ctx ctx;
 	char *yaml = NULL;
-	dbc_ctx_init(&ctx, &rules_host, NULL);
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
 	int rc = dbc_health_alert_rules(&ctx, db ? setting_of : NULL, &settings, &yaml);
 	if (rc != DBC_OK) {
 		cli_errorf("cannot write the alert rules: %s", ctx.message ? ctx.message : "out of memory");
@@ -51,15 +42,10 @@ int cmd_alert_rules(cli_db *db, cli_opts *o)
 	int ret = CLI_OK;
 	if (o->nargs == 1 && strcmp(o->args[0], "-") != 0) {
 		/* a whole file or none: written beside it, then renamed over it */
-		char *tmp = NULL;
-		FILE *f = asprintf(&tmp, "%s.tmp", o->args[0]) < 0 ? NULL : fopen(tmp, "w");
-		if (!f || fputs(yaml, f) == EOF || fclose(f) != 0 || rename(tmp, o->args[0]) != 0) {
-			cli_errorf("cannot write %s", o->args[0]);
-			if (tmp)
-				unlink(tmp);
+		cli_replace out;
+		FILE *f = cli_replace_open(&out, o->args[0]);
+		if (!f || cli_replace_close(&out, fputs(yaml, f) != EOF) != 0)
 			ret = CLI_ERROR;
-		}
-		free(tmp);
 	} else {
 		fputs(yaml, stdout);
 	}

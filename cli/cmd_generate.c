@@ -10,12 +10,12 @@
  * do; never overwrites a file.
  */
 #include "cli.h"
+#include "files.h"
 
 #include "base/dbc.h"
 #include "migrate/migrate.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,13 +23,6 @@
 #include <unistd.h>
 
 extern const dbc_dialect sqldbc_dialect;
-
-static void *host_alloc(size_t n)
-{
-	return malloc(n);
-}
-
-static const dbc_host files_host = {.dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
 /* The folder's layout and its last version (NULL: an empty folder, which
  * gets Flyway's). */
@@ -45,7 +38,7 @@ static void read_folder(const char *dir, folder *f)
 	dbc_mig_dir d;
 	memset(f, 0, sizeof(*f));
 	f->layout = DBC_LAYOUT_FLYWAY;
-	dbc_ctx_init(&ctx, &files_host, NULL);
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
 	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
 		for (int i = 0; i < d.n; i++)
 			if (d.files[i].version && d.files[i].kind == DBC_FILE_UP) {
@@ -72,47 +65,6 @@ static void next_version(const folder *f, int k, char *out, size_t n)
 	}
 	long long v = (f->any ? strtoll(f->last, NULL, 10) : 0) + k;
 	snprintf(out, n, "%0*lld", f->any && f->last[0] == '0' ? (int)len : 1, v);
-}
-
-static int write_new(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0) {
-		cli_errorf("cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t n = strlen(text);
-	bool ok = write(fd, text, n) == (ssize_t)n;
-	if (close(fd) != 0 || !ok) {
-		cli_errorf("cannot write %s", path);
-		return -1;
-	}
-	return 0;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		cli_errorf("cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (len + 1 == cap) {
-			char *more = realloc(buf, cap *= 2);
-			if (!more)
-				free(buf);
-			buf = more;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
 }
 
 /* Appends s to *text (malloc'd, grown). */
@@ -195,7 +147,7 @@ int cmd_generate(cli_db *db, cli_opts *o)
 		           name);
 		return CLI_USAGE;
 	}
-	char *desired = read_file(o->to);
+	char *desired = cli_read_file(o->to);
 	if (!desired)
 		return CLI_ERROR;
 	cli_rows r = {0};
@@ -247,7 +199,7 @@ int cmd_generate(cli_db *db, cli_opts *o)
 			if (cli_cell(&r, i, cr))
 				statement(&dt, &dl, cli_cell(&r, i, cr), NULL);
 		if (paths(o->dir, &f, version, mname, &up, &down) != 0 || !ut || !dt ||
-		    write_new(up, ut) != 0 || write_new(down, dt) != 0) {
+		    cli_write_new_file(up, ut) != 0 || cli_write_new_file(down, dt) != 0) {
 			if (up)
 				unlink(up);
 			status = CLI_ERROR;

@@ -4,10 +4,10 @@
  * reached (3), so a nightly job fails on the database's own verdict.
  */
 #include "cli.h"
+#include "files.h"
 #include "health_file.h"
 
 #include <jansson.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,38 +155,6 @@ int cmd_orphans(cli_db *db, cli_opts *o)
 	return bad ? CLI_THRESHOLD : CLI_OK;
 }
 
-static char *read_whole(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (n + 1 == cap) {
-			char *more = realloc(buf, cap *= 2);
-			if (!more) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = more;
-		}
-	}
-	/* a read that failed (a directory, an I/O error) is no file's content */
-	int e = ferror(f) ? errno : 0;
-	fclose(f);
-	if (e) {
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
 int cmd_schema(cli_db *db, cli_opts *o)
 {
 	const char *sub = o->args[0];
@@ -215,12 +183,9 @@ int cmd_schema(cli_db *db, cli_opts *o)
 		cli_errorf("usage: dbcare schema snapshot | fingerprint | diff FILE_A FILE_B");
 		return CLI_USAGE;
 	}
-	char *a = read_whole(o->args[1]);
-	int a_errno = errno;
-	char *b = a ? read_whole(o->args[2]) : NULL;
+	char *a = cli_read_file(o->args[1]);
+	char *b = a ? cli_read_file(o->args[2]) : NULL;
 	if (!a || !b) {
-		cli_errorf("cannot read %s: %s", a ? o->args[2] : o->args[1],
-		           strerror(a ? errno : a_errno));
 		free(a);
 		free(b);
 		return CLI_ERROR;

@@ -5,25 +5,18 @@
  * database; refuses to overwrite.
  */
 #include "cli.h"
+#include "files.h"
 
 #include "base/dbc.h"
 #include "migrate/migrate.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 extern const dbc_dialect sqldbc_dialect;
-
-static void *host_alloc(size_t n)
-{
-	return malloc(n);
-}
-
-static const dbc_host files_host = {.dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
 /* The highest leading number of any version in the folder (0: none). A
  * folder with bad files still gets its next number: new is how one starts
@@ -33,7 +26,7 @@ static long long highest(const char *dir)
 	dbc_ctx ctx;
 	dbc_mig_dir d;
 	long long max = 0;
-	dbc_ctx_init(&ctx, &files_host, NULL);
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
 	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
 		for (int i = 0; i < d.n; i++)
 			if (d.files[i].canon) {
@@ -43,22 +36,6 @@ static long long highest(const char *dir)
 			}
 	dbc_ctx_finish(&ctx);
 	return max;
-}
-
-static int write_new(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	if (fd < 0) {
-		cli_errorf("cannot create %s: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t n = strlen(text);
-	bool ok = write(fd, text, n) == (ssize_t)n;
-	if (close(fd) != 0 || !ok) {
-		cli_errorf("cannot write %s", path);
-		return -1;
-	}
-	return 0;
 }
 
 int cmd_new(cli_db *db, cli_opts *o)
@@ -85,9 +62,9 @@ int cmd_new(cli_db *db, cli_opts *o)
 	    asprintf(&down_text, "-- migration %lld: %s (down: undoes the up script)\n", next, name) <
 	        0)
 		return CLI_ERROR;
-	if (write_new(up, up_text) != 0)
+	if (cli_write_new_file(up, up_text) != 0)
 		return CLI_ERROR;
-	if (write_new(down, down_text) != 0) {
+	if (cli_write_new_file(down, down_text) != 0) {
 		unlink(up);
 		return CLI_ERROR;
 	}

@@ -7,6 +7,7 @@
  * makes the exit code 1, the page is still written.
  */
 #include "cli.h"
+#include "files.h"
 #include "report_html.h"
 
 #include <stdlib.h>
@@ -105,19 +106,11 @@ int cmd_report(cli_db *db, cli_opts *o)
 	}
 	if (strcmp(o->html, "-") == 0)
 		return report_html_page(o, stdout, NULL);
-	char *tmp = NULL;
-	FILE *f = asprintf(&tmp, "%s.tmp", o->html) < 0 ? NULL : fopen(tmp, "w");
-	if (!f) {
-		cli_errorf("cannot write %s", o->html);
-		free(tmp);
+	cli_replace out;
+	FILE *f = cli_replace_open(&out, o->html);
+	if (!f)
 		return CLI_ERROR;
-	}
+	/* the page is written whatever its verdict (the exit status says it) */
 	int rc = report_html_page(o, f, NULL);
-	if (ferror(f) | (fclose(f) != 0) || rename(tmp, o->html) != 0) {
-		cli_errorf("cannot write %s", o->html);
-		unlink(tmp);
-		rc = CLI_ERROR;
-	}
-	free(tmp);
-	return rc;
+	return cli_replace_close(&out, true) != 0 ? CLI_ERROR : rc;
 }

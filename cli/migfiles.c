@@ -10,6 +10,7 @@
  * bad file registers nothing.
  */
 #include "cli.h"
+#include "files.h"
 
 #include "base/dbc.h"
 #include "migrate/migrate.h"
@@ -20,20 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-extern const dbc_dialect sqldbc_dialect, pgdbc_dialect;
-
-static void *host_alloc(size_t n)
-{
-	return malloc(n);
-}
-
-/* The core reads files and text only: no callback of a database host is
- * reached by dbc_mig_read_dir, so only memory and the dialect are given. */
-static const dbc_host pg_files_host = {
-    .dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
-static const dbc_host sqlite_files_host = {
-    .dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
 static void print_core_error(cli_out *out, dbc_ctx *ctx)
 {
@@ -173,7 +160,7 @@ static read_folder folders[2];
 
 static read_folder *folder_for(const dbc_host *host)
 {
-	return &folders[host == &pg_files_host];
+	return &folders[host == cli_files_host(true)];
 }
 
 /* Reads the folder into rf; false (rf left unread) when the core refuses
@@ -202,7 +189,7 @@ static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir
 void cli_preread_files(cli_opts *o, bool pg)
 {
 	struct stat sb;
-	const dbc_host *host = pg ? &pg_files_host : &sqlite_files_host;
+	const dbc_host *host = cli_files_host(pg);
 	read_folder *rf = folder_for(host);
 	if (stat(o->dir, &sb) != 0 || rf->done)
 		return; /* each database says so (or registers nothing) itself */
@@ -224,8 +211,7 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 		return 0; /* no migrations/ here: only what is registered already */
 	*found = true;
 	const dbc_mig_dir *dir = NULL;
-	if (read_folder_once(o, db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host,
-	                     &dir) != 0)
+	if (read_folder_once(o, cli_files_host(db->drv == &cli_pg_driver), &dir) != 0)
 		return -1;
 	if (dir->callbacks && part != CLI_FILES_REPEATABLE)
 		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir->callbacks);
@@ -256,14 +242,14 @@ static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
 
 bool cli_file_no_transaction(cli_db *db, const char *version)
 {
-	read_folder *rf = folder_for(db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host);
+	read_folder *rf = folder_for(cli_files_host(db->drv == &cli_pg_driver));
 	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
 	return f && f->no_transaction;
 }
 
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
-	const dbc_host *host = db->drv == &cli_pg_driver ? &pg_files_host : &sqlite_files_host;
+	const dbc_host *host = cli_files_host(db->drv == &cli_pg_driver);
 	read_folder *rf = folder_for(host);
 	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
 	cli_rows r = {0};

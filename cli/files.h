@@ -1,0 +1,38 @@
+/*
+ * files.h — the command's small file helpers: read a whole file, create a
+ * new one without replacing anything, replace one whole or not at all, and
+ * the memory-and-dialect host the core needs to read migration folders.
+ * Every helper that fails has printed its `dbcare:` error.
+ */
+#ifndef DBCARE_CLI_FILES_H
+#define DBCARE_CLI_FILES_H
+
+#include "base/dbc.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* A host for core calls that touch files and text only (no callback of a
+ * database host is reached): malloc/free and the engine's dialect. */
+const dbc_host *cli_files_host(bool pg);
+
+/* The file's bytes, NUL-terminated (free() them); NULL after printing
+ * "cannot read PATH: reason" (a directory or an I/O error included). */
+char *cli_read_file(const char *path);
+
+/* Creates PATH with TEXT; an existing file is never replaced (-1). */
+int cli_write_new_file(const char *path, const char *text);
+
+/* Replaces PATH whole or not at all: write to the stream cli_replace_open
+ * returns (a temporary file beside PATH), then cli_replace_close renames it
+ * over PATH, or removes it when writing failed or ok is false (the caller
+ * has said why; a failed write or rename is reported here). */
+typedef struct cli_replace {
+	FILE *f;
+	char *tmp;
+	const char *path;
+} cli_replace;
+FILE *cli_replace_open(cli_replace *r, const char *path);
+int cli_replace_close(cli_replace *r, bool ok);
+
+#endif
