@@ -7,6 +7,8 @@
 #include "conn.h"
 #include "output.h"
 
+#include "base/dbc.h"
+
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -343,15 +345,16 @@ static int ensure_extension(cli_db *db, const cli_connect_opts *o, char **err)
 	return rc;
 }
 
-/* A progress report of the extension, "dbcare progress: DONE/TOTAL what"
+/* A progress report of the extension, DBC_PROGRESS_PREFIX "DONE/TOTAL what"
  * (a notice on PostgreSQL, SQLite's error log): drawn where progress is
  * shown. False: msg is not one. */
 static bool progress_report(const char *msg)
 {
 	long long done = 0, total = 0;
 	int at = 0;
-	if (!msg || strncmp(msg, "dbcare progress: ", 17) != 0 ||
-	    sscanf(msg + 17, "%lld/%lld %n", &done, &total, &at) != 2 || total <= 0)
+	const size_t skip = sizeof DBC_PROGRESS_PREFIX - 1;
+	if (!msg || strncmp(msg, DBC_PROGRESS_PREFIX, skip) != 0 ||
+	    sscanf(msg + skip, "%lld/%lld %n", &done, &total, &at) != 2 || total <= 0)
 		return false;
 	if (!cli_progress_shown(cli_progress_sink))
 		return true;
@@ -359,7 +362,7 @@ static bool progress_report(const char *msg)
 		done = done * 1000 / total;
 		total = 1000;
 	}
-	cli_progress(cli_progress_sink, (int)done, (int)total, msg + 17 + at);
+	cli_progress(cli_progress_sink, (int)done, (int)total, msg + skip + at);
 	return true;
 }
 

@@ -1064,12 +1064,11 @@ static void pg_notice(dbc_ctx *ctx, const char *message, const char *hint)
 	ereport(NOTICE, (errmsg("dbcare: %s", message), hint ? errhint("%s", hint) : 0));
 }
 
-static void pg_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what)
+static void pg_progress(dbc_ctx *ctx, const char *line)
 {
 	(void)ctx;
 	if (progress_setting)
-		ereport(NOTICE,
-		        (errmsg("dbcare progress: %lld/%lld %s", (long long)done, (long long)total, what)));
+		ereport(NOTICE, (errmsg("%s", line)));
 }
 
 static int pg_book_ensure(dbc_ctx *ctx)

@@ -448,8 +448,7 @@ int sqldbc_backup_copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double d
 	/* each step says how far the copy is (a terminal draws it) */
 	while ((rc = sqlite3_backup_step(b, STEP_PAGES)) == SQLITE_OK || rc == SQLITE_DONE) {
 		int total = sqlite3_backup_pagecount(b);
-		if (ctx->host->progress)
-			ctx->host->progress(ctx, total - sqlite3_backup_remaining(b), total, "pages copied");
+		dbc_progress(ctx, total - sqlite3_backup_remaining(b), total, "pages copied");
 		if (rc == SQLITE_DONE)
 			break;
 		if (dbc_monotonic_ms() >= deadline) {

@@ -294,8 +294,7 @@ int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char
 	uint32_t page_size = 0;
 	bool ok = n > 0 && copy_full(ctx, chain[0], sha256[0], out, prev, &page_size);
 	for (int i = 1; ok && i < n; i++) {
-		if (ctx->host->progress)
-			ctx->host->progress(ctx, i, n - 1, "incremental backups applied");
+		dbc_progress(ctx, i, n - 1, "incremental backups applied");
 		ok = apply(ctx, chain[i], sha256[i], chain[i - 1], prev, page_size, out, hex);
 		memcpy(prev, hex, sizeof prev);
 		if (ok && ctx->host->interrupted(ctx))

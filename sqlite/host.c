@@ -375,11 +375,10 @@ static void host_notice(dbc_ctx *ctx, const char *message, const char *hint)
 	sqlite3_log(SQLITE_NOTICE, "dbcare: %s", message);
 }
 
-static void host_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what)
+static void host_progress(dbc_ctx *ctx, const char *line)
 {
 	(void)ctx;
-	sqlite3_log(SQLITE_NOTICE, "dbcare progress: %lld/%lld %s", (long long)done, (long long)total,
-	            what ? what : "");
+	sqlite3_log(SQLITE_NOTICE, "%s", line);
 }
 
 static void *host_alloc(size_t size)

@@ -310,6 +310,17 @@ void dbc_warning(dbc_ctx *ctx, const char *hint, const char *fmt, ...)
 		ctx->host->warning(ctx, msg, hint);
 }
 
+void dbc_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what)
+{
+	/* on the stack: a long step reports often, the arena would grow with it */
+	char line[256];
+	if (!ctx->host->progress)
+		return;
+	snprintf(line, sizeof line, DBC_PROGRESS_PREFIX "%lld/%lld %s", (long long)done,
+	         (long long)total, what ? what : "");
+	ctx->host->progress(ctx, line);
+}
+
 void dbc_error_clear(dbc_ctx *ctx)
 {
 	ctx->failed = false;

@@ -426,12 +426,12 @@ typedef struct dbc_host {
 	 * migration lint's findings): PostgreSQL, a NOTICE; SQLite, sqlite3_log
 	 * with SQLITE_NOTICE. NULL drops it. */
 	void (*notice)(dbc_ctx *ctx, const char *message, const char *hint);
-	/* The progress of a long step, done of total, what runs now (verify's
-	 * migrations), as "dbcare progress: DONE/TOTAL what", which the dbcare
-	 * command draws on a terminal: SQLite, sqlite3_log with SQLITE_NOTICE;
-	 * PostgreSQL, a NOTICE while the session has dbcare.progress on (off by
-	 * default: a NOTICE per step would flood other clients). NULL drops it. */
-	void (*progress)(dbc_ctx *ctx, int64_t done, int64_t total, const char *what);
+	/* Shows one progress line dbc_progress made ("dbcare progress: ..."),
+	 * which the dbcare command draws on a terminal: SQLite, sqlite3_log with
+	 * SQLITE_NOTICE; PostgreSQL, a NOTICE while the session has
+	 * dbcare.progress on (off by default: a NOTICE per step would flood
+	 * other clients). NULL drops it. */
+	void (*progress)(dbc_ctx *ctx, const char *line);
 
 	/* The settings keys of the parts above core/settings (health's), each
 	 * part's source (core/settings/settings.h), NULL-terminated: the glue
@@ -492,6 +492,11 @@ void dbc_error_hint(dbc_ctx *ctx, const char *fmt, ...) __attribute__((format(pr
  * NULL); the call goes on (out of memory sets the error, as any allocation). */
 void dbc_warning(dbc_ctx *ctx, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The progress of a long step through host->progress: done of total, what
+ * runs now (verify's migrations), as the line
+ * DBC_PROGRESS_PREFIX "DONE/TOTAL what" the dbcare command parses. */
+#define DBC_PROGRESS_PREFIX "dbcare progress: "
+void dbc_progress(dbc_ctx *ctx, int64_t done, int64_t total, const char *what);
 /* Forgets an error, e.g. one a check turned into a "status: error" row. */
 void dbc_error_clear(dbc_ctx *ctx);
 

@@ -957,8 +957,7 @@ int dbc_migrate_verify(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *v
 		dbc_value row[6] = {dbc_text(m->version), dbc_text(m->name), dbc_null(),
 		                    dbc_null(),           dbc_null(),        dbc_null()};
 		int up_level = -1;
-		if (ctx->host->progress)
-			ctx->host->progress(ctx, i + 1, n, dbc_printf(ctx, "verifying %s", label));
+		dbc_progress(ctx, i + 1, n, dbc_printf(ctx, "verifying %s", label));
 		if (stopped) {
 			row[5] = dbc_text(stopped);
 		} else if (m->no_transaction) {
