@@ -436,6 +436,27 @@ static int heads(dbc_ctx *ctx, dbc_row_fn each, void *arg)
 	                        NULL, each, arg);
 }
 
+static const char *link_columns(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return PG_LINK_COLUMNS;
+}
+
+/* The index (row_hash, id): docs/audit.md, "The row hash". A table's keys
+ * hash into the 2^32 values above its NULL key's hash. */
+static char *row_range(dbc_ctx *ctx, const char *table_sql, const char *key_sql)
+{
+	return dbc_printf(ctx, "row_hash = dbcare.audit_row_hash(%s, %s) AND ", table_sql, key_sql);
+}
+
+static char *table_range(dbc_ctx *ctx, const char *table_sql)
+{
+	return dbc_printf(ctx,
+	                  "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"
+	                  " AND dbcare.audit_row_hash(%1$s, NULL) + 4294967295 AND ",
+	                  table_sql);
+}
+
 const dbc_audit_hooks pgdbc_audit_engine = {
     .display = display,
     .recording = recording,
@@ -444,13 +465,11 @@ const dbc_audit_hooks pgdbc_audit_engine = {
     .uninstall = uninstall,
     .baseline = baseline,
     .chain = chain,
-    .link_columns = PG_LINK_COLUMNS,
+    .link_columns = link_columns,
     .heads = heads,
     .table_chains = true,
-    /* the index (row_hash, id): docs/audit.md, "The row hash" */
-    .row_range = "row_hash = dbcare.audit_row_hash(%1$s, %2$s) AND ",
-    .table_range = "row_hash BETWEEN dbcare.audit_row_hash(%1$s, NULL)"
-                   " AND dbcare.audit_row_hash(%1$s, NULL) + 4294967295 AND ",
+    .row_range = row_range,
+    .table_range = table_range,
 };
 
 /* A timestamptz argument as text the core passes on. */

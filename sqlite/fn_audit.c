@@ -369,6 +369,12 @@ static int heads(dbc_ctx *ctx, dbc_row_fn each, void *arg)
 	                        NULL, each, arg);
 }
 
+static const char *link_columns(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return SQLITE_LINK_COLUMNS;
+}
+
 const dbc_audit_hooks sqldbc_audit_engine = {
     .display = display,
     .recording = recording,
@@ -378,7 +384,7 @@ const dbc_audit_hooks sqldbc_audit_engine = {
     .uninstall = uninstall,
     .baseline = baseline,
     .chain = chain,
-    .link_columns = SQLITE_LINK_COLUMNS,
+    .link_columns = link_columns,
     .heads = heads,
 };
 

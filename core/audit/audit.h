@@ -106,7 +106,7 @@ typedef struct dbc_audit_hooks {
 	int (*chain)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
 	/* chain's columns after the id (hash, prev_hash, the fields), as a
 	 * select list of the log: what dbaudit_row_at checks each entry with. */
-	const char *link_columns;
+	const char *(*link_columns)(dbc_ctx *ctx);
 	/* Runs each over the chains' heads: chain ("" the log chain, else the
 	 * table's stored name), last_hash, last_id (core/audit/audit_chain.c);
 	 * NULL: none. */
@@ -115,13 +115,14 @@ typedef struct dbc_audit_hooks {
 	 * rather than one for the log (dbc_audit_link). */
 	bool table_chains;
 	/* The engine's row index on a hash (NULL: none; SQLite indexes
-	 * (table_name, key)): printf formats of a condition that narrows the log
-	 * to one row's entries (%1$s the table's SQL, %2$s the key's, NULL for
-	 * the table's entries without a key) and to one table's (%1$s); each is
-	 * followed by the exact test of table_name and key, so collisions only
-	 * cost a visit. */
-	const char *row_range;
-	const char *table_range;
+	 * (table_name, key)): a condition followed by " AND " that narrows the
+	 * log to one row's entries (table_sql the table's SQL, key_sql the
+	 * key's, "NULL" for the table's entries without a key), in the arena
+	 * (NULL: out of memory). The exact test of table_name and key follows
+	 * it, so hash collisions only cost a visit. */
+	char *(*row_range)(dbc_ctx *ctx, const char *table_sql, const char *key_sql);
+	/* The same for all of one table's entries. */
+	char *(*table_range)(dbc_ctx *ctx, const char *table_sql);
 } dbc_audit_hooks;
 
 /* Parses and checks the options (JSON object text, NULL for none) against

@@ -83,7 +83,7 @@ static int add_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)
  * key, "NULL" for the table's entries without one), "" where it has none. */
 static char *row_range(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *key_sql)
 {
-	return e->row_range ? dbc_printf(ctx, e->row_range, "$1", key_sql) : dbc_strdup(ctx, "");
+	return e->row_range ? e->row_range(ctx, "$1", key_sql) : dbc_strdup(ctx, "");
 }
 
 static bool log_exists(dbc_ctx *ctx, const dbc_audit_hooks *e, int *rc)
@@ -136,8 +136,9 @@ int dbc_audit_log(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, con
 		args[n++] = dbc_text(name);
 		char *param = dbc_printf(ctx, "$%d", n);
 		dbc_buf_append(&b, " AND ");
-		if (e->table_range && param)
-			dbc_buf_appendf(&b, e->table_range, param);
+		char *range = e->table_range && param ? e->table_range(ctx, param) : NULL;
+		if (range) /* NULL: no index, or out of memory (the ctx has the error) */
+			dbc_buf_append(&b, range);
 		dbc_buf_appendf(&b, "table_name = $%d", n);
 	}
 	if (since) {
@@ -225,14 +226,15 @@ int dbc_audit_row_at(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 	char *p3 = dbc_printf(ctx, ctx->host->dialect->time_param, 3);
 	char *keyed = p2 ? row_range(ctx, e, p2) : NULL;
 	char *unkeyed = row_range(ctx, e, "NULL");
-	char *sql = p2 && p3 && keyed && unkeyed
-	                ? dbc_printf(ctx,
-	                             "SELECT operation, new_values, id, %s FROM %saudit_log"
-	                             " WHERE table_name = $1 AND (%skey = %s OR"
-	                             " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
-	                             " ORDER BY id",
-	                             e->link_columns, ctx->host->book_prefix, keyed, p2, unkeyed, p3)
-	                : NULL;
+	char *sql =
+	    p2 && p3 && keyed && unkeyed
+	        ? dbc_printf(ctx,
+	                     "SELECT operation, new_values, id, %s FROM %saudit_log"
+	                     " WHERE table_name = $1 AND (%skey = %s OR"
+	                     " (%skey IS NULL AND operation = 'truncate')) AND at <= %s"
+	                     " ORDER BY id",
+	                     e->link_columns(ctx), ctx->host->book_prefix, keyed, p2, unkeyed, p3)
+	        : NULL;
 	dbc_value args[3] = {dbc_text(name), dbc_text(k), dbc_text(at)};
 	fold f = {0};
 	rc = sql ? ctx->host->query(ctx, sql, 3, args, fold_entry, &f) : DBC_ERROR;

@@ -111,8 +111,8 @@ static int load(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *only, bool c
 	if (!exists)
 		return DBC_OK;
 	const char *p = ctx->host->book_prefix;
-	char *range = !counted || !e->table_range ? dbc_strdup(ctx, "")
-	                                          : dbc_printf(ctx, e->table_range, "t.table_name");
+	char *range =
+	    !counted || !e->table_range ? dbc_strdup(ctx, "") : e->table_range(ctx, "t.table_name");
 	char *count = !counted ? dbc_strdup(ctx, "0")
 	              : range  ? dbc_printf(ctx,
 	                                    "(SELECT count(*) FROM %saudit_log l"
