@@ -266,7 +266,10 @@ fuzz: fuzz-build
 # `make test` needs nothing installed by hand: bootstrap first, then a fresh make
 # (so PGXS is found once PostgreSQL's dev package is there), then every suite.
 .PHONY: test test-run demo bootstrap bench
+# The build before the suites uses every core (the suites then run in two lanes).
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: bootstrap
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) all unit
 	@$(MAKE) --no-print-directory test-run
 
 bootstrap:
