@@ -8,10 +8,36 @@
  * counts, and one aggregate statement counts a constraint's violations.
  */
 #include "base/dbc.h"
+#include "migrate/migrate.h"
 
 static const char *const infixes[] = {"postgres", "postgresql", NULL};
 static const char *const foreign_infixes[] = {"sqlite3", "sqlite", NULL};
 static const char *const temporal_words[] = {"timestamp", "date", NULL};
+
+/* The lock each kind of statement takes on its table: the lock table of
+ * PostgreSQL 15's documentation ("Explicit Locking"). */
+#define AX "ACCESS EXCLUSIVE"
+
+static const char *const lint_locks[DBC_LOP_COUNT] = {
+    [DBC_LOP_CREATE_INDEX] = "SHARE",
+    [DBC_LOP_DROP_INDEX] = AX,
+    [DBC_LOP_ADD_COLUMN] = AX,
+    [DBC_LOP_ALTER_TYPE] = AX,
+    [DBC_LOP_SET_NOT_NULL] = AX,
+    [DBC_LOP_ADD_FOREIGN_KEY] = "SHARE ROW EXCLUSIVE",
+    [DBC_LOP_ADD_CHECK] = AX,
+    [DBC_LOP_ADD_UNIQUE] = AX,
+    [DBC_LOP_VALIDATE] = "SHARE UPDATE EXCLUSIVE",
+    [DBC_LOP_DROP_COLUMN] = AX,
+    [DBC_LOP_RENAME_TABLE] = AX,
+    [DBC_LOP_RENAME_COLUMN] = AX,
+    [DBC_LOP_ALTER_CONSTRAINT] = AX,
+    [DBC_LOP_ALTER_OTHER] = AX,
+    [DBC_LOP_DROP_TABLE] = AX,
+    [DBC_LOP_TRUNCATE] = AX,
+    [DBC_LOP_VACUUM_FULL] = AX,
+    [DBC_LOP_CLUSTER] = AX,
+};
 
 const dbc_dialect pgdbc_dialect = {
     .name = "postgresql",
@@ -70,4 +96,10 @@ const dbc_dialect pgdbc_dialect = {
     .time_param_type = "timestamp with time zone",
     .json_param = "$%d::pg_catalog.jsonb",
     .time_param = "$%d::pg_catalog.timestamptz",
+
+    .lint_locks = lint_locks,
+    .exclusive_lock = AX,
+    .not_valid = true,
+    .unique_using_index = true,
+    .errors_unwind = true,
 };

@@ -1008,7 +1008,6 @@ void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
 	 * without a statement each */
 	eng->engine_version = version ? dbc_strdup(ctx, version) : NULL;
 	eng->database = database ? dbc_strdup(ctx, database) : NULL;
-	eng->isolate_checks = true; /* SPI errors longjmp unless caught in a subtransaction */
 	if (st)
 		st->stats_priv = -1;
 	eng->state = st;

@@ -1,7 +1,7 @@
 /*
- * migrate_lint.c — PostgreSQL's facts for the migration lint
- * (core/migrate/lint_rules.c reads them): the lock each kind of statement
- * takes (the lock table of PostgreSQL 15's documentation), row estimates
+ * migrate_lint.c — what the migration lint asks a live PostgreSQL database
+ * (core/migrate/lint_rules.c; the locks each kind of statement takes are
+ * the dialect's, pg/dialect.c): row estimates
  * from pg_class (never from the table's rows), which type changes rewrite, which functions are
  * volatile, how far a key's sequence has gone, the share of NULLs ANALYZE saw in a column, and
  * notices.
@@ -15,29 +15,6 @@
 #include "parser/parse_type.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
-
-#define AX "ACCESS EXCLUSIVE"
-
-static const char *const locks[DBC_LOP_COUNT] = {
-    [DBC_LOP_CREATE_INDEX] = "SHARE",
-    [DBC_LOP_DROP_INDEX] = AX,
-    [DBC_LOP_ADD_COLUMN] = AX,
-    [DBC_LOP_ALTER_TYPE] = AX,
-    [DBC_LOP_SET_NOT_NULL] = AX,
-    [DBC_LOP_ADD_FOREIGN_KEY] = "SHARE ROW EXCLUSIVE",
-    [DBC_LOP_ADD_CHECK] = AX,
-    [DBC_LOP_ADD_UNIQUE] = AX,
-    [DBC_LOP_VALIDATE] = "SHARE UPDATE EXCLUSIVE",
-    [DBC_LOP_DROP_COLUMN] = AX,
-    [DBC_LOP_RENAME_TABLE] = AX,
-    [DBC_LOP_RENAME_COLUMN] = AX,
-    [DBC_LOP_ALTER_CONSTRAINT] = AX,
-    [DBC_LOP_ALTER_OTHER] = AX,
-    [DBC_LOP_DROP_TABLE] = AX,
-    [DBC_LOP_TRUNCATE] = AX,
-    [DBC_LOP_VACUUM_FULL] = AX,
-    [DBC_LOP_CLUSTER] = AX,
-};
 
 typedef struct rel_facts {
 	double reltuples;
@@ -213,10 +190,6 @@ static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
 }
 
 const dbc_lint_hooks pgdbc_lint_engine = {
-    .locks = locks,
-    .exclusive_lock = AX,
-    .not_valid = true,
-    .unique_using_index = true,
     .rows = pg_rows,
     .type_rewrites = pg_type_rewrites,
     .volatile_function = pg_volatile_function,

@@ -72,4 +72,18 @@ const dbc_dialect sqldbc_dialect = {
     .time_param_type = "",
     .json_param = "$%d",
     .time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
+
+    .alter_limited = true,
+    /* SQLite's documented procedure for table changes ALTER TABLE cannot
+     * make ("Making Other Kinds Of Table Schema Changes"): foreign keys off
+     * outside the transaction (the pragma does nothing inside one), back on
+     * after the commit. A foreign key violation fails the CHECK of a
+     * temporary table, so the script stops before its COMMIT. */
+    .rebuild_begin = {"BEGIN IMMEDIATE;\n", "PRAGMA foreign_keys = OFF;\nBEGIN IMMEDIATE;\n"},
+    .rebuild_end = {"COMMIT;\n", "COMMIT;\nPRAGMA foreign_keys = ON;\n"},
+    .rebuild_check = "CREATE TEMP TABLE dbcare_rebuild_check (foreign_key_violations INTEGER "
+                     "CHECK (foreign_key_violations = 0));\n"
+                     "INSERT INTO dbcare_rebuild_check SELECT count(*) FROM "
+                     "pragma_foreign_key_check;\n"
+                     "DROP TABLE dbcare_rebuild_check;\n",
 };

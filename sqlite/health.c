@@ -507,7 +507,6 @@ void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)
 	const char *file = sqlite3_db_filename(conn->db, "main");
 	const char *slash = file ? strrchr(file, '/') : NULL;
 	eng->database = file && *file ? (slash && slash[1] ? slash + 1 : file) : "main";
-	eng->isolate_checks = false; /* every SQLite failure already comes back as a code */
 	eng->state = conn;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;

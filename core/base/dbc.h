@@ -258,6 +258,31 @@ typedef struct dbc_dialect {
 	 * point in time of dbcare's own time columns (time_param). */
 	const char *json_param;
 	const char *time_param;
+
+	/* The migration lint's and generator's facts (core/migrate): a rule
+	 * whose fact the engine lacks does not apply there. The lock each kind
+	 * of statement takes on its table, indexed by dbc_lint_op
+	 * (core/migrate/migrate.h; NULL: none worth naming), and the lock the
+	 * lock_timeout rule is about (NULL: no such rule). */
+	const char *const *lint_locks;
+	const char *exclusive_lock;
+	bool not_valid;          /* constraints can be added NOT VALID and validated later */
+	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
+	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
+	 * does the rest), and DROP COLUMN fails on a used column */
+	bool alter_limited;
+	/* The table rebuild (dbc_migrate_rebuild_script), NULL where the
+	 * engine's ALTER TABLE needs none: the statements before the rebuild
+	 * and after it, by whether foreign keys are enforced now ([0] off,
+	 * [1] on), and the check of every foreign key run before the commit. */
+	const char *rebuild_begin[2];
+	const char *rebuild_end[2];
+	const char *rebuild_check;
+	/* An error unwinds past the caller (PostgreSQL's longjmp) unless a
+	 * savepoint catches it: the health checks run each in one, so a
+	 * failing check becomes its "error" row. False: every failure comes
+	 * back as a code. */
+	bool errors_unwind;
 } dbc_dialect;
 
 struct dbc_schema;

@@ -232,9 +232,6 @@ bool *dbc_health_model_indexed(dbc_ctx *ctx, const dbc_schema *s);
 struct dbc_health_hooks {
 	const char *engine_version;
 	const char *database;
-	/* Wrap each check in a host savepoint so an engine error becomes the
-	 * check's "error" row (PostgreSQL raises otherwise). */
-	bool isolate_checks;
 	void *state;
 	dbc_health_shared *shared; /* set by dbc_health_run for the gatherers */
 	/* DBC_HC_COUNT gatherers indexed by check id, for every check that

@@ -434,7 +434,7 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
 /* One check; an error inside becomes the check's "error" row, except a
  * cancel or timeout (57014), which ends the whole report with that error.
  * *shared is the open savepoint the checks share (engines with
- * isolate_checks; NULL for the others, 0 when none is open): a savepoint per
+ * errors_unwind; NULL for the others, 0 when none is open): a savepoint per
  * check costs as much as a small catalog check (docs/benchmarks.md, "health
  * `standard`: the fixed cost beside amcheck"), so one savepoint holds the checks until one fails.
  * The failing check rolls it back
@@ -556,7 +556,7 @@ static int tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng,
 {
 	int level = 0;
 	*ok = true;
-	if (eng->isolate_checks && (level = ctx->host->savepoint(ctx)) < 0)
+	if (ctx->host->dialect->errors_unwind && (level = ctx->host->savepoint(ctx)) < 0)
 		return DBC_ERROR;
 	if (step(ctx, eng, arg) == DBC_OK && !ctx->failed)
 		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
@@ -637,7 +637,8 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 			continue;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
-		if (run_one(ctx, eng, mode, def, &ls, &ignore, eng->isolate_checks ? &shared_level : NULL,
+		if (run_one(ctx, eng, mode, def, &ls, &ignore,
+		            ctx->host->dialect->errors_unwind ? &shared_level : NULL,
 		            &out->results[out->nresults], &out->facts[out->nresults]) != DBC_OK)
 			return DBC_ERROR;
 		out->nresults++;

@@ -44,7 +44,8 @@ static bool same_schema(const char *a, const char *b)
 
 static const char *lock_of(planner *pl, dbc_lint_op op)
 {
-	return pl->eng && pl->eng->locks ? pl->eng->locks[op] : NULL;
+	const dbc_dialect *d = pl->ctx->host->dialect;
+	return d->lint_locks ? d->lint_locks[op] : NULL;
 }
 
 static int64_t rows_of(planner *pl, const dbc_table *t)
@@ -363,7 +364,7 @@ static char *drop_object(planner *pl, const dbc_object *o)
 	if (strcmp(o->type, "trigger") == 0) {
 		const char *dot = strrchr(o->name, '.');
 		const char *trg = dot ? dot + 1 : o->name;
-		if (pl->eng && pl->eng->alter_limited)
+		if (pl->ctx->host->dialect->alter_limited)
 			return dbc_printf(ctx, "DROP TRIGGER %s", dbc_gen_q(ctx, trg));
 		return dbc_printf(ctx, "DROP TRIGGER %s ON %s", dbc_gen_q(ctx, trg),
 		                  dbc_quoted_name(ctx, o->schema, o->table));
@@ -779,7 +780,7 @@ static int add_constraint(planner *pl, const dbc_table *w, const dbc_constraint 
 	char *def = dbc_gen_constraint_def(ctx, k);
 	char *drop = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, qn);
 	bool safe = pl->in->opt->lock_safe;
-	if (safe && pl->eng && pl->eng->not_valid &&
+	if (safe && pl->ctx->host->dialect->not_valid &&
 	    (k->kind == DBC_CON_FOREIGN_KEY || k->kind == DBC_CON_CHECK)) {
 		dbc_gen_step *s = add(pl, dbc_printf(ctx, "ALTER TABLE %s ADD %s NOT VALID", qt, def), drop,
 		                      lock_of(pl, k->kind == DBC_CON_FOREIGN_KEY ? DBC_LOP_ADD_FOREIGN_KEY
@@ -795,7 +796,7 @@ static int add_constraint(planner *pl, const dbc_table *w, const dbc_constraint 
 		s->hazard = dbc_strdup(ctx, "scans the table; writes go on");
 		return DBC_OK;
 	}
-	if (safe && pl->conc && pl->eng && pl->eng->unique_using_index &&
+	if (safe && pl->conc && pl->ctx->host->dialect->unique_using_index &&
 	    (k->kind == DBC_CON_UNIQUE || k->kind == DBC_CON_PRIMARY_KEY)) {
 		char *cols = dbc_strlist_join(ctx, &k->columns, ", ");
 		dbc_buf b;
@@ -926,7 +927,7 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			if (!c->not_null) {
 				if (!add(pl, unset, set, lock_of(pl, DBC_LOP_ALTER_OTHER)))
 					return DBC_ERROR;
-			} else if (pl->in->opt->lock_safe && pl->eng && pl->eng->not_valid) {
+			} else if (pl->in->opt->lock_safe && pl->ctx->host->dialect->not_valid) {
 				/* a validated CHECK lets SET NOT NULL skip its scan under the lock */
 				char *cn = dbc_gen_q(ctx, dbc_printf(ctx, "%s_%s_not_null", w->name, c->name));
 				char *addc = dbc_printf(
@@ -1199,7 +1200,7 @@ static int indexes(planner *pl)
 static int lock_timeouts(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
-	if (!pl->eng || !pl->eng->exclusive_lock || !pl->in->opt->lock_safe ||
+	if (!pl->ctx->host->dialect->exclusive_lock || !pl->in->opt->lock_safe ||
 	    pl->in->opt->lock_timeout_ms <= 0)
 		return DBC_OK;
 	dbc_gen_plan done = {0};
@@ -1228,7 +1229,7 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	planner pl = {.ctx = ctx, .in = in, .out = out};
 	pl.eng = in->env ? in->env->lint : NULL;
 	pl.conc = ctx->host->dialect->concurrently;
-	pl.limited = pl.eng && pl.eng->alter_limited;
+	pl.limited = ctx->host->dialect->alter_limited;
 	if (match_tables(&pl) != DBC_OK)
 		return DBC_ERROR;
 	const dbc_schema *W = in->want;

@@ -84,7 +84,7 @@ static char *terms_of(dbc_ctx *ctx, const dbc_table *t, const dbc_table *other)
 static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *after,
                     const dbc_table *from, const dbc_table *to, const char *create, bool fk)
 {
-	const dbc_lint_hooks *eng = in->env->lint;
+	const dbc_dialect *d = ctx->host->dialect;
 	char *qt = dbc_gen_qt(ctx, to);
 	char *tmp = dbc_printf(ctx, "%s_dbcare_rebuild", to->name);
 	char *newc = create ? renamed_create(ctx, create, tmp) : NULL;
@@ -95,7 +95,7 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 	dbc_buf b, cols;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_init(&cols, ctx);
-	dbc_buf_append(&b, eng->rebuild_begin[1]);
+	dbc_buf_append(&b, d->rebuild_begin[1]);
 	dbc_buf_appendf(&b,
 	                "CREATE TEMP TABLE dbcare_fk_off (ok INTEGER CONSTRAINT \"%s\" CHECK (ok));\n"
 	                "INSERT INTO temp.dbcare_fk_off SELECT NOT foreign_keys FROM "
@@ -191,7 +191,7 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 	    "DROP TABLE temp.dbcare_keys_hold;\nDROP TABLE temp.dbcare_rows_kept;\n"
 	    "DROP TABLE temp.dbcare_rows_before;\nDROP TABLE temp.dbcare_fk_off;\n",
 	    KEYS_GUARD);
-	dbc_buf_append(&b, eng->rebuild_end[fk]);
+	dbc_buf_append(&b, d->rebuild_end[fk]);
 	return dbc_buf_finish(&b);
 }
 
@@ -200,9 +200,9 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 {
 	const dbc_lint_hooks *eng = in->env ? in->env->lint : NULL;
 	bool fk = false;
-	if (!eng || !eng->rebuild_begin[1])
+	if (!ctx->host->dialect->rebuild_begin[1])
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine has no table rebuild");
-	if (eng->foreign_keys_on && eng->foreign_keys_on(ctx, &fk) != DBC_OK)
+	if (eng && eng->foreign_keys_on && eng->foreign_keys_on(ctx, &fk) != DBC_OK)
 		return DBC_ERROR;
 	const dbc_gen_stmt *st = dbc_gen_find_stmt(in->desired, "table", now->name);
 	if (!st)
@@ -265,7 +265,9 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 		return DBC_ERROR;
 	s->transactional = false;
 	s->rows = rows;
-	s->lock = eng->locks ? (char *)eng->locks[DBC_LOP_ALTER_CONSTRAINT] : NULL;
+	s->lock = ctx->host->dialect->lint_locks
+	              ? (char *)ctx->host->dialect->lint_locks[DBC_LOP_ALTER_CONSTRAINT]
+	              : NULL;
 	s->hazard = dbc_printf(ctx,
 	                       "rebuilds table %s (foreign keys off, its rows and its child tables' "
 	                       "rows counted and hashed before and after, keys checked)",

@@ -189,7 +189,7 @@ static bool rule_applies(const lint_run *r, const dbc_lint_rule *rule, const dbc
 		return false;
 	if (rule->rows && rows == 0)
 		return false;
-	return dbc_lint_has_fact(r->ctx, r->eng, rule->fact);
+	return dbc_lint_has_fact(r->ctx, rule->fact);
 }
 
 /* Renames the engine re-parses views and triggers for: whether one of them
@@ -267,9 +267,10 @@ static int lint_one(lint_run *r, dbc_mig *mig)
 			if (check_rename(r, a, &f) != DBC_OK)
 				return DBC_ERROR;
 			bool concurrent = a->flags & DBC_LF_CONCURRENTLY;
-			f.lock = r->eng->locks && !concurrent ? r->eng->locks[a->op] : NULL;
-			if (f.lock && r->eng->exclusive_lock && strcmp(f.lock, r->eng->exclusive_lock) == 0 &&
-			    !timeout && !timeout_reported && f.rows != 0) {
+			const dbc_dialect *d = r->ctx->host->dialect;
+			f.lock = d->lint_locks && !concurrent ? d->lint_locks[a->op] : NULL;
+			if (f.lock && d->exclusive_lock && strcmp(f.lock, d->exclusive_lock) == 0 && !timeout &&
+			    !timeout_reported && f.rows != 0) {
 				if (dbc_lint_model_rows(r->model, a, &f.rows) != DBC_OK)
 					return DBC_ERROR;
 				if (f.rows != 0) {
@@ -306,12 +307,11 @@ static int lint_one(lint_run *r, dbc_mig *mig)
  * whatever the table: when none could for any statement of the plan, the
  * lint reads no catalog at all (an apply of CREATE statements costs
  * nothing more). */
-static bool may_report(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_op op)
+static bool may_report(const dbc_ctx *ctx, dbc_lint_op op)
 {
 	for (int i = 0; i < dbc_lint_nrules; i++) {
 		const dbc_lint_rule *rule = &dbc_lint_rules[i];
-		if ((rule->op == op || rule->op == DBC_LOP_COUNT) &&
-		    dbc_lint_has_fact(ctx, eng, rule->fact))
+		if ((rule->op == op || rule->op == DBC_LOP_COUNT) && dbc_lint_has_fact(ctx, rule->fact))
 			return true;
 	}
 	return false;
@@ -335,7 +335,7 @@ static int plan_may_report(dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_mig_row 
 				return DBC_ERROR;
 			for (int k = 0; k < acts.n && !*may; k++)
 				*may = acts.items[k].op != DBC_LOP_SET_LOCK_TIMEOUT &&
-				       may_report(ctx, eng, acts.items[k].op);
+				       may_report(ctx, acts.items[k].op);
 		}
 	}
 	return DBC_OK;

@@ -94,7 +94,8 @@ typedef struct dbc_lint_rule {
 extern const dbc_lint_rule dbc_lint_rules[];
 extern const int dbc_lint_nrules;
 const char *dbc_lint_severity_name(dbc_lint_severity s);
-bool dbc_lint_has_fact(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_fact fact);
+/* Whether the engine (ctx's dialect) has the fact a rule needs. */
+bool dbc_lint_has_fact(const dbc_ctx *ctx, dbc_lint_fact fact);
 
 /* The tables as the live schema holds them and the pending migrations
  * change them (lint_model.c). */

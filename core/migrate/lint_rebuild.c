@@ -5,7 +5,7 @@
  * documents: foreign keys off, one transaction, a new table, the rows
  * copied, the old table dropped, the new one renamed, the indexes, triggers
  * and views made again, every foreign key checked, commit, foreign keys on.
- * The engine's own statements for the frame come from its dbc_lint_hooks.
+ * The engine's own statements for the frame come from its dialect.
  *
  * Only names are pasted into the script, each quoted by the host; the new
  * table's definition must be exactly one CREATE TABLE of the table named,
@@ -96,7 +96,7 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	dbc_ddl_columns cols;
 	bool fk = false;
 	*script = NULL;
-	if (!eng || !eng->rebuild_check)
+	if (!ctx->host->dialect->rebuild_check)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		                 "this engine's ALTER TABLE changes tables without a rebuild");
 	if (name_span(ctx, new_create_sql, table, &ns, &ne) != DBC_OK)
@@ -116,7 +116,7 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 		return DBC_ERROR;
 	if (cols.n == 0)
 		return refuse(ctx, "declares no column this reader understands");
-	if (eng->foreign_keys_on && eng->foreign_keys_on(ctx, &fk) != DBC_OK)
+	if (eng && eng->foreign_keys_on && eng->foreign_keys_on(ctx, &fk) != DBC_OK)
 		return DBC_ERROR;
 
 	char *qold = ctx->host->quote_ident(ctx, old->name);
@@ -130,7 +130,7 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 	dbc_buf_append(&b, "-- dbcare:no-transaction\n");
 	dbc_buf_append(&b, dbc_printf(ctx, "-- rebuilds %s as new_create_sql declares it\n",
 	                              dbc_comment_text(ctx, qold)));
-	dbc_buf_append(&b, eng->rebuild_begin[fk]);
+	dbc_buf_append(&b, ctx->host->dialect->rebuild_begin[fk]);
 	/* views naming the table go first and come back last */
 	for (int i = 0; i < s.nobjects; i++) {
 		const dbc_object *o = &s.objects[i];
@@ -181,8 +181,8 @@ int dbc_migrate_rebuild_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const
 		    names_table(ctx, o->definition, old->name))
 			line(&b, o->definition);
 	}
-	dbc_buf_append(&b, eng->rebuild_check);
-	dbc_buf_append(&b, eng->rebuild_end[fk]);
+	dbc_buf_append(&b, ctx->host->dialect->rebuild_check);
+	dbc_buf_append(&b, ctx->host->dialect->rebuild_end[fk]);
 	*script = dbc_buf_finish(&b);
 	return *script ? DBC_OK : DBC_ERROR;
 }

@@ -182,23 +182,24 @@ const char *dbc_lint_severity_name(dbc_lint_severity s)
 	return s == DBC_LINT_ERROR ? "error" : s == DBC_LINT_WARNING ? "warning" : "info";
 }
 
-bool dbc_lint_has_fact(const dbc_ctx *ctx, const dbc_lint_hooks *eng, dbc_lint_fact fact)
+bool dbc_lint_has_fact(const dbc_ctx *ctx, dbc_lint_fact fact)
 {
+	const dbc_dialect *d = ctx->host->dialect;
 	switch (fact) {
 	case DBC_LFACT_NONE:
 		return true;
 	case DBC_LFACT_CONCURRENT_INDEX:
-		return ctx->host->dialect->concurrently != NULL;
+		return d->concurrently != NULL;
 	case DBC_LFACT_NOT_VALID:
-		return eng->not_valid;
+		return d->not_valid;
 	case DBC_LFACT_UNIQUE_USING_INDEX:
-		return eng->unique_using_index;
+		return d->unique_using_index;
 	case DBC_LFACT_LOCKS:
-		return eng->locks != NULL;
+		return d->lint_locks != NULL;
 	case DBC_LFACT_FULL_ALTER:
-		return !eng->alter_limited;
+		return !d->alter_limited;
 	case DBC_LFACT_ALTER_LIMITED:
-		return eng->alter_limited;
+		return d->alter_limited;
 	}
 	return false;
 }

@@ -40,18 +40,10 @@ typedef enum dbc_lint_op {
 	DBC_LOP_COUNT
 } dbc_lint_op;
 
-/* The engine's facts the lint's rules read (core/migrate/lint_rules.c): a
- * rule whose fact the engine lacks does not apply there. Filled by each glue. */
+/* What the lint's rules ask the live database (core/migrate/lint_rules.c);
+ * the engine's facts they read are in the dialect (lint_locks, not_valid,
+ * alter_limited, the rebuild's frame). Filled by each glue. */
 typedef struct dbc_lint_hooks {
-	/* the lock each kind takes on its table (NULL: none worth naming) */
-	const char *const *locks;
-	/* the lock the lock_timeout rule is about; NULL: no such rule */
-	const char *exclusive_lock;
-	bool not_valid;          /* constraints can be added NOT VALID and validated later */
-	bool unique_using_index; /* ADD UNIQUE / PRIMARY KEY USING INDEX exists */
-	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
-	 * does the rest), and DROP COLUMN fails on a used column */
-	bool alter_limited;
 	/* *rows: about how many rows table holds, -1 when unknown */
 	int (*rows)(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows);
 	/* whether changing a column from type from to type to rewrites the table */
@@ -67,13 +59,6 @@ typedef struct dbc_lint_hooks {
 	                int64_t *high);
 	/* the session has a lock_timeout already */
 	int (*lock_timeout_set)(dbc_ctx *ctx, bool *set);
-	/* the table rebuild (dbc_migrate_rebuild_script), NULL where the engine's
-	 * ALTER TABLE needs none: the statements before the rebuild and after
-	 * it, by whether foreign keys are enforced now, and the check of every
-	 * foreign key run before the commit */
-	const char *rebuild_begin[2]; /* [0] foreign keys off, [1] on */
-	const char *rebuild_end[2];
-	const char *rebuild_check;
 	/* whether foreign keys are enforced on this connection */
 	int (*foreign_keys_on)(dbc_ctx *ctx, bool *on);
 	/* RENAME TO (column NULL) or RENAME COLUMN column of table to new_name
