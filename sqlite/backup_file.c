@@ -9,7 +9,9 @@
  * connection's commit can make the backup restart: stepped the usual way,
  * between read transactions, it starts over whenever anyone writes the
  * source and under steady writes never finishes. The same snapshot gives
- * the source's fingerprint and row counts at the copy's moment. Steps of
+ * the source's fingerprint at the copy's moment, and either its row counts
+ * and content hashes or the proof that the copy is that snapshot byte for
+ * byte (backup_exact.c; the rows are then read once, from the copy). Steps of
  * STEP_PAGES let the deadline (backup.timeout_ms) and an interrupt be
  * checked. VACUUM INTO also copies consistently, but cannot run inside a
  * transaction -- the counts would come from another moment -- and rebuilds
