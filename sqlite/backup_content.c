@@ -5,29 +5,60 @@
  *
  * Each row is encoded canonically (per column: a type byte, then an
  * integer's or a real's 8 bytes big-endian, or a text's or blob's 4-byte
- * length and bytes, nothing for NULL) and hashed with SHA-256; the table's
- * hash is two 64-bit sums (mod 2^64) of the first and second 8 bytes of
- * every row's digest. A sum does not depend on the order the rows are read
- * in (a copy's b-tree pages may be laid out otherwise), two equal rows do
- * not cancel as they would under xor, and one row deleted, added or
- * changed moves it. The rowid is not part of a row: the content is what
- * the columns say.
+ * length and bytes, nothing for NULL) and digested to 128 bits; the
+ * table's hash is two 64-bit sums (mod 2^64) of the first and second 8
+ * bytes of every row's digest. A sum does not depend on the order the
+ * rows are read in (a copy's b-tree pages may be laid out otherwise), two
+ * equal rows do not cancel as they would under xor, and one row deleted,
+ * added or changed moves it. The rowid is not part of a row: the content
+ * is what the columns say.
+ *
+ * The row digest, by content version (the catalog says which one a
+ * record used, core/backup/backup_content.c):
+ *   1  SHA-256 of the encoding, its first 16 bytes (records of 0.3.5);
+ *   2  SipHash-1-3 with a 128-bit output under the fixed key CONTENT_KEY,
+ *      the encoding fed as it is read (no row buffer, no allocation).
+ * Why version 2 is enough: one changed row moves a sum unless the old and
+ * the new row's digests are equal in all 128 bits; SipHash is a keyed
+ * pseudo-random function, so for rows that were not chosen with its key in
+ * hand that happens with probability about 2^-128 per changed row (for
+ * 10^7 rows each changed once, about 2^-105 in all); a deleted row also
+ * changes the row count, and its digest is zero in both halves only with
+ * probability 2^-128; several changes cancel only if their digests'
+ * differences sum to zero in both 64-bit lanes, again about 2^-128. What
+ * it does not resist: someone who knows the key (it is in this file) can
+ * build two sets of rows with equal sums (a generalized-birthday search) --
+ * but rows written into the source reach the copy unchanged either way:
+ * the content hash guards against copies that lose or alter rows, and a
+ * backup file edited afterwards is caught by its SHA-256.
  */
 #include "base/clock.h"
 #include "base/sha256.h"
+#include "base/siphash.h"
 #include "backup_glue.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* A row's encoding, grown as needed (sqlite3_realloc64: freed here). */
-typedef struct row_buf {
+/* Version 2's key: 16 fixed bytes (the digest must be the same in every
+ * process that reads a copy, years later). */
+static const unsigned char CONTENT_KEY[16] = "dbcare content 2";
+
+/* Where a row's encoding goes: version 1's buffer (sqlite3_realloc64, kept
+ * across rows and freed at the end), or version 2's SipHash state. */
+typedef struct row_sink {
+	int version;
 	unsigned char *data;
 	size_t len, cap;
-} row_buf;
+	dbc_siphash sip;
+} row_sink;
 
-static bool put(row_buf *b, const void *p, size_t n)
+static bool put(row_sink *b, const void *p, size_t n)
 {
+	if (b->version >= 2) {
+		dbc_siphash_update(&b->sip, p, n);
+		return true;
+	}
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n)
@@ -44,40 +75,38 @@ static bool put(row_buf *b, const void *p, size_t n)
 	return true;
 }
 
-static bool put_u64(row_buf *b, uint64_t v)
+/* The tag and, for an integer or a real, its 8 bytes big-endian; for a
+ * text or a blob, its 4-byte length: one piece. */
+static bool put_column(row_sink *b, sqlite3_stmt *st, int i)
 {
-	unsigned char be[8];
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		be[i] = (unsigned char)(v & 0xff);
-	return put(b, be, 8);
-}
-
-static bool put_column(row_buf *b, sqlite3_stmt *st, int i)
-{
+	unsigned char head[9];
 	int type = sqlite3_column_type(st, i);
-	unsigned char tag = (unsigned char)type;
-	if (!put(b, &tag, 1))
-		return false;
+	head[0] = (unsigned char)type;
 	switch (type) {
 	case SQLITE_INTEGER:
-		return put_u64(b, (uint64_t)sqlite3_column_int64(st, i));
 	case SQLITE_FLOAT: {
-		double d = sqlite3_column_double(st, i);
-		uint64_t bits;
-		memcpy(&bits, &d, sizeof bits);
-		return put_u64(b, bits);
+		uint64_t v;
+		if (type == SQLITE_INTEGER) {
+			v = (uint64_t)sqlite3_column_int64(st, i);
+		} else {
+			double d = sqlite3_column_double(st, i);
+			memcpy(&v, &d, sizeof v);
+		}
+		for (int k = 8; k >= 1; k--, v >>= 8)
+			head[k] = (unsigned char)(v & 0xff);
+		return put(b, head, 9);
 	}
 	case SQLITE_TEXT:
 	case SQLITE_BLOB: {
 		const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(st, i)
 		                                    : sqlite3_column_blob(st, i);
 		int n = sqlite3_column_bytes(st, i);
-		unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
-		                        (unsigned char)(n >> 8), (unsigned char)n};
-		return put(b, len, 4) && put(b, p, (size_t)n);
+		head[1] = (unsigned char)(n >> 24), head[2] = (unsigned char)(n >> 16);
+		head[3] = (unsigned char)(n >> 8), head[4] = (unsigned char)n;
+		return put(b, head, 5) && (n == 0 || put(b, p, (size_t)n));
 	}
 	default:
-		return true; /* NULL: the tag alone */
+		return put(b, head, 1); /* NULL: the tag alone */
 	}
 }
 
@@ -92,9 +121,9 @@ static uint64_t load_u64(const unsigned char *p)
 /* Rows read between two looks at the deadline. */
 #define DEADLINE_EVERY 1024
 
-int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, double deadline_ms,
-                                int64_t *rows, char hash[DBC_BACKUP_CONTENT_HEX + 1],
-                                int *sqlite_rc)
+int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int version,
+                                double deadline_ms, int64_t *rows,
+                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc)
 {
 	char *sql = sqlite3_mprintf("SELECT * FROM main.\"%w\"", table);
 	sqlite3_stmt *st = NULL;
@@ -103,21 +132,27 @@ int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, do
 	sqlite3_free(sql);
 	if (*sqlite_rc != SQLITE_OK)
 		return DBC_ERROR;
-	dbc_sha256 *h = dbc_sha256_begin(ctx);
-	if (!h) {
+	dbc_sha256 *h = NULL;
+	if (version < 2 && !(h = dbc_sha256_begin(ctx))) {
 		sqlite3_finalize(st);
 		return DBC_ERROR;
 	}
-	row_buf b = {0};
+	row_sink b = {.version = version};
 	uint64_t sum[2] = {0, 0};
 	int n = sqlite3_column_count(st), rc, out = DBC_OK;
 	unsigned char md[32];
 	while (out == DBC_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		b.len = 0;
+		if (version >= 2)
+			dbc_siphash_begin(&b.sip, CONTENT_KEY);
 		for (int i = 0; i < n && out == DBC_OK; i++)
 			if (!put_column(&b, st, i))
 				out = dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		if (out == DBC_OK && dbc_sha256_digest(ctx, h, b.data ? b.data : md, b.len, md) != DBC_OK)
+		if (out != DBC_OK)
+			break;
+		if (version >= 2)
+			dbc_siphash_finish(&b.sip, md);
+		else if (dbc_sha256_digest(ctx, h, b.data ? b.data : md, b.len, md) != DBC_OK)
 			out = DBC_ERROR;
 		sum[0] += load_u64(md);
 		sum[1] += load_u64(md + 8);
@@ -133,7 +168,8 @@ int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, do
 	}
 	sqlite3_free(b.data);
 	sqlite3_finalize(st);
-	dbc_sha256_abort(h);
+	if (h)
+		dbc_sha256_abort(h);
 	if (out == DBC_OK)
 		snprintf(hash, DBC_BACKUP_CONTENT_HEX + 1, "%016llx%016llx", (unsigned long long)sum[0],
 		         (unsigned long long)sum[1]);

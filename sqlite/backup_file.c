@@ -9,7 +9,9 @@
  * connection's commit can make the backup restart: stepped the usual way,
  * between read transactions, it starts over whenever anyone writes the
  * source and under steady writes never finishes. The same snapshot gives
- * the source's fingerprint and row counts at the copy's moment. Steps of
+ * the source's fingerprint at the copy's moment, and either its row counts
+ * and content hashes or the proof that the copy is that snapshot byte for
+ * byte (backup_exact.c; the rows are then read once, from the copy). Steps of
  * STEP_PAGES let the deadline (backup.timeout_ms) and an interrupt be
  * checked. VACUUM INTO also copies consistently, but cannot run inside a
  * transaction -- the counts would come from another moment -- and rebuilds
@@ -100,14 +102,15 @@ int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out)
 	"SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema"                       \
 	" WHERE tbl_name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY type, name"
 
-/* The fingerprint (the stored schema text, every row of sqlite_schema) and
- * the row count and content hash of every ordinary table of db's main
- * database (virtual tables hold no rows of their own; their shadow tables
- * are counted), one scan of each table (backup_content.c). The first
- * statement is the one that takes the read lock: a busy database answers
+/* The fingerprint (the stored schema text, every row of sqlite_schema) and,
+ * with content, the row count and content hash of every ordinary table of
+ * db's main database (virtual tables hold no rows of their own; their
+ * shadow tables are counted), one scan of each table (backup_content.c);
+ * without, img->table and img->rows_digest stay NULL. The first statement
+ * is the one that takes the read lock: a busy database answers
  * SQLITE_BUSY here. */
-static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, dbc_backup_image *img,
-                      int *sqlite_rc)
+static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool content,
+                      dbc_backup_image *img, int *sqlite_rc)
 {
 	dbc_buf schema, counts;
 	dbc_buf_init(&schema, ctx);
@@ -115,18 +118,20 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, dbc_backup_
 	img->tables = 0;
 	img->rows = 0;
 	img->table = NULL;
+	if (img->content_version <= 0 || img->content_version > SQLDBC_CONTENT_VERSION)
+		img->content_version = SQLDBC_CONTENT_VERSION;
 	int cap = 0;
 	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
 	/* each table read while its name is the statement's row: a name may
 	 * hold any character, a newline too */
 	sqlite3_stmt *names = NULL;
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && content)
 		rc = sqlite3_prepare_v2(db,
 		                        "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
 		                        " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
 		                        " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
 		                        -1, &names, NULL);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(names)) == SQLITE_ROW) {
+	while (rc == SQLITE_OK && names && (rc = sqlite3_step(names)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(names, 0);
 		if (!name ||
 		    dbc_grow(ctx, &img->table, (int)img->tables, &cap, sizeof(*img->table), 16) != DBC_OK) {
@@ -135,8 +140,9 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, dbc_backup_
 		}
 		dbc_backup_table *t = &img->table[img->tables];
 		t->name = dbc_strdup(ctx, name);
-		if (!t->name || sqldbc_backup_table_content(ctx, db, name, deadline_ms, &t->rows, t->hash,
-		                                            &rc) != DBC_OK) {
+		if (!t->name ||
+		    sqldbc_backup_table_content(ctx, db, name, img->content_version, deadline_ms, &t->rows,
+		                                t->hash, &rc) != DBC_OK) {
 			if (rc == SQLITE_OK)
 				rc = SQLITE_ERROR; /* the error is set in ctx */
 			break;
@@ -156,9 +162,10 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, dbc_backup_
 	char *s = dbc_buf_finish(&schema), *c = dbc_buf_finish(&counts);
 	char hex[DBC_SHA256_HEX_LEN + 1];
 	if (!s || !c || dbc_sha256_hex(ctx, s, strlen(s), hex) != DBC_OK ||
-	    !(img->fingerprint = dbc_strdup(ctx, hex)) ||
-	    dbc_sha256_hex(ctx, c, strlen(c), hex) != DBC_OK ||
-	    !(img->rows_digest = dbc_strdup(ctx, hex)))
+	    !(img->fingerprint = dbc_strdup(ctx, hex)))
+		return DBC_ERROR;
+	if (content && (dbc_sha256_hex(ctx, c, strlen(c), hex) != DBC_OK ||
+	                !(img->rows_digest = dbc_strdup(ctx, hex))))
 		return DBC_ERROR;
 	return DBC_OK;
 }
@@ -223,6 +230,20 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 	return img->file_sha256 ? DBC_OK : DBC_ERROR;
 }
 
+/* Whether name ends as make_temp's names do: ".tmp-" and mkstemp's six
+ * letters or digits, after a name of at least one byte. */
+static bool temp_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 12 || strncmp(name + n - 11, ".tmp-", 5) != 0)
+		return false;
+	for (size_t i = n - 6; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
 /* The inspecting connection is not the caller's: an interrupt of the
  * caller's connection and the deadline reach it through this progress
  * handler and a look after each phase (the storage check is mostly one
@@ -233,7 +254,8 @@ typedef struct inspect_watch {
 	bool stopped;       /* the error is set in ctx */
 } inspect_watch;
 
-#define WATCH_EVERY 1000 /* virtual machine steps between two looks */
+#define WATCH_EVERY 1000         /* virtual machine steps between two looks */
+#define MMAP_BYTES  "2147418112" /* SQLite's largest map by default (SQLITE_MAX_MMAP_SIZE) */
 
 static int watch_progress(void *arg)
 {
@@ -271,6 +293,13 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	}
 	inspect_watch watch = {ctx, deadline_ms, false};
 	sqlite3_progress_handler(db, WATCH_EVERY, watch_progress, &watch);
+	/* A copy this module just made (its temporary name) is read through a
+	 * memory map: its storage check and its rows then cost no system call
+	 * per page. A file someone named is read as usual: truncated by
+	 * another process while mapped, it would kill this one (SIGBUS). */
+	const char *base = strrchr(path, '/');
+	if (temp_name(base ? base + 1 : path))
+		sqlite3_exec(db, "PRAGMA mmap_size = " MMAP_BYTES, NULL, NULL, NULL);
 	dbc_buf check;
 	dbc_buf_init(&check, ctx);
 	int64_t problems = 0;
@@ -290,7 +319,8 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 		img->check = text;
 		if (!text)
 			out = DBC_ERROR;
-		else if (strcmp(text, "ok") == 0 && read_image(ctx, db, deadline_ms, img, &rc) != DBC_OK)
+		else if (strcmp(text, "ok") == 0 &&
+		         read_image(ctx, db, deadline_ms, true, img, &rc) != DBC_OK)
 			out = ctx->failed
 			          ? DBC_ERROR
 			          : sqldbc_backup_db_error(
@@ -413,14 +443,14 @@ void sqldbc_backup_end_read(sqlite3 *db, sqldbc_call *call)
 /* The read transaction the copy happens in: BEGIN and the first read,
  * retried while the database is busy (a writer committing in rollback
  * journal mode) until the deadline. */
-int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline,
+int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, bool content,
                                  dbc_backup_image *source)
 {
 	for (;;) {
 		int rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return sqldbc_backup_db_error(ctx, db, "could not begin the backup's read transaction");
-		if (read_image(ctx, db, deadline, source, &rc) == DBC_OK)
+		if (read_image(ctx, db, deadline, content, source, &rc) == DBC_OK)
 			return DBC_OK;
 		sqldbc_backup_end_read(db, ctx->host_data);
 		if (ctx->failed)
@@ -498,10 +528,22 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	                      NULL) == SQLITE_OK
 	             ? DBC_OK
 	             : sqldbc_backup_db_error(ctx, dest, "could not prepare the backup copy");
+	/* the rows are read once, from the copy, when it is the snapshot byte
+	 * for byte (backup_exact.c); else here too, in the same snapshot */
 	if (rc == DBC_OK)
-		rc = sqldbc_backup_begin_snapshot(ctx, db, deadline, source);
+		rc = sqldbc_backup_begin_snapshot(ctx, db, deadline, false, source);
 	if (rc == DBC_OK) {
+		bool same = false;
 		rc = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
+		if (rc == DBC_OK)
+			rc = sqldbc_backup_same_pages(ctx, db, dest, source->pages, deadline, &same);
+		int sqlite_rc = SQLITE_OK;
+		source->content_from_copy = same;
+		if (rc == DBC_OK && !same &&
+		    read_image(ctx, db, deadline, true, source, &sqlite_rc) != DBC_OK)
+			rc = ctx->failed
+			         ? DBC_ERROR
+			         : sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
 		sqldbc_backup_end_read(db, ctx->host_data);
 	}
 	if (rc == DBC_OK) {
@@ -648,20 +690,6 @@ static int sqlite_make_temp(dbc_ctx *ctx, const char *path, char **tmp_path)
 	close(fd);
 	*tmp_path = t;
 	return DBC_OK;
-}
-
-/* Whether name ends as make_temp's names do: ".tmp-" and mkstemp's six
- * letters or digits, after a name of at least one byte. */
-static bool temp_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n < 12 || strncmp(name + n - 11, ".tmp-", 5) != 0)
-		return false;
-	for (size_t i = n - 6; i < n; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
-		      (name[i] >= '0' && name[i] <= '9')))
-			return false;
-	return true;
 }
 
 /* Empty (killed before the first page), pages without page 1 (SQLite

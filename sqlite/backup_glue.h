@@ -13,24 +13,35 @@
 extern const dbc_backup_hooks sqldbc_backup_env;
 
 /* One table of db's main database, read in one scan (backup_content.c): its
- * row count and its order-independent content hash (hex). On an error of
+ * row count and its order-independent content hash (hex), rows digested as
+ * content version says (1: SHA-256, 2: SipHash-1-3-128; the newest is
+ * SQLDBC_CONTENT_VERSION, what a new record uses). On an error of
  * SQLite's, *sqlite_rc says which (a busy database: SQLITE_BUSY). Past
  * deadline_ms (dbc_monotonic_ms; 0: none) it stops with the timeout's
  * error: a backup finishes or fails within backup.timeout_ms. */
-int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, double deadline_ms,
-                                int64_t *rows, char hash[DBC_BACKUP_CONTENT_HEX + 1],
-                                int *sqlite_rc);
+#define SQLDBC_CONTENT_VERSION 2
+int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int version,
+                                double deadline_ms, int64_t *rows,
+                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc);
 
 /* Shared by the files of the backups (backup_file.c): an error about db's
  * last failure; the read transaction of a copy (begin, its image read, and
  * its end on every path); the copy's steps; the database's canonical path
  * (the proof of origin a copy carries); a path's directory; one integer. */
 int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what);
-int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline,
+int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, bool content,
                                  dbc_backup_image *source);
 void sqldbc_backup_end_read(sqlite3 *db, sqldbc_call *call);
 int sqldbc_backup_copy_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, double deadline);
 char *sqldbc_backup_identity(dbc_ctx *ctx, sqlite3 *db);
+
+/* Whether dest (a finished copy of src's main database, inside src's read
+ * transaction) is the snapshot byte for byte but for its header's
+ * counters (backup_exact.c): *same false where that cannot be told (WAL
+ * mode, another VFS's files) or is not so. DBC_ERROR only past the
+ * deadline, on an interrupt or out of memory. */
+int sqldbc_backup_same_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, int64_t pages,
+                             double deadline, bool *same);
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
 int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
 

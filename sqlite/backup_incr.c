@@ -413,7 +413,7 @@ static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadli
 	                                    NULL, NULL, NULL) != SQLITE_OK)
 		out = sqldbc_backup_db_error(ctx, dest, "could not open the backup's page sink");
 	if (out == DBC_OK)
-		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, source);
+		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, true, source);
 	if (out == DBC_OK) {
 		out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
 		sqldbc_backup_end_read(db, ctx->host_data);

@@ -42,6 +42,10 @@ typedef struct dbc_backup_image {
 	/* every table counted (tables of them, by name); NULL where the engine
 	 * or an older catalog row has no content hashes */
 	dbc_backup_table *table;
+	/* Which row digest the hashes use (the engine's numbering; 1: the
+	 * first). inspect computes the version it is given (0: the engine's
+	 * newest) and says which it used; a record keeps it. */
+	int content_version;
 	/* The hash of every page of the image a restore of this backup gives
 	 * (the engine's bytes, opaque here; NULL where none were read): the next
 	 * incremental backup writes only the pages whose hash differs. inspect
@@ -49,6 +53,11 @@ typedef struct dbc_backup_image {
 	void *page_hashes;
 	size_t page_hashes_len;
 	bool hash_pages;
+	/* Set by copy on the source's image: the copy was found equal to the
+	 * snapshot byte for byte (all but its header's counters), so the rows
+	 * were not read here: the copy's tables, counts and content hashes,
+	 * read by inspect, are the source's. */
+	bool content_from_copy;
 	/* pages an incremental backup wrote (0 for a full one), and the
 	 * catalog id of the backup it builds on (0: a full backup) */
 	int64_t pages_written;

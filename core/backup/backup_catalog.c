@@ -123,7 +123,7 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	row->rows_digest = c[2].type == DBC_TEXT ? dbc_strdup(ctx, c[2].s) : NULL;
 	row->file_sha256 = ncol > 3 && c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
 	row->table = ncol > 4 && c[4].type == DBC_TEXT
-	                 ? dbc_backup_content_parse(ctx, c[4].s, &row->tables)
+	                 ? dbc_backup_content_parse(ctx, c[4].s, &row->tables, &row->content_version)
 	                 : NULL;
 	row->base_id = ncol > 5 && c[5].type == DBC_INT ? c[5].i : 0;
 	return DBC_OK;

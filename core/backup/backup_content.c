@@ -23,6 +23,10 @@ char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img)
 			a = NULL;
 		}
 	}
+	/* version 1 is the bare array (the records of 0.3.5): later ones say
+	 * which they are */
+	if (a && img->content_version >= 2)
+		a = json_pack("{s:i,s:o}", "version", img->content_version, "tables", a);
 	if (!a) {
 		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		return NULL;
@@ -32,11 +36,16 @@ char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img)
 	return text;
 }
 
-dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables)
+dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables,
+                                           int *version)
 {
 	*tables = 0;
-	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
-	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	*version = 0;
+	json_t *doc = text ? json_loads(text, 0, NULL) : NULL, *a = doc;
+	int v = 1;
+	if (json_is_object(doc) && json_unpack(doc, "{s:i,s:o}", "version", &v, "tables", &a) != 0)
+		a = NULL;
+	size_t n = json_is_array(a) && v >= 1 ? json_array_size(a) : 0;
 	dbc_backup_table *out = n ? dbc_zalloc(ctx, n * sizeof *out) : NULL;
 	bool ok = out != NULL;
 	for (size_t i = 0; ok && i < n; i++) {
@@ -49,12 +58,13 @@ dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64
 			memcpy(out[i].hash, hash, DBC_BACKUP_CONTENT_HEX + 1);
 		}
 	}
-	json_decref(a);
+	json_decref(doc);
 	if (!ok) {
 		dbc_error_clear(ctx); /* out of memory or a row edited: compared as none */
 		return NULL;
 	}
 	*tables = (int64_t)n;
+	*version = v;
 	return out;
 }
 

@@ -55,6 +55,8 @@ static const char *mismatch(dbc_ctx *ctx, const dbc_backup_image *source,
 		return "its storage check failed";
 	if (source && strcmp(source->fingerprint, copy->fingerprint) != 0)
 		return "its schema fingerprint differs from the source's";
+	if (source && source->table && copy->table && source->content_version != copy->content_version)
+		return "its content was hashed with another row digest than its record's";
 	if (source && source->table && copy->table) {
 		char *why = dbc_backup_content_mismatch(ctx, source->table, source->tables, copy->table,
 		                                        copy->tables);
@@ -151,6 +153,12 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (env->copy(ctx, tmp, path, timeout_ms, &source) != DBC_OK ||
 	    env->inspect(ctx, tmp, full, deadline, copy) != DBC_OK)
 		return DBC_ERROR;
+	if (source.content_from_copy) {
+		source.table = copy->table;
+		source.tables = copy->tables;
+		source.rows_digest = copy->rows_digest;
+		source.content_version = copy->content_version;
+	}
 	const char *why = mismatch(ctx, &source, copy);
 	if (why) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy failed verification: %s", why);
@@ -275,6 +283,8 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 		rc = materialize(ctx, env, row.id, image ? image : tmp);
 		row.file_sha256 = NULL; /* checked link by link */
 	}
+	/* the copy's rows digested as its record's were */
+	img.content_version = catalogued && row.table ? row.content_version : 0;
 	if (rc == DBC_OK)
 		rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0, &img);
 	if (tmp)
@@ -296,7 +306,8 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	                             .rows_digest = row.rows_digest,
 	                             .file_sha256 = row.file_sha256,
 	                             .table = row.table,
-	                             .tables = row.tables};
+	                             .tables = row.tables,
+	                             .content_version = row.content_version};
 	const char *why =
 	    mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)

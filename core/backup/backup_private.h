@@ -17,7 +17,8 @@ typedef struct dbc_backup_catalog_row {
 	/* every table's row count and content hash, NULL as file_sha256 */
 	dbc_backup_table *table;
 	int64_t tables;
-	int64_t base_id; /* an incremental backup's base; 0 for a full one */
+	int content_version; /* of table's hashes */
+	int64_t base_id;     /* an incremental backup's base; 0 for a full one */
 } dbc_backup_catalog_row;
 
 /* Whether the catalog exists yet (a read finds no backups until then). */
@@ -36,10 +37,13 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
 int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,
                             const char *why);
 /* The catalog's text of an image's tables ([[name, rows, hash], ...], by
- * name), and back: NULL (no error) when img has none or the text is not
- * such an array (a row edited by hand compares as having none). */
+ * name; from content version 2 on inside {"version": V, "tables": ...}),
+ * and back, with the version (1 for the bare array): NULL (no error) when
+ * img has none or the text is neither form (a row edited by hand compares
+ * as having none). */
 char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img);
-dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables);
+dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64_t *tables,
+                                           int *version);
 /* Why copy's content is not source's (NULL: it is): the first table, by
  * name, whose rows or content hash differ, or that one of them lacks. */
 char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, int64_t nsource,

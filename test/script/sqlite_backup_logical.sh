@@ -19,7 +19,8 @@ sqlite3 "$db" "PRAGMA journal_mode = wal;
 for name in good deleted changed swapped; do
   q "SELECT dbbackup_create('$work/$name.db')" >/dev/null
 done
-[ "$(q "SELECT json_array_length(content), json_extract(content, '\$[0][0]'), json_extract(content, '\$[0][1]')
+[ "$(q "SELECT json_array_length(content, '\$.tables'), json_extract(content, '\$.tables[0][0]'),
+          json_extract(content, '\$.tables[0][1]')
         FROM dbcare_backups WHERE path = '$work/good.db'")" = "2|big|100000" ] ||
   fail "the catalog row keeps no per-table content: $(q "SELECT content FROM dbcare_backups LIMIT 1")"
 
@@ -63,7 +64,7 @@ db="$old" q "SELECT json_extract(dbbackup_verify('$work/good.db'), '\$.verified'
   fail "a row without content did not verify"
 db="$old" q "SELECT dbbackup_create('$work/after-upgrade.db')" >/dev/null
 [ "$(sqlite3 "$old" "SELECT version FROM dbcare_bookkeeping;
-  SELECT json_extract(content, '\$[0][0]') || json_extract(content, '\$[0][1]') FROM dbcare_backups
+  SELECT json_extract(content, '\$.tables[0][0]') || json_extract(content, '\$.tables[0][1]') FROM dbcare_backups
   WHERE path = '$work/after-upgrade.db'")" = "$(printf '7\nbig100000')" ] ||
   fail "the version 6 catalog was not upgraded"
 echo "ok: a deleted or changed row fails verification, naming its table"
