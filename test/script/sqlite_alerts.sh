@@ -27,12 +27,22 @@ cmp -s "$work/written.yml" "$rules" || fail "alert-rules FILE differs from its s
 grep -qF 'dbcare_health_check_value{check=\"slow_queries\"} > 10"' "$rules" || fail "slow_queries threshold"
 grep -qF 'dbcare_health_check_value{check=\"backups\"} > 26"' "$rules" || fail "backups max_age"
 grep -qF 'dbcare_health_check_value{check=\"backups\"} > 52 or' "$rules" || fail "twice max_age"
+# the parts no check grades are settings too (health.alerts.*), defaults in the file
+grep -qF 'dbcare_health_score >= 10"' "$rules" || fail "score drop default"
+grep -qF 'dbcare_metric_age_seconds > 600"' "$rules" || fail "staleness default"
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$rules" | grep -qF 'for: 30m' || fail "pending minutes default"
 
 # --- a database's own thresholds: dbcare_set changes the rules written for it
 db="$work/app.db"
 q "SELECT dbcare_set('health.slow_queries.warn', '3'); SELECT dbcare_set('health.backups.max_age', '48');
-   SELECT dbcare_set('health.retention.warn', '-1'); SELECT dbcare_set('health.audit.warn', '-1');" >/dev/null
+   SELECT dbcare_set('health.retention.warn', '-1'); SELECT dbcare_set('health.audit.warn', '-1');
+   SELECT dbcare_set('health.alerts.score_drop', '25'); SELECT dbcare_set('health.alerts.pending_minutes', '90');
+   SELECT dbcare_set('health.alerts.stale_seconds', '120');" >/dev/null
 run 0 alert-rules --db "$db" --module "$module"
+has 'dbcare_health_score >= 25"' out
+has 'dbcare_metric_age_seconds > 120"' out
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$work/out" | grep -qF 'for: 90m' || fail "pending minutes not the database's"
+has 'not applied for 90m.' out
 has 'dbcare_health_check_value{check=\"slow_queries\"} > 3"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 48"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 96 or' out
