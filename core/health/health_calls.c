@@ -7,6 +7,8 @@
 #include "api/api.h"
 #include "health/health.h"
 
+#include <string.h>
+
 /* Runs the report for the mode in args[0]. The report points to eng:
  * eng lives as long as r. */
 static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng, dbc_health_report *r)
@@ -54,6 +56,29 @@ int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	return rc;
 }
 
+/* The table families of the exposition. A history that cannot be read (a
+ * role without SELECT on it) leaves them out, as an unreadable part of the
+ * report is unknown: the rest of the exposition is still served. */
+static int table_families(dbc_ctx *ctx, const dbc_health_hooks *eng, const dbc_health_report *r,
+                          char **out)
+{
+	int level = 0;
+	*out = NULL;
+	if (eng->isolate_checks && (level = ctx->host->savepoint(ctx)) < 0)
+		return DBC_ERROR;
+	if (dbc_health_tables_prometheus(ctx, r, out) == DBC_OK && !ctx->failed)
+		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
+	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
+	    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
+		if (level > 0)
+			ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	dbc_error_clear(ctx);
+	*out = NULL;
+	return level > 0 ? ctx->host->rollback(ctx, level) : DBC_OK;
+}
+
 int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	dbc_health_hooks eng;
@@ -62,6 +87,9 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 	int rc = run(ctx, args, &eng, &r);
 	if (rc == DBC_OK)
 		rc = dbc_health_report_prometheus(ctx, &r, &text);
+	char *tables = NULL;
+	if (rc == DBC_OK && (rc = table_families(ctx, &eng, &r, &tables)) == DBC_OK && tables)
+		text = dbc_printf(ctx, "%s%s", text, tables);
 	*result = text_or_null(text);
 	return rc;
 }

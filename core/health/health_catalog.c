@@ -397,6 +397,14 @@ static const dbc_setting_def health_extra[] = {
      "The alert DbcareMetricsStale fires when dbcare serve has served a result older than this "
      "many seconds for 5 minutes (dbcare alert-rules).",
      DBC_SETTING_INT, NULL, 1, 31536000},
+    {"health.growth.tables", "20",
+     "How many of the largest tables each dbhealth_snapshot records the size of, for the "
+     "per-table growth history (0: none).",
+     DBC_SETTING_INT, NULL, 0, 1000},
+    {"health.growth.points", "100",
+     "How many snapshots of the per-table growth history are kept: older snapshots' table "
+     "sizes are deleted.",
+     DBC_SETTING_INT, NULL, 2, 100000},
     {"health.database_label", "",
      "The database label of the health report and its metrics (database=\"...\"); empty: the "
      "database's name (PostgreSQL) or the file's name (SQLite).",
