@@ -358,6 +358,8 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 int dbc_health_tables_record(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t snapshot_id);
 int dbc_health_tables_growth(dbc_ctx *ctx, double days, struct json_t **out);
 int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+/* The audit volume family of dbhealth_metrics (health_audit_volume.c). */
+int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
 /* Least-squares fit: *bytes_per_day; false when fewer than two samples or one instant. */
 bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *intercept);
 

@@ -56,17 +56,20 @@ int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	return rc;
 }
 
-/* The table families of the exposition. A history that cannot be read (a
- * role without SELECT on it) leaves them out, as an unreadable part of the
+typedef int (*family_fn)(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+
+/* Families of the exposition read from the bookkeeping beside the report
+ * (the table growth history, the audit volume). One that cannot be read (a
+ * role without SELECT on it) is left out, as an unreadable part of the
  * report is unknown: the rest of the exposition is still served. */
-static int table_families(dbc_ctx *ctx, const dbc_health_hooks *eng, const dbc_health_report *r,
-                          char **out)
+static int extra_family(dbc_ctx *ctx, const dbc_health_hooks *eng, const dbc_health_report *r,
+                        family_fn fn, char **out)
 {
 	int level = 0;
 	*out = NULL;
 	if (eng->isolate_checks && (level = ctx->host->savepoint(ctx)) < 0)
 		return DBC_ERROR;
-	if (dbc_health_tables_prometheus(ctx, r, out) == DBC_OK && !ctx->failed)
+	if (fn(ctx, r, out) == DBC_OK && !ctx->failed)
 		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
 	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
 	    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
@@ -87,9 +90,12 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 	int rc = run(ctx, args, &eng, &r);
 	if (rc == DBC_OK)
 		rc = dbc_health_report_prometheus(ctx, &r, &text);
-	char *tables = NULL;
-	if (rc == DBC_OK && (rc = table_families(ctx, &eng, &r, &tables)) == DBC_OK && tables)
-		text = dbc_printf(ctx, "%s%s", text, tables);
+	const family_fn extra[] = {dbc_health_tables_prometheus, dbc_health_audit_prometheus};
+	for (size_t i = 0; rc == DBC_OK && i < sizeof extra / sizeof extra[0]; i++) {
+		char *more = NULL;
+		if ((rc = extra_family(ctx, &eng, &r, extra[i], &more)) == DBC_OK && more)
+			text = dbc_printf(ctx, "%s%s", text, more);
+	}
 	*result = text_or_null(text);
 	return rc;
 }
