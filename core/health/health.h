@@ -321,6 +321,16 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
                         const char *table);
 
+/* Runs step under a savepoint of its own on engines that need one (a
+ * PostgreSQL error leaves the transaction aborted otherwise). A failure other
+ * than a cancel, a timeout or running out of memory is cleared and leaves
+ * *ok false (and *why, when not NULL, its message): a part of the report
+ * that cannot be read (a bookkeeping table dropped by hand, a privilege
+ * missing) makes that part unknown, never the call an error. */
+typedef int (*dbc_health_step)(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg);
+int dbc_health_tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_step step, void *arg,
+                        bool *ok, char **why);
+
 /* Runs every check of the catalogue for eng in mode. */
 int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                    dbc_health_report *out);

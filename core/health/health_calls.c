@@ -7,8 +7,6 @@
 #include "api/api.h"
 #include "health/health.h"
 
-#include <string.h>
-
 /* Runs the report for the mode in args[0]. The report points to eng:
  * eng lives as long as r. */
 static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng, dbc_health_report *r)
@@ -58,28 +56,19 @@ int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 
 typedef int (*family_fn)(dbc_ctx *ctx, const dbc_health_report *r, char **out);
 
-/* Families of the exposition read from the bookkeeping beside the report
- * (the table growth history, the audit volume). One that cannot be read (a
- * role without SELECT on it) is left out, as an unreadable part of the
- * report is unknown: the rest of the exposition is still served. */
-static int extra_family(dbc_ctx *ctx, const dbc_health_hooks *eng, const dbc_health_report *r,
-                        family_fn fn, char **out)
+/* A family of the exposition read from the bookkeeping beside the report
+ * (the table growth history, the audit volume), for dbc_health_tolerant. */
+typedef struct extra_family {
+	family_fn fn;
+	const dbc_health_report *r;
+	char *text;
+} extra_family;
+
+static int read_family(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
-	int level = 0;
-	*out = NULL;
-	if (eng->isolate_checks && (level = ctx->host->savepoint(ctx)) < 0)
-		return DBC_ERROR;
-	if (fn(ctx, r, out) == DBC_OK && !ctx->failed)
-		return level > 0 ? ctx->host->release(ctx, level) : DBC_OK;
-	if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0 ||
-	    strcmp(ctx->sqlstate, DBC_SQLSTATE_OUT_OF_MEMORY) == 0) {
-		if (level > 0)
-			ctx->host->rollback(ctx, level);
-		return DBC_ERROR;
-	}
-	dbc_error_clear(ctx);
-	*out = NULL;
-	return level > 0 ? ctx->host->rollback(ctx, level) : DBC_OK;
+	extra_family *f = arg;
+	(void)eng;
+	return f->fn(ctx, f->r, &f->text);
 }
 
 int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
@@ -91,10 +80,14 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 	if (rc == DBC_OK)
 		rc = dbc_health_report_prometheus(ctx, &r, &text);
 	const family_fn extra[] = {dbc_health_tables_prometheus, dbc_health_audit_prometheus};
+	/* one that cannot be read (a role without SELECT on it) is left out, as
+	 * an unreadable part of the report is unknown */
 	for (size_t i = 0; rc == DBC_OK && i < sizeof extra / sizeof extra[0]; i++) {
-		char *more = NULL;
-		if ((rc = extra_family(ctx, &eng, &r, extra[i], &more)) == DBC_OK && more)
-			text = dbc_printf(ctx, "%s%s", text, more);
+		extra_family f = {extra[i], &r, NULL};
+		bool ok;
+		if ((rc = dbc_health_tolerant(ctx, &eng, read_family, &f, &ok, NULL)) == DBC_OK && ok &&
+		    f.text)
+			text = dbc_printf(ctx, "%s%s", text, f.text);
 	}
 	*result = text_or_null(text);
 	return rc;

@@ -118,16 +118,32 @@ static int load_samples(dbc_ctx *ctx, double days, dbc_health_samples *out)
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
 }
 
+static int record_tables(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	return dbc_health_tables_record(ctx, eng, *(int64_t *)arg);
+}
+
 int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out)
 {
 	dbc_health_report r;
 	char *taken_at = NULL;
 	int64_t id = -1;
 	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
-	    ctx->host->book_ensure(ctx) != DBC_OK ||
-	    store_snapshot(ctx, &r, &taken_at, &id) != DBC_OK ||
-	    dbc_health_tables_record(ctx, eng, id) != DBC_OK)
+	    ctx->host->book_ensure(ctx) != DBC_OK || store_snapshot(ctx, &r, &taken_at, &id) != DBC_OK)
 		return DBC_ERROR;
+	/* the table sizes are best effort: a role granted what recording a
+	 * snapshot needed before them (INSERT on health_snapshots) still records
+	 * it, and is told why the sizes are missing */
+	bool recorded;
+	char *why = NULL;
+	if (dbc_health_tolerant(ctx, eng, record_tables, &id, &recorded, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (!recorded)
+		dbc_warning(ctx,
+		            "Grant INSERT and DELETE on the bookkeeping table health_table_sizes to "
+		            "the role that records snapshots.",
+		            "the snapshot was recorded without the table sizes: %s",
+		            why ? why : "an error");
 	const dbc_health_metrics *m = &r.metrics;
 	json_t *o = json_object();
 	bool ok =
