@@ -361,6 +361,7 @@ int report_html_section(cli_db *db, const char *mode, FILE *out, report_html_sum
 	fixes_part(db, mode, out);
 	tables_part(db, out);
 	history_part(db, out);
+	report_html_growth_part(db, out);
 	migrations_part(db, out, sum);
 	backups_part(db, out);
 	fputs("</section>\n", out);

@@ -50,6 +50,10 @@ typedef struct report_html_opener {
  * (the page says so and is still whole). cmd_report.c. */
 int report_html_page(cli_opts *o, FILE *out, const report_html_opener *op);
 
+/* The fastest-growing tables of the growth history, with a chart each
+ * (report_html_growth.c). */
+void report_html_growth_part(cli_db *db, FILE *out);
+
 /* Text as HTML (&, <, >, ", ' escaped); NULL prints nothing. */
 void report_html_escape(FILE *out, const char *s);
 

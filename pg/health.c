@@ -970,6 +970,31 @@ static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics
 	return DBC_OK;
 }
 
+static int take_table_size(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol < 4 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT || c[3].type != DBC_INT)
+		return DBC_OK;
+	return dbc_health_table_sizes_add(ctx, arg, c[0].s, c[1].s, c[2].type == DBC_INT ? c[2].i : -1,
+	                                  c[3].i);
+}
+
+/* The largest tables with their indexes and TOAST (partitions each on
+ * their own: a partitioned table holds no bytes); reltuples is -1 until a
+ * table is first analyzed or vacuumed: unknown. */
+static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+                       dbc_health_table_sizes *out)
+{
+	(void)eng;
+	dbc_value p = dbc_int(limit);
+	return ctx->host->query(
+	    ctx,
+	    "SELECT n.nspname, c.relname, CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END, "
+	    "pg_catalog.pg_total_relation_size(c.oid) AS bytes "
+	    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+	    "WHERE c.relkind IN ('r', 'm') AND " USER_NS("n") " ORDER BY 4 DESC, 1, 2 LIMIT $1",
+	    1, &p, take_table_size, out);
+}
+
 /* PostgreSQL's gatherers by check id; a check of the catalogue that applies
  * to PostgreSQL and has no core gatherer needs one here
  * (test/pgtap/health_dispatch.sql proves every one is answered). */
@@ -1013,5 +1038,6 @@ void pgdbc_health_engine(dbc_health_hooks *eng, dbc_ctx *ctx)
 	eng->state = st;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
+	eng->table_sizes = table_sizes;
 	eng->retain = pgdbc_retain_engine();
 }

@@ -177,6 +177,21 @@ static const book_table tables[] = {
      "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
      " ON dbcare_health_snapshots (taken_at)",
      false},
+    /* the per-table growth history (dbhealth_snapshot records, core/health/
+     * health_tables.c; bounded by health.growth.tables and .points).
+     * Optional for reads: dbhealth_growth and dbhealth_metrics read a
+     * missing table as no history; the first snapshot makes it. */
+    {"dbcare_health_table_sizes",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_health_table_sizes ("
+     " id INTEGER PRIMARY KEY,"
+     " snapshot_id INTEGER NOT NULL,"
+     " table_schema TEXT,"
+     " table_name TEXT NOT NULL,"
+     " rows_estimate INTEGER,"
+     " bytes INTEGER NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_health_table_sizes_snapshot"
+     " ON dbcare_health_table_sizes (snapshot_id)",
+     true},
     /* declared relations (dbcheck_add_relation) */
     {"dbcare_relations",
      "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
@@ -300,7 +315,7 @@ static const struct {
     {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
     {"dbcare_softdelete", "softdelete"},     {"dbcare_retain_policies", "retain"},
     {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
-    {"dbcare_audit_chain", "audit"},
+    {"dbcare_audit_chain", "audit"},         {"dbcare_health_table_sizes", "growth"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -321,7 +336,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   7
+#define BOOK_VERSION   10
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -429,11 +444,35 @@ static int upgrade_to_7(dbc_ctx *ctx)
 	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
 }
 
+/* placeholder for step 8 (another branch) */
+static int upgrade_to_8(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
+/* placeholder for step 9 (another branch) */
+static int upgrade_to_9(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
+/* 9 -> 10 (dbcare 0.3.6): the per-table growth history, a table of the
+ * "growth" part that the next dbhealth_snapshot makes; nothing to change
+ * in an existing file. */
+static int upgrade_to_10(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5, upgrade_to_6, upgrade_to_7,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5,  upgrade_to_6,
+    upgrade_to_7, upgrade_to_8, upgrade_to_9, upgrade_to_10,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

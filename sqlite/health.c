@@ -473,6 +473,48 @@ static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics
 	    0, NULL, take_metrics, m);
 }
 
+static int take_table_size(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol < 2 || c[0].type != DBC_TEXT || c[1].type != DBC_INT)
+		return DBC_OK;
+	return dbc_health_table_sizes_add(ctx, arg, NULL, c[0].s, -1, c[1].i);
+}
+
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol >= 1 && c[0].type == DBC_INT)
+		*(int64_t *)arg = c[0].i;
+	return DBC_OK;
+}
+
+/* The largest tables with their indexes, from the dbstat table's
+ * aggregate rows (one per b-tree; a build without dbstat records none),
+ * and their rows counted: SQLite keeps no estimate that ANALYZE did not
+ * write, and dbstat has read every page of the file already. */
+static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+                       dbc_health_table_sizes *out)
+{
+	(void)eng;
+	if (!sqlite3_compileoption_used("ENABLE_DBSTAT_VTAB"))
+		return DBC_OK;
+	dbc_value p = dbc_int(limit);
+	if (ctx->host->query(ctx,
+	                     "SELECT m.name, sum(d.pgsize) FROM sqlite_schema m "
+	                     "JOIN sqlite_schema s ON s.tbl_name = m.name "
+	                     "JOIN dbstat('main', 1) d ON d.name = s.name WHERE " USER_TABLE(
+	                         "m") " GROUP BY m.name ORDER BY 2 DESC, 1 LIMIT $1",
+	                     1, &p, take_table_size, out) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < out->n; i++) {
+		char *q = dbc_printf(ctx, "SELECT count(*) FROM main.%s",
+		                     ctx->host->quote_ident(ctx, out->items[i].name));
+		if (!q || ctx->host->query(ctx, q, 0, NULL, take_count, &out->items[i].rows) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int gather_backups(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                           dbc_health_fact *fact)
 {
@@ -510,5 +552,6 @@ void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)
 	eng->state = conn;
 	eng->gatherers = gatherers;
 	eng->metrics = metrics;
+	eng->table_sizes = table_sizes;
 	eng->retain = sqldbc_retain_engine();
 }

@@ -380,7 +380,7 @@ typedef struct dbc_host {
 	int (*book_exists)(dbc_ctx *ctx, bool *exists);
 	/* book_ensure, and also the tables of one part that the engine makes
 	 * only on that part's first use (SQLite: "audit", "backup", "maintain",
-	 * "retain", "softdelete"; their readers take a missing one as empty).
+	 * "retain", "softdelete", "growth"; their readers take a missing one as empty).
 	 * Called by the writers of those tables instead of book_ensure. NULL:
 	 * book_ensure makes every table (PostgreSQL). dbc_book_ensure_part calls
 	 * whichever the host has. */

@@ -197,6 +197,23 @@ typedef struct dbc_health_samples {
 
 int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes);
 
+/* One user table's size, as a snapshot records it (health_tables.c). */
+typedef struct dbc_health_table_size {
+	char *schema; /* NULL in SQLite */
+	char *name;
+	int64_t rows;  /* the engine's estimate (SQLite: counted); -1 unknown */
+	int64_t bytes; /* with its indexes (and TOAST) */
+} dbc_health_table_size;
+
+typedef struct dbc_health_table_sizes {
+	dbc_health_table_size *items;
+	int n;
+	int cap;
+} dbc_health_table_sizes;
+
+int dbc_health_table_sizes_add(dbc_ctx *ctx, dbc_health_table_sizes *t, const char *schema,
+                               const char *name, int64_t rows, int64_t bytes);
+
 struct dbc_migrate_summary;
 
 /* What one run shares between its checks: the schema is read at most once,
@@ -240,6 +257,11 @@ struct dbc_health_hooks {
 	const dbc_health_gather_fn *gatherers;
 	/* size_bytes, tables, indexes (the core adds fingerprint and migrations). */
 	int (*metrics)(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m);
+	/* The limit largest user tables, largest first (dbhealth_snapshot
+	 * records them: the per-table growth history). NULL: the engine
+	 * records none. */
+	int (*table_sizes)(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
+	                   dbc_health_table_sizes *out);
 	/* What the engine does its own way for retention (core/retain): the
 	 * "retention" check reads the policies through it. */
 	const struct dbc_retain_hooks *retain;
@@ -296,6 +318,16 @@ const char *dbc_health_status_of(const dbc_health_result *results, int n, int sc
 bool dbc_health_ignored(const dbc_strlist *ignore, const char *schema, const char *name,
                         const char *table);
 
+/* Runs step under a savepoint of its own on engines that need one (a
+ * PostgreSQL error leaves the transaction aborted otherwise). A failure other
+ * than a cancel, a timeout or running out of memory is cleared and leaves
+ * *ok false (and *why, when not NULL, its message): a part of the report
+ * that cannot be read (a bookkeeping table dropped by hand, a privilege
+ * missing) makes that part unknown, never the call an error. */
+typedef int (*dbc_health_step)(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg);
+int dbc_health_tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_step step, void *arg,
+                        bool *ok, char **why);
+
 /* Runs every check of the catalogue for eng in mode. */
 int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                    dbc_health_report *out);
@@ -324,6 +356,17 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_o
 int dbc_health_growth(dbc_ctx *ctx, const dbc_health_hooks *eng, double days, char **json_out);
 /* The growth JSON of given samples (oldest first). */
 int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *s, char **json_out);
+/* The per-table growth history (health_tables.c), bounded by the settings
+ * health.growth.tables (tables per snapshot) and health.growth.points
+ * (snapshots kept per table): record the engine's largest tables with
+ * snapshot_id and drop the rows of older snapshots; the "tables" array of
+ * dbhealth_growth (fastest-growing first, each fitted like the database);
+ * the table families of dbhealth_metrics appended to text (NULL: none). */
+int dbc_health_tables_record(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t snapshot_id);
+int dbc_health_tables_growth(dbc_ctx *ctx, double days, struct json_t **out);
+int dbc_health_tables_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+/* The audit volume family of dbhealth_metrics (health_audit_volume.c). */
+int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out);
 /* Least-squares fit: *bytes_per_day; false when fewer than two samples or one instant. */
 bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *intercept);
 

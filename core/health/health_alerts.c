@@ -2,7 +2,10 @@
  * health_alerts.c — the Prometheus alerting rules of deploy/prometheus/
  * dbcare.rules.yml, written from the thresholds the health checks grade with
  * (the catalogue's defaults, or a database's effective settings), so that a
- * threshold changed in one place changes both the report and the alerts.
+ * threshold changed in one place changes both the report and the alerts. The
+ * parts no check grades (the score drop, how long migrations may stay
+ * pending, the staleness of served metrics) are settings of the same
+ * catalogue (health.alerts.*), so a database's dbcare_set moves them too.
  *
  * Invariant: every rule reads only series the exposition renders
  * (health_render.c) or that `dbcare serve` adds (dbcare_up,
@@ -13,12 +16,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Fixed parts of the rules that no check grades (documented in
- * docs/observe.md, "Alerts, dashboard and page"). */
-#define SCORE_DROP_POINTS     10    /* a score this many points below its hour's best */
-#define PENDING_FOR           "30m" /* migrations pending this long */
-#define STALE_METRICS_SECONDS 600   /* the server served an old result this long */
 
 typedef struct rule {
 	const char *alert, *expr, *for_, *severity, *summary, *description;
@@ -91,13 +88,29 @@ static char *either(dbc_ctx *ctx, const char *a, const char *b)
 	return a && b ? dbc_printf(ctx, "%s or %s", a, b) : a ? (char *)a : (char *)b;
 }
 
-int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out)
+/* The effective value of one of the catalogue's other health keys
+ * (health.backups.max_age, health.alerts.*): its default comes from the
+ * catalogue, so the committed rules follow a changed default. */
+static int extra_setting(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, const char *key,
+                         double *value)
 {
 	dbc_setting_def def;
 	bool found = false;
-	if (dbc_health_settings.def_of(ctx, "health.backups.max_age", &def, &found) != DBC_OK || !found)
-		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no health.backups.max_age setting");
-	double max_age = threshold(lookup, arg, "health.backups.max_age", atof(def.default_value));
+	if (dbc_health_settings.def_of(ctx, key, &def, &found) != DBC_OK || !found)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no %s setting", key);
+	*value = threshold(lookup, arg, key, atof(def.default_value));
+	return DBC_OK;
+}
+
+int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out)
+{
+	double max_age, drop, pending, stale;
+	if (extra_setting(ctx, lookup, arg, "health.backups.max_age", &max_age) != DBC_OK ||
+	    extra_setting(ctx, lookup, arg, "health.alerts.score_drop", &drop) != DBC_OK ||
+	    extra_setting(ctx, lookup, arg, "health.alerts.pending_minutes", &pending) != DBC_OK ||
+	    extra_setting(ctx, lookup, arg, "health.alerts.stale_seconds", &stale) != DBC_OK)
+		return DBC_ERROR;
+	char *pending_for = dbc_printf(ctx, "%gm", pending);
 	double mig = check_level(ctx, lookup, arg, DBC_HC_MIGRATIONS, false);
 	char *backup_old =
 	    max_age >= 0 ? dbc_printf(ctx, "dbcare_health_check_value{check=\"backups\"} > %g", max_age)
@@ -112,9 +125,8 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	    {"DbcareDatabaseDown", "dbcare_up == 0", "2m", "critical",
 	     "dbcare cannot reach {{ $labels.database }}",
 	     "dbcare serve could not connect to the database or run its report."},
-	    {"DbcareMetricsStale",
-	     dbc_printf(ctx, "dbcare_metric_age_seconds > %d", STALE_METRICS_SECONDS), "5m", "warning",
-	     "The health of {{ $labels.database }} is {{ $value }} s old",
+	    {"DbcareMetricsStale", dbc_printf(ctx, "dbcare_metric_age_seconds > %g", stale), "5m",
+	     "warning", "The health of {{ $labels.database }} is {{ $value }} s old",
 	     "The report did not finish within the scrape's time budget: dbcare serve serves the "
 	     "last result."},
 	    {"DbcareIntegrityProblem", value_above(ctx, lookup, arg, DBC_HC_INTEGRITY), NULL,
@@ -131,14 +143,15 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	     dbc_printf(ctx, "A check is critical or the score is below %d.",
 	                DBC_HEALTH_SCORE_CRITICAL)},
 	    {"DbcareScoreDropped",
-	     dbc_printf(ctx, "max_over_time(dbcare_health_score[1h]) - dbcare_health_score >= %d",
-	                SCORE_DROP_POINTS),
+	     dbc_printf(ctx, "max_over_time(dbcare_health_score[1h]) - dbcare_health_score >= %g",
+	                drop),
 	     NULL, "warning", "The health score of {{ $labels.database }} dropped",
 	     "The score is {{ $value }} points below its best of the last hour."},
 	    {"DbcareMigrationsPending",
-	     mig >= 0 ? dbc_printf(ctx, "dbcare_migrations_pending > %g", mig) : NULL, PENDING_FOR,
+	     mig >= 0 ? dbc_printf(ctx, "dbcare_migrations_pending > %g", mig) : NULL, pending_for,
 	     "warning", "Migrations pending in {{ $labels.database }}",
-	     "{{ $value }} migration(s) registered but not applied for " PENDING_FOR "."},
+	     dbc_printf(ctx, "{{ $value }} migration(s) registered but not applied for %s.",
+	                pending_for)},
 	    {"DbcareSchemaDrift", value_above(ctx, lookup, arg, DBC_HC_SCHEMA_DRIFT), "5m", "warning",
 	     "The schema of {{ $labels.database }} drifted",
 	     "The schema differs from the one recorded after the last migration: dbcare validate "

@@ -54,6 +54,23 @@ int dbc_call_dbhealth_score(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	return rc;
 }
 
+typedef int (*family_fn)(dbc_ctx *ctx, const dbc_health_report *r, char **out);
+
+/* A family of the exposition read from the bookkeeping beside the report
+ * (the table growth history, the audit volume), for dbc_health_tolerant. */
+typedef struct extra_family {
+	family_fn fn;
+	const dbc_health_report *r;
+	char *text;
+} extra_family;
+
+static int read_family(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	extra_family *f = arg;
+	(void)eng;
+	return f->fn(ctx, f->r, &f->text);
+}
+
 int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	dbc_health_hooks eng;
@@ -62,6 +79,16 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 	int rc = run(ctx, args, &eng, &r);
 	if (rc == DBC_OK)
 		rc = dbc_health_report_prometheus(ctx, &r, &text);
+	const family_fn extra[] = {dbc_health_tables_prometheus, dbc_health_audit_prometheus};
+	/* one that cannot be read (a role without SELECT on it) is left out, as
+	 * an unreadable part of the report is unknown */
+	for (size_t i = 0; rc == DBC_OK && i < sizeof extra / sizeof extra[0]; i++) {
+		extra_family f = {extra[i], &r, NULL};
+		bool ok;
+		if ((rc = dbc_health_tolerant(ctx, &eng, read_family, &f, &ok, NULL)) == DBC_OK && ok &&
+		    f.text)
+			text = dbc_printf(ctx, "%s%s", text, f.text);
+	}
 	*result = text_or_null(text);
 	return rc;
 }

@@ -383,6 +383,28 @@ static const dbc_setting_def health_extra[] = {
      "PostgreSQL: the backups check warns when the last archived WAL segment is older than "
      "this many hours while completed segments wait to be archived.",
      DBC_SETTING_NUMBER, NULL, 0, 1e6},
+    /* grade no check: the alerting rules (health_alerts.c) compare the
+     * exposition's series with them over time */
+    {"health.alerts.score_drop", "10",
+     "The alert DbcareScoreDropped fires when the health score is this many points or more "
+     "below its best of the last hour (dbcare alert-rules).",
+     DBC_SETTING_INT, NULL, 1, 100},
+    {"health.alerts.pending_minutes", "30",
+     "The alert DbcareMigrationsPending fires when migrations stay pending this many minutes "
+     "(dbcare alert-rules).",
+     DBC_SETTING_INT, NULL, 1, 525600},
+    {"health.alerts.stale_seconds", "600",
+     "The alert DbcareMetricsStale fires when dbcare serve has served a result older than this "
+     "many seconds for 5 minutes (dbcare alert-rules).",
+     DBC_SETTING_INT, NULL, 1, 31536000},
+    {"health.growth.tables", "20",
+     "How many of the largest tables each dbhealth_snapshot records the size of, for the "
+     "per-table growth history (0: none).",
+     DBC_SETTING_INT, NULL, 0, 1000},
+    {"health.growth.points", "100",
+     "How many snapshots of the per-table growth history are kept: older snapshots' table "
+     "sizes are deleted.",
+     DBC_SETTING_INT, NULL, 2, 100000},
     {"health.database_label", "",
      "The database label of the health report and its metrics (database=\"...\"); empty: the "
      "database's name (PostgreSQL) or the file's name (SQLite).",

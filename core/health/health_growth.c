@@ -8,46 +8,28 @@
 
 #include <string.h>
 
-int dbc_health_samples_add(dbc_ctx *ctx, dbc_health_samples *s, double epoch, double size_bytes)
-{
-	if (dbc_grow(ctx, &s->items, s->n, &s->cap, sizeof(*s->items), 32) != DBC_OK)
-		return DBC_ERROR;
-	s->items[s->n].epoch = epoch;
-	s->items[s->n].size_bytes = size_bytes;
-	s->n++;
-	return DBC_OK;
-}
-
-bool dbc_health_fit(const dbc_health_samples *s, double *bytes_per_day, double *intercept)
-{
-	if (s->n < 2)
-		return false;
-	/* x in days since the first sample keeps the sums well conditioned */
-	double t0 = s->items[0].epoch, sx = 0, sy = 0;
-	for (int i = 0; i < s->n; i++) {
-		sx += (s->items[i].epoch - t0) / 86400.0;
-		sy += s->items[i].size_bytes;
-	}
-	double mx = sx / s->n, my = sy / s->n, sxx = 0, sxy = 0;
-	for (int i = 0; i < s->n; i++) {
-		double dx = (s->items[i].epoch - t0) / 86400.0 - mx;
-		sxx += dx * dx;
-		sxy += dx * (s->items[i].size_bytes - my);
-	}
-	if (sxx <= 0) /* every sample at one instant: no slope to speak of */
-		return false;
-	*bytes_per_day = sxy / sxx;
-	if (intercept)
-		*intercept = my - *bytes_per_day * mx; /* size at the first sample's time */
-	return true;
-}
-
 static dbc_value opt_int(int64_t v)
 {
 	return v >= 0 ? dbc_int(v) : dbc_null();
 }
 
-static int store_snapshot(dbc_ctx *ctx, const dbc_health_report *r, char **taken_at)
+/* What the snapshot's INSERT returns. */
+typedef struct stored {
+	char *taken_at;
+	int64_t id;
+} stored;
+
+static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	stored *st = arg;
+	if (ncol >= 2 && c[0].type == DBC_TEXT && c[1].type == DBC_INT) {
+		st->taken_at = dbc_strdup(ctx, c[0].s);
+		st->id = c[1].i;
+	}
+	return DBC_OK;
+}
+
+static int store_snapshot(dbc_ctx *ctx, const dbc_health_report *r, char **taken_at, int64_t *id)
 {
 	const dbc_dialect *d = ctx->host->dialect;
 	const dbc_health_metrics *m = &r->metrics;
@@ -66,9 +48,16 @@ static int store_snapshot(dbc_ctx *ctx, const dbc_health_report *r, char **taken
 	               "INSERT INTO %shealth_snapshots (taken_at, mode, score, status, size_bytes, "
 	               "tables, indexes, schema_fingerprint, migration_version) VALUES (%s, $1, "
 	               "CAST($2 AS integer), $3, CAST($4 AS bigint), CAST($5 AS bigint), "
-	               "CAST($6 AS bigint), $7, $8) RETURNING %s",
+	               "CAST($6 AS bigint), $7, $8) RETURNING %s, id",
 	               ctx->host->book_prefix, d->now, iso);
-	return sql && iso ? dbc_query_text(ctx, sql, 8, p, taken_at, NULL) : DBC_ERROR;
+	stored st = {NULL, -1};
+	if (!sql || !iso || ctx->host->query(ctx, sql, 8, p, take_stored, &st) != DBC_OK)
+		return DBC_ERROR;
+	if (!st.taken_at || st.id < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the snapshot's row was not returned");
+	*taken_at = st.taken_at;
+	*id = st.id;
+	return DBC_OK;
 }
 
 static int take_sample(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -95,13 +84,32 @@ static int load_samples(dbc_ctx *ctx, double days, dbc_health_samples *out)
 	return sql ? ctx->host->query(ctx, sql, 1, &p, take_sample, out) : DBC_ERROR;
 }
 
+static int record_tables(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	return dbc_health_tables_record(ctx, eng, *(int64_t *)arg);
+}
+
 int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out)
 {
 	dbc_health_report r;
 	char *taken_at = NULL;
+	int64_t id = -1;
 	if (dbc_health_run(ctx, eng, DBC_HEALTH_QUICK, &r) != DBC_OK ||
-	    ctx->host->book_ensure(ctx) != DBC_OK || store_snapshot(ctx, &r, &taken_at) != DBC_OK)
+	    ctx->host->book_ensure(ctx) != DBC_OK || store_snapshot(ctx, &r, &taken_at, &id) != DBC_OK)
 		return DBC_ERROR;
+	/* the table sizes are best effort: a role granted what recording a
+	 * snapshot needed before them (INSERT on health_snapshots) still records
+	 * it, and is told why the sizes are missing */
+	bool recorded;
+	char *why = NULL;
+	if (dbc_health_tolerant(ctx, eng, record_tables, &id, &recorded, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (!recorded)
+		dbc_warning(ctx,
+		            "Grant INSERT and DELETE on the bookkeeping table health_table_sizes to "
+		            "the role that records snapshots.",
+		            "the snapshot was recorded without the table sizes: %s",
+		            why ? why : "an error");
 	const dbc_health_metrics *m = &r.metrics;
 	json_t *o = json_object();
 	bool ok =
@@ -123,7 +131,9 @@ int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_o
 	return DBC_OK;
 }
 
-int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *s, char **json_out)
+/* The database's growth object (the caller's reference), NULL when out of
+ * memory. */
+static json_t *growth_tree(double days, const dbc_health_samples *s)
 {
 	double slope = 0, icpt = 0;
 	bool fitted = dbc_health_fit(s, &slope, &icpt);
@@ -148,12 +158,27 @@ int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *
 		     dbc_json_set(o, "projected_size_bytes_30d", json_null()) &&
 		     dbc_json_set(o, "projected_size_bytes_90d", json_null());
 	}
-	*json_out = ok ? dbc_json_dump(ctx, o, DBC_JSON_REPORT) : NULL;
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* o as the call's text, o released */
+static int dump(dbc_ctx *ctx, json_t *o, char **json_out)
+{
+	*json_out = o ? dbc_json_dump(ctx, o, DBC_JSON_REPORT) : NULL;
 	json_decref(o);
 	if (!*json_out)
 		return ctx->failed ? DBC_ERROR
 		                   : dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_OK;
+}
+
+int dbc_health_growth_json(dbc_ctx *ctx, double days, const dbc_health_samples *s, char **json_out)
+{
+	return dump(ctx, growth_tree(days, s), json_out);
 }
 
 int dbc_health_growth(dbc_ctx *ctx, const dbc_health_hooks *eng, double days, char **json_out)
@@ -170,5 +195,13 @@ int dbc_health_growth(dbc_ctx *ctx, const dbc_health_hooks *eng, double days, ch
 		return DBC_ERROR;
 	if (exists && load_samples(ctx, days, &s) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_health_growth_json(ctx, days, &s, json_out);
+	json_t *tables = NULL;
+	if (dbc_health_tables_growth(ctx, days, &tables) != DBC_OK)
+		return DBC_ERROR;
+	json_t *o = growth_tree(days, &s);
+	if (o && !dbc_json_set(o, "tables", tables)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return dump(ctx, o, json_out);
 }

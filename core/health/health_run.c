@@ -546,13 +546,8 @@ int dbc_health_schema(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_schema **ou
 	return DBC_OK;
 }
 
-/* Runs step under a savepoint of its own on engines that need one (a
- * PostgreSQL error leaves the transaction aborted otherwise). A failure other
- * than a cancel, a timeout or running out of memory is cleared and leaves
- * *ok false: a part of the report that cannot be read (a bookkeeping table
- * dropped by hand) makes that part unknown, never the report an error. */
-static int tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng,
-                    int (*step)(dbc_ctx *, const dbc_health_hooks *, void *), void *arg, bool *ok)
+int dbc_health_tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_step step, void *arg,
+                        bool *ok, char **why)
 {
 	int level = 0;
 	*ok = true;
@@ -566,6 +561,8 @@ static int tolerant(dbc_ctx *ctx, const dbc_health_hooks *eng,
 			ctx->host->rollback(ctx, level);
 		return DBC_ERROR;
 	}
+	if (why)
+		*why = dbc_strdup(ctx, ctx->message ? ctx->message : "an error");
 	dbc_error_clear(ctx); /* rollback needs a clean slot to report its own trouble */
 	*ok = false;
 	return level > 0 ? ctx->host->rollback(ctx, level) : DBC_OK;
@@ -613,7 +610,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	out->mode = mode;
 	out->database = engine->database;
 	out->checked_at = dbc_now_iso(ctx);
-	if (!out->checked_at || tolerant(ctx, eng, read_settings, &ls, &ok) != DBC_OK)
+	if (!out->checked_at || dbc_health_tolerant(ctx, eng, read_settings, &ls, &ok, NULL) != DBC_OK)
 		return DBC_ERROR;
 	/* Settings that cannot be read are their defaults; the checks that read
 	 * the same bookkeeping (migrations, orphans) say what is wrong with it. */
@@ -652,12 +649,13 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	 * the Prometheus text), as a check that fails is that check's error row. */
 	out->metrics.size_bytes = out->metrics.tables = out->metrics.indexes = -1;
 	out->metrics.pending_migrations = -1;
-	if (eng->metrics && tolerant(ctx, eng, read_metrics, &out->metrics, &ok) != DBC_OK)
+	if (eng->metrics &&
+	    dbc_health_tolerant(ctx, eng, read_metrics, &out->metrics, &ok, NULL) != DBC_OK)
 		return DBC_ERROR;
 	if (ctx->host->read_schema &&
-	    tolerant(ctx, eng, read_fingerprint, &out->metrics, &ok) != DBC_OK)
+	    dbc_health_tolerant(ctx, eng, read_fingerprint, &out->metrics, &ok, NULL) != DBC_OK)
 		return DBC_ERROR;
-	if (tolerant(ctx, eng, read_migrations, &out->metrics, &ok) != DBC_OK)
+	if (dbc_health_tolerant(ctx, eng, read_migrations, &out->metrics, &ok, NULL) != DBC_OK)
 		return DBC_ERROR;
 	if (!ok) {
 		out->metrics.migration_version = NULL;

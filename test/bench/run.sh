@@ -44,9 +44,9 @@ if [ "$have_pg" = 1 ]; then
 fi
 
 rc=0
-# BENCH_ONLY=serve: the serve load check alone (bench.py would rewrite the
-# figures' pages with nothing)
-if [ "${BENCH_ONLY:-}" != serve ]; then
+# BENCH_ONLY=serve (or serve_exporter): the serve checks alone (bench.py
+# would rewrite the figures' pages with nothing)
+if [ "${BENCH_ONLY:-}" != serve ] && [ "${BENCH_ONLY:-}" != serve_exporter ]; then
 	/usr/bin/python3 test/bench/bench.py
 	rc=$?
 fi
@@ -56,5 +56,11 @@ fi
 if [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *,serve,* ]]; then
 	test/bench/serve_load.sh "${BENCH_SERVE_FILES:-1000}" "${BENCH_SERVE_SECONDS:-60}" 50 ||
 		{ echo "bench: serve_load failed" >&2; rc=1; }
+fi
+# dbcare serve /metrics beside postgres_exporter on the same database
+# (docs/benchmarks.md, "dbcare serve against postgres_exporter")
+if [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *,serve_exporter,* ]]; then
+	test/bench/serve_exporter.sh "${BENCH_SERVE_SCRAPES:-30}" ||
+		{ echo "bench: serve_exporter failed" >&2; rc=1; }
 fi
 exit $rc

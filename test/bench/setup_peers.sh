@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the peer tools the benchmarks compare dbcare with: dbmate (npm
-# package, which ships its binary, into build/bench/node_modules) and Sqitch
-# (Debian packages). Nothing installed here is committed or used by `make test`.
+# package, which ships its binary, into build/bench/node_modules), Sqitch and
+# postgres_exporter (Debian packages). Nothing installed here is committed or used by `make test`.
 set -u
 cd "$(dirname "$0")/../.."
 bench_dir=build/bench
@@ -30,6 +30,17 @@ if [ ${#missing[@]} -gt 0 ]; then
       echo "setup: Sqitch could not be installed; its rows are skipped" >&2
   else
     echo "setup: Sqitch needs: sudo apt-get install ${missing[*]}; its rows are skipped" >&2
+  fi
+fi
+# postgres_exporter, the anchor of dbcare serve's figures (serve_exporter.sh)
+if ! command -v prometheus-postgres-exporter >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "setup: installing prometheus-postgres-exporter" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus-postgres-exporter; } >/dev/null 2>&1 ||
+      echo "setup: prometheus-postgres-exporter could not be installed; its rows are skipped" >&2
+  else
+    echo "setup: postgres_exporter needs: sudo apt-get install prometheus-postgres-exporter; its rows are skipped" >&2
   fi
 fi
 exit 0

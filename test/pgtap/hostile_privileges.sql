@@ -86,6 +86,7 @@ CREATE ROLE dbc_monitor NOLOGIN;
 GRANT pg_monitor TO dbc_monitor;
 GRANT EXECUTE ON FUNCTION dbhealth_snapshot() TO dbc_monitor;
 GRANT INSERT ON dbcare.health_snapshots TO dbc_monitor;
+GRANT INSERT, DELETE ON dbcare.health_table_sizes TO dbc_monitor;
 GRANT EXECUTE ON FUNCTION bt_index_check(regclass, boolean) TO dbc_monitor;
 GRANT SELECT ON public.dbc_checks_super TO dbc_monitor;
 SET LOCAL ROLE dbc_monitor;

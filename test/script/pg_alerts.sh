@@ -17,6 +17,8 @@ q >/dev/null <<'SQL'
 CREATE TABLE customers (id integer PRIMARY KEY, name text);
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id integer REFERENCES customers, note text);
 CREATE TABLE audit_import (line text);          -- no primary key: a finding
+SELECT dbhealth_snapshot();                     -- two: the per-table families
+SELECT dbhealth_snapshot();
 SQL
 
 # --- names: only families the PostgreSQL exposition renders
@@ -57,6 +59,13 @@ q -c "CREATE ROLE regress_dbcare_alerts_mon; GRANT pg_monitor TO regress_dbcare_
       GRANT SELECT ON dbcare.audit_tables TO regress_dbcare_alerts_mon;
       REVOKE SELECT ON dbcare.audit_log FROM regress_dbcare_alerts_mon;" >/dev/null 2>&1 || true
 got=$(q -c "SET ROLE regress_dbcare_alerts_mon" -c "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name = 'audit'" 2>&1)
+# the audit volume: the entries written (3), one series; a role that may not
+# read the log still gets the rest of the exposition
+q -c "SELECT dbhealth_metrics('quick')" | grep -qx "dbcare_audit_entries_written{engine=\"postgresql\",database=\"$db\"} 3" ||
+  fail "the audit volume: $(q -c "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
+mon=$(q -c "SET ROLE regress_dbcare_alerts_mon" -c "SELECT dbhealth_metrics('quick')" 2>&1) ||
+  fail "dbhealth_metrics failed for a role that may not read the log: $mon"
+grep -q '^dbcare_health_score{' <<<"$mon" || fail "no exposition for a role that may not read the log: $mon"
 q -c "DROP OWNED BY regress_dbcare_alerts_mon; DROP ROLE regress_dbcare_alerts_mon" >/dev/null 2>&1 || true
 case "$got" in
 *"the hash chains were not verified: this role may not read dbcare.audit_log"*) ;;

@@ -67,6 +67,7 @@ SELECT dbaudit_enable('events');
 SELECT dbsoftdelete_enable('videos');
 SELECT dbbackup_create('$work/copy.db');
 SELECT count(*) FROM dbmaintain_run('quick');
+SELECT dbhealth_snapshot() IS NOT NULL;
 SQL
 tables=$(sqlite3 "$sq" "SELECT name FROM sqlite_schema WHERE type = 'table'
                          AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dbcare report --html on PostgreSQL: a page headless Chromium loads, with
 # the score, a finding with its fix from dbmaintain_plan, the largest tables
-# (one named like markup, shown as text and never run) and the snapshot.
+# (one named like markup, shown as text and never run), the snapshots and
+# the fastest-growing tables with their charts (the growth history).
 set -eu
 db=dbcare_report_html
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,8 +17,13 @@ CREATE TABLE customers (id integer PRIMARY KEY, name text);
 CREATE TABLE orders (id bigint PRIMARY KEY, customer_id integer REFERENCES customers, note text);
 CREATE TABLE audit_import (line text);          -- no primary key: a finding
 CREATE TABLE "<script>alert(1)</script>" (x integer PRIMARY KEY);
-INSERT INTO orders SELECT i, NULL, md5(i::text) FROM generate_series(1, 100000) i;
+INSERT INTO orders SELECT i, NULL, md5(i::text) FROM generate_series(1, 50000) i;
+INSERT INTO customers SELECT i, 'c' || i FROM generate_series(1, 50000) i;
 SELECT dbhealth_snapshot();
+INSERT INTO orders SELECT i, NULL, md5(i::text) FROM generate_series(50001, 100000) i;
+SELECT dbhealth_snapshot();
+UPDATE dbcare.health_snapshots SET taken_at = taken_at - interval '2 days'
+ WHERE id = (SELECT min(id) FROM dbcare.health_snapshots);
 SQL
 
 # --- the page
@@ -26,7 +32,8 @@ score=$(q -c "SELECT dbhealth_score('standard')")
 grep -qF "data-score=\"$score\"" "$work/page.html" || fail "score $score is not on the page"
 grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$work/page.html" || fail "the table name is not escaped"
 grep -qF 'create_index' "$work/page.html" || fail "the fix from dbmaintain_plan is missing"
-grep -q '1 snapshot(s)' "$work/page.html" || fail "the snapshot is missing"
-check_page "$work/page.html" public.orders 'public."<script>alert(1)</script>"'
+grep -q '2 snapshot(s)' "$work/page.html" || fail "the snapshots are missing"
+# orders doubled between the snapshots, customers stayed: orders grows fastest
+growing=public.orders check_page "$work/page.html" public.orders 'public."<script>alert(1)</script>"'
 
 echo "ok: report --html on PostgreSQL"

@@ -27,12 +27,22 @@ cmp -s "$work/written.yml" "$rules" || fail "alert-rules FILE differs from its s
 grep -qF 'dbcare_health_check_value{check=\"slow_queries\"} > 10"' "$rules" || fail "slow_queries threshold"
 grep -qF 'dbcare_health_check_value{check=\"backups\"} > 26"' "$rules" || fail "backups max_age"
 grep -qF 'dbcare_health_check_value{check=\"backups\"} > 52 or' "$rules" || fail "twice max_age"
+# the parts no check grades are settings too (health.alerts.*), defaults in the file
+grep -qF 'dbcare_health_score >= 10"' "$rules" || fail "score drop default"
+grep -qF 'dbcare_metric_age_seconds > 600"' "$rules" || fail "staleness default"
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$rules" | grep -qF 'for: 30m' || fail "pending minutes default"
 
 # --- a database's own thresholds: dbcare_set changes the rules written for it
 db="$work/app.db"
 q "SELECT dbcare_set('health.slow_queries.warn', '3'); SELECT dbcare_set('health.backups.max_age', '48');
-   SELECT dbcare_set('health.retention.warn', '-1'); SELECT dbcare_set('health.audit.warn', '-1');" >/dev/null
+   SELECT dbcare_set('health.retention.warn', '-1'); SELECT dbcare_set('health.audit.warn', '-1');
+   SELECT dbcare_set('health.alerts.score_drop', '25'); SELECT dbcare_set('health.alerts.pending_minutes', '90');
+   SELECT dbcare_set('health.alerts.stale_seconds', '120');" >/dev/null
 run 0 alert-rules --db "$db" --module "$module"
+has 'dbcare_health_score >= 25"' out
+has 'dbcare_metric_age_seconds > 120"' out
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$work/out" | grep -qF 'for: 90m' || fail "pending minutes not the database's"
+has 'not applied for 90m.' out
 has 'dbcare_health_check_value{check=\"slow_queries\"} > 3"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 48"' out
 has 'dbcare_health_check_value{check=\"backups\"} > 96 or' out
@@ -71,13 +81,16 @@ for p in d["panels"]:
         print("      - record: dashboard:panel%d\n        expr: %s" % (n, json.dumps(t["expr"].replace("$database", "x"))))
 PY
 promtool check rules "$work/panels.yml" > "$work/check" 2>&1 || { cat "$work/check"; fail "a panel's query does not parse"; }
-grep -q "SUCCESS: 1[0-9] rules found" "$work/check" || { cat "$work/check"; fail "the panels' queries"; }
+grep -q "SUCCESS: $(grep -c "record:" "$work/panels.yml") rules found" "$work/check" || { cat "$work/check"; fail "the panels' queries"; }
 for want in dbcare_health_score dbcare_health_check_status dbcare_database_size_bytes \
-  dbcare_migrations_pending 'check=\"backups\"' 'check=\"audit\"'; do
+  dbcare_migrations_pending 'check=\"backups\"' 'check=\"audit\"' dbcare_table_size_bytes \
+  dbcare_table_growth_bytes_per_day dbcare_audit_entries_written; do
   grep -qF "$want" "$dashboard" || fail "the dashboard has no panel reading $want"
 done
 
 # --- names: only families the SQLite exposition renders (or dbcare serve adds)
+# two snapshots of a table: the per-table families (growth needs two)
+q "CREATE TABLE grown (id INTEGER PRIMARY KEY); SELECT dbhealth_snapshot(); SELECT dbhealth_snapshot();" >/dev/null
 q "SELECT dbhealth_metrics('quick')" > "$work/metrics.prom"
 grep -q '^dbcare_health_check_value{engine="sqlite",database="app.db",check="audit"} 0$' "$work/metrics.prom" ||
   fail "no value sample for the audit check: $(grep check_value "$work/metrics.prom" | head -3)"
@@ -105,5 +118,8 @@ got=$(q "SELECT status || ' ' || message FROM dbhealth_checks('full') WHERE name
   fail "standard mode walks the chain"
 q "SELECT dbhealth_metrics('full')" | grep -qx 'dbcare_health_check_status{engine="sqlite",database="chain.db",check="audit"} 2' ||
   fail "the exposition does not show the broken chain"
+# the audit volume: the entries written (3), one series per database
+q "SELECT dbhealth_metrics('quick')" | grep -qx 'dbcare_audit_entries_written{engine="sqlite",database="chain.db"} 3' ||
+  fail "the audit volume: $(q "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
 grep -qF 'dbcare_health_check_status{check=\"audit\"} == 2' "$rules" || fail "DbcareAuditBroken does not read the status"
 echo "ok: rules, promtool tests, dashboard"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The dashboard against a real Prometheus: a SQLite fleet of two files (a
-# migration applied, rows, a backup, a snapshot, one warning) served by dbcare serve and
+# migration applied, rows, a backup, two snapshots, an audited table, one warning) served by dbcare serve and
 # scraped every second by Prometheus, which loads the committed alert rules.
 # Every panel query of deploy/grafana/dbcare.json (the Grafana variables
 # replaced by concrete values) must succeed and return series, except the few
@@ -35,7 +35,11 @@ for f in a b; do
   run 0 migrate --db "sqlite:fleet/$f.db" --dir m
   sqlite3 "fleet/$f.db" "INSERT INTO t (v) VALUES ('x'), ('y'), ('z')"
   run 0 backup "$work/$f.bak.db" --db "sqlite:fleet/$f.db"
-  db="fleet/$f.db" q "SELECT dbhealth_snapshot()" >/dev/null
+  # two snapshots with rows written between: the table growth panels; the
+  # audited table's entries: the audit volume panel
+  db="fleet/$f.db" q "SELECT dbaudit_enable('t'); SELECT dbhealth_snapshot();
+    INSERT INTO t (v) SELECT hex(randomblob(500)) FROM generate_series(1, 200);
+    SELECT dbhealth_snapshot();" >/dev/null
 done
 sqlite3 fleet/b.db "CREATE TABLE nopk (v TEXT); INSERT INTO nopk VALUES ('w')"
 start_serve serve.log --db 'sqlite:fleet/*.db' --dir m --min-interval 0

@@ -2,7 +2,8 @@
 # dbcare report --html on SQLite: one self-contained page (no external
 # resource, no script) that headless Chromium loads, with the score, a
 # finding with its fix, the largest tables (a table named like markup among
-# them, shown as text and never run) and the snapshot history; a fleet
+# them, shown as text and never run), the snapshot history and the
+# fastest-growing tables with their charts (the growth history); a fleet
 # writes one page with a summary row and a section per database, an
 # unreachable one included.
 set -eu
@@ -17,9 +18,12 @@ q "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);
    CREATE INDEX orders_note ON orders(note);
    CREATE TABLE \"<script>alert(1)</script>\" (x);
    CREATE TABLE \"<img src=x onerror=document.documentElement.setAttribute('data-pwned',1)>\" (y);
-   WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000)
+   WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 50000)
    INSERT INTO orders SELECT i, NULL, hex(randomblob(16)) FROM c;
-   SELECT dbhealth_snapshot(); SELECT dbhealth_snapshot();
+   INSERT INTO customers SELECT id, 'c' || id FROM orders;
+   SELECT dbhealth_snapshot();
+   INSERT INTO orders SELECT id + 50000, NULL, note FROM orders;
+   SELECT dbhealth_snapshot();
    UPDATE dbcare_health_snapshots SET taken_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days'),
      size_bytes = size_bytes / 2 WHERE id = 1;" >/dev/null
 
@@ -37,11 +41,12 @@ grep -qF 'unindexed_foreign_keys' "$page" || fail "the finding is missing"
 plan=$(q "SELECT statement FROM dbmaintain_plan() WHERE action = 'create_index'")
 [ -n "$plan" ] && grep -qF "$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' <<<"$plan")" "$page" || fail "the fix from dbmaintain_plan is missing: $plan"
 grep -q '2 snapshot(s)' "$page" || fail "the snapshot history is missing"
-[ "$(grep -o '<polyline' "$page" | wc -l)" = 2 ] || fail "the size and score charts are missing"
+[ "$(sed '/Fastest-growing/q' "$page" | grep -o '<polyline' | wc -l)" = 2 ] || fail "the size and score charts are missing"
 grep -q '<rect' "$page" || fail "the largest tables' chart is missing"
 
 # a real browser: the DOM has the score, a finding, the tables; nothing ran
-check_page "$page" orders '<script>alert(1)</script>'
+# orders doubled between the snapshots, customers stayed: orders grows fastest
+growing=orders check_page "$page" orders '<script>alert(1)</script>'
 cp "$work/page.png" "$work/sqlite-page.png"   # kept beside the page while the test runs
 
 # --- a fleet: one page, a summary row and a section each; an unreachable one

@@ -6,7 +6,9 @@
 #   check_page HTML NAME...  headless Chromium loads the page HTML: its DOM
 #                            has the score, a finding and the tables NAME,
 #                            and nothing the database held ran; the
-#                            screenshot stays in the work directory
+#                            screenshot stays in the work directory;
+#                            with growing=NAME in the environment, NAME
+#                            heads the fastest-growing tables, with its chart
 rules="$root/deploy/prometheus/dbcare.rules.yml"
 dashboard="$root/deploy/grafana/dbcare.json"
 # The series `dbcare serve` adds to the exposition of the SQL function.
@@ -53,16 +55,17 @@ check_page() {
   chrome --screenshot="$work/page.png" --window-size=1200,1800 --dump-dom "file://$html" \
     > "$work/dom.html" || fail "chromium could not load $html"
   "$py" - "$work/dom.html" "$@" <<'PY' || fail "the page's DOM: see above"
-import html.parser, sys
+import html.parser, os, sys
 dom = open(sys.argv[1]).read()
 class P(html.parser.HTMLParser):
     def __init__(s):
         super().__init__(); s.stack = []; s.score = None; s.findings = []; s.tables = []
-        s.scripts = 0; s.attrs = []
+        s.scripts = 0; s.attrs = []; s.growing = []; s.charts = {}; s.caption = None
     def handle_starttag(s, tag, attrs):
         a = dict(attrs); s.attrs.append((tag, a))
         if tag == "script": s.scripts += 1
         if "data-score" in a: s.score = a["data-score"]
+        if tag == "polyline" and s.caption: s.charts[s.caption] = a.get("points", "").count(",")
         s.stack.append((tag, a.get("class", "")))
     def handle_endtag(s, tag):
         while s.stack and s.stack.pop()[0] != tag: pass
@@ -70,6 +73,8 @@ class P(html.parser.HTMLParser):
         cls = " ".join(c for _, c in s.stack)
         if "findings" in cls and s.stack and s.stack[-1][0] == "td": s.findings.append(d)
         if "table-name" in cls: s.tables.append(d)
+        if "growing" in cls and "table-name" in cls: s.growing.append(d)
+        if "table-growth" in cls and s.stack and s.stack[-1][0] == "figcaption": s.caption = d
 p = P(); p.feed(dom)
 err = []
 if p.score is None or not p.score.isdigit(): err.append("no score in the DOM")
@@ -77,11 +82,14 @@ elif dom.count('<span class="value">%s</span>' % p.score) < 1: err.append("the s
 if "tables_without_primary_key" not in p.findings: err.append("the finding is missing: %r" % p.findings[:6])
 for t in sys.argv[2:]:
     if t not in p.tables: err.append("table %r missing from %r" % (t, p.tables))
+g = os.environ.get("growing")
+if g and (not p.growing or p.growing[0] != g): err.append("%r does not head the fastest-growing %r" % (g, p.growing))
+if g and p.charts.get(g, 0) < 2: err.append("no growth chart of %r with 2 points or more: %r" % (g, p.charts))
 if p.scripts: err.append("the DOM has %d script element(s)" % p.scripts)
 for tag, a in p.attrs:
     if "data-pwned" in a or any(k.startswith("on") for k in a): err.append("markup from the database: <%s %r>" % (tag, a))
 for e in err: print("FAIL: " + e)
-print("score", p.score, "findings", len(p.findings), "tables", p.tables)
+print("score", p.score, "findings", len(p.findings), "tables", p.tables, "growing", p.growing)
 sys.exit(1 if err else 0)
 PY
   [ -s "$work/page.png" ] || fail "chromium took no screenshot"
