@@ -72,9 +72,9 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_gen_desired desired = {0};
 	dbc_schema live, want;
 	dbc_gen_plan plan = {0};
-	char *want_json, *want_fp;
+	char *want_json, *want_fp, *live_json, *live_fp;
 	dbc_rows_init(out, ctx, 7);
-	if (!env || !env->desired_schema || !env->scratch)
+	if (!env || !env->desired_schema || (!env->scratch && !env->scratch_desired))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine has no migration generator");
 	if (dbc_gen_read_options(ctx, options, &opt) != DBC_OK ||
 	    dbc_gen_read_desired(ctx, desired_sql, &desired) != DBC_OK)
@@ -82,6 +82,8 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_schema_init(&live, ctx);
 	dbc_schema_init(&want, ctx);
 	if (ctx->host->read_schema(ctx, &live) != DBC_OK ||
+	    dbc_schema_snapshot_json(&live, &live_json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, live_json, &live_fp) != DBC_OK ||
 	    env->desired_schema(ctx, desired_sql, &want) != DBC_OK ||
 	    keep_live_extensions(ctx, &live, &want) != DBC_OK ||
 	    dbc_schema_snapshot_json(&want, &want_json) != DBC_OK ||
@@ -90,7 +92,12 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_gen_input in = {.env = env, .live = &live, .want = &want, .desired = &desired, .opt = &opt};
 	if (dbc_gen_plan_make(ctx, &in, &plan) != DBC_OK)
 		return DBC_ERROR;
-	if (plan.n && (dbc_gen_prove(ctx, env, &plan, want_json, want_fp) != DBC_OK ||
+	dbc_gen_proof_input proof = {.desired_sql = desired_sql,
+	                             .want_json = want_json,
+	                             .want_fp = want_fp,
+	                             .live_json = live_json,
+	                             .live_fp = live_fp};
+	if (plan.n && (dbc_gen_prove(ctx, env, &plan, &proof) != DBC_OK ||
 	               dbc_gen_lint(ctx, env, &plan) != DBC_OK))
 		return DBC_ERROR;
 	for (int i = 0; i < plan.n; i++) {
