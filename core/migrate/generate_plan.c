@@ -1216,31 +1216,50 @@ static int indexes(planner *pl)
 
 /* ------------------------------------------------------------ the plan */
 
-/* SET lock_timeout at the start of each run of steps that goes into one
- * migration (a change of transactional starts another), where the engine
- * has lock timeouts. */
+/* lock_timeout for each step that takes a lock, where the engine has lock
+ * timeouts, in the up and in the down: a step that runs in a transaction
+ * starts with SET LOCAL (it ends with the migration's transaction); a run
+ * of steps that cannot run in one is framed by SET and RESET, whose
+ * reverses frame the same run of the down (the reverses run newest
+ * first). */
 static int lock_timeouts(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
 	if (!pl->eng || !pl->eng->exclusive_lock || !pl->in->opt->lock_safe ||
 	    pl->in->opt->lock_timeout_ms <= 0)
 		return DBC_OK;
+	char *set =
+	    dbc_printf(ctx, "SET lock_timeout = '%lldms'", (long long)pl->in->opt->lock_timeout_ms);
+	char *local = dbc_printf(ctx, "SET LOCAL lock_timeout = '%lldms';\n",
+	                         (long long)pl->in->opt->lock_timeout_ms);
+	char *reset = dbc_strdup(ctx, "RESET lock_timeout");
 	dbc_gen_plan done = {0};
+	if (!set || !local || !reset)
+		return DBC_ERROR;
 	for (int i = 0; i < pl->out->n; i++) {
-		dbc_gen_step *s = &pl->out->items[i];
-		if (i == 0 || pl->out->items[i - 1].transactional != s->transactional) {
-			dbc_gen_step *t = dbc_gen_add(ctx, &done,
-			                              dbc_printf(ctx, "SET lock_timeout = '%lldms'",
-			                                         (long long)pl->in->opt->lock_timeout_ms),
-			                              NULL);
-			if (!t)
+		dbc_gen_step s = pl->out->items[i];
+		bool run_start = !s.transactional && (i == 0 || pl->out->items[i - 1].transactional);
+		bool run_end =
+		    !s.transactional && (i + 1 == pl->out->n || pl->out->items[i + 1].transactional);
+		dbc_gen_step *t;
+		if (run_start) {
+			if (!(t = dbc_gen_add(ctx, &done, set, reset)))
 				return DBC_ERROR;
-			t->transactional = s->transactional;
+			t->transactional = false;
 		}
-		dbc_gen_step *c = dbc_gen_add(ctx, &done, s->statement, s->reverse);
-		if (!c)
+		if (s.transactional && s.lock) {
+			s.statement = dbc_printf(ctx, "%s%s", local, s.statement);
+			if (s.reverse)
+				s.reverse = dbc_printf(ctx, "%s%s", local, s.reverse);
+		}
+		if (!(t = dbc_gen_add(ctx, &done, s.statement, s.reverse)))
 			return DBC_ERROR;
-		*c = *s;
+		*t = s;
+		if (run_end) {
+			if (!(t = dbc_gen_add(ctx, &done, reset, set)))
+				return DBC_ERROR;
+			t->transactional = false;
+		}
 	}
 	*pl->out = done;
 	return DBC_OK;

@@ -108,6 +108,25 @@ for want in 'DROP VIEW public.top_scores' 'ALTER COLUMN score TYPE bigint' 'rewr
   grep -qF "$want" "$work/plan.txt" || { cat "$work/plan.txt"; fail "plan lacks: $want"; }
 done
 grep -q '^[0-9]* | false | .*\nCREATE INDEX CONCURRENTLY' "$work/plan.txt" || true
+# lock_timeout per step: each locking step in a transaction sets its own
+# (SET LOCAL, up and reverse); each run outside one is framed by SET and
+# RESET, whose reverses frame the same run of the down
+[ "$(q -v "desired=$(cat "$work/d3.sql")" <<'SQL'
+WITH p AS (
+  SELECT step, statement, reverse, transactional, lock,
+         coalesce(lag(transactional) OVER w, true) AS before,
+         coalesce(lead(transactional) OVER w, true) AS after
+  FROM dbmigrate_generate(:'desired') WINDOW w AS (ORDER BY step))
+SELECT count(*) FROM p
+ WHERE (transactional AND lock IS NOT NULL
+        AND (statement NOT LIKE 'SET LOCAL lock_timeout = ''3000ms'';%'
+             OR (reverse IS NOT NULL AND reverse NOT LIKE 'SET LOCAL lock_timeout = ''3000ms'';%')))
+    OR (NOT transactional AND before
+        AND (statement <> 'SET lock_timeout = ''3000ms''' OR reverse <> 'RESET lock_timeout'))
+    OR (NOT transactional AND after
+        AND (statement <> 'RESET lock_timeout' OR reverse <> 'SET lock_timeout = ''3000ms'''))
+SQL
+)" = 0 ] || { cat "$work/plan.txt"; fail "a locking step has no lock_timeout of its own"; }
 [ "$(q -v "desired=$(cat "$work/d3.sql")" <<'SQL'
 SELECT count(*) FROM dbmigrate_generate(:'desired') WHERE statement LIKE '%CONCURRENTLY%' AND transactional
 SQL
