@@ -54,6 +54,10 @@ typedef struct dbc_lint_hooks {
 	bool alter_limited;
 	/* *rows: about how many rows table holds, -1 when unknown */
 	int (*rows)(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows);
+	/* *yes when reading the table's rows as the caller would run code its
+	 * owner wrote (PostgreSQL: row-level policies that apply to the
+	 * caller): then its rows are not read. NULL: reading runs none. */
+	int (*read_runs_owner_code)(dbc_ctx *ctx, const char *schema, const char *table, bool *yes);
 	/* whether changing a column from type from to type to rewrites the table */
 	int (*type_rewrites)(dbc_ctx *ctx, const char *from, const char *to, bool *rewrites);
 	/* whether a function of that name is volatile (a default calling it rewrites) */
