@@ -203,11 +203,14 @@ static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *s
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
 		const dbc_constraint *lk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(l, k);
-		if (k->kind != DBC_CON_NOT_NULL && (!lk || !same_k(pl, lk, k)))
+		/* a key whose default name follows a renamed table is the same key */
+		if (k->kind != DBC_CON_NOT_NULL && (!lk || !same_k(pl, lk, k)) &&
+		    !renamed_constraint(pl, w, l, k, false))
 			*simple = false;
 	}
 	for (int i = 0; i < l->nconstraints; i++)
-		if (l->constraints[i].kind != DBC_CON_NOT_NULL && !find_constraint(w, &l->constraints[i]))
+		if (l->constraints[i].kind != DBC_CON_NOT_NULL && !find_constraint(w, &l->constraints[i]) &&
+		    !renamed_constraint(pl, l, w, &l->constraints[i], true))
 			*simple = false;
 	if (!same_text(l->options, w->options) || !same_text(l->kind, w->kind))
 		*simple = false;
