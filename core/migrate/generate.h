@@ -108,14 +108,15 @@ typedef struct dbc_gen_proof_input {
 	const char *live_json, *live_fp;
 } dbc_gen_proof_input;
 
-/* Runs the plan on the engine's scratch place: from a copy of the live
- * schema (env->scratch) the ups must reach the desired fingerprint and the
- * reverses, newest first, the live one; from the desired schema
- * (env->scratch_desired) the reverses must reach the live fingerprint and
- * the ups the desired one again. A failure is an error naming the step or
- * the first difference. */
+/* Runs the plan on a copy of the live schema (env->scratch): the ups must
+ * reach the desired fingerprint and the reverses, newest first, the live
+ * one. A failure is an error naming the step or the first difference. */
 int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
                   const dbc_gen_proof_input *in);
+/* Runs the plan where the desired schema is (s, inside
+ * env->scratch_desired): the reverses must reach the live fingerprint,
+ * then the ups the desired one again. */
+int dbc_gen_prove_from_desired(dbc_ctx *s, const dbc_gen_plan *plan, const dbc_gen_proof_input *in);
 
 /* The migration lint over the plan, each migration it makes linted as
  * such; the findings go to the host's notices, naming their step

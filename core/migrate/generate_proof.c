@@ -103,20 +103,14 @@ static int prove_from_live(dbc_ctx *s, void *arg)
 	               "the generated down does not return to the starting schema");
 }
 
-/* Where the desired schema is (without rows): the reverses reach the live
- * schema, the ups go back to the desired one. */
-static int prove_from_desired(dbc_ctx *s, void *arg)
+int dbc_gen_prove_from_desired(dbc_ctx *s, const dbc_gen_plan *plan, const dbc_gen_proof_input *in)
 {
-	const proof *pr = arg;
-	if (reached(s, pr->want_fp, pr->want_json,
-	            "the desired schema does not read back the same in the proof's scratch place") !=
-	        DBC_OK ||
-	    run(s, pr->plan, false) != DBC_OK ||
-	    reached(s, pr->live_fp, pr->live_json,
+	if (run(s, plan, false) != DBC_OK ||
+	    reached(s, in->live_fp, in->live_json,
 	            "the generated down does not return to the starting schema") != DBC_OK ||
-	    run(s, pr->plan, true) != DBC_OK)
+	    run(s, plan, true) != DBC_OK)
 		return DBC_ERROR;
-	return reached(s, pr->want_fp, pr->want_json,
+	return reached(s, in->want_fp, in->want_json,
 	               "the generated migration does not reach the desired schema");
 }
 
@@ -128,7 +122,5 @@ int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan
 	            .want_json = in->want_json,
 	            .live_fp = in->live_fp,
 	            .live_json = in->live_json};
-	if (env->scratch_desired)
-		return env->scratch_desired(ctx, in->desired_sql, prove_from_desired, &pr);
 	return env->scratch(ctx, prove_from_live, &pr);
 }
