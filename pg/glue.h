@@ -124,7 +124,8 @@ struct dbc_migrate_hooks;
 extern const struct dbc_migrate_hooks pgdbc_migrate_env;
 /* migrate_generate.c: the generator's scratch places (dbc_migrate_hooks). */
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
-int pgdbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
+int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
+                          void *arg);
 /* The audit part's hooks (pg/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks pgdbc_audit_engine;

@@ -136,5 +136,5 @@ const dbc_migrate_hooks pgdbc_migrate_env = {
     .add_all = pg_add_all,
     .may_read_files = pg_may_read_files,
     .desired_schema = pgdbc_desired_schema,
-    .scratch = pgdbc_scratch,
+    .scratch_desired = pgdbc_scratch_desired,
 };

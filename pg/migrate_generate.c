@@ -1,118 +1,372 @@
 /*
- * migrate_generate.c — the generator's scratch places on PostgreSQL
- * (dbc_migrate_hooks.desired_schema and .scratch): a subtransaction of the
- * call that is always rolled back, so nothing the desired schema or the
- * proof does outlives it and other sessions never see it (catalog changes
- * are transactional). The desired schema must be read where the live
- * objects are not in its way: the user schemas are renamed aside and made
- * again empty under their names first, and whatever lands in the renamed
- * ones is left out of the model read.
+ * migrate_generate.c — the generator's scratch place on PostgreSQL
+ * (dbc_migrate_hooks.desired_schema and .scratch_desired): a subtransaction
+ * of the call that is always rolled back, holding scratch schemas of its
+ * own, one per user schema (dbcare_gen_<pid>_<n>), where the desired SQL is
+ * applied and the proof runs. The live schemas and tables are never
+ * renamed, locked for writing or rewritten: other sessions never see the
+ * scratch schemas (catalog changes are transactional) and their tables are
+ * empty, so no row, trigger, index expression or default of a live table
+ * is touched by the proof.
+ *
+ * The scratch schemas stand for the user schemas under other names, so the
+ * SQL run there is mapped (a user schema's name qualifying a name, or
+ * following SCHEMA, becomes its scratch name; search_path maps the same
+ * way) and the model read there is mapped back (the scratch names become
+ * the user schemas' again, the live user schemas themselves are left out).
  */
 #include "glue.h"
 
 #include "migrate/migrate.h"
+#include "schema/ddl_lex.h"
+
+#include "catalog/namespace.h"
+#include "nodes/pg_list.h"
+#include "utils/lsyscache.h"
 
 #include <string.h>
+#include <unistd.h>
 
-#define ASIDE "dbcare_generate_aside_"
+#define SCRATCH_PREFIX "dbcare_gen_"
 
-typedef struct aside {
-	dbc_ctx *ctx;
-	dbc_strlist names;
-} aside;
+/* The user schemas (live ones and the ones the desired SQL creates) and
+ * their scratch names, item by item. */
+typedef struct place {
+	dbc_strlist user, scratch;
+	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
+	const dbc_host *real; /* the host the mapped one calls */
+} place;
+
+/* The place the mapped host works in, set while fn runs
+ * (pgdbc_scratch_desired; an outer call's is put back after an inner one).
+ * An error that leaves the call without coming back leaves it stale, and
+ * harmless: the next call sets it before use. */
+static place *current;
 
 static int take_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	aside *a = arg;
 	(void)ncol;
-	return dbc_strlist_add(ctx, &a->names, c[0].s);
+	return dbc_strlist_add(ctx, arg, c[0].s);
 }
 
-/* The user schemas (not the system's, not dbcare's, not an extension's),
- * renamed aside and made again empty. */
-static int set_aside(dbc_ctx *ctx, aside *a)
+static int find(const dbc_strlist *l, const char *s)
 {
-	if (ctx->host->query(
-	        ctx,
-	        "SELECT n.nspname::text FROM pg_catalog.pg_namespace n "
-	        "WHERE n.nspname NOT IN ('information_schema', 'dbcare') AND n.nspname !~ '^pg_' "
-	        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
-	        "'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objid = n.oid AND d.deptype = "
-	        "'e') ORDER BY 1",
-	        0, NULL, take_name, a) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < a->names.n; i++) {
-		char *q = ctx->host->quote_ident(ctx, a->names.items[i]);
-		char *sql =
-		    dbc_printf(ctx, "ALTER SCHEMA %s RENAME TO " ASIDE "%d; CREATE SCHEMA %s", q, i + 1, q);
-		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
-			return DBC_ERROR;
+	for (int i = 0; s && i < l->n; i++)
+		if (strcmp(l->items[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static char *folded(dbc_ctx *ctx, dbc_token t)
+{
+	char *s = dbc_lex_ident(ctx, t);
+	if (s && t.kind == TK_WORD)
+		for (char *p = s; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+/* The schema names "CREATE SCHEMA [IF NOT EXISTS] name" of sql makes. */
+static int created_schemas(dbc_ctx *ctx, const char *sql, dbc_strlist *out)
+{
+	const char *p = sql;
+	dbc_token prev = {0}, t;
+	while ((t = dbc_lex_next(&p)).kind != TK_END) {
+		if (dbc_lex_is_word(prev, "CREATE") && dbc_lex_is_word(t, "SCHEMA")) {
+			t = dbc_lex_next(&p);
+			if (dbc_lex_is_word(t, "IF")) {
+				dbc_lex_next(&p), dbc_lex_next(&p);
+				t = dbc_lex_next(&p);
+			}
+			char *name = (t.kind == TK_WORD || t.kind == TK_QIDENT) ? folded(ctx, t) : NULL;
+			if (name && !dbc_lex_is_word(t, "AUTHORIZATION") && find(out, name) < 0 &&
+			    dbc_strlist_add(ctx, out, name) != DBC_OK)
+				return DBC_ERROR;
+		}
+		prev = t;
 	}
 	return DBC_OK;
 }
 
-static bool aside_name(const char *schema)
+/* The user schemas (not the system's, not dbcare's, not an extension's),
+ * then the ones sql creates; each with its scratch name. */
+static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 {
-	return schema && strncmp(schema, ASIDE, strlen(ASIDE)) == 0;
+	memset(pl, 0, sizeof(*pl));
+	pl->real = ctx->host;
+	if (ctx->host->query(
+	        ctx,
+	        "SELECT n.nspname::text FROM pg_catalog.pg_namespace n "
+	        "WHERE n.nspname NOT IN ('information_schema', 'dbcare') AND n.nspname !~ '^pg_' "
+	        "AND n.nspname !~ '^" SCRATCH_PREFIX "' "
+	        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
+	        "'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objid = n.oid AND d.deptype = "
+	        "'e') ORDER BY 1",
+	        0, NULL, take_name, &pl->user) != DBC_OK)
+		return DBC_ERROR;
+	pl->nlive = pl->user.n;
+	if (created_schemas(ctx, sql, &pl->user) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < pl->user.n; i++)
+		if (dbc_strlist_add(ctx, &pl->scratch,
+		                    dbc_printf(ctx, SCRATCH_PREFIX "%ld_%d", (long)getpid(), i + 1)) !=
+		    DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
 }
 
-/* The model without what is in the renamed schemas. */
-static void leave_out_aside(dbc_schema *s)
+/* sql with the user schemas' names where they name a schema (before a
+ * '.', after SCHEMA [IF [NOT] EXISTS], at the start of a string naming a
+ * relation: 'public.t') replaced by their scratch names. */
+static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *p = sql, *copied = sql;
+	dbc_token t, prev = {0}, prev2 = {0};
+	while ((t = dbc_lex_next(&p)).kind != TK_END) {
+		int k = -1;
+		size_t skip = 0; /* a string: its quote and the schema's name */
+		if (t.kind == TK_WORD || t.kind == TK_QIDENT) {
+			const char *q = p;
+			bool after_schema = dbc_lex_is_word(prev, "SCHEMA") ||
+			                    (dbc_lex_is_word(prev, "EXISTS") &&
+			                     (dbc_lex_is_word(prev2, "IF") || dbc_lex_is_word(prev2, "NOT")));
+			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
+				k = find(&pl->user, folded(ctx, t));
+			skip = t.len;
+		} else if (t.kind == TK_STRING && t.start[0] == '\'') {
+			for (int i = 0; i < pl->user.n && k < 0; i++) {
+				size_t n = strlen(pl->user.items[i]);
+				if (t.len > n + 2 && strncmp(t.start + 1, pl->user.items[i], n) == 0 &&
+				    t.start[1 + n] == '.')
+					k = i, skip = n + 1;
+			}
+		}
+		if (k >= 0) {
+			dbc_buf_appendn(&b, copied, (size_t)(t.start - copied));
+			if (t.kind == TK_STRING)
+				dbc_buf_appendc(&b, '\'');
+			dbc_buf_append(&b, pl->scratch.items[k]);
+			copied = t.start + skip;
+		}
+		prev2 = prev;
+		prev = t;
+	}
+	dbc_buf_append(&b, copied);
+	return dbc_buf_finish(&b);
+}
+
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '$';
+}
+
+/* text with each scratch name written as its user schema's (quoted where
+ * it must be); NULL stays NULL. */
+static char *from_scratch(dbc_ctx *ctx, const place *pl, char *text)
+{
+	if (!text || !strstr(text, SCRATCH_PREFIX))
+		return text;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	const char *p = text;
+	for (const char *hit; (hit = strstr(p, SCRATCH_PREFIX)) != NULL;) {
+		const char *end = hit;
+		while (word_char(*end))
+			end++;
+		int k = -1;
+		if (hit == text || !word_char(hit[-1]))
+			for (int i = 0; i < pl->scratch.n && k < 0; i++)
+				if (strlen(pl->scratch.items[i]) == (size_t)(end - hit) &&
+				    strncmp(hit, pl->scratch.items[i], (size_t)(end - hit)) == 0)
+					k = i;
+		dbc_buf_appendn(&b, p, (size_t)(hit - p));
+		if (k >= 0)
+			dbc_buf_append(&b, pl->real->quote_ident(ctx, pl->user.items[k]));
+		else
+			dbc_buf_appendn(&b, hit, (size_t)(end - hit));
+		p = end;
+	}
+	dbc_buf_append(&b, p);
+	return dbc_buf_finish(&b);
+}
+
+/* Where a schema name read in the scratch place belongs: 1 a scratch
+ * schema (*name becomes its user schema's), 0 a live user schema (left
+ * out), 2 another (an extension's: kept as it is). */
+static int belongs(const place *pl, char **name)
+{
+	if (!*name)
+		return 2;
+	int k = find(&pl->scratch, *name);
+	if (k >= 0) {
+		*name = pl->user.items[k];
+		return 1;
+	}
+	return find(&pl->user, *name) >= 0 ? 0 : 2;
+}
+
+static void map_strlist(dbc_ctx *ctx, const place *pl, dbc_strlist *l)
+{
+	for (int i = 0; i < l->n; i++)
+		l->items[i] = from_scratch(ctx, pl, l->items[i]);
+}
+
+/* The model read in the scratch place, as the user schemas would hold it. */
+static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
 {
 	int n = 0;
-	for (int i = 0; i < s->ntables; i++)
-		if (!aside_name(s->tables[i].schema))
-			s->tables[n++] = s->tables[i];
+	for (int i = 0; i < s->ntables; i++) {
+		dbc_table t = s->tables[i];
+		if (belongs(pl, &t.schema) == 0)
+			continue;
+		t.partition_of = from_scratch(ctx, pl, t.partition_of);
+		for (int c = 0; c < t.ncolumns; c++) {
+			dbc_column *col = &t.columns[c];
+			col->type = from_scratch(ctx, pl, col->type);
+			col->default_expr = from_scratch(ctx, pl, col->default_expr);
+			col->generated = from_scratch(ctx, pl, col->generated);
+			col->collation = from_scratch(ctx, pl, col->collation);
+		}
+		for (int c = 0; c < t.nconstraints; c++) {
+			dbc_constraint *k = &t.constraints[c];
+			belongs(pl, &k->ref_schema);
+			k->expr = from_scratch(ctx, pl, k->expr);
+		}
+		s->tables[n++] = t;
+	}
 	s->ntables = n;
 	n = 0;
-	for (int i = 0; i < s->nindexes; i++)
-		if (!aside_name(s->indexes[i].schema))
-			s->indexes[n++] = s->indexes[i];
+	for (int i = 0; i < s->nindexes; i++) {
+		dbc_index x = s->indexes[i];
+		if (belongs(pl, &x.schema) == 0)
+			continue;
+		map_strlist(ctx, pl, &x.keys);
+		x.predicate = from_scratch(ctx, pl, x.predicate);
+		x.key_detail = from_scratch(ctx, pl, x.key_detail);
+		x.definition = from_scratch(ctx, pl, x.definition);
+		s->indexes[n++] = x;
+	}
 	s->nindexes = n;
 	n = 0;
 	for (int i = 0; i < s->nobjects; i++) {
-		const dbc_object *o = &s->objects[i];
-		if (!aside_name(o->schema) && !(strcmp(o->type, "schema") == 0 && aside_name(o->name)))
-			s->objects[n++] = *o;
+		dbc_object o = s->objects[i];
+		if (strcmp(o.type, "schema") == 0 ? belongs(pl, &o.name) == 0 : belongs(pl, &o.schema) == 0)
+			continue;
+		o.name = from_scratch(ctx, pl, o.name);
+		o.table = from_scratch(ctx, pl, o.table);
+		o.definition = from_scratch(ctx, pl, o.definition);
+		s->objects[n++] = o;
 	}
 	s->nobjects = n;
+	s->memo = NULL;
+}
+
+/* The mapped host: SQL goes to the scratch schemas, the model comes back
+ * named as the user schemas. */
+static int mapped_exec(dbc_ctx *ctx, const char *sql)
+{
+	char *m = to_scratch(ctx, current, sql);
+	return m ? current->real->exec(ctx, m) : DBC_ERROR;
+}
+
+static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
+{
+	dbc_schema read;
+	dbc_schema_init(&read, ctx);
+	if (current->real->read_schema(ctx, &read) != DBC_OK ||
+	    dbc_schema_copy(ctx, &read, out) != DBC_OK)
+		return DBC_ERROR;
+	map_back(ctx, current, out);
+	return DBC_OK;
+}
+
+/* The scratch schemas made, search_path and the desired SQL applied
+ * there: inside the caller's open subtransaction. */
+static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_append(&b, "SELECT 1;\n");
+	for (int i = 0; i < pl->nlive; i++)
+		dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
+	char *make = dbc_buf_finish(&b);
+	dbc_strlist path = {0};
+	/* the caller's path as it is now (dbcare's queries run under a pinned
+	 * one, so it is read here, not by a query): its existing schemas */
+	List *oids = fetch_search_path(false);
+	ListCell *lc;
+	foreach (lc, oids) {
+		char *name = get_namespace_name(lfirst_oid(lc));
+		if (name && dbc_strlist_add(ctx, &path, name) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (!make)
+		return DBC_ERROR;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < path.n; i++) {
+		int k = find(&pl->user, path.items[i]);
+		dbc_buf_appendf(&b, "%s%s", i ? ", " : "",
+		                k >= 0 ? pl->scratch.items[k] : ctx->host->quote_ident(ctx, path.items[i]));
+	}
+	if (path.n == 0)
+		dbc_buf_append(&b, "''");
+	char *sp = dbc_buf_finish(&b);
+	/* exec, not query: query runs under dbcare's pinned path and undoes
+	 * what it sets; the subtransaction's rollback undoes this */
+	return ctx->host->exec(ctx, make) == DBC_OK &&
+	               ctx->host->exec(ctx, dbc_printf(ctx, "SET LOCAL search_path TO %s", sp)) ==
+	                   DBC_OK
+	           ? DBC_OK
+	           : DBC_ERROR;
+}
+
+/* The desired SQL applied in the place; its error as the generator's. */
+static int apply_desired(dbc_ctx *ctx, const char *sql)
+{
+	if (ctx->host->exec(ctx, sql) == DBC_OK)
+		return DBC_OK;
+	char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error");
+	int line = ctx->error_line;
+	dbc_error_clear(ctx);
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply%s%s: %s",
+	                 line ? " at line " : "", line ? dbc_printf(ctx, "%d", line) : "", why);
+}
+
+int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
+                          void *arg)
+{
+	place pl, *outer = current;
+	if (make_place(ctx, sql, &pl) != DBC_OK)
+		return DBC_ERROR;
+	dbc_host mapped = *ctx->host;
+	mapped.exec = mapped_exec;
+	mapped.read_schema = mapped_read_schema;
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	int rc = open_place(ctx, &pl, sql);
+	current = &pl;
+	ctx->host = &mapped;
+	if (rc == DBC_OK)
+		rc = apply_desired(ctx, sql);
+	if (rc == DBC_OK)
+		rc = fn(ctx, arg);
+	ctx->host = pl.real;
+	current = outer;
+	ctx->host->rollback(ctx, level);
+	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
+}
+
+static int read_into(dbc_ctx *ctx, void *arg)
+{
+	return ctx->host->read_schema(ctx, arg);
 }
 
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
 {
-	aside a = {.ctx = ctx};
-	dbc_schema read;
-	int level = ctx->host->savepoint(ctx);
-	if (level < 0)
-		return DBC_ERROR;
-	int rc = set_aside(ctx, &a);
-	if (rc == DBC_OK && ctx->host->exec(ctx, sql) != DBC_OK) {
-		char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error");
-		int line = ctx->error_line;
-		dbc_error_clear(ctx);
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply%s%s: %s",
-		          line ? " at line " : "", line ? dbc_printf(ctx, "%d", line) : "", why);
-		rc = DBC_ERROR;
-	}
-	if (rc == DBC_OK) {
-		dbc_schema_init(&read, ctx);
-		rc = ctx->host->read_schema(ctx, &read);
-	}
-	if (rc == DBC_OK) {
-		rc = dbc_schema_copy(ctx, &read, out);
-		if (rc == DBC_OK)
-			leave_out_aside(out);
-	}
-	ctx->host->rollback(ctx, level);
-	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
-}
-
-int pgdbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg)
-{
-	int level = ctx->host->savepoint(ctx);
-	if (level < 0)
-		return DBC_ERROR;
-	int rc = fn(ctx, arg);
-	ctx->host->rollback(ctx, level);
-	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
+	return pgdbc_scratch_desired(ctx, sql, read_into, out);
 }

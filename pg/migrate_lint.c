@@ -189,8 +189,20 @@ static int pg_lock_timeout_set(dbc_ctx *ctx, bool *set)
 	                        NULL, take_bool, set);
 }
 
+/* Row-level security applies to the caller on the table: a read would run
+ * the policies' expressions, which the owner wrote, with the caller's
+ * rights. */
+static int pg_read_runs_owner_code(dbc_ctx *ctx, const char *schema, const char *table, bool *yes)
+{
+	dbc_value p[1] = {dbc_text(dbc_quoted_name(ctx, schema, table))};
+	*yes = false;
+	return ctx->host->query(ctx, "SELECT pg_catalog.row_security_active($1::pg_catalog.regclass)",
+	                        1, p, take_bool, yes);
+}
+
 const dbc_lint_hooks pgdbc_lint_engine = {
     .rows = pg_rows,
+    .read_runs_owner_code = pg_read_runs_owner_code,
     .type_rewrites = pg_type_rewrites,
     .volatile_function = pg_volatile_function,
     .key_high = pg_key_high,

@@ -65,6 +65,43 @@ static int keep_live_extensions(dbc_ctx *ctx, const dbc_schema *live, dbc_schema
 	return DBC_OK;
 }
 
+/* One generate's state, shared with the scratch place's callback. */
+typedef struct gen_run {
+	const dbc_migrate_hooks *env;
+	const dbc_gen_desired *desired;
+	const dbc_gen_options *opt;
+	dbc_schema *live, *want;
+	dbc_gen_plan *plan;
+	dbc_gen_proof_input proof;
+} gen_run;
+
+/* want read: its fingerprint, then the plan from live to it. */
+static int plan_to(dbc_ctx *ctx, gen_run *r)
+{
+	dbc_gen_input in = {
+	    .env = r->env, .live = r->live, .want = r->want, .desired = r->desired, .opt = r->opt};
+	char *json, *fp;
+	if (keep_live_extensions(ctx, r->live, r->want) != DBC_OK ||
+	    dbc_schema_snapshot_json(r->want, &json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
+		return DBC_ERROR;
+	r->proof.want_json = json;
+	r->proof.want_fp = fp;
+	return dbc_gen_plan_make(ctx, &in, r->plan);
+}
+
+/* Inside the place where the desired schema is (scratch_desired): the
+ * model read there, the plan made (its reads of the live tables go to
+ * them, only SQL run and schemas read are the place's), and proved from
+ * there, all in one visit. */
+static int in_place(dbc_ctx *s, void *arg)
+{
+	gen_run *r = arg;
+	if (s->host->read_schema(s, r->want) != DBC_OK || plan_to(s, r) != DBC_OK)
+		return DBC_ERROR;
+	return r->plan->n ? dbc_gen_prove_from_desired(s, r->plan, &r->proof) : DBC_OK;
+}
+
 int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *desired_sql,
                          const char *options, dbc_rows *out)
 {
@@ -72,9 +109,9 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_gen_desired desired = {0};
 	dbc_schema live, want;
 	dbc_gen_plan plan = {0};
-	char *want_json, *want_fp;
+	char *live_json, *live_fp;
 	dbc_rows_init(out, ctx, 7);
-	if (!env || !env->desired_schema || !env->scratch)
+	if (!env || !env->desired_schema || (!env->scratch && !env->scratch_desired))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine has no migration generator");
 	if (dbc_gen_read_options(ctx, options, &opt) != DBC_OK ||
 	    dbc_gen_read_desired(ctx, desired_sql, &desired) != DBC_OK)
@@ -82,16 +119,25 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_schema_init(&live, ctx);
 	dbc_schema_init(&want, ctx);
 	if (ctx->host->read_schema(ctx, &live) != DBC_OK ||
-	    env->desired_schema(ctx, desired_sql, &want) != DBC_OK ||
-	    keep_live_extensions(ctx, &live, &want) != DBC_OK ||
-	    dbc_schema_snapshot_json(&want, &want_json) != DBC_OK ||
-	    dbc_schema_fingerprint_of(ctx, want_json, &want_fp) != DBC_OK)
+	    dbc_schema_snapshot_json(&live, &live_json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, live_json, &live_fp) != DBC_OK)
 		return DBC_ERROR;
-	dbc_gen_input in = {.env = env, .live = &live, .want = &want, .desired = &desired, .opt = &opt};
-	if (dbc_gen_plan_make(ctx, &in, &plan) != DBC_OK)
+	gen_run r = {.env = env,
+	             .desired = &desired,
+	             .opt = &opt,
+	             .live = &live,
+	             .want = &want,
+	             .plan = &plan,
+	             .proof = {.desired_sql = desired_sql, .live_json = live_json, .live_fp = live_fp}};
+	if (env->scratch_desired) {
+		if (env->scratch_desired(ctx, desired_sql, in_place, &r) != DBC_OK)
+			return DBC_ERROR;
+	} else if (env->desired_schema(ctx, desired_sql, &want) != DBC_OK ||
+	           plan_to(ctx, &r) != DBC_OK ||
+	           (plan.n && dbc_gen_prove(ctx, env, &plan, &r.proof) != DBC_OK)) {
 		return DBC_ERROR;
-	if (plan.n && (dbc_gen_prove(ctx, env, &plan, want_json, want_fp) != DBC_OK ||
-	               dbc_gen_lint(ctx, env, &plan) != DBC_OK))
+	}
+	if (plan.n && dbc_gen_lint(ctx, env, &plan) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < plan.n; i++) {
 		const dbc_gen_step *s = &plan.items[i];

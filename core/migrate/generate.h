@@ -99,11 +99,24 @@ dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *
 int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
                     const dbc_table *now, dbc_gen_plan *out);
 
-/* Runs the plan up and down on env->scratch: the schema after up must have
- * want_fp (want_json its snapshot), after down the fingerprint it started from; a failure is an
- * error naming the step. */
+/* What the proof compares with: the desired schema's snapshot and
+ * fingerprint, the live one's, and the desired SQL (for a scratch place
+ * built from it). */
+typedef struct dbc_gen_proof_input {
+	const char *desired_sql;
+	const char *want_json, *want_fp;
+	const char *live_json, *live_fp;
+} dbc_gen_proof_input;
+
+/* Runs the plan on a copy of the live schema (env->scratch): the ups must
+ * reach the desired fingerprint and the reverses, newest first, the live
+ * one. A failure is an error naming the step or the first difference. */
 int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
-                  const char *want_json, const char *want_fp);
+                  const dbc_gen_proof_input *in);
+/* Runs the plan where the desired schema is (s, inside
+ * env->scratch_desired): the reverses must reach the live fingerprint,
+ * then the ups the desired one again. */
+int dbc_gen_prove_from_desired(dbc_ctx *s, const dbc_gen_plan *plan, const dbc_gen_proof_input *in);
 
 /* The migration lint over the plan, each migration it makes linted as
  * such; the findings go to the host's notices, naming their step

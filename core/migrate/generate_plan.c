@@ -204,11 +204,14 @@ static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *s
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
 		const dbc_constraint *lk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(l, k);
-		if (k->kind != DBC_CON_NOT_NULL && (!lk || !same_k(pl, lk, k)))
+		/* a key whose default name follows a renamed table is the same key */
+		if (k->kind != DBC_CON_NOT_NULL && (!lk || !same_k(pl, lk, k)) &&
+		    !renamed_constraint(pl, w, l, k, false))
 			*simple = false;
 	}
 	for (int i = 0; i < l->nconstraints; i++)
-		if (l->constraints[i].kind != DBC_CON_NOT_NULL && !find_constraint(w, &l->constraints[i]))
+		if (l->constraints[i].kind != DBC_CON_NOT_NULL && !find_constraint(w, &l->constraints[i]) &&
+		    !renamed_constraint(pl, l, w, &l->constraints[i], true))
 			*simple = false;
 	if (!same_text(l->options, w->options) || !same_text(l->kind, w->kind))
 		*simple = false;
@@ -237,7 +240,7 @@ static const dbc_object *find_object(const dbc_schema *s, const char *type, cons
 /* Views that go before the tables change: gone or changed in the desired
  * schema, naming an affected table, or naming a view that goes. Dependents
  * are dropped before what they name. */
-static int drop_views(planner *pl)
+static int mark_views(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *L = pl->in->live, *W = pl->in->want;
@@ -267,6 +270,14 @@ static int drop_views(planner *pl)
 				}
 		}
 	}
+	return DBC_OK;
+}
+
+/* The views mark_views marked, dependents before what they name. */
+static int drop_views(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
 	bool *done = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1));
 	if (!done)
 		return DBC_ERROR;
@@ -458,6 +469,20 @@ static bool owned_sequence(const dbc_object *o)
 /* Objects of types the generator knows, compared; early: the types made
  * before the tables, else triggers. adding: new and changed ones made,
  * else gone and changed ones dropped. */
+/* Whether o is a trigger on a view the plan drops and makes again: the
+ * trigger goes with the view, so it is dropped first and made again. */
+static bool on_remade_view(planner *pl, const dbc_object *o)
+{
+	const dbc_schema *L = pl->in->live;
+	if (strcmp(o->type, "trigger") != 0 || !o->table)
+		return false;
+	for (int i = 0; i < L->nobjects; i++)
+		if (is_view(&L->objects[i]) && same_schema(L->objects[i].schema, o->schema) &&
+		    strcmp(L->objects[i].name, o->table) == 0)
+			return pl->view_out[i];
+	return false;
+}
+
 static int objects(planner *pl, bool early, bool adding)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -471,7 +496,8 @@ static int objects(planner *pl, bool early, bool adding)
 		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
 			continue;
 		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
-		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled)
+		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&
+		    !on_remade_view(pl, o))
 			continue;
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
@@ -670,12 +696,37 @@ static int new_tables(planner *pl)
 	return DBC_OK;
 }
 
-/* Exact counts for a drop: rows, and the column's non-NULL values. */
+/* Whether the live table may be read to count its rows: not where reading
+ * it would run its owner's code with the caller's rights (PostgreSQL's
+ * row-level policies). */
+static int may_count(planner *pl, const dbc_table *t, bool *may)
+{
+	bool owner_code = false;
+	*may = true;
+	if (pl->eng && pl->eng->read_runs_owner_code &&
+	    pl->eng->read_runs_owner_code(pl->ctx, t->schema, t->name, &owner_code) != DBC_OK)
+		return DBC_ERROR;
+	*may = !owner_code;
+	return DBC_OK;
+}
+
+#define NOT_COUNTED "rows not counted: reading them would run the table's row-level policies"
+
+/* Exact counts for a drop: rows, and the column's non-NULL values; *what
+ * says them in words ("12 rows, 3 non-NULL values"); -1 when not counted. */
 static int count_rows(planner *pl, const dbc_table *t, const char *column, int64_t *rows,
-                      int64_t *values)
+                      int64_t *values, char **what)
 {
 	dbc_ctx *ctx = pl->ctx;
 	char *n = NULL;
+	bool may;
+	*rows = *values = -1;
+	if (may_count(pl, t, &may) != DBC_OK)
+		return DBC_ERROR;
+	if (!may) {
+		*what = dbc_strdup(ctx, NOT_COUNTED);
+		return DBC_OK;
+	}
 	char *sql =
 	    dbc_printf(ctx, "SELECT count(*)%s%s%s FROM %s", column ? " || ',' || count(" : "",
 	               column ? dbc_gen_q(ctx, column) : "", column ? ")" : "", dbc_gen_qt(ctx, t));
@@ -683,7 +734,36 @@ static int count_rows(planner *pl, const dbc_table *t, const char *column, int64
 		return DBC_ERROR;
 	*rows = n ? strtoll(n, &n, 10) : 0;
 	*values = n && *n == ',' ? strtoll(n + 1, NULL, 10) : *rows;
+	*what = column ? dbc_printf(ctx, "%lld rows, %lld non-NULL values", (long long)*rows,
+	                            (long long)*values)
+	               : dbc_printf(ctx, "%lld rows", (long long)*rows);
 	return DBC_OK;
+}
+
+/* A NOT NULL the live rows break: the proof runs on tables without rows,
+ * so the NULLs are counted here, with a plain read of the live table. */
+static int refuse_nulls(planner *pl, const dbc_table *l, const dbc_table *w, const char *column,
+                        const char *now)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *n = NULL;
+	bool may;
+	if (may_count(pl, l, &may) != DBC_OK)
+		return DBC_ERROR;
+	if (!may)
+		return DBC_OK; /* not read: the migration's own scan finds them */
+	char *sql = dbc_printf(ctx, "SELECT count(*) FROM %s WHERE %s IS NULL", dbc_gen_qt(ctx, l),
+	                       dbc_gen_q(ctx, column));
+	if (!sql || dbc_query_text(ctx, sql, 0, NULL, &n, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!n || strcmp(n, "0") == 0)
+		return DBC_OK;
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the desired NOT NULL on column %s.%s fails on the live rows: %s rows hold NULL",
+	          w->name, now, n);
+	dbc_error_hint(ctx, "Fill those rows first (or give the column a default and an UPDATE in "
+	                    "a migration of its own), then generate again.");
+	return DBC_ERROR;
 }
 
 static int refuse_drop(planner *pl, const char *what)
@@ -755,10 +835,11 @@ static int drop_tables(planner *pl)
 				continue;
 			done[i] = true;
 			int64_t rows, values;
-			if (count_rows(pl, l, NULL, &rows, &values) != DBC_OK)
+			char *counts;
+			if (count_rows(pl, l, NULL, &rows, &values, &counts) != DBC_OK)
 				return DBC_ERROR;
-			char *what = dbc_printf(ctx, "table %s (%lld rows)",
-			                        dbc_qualified_name(ctx, l->schema, l->name), (long long)rows);
+			char *what = dbc_printf(ctx, "table %s (%s)",
+			                        dbc_qualified_name(ctx, l->schema, l->name), counts);
 			if (!pl->in->opt->allow_drop)
 				return refuse_drop(pl, what);
 			dbc_gen_step *s = add(pl, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, l)),
@@ -921,6 +1002,8 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			         lock_of(pl, DBC_LOP_ALTER_OTHER)))
 				return DBC_ERROR;
 		}
+		if (!lc->not_null && c->not_null && refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
+			return DBC_ERROR;
 		if (lc->not_null != c->not_null) {
 			char *set = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qt, qc);
 			char *unset = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", qt, qc);
@@ -970,10 +1053,10 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (kept)
 			continue;
 		int64_t n, values;
-		if (count_rows(pl, l, lc->name, &n, &values) != DBC_OK)
+		char *counts;
+		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
 			return DBC_ERROR;
-		char *what = dbc_printf(ctx, "column %s.%s (%lld rows, %lld non-NULL values)", w->name,
-		                        lc->name, (long long)n, (long long)values);
+		char *what = dbc_printf(ctx, "column %s.%s (%s)", w->name, lc->name, counts);
 		if (!pl->in->opt->allow_drop)
 			return refuse_drop(pl, what);
 		dbc_gen_step *s =
@@ -1036,10 +1119,10 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (kept || lc->hidden)
 			continue;
 		int64_t n, values;
-		if (count_rows(pl, l, lc->name, &n, &values) != DBC_OK)
+		char *counts;
+		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
 			return DBC_ERROR;
-		return refuse_drop(pl, dbc_printf(pl->ctx, "column %s.%s (%lld rows, %lld non-NULL values)",
-		                                  w->name, lc->name, (long long)n, (long long)values));
+		return refuse_drop(pl, dbc_printf(pl->ctx, "column %s.%s (%s)", w->name, lc->name, counts));
 	}
 	return DBC_OK;
 }
@@ -1194,31 +1277,50 @@ static int indexes(planner *pl)
 
 /* ------------------------------------------------------------ the plan */
 
-/* SET lock_timeout at the start of each run of steps that goes into one
- * migration (a change of transactional starts another), where the engine
- * has lock timeouts. */
+/* lock_timeout for each step that takes a lock, where the engine has lock
+ * timeouts, in the up and in the down: a step that runs in a transaction
+ * starts with SET LOCAL (it ends with the migration's transaction); a run
+ * of steps that cannot run in one is framed by SET and RESET, whose
+ * reverses frame the same run of the down (the reverses run newest
+ * first). */
 static int lock_timeouts(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
 	if (!pl->ctx->host->dialect->exclusive_lock || !pl->in->opt->lock_safe ||
 	    pl->in->opt->lock_timeout_ms <= 0)
 		return DBC_OK;
+	char *set =
+	    dbc_printf(ctx, "SET lock_timeout = '%lldms'", (long long)pl->in->opt->lock_timeout_ms);
+	char *local = dbc_printf(ctx, "SET LOCAL lock_timeout = '%lldms';\n",
+	                         (long long)pl->in->opt->lock_timeout_ms);
+	char *reset = dbc_strdup(ctx, "RESET lock_timeout");
 	dbc_gen_plan done = {0};
+	if (!set || !local || !reset)
+		return DBC_ERROR;
 	for (int i = 0; i < pl->out->n; i++) {
-		dbc_gen_step *s = &pl->out->items[i];
-		if (i == 0 || pl->out->items[i - 1].transactional != s->transactional) {
-			dbc_gen_step *t = dbc_gen_add(ctx, &done,
-			                              dbc_printf(ctx, "SET lock_timeout = '%lldms'",
-			                                         (long long)pl->in->opt->lock_timeout_ms),
-			                              NULL);
-			if (!t)
+		dbc_gen_step s = pl->out->items[i];
+		bool run_start = !s.transactional && (i == 0 || pl->out->items[i - 1].transactional);
+		bool run_end =
+		    !s.transactional && (i + 1 == pl->out->n || pl->out->items[i + 1].transactional);
+		dbc_gen_step *t;
+		if (run_start) {
+			if (!(t = dbc_gen_add(ctx, &done, set, reset)))
 				return DBC_ERROR;
-			t->transactional = s->transactional;
+			t->transactional = false;
 		}
-		dbc_gen_step *c = dbc_gen_add(ctx, &done, s->statement, s->reverse);
-		if (!c)
+		if (s.transactional && s.lock) {
+			s.statement = dbc_printf(ctx, "%s%s", local, s.statement);
+			if (s.reverse)
+				s.reverse = dbc_printf(ctx, "%s%s", local, s.reverse);
+		}
+		if (!(t = dbc_gen_add(ctx, &done, s.statement, s.reverse)))
 			return DBC_ERROR;
-		*c = *s;
+		*t = s;
+		if (run_end) {
+			if (!(t = dbc_gen_add(ctx, &done, reset, set)))
+				return DBC_ERROR;
+			t->transactional = false;
+		}
 	}
 	*pl->out = done;
 	return DBC_OK;
@@ -1242,10 +1344,11 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 		pl.rebuilt[i] = pl.limited && !simple;
 		pl.affected[i] = views || pl.rebuilt[i];
 	}
-	if (objects(&pl, true, false) != DBC_OK || objects(&pl, false, false) != DBC_OK ||
-	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
-	    new_tables(&pl) != DBC_OK || changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
-	    drop_tables(&pl) != DBC_OK || drop_late(&pl) != DBC_OK || make_views(&pl) != DBC_OK ||
+	if (mark_views(&pl) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
+	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
+	    objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
+	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK || drop_tables(&pl) != DBC_OK ||
+	    drop_late(&pl) != DBC_OK || make_views(&pl) != DBC_OK ||
 	    objects(&pl, false, true) != DBC_OK)
 		return DBC_ERROR;
 	return lock_timeouts(&pl);

@@ -14,8 +14,8 @@
 
 typedef struct proof {
 	const dbc_gen_plan *plan;
-	const char *want_fp;
-	const char *want_json;
+	const char *want_fp, *want_json;
+	const char *live_fp, *live_json;
 } proof;
 
 static int fingerprint(dbc_ctx *s, char **json, char **fp)
@@ -56,51 +56,71 @@ static char *first_change(dbc_ctx *s, const char *from, const char *to)
 	                  ch.n == 1 ? "" : "s");
 }
 
-static int prove_in(dbc_ctx *s, void *arg)
+/* The ups in order (up) or the reverses newest first. */
+static int run(dbc_ctx *s, const dbc_gen_plan *p, bool up)
 {
-	const proof *pr = arg;
-	const dbc_gen_plan *p = pr->plan;
-	char *start_json, *start_fp, *json, *fp;
-	if (fingerprint(s, &start_json, &start_fp) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < p->n; i++) {
-		const char *sql = p->items[i].proof ? p->items[i].proof : p->items[i].statement;
-		if (s->host->exec(s, sql) != DBC_OK)
-			return step_failed(s, i + 1, "up", sql);
-	}
-	if (fingerprint(s, &json, &fp) != DBC_OK)
-		return DBC_ERROR;
-	if (strcmp(fp, pr->want_fp) != 0) {
-		char *what = first_change(s, pr->want_json, json);
-		dbc_error(s, DBC_SQLSTATE_BAD_STATE,
-		          "the generated migration does not reach the desired schema");
-		dbc_error_detail(s, "after the up: %s", what);
-		if (getenv("DBCARE_GENERATE_DEBUG"))
-			dbc_error_hint(s, "want %s\ngot  %s", pr->want_json, json);
-		dbc_error_hint(s, "Write that change by hand; the plan rows show the rest.");
-		return DBC_ERROR;
-	}
-	for (int i = p->n - 1; i >= 0; i--) {
-		const char *sql =
-		    p->items[i].proof_reverse ? p->items[i].proof_reverse : p->items[i].reverse;
+	for (int k = 0; k < p->n; k++) {
+		int i = up ? k : p->n - 1 - k;
+		const dbc_gen_step *st = &p->items[i];
+		const char *sql = up ? (st->proof ? st->proof : st->statement)
+		                     : (st->proof_reverse ? st->proof_reverse : st->reverse);
 		if (sql && s->host->exec(s, sql) != DBC_OK)
-			return step_failed(s, i + 1, "down", sql);
-	}
-	if (fingerprint(s, &json, &fp) != DBC_OK)
-		return DBC_ERROR;
-	if (strcmp(fp, start_fp) != 0) {
-		char *what = first_change(s, start_json, json);
-		dbc_error(s, DBC_SQLSTATE_BAD_STATE,
-		          "the generated down does not return to the starting schema");
-		dbc_error_detail(s, "after the down: %s", what);
-		return DBC_ERROR;
+			return step_failed(s, i + 1, up ? "up" : "down", sql);
 	}
 	return DBC_OK;
 }
 
-int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
-                  const char *want_json, const char *want_fp)
+/* The schema now has fingerprint fp (json its snapshot), else the error
+ * what names. */
+static int reached(dbc_ctx *s, const char *fp, const char *json, const char *what)
 {
-	proof pr = {.plan = plan, .want_fp = want_fp, .want_json = want_json};
-	return env->scratch(ctx, prove_in, &pr);
+	char *now_json, *now_fp;
+	if (fingerprint(s, &now_json, &now_fp) != DBC_OK)
+		return DBC_ERROR;
+	if (strcmp(now_fp, fp) == 0)
+		return DBC_OK;
+	char *change = first_change(s, json, now_json);
+	dbc_error(s, DBC_SQLSTATE_BAD_STATE, "%s", what);
+	dbc_error_detail(s, "%s", change);
+	if (getenv("DBCARE_GENERATE_DEBUG"))
+		dbc_error_hint(s, "want %s\ngot  %s", json, now_json);
+	else
+		dbc_error_hint(s, "Write that change by hand; the plan rows show the rest.");
+	return DBC_ERROR;
+}
+
+/* Where the live schema is: the ups reach the desired schema, the
+ * reverses come back. */
+static int prove_from_live(dbc_ctx *s, void *arg)
+{
+	const proof *pr = arg;
+	if (run(s, pr->plan, true) != DBC_OK ||
+	    reached(s, pr->want_fp, pr->want_json,
+	            "the generated migration does not reach the desired schema") != DBC_OK ||
+	    run(s, pr->plan, false) != DBC_OK)
+		return DBC_ERROR;
+	return reached(s, pr->live_fp, pr->live_json,
+	               "the generated down does not return to the starting schema");
+}
+
+int dbc_gen_prove_from_desired(dbc_ctx *s, const dbc_gen_plan *plan, const dbc_gen_proof_input *in)
+{
+	if (run(s, plan, false) != DBC_OK ||
+	    reached(s, in->live_fp, in->live_json,
+	            "the generated down does not return to the starting schema") != DBC_OK ||
+	    run(s, plan, true) != DBC_OK)
+		return DBC_ERROR;
+	return reached(s, in->want_fp, in->want_json,
+	               "the generated migration does not reach the desired schema");
+}
+
+int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
+                  const dbc_gen_proof_input *in)
+{
+	proof pr = {.plan = plan,
+	            .want_fp = in->want_fp,
+	            .want_json = in->want_json,
+	            .live_fp = in->live_fp,
+	            .live_json = in->live_json};
+	return env->scratch(ctx, prove_from_live, &pr);
 }

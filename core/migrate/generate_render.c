@@ -31,6 +31,10 @@ char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c)
 		dbc_buf_appendf(&b, " COLLATE %s", dbc_gen_q(ctx, c->collation));
 	if (c->generated)
 		dbc_buf_appendf(&b, " GENERATED ALWAYS AS (%s) STORED", c->generated);
+	else if (c->default_expr && strchr(c->default_expr, '(') && c->default_expr[0] != '(')
+		/* a call: SQLite takes an expression default only in parentheses
+		 * (and reads it back without them); PostgreSQL takes both */
+		dbc_buf_appendf(&b, " DEFAULT (%s)", c->default_expr);
 	else if (c->default_expr)
 		dbc_buf_appendf(&b, " DEFAULT %s", c->default_expr);
 	if (c->not_null)

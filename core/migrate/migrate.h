@@ -46,6 +46,10 @@ typedef enum dbc_lint_op {
 typedef struct dbc_lint_hooks {
 	/* *rows: about how many rows table holds, -1 when unknown */
 	int (*rows)(dbc_ctx *ctx, const char *schema, const char *table, int64_t *rows);
+	/* *yes when reading the table's rows as the caller would run code its
+	 * owner wrote (PostgreSQL: row-level policies that apply to the
+	 * caller): then its rows are not read. NULL: reading runs none. */
+	int (*read_runs_owner_code)(dbc_ctx *ctx, const char *schema, const char *table, bool *yes);
 	/* whether changing a column from type from to type to rewrites the table */
 	int (*type_rewrites)(dbc_ctx *ctx, const char *from, const char *to, bool *rewrites);
 	/* whether a function of that name is volatile (a default calling it rewrites) */
@@ -116,18 +120,23 @@ typedef struct dbc_migrate_hooks {
 	 * an error when not. NULL: it may (SQLite). */
 	int (*may_read_files)(dbc_ctx *ctx);
 	/* The generator's scratch places (dbmigrate_generate,
-	 * docs/schema-as-code.md), NULL where the engine has none. Neither
-	 * leaves anything behind. desired_schema reads the schema sql declares
-	 * into out (in ctx's arena): PostgreSQL applies sql in a subtransaction
-	 * it rolls back, the user schemas set aside and made again empty
-	 * first; SQLite runs it in a new in-memory database. scratch runs fn
-	 * where the live schema is and nothing fn does is kept: PostgreSQL,
-	 * the live database inside a subtransaction rolled back afterwards
-	 * (sctx is ctx); SQLite, an in-memory database made from the live
-	 * schema's DDL (sctx runs SQL there; an error fn sets in sctx is
-	 * ctx's afterwards). fn keeps what it must in ctx's arena. */
+	 * docs/schema-as-code.md), NULL where the engine has none. None
+	 * leaves anything behind, and none writes, locks for writing or
+	 * rewrites a live table. desired_schema reads the schema sql declares
+	 * into out (in ctx's arena): PostgreSQL applies sql in scratch schemas
+	 * of a subtransaction it rolls back; SQLite runs it in a new in-memory
+	 * database. The proof runs on one of the other two: scratch runs fn
+	 * where a copy of the live schema is (SQLite: an in-memory database
+	 * made from the live schema's DDL; sctx runs SQL there; an error fn
+	 * sets in sctx is ctx's afterwards); scratch_desired runs fn where the
+	 * desired schema sql declares is, applied as desired_schema applies
+	 * it, without rows (PostgreSQL: sctx is ctx, its SQL and the schema it
+	 * reads mapped to and from the scratch schemas). fn keeps what it must
+	 * in ctx's arena. */
 	int (*desired_schema)(dbc_ctx *ctx, const char *sql, dbc_schema *out);
 	int (*scratch)(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
+	int (*scratch_desired)(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
+	                       void *arg);
 } dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */

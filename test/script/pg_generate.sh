@@ -108,6 +108,25 @@ for want in 'DROP VIEW public.top_scores' 'ALTER COLUMN score TYPE bigint' 'rewr
   grep -qF "$want" "$work/plan.txt" || { cat "$work/plan.txt"; fail "plan lacks: $want"; }
 done
 grep -q '^[0-9]* | false | .*\nCREATE INDEX CONCURRENTLY' "$work/plan.txt" || true
+# lock_timeout per step: each locking step in a transaction sets its own
+# (SET LOCAL, up and reverse); each run outside one is framed by SET and
+# RESET, whose reverses frame the same run of the down
+[ "$(q -v "desired=$(cat "$work/d3.sql")" <<'SQL'
+WITH p AS (
+  SELECT step, statement, reverse, transactional, lock,
+         coalesce(lag(transactional) OVER w, true) AS before,
+         coalesce(lead(transactional) OVER w, true) AS after
+  FROM dbmigrate_generate(:'desired') WINDOW w AS (ORDER BY step))
+SELECT count(*) FROM p
+ WHERE (transactional AND lock IS NOT NULL
+        AND (statement NOT LIKE 'SET LOCAL lock_timeout = ''3000ms'';%'
+             OR (reverse IS NOT NULL AND reverse NOT LIKE 'SET LOCAL lock_timeout = ''3000ms'';%')))
+    OR (NOT transactional AND before
+        AND (statement <> 'SET lock_timeout = ''3000ms''' OR reverse <> 'RESET lock_timeout'))
+    OR (NOT transactional AND after
+        AND (statement <> 'RESET lock_timeout' OR reverse <> 'SET lock_timeout = ''3000ms'''))
+SQL
+)" = 0 ] || { cat "$work/plan.txt"; fail "a locking step has no lock_timeout of its own"; }
 [ "$(q -v "desired=$(cat "$work/d3.sql")" <<'SQL'
 SELECT count(*) FROM dbmigrate_generate(:'desired') WHERE statement LIKE '%CONCURRENTLY%' AND transactional
 SQL
@@ -122,7 +141,8 @@ generate "$work/d1.sql" '{"allow_drop": true}' # (drops the constraints and inde
 apply_up "$work/d1.sql" '{"allow_drop": true}'
 [ "$(q -c "SELECT dbschema_fingerprint()")" = "$before_fp" ] || fail "back to d1 differs"
 
-# ---- the proof names a step that fails: NOT NULL on a column holding NULLs
+# ---- a NOT NULL the live rows break is refused, naming them (the proof
+# runs on tables without rows, so the NULLs are counted on the live table)
 q -c "ALTER TABLE note ALTER COLUMN body DROP NOT NULL" -c "UPDATE note SET body = NULL" >/dev/null 2>&1 || true
 q -c "INSERT INTO note (account_id, body) VALUES (1, NULL)" >/dev/null
 sed 's/body text)/body text NOT NULL)/' "$work/d1.sql" > "$work/d4.sql"
@@ -130,7 +150,7 @@ err=$(q -v "desired=$(cat "$work/d4.sql")" 2>&1 <<'SQL' || true
 SELECT count(*) FROM dbmigrate_generate(:'desired')
 SQL
 )
-echo "$err" | grep -q 'dbcare: the generated migration failed its proof at step [0-9]* (up)' || fail "failed proof not named: $err"
+echo "$err" | grep -q 'dbcare: the desired NOT NULL on column note.body fails on the live rows: 1 rows hold NULL' || fail "NULLs not named: $err"
 [ "$(q -c "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'note_body%'")" = 0 ] || fail "the proof left a constraint"
 # the session is usable after the error
 [ "$(q -c "SELECT 1")" = 1 ] || fail "session unusable"
