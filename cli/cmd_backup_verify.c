@@ -12,7 +12,12 @@
 #include "pg_backup.h"
 #include "pgbackrest.h"
 
+#include "tool.h"
+
 #include <errno.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,35 +35,142 @@ int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 	             why ? 2 : 1, p, NULL);
 }
 
+/* A signal that reached the command between the steps of a restore: the
+ * steps stop, the scratch database and role are dropped, then it fails. */
+static volatile sig_atomic_t stopped;
+static void remember(int sig)
+{
+	stopped = sig;
+}
+
+/* The dump's extensions, made in the scratch database by the verifier
+ * (the scratch role may not; the dump's objects need them), into the
+ * schemas the first restore step made, still empty: only an extension the
+ * server has, its name and schema quoted. */
+static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t)
+{
+	if (t->next == 0)
+		return 0;
+	cli_db *v = cli_pg_scratch_connect(db, s, false);
+	int rc = v ? 0 : -1;
+	for (int i = 0; rc == 0 && i < t->next && !stopped; i++) {
+		cli_rows r = {0};
+		const char *p[1] = {t->ext[i]};
+		rc =
+		    cli_q(v, o, "SELECT FROM pg_catalog.pg_available_extensions WHERE name = $1", 1, p, &r);
+		if (rc == 0 && r.nrows == 0) {
+			cli_errorf("the dump needs the extension %s, which this server does not have",
+			           t->ext[i]);
+			rc = -1;
+		}
+		cli_rows_free(&r);
+		PGconn *c = (PGconn *)v->handle;
+		char *name = PQescapeIdentifier(c, t->ext[i], strlen(t->ext[i]));
+		char *schema = PQescapeIdentifier(c, t->ext_schema[i], strlen(t->ext_schema[i]));
+		char *sql = NULL;
+		if (rc == 0 &&
+		    (!name || !schema ||
+		     asprintf(&sql, "CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s", name, schema) < 0 ||
+		     cli_q(v, o, sql, 0, NULL, NULL) != 0))
+			rc = -1;
+		free(sql);
+		PQfreemem(name);
+		PQfreemem(schema);
+	}
+	cli_disconnect(v);
+	return rc;
+}
+
+/* Reads the restored content as the scratch role, which owns every table:
+ * forced row security, which would filter its owner too (and run the
+ * policies), is turned off first (the copy is thrown away). */
+static int read_restored(cli_db *rs, cli_opts *o, char **now)
+{
+	cli_rows r = {0};
+	if (cli_q(rs, o,
+	          "SELECT pg_catalog.format('ALTER TABLE %I.%I NO FORCE ROW LEVEL SECURITY',"
+	          " n.nspname, c.relname) FROM pg_catalog.pg_class c"
+	          " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	          " WHERE c.relforcerowsecurity",
+	          0, NULL, &r) != 0)
+		return -1;
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < r.nrows; i++)
+		rc = cli_q(rs, o, cli_cell(&r, i, 0), 0, NULL, NULL);
+	cli_rows_free(&r);
+	if (rc == 0 && (rc = cli_q(rs, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
+	                           NULL)) == 0) {
+		rc = cli_pg_contents(rs, o, now);
+		cli_rollback(rs);
+	}
+	return rc;
+}
+
+/* The restore steps (pg_backup.h): schemas as the scratch role, the
+ * extensions as the verifier, the rest as the scratch role; then the read.
+ * -1 after printing why, *why set when it is the dump's fault. */
+static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
+                            const cli_pg_scratch *s, char **now, char **why)
+{
+	char *err = NULL;
+	/* the role logs in (a clear error when the server does not let it) */
+	cli_db *rs = cli_pg_scratch_connect(db, s, true);
+	if (!rs)
+		return -1;
+	cli_note(&o->out, "restoring %s into the scratch database %s as the role %s", file, s->name,
+	         s->name);
+	int rc = -1;
+	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) && !stopped &&
+	    make_extensions(db, o, s, t) == 0 && !stopped &&
+	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !stopped)
+		rc = read_restored(rs, o, now);
+	else if (err && !cli_tool_stop_signal())
+		*why = strdup(err + strlen("dbcare: "));
+	else if (err)
+		fprintf(stderr, "%s\n", err);
+	free(err);
+	cli_disconnect(rs);
+	return rc;
+}
+
 /* The content of the dump as restored into a scratch database: *now
  * (malloc'd), or -1 after printing why (*why set when it is the dump's
- * fault rather than the server's). */
+ * fault rather than the server's). The scratch database and role are
+ * dropped on every path; a signal is acted on after the step that runs. */
 static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **now, char **why)
 {
-	char *scratch = NULL, *err = NULL;
-	*now = NULL;
-	if (cli_pg_scratch_create(db, o, &scratch) != 0) {
-		cli_errorf("verification needs a scratch database (CREATEDB) to restore the dump into");
-		return -1;
-	}
+	cli_pg_toc toc;
+	cli_pg_scratch s = {0};
+	char *err = NULL;
 	int rc = -1;
-	cli_note(&o->out, "restoring %s into the scratch database %s", file, scratch);
-	if (cli_pg_restore_into(db, file, scratch, &err) != 0) {
-		*why = err ? strdup(err + strlen("dbcare: ")) : strdup("pg_restore failed");
-		free(err);
-		goto out;
+	*now = NULL;
+	struct sigaction sa = {.sa_handler = remember}, saved[3];
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	sigemptyset(&sa.sa_mask);
+	stopped = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &saved[i]);
+	if (cli_pg_toc_read(file, &toc, &err) != 0) {
+		if (err && !cli_tool_stop_signal())
+			*why = strdup(err + strlen("dbcare: "));
+		else if (err)
+			fprintf(stderr, "%s\n", err);
+	} else if (!stopped && cli_pg_scratch_create(db, o, &s) == 0 && !stopped)
+		rc = restore_and_read(db, o, file, &toc, &s, now, why);
+	cli_pg_scratch_drop(db, o, &s);
+	cli_pg_toc_free(&toc);
+	free(err);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &saved[i], NULL);
+	if (stopped || cli_tool_stop_signal()) {
+		cli_errorf("verification was stopped by a signal; the scratch database and role are "
+		           "dropped");
+		free(*why);
+		*why = NULL;
+		free(*now);
+		*now = NULL;
+		rc = -1;
 	}
-	cli_db *s = cli_pg_scratch_connect(db, scratch);
-	if (!s)
-		goto out;
-	if (cli_q(s, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) == 0) {
-		rc = cli_pg_contents(s, o, now);
-		cli_rollback(s);
-	}
-	cli_disconnect(s);
-out:
-	cli_pg_scratch_drop(db, o, scratch);
-	free(scratch);
 	return rc;
 }
 
