@@ -223,6 +223,32 @@ static int verify_sqlite(cli_db *db, cli_opts *o)
 	return CLI_OK;
 }
 
+static const char row_sql[] =
+    "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups";
+
+/* Verifies the backup of row (a row of row_sql) and marks it: 0 with *why
+ * NULL (verified, *tables read) or set (failed); -1 after printing an
+ * error that is not the backup's (the row is left as it was). */
+static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
+{
+	const char *id = cli_cell(row, 0, 0), *kind = cli_cell(row, 0, 1);
+	const char *path = cli_cell(row, 0, 2);
+	int rc;
+	*why = NULL;
+	*tables = -1;
+	if (strcmp(kind, "pg_dump") == 0)
+		rc = verify_dump(db, o, row, why, tables);
+	else if (strcmp(kind, "pgbackrest") == 0)
+		rc = cli_pgbackrest_verify(db, o, path, why, tables);
+	else {
+		cli_errorf("backup %s was recorded by %s: dbcare verifies the backups it makes "
+		           "(pg_dump, pgbackrest)",
+		           path, kind);
+		rc = -1;
+	}
+	return rc == 0 && cli_backup_mark(db, o, id, *why) == 0 ? 0 : -1;
+}
+
 int cli_verify_backup(cli_db *db, cli_opts *o)
 {
 	if (!db->drv->dump)
@@ -231,11 +257,13 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	char abs[PATH_MAX];
 	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
 	cli_rows row = {0};
-	if (cli_q(db, o,
-	          "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups"
-	          " WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1",
-	          2, p, &row) != 0)
+	char *sql = NULL;
+	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1", row_sql) < 0 ||
+	    cli_q(db, o, sql, 2, p, &row) != 0) {
+		free(sql);
 		return CLI_ERROR;
+	}
+	free(sql);
 	if (row.nrows == 0) {
 		cli_errorf("no catalogued backup at %s (dbcare backups lists them)", arg);
 		cli_rows_free(&row);
@@ -244,19 +272,8 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	const char *id = cli_cell(&row, 0, 0), *kind = cli_cell(&row, 0, 1);
 	const char *path = cli_cell(&row, 0, 2);
 	char *why = NULL;
-	int tables = -1, rc;
-	if (strcmp(kind, "pg_dump") == 0)
-		rc = verify_dump(db, o, &row, &why, &tables);
-	else if (strcmp(kind, "pgbackrest") == 0)
-		rc = cli_pgbackrest_verify(db, o, path, &why, &tables);
-	else {
-		cli_errorf("backup %s was recorded by %s: dbcare verifies the backups it makes "
-		           "(pg_dump, pgbackrest)",
-		           path, kind);
-		rc = -1;
-	}
-	int exit = CLI_ERROR;
-	if (rc == 0 && cli_backup_mark(db, o, id, why) == 0) {
+	int tables = -1, exit = CLI_ERROR;
+	if (verify_row(db, o, &row, &why, &tables) == 0) {
 		if (why) {
 			cli_errorf("backup %s failed verification: %s", path, why);
 		} else {
@@ -271,4 +288,93 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	free(why);
 	cli_rows_free(&row);
 	return exit;
+}
+
+/* One backup's result: a line on stdout, or an element of out (JSON). */
+static void result(cli_opts *o, json_t *out, const char *path, const char *state, const char *why)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		json_array_append_new(
+		    out, json_pack("{s:s, s:s, s:s?}", "path", path, "status", state, "detail", why));
+		return;
+	}
+	printf("%s %s%s%s\n", state, path, why ? ": " : "", why ? why : "");
+	fflush(stdout);
+}
+
+/* SQLite: dbbackup_verify of each copy dbcare made (an incremental one as
+ * its chain's image, each link against its SHA-256); its error is the
+ * reason, and the row is failed by dbbackup_verify itself. */
+static int verify_one_sqlite(cli_db *db, const char *path, char **why)
+{
+	cli_rows r = {0};
+	const char *p[1] = {path};
+	*why = NULL;
+	if (db->drv->query(db, "SELECT dbbackup_verify($1)", 1, p, &r) != 0) {
+		/* the reason goes on the backup's line */
+		const char *m = db->error.message ? db->error.message : "unknown error";
+		const char *tail = strstr(m, " failed verification: ");
+		const char *text = tail ? tail + strlen(" failed verification: ") : m;
+		if (strncmp(text, "dbcare: ", 8) == 0)
+			text += 8;
+		*why = strndup(text, strcspn(text, "\n"));
+		cli_error_clear(db);
+		return 0;
+	}
+	json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
+	if (!json_is_true(json_object_get(doc, "verified")))
+		*why = strdup("not verified");
+	json_decref(doc);
+	cli_rows_free(&r);
+	return 0;
+}
+
+int cli_verify_all_backups(cli_db *db, cli_opts *o)
+{
+	bool pg = db->drv->dump != NULL;
+	cli_rows list = {0};
+	if (cli_q(
+	        db, o,
+	        pg ? "SELECT CAST(id AS text), path FROM dbcare.backups"
+	             " WHERE kind IN ('pg_dump', 'pgbackrest') ORDER BY id"
+	           : "SELECT CAST(id AS text), path FROM dbbackup_list WHERE kind = 'file' ORDER BY id",
+	        0, NULL, &list) != 0)
+		return CLI_ERROR;
+	json_t *out = json_array();
+	int bad = 0;
+	for (int i = 0; i < list.nrows; i++) {
+		const char *id = cli_cell(&list, i, 0), *path = cli_cell(&list, i, 1);
+		cli_note(&o->out, "dbcare: verifying backup %d of %d: %s", i + 1, list.nrows, path);
+		char *why = NULL, *sql = NULL;
+		int tables = -1, rc = -1;
+		if (!pg)
+			rc = verify_one_sqlite(db, path, &why);
+		else {
+			cli_rows row = {0};
+			const char *p[1] = {id};
+			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", row_sql) >= 0 &&
+			    cli_q(db, o, sql, 1, p, &row) == 0 && row.nrows == 1)
+				rc = verify_row(db, o, &row, &why, &tables);
+			cli_rows_free(&row);
+			free(sql);
+		}
+		if (rc != 0 || why)
+			bad++;
+		result(o, out, path,
+		       rc != 0 ? "error"
+		       : why   ? "failed"
+		               : "verified",
+		       rc != 0 ? "the error above" : why);
+		free(why);
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		cli_print_json_doc(db, o, "verify", text);
+		free(text);
+	}
+	json_decref(out);
+	if (list.nrows == 0)
+		cli_note(&o->out, "dbcare: no catalogued backup to verify");
+	cli_rows_free(&list);
+	return bad ? CLI_ERROR : CLI_OK;
 }

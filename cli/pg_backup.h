@@ -84,5 +84,9 @@ void cli_pg_toc_free(cli_pg_toc *t);
 /* dbcare verify BACKUP: a catalogued backup re-verified (pg_dump's SHA-256
  * and logical content; pgBackRest's verify and a restore test). */
 int cli_verify_backup(cli_db *db, cli_opts *o);
+/* dbcare verify --all-backups: every catalogued backup dbcare made,
+ * oldest first, one line each on stdout ("verified PATH", "failed PATH:
+ * why"), progress on stderr; CLI_ERROR when any is not verified. */
+int cli_verify_all_backups(cli_db *db, cli_opts *o);
 
 #endif
