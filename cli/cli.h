@@ -51,6 +51,7 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 #define OPT_BACKUP_TYPE    (UINT64_C(1) << 31) /* backup --type full|diff|incr (pgBackRest) */
 #define OPT_TO_TIME        (UINT64_C(1) << 32) /* restore --to-time TIME (pgBackRest) */
 #define OPT_ALLOW_DROP     (UINT64_C(1) << 33) /* generate --allow-drop */
+#define OPT_ALL_BACKUPS    (UINT64_C(1) << 34) /* verify --all-backups */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -87,6 +88,7 @@ typedef struct cli_opts {
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
 	bool apply;          /* backups prune --apply */
 	bool incremental;    /* backup --incremental */
+	bool all_backups;    /* verify --all-backups */
 	/* retain --attach NAME=PATH (repeatable): SQLite databases ATTACHed
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;

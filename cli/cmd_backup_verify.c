@@ -12,7 +12,12 @@
 #include "pg_backup.h"
 #include "pgbackrest.h"
 
+#include "tool.h"
+
 #include <errno.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,35 +35,142 @@ int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 	             why ? 2 : 1, p, NULL);
 }
 
+/* A signal that reached the command between the steps of a restore: the
+ * steps stop, the scratch database and role are dropped, then it fails. */
+static volatile sig_atomic_t stopped;
+static void remember(int sig)
+{
+	stopped = sig;
+}
+
+/* The dump's extensions, made in the scratch database by the verifier
+ * (the scratch role may not; the dump's objects need them), into the
+ * schemas the first restore step made, still empty: only an extension the
+ * server has, its name and schema quoted. */
+static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, const cli_pg_toc *t)
+{
+	if (t->next == 0)
+		return 0;
+	cli_db *v = cli_pg_scratch_connect(db, s, false);
+	int rc = v ? 0 : -1;
+	for (int i = 0; rc == 0 && i < t->next && !stopped; i++) {
+		cli_rows r = {0};
+		const char *p[1] = {t->ext[i]};
+		rc =
+		    cli_q(v, o, "SELECT FROM pg_catalog.pg_available_extensions WHERE name = $1", 1, p, &r);
+		if (rc == 0 && r.nrows == 0) {
+			cli_errorf("the dump needs the extension %s, which this server does not have",
+			           t->ext[i]);
+			rc = -1;
+		}
+		cli_rows_free(&r);
+		PGconn *c = (PGconn *)v->handle;
+		char *name = PQescapeIdentifier(c, t->ext[i], strlen(t->ext[i]));
+		char *schema = PQescapeIdentifier(c, t->ext_schema[i], strlen(t->ext_schema[i]));
+		char *sql = NULL;
+		if (rc == 0 &&
+		    (!name || !schema ||
+		     asprintf(&sql, "CREATE EXTENSION IF NOT EXISTS %s WITH SCHEMA %s", name, schema) < 0 ||
+		     cli_q(v, o, sql, 0, NULL, NULL) != 0))
+			rc = -1;
+		free(sql);
+		PQfreemem(name);
+		PQfreemem(schema);
+	}
+	cli_disconnect(v);
+	return rc;
+}
+
+/* Reads the restored content as the scratch role, which owns every table:
+ * forced row security, which would filter its owner too (and run the
+ * policies), is turned off first (the copy is thrown away). */
+static int read_restored(cli_db *rs, cli_opts *o, char **now)
+{
+	cli_rows r = {0};
+	if (cli_q(rs, o,
+	          "SELECT pg_catalog.format('ALTER TABLE %I.%I NO FORCE ROW LEVEL SECURITY',"
+	          " n.nspname, c.relname) FROM pg_catalog.pg_class c"
+	          " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	          " WHERE c.relforcerowsecurity",
+	          0, NULL, &r) != 0)
+		return -1;
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < r.nrows; i++)
+		rc = cli_q(rs, o, cli_cell(&r, i, 0), 0, NULL, NULL);
+	cli_rows_free(&r);
+	if (rc == 0 && (rc = cli_q(rs, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
+	                           NULL)) == 0) {
+		rc = cli_pg_contents(rs, o, now);
+		cli_rollback(rs);
+	}
+	return rc;
+}
+
+/* The restore steps (pg_backup.h): schemas as the scratch role, the
+ * extensions as the verifier, the rest as the scratch role; then the read.
+ * -1 after printing why, *why set when it is the dump's fault. */
+static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
+                            const cli_pg_scratch *s, char **now, char **why)
+{
+	char *err = NULL;
+	/* the role logs in (a clear error when the server does not let it) */
+	cli_db *rs = cli_pg_scratch_connect(db, s, true);
+	if (!rs)
+		return -1;
+	cli_note(&o->out, "restoring %s into the scratch database %s as the role %s", file, s->name,
+	         s->name);
+	int rc = -1;
+	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) && !stopped &&
+	    make_extensions(db, o, s, t) == 0 && !stopped &&
+	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !stopped)
+		rc = read_restored(rs, o, now);
+	else if (err && !cli_tool_stop_signal())
+		*why = strdup(err + strlen("dbcare: "));
+	else if (err)
+		fprintf(stderr, "%s\n", err);
+	free(err);
+	cli_disconnect(rs);
+	return rc;
+}
+
 /* The content of the dump as restored into a scratch database: *now
  * (malloc'd), or -1 after printing why (*why set when it is the dump's
- * fault rather than the server's). */
+ * fault rather than the server's). The scratch database and role are
+ * dropped on every path; a signal is acted on after the step that runs. */
 static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **now, char **why)
 {
-	char *scratch = NULL, *err = NULL;
-	*now = NULL;
-	if (cli_pg_scratch_create(db, o, &scratch) != 0) {
-		cli_errorf("verification needs a scratch database (CREATEDB) to restore the dump into");
-		return -1;
-	}
+	cli_pg_toc toc;
+	cli_pg_scratch s = {0};
+	char *err = NULL;
 	int rc = -1;
-	cli_note(&o->out, "restoring %s into the scratch database %s", file, scratch);
-	if (cli_pg_restore_into(db, file, scratch, &err) != 0) {
-		*why = err ? strdup(err + strlen("dbcare: ")) : strdup("pg_restore failed");
-		free(err);
-		goto out;
+	*now = NULL;
+	struct sigaction sa = {.sa_handler = remember}, saved[3];
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	sigemptyset(&sa.sa_mask);
+	stopped = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &saved[i]);
+	if (cli_pg_toc_read(file, &toc, &err) != 0) {
+		if (err && !cli_tool_stop_signal())
+			*why = strdup(err + strlen("dbcare: "));
+		else if (err)
+			fprintf(stderr, "%s\n", err);
+	} else if (!stopped && cli_pg_scratch_create(db, o, &s) == 0 && !stopped)
+		rc = restore_and_read(db, o, file, &toc, &s, now, why);
+	cli_pg_scratch_drop(db, o, &s);
+	cli_pg_toc_free(&toc);
+	free(err);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &saved[i], NULL);
+	if (stopped || cli_tool_stop_signal()) {
+		cli_errorf("verification was stopped by a signal; the scratch database and role are "
+		           "dropped");
+		free(*why);
+		*why = NULL;
+		free(*now);
+		*now = NULL;
+		rc = -1;
 	}
-	cli_db *s = cli_pg_scratch_connect(db, scratch);
-	if (!s)
-		goto out;
-	if (cli_q(s, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) == 0) {
-		rc = cli_pg_contents(s, o, now);
-		cli_rollback(s);
-	}
-	cli_disconnect(s);
-out:
-	cli_pg_scratch_drop(db, o, scratch);
-	free(scratch);
 	return rc;
 }
 
@@ -111,6 +223,32 @@ static int verify_sqlite(cli_db *db, cli_opts *o)
 	return CLI_OK;
 }
 
+static const char row_sql[] =
+    "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups";
+
+/* Verifies the backup of row (a row of row_sql) and marks it: 0 with *why
+ * NULL (verified, *tables read) or set (failed); -1 after printing an
+ * error that is not the backup's (the row is left as it was). */
+static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
+{
+	const char *id = cli_cell(row, 0, 0), *kind = cli_cell(row, 0, 1);
+	const char *path = cli_cell(row, 0, 2);
+	int rc;
+	*why = NULL;
+	*tables = -1;
+	if (strcmp(kind, "pg_dump") == 0)
+		rc = verify_dump(db, o, row, why, tables);
+	else if (strcmp(kind, "pgbackrest") == 0)
+		rc = cli_pgbackrest_verify(db, o, path, why, tables);
+	else {
+		cli_errorf("backup %s was recorded by %s: dbcare verifies the backups it makes "
+		           "(pg_dump, pgbackrest)",
+		           path, kind);
+		rc = -1;
+	}
+	return rc == 0 && cli_backup_mark(db, o, id, *why) == 0 ? 0 : -1;
+}
+
 int cli_verify_backup(cli_db *db, cli_opts *o)
 {
 	if (!db->drv->dump)
@@ -119,11 +257,13 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	char abs[PATH_MAX];
 	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
 	cli_rows row = {0};
-	if (cli_q(db, o,
-	          "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups"
-	          " WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1",
-	          2, p, &row) != 0)
+	char *sql = NULL;
+	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1", row_sql) < 0 ||
+	    cli_q(db, o, sql, 2, p, &row) != 0) {
+		free(sql);
 		return CLI_ERROR;
+	}
+	free(sql);
 	if (row.nrows == 0) {
 		cli_errorf("no catalogued backup at %s (dbcare backups lists them)", arg);
 		cli_rows_free(&row);
@@ -132,19 +272,8 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	const char *id = cli_cell(&row, 0, 0), *kind = cli_cell(&row, 0, 1);
 	const char *path = cli_cell(&row, 0, 2);
 	char *why = NULL;
-	int tables = -1, rc;
-	if (strcmp(kind, "pg_dump") == 0)
-		rc = verify_dump(db, o, &row, &why, &tables);
-	else if (strcmp(kind, "pgbackrest") == 0)
-		rc = cli_pgbackrest_verify(db, o, path, &why, &tables);
-	else {
-		cli_errorf("backup %s was recorded by %s: dbcare verifies the backups it makes "
-		           "(pg_dump, pgbackrest)",
-		           path, kind);
-		rc = -1;
-	}
-	int exit = CLI_ERROR;
-	if (rc == 0 && cli_backup_mark(db, o, id, why) == 0) {
+	int tables = -1, exit = CLI_ERROR;
+	if (verify_row(db, o, &row, &why, &tables) == 0) {
 		if (why) {
 			cli_errorf("backup %s failed verification: %s", path, why);
 		} else {
@@ -159,4 +288,93 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	free(why);
 	cli_rows_free(&row);
 	return exit;
+}
+
+/* One backup's result: a line on stdout, or an element of out (JSON). */
+static void result(cli_opts *o, json_t *out, const char *path, const char *state, const char *why)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		json_array_append_new(
+		    out, json_pack("{s:s, s:s, s:s?}", "path", path, "status", state, "detail", why));
+		return;
+	}
+	printf("%s %s%s%s\n", state, path, why ? ": " : "", why ? why : "");
+	fflush(stdout);
+}
+
+/* SQLite: dbbackup_verify of each copy dbcare made (an incremental one as
+ * its chain's image, each link against its SHA-256); its error is the
+ * reason, and the row is failed by dbbackup_verify itself. */
+static int verify_one_sqlite(cli_db *db, const char *path, char **why)
+{
+	cli_rows r = {0};
+	const char *p[1] = {path};
+	*why = NULL;
+	if (db->drv->query(db, "SELECT dbbackup_verify($1)", 1, p, &r) != 0) {
+		/* the reason goes on the backup's line */
+		const char *m = db->error.message ? db->error.message : "unknown error";
+		const char *tail = strstr(m, " failed verification: ");
+		const char *text = tail ? tail + strlen(" failed verification: ") : m;
+		if (strncmp(text, "dbcare: ", 8) == 0)
+			text += 8;
+		*why = strndup(text, strcspn(text, "\n"));
+		cli_error_clear(db);
+		return 0;
+	}
+	json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
+	if (!json_is_true(json_object_get(doc, "verified")))
+		*why = strdup("not verified");
+	json_decref(doc);
+	cli_rows_free(&r);
+	return 0;
+}
+
+int cli_verify_all_backups(cli_db *db, cli_opts *o)
+{
+	bool pg = db->drv->dump != NULL;
+	cli_rows list = {0};
+	if (cli_q(
+	        db, o,
+	        pg ? "SELECT CAST(id AS text), path FROM dbcare.backups"
+	             " WHERE kind IN ('pg_dump', 'pgbackrest') ORDER BY id"
+	           : "SELECT CAST(id AS text), path FROM dbbackup_list WHERE kind = 'file' ORDER BY id",
+	        0, NULL, &list) != 0)
+		return CLI_ERROR;
+	json_t *out = json_array();
+	int bad = 0;
+	for (int i = 0; i < list.nrows; i++) {
+		const char *id = cli_cell(&list, i, 0), *path = cli_cell(&list, i, 1);
+		cli_note(&o->out, "dbcare: verifying backup %d of %d: %s", i + 1, list.nrows, path);
+		char *why = NULL, *sql = NULL;
+		int tables = -1, rc = -1;
+		if (!pg)
+			rc = verify_one_sqlite(db, path, &why);
+		else {
+			cli_rows row = {0};
+			const char *p[1] = {id};
+			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", row_sql) >= 0 &&
+			    cli_q(db, o, sql, 1, p, &row) == 0 && row.nrows == 1)
+				rc = verify_row(db, o, &row, &why, &tables);
+			cli_rows_free(&row);
+			free(sql);
+		}
+		if (rc != 0 || why)
+			bad++;
+		result(o, out, path,
+		       rc != 0 ? "error"
+		       : why   ? "failed"
+		               : "verified",
+		       rc != 0 ? "the error above" : why);
+		free(why);
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		cli_print_json_doc(db, o, "verify", text);
+		free(text);
+	}
+	json_decref(out);
+	if (list.nrows == 0)
+		cli_note(&o->out, "dbcare: no catalogued backup to verify");
+	cli_rows_free(&list);
+	return bad ? CLI_ERROR : CLI_OK;
 }

@@ -396,12 +396,13 @@ int cmd_rollback(cli_db *db, cli_opts *o)
 
 int cmd_verify(cli_db *db, cli_opts *o)
 {
-	if (o->nargs > 0) {
-		if (o->dir_given || o->to) {
-			cli_errorf("verify BACKUP takes no --dir or --to (they are for migrations)");
+	if (o->nargs > 0 || o->all_backups) {
+		if (o->dir_given || o->to || (o->nargs > 0 && o->all_backups)) {
+			cli_errorf("verify BACKUP and verify --all-backups take no --dir or --to (they are "
+			           "for migrations), and not both");
 			return CLI_USAGE;
 		}
-		return cli_verify_backup(db, o);
+		return o->all_backups ? cli_verify_all_backups(db, o) : cli_verify_backup(db, o);
 	}
 	cli_rows r = {0};
 	const char *p[1] = {o->to};

@@ -48,6 +48,7 @@ static const struct {
     {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
     {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
     {OPT_ALLOW_DROP, "--allow-drop", "let generate drop tables and columns"},
+    {OPT_ALL_BACKUPS, "--all-backups", "verify every catalogued backup, one line each"},
     {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */

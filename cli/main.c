@@ -67,6 +67,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"type", OPT_BACKUP_TYPE, true},
                                      {"to-time", OPT_TO_TIME, true},
                                      {"allow-drop", OPT_ALLOW_DROP, false},
+                                     {"all-backups", OPT_ALL_BACKUPS, false},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -321,6 +322,8 @@ static int run_command_line(int argc, char **argv)
 			o.apply = true;
 		else if (strcmp(d->name, "incremental") == 0)
 			o.incremental = true;
+		else if (strcmp(d->name, "all-backups") == 0)
+			o.all_backups = true;
 		else if (strcmp(d->name, "attach") == 0) {
 			const char *sep = strchr(val, '=');
 			if (!sep || sep == val || !sep[1])

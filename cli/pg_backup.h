@@ -25,19 +25,68 @@ int cli_pg_contents_compare(const char *recorded, const char *now, char **why);
 /* SHA-256 of a file's bytes in lowercase hex; -1 with errno. */
 int cli_file_sha256(const char *path, char hex[65]);
 
-/* A new empty database on the server of db (CREATE DATABASE from
- * template0), named dbcare_verify_<pid>_<time>: *name (malloc'd). */
-int cli_pg_scratch_create(cli_db *db, cli_opts *o, char **name);
-/* Connects to database name with db's other parameters (the extension
- * neither checked nor needed). NULL after printing why. */
-cli_db *cli_pg_scratch_connect(cli_db *db, const char *name);
-/* Drops it (WITH (FORCE)); errors are printed, never fatal. */
-void cli_pg_scratch_drop(cli_db *db, cli_opts *o, const char *name);
-/* pg_restore of the custom-format dump file into database name. */
-int cli_pg_restore_into(cli_db *db, const char *file, const char *name, char **err);
+/* The scratch role and database a dump is restored into, both named
+ * dbcare_verify_<backend pid>_<epoch seconds> (the pid of the verifying
+ * connection's server process, the time it made them): a role with LOGIN
+ * and no other attribute, which logs in with a one-time password, and a
+ * database it owns. Everything the dump holds runs as that role, whose
+ * session cannot return to the verifier's rights (it logged in as itself:
+ * no RESET ROLE leads anywhere). docs/security.md. */
+typedef struct cli_pg_scratch {
+	char *name;          /* malloc'd; NULL before create */
+	char password[49];   /* hex of 24 random bytes */
+	bool role, database; /* made: to drop */
+} cli_pg_scratch;
+
+/* Checks the verifier may (superuser, or CREATEROLE and CREATEDB), drops
+ * the leftovers of verifications whose connection is gone, then makes the
+ * role (the verifier becomes its member, to own and drop what it owns) and
+ * the database (template0, CONNECT revoked from PUBLIC). -1 after printing
+ * why; what was made is dropped by cli_pg_scratch_drop. */
+int cli_pg_scratch_create(cli_db *db, cli_opts *o, cli_pg_scratch *s);
+/* Drops the database (WITH (FORCE)) and the role; errors are printed,
+ * never fatal; frees s->name. */
+void cli_pg_scratch_drop(cli_db *db, cli_opts *o, cli_pg_scratch *s);
+/* Drops every dbcare_verify_* database and role whose verifying connection
+ * has ended (a verify killed before it could drop them) and that the
+ * current role may drop. */
+void cli_pg_scratch_leftovers(cli_db *db, cli_opts *o);
+/* Connects to the scratch database with db's other parameters, as the
+ * scratch role (as_role) or as db's own user. NULL after printing why. */
+cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role);
+/* pg_restore of the entries of list (pg_restore --use-list) of the
+ * custom-format dump file into the scratch database, as the scratch role,
+ * without owners, grants, comments, security labels, tablespaces,
+ * publications or subscriptions. */
+int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, const char *list,
+                        char **err);
+
+/* The archive's table of contents, split for a restore by the scratch role
+ * (pg_toc.c): schemas first (lists of pg_restore --use-list), then the
+ * extensions it creates (made by the verifier, in those empty schemas),
+ * then the rest. Left out: extensions (made beforehand), event triggers
+ * (they would run as whoever runs DDL, and need a superuser), and the rows
+ * of tables and sequences the archive does not create (an extension's
+ * configuration tables: made and owned by the extension). */
+typedef struct cli_pg_toc {
+	char dir[4096];           /* a private directory with the lists ("" none) */
+	char schemas[4200];       /* list: the SCHEMA entries */
+	char rest[4200];          /* list: what the scratch role restores after */
+	int nschemas, next;       /* entries of schemas; extensions */
+	char **ext, **ext_schema; /* the extensions (name, schema), next each */
+} cli_pg_toc;
+/* Reads the dump's table of contents; -1 with *err when pg_restore cannot
+ * (the archive is damaged). */
+int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
+/* Removes the lists and frees t. */
+void cli_pg_toc_free(cli_pg_toc *t);
 
 /* dbcare verify BACKUP: a catalogued backup re-verified (pg_dump's SHA-256
  * and logical content; pgBackRest's verify and a restore test). */
 int cli_verify_backup(cli_db *db, cli_opts *o);
+/* dbcare verify --all-backups: every catalogued backup dbcare made,
+ * oldest first, one line each on stdout ("verified PATH", "failed PATH:
+ * why"), progress on stderr; CLI_ERROR when any is not verified. */
+int cli_verify_all_backups(cli_db *db, cli_opts *o);
 
 #endif

@@ -10,6 +10,13 @@
  * row's text form: the same server computes both sides, and the settings
  * that shape the text (dates, times, floats, bytea, intervals) are pinned
  * by SET LOCAL in the caller's transaction.
+ *
+ * No code of a table's owner runs: the text form is record_out called by
+ * name, never CAST(row AS text), which would call a cast the owner of the
+ * row type may have made (CREATE CAST (t AS text) WITH FUNCTION ...) with
+ * the reader's rights; row security is off (no policy runs), and the
+ * types' output functions are the server's (a base type needs a
+ * superuser).
  */
 #include "pg_backup.h"
 
@@ -35,7 +42,8 @@ static const char contents_sql[] =
     " FROM (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,"
     "   pg_catalog.xpath('/row/*/text()', pg_catalog.query_to_xml(pg_catalog.format("
     "    'SELECT pg_catalog.count(*) AS n, coalesce(pg_catalog.sum("
-    "       pg_catalog.hashtextextended(CAST(t AS text), 0)), 0) AS h FROM ONLY %I.%I t',"
+    "       pg_catalog.hashtextextended(pg_catalog.textin(pg_catalog.record_out(t)), 0)), 0) AS h"
+    "    FROM ONLY %I.%I t',"
     "    n.nspname, c.relname), false, true, '')) AS x"
     "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     "  WHERE c.relkind = 'r' AND c.relpersistence <> 't'"

@@ -8,7 +8,9 @@
  * off (a restored copy never pushes WAL into the stanza), its own
  * pg_hba.conf, every setting the restored configuration could use to
  * reach the running cluster's files overridden; once promoted, every row
- * of every table of the database is read (cli_pg_contents); then it is
+ * of every table of the database is read (cli_pg_contents, which calls no
+ * code of a table's owner) by a role made there with pg_read_all_data and
+ * no other right; then it is
  * stopped and the directory removed. The stop and removal happen on every
  * path, a signal to the command included (it is remembered and acted on
  * after the step that runs).
@@ -177,6 +179,35 @@ out:
 	return rc;
 }
 
+/* The copy is read by a role made there for the read: LOGIN (the copy's
+ * own pg_hba.conf trusts its private socket), pg_read_all_data and
+ * BYPASSRLS (every row, as the content record reads them), no other right;
+ * so nothing the copy's table owners wrote could run as its superuser,
+ * should the read ever call their code. NULL when it cannot be made (the
+ * user is no superuser of the copy, or a role of that name is there): the
+ * copy is then read as the user, with the same query. */
+static PGconn *reader(PGconn *conn, const char *const *keys, const char **vals)
+{
+	char name[64], sql[160];
+	snprintf(name, sizeof name, "dbcare_reader_%ld", (long)getpid());
+	snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN NOSUPERUSER BYPASSRLS IN ROLE pg_read_all_data",
+	         name);
+	PGresult *res = PQexec(conn, sql);
+	bool made = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!made)
+		return NULL;
+	const char *user = vals[3];
+	vals[3] = name;
+	PGconn *c = PQconnectdbParams(keys, vals, 0);
+	vals[3] = user;
+	if (PQstatus(c) != CONNECTION_OK) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* Waits until the restored copy is promoted; reads every table. */
 static int check_scratch(cli_db *db, cli_opts *o, const scratch *s, char **why, int *tables)
 {
@@ -216,6 +247,12 @@ static int check_scratch(cli_db *db, cli_opts *o, const scratch *s, char **why, 
 		PQfinish(conn);
 		rc = stopped ? -1 : 0;
 		goto out;
+	}
+	PGconn *read_as = reader(conn, keys, vals);
+	if (read_as) {
+		cli_note(&o->out, "reading the restored copy as the role %s", PQuser(read_as));
+		PQfinish(conn);
+		conn = read_as;
 	}
 	cli_db sdb = {.drv = &cli_pg_driver, .handle = conn, .label = dbname};
 	char *contents = NULL;

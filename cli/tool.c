@@ -36,6 +36,11 @@ char *cli_fmt_err(const char *a, const char *b, const char *c)
 static volatile sig_atomic_t tool_pid;
 static volatile sig_atomic_t stop_signal;
 
+int cli_tool_stop_signal(void)
+{
+	return (int)stop_signal;
+}
+
 static void pass_on(int sig)
 {
 	stop_signal = sig;

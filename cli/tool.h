@@ -31,6 +31,10 @@ typedef struct cli_tool {
  * not start, a signal stopped the command, or it failed. */
 int cli_run_tool(const cli_tool *t, char **err);
 
+/* The signal that stopped the last tool run (its error says so), 0 when
+ * none did: a caller tells a stop from a failure of the tool's own. */
+int cli_tool_stop_signal(void);
+
 /* "dbcare: " a b, then ": " c when c is given (malloc'd; NULL: no memory). */
 char *cli_fmt_err(const char *a, const char *b, const char *c);
 

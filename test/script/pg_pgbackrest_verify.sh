@@ -4,7 +4,10 @@
 # restore test (a scratch copy restored, started on a free port, every
 # table read, stopped and removed) mark a good incremental backup
 # verified; after a byte of the repository changes, verify fails, the row
-# becomes failed, and no scratch copy is left behind.
+# becomes failed, and no scratch copy is left behind. Reading the restored
+# copy runs no code of a table's owner: a non-superuser owner's cast of its
+# row type to text, which writes a server file when a superuser runs it,
+# does not run.
 set -eu
 db=dbcare_pgbackrest_verify
 . "$(dirname "$0")/lib/pg.sh"
@@ -12,6 +15,15 @@ db=dbcare_pgbackrest_verify
 py=/usr/bin/python3
 . "$root/test/script/lib/pgbackrest.sh"
 
+mkdir "$work/marks"
+chmod 777 "$work/marks"
+P -d app -c "CREATE ROLE planter" -c "GRANT CREATE ON SCHEMA public TO planter" \
+  -c "SET ROLE planter" -c "CREATE TABLE planted (k int)" -c "INSERT INTO planted VALUES (1)" -c "
+CREATE FUNCTION planted_text(planted) RETURNS text LANGUAGE plpgsql AS \$\$
+BEGIN
+  BEGIN COPY (SELECT 1) TO '$work/marks/cast'; EXCEPTION WHEN OTHERS THEN NULL; END;
+  RETURN 'x';
+END \$\$" -c "CREATE CAST (planted AS text) WITH FUNCTION planted_text(planted)"
 run 0 backup --type full --db "$url" --json
 full=$(json "d['backup']['label']")
 P -d app -c "INSERT INTO t (id, batch) SELECT g, 'B' FROM generate_series(1001, 2000) g"
@@ -21,12 +33,16 @@ incr=$(json "d['backup']['label']")
 
 # --- verify: pgbackrest verify and a restore test, the scratch copy gone after
 t0=$(date +%s%N)
-run 0 verify "$incr" --db "$url" --json
+run 0 verify "$incr" --db "$url"
 echo "verify: $((($(date +%s%N) - t0) / 1000000)) ms"
-[ "$(json "d['verify']['verified']")" = True ] || fail "the incremental backup did not verify: $(cat out err)"
-[ "$(json "d['verify']['tables']")" -ge 1 ] || fail "the restore test read no table: $(cat out)"
+[ "$(P -d app -c "SELECT status FROM dbcare.backups WHERE label = '$incr'")" = verified ] ||
+  fail "the incremental backup did not verify: $(cat out err)"
+grep -qE "tables.*[1-9]" out || fail "the restore test read no table: $(cat out)"
+# read by a role made in the copy for it, with no right but reading
+has "reading the restored copy as the role dbcare_reader_" err
 [ -z "$(ls "$r/tmp")" ] || fail "verify left $(ls "$r/tmp")"
 ! pgrep -f "dbcare-verify-" >/dev/null || fail "a scratch cluster still runs"
+[ -z "$(ls "$work/marks")" ] || fail "reading the restored copy ran the owner's cast as a superuser"
 # a damaged repository fails verification, and the row says so
 # (a relation file of the full backup, which the incremental one uses)
 f=$(find "$r/repo/backup/app/$full/pg_data/base" -type f -size +8k | head -n 1)
