@@ -6,13 +6,15 @@
  * the backup API over a rename) and the result is checked with
  * PRAGMA quick_check. A failure before the copy changes nothing.
  *
- * An incremental backup (a page-set file: it starts with "DBCPAGE1") is
- * restored through the image its chain gives: dbbackup_verify(FILE, IMAGE)
+ * An incremental backup (a page-set file: it starts with "DBCPAGE1") or a
+ * sealed one (compressed or encrypted: "DBCSEAL1") is restored through
+ * the image its chain or its seal gives: dbbackup_verify(FILE, IMAGE)
  * writes that image beside the database, checks it like a full copy
  * against FILE's catalog row, and the image is copied in, then deleted.
  */
 #include "cli.h"
 #include "pgbackrest.h"
+#include "sealed.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -54,7 +56,9 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	char *image = NULL; /* an incremental backup's image, deleted at the end */
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return CLI_ERROR;
-	if (incremental_file(file)) {
+	/* a sealed file (compressed, encrypted) is opened into the image the
+	 * same way, checked against its row's SHA-256 */
+	if (incremental_file(file) || cli_is_sealed(file)) {
 		if (asprintf(&image, "%s.restore-XXXXXX", cli_cell(&r, 0, 0)) < 0)
 			goto failed;
 		int fd = mkstemp(image);

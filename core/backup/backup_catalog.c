@@ -95,7 +95,7 @@ static int add_row(dbc_ctx *ctx, void *arg)
 		p[n++] = text_or_null(a->img ? a->img->file_sha256 : NULL);
 	if (content) {
 		p[n++] = text_or_null(text);
-		p[n++] = dbc_text(a->base_id ? "incremental" : "full");
+		p[n++] = dbc_text(dbc_backup_method_text(a->base_id != 0, a->img ? a->img->seal : 0));
 		p[n++] = a->base_id ? dbc_int(a->base_id) : dbc_null();
 	}
 	*a->id = 0;

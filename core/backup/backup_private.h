@@ -58,6 +58,28 @@ typedef struct dbc_backup_chain_t {
 } dbc_backup_chain_t;
 int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
 
+/* Sealed backups (backup_seal.c). A method text ("full" or "incremental",
+ * then "+zstd", "+encrypt" in any order) read into its parts; anything
+ * that looks like a key is refused: keys never come from SQL text. */
+int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental, unsigned *seal);
+/* The catalog's method text of a backup. */
+const char *dbc_backup_method_text(bool incremental, unsigned seal);
+/* Publishes the verified copy tmp as path: sealed (a second temporary
+ * file, deleted on failure) when seal is not 0, then tmp is deleted;
+ * copy's bytes and file SHA-256 become those of the file on disk. */
+int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp, const char *path,
+                       unsigned seal, dbc_backup_image *copy);
+/* Opens a sealed backup into out (an empty file), checked against the
+ * recorded SHA-256 want (NULL: none); *key_error as the hook's. */
+int dbc_backup_unseal(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, const char *want,
+                      const char *out, bool *key_error);
+/* The chain's sealed links opened into temporary files beside them,
+ * which take their place (path and plain SHA-256); *scratch lists them
+ * for dbc_backup_scratch_remove. */
+int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_chain_t *chain,
+                            char ***scratch, int *nscratch, bool *key_error);
+void dbc_backup_scratch_remove(dbc_ctx *ctx, const dbc_backup_hooks *env, char **scratch, int n);
+
 /* How long a temporary copy must have gone unwritten to be a leftover of a
  * killed backup (backup_create.c). */
 int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms);
