@@ -520,12 +520,74 @@ out:
 
 /* ---- decode */
 
+/* Reads and checks the header (its tag: with the key when encrypted);
+ * header_tag gets the tag the chunks are bound to. */
+static int read_header(stream *in, const dbc_container_key *key, dbc_container_header *h,
+                       unsigned char header_tag[TAG], dbc_container_err *err)
+{
+	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
+	ssize_t n = stream_read(in, header, FIXED);
+	if (n < 0) {
+		fail(err, "cannot read it: %s", strerror(errno));
+		return -1;
+	}
+	int got = dbc_container_parse_header(header, (size_t)n, h, err);
+	if (got == 0 && (size_t)n == FIXED) {
+		size_t rest = h->length - FIXED;
+		ssize_t k = stream_read(in, header + FIXED, rest);
+		if (k < 0) {
+			fail(err, "cannot read it: %s", strerror(errno));
+			return -1;
+		}
+		got = dbc_container_parse_header(header, FIXED + (size_t)k, h, err);
+	}
+	if (got < 0)
+		return -1;
+	if (got == 0) {
+		fail(err, "it is cut short (in its header)");
+		return -1;
+	}
+	size_t hlen = h->length - TAG;
+	if (h->flags & DBC_CONTAINER_AES) {
+		unsigned char id[8], nonce[12];
+		if (!key || !key->set) {
+			if (err)
+				err->key = true;
+			fail(err, "it is encrypted and no key was given");
+			return -1;
+		}
+		key_id(key, id);
+		if (memcmp(id, h->key_id, 8) != 0) {
+			if (err)
+				err->key = true;
+			fail(err, "it was encrypted with another key (a wrong key, or a damaged header)");
+			return -1;
+		}
+		nonce_for(h->nonce, UINT64_MAX, nonce);
+		memcpy(header_tag, header + hlen, TAG);
+		if (gcm(false, key, nonce, header, hlen, NULL, 0, NULL, header_tag) != 0) {
+			fail(err, "its header is damaged (its tag does not match)");
+			return -1;
+		}
+	} else {
+		plain_tag(header, hlen, NULL, 0, header_tag);
+		if (memcmp(header_tag, header + hlen, TAG) != 0) {
+			fail(err, "its header is damaged (its tag does not match)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
                          dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
                          dbc_container_err *err)
 {
 	stream in = {0}, out = {0};
 	dbc_container_header h;
+	if (err)
+		err->key = false;
+	unsigned char header_tag[TAG];
 	unsigned char *payload = NULL, *clear = NULL, *plain = NULL;
 	ZSTD_DCtx *z = NULL;
 	int rc = -1;
@@ -533,55 +595,9 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
 		fail(err, "out of memory");
 		goto out;
 	}
-	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
-	ssize_t n = stream_read(&in, header, FIXED);
-	if (n < 0) {
-		fail(err, "cannot read it: %s", strerror(errno));
+	if (read_header(&in, key, &h, header_tag, err) != 0)
 		goto out;
-	}
-	int got = dbc_container_parse_header(header, (size_t)n, &h, err);
-	if (got == 0 && (size_t)n == FIXED) {
-		size_t rest = h.length - FIXED;
-		ssize_t k = stream_read(&in, header + FIXED, rest);
-		if (k < 0) {
-			fail(err, "cannot read it: %s", strerror(errno));
-			goto out;
-		}
-		got = dbc_container_parse_header(header, FIXED + (size_t)k, &h, err);
-	}
-	if (got < 0)
-		goto out;
-	if (got == 0) {
-		fail(err, "it is cut short (in its header)");
-		goto out;
-	}
-	size_t hlen = h.length - TAG;
-	unsigned char header_tag[TAG];
 	bool aes = h.flags & DBC_CONTAINER_AES;
-	if (aes) {
-		unsigned char id[8], nonce[12];
-		if (!key || !key->set) {
-			fail(err, "it is encrypted and no key was given");
-			goto out;
-		}
-		key_id(key, id);
-		if (memcmp(id, h.key_id, 8) != 0) {
-			fail(err, "it was encrypted with another key (a wrong key, or a damaged header)");
-			goto out;
-		}
-		nonce_for(h.nonce, UINT64_MAX, nonce);
-		memcpy(header_tag, header + hlen, TAG);
-		if (gcm(false, key, nonce, header, hlen, NULL, 0, NULL, header_tag) != 0) {
-			fail(err, "its header is damaged (its tag does not match)");
-			goto out;
-		}
-	} else {
-		plain_tag(header, hlen, NULL, 0, header_tag);
-		if (memcmp(header_tag, header + hlen, TAG) != 0) {
-			fail(err, "its header is damaged (its tag does not match)");
-			goto out;
-		}
-	}
 	size_t bound = ZSTD_compressBound(h.chunk_size);
 	/* why: the chunk buffers of this decode, freed below */
 	payload = malloc(bound + TAG);
@@ -699,5 +715,81 @@ out:
 	free(payload);
 	free(clear);
 	free(plain);
+	return rc;
+}
+
+int dbc_container_peek(int in_fd, const dbc_container_key *key, dbc_container_sums *sums,
+                       dbc_container_err *err)
+{
+	stream in = {0};
+	dbc_container_header h;
+	unsigned char header_tag[TAG];
+	int rc = -1;
+	if (err)
+		err->key = false;
+	if (stream_open(&in, in_fd) != 0)
+		return fail(err, "out of memory");
+	if (read_header(&in, key, &h, header_tag, err) != 0)
+		goto out;
+	size_t bound = ZSTD_compressBound(h.chunk_size);
+	uint64_t total = 0;
+	for (uint64_t i = 0;; i++) {
+		unsigned char head[HEAD], aad[TAG + 8 + HEAD], body[END_LEN + TAG], tag[TAG];
+		if (stream_read(&in, head, HEAD) != HEAD) {
+			fail(err, "it is cut short (chunk %llu, no end record)", (unsigned long long)i);
+			goto out;
+		}
+		uint32_t stored = get_u32(head), plen = get_u32(head + 4);
+		int kind = head[8];
+		if (kind != KIND_END) {
+			if ((kind != KIND_RAW && kind != KIND_ZSTD) || stored == 0 || stored > bound ||
+			    plen == 0 || plen > h.chunk_size ||
+			    lseek(in_fd, (off_t)stored + TAG, SEEK_CUR) < 0) {
+				fail(err, "chunk %llu is damaged (its lengths or kind)", (unsigned long long)i);
+				goto out;
+			}
+			total += plen;
+			continue;
+		}
+		if (stored != END_LEN || plen != 0 ||
+		    stream_read(&in, body, END_LEN + TAG) != END_LEN + TAG) {
+			fail(err, "its end record is damaged or cut short");
+			goto out;
+		}
+		memcpy(tag, body + END_LEN, TAG);
+		chunk_aad(header_tag, i, head, aad);
+		unsigned char clear[END_LEN];
+		const unsigned char *end = body;
+		if (h.flags & DBC_CONTAINER_AES) {
+			unsigned char nonce[12];
+			nonce_for(h.nonce, i, nonce);
+			if (gcm(false, key, nonce, aad, sizeof aad, body, END_LEN, clear, tag) != 0) {
+				fail(err, "its end record is damaged (its tag does not match)");
+				goto out;
+			}
+			end = clear;
+		} else {
+			unsigned char want[TAG];
+			plain_tag(aad, sizeof aad, body, END_LEN, want);
+			if (memcmp(want, tag, TAG) != 0) {
+				fail(err, "its end record is damaged (its tag does not match)");
+				goto out;
+			}
+		}
+		if (get_u64(end) != total) {
+			fail(err, "its end record does not match its chunks");
+			goto out;
+		}
+		if (sums) {
+			hex_of(end + 8, 32, sums->plain_sha256);
+			sums->plain_bytes = (int64_t)total;
+			sums->sealed_sha256[0] = '\0';
+			sums->sealed_bytes = lseek(in_fd, 0, SEEK_CUR);
+		}
+		rc = 0;
+		break;
+	}
+out:
+	stream_close(&in, NULL);
 	return rc;
 }

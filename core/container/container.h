@@ -36,6 +36,7 @@
 
 typedef struct dbc_container_err {
 	char msg[512];
+	bool key; /* the key is missing or another one: the file may be fine */
 } dbc_container_err;
 
 typedef struct dbc_container_key {
@@ -84,6 +85,13 @@ int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_contai
 int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
                          dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
                          dbc_container_err *err);
+/* The plain bytes' size and SHA-256 that the end record of in_fd's seal
+ * holds, read without decoding the chunks (their lengths are skipped
+ * over; the header's and the end record's tags are checked): what an
+ * incremental backup built on this file names as its base. sealed_sha256
+ * is left empty. */
+int dbc_container_peek(int in_fd, const dbc_container_key *key, dbc_container_sums *sums,
+                       dbc_container_err *err);
 /* Parses a header from buf (n bytes available); 1 when it is whole, 0
  * when more bytes are needed (h->length says how many, when known), -1
  * when it is no header (err says why). Its tag is not checked here. */

@@ -53,7 +53,7 @@ static int open_seal(const unsigned char *sealed, size_t n, const dbc_container_
                      const unsigned char *want, size_t want_n, char *why, size_t why_len)
 {
 	int in = mem_fd(sealed, n), dst = mem_fd(NULL, 0);
-	dbc_container_err err = {{0}};
+	dbc_container_err err = {{0}, false};
 	dbc_container_sums sums;
 	int rc = dbc_container_decode(in, dst, key, NULL, NULL, &sums, &err) == 0 ? 0 : 1;
 	snprintf(why, why_len, "%s", err.msg);
@@ -105,6 +105,17 @@ int main(void)
 		}
 		snprintf(name, sizeof name, "flags %u: opens to the same bytes", flags);
 		CHECK(open_seal(s, sn, &key, data, n, why, sizeof why) == 0, name);
+		{
+			int fd = mem_fd(s, sn);
+			dbc_container_sums peek;
+			snprintf(name, sizeof name, "flags %u: the end record peeked holds the plain SHA-256",
+			         flags);
+			CHECK(dbc_container_peek(fd, &key, &peek, &err) == 0 &&
+			          strcmp(peek.plain_sha256, sums.plain_sha256) == 0 &&
+			          peek.plain_bytes == (int64_t)n,
+			      name);
+			close(fd);
+		}
 		dbc_container_header h;
 		CHECK(dbc_container_parse_header(s, sn, &h, &err) == 1 &&
 		          strcmp(h.origin, "/db\n/backup.db") == 0 && h.flags == flags,
