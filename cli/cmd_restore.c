@@ -35,10 +35,50 @@ static bool incremental_file(const char *file)
 	return is;
 }
 
+/* SQLite: the file of the backup dbbackup_mark took for label (its
+ * chain restores to the mark); NULL after printing why. */
+static char *mark_file(cli_db *db, cli_opts *o, const char *label)
+{
+	cli_rows r = {0};
+	const char *p[1] = {label};
+	char *file = NULL;
+	if (cli_q(db, o,
+	          "SELECT b.path FROM dbcare_backup_marks AS m JOIN dbcare_backups AS b"
+	          " ON b.id = m.backup_id WHERE m.label = $1",
+	          1, p, &r) != 0)
+		return NULL;
+	if (r.nrows == 0 || !cli_cell(&r, 0, 0))
+		cli_errorf("no restore point named \"%s\" with its backup (dbbackup_mark makes them; "
+		           "dbcare_backup_marks lists them)",
+		           label);
+	else
+		file = strdup(cli_cell(&r, 0, 0));
+	cli_rows_free(&r);
+	return file;
+}
+
 int cmd_restore(cli_db *db, cli_opts *o)
 {
+	if (o->to_time && o->to_mark) {
+		cli_errorf("--to-time and --to-mark: one target at a time");
+		return CLI_USAGE;
+	}
+	if (o->nargs != (o->to_mark && db->drv->restore_from ? 0 : 1)) {
+		cli_errorf("usage: dbcare restore FILE | --to-mark LABEL (SQLite) | --to-mark LABEL DIR "
+		           "| --to-time TIME DIR (PostgreSQL with pgBackRest)");
+		return CLI_USAGE;
+	}
+	bool sqlite_mark = o->to_mark && db->drv->restore_from;
+	if (sqlite_mark) {
+		char *found = mark_file(db, o, o->to_mark);
+		if (!found)
+			return CLI_ERROR;
+		cli_note(&o->out, "restore point %s: backup %s", o->to_mark, found);
+		o->args[0] = found; /* the command's argument from here on */
+		o->nargs = 1;
+	}
 	const char *file = o->args[0];
-	if (o->to_time) {
+	if (o->to_time || (o->to_mark && !sqlite_mark)) {
 		if (db->drv->restore_from) {
 			cli_errorf("--to-time is for PostgreSQL through pgBackRest");
 			return CLI_USAGE;

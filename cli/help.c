@@ -46,6 +46,7 @@ static const struct {
     {OPT_INCREMENTAL, "--incremental", "only the pages changed since the last backup (SQLite)"},
     {OPT_COMPRESS, "--compress zstd", "a backup compressed with zstd (a sealed file)"},
     {OPT_KEY_FILE, "--encrypt-key-file F", "AES-256-GCM key file of sealed backups (32 bytes)"},
+    {OPT_TO_MARK, "--to-mark LABEL", "restore to a restore point of dbbackup_mark"},
     {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
     {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
     {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},

@@ -70,6 +70,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"allow-drop", OPT_ALLOW_DROP, false},
                                      {"compress", OPT_COMPRESS, true},
                                      {"encrypt-key-file", OPT_KEY_FILE, true},
+                                     {"to-mark", OPT_TO_MARK, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -369,6 +370,8 @@ static int run_command_line(int argc, char **argv)
 			o.compress = strcmp(val, "zstd") == 0 ? val : NULL;
 		} else if (strcmp(d->name, "encrypt-key-file") == 0)
 			o.key_file = val;
+		else if (strcmp(d->name, "to-mark") == 0)
+			o.to_mark = val;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 		else if (strcmp(d->name, "html") == 0)

@@ -230,6 +230,18 @@ static const book_table tables[] = {
      "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
      " ON dbcare_backups (created_at)",
      true},
+    /* restore points (dbbackup_mark): a label, the schema and the audit
+     * heads at the mark, and the backup taken for it */
+    {"dbcare_backup_marks",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_backup_marks ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " label TEXT NOT NULL UNIQUE,"
+     " created_at TEXT NOT NULL,"
+     " fingerprint TEXT,"
+     " audit_heads TEXT,"
+     " backup_id INTEGER,"
+     " lsn TEXT)",
+     true},
     /* soft-delete tables (dbsoftdelete_enable) */
     {"dbcare_softdelete",
      "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
@@ -298,9 +310,9 @@ static const struct {
 	const char *table, *part;
 } part_tables[] = {
     {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
-    {"dbcare_softdelete", "softdelete"},     {"dbcare_retain_policies", "retain"},
-    {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
-    {"dbcare_audit_chain", "audit"},
+    {"dbcare_backup_marks", "backup"},       {"dbcare_softdelete", "softdelete"},
+    {"dbcare_retain_policies", "retain"},    {"dbcare_audit_log", "audit"},
+    {"dbcare_audit_tables", "audit"},        {"dbcare_audit_chain", "audit"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -321,7 +333,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   7
+#define BOOK_VERSION   8
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -429,11 +441,26 @@ static int upgrade_to_7(dbc_ctx *ctx)
 	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
 }
 
+/* 7 -> 8 (dbcare 0.3.6): restore points (dbbackup_mark) in a table of
+ * the backup part, dbcare_backup_marks, which that part's first changing
+ * call makes (a file without backups gets it then). */
+static int upgrade_to_8(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_backups"))
+		return DBC_OK;
+	for (int i = 0; i < NTABLES; i++)
+		if (strcmp(tables[i].name, "dbcare_backup_marks") == 0)
+			return ctx->host->exec(ctx, tables[i].ddl);
+	return DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5, upgrade_to_6, upgrade_to_7,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5,
+    upgrade_to_6, upgrade_to_7, upgrade_to_8,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

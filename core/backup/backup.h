@@ -179,6 +179,11 @@ struct dbc_backup_hooks {
 	/* The plain file's SHA-256 as the seal's end record holds it (checked
 	 * with the key): what an incremental built on it names as its base. */
 	int (*sealed_plain_sha256)(dbc_ctx *ctx, const char *path, char **plain_sha256);
+
+	/* A named restore point in the engine's WAL (PostgreSQL:
+	 * pg_create_restore_point), *lsn where it is; NULL where the engine
+	 * keeps none (a mark then takes a backup: copy). */
+	int (*restore_point)(dbc_ctx *ctx, const char *label, char **lsn);
 };
 
 /* The kind of the backups this module makes itself (files it may check,
@@ -206,6 +211,10 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
  * file, NULL: none) that image is left there once verified. */
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json);
+/* dbbackup_mark: a named restore point (backup_mark.c); *json its row. */
+struct dbc_audit_hooks;
+int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
+                    const char *label, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */

@@ -23,6 +23,9 @@ typedef struct dbc_backup_catalog_row {
 /* Whether the catalog exists yet (a read finds no backups until then). */
 int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_hooks *env, bool *exists);
 
+/* Runs fn inside a savepoint of its own, the backup part's bookkeeping
+ * made first (the call's first write): all of it or nothing. */
+int dbc_backup_catalog_in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg);
 /* Records a backup (status verified or unverified) inside a savepoint of
  * its own; *id its row. */
 int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
