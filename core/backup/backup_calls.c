@@ -47,7 +47,12 @@ int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 int dbc_call_dbbackup_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	char *json = NULL;
-	int rc = dbc_backup_mark(ctx, env(ctx), dbc_api_engine_of(ctx)->audit, args[0].s, &json);
+	const dbc_api_hooks *api = dbc_api_engine_of(ctx);
+	/* the log's pending entries hashed first: the heads the mark keeps
+	 * are those of every change committed before it */
+	if (api->audit_read && api->audit_read(ctx) != DBC_OK)
+		return DBC_ERROR;
+	int rc = dbc_backup_mark(ctx, env(ctx), api->audit, args[0].s, &json);
 	*result = text_or_null(json);
 	return rc;
 }
