@@ -219,10 +219,11 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (o &&
 	    !(dbc_json_set(o, "id", json_integer(*id)) &&
 	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
-	      dbc_json_set(o, "compression",
-	                   dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
-	      dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
-	      (!seal || dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256))) &&
+	      (!seal ||
+	       (dbc_json_set(o, "compression",
+	                     dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
+	        dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
+	        dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256)))) &&
 	      (!incremental || (dbc_json_set(o, "base_id", json_integer(base.id)) &&
 	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)))))) {
 		json_decref(o);

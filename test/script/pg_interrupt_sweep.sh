@@ -95,6 +95,8 @@ declare -A calls=(
   ["dbmaintain_plan(text)"]="dbmaintain_plan('full')"
   ["dbmaintain_run(text,text)"]="dbmaintain_run('full', 'locking,destructive')"
   ["dbbackup_record(text,text,bigint,text,boolean,text)"]="dbbackup_record('pg_dump', 'x.dump')"
+  # a label of its own for each call (labels are unique)
+  ["dbbackup_mark(text)"]="dbbackup_mark('sweep ' || pg_backend_pid() || ' ' || clock_timestamp())"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
   # t5 is soft-delete enabled at setup: enabling again and restoring change
   # nothing; the purge finds no row deleted a week ago
