@@ -213,17 +213,21 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	    DBC_OK) {
 		/* unrecorded, the file would be a backup prune never sees */
 		env->remove(ctx, path, &existed);
+		env->remove(ctx, tmp, &existed);
 		return DBC_ERROR;
 	}
+	/* a sealed backup's plain copy (a plain one's temporary name is gone
+	 * with its publication) */
+	if (env->remove(ctx, tmp, &existed) != DBC_OK)
+		dbc_error_clear(ctx);
 	json_t *o = image_json(path, &copy, ms, true);
 	if (o &&
 	    !(dbc_json_set(o, "id", json_integer(*id)) &&
 	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
-	      (!seal ||
-	       (dbc_json_set(o, "compression",
-	                     dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
-	        dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
-	        dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256)))) &&
+	      (!seal || (dbc_json_set(o, "compression",
+	                              dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
+	                 dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
+	                 dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256)))) &&
 	      (!incremental || (dbc_json_set(o, "base_id", json_integer(base.id)) &&
 	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)))))) {
 		json_decref(o);

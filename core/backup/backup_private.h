@@ -68,8 +68,9 @@ int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental,
 /* The catalog's method text of a backup. */
 const char *dbc_backup_method_text(bool incremental, unsigned seal);
 /* Publishes the verified copy tmp as path: sealed (a second temporary
- * file, deleted on failure) when seal is not 0, then tmp is deleted;
- * copy's bytes and file SHA-256 become those of the file on disk. */
+ * file, deleted on failure) when seal is not 0, and then tmp stays for
+ * the caller to delete; copy's bytes and file SHA-256 become those of the
+ * file on disk. */
 int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp, const char *path,
                        unsigned seal, dbc_backup_image *copy);
 /* Opens a sealed backup into out (an empty file), checked against the

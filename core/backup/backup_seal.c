@@ -90,9 +90,9 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
 		env->remove(ctx, sealed_tmp, &existed); /* the error already set wins */
 		return DBC_ERROR;
 	}
-	/* the plain copy is verified, sealed and read back: it goes */
-	if (env->remove(ctx, tmp, &existed) != DBC_OK)
-		dbc_error_clear(ctx);
+	/* the plain copy (verified, sealed and read back) is deleted by the
+	 * caller once the catalog row is written: between the name and the
+	 * row nothing else runs */
 	copy->file_sha256 = sealed_sha;
 	copy->bytes = bytes;
 	copy->seal = seal;
