@@ -120,8 +120,11 @@ for f in full+zstd+encrypt inc1 full+zstd; do
     out=$(q "SELECT dbbackup_verify('$work/$f.db')" 2>&1) && fail "$f with a byte flipped at $off verified"
     echo "$out" | grep -q "dbcare: backup $work/$f.db failed verification" || fail "$f, flip at $off: $out"
     [ "$(q "SELECT status FROM dbcare_backups WHERE path = '$work/$f.db'")" = failed ] || fail "$f: row not failed"
-    restore "$work/$f.db" "$work/rk.db" && fail "$f with a byte flipped at $off restored"
-    [ "$(fingerprint "$work/rk.db")" = "$before" ] || fail "a failed restore changed the database"
+    # a restore runs the same verification first: tried on one flip a file
+    if [ "$off" = 20 ]; then
+      restore "$work/$f.db" "$work/rk.db" && fail "$f with a byte flipped at $off restored"
+      [ "$(fingerprint "$work/rk.db")" = "$before" ] || fail "a failed restore changed the database"
+    fi
     mv "$work/saved" "$work/$f.db"
   done
   q "SELECT json_extract(dbbackup_verify('$work/$f.db'), '\$.verified')" | grep -qx 1 || fail "$f restored byte"
