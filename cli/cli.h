@@ -52,6 +52,9 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 #define OPT_TO_TIME        (UINT64_C(1) << 32) /* restore --to-time TIME (pgBackRest) */
 #define OPT_ALLOW_DROP     (UINT64_C(1) << 33) /* generate --allow-drop */
 #define OPT_ALL_BACKUPS    (UINT64_C(1) << 34) /* verify --all-backups */
+#define OPT_COMPRESS       (UINT64_C(1) << 35) /* backup --compress zstd */
+#define OPT_KEY_FILE       (UINT64_C(1) << 36) /* backup, restore, verify --encrypt-key-file F */
+#define OPT_TO_MARK        (UINT64_C(1) << 37) /* restore --to-mark LABEL (dbbackup_mark) */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -107,6 +110,9 @@ typedef struct cli_opts {
 	const char *stanza;      /* --stanza: pgBackRest's stanza (PostgreSQL backups) */
 	const char *backup_type; /* backup --type full|diff|incr */
 	const char *to_time;     /* restore --to-time */
+	const char *compress;    /* backup --compress zstd */
+	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
+	const char *to_mark;     /* restore --to-mark: a restore point's label */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "pg_backup.h"
 #include "pgbackrest.h"
+#include "sealed.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* A JSON answer of the extension: under --json one compact document (the
  * same bytes on both engines: jsonb's text has spaces, SQLite's none);
@@ -80,6 +82,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
 	char *err = NULL, *contents = NULL;
+	char *plain = NULL; /* a sealed dump's plain file, until it is sealed */
+	bool sealing = o->compress || o->key_file;
 	char sha[65];
 	struct stat st;
 	int rc = CLI_ERROR;
@@ -96,8 +100,12 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	 * snapshot the dump is taken in */
 	if (cli_pg_contents(db, o, &contents) != 0)
 		goto out;
-	cli_note(&o->out, "pg_dump to %s", path);
-	if (db->drv->dump(db, path, snapshot, &err) != 0) {
+	/* sealed (--compress zstd, --encrypt-key-file): pg_dump writes a
+	 * plain dump beside the target, sealed into the target's name below */
+	if (sealing && asprintf(&plain, "%s.plain-%ld", path, (long)getpid()) < 0)
+		goto out;
+	cli_note(&o->out, "pg_dump to %s", sealing ? plain : path);
+	if (db->drv->dump(db, sealing ? plain : path, snapshot, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
 		free(err);
 		goto out;
@@ -105,13 +113,21 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	in_snapshot = false;
 	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)
 		goto out;
+	if (sealing) {
+		long long sealed_bytes;
+		int sealed = cli_seal_file(plain, path, o->compress != NULL, o->key_file != NULL, sha,
+		                           &sealed_bytes);
+		unlink(plain);
+		if (sealed != 0)
+			goto out;
+	}
 	char abs[PATH_MAX], bytes[32];
 	if (!realpath(path, abs) || stat(abs, &st) != 0) {
 		cli_errorf("cannot read the dump %s", path);
 		goto out;
 	}
 	snprintf(bytes, sizeof bytes, "%lld", (long long)st.st_size);
-	if (cli_file_sha256(abs, sha) != 0) {
+	if (!sealing && cli_file_sha256(abs, sha) != 0) {
 		cli_errorf("cannot read the dump %s: %s", abs, strerror(errno));
 		goto out;
 	}
@@ -144,6 +160,9 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 out:
 	if (in_snapshot)
 		cli_rollback(db); /* ends the snapshot's transaction on a failure */
+	if (plain)
+		unlink(plain); /* a failed dump leaves none; a sealed one went above */
+	free(plain);
 	free(path);
 	free(fingerprint);
 	free(snapshot);
@@ -158,6 +177,13 @@ int cmd_backup(cli_db *db, cli_opts *o)
 		char *stanza = NULL;
 		if (cli_pgbackrest_stanza(db, o, &stanza) != 0)
 			return CLI_ERROR;
+		if (stanza && (o->compress || o->key_file)) {
+			cli_errorf("pgBackRest compresses and encrypts its repository itself "
+			           "(compress-type, repo1-cipher-type in its configuration): --compress "
+			           "and --encrypt-key-file are for pg_dump and SQLite backups");
+			free(stanza);
+			return CLI_USAGE;
+		}
 		if (!stanza && o->backup_type) {
 			cli_errorf("--type is pgBackRest's: name its stanza with --stanza or the setting "
 			           "backup.pgbackrest.stanza");
@@ -172,7 +198,12 @@ int cmd_backup(cli_db *db, cli_opts *o)
 		return CLI_USAGE;
 	}
 	cli_rows r = {0};
-	const char *p[2] = {o->nargs > 0 ? o->args[0] : NULL, o->incremental ? "incremental" : "full"};
+	/* sealed: the module reads the key from the environment (the key
+	 * file's path, put there by --encrypt-key-file), never from SQL */
+	char method[64];
+	snprintf(method, sizeof method, "%s%s%s", o->incremental ? "incremental" : "full",
+	         o->compress ? "+zstd" : "", o->key_file ? "+encrypt" : "");
+	const char *p[2] = {o->nargs > 0 ? o->args[0] : NULL, method};
 	if (cli_q(db, o, "SELECT dbbackup_create($1, $2)", 2, p, &r) != 0)
 		return CLI_ERROR;
 	cli_progress_end(&o->out); /* the pages copied, drawn from SQLite's log */

@@ -11,6 +11,7 @@
  */
 #include "pg_backup.h"
 #include "pgbackrest.h"
+#include "sealed.h"
 
 #include "tool.h"
 
@@ -22,6 +23,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Marks the row; why NULL: verified. */
 int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
@@ -196,8 +198,16 @@ static int verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why,
 		         path);
 		return 0;
 	}
-	char *now = NULL;
-	if (restored_contents(db, o, path, &now, why) != 0)
+	char *now = NULL, *opened = NULL;
+	/* a sealed dump: opened (its SHA-256 checked above) into a private
+	 * temporary file, which pg_restore reads */
+	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, NULL, why)))
+		return *why ? 0 : -1;
+	int restored = restored_contents(db, o, opened ? opened : path, &now, why);
+	if (opened)
+		unlink(opened);
+	free(opened);
+	if (restored != 0)
 		return *why ? 0 : -1;
 	int rc = cli_pg_contents_compare(contents, now, why);
 	if (rc == 0 && !*why) {

@@ -6,13 +6,15 @@
  * the backup API over a rename) and the result is checked with
  * PRAGMA quick_check. A failure before the copy changes nothing.
  *
- * An incremental backup (a page-set file: it starts with "DBCPAGE1") is
- * restored through the image its chain gives: dbbackup_verify(FILE, IMAGE)
+ * An incremental backup (a page-set file: it starts with "DBCPAGE1") or a
+ * sealed one (compressed or encrypted: "DBCSEAL1") is restored through
+ * the image its chain or its seal gives: dbbackup_verify(FILE, IMAGE)
  * writes that image beside the database, checks it like a full copy
  * against FILE's catalog row, and the image is copied in, then deleted.
  */
 #include "cli.h"
 #include "pgbackrest.h"
+#include "sealed.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -33,10 +35,50 @@ static bool incremental_file(const char *file)
 	return is;
 }
 
+/* SQLite: the file of the backup dbbackup_mark took for label (its
+ * chain restores to the mark); NULL after printing why. */
+static char *mark_file(cli_db *db, cli_opts *o, const char *label)
+{
+	cli_rows r = {0};
+	const char *p[1] = {label};
+	char *file = NULL;
+	if (cli_q(db, o,
+	          "SELECT b.path FROM dbcare_backup_marks AS m JOIN dbcare_backups AS b"
+	          " ON b.id = m.backup_id WHERE m.label = $1",
+	          1, p, &r) != 0)
+		return NULL;
+	if (r.nrows == 0 || !cli_cell(&r, 0, 0))
+		cli_errorf("no restore point named \"%s\" with its backup (dbbackup_mark makes them; "
+		           "dbcare_backup_marks lists them)",
+		           label);
+	else
+		file = strdup(cli_cell(&r, 0, 0));
+	cli_rows_free(&r);
+	return file;
+}
+
 int cmd_restore(cli_db *db, cli_opts *o)
 {
+	if (o->to_time && o->to_mark) {
+		cli_errorf("--to-time and --to-mark: one target at a time");
+		return CLI_USAGE;
+	}
+	if (o->nargs != (o->to_mark && db->drv->restore_from ? 0 : 1)) {
+		cli_errorf("usage: dbcare restore FILE | --to-mark LABEL (SQLite) | --to-mark LABEL DIR "
+		           "| --to-time TIME DIR (PostgreSQL with pgBackRest)");
+		return CLI_USAGE;
+	}
+	bool sqlite_mark = o->to_mark && db->drv->restore_from;
+	if (sqlite_mark) {
+		char *found = mark_file(db, o, o->to_mark);
+		if (!found)
+			return CLI_ERROR;
+		cli_note(&o->out, "restore point %s: backup %s", o->to_mark, found);
+		o->args[0] = found; /* the command's argument from here on */
+		o->nargs = 1;
+	}
 	const char *file = o->args[0];
-	if (o->to_time) {
+	if (o->to_time || (o->to_mark && !sqlite_mark)) {
 		if (db->drv->restore_from) {
 			cli_errorf("--to-time is for PostgreSQL through pgBackRest");
 			return CLI_USAGE;
@@ -54,7 +96,9 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	char *image = NULL; /* an incremental backup's image, deleted at the end */
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return CLI_ERROR;
-	if (incremental_file(file)) {
+	/* a sealed file (compressed, encrypted) is opened into the image the
+	 * same way, checked against its row's SHA-256 */
+	if (incremental_file(file) || cli_is_sealed(file)) {
 		if (asprintf(&image, "%s.restore-XXXXXX", cli_cell(&r, 0, 0)) < 0)
 			goto failed;
 		int fd = mkstemp(image);

@@ -4,6 +4,7 @@
  * command does not accept, or one nobody knows, is a usage error (exit 2)
  * before anything is opened, so a mistyped --dry-run never migrates.
  */
+#include "sealed.h"
 #include "cli.h"
 
 #include "maintain/maintain.h"
@@ -68,6 +69,9 @@ static const option_def options[] = {{"db", 0, true},
                                      {"to-time", OPT_TO_TIME, true},
                                      {"allow-drop", OPT_ALLOW_DROP, false},
                                      {"all-backups", OPT_ALL_BACKUPS, false},
+                                     {"compress", OPT_COMPRESS, true},
+                                     {"encrypt-key-file", OPT_KEY_FILE, true},
+                                     {"to-mark", OPT_TO_MARK, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -363,6 +367,14 @@ static int run_command_line(int argc, char **argv)
 			o.backup_type = val;
 		} else if (strcmp(d->name, "to-time") == 0)
 			o.to_time = val;
+		else if (strcmp(d->name, "compress") == 0) {
+			if (strcmp(val, "zstd") != 0 && strcmp(val, "none") != 0)
+				return usage_error("--compress is zstd or none, not \"%s\"", val);
+			o.compress = strcmp(val, "zstd") == 0 ? val : NULL;
+		} else if (strcmp(d->name, "encrypt-key-file") == 0)
+			o.key_file = val;
+		else if (strcmp(d->name, "to-mark") == 0)
+			o.to_mark = val;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 		else if (strcmp(d->name, "html") == 0)
@@ -414,6 +426,8 @@ static int run_command_line(int argc, char **argv)
 		else
 			return usage_error("unknown --format \"%s\" for this command", format);
 	}
+	if (cli_key_option(&o) != 0)
+		return CLI_ERROR;
 	if (cmd->traits & CMD_NO_DB)
 		return cmd->run(NULL, &o);
 

@@ -66,19 +66,28 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 	if (cli_pgbackrest_stanza(db, o, &stanza) != 0)
 		return CLI_ERROR;
 	if (!stanza) {
-		cli_errorf("restore --to-time needs pgBackRest: name its stanza with --stanza or the "
-		           "setting backup.pgbackrest.stanza");
+		cli_errorf("restore %s needs pgBackRest: name its stanza with --stanza or the "
+		           "setting backup.pgbackrest.stanza",
+		           o->to_mark ? "--to-mark" : "--to-time");
 		return CLI_ERROR;
 	}
 	if (cli_pgbr_open(db, o, stanza, &b) != 0)
 		goto out;
-	/* the time as the server reads it, given to pgBackRest in UTC */
-	const char *p[1] = {o->to_time};
+	/* the time as the server reads it, given to pgBackRest in UTC; or a
+	 * restore point dbbackup_mark made (recovery stops at its name) */
+	const char *p[1] = {o->to_mark ? o->to_mark : o->to_time};
 	if (cli_q(db, o,
-	          "SELECT pg_catalog.to_char(CAST($1 AS timestamptz) AT TIME ZONE 'UTC',"
-	          " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
+	          o->to_mark ? "SELECT label FROM dbcare.backup_marks WHERE label = $1"
+	                     : "SELECT pg_catalog.to_char(CAST($1 AS timestamptz) AT TIME ZONE 'UTC',"
+	                       " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
 	          1, p, &r) != 0)
 		goto out;
+	if (r.nrows == 0) {
+		cli_errorf("no restore point named \"%s\" (dbbackup_mark makes them; dbcare_backup_marks "
+		           "lists them)",
+		           o->to_mark);
+		goto out;
+	}
 	if (realpath(dir, abs) && b.data_directory) {
 		char data[PATH_MAX];
 		if (realpath(b.data_directory, data) && strcmp(abs, data) == 0) {
@@ -95,8 +104,13 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 	    asprintf(&path, "--pg1-path=%s", abs) < 0 ||
 	    asprintf(&ts, "--tablespace-map-all=%s/tablespaces", abs) < 0)
 		goto out;
-	const char *args[] = {path,      ts,  "--type=time", type_target, "--target-action=promote",
-	                      "restore", NULL};
+	const char *args[] = {path,
+	                      ts,
+	                      o->to_mark ? "--type=name" : "--type=time",
+	                      type_target,
+	                      "--target-action=promote",
+	                      "restore",
+	                      NULL};
 	cli_note(&o->out, "pgbackrest --stanza=%s restore to %s into %s", b.stanza, cli_cell(&r, 0, 0),
 	         abs);
 	if (cli_pgbr_run(&b, args, "pgbackrest restore", -1, &err) != 0) {
@@ -114,7 +128,7 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 		cli_json_string(stdout, abs);
 		fputs(",\"stanza\":", stdout);
 		cli_json_string(stdout, b.stanza);
-		fputs(",\"to_time\":", stdout);
+		fputs(o->to_mark ? ",\"to_mark\":" : ",\"to_time\":", stdout);
 		cli_json_string(stdout, cli_cell(&r, 0, 0));
 		fputs("}\n", stdout);
 	} else if (!o->out.quiet) {

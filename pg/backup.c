@@ -1,7 +1,8 @@
 /*
  * backup.c — PostgreSQL's dbc_backup_hooks and the backups health check (the
  * catalog and WAL archiving). Nothing here writes a server file: the file
- * hooks of dbc_backup_hooks are NULL. dbbackup_list has the generic glue of
+ * hooks of dbc_backup_hooks are NULL; dbbackup_mark's restore point is a
+ * WAL record. dbbackup_list has the generic glue of
  * pg/api.c, dbbackup_record its own (pg/fn_backup.c).
  */
 #include "glue.h"
@@ -13,7 +14,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-const dbc_backup_hooks pgdbc_backup_env = {0};
+static int take_lsn(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol == 1 && c[0].type == DBC_TEXT)
+		*(char **)arg = dbc_strdup(ctx, c[0].s);
+	return DBC_OK;
+}
+
+/* dbbackup_mark's restore point: a WAL record of that name, which
+ * recovery (recovery_target_name, pgBackRest's --type=name) stops at. It
+ * needs wal_level replica or logical and EXECUTE on the function (a
+ * superuser's alone unless granted). */
+static int pg_restore_point(dbc_ctx *ctx, const char *label, char **lsn)
+{
+	dbc_value p = dbc_text(label);
+	*lsn = NULL;
+	if (ctx->host->query(ctx, "SELECT pg_catalog.pg_create_restore_point($1)::text", 1, &p,
+	                     take_lsn, lsn) != DBC_OK)
+		return DBC_ERROR;
+	return *lsn ? DBC_OK
+	            : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "pg_create_restore_point returned nothing");
+}
+
+const dbc_backup_hooks pgdbc_backup_env = {.restore_point = pg_restore_point};
 
 /* ---------------------------------------------------------------- the backups check */
 

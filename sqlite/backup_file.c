@@ -829,6 +829,12 @@ static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerpr
 	/* an incremental backup: the proof of origin is in its header (its
 	 * pages hold no schema of their own to compare) */
 	char *database, *published;
+	/* a sealed backup: the proof is in its header, readable without the key */
+	if (sqldbc_backup_sealed_origin(ctx, path, &published)) {
+		char *want = sqldbc_seal_origin(ctx, path);
+		*is = identity[0] && want && strcmp(published, want) == 0;
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	}
 	if (sqldbc_pageset_stamp(ctx, path, &database, &published)) {
 		*is = identity[0] && strcmp(database, identity) == 0 && strcmp(published, path) == 0;
 		return DBC_OK;
@@ -923,4 +929,8 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .copy_changed = sqldbc_backup_copy_changed,
     .materialize = sqldbc_backup_materialize,
     .store_pages = sqldbc_backup_store_pages,
+    .seal = sqldbc_backup_seal,
+    .is_sealed = sqldbc_backup_is_sealed,
+    .unseal = sqldbc_backup_unseal,
+    .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
 };

@@ -64,6 +64,19 @@ bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char 
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);
 
+/* Sealed backups (backup_seal.c): the hooks of the same names, and the
+ * proof of origin a seal's header carries ("<database>\n<path>"). */
+int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
+                       const char *sealed_tmp, const char *path, unsigned flags,
+                       char **sealed_sha256, int64_t *bytes);
+bool sqldbc_backup_is_sealed(dbc_ctx *ctx, const char *path);
+int sqldbc_backup_unseal(dbc_ctx *ctx, const char *path, const char *want_sha256,
+                         const char *out_path, char **plain_sha256, bool *key_error);
+int sqldbc_backup_sealed_plain_sha256(dbc_ctx *ctx, const char *path, char **plain_sha256);
+char *sqldbc_seal_origin(dbc_ctx *ctx, const char *path);
+/* Whether path is a sealed file; *origin its header's proof of origin. */
+bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin);
+
 /* A backup's start on db: refused inside a transaction (the copy needs a
  * read transaction of its own and holds only committed work); the call's
  * rescue prepared. DBC_ERROR with the error set. backup_file.c. */

@@ -245,6 +245,18 @@ static const book_table tables[] = {
      "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
      " ON dbcare_backups (created_at)",
      true},
+    /* restore points (dbbackup_mark): a label, the schema and the audit
+     * heads at the mark, and the backup taken for it */
+    {"dbcare_backup_marks",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_backup_marks ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " label TEXT NOT NULL UNIQUE,"
+     " created_at TEXT NOT NULL,"
+     " fingerprint TEXT,"
+     " audit_heads TEXT,"
+     " backup_id INTEGER,"
+     " lsn TEXT)",
+     true},
     /* soft-delete tables (dbsoftdelete_enable) */
     {"dbcare_softdelete",
      "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
@@ -313,9 +325,10 @@ static const struct {
 	const char *table, *part;
 } part_tables[] = {
     {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
-    {"dbcare_softdelete", "softdelete"},     {"dbcare_retain_policies", "retain"},
-    {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
-    {"dbcare_audit_chain", "audit"},         {"dbcare_health_table_sizes", "growth"},
+    {"dbcare_backup_marks", "backup"},       {"dbcare_softdelete", "softdelete"},
+    {"dbcare_retain_policies", "retain"},    {"dbcare_audit_log", "audit"},
+    {"dbcare_audit_tables", "audit"},        {"dbcare_audit_chain", "audit"},
+    {"dbcare_health_table_sizes", "growth"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -444,10 +457,17 @@ static int upgrade_to_7(dbc_ctx *ctx)
 	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
 }
 
-/* placeholder for step 8 (another branch) */
+/* 7 -> 8 (dbcare 0.3.6): restore points (dbbackup_mark) in a table of
+ * the backup part, dbcare_backup_marks, which that part's first changing
+ * call makes (a file without backups gets it then). */
 static int upgrade_to_8(dbc_ctx *ctx)
 {
-	(void)ctx;
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_backups"))
+		return DBC_OK;
+	for (int i = 0; i < NTABLES; i++)
+		if (strcmp(tables[i].name, "dbcare_backup_marks") == 0)
+			return ctx->host->exec(ctx, tables[i].ddl);
 	return DBC_OK;
 }
 

@@ -14,7 +14,7 @@ _dbcare()
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
 		--listen --scrape-timeout --min-interval --allow-writes --token-file --html
-		--stanza --type --to-time --allow-drop --all-backups --help"
+		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;

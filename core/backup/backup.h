@@ -62,7 +62,16 @@ typedef struct dbc_backup_image {
 	 * catalog id of the backup it builds on (0: a full backup) */
 	int64_t pages_written;
 	int64_t base_id;
+	/* DBC_BACKUP_SEAL_* of the file on disk (0: a plain copy); bytes and
+	 * file_sha256 are then the sealed file's */
+	unsigned seal;
 } dbc_backup_image;
+
+/* A backup file sealed (core/container): compressed with zstd and/or
+ * encrypted with AES-256-GCM, the key taken from the process's
+ * environment only (never SQL text, never the catalog). */
+#define DBC_BACKUP_SEAL_ZSTD    0x01u
+#define DBC_BACKUP_SEAL_ENCRYPT 0x02u
 
 /* The backup an incremental one builds on: the newest verified backup
  * whose page hashes the catalog keeps. */
@@ -158,6 +167,32 @@ struct dbc_backup_hooks {
 	/* Stores img's page hashes in the catalog row id (inside the savepoint
 	 * of the catalog write). */
 	int (*store_pages)(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img);
+
+	/* Sealed files (compressed and/or encrypted); NULL where the engine
+	 * makes none. The key is the process environment's. */
+	/* Seals plain_path (a verified copy whose file SHA-256 is plain_sha256)
+	 * into sealed_tmp (an empty file of make_temp's) for publication as
+	 * path, syncs it and reads it back: it must open, with the key, to
+	 * plain_sha256. *sealed_sha256 and *bytes are the sealed file's. */
+	int (*seal)(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
+	            const char *sealed_tmp, const char *path, unsigned flags, char **sealed_sha256,
+	            int64_t *bytes);
+	/* Whether path is a sealed file (its first bytes say so). */
+	bool (*is_sealed)(dbc_ctx *ctx, const char *path);
+	/* Opens path's seal into out_path (an empty file): an error when its
+	 * SHA-256 is not want_sha256 (NULL: not checked), the key is missing or
+	 * wrong (*key_error then: the file itself may be sound) or any chunk
+	 * fails its tag. *plain_sha256 is that of the bytes written. */
+	int (*unseal)(dbc_ctx *ctx, const char *path, const char *want_sha256, const char *out_path,
+	              char **plain_sha256, bool *key_error);
+	/* The plain file's SHA-256 as the seal's end record holds it (checked
+	 * with the key): what an incremental built on it names as its base. */
+	int (*sealed_plain_sha256)(dbc_ctx *ctx, const char *path, char **plain_sha256);
+
+	/* A named restore point in the engine's WAL (PostgreSQL:
+	 * pg_create_restore_point), *lsn where it is; NULL where the engine
+	 * keeps none (a mark then takes a backup: copy). */
+	int (*restore_point)(dbc_ctx *ctx, const char *label, char **lsn);
 };
 
 /* The kind of the backups this module makes itself (files it may check,
@@ -176,7 +211,7 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
                       int64_t *id);
 /* The same, method "full" or "incremental" (only the pages changed since
  * the newest verified backup with page hashes; an error when there is
- * none). */
+ * none), optionally followed by "+zstd" and "+encrypt" (a sealed file). */
 int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                          const char *method, char **json, int64_t *id);
 /* dbbackup_verify: re-verifies a file, against its catalog row when it has
@@ -185,6 +220,10 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
  * file, NULL: none) that image is left there once verified. */
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json);
+/* dbbackup_mark: a named restore point (backup_mark.c); *json its row. */
+struct dbc_audit_hooks;
+int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
+                    const char *label, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */

@@ -43,6 +43,20 @@ int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return rc;
 }
 
+/* label: NULL is refused by the API table (no default) */
+int dbc_call_dbbackup_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	char *json = NULL;
+	const dbc_api_hooks *api = dbc_api_engine_of(ctx);
+	/* the log's pending entries hashed first: the heads the mark keeps
+	 * are those of every change committed before it */
+	if (api->audit_read && api->audit_read(ctx) != DBC_OK)
+		return DBC_ERROR;
+	int rc = dbc_backup_mark(ctx, env(ctx), api->audit, args[0].s, &json);
+	*result = text_or_null(json);
+	return rc;
+}
+
 /* keep_count, keep_days: NULL (not given, -1 to the core) or not negative */
 int dbc_call_dbbackup_prune(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {

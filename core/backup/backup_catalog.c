@@ -19,7 +19,7 @@ int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_hooks *env, bool *
 
 /* Runs fn inside a savepoint of its own, the bookkeeping made first (the
  * call's first write): all of it or nothing. */
-static int in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
+int dbc_backup_catalog_in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
 {
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
@@ -95,7 +95,7 @@ static int add_row(dbc_ctx *ctx, void *arg)
 		p[n++] = text_or_null(a->img ? a->img->file_sha256 : NULL);
 	if (content) {
 		p[n++] = text_or_null(text);
-		p[n++] = dbc_text(a->base_id ? "incremental" : "full");
+		p[n++] = dbc_text(dbc_backup_method_text(a->base_id != 0, a->img ? a->img->seal : 0));
 		p[n++] = a->base_id ? dbc_int(a->base_id) : dbc_null();
 	}
 	*a->id = 0;
@@ -110,7 +110,7 @@ int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
                            bool verified, const char *detail, int64_t *id)
 {
 	add_args a = {env, kind, path, detail, img, duration_ms, verified, img ? img->base_id : 0, id};
-	return in_savepoint(ctx, add_row, &a);
+	return dbc_backup_catalog_in_savepoint(ctx, add_row, &a);
 }
 
 static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -180,7 +180,7 @@ int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t i
                             const char *why)
 {
 	mark_args m = {env, id, verified, why};
-	return in_savepoint(ctx, mark_row, &m);
+	return dbc_backup_catalog_in_savepoint(ctx, mark_row, &m);
 }
 
 /* ---------------------------------------------------------------- listing */

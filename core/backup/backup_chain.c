@@ -41,6 +41,11 @@ int dbc_backup_find_base(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_b
 		dbc_error_hint(ctx, "Take a full backup first: SELECT dbbackup_create();");
 		return DBC_ERROR;
 	}
+	/* a sealed base: the new backup names the plain file it opens to (its
+	 * end record's SHA-256, read with the key), what a restore applies
+	 * its pages over */
+	if (env->is_sealed && env->is_sealed(ctx, base->path))
+		return env->sealed_plain_sha256(ctx, base->path, &base->file_sha256);
 	return DBC_OK;
 }
 

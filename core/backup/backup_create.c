@@ -131,7 +131,8 @@ int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms)
  * reads them back against their hashes); the logical verification of the
  * image the chain gives is dbbackup_verify's. */
 static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp,
-                         const char *path, const dbc_backup_base *base, dbc_backup_image *copy)
+                         const char *path, const dbc_backup_base *base, unsigned seal,
+                         dbc_backup_image *copy)
 {
 	int64_t timeout_ms;
 	bool full;
@@ -144,7 +145,7 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 		if (env->copy_changed(ctx, tmp, path, timeout_ms, base, copy) != DBC_OK)
 			return DBC_ERROR;
 		copy->base_id = base->id;
-		return env->publish(ctx, tmp, path);
+		return dbc_backup_publish(ctx, env, tmp, path, seal, copy);
 	}
 	/* one budget for the copy and its verification: the whole call is
 	 * bounded by backup.timeout_ms */
@@ -166,7 +167,7 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 		                 source.fingerprint, copy->fingerprint);
 		return DBC_ERROR;
 	}
-	return env->publish(ctx, tmp, path);
+	return dbc_backup_publish(ctx, env, tmp, path, seal, copy);
 }
 
 int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, char **json,
@@ -180,10 +181,12 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 {
 	if (!env->copy)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no backup files");
-	bool incremental = method && strcmp(method, "incremental") == 0;
-	if (method && !incremental && strcmp(method, "full") != 0)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "backup method must be full or incremental, not \"%s\"", method);
+	bool incremental = false;
+	unsigned seal = 0;
+	if (method && dbc_backup_parse_method(ctx, method, &incremental, &seal) != DBC_OK)
+		return DBC_ERROR;
+	if (seal && !env->seal)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no sealed backups");
 	if (incremental && !env->copy_changed)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no incremental backups");
 	dbc_backup_base base;
@@ -209,7 +212,7 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	dbc_backup_image copy;
 	memset(&copy, 0, sizeof copy);
 	bool existed;
-	if (copy_verified(ctx, env, tmp, path, incremental ? &base : NULL, &copy) != DBC_OK) {
+	if (copy_verified(ctx, env, tmp, path, incremental ? &base : NULL, seal, &copy) != DBC_OK) {
 		env->remove(ctx, tmp, &existed); /* the error already set wins */
 		return DBC_ERROR;
 	}
@@ -218,12 +221,21 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	    DBC_OK) {
 		/* unrecorded, the file would be a backup prune never sees */
 		env->remove(ctx, path, &existed);
+		env->remove(ctx, tmp, &existed);
 		return DBC_ERROR;
 	}
+	/* a sealed backup's plain copy (a plain one's temporary name is gone
+	 * with its publication) */
+	if (env->remove(ctx, tmp, &existed) != DBC_OK)
+		dbc_error_clear(ctx);
 	json_t *o = image_json(path, &copy, ms, true);
 	if (o &&
 	    !(dbc_json_set(o, "id", json_integer(*id)) &&
 	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
+	      (!seal || (dbc_json_set(o, "compression",
+	                              dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
+	                 dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
+	                 dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256)))) &&
 	      (!incremental || (dbc_json_set(o, "base_id", json_integer(base.id)) &&
 	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)))))) {
 		json_decref(o);
@@ -235,15 +247,24 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 
 /* The image an incremental backup restores to, written at image (a new
  * file) from its chain, each link checked against its row's SHA-256. */
-static int materialize(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, const char *image)
+static int materialize(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, const char *image,
+                       bool *key_error)
 {
 	dbc_backup_chain_t chain;
+	char **scratch = NULL;
+	int nscratch = 0;
 	if (!env->materialize)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no incremental backups");
 	if (dbc_backup_chain(ctx, id, &chain) != DBC_OK)
 		return DBC_ERROR;
-	return env->materialize(ctx, (const char *const *)chain.path, (const char *const *)chain.sha256,
-	                        chain.n, image);
+	/* sealed links are opened (each against its row's SHA-256) into
+	 * scratch files that take their place, then deleted */
+	int rc = dbc_backup_unseal_chain(ctx, env, &chain, &scratch, &nscratch, key_error);
+	if (rc == DBC_OK)
+		rc = env->materialize(ctx, (const char *const *)chain.path,
+		                      (const char *const *)chain.sha256, chain.n, image);
+	dbc_backup_scratch_remove(ctx, env, scratch, nscratch);
+	return rc;
 }
 
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
@@ -265,9 +286,11 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) != DBC_OK)
 		return DBC_ERROR;
-	if (image && !(catalogued && row.base_id))
+	bool sealed = env->is_sealed && env->is_sealed(ctx, path), key_error = false;
+	if (image && !(catalogued && row.base_id) && !sealed)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "%s is no catalogued incremental backup: restore it as it is", path);
+		                 "%s is no catalogued incremental or sealed backup: restore it as it is",
+		                 path);
 	double start = dbc_monotonic_ms();
 	dbc_backup_image img;
 	memset(&img, 0, sizeof img);
@@ -280,8 +303,16 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	if (catalogued && row.base_id) {
 		if (!image && env->make_temp(ctx, path, &tmp) != DBC_OK)
 			return DBC_ERROR;
-		rc = materialize(ctx, env, row.id, image ? image : tmp);
+		rc = materialize(ctx, env, row.id, image ? image : tmp, &key_error);
 		row.file_sha256 = NULL; /* checked link by link */
+	} else if (sealed) {
+		/* opened into scratch (checked against the row's SHA-256 of the
+		 * sealed file), then checked like a plain copy */
+		if (!image && env->make_temp(ctx, path, &tmp) != DBC_OK)
+			return DBC_ERROR;
+		rc = dbc_backup_unseal(ctx, env, path, catalogued ? row.file_sha256 : NULL,
+		                       image ? image : tmp, &key_error);
+		row.file_sha256 = NULL;
 	}
 	/* the copy's rows digested as its record's were */
 	img.content_version = catalogued && row.table ? row.content_version : 0;
@@ -292,13 +323,22 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	if (rc != DBC_OK) {
 		/* a file that does not open as a database: its row says so; an
 		 * interrupted verification says nothing about the file */
-		if (catalogued && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) != 0) {
+		/* nor does a missing or wrong key: the file may be sound */
+		if (catalogued && !key_error && strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) != 0) {
 			char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "does not open");
 			dbc_error_clear(ctx);
 			if (dbc_backup_catalog_mark(ctx, env, row.id, false, why) != DBC_OK)
 				return DBC_ERROR;
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s failed verification: %s", path,
 			                 why);
+		}
+		if (key_error) {
+			char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "no key");
+			dbc_error_clear(ctx);
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "backup %s could not be verified: %s", path,
+			          why);
+			dbc_error_hint(ctx, "Set DBCARE_BACKUP_KEY_FILE (a key file's path) or "
+			                    "DBCARE_BACKUP_KEY to the key the backup was made with.");
 		}
 		return DBC_ERROR;
 	}
@@ -319,6 +359,7 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	json_t *o = image_json(path, &img, dbc_monotonic_ms() - start, true);
 	if (o && !(dbc_json_set(o, "catalogued", json_boolean(catalogued)) &&
+	           dbc_json_set(o, "sealed", json_boolean(sealed)) &&
 	           (!catalogued || dbc_json_set(o, "id", json_integer(row.id))))) {
 		json_decref(o);
 		o = NULL;

@@ -24,6 +24,9 @@ typedef struct dbc_backup_catalog_row {
 /* Whether the catalog exists yet (a read finds no backups until then). */
 int dbc_backup_catalog_present(dbc_ctx *ctx, const dbc_backup_hooks *env, bool *exists);
 
+/* Runs fn inside a savepoint of its own, the backup part's bookkeeping
+ * made first (the call's first write): all of it or nothing. */
+int dbc_backup_catalog_in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg);
 /* Records a backup (status verified or unverified) inside a savepoint of
  * its own; *id its row. */
 int dbc_backup_catalog_add(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
@@ -61,6 +64,29 @@ typedef struct dbc_backup_chain_t {
 	int n;
 } dbc_backup_chain_t;
 int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
+
+/* Sealed backups (backup_seal.c). A method text ("full" or "incremental",
+ * then "+zstd", "+encrypt" in any order) read into its parts; anything
+ * that looks like a key is refused: keys never come from SQL text. */
+int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental, unsigned *seal);
+/* The catalog's method text of a backup. */
+const char *dbc_backup_method_text(bool incremental, unsigned seal);
+/* Publishes the verified copy tmp as path: sealed (a second temporary
+ * file, deleted on failure) when seal is not 0, and then tmp stays for
+ * the caller to delete; copy's bytes and file SHA-256 become those of the
+ * file on disk. */
+int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tmp, const char *path,
+                       unsigned seal, dbc_backup_image *copy);
+/* Opens a sealed backup into out (an empty file), checked against the
+ * recorded SHA-256 want (NULL: none); *key_error as the hook's. */
+int dbc_backup_unseal(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, const char *want,
+                      const char *out, bool *key_error);
+/* The chain's sealed links opened into temporary files beside them,
+ * which take their place (path and plain SHA-256); *scratch lists them
+ * for dbc_backup_scratch_remove. */
+int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_chain_t *chain,
+                            char ***scratch, int *nscratch, bool *key_error);
+void dbc_backup_scratch_remove(dbc_ctx *ctx, const dbc_backup_hooks *env, char **scratch, int n);
 
 /* How long a temporary copy must have gone unwritten to be a leftover of a
  * killed backup (backup_create.c). */

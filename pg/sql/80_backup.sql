@@ -35,6 +35,25 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.backups', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.backups_id_seq', '');
 GRANT SELECT ON dbcare.backups TO pg_monitor;
 
+-- Restore points (dbbackup_mark): a label, the moment, the schema
+-- fingerprint and the audit chains' heads at the mark, and where the
+-- mark is: the LSN of its restore point (the same columns on SQLite,
+-- where backup_id names the backup taken for the mark).
+CREATE TABLE dbcare.backup_marks (
+    id          bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_backup_marks_pkey PRIMARY KEY,
+    label       text NOT NULL CONSTRAINT dbcare_backup_marks_label_key UNIQUE,
+    created_at  timestamptz NOT NULL,
+    fingerprint text,
+    audit_heads text,
+    backup_id   bigint,
+    lsn         text
+);
+COMMENT ON TABLE dbcare.backup_marks IS 'dbcare: named restore points (dbbackup_mark)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_marks', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_marks_id_seq', '');
+GRANT SELECT ON dbcare.backup_marks TO pg_monitor;
+
 -- The backup a migration was preceded by (migrate.backup_before, SQLite);
 -- the column exists on both engines so the history reads the same.
 ALTER TABLE dbcare.migrations_history ADD COLUMN backup text;

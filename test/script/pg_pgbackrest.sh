@@ -5,7 +5,8 @@
 # range; the backups health check knows the stanza's archive; dbcare
 # restore --to-time restores to a moment between two writes into a new
 # directory, and the copy started there holds exactly the rows committed
-# before that moment. A restore never writes into a non-empty directory or
+# before that moment; restore --to-mark recovers to a dbbackup_mark restore
+# point: the rows before it present, after it absent. A restore never writes into a non-empty directory or
 # the running cluster's, and a failed one leaves its directory as it was.
 # (Verification: pg_pgbackrest_verify.sh.)
 set -eu
@@ -54,6 +55,10 @@ sleep 0.3
 target=$(P -d app -c "SELECT clock_timestamp()")
 sleep 0.3
 P -d app -c "INSERT INTO t (id, batch) SELECT g, 'D' FROM generate_series(3001, 4000) g"
+# --- a restore point (dbbackup_mark) between D and E
+mark=$(P -d app -c "SELECT dbbackup_mark('before E')")
+case "$mark" in *'"label":"before E"'*'"lsn":'*) ;; *) fail "dbbackup_mark: $mark" ;; esac
+P -d app -c "INSERT INTO t (id, batch) SELECT g, 'E' FROM generate_series(4001, 5000) g"
 seg=$(P -d app -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
 P -d app -c "SELECT pg_switch_wal()" >/dev/null
 for _ in $(seq 300); do
@@ -88,5 +93,18 @@ got=$(R -c "SELECT string_agg(batch || ':' || n, ' ' ORDER BY batch) FROM (SELEC
 [ "$(R -c "SELECT count(*) FROM t WHERE at > '$target'")" = 0 ] || fail "the copy holds rows written after $target"
 "${AS_PG[@]}" "$B/pg_ctl" -D "$r/restored" -m fast -w stop >/dev/null
 
+
+# --- the restore to the mark: D present, E absent
+run 1 restore --to-mark nothing "$r/nomark" --db "$url"
+has 'no restore point named "nothing"' err
+run 0 restore --to-mark "before E" "$r/marked" --db "$url" --json
+"${AS_PG[@]}" env PGBACKREST_CONFIG="$PGBACKREST_CONFIG" "$B/pg_ctl" -D "$r/marked" -l "$r/marked.log" \
+  -o "-c port=$port2 -c unix_socket_directories='$r/sock2' -c archive_mode=off" -w start >/dev/null ||
+  { tail -20 "$r/marked.log"; fail "the copy restored to the mark did not start"; }
+for _ in $(seq 600); do [ "$(R -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ] && break; sleep 0.1; done
+got=$(R -c "SELECT string_agg(batch || ':' || n, ' ' ORDER BY batch) FROM (SELECT batch, count(*) n FROM t GROUP BY batch) s")
+[ "$got" = "A:1000 B:1000 C:1000 D:1000" ] || fail "restored to the mark, the copy holds $got"
+"${AS_PG[@]}" "$B/pg_ctl" -D "$r/marked" -m fast -w stop >/dev/null
+
 echo "total: $((($(date +%s%N) - start_ns) / 1000000)) ms"
-echo "ok: pgBackRest full and incremental recorded, restored to a moment"
+echo "ok: pgBackRest full and incremental recorded, restored to a moment and to a mark"

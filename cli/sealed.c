@@ -1,0 +1,164 @@
+/*
+ * sealed.c — the command's sealed backups (core/container): the key of
+ * --encrypt-key-file, handed to the SQLite module in this process through
+ * the environment variable it reads (DBCARE_BACKUP_KEY_FILE), never
+ * through SQL text; and for PostgreSQL dumps, a dump sealed into its
+ * final name and opened again into a scratch file for verification.
+ *
+ * A sealed file is written under a temporary name beside its target
+ * (mkstemp), read back and opened to the dump's bytes, synced, and given
+ * its name with link(), which never replaces a file; the temporary name
+ * is removed on every path. An opened copy is a private temporary file
+ * (mode 0600), deleted by its caller.
+ */
+#include "sealed.h"
+
+#include "base/file_sync.h"
+#include "container/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_key_option(cli_opts *o)
+{
+	if (!o->key_file)
+		return 0;
+	char abs[PATH_MAX];
+	dbc_container_key key;
+	dbc_container_err err = {{0}, false};
+	if (!realpath(o->key_file, abs)) {
+		cli_errorf("cannot read the key file %s: %s", o->key_file, strerror(errno));
+		return -1;
+	}
+	if (dbc_container_key_file(abs, &key, &err) != 0) {
+		cli_errorf("%s", err.msg);
+		return -1;
+	}
+	/* the module in this process reads the key from there; a key given
+	 * as DBCARE_BACKUP_KEY would be read after it: it goes */
+	if (setenv(DBC_CONTAINER_KEY_FILE_ENV, abs, 1) != 0 || unsetenv(DBC_CONTAINER_KEY_ENV) != 0) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+bool cli_is_sealed(const char *path)
+{
+	return dbc_container_sniff(path, NULL);
+}
+
+static int env_key(dbc_container_key *key, bool needed)
+{
+	dbc_container_err err = {{0}, false};
+	if (dbc_container_key_env(key, &err) != 0) {
+		cli_errorf("%s", err.msg);
+		return -1;
+	}
+	if (needed && !key->set) {
+		cli_errorf(
+		    "no encryption key: give --encrypt-key-file FILE (or set " DBC_CONTAINER_KEY_FILE_ENV
+		    " or " DBC_CONTAINER_KEY_ENV ")");
+		return -1;
+	}
+	return 0;
+}
+
+int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
+                  long long *bytes)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums made, back;
+	char plain_sha[65];
+	if (env_key(&key, encrypt) != 0)
+		return -1;
+	char *tmp = NULL, *dir = NULL;
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	int out = mkstemp(tmp), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
+	if (out < 0 || in < 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
+		goto done;
+	}
+	unsigned flags = (zstd ? DBC_CONTAINER_ZSTD : 0) | (encrypt ? DBC_CONTAINER_AES : 0);
+	if (dbc_container_encode(in, out, flags, &key, path, NULL, NULL, &made, &err) != 0 ||
+	    fsync(out) != 0) {
+		cli_errorf("cannot seal %s: %s", path, err.msg[0] ? err.msg : strerror(errno));
+		goto done;
+	}
+	close(out);
+	out = open(tmp, O_RDONLY | O_CLOEXEC);
+	/* read back: it opens, with this key, to the dump's bytes */
+	if (out < 0 || cli_file_sha256(plain, plain_sha) != 0 ||
+	    dbc_container_decode(out, -1, &key, NULL, NULL, &back, &err) != 0 ||
+	    strcmp(back.plain_sha256, plain_sha) != 0 ||
+	    strcmp(back.sealed_sha256, made.sealed_sha256) != 0) {
+		cli_errorf("the sealed %s does not read back as the dump%s%s", path, err.msg[0] ? ": " : "",
+		           err.msg);
+		goto done;
+	}
+	if (link(tmp, path) != 0) {
+		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
+		goto done;
+	}
+	dir = strdup(path);
+	if (dir)
+		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
+	memcpy(sha, made.sealed_sha256, 65);
+	*bytes = made.sealed_bytes;
+	rc = 0;
+done:
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	unlink(tmp);
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums sums;
+	*why = NULL;
+	if (env_key(&key, false) != 0)
+		return NULL;
+	const char *tmpdir = getenv("TMPDIR");
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s/dbcare-opened-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp") < 0)
+		return NULL;
+	int out = mkstemp(tmp), in = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = out >= 0 && in >= 0 ? dbc_container_decode(in, out, &key, NULL, NULL, &sums, &err)
+	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	if (rc == 0 && want_sha && strcmp(sums.sealed_sha256, want_sha) != 0)
+		rc = -1, err.key = false,
+		snprintf(err.msg, sizeof err.msg,
+		         "its content differs from the dump that was recorded (the file's SHA-256)");
+	if (rc != 0) {
+		if (out >= 0)
+			unlink(tmp);
+		free(tmp);
+		if (err.key) /* a missing or wrong key says nothing about the file */
+			cli_errorf("%s: %s (give the key with --encrypt-key-file FILE)", path, err.msg);
+		else
+			*why = strdup(err.msg);
+		return NULL;
+	}
+	return tmp;
+}

@@ -1,0 +1,25 @@
+/*
+ * sealed.h — compressed and encrypted backups on the command (sealed.c).
+ */
+#ifndef DBCARE_CLI_SEALED_H
+#define DBCARE_CLI_SEALED_H
+
+#include "pg_backup.h"
+
+/* --encrypt-key-file: the key file checked, its absolute path put in the
+ * environment the SQLite module reads the key from. -1 after printing. */
+int cli_key_option(cli_opts *o);
+/* Whether path starts as a sealed file does. */
+bool cli_is_sealed(const char *path);
+/* Seals the file plain as path (a new name: never replaced), compressed
+ * and/or encrypted with the environment's key; read back before it is
+ * named. sha and bytes: the sealed file's. -1 after printing why. */
+int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
+                  long long *bytes);
+/* Opens the sealed file path into a new private temporary file (returned,
+ * malloc'd; the caller deletes it), its SHA-256 checked against want_sha
+ * when given. NULL: *why (malloc'd) says what is wrong with the file, or
+ * NULL when the error (a missing or wrong key) was printed. */
+char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why);
+
+#endif

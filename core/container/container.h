@@ -1,0 +1,104 @@
+/*
+ * container.h — the sealed backup file: a backup's bytes compressed
+ * (zstd) and/or encrypted (AES-256-GCM), in authenticated chunks so a
+ * file of any size streams through bounded memory (docs/backups.md,
+ * "Compressed and encrypted backups", describes the layout).
+ *
+ * Invariants: a decode writes only bytes whose chunk authenticated
+ * (GCM's tag with a key, a SHA-256 tag without one), in order, bound to
+ * the header and to their index; it succeeds only when the end record
+ * was read, nothing follows it, and the plain bytes' SHA-256 equals the
+ * one the end record holds. A wrong key, a flipped byte anywhere, a
+ * chunk moved, dropped or cut short is an error, never output that a
+ * caller could take for the backup (a caller still deletes what a failed
+ * decode wrote: it is incomplete).
+ *
+ * Engine-free and context-free (the command links it as well as the
+ * SQLite module): errors are text in a dbc_container_err. Linked with
+ * libzstd and libcrypto; the PostgreSQL module does not link it.
+ */
+#ifndef DBC_CONTAINER_H
+#define DBC_CONTAINER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DBC_CONTAINER_MAGIC      "DBCSEAL1"
+#define DBC_CONTAINER_ZSTD       0x01u
+#define DBC_CONTAINER_AES        0x02u
+#define DBC_CONTAINER_KEY_LEN    32
+#define DBC_CONTAINER_ORIGIN_MAX 4096
+/* The environment variables the key is read from (never SQL text, never
+ * the catalog): a file's path, or the key itself as 64 hex digits. */
+#define DBC_CONTAINER_KEY_FILE_ENV "DBCARE_BACKUP_KEY_FILE"
+#define DBC_CONTAINER_KEY_ENV      "DBCARE_BACKUP_KEY"
+
+typedef struct dbc_container_err {
+	char msg[512];
+	bool key; /* the key is missing or another one: the file may be fine */
+} dbc_container_err;
+
+typedef struct dbc_container_key {
+	unsigned char bytes[DBC_CONTAINER_KEY_LEN];
+	bool set;
+} dbc_container_key;
+
+/* What a header says (readable without the key). */
+typedef struct dbc_container_header {
+	unsigned flags;
+	uint32_t chunk_size;
+	unsigned char nonce[12];
+	unsigned char key_id[8];
+	char origin[DBC_CONTAINER_ORIGIN_MAX + 1];
+	size_t length; /* the header's bytes, its tag included */
+} dbc_container_header;
+
+/* The outcome of an encode or a decode: the SHA-256 (hex) of the sealed
+ * file's bytes and of the plain ones, and their sizes. */
+typedef struct dbc_container_sums {
+	char sealed_sha256[65];
+	char plain_sha256[65];
+	int64_t sealed_bytes;
+	int64_t plain_bytes;
+} dbc_container_sums;
+
+/* Asked between chunks; true stops the work with an error (a deadline,
+ * an interrupt). NULL: never. */
+typedef bool (*dbc_container_stop)(void *arg);
+
+/* A key from a file (32 raw bytes, or 64 hex digits and an optional
+ * newline; a file others may read is refused) or from hex text. */
+int dbc_container_key_file(const char *path, dbc_container_key *key, dbc_container_err *err);
+int dbc_container_key_hex(const char *hex, dbc_container_key *key, dbc_container_err *err);
+/* The key of the process's environment: DBCARE_BACKUP_KEY_FILE, else
+ * DBCARE_BACKUP_KEY; key->set false when neither is set. */
+int dbc_container_key_env(dbc_container_key *key, dbc_container_err *err);
+
+/* Seals in_fd (read to its end) into out_fd with flags (ZSTD, AES: the
+ * key); origin (may be NULL) is stored in the header, authenticated. */
+int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_container_key *key,
+                         const char *origin, dbc_container_stop stop, void *stop_arg,
+                         dbc_container_sums *sums, dbc_container_err *err);
+/* Opens in_fd's seal into out_fd (-1: the bytes are only checked and
+ * hashed). key may be NULL for a file that is not encrypted. */
+int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
+                         dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
+                         dbc_container_err *err);
+/* The plain bytes' size and SHA-256 that the end record of in_fd's seal
+ * holds, read without decoding the chunks (their lengths are skipped
+ * over; the header's and the end record's tags are checked): what an
+ * incremental backup built on this file names as its base. sealed_sha256
+ * is left empty. */
+int dbc_container_peek(int in_fd, const dbc_container_key *key, dbc_container_sums *sums,
+                       dbc_container_err *err);
+/* Parses a header from buf (n bytes available); 1 when it is whole, 0
+ * when more bytes are needed (h->length says how many, when known), -1
+ * when it is no header (err says why). Its tag is not checked here. */
+int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container_header *h,
+                               dbc_container_err *err);
+/* Whether the file at path starts with the magic; its header (origin
+ * included) when it does and h is not NULL. */
+bool dbc_container_sniff(const char *path, dbc_container_header *h);
+
+#endif

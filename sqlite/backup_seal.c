@@ -1,0 +1,203 @@
+/*
+ * backup_seal.c — the SQLite module's sealed backups (core/container):
+ * sealing a verified copy with the key of the process's environment,
+ * reading the sealed file back before it is published, and opening one
+ * into a scratch file for the checks. The seal's header carries the same
+ * proof of origin as a copy's stamp (the database's path and the path it
+ * is published under), which retention reads without the key.
+ */
+#include "backup/backup.h"
+#include "backup_glue.h"
+#include "container/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool interrupted(void *arg)
+{
+	dbc_ctx *ctx = arg;
+	return ctx->host->interrupted(ctx);
+}
+
+static int no_key(dbc_ctx *ctx, const char *why)
+{
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s", why);
+	dbc_error_hint(ctx, "Set " DBC_CONTAINER_KEY_FILE_ENV " to the path of a key file (32 bytes, "
+	                    "or 64 hex digits; not readable by others) or " DBC_CONTAINER_KEY_ENV
+	                    " to 64 hex digits, in the environment of the process.");
+	return DBC_ERROR;
+}
+
+/* The environment's key; an error when there is none. */
+static int env_key(dbc_ctx *ctx, dbc_container_key *key)
+{
+	dbc_container_err err = {{0}, false};
+	if (dbc_container_key_env(key, &err) != 0)
+		return no_key(ctx, err.msg);
+	if (!key->set)
+		return no_key(ctx, "no encryption key: neither " DBC_CONTAINER_KEY_FILE_ENV
+		                   " nor " DBC_CONTAINER_KEY_ENV " is set");
+	return DBC_OK;
+}
+
+char *sqldbc_seal_origin(dbc_ctx *ctx, const char *path)
+{
+	char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
+	return identity ? dbc_printf(ctx, "%s\n%s", identity, path) : NULL;
+}
+
+int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
+                       const char *sealed_tmp, const char *path, unsigned flags,
+                       char **sealed_sha256, int64_t *bytes)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums made, back;
+	unsigned cflags = (flags & DBC_BACKUP_SEAL_ZSTD ? DBC_CONTAINER_ZSTD : 0) |
+	                  (flags & DBC_BACKUP_SEAL_ENCRYPT ? DBC_CONTAINER_AES : 0);
+	if ((flags & DBC_BACKUP_SEAL_ENCRYPT) && env_key(ctx, &key) != DBC_OK)
+		return DBC_ERROR;
+	char *origin = sqldbc_seal_origin(ctx, path);
+	if (!origin)
+		return DBC_ERROR;
+	int in = open(plain_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int out = open(sealed_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = in >= 0 && out >= 0 ? dbc_container_encode(in, out, cflags, &key, origin, interrupted,
+	                                                    ctx, &made, &err)
+	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
+	if (rc == 0 && fsync(out) != 0)
+		rc = -1, snprintf(err.msg, sizeof err.msg, "could not sync it: %s", strerror(errno));
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rc != 0) {
+		if (ctx->host->interrupted(ctx))
+			return dbc_error(ctx, DBC_SQLSTATE_CANCELED, "the backup was interrupted");
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not seal the backup copy: %s",
+		                 err.msg);
+	}
+	/* read back from the disk: it opens, with this key, to the copy that
+	 * was verified */
+	in = open(sealed_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	rc = in >= 0 ? dbc_container_decode(in, -1, &key, interrupted, ctx, &back, &err) : -1;
+	if (in >= 0)
+		close(in);
+	if (rc != 0 || strcmp(back.plain_sha256, plain_sha256) != 0 ||
+	    strcmp(back.sealed_sha256, made.sealed_sha256) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the sealed backup does not read back as the verified copy%s%s",
+		                 rc ? ": " : "", rc ? err.msg : "");
+	*sealed_sha256 = dbc_strdup(ctx, made.sealed_sha256);
+	*bytes = made.sealed_bytes;
+	return *sealed_sha256 ? DBC_OK : DBC_ERROR;
+}
+
+bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
+{
+	dbc_container_header h;
+	if (!dbc_container_sniff(path, &h))
+		return false;
+	*origin = dbc_strdup(ctx, h.origin);
+	return *origin != NULL;
+}
+
+bool sqldbc_backup_is_sealed(dbc_ctx *ctx, const char *path)
+{
+	(void)ctx;
+	return dbc_container_sniff(path, NULL);
+}
+
+/* A sealed file's whole-file SHA-256 (a wrong key on a changed file is
+ * the change, not the key). */
+static bool changed_since(dbc_ctx *ctx, const char *path, const char *want)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	dbc_sha256 *h = dbc_sha256_begin(ctx);
+	char buf[65536], hex[DBC_SHA256_HEX_LEN + 1];
+	ssize_t k;
+	bool ok = h != NULL;
+	while (ok && (k = read(fd, buf, sizeof buf)) > 0)
+		ok = dbc_sha256_update(ctx, h, buf, (size_t)k) == DBC_OK;
+	close(fd);
+	if (!ok) {
+		if (h)
+			dbc_sha256_abort(h);
+		dbc_error_clear(ctx);
+		return false;
+	}
+	return dbc_sha256_finish(ctx, h, hex) == DBC_OK && strcmp(hex, want) != 0;
+}
+
+int sqldbc_backup_unseal(dbc_ctx *ctx, const char *path, const char *want_sha256,
+                         const char *out_path, char **plain_sha256, bool *key_error)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums sums;
+	*key_error = false;
+	if (dbc_container_key_env(&key, &err) != 0) {
+		*key_error = true;
+		return no_key(ctx, err.msg);
+	}
+	int in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
+		                 strerror(errno));
+	int out = open(out_path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	int rc = out >= 0 ? dbc_container_decode(in, out, &key, interrupted, ctx, &sums, &err) : -1;
+	if (out < 0)
+		snprintf(err.msg, sizeof err.msg, "cannot write %s: %s", out_path, strerror(errno));
+	if (rc == 0 && fsync(out) != 0)
+		rc = -1, snprintf(err.msg, sizeof err.msg, "could not sync %s", out_path);
+	close(in);
+	if (out >= 0)
+		close(out);
+	if (rc != 0 && ctx->host->interrupted(ctx))
+		return dbc_error(ctx, DBC_SQLSTATE_CANCELED, "the verification was interrupted");
+	if (rc != 0 && err.key && !(want_sha256 && changed_since(ctx, path, want_sha256))) {
+		*key_error = true;
+		if (!key.set)
+			return no_key(ctx, "it is encrypted and no key is set");
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "%s", err.msg);
+	}
+	if (rc == 0 && want_sha256 && strcmp(sums.sealed_sha256, want_sha256) != 0)
+		rc = -1, snprintf(err.msg, sizeof err.msg,
+		                  "its content differs from the copy that was verified (the file's "
+		                  "SHA-256)");
+	else if (rc != 0 && err.key)
+		snprintf(err.msg, sizeof err.msg,
+		         "its content differs from the copy that was verified (the file's SHA-256)");
+	if (rc != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: %s", path, err.msg);
+	*plain_sha256 = dbc_strdup(ctx, sums.plain_sha256);
+	return *plain_sha256 ? DBC_OK : DBC_ERROR;
+}
+
+int sqldbc_backup_sealed_plain_sha256(dbc_ctx *ctx, const char *path, char **plain_sha256)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums sums;
+	if (dbc_container_key_env(&key, &err) != 0)
+		return no_key(ctx, err.msg);
+	int in = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
+		                 strerror(errno));
+	int rc = dbc_container_peek(in, &key, &sums, &err);
+	close(in);
+	if (rc != 0 && err.key)
+		return no_key(ctx,
+		              dbc_printf(ctx, "the incremental backup builds on %s: %s", path, err.msg));
+	if (rc != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "the incremental backup cannot build on %s: %s", path, err.msg);
+	*plain_sha256 = dbc_strdup(ctx, sums.plain_sha256);
+	return *plain_sha256 ? DBC_OK : DBC_ERROR;
+}

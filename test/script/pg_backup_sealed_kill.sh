@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Kill tier for sealed pg_dump backups (docs/testing.md, "Kill tier"):
+# DBC_KILLS rounds (default 2 in the suite; the long tier runs 20 or more)
+# each SIGKILL a `dbcare backup --compress zstd --encrypt-key-file` and a
+# `dbcare verify` of the last recorded sealed dump at a random point.
+# After each kill: a recorded dump verifies (a sealed file is named only
+# once read back, recorded only once named); a file under a name without
+# its row is never recorded later by anything; a killed verify leaves the
+# row verified or as it was (never failed), and the next verify passes.
+set -eu
+db=dbcare_backup_sealed_kill
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+py=/usr/bin/python3
+url="postgresql://$PGUSER@/$db?host=$PGHOST&port=$PGPORT"
+rounds=${DBC_KILLS:-2}
+fresh_db
+q -c "CREATE TABLE big (id bigint PRIMARY KEY, note text);
+      INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g"
+head -c 32 /dev/urandom >key; chmod 600 key
+run 0 backup base.dump --compress zstd --encrypt-key-file key --db "$url"
+last=base.dump killed=0 recorded=1
+for i in $(seq 1 "$rounds"); do
+  q -c "UPDATE big SET note = 'round $i' WHERE id % 50 = $i" >/dev/null
+  "$cli" backup "r$i.dump" --compress zstd --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(( RANDOM % 2 )).$(( RANDOM % 10 ))"
+  kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
+  wait "$pid" 2>/dev/null || true
+  rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/r$i.dump'")
+  if [ "$rows" = 1 ]; then
+    [ -f "r$i.dump" ] || fail "round $i: a row names r$i.dump, which is not there"
+    run 0 verify "r$i.dump" --encrypt-key-file key --db "$url"
+    last="r$i.dump" recorded=$((recorded + 1))
+  fi
+  # a verify killed: the row is verified or as it was, never failed
+  "$cli" verify "$last" --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(( RANDOM % 3 )).$(( RANDOM % 10 ))"
+  kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
+  wait "$pid" 2>/dev/null || true
+  [ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/$last'")" = verified ] ||
+    fail "round $i: a killed verify changed the row of $last"
+  run 0 verify "$last" --encrypt-key-file key --db "$url"
+  # what a killed verify left: its scratch database and opened copy
+  q -c "SELECT datname FROM pg_database WHERE datname LIKE 'dbcare_verify_%'" | while read -r d; do
+    "$B/psql" -X -q -d postgres -c "DROP DATABASE \"$d\" WITH (FORCE)" >/dev/null; done
+done
+echo "ok: $rounds rounds, $killed kills, $recorded sealed dumps recorded and verified"

@@ -1,0 +1,203 @@
+/*
+ * test_container.c — the sealed backup file (core/container): round trips
+ * of every flag combination over a few chunks, and every damage a file on
+ * disk can take — a wrong key, a byte flipped in the header, in a chunk's
+ * payload, in its tag, in the end record, a file cut short, bytes added,
+ * two chunks swapped — is an error with no claim of success.
+ */
+#define _GNU_SOURCE
+#include "unit.h"
+#include "container/container.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int mem_fd(const unsigned char *data, size_t n)
+{
+	int fd = memfd_create("dbc-unit", 0);
+	if (fd < 0)
+		return -1;
+	if (n && write(fd, data, n) != (ssize_t)n) {
+		close(fd);
+		return -1;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static unsigned char *slurp(int fd, size_t *n)
+{
+	off_t end = lseek(fd, 0, SEEK_END);
+	unsigned char *b = malloc(end > 0 ? (size_t)end : 1);
+	lseek(fd, 0, SEEK_SET);
+	*n = end > 0 && read(fd, b, (size_t)end) == end ? (size_t)end : 0;
+	return b;
+}
+
+/* Seals data; the sealed bytes in *out (malloc'd). */
+static int seal(const unsigned char *data, size_t n, unsigned flags, const dbc_container_key *key,
+                unsigned char **out, size_t *out_n, dbc_container_sums *sums)
+{
+	int in = mem_fd(data, n), dst = mem_fd(NULL, 0);
+	dbc_container_err err;
+	int rc = dbc_container_encode(in, dst, flags, key, "/db\n/backup.db", NULL, NULL, sums, &err);
+	*out = rc == 0 ? slurp(dst, out_n) : NULL;
+	close(in);
+	close(dst);
+	return rc;
+}
+
+/* Opens sealed bytes; the plain ones compared with want: 0 when equal,
+ * 2 when they differ, 1 when the decode failed (why says why). */
+static int open_seal(const unsigned char *sealed, size_t n, const dbc_container_key *key,
+                     const unsigned char *want, size_t want_n, char *why, size_t why_len)
+{
+	int in = mem_fd(sealed, n), dst = mem_fd(NULL, 0);
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums sums;
+	int rc = dbc_container_decode(in, dst, key, NULL, NULL, &sums, &err) == 0 ? 0 : 1;
+	snprintf(why, why_len, "%s", err.msg);
+	if (rc == 0) {
+		size_t got_n;
+		unsigned char *got = slurp(dst, &got_n);
+		rc = got_n == want_n && memcmp(got, want, want_n) == 0 ? 0 : 2;
+		free(got);
+	}
+	close(in);
+	close(dst);
+	return rc;
+}
+
+int main(void)
+{
+	/* 2.5 chunks of compressible text with a random tail */
+	size_t n = (5u << 20) / 2;
+	unsigned char *data = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		data[i] = i < n - 4096 ? (unsigned char)("dbcare rows "[i % 12]) : (unsigned char)rand();
+	dbc_container_key key, other;
+	dbc_container_err err;
+	CHECK(dbc_container_key_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	                            &key, &err) == 0 &&
+	          key.set,
+	      "a 64-hex-digit key reads");
+	CHECK(dbc_container_key_hex("0011", &other, &err) != 0 && strstr(err.msg, "64 hex digits"),
+	      "a short key is refused");
+	CHECK(dbc_container_key_hex("ff112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	                            &other, &err) == 0,
+	      "another key reads");
+
+	char why[512];
+	unsigned flags_of[4] = {0, DBC_CONTAINER_ZSTD, DBC_CONTAINER_AES,
+	                        DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES};
+	for (int f = 0; f < 4; f++) {
+		unsigned flags = flags_of[f];
+		unsigned char *s;
+		size_t sn;
+		dbc_container_sums sums;
+		char name[128];
+		snprintf(name, sizeof name, "flags %u: sealed", flags);
+		CHECK(seal(data, n, flags, &key, &s, &sn, &sums) == 0 && (int64_t)sn == sums.sealed_bytes,
+		      name);
+		if (flags & DBC_CONTAINER_ZSTD) {
+			snprintf(name, sizeof name, "flags %u: compressed (%zu of %zu bytes)", flags, sn, n);
+			CHECK(sn < n / 10, name);
+		}
+		snprintf(name, sizeof name, "flags %u: opens to the same bytes", flags);
+		CHECK(open_seal(s, sn, &key, data, n, why, sizeof why) == 0, name);
+		{
+			int fd = mem_fd(s, sn);
+			dbc_container_sums peek;
+			snprintf(name, sizeof name, "flags %u: the end record peeked holds the plain SHA-256",
+			         flags);
+			CHECK(dbc_container_peek(fd, &key, &peek, &err) == 0 &&
+			          strcmp(peek.plain_sha256, sums.plain_sha256) == 0 &&
+			          peek.plain_bytes == (int64_t)n,
+			      name);
+			close(fd);
+		}
+		dbc_container_header h;
+		CHECK(dbc_container_parse_header(s, sn, &h, &err) == 1 &&
+		          strcmp(h.origin, "/db\n/backup.db") == 0 && h.flags == flags,
+		      "the header reads back, origin included");
+		if (flags & DBC_CONTAINER_AES) {
+			CHECK(open_seal(s, sn, &other, data, n, why, sizeof why) == 1 &&
+			          strstr(why, "another key"),
+			      "a wrong key is an error naming it");
+			CHECK(open_seal(s, sn, NULL, data, n, why, sizeof why) == 1 && strstr(why, "no key"),
+			      "no key for an encrypted file is an error");
+			CHECK(memmem(s, sn, "dbcare rows dbcare rows", 23) == NULL,
+			      "no plain text in the encrypted file");
+		}
+		/* every part damaged: a flip at each of these offsets fails */
+		size_t hlen = h.length;
+		size_t spots[] = {9,       12,       20,       30,       40,         hlen - 1,
+		                  hlen,    hlen + 5, hlen + 8, hlen + 9, hlen + 200, sn / 2,
+		                  sn - 60, sn - 40,  sn - 17,  sn - 1};
+		int bad = 0;
+		for (size_t k = 0; k < sizeof spots / sizeof spots[0]; k++) {
+			s[spots[k]] ^= 0x20;
+			if (open_seal(s, sn, &key, data, n, why, sizeof why) == 0)
+				bad++, printf("# flip at %zu of %zu opened\n", spots[k], sn);
+			s[spots[k]] ^= 0x20;
+		}
+		snprintf(name, sizeof name, "flags %u: a byte flipped in header, chunk, tag, end fails",
+		         flags);
+		CHECK(bad == 0, name);
+		snprintf(name, sizeof name, "flags %u: a file cut short fails", flags);
+		CHECK(open_seal(s, sn - 1, &key, data, n, why, sizeof why) == 1 &&
+		          strstr(why, "cut short") &&
+		          open_seal(s, sn - 65, &key, data, n, why, sizeof why) == 1 &&
+		          open_seal(s, hlen + 3, &key, data, n, why, sizeof why) == 1 &&
+		          open_seal(s, 20, &key, data, n, why, sizeof why) == 1,
+		      name);
+		unsigned char *longer = malloc(sn + 1);
+		memcpy(longer, s, sn);
+		longer[sn] = 0;
+		snprintf(name, sizeof name, "flags %u: a byte after the end fails", flags);
+		CHECK(open_seal(longer, sn + 1, &key, data, n, why, sizeof why) == 1 &&
+		          strstr(why, "after its end"),
+		      name);
+		free(longer);
+		free(s);
+	}
+	/* two whole chunks swapped: same bytes, wrong place */
+	{
+		unsigned char *s;
+		size_t sn;
+		dbc_container_sums sums;
+		unsigned char *blocks = malloc(3u << 20);
+		for (size_t i = 0; i < (3u << 20); i++)
+			blocks[i] = (unsigned char)(i >> 20); /* chunk k is all k */
+		CHECK(seal(blocks, 3u << 20, DBC_CONTAINER_AES, &key, &s, &sn, &sums) == 0, "three chunks");
+		dbc_container_header h;
+		dbc_container_parse_header(s, sn, &h, &err);
+		size_t rec = 9 + (1u << 20) + 16, a = h.length, b = h.length + rec;
+		unsigned char *tmp = malloc(rec);
+		memcpy(tmp, s + a, rec);
+		memmove(s + a, s + b, rec);
+		memcpy(s + b, tmp, rec);
+		CHECK(open_seal(s, sn, &key, blocks, 3u << 20, why, sizeof why) == 1 &&
+		          strstr(why, "chunk 0"),
+		      "two chunks swapped fail");
+		free(tmp);
+		free(s);
+		free(blocks);
+	}
+	/* an empty input seals and opens */
+	{
+		unsigned char *s;
+		size_t sn;
+		dbc_container_sums sums;
+		CHECK(seal((const unsigned char *)"", 0, DBC_CONTAINER_ZSTD | DBC_CONTAINER_AES, &key, &s,
+		           &sn, &sums) == 0 &&
+		          open_seal(s, sn, &key, (const unsigned char *)"", 0, why, sizeof why) == 0,
+		      "an empty file round-trips");
+		free(s);
+	}
+	CHECK(dbc_container_parse_header((const unsigned char *)"SQLite format 3", 15,
+	                                 &(dbc_container_header){0}, &err) < 0,
+	      "a database is no sealed file");
+	free(data);
+	return unit_done();
+}
