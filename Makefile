@@ -16,7 +16,7 @@ PG_SQL     := $(sort $(wildcard pg/sql/*.sql))
 BUILD      := build
 SQLITE_SO  := $(BUILD)/sqlite/dbcare.so
 WARNINGS   := -Wall -Wextra -Werror
-DBC_LIBS   := -lcrypto -ljansson -lpcre2-8 -lm
+DBC_LIBS   := -lcrypto -ljansson -lpcre2-8 -lzstd -lm
 
 # ---------------------------------------------------------------- PostgreSQL
 PG_CONFIG ?= pg_config

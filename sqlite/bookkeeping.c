@@ -255,6 +255,44 @@ static const book_table tables[] = {
      " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
      " last_run_at TEXT)",
      true},
+    /* archives in another database (docs/retention.md): in the source,
+     * each batch's stage, count and hash, and its rows until it is done;
+     * in the archive database, each batch stored under its key */
+    {"dbcare_retain_batches",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_batches ("
+     " batch_id INTEGER PRIMARY KEY,"
+     " policy TEXT NOT NULL,"
+     " batch_key TEXT NOT NULL UNIQUE,"
+     " stage TEXT NOT NULL CHECK (stage IN ('picked', 'verified', 'done')),"
+     " row_count INTEGER NOT NULL,"
+     " hash TEXT NOT NULL,"
+     " fingerprint TEXT,"
+     " created_at TEXT NOT NULL,"
+     " changed_at TEXT NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_retain_batches_policy"
+     " ON dbcare_retain_batches (policy, stage)",
+     true},
+    {"dbcare_retain_batch_rows",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_batch_rows ("
+     " batch_id INTEGER NOT NULL,"
+     " row_key TEXT NOT NULL,"
+     " PRIMARY KEY (batch_id, row_key))",
+     true},
+    {"dbcare_retain_archive",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_archive ("
+     " batch_key TEXT PRIMARY KEY NOT NULL,"
+     " archive TEXT NOT NULL,"
+     " policy TEXT NOT NULL,"
+     " source_table TEXT NOT NULL,"
+     " fingerprint TEXT,"
+     " row_count INTEGER NOT NULL,"
+     " hash TEXT NOT NULL,"
+     " codec TEXT NOT NULL,"
+     " payload TEXT NOT NULL,"
+     " archived_at TEXT NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_retain_archive_archive"
+     " ON dbcare_retain_archive (archive, archived_at)",
+     true},
     /* the audit trail (dbaudit_*): the log, and the audited tables with the
      * columns their triggers were generated for */
     {"dbcare_audit_log",
@@ -299,8 +337,9 @@ static const struct {
 } part_tables[] = {
     {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
     {"dbcare_softdelete", "softdelete"},     {"dbcare_retain_policies", "retain"},
-    {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
-    {"dbcare_audit_chain", "audit"},
+    {"dbcare_retain_batches", "retain"},     {"dbcare_retain_batch_rows", "retain"},
+    {"dbcare_retain_archive", "retain"},     {"dbcare_audit_log", "audit"},
+    {"dbcare_audit_tables", "audit"},        {"dbcare_audit_chain", "audit"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -321,7 +360,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   7
+#define BOOK_VERSION   9
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -429,11 +468,29 @@ static int upgrade_to_7(dbc_ctx *ctx)
 	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
 }
 
+/* placeholder for step 8 (another branch) */
+static int upgrade_to_8(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
+/* 8 -> 9 (dbcare 0.3.6): archives in another database keep their batches
+ * in three new tables of the retain part (dbcare_retain_batches,
+ * dbcare_retain_batch_rows, dbcare_retain_archive), which the part's next
+ * writing call makes; no existing table changes. */
+static int upgrade_to_9(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5, upgrade_to_6, upgrade_to_7,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5,
+    upgrade_to_6, upgrade_to_7, upgrade_to_8, upgrade_to_9,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
