@@ -55,8 +55,8 @@ const cli_command cli_commands[] = {
      "the maintenance plan, run (rows outside a transaction too)",
      OPT_MODE | OPT_INCLUDE | OPT_DRY_RUN, 0, 0, 0, cmd_maintain},
     {"retain",
-     "[--policy P] [--budget T] [--sleep-ms N] [--attach N=PATH] [--archive-db URL] "
-     "[--archive-codec zstd|none]",
+     "[--policy P] [--budget T] [--sleep-ms N] [--attach N=PATH]\n"
+     "       [--archive-db URL] [--archive-codec zstd|none]",
      "retention policies applied in committed batches",
      OPT_POLICY | OPT_BUDGET | OPT_SLEEP_MS | OPT_ATTACH | OPT_ARCHIVE_DB | OPT_ARCHIVE_CODEC, 0, 0,
      0, cmd_retain},

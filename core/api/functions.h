@@ -466,8 +466,7 @@
 	  DBC_COLUMNS(DBC_COL("batch_id", DBC_T_INT8), DBC_COL("batch_key", DBC_T_TEXT),               \
 	              DBC_COL("stage", DBC_T_TEXT), DBC_COL("archive", DBC_T_TEXT),                    \
 	              DBC_COL("source", DBC_T_JSONB), DBC_COL("rows", DBC_T_INT8),                     \
-	              DBC_COL("hash", DBC_T_TEXT),                                                     \
-	              DBC_COL("payload", DBC_T_TEXT)),                                                 \
+	              DBC_COL("hash", DBC_T_TEXT), DBC_COL("payload", DBC_T_TEXT)),                    \
 	  .flags = DBC_API_PRIVATE,                                                                    \
 	  .comment = "the archive batch in flight of a policy archiving into another database, or "    \
 	             "a new one picked from its due rows (JSON lines, count, content hash)")           \
@@ -485,11 +484,11 @@
 	X(dbretain_archive_store, dbretain_archive_store, CORE_TABLE, .part = DBC_PART_RETAIN,         \
 	  DBC_ARGS(DBC_ARG("batch_key", DBC_T_TEXT), DBC_ARG("archive", DBC_T_TEXT),                   \
 	           DBC_ARG("source", DBC_T_JSONB), DBC_ARG("rows", DBC_T_INT8),                        \
-	           DBC_ARG("hash", DBC_T_TEXT),                                                        \
-	           DBC_ARG("payload", DBC_T_TEXT), DBC_OPT("codec", DBC_T_TEXT, "'zstd'")),            \
+	           DBC_ARG("hash", DBC_T_TEXT), DBC_ARG("payload", DBC_T_TEXT),                        \
+	           DBC_OPT("codec", DBC_T_TEXT, "'zstd'")),                                            \
 	  DBC_COLUMNS(DBC_COL("stored_rows", DBC_T_INT8), DBC_COL("stored_hash", DBC_T_TEXT)),         \
 	  .flags = DBC_API_PRIVATE,                                                                    \
-	  .comment = "stores an archive batch from another database (again: a no-op) and returns "    \
+	  .comment = "stores an archive batch from another database (again: a no-op) and returns "     \
 	             "the count and hash read back from what it stored")                               \
 	X(dbretain_archive_read, dbretain_archive_read, CORE_TABLE, .part = DBC_PART_RETAIN,           \
 	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")),                                               \

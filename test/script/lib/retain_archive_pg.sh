@@ -7,11 +7,6 @@
 #   exact W   ev plus the archive hold each row of ev_all once, with its
 #             content, and no due row is left (W names the moment)
 #   counts W  the same by counts alone (cheap)
-db=dbcare_archive_src
-. "$(dirname "$0")/lib/pg.sh"
-py=/usr/bin/python3
-. "$(dirname "$0")/lib/cli.sh"
-adb=dbcare_archive_dst
 t0=$(date +%s)
 fresh_db
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $adb" -c "CREATE DATABASE $adb" >/dev/null
