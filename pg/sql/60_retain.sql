@@ -52,6 +52,7 @@ CREATE TABLE dbcare.retain_batches (
 CREATE INDEX dbcare_retain_batches_policy ON dbcare.retain_batches (policy, stage);
 COMMENT ON TABLE dbcare.retain_batches IS 'archive batches moving into another database, each with its stage, count and hash';
 SELECT pg_catalog.pg_extension_config_dump('dbcare.retain_batches', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.retain_batches_batch_id_seq', '');
 GRANT SELECT ON dbcare.retain_batches TO pg_monitor;
 CREATE TABLE dbcare.retain_batch_rows (
     batch_id       bigint NOT NULL,
