@@ -16,12 +16,12 @@ PG_SQL     := $(sort $(wildcard pg/sql/*.sql))
 BUILD      := build
 SQLITE_SO  := $(BUILD)/sqlite/dbcare.so
 WARNINGS   := -Wall -Wextra -Werror
-DBC_LIBS   := -lcrypto -ljansson -lpcre2-8 -lm
-# The sealed backup files (core/container/: zstd, AES-256-GCM) are made and
-# read by the SQLite module and the command only: the PostgreSQL module
-# writes no files, and neither compiles nor links them.
+# zstd: the retention archive's codec (core/retain, both modules) and the
+# sealed backup files (core/container/: zstd, AES-256-GCM), which only the
+# SQLite module and the command make and read: the PostgreSQL module writes
+# no files, and neither compiles nor links core/container.
+DBC_LIBS   := -lcrypto -ljansson -lpcre2-8 -lzstd -lm
 CONTAINER_SRC := $(wildcard core/container/*.c)
-ZSTD_LIBS  := -lzstd
 
 # ---------------------------------------------------------------- PostgreSQL
 PG_CONFIG ?= pg_config
@@ -119,7 +119,7 @@ $(BUILD)/sqlite/%.o: %.c Makefile META.json
 	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(SQLITE_SO): $(SQLITE_OBJS)
-	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(DBC_LIBS) $(ZSTD_LIBS)
+	$(CC) -shared -o $@ $^ $(EXTRA_LDFLAGS) $(DBC_LIBS)
 
 -include $(SQLITE_OBJS:.o=.d)
 
@@ -144,7 +144,7 @@ $(CLI_BIN): $(CLI_SRC) $(wildcard cli/*.h) $(CLI_CORE) Makefile META.json
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore $(if $(PQ_INCLUDE),-I$(PQ_INCLUDE)) \
 	  -DDBC_VERSION='"$(EXTVERSION)"' -DDBCARE_MODULE_PATH='"$(LIBDIR)/dbcare.so"' \
-	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS) $(ZSTD_LIBS)
+	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page
@@ -191,7 +191,7 @@ unit: $(UNIT_BINS)
 
 $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(UNIT_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(DBC_LIBS) $(ZSTD_LIBS)
+	$(CC) $(SQLITE_CFLAGS) $(EXTRA_CFLAGS) -Itest/unit -o $@ $< $(UNIT_OBJS) $(EXTRA_LDFLAGS) $(DBC_LIBS)
 
 # ---------------------------------------------------------------- hardening
 # check-asan: the module and the unit tests rebuilt with ASan+UBSan into their
@@ -262,7 +262,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c $(CORE_HDRS) Makefile
 
 $(FUZZ_BUILD)/%: test/fuzz/%.c test/fuzz/fuzz.h test/unit/unit.h $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(DBC_LIBS) $(ZSTD_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(DBC_LIBS)
 
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) test/harness/fuzz_suite.sh --standalone

@@ -55,6 +55,8 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 #define OPT_COMPRESS       (UINT64_C(1) << 35) /* backup --compress zstd */
 #define OPT_KEY_FILE       (UINT64_C(1) << 36) /* backup, restore, verify --encrypt-key-file F */
 #define OPT_TO_MARK        (UINT64_C(1) << 37) /* restore --to-mark LABEL (dbbackup_mark) */
+#define OPT_ARCHIVE_DB     (UINT64_C(1) << 38) /* retain --archive-db URL */
+#define OPT_ARCHIVE_CODEC  (UINT64_C(1) << 39) /* retain --archive-codec zstd|none */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -96,6 +98,9 @@ typedef struct cli_opts {
 	 * to the connection first, for archive policies whose target is in one */
 	const char **attach_names, **attach_paths;
 	int nattach;
+	/* retain --archive-db: the database archive-db:NAME policies archive
+	 * into (else DBCARE_ARCHIVE_DB, or .env's); --archive-codec */
+	const char *archive_db, *archive_codec;
 	bool dump_schema;        /* migrate, rollback --dump-schema */
 	const char *schema_file; /* --schema-file (dump, --dump-schema) */
 	int canary;              /* migrate --canary N: these first, stop on a failure */
@@ -219,6 +224,11 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o);
 int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, cli_rows *out);
 /* Ends the open transaction (ROLLBACK), keeping an error already shown. */
 void cli_rollback(cli_db *db);
+/* retain's archive-db:NAME policies, batch by batch into the database
+ * --archive-db names (cmd_retain_archive.c); each batch's rows reported to
+ * fn. CLI_OK, or an exit code with the error shown. */
+typedef int (*cli_archived_fn)(void *arg, const char *policy, long long rows);
+int cli_retain_archive(cli_db *db, cli_opts *o, cli_archived_fn fn, void *arg);
 /* Prints a command's rows; JSON wraps them as {"database", "engine", key: rows}. */
 void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *r);
 /* A JSON answer (text, may be NULL) under key: --json wraps it as

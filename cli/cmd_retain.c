@@ -136,6 +136,29 @@ static int attach_all(cli_db *db, cli_opts *o)
 	return CLI_OK;
 }
 
+/* What cli_retain_archive reports after each batch it moved. */
+typedef struct archived_acc {
+	cli_opts *o;
+	policy_total **t;
+	int *n, batches;
+	long long moved;
+} archived_acc;
+
+static int add_archived(void *arg, const char *policy, long long rows)
+{
+	archived_acc *a = arg;
+	policy_total *pt = total_of(a->t, a->n, policy);
+	if (!pt)
+		return -1;
+	pt->archived += rows;
+	a->batches++;
+	a->moved += rows;
+	if (rows > 0 && !a->o->out.quiet && a->o->out.format != CLI_FMT_JSON)
+		fprintf(stderr, "batch %d: %lld row(s) archived into another database, %lld in all\n",
+		        a->batches, rows, a->moved);
+	return 0;
+}
+
 int cmd_retain(cli_db *db, cli_opts *o)
 {
 	int attached = attach_all(db, o);
@@ -143,6 +166,17 @@ int cmd_retain(cli_db *db, cli_opts *o)
 		return attached;
 	policy_total *t = NULL;
 	int n = 0, batches = 0, rc = CLI_OK;
+	/* the policies archiving into another database first (the applies
+	 * below leave them alone) */
+	archived_acc acc = {.o = o, .t = &t, .n = &n};
+	rc = cli_retain_archive(db, o, add_archived, &acc);
+	if (rc != CLI_OK) {
+		for (int i = 0; i < n; i++)
+			free(t[i].name);
+		free(t);
+		return rc;
+	}
+	batches = acc.batches;
 	double start = dbc_monotonic_ms() / 1000;
 	const char *stopped = "done";
 	long long moved_all = 0;

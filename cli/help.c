@@ -92,7 +92,8 @@ static const struct {
     {"maintain", "dbcare maintain --dry-run --db sqlite:app.db\n"
                  "dbcare maintain --include locking --db postgres://app@db/app\n"},
     {"retain", "dbcare retain --budget 5m --db sqlite:app.db\n"
-               "dbcare retain --attach archive=archive.db --db sqlite:app.db\n"},
+               "dbcare retain --attach archive=archive.db --db sqlite:app.db\n"
+               "dbcare retain --archive-db sqlite:archive.db --db sqlite:app.db\n"},
     {"backup", "dbcare backup --db sqlite:app.db\n"
                "dbcare backup app.dump --db postgres://app@db/app\n"
                "dbcare backup --stanza main --type full --db postgres://app@db/app\n"},

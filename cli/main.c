@@ -50,6 +50,8 @@ static const option_def options[] = {{"db", 0, true},
                                      {"days", OPT_DAYS, true},
                                      {"apply", OPT_APPLY, false},
                                      {"attach", OPT_ATTACH, true},
+                                     {"archive-db", OPT_ARCHIVE_DB, true},
+                                     {"archive-codec", OPT_ARCHIVE_CODEC, true},
                                      {"migrations-dir", 0, true},
                                      {"no-progress", 0, false},
                                      {"dump-schema", OPT_DUMP_SCHEMA, false},
@@ -336,6 +338,12 @@ static int run_command_line(int argc, char **argv)
 				                   val);
 			o.attach_names[o.nattach] = strndup(val, (size_t)(sep - val));
 			o.attach_paths[o.nattach++] = sep + 1;
+		} else if (strcmp(d->name, "archive-db") == 0)
+			o.archive_db = val;
+		else if (strcmp(d->name, "archive-codec") == 0) {
+			if (strcmp(val, "zstd") != 0 && strcmp(val, "none") != 0)
+				return usage_error("--archive-codec needs zstd or none, not \"%s\"", val);
+			o.archive_codec = val;
 		} else if (strcmp(d->name, "commit-each") == 0)
 			o.commit_each = true;
 		else if (strcmp(d->name, "canary") == 0) {

@@ -87,6 +87,7 @@ const dbc_dialect pgdbc_dialect = {
     .drop_in_call = true,
 
     .row_id = "ctid",
+    .row_id_type = "pg_catalog.tid",
     .skip_locked = " FOR UPDATE OF %s SKIP LOCKED",
     .writable_cte = true,
     .dead_index_entries = true,

@@ -282,6 +282,44 @@ static const book_table tables[] = {
      " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
      " last_run_at TEXT)",
      true},
+    /* archives in another database (docs/retention.md): in the source,
+     * each batch's stage, count and hash, and its rows until it is done;
+     * in the archive database, each batch stored under its key */
+    {"dbcare_retain_batches",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_batches ("
+     " batch_id INTEGER PRIMARY KEY,"
+     " policy TEXT NOT NULL,"
+     " batch_key TEXT NOT NULL UNIQUE,"
+     " stage TEXT NOT NULL CHECK (stage IN ('picked', 'verified', 'done')),"
+     " row_count INTEGER NOT NULL,"
+     " hash TEXT NOT NULL,"
+     " fingerprint TEXT,"
+     " created_at TEXT NOT NULL,"
+     " changed_at TEXT NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_retain_batches_policy"
+     " ON dbcare_retain_batches (policy, stage)",
+     true},
+    {"dbcare_retain_batch_rows",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_batch_rows ("
+     " batch_id INTEGER NOT NULL,"
+     " row_key TEXT NOT NULL,"
+     " PRIMARY KEY (batch_id, row_key))",
+     true},
+    {"dbcare_retain_archive",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_archive ("
+     " batch_key TEXT PRIMARY KEY NOT NULL,"
+     " archive TEXT NOT NULL,"
+     " policy TEXT NOT NULL,"
+     " source_table TEXT NOT NULL,"
+     " fingerprint TEXT,"
+     " row_count INTEGER NOT NULL,"
+     " hash TEXT NOT NULL,"
+     " codec TEXT NOT NULL,"
+     " payload TEXT NOT NULL,"
+     " archived_at TEXT NOT NULL);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_retain_archive_archive"
+     " ON dbcare_retain_archive (archive, archived_at)",
+     true},
     /* the audit trail (dbaudit_*): the log, and the audited tables with the
      * columns their triggers were generated for */
     {"dbcare_audit_log",
@@ -326,9 +364,10 @@ static const struct {
 } part_tables[] = {
     {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
     {"dbcare_backup_marks", "backup"},       {"dbcare_softdelete", "softdelete"},
-    {"dbcare_retain_policies", "retain"},    {"dbcare_audit_log", "audit"},
-    {"dbcare_audit_tables", "audit"},        {"dbcare_audit_chain", "audit"},
-    {"dbcare_health_table_sizes", "growth"},
+    {"dbcare_retain_policies", "retain"},    {"dbcare_retain_batches", "retain"},
+    {"dbcare_retain_batch_rows", "retain"},  {"dbcare_retain_archive", "retain"},
+    {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
+    {"dbcare_audit_chain", "audit"},         {"dbcare_health_table_sizes", "growth"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -471,7 +510,10 @@ static int upgrade_to_8(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
-/* placeholder for step 9 (another branch) */
+/* 8 -> 9 (dbcare 0.3.6): archives in another database keep their batches
+ * in three new tables of the retain part (dbcare_retain_batches,
+ * dbcare_retain_batch_rows, dbcare_retain_archive), which the part's next
+ * writing call makes; no existing table changes. */
 static int upgrade_to_9(dbc_ctx *ctx)
 {
 	(void)ctx;

@@ -67,6 +67,7 @@ const dbc_dialect sqldbc_dialect = {
     .incremental_vacuum = "PRAGMA incremental_vacuum",
 
     .row_id = "rowid",
+    .row_id_type = "INTEGER",
     .timestamp_type = "TIMESTAMP",
     .temporal_words = temporal_words,
     .time_param_type = "",

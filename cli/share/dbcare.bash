@@ -14,7 +14,7 @@ _dbcare()
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
 		--listen --scrape-timeout --min-interval --allow-writes --token-file --html
-		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark --help"
+		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark --archive-db --archive-codec --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -38,7 +38,8 @@ _dbcare()
 			--db|--url|--module|--format|--jobs|--dir|--migrations-dir|-d|--to|--steps|\
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
-			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time) ;;
+			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time|\
+			--archive-db|--archive-codec) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

@@ -457,6 +457,48 @@
 	  .flags = DBC_API_PROCEDURE | DBC_API_CALLER_PATH | DBC_API_PRIVATE,                          \
 	  .comment = "applies retention policies batch by batch, committing after each, sleeping "     \
 	             "retain.sleep_ms between, stopping after retain.max_duration_ms")                 \
+	/* Archives in another database (target archive-db:NAME): the command                          \
+	 * (dbcare retain --archive-db) moves each batch in stages, the source's                       \
+	 * calls here, the archive's below (docs/retention.md). */                                     \
+	X(dbretain_export_next, dbretain_export_next, CORE_TABLE, .part = DBC_PART_RETAIN,             \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT),                                                        \
+	           DBC_OPT_R("max_rows", DBC_T_INT8, "NULL", DBC_RULE_POSITIVE)),                      \
+	  DBC_COLUMNS(DBC_COL("batch_id", DBC_T_INT8), DBC_COL("batch_key", DBC_T_TEXT),               \
+	              DBC_COL("stage", DBC_T_TEXT), DBC_COL("archive", DBC_T_TEXT),                    \
+	              DBC_COL("source", DBC_T_JSONB), DBC_COL("rows", DBC_T_INT8),                     \
+	              DBC_COL("hash", DBC_T_TEXT), DBC_COL("payload", DBC_T_TEXT)),                    \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "the archive batch in flight of a policy archiving into another database, or "    \
+	             "a new one picked from its due rows (JSON lines, count, content hash)")           \
+	X(dbretain_export_mark, dbretain_export_mark, CORE_SCALAR, .part = DBC_PART_RETAIN,            \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("batch_id", DBC_T_INT8),                       \
+	           DBC_ARG("rows", DBC_T_INT8), DBC_ARG("hash", DBC_T_TEXT)),                          \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "records that the archive database holds a batch with the count and hash this "   \
+	             "database picked; returns the batch's stage")                                     \
+	X(dbretain_export_delete, dbretain_export_delete, CORE_SCALAR, .part = DBC_PART_RETAIN,        \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("batch_id", DBC_T_INT8)),                      \
+	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "deletes a verified archive batch's rows when they are exactly the archived "     \
+	             "ones; -1: they changed, the batch was picked again")                             \
+	X(dbretain_archive_store, dbretain_archive_store, CORE_TABLE, .part = DBC_PART_RETAIN,         \
+	  DBC_ARGS(DBC_ARG("batch_key", DBC_T_TEXT), DBC_ARG("archive", DBC_T_TEXT),                   \
+	           DBC_ARG("source", DBC_T_JSONB), DBC_ARG("rows", DBC_T_INT8),                        \
+	           DBC_ARG("hash", DBC_T_TEXT), DBC_ARG("payload", DBC_T_TEXT),                        \
+	           DBC_OPT("codec", DBC_T_TEXT, "'zstd'")),                                            \
+	  DBC_COLUMNS(DBC_COL("stored_rows", DBC_T_INT8), DBC_COL("stored_hash", DBC_T_TEXT)),         \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "stores an archive batch from another database (again: a no-op) and returns "     \
+	             "the count and hash read back from what it stored")                               \
+	X(dbretain_archive_read, dbretain_archive_read, CORE_TABLE, .part = DBC_PART_RETAIN,           \
+	  DBC_ARGS(DBC_OPT("name", DBC_T_TEXT, "NULL")),                                               \
+	  DBC_COLUMNS(DBC_COL("archive", DBC_T_TEXT), DBC_COL("policy", DBC_T_TEXT),                   \
+	              DBC_COL("source_table", DBC_T_TEXT), DBC_COL("fingerprint", DBC_T_TEXT),         \
+	              DBC_COL("batch_key", DBC_T_TEXT), DBC_COL("archived_at", DBC_T_TIMESTAMPTZ),     \
+	              DBC_COL("row", DBC_T_JSONB)),                                                    \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "the rows archived here from another database (decompressed), with the schema "   \
+	             "fingerprint each batch was archived under")                                      \
 	/* (end of retain) */                                                                          \
                                                                                                    \
 	/* ---- audit: the row-level audit trail (core/audit) */                                       \

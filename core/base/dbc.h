@@ -228,6 +228,9 @@ typedef struct dbc_dialect {
 	 * and oid that no column of the table hides instead; this is then its
 	 * usual name ("rowid"). */
 	const char *row_id;
+	/* The type row_id's text (CAST(row_id AS text)) is cast back to, to
+	 * find rows by identities kept in a table ("pg_catalog.tid"). */
+	const char *row_id_type;
 	/* Written after a SELECT picking rows to change, a format whose %s is
 	 * the SELECT's alias: lock the rows it picks and skip those another
 	 * transaction has locked (" FOR UPDATE OF %s SKIP LOCKED"); NULL: rows

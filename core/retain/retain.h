@@ -266,4 +266,47 @@ char *dbc_retain_before(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *v
 /* The text of point in time expr (dbc_retain_hooks.time_text). */
 char *dbc_retain_time_text(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *expr);
 
+/* ------------------------------------ archives in another database */
+
+/* An archive policy whose target is "archive-db:NAME" keeps its archive in
+ * another database, which the command (dbcare retain --archive-db) reaches;
+ * dbretain_apply leaves such a policy alone. The source's half of a batch
+ * (retain_export.c): */
+#define DBC_RETAIN_EXPORT_NCOLS 8
+/* dbretain_export_next: the policy's batch in flight (picked or verified),
+ * or a new one of at most max_rows (<= 0: retain.batch_size) due rows;
+ * none when nothing is due. (batch_id, batch_key, stage, archive, source:
+ * {policy, table, fingerprint}, rows, hash, payload: JSON lines, NULL once
+ * verified). */
+int dbc_retain_export_next(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                           int64_t max_rows, dbc_rows *out);
+/* dbretain_export_mark: the archive holds batch_id with rows and hash;
+ * they must be what the source recorded. *stage: the batch's stage after
+ * (verified, or done when it was deleted before). */
+int dbc_retain_export_mark(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                           int64_t batch_id, int64_t rows, const char *hash, char **stage);
+/* dbretain_export_delete: deletes a verified batch's rows when they are
+ * exactly the verified ones (*deleted: how many, 0 when done before), or
+ * else deletes nothing and picks the batch again (*deleted -1: store it
+ * again). */
+int dbc_retain_export_delete(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                             int64_t batch_id, int64_t *deleted);
+
+/* The archive's half (retain_archive.c). */
+typedef struct dbc_retain_archive_batch {
+	/* source: the JSON object {policy, table, fingerprint} of
+	 * dbretain_export_next */
+	const char *key, *archive, *source, *hash, *lines, *codec;
+	int64_t rows;
+} dbc_retain_archive_batch;
+#define DBC_RETAIN_ARCHIVE_STORE_NCOLS 2
+/* dbretain_archive_store: stores the batch (the same again: a no-op; a
+ * batch picked again replaces its copy); (rows, hash) read back. */
+int dbc_retain_archive_store(dbc_ctx *ctx, const dbc_retain_archive_batch *in, dbc_rows *out);
+#define DBC_RETAIN_ARCHIVE_READ_NCOLS 7
+/* dbretain_archive_read: every archived row (of one archive, or all):
+ * (archive, policy, source_table, fingerprint, batch_key, archived_at,
+ * row JSON). */
+int dbc_retain_archive_read(dbc_ctx *ctx, const char *archive, dbc_rows *out);
+
 #endif

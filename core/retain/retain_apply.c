@@ -337,6 +337,10 @@ int dbc_retain_apply_from(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char 
 		return DBC_ERROR;
 	int rc = DBC_OK;
 	for (int i = 0; i < ps.n && rc == DBC_OK; i++) {
+		/* its archive is in another database: the command moves its rows
+		 * (dbretain_export_next) */
+		if (dbc_retain_external(&ps.items[i]))
+			continue;
 		rc = dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(*out->items), 4);
 		if (rc == DBC_OK)
 			rc = apply_one(ctx, eng, &s, &ps.items[i], batch, max_rows, count,

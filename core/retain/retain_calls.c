@@ -94,3 +94,51 @@ int dbc_call_dbretain_apply(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_r
 		return DBC_ERROR;
 	return dbc_retain_apply_rows(ctx, &r, out);
 }
+
+/* ---- archives in another database: the source's half */
+
+/* max_rows: NULL (retain.batch_size) or positive (DBC_RULE_POSITIVE) */
+int dbc_call_dbretain_export_next(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_retain_export_next(ctx, engine(ctx), args[0].s,
+	                              args[1].type == DBC_INT ? args[1].i : 0, out);
+}
+
+int dbc_call_dbretain_export_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	char *stage = NULL;
+	int rc = dbc_retain_export_mark(ctx, engine(ctx), args[0].s, args[1].i, args[2].i, args[3].s,
+	                                &stage);
+	*result = stage ? dbc_text(stage) : dbc_null();
+	return rc;
+}
+
+int dbc_call_dbretain_export_delete(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	int64_t n = 0;
+	int rc = dbc_retain_export_delete(ctx, engine(ctx), args[0].s, args[1].i, &n);
+	*result = dbc_int(n);
+	return rc;
+}
+
+/* ---- the archive's half */
+
+int dbc_call_dbretain_archive_store(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	dbc_retain_archive_batch b = {.key = args[0].s,
+	                              .archive = args[1].s,
+	                              .source = args[2].s,
+	                              .rows = args[3].i,
+	                              .hash = args[4].s,
+	                              .lines = args[5].s,
+	                              .codec = args[6].s};
+	return dbc_retain_archive_store(ctx, &b, out);
+}
+
+int dbc_call_dbretain_archive_read(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_retain_archive_read(ctx, opt_text(args, 0), out);
+}

@@ -97,8 +97,8 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain
 		               0, NULL, &h->due) != DBC_OK)
 			return DBC_ERROR;
 		h->batches = (h->due + batch - 1) / batch;
-		if (p->action != DBC_RETAIN_ARCHIVE)
-			continue;
+		if (p->action != DBC_RETAIN_ARCHIVE || dbc_retain_external(p))
+			continue; /* an archive in another database is counted there */
 		dbc_retain_health_archive *a;
 		if (archive_of(ctx, out, p, &a) != DBC_OK)
 			return DBC_ERROR;

@@ -159,6 +159,32 @@ static int split_target(dbc_ctx *ctx, const char *target, const dbc_table *src, 
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+bool dbc_retain_external(const dbc_policy *p)
+{
+	return p->action == DBC_RETAIN_ARCHIVE && p->target_schema &&
+	       strcmp(p->target_schema, DBC_RETAIN_ARCHIVE_DB) == 0;
+}
+
+/* "archive-db:NAME": the archive NAME of the database the command names
+ * (--archive-db); NAME is a label of letters, digits, '_', '-' and '.'. */
+static int external_target(dbc_ctx *ctx, const char *name, dbc_policy *p)
+{
+	size_t n = strlen(name);
+	bool ok = n > 0 && n <= 63;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		     (name[i] >= '0' && name[i] <= '9') || strchr("_-.", name[i]);
+	if (!ok)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "argument \"target\": an archive in another database is "
+		                 "archive-db:NAME, NAME up to 63 letters, digits, '_', '-' or '.', not "
+		                 "\"%s\"",
+		                 dbc_excerpt(ctx, name, DBC_EXCERPT));
+	p->target_schema = DBC_RETAIN_ARCHIVE_DB;
+	p->target_name = dbc_strdup(ctx, name);
+	return p->target_name ? DBC_OK : DBC_ERROR;
+}
+
 static const dbc_column *column_named(const dbc_ctx *ctx, const dbc_table *t, const char *name)
 {
 	for (int i = 0; i < t->ncolumns; i++)
@@ -446,7 +472,11 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, 
 		               sd);
 		return DBC_ERROR;
 	}
-	if (p.action == DBC_RETAIN_ARCHIVE) {
+	if (p.action == DBC_RETAIN_ARCHIVE && target &&
+	    strncmp(target, DBC_RETAIN_ARCHIVE_DB_PREFIX, strlen(DBC_RETAIN_ARCHIVE_DB_PREFIX)) == 0) {
+		if (external_target(ctx, target + strlen(DBC_RETAIN_ARCHIVE_DB_PREFIX), &p) != DBC_OK)
+			return DBC_ERROR;
+	} else if (p.action == DBC_RETAIN_ARCHIVE) {
 		if (!target)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "action archive needs argument \"target\": the archive table");
@@ -540,9 +570,10 @@ static int take_listed(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	    c[3],
 	    c[4],
 	    c[5],
-	    c[7].type == DBC_TEXT
-	        ? dbc_text(dbc_qualified_name(ctx, c[6].type == DBC_TEXT ? c[6].s : NULL, c[7].s))
-	        : dbc_null(),
+	    c[7].type != DBC_TEXT ? dbc_null()
+	    : c[6].type == DBC_TEXT && strcmp(c[6].s, DBC_RETAIN_ARCHIVE_DB) == 0
+	        ? dbc_text(dbc_printf(ctx, DBC_RETAIN_ARCHIVE_DB_PREFIX "%s", c[7].s))
+	        : dbc_text(dbc_qualified_name(ctx, c[6].type == DBC_TEXT ? c[6].s : NULL, c[7].s)),
 	    c[8],
 	    c[9],
 	    c[10]};
@@ -784,7 +815,7 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 	out->qc = ctx->host->quote_ident(ctx, p->column);
 	if (dbc_retain_row_id(ctx, out->t, &out->row_id) != DBC_OK)
 		return DBC_ERROR;
-	if (p->action == DBC_RETAIN_ARCHIVE)
+	if (p->action == DBC_RETAIN_ARCHIVE && !dbc_retain_external(p))
 		out->qtarget = dbc_quoted_name(ctx, p->target_schema, p->target_name);
 	blocker_sql b = {.eng = eng, .parent = out->t};
 	dbc_buf_init(&b.none, ctx);

@@ -25,6 +25,13 @@ typedef struct dbc_policies {
 	int n, cap;
 } dbc_policies;
 
+/* The target_schema recorded for an archive in another database
+ * ("archive-db:NAME" in dbretain_add; no schema can be named so). */
+#define DBC_RETAIN_ARCHIVE_DB        "@archive-db"
+#define DBC_RETAIN_ARCHIVE_DB_PREFIX "archive-db:"
+/* Whether p archives into another database (retain_export.c). */
+bool dbc_retain_external(const dbc_policy *p);
+
 /* Every policy (name NULL) or the one named, by name; an error when a
  * named one does not exist. */
 int dbc_retain_load(dbc_ctx *ctx, const char *name, dbc_policies *out);

@@ -13,7 +13,8 @@ book_tables() {
                  WHERE type = 'table' AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name)"
 }
 part_tables='dbcare_audit_log dbcare_audit_tables dbcare_audit_chain dbcare_backups dbcare_maintain_history
-             dbcare_retain_policies dbcare_softdelete'
+             dbcare_retain_policies dbcare_retain_batches dbcare_retain_batch_rows
+             dbcare_retain_archive dbcare_softdelete'
 has() { case " $(book_tables) " in *" $1 "*) return 0 ;; esac; return 1; }
 
 db="$work/app.db"
@@ -51,7 +52,8 @@ first() { # what part's tables, then the SQL of its first write
     case " $before $want " in *" $t "*) ;; *) fail "$t made by: $2" ;; esac
   done
 }
-first dbcare_retain_policies "SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete')"
+first "dbcare_retain_policies dbcare_retain_batches dbcare_retain_batch_rows dbcare_retain_archive" \
+  "SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete')"
 first "dbcare_audit_chain dbcare_audit_log dbcare_audit_tables" "SELECT dbaudit_enable('events')"
 first dbcare_softdelete "SELECT dbsoftdelete_enable('videos')"
 first dbcare_backups "SELECT dbbackup_create('$work/copy.db')"
