@@ -103,4 +103,5 @@ const dbc_dialect pgdbc_dialect = {
     .not_valid = true,
     .unique_using_index = true,
     .errors_unwind = true,
+    .audit_table_chains = true,
 };

@@ -467,7 +467,6 @@ const dbc_audit_hooks pgdbc_audit_engine = {
     .chain = chain,
     .link_columns = link_columns,
     .heads = heads,
-    .table_chains = true,
     .row_range = row_range,
     .table_range = table_range,
 };

@@ -111,9 +111,6 @@ typedef struct dbc_audit_hooks {
 	 * table's stored name), last_hash, last_id (core/audit/audit_chain.c);
 	 * NULL: none. */
 	int (*heads)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
-	/* Whether the engine writes a chain per table (dbc_audit_link_table)
-	 * rather than one for the log (dbc_audit_link). */
-	bool table_chains;
 	/* The engine's row index on a hash (NULL: none; SQLite indexes
 	 * (table_name, key)): a condition followed by " AND " that narrows the
 	 * log to one row's entries (table_sql the table's SQL, key_sql the

@@ -193,7 +193,7 @@ static int verify_entry(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		else if (prev && l && strcmp(l->prev, prev) == 0)
 			name = "";
 		else
-			name = v->e->table_chains ? table : "";
+			name = ctx->host->dialect->audit_table_chains ? table : "";
 	}
 	chain_state *ch = find_chain(v, name);
 	bool first = ch == NULL;

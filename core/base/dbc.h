@@ -286,6 +286,10 @@ typedef struct dbc_dialect {
 	 * failing check becomes its "error" row. False: every failure comes
 	 * back as a code. */
 	bool errors_unwind;
+	/* The audit triggers link each table's entries into a chain of its own
+	 * (dbc_audit_link_table); false: one chain for the whole log
+	 * (dbc_audit_link). */
+	bool audit_table_chains;
 } dbc_dialect;
 
 struct dbc_schema;
