@@ -41,7 +41,8 @@ grep -qE "tables.*[1-9]" out || fail "the restore test read no table: $(cat out)
 # read by a role made in the copy for it, with no right but reading
 has "reading the restored copy as the role dbcare_reader_" err
 [ -z "$(ls "$r/tmp")" ] || fail "verify left $(ls "$r/tmp")"
-! pgrep -f "dbcare-verify-" >/dev/null || fail "a scratch cluster still runs"
+# (this test's scratch clusters only: other tests may verify meanwhile)
+! pgrep -f "$r/tmp/dbcare-verify-" >/dev/null || fail "a scratch cluster still runs"
 [ -z "$(ls "$work/marks")" ] || fail "reading the restored copy ran the owner's cast as a superuser"
 # a damaged repository fails verification, and the row says so
 # (a relation file of the full backup, which the incremental one uses)
