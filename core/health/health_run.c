@@ -435,9 +435,9 @@ static double setting_num(const loaded_settings *ls, const char *check, const ch
  * cancel or timeout (57014), which ends the whole report with that error.
  * *shared is the open savepoint the checks share (engines with
  * errors_unwind; NULL for the others, 0 when none is open): a savepoint per
- * check costs as much as a small catalog check (docs/benchmarks.md, "health
- * `standard`: the fixed cost beside amcheck"), so one savepoint holds the checks until one fails.
- * The failing check rolls it back
+ * check costs as much as a small catalog check (docs/benchmarks.md,
+ * "Migrations and health"), so one savepoint holds the checks until one
+ * fails. The failing check rolls it back
  * -- the checks before it only read, so nothing of theirs is lost -- and the
  * next check opens a new one: every check still fails alone, with the same
  * row as under a savepoint of its own. */
