@@ -15,18 +15,21 @@
 set -u
 cd "$(dirname "$0")/../.."
 
-# Every test's scratch files (database files, the PostgreSQL cluster, backup
+# The PostgreSQL lane's scratch files (the cluster, its databases, backup
 # repositories) go to a directory of this run, in memory where the machine
 # has a tmpfs with room (/dev/shm, 4 GiB free): the suites test dbcare's
 # behaviour, not the disk's fsync latency, which on a shared virtual disk
-# made commit-heavy tests (8 writers, sweeps) several times slower. Killed
-# processes lose nothing on a tmpfs either (their writes are in the page
-# cache). A TMPDIR the caller set wins.
+# made commit-heavy tests (8 writers, sweeps) several times slower, and the
+# PostgreSQL lane is the suite's longer one. Killed processes lose nothing on
+# a tmpfs either (their writes are in the page cache). The other lane keeps
+# the default: its SQLite kill tests time their kills for a disk. A TMPDIR
+# the caller set wins.
 scratch=
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
   [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')" -gt 4194304 ] 2>/dev/null; then
-  scratch=$(mktemp -d /dev/shm/dbcare-test.XXXXXX) && chmod 1777 "$scratch" && export TMPDIR=$scratch
+  scratch=$(mktemp -d /dev/shm/dbcare-test.XXXXXX) && chmod 1777 "$scratch"
 fi
+pg_tmpdir=${TMPDIR:-$scratch}
 
 export DBC_RESULTS
 DBC_RESULTS=$(mktemp)
@@ -54,6 +57,11 @@ run_lane() { # suites...
   for suite in "$@"; do run_suite "$suite"; done
 }
 
+run_pg_lane() { # the PostgreSQL lane, its scratch files where pg_tmpdir says
+  (if [ -n "$pg_tmpdir" ]; then export TMPDIR=$pg_tmpdir; fi
+   run_lane "${pg_lane[@]}")
+}
+
 pg_lane=()
 other_lane=()
 for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
@@ -64,12 +72,13 @@ for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
 done
 
 if [ "${DBC_LANES:-2}" = 1 ] || [ ${#pg_lane[@]} = 0 ] || [ ${#other_lane[@]} = 0 ]; then
-  run_lane "${other_lane[@]}" "${pg_lane[@]}"
+  run_lane "${other_lane[@]}"
+  run_pg_lane
 else
   # The fuzz suite runs one target per core by default; in a lane of its own
   # it gets one core (FUZZ_JOBS set by the caller wins).
   export FUZZ_JOBS=${FUZZ_JOBS:-1}
-  run_lane "${pg_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' &
+  run_pg_lane 2>&1 | sed -u 's/^/[pg] /' &
   pg_pid=$!
   run_lane "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /'
   wait "$pg_pid"

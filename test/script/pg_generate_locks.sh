@@ -46,10 +46,13 @@ SELECT 'read ' || count(*) FROM big WHERE id BETWEEN 1 AND 10;
 SELECT 'renamed ' || nspname FROM pg_namespace
  WHERE nspname !~ '^pg_' AND xmax::text <> '0'
    AND txid_status(xmax::text::bigint) = 'in progress';
--- a lock on the table stronger than a reader's, held by another session
-SELECT 'locked ' || mode FROM pg_locks
- WHERE relation = 'big'::regclass AND pid <> pg_backend_pid()
-   AND mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock');
+-- a lock on the table stronger than a reader's, held by another client
+-- session (autovacuum's ANALYZE of the freshly loaded table takes a SHARE
+-- UPDATE EXCLUSIVE lock of its own, and yields to any writer)
+SELECT 'locked ' || l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.relation = 'big'::regclass AND l.pid <> pg_backend_pid()
+   AND a.backend_type = 'client backend'
+   AND l.mode NOT IN ('AccessShareLock', 'RowShareLock', 'RowExclusiveLock');
 SQL
   watched=$((watched + 1))
 done
