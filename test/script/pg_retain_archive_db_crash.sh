@@ -64,11 +64,20 @@ echo "$(($(date +%s) - t0)) s: stages"
 kills=${DBC_KILLS:-6}
 q -c "SELECT dbcare_set('retain.batch_size', '200')" >/dev/null
 landed=0
+# How long one uninterrupted run of a round's rows takes here (a fixed
+# delay can land after the command has finished on a fast machine): each
+# kill comes at a random 5-50 % of it.
+add_due 1000 500000001
+s0=$(date +%s%N)
+run 0 retain --db "$src" --archive-db "$arch" --quiet
+run_ms=$((($(date +%s%N) - s0) / 1000000))
+counts "the timed run"
 for k in $(seq 1 "$kills"); do
   add_due 1000 $((500000001 + k * 10000))
   "$cli" retain --db "$src" --archive-db "$arch" --quiet >/dev/null 2>&1 &
   victim=$!
-  sleep "0.$(printf '%02d' $((RANDOM % 40 + 5)))"
+  delay=$((run_ms * (RANDOM % 46 + 5) / 100))
+  sleep "$((delay / 1000)).$(printf '%03d' $((delay % 1000)))"
   if kill -9 "$victim" 2>/dev/null; then landed=$((landed + 1)); fi
   wait "$victim" 2>/dev/null || true
   in_flight=$(q -c "SELECT count(*) FROM dbcare.retain_batches WHERE stage <> 'done'")
@@ -78,6 +87,6 @@ done
 exact "after the kills"
 [ "$landed" -ge $((kills * 3 / 4)) ] || fail "only $landed of $kills kills landed while the command ran"
 [ "$(q -c "SELECT count(*) FROM dbcare.retain_batch_rows")" = 0 ] || fail "finished batches left their rows"
-echo "$(($(date +%s) - t0)) s: $kills kills, $landed while at work"
+echo "$(($(date +%s) - t0)) s: $kills kills, $landed while at work (a run: $run_ms ms)"
 
 echo "pg_retain_archive_db_crash: ok ($(($(date +%s) - t0)) s)"
