@@ -57,6 +57,7 @@ static char *expect(dbc_ctx *ctx, json_t *root, dbc_migrate_item *items, int *n)
 			                    : strcmp(key, "name") == 0  ? &it.name
 			                    : strcmp(key, "up") == 0    ? &it.up
 			                    : strcmp(key, "down") == 0  ? &it.down
+			                    : strcmp(key, "file") == 0  ? &it.file
 			                                                : NULL;
 			if (!slot)
 				return dbc_printf(ctx,
@@ -118,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int i = 0; i < n; i++)
 				FUZZ_ASSERT(same(items[i].version, want[i].version) &&
 				                same(items[i].name, want[i].name) &&
+				                same(items[i].file, want[i].file) &&
 				                same(items[i].up, want[i].up) && same(items[i].down, want[i].down),
 				            "each item holds the element's strings");
 		}
