@@ -40,6 +40,10 @@ const dbc_backup_hooks pgdbc_backup_env = {.restore_point = pg_restore_point};
 
 /* ---------------------------------------------------------------- the backups check */
 
+/* How long a completed segment may wait for the archiver before the
+ * waiting ones count as a backlog (seconds, as SQL text). */
+#define READY_GRACE_SECONDS "60"
+
 /* What pg_stat_archiver and the WAL position tell, read in one statement. */
 typedef struct archiving {
 	bool in_recovery;
@@ -200,17 +204,25 @@ static int gather_archiving(dbc_ctx *ctx, dbc_health_fact *fact)
 		                 : dbc_strdup(ctx, "the .ready backlog needs pg_monitor");
 		return DBC_OK;
 	}
+	/* A backup or a burst of writes completes segments faster than the
+	 * archiver pushes them for a moment: only a segment that has waited
+	 * longer than READY_GRACE_SECONDS makes the waiting ones a backlog
+	 * (else every backup would raise a warning that clears by itself). */
 	char *n = NULL;
 	if (dbc_query_text(ctx,
-	                   "SELECT count(*) FROM pg_catalog.pg_ls_archive_statusdir()"
-	                   " WHERE name LIKE '%.ready'",
+	                   "SELECT CASE WHEN pg_catalog.min(modification) < pg_catalog.now()"
+	                   "  - pg_catalog.make_interval(secs => " READY_GRACE_SECONDS ")"
+	                   " THEN pg_catalog.count(*) ELSE 0 END"
+	                   " FROM pg_catalog.pg_ls_archive_statusdir() WHERE name LIKE '%.ready'",
 	                   0, NULL, &n, NULL) != DBC_OK)
 		return DBC_ERROR;
 	a.ready = n ? strtoll(n, NULL, 10) : 0;
 	if (a.ready > 1)
-		finding(
-		    ctx, fact, DBC_CHECK_WARNING,
-		    dbc_printf(ctx, "%lld WAL segments wait to be archived (.ready)", (long long)a.ready));
+		finding(ctx, fact, DBC_CHECK_WARNING,
+		        dbc_printf(ctx,
+		                   "%lld WAL segments wait to be archived (.ready), the oldest for "
+		                   "more than " READY_GRACE_SECONDS " s",
+		                   (long long)a.ready));
 	return DBC_OK;
 }
 

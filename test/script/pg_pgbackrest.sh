@@ -40,6 +40,12 @@ case "$incr" in "$full"_*I) ;; *) fail "the incremental $incr does not follow $f
 # --- the backups health check knows pgBackRest's archive: archiving that
 # goes elsewhere leaves the catalogued backups without point-in-time recovery
 health() { P -d app -c "SELECT status || ' ' || message FROM dbhealth_checks('quick') WHERE name = 'backups'"; }
+# the backups' WAL and history files reach the stanza first: with one still
+# waiting, the broken archive_command below would really fail (critical)
+for _ in $(seq 300); do
+  [ "$(P -d app -c "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")" = 0 ] && break
+  sleep 0.1
+done
 case "$(health)" in ok*) ;; *) fail "backups check with archiving to the stanza: $(health)" ;; esac
 P -d app -c "ALTER SYSTEM SET archive_command = 'cp %p /nowhere/%f'" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.3
