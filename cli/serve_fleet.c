@@ -51,8 +51,10 @@ void serve_result_free(serve_result *r)
 	free(r->engine);
 	free(r->label);
 	free(r->report);
+	free(r->report_metrics);
 	free(r->metrics);
 	free(r->schema);
+	free(r->growth);
 	free(r->statistics);
 	free(r->migrations);
 	free(r->status);
@@ -102,8 +104,16 @@ static void *refresh_thread(void *p)
 	refresh_arg a = *(refresh_arg *)p;
 	free(p);
 	char *err = NULL;
-	serve_result *r = serve_collect(a.f, a.d, &err);
+	/* the last result, whose report this refresh may carry over */
 	pthread_mutex_lock(&a.f->mu);
+	serve_result *prev = a.d->report_due ? NULL : a.d->good;
+	a.d->report_due = false;
+	if (prev)
+		prev->refs++;
+	pthread_mutex_unlock(&a.f->mu);
+	serve_result *r = serve_collect(a.f, a.d, prev, &err);
+	pthread_mutex_lock(&a.f->mu);
+	unref(prev);
 	if (r) {
 		r->refs = 1; /* the fleet's own */
 		unref(a.d->good);
@@ -314,7 +324,8 @@ void serve_fleet_unhold(serve_fleet *f, int i)
 	pthread_mutex_lock(&f->mu);
 	d->busy = false;
 	d->writing = false;
-	d->finished = 0; /* stale: the next request reads it again */
+	d->finished = 0;       /* stale: the next request reads it again */
+	d->report_due = true; /* ... with a new report, not the one before the write */
 	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);
 }
