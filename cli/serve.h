@@ -26,13 +26,25 @@
 #include <pthread.h>
 #include <stdio.h>
 
+/* The report part of a result: the strings of the same names in
+ * serve_result point into it. Read at most once per --report-interval and shared by the
+ * results of the refreshes in between (not copied: a fleet's refreshes
+ * would churn the heap); refs is atomic, the results holding it are
+ * released under different locks. */
+typedef struct serve_report_part {
+	int refs;
+	char *engine, *label, *status, *report, *report_metrics, *schema, *growth;
+} serve_report_part;
+
 /* What one refresh read of a database; immutable once published. Two
- * parts of different age: the report's (report, report_metrics, schema,
- * growth), read at most once per --report-interval and carried over from
- * the previous result in between, and the gauges' and migrations' (the
- * size and counts of dbhealth_gauges, pending, stale_s), read by every
- * refresh; metrics and statistics are the report's with the gauges' numbers. */
+ * parts of different age: the report's (engine, label, status, report,
+ * report_metrics, schema, growth: owned by `part`), read at most once per
+ * --report-interval and shared with the previous result in between, and
+ * the gauges' and migrations' (the size and counts of dbhealth_gauges,
+ * pending, stale_s), read by every refresh; metrics and statistics are the
+ * report's with the gauges' numbers. */
 typedef struct serve_result {
+	serve_report_part *part; /* owns the report part's strings; NULL while read */
 	int refs;         /* under the fleet's mutex */
 	double at;        /* wall clock (s) when it was read */
 	double report_at; /* wall clock (s) when its report was read (<= at) */
@@ -112,6 +124,7 @@ const char *serve_db_label(const serve_db *d, const serve_result *r);
 /* The index of the database labelled `label`, -1 when none. */
 int serve_fleet_find(serve_fleet *f, const char *label);
 void serve_result_free(serve_result *r);
+void serve_report_part_unref(serve_report_part *p);
 double serve_wall_s(void);
 
 /* serve_collect.c: reads one database; NULL with *err (malloc'd). prev, the

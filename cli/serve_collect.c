@@ -120,22 +120,33 @@ static int read_schema(cli_db *db, serve_result *r)
 	return r->schema && r->growth ? 0 : -1;
 }
 
-/* The report part of prev carried over into r (its report is young enough). */
-static int carry_report(serve_result *r, const serve_result *prev)
+/* r's report strings, as read, moved into a part of their own. */
+static int own_report(serve_result *r)
 {
+	serve_report_part *p = calloc(1, sizeof *p);
+	if (!p)
+		return -1;
+	*p = (serve_report_part){1,         r->engine,         r->label,  r->status,
+	                         r->report, r->report_metrics, r->schema, r->growth};
+	r->part = p;
+	return 0;
+}
+
+/* The report part of prev shared with r (its report is young enough). */
+static void carry_report(serve_result *r, const serve_result *prev)
+{
+	serve_report_part *p = prev->part;
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+	r->part = p;
 	r->report_at = prev->report_at;
 	r->drift = prev->drift;
-	r->engine = strdup(prev->engine);
-	r->label = prev->label ? strdup(prev->label) : NULL;
-	r->status = strdup(prev->status);
-	r->report = strdup(prev->report);
-	r->report_metrics = strdup(prev->report_metrics);
-	r->schema = strdup(prev->schema);
-	r->growth = strdup(prev->growth);
-	return r->engine && (r->label || !prev->label) && r->status && r->report &&
-	               r->report_metrics && r->schema && r->growth
-	           ? 0
-	           : -1;
+	r->engine = p->engine;
+	r->label = p->label;
+	r->status = p->status;
+	r->report = p->report;
+	r->report_metrics = p->report_metrics;
+	r->schema = p->schema;
+	r->growth = p->growth;
 }
 
 /* The cheap numbers of every refresh (dbhealth_gauges) and the staleness
@@ -305,13 +316,15 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 	int rc = r ? 0 : -1;
 	/* the report is carried over while it is younger than --report-interval */
 	double now = serve_wall_s();
-	bool carry = prev && prev->report && now - prev->report_at < f->report_interval_s;
-	if (rc == 0 && carry && carry_report(r, prev) != 0)
-		what = "out of memory: ";
-	else if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, r, &rep)) != 0)
+	bool carry = prev && prev->part && now - prev->report_at < f->report_interval_s;
+	if (rc == 0 && carry)
+		carry_report(r, prev);
+	if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, r, &rep)) != 0)
 		what = "health report: ";
 	else if (rc == 0 && !carry && read_schema(db, r) != 0)
 		what = "schema: ";
+	else if (rc == 0 && !carry && own_report(r) != 0)
+		what = "out of memory: ";
 	else if (rc == 0 && read_gauges(db, r) != 0)
 		what = "gauges: ";
 	else if (rc == 0 && read_migrations(db, &o, r) != 0)

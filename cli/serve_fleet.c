@@ -44,20 +44,40 @@ static void wait_until(serve_fleet *f, double until)
 	pthread_cond_timedwait(&f->changed, &f->mu, &ts);
 }
 
+/* The report part's strings: r's own while no part holds them. */
+static void free_report_strings(char *engine, char *label, char *status, char *report,
+                                char *report_metrics, char *schema, char *growth)
+{
+	free(engine);
+	free(label);
+	free(status);
+	free(report);
+	free(report_metrics);
+	free(schema);
+	free(growth);
+}
+
+void serve_report_part_unref(serve_report_part *p)
+{
+	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics,
+		                    p->schema, p->growth);
+		free(p);
+	}
+}
+
 void serve_result_free(serve_result *r)
 {
 	if (!r)
 		return;
-	free(r->engine);
-	free(r->label);
-	free(r->report);
-	free(r->report_metrics);
+	if (r->part)
+		serve_report_part_unref(r->part);
+	else
+		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics,
+		                    r->schema, r->growth);
 	free(r->metrics);
-	free(r->schema);
-	free(r->growth);
 	free(r->statistics);
 	free(r->migrations);
-	free(r->status);
 	free(r);
 }
 
