@@ -62,7 +62,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"listen", OPT_LISTEN, true},
                                      {"scrape-timeout", OPT_SCRAPE_TIMEOUT, true},
                                      {"min-interval", OPT_MIN_INTERVAL, true},
-                                     {"report-interval", OPT_REPORT_INTERVAL, true},
+                                     {"report-interval", OPT_REPORT_EVERY, true},
                                      {"allow-writes", OPT_ALLOW_WRITES, false},
                                      {"token-file", OPT_TOKEN_FILE, true},
                                      {"html", OPT_HTML, true},
@@ -170,7 +170,7 @@ static int run_command_line(int argc, char **argv)
 	              .days = -1,
 	              .scrape_timeout_s = 5,
 	              .min_interval_s = 1,
-	              .report_interval_s = 60};
+	              .report_every_s = 60};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -366,7 +366,7 @@ static int run_command_line(int argc, char **argv)
 				return usage_error("--min-interval needs a duration such as 1s or 0, not \"%s\"",
 				                   val);
 		} else if (strcmp(d->name, "report-interval") == 0) {
-			if ((o.report_interval_s = parse_duration(val)) < 0)
+			if ((o.report_every_s = parse_duration(val)) < 0)
 				return usage_error(
 				    "--report-interval needs a duration such as 60s, 5m or 0, not \"%s\"", val);
 		} else if (strcmp(d->name, "allow-writes") == 0)

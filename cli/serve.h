@@ -45,22 +45,22 @@ typedef struct serve_report_part {
  * report's with the gauges' numbers. */
 typedef struct serve_result {
 	serve_report_part *part; /* owns the report part's strings; NULL while read */
-	int refs;         /* under the fleet's mutex */
-	double at;        /* wall clock (s) when it was read */
-	double report_at; /* wall clock (s) when its report was read (<= at) */
-	char *engine;     /* "postgresql" or "sqlite" (the report's) */
-	char *label;      /* the report's "database": the metrics' label */
-	char *report;     /* dbhealth_report, judged for the file (compact JSON) */
-	char *report_metrics; /* dbhealth_metrics, judged for the file, as read */
-	char *metrics;    /* report_metrics with the gauges and pending of this refresh */
-	char *schema;     /* dbschema_snapshot() */
-	char *growth;     /* dbhealth_growth(30) */
-	char *statistics; /* {"database",...,"growth":{...}} */
-	char *migrations; /* {"database",...,"pending":n,"status":[...],"history":[...]} */
-	char *status;     /* the report's status: healthy, warning, critical */
-	int pending;      /* migrations pending, the --dir files counted (as status) */
-	bool drift;       /* the schema_drift check is not ok */
-	double stale_s;   /* health.alerts.stale_seconds of the database; <= 0 unknown */
+	int refs;                /* under the fleet's mutex */
+	double at;               /* wall clock (s) when it was read */
+	double report_at;        /* wall clock (s) when its report was read (<= at) */
+	char *engine;            /* "postgresql" or "sqlite" (the report's) */
+	char *label;             /* the report's "database": the metrics' label */
+	char *report;            /* dbhealth_report, judged for the file (compact JSON) */
+	char *report_metrics;    /* dbhealth_metrics, judged for the file, as read */
+	char *metrics;           /* report_metrics with the gauges and pending of this refresh */
+	char *schema;            /* dbschema_snapshot() */
+	char *growth;            /* dbhealth_growth(30) */
+	char *statistics;        /* {"database",...,"growth":{...}} */
+	char *migrations;        /* {"database",...,"pending":n,"status":[...],"history":[...]} */
+	char *status;            /* the report's status: healthy, warning, critical */
+	int pending;             /* migrations pending, the --dir files counted (as status) */
+	bool drift;              /* the schema_drift check is not ok */
+	double stale_s;          /* health.alerts.stale_seconds of the database; <= 0 unknown */
 } serve_result;
 
 /* One database of the fleet. Fields below `target` are under fleet->mu. */
@@ -83,11 +83,11 @@ typedef struct serve_db {
 typedef struct serve_fleet {
 	serve_db *dbs;
 	int n;
-	cli_opts *o;       /* the command's options: read only once serving */
-	double budget_s;   /* --scrape-timeout */
-	double interval_s; /* --min-interval: a younger result is served as it is */
+	cli_opts *o;              /* the command's options: read only once serving */
+	double budget_s;          /* --scrape-timeout */
+	double interval_s;        /* --min-interval: a younger result is served as it is */
 	double report_interval_s; /* --report-interval: a younger report is reused */
-	int jobs;          /* refreshes at once that are within their budget */
+	int jobs;                 /* refreshes at once that are within their budget */
 	pthread_mutex_t mu;
 	pthread_cond_t changed; /* a refresh ended, a slot freed, a job queued */
 	bool stopping;

@@ -160,8 +160,8 @@ static int read_gauges(cli_db *db, serve_result *r)
 	r->metrics = strdup(r->report_metrics);
 	if (!r->metrics)
 		return -1;
-	if (db->drv->query(db, "SELECT dbhealth_gauges(), dbcare_get('health.alerts.stale_seconds')",
-	                   0, NULL, &rows) == 0) {
+	if (db->drv->query(db, "SELECT dbhealth_gauges(), dbcare_get('health.alerts.stale_seconds')", 0,
+	                   NULL, &rows) == 0) {
 		g = cli_cell(&rows, 0, 0) ? json_loads(cli_cell(&rows, 0, 0), 0, NULL) : NULL;
 		r->stale_s = cli_cell(&rows, 0, 1) ? atof(cli_cell(&rows, 0, 1)) : 0;
 	} else {
@@ -171,9 +171,9 @@ static int read_gauges(cli_db *db, serve_result *r)
 	json_t *rep = g ? NULL : json_loads(r->report, 0, NULL);
 	const json_t *m = g ? g : json_object_get(rep, "metrics");
 	static const char *const gauges[][2] = {{"dbcare_database_size_bytes", "size_bytes"},
-	                                         {"dbcare_database_tables", "tables"},
-	                                         {"dbcare_database_indexes", "indexes"},
-	                                         {"dbcare_migrations_pending", "pending_migrations"}};
+	                                        {"dbcare_database_tables", "tables"},
+	                                        {"dbcare_database_indexes", "indexes"},
+	                                        {"dbcare_migrations_pending", "pending_migrations"}};
 	int rc = 0;
 	for (size_t i = 0; g && rc == 0 && i < sizeof gauges / sizeof gauges[0]; i++) {
 		const json_t *v = json_object_get(g, gauges[i][1]);

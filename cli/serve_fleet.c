@@ -60,8 +60,8 @@ static void free_report_strings(char *engine, char *label, char *status, char *r
 void serve_report_part_unref(serve_report_part *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics,
-		                    p->schema, p->growth);
+		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics, p->schema,
+		                    p->growth);
 		free(p);
 	}
 }
@@ -73,8 +73,8 @@ void serve_result_free(serve_result *r)
 	if (r->part)
 		serve_report_part_unref(r->part);
 	else
-		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics,
-		                    r->schema, r->growth);
+		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
+		                    r->growth);
 	free(r->metrics);
 	free(r->statistics);
 	free(r->migrations);
@@ -344,7 +344,7 @@ void serve_fleet_unhold(serve_fleet *f, int i)
 	pthread_mutex_lock(&f->mu);
 	d->busy = false;
 	d->writing = false;
-	d->finished = 0;       /* stale: the next request reads it again */
+	d->finished = 0;      /* stale: the next request reads it again */
 	d->report_due = true; /* ... with a new report, not the one before the write */
 	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);

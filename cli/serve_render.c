@@ -182,14 +182,14 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 				json_object_set_new(checks, "report:age", ages);
 			}
 			char *msg = NULL;
-			if (stale && asprintf(&msg,
-			                      "the report is %.0f s old, above health.alerts.stale_seconds (%g)",
-			                      age, v->r->stale_s) < 0)
+			if (stale &&
+			    asprintf(&msg, "the report is %.0f s old, above health.alerts.stale_seconds (%g)",
+			             age, v->r->stale_s) < 0)
 				msg = NULL;
-			json_t *a = json_pack("{s:s, s:s, s:s, s:f, s:s, s:s?}", "componentId", label,
-			                      "componentType", "datastore", "status", stale ? "warn" : "pass",
-			                      "observedValue", round(age * 1000) / 1000, "observedUnit", "s",
-			                      "output", msg);
+			json_t *a =
+			    json_pack("{s:s, s:s, s:s, s:f, s:s, s:s?}", "componentId", label, "componentType",
+			              "datastore", "status", stale ? "warn" : "pass", "observedValue",
+			              round(age * 1000) / 1000, "observedUnit", "s", "output", msg);
 			free(msg);
 			json_array_append_new(ages, a);
 			if (stale && rank_of("warn") > rank_of(st))

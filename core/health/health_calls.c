@@ -105,13 +105,14 @@ static json_t *count_or_null(int64_t v)
 int dbc_call_dbhealth_gauges(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	dbc_health_hooks eng;
-	dbc_health_metrics m = {.size_bytes = -1, .tables = -1, .indexes = -1,
-	                        .pending_migrations = -1};
+	dbc_health_metrics m = {
+	    .size_bytes = -1, .tables = -1, .indexes = -1, .pending_migrations = -1};
 	char *text = NULL;
 	(void)args;
 	*result = dbc_null();
 	dbc_api_engine_of(ctx)->health(ctx, &eng);
-	if (eng.metrics(ctx, &eng, &m) != DBC_OK || dbc_health_migration_metrics(ctx, &eng, &m) != DBC_OK)
+	if (eng.metrics(ctx, &eng, &m) != DBC_OK ||
+	    dbc_health_migration_metrics(ctx, &eng, &m) != DBC_OK)
 		return DBC_ERROR;
 	json_t *o = json_object();
 	bool ok = o && dbc_json_set(o, "size_bytes", count_or_null(m.size_bytes)) &&

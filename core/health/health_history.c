@@ -103,9 +103,8 @@ int dbc_health_gather_migrations_overdue(dbc_ctx *ctx, const dbc_health_hooks *e
 		fact->hint = dbc_strdup(ctx, "SELECT dbmigrate_apply() applies them; SELECT * FROM "
 		                             "dbmigrate_status() shows which.");
 	} else {
-		fact->message =
-		    dbc_printf(ctx, "the oldest pending migration has waited %.0f min of %g", fact->value,
-		               minutes);
+		fact->message = dbc_printf(ctx, "the oldest pending migration has waited %.0f min of %g",
+		                           fact->value, minutes);
 	}
 	return DBC_OK;
 }
@@ -143,12 +142,12 @@ int dbc_health_gather_score_drop(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_
 		return DBC_OK;
 	}
 	fact->value = t.a > t.b ? t.a - t.b : 0;
-	fact->message = dbc_printf(ctx, "newest snapshot's score %g, best of the last hour %g", t.b,
-	                           t.a);
+	fact->message =
+	    dbc_printf(ctx, "newest snapshot's score %g, best of the last hour %g", t.b, t.a);
 	if (fact->value >= drop) {
 		fact->min_status = DBC_CHECK_WARNING;
-		fact->note = dbc_printf(ctx, "dropped %g points (health.alerts.score_drop %g)",
-		                        fact->value, drop);
+		fact->note =
+		    dbc_printf(ctx, "dropped %g points (health.alerts.score_drop %g)", fact->value, drop);
 		fact->hint = dbc_strdup(ctx, "The checks that lost points say why: SELECT * FROM "
 		                             "dbhealth_checks() WHERE status <> 'ok'.");
 	}
