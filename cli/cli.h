@@ -57,6 +57,7 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 #define OPT_TO_MARK        (UINT64_C(1) << 37) /* restore --to-mark LABEL (dbbackup_mark) */
 #define OPT_ARCHIVE_DB     (UINT64_C(1) << 38) /* retain --archive-db URL */
 #define OPT_ARCHIVE_CODEC  (UINT64_C(1) << 39) /* retain --archive-codec zstd|none */
+#define OPT_REPORT_EVERY   (UINT64_C(1) << 40) /* serve --report-interval T */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -109,6 +110,7 @@ typedef struct cli_opts {
 	const char *listen;      /* serve --listen */
 	double scrape_timeout_s; /* serve --scrape-timeout: each database's budget */
 	double min_interval_s;   /* serve --min-interval: a younger result is reused */
+	double report_every_s;   /* serve --report-interval: a younger report is reused */
 	bool allow_writes;       /* serve --allow-writes */
 	const char *token_file;  /* serve --token-file */
 	const char *html;        /* report --html FILE */

@@ -85,8 +85,8 @@ const cli_command cli_commands[] = {
     /* observing */
     {"serve", "[--listen HOST:PORT] [--scrape-timeout T] [--allow-writes]",
      "health, readiness and metrics over HTTP (Prometheus, probes)",
-     OPT_DIR | OPT_MODE | OPT_LISTEN | OPT_SCRAPE_TIMEOUT | OPT_MIN_INTERVAL | OPT_ALLOW_WRITES |
-         OPT_TOKEN_FILE,
+     OPT_DIR | OPT_MODE | OPT_LISTEN | OPT_SCRAPE_TIMEOUT | OPT_MIN_INTERVAL | OPT_REPORT_EVERY |
+         OPT_ALLOW_WRITES | OPT_TOKEN_FILE,
      0, 0, CMD_WHOLE_FLEET, cmd_serve},
     {"report", "--html FILE [--mode M]",
      "an HTML page: score, findings, tables, migrations, backups", OPT_HTML | OPT_MODE, 0, 0,

@@ -62,6 +62,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"listen", OPT_LISTEN, true},
                                      {"scrape-timeout", OPT_SCRAPE_TIMEOUT, true},
                                      {"min-interval", OPT_MIN_INTERVAL, true},
+                                     {"report-interval", OPT_REPORT_EVERY, true},
                                      {"allow-writes", OPT_ALLOW_WRITES, false},
                                      {"token-file", OPT_TOKEN_FILE, true},
                                      {"html", OPT_HTML, true},
@@ -168,7 +169,8 @@ static int run_command_line(int argc, char **argv)
 	              .keep = -1,
 	              .days = -1,
 	              .scrape_timeout_s = 5,
-	              .min_interval_s = 1};
+	              .min_interval_s = 1,
+	              .report_every_s = 60};
 	const char *cmd_name = NULL, *format = NULL;
 	const char **dbvals = calloc((size_t)argc + 1, sizeof(char *));
 	int ndbvals = 0;
@@ -363,6 +365,10 @@ static int run_command_line(int argc, char **argv)
 			if ((o.min_interval_s = parse_duration(val)) < 0)
 				return usage_error("--min-interval needs a duration such as 1s or 0, not \"%s\"",
 				                   val);
+		} else if (strcmp(d->name, "report-interval") == 0) {
+			if ((o.report_every_s = parse_duration(val)) < 0)
+				return usage_error(
+				    "--report-interval needs a duration such as 60s, 5m or 0, not \"%s\"", val);
 		} else if (strcmp(d->name, "allow-writes") == 0)
 			o.allow_writes = true;
 		else if (strcmp(d->name, "token-file") == 0)

@@ -180,6 +180,7 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 	f->o = o;
 	f->budget_s = o->scrape_timeout_s;
 	f->interval_s = o->min_interval_s;
+	f->report_interval_s = o->report_every_s;
 	f->jobs = o->jobs_given ? o->jobs : 4;
 	if (sqlite) {
 		cli_connect_opts co = {.module = o->module};

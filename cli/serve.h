@@ -5,7 +5,9 @@
  *   serve_fleet.c    each database's last result and the refreshes: at most one
  *                    connection per database at a time, --jobs at once, and a
  *                    refresh that outlives --scrape-timeout no longer counts
- *   serve_collect.c  one refresh: connect, read the SQL API, close
+ *   serve_collect.c  one refresh: connect, read the cheap gauges and the
+ *                    migrations, the health report only when the last one is
+ *                    older than --report-interval, close
  *   serve_write.c    POST /migrate and /verify: the command itself, run on the
  *                    database while its slot is held
  *   serve_http.c     libmicrohttpd: routes, the bearer token, the request log
@@ -24,20 +26,41 @@
 #include <pthread.h>
 #include <stdio.h>
 
-/* What one refresh read of a database; immutable once published. */
+/* The report part of a result: the strings of the same names in
+ * serve_result point into it. Read at most once per --report-interval and shared by the
+ * results of the refreshes in between (not copied: a fleet's refreshes
+ * would churn the heap); refs is atomic, the results holding it are
+ * released under different locks. */
+typedef struct serve_report_part {
+	int refs;
+	char *engine, *label, *status, *report, *report_metrics, *schema, *growth;
+} serve_report_part;
+
+/* What one refresh read of a database; immutable once published. Two
+ * parts of different age: the report's (engine, label, status, report,
+ * report_metrics, schema, growth: owned by `part`), read at most once per
+ * --report-interval and shared with the previous result in between, and
+ * the gauges' and migrations' (the size and counts of dbhealth_gauges,
+ * pending, stale_s), read by every refresh; metrics and statistics are the
+ * report's with the gauges' numbers. */
 typedef struct serve_result {
-	int refs;         /* under the fleet's mutex */
-	double at;        /* wall clock (s) when it was read */
-	char *engine;     /* "postgresql" or "sqlite" (the report's) */
-	char *label;      /* the report's "database": the metrics' label */
-	char *report;     /* dbhealth_report, judged for the file (compact JSON) */
-	char *metrics;    /* dbhealth_metrics, judged for the file */
-	char *schema;     /* dbschema_snapshot() */
-	char *statistics; /* {"database",...,"growth":{...}} */
-	char *migrations; /* {"database",...,"pending":n,"status":[...],"history":[...]} */
-	char *status;     /* the report's status: healthy, warning, critical */
-	int pending;      /* migrations pending, the --dir files counted (as status) */
-	bool drift;       /* the schema_drift check is not ok */
+	serve_report_part *part; /* owns the report part's strings; NULL while read */
+	int refs;                /* under the fleet's mutex */
+	double at;               /* wall clock (s) when it was read */
+	double report_at;        /* wall clock (s) when its report was read (<= at) */
+	char *engine;            /* "postgresql" or "sqlite" (the report's) */
+	char *label;             /* the report's "database": the metrics' label */
+	char *report;            /* dbhealth_report, judged for the file (compact JSON) */
+	char *report_metrics;    /* dbhealth_metrics, judged for the file, as read */
+	char *metrics;           /* report_metrics with the gauges and pending of this refresh */
+	char *schema;            /* dbschema_snapshot() */
+	char *growth;            /* dbhealth_growth(30) */
+	char *statistics;        /* {"database",...,"growth":{...}} */
+	char *migrations;        /* {"database",...,"pending":n,"status":[...],"history":[...]} */
+	char *status;            /* the report's status: healthy, warning, critical */
+	int pending;             /* migrations pending, the --dir files counted (as status) */
+	bool drift;              /* the schema_drift check is not ok */
+	double stale_s;          /* health.alerts.stale_seconds of the database; <= 0 unknown */
 } serve_result;
 
 /* One database of the fleet. Fields below `target` are under fleet->mu. */
@@ -49,6 +72,7 @@ typedef struct serve_db {
 	bool busy;            /* a refresh or a write holds the database */
 	bool writing;         /* ... and it is a write (not counted in --jobs) */
 	bool queued;
+	bool report_due;    /* a write changed it: the next refresh reads a new report */
 	double started;     /* monotonic (s): when the running refresh started */
 	double finished;    /* monotonic (s): when the last refresh ended; 0: never */
 	unsigned long done; /* refreshes finished, for waiters */
@@ -59,10 +83,11 @@ typedef struct serve_db {
 typedef struct serve_fleet {
 	serve_db *dbs;
 	int n;
-	cli_opts *o;       /* the command's options: read only once serving */
-	double budget_s;   /* --scrape-timeout */
-	double interval_s; /* --min-interval: a younger result is served as it is */
-	int jobs;          /* refreshes at once that are within their budget */
+	cli_opts *o;              /* the command's options: read only once serving */
+	double budget_s;          /* --scrape-timeout */
+	double interval_s;        /* --min-interval: a younger result is served as it is */
+	double report_interval_s; /* --report-interval: a younger report is reused */
+	int jobs;                 /* refreshes at once that are within their budget */
 	pthread_mutex_t mu;
 	pthread_cond_t changed; /* a refresh ended, a slot freed, a job queued */
 	bool stopping;
@@ -99,11 +124,17 @@ const char *serve_db_label(const serve_db *d, const serve_result *r);
 /* The index of the database labelled `label`, -1 when none. */
 int serve_fleet_find(serve_fleet *f, const char *label);
 void serve_result_free(serve_result *r);
+void serve_report_part_unref(serve_report_part *p);
 double serve_wall_s(void);
 
-/* serve_collect.c: reads one database; NULL with *err (malloc'd). The
- * connection is published in d->interrupt while open. */
-serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err);
+/* serve_collect.c: reads one database; NULL with *err (malloc'd). prev, the
+ * last result (a reference, may be NULL), gives the report part when it is
+ * younger than --report-interval. The connection is published in
+ * d->interrupt while open. */
+serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *prev, char **err);
+/* Whether r's report is older than its database's health.alerts.stale_seconds
+ * at wall time now (*age: its age in seconds). */
+bool serve_result_stale(const serve_result *r, double now, double *age);
 /* A connection to d as the refreshes open it (connect timeout, a busy wait
  * that ends when serve stops), published for serve_fleet_stop while open;
  * NULL with *err (malloc'd). serve_disconnect closes it. */

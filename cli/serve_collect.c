@@ -1,9 +1,14 @@
 /*
- * serve_collect.c — one refresh of one database: connect, read the SQL API
- * (the health report and its metrics, the schema snapshot, the growth, the
- * migrations with the --dir files compared as `dbcare status` does), close.
- * It only reads: the files are registered in a transaction that is rolled
- * back, after the report, so no lock is held while the checks run.
+ * serve_collect.c — one refresh of one database: connect, read the SQL API,
+ * close. The health report (with its metrics, the schema snapshot and the
+ * growth: most of a refresh's cost, the checks' queries) is read only when
+ * the last one is older than --report-interval, else carried over with its
+ * age; every refresh reads the cheap numbers (dbhealth_gauges: size,
+ * tables, indexes, migrations pending; health.alerts.stale_seconds) and the
+ * migrations with the --dir files compared as `dbcare status` does, and
+ * writes the gauges into the report's exposition. It only reads: the files
+ * are registered in a transaction that is rolled back, after the report, so
+ * no lock is held while the checks run.
  */
 #include "serve.h"
 #include "health_file.h"
@@ -43,30 +48,30 @@ static char *rows_json(const cli_rows *r)
 	return text;
 }
 
-/* The metrics' dbcare_migrations_pending sample set to n: with the --dir
- * files compared, pending counts them too, as readyz and `status` do. */
-static void set_pending_sample(char *metrics, int n)
+/* The first sample of family `name` in *metrics set to v (a new string
+ * replaces *metrics); a family the exposition lacks is left out, as the
+ * report left it out (an unknown size). One database's exposition has one
+ * sample per family here. */
+static int set_sample(char **metrics, const char *name, double v)
 {
-	static const char name[] = "dbcare_migrations_pending{";
-	for (char *line = metrics; line && *line;) {
+	size_t nlen = strlen(name);
+	for (char *line = *metrics; line && *line;) {
 		char *end = strchr(line, '\n');
-		if (strncmp(line, name, sizeof name - 1) == 0) {
+		if (strncmp(line, name, nlen) == 0 && line[nlen] == '{') {
 			char *close = strstr(line, "} ");
-			if (close && (!end || close < end)) {
-				char tail[32];
-				int w = snprintf(tail, sizeof tail, " %d", n);
-				size_t old = (size_t)((end ? end : line + strlen(line)) - (close + 1));
-				/* the line only shrinks or keeps its length when the number
-				 * written is not longer than the one replaced ("NaN", "12") */
-				if ((size_t)w <= old) {
-					memcpy(close + 1, tail, (size_t)w);
-					memmove(close + 1 + w, close + 1 + old, strlen(close + 1 + old) + 1);
-				}
-			}
-			return;
+			if (!close || (end && close > end))
+				return 0;
+			char *eol = end ? end : line + strlen(line);
+			char *out = NULL;
+			if (asprintf(&out, "%.*s %.0f%s", (int)(close + 1 - *metrics), *metrics, v, eol) < 0)
+				return -1;
+			free(*metrics);
+			*metrics = out;
+			return 0;
 		}
 		line = end ? end + 1 : NULL;
 	}
+	return 0;
 }
 
 /* The report and its metrics, judged for the file as `dbcare health` does. */
@@ -79,9 +84,9 @@ static int read_health(cli_db *db, cli_opts *o, serve_result *r, json_t **rep)
 	const char *text = cli_cell(&rows, 0, 0), *metrics = cli_cell(&rows, 0, 1);
 	*rep = text ? json_loads(text, 0, NULL) : NULL;
 	const char *worst = NULL;
-	r->metrics = cli_health_judge_file_metrics(db, metrics ? metrics : "", &worst);
+	r->report_metrics = cli_health_judge_file_metrics(db, metrics ? metrics : "", &worst);
 	cli_rows_free(&rows);
-	if (!*rep || !r->metrics) {
+	if (!*rep || !r->report_metrics) {
 		cli_error_set(db, NULL, "dbcare: the health report is not JSON", NULL, NULL);
 		return -1;
 	}
@@ -104,22 +109,95 @@ static int read_health(cli_db *db, cli_opts *o, serve_result *r, json_t **rep)
 	return r->report ? 0 : -1;
 }
 
-static int read_schema(cli_db *db, serve_result *r, const json_t *rep)
+static int read_schema(cli_db *db, serve_result *r)
 {
 	cli_rows rows = {0};
 	if (db->drv->query(db, "SELECT dbschema_snapshot(), dbhealth_growth(30)", 0, NULL, &rows) != 0)
 		return -1;
 	r->schema = strdup(cli_cell(&rows, 0, 0) ? cli_cell(&rows, 0, 0) : "null");
-	json_t *growth = cli_cell(&rows, 0, 1) ? json_loads(cli_cell(&rows, 0, 1), 0, NULL) : NULL;
+	r->growth = strdup(cli_cell(&rows, 0, 1) ? cli_cell(&rows, 0, 1) : "null");
 	cli_rows_free(&rows);
-	const json_t *m = json_object_get(rep, "metrics");
+	return r->schema && r->growth ? 0 : -1;
+}
+
+/* r's report strings, as read, moved into a part of their own. */
+static int own_report(serve_result *r)
+{
+	serve_report_part *p = calloc(1, sizeof *p);
+	if (!p)
+		return -1;
+	*p = (serve_report_part){1,         r->engine,         r->label,  r->status,
+	                         r->report, r->report_metrics, r->schema, r->growth};
+	r->part = p;
+	return 0;
+}
+
+/* The report part of prev shared with r (its report is young enough). */
+static void carry_report(serve_result *r, const serve_result *prev)
+{
+	serve_report_part *p = prev->part;
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
+	r->part = p;
+	r->report_at = prev->report_at;
+	r->drift = prev->drift;
+	r->engine = p->engine;
+	r->label = p->label;
+	r->status = p->status;
+	r->report = p->report;
+	r->report_metrics = p->report_metrics;
+	r->schema = p->schema;
+	r->growth = p->growth;
+}
+
+/* The cheap numbers of every refresh (dbhealth_gauges) and the staleness
+ * limit, written into a copy of the report's exposition and into the
+ * statistics. A database whose extension has no dbhealth_gauges yet (an
+ * older version) keeps the report's numbers. */
+static int read_gauges(cli_db *db, serve_result *r)
+{
+	cli_rows rows = {0};
+	json_t *g = NULL;
+	r->metrics = strdup(r->report_metrics);
+	if (!r->metrics)
+		return -1;
+	if (db->drv->query(db, "SELECT dbhealth_gauges(), dbcare_get('health.alerts.stale_seconds')", 0,
+	                   NULL, &rows) == 0) {
+		g = cli_cell(&rows, 0, 0) ? json_loads(cli_cell(&rows, 0, 0), 0, NULL) : NULL;
+		r->stale_s = cli_cell(&rows, 0, 1) ? atof(cli_cell(&rows, 0, 1)) : 0;
+	} else {
+		cli_error_clear(db);
+	}
+	cli_rows_free(&rows);
+	json_t *rep = g ? NULL : json_loads(r->report, 0, NULL);
+	const json_t *m = g ? g : json_object_get(rep, "metrics");
+	static const char *const gauges[][2] = {{"dbcare_database_size_bytes", "size_bytes"},
+	                                        {"dbcare_database_tables", "tables"},
+	                                        {"dbcare_database_indexes", "indexes"},
+	                                        {"dbcare_migrations_pending", "pending_migrations"}};
+	int rc = 0;
+	for (size_t i = 0; g && rc == 0 && i < sizeof gauges / sizeof gauges[0]; i++) {
+		const json_t *v = json_object_get(g, gauges[i][1]);
+		if (json_is_integer(v))
+			rc = set_sample(&r->metrics, gauges[i][0], (double)json_integer_value(v));
+	}
+	json_t *growth = json_loads(r->growth, JSON_DECODE_ANY, NULL);
 	json_t *st = json_pack("{s:s?, s:s, s:O?, s:O?, s:O?, s:o?}", "database", r->label, "engine",
 	                       r->engine, "size_bytes", json_object_get(m, "size_bytes"), "tables",
 	                       json_object_get(m, "tables"), "indexes", json_object_get(m, "indexes"),
 	                       "growth", growth);
 	r->statistics = st ? json_dumps(st, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(st);
-	return r->schema && r->statistics ? 0 : -1;
+	json_decref(rep);
+	json_decref(g);
+	return rc == 0 && r->statistics ? 0 : -1;
+}
+
+bool serve_result_stale(const serve_result *r, double now, double *age)
+{
+	*age = r ? now - r->report_at : 0;
+	if (*age < 0)
+		*age = 0;
+	return r && r->stale_s > 0 && *age > r->stale_s;
 }
 
 /* The migrations as `dbcare status` sees them (the folder registered in a
@@ -155,8 +233,8 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 	int sc = cli_col(&status, "state");
 	for (int i = 0; i < status.nrows; i++)
 		r->pending += cli_state_pending(cli_cell(&status, i, sc));
-	if (found)
-		set_pending_sample(r->metrics, r->pending);
+	if (found && set_sample(&r->metrics, "dbcare_migrations_pending", r->pending) != 0)
+		return -1;
 	char *st = rows_json(&status), *hi = rows_json(&history);
 	cli_rows_free(&status);
 	cli_rows_free(&history);
@@ -223,7 +301,7 @@ void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db)
 	cli_disconnect(db);
 }
 
-serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err)
+serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *prev, char **err)
 {
 	/* this thread's own copy: the helpers below write into the options */
 	cli_opts o = *f->o;
@@ -236,10 +314,19 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, char **err)
 	json_t *rep = NULL;
 	const char *what = "";
 	int rc = r ? 0 : -1;
-	if (rc == 0 && read_health(db, &o, r, &rep) != 0)
+	/* the report is carried over while it is younger than --report-interval */
+	double now = serve_wall_s();
+	bool carry = prev && prev->part && now - prev->report_at < f->report_interval_s;
+	if (rc == 0 && carry)
+		carry_report(r, prev);
+	if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, r, &rep)) != 0)
 		what = "health report: ";
-	else if (rc == 0 && read_schema(db, r, rep) != 0)
+	else if (rc == 0 && !carry && read_schema(db, r) != 0)
 		what = "schema: ";
+	else if (rc == 0 && !carry && own_report(r) != 0)
+		what = "out of memory: ";
+	else if (rc == 0 && read_gauges(db, r) != 0)
+		what = "gauges: ";
 	else if (rc == 0 && read_migrations(db, &o, r) != 0)
 		what = "migrations: ";
 	else

@@ -44,18 +44,40 @@ static void wait_until(serve_fleet *f, double until)
 	pthread_cond_timedwait(&f->changed, &f->mu, &ts);
 }
 
+/* The report part's strings: r's own while no part holds them. */
+static void free_report_strings(char *engine, char *label, char *status, char *report,
+                                char *report_metrics, char *schema, char *growth)
+{
+	free(engine);
+	free(label);
+	free(status);
+	free(report);
+	free(report_metrics);
+	free(schema);
+	free(growth);
+}
+
+void serve_report_part_unref(serve_report_part *p)
+{
+	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics, p->schema,
+		                    p->growth);
+		free(p);
+	}
+}
+
 void serve_result_free(serve_result *r)
 {
 	if (!r)
 		return;
-	free(r->engine);
-	free(r->label);
-	free(r->report);
+	if (r->part)
+		serve_report_part_unref(r->part);
+	else
+		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
+		                    r->growth);
 	free(r->metrics);
-	free(r->schema);
 	free(r->statistics);
 	free(r->migrations);
-	free(r->status);
 	free(r);
 }
 
@@ -102,8 +124,16 @@ static void *refresh_thread(void *p)
 	refresh_arg a = *(refresh_arg *)p;
 	free(p);
 	char *err = NULL;
-	serve_result *r = serve_collect(a.f, a.d, &err);
+	/* the last result, whose report this refresh may carry over */
 	pthread_mutex_lock(&a.f->mu);
+	serve_result *prev = a.d->report_due ? NULL : a.d->good;
+	a.d->report_due = false;
+	if (prev)
+		prev->refs++;
+	pthread_mutex_unlock(&a.f->mu);
+	serve_result *r = serve_collect(a.f, a.d, prev, &err);
+	pthread_mutex_lock(&a.f->mu);
+	unref(prev);
 	if (r) {
 		r->refs = 1; /* the fleet's own */
 		unref(a.d->good);
@@ -314,7 +344,8 @@ void serve_fleet_unhold(serve_fleet *f, int i)
 	pthread_mutex_lock(&f->mu);
 	d->busy = false;
 	d->writing = false;
-	d->finished = 0; /* stale: the next request reads it again */
+	d->finished = 0;      /* stale: the next request reads it again */
+	d->report_due = true; /* ... with a new report, not the one before the write */
 	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);
 }

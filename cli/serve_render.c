@@ -5,7 +5,10 @@
  * every database are merged into one exposition: each family's HELP and
  * TYPE once, then every database's samples (each already labelled with its
  * engine and database), then serve's own families, dbcare_up and
- * dbcare_metric_age_seconds, with the same two labels.
+ * dbcare_metric_age_seconds (the age of the health report the samples come
+ * from), with the same two labels. A report older than its database's
+ * health.alerts.stale_seconds is graded as DbcareMetricsStale fires: a
+ * "report:age" warning on /health (health+json) and a line on /readyz.
  */
 #include "serve.h"
 #include "health_file.h"
@@ -169,6 +172,29 @@ int serve_render_health_json(serve_snapshot *s, char **out, const char **type)
 		json_array_append_new(arr, e);
 		if (rank_of(db_st) > rank_of(st))
 			st = db_st;
+		/* the report's age against health.alerts.stale_seconds */
+		double age;
+		if (v->r) {
+			bool stale = serve_result_stale(v->r, serve_wall_s(), &age);
+			json_t *ages = json_object_get(checks, "report:age");
+			if (!ages) {
+				ages = json_array();
+				json_object_set_new(checks, "report:age", ages);
+			}
+			char *msg = NULL;
+			if (stale &&
+			    asprintf(&msg, "the report is %.0f s old, above health.alerts.stale_seconds (%g)",
+			             age, v->r->stale_s) < 0)
+				msg = NULL;
+			json_t *a =
+			    json_pack("{s:s, s:s, s:s, s:f, s:s, s:s?}", "componentId", label, "componentType",
+			              "datastore", "status", stale ? "warn" : "pass", "observedValue",
+			              round(age * 1000) / 1000, "observedUnit", "s", "output", msg);
+			free(msg);
+			json_array_append_new(ages, a);
+			if (stale && rank_of("warn") > rank_of(st))
+				st = "warn";
+		}
 		if (rank_of(st) > rank_of(overall))
 			overall = st;
 		if (strcmp(st, "pass") != 0) {
@@ -217,6 +243,10 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 		if (cli_status_rank(r->status) >= 2)
 			fputs(" the health report is critical;", m);
 		fprintf(m, " (status %s, read %.0fs ago", r->status, fmax(0, serve_wall_s() - r->at));
+		double age;
+		if (serve_result_stale(r, serve_wall_s(), &age))
+			fprintf(m, "; stale: the report is %.0fs old, above health.alerts.stale_seconds (%g)",
+			        age, r->stale_s);
 		/* judged on the last result; why it is not newer is said too */
 		if (s->views[i].error)
 			fprintf(m, "; since then: %s", s->views[i].error);
@@ -343,7 +373,8 @@ static void own_families(families *fs, const serve_snapshot *s)
 	up->help = strdup("1 when the database answered the last refresh within the scrape "
 	                  "timeout, else 0.");
 	up->type = strdup("gauge");
-	age->help = strdup("Age of the samples served for the database, in seconds.");
+	age->help = strdup("Age of the health report the samples served for the database come "
+	                   "from, in seconds.");
 	age->type = strdup("gauge");
 	double now = serve_wall_s();
 	for (int i = 0; i < s->f->n; i++) {
@@ -359,7 +390,7 @@ static void own_families(families *fs, const serve_snapshot *s)
 		fprintf(age->m, "dbcare_metric_age_seconds{engine=\"%s\",database=\"%s\"} ", engine,
 		        db ? db : "");
 		/* milliseconds are enough for an age */
-		put_value(age->m, r ? round(fmax(0, now - r->at) * 1000) / 1000 : INFINITY);
+		put_value(age->m, r ? round(fmax(0, now - r->report_at) * 1000) / 1000 : INFINITY);
 		fputc('\n', age->m);
 		free(db);
 	}

@@ -275,6 +275,9 @@
 	X(dbhealth_metrics, dbhealth_metrics, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
 	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
+	X(dbhealth_gauges, dbhealth_gauges, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
+	  .returns = DBC_T_JSONB, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                        \
+	  .comment = "size, tables, indexes and migrations pending, without running the checks")       \
 	X(dbhealth_snapshot, dbhealth_snapshot, CORE_SCALAR, .part = DBC_PART_HEALTH,                  \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_PRIVATE,                                            \
 	  .comment = "records size and score in dbcare.health_snapshots and returns them")             \

@@ -67,6 +67,8 @@ typedef enum {
 	DBC_HC_BACKUPS,
 	DBC_HC_RETENTION,
 	DBC_HC_AUDIT,
+	DBC_HC_MIGRATIONS_OVERDUE,
+	DBC_HC_SCORE_DROP,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 
@@ -385,6 +387,11 @@ int dbc_health_gather_retention(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_h
                                 dbc_health_fact *fact);
 int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                               dbc_health_fact *fact);
+/* The checks of the alerting rules' thresholds (health_history.c). */
+int dbc_health_gather_migrations_overdue(dbc_ctx *ctx, const dbc_health_hooks *eng,
+                                         dbc_health_mode mode, dbc_health_fact *fact);
+int dbc_health_gather_score_drop(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                 dbc_health_fact *fact);
 int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m);
 
 /* Rounding without libm (the modules link no libm): nearest, halves away from 0;

@@ -5,6 +5,7 @@
  * argument is 'standard' when left out or NULL (DBC_RULE_NULL_IS_DEFAULT).
  */
 #include "api/api.h"
+#include "base/json.h"
 #include "health/health.h"
 
 /* Runs the report for the mode in args[0]. The report points to eng:
@@ -91,6 +92,41 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 	}
 	*result = text_or_null(text);
 	return rc;
+}
+
+static json_t *count_or_null(int64_t v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+/* The report's cheap numbers alone (its "metrics" object less the schema
+ * fingerprint): the engine's size and counts and the migration summary, no
+ * check run; what dbcare serve reads on every scrape between reports. */
+int dbc_call_dbhealth_gauges(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	dbc_health_hooks eng;
+	dbc_health_metrics m = {
+	    .size_bytes = -1, .tables = -1, .indexes = -1, .pending_migrations = -1};
+	char *text = NULL;
+	(void)args;
+	*result = dbc_null();
+	dbc_api_engine_of(ctx)->health(ctx, &eng);
+	if (eng.metrics(ctx, &eng, &m) != DBC_OK ||
+	    dbc_health_migration_metrics(ctx, &eng, &m) != DBC_OK)
+		return DBC_ERROR;
+	json_t *o = json_object();
+	bool ok = o && dbc_json_set(o, "size_bytes", count_or_null(m.size_bytes)) &&
+	          dbc_json_set(o, "tables", count_or_null(m.tables)) &&
+	          dbc_json_set(o, "indexes", count_or_null(m.indexes)) &&
+	          dbc_json_set(o, "migration_version", dbc_json_str(m.migration_version)) &&
+	          dbc_json_set(o, "pending_migrations", count_or_null(m.pending_migrations));
+	if (ok)
+		text = dbc_json_dump(ctx, o, DBC_JSON_REPORT);
+	json_decref(o);
+	if (!text)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "out of memory");
+	*result = dbc_text(text);
+	return DBC_OK;
 }
 
 int dbc_call_dbhealth_snapshot(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)

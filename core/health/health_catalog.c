@@ -345,6 +345,30 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "triggers were made (a new column is not recorded). In full mode also the hash "
 		    "chains, as dbaudit_verify walks them: a break is critical.",
 	},
+	/* the alerting rules' own thresholds (health.alerts.*), graded by the
+	 * gatherers: no points by default, the cause has its own check */
+	[DBC_HC_MIGRATIONS_OVERDUE] = {
+		.id = DBC_HC_MIGRATIONS_OVERDUE, .name = "migrations_overdue",
+		.engines = BOTH, .cost = Q, .penalty = 0, .warn = NONE, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = " min",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.description = "Minutes the oldest pending versioned migration has been registered: "
+		    "warning when more of them than health.migrations.warn have waited longer than "
+		    "health.alerts.pending_minutes (the alert DbcareMigrationsPending).",
+		.core_gather = dbc_health_gather_migrations_overdue,
+	},
+	[DBC_HC_SCORE_DROP] = {
+		.id = DBC_HC_SCORE_DROP, .name = "score_drop",
+		.engines = BOTH, .cost = Q, .penalty = 0, .warn = NONE, .critical = NONE,
+		.value_kind = DBC_VALUE_SCALAR, .unit = "",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.description = "Points the newest snapshot's score lies below the best snapshot of the "
+		    "last hour (dbhealth_snapshot): warning at health.alerts.score_drop or more (the "
+		    "alert DbcareScoreDropped).",
+		.core_gather = dbc_health_gather_score_drop,
+	},
 };
 /* clang-format on */
 
@@ -383,19 +407,21 @@ static const dbc_setting_def health_extra[] = {
      "PostgreSQL: the backups check warns when the last archived WAL segment is older than "
      "this many hours while completed segments wait to be archived.",
      DBC_SETTING_NUMBER, NULL, 0, 1e6},
-    /* grade no check: the alerting rules (health_alerts.c) compare the
-     * exposition's series with them over time */
+    /* the alerting rules (health_alerts.c) compare the exposition's series
+     * with them over time; the checks migrations_overdue and score_drop
+     * (health_history.c) grade the report with the first two, dbcare serve
+     * the age of what it serves with the third */
     {"health.alerts.score_drop", "10",
-     "The alert DbcareScoreDropped fires when the health score is this many points or more "
-     "below its best of the last hour (dbcare alert-rules).",
+     "The alert DbcareScoreDropped fires, and the score_drop check warns, when the health "
+     "score is this many points or more below its best of the last hour (dbcare alert-rules).",
      DBC_SETTING_INT, NULL, 1, 100},
     {"health.alerts.pending_minutes", "30",
-     "The alert DbcareMigrationsPending fires when migrations stay pending this many minutes "
-     "(dbcare alert-rules).",
+     "The alert DbcareMigrationsPending fires, and the migrations_overdue check warns, when "
+     "migrations stay pending this many minutes (dbcare alert-rules).",
      DBC_SETTING_INT, NULL, 1, 525600},
     {"health.alerts.stale_seconds", "600",
      "The alert DbcareMetricsStale fires when dbcare serve has served a result older than this "
-     "many seconds for 5 minutes (dbcare alert-rules).",
+     "many seconds for 5 minutes (dbcare alert-rules); serve's /health and /readyz warn then.",
      DBC_SETTING_INT, NULL, 1, 31536000},
     {"health.growth.tables", "20",
      "How many of the largest tables each dbhealth_snapshot records the size of, for the "

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # serve_exporter.sh — `dbcare serve` /metrics beside prometheus-postgres-exporter
 # (postgres_exporter, the Debian package) on the same PostgreSQL database:
-# SCRAPES sequential scrapes of each after three to warm up, and per scrape
+# SCRAPES sequential scrapes of each after three to warm up (with the report
+# read at most once per --report-interval, the warm-up reads it and the
+# SCRAPES read the gauges and the migrations), and per scrape
 # the latency (median and 95th percentile of curl's total time), the CPU
 # time of the exporter process and of the PostgreSQL server (the postmaster,
 # its children and the children it reaped), and the series the answer holds.
@@ -97,33 +99,40 @@ print("| %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %d (%d about the database)
 PY
 }
 
-# dbcare serve in two modes: every scrape reads the database again
-# (--min-interval 0), the standard report (the default) and the quick one
-serve() { # PORT MODE: starts one, its pid in spid
+# dbcare serve: every scrape reads the database again (--min-interval 0);
+# the health report on every scrape (--report-interval 0: the standard
+# report and the quick one), or at most once per --report-interval (the
+# default, 60 s: the scrapes between read the gauges and the migrations)
+serve() { # PORT MODE REPORT-INTERVAL: starts one, its pid in spid
   "$cli" serve --db "postgresql:///$db?host=$PGHOST&port=$PGPORT&user=$PGUSER" \
-    --listen "127.0.0.1:$1" --min-interval 0 --scrape-timeout 60s --mode "$2" 2>>"$work/serve.log" &
+    --listen "127.0.0.1:$1" --min-interval 0 --scrape-timeout 60s --mode "$2" \
+    --report-interval "$3" 2>>"$work/serve.log" &
   spid=$!
   pids+=("$spid")
 }
 sport=$(free_port)
-serve "$sport" standard
+serve "$sport" standard 0
 sspid=$spid
 qport=$(free_port)
-serve "$qport" quick
+serve "$qport" quick 0
 qpid=$spid
+cport=$(free_port)
+serve "$cport" standard 60s
+cpid=$spid
 # postgres_exporter 0.11: its default collectors, one connection
 eport=$(free_port)
 DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$db sslmode=disable" \
   "$exporter" --web.listen-address="127.0.0.1:$eport" >"$work/exporter.log" 2>&1 &
 epid=$!
 pids+=("$epid")
-wait_port "$sport" && wait_port "$qport" && wait_port "$eport" || { tail -5 "$work/serve.log" "$work/exporter.log" >&2; exit 1; }
+wait_port "$sport" && wait_port "$qport" && wait_port "$cport" && wait_port "$eport" || { tail -5 "$work/serve.log" "$work/exporter.log" >&2; exit 1; }
 
 echo "### dbcare serve against postgres_exporter ($scrapes scrapes each)"
 echo
 echo "| exporter | latency median | latency p95 | exporter CPU per scrape | PostgreSQL CPU per scrape | series |"
 echo "|---|---|---|---|---|---|"
-measure "dbcare serve (standard)" "$sspid" "$sport"
-measure "dbcare serve --mode quick" "$qpid" "$qport"
+measure "dbcare serve, report every scrape (--report-interval 0)" "$sspid" "$sport"
+measure "dbcare serve --mode quick --report-interval 0" "$qpid" "$qport"
+measure "dbcare serve, report every 60 s (the default)" "$cpid" "$cport"
 measure "postgres_exporter $("$exporter" --version 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')" "$epid" "$eport"
 psql -d postgres -c "DROP DATABASE $db WITH (FORCE)" || true

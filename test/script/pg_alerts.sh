@@ -71,4 +71,41 @@ case "$got" in
 *"the hash chains were not verified: this role may not read dbcare.audit_log"*) ;;
 *) fail "a role that may not read the log: $got" ;;
 esac
+# --- the thresholds of the alerts grade the report too: one setting moves
+# both the check's finding and the rule written for the database, and a
+# monitoring role reads the checks
+q >/dev/null <<'SQL'
+SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (id integer PRIMARY KEY)');
+UPDATE dbcare.migrations SET registered_at = now() - interval '60 minutes';
+SELECT dbcare_set('health.alerts.pending_minutes', '90');
+SQL
+[ "$(q -c "SELECT status || ' ' || value FROM dbhealth_checks('quick') WHERE name = 'migrations_overdue'")" = 'ok 60' ] ||
+  fail "a migration pending 60 of 90 minutes: $(q -c "SELECT message FROM dbhealth_checks('quick') WHERE name = 'migrations_overdue'")"
+run 0 alert-rules --db "$url"
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$work/out" | grep -qF 'for: 90m' || fail "pending minutes 90 not in the rule"
+q -c "SELECT dbcare_set('health.alerts.pending_minutes', '45')" >/dev/null
+got=$(q -c "SELECT status || ' ' || message FROM dbhealth_checks('quick') WHERE name = 'migrations_overdue'")
+[ "$got" = 'warning 1 migration pending longer than 45 min (health.alerts.pending_minutes); the oldest for 60 min' ] ||
+  fail "a migration pending 60 of 45 minutes: $got"
+run 0 alert-rules --db "$url"
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$work/out" | grep -qF 'for: 45m' || fail "pending minutes 45 not in the rule"
+q -c "SELECT dbhealth_metrics('quick')" | grep -qx "dbcare_health_check_status{engine=\"postgresql\",database=\"$db\",check=\"migrations_overdue\"} 1" ||
+  fail "the exposition does not show the overdue migrations"
+q >/dev/null <<'SQL'
+UPDATE dbcare.health_snapshots SET score = score - 20 WHERE id = (SELECT max(id) FROM dbcare.health_snapshots);
+SELECT dbcare_set('health.alerts.score_drop', '25');
+SQL
+[ "$(q -c "SELECT status || ' ' || value FROM dbhealth_checks('quick') WHERE name = 'score_drop'")" = 'ok 20' ] ||
+  fail "a drop of 20 with the limit 25: $(q -c "SELECT message FROM dbhealth_checks('quick') WHERE name = 'score_drop'")"
+run 0 alert-rules --db "$url"
+has 'dbcare_health_score >= 25"' out
+q -c "SELECT dbcare_set('health.alerts.score_drop', '15')" >/dev/null
+[ "$(q -c "SELECT status || ' ' || value FROM dbhealth_checks('quick') WHERE name = 'score_drop'")" = 'warning 20' ] ||
+  fail "a drop of 20 with the limit 15: $(q -c "SELECT message FROM dbhealth_checks('quick') WHERE name = 'score_drop'")"
+run 0 alert-rules --db "$url"
+has 'dbcare_health_score >= 15"' out
+q -c "CREATE ROLE regress_dbcare_alerts_mon2; GRANT pg_monitor TO regress_dbcare_alerts_mon2" >/dev/null 2>&1 || true
+got=$(q -c "SET ROLE regress_dbcare_alerts_mon2" -c "SELECT string_agg(name || ' ' || status, ', ' ORDER BY name) FROM dbhealth_checks('quick') WHERE name IN ('migrations_overdue', 'score_drop')" 2>&1)
+q -c "DROP ROLE regress_dbcare_alerts_mon2" >/dev/null 2>&1 || true
+[ "$got" = 'migrations_overdue warning, score_drop warning' ] || fail "a monitoring role: $got"
 echo "ok: PostgreSQL names, rules, page"

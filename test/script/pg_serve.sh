@@ -31,8 +31,10 @@ run 0 migrate --db sqlite:lite.db --dir m
 head -c 32 /dev/urandom | base64 >token
 chmod 600 token
 
+# every refresh reads the report (--report-interval 0): the age of a member
+# that answers stays small; the report's carry-over is the block at the end
 start_serve serve.log --db "$url1" --db "$url2" --db sqlite:lite.db --dir m --min-interval 0 \
-  --scrape-timeout 3s --allow-writes --token-file token
+  --report-interval 0 --scrape-timeout 3s --allow-writes --token-file token
 get "$base/livez"; want_code 200 livez
 get "$base/readyz"; want_code 200 readyz
 grep -q '^ready: 3 of 3' body || fail "readyz: $(cat body)"
@@ -128,4 +130,23 @@ grep -q '^dbcare: stopped' serve.log || fail "no clean stop"
   fail "a connection of serve is left"
 db=$db2 q -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$db2' AND pid <> pg_backend_pid()" >/dev/null
 kill "$locker" 2>/dev/null || true
+
+# --- between reports (--report-interval), the size and counts follow the
+# database (dbhealth_gauges) while the report is carried over with its age
+start_serve serve2.log --db "$url1" --dir m --min-interval 0 --report-interval 1h
+get "$base/metrics"; want_code 200 "first scrape, report cached"
+tables=$(value dbcare_database_tables "$db")
+get "$base/health"; first=$(body_json "d['checked_at']")
+q -c "CREATE TABLE grown (id integer PRIMARY KEY)" >/dev/null
+sleep 1
+get "$base/metrics"
+[ "$(value dbcare_database_tables "$db")" = $((tables + 1)) ] ||
+  fail "tables not read per scrape: $tables, then $(value dbcare_database_tables "$db")"
+[ "$(value dbcare_database_size_bytes "$db")" = "$(q -c "SELECT pg_database_size(current_database())")" ] ||
+  fail "size not read per scrape: $(value dbcare_database_size_bytes "$db")"
+"$py" -c "import sys; sys.exit(0 if float('$(value dbcare_metric_age_seconds "$db")') >= 1 else 1)" ||
+  fail "the report's age does not grow: $(value dbcare_metric_age_seconds "$db")"
+get "$base/health"
+[ "$(body_json "d['checked_at']")" = "$first" ] || fail "the report was read again within --report-interval"
+stop_serve
 echo ok

@@ -122,4 +122,39 @@ q "SELECT dbhealth_metrics('full')" | grep -qx 'dbcare_health_check_status{engin
 q "SELECT dbhealth_metrics('quick')" | grep -qx 'dbcare_audit_entries_written{engine="sqlite",database="chain.db"} 3' ||
   fail "the audit volume: $(q "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
 grep -qF 'dbcare_health_check_status{check=\"audit\"} == 2' "$rules" || fail "DbcareAuditBroken does not read the status"
+# --- the thresholds of the alerts grade the report too: one setting moves
+# both the check's finding and the rule written for the database
+db="$work/thresholds.db"
+q "SELECT dbmigrate_add('1', 'one', 'CREATE TABLE one (id INTEGER PRIMARY KEY)');
+   UPDATE dbcare_migrations SET registered_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 minutes');
+   SELECT dbcare_set('health.alerts.pending_minutes', '90');" >/dev/null
+[ "$(q "SELECT status || ' ' || value FROM dbhealth_checks('quick') WHERE name = 'migrations_overdue'")" = 'ok 60' ] ||
+  fail "a migration pending 60 of 90 minutes: $(q "SELECT message FROM dbhealth_checks('quick') WHERE name = 'migrations_overdue'")"
+run 0 alert-rules --db "$db" --module "$module"
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$work/out" | grep -qF 'for: 90m' || fail "pending minutes 90 not in the rule"
+q "SELECT dbcare_set('health.alerts.pending_minutes', '45')" >/dev/null
+got=$(q "SELECT status || ' ' || message FROM dbhealth_checks('quick') WHERE name = 'migrations_overdue'")
+[ "$got" = 'warning 1 migration pending longer than 45 min (health.alerts.pending_minutes); the oldest for 60 min' ] ||
+  fail "a migration pending 60 of 45 minutes: $got"
+run 0 alert-rules --db "$db" --module "$module"
+grep -A1 -F 'dbcare_migrations_pending > 0"' "$work/out" | grep -qF 'for: 45m' || fail "pending minutes 45 not in the rule"
+# the finding is in the exposition the rules read
+q "SELECT dbhealth_metrics('quick')" | grep -qx 'dbcare_health_check_status{engine="sqlite",database="thresholds.db",check="migrations_overdue"} 1' ||
+  fail "the exposition does not show the overdue migrations"
+# the score drop: the newest snapshot 20 points below the best of the hour
+q "SELECT dbhealth_snapshot(); SELECT dbhealth_snapshot();
+   UPDATE dbcare_health_snapshots SET score = score - 20 WHERE id = (SELECT max(id) FROM dbcare_health_snapshots);
+   SELECT dbcare_set('health.alerts.score_drop', '25');" >/dev/null
+[ "$(q "SELECT status || ' ' || value FROM dbhealth_checks('quick') WHERE name = 'score_drop'")" = 'ok 20' ] ||
+  fail "a drop of 20 with the limit 25: $(q "SELECT message FROM dbhealth_checks('quick') WHERE name = 'score_drop'")"
+run 0 alert-rules --db "$db" --module "$module"
+has 'dbcare_health_score >= 25"' out
+q "SELECT dbcare_set('health.alerts.score_drop', '15')" >/dev/null
+[ "$(q "SELECT status || ' ' || value FROM dbhealth_checks('quick') WHERE name = 'score_drop'")" = 'warning 20' ] ||
+  fail "a drop of 20 with the limit 15: $(q "SELECT message FROM dbhealth_checks('quick') WHERE name = 'score_drop'")"
+run 0 alert-rules --db "$db" --module "$module"
+has 'dbcare_health_score >= 15"' out
+# snapshots older than an hour are no drop
+q "UPDATE dbcare_health_snapshots SET taken_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 hours')" >/dev/null
+[ "$(q "SELECT status FROM dbhealth_checks('quick') WHERE name = 'score_drop'")" = ok ] || fail "a drop older than an hour"
 echo "ok: rules, promtool tests, dashboard"

@@ -30,11 +30,13 @@ echo short >short.tok
 run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file short.tok; has 'must hold one token' err
 run 2 serve --db sqlite:fleet/a.db --scrape-timeout 0; has '--scrape-timeout needs a duration' err
 run 2 serve --db sqlite:fleet/a.db --min-interval soon
+run 2 serve --db sqlite:fleet/a.db --report-interval often; has '--report-interval needs a duration' err
 run 2 status --db sqlite:fleet/a.db --listen :9187; has 'status does not take --listen' err
 run 0 serve --help; has 'dbcare serve' out; has '--scrape-timeout' out
 
-# --- a read-only server over the fleet
-start_serve serve.log --db 'sqlite:fleet/*.db' --dir m --min-interval 0
+# --- a read-only server over the fleet; every scrape reads the report too
+# (--report-interval 0): the drift below is the report's finding
+start_serve serve.log --db 'sqlite:fleet/*.db' --dir m --min-interval 0 --report-interval 0
 run 1 serve --db sqlite:fleet/a.db --listen "127.0.0.1:$port"
 has "dbcare: cannot listen on 127.0.0.1:$port" err
 
@@ -121,6 +123,15 @@ get "$base/readyz?database=c.db"; want_code 503 "readyz after a drift"
 grep -q '^c.db: not ready: the schema drifted' body || fail "readyz: $(cat body)"
 sqlite3 fleet/c.db "DROP TABLE extra"
 get "$base/readyz?database=c.db"; want_code 200 "readyz once the drift is undone"
+
+# --- a critical report: 503 (an applied migration's registered checksum
+# changed: the migrations check is critical; no drift, nothing pending)
+sum=$(sqlite3 fleet/a.db "SELECT checksum FROM dbcare_migrations WHERE version = '1'")
+sqlite3 fleet/a.db "UPDATE dbcare_migrations SET checksum = 'sha256:changed' WHERE version = '1'"
+get "$base/readyz?database=a.db"; want_code 503 "readyz with a critical report"
+grep -q '^a.db: not ready: the health report is critical' body || fail "readyz: $(cat body)"
+sqlite3 fleet/a.db "UPDATE dbcare_migrations SET checksum = '$sum' WHERE version = '1'"
+get "$base/readyz?database=a.db"; want_code 200 "readyz once the report is not critical"
 
 # --- writes: refused by a read-only server
 get "$base/migrate" -X POST; want_code 403 "POST /migrate read-only"

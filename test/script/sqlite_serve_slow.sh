@@ -15,7 +15,9 @@ mkdir fleet
 for f in a b c; do
   sqlite3 "fleet/$f.db" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('x')"
 done
-start_serve serve.log --db 'sqlite:fleet/*.db' --scrape-timeout 1s --min-interval 0
+# every refresh reads the report (--report-interval 0): the age of a member
+# that answers stays small
+start_serve serve.log --db 'sqlite:fleet/*.db' --scrape-timeout 1s --min-interval 0 --report-interval 0
 get "$base/metrics"; want_code 200 "first scrape"
 grep -qx 'dbcare_up{engine="sqlite",database="c.db"} 1' body || fail "c.db not read at first"
 

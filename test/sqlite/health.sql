@@ -11,6 +11,12 @@ SELECT json_extract(dbhealth_report(), '$.engine') AS engine,
 SELECT group_concat(key, ',') AS report_keys FROM json_each(dbhealth_report());
 SELECT group_concat(key, ',') AS metric_keys FROM json_each(dbhealth_report(), '$.metrics');
 SELECT group_concat(key, ',') AS check_keys FROM json_each(dbhealth_report(), '$.checks[0]');
+-- The cheap numbers alone (dbcare serve reads them on every scrape): the
+-- report's metrics without the checks, the same numbers.
+SELECT dbhealth_gauges() AS gauges;
+SELECT json_extract(dbhealth_gauges(), '$.tables') = json_extract(dbhealth_report('quick'), '$.metrics.tables')
+       AND json_extract(dbhealth_gauges(), '$.size_bytes') = json_extract(dbhealth_report('quick'), '$.metrics.size_bytes')
+       AS gauges_match_report;
 -- Reading the report creates nothing.
 SELECT count(*) AS dbcare_tables FROM sqlite_schema WHERE name LIKE 'dbcare\_%' ESCAPE '\';
 

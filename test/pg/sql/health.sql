@@ -14,6 +14,12 @@ CREATE VIEW checks AS
 SELECT string_agg(k, ',' ORDER BY k) AS report_keys FROM jsonb_object_keys(dbhealth_report()) k;
 SELECT string_agg(k, ',' ORDER BY k) AS metric_keys FROM jsonb_object_keys(dbhealth_report() -> 'metrics') k;
 SELECT dbhealth_report('quick') ->> 'mode' AS mode, dbhealth_report() ->> 'engine' AS engine;
+-- The cheap numbers alone (dbcare serve reads them on every scrape): the
+-- report's metrics without the checks, the same numbers.
+SELECT string_agg(k, ',' ORDER BY k) AS gauge_keys FROM jsonb_object_keys(dbhealth_gauges()) k;
+SELECT (dbhealth_gauges() - 'size_bytes') = (dbhealth_report('quick') -> 'metrics') - 'size_bytes' - 'schema_fingerprint'
+       AS gauges_match_report,
+       (dbhealth_gauges() ->> 'size_bytes')::bigint > 0 AS has_size;
 SELECT name, status FROM checks ORDER BY name;
 
 -- A table without a primary key.

@@ -6,7 +6,8 @@
 #   check_page HTML NAME...  headless Chromium loads the page HTML: its DOM
 #                            has the score, a finding and the tables NAME,
 #                            and nothing the database held ran; the
-#                            screenshot stays in the work directory;
+#                            screenshot is kept after the test, in
+#                            build/screenshots/TEST-PAGE.png;
 #                            with growing=NAME in the environment, NAME
 #                            heads the fastest-growing tables, with its chart
 rules="$root/deploy/prometheus/dbcare.rules.yml"
@@ -50,7 +51,7 @@ chrome() {
 
 check_page() {
   local html=$1; shift
-  # one browser run: the DOM after load, and the screenshot kept in the work directory
+  # one browser run: the DOM after load, and the screenshot
   rm -f "$work/page.png"
   chrome --screenshot="$work/page.png" --window-size=1200,1800 --dump-dom "file://$html" \
     > "$work/dom.html" || fail "chromium could not load $html"
@@ -93,4 +94,7 @@ print("score", p.score, "findings", len(p.findings), "tables", p.tables, "growin
 sys.exit(1 if err else 0)
 PY
   [ -s "$work/page.png" ] || fail "chromium took no screenshot"
+  # kept past the test (the work directory is removed): one per test and page
+  mkdir -p "$root/build/screenshots"
+  cp "$work/page.png" "$root/build/screenshots/$(basename "$0" .sh)-$(basename "$html" .html).png"
 }
