@@ -171,9 +171,11 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool conten
 }
 
 /* The SHA-256 of the file's bytes, read in chunks (not mapped: a file
- * truncated meanwhile would be a SIGBUS in the application's process);
- * with img->hash_pages also every page's hash (the page size from the
- * header; a chunk is a whole number of pages of any size SQLite allows). */
+ * truncated meanwhile would be a SIGBUS in the application's process; a
+ * map of the copy's own file was measured slower: its page faults cost
+ * more than the reads' copies); with img->hash_pages also every page's hash (a new
+ * version 2 chain, backup_page_hash.c; the page size from the header; a
+ * chunk is a whole number of pages of any size SQLite allows). */
 static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
@@ -182,12 +184,16 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
 		                 strerror(errno));
 	size_t size = 1 << 20, page_size = 0;
-	char *chunk = dbc_alloc(ctx, size);
+	unsigned char *chunk = dbc_alloc(ctx, size);
 	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
-	dbc_sha256 *ph = h && img->hash_pages ? dbc_sha256_begin(ctx) : NULL;
+	sqldbc_page_hasher ph = {0};
 	dbc_buf pages;
 	dbc_buf_init(&pages, ctx);
-	int rc = h && (ph || !img->hash_pages) ? DBC_OK : DBC_ERROR;
+	int rc = h ? DBC_OK : DBC_ERROR;
+	if (rc == DBC_OK && img->hash_pages &&
+	    (sqldbc_page_hasher_new(ctx, &ph) != DBC_OK ||
+	     sqldbc_page_hashes_begin(&pages, &ph) != DBC_OK))
+		rc = DBC_ERROR;
 	for (ssize_t n; rc == DBC_OK;) {
 		n = read(fd, chunk, size);
 		if (n < 0 && errno == EINTR)
@@ -199,20 +205,19 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 			break;
 		else
 			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
-		if (rc == DBC_OK && ph && page_size == 0 && n >= 18) {
-			unsigned char *b = (unsigned char *)chunk;
-			page_size = b[16] == 0 && b[17] == 1 ? 65536 : ((size_t)b[16] << 8) | b[17];
-		}
-		for (size_t off = 0; rc == DBC_OK && ph && page_size && off + page_size <= (size_t)n;
+		if (rc == DBC_OK && ph.version && page_size == 0 && n >= 18)
+			page_size =
+			    chunk[16] == 0 && chunk[17] == 1 ? 65536 : ((size_t)chunk[16] << 8) | chunk[17];
+		for (size_t off = 0;
+		     rc == DBC_OK && ph.version && page_size && off + page_size <= (size_t)n;
 		     off += page_size) {
 			unsigned char hash[SQLDBC_PAGE_HASH];
-			rc = sqldbc_backup_page_hash(ctx, ph, (unsigned char *)chunk + off, page_size, hash);
+			rc = sqldbc_page_hash(ctx, &ph, chunk + off, page_size, hash);
 			dbc_buf_appendn(&pages, (const char *)hash, sizeof hash);
 		}
 	}
 	close(fd);
-	if (ph)
-		dbc_sha256_abort(ph);
+	sqldbc_page_hasher_end(&ph);
 	if (rc != DBC_OK) {
 		if (h)
 			dbc_sha256_abort(h);
@@ -220,7 +225,7 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 	}
 	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
 		return DBC_ERROR;
-	if (ph) {
+	if (img->hash_pages) {
 		img->page_hashes_len = pages.len;
 		img->page_hashes = dbc_buf_finish(&pages);
 		if (!img->page_hashes)

@@ -1,8 +1,9 @@
 /*
  * backup_incr.c — incremental backups: the pages of the open database that
  * changed since a catalogued backup, found by page hashes the catalog
- * keeps (dbcare_backups.page_hashes: SQLDBC_PAGE_HASH bytes of SHA-256 per
- * page of the image a restore of that backup gives).
+ * keeps (dbcare_backups.page_hashes: SQLDBC_PAGE_HASH bytes per page of the
+ * image a restore of that backup gives, in its chain's form,
+ * backup_page_hash.c).
  *
  * The pages are read through SQLite's online backup API, inside one read
  * transaction of the caller's connection, as a full copy reads them
@@ -37,22 +38,12 @@
 #include <string.h>
 #include <unistd.h>
 
-int sqldbc_backup_page_hash(dbc_ctx *ctx, dbc_sha256 *h, const unsigned char *page, size_t size,
-                            unsigned char out[SQLDBC_PAGE_HASH])
-{
-	unsigned char md[32];
-	if (dbc_sha256_digest(ctx, h, page, size, md) != DBC_OK)
-		return DBC_ERROR;
-	memcpy(out, md, SQLDBC_PAGE_HASH);
-	return DBC_OK;
-}
-
 /* ---------------------------------------------------------------- the sink */
 
 typedef struct sink_state {
 	dbc_ctx *ctx;
-	dbc_sha256 *h;
-	int fd; /* the page-set file */
+	sqldbc_page_hasher *ph; /* the base's form and key */
+	int fd;                 /* the page-set file */
 	const unsigned char *base;
 	int64_t nbase;          /* pages in base */
 	unsigned char *cur;     /* hashes of the pages written, by page (sqlite3_malloc) */
@@ -140,7 +131,7 @@ static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 o
 			page[18] = page[19] = 1; /* standalone: rollback journal */
 	}
 	unsigned char *hash = st->cur + (pgno - 1) * SQLDBC_PAGE_HASH;
-	if (sqldbc_backup_page_hash(st->ctx, st->h, page, (size_t)amt, hash) != DBC_OK) {
+	if (sqldbc_page_hash(st->ctx, st->ph, page, (size_t)amt, hash) != DBC_OK) {
 		st->err = -1;
 		return SQLITE_IOERR_WRITE;
 	}
@@ -338,8 +329,10 @@ static int register_sink(void)
 /* ---------------------------------------------------------------- the copy */
 
 typedef struct base_hashes {
-	unsigned char *data;
+	unsigned char *blob;       /* the catalog's column */
+	const unsigned char *data; /* its per-page hashes */
 	int64_t pages;
+	sqldbc_page_hasher ph;
 } base_hashes;
 
 static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
@@ -352,11 +345,11 @@ static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
 	int rc = DBC_OK;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
 		int n = sqlite3_column_bytes(st, 0);
-		out->pages = n / SQLDBC_PAGE_HASH;
-		out->data = dbc_alloc(ctx, (size_t)n + 1);
-		if (out->data)
-			memcpy(out->data, sqlite3_column_blob(st, 0), (size_t)n);
-		else
+		out->blob = dbc_alloc(ctx, (size_t)n + 1);
+		if (out->blob)
+			memcpy(out->blob, sqlite3_column_blob(st, 0), (size_t)n);
+		if (!out->blob || sqldbc_page_hasher_from(ctx, out->blob, (size_t)n, &out->ph, &out->data,
+		                                          &out->pages) != DBC_OK)
 			rc = DBC_ERROR;
 	} else {
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -451,7 +444,7 @@ static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t
 		}
 		int64_t pgno = ((int64_t)buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3];
 		if (dbc_sha256_update(ctx, file, buf, rec) != DBC_OK ||
-		    sqldbc_backup_page_hash(ctx, st->h, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
+		    sqldbc_page_hash(ctx, st->ph, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
 			rc = DBC_ERROR;
 		else if (pgno < 1 || pgno > st->cap)
 			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy names page %lld",
@@ -496,13 +489,10 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 	char *identity = sqldbc_backup_identity(ctx, db);
 	if (!identity || take_hashes(ctx, db, base->id, &bh) != DBC_OK)
 		return DBC_ERROR;
-	sink_state st = {.ctx = ctx, .base = bh.data, .nbase = bh.pages, .fd = -1};
-	st.h = dbc_sha256_begin(ctx);
-	st.fd = st.h ? open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+	sink_state st = {.ctx = ctx, .ph = &bh.ph, .base = bh.data, .nbase = bh.pages, .fd = -1};
+	st.fd = open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	int rc = DBC_OK;
-	if (!st.h)
-		rc = DBC_ERROR;
-	else if (st.fd < 0)
+	if (st.fd < 0)
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not open the backup copy: %s",
 		               strerror(errno));
 	/* the header's length does not depend on what it says */
@@ -530,16 +520,18 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 	if (rc == DBC_OK) {
 		source->bytes = page_count * st.page_size;
 		source->pages_written = st.records;
-		source->page_hashes_len = (size_t)page_count * SQLDBC_PAGE_HASH;
-		source->page_hashes = dbc_alloc(ctx, source->page_hashes_len + 1);
+		/* the chain's form: this backup is the next one's base */
+		dbc_buf hashes;
+		dbc_buf_init(&hashes, ctx);
+		sqldbc_page_hashes_begin(&hashes, &bh.ph);
+		dbc_buf_appendn(&hashes, (const char *)st.cur, (size_t)page_count * SQLDBC_PAGE_HASH);
+		source->page_hashes_len = hashes.len;
+		source->page_hashes = dbc_buf_finish(&hashes);
 		if (!source->page_hashes)
 			rc = DBC_ERROR;
-		else
-			memcpy(source->page_hashes, st.cur, source->page_hashes_len);
 		source->check = "ok";
 	}
-	if (st.h)
-		dbc_sha256_abort(st.h);
+	sqldbc_page_hasher_end(&bh.ph);
 	sqlite3_free(st.cur);
 	sqlite3_free(st.written);
 	sqlite3_free(st.page1);
