@@ -5,12 +5,14 @@
  * image a restore of that backup gives, in its chain's form,
  * backup_page_hash.c).
  *
- * The pages are read through SQLite's online backup API, inside one read
- * transaction of the caller's connection, as a full copy reads them
- * (backup_file.c): the same snapshot gives the source's fingerprint and
- * per-table content. The copy's destination is a connection on the VFS
- * "dbcare_sink", whose one file keeps no pages: each page SQLite writes to
- * it is hashed, and only a page whose hash differs from the base's (or
+ * The pages are read inside one read transaction of the caller's
+ * connection, as a full copy reads them (backup_file.c): the same snapshot
+ * gives the source's fingerprint and per-table content. In
+ * rollback-journal mode they come straight from the database file
+ * (backup_exact.c) and each is taken as the sink below takes a page;
+ * otherwise through SQLite's online backup API, whose destination is a
+ * connection on the VFS "dbcare_sink", whose one file keeps no pages:
+ * each page SQLite writes to it is hashed, and only a page whose hash differs from the base's (or
  * that was written before in this copy, a cache spill then the commit) is
  * appended to the page-set file. The destination pager reads back only
  * page 1 (to update its header at the end), which the sink keeps; any
@@ -107,16 +109,11 @@ static void put_u32(unsigned char *b, uint32_t v)
 	b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
 }
 
-static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+/* One page of the snapshot (pgno, 1-based): hashed, and appended to the
+ * page-set file when its hash differs from the base's or a record of it
+ * is there already (a later record replaces an earlier one). */
+static int take_page(sink_state *st, int64_t pgno, const void *buf, int amt)
 {
-	sink_state *st = ((sink_file *)f)->st;
-	if (st->page_size == 0)
-		st->page_size = amt;
-	if (amt != st->page_size || off % amt != 0) {
-		st->err = -1;
-		return SQLITE_IOERR_WRITE;
-	}
-	int64_t pgno = off / amt + 1;
 	if (grow(st, pgno) != SQLITE_OK)
 		return SQLITE_NOMEM;
 	if (!st->scratch && !(st->scratch = sqlite3_malloc(amt + 4)))
@@ -146,9 +143,35 @@ static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 o
 		st->written[pgno - 1] = 1;
 		st->records++;
 	}
-	if (off + amt > st->size)
-		st->size = off + amt;
+	if (pgno * amt > st->size)
+		st->size = pgno * amt;
 	return SQLITE_OK;
+}
+
+static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	sink_state *st = ((sink_file *)f)->st;
+	if (st->page_size == 0)
+		st->page_size = amt;
+	if (amt != st->page_size || off % amt != 0) {
+		st->err = -1;
+		return SQLITE_IOERR_WRITE;
+	}
+	return take_page(st, off / amt + 1, buf, amt);
+}
+
+/* The direct read's pages (sqldbc_backup_stream_file), each taken as the
+ * sink takes a page SQLite writes. */
+static int take_pages(dbc_ctx *ctx, void *arg, int64_t first, const unsigned char *data, int64_t n,
+                      int64_t page_size)
+{
+	sink_state *st = arg;
+	st->page_size = page_size;
+	for (int64_t i = 0; i < n; i++)
+		if (take_page(st, first + i, data + i * page_size, (int)page_size) != SQLITE_OK)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+			                 st->err > 0 ? strerror(st->err) : "out of memory");
+	return DBC_OK;
 }
 
 static int sink_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
@@ -408,7 +431,12 @@ static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadli
 	if (out == DBC_OK)
 		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, true, source);
 	if (out == DBC_OK) {
-		out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
+		/* from the database file where it is the snapshot, else through
+		 * the backup API into the sink */
+		bool direct = false;
+		out = sqldbc_backup_stream_file(ctx, db, source->pages, deadline, take_pages, st, &direct);
+		if (out == DBC_OK && !direct)
+			out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
 		sqldbc_backup_end_read(db, ctx->host_data);
 	}
 	sqlite3_close(dest);

@@ -4,7 +4,8 @@
 # pages, inside the backup's read transaction. At page sizes 512, 4096 and
 # 65536, with a last chunk that is not full, the copy holds the source's
 # rows and verifies; a writer that commits while the copy is read waits
-# for it (the copy is one moment); a file size limit reached in the middle
+# for it (the copy is one moment); an incremental's image holds the
+# source's rows; a file size limit reached in the middle
 # fails with "database or disk is full" and leaves no file.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -38,6 +39,14 @@ sqlite3 -batch -cmd ".load $module" -cmd ".timeout 20000" "$db" \
 wait $writer
 got=$(rows "$work/moment.db")
 [ "$got" = "$before" ] || [ "$got" = "$(rows "$db")" ] || fail "the copy is of no single moment"
+
+# an incremental reads the file the same way: its chain's image holds
+# the source's rows
+sqlite3 "$db" "UPDATE t SET b = randomblob(3000) WHERE id BETWEEN 5000 AND 5100" >/dev/null
+q "SELECT dbbackup_create('$work/incr.db', 'incremental')" >/dev/null
+q "SELECT json_extract(dbbackup_verify('$work/incr.db', '$work/image.db'), '$.verified')" | grep -qx 1 ||
+  fail "the incremental does not verify"
+[ "$(rows "$work/image.db")" = "$(rows "$db")" ] || fail "the incremental's image holds other rows"
 
 # a file size limit in the middle of the copy (SIGXFSZ ignored, so write()
 # fails): the error, no file, nothing recorded
