@@ -30,6 +30,9 @@
 
 /* Pages read per chunk on each side. */
 #define CHUNK_PAGES 256
+/* A direct copy says how far it is as often as the backup API's steps
+ * (backup_file.c's STEP_PAGES), a multiple of CHUNK_PAGES. */
+#define PROGRESS_PAGES 4096
 
 static bool is_header_counter(size_t off)
 {
@@ -156,7 +159,8 @@ int sqldbc_backup_stream_file(dbc_ctx *ctx, sqlite3 *src, int64_t pages, double 
 			               "could not read the database to back up (page %lld)", (long long)p + 1);
 		else
 			rc = take(ctx, arg, p + 1, x, n, page_size);
-		dbc_progress(ctx, p + n, pages, "pages copied");
+		if ((p + n) % PROGRESS_PAGES == 0 || p + n == pages)
+			dbc_progress(ctx, p + n, pages, "pages copied");
 		if (rc == DBC_OK && dbc_monotonic_ms() >= deadline)
 			rc = dbc_error(ctx, DBC_SQLSTATE_LOCK_TIMEOUT,
 			               "the copy did not finish within backup.timeout_ms");
