@@ -49,6 +49,20 @@ static bool same_page(const unsigned char *a, const unsigned char *b, size_t siz
 	return size <= 100 || memcmp(a + 100, b + 100, size - 100) == 0;
 }
 
+/* Whether src's main database is in WAL mode (or that cannot be told):
+ * then its file alone is not the snapshot. */
+static bool in_wal_mode(sqlite3 *src)
+{
+	sqlite3_stmt *st;
+	bool wal = true;
+	if (sqlite3_prepare_v2(src, "PRAGMA main.journal_mode", -1, &st, NULL) == SQLITE_OK) {
+		wal = sqlite3_step(st) != SQLITE_ROW ||
+		      sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+	}
+	return wal;
+}
+
 static sqlite3_file *file_of(sqlite3 *db)
 {
 	sqlite3_file *f = NULL;
@@ -63,13 +77,7 @@ int sqldbc_backup_same_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, int64_t 
 {
 	*same = false;
 	int64_t page_size = 0;
-	sqlite3_stmt *st;
-	bool wal = true;
-	if (sqlite3_prepare_v2(src, "PRAGMA main.journal_mode", -1, &st, NULL) == SQLITE_OK) {
-		wal = sqlite3_step(st) != SQLITE_ROW ||
-		      sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-		sqlite3_finalize(st);
-	}
+	bool wal = in_wal_mode(src);
 	sqlite3_file *a = file_of(src), *b = file_of(dest);
 	sqlite3_int64 dest_size = -1;
 	if (wal || !a || !b || pages < 1 ||
@@ -117,13 +125,7 @@ int sqldbc_backup_same_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, int64_t 
  * SQLite reads them), at least pages * page size long. */
 static sqlite3_file *snapshot_file(sqlite3 *src, int64_t pages, int64_t *page_size)
 {
-	sqlite3_stmt *st;
-	bool wal = true;
-	if (sqlite3_prepare_v2(src, "PRAGMA main.journal_mode", -1, &st, NULL) == SQLITE_OK) {
-		wal = sqlite3_step(st) != SQLITE_ROW ||
-		      sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-		sqlite3_finalize(st);
-	}
+	bool wal = in_wal_mode(src);
 	sqlite3_vfs *vfs = NULL;
 	sqlite3_file *f = file_of(src);
 	sqlite3_int64 size = -1;
