@@ -121,8 +121,9 @@ int sqldbc_backup_same_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, int64_t 
 
 /* Whether src's main database file is its snapshot, readable as it is: a
  * rollback journal (the read transaction's SHARED lock keeps writers out),
- * a file of the unix VFS (another VFS may keep pages otherwise than
- * SQLite reads them), at least pages * page size long. */
+ * a file of one of the unix VFSes that lock (another VFS may keep pages
+ * otherwise than SQLite reads them; unix-none takes no lock), at least
+ * pages * page size long. */
 static sqlite3_file *snapshot_file(sqlite3 *src, int64_t pages, int64_t *page_size)
 {
 	bool wal = in_wal_mode(src);
@@ -131,7 +132,7 @@ static sqlite3_file *snapshot_file(sqlite3 *src, int64_t pages, int64_t *page_si
 	sqlite3_int64 size = -1;
 	if (wal || !f || pages < 1 ||
 	    sqlite3_file_control(src, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK || !vfs ||
-	    strncmp(vfs->zName, "unix", 4) != 0 ||
+	    strncmp(vfs->zName, "unix", 4) != 0 || strcmp(vfs->zName, "unix-none") == 0 ||
 	    sqldbc_backup_int_pragma(src, "PRAGMA main.page_size", page_size) != SQLITE_OK ||
 	    *page_size < 512 || f->pMethods->xFileSize(f, &size) != SQLITE_OK ||
 	    size < pages * *page_size)
