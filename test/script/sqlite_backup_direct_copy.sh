@@ -5,8 +5,9 @@
 # 65536, with a last chunk that is not full, the copy holds the source's
 # rows and verifies; a writer that commits while the copy is read waits
 # for it (the copy is one moment); an incremental's image holds the
-# source's rows; on unix-none the backup API copies; a file size limit reached in the middle
-# fails with "database or disk is full" and leaves no file.
+# source's rows; on unix-none the backup API copies; a file size limit
+# reached in the middle fails with "database or disk is full" and leaves
+# no file.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 
