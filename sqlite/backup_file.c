@@ -176,7 +176,7 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool conten
  * truncated meanwhile would be a SIGBUS in the application's process; a
  * map of the copy's own file was measured slower: its page faults cost
  * more than the reads' copies); with img->hash_pages also every page's hash (a new
- * version 2 chain, backup_page_hash.c; the page size from the header; a
+ * version 2 chain, core/backup/backup_page_hashes.c; the page size from the header; a
  * chunk is a whole number of pages of any size SQLite allows). */
 static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 {
@@ -188,13 +188,12 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 	size_t size = 1 << 20, page_size = 0;
 	unsigned char *chunk = dbc_alloc(ctx, size);
 	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
-	sqldbc_page_hasher ph = {0};
+	dbc_page_hasher ph = {0};
 	dbc_buf pages;
 	dbc_buf_init(&pages, ctx);
 	int rc = h ? DBC_OK : DBC_ERROR;
 	if (rc == DBC_OK && img->hash_pages &&
-	    (sqldbc_page_hasher_new(ctx, &ph) != DBC_OK ||
-	     sqldbc_page_hashes_begin(&pages, &ph) != DBC_OK))
+	    (dbc_page_hasher_new(ctx, &ph) != DBC_OK || dbc_page_hashes_begin(&pages, &ph) != DBC_OK))
 		rc = DBC_ERROR;
 	for (ssize_t n; rc == DBC_OK;) {
 		n = read(fd, chunk, size);
@@ -213,13 +212,13 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 		for (size_t off = 0;
 		     rc == DBC_OK && ph.version && page_size && off + page_size <= (size_t)n;
 		     off += page_size) {
-			unsigned char hash[SQLDBC_PAGE_HASH];
-			rc = sqldbc_page_hash(ctx, &ph, chunk + off, page_size, hash);
+			unsigned char hash[DBC_PAGE_HASH];
+			rc = dbc_page_hash(ctx, &ph, chunk + off, page_size, hash);
 			dbc_buf_appendn(&pages, (const char *)hash, sizeof hash);
 		}
 	}
 	close(fd);
-	sqldbc_page_hasher_end(&ph);
+	dbc_page_hasher_end(&ph);
 	if (rc != DBC_OK) {
 		if (h)
 			dbc_sha256_abort(h);

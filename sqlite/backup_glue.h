@@ -7,7 +7,7 @@
 
 #include "backup/backup.h"
 #include "base/sha256.h"
-#include "base/siphash.h"
+#include "backup/page_hashes.h"
 #include "conn.h"
 #include "glue.h"
 
@@ -58,25 +58,7 @@ int sqldbc_backup_stream_file(dbc_ctx *ctx, sqlite3 *src, int64_t pages, double 
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
 int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
 
-/* Page hashes (backup_page_hash.c): PAGE_HASH bytes per page, in the
- * form (version 1: SHA-256; version 2: SipHash under a random key) of the
- * chain they belong to. */
-#define SQLDBC_PAGE_HASH 16
-typedef struct sqldbc_page_hasher {
-	int version;
-	unsigned char key[16]; /* version 2 */
-	dbc_sha256 *sha;       /* version 1 */
-} sqldbc_page_hasher;
-/* A version 2 hasher with a new random key (a full backup's). */
-int sqldbc_page_hasher_new(dbc_ctx *ctx, sqldbc_page_hasher *ph);
-/* The hasher of a catalog blob, and where its per-page hashes start. */
-int sqldbc_page_hasher_from(dbc_ctx *ctx, const unsigned char *blob, size_t len,
-                            sqldbc_page_hasher *ph, const unsigned char **hashes, int64_t *pages);
-int sqldbc_page_hash(dbc_ctx *ctx, sqldbc_page_hasher *ph, const unsigned char *page, size_t size,
-                     unsigned char out[SQLDBC_PAGE_HASH]);
-/* Appends what the blob holds before its per-page hashes. */
-int sqldbc_page_hashes_begin(dbc_buf *out, const sqldbc_page_hasher *ph);
-void sqldbc_page_hasher_end(sqldbc_page_hasher *ph);
+/* Page hashes: core/backup/page_hashes.h. */
 int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *path,
                                int64_t timeout_ms, const dbc_backup_base *base,
                                dbc_backup_image *source);

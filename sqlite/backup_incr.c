@@ -1,9 +1,9 @@
 /*
  * backup_incr.c — incremental backups: the pages of the open database that
  * changed since a catalogued backup, found by page hashes the catalog
- * keeps (dbcare_backups.page_hashes: SQLDBC_PAGE_HASH bytes per page of the
+ * keeps (dbcare_backups.page_hashes: DBC_PAGE_HASH bytes per page of the
  * image a restore of that backup gives, in its chain's form,
- * backup_page_hash.c).
+ * core/backup/backup_page_hashes.c).
  *
  * The pages are read inside one read transaction of the caller's
  * connection, as a full copy reads them (backup_file.c): the same snapshot
@@ -44,8 +44,8 @@
 
 typedef struct sink_state {
 	dbc_ctx *ctx;
-	sqldbc_page_hasher *ph; /* the base's form and key */
-	int fd;                 /* the page-set file */
+	dbc_page_hasher *ph; /* the base's form and key */
+	int fd;              /* the page-set file */
 	const unsigned char *base;
 	int64_t nbase;          /* pages in base */
 	unsigned char *cur;     /* hashes of the pages written, by page (sqlite3_malloc) */
@@ -75,7 +75,7 @@ static int grow(sink_state *st, int64_t pages)
 	int64_t cap = st->cap ? st->cap : 1024;
 	while (cap < pages)
 		cap *= 2;
-	unsigned char *c = sqlite3_realloc64(st->cur, (sqlite3_uint64)(cap * SQLDBC_PAGE_HASH));
+	unsigned char *c = sqlite3_realloc64(st->cur, (sqlite3_uint64)(cap * DBC_PAGE_HASH));
 	if (!c)
 		return SQLITE_NOMEM;
 	st->cur = c;
@@ -127,13 +127,13 @@ static int take_page(sink_state *st, int64_t pgno, const void *buf, int amt)
 		if (amt >= 20 && page[18] == 2 && page[19] == 2)
 			page[18] = page[19] = 1; /* standalone: rollback journal */
 	}
-	unsigned char *hash = st->cur + (pgno - 1) * SQLDBC_PAGE_HASH;
-	if (sqldbc_page_hash(st->ctx, st->ph, page, (size_t)amt, hash) != DBC_OK) {
+	unsigned char *hash = st->cur + (pgno - 1) * DBC_PAGE_HASH;
+	if (dbc_page_hash(st->ctx, st->ph, page, (size_t)amt, hash) != DBC_OK) {
 		st->err = -1;
 		return SQLITE_IOERR_WRITE;
 	}
 	bool same = pgno <= st->nbase &&
-	            memcmp(hash, st->base + (pgno - 1) * SQLDBC_PAGE_HASH, SQLDBC_PAGE_HASH) == 0;
+	            memcmp(hash, st->base + (pgno - 1) * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0;
 	if (!same || st->written[pgno - 1]) {
 		put_u32(st->scratch, (uint32_t)pgno);
 		if (!write_all(st->fd, st->scratch, (size_t)amt + 4)) {
@@ -355,7 +355,7 @@ typedef struct base_hashes {
 	unsigned char *blob;       /* the catalog's column */
 	const unsigned char *data; /* its per-page hashes */
 	int64_t pages;
-	sqldbc_page_hasher ph;
+	dbc_page_hasher ph;
 } base_hashes;
 
 static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
@@ -371,8 +371,8 @@ static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
 		out->blob = dbc_alloc(ctx, (size_t)n + 1);
 		if (out->blob)
 			memcpy(out->blob, sqlite3_column_blob(st, 0), (size_t)n);
-		if (!out->blob || sqldbc_page_hasher_from(ctx, out->blob, (size_t)n, &out->ph, &out->data,
-		                                          &out->pages) != DBC_OK)
+		if (!out->blob || dbc_page_hasher_from(ctx, out->blob, (size_t)n, &out->ph, &out->data,
+		                                       &out->pages) != DBC_OK)
 			rc = DBC_ERROR;
 	} else {
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -463,7 +463,7 @@ static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t
 	if (rc == DBC_OK && (read(fd, buf, (size_t)header_len) != (ssize_t)header_len ||
 	                     dbc_sha256_update(ctx, file, buf, (size_t)header_len) != DBC_OK))
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy is short");
-	unsigned char hash[SQLDBC_PAGE_HASH];
+	unsigned char hash[DBC_PAGE_HASH];
 	unsigned char *seen = rc == DBC_OK ? dbc_zalloc(ctx, (size_t)page_count + 1) : NULL;
 	for (int64_t i = 0; rc == DBC_OK && i < st->records; i++) {
 		if (read(fd, buf, rec) != (ssize_t)rec) {
@@ -472,21 +472,19 @@ static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t
 		}
 		int64_t pgno = ((int64_t)buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3];
 		if (dbc_sha256_update(ctx, file, buf, rec) != DBC_OK ||
-		    sqldbc_page_hash(ctx, st->ph, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
+		    dbc_page_hash(ctx, st->ph, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
 			rc = DBC_ERROR;
 		else if (pgno < 1 || pgno > st->cap)
 			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy names page %lld",
 			               (long long)pgno);
 		else if (pgno <= page_count)
 			seen[pgno - 1] =
-			    memcmp(hash, st->cur + (pgno - 1) * SQLDBC_PAGE_HASH, SQLDBC_PAGE_HASH) == 0 ? 1
-			                                                                                 : 2;
+			    memcmp(hash, st->cur + (pgno - 1) * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0 ? 1 : 2;
 	}
 	close(fd);
 	for (int64_t p = 0; rc == DBC_OK && p < page_count; p++) {
-		bool in_base =
-		    p < st->nbase && memcmp(st->base + p * SQLDBC_PAGE_HASH, st->cur + p * SQLDBC_PAGE_HASH,
-		                            SQLDBC_PAGE_HASH) == 0;
+		bool in_base = p < st->nbase && memcmp(st->base + p * DBC_PAGE_HASH,
+		                                       st->cur + p * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0;
 		if (seen[p] == 2 || (seen[p] == 0 && !in_base))
 			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 			               "the backup copy failed verification: page %lld is not the page "
@@ -551,15 +549,15 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 		/* the chain's form: this backup is the next one's base */
 		dbc_buf hashes;
 		dbc_buf_init(&hashes, ctx);
-		sqldbc_page_hashes_begin(&hashes, &bh.ph);
-		dbc_buf_appendn(&hashes, (const char *)st.cur, (size_t)page_count * SQLDBC_PAGE_HASH);
+		dbc_page_hashes_begin(&hashes, &bh.ph);
+		dbc_buf_appendn(&hashes, (const char *)st.cur, (size_t)page_count * DBC_PAGE_HASH);
 		source->page_hashes_len = hashes.len;
 		source->page_hashes = dbc_buf_finish(&hashes);
 		if (!source->page_hashes)
 			rc = DBC_ERROR;
 		source->check = "ok";
 	}
-	sqldbc_page_hasher_end(&bh.ph);
+	dbc_page_hasher_end(&bh.ph);
 	sqlite3_free(st.cur);
 	sqlite3_free(st.written);
 	sqlite3_free(st.page1);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The page hashes incremental backups find changed pages by
-# (docs/backups.md, "Incremental backups"; sqlite/backup_page_hash.c): a
+# (docs/backups.md, "Incremental backups"; core/backup/backup_page_hashes.c): a
 # full backup keeps them in version 2 (the tag DBCPH2, a random key of its
 # own, then 16 bytes a page), an incremental built on it keeps that key;
 # a chain whose full backup kept version 1 (16 bytes of each page's
