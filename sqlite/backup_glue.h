@@ -7,7 +7,6 @@
 
 #include "backup/backup.h"
 #include "base/sha256.h"
-#include "backup/page_hashes.h"
 #include "conn.h"
 #include "glue.h"
 
@@ -58,7 +57,7 @@ int sqldbc_backup_stream_file(dbc_ctx *ctx, sqlite3 *src, int64_t pages, double 
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
 int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
 
-/* Page hashes: core/backup/page_hashes.h. */
+/* Page hashes: core/backup/backup.h (dbc_page_hasher). */
 int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *path,
                                int64_t timeout_ms, const dbc_backup_base *base,
                                dbc_backup_image *source);

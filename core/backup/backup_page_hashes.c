@@ -1,7 +1,7 @@
 /*
  * backup_page_hashes.c — the page hashes an incremental backup finds the
  * changed pages by (column page_hashes of dbcare_backups on SQLite), and
- * the two forms that column takes:
+ * the two forms that column takes (declared in backup.h):
  *
  *   version 1 (0.3.6): the first DBC_PAGE_HASH bytes of each page's
  *     SHA-256, one after the other; its length is a multiple of
@@ -26,7 +26,8 @@
  * knowing the key), and the incremental would keep the old page. Version 2
  * costs half of SHA-256 (with the CPU's SHA instructions) per page.
  */
-#include "backup/page_hashes.h"
+#include "backup/backup.h"
+#include "base/siphash.h"
 
 #include <openssl/rand.h>
 #include <string.h>

@@ -8,7 +8,7 @@
  * same way twice.
  */
 #include "fuzz.h"
-#include "backup/page_hashes.h"
+#include "backup/backup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
