@@ -3,17 +3,19 @@
  * SQLite): the consistent copy, reading a copy back, publishing it under
  * its final name, deleting it.
  *
- * The copy: SQLite's online backup API, all of it inside one read
- * transaction of the caller's connection. The read transaction pins one
- * snapshot (WAL) or holds the SHARED lock (rollback journal), so no other
- * connection's commit can make the backup restart: stepped the usual way,
- * between read transactions, it starts over whenever anyone writes the
- * source and under steady writes never finishes. The same snapshot gives
- * the source's fingerprint at the copy's moment, and either its row counts
- * and content hashes or the proof that the copy is that snapshot byte for
- * byte (backup_exact.c; the rows are then read once, from the copy). Steps of
- * STEP_PAGES let the deadline (backup.timeout_ms) and an interrupt be
- * checked. VACUUM INTO also copies consistently, but cannot run inside a
+ * The copy: all of it inside one read transaction of the caller's
+ * connection; in rollback-journal mode straight from the database file
+ * (backup_exact.c), else through SQLite's online backup API. The read
+ * transaction pins one snapshot (WAL) or holds the SHARED lock (rollback
+ * journal), so no other connection's commit can make the backup restart:
+ * stepped the usual way, between read transactions, the backup API starts
+ * over whenever anyone writes the source and under steady writes never
+ * finishes. The same snapshot gives the source's fingerprint at the
+ * copy's moment, and either its row counts and content hashes or the
+ * proof that the copy is that snapshot byte for byte (backup_exact.c; the
+ * rows are then read once, from the copy). Steps of STEP_PAGES (chunks of
+ * 256 pages from the file) let the deadline (backup.timeout_ms) and an
+ * interrupt be checked. VACUUM INTO also copies consistently, but cannot run inside a
  * transaction -- the counts would come from another moment -- and rebuilds
  * every b-tree: with its quick_check, on the benchmark's 100 MB database it
  * took 1.8 times as long as this whole call with its verification
@@ -171,9 +173,11 @@ static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool conten
 }
 
 /* The SHA-256 of the file's bytes, read in chunks (not mapped: a file
- * truncated meanwhile would be a SIGBUS in the application's process);
- * with img->hash_pages also every page's hash (the page size from the
- * header; a chunk is a whole number of pages of any size SQLite allows). */
+ * truncated meanwhile would be a SIGBUS in the application's process; a
+ * map of the copy's own file was measured slower: its page faults cost
+ * more than the reads' copies); with img->hash_pages also every page's hash (a new
+ * version 2 chain, core/backup/backup_page_hashes.c; the page size from the header; a
+ * chunk is a whole number of pages of any size SQLite allows). */
 static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
@@ -182,12 +186,15 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
 		                 strerror(errno));
 	size_t size = 1 << 20, page_size = 0;
-	char *chunk = dbc_alloc(ctx, size);
+	unsigned char *chunk = dbc_alloc(ctx, size);
 	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
-	dbc_sha256 *ph = h && img->hash_pages ? dbc_sha256_begin(ctx) : NULL;
+	dbc_page_hasher ph = {0};
 	dbc_buf pages;
 	dbc_buf_init(&pages, ctx);
-	int rc = h && (ph || !img->hash_pages) ? DBC_OK : DBC_ERROR;
+	int rc = h ? DBC_OK : DBC_ERROR;
+	if (rc == DBC_OK && img->hash_pages &&
+	    (dbc_page_hasher_new(ctx, &ph) != DBC_OK || dbc_page_hashes_begin(&pages, &ph) != DBC_OK))
+		rc = DBC_ERROR;
 	for (ssize_t n; rc == DBC_OK;) {
 		n = read(fd, chunk, size);
 		if (n < 0 && errno == EINTR)
@@ -199,20 +206,19 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 			break;
 		else
 			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
-		if (rc == DBC_OK && ph && page_size == 0 && n >= 18) {
-			unsigned char *b = (unsigned char *)chunk;
-			page_size = b[16] == 0 && b[17] == 1 ? 65536 : ((size_t)b[16] << 8) | b[17];
-		}
-		for (size_t off = 0; rc == DBC_OK && ph && page_size && off + page_size <= (size_t)n;
+		if (rc == DBC_OK && ph.version && page_size == 0 && n >= 18)
+			page_size =
+			    chunk[16] == 0 && chunk[17] == 1 ? 65536 : ((size_t)chunk[16] << 8) | chunk[17];
+		for (size_t off = 0;
+		     rc == DBC_OK && ph.version && page_size && off + page_size <= (size_t)n;
 		     off += page_size) {
-			unsigned char hash[SQLDBC_PAGE_HASH];
-			rc = sqldbc_backup_page_hash(ctx, ph, (unsigned char *)chunk + off, page_size, hash);
+			unsigned char hash[DBC_PAGE_HASH];
+			rc = dbc_page_hash(ctx, &ph, chunk + off, page_size, hash);
 			dbc_buf_appendn(&pages, (const char *)hash, sizeof hash);
 		}
 	}
 	close(fd);
-	if (ph)
-		dbc_sha256_abort(ph);
+	dbc_page_hasher_end(&ph);
 	if (rc != DBC_OK) {
 		if (h)
 			dbc_sha256_abort(h);
@@ -220,7 +226,7 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 	}
 	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
 		return DBC_ERROR;
-	if (ph) {
+	if (img->hash_pages) {
 		img->page_hashes_len = pages.len;
 		img->page_hashes = dbc_buf_finish(&pages);
 		if (!img->page_hashes)
@@ -510,6 +516,86 @@ int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db)
 	return DBC_OK;
 }
 
+/* The direct copy's writer: the snapshot's pages, appended to the copy's
+ * file as they are read. */
+typedef struct copy_out {
+	int fd;
+} copy_out;
+
+static int write_pages(dbc_ctx *ctx, void *arg, int64_t first, const unsigned char *data, int64_t n,
+                       int64_t page_size)
+{
+	(void)first;
+	copy_out *out = arg;
+	size_t left = (size_t)(n * page_size);
+	while (left > 0) {
+		ssize_t k = write(out->fd, data, left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			int e = k < 0 ? errno : ENOSPC;
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+			                 e == ENOSPC || e == EFBIG ? "database or disk is full" : strerror(e));
+		}
+		data += k;
+		left -= (size_t)k;
+	}
+	return DBC_OK;
+}
+
+static int open_copy(dbc_ctx *ctx, const char *tmp_path, sqlite3 **dest)
+{
+	if (sqlite3_open_v2(tmp_path, dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqldbc_backup_db_error(ctx, *dest, "could not open the backup copy");
+		sqlite3_close(*dest);
+		*dest = NULL;
+		return DBC_ERROR;
+	}
+	/* the copy is synced once, whole, before it gets its name */
+	return sqlite3_exec(*dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL,
+	                    NULL) == SQLITE_OK
+	           ? DBC_OK
+	           : sqldbc_backup_db_error(ctx, *dest, "could not prepare the backup copy");
+}
+
+/* The copy, in the read transaction: where the database file is the
+ * snapshot (backup_exact.c), its pages written straight to the copy's
+ * file, which is then the snapshot byte for byte; else the online backup
+ * API into dest, compared with the snapshot where it can be. Whether the
+ * copy is the snapshot: source->content_from_copy (the rows are then read
+ * once, from the copy; else here too, in the same snapshot). */
+static int copy_snapshot(dbc_ctx *ctx, sqlite3 *db, const char *tmp_path, double deadline,
+                         sqlite3 **dest, dbc_backup_image *source)
+{
+	copy_out out = {.fd = open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC)};
+	if (out.fd < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not open the backup copy: %s",
+		                 strerror(errno));
+	bool direct = false;
+	int rc =
+	    sqldbc_backup_stream_file(ctx, db, source->pages, deadline, write_pages, &out, &direct);
+	if (close(out.fd) != 0 && rc == DBC_OK && direct)
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+		               strerror(errno));
+	if (rc != DBC_OK || direct) {
+		source->content_from_copy = direct;
+		return rc;
+	}
+	bool same = false;
+	rc = open_copy(ctx, tmp_path, dest);
+	if (rc == DBC_OK)
+		rc = sqldbc_backup_copy_pages(ctx, db, *dest, deadline);
+	if (rc == DBC_OK)
+		rc = sqldbc_backup_same_pages(ctx, db, *dest, source->pages, deadline, &same);
+	int sqlite_rc = SQLITE_OK;
+	source->content_from_copy = same;
+	if (rc == DBC_OK && !same && read_image(ctx, db, deadline, true, source, &sqlite_rc) != DBC_OK)
+		rc = ctx->failed
+		         ? DBC_ERROR
+		         : sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
+	return rc;
+}
+
 static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int64_t timeout_ms,
                        dbc_backup_image *source)
 {
@@ -518,34 +604,14 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	if (sqldbc_backup_prepare(ctx, db) != DBC_OK)
 		return DBC_ERROR;
 	sqlite3 *dest = NULL;
-	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sqldbc_backup_db_error(ctx, dest, "could not open the backup copy");
-		sqlite3_close(dest);
-		return DBC_ERROR;
-	}
-	/* the copy is synced once, whole, before it gets its name */
-	int rc = sqlite3_exec(dest, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL,
-	                      NULL) == SQLITE_OK
-	             ? DBC_OK
-	             : sqldbc_backup_db_error(ctx, dest, "could not prepare the backup copy");
-	/* the rows are read once, from the copy, when it is the snapshot byte
-	 * for byte (backup_exact.c); else here too, in the same snapshot */
-	if (rc == DBC_OK)
-		rc = sqldbc_backup_begin_snapshot(ctx, db, deadline, false, source);
+	int rc = sqldbc_backup_begin_snapshot(ctx, db, deadline, false, source);
 	if (rc == DBC_OK) {
-		bool same = false;
-		rc = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
-		if (rc == DBC_OK)
-			rc = sqldbc_backup_same_pages(ctx, db, dest, source->pages, deadline, &same);
-		int sqlite_rc = SQLITE_OK;
-		source->content_from_copy = same;
-		if (rc == DBC_OK && !same &&
-		    read_image(ctx, db, deadline, true, source, &sqlite_rc) != DBC_OK)
-			rc = ctx->failed
-			         ? DBC_ERROR
-			         : sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
+		rc = copy_snapshot(ctx, db, tmp_path, deadline, &dest, source);
 		sqldbc_backup_end_read(db, ctx->host_data);
 	}
+	/* a copy written straight from the file is opened once it is whole */
+	if (rc == DBC_OK && !dest)
+		rc = open_copy(ctx, tmp_path, &dest);
 	if (rc == DBC_OK) {
 		char *identity = sqldbc_backup_identity(ctx, db);
 		rc = identity ? write_stamp(ctx, dest, identity, path) : DBC_ERROR;
@@ -554,7 +620,7 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	if (rc == DBC_OK &&
 	    sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
 		rc = sqldbc_backup_db_error(ctx, dest, "could not finish the backup copy");
-	if (sqlite3_close(dest) != SQLITE_OK && rc == DBC_OK)
+	if (dest && sqlite3_close(dest) != SQLITE_OK && rc == DBC_OK)
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not close the backup copy");
 	if (rc == DBC_OK) {
 		int64_t page_size = 0;

@@ -42,13 +42,22 @@ char *sqldbc_backup_identity(dbc_ctx *ctx, sqlite3 *db);
  * deadline, on an interrupt or out of memory. */
 int sqldbc_backup_same_pages(dbc_ctx *ctx, sqlite3 *src, sqlite3 *dest, int64_t pages,
                              double deadline, bool *same);
+/* Where sqldbc_backup_stream_file hands the snapshot's pages: n pages of
+ * page_size bytes from page first (1-based), in order. DBC_ERROR with the
+ * error set stops the copy. */
+typedef int (*sqldbc_take_pages)(dbc_ctx *ctx, void *arg, int64_t first, const unsigned char *data,
+                                 int64_t n, int64_t page_size);
+/* Streams the first pages of src's main database file (inside src's read
+ * transaction) to take, when that file is the snapshot byte for byte (the
+ * conditions of sqldbc_backup_same_pages, and the unix VFS); *streamed
+ * false, nothing read, where it is not (the caller uses the backup API).
+ * Checks the deadline and an interrupt between chunks. */
+int sqldbc_backup_stream_file(dbc_ctx *ctx, sqlite3 *src, int64_t pages, double deadline,
+                              sqldbc_take_pages take, void *arg, bool *streamed);
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
 int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
 
-/* Page hashes (backup_incr.c): PAGE_HASH bytes of SHA-256 per page. */
-#define SQLDBC_PAGE_HASH 16
-int sqldbc_backup_page_hash(dbc_ctx *ctx, dbc_sha256 *h, const unsigned char *page, size_t size,
-                            unsigned char out[SQLDBC_PAGE_HASH]);
+/* Page hashes: core/backup/backup.h (dbc_page_hasher). */
 int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *path,
                                int64_t timeout_ms, const dbc_backup_base *base,
                                dbc_backup_image *source);

@@ -1,15 +1,18 @@
 /*
  * backup_incr.c — incremental backups: the pages of the open database that
  * changed since a catalogued backup, found by page hashes the catalog
- * keeps (dbcare_backups.page_hashes: SQLDBC_PAGE_HASH bytes of SHA-256 per
- * page of the image a restore of that backup gives).
+ * keeps (dbcare_backups.page_hashes: DBC_PAGE_HASH bytes per page of the
+ * image a restore of that backup gives, in its chain's form,
+ * core/backup/backup_page_hashes.c).
  *
- * The pages are read through SQLite's online backup API, inside one read
- * transaction of the caller's connection, as a full copy reads them
- * (backup_file.c): the same snapshot gives the source's fingerprint and
- * per-table content. The copy's destination is a connection on the VFS
- * "dbcare_sink", whose one file keeps no pages: each page SQLite writes to
- * it is hashed, and only a page whose hash differs from the base's (or
+ * The pages are read inside one read transaction of the caller's
+ * connection, as a full copy reads them (backup_file.c): the same snapshot
+ * gives the source's fingerprint and per-table content. In
+ * rollback-journal mode they come straight from the database file
+ * (backup_exact.c) and each is taken as the sink below takes a page;
+ * otherwise through SQLite's online backup API, whose destination is a
+ * connection on the VFS "dbcare_sink", whose one file keeps no pages:
+ * each page SQLite writes to it is hashed, and only a page whose hash differs from the base's (or
  * that was written before in this copy, a cache spill then the commit) is
  * appended to the page-set file. The destination pager reads back only
  * page 1 (to update its header at the end), which the sink keeps; any
@@ -37,22 +40,12 @@
 #include <string.h>
 #include <unistd.h>
 
-int sqldbc_backup_page_hash(dbc_ctx *ctx, dbc_sha256 *h, const unsigned char *page, size_t size,
-                            unsigned char out[SQLDBC_PAGE_HASH])
-{
-	unsigned char md[32];
-	if (dbc_sha256_digest(ctx, h, page, size, md) != DBC_OK)
-		return DBC_ERROR;
-	memcpy(out, md, SQLDBC_PAGE_HASH);
-	return DBC_OK;
-}
-
 /* ---------------------------------------------------------------- the sink */
 
 typedef struct sink_state {
 	dbc_ctx *ctx;
-	dbc_sha256 *h;
-	int fd; /* the page-set file */
+	dbc_page_hasher *ph; /* the base's form and key */
+	int fd;              /* the page-set file */
 	const unsigned char *base;
 	int64_t nbase;          /* pages in base */
 	unsigned char *cur;     /* hashes of the pages written, by page (sqlite3_malloc) */
@@ -82,7 +75,7 @@ static int grow(sink_state *st, int64_t pages)
 	int64_t cap = st->cap ? st->cap : 1024;
 	while (cap < pages)
 		cap *= 2;
-	unsigned char *c = sqlite3_realloc64(st->cur, (sqlite3_uint64)(cap * SQLDBC_PAGE_HASH));
+	unsigned char *c = sqlite3_realloc64(st->cur, (sqlite3_uint64)(cap * DBC_PAGE_HASH));
 	if (!c)
 		return SQLITE_NOMEM;
 	st->cur = c;
@@ -116,16 +109,11 @@ static void put_u32(unsigned char *b, uint32_t v)
 	b[2] = (unsigned char)(v >> 8), b[3] = (unsigned char)v;
 }
 
-static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+/* One page of the snapshot (pgno, 1-based): hashed, and appended to the
+ * page-set file when its hash differs from the base's or a record of it
+ * is there already (a later record replaces an earlier one). */
+static int take_page(sink_state *st, int64_t pgno, const void *buf, int amt)
 {
-	sink_state *st = ((sink_file *)f)->st;
-	if (st->page_size == 0)
-		st->page_size = amt;
-	if (amt != st->page_size || off % amt != 0) {
-		st->err = -1;
-		return SQLITE_IOERR_WRITE;
-	}
-	int64_t pgno = off / amt + 1;
 	if (grow(st, pgno) != SQLITE_OK)
 		return SQLITE_NOMEM;
 	if (!st->scratch && !(st->scratch = sqlite3_malloc(amt + 4)))
@@ -139,13 +127,13 @@ static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 o
 		if (amt >= 20 && page[18] == 2 && page[19] == 2)
 			page[18] = page[19] = 1; /* standalone: rollback journal */
 	}
-	unsigned char *hash = st->cur + (pgno - 1) * SQLDBC_PAGE_HASH;
-	if (sqldbc_backup_page_hash(st->ctx, st->h, page, (size_t)amt, hash) != DBC_OK) {
+	unsigned char *hash = st->cur + (pgno - 1) * DBC_PAGE_HASH;
+	if (dbc_page_hash(st->ctx, st->ph, page, (size_t)amt, hash) != DBC_OK) {
 		st->err = -1;
 		return SQLITE_IOERR_WRITE;
 	}
 	bool same = pgno <= st->nbase &&
-	            memcmp(hash, st->base + (pgno - 1) * SQLDBC_PAGE_HASH, SQLDBC_PAGE_HASH) == 0;
+	            memcmp(hash, st->base + (pgno - 1) * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0;
 	if (!same || st->written[pgno - 1]) {
 		put_u32(st->scratch, (uint32_t)pgno);
 		if (!write_all(st->fd, st->scratch, (size_t)amt + 4)) {
@@ -155,9 +143,35 @@ static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 o
 		st->written[pgno - 1] = 1;
 		st->records++;
 	}
-	if (off + amt > st->size)
-		st->size = off + amt;
+	if (pgno * amt > st->size)
+		st->size = pgno * amt;
 	return SQLITE_OK;
+}
+
+static int sink_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
+{
+	sink_state *st = ((sink_file *)f)->st;
+	if (st->page_size == 0)
+		st->page_size = amt;
+	if (amt != st->page_size || off % amt != 0) {
+		st->err = -1;
+		return SQLITE_IOERR_WRITE;
+	}
+	return take_page(st, off / amt + 1, buf, amt);
+}
+
+/* The direct read's pages (sqldbc_backup_stream_file), each taken as the
+ * sink takes a page SQLite writes. */
+static int take_pages(dbc_ctx *ctx, void *arg, int64_t first, const unsigned char *data, int64_t n,
+                      int64_t page_size)
+{
+	sink_state *st = arg;
+	st->page_size = page_size;
+	for (int64_t i = 0; i < n; i++)
+		if (take_page(st, first + i, data + i * page_size, (int)page_size) != SQLITE_OK)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
+			                 st->err > 0 ? strerror(st->err) : "out of memory");
+	return DBC_OK;
 }
 
 static int sink_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
@@ -338,8 +352,10 @@ static int register_sink(void)
 /* ---------------------------------------------------------------- the copy */
 
 typedef struct base_hashes {
-	unsigned char *data;
+	unsigned char *blob;       /* the catalog's column */
+	const unsigned char *data; /* its per-page hashes */
 	int64_t pages;
+	dbc_page_hasher ph;
 } base_hashes;
 
 static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
@@ -352,11 +368,11 @@ static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
 	int rc = DBC_OK;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
 		int n = sqlite3_column_bytes(st, 0);
-		out->pages = n / SQLDBC_PAGE_HASH;
-		out->data = dbc_alloc(ctx, (size_t)n + 1);
-		if (out->data)
-			memcpy(out->data, sqlite3_column_blob(st, 0), (size_t)n);
-		else
+		out->blob = dbc_alloc(ctx, (size_t)n + 1);
+		if (out->blob)
+			memcpy(out->blob, sqlite3_column_blob(st, 0), (size_t)n);
+		if (!out->blob || dbc_page_hasher_from(ctx, out->blob, (size_t)n, &out->ph, &out->data,
+		                                       &out->pages) != DBC_OK)
 			rc = DBC_ERROR;
 	} else {
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
@@ -415,7 +431,12 @@ static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadli
 	if (out == DBC_OK)
 		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, true, source);
 	if (out == DBC_OK) {
-		out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
+		/* from the database file where it is the snapshot, else through
+		 * the backup API into the sink */
+		bool direct = false;
+		out = sqldbc_backup_stream_file(ctx, db, source->pages, deadline, take_pages, st, &direct);
+		if (out == DBC_OK && !direct)
+			out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
 		sqldbc_backup_end_read(db, ctx->host_data);
 	}
 	sqlite3_close(dest);
@@ -442,7 +463,7 @@ static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t
 	if (rc == DBC_OK && (read(fd, buf, (size_t)header_len) != (ssize_t)header_len ||
 	                     dbc_sha256_update(ctx, file, buf, (size_t)header_len) != DBC_OK))
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy is short");
-	unsigned char hash[SQLDBC_PAGE_HASH];
+	unsigned char hash[DBC_PAGE_HASH];
 	unsigned char *seen = rc == DBC_OK ? dbc_zalloc(ctx, (size_t)page_count + 1) : NULL;
 	for (int64_t i = 0; rc == DBC_OK && i < st->records; i++) {
 		if (read(fd, buf, rec) != (ssize_t)rec) {
@@ -451,21 +472,19 @@ static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t
 		}
 		int64_t pgno = ((int64_t)buf[0] << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3];
 		if (dbc_sha256_update(ctx, file, buf, rec) != DBC_OK ||
-		    sqldbc_backup_page_hash(ctx, st->h, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
+		    dbc_page_hash(ctx, st->ph, buf + 4, (size_t)st->page_size, hash) != DBC_OK)
 			rc = DBC_ERROR;
 		else if (pgno < 1 || pgno > st->cap)
 			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy names page %lld",
 			               (long long)pgno);
 		else if (pgno <= page_count)
 			seen[pgno - 1] =
-			    memcmp(hash, st->cur + (pgno - 1) * SQLDBC_PAGE_HASH, SQLDBC_PAGE_HASH) == 0 ? 1
-			                                                                                 : 2;
+			    memcmp(hash, st->cur + (pgno - 1) * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0 ? 1 : 2;
 	}
 	close(fd);
 	for (int64_t p = 0; rc == DBC_OK && p < page_count; p++) {
-		bool in_base =
-		    p < st->nbase && memcmp(st->base + p * SQLDBC_PAGE_HASH, st->cur + p * SQLDBC_PAGE_HASH,
-		                            SQLDBC_PAGE_HASH) == 0;
+		bool in_base = p < st->nbase && memcmp(st->base + p * DBC_PAGE_HASH,
+		                                       st->cur + p * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0;
 		if (seen[p] == 2 || (seen[p] == 0 && !in_base))
 			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 			               "the backup copy failed verification: page %lld is not the page "
@@ -496,13 +515,10 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 	char *identity = sqldbc_backup_identity(ctx, db);
 	if (!identity || take_hashes(ctx, db, base->id, &bh) != DBC_OK)
 		return DBC_ERROR;
-	sink_state st = {.ctx = ctx, .base = bh.data, .nbase = bh.pages, .fd = -1};
-	st.h = dbc_sha256_begin(ctx);
-	st.fd = st.h ? open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+	sink_state st = {.ctx = ctx, .ph = &bh.ph, .base = bh.data, .nbase = bh.pages, .fd = -1};
+	st.fd = open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	int rc = DBC_OK;
-	if (!st.h)
-		rc = DBC_ERROR;
-	else if (st.fd < 0)
+	if (st.fd < 0)
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not open the backup copy: %s",
 		               strerror(errno));
 	/* the header's length does not depend on what it says */
@@ -530,16 +546,18 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 	if (rc == DBC_OK) {
 		source->bytes = page_count * st.page_size;
 		source->pages_written = st.records;
-		source->page_hashes_len = (size_t)page_count * SQLDBC_PAGE_HASH;
-		source->page_hashes = dbc_alloc(ctx, source->page_hashes_len + 1);
+		/* the chain's form: this backup is the next one's base */
+		dbc_buf hashes;
+		dbc_buf_init(&hashes, ctx);
+		dbc_page_hashes_begin(&hashes, &bh.ph);
+		dbc_buf_appendn(&hashes, (const char *)st.cur, (size_t)page_count * DBC_PAGE_HASH);
+		source->page_hashes_len = hashes.len;
+		source->page_hashes = dbc_buf_finish(&hashes);
 		if (!source->page_hashes)
 			rc = DBC_ERROR;
-		else
-			memcpy(source->page_hashes, st.cur, source->page_hashes_len);
 		source->check = "ok";
 	}
-	if (st.h)
-		dbc_sha256_abort(st.h);
+	dbc_page_hasher_end(&bh.ph);
 	sqlite3_free(st.cur);
 	sqlite3_free(st.written);
 	sqlite3_free(st.page1);
