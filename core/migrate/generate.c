@@ -75,6 +75,53 @@ typedef struct gen_run {
 	dbc_gen_proof_input proof;
 } gen_run;
 
+/* Whether the plan drops column c of live table t. */
+static bool dropped(const dbc_gen_plan *p, const dbc_table *t, const dbc_column *c)
+{
+	for (int i = 0; i < p->nmoved; i++)
+		if (p->moved[i].table == t && p->moved[i].column == c)
+			return true;
+	return false;
+}
+
+/* What the down must reach: the live schema, except that each column the
+ * plan drops comes back after the columns that stay (ALTER TABLE adds a
+ * column at a table's end only; the down's reverses, newest first, add them
+ * in the reverse order of their drops). */
+static int down_target(dbc_ctx *ctx, gen_run *r)
+{
+	const dbc_gen_plan *p = r->plan;
+	if (!p->nmoved)
+		return DBC_OK;
+	dbc_schema down = *r->live;
+	down.tables = dbc_alloc(ctx, sizeof(dbc_table) * (size_t)(down.ntables + 1));
+	if (!down.tables)
+		return DBC_ERROR;
+	for (int i = 0; i < down.ntables; i++) {
+		const dbc_table *t = &r->live->tables[i];
+		dbc_table *d = &down.tables[i];
+		*d = *t;
+		d->columns = dbc_alloc(ctx, sizeof(dbc_column) * (size_t)(t->ncolumns + 1));
+		if (!d->columns)
+			return DBC_ERROR;
+		int n = 0;
+		for (int c = 0; c < t->ncolumns; c++)
+			if (!dropped(p, t, &t->columns[c]))
+				d->columns[n++] = t->columns[c];
+		for (int m = p->nmoved - 1; m >= 0; m--)
+			if (p->moved[m].table == t)
+				d->columns[n++] = *p->moved[m].column;
+	}
+	down.memo = NULL;
+	char *json, *fp;
+	if (dbc_schema_snapshot_json(&down, &json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
+		return DBC_ERROR;
+	r->proof.live_json = json;
+	r->proof.live_fp = fp;
+	return DBC_OK;
+}
+
 /* want read: its fingerprint, then the plan from live to it. */
 static int plan_to(dbc_ctx *ctx, gen_run *r)
 {
@@ -87,7 +134,9 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 		return DBC_ERROR;
 	r->proof.want_json = json;
 	r->proof.want_fp = fp;
-	return dbc_gen_plan_make(ctx, &in, r->plan);
+	if (dbc_gen_plan_make(ctx, &in, r->plan) != DBC_OK)
+		return DBC_ERROR;
+	return down_target(ctx, r);
 }
 
 /* Inside the place where the desired schema is (scratch_desired): the

@@ -77,9 +77,20 @@ typedef struct dbc_gen_step {
 	char *proof, *proof_reverse;
 } dbc_gen_step;
 
+/* A live column the plan drops: the down adds it back, which puts it after
+ * the table's other columns (ALTER TABLE ... ADD COLUMN appends). */
+typedef struct dbc_gen_moved {
+	const dbc_table *table; /* the live table */
+	const dbc_column *column;
+} dbc_gen_moved;
+
 typedef struct dbc_gen_plan {
 	dbc_gen_step *items;
 	int n, cap;
+	/* the dropped columns, in the order of their steps: the down reaches
+	 * the live schema with these last, in the order it adds them back */
+	dbc_gen_moved *moved;
+	int nmoved, capmoved;
 } dbc_gen_plan;
 
 /* What the planner works from. */

@@ -597,29 +597,6 @@ static int renames(planner *pl)
 	return DBC_OK;
 }
 
-static char *create_table_text(planner *pl, const dbc_table *t, bool fks)
-{
-	dbc_ctx *ctx = pl->ctx;
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b, "CREATE TABLE %s (", dbc_gen_qt(ctx, t));
-	int n = 0;
-	for (int i = 0; i < t->ncolumns; i++) {
-		if (t->columns[i].hidden)
-			continue;
-		dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", dbc_gen_column_def(ctx, &t->columns[i]));
-	}
-	for (int i = 0; i < t->nconstraints; i++) {
-		if (!fks && t->constraints[i].kind == DBC_CON_FOREIGN_KEY)
-			continue;
-		char *def = dbc_gen_constraint_def(ctx, &t->constraints[i]);
-		if (def)
-			dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", def);
-	}
-	dbc_buf_append(&b, "\n)");
-	return dbc_buf_finish(&b);
-}
-
 /* Whether the desired file has an ALTER TABLE of t after its CREATE. */
 static bool altered_later(planner *pl, const dbc_table *t)
 {
@@ -660,7 +637,7 @@ static int new_tables(planner *pl)
 			 * form: defaults, keys) has the whole table in the model only */
 			if (st && altered_later(pl, w))
 				st = NULL;
-			char *make = st ? dbc_strdup(ctx, st->text) : create_table_text(pl, w, false);
+			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
 			if (!st)
 				later[i] = true;
 			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
@@ -795,7 +772,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		                o->definition);
 		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
 	}
-	dbc_buf_append(&b, create_table_text(pl, t, true));
+	dbc_buf_append(&b, dbc_gen_create_table(ctx, t, true));
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
@@ -1042,16 +1019,20 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			                 "generator does not write; write that step by hand",
 			                 w->name, c->name);
 	}
-	/* columns that go */
-	for (int i = 0; i < l->ncolumns; i++) {
+	/* columns that go, the last first: the down adds them back in the
+	 * table's order, after the columns that stay (plan->moved) */
+	bool kept_after = false; /* a column after this one stays */
+	for (int i = l->ncolumns - 1; i >= 0; i--) {
 		const dbc_column *lc = &l->columns[i];
 		bool kept = dbc_table_find_column(w, lc->name) != NULL;
 		for (int k = 0; k < w->ncolumns && !kept; k++) {
 			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
 			kept = old && strcmp(old, lc->name) == 0;
 		}
-		if (kept)
+		if (kept) {
+			kept_after = true;
 			continue;
+		}
 		int64_t n, values;
 		char *counts;
 		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
@@ -1066,7 +1047,12 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (!s)
 			return DBC_ERROR;
 		s->rows = n;
-		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty", what);
+		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s", what,
+		                       kept_after ? ", after the table's other columns" : "");
+		if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved,
+		             sizeof(dbc_gen_moved), 8) != DBC_OK)
+			return DBC_ERROR;
+		pl->out->moved[pl->out->nmoved++] = (dbc_gen_moved){.table = l, .column = lc};
 	}
 	/* constraints that come or change */
 	for (int i = 0; i < w->nconstraints; i++) {
@@ -1106,10 +1092,12 @@ static int alter_add_columns(planner *pl, const dbc_table *l, const dbc_table *w
 }
 
 /* A rebuild that leaves columns behind drops them: refused without
- * allow_drop, as an ALTER TABLE ... DROP COLUMN is. */
-static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
+ * allow_drop, as an ALTER TABLE ... DROP COLUMN is; with it, *what names
+ * them with their counts for the rebuild's hazard (NULL: none dropped). */
+static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w, char **what)
 {
-	for (int i = 0; i < l->ncolumns && !pl->in->opt->allow_drop; i++) {
+	*what = NULL;
+	for (int i = 0; i < l->ncolumns; i++) {
 		const dbc_column *lc = &l->columns[i];
 		bool kept = dbc_table_find_column(w, lc->name) != NULL;
 		for (int k = 0; k < w->ncolumns && !kept; k++) {
@@ -1122,7 +1110,10 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
 		char *counts;
 		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
 			return DBC_ERROR;
-		return refuse_drop(pl, dbc_printf(pl->ctx, "column %s.%s (%s)", w->name, lc->name, counts));
+		char *col = dbc_printf(pl->ctx, "column %s.%s (%s)", w->name, lc->name, counts);
+		if (!pl->in->opt->allow_drop)
+			return refuse_drop(pl, col);
+		*what = *what ? dbc_printf(pl->ctx, "%s, %s", *what, col) : col;
 	}
 	return DBC_OK;
 }
@@ -1135,10 +1126,16 @@ static int changed_tables(planner *pl)
 		if (!l)
 			continue;
 		int rc;
-		if (pl->rebuilt[i])
-			rc = rebuild_drops(pl, l, w) == DBC_OK ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
-			                                       : DBC_ERROR;
-		else if (pl->limited)
+		if (pl->rebuilt[i]) {
+			char *drops;
+			rc = rebuild_drops(pl, l, w, &drops) == DBC_OK
+			         ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
+			         : DBC_ERROR;
+			dbc_gen_step *s = pl->out->n ? &pl->out->items[pl->out->n - 1] : NULL;
+			if (rc == DBC_OK && drops && s)
+				s->hazard = dbc_printf(pl->ctx, "%s; drops %s, which the down brings back empty",
+				                       s->hazard, drops);
+		} else if (pl->limited)
 			rc = alter_add_columns(pl, l, w);
 		else
 			rc = alter_full(pl, l, w);
@@ -1322,6 +1319,9 @@ static int lock_timeouts(planner *pl)
 			t->transactional = false;
 		}
 	}
+	done.moved = pl->out->moved;
+	done.nmoved = pl->out->nmoved;
+	done.capmoved = pl->out->capmoved;
 	*pl->out = done;
 	return DBC_OK;
 }
