@@ -21,7 +21,11 @@
 #include "schema/ddl_lex.h"
 
 #include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include <string.h>
@@ -276,9 +280,23 @@ static int mapped_exec(dbc_ctx *ctx, const char *sql)
 static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
 {
 	dbc_schema read;
+	dbc_strlist live = current->user;
+	volatile int rc = DBC_ERROR;
 	dbc_schema_init(&read, ctx);
-	if (current->real->read_schema(ctx, &read) != DBC_OK ||
-	    dbc_schema_copy(ctx, &read, out) != DBC_OK)
+	/* the live user schemas are left out by map_back: not read at all (the
+	 * reads here bypass the schema cache, so no entry holds the cut model) */
+	live.n = current->nlive;
+	pgdbc_catalog_skip_schemas(&live);
+	PG_TRY();
+	{
+		rc = current->real->read_schema(ctx, &read);
+	}
+	PG_FINALLY();
+	{
+		pgdbc_catalog_skip_schemas(NULL);
+	}
+	PG_END_TRY();
+	if (rc != DBC_OK || dbc_schema_copy(ctx, &read, out) != DBC_OK)
 		return DBC_ERROR;
 	map_back(ctx, current, out);
 	return DBC_OK;
@@ -336,11 +354,28 @@ static int apply_desired(dbc_ctx *ctx, const char *sql)
 	                 line ? " at line " : "", line ? dbc_printf(ctx, "%d", line) : "", why);
 }
 
+/* The scratch schemas are the caller's own, so making them needs CREATE on
+ * the database: said before anything runs, with the grant that gives it. */
+static int may_make_schemas(dbc_ctx *ctx)
+{
+	if (pg_database_aclcheck(MyDatabaseId, GetUserId(), ACL_CREATE) == ACLCHECK_OK)
+		return DBC_OK;
+	const char *db = get_database_name(MyDatabaseId);
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE,
+	          "dbmigrate_generate needs CREATE on database %s: it applies the desired schema in "
+	          "scratch schemas of the caller's, rolled back before it returns",
+	          db ? db : "(this database)");
+	dbc_error_hint(ctx, "GRANT CREATE ON DATABASE %s TO %s;",
+	               quote_identifier(db ? db : "current"), quote_identifier(role));
+	return DBC_ERROR;
+}
+
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg)
 {
 	place pl, *outer = current;
-	if (make_place(ctx, sql, &pl) != DBC_OK)
+	if (may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
@@ -348,6 +383,9 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
+	/* each catalog state of the place is read once and rolled back: not
+	 * cached, so the live schema's cache entry stays for the reads after */
+	const void *outer_bypass = pgdbc_schema_cache_bypass(ctx, ctx->host_data);
 	int rc = open_place(ctx, &pl, sql);
 	current = &pl;
 	ctx->host = &mapped;
@@ -357,6 +395,7 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 		rc = fn(ctx, arg);
 	ctx->host = pl.real;
 	current = outer;
+	pgdbc_schema_cache_bypass(ctx, outer_bypass);
 	ctx->host->rollback(ctx, level);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
