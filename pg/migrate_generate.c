@@ -38,6 +38,7 @@
 typedef struct place {
 	dbc_strlist user, scratch;
 	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
+	dbc_strlist made;     /* the schemas the desired SQL makes, live ones too */
 	const dbc_host *real; /* the host the mapped one calls */
 } place;
 
@@ -110,8 +111,12 @@ static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 	        0, NULL, take_name, &pl->user) != DBC_OK)
 		return DBC_ERROR;
 	pl->nlive = pl->user.n;
-	if (created_schemas(ctx, sql, &pl->user) != DBC_OK)
+	if (created_schemas(ctx, sql, &pl->made) != DBC_OK)
 		return DBC_ERROR;
+	for (int i = 0; i < pl->made.n; i++)
+		if (find(&pl->user, pl->made.items[i]) < 0 &&
+		    dbc_strlist_add(ctx, &pl->user, pl->made.items[i]) != DBC_OK)
+			return DBC_ERROR;
 	for (int i = 0; i < pl->user.n; i++)
 		if (dbc_strlist_add(ctx, &pl->scratch,
 		                    dbc_printf(ctx, SCRATCH_PREFIX "%ld_%d", (long)getpid(), i + 1)) !=
@@ -120,9 +125,47 @@ static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 	return DBC_OK;
 }
 
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '$';
+}
+
+/* The user schema a string literal starts with as the qualifier of a
+ * name, as regclass and its kin read it ('public.t', 'PUBLIC.t' folded,
+ * '"My Schema".t' as written); -1 when none. *skip: the string's opening
+ * quote and the schema's name, up to the '.'. */
+static int string_schema(dbc_ctx *ctx, const place *pl, dbc_token t, size_t *skip)
+{
+	const char *p = t.start + 1, *end = t.start + t.len - 1; /* inside the quotes */
+	const char *q = p;
+	char *name;
+	if (*p == '"') {
+		for (q = p + 1; q < end && *q != '"'; q++)
+			;
+		if (q >= end)
+			return -1;
+		name = dbc_strndup(ctx, p + 1, (size_t)(q - p - 1));
+		q++; /* past the closing '"' */
+	} else {
+		while (q < end && (word_char(*q) || (unsigned char)*q >= 0x80))
+			q++;
+		name = dbc_strndup(ctx, p, (size_t)(q - p));
+		for (char *c = name; c && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+	}
+	if (!name || q >= end || *q != '.' || q == p)
+		return -1;
+	int k = find(&pl->user, name);
+	if (k >= 0)
+		*skip = (size_t)(q - t.start);
+	return k;
+}
+
 /* sql with the user schemas' names where they name a schema (before a
  * '.', after SCHEMA [IF [NOT] EXISTS], at the start of a string naming a
- * relation: 'public.t') replaced by their scratch names. */
+ * relation: 'public.t', '"Sales".t') replaced by their scratch names. */
 static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 {
 	dbc_buf b;
@@ -141,12 +184,7 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 				k = find(&pl->user, folded(ctx, t));
 			skip = t.len;
 		} else if (t.kind == TK_STRING && t.start[0] == '\'') {
-			for (int i = 0; i < pl->user.n && k < 0; i++) {
-				size_t n = strlen(pl->user.items[i]);
-				if (t.len > n + 2 && strncmp(t.start + 1, pl->user.items[i], n) == 0 &&
-				    t.start[1 + n] == '.')
-					k = i, skip = n + 1;
-			}
+			k = string_schema(ctx, pl, t, &skip);
 		}
 		if (k >= 0) {
 			dbc_buf_appendn(&b, copied, (size_t)(t.start - copied));
@@ -160,12 +198,6 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 	}
 	dbc_buf_append(&b, copied);
 	return dbc_buf_finish(&b);
-}
-
-static bool word_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '$';
 }
 
 /* text with each scratch name written as its user schema's (quoted where
@@ -309,8 +341,11 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_append(&b, "SELECT 1;\n");
+	/* a live schema the desired SQL makes itself (a schema file's
+	 * CREATE SCHEMA sales) gets its scratch schema from that statement */
 	for (int i = 0; i < pl->nlive; i++)
-		dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
+		if (find(&pl->made, pl->user.items[i]) < 0)
+			dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
 	char *make = dbc_buf_finish(&b);
 	dbc_strlist path = {0};
 	/* the caller's path as it is now (dbcare's queries run under a pinned

@@ -40,10 +40,13 @@ def desired_pg(n):
     return "\n".join(out)
 
 
-def add_row(b, engine, times, steps):
+def add_row(b, engine, times, steps, cpu=None):
     ms = median(times)
+    note = f"{steps} steps, proved"
+    if cpu:
+        note += f"; backend CPU {median(cpu):.0f} ms"
     b.add("generate", engine, f"{TABLES} tables", "dbmigrate_generate()", ms, len(times),
-          target="< 2000 ms", met=ms < 2000, note=f"{steps} steps, proved")
+          target="< 2000 ms", met=ms < 2000, note=note)
 
 
 def run_pg(b):
@@ -53,10 +56,13 @@ def run_pg(b):
     make_pg_tables(s, TABLES)
     sql = f"SELECT count(*) FROM dbmigrate_generate($d${desired_pg(TABLES)}$d$)"
     steps = s.value(sql)
-    times = [s.seconds(sql) * 1000.0 for _ in range(max(3, REPS // 2))]
+    pid = int(s.value("SELECT pg_backend_pid()"))
+    runs = [s.timed_with_cpu(sql, pid) for _ in range(max(3, REPS // 2))]
     s.close()
     pg.drop_db(db)
-    add_row(b, "postgresql", times, steps)
+    # the backend's CPU time too: the wall time carries the machine's load
+    cpu = [c for _, c in runs if c is not None]
+    add_row(b, "postgresql", [ms for ms, _ in runs], steps, cpu)
 
 
 def run(b):
