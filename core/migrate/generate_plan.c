@@ -30,6 +30,7 @@ typedef struct planner {
 	bool *rebuilt;  /* by desired table */
 	bool *affected; /* by desired table: views naming it go and come back */
 	bool *view_out; /* by live object: a view dropped first */
+	bool late_pass; /* objects(): the functions made after the tables */
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -483,6 +484,30 @@ static bool on_remade_view(planner *pl, const dbc_object *o)
 	return false;
 }
 
+/* Whether the desired function o reads a table the plan creates: its
+ * statement names one (PostgreSQL checks a LANGUAGE sql body when it is
+ * created, so it must come after the tables), and no desired CREATE
+ * TABLE names the function (a default or a check calling it needs it
+ * first). */
+static bool reads_new_table(planner *pl, const dbc_object *o)
+{
+	const dbc_schema *W = pl->in->want;
+	const dbc_gen_desired *d = pl->in->desired;
+	const dbc_gen_stmt *st = strcmp(o->type, "function") == 0 ? stmt_of(pl, o) : NULL;
+	const char *paren = strchr(o->name, '(');
+	char *fname = paren ? dbc_strndup(pl->ctx, o->name, (size_t)(paren - o->name)) : NULL;
+	bool reads = false;
+	if (!st || !fname)
+		return false;
+	for (int i = 0; i < W->ntables && !reads; i++)
+		reads = !pl->from[i] && dbc_gen_names_token(pl->ctx, st->text, W->tables[i].name);
+	for (int k = 0; k < d->nstmts && reads; k++)
+		if (strcmp(d->stmts[k].kind, "table") == 0 &&
+		    dbc_gen_names_token(pl->ctx, d->stmts[k].text, fname))
+			reads = false;
+	return reads;
+}
+
 static int objects(planner *pl, bool early, bool adding)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -490,7 +515,12 @@ static int objects(planner *pl, bool early, bool adding)
 	const dbc_schema *other = adding ? pl->in->live : pl->in->want;
 	for (int i = 0; i < from->nobjects; i++) {
 		const dbc_object *o = &from->objects[i];
-		bool known = early ? in_list(early_types, o->type) : strcmp(o->type, "trigger") == 0;
+		/* a function that reads a new table is made after the tables (the
+		 * late pass), the others before them */
+		bool late = adding && reads_new_table(pl, o);
+		bool known = pl->late_pass ? late
+		             : early       ? in_list(early_types, o->type) && !late
+		                           : strcmp(o->type, "trigger") == 0;
 		/* a sequence its column owns comes with its table, unless the
 		 * desired file makes it itself (pg_dump's form) */
 		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
@@ -1348,8 +1378,12 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
 	    objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
 	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK || drop_tables(&pl) != DBC_OK ||
-	    drop_late(&pl) != DBC_OK || make_views(&pl) != DBC_OK ||
-	    objects(&pl, false, true) != DBC_OK)
+	    drop_late(&pl) != DBC_OK)
+		return DBC_ERROR;
+	pl.late_pass = true;
+	int rc = objects(&pl, true, true);
+	pl.late_pass = false;
+	if (rc != DBC_OK || make_views(&pl) != DBC_OK || objects(&pl, false, true) != DBC_OK)
 		return DBC_ERROR;
 	return lock_timeouts(&pl);
 }

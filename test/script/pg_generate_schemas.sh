@@ -4,7 +4,8 @@
 # its schemas (CREATE SCHEMA "Sales", a schema the live database has) is
 # applied in the scratch place as written; a string naming a relation by a
 # qualified name ('public.t', E'PUBLIC.t', '"public".t', '"Sales".x') is
-# read in the scratch place, as regclass reads it, not on the live tables.
+# read in the scratch place, as regclass reads it, not on the live tables;
+# a LANGUAGE sql function reading a new table is made after that table.
 # The plan is proved, applied, and reaches the schema of a fresh database
 # made from the same file.
 set -eu
@@ -30,6 +31,8 @@ CREATE TABLE "Sales".orders (id int PRIMARY KEY, total int, note text);
 CREATE TABLE "Sales".refund (id int PRIMARY KEY, order_id int REFERENCES "Sales".orders (id));
 CREATE TABLE item (id int PRIMARY KEY);
 CREATE TABLE stock (item_id int REFERENCES item (id), n int);
+CREATE FUNCTION stock_total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(n) FROM public.stock $$;
+CREATE VIEW totals AS SELECT stock_total() AS total;
 CREATE VIEW lookups AS
   SELECT 'public.stock'::regclass AS plain, E'PUBLIC.stock'::regclass AS escaped,
          '"public".stock'::regclass AS quoted, '"Sales".refund'::regclass AS mixed_case,
@@ -42,5 +45,9 @@ SQL
 [ "$(q -c "SELECT plain::text || ' ' || escaped::text || ' ' || quoted::text || ' ' || mixed_case::text || ' ' || looked_up::text FROM lookups")" = \
   'stock stock stock "Sales".refund "Sales".refund' ] || fail "the view's names: $(q -c "SELECT * FROM lookups")"
 [ "$(q -c "SELECT count(*) FROM \"Sales\".orders")" = 100 ] || fail "rows lost"
+# a LANGUAGE sql function reading a new table (PostgreSQL checks its body
+# when it is created) comes after the table, before the view calling it
+q -c "INSERT INTO item VALUES (1)" -c "INSERT INTO stock VALUES (1, 5), (1, 7)" >/dev/null
+[ "$(q -c "SELECT total FROM totals")" = 12 ] || fail "the function does not read the new table"
 [ "$(q -c "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'dbcare_gen_%'")" = 0 ] || fail "a scratch schema stayed"
 echo ok
