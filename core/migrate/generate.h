@@ -110,6 +110,13 @@ dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *
 int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
                     const dbc_table *now, dbc_gen_plan *out);
 
+/* An enum type whose desired labels only add to the live ones, in order
+ * (generate_enum.c): ALTER TYPE ... ADD VALUE, its reverse the live type
+ * made again with its columns converted. */
+bool dbc_gen_enum_extends(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want);
+int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                     const dbc_object *want, dbc_gen_plan *out);
+
 /* What the proof compares with: the desired schema's snapshot and
  * fingerprint, the live one's, and the desired SQL (for a scratch place
  * built from it). */

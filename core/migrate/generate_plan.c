@@ -529,9 +529,11 @@ static int objects(planner *pl, bool early, bool adding)
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&
 		    !on_remade_view(pl, o))
 			continue;
+		/* an enum that only gains labels is altered, not made again */
+		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
-			if (!x && early)
+			if ((!x && early) || extends)
 				continue; /* gone types go after the tables that use them (drop_late) */
 			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
 			if (x && !st)
@@ -541,6 +543,11 @@ static int objects(planner *pl, bool early, bool adding)
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 				                 "cannot drop %s %s: the generator does not know how", o->type,
 				                 o->name);
+			continue;
+		}
+		if (extends) {
+			if (dbc_gen_enum_add(ctx, pl->in, x, o, pl->out) != DBC_OK)
+				return DBC_ERROR;
 			continue;
 		}
 		const dbc_gen_stmt *st = stmt_of(pl, o);
