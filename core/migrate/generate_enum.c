@@ -34,11 +34,16 @@ bool dbc_gen_enum_extends(dbc_ctx *ctx, const dbc_object *live, const dbc_object
 	if (strcmp(live->type, "type") != 0 || !labels(ctx, live->definition, &l) ||
 	    !labels(ctx, want->definition, &w) || l.n == 0 || w.n <= l.n)
 		return false;
-	int k = 0; /* live labels found so far, in order */
-	for (int i = 0; i < w.n && k < l.n; i++)
-		if (strcmp(w.items[i], l.items[k]) == 0)
+	int k = 0, added = 0; /* live labels found so far, in order; new ones */
+	for (int i = 0; i < w.n; i++) {
+		if (k < l.n && strcmp(w.items[i], l.items[k]) == 0)
 			k++;
-	return k == l.n;
+		if (dbc_strlist_find(&l, w.items[i]) < 0)
+			added++;
+	}
+	/* every live label kept in order, each other label new (a catalog
+	 * holds no label twice) */
+	return k == l.n && added == w.n - l.n;
 }
 
 /* The reverse: the live type made again under its name, its columns
