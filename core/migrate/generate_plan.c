@@ -780,6 +780,15 @@ static int refuse_nulls(planner *pl, const dbc_table *l, const dbc_table *w, con
 	return DBC_ERROR;
 }
 
+/* What a dropped column's down cannot do: bring back a NOT NULL column
+ * without a default on a table with rows ("" when it can). */
+static const char *down_fails(const dbc_column *c)
+{
+	return c->not_null && !c->default_expr
+	           ? " (NOT NULL without a default: that down fails while the table has rows)"
+	           : "";
+}
+
 static int refuse_drop(planner *pl, const char *what)
 {
 	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema drops %s", what);
@@ -1084,8 +1093,9 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (!s)
 			return DBC_ERROR;
 		s->rows = n;
-		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s", what,
-		                       kept_after ? ", after the table's other columns" : "");
+		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
+		                       kept_after ? ", after the table's other columns" : "",
+		                       down_fails(lc));
 		if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved,
 		             sizeof(dbc_gen_moved), 8) != DBC_OK)
 			return DBC_ERROR;
@@ -1150,6 +1160,7 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w, ch
 		char *col = dbc_printf(pl->ctx, "column %s.%s (%s)", w->name, lc->name, counts);
 		if (!pl->in->opt->allow_drop)
 			return refuse_drop(pl, col);
+		col = dbc_printf(pl->ctx, "%s%s", col, down_fails(lc));
 		*what = *what ? dbc_printf(pl->ctx, "%s, %s", *what, col) : col;
 	}
 	return DBC_OK;

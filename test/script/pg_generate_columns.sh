@@ -65,4 +65,14 @@ moved='CREATE TABLE item (id int PRIMARY KEY, qty int CHECK (qty >= 0), price in
 CREATE VIEW cheap AS SELECT id, price FROM item WHERE price < 10;'
 [ "$(grep '^down: ' "$work/run.txt")" = "down: $(fp_of "$moved")" ] || { cat "$work/run.txt"; fail "the down is not the live schema with the columns last"; }
 [ "$start_fp" != "$(fp_of "$moved")" ] || fail "column order is not in the fingerprint: the test proves nothing"
+
+# a NOT NULL column without a default: its drop says the down cannot
+# bring it back while the table has rows
+q -c "CREATE TABLE tag (id int PRIMARY KEY, label text NOT NULL, n int)" -c "INSERT INTO tag VALUES (1, 'a', 1)" >/dev/null
+q -v "desired=$moved
+CREATE TABLE tag (id int PRIMARY KEY, n int);" > "$work/tag.txt" 2>&1 <<'SQL' || { cat "$work/tag.txt"; fail "the tag drop does not generate"; }
+SELECT hazard FROM dbmigrate_generate(:'desired', '{"allow_drop": true}') WHERE hazard IS NOT NULL;
+SQL
+grep -q 'drops column tag.label (1 rows, 1 non-NULL values); the down brings the column back empty, after the table.s other columns (NOT NULL without a default: that down fails while the table has rows)' "$work/tag.txt" \
+  || { cat "$work/tag.txt"; fail "the NOT NULL drop's hazard does not say its down fails"; }
 echo ok

@@ -71,4 +71,13 @@ grep -q "^hazard: rebuilds table item .*; drops column item.sku (1000 rows, 1000
 [ "$(grep '^down: ' "$work/run2.txt")" = "down: $start_fp" ] || { cat "$work/run2.txt"; fail "the down does not return"; }
 [ "$(sqlite3 "$db" "SELECT count(*) || ':' || sum(id) || ':' || sum(qty) || ':' || sum(price) || ':' || count(note) || ':' || count(sku) FROM item")" = "${before%:*:*}:0:0" ] \
   || fail "kept values changed or dropped ones not back empty: $(rows_sum)"
+
+# a NOT NULL column without a default: its drop says the down cannot
+# bring it back while the table has rows
+sqlite3 "$db" "CREATE TABLE tag (id INTEGER PRIMARY KEY, label TEXT NOT NULL, n INTEGER); INSERT INTO tag VALUES (1, 'a', 1);"
+d3="$d2
+CREATE TABLE tag (id INTEGER PRIMARY KEY, n INTEGER);"
+out=$(q -cmd ".parameter set :d \"$d3\"" "SELECT hazard FROM dbmigrate_generate(:d, '{\"allow_drop\": true}') WHERE hazard IS NOT NULL" 2>&1 || true)
+echo "$out" | grep -q 'drops column tag.label (1 rows, 1 non-NULL values) (NOT NULL without a default: that down fails while the table has rows), which the down brings back empty' \
+  || fail "the NOT NULL drop's hazard does not say its down fails: $out"
 echo ok
