@@ -75,50 +75,65 @@ typedef struct gen_run {
 	dbc_gen_proof_input proof;
 } gen_run;
 
-/* Whether the plan drops column c of live table t. */
-static bool dropped(const dbc_gen_plan *p, const dbc_table *t, const dbc_column *c)
+static bool listed(const dbc_gen_moved *l, int n, const dbc_table *t, const dbc_column *c)
 {
-	for (int i = 0; i < p->nmoved; i++)
-		if (p->moved[i].table == t && p->moved[i].column == c)
+	for (int i = 0; i < n; i++)
+		if (l[i].table == t && l[i].column == c)
 			return true;
 	return false;
 }
 
-/* What the down must reach: the live schema, except that each column the
- * plan drops comes back after the columns that stay (ALTER TABLE adds a
- * column at a table's end only; the down's reverses, newest first, add them
- * in the reverse order of their drops). */
-static int down_target(dbc_ctx *ctx, gen_run *r)
+/* s with the columns of l (tables and columns of s) after the other
+ * columns of their table, in the order of l (reversed: the other way),
+ * as a snapshot and its fingerprint. ALTER TABLE adds a column at a
+ * table's end only: the drops' columns come back there in the down (its
+ * reverses, newest first, add them in the reverse order of their drops),
+ * the columns the desired file writes among the others go there in the
+ * up. */
+static int columns_last(dbc_ctx *ctx, const dbc_schema *s, const dbc_gen_moved *l, int nl,
+                        bool reversed, const char **json_out, const char **fp_out)
 {
-	const dbc_gen_plan *p = r->plan;
-	if (!p->nmoved)
-		return DBC_OK;
-	dbc_schema down = *r->live;
-	down.tables = dbc_alloc(ctx, sizeof(dbc_table) * (size_t)(down.ntables + 1));
-	if (!down.tables)
+	dbc_schema m = *s;
+	m.tables = dbc_alloc(ctx, sizeof(dbc_table) * (size_t)(m.ntables + 1));
+	if (!m.tables)
 		return DBC_ERROR;
-	for (int i = 0; i < down.ntables; i++) {
-		const dbc_table *t = &r->live->tables[i];
-		dbc_table *d = &down.tables[i];
+	for (int i = 0; i < m.ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		dbc_table *d = &m.tables[i];
 		*d = *t;
 		d->columns = dbc_alloc(ctx, sizeof(dbc_column) * (size_t)(t->ncolumns + 1));
 		if (!d->columns)
 			return DBC_ERROR;
 		int n = 0;
 		for (int c = 0; c < t->ncolumns; c++)
-			if (!dropped(p, t, &t->columns[c]))
+			if (!listed(l, nl, t, &t->columns[c]))
 				d->columns[n++] = t->columns[c];
-		for (int m = p->nmoved - 1; m >= 0; m--)
-			if (p->moved[m].table == t)
-				d->columns[n++] = *p->moved[m].column;
+		for (int k = 0; k < nl; k++) {
+			const dbc_gen_moved *x = &l[reversed ? nl - 1 - k : k];
+			if (x->table == t)
+				d->columns[n++] = *x->column;
+		}
 	}
-	down.memo = NULL;
+	m.memo = NULL;
 	char *json, *fp;
-	if (dbc_schema_snapshot_json(&down, &json) != DBC_OK ||
+	if (dbc_schema_snapshot_json(&m, &json) != DBC_OK ||
 	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
 		return DBC_ERROR;
-	r->proof.live_json = json;
-	r->proof.live_fp = fp;
+	*json_out = json;
+	*fp_out = fp;
+	return DBC_OK;
+}
+
+/* What the down and the up reach where columns go to a table's end. */
+static int targets(dbc_ctx *ctx, gen_run *r)
+{
+	const dbc_gen_plan *p = r->plan;
+	if (p->nmoved && columns_last(ctx, r->live, p->moved, p->nmoved, true, &r->proof.live_json,
+	                              &r->proof.live_fp) != DBC_OK)
+		return DBC_ERROR;
+	if (p->nappended && columns_last(ctx, r->want, p->appended, p->nappended, false,
+	                                 &r->proof.want_json, &r->proof.want_fp) != DBC_OK)
+		return DBC_ERROR;
 	return DBC_OK;
 }
 
@@ -136,7 +151,7 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 	r->proof.want_fp = fp;
 	if (dbc_gen_plan_make(ctx, &in, r->plan) != DBC_OK)
 		return DBC_ERROR;
-	return down_target(ctx, r);
+	return targets(ctx, r);
 }
 
 /* Inside the place where the desired schema is (scratch_desired): the

@@ -77,10 +77,11 @@ typedef struct dbc_gen_step {
 	char *proof, *proof_reverse;
 } dbc_gen_step;
 
-/* A live column the plan drops: the down adds it back, which puts it after
- * the table's other columns (ALTER TABLE ... ADD COLUMN appends). */
+/* A column that ALTER TABLE ... ADD COLUMN puts after the table's other
+ * columns, as it appends: a live column the plan drops (the down adds it
+ * back), or a desired one written among the others (the up adds it). */
 typedef struct dbc_gen_moved {
-	const dbc_table *table; /* the live table */
+	const dbc_table *table; /* the live table (drops), the desired one (adds) */
 	const dbc_column *column;
 } dbc_gen_moved;
 
@@ -91,6 +92,11 @@ typedef struct dbc_gen_plan {
 	 * the live schema with these last, in the order it adds them back */
 	dbc_gen_moved *moved;
 	int nmoved, capmoved;
+	/* the desired columns the plan adds, in the order of their steps: the
+	 * up reaches the desired schema with these last, in that order (the
+	 * same schema where the file writes them last) */
+	dbc_gen_moved *appended;
+	int nappended, capappended;
 } dbc_gen_plan;
 
 /* What the planner works from. */

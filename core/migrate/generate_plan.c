@@ -994,6 +994,24 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			if (c->not_null && !c->default_expr)
 				s->hazard =
 				    dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
+			/* written before a column the table keeps: ADD COLUMN appends */
+			const char *next = NULL;
+			for (int k = i + 1; k < w->ncolumns && !next; k++) {
+				bool r2;
+				if (column_from(pl, l, w, &w->columns[k], &r2))
+					next = w->columns[k].name;
+			}
+			if (next)
+				s->hazard = dbc_printf(ctx,
+				                       "%s%sadds column %s.%s after the table's other columns "
+				                       "(ADD COLUMN appends; the desired file has it before %s)",
+				                       s->hazard ? s->hazard : "", s->hazard ? "; " : "",
+				                       w->name, c->name, next);
+			/* every added column goes last, in the order of the steps */
+			if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
+			             sizeof(dbc_gen_moved), 8) != DBC_OK)
+				return DBC_ERROR;
+			pl->out->appended[pl->out->nappended++] = (dbc_gen_moved){.table = w, .column = c};
 			continue;
 		}
 		if (!same_text(lc->type, c->type)) {
@@ -1370,6 +1388,9 @@ static int lock_timeouts(planner *pl)
 	done.moved = pl->out->moved;
 	done.nmoved = pl->out->nmoved;
 	done.capmoved = pl->out->capmoved;
+	done.appended = pl->out->appended;
+	done.nappended = pl->out->nappended;
+	done.capappended = pl->out->capappended;
 	*pl->out = done;
 	return DBC_OK;
 }
