@@ -131,7 +131,7 @@ static int targets(dbc_ctx *ctx, gen_run *r)
 	if (p->nmoved && columns_last(ctx, r->live, p->moved, p->nmoved, true, &r->proof.live_json,
 	                              &r->proof.live_fp) != DBC_OK)
 		return DBC_ERROR;
-	if (p->nappended && columns_last(ctx, r->want, p->appended, p->nappended, false,
+	if (p->appended_moves && columns_last(ctx, r->want, p->appended, p->nappended, false,
 	                                 &r->proof.want_json, &r->proof.want_fp) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;

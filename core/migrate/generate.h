@@ -97,6 +97,7 @@ typedef struct dbc_gen_plan {
 	 * same schema where the file writes them last) */
 	dbc_gen_moved *appended;
 	int nappended, capappended;
+	bool appended_moves; /* one of them is written before a kept column */
 } dbc_gen_plan;
 
 /* What the planner works from. */

@@ -1001,6 +1001,7 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 				if (column_from(pl, l, w, &w->columns[k], &r2))
 					next = w->columns[k].name;
 			}
+			pl->out->appended_moves |= next != NULL;
 			if (next)
 				s->hazard = dbc_printf(ctx,
 				                       "%s%sadds column %s.%s after the table's other columns "
@@ -1391,6 +1392,7 @@ static int lock_timeouts(planner *pl)
 	done.appended = pl->out->appended;
 	done.nappended = pl->out->nappended;
 	done.capappended = pl->out->capappended;
+	done.appended_moves = pl->out->appended_moves;
 	*pl->out = done;
 	return DBC_OK;
 }
