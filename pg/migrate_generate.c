@@ -401,8 +401,8 @@ static int may_make_schemas(dbc_ctx *ctx)
 	          "dbmigrate_generate needs CREATE on database %s: it applies the desired schema in "
 	          "scratch schemas of the caller's, rolled back before it returns",
 	          db ? db : "(this database)");
-	dbc_error_hint(ctx, "GRANT CREATE ON DATABASE %s TO %s;",
-	               quote_identifier(db ? db : "current"), quote_identifier(role));
+	dbc_error_hint(ctx, "GRANT CREATE ON DATABASE %s TO %s;", quote_identifier(db ? db : "current"),
+	               quote_identifier(role));
 	return DBC_ERROR;
 }
 

@@ -132,7 +132,7 @@ static int targets(dbc_ctx *ctx, gen_run *r)
 	                              &r->proof.live_fp) != DBC_OK)
 		return DBC_ERROR;
 	if (p->appended_moves && columns_last(ctx, r->want, p->appended, p->nappended, false,
-	                                 &r->proof.want_json, &r->proof.want_fp) != DBC_OK)
+	                                      &r->proof.want_json, &r->proof.want_fp) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }

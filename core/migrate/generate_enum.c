@@ -96,8 +96,8 @@ int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *li
 		for (int k = i + 1; k < w.n && !first_live; k++)
 			if (dbc_strlist_find(&l, w.items[k]) >= 0)
 				first_live = w.items[k];
-		dbc_buf_appendf(&b, "%sALTER TYPE %s ADD VALUE %s %s %s", b.len ? ";\n" : "", q,
-		                w.items[i], i ? "AFTER" : "BEFORE", i ? w.items[i - 1] : first_live);
+		dbc_buf_appendf(&b, "%sALTER TYPE %s ADD VALUE %s %s %s", b.len ? ";\n" : "", q, w.items[i],
+		                i ? "AFTER" : "BEFORE", i ? w.items[i - 1] : first_live);
 	}
 	dbc_gen_step *s = dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_again(ctx, in, live));
 	if (!s)

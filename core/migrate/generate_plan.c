@@ -1006,8 +1006,8 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 				s->hazard = dbc_printf(ctx,
 				                       "%s%sadds column %s.%s after the table's other columns "
 				                       "(ADD COLUMN appends; the desired file has it before %s)",
-				                       s->hazard ? s->hazard : "", s->hazard ? "; " : "",
-				                       w->name, c->name, next);
+				                       s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name,
+				                       c->name, next);
 			/* every added column goes last, in the order of the steps */
 			if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
 			             sizeof(dbc_gen_moved), 8) != DBC_OK)
@@ -1112,9 +1112,9 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (!s)
 			return DBC_ERROR;
 		s->rows = n;
-		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
-		                       kept_after ? ", after the table's other columns" : "",
-		                       down_fails(lc));
+		s->hazard =
+		    dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
+		               kept_after ? ", after the table's other columns" : "", down_fails(lc));
 		if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved,
 		             sizeof(dbc_gen_moved), 8) != DBC_OK)
 			return DBC_ERROR;

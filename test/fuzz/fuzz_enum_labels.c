@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (split)
 		*split = '\0';
 	dbc_object live = {.type = "type", .schema = "s", .name = "t", .definition = text};
-	dbc_object want = {.type = "type", .schema = "s", .name = "t",
-	                   .definition = split ? split + 1 : text};
+	dbc_object want = {
+	    .type = "type", .schema = "s", .name = "t", .definition = split ? split + 1 : text};
 	bool up = dbc_gen_enum_extends(&ctx, &live, &want);
 	bool down = dbc_gen_enum_extends(&ctx, &want, &live);
 	FUZZ_ASSERT(!(up && down), "adding labels is one way only");
