@@ -67,10 +67,11 @@ int dbc_gen_read_options(dbc_ctx *ctx, const char *json, dbc_gen_options *out);
 /* One step of the plan. */
 typedef struct dbc_gen_step {
 	char *statement;
-	char *hazard;  /* NULL: none */
-	int64_t rows;  /* rows affected (the table's rows), -1: none */
-	char *lock;    /* the lock it takes, NULL: none worth naming */
-	char *reverse; /* what undoes it; NULL: nothing to undo */
+	char *hazard;       /* NULL: none */
+	int64_t rows;       /* rows affected (the table's rows), -1: none */
+	char *lock;         /* the lock it takes, NULL: none worth naming */
+	char *reverse;      /* what undoes it; NULL: nothing to undo */
+	bool reverse_locks; /* the reverse locks tables though the step names no lock */
 	bool transactional;
 	/* the statement as the proof runs it inside a transaction (NULL: as
 	 * written) and likewise its reverse */

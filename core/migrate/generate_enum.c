@@ -102,6 +102,7 @@ int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *li
 	dbc_gen_step *s = dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_again(ctx, in, live));
 	if (!s)
 		return DBC_ERROR;
+	s->reverse_locks = true; /* its column conversions rewrite their tables */
 	s->hazard = dbc_printf(ctx,
 	                       "adds labels to type %s; PostgreSQL removes none, so the down makes "
 	                       "the type again and converts its columns (rewrites their tables; "

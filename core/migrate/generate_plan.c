@@ -1372,11 +1372,10 @@ static int lock_timeouts(planner *pl)
 				return DBC_ERROR;
 			t->transactional = false;
 		}
-		if (s.transactional && s.lock) {
+		if (s.transactional && s.lock)
 			s.statement = dbc_printf(ctx, "%s%s", local, s.statement);
-			if (s.reverse)
-				s.reverse = dbc_printf(ctx, "%s%s", local, s.reverse);
-		}
+		if (s.transactional && (s.lock || s.reverse_locks) && s.reverse)
+			s.reverse = dbc_printf(ctx, "%s%s", local, s.reverse);
 		if (!(t = dbc_gen_add(ctx, &done, s.statement, s.reverse)))
 			return DBC_ERROR;
 		*t = s;

@@ -34,6 +34,7 @@ CREATE TABLE account (id int PRIMARY KEY, state account_state NOT NULL DEFAULT '
 q -v "desired=$desired" > "$work/run.txt" 2> "$work/run.err" <<'SQL' || { cat "$work/run.err"; fail "the enum change does not generate"; }
 CREATE TEMP TABLE plan AS SELECT * FROM dbmigrate_generate(:'desired');
 SELECT 'statement: ' || statement FROM plan ORDER BY step;
+SELECT 'reverse: ' || reverse FROM plan ORDER BY step;
 SELECT statement FROM plan ORDER BY step \gexec
 SELECT 'up: ' || dbschema_fingerprint();
 SELECT reverse FROM plan WHERE reverse IS NOT NULL ORDER BY step DESC \gexec
@@ -41,6 +42,9 @@ SELECT 'down: ' || dbschema_fingerprint();
 SQL
 grep -q "ADD VALUE 'new' BEFORE 'active'" "$work/run.txt" || { cat "$work/run.txt"; fail "no label added before"; }
 grep -q "ADD VALUE 'purged' AFTER 'closed'" "$work/run.txt" || { cat "$work/run.txt"; fail "no label added after"; }
+# the down's conversions rewrite the tables: they wait no longer than the
+# lock timeout
+grep -q "^reverse: SET LOCAL lock_timeout = '3000ms';$" "$work/run.txt" || { cat "$work/run.txt"; fail "the enum's down has no lock timeout"; }
 grep -qi 'DROP TYPE public.account_state;\|DROP TYPE public.account_state$' "$work/run.txt" && fail "the type is dropped under its columns"
 [ "$(grep '^up: ' "$work/run.txt")" = "up: $(fp_of "$desired")" ] || { cat "$work/run.txt" "$work/run.err"; fail "the up does not reach the desired schema"; }
 [ "$(grep '^down: ' "$work/run.txt")" = "down: $start_fp" ] || { cat "$work/run.txt" "$work/run.err"; fail "the down does not return"; }
