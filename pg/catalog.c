@@ -102,12 +102,33 @@ static const char *const tables_sql =
                                                             "n") " "
                                                                  "ORDER BY n.nspname, c.relname";
 
+/* Schemas whose objects the reader leaves out while set
+ * (pgdbc_catalog_skip_schemas): the generator's scratch place reads only
+ * its own schemas, and would otherwise read every live table's columns,
+ * constraints and indexes to throw them away. */
+static const dbc_strlist *skip_schemas;
+
+void pgdbc_catalog_skip_schemas(const dbc_strlist *schemas)
+{
+	skip_schemas = schemas;
+}
+
+static bool skipped(const char *schema)
+{
+	for (int i = 0; skip_schemas && schema && i < skip_schemas->n; i++)
+		if (strcmp(skip_schemas->items[i], schema) == 0)
+			return true;
+	return false;
+}
+
 static int take_table(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
 	reader *r = arg;
 	const char *kind = cell_str(&v[2]);
 	pgdbc_rel rel = {(Oid)v[5].i, NULL, NULL};
 	(void)ncol;
+	if (skipped(cell_str(&v[0])))
+		return DBC_OK;
 	if (strcmp(kind, "m") == 0) {
 		rel.schema = dbc_strdup(ctx, cell_str(&v[0]));
 		rel.name = dbc_strdup(ctx, cell_str(&v[1]));
@@ -312,6 +333,9 @@ static int take_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	reader *r = arg;
 	dbc_object *o;
 	(void)ncol;
+	if (skipped(cell_str(&v[1])) ||
+	    (strcmp(cell_str(&v[0]), "schema") == 0 && skipped(cell_str(&v[2]))))
+		return DBC_OK;
 	o = dbc_schema_add_object(r->s, cell_str(&v[0]), cell_str(&v[1]), cell_str(&v[2]));
 	if (!o)
 		return oom_or_ok(ctx, false);
@@ -369,6 +393,8 @@ static int take_view(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	char *def;
 	dbc_value row[6];
 	(void)ncol;
+	if (skipped(cell_str(&v[1])))
+		return DBC_OK;
 	def = view_definition((Oid)v[6].i, cell_str(&v[7]));
 	if (!def)
 		return DBC_OK; /* dropped since the query's snapshot: not in the model */

@@ -248,11 +248,17 @@ int pgdbc_run(pgdbc_call *call, int (*body)(dbc_ctx *ctx, void *arg), void *arg)
 
 /* pg/catalog.c: fills the core's schema model from pg_catalog, every time. */
 int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out);
+/* While schemas is set (NULL: never), pgdbc_read_catalog leaves their
+ * objects out; whoever sets it sets it back, on an error too. */
+void pgdbc_catalog_skip_schemas(const dbc_strlist *schemas);
 /* pg/schema_cache.c: the dbc_schema_reader every caller uses: the model kept
  * by this backend while the catalog has not changed, else pgdbc_read_catalog
  * (always, with dbcare.schema_cache off or where the cache is not built).
  * The model handed out may belong to the cache: callers only read it. */
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out);
+/* Makes the reads of call (ctx->host_data; NULL: none) bypass the cache;
+ * returns the call that did before, to be set back. */
+const void *pgdbc_schema_cache_bypass(dbc_ctx *ctx, const void *call);
 
 /* pg/health_readable.c: whether the caller may read dbcare's `table` (schema USAGE
  * and SELECT), which a health check needs; if not, the check is skipped,

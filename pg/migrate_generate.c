@@ -21,7 +21,11 @@
 #include "schema/ddl_lex.h"
 
 #include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
 #include "nodes/pg_list.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 #include <string.h>
@@ -34,6 +38,7 @@
 typedef struct place {
 	dbc_strlist user, scratch;
 	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
+	dbc_strlist made;     /* the schemas the desired SQL makes, live ones too */
 	const dbc_host *real; /* the host the mapped one calls */
 } place;
 
@@ -106,8 +111,12 @@ static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 	        0, NULL, take_name, &pl->user) != DBC_OK)
 		return DBC_ERROR;
 	pl->nlive = pl->user.n;
-	if (created_schemas(ctx, sql, &pl->user) != DBC_OK)
+	if (created_schemas(ctx, sql, &pl->made) != DBC_OK)
 		return DBC_ERROR;
+	for (int i = 0; i < pl->made.n; i++)
+		if (find(&pl->user, pl->made.items[i]) < 0 &&
+		    dbc_strlist_add(ctx, &pl->user, pl->made.items[i]) != DBC_OK)
+			return DBC_ERROR;
 	for (int i = 0; i < pl->user.n; i++)
 		if (dbc_strlist_add(ctx, &pl->scratch,
 		                    dbc_printf(ctx, SCRATCH_PREFIX "%ld_%d", (long)getpid(), i + 1)) !=
@@ -116,9 +125,47 @@ static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 	return DBC_OK;
 }
 
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '$';
+}
+
+/* The user schema a string literal starts with as the qualifier of a
+ * name, as regclass and its kin read it ('public.t', 'PUBLIC.t' folded,
+ * '"My Schema".t' as written); -1 when none. *skip: the string's opening
+ * quote and the schema's name, up to the '.'. */
+static int string_schema(dbc_ctx *ctx, const place *pl, dbc_token t, size_t *skip)
+{
+	const char *p = t.start + 1, *end = t.start + t.len - 1; /* inside the quotes */
+	const char *q = p;
+	char *name;
+	if (*p == '"') {
+		for (q = p + 1; q < end && *q != '"'; q++)
+			;
+		if (q >= end)
+			return -1;
+		name = dbc_strndup(ctx, p + 1, (size_t)(q - p - 1));
+		q++; /* past the closing '"' */
+	} else {
+		while (q < end && (word_char(*q) || (unsigned char)*q >= 0x80))
+			q++;
+		name = dbc_strndup(ctx, p, (size_t)(q - p));
+		for (char *c = name; c && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+	}
+	if (!name || q >= end || *q != '.' || q == p)
+		return -1;
+	int k = find(&pl->user, name);
+	if (k >= 0)
+		*skip = (size_t)(q - t.start);
+	return k;
+}
+
 /* sql with the user schemas' names where they name a schema (before a
  * '.', after SCHEMA [IF [NOT] EXISTS], at the start of a string naming a
- * relation: 'public.t') replaced by their scratch names. */
+ * relation: 'public.t', '"Sales".t') replaced by their scratch names. */
 static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 {
 	dbc_buf b;
@@ -137,12 +184,7 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 				k = find(&pl->user, folded(ctx, t));
 			skip = t.len;
 		} else if (t.kind == TK_STRING && t.start[0] == '\'') {
-			for (int i = 0; i < pl->user.n && k < 0; i++) {
-				size_t n = strlen(pl->user.items[i]);
-				if (t.len > n + 2 && strncmp(t.start + 1, pl->user.items[i], n) == 0 &&
-				    t.start[1 + n] == '.')
-					k = i, skip = n + 1;
-			}
+			k = string_schema(ctx, pl, t, &skip);
 		}
 		if (k >= 0) {
 			dbc_buf_appendn(&b, copied, (size_t)(t.start - copied));
@@ -156,12 +198,6 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 	}
 	dbc_buf_append(&b, copied);
 	return dbc_buf_finish(&b);
-}
-
-static bool word_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '$';
 }
 
 /* text with each scratch name written as its user schema's (quoted where
@@ -276,9 +312,23 @@ static int mapped_exec(dbc_ctx *ctx, const char *sql)
 static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
 {
 	dbc_schema read;
+	dbc_strlist live = current->user;
+	volatile int rc = DBC_ERROR;
 	dbc_schema_init(&read, ctx);
-	if (current->real->read_schema(ctx, &read) != DBC_OK ||
-	    dbc_schema_copy(ctx, &read, out) != DBC_OK)
+	/* the live user schemas are left out by map_back: not read at all (the
+	 * reads here bypass the schema cache, so no entry holds the cut model) */
+	live.n = current->nlive;
+	pgdbc_catalog_skip_schemas(&live);
+	PG_TRY();
+	{
+		rc = current->real->read_schema(ctx, &read);
+	}
+	PG_FINALLY();
+	{
+		pgdbc_catalog_skip_schemas(NULL);
+	}
+	PG_END_TRY();
+	if (rc != DBC_OK || dbc_schema_copy(ctx, &read, out) != DBC_OK)
 		return DBC_ERROR;
 	map_back(ctx, current, out);
 	return DBC_OK;
@@ -291,8 +341,11 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_append(&b, "SELECT 1;\n");
+	/* a live schema the desired SQL makes itself (a schema file's
+	 * CREATE SCHEMA sales) gets its scratch schema from that statement */
 	for (int i = 0; i < pl->nlive; i++)
-		dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
+		if (find(&pl->made, pl->user.items[i]) < 0)
+			dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
 	char *make = dbc_buf_finish(&b);
 	dbc_strlist path = {0};
 	/* the caller's path as it is now (dbcare's queries run under a pinned
@@ -336,11 +389,28 @@ static int apply_desired(dbc_ctx *ctx, const char *sql)
 	                 line ? " at line " : "", line ? dbc_printf(ctx, "%d", line) : "", why);
 }
 
+/* The scratch schemas are the caller's own, so making them needs CREATE on
+ * the database: said before anything runs, with the grant that gives it. */
+static int may_make_schemas(dbc_ctx *ctx)
+{
+	if (pg_database_aclcheck(MyDatabaseId, GetUserId(), ACL_CREATE) == ACLCHECK_OK)
+		return DBC_OK;
+	const char *db = get_database_name(MyDatabaseId);
+	const char *role = GetUserNameFromId(GetUserId(), false);
+	dbc_error(ctx, DBC_SQLSTATE_PRIVILEGE,
+	          "dbmigrate_generate needs CREATE on database %s: it applies the desired schema in "
+	          "scratch schemas of the caller's, rolled back before it returns",
+	          db ? db : "(this database)");
+	dbc_error_hint(ctx, "GRANT CREATE ON DATABASE %s TO %s;", quote_identifier(db ? db : "current"),
+	               quote_identifier(role));
+	return DBC_ERROR;
+}
+
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg)
 {
 	place pl, *outer = current;
-	if (make_place(ctx, sql, &pl) != DBC_OK)
+	if (may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
@@ -348,6 +418,9 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
+	/* each catalog state of the place is read once and rolled back: not
+	 * cached, so the live schema's cache entry stays for the reads after */
+	const void *outer_bypass = pgdbc_schema_cache_bypass(ctx, ctx->host_data);
 	int rc = open_place(ctx, &pl, sql);
 	current = &pl;
 	ctx->host = &mapped;
@@ -357,6 +430,7 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 		rc = fn(ctx, arg);
 	ctx->host = pl.real;
 	current = outer;
+	pgdbc_schema_cache_bypass(ctx, outer_bypass);
 	ctx->host->rollback(ctx, level);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }

@@ -648,10 +648,28 @@ int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, 
 
 #endif /* SCHEMA_CACHE_BUILT */
 
+/* The call whose reads bypass the cache (pgdbc_schema_cache_bypass): a
+ * catalog state it sees once, such as the generator's scratch place that is
+ * rolled back, gains nothing from a key and an entry, and its entry would
+ * evict the live catalog's, which the call and the next ones read again. A
+ * call that ends by an error without setting it back leaves a pointer that a
+ * later call's may equal: that call's reads are then uncached, and right. */
+static const void *bypass_call;
+
+const void *pgdbc_schema_cache_bypass(dbc_ctx *ctx, const void *call)
+{
+	const void *was = bypass_call;
+	(void)ctx;
+	bypass_call = call;
+	return was;
+}
+
 int pgdbc_read_schema(dbc_ctx *ctx, dbc_schema *out)
 {
 	if (!ctx->host_data) /* not inside a call: nothing to pin the model to */
 		return pgdbc_read_catalog(ctx, out);
+	if (bypass_call && bypass_call == ctx->host_data)
+		return read_uncached(ctx, out);
 #ifdef SCHEMA_CACHE_BUILT
 	if (schema_cache_setting)
 		return read_cached(ctx, out);

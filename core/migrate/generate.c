@@ -75,6 +75,68 @@ typedef struct gen_run {
 	dbc_gen_proof_input proof;
 } gen_run;
 
+static bool listed(const dbc_gen_moved *l, int n, const dbc_table *t, const dbc_column *c)
+{
+	for (int i = 0; i < n; i++)
+		if (l[i].table == t && l[i].column == c)
+			return true;
+	return false;
+}
+
+/* s with the columns of l (tables and columns of s) after the other
+ * columns of their table, in the order of l (reversed: the other way),
+ * as a snapshot and its fingerprint. ALTER TABLE adds a column at a
+ * table's end only: the drops' columns come back there in the down (its
+ * reverses, newest first, add them in the reverse order of their drops),
+ * the columns the desired file writes among the others go there in the
+ * up. */
+static int columns_last(dbc_ctx *ctx, const dbc_schema *s, const dbc_gen_moved *l, int nl,
+                        bool reversed, const char **json_out, const char **fp_out)
+{
+	dbc_schema m = *s;
+	m.tables = dbc_alloc(ctx, sizeof(dbc_table) * (size_t)(m.ntables + 1));
+	if (!m.tables)
+		return DBC_ERROR;
+	for (int i = 0; i < m.ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		dbc_table *d = &m.tables[i];
+		*d = *t;
+		d->columns = dbc_alloc(ctx, sizeof(dbc_column) * (size_t)(t->ncolumns + 1));
+		if (!d->columns)
+			return DBC_ERROR;
+		int n = 0;
+		for (int c = 0; c < t->ncolumns; c++)
+			if (!listed(l, nl, t, &t->columns[c]))
+				d->columns[n++] = t->columns[c];
+		for (int k = 0; k < nl; k++) {
+			const dbc_gen_moved *x = &l[reversed ? nl - 1 - k : k];
+			if (x->table == t)
+				d->columns[n++] = *x->column;
+		}
+	}
+	m.memo = NULL;
+	char *json, *fp;
+	if (dbc_schema_snapshot_json(&m, &json) != DBC_OK ||
+	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
+		return DBC_ERROR;
+	*json_out = json;
+	*fp_out = fp;
+	return DBC_OK;
+}
+
+/* What the down and the up reach where columns go to a table's end. */
+static int targets(dbc_ctx *ctx, gen_run *r)
+{
+	const dbc_gen_plan *p = r->plan;
+	if (p->nmoved && columns_last(ctx, r->live, p->moved, p->nmoved, true, &r->proof.live_json,
+	                              &r->proof.live_fp) != DBC_OK)
+		return DBC_ERROR;
+	if (p->appended_moves && columns_last(ctx, r->want, p->appended, p->nappended, false,
+	                                      &r->proof.want_json, &r->proof.want_fp) != DBC_OK)
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
 /* want read: its fingerprint, then the plan from live to it. */
 static int plan_to(dbc_ctx *ctx, gen_run *r)
 {
@@ -87,7 +149,9 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 		return DBC_ERROR;
 	r->proof.want_json = json;
 	r->proof.want_fp = fp;
-	return dbc_gen_plan_make(ctx, &in, r->plan);
+	if (dbc_gen_plan_make(ctx, &in, r->plan) != DBC_OK)
+		return DBC_ERROR;
+	return targets(ctx, r);
 }
 
 /* Inside the place where the desired schema is (scratch_desired): the

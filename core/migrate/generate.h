@@ -3,8 +3,8 @@
  * private to core/migrate: the desired schema's text read for what the
  * catalog cannot tell (the statements as written, the rename marks;
  * generate_desired.c), the plan from the live and the desired models
- * (generate_plan.c, generate_table.c), its proof on the engine's scratch
- * place (generate_proof.c) and the call (generate.c).
+ * (generate_plan.c, generate_rebuild.c, generate_enum.c), its proof on the
+ * engine's scratch place (generate_proof.c) and the call (generate.c).
  */
 #ifndef DBC_MIGRATE_GENERATE_H
 #define DBC_MIGRATE_GENERATE_H
@@ -67,19 +67,38 @@ int dbc_gen_read_options(dbc_ctx *ctx, const char *json, dbc_gen_options *out);
 /* One step of the plan. */
 typedef struct dbc_gen_step {
 	char *statement;
-	char *hazard;  /* NULL: none */
-	int64_t rows;  /* rows affected (the table's rows), -1: none */
-	char *lock;    /* the lock it takes, NULL: none worth naming */
-	char *reverse; /* what undoes it; NULL: nothing to undo */
+	char *hazard;       /* NULL: none */
+	int64_t rows;       /* rows affected (the table's rows), -1: none */
+	char *lock;         /* the lock it takes, NULL: none worth naming */
+	char *reverse;      /* what undoes it; NULL: nothing to undo */
+	bool reverse_locks; /* the reverse locks tables though the step names no lock */
 	bool transactional;
 	/* the statement as the proof runs it inside a transaction (NULL: as
 	 * written) and likewise its reverse */
 	char *proof, *proof_reverse;
 } dbc_gen_step;
 
+/* A column that ALTER TABLE ... ADD COLUMN puts after the table's other
+ * columns, as it appends: a live column the plan drops (the down adds it
+ * back), or a desired one written among the others (the up adds it). */
+typedef struct dbc_gen_moved {
+	const dbc_table *table; /* the live table (drops), the desired one (adds) */
+	const dbc_column *column;
+} dbc_gen_moved;
+
 typedef struct dbc_gen_plan {
 	dbc_gen_step *items;
 	int n, cap;
+	/* the dropped columns, in the order of their steps: the down reaches
+	 * the live schema with these last, in the order it adds them back */
+	dbc_gen_moved *moved;
+	int nmoved, capmoved;
+	/* the desired columns the plan adds, in the order of their steps: the
+	 * up reaches the desired schema with these last, in that order (the
+	 * same schema where the file writes them last) */
+	dbc_gen_moved *appended;
+	int nappended, capappended;
+	bool appended_moves; /* one of them is written before a kept column */
 } dbc_gen_plan;
 
 /* What the planner works from. */
@@ -98,6 +117,13 @@ dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *
  * (generate_rebuild.c). old is the live table, now the desired one. */
 int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
                     const dbc_table *now, dbc_gen_plan *out);
+
+/* An enum type whose desired labels only add to the live ones, in order
+ * (generate_enum.c): ALTER TYPE ... ADD VALUE, its reverse the live type
+ * made again with its columns converted. */
+bool dbc_gen_enum_extends(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want);
+int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                     const dbc_object *want, dbc_gen_plan *out);
 
 /* What the proof compares with: the desired schema's snapshot and
  * fingerprint, the live one's, and the desired SQL (for a scratch place

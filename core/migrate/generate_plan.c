@@ -30,6 +30,7 @@ typedef struct planner {
 	bool *rebuilt;  /* by desired table */
 	bool *affected; /* by desired table: views naming it go and come back */
 	bool *view_out; /* by live object: a view dropped first */
+	bool late_pass; /* objects(): the functions made after the tables */
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -483,6 +484,30 @@ static bool on_remade_view(planner *pl, const dbc_object *o)
 	return false;
 }
 
+/* Whether the desired function o reads a table the plan creates: its
+ * statement names one (PostgreSQL checks a LANGUAGE sql body when it is
+ * created, so it must come after the tables), and no desired CREATE
+ * TABLE names the function (a default or a check calling it needs it
+ * first). */
+static bool reads_new_table(planner *pl, const dbc_object *o)
+{
+	const dbc_schema *W = pl->in->want;
+	const dbc_gen_desired *d = pl->in->desired;
+	const dbc_gen_stmt *st = strcmp(o->type, "function") == 0 ? stmt_of(pl, o) : NULL;
+	const char *paren = strchr(o->name, '(');
+	char *fname = paren ? dbc_strndup(pl->ctx, o->name, (size_t)(paren - o->name)) : NULL;
+	bool reads = false;
+	if (!st || !fname)
+		return false;
+	for (int i = 0; i < W->ntables && !reads; i++)
+		reads = !pl->from[i] && dbc_gen_names_token(pl->ctx, st->text, W->tables[i].name);
+	for (int k = 0; k < d->nstmts && reads; k++)
+		if (strcmp(d->stmts[k].kind, "table") == 0 &&
+		    dbc_gen_names_token(pl->ctx, d->stmts[k].text, fname))
+			reads = false;
+	return reads;
+}
+
 static int objects(planner *pl, bool early, bool adding)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -490,7 +515,12 @@ static int objects(planner *pl, bool early, bool adding)
 	const dbc_schema *other = adding ? pl->in->live : pl->in->want;
 	for (int i = 0; i < from->nobjects; i++) {
 		const dbc_object *o = &from->objects[i];
-		bool known = early ? in_list(early_types, o->type) : strcmp(o->type, "trigger") == 0;
+		/* a function that reads a new table is made after the tables (the
+		 * late pass), the others before them */
+		bool late = adding && reads_new_table(pl, o);
+		bool known = pl->late_pass ? late
+		             : early       ? in_list(early_types, o->type) && !late
+		                           : strcmp(o->type, "trigger") == 0;
 		/* a sequence its column owns comes with its table, unless the
 		 * desired file makes it itself (pg_dump's form) */
 		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
@@ -499,9 +529,11 @@ static int objects(planner *pl, bool early, bool adding)
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&
 		    !on_remade_view(pl, o))
 			continue;
+		/* an enum that only gains labels is altered, not made again */
+		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
-			if (!x && early)
+			if ((!x && early) || extends)
 				continue; /* gone types go after the tables that use them (drop_late) */
 			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
 			if (x && !st)
@@ -511,6 +543,11 @@ static int objects(planner *pl, bool early, bool adding)
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 				                 "cannot drop %s %s: the generator does not know how", o->type,
 				                 o->name);
+			continue;
+		}
+		if (extends) {
+			if (dbc_gen_enum_add(ctx, pl->in, x, o, pl->out) != DBC_OK)
+				return DBC_ERROR;
 			continue;
 		}
 		const dbc_gen_stmt *st = stmt_of(pl, o);
@@ -597,29 +634,6 @@ static int renames(planner *pl)
 	return DBC_OK;
 }
 
-static char *create_table_text(planner *pl, const dbc_table *t, bool fks)
-{
-	dbc_ctx *ctx = pl->ctx;
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b, "CREATE TABLE %s (", dbc_gen_qt(ctx, t));
-	int n = 0;
-	for (int i = 0; i < t->ncolumns; i++) {
-		if (t->columns[i].hidden)
-			continue;
-		dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", dbc_gen_column_def(ctx, &t->columns[i]));
-	}
-	for (int i = 0; i < t->nconstraints; i++) {
-		if (!fks && t->constraints[i].kind == DBC_CON_FOREIGN_KEY)
-			continue;
-		char *def = dbc_gen_constraint_def(ctx, &t->constraints[i]);
-		if (def)
-			dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", def);
-	}
-	dbc_buf_append(&b, "\n)");
-	return dbc_buf_finish(&b);
-}
-
 /* Whether the desired file has an ALTER TABLE of t after its CREATE. */
 static bool altered_later(planner *pl, const dbc_table *t)
 {
@@ -660,7 +674,7 @@ static int new_tables(planner *pl)
 			 * form: defaults, keys) has the whole table in the model only */
 			if (st && altered_later(pl, w))
 				st = NULL;
-			char *make = st ? dbc_strdup(ctx, st->text) : create_table_text(pl, w, false);
+			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
 			if (!st)
 				later[i] = true;
 			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
@@ -766,6 +780,15 @@ static int refuse_nulls(planner *pl, const dbc_table *l, const dbc_table *w, con
 	return DBC_ERROR;
 }
 
+/* What a dropped column's down cannot do: bring back a NOT NULL column
+ * without a default on a table with rows ("" when it can). */
+static const char *down_fails(const dbc_column *c)
+{
+	return c->not_null && !c->default_expr
+	           ? " (NOT NULL without a default: that down fails while the table has rows)"
+	           : "";
+}
+
 static int refuse_drop(planner *pl, const char *what)
 {
 	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema drops %s", what);
@@ -795,7 +818,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		                o->definition);
 		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
 	}
-	dbc_buf_append(&b, create_table_text(pl, t, true));
+	dbc_buf_append(&b, dbc_gen_create_table(ctx, t, true));
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
@@ -971,6 +994,25 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			if (c->not_null && !c->default_expr)
 				s->hazard =
 				    dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
+			/* written before a column the table keeps: ADD COLUMN appends */
+			const char *next = NULL;
+			for (int k = i + 1; k < w->ncolumns && !next; k++) {
+				bool r2;
+				if (column_from(pl, l, w, &w->columns[k], &r2))
+					next = w->columns[k].name;
+			}
+			pl->out->appended_moves |= next != NULL;
+			if (next)
+				s->hazard = dbc_printf(ctx,
+				                       "%s%sadds column %s.%s after the table's other columns "
+				                       "(ADD COLUMN appends; the desired file has it before %s)",
+				                       s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name,
+				                       c->name, next);
+			/* every added column goes last, in the order of the steps */
+			if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
+			             sizeof(dbc_gen_moved), 8) != DBC_OK)
+				return DBC_ERROR;
+			pl->out->appended[pl->out->nappended++] = (dbc_gen_moved){.table = w, .column = c};
 			continue;
 		}
 		if (!same_text(lc->type, c->type)) {
@@ -1042,16 +1084,20 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			                 "generator does not write; write that step by hand",
 			                 w->name, c->name);
 	}
-	/* columns that go */
-	for (int i = 0; i < l->ncolumns; i++) {
+	/* columns that go, the last first: the down adds them back in the
+	 * table's order, after the columns that stay (plan->moved) */
+	bool kept_after = false; /* a column after this one stays */
+	for (int i = l->ncolumns - 1; i >= 0; i--) {
 		const dbc_column *lc = &l->columns[i];
 		bool kept = dbc_table_find_column(w, lc->name) != NULL;
 		for (int k = 0; k < w->ncolumns && !kept; k++) {
 			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
 			kept = old && strcmp(old, lc->name) == 0;
 		}
-		if (kept)
+		if (kept) {
+			kept_after = true;
 			continue;
+		}
 		int64_t n, values;
 		char *counts;
 		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
@@ -1066,7 +1112,13 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (!s)
 			return DBC_ERROR;
 		s->rows = n;
-		s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty", what);
+		s->hazard =
+		    dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
+		               kept_after ? ", after the table's other columns" : "", down_fails(lc));
+		if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved,
+		             sizeof(dbc_gen_moved), 8) != DBC_OK)
+			return DBC_ERROR;
+		pl->out->moved[pl->out->nmoved++] = (dbc_gen_moved){.table = l, .column = lc};
 	}
 	/* constraints that come or change */
 	for (int i = 0; i < w->nconstraints; i++) {
@@ -1106,10 +1158,12 @@ static int alter_add_columns(planner *pl, const dbc_table *l, const dbc_table *w
 }
 
 /* A rebuild that leaves columns behind drops them: refused without
- * allow_drop, as an ALTER TABLE ... DROP COLUMN is. */
-static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
+ * allow_drop, as an ALTER TABLE ... DROP COLUMN is; with it, *what names
+ * them with their counts for the rebuild's hazard (NULL: none dropped). */
+static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w, char **what)
 {
-	for (int i = 0; i < l->ncolumns && !pl->in->opt->allow_drop; i++) {
+	*what = NULL;
+	for (int i = 0; i < l->ncolumns; i++) {
 		const dbc_column *lc = &l->columns[i];
 		bool kept = dbc_table_find_column(w, lc->name) != NULL;
 		for (int k = 0; k < w->ncolumns && !kept; k++) {
@@ -1122,7 +1176,11 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w)
 		char *counts;
 		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
 			return DBC_ERROR;
-		return refuse_drop(pl, dbc_printf(pl->ctx, "column %s.%s (%s)", w->name, lc->name, counts));
+		char *col = dbc_printf(pl->ctx, "column %s.%s (%s)", w->name, lc->name, counts);
+		if (!pl->in->opt->allow_drop)
+			return refuse_drop(pl, col);
+		col = dbc_printf(pl->ctx, "%s%s", col, down_fails(lc));
+		*what = *what ? dbc_printf(pl->ctx, "%s, %s", *what, col) : col;
 	}
 	return DBC_OK;
 }
@@ -1135,10 +1193,16 @@ static int changed_tables(planner *pl)
 		if (!l)
 			continue;
 		int rc;
-		if (pl->rebuilt[i])
-			rc = rebuild_drops(pl, l, w) == DBC_OK ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
-			                                       : DBC_ERROR;
-		else if (pl->limited)
+		if (pl->rebuilt[i]) {
+			char *drops;
+			rc = rebuild_drops(pl, l, w, &drops) == DBC_OK
+			         ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
+			         : DBC_ERROR;
+			dbc_gen_step *s = pl->out->n ? &pl->out->items[pl->out->n - 1] : NULL;
+			if (rc == DBC_OK && drops && s)
+				s->hazard = dbc_printf(pl->ctx, "%s; drops %s, which the down brings back empty",
+				                       s->hazard, drops);
+		} else if (pl->limited)
 			rc = alter_add_columns(pl, l, w);
 		else
 			rc = alter_full(pl, l, w);
@@ -1308,11 +1372,10 @@ static int lock_timeouts(planner *pl)
 				return DBC_ERROR;
 			t->transactional = false;
 		}
-		if (s.transactional && s.lock) {
+		if (s.transactional && s.lock)
 			s.statement = dbc_printf(ctx, "%s%s", local, s.statement);
-			if (s.reverse)
-				s.reverse = dbc_printf(ctx, "%s%s", local, s.reverse);
-		}
+		if (s.transactional && (s.lock || s.reverse_locks) && s.reverse)
+			s.reverse = dbc_printf(ctx, "%s%s", local, s.reverse);
 		if (!(t = dbc_gen_add(ctx, &done, s.statement, s.reverse)))
 			return DBC_ERROR;
 		*t = s;
@@ -1322,6 +1385,13 @@ static int lock_timeouts(planner *pl)
 			t->transactional = false;
 		}
 	}
+	done.moved = pl->out->moved;
+	done.nmoved = pl->out->nmoved;
+	done.capmoved = pl->out->capmoved;
+	done.appended = pl->out->appended;
+	done.nappended = pl->out->nappended;
+	done.capappended = pl->out->capappended;
+	done.appended_moves = pl->out->appended_moves;
 	*pl->out = done;
 	return DBC_OK;
 }
@@ -1348,8 +1418,12 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
 	    objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
 	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK || drop_tables(&pl) != DBC_OK ||
-	    drop_late(&pl) != DBC_OK || make_views(&pl) != DBC_OK ||
-	    objects(&pl, false, true) != DBC_OK)
+	    drop_late(&pl) != DBC_OK)
+		return DBC_ERROR;
+	pl.late_pass = true;
+	int rc = objects(&pl, true, true);
+	pl.late_pass = false;
+	if (rc != DBC_OK || make_views(&pl) != DBC_OK || objects(&pl, false, true) != DBC_OK)
 		return DBC_ERROR;
 	return lock_timeouts(&pl);
 }

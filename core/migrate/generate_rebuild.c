@@ -228,24 +228,7 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 	char *up = script(ctx, in, in->want, &was, now, st->text, fk);
 	/* the way back: the live definition, rendered, and the live indexes */
 	dbc_schema back = *in->live;
-	char *create_back = NULL;
-	{
-		dbc_buf b;
-		int n = 0;
-		dbc_buf_init(&b, ctx);
-		dbc_buf_appendf(&b, "CREATE TABLE %s (", dbc_gen_qt(ctx, &was));
-		for (int i = 0; i < was.ncolumns; i++)
-			if (!was.columns[i].hidden)
-				dbc_buf_appendf(&b, "%s%s", n++ ? ", " : "",
-				                dbc_gen_column_def(ctx, &was.columns[i]));
-		for (int i = 0; i < was.nconstraints; i++) {
-			char *def = dbc_gen_constraint_def(ctx, &was.constraints[i]);
-			if (def)
-				dbc_buf_appendf(&b, "%s%s", n++ ? ", " : "", def);
-		}
-		dbc_buf_append(&b, ")");
-		create_back = dbc_buf_finish(&b);
-	}
+	char *create_back = dbc_gen_create_table(ctx, &was, true);
 	/* indexes of the live table carry its old name in their text */
 	back.indexes = NULL;
 	back.nindexes = 0;

@@ -99,6 +99,44 @@ char *dbc_gen_constraint_def(dbc_ctx *ctx, const dbc_constraint *k)
 	return dbc_buf_finish(&b);
 }
 
+/* A CHECK of a column's own definition: SQLite's catalog keeps the
+ * expression alone and the column it was written on; PostgreSQL's text is
+ * the whole "CHECK (...)", its columns those the expression names. */
+static bool column_check(const dbc_constraint *k, const char *column)
+{
+	return k->kind == DBC_CON_CHECK && k->columns.n == 1 &&
+	       strcmp(k->columns.items[0], column) == 0 &&
+	       !(k->expr && strncasecmp(k->expr, "CHECK", 5) == 0);
+}
+
+char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "CREATE TABLE %s (", dbc_gen_qt(ctx, t));
+	int n = 0;
+	for (int i = 0; i < t->ncolumns; i++) {
+		const dbc_column *c = &t->columns[i];
+		if (c->hidden)
+			continue;
+		dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", dbc_gen_column_def(ctx, c));
+		for (int k = 0; k < t->nconstraints; k++)
+			if (column_check(&t->constraints[k], c->name))
+				dbc_buf_appendf(&b, " %s", dbc_gen_constraint_def(ctx, &t->constraints[k]));
+	}
+	for (int i = 0; i < t->nconstraints; i++) {
+		const dbc_constraint *k = &t->constraints[i];
+		if ((!fks && k->kind == DBC_CON_FOREIGN_KEY) ||
+		    (k->columns.n == 1 && column_check(k, k->columns.items[0])))
+			continue;
+		char *def = dbc_gen_constraint_def(ctx, k);
+		if (def)
+			dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", def);
+	}
+	dbc_buf_append(&b, "\n)");
+	return dbc_buf_finish(&b);
+}
+
 bool dbc_gen_same_constraint(const dbc_constraint *a, const dbc_constraint *b)
 {
 #define SAME(x, y) ((x) == (y) || ((x) && (y) && strcmp((x), (y)) == 0))

@@ -14,6 +14,11 @@ char *dbc_gen_qt(dbc_ctx *ctx, const dbc_table *t);
 char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c);
 /* "[CONSTRAINT name] UNIQUE (...)" and the like; NULL for NOT NULL. */
 char *dbc_gen_constraint_def(dbc_ctx *ctx, const dbc_constraint *k);
+/* "CREATE TABLE t (columns, constraints)" from the model, its foreign
+ * keys left out unless fks. A CHECK read from a column's own definition
+ * (SQLite's catalog: its bare expression, naming that one column) is
+ * written on that column again, so the table reads back the same. */
+char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks);
 /* The same constraint by everything but its name and validation. */
 bool dbc_gen_same_constraint(const dbc_constraint *a, const dbc_constraint *b);
 /* A CREATE INDEX text (the catalog's) naming the index name, with the

@@ -3,6 +3,7 @@ with medians, SQLite and PostgreSQL sessions, child processes for peak RSS, and
 the result table written as Markdown and CSV with the machine it ran on."""
 import atexit
 import csv
+import json
 import math
 import os
 import platform
@@ -372,6 +373,10 @@ def peer_versions():
     if os.path.exists(dbmate):
         r = subprocess.run([dbmate, "--version"], capture_output=True, text=True)
         out["dbmate"] = r.stdout.strip().split()[-1] if r.returncode == 0 and r.stdout.strip() else "?"
+    migra = os.path.join(BUILD, "node_modules", "@pgkit", "migra", "package.json")
+    if os.path.exists(migra):
+        with open(migra) as f:
+            out["@pgkit/migra"] = json.load(f).get("version", "?")
     if shutil.which("sqitch"):
         r = subprocess.run(["sqitch", "--version"], capture_output=True, text=True)
         out["sqitch"] = r.stdout.strip().split()[-1] if r.returncode == 0 and r.stdout.strip() else "?"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the peer tools the benchmarks compare dbcare with: dbmate (npm
-# package, which ships its binary, into build/bench/node_modules), Sqitch and
+# package, which ships its binary, into build/bench/node_modules), migra's
+# TypeScript port @pgkit/migra (npm, the same place), Sqitch and
 # postgres_exporter (Debian packages). Nothing installed here is committed or used by `make test`.
 set -u
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,14 @@ if [ ! -x "$bench_dir/node_modules/.bin/dbmate" ]; then
   else
     echo "setup: npm not found; dbmate rows are skipped" >&2
   fi
+fi
+
+# migra's TypeScript port, the anchor of the generate bench (a schema diff
+# of two PostgreSQL databases), pure JavaScript from npm like dbmate
+if [ ! -x "$bench_dir/node_modules/.bin/migra" ] && command -v npm >/dev/null 2>&1; then
+  echo "setup: installing @pgkit/migra with npm into $bench_dir" >&2
+  npm install --silent --no-audit --no-fund --prefix "$bench_dir" @pgkit/migra >/dev/null 2>&1 ||
+    echo "setup: @pgkit/migra could not be installed; its row is skipped" >&2
 fi
 
 sqitch_pkgs=(sqitch libdbd-sqlite3-perl libdbd-pg-perl)

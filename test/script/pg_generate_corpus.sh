@@ -32,7 +32,7 @@ total_fail=0
 # corpora; DBC_CORPUS=all (the long tier, docs/testing.md) all six.
 corpora="migrations/golang:2 migrations/flyway:1 migrations/diesel:3"
 [ "${DBC_CORPUS:-}" != all ] ||
-  corpora="migrations/golang:2 migrations/golang_gaps:6 migrations/flyway:1 migrations/popx:2 migrations/diesel:3 popx_layout:5"
+  corpora="migrations/golang:2 migrations/golang_gaps:6 migrations/flyway:1 migrations/popx:2 migrations/diesel:3 popx_layout:6"
 for spec in $corpora; do
   rel=${spec%%:*} floor=${spec##*:} folder="$work/${spec%%:*}"
   state ${db}_a ""

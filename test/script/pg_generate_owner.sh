@@ -104,4 +104,16 @@ grep -q 'drops column t.extra (rows not counted: reading them would run the tabl
 [ "$(q -c "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 't'::regclass AND attname = 'v'")" = integer ] ||
   fail "the live table changed"
 echo "two generates with owner code planted: $(echo "$(date +%s.%N) - $t0" | bc) s, none of it ran"
+# without CREATE on the database the scratch schemas cannot be made: a
+# clear refusal naming the grant, before anything runs
+"$B/psql" -X -q -d postgres -c "REVOKE CREATE ON DATABASE $db FROM $caller" >/dev/null
+err=$(q -v "role=$caller" -v "desired=$(cat "$work/want.sql")" 2>&1 <<'SQL' || true
+SET ROLE :"role";
+SELECT count(*) FROM dbmigrate_generate(:'desired', '{"allow_drop": true}');
+SQL
+)
+echo "$err" | grep -q "ERROR:  dbcare: dbmigrate_generate needs CREATE on database $db: it applies the desired schema in scratch schemas of the caller's" \
+  || fail "no clear refusal without CREATE on the database: $err"
+echo "$err" | grep -q "HINT:  GRANT CREATE ON DATABASE $db TO $caller;" || fail "the refusal does not name the grant: $err"
+echo "$err" | grep -q 'owner code ran' && fail "owner code ran in the refused generate"
 echo ok

@@ -1,0 +1,112 @@
+/*
+ * generate_enum.c — an enum type whose desired labels only add to the live
+ * ones, in their order (PostgreSQL): ALTER TYPE ... ADD VALUE, where
+ * dropping the type and making it again fails on the columns that use it.
+ * PostgreSQL removes no label, so the reverse makes the live type again:
+ * the type renamed aside, the live definition created under its name,
+ * every live column of it (or of its array) converted through text with
+ * its default set again, the old type dropped.
+ */
+#include "migrate/generate.h"
+#include "migrate/generate_render.h"
+#include "schema/ddl_lex.h"
+
+#include <string.h>
+
+/* The labels of an "ENUM ('a', 'b')" definition as quoted literals, as the
+ * catalog writes them; false when d is no enum. */
+static bool labels(dbc_ctx *ctx, const char *d, dbc_strlist *out)
+{
+	const char *p = d ? d : "";
+	if (!dbc_lex_is_word(dbc_lex_next(&p), "ENUM") || !dbc_lex_is_punct(dbc_lex_next(&p), '('))
+		return false;
+	for (dbc_token t; (t = dbc_lex_next(&p)).kind != TK_END && !dbc_lex_is_punct(t, ')');) {
+		if (t.kind == TK_STRING &&
+		    dbc_strlist_add(ctx, out, dbc_strndup(ctx, t.start, t.len)) != DBC_OK)
+			return false;
+	}
+	return !ctx->failed;
+}
+
+bool dbc_gen_enum_extends(dbc_ctx *ctx, const dbc_object *live, const dbc_object *want)
+{
+	dbc_strlist l = {0}, w = {0};
+	if (strcmp(live->type, "type") != 0 || !labels(ctx, live->definition, &l) ||
+	    !labels(ctx, want->definition, &w) || l.n == 0 || w.n <= l.n)
+		return false;
+	int k = 0, added = 0; /* live labels found so far, in order; new ones */
+	for (int i = 0; i < w.n; i++) {
+		if (k < l.n && strcmp(w.items[i], l.items[k]) == 0)
+			k++;
+		if (dbc_strlist_find(&l, w.items[i]) < 0)
+			added++;
+	}
+	/* every live label kept in order, each other label new (a catalog
+	 * holds no label twice) */
+	return k == l.n && added == w.n - l.n;
+}
+
+/* The reverse: the live type made again under its name, its columns
+ * converted. */
+static char *make_again(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live)
+{
+	char *q = dbc_quoted_name(ctx, live->schema, live->name);
+	char *aside = dbc_printf(ctx, "%s_dbcare_old", live->name);
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_buf_appendf(&b, "ALTER TYPE %s RENAME TO %s;\nCREATE TYPE %s AS %s", q,
+	                dbc_gen_q(ctx, aside), q, live->definition);
+	char *array = dbc_printf(ctx, "%s[]", q);
+	for (int i = 0; i < in->live->ntables; i++) {
+		const dbc_table *t = &in->live->tables[i];
+		for (int c = 0; c < t->ncolumns; c++) {
+			const dbc_column *col = &t->columns[c];
+			bool one = col->type && strcmp(col->type, q) == 0;
+			if (!one && !(col->type && strcmp(col->type, array) == 0))
+				continue;
+			char *alter = dbc_printf(ctx, ";\nALTER TABLE %s ALTER COLUMN %s", dbc_gen_qt(ctx, t),
+			                         dbc_gen_q(ctx, col->name));
+			if (col->default_expr)
+				dbc_buf_appendf(&b, "%s DROP DEFAULT", alter);
+			dbc_buf_appendf(&b, "%s TYPE %s USING %s::text%s::%s", alter, col->type,
+			                dbc_gen_q(ctx, col->name), one ? "" : "[]", col->type);
+			if (col->default_expr)
+				dbc_buf_appendf(&b, "%s SET DEFAULT %s", alter, col->default_expr);
+		}
+	}
+	dbc_buf_appendf(&b, ";\nDROP TYPE %s", dbc_quoted_name(ctx, live->schema, aside));
+	return dbc_buf_finish(&b);
+}
+
+int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                     const dbc_object *want, dbc_gen_plan *out)
+{
+	dbc_strlist l = {0}, w = {0};
+	if (!labels(ctx, live->definition, &l) || !labels(ctx, want->definition, &w))
+		return DBC_ERROR;
+	char *q = dbc_quoted_name(ctx, want->schema, want->name);
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	/* each new label after the one before it; one that comes first goes
+	 * before the first live label */
+	for (int i = 0; i < w.n; i++) {
+		if (dbc_strlist_find(&l, w.items[i]) >= 0)
+			continue;
+		const char *first_live = NULL;
+		for (int k = i + 1; k < w.n && !first_live; k++)
+			if (dbc_strlist_find(&l, w.items[k]) >= 0)
+				first_live = w.items[k];
+		dbc_buf_appendf(&b, "%sALTER TYPE %s ADD VALUE %s %s %s", b.len ? ";\n" : "", q, w.items[i],
+		                i ? "AFTER" : "BEFORE", i ? w.items[i - 1] : first_live);
+	}
+	dbc_gen_step *s = dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_again(ctx, in, live));
+	if (!s)
+		return DBC_ERROR;
+	s->reverse_locks = true; /* its column conversions rewrite their tables */
+	s->hazard = dbc_printf(ctx,
+	                       "adds labels to type %s; PostgreSQL removes none, so the down makes "
+	                       "the type again and converts its columns (rewrites their tables; "
+	                       "fails while a row holds a new label)",
+	                       q);
+	return DBC_OK;
+}

@@ -1,0 +1,27 @@
+-- dbmigrate_generate on a table SQLite must rebuild (docs/schema-as-code.md):
+-- its CHECK constraints (a column's, a named one, the table's) come back
+-- where they were in the rebuild back, and columns left behind are named in
+-- the hazard with their counts. Run under the sanitizers too (asan suite).
+.headers on
+.mode list
+CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));
+INSERT INTO item VALUES (1, 's1', 'n', 1, 5), (2, 's2', NULL, 2, 50);
+-- a type change and a changed CHECK: one rebuild step
+SELECT step, hazard, rows_affected FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price BIGINT CHECK (price < 5000),
+  CHECK (price > qty));');
+-- its way back writes the live CHECKs on their columns
+SELECT substr(reverse, instr(reverse, 'CREATE TABLE "item_dbcare_rebuild"'),
+              instr(reverse, 'INSERT INTO "item_dbcare_rebuild"') - instr(reverse, 'CREATE TABLE "item_dbcare_rebuild"')) AS back
+FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price BIGINT CHECK (price < 5000),
+  CHECK (price > qty));');
+-- columns dropped from the middle: refused, then named with their counts
+SELECT count(*) FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));');
+SELECT step, hazard FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));', '{"allow_drop": true}');
