@@ -8,8 +8,11 @@
  * A sealed file is written under a temporary name beside its target
  * (mkstemp), read back and opened to the dump's bytes, synced, and given
  * its name with link(), which never replaces a file; the temporary name
- * is removed on every path. An opened copy is a private temporary file
- * (mode 0600), deleted by its caller.
+ * is removed on every path. The plain bytes (a dump before it is sealed,
+ * a sealed file opened for its checks or a restore) live only in scratch
+ * files without a name (core/container, "scratch files"), inherited by
+ * the pg_dump and pg_restore this command runs: a kill -9 at any point
+ * leaves none of them on disk.
  */
 #include "sealed.h"
 
@@ -127,6 +130,28 @@ done:
 	return rc;
 }
 
+char *cli_scratch_beside(const char *near)
+{
+	char buf[DBC_SCRATCH_PATH_MAX];
+	if (dbc_scratch_create(near, true, buf) != 0) {
+		cli_errorf("cannot make a scratch file beside %s: %s", near, strerror(errno));
+		return NULL;
+	}
+	char *out = strdup(buf);
+	if (!out) {
+		dbc_scratch_close(buf);
+		cli_errorf("out of memory");
+	}
+	return out;
+}
+
+void cli_scratch_release(char *path)
+{
+	if (path && dbc_scratch_close(path) != 0)
+		unlink(path); /* not a scratch file: a named one of the caller's */
+	free(path);
+}
+
 char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
 {
 	dbc_container_key key = {{0}, false};
@@ -136,10 +161,14 @@ char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
 	if (env_key(&key, false) != 0)
 		return NULL;
 	const char *tmpdir = getenv("TMPDIR");
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s/dbcare-opened-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp") < 0)
+	char *near = NULL;
+	if (asprintf(&near, "%s/dbcare-opened", tmpdir && tmpdir[0] ? tmpdir : "/tmp") < 0)
 		return NULL;
-	int out = mkstemp(tmp), in = open(path, O_RDONLY | O_CLOEXEC);
+	char *tmp = cli_scratch_beside(near);
+	free(near);
+	if (!tmp)
+		return NULL;
+	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(path, O_RDONLY | O_CLOEXEC);
 	int rc = out >= 0 && in >= 0 ? dbc_container_decode(in, out, &key, NULL, NULL, &sums, &err)
 	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
 	if (out >= 0)
@@ -151,9 +180,7 @@ char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
 		snprintf(err.msg, sizeof err.msg,
 		         "its content differs from the dump that was recorded (the file's SHA-256)");
 	if (rc != 0) {
-		if (out >= 0)
-			unlink(tmp);
-		free(tmp);
+		cli_scratch_release(tmp);
 		if (err.key) /* a missing or wrong key says nothing about the file */
 			cli_errorf("%s: %s (give the key with --encrypt-key-file FILE)", path, err.msg);
 		else

@@ -26,6 +26,7 @@
 #include "base/sha256.h"
 #include "backup_glue.h"
 #include "conn.h"
+#include "container/container.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -285,7 +286,7 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	if (file_sha256(ctx, path, img) != DBC_OK)
 		return DBC_ERROR;
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, sqldbc_backup_vfs_for(path));
 	if (rc != SQLITE_OK) {
 		sqldbc_backup_db_error(ctx, db, dbc_printf(ctx, "cannot open backup %s", path));
 		sqlite3_close(db);
@@ -298,7 +299,7 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	 * per page. A file someone named is read as usual: truncated by
 	 * another process while mapped, it would kill this one (SIGBUS). */
 	const char *base = strrchr(path, '/');
-	if (temp_name(base ? base + 1 : path))
+	if (temp_name(base ? base + 1 : path) || dbc_scratch_is(path))
 		sqlite3_exec(db, "PRAGMA mmap_size = " MMAP_BYTES, NULL, NULL, NULL);
 	dbc_buf check;
 	dbc_buf_init(&check, ctx);
@@ -518,7 +519,8 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	if (sqldbc_backup_prepare(ctx, db) != DBC_OK)
 		return DBC_ERROR;
 	sqlite3 *dest = NULL;
-	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(tmp_path, &dest, SQLITE_OPEN_READWRITE, sqldbc_backup_vfs_for(tmp_path)) !=
+	    SQLITE_OK) {
 		sqldbc_backup_db_error(ctx, dest, "could not open the backup copy");
 		sqlite3_close(dest);
 		return DBC_ERROR;
@@ -546,6 +548,9 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 			         : sqldbc_backup_db_error(ctx, db, "could not read the database to back up");
 		sqldbc_backup_end_read(db, ctx->host_data);
 	}
+	/* a scratch file (a copy to seal) can have no -wal beside it */
+	if (rc == DBC_OK && dbc_scratch_is(tmp_path))
+		rc = sqldbc_backup_scratch_unwal(ctx, &dest, tmp_path);
 	if (rc == DBC_OK) {
 		char *identity = sqldbc_backup_identity(ctx, db);
 		rc = identity ? write_stamp(ctx, dest, identity, path) : DBC_ERROR;
@@ -796,6 +801,8 @@ static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 static int sqlite_remove(dbc_ctx *ctx, const char *path, bool *existed)
 {
 	*existed = true;
+	if (dbc_scratch_close(path) == 0)
+		return DBC_OK; /* a scratch file: gone with its descriptor */
 	if (unlink(path) == 0)
 		return DBC_OK;
 	if (errno == ENOENT) {
@@ -923,6 +930,7 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .exists = sqlite_exists,
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
+    .make_scratch = sqldbc_backup_make_scratch,
     .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
     .records_content = sqlite_records_content,

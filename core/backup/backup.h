@@ -132,6 +132,11 @@ struct dbc_backup_hooks {
 	bool (*exists)(dbc_ctx *ctx, const char *path);
 	/* A file name for a temporary copy next to path, made exclusively (empty). */
 	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
+	/* A file without a name, on path's file system, for plain bytes that
+	 * must never outlive the call (a sealed backup's plain copy, a sealed
+	 * file opened for its checks): a kill -9 leaves nothing of it. remove
+	 * releases it. NULL: make_temp's files serve. */
+	int (*make_scratch)(dbc_ctx *ctx, const char *path, char **scratch_path);
 	/* Deletes the temporary copies a killed backup left in path's
 	 * directory: only files named as make_temp names them, made by this
 	 * process's user, that are no other database's stamped copy, were not

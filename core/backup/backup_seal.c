@@ -123,7 +123,7 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 			continue;
 		char *tmp = NULL, *plain = NULL;
 		if (dbc_grow(ctx, scratch, *nscratch, &cap, sizeof(char *), 8) != DBC_OK ||
-		    env->make_temp(ctx, chain->path[i], &tmp) != DBC_OK)
+		    dbc_backup_make_scratch(ctx, env, chain->path[i], &tmp) != DBC_OK)
 			return DBC_ERROR;
 		(*scratch)[(*nscratch)++] = tmp;
 		if (!env->unseal ||
@@ -135,6 +135,13 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 		chain->sha256[i] = plain;
 	}
 	return DBC_OK;
+}
+
+int dbc_backup_make_scratch(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                            char **scratch_path)
+{
+	return env->make_scratch ? env->make_scratch(ctx, path, scratch_path)
+	                         : env->make_temp(ctx, path, scratch_path);
 }
 
 void dbc_backup_scratch_remove(dbc_ctx *ctx, const dbc_backup_hooks *env, char **scratch, int n)

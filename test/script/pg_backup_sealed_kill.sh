@@ -6,7 +6,12 @@
 # After each kill: a recorded dump verifies (a sealed file is named only
 # once read back, recorded only once named); a file under a name without
 # its row is never recorded later by anything; a killed verify leaves the
-# row verified or as it was (never failed), and the next verify passes.
+# row verified or as it was (never failed), and the next verify passes;
+# and no plain dump is left on disk by either: the plain dump and the
+# opened copy live only in files without a name, so nothing is left in
+# the command's TMPDIR, no ".plain-" file beside the dumps, and a
+# temporary file a kill left beside a dump is empty or sealed (DBCSEAL1,
+# encrypted).
 set -eu
 db=dbcare_backup_sealed_kill
 . "$(dirname "$0")/lib/pg.sh"
@@ -18,6 +23,18 @@ fresh_db
 q -c "CREATE TABLE big (id bigint PRIMARY KEY, note text);
       INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g"
 head -c 32 /dev/urandom >key; chmod 600 key
+tmpd="$work/cli-tmp"; mkdir "$tmpd"
+export TMPDIR="$tmpd"
+no_plain() {
+  [ -z "$(ls -A "$tmpd")" ] || fail "$1: left in TMPDIR: $(ls -la "$tmpd")"
+  for f in "$work"/*; do
+    case "$f" in
+      *.plain-*) fail "$1: a plain dump was left: $f" ;;
+      *.tmp-*) [ ! -s "$f" ] || [ "$(head -c 8 "$f")" = DBCSEAL1 ] ||
+                 fail "$1: a temporary file that is not sealed was left: $f" ;;
+    esac
+  done
+}
 run 0 backup base.dump --compress zstd --encrypt-key-file key --db "$url"
 last=base.dump killed=0 recorded=1
 for i in $(seq 1 "$rounds"); do
@@ -27,6 +44,7 @@ for i in $(seq 1 "$rounds"); do
   sleep "$(( RANDOM % 2 )).$(( RANDOM % 10 ))"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
+  no_plain "round $i, a killed backup"
   rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/r$i.dump'")
   if [ "$rows" = 1 ]; then
     [ -f "r$i.dump" ] || fail "round $i: a row names r$i.dump, which is not there"
@@ -39,6 +57,7 @@ for i in $(seq 1 "$rounds"); do
   sleep "$(( RANDOM % 3 )).$(( RANDOM % 10 ))"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
+  no_plain "round $i, a killed verify"
   [ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/$last'")" = verified ] ||
     fail "round $i: a killed verify changed the row of $last"
   run 0 verify "$last" --encrypt-key-file key --db "$url"

@@ -5,9 +5,13 @@
 # `incremental+zstd+encrypt` dbbackup_create and a `dbcare restore
 # --encrypt-key-file` of the chain at a random point. After each kill: no
 # file under the incremental's name unless its catalog row is there and it
-# verifies (a sealed file is named only once read back); the restore
-# target is wholly the database it was or wholly the restored backup, and
-# integrity-clean; and the chain made so far still restores.
+# verifies (a sealed file is named only once read back); no plain byte of
+# the database is left on disk: nothing in the backups' directory holds
+# the rows' marker text (the plain copy is made, verified and opened only
+# in files without a name), and a killed restore leaves no image beside
+# the target; the restore target is wholly the database it was or wholly
+# the restored backup, and integrity-clean; and the chain made so far
+# still restores.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -19,21 +23,31 @@ chmod 600 "$work/key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"
 
 db="$work/app.db"
+bk="$work/backups"
+mkdir "$bk"
+marker=dbcare-plain-marker
 sqlite3 "$db" "PRAGMA journal_mode = wal;
-  CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL);
+  CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB NOT NULL, s TEXT NOT NULL DEFAULT '$marker');
   INSERT INTO t (b) SELECT randomblob(400) FROM generate_series(1, 40000);" >/dev/null
-q "SELECT dbbackup_create('$work/full.db', 'full+zstd+encrypt')" >/dev/null
-last="$work/full.db"
+q "SELECT dbbackup_create('$bk/full.db', 'full+zstd+encrypt')" >/dev/null
+last="$bk/full.db"
+# plain bytes of the database anywhere among the backups: a kill left them
+no_plain() {
+  left=$(grep -rlF "$marker" "$bk" || true)
+  [ -z "$left" ] || fail "$1: plain rows left on disk: $left ($(ls -la "$bk"))"
+}
+no_plain "the first backup"
 sum() { sqlite3 "$1" "SELECT sha3_query('SELECT * FROM t ORDER BY id')"; }
 published=0 killed=0
 for i in $(seq 1 "$rounds"); do
   q "UPDATE t SET b = randomblob(400) WHERE id % 97 = $i" >/dev/null
-  inc="$work/inc$i.db"
+  inc="$bk/inc$i.db"
   sqlite3 -batch -cmd ".load $module" "$db" "SELECT dbbackup_create('$inc', 'incremental+zstd+encrypt')" >/dev/null 2>&1 &
   pid=$!
   sleep "0.$(( RANDOM % 10 ))$(( RANDOM % 10 ))"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
+  no_plain "round $i, a killed backup"
   rows=$(q "SELECT count(*) FROM dbcare_backups WHERE path = '$inc'")
   if [ -e "$inc" ]; then
     [ "$rows" = 1 ] || fail "round $i: $inc is there without its catalog row"
@@ -56,10 +70,13 @@ for i in $(seq 1 "$rounds"); do
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
   [ "$(sqlite3 "$target" "PRAGMA integrity_check")" = ok ] || fail "round $i: the target is damaged"
+  no_plain "round $i, a killed restore"
+  leftover=$(ls "$work" | grep "\.restore-" || true)
+  [ -z "$leftover" ] || fail "round $i: a killed restore left its image: $leftover"
   now=$(sum "$target")
   n=$(sqlite3 "$target" "SELECT count(*) FROM t")
   [ "$now" = "$old" ] || [ "$n" = 40000 ] || fail "round $i: the target is half restored ($n rows)"
-  rm -f "$target"* "$work"/*.restore-*
+  rm -f "$target"*
 done
 # the chain still restores, whole
 sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
