@@ -631,13 +631,16 @@
 	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
-	/* Both engines: a named restore point (SQLite: a backup for it;                               \
+	/* Both engines: a named restore point (SQLite: a backup for it,                               \
+	 * sealed with seal "zstd", "encrypt" or both;                                                 \
 	 * PostgreSQL: pg_create_restore_point), with the schema fingerprint                           \
 	 * and the audit chains' heads. */                                                             \
 	X(dbbackup_mark, dbbackup_mark, CORE_SCALAR, .part = DBC_PART_BACKUP,                          \
-	  DBC_ARGS(DBC_ARG("label", DBC_T_TEXT)), .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,     \
-	  .comment = "records a named restore point (a backup on SQLite, pg_create_restore_point "     \
-	             "on PostgreSQL) with the schema fingerprint and the audit heads; returns JSON")   \
+	  DBC_ARGS(DBC_ARG("label", DBC_T_TEXT), DBC_OPT("seal", DBC_T_TEXT, "NULL")),                 \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "records a named restore point (a backup on SQLite, sealed as seal asks; "        \
+	             "pg_create_restore_point on PostgreSQL) with the schema fingerprint and the "     \
+	             "audit heads; returns JSON")                                                      \
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \

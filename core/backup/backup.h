@@ -225,10 +225,12 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
  * file, NULL: none) that image is left there once verified. */
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json);
-/* dbbackup_mark: a named restore point (backup_mark.c); *json its row. */
+/* dbbackup_mark: a named restore point (backup_mark.c); *json its row.
+ * seal (NULL: none): "zstd", "encrypt" or both, for the backup the mark
+ * takes where the engine makes one (refused where it makes none). */
 struct dbc_audit_hooks;
 int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
-                    const char *label, char **json);
+                    const char *label, const char *seal, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */

@@ -69,6 +69,9 @@ int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
  * then "+zstd", "+encrypt" in any order) read into its parts; anything
  * that looks like a key is refused: keys never come from SQL text. */
 int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental, unsigned *seal);
+/* A seal alone ("zstd", "encrypt", "zstd+encrypt"): a mark's backup, whose
+ * kind the chain decides. */
+int dbc_backup_parse_seal(dbc_ctx *ctx, const char *text, unsigned *seal);
 /* The catalog's method text of a backup. */
 const char *dbc_backup_method_text(bool incremental, unsigned seal);
 /* Publishes the verified copy tmp as path: sealed (a second temporary

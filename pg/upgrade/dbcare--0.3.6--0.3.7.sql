@@ -2,3 +2,13 @@
 -- Leaves a database exactly as CREATE EXTENSION dbcare of 0.3.7 does;
 -- test/script/pg_upgrade.sh compares the two, from every earlier version.
 \echo Use "ALTER EXTENSION dbcare UPDATE TO '0.3.7'" to load this file. \quit
+
+-- dbbackup_mark(label, seal): the seal of the backup a mark takes on
+-- SQLite; on PostgreSQL a seal is refused (a restore point is a WAL record).
+DROP FUNCTION dbbackup_mark(text);
+CREATE FUNCTION dbbackup_mark("label" text, "seal" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_mark';
+COMMENT ON FUNCTION dbbackup_mark(text, text) IS 'records a named restore point (a backup on SQLite, sealed as seal asks; pg_create_restore_point on PostgreSQL) with the schema fingerprint and the audit heads; returns JSON';
+REVOKE ALL ON FUNCTION dbbackup_mark(text, text) FROM PUBLIC;

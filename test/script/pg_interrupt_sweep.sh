@@ -98,7 +98,7 @@ declare -A calls=(
   ["dbbackup_record(text,text,bigint,text,boolean,text)"]="dbbackup_record('pg_dump', 'x.dump')"
   # a label of its own for each call (labels are unique; no '|': it
   # separates a function's calls here)
-  ["dbbackup_mark(text)"]="dbbackup_mark(concat('sweep ', pg_backend_pid(), ' ', clock_timestamp()))"
+  ["dbbackup_mark(text,text)"]="dbbackup_mark(concat('sweep ', pg_backend_pid(), ' ', clock_timestamp()))"
   ["dbcheck_json(regclass,text,jsonb,boolean)"]="dbcheck_json('t1', 'p', '{\"type\":\"integer\"}')"
   # t5 is soft-delete enabled at setup: enabling again and restoring change
   # nothing; the purge finds no row deleted a week ago
