@@ -5,10 +5,11 @@
  * through SQL text; and for PostgreSQL dumps, a dump sealed into its
  * final name and opened again into a scratch file for verification.
  *
- * A sealed file is written under a temporary name beside its target
- * (mkstemp), read back and opened to the dump's bytes, synced, and given
- * its name with link(), which never replaces a file; the temporary name
- * is removed on every path. The plain bytes (a dump before it is sealed,
+ * A sealed file is written into a file without a name beside its target
+ * (O_TMPFILE; where the file system has none, a temporary name), read
+ * back and opened to the dump's bytes, synced, and given its name with a
+ * link, which never replaces a file; the temporary file is released on
+ * every path. The plain bytes (a dump before it is sealed,
  * a sealed file opened for its checks or a restore) live only in scratch
  * files without a name (core/container, "scratch files"), inherited by
  * the pg_dump and pg_restore this command runs: a kill -9 at any point
@@ -83,11 +84,11 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
 	if (env_key(&key, encrypt) != 0)
 		return -1;
 	char *tmp = NULL, *dir = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_errorf("out of memory");
+	if (dbc_scratch_create_linkable(path, &tmp) != 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
 		return -1;
 	}
-	int out = mkstemp(tmp), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
+	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
 	if (out < 0 || in < 0) {
 		cli_errorf("cannot seal %s: %s", path, strerror(errno));
 		goto done;
@@ -109,10 +110,12 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
 		           err.msg);
 		goto done;
 	}
-	if (link(tmp, path) != 0) {
+	if (dbc_scratch_publish(tmp, path) != 0) {
 		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
 		goto done;
 	}
+	free(tmp);
+	tmp = NULL; /* released by its publication */
 	dir = strdup(path);
 	if (dir)
 		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
@@ -124,7 +127,8 @@ done:
 		close(out);
 	if (in >= 0)
 		close(in);
-	unlink(tmp);
+	if (tmp)
+		dbc_scratch_release(tmp);
 	free(tmp);
 	free(dir);
 	return rc;

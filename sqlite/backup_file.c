@@ -775,17 +775,17 @@ static void sqlite_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_tha
 	dbc_error_clear(ctx); /* best effort: nothing here fails the call */
 }
 
-/* link() gives the synced copy its name and fails when one is there: the
- * name never points at a half file, and never replaces another's file. */
+/* A link gives the synced copy its name and fails when one is there: the
+ * name never points at a half file, and never replaces another's file. A
+ * sealed file without a name (make_linkable) gets its first one so. */
 static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 {
 	if (dbc_sync_path(tmp_path, O_RDONLY) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync the backup copy: %s",
 		                 strerror(errno));
-	if (link(tmp_path, path) != 0)
+	if (dbc_scratch_publish(tmp_path, path) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
 		                 strerror(errno));
-	unlink(tmp_path);
 	char *dir = sqldbc_backup_dir_of(ctx, path);
 	if (!dir)
 		return DBC_ERROR;
@@ -931,6 +931,7 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
     .make_scratch = sqldbc_backup_make_scratch,
+    .make_linkable = sqldbc_backup_make_linkable,
     .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
     .records_content = sqlite_records_content,

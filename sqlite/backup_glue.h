@@ -69,6 +69,7 @@ int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char
 /* backup_scratch.c: files without a name for plain bytes, and the VFS
  * SQLite opens them with (NULL for any other path). */
 int sqldbc_backup_make_scratch(dbc_ctx *ctx, const char *path, char **scratch_path);
+int sqldbc_backup_make_linkable(dbc_ctx *ctx, const char *path, char **tmp_path);
 const char *sqldbc_backup_vfs_for(const char *path);
 int sqldbc_backup_scratch_unwal(dbc_ctx *ctx, sqlite3 **dest, const char *path);
 int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,

@@ -65,7 +65,8 @@ int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_s
 		return DBC_ERROR;
 	int in =
 	    open(plain_path, dbc_scratch_open_flags(plain_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-	int out = open(sealed_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int out =
+	    open(sealed_tmp, dbc_scratch_open_flags(sealed_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
 	int rc = in >= 0 && out >= 0 ? dbc_container_encode(in, out, cflags, &key, origin, interrupted,
 	                                                    ctx, &made, &err)
 	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
@@ -83,7 +84,7 @@ int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_s
 	}
 	/* read back from the disk: it opens, with this key, to the copy that
 	 * was verified */
-	in = open(sealed_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	in = open(sealed_tmp, dbc_scratch_open_flags(sealed_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
 	rc = in >= 0 ? dbc_container_decode(in, -1, &key, interrupted, ctx, &back, &err) : -1;
 	if (in >= 0)
 		close(in);

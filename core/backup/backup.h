@@ -137,6 +137,10 @@ struct dbc_backup_hooks {
 	 * file opened for its checks): a kill -9 leaves nothing of it. remove
 	 * releases it. NULL: make_temp's files serve. */
 	int (*make_scratch)(dbc_ctx *ctx, const char *path, char **scratch_path);
+	/* A file for a sealed file before it is published: without a name
+	 * until publish links it where the file system can (a kill leaves
+	 * nothing), else make_temp's. NULL: make_temp's. */
+	int (*make_linkable)(dbc_ctx *ctx, const char *path, char **tmp_path);
 	/* Deletes the temporary copies a killed backup left in path's
 	 * directory: only files named as make_temp names them, made by this
 	 * process's user, that are no other database's stamped copy, were not

@@ -107,7 +107,8 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
 	char *sealed_tmp = NULL, *sealed_sha = NULL;
 	int64_t bytes = 0;
 	bool existed;
-	if (env->make_temp(ctx, path, &sealed_tmp) != DBC_OK)
+	if ((env->make_linkable ? env->make_linkable : env->make_temp)(ctx, path, &sealed_tmp) !=
+	    DBC_OK)
 		return DBC_ERROR;
 	if (env->seal(ctx, tmp, copy->file_sha256, sealed_tmp, path, seal, &sealed_sha, &bytes) !=
 	        DBC_OK ||

@@ -119,6 +119,18 @@ bool dbc_container_sniff(const char *path, dbc_container_header *h);
 
 /* 0 and out set to the file's path; -1 with errno. */
 int dbc_scratch_create(const char *near, bool inherit, char out[DBC_SCRATCH_PATH_MAX]);
+/* A file that gets a name only when it is published: a sealed file, whose
+ * bytes are sealed but which must not be left half written by a kill.
+ * With O_TMPFILE (without O_EXCL) it has no name until
+ * dbc_scratch_publish links it; without, it is near + ".tmp-XXXXXX"
+ * (malloc'd *out either way). 0, or -1 with errno. */
+int dbc_scratch_create_linkable(const char *near, char **out);
+/* Gives tmp (of dbc_scratch_create_linkable) the name path, never over
+ * an existing file (linkat, following the /proc link), then releases
+ * tmp. 0, or -1 with errno (tmp is left to dbc_scratch_release). */
+int dbc_scratch_publish(const char *tmp, const char *path);
+/* Releases tmp: closes a scratch file, unlinks a named one. */
+void dbc_scratch_release(const char *tmp);
 /* Whether path names a scratch file. */
 bool dbc_scratch_is(const char *path);
 /* flags for open() of path: O_NOFOLLOW would refuse the link in /proc

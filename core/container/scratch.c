@@ -104,3 +104,56 @@ int dbc_scratch_close(const char *path)
 	close(fd);
 	return 0;
 }
+
+int dbc_scratch_create_linkable(const char *near, char **out)
+{
+	char dir[4096];
+	*out = NULL;
+	if (dir_of(near, dir, sizeof dir) != 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = -1;
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
+		return -1;
+#endif
+	size_t n = strlen(near) + sizeof ".tmp-XXXXXX" + DBC_SCRATCH_PATH_MAX;
+	char *t = malloc(n);
+	if (!t) {
+		if (fd >= 0)
+			close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (fd >= 0) {
+		snprintf(t, n, DBC_SCRATCH_PREFIX "%d", fd);
+	} else {
+		snprintf(t, n, "%s.tmp-XXXXXX", near);
+		fd = mkostemp(t, O_CLOEXEC);
+		if (fd < 0) {
+			int saved = errno;
+			free(t);
+			errno = saved;
+			return -1;
+		}
+		close(fd);
+	}
+	*out = t;
+	return 0;
+}
+
+int dbc_scratch_publish(const char *tmp, const char *path)
+{
+	if (linkat(AT_FDCWD, tmp, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0)
+		return -1;
+	dbc_scratch_release(tmp);
+	return 0;
+}
+
+void dbc_scratch_release(const char *tmp)
+{
+	if (dbc_scratch_close(tmp) != 0)
+		unlink(tmp);
+}
