@@ -163,10 +163,14 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 	if (dbc_query_text(ctx, "SELECT seq FROM pragma_database_list WHERE name = $1 AND seq >= 2", 1,
 	                   &p, &seq, &attached) != DBC_OK)
 		return DBC_ERROR;
+	if (!attached && (sqlite3_stricmp(schema, "main") == 0 || sqlite3_stricmp(schema, "temp") == 0))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "\"%s\" is not an archive: attach the archive's file under a name of "
+		                 "its own",
+		                 schema);
 	if (!attached) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "no database is attached as \"%s\"", schema);
-		dbc_error_hint(ctx, "ATTACH 'archive.db' AS %s first (main and temp are not archives).",
-		               schema);
+		dbc_error_hint(ctx, "ATTACH 'archive.db' AS %s first.", schema);
 		return DBC_ERROR;
 	}
 	const char *q = ctx->host->quote_ident(ctx, schema);
