@@ -2,7 +2,8 @@
 # Kill tier for sealed pg_dump backups (docs/testing.md, "Kill tier"):
 # DBC_KILLS rounds (default 2 in the suite; the long tier runs 20 or more)
 # each SIGKILL a `dbcare backup --compress zstd --encrypt-key-file` and a
-# `dbcare verify` of the last recorded sealed dump at a random point.
+# `dbcare verify` of the last recorded sealed dump at a random 5-95 % of
+# an uninterrupted run's time (at least 3/4 of the kills must land).
 # After each kill: a recorded dump verifies (a sealed file is named only
 # once read back, recorded only once named); a file under a name without
 # its row is never recorded later by anything; a killed verify leaves the
@@ -36,13 +37,22 @@ no_plain() {
     esac
   done
 }
+# how long an uninterrupted backup and verify take here: each kill comes
+# at a random 5-95 % of it (a fixed delay can land after the end)
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+delay() { local d=$(($1 * (RANDOM % 91 + 5) / 100)); echo "$((d / 1000)).$(printf '%03d' $((d % 1000)))"; }
+s0=$(date +%s%N)
 run 0 backup base.dump --compress zstd --encrypt-key-file key --db "$url"
+backup_ms=$(ms_since "$s0")
+s0=$(date +%s%N)
+run 0 verify base.dump --encrypt-key-file key --db "$url"
+verify_ms=$(ms_since "$s0")
 last=base.dump killed=0 recorded=1
 for i in $(seq 1 "$rounds"); do
   q -c "UPDATE big SET note = 'round $i' WHERE id % 50 = $i" >/dev/null
   "$cli" backup "r$i.dump" --compress zstd --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(( RANDOM % 2 )).$(( RANDOM % 10 ))"
+  sleep "$(delay "$backup_ms")"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
   no_plain "round $i, a killed backup"
@@ -55,7 +65,7 @@ for i in $(seq 1 "$rounds"); do
   # a verify killed: the row is verified or as it was, never failed
   "$cli" verify "$last" --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(( RANDOM % 3 )).$(( RANDOM % 10 ))"
+  sleep "$(delay "$verify_ms")"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
   no_plain "round $i, a killed verify"
@@ -66,4 +76,5 @@ for i in $(seq 1 "$rounds"); do
   q -c "SELECT datname FROM pg_database WHERE datname LIKE 'dbcare_verify_%'" | while read -r d; do
     "$B/psql" -X -q -d postgres -c "DROP DATABASE \"$d\" WITH (FORCE)" >/dev/null; done
 done
-echo "ok: $rounds rounds, $killed kills, $recorded sealed dumps recorded and verified"
+[ "$killed" -ge $((rounds * 2 * 3 / 4)) ] || fail "only $killed of $((rounds * 2)) kills landed while the command ran"
+echo "ok: $rounds rounds, $killed kills (backup $backup_ms ms, verify $verify_ms ms uninterrupted), $recorded sealed dumps recorded and verified"

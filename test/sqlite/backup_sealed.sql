@@ -4,7 +4,8 @@
 -- plain copy and the copies sealed files are opened into are scratch
 -- files without a name, read and written through the module's own VFS.
 CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, at TEXT);
-INSERT INTO t (v, at) SELECT 'row ' || value, '2001-01-01T00:00:00Z' FROM generate_series(1, 300);
+WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 300)
+INSERT INTO t (v, at) SELECT 'row ' || i, '2001-01-01T00:00:00Z' FROM g;
 SELECT json_extract(b, '$.verified'), json_extract(b, '$.method'), json_extract(b, '$.compression'),
        json_extract(b, '$.encrypted'), json_extract(b, '$.rows')
   FROM (SELECT dbbackup_create('sealed.db', 'full+zstd') AS b);
