@@ -318,6 +318,47 @@ static int policy_lock(dbc_ctx *ctx, const char *name)
 	                        1, &v, NULL, NULL);
 }
 
+/* The archive of dbretain_archive_attached: the foreign table
+ * schema.retain_archive, imported with postgres_fdw from the archive
+ * database's dbcare schema. postgres_fdw commits the remote transaction
+ * before the local one, so a batch stored there and then deleted here is
+ * never lost to a crash between the two commits. */
+static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, bool *exists)
+{
+	dbc_value p = dbc_text(schema);
+	char *kind = NULL;
+	bool found = false;
+	if (dbc_query_text(ctx,
+	                   "SELECT c.relkind::text FROM pg_catalog.pg_class c JOIN "
+	                   "pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+	                   "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname "
+	                   "OPERATOR(pg_catalog.=) 'retain_archive'",
+	                   1, &p, &kind, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (!found || strcmp(kind, "f") != 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "schema \"%s\" holds no foreign table retain_archive of an archive database",
+		          schema);
+		dbc_error_hint(ctx,
+		               "In the archive database: CREATE EXTENSION dbcare. Here: CREATE SCHEMA %s; "
+		               "IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER "
+		               "<the archive's postgres_fdw server> INTO %s.",
+		               schema, schema);
+		return DBC_ERROR;
+	}
+	const char *q = ctx->host->quote_ident(ctx, schema);
+	*prefix = q ? dbc_printf(ctx, "%s.", q) : NULL;
+	*exists = true;
+	return *prefix ? DBC_OK : DBC_ERROR;
+}
+
+/* The foreign table is made in the archive database (by its dbcare), never
+ * from here: attached_archive finds it or refuses first. */
+static int attached_archive_make(dbc_ctx *ctx, const char *schema)
+{
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "schema \"%s\" holds no archive table", schema);
+}
+
 static const dbc_retain_hooks pg_retain = {
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
@@ -333,6 +374,8 @@ static const dbc_retain_hooks pg_retain = {
     .fk_untrusted = fk_untrusted,
     .owner_code = owner_code,
     .policy_lock = policy_lock,
+    .attached_archive = attached_archive,
+    .attached_archive_make = attached_archive_make,
 };
 
 const struct dbc_retain_hooks *pgdbc_retain_engine(void)

@@ -481,10 +481,15 @@
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "deletes a verified archive batch's rows when they are exactly the archived "     \
 	             "ones; -1: they changed, the batch was picked again")                             \
-	/* SQLite: the same stages run by the module, the archive an ATTACHed                          \
-	 * database, one stage (one database written) per call. */                                     \
-	X(dbretain_archive_attached, dbretain_archive_attached, CORE_SQLITE, .part = DBC_PART_RETAIN,  \
-	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT)), .returns = DBC_T_TEXT) \
+	/* The same stages run by the module itself, one stage (one database                           \
+	 * written) per call: the archive an ATTACHed database (SQLite), or                            \
+	 * a foreign table retain_archive of postgres_fdw (PostgreSQL). */                             \
+	X(dbretain_archive_attached, dbretain_archive_attached, CORE_SCALAR, .part = DBC_PART_RETAIN,  \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT)), .returns = DBC_T_TEXT, \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "the next stage of an archive-db policy's batch into the archive another "        \
+	             "database holds, reached from this one (SQLite: ATTACH; PostgreSQL: "             \
+	             "postgres_fdw); returns the stage and its rows as JSON")                          \
 	X(dbretain_archive_store, dbretain_archive_store, CORE_TABLE, .part = DBC_PART_RETAIN,         \
 	  DBC_ARGS(DBC_ARG("batch_key", DBC_T_TEXT), DBC_ARG("archive", DBC_T_TEXT),                   \
 	           DBC_ARG("source", DBC_T_JSONB), DBC_ARG("rows", DBC_T_INT8),                        \
