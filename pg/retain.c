@@ -7,6 +7,12 @@
 #include "glue.h"
 #include "purge_scope.h"
 
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "utils/lsyscache.h"
+
 #include "retain/retain.h"
 
 /* ------------------------------------------------------------ the dialect */
@@ -293,14 +299,35 @@ static int fk_untrusted(dbc_ctx *ctx, const char *schema, const char *table, con
 	return dbc_query_text(ctx, FK_UNTRUSTED_SQL, 3, v, fn, found);
 }
 
+typedef struct foreign_lock {
+	const char *schema, *table;
+	bool foreign;
+} foreign_lock;
+
+/* LOCK TABLE refuses a foreign table (the archive of
+ * dbretain_archive_attached): one is locked here the way its INSERT
+ * would lock it, in the lock manager itself. */
+static void foreign_lock_body(void *arg)
+{
+	foreign_lock *a = arg;
+	RangeVar *rv = makeRangeVar(a->schema ? pstrdup(a->schema) : NULL, pstrdup(a->table), -1);
+	Oid relid = RangeVarGetRelid(rv, NoLock, true);
+	a->foreign = OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE;
+	if (a->foreign)
+		LockRelationOid(relid, RowExclusiveLock);
+}
+
 /* ROW EXCLUSIVE is the lock a DELETE, UPDATE or INSERT takes; CREATE
  * TRIGGER, CREATE RULE and CREATE POLICY wait for it. */
 static int owner_code(dbc_ctx *ctx, const char *schema, const char *table, const char *event,
                       char **code, bool *found)
 {
+	foreign_lock fl = {schema, table, false};
+	if (pgdbc_guarded(ctx, foreign_lock_body, &fl) != DBC_OK)
+		return DBC_ERROR;
 	char *lock =
 	    dbc_printf(ctx, "LOCK TABLE %s IN ROW EXCLUSIVE MODE", dbc_quoted_name(ctx, schema, table));
-	if (!lock || ctx->host->exec(ctx, lock) != DBC_OK)
+	if (!fl.foreign && (!lock || ctx->host->exec(ctx, lock) != DBC_OK))
 		return DBC_ERROR;
 	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table), dbc_text(event)};
 	return dbc_query_text_latest(ctx, OWNER_CODE_SQL, 3, v, code, found);

@@ -518,7 +518,13 @@ static int store_or_repick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const atta
 	                               .lines = lines,
 	                               .codec = "zstd",
 	                               .rows = a.h.rows};
-	if (!source || (!at->exists && eng->attached_archive_make(ctx, at->schema) != DBC_OK) ||
+	/* the archive table's INSERT or UPDATE runs its triggers and rules
+	 * with the caller's rights: never another role's code */
+	char *what = dbc_printf(ctx, "the archive of retention policy \"%s\"", pc->p->name);
+	if (!source || !what ||
+	    (!at->exists && eng->attached_archive_make(ctx, at->schema) != DBC_OK) ||
+	    dbc_retain_owner_code(ctx, eng, at->schema, "retain_archive", "INSERT", what) != DBC_OK ||
+	    dbc_retain_owner_code(ctx, eng, at->schema, "retain_archive", "UPDATE", what) != DBC_OK ||
 	    dbc_retain_archive_store_in(ctx, at->prefix, &in, &back_rows, &back_hash) != DBC_OK)
 		return DBC_ERROR;
 	*stage = "stored";

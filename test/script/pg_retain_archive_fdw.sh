@@ -6,7 +6,8 @@
 # per call, moves an archive-db:NAME policy's due rows into it.
 #  1. The stages picked, stored, done, idle; 2,000 due rows move, each
 #     once, with their content (compared row by row); a schema without
-#     the foreign table, or with a local table of that name, is refused.
+#     the foreign table, or with a local table of that name, is refused,
+#     and so is another role's trigger on the archive table.
 #  2. The calling session terminated at random moments, DBC_KILLS times
 #     (6 in the suite), 1,500 more due rows in batches of 50 each time (at
 #     least half the terminations must find it at work): the next run
@@ -48,6 +49,24 @@ case "$out" in *'dbcare: schema "public" holds no foreign table retain_archive'*
 q -c "CREATE SCHEMA localcopy; CREATE TABLE localcopy.retain_archive (LIKE dbcare.retain_archive)" >/dev/null
 out=$(q -c "SELECT dbretain_archive_attached('old_ev', 'localcopy')" 2>&1) && fail "a local table taken as an archive"
 case "$out" in *'holds no foreign table retain_archive'*) ;; *) fail "local: $out" ;; esac
+
+# another role's trigger on the archive table would run with the caller's
+# rights: the store is refused, nothing moves until it is gone
+q <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE ROLE regress_fdw_planter;
+CREATE FUNCTION public.planted() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+ALTER FUNCTION public.planted() OWNER TO regress_fdw_planter;
+CREATE TRIGGER planted BEFORE INSERT ON cold.retain_archive FOR EACH ROW EXECUTE FUNCTION public.planted();
+INSERT INTO ev VALUES (9000001, now() - interval '40 days', 'planted', 1);
+INSERT INTO ev_all SELECT * FROM ev WHERE id = 9000001;
+SQL
+[ "$(step)" = picked ] || fail "the batch beside the trigger is not picked"
+out=$(step 2>&1) && fail "stored through another role's trigger"
+case "$out" in *"the INSERT on table cold.retain_archive would run"*) ;; *) fail "trigger: $out" ;; esac
+q -c "DROP TRIGGER planted ON cold.retain_archive; DROP FUNCTION public.planted(); DROP ROLE regress_fdw_planter" >/dev/null
+to_end "after the trigger"
+counts "after the trigger"
 
 # ---- 2. the calling session terminated at random moments
 landed=0 next=$((rows + rows / 5 + 1))
