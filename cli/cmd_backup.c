@@ -100,11 +100,13 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	 * snapshot the dump is taken in */
 	if (cli_pg_contents(db, o, &contents) != 0)
 		goto out;
-	/* sealed (--compress zstd, --encrypt-key-file): pg_dump writes a
-	 * plain dump beside the target, sealed into the target's name below */
-	if (sealing && asprintf(&plain, "%s.plain-%ld", path, (long)getpid()) < 0)
+	/* sealed (--compress zstd, --encrypt-key-file): pg_dump writes the
+	 * plain dump into a scratch file without a name on the target's file
+	 * system (a kill leaves none of it), sealed into the target's name
+	 * below */
+	if (sealing && !(plain = cli_scratch_beside(path)))
 		goto out;
-	cli_note(&o->out, "pg_dump to %s", sealing ? plain : path);
+	cli_note(&o->out, "pg_dump to %s", sealing ? "a scratch file" : path);
 	if (db->drv->dump(db, sealing ? plain : path, snapshot, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
 		free(err);
@@ -117,7 +119,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		long long sealed_bytes;
 		int sealed = cli_seal_file(plain, path, o->compress != NULL, o->key_file != NULL, sha,
 		                           &sealed_bytes);
-		unlink(plain);
+		cli_scratch_release(plain);
+		plain = NULL;
 		if (sealed != 0)
 			goto out;
 	}
@@ -159,10 +162,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	rc = CLI_OK;
 out:
 	if (in_snapshot)
-		cli_rollback(db); /* ends the snapshot's transaction on a failure */
-	if (plain)
-		unlink(plain); /* a failed dump leaves none; a sealed one went above */
-	free(plain);
+		cli_rollback(db);       /* ends the snapshot's transaction on a failure */
+	cli_scratch_release(plain); /* a failed dump's; a sealed one's went above */
 	free(path);
 	free(fingerprint);
 	free(snapshot);

@@ -199,14 +199,12 @@ static int verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why,
 		return 0;
 	}
 	char *now = NULL, *opened = NULL;
-	/* a sealed dump: opened (its SHA-256 checked above) into a private
-	 * temporary file, which pg_restore reads */
+	/* a sealed dump: opened (its SHA-256 checked above) into a scratch
+	 * file without a name, which pg_restore reads */
 	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, NULL, why)))
 		return *why ? 0 : -1;
 	int restored = restored_contents(db, o, opened ? opened : path, &now, why);
-	if (opened)
-		unlink(opened);
-	free(opened);
+	cli_scratch_release(opened);
 	if (restored != 0)
 		return *why ? 0 : -1;
 	int rc = cli_pg_contents_compare(contents, now, why);

@@ -9,8 +9,9 @@
  * An incremental backup (a page-set file: it starts with "DBCPAGE1") or a
  * sealed one (compressed or encrypted: "DBCSEAL1") is restored through
  * the image its chain or its seal gives: dbbackup_verify(FILE, IMAGE)
- * writes that image beside the database, checks it like a full copy
- * against FILE's catalog row, and the image is copied in, then deleted.
+ * writes that image into a scratch file without a name beside the
+ * database (a kill leaves nothing of it), checks it like a full copy
+ * against FILE's catalog row, and the image is copied in, then released.
  */
 #include "cli.h"
 #include "pgbackrest.h"
@@ -99,16 +100,9 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	/* a sealed file (compressed, encrypted) is opened into the image the
 	 * same way, checked against its row's SHA-256 */
 	if (incremental_file(file) || cli_is_sealed(file)) {
-		if (asprintf(&image, "%s.restore-XXXXXX", cli_cell(&r, 0, 0)) < 0)
+		/* without a name: a kill leaves no plain image behind */
+		if (!(image = cli_scratch_beside(cli_cell(&r, 0, 0))))
 			goto failed;
-		int fd = mkstemp(image);
-		if (fd < 0) {
-			cli_errorf("cannot make a file beside the database for the restored image");
-			free(image);
-			image = NULL;
-			goto failed;
-		}
-		close(fd);
 		cli_note(&o->out, "building the image of %s from its chain", file);
 	}
 	const char *p[2] = {file, image};
@@ -162,16 +156,12 @@ int cmd_restore(cli_db *db, cli_opts *o)
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
-	if (image)
-		unlink(image);
-	free(image);
+	cli_scratch_release(image);
 	return CLI_OK;
 failed:
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
-	if (image)
-		unlink(image);
-	free(image);
+	cli_scratch_release(image);
 	return CLI_ERROR;
 }

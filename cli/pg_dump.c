@@ -24,6 +24,7 @@
 
 #include "base/clock.h"
 #include "base/file_sync.h"
+#include "container/container.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -141,6 +142,11 @@ int cli_pg_dump_schema(cli_db *db, const char *file, char **err)
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err)
 {
+	/* a scratch file (a dump to seal): it has no name to publish */
+	if (dbc_scratch_is(path)) {
+		int rc = run_pg_dump((PGconn *)db->handle, path, snapshot, err);
+		return rc == 0 ? verify_dump(path, err) : rc;
+	}
 	char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
 		*err = cli_fmt_err("out of memory", NULL, NULL);

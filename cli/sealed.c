@@ -5,11 +5,15 @@
  * through SQL text; and for PostgreSQL dumps, a dump sealed into its
  * final name and opened again into a scratch file for verification.
  *
- * A sealed file is written under a temporary name beside its target
- * (mkstemp), read back and opened to the dump's bytes, synced, and given
- * its name with link(), which never replaces a file; the temporary name
- * is removed on every path. An opened copy is a private temporary file
- * (mode 0600), deleted by its caller.
+ * A sealed file is written into a file without a name beside its target
+ * (O_TMPFILE; where the file system has none, a temporary name), read
+ * back and opened to the dump's bytes, synced, and given its name with a
+ * link, which never replaces a file; the temporary file is released on
+ * every path. The plain bytes (a dump before it is sealed,
+ * a sealed file opened for its checks or a restore) live only in scratch
+ * files without a name (core/container, "scratch files"), inherited by
+ * the pg_dump and pg_restore this command runs: a kill -9 at any point
+ * leaves none of them on disk.
  */
 #include "sealed.h"
 
@@ -80,11 +84,11 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
 	if (env_key(&key, encrypt) != 0)
 		return -1;
 	char *tmp = NULL, *dir = NULL;
-	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
-		cli_errorf("out of memory");
+	if (dbc_scratch_create_linkable(path, &tmp) != 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
 		return -1;
 	}
-	int out = mkstemp(tmp), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
+	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
 	if (out < 0 || in < 0) {
 		cli_errorf("cannot seal %s: %s", path, strerror(errno));
 		goto done;
@@ -106,10 +110,12 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
 		           err.msg);
 		goto done;
 	}
-	if (link(tmp, path) != 0) {
+	if (dbc_scratch_publish(tmp, path) != 0) {
 		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
 		goto done;
 	}
+	free(tmp);
+	tmp = NULL; /* released by its publication */
 	dir = strdup(path);
 	if (dir)
 		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
@@ -121,10 +127,33 @@ done:
 		close(out);
 	if (in >= 0)
 		close(in);
-	unlink(tmp);
+	if (tmp)
+		dbc_scratch_release(tmp);
 	free(tmp);
 	free(dir);
 	return rc;
+}
+
+char *cli_scratch_beside(const char *near)
+{
+	char buf[DBC_SCRATCH_PATH_MAX];
+	if (dbc_scratch_create(near, true, buf) != 0) {
+		cli_errorf("cannot make a scratch file beside %s: %s", near, strerror(errno));
+		return NULL;
+	}
+	char *out = strdup(buf);
+	if (!out) {
+		dbc_scratch_close(buf);
+		cli_errorf("out of memory");
+	}
+	return out;
+}
+
+void cli_scratch_release(char *path)
+{
+	if (path && dbc_scratch_close(path) != 0)
+		unlink(path); /* not a scratch file: a named one of the caller's */
+	free(path);
 }
 
 char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
@@ -136,10 +165,14 @@ char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
 	if (env_key(&key, false) != 0)
 		return NULL;
 	const char *tmpdir = getenv("TMPDIR");
-	char *tmp = NULL;
-	if (asprintf(&tmp, "%s/dbcare-opened-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp") < 0)
+	char *near = NULL;
+	if (asprintf(&near, "%s/dbcare-opened", tmpdir && tmpdir[0] ? tmpdir : "/tmp") < 0)
 		return NULL;
-	int out = mkstemp(tmp), in = open(path, O_RDONLY | O_CLOEXEC);
+	char *tmp = cli_scratch_beside(near);
+	free(near);
+	if (!tmp)
+		return NULL;
+	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(path, O_RDONLY | O_CLOEXEC);
 	int rc = out >= 0 && in >= 0 ? dbc_container_decode(in, out, &key, NULL, NULL, &sums, &err)
 	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
 	if (out >= 0)
@@ -151,9 +184,7 @@ char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
 		snprintf(err.msg, sizeof err.msg,
 		         "its content differs from the dump that was recorded (the file's SHA-256)");
 	if (rc != 0) {
-		if (out >= 0)
-			unlink(tmp);
-		free(tmp);
+		cli_scratch_release(tmp);
 		if (err.key) /* a missing or wrong key says nothing about the file */
 			cli_errorf("%s: %s (give the key with --encrypt-key-file FILE)", path, err.msg);
 		else

@@ -16,8 +16,13 @@ bool cli_is_sealed(const char *path);
  * named. sha and bytes: the sealed file's. -1 after printing why. */
 int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
                   long long *bytes);
-/* Opens the sealed file path into a new private temporary file (returned,
- * malloc'd; the caller deletes it), its SHA-256 checked against want_sha
+/* A scratch file without a name, on near's file system, inherited by
+ * the tools this command runs (malloc'd path; NULL after printing why),
+ * and its release (any other path is unlinked). */
+char *cli_scratch_beside(const char *near);
+void cli_scratch_release(char *path);
+/* Opens the sealed file path into a new scratch file under TMPDIR
+ * (returned; the caller releases it with cli_scratch_release), its SHA-256 checked against want_sha
  * when given. NULL: *why (malloc'd) says what is wrong with the file, or
  * NULL when the error (a missing or wrong key) was printed. */
 char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why);

@@ -19,6 +19,8 @@
  */
 #include "driver.h"
 
+#include "container/container.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +115,10 @@ int cli_sqlite_restore(cli_db *db, const char *path, char **err)
 		*err = fmt_err("cannot keep the backup catalog", sqlite3_errmsg(dst));
 		return -1;
 	}
-	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	/* a scratch image (an incremental or sealed backup's) is reached with
+	 * the VFS the module registered when it wrote it */
+	const char *vfs = dbc_scratch_is(path) ? "dbcare_scratch" : NULL;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, vfs) != SQLITE_OK) {
 		*err = fmt_err("cannot open the backup", src ? sqlite3_errmsg(src) : "out of memory");
 		sqlite3_close_v2(src);
 		return -1;

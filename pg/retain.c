@@ -7,6 +7,12 @@
 #include "glue.h"
 #include "purge_scope.h"
 
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
+#include "utils/lsyscache.h"
+
 #include "retain/retain.h"
 
 /* ------------------------------------------------------------ the dialect */
@@ -293,14 +299,35 @@ static int fk_untrusted(dbc_ctx *ctx, const char *schema, const char *table, con
 	return dbc_query_text(ctx, FK_UNTRUSTED_SQL, 3, v, fn, found);
 }
 
+typedef struct foreign_lock {
+	const char *schema, *table;
+	bool foreign;
+} foreign_lock;
+
+/* LOCK TABLE refuses a foreign table (the archive of
+ * dbretain_archive_attached): one is locked here the way its INSERT
+ * would lock it, in the lock manager itself. */
+static void foreign_lock_body(void *arg)
+{
+	foreign_lock *a = arg;
+	RangeVar *rv = makeRangeVar(a->schema ? pstrdup(a->schema) : NULL, pstrdup(a->table), -1);
+	Oid relid = RangeVarGetRelid(rv, NoLock, true);
+	a->foreign = OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE;
+	if (a->foreign)
+		LockRelationOid(relid, RowExclusiveLock);
+}
+
 /* ROW EXCLUSIVE is the lock a DELETE, UPDATE or INSERT takes; CREATE
  * TRIGGER, CREATE RULE and CREATE POLICY wait for it. */
 static int owner_code(dbc_ctx *ctx, const char *schema, const char *table, const char *event,
                       char **code, bool *found)
 {
+	foreign_lock fl = {schema, table, false};
+	if (pgdbc_guarded(ctx, foreign_lock_body, &fl) != DBC_OK)
+		return DBC_ERROR;
 	char *lock =
 	    dbc_printf(ctx, "LOCK TABLE %s IN ROW EXCLUSIVE MODE", dbc_quoted_name(ctx, schema, table));
-	if (!lock || ctx->host->exec(ctx, lock) != DBC_OK)
+	if (!fl.foreign && (!lock || ctx->host->exec(ctx, lock) != DBC_OK))
 		return DBC_ERROR;
 	dbc_value v[3] = {schema ? dbc_text(schema) : dbc_null(), dbc_text(table), dbc_text(event)};
 	return dbc_query_text_latest(ctx, OWNER_CODE_SQL, 3, v, code, found);
@@ -318,6 +345,47 @@ static int policy_lock(dbc_ctx *ctx, const char *name)
 	                        1, &v, NULL, NULL);
 }
 
+/* The archive of dbretain_archive_attached: the foreign table
+ * schema.retain_archive, imported with postgres_fdw from the archive
+ * database's dbcare schema. postgres_fdw commits the remote transaction
+ * before the local one, so a batch stored there and then deleted here is
+ * never lost to a crash between the two commits. */
+static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, bool *exists)
+{
+	dbc_value p = dbc_text(schema);
+	char *kind = NULL;
+	bool found = false;
+	if (dbc_query_text(ctx,
+	                   "SELECT c.relkind::text FROM pg_catalog.pg_class c JOIN "
+	                   "pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+	                   "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname "
+	                   "OPERATOR(pg_catalog.=) 'retain_archive'",
+	                   1, &p, &kind, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (!found || strcmp(kind, "f") != 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "schema \"%s\" holds no foreign table retain_archive of an archive database",
+		          schema);
+		dbc_error_hint(ctx,
+		               "In the archive database: CREATE EXTENSION dbcare. Here: CREATE SCHEMA %s; "
+		               "IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER "
+		               "<the archive's postgres_fdw server> INTO %s.",
+		               schema, schema);
+		return DBC_ERROR;
+	}
+	const char *q = ctx->host->quote_ident(ctx, schema);
+	*prefix = q ? dbc_printf(ctx, "%s.", q) : NULL;
+	*exists = true;
+	return *prefix ? DBC_OK : DBC_ERROR;
+}
+
+/* The foreign table is made in the archive database (by its dbcare), never
+ * from here: attached_archive finds it or refuses first. */
+static int attached_archive_make(dbc_ctx *ctx, const char *schema)
+{
+	return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "schema \"%s\" holds no archive table", schema);
+}
+
 static const dbc_retain_hooks pg_retain = {
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
@@ -333,6 +401,8 @@ static const dbc_retain_hooks pg_retain = {
     .fk_untrusted = fk_untrusted,
     .owner_code = owner_code,
     .policy_lock = policy_lock,
+    .attached_archive = attached_archive,
+    .attached_archive_make = attached_archive_make,
 };
 
 const struct dbc_retain_hooks *pgdbc_retain_engine(void)

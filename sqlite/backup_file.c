@@ -28,6 +28,7 @@
 #include "base/sha256.h"
 #include "backup_glue.h"
 #include "conn.h"
+#include "container/container.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -291,7 +292,7 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	if (file_sha256(ctx, path, img) != DBC_OK)
 		return DBC_ERROR;
 	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, sqldbc_backup_vfs_for(path));
 	if (rc != SQLITE_OK) {
 		sqldbc_backup_db_error(ctx, db, dbc_printf(ctx, "cannot open backup %s", path));
 		sqlite3_close(db);
@@ -304,7 +305,7 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 	 * per page. A file someone named is read as usual: truncated by
 	 * another process while mapped, it would kill this one (SIGBUS). */
 	const char *base = strrchr(path, '/');
-	if (temp_name(base ? base + 1 : path))
+	if (temp_name(base ? base + 1 : path) || dbc_scratch_is(path))
 		sqlite3_exec(db, "PRAGMA mmap_size = " MMAP_BYTES, NULL, NULL, NULL);
 	dbc_buf check;
 	dbc_buf_init(&check, ctx);
@@ -545,7 +546,8 @@ static int write_pages(dbc_ctx *ctx, void *arg, int64_t first, const unsigned ch
 
 static int open_copy(dbc_ctx *ctx, const char *tmp_path, sqlite3 **dest)
 {
-	if (sqlite3_open_v2(tmp_path, dest, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(tmp_path, dest, SQLITE_OPEN_READWRITE, sqldbc_backup_vfs_for(tmp_path)) !=
+	    SQLITE_OK) {
 		sqldbc_backup_db_error(ctx, *dest, "could not open the backup copy");
 		sqlite3_close(*dest);
 		*dest = NULL;
@@ -612,6 +614,9 @@ static int sqlite_copy(dbc_ctx *ctx, const char *tmp_path, const char *path, int
 	/* a copy written straight from the file is opened once it is whole */
 	if (rc == DBC_OK && !dest)
 		rc = open_copy(ctx, tmp_path, &dest);
+	/* a scratch file (a copy to seal) can have no -wal beside it */
+	if (rc == DBC_OK && dbc_scratch_is(tmp_path))
+		rc = sqldbc_backup_scratch_unwal(ctx, &dest, tmp_path);
 	if (rc == DBC_OK) {
 		char *identity = sqldbc_backup_identity(ctx, db);
 		rc = identity ? write_stamp(ctx, dest, identity, path) : DBC_ERROR;
@@ -836,17 +841,17 @@ static void sqlite_sweep_temps(dbc_ctx *ctx, const char *path, int64_t older_tha
 	dbc_error_clear(ctx); /* best effort: nothing here fails the call */
 }
 
-/* link() gives the synced copy its name and fails when one is there: the
- * name never points at a half file, and never replaces another's file. */
+/* A link gives the synced copy its name and fails when one is there: the
+ * name never points at a half file, and never replaces another's file. A
+ * sealed file without a name (make_linkable) gets its first one so. */
 static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 {
 	if (dbc_sync_path(tmp_path, O_RDONLY) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync the backup copy: %s",
 		                 strerror(errno));
-	if (link(tmp_path, path) != 0)
+	if (dbc_scratch_publish(tmp_path, path) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
 		                 strerror(errno));
-	unlink(tmp_path);
 	char *dir = sqldbc_backup_dir_of(ctx, path);
 	if (!dir)
 		return DBC_ERROR;
@@ -862,6 +867,8 @@ static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 static int sqlite_remove(dbc_ctx *ctx, const char *path, bool *existed)
 {
 	*existed = true;
+	if (dbc_scratch_close(path) == 0)
+		return DBC_OK; /* a scratch file: gone with its descriptor */
 	if (unlink(path) == 0)
 		return DBC_OK;
 	if (errno == ENOENT) {
@@ -989,6 +996,8 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .exists = sqlite_exists,
     .is_backup = sqlite_is_backup,
     .make_temp = sqlite_make_temp,
+    .make_scratch = sqldbc_backup_make_scratch,
+    .make_linkable = sqldbc_backup_make_linkable,
     .sweep_temps = sqlite_sweep_temps,
     .records_file_sha256 = sqlite_records_file_sha256,
     .records_content = sqlite_records_content,

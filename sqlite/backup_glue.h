@@ -75,6 +75,12 @@ int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char
 
 /* Sealed backups (backup_seal.c): the hooks of the same names, and the
  * proof of origin a seal's header carries ("<database>\n<path>"). */
+/* backup_scratch.c: files without a name for plain bytes, and the VFS
+ * SQLite opens them with (NULL for any other path). */
+int sqldbc_backup_make_scratch(dbc_ctx *ctx, const char *path, char **scratch_path);
+int sqldbc_backup_make_linkable(dbc_ctx *ctx, const char *path, char **tmp_path);
+const char *sqldbc_backup_vfs_for(const char *path);
+int sqldbc_backup_scratch_unwal(dbc_ctx *ctx, sqlite3 **dest, const char *path);
 int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
                        const char *sealed_tmp, const char *path, unsigned flags,
                        char **sealed_sha256, int64_t *bytes);

@@ -15,6 +15,7 @@
 #include "backup/backup.h"
 #include "base/file_sync.h"
 #include "backup_glue.h"
+#include "container/container.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,7 +60,7 @@ static bool take(reader *r, void *buf, size_t n)
 bool sqldbc_pageset_is(const char *path)
 {
 	char magic[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(path, dbc_scratch_open_flags(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
 	if (fd < 0)
 		return false;
 	bool is = read(fd, magic, 8) == 8 && memcmp(magic, SQLDBC_PAGESET_MAGIC, 8) == 0;
@@ -281,7 +282,9 @@ int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char
 {
 	/* a new file, or an empty one (a temporary name made for it): never
 	 * over anything */
-	int out = open(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int out =
+	    open(out_path,
+	         dbc_scratch_open_flags(out_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW), 0600);
 	struct stat st;
 	if (out < 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not open %s: %s", out_path,

@@ -63,8 +63,10 @@ int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_s
 	char *origin = sqldbc_seal_origin(ctx, path);
 	if (!origin)
 		return DBC_ERROR;
-	int in = open(plain_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	int out = open(sealed_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int in =
+	    open(plain_path, dbc_scratch_open_flags(plain_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+	int out =
+	    open(sealed_tmp, dbc_scratch_open_flags(sealed_tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
 	int rc = in >= 0 && out >= 0 ? dbc_container_encode(in, out, cflags, &key, origin, interrupted,
 	                                                    ctx, &made, &err)
 	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
@@ -82,7 +84,7 @@ int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_s
 	}
 	/* read back from the disk: it opens, with this key, to the copy that
 	 * was verified */
-	in = open(sealed_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	in = open(sealed_tmp, dbc_scratch_open_flags(sealed_tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
 	rc = in >= 0 ? dbc_container_decode(in, -1, &key, interrupted, ctx, &back, &err) : -1;
 	if (in >= 0)
 		close(in);
@@ -149,7 +151,8 @@ int sqldbc_backup_unseal(dbc_ctx *ctx, const char *path, const char *want_sha256
 	if (in < 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
 		                 strerror(errno));
-	int out = open(out_path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	int out = open(out_path,
+	               dbc_scratch_open_flags(out_path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW));
 	int rc = out >= 0 ? dbc_container_decode(in, out, &key, interrupted, ctx, &sums, &err) : -1;
 	if (out < 0)
 		snprintf(err.msg, sizeof err.msg, "cannot write %s: %s", out_path, strerror(errno));

@@ -694,6 +694,14 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 	return DBC_OK;
 }
 
+const char *sqldbc_book_ddl(const char *table)
+{
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		if (strcmp(tables[i].name, table) == 0)
+			return tables[i].ddl;
+	return NULL;
+}
+
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;

@@ -33,6 +33,9 @@ int sqldbc_book_ensure(dbc_ctx *ctx);
 int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
 int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
+/* The statements making one of the bookkeeping's tables (in main.; NULL:
+ * no such table). */
+const char *sqldbc_book_ddl(const char *table);
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
 /* call.c: the SQLite result code of a SQLSTATE, and the context's error as

@@ -4,6 +4,7 @@
  * glue of sqlite/api.c. The soft-delete trigger is plain SQL calling only
  * built-in functions, so it runs with trusted_schema off.
  */
+#include "conn.h"
 #include "glue.h"
 #include "retain/retain.h"
 
@@ -145,6 +146,61 @@ static int schema_exists(dbc_ctx *ctx, const char *schema, bool *exists)
 	                      exists);
 }
 
+/* An ATTACHed database as an archive (dbretain_archive_attached). */
+static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, bool *exists)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!sqlite3_get_autocommit(db)) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "an archive into an attached database runs outside a transaction");
+		dbc_error_hint(ctx, "COMMIT first: each call commits one stage of a batch in one "
+		                    "database, which a transaction around them would undo.");
+		return DBC_ERROR;
+	}
+	dbc_value p = dbc_text(schema);
+	char *seq = NULL;
+	bool attached = false;
+	if (dbc_query_text(ctx, "SELECT seq FROM pragma_database_list WHERE name = $1 AND seq >= 2", 1,
+	                   &p, &seq, &attached) != DBC_OK)
+		return DBC_ERROR;
+	if (!attached && (sqlite3_stricmp(schema, "main") == 0 || sqlite3_stricmp(schema, "temp") == 0))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "\"%s\" is not an archive: attach the archive's file under a name of "
+		                 "its own",
+		                 schema);
+	if (!attached) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "no database is attached as \"%s\"", schema);
+		dbc_error_hint(ctx, "ATTACH 'archive.db' AS %s first.", schema);
+		return DBC_ERROR;
+	}
+	const char *q = ctx->host->quote_ident(ctx, schema);
+	*prefix = q ? dbc_printf(ctx, "%s.dbcare_", q) : NULL;
+	*exists = sqlite3_table_column_metadata(db, schema, "dbcare_retain_archive", "payload", NULL,
+	                                        NULL, NULL, NULL, NULL) == SQLITE_OK;
+	return *prefix ? DBC_OK : DBC_ERROR;
+}
+
+/* Its archive table: the bookkeeping's own statements, that database's
+ * name in place of main. */
+static int attached_archive_make(dbc_ctx *ctx, const char *schema)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	const char *q = ctx->host->quote_ident(ctx, schema);
+	const char *ddl = sqldbc_book_ddl("dbcare_retain_archive");
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (const char *m; ddl && (m = strstr(ddl, "main.")) != NULL; ddl = m + 5)
+		dbc_buf_appendf(&b, "%.*s%s.", (int)(m - ddl), ddl, q);
+	dbc_buf_append(&b, ddl ? ddl : "");
+	char *sql = q ? dbc_buf_finish(&b) : NULL;
+	if (!sql || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ctx->failed ? DBC_ERROR
+		                   : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                               "could not make the archive table in %s: %s", schema,
+		                               sqlite3_errmsg(db));
+	return DBC_OK;
+}
+
 static const dbc_retain_hooks sqlite_retain = {
     .cutoff_sql = cutoff_sql,
     .param_as = param_as,
@@ -158,6 +214,8 @@ static const dbc_retain_hooks sqlite_retain = {
     .rows_in = rows_in,
     .before_sql = before_sql,
     .policy_lock = NULL,
+    .attached_archive = attached_archive,
+    .attached_archive_make = attached_archive_make,
 };
 
 const struct dbc_retain_hooks *sqldbc_retain_engine(void)

@@ -484,6 +484,15 @@
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "deletes a verified archive batch's rows when they are exactly the archived "     \
 	             "ones; -1: they changed, the batch was picked again")                             \
+	/* The same stages run by the module itself, one stage (one database                           \
+	 * written) per call: the archive an ATTACHed database (SQLite), or                            \
+	 * a foreign table retain_archive of postgres_fdw (PostgreSQL). */                             \
+	X(dbretain_archive_attached, dbretain_archive_attached, CORE_SCALAR, .part = DBC_PART_RETAIN,  \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT)), .returns = DBC_T_TEXT, \
+	  .flags = DBC_API_PRIVATE,                                                                    \
+	  .comment = "the next stage of an archive-db policy's batch into the archive another "        \
+	             "database holds, reached from this one (SQLite: ATTACH; PostgreSQL: "             \
+	             "postgres_fdw); returns the stage and its rows as JSON")                          \
 	X(dbretain_archive_store, dbretain_archive_store, CORE_TABLE, .part = DBC_PART_RETAIN,         \
 	  DBC_ARGS(DBC_ARG("batch_key", DBC_T_TEXT), DBC_ARG("archive", DBC_T_TEXT),                   \
 	           DBC_ARG("source", DBC_T_JSONB), DBC_ARG("rows", DBC_T_INT8),                        \
@@ -634,13 +643,16 @@
 	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
-	/* Both engines: a named restore point (SQLite: a backup for it;                               \
+	/* Both engines: a named restore point (SQLite: a backup for it,                               \
+	 * sealed with seal "zstd", "encrypt" or both;                                                 \
 	 * PostgreSQL: pg_create_restore_point), with the schema fingerprint                           \
 	 * and the audit chains' heads. */                                                             \
 	X(dbbackup_mark, dbbackup_mark, CORE_SCALAR, .part = DBC_PART_BACKUP,                          \
-	  DBC_ARGS(DBC_ARG("label", DBC_T_TEXT)), .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,     \
-	  .comment = "records a named restore point (a backup on SQLite, pg_create_restore_point "     \
-	             "on PostgreSQL) with the schema fingerprint and the audit heads; returns JSON")   \
+	  DBC_ARGS(DBC_ARG("label", DBC_T_TEXT), DBC_OPT("seal", DBC_T_TEXT, "NULL")),                 \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "records a named restore point (a backup on SQLite, sealed as seal asks; "        \
+	             "pg_create_restore_point on PostgreSQL) with the schema fingerprint and the "     \
+	             "audit heads; returns JSON")                                                      \
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \

@@ -133,6 +133,15 @@ struct dbc_backup_hooks {
 	bool (*exists)(dbc_ctx *ctx, const char *path);
 	/* A file name for a temporary copy next to path, made exclusively (empty). */
 	int (*make_temp)(dbc_ctx *ctx, const char *path, char **tmp_path);
+	/* A file without a name, on path's file system, for plain bytes that
+	 * must never outlive the call (a sealed backup's plain copy, a sealed
+	 * file opened for its checks): a kill -9 leaves nothing of it. remove
+	 * releases it. NULL: make_temp's files serve. */
+	int (*make_scratch)(dbc_ctx *ctx, const char *path, char **scratch_path);
+	/* A file for a sealed file before it is published: without a name
+	 * until publish links it where the file system can (a kill leaves
+	 * nothing), else make_temp's. NULL: make_temp's. */
+	int (*make_linkable)(dbc_ctx *ctx, const char *path, char **tmp_path);
 	/* Deletes the temporary copies a killed backup left in path's
 	 * directory: only files named as make_temp names them, made by this
 	 * process's user, that are no other database's stamped copy, were not
@@ -221,10 +230,12 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
  * file, NULL: none) that image is left there once verified. */
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json);
-/* dbbackup_mark: a named restore point (backup_mark.c); *json its row. */
+/* dbbackup_mark: a named restore point (backup_mark.c); *json its row.
+ * seal (NULL: none): "zstd", "encrypt" or both, for the backup the mark
+ * takes where the engine makes one (refused where it makes none). */
 struct dbc_audit_hooks;
 int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
-                    const char *label, char **json);
+                    const char *label, const char *seal, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */

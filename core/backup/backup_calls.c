@@ -43,7 +43,7 @@ int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return rc;
 }
 
-/* label: NULL is refused by the API table (no default) */
+/* label: NULL is refused by the API table (no default); seal: NULL is none */
 int dbc_call_dbbackup_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	char *json = NULL;
@@ -52,7 +52,8 @@ int dbc_call_dbbackup_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *resul
 	 * are those of every change committed before it */
 	if (api->audit_read && api->audit_read(ctx) != DBC_OK)
 		return DBC_ERROR;
-	int rc = dbc_backup_mark(ctx, env(ctx), api->audit, args[0].s, &json);
+	int rc = dbc_backup_mark(ctx, env(ctx), api->audit, args[0].s,
+	                         args[1].type == DBC_TEXT ? args[1].s : NULL, &json);
 	*result = text_or_null(json);
 	return rc;
 }

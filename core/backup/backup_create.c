@@ -206,7 +206,11 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	int64_t stale_ms;
 	if (env->sweep_temps && dbc_backup_stale_temp_ms(ctx, &stale_ms) == DBC_OK)
 		env->sweep_temps(ctx, path, stale_ms);
-	if (ctx->failed || env->make_temp(ctx, path, &tmp) != DBC_OK)
+	/* a sealed backup's plain copy never gets a name: a kill leaves no
+	 * plain byte of it (a plain copy is published from its temporary
+	 * name) */
+	if (ctx->failed || (seal ? dbc_backup_make_scratch(ctx, env, path, &tmp)
+	                         : env->make_temp(ctx, path, &tmp)) != DBC_OK)
 		return DBC_ERROR;
 	double start = dbc_monotonic_ms();
 	dbc_backup_image copy;
@@ -301,14 +305,14 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	bool existed;
 	int rc = DBC_OK;
 	if (catalogued && row.base_id) {
-		if (!image && env->make_temp(ctx, path, &tmp) != DBC_OK)
+		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
 			return DBC_ERROR;
 		rc = materialize(ctx, env, row.id, image ? image : tmp, &key_error);
 		row.file_sha256 = NULL; /* checked link by link */
 	} else if (sealed) {
 		/* opened into scratch (checked against the row's SHA-256 of the
 		 * sealed file), then checked like a plain copy */
-		if (!image && env->make_temp(ctx, path, &tmp) != DBC_OK)
+		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
 			return DBC_ERROR;
 		rc = dbc_backup_unseal(ctx, env, path, catalogued ? row.file_sha256 : NULL,
 		                       image ? image : tmp, &key_error);

@@ -6,7 +6,8 @@
  * these), and what a restore stops at:
  *  - where the engine makes backup files (SQLite), a backup taken for the
  *    mark: incremental on the newest chain when there is one, full
- *    otherwise; a restore to the mark restores that backup's chain;
+ *    otherwise, sealed (compressed, encrypted) as the call's seal asks
+ *    like any backup; a restore to the mark restores that backup's chain;
  *  - where the engine keeps a WAL (PostgreSQL), a restore point of that
  *    name (pg_create_restore_point) and its LSN; a restore to the mark
  *    replays the archive up to it (pgBackRest --type=name).
@@ -97,12 +98,27 @@ static int insert_mark(dbc_ctx *ctx, void *arg)
 }
 
 int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
-                    const char *label, char **json)
+                    const char *label, const char *seal, char **json)
 {
+	unsigned seal_flags = 0;
 	if (check_label(ctx, label) != DBC_OK)
 		return DBC_ERROR;
 	if (!env->copy && !env->restore_point)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine keeps no restore points");
+	/* checked before anything is taken: a seal this engine cannot make,
+	 * or a key in the text, leaves no mark and no backup */
+	if (seal && dbc_backup_parse_seal(ctx, seal, &seal_flags) != DBC_OK)
+		return DBC_ERROR;
+	if (seal && env->copy && !env->seal)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine makes no sealed backups");
+	if (seal && !env->copy) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "this engine's restore point is a WAL record, with no backup file to seal");
+		dbc_error_hint(ctx, "Call dbbackup_mark(label) alone; seal the backups themselves (on "
+		                    "PostgreSQL: dbcare backup --compress zstd --encrypt-key-file FILE, "
+		                    "or pgBackRest's repository encryption).");
+		return DBC_ERROR;
+	}
 	bool taken = false;
 	/* the catalog's tables first (a changing call makes its part's) */
 	char *sql =
@@ -141,6 +157,7 @@ int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_
 			dbc_error_clear(ctx);
 			method = "full";
 		}
+		method = dbc_backup_method_text(strcmp(method, "incremental") == 0, seal_flags);
 		if (dbc_backup_create_as(ctx, env, NULL, method, &backup_json, &m.backup_id) != DBC_OK)
 			goto failed;
 	} else if (env->restore_point(ctx, label, (char **)&m.lsn) != DBC_OK) {

@@ -69,6 +69,9 @@ int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
  * then "+zstd", "+encrypt" in any order) read into its parts; anything
  * that looks like a key is refused: keys never come from SQL text. */
 int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental, unsigned *seal);
+/* A seal alone ("zstd", "encrypt", "zstd+encrypt"): a mark's backup, whose
+ * kind the chain decides. */
+int dbc_backup_parse_seal(dbc_ctx *ctx, const char *text, unsigned *seal);
 /* The catalog's method text of a backup. */
 const char *dbc_backup_method_text(bool incremental, unsigned seal);
 /* Publishes the verified copy tmp as path: sealed (a second temporary
@@ -81,11 +84,15 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
  * recorded SHA-256 want (NULL: none); *key_error as the hook's. */
 int dbc_backup_unseal(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path, const char *want,
                       const char *out, bool *key_error);
-/* The chain's sealed links opened into temporary files beside them,
+/* The chain's sealed links opened into scratch files (dbc_backup_make_scratch),
  * which take their place (path and plain SHA-256); *scratch lists them
  * for dbc_backup_scratch_remove. */
 int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_chain_t *chain,
                             char ***scratch, int *nscratch, bool *key_error);
+/* A file for plain bytes that never get a name: the engine's make_scratch
+ * (nothing of it survives a kill), else make_temp's. */
+int dbc_backup_make_scratch(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                            char **scratch_path);
 void dbc_backup_scratch_remove(dbc_ctx *ctx, const dbc_backup_hooks *env, char **scratch, int n);
 
 /* How long a temporary copy must have gone unwritten to be a leftover of a

@@ -25,12 +25,13 @@ static bool looks_like_key(const char *w, size_t n)
 	return run >= 32;
 }
 
-int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental, unsigned *seal)
+/* The words of text: a kind (full, incremental) where kind is not NULL,
+ * and the seal's words (zstd, encrypt); anything else is *bad. */
+static int parse_words(dbc_ctx *ctx, const char *text, bool *kind, bool *incremental,
+                       unsigned *seal, bool *bad)
 {
-	*incremental = false;
-	*seal = 0;
-	bool kind = false;
-	for (const char *p = method; *p;) {
+	*bad = false;
+	for (const char *p = text; *p;) {
 		size_t n = strcspn(p, "+, ");
 		if (looks_like_key(p, n)) {
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -40,25 +41,49 @@ int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental,
 			dbc_error_hint(ctx, "See docs/backups.md, \"Compressed and encrypted backups\".");
 			return DBC_ERROR;
 		}
-		if (n == 4 && strncmp(p, "full", 4) == 0 && !kind)
-			kind = true;
-		else if (n == 11 && strncmp(p, "incremental", 11) == 0 && !kind)
-			kind = *incremental = true;
+		if (kind && n == 4 && strncmp(p, "full", 4) == 0 && !*kind)
+			*kind = true;
+		else if (kind && n == 11 && strncmp(p, "incremental", 11) == 0 && !*kind)
+			*kind = *incremental = true;
 		else if (n == 4 && strncmp(p, "zstd", 4) == 0)
 			*seal |= DBC_BACKUP_SEAL_ZSTD;
 		else if (n == 7 && strncmp(p, "encrypt", 7) == 0)
 			*seal |= DBC_BACKUP_SEAL_ENCRYPT;
 		else if (n > 0)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "backup method must be full or incremental, optionally with +zstd "
-			                 "and +encrypt, not \"%s\"",
-			                 method);
+			*bad = true;
 		p += n;
 		p += strspn(p, "+, ");
 	}
+	return DBC_OK;
+}
+
+int dbc_backup_parse_method(dbc_ctx *ctx, const char *method, bool *incremental, unsigned *seal)
+{
+	*incremental = false;
+	*seal = 0;
+	bool kind = false, bad;
+	if (parse_words(ctx, method, &kind, incremental, seal, &bad) != DBC_OK)
+		return DBC_ERROR;
+	if (bad)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup method must be full or incremental, optionally with +zstd "
+		                 "and +encrypt, not \"%s\"",
+		                 method);
 	if (!kind)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "backup method must be full or incremental, not \"%s\"", method);
+	return DBC_OK;
+}
+
+int dbc_backup_parse_seal(dbc_ctx *ctx, const char *text, unsigned *seal)
+{
+	bool bad;
+	*seal = 0;
+	if (parse_words(ctx, text, NULL, NULL, seal, &bad) != DBC_OK)
+		return DBC_ERROR;
+	if (bad || !*seal)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "a seal is zstd, encrypt or both (\"zstd+encrypt\"), not \"%s\"", text);
 	return DBC_OK;
 }
 
@@ -82,7 +107,8 @@ int dbc_backup_publish(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *tm
 	char *sealed_tmp = NULL, *sealed_sha = NULL;
 	int64_t bytes = 0;
 	bool existed;
-	if (env->make_temp(ctx, path, &sealed_tmp) != DBC_OK)
+	if ((env->make_linkable ? env->make_linkable : env->make_temp)(ctx, path, &sealed_tmp) !=
+	    DBC_OK)
 		return DBC_ERROR;
 	if (env->seal(ctx, tmp, copy->file_sha256, sealed_tmp, path, seal, &sealed_sha, &bytes) !=
 	        DBC_OK ||
@@ -123,7 +149,7 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 			continue;
 		char *tmp = NULL, *plain = NULL;
 		if (dbc_grow(ctx, scratch, *nscratch, &cap, sizeof(char *), 8) != DBC_OK ||
-		    env->make_temp(ctx, chain->path[i], &tmp) != DBC_OK)
+		    dbc_backup_make_scratch(ctx, env, chain->path[i], &tmp) != DBC_OK)
 			return DBC_ERROR;
 		(*scratch)[(*nscratch)++] = tmp;
 		if (!env->unseal ||
@@ -135,6 +161,13 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 		chain->sha256[i] = plain;
 	}
 	return DBC_OK;
+}
+
+int dbc_backup_make_scratch(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                            char **scratch_path)
+{
+	return env->make_scratch ? env->make_scratch(ctx, path, scratch_path)
+	                         : env->make_temp(ctx, path, scratch_path);
 }
 
 void dbc_backup_scratch_remove(dbc_ctx *ctx, const dbc_backup_hooks *env, char **scratch, int n)

@@ -101,4 +101,43 @@ int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container
  * included) when it does and h is not NULL. */
 bool dbc_container_sniff(const char *path, dbc_container_header *h);
 
+/* ---- scratch files: the plain bytes of a sealed backup
+ *
+ * The plain copy a sealed backup is made from, and the copy a sealed file
+ * is opened into for its checks, live only in files without a name: made
+ * with O_TMPFILE | O_EXCL (never linkable) in the directory of near, or
+ * where the file system has no O_TMPFILE, made as near + ".tmp-XXXXXX"
+ * (mode 0600) and unlinked at once (a kill in between leaves that name
+ * empty, which the sweeps of leftovers delete). A kill -9 at any point
+ * therefore leaves no plain byte on disk: the kernel frees the file with
+ * the last descriptor. The file is reached through its descriptor's path
+ * in /proc (DBC_SCRATCH_PREFIX + the number): open() of that path opens
+ * the same file, and a child process that inherited the descriptor
+ * (inherit) opens it by the same name. */
+#define DBC_SCRATCH_PREFIX   "/proc/self/fd/"
+#define DBC_SCRATCH_PATH_MAX 32
+
+/* 0 and out set to the file's path; -1 with errno. */
+int dbc_scratch_create(const char *near, bool inherit, char out[DBC_SCRATCH_PATH_MAX]);
+/* A file that gets a name only when it is published: a sealed file, whose
+ * bytes are sealed but which must not be left half written by a kill.
+ * With O_TMPFILE (without O_EXCL) it has no name until
+ * dbc_scratch_publish links it; without, it is near + ".tmp-XXXXXX"
+ * (malloc'd *out either way). 0, or -1 with errno. */
+int dbc_scratch_create_linkable(const char *near, char **out);
+/* Gives tmp (of dbc_scratch_create_linkable) the name path, never over
+ * an existing file (linkat, following the /proc link), then releases
+ * tmp. 0, or -1 with errno (tmp is left to dbc_scratch_release). */
+int dbc_scratch_publish(const char *tmp, const char *path);
+/* Releases tmp: closes a scratch file, unlinks a named one. */
+void dbc_scratch_release(const char *tmp);
+/* Whether path names a scratch file. */
+bool dbc_scratch_is(const char *path);
+/* flags for open() of path: O_NOFOLLOW would refuse the link in /proc
+ * that reaches a scratch file, and O_EXCL its existing file. */
+int dbc_scratch_open_flags(const char *path, int flags);
+/* Closes the scratch file (the file is gone once no descriptor holds it);
+ * 0, or -1 when path is not a scratch file. */
+int dbc_scratch_close(const char *path);
+
 #endif

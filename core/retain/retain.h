@@ -101,6 +101,16 @@ typedef struct dbc_retain_hooks {
 	 * advisory lock); NULL: the policy row's update takes the database's
 	 * write lock, which serialises them (SQLite). */
 	int (*policy_lock)(dbc_ctx *ctx, const char *name);
+	/* An archive in another database this connection reaches (SQLite: an
+	 * ATTACHed database; dbretain_archive_attached): checks that schema
+	 * is such a database (neither main nor temp) and that the call runs
+	 * outside a transaction (each stage of a batch commits alone, in one
+	 * database); *prefix (arena text) is what the archive table's name
+	 * follows ("\"schema\".dbcare_"); *exists whether that table is
+	 * there. attached_archive_make makes it. NULL: no such route
+	 * (PostgreSQL's other database is the command's). */
+	int (*attached_archive)(dbc_ctx *ctx, const char *schema, char **prefix, bool *exists);
+	int (*attached_archive_make)(dbc_ctx *ctx, const char *schema);
 } dbc_retain_hooks;
 
 /* ---------------------------------------------------------------- soft delete */
@@ -255,6 +265,10 @@ int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char 
  * be read: false while the bookkeeping does not exist yet or predates it or
  * its column (a read then finds nothing); an error only when asking fails. */
 int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column, bool *readable);
+/* Whether that table (with column) is there on its own, without the rest
+ * of the bookkeeping: the file of an ATTACHed archive holds its archive
+ * table alone. */
+int dbc_retain_table_alone(dbc_ctx *ctx, const char *table, const char *column, bool *readable);
 
 /* The name statements give t's row identity by: the dialect's row_id, or where tables
  * have a rowid (dialect rowid) the first of rowid, _rowid_ and oid that no
@@ -292,6 +306,17 @@ int dbc_retain_export_mark(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char
 int dbc_retain_export_delete(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                              int64_t batch_id, int64_t *deleted);
 
+/* dbretain_archive_attached (SQLite): the next stage of the policy's batch
+ * whose archive is the ATTACHed database schema, each call one transaction
+ * writing one database: picks a batch (source), stores it (archive: the
+ * rows read again, with the count and hash picked), or, once the archive
+ * holds that count and hash, deletes the rows from the source as
+ * dbretain_export_delete does (their stored copy read back and hashed in
+ * the same transaction). *stage: "picked", "stored", "done" (*rows
+ * deleted) or "idle" (nothing due). */
+int dbc_retain_attached_step(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                             const char *schema, const char **stage, int64_t *rows);
+
 /* The archive's half (retain_archive.c). */
 typedef struct dbc_retain_archive_batch {
 	/* source: the JSON object {policy, table, fingerprint} of
@@ -303,6 +328,14 @@ typedef struct dbc_retain_archive_batch {
 /* dbretain_archive_store: stores the batch (the same again: a no-op; a
  * batch picked again replaces its copy); (rows, hash) read back. */
 int dbc_retain_archive_store(dbc_ctx *ctx, const dbc_retain_archive_batch *in, dbc_rows *out);
+/* The same into the archive table that follows prefix (an ATTACHed
+ * database's); *rows and *hash read back. */
+int dbc_retain_archive_store_in(dbc_ctx *ctx, const char *prefix,
+                                const dbc_retain_archive_batch *in, int64_t *rows, char **hash);
+/* The count and hash of batch key as the archive table after prefix holds
+ * it, decoded and hashed again; *found false when it holds none. */
+int dbc_retain_archive_held(dbc_ctx *ctx, const char *prefix, const char *key, bool *found,
+                            int64_t *rows, char **hash);
 #define DBC_RETAIN_ARCHIVE_READ_NCOLS 7
 /* dbretain_archive_read: every archived row (of one archive, or all):
  * (archive, policy, source_table, fingerprint, batch_key, archived_at,

@@ -35,12 +35,13 @@ static int take_stored(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
-static int load(dbc_ctx *ctx, const char *key, bool payload, stored *s)
+/* prefix: the book's ("dbcare_"), or an ATTACHed database's */
+static int load(dbc_ctx *ctx, const char *prefix, const char *key, bool payload, stored *s)
 {
 	memset(s, 0, sizeof(*s));
 	char *sql =
 	    dbc_printf(ctx, "SELECT row_count, hash, codec, %s FROM %s" ARCHIVE " WHERE batch_key = $1",
-	               payload ? "payload" : "NULL", ctx->host->book_prefix);
+	               payload ? "payload" : "NULL", prefix);
 	dbc_value v = dbc_text(key);
 	return sql ? ctx->host->query(ctx, sql, 1, &v, take_stored, s) : DBC_ERROR;
 }
@@ -56,9 +57,49 @@ static bool valid_key(const char *key)
 	return true;
 }
 
+/* The stored copy of key decoded and hashed again. */
+static int read_back(dbc_ctx *ctx, const char *prefix, const char *key, bool *found, int64_t *rows,
+                     char **hash)
+{
+	stored s;
+	dbc_rows_hash back = {0, 0};
+	*rows = 0;
+	*hash = NULL;
+	if (load(ctx, prefix, key, true, &s) != DBC_OK)
+		return DBC_ERROR;
+	*found = s.found;
+	if (!s.found)
+		return DBC_OK;
+	char *lines = dbc_archive_decode(ctx, s.codec, s.payload);
+	if (!lines || dbc_rows_hash_lines(ctx, &back, lines) != DBC_OK ||
+	    !(*hash = dbc_rows_hash_text(ctx, &back)))
+		return DBC_ERROR;
+	*rows = back.rows;
+	return DBC_OK;
+}
+
+int dbc_retain_archive_held(dbc_ctx *ctx, const char *prefix, const char *key, bool *found,
+                            int64_t *rows, char **hash)
+{
+	return read_back(ctx, prefix, key, found, rows, hash);
+}
+
 int dbc_retain_archive_store(dbc_ctx *ctx, const dbc_retain_archive_batch *in, dbc_rows *out)
 {
+	int64_t rows = 0;
+	char *hash = NULL;
 	dbc_rows_init(out, ctx, DBC_RETAIN_ARCHIVE_STORE_NCOLS);
+	/* the book's tables for a batch store_in does not refuse first */
+	if ((valid_key(in->key) && dbc_book_ensure_part(ctx, "retain") != DBC_OK) ||
+	    dbc_retain_archive_store_in(ctx, ctx->host->book_prefix, in, &rows, &hash) != DBC_OK)
+		return DBC_ERROR;
+	dbc_value row[DBC_RETAIN_ARCHIVE_STORE_NCOLS] = {dbc_int(rows), dbc_text(hash)};
+	return dbc_rows_add(out, row);
+}
+
+int dbc_retain_archive_store_in(dbc_ctx *ctx, const char *prefix,
+                                const dbc_retain_archive_batch *in, int64_t *rows, char **hash_out)
+{
 	if (!valid_key(in->key))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "argument \"batch_key\" must be up to 64 lowercase hex digits");
@@ -89,14 +130,14 @@ int dbc_retain_archive_store(dbc_ctx *ctx, const dbc_retain_archive_batch *in, d
 		                   : dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                               "argument \"source\" must name the policy and the table");
 	char *payload = dbc_archive_encode(ctx, in->codec, in->lines);
-	if (!payload || dbc_book_ensure_part(ctx, "retain") != DBC_OK)
+	if (!payload)
 		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
 	stored s;
 	const dbc_dialect *d = ctx->host->dialect;
-	int rc = load(ctx, in->key, false, &s);
+	int rc = load(ctx, prefix, in->key, false, &s);
 	if (rc == DBC_OK && (!s.found || s.rows != in->rows || !s.hash || strcmp(s.hash, in->hash))) {
 		/* new, or picked again: the copy is this one */
 		char *sql =
@@ -104,12 +145,12 @@ int dbc_retain_archive_store(dbc_ctx *ctx, const dbc_retain_archive_batch *in, d
 		                         "UPDATE %s" ARCHIVE " SET archive = $2, policy = $3, "
 		                         "source_table = $4, fingerprint = $5, row_count = $6, hash = $7, "
 		                         "codec = $8, payload = $9, archived_at = %s WHERE batch_key = $1",
-		                         ctx->host->book_prefix, d->now)
+		                         prefix, d->now)
 		            : dbc_printf(ctx,
 		                         "INSERT INTO %s" ARCHIVE " (batch_key, archive, policy, "
 		                         "source_table, fingerprint, row_count, hash, codec, payload, "
 		                         "archived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, %s)",
-		                         ctx->host->book_prefix, d->now);
+		                         prefix, d->now);
 		dbc_value v[9] = {dbc_text(in->key),
 		                  dbc_text(in->archive),
 		                  dbc_text(policy),
@@ -122,22 +163,15 @@ int dbc_retain_archive_store(dbc_ctx *ctx, const dbc_retain_archive_batch *in, d
 		rc = sql ? ctx->host->query(ctx, sql, 9, v, NULL, NULL) : DBC_ERROR;
 	}
 	/* read back what is stored, decoded and hashed again */
-	char *lines = NULL;
-	dbc_rows_hash back = {0, 0};
+	bool found = false;
 	if (rc == DBC_OK)
-		rc = load(ctx, in->key, true, &s);
-	if (rc == DBC_OK)
-		lines = dbc_archive_decode(ctx, s.codec, s.payload);
-	char *back_hash = lines && dbc_rows_hash_lines(ctx, &back, lines) == DBC_OK
-	                      ? dbc_rows_hash_text(ctx, &back)
-	                      : NULL;
-	if (rc == DBC_OK && back_hash) {
-		dbc_value row[DBC_RETAIN_ARCHIVE_STORE_NCOLS] = {dbc_int(back.rows), dbc_text(back_hash)};
-		if (dbc_rows_add(out, row) == DBC_OK)
-			return ctx->host->release(ctx, level);
-	}
+		rc = read_back(ctx, prefix, in->key, &found, rows, hash_out);
+	if (rc == DBC_OK && found)
+		return ctx->host->release(ctx, level);
 	ctx->host->rollback(ctx, level);
-	return DBC_ERROR;
+	return ctx->failed
+	           ? DBC_ERROR
+	           : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "archive batch %s: not stored", in->key);
 }
 
 typedef struct read_acc {
@@ -175,7 +209,11 @@ int dbc_retain_archive_read(dbc_ctx *ctx, const char *archive, dbc_rows *out)
 {
 	dbc_rows_init(out, ctx, DBC_RETAIN_ARCHIVE_READ_NCOLS);
 	bool readable;
-	if (dbc_retain_book_readable(ctx, "dbcare_" ARCHIVE, "payload", &readable) != DBC_OK)
+	/* an ATTACHed archive's file (dbretain_archive_attached) holds this
+	 * table alone, without the rest of the bookkeeping */
+	if (dbc_retain_book_readable(ctx, "dbcare_" ARCHIVE, "payload", &readable) != DBC_OK ||
+	    (!readable &&
+	     dbc_retain_table_alone(ctx, "dbcare_" ARCHIVE, "payload", &readable) != DBC_OK))
 		return DBC_ERROR;
 	if (!readable)
 		return DBC_OK;

@@ -122,6 +122,18 @@ int dbc_call_dbretain_export_delete(dbc_ctx *ctx, const dbc_value *args, dbc_val
 	return rc;
 }
 
+/* name, schema: NULL refused by the API table (no defaults) */
+int dbc_call_dbretain_archive_attached(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	const char *stage = NULL;
+	int64_t rows = 0;
+	int rc = dbc_retain_attached_step(ctx, engine(ctx), args[0].s, args[1].s, &stage, &rows);
+	char *json =
+	    stage ? dbc_printf(ctx, "{\"stage\":\"%s\",\"rows\":%lld}", stage, (long long)rows) : NULL;
+	*result = json ? dbc_text(json) : dbc_null();
+	return rc == DBC_OK && !json ? DBC_ERROR : rc;
+}
+
 /* ---- the archive's half */
 
 int dbc_call_dbretain_archive_store(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)

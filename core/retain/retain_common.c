@@ -72,6 +72,12 @@ int dbc_retain_book_readable(dbc_ctx *ctx, const char *table, const char *column
 	return DBC_OK;
 }
 
+int dbc_retain_table_alone(dbc_ctx *ctx, const char *table, const char *column, bool *readable)
+{
+	*readable = ctx->host->book_has_column && ctx->host->book_has_column(ctx, table, column);
+	return DBC_OK;
+}
+
 int dbc_retain_owner_code(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *schema,
                           const char *name, const char *event, const char *what)
 {

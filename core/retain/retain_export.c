@@ -197,20 +197,29 @@ static int open_policy(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *na
 	return dbc_retain_owner_code(ctx, eng, pc->t->schema, pc->t->name, "DELETE", what);
 }
 
-static int add_out(dbc_rows *out, const batch_state *b, const dbc_policy_ctx *pc,
-                   const char *payload)
+/* {policy, table, fingerprint}: where a batch comes from, as the archive
+ * keeps it. */
+static char *source_json(dbc_ctx *ctx, const batch_state *b, const dbc_policy_ctx *pc)
 {
-	dbc_ctx *ctx = out->ctx;
 	json_t *src = json_object();
 	if (!src || !dbc_json_set(src, "policy", dbc_json_str(pc->p->name)) ||
 	    !dbc_json_set(src, "table",
 	                  dbc_json_str(dbc_qualified_name(ctx, pc->t->schema, pc->t->name))) ||
 	    !dbc_json_set(src, "fingerprint", dbc_json_str(b->fingerprint))) {
 		json_decref(src);
-		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		return NULL;
 	}
 	char *source = dbc_json_dump(ctx, src, JSON_COMPACT);
 	json_decref(src);
+	return source;
+}
+
+static int add_out(dbc_rows *out, const batch_state *b, const dbc_policy_ctx *pc,
+                   const char *payload)
+{
+	dbc_ctx *ctx = out->ctx;
+	char *source = source_json(ctx, b, pc);
 	if (!source)
 		return DBC_ERROR;
 	dbc_value row[DBC_RETAIN_EXPORT_NCOLS] = {dbc_int(b->id),
@@ -356,6 +365,63 @@ int dbc_retain_export_mark(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char
 	return DBC_OK;
 }
 
+/* Deletes verified batch b's rows when the DELETE returns exactly the
+ * verified count and hash (the batch then done, its rows' identities
+ * forgotten, the policy's total counted): *deleted their number. Else
+ * deletes nothing and picks the batch again from its rows as they are
+ * (*deleted -1: to be stored again). */
+static int delete_verified(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
+                           batch_state *b, int64_t *deleted)
+{
+	const char *name = pc->p->name;
+	/* the DELETE in a savepoint of its own: undone unless it deleted
+	 * exactly the rows the archive verified */
+	int inner = ctx->host->savepoint(ctx);
+	if (inner < 0)
+		return DBC_ERROR;
+	rows_acc a;
+	memset(&a, 0, sizeof(a));
+	a.t = pc->t;
+	dbc_buf_init(&a.lines, ctx);
+	char *in = in_batch(ctx, eng, pc), *cols = columns_of(ctx, pc->t, "");
+	char *del = in && cols
+	                ? dbc_printf(ctx, "DELETE FROM %s%s AS s WHERE %s AND %s%s RETURNING %s",
+	                             dbc_retain_only(ctx), pc->qt, in, pc->due, pc->unblocked, cols)
+	                : NULL;
+	dbc_value v[2] = {dbc_text(pc->cutoff), dbc_int(b->id)};
+	char *hash = del && ctx->host->query(ctx, del, 2, v, take_row, &a) == DBC_OK
+	                 ? dbc_rows_hash_text(ctx, &a.h)
+	                 : NULL;
+	if (!hash) {
+		ctx->host->rollback(ctx, inner);
+		return DBC_ERROR;
+	}
+	if (a.h.rows == b->rows && strcmp(hash, b->hash) == 0) {
+		char *forget = dbc_printf(ctx, "DELETE FROM %s" BATCH_ROWS " WHERE batch_id = $1",
+		                          ctx->host->book_prefix);
+		char *total = dbc_printf(ctx,
+		                         "UPDATE %s" POLICIES " SET archived_rows = archived_rows + $2, "
+		                         "last_run_at = %s WHERE name = $1",
+		                         ctx->host->book_prefix, ctx->host->dialect->column_now);
+		dbc_value id = dbc_int(b->id), t[2] = {dbc_text(name), dbc_int(a.h.rows)};
+		if (ctx->host->release(ctx, inner) != DBC_OK || !forget || !total ||
+		    ctx->host->query(ctx, forget, 1, &id, NULL, NULL) != DBC_OK ||
+		    ctx->host->query(ctx, total, 2, t, NULL, NULL) != DBC_OK ||
+		    set_state(ctx, b->id, "done", b->rows, b->hash) != DBC_OK)
+			return DBC_ERROR;
+		*deleted = a.h.rows;
+		return DBC_OK;
+	}
+	/* the rows changed (or went) since the archive took them: nothing is
+	 * deleted; the batch is picked again from the rows as they are */
+	ctx->host->rollback(ctx, inner);
+	char *payload = NULL;
+	if (repick(ctx, eng, pc, b, &payload) != DBC_OK)
+		return DBC_ERROR;
+	*deleted = -1;
+	return DBC_OK;
+}
+
 int dbc_retain_export_delete(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
                              int64_t batch_id, int64_t *deleted)
 {
@@ -384,54 +450,143 @@ int dbc_retain_export_delete(dbc_ctx *ctx, const dbc_retain_hooks *eng, const ch
 		          name, (long long)batch_id, b.stage);
 		goto fail;
 	}
-	/* the DELETE in a savepoint of its own: undone unless it deleted
-	 * exactly the rows the archive verified */
-	int inner = ctx->host->savepoint(ctx);
-	if (inner < 0)
+	if (delete_verified(ctx, eng, &pc, &b, deleted) != DBC_OK)
 		goto fail;
-	rows_acc a;
-	memset(&a, 0, sizeof(a));
-	a.t = pc.t;
-	dbc_buf_init(&a.lines, ctx);
-	char *in = in_batch(ctx, eng, &pc), *cols = columns_of(ctx, pc.t, "");
-	char *del = in && cols ? dbc_printf(ctx, "DELETE FROM %s%s AS s WHERE %s AND %s%s RETURNING %s",
-	                                    dbc_retain_only(ctx), pc.qt, in, pc.due, pc.unblocked, cols)
-	                       : NULL;
-	dbc_value v[2] = {dbc_text(pc.cutoff), dbc_int(b.id)};
-	if (!del || ctx->host->query(ctx, del, 2, v, take_row, &a) != DBC_OK) {
-		ctx->host->rollback(ctx, inner);
-		goto fail;
-	}
-	char *hash = dbc_rows_hash_text(ctx, &a.h);
-	if (!hash) {
-		ctx->host->rollback(ctx, inner);
-		goto fail;
-	}
-	if (a.h.rows == b.rows && strcmp(hash, b.hash) == 0) {
-		char *forget = dbc_printf(ctx, "DELETE FROM %s" BATCH_ROWS " WHERE batch_id = $1",
-		                          ctx->host->book_prefix);
-		char *total = dbc_printf(ctx,
-		                         "UPDATE %s" POLICIES " SET archived_rows = archived_rows + $2, "
-		                         "last_run_at = %s WHERE name = $1",
-		                         ctx->host->book_prefix, ctx->host->dialect->column_now);
-		dbc_value id = dbc_int(b.id), t[2] = {dbc_text(name), dbc_int(a.h.rows)};
-		if (ctx->host->release(ctx, inner) != DBC_OK || !forget || !total ||
-		    ctx->host->query(ctx, forget, 1, &id, NULL, NULL) != DBC_OK ||
-		    ctx->host->query(ctx, total, 2, t, NULL, NULL) != DBC_OK ||
-		    set_state(ctx, b.id, "done", b.rows, b.hash) != DBC_OK)
-			goto fail;
-		*deleted = a.h.rows;
-		return ctx->host->release(ctx, level);
-	}
-	/* the rows changed (or went) since the archive took them: nothing is
-	 * deleted; the batch is picked again from the rows as they are */
-	ctx->host->rollback(ctx, inner);
-	char *payload = NULL;
-	if (repick(ctx, eng, &pc, &b, &payload) != DBC_OK)
-		goto fail;
-	*deleted = -1;
 	return ctx->host->release(ctx, level);
 fail:
+	ctx->host->rollback(ctx, level);
+	return DBC_ERROR;
+}
+
+/* ------------------------------------------- an ATTACHed archive (SQLite)
+ *
+ * The same stages driven by the module itself, the archive an ATTACHed
+ * database of the caller's connection. A transaction that writes two
+ * database files is not atomic in WAL mode (each file commits on its
+ * own), so each call writes one database only and the caller's loop calls
+ * again: pick (the source), store (the archive), verify and delete (the
+ * source, reading the archive's copy back in the same transaction). The
+ * state between calls is the source's batch row and the archive's copy
+ * under the batch's key; a kill between or inside calls leaves one of
+ * them committed or not, and the next call goes on from what is there. */
+
+/* Where the ATTACHed archive's table is: its name's prefix, and whether
+ * it was there at the start of the call (only the call makes it). */
+typedef struct attached {
+	const char *schema;
+	char *prefix;
+	bool exists;
+} attached;
+
+/* The archive's copy of b holds exactly b's count and hash. */
+static int archive_holds(dbc_ctx *ctx, const attached *at, const batch_state *b, bool *holds)
+{
+	char *hash = NULL;
+	bool found = false;
+	int64_t rows = 0;
+	*holds = false;
+	if (!at->exists)
+		return DBC_OK;
+	if (dbc_retain_archive_held(ctx, at->prefix, b->key, &found, &rows, &hash) != DBC_OK)
+		return DBC_ERROR;
+	*holds = found && rows == b->rows && b->hash && strcmp(hash, b->hash) == 0;
+	return DBC_OK;
+}
+
+/* Stores b's rows as they are now when they are still the ones picked
+ * (the archive's write); else picks the batch again (the source's). */
+static int store_or_repick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const attached *at,
+                           const dbc_policy_ctx *pc, batch_state *b, const char **stage)
+{
+	rows_acc a;
+	if (read_batch(ctx, eng, pc, b->id, &a) != DBC_OK)
+		return DBC_ERROR;
+	char *hash = dbc_rows_hash_text(ctx, &a.h), *lines = dbc_buf_finish(&a.lines);
+	if (!hash || !lines)
+		return DBC_ERROR;
+	if (a.h.rows != b->rows || strcmp(hash, b->hash ? b->hash : "") != 0) {
+		char *payload = NULL;
+		*stage = "picked";
+		return repick(ctx, eng, pc, b, &payload);
+	}
+	char *source = source_json(ctx, b, pc), *back_hash = NULL;
+	int64_t back_rows = 0;
+	dbc_retain_archive_batch in = {.key = b->key,
+	                               .archive = pc->p->target_name,
+	                               .source = source,
+	                               .hash = hash,
+	                               .lines = lines,
+	                               .codec = "zstd",
+	                               .rows = a.h.rows};
+	/* the archive table's INSERT or UPDATE runs its triggers and rules
+	 * with the caller's rights: never another role's code */
+	char *what = dbc_printf(ctx, "the archive of retention policy \"%s\"", pc->p->name);
+	if (!source || !what ||
+	    (!at->exists && eng->attached_archive_make(ctx, at->schema) != DBC_OK) ||
+	    dbc_retain_owner_code(ctx, eng, at->schema, "retain_archive", "INSERT", what) != DBC_OK ||
+	    dbc_retain_owner_code(ctx, eng, at->schema, "retain_archive", "UPDATE", what) != DBC_OK ||
+	    dbc_retain_archive_store_in(ctx, at->prefix, &in, &back_rows, &back_hash) != DBC_OK)
+		return DBC_ERROR;
+	*stage = "stored";
+	return DBC_OK;
+}
+
+int dbc_retain_attached_step(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                             const char *schema, const char **stage, int64_t *rows)
+{
+	*stage = NULL;
+	*rows = 0;
+	if (!eng->attached_archive || !eng->attached_archive_make)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "this engine reaches another database through the command only "
+		                 "(dbcare retain --archive-db)");
+	attached at = {.schema = schema};
+	bool holds = false;
+	int64_t batch = 0;
+	dbc_policies ps;
+	dbc_schema s;
+	dbc_policy_ctx pc;
+	batch_state b;
+	char *payload = NULL;
+	/* the checks first: an attached database, no transaction around */
+	if (eng->attached_archive(ctx, schema, &at.prefix, &at.exists) != DBC_OK ||
+	    dbc_setting_get_int(ctx, "retain.batch_size", &batch) != DBC_OK)
+		return DBC_ERROR;
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	int rc = open_policy(ctx, eng, name, &ps, &s, &pc);
+	if (rc == DBC_OK)
+		rc = load_state(ctx, name, 0, &b);
+	if (rc == DBC_OK && !b.found) {
+		/* the source's write: a new batch */
+		rc = pick_new(ctx, eng, &s, &pc, batch > 0 ? batch : 1, &b, &payload);
+		*stage = b.found ? "picked" : "idle";
+		*rows = b.found ? b.rows : 0;
+	} else if (rc == DBC_OK && (rc = archive_holds(ctx, &at, &b, &holds)) == DBC_OK) {
+		if (holds) {
+			/* the source's write: verified (the copy was read back just
+			 * now, in this transaction) and deleted */
+			rc = strcmp(b.stage, "picked") == 0 ? set_state(ctx, b.id, "verified", b.rows, b.hash)
+			                                    : DBC_OK;
+			if (rc == DBC_OK)
+				rc = delete_verified(ctx, eng, &pc, &b, rows);
+			*stage = *rows >= 0 ? "done" : "picked";
+			if (*rows < 0)
+				*rows = b.rows;
+		} else if (strcmp(b.stage, "verified") == 0) {
+			/* verified against a copy the archive no longer holds: the
+			 * source's write, the batch stored again next */
+			rc = set_state(ctx, b.id, "picked", b.rows, b.hash);
+			*stage = "picked";
+			*rows = b.rows;
+		} else {
+			rc = store_or_repick(ctx, eng, &at, &pc, &b, stage);
+			*rows = b.rows;
+		}
+	}
+	if (rc == DBC_OK)
+		return ctx->host->release(ctx, level);
 	ctx->host->rollback(ctx, level);
 	return DBC_ERROR;
 }

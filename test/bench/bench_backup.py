@@ -20,6 +20,9 @@
    table's rows. Each side's CPU
    time (this process's, or the shell's children's) is in the notes: on a
    loaded machine wall time also counts waiting for a core.
+   Sealed backups beside the plain one (sealed(): full+zstd, full+encrypt,
+   full+zstd+encrypt, the key from the environment), with the bytes each
+   writes, and dbbackup_verify of a sealed one against a plain one.
 2. The same database in WAL mode with a writer committing at least 500
    transactions a second: 10 backups, each completes or fails within its
    timeout; the time of each is reported."""
@@ -138,6 +141,57 @@ def writer(path, stop, counter):
     counter.value = n
 
 
+def sealed(b, conn, dest, size):
+    """Sealed backups (docs/backups.md, "Compressed and encrypted backups")
+    beside the plain one, interleaved: each side's CPU time and the bytes
+    it wrote against the plain copy's; then dbbackup_verify of the sealed
+    file (opened into a scratch file, then checked) against the plain
+    file's. The key is the process environment's, as the module reads it."""
+    os.environ.pop("DBCARE_BACKUP_KEY_FILE", None)
+    os.environ["DBCARE_BACKUP_KEY"] = os.urandom(32).hex()
+    methods = ["full", "full+zstd", "full+encrypt", "full+zstd+encrypt"]
+    made = {m: [] for m in methods}
+
+    def create(m):
+        def go():
+            path = dest("seal")
+            t = cpu_timed("seal " + m, lambda: conn.execute("SELECT dbbackup_create(?, ?)",
+                                                            (path, m)).fetchone())
+            made[m].append(path)
+            if len(made[m]) > 1:  # the first of each is verified below; the rest take room
+                os.unlink(path)
+            return t
+        return go
+
+    times = interleave({m: create(m) for m in methods}, REPS)
+    plain = median(times["full"])
+    plain_bytes = os.path.getsize(made["full"][0])
+    for m in methods[1:]:
+        t = median(times[m])
+        share = os.path.getsize(made[m][0]) / plain_bytes * 100
+        b.add("backup", "sqlite", size, f"dbbackup_create(path, '{m}')", t, REPS,
+              ratio=t / plain, ref="plain",
+              note=cpu_note("seal " + m, "seal full") + f"; wrote {share:.1f} % of the plain "
+                   "copy's bytes; verified as a plain copy in a scratch file without a name, "
+                   "sealed, read back and opened before it is named")
+    b.add("backup", "sqlite", size, "dbbackup_create(path, 'full') beside the sealed ones", plain,
+          REPS, ratio=1.0, ref="plain", note="the plain copy the sealed rows compare with")
+
+    def verify(m):
+        return lambda: cpu_timed("verify " + m, lambda: conn.execute(
+            "SELECT dbbackup_verify(?)", (made[m][0],)).fetchone())
+
+    times = interleave({m: verify(m) for m in ("full", "full+zstd+encrypt")}, REPS)
+    p, s = median(times["full"]), median(times["full+zstd+encrypt"])
+    b.add("backup", "sqlite", size, "dbbackup_verify() of a full+zstd+encrypt backup", s, REPS,
+          ratio=s / p, ref="plain verify",
+          note=cpu_note("verify full+zstd+encrypt", "verify full") + "; SHA-256 of the sealed "
+               "file while it is opened into a scratch file, then the plain copy's checks")
+    b.add("backup", "sqlite", size, "dbbackup_verify() of the plain backup", p, REPS, ratio=1.0,
+          ref="plain verify", note="file SHA-256, quick_check, fingerprint, counts, content hashes")
+    os.environ.pop("DBCARE_BACKUP_KEY", None)
+
+
 def run(b):
     size = f"{MB} MB"
     src = b.path("backup_src.db")
@@ -229,6 +283,7 @@ def run(b):
                "twice the cost of the page hash), every column of the changed table read once "
                "(no row digest): what any incremental that finds changed pages by their hashes "
                "and records the changed table's content must do")
+    sealed(b, conn, dest, size)
     conn.close()
 
     # under a writer: WAL, one connection committing small transactions

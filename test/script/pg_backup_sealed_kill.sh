@@ -2,11 +2,17 @@
 # Kill tier for sealed pg_dump backups (docs/testing.md, "Kill tier"):
 # DBC_KILLS rounds (default 2 in the suite; the long tier runs 20 or more)
 # each SIGKILL a `dbcare backup --compress zstd --encrypt-key-file` and a
-# `dbcare verify` of the last recorded sealed dump at a random point.
+# `dbcare verify` of the last recorded sealed dump at a random 5-95 % of
+# an uninterrupted run's time (at least 3/4 of the kills must land).
 # After each kill: a recorded dump verifies (a sealed file is named only
 # once read back, recorded only once named); a file under a name without
 # its row is never recorded later by anything; a killed verify leaves the
-# row verified or as it was (never failed), and the next verify passes.
+# row verified or as it was (never failed), and the next verify passes;
+# and no plain dump is left on disk by either: the plain dump and the
+# opened copy live only in files without a name, so nothing is left in
+# the command's TMPDIR, no ".plain-" file beside the dumps, and no
+# temporary file at all (the sealed dump has no name until it is
+# published).
 set -eu
 db=dbcare_backup_sealed_kill
 . "$(dirname "$0")/lib/pg.sh"
@@ -18,15 +24,38 @@ fresh_db
 q -c "CREATE TABLE big (id bigint PRIMARY KEY, note text);
       INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g"
 head -c 32 /dev/urandom >key; chmod 600 key
+tmpd="$work/cli-tmp"; mkdir "$tmpd"
+export TMPDIR="$tmpd"
+no_plain() {
+  # the dump's table of contents (pg_restore --list: object names, no
+  # rows) is the only thing a killed verify may leave there
+  [ -z "$(ls -A "$tmpd" | grep -v '^dbcare-toc-')" ] || fail "$1: left in TMPDIR: $(ls -la "$tmpd")"
+  for f in "$work"/*; do
+    case "$f" in
+      *.plain-*) fail "$1: a plain dump was left: $f" ;;
+      *.tmp-*) fail "$1: a temporary file was left: $f" ;;
+    esac
+  done
+}
+# how long an uninterrupted backup and verify take here: each kill comes
+# at a random 5-95 % of it (a fixed delay can land after the end)
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+delay() { local d=$(($1 * (RANDOM % 91 + 5) / 100)); echo "$((d / 1000)).$(printf '%03d' $((d % 1000)))"; }
+s0=$(date +%s%N)
 run 0 backup base.dump --compress zstd --encrypt-key-file key --db "$url"
+backup_ms=$(ms_since "$s0")
+s0=$(date +%s%N)
+run 0 verify base.dump --encrypt-key-file key --db "$url"
+verify_ms=$(ms_since "$s0")
 last=base.dump killed=0 recorded=1
 for i in $(seq 1 "$rounds"); do
   q -c "UPDATE big SET note = 'round $i' WHERE id % 50 = $i" >/dev/null
   "$cli" backup "r$i.dump" --compress zstd --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(( RANDOM % 2 )).$(( RANDOM % 10 ))"
+  sleep "$(delay "$backup_ms")"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
+  no_plain "round $i, a killed backup"
   rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/r$i.dump'")
   if [ "$rows" = 1 ]; then
     [ -f "r$i.dump" ] || fail "round $i: a row names r$i.dump, which is not there"
@@ -36,9 +65,10 @@ for i in $(seq 1 "$rounds"); do
   # a verify killed: the row is verified or as it was, never failed
   "$cli" verify "$last" --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
   pid=$!
-  sleep "$(( RANDOM % 3 )).$(( RANDOM % 10 ))"
+  sleep "$(delay "$verify_ms")"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
   wait "$pid" 2>/dev/null || true
+  no_plain "round $i, a killed verify"
   [ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/$last'")" = verified ] ||
     fail "round $i: a killed verify changed the row of $last"
   run 0 verify "$last" --encrypt-key-file key --db "$url"
@@ -46,4 +76,5 @@ for i in $(seq 1 "$rounds"); do
   q -c "SELECT datname FROM pg_database WHERE datname LIKE 'dbcare_verify_%'" | while read -r d; do
     "$B/psql" -X -q -d postgres -c "DROP DATABASE \"$d\" WITH (FORCE)" >/dev/null; done
 done
-echo "ok: $rounds rounds, $killed kills, $recorded sealed dumps recorded and verified"
+[ "$killed" -ge $((rounds * 2 * 3 / 4)) ] || fail "only $killed of $((rounds * 2)) kills landed while the command ran"
+echo "ok: $rounds rounds, $killed kills (backup $backup_ms ms, verify $verify_ms ms uninterrupted), $recorded sealed dumps recorded and verified"

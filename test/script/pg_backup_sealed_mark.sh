@@ -6,8 +6,8 @@
 # 100,000-row content must match; a wrong key is an error that leaves the
 # row as it was; a byte flipped in the file fails verification. Then
 # dbbackup_mark: a restore point with its LSN, the schema fingerprint and
-# the audit heads recorded; a label is unique; the function is not
-# granted to PUBLIC. (Restoring to a mark: pg_pgbackrest.sh.)
+# the audit heads recorded; a label is unique; a seal (the backup's, on
+# SQLite) is refused; the function is not granted to PUBLIC. (Restoring to a mark: pg_pgbackrest.sh.)
 set -eu
 db=dbcare_backup_sealed_mark
 . "$(dirname "$0")/lib/pg.sh"
@@ -72,6 +72,10 @@ case "$out" in *'"label":"before release 2"'*'"lsn":"'*) ;; *) fail "mark: $out"
 if out=$(q -c "SELECT dbbackup_mark('before release 2')" 2>&1); then fail "a label twice"; fi
 case "$out" in *'dbcare: a restore point named "before release 2" exists already'*) ;; *) fail "dup: $out" ;; esac
 if out=$(q -c "SELECT dbbackup_mark(repeat('x', 64))" 2>&1); then fail "a 64-character label"; fi
+# a seal is the backup's, which PostgreSQL's mark does not take
+if out=$(q -c "SELECT dbbackup_mark('sealed', 'zstd')" 2>&1); then fail "a sealed mark on PostgreSQL"; fi
+case "$out" in *"dbcare: this engine's restore point is a WAL record, with no backup file to seal"*) ;;
+  *) fail "sealed mark: $out" ;; esac
 [ "$(q -c "SELECT count(*) FROM dbcare.backup_marks")" = 1 ] || fail "a refused mark left a row"
 q -c "CREATE ROLE regress_mark_plain LOGIN" >/dev/null
 if out=$(q -c "SET ROLE regress_mark_plain" -c "SELECT dbbackup_mark('by anyone')" 2>&1); then
