@@ -41,7 +41,7 @@ static const struct {
     {OPT_SCRAPE_TIMEOUT, "--scrape-timeout T", "each database's time per request (5s)"},
     {OPT_MIN_INTERVAL, "--min-interval T", "reuse a result younger than T (default 1s)"},
     {OPT_REPORT_EVERY, "--report-interval T",
-     "run the health report at most once per T per database (default 60s)"},
+     "one health report per T per database (default 60s)"},
     {OPT_ALLOW_WRITES, "--allow-writes", "POST /migrate and /verify (with the token)"},
     {OPT_TOKEN_FILE, "--token-file F", "the bearer token of the write endpoints"},
     {OPT_HTML, "--html FILE", "the page's file (- for stdout)"},
