@@ -1,6 +1,7 @@
 """bench.py — runs every test/bench/bench_*.py (or those named in BENCH_ONLY,
 comma-separated, e.g. BENCH_ONLY=schema,migrate) and writes the results into
-docs/benchmarks.md and docs/benchmarks.csv. Started by test/bench/run.sh."""
+docs/benchmarks.md and docs/benchmarks.csv; a BENCH_ONLY run replaces only
+its own benchmarks' rows there. Started by test/bench/run.sh."""
 import glob
 import importlib
 import os
@@ -30,10 +31,15 @@ def main():
             bench.skip(name, f"failed: {type(e).__name__}: " + " ".join(str(e).split())[:300])
     info = benchlib.machine_info(bench.pg)
     peers = benchlib.peer_versions()
-    md = benchlib.markdown(bench, info, peers, time.time() - t0)
     out_dir = os.environ.get("BENCH_OUT", os.path.join(benchlib.ROOT, "docs"))
     os.makedirs(out_dir, exist_ok=True)
-    benchlib.write_csv(os.path.join(out_dir, "benchmarks.csv"), bench.results)
+    kept_md, kept_csv = [], []
+    if only:  # the other benchmarks' figures stay as their last run left them
+        ran = set(only) | {r.bench for r in bench.results} | {b for b, _ in bench.skipped}
+        kept_md, kept_csv = benchlib.kept_rows(os.path.join(out_dir, "benchmarks.md"),
+                                               os.path.join(out_dir, "benchmarks.csv"), ran)
+    md = benchlib.markdown(bench, info, peers, time.time() - t0, kept_md)
+    benchlib.write_csv(os.path.join(out_dir, "benchmarks.csv"), bench.results, kept_csv)
     benchlib.write_docs(os.path.join(out_dir, "benchmarks.md"), md)
     print(md)
     missed = [r for r in bench.results if r.met is False]

@@ -389,10 +389,12 @@ CSV_FIELDS = ["bench", "engine", "size", "side", "median_ms", "runs", "ratio", "
               "target", "met", "peak_rss_kib", "note"]
 
 
-def write_csv(path, results):
+def write_csv(path, results, kept=()):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(CSV_FIELDS)
+        for row in kept:
+            w.writerow(row)
         for r in results:
             w.writerow([r.bench, r.engine, r.size, r.side,
                         "" if r.ms is None else f"{r.ms:.3f}", r.runs,
@@ -401,7 +403,7 @@ def write_csv(path, results):
                         r.rss_kb or "", r.note])
 
 
-def markdown(bench, info, peers, elapsed):
+def markdown(bench, info, peers, elapsed, kept=()):
     lines = []
     lines.append("Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items())
                  + (", " + ", ".join(f"{k} {v}" for k, v in peers.items()) if peers else "")
@@ -409,6 +411,7 @@ def markdown(bench, info, peers, elapsed):
     lines.append("")
     lines.append("| benchmark | engine | n | side | median ms | ratio | target | met | peak RSS | note |")
     lines.append("|---|---|---:|---|---:|---:|---|---|---:|---|")
+    lines.extend(kept)
     for r in bench.results:
         ratio = "" if r.ratio is None else f"{r.ratio:.2f}× {r.ref}"
         met = "" if r.met is None else ("**yes**" if r.met else "**no**")
@@ -421,6 +424,10 @@ def markdown(bench, info, peers, elapsed):
         lines.append("")
         for b, reason in bench.skipped:
             lines.append(f"- {b}: {reason}")
+    if kept:
+        lines.append("")
+        lines.append(f"The first {len(kept)} rows are kept from an earlier run (this one ran "
+                     "BENCH_ONLY benchmarks only); the machine line is this run's.")
     if bench.notes:
         lines.append("")
         for n in bench.notes:
@@ -430,6 +437,28 @@ def markdown(bench, info, peers, elapsed):
 
 BEGIN = "<!-- bench:results:begin (written by test/bench/run.sh; do not edit by hand) -->"
 END = "<!-- bench:results:end -->"
+
+
+def kept_rows(doc_path, csv_path, ran):
+    """The rows of the results block and of the CSV file whose benchmark is
+    not in ran (a BENCH_ONLY run replaces only its own benchmarks' rows):
+    (markdown lines, CSV rows)."""
+    md, rows = [], []
+    if os.path.exists(doc_path):
+        text = open(doc_path).read()
+        if BEGIN in text and END in text:
+            block = text.split(BEGIN, 1)[1].split(END, 1)[0]
+            for line in block.splitlines():
+                cells = [c.strip() for c in line.split("|")]
+                if (len(cells) > 2 and line.startswith("| ") and cells[1] not in ("benchmark", "")
+                        and not cells[1].startswith("---") and cells[1] not in ran):
+                    md.append(line)
+    if os.path.exists(csv_path):
+        with open(csv_path, newline="") as f:
+            for row in csv.reader(f):
+                if row and row[0] != "bench" and row[0] not in ran:
+                    rows.append(row)
+    return md, rows
 
 
 def write_docs(doc_path, table_md):
