@@ -37,14 +37,6 @@ int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 	             why ? 2 : 1, p, NULL);
 }
 
-/* A signal that reached the command between the steps of a restore: the
- * steps stop, the scratch database and role are dropped, then it fails. */
-static volatile sig_atomic_t stopped;
-static void remember(int sig)
-{
-	stopped = sig;
-}
-
 /* The dump's extensions, made in the scratch database by the verifier
  * (the scratch role may not; the dump's objects need them), into the
  * schemas the first restore step made, still empty: only an extension the
@@ -55,7 +47,7 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 		return 0;
 	cli_db *v = cli_pg_scratch_connect(db, s, false);
 	int rc = v ? 0 : -1;
-	for (int i = 0; rc == 0 && i < t->next && !stopped; i++) {
+	for (int i = 0; rc == 0 && i < t->next && !cli_tool_held_signal(); i++) {
 		cli_rows r = {0};
 		const char *p[1] = {t->ext[i]};
 		rc =
@@ -122,9 +114,9 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
 	cli_note(&o->out, "restoring %s into the scratch database %s as the role %s", file, s->name,
 	         s->name);
 	int rc = -1;
-	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) && !stopped &&
-	    make_extensions(db, o, s, t) == 0 && !stopped &&
-	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !stopped)
+	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) &&
+	    !cli_tool_held_signal() && make_extensions(db, o, s, t) == 0 && !cli_tool_held_signal() &&
+	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !cli_tool_held_signal())
 		rc = read_restored(rs, o, now);
 	else if (err && !cli_tool_stop_signal())
 		*why = strdup(err + strlen("dbcare: "));
@@ -146,25 +138,23 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **n
 	char *err = NULL;
 	int rc = -1;
 	*now = NULL;
-	struct sigaction sa = {.sa_handler = remember}, saved[3];
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	sigemptyset(&sa.sa_mask);
-	stopped = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &saved[i]);
+	/* a signal between the steps of the restore: the steps stop, the
+	 * scratch database and role are dropped, then it fails */
+	cli_signal_hold hold;
+	cli_tool_hold_signals(&hold);
 	if (cli_pg_toc_read(file, &toc, &err) != 0) {
 		if (err && !cli_tool_stop_signal())
 			*why = strdup(err + strlen("dbcare: "));
 		else if (err)
 			fprintf(stderr, "%s\n", err);
-	} else if (!stopped && cli_pg_scratch_create(db, o, &s) == 0 && !stopped)
+	} else if (!cli_tool_held_signal() && cli_pg_scratch_create(db, o, &s) == 0 &&
+	           !cli_tool_held_signal())
 		rc = restore_and_read(db, o, file, &toc, &s, now, why);
 	cli_pg_scratch_drop(db, o, &s);
 	cli_pg_toc_free(&toc);
 	free(err);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &saved[i], NULL);
-	if (stopped || cli_tool_stop_signal()) {
+	cli_tool_release_signals(&hold);
+	if (cli_tool_held_signal() || cli_tool_stop_signal()) {
 		cli_errorf("verification was stopped by a signal; the scratch database and role are "
 		           "dropped");
 		free(*why);

@@ -17,6 +17,7 @@
  */
 #include "pg_backup.h"
 #include "pgbackrest.h"
+#include "tool.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,12 +32,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static volatile sig_atomic_t stopped;
-static void remember(int sig)
-{
-	stopped = sig;
-}
 
 /* A TCP port nothing listens on now (the server listens on none: the
  * number names its socket file and lock). */
@@ -131,7 +126,7 @@ static int start_scratch(const cli_pgbr *b, cli_opts *o, const char *label, scra
 		*why = strdup(err ? err + strlen("dbcare: ") : "pgbackrest restore failed");
 		goto out;
 	}
-	if (stopped)
+	if (cli_tool_held_signal())
 		goto out;
 	/* a configuration kept outside the data directory (Debian's) was not
 	 * restored: an empty one; the HBA file is always ours */
@@ -227,7 +222,7 @@ static int check_scratch(cli_db *db, cli_opts *o, const scratch *s, char **why, 
 	const char *vals[] = {s->dir, port, dbname, user, "dbcare", NULL};
 	PGconn *conn = NULL;
 	int rc = -1;
-	for (int i = 0; i < 6000 && !stopped; i++) {
+	for (int i = 0; i < 6000 && !cli_tool_held_signal(); i++) {
 		PQfinish(conn);
 		conn = PQconnectdbParams(keys, vals, 0);
 		if (PQstatus(conn) == CONNECTION_OK) {
@@ -240,12 +235,13 @@ static int check_scratch(cli_db *db, cli_opts *o, const scratch *s, char **why, 
 		}
 		nanosleep(&(struct timespec){0, 100000000L}, NULL);
 	}
-	if (stopped || PQstatus(conn) != CONNECTION_OK) {
-		if (!stopped && asprintf(why, "the restored copy does not accept connections: %s",
-		                         PQerrorMessage(conn)) < 0)
+	if (cli_tool_held_signal() || PQstatus(conn) != CONNECTION_OK) {
+		if (!cli_tool_held_signal() &&
+		    asprintf(why, "the restored copy does not accept connections: %s",
+		             PQerrorMessage(conn)) < 0)
 			*why = NULL;
 		PQfinish(conn);
-		rc = stopped ? -1 : 0;
+		rc = cli_tool_held_signal() ? -1 : 0;
 		goto out;
 	}
 	PGconn *read_as = reader(conn, keys, vals);
@@ -291,12 +287,8 @@ int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why,
 	scratch s = {0};
 	char *err = NULL;
 	int rc = -1;
-	struct sigaction sa = {.sa_handler = remember}, saved[3];
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	sigemptyset(&sa.sa_mask);
-	stopped = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &saved[i]);
+	cli_signal_hold hold;
+	cli_tool_hold_signals(&hold);
 	if (cli_pgbr_open(db, o, stanza, &b) != 0)
 		goto out;
 	const char *args[] = {"verify", NULL};
@@ -306,19 +298,18 @@ int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why,
 		rc = 0;
 		goto out;
 	}
-	if (stopped || start_scratch(&b, o, slash + 1, &s, why) != 0) {
+	if (cli_tool_held_signal() || start_scratch(&b, o, slash + 1, &s, why) != 0) {
 		rc = *why ? 0 : -1;
 		goto out;
 	}
-	if (!stopped)
+	if (!cli_tool_held_signal())
 		rc = check_scratch(db, o, &s, why, tables);
 out:
 	stop_scratch(&b, &s);
-	for (int i = 0; i < 3; i++)
-		sigaction(sigs[i], &saved[i], NULL);
-	if (stopped) {
+	cli_tool_release_signals(&hold);
+	if (cli_tool_held_signal()) {
 		cli_errorf("verification was stopped by a signal (%s); the scratch copy is removed",
-		           strsignal(stopped));
+		           strsignal(cli_tool_held_signal()));
 		free(*why);
 		*why = NULL;
 		rc = -1;

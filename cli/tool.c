@@ -51,6 +51,35 @@ static void pass_on(int sig)
 static const int passed_on[] = {SIGINT, SIGTERM, SIGHUP};
 #define NPASSED ((int)(sizeof(passed_on) / sizeof(passed_on[0])))
 
+static volatile sig_atomic_t held_signal;
+
+static void remember(int sig)
+{
+	held_signal = sig;
+}
+
+void cli_tool_hold_signals(cli_signal_hold *h)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = remember;
+	sigemptyset(&sa.sa_mask);
+	held_signal = 0;
+	for (int i = 0; i < NPASSED; i++)
+		sigaction(passed_on[i], &sa, &h->saved[i]);
+}
+
+void cli_tool_release_signals(const cli_signal_hold *h)
+{
+	for (int i = 0; i < NPASSED; i++)
+		sigaction(passed_on[i], &h->saved[i], NULL);
+}
+
+int cli_tool_held_signal(void)
+{
+	return (int)held_signal;
+}
+
 /* Installs pass_on for the signals not ignored at startup (a background
  * job of a shell ignores SIGINT: so does the tool); saved keeps the
  * dispositions to restore. */

@@ -8,6 +8,7 @@
 #define DBCARE_CLI_TOOL_H
 
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -34,6 +35,18 @@ int cli_run_tool(const cli_tool *t, char **err);
 /* The signal that stopped the last tool run (its error says so), 0 when
  * none did: a caller tells a stop from a failure of the tool's own. */
 int cli_tool_stop_signal(void);
+
+/* A job of several steps (a restore test) holds the stop signals
+ * (SIGINT, SIGTERM, SIGHUP) from hold to release: one that arrives is
+ * remembered, not acted on, so the job stops after the step that runs and
+ * cleans up; cli_tool_held_signal() says which arrived (0: none). A tool
+ * run inside passes its signals on as usual. */
+typedef struct cli_signal_hold {
+	struct sigaction saved[3];
+} cli_signal_hold;
+void cli_tool_hold_signals(cli_signal_hold *h);
+void cli_tool_release_signals(const cli_signal_hold *h);
+int cli_tool_held_signal(void);
 
 /* "dbcare: " a b, then ": " c when c is given (malloc'd; NULL: no memory). */
 char *cli_fmt_err(const char *a, const char *b, const char *c);
