@@ -553,6 +553,23 @@ static dbc_audit_hooks verify_hooks(void)
 	return e;
 }
 
+/* The walk reads the log and then the heads: each statement under a new
+ * snapshot, a writer committing in between made a head name entries the
+ * walk had not seen ("the newest entries ... were deleted"). Both read
+ * under one snapshot. */
+typedef struct verify_args {
+	const dbc_audit_hooks *e;
+	dbc_rows *rows;        /* dbaudit_verify's */
+	dbc_health_fact *fact; /* or the health check's */
+} verify_args;
+
+static int verify_body(dbc_ctx *ctx, void *arg)
+{
+	verify_args *a = arg;
+	return a->rows ? dbc_audit_verify(ctx, a->e, a->rows)
+	               : dbc_audit_health_chain(ctx, a->e, a->fact);
+}
+
 Datum dbaudit_verify(PG_FUNCTION_ARGS)
 {
 	pgdbc_call call;
@@ -560,7 +577,8 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	dbc_audit_hooks e = verify_hooks();
-	int rc = dbc_audit_verify(&call.ctx, &e, &rows);
+	verify_args a = {&e, &rows, NULL};
+	int rc = pgdbc_read_as_of(&call.ctx, verify_body, &a);
 	return pgdbc_return_rows(&call, rc, &rows);
 }
 
@@ -596,5 +614,6 @@ int pgdbc_gather_audit(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		return fact->note ? DBC_OK : DBC_ERROR;
 	}
 	dbc_audit_hooks e = verify_hooks();
-	return dbc_audit_health_chain(ctx, &e, fact);
+	verify_args a = {&e, NULL, fact};
+	return pgdbc_read_as_of(ctx, verify_body, &a);
 }

@@ -290,4 +290,9 @@ int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, 
  * pgdbc_guarded. */
 void pgdbc_database_size(void *arg);
 
+/* Runs body with every query of ctx reading under one snapshot, taken now
+ * (pg/host.c): for readings that must agree, such as a chain and its heads.
+ * The queries under it must only read. */
+int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
+
 #endif

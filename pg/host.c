@@ -26,6 +26,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
 #include <ctype.h>
@@ -790,6 +791,32 @@ static SPIPlanPtr cached_plan_for(const char *sql, int nparam, Oid *types)
 	return plan;
 }
 
+/* A snapshot every query reads under while set (pgdbc_read_as_of), instead
+ * of a new one per statement: readings that must agree with each other. */
+static Snapshot read_as_of;
+
+int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg)
+{
+	Snapshot outer = read_as_of;
+	/* the transaction's owner: a cancel rolls back the call's
+	 * subtransactions, and with them their owners, before the FINALLY
+	 * below lets the snapshot go */
+	Snapshot snap = RegisterSnapshotOnOwner(GetTransactionSnapshot(), TopTransactionResourceOwner);
+	volatile int rc = DBC_ERROR;
+	read_as_of = snap;
+	PG_TRY();
+	{
+		rc = body(ctx, arg);
+	}
+	PG_FINALLY();
+	{
+		read_as_of = outer;
+		UnregisterSnapshotFromOwner(snap, TopTransactionResourceOwner);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
 typedef struct query_args {
 	int nparam;
 	const dbc_value *params;
@@ -874,6 +901,12 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 				check_spi(SPI_result, gs->sql);
 			ret = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot,
 			                           true, false, 0);
+		} else if (read_as_of && !qa->latest) {
+			/* read-only: the statements under it only read */
+			if (!plan && !(plan = SPI_prepare(gs->sql, qa->nparam, types)))
+				check_spi(SPI_result, gs->sql);
+			ret = SPI_execute_snapshot(plan, values, nulls, read_as_of, InvalidSnapshot, true,
+			                           false, 0);
 		} else if (plan)
 			ret = SPI_execute_plan(plan, values, nulls, false, 0);
 		else

@@ -144,11 +144,51 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
  * - INSERT and UPDATE: a column default (INSERT) or generated column, a
  *   CHECK constraint, a CHECK of a column's domain, an index expression or
  *   predicate that calls a function (directly, by an operator or a cast)
- *   such a role owns.
+ *   such a role owns;
+ * - UPDATE (a restore by key): a cast or domain CHECK of a key value's type
+ *   calling a function such a role owns (KEY_TYPES_SQL).
  * Read under the statement's own lock (dbc_retain_owner_code takes it
  * first), so no trigger, rule or policy can be added between the check and
  * the statement.
  * The first one found, described; no row when there is none. */
+/* UPDATE is dbsoftdelete_restore's, which names rows by primary key: each
+ * key value arrives as a text, bigint, double precision or boolean parameter
+ * and is CAST to the key column's type. That conversion runs, with the
+ * caller's rights, a cast function from those types into the column's type
+ * or a domain's base type (any role owning the type may create one), and
+ * the CHECKs of every domain the value is built of (a domain, an array's
+ * element, a composite's attribute, a range's subtype, at any depth): so
+ * for UPDATE those types' casts and domain CHECKs count as the table's
+ * code. keytype: the key columns' types and every type they are built of. */
+#define KEY_TYPES_SQL                                                                              \
+	"keytype(typ) AS (SELECT a.atttypid FROM rel JOIN pg_catalog.pg_index x ON x.indrelid "        \
+	"OPERATOR(pg_catalog.=) rel.oid AND x.indisprimary JOIN pg_catalog.pg_attribute a ON "         \
+	"a.attrelid OPERATOR(pg_catalog.=) rel.oid AND a.attnum OPERATOR(pg_catalog.=) ANY "           \
+	"(x.indkey) "                                                                                  \
+	"WHERE $3 OPERATOR(pg_catalog.=) 'UPDATE' UNION SELECT p.typ FROM keytype k JOIN "             \
+	"pg_catalog.pg_type y ON y.oid OPERATOR(pg_catalog.=) k.typ, LATERAL ("                        \
+	"SELECT y.typbasetype AS typ WHERE y.typtype OPERATOR(pg_catalog.=) 'd' "                      \
+	"UNION ALL SELECT y.typelem WHERE y.typelem OPERATOR(pg_catalog.<>) 0 "                        \
+	"UNION ALL SELECT b.atttypid FROM pg_catalog.pg_attribute b WHERE b.attrelid "                 \
+	"OPERATOR(pg_catalog.=) y.typrelid AND y.typrelid OPERATOR(pg_catalog.<>) 0 AND b.attnum "     \
+	"OPERATOR(pg_catalog.>) 0 AND NOT b.attisdropped "                                             \
+	"UNION ALL SELECT g.rngsubtype FROM pg_catalog.pg_range g WHERE g.rngtypid "                   \
+	"OPERATOR(pg_catalog.=) y.oid "                                                                \
+	"UNION ALL SELECT g.rngtypid FROM pg_catalog.pg_range g WHERE g.rngmultitypid "                \
+	"OPERATOR(pg_catalog.=) y.oid) p), "
+#define KEY_CAST_SQL                                                                               \
+	"SELECT 'a cast from ' OPERATOR(pg_catalog.||) ca.castsource::pg_catalog.regtype::text "       \
+	"OPERATOR(pg_catalog.||) ' to ' OPERATOR(pg_catalog.||) "                                      \
+	"ca.casttarget::pg_catalog.regtype::text OPERATOR(pg_catalog.||) ' of a key value "            \
+	"(function ' OPERATOR(pg_catalog.||) f.oid::pg_catalog.regprocedure::text "                    \
+	"OPERATOR(pg_catalog.||) ', owned by ' OPERATOR(pg_catalog.||) "                               \
+	"pg_catalog.quote_ident(fo.rolname) OPERATOR(pg_catalog.||) ')' "                              \
+	"FROM pg_catalog.pg_cast ca JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) "        \
+	"ca.castfunc JOIN (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) fo "      \
+	"ON fo.roleid OPERATOR(pg_catalog.=) f.proowner WHERE ca.casttarget IN (SELECT typ FROM "      \
+	"keytype) AND ca.castsource IN ('pg_catalog.text'::pg_catalog.regtype, "                       \
+	"'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype, "             \
+	"'pg_catalog.bool'::pg_catalog.regtype) AND " UNTRUSTED("fo") " "
 /* r: a row with the role's roleid and rolsuper. */
 #define UNTRUSTED(r)                                                                               \
 	"(NOT " r ".rolsuper AND ((SELECT super FROM me) OR NOT "                                      \
@@ -161,7 +201,8 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	"SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent "                    \
 	"OPERATOR(pg_catalog.=) tree.oid), "                                                           \
 	"me AS (SELECT r.rolsuper AS super, r.rolsuper OR r.rolbypassrls AS free "                     \
-	"FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "            \
+	"FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) "                           \
+	"CURRENT_USER), " KEY_TYPES_SQL                                                                \
 	"t AS (SELECT c.oid, c.relrowsecurity, o.oid AS roleid, o.rolname, o.rolsuper "                \
 	"FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid "               \
 	"JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) c.relowner) "                      \
@@ -244,7 +285,9 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	                           "ON c.atttypid OPERATOR(pg_catalog.=) k.contypid WHERE c.attrelid " \
 	                           "OPERATOR(pg_catalog.=) "                                           \
 	                           "t.oid AND c.attnum OPERATOR(pg_catalog.>) 0 AND NOT "              \
-	                           "c.attisdropped)) "                                                 \
+	                           "c.attisdropped UNION ALL SELECT k.oid FROM "                       \
+	                           "pg_catalog.pg_constraint k WHERE k.contypid IN (SELECT typ FROM "  \
+	                           "keytype))) "                                                       \
 	                           "OR (d.classid OPERATOR(pg_catalog.=) "                             \
 	                           "'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid "           \
 	                           "IN (SELECT x.indexrelid FROM pg_catalog.pg_index x WHERE "         \
@@ -269,7 +312,7 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	                           "ON fo.roleid OPERATOR(pg_catalog.=) f.proowner "                   \
 	                           "WHERE $3 IN ('INSERT', 'UPDATE') AND " UNTRUSTED(                  \
 	                               "fo") " "                                                       \
-	                                     ") x ORDER BY 1 LIMIT 1"
+	                                     "UNION ALL " KEY_CAST_SQL ") x ORDER BY 1 LIMIT 1"
 
 static int columns(dbc_ctx *ctx, const char *schema, const char *table, dbc_row_fn each, void *arg)
 {

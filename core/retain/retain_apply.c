@@ -89,6 +89,20 @@ static char *pick_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	                  d->writable_cte ? "" : pc->row_id, (long long)n, lock ? lock : "");
 }
 
+/* The locked rows' ids as the text of an array, and how many. */
+typedef struct locked_rows {
+	char *ids;
+	int64_t n;
+} locked_rows;
+
+static int take_locked(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	locked_rows *l = arg;
+	l->ids = ncol > 0 && c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	l->n = ncol > 1 ? int_of(&c[1]) : 0;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 static int changes(dbc_ctx *ctx, int64_t *n)
 {
 	char *text = NULL;
@@ -100,18 +114,44 @@ static int changes(dbc_ctx *ctx, int64_t *n)
 
 /* Moves one batch of at most n rows, starting at *resume (the newest age
  * value the previous batch moved; NULL: at the oldest row) where the engine
- * resumes batches, and sets it for the next; *moved: how many. */
+ * resumes batches, and sets it for the next; *moved: how many; *taken: how
+ * many it picked (more than moved when rows it locked turned out blocked). */
 static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
-                      const char *cols, int64_t n, char **resume, int64_t *moved)
+                      const char *cols, int64_t n, char **resume, int64_t *moved, int64_t *taken)
 {
-	*moved = 0;
+	*moved = *taken = 0;
 	const dbc_host *h = ctx->host;
 	bool resumed = h->dialect->dead_index_entries && *resume;
 	char *rows = eng->rows_in(ctx, pc->row_id, pick_sql(ctx, eng, pc, n, resumed));
 	if (!rows)
 		return DBC_ERROR;
 	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};
+	int nparams = resumed ? 2 : 1;
 	bool archive = pc->p->action == DBC_RETAIN_ARCHIVE;
+	if (h->dialect->writable_cte && pc->blocked) {
+		/* Rows a foreign key protects are left out by the pick's snapshot;
+		 * a child row committed after it, but before the pick locked its
+		 * parent (the child's key-share lock gone with its commit), would
+		 * fail the DELETE with the key's 23503. So the pick only locks
+		 * (SKIP LOCKED), and a second statement deletes the locked rows
+		 * still unblocked: its snapshot is newer than every lock taken,
+		 * and no child can reference a locked row until the batch ends.
+		 * Locked rows do not change in between: each is still due. */
+		locked_rows l = {NULL, 0};
+		char *lock = dbc_printf(ctx,
+		                        "SELECT CAST(a AS text), pg_catalog.cardinality(a) FROM "
+		                        "(SELECT ARRAY(%s) AS a) AS l",
+		                        pick_sql(ctx, eng, pc, n, resumed));
+		if (!lock || h->query(ctx, lock, nparams, params, take_locked, &l) != DBC_OK)
+			return DBC_ERROR;
+		*taken = l.n;
+		rows = dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (CAST($1 AS %s[]))%s", pc->row_id,
+		                  h->dialect->row_id_type, pc->unblocked);
+		params[0] = dbc_text(l.ids ? l.ids : "{}");
+		nparams = 1;
+		if (!rows)
+			return DBC_ERROR;
+	}
 	if (h->dialect->writable_cte) {
 		/* moved is read twice (the INSERT and the newest value) but runs
 		 * once, as every data-modifying WITH does */
@@ -120,21 +160,23 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 		    !newest ? NULL
 		    : archive
 		        ? dbc_printf(ctx,
-		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s), "
+		                     "WITH moved AS (DELETE FROM %s%s AS s WHERE %s RETURNING %s), "
 		                     "ins AS (INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM moved "
 		                     "RETURNING 1) SELECT count(*), (SELECT count(*) FROM ins), %s "
 		                     "FROM moved",
 		                     dbc_retain_only(ctx), pc->qt, rows, cols, pc->qtarget, cols, cols,
 		                     ctx->host->dialect->column_now, newest)
 		        : dbc_printf(ctx,
-		                     "WITH moved AS (DELETE FROM %s%s WHERE %s RETURNING %s) "
+		                     "WITH moved AS (DELETE FROM %s%s AS s WHERE %s RETURNING %s) "
 		                     "SELECT count(*), count(*), %s FROM moved",
 		                     dbc_retain_only(ctx), pc->qt, rows, pc->qc, newest);
 		batch_out o = {0, 0, NULL};
-		if (!sql || h->query(ctx, sql, resumed ? 2 : 1, params, take_batch, &o) != DBC_OK ||
+		if (!sql || h->query(ctx, sql, nparams, params, take_batch, &o) != DBC_OK ||
 		    counts_agree(ctx, pc, o.archived, o.deleted) != DBC_OK)
 			return DBC_ERROR;
 		*moved = o.deleted;
+		if (!pc->blocked)
+			*taken = o.deleted;
 		if (o.newest)
 			*resume = o.newest;
 		return DBC_OK;
@@ -152,13 +194,14 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	char *del = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pc->qt, rows);
 	if (!del || h->query(ctx, del, 1, &cut, NULL, NULL) != DBC_OK || changes(ctx, moved) != DBC_OK)
 		return DBC_ERROR;
+	*taken = *moved;
 	return archive ? counts_agree(ctx, pc, inserted, *moved) : DBC_OK;
 }
 
 /* One batch in its own savepoint; a purge lets its deletes through the
  * soft-delete trigger. */
 static int run_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
-                     const char *cols, int64_t n, char **resume, int64_t *moved)
+                     const char *cols, int64_t n, char **resume, int64_t *moved, int64_t *taken)
 {
 	const dbc_host *h = ctx->host;
 	int level = h->savepoint(ctx);
@@ -170,22 +213,22 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy
 		int mark;
 		rc = eng->purge_through(ctx, pc->t, &mark);
 		if (rc == DBC_OK) {
-			rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
+			rc = move_batch(ctx, eng, pc, cols, n, resume, moved, taken);
 			eng->purge_end(mark);
 		}
 	} else if (purge) {
 		rc = h->exec(ctx, pc->bypass_drop) == DBC_OK &&
-		             move_batch(ctx, eng, pc, cols, n, resume, moved) == DBC_OK &&
+		             move_batch(ctx, eng, pc, cols, n, resume, moved, taken) == DBC_OK &&
 		             h->exec(ctx, pc->bypass_create) == DBC_OK
 		         ? DBC_OK
 		         : DBC_ERROR;
 	} else {
-		rc = move_batch(ctx, eng, pc, cols, n, resume, moved);
+		rc = move_batch(ctx, eng, pc, cols, n, resume, moved, taken);
 	}
 	if (rc == DBC_OK)
 		return h->release(ctx, level);
 	h->rollback(ctx, level);
-	*moved = 0;
+	*moved = *taken = 0;
 	return DBC_ERROR;
 }
 
@@ -247,13 +290,13 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 		return DBC_ERROR;
 	int64_t moved = 0;
 	while (moved < max_rows) {
-		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0;
+		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0, picked = 0;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
-		if (run_batch(ctx, eng, &pc, cols, n, &r->resume, &k) != DBC_OK)
+		if (run_batch(ctx, eng, &pc, cols, n, &r->resume, &k, &picked) != DBC_OK)
 			return DBC_ERROR;
 		moved += k;
-		if (k < n)
+		if (picked < n)
 			break;
 	}
 	if (p->action == DBC_RETAIN_ARCHIVE)
