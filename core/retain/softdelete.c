@@ -159,9 +159,22 @@ static int add_blocker(dbc_ctx *ctx, const dbc_table *t, const char *column, con
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
+static int by_index_name(const void *a, const void *b)
+{
+	const char *x = (*(const dbc_index *const *)a)->name, *y = (*(const dbc_index *const *)b)->name;
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* The blockers in the order of their names: the catalog's order is the
+ * engine's physical one and differs between equal databases. */
 static int blockers(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const char *column,
                     json_t *list)
 {
+	const dbc_index **found =
+	    s->nindexes ? dbc_alloc(ctx, sizeof *found * (size_t)s->nindexes) : NULL;
+	int n = 0;
+	if (s->nindexes && !found)
+		return DBC_ERROR;
 	for (int i = 0; i < s->nindexes; i++) {
 		const dbc_index *ix = &s->indexes[i];
 		bool same_schema = (!ix->schema && !t->schema) ||
@@ -169,9 +182,13 @@ static int blockers(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, const
 		if (!same_schema || strcmp(ix->table, t->name) != 0 || !ix->unique || ix->primary ||
 		    ix->partial || ix->predicate || has_key(ix, column))
 			continue;
-		if (add_blocker(ctx, t, column, ix, list) != DBC_OK)
-			return DBC_ERROR;
+		found[n++] = ix;
 	}
+	if (n > 1)
+		qsort(found, (size_t)n, sizeof *found, by_index_name);
+	for (int i = 0; i < n; i++)
+		if (add_blocker(ctx, t, column, found[i], list) != DBC_OK)
+			return DBC_ERROR;
 	return DBC_OK;
 }
 
