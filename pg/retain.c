@@ -103,6 +103,21 @@ static char *rows_in(dbc_ctx *ctx, const char *row_id, const char *subquery)
 	                : NULL;
 }
 
+static char *locked_ids(dbc_ctx *ctx, const char *pick)
+{
+	return pick ? dbc_printf(ctx,
+	                         "SELECT CAST(a AS text), pg_catalog.cardinality(a) FROM "
+	                         "(SELECT ARRAY(%s) AS a) AS l",
+	                         pick)
+	            : NULL;
+}
+
+static char *rows_among(dbc_ctx *ctx, const char *row_id, int param)
+{
+	return dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (CAST($%d AS %s[]))", row_id, param,
+	                  ctx->host->dialect->row_id_type);
+}
+
 /* The functions comparing a foreign key's columns calls: its operators'
  * and the casts from a column's type (or a domain's base type) to their
  * input types, those owned by a role that is not a superuser (a trusted
@@ -441,6 +456,8 @@ static const dbc_retain_hooks pg_retain = {
     .schema_exists = schema_exists,
     .text_dates_probe = NULL,
     .rows_in = rows_in,
+    .locked_ids = locked_ids,
+    .rows_among = rows_among,
     .fk_untrusted = fk_untrusted,
     .owner_code = owner_code,
     .policy_lock = policy_lock,

@@ -65,6 +65,13 @@ typedef struct dbc_retain_hooks {
 	/* The condition "this row is one of (subquery of that identity)", the
 	 * row identity (the dialect's row_id) named row_id (dbc_retain_row_id). */
 	char *(*rows_in)(dbc_ctx *ctx, const char *row_id, const char *subquery);
+	/* Where rows are locked apart from their delete (PostgreSQL): a query
+	 * running pick (which locks its rows) that returns one row, the
+	 * picked identities as one text value and how many; and the condition
+	 * "this row is one of the identities of parameter $param (that text)".
+	 * NULL where a batch's pick and delete are one statement's (SQLite). */
+	char *(*locked_ids)(dbc_ctx *ctx, const char *pick);
+	char *(*rows_among)(dbc_ctx *ctx, const char *row_id, int param);
 	/* SQL of "value (an age column's stored point in time) lies before
 	 * cutoff" (both SQL expressions; the cutoff is a value of cutoff_sql's
 	 * form). NULL: "value < cutoff", where the column's type decides. */
@@ -243,6 +250,13 @@ const char *dbc_retain_concurrently(dbc_ctx *ctx);
 /* Written before a table name to read or delete its own rows only: "ONLY "
  * where tables inherit (the dialect's table_inheritance), else "". */
 const char *dbc_retain_only(const dbc_ctx *ctx);
+/* Where the engine locks rows apart from deleting them (eng->locked_ids):
+ * runs pick, a query that locks the rows it returns, with its parameters;
+ * *ids: their identities as the one text value eng->rows_among reads, *n:
+ * how many. A row referenced after this cannot be referenced by a child
+ * committed later, until the transaction ends. */
+int dbc_retain_lock_rows(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *pick, int nparams,
+                         const dbc_value *params, char **ids, int64_t *n);
 const dbc_column *dbc_retain_find_column(const dbc_ctx *ctx, const dbc_table *t, const char *name);
 /* Whether a declared type contains one of words (NULL-terminated; the
  * dialect's temporal_words: whether it holds a point in time). */

@@ -89,20 +89,6 @@ static char *pick_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	                  d->writable_cte ? "" : pc->row_id, (long long)n, lock ? lock : "");
 }
 
-/* The locked rows' ids as the text of an array, and how many. */
-typedef struct locked_rows {
-	char *ids;
-	int64_t n;
-} locked_rows;
-
-static int take_locked(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	locked_rows *l = arg;
-	l->ids = ncol > 0 && c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
-	l->n = ncol > 1 ? int_of(&c[1]) : 0;
-	return ctx->failed ? DBC_ERROR : DBC_OK;
-}
-
 static int changes(dbc_ctx *ctx, int64_t *n)
 {
 	char *text = NULL;
@@ -128,7 +114,7 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};
 	int nparams = resumed ? 2 : 1;
 	bool archive = pc->p->action == DBC_RETAIN_ARCHIVE;
-	if (h->dialect->writable_cte && pc->blocked) {
+	if (eng->locked_ids && pc->blocked) {
 		/* Rows a foreign key protects are left out by the pick's snapshot;
 		 * a child row committed after it, but before the pick locked its
 		 * parent (the child's key-share lock gone with its commit), would
@@ -137,17 +123,13 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 		 * still unblocked: its snapshot is newer than every lock taken,
 		 * and no child can reference a locked row until the batch ends.
 		 * Locked rows do not change in between: each is still due. */
-		locked_rows l = {NULL, 0};
-		char *lock = dbc_printf(ctx,
-		                        "SELECT CAST(a AS text), pg_catalog.cardinality(a) FROM "
-		                        "(SELECT ARRAY(%s) AS a) AS l",
-		                        pick_sql(ctx, eng, pc, n, resumed));
-		if (!lock || h->query(ctx, lock, nparams, params, take_locked, &l) != DBC_OK)
+		char *ids;
+		if (dbc_retain_lock_rows(ctx, eng, pick_sql(ctx, eng, pc, n, resumed), nparams, params,
+		                         &ids, taken) != DBC_OK)
 			return DBC_ERROR;
-		*taken = l.n;
-		rows = dbc_printf(ctx, "%s OPERATOR(pg_catalog.=) ANY (CAST($1 AS %s[]))%s", pc->row_id,
-		                  h->dialect->row_id_type, pc->unblocked);
-		params[0] = dbc_text(l.ids ? l.ids : "{}");
+		char *among = eng->rows_among(ctx, pc->row_id, 1);
+		rows = among ? dbc_printf(ctx, "%s%s", among, pc->unblocked) : NULL;
+		params[0] = dbc_text(ids);
 		nparams = 1;
 		if (!rows)
 			return DBC_ERROR;

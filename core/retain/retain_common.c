@@ -2,12 +2,14 @@
  * retain_common.c — what soft delete and retention share: finding the table
  * and column an argument names, whether a column holds a point in time,
  * comparing names as the engine does, whether a bookkeeping table of the
- * part can be read yet, and whether a delete or insert would run another
- * role's code with the caller's rights.
+ * part can be read yet, whether a delete or insert would run another
+ * role's code with the caller's rights, and locking a batch's rows apart
+ * from deleting them.
  */
 #include "check/check.h"
 #include "retain/retain.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -105,4 +107,35 @@ const char *dbc_retain_concurrently(dbc_ctx *ctx)
 const char *dbc_retain_only(const dbc_ctx *ctx)
 {
 	return ctx->host->dialect->table_inheritance ? "ONLY " : "";
+}
+
+/* The locked rows' identities as one text value, and how many. */
+typedef struct locked_rows {
+	char *ids;
+	int64_t n;
+} locked_rows;
+
+static int take_locked(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	locked_rows *l = arg;
+	l->ids = ncol > 0 && c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	l->n = ncol < 2                ? 0
+	       : c[1].type == DBC_INT  ? c[1].i
+	       : c[1].type == DBC_TEXT ? strtoll(c[1].s, NULL, 10)
+	                               : 0;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+int dbc_retain_lock_rows(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *pick, int nparams,
+                         const dbc_value *params, char **ids, int64_t *n)
+{
+	locked_rows l = {NULL, 0};
+	char *sql = eng->locked_ids(ctx, pick);
+	if (!sql || ctx->host->query(ctx, sql, nparams, params, take_locked, &l) != DBC_OK)
+		return DBC_ERROR;
+	if (!l.ids)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the locked rows were not listed");
+	*ids = l.ids;
+	*n = l.n;
+	return DBC_OK;
 }

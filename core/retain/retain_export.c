@@ -384,12 +384,35 @@ static int delete_verified(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
 	a.t = pc->t;
 	dbc_buf_init(&a.lines, ctx);
 	char *in = in_batch(ctx, eng, pc), *cols = columns_of(ctx, pc->t, "");
+	dbc_value v[3] = {dbc_text(pc->cutoff), dbc_int(b->id), dbc_null()};
+	int nv = 2;
+	if (in && eng->locked_ids && pc->blocked) {
+		/* The DELETE reads the children under its snapshot but locks each
+		 * row only as it reaches it: a child committed in between would
+		 * fail it with the key's 23503. So the batch's rows are locked
+		 * first, and the DELETE (a newer snapshot) takes those still
+		 * unblocked: a row referenced meanwhile is left, the count and
+		 * hash then differ and the batch is picked again. */
+		const char *skip = ctx->host->dialect->skip_locked;
+		char *pick = dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s AND %s%s", pc->row_id,
+		                        dbc_retain_only(ctx), pc->qt, in, pc->due,
+		                        skip ? dbc_printf(ctx, skip, "s") : "");
+		char *ids, *among = eng->rows_among(ctx, pc->row_id, 3);
+		int64_t locked;
+		if (!pick || !among ||
+		    dbc_retain_lock_rows(ctx, eng, pick, 2, v, &ids, &locked) != DBC_OK) {
+			ctx->host->rollback(ctx, inner);
+			return DBC_ERROR;
+		}
+		v[2] = dbc_text(ids);
+		nv = 3;
+		in = dbc_printf(ctx, "%s AND %s", in, among);
+	}
 	char *del = in && cols
 	                ? dbc_printf(ctx, "DELETE FROM %s%s AS s WHERE %s AND %s%s RETURNING %s",
 	                             dbc_retain_only(ctx), pc->qt, in, pc->due, pc->unblocked, cols)
 	                : NULL;
-	dbc_value v[2] = {dbc_text(pc->cutoff), dbc_int(b->id)};
-	char *hash = del && ctx->host->query(ctx, del, 2, v, take_row, &a) == DBC_OK
+	char *hash = del && ctx->host->query(ctx, del, nv, v, take_row, &a) == DBC_OK
 	                 ? dbc_rows_hash_text(ctx, &a.h)
 	                 : NULL;
 	if (!hash) {
