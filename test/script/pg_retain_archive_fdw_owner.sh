@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The foreign table of dbretain_archive_attached decides where the moved
+# rows go (its server's host and database, its remote table), and its
+# owner and its server's owner may change that at any time: a foreign
+# table or a server another role owns is refused as an archive before
+# anything is picked, as another role's trigger on it is; the same table
+# owned by the caller (or a superuser) still takes the batch.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+db=dbcare_archive_fdw_owner_src
+adb=dbcare_archive_fdw_owner_dst
+rows=200
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+. "$here/lib/retain_archive_pg.sh"
+
+q <<SQL >/dev/null
+SET client_min_messages = warning;
+DROP ROLE IF EXISTS regress_fdw_other;
+CREATE ROLE regress_fdw_other;
+CREATE EXTENSION postgres_fdw;
+GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO regress_fdw_other;
+CREATE SERVER archive FOREIGN DATA WRAPPER postgres_fdw
+  OPTIONS (dbname '$adb', host '$PGHOST', port '$PGPORT');
+CREATE USER MAPPING FOR CURRENT_USER SERVER archive;
+GRANT USAGE ON FOREIGN SERVER archive TO regress_fdw_other;
+CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw
+  OPTIONS (dbname '$adb', host '$PGHOST', port '$PGPORT');
+CREATE USER MAPPING FOR CURRENT_USER SERVER elsewhere;
+ALTER SERVER elsewhere OWNER TO regress_fdw_other;
+-- theirs: the foreign table another role owns; via: a server another role owns
+CREATE SCHEMA theirs;
+IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER archive INTO theirs;
+ALTER FOREIGN TABLE theirs.retain_archive OWNER TO regress_fdw_other;
+CREATE SCHEMA via;
+IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER elsewhere INTO via;
+CREATE SCHEMA cold;
+IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER archive INTO cold;
+SQL
+cleanup_role() {
+  q -c "SET client_min_messages = warning" -c "DROP SCHEMA theirs, via CASCADE" \
+    -c "DROP SERVER elsewhere CASCADE" -c "REVOKE ALL ON FOREIGN SERVER archive FROM regress_fdw_other" \
+    -c "REVOKE ALL ON FOREIGN DATA WRAPPER postgres_fdw FROM regress_fdw_other" \
+    -c "DROP ROLE regress_fdw_other" >/dev/null
+}
+step() { q -c "SELECT dbretain_archive_attached('old_ev', '$1')::json ->> 'stage'"; }
+
+out=$(step theirs 2>&1) && fail "another role's foreign table taken as the archive: $out"
+case "$out" in
+  *'dbcare: '*'foreign table theirs.retain_archive'*'regress_fdw_other'*) ;;
+  *) fail "theirs: $out" ;;
+esac
+out=$(step via 2>&1) && fail "a foreign table on another role's server taken as the archive: $out"
+case "$out" in
+  *'dbcare: '*'server elsewhere'*'regress_fdw_other'*) ;;
+  *) fail "via: $out" ;;
+esac
+[ "$(q -c "SELECT count(*) FROM dbcare.retain_batches")|$(aq -c "SELECT count(*) FROM dbcare.retain_archive")" = "0|0" ] ||
+  fail "a refused call left a batch or an archived copy"
+cleanup_role
+
+# the caller's own foreign table and server: the whole run
+for _ in $(seq 1 20); do [ "$(step cold)" = idle ] && break; done
+exact "the caller's own archive"
+echo "ok: another role's foreign table or server refused; the caller's own archive used"
