@@ -7,6 +7,7 @@
 #include "glue.h"
 #include "purge_scope.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "nodes/makefuncs.h"
@@ -380,6 +381,19 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 	dbc_value p = dbc_text(schema);
 	char *kind = NULL;
 	bool found = false;
+	/* each stage commits alone: a transaction holding the source's pick
+	 * and the archive's store commits the remote first, and a crash before
+	 * the local commit leaves a copy of a batch the source never recorded
+	 * (stored again under a new key). A transaction block, or one that has
+	 * written already (an earlier stage in the same statement or DO
+	 * block), is refused. */
+	if (IsTransactionBlock() || TransactionIdIsValid(GetTopTransactionIdIfAny())) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "an archive into an attached database runs outside a transaction");
+		dbc_error_hint(ctx, "COMMIT first, and call it once per transaction: each call commits "
+		                    "one stage of a batch in one database.");
+		return DBC_ERROR;
+	}
 	if (dbc_query_text(ctx,
 	                   "SELECT c.relkind::text FROM pg_catalog.pg_class c JOIN "
 	                   "pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
