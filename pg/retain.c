@@ -381,19 +381,6 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 	dbc_value p = dbc_text(schema);
 	char *kind = NULL;
 	bool found = false;
-	/* each stage commits alone: a transaction holding the source's pick
-	 * and the archive's store commits the remote first, and a crash before
-	 * the local commit leaves a copy of a batch the source never recorded
-	 * (stored again under a new key). A transaction block, or one that has
-	 * written already (an earlier stage in the same statement or DO
-	 * block), is refused. */
-	if (IsTransactionBlock() || TransactionIdIsValid(GetTopTransactionIdIfAny())) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "an archive into an attached database runs outside a transaction");
-		dbc_error_hint(ctx, "COMMIT first, and call it once per transaction: each call commits "
-		                    "one stage of a batch in one database.");
-		return DBC_ERROR;
-	}
 	if (dbc_query_text(ctx,
 	                   "SELECT c.relkind::text FROM pg_catalog.pg_class c JOIN "
 	                   "pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
@@ -410,6 +397,20 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 		               "IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER "
 		               "<the archive's postgres_fdw server> INTO %s.",
 		               schema, schema);
+		return DBC_ERROR;
+	}
+	/* Each stage commits alone: a transaction holding the source's pick
+	 * and the archive's store commits the remote first, and a crash before
+	 * the local commit leaves a copy of a batch the source never recorded
+	 * (stored again under a new key). A transaction block, or one that has
+	 * written already (an earlier stage in the same statement or DO
+	 * block), is refused; after the schema's check, so a wrong schema
+	 * fails alike in and out of a transaction. */
+	if (IsTransactionBlock() || TransactionIdIsValid(GetTopTransactionIdIfAny())) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "an archive into an attached database runs outside a transaction");
+		dbc_error_hint(ctx, "COMMIT first, and call it once per transaction: each call commits "
+		                    "one stage of a batch in one database.");
 		return DBC_ERROR;
 	}
 	/* The foreign table's owner and its server's owner decide where the
