@@ -7,6 +7,7 @@
 #include "glue.h"
 #include "purge_scope.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "nodes/makefuncs.h"
@@ -403,6 +404,31 @@ static int policy_lock(dbc_ctx *ctx, const char *name)
 	                        1, &v, NULL, NULL);
 }
 
+/* The foreign table $1.retain_archive or its server when owned by a role
+ * UNTRUSTED (neither a superuser nor one whose rights the caller has). */
+#define ATTACHED_OWNERS_SQL                                                                        \
+	"WITH me AS (SELECT r.rolsuper AS super FROM pg_catalog.pg_roles r "                           \
+	"WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER), "                                       \
+	"ft AS (SELECT c.oid, c.relowner, f.ftserver FROM pg_catalog.pg_class c "                      \
+	"JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "               \
+	"JOIN pg_catalog.pg_foreign_table f ON f.ftrelid OPERATOR(pg_catalog.=) c.oid "                \
+	"WHERE n.nspname OPERATOR(pg_catalog.=) $1 "                                                   \
+	"AND c.relname OPERATOR(pg_catalog.=) 'retain_archive'), "                                     \
+	"o AS (SELECT oid AS roleid, rolname, rolsuper FROM pg_catalog.pg_roles) "                     \
+	"SELECT d FROM (SELECT 'foreign table ' OPERATOR(pg_catalog.||) "                              \
+	"ft.oid::pg_catalog.regclass::text OPERATOR(pg_catalog.||) ' (owned by ' "                     \
+	"OPERATOR(pg_catalog.||) pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' AS d "  \
+	"FROM ft JOIN o ON o.roleid OPERATOR(pg_catalog.=) ft.relowner WHERE " UNTRUSTED(              \
+	    "o") " "                                                                                   \
+	         "UNION ALL SELECT 'server ' OPERATOR(pg_catalog.||) "                                 \
+	         "pg_catalog.quote_ident(s.srvname) "                                                  \
+	         "OPERATOR(pg_catalog.||) ' (owned by ' OPERATOR(pg_catalog.||) "                      \
+	         "pg_catalog.quote_ident(o.rolname) OPERATOR(pg_catalog.||) ')' "                      \
+	         "FROM ft JOIN pg_catalog.pg_foreign_server s ON s.oid OPERATOR(pg_catalog.=) "        \
+	         "ft.ftserver "                                                                        \
+	         "JOIN o ON o.roleid OPERATOR(pg_catalog.=) s.srvowner WHERE " UNTRUSTED(              \
+	             "o") ") x LIMIT 1"
+
 /* The archive of dbretain_archive_attached: the foreign table
  * schema.retain_archive, imported with postgres_fdw from the archive
  * database's dbcare schema. postgres_fdw commits the remote transaction
@@ -429,6 +455,35 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 		               "IMPORT FOREIGN SCHEMA dbcare LIMIT TO (retain_archive) FROM SERVER "
 		               "<the archive's postgres_fdw server> INTO %s.",
 		               schema, schema);
+		return DBC_ERROR;
+	}
+	/* Each stage commits alone: a transaction holding the source's pick
+	 * and the archive's store commits the remote first, and a crash before
+	 * the local commit leaves a copy of a batch the source never recorded
+	 * (stored again under a new key). A transaction block, or one that has
+	 * written already (an earlier stage in the same statement or DO
+	 * block), is refused; after the schema's check, so a wrong schema
+	 * fails alike in and out of a transaction. */
+	if (IsTransactionBlock() || TransactionIdIsValid(GetTopTransactionIdIfAny())) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "an archive into an attached database runs outside a transaction");
+		dbc_error_hint(ctx, "COMMIT first, and call it once per transaction: each call commits "
+		                    "one stage of a batch in one database.");
+		return DBC_ERROR;
+	}
+	/* The foreign table's owner and its server's owner decide where the
+	 * rows go (remote table, host, database) and may change it at any
+	 * time: both must be the caller's or a superuser's, as code on the
+	 * table must be (owner_code). */
+	char *other = NULL;
+	if (dbc_query_text(ctx, ATTACHED_OWNERS_SQL, 1, &p, &other, &found) != DBC_OK)
+		return DBC_ERROR;
+	if (found) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "schema \"%s\": the archive's rows would go where %s says; dbcare will not",
+		          schema, other);
+		dbc_error_hint(ctx, "Import the foreign table yourself, from a server you or a superuser "
+		                    "own.");
 		return DBC_ERROR;
 	}
 	const char *q = ctx->host->quote_ident(ctx, schema);

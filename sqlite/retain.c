@@ -173,6 +173,17 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 		dbc_error_hint(ctx, "ATTACH 'archive.db' AS %s first.", schema);
 		return DBC_ERROR;
 	}
+	/* an in-memory or temporary database keeps nothing past the
+	 * connection: the rows deleted from the source would be gone with it */
+	const char *file = sqlite3_db_filename(db, schema);
+	if (!file || !file[0]) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "the database attached as \"%s\" has no file: an archive there is gone with "
+		          "the connection",
+		          schema);
+		dbc_error_hint(ctx, "ATTACH the archive's file (a path) under a name of its own.");
+		return DBC_ERROR;
+	}
 	const char *q = ctx->host->quote_ident(ctx, schema);
 	*prefix = q ? dbc_printf(ctx, "%s.dbcare_", q) : NULL;
 	*exists = sqlite3_table_column_metadata(db, schema, "dbcare_retain_archive", "payload", NULL,

@@ -99,27 +99,48 @@ static json_t *count_or_null(int64_t v)
 	return v >= 0 ? json_integer(v) : json_null();
 }
 
+static int read_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	return eng->metrics(ctx, eng, arg);
+}
+
+static int read_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	return dbc_health_migration_metrics(ctx, eng, arg);
+}
+
 /* The report's cheap numbers alone (its "metrics" object less the schema
  * fingerprint): the engine's size and counts and the migration summary, no
- * check run; what dbcare serve reads on every scrape between reports. */
+ * check run; what dbcare serve reads on every scrape between reports. As
+ * in the report, a part that cannot be read (a bookkeeping table dropped
+ * by hand, a privilege missing) is unknown (null), never the call an
+ * error. */
 int dbc_call_dbhealth_gauges(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	dbc_health_hooks eng;
 	dbc_health_metrics m = {
 	    .size_bytes = -1, .tables = -1, .indexes = -1, .pending_migrations = -1};
 	char *text = NULL;
+	bool ok = true;
 	(void)args;
 	*result = dbc_null();
 	dbc_api_engine_of(ctx)->health(ctx, &eng);
-	if (eng.metrics(ctx, &eng, &m) != DBC_OK ||
-	    dbc_health_migration_metrics(ctx, &eng, &m) != DBC_OK)
+	if (eng.metrics && dbc_health_tolerant(ctx, &eng, read_metrics, &m, &ok, NULL) != DBC_OK)
 		return DBC_ERROR;
+	if (!ok)
+		m.size_bytes = m.tables = m.indexes = -1;
+	if (dbc_health_tolerant(ctx, &eng, read_migrations, &m, &ok, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!ok) {
+		m.migration_version = NULL;
+		m.pending_migrations = -1;
+	}
 	json_t *o = json_object();
-	bool ok = o && dbc_json_set(o, "size_bytes", count_or_null(m.size_bytes)) &&
-	          dbc_json_set(o, "tables", count_or_null(m.tables)) &&
-	          dbc_json_set(o, "indexes", count_or_null(m.indexes)) &&
-	          dbc_json_set(o, "migration_version", dbc_json_str(m.migration_version)) &&
-	          dbc_json_set(o, "pending_migrations", count_or_null(m.pending_migrations));
+	ok = o && dbc_json_set(o, "size_bytes", count_or_null(m.size_bytes)) &&
+	     dbc_json_set(o, "tables", count_or_null(m.tables)) &&
+	     dbc_json_set(o, "indexes", count_or_null(m.indexes)) &&
+	     dbc_json_set(o, "migration_version", dbc_json_str(m.migration_version)) &&
+	     dbc_json_set(o, "pending_migrations", count_or_null(m.pending_migrations));
 	if (ok)
 		text = dbc_json_dump(ctx, o, DBC_JSON_REPORT);
 	json_decref(o);

@@ -46,12 +46,31 @@ bool dbc_gen_enum_extends(dbc_ctx *ctx, const dbc_object *live, const dbc_object
 	return k == l.n && added == w.n - l.n;
 }
 
+/* The longest name PostgreSQL keeps (NAMEDATALEN - 1 bytes); a longer one
+ * is cut, so a name with a suffix is made to fit before it is written. */
+#define PG_NAME_MAX 63
+
+/* name + "_dbcare_old" within PG_NAME_MAX bytes: name cut at a character
+ * boundary (UTF-8) so that the suffix stays whole and the result is never
+ * name itself, which PostgreSQL's own cut of a 63-byte name made it. */
+static char *aside_name(dbc_ctx *ctx, const char *name)
+{
+	static const char suffix[] = "_dbcare_old";
+	size_t keep = strlen(name), room = PG_NAME_MAX - (sizeof suffix - 1);
+	if (keep > room) {
+		keep = room;
+		while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
+			keep--;
+	}
+	return dbc_printf(ctx, "%.*s%s", (int)keep, name, suffix);
+}
+
 /* The reverse: the live type made again under its name, its columns
  * converted. */
 static char *make_again(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live)
 {
 	char *q = dbc_quoted_name(ctx, live->schema, live->name);
-	char *aside = dbc_printf(ctx, "%s_dbcare_old", live->name);
+	char *aside = aside_name(ctx, live->name);
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_appendf(&b, "ALTER TYPE %s RENAME TO %s;\nCREATE TYPE %s AS %s", q,

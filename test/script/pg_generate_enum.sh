@@ -6,7 +6,7 @@
 # removes no label, makes the live type again and converts its columns
 # (a plain one with its default, an array) through text. Up and down are
 # applied at top level: the desired schema, then the starting one, every
-# row kept.
+# row kept; also for a type whose name is 63 bytes long.
 set -eu
 db=dbcare_generate_enum
 . "$(dirname "$0")/lib/pg.sh"
@@ -50,4 +50,20 @@ grep -qi 'DROP TYPE public.account_state;\|DROP TYPE public.account_state$' "$wo
 [ "$(grep '^down: ' "$work/run.txt")" = "down: $start_fp" ] || { cat "$work/run.txt" "$work/run.err"; fail "the down does not return"; }
 [ "$(rows)" = "$before" ] || fail "rows changed: $(rows) vs $before"
 [ "$(q -c "SELECT enum_range(NULL::account_state)::text")" = "{active,closed}" ] || fail "labels after the down"
+
+# a type whose name has the longest length PostgreSQL keeps (63 bytes):
+# the down's name for the live type set aside still fits, and is another
+long=$(printf 'é%.0s' $(seq 1 31))e
+q -c "CREATE TYPE $long AS ENUM ('x'); CREATE TABLE lt (id int, v $long)" >/dev/null
+q -c "INSERT INTO lt VALUES (1, 'x')" >/dev/null
+desired="$desired
+CREATE TYPE $long AS ENUM ('x', 'y');
+CREATE TABLE lt (id int, v $long);"
+q -v "desired=$desired" > "$work/long.txt" 2> "$work/long.err" <<'SQL' || { cat "$work/long.err"; fail "a 63-byte enum's change does not generate"; }
+CREATE TEMP TABLE plan AS SELECT * FROM dbmigrate_generate(:'desired');
+SELECT statement FROM plan WHERE statement LIKE '%ADD VALUE%' ORDER BY step \gexec
+SELECT reverse FROM plan WHERE reverse LIKE '%RENAME TO%' ORDER BY step DESC \gexec
+SQL
+got=$(q -c "SELECT enum_range(NULL::$long)::text || '|' || (SELECT count(*) FROM lt WHERE v = 'x')")
+[ "$got" = "{x}|1" ] || fail "the 63-byte enum after its down: $got (want {x}|1)"
 echo ok

@@ -2,7 +2,8 @@
 # dbhealth_* on SQLite files shaped like real ones: metrics of several files
 # told apart by their label, numbers in dbhealth_checks, foreign keys counted
 # as keys (Chinook-like: more keys than tables), and a bookkeeping table
-# dropped by hand failing only the checks that read it.
+# dropped by hand failing only the checks that read it (dbhealth_gauges
+# too: its migration numbers unknown).
 set -euo pipefail
 . "$(dirname "$0")/lib/sqlite.sh"
 
@@ -64,4 +65,9 @@ grep -q '^dbcare_migrations_pending{engine="sqlite",database="chinook.db"} NaN$'
   fail "pending migrations are not NaN when unknown: $(grep migrations_pending <<<"$m")"
 grep -q '^dbcare_health_check_errors{.*check="migrations"} 1$' <<<"$m" ||
   fail "the migrations check's error is not counted"
+# dbhealth_gauges, the report's cheap numbers (read by dbcare serve on
+# every scrape), knows as much as the report: the migrations unknown
+g=$(q "SELECT dbhealth_gauges()") || fail "dbhealth_gauges failed as a whole"
+[ "$(q "SELECT json_extract('$g', '\$.tables') || '|' || ifnull(json_extract('$g', '\$.pending_migrations'), 'null')")" = "4|null" ] ||
+  fail "dbhealth_gauges with a missing bookkeeping table: $g"
 echo "ok: a missing bookkeeping table fails its checks, not the report"

@@ -7,7 +7,8 @@
 # atomic).
 #  1. Stages: picked, stored, done, then idle; a row changed after its
 #     batch was stored is picked again and stored again, once; refused
-#     inside a transaction and without an attached database; the archive
+#     inside a transaction, without an attached database and into one
+#     without a file (in memory: gone with the connection); the archive
 #     file reads back with dbretain_archive_read.
 #  2. kill -9 of a process calling it in a loop, DBC_KILLS times (12 in the
 #     suite, 20 or more in the long tier), 300 more due rows before each:
@@ -58,6 +59,16 @@ echo "$out" | grep -q "dbcare: an archive into an attached database runs outside
 out=$(q "SELECT dbretain_archive_attached('old_events', 'arch')" 2>&1) && fail "ran without an attachment"
 echo "$out" | grep -q 'dbcare: no database is attached as "arch"' || fail "no attach: $out"
 out=$(q "ATTACH '$arch' AS arch; SELECT dbretain_archive_attached('old_events', 'main')" 2>&1) && fail "main as archive"
+# a database without a file (in memory, or a temporary one) keeps nothing
+# past the connection: rows "archived" there would be gone with it
+before=$(q "SELECT count(*) FROM events")
+for f in ':memory:' ''; do
+  out=$(q "ATTACH '$f' AS mem; SELECT dbretain_archive_attached('old_events', 'mem');
+           SELECT dbretain_archive_attached('old_events', 'mem');
+           SELECT dbretain_archive_attached('old_events', 'mem')" 2>&1) && fail "archived into '$f': $out"
+  echo "$out" | grep -q 'dbcare: the database attached as "mem" has no file' || fail "'$f': $out"
+done
+[ "$(q "SELECT count(*) FROM events")" = "$before" ] || fail "rows left the source for a database without a file"
 
 # ---- 2. kills
 killed=0
