@@ -849,18 +849,24 @@ static int sqlite_publish(dbc_ctx *ctx, const char *tmp_path, const char *path)
 	if (dbc_sync_path(tmp_path, O_RDONLY) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync the backup copy: %s",
 		                 strerror(errno));
-	if (dbc_scratch_publish(tmp_path, path) != 0)
+	/* tmp is released only once the name is durable: on a failure the
+	 * caller removes tmp, and a scratch file's descriptor must then still
+	 * be ours to close (closed twice, it could be another thread's) */
+	if (dbc_scratch_link(tmp_path, path) != 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not name the backup %s: %s", path,
 		                 strerror(errno));
 	char *dir = sqldbc_backup_dir_of(ctx, path);
-	if (!dir)
+	if (!dir) {
+		unlink(path);
 		return DBC_ERROR;
+	}
 	if (dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
 		int saved = errno;
 		unlink(path);
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not sync directory %s: %s", dir,
 		                 strerror(saved));
 	}
+	dbc_scratch_release(tmp_path);
 	return DBC_OK;
 }
 

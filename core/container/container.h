@@ -129,6 +129,9 @@ int dbc_scratch_create_linkable(const char *near, char **out);
  * an existing file (linkat, following the /proc link), then releases
  * tmp. 0, or -1 with errno (tmp is left to dbc_scratch_release). */
 int dbc_scratch_publish(const char *tmp, const char *path);
+/* The same link, tmp kept (released by the caller exactly once, with
+ * dbc_scratch_release: a scratch file's descriptor is closed then). */
+int dbc_scratch_link(const char *tmp, const char *path);
 /* Releases tmp: closes a scratch file, unlinks a named one. */
 void dbc_scratch_release(const char *tmp);
 /* Whether path names a scratch file. */

@@ -144,9 +144,14 @@ int dbc_scratch_create_linkable(const char *near, char **out)
 	return 0;
 }
 
+int dbc_scratch_link(const char *tmp, const char *path)
+{
+	return linkat(AT_FDCWD, tmp, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
 int dbc_scratch_publish(const char *tmp, const char *path)
 {
-	if (linkat(AT_FDCWD, tmp, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0)
+	if (dbc_scratch_link(tmp, path) != 0)
 		return -1;
 	dbc_scratch_release(tmp);
 	return 0;
