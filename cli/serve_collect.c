@@ -314,9 +314,12 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 	json_t *rep = NULL;
 	const char *what = "";
 	int rc = r ? 0 : -1;
-	/* the report is carried over while it is younger than --report-interval */
+	/* the report is carried over while it is younger than --report-interval
+	 * (a clock stepped back makes it no younger: read anew, not reused
+	 * until the clock catches up) */
 	double now = serve_wall_s();
-	bool carry = prev && prev->part && now - prev->report_at < f->report_interval_s;
+	bool carry = prev && prev->part && now >= prev->report_at &&
+	             now - prev->report_at < f->report_interval_s;
 	if (rc == 0 && carry)
 		carry_report(r, prev);
 	if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, r, &rep)) != 0)
