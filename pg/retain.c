@@ -474,9 +474,14 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 	/* The foreign table's owner and its server's owner decide where the
 	 * rows go (remote table, host, database) and may change it at any
 	 * time: both must be the caller's or a superuser's, as code on the
-	 * table must be (owner_code). */
+	 * table must be (owner_code). The table is locked first, as its
+	 * INSERT will lock it: no owner change or drop and re-creation slips
+	 * in between the check and the stage (a server's owner can still
+	 * change; the next call checks it again). */
+	foreign_lock fl = {schema, "retain_archive", false};
 	char *other = NULL;
-	if (dbc_query_text(ctx, ATTACHED_OWNERS_SQL, 1, &p, &other, &found) != DBC_OK)
+	if (pgdbc_guarded(ctx, foreign_lock_body, &fl) != DBC_OK ||
+	    dbc_query_text(ctx, ATTACHED_OWNERS_SQL, 1, &p, &other, &found) != DBC_OK)
 		return DBC_ERROR;
 	if (found) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
