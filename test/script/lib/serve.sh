@@ -20,6 +20,9 @@ trap "kill_serves; ${_serve_prev_trap:-true}" EXIT
 start_serve() {
   local log=$1
   shift
+  # made here: the background job opens it when it gets to run, and a
+  # read before then would fail the test (set -e)
+  : >"$log"
   "$cli" serve --listen 127.0.0.1:0 "$@" 2>"$log" &
   serve_pid=$!
   serve_pids+=("$serve_pid")
