@@ -217,12 +217,24 @@ static int scratch_last_error(sqlite3_vfs *vfs, int n, char *out)
 	return d->xGetLastError(d, n, out);
 }
 
-/* Registered once per process (not as the default); a second
- * registration of the same object only moves it in SQLite's list. */
+static const char *register_scratch_vfs(void);
+
+/* Registered once per process (not as the default), under an
+ * application mutex of SQLite's: two threads taking their first sealed
+ * backup at once must not fill the one object together. */
 const char *sqldbc_backup_vfs_for(const char *path)
 {
 	if (!dbc_scratch_is(path))
 		return NULL;
+	sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
+	sqlite3_mutex_enter(m);
+	const char *name = register_scratch_vfs();
+	sqlite3_mutex_leave(m);
+	return name;
+}
+
+static const char *register_scratch_vfs(void)
+{
 	if (!sqlite3_vfs_find("dbcare_scratch")) {
 		sqlite3_vfs *dflt = sqlite3_vfs_find(NULL);
 		if (!dflt)
