@@ -217,22 +217,6 @@ static int scratch_last_error(sqlite3_vfs *vfs, int n, char *out)
 	return d->xGetLastError(d, n, out);
 }
 
-static const char *register_scratch_vfs(void);
-
-/* Registered once per process (not as the default), under an
- * application mutex of SQLite's: two threads taking their first sealed
- * backup at once must not fill the one object together. */
-const char *sqldbc_backup_vfs_for(const char *path)
-{
-	if (!dbc_scratch_is(path))
-		return NULL;
-	sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
-	sqlite3_mutex_enter(m);
-	const char *name = register_scratch_vfs();
-	sqlite3_mutex_leave(m);
-	return name;
-}
-
 static const char *register_scratch_vfs(void)
 {
 	if (!sqlite3_vfs_find("dbcare_scratch")) {
@@ -257,6 +241,20 @@ static const char *register_scratch_vfs(void)
 			return NULL;
 	}
 	return "dbcare_scratch";
+}
+
+/* Registered once per process (not as the default), under an
+ * application mutex of SQLite's: two threads taking their first sealed
+ * backup at once must not fill the one object together. */
+const char *sqldbc_backup_vfs_for(const char *path)
+{
+	if (!dbc_scratch_is(path))
+		return NULL;
+	sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
+	sqlite3_mutex_enter(m);
+	const char *name = register_scratch_vfs();
+	sqlite3_mutex_leave(m);
+	return name;
 }
 
 /* A copy of a WAL database says so in its header (bytes 18 and 19 are
