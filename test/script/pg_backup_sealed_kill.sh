@@ -53,7 +53,8 @@ for i in $(seq 1 "$rounds"); do
   "$cli" backup "r$i.dump" --compress zstd --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
   pid=$!
   sleep "$(delay "$backup_ms")"
-  kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
+  # a kill after the end: the machine got faster, the next comes sooner
+  kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || backup_ms=$((backup_ms * 2 / 3))
   wait "$pid" 2>/dev/null || true
   no_plain "round $i, a killed backup"
   rows=$(q -c "SELECT count(*) FROM dbcare.backups WHERE path = '$work/r$i.dump'")
@@ -66,7 +67,7 @@ for i in $(seq 1 "$rounds"); do
   "$cli" verify "$last" --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
   pid=$!
   sleep "$(delay "$verify_ms")"
-  kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || true
+  kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || verify_ms=$((verify_ms * 2 / 3))
   wait "$pid" 2>/dev/null || true
   no_plain "round $i, a killed verify"
   [ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/$last'")" = verified ] ||
