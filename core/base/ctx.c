@@ -535,15 +535,22 @@ int dbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 	return ctx->host->book_ensure ? ctx->host->book_ensure(ctx) : DBC_OK;
 }
 
+int dbc_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int hex4(const char *s)
 {
 	int v = 0;
 	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9'   ? c - '0'
-		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-		                               : -1;
+		int d = dbc_hex_digit((unsigned char)s[i]);
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;

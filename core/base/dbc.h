@@ -552,6 +552,8 @@ void dbc_buf_reserve(dbc_buf *b, size_t n);
 /* Returns the text (never NULL unless out of memory, then with the error set). */
 char *dbc_buf_finish(dbc_buf *b);
 
+/* The value of one hexadecimal digit (either case), -1 for any other byte. */
+int dbc_hex_digit(int c);
 /* Length of the well-formed UTF-8 sequence at p (n bytes left; no overlong
  * forms, surrogates or code points above U+10FFFF), 0 when there is none. */
 int dbc_utf8_seq(const unsigned char *p, size_t n);

@@ -23,6 +23,7 @@
  * why (raw heap: the chunk buffers are malloc'd and freed by each encode
  * or decode: this file has no dbc_ctx, the command links it too).
  */
+#include "base/dbc.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -103,17 +104,6 @@ static void hex_of(const unsigned char *md, size_t n, char *out)
 
 /* ---- keys */
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int dbc_container_key_hex(const char *hex, dbc_container_key *key, dbc_container_err *err)
 {
 	size_t n = strlen(hex);
@@ -123,8 +113,8 @@ int dbc_container_key_hex(const char *hex, dbc_container_key *key, dbc_container
 	if (n != 2 * DBC_CONTAINER_KEY_LEN)
 		return fail(err, "an encryption key is 64 hex digits (32 bytes), not %zu characters", n);
 	for (size_t i = 0; i < DBC_CONTAINER_KEY_LEN; i++) {
-		int hi = hex_digit((unsigned char)hex[2 * i]),
-		    lo = hex_digit((unsigned char)hex[2 * i + 1]);
+		int hi = dbc_hex_digit((unsigned char)hex[2 * i]),
+		    lo = dbc_hex_digit((unsigned char)hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return fail(err, "an encryption key is 64 hex digits (32 bytes)");
 		key->bytes[i] = (unsigned char)(hi << 4 | lo);

@@ -166,17 +166,6 @@ char *js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment
 	return dbc_strndup(ctx, uri, hash ? (size_t)(hash - uri) : strlen(uri));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s into the arena (length in *n: a %00 is kept). */
 static char *percent_decode(dbc_ctx *ctx, const char *s, size_t *n)
 {
@@ -186,8 +175,9 @@ static char *percent_decode(dbc_ctx *ctx, const char *s, size_t *n)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		int h, l;
-		if (s[i] == '%' && i + 2 < len + 0 + 1 && (h = hexval(s[i + 1])) >= 0 &&
-		    (l = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < len + 0 + 1 &&
+		    (h = dbc_hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (l = dbc_hex_digit((unsigned char)s[i + 2])) >= 0) {
 			out[o++] = (char)(h * 16 + l);
 			i += 2;
 		} else
