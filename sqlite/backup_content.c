@@ -121,31 +121,24 @@ static uint64_t load_u64(const unsigned char *p)
 /* Rows read between two looks at the deadline. */
 #define DEADLINE_EVERY 1024
 
-int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int version,
-                                double deadline_ms, int64_t *rows,
-                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc)
+/* Digests every row st gives (its columns from first_col on): the count
+ * and the two sums, and each row into ws by the rowid in column 0 where
+ * ws is given. */
+static int digest_rows(dbc_ctx *ctx, sqlite3_stmt *st, int first_col, int version,
+                       double deadline_ms, dbc_windows *ws, bool coarsen, int64_t *rows,
+                       uint64_t sum[2], int *sqlite_rc)
 {
-	char *sql = sqlite3_mprintf("SELECT * FROM main.\"%w\"", table);
-	sqlite3_stmt *st = NULL;
-	*rows = 0;
-	*sqlite_rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
-	sqlite3_free(sql);
-	if (*sqlite_rc != SQLITE_OK)
-		return DBC_ERROR;
 	dbc_sha256 *h = NULL;
-	if (version < 2 && !(h = dbc_sha256_begin(ctx))) {
-		sqlite3_finalize(st);
+	if (version < 2 && !(h = dbc_sha256_begin(ctx)))
 		return DBC_ERROR;
-	}
 	row_sink b = {.version = version};
-	uint64_t sum[2] = {0, 0};
 	int n = sqlite3_column_count(st), rc, out = DBC_OK;
 	unsigned char md[32];
 	while (out == DBC_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		b.len = 0;
 		if (version >= 2)
 			dbc_siphash_begin(&b.sip, CONTENT_KEY);
-		for (int i = 0; i < n && out == DBC_OK; i++)
+		for (int i = first_col; i < n && out == DBC_OK; i++)
 			if (!put_column(&b, st, i))
 				out = dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		if (out != DBC_OK)
@@ -154,6 +147,8 @@ int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, in
 			dbc_siphash_finish(&b.sip, md);
 		else if (dbc_sha256_digest(ctx, h, b.data ? b.data : md, b.len, md) != DBC_OK)
 			out = DBC_ERROR;
+		if (out == DBC_OK && ws)
+			out = dbc_windows_add(ctx, ws, sqlite3_column_int64(st, 0), md, coarsen);
 		sum[0] += load_u64(md);
 		sum[1] += load_u64(md + 8);
 		(*rows)++;
@@ -167,11 +162,83 @@ int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, in
 		out = DBC_ERROR;
 	}
 	sqlite3_free(b.data);
-	sqlite3_finalize(st);
 	if (h)
 		dbc_sha256_abort(h);
+	return out;
+}
+
+int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, int version,
+                                double deadline_ms, int64_t *rows,
+                                char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc)
+{
+	char *sql = sqlite3_mprintf("SELECT * FROM main.\"%w\"", table);
+	sqlite3_stmt *st = NULL;
+	*rows = 0;
+	*sqlite_rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (*sqlite_rc != SQLITE_OK)
+		return DBC_ERROR;
+	uint64_t sum[2] = {0, 0};
+	int out = digest_rows(ctx, st, 0, version, deadline_ms, NULL, false, rows, sum, sqlite_rc);
+	sqlite3_finalize(st);
 	if (out == DBC_OK)
 		snprintf(hash, DBC_BACKUP_CONTENT_HEX + 1, "%016llx%016llx", (unsigned long long)sum[0],
 		         (unsigned long long)sum[1]);
 	return out;
+}
+
+/* A name the rowid goes by in table (one its columns do not take), or
+ * NULL where they take all three. */
+static const char *rowid_name(sqlite3 *db, const char *table)
+{
+	static const char *const names[] = {"_rowid_", "rowid", "oid"};
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT 1 FROM pragma_table_xinfo(?1, 'main') WHERE name = ?2 COLLATE "
+	                       "NOCASE",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	const char *found = NULL;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	for (size_t i = 0; !found && i < sizeof names / sizeof *names; i++) {
+		sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			found = names[i];
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int sqldbc_backup_windows_open(dbc_ctx *ctx, sqlite3 *db, const char *table, sqlite3_stmt **st)
+{
+	(void)ctx;
+	*st = NULL;
+	const char *rowid = rowid_name(db, table);
+	if (!rowid)
+		return DBC_OK;
+	char *sql = sqlite3_mprintf("SELECT %s, * FROM main.\"%w\" WHERE %s BETWEEN ?1 AND ?2 "
+	                            "ORDER BY %s",
+	                            rowid, table, rowid, rowid);
+	if (!sql)
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	/* a table WITHOUT ROWID has no rowid to read by: no statement */
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(*st);
+		*st = NULL;
+	}
+	sqlite3_free(sql);
+	return DBC_OK;
+}
+
+int sqldbc_backup_windows_read(dbc_ctx *ctx, sqlite3_stmt *st, int64_t first, int64_t last,
+                               double deadline_ms, dbc_windows *ws, bool coarsen, int *sqlite_rc)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, first);
+	sqlite3_bind_int64(st, 2, last);
+	int64_t rows = 0;
+	uint64_t sum[2] = {0, 0};
+	return digest_rows(ctx, st, 1, SQLDBC_CONTENT_VERSION, deadline_ms, ws, coarsen, &rows, sum,
+	                   sqlite_rc);
 }

@@ -33,6 +33,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,63 +113,129 @@ int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out)
  * without, img->table and img->rows_digest stay NULL. The first statement
  * is the one that takes the read lock: a busy database answers
  * SQLITE_BUSY here. */
-static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool content,
-                      dbc_backup_image *img, int *sqlite_rc)
+int sqldbc_backup_read_whole(dbc_ctx *ctx, void *arg, sqlite3 *db, const sqldbc_table_at *at,
+                             double deadline_ms, int version, dbc_backup_table *t, int *sqlite_rc)
 {
-	dbc_buf schema, counts;
-	dbc_buf_init(&schema, ctx);
+	bool windows = arg && *(const bool *)arg && version == SQLDBC_CONTENT_VERSION;
+	sqlite3_stmt *st = NULL;
+	if (windows && sqldbc_backup_windows_open(ctx, db, at->name, &st) != DBC_OK)
+		return DBC_ERROR;
+	if (!st) /* no windows wanted, or no rowid to cut by */
+		return sqldbc_backup_table_content(ctx, db, at->name, version, deadline_ms, &t->rows,
+		                                   t->hash, sqlite_rc);
+	dbc_windows ws = {.shift = DBC_WINDOW_FIRST_SHIFT, .root = at->root};
+	int rc = sqldbc_backup_windows_read(ctx, st, INT64_MIN, INT64_MAX, deadline_ms, &ws, true,
+	                                    sqlite_rc);
+	sqlite3_finalize(st);
+	if (rc == DBC_OK) {
+		dbc_windows_settle(&ws);
+		rc = sqldbc_backup_windows_record(ctx, at, &ws, t);
+	}
+	dbc_windows_free(&ws);
+	return rc;
+}
+
+int sqldbc_backup_windows_record(dbc_ctx *ctx, const sqldbc_table_at *at, dbc_windows *ws,
+                                 dbc_backup_table *t)
+{
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	if (dbc_sha256_hex(ctx, at->sql, strlen(at->sql), hex) != DBC_OK)
+		return DBC_ERROR;
+	memcpy(ws->sql_hash, hex, DBC_WINDOWS_SQL_HASH);
+	ws->sql_hash[DBC_WINDOWS_SQL_HASH] = '\0';
+	ws->root = at->root;
+	uint64_t sum[2];
+	dbc_windows_totals(ws, &t->rows, sum);
+	snprintf(t->hash, DBC_BACKUP_CONTENT_HEX + 1, "%016llx%016llx", (unsigned long long)sum[0],
+	         (unsigned long long)sum[1]);
+	return (t->windows = dbc_windows_text(ctx, ws)) ? DBC_OK : DBC_ERROR;
+}
+
+int sqldbc_backup_read_tables(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
+                              sqldbc_table_reader read, void *arg, dbc_backup_image *img,
+                              int *sqlite_rc)
+{
+	dbc_buf counts;
 	dbc_buf_init(&counts, ctx);
 	img->tables = 0;
 	img->rows = 0;
 	img->table = NULL;
-	if (img->content_version <= 0 || img->content_version > SQLDBC_CONTENT_VERSION)
-		img->content_version = SQLDBC_CONTENT_VERSION;
-	int cap = 0;
-	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
+	int cap = 0, rc;
 	/* each table read while its name is the statement's row: a name may
 	 * hold any character, a newline too */
 	sqlite3_stmt *names = NULL;
-	if (rc == SQLITE_OK && content)
-		rc = sqlite3_prepare_v2(db,
-		                        "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
-		                        " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
-		                        " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
-		                        -1, &names, NULL);
-	while (rc == SQLITE_OK && names && (rc = sqlite3_step(names)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(names, 0);
-		if (!name ||
+	rc = sqlite3_prepare_v2(db,
+	                        "SELECT name, rootpage, coalesce(sql, '') FROM main.sqlite_schema"
+	                        " WHERE type = 'table'"
+	                        " AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+	                        " AND name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY name",
+	                        -1, &names, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(names)) == SQLITE_ROW) {
+		sqldbc_table_at at = {(const char *)sqlite3_column_text(names, 0),
+		                      sqlite3_column_int64(names, 1),
+		                      (const char *)sqlite3_column_text(names, 2)};
+		if (!at.name || !at.sql ||
 		    dbc_grow(ctx, &img->table, (int)img->tables, &cap, sizeof(*img->table), 16) != DBC_OK) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
 		dbc_backup_table *t = &img->table[img->tables];
-		t->name = dbc_strdup(ctx, name);
+		memset(t, 0, sizeof *t);
+		t->name = dbc_strdup(ctx, at.name);
 		if (!t->name ||
-		    sqldbc_backup_table_content(ctx, db, name, img->content_version, deadline_ms, &t->rows,
-		                                t->hash, &rc) != DBC_OK) {
-			if (rc == SQLITE_OK)
+		    read(ctx, arg, db, &at, deadline_ms, img->content_version, t, &rc) != DBC_OK) {
+			if (rc == SQLITE_OK || rc == SQLITE_ROW)
 				rc = SQLITE_ERROR; /* the error is set in ctx */
 			break;
 		}
-		dbc_buf_appendf(&counts, "%s\t%lld\n", name, (long long)t->rows);
+		rc = SQLITE_OK;
+		dbc_buf_appendf(&counts, "%s\t%lld\n", at.name, (long long)t->rows);
 		img->tables++;
 		img->rows += t->rows;
 	}
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
 	sqlite3_finalize(names);
+	*sqlite_rc = rc;
+	if (rc != SQLITE_OK)
+		return DBC_ERROR;
+	char *c = dbc_buf_finish(&counts);
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	if (!c || dbc_sha256_hex(ctx, c, strlen(c), hex) != DBC_OK ||
+	    !(img->rows_digest = dbc_strdup(ctx, hex)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+static int read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool content,
+                      dbc_backup_image *img, int *sqlite_rc)
+{
+	dbc_buf schema;
+	dbc_buf_init(&schema, ctx);
+	img->tables = 0;
+	img->rows = 0;
+	img->table = NULL;
+	if (img->content_version <= 0 || img->content_version > SQLDBC_CONTENT_VERSION)
+		img->content_version = SQLDBC_CONTENT_VERSION;
+	int rc = rows_text(db, FINGERPRINT_SQL, &schema, NULL);
+	/* a full backup's record keeps rowid windows: it is the next
+	 * incremental's base */
+	bool windows = img->hash_pages;
+	if (rc == SQLITE_OK && content &&
+	    sqldbc_backup_read_tables(ctx, db, deadline_ms, sqldbc_backup_read_whole, &windows, img,
+	                              &rc) != DBC_OK) {
+		*sqlite_rc = rc;
+		return DBC_ERROR;
+	}
 	if (rc == SQLITE_OK)
 		rc = sqldbc_backup_int_pragma(db, "PRAGMA main.page_count", &img->pages);
 	*sqlite_rc = rc;
 	if (rc != SQLITE_OK)
 		return DBC_ERROR;
-	char *s = dbc_buf_finish(&schema), *c = dbc_buf_finish(&counts);
+	char *s = dbc_buf_finish(&schema);
 	char hex[DBC_SHA256_HEX_LEN + 1];
-	if (!s || !c || dbc_sha256_hex(ctx, s, strlen(s), hex) != DBC_OK ||
+	if (!s || dbc_sha256_hex(ctx, s, strlen(s), hex) != DBC_OK ||
 	    !(img->fingerprint = dbc_strdup(ctx, hex)))
-		return DBC_ERROR;
-	if (content && (dbc_sha256_hex(ctx, c, strlen(c), hex) != DBC_OK ||
-	                !(img->rows_digest = dbc_strdup(ctx, hex))))
 		return DBC_ERROR;
 	return DBC_OK;
 }

@@ -24,6 +24,42 @@ int sqldbc_backup_table_content(dbc_ctx *ctx, sqlite3 *db, const char *table, in
                                 double deadline_ms, int64_t *rows,
                                 char hash[DBC_BACKUP_CONTENT_HEX + 1], int *sqlite_rc);
 
+/* Rowid windows of a table's content (core/backup/backup_windows.h),
+ * backup_content.c: *st (NULL where the table has no rowid to cut by:
+ * WITHOUT ROWID, or columns named _rowid_, rowid and oid) reads the rows
+ * of a rowid range in rowid order; windows_read digests the rows of
+ * first..last into ws (coarsen: see dbc_windows_add). */
+int sqldbc_backup_windows_open(dbc_ctx *ctx, sqlite3 *db, const char *table, sqlite3_stmt **st);
+int sqldbc_backup_windows_read(dbc_ctx *ctx, sqlite3_stmt *st, int64_t first, int64_t last,
+                               double deadline_ms, dbc_windows *ws, bool coarsen, int *sqlite_rc);
+
+/* A table of the image being read: its name, root page and CREATE
+ * statement (sqlite_schema's row). */
+typedef struct sqldbc_table_at {
+	const char *name;
+	int64_t root;
+	const char *sql;
+} sqldbc_table_at;
+/* How one table's rows, content hash and (where kept) windows are read,
+ * into t (its name set): sqldbc_backup_read_whole reads it whole (arg: a
+ * bool, whether to keep windows); the incremental backup's reader
+ * (backup_incr_content.c) re-reads only the windows that changed. */
+typedef int (*sqldbc_table_reader)(dbc_ctx *ctx, void *arg, sqlite3 *db, const sqldbc_table_at *at,
+                                   double deadline_ms, int version, dbc_backup_table *t,
+                                   int *sqlite_rc);
+int sqldbc_backup_read_whole(dbc_ctx *ctx, void *arg, sqlite3 *db, const sqldbc_table_at *at,
+                             double deadline_ms, int version, dbc_backup_table *t, int *sqlite_rc);
+/* Every ordinary table of db's main database by name (virtual tables hold
+ * no rows of their own; their shadow tables count), through read: the
+ * image's tables, rows and rows_digest. backup_file.c. */
+int sqldbc_backup_read_tables(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
+                              sqldbc_table_reader read, void *arg, dbc_backup_image *img,
+                              int *sqlite_rc);
+/* t's rows, hash and windows text from ws, which gets at's root and
+ * CREATE statement's hash. */
+int sqldbc_backup_windows_record(dbc_ctx *ctx, const sqldbc_table_at *at, dbc_windows *ws,
+                                 dbc_backup_table *t);
+
 /* Shared by the files of the backups (backup_file.c): an error about db's
  * last failure; the read transaction of a copy (begin, its image read, and
  * its end on every path); the copy's steps; the database's canonical path
@@ -62,6 +98,14 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
                                int64_t timeout_ms, const dbc_backup_base *base,
                                dbc_backup_image *source);
 int sqldbc_backup_store_pages(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img);
+/* An incremental backup's content record, inside its snapshot's read
+ * transaction once every page went through pm (changed[pgno - 1]: the page
+ * differs from base's; past nchanged all do): img's tables, rows,
+ * rows_digest and rows_read (backup_incr_content.c). */
+int sqldbc_backup_incr_content(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
+                               const dbc_backup_base *base, dbc_page_map *pm,
+                               const unsigned char *changed, int64_t nchanged,
+                               dbc_backup_image *img);
 
 /* The page-set files of incremental backups (backup_pageset.c). */
 #define SQLDBC_PAGESET_MAGIC "DBCPAGE1"

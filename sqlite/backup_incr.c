@@ -45,6 +45,7 @@
 typedef struct sink_state {
 	dbc_ctx *ctx;
 	dbc_page_hasher *ph; /* the base's form and key */
+	dbc_page_map *pm;    /* the snapshot's b-tree pages, for the content record */
 	int fd;              /* the page-set file */
 	const unsigned char *base;
 	int64_t nbase;          /* pages in base */
@@ -118,15 +119,19 @@ static int take_page(sink_state *st, int64_t pgno, const void *buf, int amt)
 		return SQLITE_NOMEM;
 	if (!st->scratch && !(st->scratch = sqlite3_malloc(amt + 4)))
 		return SQLITE_NOMEM;
-	unsigned char *page = st->scratch + 4;
-	memcpy(page, buf, (size_t)amt);
+	/* the page as the image holds it: buf itself, but for page 1, whose
+	 * copy in scratch says "rollback journal" */
+	const unsigned char *page = buf;
 	if (pgno == 1) {
 		if (!st->page1 && !(st->page1 = sqlite3_malloc(amt)))
 			return SQLITE_NOMEM;
 		memcpy(st->page1, buf, (size_t)amt); /* read back as written */
-		if (amt >= 20 && page[18] == 2 && page[19] == 2)
-			page[18] = page[19] = 1; /* standalone: rollback journal */
+		memcpy(st->scratch + 4, buf, (size_t)amt);
+		if (amt >= 20 && st->scratch[4 + 18] == 2 && st->scratch[4 + 19] == 2)
+			st->scratch[4 + 18] = st->scratch[4 + 19] = 1; /* standalone: rollback journal */
+		page = st->scratch + 4;
 	}
+	dbc_page_map_take(st->pm, pgno, page, amt);
 	unsigned char *hash = st->cur + (pgno - 1) * DBC_PAGE_HASH;
 	if (dbc_page_hash(st->ctx, st->ph, page, (size_t)amt, hash) != DBC_OK) {
 		st->err = -1;
@@ -135,6 +140,8 @@ static int take_page(sink_state *st, int64_t pgno, const void *buf, int amt)
 	bool same = pgno <= st->nbase &&
 	            memcmp(hash, st->base + (pgno - 1) * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0;
 	if (!same || st->written[pgno - 1]) {
+		if (page != st->scratch + 4)
+			memcpy(st->scratch + 4, page, (size_t)amt);
 		put_u32(st->scratch, (uint32_t)pgno);
 		if (!write_all(st->fd, st->scratch, (size_t)amt + 4)) {
 			st->err = errno ? errno : EIO;
@@ -413,9 +420,24 @@ static bool write_header(int fd, sink_state *st, int64_t page_count, const char 
 	return ok;
 }
 
-/* Streams the snapshot's pages through the sink into fd. */
+/* The bytes of each page of db's main database the b-trees use: its page
+ * size less the reserve at each page's end (0 where they cannot be read:
+ * the page map then knows nothing, and every table is read whole). */
+static int64_t usable_size(sqlite3 *db)
+{
+	int64_t page_size = 0;
+	int reserve = -1; /* a negative value asks, changes nothing */
+	if (sqldbc_backup_int_pragma(db, "PRAGMA main.page_size", &page_size) != SQLITE_OK ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) != SQLITE_OK ||
+	    reserve < 0)
+		return 0;
+	return page_size - reserve;
+}
+
+/* Streams the snapshot's pages through the sink into fd, then reads the
+ * content record in the same snapshot. */
 static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadline,
-                        dbc_backup_image *source)
+                        const dbc_backup_base *base, dbc_backup_image *source)
 {
 	if (register_sink() != SQLITE_OK)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not register the backup's page sink");
@@ -429,7 +451,7 @@ static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadli
 	                                    NULL, NULL, NULL) != SQLITE_OK)
 		out = sqldbc_backup_db_error(ctx, dest, "could not open the backup's page sink");
 	if (out == DBC_OK)
-		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, true, source);
+		out = sqldbc_backup_begin_snapshot(ctx, db, deadline, false, source);
 	if (out == DBC_OK) {
 		/* from the database file where it is the snapshot, else through
 		 * the backup API into the sink */
@@ -437,6 +459,9 @@ static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadli
 		out = sqldbc_backup_stream_file(ctx, db, source->pages, deadline, take_pages, st, &direct);
 		if (out == DBC_OK && !direct)
 			out = sqldbc_backup_copy_pages(ctx, db, dest, deadline);
+		if (out == DBC_OK && st->err == 0)
+			out = sqldbc_backup_incr_content(ctx, db, deadline, base, st->pm, st->written, st->cap,
+			                                 source);
 		sqldbc_backup_end_read(db, ctx->host_data);
 	}
 	sqlite3_close(dest);
@@ -516,6 +541,10 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 	if (!identity || take_hashes(ctx, db, base->id, &bh) != DBC_OK)
 		return DBC_ERROR;
 	sink_state st = {.ctx = ctx, .ph = &bh.ph, .base = bh.data, .nbase = bh.pages, .fd = -1};
+	if (!(st.pm = dbc_page_map_new(ctx, usable_size(db)))) {
+		dbc_page_hasher_end(&bh.ph);
+		return DBC_ERROR;
+	}
 	st.fd = open(tmp_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	int rc = DBC_OK;
 	if (st.fd < 0)
@@ -527,7 +556,7 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 		               strerror(errno));
 	off_t header_len = rc == DBC_OK ? lseek(st.fd, 0, SEEK_CUR) : 0;
 	if (rc == DBC_OK)
-		rc = stream_pages(ctx, db, &st, deadline, source);
+		rc = stream_pages(ctx, db, &st, deadline, base, source);
 	int64_t page_count = source->pages;
 	if (rc == DBC_OK && st.page_size == 0)
 		st.page_size = 4096; /* an empty database: no page written */
@@ -558,6 +587,7 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 		source->check = "ok";
 	}
 	dbc_page_hasher_end(&bh.ph);
+	dbc_page_map_free(st.pm);
 	sqlite3_free(st.cur);
 	sqlite3_free(st.written);
 	sqlite3_free(st.page1);

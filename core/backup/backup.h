@@ -15,6 +15,8 @@
 
 #include "base/dbc.h"
 #include "base/sha256.h"
+#include "backup/backup_windows.h"
+#include "backup/page_map.h"
 #include "health/health.h"
 
 /* A table's content as the logical verification compares it: its row
@@ -26,6 +28,10 @@ typedef struct dbc_backup_table {
 	char *name;
 	int64_t rows;
 	char hash[DBC_BACKUP_CONTENT_HEX + 1];
+	/* the same content by rowid window (backup_windows.h's text), kept so
+	 * the next incremental backup re-reads only windows that changed; NULL
+	 * where none was read */
+	char *windows;
 } dbc_backup_table;
 
 /* What one database image holds, read through the engine: the source at the
@@ -63,6 +69,9 @@ typedef struct dbc_backup_image {
 	 * catalog id of the backup it builds on (0: a full backup) */
 	int64_t pages_written;
 	int64_t base_id;
+	/* rows an incremental backup read for its content record (those of the
+	 * windows its changed pages can hold, and of tables read whole) */
+	int64_t rows_read;
 	/* DBC_BACKUP_SEAL_* of the file on disk (0: a plain copy); bytes and
 	 * file_sha256 are then the sealed file's */
 	unsigned seal;
@@ -80,6 +89,11 @@ typedef struct dbc_backup_base {
 	int64_t id;
 	char *path;
 	char *file_sha256;
+	/* its content record (NULL where it has none), tables of them by
+	 * name, with their windows where kept */
+	dbc_backup_table *table;
+	int64_t tables;
+	int content_version;
 } dbc_backup_base;
 
 typedef struct dbc_backup_hooks dbc_backup_hooks;

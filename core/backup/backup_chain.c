@@ -11,11 +11,14 @@
 static int take_base(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	dbc_backup_base *b = arg;
-	if (ncol != 3 || c[0].type != DBC_INT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT)
+	if (ncol < 3 || c[0].type != DBC_INT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT)
 		return DBC_OK;
 	b->id = c[0].i;
 	b->path = dbc_strdup(ctx, c[1].s);
 	b->file_sha256 = dbc_strdup(ctx, c[2].s);
+	/* its content record (a row edited by hand reads as none) */
+	if (ncol > 3 && c[3].type == DBC_TEXT)
+		b->table = dbc_backup_content_parse(ctx, c[3].s, &b->tables, &b->content_version);
 	return b->path && b->file_sha256 ? DBC_OK : DBC_ERROR;
 }
 
@@ -28,10 +31,11 @@ int dbc_backup_find_base(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_b
 	char *sql =
 	    exists ? dbc_printf(
 	                 ctx,
-	                 "SELECT id, path, sha256 FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
+	                 "SELECT id, path, sha256%s FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
 	                 "' AND status = 'verified'"
 	                 " AND page_hashes IS NOT NULL AND sha256 IS NOT NULL"
 	                 " ORDER BY id DESC LIMIT 1",
+	                 env->records_content && env->records_content(ctx) ? ", content" : "",
 	                 ctx->host->book_prefix)
 	           : NULL;
 	if (exists && (!sql || ctx->host->query(ctx, sql, 0, NULL, take_base, base) != DBC_OK))

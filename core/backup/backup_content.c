@@ -17,7 +17,11 @@ char *dbc_backup_content_text(dbc_ctx *ctx, const dbc_backup_image *img)
 	json_t *a = json_array();
 	for (int64_t i = 0; a && i < img->tables; i++) {
 		const dbc_backup_table *t = &img->table[i];
-		json_t *e = json_pack("[s,I,s]", t->name, (json_int_t)t->rows, t->hash);
+		/* the windows, where kept, as a fourth member (readers of 0.3.7 and
+		 * before unpack the first three and pass over it) */
+		json_t *e = t->windows
+		                ? json_pack("[s,I,s,s]", t->name, (json_int_t)t->rows, t->hash, t->windows)
+		                : json_pack("[s,I,s]", t->name, (json_int_t)t->rows, t->hash);
 		if (!e || json_array_append_new(a, e) != 0) {
 			json_decref(a);
 			a = NULL;
@@ -51,8 +55,11 @@ dbc_backup_table *dbc_backup_content_parse(dbc_ctx *ctx, const char *text, int64
 	for (size_t i = 0; ok && i < n; i++) {
 		const char *name, *hash;
 		json_int_t rows;
-		ok = json_unpack(json_array_get(a, i), "[s,I,s]", &name, &rows, &hash) == 0 &&
-		     strlen(hash) == DBC_BACKUP_CONTENT_HEX && (out[i].name = dbc_strdup(ctx, name));
+		json_t *e = json_array_get(a, i), *windows = json_array_get(e, 3);
+		ok = json_unpack(e, "[s,I,s]", &name, &rows, &hash) == 0 &&
+		     strlen(hash) == DBC_BACKUP_CONTENT_HEX && (out[i].name = dbc_strdup(ctx, name)) &&
+		     (!json_is_string(windows) ||
+		      (out[i].windows = dbc_strdup(ctx, json_string_value(windows))));
 		if (ok) {
 			out[i].rows = rows;
 			memcpy(out[i].hash, hash, DBC_BACKUP_CONTENT_HEX + 1);

@@ -241,7 +241,8 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	                 dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
 	                 dbc_json_set(o, "sha256", dbc_json_str(copy.file_sha256)))) &&
 	      (!incremental || (dbc_json_set(o, "base_id", json_integer(base.id)) &&
-	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)))))) {
+	                        dbc_json_set(o, "pages_written", json_integer(copy.pages_written)) &&
+	                        dbc_json_set(o, "rows_read", json_integer(copy.rows_read)))))) {
 		json_decref(o);
 		o = NULL;
 	}

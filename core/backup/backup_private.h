@@ -40,7 +40,8 @@ int dbc_backup_catalog_find(dbc_ctx *ctx, const dbc_backup_hooks *env, const cha
 int dbc_backup_catalog_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, bool verified,
                             const char *why);
 /* The catalog's text of an image's tables ([[name, rows, hash], ...], by
- * name; from content version 2 on inside {"version": V, "tables": ...}),
+ * name, a table's rowid windows where kept as a fourth member; from
+ * content version 2 on inside {"version": V, "tables": ...}),
  * and back, with the version (1 for the bare array): NULL (no error) when
  * img has none or the text is neither form (a row edited by hand compares
  * as having none). */

@@ -34,8 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(u && m == n && v2 == version, "it reads back whole, same version");
 		for (int64_t i = 0; i < n; i++)
 			FUZZ_ASSERT(strcmp(t[i].name, u[i].name) == 0 && t[i].rows == u[i].rows &&
-			                strcmp(t[i].hash, u[i].hash) == 0,
-			            "the same tables, counts and hashes");
+			                strcmp(t[i].hash, u[i].hash) == 0 && !t[i].windows == !u[i].windows &&
+			                (!t[i].windows || strcmp(t[i].windows, u[i].windows) == 0),
+			            "the same tables, counts, hashes and windows");
 	}
 	dbc_ctx_finish(&ctx);
 	return 0;

@@ -1,0 +1,52 @@
+/*
+ * page_map.h — which rowids a page of a SQLite database file can hold,
+ * read from the b-tree pages of a snapshot as they stream past (the SQLite
+ * file format's pages, "Database File Format" of SQLite's documentation:
+ * the bytes only, no engine call).
+ *
+ * An incremental backup feeds every page of its snapshot to
+ * dbc_page_map_take, then asks, for each rowid table's root page, the
+ * rowid ranges of the pages that changed since its base
+ * (dbc_page_map_ranges). Why that finds every row that differs from the
+ * base (backup_windows.h keeps the rest): take a table with the same root
+ * page in both images.
+ *   - A row there now whose bytes differ: some page on its path (root,
+ *     interior pages, leaf, overflow chain) changed, else the base has the
+ *     same path and the same row; the row's rowid is in that page's range.
+ *   - A row of the base gone or changed: the first page of its base path
+ *     that changed has unchanged ancestors, so it is in today's tree at the
+ *     same place with the same range, which holds the rowid.
+ * A page's range: its ancestors' separator keys bound it (a leaf's cells
+ * may hold less); an overflow page's is its cell's rowid.
+ */
+#ifndef DBC_PAGE_MAP_H
+#define DBC_PAGE_MAP_H
+
+#include "base/dbc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct dbc_page_map dbc_page_map;
+
+typedef struct dbc_rowid_range {
+	int64_t first, last;
+} dbc_rowid_range;
+
+/* usable: the page size less the bytes reserved at each page's end (page
+ * 1's byte 20), which every page taken must agree with. */
+dbc_page_map *dbc_page_map_new(dbc_ctx *ctx, int64_t usable);
+/* One page of the snapshot (pgno from 1), any number of times (the last
+ * one counts). Never fails: a page it cannot keep makes the map unknown
+ * (every range asked then is "unknown"). */
+void dbc_page_map_take(dbc_page_map *pm, int64_t pgno, const unsigned char *page, int64_t size);
+/* The ranges of the changed pages (changed[pgno - 1] nonzero; pages past
+ * nchanged count as changed) in the rowid table rooted at root, in no
+ * order: DBC_OK with *known true, or *known false where the tree is not
+ * what a rowid table's is (WITHOUT ROWID, a page not seen, a loop): then
+ * the caller reads the table whole. *ranges is malloc'd (free it). */
+int dbc_page_map_ranges(dbc_ctx *ctx, dbc_page_map *pm, int64_t root, const unsigned char *changed,
+                        int64_t nchanged, dbc_rowid_range **ranges, int64_t *nranges, bool *known);
+void dbc_page_map_free(dbc_page_map *pm);
+
+#endif
