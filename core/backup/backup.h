@@ -271,16 +271,18 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact
 /* The page hashes of SQLite incremental backups and the catalog column
  * that keeps them (backup_page_hashes.c): version 1, 16 bytes of each
  * page's SHA-256; version 2, a tag, a random key and each page's
- * SipHash-1-3-128 under it. */
+ * SipHash-1-3-128 under it; version 3, a tag, a random key and each page's
+ * NH (base/nh_hash.h) finished by SipHash-1-3-128 under it. */
 #define DBC_PAGE_HASH 16
 
 typedef struct dbc_page_hasher {
 	int version;
-	unsigned char key[16]; /* version 2 */
+	unsigned char key[16]; /* versions 2 and 3 */
+	uint32_t *nh_key;      /* version 3: the key streams, in the ctx's arena */
 	dbc_sha256 *sha;       /* version 1 */
 } dbc_page_hasher;
 
-/* A version 2 hasher with a new random key (a full backup's). */
+/* A version 3 hasher with a new random key (a full backup's). */
 int dbc_page_hasher_new(dbc_ctx *ctx, dbc_page_hasher *ph);
 /* The hasher of a catalog column's bytes, and where its per-page hashes
  * start (*pages of them); DBC_ERROR, with the error set, for bytes in
