@@ -136,6 +136,12 @@ char *sqldbc_seal_origin(dbc_ctx *ctx, const char *path);
 /* Whether path is a sealed file; *origin its header's proof of origin. */
 bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin);
 
+/* The VFSes the backups register (the page sink of backup_incr.c, the
+ * scratch files' of backup_scratch.c) point into this library: they leave
+ * SQLite's list when it is unloaded (entry.c's destructor). */
+void sqldbc_backup_sink_unregister(void);
+void sqldbc_backup_scratch_unregister(void);
+
 /* A backup's start on db: refused inside a transaction (the copy needs a
  * read transaction of its own and holds only committed work); the call's
  * rescue prepared. DBC_ERROR with the error set. backup_file.c. */

@@ -330,8 +330,15 @@ static int sink_last_error(sqlite3_vfs *vfs, int n, char *out)
 	return 0;
 }
 
+void sqldbc_backup_sink_unregister(void)
+{
+	if (sink_vfs.zName)
+		sqlite3_vfs_unregister(&sink_vfs);
+}
+
 /* Registered once per process (not as the default); a second
- * registration of the same object only moves it in SQLite's list. */
+ * registration of the same object only moves it in SQLite's list. It
+ * leaves the list when the library is unloaded (entry.c). */
 static int register_sink(void)
 {
 	if (sqlite3_vfs_find("dbcare_sink"))

@@ -243,9 +243,16 @@ static const char *register_scratch_vfs(void)
 	return "dbcare_scratch";
 }
 
+void sqldbc_backup_scratch_unregister(void)
+{
+	if (scratch_vfs.zName)
+		sqlite3_vfs_unregister(&scratch_vfs);
+}
+
 /* Registered once per process (not as the default), under an
  * application mutex of SQLite's: two threads taking their first sealed
- * backup at once must not fill the one object together. */
+ * backup at once must not fill the one object together. It leaves the
+ * list when the library is unloaded (entry.c). */
 const char *sqldbc_backup_vfs_for(const char *path)
 {
 	if (!dbc_scratch_is(path))

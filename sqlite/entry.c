@@ -6,10 +6,25 @@
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
 
+#include "backup_glue.h"
 #include "conn.h"
 #include "jsonschema/jsonschema.h"
 
 #include <string.h>
+
+/* Runs when the library is unloaded: SQLite unloads an extension when the
+ * last connection that loaded it closes, and the VFSes the backups
+ * registered point into this library's memory. Left in SQLite's list,
+ * the next lookup of a VFS by name (another connection's open, this
+ * module loaded again) would read freed memory. At exit it runs before
+ * libsqlite3's own teardown (loaded first, unloaded last). */
+__attribute__((destructor)) static void module_unloaded(void)
+{
+	if (!sqlite3_api)
+		return; /* never loaded into a connection: nothing registered */
+	sqldbc_backup_sink_unregister();
+	sqldbc_backup_scratch_unregister();
+}
 
 /* Runs when the connection closes (or the function is replaced): the only
  * function registered with a destructor owns the connection state. */
