@@ -278,7 +278,7 @@ int dbc_backup_health(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_health_fact
 typedef struct dbc_page_hasher {
 	int version;
 	unsigned char key[16]; /* versions 2 and 3 */
-	uint32_t *nh_key;      /* version 3: the key streams, in the ctx's arena */
+	uint64_t *nh_key;      /* version 3: the key stream, in the ctx's arena */
 	dbc_sha256 *sha;       /* version 1 */
 } dbc_page_hasher;
 

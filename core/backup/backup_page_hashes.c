@@ -13,10 +13,11 @@
  *     length.
  *   version 3: as version 2 under the tag PAGE_HASHES_V3, each page's hash
  *     being SipHash-1-3-128 under the key of the 8 bytes "DBCNHSUM", the
- *     DBC_NH_PASSES 64-bit NH values (base/nh_hash.h; key streams expanded
- *     from the key) of each DBC_NH_MAX bytes of the page (one piece for any
- *     SQLite page) and the page's length, little-endian 64-bit words. The
- *     tags keep the two SipHash uses under one key apart ("DBCNHKEY").
+ *     128-bit NH value (base/nh_hash.h; the key stream expanded from the
+ *     key; low then high 64 bits) of each DBC_NH_MAX bytes of the page (one
+ *     piece for any SQLite page) and the page's length, little-endian
+ *     64-bit words. The tags keep the two SipHash uses under one key apart
+ *     ("DBCNHKEY").
  *
  * The column is a row of the database: anyone who may write it may have
  * edited it, so dbc_page_hasher_from reads any bytes (test/fuzz/
@@ -30,17 +31,16 @@
  * probability about 2^-128; under a public key, someone writing rows could
  * build an overflow page that hashes as the old one (SipHash inverts
  * knowing the key), and the incremental would keep the old page. Version 3
- * keeps a changed page's hash with probability at most 2^-64 + 2^-128: its
- * two NH passes collide on two pages of one length with probability
- * 2^-32 each under independent secret streams, and otherwise SipHash sees
- * two different inputs (the length is one, so pages of different lengths
- * are too). NH is easier still to collide knowing the key (nh_hash.h),
- * which lives in the catalog row as version 2's does. Four passes would
- * give 2^-128 at twice the cost: 2^-64 per changed page is far below any
- * chance of an undetected disk error, and the cost is what version 3 is
- * for. Per 4 KB page, version 2 costs 40 % of SHA-256 (with the CPU's SHA
- * instructions) and version 3 a fifth of version 2 with AVX2, a third
- * without; its key streams (2 x 64 KB, in the ctx's arena) cost under a
+ * keeps a changed page's hash with probability at most 2^-64 + 2^-128: NH
+ * on 64-bit words collides on two pages of one length with probability
+ * 2^-64 under a secret stream, and otherwise SipHash sees two different
+ * inputs (the length is one, so pages of different lengths are too). NH
+ * is easier still to collide knowing the key (nh_hash.h), which lives in
+ * the catalog row as version 2's does. 2^-64 per changed page is far below
+ * any chance of an undetected disk error, and the cost is what version 3
+ * is for. Per 4 KB page in cache, version 2 costs 40 % of SHA-256 (with
+ * the CPU's SHA instructions) and version 3 about a twentieth of version
+ * 2; its key stream (64 KB, in the ctx's arena) costs a fraction of a
  * millisecond, once per backup.
  */
 #include "backup/backup.h"
@@ -121,10 +121,10 @@ int dbc_page_hash(dbc_ctx *ctx, dbc_page_hasher *ph, const unsigned char *page, 
 		size_t off = 0;
 		do {
 			size_t n = size - off < DBC_NH_MAX ? size - off : DBC_NH_MAX;
-			uint64_t nh[DBC_NH_PASSES];
+			uint64_t nh[2];
 			dbc_nh(ph->nh_key, page + off, n, nh);
-			for (int p = 0; p < DBC_NH_PASSES; p++)
-				update_le64(&h, nh[p]);
+			update_le64(&h, nh[0]);
+			update_le64(&h, nh[1]);
 			off += n;
 		} while (off < size);
 		update_le64(&h, (uint64_t)size);

@@ -11,8 +11,10 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 mkdir -p "$work/one" "$work/two"
-cp "$module" "$work/one/dbcare.so"
-cp "$module" "$work/two/dbcare.so"
+lib=$module
+[ -f "$lib" ] || lib=$module.so # named as .load takes it, without the suffix
+cp "$lib" "$work/one/dbcare.so"
+cp "$lib" "$work/two/dbcare.so"
 DBCARE_BACKUP_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
   "$py" - "$work" <<'PY'
 import sqlite3, sys
