@@ -186,12 +186,16 @@ static bool parse_cells(dbc_page_map *pm, const unsigned char *page, int64_t h, 
 				return false;
 			continue;
 		}
-		int a = varint(c, end, &v1), b = a ? varint(c + a, end, &v2) : 0;
-		if (!b)
+		/* the payload's size first: a cell kept whole on the page (most)
+		 * needs nothing more */
+		int a = varint(c, end, &v1), b;
+		if (!a)
 			return false;
 		int64_t local = local_bytes(usable, v1);
 		if ((uint64_t)local == v1)
-			continue; /* all on the page */
+			continue;
+		if (!(b = varint(c + a, end, &v2)))
+			return false;
 		const unsigned char *ptr = c + a + b + local;
 		if (local < 0 || ptr + 4 > end || !add_cell(pm, (int64_t)v2, be32(ptr)))
 			return false;
