@@ -39,7 +39,7 @@
  * the catalog row as version 2's does. 2^-64 per changed page is far below
  * any chance of an undetected disk error, and the cost is what version 3
  * is for. Per 4 KB page in cache, version 2 costs 40 % of SHA-256 (with
- * the CPU's SHA instructions) and version 3 about a twentieth of version
+ * the CPU's SHA instructions) and version 3 about a tenth of version
  * 2; its key stream (64 KB, in the ctx's arena) costs a fraction of a
  * millisecond, once per backup.
  */
