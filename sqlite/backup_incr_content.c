@@ -55,6 +55,8 @@ static int by_first(const void *a, const void *b)
  * where they touch: each becomes one read. */
 static int64_t to_windows(dbc_rowid_range *r, int64_t n, int shift)
 {
+	if (n == 0)
+		return 0; /* r may be NULL: nothing changed in the table */
 	for (int64_t i = 0; i < n; i++) {
 		r[i].first = dbc_window_of(r[i].first, shift);
 		r[i].last = dbc_window_of(r[i].last, shift);

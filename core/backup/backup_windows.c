@@ -153,7 +153,8 @@ int dbc_windows_replace(dbc_ctx *ctx, dbc_windows *ws, int64_t first, int64_t la
 			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "a window read outside its range");
 	if (reserve(ctx, ws, ws->n - (b - a) + keep) != DBC_OK)
 		return DBC_ERROR;
-	memmove(ws->w + a + keep, ws->w + b, (size_t)(ws->n - b) * sizeof *ws->w);
+	if (ws->n > b)
+		memmove(ws->w + a + keep, ws->w + b, (size_t)(ws->n - b) * sizeof *ws->w);
 	if (keep)
 		memcpy(ws->w + a, fresh->w, (size_t)keep * sizeof *ws->w);
 	ws->n = ws->n - (b - a) + keep;
