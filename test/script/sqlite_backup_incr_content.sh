@@ -52,6 +52,12 @@ INSERT INTO shadowed SELECT 'a', 'b', 'c', value FROM {series(2000)};
 for _ in range(3000):
     c.execute("INSERT OR IGNORE INTO sparse VALUES (?, ?)",
               (rnd.randint(-2**62, 2**62), "s" * rnd.randint(1, 300)))
+# 100,000 random keys: windows are cut by all of them, not by the first few
+c.execute("CREATE TABLE keys (k INTEGER PRIMARY KEY, v TEXT)")
+c.execute("BEGIN")
+c.executemany("INSERT OR IGNORE INTO keys VALUES (?, 'k')",
+              ((rnd.randint(-2**62, 2**62),) for _ in range(100000)))
+c.execute("COMMIT")
 
 def backup(tag, method):
     path = f"{work}/{tag}.db"
@@ -64,12 +70,14 @@ def backup(tag, method):
 backup("full", "full")
 total = c.execute("SELECT count(*) FROM t").fetchone()[0]
 
-# one row: a window of t re-read, not the table (kv and shadowed, with no
-# rowid to cut by, are read whole every time: 5,000 rows)
+# one row of t and one of keys: a window of each re-read, not the tables
+# (kv and shadowed, with no rowid to cut by, are read whole every time:
+# 5,000 rows)
 c.execute("UPDATE t SET name = 'one' WHERE id = 30000")
+c.execute("UPDATE keys SET v = 'one' WHERE k = (SELECT k FROM keys LIMIT 1 OFFSET 50000)")
 out = backup("one", "incremental")
 if (out["rows_read"] - 5000) * 20 > total:
-    fail(f"one row changed re-read {out['rows_read']} rows ({total} in t)")
+    fail(f"one row changed in t and in keys re-read {out['rows_read']} rows ({total} in t)")
 print(f"one row changed: {out['rows_read']} rows re-read of {out['rows']}")
 
 extra = 0
