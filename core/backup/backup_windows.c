@@ -26,10 +26,12 @@
 int64_t dbc_window_of(int64_t rowid, int shift)
 {
 	/* floor division by 2^shift, whatever the sign (no reliance on how the
-	 * compiler shifts a negative number) */
+	 * compiler shifts a negative number): for a negative rowid, ~rowid is
+	 * -rowid - 1 >= 0, and floor(r / 2^s) = ~(~r / 2^s), with no overflow
+	 * at INT64_MIN under any shift */
 	if (rowid >= 0)
 		return rowid >> shift;
-	return -(int64_t)((((uint64_t) - (rowid + 1)) >> shift) + 1);
+	return ~(~rowid >> shift);
 }
 
 void dbc_window_bounds(int64_t number, int shift, int64_t *first, int64_t *last)
@@ -220,8 +222,12 @@ static bool read_hex(const char **p, int digits, uint64_t *out)
 
 static int parse(dbc_ctx *ctx, const char *s, dbc_windows *ws)
 {
-	int64_t shift;
-	if (!read_int(&s, &shift) || shift < 0 || shift > 62 || *s++ != ':' ||
+	/* a record starts at the first shift and only coarsens (a smaller one
+	 * is not ours: at shift 0 the windows reach INT64_MAX, where the
+	 * window after the last one overflows), and its row count is one an
+	 * int64 holds: the totals are sums of windows */
+	int64_t shift, total = 0;
+	if (!read_int(&s, &shift) || shift < DBC_WINDOW_FIRST_SHIFT || shift > 62 || *s++ != ':' ||
 	    !read_int(&s, &ws->root) || *s++ != ':')
 		return DBC_ERROR;
 	ws->shift = (int)shift;
@@ -239,6 +245,10 @@ static int parse(dbc_ctx *ctx, const char *s, dbc_windows *ws)
 			return DBC_ERROR;
 		if (ws->n && w.number <= ws->w[ws->n - 1].number)
 			return DBC_ERROR; /* ascending, no two alike */
+		if (w.number < dbc_window_of(INT64_MIN, ws->shift) ||
+		    w.number > dbc_window_of(INT64_MAX, ws->shift) || w.rows > INT64_MAX - total)
+			return DBC_ERROR; /* a window no rowid falls in, or too many rows */
+		total += w.rows;
 		if (reserve(ctx, ws, ws->n + 1) != DBC_OK)
 			return DBC_ERROR;
 		ws->w[ws->n++] = w;

@@ -12,7 +12,9 @@
  * same (the engine's proof, sqlite/backup_incr_content.c).
  *
  * Text form (kept in the catalog's content record; a row of the database,
- * so dbc_windows_parse reads any bytes: test/fuzz/fuzz_backup_windows.c):
+ * so dbc_windows_parse reads any bytes and takes only a shift from
+ * DBC_WINDOW_FIRST_SHIFT to 62, windows a rowid falls in and a row count
+ * an int64 holds: test/fuzz/fuzz_backup_windows.c):
  *   "<shift>:<root>:<16 hex>" then, per window in ascending order,
  *   "|<window>:<rows>:<32 hex>" (decimal integers; the hex is the two sums,
  *   16 digits each).
