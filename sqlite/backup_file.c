@@ -1077,6 +1077,7 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .copy_changed = sqldbc_backup_copy_changed,
     .materialize = sqldbc_backup_materialize,
     .store_pages = sqldbc_backup_store_pages,
+    .check_pages = sqldbc_backup_check_pages,
     .seal = sqldbc_backup_seal,
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,

@@ -98,6 +98,13 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
                                int64_t timeout_ms, const dbc_backup_base *base,
                                dbc_backup_image *source);
 int sqldbc_backup_store_pages(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img);
+/* The page hashes the catalog row id keeps (backup_incr.c): its hasher
+ * and hashes (in the ctx's arena), DBC_ERROR with the error set where the
+ * row keeps none or in no known form. */
+int sqldbc_backup_row_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, dbc_page_hasher *ph,
+                             const unsigned char **hashes, int64_t *pages);
+/* The hook check_pages (backup_pageset.c). */
+int sqldbc_backup_check_pages(dbc_ctx *ctx, int64_t id, const char *path, char **why);
 /* An incremental backup's content record, inside its snapshot's read
  * transaction once every page went through pm (changed[pgno - 1]: the page
  * differs from base's; past nchanged all do): img's tables, rows,

@@ -366,31 +366,30 @@ static int register_sink(void)
 /* ---------------------------------------------------------------- the copy */
 
 typedef struct base_hashes {
-	unsigned char *blob;       /* the catalog's column */
-	const unsigned char *data; /* its per-page hashes */
+	const unsigned char *data; /* the catalog column's per-page hashes */
 	int64_t pages;
 	dbc_page_hasher ph;
 } base_hashes;
 
-static int take_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, base_hashes *out)
+int sqldbc_backup_row_hashes(dbc_ctx *ctx, sqlite3 *db, int64_t id, dbc_page_hasher *ph,
+                             const unsigned char **hashes, int64_t *pages)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "SELECT page_hashes FROM main.dbcare_backups WHERE id = ?1", -1, &st,
 	                       NULL) != SQLITE_OK)
-		return sqldbc_backup_db_error(ctx, db, "could not read the base backup's page hashes");
+		return sqldbc_backup_db_error(ctx, db, "could not read the backup's page hashes");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = DBC_OK;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
 		int n = sqlite3_column_bytes(st, 0);
-		out->blob = dbc_alloc(ctx, (size_t)n + 1);
-		if (out->blob)
-			memcpy(out->blob, sqlite3_column_blob(st, 0), (size_t)n);
-		if (!out->blob || dbc_page_hasher_from(ctx, out->blob, (size_t)n, &out->ph, &out->data,
-		                                       &out->pages) != DBC_OK)
+		unsigned char *blob = dbc_alloc(ctx, (size_t)n + 1);
+		if (blob)
+			memcpy(blob, sqlite3_column_blob(st, 0), (size_t)n);
+		if (!blob || dbc_page_hasher_from(ctx, blob, (size_t)n, ph, hashes, pages) != DBC_OK)
 			rc = DBC_ERROR;
 	} else {
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		               "the base backup (catalog id %lld) keeps no page hashes", (long long)id);
+		               "the backup (catalog id %lld) keeps no page hashes", (long long)id);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -545,7 +544,8 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 		return DBC_ERROR;
 	base_hashes bh = {0};
 	char *identity = sqldbc_backup_identity(ctx, db);
-	if (!identity || take_hashes(ctx, db, base->id, &bh) != DBC_OK)
+	if (!identity ||
+	    sqldbc_backup_row_hashes(ctx, db, base->id, &bh.ph, &bh.data, &bh.pages) != DBC_OK)
 		return DBC_ERROR;
 	sink_state st = {.ctx = ctx, .ph = &bh.ph, .base = bh.data, .nbase = bh.pages, .fd = -1};
 	if (!(st.pm = dbc_page_map_new(ctx, usable_size(db)))) {

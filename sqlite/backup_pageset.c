@@ -311,3 +311,70 @@ int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup chain could not be read");
 	return ok ? DBC_OK : DBC_ERROR;
 }
+
+/* The page size a database file's header says (bytes 16-17; 1 is 65536),
+ * or 0 where it says none a database has. */
+static int64_t header_page_size(const unsigned char h[100])
+{
+	int64_t size = (int64_t)h[16] << 8 | h[17];
+	if (size == 1)
+		size = 65536;
+	return size >= 512 && size <= 65536 && (size & (size - 1)) == 0 ? size : 0;
+}
+
+int sqldbc_backup_check_pages(dbc_ctx *ctx, int64_t id, const char *path, char **why)
+{
+	*why = NULL;
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	dbc_page_hasher ph;
+	const unsigned char *hashes;
+	int64_t pages;
+	if (sqldbc_backup_row_hashes(ctx, db, id, &ph, &hashes, &pages) != DBC_OK)
+		return DBC_ERROR;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char head[100];
+	struct stat st;
+	int64_t size = 0;
+	int rc = DBC_OK;
+	if (fd < 0 || fstat(fd, &st) != 0 || pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head)
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not read %s: %s", path, strerror(errno));
+	else if ((size = header_page_size(head)) == 0 || st.st_size != pages * size)
+		rc = (*why = dbc_printf(ctx,
+		                        "the image its chain gives has %lld bytes, not the %lld "
+		                        "pages that were backed up",
+		                        (long long)st.st_size, (long long)pages))
+		         ? DBC_OK
+		         : DBC_ERROR;
+	/* why: one chunk of pages, freed below */
+	unsigned char *buf = rc == DBC_OK && !*why ? malloc(CHUNK) : NULL;
+	if (rc == DBC_OK && !*why && !buf)
+		rc = dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	int64_t per = size ? CHUNK / size : 0;
+	for (int64_t p = 0; buf && rc == DBC_OK && !*why && p < pages; p += per) {
+		int64_t n = pages - p < per ? pages - p : per;
+		if (pread(fd, buf, (size_t)(n * size), (off_t)(p * size)) != (ssize_t)(n * size)) {
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not read %s: %s", path,
+			               strerror(errno));
+			break;
+		}
+		for (int64_t i = 0; rc == DBC_OK && !*why && i < n; i++) {
+			unsigned char h[DBC_PAGE_HASH];
+			if (dbc_page_hash(ctx, &ph, buf + i * size, (size_t)size, h) != DBC_OK)
+				rc = DBC_ERROR;
+			else if (memcmp(h, hashes + (p + i) * DBC_PAGE_HASH, DBC_PAGE_HASH) != 0)
+				rc = (*why = dbc_printf(ctx,
+				                        "page %lld of the image its chain gives is not the "
+				                        "page that was backed up",
+				                        (long long)(p + i + 1)))
+				         ? DBC_OK
+				         : DBC_ERROR;
+		}
+		if (rc == DBC_OK && ctx->host->interrupted(ctx))
+			rc = DBC_ERROR;
+	}
+	free(buf); /* why: the chunk above */
+	if (fd >= 0)
+		close(fd);
+	dbc_page_hasher_end(&ph);
+	return rc;
+}

@@ -191,6 +191,13 @@ struct dbc_backup_hooks {
 	/* Stores img's page hashes in the catalog row id (inside the savepoint
 	 * of the catalog write). */
 	int (*store_pages)(dbc_ctx *ctx, int64_t id, const dbc_backup_image *img);
+	/* Whether the image at path (materialize's) holds, page by page, the
+	 * pages whose hashes the catalog row id keeps: those of the snapshot
+	 * the incremental read. *why (NULL: it does, or the row keeps none)
+	 * names the first page that differs: a page left out because its
+	 * base's recorded hash was wrong is found here, as the content record
+	 * (re-read only where pages changed) could not find it. */
+	int (*check_pages)(dbc_ctx *ctx, int64_t id, const char *path, char **why);
 
 	/* Sealed files (compressed and/or encrypted); NULL where the engine
 	 * makes none. The key is the process environment's. */

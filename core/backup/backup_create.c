@@ -323,6 +323,11 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	img.content_version = catalogued && row.table ? row.content_version : 0;
 	if (rc == DBC_OK)
 		rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0, &img);
+	/* an incremental's image, page by page, against the hashes of the
+	 * pages it read */
+	char *page_why = NULL;
+	if (rc == DBC_OK && catalogued && row.base_id && env->check_pages)
+		rc = env->check_pages(ctx, row.id, tmp ? tmp : image, &page_why);
 	if (tmp)
 		env->remove(ctx, tmp, &existed);
 	if (rc != DBC_OK) {
@@ -354,7 +359,10 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	                             .tables = row.tables,
 	                             .content_version = row.content_version};
 	const char *why =
-	    mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL, &img);
+	    page_why
+	        ? page_why
+	        : mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL,
+	                   &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {
