@@ -36,7 +36,7 @@ struct dbc_page_map {
 	int64_t pages, cap;  /* the largest page number taken, the arrays' room */
 	unsigned char *kind; /* UNSEEN, OTHER, INTERIOR, LEAF or BAD */
 	uint32_t *next;      /* the page's first 4 bytes, big-endian */
-	uint32_t *right;     /* an interior page's right child */
+	uint32_t *right;     /* an interior page's right child; a leaf's cell count */
 	int64_t *first;      /* the page's first cell in kept */
 	uint32_t *count;     /* its cells */
 	uint32_t *stamp;     /* the walk that last reached the page */
@@ -232,8 +232,7 @@ void dbc_page_map_take(dbc_page_map *pm, int64_t pgno, const unsigned char *page
 	}
 	pm->kind[i] = interior ? INTERIOR : LEAF;
 	pm->count[i] = (uint32_t)(pm->nkept - pm->first[i]);
-	if (interior)
-		pm->right[i] = be32(page + h + 8);
+	pm->right[i] = interior ? be32(page + h + 8) : be16(page + h + 3);
 }
 
 typedef struct walk {
@@ -243,6 +242,7 @@ typedef struct walk {
 		int64_t pgno, first, last;
 	} * stack;
 	int64_t depth, room;
+	int64_t rows; /* the cells of the leaves reached: the table's rows */
 } walk;
 
 static bool put_range(walk *w, int64_t first, int64_t last)
@@ -296,12 +296,18 @@ static bool visit(dbc_page_map *pm, walk *w, struct frame f, const unsigned char
 	unsigned char kind = pm->kind[i];
 	if (kind != INTERIOR && kind != LEAF)
 		return false;
-	if (CHANGED(f.pgno) && !put_range(w, f.first, f.last)) {
+	/* a changed page's range, but for a changed root's (every rowid: any
+	 * split or merge below it changes it, appends among them); the rows it
+	 * could have lost that no other range holds are the caller's count
+	 * check's (page_map.h) */
+	bool everything = kind == INTERIOR && f.first == INT64_MIN && f.last == INT64_MAX;
+	if (CHANGED(f.pgno) && !everything && !put_range(w, f.first, f.last)) {
 		*oom = true;
 		return false;
 	}
 	const cell *c = pm->count[i] ? pm->kept + pm->first[i] : NULL;
 	if (kind == LEAF) {
+		w->rows += pm->right[i];
 		for (uint32_t k = 0; k < pm->count[i]; k++) {
 			int64_t steps = 0;
 			for (int64_t q = c[k].child; q != 0; q = pm->next[q - 1]) {
@@ -339,10 +345,12 @@ static bool visit(dbc_page_map *pm, walk *w, struct frame f, const unsigned char
 }
 
 int dbc_page_map_ranges(dbc_ctx *ctx, dbc_page_map *pm, int64_t root, const unsigned char *changed,
-                        int64_t nchanged, dbc_rowid_range **ranges, int64_t *nranges, bool *known)
+                        int64_t nchanged, dbc_rowid_range **ranges, int64_t *nranges, int64_t *rows,
+                        bool *known)
 {
 	*ranges = NULL;
 	*nranges = 0;
+	*rows = 0;
 	*known = false;
 	if (pm->lost || pm->pages == 0)
 		return DBC_OK;
@@ -361,6 +369,7 @@ int dbc_page_map_ranges(dbc_ctx *ctx, dbc_page_map *pm, int64_t root, const unsi
 	}
 	*ranges = w.out;
 	*nranges = w.n;
+	*rows = w.rows;
 	*known = true;
 	return DBC_OK;
 }

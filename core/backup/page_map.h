@@ -6,18 +6,27 @@
  *
  * An incremental backup feeds every page of its snapshot to
  * dbc_page_map_take, then asks, for each rowid table's root page, the
- * rowid ranges of the pages that changed since its base
- * (dbc_page_map_ranges). Why that finds every row that differs from the
- * base (backup_windows.h keeps the rest): take a table with the same root
- * page in both images.
- *   - A row there now whose bytes differ: some page on its path (root,
- *     interior pages, leaf, overflow chain) changed, else the base has the
- *     same path and the same row; the row's rowid is in that page's range.
- *   - A row of the base gone or changed: the first page of its base path
- *     that changed has unchanged ancestors, so it is in today's tree at the
- *     same place with the same range, which holds the rowid.
+ * rowid ranges of the pages that changed since its base and the table's
+ * row count (the cells of its leaves), with dbc_page_map_ranges. Why that
+ * finds every row that differs from the base (backup_windows.h keeps the
+ * rest, by rowid window): take a table with the same root page in both
+ * images, and the windows of the ranges read again.
+ *   - A row there now that is new or whose bytes differ is in a cell that
+ *     changed, on a page (leaf, overflow page) that changed and is in
+ *     today's tree: that page's range holds its rowid, its window is read
+ *     again (a row moved by a split is found where it went: windows are
+ *     by rowid, not by page).
+ *   - A window taken over can then only count rows that are gone (deleted,
+ *     or moved out of it): it never lacks one, since a row added to it is
+ *     on a changed page, and the window was read again. So the windows'
+ *     rows summed equal the table's row count exactly when no window taken
+ *     over is stale; when they do not, the caller reads the table whole.
  * A page's range: its ancestors' separator keys bound it (a leaf's cells
- * may hold less); an overflow page's is its cell's rowid.
+ * may hold less); an overflow page's is its cell's rowid. A changed
+ * interior page's range is read again too, so rows deleted under it
+ * (leaves emptied and freed) do not send the table to a whole read; the
+ * root's, every rowid, is not (it changes with any split or merge, most
+ * appends among them): the count check covers it.
  */
 #ifndef DBC_PAGE_MAP_H
 #define DBC_PAGE_MAP_H
@@ -42,11 +51,13 @@ dbc_page_map *dbc_page_map_new(dbc_ctx *ctx, int64_t usable);
 void dbc_page_map_take(dbc_page_map *pm, int64_t pgno, const unsigned char *page, int64_t size);
 /* The ranges of the changed pages (changed[pgno - 1] nonzero; pages past
  * nchanged count as changed) in the rowid table rooted at root, in no
- * order: DBC_OK with *known true, or *known false where the tree is not
- * what a rowid table's is (WITHOUT ROWID, a page not seen, a loop): then
- * the caller reads the table whole. *ranges is malloc'd (free it). */
+ * order, and *rows the cells of its leaves: DBC_OK with *known true, or
+ * *known false where the tree is not what a rowid table's is (WITHOUT
+ * ROWID, a page not seen, a loop): then the caller reads the table whole.
+ * *ranges is malloc'd (free it). */
 int dbc_page_map_ranges(dbc_ctx *ctx, dbc_page_map *pm, int64_t root, const unsigned char *changed,
-                        int64_t nchanged, dbc_rowid_range **ranges, int64_t *nranges, bool *known);
+                        int64_t nchanged, dbc_rowid_range **ranges, int64_t *nranges, int64_t *rows,
+                        bool *known);
 void dbc_page_map_free(dbc_page_map *pm);
 
 #endif

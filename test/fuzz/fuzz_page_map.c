@@ -31,11 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		changed[i] = (data[size - 1] >> (i % 8)) & 1;
 	for (int64_t root = 0; root <= n + 1; root++) {
 		dbc_rowid_range *r;
-		int64_t nr;
+		int64_t nr, rows;
 		bool known;
-		FUZZ_ASSERT(dbc_page_map_ranges(&ctx, pm, root, changed, n < 64 ? n : 64, &r, &nr,
+		FUZZ_ASSERT(dbc_page_map_ranges(&ctx, pm, root, changed, n < 64 ? n : 64, &r, &nr, &rows,
 		                                &known) == DBC_OK,
 		            "a walk answers");
+		FUZZ_ASSERT(rows >= 0 && (known || rows == 0), "a row count, none when unknown");
 		FUZZ_ASSERT(known || (!r && nr == 0), "unknown gives no ranges");
 		for (int64_t k = 0; k < nr; k++)
 			FUZZ_ASSERT(r[k].first <= r[k].last, "a range is first..last");
