@@ -33,7 +33,12 @@ echo "incremental: $bytes bytes of $size ($(( bytes * 1000 / size ))/1000), $(ec
 # what the source was at inc1's moment (the content the catalog keeps)
 # (the application's tables, hashed by the sqlite3 shell's sha3_query: a
 # check of its own; dbcare's catalog is merged by a restore)
-fingerprint() { sqlite3 "$1" "SELECT sha3_query('SELECT * FROM t ORDER BY id; SELECT * FROM small ORDER BY k')"; }
+# (hex: the raw digest is bytes a shell variable may not hold; a failing
+# shell says why instead of giving an empty fingerprint)
+fingerprint() {
+  sqlite3 -cmd '.timeout 30000' "$1" \
+    "SELECT hex(sha3_query('SELECT * FROM t ORDER BY id; SELECT * FROM small ORDER BY k'))" 2>&1
+}
 want1=$(fingerprint "$db")
 
 q "INSERT INTO small VALUES ('after inc1'); DELETE FROM t WHERE id = 5" >/dev/null
