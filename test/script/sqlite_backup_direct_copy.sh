@@ -11,7 +11,7 @@
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 
-rows() { sqlite3 "$1" "SELECT sha3_query('SELECT * FROM t ORDER BY id')"; }
+rows() { sqlite3 "$1" "SELECT hex(sha3_query('SELECT * FROM t ORDER BY id'))"; }
 for ps in 512 4096 65536; do
   db="$work/p$ps.db"
   sqlite3 "$db" "PRAGMA page_size = $ps; CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB);

@@ -27,7 +27,7 @@ chmod 600 "$work/key"
 head -c 32 /dev/urandom >"$work/other.key"
 chmod 600 "$work/other.key"
 export DBCARE_BACKUP_KEY_FILE="$work/key"
-fingerprint() { sqlite3 "$1" "SELECT sha3_query('SELECT * FROM t ORDER BY id; SELECT * FROM small ORDER BY k')"; }
+fingerprint() { sqlite3 "$1" "SELECT hex(sha3_query('SELECT * FROM t ORDER BY id; SELECT * FROM small ORDER BY k'))"; }
 copy_db() { sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null; cp "$db" "$1"; }
 restore() { # FILE TARGET [options]: dbcare restore, output in $work/out
   local f=$1 t=$2; shift 2

@@ -43,7 +43,7 @@ no_plain() {
   [ -z "$left" ] || fail "$1: a temporary file was left: $left"
 }
 no_plain "the first backup"
-sum() { sqlite3 "$1" "SELECT sha3_query('SELECT * FROM t ORDER BY id')"; }
+sum() { sqlite3 "$1" "SELECT hex(sha3_query('SELECT * FROM t ORDER BY id'))"; }
 # kills land at a random moment within 1.5 times an uninterrupted run of
 # each (a measured backup, kept as part of the chain, and restore)
 ms_of() { local t0; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || fail "the measured run failed: $*"; echo $(( ($(date +%s%N) - t0) / 1000000 )); }
