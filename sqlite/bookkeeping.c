@@ -153,6 +153,21 @@ static const book_table tables[] = {
      "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
      " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL",
      false},
+    /* the renames and drops the runner saw migrations make (part
+     * "renames", made by the first such migration) */
+    {"dbcare_migrations_renames",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_renames ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " version TEXT,"
+     " direction TEXT NOT NULL,"
+     " op TEXT NOT NULL CHECK (op = 'rename' OR op = 'drop'),"
+     " schema_name TEXT,"
+     " table_name TEXT NOT NULL,"
+     " column_name TEXT,"
+     " new_name TEXT,"
+     " identity TEXT,"
+     " recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+     true},
     {"dbcare_migrations_lock",
      "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
      " id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -362,12 +377,19 @@ static const book_table tables[] = {
 static const struct {
 	const char *table, *part;
 } part_tables[] = {
-    {"dbcare_maintain_history", "maintain"}, {"dbcare_backups", "backup"},
-    {"dbcare_backup_marks", "backup"},       {"dbcare_softdelete", "softdelete"},
-    {"dbcare_retain_policies", "retain"},    {"dbcare_retain_batches", "retain"},
-    {"dbcare_retain_batch_rows", "retain"},  {"dbcare_retain_archive", "retain"},
-    {"dbcare_audit_log", "audit"},           {"dbcare_audit_tables", "audit"},
-    {"dbcare_audit_chain", "audit"},         {"dbcare_health_table_sizes", "growth"},
+    {"dbcare_maintain_history", "maintain"},
+    {"dbcare_backups", "backup"},
+    {"dbcare_backup_marks", "backup"},
+    {"dbcare_softdelete", "softdelete"},
+    {"dbcare_retain_policies", "retain"},
+    {"dbcare_retain_batches", "retain"},
+    {"dbcare_retain_batch_rows", "retain"},
+    {"dbcare_retain_archive", "retain"},
+    {"dbcare_audit_log", "audit"},
+    {"dbcare_audit_tables", "audit"},
+    {"dbcare_audit_chain", "audit"},
+    {"dbcare_health_table_sizes", "growth"},
+    {"dbcare_migrations_renames", "renames"},
 };
 
 /* The part that makes table i, NULL when every changing call does. */
@@ -388,7 +410,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   10
+#define BOOK_VERSION   11
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -529,12 +551,21 @@ static int upgrade_to_10(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
+/* 10 -> 11 (dbcare 0.3.8): the renames and drops migrations made, a
+ * table of the "renames" part that the first such migration makes;
+ * nothing to change in an existing file. */
+static int upgrade_to_11(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
     upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5,  upgrade_to_6,
-    upgrade_to_7, upgrade_to_8, upgrade_to_9, upgrade_to_10,
+    upgrade_to_7, upgrade_to_8, upgrade_to_9, upgrade_to_10, upgrade_to_11,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

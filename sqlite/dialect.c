@@ -87,4 +87,13 @@ const dbc_dialect sqldbc_dialect = {
                      "INSERT INTO dbcare_rebuild_check SELECT count(*) FROM "
                      "pragma_foreign_key_check;\n"
                      "DROP TABLE dbcare_rebuild_check;\n",
+    /* the table's row of sqlite_schema and its root page (ALTER TABLE
+     * RENAME keeps both; a table made again gets another row), and the
+     * column's position after them; main only */
+    .object_identity =
+        "SELECT s.rowid || ':' || s.rootpage || COALESCE(':' || (SELECT p.cid FROM "
+        "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE), ''), 'main' "
+        "FROM main.sqlite_schema s WHERE s.type = 'table' AND s.name = $2 COLLATE NOCASE "
+        "AND ($1 = '' OR $1 = 'main' COLLATE NOCASE) AND ($3 = '' OR EXISTS (SELECT 1 FROM "
+        "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE))",
 };

@@ -281,6 +281,14 @@ typedef struct dbc_dialect {
 	const char *rebuild_begin[2];
 	const char *rebuild_end[2];
 	const char *rebuild_check;
+	/* What a table (or its column) is to the engine whatever its name, for
+	 * the renames the migration runner records (core/migrate/rename_log.c):
+	 * one row (the identity as text, the table's schema) for $1 the schema
+	 * ('' where not written: the name resolves as a statement's would), $2
+	 * the table, $3 the column ('': the table's own); no row when there is
+	 * no such table or column. An identity outlives a rename and dies with
+	 * the object; NULL: the engine has none. */
+	const char *object_identity;
 	/* An error unwinds past the caller (PostgreSQL's longjmp) unless a
 	 * savepoint catches it: the health checks run each in one, so a
 	 * failing check becomes its "error" row. False: every failure comes

@@ -68,7 +68,7 @@ static int keep_live_extensions(dbc_ctx *ctx, const dbc_schema *live, dbc_schema
 /* One generate's state, shared with the scratch place's callback. */
 typedef struct gen_run {
 	const dbc_migrate_hooks *env;
-	const dbc_gen_desired *desired;
+	dbc_gen_desired *desired;
 	const dbc_gen_options *opt;
 	dbc_schema *live, *want;
 	dbc_gen_plan *plan;
@@ -144,6 +144,7 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 	    .env = r->env, .live = r->live, .want = r->want, .desired = r->desired, .opt = r->opt};
 	char *json, *fp;
 	if (keep_live_extensions(ctx, r->live, r->want) != DBC_OK ||
+	    dbc_gen_recorded_renames(ctx, r->live, r->want, r->desired) != DBC_OK ||
 	    dbc_schema_snapshot_json(r->want, &json) != DBC_OK ||
 	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
 		return DBC_ERROR;

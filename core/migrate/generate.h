@@ -36,6 +36,9 @@ typedef struct dbc_gen_rename {
 	char *table;
 	char *column;
 	char *from;
+	/* NULL: a mark; else the rename comes from the rename log
+	 * (generate_recorded.c): the migration that gave the live name */
+	const char *recorded;
 } dbc_gen_rename;
 
 typedef struct dbc_gen_desired {
@@ -55,6 +58,17 @@ const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *
                                           const char *column);
 /* The old name a rename mark gives table (column NULL) or its column; NULL. */
 const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column);
+/* The rename (a mark's or a recorded one) of table (column NULL) or its
+ * column; NULL. */
+const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *table,
+                                        const char *column);
+
+/* Adds to d the renames the rename log gives (generate_recorded.c): a live
+ * table or column the desired schema lacks, whose former name (rename_log.h)
+ * the desired schema has where the live one has nothing of that name, and
+ * which no mark speaks of. Called with both models read. */
+int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_schema *live, const dbc_schema *want,
+                             dbc_gen_desired *d);
 
 typedef struct dbc_gen_options {
 	bool allow_drop;         /* drops of tables and columns are allowed */

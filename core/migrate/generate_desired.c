@@ -48,16 +48,23 @@ const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *
 	return NULL;
 }
 
-const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column)
+const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *table,
+                                        const char *column)
 {
 	for (int i = 0; i < d->nrenames; i++) {
 		const dbc_gen_rename *r = &d->renames[i];
 		if (strcasecmp(r->table, table) != 0)
 			continue;
 		if (column ? r->column && strcasecmp(r->column, column) == 0 : !r->column)
-			return r->from;
+			return r;
 	}
 	return NULL;
+}
+
+const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column)
+{
+	const dbc_gen_rename *r = dbc_gen_rename_of(d, table, column);
+	return r ? r->from : NULL;
 }
 
 /* A mark's line: [start, end) of the text, and the old name it gives. */
@@ -114,6 +121,7 @@ static int add_rename(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, const
 	r->table = (char *)table;
 	r->column = column ? dbc_strdup(ctx, column) : NULL;
 	r->from = m->from;
+	r->recorded = NULL;
 	m->used = true;
 	return DBC_OK;
 }

@@ -587,6 +587,20 @@ static int drop_late(planner *pl)
 
 /* ------------------------------------------------------------ tables */
 
+/* Why a rename no mark asked for is in the plan: the rename log's. */
+static const char *recorded_note(const planner *pl, const char *table, const char *column,
+                                 const char *live)
+{
+	const dbc_gen_rename *r = dbc_gen_rename_of(pl->in->desired, table, column);
+	if (!r || !r->recorded)
+		return "";
+	return dbc_printf(pl->ctx,
+	                  " (no mark: dbcare recorded that migration %s renamed %s to %s, and %s is "
+	                  "still that %s)",
+	                  r->recorded, column ? column : table, live, live,
+	                  column ? "column" : "table");
+}
+
 static int renames(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -606,7 +620,8 @@ static int renames(planner *pl)
 			        lock_of(pl, DBC_LOP_RENAME_TABLE));
 			if (!s)
 				return DBC_ERROR;
-			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay", l->name, w->name);
+			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay%s", l->name, w->name,
+			                       recorded_note(pl, w->name, NULL, l->name));
 			s->rows = rows_of(pl, l);
 			tname = w->name;
 		}
@@ -627,8 +642,9 @@ static int renames(planner *pl)
 			        lock_of(pl, DBC_LOP_RENAME_COLUMN));
 			if (!s)
 				return DBC_ERROR;
-			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay", w->name,
-			                       lc->name, w->columns[c].name);
+			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay%s", w->name,
+			                       lc->name, w->columns[c].name,
+			                       recorded_note(pl, w->name, w->columns[c].name, lc->name));
 		}
 	}
 	return DBC_OK;

@@ -13,6 +13,7 @@
 #include "migrate/migrate_text.h"
 #include "migrate/migrate_trust.h"
 #include "migrate/migrate_version.h"
+#include "migrate/rename_log.h"
 #include "settings/settings.h"
 
 #include <string.h>
@@ -605,10 +606,20 @@ static void poll_reset(void)
 	last_poll_ms = -1e18;
 }
 
+/* A failure to record after a migration ran means it broke the bookkeeping. */
+static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
+{
+	const char *msg = inner_message(ctx, "");
+	ctx->message = dbc_printf(ctx, "migration %s broke dbcare's bookkeeping: %s", label, msg);
+	ctx->hint = dbc_strdup(ctx, "A migration must not drop or alter dbcare's own tables.");
+	return DBC_ERROR;
+}
+
 /* Runs an analysed script statement by statement inside the current
- * savepoint. */
+ * savepoint; the renames and drops it makes go to the rename log as src's
+ * (NULL: not logged). */
 static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *verb,
-                        const char *label)
+                        const char *label, const dbc_rename_source *src)
 {
 	if (dbc_script_check(ctx, info, label, DBC_SQLSTATE_BAD_STATE) != DBC_OK)
 		return DBC_ERROR;
@@ -624,10 +635,14 @@ static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *v
 	for (int i = 0; i < info->nstmts; i++) {
 		const dbc_stmt *s = &info->stmts[i];
 		char *sql = dbc_strndup(ctx, s->text, s->len);
-		if (!sql)
+		dbc_rename_note note = {0};
+		if (!sql || (src && dbc_rename_log_before(ctx, s->text, s->len, &note) != DBC_OK))
 			return DBC_ERROR;
 		ctx->error_line = 0;
-		if (ctx->host->exec(ctx, sql) != DBC_OK) {
+		if (ctx->host->exec(ctx, sql) == DBC_OK) {
+			if (dbc_rename_log_after(ctx, src, &note) != DBC_OK)
+				return bookkeeping_broken(ctx, label);
+		} else {
 			int line = s->line + (ctx->error_line > 0 ? ctx->error_line - 1 : 0);
 			const char *msg = inner_message(ctx, "failed");
 			const char *old = ctx->context;
@@ -651,21 +666,13 @@ static int run_analysed(dbc_ctx *ctx, const dbc_script_info *info, const char *v
 	return DBC_OK;
 }
 
-static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label)
+static int run_script(dbc_ctx *ctx, const char *script, const char *verb, const char *label,
+                      const dbc_rename_source *src)
 {
 	dbc_script_info info;
 	if (dbc_script_analyse(ctx, ctx->host->dialect, script, &info) != DBC_OK)
 		return DBC_ERROR;
-	return run_analysed(ctx, &info, verb, label);
-}
-
-/* A failure to record after a migration ran means it broke the bookkeeping. */
-static int bookkeeping_broken(dbc_ctx *ctx, const char *label)
-{
-	const char *msg = inner_message(ctx, "");
-	ctx->message = dbc_printf(ctx, "migration %s broke dbcare's bookkeeping: %s", label, msg);
-	ctx->hint = dbc_strdup(ctx, "A migration must not drop or alter dbcare's own tables.");
-	return DBC_ERROR;
+	return run_analysed(ctx, &info, verb, label, src);
 }
 
 /* Runs one migration up; its bookkeeping is written with the others at the
@@ -682,8 +689,9 @@ static int apply_one(dbc_ctx *ctx, const dbc_mig_row *r, dbc_mig_done *done)
 	/* the lint gate analysed the script already (dbc_mig_script_info) */
 	const dbc_script_info *info;
 	double t0 = dbc_monotonic_ms();
+	dbc_rename_source src = {m->version ? m->version : m->name, "up"};
 	if (dbc_mig_script_info(ctx, m, &info) != DBC_OK ||
-	    run_analysed(ctx, info, "applying", label) != DBC_OK)
+	    run_analysed(ctx, info, "applying", label, &src) != DBC_OK)
 		return DBC_ERROR;
 	done->mig = m;
 	done->duration_ms = dbc_monotonic_ms() - t0;
@@ -763,6 +771,8 @@ static int apply_upto(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *ta
 	dbc_mig_done *done = rc == DBC_OK && n > 0 ? dbc_alloc(ctx, sizeof(dbc_mig_done) * n) : NULL;
 	if (n > 0 && !done)
 		rc = DBC_ERROR;
+	for (int i = 0; rc == DBC_OK && i < n; i++)
+		rc = dbc_rename_log_prepare(ctx, plan[i]->mig->script);
 	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = apply_one(ctx, plan[i], &done[i]);
@@ -804,7 +814,8 @@ static int rollback_one(dbc_ctx *ctx, const dbc_mig_row *r)
 		return DBC_ERROR;
 	}
 	double t0 = dbc_monotonic_ms();
-	if (run_script(ctx, m->down_script, "rolling back", label) != DBC_OK)
+	dbc_rename_source src = {m->version, "down"};
+	if (run_script(ctx, m->down_script, "rolling back", label, &src) != DBC_OK)
 		return DBC_ERROR;
 	double ms = dbc_monotonic_ms() - t0;
 	dbc_value p = dbc_text(m->version);
@@ -837,6 +848,8 @@ int dbc_migrate_rollback(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 		rc = dbc_mig_plan_down(ctx, &st, canon, &plan, &n);
 	if (rc == DBC_OK)
 		rc = dbc_mig_check_registrants(ctx, env, plan, n, "roll back");
+	for (int i = 0; rc == DBC_OK && i < n; i++)
+		rc = dbc_rename_log_prepare(ctx, plan[i]->mig->down_script);
 	poll_reset();
 	for (int i = 0; rc == DBC_OK && i < n; i++)
 		rc = rollback_one(ctx, plan[i]);
@@ -867,7 +880,7 @@ static int try_script(dbc_ctx *ctx, const char *script, const char *verb, const 
 	*level = ctx->host->savepoint(ctx);
 	if (*level < 0)
 		return DBC_ERROR;
-	if (run_script(ctx, script, verb, label) == DBC_OK)
+	if (run_script(ctx, script, verb, label, NULL) == DBC_OK)
 		return DBC_OK;
 	*err = dbc_strdup(ctx, ctx->message ? ctx->message : "failed");
 	*uncommitted_enum = strcmp(ctx->sqlstate, SQLSTATE_UNSAFE_NEW_ENUM_VALUE) == 0;
@@ -917,7 +930,7 @@ static int prove_down(dbc_ctx *ctx, const dbc_mig *m, const char *label, const c
 	if (!same)
 		row[5] = dbc_text("the schema after up and down differs from the schema before up");
 	/* up again after down, as a rollback and a later apply would */
-	if (run_script(ctx, m->script, "re-applying", label) != DBC_OK) {
+	if (run_script(ctx, m->script, "re-applying", label, NULL) != DBC_OK) {
 		err = dbc_strdup(ctx, ctx->message);
 		dbc_error_clear(ctx);
 		if (ctx->failed)

@@ -71,6 +71,22 @@ CREATE INDEX dbcare_migrations_history_unfinished ON dbcare.migrations_history (
 CREATE INDEX dbcare_migrations_history_fingerprint ON dbcare.migrations_history (id)
     WHERE fingerprint IS NOT NULL;
 COMMENT ON TABLE dbcare.migrations_history IS 'dbcare: every up, down, baseline and repair event (dbmigrate_history)';
+-- The renames and drops the migration runner saw each migration make, with
+-- what the table (column) is to the server whatever its name: the generator
+-- follows a live table back to the names it had (docs/schema-as-code.md).
+CREATE TABLE dbcare.migrations_renames (
+    id          bigserial CONSTRAINT dbcare_migrations_renames_pkey PRIMARY KEY,
+    version     text,
+    direction   text NOT NULL,
+    op          text NOT NULL CONSTRAINT dbcare_migrations_renames_op CHECK (op IN ('rename', 'drop')),
+    schema_name text,
+    table_name  text NOT NULL,
+    column_name text,
+    new_name    text,
+    identity    text,
+    recorded_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE dbcare.migrations_renames IS 'dbcare: the renames and drops of tables and columns that applied migrations made (dbmigrate_generate follows them)';
 -- The schema snapshot that ends each changing call is half a megabyte at
 -- 1,000 tables; pglz compressing it was 0.8 % of applying 1,000 migrations,
 -- lz4 a tenth of that. Servers built without lz4 keep the default.
@@ -167,6 +183,8 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_renames', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_renames_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_lock', '');
 
 -- Monitoring reads everything but the migrations' SQL, which only the roles
@@ -174,6 +192,6 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_lock', '');
 -- name things a monitor has no business seeing).
 GRANT SELECT (kind, version, version_text, name, checksum, no_transaction, registered_at,
     down_checksum, registered_by) ON dbcare.migrations TO pg_monitor;
-GRANT SELECT ON dbcare.migrations_applied, dbcare.migrations_history,
+GRANT SELECT ON dbcare.migrations_applied, dbcare.migrations_history, dbcare.migrations_renames,
     dbcare.migrations_generation, dbcare.migrations_summary TO pg_monitor;
 

@@ -68,6 +68,8 @@ SELECT dbsoftdelete_enable('videos');
 SELECT dbbackup_create('$work/copy.db');
 SELECT count(*) FROM dbmaintain_run('quick');
 SELECT dbhealth_snapshot() IS NOT NULL;
+SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
+SELECT dbmigrate_apply();
 SQL
 tables=$(sqlite3 "$sq" "SELECT name FROM sqlite_schema WHERE type = 'table'
                          AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name")

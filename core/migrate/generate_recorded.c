@@ -1,0 +1,122 @@
+/*
+ * generate_recorded.c — the renames the rename log gives the generator
+ * (docs/schema-as-code.md, "Renames dbcare recorded"): where the desired
+ * schema names a table or column by a name the log says a live one had,
+ * and neither a mark nor a live object of that name says otherwise, the
+ * plan renames rather than drops and adds. Nothing is guessed: the log
+ * holds only renames the runner saw, and a former name counts only while
+ * the live object keeps the identity recorded with it (rename_log.h).
+ */
+#include "migrate/generate.h"
+#include "migrate/rename_log.h"
+
+#include <string.h>
+#include <strings.h>
+
+typedef struct matcher {
+	const char *default_schema;
+	bool fold;
+} matcher;
+
+static bool same_name(const matcher *m, const char *a, const char *b)
+{
+	return m->fold ? strcasecmp(a, b) == 0 : strcmp(a, b) == 0;
+}
+
+static const dbc_table *table_in(const matcher *m, const dbc_schema *s, const char *schema,
+                                 const char *name)
+{
+	for (int i = 0; i < s->ntables; i++) {
+		const dbc_table *t = &s->tables[i];
+		const char *ts = t->schema ? t->schema : m->default_schema;
+		if (ts && schema && same_name(m, ts, schema) && same_name(m, t->name, name))
+			return t;
+	}
+	return NULL;
+}
+
+static const dbc_column *column_in(const matcher *m, const dbc_table *t, const char *name)
+{
+	for (int i = 0; i < t->ncolumns; i++)
+		if (same_name(m, t->columns[i].name, name))
+			return &t->columns[i];
+	return NULL;
+}
+
+/* Whether a rename of d (a mark or one added here) already takes from
+ * in table (column NULL: among tables). */
+static bool taken(const dbc_gen_desired *d, const char *table, const char *from)
+{
+	for (int i = 0; i < d->nrenames; i++) {
+		const dbc_gen_rename *r = &d->renames[i];
+		if (strcasecmp(r->from, from) == 0 &&
+		    (table ? r->column && strcasecmp(r->table, table) == 0 : !r->column))
+			return true;
+	}
+	return false;
+}
+
+static int add(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, const char *column,
+               const char *from, const char *version)
+{
+	if (dbc_grow(ctx, &d->renames, d->nrenames, &d->caprenames, sizeof(dbc_gen_rename), 4) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	d->renames[d->nrenames++] = (dbc_gen_rename){.table = (char *)table,
+	                                             .column = (char *)column,
+	                                             .from = (char *)from,
+	                                             .recorded = version ? version : "?"};
+	return DBC_OK;
+}
+
+/* The desired table live table l becomes: of the same name, else the one
+ * a rename takes from it. */
+static const dbc_table *desired_of(const matcher *m, const dbc_schema *want,
+                                   const dbc_gen_desired *d, const dbc_table *l, const char *schema)
+{
+	const dbc_table *w = table_in(m, want, schema, l->name);
+	for (int i = 0; !w && i < d->nrenames; i++) {
+		const dbc_gen_rename *r = &d->renames[i];
+		if (!r->column && same_name(m, r->from, l->name))
+			w = table_in(m, want, schema, r->table);
+	}
+	return w;
+}
+
+int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_schema *live, const dbc_schema *want,
+                             dbc_gen_desired *d)
+{
+	matcher m = {ctx->host->dialect->default_schema, ctx->host->dialect->names_fold_case};
+	dbc_former_names f = {0};
+	if (dbc_rename_log_formers(ctx, &f) != DBC_OK)
+		return DBC_ERROR;
+	/* tables first: a column's table is found through them */
+	for (int i = 0; i < f.n; i++) {
+		const dbc_former_name *x = &f.items[i];
+		if (x->column)
+			continue;
+		const dbc_table *l = table_in(&m, live, x->schema, x->table);
+		const dbc_table *w = table_in(&m, want, x->schema, x->former);
+		if (!l || !w || table_in(&m, want, x->schema, l->name) ||
+		    table_in(&m, live, x->schema, x->former) || taken(d, NULL, l->name) ||
+		    dbc_gen_rename_of(d, w->name, NULL))
+			continue;
+		if (add(ctx, d, w->name, NULL, l->name, x->version) != DBC_OK)
+			return DBC_ERROR;
+	}
+	for (int i = 0; i < f.n; i++) {
+		const dbc_former_name *x = &f.items[i];
+		if (!x->column)
+			continue;
+		const dbc_table *l = table_in(&m, live, x->schema, x->table);
+		const dbc_table *w = l ? desired_of(&m, want, d, l, x->schema) : NULL;
+		const dbc_column *lc = l ? column_in(&m, l, x->column) : NULL;
+		const dbc_column *wc = w ? column_in(&m, w, x->former) : NULL;
+		if (!lc || !wc || column_in(&m, w, lc->name) || column_in(&m, l, x->former) ||
+		    taken(d, w->name, lc->name) || dbc_gen_rename_of(d, w->name, wc->name))
+			continue;
+		if (add(ctx, d, w->name, wc->name, lc->name, x->version) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
