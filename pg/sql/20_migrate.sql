@@ -74,6 +74,8 @@ COMMENT ON TABLE dbcare.migrations_history IS 'dbcare: every up, down, baseline 
 -- The renames and drops the migration runner saw each migration make, with
 -- what the table (column) is to the server whatever its name: the generator
 -- follows a live table back to the names it had (docs/schema-as-code.md).
+-- Not dumped: the OIDs mean nothing after a restore (a row kept would
+-- follow nothing, or worse the table that got its OID there).
 CREATE TABLE dbcare.migrations_renames (
     id          bigserial CONSTRAINT dbcare_migrations_renames_pkey PRIMARY KEY,
     version     text,
@@ -183,8 +185,6 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_history_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_renames', '');
-SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_renames_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_lock', '');
 
 -- Monitoring reads everything but the migrations' SQL, which only the roles

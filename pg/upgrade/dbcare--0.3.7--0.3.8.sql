@@ -7,6 +7,8 @@
 -- what the table (column) is to the server whatever its name: the generator
 -- follows a live table back to the names it had (docs/schema-as-code.md).
 -- Migrations applied before 0.3.8 left no rows: their renames are not known.
+-- Not dumped: the OIDs mean nothing after a restore (a row kept would
+-- follow nothing, or worse the table that got its OID there).
 CREATE TABLE dbcare.migrations_renames (
     id          bigserial CONSTRAINT dbcare_migrations_renames_pkey PRIMARY KEY,
     version     text,
@@ -20,6 +22,23 @@ CREATE TABLE dbcare.migrations_renames (
     recorded_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
 );
 COMMENT ON TABLE dbcare.migrations_renames IS 'dbcare: the renames and drops of tables and columns that applied migrations made (dbmigrate_generate follows them)';
-SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_renames', '');
-SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_renames_id_seq', '');
 GRANT SELECT ON dbcare.migrations_renames TO pg_monitor;
+
+-- Roles that could apply migrations before (INSERT on the history) may
+-- write the log too, so the renames they apply keep being followed.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT DISTINCT g.grantee::regrole::text AS role
+             FROM pg_catalog.pg_class c,
+                  LATERAL pg_catalog.aclexplode(c.relacl) g
+             WHERE c.oid = 'dbcare.migrations_history'::regclass
+               AND g.privilege_type = 'INSERT' AND g.grantee <> 0
+               AND g.grantee <> c.relowner
+    LOOP
+        EXECUTE pg_catalog.format('GRANT SELECT, INSERT ON dbcare.migrations_renames TO %s', r.role);
+        EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE dbcare.migrations_renames_id_seq TO %s', r.role);
+    END LOOP;
+END
+$$;

@@ -157,4 +157,16 @@ upgrade_from dbcare--0.3.3.sql 0.3.3 audited
 upgrade_from dbcare--0.3.5.sql 0.3.5 audited
 upgrade_from dbcare--0.3.6.sql 0.3.6 audited
 upgrade_from dbcare--0.3.7.sql 0.3.7 audited
+
+# A role that applied migrations under 0.3.7 (INSERT on the history) may
+# write the rename log 0.3.8 adds, so its migrations' renames are followed.
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+  -c "DROP ROLE IF EXISTS \"rn Migrator\"" -c "CREATE ROLE \"rn Migrator\"" > /dev/null
+q -c "CREATE EXTENSION dbcare VERSION '0.3.7'" \
+  -c "GRANT INSERT ON dbcare.migrations_history TO \"rn Migrator\"" -c "ALTER EXTENSION dbcare UPDATE" > /dev/null
+[ "$(q -c "SELECT has_table_privilege('rn Migrator', 'dbcare.migrations_renames', 'INSERT')
+             AND has_sequence_privilege('rn Migrator', 'dbcare.migrations_renames_id_seq', 'USAGE')
+             AND NOT has_table_privilege('pg_monitor', 'dbcare.migrations_renames', 'INSERT')")" = t ] ||
+  fail "the upgrade did not give the rename log to the role that writes the history"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE $db" -c "DROP ROLE \"rn Migrator\"" > /dev/null
 "$B/psql" -X -q -d postgres -c "DROP DATABASE ${db}_fresh"
