@@ -15,6 +15,7 @@
 
 #include "base/dbc.h"
 #include "base/sha256.h"
+#include "base/siphash.h"
 #include "backup/backup_windows.h"
 #include "backup/page_map.h"
 #include "health/health.h"
@@ -286,6 +287,7 @@ typedef struct dbc_page_hasher {
 	int version;
 	unsigned char key[16]; /* versions 2 and 3 */
 	uint64_t *nh_key;      /* version 3: the key stream, in the ctx's arena */
+	dbc_siphash nh_start;  /* version 3: the finishing hash, its tag fed */
 	dbc_sha256 *sha;       /* version 1 */
 } dbc_page_hasher;
 

@@ -73,6 +73,13 @@ void dbc_siphash_update(dbc_siphash *h, const void *data, size_t n)
 		h->tail |= (uint64_t)p[i] << (8 * i);
 }
 
+void dbc_siphash_words(dbc_siphash *h, const uint64_t *w, size_t n)
+{
+	h->length += 8 * n;
+	for (size_t i = 0; i < n; i++)
+		compress(h, w[i]);
+}
+
 void dbc_siphash_finish(dbc_siphash *h, unsigned char out[16])
 {
 	compress(h, h->tail | h->length << 56);

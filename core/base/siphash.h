@@ -22,6 +22,10 @@ typedef struct dbc_siphash {
 void dbc_siphash_begin(dbc_siphash *h, const unsigned char key[16]);
 /* Adds n bytes (any split gives the same digest). */
 void dbc_siphash_update(dbc_siphash *h, const void *data, size_t n);
+/* Adds n 64-bit words, each as its 8 little-endian bytes: the same digest
+ * as dbc_siphash_update of those bytes, without its byte handling. h must
+ * have been fed a whole number of words so far. */
+void dbc_siphash_words(dbc_siphash *h, const uint64_t *w, size_t n);
 /* Writes the 16-byte digest (as the reference implementation orders its
  * bytes); h is spent. */
 void dbc_siphash_finish(dbc_siphash *h, unsigned char out[16]);
