@@ -104,16 +104,15 @@ const dbc_dialect pgdbc_dialect = {
     .unique_using_index = true,
     .errors_unwind = true,
     .audit_table_chains = true,
-    /* the table's OID, and the column's attnum after it. An unqualified
-     * name is looked up in every schema (dbcare's own queries run under
-     * a pinned search_path, not the migration's): more than one row is
-     * no identity. */
+    /* the table's OID, and the column's attnum after it; '' is the
+     * session's temporary schema (searched first, as PostgreSQL does) */
     .object_identity =
-        "SELECT c.oid::pg_catalog.text || COALESCE(':' || a.attnum::pg_catalog.text, ''), "
-        "n.nspname::pg_catalog.text FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "SELECT CASE WHEN c.relkind IN ('r', 'p') AND c.relpersistence <> 't' "
+        "AND ($3 = '' OR a.attnum IS NOT NULL) THEN c.oid::pg_catalog.text || "
+        "COALESCE(':' || a.attnum::pg_catalog.text, '') END, n.nspname::pg_catalog.text "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = $3 "
         "AND a.attnum > 0 AND NOT a.attisdropped "
-        "WHERE c.relname = $2 AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't' "
-        "AND ($1 = '' OR n.nspname = $1) AND ($3 = '' OR a.attnum IS NOT NULL) LIMIT 2",
+        "WHERE c.relname = $2 AND CASE WHEN $1 = '' THEN n.oid = pg_catalog.pg_my_temp_schema() "
+        "ELSE n.nspname = $1 END",
 };

@@ -89,11 +89,15 @@ const dbc_dialect sqldbc_dialect = {
                      "DROP TABLE dbcare_rebuild_check;\n",
     /* the table's row of sqlite_schema and its root page (ALTER TABLE
      * RENAME keeps both; a table made again gets another row), and the
-     * column's position after them; main only */
+     * column's position after them. '' is temp (searched first): its
+     * tables, as any outside main, are not followed */
     .object_identity =
-        "SELECT s.rowid || ':' || s.rootpage || COALESCE(':' || (SELECT p.cid FROM "
-        "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE), ''), 'main' "
-        "FROM main.sqlite_schema s WHERE s.type = 'table' AND s.name = $2 COLLATE NOCASE "
-        "AND ($1 = '' OR $1 = 'main' COLLATE NOCASE) AND ($3 = '' OR EXISTS (SELECT 1 FROM "
-        "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE))",
+        "SELECT NULL, 'temp' FROM temp.sqlite_schema WHERE $1 = '' AND name = $2 COLLATE NOCASE "
+        "AND type IN ('table', 'view') UNION ALL "
+        "SELECT CASE WHEN s.type = 'table' AND ($3 = '' OR EXISTS (SELECT 1 FROM "
+        "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE)) THEN "
+        "s.rowid || ':' || s.rootpage || COALESCE(':' || (SELECT p.cid FROM "
+        "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE), '') END, 'main' "
+        "FROM main.sqlite_schema s WHERE $1 = 'main' COLLATE NOCASE AND s.name = $2 COLLATE NOCASE "
+        "AND s.type IN ('table', 'view')",
 };

@@ -283,11 +283,13 @@ typedef struct dbc_dialect {
 	const char *rebuild_check;
 	/* What a table (or its column) is to the engine whatever its name, for
 	 * the renames the migration runner records (core/migrate/rename_log.c):
-	 * one row (the identity as text, the table's schema) for $1 the schema
-	 * ('' where not written: the name resolves as a statement's would), $2
-	 * the table, $3 the column ('': the table's own); no row when there is
-	 * no such table or column. An identity outlives a rename and dies with
-	 * the object; NULL: the engine has none. */
+	 * for $1 a schema ('' the session's temporary one), $2 a relation's
+	 * name, $3 a column's ('' the relation's own), one row when the schema
+	 * holds a relation of that name, of any kind: its identity as text,
+	 * NULL when it is not one that is followed (not an ordinary table, a
+	 * temporary one, no such column), and the schema's name. An identity
+	 * outlives a rename and dies with the object; NULL: the engine has
+	 * none. */
 	const char *object_identity;
 	/* An error unwinds past the caller (PostgreSQL's longjmp) unless a
 	 * savepoint catches it: the health checks run each in one, so a

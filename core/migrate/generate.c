@@ -144,7 +144,7 @@ static int plan_to(dbc_ctx *ctx, gen_run *r)
 	    .env = r->env, .live = r->live, .want = r->want, .desired = r->desired, .opt = r->opt};
 	char *json, *fp;
 	if (keep_live_extensions(ctx, r->live, r->want) != DBC_OK ||
-	    dbc_gen_recorded_renames(ctx, r->live, r->want, r->desired) != DBC_OK ||
+	    dbc_gen_recorded_renames(ctx, r->env, r->live, r->want, r->desired) != DBC_OK ||
 	    dbc_schema_snapshot_json(r->want, &json) != DBC_OK ||
 	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
 		return DBC_ERROR;

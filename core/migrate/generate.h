@@ -37,7 +37,7 @@ typedef struct dbc_gen_rename {
 	char *column;
 	char *from;
 	/* NULL: a mark; else the rename comes from the rename log
-	 * (generate_recorded.c): the migration that gave the live name */
+	 * (generate_recorded.c): the migrations that gave the live name */
 	const char *recorded;
 } dbc_gen_rename;
 
@@ -67,8 +67,8 @@ const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *ta
  * table or column the desired schema lacks, whose former name (rename_log.h)
  * the desired schema has where the live one has nothing of that name, and
  * which no mark speaks of. Called with both models read. */
-int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_schema *live, const dbc_schema *want,
-                             dbc_gen_desired *d);
+int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
+                             const dbc_schema *want, dbc_gen_desired *d);
 
 typedef struct dbc_gen_options {
 	bool allow_drop;         /* drops of tables and columns are allowed */

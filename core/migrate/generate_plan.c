@@ -595,9 +595,9 @@ static const char *recorded_note(const planner *pl, const char *table, const cha
 	if (!r || !r->recorded)
 		return "";
 	return dbc_printf(pl->ctx,
-	                  " (no mark: dbcare recorded that migration %s renamed %s to %s, and %s is "
-	                  "still that %s)",
-	                  r->recorded, column ? column : table, live, live,
+	                  " (no mark: dbcare's rename log has %s renamed to %s by migration %s, and %s "
+	                  "is still that %s)",
+	                  column ? column : table, live, r->recorded, live,
 	                  column ? "column" : "table");
 }
 

@@ -57,7 +57,7 @@ static bool taken(const dbc_gen_desired *d, const char *table, const char *from)
 }
 
 static int add(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, const char *column,
-               const char *from, const char *version)
+               const char *from, const char *by)
 {
 	if (dbc_grow(ctx, &d->renames, d->nrenames, &d->caprenames, sizeof(dbc_gen_rename), 4) !=
 	    DBC_OK)
@@ -65,7 +65,7 @@ static int add(dbc_ctx *ctx, dbc_gen_desired *d, const char *table, const char *
 	d->renames[d->nrenames++] = (dbc_gen_rename){.table = (char *)table,
 	                                             .column = (char *)column,
 	                                             .from = (char *)from,
-	                                             .recorded = version ? version : "?"};
+	                                             .recorded = by ? by : "?"};
 	return DBC_OK;
 }
 
@@ -83,12 +83,12 @@ static const dbc_table *desired_of(const matcher *m, const dbc_schema *want,
 	return w;
 }
 
-int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_schema *live, const dbc_schema *want,
-                             dbc_gen_desired *d)
+int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
+                             const dbc_schema *want, dbc_gen_desired *d)
 {
 	matcher m = {ctx->host->dialect->default_schema, ctx->host->dialect->names_fold_case};
 	dbc_former_names f = {0};
-	if (dbc_rename_log_formers(ctx, &f) != DBC_OK)
+	if (dbc_rename_log_formers(ctx, env, &f) != DBC_OK)
 		return DBC_ERROR;
 	/* tables first: a column's table is found through them */
 	for (int i = 0; i < f.n; i++) {
@@ -101,7 +101,7 @@ int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_schema *live, const dbc_sch
 		    table_in(&m, live, x->schema, x->former) || taken(d, NULL, l->name) ||
 		    dbc_gen_rename_of(d, w->name, NULL))
 			continue;
-		if (add(ctx, d, w->name, NULL, l->name, x->version) != DBC_OK)
+		if (add(ctx, d, w->name, NULL, l->name, x->by) != DBC_OK)
 			return DBC_ERROR;
 	}
 	for (int i = 0; i < f.n; i++) {
@@ -115,7 +115,7 @@ int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_schema *live, const dbc_sch
 		if (!lc || !wc || column_in(&m, w, lc->name) || column_in(&m, l, x->former) ||
 		    taken(d, w->name, lc->name) || dbc_gen_rename_of(d, w->name, wc->name))
 			continue;
-		if (add(ctx, d, w->name, wc->name, lc->name, x->version) != DBC_OK)
+		if (add(ctx, d, w->name, wc->name, lc->name, x->by) != DBC_OK)
 			return DBC_ERROR;
 	}
 	return DBC_OK;

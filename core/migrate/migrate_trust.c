@@ -29,6 +29,20 @@ static bool listed(const char *list, const char *name)
 	return false;
 }
 
+int dbc_mig_trusts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *who,
+                   const char *trusted_list, bool *yes)
+{
+	bool rights = false, can_set = true;
+	char *applier = NULL;
+	*yes = true;
+	if (!env || !env->registrant_rights)
+		return DBC_OK;
+	if (env->registrant_rights(ctx, who, &rights, &can_set, &applier) != DBC_OK)
+		return DBC_ERROR;
+	*yes = rights || (listed(trusted_list ? trusted_list : "", who) && !can_set);
+	return DBC_OK;
+}
+
 int dbc_mig_check_registrants(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_mig_row *const *rows,
                               int n, const char *verb)
 {

@@ -1,38 +1,47 @@
 /*
  * rename_log.c — the renames and drops the migration runner saw (see
- * rename_log.h). Each row names the object as the statement did and the
- * identity the engine gives it (dialect object_identity): under its new
- * name for a rename, as it was just before for a drop.
+ * rename_log.h). Each row names the object as the statement did, in the
+ * schema its name resolved to, with the identity the engine gives it
+ * (dialect object_identity).
+ *
+ * Recording: the statement's object is found before it runs, as the
+ * engine resolves its name (the temporary schema first, then the caller's
+ * path, or the schema written); only an ordinary table of a followed
+ * schema (or its column) has an identity. A rename is logged only when,
+ * afterwards, that schema holds the new name with the same identity (a
+ * rename keeps it), so what is logged is the object the statement renamed,
+ * never another one that happens to bear the new name.
  *
  * Invariant of dbc_rename_log_formers: a name is reported as a live
- * object's former name only when a chain of logged renames leads from it
- * to the object's live name, no logged drop cut the chain since, and the
- * object's identity now equals the one recorded with the chain's last
- * rename. An object dropped and made again under the same name, by a
- * migration or by hand, has another identity, so a name is never carried
- * over to a different object; a rename the runner did not see (by hand, or
- * run by a shell from dbmigrate_script) breaks the chain: no former name,
- * never a wrong one.
+ * object's former name only when a chain of logged renames, each written
+ * by a role the caller trusts, leads from it to the object's live name, no
+ * logged drop cut the chain since, every rename of the chain kept the
+ * identity, and the object's identity now is the one recorded. A rename
+ * the runner did not see (by hand, or run by a shell from
+ * dbmigrate_script) breaks the chain: no former name, never a wrong one,
+ * as far as the engine's identity tells objects apart (SQLite's cannot
+ * tell a column dropped and added again at the same position: see
+ * docs/schema-as-code.md).
  */
 #include "migrate/lint.h"
 #include "migrate/migrate_store.h"
+#include "migrate/migrate_trust.h"
 #include "migrate/rename_log.h"
 #include "schema/schema.h"
+#include "settings/settings.h"
 
 #include <string.h>
 #include <strings.h>
 
 typedef struct dbc_rename_pending {
 	bool drop;
-	char *schema; /* as written, NULL when not */
 	char *table, *column, *new_name;
-	char *identity, *resolved; /* drops: looked up before the statement */
+	char *identity, *schema; /* the object's, found before the statement ran */
 } pending;
 
 /* ------------------------------------------------------------ identity */
 
 typedef struct identity_rows {
-	dbc_ctx *ctx;
 	int n;
 	char *identity, *schema;
 } identity_rows;
@@ -47,32 +56,54 @@ static int take_identity(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-/* The identity of schema.table (column) and the schema it is in; both NULL
- * when there is no such object, it is ambiguous or the engine has no
- * identity. An unqualified name is looked for where the caller's session
- * looks (host name_path), else in the whole database (one match only). */
+/* Asks one schema ('' the temporary one); *found when it holds a relation
+ * named table. */
+static int ask(dbc_ctx *ctx, const char *schema, const char *table, const char *column, bool *found,
+               char **identity, char **resolved)
+{
+	identity_rows r = {0};
+	dbc_value p[3] = {dbc_text(schema), dbc_text(table), dbc_text(column ? column : "")};
+	if (ctx->host->query(ctx, ctx->host->dialect->object_identity, 3, p, take_identity, &r) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	*found = r.n == 1;
+	if (*found) {
+		*identity = r.identity;
+		*resolved = r.schema;
+	}
+	return DBC_OK;
+}
+
+static bool listed(char **path, const char *name)
+{
+	for (char **s = path; s && *s; s++)
+		if (strcmp(*s, name) == 0)
+			return true;
+	return false;
+}
+
+/* The identity of the relation table (its column) names and the schema it
+ * is in: the schema written, else the first of the temporary schema (unless
+ * the path places it) and the caller's path (host name_path, or the
+ * dialect's default schema) holding a relation of that name, as the engine
+ * resolves it. *identity NULL: none, or not one that is followed. */
 static int identity_of(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
                        char **identity, char **resolved)
 {
-	const char *sql = ctx->host->dialect->object_identity;
 	*identity = *resolved = NULL;
-	if (!sql)
+	if (!ctx->host->dialect->object_identity)
 		return DBC_OK;
-	char **path = !schema && ctx->host->name_path ? ctx->host->name_path(ctx) : NULL;
-	const char *one[] = {schema ? schema : "", NULL};
-	for (char **s = path ? path : (char **)one; *s; s++) {
-		identity_rows r = {.ctx = ctx};
-		dbc_value p[3] = {dbc_text(*s), dbc_text(table), dbc_text(column ? column : "")};
-		if (ctx->host->query(ctx, sql, 3, p, take_identity, &r) != DBC_OK)
+	bool found = false;
+	if (schema)
+		return ask(ctx, schema, table, column, &found, identity, resolved);
+	char **path = ctx->host->name_path ? ctx->host->name_path(ctx) : NULL;
+	const char *plain[] = {ctx->host->dialect->default_schema, NULL};
+	if (!listed(path, "pg_temp") && ask(ctx, "", table, column, &found, identity, resolved))
+		return DBC_ERROR;
+	for (char **s = path ? path : (char **)plain; !found && *s; s++)
+		if (ask(ctx, strcmp(*s, "pg_temp") == 0 ? "" : *s, table, column, &found, identity,
+		        resolved) != DBC_OK)
 			return DBC_ERROR;
-		if (r.n == 1) {
-			*identity = r.identity;
-			*resolved = r.schema;
-			return DBC_OK;
-		}
-		if (r.n > 1)
-			return DBC_OK;
-	}
 	return DBC_OK;
 }
 
@@ -104,12 +135,14 @@ int dbc_rename_log_prepare(dbc_ctx *ctx, const char *script)
 }
 
 /* dbcare's own tables are not followed (a migration must not touch them;
- * the runner's bookkeeping reports one that does). */
+ * the runner's bookkeeping reports one that does): their names begin with
+ * the bookkeeping prefix, qualified ("dbcare.") or not ("dbcare_"). */
 static bool own_table(dbc_ctx *ctx, const char *schema, const char *table)
 {
 	const char *prefix = ctx->host->book_prefix;
-	char *q = dbc_printf(ctx, "%s.%s", schema ? schema : "", table);
-	return !q || strncasecmp(q, prefix, strlen(prefix)) == 0;
+	size_t n = strlen(prefix);
+	char *q = dbc_printf(ctx, "%s.%s", schema, table);
+	return !q || strncasecmp(q, prefix, n) == 0 || strncasecmp(table, prefix, n) == 0;
 }
 
 int dbc_rename_log_before(dbc_ctx *ctx, const char *text, size_t len, dbc_rename_note *out)
@@ -130,17 +163,17 @@ int dbc_rename_log_before(dbc_ctx *ctx, const char *text, size_t len, dbc_rename
 			continue;
 		if (!a->table || (column && !a->column) || (!drop && !a->new_name))
 			continue;
+		pending p = {.drop = drop,
+		             .table = a->table,
+		             .column = column ? a->column : NULL,
+		             .new_name = drop ? NULL : a->new_name};
+		if (identity_of(ctx, a->schema, p.table, p.column, &p.identity, &p.schema) != DBC_OK)
+			return DBC_ERROR;
+		if (!p.identity || own_table(ctx, p.schema, p.table))
+			continue; /* a view, a temporary or attached table, no such one, or dbcare's */
 		if (dbc_grow(ctx, &out->items, out->n, &cap, sizeof(pending), 2) != DBC_OK)
 			return DBC_ERROR;
-		pending *p = &out->items[out->n++];
-		*p = (pending){.drop = drop,
-		               .schema = a->schema,
-		               .table = a->table,
-		               .column = column ? a->column : NULL,
-		               .new_name = drop ? NULL : a->new_name};
-		if (drop &&
-		    identity_of(ctx, p->schema, p->table, p->column, &p->identity, &p->resolved) != DBC_OK)
-			return DBC_ERROR;
+		out->items[out->n++] = p;
 	}
 	return DBC_OK;
 }
@@ -184,20 +217,20 @@ int dbc_rename_log_after(dbc_ctx *ctx, const dbc_rename_source *src, const dbc_r
 	if (!src || !note->n)
 		return DBC_OK;
 	for (int i = 0; i < note->n; i++) {
-		pending *p = &note->items[i];
+		const pending *p = &note->items[i];
 		if (!p->drop) {
-			/* the object under its new name: a column keeps its table's */
-			const char *table = p->column ? p->table : p->new_name;
-			if (identity_of(ctx, p->schema, table, p->column ? p->new_name : NULL, &p->identity,
-			                &p->resolved) != DBC_OK)
+			/* the same object under its new name, in its schema */
+			char *now = NULL, *schema = NULL;
+			if (identity_of(ctx, p->schema, p->column ? p->table : p->new_name,
+			                p->column ? p->new_name : NULL, &now, &schema) != DBC_OK)
 				return DBC_ERROR;
+			if (!now || strcmp(now, p->identity) != 0)
+				continue;
 		}
-		if (!p->identity || own_table(ctx, p->resolved, p->table))
-			continue; /* not a table here (a view, a temporary table), ambiguous, or dbcare's */
 		dbc_value v[8] = {text_or_null(src->version),
 		                  dbc_text(src->direction),
 		                  dbc_text(p->drop ? "drop" : "rename"),
-		                  dbc_text(p->resolved),
+		                  dbc_text(p->schema),
 		                  dbc_text(p->table),
 		                  text_or_null(p->column),
 		                  text_or_null(p->new_name),
@@ -211,23 +244,33 @@ int dbc_rename_log_after(dbc_ctx *ctx, const dbc_rename_source *src, const dbc_r
 /* ------------------------------------------------------------ reading */
 
 /* One object followed through the log: its names, oldest first, the last
- * its name now. */
+ * its name now; by[k] says which migration gave names[k] (k >= 1). */
 typedef struct chain {
 	bool column;
 	bool cut;
 	char *schema;
 	char *table; /* a column's table, by the name it has now */
-	dbc_strlist names;
-	char *identity; /* recorded with the last rename */
-	char *version;
+	dbc_strlist names, by;
+	char *identity; /* every rename of the chain kept it */
 } chain;
 
 typedef struct log_read {
-	dbc_ctx *ctx;
-	bool fold; /* names match without regard to case */
+	const dbc_migrate_hooks *env;
+	bool fold;         /* names match without regard to case */
+	const char *asked; /* the last writer whose trust was asked, and the answer */
+	bool asked_trusted;
+	char *trusted_list; /* migrate.trusted_registrants */
+	int64_t untrusted;  /* rows left out: written by a role the caller does not trust */
 	chain *items;
 	int n, cap;
+	struct log_row *rows; /* as read, in order; followed once the read is over */
+	int nrows, caprows;
 } log_read;
+
+/* A row of the log, as read. */
+typedef struct log_row {
+	char *op, *schema, *table, *column, *new_name, *identity, *version, *direction, *writer;
+} log_row;
 
 static bool same(const log_read *r, const char *a, const char *b)
 {
@@ -253,16 +296,55 @@ static chain *find(log_read *r, const char *schema, const char *table, const cha
 	return NULL;
 }
 
+/* Whether a row written by role who counts: as a migration registered by
+ * it would run (migrate_trust.h); everyone where the engine has no roles. */
+static int trusted(dbc_ctx *ctx, log_read *r, const char *who, bool *yes)
+{
+	*yes = true;
+	if (!r->env || !r->env->registrant_rights)
+		return DBC_OK;
+	if (!who) {
+		*yes = false;
+		return DBC_OK;
+	}
+	if (!(r->asked && strcmp(r->asked, who) == 0)) {
+		if (dbc_mig_trusts(ctx, r->env, who, r->trusted_list, &r->asked_trusted) != DBC_OK)
+			return DBC_ERROR;
+		r->asked = who;
+	}
+	*yes = r->asked_trusted;
+	return DBC_OK;
+}
+
 static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
 	log_read *r = arg;
-	if (ncol < 7)
+	if (ncol < 9)
 		return DBC_OK;
-	char *op = dbc_mig_text(ctx, &v[0]), *schema = dbc_mig_text(ctx, &v[1]);
-	char *table = dbc_mig_text(ctx, &v[2]), *column = dbc_mig_text(ctx, &v[3]);
-	char *new_name = dbc_mig_text(ctx, &v[4]);
+	if (dbc_grow(ctx, &r->rows, r->nrows, &r->caprows, sizeof(log_row), 16) != DBC_OK)
+		return DBC_ERROR;
+	r->rows[r->nrows++] =
+	    (log_row){dbc_mig_text(ctx, &v[0]), dbc_mig_text(ctx, &v[1]), dbc_mig_text(ctx, &v[2]),
+	              dbc_mig_text(ctx, &v[3]), dbc_mig_text(ctx, &v[4]), dbc_mig_text(ctx, &v[5]),
+	              dbc_mig_text(ctx, &v[6]), dbc_mig_text(ctx, &v[7]), dbc_mig_text(ctx, &v[8])};
+	return DBC_OK;
+}
+
+/* Follows one row: a drop cuts, a rename extends or starts a chain. */
+static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
+{
+	char *op = w->op, *schema = w->schema, *table = w->table, *column = w->column;
+	char *new_name = w->new_name, *identity = w->identity;
+	char *version = w->version, *direction = w->direction;
+	bool yes;
 	if (!op || !schema || !table)
 		return DBC_OK;
+	if (trusted(ctx, r, w->writer, &yes) != DBC_OK)
+		return DBC_ERROR;
+	if (!yes) {
+		r->untrusted++;
+		return DBC_OK;
+	}
 	chain *c = find(r, schema, table, column);
 	if (strcmp(op, "drop") == 0) {
 		if (c)
@@ -273,12 +355,11 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 				r->items[i].cut = true;
 		return DBC_OK;
 	}
-	char *identity = dbc_mig_text(ctx, &v[5]);
 	if (!new_name || !identity)
 		return DBC_OK;
 	/* a rename keeps the identity: another one means the name went to
 	 * another object unseen since (dropped and made again by hand) */
-	if (c && c->identity && strcmp(c->identity, identity) != 0) {
+	if (c && strcmp(c->identity, identity) != 0) {
 		c->cut = true;
 		c = NULL;
 	}
@@ -287,13 +368,17 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 			return DBC_ERROR;
 		c = &r->items[r->n++];
 		*c = (chain){.column = column != NULL, .schema = schema, .table = table};
-		if (dbc_strlist_add(ctx, &c->names, column ? column : table) != DBC_OK)
+		if (dbc_strlist_add(ctx, &c->names, column ? column : table) != DBC_OK ||
+		    dbc_strlist_add(ctx, &c->by, "") != DBC_OK)
 			return DBC_ERROR;
 	}
-	if (dbc_strlist_add(ctx, &c->names, new_name) != DBC_OK)
+	const char *by = direction && strcmp(direction, "down") == 0
+	                     ? dbc_printf(ctx, "%s (its down script)", version ? version : "?")
+	                     : (version ? version : "?");
+	if (dbc_strlist_add(ctx, &c->names, new_name) != DBC_OK ||
+	    dbc_strlist_add(ctx, &c->by, by) != DBC_OK)
 		return DBC_ERROR;
 	c->identity = identity;
-	c->version = dbc_mig_text(ctx, &v[6]);
 	/* a table's columns follow it to its new name */
 	for (int i = 0; !column && i < r->n; i++)
 		if (r->items[i].column && !r->items[i].cut && same(r, r->items[i].schema, schema) &&
@@ -302,21 +387,27 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	return DBC_OK;
 }
 
-static int add_former(dbc_ctx *ctx, dbc_former_names *out, const chain *c, const char *former)
+/* names[k] of c as a former name, with the migrations that took it to the
+ * live name. */
+static int add_former(dbc_ctx *ctx, dbc_former_names *out, const chain *c, int k)
 {
+	dbc_strlist by = {0};
+	for (int i = k + 1; i < c->names.n; i++)
+		if (dbc_strlist_add(ctx, &by, c->by.items[i]) != DBC_OK)
+			return DBC_ERROR;
 	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(dbc_former_name), 8) != DBC_OK)
 		return DBC_ERROR;
 	out->items[out->n++] = (dbc_former_name){.schema = c->schema,
 	                                         .table = c->column ? c->table : now_name(c),
 	                                         .column = c->column ? now_name(c) : NULL,
-	                                         .former = former,
-	                                         .version = c->version};
-	return DBC_OK;
+	                                         .former = c->names.items[k],
+	                                         .by = dbc_strlist_join(ctx, &by, ", ")};
+	return out->items[out->n - 1].by ? DBC_OK : DBC_ERROR;
 }
 
-int dbc_rename_log_formers(dbc_ctx *ctx, dbc_former_names *out)
+int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_former_names *out)
 {
-	log_read r = {.ctx = ctx, .fold = ctx->host->dialect->names_fold_case};
+	log_read r = {.env = env, .fold = ctx->host->dialect->names_fold_case};
 	if (!ctx->host->dialect->object_identity ||
 	    (ctx->host->book_has_column &&
 	     !ctx->host->book_has_column(ctx, "dbcare_migrations_renames", "identity")))
@@ -326,9 +417,14 @@ int dbc_rename_log_formers(dbc_ctx *ctx, dbc_former_names *out)
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	if (dbc_mig_query(ctx,
-	                  "SELECT op, schema_name, table_name, column_name, new_name, identity, "
-	                  "version FROM @migrations_renames ORDER BY id",
+	if ((env && env->registrant_rights &&
+	     dbc_setting_get(ctx, "migrate.trusted_registrants", &r.trusted_list) != DBC_OK) ||
+	    dbc_mig_query(ctx,
+	                  env && env->registrant_rights
+	                      ? "SELECT op, schema_name, table_name, column_name, new_name, identity, "
+	                        "version, direction, recorded_by FROM @migrations_renames ORDER BY id"
+	                      : "SELECT op, schema_name, table_name, column_name, new_name, identity, "
+	                        "version, direction, NULL FROM @migrations_renames ORDER BY id",
 	                  0, NULL, take_row, &r) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0)
 			return DBC_ERROR;
@@ -337,9 +433,19 @@ int dbc_rename_log_formers(dbc_ctx *ctx, dbc_former_names *out)
 	}
 	if (ctx->host->release(ctx, level) != DBC_OK)
 		return DBC_ERROR;
+	for (int i = 0; i < r.nrows; i++)
+		if (follow(ctx, &r, &r.rows[i]) != DBC_OK)
+			return DBC_ERROR;
+	if (r.untrusted)
+		dbc_warning(ctx,
+		            "Name the role in the setting migrate.trusted_registrants, or mark the "
+		            "renames with -- dbcare: renamed from OLD.",
+		            "%lld row(s) of the rename log were written by roles without your rights and "
+		            "are not followed",
+		            (long long)r.untrusted);
 	for (int i = 0; i < r.n; i++) {
 		const chain *c = &r.items[i];
-		if (c->cut || !c->identity)
+		if (c->cut)
 			continue;
 		char *identity, *schema;
 		if (identity_of(ctx, c->schema, c->column ? c->table : now_name(c),
@@ -348,8 +454,7 @@ int dbc_rename_log_formers(dbc_ctx *ctx, dbc_former_names *out)
 		if (!identity || strcmp(identity, c->identity) != 0)
 			continue;
 		for (int k = c->names.n - 2; k >= 0; k--)
-			if (!same(&r, c->names.items[k], now_name(c)) &&
-			    add_former(ctx, out, c, c->names.items[k]) != DBC_OK)
+			if (!same(&r, c->names.items[k], now_name(c)) && add_former(ctx, out, c, k) != DBC_OK)
 				return DBC_ERROR;
 	}
 	return DBC_OK;

@@ -43,7 +43,7 @@ typedef struct dbc_former_name {
 	const char *table;  /* the live table's name */
 	const char *column; /* the live column's name, or NULL */
 	const char *former;
-	const char *version; /* the migration that gave the live name */
+	const char *by; /* the migrations that took it from former to the live name */
 } dbc_former_name;
 
 typedef struct dbc_former_names {
@@ -52,8 +52,10 @@ typedef struct dbc_former_names {
 } dbc_former_names;
 
 /* Every former name of every live table and column, newest first for each
- * object (out zeroed by the caller). An empty list where the log is empty,
- * missing, or the engine has no identity. */
-int dbc_rename_log_formers(dbc_ctx *ctx, dbc_former_names *out);
+ * object (out zeroed by the caller), from the rows written by roles env
+ * says the caller trusts (migrate_trust.h; a warning counts the others).
+ * An empty list where the log is empty, missing, unreadable to the caller,
+ * or the engine has no identity. */
+int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_former_names *out);
 
 #endif

@@ -49,6 +49,7 @@ q -c "SELECT dbmigrate_apply()" > /dev/null
 [ "$(q -c "SELECT count(*) FROM dbcare.migrations_renames r JOIN pg_class c ON c.oid = split_part(r.identity, ':', 1)::oid WHERE c.oid = 'public.client'::regclass")" = 2 ] ||
   fail "the log's identities are not the table's OID: $(q -c 'SELECT * FROM dbcare.migrations_renames')"
 before=$(digest name client)
+[ "${before%%:*}" = "$n" ] || fail "the table does not hold its $n rows: $before"
 
 # verify proves the migrations in rolled-back savepoints: nothing logged
 q -c "SELECT count(*) FROM dbmigrate_verify()" > /dev/null
@@ -71,7 +72,7 @@ q -c "CREATE ROLE rn_monitor LOGIN IN ROLE pg_monitor" > /dev/null
 out=$(plan "$desired_old")
 grep -q 'ALTER TABLE public.client RENAME TO customer' <<<"$out" || fail "no table rename: $out"
 grep -q 'RENAME COLUMN name TO full_name' <<<"$out" || fail "no column rename: $out"
-grep -q 'dbcare recorded that migration 2 renamed customer to client' <<<"$out" || fail "the hazard does not say why: $out"
+grep -q "dbcare's rename log has customer renamed to client by migration 2," <<<"$out" || fail "the hazard does not say why: $out"
 grep -qi 'DROP TABLE\|DROP COLUMN' <<<"$out" && fail "a recorded rename became a drop: $out"
 grep -q 'other' <<<"$out" && fail "the other schema's table was touched: $out"
 apply_plan "$desired_old"
@@ -89,6 +90,7 @@ q -c "SELECT dbmigrate_rollback('1')" > /dev/null
 out=$(plan "$desired_new")
 grep -q 'ALTER TABLE public.customer RENAME TO client' <<<"$out" || fail "the down's rename was not followed: $out"
 grep -q 'RENAME COLUMN full_name TO name' <<<"$out" || fail "the down's column rename was not followed: $out"
+grep -q "by migration 2 (its down script)" <<<"$out" || fail "a down's rename is not named so: $out"
 q -c "SELECT dbmigrate_apply()" > /dev/null
 
 # dropped and made again by hand under the same name: another object
@@ -119,5 +121,47 @@ rows=$(q -c "SELECT count(*) FROM dbcare.migrations_renames")
 grep -q 'the rename of public.mine is not logged' "$work/m.out" || fail "no warning: $(cat "$work/m.out")"
 [ "$(q -c "SELECT count(*) FROM dbcare.migrations_renames")" = "$rows" ] || fail "a row was logged without the grant"
 [ "$(q -c "SELECT to_regclass('public.ours') IS NOT NULL")" = t ] || fail "the migration did not run"
+
+# what a name resolves to before the statement is what is logged: with
+# app ahead of public on the path, public.t5 renamed to u5 is logged as
+# public's, not as app.u5 (another table already bearing the new name);
+# a temporary table renamed to a name public holds is not logged at all
+q > /dev/null <<'SQL'
+CREATE SCHEMA app;
+CREATE TABLE app.u5 (id int PRIMARY KEY, secret text);
+INSERT INTO app.u5 VALUES (1, 's');
+CREATE TABLE public.t5 (id int PRIMARY KEY, v text);
+CREATE TABLE public.u6 (id int PRIMARY KEY, secret text);
+SELECT dbmigrate_add('6', 'paths', 'SET LOCAL search_path = app, public; ALTER TABLE t5 RENAME TO u5;
+CREATE TEMP TABLE t6 (id int); ALTER TABLE t6 RENAME TO u6;');
+SELECT dbmigrate_apply();
+SQL
+[ "$(log "WHERE version = '6'")" = "rename public.t5 u5" ] || fail "the path's rename was logged as: $(log "WHERE version = '6'")"
+out=$(plan "$desired_new
+CREATE TABLE public.ours (x int);
+CREATE TABLE public.t5 (id int PRIMARY KEY, v text);
+CREATE SCHEMA app;
+CREATE TABLE app.u5 (id int PRIMARY KEY, secret text);
+CREATE TABLE public.u6 (id int PRIMARY KEY, secret text);")
+grep -q 'ALTER TABLE public.u5 RENAME TO t5' <<<"$out" || fail "public.u5 not renamed back: $out"
+grep -q 'app.u5 RENAME' <<<"$out" && fail "app.u5 was taken for public.t5: $out"
+
+# a row forged by a role without the caller's rights is not followed
+q -c "GRANT SELECT, INSERT ON dbcare.migrations_renames TO rn_migrator" \
+  -c "GRANT USAGE ON SEQUENCE dbcare.migrations_renames_id_seq TO rn_migrator" \
+  -c "CREATE TABLE public.salaries (id int PRIMARY KEY, amount numeric)" > /dev/null
+"$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U rn_migrator -d "$db" -c "INSERT INTO dbcare.migrations_renames
+  (version, direction, op, schema_name, table_name, new_name, identity, recorded_by)
+  SELECT '7', 'up', 'rename', 'public', 'public_report', 'salaries', 'public.salaries'::regclass::oid::text, 'postgres'" > /dev/null
+[ "$(q -c "SELECT recorded_by FROM dbcare.migrations_renames WHERE version = '7'")" = rn_migrator ] || fail "recorded_by was written by hand"
+out=$(plan "$desired_new
+CREATE TABLE public.ours (x int);
+CREATE TABLE public.t5 (id int PRIMARY KEY, v text);
+CREATE SCHEMA app;
+CREATE TABLE app.u5 (id int PRIMARY KEY, secret text);
+CREATE TABLE public.u6 (id int PRIMARY KEY, secret text);
+CREATE TABLE public_report (id int PRIMARY KEY, amount numeric);" 2>&1)
+grep -q 'salaries RENAME' <<<"$out" && fail "a forged row was followed: $out"
+grep -q 'written by roles without your rights' <<<"$out" || fail "no warning about the forged row: $out"
 q -c "DROP OWNED BY rn_migrator" -c "DROP ROLE rn_migrator" -c "DROP ROLE rn_monitor" > /dev/null
 echo "ok: recorded renames followed both ways, $n rows kept; verify, failures, hand changes and drops leave no false history"

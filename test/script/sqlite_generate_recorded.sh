@@ -48,6 +48,7 @@ SQL
 [ "$(q "SELECT group_concat(op || ' ' || table_name || coalesce('.' || column_name, '') || ' ' || new_name, ', ') FROM (SELECT * FROM dbcare_migrations_renames ORDER BY id)")" = \
   "rename customer client, rename client.full_name name" ] || fail "the log: $(q 'SELECT * FROM dbcare_migrations_renames')"
 before=$(rows_digest name client)
+[ "${before%%:*}" = "$n" ] || fail "the table does not hold its $n rows: $before"
 
 # verify proves the migrations in rolled-back savepoints: nothing logged
 q "SELECT count(*) FROM dbmigrate_verify()" > /dev/null
@@ -63,7 +64,7 @@ q "DELETE FROM dbcare_migrations WHERE version = '3'" > /dev/null
 out=$(plan "$desired_old")
 grep -q 'ALTER TABLE "client" RENAME TO "customer"' <<<"$out" || fail "no table rename: $out"
 grep -q 'RENAME COLUMN "name" TO "full_name"' <<<"$out" || fail "no column rename: $out"
-grep -q 'dbcare recorded that migration 2 renamed customer to client' <<<"$out" || fail "the hazard does not say why: $out"
+grep -q "dbcare's rename log has customer renamed to client by migration 2," <<<"$out" || fail "the hazard does not say why: $out"
 grep -qi 'DROP TABLE\|DROP COLUMN' <<<"$out" && fail "a recorded rename became a drop: $out"
 apply_plan "$desired_old"
 [ "$(rows_digest full_name customer)" = "$before" ] || fail "rows lost in the rename: $(rows_digest full_name customer), was $before"
@@ -81,6 +82,7 @@ q "SELECT dbmigrate_rollback('1')" > /dev/null
 out=$(plan "$desired_new")
 grep -q 'ALTER TABLE "customer" RENAME TO "client"' <<<"$out" || fail "the down's rename was not followed: $out"
 grep -q 'RENAME COLUMN "full_name" TO "name"' <<<"$out" || fail "the down's column rename was not followed: $out"
+grep -q "by migration 2 (its down script)" <<<"$out" || fail "a down's rename is not named so: $out"
 q "SELECT dbmigrate_apply()" > /dev/null
 
 # dropped and made again by hand under the same name: another object
@@ -94,4 +96,23 @@ q "SELECT dbmigrate_apply()" > /dev/null
 [ "$(q "SELECT count(*) FROM dbcare_migrations_renames WHERE op = 'drop' AND version = '4'")" = 1 ] || fail "the drop was not logged"
 out=$(plan "$desired_old")
 grep -q 'allow_drop' <<<"$out" || fail "names carried over a logged drop: $out"
+# what a name resolves to before the statement is what is logged: a
+# temporary table or one of an attached database renamed to the name of a
+# table of main is not that table (nothing logged, main's table untouched)
+sqlite3 "$db" "CREATE TABLE u (id INTEGER PRIMARY KEY, secret TEXT); INSERT INTO u VALUES (1, 's')"
+rows=$(q 'SELECT count(*) FROM dbcare_migrations_renames')
+q "SELECT dbmigrate_add('5', 'temp', 'CREATE TEMP TABLE t5 (id INTEGER PRIMARY KEY); ALTER TABLE t5 RENAME TO u;')" \
+  "SELECT dbmigrate_apply()" > /dev/null
+q "ATTACH '$work/aux.db' AS aux" "CREATE TABLE aux.staging (id INTEGER)" \
+  "SELECT dbmigrate_add('6', 'attached', 'ALTER TABLE staging RENAME TO u;')" "SELECT dbmigrate_apply()" > /dev/null
+[ "$(q 'SELECT count(*) FROM dbcare_migrations_renames')" = "$rows" ] ||
+  fail "a temporary or attached table's rename was logged: $(q "SELECT * FROM dbcare_migrations_renames WHERE id > 0 ORDER BY id DESC LIMIT 2")"
+out=$(plan "$desired_old
+CREATE TABLE t5 (id INTEGER PRIMARY KEY, secret TEXT);")
+grep -q 'RENAME TO "t5"' <<<"$out" && fail "main.u was taken for the temporary table: $out"
+
+# dbcare's own tables are not followed
+q "SELECT dbmigrate_add('7', 'own', 'ALTER TABLE dbcare_relations RENAME TO dbcare_relations_x; ALTER TABLE dbcare_relations_x RENAME TO dbcare_relations;')" \
+  "SELECT dbmigrate_apply()" > /dev/null
+[ "$(q "SELECT count(*) FROM dbcare_migrations_renames WHERE table_name LIKE 'dbcare%'")" = 0 ] || fail "dbcare's own table was logged"
 echo "ok: recorded renames followed both ways, $n rows kept; verify, failures, hand changes and drops leave no false history"
