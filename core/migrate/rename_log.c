@@ -422,7 +422,7 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 	    dbc_mig_query(ctx,
 	                  env && env->registrant_rights
 	                      ? "SELECT op, schema_name, table_name, column_name, new_name, identity, "
-	                        "version, direction, recorded_by FROM @migrations_renames ORDER BY id"
+	                        "version, direction, registered_by FROM @migrations_renames ORDER BY id"
 	                      : "SELECT op, schema_name, table_name, column_name, new_name, identity, "
 	                        "version, direction, NULL FROM @migrations_renames ORDER BY id",
 	                  0, NULL, take_row, &r) != DBC_OK) {

@@ -87,7 +87,7 @@ CREATE TABLE dbcare.migrations_renames (
     new_name    text,
     identity    text,
     recorded_at timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    recorded_by text
+    registered_by text
 );
 COMMENT ON TABLE dbcare.migrations_renames IS 'dbcare: the renames and drops of tables and columns that applied migrations made (dbmigrate_generate follows them)';
 -- The schema snapshot that ends each changing call is half a megabyte at
@@ -183,21 +183,11 @@ CREATE TRIGGER dbcare_migrations_registrant BEFORE INSERT OR UPDATE ON dbcare.mi
 ALTER TABLE dbcare.migrations ENABLE ALWAYS TRIGGER dbcare_migrations_registrant;
 
 -- Who wrote each row of the rename log, set on every insert and update
--- whoever writes (as registered_by above): the generator follows only rows
--- written by roles the caller trusts, by the rule migrations run by.
-CREATE FUNCTION dbcare.migrations_renames_recorder() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-BEGIN
-    NEW.recorded_by := CURRENT_USER;
-    RETURN NEW;
-END
-$$;
-REVOKE ALL ON FUNCTION dbcare.migrations_renames_recorder() FROM PUBLIC;
-CREATE TRIGGER dbcare_migrations_renames_recorder BEFORE INSERT OR UPDATE ON dbcare.migrations_renames
-    FOR EACH ROW EXECUTE FUNCTION dbcare.migrations_renames_recorder();
-ALTER TABLE dbcare.migrations_renames ENABLE ALWAYS TRIGGER dbcare_migrations_renames_recorder;
+-- whoever writes, by the registry's trigger: the generator follows only
+-- rows written by roles the caller trusts, by the rule migrations run by.
+CREATE TRIGGER dbcare_migrations_renames_registrant BEFORE INSERT OR UPDATE ON dbcare.migrations_renames
+    FOR EACH ROW EXECUTE FUNCTION dbcare.migrations_registrant();
+ALTER TABLE dbcare.migrations_renames ENABLE ALWAYS TRIGGER dbcare_migrations_renames_registrant;
 
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.migrations_applied', '');

@@ -24,9 +24,9 @@ DELETE FROM public.dbc_functions WHERE signature IN (:dbc_read_only);
 -- The trigger functions (schema dbcare, not on the search_path) run only as
 -- a trigger; that PUBLIC cannot execute it is the second test's.
 CREATE TABLE public.dbc_trigger_functions AS
-SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()', 'dbcare.migrations_renames_recorder()',
+SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
                                              'dbcare.audit_trigger()', 'dbcare.softdelete_row()');
-DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()', 'dbcare.migrations_renames_recorder()',
+DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
                                              'dbcare.audit_trigger()', 'dbcare.softdelete_row()');
 
 SELECT plan(8 + (SELECT count(*)::int FROM dbc_functions WHERE provolatile = 'v'));

@@ -108,7 +108,7 @@ pg_keys=$(LC_ALL=C sort <<<"$pg_keys")
 intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 # Roles: only PostgreSQL has them, so only it records who did a thing.
 < migrations|registered_by|text|null          # the registrant whose rights registered SQL runs with
-< migrations_renames|recorded_by|text|null    # the role whose rename log rows the generator trusts
+< migrations_renames|registered_by|text|null  # the role that wrote a rename log row, whose rows the generator trusts
 < backups|recorded_by|text|not null           # who recorded a backup (DEFAULT CURRENT_USER)
 < migrations_history|applied_by|text|not null # DEFAULT CURRENT_USER; SQLite has no user to name
 > migrations_history|applied_by|text|null     # (the column exists for one history layout, NULL)

@@ -151,9 +151,9 @@ q -c "GRANT SELECT, INSERT ON dbcare.migrations_renames TO rn_migrator" \
   -c "GRANT USAGE ON SEQUENCE dbcare.migrations_renames_id_seq TO rn_migrator" \
   -c "CREATE TABLE public.salaries (id int PRIMARY KEY, amount numeric)" > /dev/null
 "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U rn_migrator -d "$db" -c "INSERT INTO dbcare.migrations_renames
-  (version, direction, op, schema_name, table_name, new_name, identity, recorded_by)
+  (version, direction, op, schema_name, table_name, new_name, identity, registered_by)
   SELECT '7', 'up', 'rename', 'public', 'public_report', 'salaries', 'public.salaries'::regclass::oid::text, 'postgres'" > /dev/null
-[ "$(q -c "SELECT recorded_by FROM dbcare.migrations_renames WHERE version = '7'")" = rn_migrator ] || fail "recorded_by was written by hand"
+[ "$(q -c "SELECT registered_by FROM dbcare.migrations_renames WHERE version = '7'")" = rn_migrator ] || fail "registered_by was written by hand"
 out=$(plan "$desired_new
 CREATE TABLE public.ours (x int);
 CREATE TABLE public.t5 (id int PRIMARY KEY, v text);
