@@ -6,7 +6,8 @@
 # postmaster starts with the sanitizer runtime preloaded (postgres itself is
 # not instrumented; the module's memory errors are what is looked for). The
 # tests of the parts that handle rows and documents in bulk run on it: the
-# audit trail, retention and soft delete, and the JSON Schema validators
+# audit trail, retention and soft delete, the JSON Schema validators and the
+# migration runner's rename log as the generator follows it
 # (their pg_regress, pgTAP and script tests; the crash tests, which kill
 # backends on purpose, and the many-session concurrency tests, which cost
 # the most under the sanitizer and run in the pg suite, are left out).
@@ -46,7 +47,7 @@ export DBC_PG_MODULE=build/pg_asan/src/dbcare.so
 export DBC_PG_SERVER_ENV="LD_PRELOAD=$libasan:$(pwd)/build/pg_asan/nls_shim.so \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0:log_path=$reports/asan \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$reports/ubsan"
-export DBC_PG_FILTER='audit|retain|softdelete|purge|json'
+export DBC_PG_FILTER='audit|retain|softdelete|purge|json|generate_recorded'
 export DBC_PG_EXCLUDE='crash|concurrency'
 status=0
 test/harness/pg_suite.sh || status=1
