@@ -595,10 +595,10 @@ static const char *recorded_note(const planner *pl, const char *table, const cha
 	if (!r || !r->recorded)
 		return "";
 	return dbc_printf(pl->ctx,
-	                  " (no mark: dbcare's rename log has %s renamed to %s by migration %s, and %s "
-	                  "is still that %s)",
-	                  column ? column : table, live, r->recorded, live,
-	                  column ? "column" : "table");
+	                  " (no mark: dbcare's rename log has %s renamed to %s by migration%s %s, and "
+	                  "%s is still that %s)",
+	                  column ? column : table, live, strchr(r->recorded, ',') ? "s" : "",
+	                  r->recorded, live, column ? "column" : "table");
 }
 
 static int renames(planner *pl)
