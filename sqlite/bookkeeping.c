@@ -160,7 +160,7 @@ static const book_table tables[] = {
      " id INTEGER PRIMARY KEY AUTOINCREMENT,"
      " version TEXT,"
      " direction TEXT NOT NULL,"
-     " op TEXT NOT NULL CHECK (op = 'rename' OR op = 'drop'),"
+     " op TEXT NOT NULL CHECK (op = 'rename' OR op = 'drop' OR op = 'forget'),"
      " schema_name TEXT,"
      " table_name TEXT NOT NULL,"
      " column_name TEXT,"

@@ -90,11 +90,13 @@ const dbc_dialect sqldbc_dialect = {
     /* the table's row of sqlite_schema and its root page (ALTER TABLE
      * RENAME keeps both; a table made again gets another row), and the
      * column's position after them. '' is temp (searched first): its
-     * tables, as any outside main, are not followed */
+     * tables, as any outside main, are not followed, nor virtual tables
+     * (root page 0) */
     .object_identity =
         "SELECT NULL, 'temp' FROM temp.sqlite_schema WHERE $1 = '' AND name = $2 COLLATE NOCASE "
         "AND type IN ('table', 'view') UNION ALL "
-        "SELECT CASE WHEN s.type = 'table' AND ($3 = '' OR EXISTS (SELECT 1 FROM "
+        "SELECT CASE WHEN s.type = 'table' AND s.rootpage > 0 AND ($3 = '' OR EXISTS (SELECT 1 "
+        "FROM "
         "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE)) THEN "
         "s.rowid || ':' || s.rootpage || COALESCE(':' || (SELECT p.cid FROM "
         "pragma_table_info(s.name, 'main') p WHERE p.name = $3 COLLATE NOCASE), '') END, 'main' "

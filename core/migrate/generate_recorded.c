@@ -83,11 +83,62 @@ static const dbc_table *desired_of(const matcher *m, const dbc_schema *want,
 	return w;
 }
 
+/* A rename the log offers: the desired name of a live table (column NULL)
+ * or of a live table's column. */
+typedef struct offer {
+	const dbc_former_name *x;
+	const char *table;  /* the desired table (of the column, or itself) */
+	const char *column; /* the desired column, NULL for a table */
+	const char *desired, *live;
+} offer;
+
+typedef struct offers {
+	offer *items;
+	int n, cap;
+} offers;
+
+static int offer_add(dbc_ctx *ctx, offers *o, const offer *x)
+{
+	if (dbc_grow(ctx, &o->items, o->n, &o->cap, sizeof(offer), 8) != DBC_OK)
+		return DBC_ERROR;
+	o->items[o->n++] = *x;
+	return DBC_OK;
+}
+
+/* Whether offer i is the only one for its desired name and for its live
+ * object: a name two live objects had, or a live object that had two
+ * desired names, is not followed (nothing says which is meant). */
+static bool unique_offer(const matcher *m, const offers *o, int i)
+{
+	const offer *a = &o->items[i];
+	for (int k = 0; k < o->n; k++) {
+		const offer *b = &o->items[k];
+		/* tables compete with tables, columns with the same table's columns */
+		if (k == i || (a->column && !same_name(m, a->table, b->table)))
+			continue;
+		if (same_name(m, a->desired, b->desired) != same_name(m, a->live, b->live))
+			return false;
+	}
+	return true;
+}
+
+/* Each offer of o that is unique, as a rename of d. */
+static int accept_unique(dbc_ctx *ctx, const matcher *m, const offers *o, dbc_gen_desired *d)
+{
+	for (int i = 0; i < o->n; i++) {
+		const offer *a = &o->items[i];
+		if (unique_offer(m, o, i) && add(ctx, d, a->table, a->column, a->live, a->x->by) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_schema *live,
                              const dbc_schema *want, dbc_gen_desired *d)
 {
 	matcher m = {ctx->host->dialect->default_schema, ctx->host->dialect->names_fold_case};
 	dbc_former_names f = {0};
+	offers tables = {0}, columns = {0};
 	if (dbc_rename_log_formers(ctx, env, &f) != DBC_OK)
 		return DBC_ERROR;
 	/* tables first: a column's table is found through them */
@@ -101,9 +152,12 @@ int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const d
 		    table_in(&m, live, x->schema, x->former) || taken(d, NULL, l->name) ||
 		    dbc_gen_rename_of(d, w->name, NULL))
 			continue;
-		if (add(ctx, d, w->name, NULL, l->name, x->by) != DBC_OK)
+		offer o = {.x = x, .table = w->name, .desired = w->name, .live = l->name};
+		if (offer_add(ctx, &tables, &o) != DBC_OK)
 			return DBC_ERROR;
 	}
+	if (accept_unique(ctx, &m, &tables, d) != DBC_OK)
+		return DBC_ERROR;
 	for (int i = 0; i < f.n; i++) {
 		const dbc_former_name *x = &f.items[i];
 		if (!x->column)
@@ -115,8 +169,10 @@ int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const d
 		if (!lc || !wc || column_in(&m, w, lc->name) || column_in(&m, l, x->former) ||
 		    taken(d, w->name, lc->name) || dbc_gen_rename_of(d, w->name, wc->name))
 			continue;
-		if (add(ctx, d, w->name, wc->name, lc->name, x->by) != DBC_OK)
+		offer o = {
+		    .x = x, .table = w->name, .column = wc->name, .desired = wc->name, .live = lc->name};
+		if (offer_add(ctx, &columns, &o) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return DBC_OK;
+	return accept_unique(ctx, &m, &columns, d);
 }

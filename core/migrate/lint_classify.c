@@ -40,9 +40,13 @@ static bool accept(cursor *c, const char *w)
 	return true;
 }
 
+/* SQLite also takes a string for a name where a name must stand
+ * (ALTER TABLE t DROP COLUMN 'c'), as its tokenizer does; elsewhere a
+ * string there is a syntax error the engine reports. */
 static bool is_name(cursor *c)
 {
-	return c->tok.kind == TK_WORD || c->tok.kind == TK_QIDENT;
+	return c->tok.kind == TK_WORD || c->tok.kind == TK_QIDENT ||
+	       (c->tok.kind == TK_STRING && c->ctx->host->dialect->names_fold_case);
 }
 
 /* The current token as a name, folded as the engine folds unquoted names. */

@@ -27,6 +27,7 @@
 #include "migrate/migrate_store.h"
 #include "migrate/migrate_trust.h"
 #include "migrate/rename_log.h"
+#include "schema/ddl_lex.h"
 #include "schema/schema.h"
 #include "settings/settings.h"
 
@@ -35,6 +36,9 @@
 
 typedef struct dbc_rename_pending {
 	bool drop;
+	/* a rename or drop whose names could not be read: what is known of the
+	 * object loses its history (table NULL: every object's) */
+	bool forget;
 	char *table, *column, *new_name;
 	char *identity, *schema; /* the object's, found before the statement ran */
 } pending;
@@ -145,6 +149,23 @@ static bool own_table(dbc_ctx *ctx, const char *schema, const char *table)
 	return !q || strncasecmp(q, prefix, n) == 0 || strncasecmp(table, prefix, n) == 0;
 }
 
+/* Whether text begins with ALTER TABLE or DROP TABLE. */
+static bool alters_or_drops_a_table(const char *text)
+{
+	const char *p = text;
+	dbc_token a = dbc_lex_next(&p), b = dbc_lex_next(&p);
+	return (dbc_lex_is_word(a, "ALTER") || dbc_lex_is_word(a, "DROP")) &&
+	       dbc_lex_is_word(b, "TABLE");
+}
+
+static int add_pending(dbc_ctx *ctx, dbc_rename_note *out, int *cap, const pending *p)
+{
+	if (dbc_grow(ctx, &out->items, out->n, cap, sizeof(pending), 2) != DBC_OK)
+		return DBC_ERROR;
+	out->items[out->n++] = *p;
+	return DBC_OK;
+}
+
 int dbc_rename_log_before(dbc_ctx *ctx, const char *text, size_t len, dbc_rename_note *out)
 {
 	out->items = NULL;
@@ -152,17 +173,31 @@ int dbc_rename_log_before(dbc_ctx *ctx, const char *text, size_t len, dbc_rename
 	if (!may_log(ctx, text, len))
 		return DBC_OK;
 	dbc_lint_actions acts = {0};
-	if (dbc_lint_classify(ctx, NULL, text, len, &acts) != DBC_OK)
+	char *stmt = dbc_strndup(ctx, text, len);
+	if (!stmt || dbc_lint_classify(ctx, NULL, text, len, &acts) != DBC_OK)
 		return DBC_ERROR;
 	int cap = 0;
+	/* a table statement the classifier could not read at all (a syntax it
+	 * does not know) may have renamed or dropped anything */
+	if (!acts.n && alters_or_drops_a_table(stmt))
+		return add_pending(ctx, out, &cap, &(pending){.forget = true});
 	for (int i = 0; i < acts.n; i++) {
 		const dbc_lint_action *a = &acts.items[i];
 		bool drop = a->op == DBC_LOP_DROP_TABLE || a->op == DBC_LOP_DROP_COLUMN;
 		bool column = a->op == DBC_LOP_RENAME_COLUMN || a->op == DBC_LOP_DROP_COLUMN;
 		if (!drop && a->op != DBC_LOP_RENAME_TABLE && a->op != DBC_LOP_RENAME_COLUMN)
 			continue;
-		if (!a->table || (column && !a->column) || (!drop && !a->new_name))
+		if (!a->table || (column && !a->column) || (!drop && !a->new_name)) {
+			pending p = {.forget = true, .table = a->table};
+			if (a->table &&
+			    identity_of(ctx, a->schema, a->table, NULL, &p.identity, &p.schema) != DBC_OK)
+				return DBC_ERROR;
+			if (a->table && !p.schema)
+				continue; /* no such table where the name leads: nothing to forget */
+			if (add_pending(ctx, out, &cap, &p) != DBC_OK)
+				return DBC_ERROR;
 			continue;
+		}
 		pending p = {.drop = drop,
 		             .table = a->table,
 		             .column = column ? a->column : NULL,
@@ -171,9 +206,8 @@ int dbc_rename_log_before(dbc_ctx *ctx, const char *text, size_t len, dbc_rename
 			return DBC_ERROR;
 		if (!p.identity || own_table(ctx, p.schema, p.table))
 			continue; /* a view, a temporary or attached table, no such one, or dbcare's */
-		if (dbc_grow(ctx, &out->items, out->n, &cap, sizeof(pending), 2) != DBC_OK)
+		if (add_pending(ctx, out, &cap, &p) != DBC_OK)
 			return DBC_ERROR;
-		out->items[out->n++] = p;
 	}
 	return DBC_OK;
 }
@@ -205,10 +239,10 @@ static int insert_row(dbc_ctx *ctx, const dbc_value *v)
 	dbc_warning(ctx,
 	            "GRANT SELECT, INSERT ON the rename log and USAGE on its sequence to the role "
 	            "that applies migrations (docs/migrations.md, the migrator role).",
-	            "the %s of %s.%s%s%s is not logged: this role may not write dbcare's rename "
+	            "the %s of %s%s%s%s%s is not logged: this role may not write dbcare's rename "
 	            "log, so the generator will not follow it",
-	            v[2].s, v[3].s, v[4].s, v[5].type == DBC_TEXT ? "." : "",
-	            v[5].type == DBC_TEXT ? v[5].s : "");
+	            v[2].s, v[3].type == DBC_TEXT ? v[3].s : "", v[3].type == DBC_TEXT ? "." : "",
+	            v[4].s, v[5].type == DBC_TEXT ? "." : "", v[5].type == DBC_TEXT ? v[5].s : "");
 	return DBC_OK;
 }
 
@@ -218,6 +252,20 @@ int dbc_rename_log_after(dbc_ctx *ctx, const dbc_rename_source *src, const dbc_r
 		return DBC_OK;
 	for (int i = 0; i < note->n; i++) {
 		const pending *p = &note->items[i];
+		if (p->forget) {
+			/* every object's history ends: table '*' */
+			dbc_value v[8] = {text_or_null(src->version),
+			                  dbc_text(src->direction),
+			                  dbc_text("forget"),
+			                  text_or_null(p->table ? p->schema : NULL),
+			                  dbc_text(p->table ? p->table : "*"),
+			                  dbc_null(),
+			                  dbc_null(),
+			                  dbc_null()};
+			if (insert_row(ctx, v) != DBC_OK)
+				return DBC_ERROR;
+			continue;
+		}
 		if (!p->drop) {
 			/* the same object under its new name, in its schema */
 			char *now = NULL, *schema = NULL;
@@ -337,7 +385,20 @@ static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
 	char *new_name = w->new_name, *identity = w->identity;
 	char *version = w->version, *direction = w->direction;
 	bool yes;
-	if (!op || !schema || !table)
+	if (!op || !table)
+		return DBC_OK;
+	/* a forget cuts whatever any writer says: it can only lose history */
+	if (strcmp(op, "forget") == 0) {
+		bool all = strcmp(table, "*") == 0;
+		for (int i = 0; i < r->n; i++) {
+			chain *c = &r->items[i];
+			if (all ||
+			    (same(r, c->schema, schema) && same(r, c->column ? c->table : now_name(c), table)))
+				c->cut = true;
+		}
+		return DBC_OK;
+	}
+	if (!schema)
 		return DBC_OK;
 	if (trusted(ctx, r, w->writer, &yes) != DBC_OK)
 		return DBC_ERROR;
@@ -453,9 +514,14 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 			return DBC_ERROR;
 		if (!identity || strcmp(identity, c->identity) != 0)
 			continue;
-		for (int k = c->names.n - 2; k >= 0; k--)
-			if (!same(&r, c->names.items[k], now_name(c)) && add_former(ctx, out, c, k) != DBC_OK)
+		/* each former name once, with the migrations since it last held it */
+		for (int k = c->names.n - 2; k >= 0; k--) {
+			bool seen = same(&r, c->names.items[k], now_name(c));
+			for (int j = k + 1; !seen && j < c->names.n - 1; j++)
+				seen = same(&r, c->names.items[k], c->names.items[j]);
+			if (!seen && add_former(ctx, out, c, k) != DBC_OK)
 				return DBC_ERROR;
+		}
 	}
 	return DBC_OK;
 }

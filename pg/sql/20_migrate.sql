@@ -80,7 +80,7 @@ CREATE TABLE dbcare.migrations_renames (
     id          bigserial CONSTRAINT dbcare_migrations_renames_pkey PRIMARY KEY,
     version     text,
     direction   text NOT NULL,
-    op          text NOT NULL CONSTRAINT dbcare_migrations_renames_op CHECK (op IN ('rename', 'drop')),
+    op          text NOT NULL CONSTRAINT dbcare_migrations_renames_op CHECK (op IN ('rename', 'drop', 'forget')),
     schema_name text,
     table_name  text NOT NULL,
     column_name text,
