@@ -253,7 +253,7 @@ int dbc_rename_log_after(dbc_ctx *ctx, const dbc_rename_source *src, const dbc_r
 	for (int i = 0; i < note->n; i++) {
 		const pending *p = &note->items[i];
 		if (p->forget) {
-			/* every object's history ends: table '*' */
+			/* the table's history ends; every table's where table is '*' */
 			dbc_value v[8] = {text_or_null(src->version),
 			                  dbc_text(src->direction),
 			                  dbc_text("forget"),
