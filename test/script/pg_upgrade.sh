@@ -18,13 +18,13 @@
 # dbcare--0.3.2.sql, dbcare--0.3.3.sql). 0.3.4 shipped the objects of 0.3.3
 # unchanged, so the 0.3.3 upgrade runs the 0.3.4 -> 0.3.5 script as well; a
 # 0.3.5 database (dbcare--0.3.5.sql) is upgraded the same way, and so is a
-# 0.3.6 one (dbcare--0.3.6.sql) and a 0.3.7 one (dbcare--0.3.7.sql).
+# 0.3.6 one (dbcare--0.3.6.sql), a 0.3.7 one (dbcare--0.3.7.sql) and a 0.3.8 one (dbcare--0.3.8.sql).
 set -eu
 db=dbcare_upgrade
 . "$(dirname "$0")/lib/pg.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 share=$("$B/pg_config" --sharedir)/extension
-trap 'rm -f "$share/dbcare--0.1.0.sql" "$share/dbcare--0.2.0.sql" "$share/dbcare--0.3.0.sql" "$share/dbcare--0.3.1.sql" "$share/dbcare--0.3.2.sql" "$share/dbcare--0.3.3.sql" "$share/dbcare--0.3.5.sql" "$share/dbcare--0.3.6.sql" "$share/dbcare--0.3.7.sql"; cleanup' EXIT
+trap 'rm -f "$share/dbcare--0.1.0.sql" "$share/dbcare--0.2.0.sql" "$share/dbcare--0.3.0.sql" "$share/dbcare--0.3.1.sql" "$share/dbcare--0.3.2.sql" "$share/dbcare--0.3.3.sql" "$share/dbcare--0.3.5.sql" "$share/dbcare--0.3.6.sql" "$share/dbcare--0.3.7.sql" "$share/dbcare--0.3.8.sql"; cleanup' EXIT
 "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_fresh" -c "CREATE DATABASE ${db}_fresh"
 "$B/psql" -X -q -d ${db}_fresh -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
 
@@ -123,10 +123,10 @@ upgrade_from() { # fixture version [audited]
     [ "$(q -c "SELECT max(checked) || ' ' || count(broken_id) FROM dbaudit_verify()")" = "8 0" ] ||
       fail "upgraded from $1: verify: $(q -c "SELECT * FROM dbaudit_verify()")"
     # (from 0.3.3 on each table has its own chain already: no old chain)
-    case $2 in 0.3.3 | 0.3.5 | 0.3.6 | 0.3.7) true ;; *) false ;; esac ||
+    case $2 in 0.3.3 | 0.3.5 | 0.3.6 | 0.3.7 | 0.3.8) true ;; *) false ;; esac ||
     q -c "BEGIN" -c "DELETE FROM dbcare.audit_log WHERE id = (SELECT max(id) FROM dbcare.audit_log WHERE table_name = 'app.ledger' AND hash IS NOT NULL AND prev_hash IS NOT NULL AND id < (SELECT min(id) FROM dbcare.audit_log WHERE table_name = 'app.ledger' AND new_values @> '{\"id\": 6}'))" \
       -c "SELECT count(*) FROM dbaudit_verify() WHERE problem LIKE 'the newest entries of the log''s chain were deleted%'" -c "ROLLBACK" > "$work/v.txt"
-    case $2 in 0.3.3 | 0.3.5 | 0.3.6 | 0.3.7) true ;; *) false ;; esac || [ "$(cat "$work/v.txt")" = 1 ] || fail "upgraded from $1: the old chain's deleted newest entry was not seen"
+    case $2 in 0.3.3 | 0.3.5 | 0.3.6 | 0.3.7 | 0.3.8) true ;; *) false ;; esac || [ "$(cat "$work/v.txt")" = 1 ] || fail "upgraded from $1: the old chain's deleted newest entry was not seen"
   fi
   [ "$(wc -l < "$work/fresh.txt")" -gt 100 ] || fail "too little described: $(wc -l < "$work/fresh.txt") lines"
   diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "upgraded from $1, the extension differs from a fresh one (above: - fresh, + upgraded)"
@@ -157,6 +157,7 @@ upgrade_from dbcare--0.3.3.sql 0.3.3 audited
 upgrade_from dbcare--0.3.5.sql 0.3.5 audited
 upgrade_from dbcare--0.3.6.sql 0.3.6 audited
 upgrade_from dbcare--0.3.7.sql 0.3.7 audited
+upgrade_from dbcare--0.3.8.sql 0.3.8 audited
 
 # A role that applied migrations under 0.3.7 (INSERT on the history) may
 # write the rename log 0.3.8 adds, so its migrations' renames are followed.
