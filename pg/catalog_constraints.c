@@ -100,7 +100,7 @@ static int key_names(dbc_ctx *ctx, pgdbc_attmap *atts, HeapTuple tup, TupleDesc 
                      Oid rel, dbc_strlist *out)
 {
 	bool isnull;
-	Datum d = heap_getattr(tup, attno, desc, &isnull);
+	Datum d = pgdbc_tuple_attr(tup, attno, desc, &isnull);
 	ArrayType *keys;
 	if (isnull)
 		return DBC_OK;

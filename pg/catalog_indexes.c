@@ -89,7 +89,7 @@ static const index_class *index_class_of(const index_classes *all, Oid index)
 static const void *vector_of(HeapTuple tup, TupleDesc desc, int attno)
 {
 	bool isnull;
-	Datum d = heap_getattr(tup, attno, desc, &isnull);
+	Datum d = pgdbc_tuple_attr(tup, attno, desc, &isnull);
 	return isnull ? NULL : DatumGetPointer(d);
 }
 
@@ -102,7 +102,7 @@ static int add_index_held(dbc_ctx *ctx, dbc_schema *s, const pgdbc_rel *rel, Hea
 	const oidvector *collations = vector_of(tup, desc, Anum_pg_index_indcollation);
 	const int2vector *options = vector_of(tup, desc, Anum_pg_index_indoption);
 	bool no_predicate;
-	Datum predicate = heap_getattr(tup, Anum_pg_index_indpred, desc, &no_predicate);
+	Datum predicate = pgdbc_tuple_attr(tup, Anum_pg_index_indpred, desc, &no_predicate);
 	const index_class *ic = index_class_of(classes, i->indexrelid);
 	dbc_index *ix;
 	pgdbc_index_row row;

@@ -205,7 +205,15 @@ Datum pgdbc_return_bool(pgdbc_call *call, int rc, bool v);
 Datum pgdbc_return_float8(pgdbc_call *call, int rc, double v);
 Datum pgdbc_return_null(pgdbc_call *call, int rc);
 
-/* Materialises rows into the set-returning function's result (InitMaterializedSRF)
+/* Column attno (1-based, a user column) of a tuple read from a catalog or
+ * SPI: heap_getattr() without its inline code, so that dbcare.so loads on
+ * every PostgreSQL 15 minor (pg/tuple_attr.c). Use it instead of heap_getattr. */
+struct HeapTupleData;
+struct TupleDescData;
+Datum pgdbc_tuple_attr(struct HeapTupleData *tup, int attno, struct TupleDescData *desc,
+                       bool *isnull);
+
+/* Materialises rows into the set-returning function's result (a tuplestore)
  * and finishes the call. Cells are converted to the declared result column types:
  * text through the column type's input function, DBC_INT/DBC_FLOAT/DBC_BOOL
  * directly when the column is int2/int4/int8/float4/float8/bool (else through

@@ -441,6 +441,31 @@ static Datum cell_datum(const dbc_value *v, Form_pg_attribute att, FmgrInfo *in,
 	return InputFunctionCall(in, cell_text(v), ioparam, att->atttypmod);
 }
 
+/* Sets up fcinfo's result as a materialised set: a tuplestore in the query's
+ * memory and the declared row type. What InitMaterializedSRF(fcinfo, 0) does,
+ * written out because 15.0 names that function SetSingleFuncCall: every call
+ * here is one all 15.x minors export (see pg/tuple_attr.c). */
+static void materialize_result(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+	TupleDesc desc;
+	MemoryContext old;
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+	    !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("dbcare: set-valued function called in a context that cannot "
+		                       "accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("dbcare: the function's return type must be a row type")));
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(
+	    (rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(desc);
+	MemoryContextSwitchTo(old);
+}
+
 Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 {
 	FunctionCallInfo fcinfo = call->fcinfo;
@@ -456,7 +481,7 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 		pgdbc_finish(call, rc);
 	/* nothing below may raise an error with a savepoint of the core open */
 	unwind_all(call, true);
-	InitMaterializedSRF(fcinfo, 0);
+	materialize_result(fcinfo);
 	rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	desc = rsinfo->setDesc;
 	if (rows && rows->nrows > 0 && rows->ncol != desc->natts) {
@@ -935,7 +960,7 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 			int frc;
 			for (int c = 0; c < ncol; c++) {
 				bool isnull;
-				Datum d = heap_getattr(tt->vals[r], c + 1, desc, &isnull);
+				Datum d = SPI_getbinval(tt->vals[r], desc, c + 1, &isnull);
 				if (isnull) {
 					cells[c] = dbc_null();
 					continue;

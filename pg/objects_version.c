@@ -101,7 +101,7 @@ static char *installed_version(Oid *ext)
 	*ext = InvalidOid;
 	if (HeapTupleIsValid(tup)) {
 		bool isnull;
-		Datum d = heap_getattr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+		Datum d = pgdbc_tuple_attr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
 		*ext = ((Form_pg_extension)GETSTRUCT(tup))->oid;
 		if (!isnull)
 			version = text_to_cstring(DatumGetTextPP(d));
