@@ -49,7 +49,8 @@ static char *column_expr(Relation attrdef, Snapshot snap, Oid rel, int16 attnum,
 	scan = systable_beginscan(attrdef, AttrDefaultIndexId, true, snap, 2, key);
 	if (HeapTupleIsValid(tup = systable_getnext(scan))) {
 		bool isnull;
-		Datum bin = pgdbc_tuple_attr(tup, Anum_pg_attrdef_adbin, RelationGetDescr(attrdef), &isnull);
+		Datum bin =
+		    pgdbc_tuple_attr(tup, Anum_pg_attrdef_adbin, RelationGetDescr(attrdef), &isnull);
 		Datum args[2] = {bin, ObjectIdGetDatum(context)};
 		/* with the table, pg_get_expr opens it: not one dropped since the
 		 * snapshot */

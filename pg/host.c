@@ -450,8 +450,7 @@ static void materialize_result(FunctionCallInfo fcinfo)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	TupleDesc desc;
 	MemoryContext old;
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-	    !(rsinfo->allowedModes & SFRM_Materialize))
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("dbcare: set-valued function called in a context that cannot "
 		                       "accept a set")));
@@ -460,8 +459,8 @@ static void materialize_result(FunctionCallInfo fcinfo)
 		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
 		                errmsg("dbcare: the function's return type must be a row type")));
 	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(
-	    (rsinfo->allowedModes & SFRM_Materialize_Random) != 0, false, work_mem);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+	                                          false, work_mem);
 	rsinfo->setDesc = CreateTupleDescCopy(desc);
 	MemoryContextSwitchTo(old);
 }

@@ -101,7 +101,8 @@ static char *installed_version(Oid *ext)
 	*ext = InvalidOid;
 	if (HeapTupleIsValid(tup)) {
 		bool isnull;
-		Datum d = pgdbc_tuple_attr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+		Datum d =
+		    pgdbc_tuple_attr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
 		*ext = ((Form_pg_extension)GETSTRUCT(tup))->oid;
 		if (!isnull)
 			version = text_to_cstring(DatumGetTextPP(d));
