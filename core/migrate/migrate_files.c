@@ -7,6 +7,7 @@
  */
 #include "migrate/migrate.h"
 #include "migrate/migrate_checksum.h"
+#include "migrate/migrate_dbmate.h"
 #include "migrate/migrate_files.h"
 #include "migrate/migrate_script.h"
 #include "migrate/migrate_store.h"
@@ -309,6 +310,39 @@ static int take_script(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f
 	return checksum ? dbc_script_checksum(ctx, f->script, &f->checksum) : DBC_OK;
 }
 
+/* A dbmate file: its up block is f's script; its down block, when the file
+ * has one, becomes a down file of its own in downs (paired with f once the
+ * list is sorted again), named "<file> (migrate:down)". */
+static int take_dbmate(dbc_ctx *ctx, const dbc_dialect *dialect, dbc_mig_file *f, const char *text,
+                       const char *why, bad_files *bad, bool checksum, file_list *downs)
+{
+	char *up, *down;
+	if (!text)
+		return take_script(ctx, dialect, f, text, why, bad, checksum);
+	if (dbc_mig_dbmate_split(ctx, text, &up, &down, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (why) {
+		f->refused = true;
+		bad_add(bad, BAD_SCRIPT, "%s: %s", f->file, why);
+		return DBC_OK;
+	}
+	if (take_script(ctx, dialect, f, up, NULL, bad, checksum) != DBC_OK)
+		return DBC_ERROR;
+	if (!down)
+		return DBC_OK;
+	dbc_mig_file *d = file_new(ctx, downs);
+	if (!d)
+		return DBC_ERROR;
+	*d = *f;
+	d->kind = DBC_FILE_DOWN;
+	d->script = d->checksum = NULL;
+	d->file = dbc_printf(ctx, "%s (migrate:down)", f->file);
+	if (!d->file)
+		return DBC_ERROR;
+	downs->n++;
+	return take_script(ctx, dialect, d, down, NULL, bad, checksum);
+}
+
 /* A diesel directory: up.sql (required) and down.sql, read through the
  * directory opened without following a link, so neither the directory nor
  * its files can be links to elsewhere. */
@@ -534,6 +568,7 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 	if (l.n > 1)
 		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
 	choose_engine_files(&l);
+	file_list downs = {0}; /* the down blocks of dbmate files */
 	for (int i = 0; i < l.n; i++) {
 		dbc_mig_file *f = &l.files[i];
 		if (f->layout == DBC_LAYOUT_DIESEL)
@@ -541,9 +576,20 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 		const char *why = NULL;
 		char *full = dbc_printf(ctx, "%s/%s", path, f->file);
 		char *text = full ? read_file(ctx, AT_FDCWD, full, &why) : NULL;
-		if (ctx->failed || take_script(ctx, dialect, f, text, why, bad, checksum) != DBC_OK)
+		if (ctx->failed || (f->layout == DBC_LAYOUT_DBMATE
+		                        ? take_dbmate(ctx, dialect, f, text, why, bad, checksum, &downs)
+		                        : take_script(ctx, dialect, f, text, why, bad, checksum)) != DBC_OK)
 			return DBC_ERROR;
 	}
+	for (int i = 0; i < downs.n; i++) {
+		dbc_mig_file *f = file_new(ctx, &l);
+		if (!f)
+			return DBC_ERROR;
+		*f = downs.files[i];
+		l.n++;
+	}
+	if (downs.n)
+		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
 
 	/* pairing: one up per version, at most one down; a golang-migrate down
 	 * alone is a version whose up does nothing, as golang-migrate runs it */

@@ -3,7 +3,9 @@
  * accepts: Flyway (V<version>__<name>.sql, U<version>__<name>.sql,
  * R__<name>.sql), golang-migrate (<version>_<name>.up.sql / .down.sql, with
  * popx's optional engine infix <version>_<name>.<engine>.up.sql) and diesel
- * (a directory <version>_<name> holding up.sql and down.sql). The ".sql"
+ * (a directory <version>_<name> holding up.sql and down.sql) and dbmate
+ * (<version>_<name>.sql with "-- migrate:up" and "-- migrate:down" blocks,
+ * migrate_dbmate.h). The ".sql"
  * suffix matches in any letter case, as Flyway's does; '_' in names reads as
  * a space.
  */
@@ -13,7 +15,12 @@
 #include "base/dbc.h"
 
 typedef enum { DBC_FILE_UP, DBC_FILE_DOWN, DBC_FILE_REPEATABLE } dbc_file_kind;
-typedef enum { DBC_LAYOUT_FLYWAY, DBC_LAYOUT_GOLANG, DBC_LAYOUT_DIESEL } dbc_file_layout;
+typedef enum {
+	DBC_LAYOUT_FLYWAY,
+	DBC_LAYOUT_GOLANG,
+	DBC_LAYOUT_DIESEL,
+	DBC_LAYOUT_DBMATE /* both directions in one file: its down is split into a file of its own */
+} dbc_file_layout;
 
 /* What a file name is. DBC_NAME_BAD is 0, so "!parse(...)" reads "refused". */
 typedef enum {

@@ -12,7 +12,9 @@ const char dbc_mig_layouts[] =
     "Flyway: V<version>__<name>.sql with an optional U<version>__<name>.sql down script, "
     "R__<name>.sql repeatable; golang-migrate: <version>_<name>.up.sql and .down.sql, "
     "optionally with an engine infix (<version>_<name>.postgres.up.sql, .sqlite3.up.sql); "
-    "diesel: a directory <version>_<name> holding up.sql and down.sql";
+    "diesel: a directory <version>_<name> holding up.sql and down.sql; "
+    "dbmate: <version>_<name>.sql with a \"-- migrate:up\" and an optional "
+    "\"-- migrate:down\" block";
 
 /* The suffix in any letter case (Flyway runs V1__init.SQL). */
 static bool ends_with_ci(const char *s, size_t n, const char *suffix)
@@ -76,13 +78,33 @@ static bool flyway_callback(const char *file, size_t len)
 	return true;
 }
 
+/* dbmate: <version>_<name>.sql, both directions in the file
+ * (migrate_dbmate.h); read as its up file, split when read. */
+static dbc_name_kind parse_dbmate(dbc_ctx *ctx, const char *file, dbc_mig_file *out,
+                                  const char **why)
+{
+	size_t stem = strlen(file) - 4;
+	const char *us = memchr(file, '_', stem);
+	if (!us || us + 1 >= file + stem)
+		return DBC_NAME_BAD;
+	out->version = dbc_strndup(ctx, file, (size_t)(us - file));
+	if (!dbc_version_valid(out->version)) {
+		*why = "the version before the first '_' is not a valid version";
+		return DBC_NAME_BAD;
+	}
+	out->layout = DBC_LAYOUT_DBMATE;
+	out->kind = DBC_FILE_UP;
+	out->name = spaced(ctx, us + 1, (size_t)(file + stem - us - 1));
+	return DBC_NAME_MIGRATION;
+}
+
 static dbc_name_kind parse_golang(dbc_ctx *ctx, const dbc_dialect *d, const char *file,
                                   dbc_mig_file *out, const char **why)
 {
 	size_t n = strlen(file);
 	bool up = ends_with_ci(file, n, ".up.sql"), down = ends_with_ci(file, n, ".down.sql");
 	if (!up && !down)
-		return DBC_NAME_BAD;
+		return parse_dbmate(ctx, file, out, why);
 	size_t stem = n - (up ? 7 : 9);
 	const char *us = memchr(file, '_', stem);
 	if (!us)

@@ -183,8 +183,12 @@ static void test_filenames(dbc_ctx *ctx)
 	      "single underscore is no Flyway name");
 	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "Vx__a.sql", &f, &why), "bad version");
 	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1__.sql", &f, &why), "empty name");
-	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "1_x.sql", &f, &why),
-	      "golang name without up/down");
+	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "20240101_add_x.sql", &f, &why) &&
+	          f.layout == DBC_LAYOUT_DBMATE && f.kind == DBC_FILE_UP &&
+	          strcmp(f.version, "20240101") == 0 && strcmp(f.name, "add x") == 0,
+	      "a name without up/down is dbmate's (both directions in the file)");
+	CHECK(!dbc_mig_parse_filename(ctx, &sqldbc_dialect, "1_.sql", &f, &why),
+	      "dbmate name without a name");
 	CHECK(dbc_mig_parse_filename(ctx, &sqldbc_dialect, "V1__init.SQL", &f, &why) &&
 	          strcmp(f.name, "init") == 0,
 	      "the .sql suffix in any letter case (Flyway runs V1__init.SQL)");
