@@ -79,6 +79,9 @@ struct cli_db {
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);
 /* pg_dump --schema-only (plain SQL, no owners or grants) into file. */
 int cli_pg_dump_schema(cli_db *db, const char *file, char **err);
+/* Replaces the random key of pg_dump's \restrict / \unrestrict lines in the
+ * plain script file by one derived from the script (cli/dump_restrict.c). */
+int cli_dump_stable_restrict_key(const char *file, char **err);
 int cli_sqlite_restore(cli_db *db, const char *path, char **err);
 
 void cli_error_set(cli_db *db, const char *sqlstate, const char *message, const char *detail,

@@ -134,6 +134,8 @@ int cli_pg_dump_schema(cli_db *db, const char *file, char **err)
 		              .failed = "; nothing was recorded",
 		              .out_fd = -1};
 		rc = cli_run_tool(&t, err);
+		if (rc == 0) /* the same schema, the same file */
+			rc = cli_dump_stable_restrict_key(file, err);
 	}
 	PQconninfoFree(info);
 	free(file_arg);
