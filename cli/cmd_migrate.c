@@ -8,7 +8,9 @@
 #include "cli.h"
 #include "pg_backup.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 /* BEGIN, then the files registered; -1 after an error (rolled back). A
@@ -299,8 +301,41 @@ static int migrate_commit_each(cli_db *db, cli_opts *o)
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
 
+/* migrate without --dir in a folder that has no migrations/: a run in the
+ * wrong folder must not pass for a database that is up to date. Nothing
+ * registered either: an error that names the folder (and a dbmate-style
+ * db/migrations when there is one); otherwise the registered migrations are
+ * applied, with a warning that the folder was not there. */
+static int check_default_folder(cli_db *db, cli_opts *o)
+{
+	struct stat sb;
+	cli_rows r = {0};
+	if (o->dir_given || stat(o->dir, &sb) == 0 || errno != ENOENT)
+		return 0;
+	if (cli_q(db, o, "SELECT count(*) FROM dbmigrate_status()", 0, NULL, &r) != 0)
+		return -1;
+	bool registered = cli_cell(&r, 0, 0) && atol(cli_cell(&r, 0, 0)) > 0;
+	cli_rows_free(&r);
+	if (registered) {
+		if (!o->out.quiet)
+			fprintf(stderr,
+			        "dbcare: no migration folder \"%s\" here: only the migrations registered "
+			        "in %s are applied\n",
+			        o->dir, db->label);
+		return 0;
+	}
+	cli_errorf("no migration folder \"%s\" here, and no migration is registered in %s: "
+	           "nothing to migrate",
+	           o->dir, db->label);
+	fprintf(stderr, "HINT: Name the folder with --dir%s.\n",
+	        stat("db/migrations", &sb) == 0 ? " (db/migrations is here: --dir db/migrations)" : "");
+	return -1;
+}
+
 int cmd_migrate(cli_db *db, cli_opts *o)
 {
+	if (check_default_folder(db, o) != 0)
+		return CLI_ERROR;
 	if (o->commit_each && !o->dry_run)
 		return migrate_commit_each(db, o);
 	cli_rows plan = {0};
