@@ -3,7 +3,8 @@
 # postgresql-15-dbcare, libsqlite3-dbcare and dbcare; unpacked into a clean
 # root, each holds its part at the installed path (the SQLite module under
 # the multiarch library directory), the module loads from there, and the
-# packaged command migrates a database with it. Built from a copy of the
+# packaged command migrates a database with it. The command's package
+# depends on postgresql-client and ships deploy/'s alert rules and dashboard. Built from a copy of the
 # tree, so the tree's own build is untouched. The copy keeps the tree's
 # compiled modules (make test built them a moment ago, with the same
 # pg_config) and dpkg-buildpackage runs without its clean step (-nc): what is
@@ -40,6 +41,26 @@ ls "$r/usr/share/postgresql/15/extension/" | grep -q '^dbcare--[0-9.]*\.sql$' ||
 [ -x "$r/usr/bin/dbcare" ] || fail "dbcare: no /usr/bin/dbcare"
 [ -f "$r/usr/share/man/man1/dbcare.1.gz" ] && [ -f "$r/usr/share/bash-completion/completions/dbcare" ] &&
   [ -f "$r/usr/share/zsh/site-functions/_dbcare" ] || fail "dbcare: no manual page or completions"
+# what the command runs and ships: pg_dump for dump and backup on
+# PostgreSQL, the alert rules and the dashboard of deploy/ (byte for byte)
+cmd_deb=$(ls "$work"/dbcare_*.deb)
+dpkg-deb -f "$cmd_deb" Depends | tr ',' '\n' | grep -qx ' *postgresql-client' ||
+  fail "dbcare does not depend on postgresql-client (pg_dump): $(dpkg-deb -f "$cmd_deb" Depends)"
+cmp "$r/usr/share/dbcare/prometheus/dbcare.rules.yml" "$root/deploy/prometheus/dbcare.rules.yml" ||
+  fail "dbcare: no alert rules in /usr/share/dbcare/prometheus"
+cmp "$r/usr/share/dbcare/grafana/dbcare.json" "$root/deploy/grafana/dbcare.json" ||
+  fail "dbcare: no dashboard in /usr/share/dbcare/grafana"
+# postgresql-15-dbcare asks for PostgreSQL 15, any minor: the module loads
+# on all of them (test/script/pg_minors.sh runs the built module on 15.0,
+# 15.8 and 15.18); the packaged module takes the same server symbols
+pg_deb=$(ls "$work"/postgresql-15-dbcare_*.deb)
+[ "$(dpkg-deb -f "$pg_deb" Depends | tr ',' '\n' | grep -E '^ *postgresql-15( |$)' | tr -d ' ')" = postgresql-15 ] ||
+  fail "postgresql-15-dbcare: not a plain Depends on postgresql-15: $(dpkg-deb -f "$pg_deb" Depends)"
+undefined() { nm -D --undefined-only "$1" | awk '{print $2}' | sort; }
+undefined "$r/usr/lib/postgresql/15/lib/dbcare.so" >"$work/packaged.syms"
+undefined "$root/dbcare.so" >"$work/built.syms"
+diff "$work/built.syms" "$work/packaged.syms" ||
+  fail "the packaged PostgreSQL module is not the one test/script/pg_minors.sh loads"
 # each package holds its own part only
 dpkg-deb -c "$(ls "$work"/dbcare_*.deb)" | grep -q 'dbcare.so' && fail "the command's package holds a module"
 [ "$(dpkg-deb -f "$(ls "$work"/libsqlite3-dbcare_*.deb)" Multi-Arch)" = same ] || fail "libsqlite3-dbcare is not Multi-Arch: same"
