@@ -88,6 +88,8 @@ int dbc_mig_dbmate_split(dbc_ctx *ctx, const char *text, char **up, char **down,
 	bool stray = false; /* a line neither blank nor a comment before any directive */
 	*up = *down = NULL;
 	*why = NULL;
+	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* a BOM (an editor's, on Windows) */
+		text += 3;
 	for (const char *line = text; *line;) {
 		const char *nl = strchr(line, '\n');
 		const char *end = nl ? nl : line + strlen(line);

@@ -39,6 +39,15 @@ run 0 migrate --db "sqlite:$db" -d "$fix" --commit-each --quiet
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'posts_user_id'")" = 1 ] || fail "cli: no index"
 run 0 status --db "sqlite:$db" -d "$fix" --exit-code
 
+# written on Windows: a BOM and CRLF line ends
+mkdir "$work/crlf"
+printf '\xef\xbb\xbf-- migrate:up\r\nCREATE TABLE w (id int);\r\n\r\n-- migrate:down\r\nDROP TABLE w;\r\n' \
+  >"$work/crlf/20240105000000_windows.sql"
+db="$work/crlf.db"
+[ "$(q "SELECT dbmigrate_load('$work/crlf')")" = 1 ] || fail "a BOM and CRLF file"
+[ "$(q "SELECT dbmigrate_apply()") $(q "SELECT dbmigrate_rollback('0')")" = "1 1" ] ||
+  fail "the Windows file's blocks"
+
 # files dbmate refuses
 mkdir "$work/bad"
 printf 'CREATE TABLE t (id int);\n-- migrate:up\nSELECT 1;\n' >"$work/bad/1_outside.sql"
