@@ -13,11 +13,17 @@
 #      error suites of migrate and core pass there.
 # The packages are downloaded with `npm pack` once into build/pg_minors/
 # (never committed) and unpacked afresh into a temporary directory each run.
+# DBC_MINORS_PKGLIB and DBC_MINORS_SHARE name another dbcare.so and share
+# directory to test (test/script/sqlite_debian_package.sh: the package's).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=${PG_BIN:?}
-PLIB=$("$B/pg_config" --pkglibdir)
-PSHARE=$("$B/pg_config" --sharedir)
+# the dbcare to test: the one installed in PG_BIN's tree, or (the Debian
+# package test) the files of a package unpacked elsewhere; pgTAP comes from
+# PG_BIN's tree either way
+PLIB=${DBC_MINORS_PKGLIB:-$("$B/pg_config" --pkglibdir)}
+PSHARE=${DBC_MINORS_SHARE:-$("$B/pg_config" --sharedir)}
+TAP_SHARE=$("$B/pg_config" --sharedir)
 CACHE=$ROOT/build/pg_minors
 # the oldest 15.x the package ships, one in the middle, and 15.18
 MINORS=${DBC_PG_MINORS:-15.0.0-beta.6 15.8.0-beta.14 15.18.0-beta.17}
@@ -100,7 +106,7 @@ for minor in $MINORS; do
   ext=$n/share/postgresql/extension
   cp "$PLIB/dbcare.so" "$n/lib/postgresql/" &&
     cp -L "$PSHARE"/extension/dbcare.control "$PSHARE"/extension/dbcare--*.sql "$ext/" &&
-    cp -L "$PSHARE"/extension/pgtap.control "$PSHARE"/extension/pgtap--*.sql "$ext/" ||
+    cp -L "$TAP_SHARE"/extension/pgtap.control "$TAP_SHARE"/extension/pgtap--*.sql "$ext/" ||
     fail "$want: cannot install into the private tree"
   [ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
   mkdir -p "$dir/sock" && [ "$(id -u)" = 0 ] && chown postgres: "$dir/sock"

@@ -4,7 +4,8 @@
 # root, each holds its part at the installed path (the SQLite module under
 # the multiarch library directory), the module loads from there, and the
 # packaged command migrates a database with it. The command's package
-# depends on postgresql-client and ships deploy/'s alert rules and dashboard. Built from a copy of the
+# depends on postgresql-client and ships deploy/'s alert rules and dashboard;
+# the PostgreSQL package's files load into a PostgreSQL 15.0 server tree. Built from a copy of the
 # tree, so the tree's own build is untouched. The copy keeps the tree's
 # compiled modules (make test built them a moment ago, with the same
 # pg_config) and dpkg-buildpackage runs without its clean step (-nc): what is
@@ -61,6 +62,13 @@ undefined "$r/usr/lib/postgresql/15/lib/dbcare.so" >"$work/packaged.syms"
 undefined "$root/dbcare.so" >"$work/built.syms"
 diff "$work/built.syms" "$work/packaged.syms" ||
   fail "the packaged PostgreSQL module is not the one test/script/pg_minors.sh loads"
+# the packaged extension, put into the tree of an older PostgreSQL 15 (15.0,
+# the oldest minor), loads there and passes the smoke journey
+PG_BIN=$(pg_config --bindir) DBC_PG_MINORS=15.0.0-beta.6 \
+  DBC_MINORS_PKGLIB="$r/usr/lib/postgresql/15/lib" DBC_MINORS_SHARE="$r/usr/share/postgresql/15" \
+  bash "$root/test/script/pg_minors.sh" >"$work/minors.log" 2>&1 ||
+  { cat "$work/minors.log"; fail "the packaged extension on PostgreSQL 15.0"; }
+grep -q '^PostgreSQL 15.0: dbcare loads' "$work/minors.log" || fail "pg_minors: $(cat "$work/minors.log")"
 # each package holds its own part only
 dpkg-deb -c "$(ls "$work"/dbcare_*.deb)" | grep -q 'dbcare.so' && fail "the command's package holds a module"
 [ "$(dpkg-deb -f "$(ls "$work"/libsqlite3-dbcare_*.deb)" Multi-Arch)" = same ] || fail "libsqlite3-dbcare is not Multi-Arch: same"
