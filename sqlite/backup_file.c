@@ -1078,6 +1078,7 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .materialize = sqldbc_backup_materialize,
     .store_pages = sqldbc_backup_store_pages,
     .check_pages = sqldbc_backup_check_pages,
+    .pageset_base = sqldbc_pageset_base,
     .seal = sqldbc_backup_seal,
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,

@@ -121,6 +121,9 @@ bool sqldbc_pageset_is(const char *path);
 /* Its proof of origin: the database it copies and the path it was
  * published under (NULL when it is no page-set file). */
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
+/* The hooks' pageset_base: whether path is a page-set file, and the
+ * SHA-256 of the base its header names. */
+bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256);
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);
 

@@ -178,6 +178,27 @@ bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char 
 	return true;
 }
 
+bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256)
+{
+	reader r;
+	pageset_header h;
+	if (!sqldbc_pageset_is(path))
+		return false;
+	if (!base_sha256)
+		return true;
+	*base_sha256 = NULL;
+	/* a damaged header: a page-set file whose base is unknown */
+	if (!open_reader(ctx, &r, path)) {
+		dbc_error_clear(ctx);
+		return true;
+	}
+	bool ok = read_header(&r, &h);
+	close_reader(&r);
+	if (!ok || !(*base_sha256 = dbc_strdup(ctx, h.base_sha)))
+		dbc_error_clear(ctx);
+	return true;
+}
+
 static bool write_at(int fd, const void *p, size_t n, off_t off)
 {
 	const unsigned char *b = p;

@@ -199,6 +199,10 @@ struct dbc_backup_hooks {
 	 * base's recorded hash was wrong is found here, as the content record
 	 * (re-read only where pages changed) could not find it. */
 	int (*check_pages)(dbc_ctx *ctx, int64_t id, const char *path, char **why);
+	/* Whether path (a plain file) is an incremental backup in the engine's
+	 * page-set format; *base_sha256 (when not NULL) the SHA-256 its header
+	 * names: that of the plain file it builds on. No error either way. */
+	bool (*pageset_base)(dbc_ctx *ctx, const char *path, char **base_sha256);
 
 	/* Sealed files (compressed and/or encrypted); NULL where the engine
 	 * makes none. The key is the process environment's. */
@@ -252,6 +256,13 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
  * file, NULL: none) that image is left there once verified. */
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json);
+/* The same; a file no catalog row names as an incremental (the database
+ * it was taken from is gone, or this is another one) that is one is
+ * restored from the chain its files name, found among the files of dir
+ * (NULL: path's folder): each link is the file whose bytes hash to what
+ * the next one names as its base (backup_chain_files.c). */
+int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                           const char *image, const char *dir, char **json);
 /* dbbackup_mark: a named restore point (backup_mark.c); *json its row.
  * seal (NULL: none): "zstd", "encrypt" or both, for the backup the mark
  * takes where the engine makes one (refused where it makes none). */

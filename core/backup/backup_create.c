@@ -275,6 +275,12 @@ static int materialize(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, co
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json)
 {
+	return dbc_backup_verify_from(ctx, env, path, image, NULL, json);
+}
+
+int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                           const char *image, const char *dir, char **json)
+{
 	if (!env->inspect)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no backup files");
 	bool full;
@@ -292,10 +298,14 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) != DBC_OK)
 		return DBC_ERROR;
 	bool sealed = env->is_sealed && env->is_sealed(ctx, path), key_error = false;
-	if (image && !(catalogued && row.base_id) && !sealed)
+	/* a file no row names as an incremental, but sealed or one: its own
+	 * bytes name its chain, found among the files beside it */
+	bool own_chain = !catalogued && env->pageset_base &&
+	                 (sealed || env->pageset_base(ctx, path, NULL));
+	int links = 0;
+	if (image && !(catalogued && row.base_id) && !sealed && !own_chain)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "%s is no catalogued incremental or sealed backup: restore it as it is",
-		                 path);
+		                 "%s is no incremental or sealed backup: restore it as it is", path);
 	double start = dbc_monotonic_ms();
 	dbc_backup_image img;
 	memset(&img, 0, sizeof img);
@@ -310,6 +320,10 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 			return DBC_ERROR;
 		rc = materialize(ctx, env, row.id, image ? image : tmp, &key_error);
 		row.file_sha256 = NULL; /* checked link by link */
+	} else if (own_chain) {
+		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
+			return DBC_ERROR;
+		rc = dbc_backup_open_files(ctx, env, path, dir, image ? image : tmp, &key_error, &links);
 	} else if (sealed) {
 		/* opened into scratch (checked against the row's SHA-256 of the
 		 * sealed file), then checked like a plain copy */
@@ -321,8 +335,9 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	/* the copy's rows digested as its record's were */
 	img.content_version = catalogued && row.table ? row.content_version : 0;
-	if (rc == DBC_OK)
-		rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0, &img);
+	if (rc == DBC_OK && (rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0,
+	                                       &img)) != DBC_OK && (tmp || image))
+		dbc_backup_error_names(ctx, tmp ? tmp : image, path); /* never a descriptor */
 	/* an incremental's image, page by page, against the hashes of the
 	 * pages it read */
 	char *page_why = NULL;
@@ -373,6 +388,7 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	json_t *o = image_json(path, &img, dbc_monotonic_ms() - start, true);
 	if (o && !(dbc_json_set(o, "catalogued", json_boolean(catalogued)) &&
 	           dbc_json_set(o, "sealed", json_boolean(sealed)) &&
+	           (!own_chain || dbc_json_set(o, "links", json_integer(links))) &&
 	           (!catalogued || dbc_json_set(o, "id", json_integer(row.id))))) {
 		json_decref(o);
 		o = NULL;

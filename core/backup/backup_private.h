@@ -65,6 +65,17 @@ typedef struct dbc_backup_chain_t {
 	int n;
 } dbc_backup_chain_t;
 int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
+/* Writes at out (a new, empty file) the image path restores to without a
+ * catalog: path opened (a sealed file with the key), then, while the link
+ * is an incremental, the file of dir (NULL: path's folder) whose plain
+ * bytes its header names, back to a full backup; the chain applied by
+ * materialize. *links is the number of files used; *key_error as unseal's.
+ * An error names the backup file of the link that failed. */
+int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                          const char *dir, const char *out, bool *key_error, int *links);
+/* The error's message with scratch (a scratch or image path) replaced by
+ * file, the backup it holds. */
+void dbc_backup_error_names(dbc_ctx *ctx, const char *scratch, const char *file);
 
 /* Sealed backups (backup_seal.c). A method text ("full" or "incremental",
  * then "+zstd", "+encrypt" in any order) read into its parts; anything
