@@ -190,6 +190,22 @@ int cmd_backup(cli_db *db, cli_opts *o)
 			           "backup.pgbackrest.stanza");
 			return CLI_USAGE;
 		}
+		/* an incremental backup of PostgreSQL is pgBackRest's incr: a
+		 * pg_dump is always whole, never silently in its place */
+		if (o->incremental && !stanza) {
+			cli_errorf("--incremental on PostgreSQL is pgBackRest's incremental backup: name "
+			           "its stanza with --stanza or the setting backup.pgbackrest.stanza "
+			           "(a pg_dump is always a whole dump)");
+			return CLI_USAGE;
+		}
+		if (o->incremental && o->backup_type && strcmp(o->backup_type, "incr") != 0) {
+			cli_errorf("--incremental and --type %s: one kind of backup at a time",
+			           o->backup_type);
+			free(stanza);
+			return CLI_USAGE;
+		}
+		if (o->incremental)
+			o->backup_type = "incr";
 		int rc = stanza ? cli_pgbackrest_backup(db, o, stanza) : dump_and_record(db, o);
 		free(stanza);
 		return rc;
