@@ -190,6 +190,12 @@ int cmd_restore(cli_db *, cli_opts *);
  * beside file), the database backed up beside itself unless it is empty,
  * the image copied in and checked (cmd_restore.c). Prints the result. */
 int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from_dir);
+/* A restore of the database file main_file starts: the safety backups'
+ * temporary files a killed restore left beside it are deleted when no
+ * other restore there runs (restore_leftovers.c); the descriptor to give
+ * cli_restore_unguard when it ends (-1: none). */
+int cli_restore_guard(cli_opts *o, const char *main_file);
+void cli_restore_unguard(int fd);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);

@@ -137,6 +137,7 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return CLI_ERROR;
 	bool fresh = empty_database(db, o);
+	int guard = cli_restore_guard(o, cli_cell(&r, 0, 0));
 	/* a sealed file (compressed, encrypted) is opened into the image the
 	 * same way, checked against its row's SHA-256 */
 	if (incremental_file(file) || cli_is_sealed(file)) {
@@ -184,11 +185,13 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 	cli_rows_free(&b);
 	cli_rows_free(&r);
 	cli_scratch_release(image);
+	cli_restore_unguard(guard);
 	return CLI_OK;
 failed:
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
 	cli_scratch_release(image);
+	cli_restore_unguard(guard);
 	return CLI_ERROR;
 }
