@@ -1083,4 +1083,5 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,
     .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
+    .sealed_origin_mismatch = sqldbc_backup_sealed_origin_mismatch,
 };

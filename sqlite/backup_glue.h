@@ -123,6 +123,8 @@ bool sqldbc_pageset_is(const char *path);
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
 /* The hooks' pageset_base: whether path is a page-set file, and the
  * SHA-256 of the base its header names. */
+/* The hooks' sealed_origin_mismatch (backup_seal.c). */
+char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path);
 bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256);
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);

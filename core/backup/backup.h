@@ -224,6 +224,12 @@ struct dbc_backup_hooks {
 	/* The plain file's SHA-256 as the seal's end record holds it (checked
 	 * with the key): what an incremental built on it names as its base. */
 	int (*sealed_plain_sha256)(dbc_ctx *ctx, const char *path, char **plain_sha256);
+	/* Why the sealed file at path (a catalog row's) is not the backup the
+	 * row names, by the origin its header names (authenticated where it is
+	 * encrypted, readable without the key): published under another path.
+	 * A text naming both origins, or NULL when it is (or the error set).
+	 * NULL: not checked. */
+	char *(*sealed_origin_mismatch)(dbc_ctx *ctx, const char *path);
 
 	/* A named restore point in the engine's WAL (PostgreSQL:
 	 * pg_create_restore_point), *lsn where it is; NULL where the engine

@@ -329,8 +329,11 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 		 * sealed file), then checked like a plain copy */
 		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
 			return DBC_ERROR;
-		rc = dbc_backup_unseal(ctx, env, path, catalogued ? row.file_sha256 : NULL,
-		                       image ? image : tmp, &key_error);
+		/* a catalogued file: this database's, published under its row's path */
+		rc = catalogued ? dbc_backup_check_origin(ctx, env, resolved ? resolved : path) : DBC_OK;
+		if (rc == DBC_OK)
+			rc = dbc_backup_unseal(ctx, env, path, catalogued ? row.file_sha256 : NULL,
+			                       image ? image : tmp, &key_error);
 		row.file_sha256 = NULL;
 	}
 	/* the copy's rows digested as its record's were */
