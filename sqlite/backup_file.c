@@ -1079,6 +1079,7 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .store_pages = sqldbc_backup_store_pages,
     .check_pages = sqldbc_backup_check_pages,
     .pageset_base = sqldbc_pageset_base,
+    .pageset_record = sqldbc_pageset_record,
     .seal = sqldbc_backup_seal,
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,

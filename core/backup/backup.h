@@ -203,6 +203,10 @@ struct dbc_backup_hooks {
 	 * page-set format; *base_sha256 (when not NULL) the SHA-256 its header
 	 * names: that of the plain file it builds on. No error either way. */
 	bool (*pageset_base)(dbc_ctx *ctx, const char *path, char **base_sha256);
+	/* The record an incremental backup file carries of its own image
+	 * (dbc_backup_own_record's text, written by copy_changed after its
+	 * pages); false when it has none (a file made before 0.3.9). */
+	bool (*pageset_record)(dbc_ctx *ctx, const char *path, char **record);
 
 	/* Sealed files (compressed and/or encrypted); NULL where the engine
 	 * makes none. The key is the process environment's. */
@@ -256,6 +260,14 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
  * none), optionally followed by "+zstd" and "+encrypt" (a sealed file). */
 int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                          const char *method, char **json, int64_t *id);
+/* What a backup file carries of its own image, so that a restore without
+ * the catalog checks it as a catalog row would: "fingerprint\nrows
+ * digest\ncontent" (content: the catalog's text of its tables, empty when
+ * none). NULL when img has no fingerprint. */
+char *dbc_backup_own_record(dbc_ctx *ctx, const dbc_backup_image *img);
+/* text (modified in place) read back into out's fingerprint, rows_digest
+ * and table; false when it is not such a record. */
+bool dbc_backup_own_record_parse(dbc_ctx *ctx, char *text, dbc_backup_image *out);
 /* dbbackup_verify: re-verifies a file, against its catalog row when it has
  * one (whose status and verified_at it updates). An incremental backup is
  * checked as the image its chain restores to; with image (a new or empty

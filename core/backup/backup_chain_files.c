@@ -11,7 +11,9 @@
  * Nothing is trusted by name: a link is the file whose bytes hash to what
  * the next link names, and the chain is applied by the engine's
  * materialize, which checks every incremental against the file before it
- * again. An error names the backup file of the link that failed, never a
+ * again. The newest link's own record (an incremental's, from 0.3.9 on)
+ * is what the image is then checked against, as a catalog row would be.
+ * An error names the backup file of the link that failed, never a
  * scratch file.
  */
 #define _XOPEN_SOURCE 700
@@ -242,11 +244,13 @@ static int walk(chain_walk *w, const char *path, const char *dir)
 }
 
 int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
-                          const char *dir, const char *out, bool *key_error, int *links)
+                          const char *dir, const char *out, bool *key_error, int *links,
+                          char **record)
 {
 	chain_walk w = {.ctx = ctx, .env = env};
 	*key_error = false;
 	*links = 0;
+	*record = NULL;
 	if (!env->materialize || !env->pageset_base)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no incremental backups");
 	char *folder = (char *)dir;
@@ -257,6 +261,9 @@ int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char 
 			return DBC_ERROR;
 	}
 	int rc = walk(&w, path, folder);
+	/* what the newest link says of the image its chain gives */
+	if (rc == DBC_OK && env->pageset_record && !env->pageset_record(ctx, w.plain[0], record))
+		*record = NULL;
 	if (rc == DBC_OK) {
 		/* oldest first, as materialize applies them */
 		for (int i = 0, k = w.n - 1; i < k; i++, k--) {

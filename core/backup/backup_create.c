@@ -303,6 +303,8 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	bool own_chain = !catalogued && env->pageset_base &&
 	                 (sealed || env->pageset_base(ctx, path, NULL));
 	int links = 0;
+	dbc_backup_image own;
+	bool own_record = false;
 	if (image && !(catalogued && row.base_id) && !sealed && !own_chain)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "%s is no incremental or sealed backup: restore it as it is", path);
@@ -323,7 +325,20 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	} else if (own_chain) {
 		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
 			return DBC_ERROR;
-		rc = dbc_backup_open_files(ctx, env, path, dir, image ? image : tmp, &key_error, &links);
+		char *record = NULL;
+		rc = dbc_backup_open_files(ctx, env, path, dir, image ? image : tmp, &key_error, &links,
+		                           &record);
+		/* checked against the file's own record, as against a row */
+		if (rc == DBC_OK && record && dbc_backup_own_record_parse(ctx, record, &own)) {
+			row.fingerprint = own.fingerprint;
+			row.rows_digest = own.rows_digest;
+			row.table = own.table;
+			row.tables = own.tables;
+			row.content_version = own.content_version;
+			row.file_sha256 = NULL;
+			own_record = true;
+		}
+		rc = ctx->failed ? DBC_ERROR : rc;
 	} else if (sealed) {
 		/* opened into scratch (checked against the row's SHA-256 of the
 		 * sealed file), then checked like a plain copy */
@@ -337,7 +352,7 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 		row.file_sha256 = NULL;
 	}
 	/* the copy's rows digested as its record's were */
-	img.content_version = catalogued && row.table ? row.content_version : 0;
+	img.content_version = (catalogued || own_record) && row.table ? row.content_version : 0;
 	if (rc == DBC_OK && (rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0,
 	                                       &img)) != DBC_OK && (tmp || image))
 		dbc_backup_error_names(ctx, tmp ? tmp : image, path); /* never a descriptor */
@@ -379,7 +394,9 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	const char *why =
 	    page_why
 	        ? page_why
-	        : mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL,
+	        : mismatch(ctx,
+	                   (catalogued || own_record) && row.fingerprint && row.rows_digest ? &recorded
+	                                                                                    : NULL,
 	                   &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
@@ -391,7 +408,8 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	json_t *o = image_json(path, &img, dbc_monotonic_ms() - start, true);
 	if (o && !(dbc_json_set(o, "catalogued", json_boolean(catalogued)) &&
 	           dbc_json_set(o, "sealed", json_boolean(sealed)) &&
-	           (!own_chain || dbc_json_set(o, "links", json_integer(links))) &&
+	           (!own_chain || (dbc_json_set(o, "links", json_integer(links)) &&
+	                           dbc_json_set(o, "own_record", json_boolean(own_record)))) &&
 	           (!catalogued || dbc_json_set(o, "id", json_integer(row.id))))) {
 		json_decref(o);
 		o = NULL;

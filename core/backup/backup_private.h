@@ -69,10 +69,12 @@ int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
  * catalog: path opened (a sealed file with the key), then, while the link
  * is an incremental, the file of dir (NULL: path's folder) whose plain
  * bytes its header names, back to a full backup; the chain applied by
- * materialize. *links is the number of files used; *key_error as unseal's.
+ * materialize. *links is the number of files used; *key_error as unseal's;
+ * *record the newest link's own record (NULL: it carries none).
  * An error names the backup file of the link that failed. */
 int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
-                          const char *dir, const char *out, bool *key_error, int *links);
+                          const char *dir, const char *out, bool *key_error, int *links,
+                          char **record);
 /* The error's message with scratch (a scratch or image path) replaced by
  * file, the backup it holds. */
 void dbc_backup_error_names(dbc_ctx *ctx, const char *scratch, const char *file);

@@ -9,7 +9,9 @@
 # and content hash is the source's at the backup's moment. A missing link,
 # a swapped file, a wrong key are errors naming the backup file, never a
 # descriptor, and leave NEW without data. dbbackup_verify(FILE, IMAGE) on
-# a fresh connection builds the chain too.
+# a fresh connection builds the chain too. The newest incremental file
+# carries its own record (every table's row count and content hash): a
+# row changed in it is found without the catalog.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -84,7 +86,7 @@ state "$work/from.db" | cmp -s - "$work/si2.db.want" || fail "restore --from: th
 # dbbackup_verify(FILE, IMAGE) on a fresh connection builds the chain
 out=$(sqlite3 -cmd ".load $module" "$work/fresh.db" \
   "SELECT dbbackup_verify('$work/bk/i2.db', '$work/image.db')") || fail "verify on a fresh connection: $out"
-echo "$out" | grep -q '"links":3' || fail "verify on a fresh connection: $out"
+echo "$out" | grep -q '"links":3,"own_record":true' || fail "verify on a fresh connection: $out"
 state "$work/image.db" | cmp -s - "$work/i2.db.want" || fail "the verified image differs"
 
 # a missing link: an error naming the file whose base is missing, NEW empty
@@ -111,6 +113,18 @@ printf 'X' | dd of="$work/broken3/i1.db" bs=1 seek=5000 conv=notrunc status=none
 "$cli" restore "$work/broken3/i2.db" --db "sqlite:$work/b3.db" --module "$module" >"$work/out" 2>&1 &&
   fail "a chain with a changed link restored"
 grep -q "backup $work/broken3/i2.db builds on" "$work/out" || fail "changed link: $(cat "$work/out")"
+
+# a row's text changed in the newest file (its storage still sound): the
+# image differs from the file's own record, nothing restored
+mkdir "$work/broken4"
+cp "$work/bk/f0.db" "$work/bk/i1.db" "$work/bk/i2.db" "$work/broken4/"
+off=$(grep -abo 'genre 7' "$work/broken4/i2.db" | head -1 | cut -d: -f1)
+[ -n "$off" ] || fail "no row text of change 7 in i2.db"
+printf 'G' | dd of="$work/broken4/i2.db" bs=1 seek="$off" conv=notrunc status=none
+"$cli" restore "$work/broken4/i2.db" --db "sqlite:$work/b5.db" --module "$module" >"$work/out" 2>&1 &&
+  fail "a changed row restored: $(cat "$work/out")"
+grep -q "backup $work/broken4/i2.db failed verification: table Genre" "$work/out" || fail "changed row: $(cat "$work/out")"
+[ "$(sqlite3 "$work/b5.db" "SELECT count(*) FROM sqlite_schema")" = 0 ] || fail "a failed restore left data"
 
 # the wrong key: an error, nothing restored
 head -c 32 /dev/urandom >"$work/other.key"
