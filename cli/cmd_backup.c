@@ -201,8 +201,7 @@ int cmd_backup(cli_db *db, cli_opts *o)
 			return CLI_USAGE;
 		}
 		if (o->incremental && o->backup_type && strcmp(o->backup_type, "incr") != 0) {
-			cli_errorf("--incremental and --type %s: one kind of backup at a time",
-			           o->backup_type);
+			cli_errorf("--incremental and --type %s: one kind of backup at a time", o->backup_type);
 			free(stanza);
 			return CLI_USAGE;
 		}

@@ -161,7 +161,8 @@ static int add_link(chain_walk *w, const char *file)
 		    dbc_backup_make_scratch(w->ctx, w->env, file, &tmp) != DBC_OK)
 			return DBC_ERROR;
 		w->scratch[w->nscratch++] = tmp;
-		if (!w->env->unseal || w->env->unseal(w->ctx, file, NULL, tmp, &sha, &w->key_error) != DBC_OK)
+		if (!w->env->unseal ||
+		    w->env->unseal(w->ctx, file, NULL, tmp, &sha, &w->key_error) != DBC_OK)
 			return w->env->unseal ? DBC_ERROR
 			                      : dbc_error(w->ctx, DBC_SQLSTATE_BAD_STATE,
 			                                  "this engine reads no sealed backups");
@@ -226,8 +227,7 @@ static int walk(chain_walk *w, const char *path, const char *dir)
 			          "backup %s builds on a file whose SHA-256 is %s, and no file in %s is "
 			          "that file%s",
 			          w->shown[w->n - 1], base, dir,
-			          w->key_skipped ? " (some sealed files there do not open with this key)"
-			                         : "");
+			          w->key_skipped ? " (some sealed files there do not open with this key)" : "");
 			dbc_error_hint(w->ctx, "Put the chain's files (the full backup and every "
 			                       "incremental after it) in one folder, or name it with --from.");
 		}
@@ -256,7 +256,9 @@ int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char 
 	char *folder = (char *)dir;
 	if (!folder) {
 		const char *slash = strrchr(path, '/');
-		folder = !slash ? "." : slash == path ? "/" : dbc_printf(ctx, "%.*s", (int)(slash - path), path);
+		folder = !slash          ? "."
+		         : slash == path ? "/"
+		                         : dbc_printf(ctx, "%.*s", (int)(slash - path), path);
 		if (!folder)
 			return DBC_ERROR;
 	}
@@ -273,8 +275,7 @@ int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char 
 			w.shown[i] = w.shown[k], w.shown[k] = t;
 		}
 		const char **none = dbc_zalloc(ctx, sizeof(char *) * (size_t)w.n);
-		rc = none ? env->materialize(ctx, (const char *const *)w.plain, none, w.n, out)
-		          : DBC_ERROR;
+		rc = none ? env->materialize(ctx, (const char *const *)w.plain, none, w.n, out) : DBC_ERROR;
 	}
 	/* an error names the link, never a descriptor */
 	for (int i = 0; rc != DBC_OK && i < w.n; i++)

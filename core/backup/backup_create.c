@@ -307,8 +307,8 @@ static int open_own(dbc_ctx *ctx, const dbc_backup_hooks *env, verify_file *v, c
 {
 	char *record = NULL;
 	dbc_backup_image own;
-	if (dbc_backup_open_files(ctx, env, v->path, v->dir, out, &v->key_error, &v->links,
-	                          &record) != DBC_OK)
+	if (dbc_backup_open_files(ctx, env, v->path, v->dir, out, &v->key_error, &v->links, &record) !=
+	    DBC_OK)
 		return DBC_ERROR;
 	if (record && dbc_backup_own_record_parse(ctx, record, &own)) {
 		v->row.fingerprint = own.fingerprint;
@@ -344,8 +344,7 @@ static int open_image(dbc_ctx *ctx, const dbc_backup_hooks *env, verify_file *v)
 	if (v->catalogued &&
 	    dbc_backup_check_origin(ctx, env, v->resolved ? v->resolved : v->path) != DBC_OK)
 		return DBC_ERROR;
-	return dbc_backup_unseal(ctx, env, v->path, v->catalogued ? want : NULL, out,
-	                         &v->key_error);
+	return dbc_backup_unseal(ctx, env, v->path, v->catalogued ? want : NULL, out, &v->key_error);
 }
 
 int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
@@ -367,8 +366,8 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	v.sealed = env->is_sealed && env->is_sealed(ctx, path);
 	/* a file no row names as an incremental, but sealed or one: its own
 	 * bytes name its chain, found among the files beside it */
-	v.own_chain = !catalogued && env->pageset_base &&
-	              (v.sealed || env->pageset_base(ctx, path, NULL));
+	v.own_chain =
+	    !catalogued && env->pageset_base && (v.sealed || env->pageset_base(ctx, path, NULL));
 	bool opens = (catalogued && row.base_id) || v.own_chain || v.sealed;
 	if (image && !opens)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -383,8 +382,13 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	row = v.row;
 	/* the copy's rows digested as its record's were */
 	img.content_version = (catalogued || v.own_record) && row.table ? row.content_version : 0;
-	if (rc == DBC_OK && (rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0,
-	                                       &img)) != DBC_OK && (tmp || image))
+	if (rc == DBC_OK &&
+	    (rc = env->inspect(ctx,
+	                       tmp     ? tmp
+	                       : image ? image
+	                               : path,
+	                       full, 0, &img)) != DBC_OK &&
+	    (tmp || image))
 		dbc_backup_error_names(ctx, tmp ? tmp : image, path); /* never a descriptor */
 	/* an incremental's image, page by page, against the hashes of the
 	 * pages it read */
@@ -422,13 +426,12 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	                             .tables = row.tables,
 	                             .content_version = row.content_version};
 	const char *why =
-	    page_why
-	        ? page_why
-	        : mismatch(ctx,
-	                   (catalogued || v.own_record) && row.fingerprint && row.rows_digest
-	                       ? &recorded
-	                       : NULL,
-	                   &img);
+	    page_why ? page_why
+	             : mismatch(ctx,
+	                        (catalogued || v.own_record) && row.fingerprint && row.rows_digest
+	                            ? &recorded
+	                            : NULL,
+	                        &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {
