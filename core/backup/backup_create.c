@@ -382,19 +382,14 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 	row = v.row;
 	/* the copy's rows digested as its record's were */
 	img.content_version = (catalogued || v.own_record) && row.table ? row.content_version : 0;
-	if (rc == DBC_OK &&
-	    (rc = env->inspect(ctx,
-	                       tmp     ? tmp
-	                       : image ? image
-	                               : path,
-	                       full, 0, &img)) != DBC_OK &&
-	    (tmp || image))
-		dbc_backup_error_names(ctx, tmp ? tmp : image, path); /* never a descriptor */
+	const char *at = tmp ? tmp : image ? image : path; /* where the image is read */
+	if (rc == DBC_OK && (rc = env->inspect(ctx, at, full, 0, &img)) != DBC_OK && at != path)
+		dbc_backup_error_names(ctx, at, path); /* never a descriptor */
 	/* an incremental's image, page by page, against the hashes of the
 	 * pages it read */
 	char *page_why = NULL;
 	if (rc == DBC_OK && catalogued && row.base_id && env->check_pages)
-		rc = env->check_pages(ctx, row.id, tmp ? tmp : image, &page_why);
+		rc = env->check_pages(ctx, row.id, at, &page_why);
 	if (tmp)
 		env->remove(ctx, tmp, &existed);
 	if (rc != DBC_OK) {
