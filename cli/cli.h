@@ -58,6 +58,7 @@ enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
 #define OPT_ARCHIVE_DB     (UINT64_C(1) << 38) /* retain --archive-db URL */
 #define OPT_ARCHIVE_CODEC  (UINT64_C(1) << 39) /* retain --archive-codec zstd|none */
 #define OPT_REPORT_EVERY   (UINT64_C(1) << 40) /* serve --report-interval T */
+#define OPT_FROM           (UINT64_C(1) << 41) /* restore --from DIR: a chain's folder */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -120,6 +121,7 @@ typedef struct cli_opts {
 	const char *compress;    /* backup --compress zstd */
 	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
 	const char *to_mark;     /* restore --to-mark: a restore point's label */
+	const char *from_dir;    /* restore --from DIR: where a chain's files are */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -182,6 +184,18 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
+/* SQLite: restores the backup file (full or incremental, plain or sealed)
+ * into db, which may be a new, empty database: file verified (an
+ * incremental through the chain its files name, found in from_dir, NULL:
+ * beside file), the database backed up beside itself unless it is empty,
+ * the image copied in and checked (cmd_restore.c). Prints the result. */
+int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from_dir);
+/* A restore of the database file main_file starts: the safety backups'
+ * temporary files a killed restore left beside it are deleted when no
+ * other restore there runs (restore_leftovers.c); the descriptor to give
+ * cli_restore_unguard when it ends (-1: none). */
+int cli_restore_guard(cli_opts *o, const char *main_file);
+void cli_restore_unguard(int fd);
 int cmd_audit(cli_db *, cli_opts *);
 int cmd_config(cli_db *, cli_opts *);
 int cmd_create(cli_db *, cli_opts *);

@@ -78,6 +78,7 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	}
 	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
 	char *snapshot = strdup(cli_cell(&r, 0, 2) ? cli_cell(&r, 0, 2) : "");
+	char *database = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
 	char *path = o->nargs > 0 ? strdup(o->args[0])
 	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
@@ -117,8 +118,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		goto out;
 	if (sealing) {
 		long long sealed_bytes;
-		int sealed = cli_seal_file(plain, path, o->compress != NULL, o->key_file != NULL, sha,
-		                           &sealed_bytes);
+		int sealed = cli_seal_dump(plain, path, database ? database : "", o->compress != NULL,
+		                           o->key_file != NULL, sha, &sealed_bytes);
 		cli_scratch_release(plain);
 		plain = NULL;
 		if (sealed != 0)
@@ -167,6 +168,7 @@ out:
 	free(path);
 	free(fingerprint);
 	free(snapshot);
+	free(database);
 	free(contents);
 	return rc;
 }
@@ -190,6 +192,21 @@ int cmd_backup(cli_db *db, cli_opts *o)
 			           "backup.pgbackrest.stanza");
 			return CLI_USAGE;
 		}
+		/* an incremental backup of PostgreSQL is pgBackRest's incr: a
+		 * pg_dump is always whole, never silently in its place */
+		if (o->incremental && !stanza) {
+			cli_errorf("--incremental on PostgreSQL is pgBackRest's incremental backup: name "
+			           "its stanza with --stanza or the setting backup.pgbackrest.stanza "
+			           "(a pg_dump is always a whole dump)");
+			return CLI_USAGE;
+		}
+		if (o->incremental && o->backup_type && strcmp(o->backup_type, "incr") != 0) {
+			cli_errorf("--incremental and --type %s: one kind of backup at a time", o->backup_type);
+			free(stanza);
+			return CLI_USAGE;
+		}
+		if (o->incremental)
+			o->backup_type = "incr";
 		int rc = stanza ? cli_pgbackrest_backup(db, o, stanza) : dump_and_record(db, o);
 		free(stanza);
 		return rc;

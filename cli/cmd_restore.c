@@ -93,10 +93,51 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		           file);
 		return CLI_ERROR;
 	}
+	return cli_restore_file(db, o, file, o->from_dir);
+}
+
+/* Whether db's main database has no page yet (a file just created, or
+ * empty): nothing in it to keep a safety copy of. */
+static bool empty_database(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	bool empty = cli_q(db, o, "PRAGMA main.page_count", 0, NULL, &r) == 0 && cli_cell(&r, 0, 0) &&
+	             strcmp(cli_cell(&r, 0, 0), "0") == 0;
+	cli_rows_free(&r);
+	return empty;
+}
+
+/* The current database backed up beside itself (milliseconds in the
+ * name, as dbbackup_create's own: two restores within a second each get
+ * one, one never replaces a file); its JSON in *b. */
+static int safety_backup(cli_db *db, cli_opts *o, const char *main_file, cli_rows *b)
+{
+	char stamp[32], *safety = NULL;
+	struct timespec now;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+	if (asprintf(&safety, "%s.before-restore-%s%03ldZ.db", main_file, stamp,
+	             now.tv_nsec / 1000000) < 0)
+		return -1;
+	const char *sp[1] = {safety};
+	cli_note(&o->out, "backing up the current database to %s", safety);
+	int brc = cli_q(db, o, "SELECT dbbackup_create($1)", 1, sp, b);
+	free(safety);
+	if (brc != 0)
+		cli_errorf("the current database could not be backed up: nothing restored");
+	return brc;
+}
+
+int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from_dir)
+{
 	cli_rows v = {0}, b = {0}, r = {0};
-	char *image = NULL; /* an incremental backup's image, deleted at the end */
+	char *image = NULL; /* an incremental or sealed backup's image, released at the end */
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return CLI_ERROR;
+	bool fresh = empty_database(db, o);
+	int guard = cli_restore_guard(o, cli_cell(&r, 0, 0));
 	/* a sealed file (compressed, encrypted) is opened into the image the
 	 * same way, checked against its row's SHA-256 */
 	if (incremental_file(file) || cli_is_sealed(file)) {
@@ -105,32 +146,15 @@ int cmd_restore(cli_db *db, cli_opts *o)
 			goto failed;
 		cli_note(&o->out, "building the image of %s from its chain", file);
 	}
-	const char *p[2] = {file, image};
-	if (cli_q(db, o, image ? "SELECT dbbackup_verify($1, $2)" : "SELECT dbbackup_verify($1)",
-	          image ? 2 : 1, p, &v) != 0) {
+	const char *p[3] = {file, image, from_dir};
+	if (cli_q(db, o, image ? "SELECT dbbackup_verify($1, $2, $3)" : "SELECT dbbackup_verify($1)",
+	          image ? 3 : 1, p, &v) != 0) {
 		cli_errorf("%s was not restored: it did not verify; the database is unchanged", file);
 		goto failed;
 	}
-	/* milliseconds, as dbbackup_create's own names: two restores within a
-	 * second each get a safety backup (one never replaces a file) */
-	char stamp[32], *safety = NULL;
-	struct timespec now;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-	if (asprintf(&safety, "%s.before-restore-%s%03ldZ.db", cli_cell(&r, 0, 0), stamp,
-	             now.tv_nsec / 1000000) < 0)
+	if (!fresh && safety_backup(db, o, cli_cell(&r, 0, 0), &b) != 0)
 		goto failed;
 	cli_rows_free(&r);
-	const char *sp[1] = {safety};
-	cli_note(&o->out, "backing up the current database to %s", safety);
-	int brc = cli_q(db, o, "SELECT dbbackup_create($1)", 1, sp, &b);
-	free(safety);
-	if (brc != 0) {
-		cli_errorf("the current database could not be backed up: nothing restored");
-		goto failed;
-	}
 	char *err = NULL;
 	if (db->drv->restore_from(db, image ? image : file, &err) != 0) {
 		fprintf(stderr, "%s\n", err ? err : "dbcare: the restore failed");
@@ -143,25 +167,31 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		           "in the safety backup above");
 		goto failed;
 	}
+	const char *safety_json = fresh ? "null" : cli_cell(&b, 0, 0);
 	if (o->out.format == CLI_FMT_JSON) {
 		fputs("{\"database\":", stdout);
 		cli_json_string(stdout, db->label);
 		fprintf(stdout, ",\"engine\":\"%s\",\"restored\":", db->drv->engine);
 		cli_json_string(stdout, file);
 		fprintf(stdout, ",\"verified\":%s,\"safety_backup\":%s}\n", cli_cell(&v, 0, 0),
-		        cli_cell(&b, 0, 0));
+		        safety_json);
 	} else if (!o->out.quiet) {
-		printf("restored %s (the database before it: %s)\n", file, cli_cell(&b, 0, 0));
+		if (fresh)
+			printf("restored %s into the new database %s\n", file, db->label);
+		else
+			printf("restored %s (the database before it: %s)\n", file, safety_json);
 	}
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
 	cli_scratch_release(image);
+	cli_restore_unguard(guard);
 	return CLI_OK;
 failed:
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);
 	cli_scratch_release(image);
+	cli_restore_unguard(guard);
 	return CLI_ERROR;
 }

@@ -70,10 +70,11 @@ const cli_command cli_commands[] = {
      "the backup catalog; prune old SQLite backups (dry run: no --apply)",
      OPT_KEEP | OPT_DAYS | OPT_APPLY, 0, 1, 0, cmd_backups},
     {"restore",
-     "FILE [--encrypt-key-file F] | --to-mark LABEL [DIR]\n"
+     "FILE [--from DIR] [--encrypt-key-file F] | --to-mark LABEL [DIR]\n"
      "       | --to-time TIME DIR [--stanza S]",
-     "SQLite: verify FILE, copy it in; PostgreSQL: pgBackRest to a time",
-     OPT_STANZA | OPT_TO_TIME | OPT_KEY_FILE | OPT_TO_MARK, 0, 1, CMD_ARGS_ONE_DB, cmd_restore},
+     "SQLite: verify FILE (its chain), copy it in; PostgreSQL: pgBackRest to a time",
+     OPT_STANZA | OPT_TO_TIME | OPT_KEY_FILE | OPT_TO_MARK | OPT_FROM, 0, 1,
+     CMD_ARGS_ONE_DB | CMD_CREATES, cmd_restore},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 0, 3, 3, 0,
      cmd_audit},
     {"config", "[list | get KEY | set KEY VALUE]", "dbcare's settings: list, read, change one", 0,

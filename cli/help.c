@@ -48,6 +48,7 @@ static const struct {
     {OPT_COMPRESS, "--compress zstd", "a backup compressed with zstd (a sealed file)"},
     {OPT_KEY_FILE, "--encrypt-key-file F", "AES-256-GCM key file of sealed backups (32 bytes)"},
     {OPT_TO_MARK, "--to-mark LABEL", "restore to a restore point of dbbackup_mark"},
+    {OPT_FROM, "--from DIR", "SQLite: the folder of FILE's chain (default: FILE's own)"},
     {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
     {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
     {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
@@ -101,6 +102,7 @@ static const struct {
     {"backups", "dbcare backups --db sqlite:app.db\n"
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
     {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"
+                "dbcare restore backups/app-incr-3.db --from backups --db sqlite:new.db\n"
                 "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"

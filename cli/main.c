@@ -75,6 +75,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"compress", OPT_COMPRESS, true},
                                      {"encrypt-key-file", OPT_KEY_FILE, true},
                                      {"to-mark", OPT_TO_MARK, true},
+                                     {"from", OPT_FROM, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -389,6 +390,8 @@ static int run_command_line(int argc, char **argv)
 			o.key_file = val;
 		else if (strcmp(d->name, "to-mark") == 0)
 			o.to_mark = val;
+		else if (strcmp(d->name, "from") == 0)
+			o.from_dir = val;
 		else if (strcmp(d->name, "help") == 0)
 			help = true;
 		else if (strcmp(d->name, "html") == 0)

@@ -74,9 +74,11 @@ typedef struct cli_pg_toc {
 	char rest[4200];          /* list: what the scratch role restores after */
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
+	int lock_fd;              /* dir, flock'ed while in use (-1: none) */
 } cli_pg_toc;
 /* Reads the dump's table of contents; -1 with *err when pg_restore cannot
- * (the archive is damaged). */
+ * (the archive is damaged). The directories of the lists that a killed
+ * verify left under TMPDIR are deleted first. */
 int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
 /* Removes the lists and frees t. */
 void cli_pg_toc_free(cli_pg_toc *t);

@@ -11,16 +11,24 @@
  * more words; the part after DESC of a TABLE DATA line equals that of its
  * TABLE line (same schema, name and owner), likewise SEQUENCE SET and
  * SEQUENCE. A line left out is written with a leading ';' (a comment).
+ *
+ * The lists live in a private dbcare-toc-XXXXXX directory under TMPDIR,
+ * flock'ed while in use; a verify killed -9 leaves it, and the next
+ * verify deletes every such directory no live process holds.
  */
 #include "pg_backup.h"
 #include "pgbackrest.h"
 #include "tool.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The DESC of a list line and what follows it; NULL for a comment. */
@@ -221,15 +229,68 @@ out:
 	return rc;
 }
 
+#define TOC_PREFIX "dbcare-toc-"
+
+/* Whether a dbcare-toc-XXXXXX directory under tmp is a leftover: this
+ * user's, not a link, and no live verify holds its flock (each holds it
+ * from just after mkdtemp to the removal). An empty one younger than a
+ * minute may be in that moment between the two: left for a later run. */
+static bool toc_leftover(const char *path, int *fd)
+{
+	struct stat st;
+	*fd = -1;
+	if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return false;
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 || flock(*fd, LOCK_EX | LOCK_NB) != 0)
+		return false;
+	DIR *d = opendir(path);
+	bool empty = true;
+	for (struct dirent *e; d && empty && (e = readdir(d));)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	if (d)
+		closedir(d);
+	return !(empty && time(NULL) - st.st_mtime < 60);
+}
+
+/* Deletes the list directories killed verifies left under tmp. */
+static void sweep_tocs(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strncmp(e->d_name, TOC_PREFIX, strlen(TOC_PREFIX)) != 0 ||
+		    strlen(e->d_name) != strlen(TOC_PREFIX) + 6)
+			continue;
+		char path[4400];
+		int fd;
+		snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+		if (toc_leftover(path, &fd))
+			cli_remove_tree(path, false);
+		if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+}
+
 int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err)
 {
 	memset(t, 0, sizeof *t);
+	t->lock_fd = -1;
 	const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-	snprintf(t->dir, sizeof t->dir, "%s/dbcare-toc-XXXXXX", tmp);
+	sweep_tocs(tmp);
+	snprintf(t->dir, sizeof t->dir, "%s/" TOC_PREFIX "XXXXXX", tmp);
 	if (!mkdtemp(t->dir)) {
 		*err = cli_fmt_err("cannot make a directory under ", tmp, strerror(errno));
 		t->dir[0] = '\0';
 		return -1;
+	}
+	/* held until cli_pg_toc_free: a later run leaves a live verify's lists */
+	t->lock_fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (t->lock_fd >= 0 && flock(t->lock_fd, LOCK_EX) != 0) {
+		close(t->lock_fd);
+		t->lock_fd = -1;
 	}
 	char toc[4300], exts[4300];
 	snprintf(toc, sizeof toc, "%s/toc.list", t->dir);
@@ -252,5 +313,8 @@ void cli_pg_toc_free(cli_pg_toc *t)
 	free(t->ext_schema);
 	if (t->dir[0])
 		cli_remove_tree(t->dir, false);
+	if (t->dir[0] && t->lock_fd >= 0)
+		close(t->lock_fd);
 	memset(t, 0, sizeof *t);
+	t->lock_fd = -1;
 }

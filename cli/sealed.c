@@ -74,8 +74,63 @@ static int env_key(dbc_container_key *key, bool needed)
 	return 0;
 }
 
+static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
+                char sha[65], long long *bytes);
+
 int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
                   long long *bytes)
+{
+	return seal(plain, path, path, zstd, encrypt, sha, bytes);
+}
+
+/* path's absolute name before it exists: its directory resolved */
+static char *resolved_target(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *out = NULL;
+	char dir[PATH_MAX];
+	if (d && b && realpath(dirname(d), dir) &&
+	    asprintf(&out, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, basename(b)) < 0)
+		out = NULL;
+	free(d);
+	free(b);
+	return out;
+}
+
+int cli_seal_dump(const char *plain, const char *path, const char *database, bool zstd,
+                  bool encrypt, char sha[65], long long *bytes)
+{
+	char *target = resolved_target(path), *origin = NULL;
+	if (!target || asprintf(&origin, "%s\n%s", database, target) < 0 ||
+	    strlen(origin) > DBC_CONTAINER_ORIGIN_MAX) {
+		free(origin);
+		origin = NULL; /* too long for the header: the path alone, as before */
+	}
+	int rc = seal(plain, path, origin ? origin : path, zstd, encrypt, sha, bytes);
+	free(target);
+	free(origin);
+	return rc;
+}
+
+char *cli_sealed_origin_mismatch(const char *path, const char *row_path)
+{
+	dbc_container_header h;
+	char *out = NULL;
+	if (!dbc_container_sniff(path, &h))
+		return NULL;
+	char *nl = strchr(h.origin, '\n');
+	if (!nl || strcmp(nl + 1, row_path) == 0)
+		return NULL;
+	*nl = '\0';
+	if (asprintf(&out,
+	             "it is the sealed dump of database %s published as %s, not the one this "
+	             "database catalogues as %s",
+	             h.origin, nl + 1, row_path) < 0)
+		out = NULL;
+	return out;
+}
+
+static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
+                char sha[65], long long *bytes)
 {
 	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
@@ -94,7 +149,7 @@ int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, 
 		goto done;
 	}
 	unsigned flags = (zstd ? DBC_CONTAINER_ZSTD : 0) | (encrypt ? DBC_CONTAINER_AES : 0);
-	if (dbc_container_encode(in, out, flags, &key, path, NULL, NULL, &made, &err) != 0 ||
+	if (dbc_container_encode(in, out, flags, &key, origin, NULL, NULL, &made, &err) != 0 ||
 	    fsync(out) != 0) {
 		cli_errorf("cannot seal %s: %s", path, err.msg[0] ? err.msg : strerror(errno));
 		goto done;

@@ -16,6 +16,15 @@ bool cli_is_sealed(const char *path);
  * named. sha and bytes: the sealed file's. -1 after printing why. */
 int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
                   long long *bytes);
+/* The same, the header's origin "database\npublished path" naming the
+ * database dumped and path resolved (what the catalog row records). */
+int cli_seal_dump(const char *plain, const char *path, const char *database, bool zstd,
+                  bool encrypt, char sha[65], long long *bytes);
+/* Why the sealed file at path is not the dump the catalog row names
+ * (row_path): its header names another published path. NULL when it is,
+ * or when its header is of a file sealed before origins named a path
+ * (0.3.8: nothing to compare). malloc'd. */
+char *cli_sealed_origin_mismatch(const char *path, const char *row_path);
 /* A scratch file without a name, on near's file system, inherited by
  * the tools this command runs (malloc'd path; NULL after printing why),
  * and its release (any other path is unlinked). */

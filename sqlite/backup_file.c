@@ -1078,8 +1078,11 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .materialize = sqldbc_backup_materialize,
     .store_pages = sqldbc_backup_store_pages,
     .check_pages = sqldbc_backup_check_pages,
+    .pageset_base = sqldbc_pageset_base,
+    .pageset_record = sqldbc_pageset_record,
     .seal = sqldbc_backup_seal,
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,
     .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
+    .sealed_origin_mismatch = sqldbc_backup_sealed_origin_mismatch,
 };

@@ -116,11 +116,20 @@ int sqldbc_backup_incr_content(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
 
 /* The page-set files of incremental backups (backup_pageset.c). */
 #define SQLDBC_PAGESET_MAGIC "DBCPAGE1"
+/* after the last page (0.3.9 on): the file's own record, backup_incr.c */
+#define SQLDBC_PAGESET_RECORD_MAGIC "DBCREC01"
 /* Whether path starts as a page-set file does. */
 bool sqldbc_pageset_is(const char *path);
 /* Its proof of origin: the database it copies and the path it was
  * published under (NULL when it is no page-set file). */
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
+/* The hooks' pageset_base: whether path is a page-set file, and the
+ * SHA-256 of the base its header names. */
+/* The hooks' sealed_origin_mismatch (backup_seal.c). */
+char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path);
+bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256);
+/* The hooks' pageset_record: the record after a page-set file's pages. */
+bool sqldbc_pageset_record(dbc_ctx *ctx, const char *path, char **record);
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);
 

@@ -27,7 +27,11 @@
  * page count (u32), records (u64), the base file's SHA-256 (64 hex
  * digits), the source database's canonical path and the published path
  * (u32 length + bytes each); then records, each a page number (u32) and
- * the page. A later record of a page replaces an earlier one.
+ * the page. A later record of a page replaces an earlier one. Then (files
+ * made from 0.3.9 on) the file's own record: "DBCREC01", its length (u32)
+ * and dbc_backup_own_record's text (the fingerprint, row counts and
+ * content hashes of the image the chain gives), which a restore without
+ * the catalog checks the image against.
  */
 #define _XOPEN_SOURCE 700
 #include "backup/backup.h"
@@ -426,6 +430,23 @@ static bool write_header(int fd, sink_state *st, int64_t page_count, const char 
 	return ok;
 }
 
+/* The file's own record, after its pages; *len its bytes. */
+static bool write_record(dbc_ctx *ctx, int fd, const dbc_backup_image *source, int64_t *len)
+{
+	char *text = dbc_backup_own_record(ctx, source);
+	*len = 0;
+	if (!text)
+		return !ctx->failed;
+	size_t n = strlen(text);
+	unsigned char head[12];
+	memcpy(head, SQLDBC_PAGESET_RECORD_MAGIC, 8);
+	put_u32(head + 8, (uint32_t)n);
+	if (!write_all(fd, head, sizeof head) || !write_all(fd, text, n))
+		return false;
+	*len = (int64_t)(sizeof head + n);
+	return true;
+}
+
 /* The bytes of each page of db's main database the b-trees use: its page
  * size less the reserve at each page's end (0 where they cannot be read:
  * the page map then knows nothing, and every table is read whole). */
@@ -481,7 +502,7 @@ static int stream_pages(dbc_ctx *ctx, sqlite3 *db, sink_state *st, double deadli
  * hashed it for that page (the last record of a page wins), every page of
  * the image is in the base or in the file, and the file's SHA-256. */
 static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t page_count,
-                     int64_t header_len, dbc_backup_image *source)
+                     int64_t header_len, int64_t record_len, dbc_backup_image *source)
 {
 	int fd = open(tmp_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -512,6 +533,15 @@ static int read_back(dbc_ctx *ctx, const char *tmp_path, sink_state *st, int64_t
 			seen[pgno - 1] =
 			    memcmp(hash, st->cur + (pgno - 1) * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0 ? 1 : 2;
 	}
+	/* the record after the pages, and nothing after it */
+	char *rec_bytes = rc == DBC_OK && record_len ? dbc_alloc(ctx, (size_t)record_len + 1) : NULL;
+	if (rc == DBC_OK && record_len &&
+	    (!rec_bytes || read(fd, rec_bytes, (size_t)record_len) != (ssize_t)record_len ||
+	     dbc_sha256_update(ctx, file, rec_bytes, (size_t)record_len) != DBC_OK))
+		rc = ctx->failed ? DBC_ERROR
+		                 : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy is short");
+	if (rc == DBC_OK && read(fd, buf, 1) != 0)
+		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "the backup copy has bytes after its end");
 	close(fd);
 	for (int64_t p = 0; rc == DBC_OK && p < page_count; p++) {
 		bool in_base = p < st->nbase && memcmp(st->base + p * DBC_PAGE_HASH,
@@ -570,6 +600,11 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 	if (rc == DBC_OK && (page_count > st.cap || st.page_size <= 0))
 		rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "the page sink saw %lld pages of %lld",
 		               (long long)st.cap, (long long)page_count);
+	int64_t record_len = 0;
+	if (rc == DBC_OK && !write_record(ctx, st.fd, source, &record_len))
+		rc = ctx->failed ? DBC_ERROR
+		                 : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                             "could not write the backup copy: %s", strerror(errno));
 	if (rc == DBC_OK &&
 	    !write_header(st.fd, &st, page_count, base->file_sha256, identity, path, false))
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
@@ -578,7 +613,7 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 		rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the backup copy: %s",
 		               strerror(errno));
 	if (rc == DBC_OK)
-		rc = read_back(ctx, tmp_path, &st, page_count, header_len, source);
+		rc = read_back(ctx, tmp_path, &st, page_count, header_len, record_len, source);
 	if (rc == DBC_OK) {
 		source->bytes = page_count * st.page_size;
 		source->pages_written = st.records;

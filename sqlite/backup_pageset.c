@@ -178,6 +178,27 @@ bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char 
 	return true;
 }
 
+bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256)
+{
+	reader r;
+	pageset_header h;
+	if (!sqldbc_pageset_is(path))
+		return false;
+	if (!base_sha256)
+		return true;
+	*base_sha256 = NULL;
+	/* a damaged header: a page-set file whose base is unknown */
+	if (!open_reader(ctx, &r, path)) {
+		dbc_error_clear(ctx);
+		return true;
+	}
+	bool ok = read_header(&r, &h);
+	close_reader(&r);
+	if (!ok || !(*base_sha256 = dbc_strdup(ctx, h.base_sha)))
+		dbc_error_clear(ctx);
+	return true;
+}
+
 static bool write_at(int fd, const void *p, size_t n, off_t off)
 {
 	const unsigned char *b = p;
@@ -228,6 +249,57 @@ static bool copy_full(dbc_ctx *ctx, const char *path, const char *want, int out,
 	return finish_reader(&r, want, hex);
 }
 
+/* The file's own record after its last page, when there is one: read
+ * (and hashed) whole; *text (when not NULL) its text. False, with the
+ * error set, for a damaged one. */
+static bool take_record(reader *r, char **text)
+{
+	unsigned char head[12];
+	ssize_t k;
+	do
+		k = read(r->fd, head, sizeof head);
+	while (k < 0 && errno == EINTR);
+	if (k == 0)
+		return true; /* none: a file made before 0.3.9 */
+	if (k != (ssize_t)sizeof head || memcmp(head, SQLDBC_PAGESET_RECORD_MAGIC, 8) != 0) {
+		dbc_error(r->ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: it has bytes after its last page",
+		          r->path);
+		return false;
+	}
+	uint32_t n = get_u32(head + 8);
+	char *buf = n <= (1u << 30) ? dbc_alloc(r->ctx, (size_t)n + 1) : NULL;
+	if (!buf || dbc_sha256_update(r->ctx, r->h, head, sizeof head) != DBC_OK || !take(r, buf, n)) {
+		if (!r->ctx->failed)
+			dbc_error(r->ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: its record is damaged", r->path);
+		return false;
+	}
+	buf[n] = '\0';
+	if (text)
+		*text = buf;
+	return true;
+}
+
+static bool skip_record(reader *r)
+{
+	return take_record(r, NULL);
+}
+
+bool sqldbc_pageset_record(dbc_ctx *ctx, const char *path, char **record)
+{
+	reader r;
+	pageset_header h;
+	*record = NULL;
+	if (!sqldbc_pageset_is(path) || !open_reader(ctx, &r, path))
+		return false;
+	bool ok = read_header(&r, &h) &&
+	          lseek(r.fd, (off_t)h.records * ((off_t)h.page_size + 4), SEEK_CUR) >= 0 &&
+	          take_record(&r, record);
+	close_reader(&r);
+	if (!ok)
+		dbc_error_clear(ctx);
+	return ok && *record;
+}
+
 /* One incremental's pages over out. */
 static bool apply(dbc_ctx *ctx, const char *path, const char *want, const char *prev_path,
                   const char *prev_sha, uint32_t page_size, int out,
@@ -262,6 +334,8 @@ static bool apply(dbc_ctx *ctx, const char *path, const char *want, const char *
 			ok = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the restored image: %s",
 			               strerror(errno)) == DBC_OK;
 	}
+	/* its own record (0.3.9 on), hashed with the rest; then nothing */
+	ok = ok && skip_record(&r);
 	unsigned char extra;
 	if (ok && read(r.fd, &extra, 1) != 0) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: it has bytes after its last page", path);

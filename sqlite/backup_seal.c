@@ -107,6 +107,34 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
 	return *origin != NULL;
 }
 
+/* The origin is "database\npublished path". The path a catalogued file
+ * was published under must be its row's: another database's backup
+ * copied over it (its row's columns copied too) names its own. The
+ * database is named for the message only: a copy of the database (cp
+ * app.db r.db) restores its own backups, whose headers name app.db. */
+char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
+{
+	char *origin = NULL, *want = sqldbc_seal_origin(ctx, path);
+	if (!want || !sqldbc_backup_sealed_origin(ctx, path, &origin))
+		return NULL;
+	char *nl = strchr(origin, '\n'), *wnl = strchr(want, '\n');
+	if (!wnl)
+		return NULL;
+	*wnl = '\0';
+	if (!nl)
+		return dbc_printf(ctx,
+		                  "its header names no origin this module writes (this database %s "
+		                  "catalogues it as %s)",
+		                  want[0] ? want : "(none)", wnl + 1);
+	*nl = '\0';
+	if (strcmp(nl + 1, wnl + 1) == 0)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "it is the sealed backup of database %s published as %s, not the one this "
+	                  "database %s catalogues as %s",
+	                  origin[0] ? origin : "(none)", nl + 1, want[0] ? want : "(none)", wnl + 1);
+}
+
 bool sqldbc_backup_is_sealed(dbc_ctx *ctx, const char *path)
 {
 	(void)ctx;

@@ -620,7 +620,8 @@
 	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("method", DBC_T_TEXT, "'full'")),      \
 	  .returns = DBC_T_TEXT)                                                                       \
 	X(dbbackup_verify, dbbackup_verify, CORE_SQLITE, .part = DBC_PART_BACKUP,                      \
-	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT), DBC_OPT("image", DBC_T_TEXT, "NULL")),                 \
+	  DBC_ARGS(DBC_ARG("path", DBC_T_TEXT), DBC_OPT("image", DBC_T_TEXT, "NULL"),                  \
+	           DBC_OPT("from_dir", DBC_T_TEXT, "NULL")),                                           \
 	  .returns = DBC_T_TEXT)                                                                       \
 	X(dbbackup_prune, dbbackup_prune, CORE_SQLITE, .part = DBC_PART_BACKUP,                        \
 	  DBC_ARGS(DBC_OPT_R("keep_count", DBC_T_INT8, "NULL", DBC_RULE_NOT_NEGATIVE),                 \

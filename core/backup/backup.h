@@ -199,6 +199,14 @@ struct dbc_backup_hooks {
 	 * base's recorded hash was wrong is found here, as the content record
 	 * (re-read only where pages changed) could not find it. */
 	int (*check_pages)(dbc_ctx *ctx, int64_t id, const char *path, char **why);
+	/* Whether path (a plain file) is an incremental backup in the engine's
+	 * page-set format; *base_sha256 (when not NULL) the SHA-256 its header
+	 * names: that of the plain file it builds on. No error either way. */
+	bool (*pageset_base)(dbc_ctx *ctx, const char *path, char **base_sha256);
+	/* The record an incremental backup file carries of its own image
+	 * (dbc_backup_own_record's text, written by copy_changed after its
+	 * pages); false when it has none (a file made before 0.3.9). */
+	bool (*pageset_record)(dbc_ctx *ctx, const char *path, char **record);
 
 	/* Sealed files (compressed and/or encrypted); NULL where the engine
 	 * makes none. The key is the process environment's. */
@@ -220,6 +228,12 @@ struct dbc_backup_hooks {
 	/* The plain file's SHA-256 as the seal's end record holds it (checked
 	 * with the key): what an incremental built on it names as its base. */
 	int (*sealed_plain_sha256)(dbc_ctx *ctx, const char *path, char **plain_sha256);
+	/* Why the sealed file at path (a catalog row's) is not the backup the
+	 * row names, by the origin its header names (authenticated where it is
+	 * encrypted, readable without the key): published under another path.
+	 * A text naming both origins, or NULL when it is (or the error set).
+	 * NULL: not checked. */
+	char *(*sealed_origin_mismatch)(dbc_ctx *ctx, const char *path);
 
 	/* A named restore point in the engine's WAL (PostgreSQL:
 	 * pg_create_restore_point), *lsn where it is; NULL where the engine
@@ -246,12 +260,27 @@ int dbc_backup_create(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
  * none), optionally followed by "+zstd" and "+encrypt" (a sealed file). */
 int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                          const char *method, char **json, int64_t *id);
+/* What a backup file carries of its own image, so that a restore without
+ * the catalog checks it as a catalog row would: "fingerprint\nrows
+ * digest\ncontent" (content: the catalog's text of its tables, empty when
+ * none). NULL when img has no fingerprint. */
+char *dbc_backup_own_record(dbc_ctx *ctx, const dbc_backup_image *img);
+/* text (modified in place) read back into out's fingerprint, rows_digest
+ * and table; false when it is not such a record. */
+bool dbc_backup_own_record_parse(dbc_ctx *ctx, char *text, dbc_backup_image *out);
 /* dbbackup_verify: re-verifies a file, against its catalog row when it has
  * one (whose status and verified_at it updates). An incremental backup is
  * checked as the image its chain restores to; with image (a new or empty
  * file, NULL: none) that image is left there once verified. */
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json);
+/* The same; a file no catalog row names as an incremental (the database
+ * it was taken from is gone, or this is another one) that is one is
+ * restored from the chain its files name, found among the files of dir
+ * (NULL: path's folder): each link is the file whose bytes hash to what
+ * the next one names as its base (backup_chain_files.c). */
+int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                           const char *image, const char *dir, char **json);
 /* dbbackup_mark: a named restore point (backup_mark.c); *json its row.
  * seal (NULL: none): "zstd", "encrypt" or both, for the backup the mark
  * takes where the engine makes one (refused where it makes none). */

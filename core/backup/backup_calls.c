@@ -37,8 +37,10 @@ int dbc_call_dbbackup_create(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	char *json = NULL;
-	int rc = dbc_backup_verify(ctx, env(ctx), args[0].s,
-	                           args[1].type == DBC_TEXT ? args[1].s : NULL, &json);
+	const char *image = args[1].type == DBC_TEXT ? args[1].s : NULL;
+	const char *dir = args[2].type == DBC_TEXT ? args[2].s : NULL;
+	int rc = dir ? dbc_backup_verify_from(ctx, env(ctx), args[0].s, image, dir, &json)
+	             : dbc_backup_verify(ctx, env(ctx), args[0].s, image, &json);
 	*result = text_or_null(json);
 	return rc;
 }

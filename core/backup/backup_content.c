@@ -99,3 +99,26 @@ char *dbc_backup_content_mismatch(dbc_ctx *ctx, const dbc_backup_table *source, 
 	}
 	return NULL;
 }
+
+char *dbc_backup_own_record(dbc_ctx *ctx, const dbc_backup_image *img)
+{
+	if (!img->fingerprint || !img->rows_digest)
+		return NULL;
+	char *content = dbc_backup_content_text(ctx, img);
+	return dbc_printf(ctx, "%s\n%s\n%s", img->fingerprint, img->rows_digest,
+	                  content ? content : "");
+}
+
+bool dbc_backup_own_record_parse(dbc_ctx *ctx, char *text, dbc_backup_image *out)
+{
+	memset(out, 0, sizeof *out);
+	char *a = strchr(text, '\n'), *b = a ? strchr(a + 1, '\n') : NULL;
+	if (!b || a - text != DBC_SHA256_HEX_LEN || b - a - 1 != DBC_SHA256_HEX_LEN)
+		return false;
+	*a = *b = '\0';
+	out->fingerprint = text;
+	out->rows_digest = a + 1;
+	if (b[1])
+		out->table = dbc_backup_content_parse(ctx, b + 1, &out->tables, &out->content_version);
+	return !ctx->failed;
+}

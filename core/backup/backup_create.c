@@ -275,6 +275,81 @@ static int materialize(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, co
 int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
                       const char *image, char **json)
 {
+	return dbc_backup_verify_from(ctx, env, path, image, NULL, json);
+}
+
+/* The row of the file path names now is looked up under path resolved
+ * (rows are recorded resolved); a path whose directory is gone, as given
+ * (NULL). */
+static char *resolved_path(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path)
+{
+	char *resolved = NULL;
+	if (env->canonical && env->canonical(ctx, path, &resolved) != DBC_OK) {
+		dbc_error_clear(ctx);
+		resolved = NULL;
+	}
+	return resolved;
+}
+
+/* A file dbbackup_verify reads: its catalog row (or, for a file no row
+ * names, its own record in the row's place) and where its image is. */
+typedef struct verify_file {
+	const char *path, *resolved, *image, *dir;
+	dbc_backup_catalog_row row;
+	bool catalogued, sealed, own_chain, own_record, key_error;
+	int links;
+	char *tmp; /* the scratch image (image NULL), removed by the caller */
+} verify_file;
+
+/* A file no row names: the image its own bytes give (its chain found
+ * among the files beside it), and its own record as its row. */
+static int open_own(dbc_ctx *ctx, const dbc_backup_hooks *env, verify_file *v, const char *out)
+{
+	char *record = NULL;
+	dbc_backup_image own;
+	if (dbc_backup_open_files(ctx, env, v->path, v->dir, out, &v->key_error, &v->links, &record) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	if (record && dbc_backup_own_record_parse(ctx, record, &own)) {
+		v->row.fingerprint = own.fingerprint;
+		v->row.rows_digest = own.rows_digest;
+		v->row.table = own.table;
+		v->row.tables = own.tables;
+		v->row.content_version = own.content_version;
+		v->own_record = true;
+	}
+	v->row.file_sha256 = NULL; /* each link checked by the next one's header */
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* The image the file restores to, written at v->image or v->tmp: an
+ * incremental's from its chain (each link's file against its row's
+ * SHA-256), a sealed file opened (against its row's SHA-256, a catalogued
+ * one being the file its row names), a file no row names from its own
+ * bytes; nothing for a plain full file, read where it is. */
+static int open_image(dbc_ctx *ctx, const dbc_backup_hooks *env, verify_file *v)
+{
+	const char *out = v->image ? v->image : v->tmp;
+	const char *want = v->row.file_sha256;
+	v->key_error = false;
+	if (v->catalogued && v->row.base_id) {
+		v->row.file_sha256 = NULL; /* checked link by link */
+		return materialize(ctx, env, v->row.id, out, &v->key_error);
+	}
+	if (v->own_chain)
+		return open_own(ctx, env, v, out);
+	if (!v->sealed)
+		return DBC_OK;
+	v->row.file_sha256 = NULL; /* checked by the seal's opening */
+	if (v->catalogued &&
+	    dbc_backup_check_origin(ctx, env, v->resolved ? v->resolved : v->path) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_backup_unseal(ctx, env, v->path, v->catalogued ? want : NULL, out, &v->key_error);
+}
+
+int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                           const char *image, const char *dir, char **json)
+{
 	if (!env->inspect)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine reads no backup files");
 	bool full;
@@ -282,52 +357,39 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 		return DBC_ERROR;
 	dbc_backup_catalog_row row;
 	bool catalogued;
-	/* the row of the file this path names now (rows are recorded resolved);
-	 * a path whose directory is gone is looked up as given */
-	char *resolved = NULL;
-	if (env->canonical && env->canonical(ctx, path, &resolved) != DBC_OK) {
-		dbc_error_clear(ctx);
-		resolved = NULL;
-	}
+	char *resolved = resolved_path(ctx, env, path);
 	if (dbc_backup_catalog_find(ctx, env, resolved ? resolved : path, &row, &catalogued) != DBC_OK)
 		return DBC_ERROR;
-	bool sealed = env->is_sealed && env->is_sealed(ctx, path), key_error = false;
-	if (image && !(catalogued && row.base_id) && !sealed)
+	verify_file v = {.path = path, .resolved = resolved, .image = image, .dir = dir};
+	v.row = row;
+	v.catalogued = catalogued;
+	v.sealed = env->is_sealed && env->is_sealed(ctx, path);
+	/* a file no row names as an incremental, but sealed or one: its own
+	 * bytes name its chain, found among the files beside it */
+	v.own_chain =
+	    !catalogued && env->pageset_base && (v.sealed || env->pageset_base(ctx, path, NULL));
+	bool opens = (catalogued && row.base_id) || v.own_chain || v.sealed;
+	if (image && !opens)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "%s is no catalogued incremental or sealed backup: restore it as it is",
-		                 path);
+		                 "%s is no incremental or sealed backup: restore it as it is", path);
 	double start = dbc_monotonic_ms();
-	dbc_backup_image img;
-	memset(&img, 0, sizeof img);
-	/* an incremental backup is checked as the image its chain gives: each
-	 * link's file against its row's SHA-256, then the image like a full
-	 * copy, against this row */
-	char *tmp = NULL;
-	bool existed;
-	int rc = DBC_OK;
-	if (catalogued && row.base_id) {
-		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
-			return DBC_ERROR;
-		rc = materialize(ctx, env, row.id, image ? image : tmp, &key_error);
-		row.file_sha256 = NULL; /* checked link by link */
-	} else if (sealed) {
-		/* opened into scratch (checked against the row's SHA-256 of the
-		 * sealed file), then checked like a plain copy */
-		if (!image && dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
-			return DBC_ERROR;
-		rc = dbc_backup_unseal(ctx, env, path, catalogued ? row.file_sha256 : NULL,
-		                       image ? image : tmp, &key_error);
-		row.file_sha256 = NULL;
-	}
+	dbc_backup_image img = {0};
+	if (opens && !image && dbc_backup_make_scratch(ctx, env, path, &v.tmp) != DBC_OK)
+		return DBC_ERROR;
+	char *tmp = v.tmp;
+	int rc = open_image(ctx, env, &v);
+	bool existed, key_error = v.key_error;
+	row = v.row;
 	/* the copy's rows digested as its record's were */
-	img.content_version = catalogued && row.table ? row.content_version : 0;
-	if (rc == DBC_OK)
-		rc = env->inspect(ctx, tmp ? tmp : image ? image : path, full, 0, &img);
+	img.content_version = (catalogued || v.own_record) && row.table ? row.content_version : 0;
+	const char *at = tmp ? tmp : image ? image : path; /* where the image is read */
+	if (rc == DBC_OK && (rc = env->inspect(ctx, at, full, 0, &img)) != DBC_OK && at != path)
+		dbc_backup_error_names(ctx, at, path); /* never a descriptor */
 	/* an incremental's image, page by page, against the hashes of the
 	 * pages it read */
 	char *page_why = NULL;
 	if (rc == DBC_OK && catalogued && row.base_id && env->check_pages)
-		rc = env->check_pages(ctx, row.id, tmp ? tmp : image, &page_why);
+		rc = env->check_pages(ctx, row.id, at, &page_why);
 	if (tmp)
 		env->remove(ctx, tmp, &existed);
 	if (rc != DBC_OK) {
@@ -359,10 +421,12 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	                             .tables = row.tables,
 	                             .content_version = row.content_version};
 	const char *why =
-	    page_why
-	        ? page_why
-	        : mismatch(ctx, catalogued && row.fingerprint && row.rows_digest ? &recorded : NULL,
-	                   &img);
+	    page_why ? page_why
+	             : mismatch(ctx,
+	                        (catalogued || v.own_record) && row.fingerprint && row.rows_digest
+	                            ? &recorded
+	                            : NULL,
+	                        &img);
 	if (catalogued && dbc_backup_catalog_mark(ctx, env, row.id, why == NULL, why) != DBC_OK)
 		return DBC_ERROR;
 	if (why) {
@@ -372,7 +436,9 @@ int dbc_backup_verify(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 	}
 	json_t *o = image_json(path, &img, dbc_monotonic_ms() - start, true);
 	if (o && !(dbc_json_set(o, "catalogued", json_boolean(catalogued)) &&
-	           dbc_json_set(o, "sealed", json_boolean(sealed)) &&
+	           dbc_json_set(o, "sealed", json_boolean(v.sealed)) &&
+	           (!v.own_chain || (dbc_json_set(o, "links", json_integer(v.links)) &&
+	                             dbc_json_set(o, "own_record", json_boolean(v.own_record)))) &&
 	           (!catalogued || dbc_json_set(o, "id", json_integer(row.id))))) {
 		json_decref(o);
 		o = NULL;

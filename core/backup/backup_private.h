@@ -65,6 +65,19 @@ typedef struct dbc_backup_chain_t {
 	int n;
 } dbc_backup_chain_t;
 int dbc_backup_chain(dbc_ctx *ctx, int64_t id, dbc_backup_chain_t *chain);
+/* Writes at out (a new, empty file) the image path restores to without a
+ * catalog: path opened (a sealed file with the key), then, while the link
+ * is an incremental, the file of dir (NULL: path's folder) whose plain
+ * bytes its header names, back to a full backup; the chain applied by
+ * materialize. *links is the number of files used; *key_error as unseal's;
+ * *record the newest link's own record (NULL: it carries none).
+ * An error names the backup file of the link that failed. */
+int dbc_backup_open_files(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                          const char *dir, const char *out, bool *key_error, int *links,
+                          char **record);
+/* The error's message with scratch (a scratch or image path) replaced by
+ * file, the backup it holds. */
+void dbc_backup_error_names(dbc_ctx *ctx, const char *scratch, const char *file);
 
 /* Sealed backups (backup_seal.c). A method text ("full" or "incremental",
  * then "+zstd", "+encrypt" in any order) read into its parts; anything
@@ -88,6 +101,10 @@ int dbc_backup_unseal(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *pat
 /* The chain's sealed links opened into scratch files (dbc_backup_make_scratch),
  * which take their place (path and plain SHA-256); *scratch lists them
  * for dbc_backup_scratch_remove. */
+/* A catalogued sealed file (path: its row's) is this database's backup
+ * published as path, by its header's origin: an error naming both when
+ * not. */
+int dbc_backup_check_origin(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path);
 int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_chain_t *chain,
                             char ***scratch, int *nscratch, bool *key_error);
 /* A file for plain bytes that never get a name: the engine's make_scratch

@@ -147,6 +147,8 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 	for (int i = 0; i < chain->n; i++) {
 		if (!env->is_sealed(ctx, chain->path[i]))
 			continue;
+		if (dbc_backup_check_origin(ctx, env, chain->path[i]) != DBC_OK)
+			return DBC_ERROR;
 		char *tmp = NULL, *plain = NULL;
 		if (dbc_grow(ctx, scratch, *nscratch, &cap, sizeof(char *), 8) != DBC_OK ||
 		    dbc_backup_make_scratch(ctx, env, chain->path[i], &tmp) != DBC_OK)
@@ -161,6 +163,14 @@ int dbc_backup_unseal_chain(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backu
 		chain->sha256[i] = plain;
 	}
 	return DBC_OK;
+}
+
+int dbc_backup_check_origin(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path)
+{
+	char *why = env->sealed_origin_mismatch ? env->sealed_origin_mismatch(ctx, path) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	return why ? dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "backup %s: %s", path, why) : DBC_OK;
 }
 
 int dbc_backup_make_scratch(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,

@@ -26,16 +26,20 @@ q -c "CREATE TABLE big (id bigint PRIMARY KEY, note text);
 head -c 32 /dev/urandom >key; chmod 600 key
 tmpd="$work/cli-tmp"; mkdir "$tmpd"
 export TMPDIR="$tmpd"
-no_plain() {
-  # the dump's table of contents (pg_restore --list: object names, no
-  # rows) is the only thing a killed verify may leave there
-  [ -z "$(ls -A "$tmpd" | grep -v '^dbcare-toc-')" ] || fail "$1: left in TMPDIR: $(ls -la "$tmpd")"
+no_plain_beside() {
   for f in "$work"/*; do
     case "$f" in
       *.plain-*) fail "$1: a plain dump was left: $f" ;;
       *.tmp-*) fail "$1: a temporary file was left: $f" ;;
     esac
   done
+}
+# nothing at all in TMPDIR once a command has run after a kill (a killed
+# verify's lists of the dump's table of contents, dbcare-toc-*, are
+# deleted by the next verify), nor a plain dump beside the dumps
+no_plain() {
+  [ -z "$(ls -A "$tmpd")" ] || fail "$1: left in TMPDIR: $(ls -la "$tmpd")"
+  no_plain_beside "$1"
 }
 # how long an uninterrupted backup and verify take here: each kill comes
 # at a random 5-95 % of it (a fixed delay can land after the end)
@@ -69,13 +73,33 @@ for i in $(seq 1 "$rounds"); do
   sleep "$(delay "$verify_ms")"
   kill -9 "$pid" 2>/dev/null && killed=$((killed + 1)) || verify_ms=$((verify_ms * 2 / 3))
   wait "$pid" 2>/dev/null || true
-  no_plain "round $i, a killed verify"
+  no_plain_beside "round $i, a killed verify"
   [ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/$last'")" = verified ] ||
     fail "round $i: a killed verify changed the row of $last"
   run 0 verify "$last" --encrypt-key-file key --db "$url"
+  no_plain "round $i, the verify after a killed one"
   # what a killed verify left: its scratch database and opened copy
   q -c "SELECT datname FROM pg_database WHERE datname LIKE 'dbcare_verify_%'" | while read -r d; do
     "$B/psql" -X -q -d postgres -c "DROP DATABASE \"$d\" WITH (FORCE)" >/dev/null; done
 done
+# a verify killed while pg_restore lists the dump's table of contents (a
+# stand-in pg_restore that hangs there): its dbcare-toc-* directory is
+# left, and the next verify deletes it
+mkdir shim
+printf '#!/bin/sh\ncase " $* " in *" --list "*) echo $$ >"%s/shim.pid"; exec sleep 60 ;; esac\nexec "%s/pg_restore" "$@"\n' \
+  "$work" "$B" >shim/pg_restore
+chmod +x shim/pg_restore
+PATH="$work/shim:$PATH" "$cli" verify "$last" --encrypt-key-file key --db "$url" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 500); do [ -s shim.pid ] && break; sleep 0.02; done
+[ -s shim.pid ] || fail "the stand-in pg_restore was not called"
+kill -9 "$pid" "$(cat shim.pid)"
+wait "$pid" 2>/dev/null || true
+ls -A "$tmpd" | grep -q '^dbcare-toc-' || fail "the killed verify left no lists (the test shows nothing): $(ls -A "$tmpd")"
+run 0 verify "$last" --encrypt-key-file key --db "$url"
+no_plain "the verify after one killed in pg_restore --list"
+q -c "SELECT datname FROM pg_database WHERE datname LIKE 'dbcare_verify_%'" | while read -r d; do
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE \"$d\" WITH (FORCE)" >/dev/null; done
+
 [ "$killed" -ge $((rounds * 2 * 3 / 4)) ] || fail "only $killed of $((rounds * 2)) kills landed while the command ran"
 echo "ok: $rounds rounds, $killed kills (backup $backup_ms ms, verify $verify_ms ms uninterrupted), $recorded sealed dumps recorded and verified"

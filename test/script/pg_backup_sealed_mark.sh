@@ -46,6 +46,26 @@ has "no key" err
   fail "a key problem marked a row failed"
 run 2 backup x.dump --compress lz4 --db "$url"
 
+# --- another database's sealed dump copied over a catalogued one, its
+# row's columns copied too: its header names the path it was published
+# under, which is not the row's: failed, naming both
+other=${db}_other
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $other" -c "CREATE DATABASE $other" >/dev/null
+"$B/psql" -X -q -d "$other" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" \
+  -c "CREATE TABLE big (id bigint PRIMARY KEY, note text)" \
+  -c "INSERT INTO big SELECT g, 'mallory' FROM generate_series(1, 100000) g" >/dev/null
+run 0 backup other.dump --compress zstd --db "postgresql://$PGUSER@/$other?host=$PGHOST&port=$PGPORT"
+cols=$("$B/psql" -X -q -At -d "$other" -c "SELECT format('bytes = %s, fingerprint = %L, sha256 = %L, content = %L',
+  bytes, fingerprint, sha256, content) FROM dbcare.backups WHERE path = '$work/other.dump'")
+cp zstd.dump zstd.saved
+cp other.dump zstd.dump
+q -c "UPDATE dbcare.backups SET $cols WHERE path = '$work/zstd.dump'" >/dev/null
+run 1 verify zstd.dump --db "$url"
+has "it is the sealed dump of database $other published as $work/other.dump, not the one this database catalogues as $work/zstd.dump" err
+[ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/zstd.dump'")" = failed ] ||
+  fail "another database's dump: the row is not failed"
+"$B/psql" -X -q -d postgres -c "DROP DATABASE $other" >/dev/null
+
 # --- a flipped byte fails verification, and the row becomes failed
 "$py" - both.dump <<'PY'
 import sys

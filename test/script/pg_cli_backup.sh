@@ -57,6 +57,15 @@ ln -s "$work/precious" link.dump
 backup 1 backup link.dump --db "$url"; has "exists already" err
 [ "$(cat precious)" = precious ] || fail "backup overwrote the file a symlink points to"
 
+# --- --incremental: pgBackRest's incr with a stanza; without one an error,
+# never silently a whole dump
+echo none >mode
+backup 2 backup incr.dump --incremental --db "$url"; has "--incremental on PostgreSQL" err
+[ ! -e incr.dump ] || fail "--incremental without a stanza wrote a dump"
+[ "$(q -c "SELECT count(*) FROM dbcare.backups")" = 0 ] || fail "--incremental without a stanza recorded a backup"
+backup 2 backup --incremental --type full --stanza nosuch --db "$url"
+has "--incremental and --type full" err
+
 # --- a dump that does not read back (pg_dump said success): not recorded,
 # not named; the command reads every archive back with pg_restore
 echo corrupt >mode
