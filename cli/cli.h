@@ -112,6 +112,7 @@ typedef struct cli_opts {
 	double min_interval_s;   /* serve --min-interval: a younger result is reused */
 	double report_every_s;   /* serve --report-interval: a younger report is reused */
 	bool allow_writes;       /* serve --allow-writes */
+	bool follow_symlinks;    /* --follow-symlinks: a --db glob's matches that are symlinks */
 	const char *token_file;  /* serve --token-file */
 	const char *html;        /* report --html FILE */
 	const char *stanza;      /* --stanza: pgBackRest's stanza (PostgreSQL backups) */

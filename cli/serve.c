@@ -100,15 +100,29 @@ static int bind_listen(const char *value, int *rc, char *shown, size_t nshown)
  * NULL after saying why. */
 static char *read_token(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	/* O_NONBLOCK: a FIFO at the name is refused below, not waited on */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		cli_errorf("cannot read the token file \"%s\": %s", path, strerror(errno));
 		return NULL;
 	}
+	/* as the backup key file: a token every user can read, or one another
+	 * user can replace, is no secret of this server's */
 	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
-		cli_errorf("warning: the token file \"%s\" can be read by other users (chmod 600 it)",
-		           path);
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		cli_errorf("the token file \"%s\" is not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
+		cli_errorf("the token file \"%s\" can be %s by other users (chmod 600 it)", path,
+		           sb.st_mode & S_IROTH ? "read" : "written");
+		fclose(f);
+		return NULL;
+	}
 	char buf[4096];
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	bool more = !feof(f) && fgetc(f) != EOF;

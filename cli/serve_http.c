@@ -43,8 +43,28 @@ static const char index_text[] = "dbcare serve\n"
                                  "POST /verify       with --allow-writes and the bearer token\n"
                                  "?database=LABEL    one database of a fleet\n";
 
+/* A request's own text as the log shows it: a byte that could end the
+ * line or split a field (a control character, a space, a byte above
+ * ASCII) and '%' itself percent-encoded, so a client writes one field of
+ * one line, never a line of its own (malloc'd; NULL when out of memory). */
+static char *log_escaped(const char *s)
+{
+	char *out = malloc(strlen(s) * 3 + 1), *p = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c <= 0x20 || *c >= 0x7f || *c == '%')
+			p += sprintf(p, "%%%02X", *c);
+		else
+			*p++ = (char)*c;
+	}
+	*p = '\0';
+	return out;
+}
+
 static void log_request(const char *method, const char *url, int status, const request *rq)
 {
+	char *m = log_escaped(method), *u = log_escaped(url);
 	struct timespec now;
 	struct tm tm;
 	char when[32];
@@ -52,8 +72,10 @@ static void log_request(const char *method, const char *url, int status, const r
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	/* one fprintf: stdio's lock keeps the line whole among threads */
-	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, method, url, status,
-	        dbc_monotonic_ms() - rq->started_ms);
+	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, m ? m : "-",
+	        u ? u : "-", status, dbc_monotonic_ms() - rq->started_ms);
+	free(m);
+	free(u);
 }
 
 static bool accepts(struct MHD_Connection *c, const char *type)
