@@ -187,6 +187,7 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 			return CLI_USAGE;
 		}
 		f->dbs[i].fallback_label = fallback_label(&f->dbs[i].target);
+		f->dbs[i].fleet = f;
 		sqlite |= f->dbs[i].target.engine == CLI_ENGINE_SQLITE;
 		f->n++;
 	}

@@ -24,6 +24,7 @@
 #include "cli.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* The report part of a result: the strings of the same names in
@@ -78,6 +79,13 @@ typedef struct serve_db {
 	unsigned long done; /* refreshes finished, for waiters */
 	void *interrupt;    /* while connected: the handle to interrupt (shutdown) */
 	cli_engine interrupt_engine;
+	/* A request's deadline while it holds the database (monotonic ms, 0:
+	 * none; atomic: SQLite's busy handler reads it without the mutex):
+	 * past it the busy wait gives up and the dispatcher interrupts the
+	 * running statement, again every HOLD_INTERRUPT_S while held. */
+	int64_t deadline_ms;
+	double interrupted; /* monotonic (s): the last interrupt of the deadline */
+	struct serve_fleet *fleet;
 } serve_db;
 
 typedef struct serve_fleet {
@@ -117,6 +125,10 @@ void serve_release(serve_fleet *f, serve_view *views);
 /* Takes database i for a write: waits for its refresh to end, then holds it.
  * serve_fleet_unhold ends the hold and marks its result stale. */
 void serve_fleet_hold(serve_fleet *f, int i);
+/* The same for a request with a deadline (monotonic ms): the wait ends
+ * there (false: not held), and while held the database's statements end
+ * there too (d->deadline_ms). serve_fleet_unhold clears it. */
+bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms);
 void serve_fleet_unhold(serve_fleet *f, int i);
 /* Database i's label: its last result's, else its fallback. Under f->mu or
  * with a reference to `good`. */

@@ -13,6 +13,8 @@
 #include "serve.h"
 #include "health_file.h"
 
+#include "base/clock.h"
+
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -272,11 +274,14 @@ static void publish(serve_fleet *f, serve_db *d, cli_db *db, bool on)
 
 /* SQLite's busy handler: waits for a lock as the command's 5 s busy
  * timeout does, but in steps of 10 ms that end when serve stops (the wait
- * may be in the module's own start-up, before any handle is published). */
+ * may be in the module's own start-up, before any handle is published) or
+ * when the request holding the database passes its deadline. */
 static int busy_wait(void *arg, int count)
 {
-	serve_fleet *f = arg;
-	if (count >= 500 || __atomic_load_n(&f->stopping, __ATOMIC_ACQUIRE))
+	serve_db *d = arg;
+	int64_t deadline = __atomic_load_n(&d->deadline_ms, __ATOMIC_ACQUIRE);
+	if (count >= 500 || __atomic_load_n(&d->fleet->stopping, __ATOMIC_ACQUIRE) ||
+	    (deadline && dbc_monotonic_ms() >= (double)deadline))
 		return 0;
 	nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	return 1;
@@ -288,7 +293,7 @@ cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err)
 	cli_connect_opts co = {.module = f->o->module,
 	                       .connect_timeout_s = 10,
 	                       .sqlite_busy = busy_wait,
-	                       .sqlite_busy_arg = f};
+	                       .sqlite_busy_arg = d};
 	cli_db *db = cli_connect(&d->target, &co, err);
 	if (db)
 		publish(f, d, db, true);
