@@ -7,6 +7,7 @@
  * statements differ per engine (report_html_sql). A part that cannot be read
  * (no snapshot table yet, a missing privilege) says so and the page goes on.
  */
+#include "health_file.h"
 #include "report_html.h"
 #include "report_html_svg.h"
 
@@ -96,12 +97,17 @@ static const char *jstr(const json_t *o, const char *key)
  * caller's reference) or NULL. */
 static json_t *health_part(cli_db *db, const char *mode, FILE *out, report_html_summary *sum)
 {
-	cli_rows r = {0};
-	const char *p[1] = {mode};
-	if (!read_rows(db, out, "SELECT dbhealth_report($1)", 1, p, &r))
+	/* the report of the database, as `dbcare health` and serve read it */
+	char *text = NULL;
+	if (cli_health_read(db, mode, NULL, &text, NULL) != 0) {
+		fputs("<p class=\"missing\">Not available: ", out);
+		report_html_escape(out, db->error.message ? db->error.message : "the query failed");
+		fputs("</p>\n", out);
+		cli_error_clear(db);
 		return NULL;
-	json_t *rep = cli_cell(&r, 0, 0) ? json_loads(cli_cell(&r, 0, 0), 0, NULL) : NULL;
-	cli_rows_free(&r);
+	}
+	json_t *rep = json_loads(text, 0, NULL);
+	free(text);
 	if (!rep) {
 		fputs("<p class=\"missing\">The health report is not JSON.</p>\n", out);
 		return NULL;

@@ -75,7 +75,6 @@ void serve_result_free(serve_result *r)
 	else
 		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
 		                    r->growth);
-	free(r->metrics);
 	free(r->statistics);
 	free(r->migrations);
 	free(r);
@@ -89,7 +88,8 @@ static void unref(serve_result *r)
 
 const char *serve_db_label(const serve_db *d, const serve_result *r)
 {
-	return r && r->label ? r->label : d->fallback_label;
+	(void)r;
+	return d->fallback_label;
 }
 
 int serve_fleet_find(serve_fleet *f, const char *label)

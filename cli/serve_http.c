@@ -26,9 +26,9 @@
  * the writes) run at once, the rest of CONNECTIONS_MAX stays for /livez and
  * /readyz (a request above it is answered 503 at once). */
 #define CONNECTIONS_MAX 1000
-#define PER_ADDRESS     32
+#define PER_ADDRESS     64
 #define HEAD_DEADLINE_S 5.0
-#define WAITING_MAX     64
+#define WAITING_MAX     128
 
 /* A connection's head deadline: watched from its start to its close. */
 typedef struct watched {
