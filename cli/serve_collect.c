@@ -5,10 +5,9 @@
  * the last one is older than --report-interval, else carried over with its
  * age; every refresh reads the cheap numbers (dbhealth_gauges: size,
  * tables, indexes, migrations pending; health.alerts.stale_seconds) and the
- * migrations with the --dir files compared as `dbcare status` does, and
- * writes the gauges into the report's exposition. It only reads: the files
- * are registered in a transaction that is rolled back, after the report, so
- * no lock is held while the checks run.
+ * migrations with the --dir files compared as `dbcare status` counts them,
+ * and keeps the gauges beside the report's exposition. It only reads: the
+ * files are compared with the registry in the command, never registered.
  */
 #include "serve.h"
 #include "health_file.h"
@@ -170,39 +169,32 @@ bool serve_result_stale(const serve_result *r, double now, double *age)
 	return r && r->stale_s > 0 && *age > r->stale_s;
 }
 
-/* The migrations as `dbcare status` sees them (the folder registered in a
- * transaction rolled back), and the history. */
+/* The migrations as `dbcare status` counts them (the --dir files compared
+ * with the registry, without writing: readiness only reads), and the
+ * history. */
 static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 {
 	cli_rows status = {0}, history = {0};
 	bool found = false;
-	int nfiles = 0;
-	if (db->drv->query(db, "BEGIN", 0, NULL, NULL) != 0)
-		return -1;
-	int rc = 0;
-	if (!db->drv->read_only(db)) {
-		/* the first call reads the folder into migfiles.c's cache */
-		pthread_mutex_lock(&serve_files_mu);
-		rc = cli_register_files(db, o, &found, &nfiles);
-		pthread_mutex_unlock(&serve_files_mu);
-	}
-	if (rc == 0)
-		rc = db->drv->query(db,
-		                    "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
-		                    "FROM dbmigrate_status()",
-		                    0, NULL, &status);
-	cli_rollback(db);
+	int rc = db->drv->query(db,
+	                        "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
+	                        "FROM dbmigrate_status()",
+	                        0, NULL, &status);
 	if (rc == 0)
 		rc = db->drv->query(db, "SELECT * FROM dbmigrate_history()", 0, NULL, &history);
+	if (rc == 0) {
+		/* the first call reads the folder into migfiles.c's cache */
+		pthread_mutex_lock(&serve_files_mu);
+		rc = cli_pending_files(db, o, &status, &found, &r->pending);
+		pthread_mutex_unlock(&serve_files_mu);
+	}
 	if (rc != 0) {
 		if (!db->error.message)
 			cli_error_set(db, NULL, "dbcare: the migration folder cannot be read", NULL, NULL);
 		cli_rows_free(&status);
+		cli_rows_free(&history);
 		return -1;
 	}
-	int sc = cli_col(&status, "state");
-	for (int i = 0; i < status.nrows; i++)
-		r->pending += cli_state_pending(cli_cell(&status, i, sc));
 	if (found)
 		r->gauges[SERVE_GAUGE_PENDING] = r->pending;
 	char *st = rows_json(&status), *hi = rows_json(&history);

@@ -75,4 +75,48 @@ has 'sqlite:fleet/victim.db and sqlite:fleet/victim.db are one database served t
 ln -s victim.db fleet/link.db
 run 2 serve --db sqlite:fleet/victim.db --db sqlite:fleet/link.db --listen 127.0.0.1:0
 has 'are one database served twice' err
+
+# --- pending migrations: the page counts the --dir files as /readyz does,
+# and readiness only reads: with another process holding the write lock
+# (BEGIN IMMEDIATE), a refresh still counts them at once
+mkdir m ro
+echo 'CREATE TABLE t (id INTEGER PRIMARY KEY);' >m/V1__t.sql
+run 0 migrate --db sqlite:ro/app.db --dir m
+echo 'CREATE TABLE u (id INTEGER PRIMARY KEY);' >m/V2__u.sql
+echo 'DROP VIEW IF EXISTS v; CREATE VIEW v AS SELECT 1 AS one;' >m/R__v.sql
+start_serve serve3.log --db sqlite:ro/app.db --dir m --min-interval 0 --scrape-timeout 2s
+get "$base/readyz"; want_code 503 "readyz with two files pending"
+"$py" -c "
+import sqlite3, time
+c = sqlite3.connect('ro/app.db', isolation_level=None)
+c.execute('BEGIN IMMEDIATE')
+open('writing', 'w').close()
+time.sleep(30)
+" &
+writer=$!
+serve_pids+=("$writer")
+for _ in $(seq 1 100); do [ -e writing ] && break; sleep 0.05; done
+[ -e writing ] || fail "the write lock was not taken"
+get "$base/readyz"; want_code 503 "readyz with two files pending"
+grep -q '2 migration(s) pending' body || fail "readyz: $(cat body)"
+! grep -q 'since then' body || fail "readyz's refresh waited for the write lock: $(cat body)"
+get "$base/migrations"; want_code 200 migrations
+[ "$(body_json "d['pending']")" = 2 ] || fail "/migrations: $(cat body)"
+kill "$writer"; wait "$writer" 2>/dev/null || true
+get "$base/"; want_code 200 "the page"
+grep -q '1 migration(s), 2 pending' body || fail "the page: $(grep -o '[0-9]* migration(s)[^<]*' body)"
+stop_serve
+run 0 report --db sqlite:ro/app.db --dir m --html page2.html
+grep -q '1 migration(s), 2 pending' page2.html || fail "report --html --dir: $(grep -o '[0-9]* migration(s)[^<]*' page2.html)"
+# a repeatable changed since it was applied is pending again
+run 0 migrate --db sqlite:ro/app.db --dir m
+echo 'DROP VIEW IF EXISTS v; CREATE VIEW v AS SELECT 2 AS two;' >m/R__v.sql
+start_serve serve4.log --db sqlite:ro/app.db --dir m
+get "$base/readyz"; want_code 503 "readyz with a changed repeatable"
+grep -q '1 migration(s) pending' body || fail "readyz after the repeatable changed: $(cat body)"
+stop_serve
+run 0 migrate --db sqlite:ro/app.db --dir m
+start_serve serve5.log --db sqlite:ro/app.db --dir m
+get "$base/readyz"; want_code 200 "readyz with nothing pending"
+stop_serve
 echo "ok"
