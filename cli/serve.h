@@ -167,8 +167,6 @@ void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db);
  * or of database `only` (>= 0), each database held while it is read; the
  * HTTP status (200; 503 when a database could not be reported). */
 int serve_page(serve_fleet *f, int only, char **out, const char **type);
-/* Serialises the migration folder's first read (migfiles.c reads it once). */
-extern pthread_mutex_t serve_files_mu;
 
 /* serve_write.c: `dbcare migrate` / `dbcare verify` on database i, the
  * JSON it printed in *out (malloc'd); the HTTP status. */

@@ -20,8 +20,6 @@
 #include <string.h>
 #include <time.h>
 
-pthread_mutex_t serve_files_mu = PTHREAD_MUTEX_INITIALIZER;
-
 /* "dbcare: <the engine's message>", the password scrubbed. */
 static char *db_error(const serve_db *d, const cli_db *db, const char *what)
 {
@@ -182,12 +180,8 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 	                        0, NULL, &status);
 	if (rc == 0)
 		rc = db->drv->query(db, "SELECT * FROM dbmigrate_history()", 0, NULL, &history);
-	if (rc == 0) {
-		/* the first call reads the folder into migfiles.c's cache */
-		pthread_mutex_lock(&serve_files_mu);
+	if (rc == 0)
 		rc = cli_pending_files(db, o, &status, &found, &r->pending);
-		pthread_mutex_unlock(&serve_files_mu);
-	}
 	if (rc != 0) {
 		if (!db->error.message)
 			cli_error_set(db, NULL, "dbcare: the migration folder cannot be read", NULL, NULL);
