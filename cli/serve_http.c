@@ -3,7 +3,9 @@
  * per connection (a request may wait up to --scrape-timeout for a refresh),
  * the routes, the content negotiation (OpenMetrics, health+json by Accept),
  * the bearer token of the write routes, and one log line per request on
- * stderr: time (RFC 3339, UTC), method, path, status, milliseconds.
+ * stderr: time (RFC 3339, UTC), method, path (both escaped), status,
+ * milliseconds. The limits below keep /livez and /readyz answered whatever
+ * other clients hold open.
  */
 #include "serve.h"
 
