@@ -137,9 +137,10 @@ void serve_release(serve_fleet *f, serve_view *views);
  * serve_fleet_unhold ends the hold and marks its result stale. */
 void serve_fleet_hold(serve_fleet *f, int i);
 /* The same for a request with a deadline (monotonic ms): the wait ends
- * there (false: not held), and while held the database's statements end
- * there too (d->deadline_ms). serve_fleet_unhold clears it. */
-bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms);
+ * there (false: not held), and, when `reads` (the page reads the database
+ * itself), while held its statements end there too (d->deadline_ms;
+ * serve_fleet_unhold clears it). */
+bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms, bool reads);
 void serve_fleet_unhold(serve_fleet *f, int i);
 /* Database i's label: decided by its path, the same in every result. */
 const char *serve_db_label(const serve_db *d, const serve_result *r);

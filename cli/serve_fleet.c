@@ -369,7 +369,7 @@ void serve_fleet_hold(serve_fleet *f, int i)
 	pthread_mutex_unlock(&f->mu);
 }
 
-bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms)
+bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms, bool reads)
 {
 	serve_db *d = &f->dbs[i];
 	pthread_mutex_lock(&f->mu);
@@ -381,7 +381,8 @@ bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms)
 		d->writing = true;
 		d->queued = false;
 		d->interrupted = 0;
-		__atomic_store_n(&d->deadline_ms, deadline_ms, __ATOMIC_RELEASE);
+		if (reads)
+			__atomic_store_n(&d->deadline_ms, deadline_ms, __ATOMIC_RELEASE);
 		/* the dispatcher keeps the deadline */
 		pthread_cond_broadcast(&f->changed);
 	}

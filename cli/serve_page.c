@@ -26,7 +26,7 @@ static cli_db *open_held(void *arg, int i, const cli_target *t, char **err)
 	(void)t;
 	page_source *p = arg;
 	int64_t deadline = (int64_t)(dbc_monotonic_ms() + p->f->budget_s * 1000);
-	if (!serve_fleet_hold_until(p->f, p->index[i], deadline)) {
+	if (!serve_fleet_hold_until(p->f, p->index[i], deadline, true)) {
 		*err = strdup("dbcare: the database stayed busy past the request's deadline "
 		              "(--scrape-timeout)");
 		return NULL;
