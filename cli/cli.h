@@ -113,6 +113,7 @@ typedef struct cli_opts {
 	double min_interval_s;   /* serve --min-interval: a younger result is reused */
 	double report_every_s;   /* serve --report-interval: a younger report is reused */
 	bool allow_writes;       /* serve --allow-writes */
+	bool follow_symlinks;    /* --follow-symlinks: a --db glob's matches that are symlinks */
 	const char *token_file;  /* serve --token-file */
 	const char *html;        /* report --html FILE */
 	const char *stanza;      /* --stanza: pgBackRest's stanza (PostgreSQL backups) */
@@ -219,6 +220,13 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
  * no step applies a repeatable before the versioned migrations it follows. */
 typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
 int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found, int *nfiles);
+/* The migrations pending as `dbcare status` counts them, without writing
+ * (readiness and the page only read): status holds dbmigrate_status()'s
+ * rows (columns version, name, kind, state, checksum); *pending counts its
+ * pending states and the --dir files it lacks (a version not registered, a
+ * repeatable not registered or registered with another checksum). *found
+ * as for cli_register_files. 0, or -1 after saying why. */
+int cli_pending_files(cli_db *db, cli_opts *o, const cli_rows *status, bool *found, int *pending);
 /* migrate --commit-each: whether the folder's migration `version` runs
  * outside a transaction (marked, or popx's .autocommit), and running it so:
  * dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,

@@ -43,37 +43,37 @@ static void print_report_table(cli_db *db, const json_t *rep)
 
 int cmd_health(cli_db *db, cli_opts *o)
 {
-	cli_rows r = {0};
-	const char *p[1] = {o->mode ? o->mode : "standard"};
+	const char *mode = o->mode ? o->mode : "standard";
 	const char *status = NULL;
 	json_t *rep = NULL;
-	char *metrics = NULL;
-	if (o->out.format == CLI_FMT_PROMETHEUS) {
-		if (cli_q(db, o, "SELECT dbhealth_metrics($1)", 1, p, &r) != 0)
-			return CLI_ERROR;
-		const char *m = cli_cell(&r, 0, 0);
-		metrics = cli_health_judge_file_metrics(db, m ? m : "", &status);
-		fputs(metrics ? metrics : "", stdout);
-	} else {
-		if (cli_q(db, o, "SELECT dbhealth_report($1)", 1, p, &r) != 0)
-			return CLI_ERROR;
-		const char *text = cli_cell(&r, 0, 0);
-		rep = text ? json_loads(text, 0, NULL) : NULL;
-		if (!rep) {
-			cli_errorf("the health report is not JSON");
-			cli_rows_free(&r);
-			return CLI_ERROR;
-		}
-		cli_health_judge_file(db, rep);
-		status = cli_health_worst(rep);
-		if (o->out.format == CLI_FMT_JSON) {
-			/* one compact line on both engines (jsonb text has spaces) */
-			char *compact = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			printf("%s\n", compact ? compact : text);
-			free(compact);
-		} else if (!o->out.quiet)
-			print_report_table(db, rep);
+	char *metrics = NULL, *text = NULL;
+	bool prometheus = o->out.format == CLI_FMT_PROMETHEUS;
+	/* the exposition as the module wrote it; --fail-on reads the report's
+	 * statuses (the same run: one statement reads both) */
+	if (cli_health_read(db, mode, NULL, prometheus && !o->fail_on ? NULL : &text,
+	                    prometheus ? &metrics : NULL) != 0) {
+		cli_print_db_error(&o->out, db);
+		return CLI_ERROR;
 	}
+	if (text && !(rep = json_loads(text, 0, NULL))) {
+		cli_errorf("the health report is not JSON");
+		free(text);
+		free(metrics);
+		return CLI_ERROR;
+	}
+	if (rep)
+		status = cli_health_worst(rep);
+	if (prometheus) {
+		fputs(metrics, stdout);
+	} else if (o->out.format == CLI_FMT_JSON) {
+		/* one compact line on both engines (jsonb text has spaces) */
+		char *compact = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		printf("%s\n", compact ? compact : text);
+		free(compact);
+	} else if (!o->out.quiet) {
+		print_report_table(db, rep);
+	}
+	free(text);
 	int rc = o->fail_on && cli_status_rank(status) >= cli_status_rank(o->fail_on) ? CLI_THRESHOLD
 	                                                                              : CLI_OK;
 	if (rc == CLI_THRESHOLD)
@@ -81,7 +81,6 @@ int cmd_health(cli_db *db, cli_opts *o)
 		         o->fail_on);
 	json_decref(rep);
 	free(metrics);
-	cli_rows_free(&r);
 	return rc;
 }
 

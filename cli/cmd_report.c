@@ -71,7 +71,7 @@ int report_html_page(cli_opts *o, FILE *out, const report_html_opener *op)
 			free(err);
 			rc = CLI_ERROR;
 		} else {
-			if (report_html_section(db, o->mode ? o->mode : "standard", sections, &sums[i]) != 0)
+			if (report_html_section(db, o, sections, &sums[i]) != 0)
 				rc = CLI_ERROR;
 			op->close(op->arg, i, db);
 		}

@@ -127,6 +127,7 @@ static const char common_options[] =
     "  --install (CREATE EXTENSION dbcare when missing)\n"
     "output: --json, --format table|json|plain, --quiet, --no-progress;\n"
     "  fleets: --jobs N, --max-failures K (stop after K failed),\n"
+    "  --follow-symlinks (a glob's symlinked matches too),\n"
     "  migrate --canary N (N databases first, stop if one fails)\n";
 
 static const char exit_codes[] =
@@ -144,7 +145,8 @@ static const struct {
                    "  sqlite:PATH, sqlite://PATH, PATH   SQLite, the file\n"
                    "libpq's variables (PGHOST, PGUSER, PGPASSWORD, ~/.pgpass, ...) apply.\n"
                    "A repeated --db, or a SQLite glob ('sqlite:tenants/*.db'), is a fleet:\n"
-                   "the command runs once per database, --jobs N at a time.\n"},
+                   "the command runs once per database, --jobs N at a time. A match\n"
+                   "that is a symlink is left out unless --follow-symlinks is given.\n"},
     {"output", "A table by default; --format plain: tab-separated rows, no header;\n"
                "--json (--format json): one JSON document on stdout, the same shape on\n"
                "both engines, times in RFC 3339 UTC (2026-01-02T03:04:05.678Z).\n"

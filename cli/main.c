@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct option_def {
@@ -32,6 +33,7 @@ static const option_def options[] = {{"db", 0, true},
                                      {"quiet", 0, false},
                                      {"jobs", 0, true},
                                      {"dir", 0, true},
+                                     {"follow-symlinks", 0, false},
                                      {"to", OPT_TO, true},
                                      {"steps", OPT_STEPS, true},
                                      {"dry-run", OPT_DRY_RUN, false},
@@ -121,6 +123,28 @@ static bool has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/* The glob's matches a fleet takes: a symlink points out of the folder
+ * (to /etc/passwd, to another tenant's database that --allow-writes would
+ * migrate) and is left out, with a warning, unless --follow-symlinks is
+ * given. The kept matches move to the front of g; their count. */
+static size_t keep_plain_files(const cli_opts *o, glob_t *g)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < g->gl_pathc; i++) {
+		struct stat st;
+		char *p = g->gl_pathv[i];
+		if (!o->follow_symlinks && lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+			cli_errorf("warning: %s is a symlink: left out of the fleet (--follow-symlinks "
+			           "follows it)",
+			           p);
+			continue;
+		}
+		g->gl_pathv[i] = g->gl_pathv[kept];
+		g->gl_pathv[kept++] = p;
+	}
+	return kept;
+}
+
 /* A --db value with a glob in a SQLite path: every matching file. A path
  * naming an existing file is that file, even with '*', '?' or '[' in its
  * name (tenant[1].db). o->dbs has room for this value and the `later`
@@ -140,8 +164,12 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 	}
 	glob_t g;
 	int rc = glob(t.spec, 0, NULL, &g);
-	if (rc != 0 || g.gl_pathc == 0) {
-		cli_errorf("no database file matches \"%s\"", t.spec);
+	size_t kept = rc == 0 ? keep_plain_files(o, &g) : 0;
+	if (rc != 0 || kept == 0) {
+		cli_errorf("no database file matches \"%s\"%s", t.spec,
+		           rc == 0 ? " (symlinks are not followed without --follow-symlinks)" : "");
+		if (rc == 0)
+			globfree(&g);
 		return CLI_ERROR;
 	}
 	const char **more =
@@ -149,7 +177,7 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 	if (!more)
 		return CLI_ERROR;
 	o->dbs = more;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
+	for (size_t i = 0; i < kept; i++) {
 		char *v = NULL;
 		if (asprintf(&v, "sqlite:%s", g.gl_pathv[i]) < 0)
 			return CLI_ERROR;
@@ -370,7 +398,9 @@ static int run_command_line(int argc, char **argv)
 			if ((o.report_every_s = parse_duration(val)) < 0)
 				return usage_error(
 				    "--report-interval needs a duration such as 60s, 5m or 0, not \"%s\"", val);
-		} else if (strcmp(d->name, "allow-writes") == 0)
+		} else if (strcmp(d->name, "follow-symlinks") == 0)
+			o.follow_symlinks = true;
+		else if (strcmp(d->name, "allow-writes") == 0)
 			o.allow_writes = true;
 		else if (strcmp(d->name, "token-file") == 0)
 			o.token_file = val;

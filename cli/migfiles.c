@@ -13,11 +13,12 @@
 #include "files.h"
 
 #include "base/dbc.h"
-#include "migrate/migrate.h"
+#include "migrate/migrate_checksum.h"
 #include "migrate/migrate_script.h" /* statements of a script, for --commit-each */
 #include "migrate/migrate.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -173,15 +174,22 @@ static bool read_into(read_folder *rf, const dbc_host *host, const char *dir)
 	return rf->done;
 }
 
-/* 0 with *dir set, or -1 after printing the core's error. */
+/* 0 with *dir set, or -1 after printing the core's error. Threads (serve's
+ * refreshes and pages) read the folder once between them: a folder read
+ * is never changed after. */
 static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir **dir)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	read_folder *rf = folder_for(host);
-	if (!rf->done && !read_into(rf, host, o->dir)) {
+	pthread_mutex_lock(&mu);
+	bool ok = rf->done || read_into(rf, host, o->dir);
+	if (!ok) {
 		print_core_error(&o->out, &rf->ctx);
 		dbc_ctx_finish(&rf->ctx);
-		return -1;
 	}
+	pthread_mutex_unlock(&mu);
+	if (!ok)
+		return -1;
 	*dir = &rf->dir;
 	return 0;
 }
@@ -227,6 +235,60 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 			(*nfiles)++;
 	}
 	return rc;
+}
+
+/* The row of status for a file: a versioned one by version, a repeatable
+ * by name; -1 when the registry has none. */
+static int row_of(const cli_rows *status, const dbc_mig_file *f)
+{
+	bool rep = f->kind == DBC_FILE_REPEATABLE;
+	int vc = cli_col(status, "version"), nc = cli_col(status, "name"),
+	    kc = cli_col(status, "kind");
+	for (int i = 0; i < status->nrows; i++) {
+		const char *kind = cli_cell(status, i, kc), *key = cli_cell(status, i, rep ? nc : vc);
+		if (kind && key && (strcmp(kind, "repeatable") == 0) == rep &&
+		    strcmp(key, rep ? f->name : f->version) == 0)
+			return i;
+	}
+	return -1;
+}
+
+int cli_pending_files(cli_db *db, cli_opts *o, const cli_rows *status, bool *found, int *pending)
+{
+	*pending = 0;
+	*found = false;
+	int sc = cli_col(status, "state"), cc = cli_col(status, "checksum");
+	for (int i = 0; i < status->nrows; i++)
+		*pending += cli_state_pending(cli_cell(status, i, sc));
+	struct stat sb;
+	if (stat(o->dir, &sb) != 0 && errno == ENOENT && !o->dir_given)
+		return 0;
+	*found = true;
+	const dbc_host *host = cli_files_host(db->drv == &cli_pg_driver);
+	const dbc_mig_dir *dir = NULL;
+	if (read_folder_once(o, host, &dir) != 0)
+		return -1;
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, host, NULL);
+	for (int i = 0; i < dir->n; i++) {
+		const dbc_mig_file *f = &dir->files[i];
+		if ((f->kind == DBC_FILE_DOWN && !f->lone_down) ||
+		    (f->kind != DBC_FILE_REPEATABLE && !f->version))
+			continue;
+		int row = row_of(status, f);
+		if (row < 0) {
+			(*pending)++;
+			continue;
+		}
+		/* a repeatable changed since it was registered runs again */
+		char *sum = NULL;
+		if (f->kind == DBC_FILE_REPEATABLE && !cli_state_pending(cli_cell(status, row, sc)) &&
+		    dbc_script_checksum(&ctx, f->script, &sum) == DBC_OK && cli_cell(status, row, cc) &&
+		    strcmp(sum, cli_cell(status, row, cc)) != 0)
+			(*pending)++;
+	}
+	dbc_ctx_finish(&ctx);
+	return 0;
 }
 
 /* The folder's file of a versioned migration (as read for this engine),

@@ -7,6 +7,7 @@
  * statements differ per engine (report_html_sql). A part that cannot be read
  * (no snapshot table yet, a missing privilege) says so and the page goes on.
  */
+#include "health_file.h"
 #include "report_html.h"
 #include "report_html_svg.h"
 
@@ -96,12 +97,17 @@ static const char *jstr(const json_t *o, const char *key)
  * caller's reference) or NULL. */
 static json_t *health_part(cli_db *db, const char *mode, FILE *out, report_html_summary *sum)
 {
-	cli_rows r = {0};
-	const char *p[1] = {mode};
-	if (!read_rows(db, out, "SELECT dbhealth_report($1)", 1, p, &r))
+	/* the report of the database, as `dbcare health` and serve read it */
+	char *text = NULL;
+	if (cli_health_read(db, mode, NULL, &text, NULL) != 0) {
+		fputs("<p class=\"missing\">Not available: ", out);
+		report_html_escape(out, db->error.message ? db->error.message : "the query failed");
+		fputs("</p>\n", out);
+		cli_error_clear(db);
 		return NULL;
-	json_t *rep = cli_cell(&r, 0, 0) ? json_loads(cli_cell(&r, 0, 0), 0, NULL) : NULL;
-	cli_rows_free(&r);
+	}
+	json_t *rep = json_loads(text, 0, NULL);
+	free(text);
 	if (!rep) {
 		fputs("<p class=\"missing\">The health report is not JSON.</p>\n", out);
 		return NULL;
@@ -271,22 +277,33 @@ static void history_part(cli_db *db, FILE *out)
 	cli_rows_free(&r);
 }
 
-static void migrations_part(cli_db *db, FILE *out, report_html_summary *sum)
+/* The migrations, pending counted as `dbcare status` and serve's /readyz
+ * count them: the registry's pending states and the --dir files it lacks
+ * (o NULL: no folder). */
+static void migrations_part(cli_db *db, cli_opts *o, FILE *out, report_html_summary *sum)
 {
-	cli_rows r = {0};
+	cli_rows r = {0}, status = {0};
 	fputs("<h3>Migrations</h3>\n", out);
 	if (!read_rows(db, out, "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
 	               0, NULL, &r))
 		return;
+	bool found = false;
 	int st = cli_col(&r, "state");
 	sum->pending = 0;
-	for (int i = 0; i < r.nrows; i++)
-		sum->pending += cli_cell(&r, i, st) && strcmp(cli_cell(&r, i, st), "pending") == 0;
-	if (r.nrows == 0)
+	for (int i = 0; !o && i < r.nrows; i++)
+		sum->pending += cli_state_pending(cli_cell(&r, i, st));
+	if (o && (!read_rows(db, out,
+	                     "SELECT version, name, kind, state, checksum FROM dbmigrate_status()", 0,
+	                     NULL, &status) ||
+	          cli_pending_files(db, o, &status, &found, &sum->pending) != 0))
+		sum->pending = -1;
+	cli_rows_free(&status);
+	if (r.nrows == 0 && sum->pending <= 0) {
 		fputs("<p>No migration registered.</p>\n", out);
-	else {
+	} else {
 		fprintf(out, "<p>%d migration(s), %d pending.</p>\n", r.nrows, sum->pending);
-		rows_table(out, &r, "migrations");
+		if (r.nrows > 0)
+			rows_table(out, &r, "migrations");
 	}
 	cli_rows_free(&r);
 }
@@ -351,8 +368,9 @@ void report_html_end(FILE *out)
 	fputs("</main></body></html>\n", out);
 }
 
-int report_html_section(cli_db *db, const char *mode, FILE *out, report_html_summary *sum)
+int report_html_section(cli_db *db, cli_opts *o, FILE *out, report_html_summary *sum)
 {
+	const char *mode = o && o->mode ? o->mode : "standard";
 	*sum = (report_html_summary){.score = -1, .pending = -1};
 	fputs("<section class=\"db\"><h2 class=\"database\">", out);
 	report_html_escape(out, db->label);
@@ -362,7 +380,7 @@ int report_html_section(cli_db *db, const char *mode, FILE *out, report_html_sum
 	tables_part(db, out);
 	history_part(db, out);
 	report_html_growth_part(db, out);
-	migrations_part(db, out, sum);
+	migrations_part(db, o, out, sum);
 	backups_part(db, out);
 	fputs("</section>\n", out);
 	json_decref(rep);
@@ -404,7 +422,7 @@ int report_html_write(cli_db *db, FILE *out)
 {
 	report_html_summary sum;
 	report_html_begin(out, db->label);
-	int rc = report_html_section(db, "standard", out, &sum);
+	int rc = report_html_section(db, NULL, out, &sum);
 	report_html_end(out);
 	return rc;
 }

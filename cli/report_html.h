@@ -27,10 +27,11 @@ typedef struct report_html_summary {
 int report_html_write(cli_db *db, FILE *out);
 
 /* The pieces of a page, for a fleet: the page's head, one section per
- * database (mode: the health mode; sum filled in), a section for a database
+ * database (o: its --mode and --dir, NULL: standard, no folder; sum filled
+ * in), a section for a database
  * that could not be opened, the fleet's summary table, the page's end. */
 void report_html_begin(FILE *out, const char *title);
-int report_html_section(cli_db *db, const char *mode, FILE *out, report_html_summary *sum);
+int report_html_section(cli_db *db, cli_opts *o, FILE *out, report_html_summary *sum);
 void report_html_unreachable(const char *label, const char *error, FILE *out);
 void report_html_fleet_summary(FILE *out, int n, const char *const *labels,
                                const report_html_summary *sums);

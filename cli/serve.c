@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <netdb.h>
 #include <signal.h>
@@ -100,15 +101,29 @@ static int bind_listen(const char *value, int *rc, char *shown, size_t nshown)
  * NULL after saying why. */
 static char *read_token(const char *path)
 {
-	FILE *f = fopen(path, "r");
+	/* O_NONBLOCK: a FIFO at the name is refused below, not waited on */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		cli_errorf("cannot read the token file \"%s\": %s", path, strerror(errno));
 		return NULL;
 	}
+	/* as the backup key file: a token every user can read, or one another
+	 * user can replace, is no secret of this server's */
 	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
-		cli_errorf("warning: the token file \"%s\" can be read by other users (chmod 600 it)",
-		           path);
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		cli_errorf("the token file \"%s\" is not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
+		cli_errorf("the token file \"%s\" can be %s by other users (chmod 600 it)", path,
+		           sb.st_mode & S_IROTH ? "read" : "written");
+		fclose(f);
+		return NULL;
+	}
 	char buf[4096];
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	bool more = !feof(f) && fgetc(f) != EOF;
@@ -127,8 +142,8 @@ static char *read_token(const char *path)
 	return strdup(s);
 }
 
-/* The label a database has before its first report: the file's name, or
- * the PostgreSQL database's name (the report's own label replaces it). */
+/* A member's label as its path gives it: the file's name, or the
+ * PostgreSQL database's name (decide_labels makes them unique). */
 static char *fallback_label(const cli_target *t)
 {
 	if (t->engine == CLI_ENGINE_SQLITE) {
@@ -145,18 +160,50 @@ static char *fallback_label(const cli_target *t)
 	return name ? name : strdup(t->label);
 }
 
-/* Two databases with one label would give the same series twice. */
-static void warn_same_labels(const serve_fleet *f)
+/* Two members that are one SQLite file (the same path twice, or a
+ * symlink and its target with --follow-symlinks). */
+static bool same_file(const cli_target *a, const cli_target *b)
+{
+	if (a->engine != CLI_ENGINE_SQLITE || b->engine != CLI_ENGINE_SQLITE)
+		return false;
+	char ra[PATH_MAX], rb[PATH_MAX];
+	return realpath(a->spec, ra) && realpath(b->spec, rb) && strcmp(ra, rb) == 0;
+}
+
+/* Every member's label, decided by its path, never by the database: a
+ * label stored in a file (health.database_label) is only the report's
+ * display name, so no tenant takes another's label. The file's name (the
+ * PostgreSQL database's name); two members of one name both take their
+ * path (URL) as given; two members that are still alike are one database
+ * twice: a usage error that names both. */
+static int decide_labels(serve_fleet *f)
 {
 	for (int i = 0; i < f->n; i++)
-		for (int j = i + 1; j < f->n; j++)
-			if (strcmp(f->dbs[i].fallback_label, f->dbs[j].fallback_label) == 0) {
-				cli_errorf("warning: %s and %s are both labelled \"%s\" in the metrics: set "
-				           "health.database_label in one of them",
-				           f->dbs[i].target.label, f->dbs[j].target.label,
-				           f->dbs[i].fallback_label);
-				return;
+		for (int j = i + 1; j < f->n; j++) {
+			serve_db *a = &f->dbs[i], *b = &f->dbs[j];
+			if (strcmp(a->fallback_label, b->fallback_label) != 0)
+				continue;
+			for (serve_db *d = a; d; d = d == a ? b : NULL) {
+				const cli_target *t = &d->target;
+				char *path = strdup(t->engine == CLI_ENGINE_SQLITE ? t->spec : t->label);
+				if (!path)
+					return CLI_ERROR;
+				free(d->fallback_label);
+				d->fallback_label = path;
 			}
+		}
+	for (int i = 0; i < f->n; i++)
+		for (int j = i + 1; j < f->n; j++) {
+			const serve_db *a = &f->dbs[i], *b = &f->dbs[j];
+			if (strcmp(a->fallback_label, b->fallback_label) == 0 ||
+			    same_file(&a->target, &b->target)) {
+				cli_errorf("%s and %s are one database served twice (label \"%s\"): give it "
+				           "once",
+				           a->target.label, b->target.label, a->fallback_label);
+				return CLI_USAGE;
+			}
+		}
+	return CLI_OK;
 }
 
 static int setup_fleet(serve_fleet *f, cli_opts *o)
@@ -173,10 +220,13 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 			return CLI_USAGE;
 		}
 		f->dbs[i].fallback_label = fallback_label(&f->dbs[i].target);
+		f->dbs[i].fleet = f;
 		sqlite |= f->dbs[i].target.engine == CLI_ENGINE_SQLITE;
 		f->n++;
 	}
-	warn_same_labels(f);
+	int rc = decide_labels(f);
+	if (rc != CLI_OK)
+		return rc;
 	f->o = o;
 	f->budget_s = o->scrape_timeout_s;
 	f->interval_s = o->min_interval_s;

@@ -24,7 +24,17 @@
 #include "cli.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+
+/* The report's families that every refresh reads anew (dbhealth_gauges'
+ * keys; pending: the --dir files counted as `dbcare status` does). */
+#define SERVE_GAUGES 4
+enum { SERVE_GAUGE_PENDING = 3 };
+typedef struct serve_gauge {
+	const char *family, *key;
+} serve_gauge;
+extern const serve_gauge serve_gauges[SERVE_GAUGES];
 
 /* The report part of a result: the strings of the same names in
  * serve_result point into it. Read at most once per --report-interval and shared by the
@@ -41,7 +51,7 @@ typedef struct serve_report_part {
  * report_metrics, schema, growth: owned by `part`), read at most once per
  * --report-interval and shared with the previous result in between, and
  * the gauges' and migrations' (the size and counts of dbhealth_gauges,
- * pending, stale_s), read by every refresh; metrics and statistics are the
+ * pending, gauges, stale_s), read by every refresh; statistics are the
  * report's with the gauges' numbers. */
 typedef struct serve_result {
 	serve_report_part *part; /* owns the report part's strings; NULL while read */
@@ -49,10 +59,12 @@ typedef struct serve_result {
 	double at;               /* wall clock (s) when it was read */
 	double report_at;        /* wall clock (s) when its report was read (<= at) */
 	char *engine;            /* "postgresql" or "sqlite" (the report's) */
-	char *label;             /* the report's "database": the metrics' label */
-	char *report;            /* dbhealth_report, judged for the file (compact JSON) */
-	char *report_metrics;    /* dbhealth_metrics, judged for the file, as read */
-	char *metrics;           /* report_metrics with the gauges and pending of this refresh */
+	char *label;             /* the member's path label (serve.c), the metrics' label */
+	char *report;            /* dbhealth_report of the database (compact JSON) */
+	char *report_metrics;    /* dbhealth_metrics of the database, labelled by its path */
+	/* this refresh's numbers of the families of serve_gauges (-1: unknown,
+	 * the report's sample is served) */
+	double gauges[SERVE_GAUGES];
 	char *schema;            /* dbschema_snapshot() */
 	char *growth;            /* dbhealth_growth(30) */
 	char *statistics;        /* {"database",...,"growth":{...}} */
@@ -66,7 +78,7 @@ typedef struct serve_result {
 /* One database of the fleet. Fields below `target` are under fleet->mu. */
 typedef struct serve_db {
 	cli_target target;
-	char *fallback_label; /* the label before any result: file name, dbname */
+	char *fallback_label; /* its label, decided by its path (serve.c), unique */
 	serve_result *good;   /* the last result read, NULL before the first */
 	char *error;          /* the last refresh's error, NULL when it succeeded */
 	bool busy;            /* a refresh or a write holds the database */
@@ -78,6 +90,13 @@ typedef struct serve_db {
 	unsigned long done; /* refreshes finished, for waiters */
 	void *interrupt;    /* while connected: the handle to interrupt (shutdown) */
 	cli_engine interrupt_engine;
+	/* A request's deadline while it holds the database (monotonic ms, 0:
+	 * none; atomic: SQLite's busy handler reads it without the mutex):
+	 * past it the busy wait gives up and the dispatcher interrupts the
+	 * running statement, again every HOLD_INTERRUPT_S while held. */
+	int64_t deadline_ms;
+	double interrupted; /* monotonic (s): the last interrupt of the deadline */
+	struct serve_fleet *fleet;
 } serve_db;
 
 typedef struct serve_fleet {
@@ -117,9 +136,13 @@ void serve_release(serve_fleet *f, serve_view *views);
 /* Takes database i for a write: waits for its refresh to end, then holds it.
  * serve_fleet_unhold ends the hold and marks its result stale. */
 void serve_fleet_hold(serve_fleet *f, int i);
+/* The same for a request with a deadline (monotonic ms): the wait ends
+ * there (false: not held), and, when `reads` (the page reads the database
+ * itself), while held its statements end there too (d->deadline_ms;
+ * serve_fleet_unhold clears it). */
+bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms, bool reads);
 void serve_fleet_unhold(serve_fleet *f, int i);
-/* Database i's label: its last result's, else its fallback. Under f->mu or
- * with a reference to `good`. */
+/* Database i's label: decided by its path, the same in every result. */
 const char *serve_db_label(const serve_db *d, const serve_result *r);
 /* The index of the database labelled `label`, -1 when none. */
 int serve_fleet_find(serve_fleet *f, const char *label);
@@ -145,8 +168,6 @@ void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db);
  * or of database `only` (>= 0), each database held while it is read; the
  * HTTP status (200; 503 when a database could not be reported). */
 int serve_page(serve_fleet *f, int only, char **out, const char **type);
-/* Serialises the migration folder's first read (migfiles.c reads it once). */
-extern pthread_mutex_t serve_files_mu;
 
 /* serve_write.c: `dbcare migrate` / `dbcare verify` on database i, the
  * JSON it printed in *out (malloc'd); the HTTP status. */

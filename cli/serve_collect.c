@@ -5,21 +5,20 @@
  * the last one is older than --report-interval, else carried over with its
  * age; every refresh reads the cheap numbers (dbhealth_gauges: size,
  * tables, indexes, migrations pending; health.alerts.stale_seconds) and the
- * migrations with the --dir files compared as `dbcare status` does, and
- * writes the gauges into the report's exposition. It only reads: the files
- * are registered in a transaction that is rolled back, after the report, so
- * no lock is held while the checks run.
+ * migrations with the --dir files compared as `dbcare status` counts them,
+ * and keeps the gauges beside the report's exposition. It only reads: the
+ * files are compared with the registry in the command, never registered.
  */
 #include "serve.h"
 #include "health_file.h"
+
+#include "base/clock.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-pthread_mutex_t serve_files_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* "dbcare: <the engine's message>", the password scrubbed. */
 static char *db_error(const serve_db *d, const cli_db *db, const char *what)
@@ -48,56 +47,28 @@ static char *rows_json(const cli_rows *r)
 	return text;
 }
 
-/* The first sample of family `name` in *metrics set to v (a new string
- * replaces *metrics); a family the exposition lacks is left out, as the
- * report left it out (an unknown size). One database's exposition has one
- * sample per family here. */
-static int set_sample(char **metrics, const char *name, double v)
+/* The report and its metrics as the module judged them for the database
+ * (scope 'database'), labelled by the member's path (d->fallback_label:
+ * unique in the fleet by construction; a label set in the file is only
+ * the report's display_name). */
+static int read_health(cli_db *db, cli_opts *o, const serve_db *d, serve_result *r, json_t **rep)
 {
-	size_t nlen = strlen(name);
-	for (char *line = *metrics; line && *line;) {
-		char *end = strchr(line, '\n');
-		if (strncmp(line, name, nlen) == 0 && line[nlen] == '{') {
-			char *close = strstr(line, "} ");
-			if (!close || (end && close > end))
-				return 0;
-			char *eol = end ? end : line + strlen(line);
-			char *out = NULL;
-			if (asprintf(&out, "%.*s %.0f%s", (int)(close + 1 - *metrics), *metrics, v, eol) < 0)
-				return -1;
-			free(*metrics);
-			*metrics = out;
-			return 0;
-		}
-		line = end ? end + 1 : NULL;
-	}
-	return 0;
-}
-
-/* The report and its metrics, judged for the file as `dbcare health` does. */
-static int read_health(cli_db *db, cli_opts *o, serve_result *r, json_t **rep)
-{
-	cli_rows rows = {0};
-	const char *p[1] = {o->mode ? o->mode : "standard"};
-	if (db->drv->query(db, "SELECT dbhealth_report($1), dbhealth_metrics($1)", 1, p, &rows) != 0)
+	char *text = NULL;
+	if (cli_health_read(db, o->mode ? o->mode : "standard", d->fallback_label, &text,
+	                    &r->report_metrics) != 0)
 		return -1;
-	const char *text = cli_cell(&rows, 0, 0), *metrics = cli_cell(&rows, 0, 1);
-	*rep = text ? json_loads(text, 0, NULL) : NULL;
-	const char *worst = NULL;
-	r->report_metrics = cli_health_judge_file_metrics(db, metrics ? metrics : "", &worst);
-	cli_rows_free(&rows);
-	if (!*rep || !r->report_metrics) {
+	*rep = json_loads(text, 0, NULL);
+	free(text);
+	if (!*rep) {
 		cli_error_set(db, NULL, "dbcare: the health report is not JSON", NULL, NULL);
 		return -1;
 	}
-	cli_health_judge_file(db, *rep);
 	r->report = json_dumps(*rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	const char *status = json_string_value(json_object_get(*rep, "status"));
 	const char *engine = json_string_value(json_object_get(*rep, "engine"));
-	const char *label = json_string_value(json_object_get(*rep, "database"));
 	r->status = strdup(status ? status : "healthy");
 	r->engine = strdup(engine ? engine : db->drv->engine);
-	r->label = label ? strdup(label) : NULL;
+	r->label = strdup(d->fallback_label);
 	const json_t *checks = json_object_get(*rep, "checks");
 	for (size_t i = 0; i < json_array_size(checks); i++) {
 		const json_t *c = json_array_get(checks, i);
@@ -106,7 +77,7 @@ static int read_health(cli_db *db, cli_opts *o, serve_result *r, json_t **rep)
 		if (name && st && strcmp(name, "schema_drift") == 0)
 			r->drift = cli_status_rank(st) > 0;
 	}
-	return r->report ? 0 : -1;
+	return r->report && r->label ? 0 : -1;
 }
 
 static int read_schema(cli_db *db, serve_result *r)
@@ -150,16 +121,17 @@ static void carry_report(serve_result *r, const serve_result *prev)
 }
 
 /* The cheap numbers of every refresh (dbhealth_gauges) and the staleness
- * limit, written into a copy of the report's exposition and into the
- * statistics. A database whose extension has no dbhealth_gauges yet (an
- * older version) keeps the report's numbers. */
+ * limit, kept beside the report's exposition (serve_render_metrics serves
+ * them in place of the report's samples of the same families; the text is
+ * never edited) and written into the statistics. A database whose
+ * extension has no dbhealth_gauges yet (an older version) keeps the
+ * report's numbers. */
 static int read_gauges(cli_db *db, serve_result *r)
 {
 	cli_rows rows = {0};
 	json_t *g = NULL;
-	r->metrics = strdup(r->report_metrics);
-	if (!r->metrics)
-		return -1;
+	for (int i = 0; i < SERVE_GAUGES; i++)
+		r->gauges[i] = -1;
 	if (db->drv->query(db, "SELECT dbhealth_gauges(), dbcare_get('health.alerts.stale_seconds')", 0,
 	                   NULL, &rows) == 0) {
 		g = cli_cell(&rows, 0, 0) ? json_loads(cli_cell(&rows, 0, 0), 0, NULL) : NULL;
@@ -170,15 +142,10 @@ static int read_gauges(cli_db *db, serve_result *r)
 	cli_rows_free(&rows);
 	json_t *rep = g ? NULL : json_loads(r->report, 0, NULL);
 	const json_t *m = g ? g : json_object_get(rep, "metrics");
-	static const char *const gauges[][2] = {{"dbcare_database_size_bytes", "size_bytes"},
-	                                        {"dbcare_database_tables", "tables"},
-	                                        {"dbcare_database_indexes", "indexes"},
-	                                        {"dbcare_migrations_pending", "pending_migrations"}};
-	int rc = 0;
-	for (size_t i = 0; g && rc == 0 && i < sizeof gauges / sizeof gauges[0]; i++) {
-		const json_t *v = json_object_get(g, gauges[i][1]);
+	for (int i = 0; g && i < SERVE_GAUGES; i++) {
+		const json_t *v = json_object_get(g, serve_gauges[i].key);
 		if (json_is_integer(v))
-			rc = set_sample(&r->metrics, gauges[i][0], (double)json_integer_value(v));
+			r->gauges[i] = (double)json_integer_value(v);
 	}
 	json_t *growth = json_loads(r->growth, JSON_DECODE_ANY, NULL);
 	json_t *st = json_pack("{s:s?, s:s, s:O?, s:O?, s:O?, s:o?}", "database", r->label, "engine",
@@ -189,7 +156,7 @@ static int read_gauges(cli_db *db, serve_result *r)
 	json_decref(st);
 	json_decref(rep);
 	json_decref(g);
-	return rc == 0 && r->statistics ? 0 : -1;
+	return r->statistics ? 0 : -1;
 }
 
 bool serve_result_stale(const serve_result *r, double now, double *age)
@@ -200,41 +167,30 @@ bool serve_result_stale(const serve_result *r, double now, double *age)
 	return r && r->stale_s > 0 && *age > r->stale_s;
 }
 
-/* The migrations as `dbcare status` sees them (the folder registered in a
- * transaction rolled back), and the history. */
+/* The migrations as `dbcare status` counts them (the --dir files compared
+ * with the registry, without writing: readiness only reads), and the
+ * history. */
 static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 {
 	cli_rows status = {0}, history = {0};
 	bool found = false;
-	int nfiles = 0;
-	if (db->drv->query(db, "BEGIN", 0, NULL, NULL) != 0)
-		return -1;
-	int rc = 0;
-	if (!db->drv->read_only(db)) {
-		/* the first call reads the folder into migfiles.c's cache */
-		pthread_mutex_lock(&serve_files_mu);
-		rc = cli_register_files(db, o, &found, &nfiles);
-		pthread_mutex_unlock(&serve_files_mu);
-	}
-	if (rc == 0)
-		rc = db->drv->query(db,
-		                    "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
-		                    "FROM dbmigrate_status()",
-		                    0, NULL, &status);
-	cli_rollback(db);
+	int rc = db->drv->query(db,
+	                        "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
+	                        "FROM dbmigrate_status()",
+	                        0, NULL, &status);
 	if (rc == 0)
 		rc = db->drv->query(db, "SELECT * FROM dbmigrate_history()", 0, NULL, &history);
+	if (rc == 0)
+		rc = cli_pending_files(db, o, &status, &found, &r->pending);
 	if (rc != 0) {
 		if (!db->error.message)
 			cli_error_set(db, NULL, "dbcare: the migration folder cannot be read", NULL, NULL);
 		cli_rows_free(&status);
+		cli_rows_free(&history);
 		return -1;
 	}
-	int sc = cli_col(&status, "state");
-	for (int i = 0; i < status.nrows; i++)
-		r->pending += cli_state_pending(cli_cell(&status, i, sc));
-	if (found && set_sample(&r->metrics, "dbcare_migrations_pending", r->pending) != 0)
-		return -1;
+	if (found)
+		r->gauges[SERVE_GAUGE_PENDING] = r->pending;
 	char *st = rows_json(&status), *hi = rows_json(&history);
 	cli_rows_free(&status);
 	cli_rows_free(&history);
@@ -272,11 +228,14 @@ static void publish(serve_fleet *f, serve_db *d, cli_db *db, bool on)
 
 /* SQLite's busy handler: waits for a lock as the command's 5 s busy
  * timeout does, but in steps of 10 ms that end when serve stops (the wait
- * may be in the module's own start-up, before any handle is published). */
+ * may be in the module's own start-up, before any handle is published) or
+ * when the request holding the database passes its deadline. */
 static int busy_wait(void *arg, int count)
 {
-	serve_fleet *f = arg;
-	if (count >= 500 || __atomic_load_n(&f->stopping, __ATOMIC_ACQUIRE))
+	serve_db *d = arg;
+	int64_t deadline = __atomic_load_n(&d->deadline_ms, __ATOMIC_ACQUIRE);
+	if (count >= 500 || __atomic_load_n(&d->fleet->stopping, __ATOMIC_ACQUIRE) ||
+	    (deadline && dbc_monotonic_ms() >= (double)deadline))
 		return 0;
 	nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	return 1;
@@ -288,7 +247,7 @@ cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err)
 	cli_connect_opts co = {.module = f->o->module,
 	                       .connect_timeout_s = 10,
 	                       .sqlite_busy = busy_wait,
-	                       .sqlite_busy_arg = f};
+	                       .sqlite_busy_arg = d};
 	cli_db *db = cli_connect(&d->target, &co, err);
 	if (db)
 		publish(f, d, db, true);
@@ -322,7 +281,7 @@ serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *pre
 	             now - prev->report_at < f->report_interval_s;
 	if (rc == 0 && carry)
 		carry_report(r, prev);
-	if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, r, &rep)) != 0)
+	if (rc == 0 && !carry && (r->report_at = now, read_health(db, &o, d, r, &rep)) != 0)
 		what = "health report: ";
 	else if (rc == 0 && !carry && read_schema(db, r) != 0)
 		what = "schema: ";

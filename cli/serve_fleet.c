@@ -75,7 +75,6 @@ void serve_result_free(serve_result *r)
 	else
 		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
 		                    r->growth);
-	free(r->metrics);
 	free(r->statistics);
 	free(r->migrations);
 	free(r);
@@ -89,7 +88,8 @@ static void unref(serve_result *r)
 
 const char *serve_db_label(const serve_db *d, const serve_result *r)
 {
-	return r && r->label ? r->label : d->fallback_label;
+	(void)r;
+	return d->fallback_label;
 }
 
 int serve_fleet_find(serve_fleet *f, const char *label)
@@ -177,6 +177,36 @@ static void start_refresh(serve_fleet *f, serve_db *d, double now)
 	pthread_attr_destroy(&attr);
 }
 
+/* Interrupts the statement of a held database past its request's deadline
+ * (again every HOLD_INTERRUPT_S: a PostgreSQL cancel may land between two
+ * statements); under f->mu. The next time to look, or INFINITY. */
+#define HOLD_INTERRUPT_S 0.25
+static double enforce_deadlines(serve_fleet *f, double now)
+{
+	double next = INFINITY;
+	for (int i = 0; i < f->n; i++) {
+		serve_db *d = &f->dbs[i];
+		int64_t dl = __atomic_load_n(&d->deadline_ms, __ATOMIC_ACQUIRE);
+		if (!dl)
+			continue;
+		if (now * 1000 < (double)dl) {
+			next = fmin(next, (double)dl / 1000);
+			continue;
+		}
+		if (d->interrupt && now - d->interrupted >= HOLD_INTERRUPT_S) {
+			if (d->interrupt_engine == CLI_ENGINE_SQLITE) {
+				sqlite3_interrupt(d->interrupt);
+			} else {
+				char buf[256];
+				(void)PQcancel(d->interrupt, buf, (int)sizeof buf);
+			}
+			d->interrupted = now;
+		}
+		next = fmin(next, now + HOLD_INTERRUPT_S);
+	}
+	return next;
+}
+
 /* The dispatcher: starts queued refreshes while slots are free, and wakes
  * up when a running refresh passes its budget (a slot frees then). */
 static void *dispatcher(void *p)
@@ -198,6 +228,7 @@ static void *dispatcher(void *p)
 			if (d->busy && !d->writing && d->started + f->budget_s > now)
 				next = fmin(next, d->started + f->budget_s);
 		}
+		next = fmin(next, enforce_deadlines(f, now));
 		if (isinf(next)) {
 			pthread_cond_wait(&f->changed, &f->mu);
 		} else {
@@ -338,12 +369,35 @@ void serve_fleet_hold(serve_fleet *f, int i)
 	pthread_mutex_unlock(&f->mu);
 }
 
+bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms, bool reads)
+{
+	serve_db *d = &f->dbs[i];
+	pthread_mutex_lock(&f->mu);
+	while (d->busy && !f->stopping && mono_s() * 1000 < (double)deadline_ms)
+		wait_until(f, (double)deadline_ms / 1000);
+	bool held = !d->busy && !f->stopping && mono_s() * 1000 < (double)deadline_ms;
+	if (held) {
+		d->busy = true;
+		d->writing = true;
+		d->queued = false;
+		d->interrupted = 0;
+		if (reads)
+			__atomic_store_n(&d->deadline_ms, deadline_ms, __ATOMIC_RELEASE);
+		/* the dispatcher keeps the deadline */
+		pthread_cond_broadcast(&f->changed);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return held;
+}
+
+
 void serve_fleet_unhold(serve_fleet *f, int i)
 {
 	serve_db *d = &f->dbs[i];
 	pthread_mutex_lock(&f->mu);
 	d->busy = false;
 	d->writing = false;
+	__atomic_store_n(&d->deadline_ms, 0, __ATOMIC_RELEASE);
 	d->finished = 0;      /* stale: the next request reads it again */
 	d->report_due = true; /* ... with a new report, not the one before the write */
 	pthread_cond_broadcast(&f->changed);

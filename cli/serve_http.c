@@ -3,30 +3,133 @@
  * per connection (a request may wait up to --scrape-timeout for a refresh),
  * the routes, the content negotiation (OpenMetrics, health+json by Accept),
  * the bearer token of the write routes, and one log line per request on
- * stderr: time (RFC 3339, UTC), method, path, status, milliseconds.
+ * stderr: time (RFC 3339, UTC), method, path (both escaped), status,
+ * milliseconds. The limits below keep /livez and /readyz answered whatever
+ * other clients hold open.
  */
 #include "serve.h"
 
 #include "base/clock.h"
 
+#include <math.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+
+/* The limits that keep a probe answered whatever other clients do: each
+ * address holds at most PER_ADDRESS connections; a connection must send
+ * each request head within HEAD_DEADLINE_S of connecting or of its last
+ * response (a slow or idle one is cut then); at most WAITING_MAX requests
+ * that may wait on the databases (the page, the reports, the metrics,
+ * the writes) run at once, the rest of CONNECTIONS_MAX stays for /livez and
+ * /readyz (a request above it is answered 503 at once). */
+#define CONNECTIONS_MAX 1000
+#define PER_ADDRESS     64
+#define HEAD_DEADLINE_S 5.0
+#define WAITING_MAX     128
+
+/* A connection's head deadline: watched from its start to its close. */
+typedef struct watched {
+	struct watched *prev, *next;
+	int fd;
+	double since_ms; /* connected, or its last response sent */
+	bool in_request; /* its head arrived: the request's own deadline applies */
+} watched;
 
 struct serve_http {
 	struct MHD_Daemon *daemon;
 	serve_fleet *f;
 	bool writes;
 	unsigned char token_hash[SHA256_DIGEST_LENGTH];
+	pthread_mutex_t mu; /* the watched list and stopping */
+	watched *conns;
+	bool stopping;
+	pthread_t watchdog;
+	int waiting; /* requests that may wait on the databases (atomic) */
 };
 
 /* A request's own state, from its first call to its end. */
 typedef struct request {
 	double started_ms; /* dbc_monotonic_ms() at its first call */
+	bool counted;      /* it holds one of WAITING_MAX */
 } request;
+
+/* The connection's watch entry (its socket context). */
+static watched *watch_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return i ? i->socket_context : NULL;
+}
+
+static void set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
+{
+	pthread_mutex_lock(&h->mu);
+	watched *w = watch_of(c);
+	if (w) {
+		w->in_request = on;
+		w->since_ms = dbc_monotonic_ms();
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* MHD_OPTION_NOTIFY_CONNECTION: the list of watched connections. CLOSED
+ * comes before the socket is closed, so the watchdog never shuts down a
+ * descriptor that was reused. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+                          enum MHD_ConnectionNotificationCode what)
+{
+	serve_http *h = cls;
+	pthread_mutex_lock(&h->mu);
+	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *i =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		watched *w = i ? calloc(1, sizeof *w) : NULL;
+		if (w) {
+			*w = (watched){NULL, h->conns, i->connect_fd, dbc_monotonic_ms(), false};
+			if (h->conns)
+				h->conns->prev = w;
+			h->conns = w;
+		}
+		*ctx = w;
+	} else if (*ctx) {
+		watched *w = *ctx;
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			h->conns = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		free(w);
+		*ctx = NULL;
+	}
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* Cuts every connection whose request head is later than HEAD_DEADLINE_S:
+ * shutdown() ends its thread's read, MHD closes it. */
+static void *watchdog(void *arg)
+{
+	serve_http *h = arg;
+	pthread_mutex_lock(&h->mu);
+	while (!h->stopping) {
+		double now = dbc_monotonic_ms();
+		for (watched *w = h->conns; w; w = w->next)
+			if (!w->in_request && now - w->since_ms > HEAD_DEADLINE_S * 1000) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->since_ms = INFINITY; /* once */
+			}
+		pthread_mutex_unlock(&h->mu);
+		nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+		pthread_mutex_lock(&h->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
 
 static const char index_text[] = "dbcare serve\n"
                                  "GET  /             the page of dbcare report --html\n"
@@ -43,8 +146,28 @@ static const char index_text[] = "dbcare serve\n"
                                  "POST /verify       with --allow-writes and the bearer token\n"
                                  "?database=LABEL    one database of a fleet\n";
 
+/* A request's own text as the log shows it: a byte that could end the
+ * line or split a field (a control character, a space, a byte above
+ * ASCII) and '%' itself percent-encoded, so a client writes one field of
+ * one line, never a line of its own (malloc'd; NULL when out of memory). */
+static char *log_escaped(const char *s)
+{
+	char *out = malloc(strlen(s) * 3 + 1), *p = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c <= 0x20 || *c >= 0x7f || *c == '%')
+			p += sprintf(p, "%%%02X", *c);
+		else
+			*p++ = (char)*c;
+	}
+	*p = '\0';
+	return out;
+}
+
 static void log_request(const char *method, const char *url, int status, const request *rq)
 {
+	char *m = log_escaped(method), *u = log_escaped(url);
 	struct timespec now;
 	struct tm tm;
 	char when[32];
@@ -52,8 +175,10 @@ static void log_request(const char *method, const char *url, int status, const r
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	/* one fprintf: stdio's lock keeps the line whole among threads */
-	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, method, url, status,
-	        dbc_monotonic_ms() - rq->started_ms);
+	fprintf(stderr, "%s.%03ldZ %s %s %d %.0fms\n", when, now.tv_nsec / 1000000, m ? m : "-",
+	        u ? u : "-", status, dbc_monotonic_ms() - rq->started_ms);
+	free(m);
+	free(u);
 }
 
 static bool accepts(struct MHD_Connection *c, const char *type)
@@ -182,6 +307,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return MHD_NO;
 		rq->started_ms = dbc_monotonic_ms();
 		*state = rq;
+		set_in_request(h, c, true);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -201,6 +327,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	int only = want ? serve_fleet_find(h->f, want) : -1;
 
 	bool page = strcmp(url, "/") == 0;
+	/* the probes' reserve: what may wait on the databases is bounded */
+	bool probe = strcmp(url, "/livez") == 0 || strcmp(url, "/readyz") == 0;
+	if (!probe && (page || reads || writes)) {
+		rq->counted = true;
+		if (__atomic_add_fetch(&h->waiting, 1, __ATOMIC_ACQ_REL) > WAITING_MAX) {
+			body = strdup("dbcare: busy: too many requests at once; try again\n");
+			return respond(c, 503, plain, body, method, url, rq);
+		}
+	}
 	if (strcmp(url, "/livez") == 0 || strcmp(url, "/endpoints") == 0) {
 		status = get ? 200 : 405;
 		body = strdup(!get ? "dbcare: method not allowed\n" : url[1] == 'l' ? "ok\n" : index_text);
@@ -234,10 +369,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void completed(void *cls, struct MHD_Connection *c, void **state,
                       enum MHD_RequestTerminationCode why)
 {
-	(void)cls;
-	(void)c;
 	(void)why;
-	free(*state);
+	serve_http *h = cls;
+	request *rq = *state;
+	if (rq && rq->counted)
+		__atomic_sub_fetch(&h->waiting, 1, __ATOMIC_ACQ_REL);
+	/* the next request's head has HEAD_DEADLINE_S from now */
+	set_in_request(h, c, false);
+	free(rq);
 	*state = NULL;
 }
 
@@ -251,14 +390,24 @@ serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, b
 	h->writes = writes;
 	if (token)
 		SHA256((const unsigned char *)token, strlen(token), h->token_hash);
+	pthread_mutex_init(&h->mu, NULL);
+	if (pthread_create(&h->watchdog, NULL, watchdog, h) != 0) {
+		*err = strdup("dbcare: cannot start a thread");
+		free(h);
+		return NULL;
+	}
+	/* the connection timeout: a stalled response or upload (the head has
+	 * its own deadline, the watchdog's) */
 	h->daemon = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
 	    NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-	    completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)1000, MHD_OPTION_END);
+	    completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)CONNECTIONS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS,
+	    MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = strdup("dbcare: the HTTP server did not start");
-		free(h);
+		serve_http_stop(h);
 		return NULL;
 	}
 	return h;
@@ -268,6 +417,12 @@ void serve_http_stop(serve_http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->daemon);
+	if (h->daemon)
+		MHD_stop_daemon(h->daemon);
+	pthread_mutex_lock(&h->mu);
+	h->stopping = true;
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->watchdog, NULL);
+	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

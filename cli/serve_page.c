@@ -8,18 +8,29 @@
 #include "report_html.h"
 #include "serve.h"
 
+#include "base/clock.h"
+
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct page_source {
 	serve_fleet *f;
 	const int *index; /* page position -> fleet index */
 } page_source;
 
+/* Each database's part of the page has --scrape-timeout: to wait for
+ * the database (a refresh or a write holds it) and to read it; past it,
+ * the part says why, and the page goes on with the next database. */
 static cli_db *open_held(void *arg, int i, const cli_target *t, char **err)
 {
 	(void)t;
 	page_source *p = arg;
-	serve_fleet_hold(p->f, p->index[i]);
+	int64_t deadline = (int64_t)(dbc_monotonic_ms() + p->f->budget_s * 1000);
+	if (!serve_fleet_hold_until(p->f, p->index[i], deadline, true)) {
+		*err = strdup("dbcare: the database stayed busy past the request's deadline "
+		              "(--scrape-timeout)");
+		return NULL;
+	}
 	cli_db *db = serve_connect(p->f, &p->f->dbs[p->index[i]], err);
 	if (!db)
 		serve_fleet_unhold(p->f, p->index[i]);

@@ -303,9 +303,35 @@ static size_t name_len(const char *s)
 	return strcspn(s, " {\n");
 }
 
-/* One database's exposition, its lines sorted into the families. */
-static void absorb(families *fs, const char *text)
+const serve_gauge serve_gauges[SERVE_GAUGES] = {
+    {"dbcare_database_size_bytes", "size_bytes"},
+    {"dbcare_database_tables", "tables"},
+    {"dbcare_database_indexes", "indexes"},
+    {"dbcare_migrations_pending", "pending_migrations"}};
+
+/* The gauge of r that replaces the samples of family name (nlen bytes),
+ * -1 when none does. */
+static int fresh_gauge(const serve_result *r, const char *name, size_t nlen)
 {
+	for (int i = 0; i < SERVE_GAUGES; i++)
+		if (r->gauges[i] >= 0 && strlen(serve_gauges[i].family) == nlen &&
+		    strncmp(serve_gauges[i].family, name, nlen) == 0)
+			return i;
+	return -1;
+}
+
+static void put_value(FILE *m, double v);
+static char *escape_label(const char *s);
+
+/* One database's exposition, its lines sorted into the families by the
+ * metric name that starts each line (a name holds no label text, so a
+ * label's value decides nothing here); a line is copied whole or left out,
+ * never edited. The samples of the families whose numbers this refresh read
+ * anew are left out and written from those numbers, with the same labels. */
+static void absorb(families *fs, const serve_result *r, const char *label)
+{
+	const char *text = r->report_metrics;
+	bool seen[SERVE_GAUGES] = {false};
 	family *cur = NULL;
 	for (const char *line = text; line && *line;) {
 		const char *end = strchr(line, '\n');
@@ -322,11 +348,26 @@ static void absorb(families *fs, const char *text)
 			size_t nlen = name_len(line);
 			if (!cur || strlen(cur->name) != nlen || strncmp(cur->name, line, nlen) != 0)
 				cur = family_get(fs, line, nlen);
-			if (cur)
+			int g = fresh_gauge(r, line, nlen);
+			if (g >= 0)
+				seen[g] = true;
+			else if (cur)
 				fprintf(cur->m, "%.*s\n", (int)len, line);
 		}
 		line = end ? end + 1 : NULL;
 	}
+	/* a family the report left out (an unknown size) stays out */
+	char *db = escape_label(label);
+	for (int i = 0; db && i < SERVE_GAUGES; i++) {
+		const char *name = serve_gauges[i].family;
+		family *f = seen[i] ? family_get(fs, name, strlen(name)) : NULL;
+		if (!f)
+			continue;
+		fprintf(f->m, "%s{engine=\"%s\",database=\"%s\"} ", name, r->engine, db);
+		put_value(f->m, r->gauges[i]);
+		fputc('\n', f->m);
+	}
+	free(db);
 }
 
 /* A label value escaped for the exposition (malloc'd). */
@@ -401,7 +442,7 @@ int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const 
 	families fs = {0};
 	for (int i = 0; i < s->f->n; i++)
 		if (shown(s, i) && s->views[i].r)
-			absorb(&fs, s->views[i].r->metrics);
+			absorb(&fs, s->views[i].r, label_of(s, i));
 	own_families(&fs, s);
 	char *text = NULL;
 	size_t len = 0;

@@ -10,6 +10,8 @@
  */
 #include "serve.h"
 
+#include "base/clock.h"
+
 #include <jansson.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -115,13 +117,26 @@ static int run_child(serve_fleet *f, const serve_db *d, const char *command, cha
 	return status;
 }
 
+/* How long a write waits for the database held by a refresh or a page. */
+#define WRITE_WAIT_S 60.0
+
 int serve_write(serve_fleet *f, int i, const char *command, char **out)
 {
 	serve_db *d = &f->dbs[i];
 	char *stdout_text = NULL, *stderr_text = NULL;
-	serve_fleet_hold(f, i);
-	int rc = run_child(f, d, command, &stdout_text, &stderr_text);
-	serve_fleet_unhold(f, i);
+	/* the wait for the database has a deadline (a refresh stuck behind a
+	 * lock holds it); the command, once started, runs to its end, as
+	 * `dbcare migrate` does: a migration cut midway would only roll back */
+	int64_t deadline = (int64_t)(dbc_monotonic_ms() + WRITE_WAIT_S * 1000);
+	int rc = -1;
+	bool held = serve_fleet_hold_until(f, i, deadline, false);
+	if (held) {
+		rc = run_child(f, d, command, &stdout_text, &stderr_text);
+		serve_fleet_unhold(f, i);
+	} else {
+		stderr_text = strdup("dbcare: the database stayed busy past the request's deadline; "
+		                     "try again\n");
+	}
 	pthread_mutex_lock(&f->mu);
 	char *label = strdup(serve_db_label(d, d->good));
 	pthread_mutex_unlock(&f->mu);
@@ -138,5 +153,5 @@ int serve_write(serve_fleet *f, int i, const char *command, char **out)
 	free(label);
 	free(stdout_text);
 	free(stderr_text);
-	return rc == 0 ? 200 : 500;
+	return !held ? 503 : rc == 0 ? 200 : 500;
 }

@@ -284,6 +284,17 @@ static int gather_fk_enforced(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_hea
 		dbc_health_skip(ctx, fact, "the schema declares no foreign key", NULL);
 		return DBC_OK;
 	}
+	/* the pragma is this connection's: a report of the database (the
+	 * command, serve) cannot know the application's */
+	if (eng->scope == DBC_HEALTH_SCOPE_DATABASE) {
+		fact->nobjects = 0;
+		dbc_health_skip(ctx, fact,
+		                "PRAGMA foreign_keys is set per connection, not stored in the file: a "
+		                "report of the database cannot tell the application's connections' "
+		                "(dbhealth_report() on the application's connection does)",
+		                NULL);
+		return DBC_OK;
+	}
 	if (on) {
 		fact->nobjects = 0;
 		fact->message = dbc_strdup(ctx, "PRAGMA foreign_keys is on");

@@ -59,6 +59,12 @@
 /* The health report's mode (quick, standard or full): left out or NULL,
  * standard. */
 #define DBC_MODE_ARG DBC_OPT_R("mode", DBC_T_TEXT, "'standard'", DBC_RULE_NULL_IS_DEFAULT)
+/* What the report judges ('connection' or 'database': health.h,
+ * dbc_health_scope) and the label the caller gives the database (NULL:
+ * health.database_label, else the database's own name). */
+#define DBC_SCOPE_ARGS                                                                             \
+	DBC_OPT_R("scope", DBC_T_TEXT, "'connection'", DBC_RULE_NULL_IS_DEFAULT),                      \
+	    DBC_OPT("label", DBC_T_TEXT, "NULL")
 
 #define DBC_API_FUNCTIONS(X)                                                                       \
 	/* ---- core: the version and the settings store (core/settings) */                            \
@@ -259,7 +265,7 @@
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
 	X(dbhealth_report, dbhealth_report, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
-	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_JSONB,                                              \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_JSONB,                                              \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "scored health report of this database (mode quick, standard or full)")           \
 	X(dbhealth_checks, dbhealth_checks, CORE_TABLE, .part = DBC_PART_HEALTH,                       \
@@ -273,7 +279,7 @@
 	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_INT4, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
 	  .comment = "health score 0-100")                                                             \
 	X(dbhealth_metrics, dbhealth_metrics, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
-	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
 	X(dbhealth_gauges, dbhealth_gauges, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                        \

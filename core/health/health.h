@@ -12,6 +12,17 @@
 #include "schema/schema.h"
 #include "settings/settings.h"
 
+/* What a report judges: the connection that runs it (the default: an
+ * application's own call sees its own settings), or the database (the
+ * dbcare command and serve: a setting of one connection, as SQLite's
+ * PRAGMA foreign_keys, tells nothing of the application's connections, so
+ * a check of one is skipped, saying why). dbhealth_report's and
+ * dbhealth_metrics' scope argument: 'connection' or 'database'. */
+typedef enum {
+	DBC_HEALTH_SCOPE_CONNECTION = 0,
+	DBC_HEALTH_SCOPE_DATABASE = 1
+} dbc_health_scope;
+
 /* Modes are cost classes: a check runs when the mode is at least its class. */
 typedef enum { DBC_HEALTH_QUICK = 0, DBC_HEALTH_STANDARD = 1, DBC_HEALTH_FULL = 2 } dbc_health_mode;
 
@@ -252,6 +263,13 @@ struct dbc_health_hooks {
 	const char *engine_version;
 	const char *database;
 	void *state;
+	/* Set by the caller after the glue filled the hooks (the glue leaves
+	 * them 0): the report's scope, and the label a caller that tells
+	 * several databases apart gives it (NULL: health.database_label, else
+	 * database). A label given makes health.database_label a display name
+	 * beside it, never the label. */
+	dbc_health_scope scope;
+	const char *label;
 	dbc_health_shared *shared; /* set by dbc_health_run for the gatherers */
 	/* DBC_HC_COUNT gatherers indexed by check id, for every check that
 	 * applies to this engine and has no core_gather (NULL for the others).
@@ -286,7 +304,9 @@ typedef struct dbc_health_result {
 
 typedef struct dbc_health_report {
 	const dbc_health_hooks *eng;
-	const char *database; /* the label: health.database_label, else eng->database */
+	const char *database; /* the label: eng->label, else health.database_label, else
+	                       * eng->database */
+	const char *display_name; /* health.database_label when eng->label is the label */
 	dbc_health_mode mode;
 	char *checked_at; /* ISO-8601 UTC with milliseconds */
 	double duration_ms;
@@ -302,6 +322,8 @@ typedef struct dbc_health_report {
 	dbc_health_metrics metrics;
 } dbc_health_report;
 
+/* "connection" | "database"; NULL means connection. Bad text is a 22023 error. */
+int dbc_health_parse_scope(dbc_ctx *ctx, const char *text, dbc_health_scope *scope);
 /* "quick" | "standard" | "full"; NULL means standard. Bad text is a 22023 error. */
 int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode);
 const char *dbc_health_mode_name(dbc_health_mode mode);

@@ -8,15 +8,24 @@
 #include "base/json.h"
 #include "health/health.h"
 
-/* Runs the report for the mode in args[0]. The report points to eng:
- * eng lives as long as r. */
-static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng, dbc_health_report *r)
+/* Runs the report for the mode in args[0] and, when scoped, the scope and
+ * the caller's label in args[1] and args[2] (dbhealth_report,
+ * dbhealth_metrics). The report points to eng: eng lives as long as r. */
+static int run_scoped(dbc_ctx *ctx, const dbc_value *args, bool scoped, dbc_health_hooks *eng,
+                      dbc_health_report *r)
 {
 	dbc_health_mode mode;
 	dbc_api_engine_of(ctx)->health(ctx, eng);
-	if (dbc_health_parse_mode(ctx, args[0].s, &mode) != DBC_OK)
+	if (dbc_health_parse_mode(ctx, args[0].s, &mode) != DBC_OK ||
+	    (scoped && dbc_health_parse_scope(ctx, args[1].s, &eng->scope) != DBC_OK))
 		return DBC_ERROR;
+	eng->label = scoped && args[2].type == DBC_TEXT ? args[2].s : NULL;
 	return dbc_health_run(ctx, eng, mode, r);
+}
+
+static int run(dbc_ctx *ctx, const dbc_value *args, dbc_health_hooks *eng, dbc_health_report *r)
+{
+	return run_scoped(ctx, args, false, eng, r);
 }
 
 static dbc_value text_or_null(char *s)
@@ -29,7 +38,7 @@ int dbc_call_dbhealth_report(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	dbc_health_hooks eng;
 	dbc_health_report r;
 	char *json = NULL;
-	int rc = run(ctx, args, &eng, &r);
+	int rc = run_scoped(ctx, args, true, &eng, &r);
 	if (rc == DBC_OK)
 		rc = dbc_health_report_json(ctx, &r, &json);
 	*result = text_or_null(json);
@@ -77,7 +86,7 @@ int dbc_call_dbhealth_metrics(dbc_ctx *ctx, const dbc_value *args, dbc_value *re
 	dbc_health_hooks eng;
 	dbc_health_report r;
 	char *text = NULL;
-	int rc = run(ctx, args, &eng, &r);
+	int rc = run_scoped(ctx, args, true, &eng, &r);
 	if (rc == DBC_OK)
 		rc = dbc_health_report_prometheus(ctx, &r, &text);
 	const family_fn extra[] = {dbc_health_tables_prometheus, dbc_health_audit_prometheus};

@@ -25,6 +25,21 @@ bool dbc_is_whole(double v)
 
 /* ---------------------------------------------------------------- names */
 
+int dbc_health_parse_scope(dbc_ctx *ctx, const char *text, dbc_health_scope *scope)
+{
+	*scope = DBC_HEALTH_SCOPE_CONNECTION;
+	if (!text || strcasecmp(text, "connection") == 0)
+		return DBC_OK;
+	if (strcasecmp(text, "database") == 0) {
+		*scope = DBC_HEALTH_SCOPE_DATABASE;
+		return DBC_OK;
+	}
+	dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "invalid health report scope \"%s\"",
+	          dbc_excerpt(ctx, text, DBC_EXCERPT));
+	dbc_error_hint(ctx, "Use connection (this connection's settings count) or database.");
+	return DBC_ERROR;
+}
+
 int dbc_health_parse_mode(dbc_ctx *ctx, const char *text, dbc_health_mode *mode)
 {
 	static const char *names[] = {"quick", "standard", "full"};
@@ -619,9 +634,15 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	const char *ig = setting(&ls, NULL, "ignore");
 	if (ig && *ig && dbc_strlist_split(ctx, &ignore, ig) != DBC_OK)
 		return DBC_ERROR;
+	/* the caller's label decides (serve: the file's path, unique in its
+	 * fleet); a label stored in the database is then only shown beside it */
 	const char *label = setting(&ls, NULL, "database_label");
-	if (label && *label)
+	if (engine->label && *engine->label) {
+		out->database = engine->label;
+		out->display_name = label && *label ? label : NULL;
+	} else if (label && *label) {
 		out->database = label;
+	}
 
 	out->results = dbc_zalloc(ctx, sizeof(dbc_health_result) * (size_t)dbc_health_checks_count);
 	out->facts = dbc_zalloc(ctx, sizeof(dbc_health_fact) * (size_t)dbc_health_checks_count);

@@ -34,8 +34,10 @@ page="$work/page.html"
 ! grep -Eiq '<(script|link|img|iframe|object|embed)|@import|url\(|https?:' "$page" ||
   fail "the page loads or runs something: $(grep -Eio '<(script|link|img|iframe|object|embed)|@import|url\(|https?:' "$page" | head -3)"
 grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$page" || fail "the markup table name is not escaped"
-# what the extension says is on the page
-score=$(q "SELECT dbhealth_score('standard')")
+# what the extension says of the database is on the page: the score of
+# `dbcare health` (the report of the file, not of a shell's connection)
+run 0 health --db "$db" --module "$module" --json
+score=$(json "d['score']")
 grep -qF "data-score=\"$score\"" "$page" || fail "score $score is not on the page"
 grep -qF 'unindexed_foreign_keys' "$page" || fail "the finding is missing"
 plan=$(q "SELECT statement FROM dbmaintain_plan() WHERE action = 'create_index'")

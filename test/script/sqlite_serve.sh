@@ -26,7 +26,7 @@ run 2 serve --db sqlite:fleet/a.db --listen 127.0.0.1:99999; has '--listen needs
 run 2 serve --db sqlite:fleet/a.db --allow-writes; has 'go together' err
 run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file absent.tok
 has 'dbcare: cannot read the token file "absent.tok"' err
-echo short >short.tok
+echo short >short.tok; chmod 600 short.tok
 run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file short.tok; has 'must hold one token' err
 run 2 serve --db sqlite:fleet/a.db --scrape-timeout 0; has '--scrape-timeout needs a duration' err
 run 2 serve --db sqlite:fleet/a.db --min-interval soon

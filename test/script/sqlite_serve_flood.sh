@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# dbcare serve under a flood it must survive (docs/security.md), on
+# loopback only, bounded in count and time, ending by itself:
+# 1,000 idle connections from one address and 40 slow ones (a request
+# head dribbled a byte at a time) from another; meanwhile /livez answers
+# within a second every time and /readyz answers too; the slow heads are
+# cut at their deadline (5 s). Then a page request on a member another
+# process keeps locked ends by its deadline (--scrape-timeout), not after
+# minutes of busy waits.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/cli.sh"
+. "$root/test/script/lib/serve.sh"
+export DBCARE_MODULE="$module"
+
+mkdir fleet
+for f in a b; do
+  sqlite3 "fleet/$f.db" "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('x')"
+done
+start_serve serve.log --db 'sqlite:fleet/*.db' --scrape-timeout 1s
+get "$base/livez"; want_code 200 livez
+
+# --- the flood: the attackers on 127.0.0.2 and 127.0.0.3, the probe on 127.0.0.1
+"$py" - "$port" <<'PY' || fail "the flood locked the probes out"
+import socket, sys, time, urllib.request
+port = int(sys.argv[1])
+started = time.monotonic()
+def conn(src):
+    # each connected before the next (the kernel completes the handshake
+    # whether serve keeps the connection or closes it at once)
+    s = socket.socket()
+    s.bind((src, 0))
+    s.settimeout(2)
+    try:
+        s.connect(("127.0.0.1", port))
+    except OSError:
+        pass
+    return s
+idle = [conn("127.0.0.2") for _ in range(1000)]
+slow = [conn("127.0.0.3") for _ in range(40)]
+slow_at = time.monotonic()
+for s in slow:
+    s.setblocking(False)
+time.sleep(0.3)
+head = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 200
+lat, bad, ready = [], [], 0
+i = 0
+while time.monotonic() - slow_at < 6.5:  # past the heads' deadline (5 s)
+    for s in slow:  # one more byte of the head each round
+        try:
+            s.send(head[i:i + 1] if i < len(head) else b"a")
+        except OSError:
+            pass
+    i += 1
+    t = time.monotonic()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/livez", timeout=1) as r:
+            ok = r.status == 200 and r.read() == b"ok\n"
+    except Exception as e:
+        ok = False
+        bad.append(repr(e))
+    lat.append(time.monotonic() - t)
+    if not ok and not bad:
+        bad.append("not ok")
+    if i % 8 == 0:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as r:
+                ready += r.status == 200
+        except Exception as e:
+            bad.append("readyz " + repr(e))
+    time.sleep(0.25)
+# the slow heads are past their deadline: the server closed them
+closed = 0
+for s in slow:
+    try:
+        s.settimeout(0.05)
+        closed += s.recv(1) == b""
+    except socket.timeout:
+        pass
+    except OSError:
+        closed += 1
+for s in idle + slow:
+    s.close()
+print(f"livez: {len(lat)} probes, max {max(lat) * 1000:.0f} ms, failures {len(bad)}; "
+      f"readyz 200: {ready}; slow heads closed: {closed}/40; {time.monotonic() - started:.1f} s")
+if bad:
+    print(bad[:5])
+sys.exit(0 if not bad and max(lat) < 1.0 and ready >= 2 and closed == 40 else 1)
+PY
+get "$base/livez"; want_code 200 "livez after the flood"
+
+# --- a page request on a locked member ends by its deadline
+"$py" -c "
+import sqlite3, time
+c = sqlite3.connect('fleet/b.db', isolation_level=None)
+c.execute('BEGIN EXCLUSIVE')
+open('locked', 'w').close()
+time.sleep(30)
+" &
+locker=$!
+serve_pids+=("$locker")
+for _ in $(seq 1 100); do [ -e locked ] && break; sleep 0.05; done
+[ -e locked ] || fail "the lock was not taken"
+t0=$(date +%s%N)
+get "$base/?database=b.db"
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "the page of a locked member: HTTP $code in $ms ms"
+grep -qiE "interrupted|locked|busy" "$work/body" || fail "the page does not say why b.db is missing: $(cat "$work/body")"
+[ "$ms" -lt 4000 ] || fail "the page of a locked member took $ms ms (deadline 1 s)"
+get "$base/?database=a.db"; want_code 200 "the page of a member not locked"
+kill "$locker"; wait "$locker" 2>/dev/null || true
+get "$base/?database=b.db"; want_code 200 "the page once the lock is gone"
+stop_serve
+echo "ok"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# dbcare serve against what others write (docs/security.md): a token file
+# other users can read or write is refused; a fleet glob leaves symlinks
+# out (to /etc/passwd, to a database outside the folder) unless
+# --follow-symlinks; a path with a percent-encoded newline or space is one
+# escaped field of one log line, never a forged line of its own.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+. "$(dirname "$0")/lib/cli.sh"
+. "$root/test/script/lib/serve.sh"
+export DBCARE_MODULE="$module"
+
+mkdir m fleet outside
+echo 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);' >m/V1__t.sql
+for f in fleet/a fleet/b outside/victim; do run 0 migrate --db "sqlite:$f.db" --dir m; done
+
+# --- the token file: readable or writable by others is refused (exit 2)
+head -c 32 /dev/urandom | base64 >token
+for mode in 644 604 620 602; do
+  chmod "$mode" token
+  run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file token
+  has 'by other users (chmod 600 it)' err
+done
+chmod 600 token
+mkfifo fifo.tok
+run 2 serve --db sqlite:fleet/a.db --allow-writes --token-file fifo.tok
+has 'is not a regular file' err
+
+# --- the fleet glob: symlinks are left out, unless --follow-symlinks
+ln -s /etc/passwd fleet/passwd.db
+ln -s ../outside/victim.db fleet/z.db
+run 0 status --db 'sqlite:fleet/*.db' --json
+has 'fleet/passwd.db is a symlink: left out' err
+has 'fleet/z.db is a symlink: left out' err
+[ "$(json "sorted(r['database'] for r in d['databases'])")" = "['sqlite:fleet/a.db', 'sqlite:fleet/b.db']" ] ||
+  fail "the glob took: $(cat out)"
+rm fleet/passwd.db
+run 0 status --db 'sqlite:fleet/*.db' --json --follow-symlinks
+[ "$(json "sorted(r['database'] for r in d['databases'])")" = "['sqlite:fleet/a.db', 'sqlite:fleet/b.db', 'sqlite:fleet/z.db']" ] ||
+  fail "--follow-symlinks took: $(cat out)"
+mkdir only-links
+ln -s ../outside/victim.db only-links/v.db
+run 1 status --db 'sqlite:only-links/*.db'
+has 'no database file matches' err; has 'not followed without --follow-symlinks' err
+rm fleet/z.db
+
+# --- the request log: one line per request, the client's bytes escaped
+start_serve serve.log --db 'sqlite:fleet/*.db' --dir m
+get "$base/livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms"
+want_code 404 "a path with a newline"
+get "$base/livez"; want_code 200 livez
+stop_serve
+! grep -q '^2099-01-01T00:00:00.000Z GET /forged' serve.log || fail "a forged log line: $(cat serve.log)"
+grep -Eq 'Z GET /livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms 404 [0-9]+ms$' serve.log ||
+  fail "the escaped path is not logged: $(cat serve.log)"
+echo "ok"
