@@ -598,9 +598,13 @@ int dbc_retain_policy_rows(dbc_ctx *ctx, dbc_rows *out)
 
 /* -------------------------------------------------------------- resolving */
 
+/* A declared key protects its rows whether or not the engine enforces it
+ * now (SQLite's foreign_keys pragma is off by default, and a PostgreSQL
+ * key's triggers may be disabled): retention moves a row only where the
+ * engine, enforcing every key, would let it go. */
 static bool blocks_delete(const dbc_constraint *c)
 {
-	return c->kind == DBC_CON_FOREIGN_KEY && c->enforced && !c->declared &&
+	return c->kind == DBC_CON_FOREIGN_KEY && !c->declared &&
 	       (!c->on_delete || strcasecmp(c->on_delete, "no action") == 0 ||
 	        strcasecmp(c->on_delete, "restrict") == 0);
 }
@@ -612,7 +616,7 @@ bool dbc_retain_fk_cascades(const dbc_constraint *c)
 
 static bool acts_on_delete(const dbc_constraint *c)
 {
-	return c->kind == DBC_CON_FOREIGN_KEY && c->enforced && !c->declared && c->on_delete &&
+	return c->kind == DBC_CON_FOREIGN_KEY && !c->declared && c->on_delete &&
 	       (dbc_retain_fk_cascades(c) || strcasecmp(c->on_delete, "set null") == 0 ||
 	        strcasecmp(c->on_delete, "set default") == 0);
 }
@@ -680,12 +684,46 @@ int dbc_retain_refuse_cascade(dbc_ctx *ctx, const dbc_schema *s, const dbc_table
 	return dbc_retain_acting_fks(ctx, s, t, refuse_one, &r);
 }
 
+typedef struct unenforced_refusal {
+	const dbc_table *parent;
+	const char *who;
+} unenforced_refusal;
+
+static int refuse_unenforced_one(dbc_ctx *ctx, void *arg, const dbc_table *child,
+                                 const dbc_constraint *c)
+{
+	unenforced_refusal *r = arg;
+	if (c->enforced)
+		return DBC_OK;
+	const char *ct = dbc_qualified_name(ctx, child->schema, child->name);
+	dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+	          "%s: foreign key %s of table %s is ON DELETE %s but is not enforced on this "
+	          "connection: deleting rows of table %s would leave rows of %s pointing at nothing",
+	          r->who, c->name ? c->name : "", ct,
+	          dbc_retain_fk_cascades(c)                     ? "CASCADE"
+	          : strcasecmp(c->on_delete, "set null") == 0 ? "SET NULL"
+	                                                        : "SET DEFAULT",
+	          dbc_qualified_name(ctx, r->parent->schema, r->parent->name), ct);
+	dbc_error_hint(ctx, "On SQLite run PRAGMA foreign_keys = ON on this connection, outside a "
+	                    "transaction (the dbcare retain command does), then call again; on "
+	                    "PostgreSQL enable the table's triggers.");
+	return DBC_ERROR;
+}
+
+int dbc_retain_refuse_unenforced(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                 const char *who)
+{
+	unenforced_refusal r = {t, who};
+	return dbc_retain_acting_fks(ctx, s, t, refuse_unenforced_one, &r);
+}
+
 typedef struct blocker_sql {
 	const dbc_retain_hooks *eng;
 	const dbc_table *parent;
 	dbc_buf none; /* AND NOT EXISTS ... */
 	dbc_buf any;  /* EXISTS ... OR ... */
 	int n;
+	dbc_blocker_key *keys; /* each key's own EXISTS, in the order of n */
 } blocker_sql;
 
 /* The parent's key columns a foreign key names (its primary key when it
@@ -753,8 +791,34 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	if (!exists)
 		return DBC_ERROR;
 	dbc_buf_appendf(&b->none, " AND NOT %s", exists);
-	dbc_buf_appendf(&b->any, "%s%s", b->n++ ? " OR " : "", exists);
+	dbc_buf_appendf(&b->any, "%s%s", b->n ? " OR " : "", exists);
+	b->keys[b->n++] = (dbc_blocker_key){c, exists};
 	return DBC_OK;
+}
+
+int dbc_retain_blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
+                        const dbc_table *t, char **unblocked, char **blocked,
+                        dbc_blocker_key **keys, int *n)
+{
+	int nfk = 0;
+	for (int i = 0; i < s->ntables; i++)
+		nfk += s->tables[i].nconstraints;
+	blocker_sql b = {.eng = eng, .parent = t};
+	b.keys = dbc_zalloc(ctx, sizeof(*b.keys) * (size_t)(nfk + 1));
+	if (!b.keys)
+		return DBC_ERROR;
+	dbc_buf_init(&b.none, ctx);
+	dbc_buf_init(&b.any, ctx);
+	dbc_buf_append(&b.none, "");
+	dbc_buf_append(&b.any, "");
+	if (dbc_retain_blocking_fks(ctx, s, t, add_blocker_sql, &b) != DBC_OK)
+		return DBC_ERROR;
+	*n = b.n;
+	*keys = b.keys;
+	*unblocked = dbc_buf_finish(&b.none);
+	char *any = dbc_buf_finish(&b.any);
+	*blocked = b.n ? any : NULL;
+	return *unblocked && any ? DBC_OK : DBC_ERROR;
 }
 
 /* The table of the model a policy names (its stored, canonical names),
@@ -817,17 +881,9 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
 		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE && !dbc_retain_external(p))
 		out->qtarget = dbc_quoted_name(ctx, p->target_schema, p->target_name);
-	blocker_sql b = {.eng = eng, .parent = out->t};
-	dbc_buf_init(&b.none, ctx);
-	dbc_buf_init(&b.any, ctx);
-	dbc_buf_append(&b.none, "");
-	dbc_buf_append(&b.any, "");
-	if (dbc_retain_blocking_fks(ctx, s, out->t, add_blocker_sql, &b) != DBC_OK)
+	if (dbc_retain_blockers(ctx, eng, s, out->t, &out->unblocked, &out->blocked,
+	                        &out->blocker_keys, &out->nblockers) != DBC_OK)
 		return DBC_ERROR;
-	out->nblockers = b.n;
-	out->unblocked = dbc_buf_finish(&b.none);
-	char *any = dbc_buf_finish(&b.any);
-	out->blocked = b.n ? any : NULL;
 
 	dbc_interval iv;
 	if (dbc_interval_parse(ctx, p->keep, "keep", &iv) != DBC_OK)
