@@ -614,12 +614,27 @@ int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_s
  * disabled) the purge refuses the same way, naming the key and how many of
  * its rows are kept, instead of leaving children pointing at nothing;
  * purged: the condition of the rows purged, over alias s. */
+static int note_unenforced(dbc_ctx *ctx, void *arg, const dbc_table *child,
+                           const dbc_constraint *c)
+{
+	(void)ctx;
+	(void)child;
+	if (!c->enforced)
+		*(bool *)arg = true;
+	return DBC_OK;
+}
+
 static int refuse_referenced(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                              const dbc_table *t, const char *purged)
 {
 	char *unblocked, *blocked;
 	dbc_blocker_key *keys;
 	int n;
+	bool any = false;
+	if (dbc_retain_blocking_fks(ctx, s, t, note_unenforced, &any) != DBC_OK)
+		return DBC_ERROR;
+	if (!any)
+		return DBC_OK; /* every such key is the engine's to enforce */
 	if (dbc_retain_blockers(ctx, eng, s, t, &unblocked, &blocked, &keys, &n) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
