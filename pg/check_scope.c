@@ -151,8 +151,8 @@ static void switch_body(void *arg)
 	 * upgrade) would hide the duplicates and orphans it let in. The
 	 * planner then reads the heap whatever the caller's settings say. */
 	for (int i = 0; i < (int)lengthof(heap_only); i++)
-		(void)set_config_option(heap_only[i], "off", PGC_USERSET, PGC_S_SESSION,
-		                        GUC_ACTION_SAVE, true, 0, false);
+		(void)set_config_option(heap_only[i], "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+		                        true, 0, false);
 	/* PostgreSQL disables a plan type by cost: with a sequential scan off
 	 * too, a disabled index scan could still be the cheapest */
 	(void)set_config_option("enable_seqscan", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,

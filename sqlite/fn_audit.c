@@ -332,10 +332,11 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 		char *now = NULL;
 		char *first = dbc_printf(ctx, "dbcare_audit_insert_%s", row->name);
 		dbc_value arg = dbc_text(first ? first : "");
-		if (!first || dbc_query_text(ctx,
-		                             "SELECT tbl_name FROM main.sqlite_schema WHERE type = 'trigger'"
-		                             " AND name = $1 COLLATE NOCASE",
-		                             1, &arg, &now, NULL) != DBC_OK)
+		if (!first ||
+		    dbc_query_text(ctx,
+		                   "SELECT tbl_name FROM main.sqlite_schema WHERE type = 'trigger'"
+		                   " AND name = $1 COLLATE NOCASE",
+		                   1, &arg, &now, NULL) != DBC_OK)
 			return DBC_ERROR;
 		if (now && resolve(ctx, now, &t, &found) != DBC_OK)
 			return DBC_ERROR;

@@ -39,7 +39,7 @@ typedef struct ltab {
 	 * ones (an ADD COLUMN note leaves email's NULLs where they are) */
 	dbc_strlist changed_columns;
 	bool unnamed_column_changed; /* one the lint could not name: any may be it */
-	const dbc_index **indexes; /* the live indexes of the table */
+	const dbc_index **indexes;   /* the live indexes of the table */
 	int nindexes, capindexes;
 	lint_check *checks; /* CHECKs the pending migrations added */
 	int nchecks, capchecks;

@@ -46,9 +46,9 @@ static int64_t due_blocked_by(dbc_ctx *ctx, const dbc_policy_ctx *pc, const dbc_
 	for (int i = 0; i < pc->nblockers; i++) {
 		if (pc->blocker_keys[i].fk != key)
 			continue;
-		char *sql = dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s",
-		                       dbc_retain_only(ctx), pc->qt, pc->due_now,
-		                       pc->blocker_keys[i].exists);
+		char *sql =
+		    dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s", dbc_retain_only(ctx),
+		               pc->qt, pc->due_now, pc->blocker_keys[i].exists);
 		due_row d = {0, NULL};
 		if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_count, &d) != DBC_OK)
 			return -1;
@@ -168,7 +168,6 @@ static bool indexed(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	(void)ctx;
 	return false;
 }
-
 
 /* Adds p's plan row with list (taken: freed here) as its blockers. */
 static int add_plan_row(dbc_ctx *ctx, const dbc_policy *p, int64_t due, const char *oldest,

@@ -56,7 +56,7 @@ typedef struct dbc_policy_ctx {
 	/* " AND NOT EXISTS (...)" per foreign key that would refuse the delete
 	 * of a referenced row ("" when none) */
 	char *unblocked;
-	char *blocked; /* the opposite: "EXISTS (...) OR ..."; NULL when none */
+	char *blocked;                 /* the opposite: "EXISTS (...) OR ..."; NULL when none */
 	dbc_blocker_key *blocker_keys; /* each key's own part, nblockers of them */
 	int nblockers;
 	char *cutoff_sql; /* the cutoff as SQL (now() moves: computed per statement) */

@@ -614,8 +614,7 @@ int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_s
  * disabled) the purge refuses the same way, naming the key and how many of
  * its rows are kept, instead of leaving children pointing at nothing;
  * purged: the condition of the rows purged, over alias s. */
-static int note_unenforced(dbc_ctx *ctx, void *arg, const dbc_table *child,
-                           const dbc_constraint *c)
+static int note_unenforced(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
 {
 	(void)ctx;
 	(void)child;
@@ -640,9 +639,9 @@ static int refuse_referenced(dbc_ctx *ctx, const dbc_retain_hooks *eng, const db
 	for (int i = 0; i < n; i++) {
 		if (keys[i].fk->enforced)
 			continue; /* the engine refuses the DELETE itself */
-		char *sql = dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s",
-		                       dbc_retain_only(ctx), dbc_quoted_name(ctx, t->schema, t->name),
-		                       purged, keys[i].exists);
+		char *sql =
+		    dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s", dbc_retain_only(ctx),
+		               dbc_quoted_name(ctx, t->schema, t->name), purged, keys[i].exists);
 		char *text = NULL;
 		if (!sql || dbc_query_text(ctx, sql, 0, NULL, &text, NULL) != DBC_OK)
 			return DBC_ERROR;
@@ -693,8 +692,8 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *tab
 	if (sql && older_than) {
 		char *cutoff = eng->cutoff_sql(ctx, &iv, NULL);
 		sql = dbc_printf(ctx, "%s AND %s", sql, dbc_retain_before(ctx, eng, qc, cutoff));
-		purged_rows = dbc_printf(ctx, "%s AND %s", purged_rows,
-		                         dbc_retain_before(ctx, eng, sqc, cutoff));
+		purged_rows =
+		    dbc_printf(ctx, "%s AND %s", purged_rows, dbc_retain_before(ctx, eng, sqc, cutoff));
 	}
 	if (!sql || !purged_rows)
 		return DBC_ERROR;
