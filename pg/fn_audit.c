@@ -262,14 +262,33 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
+/* The table now carrying an audit trigger made for the table stored as $1
+ * (its first argument): the table renamed since (its triggers follow it). */
+static const char renamed_sql[] =
+    "SELECT g.tgrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_trigger g"
+    " WHERE g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure AND g.tgparentid = 0"
+    " AND pg_catalog.position(g.tgargs, '\\x00'::pg_catalog.bytea) > 1"
+    " AND pg_catalog.substr(g.tgargs, 1,"
+    "  pg_catalog.position(g.tgargs, '\\x00'::pg_catalog.bytea) - 1)"
+    "  = pg_catalog.convert_to($1, pg_catalog.getdatabaseencoding())"
+    " ORDER BY g.oid LIMIT 1";
+
 static int uninstall(dbc_ctx *ctx, const char *name)
 {
 	dbc_audit_target t;
 	bool found;
 	if (resolve(ctx, name, &t, &found) != DBC_OK)
 		return DBC_ERROR;
-	if (!found)
-		return DBC_OK;
+	if (!found) {
+		/* renamed since it was enabled: its triggers followed it */
+		char *now = NULL;
+		dbc_value stored = dbc_text(name);
+		if (dbc_query_text(ctx, renamed_sql, 1, &stored, &now, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (!now)
+			return DBC_OK;
+		t.name = now;
+	}
 	/* the table's own audit triggers, whichever form and build made them
 	 * (dbcare_audit: the row-level trigger of builds before 0.3.0), so
 	 * nothing is said about others; not the clones of an audited parent's
@@ -410,17 +429,6 @@ static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
 			return DBC_ERROR;
 	return DBC_OK;
 }
-
-/* The table now carrying an audit trigger made for the table stored as $1
- * (its first argument): the table renamed since (its triggers follow it). */
-static const char renamed_sql[] =
-    "SELECT g.tgrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_trigger g"
-    " WHERE g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure AND g.tgparentid = 0"
-    " AND pg_catalog.position(g.tgargs, '\\x00'::pg_catalog.bytea) > 1"
-    " AND pg_catalog.substr(g.tgargs, 1,"
-    "  pg_catalog.position(g.tgargs, '\\x00'::pg_catalog.bytea) - 1)"
-    "  = pg_catalog.convert_to($1, pg_catalog.getdatabaseencoding())"
-    " ORDER BY g.oid LIMIT 1";
 
 static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
 {

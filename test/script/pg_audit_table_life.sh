@@ -55,4 +55,10 @@ case "$problem" in "renamed to public.bill since it was enabled"*) ;;
   *) fail "the renamed table is not reported renamed: $problem" ;; esac
 [ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE table_name = 'public.invoice' AND key = '{\"id\": 3}'")" = 1 ] ||
   fail "the renamed table's change was not recorded"
+# dbaudit_disable of the renamed table drops the triggers that followed it
+q -c "SELECT dbaudit_disable('public.invoice')" -c "INSERT INTO bill VALUES (4, 40)" >/dev/null
+[ "$(q -c "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'bill'::regclass AND NOT tgisinternal")" = 0 ] ||
+  fail "dbaudit_disable left the renamed table's audit triggers"
+[ "$(q -c "SELECT count(*) FROM dbcare.audit_log WHERE key = '{\"id\": 4}'")" = 0 ] ||
+  fail "the renamed table is still recorded after dbaudit_disable"
 echo "ok: audited tables resolve as search_path does; re-created ones are audited again; renamed ones are reported renamed"
