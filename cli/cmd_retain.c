@@ -159,8 +159,22 @@ static int add_archived(void *arg, const char *policy, long long rows)
 	return 0;
 }
 
+/* SQLite enforces foreign keys only on a connection that asks: this one
+ * does, so an ON DELETE CASCADE, SET NULL or SET DEFAULT key acts on the
+ * rows a policy deletes as it does for the application (the extension
+ * refuses such a policy on a connection that does not enforce them, and
+ * keeps rows a key without an action references either way). */
+static int enforce_foreign_keys(cli_db *db, cli_opts *o)
+{
+	if (db->drv != &cli_sqlite_driver)
+		return CLI_OK;
+	return cli_q(db, o, "PRAGMA foreign_keys = ON", 0, NULL, NULL) == 0 ? CLI_OK : CLI_ERROR;
+}
+
 int cmd_retain(cli_db *db, cli_opts *o)
 {
+	if (enforce_foreign_keys(db, o) != CLI_OK)
+		return CLI_ERROR;
 	int attached = attach_all(db, o);
 	if (attached != CLI_OK)
 		return attached;

@@ -8,7 +8,8 @@
  * pg_monitor role). So, as ANALYZE, VACUUM, REINDEX and amcheck do since
  * CVE-2022-1552, the checks of a table run as the table's owner inside a
  * security-restricted operation, under a new GUC nest level with the pinned
- * search_path. Invariants:
+ * search_path (and no index scans: rows are counted from the table).
+ * Invariants:
  * - the scope is a subtransaction of the host (host->savepoint), entered
  *   before the user switch: an error anywhere inside rolls it back, and
  *   PostgreSQL's subtransaction abort restores the user, security context and
@@ -41,6 +42,10 @@
 
 /* The search_path every pinned dbcare function runs under. */
 #define CHECK_SEARCH_PATH "pg_catalog, pg_temp"
+
+/* The plan types that read rows through an index, all off in a scope. */
+static const char *const heap_only[] = {"enable_indexscan", "enable_indexonlyscan",
+                                        "enable_bitmapscan"};
 
 typedef struct pgdbc_check_scope {
 	int level;  /* the host savepoint that is the scope */
@@ -141,6 +146,17 @@ static void switch_body(void *arg)
 	sc->guc_nest = NewGUCNestLevel();
 	(void)set_config_option("search_path", CHECK_SEARCH_PATH, PGC_USERSET, PGC_S_SESSION,
 	                        GUC_ACTION_SAVE, true, 0, false);
+	/* Checks count from the table, never through an index: an index that
+	 * lost entries (a collation whose order changed under it with a glibc
+	 * upgrade) would hide the duplicates and orphans it let in. The
+	 * planner then reads the heap whatever the caller's settings say. */
+	for (int i = 0; i < (int)lengthof(heap_only); i++)
+		(void)set_config_option(heap_only[i], "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+		                        true, 0, false);
+	/* PostgreSQL disables a plan type by cost: with a sequential scan off
+	 * too, a disabled index scan could still be the cheapest */
+	(void)set_config_option("enable_seqscan", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+	                        true, 0, false);
 }
 
 /* The open scope's subtransaction, in the transaction of lxid, and its

@@ -25,13 +25,14 @@
 /* A name as the caller wrote it ('orders', 'shop.orders', '"My Table"'):
  * qualified, that schema's table; unqualified, the one table of that name
  * in any schema (pg_temp_N included, so a temporary table is found and
- * refused). The function's own search_path is pinned, so the caller's could
- * not be used. */
+ * refused), and where several schemas have one, the table PostgreSQL itself
+ * would take: a temporary one, else the first on the caller's search_path
+ * (pgdbc_name_path; the function's own path is pinned). */
 static const char resolve_sql[] =
     "WITH p AS (SELECT pg_catalog.parse_ident($1) AS a)"
     " SELECT c.oid::pg_catalog.int8,"
     " pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
-    " c.relkind::pg_catalog.text, c.relpersistence::pg_catalog.text"
+    " c.relkind::pg_catalog.text, c.relpersistence::pg_catalog.text, n.nspname::pg_catalog.text"
     " FROM p, pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relname = p.a[pg_catalog.array_length(p.a, 1)]"
     " AND CASE pg_catalog.array_length(p.a, 1)"
@@ -41,24 +42,48 @@ static const char resolve_sql[] =
     " ORDER BY c.relpersistence = 't'";
 
 typedef struct found_rel {
-	int n;
 	int64_t oid;
 	char *name;
 	char kind;
 	char persistence;
+	char *schema;
 } found_rel;
+
+typedef struct found_rels {
+	int n, cap;
+	found_rel *items;
+} found_rels;
 
 static int collect_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	found_rel *f = arg;
+	found_rels *f = arg;
 	(void)ncol;
-	if (f->n++ > 0)
-		return DBC_OK;
-	f->oid = c[0].i;
-	f->name = dbc_strdup(ctx, c[1].s);
-	f->kind = c[2].s[0];
-	f->persistence = c[3].s[0];
-	return f->name ? DBC_OK : DBC_ERROR;
+	if (dbc_grow(ctx, &f->items, f->n, &f->cap, sizeof(*f->items), 2) != DBC_OK)
+		return DBC_ERROR;
+	found_rel *r = &f->items[f->n++];
+	r->oid = c[0].i;
+	r->name = dbc_strdup(ctx, c[1].s);
+	r->kind = c[2].s[0];
+	r->persistence = c[3].s[0];
+	r->schema = dbc_strdup(ctx, c[4].s);
+	return r->name && r->schema ? DBC_OK : DBC_ERROR;
+}
+
+/* Of several tables of one unqualified name, the one PostgreSQL takes: a
+ * temporary table (its schema is searched first), else the one of the
+ * first schema of the caller's search_path that has one; NULL when none
+ * is on the path (the name stays ambiguous). */
+static const found_rel *as_search_path_takes(dbc_ctx *ctx, const found_rels *f)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->items[i].persistence == 't')
+			return &f->items[i];
+	char **path = pgdbc_name_path(ctx);
+	for (int p = 0; path && path[p]; p++)
+		for (int i = 0; i < f->n; i++)
+			if (strcmp(f->items[i].schema, path[p]) == 0)
+				return &f->items[i];
+	return NULL;
 }
 
 static int collect_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -78,17 +103,19 @@ static int collect_pair(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found)
 {
-	found_rel f = {0};
+	found_rels all = {0};
 	dbc_value arg = dbc_text(table);
 	*found = false;
-	if (ctx->host->query(ctx, resolve_sql, 1, &arg, collect_rel, &f) != DBC_OK)
+	if (ctx->host->query(ctx, resolve_sql, 1, &arg, collect_rel, &all) != DBC_OK)
 		return DBC_ERROR;
-	if (f.n == 0)
+	if (all.n == 0)
 		return DBC_OK;
-	if (f.n > 1 && f.persistence != 't')
+	const found_rel *pick = all.n == 1 ? &all.items[0] : as_search_path_takes(ctx, &all);
+	if (!pick)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "table name \"%s\" is ambiguous: qualify it with its schema",
 		                 dbc_excerpt(ctx, table, DBC_EXCERPT));
+	found_rel f = *pick;
 	memset(out, 0, sizeof(*out));
 	out->name = f.name;
 	*found = true;
@@ -235,14 +262,33 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
+/* The table now carrying an audit trigger made for the table stored as $1
+ * (its first argument): the table renamed since (its triggers follow it). */
+static const char renamed_sql[] =
+    "SELECT g.tgrelid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_trigger g"
+    " WHERE g.tgfoid = 'dbcare.audit_trigger()'::pg_catalog.regprocedure AND g.tgparentid = 0"
+    " AND pg_catalog.position(g.tgargs, '\\x00'::pg_catalog.bytea) > 1"
+    " AND pg_catalog.substr(g.tgargs, 1,"
+    "  pg_catalog.position(g.tgargs, '\\x00'::pg_catalog.bytea) - 1)"
+    "  = pg_catalog.convert_to($1, pg_catalog.getdatabaseencoding())"
+    " ORDER BY g.oid LIMIT 1";
+
 static int uninstall(dbc_ctx *ctx, const char *name)
 {
 	dbc_audit_target t;
 	bool found;
 	if (resolve(ctx, name, &t, &found) != DBC_OK)
 		return DBC_ERROR;
-	if (!found)
-		return DBC_OK;
+	if (!found) {
+		/* renamed since it was enabled: its triggers followed it */
+		char *now = NULL;
+		dbc_value stored = dbc_text(name);
+		if (dbc_query_text(ctx, renamed_sql, 1, &stored, &now, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (!now)
+			return DBC_OK;
+		t.name = now;
+	}
 	/* the table's own audit triggers, whichever form and build made them
 	 * (dbcare_audit: the row-level trigger of builds before 0.3.0), so
 	 * nothing is said about others; not the clones of an audited parent's
@@ -388,11 +434,26 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 {
 	dbc_strlist st = {0};
 	dbc_value arg = dbc_text(row->name);
+	out->operations = 4;
 	if (ctx->host->query(ctx, table_state_sql, 1, &arg, collect_table_state, &st) != DBC_OK)
 		return DBC_ERROR;
 	out->exists = st.n == 4 && strcmp(st.items[0], "1") == 0;
-	if (!out->exists)
-		return DBC_OK;
+	if (!out->exists) {
+		/* gone by its name: renamed, when its triggers are still there */
+		char *now = NULL;
+		if (dbc_query_text(ctx, renamed_sql, 1, &arg, &now, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (!now)
+			return DBC_OK;
+		out->renamed_to = now;
+		arg = dbc_text(now);
+		st = (dbc_strlist){0};
+		if (ctx->host->query(ctx, table_state_sql, 1, &arg, collect_table_state, &st) != DBC_OK)
+			return DBC_ERROR;
+		out->exists = st.n == 4 && strcmp(st.items[0], "1") == 0;
+		if (!out->exists)
+			return DBC_OK;
+	}
 	if (strcmp(st.items[1], "true") == 0)
 		out->stale = "in an inheritance or partition tree since it was enabled: its statement"
 		             " triggers miss rows changed through the other tables";

@@ -153,9 +153,19 @@ const char *sqldbc_audit_link_sql(void)
 	return LINK_SET " WHERE id = $1";
 }
 
-const char *sqldbc_audit_link_set_sql(void)
+/* The link of entry NEW.id as statements of a trigger. A trigger that runs
+ * under a foreign-key action (ON DELETE SET NULL or CASCADE into an audited
+ * table, with foreign_keys on) runs every statement below it with ABORT
+ * for conflicts, so the head trigger's INSERT OR REPLACE would fail on the
+ * head row: here the link is set in two steps around taking that row away
+ * (when it is not ahead of this entry), and the head trigger then inserts
+ * it anew. The same head, the same hashes as LINK_SET. */
+const char *sqldbc_audit_link_new_sql(void)
 {
-	return LINK_SET;
+	return "UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH " WHERE id = NEW.id;"
+	       " DELETE FROM dbcare_audit_chain WHERE chain = '' AND coalesce(last_id, 0) <= NEW.id;"
+	       " UPDATE dbcare_audit_log SET hash = dbaudit_hash(prev_hash, at, txid, db_user, actor,"
+	       " operation, table_name, key, old_values, new_values) WHERE id = NEW.id;";
 }
 
 /* The pending entry: the time as dbaudit_now() writes it (SQLite's 'now'

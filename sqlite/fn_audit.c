@@ -323,14 +323,31 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	static const char *const ops[] = {"insert", "update", "delete"};
 	dbc_audit_target t = {0};
 	bool found = false;
+	out->operations = 3;
 	if (resolve(ctx, row->name, &t, &found) != DBC_OK)
 		return DBC_ERROR;
+	if (!found) {
+		/* gone by its name: renamed, when its triggers (named after the
+		 * stored name, which they record) followed it */
+		char *now = NULL;
+		char *first = dbc_printf(ctx, "dbcare_audit_insert_%s", row->name);
+		dbc_value arg = dbc_text(first ? first : "");
+		if (!first ||
+		    dbc_query_text(ctx,
+		                   "SELECT tbl_name FROM main.sqlite_schema WHERE type = 'trigger'"
+		                   " AND name = $1 COLLATE NOCASE",
+		                   1, &arg, &now, NULL) != DBC_OK)
+			return DBC_ERROR;
+		if (now && resolve(ctx, now, &t, &found) != DBC_OK)
+			return DBC_ERROR;
+		out->renamed_to = found ? now : NULL;
+	}
 	out->exists = found && t.kind == DBC_AUDIT_TABLE;
 	if (!out->exists)
 		return DBC_OK;
 	for (int i = 0; i < 3; i++) {
 		int64_t n = 0;
-		char *name = dbc_printf(ctx, "dbcare_audit_%s_%s", ops[i], t.name);
+		char *name = dbc_printf(ctx, "dbcare_audit_%s_%s", ops[i], row->name);
 		dbc_value args[2] = {dbc_text(name ? name : ""), dbc_text(t.name)};
 		if (!name ||
 		    ctx->host->query(ctx,

@@ -78,6 +78,10 @@ typedef struct dbc_audit_recording {
 	                       * session_replication_role = replica (PostgreSQL) */
 	const char *stale;    /* the triggers miss changes for an engine's own reason
 	                       * (columns added since; a partition tree joined), or NULL */
+	int operations;       /* how many operations the engine records (3 or 4) */
+	/* the table's name now when it was renamed since it was enabled (its
+	 * triggers followed it and record it under the stored name), or NULL */
+	const char *renamed_to;
 } dbc_audit_recording;
 
 /* What differs between the engines. */

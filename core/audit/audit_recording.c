@@ -36,10 +36,15 @@ int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_ta
 		*problem = dbc_strdup(ctx, "dropped: its log is kept");
 		return *problem ? DBC_OK : DBC_ERROR;
 	}
-	if (r.missing.n == 0 && r.disabled.n == 0 && r.replica.n == 0 && !r.stale)
+	if (r.missing.n == 0 && r.disabled.n == 0 && r.replica.n == 0 && !r.stale && !r.renamed_to)
 		return DBC_OK;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
+	if (r.renamed_to)
+		dbc_buf_appendf(&b,
+		                "renamed to %s since it was enabled: its changes are recorded under its "
+		                "old name",
+		                r.renamed_to);
 	add_clause(&b, ctx, &r.missing, "its audit trigger was dropped",
 	           "its audit triggers were dropped");
 	add_clause(&b, ctx, &r.disabled, "its audit trigger is disabled",

@@ -175,6 +175,22 @@ static int in_savepoint(dbc_ctx *ctx, int rc_body_level, int rc)
 	return DBC_ERROR;
 }
 
+/* Whether a table recorded as audited has no audit trigger left at all: it
+ * was dropped and made again under its name (dropping a table drops its
+ * triggers), or every trigger was dropped. Enabling it then audits it
+ * anew, with the options given now; its log stays. */
+static int audit_triggerless(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_table *row,
+                             bool *none)
+{
+	dbc_audit_recording r;
+	memset(&r, 0, sizeof(r));
+	*none = false;
+	if (e->recording(ctx, row, &r) != DBC_OK)
+		return DBC_ERROR;
+	*none = r.exists && !r.renamed_to && r.operations > 0 && r.missing.n == r.operations;
+	return DBC_OK;
+}
+
 int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, const char *options,
                      char **name_out)
 {
@@ -196,7 +212,10 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 	int nold;
 	if (dbc_audit_load_tables(ctx, e, t.name, &old, &nold) != DBC_OK)
 		return DBC_ERROR;
-	if (nold > 0) {
+	bool again = false;
+	if (nold > 0 && audit_triggerless(ctx, e, &old[0], &again) != DBC_OK)
+		return DBC_ERROR;
+	if (nold > 0 && !again) {
 		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "table %s is already audited", t.display);
 		dbc_error_hint(ctx, "dbaudit_disable it first to change its options.");
 		return DBC_ERROR;
@@ -204,7 +223,7 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	int rc = store_row(ctx, &t, &o, true);
+	int rc = store_row(ctx, &t, &o, !again);
 	if (rc == DBC_OK)
 		rc = e->install(ctx, &t, &o);
 	if (rc == DBC_OK && o.baseline)

@@ -646,13 +646,18 @@ static int plan_parts_of(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		pp->grouped = true;
 		pp->group_cols = dbc_strlist_join(ctx, &pp->keys, ", ");
 		pp->where = join_null_tests(ctx, &pp->keys, false, " AND ");
-		if (con->kind == DBC_CON_PRIMARY_KEY)
+		/* a NULL part of a primary key: SQLite's legacy rule lets one in;
+		 * where the engine binds every row (PostgreSQL: its key columns
+		 * are attnotnull, proven) no pass looks for one */
+		if (con->kind == DBC_CON_PRIMARY_KEY && !dialect(ctx)->enforced_binds_rows)
 			pp->nulls_where = join_null_tests(ctx, &pp->keys, true, " OR ");
 		if (con->from_index && unique_index_parts(ctx, t, con->from_index, pp) != DBC_OK)
 			return DBC_ERROR;
 		if (pp->skip)
 			return DBC_OK;
-		if (!pp->group_cols || !pp->where || (con->kind == DBC_CON_PRIMARY_KEY && !pp->nulls_where))
+		if (!pp->group_cols || !pp->where ||
+		    (con->kind == DBC_CON_PRIMARY_KEY && !pp->nulls_where &&
+		     !dialect(ctx)->enforced_binds_rows))
 			return DBC_ERROR;
 		if (con->kind == DBC_CON_PRIMARY_KEY && is_rowid_alias(s, t, con)) {
 			/* The key is the rowid itself: unique and never NULL by

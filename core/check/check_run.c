@@ -250,44 +250,24 @@ static bool not_null_in_parent(dbc_ctx *ctx, const dbc_schema *s, const dbc_tabl
 	return c && c->not_null;
 }
 
-/* A valid unique index of PostgreSQL with the constraint's name: PRIMARY KEY
- * and UNIQUE constraints are always backed by one of the same name. */
-static bool valid_unique_index(const dbc_schema *s, const dbc_table *t, const char *name)
-{
-	for (int i = 0; i < s->nindexes; i++) {
-		const dbc_index *ix = &s->indexes[i];
-		if (ix->unique && ix->valid && !ix->predicate && strcmp(ix->name, name) == 0 && ix->table &&
-		    strcmp(ix->table, t->name) == 0 &&
-		    (ix->schema && t->schema ? strcmp(ix->schema, t->schema) == 0
-		                             : !ix->schema && !t->schema))
-			return true;
-	}
-	return false;
-}
-
 /* True when PostgreSQL itself proves that no stored row can violate con, so
  * a scan could only find what the engine already guarantees:
- * - PRIMARY KEY / UNIQUE backed by a valid unique index and not DEFERRABLE:
- *   the index admits no duplicate, whatever triggers or
- *   session_replication_role say; a deferrable one may hold duplicates until
- *   commit, and an invalid index (a failed CREATE INDEX CONCURRENTLY) proves
- *   nothing, so those are scanned;
  * - NOT NULL (attnotnull, PostgreSQL up to 17): SET NOT NULL scans the table
  *   and every later write is checked; there is no NOT VALID form and neither
  *   disabled triggers nor replica mode bypass it.
- * Physical corruption that breaks these is amcheck's job (health "integrity").
+ * PRIMARY KEY and UNIQUE are always scanned, from the table (the host's
+ * check scope reads no index): the unique index is what lets duplicates in
+ * when it lost entries (a collation whose order changed with a glibc
+ * upgrade: the index is valid and ready, lookups miss existing keys), and
+ * trusting it would count 0 however many there are.
  * Foreign keys and CHECK constraints are always scanned: rows let in while RI
  * triggers were disabled or in replica mode stay behind after re-enabling,
  * and a CHECK may call a function whose definition changed since. */
-static bool engine_proves(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                          const dbc_constraint *con)
+static bool engine_proves(const dbc_ctx *ctx, const dbc_constraint *con)
 {
 	if (!enforced_binds_rows(ctx))
 		return false;
 	switch (con->kind) {
-	case DBC_CON_PRIMARY_KEY:
-	case DBC_CON_UNIQUE:
-		return !con->deferrable && valid_unique_index(s, t, con->name);
 	case DBC_CON_NOT_NULL:
 		return con->validated && con->enforced;
 	default:
@@ -419,11 +399,10 @@ struct row_local_batch {
 	char **samples;
 };
 
-static bool row_local(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
-                      const dbc_constraint *con)
+static bool row_local(const dbc_ctx *ctx, const dbc_constraint *con)
 {
 	return (con->kind == DBC_CON_CHECK || con->kind == DBC_CON_NOT_NULL) &&
-	       !engine_proves(ctx, s, t, con);
+	       !engine_proves(ctx, con);
 }
 
 static int batch_push(dbc_ctx *ctx, row_local_batch *b, const dbc_constraint *con)
@@ -594,15 +573,15 @@ static int check_one(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, cons
 	row_local_batch *b = sc->batch;
 	int slot = -1;
 	if (b && b->collecting)
-		return row_local(ctx, s, t, con) ? batch_push(ctx, b, con) : DBC_OK;
-	if (b && row_local(ctx, s, t, con)) {
+		return row_local(ctx, con) ? batch_push(ctx, b, con) : DBC_OK;
+	if (b && row_local(ctx, con)) {
 		slot = b->next++;
 		if (slot >= b->n || b->cons[slot].kind != con->kind ||
 		    strcmp(b->cons[slot].name, con->name) != 0)
 			return dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
 			                 "constraint %s of table %s was not collected", con->name, display);
 	}
-	if (engine_proves(ctx, s, t, con)) {
+	if (engine_proves(ctx, con)) {
 		/* reported as checked with no violation: the engine's proof, not a scan */
 	} else if (slot >= 0 && b->done && b->done[slot]) {
 		count = b->counts[slot];

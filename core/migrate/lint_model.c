@@ -33,10 +33,13 @@ typedef struct ltab {
 	int64_t rows;
 	bool key_known, key_near;
 	int64_t key_high;
-	/* a pending statement added, dropped, renamed or retyped a column: the
-	 * live statistics no longer describe the columns by these names */
-	bool columns_changed;
-	const dbc_index **indexes; /* the live indexes of the table */
+	/* the columns (by name) a pending statement added, dropped, renamed
+	 * (both names) or retyped: the live statistics no longer describe the
+	 * column by that name; every other column's rows are still the live
+	 * ones (an ADD COLUMN note leaves email's NULLs where they are) */
+	dbc_strlist changed_columns;
+	bool unnamed_column_changed; /* one the lint could not name: any may be it */
+	const dbc_index **indexes;   /* the live indexes of the table */
 	int nindexes, capindexes;
 	lint_check *checks; /* CHECKs the pending migrations added */
 	int nchecks, capchecks;
@@ -395,6 +398,16 @@ static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 	return DBC_OK;
 }
 
+static bool column_changed(const dbc_lint_model *m, const ltab *t, const char *column)
+{
+	if (t->unnamed_column_changed)
+		return true;
+	for (int i = 0; i < t->changed_columns.n; i++)
+		if (same_name(m, t->changed_columns.items[i], column))
+			return true;
+	return false;
+}
+
 /* SET NOT NULL of a column the engine's statistics show NULLs in: it will
  * fail. Only while nothing the lint does not model ran before it (an UPDATE
  * filling the NULLs) and the column is still the live one; a table emptied
@@ -402,8 +415,8 @@ static int key_near_limit(dbc_lint_model *m, ltab *t, bool *near)
 static int holds_nulls(dbc_lint_model *m, ltab *t, dbc_lint_action *a)
 {
 	double share = -1;
-	if (!t->live || !a->column || !m->eng->null_share || m->rows_may_change || t->columns_changed ||
-	    (t->rows_known && t->rows == 0))
+	if (!t->live || !a->column || !m->eng->null_share || m->rows_may_change ||
+	    column_changed(m, t, a->column) || (t->rows_known && t->rows == 0))
 		return DBC_OK;
 	if (m->eng->null_share(m->ctx, t->live->schema, t->live->name, a->column, &share) != DBC_OK)
 		return DBC_ERROR;
@@ -583,7 +596,8 @@ int dbc_lint_model_apply(dbc_lint_model *m, const dbc_lint_action *a)
 		n->rows_known = t->rows_known;
 		n->rows = t->rows;
 		n->checks = t->checks, n->nchecks = t->nchecks, n->capchecks = t->capchecks;
-		n->columns_changed = t->columns_changed;
+		n->changed_columns = t->changed_columns;
+		n->unnamed_column_changed = t->unnamed_column_changed;
 		t->gone = true;
 		return DBC_OK;
 	}
@@ -591,8 +605,13 @@ int dbc_lint_model_apply(dbc_lint_model *m, const dbc_lint_action *a)
 	case DBC_LOP_ALTER_TYPE: /* USING may fill the NULLs */
 	case DBC_LOP_DROP_COLUMN:
 	case DBC_LOP_RENAME_COLUMN:
-		if (t)
-			t->columns_changed = true;
+		if (!t)
+			return DBC_OK;
+		if (!a->column)
+			t->unnamed_column_changed = true;
+		if ((a->column && dbc_strlist_add(m->ctx, &t->changed_columns, a->column) != DBC_OK) ||
+		    (a->new_name && dbc_strlist_add(m->ctx, &t->changed_columns, a->new_name) != DBC_OK))
+			return DBC_ERROR;
 		return DBC_OK;
 	case DBC_LOP_ADD_CHECK:
 		if (!t)

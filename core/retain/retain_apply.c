@@ -252,14 +252,15 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 	    dbc_policy_resolve(ctx, eng, s, p, true, &pc) != DBC_OK ||
 	    dbc_retain_refuse_cascade(ctx, s, pc.t, p) != DBC_OK)
 		return DBC_ERROR;
+	char *what = dbc_printf(ctx, "retention policy \"%s\"", p->name);
+	if (!what || dbc_retain_refuse_unenforced(ctx, s, pc.t, what) != DBC_OK)
+		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE &&
 	    dbc_retain_ensure_target(ctx, eng, pc.t, p->target_schema, p->target_name) != DBC_OK)
 		return DBC_ERROR;
 	/* the batches' DELETE (and the archive's INSERT) fire the tables'
 	 * triggers and rules with the caller's rights: never another role's */
-	char *what = dbc_printf(ctx, "retention policy \"%s\"", p->name);
-	if (!what ||
-	    dbc_retain_owner_code(ctx, eng, pc.t->schema, pc.t->name, "DELETE", what) != DBC_OK ||
+	if (dbc_retain_owner_code(ctx, eng, pc.t->schema, pc.t->name, "DELETE", what) != DBC_OK ||
 	    (p->action == DBC_RETAIN_ARCHIVE &&
 	     dbc_retain_owner_code(ctx, eng, p->target_schema, p->target_name, "INSERT", what) !=
 	         DBC_OK))

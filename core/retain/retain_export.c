@@ -190,7 +190,8 @@ static int open_policy(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *na
 	char *what = dbc_printf(ctx, "retention policy \"%s\"", p->name);
 	if (!what || ctx->host->read_schema(ctx, s) != DBC_OK ||
 	    dbc_policy_resolve(ctx, eng, s, p, true, pc) != DBC_OK ||
-	    dbc_retain_refuse_cascade(ctx, s, pc->t, p) != DBC_OK)
+	    dbc_retain_refuse_cascade(ctx, s, pc->t, p) != DBC_OK ||
+	    dbc_retain_refuse_unenforced(ctx, s, pc->t, what) != DBC_OK)
 		return DBC_ERROR;
 	/* the batch's reads and its DELETE run the table's policies, triggers
 	 * and rules with the caller's rights: never another role's code */

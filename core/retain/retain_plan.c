@@ -12,14 +12,60 @@
 #include <string.h>
 #include <strings.h>
 
+typedef struct due_row {
+	int64_t due;
+	char *oldest;
+} due_row;
+
+static int take_due(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	due_row *d = arg;
+	(void)ncol;
+	d->due = c[0].type == DBC_INT ? c[0].i : 0;
+	d->oldest = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	due_row *d = arg;
+	(void)ncol;
+	d->due = c[0].type == DBC_INT ? c[0].i : 0;
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 typedef struct blockers_json {
 	json_t *list;
-	const dbc_table *parent;
+	const dbc_policy_ctx *pc;
 } blockers_json;
 
+/* How many due rows of the policy's table key (one of pc's blockers) keeps
+ * now; -1 when the key is not among them (columns it cannot compare). */
+static int64_t due_blocked_by(dbc_ctx *ctx, const dbc_policy_ctx *pc, const dbc_constraint *key)
+{
+	for (int i = 0; i < pc->nblockers; i++) {
+		if (pc->blocker_keys[i].fk != key)
+			continue;
+		char *sql =
+		    dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s", dbc_retain_only(ctx),
+		               pc->qt, pc->due_now, pc->blocker_keys[i].exists);
+		due_row d = {0, NULL};
+		if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_count, &d) != DBC_OK)
+			return -1;
+		return d.due;
+	}
+	return -1;
+}
+
+/* A key that keeps referenced rows: named with the rows due now it keeps
+ * ("blocked"), enforced by the engine now or not (it keeps them either way). */
 static int add_fk(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
 {
 	blockers_json *b = arg;
+	const dbc_table *parent = b->pc->t;
+	int64_t blocked = due_blocked_by(ctx, b->pc, c);
+	if (ctx->failed)
+		return DBC_ERROR;
 	json_t *item = json_object();
 	if (!item)
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
@@ -27,13 +73,18 @@ static int add_fk(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_con
 	dbc_json_set(item, "kind", dbc_json_str("foreign key"));
 	dbc_json_set(item, "name", dbc_json_str(c->name));
 	dbc_json_set(item, "table", dbc_json_str(dbc_qualified_name(ctx, child->schema, child->name)));
+	dbc_json_set(item, "columns", dbc_json_str(cols));
+	if (blocked >= 0)
+		dbc_json_set(item, "blocked", json_integer(blocked));
+	dbc_json_set(item, "enforced", json_boolean(c->enforced));
 	dbc_json_set(item, "detail",
 	             dbc_json_str(dbc_printf(
 	                 ctx,
 	                 "rows of %s referenced by %s (%s) are kept and counted "
-	                 "as blocked: the key has no ON DELETE action",
-	                 dbc_qualified_name(ctx, b->parent->schema, b->parent->name),
-	                 dbc_qualified_name(ctx, child->schema, child->name), cols ? cols : "")));
+	                 "as blocked: the key has no ON DELETE action%s",
+	                 dbc_qualified_name(ctx, parent->schema, parent->name),
+	                 dbc_qualified_name(ctx, child->schema, child->name), cols ? cols : "",
+	                 c->enforced ? "" : " (kept though the engine does not enforce the key now)")));
 	json_array_append_new(b->list, item);
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
@@ -80,6 +131,12 @@ static int add_effect(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc
 	                     "rows of %s referencing deleted rows of %s are deleted too (ON "
 	                     "DELETE CASCADE)",
 	                     ct, pt);
+	if (!c->enforced)
+		detail = dbc_printf(ctx,
+		                    "%s; the engine does not enforce the key now (SQLite: PRAGMA "
+		                    "foreign_keys is off), so dbretain_apply refuses the policy",
+		                    detail);
+	dbc_json_set(item, "enforced", json_boolean(c->enforced));
 	dbc_json_set(item, "detail", dbc_json_str(detail));
 	json_array_append_new(e->list, item);
 	if (ctx->failed)
@@ -110,20 +167,6 @@ static bool indexed(const dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 	}
 	(void)ctx;
 	return false;
-}
-
-typedef struct due_row {
-	int64_t due;
-	char *oldest;
-} due_row;
-
-static int take_due(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	due_row *d = arg;
-	(void)ncol;
-	d->due = c[0].type == DBC_INT ? c[0].i : 0;
-	d->oldest = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
-	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
 /* Adds p's plan row with list (taken: freed here) as its blockers. */
@@ -187,7 +230,7 @@ static int plan_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema 
 	json_t *list = json_array();
 	if (!list)
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	blockers_json b = {list, pc.t};
+	blockers_json b = {list, &pc};
 	int rc = dbc_retain_blocking_fks(ctx, s, pc.t, add_fk, &b);
 	effects_json e = {
 	    list, s, p, pc.t, dbc_zalloc(ctx, sizeof(dbc_table *) * (size_t)(s->ntables + 1)), 0};

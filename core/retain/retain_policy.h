@@ -38,6 +38,13 @@ int dbc_retain_load(dbc_ctx *ctx, const char *name, dbc_policies *out);
 
 const char *dbc_retain_action_name(dbc_retain_action a);
 
+/* A foreign key that keeps its referenced rows (ON DELETE NO ACTION or
+ * RESTRICT) and "row s is referenced through it", an EXISTS over alias s. */
+typedef struct dbc_blocker_key {
+	const dbc_constraint *fk;
+	char *exists;
+} dbc_blocker_key;
+
 /* A policy resolved against the live schema. */
 typedef struct dbc_policy_ctx {
 	const dbc_policy *p;
@@ -49,7 +56,8 @@ typedef struct dbc_policy_ctx {
 	/* " AND NOT EXISTS (...)" per foreign key that would refuse the delete
 	 * of a referenced row ("" when none) */
 	char *unblocked;
-	char *blocked; /* the opposite: "EXISTS (...) OR ..."; NULL when none */
+	char *blocked;                 /* the opposite: "EXISTS (...) OR ..."; NULL when none */
+	dbc_blocker_key *blocker_keys; /* each key's own part, nblockers of them */
 	int nblockers;
 	char *cutoff_sql; /* the cutoff as SQL (now() moves: computed per statement) */
 	char *cutoff;     /* the cutoff as a value, computed once; NULL unless asked */
@@ -74,12 +82,12 @@ int dbc_policy_resolve(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sche
  * (or on error, ctx->failed set). dbc_policy_resolve refuses such a policy,
  * naming it; dbretain_plan shows it as a blocker. */
 char *dbc_policy_gone(dbc_ctx *ctx, const dbc_schema *s, const dbc_policy *p);
-/* The foreign keys (enforced, ON DELETE NO ACTION or RESTRICT) that
+/* The foreign keys (enforced or not, ON DELETE NO ACTION or RESTRICT) that
  * reference t: fn is called for each child table and constraint. */
 typedef int (*dbc_fk_fn)(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c);
 int dbc_retain_blocking_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
                             void *arg);
-/* The foreign keys (enforced) that reference t with an ON DELETE action
+/* The foreign keys (enforced or not) that reference t with an ON DELETE action
  * changing the child's rows when a row of t goes: CASCADE (its rows are
  * deleted too), SET NULL, SET DEFAULT (they are updated). */
 int dbc_retain_acting_fks(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t, dbc_fk_fn fn,
@@ -91,5 +99,17 @@ bool dbc_retain_fk_cascades(const dbc_constraint *c);
  * archiving them. DBC_OK for other actions or when none does. */
 int dbc_retain_refuse_cascade(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                               const dbc_policy *p);
+
+/* Refuses (55000, who names the caller) a delete from t that an ON DELETE
+ * action of a key the engine does not enforce now would leave undone (SQLite
+ * with foreign_keys off): the children would point at nothing. */
+int dbc_retain_refuse_unenforced(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                                 const char *who);
+/* The foreign keys that keep t's referenced rows (enforced or not), as SQL
+ * over alias s: *unblocked " AND NOT EXISTS ..." ("" when none), *blocked
+ * "EXISTS ... OR ..." (NULL when none), and each key's own part. */
+int dbc_retain_blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
+                        const dbc_table *t, char **unblocked, char **blocked,
+                        dbc_blocker_key **keys, int *n);
 
 #endif

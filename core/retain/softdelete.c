@@ -6,6 +6,7 @@
  */
 #include "base/json.h"
 #include "retain/retain.h"
+#include "retain/retain_policy.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +608,66 @@ int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_s
 	return *drop && *create ? DBC_OK : DBC_ERROR;
 }
 
+/* An engine enforcing its keys refuses a delete of a row a key without an
+ * ON DELETE action still references. Where it does not enforce such a key
+ * now (SQLite's foreign_keys off, a PostgreSQL key whose triggers are
+ * disabled) the purge refuses the same way, naming the key and how many of
+ * its rows are kept, instead of leaving children pointing at nothing;
+ * purged: the condition of the rows purged, over alias s. */
+static int note_unenforced(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
+{
+	(void)ctx;
+	(void)child;
+	if (!c->enforced)
+		*(bool *)arg = true;
+	return DBC_OK;
+}
+
+static int refuse_referenced(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
+                             const dbc_table *t, const char *purged)
+{
+	char *unblocked, *blocked;
+	dbc_blocker_key *keys;
+	int n;
+	bool any = false;
+	if (dbc_retain_blocking_fks(ctx, s, t, note_unenforced, &any) != DBC_OK)
+		return DBC_ERROR;
+	if (!any)
+		return DBC_OK; /* every such key is the engine's to enforce */
+	if (dbc_retain_blockers(ctx, eng, s, t, &unblocked, &blocked, &keys, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		if (keys[i].fk->enforced)
+			continue; /* the engine refuses the DELETE itself */
+		char *sql =
+		    dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s", dbc_retain_only(ctx),
+		               dbc_quoted_name(ctx, t->schema, t->name), purged, keys[i].exists);
+		char *text = NULL;
+		if (!sql || dbc_query_text(ctx, sql, 0, NULL, &text, NULL) != DBC_OK)
+			return DBC_ERROR;
+		long long kept = text ? strtoll(text, NULL, 10) : 0;
+		if (kept == 0)
+			continue;
+		const dbc_table *child = NULL;
+		for (int k = 0; k < s->ntables && !child; k++)
+			for (int j = 0; j < s->tables[k].nconstraints; j++)
+				if (&s->tables[k].constraints[j] == keys[i].fk)
+					child = &s->tables[k];
+		char *cols = dbc_strlist_join(ctx, &keys[i].fk->columns, ", ");
+		dbc_error(ctx, "23503",
+		          "dbsoftdelete_purge: %lld soft-deleted row(s) of table %s are still "
+		          "referenced by table %s (%s) through foreign key %s, which has no ON DELETE "
+		          "action: nothing was purged",
+		          kept, dbc_qualified_name(ctx, t->schema, t->name),
+		          child ? dbc_qualified_name(ctx, child->schema, child->name) : "?",
+		          cols ? cols : "", keys[i].fk->name ? keys[i].fk->name : "");
+		dbc_error_hint(ctx, "Delete or re-point the referencing rows first (the engine would "
+		                    "refuse this delete with the key enforced).");
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *table,
                       const char *older_than, int64_t *purged)
 {
@@ -626,10 +687,18 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *tab
 	char *qc = ctx->host->quote_ident(ctx, column);
 	char *sql = dbc_printf(ctx, "DELETE FROM %s WHERE %s IS NOT NULL",
 	                       dbc_quoted_name(ctx, t->schema, t->name), qc);
-	if (sql && older_than)
-		sql = dbc_printf(ctx, "%s AND %s", sql,
-		                 dbc_retain_before(ctx, eng, qc, eng->cutoff_sql(ctx, &iv, NULL)));
-	if (!sql)
+	char *sqc = dbc_printf(ctx, "s.%s", qc);
+	char *purged_rows = dbc_printf(ctx, "%s IS NOT NULL", sqc);
+	if (sql && older_than) {
+		char *cutoff = eng->cutoff_sql(ctx, &iv, NULL);
+		sql = dbc_printf(ctx, "%s AND %s", sql, dbc_retain_before(ctx, eng, qc, cutoff));
+		purged_rows =
+		    dbc_printf(ctx, "%s AND %s", purged_rows, dbc_retain_before(ctx, eng, sqc, cutoff));
+	}
+	if (!sql || !purged_rows)
+		return DBC_ERROR;
+	if (dbc_retain_refuse_unenforced(ctx, &s, t, "dbsoftdelete_purge") != DBC_OK ||
+	    refuse_referenced(ctx, eng, &s, t, purged_rows) != DBC_OK)
 		return DBC_ERROR;
 	if (eng->purge_through) {
 		int mark;

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# SQLite with foreign_keys = ON cascades too: an archive policy whose
-# batches would delete ON DELETE CASCADE children's rows without archiving
-# them is refused (dbretain_add, and dbretain_apply when the keys are
-# enforced only then), nothing moves, and dbretain_plan names every table
+# SQLite cascades with foreign_keys = ON: an archive policy whose batches
+# would delete ON DELETE CASCADE children's rows without archiving them is
+# refused (dbretain_add and dbretain_apply, whatever the pragma says), nothing moves, and dbretain_plan names every table
 # the policy's deletes change. An invoice/line schema of a few thousand rows.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -12,6 +11,9 @@ q "ATTACH '$work/archive.db' AS archive;
    CREATE TABLE archive.invoice (invoice_id INTEGER, invoice_date TEXT, total NUMERIC, archived_at TEXT NOT NULL);
    CREATE TABLE invoice (invoice_id INTEGER PRIMARY KEY, invoice_date TEXT NOT NULL, total NUMERIC);
    CREATE INDEX invoice_date_ix ON invoice (invoice_date);
+   -- added before the CASCADE key exists: dbretain_add refuses it after,
+   -- whatever PRAGMA foreign_keys says
+   SELECT dbretain_add('invoices', 'invoice', 'invoice_date', '100 days', 'archive', 'archive.invoice');
    CREATE TABLE invoice_line (invoice_line_id INTEGER PRIMARY KEY,
      invoice_id INTEGER NOT NULL REFERENCES invoice ON DELETE CASCADE, qty INTEGER);
    CREATE TABLE payment (id INTEGER PRIMARY KEY, invoice_id INTEGER REFERENCES invoice ON DELETE SET NULL);
@@ -20,8 +22,6 @@ q "ATTACH '$work/archive.db' AS archive;
    WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 2060)
    INSERT INTO invoice_line SELECT i, (i - 1) / 5 + 1, 1 FROM g;
    INSERT INTO payment SELECT invoice_id, invoice_id FROM invoice;
-   -- foreign keys off (SQLite's default): nothing cascades, the policy is fine
-   SELECT dbretain_add('invoices', 'invoice', 'invoice_date', '100 days', 'archive', 'archive.invoice');
    SELECT dbcare_set('retain.batch_size', '50');" >/dev/null
 counts() { q "ATTACH '$work/archive.db' AS archive;
   SELECT (SELECT count(*) FROM invoice) || ' ' || (SELECT count(*) FROM invoice_line) || ' '
@@ -40,6 +40,12 @@ out=$(f "ATTACH '$work/archive.db' AS archive; SELECT dbretain_drop('invoices');
   SELECT dbretain_add('invoices', 'invoice', 'invoice_date', '100 days', 'archive', 'archive.invoice');" 2>&1) &&
   fail "dbretain_add accepted an archive with a CASCADE child: $out"
 case "$out" in *"$msg"*) ;; *) fail "add: $out" ;; esac
+# and so does a connection with foreign keys off (SQLite's default): the key
+# is declared, and the policy would run where it is enforced
+out=$(q "ATTACH '$work/archive.db' AS archive;
+  SELECT dbretain_add('invoices', 'invoice', 'invoice_date', '100 days', 'archive', 'archive.invoice');" 2>&1) &&
+  fail "dbretain_add accepted an archive with a CASCADE child, foreign keys off: $out"
+case "$out" in *"$msg"*) ;; *) fail "add, foreign keys off: $out" ;; esac
 # a delete policy may cascade, and the plan names both children
 plan=$(f "SELECT dbretain_add('old', 'invoice', 'invoice_date', '100 days', 'delete');
   SELECT blockers FROM dbretain_plan('old');")

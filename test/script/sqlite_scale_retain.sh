@@ -24,7 +24,8 @@ q "WITH RECURSIVE g(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM g WHERE g < $n)
    SELECT dbretain_add('old_rentals', 'rental', 'rental_date', '1100 days', 'archive', 'rental_archive');" >/dev/null
 [ "$(q "SELECT group_concat(policy || ':' || due, ',') FROM (SELECT * FROM dbretain_plan ORDER BY policy);")" = \
   "old_payments:$n,old_rentals:$n" ] || fail "plan: $(q "SELECT * FROM dbretain_plan;")"
-r=$(q "SELECT group_concat(policy || ':' || archived || ':' || deleted || ':' || remaining, ',')
+# payment.rental_id is ON DELETE SET NULL: the archive needs the key enforced
+r=$(q -cmd "PRAGMA foreign_keys = ON" "SELECT group_concat(policy || ':' || archived || ':' || deleted || ':' || remaining, ',')
          FROM (SELECT * FROM dbretain_apply(NULL, $n) ORDER BY policy);")
 [ "$r" = "old_payments:0:$n:0,old_rentals:$n:0:0" ] || fail "dbretain_apply: $r"
 [ "$(q "SELECT count(*) FROM payment;")" = 100000 ] || fail "payments left: $(q "SELECT count(*) FROM payment;")"

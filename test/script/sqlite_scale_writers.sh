@@ -6,8 +6,10 @@
 # calls (BEGIN IMMEDIATE each). Afterwards, exactly: each writer's rows and
 # entries are the statements it committed (240 rentals inserted, 40
 # updated, 40 payments), the archive holds each due rental once and the
-# table none of them, one delete entry per archived rental, and the chain
-# verifies clean.
+# table none of them, one delete entry per archived rental, one update entry
+# per payment its ON DELETE SET NULL key updated (the loop enforces the keys:
+# no payment is left pointing at an archived rental), and the chain verifies
+# clean.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 db="$work/pagila.db"
@@ -57,7 +59,9 @@ PY
 for _ in $(seq 1 200); do
   echo "BEGIN IMMEDIATE; SELECT archived FROM dbretain_apply('old_rentals', 1000); COMMIT;"
 done > "$work/retain.sql"
-sqlite3 -batch -cmd ".load $module" -cmd ".timeout 60000" "$db" < "$work/retain.sql" >"$work/retain.out" 2>&1 &
+# payment.rental_id is ON DELETE SET NULL: the archive needs the key enforced
+# (the payments of archived rentals are updated, and audited, in its batches)
+sqlite3 -batch -cmd ".load $module" -cmd ".timeout 60000" -cmd "PRAGMA foreign_keys = ON" "$db" < "$work/retain.sql" >"$work/retain.out" 2>&1 &
 retain=$!
 wpids=()
 for w in $(seq 1 $writers); do
@@ -98,8 +102,14 @@ arch=$(q "SELECT count(*) || ':' || count(DISTINCT rental_id) FROM rental_archiv
            AND (SELECT max(id) FROM dbcare_audit_log WHERE operation = 'delete') >
                (SELECT min(id) FROM dbcare_audit_log WHERE operation = 'insert');")" = 1 ] ||
   fail "retention and the writers did not overlap"
+# the payments of archived rentals were set NULL by their key, each update audited
+setnull=$(q "SELECT count(*) FROM dbcare_audit_log WHERE table_name = 'payment' AND operation = 'update';")
+[ "$setnull" -gt 0 ] &&
+  [ "$setnull" = "$(q "SELECT count(*) FROM payment WHERE payment_id <= $base_p AND rental_id IS NULL;")" ] ||
+  fail "payment updates: $setnull, payments set NULL: $(q "SELECT count(*) FROM payment WHERE rental_id IS NULL;")"
+[ -z "$(q "PRAGMA foreign_key_check;")" ] || fail "orphans: $(q "PRAGMA foreign_key_check;" | head -3)"
 total=$(q "SELECT count(*) FROM dbcare_audit_log;")
-[ "$total" = $((writers * 320 + due)) ] || fail "entries: $total (want $((writers * 320 + due)))"
+[ "$total" = $((writers * 320 + due + setnull)) ] || fail "entries: $total (want $((writers * 320 + due + setnull)))"
 v=$(q "SELECT checked || '|' || ifnull(broken_id, '') || '|' || ifnull(problem, '') FROM dbaudit_verify;")
 [ "$v" = "$total||" ] || fail "dbaudit_verify: $v (want $total||)"
 [ "$(q "PRAGMA integrity_check;")" = ok ] || fail "integrity_check"
