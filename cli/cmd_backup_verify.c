@@ -37,6 +37,49 @@ int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 	             why ? 2 : 1, p, NULL);
 }
 
+/* What the dump's dbcare objects need (issue: an audited or soft-deleted
+ * table's triggers call dbcare.audit_trigger / dbcare.softdelete_row,
+ * which only their owner may call, in a schema the scratch role has no
+ * USAGE on): EXECUTE on exactly the functions its triggers name, and only
+ * those that are trigger functions of the extension dbcare, and USAGE on
+ * the schema dbcare. Nothing else of dbcare's: its tables stay unreadable
+ * and its other functions uncallable (no grant to PUBLIC is made). */
+static int grant_trigger_functions(cli_db *v, cli_opts *o, const cli_pg_scratch *s,
+                                   const cli_pg_toc *t)
+{
+	size_t len = 3;
+	for (int i = 0; i < t->nfns; i++)
+		len += strlen(t->dbcare_fns[i]) + 1;
+	char *names = malloc(len), *w = names;
+	if (!names)
+		return -1;
+	*w++ = '{';
+	for (int i = 0; i < t->nfns; i++)
+		w += sprintf(w, "%s%s", i ? "," : "", t->dbcare_fns[i]);
+	strcpy(w, "}");
+	const char *p[2] = {names, s->name};
+	cli_rows r = {0};
+	int rc = cli_q(v, o,
+	               "SELECT pg_catalog.format('GRANT EXECUTE ON FUNCTION dbcare.%I() TO %I',"
+	               "  p.proname, CAST($2 AS text))"
+	               " FROM pg_catalog.pg_proc p"
+	               " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass"
+	               "  AND d.objid = p.oid AND d.deptype = 'e'"
+	               " JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'dbcare'"
+	               " WHERE p.pronamespace = 'dbcare'::regnamespace AND p.pronargs = 0"
+	               "  AND p.prorettype = 'pg_catalog.trigger'::regtype"
+	               "  AND p.proname = ANY (CAST($1 AS text[]))"
+	               " UNION ALL SELECT pg_catalog.format('GRANT USAGE ON SCHEMA dbcare TO %I', "
+	               "CAST($2 AS text))"
+	               " ORDER BY 1",
+	               2, p, &r);
+	for (int i = 0; rc == 0 && i < r.nrows; i++)
+		rc = cli_q(v, o, cli_cell(&r, i, 0), 0, NULL, NULL);
+	cli_rows_free(&r);
+	free(names);
+	return rc;
+}
+
 /* The dump's extensions, made in the scratch database by the verifier
  * (the scratch role may not; the dump's objects need them), into the
  * schemas the first restore step made, still empty: only an extension the
@@ -71,6 +114,8 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 		PQfreemem(name);
 		PQfreemem(schema);
 	}
+	if (rc == 0 && t->nfns > 0)
+		rc = grant_trigger_functions(v, o, s, t);
 	cli_disconnect(v);
 	return rc;
 }
@@ -101,7 +146,8 @@ static int read_restored(cli_db *rs, cli_opts *o, char **now)
 }
 
 /* The restore steps (pg_backup.h): schemas as the scratch role, the
- * extensions as the verifier, the rest as the scratch role; then the read.
+ * extensions as the verifier (with the grants the dump's dbcare triggers
+ * need), the rest as the scratch role; then the read.
  * -1 after printing why, *why set when it is the dump's fault. */
 static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
                             const cli_pg_scratch *s, char **now, char **why)

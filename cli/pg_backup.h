@@ -67,13 +67,19 @@ int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, c
  * then the rest. Left out: extensions (made beforehand), event triggers
  * (they would run as whoever runs DDL, and need a superuser), and the rows
  * of tables and sequences the archive does not create (an extension's
- * configuration tables: made and owned by the extension). */
+ * configuration tables: made and owned by the extension). The triggers
+ * are named by one more list, read for the functions they call. */
 typedef struct cli_pg_toc {
 	char dir[4096];           /* a private directory with the lists ("" none) */
 	char schemas[4200];       /* list: the SCHEMA entries */
 	char rest[4200];          /* list: what the scratch role restores after */
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
+	/* the functions of the schema dbcare that the dump's triggers call
+	 * (audit, soft delete), when the dump has the extension dbcare: the
+	 * scratch role may call those, nothing else of dbcare's */
+	char **dbcare_fns;
+	int nfns;
 } cli_pg_toc;
 /* Reads the dump's table of contents; -1 with *err when pg_restore cannot
  * (the archive is damaged). */
