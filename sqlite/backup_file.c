@@ -1082,4 +1082,5 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .is_sealed = sqldbc_backup_is_sealed,
     .unseal = sqldbc_backup_unseal,
     .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
+    .foreign_key_check = sqldbc_backup_fk_check,
 };

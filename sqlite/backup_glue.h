@@ -123,6 +123,8 @@ bool sqldbc_pageset_is(const char *path);
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published);
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);
+/* backup_drill.c: the foreign_key_check hook (a restore drill's check). */
+int sqldbc_backup_fk_check(dbc_ctx *ctx, const char *path, int64_t *violations, char **first);
 
 /* Sealed backups (backup_seal.c): the hooks of the same names, and the
  * proof of origin a seal's header carries ("<database>\n<path>"). */
