@@ -212,7 +212,8 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **n
 	return rc;
 }
 
-static int verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
+                    char **content)
 {
 	const char *path = cli_cell(row, 0, 2), *sha = cli_cell(row, 0, 3);
 	const char *contents = cli_cell(row, 0, 4);
@@ -249,7 +250,10 @@ static int verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why,
 		*tables = (int)json_object_size(doc);
 		json_decref(doc);
 	}
-	free(now);
+	if (content)
+		*content = now;
+	else
+		free(now);
 	if (rc != 0)
 		cli_errorf("the recorded content of %s does not parse", path);
 	return rc;
@@ -267,10 +271,10 @@ static int verify_sqlite(cli_db *db, cli_opts *o)
 	return CLI_OK;
 }
 
-static const char row_sql[] =
+const char cli_backup_row_sql[] =
     "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups";
 
-/* Verifies the backup of row (a row of row_sql) and marks it: 0 with *why
+/* Verifies the backup of row (a row of cli_backup_row_sql) and marks it: 0 with *why
  * NULL (verified, *tables read) or set (failed); -1 after printing an
  * error that is not the backup's (the row is left as it was). */
 static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
@@ -281,7 +285,7 @@ static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, 
 	*why = NULL;
 	*tables = -1;
 	if (strcmp(kind, "pg_dump") == 0)
-		rc = verify_dump(db, o, row, why, tables);
+		rc = cli_verify_dump(db, o, row, why, tables, NULL);
 	else if (strcmp(kind, "pgbackrest") == 0)
 		rc = cli_pgbackrest_verify(db, o, path, why, tables);
 	else {
@@ -302,7 +306,8 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
 	cli_rows row = {0};
 	char *sql = NULL;
-	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1", row_sql) < 0 ||
+	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1",
+	             cli_backup_row_sql) < 0 ||
 	    cli_q(db, o, sql, 2, p, &row) != 0) {
 		free(sql);
 		return CLI_ERROR;
@@ -396,7 +401,7 @@ int cli_verify_all_backups(cli_db *db, cli_opts *o)
 		else {
 			cli_rows row = {0};
 			const char *p[1] = {id};
-			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", row_sql) >= 0 &&
+			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", cli_backup_row_sql) >= 0 &&
 			    cli_q(db, o, sql, 1, p, &row) == 0 && row.nrows == 1)
 				rc = verify_row(db, o, &row, &why, &tables);
 			cli_rows_free(&row);

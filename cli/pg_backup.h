@@ -87,6 +87,24 @@ int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
 /* Removes the lists and frees t. */
 void cli_pg_toc_free(cli_pg_toc *t);
 
+/* The catalog columns a verification reads (id, kind, path, sha256,
+ * content, label), before a WHERE of the caller's. */
+extern const char cli_backup_row_sql[];
+/* A pg_dump backup (row: cli_backup_row_sql's) verified: its SHA-256, then
+ * restored into a scratch database and compared. 0 with *why NULL
+ * (verified, *tables compared) or set (the backup's fault); -1 after
+ * printing an error that is not the backup's. content (NULL: not
+ * wanted) gets the restored copy's content (malloc'd) when it was read. */
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
+                    char **content);
+/* Counts of a drill (pg_contents.c): the tables and rows of the recorded
+ * content, and how many tables differ between recorded and restored
+ * (missing, added, another count or hash). -1 when one does not parse. */
+int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
+                          long long *rows, long long *mismatches);
+/* dbcare backup drill [BACKUP] (cmd_backup_drill.c). */
+int cli_backup_drill(cli_db *db, cli_opts *o);
+
 /* dbcare verify BACKUP: a catalogued backup re-verified (pg_dump's SHA-256
  * and logical content; pgBackRest's verify and a restore test). */
 int cli_verify_backup(cli_db *db, cli_opts *o);

@@ -1,0 +1,128 @@
+/*
+ * cmd_backup_drill.c — dbcare backup drill [BACKUP]: a restore drill
+ * (docs/backups.md, "Restore drills"). No backup is trusted until it has
+ * been restored. SQLite: dbbackup_drill, which restores into a scratch
+ * file, checks, compares and records in the module. PostgreSQL: the
+ * newest catalogued pg_dump (or BACKUP) goes through verify's restore
+ * (cmd_backup_verify.c: its SHA-256, then pg_restore into a scratch
+ * database as a scratch role, which re-validates every constraint as it
+ * adds it, then every table's rows and content hash compared), timed, and
+ * the outcome is recorded with dbbackup_drill(path, result). The command
+ * exits 1 when the drill failed; a drill that could not run for a reason
+ * that is not the backup's (the server refused the scratch role) is an
+ * error and is not recorded.
+ */
+#include "pg_backup.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The drill's result as dbbackup_drill takes it. */
+static char *result_json(const cli_rows *row, double ms, const char *why, const char *recorded,
+                         const char *restored)
+{
+	long long tables = 0, rows = 0, mismatches = 0;
+	if (recorded && restored &&
+	    cli_pg_contents_count(recorded, restored, &tables, &rows, &mismatches) != 0)
+		tables = rows = mismatches = 0;
+	json_t *o = json_pack("{s:I, s:s, s:f, s:I, s:I, s:I, s:b, s:s?}", "backup_id",
+	                      (json_int_t)atoll(cli_cell(row, 0, 0)), "method", cli_cell(row, 0, 1),
+	                      "duration_ms", ms, "tables", (json_int_t)tables, "rows", (json_int_t)rows,
+	                      "mismatches", (json_int_t)mismatches, "ok", why == NULL, "detail", why);
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	return text;
+}
+
+/* The catalog row drilled: BACKUP's (a path or a pgBackRest label), else
+ * the newest pg_dump. */
+static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row)
+{
+	char abs[PATH_MAX], *sql = NULL;
+	const char *p[2] = {arg && realpath(arg, abs) ? abs : arg, arg};
+	int rc = asprintf(&sql, "%s WHERE %s ORDER BY id DESC LIMIT 1", cli_backup_row_sql,
+	                  arg ? "path = $1 OR label = $2" : "kind = 'pg_dump'") < 0
+	             ? -1
+	             : cli_q(db, o, sql, arg ? 2 : 0, arg ? p : NULL, row);
+	free(sql);
+	if (rc == 0 && row->nrows == 0) {
+		cli_errorf(arg ? "no catalogued backup at %s (dbcare backups lists them)"
+		               : "no catalogued pg_dump backup to drill (dbcare backup makes one)%s",
+		           arg ? arg : "");
+		rc = -1;
+	}
+	if (rc == 0 && strcmp(cli_cell(row, 0, 1), "pg_dump") != 0) {
+		cli_errorf("backup %s was made by %s: the drill restores pg_dump backups (dbcare verify "
+		           "runs pgBackRest's restore test)",
+		           cli_cell(row, 0, 2), cli_cell(row, 0, 1));
+		rc = -1;
+	}
+	return rc;
+}
+
+static int drill_pg(cli_db *db, cli_opts *o)
+{
+	cli_rows row = {0}, r = {0};
+	if (find_row(db, o, o->nargs > 1 ? o->args[1] : NULL, &row) != 0) {
+		cli_rows_free(&row);
+		return CLI_ERROR;
+	}
+	char *why = NULL, *restored = NULL, *result = NULL;
+	int tables = -1, exit = CLI_ERROR;
+	double t0 = now_ms();
+	cli_note(&o->out, "drilling %s", cli_cell(&row, 0, 2));
+	if (cli_verify_dump(db, o, &row, &why, &tables, &restored) == 0 &&
+	    (result = result_json(&row, now_ms() - t0, why, cli_cell(&row, 0, 4), restored))) {
+		const char *p[2] = {cli_cell(&row, 0, 2), result};
+		if (cli_q(db, o, "SELECT dbbackup_drill($1, $2)", 2, p, &r) == 0) {
+			cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));
+			if (why)
+				cli_errorf("backup %s failed its restore drill: %s", cli_cell(&row, 0, 2), why);
+			exit = why ? CLI_ERROR : CLI_OK;
+		}
+	}
+	cli_rows_free(&r);
+	cli_rows_free(&row);
+	free(why);
+	free(restored);
+	free(result);
+	return exit;
+}
+
+static int drill_sqlite(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	const char *p[1] = {o->nargs > 1 ? o->args[1] : NULL};
+	if (cli_q(db, o, "SELECT dbbackup_drill($1)", 1, p, &r) != 0)
+		return CLI_ERROR;
+	cli_progress_end(&o->out);
+	cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));
+	json_t *doc = json_loads(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "", 0, NULL);
+	bool ok = json_is_true(json_object_get(doc, "ok"));
+	if (!ok)
+		cli_errorf("backup %s failed its restore drill: %s",
+		           json_string_value(json_object_get(doc, "path")),
+		           json_string_value(json_object_get(doc, "detail")));
+	json_decref(doc);
+	cli_rows_free(&r);
+	return ok ? CLI_OK : CLI_ERROR;
+}
+
+int cli_backup_drill(cli_db *db, cli_opts *o)
+{
+	if (o->incremental || o->compress || o->stanza || o->backup_type) {
+		cli_errorf("usage: dbcare backup drill [BACKUP] [--encrypt-key-file F]");
+		return CLI_USAGE;
+	}
+	return db->drv->dump ? drill_pg(db, o) : drill_sqlite(db, o);
+}
