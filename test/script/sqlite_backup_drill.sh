@@ -9,6 +9,7 @@
 # /metrics exports its time and duration, and the shipped alert rules fire
 # on a stale or a failed drill (promtool).
 set -eu
+command -v promtool >/dev/null || { echo "FAIL: promtool is missing (test/harness/packages.txt)"; exit 1; }
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
 db="$work/app.db"
@@ -24,7 +25,8 @@ sqlite3 "$db" "PRAGMA foreign_keys = ON;
 # before any drill: the check is skipped, no drill metric
 [ "$(q "SELECT status FROM dbhealth_checks WHERE name = 'backup_drills'")" = skipped ] ||
   fail "the drill check ran without a drill"
-q "SELECT dbhealth_metrics()" | grep -q dbcare_backup_last_drill && fail "a drill metric before any drill"
+q "SELECT dbhealth_metrics()" | grep -qx 'dbcare_backup_last_drill_success{engine="sqlite",database="app.db"} NaN' ||
+  fail "the drill metric before any drill is not NaN"
 
 # --- a full backup, drilled by the command: the newest backup by default
 run 0 backup "$work/full.db" --db "sqlite:$db"
@@ -69,6 +71,32 @@ has "the restored copy has 29 row(s) whose foreign key references no row (first 
 q "SELECT dbhealth_metrics()" >metrics
 grep -qx 'dbcare_backup_last_drill_success{engine="sqlite",database="app.db"} 0' metrics ||
   fail "the failed drill's metric: $(grep drill metrics)"
+# the shipped rule fires on this very exposition (its failed drill), and
+# not on a good one: the series as dbhealth_metrics wrote it, fed to promtool
+alert_test() { # SERIES_LINE FIRES(true|false)
+  local series=${1% *} value=${1##* } exp='[]'
+  [ "$2" = true ] && exp="
+          - exp_labels: {engine: sqlite, database: app.db, severity: critical}
+            exp_annotations:
+              summary: 'The newest restore drill of app.db failed'
+              description: \"A backup did not restore, or its restored copy differs from its record: the table backup_drills of dbcare's bookkeeping says why.\""
+  cat >"$work/drill.test.yml" <<YML
+rule_files: ['$root/deploy/prometheus/dbcare.rules.yml']
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: '$series'
+        values: '${value}x5'
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: DbcareBackupDrillFailed
+        exp_alerts: $exp
+YML
+  promtool test rules "$work/drill.test.yml" >"$work/promtool" 2>&1 ||
+    { cat "$work/promtool"; fail "DbcareBackupDrillFailed on $1 (want firing: $2)"; }
+}
+alert_test "$(grep '^dbcare_backup_last_drill_success' metrics)" true
 sqlite3 "$db" "INSERT INTO customer SELECT i, 'again' FROM (SELECT 1 AS i UNION SELECT 2 UNION SELECT 3)"
 
 # --- a backup changed after it was made: one byte of the full copy (the
@@ -99,6 +127,7 @@ grep -q '^dbcare_backup_last_drill_timestamp_seconds{engine="sqlite",database="a
   fail "no drill timestamp: $(grep drill metrics)"
 grep -q '^dbcare_backup_last_drill_duration_seconds{engine="sqlite",database="app.db"} 0\.' metrics ||
   fail "no drill duration: $(grep drill metrics)"
+alert_test "$(grep '^dbcare_backup_last_drill_success' metrics)" false
 if command -v promtool >/dev/null; then
   promtool check metrics <metrics 2>&1 | grep drill && fail "promtool on the drill metrics"
 else
