@@ -6,13 +6,16 @@
  * newest catalogued pg_dump (or BACKUP) goes through verify's restore
  * (cmd_backup_verify.c: its SHA-256, then pg_restore into a scratch
  * database as a scratch role, which re-validates every constraint as it
- * adds it, then every table's rows and content hash compared), timed, and
- * the outcome is recorded with dbbackup_drill(path, result). The command
+ * adds it, then every table's rows and content hash compared), or a
+ * pgBackRest backup through its restore test (pgbackrest_verify.c: a
+ * scratch data directory on a private socket, every table read back),
+ * timed, and the outcome is recorded with dbbackup_drill(path, result). The command
  * exits 1 when the drill failed; a drill that could not run for a reason
  * that is not the backup's (the server refused the scratch role) is an
  * error and is not recorded.
  */
 #include "pg_backup.h"
+#include "pgbackrest.h"
 
 #include <jansson.h>
 #include <limits.h>
@@ -29,12 +32,14 @@ static double now_ms(void)
 
 /* The drill's result as dbbackup_drill takes it. */
 static char *result_json(const cli_rows *row, double ms, const char *why, const char *recorded,
-                         const char *restored)
+                         const char *restored, int read_tables)
 {
 	long long tables = 0, rows = 0, mismatches = 0;
 	if (recorded && restored &&
 	    cli_pg_contents_count(recorded, restored, &tables, &rows, &mismatches) != 0)
 		tables = rows = mismatches = 0;
+	if (!recorded && read_tables > 0)
+		tables = read_tables; /* pgBackRest: tables read back, none recorded */
 	json_t *o = json_pack("{s:I, s:s, s:f, s:I, s:I, s:I, s:b, s:s?}", "backup_id",
 	                      (json_int_t)atoll(cli_cell(row, 0, 0)), "method", cli_cell(row, 0, 1),
 	                      "duration_ms", ms, "tables", (json_int_t)tables, "rows", (json_int_t)rows,
@@ -45,25 +50,26 @@ static char *result_json(const cli_rows *row, double ms, const char *why, const 
 }
 
 /* The catalog row drilled: BACKUP's (a path or a pgBackRest label), else
- * the newest pg_dump. */
+ * the newest backup dbcare made (pg_dump or pgBackRest). */
 static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row)
 {
 	char abs[PATH_MAX], *sql = NULL;
 	const char *p[2] = {arg && realpath(arg, abs) ? abs : arg, arg};
 	int rc = asprintf(&sql, "%s WHERE %s ORDER BY id DESC LIMIT 1", cli_backup_row_sql,
-	                  arg ? "path = $1 OR label = $2" : "kind = 'pg_dump'") < 0
+	                  arg ? "path = $1 OR label = $2" : "kind IN ('pg_dump', 'pgbackrest')") < 0
 	             ? -1
 	             : cli_q(db, o, sql, arg ? 2 : 0, arg ? p : NULL, row);
 	free(sql);
 	if (rc == 0 && row->nrows == 0) {
 		cli_errorf(arg ? "no catalogued backup at %s (dbcare backups lists them)"
-		               : "no catalogued pg_dump backup to drill (dbcare backup makes one)%s",
+		               : "no catalogued backup to drill (dbcare backup makes one)%s",
 		           arg ? arg : "");
 		rc = -1;
 	}
-	if (rc == 0 && strcmp(cli_cell(row, 0, 1), "pg_dump") != 0) {
-		cli_errorf("backup %s was made by %s: the drill restores pg_dump backups (dbcare verify "
-		           "runs pgBackRest's restore test)",
+	if (rc == 0 && strcmp(cli_cell(row, 0, 1), "pg_dump") != 0 &&
+	    strcmp(cli_cell(row, 0, 1), "pgbackrest") != 0) {
+		cli_errorf("backup %s was recorded by %s: the drill restores the backups dbcare makes "
+		           "(pg_dump, pgbackrest)",
 		           cli_cell(row, 0, 2), cli_cell(row, 0, 1));
 		rc = -1;
 	}
@@ -81,8 +87,13 @@ static int drill_pg(cli_db *db, cli_opts *o)
 	int tables = -1, exit = CLI_ERROR;
 	double t0 = now_ms();
 	cli_note(&o->out, "drilling %s", cli_cell(&row, 0, 2));
-	if (cli_verify_dump(db, o, &row, &why, &tables, &restored) == 0 &&
-	    (result = result_json(&row, now_ms() - t0, why, cli_cell(&row, 0, 4), restored))) {
+	/* pgBackRest: its restore test (a scratch data directory on a private
+	 * socket, every table read back); no content is recorded to compare */
+	bool pgbr = strcmp(cli_cell(&row, 0, 1), "pgbackrest") == 0;
+	int ran = pgbr ? cli_pgbackrest_verify(db, o, cli_cell(&row, 0, 2), &why, &tables)
+	               : cli_verify_dump(db, o, &row, &why, &tables, &restored);
+	if (ran == 0 &&
+	    (result = result_json(&row, now_ms() - t0, why, cli_cell(&row, 0, 4), restored, tables))) {
 		const char *p[2] = {cli_cell(&row, 0, 2), result};
 		if (cli_q(db, o, "SELECT dbbackup_drill($1, $2)", 2, p, &r) == 0) {
 			cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));
