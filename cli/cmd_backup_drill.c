@@ -17,18 +17,12 @@
 #include "pg_backup.h"
 #include "pgbackrest.h"
 
+#include "base/clock.h"
+
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The drill's result as dbbackup_drill takes it. */
 static char *result_json(const cli_rows *row, double ms, const char *why, const char *recorded,
@@ -85,15 +79,15 @@ static int drill_pg(cli_db *db, cli_opts *o)
 	}
 	char *why = NULL, *restored = NULL, *result = NULL;
 	int tables = -1, exit = CLI_ERROR;
-	double t0 = now_ms();
+	double t0 = dbc_monotonic_ms();
 	cli_note(&o->out, "drilling %s", cli_cell(&row, 0, 2));
 	/* pgBackRest: its restore test (a scratch data directory on a private
 	 * socket, every table read back); no content is recorded to compare */
 	bool pgbr = strcmp(cli_cell(&row, 0, 1), "pgbackrest") == 0;
 	int ran = pgbr ? cli_pgbackrest_verify(db, o, cli_cell(&row, 0, 2), &why, &tables)
 	               : cli_verify_dump(db, o, &row, &why, &tables, &restored);
-	if (ran == 0 &&
-	    (result = result_json(&row, now_ms() - t0, why, cli_cell(&row, 0, 4), restored, tables))) {
+	if (ran == 0 && (result = result_json(&row, dbc_monotonic_ms() - t0, why, cli_cell(&row, 0, 4),
+	                                      restored, tables))) {
 		const char *p[2] = {cli_cell(&row, 0, 2), result};
 		if (cli_q(db, o, "SELECT dbbackup_drill($1, $2)", 2, p, &r) == 0) {
 			cli_print_json_doc(db, o, "drill", cli_cell(&r, 0, 0));

@@ -398,6 +398,7 @@ static const struct {
     {"dbcare_maintain_history", "maintain"},
     {"dbcare_backups", "backup"},
     {"dbcare_backup_marks", "backup"},
+    /* restore drills (dbbackup_drill) */
     {"dbcare_backup_drills", "backup"},
     {"dbcare_softdelete", "softdelete"},
     {"dbcare_retain_policies", "retain"},
@@ -593,8 +594,8 @@ static int upgrade_to_12(dbc_ctx *ctx)
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5,  upgrade_to_6,
-    upgrade_to_7, upgrade_to_8, upgrade_to_9, upgrade_to_10, upgrade_to_11, upgrade_to_12,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4,  upgrade_to_5,  upgrade_to_6,  upgrade_to_7,
+    upgrade_to_8, upgrade_to_9, upgrade_to_10, upgrade_to_11, upgrade_to_12,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

@@ -405,6 +405,16 @@ int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_
 int dbc_health_gather_backup_drills(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                     dbc_health_fact *fact);
 int dbc_health_drill_metrics(dbc_ctx *ctx, dbc_health_metrics *m);
+/* The newest restore drill as both read it (health_drills.c). */
+typedef struct dbc_health_drill {
+	int64_t drills;     /* rows of any status */
+	bool good;          /* a good one exists */
+	double hours;       /* since the newest good one */
+	bool newest_failed; /* the newest drill failed */
+	char *detail;       /* its reason */
+	double epoch, ms;   /* the newest drill's moment and duration */
+} dbc_health_drill;
+int dbc_health_drill_read(dbc_ctx *ctx, dbc_health_drill *n);
 
 /* Rounding without libm (the modules link no libm): nearest, halves away from 0;
  * only for |v| < 2^62. dbc_is_whole: an integer within 1e-9. */

@@ -1,9 +1,10 @@
 /*
- * health_drills.c — the check backup_drills and the drill metrics: how old
- * the newest good restore drill is (the bookkeeping table backup_drills,
- * written by dbbackup_drill), whether the newest drill failed, and how
- * long its restore took. The same on both engines; a table not made yet
- * (SQLite, before the backup part's first write) reads as no drill.
+ * health_drills.c — what the check backup_drills (its gatherer is in
+ * health_hooks.c) and the drill metrics read: how old the newest good
+ * restore drill is (the bookkeeping table backup_drills, written by
+ * dbbackup_drill), whether the newest drill failed, and how long its
+ * restore took. The same on both engines; a table not made yet (SQLite,
+ * before the backup part's first write) reads as no drill.
  */
 #include "health/health.h"
 
@@ -20,7 +21,7 @@ typedef struct newest_drill {
 
 static int take_newest(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
-	newest_drill *n = arg;
+	dbc_health_drill *n = arg;
 	if (ncol != 6)
 		return DBC_OK;
 	n->drills = c[0].type == DBC_INT ? c[0].i : 0;
@@ -34,7 +35,7 @@ static int take_newest(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-static int read_newest(dbc_ctx *ctx, newest_drill *n)
+int dbc_health_drill_read(dbc_ctx *ctx, dbc_health_drill *n)
 {
 	bool exists = false;
 	memset(n, 0, sizeof *n);
@@ -60,36 +61,10 @@ static int read_newest(dbc_ctx *ctx, newest_drill *n)
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_newest, n) : DBC_ERROR;
 }
 
-int dbc_health_gather_backup_drills(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
-                                    dbc_health_fact *fact)
-{
-	(void)eng, (void)mode;
-	newest_drill n;
-	if (read_newest(ctx, &n) != DBC_OK)
-		return DBC_ERROR;
-	if (n.drills == 0) {
-		dbc_health_skip(ctx, fact, "no restore drill recorded yet",
-		                "dbcare backup drill restores the newest backup into scratch, compares "
-		                "it with its record and records the drill.");
-		return DBC_OK;
-	}
-	fact->value = n.good ? n.hours : -1;
-	if (!n.good)
-		fact->value_text = dbc_strdup(ctx, "none");
-	if (n.newest_failed) {
-		fact->min_status = DBC_CHECK_CRITICAL;
-		fact->message = dbc_printf(ctx, "the newest restore drill failed: %s",
-		                           n.detail ? n.detail : "no reason recorded");
-	} else {
-		fact->message = dbc_printf(ctx, "newest good restore drill %.1f h old", n.hours);
-	}
-	return fact->message ? DBC_OK : DBC_ERROR;
-}
-
 int dbc_health_drill_metrics(dbc_ctx *ctx, dbc_health_metrics *m)
 {
-	newest_drill n;
-	if (read_newest(ctx, &n) != DBC_OK)
+	dbc_health_drill n;
+	if (dbc_health_drill_read(ctx, &n) != DBC_OK)
 		return DBC_ERROR;
 	m->drill_known = n.drills > 0;
 	m->drill_ok = !n.newest_failed;
