@@ -43,6 +43,44 @@ static char *result_json(const cli_rows *row, double ms, const char *why, const 
 	return text;
 }
 
+/* The engine's check of a restored dump beyond the restore itself (which
+ * validates every constraint it adds): dbcheck_constraints of the dbcare
+ * the dump brought, run as the scratch role, which owns every table (the
+ * CHECK expressions it runs are the dump's, with that role's rights only),
+ * finds the rows that break a constraint pg_dump keeps NOT VALID. A dump
+ * without dbcare is left at the restore's own validation. */
+static int check_constraints(cli_db *rs, cli_opts *o, char **why)
+{
+	cli_rows r = {0};
+	if (cli_q(rs, o,
+	          "SELECT pg_catalog.format('%I.dbcheck_constraints()', n.nspname)"
+	          " FROM pg_catalog.pg_extension e"
+	          " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+	          " WHERE e.extname = 'dbcare'",
+	          0, NULL, &r) != 0)
+		return -1;
+	char *sql = NULL;
+	int rc = r.nrows == 0 ? 0 : -1;
+	if (r.nrows == 1 && asprintf(&sql,
+	                             "SELECT count(*), min(table_name || '.' || constraint_name),"
+	                             " coalesce(sum(violations), 0) FROM %s WHERE violations > 0",
+	                             cli_cell(&r, 0, 0)) >= 0) {
+		cli_rows v = {0};
+		cli_note(&o->out, "checking every constraint of the restored copy (dbcheck_constraints)");
+		rc = cli_q(rs, o, sql, 0, NULL, &v);
+		if (rc == 0 && strcmp(cli_cell(&v, 0, 0), "0") != 0 &&
+		    asprintf(why,
+		             "the restored copy has %s row(s) breaking %s constraint(s) "
+		             "(dbcheck_constraints; first %s)",
+		             cli_cell(&v, 0, 2), cli_cell(&v, 0, 0), cli_cell(&v, 0, 1)) < 0)
+			*why = NULL;
+		cli_rows_free(&v);
+	}
+	free(sql);
+	cli_rows_free(&r);
+	return rc;
+}
+
 /* The catalog row drilled: BACKUP's (a path or a pgBackRest label), else
  * the newest backup dbcare made (pg_dump or pgBackRest). */
 static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row)
@@ -85,7 +123,7 @@ static int drill_pg(cli_db *db, cli_opts *o)
 	 * socket, every table read back); no content is recorded to compare */
 	bool pgbr = strcmp(cli_cell(&row, 0, 1), "pgbackrest") == 0;
 	int ran = pgbr ? cli_pgbackrest_verify(db, o, cli_cell(&row, 0, 2), &why, &tables)
-	               : cli_verify_dump(db, o, &row, &why, &tables, &restored);
+	               : cli_verify_dump(db, o, &row, check_constraints, &why, &tables, &restored);
 	if (ran == 0 && (result = result_json(&row, dbc_monotonic_ms() - t0, why, cli_cell(&row, 0, 4),
 	                                      restored, tables))) {
 		const char *p[2] = {cli_cell(&row, 0, 2), result};

@@ -123,7 +123,7 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 /* Reads the restored content as the scratch role, which owns every table:
  * forced row security, which would filter its owner too (and run the
  * policies), is turned off first (the copy is thrown away). */
-static int read_restored(cli_db *rs, cli_opts *o, char **now)
+static int read_restored(cli_db *rs, cli_opts *o, cli_restored_check check, char **now, char **why)
 {
 	cli_rows r = {0};
 	if (cli_q(rs, o,
@@ -140,6 +140,8 @@ static int read_restored(cli_db *rs, cli_opts *o, char **now)
 	if (rc == 0 && (rc = cli_q(rs, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
 	                           NULL)) == 0) {
 		rc = cli_pg_contents(rs, o, now);
+		if (rc == 0 && check)
+			rc = check(rs, o, why);
 		cli_rollback(rs);
 	}
 	return rc;
@@ -150,7 +152,8 @@ static int read_restored(cli_db *rs, cli_opts *o, char **now)
  * need), the rest as the scratch role; then the read.
  * -1 after printing why, *why set when it is the dump's fault. */
 static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
-                            const cli_pg_scratch *s, char **now, char **why)
+                            const cli_pg_scratch *s, cli_restored_check check, char **now,
+                            char **why)
 {
 	char *err = NULL;
 	/* the role logs in (a clear error when the server does not let it) */
@@ -163,7 +166,7 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
 	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) &&
 	    !cli_tool_held_signal() && make_extensions(db, o, s, t) == 0 && !cli_tool_held_signal() &&
 	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !cli_tool_held_signal())
-		rc = read_restored(rs, o, now);
+		rc = read_restored(rs, o, check, now, why);
 	else if (err && !cli_tool_stop_signal())
 		*why = strdup(err + strlen("dbcare: "));
 	else if (err)
@@ -177,7 +180,8 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
  * (malloc'd), or -1 after printing why (*why set when it is the dump's
  * fault rather than the server's). The scratch database and role are
  * dropped on every path; a signal is acted on after the step that runs. */
-static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **now, char **why)
+static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_restored_check check,
+                             char **now, char **why)
 {
 	cli_pg_toc toc;
 	cli_pg_scratch s = {0};
@@ -195,7 +199,7 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **n
 			fprintf(stderr, "%s\n", err);
 	} else if (!cli_tool_held_signal() && cli_pg_scratch_create(db, o, &s) == 0 &&
 	           !cli_tool_held_signal())
-		rc = restore_and_read(db, o, file, &toc, &s, now, why);
+		rc = restore_and_read(db, o, file, &toc, &s, check, now, why);
 	cli_pg_scratch_drop(db, o, &s);
 	cli_pg_toc_free(&toc);
 	free(err);
@@ -212,8 +216,8 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **n
 	return rc;
 }
 
-int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
-                    char **content)
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
+                    char **why, int *tables, char **content)
 {
 	const char *path = cli_cell(row, 0, 2), *sha = cli_cell(row, 0, 3);
 	const char *contents = cli_cell(row, 0, 4);
@@ -240,11 +244,18 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, in
 	 * file without a name, which pg_restore reads */
 	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, NULL, why)))
 		return *why ? 0 : -1;
-	int restored = restored_contents(db, o, opened ? opened : path, &now, why);
+	int restored = restored_contents(db, o, opened ? opened : path, check, &now, why);
 	cli_scratch_release(opened);
 	if (restored != 0)
 		return *why ? 0 : -1;
+	/* a content difference first; else what check found */
+	char *checked = *why;
+	*why = NULL;
 	int rc = cli_pg_contents_compare(contents, now, why);
+	if (rc == 0 && !*why)
+		*why = checked;
+	else
+		free(checked);
 	if (rc == 0 && !*why) {
 		json_t *doc = json_loads(now, 0, NULL);
 		*tables = (int)json_object_size(doc);
@@ -285,7 +296,7 @@ static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, 
 	*why = NULL;
 	*tables = -1;
 	if (strcmp(kind, "pg_dump") == 0)
-		rc = cli_verify_dump(db, o, row, why, tables, NULL);
+		rc = cli_verify_dump(db, o, row, NULL, why, tables, NULL);
 	else if (strcmp(kind, "pgbackrest") == 0)
 		rc = cli_pgbackrest_verify(db, o, path, why, tables);
 	else {

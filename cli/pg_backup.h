@@ -94,9 +94,13 @@ extern const char cli_backup_row_sql[];
  * restored into a scratch database and compared. 0 with *why NULL
  * (verified, *tables compared) or set (the backup's fault); -1 after
  * printing an error that is not the backup's. content (NULL: not
- * wanted) gets the restored copy's content (malloc'd) when it was read. */
-int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables,
-                    char **content);
+ * wanted) gets the restored copy's content (malloc'd) when it was read.
+ * check (NULL: none) runs on the restored copy after its content is read,
+ * connected as the scratch role in the read's transaction: *why set when
+ * the copy fails it, -1 on an error. */
+typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
+                    char **why, int *tables, char **content);
 /* Counts of a drill (pg_contents.c): the tables and rows of the recorded
  * content, and how many tables differ between recorded and restored
  * (missing, added, another count or hash). -1 when one does not parse. */

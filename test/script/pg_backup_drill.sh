@@ -2,8 +2,9 @@
 # Restore drills on PostgreSQL (docs/backups.md, "Restore drills"; issue
 # 50.3): dbcare backup drill restores the newest pg_dump into a scratch
 # database as a scratch role (verify's restore: every constraint is
-# re-validated as pg_restore adds it), compares every table's rows and
-# content hash with the record, and records the drill in
+# re-validated as pg_restore adds it; then dbcheck_constraints finds rows
+# breaking one kept NOT VALID), compares every table's rows and content
+# hash with the record, and records the drill in
 # dbcare.backup_drills through dbbackup_drill(path, result). A drill needs
 # a scratch database, which SQL cannot make: dbbackup_drill() alone says
 # so. The health check backup_drills and the /metrics gauges follow the
@@ -85,6 +86,14 @@ command -v promtool >/dev/null || fail "promtool is missing (test/harness/packag
 promtool check metrics <metrics 2>&1 | grep drill && fail "promtool on the drill metrics"
 q -c "UPDATE dbcare.backup_drills SET drilled_at = now() - interval '17 days'" >/dev/null
 [ "$(check)" = critical ] || fail "a drill 17 days old is not critical"
+# --- what only the drill sees: rows breaking a constraint kept NOT VALID
+# (pg_restore adds it NOT VALID again: the restore succeeds and verify
+# passes); dbcheck_constraints on the restored copy finds them
+q -c "ALTER TABLE orders ADD CONSTRAINT orders_total_small CHECK (total < 7000) NOT VALID" >/dev/null
+run 0 backup notvalid.dump --db "$url"
+run 0 verify notvalid.dump --db "$url"
+run 1 backup drill --db "$url"
+has "failed its restore drill: the restored copy has 1001 row(s) breaking 1 constraint(s) (dbcheck_constraints; first public.orders.orders_total_small)" err
 run 1 backup drill nowhere.dump --db "$url"
 has "dbcare: no catalogued backup at nowhere.dump" err
 echo "ok: a pg_dump drilled and recorded; a lost row fails its drill; check and metrics"
