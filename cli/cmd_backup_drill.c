@@ -9,8 +9,8 @@
  * adds it, then every table's rows and content hash compared), or a
  * pgBackRest backup through its restore test (pgbackrest_verify.c: a
  * scratch data directory on a private socket, every table read back),
- * timed, and the outcome is recorded with dbbackup_drill(path, result). The command
- * exits 1 when the drill failed; a drill that could not run for a reason
+ * timed, and the outcome is recorded with dbbackup_drill(path, result).
+ * The command exits 1 when the drill failed; a drill that could not run for a reason
  * that is not the backup's (the server refused the scratch role) is an
  * error and is not recorded.
  */
@@ -45,15 +45,17 @@ static char *result_json(const cli_rows *row, double ms, const char *why, const 
 
 /* The engine's check of a restored dump beyond the restore itself (which
  * validates every constraint it adds): dbcheck_constraints of the dbcare
- * the dump brought, run as the scratch role, which owns every table (the
- * CHECK expressions it runs are the dump's, with that role's rights only),
- * finds the rows that break a constraint pg_dump keeps NOT VALID. A dump
- * without dbcare is left at the restore's own validation. */
+ * the verifier made there, named by schema and signature, every other name
+ * pg_catalog's (nothing the dump made answers). It runs as the scratch
+ * role, which owns every table (the CHECK expressions it runs are the
+ * dump's, with that role's rights only), and finds the rows that break a
+ * constraint pg_dump keeps NOT VALID. A dump without dbcare is left at the
+ * restore's own validation. */
 static int check_constraints(cli_db *rs, cli_opts *o, char **why)
 {
 	cli_rows r = {0};
 	if (cli_q(rs, o,
-	          "SELECT pg_catalog.format('%I.dbcheck_constraints()', n.nspname)"
+	          "SELECT pg_catalog.format('%I.dbcheck_constraints(CAST(NULL AS text))', n.nspname)"
 	          " FROM pg_catalog.pg_extension e"
 	          " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
 	          " WHERE e.extname = 'dbcare'",
@@ -61,10 +63,12 @@ static int check_constraints(cli_db *rs, cli_opts *o, char **why)
 		return -1;
 	char *sql = NULL;
 	int rc = r.nrows == 0 ? 0 : -1;
-	if (r.nrows == 1 && asprintf(&sql,
-	                             "SELECT count(*), min(table_name || '.' || constraint_name),"
-	                             " coalesce(sum(violations), 0) FROM %s WHERE violations > 0",
-	                             cli_cell(&r, 0, 0)) >= 0) {
+	if (r.nrows == 1 &&
+	    asprintf(&sql,
+	             "SELECT pg_catalog.count(*), pg_catalog.min(pg_catalog.concat(table_name, '.',"
+	             " constraint_name)), coalesce(pg_catalog.sum(violations), 0) FROM %s"
+	             " WHERE violations OPERATOR(pg_catalog.>) 0",
+	             cli_cell(&r, 0, 0)) >= 0) {
 		cli_rows v = {0};
 		cli_note(&o->out, "checking every constraint of the restored copy (dbcheck_constraints)");
 		rc = cli_q(rs, o, sql, 0, NULL, &v);
