@@ -175,6 +175,13 @@ out:
 
 int cmd_backup(cli_db *db, cli_opts *o)
 {
+	/* dbcare backup drill [BACKUP] (a backup named drill: ./drill) */
+	if (o->nargs > 0 && strcmp(o->args[0], "drill") == 0)
+		return cli_backup_drill(db, o);
+	if (o->nargs > 1) {
+		cli_errorf("usage: dbcare backup [PATH] | backup drill [BACKUP]");
+		return CLI_USAGE;
+	}
 	if (db->drv->dump) {
 		/* pgBackRest where a stanza is named, pg_dump otherwise */
 		char *stanza = NULL;

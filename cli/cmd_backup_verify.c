@@ -37,6 +37,49 @@ int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 	             why ? 2 : 1, p, NULL);
 }
 
+/* What the dump's dbcare objects need (issue: an audited or soft-deleted
+ * table's triggers call dbcare.audit_trigger / dbcare.softdelete_row,
+ * which only their owner may call, in a schema the scratch role has no
+ * USAGE on): EXECUTE on exactly the functions its triggers name, and only
+ * those that are trigger functions of the extension dbcare, and USAGE on
+ * the schema dbcare. Nothing else of dbcare's: its tables stay unreadable
+ * and its other functions uncallable (no grant to PUBLIC is made). */
+static int grant_trigger_functions(cli_db *v, cli_opts *o, const cli_pg_scratch *s,
+                                   const cli_pg_toc *t)
+{
+	size_t len = 3;
+	for (int i = 0; i < t->nfns; i++)
+		len += strlen(t->dbcare_fns[i]) + 1;
+	char *names = malloc(len), *w = names;
+	if (!names)
+		return -1;
+	*w++ = '{';
+	for (int i = 0; i < t->nfns; i++)
+		w += sprintf(w, "%s%s", i ? "," : "", t->dbcare_fns[i]);
+	strcpy(w, "}");
+	const char *p[2] = {names, s->name};
+	cli_rows r = {0};
+	int rc = cli_q(v, o,
+	               "SELECT pg_catalog.format('GRANT EXECUTE ON FUNCTION dbcare.%I() TO %I',"
+	               "  p.proname, CAST($2 AS text))"
+	               " FROM pg_catalog.pg_proc p"
+	               " JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass"
+	               "  AND d.objid = p.oid AND d.deptype = 'e'"
+	               " JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'dbcare'"
+	               " WHERE p.pronamespace = 'dbcare'::regnamespace AND p.pronargs = 0"
+	               "  AND p.prorettype = 'pg_catalog.trigger'::regtype"
+	               "  AND p.proname = ANY (CAST($1 AS text[]))"
+	               " UNION ALL SELECT pg_catalog.format('GRANT USAGE ON SCHEMA dbcare TO %I', "
+	               "CAST($2 AS text))"
+	               " ORDER BY 1",
+	               2, p, &r);
+	for (int i = 0; rc == 0 && i < r.nrows; i++)
+		rc = cli_q(v, o, cli_cell(&r, i, 0), 0, NULL, NULL);
+	cli_rows_free(&r);
+	free(names);
+	return rc;
+}
+
 /* The dump's extensions, made in the scratch database by the verifier
  * (the scratch role may not; the dump's objects need them), into the
  * schemas the first restore step made, still empty: only an extension the
@@ -71,6 +114,8 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 		PQfreemem(name);
 		PQfreemem(schema);
 	}
+	if (rc == 0 && t->nfns > 0)
+		rc = grant_trigger_functions(v, o, s, t);
 	cli_disconnect(v);
 	return rc;
 }
@@ -78,7 +123,7 @@ static int make_extensions(cli_db *db, cli_opts *o, const cli_pg_scratch *s, con
 /* Reads the restored content as the scratch role, which owns every table:
  * forced row security, which would filter its owner too (and run the
  * policies), is turned off first (the copy is thrown away). */
-static int read_restored(cli_db *rs, cli_opts *o, char **now)
+static int read_restored(cli_db *rs, cli_opts *o, cli_restored_check check, char **now, char **why)
 {
 	cli_rows r = {0};
 	if (cli_q(rs, o,
@@ -95,16 +140,20 @@ static int read_restored(cli_db *rs, cli_opts *o, char **now)
 	if (rc == 0 && (rc = cli_q(rs, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
 	                           NULL)) == 0) {
 		rc = cli_pg_contents(rs, o, now);
+		if (rc == 0 && check)
+			rc = check(rs, o, why);
 		cli_rollback(rs);
 	}
 	return rc;
 }
 
 /* The restore steps (pg_backup.h): schemas as the scratch role, the
- * extensions as the verifier, the rest as the scratch role; then the read.
+ * extensions as the verifier (with the grants the dump's dbcare triggers
+ * need), the rest as the scratch role; then the read.
  * -1 after printing why, *why set when it is the dump's fault. */
 static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli_pg_toc *t,
-                            const cli_pg_scratch *s, char **now, char **why)
+                            const cli_pg_scratch *s, cli_restored_check check, char **now,
+                            char **why)
 {
 	char *err = NULL;
 	/* the role logs in (a clear error when the server does not let it) */
@@ -117,7 +166,7 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
 	if ((t->nschemas == 0 || cli_pg_restore_into(db, s, file, t->schemas, &err) == 0) &&
 	    !cli_tool_held_signal() && make_extensions(db, o, s, t) == 0 && !cli_tool_held_signal() &&
 	    cli_pg_restore_into(db, s, file, t->rest, &err) == 0 && !cli_tool_held_signal())
-		rc = read_restored(rs, o, now);
+		rc = read_restored(rs, o, check, now, why);
 	else if (err && !cli_tool_stop_signal())
 		*why = strdup(err + strlen("dbcare: "));
 	else if (err)
@@ -131,7 +180,8 @@ static int restore_and_read(cli_db *db, cli_opts *o, const char *file, const cli
  * (malloc'd), or -1 after printing why (*why set when it is the dump's
  * fault rather than the server's). The scratch database and role are
  * dropped on every path; a signal is acted on after the step that runs. */
-static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **now, char **why)
+static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_restored_check check,
+                             char **now, char **why)
 {
 	cli_pg_toc toc;
 	cli_pg_scratch s = {0};
@@ -149,7 +199,7 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **n
 			fprintf(stderr, "%s\n", err);
 	} else if (!cli_tool_held_signal() && cli_pg_scratch_create(db, o, &s) == 0 &&
 	           !cli_tool_held_signal())
-		rc = restore_and_read(db, o, file, &toc, &s, now, why);
+		rc = restore_and_read(db, o, file, &toc, &s, check, now, why);
 	cli_pg_scratch_drop(db, o, &s);
 	cli_pg_toc_free(&toc);
 	free(err);
@@ -166,7 +216,8 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, char **n
 	return rc;
 }
 
-static int verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
+                    char **why, int *tables, char **content)
 {
 	const char *path = cli_cell(row, 0, 2), *sha = cli_cell(row, 0, 3);
 	const char *contents = cli_cell(row, 0, 4);
@@ -197,17 +248,27 @@ static int verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, char **why,
 	 * file without a name, which pg_restore reads */
 	if (cli_is_sealed(path) && !(opened = cli_unseal_to_temp(path, NULL, why)))
 		return *why ? 0 : -1;
-	int restored = restored_contents(db, o, opened ? opened : path, &now, why);
+	int restored = restored_contents(db, o, opened ? opened : path, check, &now, why);
 	cli_scratch_release(opened);
 	if (restored != 0)
 		return *why ? 0 : -1;
+	/* a content difference first; else what check found */
+	char *checked = *why;
+	*why = NULL;
 	int rc = cli_pg_contents_compare(contents, now, why);
+	if (rc == 0 && !*why)
+		*why = checked;
+	else
+		free(checked);
 	if (rc == 0 && !*why) {
 		json_t *doc = json_loads(now, 0, NULL);
 		*tables = (int)json_object_size(doc);
 		json_decref(doc);
 	}
-	free(now);
+	if (content)
+		*content = now;
+	else
+		free(now);
 	if (rc != 0)
 		cli_errorf("the recorded content of %s does not parse", path);
 	return rc;
@@ -225,10 +286,10 @@ static int verify_sqlite(cli_db *db, cli_opts *o)
 	return CLI_OK;
 }
 
-static const char row_sql[] =
+const char cli_backup_row_sql[] =
     "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups";
 
-/* Verifies the backup of row (a row of row_sql) and marks it: 0 with *why
+/* Verifies the backup of row (a row of cli_backup_row_sql) and marks it: 0 with *why
  * NULL (verified, *tables read) or set (failed); -1 after printing an
  * error that is not the backup's (the row is left as it was). */
 static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
@@ -239,7 +300,7 @@ static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, 
 	*why = NULL;
 	*tables = -1;
 	if (strcmp(kind, "pg_dump") == 0)
-		rc = verify_dump(db, o, row, why, tables);
+		rc = cli_verify_dump(db, o, row, NULL, why, tables, NULL);
 	else if (strcmp(kind, "pgbackrest") == 0)
 		rc = cli_pgbackrest_verify(db, o, path, why, tables);
 	else {
@@ -260,7 +321,8 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
 	cli_rows row = {0};
 	char *sql = NULL;
-	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1", row_sql) < 0 ||
+	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1",
+	             cli_backup_row_sql) < 0 ||
 	    cli_q(db, o, sql, 2, p, &row) != 0) {
 		free(sql);
 		return CLI_ERROR;
@@ -354,7 +416,7 @@ int cli_verify_all_backups(cli_db *db, cli_opts *o)
 		else {
 			cli_rows row = {0};
 			const char *p[1] = {id};
-			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", row_sql) >= 0 &&
+			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", cli_backup_row_sql) >= 0 &&
 			    cli_q(db, o, sql, 1, p, &row) == 0 && row.nrows == 1)
 				rc = verify_row(db, o, &row, &why, &tables);
 			cli_rows_free(&row);

@@ -62,9 +62,10 @@ const cli_command cli_commands[] = {
      0, cmd_retain},
     {"backup",
      "[PATH] [--incremental] [--compress zstd]\n"
-     "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]",
-     "a verified backup (SQLite); pg_dump or pgBackRest, recorded (PG)",
-     OPT_INCREMENTAL | OPT_STANZA | OPT_BACKUP_TYPE | OPT_COMPRESS | OPT_KEY_FILE, 0, 1,
+     "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]\n"
+     "       | drill [BACKUP] [--encrypt-key-file F]",
+     "a verified backup; pg_dump or pgBackRest (PG); a restore drill",
+     OPT_INCREMENTAL | OPT_STANZA | OPT_BACKUP_TYPE | OPT_COMPRESS | OPT_KEY_FILE, 0, 2,
      CMD_ARGS_ONE_DB, cmd_backup},
     {"backups", "[prune --keep N [--days D] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)",

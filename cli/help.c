@@ -98,7 +98,8 @@ static const struct {
                "dbcare retain --archive-db sqlite:archive.db --db sqlite:app.db\n"},
     {"backup", "dbcare backup --db sqlite:app.db\n"
                "dbcare backup app.dump --db postgres://app@db/app\n"
-               "dbcare backup --stanza main --type full --db postgres://app@db/app\n"},
+               "dbcare backup --stanza main --type full --db postgres://app@db/app\n"
+               "dbcare backup drill --db postgres://app@db/app\n"},
     {"backups", "dbcare backups --db sqlite:app.db\n"
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
     {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"

@@ -67,7 +67,8 @@ int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, c
  * then the rest. Left out: extensions (made beforehand), event triggers
  * (they would run as whoever runs DDL, and need a superuser), and the rows
  * of tables and sequences the archive does not create (an extension's
- * configuration tables: made and owned by the extension). */
+ * configuration tables: made and owned by the extension). The triggers
+ * are named by one more list, read for the functions they call. */
 typedef struct cli_pg_toc {
 	char dir[4096];           /* a private directory with the lists ("" none) */
 	char schemas[4200];       /* list: the SCHEMA entries */
@@ -75,6 +76,11 @@ typedef struct cli_pg_toc {
 	int nschemas, next;       /* entries of schemas; extensions */
 	char **ext, **ext_schema; /* the extensions (name, schema), next each */
 	int lock_fd;              /* dir, flock'ed while in use (-1: none) */
+	/* the functions of the schema dbcare that the dump's triggers call
+	 * (audit, soft delete), when the dump has the extension dbcare: the
+	 * scratch role may call those, nothing else of dbcare's */
+	char **dbcare_fns;
+	int nfns;
 } cli_pg_toc;
 /* Reads the dump's table of contents; -1 with *err when pg_restore cannot
  * (the archive is damaged). The directories of the lists that a killed
@@ -82,6 +88,28 @@ typedef struct cli_pg_toc {
 int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
 /* Removes the lists and frees t. */
 void cli_pg_toc_free(cli_pg_toc *t);
+
+/* The catalog columns a verification reads (id, kind, path, sha256,
+ * content, label), before a WHERE of the caller's. */
+extern const char cli_backup_row_sql[];
+/* A pg_dump backup (row: cli_backup_row_sql's) verified: its SHA-256, then
+ * restored into a scratch database and compared. 0 with *why NULL
+ * (verified, *tables compared) or set (the backup's fault); -1 after
+ * printing an error that is not the backup's. content (NULL: not
+ * wanted) gets the restored copy's content (malloc'd) when it was read.
+ * check (NULL: none) runs on the restored copy after its content is read,
+ * connected as the scratch role in the read's transaction: *why set when
+ * the copy fails it, -1 on an error. */
+typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
+                    char **why, int *tables, char **content);
+/* Counts of a drill (pg_contents.c): the tables and rows of the recorded
+ * content, and how many tables differ between recorded and restored
+ * (missing, added, another count or hash). -1 when one does not parse. */
+int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
+                          long long *rows, long long *mismatches);
+/* dbcare backup drill [BACKUP] (cmd_backup_drill.c). */
+int cli_backup_drill(cli_db *db, cli_opts *o);
 
 /* dbcare verify BACKUP: a catalogued backup re-verified (pg_dump's SHA-256
  * and logical content; pgBackRest's verify and a restore test). */

@@ -123,3 +123,32 @@ out:
 	json_decref(is);
 	return rc;
 }
+
+int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
+                          long long *rows, long long *mismatches)
+{
+	json_t *was = json_loads(recorded, 0, NULL);
+	json_t *is = restored ? json_loads(restored, 0, NULL) : json_object();
+	*tables = *rows = *mismatches = 0;
+	int rc = json_is_object(was) && json_is_object(is) ? 0 : -1;
+	const char *name;
+	json_t *t;
+	json_object_foreach(rc == 0 ? was : NULL, name, t)
+	{
+		json_t *u = json_object_get(is, name);
+		char a[32], b[32];
+		(*tables)++;
+		*rows += json_integer_value(json_object_get(t, "rows"));
+		if (!u || strcmp(member_text(t, "rows", a), member_text(u, "rows", b)) != 0 ||
+		    strcmp(member_text(t, "hash", a), member_text(u, "hash", b)) != 0)
+			(*mismatches)++;
+	}
+	json_object_foreach(rc == 0 ? is : NULL, name, t)
+	{
+		if (!json_object_get(was, name))
+			(*mismatches)++;
+	}
+	json_decref(was);
+	json_decref(is);
+	return rc;
+}

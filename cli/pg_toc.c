@@ -15,6 +15,11 @@
  * The lists live in a private dbcare-toc-XXXXXX directory under TMPDIR,
  * flock'ed while in use; a verify killed -9 leaves it, and the next
  * verify deletes every such directory no live process holds.
+ *
+ * The TRIGGER entries are also written to a list of their own: pg_restore
+ * writes their CREATE TRIGGER text, whose EXECUTE FUNCTION names the
+ * functions of the schema dbcare the scratch role must be allowed to call
+ * (an audited or soft-deleted table's triggers).
  */
 #include "pg_backup.h"
 #include "pgbackrest.h"
@@ -170,15 +175,63 @@ static int read_extensions(const char *file, const char *list, cli_pg_toc *t, ch
 	return 0;
 }
 
+/* Adds name to t->dbcare_fns unless it is there. */
+static int add_function(cli_pg_toc *t, const char *name, size_t n)
+{
+	for (int i = 0; i < t->nfns; i++)
+		if (strlen(t->dbcare_fns[i]) == n && strncmp(t->dbcare_fns[i], name, n) == 0)
+			return 0;
+	char **v = realloc(t->dbcare_fns, (size_t)(t->nfns + 1) * sizeof *v);
+	if (!v)
+		return -1;
+	t->dbcare_fns = v;
+	return (v[t->nfns++] = strndup(name, n)) ? 0 : -1;
+}
+
+/* The functions of the schema dbcare the dump's triggers call: the first
+ * "EXECUTE FUNCTION dbcare.NAME(" after each CREATE TRIGGER of the SQL
+ * pg_restore writes for list (the TRIGGER entries). dbcare's functions are
+ * lowercase names pg_dump never quotes; whatever a quoted table name could
+ * make this read, the grant is only ever of dbcare's own trigger functions
+ * (cmd_backup_verify.c). */
+static int read_trigger_functions(const char *file, const char *list, cli_pg_toc *t, char **err)
+{
+	char sql[4300], use[4400];
+	snprintf(sql, sizeof sql, "%s/triggers.sql", t->dir);
+	snprintf(use, sizeof use, "--use-list=%s", list);
+	const char *argv[] = {"pg_restore", "--no-comments", use, "--file=-", "--", file, NULL};
+	if (restore_to(argv, sql, "pg_restore of the dump's triggers", err) != 0)
+		return -1;
+	FILE *f = fopen(sql, "r");
+	char line[8192];
+	static const char call[] = "EXECUTE FUNCTION dbcare.";
+	int rc = f ? 0 : -1;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		const char *p = strstr(line, call);
+		if (strncmp(line, "CREATE ", 7) != 0 || !p)
+			continue;
+		p += sizeof call - 1;
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (n > 0 && n < 64 && p[n] == '(')
+			rc = add_function(t, p, n);
+	}
+	if (f)
+		fclose(f);
+	if (rc != 0)
+		*err = cli_fmt_err("cannot read the dump's triggers in ", t->dir, strerror(errno));
+	return rc;
+}
+
 /* Writes the lists from the table of contents in toc. */
-static int split(const char *toc, cli_pg_toc *t, char *exts, char **err)
+static int split(const char *toc, cli_pg_toc *t, char *exts, const char *triggers, int *ntrig,
+                 char **err)
 {
 	FILE *in = fopen(toc, "r"), *sch = fopen(t->schemas, "w"), *rest = fopen(t->rest, "w");
-	FILE *ext = fopen(exts, "w");
+	FILE *ext = fopen(exts, "w"), *trg = fopen(triggers, "w");
 	lines made = {0}, all = {0};
 	char line[8192];
 	int rc = -1;
-	if (!in || !sch || !rest || !ext)
+	if (!in || !sch || !rest || !ext || !trg)
 		goto out;
 	/* the tables and sequences the archive creates */
 	while (fgets(line, sizeof line, in)) {
@@ -205,14 +258,17 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, char **err)
 			t->next++;
 		} else if (b && after(b, "EVENT TRIGGER"))
 			drop = true;
-		else if (b && ((r = after(b, "TABLE DATA")) || (r = after(b, "SEQUENCE SET")))) {
+		else if (b && after(b, "TRIGGER")) {
+			fputs(l, trg);
+			(*ntrig)++;
+		} else if (b && ((r = after(b, "TABLE DATA")) || (r = after(b, "SEQUENCE SET")))) {
 			char key[8300];
 			snprintf(key, sizeof key, "%c %s", b[0], r);
 			drop = !has(&made, key);
 		}
 		fprintf(to, "%s%s", drop ? ";" : "", l);
 	}
-	rc = ferror(sch) || ferror(rest) || ferror(ext) ? -1 : 0;
+	rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) ? -1 : 0;
 out:
 	if (in)
 		fclose(in);
@@ -221,6 +277,8 @@ out:
 	if (rest && fclose(rest) != 0)
 		rc = -1;
 	if (ext && fclose(ext) != 0)
+		rc = -1;
+	if (trg && fclose(trg) != 0)
 		rc = -1;
 	if (rc != 0)
 		*err = cli_fmt_err("cannot write the restore lists in ", t->dir, strerror(errno));
@@ -292,15 +350,22 @@ int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err)
 		close(t->lock_fd);
 		t->lock_fd = -1;
 	}
-	char toc[4300], exts[4300];
+	char toc[4300], exts[4300], triggers[4300];
+	int ntrig = 0;
 	snprintf(toc, sizeof toc, "%s/toc.list", t->dir);
 	snprintf(exts, sizeof exts, "%s/extensions.list", t->dir);
+	snprintf(triggers, sizeof triggers, "%s/triggers.list", t->dir);
 	snprintf(t->schemas, sizeof t->schemas, "%s/schemas.list", t->dir);
 	snprintf(t->rest, sizeof t->rest, "%s/rest.list", t->dir);
 	const char *argv[] = {"pg_restore", "--list", "--", file, NULL};
-	if (restore_to(argv, toc, "pg_restore --list", err) != 0 || split(toc, t, exts, err) != 0)
+	if (restore_to(argv, toc, "pg_restore --list", err) != 0 ||
+	    split(toc, t, exts, triggers, &ntrig, err) != 0 ||
+	    (t->next > 0 && read_extensions(file, exts, t, err) != 0))
 		return -1;
-	return t->next > 0 ? read_extensions(file, exts, t, err) : 0;
+	bool dbcare = false;
+	for (int i = 0; i < t->next; i++)
+		dbcare = dbcare || strcmp(t->ext[i], "dbcare") == 0;
+	return dbcare && ntrig > 0 ? read_trigger_functions(file, triggers, t, err) : 0;
 }
 
 void cli_pg_toc_free(cli_pg_toc *t)
@@ -311,6 +376,9 @@ void cli_pg_toc_free(cli_pg_toc *t)
 	}
 	free(t->ext);
 	free(t->ext_schema);
+	for (int i = 0; i < t->nfns; i++)
+		free(t->dbcare_fns[i]);
+	free(t->dbcare_fns);
 	if (t->dir[0])
 		cli_remove_tree(t->dir, false);
 	if (t->dir[0] && t->lock_fd >= 0)

@@ -1085,4 +1085,5 @@ const dbc_backup_hooks sqldbc_backup_env = {
     .unseal = sqldbc_backup_unseal,
     .sealed_plain_sha256 = sqldbc_backup_sealed_plain_sha256,
     .sealed_origin_mismatch = sqldbc_backup_sealed_origin_mismatch,
+    .foreign_key_check = sqldbc_backup_fk_check,
 };

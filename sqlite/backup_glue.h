@@ -132,6 +132,8 @@ bool sqldbc_pageset_base(dbc_ctx *ctx, const char *path, char **base_sha256);
 bool sqldbc_pageset_record(dbc_ctx *ctx, const char *path, char **record);
 int sqldbc_backup_materialize(dbc_ctx *ctx, const char *const *chain, const char *const *sha256,
                               int n, const char *out_path);
+/* backup_drill.c: the foreign_key_check hook (a restore drill's check). */
+int sqldbc_backup_fk_check(dbc_ctx *ctx, const char *path, int64_t *violations, char **first);
 
 /* Sealed backups (backup_seal.c): the hooks of the same names, and the
  * proof of origin a seal's header carries ("<database>\n<path>"). */

@@ -272,6 +272,24 @@ static const book_table tables[] = {
      " backup_id INTEGER,"
      " lsn TEXT)",
      true},
+    /* restore drills (dbbackup_drill): a backup restored into scratch,
+     * checked and compared with its record */
+    {"dbcare_backup_drills",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_backup_drills ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " backup_id INTEGER,"
+     " path TEXT NOT NULL,"
+     " method TEXT NOT NULL,"
+     " drilled_at TEXT NOT NULL,"
+     " duration_ms REAL NOT NULL,"
+     " tables INTEGER NOT NULL,"
+     " rows_compared INTEGER NOT NULL,"
+     " mismatches INTEGER NOT NULL,"
+     " status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),"
+     " detail TEXT);"
+     "CREATE INDEX IF NOT EXISTS main.dbcare_backup_drills_drilled"
+     " ON dbcare_backup_drills (drilled_at)",
+     true},
     /* soft-delete tables (dbsoftdelete_enable) */
     {"dbcare_softdelete",
      "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
@@ -380,6 +398,8 @@ static const struct {
     {"dbcare_maintain_history", "maintain"},
     {"dbcare_backups", "backup"},
     {"dbcare_backup_marks", "backup"},
+    /* restore drills (dbbackup_drill) */
+    {"dbcare_backup_drills", "backup"},
     {"dbcare_softdelete", "softdelete"},
     {"dbcare_retain_policies", "retain"},
     {"dbcare_retain_batches", "retain"},
@@ -410,7 +430,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   11
+#define BOOK_VERSION   12
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -560,12 +580,22 @@ static int upgrade_to_11(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
+/* 11 -> 12 (dbcare 0.3.9): restore drills, a table of the backup part
+ * (dbcare_backup_drills) that the part's next writing call makes; its
+ * readers take a missing one as empty; nothing to change in an existing
+ * file. */
+static int upgrade_to_12(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4, upgrade_to_5,  upgrade_to_6,
-    upgrade_to_7, upgrade_to_8, upgrade_to_9, upgrade_to_10, upgrade_to_11,
+    upgrade_to_2, upgrade_to_3, upgrade_to_4,  upgrade_to_5,  upgrade_to_6,  upgrade_to_7,
+    upgrade_to_8, upgrade_to_9, upgrade_to_10, upgrade_to_11, upgrade_to_12,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

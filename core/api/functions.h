@@ -660,6 +660,16 @@
 	  .comment = "records a named restore point (a backup on SQLite, sealed as seal asks; "        \
 	             "pg_create_restore_point on PostgreSQL) with the schema fingerprint and the "     \
 	             "audit heads; returns JSON")                                                      \
+	/* Both engines: a restore drill (core/backup/backup_drill.c). SQLite                          \
+	 * restores the backup into scratch, checks, compares and records it;                          \
+	 * PostgreSQL records the result of the drill `dbcare backup drill` ran                        \
+	 * (a dump needs a scratch database, which only the command makes). */                         \
+	X(dbbackup_drill, dbbackup_drill, CORE_SCALAR, .part = DBC_PART_BACKUP,                        \
+	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("result", DBC_T_TEXT, "NULL")),        \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "a restore drill: restores a backup into scratch, checks it, compares it with "   \
+	             "its record and records the drill (PostgreSQL: records the drill the command "    \
+	             "ran); returns JSON")                                                             \
 	/* (end of backup) */                                                                          \
                                                                                                    \
 	/* ---- maintain: maintenance and repair plans (core/maintain) */                              \

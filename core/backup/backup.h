@@ -235,6 +235,12 @@ struct dbc_backup_hooks {
 	 * NULL: not checked. */
 	char *(*sealed_origin_mismatch)(dbc_ctx *ctx, const char *path);
 
+	/* Restore drills: the rows of the database image at path whose
+	 * foreign key references no row (SQLite: PRAGMA foreign_key_check,
+	 * whatever the foreign_keys setting), *violations of them, *first the
+	 * first table named (NULL: none). NULL where the engine reads no files. */
+	int (*foreign_key_check)(dbc_ctx *ctx, const char *path, int64_t *violations, char **first);
+
 	/* A named restore point in the engine's WAL (PostgreSQL:
 	 * pg_create_restore_point), *lsn where it is; NULL where the engine
 	 * keeps none (a mark then takes a backup: copy). */
@@ -287,6 +293,13 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 struct dbc_audit_hooks;
 int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
                     const char *label, const char *seal, char **json);
+/* dbbackup_drill (backup_drill.c): where the engine reads backup files,
+ * restores the catalogued backup at path (NULL: the newest) into scratch,
+ * checks and compares it, and records the drill (result must be NULL);
+ * elsewhere (PostgreSQL) records result, the outcome of the drill the
+ * command ran of the backup at path. *json the recorded drill. */
+int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                     const char *result, char **json);
 /* dbbackup_list. */
 int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */

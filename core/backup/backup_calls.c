@@ -45,6 +45,16 @@ int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return rc;
 }
 
+/* path: NULL is the newest backup; result: NULL runs the drill (SQLite) */
+int dbc_call_dbbackup_drill(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	char *json = NULL;
+	int rc = dbc_backup_drill(ctx, env(ctx), args[0].type == DBC_TEXT ? args[0].s : NULL,
+	                          args[1].type == DBC_TEXT ? args[1].s : NULL, &json);
+	*result = text_or_null(json);
+	return rc;
+}
+
 /* label: NULL is refused by the API table (no default); seal: NULL is none */
 int dbc_call_dbbackup_mark(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {

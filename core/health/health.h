@@ -80,6 +80,7 @@ typedef enum {
 	DBC_HC_AUDIT,
 	DBC_HC_MIGRATIONS_OVERDUE,
 	DBC_HC_SCORE_DROP,
+	DBC_HC_BACKUP_DRILLS,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 
@@ -194,6 +195,11 @@ typedef struct dbc_health_metrics {
 	char *schema_fingerprint;
 	char *migration_version;
 	int64_t pending_migrations;
+	/* the newest restore drill (health_drills.c): when it was recorded
+	 * (seconds since 1970), how long its restore took, whether it passed;
+	 * drill_known false when none is recorded or it cannot be read */
+	bool drill_known, drill_ok;
+	double drill_epoch, drill_seconds;
 } dbc_health_metrics;
 
 /* One stored snapshot, for growth. */
@@ -415,6 +421,22 @@ int dbc_health_gather_migrations_overdue(dbc_ctx *ctx, const dbc_health_hooks *e
 int dbc_health_gather_score_drop(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact);
 int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m);
+/* Restore drills (health_drills.c): the check backup_drills, the hours
+ * since the newest good drill (critical when the newest one failed), and
+ * the newest drill's numbers for the metrics. */
+int dbc_health_gather_backup_drills(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                    dbc_health_fact *fact);
+int dbc_health_drill_metrics(dbc_ctx *ctx, dbc_health_metrics *m);
+/* The newest restore drill as both read it (health_drills.c). */
+typedef struct dbc_health_drill {
+	int64_t drills;     /* rows of any status */
+	bool good;          /* a good one exists */
+	double hours;       /* since the newest good one */
+	bool newest_failed; /* the newest drill failed */
+	char *detail;       /* its reason */
+	double epoch, ms;   /* the newest drill's moment and duration */
+} dbc_health_drill;
+int dbc_health_drill_read(dbc_ctx *ctx, dbc_health_drill *n);
 
 /* Rounding without libm (the modules link no libm): nearest, halves away from 0;
  * only for |v| < 2^62. dbc_is_whole: an integer within 1e-9. */

@@ -163,6 +163,14 @@ int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, cha
 	     "No recent verified backup of {{ $labels.database }}",
 	     "The newest verified backup is older than twice health.backups.max_age, or none is "
 	     "verified."},
+	    {"DbcareBackupDrillStale", value_above(ctx, lookup, arg, DBC_HC_BACKUP_DRILLS), NULL,
+	     "warning", "The newest good restore drill of {{ $labels.database }} is {{ $value }} h old",
+	     "No backup is trusted until it has been restored: run dbcare backup drill (older than "
+	     "health.backup_drills.warn)."},
+	    {"DbcareBackupDrillFailed", "dbcare_backup_last_drill_success == 0", NULL, "critical",
+	     "The newest restore drill of {{ $labels.database }} failed",
+	     "A backup did not restore, or its restored copy differs from its record: the table "
+	     "backup_drills of dbcare's bookkeeping says why."},
 	    {"DbcareRetentionBehind", value_above(ctx, lookup, arg, DBC_HC_RETENTION), "1h", "warning",
 	     "Retention of {{ $labels.database }} is behind",
 	     "A retention policy has {{ $value }} batches due: its runs do not keep up."},

@@ -369,6 +369,21 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "alert DbcareScoreDropped).",
 		.core_gather = dbc_health_gather_score_drop,
 	},
+	[DBC_HC_BACKUP_DRILLS] = {
+		.id = DBC_HC_BACKUP_DRILLS, .name = "backup_drills",
+		.engines = BOTH, .cost = Q, .penalty = 10, .warn = 192, .critical = 384,
+		.value_kind = DBC_VALUE_SCALAR, .unit = " h",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.hint = "Run a restore drill: dbcare backup drill (on SQLite also SELECT "
+		    "dbbackup_drill()); SELECT * FROM dbcare.backup_drills (dbcare_backup_drills) says "
+		    "why the last one failed.",
+		.description = "Hours since the newest good restore drill (a backup restored into "
+		    "scratch, checked and compared with its record): warning past warn (the maximum "
+		    "age, 192 h: a weekly drill and a day's slack), critical past critical or when the "
+		    "newest drill failed; skipped until a drill is recorded.",
+		.core_gather = dbc_health_gather_backup_drills,
+	},
 };
 /* clang-format on */
 

@@ -241,3 +241,31 @@ int dbc_health_gather_orphans(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_hea
 	return note_unchecked(ctx, fact, &unchecked,
 	                      "SELECT * FROM dbcheck_orphans() WHERE orphans IS NULL");
 }
+
+/* backup_drills: the hours since the newest good restore drill, critical
+ * when the newest drill failed; skipped until one is recorded. */
+int dbc_health_gather_backup_drills(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                                    dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	dbc_health_drill n;
+	if (dbc_health_drill_read(ctx, &n) != DBC_OK)
+		return DBC_ERROR;
+	if (n.drills == 0) {
+		dbc_health_skip(ctx, fact, "no restore drill recorded yet",
+		                "dbcare backup drill restores the newest backup into scratch, compares "
+		                "it with its record and records the drill.");
+		return DBC_OK;
+	}
+	fact->value = n.good ? n.hours : -1;
+	if (!n.good)
+		fact->value_text = dbc_strdup(ctx, "none");
+	if (n.newest_failed) {
+		fact->min_status = DBC_CHECK_CRITICAL;
+		fact->message = dbc_printf(ctx, "the newest restore drill failed: %s",
+		                           n.detail ? n.detail : "no reason recorded");
+	} else {
+		fact->message = dbc_printf(ctx, "newest good restore drill %.1f h old", n.hours);
+	}
+	return fact->message ? DBC_OK : DBC_ERROR;
+}

@@ -245,6 +245,21 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 	family(&b, "dbcare_migrations_pending", "gauge", "Registered migrations not applied yet.");
 	sample(&b, "dbcare_migrations_pending", base,
 	       m->pending_migrations >= 0 ? (double)m->pending_migrations : 0.0 / 0.0);
+	/* The newest restore drill; NaN until one is recorded (or when the
+	 * drills cannot be read), never a made-up 0. */
+	double nan = 0.0 / 0.0;
+	family(&b, "dbcare_backup_last_drill_timestamp_seconds", "gauge",
+	       "When the newest restore drill was recorded (seconds since 1970).");
+	sample(&b, "dbcare_backup_last_drill_timestamp_seconds", base,
+	       m->drill_known ? m->drill_epoch : nan);
+	family(&b, "dbcare_backup_last_drill_duration_seconds", "gauge",
+	       "How long the newest restore drill took (restore, checks, comparison).");
+	sample(&b, "dbcare_backup_last_drill_duration_seconds", base,
+	       m->drill_known ? m->drill_seconds : nan);
+	family(&b, "dbcare_backup_last_drill_success", "gauge",
+	       "1 when the newest restore drill passed, 0 when it failed.");
+	sample(&b, "dbcare_backup_last_drill_success", base,
+	       m->drill_known ? (double)m->drill_ok : nan);
 	family(&b, "dbcare_health_report_duration_seconds", "gauge",
 	       "How long the health report took to compute.");
 	sample(&b, "dbcare_health_report_duration_seconds", base, r->duration_ms / 1000.0);

@@ -608,6 +608,12 @@ static int read_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 	return dbc_health_migration_metrics(ctx, eng, arg);
 }
 
+static int read_drill(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
+{
+	(void)eng;
+	return dbc_health_drill_metrics(ctx, arg);
+}
+
 int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode mode,
                    dbc_health_report *out)
 {
@@ -682,6 +688,10 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 		out->metrics.migration_version = NULL;
 		out->metrics.pending_migrations = -1;
 	}
+	if (dbc_health_tolerant(ctx, eng, read_drill, &out->metrics, &ok, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (!ok)
+		out->metrics.drill_known = false;
 
 	out->schema = shared.schema;
 	out->score = dbc_health_score_of(out->results, out->nresults);

@@ -54,6 +54,31 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_marks', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_marks_id_seq', '');
 GRANT SELECT ON dbcare.backup_marks TO pg_monitor;
 
+-- Restore drills (dbbackup_drill, `dbcare backup drill`): a backup restored
+-- into scratch, checked and compared with its record; the health check
+-- backup_drills grades the age of the newest good one. backup_id is the
+-- catalog row drilled (the newest link of a chain).
+CREATE TABLE dbcare.backup_drills (
+    id            bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_backup_drills_pkey PRIMARY KEY,
+    backup_id     bigint,
+    path          text NOT NULL,
+    method        text NOT NULL,
+    drilled_at    timestamptz NOT NULL,
+    duration_ms   double precision NOT NULL,
+    tables        bigint NOT NULL,
+    rows_compared bigint NOT NULL,
+    mismatches    bigint NOT NULL,
+    status        text NOT NULL
+        CONSTRAINT dbcare_backup_drills_status CHECK (status IN ('ok', 'failed')),
+    detail        text
+);
+CREATE INDEX dbcare_backup_drills_drilled ON dbcare.backup_drills (drilled_at);
+COMMENT ON TABLE dbcare.backup_drills IS 'dbcare: restore drills of backups (dbbackup_drill)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_drills', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_drills_id_seq', '');
+GRANT SELECT ON dbcare.backup_drills TO pg_monitor;
+
 -- The backup a migration was preceded by (migrate.backup_before, SQLite);
 -- the column exists on both engines so the history reads the same.
 ALTER TABLE dbcare.migrations_history ADD COLUMN backup text;

@@ -21,3 +21,36 @@ CREATE FUNCTION dbhealth_metrics("mode" text DEFAULT 'standard', "scope" text DE
     AS 'MODULE_PATHNAME', 'dbhealth_metrics';
 COMMENT ON FUNCTION dbhealth_metrics(text, text, text) IS 'the health report in the Prometheus text format 0.0.4';
 GRANT EXECUTE ON FUNCTION dbhealth_metrics(text, text, text) TO pg_monitor;
+
+-- Restore drills (dbbackup_drill, `dbcare backup drill`): a backup restored
+-- into scratch, checked and compared with its record; the health check
+-- backup_drills grades the age of the newest good one. backup_id is the
+-- catalog row drilled (the newest link of a chain).
+CREATE TABLE dbcare.backup_drills (
+    id            bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_backup_drills_pkey PRIMARY KEY,
+    backup_id     bigint,
+    path          text NOT NULL,
+    method        text NOT NULL,
+    drilled_at    timestamptz NOT NULL,
+    duration_ms   double precision NOT NULL,
+    tables        bigint NOT NULL,
+    rows_compared bigint NOT NULL,
+    mismatches    bigint NOT NULL,
+    status        text NOT NULL
+        CONSTRAINT dbcare_backup_drills_status CHECK (status IN ('ok', 'failed')),
+    detail        text
+);
+CREATE INDEX dbcare_backup_drills_drilled ON dbcare.backup_drills (drilled_at);
+COMMENT ON TABLE dbcare.backup_drills IS 'dbcare: restore drills of backups (dbbackup_drill)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_drills', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_drills_id_seq', '');
+GRANT SELECT ON dbcare.backup_drills TO pg_monitor;
+
+-- dbbackup_drill: restore drills (docs/backups.md)
+CREATE FUNCTION dbbackup_drill("path" text DEFAULT NULL, "result" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_drill';
+COMMENT ON FUNCTION dbbackup_drill(text, text) IS 'a restore drill: restores a backup into scratch, checks it, compares it with its record and records the drill (PostgreSQL: records the drill the command ran); returns JSON';
+REVOKE ALL ON FUNCTION dbbackup_drill(text, text) FROM PUBLIC;

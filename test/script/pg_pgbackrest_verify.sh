@@ -44,6 +44,14 @@ has "reading the restored copy as the role dbcare_reader_" err
 # (this test's scratch clusters only: other tests may verify meanwhile)
 ! pgrep -f "$r/tmp/dbcare-verify-" >/dev/null || fail "a scratch cluster still runs"
 [ -z "$(ls "$work/marks")" ] || fail "reading the restored copy ran the owner's cast as a superuser"
+# a restore drill of the newest backup (issue 50.3): the same restore test,
+# timed and recorded in dbcare.backup_drills
+run 0 backup drill --db "$url" --json
+[ "$(json "d['drill']['ok'], d['drill']['method'], d['drill']['tables'] > 0")" = "True pgbackrest True" ] ||
+  fail "the pgBackRest drill: $(cat out)"
+[ "$(P -d app -c "SELECT status, duration_ms > 0 FROM dbcare.backup_drills")" = "ok|t" ] ||
+  fail "the pgBackRest drill was not recorded"
+[ -z "$(ls "$r/tmp")" ] || fail "the drill left $(ls "$r/tmp")"
 # a damaged repository fails verification, and the row says so
 # (a relation file of the full backup, which the incremental one uses)
 f=$(find "$r/repo/backup/app/$full/pg_data/base" -type f -size +8k | head -n 1)

@@ -13,7 +13,7 @@ book_tables() {
   sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema
                  WHERE type = 'table' AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name)"
 }
-part_tables='dbcare_audit_log dbcare_audit_tables dbcare_audit_chain dbcare_backups dbcare_backup_marks
+part_tables='dbcare_audit_log dbcare_audit_tables dbcare_audit_chain dbcare_backups dbcare_backup_marks dbcare_backup_drills
              dbcare_maintain_history dbcare_retain_policies dbcare_retain_batches dbcare_retain_batch_rows
              dbcare_retain_archive dbcare_softdelete dbcare_health_table_sizes'
 has() { case " $(book_tables) " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -57,7 +57,7 @@ first "dbcare_retain_policies dbcare_retain_batches dbcare_retain_batch_rows dbc
   "SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete')"
 first "dbcare_audit_chain dbcare_audit_log dbcare_audit_tables" "SELECT dbaudit_enable('events')"
 first dbcare_softdelete "SELECT dbsoftdelete_enable('videos')"
-first "dbcare_backups dbcare_backup_marks" "SELECT dbbackup_create('$work/copy.db')"
+first "dbcare_backups dbcare_backup_marks dbcare_backup_drills" "SELECT dbbackup_create('$work/copy.db')"
 first dbcare_maintain_history "SELECT count(*) FROM dbmaintain_run('quick')"
 first dbcare_health_table_sizes "SELECT dbhealth_snapshot() IS NOT NULL"
 [ "$(q "SELECT count(*) FROM dbretain_policies")" = 1 ] || fail "the policy was not kept"

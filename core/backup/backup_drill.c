@@ -1,0 +1,328 @@
+/*
+ * backup_drill.c — dbbackup_drill: restore drills (docs/backups.md,
+ * "Restore drills"). No backup is trusted until it has been restored: a
+ * drill restores a catalogued backup (a full file, an incremental chain,
+ * sealed links) into a scratch file through the same steps a restore
+ * takes (unseal, materialize), runs the engine's checks on the restored
+ * image (the storage check, the foreign-key check), compares every table's
+ * recorded row count and content hash, and records the drill in the
+ * bookkeeping table backup_drills, good or failed.
+ *
+ * On PostgreSQL a drill of a dump needs a scratch database, which only the
+ * command can make (`dbcare backup drill`): there dbbackup_drill records
+ * the result the command hands it. Invariants: a drill that ran is always
+ * recorded, failed or not (an interrupted one is not a drill: nothing is
+ * recorded); the scratch files are removed on every path.
+ */
+#include "backup/backup_private.h"
+#include "base/clock.h"
+#include "base/json.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One drill's outcome, as recorded. */
+typedef struct drill {
+	int64_t backup_id; /* 0: not catalogued (PostgreSQL: as given) */
+	const char *path, *method;
+	double duration_ms;
+	int64_t tables, rows, mismatches;
+	const char *detail; /* NULL: ok */
+	int64_t id;         /* the drill's row */
+} drill;
+
+static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ctx;
+	if (ncol > 0 && c[0].type == DBC_INT)
+		*(int64_t *)arg = c[0].i;
+	return DBC_OK;
+}
+
+static int add_drill(dbc_ctx *ctx, void *arg)
+{
+	drill *d = arg;
+	char *sql = dbc_printf(ctx,
+	                       "INSERT INTO %sbackup_drills (backup_id, path, method, drilled_at,"
+	                       " duration_ms, tables, rows_compared, mismatches, status, detail)"
+	                       " VALUES (CAST($1 AS bigint), $2, $3, %s, CAST($4 AS double precision),"
+	                       " CAST($5 AS bigint), CAST($6 AS bigint), CAST($7 AS bigint), $8,"
+	                       " CAST($9 AS text)) RETURNING id",
+	                       ctx->host->book_prefix, ctx->host->dialect->now);
+	if (!sql)
+		return DBC_ERROR;
+	dbc_value p[9] = {
+	    d->backup_id ? dbc_int(d->backup_id) : dbc_null(),
+	    dbc_text(d->path),
+	    dbc_text(d->method),
+	    dbc_float(d->duration_ms),
+	    dbc_int(d->tables),
+	    dbc_int(d->rows),
+	    dbc_int(d->mismatches),
+	    dbc_text(d->detail ? "failed" : "ok"),
+	    d->detail ? dbc_text(d->detail) : dbc_null(),
+	};
+	return ctx->host->query(ctx, sql, 9, p, take_int, &d->id);
+}
+
+static int drill_json(dbc_ctx *ctx, const drill *d, char **json)
+{
+	json_t *o = json_object();
+	if (!o ||
+	    !(dbc_json_set(o, "id", json_integer(d->id)) &&
+	      dbc_json_set(o, "backup_id", d->backup_id ? json_integer(d->backup_id) : json_null()) &&
+	      dbc_json_set(o, "path", dbc_json_str(d->path)) &&
+	      dbc_json_set(o, "method", dbc_json_str(d->method)) &&
+	      dbc_json_set(o, "duration_ms", json_real(d->duration_ms)) &&
+	      dbc_json_set(o, "tables", json_integer(d->tables)) &&
+	      dbc_json_set(o, "rows", json_integer(d->rows)) &&
+	      dbc_json_set(o, "mismatches", json_integer(d->mismatches)) &&
+	      dbc_json_set(o, "ok", json_boolean(d->detail == NULL)) &&
+	      dbc_json_set(o, "detail", d->detail ? dbc_json_str(d->detail) : json_null()))) {
+		json_decref(o);
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	*json = dbc_json_dump(ctx, o, DBC_JSON_REPORT);
+	json_decref(o);
+	return *json ? DBC_OK : DBC_ERROR;
+}
+
+static int record(dbc_ctx *ctx, drill *d, char **json)
+{
+	if (dbc_backup_catalog_in_savepoint(ctx, add_drill, d) != DBC_OK)
+		return DBC_ERROR;
+	return drill_json(ctx, d, json);
+}
+
+/* How many tables differ between the record and the restored image (a
+ * table missing on either side, another row count or content hash), and
+ * the rows the record holds. Both lists are in name order. */
+static int64_t count_mismatches(const dbc_backup_table *rec, int64_t nrec,
+                                const dbc_backup_table *img, int64_t nimg, int64_t *rows)
+{
+	int64_t i = 0, k = 0, bad = 0;
+	*rows = 0;
+	while (i < nrec || k < nimg) {
+		int cmp = i == nrec ? 1 : k == nimg ? -1 : strcmp(rec[i].name, img[k].name);
+		if (cmp == 0) {
+			*rows += rec[i].rows;
+			bad += rec[i].rows != img[k].rows || strcmp(rec[i].hash, img[k].hash) != 0;
+			i++, k++;
+		} else {
+			bad++;
+			cmp < 0 ? i++ : k++;
+		}
+	}
+	return bad;
+}
+
+/* ------------------------------------------------------------- SQLite */
+
+typedef struct restored {
+	dbc_backup_image img;
+	char *page_why; /* an incremental's page check */
+	int64_t fk_bad; /* rows the foreign-key check names */
+	char *fk_first; /* the first table it names */
+	bool key_error; /* the key is missing or wrong */
+} restored;
+
+/* Restores the backup of row (catalogued at path) into a scratch file, the
+ * way a restore does, and reads it: the storage check in full, the
+ * foreign-key check, an incremental's pages. The scratch files are removed
+ * on every path. */
+static int restore_and_read(dbc_ctx *ctx, const dbc_backup_hooks *env,
+                            const dbc_backup_catalog_row *row, const char *path, restored *r)
+{
+	char *tmp = NULL, **scratch = NULL;
+	int nscratch = 0;
+	bool existed;
+	dbc_backup_chain_t chain;
+	if (dbc_backup_make_scratch(ctx, env, path, &tmp) != DBC_OK)
+		return DBC_ERROR;
+	int rc = dbc_backup_chain(ctx, row->id, &chain);
+	if (rc == DBC_OK)
+		rc = dbc_backup_unseal_chain(ctx, env, &chain, &scratch, &nscratch, &r->key_error);
+	if (rc == DBC_OK)
+		rc = env->materialize(ctx, (const char *const *)chain.path,
+		                      (const char *const *)chain.sha256, chain.n, tmp);
+	dbc_backup_scratch_remove(ctx, env, scratch, nscratch);
+	r->img.content_version = row->table ? row->content_version : 0;
+	if (rc == DBC_OK)
+		rc = env->inspect(ctx, tmp, true, 0, &r->img);
+	if (rc == DBC_OK && row->base_id && env->check_pages)
+		rc = env->check_pages(ctx, row->id, tmp, &r->page_why);
+	if (rc == DBC_OK && env->foreign_key_check)
+		rc = env->foreign_key_check(ctx, tmp, &r->fk_bad, &r->fk_first);
+	env->remove(ctx, tmp, &existed);
+	return rc;
+}
+
+/* The first problem of a restored image (NULL: none); d's counts set. */
+static const char *judge(dbc_ctx *ctx, const dbc_backup_catalog_row *row, const restored *r,
+                         drill *d)
+{
+	d->tables = r->img.tables;
+	d->rows = r->img.rows;
+	if (row->table && r->img.table) {
+		d->mismatches =
+		    count_mismatches(row->table, row->tables, r->img.table, r->img.tables, &d->rows);
+		char *why =
+		    dbc_backup_content_mismatch(ctx, row->table, row->tables, r->img.table, r->img.tables);
+		if (why)
+			return why;
+	}
+	if (strcmp(r->img.check, "ok") != 0)
+		return dbc_printf(ctx, "the restored copy fails the storage check: %s", r->img.check);
+	if (r->page_why)
+		return r->page_why;
+	if (row->fingerprint && strcmp(row->fingerprint, r->img.fingerprint) != 0)
+		return "the restored copy's schema fingerprint differs from the backup's record";
+	if (!row->table && row->rows_digest && strcmp(row->rows_digest, r->img.rows_digest) != 0) {
+		d->mismatches = d->mismatches ? d->mismatches : 1;
+		return "the restored copy's row counts differ from the backup's record";
+	}
+	if (r->fk_bad)
+		return dbc_printf(ctx,
+		                  "the restored copy has %lld row(s) whose foreign key references no row "
+		                  "(first in table %s)",
+		                  (long long)r->fk_bad, r->fk_first ? r->fk_first : "?");
+	return NULL;
+}
+
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol > 0 && c[0].type == DBC_TEXT && !(*(char **)arg = dbc_strdup(ctx, c[0].s)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* The newest catalogued backup file this module made. */
+static int newest_path(dbc_ctx *ctx, const dbc_backup_hooks *env, char **path)
+{
+	bool exists;
+	*path = NULL;
+	if (dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
+		return DBC_ERROR;
+	char *sql = exists ? dbc_printf(ctx,
+	                                "SELECT path FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
+	                                "' ORDER BY id DESC LIMIT 1",
+	                                ctx->host->book_prefix)
+	                   : NULL;
+	if (exists && (!sql || ctx->host->query(ctx, sql, 0, NULL, take_text, path) != DBC_OK))
+		return DBC_ERROR;
+	if (!*path)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "no catalogued backup to drill (dbbackup_create makes one)");
+	return DBC_OK;
+}
+
+static int drill_file(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *given, char **json)
+{
+	char *path = NULL, *resolved = NULL;
+	if (!given && newest_path(ctx, env, &path) != DBC_OK)
+		return DBC_ERROR;
+	if (given && env->canonical && env->canonical(ctx, given, &resolved) != DBC_OK) {
+		dbc_error_clear(ctx);
+		resolved = NULL;
+	}
+	path = path ? path : resolved ? resolved : (char *)given;
+	dbc_backup_catalog_row row;
+	bool catalogued;
+	if (dbc_backup_catalog_find(ctx, env, path, &row, &catalogued) != DBC_OK)
+		return DBC_ERROR;
+	if (!catalogued)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "%s is no catalogued backup: a drill compares a restore with the "
+		                 "backup's record (dbbackup_list lists them)",
+		                 given);
+	bool sealed = env->is_sealed && env->is_sealed(ctx, path);
+	drill d = {.backup_id = row.id,
+	           .path = path,
+	           .method = dbc_printf(ctx, "%s%s", row.base_id ? "incremental" : "full",
+	                                sealed ? "+sealed" : "")};
+	restored r;
+	memset(&r, 0, sizeof r);
+	double start = dbc_monotonic_ms();
+	int rc = restore_and_read(ctx, env, &row, path, &r);
+	d.duration_ms = dbc_monotonic_ms() - start;
+	if (rc != DBC_OK) {
+		/* interrupted: no drill took place */
+		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_CANCELED) == 0)
+			return DBC_ERROR;
+		d.detail = dbc_printf(ctx, "%s: %s",
+		                      r.key_error ? "the backup could not be opened"
+		                                  : "the backup does not restore",
+		                      ctx->message ? ctx->message : "unknown error");
+		dbc_error_clear(ctx);
+		d.mismatches = 0;
+	} else {
+		d.detail = judge(ctx, &row, &r, &d);
+	}
+	if (ctx->failed)
+		return DBC_ERROR;
+	return record(ctx, &d, json);
+}
+
+/* --------------------------------------------------------- PostgreSQL */
+
+static bool count_of(json_t *o, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	*out = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+	return *out >= 0;
+}
+
+/* The result of a drill `dbcare backup drill` ran, as it hands it over:
+ * {"backup_id": N or null, "method": M, "duration_ms": D, "tables": N,
+ * "rows": N, "mismatches": N, "ok": B, "detail": T or null}. */
+static int record_result(dbc_ctx *ctx, const char *path, const char *result, char **json)
+{
+	json_t *o = dbc_json_parse(ctx, result, "result");
+	if (!o)
+		return DBC_ERROR;
+	drill d = {.path = path};
+	json_t *ok = json_object_get(o, "ok"), *ms = json_object_get(o, "duration_ms");
+	json_t *method = json_object_get(o, "method"), *detail = json_object_get(o, "detail");
+	json_t *id = json_object_get(o, "backup_id");
+	bool good = json_is_object(o) && json_is_boolean(ok) && json_is_number(ms) &&
+	            json_number_value(ms) >= 0 && isfinite(json_number_value(ms)) &&
+	            json_is_string(method) && count_of(o, "tables", &d.tables) &&
+	            count_of(o, "rows", &d.rows) && count_of(o, "mismatches", &d.mismatches) &&
+	            (json_is_null(id) || !id || (json_is_integer(id) && json_integer_value(id) > 0)) &&
+	            (json_is_true(ok) ? !detail || json_is_null(detail) : json_is_string(detail));
+	if (good) {
+		d.backup_id = json_is_integer(id) ? (int64_t)json_integer_value(id) : 0;
+		d.duration_ms = json_number_value(ms);
+		d.method = dbc_strdup(ctx, json_string_value(method));
+		d.detail = json_is_string(detail) ? dbc_strdup(ctx, json_string_value(detail)) : NULL;
+	}
+	json_decref(o);
+	if (!good)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "dbbackup_drill: result must be a drill's outcome as `dbcare backup "
+		                 "drill` writes it (ok, method, duration_ms, tables, rows, mismatches, "
+		                 "and detail when not ok)");
+	return ctx->failed ? DBC_ERROR : record(ctx, &d, json);
+}
+
+int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path,
+                     const char *result, char **json)
+{
+	*json = NULL;
+	if (env->materialize && env->inspect) {
+		if (result)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "dbbackup_drill: result is for PostgreSQL, where the command runs "
+			                 "the drill; here dbbackup_drill(path) runs it");
+		return drill_file(ctx, env, path, json);
+	}
+	if (!result || !path) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "dbbackup_drill: a drill of a PostgreSQL backup restores it into a scratch "
+		          "database, which only the command can make");
+		dbc_error_hint(ctx, "Run `dbcare backup drill`: it restores the newest backup, compares "
+		                    "it and records the drill here with dbbackup_drill(path, result).");
+		return DBC_ERROR;
+	}
+	return record_result(ctx, path, result, json);
+}
