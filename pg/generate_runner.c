@@ -17,6 +17,11 @@
  * A caller who may not make roles runs them as itself, restricted the same
  * way: the file then has the caller's rights, never more.
  *
+ * Session advisory locks are not transactional: one the file's code took
+ * (pg_advisory_lock is PUBLIC's) would outlive the rollback, so each lock
+ * this backend holds after the place that it did not hold before is
+ * released (a lock it held before, taken again, keeps the extra count).
+ *
  * Invariant: only what the mapped host executes (exec) runs as the runner;
  * dbcare's own reads (query, read_schema: fixed text, pinned search_path,
  * the live tables and the catalogs) keep the caller's rights.
@@ -26,6 +31,7 @@
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 
@@ -124,4 +130,51 @@ int pgdbc_runner_exec(dbc_ctx *ctx, const pgdbc_runner *r, const dbc_host *host,
 	}
 	PG_END_TRY();
 	return rc;
+}
+
+/* ------------------------------------------------------------ advisory locks */
+
+static bool my_advisory(const LockInstanceData *in)
+{
+	return in->pid == MyProcPid && in->locktag.locktag_type == LOCKTAG_ADVISORY;
+}
+
+int pgdbc_advisory_note(dbc_ctx *ctx, pgdbc_advisory *out)
+{
+	LockData *ld = GetLockStatusData();
+	out->n = 0;
+	out->held = dbc_alloc(ctx, sizeof(LockInstanceData) * (size_t)(ld->nelements + 1));
+	if (!out->held)
+		return DBC_ERROR;
+	for (int i = 0; i < ld->nelements; i++)
+		if (my_advisory(&ld->locks[i]))
+			out->held[out->n++] = ld->locks[i];
+	return DBC_OK;
+}
+
+/* The modes of tag that before held. */
+static LOCKMASK held_before(const pgdbc_advisory *before, const LOCKTAG *tag)
+{
+	LOCKMASK mask = 0;
+	for (int i = 0; i < before->n; i++)
+		if (memcmp(&before->held[i].locktag, tag, sizeof(LOCKTAG)) == 0)
+			mask |= before->held[i].holdMask;
+	return mask;
+}
+
+void pgdbc_advisory_release_new(const pgdbc_advisory *before)
+{
+	static const LOCKMODE modes[] = {ExclusiveLock, ShareLock};
+	LockData *ld = GetLockStatusData();
+	for (int i = 0; i < ld->nelements; i++) {
+		const LockInstanceData *in = &ld->locks[i];
+		if (!my_advisory(in))
+			continue;
+		LOCKMASK old = held_before(before, &in->locktag);
+		for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
+			if ((in->holdMask & LOCKBIT_ON(modes[m])) && !(old & LOCKBIT_ON(modes[m])))
+				while (LockHeldByMe(&in->locktag, modes[m]) &&
+				       LockRelease(&in->locktag, modes[m], true))
+					;
+	}
 }

@@ -141,6 +141,14 @@ typedef struct pgdbc_runner {
 } pgdbc_runner;
 int pgdbc_runner_open(dbc_ctx *ctx, const dbc_strlist *owned, pgdbc_runner *out);
 int pgdbc_runner_exec(dbc_ctx *ctx, const pgdbc_runner *r, const dbc_host *host, const char *sql);
+/* The advisory locks this backend holds (note), and those taken since
+ * released (release_new), so none the scratch place took outlives it. */
+typedef struct pgdbc_advisory {
+	struct LockInstanceData *held;
+	int n;
+} pgdbc_advisory;
+int pgdbc_advisory_note(dbc_ctx *ctx, pgdbc_advisory *out);
+void pgdbc_advisory_release_new(const pgdbc_advisory *before);
 /* The audit part's hooks (pg/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks pgdbc_audit_engine;

@@ -420,6 +420,9 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
 	mapped.read_schema = mapped_read_schema;
+	pgdbc_advisory locks;
+	if (pgdbc_advisory_note(ctx, &locks) != DBC_OK)
+		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
@@ -439,6 +442,7 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	current = outer;
 	pgdbc_schema_cache_bypass(ctx, outer_bypass);
 	ctx->host->rollback(ctx, level);
+	pgdbc_advisory_release_new(&locks);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 

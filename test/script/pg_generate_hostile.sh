@@ -9,8 +9,8 @@
 # SET ROLE: each is refused by a dbcare: error naming the statement, nothing
 # is written, and the session stays usable. Code a file can still reach (a
 # default its own function computes) runs as the one-time role, which can
-# do none of it and is gone afterwards. A SECURITY DEFINER function in the
-# plan carries a hazard.
+# do none of it and is gone afterwards; a session advisory lock it takes
+# is released. A SECURITY DEFINER function in the plan carries a hazard.
 set -eu
 db=dbcare_generate_hostile
 . "$(dirname "$0")/lib/pg.sh"
@@ -87,6 +87,16 @@ SQL
     [ "$ran_as" = "$owner" ] || fail "the owner's generate ran the file as '$ran_as'"
   fi
   echo "$got" | grep -qx "usable:$role:0:0" || fail "$role: the session is not as it was after the sneak: $got"
+  # a session advisory lock taken by such a default does not outlive the call
+  cat > "$work/locker.sql" <<SQL
+$base
+CREATE FUNCTION locker() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1 FROM pg_advisory_lock(4343)';
+CREATE TABLE held (id integer);
+ALTER TABLE held ADD COLUMN w integer DEFAULT locker();
+SQL
+  got=$(generate "$role" "$work/locker.sql")
+  echo "$got" | grep -q ERROR && fail "$role: the locker's generate failed: $got"
+  echo "$got" | grep -qx "usable:$role:0:0" || fail "$role: an advisory lock outlived the generate: $got"
 done
 
 # nothing of it happened
