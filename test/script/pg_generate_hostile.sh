@@ -6,7 +6,8 @@
 # Hostile files, generated from by a superuser and by a table owner: DO
 # with a dynamic EXECUTE (ALTER ROLE alice SUPERUSER), COPY TO PROGRAM,
 # setval on the live sequence, a session advisory lock, COPY TO a file,
-# SET ROLE: each is refused by a dbcare: error naming the statement, nothing
+# SET ROLE: each is refused by a dbcare: error naming the statement (by the
+# function and by dbcare generate), nothing
 # is written, and the session stays usable. Code a file can still reach (a
 # default its own function computes) runs as the one-time role, which can
 # do none of it and is gone afterwards; a session advisory lock it takes
@@ -14,6 +15,7 @@
 set -eu
 db=dbcare_generate_hostile
 . "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
 fresh_db
 owner=${db}_own
 cleanup_roles() {
@@ -98,6 +100,15 @@ SQL
   echo "$got" | grep -q ERROR && fail "$role: the locker's generate failed: $got"
   echo "$got" | grep -qx "usable:$role:0:0" || fail "$role: an advisory lock outlived the generate: $got"
 done
+
+# the command says the same, names the statement, and writes no migration
+printf '%s\n%s\n' "$base" "COPY (SELECT 1) TO PROGRAM 'touch $out/program-cli';" > "$work/cli.sql"
+if "$cli" --db "dbname=$db" generate --to "$work/cli.sql" evil --dir "$work/mig" > "$work/cli.out" 2>&1; then
+  fail "dbcare generate took a COPY TO PROGRAM"
+fi
+grep -q "dbcare: the desired schema may hold only schema statements: line 2 (COPY .*) is COPY" "$work/cli.out" ||
+  fail "no clear error from the command: $(cat "$work/cli.out")"
+[ -z "$(ls -A "$work/mig" 2>/dev/null)" ] || fail "the command wrote a migration"
 
 # nothing of it happened
 [ "$(q -c "SELECT rolsuper FROM pg_roles WHERE rolname = '$alice'")" = f ] || fail "alice became superuser"
