@@ -30,17 +30,21 @@
 typedef enum { RUN, LEAVE_OUT, REFUSE } verdict;
 
 /* Settings a schema file sets for its own reading: run (and undone). */
-static const char *const read_settings[] = {
-    "check_function_bodies", "standard_conforming_strings", "xmloption",  "client_min_messages",
-    "row_security",          "default_tablespace",          "search_path", "default_with_oids",
-    "default_table_access_method", "escape_string_warning",  NULL};
-/* pg_dump's preamble settings that would loosen the caller's session: not run. */
-static const char *const left_settings[] = {"statement_timeout",
-                                            "lock_timeout",
-                                            "idle_in_transaction_session_timeout",
-                                            "idle_session_timeout",
-                                            "client_encoding",
+static const char *const read_settings[] = {"check_function_bodies",
+                                            "standard_conforming_strings",
+                                            "xmloption",
+                                            "client_min_messages",
+                                            "row_security",
+                                            "default_tablespace",
+                                            "search_path",
+                                            "default_with_oids",
+                                            "default_table_access_method",
+                                            "escape_string_warning",
                                             NULL};
+/* pg_dump's preamble settings that would loosen the caller's session: not run. */
+static const char *const left_settings[] = {
+    "statement_timeout",    "lock_timeout",    "idle_in_transaction_session_timeout",
+    "idle_session_timeout", "client_encoding", NULL};
 
 static bool listed(const char *const *list, const char *name)
 {
@@ -77,7 +81,8 @@ static bool is_dump_search_path(const SelectStmt *s)
 	FuncCall *f = (FuncCall *)rt->val;
 	const char *name = strVal(llast(f->funcname));
 	if (strcmp(name, "set_config") != 0 || list_length(f->args) != 3 ||
-	    (list_length(f->funcname) == 2 && strcmp(strVal(linitial(f->funcname)), "pg_catalog") != 0) ||
+	    (list_length(f->funcname) == 2 &&
+	     strcmp(strVal(linitial(f->funcname)), "pg_catalog") != 0) ||
 	    list_length(f->funcname) > 2)
 		return false;
 	ListCell *lc;
@@ -85,7 +90,8 @@ static bool is_dump_search_path(const SelectStmt *s)
 		if (!is_const(lfirst(lc)))
 			return false;
 	A_Const *what = linitial_node(A_Const, f->args);
-	return !what->isnull && IsA(&what->val, String) && strcmp(strVal(&what->val), "search_path") == 0;
+	return !what->isnull && IsA(&what->val, String) &&
+	       strcmp(strVal(&what->val), "search_path") == 0;
 }
 
 /* An ALTER TABLE whose every command gives an owner. */
@@ -97,8 +103,6 @@ static bool only_owner(const AlterTableStmt *s)
 			return false;
 	return s->cmds != NIL;
 }
-
-static verdict of_stmt(Node *n);
 
 /* A schema is made in the scratch place beforehand, by its name
  * (pgdbc_scratch_desired): its CREATE SCHEMA is left out. One that holds
@@ -243,7 +247,8 @@ static List *parsed(dbc_ctx *ctx, const char *sql)
 		MemoryContextSwitchTo(cxt);
 		ErrorData *ed = CopyErrorData();
 		FlushErrorState();
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not parse at line %d: %s",
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "the desired schema does not parse at line %d: %s",
 		          line_at(sql, ed->cursorpos > 0 ? ed->cursorpos - 1 : 0), ed->message);
 		FreeErrorData(ed);
 		return NULL;

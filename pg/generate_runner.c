@@ -46,17 +46,17 @@ static int runners_made; /* this backend's, for a name of its own */
  * soft delete and audit): the proof makes those triggers again, so the role
  * may use them, and nothing else there (a trigger function cannot be
  * called, only fired; the proof's tables are empty). */
-#define IS_SHARED(n)                                                                            \
+#define IS_SHARED(n)                                                                               \
 	"(" n ".nspname = 'dbcare' OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = " \
 	"'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objid = " n ".oid AND d.deptype = 'e'))"
-#define FIRED_SHARED_FUNCTIONS                                                                  \
-	"SELECT DISTINCT p.pronamespace::pg_catalog.regnamespace::text, "                           \
-	"p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_trigger g "                        \
-	"JOIN pg_catalog.pg_proc p ON p.oid = g.tgfoid JOIN pg_catalog.pg_namespace n ON "          \
-	"n.oid = p.pronamespace JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid "                   \
-	"JOIN pg_catalog.pg_namespace r ON r.oid = c.relnamespace WHERE NOT g.tgisinternal "        \
-	"AND " IS_SHARED("n") " AND NOT " IS_SHARED("r") " AND r.nspname !~ '^pg_' "                \
-	"AND r.nspname <> 'information_schema'"
+#define FIRED_SHARED_FUNCTIONS                                                                     \
+	"SELECT DISTINCT p.pronamespace::pg_catalog.regnamespace::text, "                              \
+	"p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_trigger g "                           \
+	"JOIN pg_catalog.pg_proc p ON p.oid = g.tgfoid JOIN pg_catalog.pg_namespace n ON "             \
+	"n.oid = p.pronamespace JOIN pg_catalog.pg_class c ON c.oid = g.tgrelid "                      \
+	"JOIN pg_catalog.pg_namespace r ON r.oid = c.relnamespace WHERE NOT g.tgisinternal "           \
+	"AND " IS_SHARED("n") " AND NOT " IS_SHARED("r") " AND r.nspname !~ '^pg_' "                   \
+	                                                 "AND r.nspname <> 'information_schema'"
 
 typedef struct fired {
 	dbc_strlist schemas, functions;

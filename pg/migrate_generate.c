@@ -414,8 +414,8 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	char *runnable;
 	/* the file is someone else's: only its schema statements run, as a
 	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
-	if (pgdbc_desired_statements(ctx, sql, &runnable) != DBC_OK || may_make_schemas(ctx) != DBC_OK ||
-	    make_place(ctx, sql, &pl) != DBC_OK)
+	if (pgdbc_desired_statements(ctx, sql, &runnable) != DBC_OK ||
+	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;

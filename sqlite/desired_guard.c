@@ -36,14 +36,16 @@ typedef struct guard {
 
 static bool is_schema_table(const char *table)
 {
-	return table && (strcmp(table, "sqlite_master") == 0 || strcmp(table, "sqlite_temp_master") == 0 ||
-	                 strcmp(table, "sqlite_schema") == 0 || strcmp(table, "sqlite_temp_schema") == 0);
+	return table &&
+	       (strcmp(table, "sqlite_master") == 0 || strcmp(table, "sqlite_temp_master") == 0 ||
+	        strcmp(table, "sqlite_schema") == 0 || strcmp(table, "sqlite_temp_schema") == 0);
 }
 
 /* Virtual table modules SQLite ships that read nothing but their own tables. */
 static bool is_plain_module(const char *module)
 {
-	static const char *const plain[] = {"fts3", "fts4", "fts5", "rtree", "rtree_i32", "geopoly", NULL};
+	static const char *const plain[] = {"fts3",      "fts4",    "fts5", "rtree",
+	                                    "rtree_i32", "geopoly", NULL};
 	for (int i = 0; module && plain[i]; i++)
 		if (strcmp(module, plain[i]) == 0)
 			return true;
@@ -81,7 +83,8 @@ static int schema_action(guard *g, int action, const char *p1, const char *p2)
 	case SQLITE_UPDATE:
 	case SQLITE_DELETE:
 		/* the engine's own writes of the schema table, by CREATE and ALTER */
-		return is_schema_table(p1) ? SQLITE_OK : refuse(g, "writes rows, which a schema has none of");
+		return is_schema_table(p1) ? SQLITE_OK
+		                           : refuse(g, "writes rows, which a schema has none of");
 	case SQLITE_SELECT:
 	case SQLITE_RECURSIVE:
 		g->holds_query = true;

@@ -478,11 +478,11 @@ static int add_former(dbc_ctx *ctx, dbc_former_names *out, const chain *c, int k
 
 /* The log's rows in order, each with its writer and the registered script
  * of its migration (a repeatable one's by its name) in its direction. */
-#define ROWS_SQL(writer)                                                                        \
-	"SELECT l.op, l.schema_name, l.table_name, l.column_name, l.new_name, l.identity, "         \
-	"l.version, l.direction, " writer ", (SELECT CASE WHEN l.direction = 'down' THEN "         \
-	"m.down_script ELSE m.script END FROM @migrations m WHERE m.version = l.version OR "        \
-	"(m.version IS NULL AND m.name = l.version) ORDER BY m.version IS NULL LIMIT 1) "          \
+#define ROWS_SQL(writer)                                                                           \
+	"SELECT l.op, l.schema_name, l.table_name, l.column_name, l.new_name, l.identity, "            \
+	"l.version, l.direction, " writer ", (SELECT CASE WHEN l.direction = 'down' THEN "             \
+	"m.down_script ELSE m.script END FROM @migrations m WHERE m.version = l.version OR "           \
+	"(m.version IS NULL AND m.name = l.version) ORDER BY m.version IS NULL LIMIT 1) "              \
 	"FROM @migrations_renames l ORDER BY l.id"
 
 int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_former_names *out)
@@ -499,10 +499,9 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 		return DBC_ERROR;
 	if ((env && env->registrant_rights &&
 	     dbc_setting_get(ctx, "migrate.trusted_registrants", &r.trusted_list) != DBC_OK) ||
-	    dbc_mig_query(ctx,
-	                  env && env->registrant_rights ? ROWS_SQL("l.registered_by")
-	                                                : ROWS_SQL("NULL"),
-	                  0, NULL, take_row, &r) != DBC_OK) {
+	    dbc_mig_query(
+	        ctx, env && env->registrant_rights ? ROWS_SQL("l.registered_by") : ROWS_SQL("NULL"), 0,
+	        NULL, take_row, &r) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0)
 			return DBC_ERROR;
 		dbc_error_clear(ctx);
@@ -521,8 +520,7 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 		            "are not followed",
 		            (long long)r.untrusted);
 	if (r.unproved)
-		dbc_warning(ctx,
-		            "Mark the renames with -- dbcare: renamed from OLD in the desired schema.",
+		dbc_warning(ctx, "Mark the renames with -- dbcare: renamed from OLD in the desired schema.",
 		            "%lld rename(s) of the rename log name a migration whose script makes no such "
 		            "rename (a row written by hand, or a migration registered again since) and are "
 		            "not followed",

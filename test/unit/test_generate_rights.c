@@ -23,7 +23,8 @@ int main(void)
 {
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
-	CHECK_STR(mark(&ctx, "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'",
+	CHECK_STR(mark(&ctx,
+	               "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'",
 	               NULL),
 	          "makes a SECURITY DEFINER function: it runs with its owner's rights",
 	          "SECURITY DEFINER is a hazard");
@@ -38,10 +39,12 @@ int main(void)
 	CHECK_STR(mark(&ctx, "CREATE EVENT TRIGGER e ON ddl_command_start EXECUTE FUNCTION f()", NULL),
 	          "makes an event trigger: it runs on every DDL command of the database",
 	          "an event trigger is a hazard");
-	CHECK_STR(mark(&ctx, "CREATE TABLE t (note text DEFAULT 'SECURITY DEFINER') -- OWNER TO x", NULL),
-	          NULL, "words in a string or a comment are not a hazard");
+	CHECK_STR(
+	    mark(&ctx, "CREATE TABLE t (note text DEFAULT 'SECURITY DEFINER') -- OWNER TO x", NULL),
+	    NULL, "words in a string or a comment are not a hazard");
 	CHECK_STR(mark(&ctx, "CREATE TABLE t (id int)", NULL), NULL, "a plain table is no hazard");
-	CHECK_STR(mark(&ctx, "CREATE FUNCTION g() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'",
+	CHECK_STR(mark(&ctx,
+	               "CREATE FUNCTION g() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'",
 	               "drops g"),
 	          "drops g; makes a SECURITY DEFINER function: it runs with its owner's rights",
 	          "the step's own hazard comes first");
