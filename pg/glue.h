@@ -126,6 +126,29 @@ extern const struct dbc_migrate_hooks pgdbc_migrate_env;
 int pgdbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
                           void *arg);
+/* desired_statements.c: sql's statements checked by the server's parser;
+ * *runnable is sql with the statements the scratch place leaves out
+ * blanked (owners, rights, pg_dump's preamble); a statement that is no
+ * schema's is an error naming it. */
+int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable);
+/* generate_runner.c: the role the desired schema and the proof run as
+ * (a one-time role inside the scratch place's subtransaction, or the
+ * caller), always in a security-restricted operation. owned: the scratch
+ * schemas made so far, which the one-time role gets. */
+typedef struct pgdbc_runner {
+	Oid role;
+	bool one_time;
+} pgdbc_runner;
+int pgdbc_runner_open(dbc_ctx *ctx, const dbc_strlist *owned, pgdbc_runner *out);
+int pgdbc_runner_exec(dbc_ctx *ctx, const pgdbc_runner *r, const dbc_host *host, const char *sql);
+/* The advisory locks this backend holds (note), and those taken since
+ * released (release_new), so none the scratch place took outlives it. */
+typedef struct pgdbc_advisory {
+	struct LockInstanceData *held;
+	int n;
+} pgdbc_advisory;
+int pgdbc_advisory_note(dbc_ctx *ctx, pgdbc_advisory *out);
+void pgdbc_advisory_release_new(const pgdbc_advisory *before);
 /* The audit part's hooks (pg/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks pgdbc_audit_engine;

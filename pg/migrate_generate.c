@@ -40,6 +40,7 @@ typedef struct place {
 	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
 	dbc_strlist made;     /* the schemas the desired SQL makes, live ones too */
 	const dbc_host *real; /* the host the mapped one calls */
+	pgdbc_runner runner;  /* who what is executed in the place runs as */
 } place;
 
 /* The place the mapped host works in, set while fn runs
@@ -306,7 +307,7 @@ static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
 static int mapped_exec(dbc_ctx *ctx, const char *sql)
 {
 	char *m = to_scratch(ctx, current, sql);
-	return m ? current->real->exec(ctx, m) : DBC_ERROR;
+	return m ? pgdbc_runner_exec(ctx, &current->runner, current->real, m) : DBC_ERROR;
 }
 
 static int mapped_read_schema(dbc_ctx *ctx, dbc_schema *out)
@@ -341,11 +342,11 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	dbc_buf_append(&b, "SELECT 1;\n");
-	/* a live schema the desired SQL makes itself (a schema file's
-	 * CREATE SCHEMA sales) gets its scratch schema from that statement */
-	for (int i = 0; i < pl->nlive; i++)
-		if (find(&pl->made, pl->user.items[i]) < 0)
-			dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
+	/* every scratch schema, the ones the desired SQL makes too: its
+	 * CREATE SCHEMA statements are left out (desired_statements.c), so
+	 * the role it runs as needs no right on the database */
+	for (int i = 0; i < pl->user.n; i++)
+		dbc_buf_appendf(&b, "CREATE SCHEMA %s;\n", pl->scratch.items[i]);
 	char *make = dbc_buf_finish(&b);
 	dbc_strlist path = {0};
 	/* the caller's path as it is now (dbcare's queries run under a pinned
@@ -410,11 +411,18 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
                           void *arg)
 {
 	place pl, *outer = current;
-	if (may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
+	char *runnable;
+	/* the file is someone else's: only its schema statements run, as a
+	 * role with no rights of its own (desired_statements.c, generate_runner.c) */
+	if (pgdbc_desired_statements(ctx, sql, &runnable) != DBC_OK ||
+	    may_make_schemas(ctx) != DBC_OK || make_place(ctx, sql, &pl) != DBC_OK)
 		return DBC_ERROR;
 	dbc_host mapped = *ctx->host;
 	mapped.exec = mapped_exec;
 	mapped.read_schema = mapped_read_schema;
+	pgdbc_advisory locks;
+	if (pgdbc_advisory_note(ctx, &locks) != DBC_OK)
+		return DBC_ERROR;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
@@ -422,16 +430,19 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
 	 * cached, so the live schema's cache entry stays for the reads after */
 	const void *outer_bypass = pgdbc_schema_cache_bypass(ctx, ctx->host_data);
 	int rc = open_place(ctx, &pl, sql);
+	if (rc == DBC_OK)
+		rc = pgdbc_runner_open(ctx, &pl.scratch, &pl.runner);
 	current = &pl;
 	ctx->host = &mapped;
 	if (rc == DBC_OK)
-		rc = apply_desired(ctx, sql);
+		rc = apply_desired(ctx, runnable);
 	if (rc == DBC_OK)
 		rc = fn(ctx, arg);
 	ctx->host = pl.real;
 	current = outer;
 	pgdbc_schema_cache_bypass(ctx, outer_bypass);
 	ctx->host->rollback(ctx, level);
+	pgdbc_advisory_release_new(&locks);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 

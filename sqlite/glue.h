@@ -59,6 +59,10 @@ extern const struct dbc_migrate_hooks sqldbc_migrate_env;
 struct dbc_schema;
 int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 int sqldbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
+/* desired_guard.c: the desired schema's statements run on db (a scratch
+ * connection) when each is a schema statement; the first that is not is an
+ * error naming it, and runs not. */
+int sqldbc_desired_apply(dbc_ctx *ctx, sqlite3 *db, const char *sql);
 /* The audit part's hooks (sqlite/fn_audit.c). */
 struct dbc_audit_hooks;
 extern const struct dbc_audit_hooks sqldbc_audit_engine;

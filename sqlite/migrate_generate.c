@@ -26,6 +26,8 @@ static int open_scratch(dbc_ctx *ctx, scratch *s)
 		s->conn.db = NULL;
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "could not open a scratch database");
 	}
+	/* nothing of the proof attaches a file: the scratch reaches no other */
+	sqlite3_limit(s->conn.db, SQLITE_LIMIT_ATTACHED, 0);
 	sqldbc_call_open(&s->call, &s->conn);
 	return DBC_OK;
 }
@@ -56,12 +58,8 @@ int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
 	if (open_scratch(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	dbc_ctx *sc = &s.call.ctx;
-	int rc = sc->host->exec(sc, sql);
-	if (rc != DBC_OK) {
-		char *why = dbc_strdup(sc, sc->message ? sc->message : "unknown error");
-		dbc_error_clear(sc);
-		dbc_error(sc, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema does not apply: %s", why);
-	}
+	/* the file is someone else's: only its schema statements run (desired_guard.c) */
+	int rc = sqldbc_desired_apply(sc, s.conn.db, sql);
 	if (rc == DBC_OK) {
 		dbc_schema_init(&read, sc);
 		rc = sc->host->read_schema(sc, &read);

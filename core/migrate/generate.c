@@ -202,7 +202,8 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	           (plan.n && dbc_gen_prove(ctx, env, &plan, &r.proof) != DBC_OK)) {
 		return DBC_ERROR;
 	}
-	if (plan.n && dbc_gen_lint(ctx, env, &plan) != DBC_OK)
+	if (plan.n &&
+	    (dbc_gen_lint(ctx, env, &plan) != DBC_OK || dbc_gen_mark_rights(ctx, &plan) != DBC_OK))
 		return DBC_ERROR;
 	for (int i = 0; i < plan.n; i++) {
 		const dbc_gen_step *s = &plan.items[i];

@@ -162,5 +162,8 @@ int dbc_gen_prove_from_desired(dbc_ctx *s, const dbc_gen_plan *plan, const dbc_g
  * such; the findings go to the host's notices, naming their step
  * (generate_lint.c). */
 int dbc_gen_lint(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan);
+/* Marks each step that hands out rights (SECURITY DEFINER, an owner, a
+ * GRANT, an event trigger) with a hazard saying so (generate_rights.c). */
+int dbc_gen_mark_rights(dbc_ctx *ctx, dbc_gen_plan *plan);
 
 #endif

@@ -309,6 +309,7 @@ typedef struct log_read {
 	bool asked_trusted;
 	char *trusted_list; /* migrate.trusted_registrants */
 	int64_t untrusted;  /* rows left out: written by a role the caller does not trust */
+	int64_t unproved;   /* rows left out: their migration's script makes no such rename */
 	chain *items;
 	int n, cap;
 	struct log_row *rows; /* as read, in order; followed once the read is over */
@@ -318,6 +319,7 @@ typedef struct log_read {
 /* A row of the log, as read. */
 typedef struct log_row {
 	char *op, *schema, *table, *column, *new_name, *identity, *version, *direction, *writer;
+	char *script; /* the registered script of the row's migration and direction, or NULL */
 } log_row;
 
 static bool same(const log_read *r, const char *a, const char *b)
@@ -367,14 +369,15 @@ static int trusted(dbc_ctx *ctx, log_read *r, const char *who, bool *yes)
 static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 {
 	log_read *r = arg;
-	if (ncol < 9)
+	if (ncol < 10)
 		return DBC_OK;
 	if (dbc_grow(ctx, &r->rows, r->nrows, &r->caprows, sizeof(log_row), 16) != DBC_OK)
 		return DBC_ERROR;
 	r->rows[r->nrows++] =
 	    (log_row){dbc_mig_text(ctx, &v[0]), dbc_mig_text(ctx, &v[1]), dbc_mig_text(ctx, &v[2]),
 	              dbc_mig_text(ctx, &v[3]), dbc_mig_text(ctx, &v[4]), dbc_mig_text(ctx, &v[5]),
-	              dbc_mig_text(ctx, &v[6]), dbc_mig_text(ctx, &v[7]), dbc_mig_text(ctx, &v[8])};
+	              dbc_mig_text(ctx, &v[6]), dbc_mig_text(ctx, &v[7]), dbc_mig_text(ctx, &v[8]),
+	              dbc_mig_text(ctx, &v[9])};
 	return DBC_OK;
 }
 
@@ -418,6 +421,13 @@ static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
 	}
 	if (!new_name || !identity)
 		return DBC_OK;
+	/* a rename counts when its migration's script made it (rename_verify.c) */
+	if (dbc_rename_in_script(ctx, w->script, schema, table, column, new_name, &yes) != DBC_OK)
+		return DBC_ERROR;
+	if (!yes) {
+		r->unproved++;
+		return DBC_OK;
+	}
 	/* a rename keeps the identity: another one means the name went to
 	 * another object unseen since (dropped and made again by hand) */
 	if (c && strcmp(c->identity, identity) != 0) {
@@ -466,6 +476,15 @@ static int add_former(dbc_ctx *ctx, dbc_former_names *out, const chain *c, int k
 	return out->items[out->n - 1].by ? DBC_OK : DBC_ERROR;
 }
 
+/* The log's rows in order, each with its writer and the registered script
+ * of its migration (a repeatable one's by its name) in its direction. */
+#define ROWS_SQL(writer)                                                                           \
+	"SELECT l.op, l.schema_name, l.table_name, l.column_name, l.new_name, l.identity, "            \
+	"l.version, l.direction, " writer ", (SELECT CASE WHEN l.direction = 'down' THEN "             \
+	"m.down_script ELSE m.script END FROM @migrations m WHERE m.version = l.version OR "           \
+	"(m.version IS NULL AND m.name = l.version) ORDER BY m.version IS NULL LIMIT 1) "              \
+	"FROM @migrations_renames l ORDER BY l.id"
+
 int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_former_names *out)
 {
 	log_read r = {.env = env, .fold = ctx->host->dialect->names_fold_case};
@@ -480,13 +499,9 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 		return DBC_ERROR;
 	if ((env && env->registrant_rights &&
 	     dbc_setting_get(ctx, "migrate.trusted_registrants", &r.trusted_list) != DBC_OK) ||
-	    dbc_mig_query(ctx,
-	                  env && env->registrant_rights
-	                      ? "SELECT op, schema_name, table_name, column_name, new_name, identity, "
-	                        "version, direction, registered_by FROM @migrations_renames ORDER BY id"
-	                      : "SELECT op, schema_name, table_name, column_name, new_name, identity, "
-	                        "version, direction, NULL FROM @migrations_renames ORDER BY id",
-	                  0, NULL, take_row, &r) != DBC_OK) {
+	    dbc_mig_query(
+	        ctx, env && env->registrant_rights ? ROWS_SQL("l.registered_by") : ROWS_SQL("NULL"), 0,
+	        NULL, take_row, &r) != DBC_OK) {
 		if (strcmp(ctx->sqlstate, DBC_SQLSTATE_PRIVILEGE) != 0)
 			return DBC_ERROR;
 		dbc_error_clear(ctx);
@@ -504,6 +519,12 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 		            "%lld row(s) of the rename log were written by roles without your rights and "
 		            "are not followed",
 		            (long long)r.untrusted);
+	if (r.unproved)
+		dbc_warning(ctx, "Mark the renames with -- dbcare: renamed from OLD in the desired schema.",
+		            "%lld rename(s) of the rename log name a migration whose script makes no such "
+		            "rename (a row written by hand, or a migration registered again since) and are "
+		            "not followed",
+		            (long long)r.unproved);
 	for (int i = 0; i < r.n; i++) {
 		const chain *c = &r.items[i];
 		if (c->cut)

@@ -58,4 +58,10 @@ typedef struct dbc_former_names {
  * or the engine has no identity. */
 int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_former_names *out);
 
+/* Whether script (a registered migration's, as the runner ran it) renames
+ * table (column NULL) or its column to new_name (rename_verify.c); schema
+ * must match where the statement writes one. */
+int dbc_rename_in_script(dbc_ctx *ctx, const char *script, const char *schema, const char *table,
+                         const char *column, const char *new_name, bool *yes);
+
 #endif

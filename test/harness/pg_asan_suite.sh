@@ -47,7 +47,7 @@ export DBC_PG_MODULE=build/pg_asan/src/dbcare.so
 export DBC_PG_SERVER_ENV="LD_PRELOAD=$libasan:$(pwd)/build/pg_asan/nls_shim.so \
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:verify_asan_link_order=0:log_path=$reports/asan \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$reports/ubsan"
-export DBC_PG_FILTER='audit|retain|softdelete|purge|json|generate_recorded'
+export DBC_PG_FILTER='audit|retain|softdelete|purge|json|generate_recorded|generate_hostile'
 export DBC_PG_EXCLUDE='crash|concurrency'
 status=0
 test/harness/pg_suite.sh || status=1

@@ -7,8 +7,8 @@
 # (lock_timeout 200ms there, stock settings otherwise), no user schema is
 # renamed (its pg_namespace row is never updated by a transaction in
 # progress) and the generator holds no lock on the table beyond a reader's.
-# The desired file sleeps a second where it is applied, so the generate
-# lasts long enough to be watched.
+# The desired file sleeps a second where it is applied (a default a
+# function evaluates), so the generate lasts long enough to be watched.
 set -eu
 db=dbcare_generate_locks
 . "$(dirname "$0")/lib/pg.sh"
@@ -23,7 +23,12 @@ SQL
 cat > "$work/want.sql" <<'SQL'
 CREATE TABLE big (id bigint PRIMARY KEY, v bigint NOT NULL, note text);
 CREATE INDEX big_v ON big (v);
-SELECT pg_sleep(1);
+-- a second's pause while the file is applied: a default evaluated once,
+-- by a function that may sleep (a desired schema runs no query of its own)
+CREATE FUNCTION pause_a_second() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS
+  $p$BEGIN PERFORM pg_sleep(1); RETURN 1; END$p$;
+CREATE TABLE paused (id integer);
+ALTER TABLE paused ADD COLUMN a integer DEFAULT pause_a_second();
 SQL
 
 t0=$(date +%s.%N)

@@ -66,7 +66,12 @@ CREATE TABLE t (id integer PRIMARY KEY, v bigint NOT NULL, w watched,
   d integer DEFAULT spy_int('default'), added integer DEFAULT 7);
 ALTER TABLE t ENABLE ROW LEVEL SECURITY;
 CREATE INDEX t_key ON t (spy_key(id));
-SELECT pg_sleep(1);
+-- a second's pause while the file is applied: a default evaluated once,
+-- by a function that may sleep (a desired schema runs no query of its own)
+CREATE FUNCTION pause_a_second() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS
+  $p$BEGIN PERFORM pg_sleep(1); RETURN 1; END$p$;
+CREATE TABLE paused (id integer);
+ALTER TABLE paused ADD COLUMN a integer DEFAULT pause_a_second();
 SQL
 sum() { q -c "SET ROLE $owner" -c "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM t" 2>/dev/null; }
 before=$(sum)

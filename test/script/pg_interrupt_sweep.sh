@@ -48,6 +48,11 @@ END \$\$" -c "CREATE DOMAIN pos AS int" \
   >/dev/null
 
 echo "tables: $((SECONDS - started)) s"
+# the same tables as a desired schema holds them: statements, not a loop
+desired_tables=
+for i in $(seq 1 400); do
+  desired_tables+="CREATE TABLE t$i (id int PRIMARY KEY, p int REFERENCES t$((i > 1 ? i - 1 : 1)) (id), v int CHECK (v > 0), s text); CREATE INDEX ON t$i (s); "
+done
 # The calls: for each function (by its signature), one or more argument lists.
 # A function whose arguments all have defaults is called without arguments
 # unless listed here (the list comes from the API table: api_sql sweep).
@@ -64,8 +69,8 @@ declare -A calls=(
   ["dbmigrate_load(text)"]="dbmigrate_load('$work/mig')"
   ["dbmigrate_trace(text)"]="dbmigrate_trace('2')"
   # the schema of the setup above as a desired file (its tables made by the
-  # same loop), so the plan is small: what soft delete added to t5, and m2
-  ["dbmigrate_generate(text,jsonb)"]="dbmigrate_generate(\$g\$DO \$d\$ BEGIN FOR i IN 1..400 LOOP EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, p int REFERENCES t%s (id), v int CHECK (v > 0), s text)', i, greatest(i - 1, 1)); EXECUTE format('CREATE INDEX ON t%s (s)', i); END LOOP; END \$d\$; CREATE DOMAIN pos AS int; ALTER DOMAIN pos ADD CONSTRAINT pos_positive CHECK (VALUE > 0) NOT VALID; CREATE TABLE dom (id int PRIMARY KEY, v pos); CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL); CREATE TABLE m1 (a int);\$g\$, '{\"allow_drop\": true}')"
+  # same shapes), so the plan is small: what soft delete added to t5, and m2
+  ["dbmigrate_generate(text,jsonb)"]="dbmigrate_generate(\$g\$${desired_tables} CREATE DOMAIN pos AS int; ALTER DOMAIN pos ADD CONSTRAINT pos_positive CHECK (VALUE > 0) NOT VALID; CREATE TABLE dom (id int PRIMARY KEY, v pos); CREATE TABLE aged (id int PRIMARY KEY, at timestamptz NOT NULL); CREATE TABLE m1 (a int);\$g\$, '{\"allow_drop\": true}')"
   ["dbmigrate_assert(text)"]="dbmigrate_assert('1')"
   ["dbmigrate_script(text,text)"]="dbmigrate_script('rollback', '1')"
   ["dbmigrate_rollback(text)"]="dbmigrate_rollback('1')"

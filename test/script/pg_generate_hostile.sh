@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# A desired schema is someone else's file (a pull request's schema.sql):
+# dbmigrate_generate runs only its schema statements, as the server's
+# parser shows them, and runs them with no rights of the caller's (a
+# one-time role when the caller may make one; issue 49, docs/security.md).
+# Hostile files, generated from by a superuser and by a table owner: DO
+# with a dynamic EXECUTE (ALTER ROLE alice SUPERUSER), COPY TO PROGRAM,
+# setval on the live sequence, a session advisory lock, COPY TO a file,
+# SET ROLE: each is refused by a dbcare: error naming the statement (by the
+# function and by dbcare generate), nothing
+# is written, and the session stays usable. Code a file can still reach (a
+# default its own function computes) runs as the one-time role, which can
+# do none of it and is gone afterwards; a session advisory lock it takes
+# is released. A SECURITY DEFINER function in the plan carries a hazard.
+set -eu
+db=dbcare_generate_hostile
+. "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
+fresh_db
+owner=${db}_own
+cleanup_roles() {
+  "$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  "$B/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $owner" -c "DROP ROLE IF EXISTS ${db}_alice" >/dev/null 2>&1 || true
+  cleanup
+}
+trap cleanup_roles EXIT
+alice=${db}_alice
+"$B/psql" -X -q -d postgres -c "DROP ROLE IF EXISTS $owner" -c "DROP ROLE IF EXISTS $alice" \
+  -c "CREATE ROLE $owner" -c "CREATE ROLE $alice" -c "GRANT CREATE ON DATABASE $db TO $owner" >/dev/null
+out="$work/out"; mkdir -m 777 "$out"
+q -c "GRANT CREATE ON SCHEMA public TO $owner" \
+  -c "GRANT EXECUTE ON FUNCTION dbmigrate_generate(text, jsonb) TO $owner" -c "SET ROLE $owner" \
+  -c "CREATE TABLE acct (id serial PRIMARY KEY, owner text, cents integer)" \
+  -c "INSERT INTO acct (owner, cents) VALUES ('a', 1), ('b', 2)" >/dev/null
+base='CREATE TABLE acct (id serial PRIMARY KEY, owner text, cents integer);'
+seq_before=$(q -c "SELECT last_value FROM acct_id_seq")
+
+# generate ROLE FILE: one session; the call, then what the session looks like
+generate() {
+  "$B/psql" -X -q -At -d "$db" -v "role=$1" -v "desired=$(cat "$2")" 2>&1 <<'SQL'
+SET ROLE :"role";
+SELECT count(*) FROM dbmigrate_generate(:'desired');
+SELECT 'usable:' || current_user || ':' || (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()) || ':' || (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dbcare\_gen\_%');
+SQL
+}
+# refused ROLE NAME SQL KIND: the file base + SQL (SQL on line 2) is refused
+# before anything runs, the error naming line 2 and the statement's KIND
+refused() {
+  printf '%s\n%s\n' "$base" "$3" > "$work/$2.sql"
+  local got
+  got=$(generate "$1" "$work/$2.sql")
+  echo "$got" | grep -q "ERROR:  dbcare: the desired schema may hold only schema statements: line 2 (.*) is $4, which" ||
+    fail "$1, $2: not refused as $4: $got"
+  echo "$got" | grep -qx "usable:$1:0:0" || fail "$1, $2: the session is not as it was: $got"
+}
+for role in postgres "$owner"; do
+  refused "$role" do "DO \$\$BEGIN EXECUTE 'ALTER ROLE ' || '$alice SUPERUSER'; END\$\$;" DO
+  refused "$role" program "COPY (SELECT 1) TO PROGRAM 'touch $out/program-$role';" COPY
+  refused "$role" setval "SELECT setval('public.acct_id_seq', 1000000);" SELECT
+  refused "$role" lock "SELECT pg_advisory_lock(4242);" SELECT
+  refused "$role" file "COPY acct TO '$out/copy-$role';" COPY
+  refused "$role" terminate "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid();" SELECT
+  refused "$role" setrole "SET ROLE postgres;" SET
+  refused "$role" rows "INSERT INTO acct (owner, cents) VALUES ('m', 9);" INSERT
+  refused "$role" matview "CREATE MATERIALIZED VIEW mv AS SELECT pg_advisory_lock(1);" "CREATE MATERIALIZED VIEW"
+  refused "$role" evtrig "CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION pg_catalog.pg_event_trigger_ddl_commands();" "CREATE EVENT TRIGGER"
+
+  # code the file's own function runs while the file is applied (a default
+  # computed once): as the one-time role for the superuser, as the owner
+  # for the owner; neither may run a program
+  cat > "$work/sneak.sql" <<SQL
+$base
+CREATE FUNCTION sneak_do() RETURNS void LANGUAGE plpgsql VOLATILE AS \$f\$
+BEGIN RAISE WARNING 'desired ran as %', current_user;
+  EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch $out/sneak-$role''';
+END \$f\$;
+CREATE FUNCTION sneak() RETURNS integer LANGUAGE plpgsql IMMUTABLE AS
+  \$f\$BEGIN PERFORM sneak_do(); RETURN 1; END \$f\$;
+CREATE TABLE probe (id integer);
+ALTER TABLE probe ADD COLUMN w integer DEFAULT sneak();
+SQL
+  got=$(generate "$role" "$work/sneak.sql")
+  echo "$got" | grep -q "ERROR:  dbcare: the desired schema does not apply at line 9: .*pg_execute_server_program" ||
+    fail "$role: the file's function ran a program or failed otherwise: $got"
+  ran_as=$(echo "$got" | sed -n 's/.*desired ran as //p' | sort -u)
+  if [ "$role" = postgres ]; then
+    case "$ran_as" in dbcare_gen_*_runner_*) ;; *) fail "the superuser's generate ran the file as '$ran_as'";; esac
+  else
+    [ "$ran_as" = "$owner" ] || fail "the owner's generate ran the file as '$ran_as'"
+  fi
+  echo "$got" | grep -qx "usable:$role:0:0" || fail "$role: the session is not as it was after the sneak: $got"
+  # a session advisory lock taken by such a default does not outlive the call
+  cat > "$work/locker.sql" <<SQL
+$base
+CREATE FUNCTION locker() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 1 FROM pg_advisory_lock(4343)';
+CREATE TABLE held (id integer);
+ALTER TABLE held ADD COLUMN w integer DEFAULT locker();
+SQL
+  got=$(generate "$role" "$work/locker.sql")
+  echo "$got" | grep -q ERROR && fail "$role: the locker's generate failed: $got"
+  echo "$got" | grep -qx "usable:$role:0:0" || fail "$role: an advisory lock outlived the generate: $got"
+done
+
+# the command says the same, names the statement, and writes no migration
+printf '%s\n%s\n' "$base" "COPY (SELECT 1) TO PROGRAM 'touch $out/program-cli';" > "$work/cli.sql"
+if "$cli" --db "dbname=$db" generate --to "$work/cli.sql" evil --dir "$work/mig" > "$work/cli.out" 2>&1; then
+  fail "dbcare generate took a COPY TO PROGRAM"
+fi
+grep -q "dbcare: the desired schema may hold only schema statements: line 2 (COPY .*) is COPY" "$work/cli.out" ||
+  fail "no clear error from the command: $(cat "$work/cli.out")"
+[ -z "$(ls -A "$work/mig" 2>/dev/null)" ] || fail "the command wrote a migration"
+
+# nothing of it happened
+[ "$(q -c "SELECT rolsuper FROM pg_roles WHERE rolname = '$alice'")" = f ] || fail "alice became superuser"
+[ -z "$(ls -A "$out")" ] || fail "files were written: $(ls "$out")"
+[ "$(q -c "SELECT last_value FROM acct_id_seq")" = "$seq_before" ] || fail "the live sequence moved"
+[ "$(q -c "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'dbcare\_gen\_%'")" = 0 ] || fail "a one-time role is left"
+[ "$(q -c "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'dbcare\_gen\_%'")" = 0 ] || fail "a scratch schema is left"
+[ "$(q -c "SELECT string_agg(owner || cents, ',' ORDER BY id) FROM acct")" = a1,b2 ] || fail "the live rows changed"
+
+# a schema dump's preamble, owners and rights are read and left out; a
+# SECURITY DEFINER function in the plan carries a hazard
+cat > "$work/dump.sql" <<SQL
+SET statement_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+CREATE TABLE public.acct (id serial PRIMARY KEY, owner text, cents integer);
+ALTER TABLE public.acct OWNER TO $owner;
+CREATE FUNCTION public.elevated() RETURNS integer LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
+ALTER FUNCTION public.elevated() OWNER TO $owner;
+REVOKE ALL ON FUNCTION public.elevated() FROM PUBLIC;
+GRANT SELECT ON TABLE public.acct TO $alice;
+SQL
+for role in postgres "$owner"; do
+  got=$("$B/psql" -X -q -At -d "$db" -v "role=$role" -v "desired=$(cat "$work/dump.sql")" 2>&1 <<'SQL'
+SET ROLE :"role";
+SET statement_timeout = '5min';
+SELECT step || ' ' || coalesce(hazard, '') FROM dbmigrate_generate(:'desired') ORDER BY step;
+SHOW statement_timeout;
+SQL
+)
+  echo "$got" | grep -q "^1 makes a SECURITY DEFINER function: it runs with its owner's rights$" ||
+    fail "$role: no hazard on the SECURITY DEFINER function: $got"
+  [ "$(echo "$got" | grep -c '^[0-9]* ')" = 1 ] || fail "$role: the plan holds more than the function: $got"
+  echo "$got" | grep -q ERROR && fail "$role: the dump's statements were not taken: $got"
+  [ "$(echo "$got" | tail -n 1)" = 5min ] || fail "$role: the dump's SET statement_timeout outlived the call"
+done
+echo ok
