@@ -9,6 +9,7 @@ SQLITE_EXTENSION_INIT1
 #include "backup_glue.h"
 #include "conn.h"
 #include "jsonschema/jsonschema.h"
+#include "optional_api.h"
 
 #include <string.h>
 
@@ -64,6 +65,11 @@ __declspec(dllexport)
 	if (sqlite3_libversion_number() < 3038000) {
 		*errmsg =
 		    sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s", sqlite3_libversion());
+		return SQLITE_ERROR;
+	}
+	const char *missing = sqldbc_missing_required_api();
+	if (missing) {
+		*errmsg = sqlite3_mprintf("%s", missing);
 		return SQLITE_ERROR;
 	}
 	if (already_loaded(db))
