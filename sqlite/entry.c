@@ -46,6 +46,21 @@ static void state_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_null(c);
 }
 
+/* dbcare_internal_state('progress'): this connection's caller draws the
+ * progress lines (the dbcare command, like `SET dbcare.progress = on` on
+ * PostgreSQL); they go to SQLite's error log from then on. */
+static void state_request_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *what = sqlite3_value_text(argv[0]);
+	if (!what || strcmp((const char *)what, "progress") != 0) {
+		sqlite3_result_error(c, "dbcare: dbcare_internal_state knows only 'progress'", -1);
+		return;
+	}
+	((sqldbc_conn *)sqlite3_user_data(c))->progress_to_log = true;
+	sqlite3_result_null(c);
+}
+
 /* Loading twice on one connection keeps the first load: replacing its
  * functions would free the state a running dbmonitor tracer still uses. */
 static bool already_loaded(sqlite3 *db)
@@ -85,6 +100,13 @@ __declspec(dllexport)
 		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
 		                          sqlite3_errmsg(db));
 		return rc; /* the destructor ran: SQLite frees on failure */
+	}
+	rc = sqlite3_create_function_v2(db, "dbcare_internal_state", 1, SQLDBC_SIDE_EFFECT, conn,
+	                                state_request_fn, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
+		                          sqlite3_errmsg(db));
+		return rc;
 	}
 	rc = sqldbc_register_api(db, conn, errmsg);
 	/* the connection completes the audit entries it writes (audit_pending.c) */
