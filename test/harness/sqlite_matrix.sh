@@ -23,9 +23,13 @@ cache="$root/build/sqlite-matrix"
 mkdir -p "$cache" "$out_dir"
 status=0
 selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
-record() { # verdict name
+last_ns=$(date +%s%N)
+record() { # verdict name; with the seconds since the previous result
+  local now; now=$(date +%s%N)
   echo "$1 $2" >> "$DBC_RESULTS"
-  printf '%-4s %s\n' "$([ "$1" = PASS ] && echo ok || echo "$1")" "$2"
+  printf '%-4s %s (%d.%ds)\n' "$([ "$1" = PASS ] && echo ok || echo "$1")" "$2" \
+    $(((now - last_ns) / 1000000000)) $(((now - last_ns) / 100000000 % 10))
+  last_ns=$now
   [ "$1" = PASS ] || status=1
 }
 
