@@ -35,7 +35,11 @@ static void on_log(void *arg, int code, const char *message)
 /* The shell's excerpt of the statement around sqlite3_error_offset. */
 static void print_error_context(sqlite3 *db, const char *sql)
 {
+#if SQLITE_VERSION_NUMBER >= 3038000
 	int offset = sqlite3_error_offset(db);
+#else
+	int offset = ((void)db, -1); /* older than supported: only the refusal is read */
+#endif
 	if (offset < 0)
 		return;
 	while (offset > 50) {

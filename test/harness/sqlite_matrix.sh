@@ -58,7 +58,8 @@ sqlite-3.53.4            13.0.3  debian   golden,journey
 sqlite-3.54.1            13.2.0  debian   golden,journey
 better-sqlite3-13.2.0    13.2.0  release  golden,journey
 python-sqlite-3.53.4     13.0.3  python   golden,journey
-sqlite-3.54.1-omitted    13.2.0  omit     journey"
+sqlite-3.54.1-omitted    13.2.0  omit     journey
+sqlite-3.37.2            7.5.0   debian   refused"
 oldest_release=7.5.1
 
 # The amalgamation of a better-sqlite3 release, unpacked once: its directory.
@@ -114,9 +115,10 @@ golden() { # driver sql expected_dir log
 if selected matrix/oldest-headers; then
   if deps=$(amalgamation "$oldest_release"); then
     bad=
+    : > "$out_dir/oldest-headers.log"
     for c in sqlite/*.c; do
       gcc -std=c11 -D_POSIX_C_SOURCE=200809L -fsyntax-only -Werror -I"$deps/sqlite3" -Icore \
-        -DDBC_VERSION='"matrix"' "$c" > "$out_dir/oldest-headers.log" 2>&1 || bad="$bad $c"
+        -DDBC_VERSION='"matrix"' "$c" >> "$out_dir/oldest-headers.log" 2>&1 || bad="$bad $c"
     done
     if [ -z "$bad" ]; then record PASS matrix/oldest-headers
     else record FAIL matrix/oldest-headers; echo "    uses newer routines:$bad"; fi
@@ -129,6 +131,14 @@ while read -r name release kind tests; do
   selected "matrix/$name" || continue
   if ! bin=$(driver "$name" "$release" "$kind" 2> "$out_dir/$name.build.log"); then
     record FAIL "matrix/$name/build"; tail -20 "$out_dir/$name.build.log" | sed 's/^/    /'
+    continue
+  fi
+  if [ "$tests" = refused ]; then # older than supported: the load fails, saying why
+    got=$(cd "$out_dir" && echo "SELECT 1;" | "$bin" "$out_dir/$name.db" "$module" 2>&1)
+    rc=$?
+    want="dbcare: needs SQLite 3.38 or newer, this is ${name#sqlite-}"
+    if [ $rc = 2 ] && [[ $got == "Error: "*"$want" ]]; then record PASS "matrix/$name/refused"
+    else record FAIL "matrix/$name/refused"; echo "    got: $got"; echo "    want: $want"; fi
     continue
   fi
   log="$out_dir/$name.golden.diff"
