@@ -490,6 +490,9 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		return NULL;
 	}
 	free(module);
+	/* the progress of long steps in SQLite's log, drawn by sqlite_log
+	 * (a module too old to know the request draws none) */
+	(void)sqlite3_exec(h, "SELECT dbcare_internal_state('progress')", NULL, NULL, NULL);
 opened:;
 	cli_db *db = calloc(1, sizeof(cli_db));
 	db->drv = &cli_sqlite_driver;

@@ -28,6 +28,7 @@
 #include "base/sha256.h"
 #include "backup_glue.h"
 #include "conn.h"
+#include "optional_api.h"
 #include "container/container.h"
 
 #include <dirent.h>
@@ -366,7 +367,10 @@ static int sqlite_inspect(dbc_ctx *ctx, const char *path, bool full, double dead
 		return DBC_ERROR;
 	}
 	inspect_watch watch = {ctx, deadline_ms, false};
-	sqlite3_progress_handler(db, WATCH_EVERY, watch_progress, &watch);
+	/* without a progress handler (SQLITE_OMIT_PROGRESS_CALLBACK) the checks
+	 * below run to their end: the deadline and the interrupt are looked at
+	 * after them */
+	sqldbc_watch_progress(db, WATCH_EVERY, watch_progress, &watch);
 	/* A copy this module just made (its temporary name) is read through a
 	 * memory map: its storage check and its rows then cost no system call
 	 * per page. A file someone named is read as usual: truncated by

@@ -17,6 +17,7 @@
 #define _XOPEN_SOURCE 700 /* pread, pwrite */
 #include "backup/backup.h"
 #include "backup_glue.h"
+#include "optional_api.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -257,10 +258,9 @@ const char *sqldbc_backup_vfs_for(const char *path)
 {
 	if (!dbc_scratch_is(path))
 		return NULL;
-	sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
-	sqlite3_mutex_enter(m);
+	sqldbc_app_mutex_enter();
 	const char *name = register_scratch_vfs();
-	sqlite3_mutex_leave(m);
+	sqldbc_app_mutex_leave();
 	return name;
 }
 

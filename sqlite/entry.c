@@ -9,6 +9,7 @@ SQLITE_EXTENSION_INIT1
 #include "backup_glue.h"
 #include "conn.h"
 #include "jsonschema/jsonschema.h"
+#include "optional_api.h"
 
 #include <string.h>
 
@@ -45,6 +46,21 @@ static void state_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_null(c);
 }
 
+/* dbcare_internal_state('progress'): this connection's caller draws the
+ * progress lines (the dbcare command, like `SET dbcare.progress = on` on
+ * PostgreSQL); they go to SQLite's error log from then on. */
+static void state_request_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *what = sqlite3_value_text(argv[0]);
+	if (!what || strcmp((const char *)what, "progress") != 0) {
+		sqlite3_result_error(c, "dbcare: dbcare_internal_state knows only 'progress'", -1);
+		return;
+	}
+	((sqldbc_conn *)sqlite3_user_data(c))->progress_to_log = true;
+	sqlite3_result_null(c);
+}
+
 /* Loading twice on one connection keeps the first load: replacing its
  * functions would free the state a running dbmonitor tracer still uses. */
 static bool already_loaded(sqlite3 *db)
@@ -66,6 +82,11 @@ __declspec(dllexport)
 		    sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s", sqlite3_libversion());
 		return SQLITE_ERROR;
 	}
+	const char *missing = sqldbc_missing_required_api();
+	if (missing) {
+		*errmsg = sqlite3_mprintf("%s", missing);
+		return SQLITE_ERROR;
+	}
 	if (already_loaded(db))
 		return SQLITE_OK;
 	sqldbc_conn *conn = sqlite3_malloc(sizeof(*conn));
@@ -79,6 +100,13 @@ __declspec(dllexport)
 		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
 		                          sqlite3_errmsg(db));
 		return rc; /* the destructor ran: SQLite frees on failure */
+	}
+	rc = sqlite3_create_function_v2(db, "dbcare_internal_state", 1, SQLDBC_SIDE_EFFECT, conn,
+	                                state_request_fn, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
+		                          sqlite3_errmsg(db));
+		return rc;
 	}
 	rc = sqldbc_register_api(db, conn, errmsg);
 	/* the connection completes the audit entries it writes (audit_pending.c) */

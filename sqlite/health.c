@@ -5,6 +5,7 @@
  */
 #include "backup_glue.h"
 #include "health_glue.h"
+#include "optional_api.h"
 #include "check/check.h"
 
 #include <stdlib.h>
@@ -191,8 +192,10 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
 		return DBC_ERROR;
 	const char *pragma =
 	    mode == DBC_HEALTH_FULL && !vet.refused_key ? "integrity_check" : "quick_check";
-	char *sql =
-	    dbc_printf(ctx, "SELECT %s FROM pragma_%s(%d, 'main')", pragma, pragma, INTEGRITY_LIMIT);
+	/* The PRAGMA statement, not the pragma_quick_check(N, 'main') function:
+	 * SQLite 3.53 reads the function's arguments the other way round ("no
+	 * such table: main.100"); the statement reads the same in every version. */
+	char *sql = dbc_printf(ctx, "PRAGMA main.%s(%d)", pragma, INTEGRITY_LIMIT);
 	integrity_rows ir = {fact, 0};
 	char *refused = vet.refused, *not_run = NULL;
 	if (!sql)
@@ -507,7 +510,7 @@ static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
                        dbc_health_table_sizes *out)
 {
 	(void)eng;
-	if (!sqlite3_compileoption_used("ENABLE_DBSTAT_VTAB"))
+	if (!sqldbc_compiled_with("ENABLE_DBSTAT_VTAB"))
 		return DBC_OK;
 	dbc_value p = dbc_int(limit);
 	if (ctx->host->query(ctx,

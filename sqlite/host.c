@@ -375,10 +375,13 @@ static void host_notice(dbc_ctx *ctx, const char *message, const char *hint)
 	sqlite3_log(SQLITE_NOTICE, "dbcare: %s", message);
 }
 
+/* Only where the connection asked (dbcare_internal_state('progress'), as
+ * the dbcare command does): SQLite's log is the application's. */
 static void host_progress(dbc_ctx *ctx, const char *line)
 {
-	(void)ctx;
-	sqlite3_log(SQLITE_NOTICE, "%s", line);
+	const sqldbc_call *call = ctx->host_data;
+	if (call && call->conn && call->conn->progress_to_log)
+		sqlite3_log(SQLITE_NOTICE, "%s", line);
 }
 
 static void *host_alloc(size_t size)

@@ -15,6 +15,7 @@
  * where no application function exists and load_extension() stays off.
  */
 #include "health_glue.h"
+#include "optional_api.h"
 #include "check/check.h"
 #include "schema/ddl_lex.h"
 #include "schema/ddl_text.h"
@@ -197,7 +198,9 @@ int sqldbc_integrity_elsewhere(dbc_ctx *ctx, sqlite3 *caller, const char *sql, d
 	own_watch watch = {ctx, false};
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(db, OWN_BUSY_MS);
-		sqlite3_progress_handler(db, WATCH_EVERY, watch_caller, &watch);
+		/* without a progress handler (SQLITE_OMIT_PROGRESS_CALLBACK) the
+		 * pragma runs to its end: the interrupt is looked at after it */
+		sqldbc_watch_progress(db, WATCH_EVERY, watch_caller, &watch);
 	}
 	sqlite3_stmt *stmt = NULL;
 	if (rc == SQLITE_OK)

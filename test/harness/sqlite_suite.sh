@@ -56,6 +56,10 @@ for script in test/script/sqlite_*.sh; do
   fi
 done
 
+# The matrix: other SQLite versions and distributions' builds (its tests
+# are named matrix/..., selected by DBC_ONLY like any).
+test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
+
 # Proves the module loads outside the sqlite3 shell. Debian's python3 is used
 # because other builds may leave out enable_load_extension.
 if ! selected python/test_load; then :

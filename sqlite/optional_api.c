@@ -1,0 +1,54 @@
+/*
+ * sqlite/optional_api.c — which optional routines this SQLite has, read from the
+ * extension routine table the connection handed to sqlite3_dbcare_init (a
+ * NULL slot: the build left the routine out). See optional_api.h.
+ */
+#include "optional_api.h"
+
+const char *sqldbc_missing_required_api(void)
+{
+	if (!sqlite3_api->create_module_v2 || !sqlite3_api->declare_vtab || !sqlite3_api->vtab_config)
+		return "dbcare: needs virtual tables, and this SQLite was built without them "
+		       "(SQLITE_OMIT_VIRTUALTABLE)";
+	return NULL;
+}
+
+bool sqldbc_compiled_with(const char *option)
+{
+	return sqlite3_api->compileoption_used && sqlite3_compileoption_used(option);
+}
+
+/* Both looks: a build may keep a slot that never calls back. */
+bool sqldbc_has_progress_handler(void)
+{
+	return sqlite3_api->progress_handler && !sqldbc_compiled_with("OMIT_PROGRESS_CALLBACK");
+}
+
+bool sqldbc_watch_progress(sqlite3 *db, int every, int (*fn)(void *), void *arg)
+{
+	if (!sqldbc_has_progress_handler())
+		return false;
+	sqlite3_progress_handler(db, every, fn, arg);
+	return true;
+}
+
+static sqlite3_mutex *app_mutex(void)
+{
+	if (!sqlite3_api->mutex_alloc || !sqlite3_api->mutex_enter || !sqlite3_api->mutex_leave)
+		return NULL;
+	return sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
+}
+
+void sqldbc_app_mutex_enter(void)
+{
+	sqlite3_mutex *m = app_mutex();
+	if (m)
+		sqlite3_mutex_enter(m);
+}
+
+void sqldbc_app_mutex_leave(void)
+{
+	sqlite3_mutex *m = app_mutex();
+	if (m)
+		sqlite3_mutex_leave(m);
+}

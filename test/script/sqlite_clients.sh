@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Real clients run the start-up journey (test/clients/journey.*): Python's
+# sqlite3 (Debian's python3) and Node's better-sqlite3, whose SQLite is built
+# with SQLITE_OMIT_PROGRESS_CALLBACK (the health report and the backup killed
+# the process before the module looked its routines up). Node loads the
+# module twice: by path, and through the npm package (packaging/npm, packed
+# with pack.sh, installed from its tarball into a throwaway app, loaded
+# through getLoadablePath()).
+#
+# better-sqlite3 is installed at test time into build/sqlite-clients (its
+# native addon compiled by node-gyp when no prebuilt one downloads; the
+# first run takes minutes, later runs reuse it). A failed install fails.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+# The newest release whose engines include Node 20 (13.x needs Node 22).
+bsq_version=12.11.1
+app="$root/build/sqlite-clients/better-sqlite3-$bsq_version"
+
+mkdir -p "$work/py"
+"$py" "$root/test/clients/journey.py" "$module" "$work/py" || fail "the Python journey failed"
+
+if [ ! -f "$app/done" ]; then
+  rm -rf "$app" && mkdir -p "$app"
+  echo '{"name": "dbcare-client-test", "private": true}' > "$app/package.json"
+  (cd "$app" && npm install --silent --no-audit --no-fund "better-sqlite3@$bsq_version" \
+     > install.log 2>&1) || { tail -20 "$app/install.log"; fail "npm install better-sqlite3 failed"; }
+  touch "$app/done"
+fi
+export NODE_PATH="$app/node_modules"
+mkdir -p "$work/node"
+node "$root/test/clients/journey.js" "$module" "$work/node" || fail "the Node journey failed"
+
+# The npm package, from its tarball, in an app of its own.
+tarball=$("$root/packaging/npm/pack.sh" "$work/pack") || fail "pack.sh failed"
+tar -tzf "$tarball" | grep -qx 'package/lib/dbcare.so' || fail "the package holds no lib/dbcare.so"
+mkdir -p "$work/app" "$work/pkg"
+echo '{"name": "dbcare-package-test", "private": true}' > "$work/app/package.json"
+(cd "$work/app" && npm install --silent --no-audit --no-fund --offline "$tarball" > install.log 2>&1) ||
+  { cat "$work/app/install.log"; fail "the package does not install from its tarball"; }
+loadable=$(cd "$work/app" && node -e "process.stdout.write(require('dbcare').getLoadablePath())")
+[ "$loadable" = "$work/app/node_modules/dbcare/lib/dbcare.so" ] ||
+  fail "getLoadablePath() gave $loadable"
+cmp -s "$loadable" "${module%.so}.so" || fail "the package's library is not the built module"
+cp "$root/test/clients/journey.js" "$work/app/"
+(cd "$work/app" && NODE_PATH="$work/app/node_modules:$NODE_PATH" node journey.js package "$work/pkg") ||
+  fail "the Node journey through the npm package failed"
+echo "ok"
