@@ -33,11 +33,11 @@ const char *cli_health_worst(const json_t *rep)
 	return worst ? worst : "healthy";
 }
 
-int cli_health_read(cli_db *db, const char *mode, const char *label, char **report,
-                    char **metrics)
+int cli_health_read(cli_db *db, const char *mode, const char *label, char **report, char **metrics)
 {
 	static const char *const sql[2][3] = {
-	    {"SELECT dbhealth_report($1, 'database', $2)", "SELECT dbhealth_metrics($1, 'database', $2)",
+	    {"SELECT dbhealth_report($1, 'database', $2)",
+	     "SELECT dbhealth_metrics($1, 'database', $2)",
 	     "SELECT dbhealth_report($1, 'database', $2), dbhealth_metrics($1, 'database', $2)"},
 	    {"SELECT dbhealth_report($1)", "SELECT dbhealth_metrics($1)",
 	     "SELECT dbhealth_report($1), dbhealth_metrics($1)"}};

@@ -17,7 +17,6 @@ const char *cli_health_worst(const json_t *report);
  * read when its pointer is not NULL (malloc'd), with scope 'database' and
  * labelled `label` (NULL: the database's own label). 0, or -1 with db's
  * error. */
-int cli_health_read(cli_db *db, const char *mode, const char *label, char **report,
-                    char **metrics);
+int cli_health_read(cli_db *db, const char *mode, const char *label, char **report, char **metrics);
 
 #endif

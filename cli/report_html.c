@@ -292,10 +292,10 @@ static void migrations_part(cli_db *db, cli_opts *o, FILE *out, report_html_summ
 	sum->pending = 0;
 	for (int i = 0; !o && i < r.nrows; i++)
 		sum->pending += cli_state_pending(cli_cell(&r, i, st));
-	if (o && (!read_rows(db, out,
-	                     "SELECT version, name, kind, state, checksum FROM dbmigrate_status()", 0,
-	                     NULL, &status) ||
-	          cli_pending_files(db, o, &status, &found, &sum->pending) != 0))
+	if (o &&
+	    (!read_rows(db, out, "SELECT version, name, kind, state, checksum FROM dbmigrate_status()",
+	                0, NULL, &status) ||
+	     cli_pending_files(db, o, &status, &found, &sum->pending) != 0))
 		sum->pending = -1;
 	cli_rows_free(&status);
 	if (r.nrows == 0 && sum->pending <= 0) {

@@ -65,14 +65,14 @@ typedef struct serve_result {
 	/* this refresh's numbers of the families of serve_gauges (-1: unknown,
 	 * the report's sample is served) */
 	double gauges[SERVE_GAUGES];
-	char *schema;            /* dbschema_snapshot() */
-	char *growth;            /* dbhealth_growth(30) */
-	char *statistics;        /* {"database",...,"growth":{...}} */
-	char *migrations;        /* {"database",...,"pending":n,"status":[...],"history":[...]} */
-	char *status;            /* the report's status: healthy, warning, critical */
-	int pending;             /* migrations pending, the --dir files counted (as status) */
-	bool drift;              /* the schema_drift check is not ok */
-	double stale_s;          /* health.alerts.stale_seconds of the database; <= 0 unknown */
+	char *schema;     /* dbschema_snapshot() */
+	char *growth;     /* dbhealth_growth(30) */
+	char *statistics; /* {"database",...,"growth":{...}} */
+	char *migrations; /* {"database",...,"pending":n,"status":[...],"history":[...]} */
+	char *status;     /* the report's status: healthy, warning, critical */
+	int pending;      /* migrations pending, the --dir files counted (as status) */
+	bool drift;       /* the schema_drift check is not ok */
+	double stale_s;   /* health.alerts.stale_seconds of the database; <= 0 unknown */
 } serve_result;
 
 /* One database of the fleet. Fields below `target` are under fleet->mu. */

@@ -390,7 +390,6 @@ bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms, bool rea
 	return held;
 }
 
-
 void serve_fleet_unhold(serve_fleet *f, int i)
 {
 	serve_db *d = &f->dbs[i];

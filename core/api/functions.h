@@ -265,7 +265,7 @@
                                                                                                    \
 	/* ---- health (core/health). A NULL mode is the default (standard). */                        \
 	X(dbhealth_report, dbhealth_report, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
-	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_JSONB,                                              \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_JSONB,                              \
 	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "scored health report of this database (mode quick, standard or full)")           \
 	X(dbhealth_checks, dbhealth_checks, CORE_TABLE, .part = DBC_PART_HEALTH,                       \
@@ -279,7 +279,8 @@
 	  DBC_ARGS(DBC_MODE_ARG), .returns = DBC_T_INT4, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
 	  .comment = "health score 0-100")                                                             \
 	X(dbhealth_metrics, dbhealth_metrics, CORE_SCALAR, .part = DBC_PART_HEALTH,                    \
-	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_TEXT, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR, \
+	  DBC_ARGS(DBC_MODE_ARG, DBC_SCOPE_ARGS), .returns = DBC_T_TEXT,                               \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
 	  .comment = "the health report in the Prometheus text format 0.0.4")                          \
 	X(dbhealth_gauges, dbhealth_gauges, CORE_SCALAR, .part = DBC_PART_HEALTH,                      \
 	  .returns = DBC_T_JSONB, .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                        \

@@ -18,10 +18,7 @@
  * PRAGMA foreign_keys, tells nothing of the application's connections, so
  * a check of one is skipped, saying why). dbhealth_report's and
  * dbhealth_metrics' scope argument: 'connection' or 'database'. */
-typedef enum {
-	DBC_HEALTH_SCOPE_CONNECTION = 0,
-	DBC_HEALTH_SCOPE_DATABASE = 1
-} dbc_health_scope;
+typedef enum { DBC_HEALTH_SCOPE_CONNECTION = 0, DBC_HEALTH_SCOPE_DATABASE = 1 } dbc_health_scope;
 
 /* Modes are cost classes: a check runs when the mode is at least its class. */
 typedef enum { DBC_HEALTH_QUICK = 0, DBC_HEALTH_STANDARD = 1, DBC_HEALTH_FULL = 2 } dbc_health_mode;
@@ -310,8 +307,8 @@ typedef struct dbc_health_result {
 
 typedef struct dbc_health_report {
 	const dbc_health_hooks *eng;
-	const char *database; /* the label: eng->label, else health.database_label, else
-	                       * eng->database */
+	const char *database;     /* the label: eng->label, else health.database_label, else
+	                           * eng->database */
 	const char *display_name; /* health.database_label when eng->label is the label */
 	dbc_health_mode mode;
 	char *checked_at; /* ISO-8601 UTC with milliseconds */

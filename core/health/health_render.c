@@ -63,8 +63,7 @@ int dbc_health_report_tree(dbc_ctx *ctx, const dbc_health_report *r, json_t **ou
 	     dbc_json_set(root, "engine", dbc_json_str(ctx->host->dialect->name)) &&
 	     dbc_json_set(root, "engine_version", dbc_json_str(r->eng->engine_version)) &&
 	     dbc_json_set(root, "database", dbc_json_str(r->database)) &&
-	     (!r->display_name ||
-	      dbc_json_set(root, "display_name", dbc_json_str(r->display_name))) &&
+	     (!r->display_name || dbc_json_set(root, "display_name", dbc_json_str(r->display_name))) &&
 	     dbc_json_set(root, "mode", json_string(dbc_health_mode_name(r->mode))) &&
 	     dbc_json_set(root, "checked_at", dbc_json_str(r->checked_at)) &&
 	     dbc_json_set(root, "duration_ms", json_real(dbc_round(r->duration_ms * 10) / 10)) &&

@@ -80,8 +80,8 @@ static void print_row(sqlite3_stmt *stmt, bool names)
 {
 	int n = sqlite3_column_count(stmt);
 	for (int i = 0; i < n; i++) {
-		const char *text = names ? sqlite3_column_name(stmt, i)
-		                         : (const char *)sqlite3_column_text(stmt, i);
+		const char *text =
+		    names ? sqlite3_column_name(stmt, i) : (const char *)sqlite3_column_text(stmt, i);
 		fprintf(stdout, "%s%s", i ? "|" : "", text ? text : "");
 	}
 	fputc('\n', stdout);

@@ -149,8 +149,10 @@ print("ok: %d non-static functions, each used" % defined)
 
 # 4. public headers of the parts of core/
 # schema: its DDL reader; migrate: the script analyser, which the command
-# uses to run a migration statement by statement (migrate --commit-each)
-PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h", "migrate/migrate_script.h"}
+# uses to run a migration statement by statement (migrate --commit-each),
+# and its checksums (readiness compares a folder with the registry)
+PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h", "migrate/migrate_script.h",
+                "migrate/migrate_checksum.h"}
 included = 0
 for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.glob("pg/gen/*.c") +
                    glob.glob("sqlite/*.[ch]") + glob.glob("cli/*.[ch]")):
