@@ -71,9 +71,9 @@ const cli_command cli_commands[] = {
      "the backup catalog; prune old SQLite backups (dry run: no --apply)",
      OPT_KEEP | OPT_DAYS | OPT_APPLY, 0, 1, 0, cmd_backups},
     {"restore",
-     "FILE [--from DIR] [--encrypt-key-file F] | --to-mark LABEL [DIR]\n"
-     "       | --to-time TIME DIR [--stanza S]",
-     "SQLite: verify FILE (its chain), copy it in; PostgreSQL: pgBackRest to a time",
+     "FILE [--from DIR] [--encrypt-key-file F]\n"
+     "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]",
+     "SQLite: verify FILE, its chain, copy it in; PostgreSQL: to a time",
      OPT_STANZA | OPT_TO_TIME | OPT_KEY_FILE | OPT_TO_MARK | OPT_FROM, 0, 1,
      CMD_ARGS_ONE_DB | CMD_CREATES, cmd_restore},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 0, 3, 3, 0,
