@@ -221,5 +221,13 @@ bool dbc_gen_names_token(dbc_ctx *ctx, const char *text, const char *name)
 		char *s = dbc_lex_ident(ctx, t);
 		if (s && strcasecmp(s, name) == 0)
 			return true;
+		/* a dollar quote's tag reads as part of the word next to it
+		 * ($$SELECT ... FROM orders$$, pg_dump's form of a body): each
+		 * part between dollar signs is a word of its own there */
+		for (char *save = NULL, *part = s && t.kind == TK_WORD ? strtok_r(s, "$", &save) : NULL;
+		     part;
+		     part = strtok_r(NULL, "$", &save))
+			if (strcasecmp(part, name) == 0)
+				return true;
 	}
 }
