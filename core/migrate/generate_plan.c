@@ -1250,6 +1250,18 @@ static bool comes_with_table(planner *pl, const dbc_index *x)
 	return false;
 }
 
+/* Whether the desired table of an index is rebuilt: the rebuild's script
+ * makes the table's desired indexes, and its way back the live ones. */
+static bool made_by_rebuild(planner *pl, const dbc_index *x)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++)
+		if (same_schema(W->tables[i].schema, x->schema) && x->table &&
+		    strcmp(W->tables[i].name, x->table) == 0)
+			return pl->from[i] && pl->rebuilt[i];
+	return false;
+}
+
 static bool goes_with_table(planner *pl, const dbc_index *x)
 {
 	const dbc_schema *L = pl->in->live;
@@ -1294,7 +1306,7 @@ static int indexes(planner *pl)
 	/* new and replaced ones first: a replaced index is built before the old goes */
 	for (int i = 0; i < W->nindexes; i++) {
 		const dbc_index *x = &W->indexes[i];
-		if (x->constraint || x->primary || !x->definition)
+		if (x->constraint || x->primary || !x->definition || made_by_rebuild(pl, x))
 			continue;
 		const dbc_index *lx = find_index(L, x->schema, x->name);
 		if (lx && same_text(lx->definition, x->definition))
