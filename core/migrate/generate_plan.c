@@ -796,6 +796,38 @@ static int refuse_nulls(planner *pl, const dbc_table *l, const dbc_table *w, con
 	return DBC_ERROR;
 }
 
+/* A new NOT NULL column without a default where the engine cannot add one
+ * to a table with rows (SQLite's ADD COLUMN, a rebuild's copy): the proof
+ * runs on tables without rows, so the live rows are counted here and a
+ * table that has any refuses, with their count. */
+static int refuse_required(planner *pl, const dbc_table *l, const dbc_table *w,
+                           const dbc_column *c)
+{
+	int64_t n, values;
+	char *counts;
+	if (!c->not_null || c->default_expr || c->generated || c->hidden ||
+	    count_rows(pl, l, NULL, &n, &values, &counts) != DBC_OK || n <= 0)
+		return pl->ctx->failed ? DBC_ERROR : DBC_OK;
+	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the desired column %s.%s is NOT NULL without a default, and the live table "
+	          "holds %lld rows",
+	          w->name, c->name, (long long)n);
+	dbc_error_hint(pl->ctx, "Give it a default (or add it NULL, fill it in a migration of its "
+	                        "own, then make it NOT NULL), then generate again.");
+	return DBC_ERROR;
+}
+
+/* New columns of a rebuilt table: each refused as above. */
+static int refuse_required_all(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	bool renamed;
+	for (int i = 0; i < w->ncolumns; i++)
+		if (!column_from(pl, l, w, &w->columns[i], &renamed) &&
+		    (pl->ctx->failed || refuse_required(pl, l, w, &w->columns[i]) != DBC_OK))
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
 /* What a dropped column's down cannot do: bring back a NOT NULL column
  * without a default on a table with rows ("" when it can). */
 static const char *down_fails(const dbc_column *c)
@@ -1159,6 +1191,8 @@ static int alter_add_columns(planner *pl, const dbc_table *l, const dbc_table *w
 		bool renamed;
 		if (column_from(pl, l, w, &w->columns[i], &renamed) || ctx->failed)
 			continue;
+		if (refuse_required(pl, l, w, &w->columns[i]) != DBC_OK)
+			return DBC_ERROR;
 		const dbc_gen_coldef *cd =
 		    dbc_gen_find_coldef(pl->in->desired, w->name, w->columns[i].name);
 		char *qt = dbc_gen_qt(ctx, w);
@@ -1211,7 +1245,7 @@ static int changed_tables(planner *pl)
 		int rc;
 		if (pl->rebuilt[i]) {
 			char *drops;
-			rc = rebuild_drops(pl, l, w, &drops) == DBC_OK
+			rc = rebuild_drops(pl, l, w, &drops) == DBC_OK && refuse_required_all(pl, l, w) == DBC_OK
 			         ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
 			         : DBC_ERROR;
 			dbc_gen_step *s = pl->out->n ? &pl->out->items[pl->out->n - 1] : NULL;

@@ -54,5 +54,14 @@ case("rebuild_new_index", live, rows,
 case("rebuild_changed_index", live + "CREATE INDEX orders_user ON orders(user_id);\n", rows,
      "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, total REAL);\n"
      "CREATE INDEX orders_user ON orders(user_id, total);\n")
+# kind 9: a NOT NULL column without a default on a table with rows fails
+# at apply (the proof's tables hold none): refused with the row count, by
+# ADD COLUMN and by a rebuild; on an empty table it is generated
+required = "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, total INTEGER, note TEXT NOT NULL);\n"
+case("required_added", live, rows, required, "NOT NULL without a default, and the live table holds 2 rows")
+case("required_rebuilt", live, rows, required.replace("total INTEGER", "total REAL"),
+     "NOT NULL without a default, and the live table holds 2 rows")
+case("required_added_empty", live, "", required)
+case("required_rebuilt_empty", live, "", required.replace("total INTEGER", "total REAL"))
 PY
 echo ok
