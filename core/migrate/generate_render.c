@@ -109,6 +109,14 @@ static bool column_check(const dbc_constraint *k, const char *column)
 	       !(k->expr && strncasecmp(k->expr, "CHECK", 5) == 0);
 }
 
+static const dbc_constraint *nth_fk(const dbc_table *t, int n)
+{
+	for (int i = 0; i < t->nconstraints; i++)
+		if (t->constraints[i].kind == DBC_CON_FOREIGN_KEY && n-- == 0)
+			return &t->constraints[i];
+	return NULL;
+}
+
 char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
 {
 	dbc_buf b;
@@ -124,8 +132,15 @@ char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
 			if (column_check(&t->constraints[k], c->name))
 				dbc_buf_appendf(&b, " %s", dbc_gen_constraint_def(ctx, &t->constraints[k]));
 	}
+	int nfks = 0, fk = 0;
+	for (int i = 0; i < t->nconstraints; i++)
+		nfks += t->constraints[i].kind == DBC_CON_FOREIGN_KEY;
 	for (int i = 0; i < t->nconstraints; i++) {
 		const dbc_constraint *k = &t->constraints[i];
+		/* the j-th key's place takes the (n-1-j)-th where the catalog
+		 * lists them newest first */
+		if (k->kind == DBC_CON_FOREIGN_KEY && ctx->host->dialect->fks_newest_first)
+			k = nth_fk(t, nfks - 1 - fk++);
 		if ((!fks && k->kind == DBC_CON_FOREIGN_KEY) ||
 		    (k->columns.n == 1 && column_check(k, k->columns.items[0])))
 			continue;

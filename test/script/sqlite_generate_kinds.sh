@@ -63,5 +63,16 @@ case("required_rebuilt", live, rows, required.replace("total INTEGER", "total RE
      "NOT NULL without a default, and the live table holds 2 rows")
 case("required_added_empty", live, "", required)
 case("required_rebuilt_empty", live, "", required.replace("total INTEGER", "total REAL"))
+# kind 5: a rebuilt table with two foreign keys: the down writes them in
+# the order the live table has them (SQLite lists them newest first)
+parents = "CREATE TABLE users(id INTEGER PRIMARY KEY); CREATE TABLE shops(id INTEGER PRIMARY KEY);\n"
+prows = "INSERT INTO users VALUES (7), (8); INSERT INTO shops VALUES (1);\n"
+two_fks = ("CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id), "
+           "shop_id INTEGER, total INTEGER, FOREIGN KEY (shop_id) REFERENCES shops(id));\n")
+case("fk_order_type_change", parents + two_fks, prows + "INSERT INTO orders VALUES (1, 7, 1, 10), (2, 8, 1, 20);\n",
+     parents + two_fks.replace("total INTEGER", "total REAL"))
+case("fk_order_reordered", parents + two_fks, prows + "INSERT INTO orders VALUES (1, 7, 1, 10);\n",
+     parents + "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER, shop_id INTEGER, "
+     "total INTEGER, FOREIGN KEY (shop_id) REFERENCES shops(id), FOREIGN KEY (user_id) REFERENCES users(id));\n")
 PY
 echo ok
