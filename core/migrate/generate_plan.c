@@ -861,6 +861,10 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		const char *own = owned_sequence(o) ? strstr(o->definition, " OWNED BY ") : NULL;
 		if (!own || strncmp(own, owner, strlen(owner)) != 0)
 			continue;
+		/* an identity column's sequence is made by its table */
+		const dbc_column *c = dbc_table_find_column(t, own + strlen(owner));
+		if (c && dbc_gen_is_identity(c))
+			continue;
 		char *q = dbc_quoted_name(ctx, o->schema, o->name);
 		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", q, (int)(own - o->definition),
 		                o->definition);

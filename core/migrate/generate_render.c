@@ -20,6 +20,14 @@ char *dbc_gen_qt(dbc_ctx *ctx, const dbc_table *t)
 	return dbc_quoted_name(ctx, t->schema, t->name);
 }
 
+bool dbc_gen_is_identity(const dbc_column *c)
+{
+	const char *d = c->default_expr;
+	size_t n = d ? strlen(d) : 0;
+	return n > 21 && strncasecmp(d, "generated ", 10) == 0 &&
+	       strcasecmp(d + n - 11, "as identity") == 0;
+}
+
 char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c)
 {
 	dbc_buf b;
@@ -31,6 +39,10 @@ char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c)
 		dbc_buf_appendf(&b, " COLLATE %s", dbc_gen_q(ctx, c->collation));
 	if (c->generated)
 		dbc_buf_appendf(&b, " GENERATED ALWAYS AS (%s) STORED", c->generated);
+	else if (dbc_gen_is_identity(c))
+		/* the catalog's "generated always as identity" is a clause, no
+		 * default: written as it reads (its sequence comes with it) */
+		dbc_buf_appendf(&b, " %s", c->default_expr);
 	else if (c->default_expr && strchr(c->default_expr, '(') && c->default_expr[0] != '(')
 		/* a call: SQLite takes an expression default only in parentheses
 		 * (and reads it back without them); PostgreSQL takes both */
