@@ -25,4 +25,10 @@ SQL
 case_ identity_dropped \
   "CREATE TABLE tasks (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text); CREATE TABLE keep (id int);" \
   "CREATE TABLE keep (id int);"
+# kind 4: a table renamed without a mark is a drop and a create; the new
+# table has the old one's constraint names (pg_dump keeps tasks_pkey), so
+# the old goes first and the down drops the new before making it again
+case_ unmarked_rename \
+  "CREATE TABLE tasks (id int, name text NOT NULL); ALTER TABLE tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id); CREATE INDEX tasks_name ON tasks (name);" \
+  "CREATE TABLE _private_tasks (id int, name text NOT NULL); ALTER TABLE _private_tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id); CREATE INDEX tasks_name ON _private_tasks (name);"
 echo ok
