@@ -20,6 +20,8 @@ history_dir() { # NAME: graphile-worker or a Debian package name
       (cd "$tmp" && apt-get download "$name" >/dev/null 2>&1 &&
         dpkg-deb -x "$name"_*.deb x) ;;
     esac || { rm -rf "$tmp"; echo "cannot fetch $name from its registry" >&2; return 1; }
+    # only the SQL is kept (mediawiki unpacks to 300 MB)
+    find "$tmp/x" -type f ! -name '*.sql' -delete
     rm -rf "$dir"
     mv "$tmp/x" "$dir" && rm -rf "$tmp" && touch "$dir/.done"
   fi
