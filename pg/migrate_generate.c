@@ -26,6 +26,7 @@
 #include "nodes/pg_list.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include <string.h>
@@ -381,7 +382,19 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 /* The desired SQL applied in the place; its error as the generator's. */
 static int apply_desired(dbc_ctx *ctx, const char *sql)
 {
-	if (ctx->host->exec(ctx, sql) == DBC_OK)
+	/* A schema file, pg_dump's first of all, makes functions before the
+	 * tables their LANGUAGE sql bodies read: their bodies are not checked
+	 * while it applies (pg_dump's own SET check_function_bodies is blanked,
+	 * dbc_gen_dump_text), and are checked again for the proof, whatever the
+	 * file set: the level is popped, the caller's value back. */
+	int nest = NewGUCNestLevel();
+	(void)set_config_option("check_function_bodies", "off", PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_SAVE, true, 0, false);
+	int rc = ctx->host->exec(ctx, sql);
+	/* a failed exec's subtransaction, rolled back, popped the level already */
+	int probe = NewGUCNestLevel();
+	AtEOXact_GUC(true, probe > nest ? nest : probe);
+	if (rc == DBC_OK)
 		return DBC_OK;
 	char *why = dbc_strdup(ctx, ctx->message ? ctx->message : "unknown error");
 	int line = ctx->error_line;

@@ -75,6 +75,7 @@ const dbc_dialect sqldbc_dialect = {
     .time_param = "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', $%d)",
 
     .alter_limited = true,
+    .fks_newest_first = true,
     /* SQLite's documented procedure for table changes ALTER TABLE cannot
      * make ("Making Other Kinds Of Table Schema Changes"): foreign keys off
      * outside the transaction (the pragma does nothing inside one), back on

@@ -274,6 +274,11 @@ typedef struct dbc_dialect {
 	/* ALTER TABLE can only rename, add and drop columns (a table rebuild
 	 * does the rest), and DROP COLUMN fails on a used column */
 	bool alter_limited;
+	/* The catalog lists a table's foreign keys newest first (SQLite's
+	 * foreign_key_list ids count from the last one written): a CREATE TABLE
+	 * made from the model writes them in the reverse of its order, so the
+	 * table reads back with the keys it was read with. */
+	bool fks_newest_first;
 	/* The table rebuild (dbc_migrate_rebuild_script), NULL where the
 	 * engine's ALTER TABLE needs none: the statements before the rebuild
 	 * and after it, by whether foreign keys are enforced now ([0] off,

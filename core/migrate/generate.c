@@ -167,9 +167,10 @@ static int in_place(dbc_ctx *s, void *arg)
 	return r->plan->n ? dbc_gen_prove_from_desired(s, r->plan, &r->proof) : DBC_OK;
 }
 
-int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *desired_sql,
+int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *written,
                          const char *options, dbc_rows *out)
 {
+	char *desired_sql = NULL; /* written, pg_dump's or the shell's framing blanked */
 	dbc_gen_options opt;
 	dbc_gen_desired desired = {0};
 	dbc_schema live, want;
@@ -179,6 +180,7 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	if (!env || !env->desired_schema || (!env->scratch && !env->scratch_desired))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine has no migration generator");
 	if (dbc_gen_read_options(ctx, options, &opt) != DBC_OK ||
+	    dbc_gen_dump_text(ctx, written, &desired_sql) != DBC_OK ||
 	    dbc_gen_read_desired(ctx, desired_sql, &desired) != DBC_OK)
 		return DBC_ERROR;
 	dbc_schema_init(&live, ctx);

@@ -51,6 +51,12 @@ typedef struct dbc_gen_desired {
 	dbc_strlist *altered; /* tables an ALTER TABLE of the file changes (NULL: none) */
 } dbc_gen_desired;
 
+/* The desired schema's text as pg_dump --schema-only or the SQLite shell's
+ * .schema wrote it, with what those tools write around the schema blanked
+ * (their preamble lines, SQLite's own tables), line numbers kept
+ * (generate_dump.c). */
+int dbc_gen_dump_text(dbc_ctx *ctx, const char *sql, char **out);
+
 /* Reads sql (the desired schema) into out (zeroed by the caller). */
 int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
 const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);

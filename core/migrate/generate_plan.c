@@ -31,6 +31,7 @@ typedef struct planner {
 	bool *affected; /* by desired table: views naming it go and come back */
 	bool *view_out; /* by live object: a view dropped first */
 	bool late_pass; /* objects(): the functions made after the tables */
+	bool *dropped;  /* by live table: its DROP TABLE is in the plan already */
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -83,7 +84,8 @@ static int match_tables(planner *pl)
 	pl->rebuilt = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
 	pl->affected = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
 	pl->view_out = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1));
-	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out)
+	pl->dropped = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->ntables + 1));
+	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out || !pl->dropped)
 		return DBC_ERROR;
 	for (int i = 0; i < W->ntables; i++) {
 		const dbc_table *w = &W->tables[i];
@@ -656,6 +658,8 @@ static bool altered_later(planner *pl, const dbc_table *t)
 	return pl->in->desired->altered && dbc_strlist_find(pl->in->desired->altered, t->name) >= 0;
 }
 
+static int drop_namesakes(planner *pl, const dbc_table *w);
+
 static int new_tables(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -704,7 +708,8 @@ static int new_tables(planner *pl)
 					make = dbc_printf(ctx, "%s;\nALTER SEQUENCE %s%s", make,
 					                  dbc_quoted_name(ctx, o->schema, o->name), own);
 			}
-			if (!add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
+			if (drop_namesakes(pl, w) != DBC_OK ||
+			    !add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
 			         lock_of(pl, DBC_LOP_CREATE_TABLE)))
 				return DBC_ERROR;
 			/* its indexes come with the index pass; its owned objects with it */
@@ -796,6 +801,37 @@ static int refuse_nulls(planner *pl, const dbc_table *l, const dbc_table *w, con
 	return DBC_ERROR;
 }
 
+/* A new NOT NULL column without a default where the engine cannot add one
+ * to a table with rows (SQLite's ADD COLUMN, a rebuild's copy): the proof
+ * runs on tables without rows, so the live rows are counted here and a
+ * table that has any refuses, with their count. */
+static int refuse_required(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *c)
+{
+	int64_t n, values;
+	char *counts;
+	if (!c->not_null || c->default_expr || c->generated || c->hidden ||
+	    count_rows(pl, l, NULL, &n, &values, &counts) != DBC_OK || n <= 0)
+		return pl->ctx->failed ? DBC_ERROR : DBC_OK;
+	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+	          "the desired column %s.%s is NOT NULL without a default, and the live table "
+	          "holds %lld rows",
+	          w->name, c->name, (long long)n);
+	dbc_error_hint(pl->ctx, "Give it a default (or add it NULL, fill it in a migration of its "
+	                        "own, then make it NOT NULL), then generate again.");
+	return DBC_ERROR;
+}
+
+/* New columns of a rebuilt table: each refused as above. */
+static int refuse_required_all(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	bool renamed;
+	for (int i = 0; i < w->ncolumns; i++)
+		if (!column_from(pl, l, w, &w->columns[i], &renamed) &&
+		    (pl->ctx->failed || refuse_required(pl, l, w, &w->columns[i]) != DBC_OK))
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
 /* What a dropped column's down cannot do: bring back a NOT NULL column
  * without a default on a table with rows ("" when it can). */
 static const char *down_fails(const dbc_column *c)
@@ -829,6 +865,10 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		const char *own = owned_sequence(o) ? strstr(o->definition, " OWNED BY ") : NULL;
 		if (!own || strncmp(own, owner, strlen(owner)) != 0)
 			continue;
+		/* an identity column's sequence is made by its table */
+		const dbc_column *c = dbc_table_find_column(t, own + strlen(owner));
+		if (c && dbc_gen_is_identity(c))
+			continue;
 		char *q = dbc_quoted_name(ctx, o->schema, o->name);
 		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", q, (int)(own - o->definition),
 		                o->definition);
@@ -846,22 +886,42 @@ static char *remake_table(planner *pl, const dbc_table *t)
 	return dbc_buf_finish(&b);
 }
 
-static int drop_tables(planner *pl)
+/* The DROP TABLE of live table i (refused without allow_drop), its down
+ * the table made again empty. */
+static int drop_one(planner *pl, int i)
 {
 	dbc_ctx *ctx = pl->ctx;
-	const dbc_schema *L = pl->in->live;
-	bool *done = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->ntables + 1));
-	if (!done)
+	const dbc_table *l = &pl->in->live->tables[i];
+	int64_t rows, values;
+	char *counts;
+	pl->dropped[i] = true;
+	if (count_rows(pl, l, NULL, &rows, &values, &counts) != DBC_OK)
 		return DBC_ERROR;
+	char *what =
+	    dbc_printf(ctx, "table %s (%s)", dbc_qualified_name(ctx, l->schema, l->name), counts);
+	if (!pl->in->opt->allow_drop)
+		return refuse_drop(pl, what);
+	dbc_gen_step *s = add(pl, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, l)),
+	                      remake_table(pl, l), lock_of(pl, DBC_LOP_DROP_TABLE));
+	if (!s)
+		return DBC_ERROR;
+	s->rows = rows;
+	s->hazard = dbc_printf(ctx, "drops %s; the down makes it again empty", what);
+	return DBC_OK;
+}
+
+static int drop_tables(planner *pl)
+{
+	const dbc_schema *L = pl->in->live;
 	for (int round = 0; round <= L->ntables; round++)
 		for (int i = 0; i < L->ntables; i++) {
 			const dbc_table *l = &L->tables[i];
-			if (pl->to[i] || done[i])
+			if (pl->to[i] || pl->dropped[i])
 				continue;
 			/* a table that another dropped table still names goes after it */
 			bool blocked = false;
 			for (int j = 0; j < L->ntables && !blocked && round < L->ntables; j++) {
-				if (j == i || pl->to[j] || done[j])
+				if (j == i || pl->to[j] || pl->dropped[j])
 					continue;
 				for (int k = 0; k < L->tables[j].nconstraints && !blocked; k++) {
 					const dbc_constraint *c = &L->tables[j].constraints[k];
@@ -870,24 +930,46 @@ static int drop_tables(planner *pl)
 					          same_schema(c->ref_schema, l->schema);
 				}
 			}
-			if (blocked)
-				continue;
-			done[i] = true;
-			int64_t rows, values;
-			char *counts;
-			if (count_rows(pl, l, NULL, &rows, &values, &counts) != DBC_OK)
+			if (!blocked && drop_one(pl, i) != DBC_OK)
 				return DBC_ERROR;
-			char *what = dbc_printf(ctx, "table %s (%s)",
-			                        dbc_qualified_name(ctx, l->schema, l->name), counts);
-			if (!pl->in->opt->allow_drop)
-				return refuse_drop(pl, what);
-			dbc_gen_step *s = add(pl, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, l)),
-			                      remake_table(pl, l), lock_of(pl, DBC_LOP_DROP_TABLE));
-			if (!s)
-				return DBC_ERROR;
-			s->rows = rows;
-			s->hazard = dbc_printf(ctx, "drops %s; the down makes it again empty", what);
 		}
+	return DBC_OK;
+}
+
+/* Whether table t of schema s has a constraint or an index named name. */
+static bool holds_name(const dbc_schema *s, const dbc_table *t, const char *name)
+{
+	for (int k = 0; k < t->nconstraints; k++)
+		if (t->constraints[k].name && strcmp(t->constraints[k].name, name) == 0)
+			return true;
+	for (int k = 0; k < s->nindexes; k++)
+		if (s->indexes[k].table && strcmp(s->indexes[k].table, t->name) == 0 &&
+		    same_schema(s->indexes[k].schema, t->schema) && strcmp(s->indexes[k].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* A dropped table whose constraint or index names the new table w takes
+ * (a table renamed without a mark: pg_dump keeps its tasks_pkey on
+ * _private_tasks) is dropped before w is made, so that the down drops w
+ * before making it again. */
+static int drop_namesakes(planner *pl, const dbc_table *w)
+{
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	for (int i = 0; i < L->ntables; i++) {
+		const dbc_table *l = &L->tables[i];
+		bool clash = false;
+		if (pl->to[i] || pl->dropped[i] || !same_schema(l->schema, w->schema))
+			continue;
+		for (int k = 0; k < w->nconstraints && !clash; k++)
+			clash = w->constraints[k].name && holds_name(L, l, w->constraints[k].name);
+		for (int k = 0; k < W->nindexes && !clash; k++)
+			clash = W->indexes[k].table && strcmp(W->indexes[k].table, w->name) == 0 &&
+			        same_schema(W->indexes[k].schema, w->schema) &&
+			        holds_name(L, l, W->indexes[k].name);
+		if (clash && drop_one(pl, i) != DBC_OK)
+			return DBC_ERROR;
+	}
 	return DBC_OK;
 }
 
@@ -1159,6 +1241,8 @@ static int alter_add_columns(planner *pl, const dbc_table *l, const dbc_table *w
 		bool renamed;
 		if (column_from(pl, l, w, &w->columns[i], &renamed) || ctx->failed)
 			continue;
+		if (refuse_required(pl, l, w, &w->columns[i]) != DBC_OK)
+			return DBC_ERROR;
 		const dbc_gen_coldef *cd =
 		    dbc_gen_find_coldef(pl->in->desired, w->name, w->columns[i].name);
 		char *qt = dbc_gen_qt(ctx, w);
@@ -1211,9 +1295,10 @@ static int changed_tables(planner *pl)
 		int rc;
 		if (pl->rebuilt[i]) {
 			char *drops;
-			rc = rebuild_drops(pl, l, w, &drops) == DBC_OK
-			         ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
-			         : DBC_ERROR;
+			rc =
+			    rebuild_drops(pl, l, w, &drops) == DBC_OK && refuse_required_all(pl, l, w) == DBC_OK
+			        ? dbc_gen_rebuild(pl->ctx, pl->in, l, w, pl->out)
+			        : DBC_ERROR;
 			dbc_gen_step *s = pl->out->n ? &pl->out->items[pl->out->n - 1] : NULL;
 			if (rc == DBC_OK && drops && s)
 				s->hazard = dbc_printf(pl->ctx, "%s; drops %s, which the down brings back empty",
@@ -1247,6 +1332,18 @@ static bool comes_with_table(planner *pl, const dbc_index *x)
 		if (same_schema(W->tables[i].schema, x->schema) && x->table &&
 		    strcmp(W->tables[i].name, x->table) == 0)
 			return !pl->from[i] || pl->rebuilt[i];
+	return false;
+}
+
+/* Whether the desired table of an index is rebuilt: the rebuild's script
+ * makes the table's desired indexes, and its way back the live ones. */
+static bool made_by_rebuild(planner *pl, const dbc_index *x)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++)
+		if (same_schema(W->tables[i].schema, x->schema) && x->table &&
+		    strcmp(W->tables[i].name, x->table) == 0)
+			return pl->from[i] && pl->rebuilt[i];
 	return false;
 }
 
@@ -1294,7 +1391,7 @@ static int indexes(planner *pl)
 	/* new and replaced ones first: a replaced index is built before the old goes */
 	for (int i = 0; i < W->nindexes; i++) {
 		const dbc_index *x = &W->indexes[i];
-		if (x->constraint || x->primary || !x->definition)
+		if (x->constraint || x->primary || !x->definition || made_by_rebuild(pl, x))
 			continue;
 		const dbc_index *lx = find_index(L, x->schema, x->name);
 		if (lx && same_text(lx->definition, x->definition))

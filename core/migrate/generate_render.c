@@ -20,6 +20,14 @@ char *dbc_gen_qt(dbc_ctx *ctx, const dbc_table *t)
 	return dbc_quoted_name(ctx, t->schema, t->name);
 }
 
+bool dbc_gen_is_identity(const dbc_column *c)
+{
+	const char *d = c->default_expr;
+	size_t n = d ? strlen(d) : 0;
+	return n > 21 && strncasecmp(d, "generated ", 10) == 0 &&
+	       strcasecmp(d + n - 11, "as identity") == 0;
+}
+
 char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c)
 {
 	dbc_buf b;
@@ -31,6 +39,10 @@ char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c)
 		dbc_buf_appendf(&b, " COLLATE %s", dbc_gen_q(ctx, c->collation));
 	if (c->generated)
 		dbc_buf_appendf(&b, " GENERATED ALWAYS AS (%s) STORED", c->generated);
+	else if (dbc_gen_is_identity(c))
+		/* the catalog's "generated always as identity" is a clause, no
+		 * default: written as it reads (its sequence comes with it) */
+		dbc_buf_appendf(&b, " %s", c->default_expr);
 	else if (c->default_expr && strchr(c->default_expr, '(') && c->default_expr[0] != '(')
 		/* a call: SQLite takes an expression default only in parentheses
 		 * (and reads it back without them); PostgreSQL takes both */
@@ -109,6 +121,14 @@ static bool column_check(const dbc_constraint *k, const char *column)
 	       !(k->expr && strncasecmp(k->expr, "CHECK", 5) == 0);
 }
 
+static const dbc_constraint *nth_fk(const dbc_table *t, int n)
+{
+	for (int i = 0; i < t->nconstraints; i++)
+		if (t->constraints[i].kind == DBC_CON_FOREIGN_KEY && n-- == 0)
+			return &t->constraints[i];
+	return NULL;
+}
+
 char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
 {
 	dbc_buf b;
@@ -124,8 +144,15 @@ char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
 			if (column_check(&t->constraints[k], c->name))
 				dbc_buf_appendf(&b, " %s", dbc_gen_constraint_def(ctx, &t->constraints[k]));
 	}
+	int nfks = 0, fk = 0;
+	for (int i = 0; i < t->nconstraints; i++)
+		nfks += t->constraints[i].kind == DBC_CON_FOREIGN_KEY;
 	for (int i = 0; i < t->nconstraints; i++) {
 		const dbc_constraint *k = &t->constraints[i];
+		/* the j-th key's place takes the (n-1-j)-th where the catalog
+		 * lists them newest first */
+		if (k->kind == DBC_CON_FOREIGN_KEY && ctx->host->dialect->fks_newest_first)
+			k = nth_fk(t, nfks - 1 - fk++);
 		if ((!fks && k->kind == DBC_CON_FOREIGN_KEY) ||
 		    (k->columns.n == 1 && column_check(k, k->columns.items[0])))
 			continue;
@@ -221,5 +248,12 @@ bool dbc_gen_names_token(dbc_ctx *ctx, const char *text, const char *name)
 		char *s = dbc_lex_ident(ctx, t);
 		if (s && strcasecmp(s, name) == 0)
 			return true;
+		/* a dollar quote's tag reads as part of the word next to it
+		 * ($$SELECT ... FROM orders$$, pg_dump's form of a body): each
+		 * part between dollar signs is a word of its own there */
+		for (char *save = NULL, *part = s && t.kind == TK_WORD ? strtok_r(s, "$", &save) : NULL;
+		     part; part = strtok_r(NULL, "$", &save))
+			if (strcasecmp(part, name) == 0)
+				return true;
 	}
 }

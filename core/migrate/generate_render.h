@@ -10,6 +10,9 @@
 /* A name quoted by the host; a table's quoted, qualified name. */
 char *dbc_gen_q(dbc_ctx *ctx, const char *name);
 char *dbc_gen_qt(dbc_ctx *ctx, const dbc_table *t);
+/* Whether c is an identity column (its default_expr the catalog's
+ * "generated always|by default as identity" clause, no default). */
+bool dbc_gen_is_identity(const dbc_column *c);
 /* "name type [COLLATE c] [DEFAULT e | GENERATED ...] [NOT NULL]" */
 char *dbc_gen_column_def(dbc_ctx *ctx, const dbc_column *c);
 /* "[CONSTRAINT name] UNIQUE (...)" and the like; NULL for NOT NULL. */

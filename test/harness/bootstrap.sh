@@ -17,6 +17,11 @@ if [ -f "$extra_file" ]; then
   done < "$extra_file"
 fi
 
+# npm fetches real histories and clients at test time. Node's own packages
+# (NodeSource's nodejs) carry npm and conflict with Debian's: ask for
+# Debian's only where no npm is on PATH.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,29 @@
+# histories.sh — real projects' migration histories, fetched at test time
+# from the package registries (never committed) and cached under build/
+# (sourced, not run). history_dir NAME prints the folder that holds NAME's
+# unpacked package, fetching it on first use; it fails (and the test with
+# it) when the registry cannot be reached: a history that cannot be read
+# is no pass.
+history_cache=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/build/histories
+history_dir() { # NAME: graphile-worker or a Debian package name
+  local name=$1 dir="$history_cache/$1" tmp
+  if [ ! -e "$dir/.done" ]; then
+    mkdir -p "$history_cache"
+    tmp=$(mktemp -d "$history_cache/.fetch.XXXXXX")
+    case $name in
+    graphile-worker)
+      # pinned: its sql/ folder is the whole PostgreSQL history, 000001.sql...
+      (cd "$tmp" && npm pack --silent graphile-worker@0.17.3 >/dev/null 2>&1 &&
+        mkdir x && tar -xzf graphile-worker-*.tgz -C x) ;;
+    *)
+      # the archive's candidate; unpacked, never installed
+      (cd "$tmp" && apt-get download "$name" >/dev/null 2>&1 &&
+        dpkg-deb -x "$name"_*.deb x) ;;
+    esac || { rm -rf "$tmp"; echo "cannot fetch $name from its registry" >&2; return 1; }
+    # only the SQL is kept (mediawiki unpacks to 300 MB)
+    find "$tmp/x" -type f ! -name '*.sql' -delete
+    rm -rf "$dir"
+    mv "$tmp/x" "$dir" && rm -rf "$tmp" && touch "$dir/.done"
+  fi
+  echo "$dir"
+}
