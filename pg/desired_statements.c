@@ -233,8 +233,10 @@ static int refused(dbc_ctx *ctx, const char *sql, Node *n, int loc, int len)
 	return DBC_ERROR;
 }
 
-/* The statements of sql, parsed; NULL with the parser's error as ctx's. */
-static List *parsed(dbc_ctx *ctx, const char *sql)
+/* The statements of sql, parsed into *stmts (NIL: none, an empty desired
+ * schema, which a plan reaches by dropping everything); false with the
+ * parser's error as ctx's. */
+static bool parsed(dbc_ctx *ctx, const char *sql, List **out)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	List *volatile stmts = NIL;
@@ -251,18 +253,17 @@ static List *parsed(dbc_ctx *ctx, const char *sql)
 		          "the desired schema does not parse at line %d: %s",
 		          line_at(sql, ed->cursorpos > 0 ? ed->cursorpos - 1 : 0), ed->message);
 		FreeErrorData(ed);
-		return NULL;
+		return false;
 	}
 	PG_END_TRY();
-	if (stmts == NIL)
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the desired schema holds no statement");
-	return stmts;
+	*out = stmts;
+	return true;
 }
 
 int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable)
 {
-	List *stmts = parsed(ctx, sql);
-	if (!stmts)
+	List *stmts;
+	if (!parsed(ctx, sql, &stmts))
 		return DBC_ERROR;
 	char *out = dbc_strdup(ctx, sql);
 	if (!out)
