@@ -44,8 +44,7 @@ void cli_new_file_opened(cli_new_file *nf)
 void cli_new_file_undo(const cli_new_file *nf)
 {
 	struct stat st;
-	if (!nf->created || lstat(nf->path, &st) != 0 || st.st_dev != nf->dev ||
-	    st.st_ino != nf->ino)
+	if (!nf->created || lstat(nf->path, &st) != 0 || st.st_dev != nf->dev || st.st_ino != nf->ino)
 		return;
 	for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {
 		char *p = NULL;
