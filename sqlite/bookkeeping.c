@@ -442,9 +442,22 @@ static const char *part_of(int i)
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
 
+/* The version row: this version, the identity the file has or a new one. */
+#define BOOK_VERSION_TEXT SQL_NUMBER(BOOK_VERSION)
+#define VERSION_ROW                                                                                \
+	"INSERT OR REPLACE INTO main." VERSION_TABLE " (id, version, database_id)"                     \
+	" VALUES (1, " BOOK_VERSION_TEXT ", coalesce((SELECT database_id FROM main." VERSION_TABLE     \
+	" WHERE id = 1), lower(hex(randomblob(16)))))"
+
+/* database_id: the database's identity, random, made with the first
+ * bookkeeping (or by the step to version 14) and never changed: a copy of
+ * the file (cp app.db r.db, a restore) keeps it, so it restores its own
+ * backups; sealed backups name it in their header (backup_seal.c) and a
+ * backup of another database is refused by it. */
 static const char version_ddl[] = "CREATE TABLE IF NOT EXISTS main." VERSION_TABLE " ("
                                   " id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                  " version INTEGER NOT NULL)";
+                                  " version INTEGER NOT NULL,"
+                                  " database_id TEXT)";
 
 /* Made with the tables and by the step to version 2: dbmigrate_assert
  * compares applied checksums through it without reading registry rows,
@@ -605,13 +618,18 @@ static int upgrade_to_13(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
-/* 13 -> 14 (dbcare 0.3.9): the summary's triggers named
+/* 13 -> 14 (dbcare 0.3.9): the database's identity (database_id); and
+ * the summary's triggers named
  * main.dbcare_migrations_summary in their bodies, which made the file
  * unreadable when ATTACHed under another name: made again with the
  * unqualified name (with the table, when it exists; a file without it gets
  * both from the current list). */
 static int upgrade_to_14(dbc_ctx *ctx)
 {
+	/* the database's identity (version_ddl): the column here, its value
+	 * by the version row written after the steps */
+	if (add_column(ctx, VERSION_TABLE, "database_id", "TEXT") != DBC_OK)
+		return DBC_ERROR;
 	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations_summary"))
 		return DBC_OK;
 	if (ctx->host->exec(ctx, SUMMARY_TRIGGERS(DROP_SUMMARY)) != DBC_OK)
@@ -724,8 +742,7 @@ static char *all_ddl(dbc_ctx *ctx)
 	dbc_buf_append(&sql, checksum_index_ddl);
 	dbc_buf_append(&sql, ";\n");
 	dbc_buf_append(&sql, version_ddl);
-	dbc_buf_append(&sql, ";\nINSERT OR REPLACE INTO main." VERSION_TABLE " (id, version)"
-	                     " VALUES (1, " SQL_NUMBER(BOOK_VERSION) ")");
+	dbc_buf_append(&sql, ";\n" VERSION_ROW);
 	return dbc_buf_finish(&sql);
 }
 
@@ -841,4 +858,20 @@ dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx)
 	    !table_exists(db, VERSION_TABLE))
 		return DBC_CACHE_READ;
 	return DBC_CACHE_WRITE;
+}
+
+char *sqldbc_book_database_id(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	sqlite3_stmt *st = NULL;
+	char *id = NULL;
+	if (sqlite3_table_column_metadata(db, "main", VERSION_TABLE, "database_id", NULL, NULL, NULL,
+	                                  NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT database_id FROM main." VERSION_TABLE " WHERE id = 1", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		id = dbc_strdup(ctx, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return id;
 }
