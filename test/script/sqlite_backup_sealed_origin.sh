@@ -11,7 +11,9 @@
 # The header also names the database's identity (dbcare_bookkeeping's
 # database_id, which a copy of the file keeps): another database's backup
 # published under the very path the catalog row names (one backup folder
-# and name for several databases) is refused by it, naming both; a header
+# and name for several databases) is refused by it, naming both; so is a
+# sealed file no catalog row names, restored over a database of another
+# identity (a new or empty target has none to compare); a header
 # without an identity (sealed before identities) is held to its path.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -101,6 +103,25 @@ qa "SELECT json_extract(dbbackup_verify('$work/shared/nightly.db'), '\$.verified
 cp "$a" "$work/copy2.db"
 "$cli" restore "$work/shared/nightly.db" --db "sqlite:$work/copy2.db" --module "$module" >"$work/out" 2>&1 ||
   fail "a copy of the database did not restore its own backup: $(cat "$work/out")"
+
+# a file the target's catalog does not name, restored over a database of
+# another identity: refused, naming both; over a copy of its own database
+# (the same identity) it restores
+before=$(sqlite3 "$a" "SELECT group_concat(who) FROM t")
+# (b's second backup: the first, taken before dbcare's bookkeeping was in
+# b, names no identity)
+qb "SELECT dbbackup_create('$work/b2.db', 'full+encrypt')" >/dev/null
+cp "$work/b2.db" "$work/loose.db"
+"$cli" restore "$work/loose.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
+  fail "another database's uncatalogued sealed backup restored over a: $(cat "$work/out")"
+grep -qF "$work/loose.db is the sealed backup of database $work/b.db (identity $idb), not of this database $work/a.db (identity $ida)" "$work/out" ||
+  fail "restore over another database: $(cat "$work/out")"
+[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "$before" ] || fail "the database changed"
+ls "$work" | grep -q "a.db.before-restore" && fail "a safety backup was taken before the refusal"
+cp "$b" "$work/bcopy.db"
+sqlite3 "$work/bcopy.db" "DELETE FROM dbcare_backups"
+"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" >"$work/out" 2>&1 ||
+  fail "b's sealed backup did not restore into a copy of b: $(cat "$work/out")"
 
 # a header without an identity (what a build before them sealed): its
 # path alone is compared, as before
