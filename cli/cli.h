@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include <stdint.h>
+#include <sys/types.h>
 #include "output.h"
 
 /* Exit codes (docs/cli.md). */
@@ -137,6 +138,7 @@ enum {
 	CMD_WHOLE_FLEET =
 	    1u << 4, /* takes every database itself (serve, report): run(NULL, o) over o->dbs */
 	CMD_DB_OPTIONAL = 1u << 5, /* without --db runs with db NULL (DATABASE_URL unread) */
+	CMD_UNDO_NEW = 1u << 6,    /* SQLite: a failure removes the file the run created */
 };
 
 typedef struct cli_command {
@@ -164,6 +166,20 @@ void cli_print_version(void);
 void cli_load_dotenv(const char *path);
 
 /* Commands (cmd_*.c). */
+/* SQLite: the file a CMD_UNDO_NEW command creates (new_file.c). Before
+ * the connection: which names exist; after it: the file it made; after a
+ * failure and the disconnect: the names it made removed. */
+typedef struct cli_new_file {
+	const char *path; /* NULL: the file existed (or not SQLite) */
+	bool existed[4];  /* the file, -journal, -wal, -shm before the run */
+	bool created;
+	dev_t dev;
+	ino_t ino;
+} cli_new_file;
+void cli_new_file_before(cli_new_file *nf, const cli_target *t, bool wanted);
+void cli_new_file_opened(cli_new_file *nf);
+void cli_new_file_undo(const cli_new_file *nf);
+
 int cmd_status(cli_db *, cli_opts *);
 int cmd_migrate(cli_db *, cli_opts *);
 int cmd_rollback(cli_db *, cli_opts *);

@@ -107,6 +107,32 @@ static bool empty_database(cli_db *db, cli_opts *o)
 	return empty;
 }
 
+/* A sealed file names the database it was taken from (its identity,
+ * which copies of the file keep): restored over a database of another
+ * identity, it would replace that database with someone else's. A new or
+ * empty target has none; a catalogued file was checked by the module's
+ * verification already, as its row's. 0 when it may go on; -1 after
+ * printing why not. */
+static int target_check(cli_db *db, const char *file, const char *main_file)
+{
+	cli_rows r = {0};
+	if (!cli_is_sealed(file))
+		return 0;
+	/* no bookkeeping, or one older than identities: nothing to compare */
+	if (db->drv->query(db, "SELECT database_id FROM main.dbcare_bookkeeping WHERE id = 1", 0, NULL,
+	                   &r) != 0) {
+		cli_error_clear(db);
+		return 0;
+	}
+	char *why = cli_sealed_target_mismatch(file, cli_cell(&r, 0, 0), main_file);
+	cli_rows_free(&r);
+	if (!why)
+		return 0;
+	cli_errorf("%s", why);
+	free(why);
+	return -1;
+}
+
 /* The current database backed up beside itself (milliseconds in the
  * name, as dbbackup_create's own: two restores within a second each get
  * one, one never replaces a file); its JSON in *b. */
@@ -152,6 +178,8 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 		cli_errorf("%s was not restored: it did not verify; the database is unchanged", file);
 		goto failed;
 	}
+	if (!fresh && target_check(db, file, cli_cell(&r, 0, 0)) != 0)
+		goto failed;
 	if (!fresh && safety_backup(db, o, cli_cell(&r, 0, 0), &b) != 0)
 		goto failed;
 	cli_rows_free(&r);

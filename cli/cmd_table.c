@@ -75,7 +75,7 @@ const cli_command cli_commands[] = {
      "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]",
      "SQLite: verify FILE, its chain, copy it in; PostgreSQL: to a time",
      OPT_STANZA | OPT_TO_TIME | OPT_KEY_FILE | OPT_TO_MARK | OPT_FROM, 0, 1,
-     CMD_ARGS_ONE_DB | CMD_CREATES, cmd_restore},
+     CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW, cmd_restore},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 0, 3, 3, 0,
      cmd_audit},
     {"config", "[list | get KEY | set KEY VALUE]", "dbcare's settings: list, read, change one", 0,

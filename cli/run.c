@@ -39,8 +39,12 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	}
 	cli_connect_opts co = {
 	    .module = o->module, .install = o->install, .create = (cmd->traits & CMD_CREATES) != 0};
+	cli_new_file created;
+	cli_new_file_before(&created, &t, (cmd->traits & CMD_UNDO_NEW) != 0);
 	cli_db *db = cli_connect(&t, &co, &err);
+	cli_new_file_opened(&created);
 	if (!db) {
+		cli_new_file_undo(&created);
 		o->report.unreachable = true;
 		fprintf(stderr, "%s\n", err);
 		free(err);
@@ -52,6 +56,8 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	if (rc == CLI_OK && o->dump_schema && !o->dry_run)
 		rc = cli_dump_schema(db, o, NULL);
 	cli_disconnect(db);
+	if (rc != CLI_OK)
+		cli_new_file_undo(&created);
 	free(t.spec);
 	free(t.label);
 	/* a stop signal cancelled a statement: the command has rolled back

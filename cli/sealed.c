@@ -129,6 +129,22 @@ char *cli_sealed_origin_mismatch(const char *path, const char *row_path)
 	return out;
 }
 
+char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file)
+{
+	dbc_container_header h;
+	dbc_container_origin o;
+	char *out = NULL;
+	if (!target_id || !dbc_container_sniff(path, &h) || !dbc_container_origin_split(h.origin, &o) ||
+	    !o.identity || strcmp(o.identity, target_id) == 0)
+		return NULL;
+	if (asprintf(&out,
+	             "%s is the sealed backup of database %s (identity %s), not of this database %s "
+	             "(identity %s): nothing restored; restore it into a new file (--db sqlite:NEW)",
+	             path, o.file[0] ? o.file : "(none)", o.identity, target_file, target_id) < 0)
+		out = NULL;
+	return out;
+}
+
 static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
                 char sha[65], long long *bytes)
 {

@@ -25,6 +25,11 @@ int cli_seal_dump(const char *plain, const char *path, const char *database, boo
  * or when its header is of a file sealed before origins named a path
  * (0.3.8: nothing to compare). malloc'd. */
 char *cli_sealed_origin_mismatch(const char *path, const char *row_path);
+/* Why the sealed file at path is not restored into the database whose
+ * identity is target_id (SQLite's dbcare_bookkeeping.database_id) and
+ * whose file is target_file: its header names another identity. NULL
+ * when it names the same, or either has none. malloc'd. */
+char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file);
 /* A scratch file without a name, on near's file system, inherited by
  * the tools this command runs (malloc'd path; NULL after printing why),
  * and its release (any other path is unlinked). */

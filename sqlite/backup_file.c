@@ -980,11 +980,8 @@ static int sqlite_is_backup(dbc_ctx *ctx, const char *path, const char *fingerpr
 	 * pages hold no schema of their own to compare) */
 	char *database, *published;
 	/* a sealed backup: the proof is in its header, readable without the key */
-	if (sqldbc_backup_sealed_origin(ctx, path, &published)) {
-		char *want = sqldbc_seal_origin(ctx, path);
-		*is = identity[0] && want && strcmp(published, want) == 0;
+	if (sqldbc_backup_sealed_is_own(ctx, path, is))
 		return ctx->failed ? DBC_ERROR : DBC_OK;
-	}
 	if (sqldbc_pageset_stamp(ctx, path, &database, &published)) {
 		*is = identity[0] && strcmp(database, identity) == 0 && strcmp(published, path) == 0;
 		return DBC_OK;

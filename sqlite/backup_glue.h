@@ -153,6 +153,10 @@ int sqldbc_backup_sealed_plain_sha256(dbc_ctx *ctx, const char *path, char **pla
 char *sqldbc_seal_origin(dbc_ctx *ctx, const char *path);
 /* Whether path is a sealed file; *origin its header's proof of origin. */
 bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin);
+/* Whether path is sealed (false: not a sealed file); then *is: whether
+ * its header names this database (its file, and its identity when the
+ * header has one) and path as where it was published. */
+bool sqldbc_backup_sealed_is_own(dbc_ctx *ctx, const char *path, bool *is);
 
 /* The VFSes the backups register (the page sink of backup_incr.c, the
  * scratch files' of backup_scratch.c) point into this library: they leave

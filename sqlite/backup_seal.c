@@ -43,10 +43,18 @@ static int env_key(dbc_ctx *ctx, dbc_container_key *key)
 	return DBC_OK;
 }
 
+/* The origin (core/container: dbc_container_origin_split): this
+ * database's identity when it has one, its file, the published path. */
 char *sqldbc_seal_origin(dbc_ctx *ctx, const char *path)
 {
 	char *identity = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
-	return identity ? dbc_printf(ctx, "%s\n%s", identity, path) : NULL;
+	if (!identity)
+		return NULL;
+	char *id = sqldbc_book_database_id(ctx);
+	if (ctx->failed)
+		return NULL;
+	return id ? dbc_printf(ctx, DBC_CONTAINER_ORIGIN_ID "%s %s\n%s", id, identity, path)
+	          : dbc_printf(ctx, "%s\n%s", identity, path);
 }
 
 int sqldbc_backup_seal(dbc_ctx *ctx, const char *plain_path, const char *plain_sha256,
@@ -107,32 +115,57 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
 	return *origin != NULL;
 }
 
-/* The origin is "database\npublished path". The path a catalogued file
- * was published under must be its row's: another database's backup
- * copied over it (its row's columns copied too) names its own. The
- * database is named for the message only: a copy of the database (cp
- * app.db r.db) restores its own backups, whose headers name app.db. */
+/* The path a catalogued file was published under must be its row's:
+ * another database's backup copied over it (its row's columns copied too)
+ * names its own. And the database it was taken from must be this one,
+ * whose catalog names it and into which a restore would copy it: by the
+ * identity both have (a copy of the database, cp app.db r.db, keeps it and
+ * restores its own backups, whose headers name app.db as the file). A
+ * header without an identity (sealed before identities, or from a
+ * database without one) is held to its path alone. */
 char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
 {
 	char *origin = NULL, *want = sqldbc_seal_origin(ctx, path);
-	if (!want || !sqldbc_backup_sealed_origin(ctx, path, &origin))
+	dbc_container_origin got, ours;
+	if (!want || !sqldbc_backup_sealed_origin(ctx, path, &origin) ||
+	    !dbc_container_origin_split(want, &ours))
 		return NULL;
-	char *nl = strchr(origin, '\n'), *wnl = strchr(want, '\n');
-	if (!wnl)
-		return NULL;
-	*wnl = '\0';
-	if (!nl)
+	const char *ours_file = ours.file[0] ? ours.file : "(none)";
+	if (!dbc_container_origin_split(origin, &got))
 		return dbc_printf(ctx,
 		                  "its header names no origin this module writes (this database %s "
 		                  "catalogues it as %s)",
-		                  want[0] ? want : "(none)", wnl + 1);
-	*nl = '\0';
-	if (strcmp(nl + 1, wnl + 1) == 0)
+		                  ours_file, ours.published);
+	const char *file = got.file[0] ? got.file : "(none)";
+	if (strcmp(got.published, ours.published) != 0)
+		return dbc_printf(ctx,
+		                  "it is the sealed backup of database %s published as %s, not the one "
+		                  "this database %s catalogues as %s",
+		                  file, got.published, ours_file, ours.published);
+	if (!got.identity || !ours.identity || strcmp(got.identity, ours.identity) == 0)
 		return NULL;
 	return dbc_printf(ctx,
-	                  "it is the sealed backup of database %s published as %s, not the one this "
-	                  "database %s catalogues as %s",
-	                  origin[0] ? origin : "(none)", nl + 1, want[0] ? want : "(none)", wnl + 1);
+	                  "it is the sealed backup of database %s (identity %s), not of this "
+	                  "database %s (identity %s) that catalogues it",
+	                  file, got.identity, ours_file, ours.identity);
+}
+
+bool sqldbc_backup_sealed_is_own(dbc_ctx *ctx, const char *path, bool *is)
+{
+	char *origin = NULL, *want = NULL;
+	dbc_container_origin got, ours;
+	*is = false;
+	if (!sqldbc_backup_sealed_origin(ctx, path, &origin))
+		return false;
+	if (!(want = sqldbc_seal_origin(ctx, path)) || !dbc_container_origin_split(origin, &got) ||
+	    !dbc_container_origin_split(want, &ours))
+		return true;
+	/* the same file and published path; the same identity when the
+	 * header names one (a header sealed before identities names none) */
+	*is = ours.file[0] && strcmp(got.file, ours.file) == 0 &&
+	      strcmp(got.published, ours.published) == 0 &&
+	      (!got.identity || (ours.identity && strcmp(got.identity, ours.identity) == 0));
+	return true;
 }
 
 bool sqldbc_backup_is_sealed(dbc_ctx *ctx, const char *path)

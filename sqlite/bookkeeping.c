@@ -39,11 +39,33 @@ typedef struct book_table {
  * the DELETE runs only while there is a row to clear: an apply writes two
  * rows per migration, and clearing the (empty) table's page for each one
  * showed in the apply's profile (docs/benchmarks.md, "Figures behind code
- * comments"). */
-#define SUMMARY_KEPT "EXISTS (SELECT 1 FROM main.dbcare_migrations_summary)"
+ * comments").
+ *
+ * A trigger's body names tables without a schema: SQLite binds them to the
+ * trigger's own database, and refuses a file whose trigger names "main."
+ * as soon as the file is ATTACHed under another name ("cannot reference
+ * objects in database main"). Every trigger dbcare writes into a file is so
+ * (sqlite/audit_sql.c, sqlite/retain.c); test/script/sqlite_attach_managed.sh
+ * attaches one. */
+#define SUMMARY_KEPT "EXISTS (SELECT 1 FROM dbcare_migrations_summary)"
 #define CLEAR_SUMMARY(trigger, event, table, when)                                                 \
 	"CREATE TRIGGER IF NOT EXISTS main.dbcare_migrations_summary_" trigger " AFTER " event         \
 	" ON dbcare_" table " WHEN " when " BEGIN DELETE FROM dbcare_migrations_summary; END;"
+#define DROP_SUMMARY(trigger, event, table, when)                                                  \
+	"DROP TRIGGER IF EXISTS main.dbcare_migrations_summary_" trigger ";"
+/* clang-format off */
+#define SUMMARY_TRIGGERS(X)                                                                        \
+	X("registry_insert", "INSERT", "migrations", SUMMARY_KEPT)                                     \
+	X("registry_update", "UPDATE", "migrations", SUMMARY_KEPT)                                     \
+	X("registry_delete", "DELETE", "migrations", SUMMARY_KEPT)                                     \
+	X("applied_insert", "INSERT", "migrations_applied", SUMMARY_KEPT)                              \
+	X("applied_update", "UPDATE", "migrations_applied", SUMMARY_KEPT)                              \
+	X("applied_delete", "DELETE", "migrations_applied", SUMMARY_KEPT)                              \
+	X("history_insert", "INSERT", "migrations_history", "NOT NEW.success AND " SUMMARY_KEPT)       \
+	X("history_update", "UPDATE", "migrations_history",                                            \
+	  "(NOT OLD.success OR NOT NEW.success) AND " SUMMARY_KEPT)                                    \
+	X("history_delete", "DELETE", "migrations_history", "NOT OLD.success AND " SUMMARY_KEPT)
+/* clang-format on */
 
 /* The hash chain's head (docs/audit.md, "Hash chain"): SQLite's chained
  * entries form one chain, named '', whose last hash and id this row holds.
@@ -70,29 +92,14 @@ typedef struct book_table {
 	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_pending"                                     \
 	" ON dbcare_audit_log (id) WHERE txid <= 0"
 
-/* clang-format off */
-static const char summary_ddl[] =
-	"CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
-	" id INTEGER PRIMARY KEY CHECK (id = 1),"
-	" current_version TEXT,"
-	" pending INTEGER NOT NULL,"
-	" changed INTEGER NOT NULL,"
-	" missing INTEGER NOT NULL,"
-	" failed INTEGER NOT NULL,"
-	" applied INTEGER NOT NULL);"
-	CLEAR_SUMMARY("registry_insert", "INSERT", "migrations", SUMMARY_KEPT)
-	CLEAR_SUMMARY("registry_update", "UPDATE", "migrations", SUMMARY_KEPT)
-	CLEAR_SUMMARY("registry_delete", "DELETE", "migrations", SUMMARY_KEPT)
-	CLEAR_SUMMARY("applied_insert", "INSERT", "migrations_applied", SUMMARY_KEPT)
-	CLEAR_SUMMARY("applied_update", "UPDATE", "migrations_applied", SUMMARY_KEPT)
-	CLEAR_SUMMARY("applied_delete", "DELETE", "migrations_applied", SUMMARY_KEPT)
-	CLEAR_SUMMARY("history_insert", "INSERT", "migrations_history",
-	              "NOT NEW.success AND " SUMMARY_KEPT)
-	CLEAR_SUMMARY("history_update", "UPDATE", "migrations_history",
-	              "(NOT OLD.success OR NOT NEW.success) AND " SUMMARY_KEPT)
-	CLEAR_SUMMARY("history_delete", "DELETE", "migrations_history",
-	              "NOT OLD.success AND " SUMMARY_KEPT);
-/* clang-format on */
+static const char summary_ddl[] = "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
+                                  " id INTEGER PRIMARY KEY CHECK (id = 1),"
+                                  " current_version TEXT,"
+                                  " pending INTEGER NOT NULL,"
+                                  " changed INTEGER NOT NULL,"
+                                  " missing INTEGER NOT NULL,"
+                                  " failed INTEGER NOT NULL,"
+                                  " applied INTEGER NOT NULL);" SUMMARY_TRIGGERS(CLEAR_SUMMARY);
 
 static const book_table tables[] = {
     /* settings (dbcare_set / dbcare_get) */
@@ -430,14 +437,27 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   12
+#define BOOK_VERSION   14
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
 
+/* The version row: this version, the identity the file has or a new one. */
+#define BOOK_VERSION_TEXT SQL_NUMBER(BOOK_VERSION)
+#define VERSION_ROW                                                                                \
+	"INSERT OR REPLACE INTO main." VERSION_TABLE " (id, version, database_id)"                     \
+	" VALUES (1, " BOOK_VERSION_TEXT ", coalesce((SELECT database_id FROM main." VERSION_TABLE     \
+	" WHERE id = 1), lower(hex(randomblob(16)))))"
+
+/* database_id: the database's identity, random, made with the first
+ * bookkeeping (or by the step to version 14) and never changed: a copy of
+ * the file (cp app.db r.db, a restore) keeps it, so it restores its own
+ * backups; sealed backups name it in their header (backup_seal.c) and a
+ * backup of another database is refused by it. */
 static const char version_ddl[] = "CREATE TABLE IF NOT EXISTS main." VERSION_TABLE " ("
                                   " id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                  " version INTEGER NOT NULL)";
+                                  " version INTEGER NOT NULL,"
+                                  " database_id TEXT)";
 
 /* Made with the tables and by the step to version 2: dbmigrate_assert
  * compares applied checksums through it without reading registry rows,
@@ -590,12 +610,40 @@ static int upgrade_to_12(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
+/* 12 -> 13: kept for another change of this release (the numbers are
+ * settled when the branches meet); nothing to change in an existing file. */
+static int upgrade_to_13(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
+/* 13 -> 14 (dbcare 0.3.9): the database's identity (database_id); and
+ * the summary's triggers named
+ * main.dbcare_migrations_summary in their bodies, which made the file
+ * unreadable when ATTACHed under another name: made again with the
+ * unqualified name (with the table, when it exists; a file without it gets
+ * both from the current list). */
+static int upgrade_to_14(dbc_ctx *ctx)
+{
+	/* the database's identity (version_ddl): the column here, its value
+	 * by the version row written after the steps */
+	if (add_column(ctx, VERSION_TABLE, "database_id", "TEXT") != DBC_OK)
+		return DBC_ERROR;
+	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations_summary"))
+		return DBC_OK;
+	if (ctx->host->exec(ctx, SUMMARY_TRIGGERS(DROP_SUMMARY)) != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->exec(ctx, summary_ddl);
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2, upgrade_to_3, upgrade_to_4,  upgrade_to_5,  upgrade_to_6,  upgrade_to_7,
-    upgrade_to_8, upgrade_to_9, upgrade_to_10, upgrade_to_11, upgrade_to_12,
+    upgrade_to_2,  upgrade_to_3,  upgrade_to_4,  upgrade_to_5,  upgrade_to_6,
+    upgrade_to_7,  upgrade_to_8,  upgrade_to_9,  upgrade_to_10, upgrade_to_11,
+    upgrade_to_12, upgrade_to_13, upgrade_to_14,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
@@ -694,8 +742,7 @@ static char *all_ddl(dbc_ctx *ctx)
 	dbc_buf_append(&sql, checksum_index_ddl);
 	dbc_buf_append(&sql, ";\n");
 	dbc_buf_append(&sql, version_ddl);
-	dbc_buf_append(&sql, ";\nINSERT OR REPLACE INTO main." VERSION_TABLE " (id, version)"
-	                     " VALUES (1, " SQL_NUMBER(BOOK_VERSION) ")");
+	dbc_buf_append(&sql, ";\n" VERSION_ROW);
 	return dbc_buf_finish(&sql);
 }
 
@@ -811,4 +858,20 @@ dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx)
 	    !table_exists(db, VERSION_TABLE))
 		return DBC_CACHE_READ;
 	return DBC_CACHE_WRITE;
+}
+
+char *sqldbc_book_database_id(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	sqlite3_stmt *st = NULL;
+	char *id = NULL;
+	if (sqlite3_table_column_metadata(db, "main", VERSION_TABLE, "database_id", NULL, NULL, NULL,
+	                                  NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT database_id FROM main." VERSION_TABLE " WHERE id = 1", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		id = dbc_strdup(ctx, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return id;
 }

@@ -40,6 +40,10 @@ bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
 /* The statements making one of the bookkeeping's tables (in main.; NULL:
  * no such table). */
 const char *sqldbc_book_ddl(const char *table);
+/* The database's identity (dbcare_bookkeeping.database_id, which copies
+ * of the file keep); NULL when it has none yet (no bookkeeping, or one
+ * older than version 14). */
+char *sqldbc_book_database_id(dbc_ctx *ctx);
 dbc_cache_access sqldbc_status_cache(dbc_ctx *ctx);
 
 /* call.c: the SQLite result code of a SQLSTATE, and the context's error as

@@ -783,3 +783,21 @@ out:
 	stream_close(&in, NULL);
 	return rc;
 }
+
+bool dbc_container_origin_split(char *origin, dbc_container_origin *o)
+{
+	char *nl = strchr(origin, '\n');
+	*o = (dbc_container_origin){NULL, origin, NULL};
+	if (!nl)
+		return false;
+	*nl = '\0';
+	o->published = nl + 1;
+	size_t n = strlen(DBC_CONTAINER_ORIGIN_ID);
+	char *sp = strchr(origin, ' ');
+	if (strncmp(origin, DBC_CONTAINER_ORIGIN_ID, n) == 0 && sp) {
+		*sp = '\0';
+		o->identity = origin + n;
+		o->file = sp + 1;
+	}
+	return true;
+}

@@ -101,6 +101,22 @@ int dbc_container_parse_header(const unsigned char *buf, size_t n, dbc_container
  * included) when it does and h is not NULL. */
 bool dbc_container_sniff(const char *path, dbc_container_header *h);
 
+/* A header's origin text: "DATABASE\nPUBLISHED PATH", DATABASE being
+ * "id:IDENTITY FILE" where the database has an identity (SQLite's
+ * dbcare_bookkeeping.database_id, which copies of the file keep) or FILE
+ * alone (an absolute path, empty, or a PostgreSQL database's name; files
+ * sealed before identities). The identity is on the first line so that a
+ * reader of the path alone reads every form. */
+#define DBC_CONTAINER_ORIGIN_ID "id:"
+typedef struct dbc_container_origin {
+	char *identity;  /* NULL: none named */
+	char *file;      /* the database */
+	char *published; /* the path it was published under */
+} dbc_container_origin;
+/* Splits origin in place; false when it has no newline (a header sealed
+ * before origins named a path: the whole text is then the file). */
+bool dbc_container_origin_split(char *origin, dbc_container_origin *o);
+
 /* ---- scratch files: the plain bytes of a sealed backup
  *
  * The plain copy a sealed backup is made from, and the copy a sealed file

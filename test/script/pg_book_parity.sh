@@ -150,6 +150,9 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 # PostgreSQL's is the extension's version.
 > bookkeeping|id|integer|not null
 > bookkeeping|version|integer|not null
+# SQLite's database identity, named by sealed backups' headers (a copy of
+# the file keeps it); PostgreSQL compares no identity yet.
+> bookkeeping|database_id|text|null
 > bookkeeping|primary key|id
 LIST
 )

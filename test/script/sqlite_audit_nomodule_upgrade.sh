@@ -47,7 +47,10 @@ old=$(sqlite3 "$db" "SELECT group_concat(id || key || coalesce(old_values, '') |
 
 # the first changing call upgrades
 q "SELECT dbcare_set('audit.hash_chain', 'off')" > /dev/null
-[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 12 ] || fail "not upgraded to 12"
+# the current version: a fresh file's
+db="$work/current.db" q "SELECT dbcare_set('audit.hash_chain', 'off')" > /dev/null
+current=$(sqlite3 "$work/current.db" "SELECT version FROM dbcare_bookkeeping")
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = "$current" ] || fail "not upgraded to $current"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_audit_log_pending'")" = 1 ] || fail "no pending index"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'dbcare_audit_%' AND sql LIKE '%dbaudit%'")" = 0 ] ||
   fail "triggers still call dbcare's functions"

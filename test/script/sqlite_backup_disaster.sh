@@ -8,7 +8,8 @@
 # base's SHA-256), beside FILE or in --from DIR; every table's row count
 # and content hash is the source's at the backup's moment. A missing link,
 # a swapped file, a wrong key are errors naming the backup file, never a
-# descriptor, and leave NEW without data. dbbackup_verify(FILE, IMAGE) on
+# descriptor, and leave nothing where nothing was: no NEW, no -journal,
+# -wal or -shm of it (a file that was there before stays). dbbackup_verify(FILE, IMAGE) on
 # a fresh connection builds the chain too. The newest incremental file
 # carries its own record (every table's row count and content hash): a
 # row changed in it is found without the catalog.
@@ -96,7 +97,14 @@ cp "$work/bk/f0.db" "$work/bk/i2.db" "$work/broken/"
   fail "a chain without its middle link restored"
 grep -q "backup $work/broken/i2.db builds on a file whose SHA-256 is" "$work/out" || fail "missing link: $(cat "$work/out")"
 grep -q "/proc/self/fd" "$work/out" && fail "an error names a descriptor: $(cat "$work/out")"
-[ "$(sqlite3 "$work/b1.db" "SELECT count(*) FROM sqlite_schema")" = 0 ] || fail "a failed restore left data"
+# a failed restore into a path where nothing was leaves nothing there
+left_nothing() {
+  local f
+  for f in "$1" "$1-journal" "$1-wal" "$1-shm"; do
+    [ ! -e "$f" ] || fail "a failed restore into a new path left $f ($(stat -c %s "$f") bytes)"
+  done
+}
+left_nothing "$work/b1.db"
 
 # a sealed incremental whose sealed base is missing: named, not a descriptor
 mkdir "$work/broken2"
@@ -105,6 +113,7 @@ cp "$work/bk/si1.db" "$work/broken2/"
   fail "a sealed chain without its base restored"
 grep -q "backup $work/broken2/si1.db builds on" "$work/out" || fail "sealed missing base: $(cat "$work/out")"
 grep -q "/proc/self/fd" "$work/out" && fail "an error names a descriptor: $(cat "$work/out")"
+left_nothing "$work/b2.db"
 
 # a link whose bytes changed is no link: the chain is not found
 mkdir "$work/broken3"
@@ -113,6 +122,7 @@ printf 'X' | dd of="$work/broken3/i1.db" bs=1 seek=5000 conv=notrunc status=none
 "$cli" restore "$work/broken3/i2.db" --db "sqlite:$work/b3.db" --module "$module" >"$work/out" 2>&1 &&
   fail "a chain with a changed link restored"
 grep -q "backup $work/broken3/i2.db builds on" "$work/out" || fail "changed link: $(cat "$work/out")"
+left_nothing "$work/b3.db"
 
 # a row's text changed in the newest file (its storage still sound): the
 # image differs from the file's own record, nothing restored
@@ -124,7 +134,7 @@ printf 'G' | dd of="$work/broken4/i2.db" bs=1 seek="$off" conv=notrunc status=no
 "$cli" restore "$work/broken4/i2.db" --db "sqlite:$work/b5.db" --module "$module" >"$work/out" 2>&1 &&
   fail "a changed row restored: $(cat "$work/out")"
 grep -q "backup $work/broken4/i2.db failed verification: table Genre" "$work/out" || fail "changed row: $(cat "$work/out")"
-[ "$(sqlite3 "$work/b5.db" "SELECT count(*) FROM sqlite_schema")" = 0 ] || fail "a failed restore left data"
+left_nothing "$work/b5.db"
 
 # the wrong key: an error, nothing restored
 head -c 32 /dev/urandom >"$work/other.key"
@@ -132,4 +142,12 @@ chmod 600 "$work/other.key"
 DBCARE_BACKUP_KEY_FILE="$work/other.key" "$cli" restore "$work/bk/si3.db" --db "sqlite:$work/b4.db" \
   --module "$module" >"$work/out" 2>&1 && fail "restored with the wrong key"
 grep -q "/proc/self/fd" "$work/out" && fail "an error names a descriptor: $(cat "$work/out")"
+left_nothing "$work/b4.db"
+
+# a failed restore over a file that was there (empty) keeps that file
+: >"$work/b6.db"
+"$cli" restore "$work/broken/i2.db" --db "sqlite:$work/b6.db" --module "$module" >"$work/out" 2>&1 &&
+  fail "a chain without its middle link restored over an empty file"
+[ -f "$work/b6.db" ] || fail "a failed restore deleted the file that was there before it"
+[ "$(sqlite3 "$work/b6.db" "SELECT count(*) FROM sqlite_schema")" = 0 ] || fail "a failed restore left data"
 echo "ok"

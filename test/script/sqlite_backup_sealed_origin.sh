@@ -8,6 +8,13 @@
 # link of a chain. The files themselves verify and restore where they
 # belong, a copy of the database restores its own backups, and a file
 # restored into a new database (the disaster: no catalog) is not refused.
+# The header also names the database's identity (dbcare_bookkeeping's
+# database_id, which a copy of the file keeps): another database's backup
+# published under the very path the catalog row names (one backup folder
+# and name for several databases) is refused by it, naming both; so is a
+# sealed file no catalog row names, restored over a database of another
+# identity (a new or empty target has none to compare); a header
+# without an identity (sealed before identities) is held to its path.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -66,4 +73,63 @@ cp "$a" "$work/copy.db"
 "$cli" restore "$work/a2.db" --db "sqlite:$work/copy.db" --module "$module" >"$work/out" 2>&1 ||
   fail "a copy of the database did not restore its own backup: $(cat "$work/out")"
 [ "$(sqlite3 "$work/copy.db" "SELECT group_concat(who) FROM t")" = "alice,alice,alice 2" ] || fail "copy.db"
+# the same published path: b's sealed backup where a's was, b's row's
+# columns in a's row. The paths match; the identities do not.
+mkdir "$work/shared"
+qa "SELECT dbbackup_create('$work/shared/nightly.db', 'full+encrypt')" >/dev/null
+mv "$work/shared/nightly.db" "$work/a-nightly.saved"
+qb "SELECT dbbackup_create('$work/shared/nightly.db', 'full+encrypt')" >/dev/null
+saved=$(rowof "$a" "$work/shared/nightly.db")
+qa "UPDATE dbcare_backups SET ($cols) = ($(rowof "$b" "$work/shared/nightly.db")) WHERE path = '$work/shared/nightly.db'"
+ida=$(sqlite3 "$a" "SELECT database_id FROM dbcare_bookkeeping")
+idb=$(sqlite3 "$b" "SELECT database_id FROM dbcare_bookkeeping")
+[ ${#ida} = 32 ] && [ ${#idb} = 32 ] && [ "$ida" != "$idb" ] || fail "identities: '$ida' '$idb'"
+[ "$(sqlite3 "$work/copy.db" "SELECT database_id FROM dbcare_bookkeeping")" = "$ida" ] ||
+  fail "a copy of the database has another identity"
+before=$(sqlite3 "$a" "SELECT group_concat(who) FROM t")
+out=$(qa "SELECT dbbackup_verify('$work/shared/nightly.db')" 2>&1) &&
+  fail "another database's sealed backup at the catalogued path verified: $out"
+echo "$out" | grep -qF "it is the sealed backup of database $work/b.db (identity $idb), not of this database $work/a.db (identity $ida) that catalogues it" ||
+  fail "the error does not name both identities: $out"
+"$cli" restore "$work/shared/nightly.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
+  fail "another database's sealed backup at the catalogued path restored: $(cat "$work/out")"
+grep -qF "(identity $idb), not of this database $work/a.db (identity $ida)" "$work/out" || fail "restore: $(cat "$work/out")"
+[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "$before" ] || fail "the database changed"
+# a's own file back: it verifies, and restores into a copy of a
+mv "$work/a-nightly.saved" "$work/shared/nightly.db"
+qa "UPDATE dbcare_backups SET ($cols) = ($saved), status = 'unverified' WHERE path = '$work/shared/nightly.db'"
+qa "SELECT json_extract(dbbackup_verify('$work/shared/nightly.db'), '\$.verified')" | grep -qx 1 ||
+  fail "a's own backup at the shared path does not verify"
+cp "$a" "$work/copy2.db"
+"$cli" restore "$work/shared/nightly.db" --db "sqlite:$work/copy2.db" --module "$module" >"$work/out" 2>&1 ||
+  fail "a copy of the database did not restore its own backup: $(cat "$work/out")"
+
+# a file the target's catalog does not name, restored over a database of
+# another identity: refused, naming both; over a copy of its own database
+# (the same identity) it restores
+before=$(sqlite3 "$a" "SELECT group_concat(who) FROM t")
+# (b's second backup: the first, taken before dbcare's bookkeeping was in
+# b, names no identity)
+qb "SELECT dbbackup_create('$work/b2.db', 'full+encrypt')" >/dev/null
+cp "$work/b2.db" "$work/loose.db"
+"$cli" restore "$work/loose.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&
+  fail "another database's uncatalogued sealed backup restored over a: $(cat "$work/out")"
+grep -qF "$work/loose.db is the sealed backup of database $work/b.db (identity $idb), not of this database $work/a.db (identity $ida)" "$work/out" ||
+  fail "restore over another database: $(cat "$work/out")"
+[ "$(sqlite3 "$a" "SELECT group_concat(who) FROM t")" = "$before" ] || fail "the database changed"
+ls "$work" | grep -q "a.db.before-restore" && fail "a safety backup was taken before the refusal"
+cp "$b" "$work/bcopy.db"
+sqlite3 "$work/bcopy.db" "DELETE FROM dbcare_backups"
+"$cli" restore "$work/loose.db" --db "sqlite:$work/bcopy.db" --module "$module" >"$work/out" 2>&1 ||
+  fail "b's sealed backup did not restore into a copy of b: $(cat "$work/out")"
+
+# a header without an identity (what a build before them sealed): its
+# path alone is compared, as before
+sqlite3 "$a" "UPDATE dbcare_bookkeeping SET database_id = NULL"
+qa "SELECT dbbackup_create('$work/old-style.db', 'full+encrypt')" >/dev/null
+sqlite3 "$a" "UPDATE dbcare_bookkeeping SET database_id = '$ida'"
+grep -qaF "id:$ida" "$work/old-style.db" && fail "a database without identity sealed one"
+grep -qaF "id:$ida" "$work/shared/nightly.db" || fail "the header names no identity"
+qa "SELECT json_extract(dbbackup_verify('$work/old-style.db'), '\$.verified')" | grep -qx 1 ||
+  fail "a header without identity does not verify"
 echo ok

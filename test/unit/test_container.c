@@ -198,6 +198,23 @@ int main(void)
 	CHECK(dbc_container_parse_header((const unsigned char *)"SQLite format 3", 15,
 	                                 &(dbc_container_header){0}, &err) < 0,
 	      "a database is no sealed file");
+	/* origins: with an identity, without one, before origins named a path */
+	{
+		char with[] = "id:0123abcd /srv/a db.db\n/backups/a.db", without[] = "/srv/a.db\n/b.db",
+		     old[] = "/backups/a.db", pg[] = "shop\n/b.dump";
+		dbc_container_origin o;
+		CHECK(dbc_container_origin_split(with, &o) && o.identity &&
+		          strcmp(o.identity, "0123abcd") == 0 && strcmp(o.file, "/srv/a db.db") == 0 &&
+		          strcmp(o.published, "/backups/a.db") == 0,
+		      "an origin with an identity splits in three");
+		CHECK(dbc_container_origin_split(without, &o) && !o.identity &&
+		          strcmp(o.file, "/srv/a.db") == 0 && strcmp(o.published, "/b.db") == 0,
+		      "an origin without an identity names the file and the path");
+		CHECK(dbc_container_origin_split(pg, &o) && !o.identity && strcmp(o.file, "shop") == 0,
+		      "a database name is no identity");
+		CHECK(!dbc_container_origin_split(old, &o) && !o.identity && o.file == old,
+		      "a path alone is the whole origin");
+	}
 	free(data);
 	return unit_done();
 }
