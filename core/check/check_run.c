@@ -349,7 +349,7 @@ static int check_in_scope(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			return DBC_OK;
 	}
 	bool key = con->kind == DBC_CON_PRIMARY_KEY || con->kind == DBC_CON_UNIQUE;
-	int rc = orphans                    ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
+	int rc = orphans                  ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
 	         : key && sc->keys_proven ? dbc_check_plan_proven_key(ctx, s, t, con, &plan)
 	                                  : dbc_check_plan_constraint(ctx, s, t, con, &plan);
 	if (rc == DBC_OK && plan.skip) {
