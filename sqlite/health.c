@@ -172,6 +172,22 @@ static int integrity_hint(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_
 	return fact->hint ? DBC_OK : DBC_ERROR;
 }
 
+/* Whether integrity_check's problems, all of them (fewer than the limit),
+ * leave every index verified: each is a row's CHECK or NOT NULL failure,
+ * which says nothing against an index. Any other line (a missing or
+ * non-unique index entry, a damaged page) withdraws the proof. */
+static bool indexes_verified(const integrity_rows *ir)
+{
+	if (ir->rows >= INTEGRITY_LIMIT)
+		return false;
+	for (int i = 0; i < ir->fact->nobjects; i++) {
+		const char *line = ir->fact->objects[i].name;
+		if (!after(line, "CHECK constraint failed in ") && !after(line, "NULL value in "))
+			return false;
+	}
+	return true;
+}
+
 /* Any failure of quick_check/integrity_check other than an interrupt is itself
  * the finding: a malformed file makes the pragma error instead of returning
  * rows, possibly after some rows that say where (both are kept). The pragma
@@ -241,6 +257,11 @@ static int gather_integrity(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_healt
 	/* a single "ok" row means no problem */
 	if (fact->nobjects == 1 && strcmp(fact->objects[0].name, "ok") == 0)
 		fact->nobjects = 0;
+	/* integrity_check on this connection compared every unique index's
+	 * entries: the constraint check need not count their keys again
+	 * (dbc_check_options.keys_proven) */
+	if (!refused && strcmp(pragma, "integrity_check") == 0 && eng->shared)
+		eng->shared->keys_proven = indexes_verified(&ir);
 	if (fact->nobjects == 0) {
 		fact->value_text = dbc_strdup(ctx, "ok");
 		fact->message = dbc_printf(ctx, "PRAGMA %s found no problem", pragma);

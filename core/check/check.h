@@ -56,6 +56,14 @@ char *dbc_check_body(dbc_ctx *ctx, const char *expr);
 int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                               const dbc_constraint *con, dbc_check_plan *out);
 
+/* As dbc_check_plan_constraint, for a UNIQUE or PRIMARY KEY constraint
+ * whose unique index PRAGMA integrity_check has just verified
+ * (dbc_check_options.keys_proven): on a rowid table of SQLite's main the
+ * statement looks for a primary key's NULL parts only, counted and sampled
+ * as dbc_check_plan_constraint's statement counts them when no key repeats. */
+int dbc_check_plan_proven_key(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                              const dbc_constraint *con, dbc_check_plan *out);
+
 /* SQLite's "foreign key mismatch" of a declared foreign key (its parent key
  * is neither the parent's primary key nor a unique index's columns, or names
  * a missing column): why the declaration is broken, or NULL when it is not
@@ -92,6 +100,12 @@ typedef struct dbc_check_options {
 	bool skip_trusted;         /* skip constraints the engine validated and enforces now */
 	const dbc_strlist *ignore; /* table names to skip (health.ignore), may be NULL */
 	bool relations_only;       /* dbc_check_orphans: declared relations, not foreign keys */
+	/* SQLite: PRAGMA integrity_check has just verified every index of main
+	 * (no "non-unique entry", no missing entry, no other damage), so the
+	 * unique index of a UNIQUE or PRIMARY KEY constraint of a rowid table
+	 * proves its key has no duplicates: only a primary key's NULL parts are
+	 * looked for (dbc_check_plan_constraint's keys_proven) */
+	bool keys_proven;
 } dbc_check_options;
 
 /* One constraint or relation checked: what dbcheck_constraints and

@@ -680,7 +680,17 @@ static char *stream_sql(dbc_ctx *ctx, const plan_parts *pp)
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
 	if (pp->grouped && pp->nulls_where && dialect(ctx)->check_stream &&
-	    strcmp(pp->nulls_where, "0") != 0) {
+	    strcmp(pp->nulls_where, "0") != 0 && strcmp(pp->where, "0") == 0) {
+		/* Duplicates proven absent (dbc_check_plan_proven_key): the groups
+		 * the one pass below would find are those with a NULL part, each
+		 * of the same weight; only rows with a NULL part are grouped. */
+		dbc_buf_append(&b, "SELECT count(*) AS w");
+		for (int i = 0; i < pp->keys.n; i++)
+			dbc_buf_appendf(&b, ", %s AS k%d", pp->keys.items[i], i + 1);
+		dbc_buf_appendf(&b, " FROM %s WHERE %s GROUP BY %s", pp->from, pp->nulls_where,
+		                pp->group_cols);
+	} else if (pp->grouped && pp->nulls_where && dialect(ctx)->check_stream &&
+	           strcmp(pp->nulls_where, "0") != 0) {
 		/* A SQLite PRIMARY KEY may hold NULL parts (a rowid table's legacy
 		 * rule): one pass over the key's index finds both its duplicates and
 		 * its NULL keys. GROUP BY puts NULLs together, so a group with a
@@ -778,6 +788,27 @@ int dbc_check_plan_constraint(dbc_ctx *ctx, const dbc_schema *s, const dbc_table
 	plan_parts pp;
 	if (plan_parts_of(ctx, s, t, con, false, &pp) != DBC_OK)
 		return DBC_ERROR;
+	return finish_plan(ctx, &pp, out);
+}
+
+/* A UNIQUE or PRIMARY KEY constraint of a rowid table of main whose
+ * unique index PRAGMA integrity_check has just verified (keys_proven in
+ * dbc_check_options): that pragma reads every row's entry in every index
+ * and reports a key equal to the next entry's ("non-unique entry in
+ * index"), so the key has no duplicate and only a primary key's NULL parts
+ * (which the index lets in as distinct) are left to look for. A WITHOUT
+ * ROWID table's primary key is the table's own b-tree, which the pragma
+ * does not compare so: planned as by dbc_check_plan_constraint. */
+int dbc_check_plan_proven_key(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
+                              const dbc_constraint *con, dbc_check_plan *out)
+{
+	plan_parts pp;
+	bool rowid_table = !t->schema && (!t->kind || strcmp(t->kind, "table") == 0) &&
+	                   !(t->options && strstr(t->options, "without rowid"));
+	if (plan_parts_of(ctx, s, t, con, false, &pp) != DBC_OK)
+		return DBC_ERROR;
+	if (!pp.skip && pp.grouped && rowid_table && !dialect(ctx)->enforced_binds_rows)
+		pp.where = "0";
 	return finish_plan(ctx, &pp, out);
 }
 

@@ -289,6 +289,7 @@ typedef struct table_scope {
 	bool open;
 	char *skip;             /* the whole table cannot be checked now: why */
 	row_local_batch *batch; /* dbcheck_constraints: the table's one-scan results */
+	bool keys_proven;       /* dbc_check_options.keys_proven */
 } table_scope;
 
 static int scope_open(dbc_ctx *ctx, table_scope *sc)
@@ -347,8 +348,10 @@ static int check_in_scope(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 		if (*skip)
 			return DBC_OK;
 	}
-	int rc = orphans ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
-	                 : dbc_check_plan_constraint(ctx, s, t, con, &plan);
+	bool key = con->kind == DBC_CON_PRIMARY_KEY || con->kind == DBC_CON_UNIQUE;
+	int rc = orphans                  ? dbc_check_plan_orphans(ctx, s, t, con, &plan)
+	         : key && sc->keys_proven ? dbc_check_plan_proven_key(ctx, s, t, con, &plan)
+	                                  : dbc_check_plan_constraint(ctx, s, t, con, &plan);
 	if (rc == DBC_OK && plan.skip) {
 		*skip = plan.skip;
 		return DBC_OK;
@@ -799,7 +802,7 @@ static int check_table(dbc_ctx *ctx, void *arg, const dbc_table *t, const char *
 {
 	check_walk *w = arg;
 	row_local_batch batch = {.collecting = true};
-	table_scope sc = {t, false, NULL, &batch};
+	table_scope sc = {t, false, NULL, &batch, w->opt && w->opt->keys_proven};
 	int rc = walk_table(ctx, w, t, display, order, &sc);
 	batch.collecting = false;
 	if (rc == DBC_OK)
@@ -952,7 +955,7 @@ int dbc_check_orphan_findings(dbc_ctx *ctx, const dbc_schema *s, const dbc_check
 		return DBC_ERROR;
 	for (int i = 0; i < l.n; i++) {
 		orphan_item *it = &l.items[i];
-		table_scope sc = {it->child, false, NULL, NULL};
+		table_scope sc = {it->child, false, NULL, NULL, false};
 		int64_t count = 0;
 		char *sample = "[]";
 		char *skip = NULL;

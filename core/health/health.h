@@ -238,6 +238,9 @@ typedef struct dbc_health_shared {
 	dbc_schema *schema;                     /* NULL until dbc_health_schema() reads it */
 	const dbc_strlist *ignore;              /* health.ignore, split */
 	struct dbc_migrate_summary *migrations; /* NULL until summarised without error */
+	/* the integrity check verified every unique index of the database (a
+	 * gatherer sets it; dbc_check_options.keys_proven says what it proves) */
+	bool keys_proven;
 } dbc_health_shared;
 
 /* The live schema of this run, read through the host on first use. */

@@ -157,7 +157,8 @@ static int violations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode
 	dbc_check_options opt = {.kinds = kinds,
 	                         .skip_trusted =
 	                             ctx->host->dialect->enforced_binds_rows && mode < DBC_HEALTH_FULL,
-	                         .ignore = eng->shared ? eng->shared->ignore : NULL};
+	                         .ignore = eng->shared ? eng->shared->ignore : NULL,
+	                         .keys_proven = eng->shared && eng->shared->keys_proven};
 	if (dbc_health_schema(ctx, eng, &s) != DBC_OK)
 		return DBC_ERROR;
 	if (dbc_check_constraint_findings(ctx, s, &opt, &found) != DBC_OK)

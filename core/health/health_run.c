@@ -620,7 +620,7 @@ int dbc_health_run(dbc_ctx *ctx, const dbc_health_hooks *engine, dbc_health_mode
 	double t0 = dbc_monotonic_ms();
 	loaded_settings ls;
 	dbc_strlist ignore = {0};
-	dbc_health_shared shared = {NULL, &ignore, NULL};
+	dbc_health_shared shared = {NULL, &ignore, NULL, false};
 	/* a copy that carries this run's shared state; the report keeps the caller's */
 	dbc_health_hooks run_eng = *engine;
 	const dbc_health_hooks *eng = &run_eng;
