@@ -242,8 +242,7 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 static int row_of(const cli_rows *status, const dbc_mig_file *f)
 {
 	bool rep = f->kind == DBC_FILE_REPEATABLE;
-	int vc = cli_col(status, "version"), nc = cli_col(status, "name"),
-	    kc = cli_col(status, "kind");
+	int vc = cli_col(status, "version"), nc = cli_col(status, "name"), kc = cli_col(status, "kind");
 	for (int i = 0; i < status->nrows; i++) {
 		const char *kind = cli_cell(status, i, kc), *key = cli_cell(status, i, rep ? nc : vc);
 		if (kind && key && (strcmp(kind, "repeatable") == 0) == rep &&
@@ -361,4 +360,10 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		rc = cli_q(db, o, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL);
 	*ran = rc == 0;
 	return rc;
+}
+
+bool cli_state_pending(const char *s)
+{
+	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
+	             strcmp(s, "outdated") == 0);
 }
