@@ -47,6 +47,30 @@
  * more than the reads' copies); with img->hash_pages also every page's hash (a new
  * version 2 chain, core/backup/backup_page_hashes.c; the page size from the header; a
  * chunk is a whole number of pages of any size SQLite allows). */
+/* The page hashes of a file read in chunks (a whole number of pages each):
+ * the page size from the header in the first chunk. */
+typedef struct page_hashing {
+	dbc_page_hasher ph;
+	size_t page_size;
+	dbc_buf pages;
+} page_hashing;
+
+static int hash_pages(dbc_ctx *ctx, void *arg, const unsigned char *chunk, size_t n)
+{
+	page_hashing *p = arg;
+	int rc = DBC_OK;
+	if (p->page_size == 0 && n >= 18)
+		p->page_size =
+		    chunk[16] == 0 && chunk[17] == 1 ? 65536 : ((size_t)chunk[16] << 8) | chunk[17];
+	for (size_t off = 0; rc == DBC_OK && p->page_size && off + p->page_size <= n;
+	     off += p->page_size) {
+		unsigned char hash[DBC_PAGE_HASH];
+		rc = dbc_page_hash(ctx, &p->ph, chunk + off, p->page_size, hash);
+		dbc_buf_appendn(&p->pages, (const char *)hash, sizeof hash);
+	}
+	return rc;
+}
+
 static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 {
 	char hex[DBC_SHA256_HEX_LEN + 1];
@@ -54,50 +78,22 @@ static int file_sha256(dbc_ctx *ctx, const char *path, dbc_backup_image *img)
 	if (fd < 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
 		                 strerror(errno));
-	size_t size = 1 << 20, page_size = 0;
-	unsigned char *chunk = dbc_alloc(ctx, size);
-	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
-	dbc_page_hasher ph = {0};
-	dbc_buf pages;
-	dbc_buf_init(&pages, ctx);
-	int rc = h ? DBC_OK : DBC_ERROR;
-	if (rc == DBC_OK && img->hash_pages &&
-	    (dbc_page_hasher_new(ctx, &ph) != DBC_OK || dbc_page_hashes_begin(&pages, &ph) != DBC_OK))
+	page_hashing p = {0};
+	dbc_buf_init(&p.pages, ctx);
+	int rc = DBC_OK;
+	if (img->hash_pages && (dbc_page_hasher_new(ctx, &p.ph) != DBC_OK ||
+	                        dbc_page_hashes_begin(&p.pages, &p.ph) != DBC_OK))
 		rc = DBC_ERROR;
-	for (ssize_t n; rc == DBC_OK;) {
-		n = read(fd, chunk, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
-			               strerror(errno));
-		else if (n == 0)
-			break;
-		else
-			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
-		if (rc == DBC_OK && ph.version && page_size == 0 && n >= 18)
-			page_size =
-			    chunk[16] == 0 && chunk[17] == 1 ? 65536 : ((size_t)chunk[16] << 8) | chunk[17];
-		for (size_t off = 0;
-		     rc == DBC_OK && ph.version && page_size && off + page_size <= (size_t)n;
-		     off += page_size) {
-			unsigned char hash[DBC_PAGE_HASH];
-			rc = dbc_page_hash(ctx, &ph, chunk + off, page_size, hash);
-			dbc_buf_appendn(&pages, (const char *)hash, sizeof hash);
-		}
-	}
+	if (rc == DBC_OK)
+		rc = dbc_file_sha256(ctx, fd, dbc_printf(ctx, "backup %s", path),
+		                     p.ph.version ? hash_pages : NULL, &p, hex);
 	close(fd);
-	dbc_page_hasher_end(&ph);
-	if (rc != DBC_OK) {
-		if (h)
-			dbc_sha256_abort(h);
-		return DBC_ERROR;
-	}
-	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
+	dbc_page_hasher_end(&p.ph);
+	if (rc != DBC_OK)
 		return DBC_ERROR;
 	if (img->hash_pages) {
-		img->page_hashes_len = pages.len;
-		img->page_hashes = dbc_buf_finish(&pages);
+		img->page_hashes_len = p.pages.len;
+		img->page_hashes = dbc_buf_finish(&p.pages);
 		if (!img->page_hashes)
 			return DBC_ERROR;
 	}
