@@ -116,6 +116,107 @@ typedef struct query_args {
 	bool latest; /* run on the latest snapshot (query_latest) */
 } query_args;
 
+/* Each of the nrows rows of tt handed to the core's callback, its cells
+ * converted in a row context reset after each: numbers and booleans as
+ * such, everything else as its output text. The first callback that fails
+ * stops it (with the ctx error set). */
+static void hand_rows(dbc_ctx *ctx, const query_args *qa, SPITupleTable *tt, uint64 nrows)
+{
+	TupleDesc desc = tt->tupdesc;
+	int ncol = desc->natts;
+	dbc_value *cells = palloc0(sizeof(dbc_value) * (ncol > 0 ? ncol : 1));
+	FmgrInfo *out = palloc0(sizeof(FmgrInfo) * (ncol > 0 ? ncol : 1));
+	MemoryContext rowcxt =
+	    AllocSetContextCreate(CurrentMemoryContext, "dbcare query row", ALLOCSET_SMALL_SIZES);
+	for (int c = 0; c < ncol; c++) {
+		Oid outfn;
+		bool varlena;
+		getTypeOutputInfo(TupleDescAttr(desc, c)->atttypid, &outfn, &varlena);
+		fmgr_info(outfn, &out[c]);
+	}
+	for (uint64 r = 0; r < nrows; r++) {
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+		int frc;
+		for (int c = 0; c < ncol; c++) {
+			bool isnull;
+			Datum d = SPI_getbinval(tt->vals[r], desc, c + 1, &isnull);
+			if (isnull) {
+				cells[c] = dbc_null();
+				continue;
+			}
+			switch (TupleDescAttr(desc, c)->atttypid) {
+			case INT2OID:
+				cells[c] = dbc_int(DatumGetInt16(d));
+				break;
+			case INT4OID:
+				cells[c] = dbc_int(DatumGetInt32(d));
+				break;
+			case INT8OID:
+				cells[c] = dbc_int(DatumGetInt64(d));
+				break;
+			case FLOAT4OID:
+				cells[c] = dbc_float(DatumGetFloat4(d));
+				break;
+			case FLOAT8OID:
+				cells[c] = dbc_float(DatumGetFloat8(d));
+				break;
+			case BOOLOID:
+				cells[c] = dbc_bool(DatumGetBool(d));
+				break;
+			default:
+				cells[c] = dbc_text(OutputFunctionCall(&out[c], d));
+				break;
+			}
+		}
+		MemoryContextSwitchTo(old);
+		frc = qa->fn(ctx, qa->arg, ncol, cells);
+		MemoryContextReset(rowcxt);
+		if (frc != DBC_OK) {
+			if (!ctx->failed)
+				dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "a row callback failed without an error");
+			break;
+		}
+	}
+	MemoryContextDelete(rowcxt);
+}
+
+/* The statement's parameters as SPI takes them: each value's type, Datum
+ * and null flag. */
+static void bind_params(const query_args *qa, Oid **types, Datum **values, char **nulls)
+{
+	*types = palloc(sizeof(Oid) * qa->nparam);
+	*values = palloc(sizeof(Datum) * qa->nparam);
+	*nulls = palloc(sizeof(char) * qa->nparam);
+	for (int i = 0; i < qa->nparam; i++) {
+		const dbc_value *p = &qa->params[i];
+		(*nulls)[i] = ' ';
+		switch (p->type) {
+		case DBC_INT:
+			(*types)[i] = INT8OID;
+			(*values)[i] = Int64GetDatum(p->i);
+			break;
+		case DBC_FLOAT:
+			(*types)[i] = FLOAT8OID;
+			(*values)[i] = Float8GetDatum(p->f);
+			break;
+		case DBC_BOOL:
+			(*types)[i] = BOOLOID;
+			(*values)[i] = BoolGetDatum(p->i != 0);
+			break;
+		case DBC_TEXT:
+			(*types)[i] = TEXTOID;
+			(*values)[i] = CStringGetTextDatum(p->s);
+			break;
+		case DBC_NULL:
+			/* typed text: write $n::type in the SQL for other types */
+			(*types)[i] = TEXTOID;
+			(*values)[i] = (Datum)0;
+			(*nulls)[i] = 'n';
+			break;
+		}
+	}
+}
+
 static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 {
 	query_args *qa = arg;
@@ -128,39 +229,8 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	int ret;
 	int guc_nest = -1;
 
-	if (qa->nparam > 0) {
-		types = palloc(sizeof(Oid) * qa->nparam);
-		values = palloc(sizeof(Datum) * qa->nparam);
-		nulls = palloc(sizeof(char) * qa->nparam);
-		for (int i = 0; i < qa->nparam; i++) {
-			const dbc_value *p = &qa->params[i];
-			nulls[i] = ' ';
-			switch (p->type) {
-			case DBC_INT:
-				types[i] = INT8OID;
-				values[i] = Int64GetDatum(p->i);
-				break;
-			case DBC_FLOAT:
-				types[i] = FLOAT8OID;
-				values[i] = Float8GetDatum(p->f);
-				break;
-			case DBC_BOOL:
-				types[i] = BOOLOID;
-				values[i] = BoolGetDatum(p->i != 0);
-				break;
-			case DBC_TEXT:
-				types[i] = TEXTOID;
-				values[i] = CStringGetTextDatum(p->s);
-				break;
-			case DBC_NULL:
-				/* typed text: write $n::type in the SQL for other types */
-				types[i] = TEXTOID;
-				values[i] = (Datum)0;
-				nulls[i] = 'n';
-				break;
-			}
-		}
-	}
+	if (qa->nparam > 0)
+		bind_params(qa, &types, &values, &nulls);
 	gs->stmt = gs->sql;
 	/* dbcare's own SQL names pg_catalog's functions, operators and views
 	 * unqualified. The migration runners keep the caller's search_path for
@@ -208,64 +278,8 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	pgdbc_check_spi(ret, gs->sql);
 	tt = SPI_tuptable;
 	nrows = SPI_processed;
-	if (tt && qa->fn) {
-		TupleDesc desc = tt->tupdesc;
-		int ncol = desc->natts;
-		dbc_value *cells = palloc0(sizeof(dbc_value) * (ncol > 0 ? ncol : 1));
-		FmgrInfo *out = palloc0(sizeof(FmgrInfo) * (ncol > 0 ? ncol : 1));
-		MemoryContext rowcxt =
-		    AllocSetContextCreate(CurrentMemoryContext, "dbcare query row", ALLOCSET_SMALL_SIZES);
-		for (int c = 0; c < ncol; c++) {
-			Oid outfn;
-			bool varlena;
-			getTypeOutputInfo(TupleDescAttr(desc, c)->atttypid, &outfn, &varlena);
-			fmgr_info(outfn, &out[c]);
-		}
-		for (uint64 r = 0; r < nrows; r++) {
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-			int frc;
-			for (int c = 0; c < ncol; c++) {
-				bool isnull;
-				Datum d = SPI_getbinval(tt->vals[r], desc, c + 1, &isnull);
-				if (isnull) {
-					cells[c] = dbc_null();
-					continue;
-				}
-				switch (TupleDescAttr(desc, c)->atttypid) {
-				case INT2OID:
-					cells[c] = dbc_int(DatumGetInt16(d));
-					break;
-				case INT4OID:
-					cells[c] = dbc_int(DatumGetInt32(d));
-					break;
-				case INT8OID:
-					cells[c] = dbc_int(DatumGetInt64(d));
-					break;
-				case FLOAT4OID:
-					cells[c] = dbc_float(DatumGetFloat4(d));
-					break;
-				case FLOAT8OID:
-					cells[c] = dbc_float(DatumGetFloat8(d));
-					break;
-				case BOOLOID:
-					cells[c] = dbc_bool(DatumGetBool(d));
-					break;
-				default:
-					cells[c] = dbc_text(OutputFunctionCall(&out[c], d));
-					break;
-				}
-			}
-			MemoryContextSwitchTo(old);
-			frc = qa->fn(ctx, qa->arg, ncol, cells);
-			MemoryContextReset(rowcxt);
-			if (frc != DBC_OK) {
-				if (!ctx->failed)
-					dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "a row callback failed without an error");
-				break;
-			}
-		}
-		MemoryContextDelete(rowcxt);
-	}
+	if (tt && qa->fn)
+		hand_rows(ctx, qa, tt, nrows);
 	SPI_freetuptable(tt);
 }
 
