@@ -140,11 +140,21 @@ PQ_INCLUDE := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 cli: $(CLI_BIN)
 all: cli
 
-$(CLI_BIN): $(CLI_SRC) $(wildcard cli/*.h) $(CLI_CORE) Makefile META.json
+# One object per file (build/cli/obj/), so the layering test reads the
+# command's files with nm as it reads the modules'.
+CLI_OBJS   := $(patsubst cli/%.c,$(BUILD)/cli/obj/%.o,$(CLI_SRC))
+
+$(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore $(if $(PQ_INCLUDE),-I$(PQ_INCLUDE)) \
-	  -DDBC_VERSION='"$(EXTVERSION)"' -DDBCARE_MODULE_PATH='"$(LIBDIR)/dbcare.so"' \
-	  -o $@ $(CLI_SRC) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
+	  -DDBC_VERSION='"$(EXTVERSION)"' -DDBCARE_MODULE_PATH='"$(LIBDIR)/dbcare.so"' -MMD -MP \
+	  -c $< -o $@
+
+-include $(CLI_OBJS:.o=.d)
+
+$(CLI_BIN): $(CLI_OBJS) $(CLI_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(CLI_OBJS) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page

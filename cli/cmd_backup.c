@@ -18,27 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A JSON answer of the extension: under --json one compact document (the
- * same bytes on both engines: jsonb's text has spaces, SQLite's none);
- * otherwise a table, key and value for an object, a row per element for
- * an array of objects. */
-void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text)
-{
-	json_t *doc = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-	if (o->out.format == CLI_FMT_JSON) {
-		char *compact =
-		    doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
-		fputs("{\"database\":", stdout);
-		cli_json_string(stdout, db->label);
-		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key,
-		        compact ? compact : "null");
-		free(compact);
-	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
-		cli_print_json_table(&o->out, stdout, doc);
-	}
-	json_decref(doc);
-}
-
 /* The default dump name <database>-<UTC time>.dump, one file in the
  * current directory whatever the database is called: a '/' (a database
  * name may hold one) becomes '_', and so does a leading '.' or '-' (no

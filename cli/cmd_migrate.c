@@ -57,12 +57,6 @@ static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n,
 	}
 }
 
-bool cli_state_pending(const char *s)
-{
-	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
-	             strcmp(s, "outdated") == 0);
-}
-
 int cmd_status(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};

@@ -1,58 +1,31 @@
 /*
- * file_sha256.c — the SHA-256 of a file, read in 1 MB blocks (a dump of any
- * size in constant memory), through libcrypto's EVP interface as the core's
- * base/sha256.c does.
+ * file_sha256.c — the SHA-256 of a file for the command (a dump of any size
+ * in constant memory): the core's file digest (base/sha256.h, its one
+ * home) over the command's memory-only host, errors as errno.
  */
 #include "pg_backup.h"
+#include "files.h"
+
+#include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int cli_file_sha256(const char *path, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
-	enum { BLOCK = 1 << 20 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	unsigned char *buf = malloc(BLOCK);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int rc = -1;
-	if (!buf || !md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		errno = ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, BLOCK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto out;
-		if (n == 0)
-			break;
-		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
-			errno = EIO;
-			goto out;
-		}
-	}
-	unsigned char out[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	if (EVP_DigestFinal_ex(md, out, &len) != 1 || len != 32) {
-		errno = EIO;
-		goto out;
-	}
-	for (unsigned i = 0; i < 32; i++) {
-		hex[2 * i] = digits[out[i] >> 4];
-		hex[2 * i + 1] = digits[out[i] & 15];
-	}
-	hex[64] = '\0';
-	rc = 0;
-out:
-	EVP_MD_CTX_free(md);
-	free(buf);
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	errno = 0;
+	int rc = dbc_file_sha256(&ctx, fd, path, NULL, NULL, hex);
+	/* a read's own errno, else what failed was memory or libcrypto */
+	int err = rc == DBC_OK ? 0 : errno ? errno : EIO;
+	dbc_ctx_finish(&ctx);
 	close(fd);
-	return rc;
+	errno = err;
+	return rc == DBC_OK ? 0 : -1;
 }

@@ -1,10 +1,10 @@
 /*
- * run.c — one command on one database: connect, run, disconnect; and the
- * query and output helpers the commands share.
+ * run.c — the query and output helpers the commands share (one command's
+ * run on a database: run_one.c).
  */
 #include "cli.h"
-#include "pg_cancel.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 
 int cli_q(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, cli_rows *out)
@@ -21,49 +21,6 @@ void cli_rollback(cli_db *db)
 	 * ROLLBACK (the connection is gone) adds nothing useful */
 	if (db->drv->query(db, "ROLLBACK", 0, NULL, NULL) != 0)
 		cli_error_clear(db);
-}
-
-int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
-{
-	cli_target t;
-	char *err = NULL;
-	if (cli_target_parse(dbvalue, &t, &err) != 0) {
-		fprintf(stderr, "%s\n", err);
-		free(err);
-		return CLI_USAGE;
-	}
-	if (cmd->traits & CMD_OWN_CONNECT) {
-		/* wait: connects itself, again and again */
-		cli_db probe = {.label = t.label, .handle = &t};
-		return cmd->run(&probe, o);
-	}
-	cli_connect_opts co = {
-	    .module = o->module, .install = o->install, .create = (cmd->traits & CMD_CREATES) != 0};
-	cli_new_file created;
-	cli_new_file_before(&created, &t, (cmd->traits & CMD_UNDO_NEW) != 0);
-	cli_db *db = cli_connect(&t, &co, &err);
-	cli_new_file_opened(&created);
-	if (!db) {
-		cli_new_file_undo(&created);
-		o->report.unreachable = true;
-		fprintf(stderr, "%s\n", err);
-		free(err);
-		return CLI_ERROR;
-	}
-	int rc = cmd->run(db, o);
-	cli_progress_end(&o->out);
-	/* migrate, rollback --dump-schema: the schema they left, in a file */
-	if (rc == CLI_OK && o->dump_schema && !o->dry_run)
-		rc = cli_dump_schema(db, o, NULL);
-	cli_disconnect(db);
-	if (rc != CLI_OK)
-		cli_new_file_undo(&created);
-	free(t.spec);
-	free(t.label);
-	/* a stop signal cancelled a statement: the command has rolled back
-	 * and disconnected, now dbcare ends as the signal asked */
-	cli_stop_if_signalled();
-	return rc;
 }
 
 void cli_report_version(cli_db *db, cli_opts *o)
@@ -91,4 +48,25 @@ void cli_print_result(cli_db *db, cli_opts *o, const char *key, const cli_rows *
 	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
 		cli_print_rows(&o->out, stdout, r);
 	}
+}
+
+/* A JSON answer of the extension: under --json one compact document (the
+ * same bytes on both engines: jsonb's text has spaces, SQLite's none);
+ * otherwise a table, key and value for an object, a row per element for
+ * an array of objects. */
+void cli_print_json_doc(cli_db *db, cli_opts *o, const char *key, const char *text)
+{
+	json_t *doc = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	if (o->out.format == CLI_FMT_JSON) {
+		char *compact =
+		    doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key,
+		        compact ? compact : "null");
+		free(compact);
+	} else if (!o->out.quiet || o->out.format == CLI_FMT_PLAIN) {
+		cli_print_json_table(&o->out, stdout, doc);
+	}
+	json_decref(doc);
 }

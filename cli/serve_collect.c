@@ -159,14 +159,6 @@ static int read_gauges(cli_db *db, serve_result *r)
 	return r->statistics ? 0 : -1;
 }
 
-bool serve_result_stale(const serve_result *r, double now, double *age)
-{
-	*age = r ? now - r->report_at : 0;
-	if (*age < 0)
-		*age = 0;
-	return r && r->stale_s > 0 && *age > r->stale_s;
-}
-
 /* The migrations as `dbcare status` counts them (the --dir files compared
  * with the registry, without writing: readiness only reads), and the
  * history. */

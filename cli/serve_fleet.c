@@ -22,11 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-double serve_wall_s(void)
-{
-	return dbc_now_epoch();
-}
-
 static double mono_s(void)
 {
 	return dbc_monotonic_ms() / 1000;
@@ -44,52 +39,10 @@ static void wait_until(serve_fleet *f, double until)
 	pthread_cond_timedwait(&f->changed, &f->mu, &ts);
 }
 
-/* The report part's strings: r's own while no part holds them. */
-static void free_report_strings(char *engine, char *label, char *status, char *report,
-                                char *report_metrics, char *schema, char *growth)
-{
-	free(engine);
-	free(label);
-	free(status);
-	free(report);
-	free(report_metrics);
-	free(schema);
-	free(growth);
-}
-
-void serve_report_part_unref(serve_report_part *p)
-{
-	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		free_report_strings(p->engine, p->label, p->status, p->report, p->report_metrics, p->schema,
-		                    p->growth);
-		free(p);
-	}
-}
-
-void serve_result_free(serve_result *r)
-{
-	if (!r)
-		return;
-	if (r->part)
-		serve_report_part_unref(r->part);
-	else
-		free_report_strings(r->engine, r->label, r->status, r->report, r->report_metrics, r->schema,
-		                    r->growth);
-	free(r->statistics);
-	free(r->migrations);
-	free(r);
-}
-
 static void unref(serve_result *r)
 {
 	if (r && --r->refs == 0)
 		serve_result_free(r);
-}
-
-const char *serve_db_label(const serve_db *d, const serve_result *r)
-{
-	(void)r;
-	return d->fallback_label;
 }
 
 int serve_fleet_find(serve_fleet *f, const char *label)

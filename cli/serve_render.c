@@ -303,12 +303,6 @@ static size_t name_len(const char *s)
 	return strcspn(s, " {\n");
 }
 
-const serve_gauge serve_gauges[SERVE_GAUGES] = {
-    {"dbcare_database_size_bytes", "size_bytes"},
-    {"dbcare_database_tables", "tables"},
-    {"dbcare_database_indexes", "indexes"},
-    {"dbcare_migrations_pending", "pending_migrations"}};
-
 /* The gauge of r that replaces the samples of family name (nlen bytes),
  * -1 when none does. */
 static int fresh_gauge(const serve_result *r, const char *name, size_t nlen)

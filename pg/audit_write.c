@@ -366,7 +366,7 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls)
 	dbc_ctx ctx;
 	char hex[DBC_AUDIT_HASH_LEN + 1];
 	const char *prev = w->prev_hash[0] ? w->prev_hash : NULL;
-	dbc_ctx_init(&ctx, &pgdbc_host, NULL);
+	dbc_ctx_init(&ctx, pgdbc_installed_host(), NULL);
 	int rc = w->chain_legacy ? dbc_audit_link(&ctx, prev, fields, hex)
 	                         : dbc_audit_link_table(&ctx, prev, fields, hex);
 	dbc_ctx_finish(&ctx);

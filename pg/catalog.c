@@ -421,7 +421,7 @@ int pgdbc_read_catalog(dbc_ctx *ctx, dbc_schema *out)
 	reader r = {out, NULL, 0, 0, NULL, 0, 0};
 	int rc = DBC_OK;
 	/* JIT is off for these queries as for every query of the host
-	 * (pg/host.c): their row estimates are poor (correlated subqueries per
+	 * (pg/host_query.c): their row estimates are poor (correlated subqueries per
 	 * row), so with thousands of tables the planner's cost crosses
 	 * jit_above_cost (docs/benchmarks.md, "PostgreSQL catalog reader with
 	 * JIT"). */

@@ -75,7 +75,7 @@ Datum dbcare_softdelete_row(PG_FUNCTION_ARGS)
  * committed; then retain.sleep_ms of sleep; until no policy moved a row or
  * retain.max_duration_ms passed. A procedure with a SET clause cannot
  * commit: its statements run under the path the host pins for each of
- * them (pg/host.c), whatever the caller's. */
+ * them (pg/host_query.c), whatever the caller's. */
 
 typedef struct run_settings {
 	int64_t batch, sleep_ms, max_ms;

@@ -73,7 +73,7 @@ typedef struct pgdbc_call {
 	/* Subtransactions the core opened and has not released or rolled back,
 	 * innermost last. Invariant: no ERROR leaves a host callback or a glue
 	 * function while one of them is open; whatever lets an error go on rolls
-	 * them all back first (pg/host.c, run_guarded and pgdbc_run). */
+	 * them all back first (pg/guard.c and pg/call_errors.c). */
 	pgdbc_subxact *subxacts;
 	int nsubxacts;
 	int capsubxacts;
@@ -109,8 +109,12 @@ int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const c
                     const char *const *columns, const char *const *ref_columns, int ncolumns,
                     char **match, char **skip);
 
-/* The host implementation (pg/host.c). */
+/* The host implementation (pg/host.c); installed by _PG_init (pg/module.c). */
 extern const dbc_host pgdbc_host;
+/* pg/module_host.c: the host installed once by _PG_init, before any call;
+ * what glue code below the host table makes a ctx over. */
+void pgdbc_install_host(const dbc_host *host);
+const dbc_host *pgdbc_installed_host(void);
 /* PostgreSQL's facts for the migration lint (pg/migrate_lint.c). */
 struct dbc_lint_hooks;
 extern const struct dbc_lint_hooks pgdbc_lint_engine;
@@ -253,7 +257,7 @@ void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf
 void *pgdbc_alloc(size_t size);
 void pgdbc_free(void *ptr);
 
-/* The module's start (pg/host.c): the settings, jansson's allocator. Not
+/* The module's start (pg/module.c): the settings, jansson's allocator. Not
  * declared by fmgr.h in PostgreSQL 15. */
 void _PG_init(void);
 
@@ -322,7 +326,7 @@ int pgdbc_catalog_query(dbc_ctx *ctx, const dbc_schema *model, const char *sql, 
 void pgdbc_database_size(void *arg);
 
 /* Runs body with every query of ctx reading under one snapshot, taken now
- * (pg/host.c): for readings that must agree, such as a chain and its heads.
+ * (pg/host_query.c): for readings that must agree, such as a chain and its heads.
  * The queries under it must only read. */
 int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
 

@@ -30,7 +30,7 @@
 
 #include <string.h>
 
-/* The search_path of every pinned dbcare function (pg/sql, pg/host.c). */
+/* The search_path of every pinned dbcare function (pg/sql, pg/host_query.c). */
 #define PINNED_PATH "pg_catalog, pg_temp"
 
 /* The caller's search_path text, or NULL when it cannot be told. Invariant:

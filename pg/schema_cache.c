@@ -460,7 +460,7 @@ static cache_entry *entry_build(dbc_ctx *ctx, dbc_schema *read, const schema_key
 	e->cxt = cxt;
 	e->key = *key;
 	if (!entry_host.dialect) {
-		entry_host = pgdbc_host;
+		entry_host = *pgdbc_installed_host();
 		entry_host.alloc = entry_alloc;
 		entry_host.free = entry_free;
 	}

@@ -310,7 +310,7 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 	const char *prev = (const char *)sqlite3_value_text(argv[0]);
 	dbc_ctx ctx;
 	char hex[DBC_AUDIT_HASH_LEN + 1];
-	dbc_ctx_init(&ctx, &sqldbc_host, NULL);
+	dbc_ctx_init(&ctx, sqldbc_installed_host(), NULL);
 	int rc = dbc_audit_link(&ctx, prev, fields, hex);
 	dbc_ctx_finish(&ctx);
 	if (rc != DBC_OK)

@@ -60,11 +60,27 @@ int sqldbc_backup_read_tables(dbc_ctx *ctx, sqlite3 *db, double deadline_ms,
 int sqldbc_backup_windows_record(dbc_ctx *ctx, const sqldbc_table_at *at, dbc_windows *ws,
                                  dbc_backup_table *t);
 
-/* Shared by the files of the backups (backup_file.c): an error about db's
- * last failure; the read transaction of a copy (begin, its image read, and
- * its end on every path); the copy's steps; the database's canonical path
- * (the proof of origin a copy carries); a path's directory; one integer. */
+/* The table each copy gets, holding its proof of origin (see write_stamp):
+ * not part of what a fingerprint or a row count covers, in the source (a
+ * database restored from a copy has one) or in the copy. */
+#define STAMP_TABLE "dbcare_backup_stamp"
+
+/* What a backup's fingerprint hashes: the stored schema, every row but the
+ * stamp's. */
+#define FINGERPRINT_SQL                                                                            \
+	"SELECT type, name, tbl_name, coalesce(sql, '') FROM main.sqlite_schema"                       \
+	" WHERE tbl_name <> '" STAMP_TABLE "' COLLATE NOCASE ORDER BY type, name"
+
+/* Shared by the files of the backups (backup_base.c, below them all): an
+ * error about db's last failure; the read transaction of a copy (begin, its
+ * image read, and its end on every path); the copy's steps; the database's
+ * canonical path (the proof of origin a copy carries); one integer; an
+ * image's fingerprint and, with content, its tables (sqlite_rc: the SQLite
+ * code of the read); the rows of sql as text (the SQLite code). */
 int sqldbc_backup_db_error(dbc_ctx *ctx, sqlite3 *db, const char *what);
+int sqldbc_backup_read_image(dbc_ctx *ctx, sqlite3 *db, double deadline_ms, bool content,
+                             dbc_backup_image *img, int *sqlite_rc);
+int sqldbc_backup_rows_text(sqlite3 *db, const char *sql, dbc_buf *out, int64_t *rows);
 int sqldbc_backup_begin_snapshot(dbc_ctx *ctx, sqlite3 *db, double deadline, bool content,
                                  dbc_backup_image *source);
 void sqldbc_backup_end_read(sqlite3 *db, sqldbc_call *call);
@@ -90,7 +106,9 @@ typedef int (*sqldbc_take_pages)(dbc_ctx *ctx, void *arg, int64_t first, const u
  * Checks the deadline and an interrupt between chunks. */
 int sqldbc_backup_stream_file(dbc_ctx *ctx, sqlite3 *src, int64_t pages, double deadline,
                               sqldbc_take_pages take, void *arg, bool *streamed);
+/* backup_file.c: a path's directory. */
 char *sqldbc_backup_dir_of(dbc_ctx *ctx, const char *path);
+/* backup_base.c: one integer (a PRAGMA's); the SQLite code. */
 int sqldbc_backup_int_pragma(sqlite3 *db, const char *sql, int64_t *out);
 
 /* Page hashes: core/backup/backup.h (dbc_page_hasher). */

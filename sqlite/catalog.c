@@ -21,45 +21,14 @@
 #define USER_OBJECT                                                                                \
 	"m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT LIKE 'dbcare\\_%' ESCAPE '\\'"
 
-int sqldbc_reader_table(sqldbc_reader *r, const char *name)
-{
-	dbc_schema *s = r->s;
-	if (r->last >= 0 && r->last < s->ntables && strcmp(s->tables[r->last].name, name) == 0)
-		return r->last;
-	int lo = 0, hi = s->ntables - 1;
-	while (lo <= hi) { /* tables were read in name order */
-		int mid = (lo + hi) / 2;
-		int c = strcmp(name, s->tables[mid].name);
-		if (c == 0)
-			return r->last = mid;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return -1;
-}
-
-static const char *text_or(const dbc_value *v, const char *dflt)
-{
-	return v->type == DBC_TEXT ? v->s : dflt;
-}
-
-const char *sqldbc_table_options(bool without_rowid, bool strict)
-{
-	if (without_rowid && strict)
-		return "without rowid, strict";
-	return without_rowid ? "without rowid" : strict ? "strict" : NULL;
-}
-
 /* Rows: type, name, tbl_name, sql, and pragma_table_list's type, wr, strict
  * (NULL when the options are read from the text). */
 static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
 	sqldbc_reader *r = arg;
-	const char *type = text_or(&c[0], ""), *name = text_or(&c[1], "");
-	const char *sql = text_or(&c[3], NULL), *ltype = text_or(&c[4], "");
+	const char *type = sqldbc_text_or(&c[0], ""), *name = sqldbc_text_or(&c[1], "");
+	const char *sql = sqldbc_text_or(&c[3], NULL), *ltype = sqldbc_text_or(&c[4], "");
 	if (strcmp(type, "table") == 0) {
 		if (strcmp(ltype, "shadow") == 0)
 			return DBC_OK; /* storage of a virtual table, not a user table */
@@ -82,7 +51,7 @@ static int on_object(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 			return DBC_ERROR;
 		o->definition = sql ? dbc_sql_normalise(ctx, sql) : NULL;
 		if (strcmp(type, "trigger") == 0)
-			o->table = dbc_strdup(ctx, text_or(&c[2], ""));
+			o->table = dbc_strdup(ctx, sqldbc_text_or(&c[2], ""));
 	}
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
@@ -92,53 +61,10 @@ static int on_options(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ctx, (void)ncol;
 	sqldbc_reader *r = arg;
-	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
+	int i = sqldbc_reader_table(r, sqldbc_text_or(&c[0], ""));
 	if (i >= 0)
 		r->s->tables[i].options = (char *)sqldbc_table_options(c[1].i, c[2].i);
 	return DBC_OK;
-}
-
-/* Rows: table, cid, name, type, notnull, dflt_value, pk, hidden. */
-int sqldbc_reader_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ncol;
-	sqldbc_reader *r = arg;
-	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
-	if (i < 0)
-		return DBC_OK;
-	dbc_table *t = &r->s->tables[i];
-	dbc_column *col = dbc_table_add_column(ctx, t, text_or(&c[2], ""));
-	if (!col)
-		return DBC_ERROR;
-	col->type = dbc_strdup(ctx, text_or(&c[3], ""));
-	col->not_null = c[4].i != 0;
-	col->default_expr = c[5].type == DBC_NULL ? NULL : dbc_strdup(ctx, text_or(&c[5], ""));
-	col->hidden = c[7].i == 1;
-	if (c[7].i == 2 || c[7].i == 3)
-		col->generated = c[7].i == 2 ? "virtual" : "stored";
-	if (c[6].i > 0) { /* part of the primary key, at position pk */
-		dbc_constraint *pk = NULL;
-		for (int k = 0; k < t->nconstraints; k++)
-			if (t->constraints[k].kind == DBC_CON_PRIMARY_KEY)
-				pk = &t->constraints[k];
-		if (!pk) {
-			const char *name = NULL;
-			for (int k = 0; k < r->ddl[i].n; k++)
-				if (r->ddl[i].items[k].kind == DBC_CON_PRIMARY_KEY && r->ddl[i].items[k].name)
-					name = r->ddl[i].items[k].name;
-			pk = dbc_table_add_constraint(ctx, t, DBC_CON_PRIMARY_KEY,
-			                              name ? name : dbc_printf(ctx, "%s_pkey", t->name));
-			if (!pk)
-				return DBC_ERROR;
-			pk->generated_name = name == NULL;
-		}
-		/* pk numbers give the key order; columns arrive in cid order */
-		while (pk->columns.n < c[6].i)
-			if (dbc_strlist_add(ctx, &pk->columns, "") != DBC_OK)
-				return DBC_ERROR;
-		pk->columns.items[c[6].i - 1] = col->name;
-	}
-	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 
 static bool same_columns(const dbc_strlist *a, const dbc_strlist *b)
@@ -175,7 +101,7 @@ static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	(void)ncol;
 	sqldbc_reader *r = arg;
-	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
+	int i = sqldbc_reader_table(r, sqldbc_text_or(&c[0], ""));
 	if (i < 0)
 		return DBC_OK;
 	dbc_table *t = &r->s->tables[i];
@@ -184,10 +110,10 @@ static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		fk = dbc_table_add_constraint(ctx, t, DBC_CON_FOREIGN_KEY, "");
 		if (!fk)
 			return DBC_ERROR;
-		fk->ref_table = dbc_strdup(ctx, text_or(&c[3], ""));
-		fk->on_update = dbc_strdup(ctx, text_or(&c[6], "NO ACTION"));
-		fk->on_delete = dbc_strdup(ctx, text_or(&c[7], "NO ACTION"));
-		fk->match = strcasecmp(text_or(&c[8], "NONE"), "FULL") == 0 ? "full" : "simple";
+		fk->ref_table = dbc_strdup(ctx, sqldbc_text_or(&c[3], ""));
+		fk->on_update = dbc_strdup(ctx, sqldbc_text_or(&c[6], "NO ACTION"));
+		fk->on_delete = dbc_strdup(ctx, sqldbc_text_or(&c[7], "NO ACTION"));
+		fk->match = strcasecmp(sqldbc_text_or(&c[8], "NONE"), "FULL") == 0 ? "full" : "simple";
 		for (char *p = fk->on_update; p && *p; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 		for (char *p = fk->on_delete; p && *p; p++)
@@ -196,55 +122,12 @@ static int on_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	}
 	if (!fk || fk->kind != DBC_CON_FOREIGN_KEY)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected foreign key rows for %s", t->name);
-	if (dbc_strlist_add(ctx, &fk->columns, text_or(&c[4], "")) != DBC_OK)
+	if (dbc_strlist_add(ctx, &fk->columns, sqldbc_text_or(&c[4], "")) != DBC_OK)
 		return DBC_ERROR;
 	/* "to" is NULL when the key names the parent's primary key implicitly */
 	if (c[5].type != DBC_NULL && dbc_strlist_add(ctx, &fk->ref_columns, c[5].s) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
-}
-
-/* Rows: table, index, unique, origin, partial, seqno, cid, column, sql, desc, coll. */
-int sqldbc_reader_index(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ncol;
-	sqldbc_reader *r = arg;
-	int i = sqldbc_reader_table(r, text_or(&c[0], ""));
-	if (i < 0)
-		return DBC_OK;
-	dbc_schema *s = r->s;
-	const char *name = text_or(&c[1], "");
-	dbc_index *ix = s->nindexes ? &s->indexes[s->nindexes - 1] : NULL;
-	if (!ix || strcmp(ix->name, name) != 0 || strcmp(ix->table, s->tables[i].name) != 0) {
-		ix = dbc_schema_add_index(s, NULL, name);
-		if (!ix)
-			return DBC_ERROR;
-		const char *origin = text_or(&c[3], "c");
-		ix->table = s->tables[i].name;
-		ix->unique = c[2].i != 0;
-		ix->primary = strcmp(origin, "pk") == 0;
-		ix->constraint = strcmp(origin, "c") != 0;
-		ix->method = "btree";
-		ix->partial = c[4].i != 0;
-		if (c[8].type == DBC_TEXT) {
-			ix->definition = dbc_sql_normalise(ctx, c[8].s);
-			if (c[4].i)
-				ix->predicate = dbc_ddl_index_predicate(ctx, c[8].s);
-		}
-	}
-	const char *key = c[6].i == -2 ? "(expression)" : c[6].i == -1 ? "rowid" : text_or(&c[7], "");
-	/* the duplicate-index check compares keys with direction and collation */
-	if (ix->keys.n == 0)
-		r->ix_expr = false;
-	if (c[6].i < 0)
-		r->ix_expr = true;
-	ix->key_detail =
-	    r->ix_expr ? NULL
-	               : dbc_printf(ctx, "%s%s%s %lld %s", ix->key_detail ? ix->key_detail : "",
-	                            ix->keys.n ? "," : "", key, (long long)c[9].i, text_or(&c[10], ""));
-	if (!r->ix_expr && !ix->key_detail)
-		return DBC_ERROR;
-	return dbc_strlist_add(ctx, &ix->keys, key);
 }
 
 /* UNIQUE constraints are the indexes of origin 'u'; name them from the text. */

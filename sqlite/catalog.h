@@ -27,7 +27,15 @@ typedef struct sqldbc_reader {
 	bool has_virtual;      /* main has a virtual table */
 } sqldbc_reader;
 
+/* catalog_rows.c: the index of the table name in the model being read, -1
+ * when it has none; the row callbacks and the options below. */
 int sqldbc_reader_table(sqldbc_reader *r, const char *name);
+
+/* A cell's text, dflt when it is not text. */
+static inline const char *sqldbc_text_or(const dbc_value *v, const char *dflt)
+{
+	return v->type == DBC_TEXT ? v->s : dflt;
+}
 
 /* A table's options as the snapshot names them, NULL when none. */
 const char *sqldbc_table_options(bool without_rowid, bool strict);

@@ -3,9 +3,6 @@
  * then every function of the API table is registered; the first failure stops the load
  * with the name of what could not be registered. A second load is a no-op.
  */
-#include <sqlite3ext.h>
-SQLITE_EXTENSION_INIT1
-
 #include "backup_glue.h"
 #include "conn.h"
 #include "jsonschema/jsonschema.h"
@@ -77,6 +74,7 @@ __declspec(dllexport)
     int sqlite3_dbcare_init(sqlite3 *db, char **errmsg, const sqlite3_api_routines *api)
 {
 	SQLITE_EXTENSION_INIT2(api);
+	sqldbc_install_host(&sqldbc_host);
 	if (sqlite3_libversion_number() < 3038000) {
 		*errmsg =
 		    sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s", sqlite3_libversion());

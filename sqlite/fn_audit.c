@@ -243,16 +243,8 @@ static int collect_id(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	id_list *l = arg;
 	(void)ncol;
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 64;
-		int64_t *n = dbc_alloc(ctx, sizeof(*n) * (size_t)cap);
-		if (!n)
-			return DBC_ERROR;
-		if (l->n)
-			memcpy(n, l->ids, sizeof(*n) * (size_t)l->n);
-		l->ids = n;
-		l->cap = cap;
-	}
+	if (dbc_grow(ctx, &l->ids, l->n, &l->cap, sizeof(*l->ids), 64) != DBC_OK)
+		return DBC_ERROR;
 	l->ids[l->n++] = c[0].i;
 	return DBC_OK;
 }

@@ -12,7 +12,8 @@
 
 #include <sqlite3ext.h>
 
-/* Set by sqlite3_dbcare_init; every glue file uses the API through it. */
+/* Set by sqlite3_dbcare_init (entry.c), defined in ext_api.c; every glue
+ * file uses the API through it. */
 SQLITE_EXTENSION_INIT3
 
 /* Per-connection state (one per sqlite3*, freed when the connection closes). */
@@ -47,6 +48,11 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn);
 int sqldbc_call_settle(sqldbc_call *call, bool failed);
 
 extern const dbc_host sqldbc_host;
+/* module_host.c: the host installed by the entry point (entry.c) when the
+ * module is loaded, before any call; what glue code below the host table
+ * binds its ctx to. */
+void sqldbc_install_host(const dbc_host *host);
+const dbc_host *sqldbc_installed_host(void);
 /* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
 struct dbc_lint_hooks;
 extern const struct dbc_lint_hooks sqldbc_lint_engine;

@@ -95,16 +95,8 @@ static chain_state *find_chain(verify_state *v, const char *name)
 
 static chain_state *add_chain(dbc_ctx *ctx, verify_state *v, const char *name)
 {
-	if (v->nchains == v->cap) {
-		int cap = v->cap ? v->cap * 2 : 16;
-		chain_state *n = dbc_alloc(ctx, sizeof(*n) * (size_t)cap);
-		if (!n)
-			return NULL;
-		if (v->nchains)
-			memcpy(n, v->chains, sizeof(*n) * (size_t)v->nchains);
-		v->chains = n;
-		v->cap = cap;
-	}
+	if (dbc_grow(ctx, &v->chains, v->nchains, &v->cap, sizeof(*v->chains), 16) != DBC_OK)
+		return NULL;
 	chain_state *c = &v->chains[v->nchains];
 	memset(c, 0, sizeof(*c));
 	c->name = dbc_strdup(ctx, name);
@@ -118,16 +110,8 @@ static int add_break(dbc_ctx *ctx, verify_state *v, int64_t id, const char *prob
 {
 	if (!problem)
 		return DBC_ERROR;
-	if (v->nbreaks == v->break_cap) {
-		int cap = v->break_cap ? v->break_cap * 2 : 8;
-		verify_break *n = dbc_alloc(ctx, sizeof(*n) * (size_t)cap);
-		if (!n)
-			return DBC_ERROR;
-		if (v->nbreaks)
-			memcpy(n, v->breaks, sizeof(*n) * (size_t)v->nbreaks);
-		v->breaks = n;
-		v->break_cap = cap;
-	}
+	if (dbc_grow(ctx, &v->breaks, v->nbreaks, &v->break_cap, sizeof(*v->breaks), 8) != DBC_OK)
+		return DBC_ERROR;
 	v->breaks[v->nbreaks++] = (verify_break){id, problem};
 	return DBC_OK;
 }

@@ -455,17 +455,10 @@ void dbc_rows_init(dbc_rows *rows, dbc_ctx *ctx, int ncol)
 int dbc_rows_add(dbc_rows *rows, const dbc_value *row)
 {
 	dbc_ctx *ctx = rows->ctx;
-	if (rows->nrows == rows->cap) {
-		int cap = rows->cap ? rows->cap * 2 : 16;
-		dbc_value *cells = dbc_alloc(ctx, sizeof(dbc_value) * (size_t)cap * (size_t)rows->ncol);
-		if (!cells)
-			return DBC_ERROR;
-		if (rows->nrows)
-			memcpy(cells, rows->cells,
-			       sizeof(dbc_value) * (size_t)rows->nrows * (size_t)rows->ncol);
-		rows->cells = cells;
-		rows->cap = cap;
-	}
+	/* a row is ncol cells: the array grows by whole rows */
+	if (dbc_grow(ctx, &rows->cells, rows->nrows, &rows->cap, sizeof(dbc_value) * (size_t)rows->ncol,
+	             16) != DBC_OK)
+		return DBC_ERROR;
 	dbc_value *dst = rows->cells + (size_t)rows->nrows * (size_t)rows->ncol;
 	for (int i = 0; i < rows->ncol; i++) {
 		dst[i] = row[i];

@@ -4,7 +4,10 @@
  */
 #include "base/sha256.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
+#include <string.h>
+#include <unistd.h>
 
 static int failed(dbc_ctx *ctx)
 {
@@ -75,4 +78,35 @@ int dbc_sha256_digest(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
 	    EVP_DigestFinal_ex(m, md, &mdlen) != 1 || mdlen != 32)
 		return failed(ctx);
 	return DBC_OK;
+}
+
+int dbc_file_sha256(dbc_ctx *ctx, int fd, const char *what, dbc_file_chunk_fn each, void *arg,
+                    char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	size_t size = 1 << 20;
+	unsigned char *chunk = dbc_alloc(ctx, size);
+	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
+	int rc = h ? DBC_OK : DBC_ERROR;
+	for (ssize_t n; rc == DBC_OK;) {
+		n = read(fd, chunk, size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read %s: %s", what, strerror(err));
+			errno = err;
+		} else if (n == 0) {
+			break;
+		} else {
+			rc = dbc_sha256_update(ctx, h, chunk, (size_t)n);
+			if (rc == DBC_OK && each)
+				rc = each(ctx, arg, chunk, (size_t)n);
+		}
+	}
+	if (rc != DBC_OK) {
+		if (h)
+			dbc_sha256_abort(h);
+		return DBC_ERROR;
+	}
+	return dbc_sha256_finish(ctx, h, hex);
 }

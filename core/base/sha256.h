@@ -27,4 +27,16 @@ void dbc_sha256_abort(dbc_sha256 *h);
 int dbc_sha256_digest(dbc_ctx *ctx, dbc_sha256 *h, const void *data, size_t len,
                       unsigned char md[32]);
 
+/* What the file digest hands on of each chunk it reads (in file order):
+ * DBC_OK to go on, DBC_ERROR (with the error set) to stop. */
+typedef int (*dbc_file_chunk_fn)(dbc_ctx *ctx, void *arg, const unsigned char *chunk, size_t n);
+/* The one home of a file's SHA-256: the digest of what is left to read of
+ * fd, read in chunks of 1 MB (never mapped: a file truncated meanwhile
+ * would be a SIGBUS; any size in constant memory), each chunk also handed
+ * to each (NULL: none). A failed read is the error "cannot read <what>:
+ * <reason>" (DBC_SQLSTATE_BAD_STATE), errno kept as the read left it; fd
+ * stays open. */
+int dbc_file_sha256(dbc_ctx *ctx, int fd, const char *what, dbc_file_chunk_fn each, void *arg,
+                    char hex[DBC_SHA256_HEX_LEN + 1]);
+
 #endif

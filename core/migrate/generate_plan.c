@@ -658,79 +658,6 @@ static bool altered_later(planner *pl, const dbc_table *t)
 	return pl->in->desired->altered && dbc_strlist_find(pl->in->desired->altered, t->name) >= 0;
 }
 
-static int drop_namesakes(planner *pl, const dbc_table *w);
-
-static int new_tables(planner *pl)
-{
-	dbc_ctx *ctx = pl->ctx;
-	const dbc_schema *W = pl->in->want;
-	const dbc_gen_desired *d = pl->in->desired;
-	bool *made = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
-	/* tables made from the model: their foreign keys once all are made */
-	bool *later = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
-	if (!made || !later)
-		return DBC_ERROR;
-	/* in the desired schema's order: parents before the tables naming them */
-	for (int pass = 0; pass < 2; pass++)
-		for (int k = 0; k < (pass ? W->ntables : d->nstmts); k++) {
-			int i = -1;
-			if (pass == 0) {
-				if (strcmp(d->stmts[k].kind, "table") != 0)
-					continue;
-				for (int j = 0; j < W->ntables && i < 0; j++)
-					if (!made[j] && strcasecmp(W->tables[j].name, d->stmts[k].name) == 0 &&
-					    (!d->stmts[k].schema ||
-					     same_schema(W->tables[j].schema, d->stmts[k].schema)))
-						i = j;
-			} else {
-				i = k;
-			}
-			if (i < 0 || made[i] || pl->from[i])
-				continue;
-			made[i] = true;
-			const dbc_table *w = &W->tables[i];
-			const dbc_gen_stmt *st = dbc_gen_find_stmt(d, "table", w->name);
-			/* a file that completes its tables with ALTER TABLE (pg_dump's
-			 * form: defaults, keys) has the whole table in the model only */
-			if (st && altered_later(pl, w))
-				st = NULL;
-			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
-			if (!st)
-				later[i] = true;
-			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
-				const dbc_object *o = &pl->in->want->objects[k];
-				const char *own = owned_sequence(o) && stmt_of(pl, o)
-				                      ? strstr(o->definition, " OWNED BY ")
-				                      : NULL;
-				char *prefix =
-				    dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, w->schema, w->name));
-				if (own && prefix && strncmp(own, prefix, strlen(prefix)) == 0)
-					make = dbc_printf(ctx, "%s;\nALTER SEQUENCE %s%s", make,
-					                  dbc_quoted_name(ctx, o->schema, o->name), own);
-			}
-			if (drop_namesakes(pl, w) != DBC_OK ||
-			    !add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
-			         lock_of(pl, DBC_LOP_CREATE_TABLE)))
-				return DBC_ERROR;
-			/* its indexes come with the index pass; its owned objects with it */
-		}
-	for (int i = 0; i < W->ntables; i++)
-		for (int k = 0; later[i] && k < W->tables[i].nconstraints; k++) {
-			const dbc_table *w = &W->tables[i];
-			const dbc_constraint *c = &w->constraints[k];
-			if (c->kind != DBC_CON_FOREIGN_KEY)
-				continue;
-			char *qt = dbc_gen_qt(ctx, w);
-			if (!add(pl,
-			         dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, c)),
-			         dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
-			                    dbc_gen_q(ctx, c->name)),
-			         lock_of(pl, DBC_LOP_ADD_FOREIGN_KEY)))
-				return DBC_ERROR;
-		}
-	return DBC_OK;
-}
-
 /* Whether the live table may be read to count its rows: not where reading
  * it would run its owner's code with the caller's rights (PostgreSQL's
  * row-level policies). */
@@ -970,6 +897,77 @@ static int drop_namesakes(planner *pl, const dbc_table *w)
 		if (clash && drop_one(pl, i) != DBC_OK)
 			return DBC_ERROR;
 	}
+	return DBC_OK;
+}
+
+static int new_tables(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *W = pl->in->want;
+	const dbc_gen_desired *d = pl->in->desired;
+	bool *made = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	/* tables made from the model: their foreign keys once all are made */
+	bool *later = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
+	if (!made || !later)
+		return DBC_ERROR;
+	/* in the desired schema's order: parents before the tables naming them */
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < (pass ? W->ntables : d->nstmts); k++) {
+			int i = -1;
+			if (pass == 0) {
+				if (strcmp(d->stmts[k].kind, "table") != 0)
+					continue;
+				for (int j = 0; j < W->ntables && i < 0; j++)
+					if (!made[j] && strcasecmp(W->tables[j].name, d->stmts[k].name) == 0 &&
+					    (!d->stmts[k].schema ||
+					     same_schema(W->tables[j].schema, d->stmts[k].schema)))
+						i = j;
+			} else {
+				i = k;
+			}
+			if (i < 0 || made[i] || pl->from[i])
+				continue;
+			made[i] = true;
+			const dbc_table *w = &W->tables[i];
+			const dbc_gen_stmt *st = dbc_gen_find_stmt(d, "table", w->name);
+			/* a file that completes its tables with ALTER TABLE (pg_dump's
+			 * form: defaults, keys) has the whole table in the model only */
+			if (st && altered_later(pl, w))
+				st = NULL;
+			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
+			if (!st)
+				later[i] = true;
+			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
+				const dbc_object *o = &pl->in->want->objects[k];
+				const char *own = owned_sequence(o) && stmt_of(pl, o)
+				                      ? strstr(o->definition, " OWNED BY ")
+				                      : NULL;
+				char *prefix =
+				    dbc_printf(ctx, " OWNED BY %s.", dbc_qualified_name(ctx, w->schema, w->name));
+				if (own && prefix && strncmp(own, prefix, strlen(prefix)) == 0)
+					make = dbc_printf(ctx, "%s;\nALTER SEQUENCE %s%s", make,
+					                  dbc_quoted_name(ctx, o->schema, o->name), own);
+			}
+			if (drop_namesakes(pl, w) != DBC_OK ||
+			    !add(pl, make, dbc_printf(ctx, "DROP TABLE %s", dbc_gen_qt(ctx, w)),
+			         lock_of(pl, DBC_LOP_CREATE_TABLE)))
+				return DBC_ERROR;
+			/* its indexes come with the index pass; its owned objects with it */
+		}
+	for (int i = 0; i < W->ntables; i++)
+		for (int k = 0; later[i] && k < W->tables[i].nconstraints; k++) {
+			const dbc_table *w = &W->tables[i];
+			const dbc_constraint *c = &w->constraints[k];
+			if (c->kind != DBC_CON_FOREIGN_KEY)
+				continue;
+			char *qt = dbc_gen_qt(ctx, w);
+			if (!add(pl,
+			         dbc_printf(ctx, "ALTER TABLE %s ADD %s", qt, dbc_gen_constraint_def(ctx, c)),
+			         dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt,
+			                    dbc_gen_q(ctx, c->name)),
+			         lock_of(pl, DBC_LOP_ADD_FOREIGN_KEY)))
+				return DBC_ERROR;
+		}
 	return DBC_OK;
 }
 

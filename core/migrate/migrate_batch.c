@@ -1,7 +1,7 @@
 /*
  * migrate_batch.c — dbmigrate_add_all: many migrations registered in one
  * call, each by exactly dbmigrate_add's rules (the same checks,
- * normalisation and checksums: migrate.c's dbc_mig_check_*), all or
+ * normalisation and checksums: migrate_register.c's dbc_mig_check_*), all or
  * nothing. One call instead of one per migration lets the engine prepare
  * the registry's statements once (a registry INSERT compiles the summary
  * triggers into its program) and check the bookkeeping once; the

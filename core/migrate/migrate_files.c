@@ -507,6 +507,29 @@ static bool same_migration(const dbc_mig_file *a, const dbc_mig_file *b)
 	       (ra ? strcmp(a->name, b->name) == 0 : dbc_version_cmp(a->canon, b->canon) == 0);
 }
 
+/* Pairing: one up per version, at most one down; a golang-migrate down
+ * alone is a version whose up does nothing, as golang-migrate runs it. l is
+ * sorted (cmp_file). */
+static void check_pairs(file_list *l, bad_files *bad)
+{
+	for (int i = 0; i < l->n; i++) {
+		dbc_mig_file *f = &l->files[i], *prev = i > 0 ? &l->files[i - 1] : NULL;
+		bool same = prev && same_migration(f, prev);
+		if (same && f->kind == prev->kind)
+			bad_add(bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
+			        f->kind == DBC_FILE_DOWN ? "down scripts" : "scripts",
+			        f->kind == DBC_FILE_REPEATABLE ? "repeatable" : "version",
+			        f->kind == DBC_FILE_REPEATABLE ? f->name : f->canon);
+		else if (f->kind == DBC_FILE_DOWN && !(same && prev->kind == DBC_FILE_UP)) {
+			if (f->layout == DBC_LAYOUT_GOLANG)
+				f->lone_down = true;
+			else
+				bad_add(bad, BAD_PAIR, "%s: a down script without an up script for version %s",
+				        f->file, f->canon);
+		}
+	}
+}
+
 static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, dbc_mig_dir *out,
                     bool checksum)
 {
@@ -591,24 +614,7 @@ static int read_dir(dbc_ctx *ctx, const dbc_dialect *dialect, const char *path, 
 	if (downs.n)
 		qsort(l.files, (size_t)l.n, sizeof(dbc_mig_file), cmp_file);
 
-	/* pairing: one up per version, at most one down; a golang-migrate down
-	 * alone is a version whose up does nothing, as golang-migrate runs it */
-	for (int i = 0; i < l.n; i++) {
-		dbc_mig_file *f = &l.files[i], *prev = i > 0 ? &l.files[i - 1] : NULL;
-		bool same = prev && same_migration(f, prev);
-		if (same && f->kind == prev->kind)
-			bad_add(bad, BAD_PAIR, "%s and %s: two %s for %s %s", prev->file, f->file,
-			        f->kind == DBC_FILE_DOWN ? "down scripts" : "scripts",
-			        f->kind == DBC_FILE_REPEATABLE ? "repeatable" : "version",
-			        f->kind == DBC_FILE_REPEATABLE ? f->name : f->canon);
-		else if (f->kind == DBC_FILE_DOWN && !(same && prev->kind == DBC_FILE_UP)) {
-			if (f->layout == DBC_LAYOUT_GOLANG)
-				f->lone_down = true;
-			else
-				bad_add(bad, BAD_PAIR, "%s: a down script without an up script for version %s",
-				        f->file, f->canon);
-		}
-	}
+	check_pairs(&l, bad);
 	out->files = l.files;
 	out->n = l.n;
 	out->nbad = bad->n;

@@ -257,16 +257,8 @@ static bool skip_value(reader *r, int depth)
 
 static dbc_migrate_item *new_item(reader *r)
 {
-	if (r->n == r->cap) {
-		int cap = r->cap ? r->cap * 2 : 64;
-		dbc_migrate_item *items = dbc_zalloc(r->ctx, sizeof(dbc_migrate_item) * (size_t)cap);
-		if (!items)
-			return NULL;
-		if (r->n)
-			memcpy(items, r->items, sizeof(dbc_migrate_item) * (size_t)r->n);
-		r->items = items;
-		r->cap = cap;
-	}
+	if (dbc_grow(r->ctx, &r->items, r->n, &r->cap, sizeof(dbc_migrate_item), 64) != DBC_OK)
+		return NULL;
 	r->items[r->n] = (dbc_migrate_item){0};
 	return &r->items[r->n++];
 }

@@ -219,16 +219,9 @@ static void classify(classify_state *st, const word *w, int n, bool concurrently
 			return;
 		}
 		if (n > 1) {
-			if (st->nsavepoints == st->capsavepoints) {
-				int cap = st->capsavepoints ? st->capsavepoints * 2 : 8;
-				char **nv = dbc_alloc(st->ctx, sizeof(char *) * (size_t)cap);
-				if (!nv)
-					return;
-				if (st->nsavepoints)
-					memcpy(nv, st->savepoints, sizeof(char *) * (size_t)st->nsavepoints);
-				st->savepoints = nv;
-				st->capsavepoints = cap;
-			}
+			if (dbc_grow(st->ctx, &st->savepoints, st->nsavepoints, &st->capsavepoints,
+			             sizeof(char *), 8) != DBC_OK)
+				return;
 			st->savepoints[st->nsavepoints++] = dbc_strdup(st->ctx, w[1].text);
 		}
 		return;

@@ -1,0 +1,52 @@
+/*
+ * run_one.c — one command on one database: connect, run (and, after
+ * migrate or rollback --dump-schema, dump the schema left), disconnect.
+ * Above the commands it runs; the helpers they share are in run.c.
+ */
+#include "cli.h"
+#include "pg_cancel.h"
+
+#include <stdlib.h>
+
+int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
+{
+	cli_target t;
+	char *err = NULL;
+	if (cli_target_parse(dbvalue, &t, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return CLI_USAGE;
+	}
+	if (cmd->traits & CMD_OWN_CONNECT) {
+		/* wait: connects itself, again and again */
+		cli_db probe = {.label = t.label, .handle = &t};
+		return cmd->run(&probe, o);
+	}
+	cli_connect_opts co = {
+	    .module = o->module, .install = o->install, .create = (cmd->traits & CMD_CREATES) != 0};
+	cli_new_file created;
+	cli_new_file_before(&created, &t, (cmd->traits & CMD_UNDO_NEW) != 0);
+	cli_db *db = cli_connect(&t, &co, &err);
+	cli_new_file_opened(&created);
+	if (!db) {
+		cli_new_file_undo(&created);
+		o->report.unreachable = true;
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return CLI_ERROR;
+	}
+	int rc = cmd->run(db, o);
+	cli_progress_end(&o->out);
+	/* migrate, rollback --dump-schema: the schema they left, in a file */
+	if (rc == CLI_OK && o->dump_schema && !o->dry_run)
+		rc = cli_dump_schema(db, o, NULL);
+	cli_disconnect(db);
+	if (rc != CLI_OK)
+		cli_new_file_undo(&created);
+	free(t.spec);
+	free(t.label);
+	/* a stop signal cancelled a statement: the command has rolled back
+	 * and disconnected, now dbcare ends as the signal asked */
+	cli_stop_if_signalled();
+	return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * pg/call_private.h — the layers under the call helpers and the host, for
+ * the files of those layers only (wrappers use pg/glue.h). Bottom up, each
+ * naming only the ones before it:
+ *   pg/memory.c       the arena of the innermost running call;
+ *   pg/module_host.c  the host the module installed at load;
+ *   pg/call_errors.c  a call ended on an error: subtransactions unwound,
+ *                     arena set back, the error raised "dbcare: "-prefixed;
+ *   pg/guard.c        bodies run so an ERROR becomes the ctx error where a
+ *                     savepoint undoes it; migration scripts (host exec);
+ *   pg/host_query.c   the host's query path (kept plans, pinned path);
+ *   pg/call.c         the call helpers of pg/glue.h (begin, args, returns);
+ *   pg/host.c         the host table, naming all of the glue;
+ *   pg/module.c       _PG_init: the settings, and installs the host.
+ */
+#ifndef PGDBC_CALL_PRIVATE_H
+#define PGDBC_CALL_PRIVATE_H
+
+#include "glue.h"
+
+#include "utils/elog.h"
+#include "utils/palloc.h"
+
+/* pg/memory.c: the arena pgdbc_alloc allocates in (NULL: the current
+ * memory context); calls set it and set the one before back. */
+MemoryContext pgdbc_arena_get(void);
+void pgdbc_arena_set(MemoryContext cxt);
+
+/* pg/call_errors.c */
+void pgdbc_restore_arena(pgdbc_call *call);
+/* Ends the call's subtransactions until n are left open, innermost first. */
+void pgdbc_end_subxacts(pgdbc_call *call, int n, bool commit);
+/* Ends every subtransaction the core left open. */
+void pgdbc_unwind_all(pgdbc_call *call, bool commit);
+/* Rolls back the call's subtransactions and raises ed again, prefixed. */
+void pgdbc_escape(pgdbc_call *call, ErrorData *ed) pg_attribute_noreturn();
+/* The error being handled, copied into the call's memory, the state flushed. */
+ErrorData *pgdbc_take_error(pgdbc_call *call);
+/* A glue-level error on a running call: its state left clean first. */
+void pgdbc_call_error(pgdbc_call *call, const char *sqlstate, const char *msg, const char *name)
+    pg_attribute_noreturn();
+
+/* pg/guard.c: what a guarded body is doing, so an error can be placed in the
+ * SQL text. */
+typedef struct guard_state {
+	const char *sql;  /* the text the caller passed, NULL when there is none */
+	int stmt_offset;  /* byte offset of the statement being run */
+	const char *stmt; /* its text as sent to SPI */
+} guard_state;
+
+typedef void (*guarded_body)(pgdbc_call *call, guard_state *gs, void *arg);
+
+int pgdbc_run_guarded(pgdbc_call *call, guard_state *gs, guarded_body body, void *arg);
+/* Raises the error of an SPI result code (< 0). */
+void pgdbc_check_spi(int ret, const char *stmt);
+/* The host's exec: a migration script, statement by statement. */
+int pgdbc_host_exec(dbc_ctx *ctx, const char *sql);
+
+/* pg/host_query.c: the host's query and query_latest. */
+int pgdbc_host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                     dbc_row_fn fn, void *arg);
+int pgdbc_host_query_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
+                            dbc_row_fn fn, void *arg);
+
+/* pg/host.c: defines dbcare.progress (from _PG_init). */
+void pgdbc_define_progress_setting(void);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * pg/module.c — the PostgreSQL module's start: the magic block, and _PG_init
+ * (run once when the library loads, before any dbcare function): jansson's
+ * allocator, the settings, and the host the call helpers begin calls over.
+ */
+#include "glue.h"
+#include "audit_glue.h"
+#include "call_private.h"
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void)
+{
+	pgdbc_init_json_alloc();
+	pgdbc_define_schema_cache_setting();
+	pgdbc_define_audit_settings();
+	pgdbc_define_progress_setting();
+	pgdbc_install_host(&pgdbc_host);
+}

@@ -1,0 +1,21 @@
+/*
+ * sqlite/module_host.c — the host the entry point installed when the module
+ * was loaded into a connection (entry.c): what a call is bound to
+ * (txn_guard.c) and what glue code without a call makes its own ctx over
+ * (the audit hashing of audit_json.c). Kept here, below everything that
+ * uses it, so that the host table (host.c), which names those users' parts,
+ * is named by none of them.
+ */
+#include "glue.h"
+
+static const dbc_host *installed_host = NULL;
+
+void sqldbc_install_host(const dbc_host *host)
+{
+	installed_host = host;
+}
+
+const dbc_host *sqldbc_installed_host(void)
+{
+	return installed_host;
+}
