@@ -33,7 +33,7 @@ q "INSERT INTO t VALUES (3, 'c')" > /dev/null
 [ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 4 ] || fail "a read upgraded the file"
 # the first changing call upgrades: the head starts at the newest entry
 q "SELECT dbcare_set('audit.hash_chain', 'on')" > /dev/null
-[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 12 ] || fail "not upgraded to 12"
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 13 ] || fail "not upgraded to 13"
 [ "$(sqlite3 "$db" "SELECT last_id = (SELECT max(id) FROM dbcare_audit_log) FROM dbcare_audit_chain WHERE chain = ''")" = 1 ] ||
   fail "the head does not name the newest entry"
 # the remade trigger's entries move the head

@@ -47,7 +47,7 @@ old=$(sqlite3 "$db" "SELECT group_concat(id || key || coalesce(old_values, '') |
 
 # the first changing call upgrades
 q "SELECT dbcare_set('audit.hash_chain', 'off')" > /dev/null
-[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 12 ] || fail "not upgraded to 12"
+[ "$(sqlite3 "$db" "SELECT version FROM dbcare_bookkeeping")" = 13 ] || fail "not upgraded to 13"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_audit_log_pending'")" = 1 ] || fail "no pending index"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'dbcare_audit_%' AND sql LIKE '%dbaudit%'")" = 0 ] ||
   fail "triggers still call dbcare's functions"
