@@ -601,9 +601,10 @@ static int upgrade_to_12(dbc_ctx *ctx)
  * above). SQLite cannot add it to a table, so the log is copied into one
  * made anew, ids and all; sqlite_sequence starts at the newest id the log
  * or the chain's head has seen; its indexes and the chain head's trigger are
- * made again. The rename is
- * the legacy one: it neither rewrites nor checks the file's views and
- * triggers that name the log, which name it again once it is back. */
+ * made again, and so are the audited tables' triggers (whose pending text is
+ * built by printf since: sqlite/audit_sql.c). The rename is the legacy one:
+ * it neither rewrites nor checks the file's views and triggers that name the
+ * log, which name it again once it is back. */
 /* The newest id a chained entry had, when the entries after the newest one
  * left were deleted before the upgrade: the chain's head still names it. */
 #define CHAIN_HEAD_SEQUENCE                                                                        \
@@ -640,6 +641,9 @@ static int upgrade_to_13(dbc_ctx *ctx)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, legacy, NULL);
 	if (rc == DBC_OK)
 		sqldbc_audit_hook(db); /* this connection's TEMP triggers went with the old log */
+	/* the tables' triggers in the form that builds pending text once */
+	if (rc == DBC_OK && table_exists(db, "dbcare_audit_tables"))
+		rc = sqldbc_audit_remake_triggers(ctx);
 	return rc;
 }
 

@@ -44,6 +44,10 @@ sqlite3 "$db" "
    BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)
    VALUES ('', NEW.hash, NEW.id); END;
   CREATE VIEW recent_changes AS SELECT id, operation FROM dbcare_audit_log;
+  DROP TRIGGER dbcare_audit_insert_t;
+  CREATE TRIGGER dbcare_audit_insert_t AFTER INSERT ON t BEGIN INSERT INTO dbcare_audit_log
+   (at, txid, operation, table_name, key, new_values) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+   -1, 'insert', 't', '{\"id\":' || NEW.id || '}', 'P{' || '\"id\":i' || NEW.id || ',\"v\":t' || hex(NEW.v) || '}'); END;
   UPDATE dbcare_bookkeeping SET version = 12;"
 before=$(sqlite3 "$db" "SELECT group_concat(id || hash, ',') FROM dbcare_audit_log")
 top=$(sqlite3 "$db" "SELECT max(id) FROM dbcare_audit_log")
@@ -55,6 +59,8 @@ sqlite3 "$db" "SELECT sql FROM sqlite_schema WHERE name = 'dbcare_audit_log'" | 
   fail "the upgraded log has no AUTOINCREMENT"
 [ "$(sqlite3 "$db" "SELECT group_concat(id || hash, ',') || ',' FROM dbcare_audit_log")" = "$(sed "s/,[^,]*$/,/" <<<"$before")" ] ||
   fail "the upgrade changed the entries"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_audit_insert_t' AND sql LIKE '%printf(%'")" = 1 ] ||
+  fail "the upgrade did not make the table's triggers again"
 for ix in dbcare_audit_log_hashed dbcare_audit_log_row dbcare_audit_log_pending dbcare_audit_chain_head; do
   [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_schema WHERE name = '$ix'")" = 1 ] || fail "$ix is missing after the upgrade"
 done
