@@ -1155,7 +1155,8 @@ static int take_written(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 static int pg_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 {
 	*written = 0;
-	bool counted = OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false)));
+	bool counted =
+	    OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false)));
 	return pg_query(ctx,
 	                counted ? "SELECT coalesce(sum(entries), 0)::bigint FROM dbcare.audit_written"
 	                        : "SELECT max(id) FROM dbcare.audit_log",

@@ -234,7 +234,7 @@ c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT
 if side == "dbcare":
     c.execute("SELECT dbaudit_enable('t')")
 if side == "hand":
-    c.executescript("""
+    c.executescript('''
 CREATE TABLE hand_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, txid INTEGER NOT NULL,
  db_user TEXT, actor TEXT, operation TEXT NOT NULL, table_name TEXT NOT NULL, key TEXT,
  old_values TEXT, new_values TEXT, prev_hash TEXT, hash TEXT);
@@ -249,7 +249,7 @@ CREATE TRIGGER hand_update AFTER UPDATE ON t WHEN OLD.id IS NOT NEW.id OR OLD.v 
  1, 'update', 't', json_object('id', NEW.id),
  json_object('id', OLD.id, 'v', OLD.v, 'name', OLD.name, 'at', OLD.at),
  json_object('id', NEW.id, 'v', NEW.v, 'name', NEW.name, 'at', NEW.at)); END;
-""")
+''')
 rows = f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}) " \
        "SELECT i, i % 100, 'name ' || i, '2026-01-01' FROM g"
 if work == "insert":
