@@ -20,6 +20,14 @@ q "DELETE FROM dbcare_audit_log" >/dev/null
 sqlite3 "$db" "INSERT INTO t VALUES (5, 'e')"
 [ "$(sqlite3 "$db" "SELECT id FROM dbcare_audit_log")" = $((top + 2)) ] ||
   fail "an emptied log restarted its ids: $(sqlite3 "$db" "SELECT id FROM dbcare_audit_log")"
+# a pending entry copied in with its id keeps that id, completed in place,
+# and the next entry follows it
+q "INSERT INTO dbcare_audit_log (id, at, txid, operation, table_name, key, new_values)
+     VALUES (900, '2026-01-01T00:00:00.000Z', 0, 'insert', 't', '{\"id\":9}', 'P{\"id\":i9,\"v\":t62}');
+   INSERT INTO t VALUES (6, 'f')" >/dev/null
+[ "$(q "SELECT group_concat(id || ':' || (txid > 0) || ':' || new_values, ' ') FROM dbcare_audit_log WHERE id >= 900")" = \
+  '900:1:{"id":9,"v":"b"} 901:1:{"id":6,"v":"f"}' ] ||
+  fail "a pending entry with its id: $(q "SELECT group_concat(id || ':' || txid || ':' || new_values, ' ') FROM dbcare_audit_log WHERE id >= 900")"
 
 # --- version 12: the same log without AUTOINCREMENT
 db="$work/v12.db"

@@ -20,6 +20,7 @@ CREATE TABLE k (name TEXT PRIMARY KEY, v);
 SELECT dbaudit_enable('t', '{"hash_chain": true}');
 SELECT dbaudit_enable('k');
 DROP TRIGGER temp.dbcare_audit_write;
+DROP TRIGGER temp.dbcare_audit_complete;
 DROP TRIGGER temp.dbcare_audit_complete_chained;
 INSERT INTO t VALUES (1, 'a'), (2, x'0102');
 UPDATE t SET v = 2.5 WHERE id = 1;
@@ -31,6 +32,7 @@ SELECT id, txid > 0, actor, operation, key, old_values, new_values, hash IS NULL
 SELECT count(DISTINCT txid) FROM dbcare_audit_log WHERE id <= 2;
 SELECT checked, broken_id, problem FROM dbaudit_verify();
 DROP TRIGGER temp.dbcare_audit_write;
+DROP TRIGGER temp.dbcare_audit_complete;
 DELETE FROM k;
 SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0;
 SELECT operation, key, old_values FROM dbaudit_history('k', '{"name": "x"}');
