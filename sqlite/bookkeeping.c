@@ -631,14 +631,17 @@ static int upgrade_to_13(dbc_ctx *ctx)
 	                       " FROM main.dbcare_audit_log ORDER BY id;"
 	                       " DROP TABLE main.dbcare_audit_log;"
 	                       " ALTER TABLE main.dbcare_audit_log_v13 RENAME TO dbcare_audit_log;"
-	                       " %s; %s; %s",
+	                       " %s; %s",
 	                       AUDIT_LOG_TABLE_DDL("dbcare_audit_log_v13"), cols, cols,
-	                       AUDIT_LOG_INDEX_DDL, AUDIT_CHAIN_DDL, CHAIN_HEAD_SEQUENCE);
+	                       AUDIT_LOG_INDEX_DDL, AUDIT_CHAIN_DDL);
 	if (!sql)
 		return DBC_ERROR;
 	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, 1, NULL);
 	int rc = ctx->host->exec(ctx, sql);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, legacy, NULL);
+	/* a build with SQLITE_OMIT_AUTOINCREMENT makes no sqlite_sequence */
+	if (rc == DBC_OK && table_exists(db, "sqlite_sequence"))
+		rc = ctx->host->exec(ctx, CHAIN_HEAD_SEQUENCE);
 	if (rc == DBC_OK)
 		sqldbc_audit_hook(db); /* this connection's TEMP triggers went with the old log */
 	/* the tables' triggers in the form that builds pending text once */
