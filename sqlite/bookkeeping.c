@@ -597,6 +597,14 @@ static int upgrade_to_12(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
+/* The newest id a chained entry had, when the entries after the newest one
+ * left were deleted before the upgrade: the chain's head still names it. */
+#define CHAIN_HEAD_SEQUENCE                                                                        \
+	"DELETE FROM main.sqlite_sequence WHERE name = 'dbcare_audit_log';"                            \
+	" INSERT INTO main.sqlite_sequence (name, seq) SELECT 'dbcare_audit_log', max(n) FROM"         \
+	" (SELECT max(id) AS n FROM main.dbcare_audit_log UNION ALL"                                   \
+	" SELECT last_id FROM main.dbcare_audit_chain) HAVING max(n) IS NOT NULL"
+
 /* 12 -> 13 (dbcare 0.3.9): audit-log ids never repeat (AUTOINCREMENT,
  * above). SQLite cannot add it to a table, so the log is copied into one
  * made anew, ids and all; sqlite_sequence starts at the newest id the log
@@ -605,13 +613,6 @@ static int upgrade_to_12(dbc_ctx *ctx)
  * built by printf since: sqlite/audit_sql.c). The rename is the legacy one:
  * it neither rewrites nor checks the file's views and triggers that name the
  * log, which name it again once it is back. */
-/* The newest id a chained entry had, when the entries after the newest one
- * left were deleted before the upgrade: the chain's head still names it. */
-#define CHAIN_HEAD_SEQUENCE                                                                        \
-	"DELETE FROM main.sqlite_sequence WHERE name = 'dbcare_audit_log';"                            \
-	" INSERT INTO main.sqlite_sequence (name, seq) SELECT 'dbcare_audit_log', max(n) FROM"         \
-	" (SELECT max(id) AS n FROM main.dbcare_audit_log UNION ALL"                                   \
-	" SELECT last_id FROM main.dbcare_audit_chain) HAVING max(n) IS NOT NULL"
 static int upgrade_to_13(dbc_ctx *ctx)
 {
 	static const char cols[] = "id, at, txid, db_user, actor, operation, table_name, key,"
