@@ -44,6 +44,7 @@ typedef struct pgdbc_audit_writer {
 	Datum *batch_values[PGDBC_AUDIT_LOG_COLUMNS];
 	bool *batch_nulls[PGDBC_AUDIT_LOG_COLUMNS];
 	MemoryContext batch_cxt; /* their values; reset after each INSERT */
+	int64 written;           /* entries added: counted at close (dbcare.audit_written) */
 } pgdbc_audit_writer;
 
 void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);

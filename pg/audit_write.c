@@ -553,7 +553,42 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 	if (w->chain)
 		chain_link(w, values, nulls);
 	store_entry(w, table, values, nulls);
+	w->written++;
 	SetUserIdAndSecContext(save_user, save_sec);
+}
+
+/* ------------------------------------------------------------ volume */
+
+static SPIPlanPtr count_plan = NULL;
+
+/* Adds the statement's entries to dbcare.audit_written, in the writer's
+ * (sub)transaction: a rollback takes them back with the entries, so the
+ * sum is the number of entries committed (dbcare_audit_entries_written).
+ * Each backend adds to its own row (its backend id, unique among live
+ * backends), so concurrent writers never wait for each other's row. Between
+ * installing this build and ALTER EXTENSION UPDATE the table is missing:
+ * nothing is counted then. */
+static void count_written(pgdbc_audit_writer *w)
+{
+	if (w->written == 0 ||
+	    !OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false))))
+		return;
+	Oid types[2] = {INT4OID, INT8OID};
+#if PG_VERSION_NUM >= 170000
+	Datum args[2] = {Int32GetDatum(MyProcNumber), Int64GetDatum(w->written)};
+#else
+	Datum args[2] = {Int32GetDatum(MyBackendId), Int64GetDatum(w->written)};
+#endif
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	if (SPI_execute_plan(keep_plan(&count_plan,
+	                               "INSERT INTO dbcare.audit_written AS w (slot, entries)"
+	                               " VALUES ($1, $2) ON CONFLICT (slot)"
+	                               " DO UPDATE SET entries = w.entries + EXCLUDED.entries",
+	                               2, types),
+	                     args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "dbcare: could not count the audit entries written");
+	SPI_finish();
 }
 
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
@@ -566,6 +601,7 @@ void pgdbc_audit_writer_close(pgdbc_audit_writer *w)
 	finish_entries(w);
 	if (w->chain_moved)
 		chain_move(w);
+	count_written(w);
 	SetUserIdAndSecContext(save_user, save_sec);
 	MemoryContextDelete(w->cxt);
 }

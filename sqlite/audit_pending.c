@@ -14,8 +14,10 @@
  * - Each completion runs inside the statement or savepoint that started it:
  *   it commits with it or not at all, so an entry is never half done.
  * - A connection with dbcare completes its own entries in the statement
- *   that wrote them, through the TEMP trigger below, with its txid and
- *   actor: after the pending entries before them (dbaudit_complete).
+ *   that wrote them, through the TEMP triggers below, with its txid and
+ *   actor: after the pending entries before them (dbaudit_complete). An
+ *   entry of a table without hash_chain is written finished in the first
+ *   place (HOOK_DIRECT_SQL).
  */
 #include "audit_sql.h"
 #include "base/clock.h"
@@ -25,9 +27,10 @@
 
 #define PENDING_INDEX "dbcare_audit_log_pending"
 
-/* Completes the entry the shared trigger just wrote, in the writer's
- * statement: %s the trigger's name, %d the pending txid it handles, %s the
- * link (chained entries) or nothing. Unqualified names: SQLite refuses
+/* Completes the entry just inserted pending (a chained one, whose link
+ * needs its id, or one inserted with its id), in the writer's statement:
+ * %s the trigger's name, %d the pending txid it handles, %s the link
+ * (chained entries) or nothing. Unqualified names: SQLite refuses
  * qualified ones as the target of a trigger's UPDATE. The key is written
  * only when it is in the pending form: an integer primary key's is
  * written as final JSON, and rewriting it would move its index entry. */
@@ -42,6 +45,30 @@
 	" UPDATE dbcare_audit_log SET key = dbaudit_decode(key, NULL)"                                 \
 	"  WHERE id = NEW.id AND NEW.key LIKE 'P{%%';"                                                 \
 	" %s END"
+
+/* Writes the final entry in place of the pending one the shared trigger is
+ * inserting (tables without hash_chain): BEFORE the INSERT, the finished
+ * row is inserted and the pending one dropped (RAISE(IGNORE) skips that
+ * one row of the trigger's INSERT, nothing else), so the entry is written
+ * once, never rewritten: an UPDATE of the row, of the pending index and of
+ * its values cost more than a tenth of an audited INSERT. Only rows whose id
+ * SQLite assigns (NEW.id is -1 before then): a pending row inserted with its
+ * id (copied by hand) keeps it, completed in place by HOOK_SQL. Pending entries
+ * written before (by connections without dbcare) are completed first, so
+ * ids stay in the order of the writes. The inner INSERT takes the next id
+ * (the skipped row took none). */
+#define HOOK_DIRECT_SQL                                                                            \
+	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_write BEFORE INSERT ON main.dbcare_audit_log"  \
+	" WHEN NEW.txid = %d AND NEW.id = -1 BEGIN"                                                    \
+	" SELECT dbaudit_complete(9223372036854775807) WHERE EXISTS (SELECT 1"                         \
+	"  FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX " WHERE txid <= 0);"                  \
+	" INSERT INTO dbcare_audit_log (at, txid, db_user, actor, operation, table_name, key,"         \
+	"  old_values, new_values) VALUES (NEW.at, dbaudit_txid(), NEW.db_user, dbaudit_actor(),"      \
+	"  NEW.operation, NEW.table_name,"                                                             \
+	"  CASE WHEN NEW.key LIKE 'P{%%' THEN dbaudit_decode(NEW.key, NULL) ELSE NEW.key END,"         \
+	"  dbaudit_decode(NEW.old_values, NEW.new_values),"                                            \
+	"  dbaudit_decode(NEW.new_values, NEW.old_values));"                                           \
+	" SELECT RAISE(IGNORE); END"
 
 /* SQLITE_OK when the file has the index of pending entries and the
  * chain's head (the TEMP trigger links chained entries to it). */
@@ -74,9 +101,10 @@ void sqldbc_audit_hook(sqlite3 *db)
 	 * connection holds it (a WAL recovered after a crash) this waits up to
 	 * 2 s, as a connection left without the trigger records no txid or
 	 * actor (its entries are completed by the next connection with dbcare). */
-	char *sql = sqlite3_mprintf(HOOK_SQL ";" HOOK_SQL, "dbcare_audit_complete",
-	                            SQLDBC_AUDIT_PENDING, "", "dbcare_audit_complete_chained",
-	                            SQLDBC_AUDIT_PENDING_CHAINED, sqldbc_audit_link_new_sql());
+	char *sql = sqlite3_mprintf(HOOK_DIRECT_SQL ";" HOOK_SQL ";" HOOK_SQL, SQLDBC_AUDIT_PENDING,
+	                            "dbcare_audit_complete", SQLDBC_AUDIT_PENDING, "",
+	                            "dbcare_audit_complete_chained", SQLDBC_AUDIT_PENDING_CHAINED,
+	                            sqldbc_audit_link_new_sql());
 	/* 2 s of wall time, not a count of tries: each try also waits the
 	 * connection's own busy timeout when one is set (5 s in the dbcare
 	 * command), so 200 tries could have been 1,000 s. */

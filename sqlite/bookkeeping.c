@@ -92,6 +92,33 @@ typedef struct book_table {
 	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_pending"                                     \
 	" ON dbcare_audit_log (id) WHERE txid <= 0"
 
+/* The audit log. Its ids never repeat (AUTOINCREMENT): an entry deleted
+ * from the end, by retention or by hand, leaves its id used, so an id names
+ * one entry for ever (exports, archives, a verify report) and SQLite's
+ * sqlite_sequence row holds how many entries were ever committed (the
+ * metric dbcare_audit_entries_written reads it, core/health). */
+#define AUDIT_LOG_TABLE_DDL(name)                                                                  \
+	"CREATE TABLE IF NOT EXISTS main." name " ("                                                   \
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"                                                       \
+	" at TEXT NOT NULL,"                                                                           \
+	" txid INTEGER NOT NULL,"                                                                      \
+	" db_user TEXT,"                                                                               \
+	" actor TEXT,"                                                                                 \
+	" operation TEXT NOT NULL,"                                                                    \
+	" table_name TEXT NOT NULL,"                                                                   \
+	" key TEXT,"                                                                                   \
+	" old_values TEXT,"                                                                            \
+	" new_values TEXT,"                                                                            \
+	" prev_hash TEXT,"                                                                             \
+	" hash TEXT)"
+/* no index on at: every audited write would pay for it; at grows with id,
+ * so a range of time is a range of ids */
+#define AUDIT_LOG_INDEX_DDL                                                                        \
+	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_hashed"                                      \
+	" ON dbcare_audit_log (id) WHERE hash IS NOT NULL;"                                            \
+	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"                                         \
+	" ON dbcare_audit_log (table_name, key);" AUDIT_PENDING_DDL
+
 static const char summary_ddl[] = "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
                                   " id INTEGER PRIMARY KEY CHECK (id = 1),"
                                   " current_version TEXT,"
@@ -362,27 +389,7 @@ static const book_table tables[] = {
      true},
     /* the audit trail (dbaudit_*): the log, and the audited tables with the
      * columns their triggers were generated for */
-    {"dbcare_audit_log",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_audit_log ("
-     " id INTEGER PRIMARY KEY,"
-     " at TEXT NOT NULL,"
-     " txid INTEGER NOT NULL,"
-     " db_user TEXT,"
-     " actor TEXT,"
-     " operation TEXT NOT NULL,"
-     " table_name TEXT NOT NULL,"
-     " key TEXT,"
-     " old_values TEXT,"
-     " new_values TEXT,"
-     " prev_hash TEXT,"
-     " hash TEXT);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_hashed"
-     " ON dbcare_audit_log (id) WHERE hash IS NOT NULL;"
-     /* no index on at: every audited write would pay for it;
-      * at grows with id, so a range of time is a range of ids */
-     "CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"
-     " ON dbcare_audit_log (table_name, key);" AUDIT_PENDING_DDL,
-     true},
+    {"dbcare_audit_log", AUDIT_LOG_TABLE_DDL("dbcare_audit_log") ";" AUDIT_LOG_INDEX_DDL, true},
     {"dbcare_audit_tables",
      "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
      " table_name TEXT PRIMARY KEY NOT NULL,"
@@ -610,12 +617,84 @@ static int upgrade_to_12(dbc_ctx *ctx)
 	return DBC_OK;
 }
 
-/* 12 -> 13: kept for another change of this release (the numbers are
- * settled when the branches meet); nothing to change in an existing file. */
+/* The newest id a chained entry had, when the entries after the newest one
+ * left were deleted before the upgrade: the chain's head still names it. */
+#define CHAIN_HEAD_SEQUENCE                                                                        \
+	"DELETE FROM main.sqlite_sequence WHERE name = 'dbcare_audit_log';"                            \
+	" INSERT INTO main.sqlite_sequence (name, seq) SELECT 'dbcare_audit_log', max(n) FROM"         \
+	" (SELECT max(id) AS n FROM main.dbcare_audit_log UNION ALL"                                   \
+	" SELECT last_id FROM main.dbcare_audit_chain) HAVING max(n) IS NOT NULL"
+
+/* 12 -> 13 (dbcare 0.3.9): audit-log ids never repeat (AUTOINCREMENT,
+ * above). SQLite cannot add it to a table, so the log is copied into one
+ * made anew, ids and all; sqlite_sequence starts at the newest id the log
+ * or the chain's head has seen; its indexes and the chain head's trigger are
+ * made again, and so are the audited tables' triggers (whose pending text is
+ * built by printf since: sqlite/audit_sql.c). The rename is the legacy one:
+ * it neither rewrites nor checks the file's views and triggers that name the
+ * log, which name it again once it is back. */
 static int upgrade_to_13(dbc_ctx *ctx)
 {
+	static const char cols[] = "id, at, txid, db_user, actor, operation, table_name, key,"
+	                           " old_values, new_values, prev_hash, hash";
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_audit_log"))
+		return DBC_OK; /* made with AUTOINCREMENT by its part */
+	int autoinc = 0, legacy = 0;
+	if (sqlite3_table_column_metadata(db, "main", "dbcare_audit_log", "id", NULL, NULL, NULL, NULL,
+	                                  &autoinc) == SQLITE_OK &&
+	    autoinc)
+		return DBC_OK;
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &legacy) != SQLITE_OK)
+		legacy = 0;
+	char *sql = dbc_printf(ctx,
+	                       "%s; INSERT INTO main.dbcare_audit_log_v13 (%s) SELECT %s"
+	                       " FROM main.dbcare_audit_log ORDER BY id;"
+	                       " DROP TABLE main.dbcare_audit_log;"
+	                       " ALTER TABLE main.dbcare_audit_log_v13 RENAME TO dbcare_audit_log;"
+	                       " %s; %s",
+	                       AUDIT_LOG_TABLE_DDL("dbcare_audit_log_v13"), cols, cols,
+	                       AUDIT_LOG_INDEX_DDL, AUDIT_CHAIN_DDL);
+	if (!sql)
+		return DBC_ERROR;
+	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, 1, NULL);
+	int rc = ctx->host->exec(ctx, sql);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, legacy, NULL);
+	/* a build with SQLITE_OMIT_AUTOINCREMENT makes no sqlite_sequence */
+	if (rc == DBC_OK && table_exists(db, "sqlite_sequence"))
+		rc = ctx->host->exec(ctx, CHAIN_HEAD_SEQUENCE);
+	if (rc == DBC_OK)
+		sqldbc_audit_hook(db); /* this connection's TEMP triggers went with the old log */
+	/* the tables' triggers in the form that builds pending text once */
+	if (rc == DBC_OK && table_exists(db, "dbcare_audit_tables"))
+		rc = sqldbc_audit_remake_triggers(ctx);
+	return rc;
+}
+
+static int take_count(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
 	(void)ctx;
+	if (ncol >= 1 && c[0].type == DBC_INT)
+		*(int64_t *)arg = c[0].i;
 	return DBC_OK;
+}
+
+/* The log's AUTOINCREMENT counter: the newest id ever committed, which is
+ * the number of entries ever committed (every entry takes the next id; a
+ * rolled-back one gives it back, as sqlite_sequence is rolled back with
+ * it). A log from before version 13 has none yet: its newest id. */
+int sqldbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	*written = 0;
+	if (!table_exists(db, "dbcare_audit_log"))
+		return DBC_OK;
+	const char *sql = table_exists(db, "sqlite_sequence")
+	                      ? "SELECT coalesce((SELECT seq FROM main.sqlite_sequence"
+	                        " WHERE name = 'dbcare_audit_log'),"
+	                        " (SELECT max(id) FROM main.dbcare_audit_log))"
+	                      : "SELECT max(id) FROM main.dbcare_audit_log";
+	return ctx->host->query(ctx, sql, 0, NULL, take_count, written);
 }
 
 /* 13 -> 14 (dbcare 0.3.9): the database's identity (database_id); and

@@ -37,6 +37,7 @@ int sqldbc_book_ensure(dbc_ctx *ctx);
 int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
 int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
+int sqldbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
 /* The statements making one of the bookkeeping's tables (in main.; NULL:
  * no such table). */
 const char *sqldbc_book_ddl(const char *table);

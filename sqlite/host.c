@@ -416,6 +416,7 @@ const dbc_host sqldbc_host = {
     .book_exists = sqldbc_book_exists,
     .book_ensure_part = sqldbc_book_ensure_part,
     .book_has_column = sqldbc_book_has_column,
+    .audit_entries_written = sqldbc_audit_entries_written,
     .status_cache = sqldbc_status_cache,
     .warning = host_warning,
     .notice = host_notice,

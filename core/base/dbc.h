@@ -413,6 +413,11 @@ typedef struct dbc_host {
 	 * them as NULL. NULL: every table always has every column (PostgreSQL,
 	 * whose extension script made them). */
 	bool (*book_has_column)(dbc_ctx *ctx, const char *table, const char *column);
+	/* How many audit entries committed transactions have ever written
+	 * (dbcare_audit_entries_written): entries rolled back count none, entries
+	 * deleted later still count. Cheap enough for every metrics scrape: a
+	 * read of a few rows, never a count of the log. 0 without an audit log. */
+	int (*audit_entries_written)(dbc_ctx *ctx, int64_t *written);
 	/* The migration status summary row (@migrations_summary): whether this
 	 * call may read it, and also store one it derived. NULL where the engine
 	 * keeps no such row. */

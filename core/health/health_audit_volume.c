@@ -3,21 +3,14 @@
  * entries the audit trail has written, one series per database (no
  * per-table label, so series stay bounded whatever is audited).
  *
- * Invariant: the number is the newest entry's id, which every entry written
- * raises by one (an identity on PostgreSQL, whose rolled-back transactions
- * leave gaps; the rowid on SQLite): reading it is one probe of the primary
- * key, never a count of the log. A database without an audit log has
+ * Invariant: the number is what the host counts as committed entries
+ * (dbc_host.audit_entries_written: SQLite's AUTOINCREMENT counter of the
+ * log, PostgreSQL's per-backend counters), which a rolled-back transaction
+ * does not raise and a deleted entry does not lower; reading it is a probe of
+ * a few rows, never a count of the log. A database without an audit log has
  * written none: 0.
  */
 #include "health/health.h"
-
-static int take_id(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ctx;
-	if (ncol >= 1 && c[0].type == DBC_INT)
-		*(int64_t *)arg = c[0].i;
-	return DBC_OK;
-}
 
 int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
 {
@@ -26,17 +19,12 @@ int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char *
 	*out = NULL;
 	if (ctx->host->book_exists(ctx, &exists) != DBC_OK)
 		return DBC_ERROR;
-	/* SQLite makes the log with the audit part's first writing call */
-	if (exists && (!ctx->host->book_has_column ||
-	               ctx->host->book_has_column(ctx, "dbcare_audit_log", "id"))) {
-		char *sql = dbc_printf(ctx, "SELECT max(id) FROM %saudit_log", ctx->host->book_prefix);
-		if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_id, &written) != DBC_OK)
-			return DBC_ERROR;
-	}
+	if (exists && ctx->host->audit_entries_written(ctx, &written) != DBC_OK)
+		return DBC_ERROR;
 	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
 	*out = db ? dbc_printf(ctx,
 	                       "# HELP dbcare_audit_entries_written Entries the audit trail has "
-	                       "written (the newest entry's id).\n"
+	                       "written in committed transactions.\n"
 	                       "# TYPE dbcare_audit_entries_written gauge\n"
 	                       "dbcare_audit_entries_written{engine=\"%s\",database=\"%s\"} %lld\n",
 	                       ctx->host->dialect->name, db, (long long)written)

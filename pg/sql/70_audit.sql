@@ -59,6 +59,19 @@ CREATE TABLE dbcare.audit_chain (
 );
 COMMENT ON TABLE dbcare.audit_chain IS 'dbcare: the head of each hash chain of the audit log';
 
+-- How many entries committed transactions wrote (dbcare_audit_entries_written):
+-- each statement's writer adds its count to its backend's row (slot: the
+-- backend id), so a rolled-back transaction adds nothing, deleted entries
+-- still count, concurrent writers never wait on one row, and reading the
+-- sum reads at most one row per backend slot.
+CREATE TABLE dbcare.audit_written (
+    slot    integer CONSTRAINT dbcare_audit_written_pkey PRIMARY KEY,
+    entries bigint NOT NULL
+);
+COMMENT ON TABLE dbcare.audit_written IS 'dbcare: the audit entries written, per backend slot';
+GRANT SELECT ON dbcare.audit_written TO pg_monitor;
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
+
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_chain', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_tables', '');

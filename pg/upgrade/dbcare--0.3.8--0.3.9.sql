@@ -54,3 +54,15 @@ CREATE FUNCTION dbbackup_drill("path" text DEFAULT NULL, "result" text DEFAULT N
     AS 'MODULE_PATHNAME', 'dbbackup_drill';
 COMMENT ON FUNCTION dbbackup_drill(text, text) IS 'a restore drill: restores a backup into scratch, checks it, compares it with its record and records the drill (PostgreSQL: records the drill the command ran); returns JSON';
 REVOKE ALL ON FUNCTION dbbackup_drill(text, text) FROM PUBLIC;
+
+-- dbcare_audit_entries_written counts committed entries (pg/audit_write.c):
+-- the entries already in the log start the count.
+CREATE TABLE dbcare.audit_written (
+    slot    integer CONSTRAINT dbcare_audit_written_pkey PRIMARY KEY,
+    entries bigint NOT NULL
+);
+COMMENT ON TABLE dbcare.audit_written IS 'dbcare: the audit entries written, per backend slot';
+GRANT SELECT ON dbcare.audit_written TO pg_monitor;
+SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
+INSERT INTO dbcare.audit_written (slot, entries)
+    SELECT 0, count(*) FROM dbcare.audit_log HAVING count(*) > 0;

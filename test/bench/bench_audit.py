@@ -4,7 +4,9 @@ on one audited by a PL/pgSQL trigger writing the same log row (the peer);
 INSERT of 200,000 rows with and without dbcare's audit; dbaudit_history of
 one row in a large log. SQLite: per-row INSERT cost with and without audit
 (each INSERT its own transaction, and all in one: timed, and counted in
-instructions under callgrind), and dbaudit_history in a large log."""
+instructions under callgrind); bulk INSERT, bulk UPDATE and one transaction
+per INSERT in instructions, beside a hand-written trigger; and
+dbaudit_history in a large log."""
 import os
 import re
 import shutil
@@ -213,6 +215,100 @@ def sqlite_insert_instructions(b, side):
     return (counts[1] - counts[0]) / COUNT_ROWS
 
 
+# The shapes of issue 54 counted in instructions, side by side: a bulk
+# INSERT (one INSERT ... SELECT of SHAPE_ROWS rows), a bulk UPDATE of them
+# (one column changed), and one transaction per INSERT on a file with its
+# rollback journal on disk (SHAPE_TX rows). Each side is the table
+# unaudited, audited by dbcare, and audited by a hand-written trigger
+# (SQLite's json_object into a log with dbcare's columns and row index).
+# A figure is the difference between the run with the rows and the same run
+# with none, per row.
+SHAPE_ROWS, SHAPE_TX = 2000, 300
+SHAPE_CHILD = r"""
+import sqlite3, sys
+module, path, side, work, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+c = sqlite3.connect(path, isolation_level=None)
+c.enable_load_extension(True)
+c.load_extension(module)
+c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER, name TEXT, at TEXT)")
+if side == "dbcare":
+    c.execute("SELECT dbaudit_enable('t')")
+if side == "hand":
+    c.executescript('''
+CREATE TABLE hand_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, txid INTEGER NOT NULL,
+ db_user TEXT, actor TEXT, operation TEXT NOT NULL, table_name TEXT NOT NULL, key TEXT,
+ old_values TEXT, new_values TEXT, prev_hash TEXT, hash TEXT);
+CREATE INDEX hand_log_row ON hand_log (table_name, key);
+CREATE TRIGGER hand_insert AFTER INSERT ON t BEGIN INSERT INTO hand_log (at, txid, operation,
+ table_name, key, new_values) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 1, 'insert', 't',
+ json_object('id', NEW.id), json_object('id', NEW.id, 'v', NEW.v, 'name', NEW.name, 'at', NEW.at));
+ END;
+CREATE TRIGGER hand_update AFTER UPDATE ON t WHEN OLD.id IS NOT NEW.id OR OLD.v IS NOT NEW.v
+ OR OLD.name IS NOT NEW.name OR OLD.at IS NOT NEW.at BEGIN INSERT INTO hand_log (at, txid,
+ operation, table_name, key, old_values, new_values) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+ 1, 'update', 't', json_object('id', NEW.id),
+ json_object('id', OLD.id, 'v', OLD.v, 'name', OLD.name, 'at', OLD.at),
+ json_object('id', NEW.id, 'v', NEW.v, 'name', NEW.name, 'at', NEW.at)); END;
+''')
+rows = f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}) " \
+       "SELECT i, i % 100, 'name ' || i, '2026-01-01' FROM g"
+if work == "insert":
+    c.execute("INSERT INTO t " + rows)
+elif work == "update":
+    c.execute("INSERT INTO t " + rows)
+    if len(sys.argv) > 6:
+        c.execute("UPDATE t SET v = v + 1")
+elif work == "rowtx":
+    for i in range(1, n + 1):
+        c.execute("INSERT INTO t VALUES (?, ?, ?, ?)", (i, i % 100, f"name {i}", "2026-01-01"))
+"""
+
+
+def shape_instructions(b, side, work):
+    """Instructions per row of one shape (module loaded on every side)."""
+    child = b.path("audit_shape.py")
+    with open(child, "w") as f:
+        f.write(SHAPE_CHILD)
+    n = SHAPE_TX if work == "rowtx" else SHAPE_ROWS
+    # the update's base is the same rows inserted without the UPDATE
+    runs = [(n, ["x"]), (n, [])] if work == "update" else [(n, []), (0, [])]
+    counts = []
+    for rows, extra in runs:
+        db = b.path(f"audit_shape_{side}.db")
+        for suffix in ("", "-journal"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no",
+                            "--callgrind-out-file=/dev/null", sys.executable, child,
+                            benchlib.MODULE, db, side, work, str(rows)] + extra,
+                           capture_output=True, text=True)
+        m = re.search(r"Collected\s*:\s*([\d,]+)", p.stderr)
+        if p.returncode != 0 or not m:
+            raise RuntimeError(f"callgrind of the audit shapes failed: {p.stderr[-800:]}")
+        counts.append(int(m.group(1).replace(",", "")))
+    return (counts[0] - counts[1]) / n
+
+
+def run_sqlite_shapes(b):
+    if not shutil.which("valgrind"):
+        b.skip("audit (SQLite shapes)", "valgrind is not installed")
+        return
+    shapes = [("insert", "bulk INSERT", 3.5), ("update", "bulk UPDATE", 7.0),
+              ("rowtx", "one transaction per INSERT, journal on disk", 1.6)]
+    for work, label, target in shapes:
+        ir = {side: shape_instructions(b, side, work) for side in ("plain", "dbcare", "hand")}
+        size = f"{SHAPE_TX if work == 'rowtx' else SHAPE_ROWS:,} rows"
+        ref = f"{label}, not audited: instructions"
+        for side, name in (("dbcare", "audited by dbcare"), ("hand", "hand-written trigger")):
+            ratio = ir[side] / ir["plain"]
+            b.add("audit", "sqlite", size, f"{label}, {name}: instructions", None, 1, ratio=ratio,
+                  ref=ref, target=f"≤ {target}×" if side == "dbcare" else None,
+                  met=ratio <= target if side == "dbcare" else None,
+                  note=f"{ir[side] / 1e3:,.1f} k instructions a row")
+        b.add("audit", "sqlite", size, ref, None, 1, ratio=1.0, ref=ref,
+              note=f"{ir['plain'] / 1e3:,.1f} k instructions a row")
+
+
 def run_sqlite(b):
     if not module_has("dbaudit_enable"):
         b.skip("audit (SQLite)", "dbaudit_* is not in this build")
@@ -384,6 +480,7 @@ def run_pg_paths(b, pg):
 
 def run(b):
     run_sqlite(b)
+    run_sqlite_shapes(b)
     if b.pg:
         run_pg_writes(b, b.pg)
         run_pg_bulk(b, b.pg)

@@ -63,6 +63,14 @@ got=$(q -c "SET ROLE regress_dbcare_alerts_mon" -c "SELECT status || ' ' || mess
 # read the log still gets the rest of the exposition
 q -c "SELECT dbhealth_metrics('quick')" | grep -qx "dbcare_audit_entries_written{engine=\"postgresql\",database=\"$db\"} 3" ||
   fail "the audit volume: $(q -c "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
+# committed entries, not ids: a rolled-back audited transaction (which used
+# up identity values) adds nothing, the next committed entry adds one, and
+# entries deleted later still count
+q -c "BEGIN" -c "INSERT INTO payment VALUES (3, 1), (4, 1)" -c "ROLLBACK" >/dev/null
+q -c "INSERT INTO payment VALUES (5, 1)" >/dev/null
+q -c "DELETE FROM dbcare.audit_log WHERE id = (SELECT max(id) FROM dbcare.audit_log)" >/dev/null
+q -c "SELECT dbhealth_metrics('quick')" | grep -qx "dbcare_audit_entries_written{engine=\"postgresql\",database=\"$db\"} 4" ||
+  fail "the audit volume after a rollback: $(q -c "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
 mon=$(q -c "SET ROLE regress_dbcare_alerts_mon" -c "SELECT dbhealth_metrics('quick')" 2>&1) ||
   fail "dbhealth_metrics failed for a role that may not read the log: $mon"
 grep -q '^dbcare_health_score{' <<<"$mon" || fail "no exposition for a role that may not read the log: $mon"

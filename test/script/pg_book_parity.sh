@@ -120,6 +120,12 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 # The row hash column and its index find a row's entries among millions
 # (docs/audit.md, "The row hash"); SQLite indexes (table_name, key) instead.
 < audit_log|row_hash|integer|null
+# The audit entries written (dbcare_audit_entries_written): PostgreSQL counts
+# them per backend (identity values of rolled-back entries leave gaps);
+# SQLite's AUTOINCREMENT counter of the log is that count.
+< audit_written|entries|integer|not null
+< audit_written|primary key|slot
+< audit_written|slot|integer|not null
 # The migration summary is kept true by a generation counter on PostgreSQL
 # (a writer's DELETE would not see a row committed after its snapshot): one
 # row always there, NULL counts meaning nothing stored; SQLite's triggers

@@ -121,6 +121,13 @@ q "SELECT dbhealth_metrics('full')" | grep -qx 'dbcare_health_check_status{engin
 # the audit volume: the entries written (3), one series per database
 q "SELECT dbhealth_metrics('quick')" | grep -qx 'dbcare_audit_entries_written{engine="sqlite",database="chain.db"} 3' ||
   fail "the audit volume: $(q "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
+# committed entries: a rolled-back audited transaction adds nothing, entries
+# deleted from the end still count (their ids are never reused)
+q "BEGIN; INSERT INTO payment VALUES (3, 1), (4, 1); ROLLBACK;
+   INSERT INTO payment VALUES (5, 1);
+   DELETE FROM dbcare_audit_log WHERE id = (SELECT max(id) FROM dbcare_audit_log);" >/dev/null
+q "SELECT dbhealth_metrics('quick')" | grep -qx 'dbcare_audit_entries_written{engine="sqlite",database="chain.db"} 4' ||
+  fail "the audit volume after a rollback and a deletion: $(q "SELECT dbhealth_metrics('quick')" | grep audit_entries)"
 grep -qF 'dbcare_health_check_status{check=\"audit\"} == 2' "$rules" || fail "DbcareAuditBroken does not read the status"
 # --- the thresholds of the alerts grade the report too: one setting moves
 # both the check's finding and the rule written for the database
