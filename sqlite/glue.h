@@ -111,6 +111,11 @@ DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
 /* Registers every SQLite function and virtual table of the API table
  * (sqlite/api.c); fails fast naming the one that could not be registered. */
 int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+/* Only the pure scalar functions (dbjson_valid and its kin, the audit
+ * triggers' JSON and hash): what a schema's CHECK, index, default or
+ * trigger may call, and nothing that reads or writes. The generator's
+ * scratch connections get these alone (migrate_generate.c). */
+int sqldbc_register_pure(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* Registers one table-valued function (tvf.c). */
 int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn, sqldbc_tvf_fn produce,
                         char **errmsg);

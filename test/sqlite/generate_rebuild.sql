@@ -25,3 +25,14 @@ SELECT count(*) FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY K
 SELECT step, hazard FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY,
   qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
   CHECK (price > qty));', '{"allow_drop": true}');
+-- a JSON Schema CHECK, as docs/json.md recommends, live and desired: the
+-- scratch places know dbcare's pure functions (dbjson_valid), no other
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbjson_valid(body, '{"type": "object"}')));
+SELECT step, hazard FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbjson_valid(body, ''{"type": "array"}'')));');
+SELECT count(*) FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbmigrate_apply() > 0));');
