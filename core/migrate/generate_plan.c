@@ -484,6 +484,26 @@ static bool on_remade_view(planner *pl, const dbc_object *o)
 	return false;
 }
 
+/* Whether o is a trigger on a table the plan rebuilds (adding: o is a
+ * desired trigger, else a live one). The rebuild drops the table with its
+ * live triggers and makes every trigger the desired table has, its down
+ * the live ones (generate_rebuild.c): the object passes make and drop
+ * none of them. */
+static bool trigger_with_rebuild(planner *pl, const dbc_object *o, bool adding)
+{
+	const dbc_schema *S = adding ? pl->in->want : pl->in->live;
+	if (strcmp(o->type, "trigger") != 0 || !o->table)
+		return false;
+	for (int i = 0; i < S->ntables; i++) {
+		if (!same_schema(S->tables[i].schema, o->schema) || strcmp(S->tables[i].name, o->table))
+			continue;
+		const dbc_table *w = adding ? &S->tables[i] : pl->to[i];
+		int k = w ? (int)(w - pl->in->want->tables) : -1;
+		return k >= 0 && pl->from[k] && pl->rebuilt[k];
+	}
+	return false;
+}
+
 /* Whether the desired function o reads a table the plan creates: its
  * statement names one (PostgreSQL checks a LANGUAGE sql body when it is
  * created, so it must come after the tables), and no desired CREATE
@@ -523,7 +543,8 @@ static int objects(planner *pl, bool early, bool adding)
 		                           : strcmp(o->type, "trigger") == 0;
 		/* a sequence its column owns comes with its table, unless the
 		 * desired file makes it itself (pg_dump's form) */
-		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
+		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))) ||
+		    trigger_with_rebuild(pl, o, adding))
 			continue;
 		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&
@@ -1250,6 +1271,19 @@ static bool comes_with_table(planner *pl, const dbc_index *x)
 	return false;
 }
 
+/* Whether the desired table of an index is rebuilt: the rebuild makes
+ * every index the desired table has (generate_rebuild.c), so the index
+ * pass makes none of them again. */
+static bool made_by_rebuild(planner *pl, const dbc_index *x)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++)
+		if (same_schema(W->tables[i].schema, x->schema) && x->table &&
+		    strcmp(W->tables[i].name, x->table) == 0)
+			return pl->from[i] && pl->rebuilt[i];
+	return false;
+}
+
 static bool goes_with_table(planner *pl, const dbc_index *x)
 {
 	const dbc_schema *L = pl->in->live;
@@ -1297,7 +1331,7 @@ static int indexes(planner *pl)
 		if (x->constraint || x->primary || !x->definition)
 			continue;
 		const dbc_index *lx = find_index(L, x->schema, x->name);
-		if (lx && same_text(lx->definition, x->definition))
+		if ((lx && same_text(lx->definition, x->definition)) || made_by_rebuild(pl, x))
 			continue;
 		if (!lx || goes_with_table(pl, lx)) {
 			bool conc = safe && !comes_with_table(pl, x);
