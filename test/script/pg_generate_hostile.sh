@@ -173,4 +173,18 @@ SQL
   echo "$got" | grep -q ERROR && fail "$role: the dump's statements were not taken: $got"
   [ "$(echo "$got" | tail -n 1)" = 5min ] || fail "$role: the dump's SET statement_timeout outlived the call"
 done
+
+# the one-time role may still fire the trigger functions of dbcare that
+# the live tables use: a table owner (who holds no grant option on schema
+# dbcare) generates for a soft-deleted, audited table, the proof making
+# its triggers again
+q -c "SET ROLE $owner" -c "CREATE TABLE kept (id integer PRIMARY KEY)" >/dev/null
+q -c "SELECT dbsoftdelete_enable('kept')" -c "SELECT dbaudit_enable('kept')" >/dev/null
+got=$("$B/psql" -X -q -At -d "$db" -v "role=$owner" 2>&1 <<'SQL'
+SET ROLE :"role";
+SELECT count(*) FROM dbmigrate_generate('CREATE TABLE acct (id serial PRIMARY KEY, owner text, cents integer);
+CREATE TABLE kept (id integer PRIMARY KEY, deleted_at timestamptz, note text);');
+SQL
+)
+echo "$got" | grep -q ERROR && fail "the owner cannot generate for its soft-deleted table: $got"
 echo ok
