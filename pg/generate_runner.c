@@ -4,18 +4,27 @@
  * scratch place, and the generated plan's proof there, runs with no more
  * rights than a fresh role without privileges.
  *
- * When the caller may make roles (a superuser, or CREATEROLE), a one-time
- * role is made inside the scratch place's subtransaction: NOLOGIN, no
- * attribute, member of nothing, owner of the scratch schemas (all made
- * beforehand: it may not make schemas), allowed to fire the dbcare and
- * extension trigger functions the live tables' triggers fire. No row of a
- * shared object (the database, a schema the place does not stand in for) is
- * updated unless the live triggers need it: concurrent sessions wait on
- * nothing. The statements run as that role, in a security-restricted
- * operation (no SET ROLE, no temporary objects). The subtransaction's
- * rollback removes the role with everything else, so none outlives the call.
- * A caller who may not make roles runs them as itself, restricted the same
- * way: the file then has the caller's rights, never more.
+ * Whoever the caller is, a one-time role is made inside the scratch place's
+ * subtransaction: NOLOGIN, no attribute, member of nothing, owner of the
+ * scratch schemas (all made beforehand: it may not make schemas), allowed
+ * to fire the dbcare and extension trigger functions the live tables'
+ * triggers fire (grant_fired). No row of a shared object
+ * (the database, a schema the place does not stand in for) is updated
+ * unless the live triggers need it: concurrent sessions wait on nothing.
+ * The statements run as that role, in a security-restricted operation (no
+ * SET ROLE, no temporary objects). The subtransaction's rollback removes
+ * the role with everything else, so none outlives the call.
+ *
+ * A caller who may not make roles (a plain table owner) gets the role made
+ * by dbcare: its two fixed statements (CREATE ROLE, GRANT it to the
+ * caller) run as the bootstrap superuser; neither fires an event trigger
+ * (roles are shared objects), and nothing of the file runs meanwhile; the
+ * schemas' owner the caller gives as itself. The
+ * caller's rights are never the file's: with them, code the file reaches
+ * while it is applied (a partition bound, a column default computed once)
+ * could setval a live sequence or end the caller's other sessions, which
+ * no rollback undoes, and a name the lexical mapping misses (a search_path
+ * the file sets, a U&"..." identifier) would reach a live table.
  *
  * Session advisory locks are not transactional: one the file's code took
  * (pg_advisory_lock is PUBLIC's) would outlive the rollback, so each lock
@@ -28,9 +37,11 @@
  */
 #include "glue.h"
 
+#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "storage/lock.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -79,36 +90,96 @@ static bool may_make_role(void)
 	return superuser() || has_createrole_privilege(GetUserId());
 }
 
+/* sql (dbcare's own fixed text, no event trigger's) run as who may make
+ * roles: the caller when it may, else the bootstrap superuser, in a
+ * security-restricted operation. */
+static int exec_role_maker(dbc_ctx *ctx, const char *sql)
+{
+	if (may_make_role())
+		return ctx->host->exec(ctx, sql);
+	Oid caller;
+	int sec;
+	volatile int rc = DBC_ERROR;
+	GetUserIdAndSecContext(&caller, &sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+	                       sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		rc = ctx->host->exec(ctx, sql);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(caller, sec);
+	}
+	PG_END_TRY();
+	return rc;
+}
+
+/* The one-time role's right to fire the trigger functions of schemas the
+ * place does not stand in for (sql: dbcare's own GRANT statements), given
+ * as the bootstrap superuser: a table owner holds no grant option on
+ * dbcare's schema, yet its soft-delete and audit triggers are made again
+ * by the proof. Each statement goes straight to ExecuteGrantStmt, so no
+ * utility hook and no event trigger runs with those rights. An error
+ * there (none is expected: the objects were just read) is the server's. */
+static void grant_fired(const char *sql)
+{
+	Oid caller;
+	int sec;
+	GetUserIdAndSecContext(&caller, &sec);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+	                       sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		ListCell *lc;
+		foreach (lc, raw_parser(sql, RAW_PARSE_DEFAULT)) {
+			Node *stmt = lfirst_node(RawStmt, lc)->stmt;
+			if (!IsA(stmt, GrantStmt))
+				elog(ERROR, "dbcare: the generator's grant is no GRANT");
+			ExecuteGrantStmt((GrantStmt *)stmt);
+			CommandCounterIncrement();
+		}
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(caller, sec);
+	}
+	PG_END_TRY();
+}
+
 int pgdbc_runner_open(dbc_ctx *ctx, const dbc_strlist *owned, pgdbc_runner *out)
 {
-	out->role = GetUserId();
-	out->one_time = false;
-	if (!may_make_role())
-		return DBC_OK;
 	char *name = dbc_printf(ctx, "dbcare_gen_%ld_runner_%d", (long)getpid(), ++runners_made);
 	if (!name)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "cannot name the generator's one-time role");
 	const char *q = quote_identifier(name);
+	char *make = dbc_printf(ctx,
+	                        "CREATE ROLE %s NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT "
+	                        "NOREPLICATION NOBYPASSRLS;\nGRANT %s TO %s;\n",
+	                        q, q, quote_identifier(GetUserNameFromId(GetUserId(), false)));
+	if (!make || exec_role_maker(ctx, make) != DBC_OK)
+		return DBC_ERROR;
 	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b,
-	                "CREATE ROLE %s NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT "
-	                "NOREPLICATION NOBYPASSRLS;\nGRANT %s TO CURRENT_USER;\n",
-	                q, q);
 	for (int i = 0; i < owned->n; i++)
 		dbc_buf_appendf(&b, "ALTER SCHEMA %s OWNER TO %s;\n", quote_identifier(owned->items[i]), q);
 	fired f = {0};
 	if (ctx->host->query(ctx, FIRED_SHARED_FUNCTIONS, 0, NULL, take_fired, &f) != DBC_OK)
 		return DBC_ERROR;
+	char *sql = dbc_buf_finish(&b);
+	if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
+		return DBC_ERROR;
+	dbc_buf_init(&b, ctx);
 	for (int i = 0; i < f.schemas.n; i++) /* regnamespace's text is quoted already */
 		dbc_buf_appendf(&b, "GRANT USAGE ON SCHEMA %s TO %s;\n", f.schemas.items[i], q);
 	for (int i = 0; i < f.functions.n; i++)
 		dbc_buf_appendf(&b, "GRANT EXECUTE ON FUNCTION %s TO %s;\n", f.functions.items[i], q);
-	char *sql = dbc_buf_finish(&b);
-	if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
+	char *grants = dbc_buf_finish(&b);
+	if (!grants)
 		return DBC_ERROR;
+	if (*grants)
+		grant_fired(grants);
 	out->role = get_role_oid(name, false);
-	out->one_time = true;
 	return DBC_OK;
 }
 

@@ -136,12 +136,11 @@ int pgdbc_scratch_desired(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx
  * schema's is an error naming it. */
 int pgdbc_desired_statements(dbc_ctx *ctx, const char *sql, char **runnable);
 /* generate_runner.c: the role the desired schema and the proof run as
- * (a one-time role inside the scratch place's subtransaction, or the
- * caller), always in a security-restricted operation. owned: the scratch
- * schemas made so far, which the one-time role gets. */
+ * (a one-time role inside the scratch place's subtransaction, whoever the
+ * caller is), always in a security-restricted operation. owned: the
+ * scratch schemas made so far, which the one-time role gets. */
 typedef struct pgdbc_runner {
 	Oid role;
-	bool one_time;
 } pgdbc_runner;
 int pgdbc_runner_open(dbc_ctx *ctx, const dbc_strlist *owned, pgdbc_runner *out);
 int pgdbc_runner_exec(dbc_ctx *ctx, const pgdbc_runner *r, const dbc_host *host, const char *sql);

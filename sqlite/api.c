@@ -167,3 +167,16 @@ int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
 	}
 	return SQLITE_OK;
 }
+
+int sqldbc_register_pure(sqlite3 *db, sqldbc_conn *conn, char **errmsg)
+{
+	for (int i = 0; i < DBC_API_NFUNCTIONS; i++) {
+		const dbc_api_fn *fn = &dbc_api_functions[i];
+		if ((fn->engines & DBC_ON_SQLITE_SCALAR) && (fn->flags & DBC_API_PURE)) {
+			int rc = register_scalar(db, conn, fn, &glue[i], errmsg);
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+	}
+	return SQLITE_OK;
+}

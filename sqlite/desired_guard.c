@@ -17,6 +17,7 @@
  * never run unguarded.
  */
 #include "conn.h"
+#include "optional_api.h"
 
 #include "schema/ddl_lex.h"
 
@@ -213,7 +214,9 @@ static int run_one(dbc_ctx *ctx, sqlite3 *db, guard *g, const char *sql, const c
 
 int sqldbc_desired_apply(dbc_ctx *ctx, sqlite3 *db, const char *sql)
 {
-	if (sqlite3_compileoption_used("OMIT_AUTHORIZATION"))
+	/* both looks (optional_api.c): a build without the authorizer has no
+	 * routine in its slot, and one may also leave out the option list */
+	if (!sqlite3_api->set_authorizer || sqldbc_compiled_with("OMIT_AUTHORIZATION"))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
 		                 "this SQLite build has no authorizer: the generator cannot tell a "
 		                 "desired schema's statements from a program's, so it evaluates none");
@@ -221,14 +224,12 @@ int sqldbc_desired_apply(dbc_ctx *ctx, sqlite3 *db, const char *sql)
 	memset(&g, 0, sizeof(g));
 	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
 	sqlite3_set_authorizer(db, authorize, &g);
-	bool bounded = !sqlite3_compileoption_used("OMIT_PROGRESS_CALLBACK");
-	if (bounded)
-		sqlite3_progress_handler(db, STEP_EVERY, count_steps, &g);
+	bool bounded = sqldbc_watch_progress(db, STEP_EVERY, count_steps, &g);
 	int rc = DBC_OK;
 	for (const char *p = sql; rc == DBC_OK && p && *p;)
 		rc = run_one(ctx, db, &g, sql, &p);
 	if (bounded)
-		sqlite3_progress_handler(db, 0, NULL, NULL);
+		sqldbc_watch_progress(db, 0, NULL, NULL);
 	sqlite3_set_authorizer(db, NULL, NULL);
 	return rc;
 }

@@ -75,6 +75,7 @@ __declspec(dllexport)
 {
 	SQLITE_EXTENSION_INIT2(api);
 	sqldbc_install_host(&sqldbc_host);
+	sqldbc_install_pure_registrar(sqldbc_register_pure);
 	if (sqlite3_libversion_number() < 3038000) {
 		*errmsg =
 		    sqlite3_mprintf("dbcare: needs SQLite 3.38 or newer, this is %s", sqlite3_libversion());

@@ -53,6 +53,12 @@ extern const dbc_host sqldbc_host;
  * binds its ctx to. */
 void sqldbc_install_host(const dbc_host *host);
 const dbc_host *sqldbc_installed_host(void);
+/* module_host.c: the registrar of the pure functions (api.c's
+ * sqldbc_register_pure), installed by the entry point; the generator's
+ * scratch connections register through it. */
+typedef int (*sqldbc_pure_registrar)(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+void sqldbc_install_pure_registrar(sqldbc_pure_registrar registrar);
+int sqldbc_register_pure_functions(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* SQLite's facts for the migration lint (sqlite/migrate_lint.c). */
 struct dbc_lint_hooks;
 extern const struct dbc_lint_hooks sqldbc_lint_engine;
@@ -117,6 +123,11 @@ DBC_API_FUNCTIONS(SQLDBC_GLUE_DECLARE_)
 /* Registers every SQLite function and virtual table of the API table
  * (sqlite/api.c); fails fast naming the one that could not be registered. */
 int sqldbc_register_api(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
+/* Only the pure scalar functions (dbjson_valid and its kin, the audit
+ * triggers' JSON and hash): what a schema's CHECK, index, default or
+ * trigger may call, and nothing that reads or writes. The generator's
+ * scratch connections get these alone (migrate_generate.c). */
+int sqldbc_register_pure(sqlite3 *db, sqldbc_conn *conn, char **errmsg);
 /* Registers one table-valued function (tvf.c). */
 int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn, sqldbc_tvf_fn produce,
                         char **errmsg);

@@ -8,6 +8,7 @@
  */
 #include "conn.h"
 
+#include "jsonschema/jsonschema.h"
 #include "migrate/migrate.h"
 
 #include <string.h>
@@ -28,6 +29,16 @@ static int open_scratch(dbc_ctx *ctx, scratch *s)
 	}
 	/* nothing of the proof attaches a file: the scratch reaches no other */
 	sqlite3_limit(s->conn.db, SQLITE_LIMIT_ATTACHED, 0);
+	/* a schema's CHECK (dbjson_valid(...), as docs/json.md recommends)
+	 * names dbcare's pure functions: CREATE TABLE resolves them */
+	char *err = NULL;
+	if (sqldbc_register_pure_functions(s->conn.db, &s->conn, &err) != SQLITE_OK) {
+		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "%s", err ? err : "dbcare: could not register");
+		sqlite3_free(err);
+		sqlite3_close(s->conn.db);
+		s->conn.db = NULL;
+		return DBC_ERROR;
+	}
 	sqldbc_call_open(&s->call, &s->conn);
 	return DBC_OK;
 }
@@ -48,6 +59,7 @@ static int close_scratch(dbc_ctx *ctx, scratch *s, int rc)
 	dbc_ctx_finish(sc);
 	sqldbc_schema_cache_free(&s->conn);
 	sqlite3_close(s->conn.db);
+	dbc_js_cache_free(s->conn.json_cache);
 	return rc == DBC_OK && !ctx->failed ? DBC_OK : DBC_ERROR;
 }
 

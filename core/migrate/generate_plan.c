@@ -486,6 +486,26 @@ static bool on_remade_view(planner *pl, const dbc_object *o)
 	return false;
 }
 
+/* Whether o is a trigger on a table the plan rebuilds (adding: o is a
+ * desired trigger, else a live one). The rebuild drops the table with its
+ * live triggers and makes every trigger the desired table has, its down
+ * the live ones (generate_rebuild.c): the object passes make and drop
+ * none of them. */
+static bool trigger_with_rebuild(planner *pl, const dbc_object *o, bool adding)
+{
+	const dbc_schema *S = adding ? pl->in->want : pl->in->live;
+	if (strcmp(o->type, "trigger") != 0 || !o->table)
+		return false;
+	for (int i = 0; i < S->ntables; i++) {
+		if (!same_schema(S->tables[i].schema, o->schema) || strcmp(S->tables[i].name, o->table))
+			continue;
+		const dbc_table *w = adding ? &S->tables[i] : pl->to[i];
+		int k = w ? (int)(w - pl->in->want->tables) : -1;
+		return k >= 0 && pl->from[k] && pl->rebuilt[k];
+	}
+	return false;
+}
+
 /* Whether the desired function o reads a table the plan creates: its
  * statement names one (PostgreSQL checks a LANGUAGE sql body when it is
  * created, so it must come after the tables), and no desired CREATE
@@ -525,7 +545,8 @@ static int objects(planner *pl, bool early, bool adding)
 		                           : strcmp(o->type, "trigger") == 0;
 		/* a sequence its column owns comes with its table, unless the
 		 * desired file makes it itself (pg_dump's form) */
-		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))))
+		if (!known || (owned_sequence(o) && !(adding && stmt_of(pl, o))) ||
+		    trigger_with_rebuild(pl, o, adding))
 			continue;
 		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&

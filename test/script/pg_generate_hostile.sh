@@ -2,7 +2,7 @@
 # A desired schema is someone else's file (a pull request's schema.sql):
 # dbmigrate_generate runs only its schema statements, as the server's
 # parser shows them, and runs them with no rights of the caller's (a
-# one-time role when the caller may make one; issue 49, docs/security.md).
+# one-time role, whoever the caller is; issue 49, docs/security.md).
 # Hostile files, generated from by a superuser and by a table owner: DO
 # with a dynamic EXECUTE (ALTER ROLE alice SUPERUSER), COPY TO PROGRAM,
 # setval on the live sequence, a session advisory lock, COPY TO a file,
@@ -10,8 +10,10 @@
 # function and by dbcare generate), nothing
 # is written, and the session stays usable. Code a file can still reach (a
 # default its own function computes) runs as the one-time role, which can
-# do none of it and is gone afterwards; a session advisory lock it takes
-# is released. A SECURITY DEFINER function in the plan carries a hazard.
+# do none of it, reaches no live object (a partition bound or a default
+# that setvals the live sequence by a built name, a search_path or U&"..."
+# name of the live schema) and is gone afterwards; a session advisory
+# lock it takes is released. A SECURITY DEFINER function in the plan carries a hazard.
 set -eu
 db=dbcare_generate_hostile
 . "$(dirname "$0")/lib/pg.sh"
@@ -66,8 +68,8 @@ for role in postgres "$owner"; do
   refused "$role" evtrig "CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION pg_catalog.pg_event_trigger_ddl_commands();" "CREATE EVENT TRIGGER"
 
   # code the file's own function runs while the file is applied (a default
-  # computed once): as the one-time role for the superuser, as the owner
-  # for the owner; neither may run a program
+  # computed once): as the one-time role, for the superuser and for the
+  # owner alike; it may not run a program
   cat > "$work/sneak.sql" <<SQL
 $base
 CREATE FUNCTION sneak_do() RETURNS void LANGUAGE plpgsql VOLATILE AS \$f\$
@@ -83,12 +85,36 @@ SQL
   echo "$got" | grep -q "ERROR:  dbcare: the desired schema does not apply at line 9: .*pg_execute_server_program" ||
     fail "$role: the file's function ran a program or failed otherwise: $got"
   ran_as=$(echo "$got" | sed -n 's/.*desired ran as //p' | sort -u)
-  if [ "$role" = postgres ]; then
-    case "$ran_as" in dbcare_gen_*_runner_*) ;; *) fail "the superuser's generate ran the file as '$ran_as'";; esac
-  else
-    [ "$ran_as" = "$owner" ] || fail "the owner's generate ran the file as '$ran_as'"
-  fi
+  case "$ran_as" in dbcare_gen_*_runner_*) ;; *) fail "$role: the generate ran the file as '$ran_as'";; esac
   echo "$got" | grep -qx "usable:$role:0:0" || fail "$role: the session is not as it was after the sneak: $got"
+  # code the file reaches while it is applied has no right of the caller's,
+  # so it touches no live object, even by a name the scratch mapping cannot
+  # see: a partition bound and a default computed once that setval the live
+  # sequence by a name built at run time; a search_path the file sets to
+  # the live schema, or a U&"..." name of it, then an index and a CHECK
+  # that would run the file's function on every live row
+  spy='CREATE FUNCTION spy(integer) RETURNS integer LANGUAGE plpgsql IMMUTABLE AS
+  $f$BEGIN RAISE WARNING '"'"'file code ran on live row %'"'"', $1; RETURN 1; END $f$;'
+  reach() { # NAME SQL: the file base + SQL reaches nothing live
+    printf '%s\n%s\n' "$base" "$2" > "$work/$1.sql"
+    got=$(generate "$role" "$work/$1.sql")
+    echo "$got" | grep -q "ERROR:  dbcare: the desired schema does not apply at line [0-9]*: \(permission denied\|must be owner\)" ||
+      fail "$role, $1: the file reached a live object: $got"
+    echo "$got" | grep -q "file code ran on live row" && fail "$role, $1: the file's code ran on live rows: $got"
+    echo "$got" | grep -qx "usable:$role:0:0" || fail "$role, $1: the session is not as it was: $got"
+    [ "$(q -c "SELECT last_value FROM acct_id_seq")" = "$seq_before" ] || fail "$role, $1: the live sequence moved"
+  }
+  reach bound "CREATE TABLE p (x bigint) PARTITION BY LIST (x);
+CREATE TABLE p1 PARTITION OF p FOR VALUES IN (setval(('pub' || 'lic.acct_id_seq')::regclass, 777));"
+  reach default "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql IMMUTABLE AS
+  \$f\$SELECT setval(('pub' || 'lic.acct_id_seq')::regclass, 555)\$f\$;
+CREATE TABLE z (a integer);
+ALTER TABLE z ADD COLUMN b bigint DEFAULT f();"
+  reach path "$spy
+SET search_path TO public;
+CREATE INDEX ON acct ((spy(id)));"
+  reach uescape "$spy
+ALTER TABLE U&\"\\0070ublic\".acct ADD CONSTRAINT c CHECK (spy(id) = 1);"
   # a session advisory lock taken by such a default does not outlive the call
   cat > "$work/locker.sql" <<SQL
 $base
@@ -147,4 +173,18 @@ SQL
   echo "$got" | grep -q ERROR && fail "$role: the dump's statements were not taken: $got"
   [ "$(echo "$got" | tail -n 1)" = 5min ] || fail "$role: the dump's SET statement_timeout outlived the call"
 done
+
+# the one-time role may still fire the trigger functions of dbcare that
+# the live tables use: a table owner (who holds no grant option on schema
+# dbcare) generates for a soft-deleted, audited table, the proof making
+# its triggers again
+q -c "SET ROLE $owner" -c "CREATE TABLE kept (id integer PRIMARY KEY)" >/dev/null
+q -c "SELECT dbsoftdelete_enable('kept')" -c "SELECT dbaudit_enable('kept')" >/dev/null
+got=$("$B/psql" -X -q -At -d "$db" -v "role=$owner" 2>&1 <<'SQL'
+SET ROLE :"role";
+SELECT count(*) FROM dbmigrate_generate('CREATE TABLE acct (id serial PRIMARY KEY, owner text, cents integer);
+CREATE TABLE kept (id integer PRIMARY KEY, deleted_at timestamptz, note text);');
+SQL
+)
+echo "$got" | grep -q ERROR && fail "the owner cannot generate for its soft-deleted table: $got"
 echo ok

@@ -25,3 +25,33 @@ SELECT count(*) FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY K
 SELECT step, hazard FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY,
   qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
   CHECK (price > qty));', '{"allow_drop": true}');
+-- a JSON Schema CHECK, as docs/json.md recommends, live and desired: the
+-- scratch places know dbcare's pure functions (dbjson_valid), no other
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbjson_valid(body, '{"type": "object"}')));
+SELECT step, hazard FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbjson_valid(body, ''{"type": "array"}'')));');
+SELECT count(*) FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbmigrate_apply() > 0));');
+-- a rebuilt table's new and changed indexes and triggers come with the
+-- rebuild alone (each once), its gone ones go with it: the proof's up and
+-- down both run
+CREATE TABLE tag (id INTEGER PRIMARY KEY, a TEXT, b TEXT);
+CREATE INDEX tag_b ON tag (b);
+CREATE INDEX tag_a ON tag (a);
+CREATE TRIGGER tag_ins AFTER INSERT ON tag BEGIN SELECT 0; END;
+CREATE TRIGGER tag_del AFTER DELETE ON tag BEGIN SELECT 0; END;
+INSERT INTO tag VALUES (1, 'a', 'b');
+SELECT step, hazard FROM dbmigrate_generate('CREATE TABLE item (id INTEGER PRIMARY KEY, sku TEXT, note TEXT,
+  qty INTEGER CONSTRAINT qty_positive CHECK (qty >= 0), price INTEGER CHECK (price < 1000),
+  CHECK (price > qty));
+CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT CHECK (dbjson_valid(body, ''{"type": "object"}'')));
+CREATE TABLE tag (id INTEGER PRIMARY KEY, a TEXT CHECK (a <> ''x''), b TEXT);
+CREATE INDEX tag_b ON tag (b);
+CREATE INDEX tag_a ON tag (a, b);
+CREATE INDEX tag_ba ON tag (b, a);
+CREATE TRIGGER tag_ins AFTER INSERT ON tag BEGIN SELECT 2; END;
+CREATE TRIGGER tag_upd AFTER UPDATE ON tag BEGIN SELECT 1; END;', '{"allow_drop": true}');
