@@ -31,7 +31,12 @@ rm -rf "$out_dir"
 mkdir -p "$out_dir"
 
 # A sanitizer finding exits with 86, distinct from a test's own failure.
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1
+# intercept_tls_get_addr=0: Debian 12's libasan (GCC 12) misreads glibc
+# 2.36's dynamic TLS blocks of dlopen'ed libraries; its leak check then
+# crashes in its own tracer ("Tracer caught signal 11", DTLS at a bogus
+# range) at the exit of a clean run (migrate_verify_states; valgrind finds
+# nothing there). Leaks are still checked; only that TLS range is not read.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1:intercept_tls_get_addr=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
 sanitizer_report() { grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior|Leak)Sanitizer' "$1"; }
 

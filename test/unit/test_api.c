@@ -74,7 +74,8 @@ int main(void)
 
 	/* dbc_api_args: one error text per rule, the same for both engines */
 	dbc_ctx ctx;
-	dbc_value raw[2], out[2];
+	/* out holds every argument a function takes (dbhealth_report: 3) */
+	dbc_value raw[DBC_API_MAX_ARGS], out[DBC_API_MAX_ARGS];
 	const dbc_api_fn *apply = &dbc_api_functions[DBC_API_dbretain_apply];
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	raw[0] = dbc_null();
