@@ -90,6 +90,12 @@ static void check_file(dbc_ctx *ctx, const dbc_dialect *engine, const char *file
 			rebuilt = dbc_printf(ctx, "%s_%s%.*s.%s.sql", f.version, name, (int)(stem - base),
 			                     file + base, dir);
 			suffix = tail;
+		} else if (f.layout == DBC_LAYOUT_DBMATE) {
+			/* both directions in one file, read as its up (migrate_dbmate.h) */
+			FUZZ_ASSERT(f.kind == DBC_FILE_UP && !f.engine_specific, "dbmate: read as its up");
+			FUZZ_ASSERT(strchr(f.version, '_') == NULL, "dbmate versions end at the first '_'");
+			rebuilt = dbc_printf(ctx, "%s_%s.sql", f.version, name);
+			suffix = 4;
 		} else {
 			FUZZ_ASSERT(f.layout == DBC_LAYOUT_FLYWAY && !f.engine_specific, "Flyway");
 			FUZZ_ASSERT(strstr(f.version, "__") == NULL, "Flyway versions end at \"__\"");
