@@ -329,4 +329,8 @@ void pgdbc_database_size(void *arg);
  * The queries under it must only read. */
 int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
 
+/* audit_count.c: the committed audit entries (the host's
+ * audit_entries_written). */
+int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
+
 #endif

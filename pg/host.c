@@ -12,11 +12,9 @@
 #include "health/health.h"
 
 #include "access/xact.h"
-#include "catalog/namespace.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -153,29 +151,6 @@ static int pg_book_exists(dbc_ctx *ctx, bool *exists)
 	return DBC_OK;
 }
 
-static int take_written(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ctx;
-	if (ncol >= 1 && c[0].type == DBC_INT)
-		*(int64_t *)arg = c[0].i;
-	return DBC_OK;
-}
-
-/* The sum of the per-backend counts of dbcare.audit_written
- * (pg/audit_write.c); before ALTER EXTENSION UPDATE made it, the newest
- * entry's id, as 0.3.8 reported. */
-static int pg_audit_entries_written(dbc_ctx *ctx, int64_t *written)
-{
-	*written = 0;
-	bool counted =
-	    OidIsValid(get_relname_relid("audit_written", get_namespace_oid("dbcare", false)));
-	return pgdbc_host_query(
-	    ctx,
-	    counted ? "SELECT coalesce(sum(entries), 0)::bigint FROM dbcare.audit_written"
-	            : "SELECT max(id) FROM dbcare.audit_log",
-	    0, NULL, take_written, written);
-}
-
 /* The host's schema reader: the cached catalog reader (pgdbc_read_schema)
  * under the search_path every pinned dbcare function has. pg_get_viewdef
  * and friends qualify names relative to the path, and dbmigrate_apply runs
@@ -227,7 +202,7 @@ const dbc_host pgdbc_host = {
     .name_path = pgdbc_name_path,
     .book_ensure = pg_book_ensure,
     .book_exists = pg_book_exists,
-    .audit_entries_written = pg_audit_entries_written,
+    .audit_entries_written = pgdbc_audit_entries_written,
     .status_cache = pgdbc_status_cache,
     .status_stamp = pgdbc_status_stamp,
     .check_enter = pgdbc_check_enter,
