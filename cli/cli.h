@@ -9,10 +9,10 @@
 #ifndef DBCARE_CLI_H
 #define DBCARE_CLI_H
 
-#include "conn.h"
+#include "cli/driver/conn.h"
 #include <stdint.h>
 #include <sys/types.h>
-#include "output.h"
+#include "cli/common/output.h"
 
 /* Exit codes (docs/cli.md). */
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };

@@ -5,7 +5,7 @@
  * command does not take, or one nobody knows, is a usage error (exit 2)
  * before anything is opened, so a mistyped --dry-run never migrates.
  */
-#include "sealed.h"
+#include "cli/backup/sealed.h"
 #include "options.h"
 
 #include <errno.h>
