@@ -87,6 +87,10 @@ static const char exit_codes[] =
     "exit codes: 0 ok, 1 error, 2 usage (a bad command, option or value),\n"
     "  3 threshold reached (health --fail-on, check, orphans, lint)\n";
 
+static const char closing[] =
+    "\ndbcare COMMAND --help: a command's options and examples;\n"
+    "topics: dbcare help connecting | output | exit-codes | environment\n";
+
 /* Topics besides the commands: `dbcare help TOPIC`. */
 static const struct {
 	const char *name, *text;
@@ -125,9 +129,23 @@ void cli_usage(FILE *f)
 	      f);
 	fputs(common_options, f);
 	fputs(exit_codes, f);
-	fputs("\ndbcare COMMAND --help: a command's options and examples;\n"
-	      "topics: dbcare help connecting | output | exit-codes | environment\n",
-	      f);
+	fputs(closing, f);
+}
+
+/* Whether text names --name as a whole option (not --name-more). */
+static bool names_option(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = strstr(text, "--"); p; p = strstr(p + 2, "--"))
+		if (strncmp(p + 2, name, n) == 0 &&
+		    !(p[2 + n] == '-' || (p[2 + n] >= 'a' && p[2 + n] <= 'z')))
+			return true;
+	return false;
+}
+
+bool cli_help_shows(const cli_option *opt)
+{
+	return opt->help || names_option(common_options, opt->name) || names_option(closing, opt->name);
 }
 
 void cli_help_command(FILE *f, const cli_command *c)

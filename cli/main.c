@@ -95,10 +95,15 @@ static bool is_command(const char *name, size_t len)
 }
 
 /* Every command an option's row names exists (a typo there would refuse
- * the option everywhere): 0, or -1 after saying which. */
+ * the option everywhere), and every option is shown by some help: 0, or
+ * -1 after saying which row is wrong. */
 static int check_option_table(void)
 {
-	for (const cli_option *d = cli_options; d->name; d++)
+	for (const cli_option *d = cli_options; d->name; d++) {
+		if (!cli_help_shows(d)) {
+			cli_errorf("internal: --%s is shown by no help", d->name);
+			return -1;
+		}
 		for (const char *p = d->commands ? d->commands : ""; *p;) {
 			size_t len = strcspn(p, " ");
 			if (!is_command(p, len)) {
@@ -108,6 +113,7 @@ static int check_option_table(void)
 			}
 			p += len + strspn(p + len, " ");
 		}
+	}
 	return 0;
 }
 

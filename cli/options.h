@@ -72,6 +72,9 @@ bool cli_option_listed_for(const cli_option *opt, const char *command);
 /* Reads one option's value (NULL for a flag) into o or line: CLI_OK, or
  * CLI_USAGE after a `dbcare:` error naming the option and the value. */
 int cli_option_read(const cli_option *opt, const char *val, cli_opts *o, cli_line *line);
+/* Whether a help shows the option: its row's line in its commands' help,
+ * or the common options' text (help.c). */
+bool cli_help_shows(const cli_option *opt);
 /* cli_opts as the line leaves it when it names no option. */
 void cli_options_defaults(cli_opts *o);
 
