@@ -144,12 +144,10 @@ static char *mismatch(const char *path, const dbc_container_expect *want)
 	dbc_container_header h;
 	if (!dbc_container_sniff(path, &h))
 		return NULL;
-	char *why = dbc_container_origin_mismatch(h.origin, want);
-	if (why && !why[0]) {
-		free(why);
-		why = strdup("out of memory");
-	}
-	return why;
+	char *why = NULL;
+	if (dbc_container_origin_matches(h.origin, want, &why))
+		return NULL;
+	return why ? why : strdup("out of memory");
 }
 
 char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,

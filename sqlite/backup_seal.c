@@ -130,8 +130,10 @@ char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
 	if (ctx->failed)
 		return NULL;
 	dbc_container_expect want = {.identity = id, .file = file, .published = path};
-	char *why = dbc_container_origin_mismatch(origin, &want);
-	char *out = why ? dbc_strdup(ctx, why[0] ? why : "out of memory") : NULL;
+	char *why = NULL;
+	if (dbc_container_origin_matches(origin, &want, &why))
+		return NULL;
+	char *out = dbc_strdup(ctx, why ? why : "out of memory");
 	free(why);
 	return out;
 }

@@ -140,10 +140,11 @@ typedef struct dbc_container_expect {
  * database name an identity, it is the same (another database's backup
  * published under the very same path; a restore over another database).
  * A header without an identity (sealed before identities) is held to its
- * path alone. NULL when it is; else why not, naming both databases
- * (malloc'd; "" when out of memory, still a refusal). The command and the
- * SQLite module only read what they compare and print the answer. */
-char *dbc_container_origin_mismatch(const char *origin, const dbc_container_expect *want);
+ * path alone. True when it is; false with *why saying why not, naming
+ * both databases (malloc'd; NULL when out of memory: still false). The
+ * command and the SQLite module only read what they compare and print the
+ * answer. */
+bool dbc_container_origin_matches(const char *origin, const dbc_container_expect *want, char **why);
 
 /* ---- scratch files: the plain bytes of a sealed backup
  *

@@ -5,6 +5,10 @@
  * dbc_container_origin_mismatch). Engine-free: the callers read what the
  * database says (its identity, its file or name, the catalog row's path)
  * and print the answer their own way.
+ *
+ * why (raw heap): engine-free and context-free like container.c (the
+ * command links it without a dbc_ctx): the message is malloc'd, its caller
+ * frees it.
  */
 #include "container/container.h"
 
@@ -13,11 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A message in fresh memory; when out of memory an empty one (still a
- * refusal: the caller frees it either way), or NULL if even that fails. */
-static char *text(const char *fmt, ...)
+/* A message in fresh memory; NULL when out of memory. */
+__attribute__((format(printf, 1, 2))) static char *text(const char *fmt, ...)
 {
 	va_list ap, again;
 	va_start(ap, fmt);
@@ -28,7 +29,7 @@ static char *text(const char *fmt, ...)
 		vsnprintf(s, (size_t)n + 1, fmt, again);
 	va_end(again);
 	va_end(ap);
-	return s ? s : calloc(1, 1);
+	return s;
 }
 
 static const char *named(const char *s)
@@ -36,31 +37,36 @@ static const char *named(const char *s)
 	return s && s[0] ? s : "(none)";
 }
 
-char *dbc_container_origin_mismatch(const char *origin, const dbc_container_expect *want)
+bool dbc_container_origin_matches(const char *origin, const dbc_container_expect *want, char **why)
 {
 	char *copy = strdup(origin ? origin : "");
 	dbc_container_origin got;
-	char *why = NULL;
 	const char *ours = named(want->file), *kind = want->kind ? want->kind : "backup";
 	const char *subject = want->subject ? want->subject : "it";
+	bool matches = true;
+	*why = NULL;
 	if (!copy)
-		return calloc(1, 1);
+		return false; /* out of memory: refused, without a message */
 	if (!dbc_container_origin_split(copy, &got)) {
 		/* no published path: sealed before origins named one */
-		if (!want->pathless_ok && want->published)
-			why = text("%s names no origin this module writes (this database %s catalogues "
-			           "it as %s)",
-			           strcmp(subject, "it") == 0 ? "its header" : subject, ours, want->published);
+		if (!want->pathless_ok && want->published) {
+			matches = false;
+			*why = text("%s names no origin this module writes (this database %s catalogues "
+			            "it as %s)",
+			            strcmp(subject, "it") == 0 ? "its header" : subject, ours, want->published);
+		}
 	} else if (want->published && strcmp(got.published, want->published) != 0) {
-		why = text("%s is the sealed %s of database %s published as %s, not the one this "
-		           "database %s catalogues as %s",
-		           subject, kind, named(got.file), got.published, ours, want->published);
+		matches = false;
+		*why = text("%s is the sealed %s of database %s published as %s, not the one this "
+		            "database %s catalogues as %s",
+		            subject, kind, named(got.file), got.published, ours, want->published);
 	} else if (got.identity && want->identity && strcmp(got.identity, want->identity) != 0) {
-		why = text("%s is the sealed %s of database %s (identity %s), not of this database %s "
-		           "(identity %s)%s",
-		           subject, kind, named(got.file), got.identity, ours, want->identity,
-		           want->published ? " that catalogues it" : "");
+		matches = false;
+		*why = text("%s is the sealed %s of database %s (identity %s), not of this database %s "
+		            "(identity %s)%s",
+		            subject, kind, named(got.file), got.identity, ours, want->identity,
+		            want->published ? " that catalogues it" : "");
 	}
 	free(copy);
-	return why;
+	return matches;
 }
