@@ -12,7 +12,8 @@
 # database restored from a dump (pg_restore into a new database, whose
 # CREATE EXTENSION made an identity of its own first) has the origin's,
 # and verifies the dumps its restored catalog names; one a dump was never
-# restored into keeps its own. pg_monitor reads it and cannot change it.
+# restored into keeps its own. A backup job's role reads it and cannot
+# change it.
 set -eu
 db=dbcare_sealed_identity
 . "$(dirname "$0")/lib/pg.sh"
@@ -72,11 +73,13 @@ run 0 verify shared/app.dump --db "$(url_of "$db")" --json
 run 0 verify shared/app.dump --db "$(url_of "$restored")" --json
 [ "$(json "d['verify']['verified']")" = True ] || fail "the restored database does not verify its dump: $(cat out)"
 [ "$(pq "$other" -c "SELECT identity FROM dbcare.database_identity")" = "$idb" ] || fail "the other's identity changed"
-# monitoring reads it; nobody but the owner writes it
-pq "$db" -c "DROP ROLE IF EXISTS dbcare_identity_reader" -c "CREATE ROLE dbcare_identity_reader IN ROLE pg_monitor"
+# a backup job's role (USAGE on the schema dbcare, docs/backups.md) reads
+# it, as `dbcare backup` must to seal a dump; nobody but the owner writes it
+pq "$db" -c "DROP ROLE IF EXISTS dbcare_identity_reader" -c "CREATE ROLE dbcare_identity_reader" \
+  -c "GRANT USAGE ON SCHEMA dbcare TO dbcare_identity_reader"
 [ "$(pq "$db" -c "SET ROLE dbcare_identity_reader" -c "SELECT identity FROM dbcare.database_identity")" = "$ida" ] ||
   fail "the identity is not readable"
 pq "$db" -c "SET ROLE dbcare_identity_reader" -c "UPDATE dbcare.database_identity SET identity = '$idb'" 2>/dev/null &&
   fail "a role without rights changed the identity"
-pq "$db" -c "DROP ROLE dbcare_identity_reader"
+pq "$db" -c "REVOKE USAGE ON SCHEMA dbcare FROM dbcare_identity_reader" -c "DROP ROLE dbcare_identity_reader"
 echo ok
