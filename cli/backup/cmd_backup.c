@@ -58,6 +58,7 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
 	char *snapshot = strdup(cli_cell(&r, 0, 2) ? cli_cell(&r, 0, 2) : "");
 	char *database = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
+	char *identity = NULL; /* named in a sealed dump's header (core/container) */
 	char *path = o->nargs > 0 ? strdup(o->args[0])
 	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
@@ -68,7 +69,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	struct stat st;
 	int rc = CLI_ERROR;
 	bool in_snapshot = true; /* until the COMMIT below */
-	if (!path || !fingerprint || !snapshot)
+	if (!path || !fingerprint || !snapshot ||
+	    (sealing && cli_pg_database_identity(db, o, &identity) != 0))
 		goto out;
 	/* lstat: a symlink at the name is a file there (the dump's link()
 	 * refuses it too, whatever appears meanwhile) */
@@ -97,8 +99,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		goto out;
 	if (sealing) {
 		long long sealed_bytes;
-		int sealed = cli_seal_dump(plain, path, database ? database : "", o->compress != NULL,
-		                           o->key_file != NULL, sha, &sealed_bytes);
+		int sealed = cli_seal_dump(plain, path, database ? database : "", identity,
+		                           o->compress != NULL, o->key_file != NULL, sha, &sealed_bytes);
 		cli_scratch_release(plain);
 		plain = NULL;
 		if (sealed != 0)
@@ -148,6 +150,7 @@ out:
 	free(fingerprint);
 	free(snapshot);
 	free(database);
+	free(identity);
 	free(contents);
 	return rc;
 }

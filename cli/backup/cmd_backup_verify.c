@@ -216,6 +216,23 @@ static int restored_contents(cli_db *db, cli_opts *o, const char *file, cli_rest
 	return rc;
 }
 
+/* *why: how the sealed dump at path is not this database's (NULL: it
+ * is). -1 after printing an error reading what this database is. */
+static int sealed_origin(cli_db *db, cli_opts *o, const char *path, char **why)
+{
+	cli_rows r = {0};
+	char *identity = NULL;
+	if (cli_pg_database_identity(db, o, &identity) != 0 ||
+	    cli_q(db, o, "SELECT current_database()", 0, NULL, &r) != 0) {
+		free(identity);
+		return -1;
+	}
+	*why = cli_sealed_origin_mismatch(path, path, identity, cli_cell(&r, 0, 0));
+	cli_rows_free(&r);
+	free(identity);
+	return 0;
+}
+
 int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
                     char **why, int *tables, char **content)
 {
@@ -235,8 +252,12 @@ int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_c
 		}
 	}
 	/* a sealed dump is the one the row names: published under its path
-	 * (another database's copied over it, row and all, names its own) */
-	if ((*why = cli_sealed_origin_mismatch(path, path)) != NULL)
+	 * (another database's copied over it, row and all, names its own),
+	 * taken from this database (its identity: another's published under
+	 * the very same path names another) */
+	if (cli_is_sealed(path) && sealed_origin(db, o, path, why) != 0)
+		return -1;
+	if (*why)
 		return 0;
 	if (!contents) {
 		cli_note(&o->out, "%s was recorded without its content: only its SHA-256 was checked",

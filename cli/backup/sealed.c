@@ -96,13 +96,17 @@ static char *resolved_target(const char *path)
 	return out;
 }
 
-int cli_seal_dump(const char *plain, const char *path, const char *database, bool zstd,
-                  bool encrypt, char sha[65], long long *bytes)
+int cli_seal_dump(const char *plain, const char *path, const char *database, const char *identity,
+                  bool zstd, bool encrypt, char sha[65], long long *bytes)
 {
 	char *target = resolved_target(path), *origin = NULL;
-	if (!target || asprintf(&origin, "%s\n%s", database, target) < 0 ||
-	    strlen(origin) > DBC_CONTAINER_ORIGIN_MAX) {
-		free(origin);
+	int made = !target    ? -1
+	           : identity ? asprintf(&origin, DBC_CONTAINER_ORIGIN_ID "%s %s\n%s", identity,
+	                                 database, target)
+	                      : asprintf(&origin, "%s\n%s", database, target);
+	if (made < 0 || strlen(origin) > DBC_CONTAINER_ORIGIN_MAX) {
+		if (made >= 0)
+			free(origin);
 		origin = NULL; /* too long for the header: the path alone, as before */
 	}
 	int rc = seal(plain, path, origin ? origin : path, zstd, encrypt, sha, bytes);
@@ -111,37 +115,62 @@ int cli_seal_dump(const char *plain, const char *path, const char *database, boo
 	return rc;
 }
 
-char *cli_sealed_origin_mismatch(const char *path, const char *row_path)
+int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity)
+{
+	cli_rows r = {0};
+	*identity = NULL;
+	/* an extension older than 0.3.9 has none: its dumps name none */
+	if (cli_q(db, o, "SELECT to_regclass('dbcare.database_identity')::text", 0, NULL, &r) != 0)
+		return -1;
+	bool has = cli_cell(&r, 0, 0) != NULL;
+	cli_rows_free(&r);
+	if (!has)
+		return 0;
+	if (cli_q(db, o, "SELECT identity FROM dbcare.database_identity", 0, NULL, &r) != 0)
+		return -1;
+	if (r.nrows == 1 && cli_cell(&r, 0, 0) && !(*identity = strdup(cli_cell(&r, 0, 0)))) {
+		cli_rows_free(&r);
+		cli_errorf("out of memory");
+		return -1;
+	}
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* The rule is core/container's (dbc_container_origin_mismatch); a
+ * message it could not allocate is still a refusal. */
+static char *mismatch(const char *path, const dbc_container_expect *want)
 {
 	dbc_container_header h;
-	char *out = NULL;
 	if (!dbc_container_sniff(path, &h))
 		return NULL;
-	char *nl = strchr(h.origin, '\n');
-	if (!nl || strcmp(nl + 1, row_path) == 0)
+	char *why = NULL;
+	if (dbc_container_origin_matches(h.origin, want, &why))
 		return NULL;
-	*nl = '\0';
-	if (asprintf(&out,
-	             "it is the sealed dump of database %s published as %s, not the one this "
-	             "database catalogues as %s",
-	             h.origin, nl + 1, row_path) < 0)
-		out = NULL;
-	return out;
+	return why ? why : strdup("out of memory");
+}
+
+char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,
+                                 const char *database)
+{
+	/* a dump sealed by 0.3.8 names no published path: nothing to compare */
+	dbc_container_expect want = {.identity = identity,
+	                             .file = database,
+	                             .published = row_path,
+	                             .kind = "dump",
+	                             .pathless_ok = true};
+	return mismatch(path, &want);
 }
 
 char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file)
 {
-	dbc_container_header h;
-	dbc_container_origin o;
-	char *out = NULL;
-	if (!target_id || !dbc_container_sniff(path, &h) || !dbc_container_origin_split(h.origin, &o) ||
-	    !o.identity || strcmp(o.identity, target_id) == 0)
-		return NULL;
-	if (asprintf(&out,
-	             "%s is the sealed backup of database %s (identity %s), not of this database %s "
-	             "(identity %s): nothing restored; restore it into a new file (--db sqlite:NEW)",
-	             path, o.file[0] ? o.file : "(none)", o.identity, target_file, target_id) < 0)
-		out = NULL;
+	dbc_container_expect want = {
+	    .identity = target_id, .file = target_file, .subject = path, .pathless_ok = true};
+	char *why = mismatch(path, &want), *out = NULL;
+	if (!why || asprintf(&out, "%s: nothing restored; restore it into a new file (--db sqlite:NEW)",
+	                     why) < 0)
+		return why; /* without the advice: still a refusal */
+	free(why);
 	return out;
 }
 

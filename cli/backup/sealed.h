@@ -17,14 +17,22 @@ bool cli_is_sealed(const char *path);
 int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
                   long long *bytes);
 /* The same, the header's origin "database\npublished path" naming the
- * database dumped and path resolved (what the catalog row records). */
-int cli_seal_dump(const char *plain, const char *path, const char *database, bool zstd,
-                  bool encrypt, char sha[65], long long *bytes);
-/* Why the sealed file at path is not the dump the catalog row names
- * (row_path): its header names another published path. NULL when it is,
- * or when its header is of a file sealed before origins named a path
- * (0.3.8: nothing to compare). malloc'd. */
-char *cli_sealed_origin_mismatch(const char *path, const char *row_path);
+ * database dumped (with "id:IDENTITY " before its name when it has one,
+ * core/container) and path resolved (what the catalog row records). */
+int cli_seal_dump(const char *plain, const char *path, const char *database, const char *identity,
+                  bool zstd, bool encrypt, char sha[65], long long *bytes);
+/* PostgreSQL: the database's identity (dbcare.database_identity) in
+ * *identity (malloc'd), NULL when the extension predates identities. -1
+ * after the error. */
+int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity);
+/* Why the sealed dump at path is not the one the catalog row (row_path)
+ * of this database (its identity, NULL: none; its name) names, by
+ * core/container's rule: its header names another published path or
+ * another identity. NULL when it is, or when its header is of a file
+ * sealed before origins named a path (0.3.8: nothing to compare).
+ * malloc'd. */
+char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,
+                                 const char *database);
 /* Why the sealed file at path is not restored into the database whose
  * identity is target_id (SQLite's dbcare_bookkeeping.database_id) and
  * whose file is target_file: its header names another identity. NULL
