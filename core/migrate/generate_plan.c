@@ -78,8 +78,9 @@ static int index_of_table(const dbc_schema *s, const dbc_table *t)
 
 /* ------------------------------------------------------------ matching */
 
-/* Whether another desired table than w takes the live table named as w
- * by a rename: marked (and not itself live) or recorded. The desired w is
+/* Whether another desired table than w, of its schema, takes the live
+ * table named as w by a rename: marked (and not itself live) or recorded.
+ * The desired w is
  * then a new table of the old name ("rename orders to purchases, then a
  * new orders"). */
 static bool table_claimed(const planner *pl, const dbc_table *w)
@@ -88,7 +89,7 @@ static bool table_claimed(const planner *pl, const dbc_table *w)
 	for (int i = 0; i < W->ntables; i++) {
 		const dbc_table *d = &W->tables[i];
 		const dbc_gen_rename *r = d == w ? NULL : dbc_gen_rename_of(pl->in->desired, d->name, NULL);
-		if (r && strcasecmp(r->from, w->name) == 0 &&
+		if (r && strcasecmp(r->from, w->name) == 0 && same_schema(d->schema, w->schema) &&
 		    (r->recorded || !dbc_schema_find_table(L, d->schema, d->name)))
 			return true;
 	}
