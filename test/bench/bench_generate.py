@@ -85,7 +85,7 @@ def run_pg(b):
     s.exec(build)
     pid = int(s.value("SELECT pg_backend_pid()"))
     runs, builds = [], []
-    for _ in range(max(3, REPS // 2)):
+    for _ in range(max(7, REPS)):
         runs.append(s.timed_with_cpu(sql, pid))
         builds.append(s.timed_with_cpu(build, pid))
     s.close()
