@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # dbmigrate_generate's proof on SQLite copies only the relations the plan
 # touches (issue 52, speed), and must still refuse what the whole copy
-# refused: a plan that changes table a and breaks a trigger or a view on
-# another table b that uses a (SQLite checks them at DROP COLUMN), among 40
-# tables the plan does not touch. (SQLite recreates the views the plan
-# drops and makes without checking their columns, so a view is never what
-# breaks.) What the touched relations need comes
-# along: a view joining a to c (ADD COLUMN checks every view; without c it
-# would fail), a table whose foreign key a table rename rewrites.
+# refused, among 40 tables the plan does not touch: a plan that drops a
+# column of table a while a trigger on another table b writes it (SQLite
+# checks triggers when the table changes), and one that renames it while
+# the desired trigger keeps the old name (SQLite rewrites the trigger, so
+# the plan does not reach the desired schema). Both pass the proof when
+# triggers on b are not copied with a. (A view is never what breaks: the
+# plan drops the views on a changed table and makes them again, and SQLite
+# makes a view without checking its columns.) What the touched relations
+# need comes along: a view joining a to c (ADD COLUMN checks every view;
+# without c it would fail), a table whose foreign key a rename rewrites.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 "$py" - "$module" "$work" <<'PY'
