@@ -42,6 +42,16 @@ got = case("column", "CREATE TABLE page(id INTEGER PRIMARY KEY, description TEXT
            "SELECT id, sidebar, description FROM page ORDER BY id")
 if got != [(1, "about us", None), (2, "contact", None)]:
     sys.exit("FAIL column: the values did not follow the rename: %s" % got)
+# the same while another column's type changes: SQLite rebuilds the table
+# after the rename, the new description empty
+got = case("column_rebuilt", "CREATE TABLE page(id INTEGER PRIMARY KEY, description TEXT, n INTEGER);"
+                             "INSERT INTO page VALUES (1, 'about us', 5);",
+           "CREATE TABLE page(id INTEGER PRIMARY KEY,\n"
+           "  sidebar TEXT, -- dbcare: renamed from description\n"
+           "  n REAL,\n  description TEXT);",
+           "SELECT id, sidebar, n, description FROM page ORDER BY id")
+if got != [(1, "about us", 5.0, None)]:
+    sys.exit("FAIL column_rebuilt: the values did not follow the rename: %s" % got)
 got = case("table", "CREATE TABLE orders(id INTEGER PRIMARY KEY, total INTEGER);"
                      "INSERT INTO orders VALUES (1, 10), (2, 20);",
            "CREATE TABLE purchases(id INTEGER PRIMARY KEY, total INTEGER); -- dbcare: renamed from orders\n"
