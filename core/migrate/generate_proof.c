@@ -5,7 +5,8 @@
  * have the desired fingerprint; then each reverse, newest first, and the
  * schema must be back at the fingerprint it started from. A step that fails
  * or a fingerprint that differs is an error naming the step or the first
- * difference.
+ * difference. Where the engine has scratch_parts, only what the plan
+ * touches is copied (generate_parts.c).
  */
 #include "migrate/generate.h"
 
@@ -56,11 +57,13 @@ static char *first_change(dbc_ctx *s, const char *from, const char *to)
 	                  ch.n == 1 ? "" : "s");
 }
 
-/* The ups in order (up) or the reverses newest first. */
-static int run(dbc_ctx *s, const dbc_gen_plan *p, bool up)
+/* The ups of steps (indexes into p, in order; NULL: every step) in order
+ * (up) or their reverses newest first. */
+int dbc_gen_run_steps(dbc_ctx *s, const dbc_gen_plan *p, const int *steps, int n, bool up)
 {
-	for (int k = 0; k < p->n; k++) {
-		int i = up ? k : p->n - 1 - k;
+	for (int k = 0; k < n; k++) {
+		int j = up ? k : n - 1 - k;
+		int i = steps ? steps[j] : j;
 		const dbc_gen_step *st = &p->items[i];
 		const char *sql = up ? (st->proof ? st->proof : st->statement)
 		                     : (st->proof_reverse ? st->proof_reverse : st->reverse);
@@ -70,15 +73,13 @@ static int run(dbc_ctx *s, const dbc_gen_plan *p, bool up)
 	return DBC_OK;
 }
 
-/* The schema now has fingerprint fp (json its snapshot), else the error
- * what names. */
-static int reached(dbc_ctx *s, const char *fp, const char *json, const char *what)
+static int run(dbc_ctx *s, const dbc_gen_plan *p, bool up)
 {
-	char *now_json, *now_fp;
-	if (fingerprint(s, &now_json, &now_fp) != DBC_OK)
-		return DBC_ERROR;
-	if (strcmp(now_fp, fp) == 0)
-		return DBC_OK;
+	return dbc_gen_run_steps(s, p, NULL, p->n, up);
+}
+
+int dbc_gen_differs(dbc_ctx *s, const char *json, const char *now_json, const char *what)
+{
 	char *change = first_change(s, json, now_json);
 	dbc_error(s, DBC_SQLSTATE_BAD_STATE, "%s", what);
 	dbc_error_detail(s, "%s", change);
@@ -87,6 +88,21 @@ static int reached(dbc_ctx *s, const char *fp, const char *json, const char *wha
 	else
 		dbc_error_hint(s, "Write that change by hand; the plan rows show the rest.");
 	return DBC_ERROR;
+}
+
+int dbc_gen_reached(dbc_ctx *s, const char *fp, const char *json, const char *what)
+{
+	char *now_json, *now_fp;
+	if (fingerprint(s, &now_json, &now_fp) != DBC_OK)
+		return DBC_ERROR;
+	if (strcmp(now_fp, fp) == 0)
+		return DBC_OK;
+	return dbc_gen_differs(s, json, now_json, what);
+}
+
+static int reached(dbc_ctx *s, const char *fp, const char *json, const char *what)
+{
+	return dbc_gen_reached(s, fp, json, what);
 }
 
 /* Where the live schema is: the ups reach the desired schema, the
@@ -122,5 +138,9 @@ int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan
 	            .want_json = in->want_json,
 	            .live_fp = in->live_fp,
 	            .live_json = in->live_json};
-	return env->scratch(ctx, prove_from_live, &pr);
+	bool whole = true;
+	if (env->scratch_parts && in->live_model && in->want_model &&
+	    dbc_gen_prove_parts(ctx, env, plan, in, &whole) != DBC_OK)
+		return DBC_ERROR;
+	return whole ? env->scratch(ctx, prove_from_live, &pr) : DBC_OK;
 }
