@@ -62,8 +62,6 @@ int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
 const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);
 const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *table,
                                           const char *column);
-/* The old name a rename mark gives table (column NULL) or its column; NULL. */
-const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column);
 /* The rename (a mark's or a recorded one) of table (column NULL) or its
  * column; NULL. */
 const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *table,

@@ -702,107 +702,6 @@ static const char *recorded_note(const planner *pl, const char *table, const cha
 	                  r->recorded, live, column ? "column" : "table");
 }
 
-static bool dropped_first(const planner *pl, const dbc_column *lc);
-static int drop_column(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
-                       bool kept_after);
-
-/* A live column of l in the way of a rename to its name, and going
- * (the rename log's rename back to a name a new column took since):
- * dropped before the rename. */
-static int drop_in_way(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
-                       const char *to)
-{
-	const dbc_column *in_way = dbc_table_find_column(l, to);
-	if (!in_way || in_way == lc || column_kept(pl, l, w, in_way) || dropped_first(pl, in_way))
-		return pl->ctx->failed ? DBC_ERROR : DBC_OK;
-	bool kept_after = false;
-	for (int i = (int)(in_way - l->columns) + 1; i < l->ncolumns && !kept_after; i++)
-		kept_after = column_kept(pl, l, w, &l->columns[i]);
-	if (drop_column(pl, l, w, in_way, kept_after) != DBC_OK ||
-	    dbc_grow(pl->ctx, &pl->dropped_first, pl->ndropped_first, &pl->capdropped_first,
-	             sizeof(*pl->dropped_first), 4) != DBC_OK)
-		return DBC_ERROR;
-	pl->dropped_first[pl->ndropped_first++] = in_way;
-	return DBC_OK;
-}
-
-/* The keys of a renamed table whose default names follow it, renamed
- * right after it: before a new table takes the old names (its down then
- * drops that table first). */
-static int rename_keys(planner *pl, const dbc_table *l, const dbc_table *w)
-{
-	dbc_ctx *ctx = pl->ctx;
-	char *qt = dbc_gen_qt(ctx, w);
-	for (int i = 0; i < l->nconstraints; i++) {
-		const dbc_constraint *k = &l->constraints[i];
-		const dbc_constraint *wk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(w, k);
-		const dbc_constraint *rk = k->kind == DBC_CON_NOT_NULL || (wk && same_k(pl, k, wk))
-		                               ? NULL
-		                               : renamed_constraint(pl, l, w, k, true);
-		if (rk && !add(pl,
-		               dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
-		                          dbc_gen_q(ctx, k->name), dbc_gen_q(ctx, rk->name)),
-		               dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
-		                          dbc_gen_q(ctx, rk->name), dbc_gen_q(ctx, k->name)),
-		               lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
-			return DBC_ERROR;
-	}
-	return DBC_OK;
-}
-
-static int renames(planner *pl)
-{
-	dbc_ctx *ctx = pl->ctx;
-	const dbc_schema *W = pl->in->want;
-	for (int i = 0; i < W->ntables; i++) {
-		const dbc_table *w = &W->tables[i], *l = pl->from[i];
-		if (!l)
-			continue;
-		const char *tname = l->name;
-		if (strcmp(l->name, w->name) != 0) {
-			dbc_gen_step *s =
-			    add(pl,
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s", dbc_gen_qt(ctx, l),
-			                   dbc_gen_q(ctx, w->name)),
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
-			                   dbc_quoted_name(ctx, w->schema, w->name), dbc_gen_q(ctx, l->name)),
-			        lock_of(pl, DBC_LOP_RENAME_TABLE));
-			if (!s)
-				return DBC_ERROR;
-			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay%s", l->name, w->name,
-			                       recorded_note(pl, w->name, NULL, l->name));
-			s->rows = rows_of(pl, l);
-			tname = w->name;
-			if (!pl->limited && rename_keys(pl, l, w) != DBC_OK)
-				return DBC_ERROR;
-		}
-		for (int c = 0; c < w->ncolumns; c++) {
-			bool renamed;
-			const dbc_column *lc = column_from(pl, l, w, &w->columns[c], &renamed);
-			if (ctx->failed)
-				return DBC_ERROR;
-			if (!renamed)
-				continue;
-			if (drop_in_way(pl, l, w, lc, w->columns[c].name) != DBC_OK)
-				return DBC_ERROR;
-			char *qt = dbc_quoted_name(ctx, w->schema, tname);
-			dbc_gen_step *s =
-			    add(pl,
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
-			                   dbc_gen_q(ctx, lc->name), dbc_gen_q(ctx, w->columns[c].name)),
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
-			                   dbc_gen_q(ctx, w->columns[c].name), dbc_gen_q(ctx, lc->name)),
-			        lock_of(pl, DBC_LOP_RENAME_COLUMN));
-			if (!s)
-				return DBC_ERROR;
-			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay%s", w->name,
-			                       lc->name, w->columns[c].name,
-			                       recorded_note(pl, w->name, w->columns[c].name, lc->name));
-		}
-	}
-	return DBC_OK;
-}
-
 /* Whether the desired file has an ALTER TABLE of t after its CREATE. */
 static bool altered_later(planner *pl, const dbc_table *t)
 {
@@ -926,6 +825,142 @@ static int refuse_drop(planner *pl, const char *what)
 	               "A rename is never guessed: mark it with \"-- dbcare: renamed from OLD\" on "
 	               "the new name's line, or pass {\"allow_drop\": true} to drop.");
 	return DBC_ERROR;
+}
+
+/* Whether lc's drop is in the plan already (before a rename to its name). */
+static bool dropped_first(const planner *pl, const dbc_column *lc)
+{
+	for (int i = 0; i < pl->ndropped_first; i++)
+		if (pl->dropped_first[i] == lc)
+			return true;
+	return false;
+}
+
+/* The step dropping live column lc of l (the desired w): refused without
+ * allow_drop; its down adds the column back at the table's end. */
+static int drop_column(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
+                       bool kept_after)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	int64_t n, values;
+	char *counts;
+	if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
+		return DBC_ERROR;
+	char *what = dbc_printf(ctx, "column %s.%s (%s)", w->name, lc->name, counts);
+	if (!pl->in->opt->allow_drop)
+		return refuse_drop(pl, what);
+	dbc_gen_step *s =
+	    add(pl, dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, dbc_gen_q(ctx, lc->name)),
+	        dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt, dbc_gen_column_def(ctx, lc)),
+	        lock_of(pl, DBC_LOP_DROP_COLUMN));
+	if (!s)
+		return DBC_ERROR;
+	s->rows = n;
+	s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
+	                       kept_after ? ", after the table's other columns" : "", down_fails(lc));
+	if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved, sizeof(dbc_gen_moved),
+	             8) != DBC_OK)
+		return DBC_ERROR;
+	pl->out->moved[pl->out->nmoved++] = (dbc_gen_moved){.table = l, .column = lc};
+	return DBC_OK;
+}
+
+/* A live column of l in the way of a rename to its name, and going
+ * (the rename log's rename back to a name a new column took since):
+ * dropped before the rename. */
+static int drop_in_way(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
+                       const char *to)
+{
+	const dbc_column *in_way = dbc_table_find_column(l, to);
+	if (!in_way || in_way == lc || column_kept(pl, l, w, in_way) || dropped_first(pl, in_way))
+		return pl->ctx->failed ? DBC_ERROR : DBC_OK;
+	bool kept_after = false;
+	for (int i = (int)(in_way - l->columns) + 1; i < l->ncolumns && !kept_after; i++)
+		kept_after = column_kept(pl, l, w, &l->columns[i]);
+	if (drop_column(pl, l, w, in_way, kept_after) != DBC_OK ||
+	    dbc_grow(pl->ctx, &pl->dropped_first, pl->ndropped_first, &pl->capdropped_first,
+	             sizeof(*pl->dropped_first), 4) != DBC_OK)
+		return DBC_ERROR;
+	pl->dropped_first[pl->ndropped_first++] = in_way;
+	return DBC_OK;
+}
+
+/* The keys of a renamed table whose default names follow it, renamed
+ * right after it: before a new table takes the old names (its down then
+ * drops that table first). */
+static int rename_keys(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	for (int i = 0; i < l->nconstraints; i++) {
+		const dbc_constraint *k = &l->constraints[i];
+		const dbc_constraint *wk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(w, k);
+		const dbc_constraint *rk = k->kind == DBC_CON_NOT_NULL || (wk && same_k(pl, k, wk))
+		                               ? NULL
+		                               : renamed_constraint(pl, l, w, k, true);
+		if (rk && !add(pl,
+		               dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+		                          dbc_gen_q(ctx, k->name), dbc_gen_q(ctx, rk->name)),
+		               dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+		                          dbc_gen_q(ctx, rk->name), dbc_gen_q(ctx, k->name)),
+		               lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int renames(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *w = &W->tables[i], *l = pl->from[i];
+		if (!l)
+			continue;
+		const char *tname = l->name;
+		if (strcmp(l->name, w->name) != 0) {
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s", dbc_gen_qt(ctx, l),
+			                   dbc_gen_q(ctx, w->name)),
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
+			                   dbc_quoted_name(ctx, w->schema, w->name), dbc_gen_q(ctx, l->name)),
+			        lock_of(pl, DBC_LOP_RENAME_TABLE));
+			if (!s)
+				return DBC_ERROR;
+			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay%s", l->name, w->name,
+			                       recorded_note(pl, w->name, NULL, l->name));
+			s->rows = rows_of(pl, l);
+			tname = w->name;
+			if (!pl->limited && rename_keys(pl, l, w) != DBC_OK)
+				return DBC_ERROR;
+		}
+		for (int c = 0; c < w->ncolumns; c++) {
+			bool renamed;
+			const dbc_column *lc = column_from(pl, l, w, &w->columns[c], &renamed);
+			if (ctx->failed)
+				return DBC_ERROR;
+			if (!renamed)
+				continue;
+			if (drop_in_way(pl, l, w, lc, w->columns[c].name) != DBC_OK)
+				return DBC_ERROR;
+			char *qt = dbc_quoted_name(ctx, w->schema, tname);
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
+			                   dbc_gen_q(ctx, lc->name), dbc_gen_q(ctx, w->columns[c].name)),
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
+			                   dbc_gen_q(ctx, w->columns[c].name), dbc_gen_q(ctx, lc->name)),
+			        lock_of(pl, DBC_LOP_RENAME_COLUMN));
+			if (!s)
+				return DBC_ERROR;
+			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay%s", w->name,
+			                       lc->name, w->columns[c].name,
+			                       recorded_note(pl, w->name, w->columns[c].name, lc->name));
+		}
+	}
+	return DBC_OK;
 }
 
 /* What undoes a DROP TABLE: the sequences its columns own, the table, its
@@ -1184,45 +1219,6 @@ static int add_constraint(planner *pl, const dbc_table *w, const dbc_constraint 
 }
 
 /* A changed table where ALTER TABLE can say it all (PostgreSQL). */
-/* Whether lc's drop is in the plan already (before a rename to its name). */
-static bool dropped_first(const planner *pl, const dbc_column *lc)
-{
-	for (int i = 0; i < pl->ndropped_first; i++)
-		if (pl->dropped_first[i] == lc)
-			return true;
-	return false;
-}
-
-/* The step dropping live column lc of l (the desired w): refused without
- * allow_drop; its down adds the column back at the table's end. */
-static int drop_column(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
-                       bool kept_after)
-{
-	dbc_ctx *ctx = pl->ctx;
-	char *qt = dbc_gen_qt(ctx, w);
-	int64_t n, values;
-	char *counts;
-	if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
-		return DBC_ERROR;
-	char *what = dbc_printf(ctx, "column %s.%s (%s)", w->name, lc->name, counts);
-	if (!pl->in->opt->allow_drop)
-		return refuse_drop(pl, what);
-	dbc_gen_step *s =
-	    add(pl, dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, dbc_gen_q(ctx, lc->name)),
-	        dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt, dbc_gen_column_def(ctx, lc)),
-	        lock_of(pl, DBC_LOP_DROP_COLUMN));
-	if (!s)
-		return DBC_ERROR;
-	s->rows = n;
-	s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
-	                       kept_after ? ", after the table's other columns" : "", down_fails(lc));
-	if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved, sizeof(dbc_gen_moved),
-	             8) != DBC_OK)
-		return DBC_ERROR;
-	pl->out->moved[pl->out->nmoved++] = (dbc_gen_moved){.table = l, .column = lc};
-	return DBC_OK;
-}
-
 static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 {
 	dbc_ctx *ctx = pl->ctx;
