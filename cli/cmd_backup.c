@@ -114,29 +114,26 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 		cli_errorf("cannot read the dump %s: %s", abs, strerror(errno));
 		goto out;
 	}
-	/* one transaction: the row has its hash and content or is not there */
-	const char *p[3] = {abs, bytes, fingerprint};
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
-		goto out;
+	/* one call: the row has its hash and content or is not there */
+	const char *p[5] = {abs, bytes, fingerprint, sha, contents};
 	cli_rows id = {0};
-	int failed =
-	    cli_q(db, o, "SELECT dbbackup_record('pg_dump', $1, CAST($2 AS bigint), $3)", 3, p, &id);
-	const char *u[3] = {sha, contents, cli_cell(&id, 0, 0)};
+	int failed = cli_q(db, o,
+	                   "SELECT dbbackup_record('pg_dump', $1, CAST($2 AS bigint), $3,"
+	                   " sha256 => $4, content => CAST($5 AS jsonb))",
+	                   5, p, &id) != 0;
+	const char *e[1] = {cli_cell(&id, 0, 0)};
+	/* read back in a statement of its own (a STABLE function sees the
+	 * statement's snapshot) */
 	failed = failed ||
 	         cli_q(db, o,
-	               "UPDATE dbcare.backups SET sha256 = $1, content = CAST($2 AS jsonb)"
-	               " WHERE id = CAST($3 AS bigint)"
-	               " RETURNING json_build_object('id', id, 'path', path, 'bytes', bytes,"
-	               " 'fingerprint', fingerprint, 'sha256', sha256,"
-	               " 'tables', (SELECT count(*) FROM jsonb_object_keys(content)))::text",
-	               3, u, &r) != 0 ||
-	         cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0;
+	               "SELECT json_build_object('id', e->'id', 'path', e->'path', 'bytes', e->'bytes',"
+	               " 'fingerprint', e->'fingerprint', 'sha256', e->'sha256',"
+	               " 'tables', (SELECT count(*) FROM jsonb_object_keys(e->'content')))::text"
+	               " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded",
+	               1, e, &r) != 0;
 	cli_rows_free(&id);
-	if (failed) {
-		cli_rollback(db);
-		cli_rows_free(&r);
+	if (failed)
 		goto out;
-	}
 	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	rc = CLI_OK;

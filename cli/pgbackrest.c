@@ -221,28 +221,34 @@ static int record(cli_db *db, cli_opts *o, const cli_pgbr *b, json_t *bk, const 
 		cli_errorf("pgbackrest info shows the backup without a label");
 		return CLI_ERROR;
 	}
-	const char *p[3] = {path, bytes[0] ? bytes : NULL, fingerprint};
+	const char *p[8] = {path,
+	                    bytes[0] ? bytes : NULL,
+	                    fingerprint,
+	                    label,
+	                    str_at(bk, "archive", "start"),
+	                    str_at(bk, "archive", "stop"),
+	                    dur,
+	                    str_at(bk, "type", NULL)};
 	cli_rows id = {0}, r = {0};
-	int failed = cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
-	             cli_q(db, o, "SELECT dbbackup_record('pgbackrest', $1, CAST($2 AS bigint), $3)", 3,
-	                   p, &id) != 0;
-	const char *u[6] = {cli_cell(&id, 0, 0),           label, str_at(bk, "archive", "start"),
-	                    str_at(bk, "archive", "stop"), dur,   str_at(bk, "type", NULL)};
+	int failed = cli_q(db, o,
+	                   "SELECT dbbackup_record('pgbackrest', $1, CAST($2 AS bigint), $3,"
+	                   " label => $4, wal_start => $5, wal_stop => $6,"
+	                   " duration_ms => CAST($7 AS double precision))",
+	                   7, p, &id) != 0;
+	const char *e[2] = {cli_cell(&id, 0, 0), p[7]};
+	/* read back in a statement of its own (a STABLE function sees the
+	 * statement's snapshot) */
 	failed = failed ||
 	         cli_q(db, o,
-	               "UPDATE dbcare.backups SET label = $2, wal_start = $3, wal_stop = $4,"
-	               " duration_ms = CAST($5 AS double precision) WHERE id = CAST($1 AS bigint)"
-	               " RETURNING json_build_object('id', id, 'kind', kind, 'path', path,"
-	               " 'label', label, 'type', CAST($6 AS text), 'bytes', bytes,"
-	               " 'wal_start', wal_start, 'wal_stop', wal_stop,"
-	               " 'duration_ms', duration_ms)::text",
-	               6, u, &r) != 0 ||
-	         cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0;
-	if (failed)
-		cli_rollback(db);
-	else
-		cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
+	               "SELECT json_build_object('id', e->'id', 'kind', e->'kind', 'path', e->'path',"
+	               " 'label', e->'label', 'type', CAST($2 AS text), 'bytes', e->'bytes',"
+	               " 'wal_start', e->'wal_start', 'wal_stop', e->'wal_stop',"
+	               " 'duration_ms', e->'duration_ms')::text"
+	               " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded",
+	               2, e, &r) != 0;
 	cli_rows_free(&id);
+	if (!failed)
+		cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
 	cli_rows_free(&r);
 	free(path);
 	return failed ? CLI_ERROR : CLI_OK;

@@ -648,9 +648,27 @@
 	X(dbbackup_record, dbbackup_record, CORE_PG, .part = DBC_PART_BACKUP,                          \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("location", DBC_T_TEXT),                       \
 	           DBC_OPT("bytes", DBC_T_INT8, "NULL"), DBC_OPT("fingerprint", DBC_T_TEXT, "NULL"),   \
-	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \
+	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL"),     \
+	           DBC_OPT("sha256", DBC_T_TEXT, "NULL"), DBC_OPT("content", DBC_T_JSONB, "NULL"),     \
+	           DBC_OPT("label", DBC_T_TEXT, "NULL"), DBC_OPT("wal_start", DBC_T_TEXT, "NULL"),     \
+	           DBC_OPT("wal_stop", DBC_T_TEXT, "NULL"),                                            \
+	           DBC_OPT("duration_ms", DBC_T_FLOAT8, "NULL")),                                      \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
+	/* PostgreSQL: the outcome of a later verification of a recorded backup                        \
+	 * by the tool that made it (why NULL: verified), and one catalog row as                       \
+	 * JSON (what such a verification compares with). */                                          \
+	X(dbbackup_verified, dbbackup_verified, CORE_PG, .part = DBC_PART_BACKUP,                      \
+	  DBC_ARGS(DBC_ARG("id", DBC_T_INT8), DBC_OPT("why", DBC_T_TEXT, "NULL")),                     \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "marks a recorded backup verified (why NULL) or failed with why; returns its "    \
+	             "status")                                                                         \
+	X(dbbackup_entry, dbbackup_entry, CORE_PG, .part = DBC_PART_BACKUP,                            \
+	  DBC_ARGS(DBC_OPT("id", DBC_T_INT8, "NULL"), DBC_OPT("path", DBC_T_TEXT, "NULL"),             \
+	           DBC_OPT("label", DBC_T_TEXT, "NULL")),                                              \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \
+	  .comment = "the newest catalogued backup with that id, path or label, every column as "      \
+	             "JSON; NULL when none")                                                           \
 	/* Both engines: a named restore point (SQLite: a backup for it,                               \
 	 * sealed with seal "zstd", "encrypt" or both;                                                 \
 	 * PostgreSQL: pg_create_restore_point), with the schema fingerprint                           \

@@ -66,3 +66,29 @@ GRANT SELECT ON dbcare.audit_written TO pg_monitor;
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
 INSERT INTO dbcare.audit_written (slot, entries)
     SELECT 0, count(*) FROM dbcare.audit_log HAVING count(*) > 0;
+
+-- dbbackup_record takes everything the command knows of its backup (the
+-- file's SHA-256, the content, pgBackRest's label and WAL range, the
+-- duration); dbbackup_verified and dbbackup_entry: the command reaches the
+-- catalog through these only (docs/backups.md)
+DROP FUNCTION dbbackup_record(text, text, bigint, text, boolean, text);
+CREATE FUNCTION dbbackup_record("kind" text, "location" text, "bytes" bigint DEFAULT NULL, "fingerprint" text DEFAULT NULL, "verified" boolean DEFAULT true, "detail" text DEFAULT NULL, "sha256" text DEFAULT NULL, "content" jsonb DEFAULT NULL, "label" text DEFAULT NULL, "wal_start" text DEFAULT NULL, "wal_stop" text DEFAULT NULL, "duration_ms" double precision DEFAULT NULL) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_record';
+COMMENT ON FUNCTION dbbackup_record(text, text, bigint, text, boolean, text, text, jsonb, text, text, text, double precision) IS 'records a backup made outside the database in dbcare.backups; returns its id';
+REVOKE ALL ON FUNCTION dbbackup_record(text, text, bigint, text, boolean, text, text, jsonb, text, text, text, double precision) FROM PUBLIC;
+
+CREATE FUNCTION dbbackup_verified("id" bigint, "why" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_verified';
+COMMENT ON FUNCTION dbbackup_verified(bigint, text) IS 'marks a recorded backup verified (why NULL) or failed with why; returns its status';
+REVOKE ALL ON FUNCTION dbbackup_verified(bigint, text) FROM PUBLIC;
+
+CREATE FUNCTION dbbackup_entry("id" bigint DEFAULT NULL, "path" text DEFAULT NULL, "label" text DEFAULT NULL) RETURNS jsonb
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_entry';
+COMMENT ON FUNCTION dbbackup_entry(bigint, text, text) IS 'the newest catalogued backup with that id, path or label, every column as JSON; NULL when none';
+GRANT EXECUTE ON FUNCTION dbbackup_entry(bigint, text, text) TO pg_monitor;
