@@ -292,6 +292,26 @@
 	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT4, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
 	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \
 	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
+	/* The snapshots as series a chart draws (health_series.c). */                                 \
+	X(dbhealth_history, dbhealth_history, CORE_TABLE, .part = DBC_PART_HEALTH,                     \
+	  DBC_ARGS(DBC_OPT_R("limit", DBC_T_INT8, "500", DBC_RULE_NULL_IS_DEFAULT)),                   \
+	  DBC_COLUMNS(DBC_COL("taken_at", DBC_T_TEXT), DBC_COL("epoch", DBC_T_FLOAT8),                 \
+	              DBC_COL("size_bytes", DBC_T_INT8), DBC_COL("score", DBC_T_INT4)),                \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the newest snapshots' size and score, oldest first (taken_at in ISO-8601 UTC, "  \
+	             "epoch in seconds)")                                                              \
+	X(dbhealth_table_history, dbhealth_table_history, CORE_TABLE, .part = DBC_PART_HEALTH,         \
+	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT8, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("taken_at", DBC_T_TEXT),              \
+	              DBC_COL("epoch", DBC_T_FLOAT8), DBC_COL("bytes", DBC_T_INT8)),                   \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the table sizes the snapshots of the last days recorded, by table, oldest "      \
+	             "first")                                                                          \
+	X(dbhealth_largest_tables, dbhealth_largest_tables, CORE_TABLE, .part = DBC_PART_HEALTH,       \
+	  DBC_ARGS(DBC_OPT_R("limit", DBC_T_INT8, "10", DBC_RULE_NULL_IS_DEFAULT)),                    \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("bytes", DBC_T_INT8)),                \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the largest user tables now, largest first, with their indexes")                 \
 	/* SQLite: the slow-statement monitor of a connection. */                                      \
 	X(dbmonitor_start, dbmonitor_start, SCALAR, .part = DBC_PART_HEALTH,                           \
 	  DBC_ARGS(DBC_ARG("threshold_ms", DBC_T_INT8), DBC_OPT("replace_trace", DBC_T_INT8, "0")),    \
@@ -679,6 +699,17 @@
 	  .comment = "records a named restore point (a backup on SQLite, sealed as seal asks; "        \
 	             "pg_create_restore_point on PostgreSQL) with the schema fingerprint and the "     \
 	             "audit heads; returns JSON")                                                      \
+	X(dbbackup_marks, dbbackup_marks, CORE_TABLE, .part = DBC_PART_BACKUP,                         \
+	  DBC_COLUMNS(DBC_COL("label", DBC_T_TEXT), DBC_COL("created_at", DBC_T_TEXT),                 \
+	              DBC_COL("fingerprint", DBC_T_TEXT), DBC_COL("backup_id", DBC_T_INT8),            \
+	              DBC_COL("backup_path", DBC_T_TEXT), DBC_COL("lsn", DBC_T_TEXT)),                 \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the restore points dbbackup_mark made, oldest first, with the file of the "      \
+	             "backup taken for each (SQLite) or its LSN (PostgreSQL)")                         \
+	/* SQLite: the database's identity, which a sealed backup's header                             \
+	 * names (a restore refuses another database's sealed file). */                                \
+	X(dbbackup_identity, dbbackup_identity, SCALAR, .part = DBC_PART_BACKUP,                       \
+	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE)                                             \
 	/* Both engines: a restore drill (core/backup/backup_drill.c). SQLite                          \
 	 * restores the backup into scratch, checks, compares and records it;                          \
 	 * PostgreSQL records the result of the drill `dbcare backup drill` ran                        \

@@ -293,6 +293,10 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 struct dbc_audit_hooks;
 int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
                     const char *label, const char *seal, char **json);
+/* Result columns of dbbackup_marks. */
+#define DBC_BACKUP_MARKS_NCOLS 6 /* label,created_at,fingerprint,backup_id,backup_path,lsn */
+/* dbbackup_marks (backup_marks_list.c): the restore points, oldest first. */
+int dbc_backup_marks(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_drill (backup_drill.c): where the engine reads backup files,
  * restores the catalogued backup at path (NULL: the newest) into scratch,
  * checks and compares it, and records the drill (result must be NULL);

@@ -46,6 +46,12 @@ int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return rc;
 }
 
+int dbc_call_dbbackup_marks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	return dbc_backup_marks(ctx, env(ctx), out);
+}
+
 /* path: NULL is the newest backup; result: NULL runs the drill (SQLite) */
 int dbc_call_dbbackup_drill(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {

@@ -92,3 +92,38 @@ CREATE FUNCTION dbbackup_entry("id" bigint DEFAULT NULL, "path" text DEFAULT NUL
     AS 'MODULE_PATHNAME', 'dbbackup_entry';
 COMMENT ON FUNCTION dbbackup_entry(bigint, text, text) IS 'the newest catalogued backup with that id, path or label, every column as JSON; NULL when none';
 GRANT EXECUTE ON FUNCTION dbbackup_entry(bigint, text, text) TO pg_monitor;
+
+-- The restore points and the snapshots as series for a chart: what the
+-- command reads instead of the tables (docs/backups.md, docs/health.md)
+
+CREATE FUNCTION dbbackup_marks()
+    RETURNS TABLE ("label" text, "created_at" text, "fingerprint" text, "backup_id" bigint, "backup_path" text, "lsn" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_marks';
+COMMENT ON FUNCTION dbbackup_marks() IS 'the restore points dbbackup_mark made, oldest first, with the file of the backup taken for each (SQLite) or its LSN (PostgreSQL)';
+GRANT EXECUTE ON FUNCTION dbbackup_marks() TO pg_monitor;
+
+CREATE FUNCTION dbhealth_history("limit" bigint DEFAULT 500)
+    RETURNS TABLE ("taken_at" text, "epoch" double precision, "size_bytes" bigint, "score" integer)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_history';
+COMMENT ON FUNCTION dbhealth_history(bigint) IS 'the newest snapshots'' size and score, oldest first (taken_at in ISO-8601 UTC, epoch in seconds)';
+GRANT EXECUTE ON FUNCTION dbhealth_history(bigint) TO pg_monitor;
+
+CREATE FUNCTION dbhealth_table_history("days" bigint DEFAULT 30)
+    RETURNS TABLE ("table_name" text, "taken_at" text, "epoch" double precision, "bytes" bigint)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_table_history';
+COMMENT ON FUNCTION dbhealth_table_history(bigint) IS 'the table sizes the snapshots of the last days recorded, by table, oldest first';
+GRANT EXECUTE ON FUNCTION dbhealth_table_history(bigint) TO pg_monitor;
+
+CREATE FUNCTION dbhealth_largest_tables("limit" bigint DEFAULT 10)
+    RETURNS TABLE ("table_name" text, "bytes" bigint)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_largest_tables';
+COMMENT ON FUNCTION dbhealth_largest_tables(bigint) IS 'the largest user tables now, largest first, with their indexes';
+GRANT EXECUTE ON FUNCTION dbhealth_largest_tables(bigint) TO pg_monitor;
