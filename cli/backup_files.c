@@ -22,6 +22,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int cli_backup_fail(dbc_ctx *ctx, char *err)
+{
+	const char *text = err ? err : "";
+	if (strncmp(text, "dbcare: ", 8) == 0)
+		text += 8;
+	dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "%s", text);
+	free(err);
+	return DBC_ERROR;
+}
+
 static int check_target(dbc_ctx *ctx, void *arg, const char *path)
 {
 	(void)arg;
@@ -89,11 +99,11 @@ static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump: %s",
 		                 strerror(errno));
 	if (link(tmp, path) != 0)
-		return errno == EEXIST ? dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                                   "%s exists already: a backup never replaces a file",
-		                                   path)
-		                       : dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
-		                                   "could not name the dump %s: %s", path, strerror(errno));
+		return errno == EEXIST
+		           ? dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                       "%s exists already: a backup never replaces a file", path)
+		           : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not name the dump %s: %s", path,
+		                       strerror(errno));
 	unlink(tmp);
 	char *dir = dir_of(path);
 	if (!dir || dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {

@@ -88,8 +88,8 @@ static int read_back(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_made 
 void cli_pg_dump_tool_init(dbc_backup_tool *tool, cli_pg_dump_tool *arg, cli_db *db, cli_opts *o,
                            const char *target)
 {
-	*arg = (cli_pg_dump_tool){.db = db, .o = o, .sealing = o->compress || o->key_file,
-	                          .target = target};
+	*arg = (cli_pg_dump_tool){
+	    .db = db, .o = o, .sealing = o->compress || o->key_file, .target = target};
 	*tool = (dbc_backup_tool){.kind = "pg_dump",
 	                          .writes_file = true,
 	                          .arg = arg,

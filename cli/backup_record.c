@@ -11,16 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_backup_fail(dbc_ctx *ctx, char *err)
-{
-	const char *text = err ? err : "";
-	if (strncmp(text, "dbcare: ", 8) == 0)
-		text += 8;
-	dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "%s", text);
-	free(err);
-	return DBC_ERROR;
-}
-
 static const char *cell_or_null(const char *s)
 {
 	return s && s[0] ? s : NULL;

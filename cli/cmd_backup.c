@@ -58,8 +58,8 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 	cli_rows_free(&r);
 	if (!path)
 		return CLI_ERROR;
-	unsigned seal = (o->compress ? DBC_BACKUP_SEAL_ZSTD : 0u) |
-	                (o->key_file ? DBC_BACKUP_SEAL_ENCRYPT : 0u);
+	unsigned seal =
+	    (o->compress ? DBC_BACKUP_SEAL_ZSTD : 0u) | (o->key_file ? DBC_BACKUP_SEAL_ENCRYPT : 0u);
 	dbc_backup_tool tool;
 	cli_pg_dump_tool arg;
 	cli_pg_dump_tool_init(&tool, &arg, db, o, path);

@@ -271,8 +271,8 @@ static int pgbr_read_back(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_
 		rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
 		               "pgbackrest info shows the backup without a label");
 	else {
-		json_t *delta = json_object_get(
-		    json_object_get(json_object_get(bk, "info"), "repository"), "delta");
+		json_t *delta =
+		    json_object_get(json_object_get(json_object_get(bk, "info"), "repository"), "delta");
 		made->bytes = json_is_integer(delta) ? (int64_t)json_integer_value(delta) : -1;
 		made->location = dbc_printf(ctx, "pgbackrest:%s/%s", t->b.stanza, label);
 		made->label = arena_copy(ctx, label);

@@ -677,7 +677,7 @@
 	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
 	/* PostgreSQL: the outcome of a later verification of a recorded backup                        \
 	 * by the tool that made it (why NULL: verified), and one catalog row as                       \
-	 * JSON (what such a verification compares with). */                                          \
+	 * JSON (what such a verification compares with). */                                           \
 	X(dbbackup_verified, dbbackup_verified, CORE_PG, .part = DBC_PART_BACKUP,                      \
 	  DBC_ARGS(DBC_ARG("id", DBC_T_INT8), DBC_OPT("why", DBC_T_TEXT, "NULL")),                     \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \

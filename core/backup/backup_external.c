@@ -42,9 +42,9 @@ static int add_extra(dbc_ctx *ctx, void *arg)
 	                                 " wal_stop = CAST($6 AS text) WHERE id = $1",
 	                                 ctx->host->book_prefix, content)
 	                    : NULL;
-	dbc_value p[6] = {dbc_int(a->id),           text_or_null(x->sha256),
-	                  text_or_null(x->content), text_or_null(x->label),
-	                  text_or_null(x->wal_start), text_or_null(x->wal_stop)};
+	dbc_value p[6] = {
+	    dbc_int(a->id),         text_or_null(x->sha256),    text_or_null(x->content),
+	    text_or_null(x->label), text_or_null(x->wal_start), text_or_null(x->wal_stop)};
 	return sql ? ctx->host->query(ctx, sql, 6, p, NULL, NULL) : DBC_ERROR;
 }
 
@@ -139,7 +139,6 @@ int dbc_backup_entry(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, cons
 	                     " ORDER BY id DESC LIMIT 1",
 	                     created, verified, ctx->host->book_prefix)
 	        : NULL;
-	dbc_value p[3] = {id > 0 ? dbc_int(id) : dbc_null(), text_or_null(path),
-	                  text_or_null(label)};
+	dbc_value p[3] = {id > 0 ? dbc_int(id) : dbc_null(), text_or_null(path), text_or_null(label)};
 	return sql ? dbc_query_text(ctx, sql, 3, p, json, &found) : DBC_ERROR;
 }

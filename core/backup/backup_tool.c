@@ -44,14 +44,13 @@ static int copy_to_name(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_bac
 	    tool->read_back(ctx, tool->arg, tmp, made) != DBC_OK)
 		return DBC_ERROR;
 	if (seal)
-		return files->seal(ctx, files->arg, tmp, path, made->database ? made->database : "",
-		                   seal);
+		return files->seal(ctx, files->arg, tmp, path, made->database ? made->database : "", seal);
 	return files->publish(ctx, files->arg, tmp, path);
 }
 
-static int written_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool,
-                           const dbc_backup_files *files, const dbc_backup_recorder *rec,
-                           const char *path, unsigned seal, dbc_backup_made *made, char **json)
+static int written_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_files *files,
+                           const dbc_backup_recorder *rec, const char *path, unsigned seal,
+                           dbc_backup_made *made, char **json)
 {
 	if (!path || !path[0])
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a %s backup needs a file name",
@@ -77,8 +76,7 @@ int dbc_backup_tool_run(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_bac
 	if (!tool->writes_file) {
 		if (path || seal)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "a %s backup is kept by the tool: no file name, no seal",
-			                 tool->kind);
+			                 "a %s backup is kept by the tool: no file name, no seal", tool->kind);
 		return kept_by_tool(ctx, tool, rec, &made, json);
 	}
 	return written_by_tool(ctx, tool, files, rec, path, seal, &made, json);

@@ -84,8 +84,8 @@ typedef struct dbc_backup_files {
 	 * encrypted (DBC_BACKUP_SEAL_*), names database in its header, reads
 	 * the sealed file back to plain's bytes and publishes it (never over a
 	 * file). */
-	int (*seal)(dbc_ctx *ctx, void *arg, const char *plain, const char *path,
-	            const char *database, unsigned flags);
+	int (*seal)(dbc_ctx *ctx, void *arg, const char *plain, const char *path, const char *database,
+	            unsigned flags);
 	/* Syncs tmp, gives it the name path (never over a file) and syncs the
 	 * directory. */
 	int (*publish)(dbc_ctx *ctx, void *arg, const char *tmp, const char *path);
