@@ -72,12 +72,14 @@ int dbc_backup_tool_run(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_bac
                         char **json)
 {
 	dbc_backup_made made = {.bytes = -1, .duration_ms = -1};
+	int rc;
 	*json = NULL;
-	if (!tool->writes_file) {
-		if (path || seal)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "a %s backup is kept by the tool: no file name, no seal", tool->kind);
-		return kept_by_tool(ctx, tool, rec, &made, json);
-	}
-	return written_by_tool(ctx, tool, files, rec, path, seal, &made, json);
+	if (!tool->writes_file && (path || seal))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "a %s backup is kept by the tool: no file name, no seal", tool->kind);
+	rc = tool->writes_file ? written_by_tool(ctx, tool, files, rec, path, seal, &made, json)
+	                       : kept_by_tool(ctx, tool, rec, &made, json);
+	if (rc != DBC_OK)
+		*json = NULL; /* a failed flow describes nothing */
+	return rc;
 }
