@@ -244,26 +244,24 @@ static void history_part(cli_db *db, FILE *out)
 }
 
 /* The migrations, pending counted as `dbcare status` and serve's /readyz
- * count them: the registry's pending states and the --dir files it lacks
- * (o NULL: no folder). */
+ * count them (dbmigrate_pending: the registry's pending states and the
+ * --dir files it lacks; o NULL: no folder). */
 static void migrations_part(cli_db *db, cli_opts *o, FILE *out, report_html_summary *sum)
 {
-	cli_rows r = {0}, status = {0};
+	cli_rows r = {0}, pending = {0};
 	fputs("<h3>Migrations</h3>\n", out);
 	if (!read_rows(db, out, "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
 	               0, NULL, &r))
 		return;
 	bool found = false;
-	int st = cli_col(&r, "state");
-	sum->pending = 0;
-	for (int i = 0; !o && i < r.nrows; i++)
-		sum->pending += cli_state_pending(cli_cell(&r, i, st));
-	if (o &&
-	    (!read_rows(db, out, "SELECT version, name, kind, state, checksum FROM dbmigrate_status()",
-	                0, NULL, &status) ||
-	     cli_pending_files(db, o, &status, &found, &sum->pending) != 0))
+	sum->pending = -1;
+	if (o ? cli_pending_files(db, o, &found, &sum->pending) != 0
+	      : !read_rows(db, out, "SELECT dbmigrate_pending()", 0, NULL, &pending)) {
 		sum->pending = -1;
-	cli_rows_free(&status);
+		cli_error_clear(db);
+	} else if (!o)
+		sum->pending = cli_cell(&pending, 0, 0) ? atoi(cli_cell(&pending, 0, 0)) : 0;
+	cli_rows_free(&pending);
 	if (r.nrows == 0 && sum->pending <= 0) {
 		fputs("<p>No migration registered.</p>\n", out);
 	} else {

@@ -132,6 +132,13 @@
 	              DBC_COL("duration_ms", DBC_T_FLOAT8)),                                           \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "one row per registered or applied migration, in apply order")                    \
+	/* Readiness, the page and `dbcare status`: read only, never registers. */                     \
+	X(dbmigrate_pending, dbmigrate_pending, CORE_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	  DBC_ARGS(DBC_OPT("files", DBC_T_JSONB, "NULL")), .returns = DBC_T_INT4,                      \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  .comment = "how many migrations are pending: the registry's, and of a migration folder's "   \
+	             "files (a JSON array of {version} and {name, checksum}) those it lacks or whose " \
+	             "repeatable changed; reads only")                                                 \
 	X(dbmigrate_plan, dbmigrate_plan, CORE_TABLE, .part = DBC_PART_MIGRATE,                        \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")),                                             \
 	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("version", DBC_T_TEXT),                     \

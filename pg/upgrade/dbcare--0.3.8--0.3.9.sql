@@ -127,3 +127,12 @@ CREATE FUNCTION dbhealth_largest_tables("limit" bigint DEFAULT 10)
     AS 'MODULE_PATHNAME', 'dbhealth_largest_tables';
 COMMENT ON FUNCTION dbhealth_largest_tables(bigint) IS 'the largest user tables now, largest first, with their indexes';
 GRANT EXECUTE ON FUNCTION dbhealth_largest_tables(bigint) TO pg_monitor;
+
+-- dbmigrate_pending: the migrations pending, read only (readiness, the page)
+
+CREATE FUNCTION dbmigrate_pending("files" jsonb DEFAULT NULL) RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_pending';
+COMMENT ON FUNCTION dbmigrate_pending(jsonb) IS 'how many migrations are pending: the registry''s, and of a migration folder''s files (a JSON array of {version} and {name, checksum}) those it lacks or whose repeatable changed; reads only';
+GRANT EXECUTE ON FUNCTION dbmigrate_pending(jsonb) TO pg_monitor;
