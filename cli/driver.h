@@ -66,6 +66,13 @@ typedef struct cli_driver {
 	 * or nothing; NULL where the engine restores with its own tool
 	 * (PostgreSQL: pg_restore). 0, or -1 with *err ("dbcare: ..."). */
 	int (*restore_from)(cli_db *db, const char *path, char **err);
+	/* What another thread may interrupt the connection's running
+	 * statement with (PostgreSQL: a cancel object, freed by
+	 * interrupter_free; SQLite: the connection itself), interrupt doing
+	 * it. NULL from interrupter: none. */
+	void *(*interrupter)(cli_db *db);
+	void (*interrupt)(void *h);
+	void (*interrupter_free)(void *h);
 } cli_driver;
 
 struct cli_db {

@@ -205,16 +205,16 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 /* Publishes what serve_fleet_stop may interrupt while the connection is open. */
 static void publish(serve_fleet *f, serve_db *d, cli_db *db, bool on)
 {
-	void *h = NULL;
-	if (on)
-		h = d->target.engine == CLI_ENGINE_SQLITE ? db->handle : (void *)PQgetCancel(db->handle);
+	void *h = on ? db->drv->interrupter(db) : NULL;
 	pthread_mutex_lock(&f->mu);
 	void *old = d->interrupt;
+	const cli_driver *old_drv = d->interrupt_drv;
 	d->interrupt = h;
-	d->interrupt_engine = d->target.engine;
+	if (on)
+		d->interrupt_drv = db->drv;
 	pthread_mutex_unlock(&f->mu);
-	if (old && d->target.engine == CLI_ENGINE_PG)
-		PQfreeCancel(old);
+	if (old)
+		old_drv->interrupter_free(old);
 }
 
 /* SQLite's busy handler: waits for a lock as the command's 5 s busy

@@ -36,11 +36,6 @@ LEFT = {
     "cli/main.c": 1,
     "cli/migfiles.c": 5,
     "cli/new_file.c": 1,
-    "cli/serve.c": 4,
-    "cli/serve_collect.c": 2,
-    "cli/serve_fleet.c": 2,
-    "cli/serve_render.c": 2,
-    "cli/serve_write.c": 1,
 }
 DRIVERS = re.compile(r"cli/(driver_[a-z_]+\.c|conn\.c|sqlite_restore\.c)$")
 
