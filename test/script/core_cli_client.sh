@@ -32,7 +32,6 @@ LEFT = {
     "cli/cmd_migrate.c": 1,
     "cli/cmd_retain.c": 2,
     "cli/fleet.c": 1,
-    "cli/health_file.c": 1,
     "cli/main.c": 1,
     "cli/migfiles.c": 5,
     "cli/new_file.c": 1,
