@@ -301,10 +301,10 @@ int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)
 		return CLI_USAGE;
 	}
 	pgbr_tool t = {.db = db, .o = o};
-	char *type_arg = NULL;
+	char type_arg[64];
 	int rc = CLI_ERROR;
-	if (cli_pgbr_open(db, o, stanza, &t.b) == 0 &&
-	    asprintf(&type_arg, "--type=%s", o->backup_type ? o->backup_type : "incr") >= 0) {
+	snprintf(type_arg, sizeof type_arg, "--type=%s", o->backup_type ? o->backup_type : "incr");
+	if (cli_pgbr_open(db, o, stanza, &t.b) == 0) {
 		t.type_arg = type_arg;
 		dbc_backup_tool tool = {.kind = "pgbackrest",
 		                        .writes_file = false,
@@ -313,10 +313,8 @@ int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)
 		                        .copy = pgbr_copy,
 		                        .read_back = pgbr_read_back};
 		rc = cli_backup_run(db, o, &tool, pgbr_answer_sql, &t.type, NULL, 0);
-	} else
-		type_arg = NULL;
+	}
 	cli_pgbr_close(&t.b);
-	free(type_arg);
 	free(t.type);
 	return rc;
 }

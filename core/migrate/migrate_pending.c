@@ -11,41 +11,34 @@
  * for the registry alone.
  */
 #include "migrate/migrate.h"
+#include "migrate/migrate_flow.h"
+#include "migrate/migrate_model.h"
 
 #include "base/json.h"
 
 #include <string.h>
 
-/* status columns (dbmigrate_status) */
-enum { COL_VERSION = 0, COL_NAME = 1, COL_KIND = 2, COL_STATE = 3, COL_CHECKSUM = 4 };
-
-static const char *cell(const dbc_rows *r, int row, int col)
+static bool state_pending(dbc_mig_state s)
 {
-	const dbc_value *v = &r->cells[row * r->ncol + col];
-	return v->type == DBC_TEXT ? v->s : NULL;
-}
-
-static bool state_pending(const char *s)
-{
-	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
-	             strcmp(s, "outdated") == 0);
+	return s == DBC_MS_PENDING || s == DBC_MS_OUT_OF_ORDER || s == DBC_MS_OUTDATED;
 }
 
 /* The registry's row of a versioned migration (by version) or of a
- * repeatable one (by name); -1 when it has none. */
-static int row_of(const dbc_rows *status, bool repeatable, const char *key)
+ * repeatable one (by name); NULL when it has none. */
+static const dbc_mig_row *row_of(const dbc_mig_status *st, bool repeatable, const char *key)
 {
-	for (int i = 0; i < status->nrows; i++) {
-		const char *kind = cell(status, i, COL_KIND);
-		const char *k = cell(status, i, repeatable ? COL_NAME : COL_VERSION);
-		if (kind && k && (strcmp(kind, "repeatable") == 0) == repeatable && strcmp(k, key) == 0)
-			return i;
+	for (int i = 0; i < st->nrows; i++) {
+		const dbc_mig_row *r = &st->rows[i];
+		const char *k = repeatable ? dbc_mig_row_name(r) : dbc_mig_row_version(r);
+		if ((strcmp(dbc_mig_row_kind(r), "repeatable") == 0) == repeatable && k &&
+		    strcmp(k, key) == 0)
+			return r;
 	}
-	return -1;
+	return NULL;
 }
 
 /* Whether the folder's file f adds a pending migration. */
-static int file_pending(dbc_ctx *ctx, const dbc_rows *status, const json_t *f, bool *pending)
+static int file_pending(dbc_ctx *ctx, const dbc_mig_status *st, const json_t *f, bool *pending)
 {
 	const char *version = json_string_value(json_object_get(f, "version"));
 	const char *name = json_string_value(json_object_get(f, "name"));
@@ -53,22 +46,23 @@ static int file_pending(dbc_ctx *ctx, const dbc_rows *status, const json_t *f, b
 	if (!json_is_object(f) || (!version && (!name || !sum)))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "files: each file is {\"version\": V} or {\"name\": N, \"checksum\": C}");
-	int row = row_of(status, !version, version ? version : name);
+	const dbc_mig_row *r = row_of(st, !version, version ? version : name);
+	const char *registered = r && r->mig ? r->mig->checksum : r ? r->applied->checksum : NULL;
 	/* a repeatable changed since it was registered runs again */
-	*pending = row < 0 || (!version && !state_pending(cell(status, row, COL_STATE)) &&
-	                       cell(status, row, COL_CHECKSUM) &&
-	                       strcmp(sum, cell(status, row, COL_CHECKSUM)) != 0);
+	*pending =
+	    !r || (!version && !state_pending(r->state) && registered && strcmp(sum, registered) != 0);
 	return DBC_OK;
 }
 
 int dbc_migrate_pending(dbc_ctx *ctx, const char *files, int64_t *count)
 {
-	dbc_rows status;
+	dbc_mig_set set;
+	dbc_mig_status st;
 	*count = 0;
-	if (dbc_migrate_status(ctx, &status) != DBC_OK)
+	if (dbc_mig_read_status(ctx, DBC_LOAD_META, &set, &st) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < status.nrows; i++)
-		*count += state_pending(cell(&status, i, COL_STATE));
+	for (int i = 0; i < st.nrows; i++)
+		*count += state_pending(st.rows[i].state);
 	if (!files)
 		return DBC_OK;
 	json_t *list = dbc_json_parse(ctx, files, "files");
@@ -82,7 +76,7 @@ int dbc_migrate_pending(dbc_ctx *ctx, const char *files, int64_t *count)
 	json_array_foreach(list, i, f)
 	{
 		bool pending = false;
-		if (rc == DBC_OK && (rc = file_pending(ctx, &status, f, &pending)) == DBC_OK)
+		if (rc == DBC_OK && (rc = file_pending(ctx, &st, f, &pending)) == DBC_OK)
 			*count += pending;
 	}
 	json_decref(list);
