@@ -195,12 +195,12 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
 typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
 int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found, int *nfiles);
 /* The migrations pending as `dbcare status` counts them, without writing
- * (readiness and the page only read): status holds dbmigrate_status()'s
- * rows (columns version, name, kind, state, checksum); *pending counts its
- * pending states and the --dir files it lacks (a version not registered, a
- * repeatable not registered or registered with another checksum). *found
- * as for cli_register_files. 0, or -1 after saying why. */
-int cli_pending_files(cli_db *db, cli_opts *o, const cli_rows *status, bool *found, int *pending);
+ * (readiness and the page only read): dbmigrate_pending of the --dir
+ * folder's files (the core decides: the registry's pending states, a
+ * version not registered, a repeatable not registered or registered with
+ * another checksum). *found as for cli_register_files. 0, or -1 with
+ * db's error set or after saying why. */
+int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending);
 /* migrate --commit-each: whether the folder's migration `version` runs
  * outside a transaction (marked, or popx's .autocommit), and running it so:
  * dbmigrate_step_begin, each statement at top level, dbmigrate_step_end,

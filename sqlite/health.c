@@ -541,7 +541,7 @@ static int table_sizes(dbc_ctx *ctx, const dbc_health_hooks *eng, int limit,
 	                         "m") " GROUP BY m.name ORDER BY 2 DESC, 1 LIMIT $1",
 	                     1, &p, take_table_size, out) != DBC_OK)
 		return DBC_ERROR;
-	for (int i = 0; i < out->n; i++) {
+	for (int i = 0; !out->sizes_only && i < out->n; i++) {
 		char *q = dbc_printf(ctx, "SELECT count(*) FROM main.%s",
 		                     ctx->host->quote_ident(ctx, out->items[i].name));
 		if (!q || ctx->host->query(ctx, q, 0, NULL, take_count, &out->items[i].rows) != DBC_OK)

@@ -1,13 +1,13 @@
 /*
  * cmd_backup.c — backup, backups, backups prune. On SQLite the extension
  * makes, verifies and catalogues the copy (dbbackup_create); on PostgreSQL
- * the driver's dump (pg_dump -Fc) writes the file and dbbackup_record
- * catalogues it with the schema fingerprint read just before the dump.
+ * the core's backup flow (core/backup/backup_tool.h) runs the tool the
+ * command plugs in: the driver's dump (pg_dump -Fc) or pgBackRest.
  */
+#include "backup_flow.h"
 #include "cli/cli.h"
 #include "pg_backup.h"
 #include "pgbackrest.h"
-#include "sealed.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -36,122 +36,35 @@ static char *default_dump_name(const char *database)
 	return path;
 }
 
+/* The answer of a pg_dump backup, over dbbackup_entry's row ($1: its id). */
+static const char dump_answer_sql[] =
+    "SELECT json_build_object('id', e->'id', 'path', e->'path', 'bytes', e->'bytes',"
+    " 'fingerprint', e->'fingerprint', 'sha256', e->'sha256',"
+    " 'tables', (SELECT count(*) FROM jsonb_object_keys(e->'content')))::text"
+    " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded";
+
 /* PostgreSQL: pg_dump to path (default <database>-<UTC time>.dump here),
- * then dbbackup_record('pg_dump', absolute path, bytes, fingerprint). The
- * fingerprint is read in a REPEATABLE READ transaction whose snapshot
- * pg_dump dumps (pg_export_snapshot, pg_dump --snapshot): DDL committed
- * between the two cannot make the recorded schema differ from the dump's.
- * The transaction stays open, holding no lock, until pg_dump is done,
- * exempt from idle_in_transaction_session_timeout (a server setting that
- * would end it, and the snapshot with it, while pg_dump runs). */
+ * through the backup flow (core/backup/backup_tool.h, the tool in
+ * backup_pg_dump.c): read back, sealed when asked, published, recorded
+ * with dbbackup_record. */
 static int dump_and_record(cli_db *db, cli_opts *o)
 {
 	cli_rows r = {0};
-	if (cli_q(db, o, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL) != 0)
-		return CLI_ERROR;
-	if (cli_q(db, o, "SET LOCAL idle_in_transaction_session_timeout = 0", 0, NULL, NULL) != 0 ||
-	    cli_q(db, o, "SELECT current_database(), dbschema_fingerprint(), pg_export_snapshot()", 0,
-	          NULL, &r) != 0) {
-		cli_rollback(db);
-		return CLI_ERROR;
-	}
-	char *fingerprint = strdup(cli_cell(&r, 0, 1) ? cli_cell(&r, 0, 1) : "");
-	char *snapshot = strdup(cli_cell(&r, 0, 2) ? cli_cell(&r, 0, 2) : "");
-	char *database = cli_cell(&r, 0, 0) ? strdup(cli_cell(&r, 0, 0)) : NULL;
-	char *identity = NULL; /* named in a sealed dump's header (core/container) */
-	char *path = o->nargs > 0 ? strdup(o->args[0])
-	                          : default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
+	char *path = NULL;
+	if (o->nargs > 0)
+		path = strdup(o->args[0]);
+	else if (cli_q(db, o, "SELECT current_database()", 0, NULL, &r) == 0)
+		path = default_dump_name(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
-	char *err = NULL, *contents = NULL;
-	char *plain = NULL; /* a sealed dump's plain file, until it is sealed */
-	bool sealing = o->compress || o->key_file;
-	char sha[65];
-	struct stat st;
-	int rc = CLI_ERROR;
-	bool in_snapshot = true; /* until the COMMIT below */
-	if (!path || !fingerprint || !snapshot ||
-	    (sealing && cli_pg_database_identity(db, o, &identity) != 0))
-		goto out;
-	/* lstat: a symlink at the name is a file there (the dump's link()
-	 * refuses it too, whatever appears meanwhile) */
-	if (lstat(path, &st) == 0) {
-		cli_errorf("%s exists already: a backup never replaces a file", path);
-		goto out;
-	}
-	/* what verification compares a restored copy with, read in the
-	 * snapshot the dump is taken in */
-	if (cli_pg_contents(db, o, &contents) != 0)
-		goto out;
-	/* sealed (--compress zstd, --encrypt-key-file): pg_dump writes the
-	 * plain dump into a scratch file without a name on the target's file
-	 * system (a kill leaves none of it), sealed into the target's name
-	 * below */
-	if (sealing && !(plain = cli_scratch_beside(path)))
-		goto out;
-	cli_note(&o->out, "pg_dump to %s", sealing ? "a scratch file" : path);
-	if (db->drv->dump(db, sealing ? plain : path, snapshot, &err) != 0) {
-		fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
-		free(err);
-		goto out;
-	}
-	in_snapshot = false;
-	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0)
-		goto out;
-	if (sealing) {
-		long long sealed_bytes;
-		int sealed = cli_seal_dump(plain, path, database ? database : "", identity,
-		                           o->compress != NULL, o->key_file != NULL, sha, &sealed_bytes);
-		cli_scratch_release(plain);
-		plain = NULL;
-		if (sealed != 0)
-			goto out;
-	}
-	char abs[PATH_MAX], bytes[32];
-	if (!realpath(path, abs) || stat(abs, &st) != 0) {
-		cli_errorf("cannot read the dump %s", path);
-		goto out;
-	}
-	snprintf(bytes, sizeof bytes, "%lld", (long long)st.st_size);
-	if (!sealing && cli_file_sha256(abs, sha) != 0) {
-		cli_errorf("cannot read the dump %s: %s", abs, strerror(errno));
-		goto out;
-	}
-	/* one transaction: the row has its hash and content or is not there */
-	const char *p[3] = {abs, bytes, fingerprint};
-	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
-		goto out;
-	cli_rows id = {0};
-	int failed =
-	    cli_q(db, o, "SELECT dbbackup_record('pg_dump', $1, CAST($2 AS bigint), $3)", 3, p, &id);
-	const char *u[3] = {sha, contents, cli_cell(&id, 0, 0)};
-	failed = failed ||
-	         cli_q(db, o,
-	               "UPDATE dbcare.backups SET sha256 = $1, content = CAST($2 AS jsonb)"
-	               " WHERE id = CAST($3 AS bigint)"
-	               " RETURNING json_build_object('id', id, 'path', path, 'bytes', bytes,"
-	               " 'fingerprint', fingerprint, 'sha256', sha256,"
-	               " 'tables', (SELECT count(*) FROM jsonb_object_keys(content)))::text",
-	               3, u, &r) != 0 ||
-	         cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0;
-	cli_rows_free(&id);
-	if (failed) {
-		cli_rollback(db);
-		cli_rows_free(&r);
-		goto out;
-	}
-	cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
-	cli_rows_free(&r);
-	rc = CLI_OK;
-out:
-	if (in_snapshot)
-		cli_rollback(db);       /* ends the snapshot's transaction on a failure */
-	cli_scratch_release(plain); /* a failed dump's; a sealed one's went above */
+	if (!path)
+		return CLI_ERROR;
+	unsigned seal =
+	    (o->compress ? DBC_BACKUP_SEAL_ZSTD : 0u) | (o->key_file ? DBC_BACKUP_SEAL_ENCRYPT : 0u);
+	dbc_backup_tool tool;
+	cli_pg_dump_tool arg;
+	cli_pg_dump_tool_init(&tool, &arg, db, o, path);
+	int rc = cli_backup_run(db, o, &tool, dump_answer_sql, NULL, path, seal);
 	free(path);
-	free(fingerprint);
-	free(snapshot);
-	free(database);
-	free(identity);
-	free(contents);
 	return rc;
 }
 

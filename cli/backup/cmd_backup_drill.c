@@ -89,13 +89,18 @@ static int check_constraints(cli_db *rs, cli_opts *o, char **why)
  * the newest backup dbcare made (pg_dump or pgBackRest). */
 static int find_row(cli_db *db, cli_opts *o, const char *arg, cli_rows *row)
 {
-	char abs[PATH_MAX], *sql = NULL;
-	const char *p[2] = {arg && realpath(arg, abs) ? abs : arg, arg};
-	int rc = asprintf(&sql, "%s WHERE %s ORDER BY id DESC LIMIT 1", cli_backup_row_sql,
-	                  arg ? "path = $1 OR label = $2" : "kind IN ('pg_dump', 'pgbackrest')") < 0
-	             ? -1
-	             : cli_q(db, o, sql, arg ? 2 : 0, arg ? p : NULL, row);
-	free(sql);
+	char abs[PATH_MAX];
+	cli_rows newest = {0};
+	int rc = 0;
+	if (!arg)
+		rc = cli_q(db, o,
+		           "SELECT CAST(max(id) AS text) FROM dbbackup_list()"
+		           " WHERE kind IN ('pg_dump', 'pgbackrest')",
+		           0, NULL, &newest);
+	if (rc == 0)
+		rc = arg ? cli_backup_row(db, o, NULL, realpath(arg, abs) ? abs : arg, arg, row)
+		         : cli_backup_row(db, o, cli_cell(&newest, 0, 0), NULL, NULL, row);
+	cli_rows_free(&newest);
 	if (rc == 0 && row->nrows == 0) {
 		cli_errorf(arg ? "no catalogued backup at %s (dbcare backups lists them)"
 		               : "no catalogued backup to drill (dbcare backup makes one)%s",

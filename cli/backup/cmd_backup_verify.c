@@ -25,16 +25,24 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Marks the row; why NULL: verified. */
+/* Marks the row through dbbackup_verified; why NULL: verified. */
 int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why)
 {
 	const char *p[2] = {id, why};
+	return cli_q(db, o, "SELECT dbbackup_verified(CAST($1 AS bigint), $2)", 2, p, NULL);
+}
+
+int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, const char *label,
+                   cli_rows *row)
+{
+	const char *p[3] = {id, path, label};
+	/* a JSON null is no content (SQL NULL), as the column's */
 	return cli_q(db, o,
-	             why ? "UPDATE dbcare.backups SET status = 'failed', verified_at = NULL,"
-	                   " detail = $2 WHERE id = CAST($1 AS bigint)"
-	                 : "UPDATE dbcare.backups SET status = 'verified', verified_at = now(),"
-	                   " detail = NULL WHERE id = CAST($1 AS bigint)",
-	             why ? 2 : 1, p, NULL);
+	             "SELECT e->>'id', e->>'kind', e->>'path', e->>'sha256',"
+	             " CAST(NULLIF(e->'content', 'null') AS text), e->>'label'"
+	             " FROM (SELECT dbbackup_entry(CAST($1 AS bigint), $2, $3) AS e) AS found"
+	             " WHERE e IS NOT NULL",
+	             3, p, row);
 }
 
 /* What the dump's dbcare objects need (issue: an audited or soft-deleted
@@ -307,10 +315,7 @@ static int verify_sqlite(cli_db *db, cli_opts *o)
 	return CLI_OK;
 }
 
-const char cli_backup_row_sql[] =
-    "SELECT id, kind, path, sha256, content::text, label FROM dbcare.backups";
-
-/* Verifies the backup of row (a row of cli_backup_row_sql) and marks it: 0 with *why
+/* Verifies the backup of row (a row of cli_backup_row) and marks it: 0 with *why
  * NULL (verified, *tables read) or set (failed); -1 after printing an
  * error that is not the backup's (the row is left as it was). */
 static int verify_row(cli_db *db, cli_opts *o, const cli_rows *row, char **why, int *tables)
@@ -341,14 +346,8 @@ int cli_verify_backup(cli_db *db, cli_opts *o)
 	char abs[PATH_MAX];
 	const char *p[2] = {realpath(arg, abs) ? abs : arg, arg};
 	cli_rows row = {0};
-	char *sql = NULL;
-	if (asprintf(&sql, "%s WHERE path = $1 OR label = $2 ORDER BY id DESC LIMIT 1",
-	             cli_backup_row_sql) < 0 ||
-	    cli_q(db, o, sql, 2, p, &row) != 0) {
-		free(sql);
+	if (cli_backup_row(db, o, NULL, p[0], p[1], &row) != 0)
 		return CLI_ERROR;
-	}
-	free(sql);
 	if (row.nrows == 0) {
 		cli_errorf("no catalogued backup at %s (dbcare backups lists them)", arg);
 		cli_rows_free(&row);
@@ -420,7 +419,7 @@ int cli_verify_all_backups(cli_db *db, cli_opts *o)
 	cli_rows list = {0};
 	if (cli_q(
 	        db, o,
-	        pg ? "SELECT CAST(id AS text), path FROM dbcare.backups"
+	        pg ? "SELECT CAST(id AS text), path FROM dbbackup_list()"
 	             " WHERE kind IN ('pg_dump', 'pgbackrest') ORDER BY id"
 	           : "SELECT CAST(id AS text), path FROM dbbackup_list WHERE kind = 'file' ORDER BY id",
 	        0, NULL, &list) != 0)
@@ -430,18 +429,15 @@ int cli_verify_all_backups(cli_db *db, cli_opts *o)
 	for (int i = 0; i < list.nrows; i++) {
 		const char *id = cli_cell(&list, i, 0), *path = cli_cell(&list, i, 1);
 		cli_note(&o->out, "dbcare: verifying backup %d of %d: %s", i + 1, list.nrows, path);
-		char *why = NULL, *sql = NULL;
+		char *why = NULL;
 		int tables = -1, rc = -1;
 		if (!pg)
 			rc = verify_one_sqlite(db, path, &why);
 		else {
 			cli_rows row = {0};
-			const char *p[1] = {id};
-			if (asprintf(&sql, "%s WHERE id = CAST($1 AS bigint)", cli_backup_row_sql) >= 0 &&
-			    cli_q(db, o, sql, 1, p, &row) == 0 && row.nrows == 1)
+			if (cli_backup_row(db, o, id, NULL, NULL, &row) == 0 && row.nrows == 1)
 				rc = verify_row(db, o, &row, &why, &tables);
 			cli_rows_free(&row);
-			free(sql);
 		}
 		if (rc != 0 || why)
 			bad++;

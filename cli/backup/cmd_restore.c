@@ -43,14 +43,11 @@ static char *mark_file(cli_db *db, cli_opts *o, const char *label)
 	cli_rows r = {0};
 	const char *p[1] = {label};
 	char *file = NULL;
-	if (cli_q(db, o,
-	          "SELECT b.path FROM dbcare_backup_marks AS m JOIN dbcare_backups AS b"
-	          " ON b.id = m.backup_id WHERE m.label = $1",
-	          1, p, &r) != 0)
+	if (cli_q(db, o, "SELECT backup_path FROM dbbackup_marks() WHERE label = $1", 1, p, &r) != 0)
 		return NULL;
 	if (r.nrows == 0 || !cli_cell(&r, 0, 0))
 		cli_errorf("no restore point named \"%s\" with its backup (dbbackup_mark makes them; "
-		           "dbcare_backup_marks lists them)",
+		           "dbbackup_marks() lists them)",
 		           label);
 	else
 		file = strdup(cli_cell(&r, 0, 0));
@@ -119,8 +116,7 @@ static int target_check(cli_db *db, const char *file, const char *main_file)
 	if (!cli_is_sealed(file))
 		return 0;
 	/* no bookkeeping, or one older than identities: nothing to compare */
-	if (db->drv->query(db, "SELECT database_id FROM main.dbcare_bookkeeping WHERE id = 1", 0, NULL,
-	                   &r) != 0) {
+	if (db->drv->query(db, "SELECT dbbackup_identity()", 0, NULL, &r) != 0) {
 		cli_error_clear(db);
 		return 0;
 	}

@@ -90,9 +90,11 @@ int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
 void cli_pg_toc_free(cli_pg_toc *t);
 
 /* The catalog columns a verification reads (id, kind, path, sha256,
- * content, label), before a WHERE of the caller's. */
-extern const char cli_backup_row_sql[];
-/* A pg_dump backup (row: cli_backup_row_sql's) verified: its SHA-256, then
+ * content, label) of the newest backup whose id, path or label is the one
+ * given (NULL: not compared), through dbbackup_entry; no row when none. */
+int cli_backup_row(cli_db *db, cli_opts *o, const char *id, const char *path, const char *label,
+                   cli_rows *row);
+/* A pg_dump backup (row: cli_backup_row's) verified: its SHA-256, then
  * restored into a scratch database and compared. 0 with *why NULL
  * (verified, *tables compared) or set (the backup's fault); -1 after
  * printing an error that is not the backup's. content (NULL: not

@@ -4,13 +4,15 @@
  * running it, reading `pgbackrest info --output=json`.
  *
  * A backup is `pgbackrest --stanza=S --type=T backup` (pgBackRest waits
- * until the WAL the backup needs is archived), then one catalog row: kind
+ * until the WAL the backup needs is archived), as a tool of the core's
+ * backup flow (core/backup/backup_tool.h), then one catalog row: kind
  * pgbackrest, path pgbackrest:STANZA/LABEL, the repository bytes this
  * backup added, the schema fingerprint read just before it, pgBackRest's
  * label and WAL range. The backup found in `info` is the newest one that
  * started after this command started it, so a backup another job takes
  * meanwhile is never recorded as this one.
  */
+#include "backup_flow.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
 
@@ -206,89 +208,113 @@ static const char *str_at(json_t *o, const char *a, const char *b)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* Records backup bk of b's stanza; prints the row as JSON. */
-static int record(cli_db *db, cli_opts *o, const cli_pgbr *b, json_t *bk, const char *fingerprint,
-                  double ms)
+/* pgBackRest as a tool of the backup flow (core/backup/backup_tool.h):
+ * it keeps the copy in its repository; read back is its info, which names
+ * the backup this command started. */
+typedef struct pgbr_tool {
+	cli_db *db;
+	cli_opts *o;
+	cli_pgbr b;
+	const char *type_arg; /* --type=T */
+	long long since;      /* epoch s the backup was started at or after */
+	char *type;           /* pgBackRest's type of the backup made (the answer's) */
+} pgbr_tool;
+
+static int pgbr_begin(dbc_ctx *ctx, void *arg, dbc_backup_made *made)
 {
-	const char *label = str_at(bk, "label", NULL);
-	char *path = NULL, bytes[32] = "", dur[32];
-	json_t *delta =
-	    json_object_get(json_object_get(json_object_get(bk, "info"), "repository"), "delta");
-	if (json_is_integer(delta))
-		snprintf(bytes, sizeof bytes, "%lld", (long long)json_integer_value(delta));
-	snprintf(dur, sizeof dur, "%.0f", ms);
-	if (!label || asprintf(&path, "pgbackrest:%s/%s", b->stanza, label) < 0) {
-		cli_errorf("pgbackrest info shows the backup without a label");
-		return CLI_ERROR;
-	}
-	const char *p[3] = {path, bytes[0] ? bytes : NULL, fingerprint};
-	cli_rows id = {0}, r = {0};
-	int failed = cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
-	             cli_q(db, o, "SELECT dbbackup_record('pgbackrest', $1, CAST($2 AS bigint), $3)", 3,
-	                   p, &id) != 0;
-	const char *u[6] = {cli_cell(&id, 0, 0),           label, str_at(bk, "archive", "start"),
-	                    str_at(bk, "archive", "stop"), dur,   str_at(bk, "type", NULL)};
-	failed = failed ||
-	         cli_q(db, o,
-	               "UPDATE dbcare.backups SET label = $2, wal_start = $3, wal_stop = $4,"
-	               " duration_ms = CAST($5 AS double precision) WHERE id = CAST($1 AS bigint)"
-	               " RETURNING json_build_object('id', id, 'kind', kind, 'path', path,"
-	               " 'label', label, 'type', CAST($6 AS text), 'bytes', bytes,"
-	               " 'wal_start', wal_start, 'wal_stop', wal_stop,"
-	               " 'duration_ms', duration_ms)::text",
-	               6, u, &r) != 0 ||
-	         cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0;
-	if (failed)
-		cli_rollback(db);
-	else
-		cli_print_json_doc(db, o, "backup", cli_cell(&r, 0, 0));
-	cli_rows_free(&id);
+	pgbr_tool *t = arg;
+	cli_rows r = {0};
+	if (cli_q(t->db, t->o, "SELECT dbschema_fingerprint()", 0, NULL, &r) != 0)
+		return cli_backup_fail(ctx, NULL);
+	made->fingerprint = dbc_strdup(ctx, cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
 	cli_rows_free(&r);
-	free(path);
-	return failed ? CLI_ERROR : CLI_OK;
+	return made->fingerprint ? DBC_OK : DBC_ERROR;
 }
+
+static int pgbr_copy(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_made *made)
+{
+	pgbr_tool *t = arg;
+	char *err = NULL;
+	(void)file, (void)made;
+	/* pgBackRest's timestamps are whole seconds: a backup started in this
+	 * second or later is this one */
+	t->since = (long long)time(NULL);
+	const char *args[] = {t->type_arg, "backup", NULL};
+	cli_note(&t->o->out, "pgbackrest --stanza=%s %s backup", t->b.stanza, t->type_arg);
+	if (cli_pgbr_run(&t->b, args, "pgbackrest backup", -1, &err) == 0)
+		return DBC_OK;
+	return cli_backup_fail(ctx, err ? err : strdup("dbcare: pgbackrest backup failed"));
+}
+
+static char *arena_copy(dbc_ctx *ctx, const char *s)
+{
+	return s ? dbc_strdup(ctx, s) : NULL;
+}
+
+/* The newest backup of the stanza started since the copy began: what
+ * the record names (label, WAL range, the repository bytes it added). */
+static int pgbr_read_back(dbc_ctx *ctx, void *arg, const char *file, dbc_backup_made *made)
+{
+	pgbr_tool *t = arg;
+	(void)file;
+	json_t *info = cli_pgbr_info(&t->b);
+	json_t *bk = info ? newest_since(info, t->since) : NULL;
+	const char *label = bk ? str_at(bk, "label", NULL) : NULL;
+	int rc = DBC_ERROR;
+	if (!info)
+		rc = cli_backup_fail(ctx, NULL);
+	else if (!bk)
+		rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
+		               "pgbackrest backup succeeded but pgbackrest info shows no backup started "
+		               "since; nothing was recorded");
+	else if (!label)
+		rc = dbc_error(ctx, DBC_SQLSTATE_INTERNAL,
+		               "pgbackrest info shows the backup without a label");
+	else {
+		json_t *delta =
+		    json_object_get(json_object_get(json_object_get(bk, "info"), "repository"), "delta");
+		made->bytes = json_is_integer(delta) ? (int64_t)json_integer_value(delta) : -1;
+		made->location = dbc_printf(ctx, "pgbackrest:%s/%s", t->b.stanza, label);
+		made->label = arena_copy(ctx, label);
+		made->wal_start = arena_copy(ctx, str_at(bk, "archive", "start"));
+		made->wal_stop = arena_copy(ctx, str_at(bk, "archive", "stop"));
+		t->type = str_at(bk, "type", NULL) ? strdup(str_at(bk, "type", NULL)) : NULL;
+		rc = made->location ? DBC_OK : DBC_ERROR;
+	}
+	json_decref(info);
+	return rc;
+}
+
+/* The answer of a pgBackRest backup, over dbbackup_entry's row ($1: its
+ * id, $2: pgBackRest's type of it). */
+static const char pgbr_answer_sql[] =
+    "SELECT json_build_object('id', e->'id', 'kind', e->'kind', 'path', e->'path',"
+    " 'label', e->'label', 'type', CAST($2 AS text), 'bytes', e->'bytes',"
+    " 'wal_start', e->'wal_start', 'wal_stop', e->'wal_stop',"
+    " 'duration_ms', e->'duration_ms')::text"
+    " FROM (SELECT dbbackup_entry(CAST($1 AS bigint)) AS e) AS recorded";
 
 int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza)
 {
-	cli_pgbr b;
-	cli_rows r = {0};
-	char *err = NULL, *type = NULL, *fingerprint = NULL;
-	int rc = CLI_ERROR;
 	if (o->nargs > 0) {
 		cli_errorf("a pgBackRest backup goes to the stanza's repository: no PATH");
 		return CLI_USAGE;
 	}
-	if (cli_pgbr_open(db, o, stanza, &b) != 0)
-		goto out;
-	if (cli_q(db, o, "SELECT dbschema_fingerprint()", 0, NULL, &r) != 0)
-		goto out;
-	fingerprint = strdup(cli_cell(&r, 0, 0) ? cli_cell(&r, 0, 0) : "");
-	if (asprintf(&type, "--type=%s", o->backup_type ? o->backup_type : "incr") < 0)
-		goto out;
-	/* pgBackRest's timestamps are whole seconds: a backup started in this
-	 * second or later is this one */
-	long long since = (long long)time(NULL);
-	double start = dbc_monotonic_ms();
-	const char *args[] = {type, "backup", NULL};
-	cli_note(&o->out, "pgbackrest --stanza=%s %s backup", b.stanza, type);
-	if (cli_pgbr_run(&b, args, "pgbackrest backup", -1, &err) != 0) {
-		fprintf(stderr, "%s\n", err ? err : "dbcare: pgbackrest backup failed");
-		goto out;
+	pgbr_tool t = {.db = db, .o = o};
+	char type_arg[64];
+	int rc = CLI_ERROR;
+	snprintf(type_arg, sizeof type_arg, "--type=%s", o->backup_type ? o->backup_type : "incr");
+	if (cli_pgbr_open(db, o, stanza, &t.b) == 0) {
+		t.type_arg = type_arg;
+		dbc_backup_tool tool = {.kind = "pgbackrest",
+		                        .writes_file = false,
+		                        .arg = &t,
+		                        .begin = pgbr_begin,
+		                        .copy = pgbr_copy,
+		                        .read_back = pgbr_read_back};
+		rc = cli_backup_run(db, o, &tool, pgbr_answer_sql, &t.type, NULL, 0);
 	}
-	double ms = dbc_monotonic_ms() - start;
-	json_t *info = cli_pgbr_info(&b);
-	json_t *bk = info ? newest_since(info, since) : NULL;
-	if (info && !bk)
-		cli_errorf("pgbackrest backup succeeded but pgbackrest info shows no backup started "
-		           "since; nothing was recorded");
-	if (bk)
-		rc = record(db, o, &b, bk, fingerprint, ms);
-	json_decref(info);
-out:
-	cli_rows_free(&r);
-	cli_pgbr_close(&b);
-	free(err);
-	free(type);
-	free(fingerprint);
+	cli_pgbr_close(&t.b);
+	free(t.type);
 	return rc;
 }

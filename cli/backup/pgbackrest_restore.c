@@ -77,13 +77,13 @@ int cli_pgbackrest_restore(cli_db *db, cli_opts *o)
 	 * restore point dbbackup_mark made (recovery stops at its name) */
 	const char *p[1] = {o->to_mark ? o->to_mark : o->to_time};
 	if (cli_q(db, o,
-	          o->to_mark ? "SELECT label FROM dbcare.backup_marks WHERE label = $1"
+	          o->to_mark ? "SELECT label FROM dbbackup_marks() WHERE label = $1"
 	                     : "SELECT pg_catalog.to_char(CAST($1 AS timestamptz) AT TIME ZONE 'UTC',"
 	                       " 'YYYY-MM-DD HH24:MI:SS.US') || '+00'",
 	          1, p, &r) != 0)
 		goto out;
 	if (r.nrows == 0) {
-		cli_errorf("no restore point named \"%s\" (dbbackup_mark makes them; dbcare_backup_marks "
+		cli_errorf("no restore point named \"%s\" (dbbackup_mark makes them; dbbackup_marks() "
 		           "lists them)",
 		           o->to_mark);
 		goto out;

@@ -120,13 +120,13 @@ int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity)
 	cli_rows r = {0};
 	*identity = NULL;
 	/* an extension older than 0.3.9 has none: its dumps name none */
-	if (cli_q(db, o, "SELECT to_regclass('dbcare.database_identity')::text", 0, NULL, &r) != 0)
+	if (cli_q(db, o, "SELECT to_regprocedure('dbbackup_identity()')::text", 0, NULL, &r) != 0)
 		return -1;
 	bool has = cli_cell(&r, 0, 0) != NULL;
 	cli_rows_free(&r);
 	if (!has)
 		return 0;
-	if (cli_q(db, o, "SELECT identity FROM dbcare.database_identity", 0, NULL, &r) != 0)
+	if (cli_q(db, o, "SELECT dbbackup_identity()", 0, NULL, &r) != 0)
 		return -1;
 	if (r.nrows == 1 && cli_cell(&r, 0, 0) && !(*identity = strdup(cli_cell(&r, 0, 0)))) {
 		cli_rows_free(&r);

@@ -45,8 +45,9 @@ int cli_health_read(cli_db *db, const char *mode, const char *label, char **repo
 	const char *p[2] = {mode, label};
 	cli_rows r = {0};
 	int rc = db->drv->query(db, sql[0][which], 2, p, &r);
-	if (rc != 0 && strcmp(db->drv->engine, "postgresql") == 0 &&
-	    strcmp(db->error.sqlstate, "42883") == 0) {
+	/* an extension older than the scoped report (undefined function:
+	 * SQLSTATE 42883, which only PostgreSQL sets) */
+	if (rc != 0 && strcmp(db->error.sqlstate, "42883") == 0) {
 		cli_error_clear(db);
 		rc = db->drv->query(db, sql[1][which], 1, p, &r);
 	}

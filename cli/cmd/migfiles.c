@@ -18,6 +18,7 @@
 #include "migrate/migrate.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,57 +238,64 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 	return rc;
 }
 
-/* The row of status for a file: a versioned one by version, a repeatable
- * by name; -1 when the registry has none. */
-static int row_of(const cli_rows *status, const dbc_mig_file *f)
+/* The folder as dbmigrate_pending reads it: {"version": V} for a versioned
+ * file (an up, or a down without its up), {"name": N, "checksum": C} for a
+ * repeatable one (the core's checksum of its script). NULL after saying
+ * why. */
+static char *folder_json(const dbc_mig_dir *dir, const dbc_host *host)
 {
-	bool rep = f->kind == DBC_FILE_REPEATABLE;
-	int vc = cli_col(status, "version"), nc = cli_col(status, "name"), kc = cli_col(status, "kind");
-	for (int i = 0; i < status->nrows; i++) {
-		const char *kind = cli_cell(status, i, kc), *key = cli_cell(status, i, rep ? nc : vc);
-		if (kind && key && (strcmp(kind, "repeatable") == 0) == rep &&
-		    strcmp(key, rep ? f->name : f->version) == 0)
-			return i;
+	json_t *list = json_array();
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, host, NULL);
+	for (int i = 0; list && i < dir->n; i++) {
+		const dbc_mig_file *f = &dir->files[i];
+		char *sum = NULL;
+		json_t *item = NULL;
+		if (f->kind == DBC_FILE_REPEATABLE) {
+			if (dbc_script_checksum(&ctx, f->script, &sum) != DBC_OK)
+				break;
+			item = json_pack("{s:s, s:s}", "name", f->name, "checksum", sum);
+		} else if (f->version && (f->kind != DBC_FILE_DOWN || f->lone_down))
+			item = json_pack("{s:s}", "version", f->version);
+		else
+			continue; /* a down with its up, or a file of no version */
+		if (!item || json_array_append_new(list, item) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
 	}
-	return -1;
+	bool complete = list && !ctx.failed;
+	char *text = complete ? json_dumps(list, JSON_COMPACT) : NULL;
+	if (!text)
+		cli_errorf("cannot list the migration folder: %s",
+		           ctx.message ? ctx.message : "out of memory");
+	dbc_ctx_finish(&ctx);
+	json_decref(list);
+	return text;
 }
 
-int cli_pending_files(cli_db *db, cli_opts *o, const cli_rows *status, bool *found, int *pending)
+int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending)
 {
 	*pending = 0;
 	*found = false;
-	int sc = cli_col(status, "state"), cc = cli_col(status, "checksum");
-	for (int i = 0; i < status->nrows; i++)
-		*pending += cli_state_pending(cli_cell(status, i, sc));
+	char *files = NULL;
 	struct stat sb;
-	if (stat(o->dir, &sb) != 0 && errno == ENOENT && !o->dir_given)
-		return 0;
-	*found = true;
-	const dbc_host *host = cli_files_host(db->drv == &cli_pg_driver);
-	const dbc_mig_dir *dir = NULL;
-	if (read_folder_once(o, host, &dir) != 0)
-		return -1;
-	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, host, NULL);
-	for (int i = 0; i < dir->n; i++) {
-		const dbc_mig_file *f = &dir->files[i];
-		if ((f->kind == DBC_FILE_DOWN && !f->lone_down) ||
-		    (f->kind != DBC_FILE_REPEATABLE && !f->version))
-			continue;
-		int row = row_of(status, f);
-		if (row < 0) {
-			(*pending)++;
-			continue;
-		}
-		/* a repeatable changed since it was registered runs again */
-		char *sum = NULL;
-		if (f->kind == DBC_FILE_REPEATABLE && !cli_state_pending(cli_cell(status, row, sc)) &&
-		    dbc_script_checksum(&ctx, f->script, &sum) == DBC_OK && cli_cell(status, row, cc) &&
-		    strcmp(sum, cli_cell(status, row, cc)) != 0)
-			(*pending)++;
+	if (stat(o->dir, &sb) == 0 || errno != ENOENT || o->dir_given) {
+		*found = true;
+		const dbc_host *host = cli_files_host(db->drv == &cli_pg_driver);
+		const dbc_mig_dir *dir = NULL;
+		if (read_folder_once(o, host, &dir) != 0 || !(files = folder_json(dir, host)))
+			return -1;
 	}
-	dbc_ctx_finish(&ctx);
-	return 0;
+	/* the core counts, reading only (never registering) */
+	cli_rows r = {0};
+	const char *p[1] = {files};
+	int rc = db->drv->query(db, "SELECT dbmigrate_pending($1)", 1, p, &r);
+	if (rc == 0)
+		*pending = cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	cli_rows_free(&r);
+	free(files);
+	return rc;
 }
 
 /* The folder's file of a versioned migration (as read for this engine),

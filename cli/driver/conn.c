@@ -539,6 +539,40 @@ void cli_preload_module(const cli_connect_opts *o)
 	free(module);
 }
 
+const char *cli_target_engine_name(const cli_target *t)
+{
+	return t->engine == CLI_ENGINE_PG ? cli_pg_driver.engine : cli_sqlite_driver.engine;
+}
+
+const char *cli_target_file(const cli_target *t)
+{
+	return t->engine == CLI_ENGINE_SQLITE ? t->spec : NULL;
+}
+
+char *cli_target_url(const cli_target *t)
+{
+	char *url = NULL;
+	if (t->engine != CLI_ENGINE_SQLITE)
+		return strdup(t->spec);
+	return asprintf(&url, "sqlite:%s", t->spec) < 0 ? NULL : url;
+}
+
+char *cli_target_name(const cli_target *t)
+{
+	if (t->engine == CLI_ENGINE_SQLITE) {
+		const char *slash = strrchr(t->spec, '/');
+		return strdup(slash && slash[1] ? slash + 1 : t->spec);
+	}
+	char *err = NULL, *name = NULL;
+	PQconninfoOption *opts = PQconninfoParse(t->spec, &err);
+	for (PQconninfoOption *p = opts; p && p->keyword; p++)
+		if (strcmp(p->keyword, "dbname") == 0 && p->val && *p->val)
+			name = strdup(p->val);
+	PQconninfoFree(opts);
+	PQfreemem(err);
+	return name ? name : strdup(t->label);
+}
+
 cli_db *cli_connect(const cli_target *t, const cli_connect_opts *o, char **err)
 {
 	*err = NULL;

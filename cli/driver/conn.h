@@ -32,6 +32,14 @@ typedef struct cli_connect_opts {
 
 /* Classifies a --db value (no I/O). */
 int cli_target_parse(const char *value, cli_target *out, char **err);
+/* What the rest of the command asks of a target, so that only the
+ * drivers know engines: its engine's name ("postgresql", "sqlite"); the
+ * file it is (NULL: a server's database); its --db value again (malloc'd);
+ * the database's own name (the file's, the server database's; malloc'd). */
+const char *cli_target_engine_name(const cli_target *t);
+const char *cli_target_file(const cli_target *t);
+char *cli_target_url(const cli_target *t);
+char *cli_target_name(const cli_target *t);
 /* A --db value shown without its password (malloc'd). */
 char *cli_mask_password(const char *value);
 /* Removes every occurrence of the target's password from text, in place. */

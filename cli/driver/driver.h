@@ -56,17 +56,23 @@ typedef struct cli_driver {
 	 * once (BEGIN IMMEDIATE), so a read-then-write call waits for other
 	 * writers (busy timeout) instead of failing with "database is locked". */
 	const char *begin_write;
-	/* Writes a backup of the database to path with the engine's own tool
-	 * (PostgreSQL: pg_dump -Fc), in snapshot (an exported snapshot's name)
-	 * when not NULL; the name gets the whole file or nothing, and never
-	 * replaces or follows what is there. NULL when the extension makes
-	 * backups itself (SQLite: dbbackup_create). 0, or -1 with *err
-	 * ("dbcare: ..."). */
+	/* Writes a backup of the database into path (a new, empty file the
+	 * backup flow made: core/backup/backup_tool.h) with the engine's own
+	 * tool (PostgreSQL: pg_dump -Fc), in snapshot (an exported snapshot's
+	 * name) when not NULL. NULL when the extension makes backups itself
+	 * (SQLite: dbbackup_create). 0, or -1 with *err ("dbcare: ..."). */
 	int (*dump)(cli_db *db, const char *path, const char *snapshot, char **err);
 	/* Replaces the database's content with the database file at path, all
 	 * or nothing; NULL where the engine restores with its own tool
 	 * (PostgreSQL: pg_restore). 0, or -1 with *err ("dbcare: ..."). */
 	int (*restore_from)(cli_db *db, const char *path, char **err);
+	/* What another thread may interrupt the connection's running
+	 * statement with (PostgreSQL: a cancel object, freed by
+	 * interrupter_free; SQLite: the connection itself), interrupt doing
+	 * it. NULL from interrupter: none. */
+	void *(*interrupter)(cli_db *db);
+	void (*interrupt)(void *h);
+	void (*interrupter_free)(void *h);
 } cli_driver;
 
 struct cli_db {
@@ -77,6 +83,9 @@ struct cli_db {
 };
 
 int cli_pg_dump(cli_db *db, const char *path, const char *snapshot, char **err);
+/* Reads the dump file back whole with pg_restore (its table of contents
+ * and every data block): a damaged or truncated archive fails. */
+int cli_pg_dump_read_back(const char *file, char **err);
 /* pg_dump --schema-only (plain SQL, no owners or grants) into file. */
 int cli_pg_dump_schema(cli_db *db, const char *file, char **err);
 /* Replaces the random key of pg_dump's \restrict / \unrestrict lines in the

@@ -125,5 +125,29 @@ static void pg_close(cli_db *db)
 	db->handle = NULL;
 }
 
-const cli_driver cli_pg_driver = {"postgresql", pg_query,    pg_read_only, pg_close,
-                                  "BEGIN",      cli_pg_dump, NULL};
+static void *pg_interrupter(cli_db *db)
+{
+	return PQgetCancel(db->handle);
+}
+
+static void pg_interrupt(void *h)
+{
+	char buf[256];
+	(void)PQcancel(h, buf, (int)sizeof buf);
+}
+
+static void pg_interrupter_free(void *h)
+{
+	PQfreeCancel(h);
+}
+
+const cli_driver cli_pg_driver = {.engine = "postgresql",
+                                  .query = pg_query,
+                                  .read_only = pg_read_only,
+                                  .close = pg_close,
+                                  .begin_write = "BEGIN",
+                                  .dump = cli_pg_dump,
+                                  .restore_from = NULL,
+                                  .interrupter = pg_interrupter,
+                                  .interrupt = pg_interrupt,
+                                  .interrupter_free = pg_interrupter_free};

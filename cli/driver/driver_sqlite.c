@@ -105,6 +105,30 @@ static void sqlite_close(cli_db *db)
 	db->handle = NULL;
 }
 
-const cli_driver cli_sqlite_driver = {"sqlite",          sqlite_query,      sqlite_read_only,
-                                      sqlite_close,      "BEGIN IMMEDIATE", NULL,
-                                      cli_sqlite_restore};
+/* the connection itself: sqlite3_interrupt may be called from any thread
+ * while it is open */
+static void *sqlite_interrupter(cli_db *db)
+{
+	return db->handle;
+}
+
+static void sqlite_interrupt(void *h)
+{
+	sqlite3_interrupt(h);
+}
+
+static void sqlite_interrupter_free(void *h)
+{
+	(void)h;
+}
+
+const cli_driver cli_sqlite_driver = {.engine = "sqlite",
+                                      .query = sqlite_query,
+                                      .read_only = sqlite_read_only,
+                                      .close = sqlite_close,
+                                      .begin_write = "BEGIN IMMEDIATE",
+                                      .dump = NULL,
+                                      .restore_from = cli_sqlite_restore,
+                                      .interrupter = sqlite_interrupter,
+                                      .interrupt = sqlite_interrupt,
+                                      .interrupter_free = sqlite_interrupter_free};

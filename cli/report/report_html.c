@@ -2,10 +2,10 @@
  * report_html.c — the sections of the HTML page (report_html.h): the health
  * report and its findings with dbmaintain_plan()'s fixes, the largest
  * tables, the snapshots' size and score history, migrations and backups.
- * Each part reads through the extension's functions except two the
- * extension has no function for (table sizes, the snapshot rows), whose
- * statements differ per engine (report_html_sql). A part that cannot be read
- * (no snapshot table yet, a missing privilege) says so and the page goes on.
+ * Each part reads through the extension's functions, the same statements
+ * on both engines (dbhealth_largest_tables, dbhealth_history for the
+ * charts). A part that cannot be read (a missing privilege) says so and
+ * the page goes on.
  */
 #include "cli/cmd/health_file.h"
 #include "report_html.h"
@@ -15,42 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* What the extension has no function for, per engine: the largest user
- * tables (name, bytes with their indexes) and the snapshots (epoch, size,
- * score), oldest first. */
-typedef struct report_html_sql {
-	const char *engine, *tables, *snapshots;
-} report_html_sql;
-
-static const report_html_sql engine_sql[] = {
-    {"postgresql",
-     "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
-     "pg_total_relation_size(c.oid) FROM pg_catalog.pg_class c "
-     "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-     "WHERE c.relkind IN ('r', 'm') AND NOT c.relispartition "
-     "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'dbcare') "
-     "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 2 DESC, 1 LIMIT 10",
-     "SELECT extract(epoch FROM taken_at), size_bytes, score FROM "
-     "(SELECT taken_at, size_bytes, score FROM dbcare.health_snapshots "
-     "ORDER BY taken_at DESC LIMIT 500) s ORDER BY taken_at"},
-    {"sqlite",
-     "SELECT s.tbl_name, sum(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name "
-     "WHERE s.tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-     "AND s.tbl_name NOT LIKE 'dbcare\\_%' ESCAPE '\\' "
-     "GROUP BY s.tbl_name ORDER BY 2 DESC, 1 LIMIT 10",
-     "SELECT (julianday(taken_at) - 2440587.5) * 86400, size_bytes, score FROM "
-     "(SELECT taken_at, size_bytes, score, id FROM dbcare_health_snapshots "
-     "ORDER BY taken_at DESC, id DESC LIMIT 500) ORDER BY taken_at, id"},
-};
-
-static const report_html_sql *sql_of(const cli_db *db)
-{
-	for (size_t i = 0; i < sizeof engine_sql / sizeof engine_sql[0]; i++)
-		if (strcmp(engine_sql[i].engine, db->drv->engine) == 0)
-			return &engine_sql[i];
-	return NULL;
-}
 
 /* Runs sql; on an error the page shows its message instead of the part. */
 static bool read_rows(cli_db *db, FILE *out, const char *sql, int n, const char *const *p,
@@ -188,10 +152,10 @@ static void fixes_part(cli_db *db, const char *mode, FILE *out)
 
 static void tables_part(cli_db *db, FILE *out)
 {
-	const report_html_sql *s = sql_of(db);
 	cli_rows r = {0};
 	fputs("<h3>Largest tables</h3>\n", out);
-	if (!s || !read_rows(db, out, s->tables, 0, NULL, &r))
+	if (!read_rows(db, out, "SELECT table_name, bytes FROM dbhealth_largest_tables(10)", 0, NULL,
+	               &r))
 		return;
 	const char **names = calloc((size_t)r.nrows + 1, sizeof *names);
 	double *bytes = calloc((size_t)r.nrows + 1, sizeof *bytes);
@@ -224,11 +188,13 @@ static void tables_part(cli_db *db, FILE *out)
  * growth dbhealth_growth(30) fits through them. */
 static void history_part(cli_db *db, FILE *out)
 {
-	const report_html_sql *s = sql_of(db);
 	cli_rows r = {0};
 	fputs("<h3>Growth <small>(dbhealth_snapshot history)</small></h3>\n", out);
-	if (!s || db->drv->query(db, s->snapshots, 0, NULL, &r) != 0) {
-		cli_error_clear(db); /* no snapshot table before the first snapshot */
+	if (db->drv->query(db, "SELECT epoch, size_bytes, score FROM dbhealth_history(500)", 0, NULL,
+	                   &r) != 0 ||
+	    r.nrows == 0) {
+		cli_error_clear(db); /* an older extension without the function */
+		cli_rows_free(&r);
 		fputs("<p class=\"missing\">No snapshot recorded: <code>SELECT dbhealth_snapshot()</code> "
 		      "from cron records one.</p>\n",
 		      out);
@@ -278,26 +244,24 @@ static void history_part(cli_db *db, FILE *out)
 }
 
 /* The migrations, pending counted as `dbcare status` and serve's /readyz
- * count them: the registry's pending states and the --dir files it lacks
- * (o NULL: no folder). */
+ * count them (dbmigrate_pending: the registry's pending states and the
+ * --dir files it lacks; o NULL: no folder). */
 static void migrations_part(cli_db *db, cli_opts *o, FILE *out, report_html_summary *sum)
 {
-	cli_rows r = {0}, status = {0};
+	cli_rows r = {0}, pending = {0};
 	fputs("<h3>Migrations</h3>\n", out);
 	if (!read_rows(db, out, "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
 	               0, NULL, &r))
 		return;
 	bool found = false;
-	int st = cli_col(&r, "state");
-	sum->pending = 0;
-	for (int i = 0; !o && i < r.nrows; i++)
-		sum->pending += cli_state_pending(cli_cell(&r, i, st));
-	if (o &&
-	    (!read_rows(db, out, "SELECT version, name, kind, state, checksum FROM dbmigrate_status()",
-	                0, NULL, &status) ||
-	     cli_pending_files(db, o, &status, &found, &sum->pending) != 0))
+	sum->pending = -1;
+	if (o ? cli_pending_files(db, o, &found, &sum->pending) != 0
+	      : !read_rows(db, out, "SELECT dbmigrate_pending()", 0, NULL, &pending)) {
 		sum->pending = -1;
-	cli_rows_free(&status);
+		cli_error_clear(db);
+	} else if (!o)
+		sum->pending = cli_cell(&pending, 0, 0) ? atoi(cli_cell(&pending, 0, 0)) : 0;
+	cli_rows_free(&pending);
 	if (r.nrows == 0 && sum->pending <= 0) {
 		fputs("<p>No migration registered.</p>\n", out);
 	} else {

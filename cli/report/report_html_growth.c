@@ -2,8 +2,8 @@
  * report_html_growth.c — the page's fastest-growing tables: the "tables"
  * of dbhealth_growth(30) (each table's bytes per day, fitted through the
  * sizes dbhealth_snapshot records, fastest first) and, for each, a chart
- * of its recorded sizes read from the growth history (health_table_sizes,
- * a statement per engine as for the snapshots).
+ * of its recorded sizes read from the growth history
+ * (dbhealth_table_history).
  */
 #include "report_html.h"
 #include "report_html_svg.h"
@@ -14,31 +14,6 @@
 
 /* Tables shown: the fastest-growing of the history. */
 #define GROWING_SHOWN 5
-
-/* Every recorded size of the last 30 days: (table as "schema.name" or
- * "name", epoch, bytes), by table, oldest first. */
-static const struct {
-	const char *engine, *sql;
-} points_sql[] = {
-    {"postgresql",
-     "SELECT coalesce(t.table_schema || '.', '') || t.table_name, extract(epoch FROM s.taken_at), "
-     "t.bytes FROM dbcare.health_table_sizes t JOIN dbcare.health_snapshots s "
-     "ON s.id = t.snapshot_id WHERE s.taken_at >= now() - interval '30 days' "
-     "ORDER BY 1, s.taken_at, s.id"},
-    {"sqlite",
-     "SELECT coalesce(t.table_schema || '.', '') || t.table_name, "
-     "(julianday(s.taken_at) - 2440587.5) * 86400, t.bytes FROM dbcare_health_table_sizes t "
-     "JOIN dbcare_health_snapshots s ON s.id = t.snapshot_id "
-     "WHERE julianday(s.taken_at) >= julianday('now') - 30 ORDER BY 1, s.taken_at, s.id"},
-};
-
-static const char *points_of(const cli_db *db)
-{
-	for (size_t i = 0; i < sizeof points_sql / sizeof points_sql[0]; i++)
-		if (strcmp(points_sql[i].engine, db->drv->engine) == 0)
-			return points_sql[i].sql;
-	return NULL;
-}
 
 /* The chart of one table's recorded sizes (rows of pts named name). */
 static void table_chart(FILE *out, const cli_rows *pts, const char *name)
@@ -88,8 +63,9 @@ void report_html_growth_part(cli_db *db, FILE *out)
 		cli_rows_free(&g);
 		return;
 	}
-	const char *sql = points_of(db);
-	if (!sql || db->drv->query(db, sql, 0, NULL, &pts) != 0)
+	/* every recorded size of the last 30 days, by table, oldest first */
+	if (db->drv->query(db, "SELECT table_name, epoch, bytes FROM dbhealth_table_history(30)", 0,
+	                   NULL, &pts) != 0)
 		cli_error_clear(db); /* the table without its charts */
 	fputs("<table class=\"growing\"><thead><tr><th>table</th><th>size</th><th>rows</th>"
 	      "<th>growth per day</th><th>snapshots</th></tr></thead><tbody>\n",

@@ -146,28 +146,16 @@ static char *read_token(const char *path)
  * PostgreSQL database's name (decide_labels makes them unique). */
 static char *fallback_label(const cli_target *t)
 {
-	if (t->engine == CLI_ENGINE_SQLITE) {
-		const char *slash = strrchr(t->spec, '/');
-		return strdup(slash && slash[1] ? slash + 1 : t->spec);
-	}
-	char *err = NULL, *name = NULL;
-	PQconninfoOption *opts = PQconninfoParse(t->spec, &err);
-	for (PQconninfoOption *p = opts; p && p->keyword; p++)
-		if (strcmp(p->keyword, "dbname") == 0 && p->val && *p->val)
-			name = strdup(p->val);
-	PQconninfoFree(opts);
-	PQfreemem(err);
-	return name ? name : strdup(t->label);
+	return cli_target_name(t);
 }
 
 /* Two members that are one SQLite file (the same path twice, or a
  * symlink and its target with --follow-symlinks). */
 static bool same_file(const cli_target *a, const cli_target *b)
 {
-	if (a->engine != CLI_ENGINE_SQLITE || b->engine != CLI_ENGINE_SQLITE)
-		return false;
+	const char *fa = cli_target_file(a), *fb = cli_target_file(b);
 	char ra[PATH_MAX], rb[PATH_MAX];
-	return realpath(a->spec, ra) && realpath(b->spec, rb) && strcmp(ra, rb) == 0;
+	return fa && fb && realpath(fa, ra) && realpath(fb, rb) && strcmp(ra, rb) == 0;
 }
 
 /* Every member's label, decided by its path, never by the database: a
@@ -185,7 +173,7 @@ static int decide_labels(serve_fleet *f)
 				continue;
 			for (serve_db *d = a; d; d = d == a ? b : NULL) {
 				const cli_target *t = &d->target;
-				char *path = strdup(t->engine == CLI_ENGINE_SQLITE ? t->spec : t->label);
+				char *path = strdup(cli_target_file(t) ? cli_target_file(t) : t->label);
 				if (!path)
 					return CLI_ERROR;
 				free(d->fallback_label);
@@ -211,7 +199,7 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 	f->dbs = calloc((size_t)o->ndbs, sizeof(serve_db));
 	if (!f->dbs)
 		return CLI_ERROR;
-	bool sqlite = false;
+	bool files = false; /* a member is a file: the SQLite module is loaded once, before */
 	for (int i = 0; i < o->ndbs; i++) {
 		char *err = NULL;
 		if (cli_target_parse(o->dbs[i], &f->dbs[i].target, &err) != 0) {
@@ -221,7 +209,7 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 		}
 		f->dbs[i].fallback_label = fallback_label(&f->dbs[i].target);
 		f->dbs[i].fleet = f;
-		sqlite |= f->dbs[i].target.engine == CLI_ENGINE_SQLITE;
+		files |= cli_target_file(&f->dbs[i].target) != NULL;
 		f->n++;
 	}
 	int rc = decide_labels(f);
@@ -232,7 +220,7 @@ static int setup_fleet(serve_fleet *f, cli_opts *o)
 	f->interval_s = o->min_interval_s;
 	f->report_interval_s = o->report_every_s;
 	f->jobs = o->jobs_given ? o->jobs : 4;
-	if (sqlite) {
+	if (files) {
 		cli_connect_opts co = {.module = o->module};
 		cli_preload_module(&co);
 	}

@@ -84,12 +84,12 @@ typedef struct serve_db {
 	bool busy;            /* a refresh or a write holds the database */
 	bool writing;         /* ... and it is a write (not counted in --jobs) */
 	bool queued;
-	bool report_due;    /* a write changed it: the next refresh reads a new report */
-	double started;     /* monotonic (s): when the running refresh started */
-	double finished;    /* monotonic (s): when the last refresh ended; 0: never */
-	unsigned long done; /* refreshes finished, for waiters */
-	void *interrupt;    /* while connected: the handle to interrupt (shutdown) */
-	cli_engine interrupt_engine;
+	bool report_due;                 /* a write changed it: the next refresh reads a new report */
+	double started;                  /* monotonic (s): when the running refresh started */
+	double finished;                 /* monotonic (s): when the last refresh ended; 0: never */
+	unsigned long done;              /* refreshes finished, for waiters */
+	void *interrupt;                 /* while connected: the handle to interrupt (shutdown) */
+	const cli_driver *interrupt_drv; /* whose interrupt it takes */
 	/* A request's deadline while it holds the database (monotonic ms, 0:
 	 * none; atomic: SQLite's busy handler reads it without the mutex):
 	 * past it the busy wait gives up and the dispatcher interrupts the

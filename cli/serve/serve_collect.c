@@ -159,9 +159,8 @@ static int read_gauges(cli_db *db, serve_result *r)
 	return r->statistics ? 0 : -1;
 }
 
-/* The migrations as `dbcare status` counts them (the --dir files compared
- * with the registry, without writing: readiness only reads), and the
- * history. */
+/* The migrations as `dbcare status` counts them (dbmigrate_pending of the
+ * --dir files: readiness only reads), and the history. */
 static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 {
 	cli_rows status = {0}, history = {0};
@@ -173,7 +172,7 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 	if (rc == 0)
 		rc = db->drv->query(db, "SELECT * FROM dbmigrate_history()", 0, NULL, &history);
 	if (rc == 0)
-		rc = cli_pending_files(db, o, &status, &found, &r->pending);
+		rc = cli_pending_files(db, o, &found, &r->pending);
 	if (rc != 0) {
 		if (!db->error.message)
 			cli_error_set(db, NULL, "dbcare: the migration folder cannot be read", NULL, NULL);
@@ -206,16 +205,16 @@ static int read_migrations(cli_db *db, cli_opts *o, serve_result *r)
 /* Publishes what serve_fleet_stop may interrupt while the connection is open. */
 static void publish(serve_fleet *f, serve_db *d, cli_db *db, bool on)
 {
-	void *h = NULL;
-	if (on)
-		h = d->target.engine == CLI_ENGINE_SQLITE ? db->handle : (void *)PQgetCancel(db->handle);
+	void *h = on ? db->drv->interrupter(db) : NULL;
 	pthread_mutex_lock(&f->mu);
 	void *old = d->interrupt;
+	const cli_driver *old_drv = d->interrupt_drv;
 	d->interrupt = h;
-	d->interrupt_engine = d->target.engine;
+	if (on)
+		d->interrupt_drv = db->drv;
 	pthread_mutex_unlock(&f->mu);
-	if (old && d->target.engine == CLI_ENGINE_PG)
-		PQfreeCancel(old);
+	if (old)
+		old_drv->interrupter_free(old);
 }
 
 /* SQLite's busy handler: waits for a lock as the command's 5 s busy

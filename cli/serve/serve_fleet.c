@@ -147,12 +147,7 @@ static double enforce_deadlines(serve_fleet *f, double now)
 			continue;
 		}
 		if (d->interrupt && now - d->interrupted >= HOLD_INTERRUPT_S) {
-			if (d->interrupt_engine == CLI_ENGINE_SQLITE) {
-				sqlite3_interrupt(d->interrupt);
-			} else {
-				char buf[256];
-				(void)PQcancel(d->interrupt, buf, (int)sizeof buf);
-			}
+			d->interrupt_drv->interrupt(d->interrupt);
 			d->interrupted = now;
 		}
 		next = fmin(next, now + HOLD_INTERRUPT_S);
@@ -221,14 +216,8 @@ void serve_fleet_stop(serve_fleet *f)
 		 * handle is published only while its connection is open */
 		for (int i = 0; i < f->n; i++) {
 			serve_db *d = &f->dbs[i];
-			if (!d->interrupt)
-				continue;
-			if (d->interrupt_engine == CLI_ENGINE_SQLITE) {
-				sqlite3_interrupt(d->interrupt);
-			} else {
-				char buf[256];
-				(void)PQcancel(d->interrupt, buf, (int)sizeof buf);
-			}
+			if (d->interrupt)
+				d->interrupt_drv->interrupt(d->interrupt);
 		}
 		wait_until(f, mono_s() + 0.2);
 	}

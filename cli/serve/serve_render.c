@@ -416,9 +416,8 @@ static void own_families(families *fs, const serve_snapshot *s)
 		if (!shown(s, i))
 			continue;
 		const serve_result *r = s->views[i].r;
-		const char *engine = r && r->engine                                ? r->engine
-		                     : s->f->dbs[i].target.engine == CLI_ENGINE_PG ? "postgresql"
-		                                                                   : "sqlite";
+		const char *engine =
+		    r && r->engine ? r->engine : cli_target_engine_name(&s->f->dbs[i].target);
 		char *db = escape_label(label_of(s, i));
 		fprintf(up->m, "dbcare_up{engine=\"%s\",database=\"%s\"} %d\n", engine, db ? db : "",
 		        s->views[i].up ? 1 : 0);

@@ -64,9 +64,8 @@ static int run_child(serve_fleet *f, const serve_db *d, const char *command, cha
                      char **err_text)
 {
 	const cli_opts *o = f->o;
-	char *url = NULL;
-	if (d->target.engine == CLI_ENGINE_SQLITE ? asprintf(&url, "sqlite:%s", d->target.spec) < 0
-	                                          : (url = strdup(d->target.spec)) == NULL)
+	char *url = cli_target_url(&d->target);
+	if (!url)
 		return -1;
 	const char *argv[12];
 	int n = 0;

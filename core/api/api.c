@@ -154,7 +154,7 @@ const char *dbc_api_check(const dbc_api_fn *fn)
 	if ((fn->engines & DBC_ON_CORE_ENTRY) && (fn->flags & DBC_API_PROCEDURE))
 		return "a procedure has its own glue";
 	if ((fn->engines & (DBC_ON_SQLITE_TABLE | DBC_ON_CORE_ENTRY)) && fn->nargs > DBC_API_MAX_ARGS)
-		return "a SQLite virtual table or a function with generic glue takes at most 8 "
+		return "a SQLite virtual table or a function with generic glue takes at most 12 "
 		       "arguments";
 	if ((fn->engines & DBC_ON_CORE_ENTRY) && !(fn->engines & DBC_ON_SQLITE_TABLE) &&
 	    !generic_result_type(fn->returns))

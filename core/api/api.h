@@ -126,7 +126,7 @@ enum {
 
 /* The most arguments a virtual table or a function with generic glue takes
  * (a bit of idxNum and a slot of the glue's array each). */
-#define DBC_API_MAX_ARGS 8
+#define DBC_API_MAX_ARGS 12
 
 typedef struct dbc_api_fn {
 	const char *id;     /* unique: the PostgreSQL C symbol; SQLite's glue is sqldbc_<id> */

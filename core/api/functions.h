@@ -132,6 +132,13 @@
 	              DBC_COL("duration_ms", DBC_T_FLOAT8)),                                           \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "one row per registered or applied migration, in apply order")                    \
+	/* Readiness, the page and `dbcare status`: read only, never registers. */                     \
+	X(dbmigrate_pending, dbmigrate_pending, CORE_SCALAR, .part = DBC_PART_MIGRATE,                 \
+	  DBC_ARGS(DBC_OPT("files", DBC_T_JSONB, "NULL")), .returns = DBC_T_INT4,                      \
+	  .flags = DBC_API_READ_ONLY | DBC_API_MONITOR,                                                \
+	  .comment = "how many migrations are pending: the registry's, and of a migration folder's "   \
+	             "files (a JSON array of {version} and {name, checksum}) those it lacks or whose " \
+	             "repeatable changed; reads only")                                                 \
 	X(dbmigrate_plan, dbmigrate_plan, CORE_TABLE, .part = DBC_PART_MIGRATE,                        \
 	  DBC_ARGS(DBC_OPT("target", DBC_T_TEXT, "NULL")),                                             \
 	  DBC_COLUMNS(DBC_COL("step", DBC_T_INT4), DBC_COL("version", DBC_T_TEXT),                     \
@@ -292,6 +299,26 @@
 	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT4, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
 	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \
 	  .comment = "bytes per day and 30/90-day projections from the snapshots of the last days")    \
+	/* The snapshots as series a chart draws (health_series.c). */                                 \
+	X(dbhealth_history, dbhealth_history, CORE_TABLE, .part = DBC_PART_HEALTH,                     \
+	  DBC_ARGS(DBC_OPT_R("limit", DBC_T_INT8, "500", DBC_RULE_NULL_IS_DEFAULT)),                   \
+	  DBC_COLUMNS(DBC_COL("taken_at", DBC_T_TEXT), DBC_COL("epoch", DBC_T_FLOAT8),                 \
+	              DBC_COL("size_bytes", DBC_T_INT8), DBC_COL("score", DBC_T_INT4)),                \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the newest snapshots' size and score, oldest first (taken_at in ISO-8601 UTC, "  \
+	             "epoch in seconds)")                                                              \
+	X(dbhealth_table_history, dbhealth_table_history, CORE_TABLE, .part = DBC_PART_HEALTH,         \
+	  DBC_ARGS(DBC_OPT_R("days", DBC_T_INT8, "30", DBC_RULE_NULL_IS_DEFAULT)),                     \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("taken_at", DBC_T_TEXT),              \
+	              DBC_COL("epoch", DBC_T_FLOAT8), DBC_COL("bytes", DBC_T_INT8)),                   \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the table sizes the snapshots of the last days recorded, by table, oldest "      \
+	             "first")                                                                          \
+	X(dbhealth_largest_tables, dbhealth_largest_tables, CORE_TABLE, .part = DBC_PART_HEALTH,       \
+	  DBC_ARGS(DBC_OPT_R("limit", DBC_T_INT8, "10", DBC_RULE_NULL_IS_DEFAULT)),                    \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("bytes", DBC_T_INT8)),                \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the largest user tables now, largest first, with their indexes")                 \
 	/* SQLite: the slow-statement monitor of a connection. */                                      \
 	X(dbmonitor_start, dbmonitor_start, SCALAR, .part = DBC_PART_HEALTH,                           \
 	  DBC_ARGS(DBC_ARG("threshold_ms", DBC_T_INT8), DBC_OPT("replace_trace", DBC_T_INT8, "0")),    \
@@ -648,9 +675,27 @@
 	X(dbbackup_record, dbbackup_record, CORE_PG, .part = DBC_PART_BACKUP,                          \
 	  DBC_ARGS(DBC_ARG("kind", DBC_T_TEXT), DBC_ARG("location", DBC_T_TEXT),                       \
 	           DBC_OPT("bytes", DBC_T_INT8, "NULL"), DBC_OPT("fingerprint", DBC_T_TEXT, "NULL"),   \
-	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL")),    \
+	           DBC_OPT("verified", DBC_T_BOOL, "true"), DBC_OPT("detail", DBC_T_TEXT, "NULL"),     \
+	           DBC_OPT("sha256", DBC_T_TEXT, "NULL"), DBC_OPT("content", DBC_T_JSONB, "NULL"),     \
+	           DBC_OPT("label", DBC_T_TEXT, "NULL"), DBC_OPT("wal_start", DBC_T_TEXT, "NULL"),     \
+	           DBC_OPT("wal_stop", DBC_T_TEXT, "NULL"),                                            \
+	           DBC_OPT("duration_ms", DBC_T_FLOAT8, "NULL")),                                      \
 	  .returns = DBC_T_INT8, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "records a backup made outside the database in dbcare.backups; returns its id")   \
+	/* PostgreSQL: the outcome of a later verification of a recorded backup                        \
+	 * by the tool that made it (why NULL: verified), and one catalog row as                       \
+	 * JSON (what such a verification compares with). */                                           \
+	X(dbbackup_verified, dbbackup_verified, CORE_PG, .part = DBC_PART_BACKUP,                      \
+	  DBC_ARGS(DBC_ARG("id", DBC_T_INT8), DBC_OPT("why", DBC_T_TEXT, "NULL")),                     \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "marks a recorded backup verified (why NULL) or failed with why; returns its "    \
+	             "status")                                                                         \
+	X(dbbackup_entry, dbbackup_entry, CORE_PG, .part = DBC_PART_BACKUP,                            \
+	  DBC_ARGS(DBC_OPT("id", DBC_T_INT8, "NULL"), DBC_OPT("path", DBC_T_TEXT, "NULL"),             \
+	           DBC_OPT("label", DBC_T_TEXT, "NULL")),                                              \
+	  .returns = DBC_T_JSONB, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                  \
+	  .comment = "the newest catalogued backup with that id, path or label, every column as "      \
+	             "JSON; NULL when none")                                                           \
 	/* Both engines: a named restore point (SQLite: a backup for it,                               \
 	 * sealed with seal "zstd", "encrypt" or both;                                                 \
 	 * PostgreSQL: pg_create_restore_point), with the schema fingerprint                           \
@@ -661,6 +706,19 @@
 	  .comment = "records a named restore point (a backup on SQLite, sealed as seal asks; "        \
 	             "pg_create_restore_point on PostgreSQL) with the schema fingerprint and the "     \
 	             "audit heads; returns JSON")                                                      \
+	X(dbbackup_marks, dbbackup_marks, CORE_TABLE, .part = DBC_PART_BACKUP,                         \
+	  DBC_COLUMNS(DBC_COL("label", DBC_T_TEXT), DBC_COL("created_at", DBC_T_TEXT),                 \
+	              DBC_COL("fingerprint", DBC_T_TEXT), DBC_COL("backup_id", DBC_T_INT8),            \
+	              DBC_COL("backup_path", DBC_T_TEXT), DBC_COL("lsn", DBC_T_TEXT)),                 \
+	  .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                                          \
+	  .comment = "the restore points dbbackup_mark made, oldest first, with the file of the "      \
+	             "backup taken for each (SQLite) or its LSN (PostgreSQL)")                         \
+	/* Both engines: the database's identity, which a sealed backup's header                       \
+	 * names (verify and restore refuse another database's sealed file;                            \
+	 * pg/fn_backup_identity.c, sqlite/fn_backup.c). */                                            \
+	X(dbbackup_identity, dbbackup_identity, PG_SCALAR, .part = DBC_PART_BACKUP,                    \
+	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                   \
+	  .comment = "the database's identity, which its sealed backups name")                         \
 	/* Both engines: a restore drill (core/backup/backup_drill.c). SQLite                          \
 	 * restores the backup into scratch, checks, compares and records it;                          \
 	 * PostgreSQL records the result of the drill `dbcare backup drill` ran                        \

@@ -301,6 +301,10 @@ int dbc_backup_verify_from(dbc_ctx *ctx, const dbc_backup_hooks *env, const char
 struct dbc_audit_hooks;
 int dbc_backup_mark(dbc_ctx *ctx, const dbc_backup_hooks *env, const struct dbc_audit_hooks *audit,
                     const char *label, const char *seal, char **json);
+/* Result columns of dbbackup_marks. */
+#define DBC_BACKUP_MARKS_NCOLS 6 /* label,created_at,fingerprint,backup_id,backup_path,lsn */
+/* dbbackup_marks (backup_marks_list.c): the restore points, oldest first. */
+int dbc_backup_marks(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_drill (backup_drill.c): where the engine reads backup files,
  * restores the catalogued backup at path (NULL: the newest) into scratch,
  * checks and compares it, and records the drill (result must be NULL);
@@ -313,11 +317,33 @@ int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out);
 /* dbbackup_prune: keep_count / keep_days < 0 when not given. */
 int dbc_backup_prune(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t keep_count,
                      int64_t keep_days, bool dry_run, char **json);
-/* dbbackup_record (PostgreSQL): an external backup; fingerprint NULL: the
- * live schema's. */
-int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
-                      const char *location, int64_t bytes, const char *fingerprint, bool verified,
-                      const char *detail, int64_t *id);
+/* A backup made outside the database (PostgreSQL: pg_dump, pgBackRest,
+ * any tool), as the tool that made it records it (backup_external.c). */
+typedef struct dbc_backup_external {
+	const char *kind, *location;
+	int64_t bytes;           /* -1: unknown */
+	const char *fingerprint; /* the schema it holds; NULL: the live one's */
+	bool verified;
+	const char *detail;
+	/* what a later verification compares (NULL: not known): the file's
+	 * SHA-256 as verified (hex), the content at the copy's moment (JSON:
+	 * per table its rows and hash), the tool's label and WAL range */
+	const char *sha256, *content, *label, *wal_start, *wal_stop;
+	double duration_ms; /* -1: unknown */
+} dbc_backup_external;
+/* dbbackup_record: one catalog row with all of x, or none; *id its id. */
+int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_hooks *env, const dbc_backup_external *x,
+                      int64_t *id);
+/* dbbackup_verified: a later verification of catalog row id by the tool
+ * that made it: verified (why NULL) or failed with why; *status the new
+ * status (static text). An error for an id the catalog has not. */
+int dbc_backup_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, const char *why,
+                        char **status);
+/* dbbackup_entry: the newest catalog row whose id, path or label is the
+ * one given (0 / NULL: not compared) as JSON (every column); *json NULL
+ * when none is. */
+int dbc_backup_entry(dbc_ctx *ctx, const dbc_backup_hooks *env, int64_t id, const char *path,
+                     const char *label, char **json);
 
 /* The catalog part of the backups health check, on both engines: the hours
  * since the newest verified backup against health.backups.max_age (warning

@@ -1,6 +1,7 @@
 /*
  * backup_calls.c — dbbackup_list, SQLite's dbbackup_create, dbbackup_verify
- * and dbbackup_prune, and PostgreSQL's dbbackup_record, as the API table
+ * and dbbackup_prune, and PostgreSQL's dbbackup_record, dbbackup_verified and
+ * dbbackup_entry, as the API table
  * calls them (core/api/functions.h, forms CORE_TABLE, CORE_SQLITE and
  * CORE_PG): the engine's
  * files and clock come through its dbc_backup_hooks (dbc_api_engine_of).
@@ -45,6 +46,12 @@ int dbc_call_dbbackup_verify(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	return rc;
 }
 
+int dbc_call_dbbackup_marks(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc, (void)args;
+	return dbc_backup_marks(ctx, env(ctx), out);
+}
+
 /* path: NULL is the newest backup; result: NULL runs the drill (SQLite) */
 int dbc_call_dbbackup_drill(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
@@ -80,15 +87,52 @@ int dbc_call_dbbackup_prune(dbc_ctx *ctx, const dbc_value *args, dbc_value *resu
 	return rc;
 }
 
+static const char *text_arg(const dbc_value *v)
+{
+	return v->type == DBC_TEXT ? v->s : NULL;
+}
+
 /* bytes: NULL is unknown (-1); a negative size goes to the core as -2,
- * which it refuses with its own message */
+ * which it refuses with its own message (duration_ms likewise) */
 int dbc_call_dbbackup_record(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
 	int64_t id = 0;
-	int64_t bytes = args[2].type == DBC_INT ? (args[2].i < 0 ? -2 : args[2].i) : -1;
-	int rc = dbc_backup_record(ctx, env(ctx), args[0].s, args[1].s, bytes,
-	                           args[3].type == DBC_TEXT ? args[3].s : NULL, args[4].i != 0,
-	                           args[5].type == DBC_TEXT ? args[5].s : NULL, &id);
+	double ms = args[11].type == DBC_FLOAT ? args[11].f
+	            : args[11].type == DBC_INT ? (double)args[11].i
+	                                       : -1;
+	dbc_backup_external x = {
+	    .kind = args[0].s,
+	    .location = args[1].s,
+	    .bytes = args[2].type == DBC_INT ? (args[2].i < 0 ? -2 : args[2].i) : -1,
+	    .fingerprint = text_arg(&args[3]),
+	    .verified = args[4].i != 0,
+	    .detail = text_arg(&args[5]),
+	    .sha256 = text_arg(&args[6]),
+	    .content = text_arg(&args[7]),
+	    .label = text_arg(&args[8]),
+	    .wal_start = text_arg(&args[9]),
+	    .wal_stop = text_arg(&args[10]),
+	    .duration_ms = ms < 0 && args[11].type != DBC_NULL ? -2 : ms,
+	};
+	int rc = dbc_backup_record(ctx, env(ctx), &x, &id);
 	*result = dbc_int(id);
+	return rc;
+}
+
+/* why: NULL marks the row verified */
+int dbc_call_dbbackup_verified(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	char *status = NULL;
+	int rc = dbc_backup_verified(ctx, env(ctx), args[0].i, text_arg(&args[1]), &status);
+	*result = text_or_null(status);
+	return rc;
+}
+
+int dbc_call_dbbackup_entry(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	char *json = NULL;
+	int rc = dbc_backup_entry(ctx, env(ctx), args[0].type == DBC_INT ? args[0].i : 0,
+	                          text_arg(&args[1]), text_arg(&args[2]), &json);
+	*result = text_or_null(json);
 	return rc;
 }

@@ -1,11 +1,9 @@
 /*
  * backup_catalog.c — the catalog of backups: recording, finding, marking,
- * listing, and dbbackup_record (an external backup, PostgreSQL). Parameters
+ * listing (an external backup's record: backup_external.c). Parameters
  * of nullable columns are CASTs: PostgreSQL types an untyped NULL as text.
  */
 #include "backup/backup_private.h"
-
-#include "schema/schema.h"
 
 #include <string.h>
 
@@ -235,24 +233,4 @@ int dbc_backup_list(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_rows *out)
 	                : NULL;
 	list_args l = {env, out};
 	return sql ? ctx->host->query(ctx, sql, 0, NULL, list_row, &l) : DBC_ERROR;
-}
-
-/* ---------------------------------------------------------------- external */
-
-int dbc_backup_record(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *kind,
-                      const char *location, int64_t bytes, const char *fingerprint, bool verified,
-                      const char *detail, int64_t *id)
-{
-	if (!kind[0] || !location[0])
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "a recorded backup needs a kind and a location");
-	if (bytes < -1)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "bytes must not be negative");
-	/* the schema the backup holds, as far as this database can tell: the
-	 * live one when the caller gives none (record right after the backup) */
-	char *fp = (char *)fingerprint;
-	if (!fp && dbc_schema_fingerprint(ctx, ctx->host->read_schema, &fp) != DBC_OK)
-		return DBC_ERROR;
-	dbc_backup_image img = {.bytes = bytes, .pages = 0, .fingerprint = fp};
-	return dbc_backup_catalog_add(ctx, env, kind, location, &img, -1, verified, detail, id);
 }

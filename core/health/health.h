@@ -225,6 +225,9 @@ typedef struct dbc_health_table_sizes {
 	dbc_health_table_size *items;
 	int n;
 	int cap;
+	/* set by the caller: the rows are not wanted (left -1; SQLite then
+	 * counts none, which would read every table) */
+	bool sizes_only;
 } dbc_health_table_sizes;
 
 int dbc_health_table_sizes_add(dbc_ctx *ctx, dbc_health_table_sizes *t, const char *schema,
@@ -381,6 +384,21 @@ char *dbc_prom_escape_label(dbc_ctx *ctx, const char *s);
 typedef const char *(*dbc_alert_lookup)(void *arg, const char *key);
 int dbc_health_alert_rules(dbc_ctx *ctx, dbc_alert_lookup lookup, void *arg, char **out);
 
+/* dbhealth_history (health_series.c): the newest limit snapshots, oldest
+ * first (taken_at, epoch, size_bytes, score); dbhealth_table_history: the
+ * table sizes the snapshots of the last days recorded (table, taken_at,
+ * epoch, bytes), by table, oldest first. */
+#define DBC_HEALTH_HISTORY_NCOLS       4
+#define DBC_HEALTH_TABLE_HISTORY_NCOLS 4
+int dbc_health_history(dbc_ctx *ctx, int64_t limit, dbc_rows *out);
+/* dbhealth_largest_tables: the engine's limit largest user tables now,
+ * largest first (table, bytes with indexes), as the snapshots record them;
+ * where the engine has schemas the table is named as SQL writes it
+ * (schema.name, each quoted where needed). */
+#define DBC_HEALTH_LARGEST_NCOLS 2
+int dbc_health_largest_tables(dbc_ctx *ctx, const dbc_health_hooks *eng, int64_t limit,
+                              dbc_rows *out);
+int dbc_health_table_history(dbc_ctx *ctx, int64_t days, dbc_rows *out);
 /* dbhealth_snapshot / dbhealth_growth. */
 int dbc_health_snapshot(dbc_ctx *ctx, const dbc_health_hooks *eng, char **json_out);
 int dbc_health_growth(dbc_ctx *ctx, const dbc_health_hooks *eng, double days, char **json_out);

@@ -181,3 +181,23 @@ int dbc_call_dbhealth_growth(dbc_ctx *ctx, const dbc_value *args, dbc_value *res
 	*result = text_or_null(json);
 	return rc;
 }
+
+int dbc_call_dbhealth_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_health_history(ctx, args[0].i, out);
+}
+
+int dbc_call_dbhealth_table_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	(void)argc;
+	return dbc_health_table_history(ctx, args[0].i, out);
+}
+
+int dbc_call_dbhealth_largest_tables(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
+{
+	dbc_health_hooks eng;
+	(void)argc;
+	dbc_api_engine_of(ctx)->health(ctx, &eng);
+	return dbc_health_largest_tables(ctx, &eng, args[0].i, out);
+}

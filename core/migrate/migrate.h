@@ -182,6 +182,10 @@ int dbc_migrate_load(dbc_ctx *ctx, const char *path, int64_t *count, char **skip
 
 /* Reading. target/version may be NULL where docs/migrations.md makes them optional. */
 int dbc_migrate_status(dbc_ctx *ctx, dbc_rows *out);
+/* dbmigrate_pending (migrate_pending.c): the migrations pending, the
+ * registry's and a migration folder's (files: its JSON, NULL: none),
+ * read only. */
+int dbc_migrate_pending(dbc_ctx *ctx, const char *files, int64_t *count);
 /* With migrate.lint warn, the plan's lint findings go to env's notices. */
 int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target, dbc_rows *out);
 int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out);

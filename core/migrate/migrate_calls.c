@@ -57,6 +57,14 @@ int dbc_call_dbmigrate_status(dbc_ctx *ctx, int argc, const dbc_value *args, dbc
 	return dbc_migrate_status(ctx, out);
 }
 
+int dbc_call_dbmigrate_pending(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
+{
+	int64_t n = 0;
+	int rc = dbc_migrate_pending(ctx, args[0].type == DBC_TEXT ? args[0].s : NULL, &n);
+	*result = dbc_int(n);
+	return rc;
+}
+
 int dbc_call_dbmigrate_history(dbc_ctx *ctx, int argc, const dbc_value *args, dbc_rows *out)
 {
 	(void)argc, (void)args;

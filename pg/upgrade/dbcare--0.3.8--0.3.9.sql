@@ -110,3 +110,80 @@ CREATE TRIGGER dbcare_database_identity_replace BEFORE INSERT ON dbcare.database
 ALTER TABLE dbcare.database_identity ENABLE ALWAYS TRIGGER dbcare_database_identity_replace;
 INSERT INTO dbcare.database_identity (identity)
     VALUES (pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));
+-- dbbackup_record takes everything the command knows of its backup (the
+-- file's SHA-256, the content, pgBackRest's label and WAL range, the
+-- duration); dbbackup_verified and dbbackup_entry: the command reaches the
+-- catalog through these only (docs/backups.md)
+DROP FUNCTION dbbackup_record(text, text, bigint, text, boolean, text);
+CREATE FUNCTION dbbackup_record("kind" text, "location" text, "bytes" bigint DEFAULT NULL, "fingerprint" text DEFAULT NULL, "verified" boolean DEFAULT true, "detail" text DEFAULT NULL, "sha256" text DEFAULT NULL, "content" jsonb DEFAULT NULL, "label" text DEFAULT NULL, "wal_start" text DEFAULT NULL, "wal_stop" text DEFAULT NULL, "duration_ms" double precision DEFAULT NULL) RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_record';
+COMMENT ON FUNCTION dbbackup_record(text, text, bigint, text, boolean, text, text, jsonb, text, text, text, double precision) IS 'records a backup made outside the database in dbcare.backups; returns its id';
+REVOKE ALL ON FUNCTION dbbackup_record(text, text, bigint, text, boolean, text, text, jsonb, text, text, text, double precision) FROM PUBLIC;
+
+CREATE FUNCTION dbbackup_verified("id" bigint, "why" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_verified';
+COMMENT ON FUNCTION dbbackup_verified(bigint, text) IS 'marks a recorded backup verified (why NULL) or failed with why; returns its status';
+REVOKE ALL ON FUNCTION dbbackup_verified(bigint, text) FROM PUBLIC;
+
+CREATE FUNCTION dbbackup_entry("id" bigint DEFAULT NULL, "path" text DEFAULT NULL, "label" text DEFAULT NULL) RETURNS jsonb
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_entry';
+COMMENT ON FUNCTION dbbackup_entry(bigint, text, text) IS 'the newest catalogued backup with that id, path or label, every column as JSON; NULL when none';
+GRANT EXECUTE ON FUNCTION dbbackup_entry(bigint, text, text) TO pg_monitor;
+
+-- The restore points and the snapshots as series for a chart: what the
+-- command reads instead of the tables (docs/backups.md, docs/health.md)
+
+CREATE FUNCTION dbbackup_marks()
+    RETURNS TABLE ("label" text, "created_at" text, "fingerprint" text, "backup_id" bigint, "backup_path" text, "lsn" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_marks';
+COMMENT ON FUNCTION dbbackup_marks() IS 'the restore points dbbackup_mark made, oldest first, with the file of the backup taken for each (SQLite) or its LSN (PostgreSQL)';
+GRANT EXECUTE ON FUNCTION dbbackup_marks() TO pg_monitor;
+
+CREATE FUNCTION dbhealth_history("limit" bigint DEFAULT 500)
+    RETURNS TABLE ("taken_at" text, "epoch" double precision, "size_bytes" bigint, "score" integer)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_history';
+COMMENT ON FUNCTION dbhealth_history(bigint) IS 'the newest snapshots'' size and score, oldest first (taken_at in ISO-8601 UTC, epoch in seconds)';
+GRANT EXECUTE ON FUNCTION dbhealth_history(bigint) TO pg_monitor;
+
+CREATE FUNCTION dbhealth_table_history("days" bigint DEFAULT 30)
+    RETURNS TABLE ("table_name" text, "taken_at" text, "epoch" double precision, "bytes" bigint)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_table_history';
+COMMENT ON FUNCTION dbhealth_table_history(bigint) IS 'the table sizes the snapshots of the last days recorded, by table, oldest first';
+GRANT EXECUTE ON FUNCTION dbhealth_table_history(bigint) TO pg_monitor;
+
+CREATE FUNCTION dbhealth_largest_tables("limit" bigint DEFAULT 10)
+    RETURNS TABLE ("table_name" text, "bytes" bigint)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbhealth_largest_tables';
+COMMENT ON FUNCTION dbhealth_largest_tables(bigint) IS 'the largest user tables now, largest first, with their indexes';
+GRANT EXECUTE ON FUNCTION dbhealth_largest_tables(bigint) TO pg_monitor;
+
+-- dbmigrate_pending: the migrations pending, read only (readiness, the page)
+
+CREATE FUNCTION dbmigrate_pending("files" jsonb DEFAULT NULL) RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbmigrate_pending';
+COMMENT ON FUNCTION dbmigrate_pending(jsonb) IS 'how many migrations are pending: the registry''s, and of a migration folder''s files (a JSON array of {version} and {name, checksum}) those it lacks or whose repeatable changed; reads only';
+GRANT EXECUTE ON FUNCTION dbmigrate_pending(jsonb) TO pg_monitor;
+
+-- dbbackup_identity(): the database's identity a sealed dump names (PostgreSQL too)
+CREATE FUNCTION dbbackup_identity() RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbbackup_identity';
+COMMENT ON FUNCTION dbbackup_identity() IS 'the database''s identity, which its sealed backups name';
+GRANT EXECUTE ON FUNCTION dbbackup_identity() TO pg_monitor;

@@ -150,9 +150,11 @@ print("ok: %d non-static functions, each used" % defined)
 # 4. public headers of the parts of core/
 # schema: its DDL reader; migrate: the script analyser, which the command
 # uses to run a migration statement by statement (migrate --commit-each),
-# and its checksums (readiness compares a folder with the registry)
+# and its checksums (readiness compares a folder with the registry);
+# backup: the flow of a backup a tool makes, which the command plugs its
+# tools (pg_dump, pgBackRest) into
 PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h", "migrate/migrate_script.h",
-                "migrate/migrate_checksum.h"}
+                "migrate/migrate_checksum.h", "backup/backup_tool.h"}
 included = 0
 for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.glob("pg/gen/*.c") +
                    glob.glob("sqlite/*.[ch]") + glob.glob("cli/*.[ch]") +

@@ -37,6 +37,34 @@ q -c "SELECT dbbackup_record('basebackup', 's3://bucket/x', verified => false)" 
 out=$(q -c "SELECT dbbackup_record('', 'x')" 2>&1 || true)
 printf '%s' "$out" | grep -q "dbcare: a recorded backup needs a kind and a location" ||
   fail "empty kind: $out"
+# the widened record: everything a tool knows of its copy in one row, read
+# back by dbbackup_entry; dbbackup_verified marks it (the command's only
+# ways to the catalog)
+sha=$(printf '%064d' 0 | tr 0 a)
+id=$(q -c "SELECT dbbackup_record('pgbackrest', 'pgbackrest:main/L1', 10, 'fp', sha256 => '$sha',
+             content => '{\"public.t\": {\"rows\": 2, \"hash\": \"h\"}}', label => 'L1',
+             wal_start => 'W1', wal_stop => 'W2', duration_ms => 1.5)")
+got=$(q -c "SELECT e->>'kind', e->>'path', e->>'bytes', e->>'fingerprint', e->>'sha256' = '$sha',
+                   e->'content'->'public.t'->>'rows', e->>'label', e->>'wal_start',
+                   e->>'wal_stop', e->>'duration_ms', e->>'status'
+            FROM dbbackup_entry($id) AS e")
+[ "$got" = "pgbackrest|pgbackrest:main/L1|10|fp|t|2|L1|W1|W2|1.5|verified" ] ||
+  fail "dbbackup_record widened, read by dbbackup_entry: $got"
+[ "$(q -c "SELECT dbbackup_entry(label => 'L1')->>'id'")" = "$id" ] || fail "entry by label"
+[ "$(q -c "SELECT dbbackup_entry(path => 'pgbackrest:main/L1')->>'id'")" = "$id" ] ||
+  fail "entry by path"
+[ "$(q -c "SELECT dbbackup_entry(path => 'nowhere') IS NULL")" = t ] || fail "entry of none"
+out=$(q -c "SELECT dbbackup_record('x', 'y', sha256 => 'ABC')" 2>&1 || true)
+printf '%s' "$out" | grep -q "dbcare: sha256 must be a SHA-256" || fail "bad sha256: $out"
+[ "$(q -c "SELECT dbbackup_verified($id, 'restore test failed')")" = failed ] || fail "verified failed"
+got=$(q -c "SELECT status, detail, verified_at IS NULL FROM dbcare.backups WHERE id = $id")
+[ "$got" = "failed|restore test failed|t" ] || fail "dbbackup_verified(failed): $got"
+[ "$(q -c "SELECT dbbackup_verified($id)")" = verified ] || fail "verified"
+got=$(q -c "SELECT status, detail IS NULL, verified_at IS NOT NULL FROM dbcare.backups WHERE id = $id")
+[ "$got" = "verified|t|t" ] || fail "dbbackup_verified: $got"
+out=$(q -c "SELECT dbbackup_verified(999999)" 2>&1 || true)
+printf '%s' "$out" | grep -q "dbcare: no catalogued backup has id 999999" || fail "unknown id: $out"
+q -c "DELETE FROM dbcare.backups WHERE id = $id" >/dev/null
 # a role that may run the report but not read the catalog
 q -c "DROP ROLE IF EXISTS dbc_backup_nobody" -c "CREATE ROLE dbc_backup_nobody LOGIN" >/dev/null
 got=$("$B/psql" -X -q -At -d "$db" -U dbc_backup_nobody \
@@ -45,6 +73,9 @@ case "$got" in "skipped GRANT pg_monitor TO dbc_backup_nobody;") ;; *) fail "no 
 out=$("$B/psql" -X -q -At -d "$db" -U dbc_backup_nobody -c "SELECT dbbackup_record('x', 'y')" 2>&1 || true)
 printf '%s' "$out" | grep -q "permission denied for function dbbackup_record" ||
   fail "PUBLIC may record a backup: $out"
+out=$("$B/psql" -X -q -At -d "$db" -U dbc_backup_nobody -c "SELECT dbbackup_verified(1)" 2>&1 || true)
+printf '%s' "$out" | grep -q "permission denied for function dbbackup_verified" ||
+  fail "PUBLIC may mark a backup verified: $out"
 q -c "DROP OWNED BY dbc_backup_nobody" -c "DROP ROLE dbc_backup_nobody" >/dev/null
 echo "ok: record, list, and the catalog part of the check"
 

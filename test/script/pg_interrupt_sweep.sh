@@ -100,7 +100,9 @@ declare -A calls=(
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
   ["dbmaintain_plan(text)"]="dbmaintain_plan('full')"
   ["dbmaintain_run(text,text)"]="dbmaintain_run('full', 'locking,destructive')"
-  ["dbbackup_record(text,text,bigint,text,boolean,text)"]="dbbackup_record('pg_dump', 'x.dump')"
+  ["dbbackup_record(text,text,bigint,text,boolean,text,text,jsonb,text,text,text,double precision)"]="dbbackup_record('pg_dump', 'x.dump', content => '{\"public.t\": {\"rows\": 1, \"hash\": \"h\"}}')"
+  # a row the setup's record made (dbbackup_record above runs first: by name)
+  ["dbbackup_verified(bigint,text)"]="dbbackup_verified((SELECT max(id) FROM dbbackup_list()), 'swept')"
   # a label of its own for each call (labels are unique; no '|': it
   # separates a function's calls here)
   ["dbbackup_mark(text,text)"]="dbbackup_mark(concat('sweep ', pg_backend_pid(), ' ', clock_timestamp()))"

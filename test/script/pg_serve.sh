@@ -85,6 +85,11 @@ grep -qF "$secret" body serve.log && fail "the password was shown"
 db=$db2 q -c "SELECT dbmigrate_add('2', 'u', 'CREATE TABLE u (id int PRIMARY KEY)')" >/dev/null
 get "$base/readyz"; want_code 503 "readyz with a pending migration"
 grep -q "^$db2: not ready: 1 migration(s) pending" body || fail "readyz: $(cat body)"
+# what readiness asks (dbmigrate_pending) runs in a read-only transaction:
+# the registry's pending one, and a folder's version the registry lacks
+got=$(db=$db2 q -c "SET default_transaction_read_only = on" \
+        -c "SELECT dbmigrate_pending(), dbmigrate_pending('[{\"version\": \"2\"}, {\"version\": \"7\"}]')" 2>&1)
+[ "$got" = "1|2" ] || fail "dbmigrate_pending read only: $got"
 get "$base/migrate?database=$db2" -X POST; want_code 401 "no token"
 get "$base/migrate?database=$db2" -X POST -H "Authorization: Bearer $(cat token)"
 want_code 200 "POST /migrate"

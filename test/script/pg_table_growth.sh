@@ -38,8 +38,32 @@ done
            FROM jsonb_array_elements(dbhealth_growth(30)->'tables') t")" = "app.events:3:true,app.users:3:false" ] ||
   fail "dbhealth_growth's tables: $(q -c "SELECT dbhealth_growth(30)->'tables'")"
 
+# the series the page's charts draw, read through functions: the
+# snapshots (oldest first, as many as asked), each recorded table's sizes,
+# the largest tables now
+[ "$(q -c "SELECT count(*), bool_and(taken_at LIKE '____-__-__T__:__:__.___Z'),
+                  min(epoch) < max(epoch), bool_and(size_bytes > 0) FROM dbhealth_history()")" = "4|t|t|t" ] ||
+  fail "dbhealth_history: $(q -c 'SELECT * FROM dbhealth_history()')"
+[ "$(q -c "SELECT string_agg(epoch::text, ',' ORDER BY epoch) = (SELECT string_agg(e::text, ',')
+             FROM (SELECT epoch AS e FROM dbhealth_history(2)) s) FROM
+             (SELECT epoch FROM dbhealth_history() ORDER BY epoch DESC LIMIT 2) n")" = t ] ||
+  fail "dbhealth_history(2) is not the newest two, oldest first: $(q -c 'SELECT * FROM dbhealth_history(2)')"
+[ "$(q -c "SELECT string_agg(table_name || ':' || n, ',' ORDER BY table_name) FROM
+             (SELECT table_name, count(*) AS n FROM dbhealth_table_history(30) GROUP BY 1) s")" = \
+  "app.events:3,app.users:3" ] || fail "dbhealth_table_history: $(q -c 'SELECT * FROM dbhealth_table_history()')"
+q -c 'CREATE TABLE app."Odd name" (x int)' >/dev/null
+[ "$(q -c "SELECT string_agg(table_name, ',') FROM dbhealth_largest_tables(2)")" = "app.events,app.users" ] ||
+  fail "dbhealth_largest_tables: $(q -c 'SELECT * FROM dbhealth_largest_tables()')"
+[ "$(q -c "SELECT count(*) FROM dbhealth_largest_tables(100) WHERE table_name = 'app.\"Odd name\"'")" = 1 ] ||
+  fail "a name that needs quotes: $(q -c 'SELECT * FROM dbhealth_largest_tables(100)')"
+q -c 'DROP TABLE app."Odd name"' >/dev/null
+out=$(q -c "SELECT * FROM dbhealth_history(0)" 2>&1 || true)
+grep -q 'dbcare: argument "limit" must be positive' <<<"$out" || fail "dbhealth_history(0): $out"
+
 # a monitoring role reads the history through the metrics and the growth
 q -c "CREATE ROLE growth_watch LOGIN IN ROLE pg_monitor" >/dev/null
+[ "$("$B/psql" -X -At -v ON_ERROR_STOP=1 -U growth_watch -d "$db" -c "SELECT count(*) FROM dbhealth_history()")" = 4 ] ||
+  fail "a monitoring role cannot read dbhealth_history"
 out=$("$B/psql" -X -At -v ON_ERROR_STOP=1 -U growth_watch -d "$db" -c "SELECT dbhealth_metrics('quick')")
 grep -q '^dbcare_table_size_bytes{engine="postgresql",database="dbcare_table_growth",table="app.events"} [1-9]' <<<"$out" ||
   fail "no events size series: $(grep dbcare_table <<<"$out")"

@@ -95,6 +95,13 @@ echo "under load: the mark holds $total of the $written rows the writers committ
 
 # a mark whose backup is damaged is not restored; the database stays
 f=$(q "SELECT b.path FROM dbcare_backup_marks m JOIN dbcare_backups b ON b.id = m.backup_id WHERE m.label = 'after-import'")
+# dbbackup_marks() is how the command finds it (never the tables)
+[ "$(q "SELECT backup_path FROM dbbackup_marks() WHERE label = 'after-import'")" = "$f" ] ||
+  fail "dbbackup_marks names another file than the catalog: $(q "SELECT * FROM dbbackup_marks()")"
+[ "$(q "SELECT count(*) FROM dbbackup_marks() WHERE lsn IS NULL AND created_at LIKE '____-__-__T%Z'")" = \
+  "$(q "SELECT count(*) FROM dbcare_backup_marks")" ] || fail "dbbackup_marks: $(q "SELECT * FROM dbbackup_marks()")"
+[ "$(q "SELECT dbbackup_identity() = database_id FROM dbcare_bookkeeping")" = 1 ] ||
+  fail "dbbackup_identity is not the bookkeeping's identity"
 printf 'X' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
 before=$(sqlite3 "$work/r1.db" "SELECT count(*) FROM orders")
 "$cli" restore --to-mark after-import --db "sqlite:$work/r1.db" --module "$module" >"$work/out" 2>&1 &&

@@ -116,6 +116,12 @@ grep -q '^a.db: ready' body || fail "readyz of a.db: $(cat body)"
 get "$base/readyz?database=a.db"; want_code 200 "readyz of a.db alone"
 get "$base/metrics"
 grep -qx 'dbcare_migrations_pending{engine="sqlite",database="b.db"} 1' body || fail "pending metric"
+# the count is the core's (dbmigrate_pending, what readiness asks), read
+# only: on a read-only connection, the registry's pending one, a version
+# the registry lacks, a repeatable it lacks (the folder's files as JSON)
+files='[{"version":"1"},{"version":"9"},{"name":"r","checksum":"sha256:x"}]'
+[ "$(sqlite3 -batch -readonly -cmd ".load $module" fleet/b.db "SELECT dbmigrate_pending(), dbmigrate_pending('$files')")" = "1|3" ] ||
+  fail "dbmigrate_pending: $(sqlite3 -batch -readonly -cmd ".load $module" fleet/b.db "SELECT dbmigrate_pending('$files')" 2>&1)"
 
 # --- the schema drifts (a table created outside the migrations): 503
 sqlite3 fleet/c.db "CREATE TABLE extra (id INTEGER PRIMARY KEY)"

@@ -17,6 +17,8 @@ q "CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT);
 
 # before any snapshot: no history, and reading makes no table
 [ "$(q "SELECT json_array_length(dbhealth_growth(30), '\$.tables')")" = 0 ] || fail "history before a snapshot"
+[ "$(q "SELECT (SELECT count(*) FROM dbhealth_history()) + (SELECT count(*) FROM dbhealth_table_history())")" = 0 ] ||
+  fail "series before a snapshot"
 [ "$(q "SELECT count(*) FROM sqlite_schema WHERE name = 'dbcare_health_table_sizes'")" = 0 ] ||
   fail "a read made the history table"
 ! q "SELECT dbhealth_metrics('quick')" | grep -q dbcare_table_ || fail "table series without history"
@@ -40,6 +42,18 @@ done
         WHERE table_name = 'users' ORDER BY id DESC LIMIT 1")" = 1 ] || fail "users' bytes"
 # the largest three: events and users always, never the empty tags
 [ "$(q "SELECT count(*) FROM dbcare_health_table_sizes WHERE table_name = 'tags'")" -le 3 ] || fail "tags"
+
+# the series the page's charts draw, through functions: 4 snapshots oldest
+# first, each kept table's 3 sizes; the largest tables now, without counting
+[ "$(q "SELECT count(*), min(epoch) < max(epoch), sum(size_bytes > 0) FROM dbhealth_history()")" = "4|1|4" ] ||
+  fail "dbhealth_history: $(q "SELECT * FROM dbhealth_history()")"
+[ "$(q "SELECT group_concat(e) FROM (SELECT epoch AS e FROM dbhealth_history(2))")" = \
+  "$(q "SELECT group_concat(e) FROM (SELECT e FROM (SELECT epoch AS e FROM dbhealth_history() ORDER BY e DESC LIMIT 2) ORDER BY e)")" ] ||
+  fail "dbhealth_history(2) is not the newest two, oldest first"
+[ "$(q "SELECT count(*) FROM dbhealth_table_history(30) WHERE table_name = 'events'")" = 3 ] ||
+  fail "dbhealth_table_history: $(q "SELECT * FROM dbhealth_table_history(30)")"
+[ "$(q "SELECT table_name, bytes = (SELECT sum(pgsize) FROM dbstat WHERE name = 'events') FROM dbhealth_largest_tables(1)")" = "events|1" ] ||
+  fail "dbhealth_largest_tables: $(q "SELECT * FROM dbhealth_largest_tables()")"
 
 # dbhealth_growth: events first (it grows), users flat, then the rest
 out=$(q "SELECT dbhealth_growth(30)")

@@ -1,0 +1,150 @@
+/*
+ * backup_files.c — the files of a backup a tool writes (dbc_backup_files,
+ * core/backup/backup_tool.h): the target checked, a temporary file beside
+ * it (mkstemp: a new file, mode 0600, never a link) or a scratch file
+ * without a name (a copy to seal: a kill leaves none of its bytes), the
+ * seal (sealed.c), the publication with link() (never replacing or
+ * following what is at the name), and the published file described. Errors
+ * are the ctx's; the hooks that reuse sealed.c's have printed theirs.
+ */
+#include "backup_flow.h"
+#include "pg_backup.h"
+#include "sealed.h"
+
+#include "base/file_sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_backup_fail(dbc_ctx *ctx, char *err)
+{
+	const char *text = err ? err : "";
+	if (strncmp(text, "dbcare: ", 8) == 0)
+		text += 8;
+	dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "%s", text);
+	free(err);
+	return DBC_ERROR;
+}
+
+static int check_target(dbc_ctx *ctx, void *arg, const char *path)
+{
+	(void)arg;
+	struct stat st;
+	/* lstat: a symlink at the name is a file there (link() refuses it
+	 * too, whatever appears meanwhile) */
+	if (lstat(path, &st) == 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "%s exists already: a backup never replaces a file", path);
+	return DBC_OK;
+}
+
+static int make_temp(dbc_ctx *ctx, void *arg, const char *path, bool plain, char **tmp)
+{
+	(void)arg;
+	if (plain) {
+		*tmp = cli_scratch_beside(path);
+		return *tmp ? DBC_OK : cli_backup_fail(ctx, NULL);
+	}
+	if (asprintf(tmp, "%s.tmp-XXXXXX", path) < 0) {
+		*tmp = NULL;
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	int fd = mkstemp(*tmp);
+	if (fd < 0) {
+		int saved = errno;
+		free(*tmp);
+		*tmp = NULL;
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not create a file beside %s: %s", path,
+		                 strerror(saved));
+	}
+	close(fd);
+	return DBC_OK;
+}
+
+static int seal(dbc_ctx *ctx, void *arg, const char *plain, const char *path, const char *database,
+                const char *identity, unsigned flags)
+{
+	(void)arg;
+	char sha[65];
+	long long bytes;
+	return cli_seal_dump(plain, path, database, identity, (flags & DBC_BACKUP_SEAL_ZSTD) != 0,
+	                     (flags & DBC_BACKUP_SEAL_ENCRYPT) != 0, sha, &bytes) == 0
+	           ? DBC_OK
+	           : cli_backup_fail(ctx, NULL);
+}
+
+/* The directory part of path ("." when it has none). */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Gives the complete, synced tmp its final name, then syncs the directory:
+ * after a crash the name holds the whole file or does not exist. */
+static int publish(dbc_ctx *ctx, void *arg, const char *tmp, const char *path)
+{
+	(void)arg;
+	if (dbc_sync_path(tmp, O_RDONLY) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump: %s",
+		                 strerror(errno));
+	if (link(tmp, path) != 0)
+		return errno == EEXIST
+		           ? dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                       "%s exists already: a backup never replaces a file", path)
+		           : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not name the dump %s: %s", path,
+		                       strerror(errno));
+	unlink(tmp);
+	char *dir = dir_of(path);
+	if (!dir || dbc_sync_path(dir, O_RDONLY | O_DIRECTORY) != 0) {
+		int saved = dir ? errno : ENOMEM;
+		unlink(path);
+		free(dir);
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not sync the dump's directory: %s",
+		                 strerror(saved));
+	}
+	free(dir);
+	return DBC_OK;
+}
+
+static int describe(dbc_ctx *ctx, void *arg, const char *path, dbc_backup_made *made)
+{
+	(void)arg;
+	char abs[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, abs) || stat(abs, &st) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "cannot read the dump %s", path);
+	if (cli_file_sha256(abs, made->sha256) != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "cannot read the dump %s: %s", abs,
+		                 strerror(errno));
+	made->location = dbc_strdup(ctx, abs);
+	made->bytes = (int64_t)st.st_size;
+	return made->location ? DBC_OK : DBC_ERROR;
+}
+
+/* a scratch file is closed, a temporary name unlinked (gone already
+ * once published) */
+static void release(dbc_ctx *ctx, void *arg, char *tmp)
+{
+	(void)ctx, (void)arg;
+	cli_scratch_release(tmp);
+}
+
+const dbc_backup_files cli_backup_files = {
+    .check_target = check_target,
+    .make_temp = make_temp,
+    .seal = seal,
+    .publish = publish,
+    .describe = describe,
+    .release = release,
+};

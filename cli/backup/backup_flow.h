@@ -1,0 +1,54 @@
+/*
+ * backup_flow.h — the command's side of a backup made by a tool outside
+ * the database (core/backup/backup_tool.h decides the flow): the files
+ * (backup_files.c), the record through dbbackup_record (backup_record.c)
+ * and the tools it plugs in: pg_dump (backup_pg_dump.c) and pgBackRest
+ * (pgbackrest.c).
+ */
+#ifndef DBCARE_CLI_BACKUP_FLOW_H
+#define DBCARE_CLI_BACKUP_FLOW_H
+
+#include "cli/cli.h"
+
+#include "backup/backup_tool.h"
+
+/* The command's files: temporary names beside the target, scratch files
+ * without a name, the seal (sealed.c), the publication. arg unused. */
+extern const dbc_backup_files cli_backup_files;
+
+/* What the command's recorder needs: the connection, and the answer's
+ * statement over the recorded row ($1: its id, $2: *extra, a text the
+ * tool learnt, NULL when extra is). */
+typedef struct cli_backup_record_arg {
+	cli_db *db;
+	cli_opts *o;
+	const char *answer_sql;
+	char *const *extra;
+} cli_backup_record_arg;
+/* dbbackup_record of made, then the answer read back (dbbackup_entry). */
+int cli_backup_record(dbc_ctx *ctx, void *arg, const char *kind, const dbc_backup_made *made,
+                      char **json);
+
+/* Runs the flow for tool (its arg set) and prints its answer ("backup");
+ * path: the target of a tool that writes a file. CLI_OK or CLI_ERROR
+ * after printing why. */
+int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const char *answer_sql,
+                   char *const *extra, const char *path, unsigned seal);
+
+/* The tool errors the command's hooks meet as the ctx's error: err
+ * ("dbcare: ...", malloc'd, freed here) or, NULL, one already printed. */
+int cli_backup_fail(dbc_ctx *ctx, char *err);
+
+/* pg_dump as a tool (backup_pg_dump.c): a dump in a REPEATABLE READ
+ * snapshot whose schema fingerprint and content the record keeps. */
+typedef struct cli_pg_dump_tool {
+	cli_db *db;
+	cli_opts *o;
+	char *snapshot; /* the exported snapshot, between begin and end */
+	bool sealing;
+	const char *target; /* the file's name, for the note */
+} cli_pg_dump_tool;
+void cli_pg_dump_tool_init(dbc_backup_tool *tool, cli_pg_dump_tool *arg, cli_db *db, cli_opts *o,
+                           const char *target);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * backup_tool.c — the flow of a backup a tool makes outside the database
+ * (backup_tool.h): copy, read back, seal, publish, record. Memory: the
+ * ctx's arena (the command's ctx); the hooks' own strings are theirs.
+ */
+#include "backup/backup_tool.h"
+
+#include "base/clock.h"
+
+/* The copy into file, inside the moment begin opened: end is called once,
+ * whatever copy did. */
+static int copy_in_moment(dbc_ctx *ctx, const dbc_backup_tool *tool, const char *file,
+                          dbc_backup_made *made)
+{
+	if (tool->begin && tool->begin(ctx, tool->arg, made) != DBC_OK)
+		return DBC_ERROR;
+	double start = dbc_monotonic_ms();
+	int rc = tool->copy(ctx, tool->arg, file, made);
+	made->duration_ms = dbc_monotonic_ms() - start;
+	/* the copy's error is the one said; end's only when the copy was made */
+	if (tool->end && tool->end(ctx, tool->arg, rc == DBC_OK) != DBC_OK && rc == DBC_OK)
+		rc = DBC_ERROR;
+	return rc;
+}
+
+/* A copy the tool keeps (its repository): read back is its own listing,
+ * which names what was made. */
+static int kept_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_recorder *rec,
+                        dbc_backup_made *made, char **json)
+{
+	if (copy_in_moment(ctx, tool, NULL, made) != DBC_OK ||
+	    tool->read_back(ctx, tool->arg, NULL, made) != DBC_OK)
+		return DBC_ERROR;
+	return rec->record(ctx, rec->arg, tool->kind, made, json);
+}
+
+/* The copy made into tmp and read back; then, sealed, sealed as path
+ * (the seal hook reads its own file back and publishes it), else tmp
+ * published as path. */
+static int copy_to_name(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_files *files,
+                        const char *tmp, const char *path, unsigned seal, dbc_backup_made *made)
+{
+	if (copy_in_moment(ctx, tool, tmp, made) != DBC_OK ||
+	    tool->read_back(ctx, tool->arg, tmp, made) != DBC_OK)
+		return DBC_ERROR;
+	if (seal)
+		return files->seal(ctx, files->arg, tmp, path, made->database ? made->database : "",
+		                   made->identity, seal);
+	return files->publish(ctx, files->arg, tmp, path);
+}
+
+static int written_by_tool(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_files *files,
+                           const dbc_backup_recorder *rec, const char *path, unsigned seal,
+                           dbc_backup_made *made, char **json)
+{
+	if (!path || !path[0])
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "a %s backup needs a file name",
+		                 tool->kind);
+	char *tmp = NULL;
+	if (files->check_target(ctx, files->arg, path) != DBC_OK ||
+	    files->make_temp(ctx, files->arg, path, seal != 0, &tmp) != DBC_OK)
+		return DBC_ERROR;
+	int rc = copy_to_name(ctx, tool, files, tmp, path, seal, made);
+	files->release(ctx, files->arg, tmp); /* gone already once published */
+	/* what is recorded is the file under its name, as published */
+	if (rc == DBC_OK)
+		rc = files->describe(ctx, files->arg, path, made);
+	return rc == DBC_OK ? rec->record(ctx, rec->arg, tool->kind, made, json) : DBC_ERROR;
+}
+
+int dbc_backup_tool_run(dbc_ctx *ctx, const dbc_backup_tool *tool, const dbc_backup_files *files,
+                        const dbc_backup_recorder *rec, const char *path, unsigned seal,
+                        char **json)
+{
+	dbc_backup_made made = {.bytes = -1, .duration_ms = -1};
+	int rc;
+	*json = NULL;
+	if (!tool->writes_file && (path || seal))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "a %s backup is kept by the tool: no file name, no seal", tool->kind);
+	rc = tool->writes_file ? written_by_tool(ctx, tool, files, rec, path, seal, &made, json)
+	                       : kept_by_tool(ctx, tool, rec, &made, json);
+	if (rc != DBC_OK)
+		*json = NULL; /* a failed flow describes nothing */
+	return rc;
+}
