@@ -86,16 +86,19 @@ dbcare.control: dbcare.control.in META.json
 
 # The install script: pg/sql/*.sql in order, each "-- dbcare:api <part>" line
 # replaced by the CREATE FUNCTION statements the generator writes from the
-# API table (core/api/functions.h). The generator is a build tool, compiled
-# for this machine; it refuses an inconsistent table.
+# API table (core/api/functions.h), each "-- dbcare:book <table>" line by the
+# table's statements from the bookkeeping catalogue (core/book/tables.c).
+# The generator is a build tool, compiled for this machine; it refuses an
+# inconsistent table.
 API_GEN := $(BUILD)/gen/api_sql
 dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json $(API_GEN)
 	cat $(PG_SQL) | $(API_GEN) install > $@.tmp && mv $@.tmp $@
 
-$(API_GEN): pg/gen/api_sql.c core/api/api.c $(wildcard core/api/*.h)
+API_GEN_SRC := pg/gen/api_sql.c pg/gen/book_sql.c core/api/api.c $(wildcard core/book/*.c)
+$(API_GEN): $(API_GEN_SRC) $(wildcard core/api/*.h core/book/*.h pg/gen/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore \
-	  -DDBC_VERSION='"$(EXTVERSION)"' -o $@ pg/gen/api_sql.c core/api/api.c
+	  -DDBC_VERSION='"$(EXTVERSION)"' -o $@ $(API_GEN_SRC)
 
 # The parity tests compare the engines with the generator's view of the table.
 all: $(API_GEN)
@@ -105,6 +108,13 @@ all: $(API_GEN)
 .PHONY: api-stanza
 api-stanza: $(API_GEN)
 	@$(API_GEN) stanza $(ID)
+
+# The upgrade-script statements of the bookkeeping tables and columns the
+# open version added (core/book/tables.c, .pg_since), for the open
+# pg/upgrade/ script: make book-stanza
+.PHONY: book-stanza
+book-stanza: $(API_GEN)
+	@$(API_GEN) book-stanza $(EXTVERSION)
 
 # ---------------------------------------------------------------- SQLite
 SQLITE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fPIC $(WARNINGS) \
