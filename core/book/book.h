@@ -124,6 +124,9 @@ enum dbc_book_engine { DBC_BOOK_ON_PG, DBC_BOOK_ON_SQLITE };
 bool dbc_book_table_on(const dbc_book_table *t, enum dbc_book_engine e);
 bool dbc_book_column_on(const dbc_book_column *c, enum dbc_book_engine e);
 bool dbc_book_index_on(const dbc_book_index *x, enum dbc_book_engine e);
+/* The table's index of that name on the engine, NULL when none. */
+const dbc_book_index *dbc_book_index_named(const dbc_book_table *t, const char *name,
+                                           enum dbc_book_engine e);
 
 /* Where rendered text goes, piece by piece. */
 typedef void dbc_book_put(void *sink, const char *text);
@@ -136,10 +139,15 @@ void dbc_book_pg_create(const dbc_book_table *t, dbc_book_put *put, void *sink);
  * ALTER TABLE ... ADD COLUMN of every column it added to an older table. */
 void dbc_book_pg_stanza(const char *version, dbc_book_put *put, void *sink);
 
-/* SQLite: the table's CREATE TABLE IF NOT EXISTS <schema>.<as> and its
- * indexes, ";"-separated (as: the table's name, NULL for dbcare_<name>). */
-void dbc_book_sqlite_create(const dbc_book_table *t, const char *schema, const char *as,
-                            dbc_book_put *put, void *sink);
+/* SQLite: the table's CREATE TABLE IF NOT EXISTS <schema>.<as> (as: the
+ * table's name, NULL for dbcare_<name>); its indexes (CREATE INDEX IF NOT
+ * EXISTS <schema>.<index> ON dbcare_<name>, ";"-separated); both. */
+void dbc_book_sqlite_table(const dbc_book_table *t, const char *schema, const char *as,
+                           dbc_book_put *put, void *sink);
+void dbc_book_sqlite_indexes(const dbc_book_table *t, const char *schema, dbc_book_put *put,
+                             void *sink);
+void dbc_book_sqlite_create(const dbc_book_table *t, const char *schema, dbc_book_put *put,
+                            void *sink);
 /* SQLite: one column's definition as CREATE TABLE states it ("name TYPE ..."),
  * which ALTER TABLE ... ADD COLUMN appends in the same words. */
 void dbc_book_sqlite_column(const dbc_book_column *c, dbc_book_put *put, void *sink);

@@ -52,6 +52,15 @@ const dbc_book_table *dbc_book_table_named(const char *name)
 	return NULL;
 }
 
+const dbc_book_index *dbc_book_index_named(const dbc_book_table *t, const char *name,
+                                           enum dbc_book_engine e)
+{
+	for (const dbc_book_index *x = t->indexes; x && x->name; x++)
+		if (dbc_book_index_on(x, e) && strcmp(x->name, name) == 0)
+			return x;
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- PostgreSQL */
 
 static void put3(dbc_book_put *put, void *sink, const char *a, const char *b, const char *c)
@@ -227,8 +236,8 @@ void dbc_book_sqlite_index(const dbc_book_table *t, const dbc_book_index *x, con
 		put3(put, sink, " WHERE ", x->where, "");
 }
 
-void dbc_book_sqlite_create(const dbc_book_table *t, const char *schema, const char *as,
-                            dbc_book_put *put, void *sink)
+void dbc_book_sqlite_table(const dbc_book_table *t, const char *schema, const char *as,
+                           dbc_book_put *put, void *sink)
 {
 	put3(put, sink, "CREATE TABLE IF NOT EXISTS ", schema, ".");
 	if (as)
@@ -248,6 +257,24 @@ void dbc_book_sqlite_create(const dbc_book_table *t, const char *schema, const c
 	if (t->check)
 		put3(put, sink, ", CHECK (", t->check, ")");
 	put(sink, ")");
+}
+
+void dbc_book_sqlite_indexes(const dbc_book_table *t, const char *schema, dbc_book_put *put,
+                             void *sink)
+{
+	const char *sep = "";
+	for (const dbc_book_index *x = t->indexes; x && x->name; x++)
+		if (dbc_book_index_on(x, DBC_BOOK_ON_SQLITE)) {
+			put(sink, sep);
+			dbc_book_sqlite_index(t, x, schema, put, sink);
+			sep = ";";
+		}
+}
+
+void dbc_book_sqlite_create(const dbc_book_table *t, const char *schema, dbc_book_put *put,
+                            void *sink)
+{
+	dbc_book_sqlite_table(t, schema, NULL, put, sink);
 	for (const dbc_book_index *x = t->indexes; x && x->name; x++)
 		if (dbc_book_index_on(x, DBC_BOOK_ON_SQLITE)) {
 			put(sink, ";");

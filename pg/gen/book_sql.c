@@ -128,7 +128,7 @@ static void sqlite_expect(FILE *out)
 		const dbc_book_table *t = &dbc_book_tables[i];
 		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE))
 			continue;
-		dbc_book_sqlite_create(t, "main", NULL, put_sqlite, out);
+		dbc_book_sqlite_create(t, "main", put_sqlite, out);
 		fputc('\n', out);
 	}
 }
