@@ -23,7 +23,7 @@
  *        (make api-stanza ID=...); test/script/pg_upgrade.sh fails while
  *        the upgrade script lacks them
  *
- *   api_sql book-stanza|book-expect   the bookkeeping catalogue's
+ *   api_sql upgrade|book-stanza|book-expect   the bookkeeping catalogue's
  *        (pg/gen/book_sql.c); install also replaces each "-- dbcare:book
  *        <table>" line by that table's statements
  *
@@ -341,6 +341,8 @@ int main(int argc, char **argv)
 		book_sql_stanza(stdout, argv[2]);
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "upgrade") == 0)
+		return book_sql_upgrade(stdin, stdout, argv[2]);
 	if (argc == 3 && strcmp(argv[1], "book-expect") == 0)
 		return book_sql_expect(stdout, argv[2]);
 	if (argc == 2 && strcmp(argv[1], "install") == 0)
@@ -365,6 +367,6 @@ int main(int argc, char **argv)
 		return stanza(stdout, argc - 2, argv + 2);
 	fprintf(stderr,
 	        "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...|"
-	        "book-stanza VERSION|book-expect pg|sqlite\n");
+	        "upgrade VERSION|book-stanza VERSION|book-expect pg|sqlite\n");
 	return 2;
 }

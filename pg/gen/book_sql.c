@@ -5,9 +5,12 @@
  *   install: each marker line "-- dbcare:book <table>" of the files of pg/sql/ is
  *        replaced by the table's CREATE TABLE, its indexes, comment,
  *        pg_dump registration and grant
- *   api_sql book-stanza VERSION   the statements of the tables and columns
- *        that VERSION added (make book-stanza: the open version), for its
- *        upgrade script; test/script/pg_book_catalog.sh fails while the
+ *   api_sql upgrade VERSION < script   an upgrade script to VERSION, its
+ *        "-- dbcare:book-stanza" line replaced by the statements of the
+ *        tables and columns that VERSION added (the Makefile builds every
+ *        script of pg/upgrade/ so; released ones have no such line)
+ *   api_sql book-stanza VERSION   those statements alone (make book-stanza);
+ *        test/script/pg_book_catalog.sh fails while the built upgrade
  *        script lacks them
  *   api_sql book-expect pg        per PostgreSQL table, its columns (name,
  *        format_type, NOT NULL, in order), constraints and indexes, as
@@ -73,6 +76,30 @@ int book_sql_all_placed(void)
 void book_sql_stanza(FILE *out, const char *version)
 {
 	dbc_book_pg_stanza(version, put_file, out);
+}
+
+int book_sql_upgrade(FILE *in, FILE *out, const char *version)
+{
+	static const char marker[] = "-- dbcare:book-stanza";
+	char line[4096];
+	int placed = 0;
+	while (fgets(line, sizeof(line), in)) {
+		if (strncmp(line, marker, sizeof(marker) - 1) != 0 ||
+		    (line[sizeof(marker) - 1] != '\n' && line[sizeof(marker) - 1] != '\0')) {
+			fputs(line, out);
+			continue;
+		}
+		if (placed++) {
+			fprintf(stderr, "api_sql: two \"%s\" lines in the upgrade script to %s\n", marker,
+			        version);
+			return 1;
+		}
+		fprintf(out, "-- The bookkeeping tables and columns %s added, generated from "
+		             "core/book/tables.c.\n",
+		        version);
+		book_sql_stanza(out, version);
+	}
+	return 0;
 }
 
 /* The column's type as format_type prints it. */

@@ -14,6 +14,9 @@ int book_sql_marker(FILE *out, const char *table);
 /* 0 when every PostgreSQL table had one marker line, else 1 (stderr says). */
 int book_sql_all_placed(void);
 void book_sql_stanza(FILE *out, const char *version);
+/* Copies an upgrade script to `version`, its "-- dbcare:book-stanza" line
+ * replaced by book_sql_stanza's statements; 1 on a second such line. */
+int book_sql_upgrade(FILE *in, FILE *out, const char *version);
 int book_sql_expect(FILE *out, const char *engine);
 
 #endif

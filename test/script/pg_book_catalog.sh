@@ -5,9 +5,10 @@
 #      "-- dbcare:book <table>" lines only (no CREATE TABLE, ADD COLUMN or
 #      index of a dbcare. table), and no C file of sqlite/ or cli/ states a
 #      CREATE TABLE or ADD COLUMN of a dbcare_ table;
-#   2. the open version's upgrade script holds every statement the generator
-#      writes for the tables and columns the catalogue says that version
-#      added (make book-stanza);
+#   2. the open version's upgrade script, as the build writes it, holds
+#      every statement of the tables and columns the catalogue says that
+#      version added (make book-stanza; the build writes them at its
+#      "-- dbcare:book-stanza" line, or they are written by hand there);
 #   3. a fresh CREATE EXTENSION has, per bookkeeping table, the catalogue's
 #      columns in its order with their types and NOT NULL, its constraints
 #      and its indexes, and nothing else;
@@ -41,8 +42,8 @@ fi
 
 # ---- 2. the open version's upgrade script has its stanza
 version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/META.json" | head -n 1)
-script=$(ls "$root"/pg/upgrade/dbcare--*--"$version".sql)
-[ -f "$script" ] || fail "no upgrade script to $version"
+script=$(ls "$root"/build/upgrade/dbcare--*--"$version".sql)
+[ -f "$script" ] || fail "no upgrade script to $version in build/upgrade/ (make)"
 norm() { tr -s ' \t\n' '   ' | sed 's/; */;\n/g' | sed 's/^ //; s/ $//' | grep -v '^$' || true; }
 have=$(grep -v '^[[:space:]]*--' "$script" | norm)
 "$gen" book-stanza "$version" > "$work/stanza.sql"
