@@ -63,6 +63,32 @@ const dbc_book_index *dbc_book_index_named(const dbc_book_table *t, const char *
 
 /* ---------------------------------------------------------------- PostgreSQL */
 
+/* Whether extension version a is after b (dotted numbers: 0.3.10 > 0.3.9). */
+static bool version_after(const char *a, const char *b)
+{
+	while (*a || *b) {
+		long x = 0, y = 0;
+		for (; *a >= '0' && *a <= '9'; a++)
+			x = x * 10 + (*a - '0');
+		for (; *b >= '0' && *b <= '9'; b++)
+			y = y * 10 + (*b - '0');
+		if (x != y)
+			return x > y;
+		a += *a == '.';
+		b += *b == '.';
+		if ((*a && !(*a >= '0' && *a <= '9')) || (*b && !(*b >= '0' && *b <= '9')))
+			return strcmp(a, b) > 0; /* not a dotted number: by its text */
+	}
+	return false;
+}
+
+/* Whether the column is on PostgreSQL at version asof (NULL: the newest). */
+static bool pg_column_at(const dbc_book_column *c, const char *asof)
+{
+	return dbc_book_column_on(c, DBC_BOOK_ON_PG) &&
+	       !(asof && c->pg_since && version_after(c->pg_since, asof));
+}
+
 static void put3(dbc_book_put *put, void *sink, const char *a, const char *b, const char *c)
 {
 	put(sink, a);
@@ -116,15 +142,15 @@ static bool has_identity(const dbc_book_column *c)
 
 /* The grant to pg_monitor: the whole table, or its columns but the private
  * ones. */
-static void pg_grant(const dbc_book_table *t, dbc_book_put *put, void *sink)
+static void pg_grant(const dbc_book_table *t, const char *asof, dbc_book_put *put, void *sink)
 {
 	bool private = false;
 	for (const dbc_book_column *c = t->columns; c->name; c++)
-		private |= dbc_book_column_on(c, DBC_BOOK_ON_PG) && (c->flags & DBC_BOOK_PRIVATE);
+		private |= pg_column_at(c, asof) && (c->flags & DBC_BOOK_PRIVATE);
 	put(sink, "GRANT SELECT ");
 	const char *sep = "(";
 	for (const dbc_book_column *c = t->columns; private && c->name; c++)
-		if (dbc_book_column_on(c, DBC_BOOK_ON_PG) && !(c->flags & DBC_BOOK_PRIVATE)) {
+		if (pg_column_at(c, asof) && !(c->flags & DBC_BOOK_PRIVATE)) {
 			put3(put, sink, sep, c->name, "");
 			sep = ", ";
 		}
@@ -133,10 +159,10 @@ static void pg_grant(const dbc_book_table *t, dbc_book_put *put, void *sink)
 
 /* What follows a table's CREATE TABLE: its unique indexes and indexes, its
  * comment, its pg_dump registration (with its sequence's) and its grant. */
-static void pg_after(const dbc_book_table *t, dbc_book_put *put, void *sink)
+static void pg_after(const dbc_book_table *t, const char *asof, dbc_book_put *put, void *sink)
 {
 	for (const dbc_book_column *c = t->columns; c->name; c++)
-		if (dbc_book_column_on(c, DBC_BOOK_ON_PG) && (c->flags & DBC_BOOK_UNIQUE_INDEX))
+		if (pg_column_at(c, asof) && (c->flags & DBC_BOOK_UNIQUE_INDEX))
 			pg_index(t, c->unique, c->name, NULL, NULL, true, put, sink);
 	for (const dbc_book_index *x = t->indexes; x && x->name; x++)
 		if (dbc_book_index_on(x, DBC_BOOK_ON_PG))
@@ -151,21 +177,21 @@ static void pg_after(const dbc_book_table *t, dbc_book_put *put, void *sink)
 	if (t->flags & DBC_BOOK_DUMPED) {
 		put3(put, sink, "SELECT pg_catalog.pg_extension_config_dump('dbcare.", t->name, "', '');\n");
 		for (const dbc_book_column *c = t->columns; c->name; c++)
-			if (dbc_book_column_on(c, DBC_BOOK_ON_PG) && has_identity(c)) {
+			if (pg_column_at(c, asof) && has_identity(c)) {
 				put3(put, sink, "SELECT pg_catalog.pg_extension_config_dump('dbcare.", t->name, "_");
 				put3(put, sink, c->name, "_seq', '');\n", "");
 			}
 	}
 	if (t->flags & DBC_BOOK_MONITOR)
-		pg_grant(t, put, sink);
+		pg_grant(t, asof, put, sink);
 }
 
-void dbc_book_pg_create(const dbc_book_table *t, dbc_book_put *put, void *sink)
+void dbc_book_pg_create(const dbc_book_table *t, const char *asof, dbc_book_put *put, void *sink)
 {
 	put3(put, sink, "CREATE TABLE dbcare.", t->name, " (");
 	const char *sep = "\n    ";
 	for (const dbc_book_column *c = t->columns; c->name; c++)
-		if (dbc_book_column_on(c, DBC_BOOK_ON_PG)) {
+		if (pg_column_at(c, asof)) {
 			put(sink, sep);
 			pg_column(t, c, put, sink);
 			sep = ",\n    ";
@@ -179,7 +205,7 @@ void dbc_book_pg_create(const dbc_book_table *t, dbc_book_put *put, void *sink)
 		put3(put, sink, " CHECK (", t->check, ")");
 	}
 	put(sink, "\n);\n");
-	pg_after(t, put, sink);
+	pg_after(t, asof, put, sink);
 }
 
 void dbc_book_pg_stanza(const char *version, dbc_book_put *put, void *sink)
@@ -190,7 +216,7 @@ void dbc_book_pg_stanza(const char *version, dbc_book_put *put, void *sink)
 			continue;
 		if (t->pg_since && strcmp(t->pg_since, version) == 0) {
 			put(sink, "\n");
-			dbc_book_pg_create(t, put, sink);
+			dbc_book_pg_create(t, version, put, sink);
 			continue;
 		}
 		for (const dbc_book_column *c = t->columns; c->name; c++)

@@ -54,7 +54,7 @@ int book_sql_marker(FILE *out, const char *table)
 		return 1;
 	}
 	fprintf(out, "-- dbcare.%s, generated from core/book/tables.c.\n", t->name);
-	dbc_book_pg_create(t, put_file, out);
+	dbc_book_pg_create(t, NULL, put_file, out);
 	placed[t - dbc_book_tables]++;
 	return 0;
 }
