@@ -97,15 +97,16 @@ API_GEN := $(BUILD)/gen/api_sql
 dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json $(API_GEN)
 	cat $(PG_SQL) | $(API_GEN) install > $@.tmp && mv $@.tmp $@
 
-API_GEN_SRC := pg/gen/api_sql.c pg/gen/book_sql.c core/api/api.c $(wildcard core/book/*.c)
+API_GEN_SRC := pg/gen/api_sql.c pg/gen/book_sql.c pg/gen/book_pg.c sqlite/book_ddl.c \
+               core/api/api.c $(wildcard core/book/*.c)
 $(BUILD)/upgrade/%.sql: pg/upgrade/%.sql $(API_GEN)
 	@mkdir -p $(dir $@)
 	$(API_GEN) upgrade $(lastword $(subst --, ,$*)) < $< > $@.tmp && mv $@.tmp $@
 
-$(API_GEN): $(API_GEN_SRC) $(wildcard core/api/*.h core/book/*.h pg/gen/*.h)
+$(API_GEN): $(API_GEN_SRC) $(wildcard core/api/*.h core/book/*.h pg/gen/*.h) sqlite/book_ddl.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore \
-	  -DDBC_VERSION='"$(EXTVERSION)"' -o $@ $(API_GEN_SRC)
+	  -Isqlite -DDBC_VERSION='"$(EXTVERSION)"' -o $@ $(API_GEN_SRC)
 
 # The parity tests compare the engines with the generator's view of the table.
 all: $(API_GEN)

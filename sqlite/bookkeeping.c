@@ -24,7 +24,7 @@
  */
 #include "conn.h"
 
-#include "book/book.h"
+#include "book_ddl.h"
 
 #include <stdio.h>
 #include <string.h>

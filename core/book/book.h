@@ -16,8 +16,8 @@
  *     that version, added by the step before its own work);
  *   - the test that reads both engines back and compares them with the
  *     catalogue (test/script/pg_book_catalog.sh).
- * Rendering needs no database and no allocator: the renderers write text
- * through a dbc_book_put callback.
+ * The renderers (pg/gen/book_pg.c, sqlite/book_ddl.c) need no database and
+ * no allocator: they write text through a dbc_book_put callback.
  */
 #ifndef DBC_BOOK_H
 #define DBC_BOOK_H
@@ -94,15 +94,15 @@ typedef struct dbc_book_index {
 typedef struct dbc_book_table {
 	/* without the prefix: PostgreSQL dbcare.<name>, SQLite dbcare_<name> */
 	const char *name;
-	unsigned flags;              /* DBC_BOOK_DUMPED, _MONITOR, _OPTIONAL, _PG_ONLY, _SQLITE_ONLY */
-	const char *comment;         /* PostgreSQL: COMMENT ON TABLE */
-	const char *sqlite_part;     /* SQLite: the part whose first writing call makes it
-	                              * (NULL: every changing call does) */
-	const char *primary_key;     /* a primary key of several columns: "a, b" */
-	const char *check_name;      /* a CHECK over several columns: its PostgreSQL name */
-	const char *check;           /* and expression */
-	const char *pg_since;        /* the extension version that added it */
-	int book_since;              /* the SQLite bookkeeping version that did */
+	unsigned flags;          /* DBC_BOOK_DUMPED, _MONITOR, _OPTIONAL, _PG_ONLY, _SQLITE_ONLY */
+	const char *comment;     /* PostgreSQL: COMMENT ON TABLE */
+	const char *sqlite_part; /* SQLite: the part whose first writing call makes it
+	                          * (NULL: every changing call does) */
+	const char *primary_key; /* a primary key of several columns: "a, b" */
+	const char *check_name;  /* a CHECK over several columns: its PostgreSQL name */
+	const char *check;       /* and expression */
+	const char *pg_since;    /* the extension version that added it */
+	int book_since;          /* the SQLite bookkeeping version that did */
 	const dbc_book_column *columns; /* ended by an entry whose name is NULL */
 	const dbc_book_index *indexes;  /* the same; NULL: none */
 } dbc_book_table;
@@ -130,36 +130,5 @@ const dbc_book_index *dbc_book_index_named(const dbc_book_table *t, const char *
 
 /* Where rendered text goes, piece by piece. */
 typedef void dbc_book_put(void *sink, const char *text);
-
-/* PostgreSQL: the table's CREATE TABLE, its indexes, comment, pg_dump
- * registration and grant, each statement on its own lines; as the table
- * was at extension version asof (without the columns a later version
- * added), or as it is now (asof NULL). */
-void dbc_book_pg_create(const dbc_book_table *t, const char *asof, dbc_book_put *put,
-                        void *sink);
-/* PostgreSQL: the statements that bring an installation of the version
- * before `version` to it: every table that version added (as it was then)
- * and ALTER TABLE ... ADD COLUMN of every column it added to an older
- * table. An upgrade script is history: the stanza of a version stays the
- * same whatever later versions add. Only added columns are versioned: a
- * later change to an index, a check or a type is a step of its own,
- * written in its upgrade script. */
-void dbc_book_pg_stanza(const char *version, dbc_book_put *put, void *sink);
-
-/* SQLite: the table's CREATE TABLE IF NOT EXISTS <schema>.<as> (as: the
- * table's name, NULL for dbcare_<name>); its indexes (CREATE INDEX IF NOT
- * EXISTS <schema>.<index> ON dbcare_<name>, ";"-separated); both. */
-void dbc_book_sqlite_table(const dbc_book_table *t, const char *schema, const char *as,
-                           dbc_book_put *put, void *sink);
-void dbc_book_sqlite_indexes(const dbc_book_table *t, const char *schema, dbc_book_put *put,
-                             void *sink);
-void dbc_book_sqlite_create(const dbc_book_table *t, const char *schema, dbc_book_put *put,
-                            void *sink);
-/* SQLite: one column's definition as CREATE TABLE states it ("name TYPE ..."),
- * which ALTER TABLE ... ADD COLUMN appends in the same words. */
-void dbc_book_sqlite_column(const dbc_book_column *c, dbc_book_put *put, void *sink);
-/* SQLite: one index of the table's (CREATE INDEX IF NOT EXISTS <schema>.name). */
-void dbc_book_sqlite_index(const dbc_book_table *t, const dbc_book_index *x, const char *schema,
-                           dbc_book_put *put, void *sink);
 
 #endif

@@ -47,6 +47,7 @@
 
 #include <stddef.h>
 
+/* clang-format off */
 #define DBC_BOOK_TABLE(name_, ...) {.name = name_, __VA_ARGS__}
 #define DBC_BOOK_COLUMNS(...)      .columns = (const dbc_book_column[]){__VA_ARGS__, {0}}
 #define DBC_BOOK_INDEXES(...)      .indexes = (const dbc_book_index[]){__VA_ARGS__, {0}}
@@ -68,7 +69,6 @@
 #define DBC_ONE_ROW_ID(table)                                                                      \
 	DBC_COL("id", INT, .flags = PK, .check_name = "dbcare_" table "_id_check", .check = "id = 1")
 
-/* clang-format off */
 const dbc_book_table dbc_book_tables[] = {
     /* settings (dbcare_set / dbcare_get) */
     DBC_BOOK_TABLE("config", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR,

@@ -365,8 +365,7 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "stanza") == 0)
 		return stanza(stdout, argc - 2, argv + 2);
-	fprintf(stderr,
-	        "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...|"
-	        "upgrade VERSION|book-stanza VERSION|book-expect pg|sqlite\n");
+	fprintf(stderr, "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...|"
+	                "upgrade VERSION|book-stanza VERSION|book-expect pg|sqlite\n");
 	return 2;
 }

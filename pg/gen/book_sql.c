@@ -24,7 +24,8 @@
  */
 #include "book_sql.h"
 
-#include "book/book.h"
+#include "book_ddl.h"
+#include "book_pg.h"
 
 #include <string.h>
 
@@ -94,8 +95,9 @@ int book_sql_upgrade(FILE *in, FILE *out, const char *version)
 			        version);
 			return 1;
 		}
-		fprintf(out, "-- The bookkeeping tables and columns %s added, generated from "
-		             "core/book/tables.c.\n",
+		fprintf(out,
+		        "-- The bookkeeping tables and columns %s added, generated from "
+		        "core/book/tables.c.\n",
 		        version);
 		book_sql_stanza(out, version);
 	}
@@ -106,10 +108,14 @@ int book_sql_upgrade(FILE *in, FILE *out, const char *version)
 static const char *pg_format_type(const dbc_book_column *c)
 {
 	static const char *const names[] = {
-	    [DBC_BT_TEXT] = "text",        [DBC_BT_INT] = "integer",
-	    [DBC_BT_BIGINT] = "bigint",    [DBC_BT_BOOL] = "boolean",
-	    [DBC_BT_DOUBLE] = "double precision", [DBC_BT_TIME] = "timestamp with time zone",
-	    [DBC_BT_JSON] = "jsonb",       [DBC_BT_BLOB] = "bytea",
+	    [DBC_BT_TEXT] = "text",
+	    [DBC_BT_INT] = "integer",
+	    [DBC_BT_BIGINT] = "bigint",
+	    [DBC_BT_BOOL] = "boolean",
+	    [DBC_BT_DOUBLE] = "double precision",
+	    [DBC_BT_TIME] = "timestamp with time zone",
+	    [DBC_BT_JSON] = "jsonb",
+	    [DBC_BT_BLOB] = "bytea",
 	    [DBC_BT_TXID] = "xid8",
 	};
 	return names[c->type];
@@ -120,8 +126,8 @@ static void pg_expect_table(FILE *out, const dbc_book_table *t)
 	for (const dbc_book_column *c = t->columns; c->name; c++) {
 		if (!dbc_book_column_on(c, DBC_BOOK_ON_PG))
 			continue;
-		bool not_null = (c->flags & (DBC_BOOK_NOT_NULL | DBC_BOOK_PG_NOT_NULL |
-		                             DBC_BOOK_PRIMARY_KEY)) != 0;
+		bool not_null =
+		    (c->flags & (DBC_BOOK_NOT_NULL | DBC_BOOK_PG_NOT_NULL | DBC_BOOK_PRIMARY_KEY)) != 0;
 		fprintf(out, "column %s %s %s%s\n", t->name, c->name, pg_format_type(c),
 		        not_null ? " not null" : "");
 		if (c->flags & DBC_BOOK_PRIMARY_KEY)
