@@ -21,7 +21,6 @@ LISTED = {
     "core/check/check_plan.c:fk_parts": 152,
     "core/container/container.c:dbc_container_decode": 138,
     "cli/fleet.c:cli_run_fleet": 137,
-    "core/retain/retain_policy.c:dbc_retain_add": 116,
     "core/container/container.c:dbc_container_encode": 114,
     "core/migrate/generate_rebuild.c:script": 113,
     "core/jsonschema/js_parse.c:string": 113,
