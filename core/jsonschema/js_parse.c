@@ -68,6 +68,29 @@ static size_t avail(const unsigned char *q)
 	return n;
 }
 
+/* The escape at *q (its backslash), before end: its character written at
+ * dst (at most 4 bytes, UTF-8), *q moved past it; the bytes written, or -1
+ * for one JSON refuses (unknown, not hex, a surrogate alone). */
+static int escape(const unsigned char **q, const unsigned char *end, char *dst)
+{
+	static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
+	char e = (char)(*q)[1];
+	*q += 2;
+	const char *at = e ? strchr(plain, e) : NULL;
+	if (at) {
+		*dst = decoded[at - plain];
+		return 1;
+	}
+	if (e != 'u')
+		return -1;
+	uint32_t cp;
+	int took = dbc_json_unicode_escape((const char *)*q, &cp);
+	if (took == 0 || end - *q < took)
+		return -1;
+	*q += took;
+	return (int)dbc_utf8_put(dst, cp);
+}
+
 /* The string at ps->p (its opening quote), decoded into the allocator:
  * *out and *len; false when refused or out of memory. */
 static bool string(parser *ps, const char **out, uint32_t *len)
@@ -133,45 +156,10 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 			q++;
 			continue;
 		}
-		char e = (char)q[1];
-		q += 2;
-		switch (e) {
-		case '"':
-			ps->scratch[n++] = '"';
-			break;
-		case '\\':
-			ps->scratch[n++] = '\\';
-			break;
-		case '/':
-			ps->scratch[n++] = '/';
-			break;
-		case 'b':
-			ps->scratch[n++] = '\b';
-			break;
-		case 'f':
-			ps->scratch[n++] = '\f';
-			break;
-		case 'n':
-			ps->scratch[n++] = '\n';
-			break;
-		case 'r':
-			ps->scratch[n++] = '\r';
-			break;
-		case 't':
-			ps->scratch[n++] = '\t';
-			break;
-		case 'u': {
-			uint32_t cp;
-			int took = dbc_json_unicode_escape((const char *)q, &cp);
-			if (took == 0 || end - q < took)
-				return refuse(ps); /* not hex, or a surrogate alone */
-			q += took;
-			n += dbc_utf8_put(ps->scratch + n, cp);
-			break;
-		}
-		default:
+		int wrote = escape(&q, end, ps->scratch + n);
+		if (wrote < 0)
 			return refuse(ps);
-		}
+		n += (size_t)wrote;
 	}
 	if (n > UINT32_MAX)
 		return refuse(ps);
