@@ -293,6 +293,50 @@ static bool poll(parser *ps)
 	return true;
 }
 
+/* The value at ps->p that is not a container (c its first character);
+ * NULL when refused or out of memory. */
+static js_val *scalar(parser *ps, char c)
+{
+	if (c == '"') {
+		js_val *v = js_alloc_val(ps->a, JV_STR);
+		return v && string(ps, &v->u.s, &v->n) ? v : NULL;
+	}
+	if (c == '-' || (c >= '0' && c <= '9'))
+		return number(ps);
+	if (c == 't')
+		return literal(ps, "true", JV_TRUE);
+	if (c == 'f')
+		return literal(ps, "false", JV_FALSE);
+	if (c == 'n')
+		return literal(ps, "null", JV_NULL);
+	return refuse(ps), NULL;
+}
+
+/* A member's name at ps->p, as the next member (its value to come), and
+ * the colon after it; false when refused or out of memory. */
+static bool member_name(parser *ps)
+{
+	if (*ps->p != '"')
+		return refuse(ps);
+	if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
+	    DBC_OK)
+		return false;
+	js_member *m = &ps->members[ps->nmembers];
+	memset(m, 0, sizeof *m);
+	uint32_t klen;
+	if (!string(ps, &m->key, &klen))
+		return false;
+	m->klen = klen;
+	if (memchr(m->key, '\0', klen))
+		return refuse(ps); /* jansson cannot hold such a name */
+	ps->nmembers++;
+	skip_ws(ps);
+	if (*ps->p++ != ':')
+		return refuse(ps);
+	skip_ws(ps);
+	return true;
+}
+
 /* The tree of text, or NULL: ps->bad (refused) or an error in the ctx. */
 static js_val *parse(parser *ps)
 {
@@ -332,20 +376,7 @@ static js_val *parse(parser *ps)
 				goto key;
 			continue;
 		}
-		if (c == '"') {
-			v = js_alloc_val(ps->a, JV_STR);
-			if (!v || !string(ps, &v->u.s, &v->n))
-				return NULL;
-		} else if (c == '-' || (c >= '0' && c <= '9'))
-			v = number(ps);
-		else if (c == 't')
-			v = literal(ps, "true", JV_TRUE);
-		else if (c == 'f')
-			v = literal(ps, "false", JV_FALSE);
-		else if (c == 'n')
-			v = literal(ps, "null", JV_NULL);
-		else
-			return refuse(ps), NULL;
+		v = scalar(ps, c);
 		if (!v)
 			return NULL;
 	placed:
@@ -381,24 +412,8 @@ static js_val *parse(parser *ps)
 		continue;
 	key:
 		/* a member name, its colon, then its value */
-		if (*ps->p != '"')
-			return refuse(ps), NULL;
-		if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
-		    DBC_OK)
+		if (!member_name(ps))
 			return NULL;
-		js_member *m = &ps->members[ps->nmembers];
-		memset(m, 0, sizeof *m);
-		uint32_t klen;
-		if (!string(ps, &m->key, &klen))
-			return NULL;
-		m->klen = klen;
-		if (memchr(m->key, '\0', klen))
-			return refuse(ps), NULL; /* jansson cannot hold such a name */
-		ps->nmembers++;
-		skip_ws(ps);
-		if (*ps->p++ != ':')
-			return refuse(ps), NULL;
-		skip_ws(ps);
 	}
 }
 

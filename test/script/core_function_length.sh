@@ -23,7 +23,6 @@ LISTED = {
     "cli/fleet.c:cli_run_fleet": 137,
     "core/container/container.c:dbc_container_encode": 114,
     "core/migrate/generate_rebuild.c:script": 113,
-    "core/jsonschema/js_parse.c:parse": 107,
     "cli/cmd_backup.c:dump_and_record": 107,
     "core/health/health_render.c:dbc_health_report_prometheus": 102,
 }
