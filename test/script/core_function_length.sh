@@ -19,7 +19,6 @@ LISTED = {
     "core/migrate/migrate_script.c:analyse": 180,
     "core/migrate/lint_classify.c:alter_action": 164,
     "core/check/check_plan.c:fk_parts": 152,
-    "core/container/container.c:dbc_container_decode": 138,
     "cli/fleet.c:cli_run_fleet": 137,
     "core/container/container.c:dbc_container_encode": 114,
     "core/migrate/generate_rebuild.c:script": 113,
