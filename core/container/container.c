@@ -393,6 +393,47 @@ static int put_chunk(sealer *s, int kind, const unsigned char *payload, uint32_t
 	return 0;
 }
 
+/* The header (magic, version, flags, chunk size, the nonce and key id
+ * when encrypted, the origin) and its tag, written first; s->nonce and
+ * s->header_tag are set for the chunks. 0, or -1 with err saying why. */
+static int write_header(sealer *s, const char *origin, size_t olen, unsigned char *crypt,
+                        dbc_container_err *err)
+{
+	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
+	memset(header, 0, FIXED);
+	memcpy(header, DBC_CONTAINER_MAGIC, 8);
+	header[8] = VERSION;
+	header[9] = (unsigned char)s->flags;
+	put_u32(header + 12, CHUNK_DEFAULT);
+	if (s->flags & DBC_CONTAINER_AES) {
+		if (RAND_bytes(s->nonce, sizeof s->nonce) != 1) {
+			fail(err, "no random bytes for the nonce");
+			return -1;
+		}
+		memcpy(header + 16, s->nonce, 12);
+		key_id(s->key, header + 28);
+	}
+	put_u16(header + 36, (uint32_t)olen);
+	memcpy(header + FIXED, origin ? origin : "", olen);
+	size_t hlen = FIXED + olen;
+	if (s->flags & DBC_CONTAINER_AES) {
+		unsigned char nonce[12];
+		nonce_for(s->nonce, UINT64_MAX, nonce);
+		if (gcm(true, s->key, nonce, header, hlen, NULL, 0, crypt, s->header_tag) != 0) {
+			fail(err, "the encryption failed");
+			return -1;
+		}
+	} else {
+		plain_tag(header, hlen, NULL, 0, s->header_tag);
+	}
+	memcpy(header + hlen, s->header_tag, TAG);
+	if (stream_write(&s->out, header, hlen + TAG) != 0) {
+		fail(err, "could not write the sealed file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_container_key *key,
                          const char *origin, dbc_container_stop stop, void *stop_arg,
                          dbc_container_sums *sums, dbc_container_err *err)
@@ -417,38 +458,8 @@ int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_contai
 		fail(err, "out of memory");
 		goto out;
 	}
-	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
-	memset(header, 0, FIXED);
-	memcpy(header, DBC_CONTAINER_MAGIC, 8);
-	header[8] = VERSION;
-	header[9] = (unsigned char)flags;
-	put_u32(header + 12, CHUNK_DEFAULT);
-	if (flags & DBC_CONTAINER_AES) {
-		if (RAND_bytes(s.nonce, sizeof s.nonce) != 1) {
-			fail(err, "no random bytes for the nonce");
-			goto out;
-		}
-		memcpy(header + 16, s.nonce, 12);
-		key_id(key, header + 28);
-	}
-	put_u16(header + 36, (uint32_t)olen);
-	memcpy(header + FIXED, origin ? origin : "", olen);
-	size_t hlen = FIXED + olen;
-	if (flags & DBC_CONTAINER_AES) {
-		unsigned char nonce[12];
-		nonce_for(s.nonce, UINT64_MAX, nonce);
-		if (gcm(true, key, nonce, header, hlen, NULL, 0, crypt, s.header_tag) != 0) {
-			fail(err, "the encryption failed");
-			goto out;
-		}
-	} else {
-		plain_tag(header, hlen, NULL, 0, s.header_tag);
-	}
-	memcpy(header + hlen, s.header_tag, TAG);
-	if (stream_write(&s.out, header, hlen + TAG) != 0) {
-		fail(err, "could not write the sealed file: %s", strerror(errno));
+	if (write_header(&s, origin, olen, crypt, err) != 0)
 		goto out;
-	}
 	for (;;) {
 		if (stop && stop(stop_arg)) {
 			fail(err, "stopped");
