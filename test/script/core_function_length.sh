@@ -20,7 +20,6 @@ LISTED = {
     "core/migrate/lint_classify.c:alter_action": 164,
     "core/check/check_plan.c:fk_parts": 152,
     "cli/fleet.c:cli_run_fleet": 137,
-    "core/migrate/generate_rebuild.c:script": 113,
     "cli/cmd_backup.c:dump_and_record": 107,
     "core/health/health_render.c:dbc_health_report_prometheus": 102,
 }
