@@ -17,7 +17,6 @@ LISTED = {
     "cli/main.c:run_command_line": 331,
     "core/migrate/generate_plan.c:alter_full": 197,
     "core/migrate/migrate_script.c:analyse": 180,
-    "core/migrate/lint_classify.c:alter_action": 164,
     "cli/fleet.c:cli_run_fleet": 137,
     "cli/cmd_backup.c:dump_and_record": 107,
     "core/health/health_render.c:dbc_health_report_prometheus": 102,
