@@ -33,9 +33,12 @@ MODULE_big = dbcare
 # beside the sources); the module itself stays where PGXS installs it from.
 PG_OBJ_DIR := $(BUILD)/pg
 OBJS       = $(patsubst %.c,$(PG_OBJ_DIR)/%.o,$(PG_SRC) $(filter-out $(CONTAINER_SRC),$(COMMON_SRC)))
-DATA_built = dbcare--$(EXTVERSION).sql
-# Upgrade scripts (dbcare--A--B.sql): ALTER EXTENSION dbcare UPDATE follows them.
-DATA       = $(wildcard pg/upgrade/dbcare--*--*.sql)
+# Upgrade scripts (dbcare--A--B.sql): ALTER EXTENSION dbcare UPDATE follows
+# them. Each is pg/upgrade/'s with its "-- dbcare:book-stanza" line, if any,
+# replaced by the bookkeeping tables and columns version B added
+# (core/book/tables.c): build/upgrade/.
+UPGRADE_BUILT := $(patsubst pg/upgrade/%,$(BUILD)/upgrade/%,$(wildcard pg/upgrade/dbcare--*--*.sql))
+DATA_built = dbcare--$(EXTVERSION).sql $(UPGRADE_BUILT)
 EXTRA_CLEAN = dbcare.control $(DATA_built)
 # The postgres binary exports json_object() (the SQL function), which wins the
 # dynamic lookup over jansson's json_object(); in the PostgreSQL module calls to
@@ -86,16 +89,24 @@ dbcare.control: dbcare.control.in META.json
 
 # The install script: pg/sql/*.sql in order, each "-- dbcare:api <part>" line
 # replaced by the CREATE FUNCTION statements the generator writes from the
-# API table (core/api/functions.h). The generator is a build tool, compiled
-# for this machine; it refuses an inconsistent table.
+# API table (core/api/functions.h), each "-- dbcare:book <table>" line by the
+# table's statements from the bookkeeping catalogue (core/book/tables.c).
+# The generator is a build tool, compiled for this machine; it refuses an
+# inconsistent table.
 API_GEN := $(BUILD)/gen/api_sql
 dbcare--$(EXTVERSION).sql: $(PG_SQL) META.json $(API_GEN)
 	cat $(PG_SQL) | $(API_GEN) install > $@.tmp && mv $@.tmp $@
 
-$(API_GEN): pg/gen/api_sql.c core/api/api.c $(wildcard core/api/*.h)
+API_GEN_SRC := pg/gen/api_sql.c pg/gen/book_sql.c pg/gen/book_pg.c sqlite/book_ddl.c \
+               core/api/api.c $(wildcard core/book/*.c)
+$(BUILD)/upgrade/%.sql: pg/upgrade/%.sql $(API_GEN)
+	@mkdir -p $(dir $@)
+	$(API_GEN) upgrade $(lastword $(subst --, ,$*)) < $< > $@.tmp && mv $@.tmp $@
+
+$(API_GEN): $(API_GEN_SRC) $(wildcard core/api/*.h core/book/*.h pg/gen/*.h) sqlite/book_ddl.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O0 -g $(WARNINGS) -Icore \
-	  -DDBC_VERSION='"$(EXTVERSION)"' -o $@ pg/gen/api_sql.c core/api/api.c
+	  -Isqlite -DDBC_VERSION='"$(EXTVERSION)"' -o $@ $(API_GEN_SRC)
 
 # The parity tests compare the engines with the generator's view of the table.
 all: $(API_GEN)
@@ -105,6 +116,13 @@ all: $(API_GEN)
 .PHONY: api-stanza
 api-stanza: $(API_GEN)
 	@$(API_GEN) stanza $(ID)
+
+# The upgrade-script statements of the bookkeeping tables and columns the
+# open version added (core/book/tables.c, .pg_since), which the build writes
+# at the open pg/upgrade/ script's "-- dbcare:book-stanza" line: make book-stanza
+.PHONY: book-stanza
+book-stanza: $(API_GEN)
+	@$(API_GEN) book-stanza $(EXTVERSION)
 
 # ---------------------------------------------------------------- SQLite
 SQLITE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -fPIC $(WARNINGS) \

@@ -15,23 +15,19 @@
  * the same to every later version of this layout (BOOK_VERSION, below),
  * whose changing calls make a missing table.
  *
- * PostgreSQL's tables are in the files of pg/sql/; test/script/pg_book_parity.sh
- * compares both column by column and lists the intended differences.
+ * The tables, their columns, indexes and the versions that added them are
+ * the bookkeeping catalogue's (core/book/tables.c), rendered here as SQLite
+ * statements; this file adds what is SQLite's alone (the summary's and the
+ * chain head's triggers, the version row) and the upgrade steps.
+ * test/script/pg_book_parity.sh compares both engines column by column and
+ * lists the intended differences.
  */
 #include "conn.h"
 
-#include <string.h>
+#include "book_ddl.h"
 
-typedef struct book_table {
-	const char *name;
-	const char *ddl;
-	/* optional for reads: a read finds the bookkeeping whole without it, and
-	 * its readers take a missing one as empty. Such a table holds only what
-	 * can be derived again (the summary), or came after files of this
-	 * bookkeeping version were made (the data half's tables): the next
-	 * changing call makes it. */
-	bool optional;
-} book_table;
+#include <stdio.h>
+#include <string.h>
 
 /* Clears the migration status summary on a write to one of the tables it is
  * derived from, whoever writes: a dbcare call, a hand edit, another tool.
@@ -74,367 +70,75 @@ typedef struct book_table {
  * entries written without dbcare), and only forward: an entry older than the
  * head that gets a hash again (by hand) does not move it back, so deleting
  * the newest entries stays visible to dbaudit_verify. */
-#define AUDIT_CHAIN_DDL                                                                            \
-	"CREATE TABLE IF NOT EXISTS main.dbcare_audit_chain ("                                         \
-	" chain TEXT PRIMARY KEY NOT NULL,"                                                            \
-	" last_hash TEXT,"                                                                             \
-	" last_id INTEGER);"                                                                           \
+#define AUDIT_CHAIN_HEAD                                                                           \
 	"CREATE TRIGGER IF NOT EXISTS main.dbcare_audit_chain_head AFTER UPDATE OF hash"               \
 	" ON dbcare_audit_log WHEN NEW.hash IS NOT NULL AND length(NEW.hash) = 64 AND NEW.id >="       \
 	" coalesce((SELECT last_id FROM dbcare_audit_chain WHERE chain = ''), 0)"                      \
 	" BEGIN INSERT OR REPLACE INTO dbcare_audit_chain (chain, last_hash, last_id)"                 \
 	" VALUES ('', NEW.hash, NEW.id); END"
 
-/* The pending entries, written by connections without dbcare and completed
- * by the next one with it (sqlite/audit_pending.c): found through this index
- * (empty but for them) before each read of the log and each entry linked. */
-#define AUDIT_PENDING_DDL                                                                          \
-	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_pending"                                     \
-	" ON dbcare_audit_log (id) WHERE txid <= 0"
+/* The statements SQLite's bookkeeping adds to a table of the catalogue's:
+ * the summary's triggers and the chain head's. */
+static const char *sqlite_triggers(const dbc_book_table *t)
+{
+	if (strcmp(t->name, "migrations_summary") == 0)
+		return SUMMARY_TRIGGERS(CLEAR_SUMMARY);
+	if (strcmp(t->name, "audit_chain") == 0)
+		return AUDIT_CHAIN_HEAD;
+	return NULL;
+}
 
-/* The audit log. Its ids never repeat (AUTOINCREMENT): an entry deleted
- * from the end, by retention or by hand, leaves its id used, so an id names
- * one entry for ever (exports, archives, a verify report) and SQLite's
- * sqlite_sequence row holds how many entries were ever committed (the
- * metric dbcare_audit_entries_written reads it, core/health). */
-#define AUDIT_LOG_TABLE_DDL(name)                                                                  \
-	"CREATE TABLE IF NOT EXISTS main." name " ("                                                   \
-	" id INTEGER PRIMARY KEY AUTOINCREMENT,"                                                       \
-	" at TEXT NOT NULL,"                                                                           \
-	" txid INTEGER NOT NULL,"                                                                      \
-	" db_user TEXT,"                                                                               \
-	" actor TEXT,"                                                                                 \
-	" operation TEXT NOT NULL,"                                                                    \
-	" table_name TEXT NOT NULL,"                                                                   \
-	" key TEXT,"                                                                                   \
-	" old_values TEXT,"                                                                            \
-	" new_values TEXT,"                                                                            \
-	" prev_hash TEXT,"                                                                             \
-	" hash TEXT)"
-/* no index on at: every audited write would pay for it; at grows with id,
- * so a range of time is a range of ids */
-#define AUDIT_LOG_INDEX_DDL                                                                        \
-	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_hashed"                                      \
-	" ON dbcare_audit_log (id) WHERE hash IS NOT NULL;"                                            \
-	"CREATE INDEX IF NOT EXISTS main.dbcare_audit_log_row"                                         \
-	" ON dbcare_audit_log (table_name, key);" AUDIT_PENDING_DDL
+/* Whether the catalogue's table i is one of SQLite's bookkeeping tables
+ * (the version table is not: it is made last, with its row). */
+static bool listed(int i)
+{
+	const dbc_book_table *t = &dbc_book_tables[i];
+	return dbc_book_table_on(t, DBC_BOOK_ON_SQLITE) && strcmp(t->name, "bookkeeping") != 0;
+}
 
-static const char summary_ddl[] = "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_summary ("
-                                  " id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                  " current_version TEXT,"
-                                  " pending INTEGER NOT NULL,"
-                                  " changed INTEGER NOT NULL,"
-                                  " missing INTEGER NOT NULL,"
-                                  " failed INTEGER NOT NULL,"
-                                  " applied INTEGER NOT NULL);" SUMMARY_TRIGGERS(CLEAR_SUMMARY);
+/* The table's name in the file: dbcare_<name> (buf holds 64 bytes). */
+static const char *file_name(const dbc_book_table *t, char *buf)
+{
+	snprintf(buf, 64, "dbcare_%s", t->name);
+	return buf;
+}
 
-static const book_table tables[] = {
-    /* settings (dbcare_set / dbcare_get) */
-    {"dbcare_config",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_config ("
-     " key TEXT PRIMARY KEY NOT NULL,"
-     " value TEXT NOT NULL)",
-     false},
-    /* migrations: the registry, what is applied now, every event, the lock row */
-    {"dbcare_migrations",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations ("
-     " kind TEXT NOT NULL CHECK (kind IN ('versioned', 'repeatable')),"
-     " version TEXT UNIQUE,"
-     " version_text TEXT,"
-     " name TEXT NOT NULL,"
-     " script TEXT NOT NULL,"
-     " down_script TEXT,"
-     " checksum TEXT NOT NULL,"
-     " no_transaction INTEGER NOT NULL DEFAULT 0,"
-     " registered_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-     " down_checksum TEXT,"
-     " CHECK ((kind = 'versioned') = (version IS NOT NULL)));"
-     "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_repeatable"
-     " ON dbcare_migrations (name) WHERE kind = 'repeatable'",
-     false},
-    {"dbcare_migrations_applied",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_applied ("
-     /* not IN (...): SQLite 3.40 builds a three-row index for it per inserted row */
-     " kind TEXT NOT NULL CHECK (kind = 'versioned' OR kind = 'repeatable' OR kind = 'baseline'),"
-     " version TEXT UNIQUE,"
-     " name TEXT NOT NULL,"
-     " checksum TEXT,"
-     " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-     " duration_ms REAL,"
-     " down_checksum TEXT);"
-     "CREATE UNIQUE INDEX IF NOT EXISTS main.dbcare_migrations_applied_repeatable"
-     " ON dbcare_migrations_applied (name) WHERE kind = 'repeatable'",
-     false},
-    {"dbcare_migrations_history",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_history ("
-     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     " version TEXT,"
-     " name TEXT,"
-     " kind TEXT NOT NULL,"
-     " direction TEXT NOT NULL,"
-     " checksum TEXT,"
-     " fingerprint TEXT,"
-     " snapshot TEXT,"
-     " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-     " applied_by TEXT,"
-     " duration_ms REAL,"
-     " success INTEGER NOT NULL,"
-     " error TEXT,"
-     " started_ms REAL,"
-     " backup TEXT);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_unfinished"
-     " ON dbcare_migrations_history (id) WHERE NOT success;"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_history_fingerprint"
-     " ON dbcare_migrations_history (id) WHERE fingerprint IS NOT NULL",
-     false},
-    /* the renames and drops the runner saw migrations make (part
-     * "renames", made by the first such migration) */
-    {"dbcare_migrations_renames",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_renames ("
-     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     " version TEXT,"
-     " direction TEXT NOT NULL,"
-     " op TEXT NOT NULL CHECK (op = 'rename' OR op = 'drop' OR op = 'forget'),"
-     " schema_name TEXT,"
-     " table_name TEXT NOT NULL,"
-     " column_name TEXT,"
-     " new_name TEXT,"
-     " identity TEXT,"
-     " recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-     true},
-    {"dbcare_migrations_lock",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_migrations_lock ("
-     " id INTEGER PRIMARY KEY CHECK (id = 1),"
-     " generation INTEGER NOT NULL DEFAULT 0)",
-     false},
-    /* dbmigrate_current / dbmigrate_assert / health read the status from
-     * one row, stored by the call that derived it */
-    {"dbcare_migrations_summary", summary_ddl, true},
-    /* dbhealth_snapshot / dbhealth_growth */
-    {"dbcare_health_snapshots",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_health_snapshots ("
-     " id INTEGER PRIMARY KEY,"
-     " taken_at TEXT NOT NULL,"
-     " mode TEXT NOT NULL,"
-     " score INTEGER NOT NULL,"
-     " status TEXT NOT NULL,"
-     " size_bytes INTEGER,"
-     " tables INTEGER,"
-     " indexes INTEGER,"
-     " schema_fingerprint TEXT,"
-     " migration_version TEXT);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_health_snapshots_taken"
-     " ON dbcare_health_snapshots (taken_at)",
-     false},
-    /* the per-table growth history (dbhealth_snapshot records, core/health/
-     * health_tables.c; bounded by health.growth.tables and .points).
-     * Optional for reads: dbhealth_growth and dbhealth_metrics read a
-     * missing table as no history; the first snapshot makes it. */
-    {"dbcare_health_table_sizes",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_health_table_sizes ("
-     " id INTEGER PRIMARY KEY,"
-     " snapshot_id INTEGER NOT NULL,"
-     " table_schema TEXT,"
-     " table_name TEXT NOT NULL,"
-     " rows_estimate INTEGER,"
-     " bytes INTEGER NOT NULL);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_health_table_sizes_snapshot"
-     " ON dbcare_health_table_sizes (snapshot_id)",
-     true},
-    /* declared relations (dbcheck_add_relation) */
-    {"dbcare_relations",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_relations ("
-     " name TEXT PRIMARY KEY NOT NULL,"
-     " child_schema TEXT,"
-     " child_table TEXT NOT NULL,"
-     " child_columns TEXT NOT NULL,"
-     " parent_schema TEXT,"
-     " parent_table TEXT NOT NULL,"
-     " parent_columns TEXT NOT NULL,"
-     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-     false},
-    /* dbmaintain_run / dbmaintain_history. Optional for reads (the flag):
-     * a file made before it has none until its next mutating call, and
-     * dbmaintain_history reads a missing table as no row. */
-    {"dbcare_maintain_history",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_maintain_history ("
-     " id INTEGER PRIMARY KEY,"
-     " run INTEGER NOT NULL,"
-     " run_at TEXT NOT NULL,"
-     " mode TEXT NOT NULL,"
-     " object TEXT NOT NULL,"
-     " action TEXT NOT NULL,"
-     " statement TEXT,"
-     " safety TEXT NOT NULL,"
-     " status TEXT NOT NULL,"
-     " duration_ms REAL)",
-     true},
-    /* the catalog of backups (dbbackup_*); optional for reads: a file from
-     * before it reads as having no backups until a changing call makes it */
-    {"dbcare_backups",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_backups ("
-     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     " kind TEXT NOT NULL,"
-     " path TEXT NOT NULL,"
-     " created_at TEXT NOT NULL,"
-     " bytes INTEGER,"
-     " pages INTEGER,"
-     " duration_ms REAL,"
-     " fingerprint TEXT,"
-     " rows_digest TEXT,"
-     " verified_at TEXT,"
-     " status TEXT NOT NULL"
-     "  CHECK (status = 'verified' OR status = 'unverified' OR status = 'failed'),"
-     " detail TEXT,"
-     " sha256 TEXT,"
-     " content TEXT,"
-     " method TEXT,"
-     " base_id INTEGER,"
-     " page_hashes BLOB);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_backups_created"
-     " ON dbcare_backups (created_at)",
-     true},
-    /* restore points (dbbackup_mark): a label, the schema and the audit
-     * heads at the mark, and the backup taken for it */
-    {"dbcare_backup_marks",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_backup_marks ("
-     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     " label TEXT NOT NULL UNIQUE,"
-     " created_at TEXT NOT NULL,"
-     " fingerprint TEXT,"
-     " audit_heads TEXT,"
-     " backup_id INTEGER,"
-     " lsn TEXT)",
-     true},
-    /* restore drills (dbbackup_drill): a backup restored into scratch,
-     * checked and compared with its record */
-    {"dbcare_backup_drills",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_backup_drills ("
-     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-     " backup_id INTEGER,"
-     " path TEXT NOT NULL,"
-     " method TEXT NOT NULL,"
-     " drilled_at TEXT NOT NULL,"
-     " duration_ms REAL NOT NULL,"
-     " tables INTEGER NOT NULL,"
-     " rows_compared INTEGER NOT NULL,"
-     " mismatches INTEGER NOT NULL,"
-     " status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),"
-     " detail TEXT);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_backup_drills_drilled"
-     " ON dbcare_backup_drills (drilled_at)",
-     true},
-    /* soft-delete tables (dbsoftdelete_enable) */
-    {"dbcare_softdelete",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
-     " table_name TEXT PRIMARY KEY NOT NULL,"
-     " table_schema TEXT,"
-     " relation_name TEXT NOT NULL,"
-     " column_name TEXT NOT NULL,"
-     " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
-     true},
-    /* retention policies (dbretain_add) */
-    {"dbcare_retain_policies",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_policies ("
-     " name TEXT PRIMARY KEY NOT NULL,"
-     " table_schema TEXT,"
-     " table_name TEXT NOT NULL,"
-     " column_name TEXT NOT NULL,"
-     " keep TEXT NOT NULL,"
-     " action TEXT NOT NULL CHECK (action IN ('delete', 'archive', 'purge')),"
-     " target_schema TEXT,"
-     " target_name TEXT,"
-     " archived_rows INTEGER NOT NULL DEFAULT 0,"
-     " deleted_rows INTEGER NOT NULL DEFAULT 0,"
-     " created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-     " last_run_at TEXT)",
-     true},
-    /* archives in another database (docs/retention.md): in the source,
-     * each batch's stage, count and hash, and its rows until it is done;
-     * in the archive database, each batch stored under its key */
-    {"dbcare_retain_batches",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_batches ("
-     " batch_id INTEGER PRIMARY KEY,"
-     " policy TEXT NOT NULL,"
-     " batch_key TEXT NOT NULL UNIQUE,"
-     " stage TEXT NOT NULL CHECK (stage IN ('picked', 'verified', 'done')),"
-     " row_count INTEGER NOT NULL,"
-     " hash TEXT NOT NULL,"
-     " fingerprint TEXT,"
-     " created_at TEXT NOT NULL,"
-     " changed_at TEXT NOT NULL);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_retain_batches_policy"
-     " ON dbcare_retain_batches (policy, stage)",
-     true},
-    {"dbcare_retain_batch_rows",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_batch_rows ("
-     " batch_id INTEGER NOT NULL,"
-     " row_key TEXT NOT NULL,"
-     " PRIMARY KEY (batch_id, row_key))",
-     true},
-    {"dbcare_retain_archive",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_retain_archive ("
-     " batch_key TEXT PRIMARY KEY NOT NULL,"
-     " archive TEXT NOT NULL,"
-     " policy TEXT NOT NULL,"
-     " source_table TEXT NOT NULL,"
-     " fingerprint TEXT,"
-     " row_count INTEGER NOT NULL,"
-     " hash TEXT NOT NULL,"
-     " codec TEXT NOT NULL,"
-     " payload TEXT NOT NULL,"
-     " archived_at TEXT NOT NULL);"
-     "CREATE INDEX IF NOT EXISTS main.dbcare_retain_archive_archive"
-     " ON dbcare_retain_archive (archive, archived_at)",
-     true},
-    /* the audit trail (dbaudit_*): the log, and the audited tables with the
-     * columns their triggers were generated for */
-    {"dbcare_audit_log", AUDIT_LOG_TABLE_DDL("dbcare_audit_log") ";" AUDIT_LOG_INDEX_DDL, true},
-    {"dbcare_audit_tables",
-     "CREATE TABLE IF NOT EXISTS main.dbcare_audit_tables ("
-     " table_name TEXT PRIMARY KEY NOT NULL,"
-     " enabled_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
-     " options TEXT NOT NULL,"
-     " columns TEXT NOT NULL)",
-     true},
-    /* the hash chain's head (after the log, whose trigger moves it) */
-    {"dbcare_audit_chain", AUDIT_CHAIN_DDL, true},
-};
-
-#define NTABLES ((int)(sizeof(tables) / sizeof(tables[0])))
-
-/* The optional tables that their part's first writing call makes
- * (sqldbc_book_ensure_part); every other table of the list is made by every
- * changing call. */
-static const struct {
-	const char *table, *part;
-} part_tables[] = {
-    {"dbcare_maintain_history", "maintain"},
-    {"dbcare_backups", "backup"},
-    {"dbcare_backup_marks", "backup"},
-    /* restore drills (dbbackup_drill) */
-    {"dbcare_backup_drills", "backup"},
-    {"dbcare_softdelete", "softdelete"},
-    {"dbcare_retain_policies", "retain"},
-    {"dbcare_retain_batches", "retain"},
-    {"dbcare_retain_batch_rows", "retain"},
-    {"dbcare_retain_archive", "retain"},
-    {"dbcare_audit_log", "audit"},
-    {"dbcare_audit_tables", "audit"},
-    {"dbcare_audit_chain", "audit"},
-    {"dbcare_health_table_sizes", "growth"},
-    {"dbcare_migrations_renames", "renames"},
-};
-
-/* The part that makes table i, NULL when every changing call does. */
+/* The part whose first writing call makes table i, NULL when every changing
+ * call does (the check before every changing call stays cheap). */
 static const char *part_of(int i)
 {
-	if (!tables[i].optional)
-		return NULL; /* the check before every changing call stays cheap */
-	for (size_t k = 0; k < sizeof(part_tables) / sizeof(part_tables[0]); k++)
-		if (strcmp(part_tables[k].table, tables[i].name) == 0)
-			return part_tables[k].part;
-	return NULL;
+	return dbc_book_tables[i].sqlite_part;
+}
+
+static void put_buf(void *sink, const char *text)
+{
+	dbc_buf_append((dbc_buf *)sink, text);
+}
+
+/* The statements making table t in schema (a quoted name) with its indexes
+ * and triggers; NULL with the error set when out of memory. */
+static char *table_ddl(dbc_ctx *ctx, const dbc_book_table *t, const char *schema)
+{
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_book_sqlite_create(t, schema, put_buf, &b);
+	const char *triggers = sqlite_triggers(t);
+	if (triggers) {
+		dbc_buf_append(&b, ";");
+		dbc_buf_append(&b, triggers);
+	}
+	return dbc_buf_finish(&b);
+}
+
+/* Runs the statements making the catalogue's table of that name (without
+ * the prefix) in main. */
+static int make_table(dbc_ctx *ctx, const char *name)
+{
+	const dbc_book_table *t = dbc_book_table_named(name);
+	if (!t)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no bookkeeping table \"%s\"", name);
+	char *ddl = table_ddl(ctx, t, "main");
+	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
 }
 
 /* The bookkeeping schema version: the layout of the tables above. dbcare
@@ -444,7 +148,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   14
+#define BOOK_VERSION   DBC_BOOK_VERSION
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -456,165 +160,133 @@ static const char *part_of(int i)
 	" VALUES (1, " BOOK_VERSION_TEXT ", coalesce((SELECT database_id FROM main." VERSION_TABLE     \
 	" WHERE id = 1), lower(hex(randomblob(16)))))"
 
-/* database_id: the database's identity, random, made with the first
- * bookkeeping (or by the step to version 14) and never changed: a copy of
- * the file (cp app.db r.db, a restore) keeps it, so it restores its own
- * backups; sealed backups name it in their header (backup_seal.c) and a
- * backup of another database is refused by it. */
-static const char version_ddl[] = "CREATE TABLE IF NOT EXISTS main." VERSION_TABLE " ("
-                                  " id INTEGER PRIMARY KEY CHECK (id = 1),"
-                                  " version INTEGER NOT NULL,"
-                                  " database_id TEXT)";
-
-/* Made with the tables and by the step to version 2: dbmigrate_assert
- * compares applied checksums through it without reading registry rows,
- * which hold whole scripts. */
-static const char checksum_index_ddl[] =
-    "CREATE INDEX IF NOT EXISTS main.dbcare_migrations_checksums"
-    " ON dbcare_migrations (version, checksum, down_checksum)";
-
 static bool table_exists(sqlite3 *db, const char *name)
 {
 	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) ==
 	       SQLITE_OK;
 }
 
-/* ALTER TABLE ADD COLUMN appends: the CREATE TABLE above lists an added
- * column last, so an upgraded table reads as a fresh one in sqlite_schema. */
-static int add_column(dbc_ctx *ctx, const char *table, const char *column, const char *type)
+/* Every column the catalogue says bookkeeping version `version` added, to
+ * the tables that exist and lack it. ALTER TABLE ADD COLUMN inserts the
+ * definition after the last column, in the words CREATE TABLE states it
+ * (dbc_book_sqlite_column), so an upgraded table reads as a fresh one in
+ * sqlite_schema. */
+static int add_columns(dbc_ctx *ctx, int version)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	if (!table_exists(db, table) || sqldbc_book_has_column(ctx, table, column))
-		return DBC_OK;
-	char *ddl = dbc_printf(ctx, "ALTER TABLE main.%s ADD COLUMN %s %s", table, column, type);
+	char name[64];
+	for (int i = 0; i < dbc_book_ntables; i++) {
+		const dbc_book_table *t = &dbc_book_tables[i];
+		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE) || !table_exists(db, file_name(t, name)))
+			continue;
+		for (const dbc_book_column *c = t->columns; c->name; c++) {
+			if (c->book_since != version || !dbc_book_column_on(c, DBC_BOOK_ON_SQLITE) ||
+			    sqldbc_book_has_column(ctx, name, c->name))
+				continue;
+			dbc_buf b;
+			dbc_buf_init(&b, ctx);
+			dbc_buf_appendf(&b, "ALTER TABLE main.%s ADD COLUMN ", name);
+			dbc_book_sqlite_column(c, put_buf, &b);
+			char *ddl = dbc_buf_finish(&b);
+			if (!ddl || ctx->host->exec(ctx, ddl) != DBC_OK)
+				return DBC_ERROR;
+		}
+	}
+	return DBC_OK;
+}
+
+/* Runs the statements making the catalogue's index of that name on the
+ * table (names without... the table's without its prefix). */
+static int make_index(dbc_ctx *ctx, const char *table, const char *index)
+{
+	const dbc_book_table *t = dbc_book_table_named(table);
+	const dbc_book_index *x = t ? dbc_book_index_named(t, index, DBC_BOOK_ON_SQLITE) : NULL;
+	if (!x)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no bookkeeping index \"%s\"", index);
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_book_sqlite_index(t, x, "main", put_buf, &b);
+	char *ddl = dbc_buf_finish(&b);
 	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
 }
 
-/* 0.1.0 -> 0.2.0: down scripts are covered by a checksum, and the index
- * dbmigrate_assert reads covers it (replacing the one on (version, checksum)).
- * Rows keep a NULL down checksum: a migration applied without one is not
- * "changed". */
+/* The steps, each run after the columns the catalogue says its version
+ * added (add_columns); NULL: those columns are the whole step. History:
+ *  2 (0.2.0)  down scripts are covered by a checksum (the registry's and the
+ *             applied rows' down_checksum; rows keep NULL: a migration
+ *             applied without one is not "changed"), and the index
+ *             dbmigrate_assert reads covers it, replacing the one on
+ *             (version, checksum)
+ *  3 (0.3.0)  the history row names the backup taken before a migration
+ *             (migrate.backup_before); the backup catalog is a new table
+ *  4 (0.3.2)  a backup's row keeps the SHA-256 of the file that was
+ *             verified, so a later dbbackup_verify sees any changed byte
+ *  5 (0.3.3)  the hash chain's head, compared by dbaudit_verify
+ *  6 (0.3.4)  pending entries of connections without dbcare
+ *  7 (0.3.5)  a backup's row keeps every table's row count and content hash
+ *             at the copy's moment, whether it is full or incremental, the
+ *             backup an incremental one builds on and the hash of every page
+ *             of its image (the next incremental's base); older rows keep
+ *             none: they are verified as before, and are no base
+ *  8 (0.3.6)  restore points (dbcare_backup_marks)
+ *  9 (0.3.6)  archives in another database keep their batches in three new
+ *             tables of the retain part, which its next writing call makes
+ * 10 (0.3.6)  the per-table growth history, a table of the "growth" part
+ *             that the next dbhealth_snapshot makes
+ * 11 (0.3.8)  the renames and drops migrations made, a table of the
+ *             "renames" part that the first such migration makes
+ * 12 (0.3.9)  restore drills, a table of the backup part whose readers take
+ *             a missing one as empty
+ * 13 (0.3.9)  audit-log ids never repeat
+ * 14 (0.3.9)  the database's identity (database_id), and the summary's
+ *             triggers without "main." in their bodies */
+
+/* 2: the checksum index covers the down checksum. */
 static int upgrade_to_2(dbc_ctx *ctx)
 {
-	if (add_column(ctx, "dbcare_migrations", "down_checksum", "TEXT") != DBC_OK ||
-	    add_column(ctx, "dbcare_migrations_applied", "down_checksum", "TEXT") != DBC_OK)
-		return DBC_ERROR;
 	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations"))
 		return DBC_OK; /* made whole, with its index, after the steps */
 	if (ctx->host->exec(ctx, "DROP INDEX IF EXISTS main.dbcare_migrations_checksum") != DBC_OK)
 		return DBC_ERROR;
-	return ctx->host->exec(ctx, checksum_index_ddl);
+	return make_index(ctx, "migrations", "dbcare_migrations_checksums");
 }
 
-/* 2 -> 3 (dbcare 0.3.0): the history row names the backup taken before a
- * migration (migrate.backup_before). The backup catalog is a new table,
- * made with the others. */
-static int upgrade_to_3(dbc_ctx *ctx)
-{
-	return add_column(ctx, "dbcare_migrations_history", "backup", "TEXT");
-}
-
-/* 3 -> 4 (dbcare 0.3.2): a backup's row keeps the SHA-256 of the file
- * that was verified, so a later dbbackup_verify sees any changed byte. */
-static int upgrade_to_4(dbc_ctx *ctx)
-{
-	return add_column(ctx, "dbcare_backups", "sha256", "TEXT");
-}
-
-/* 4 -> 5 (dbcare 0.3.3): the hash chain's head, compared by dbaudit_verify
- * (deleted newest entries). An existing log's head starts at its newest
- * chained entry; the head's trigger moves it from then on, also for entries
- * linked by tables' triggers made before. */
+/* 5: an existing log's head starts at its newest chained entry; the head's
+ * trigger moves it from then on, also for entries linked by tables'
+ * triggers made before. */
 static int upgrade_to_5(dbc_ctx *ctx)
 {
 	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_audit_log"))
 		return DBC_OK; /* made with the others */
-	return ctx->host->exec(ctx, AUDIT_CHAIN_DDL
-	                       ";"
-	                       "INSERT OR IGNORE INTO main.dbcare_audit_chain"
-	                       " (chain, last_hash, last_id) SELECT '', hash, id"
-	                       " FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_hashed"
-	                       " WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
+	if (make_table(ctx, "audit_chain") != DBC_OK)
+		return DBC_ERROR;
+	return ctx->host->exec(ctx, "INSERT OR IGNORE INTO main.dbcare_audit_chain"
+	                            " (chain, last_hash, last_id) SELECT '', hash, id"
+	                            " FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_hashed"
+	                            " WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1");
 }
 
-/* 5 -> 6 (dbcare 0.3.4): writes from connections without dbcare are
- * recorded as pending entries (sqlite/audit_pending.c): the index that finds
- * them, and every audited table's triggers made again in the form that
- * needs no dbcare function. */
+/* 6: writes from connections without dbcare are recorded as pending
+ * entries (sqlite/audit_pending.c): the index that finds them, and every
+ * audited table's triggers made again in the form that needs no dbcare
+ * function. */
 static int upgrade_to_6(dbc_ctx *ctx)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	if (!table_exists(db, "dbcare_audit_log"))
 		return DBC_OK; /* made with the others */
-	if (ctx->host->exec(ctx, AUDIT_PENDING_DDL) != DBC_OK)
+	if (make_index(ctx, "audit_log", "dbcare_audit_log_pending") != DBC_OK)
 		return DBC_ERROR;
 	return table_exists(db, "dbcare_audit_tables") ? sqldbc_audit_remake_triggers(ctx) : DBC_OK;
 }
 
-/* 6 -> 7 (dbcare 0.3.5): a backup's row keeps every table's row count and
- * content hash at the copy's moment (the logical verification), whether it
- * is full or incremental, the backup an incremental one builds on, and the
- * hash of every page of its image (the next incremental's base). Older
- * rows keep none: they are verified as before, and are no base. */
-static int upgrade_to_7(dbc_ctx *ctx)
-{
-	return add_column(ctx, "dbcare_backups", "content", "TEXT") != DBC_OK ||
-	               add_column(ctx, "dbcare_backups", "method", "TEXT") != DBC_OK ||
-	               add_column(ctx, "dbcare_backups", "base_id", "INTEGER") != DBC_OK
-	           ? DBC_ERROR
-	           : add_column(ctx, "dbcare_backups", "page_hashes", "BLOB");
-}
-
-/* 7 -> 8 (dbcare 0.3.6): restore points (dbbackup_mark) in a table of
- * the backup part, dbcare_backup_marks, which that part's first changing
- * call makes (a file without backups gets it then). */
+/* 8: restore points, a table of the backup part made here when the part
+ * has its tables (a file without backups gets it with them). */
 static int upgrade_to_8(dbc_ctx *ctx)
 {
-	sqlite3 *db = sqldbc_call_conn(ctx)->db;
-	if (!table_exists(db, "dbcare_backups"))
+	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_backups"))
 		return DBC_OK;
-	for (int i = 0; i < NTABLES; i++)
-		if (strcmp(tables[i].name, "dbcare_backup_marks") == 0)
-			return ctx->host->exec(ctx, tables[i].ddl);
-	return DBC_OK;
-}
-
-/* 8 -> 9 (dbcare 0.3.6): archives in another database keep their batches
- * in three new tables of the retain part (dbcare_retain_batches,
- * dbcare_retain_batch_rows, dbcare_retain_archive), which the part's next
- * writing call makes; no existing table changes. */
-static int upgrade_to_9(dbc_ctx *ctx)
-{
-	(void)ctx;
-	return DBC_OK;
-}
-
-/* 9 -> 10 (dbcare 0.3.6): the per-table growth history, a table of the
- * "growth" part that the next dbhealth_snapshot makes; nothing to change
- * in an existing file. */
-static int upgrade_to_10(dbc_ctx *ctx)
-{
-	(void)ctx;
-	return DBC_OK;
-}
-
-/* 10 -> 11 (dbcare 0.3.8): the renames and drops migrations made, a
- * table of the "renames" part that the first such migration makes;
- * nothing to change in an existing file. */
-static int upgrade_to_11(dbc_ctx *ctx)
-{
-	(void)ctx;
-	return DBC_OK;
-}
-
-/* 11 -> 12 (dbcare 0.3.9): restore drills, a table of the backup part
- * (dbcare_backup_drills) that the part's next writing call makes; its
- * readers take a missing one as empty; nothing to change in an existing
- * file. */
-static int upgrade_to_12(dbc_ctx *ctx)
-{
-	(void)ctx;
-	return DBC_OK;
+	return make_table(ctx, "backup_marks");
 }
 
 /* The newest id a chained entry had, when the entries after the newest one
@@ -638,6 +310,7 @@ static int upgrade_to_13(dbc_ctx *ctx)
 	static const char cols[] = "id, at, txid, db_user, actor, operation, table_name, key,"
 	                           " old_values, new_values, prev_hash, hash";
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	const dbc_book_table *log = dbc_book_table_named("audit_log");
 	if (!table_exists(db, "dbcare_audit_log"))
 		return DBC_OK; /* made with AUTOINCREMENT by its part */
 	int autoinc = 0, legacy = 0;
@@ -647,18 +320,23 @@ static int upgrade_to_13(dbc_ctx *ctx)
 		return DBC_OK;
 	if (sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &legacy) != SQLITE_OK)
 		legacy = 0;
-	char *sql = dbc_printf(ctx,
-	                       "%s; INSERT INTO main.dbcare_audit_log_v13 (%s) SELECT %s"
-	                       " FROM main.dbcare_audit_log ORDER BY id;"
-	                       " DROP TABLE main.dbcare_audit_log;"
-	                       " ALTER TABLE main.dbcare_audit_log_v13 RENAME TO dbcare_audit_log;"
-	                       " %s; %s",
-	                       AUDIT_LOG_TABLE_DDL("dbcare_audit_log_v13"), cols, cols,
-	                       AUDIT_LOG_INDEX_DDL, AUDIT_CHAIN_DDL);
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	dbc_book_sqlite_table(log, "main", "dbcare_audit_log_v13", put_buf, &b);
+	dbc_buf_appendf(&b,
+	                "; INSERT INTO main.dbcare_audit_log_v13 (%s) SELECT %s"
+	                " FROM main.dbcare_audit_log ORDER BY id;"
+	                " DROP TABLE main.dbcare_audit_log;"
+	                " ALTER TABLE main.dbcare_audit_log_v13 RENAME TO dbcare_audit_log; ",
+	                cols, cols);
+	dbc_book_sqlite_indexes(log, "main", put_buf, &b);
+	char *sql = dbc_buf_finish(&b);
 	if (!sql)
 		return DBC_ERROR;
 	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, 1, NULL);
 	int rc = ctx->host->exec(ctx, sql);
+	if (rc == DBC_OK)
+		rc = make_table(ctx, "audit_chain");
 	sqlite3_db_config(db, SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, legacy, NULL);
 	/* a build with SQLITE_OMIT_AUTOINCREMENT makes no sqlite_sequence */
 	if (rc == DBC_OK && table_exists(db, "sqlite_sequence"))
@@ -697,36 +375,38 @@ int sqldbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 	return ctx->host->query(ctx, sql, 0, NULL, take_count, written);
 }
 
-/* 13 -> 14 (dbcare 0.3.9): the database's identity (database_id); and
- * the summary's triggers named
- * main.dbcare_migrations_summary in their bodies, which made the file
- * unreadable when ATTACHed under another name: made again with the
- * unqualified name (with the table, when it exists; a file without it gets
- * both from the current list). */
+/* 14: the summary's triggers named main.dbcare_migrations_summary in their
+ * bodies, which made the file unreadable when ATTACHed under another name:
+ * made again with the unqualified name (with the table, when it exists; a
+ * file without it gets both from the current list). The identity's column
+ * is the catalogue's; its value is the version row's, written after the
+ * steps. */
 static int upgrade_to_14(dbc_ctx *ctx)
 {
-	/* the database's identity (version_ddl): the column here, its value
-	 * by the version row written after the steps */
-	if (add_column(ctx, VERSION_TABLE, "database_id", "TEXT") != DBC_OK)
-		return DBC_ERROR;
 	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_migrations_summary"))
 		return DBC_OK;
 	if (ctx->host->exec(ctx, SUMMARY_TRIGGERS(DROP_SUMMARY)) != DBC_OK)
 		return DBC_ERROR;
-	return ctx->host->exec(ctx, summary_ddl);
+	return make_table(ctx, "migrations_summary");
 }
 
-/* Step i takes a file from version i + 1 to i + 2. A step changes only
- * tables that exist (a table dropped by hand is made afresh afterwards) and
- * skips what is already done (files made by builds between two releases). */
-static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
-    upgrade_to_2,  upgrade_to_3,  upgrade_to_4,  upgrade_to_5,  upgrade_to_6,
-    upgrade_to_7,  upgrade_to_8,  upgrade_to_9,  upgrade_to_10, upgrade_to_11,
-    upgrade_to_12, upgrade_to_13, upgrade_to_14,
+/* The step to version v: the columns the catalogue says v added, then
+ * upgrade_steps[v], the step's own work (NULL: none).
+ * A step changes only tables that exist (a table dropped by hand is made
+ * afresh afterwards) and skips what is already done (files made by builds
+ * between two releases). */
+static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
+    [2] = upgrade_to_2, [5] = upgrade_to_5,   [6] = upgrade_to_6,
+    [8] = upgrade_to_8, [13] = upgrade_to_13, [14] = upgrade_to_14,
 };
 
-_Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
-               "one upgrade step per bookkeeping version after the first");
+/* Takes the file from version v to v + 1. */
+static int upgrade_step(dbc_ctx *ctx, int64_t v)
+{
+	if (add_columns(ctx, (int)v + 1) != DBC_OK)
+		return DBC_ERROR;
+	return upgrade_steps[v + 1] ? upgrade_steps[v + 1](ctx) : DBC_OK;
+}
 
 /* Whether the file has the current layout (or a newer one): every table
  * made by every changing call (not the parts' own) and the version table,
@@ -741,23 +421,21 @@ static bool layout_current(sqlite3 *db)
 {
 	if (!table_exists(db, VERSION_TABLE))
 		return false;
-	for (int i = 0; i < NTABLES; i++)
-		if (!part_of(i) && !table_exists(db, tables[i].name))
+	char name[64];
+	for (int i = 0; i < dbc_book_ntables; i++) {
+		const dbc_book_table *t = &dbc_book_tables[i];
+		if (!dbc_book_table_on(t, DBC_BOOK_ON_SQLITE))
+			continue;
+		bool exists = table_exists(db, file_name(t, name));
+		if (listed(i) && !part_of(i) && !exists)
 			return false;
-	static const char *const added[][2] = {{"dbcare_migrations", "down_checksum"},
-	                                       {"dbcare_migrations_applied", "down_checksum"},
-	                                       {"dbcare_migrations_history", "backup"}};
-	for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++)
-		if (sqlite3_table_column_metadata(db, "main", added[i][0], added[i][1], NULL, NULL, NULL,
-		                                  NULL, NULL) != SQLITE_OK)
-			return false;
-	/* a part's table: its added columns when it exists */
-	if (table_exists(db, "dbcare_backups") &&
-	    (sqlite3_table_column_metadata(db, "main", "dbcare_backups", "sha256", NULL, NULL, NULL,
-	                                   NULL, NULL) != SQLITE_OK ||
-	     sqlite3_table_column_metadata(db, "main", "dbcare_backups", "page_hashes", NULL, NULL,
-	                                   NULL, NULL, NULL) != SQLITE_OK))
-		return false;
+		/* the columns the steps added (a part's table: when it exists) */
+		for (const dbc_book_column *c = t->columns; exists && c->name; c++)
+			if (c->book_since && dbc_book_column_on(c, DBC_BOOK_ON_SQLITE) &&
+			    sqlite3_table_column_metadata(db, "main", name, c->name, NULL, NULL, NULL, NULL,
+			                                  NULL) != SQLITE_OK)
+				return false;
+	}
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(db,
 	                            "SELECT 1 FROM main.dbcare_migrations"
@@ -785,8 +463,9 @@ static int stored_version(dbc_ctx *ctx, int64_t *version)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	*version = 0;
-	for (int i = 0; i < NTABLES && *version == 0; i++)
-		if (table_exists(db, tables[i].name))
+	char name[64];
+	for (int i = 0; i < dbc_book_ntables && *version == 0; i++)
+		if (listed(i) && table_exists(db, file_name(&dbc_book_tables[i], name)))
 			*version = 1;
 	if (!table_exists(db, VERSION_TABLE))
 		return DBC_OK;
@@ -812,15 +491,13 @@ static char *all_ddl(dbc_ctx *ctx)
 {
 	dbc_buf sql;
 	dbc_buf_init(&sql, ctx);
-	for (int i = 0; i < NTABLES; i++) {
-		if (part_of(i))
+	for (int i = 0; i < dbc_book_ntables; i++) {
+		if (!listed(i) || part_of(i))
 			continue;
-		dbc_buf_append(&sql, tables[i].ddl);
+		dbc_buf_append(&sql, table_ddl(ctx, &dbc_book_tables[i], "main"));
 		dbc_buf_append(&sql, ";\n");
 	}
-	dbc_buf_append(&sql, checksum_index_ddl);
-	dbc_buf_append(&sql, ";\n");
-	dbc_buf_append(&sql, version_ddl);
+	dbc_buf_append(&sql, table_ddl(ctx, dbc_book_table_named("bookkeeping"), "main"));
 	dbc_buf_append(&sql, ";\n" VERSION_ROW);
 	return dbc_buf_finish(&sql);
 }
@@ -850,7 +527,7 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	if (version > BOOK_VERSION)
 		return refuse_newer(ctx, version);
 	for (int64_t v = version; v >= 1 && v < BOOK_VERSION; v++)
-		if (upgrade_steps[v - 1](ctx) != DBC_OK)
+		if (upgrade_step(ctx, v) != DBC_OK)
 			return DBC_ERROR;
 	/* made in the current layout: all of them in a fresh file, those
 	 * dropped by hand in an older one */
@@ -868,12 +545,14 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 		return DBC_ERROR;
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	bool known = false;
-	for (int i = 0; i < NTABLES; i++) {
+	char name[64];
+	for (int i = 0; i < dbc_book_ntables; i++) {
 		const char *owner = part_of(i);
-		if (!owner || strcmp(owner, part) != 0)
+		if (!listed(i) || !owner || strcmp(owner, part) != 0)
 			continue;
 		known = true;
-		if (!table_exists(db, tables[i].name) && ctx->host->exec(ctx, tables[i].ddl) != DBC_OK)
+		if (!table_exists(db, file_name(&dbc_book_tables[i], name)) &&
+		    make_table(ctx, dbc_book_tables[i].name) != DBC_OK)
 			return DBC_ERROR;
 	}
 	if (!known)
@@ -881,12 +560,14 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 	return DBC_OK;
 }
 
-const char *sqldbc_book_ddl(const char *table)
+char *sqldbc_book_ddl(dbc_ctx *ctx, const char *table, const char *schema)
 {
-	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-		if (strcmp(tables[i].name, table) == 0)
-			return tables[i].ddl;
-	return NULL;
+	const dbc_book_table *t = dbc_book_table_named(table);
+	if (!t || !dbc_book_table_on(t, DBC_BOOK_ON_SQLITE)) {
+		dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no bookkeeping table \"%s\"", table);
+		return NULL;
+	}
+	return table_ddl(ctx, t, schema);
 }
 
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column)
@@ -905,10 +586,11 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists)
 	 * which matters: a report asks several times. */
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	int64_t n = 0, needed = 0;
-	for (int i = 0; i < NTABLES; i++)
-		if (!tables[i].optional) {
+	char name[64];
+	for (int i = 0; i < dbc_book_ntables; i++)
+		if (listed(i) && !(dbc_book_tables[i].flags & DBC_BOOK_OPTIONAL)) {
 			needed++;
-			n += table_exists(db, tables[i].name);
+			n += table_exists(db, file_name(&dbc_book_tables[i], name));
 		}
 	*exists = n > 0;
 	if (n > 0 && n < needed) {

@@ -38,9 +38,10 @@ int sqldbc_book_exists(dbc_ctx *ctx, bool *exists);
 int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part);
 bool sqldbc_book_has_column(dbc_ctx *ctx, const char *table, const char *column);
 int sqldbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
-/* The statements making one of the bookkeeping's tables (in main.; NULL:
- * no such table). */
-const char *sqldbc_book_ddl(const char *table);
+/* The statements making one of the bookkeeping's tables (its catalogue
+ * name, core/book/tables.c) in schema (a quoted name); NULL with the error
+ * set: no such table, or out of memory. */
+char *sqldbc_book_ddl(dbc_ctx *ctx, const char *table, const char *schema);
 /* The database's identity (dbcare_bookkeeping.database_id, which copies
  * of the file keep); NULL when it has none yet (no bookkeeping, or one
  * older than version 14). */

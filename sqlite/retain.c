@@ -191,19 +191,12 @@ static int attached_archive(dbc_ctx *ctx, const char *schema, char **prefix, boo
 	return *prefix ? DBC_OK : DBC_ERROR;
 }
 
-/* Its archive table: the bookkeeping's own statements, that database's
- * name in place of main. */
+/* Its archive table: the bookkeeping's own statements, in that database. */
 static int attached_archive_make(dbc_ctx *ctx, const char *schema)
 {
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	const char *q = ctx->host->quote_ident(ctx, schema);
-	const char *ddl = sqldbc_book_ddl("dbcare_retain_archive");
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	for (const char *m; ddl && (m = strstr(ddl, "main.")) != NULL; ddl = m + 5)
-		dbc_buf_appendf(&b, "%.*s%s.", (int)(m - ddl), ddl, q);
-	dbc_buf_append(&b, ddl ? ddl : "");
-	char *sql = q ? dbc_buf_finish(&b) : NULL;
+	char *sql = q ? sqldbc_book_ddl(ctx, "retain_archive", q) : NULL;
 	if (!sql || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return ctx->failed ? DBC_ERROR
 		                   : dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,

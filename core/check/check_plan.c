@@ -421,6 +421,100 @@ const char *dbc_check_fk_mismatch(dbc_ctx *ctx, const dbc_schema *s, const dbc_t
 	    parent->name, pkey ? pkey : "?", parent->name, t->name);
 }
 
+/* The child's key equal to the parent's, column by column: p.<parent
+ * column> = <plus><child term>; NULL when out of memory. */
+static char *key_equality(dbc_ctx *ctx, const dbc_strlist *child, const dbc_strlist *refcols,
+                          const char *plus)
+{
+	dbc_buf m;
+	dbc_buf_init(&m, ctx);
+	for (int i = 0; i < child->n; i++) {
+		char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
+		if (!pc)
+			return NULL;
+		dbc_buf_appendf(&m, "%sp.%s = %s%s", i ? " AND " : "", pc, plus, child->items[i]);
+	}
+	return dbc_buf_finish(&m);
+}
+
+/* The child key's IN test against the parent's key (fk_parts says why):
+ * (+c.x COLLATE <parent's>, ...) IN (SELECT p.k, ... FROM <parent> AS p)
+ * IS NOT TRUE; NULL when out of memory. */
+static char *in_probe(dbc_ctx *ctx, const dbc_strlist *child, const char **colls,
+                      const dbc_strlist *refcols, const char *pref)
+{
+	dbc_buf in;
+	dbc_buf_init(&in, ctx);
+	dbc_buf_append(&in, "(");
+	for (int i = 0; i < child->n; i++) {
+		dbc_buf_appendf(&in, "%s+%s", i ? ", " : "", child->items[i]);
+		if (colls[i]) {
+			char *qc = ctx->host->quote_ident(ctx, colls[i]);
+			if (!qc)
+				return NULL;
+			dbc_buf_appendf(&in, " COLLATE %s", qc);
+		}
+	}
+	dbc_buf_append(&in, " IN (SELECT ");
+	for (int i = 0; i < child->n; i++) {
+		char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
+		if (!pc)
+			return NULL;
+		dbc_buf_appendf(&in, "%sp.%s", i ? ", " : "", pc);
+	}
+	dbc_buf_appendf(&in, " FROM %s AS p)) IS NOT TRUE", pref);
+	return dbc_buf_finish(&in);
+}
+
+/* SQLite (the dialect's check_stream): the orphans' test in the plan
+ * SQLite runs fastest, in place of the correlated NOT EXISTS in pp. */
+static int stream_plan(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *parent,
+                       const dbc_strlist *refcols, const dbc_strlist *child, const char *tref,
+                       const char *pref, const char *match, const char *all_set, plan_parts *pp)
+{
+	/* SQLite runs a correlated NOT EXISTS as a subprogram per row, 4x
+	 * slower than PRAGMA foreign_key_check. SQLite keys are MATCH
+	 * SIMPLE: only rows with every key column set are looked up. */
+	/* Single-column keys only: SQLite 3.40 answers a row-value IN
+	 * wrongly when it probes an index whose columns are in another
+	 * order, e.g. (a, b) IN (SELECT a, b ...) over UNIQUE (b, a). */
+	const char **colls = NULL;
+	if (child->n == 1 && parent_collations(ctx, s, parent, refcols, &colls) != DBC_OK)
+		return DBC_ERROR;
+	if (colls) {
+		/* The parent's key collations are known: an IN test probes
+		 * the parent's key index (or rowid) per child row, the
+		 * pragma's own plan. COLLATE names
+		 * the parent's collation and +c.x leaves the parent's
+		 * affinity to apply. IS NOT TRUE: a parent key with a NULL
+		 * part makes IN unknown instead of false, and an empty
+		 * parent makes it false, both a violation as in the engine. */
+		char *test = in_probe(ctx, child, colls, refcols, pref);
+		if (!test)
+			return DBC_ERROR;
+		/* The probe first: SQLite evaluates the terms in order, and
+		 * for the many rows that have a parent the NULL test is then
+		 * never reached (a second column read per row otherwise;
+		 * docs/benchmarks.md, "Figures behind code comments"). */
+		pp->where = dbc_printf(ctx, "%s AND %s", test, all_set);
+	} else {
+		/* Collations unknown (no unique index over the key: the
+		 * engine itself reports a mismatch): a LEFT JOIN anti-join
+		 * takes the parent column's collation from the join term.
+		 * A found parent has a non-NULL first key column, so its
+		 * absence tells the orphans (duplicate parents multiply
+		 * only rows the WHERE drops). DELETE cannot join. */
+		char *p0 = ctx->host->quote_ident(ctx, refcols->items[0]);
+		pp->del_from = pp->from;
+		pp->del_where = pp->where;
+		pp->from = dbc_printf(ctx, "%s AS c LEFT JOIN %s AS p ON %s", tref, pref, match);
+		pp->where = p0 ? dbc_printf(ctx, "%s AND p.%s IS NULL", all_set, p0) : NULL;
+		if (!pp->from)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
                     const dbc_constraint *con, bool full, plan_parts *pp)
 {
@@ -490,15 +584,7 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			if (pp->skip)
 				return DBC_OK;
 		} else {
-			dbc_buf m;
-			dbc_buf_init(&m, ctx);
-			for (int i = 0; i < child.n; i++) {
-				char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
-				if (!pc)
-					return DBC_ERROR;
-				dbc_buf_appendf(&m, "%sp.%s = %s%s", i ? " AND " : "", pc, plus, child.items[i]);
-			}
-			match = dbc_buf_finish(&m);
+			match = key_equality(ctx, &child, refcols, plus);
 		}
 		char *pref = table_ref(ctx, parent);
 		if (!match || !pref)
@@ -508,66 +594,9 @@ static int fk_parts(dbc_ctx *ctx, const dbc_schema *s, const dbc_table *t,
 			pp->where = dbc_printf(ctx, "(%s) AND (%s OR %s)", any_set, any_null, missing);
 		else
 			pp->where = dbc_printf(ctx, "%s AND %s", all_set, missing);
-		if (dialect(ctx)->check_stream && pp->where) {
-			/* SQLite runs a correlated NOT EXISTS as a subprogram per row, 4x
-			 * slower than PRAGMA foreign_key_check. SQLite keys are MATCH
-			 * SIMPLE: only rows with every key column set are looked up. */
-			/* Single-column keys only: SQLite 3.40 answers a row-value IN
-			 * wrongly when it probes an index whose columns are in another
-			 * order, e.g. (a, b) IN (SELECT a, b ...) over UNIQUE (b, a). */
-			const char **colls = NULL;
-			if (child.n == 1 && parent_collations(ctx, s, parent, refcols, &colls) != DBC_OK)
-				return DBC_ERROR;
-			if (colls) {
-				/* The parent's key collations are known: an IN test probes
-				 * the parent's key index (or rowid) per child row, the
-				 * pragma's own plan. COLLATE names
-				 * the parent's collation and +c.x leaves the parent's
-				 * affinity to apply. IS NOT TRUE: a parent key with a NULL
-				 * part makes IN unknown instead of false, and an empty
-				 * parent makes it false, both a violation as in the engine. */
-				dbc_buf in;
-				dbc_buf_init(&in, ctx);
-				dbc_buf_append(&in, "(");
-				for (int i = 0; i < child.n; i++) {
-					dbc_buf_appendf(&in, "%s+%s", i ? ", " : "", child.items[i]);
-					if (colls[i]) {
-						char *qc = ctx->host->quote_ident(ctx, colls[i]);
-						if (!qc)
-							return DBC_ERROR;
-						dbc_buf_appendf(&in, " COLLATE %s", qc);
-					}
-				}
-				dbc_buf_append(&in, " IN (SELECT ");
-				for (int i = 0; i < child.n; i++) {
-					char *pc = ctx->host->quote_ident(ctx, refcols->items[i]);
-					if (!pc)
-						return DBC_ERROR;
-					dbc_buf_appendf(&in, "%sp.%s", i ? ", " : "", pc);
-				}
-				dbc_buf_appendf(&in, " FROM %s AS p)) IS NOT TRUE", pref);
-				/* The probe first: SQLite evaluates the terms in order, and
-				 * for the many rows that have a parent the NULL test is then
-				 * never reached (a second column read per row otherwise;
-				 * docs/benchmarks.md, "Figures behind code comments"). */
-				char *test = dbc_buf_finish(&in);
-				pp->where = test ? dbc_printf(ctx, "%s AND %s", test, all_set) : NULL;
-			} else {
-				/* Collations unknown (no unique index over the key: the
-				 * engine itself reports a mismatch): a LEFT JOIN anti-join
-				 * takes the parent column's collation from the join term.
-				 * A found parent has a non-NULL first key column, so its
-				 * absence tells the orphans (duplicate parents multiply
-				 * only rows the WHERE drops). DELETE cannot join. */
-				char *p0 = ctx->host->quote_ident(ctx, refcols->items[0]);
-				pp->del_from = pp->from;
-				pp->del_where = pp->where;
-				pp->from = dbc_printf(ctx, "%s AS c LEFT JOIN %s AS p ON %s", tref, pref, match);
-				pp->where = p0 ? dbc_printf(ctx, "%s AND p.%s IS NULL", all_set, p0) : NULL;
-				if (!pp->from)
-					return DBC_ERROR;
-			}
-		}
+		if (dialect(ctx)->check_stream && pp->where &&
+		    stream_plan(ctx, s, parent, refcols, &child, tref, pref, match, all_set, pp) != DBC_OK)
+			return DBC_ERROR;
 	}
 	if (!pp->where)
 		return DBC_ERROR;

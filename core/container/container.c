@@ -393,6 +393,47 @@ static int put_chunk(sealer *s, int kind, const unsigned char *payload, uint32_t
 	return 0;
 }
 
+/* The header (magic, version, flags, chunk size, the nonce and key id
+ * when encrypted, the origin) and its tag, written first; s->nonce and
+ * s->header_tag are set for the chunks. 0, or -1 with err saying why. */
+static int write_header(sealer *s, const char *origin, size_t olen, unsigned char *crypt,
+                        dbc_container_err *err)
+{
+	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
+	memset(header, 0, FIXED);
+	memcpy(header, DBC_CONTAINER_MAGIC, 8);
+	header[8] = VERSION;
+	header[9] = (unsigned char)s->flags;
+	put_u32(header + 12, CHUNK_DEFAULT);
+	if (s->flags & DBC_CONTAINER_AES) {
+		if (RAND_bytes(s->nonce, sizeof s->nonce) != 1) {
+			fail(err, "no random bytes for the nonce");
+			return -1;
+		}
+		memcpy(header + 16, s->nonce, 12);
+		key_id(s->key, header + 28);
+	}
+	put_u16(header + 36, (uint32_t)olen);
+	memcpy(header + FIXED, origin ? origin : "", olen);
+	size_t hlen = FIXED + olen;
+	if (s->flags & DBC_CONTAINER_AES) {
+		unsigned char nonce[12];
+		nonce_for(s->nonce, UINT64_MAX, nonce);
+		if (gcm(true, s->key, nonce, header, hlen, NULL, 0, crypt, s->header_tag) != 0) {
+			fail(err, "the encryption failed");
+			return -1;
+		}
+	} else {
+		plain_tag(header, hlen, NULL, 0, s->header_tag);
+	}
+	memcpy(header + hlen, s->header_tag, TAG);
+	if (stream_write(&s->out, header, hlen + TAG) != 0) {
+		fail(err, "could not write the sealed file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_container_key *key,
                          const char *origin, dbc_container_stop stop, void *stop_arg,
                          dbc_container_sums *sums, dbc_container_err *err)
@@ -417,38 +458,8 @@ int dbc_container_encode(int in_fd, int out_fd, unsigned flags, const dbc_contai
 		fail(err, "out of memory");
 		goto out;
 	}
-	unsigned char header[FIXED + DBC_CONTAINER_ORIGIN_MAX + TAG];
-	memset(header, 0, FIXED);
-	memcpy(header, DBC_CONTAINER_MAGIC, 8);
-	header[8] = VERSION;
-	header[9] = (unsigned char)flags;
-	put_u32(header + 12, CHUNK_DEFAULT);
-	if (flags & DBC_CONTAINER_AES) {
-		if (RAND_bytes(s.nonce, sizeof s.nonce) != 1) {
-			fail(err, "no random bytes for the nonce");
-			goto out;
-		}
-		memcpy(header + 16, s.nonce, 12);
-		key_id(key, header + 28);
-	}
-	put_u16(header + 36, (uint32_t)olen);
-	memcpy(header + FIXED, origin ? origin : "", olen);
-	size_t hlen = FIXED + olen;
-	if (flags & DBC_CONTAINER_AES) {
-		unsigned char nonce[12];
-		nonce_for(s.nonce, UINT64_MAX, nonce);
-		if (gcm(true, key, nonce, header, hlen, NULL, 0, crypt, s.header_tag) != 0) {
-			fail(err, "the encryption failed");
-			goto out;
-		}
-	} else {
-		plain_tag(header, hlen, NULL, 0, s.header_tag);
-	}
-	memcpy(header + hlen, s.header_tag, TAG);
-	if (stream_write(&s.out, header, hlen + TAG) != 0) {
-		fail(err, "could not write the sealed file: %s", strerror(errno));
+	if (write_header(&s, origin, olen, crypt, err) != 0)
 		goto out;
-	}
 	for (;;) {
 		if (stop && stop(stop_arg)) {
 			fail(err, "stopped");
@@ -569,6 +580,72 @@ static int read_header(stream *in, const dbc_container_key *key, dbc_container_h
 	return 0;
 }
 
+/* One chunk read back: its kind and lengths, and its body (in payload,
+ * or decrypted into clear), authenticated. */
+typedef struct opened_chunk {
+	unsigned char *payload; /* room for the largest stored chunk and its tag */
+	unsigned char *clear;   /* room for the largest stored chunk */
+	int kind;
+	uint32_t stored, plen;
+	const unsigned char *body;
+} opened_chunk;
+
+/* Reads chunk i (its head, then its payload and tag) and checks its lengths
+ * against the header and its tag (AES-GCM's, or the plain one); 0, or -1
+ * with err saying why. */
+static int open_chunk(stream *in, const dbc_container_header *h, const dbc_container_key *key,
+                      const unsigned char *header_tag, uint64_t i, size_t bound, opened_chunk *c,
+                      dbc_container_err *err)
+{
+	unsigned char head[HEAD], aad[TAG + 8 + HEAD], tag[TAG];
+	ssize_t k = stream_read(in, head, HEAD);
+	if (k != HEAD) {
+		fail(err, k < 0 ? "cannot read it" : "it is cut short (chunk %llu, no end record)",
+		     (unsigned long long)i);
+		return -1;
+	}
+	uint32_t stored = get_u32(head), plen = get_u32(head + 4);
+	int kind = head[8];
+	bool sane = (kind == KIND_RAW && stored == plen && plen > 0 && plen <= h->chunk_size) ||
+	            (kind == KIND_ZSTD && (h->flags & DBC_CONTAINER_ZSTD) && stored > 0 &&
+	             stored <= bound && plen > 0 && plen <= h->chunk_size) ||
+	            (kind == KIND_END && stored == END_LEN && plen == 0);
+	if (!sane) {
+		fail(err, "chunk %llu is damaged (its lengths or kind)", (unsigned long long)i);
+		return -1;
+	}
+	k = stream_read(in, c->payload, (size_t)stored + TAG);
+	if (k != (ssize_t)stored + TAG) {
+		fail(err, k < 0 ? "cannot read it" : "it is cut short (in chunk %llu)",
+		     (unsigned long long)i);
+		return -1;
+	}
+	memcpy(tag, c->payload + stored, TAG);
+	chunk_aad(header_tag, i, head, aad);
+	c->kind = kind;
+	c->stored = stored;
+	c->plen = plen;
+	c->body = c->payload;
+	if (h->flags & DBC_CONTAINER_AES) {
+		unsigned char nonce[12];
+		nonce_for(h->nonce, i, nonce);
+		if (gcm(false, key, nonce, aad, sizeof aad, c->payload, stored, c->clear, tag) != 0) {
+			fail(err, "chunk %llu is damaged (its authentication tag does not match)",
+			     (unsigned long long)i);
+			return -1;
+		}
+		c->body = c->clear;
+		return 0;
+	}
+	unsigned char want[TAG];
+	plain_tag(aad, sizeof aad, c->payload, stored, want);
+	if (memcmp(want, tag, TAG) != 0) {
+		fail(err, "chunk %llu is damaged (its tag does not match)", (unsigned long long)i);
+		return -1;
+	}
+	return 0;
+}
+
 int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
                          dbc_container_stop stop, void *stop_arg, dbc_container_sums *sums,
                          dbc_container_err *err)
@@ -587,7 +664,6 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
 	}
 	if (read_header(&in, key, &h, header_tag, err) != 0)
 		goto out;
-	bool aes = h.flags & DBC_CONTAINER_AES;
 	size_t bound = ZSTD_compressBound(h.chunk_size);
 	/* why: the chunk buffers of this decode, freed below */
 	payload = malloc(bound + TAG);
@@ -611,49 +687,12 @@ int dbc_container_decode(int in_fd, int out_fd, const dbc_container_key *key,
 			fail(err, "stopped");
 			break;
 		}
-		unsigned char head[HEAD], aad[TAG + 8 + HEAD], tag[TAG];
-		ssize_t k = stream_read(&in, head, HEAD);
-		if (k != HEAD) {
-			fail(err, k < 0 ? "cannot read it" : "it is cut short (chunk %llu, no end record)",
-			     (unsigned long long)i);
+		opened_chunk c = {.payload = payload, .clear = clear};
+		if (open_chunk(&in, &h, key, header_tag, i, bound, &c, err) != 0)
 			break;
-		}
-		uint32_t stored = get_u32(head), plen = get_u32(head + 4);
-		int kind = head[8];
-		bool sane = (kind == KIND_RAW && stored == plen && plen > 0 && plen <= h.chunk_size) ||
-		            (kind == KIND_ZSTD && (h.flags & DBC_CONTAINER_ZSTD) && stored > 0 &&
-		             stored <= bound && plen > 0 && plen <= h.chunk_size) ||
-		            (kind == KIND_END && stored == END_LEN && plen == 0);
-		if (!sane) {
-			fail(err, "chunk %llu is damaged (its lengths or kind)", (unsigned long long)i);
-			break;
-		}
-		k = stream_read(&in, payload, (size_t)stored + TAG);
-		if (k != (ssize_t)stored + TAG) {
-			fail(err, k < 0 ? "cannot read it" : "it is cut short (in chunk %llu)",
-			     (unsigned long long)i);
-			break;
-		}
-		memcpy(tag, payload + stored, TAG);
-		chunk_aad(header_tag, i, head, aad);
-		const unsigned char *body = payload;
-		if (aes) {
-			unsigned char nonce[12];
-			nonce_for(h.nonce, i, nonce);
-			if (gcm(false, key, nonce, aad, sizeof aad, payload, stored, clear, tag) != 0) {
-				fail(err, "chunk %llu is damaged (its authentication tag does not match)",
-				     (unsigned long long)i);
-				break;
-			}
-			body = clear;
-		} else {
-			unsigned char want[TAG];
-			plain_tag(aad, sizeof aad, payload, stored, want);
-			if (memcmp(want, tag, TAG) != 0) {
-				fail(err, "chunk %llu is damaged (its tag does not match)", (unsigned long long)i);
-				break;
-			}
-		}
+		int kind = c.kind;
+		uint32_t stored = c.stored, plen = c.plen;
+		const unsigned char *body = c.body;
 		if (kind == KIND_END) {
 			unsigned char md[EVP_MAX_MD_SIZE];
 			unsigned int mdlen = 0;

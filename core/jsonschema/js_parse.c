@@ -68,6 +68,29 @@ static size_t avail(const unsigned char *q)
 	return n;
 }
 
+/* The escape at *q (its backslash), before end: its character written at
+ * dst (at most 4 bytes, UTF-8), *q moved past it; the bytes written, or -1
+ * for one JSON refuses (unknown, not hex, a surrogate alone). */
+static int escape(const unsigned char **q, const unsigned char *end, char *dst)
+{
+	static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
+	char e = (char)(*q)[1];
+	*q += 2;
+	const char *at = e ? strchr(plain, e) : NULL;
+	if (at) {
+		*dst = decoded[at - plain];
+		return 1;
+	}
+	if (e != 'u')
+		return -1;
+	uint32_t cp;
+	int took = dbc_json_unicode_escape((const char *)*q, &cp);
+	if (took == 0 || end - *q < took)
+		return -1;
+	*q += took;
+	return (int)dbc_utf8_put(dst, cp);
+}
+
 /* The string at ps->p (its opening quote), decoded into the allocator:
  * *out and *len; false when refused or out of memory. */
 static bool string(parser *ps, const char **out, uint32_t *len)
@@ -133,45 +156,10 @@ static bool string(parser *ps, const char **out, uint32_t *len)
 			q++;
 			continue;
 		}
-		char e = (char)q[1];
-		q += 2;
-		switch (e) {
-		case '"':
-			ps->scratch[n++] = '"';
-			break;
-		case '\\':
-			ps->scratch[n++] = '\\';
-			break;
-		case '/':
-			ps->scratch[n++] = '/';
-			break;
-		case 'b':
-			ps->scratch[n++] = '\b';
-			break;
-		case 'f':
-			ps->scratch[n++] = '\f';
-			break;
-		case 'n':
-			ps->scratch[n++] = '\n';
-			break;
-		case 'r':
-			ps->scratch[n++] = '\r';
-			break;
-		case 't':
-			ps->scratch[n++] = '\t';
-			break;
-		case 'u': {
-			uint32_t cp;
-			int took = dbc_json_unicode_escape((const char *)q, &cp);
-			if (took == 0 || end - q < took)
-				return refuse(ps); /* not hex, or a surrogate alone */
-			q += took;
-			n += dbc_utf8_put(ps->scratch + n, cp);
-			break;
-		}
-		default:
+		int wrote = escape(&q, end, ps->scratch + n);
+		if (wrote < 0)
 			return refuse(ps);
-		}
+		n += (size_t)wrote;
 	}
 	if (n > UINT32_MAX)
 		return refuse(ps);
@@ -305,6 +293,50 @@ static bool poll(parser *ps)
 	return true;
 }
 
+/* The value at ps->p that is not a container (c its first character);
+ * NULL when refused or out of memory. */
+static js_val *scalar(parser *ps, char c)
+{
+	if (c == '"') {
+		js_val *v = js_alloc_val(ps->a, JV_STR);
+		return v && string(ps, &v->u.s, &v->n) ? v : NULL;
+	}
+	if (c == '-' || (c >= '0' && c <= '9'))
+		return number(ps);
+	if (c == 't')
+		return literal(ps, "true", JV_TRUE);
+	if (c == 'f')
+		return literal(ps, "false", JV_FALSE);
+	if (c == 'n')
+		return literal(ps, "null", JV_NULL);
+	return refuse(ps), NULL;
+}
+
+/* A member's name at ps->p, as the next member (its value to come), and
+ * the colon after it; false when refused or out of memory. */
+static bool member_name(parser *ps)
+{
+	if (*ps->p != '"')
+		return refuse(ps);
+	if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
+	    DBC_OK)
+		return false;
+	js_member *m = &ps->members[ps->nmembers];
+	memset(m, 0, sizeof *m);
+	uint32_t klen;
+	if (!string(ps, &m->key, &klen))
+		return false;
+	m->klen = klen;
+	if (memchr(m->key, '\0', klen))
+		return refuse(ps); /* jansson cannot hold such a name */
+	ps->nmembers++;
+	skip_ws(ps);
+	if (*ps->p++ != ':')
+		return refuse(ps);
+	skip_ws(ps);
+	return true;
+}
+
 /* The tree of text, or NULL: ps->bad (refused) or an error in the ctx. */
 static js_val *parse(parser *ps)
 {
@@ -344,20 +376,7 @@ static js_val *parse(parser *ps)
 				goto key;
 			continue;
 		}
-		if (c == '"') {
-			v = js_alloc_val(ps->a, JV_STR);
-			if (!v || !string(ps, &v->u.s, &v->n))
-				return NULL;
-		} else if (c == '-' || (c >= '0' && c <= '9'))
-			v = number(ps);
-		else if (c == 't')
-			v = literal(ps, "true", JV_TRUE);
-		else if (c == 'f')
-			v = literal(ps, "false", JV_FALSE);
-		else if (c == 'n')
-			v = literal(ps, "null", JV_NULL);
-		else
-			return refuse(ps), NULL;
+		v = scalar(ps, c);
 		if (!v)
 			return NULL;
 	placed:
@@ -393,24 +412,8 @@ static js_val *parse(parser *ps)
 		continue;
 	key:
 		/* a member name, its colon, then its value */
-		if (*ps->p != '"')
-			return refuse(ps), NULL;
-		if (dbc_grow(ps->ctx, &ps->members, ps->nmembers, &ps->capmembers, sizeof(js_member), 64) !=
-		    DBC_OK)
+		if (!member_name(ps))
 			return NULL;
-		js_member *m = &ps->members[ps->nmembers];
-		memset(m, 0, sizeof *m);
-		uint32_t klen;
-		if (!string(ps, &m->key, &klen))
-			return NULL;
-		m->klen = klen;
-		if (memchr(m->key, '\0', klen))
-			return refuse(ps), NULL; /* jansson cannot hold such a name */
-		ps->nmembers++;
-		skip_ws(ps);
-		if (*ps->p++ != ':')
-			return refuse(ps), NULL;
-		skip_ws(ps);
 	}
 }
 

@@ -90,6 +90,62 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 #define KWPATH(name, k)                                                                            \
 	js_path name = {.up = sp, .key = js_keyword_names[k], .klen = strlen(js_keyword_names[k])}
 
+/* anyOf (an array): whether a schema of it matches (else reported); with
+ * marks, every one is tried, for the marks of each that matches. False
+ * with the context failed on an error. */
+static bool eval_any_of(js_run *r, const js_val *any, const js_val *inst, const js_path *ip,
+                        const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	KWPATH(at, KW_ANY_OF);
+	bool matched = false;
+	for (size_t i = 0; i < any->n && (!matched || marks); i++) {
+		js_path el = {.up = &at, .index = i};
+		js_marks *local = marks ? marks_new(r, inst) : NULL;
+		if (is_schema(any->u.items[i]) &&
+		    quietly(r, any->u.items[i]->node, inst, ip, &el, scope, local)) {
+			matched = true;
+			marks_merge(marks, local);
+		}
+		if (r->ctx->failed)
+			return false;
+	}
+	return matched ||
+	       js_fail(r, ip, sp, "anyOf", "%s matches none of the schemas of anyOf", show(r, inst));
+}
+
+/* oneOf (an array): whether exactly one of its schemas matches (else
+ * reported, naming the first two that do). False with the context failed
+ * on an error. */
+static bool eval_one_of(js_run *r, const js_val *one, const js_val *inst, const js_path *ip,
+                        const js_path *sp, const js_scope *scope, js_marks *marks)
+{
+	KWPATH(at, KW_ONE_OF);
+	size_t matched = 0, first = 0, second = 0;
+	for (size_t i = 0; i < one->n; i++) {
+		js_path el = {.up = &at, .index = i};
+		js_marks *local = marks ? marks_new(r, inst) : NULL;
+		if (is_schema(one->u.items[i]) &&
+		    quietly(r, one->u.items[i]->node, inst, ip, &el, scope, local)) {
+			if (matched++ == 0)
+				first = i;
+			else
+				second = i;
+			marks_merge(marks, local);
+			if (matched > 1)
+				break;
+		}
+		if (r->ctx->failed)
+			return false;
+	}
+	if (matched == 0)
+		return js_fail(r, ip, sp, "oneOf", "%s matches none of the schemas of oneOf",
+		               show(r, inst));
+	if (matched > 1)
+		return js_fail(r, ip, sp, "oneOf", "%s matches more than one schema of oneOf (%zu and %zu)",
+		               show(r, inst), first, second);
+	return true;
+}
+
 /* allOf, anyOf, oneOf, not, if/then/else, dependentSchemas: in place. */
 __attribute__((noinline)) static bool eval_logic(js_run *r, const js_node *n, const js_val *inst,
                                                  const js_path *ip, const js_path *sp,
@@ -108,50 +164,17 @@ __attribute__((noinline)) static bool eval_logic(js_run *r, const js_node *n, co
 	}
 	const js_val *any = kw[KW_ANY_OF];
 	if (any && any->kind == JV_ARR) {
-		KWPATH(at, KW_ANY_OF);
-		bool matched = false;
-		for (size_t i = 0; i < any->n && (!matched || marks); i++) {
-			js_path el = {.up = &at, .index = i};
-			js_marks *local = marks ? marks_new(r, inst) : NULL;
-			if (is_schema(any->u.items[i]) &&
-			    quietly(r, any->u.items[i]->node, inst, ip, &el, scope, local)) {
-				matched = true;
-				marks_merge(marks, local);
-			}
-			if (r->ctx->failed)
-				return false;
-		}
-		if (!matched)
-			STEP(js_fail(r, ip, sp, "anyOf", "%s matches none of the schemas of anyOf",
-			             show(r, inst)));
+		bool matched = eval_any_of(r, any, inst, ip, sp, scope, marks);
+		if (r->ctx->failed)
+			return false;
+		STEP(matched);
 	}
 	const js_val *one = kw[KW_ONE_OF];
 	if (one && one->kind == JV_ARR) {
-		KWPATH(at, KW_ONE_OF);
-		size_t matched = 0, first = 0, second = 0;
-		for (size_t i = 0; i < one->n; i++) {
-			js_path el = {.up = &at, .index = i};
-			js_marks *local = marks ? marks_new(r, inst) : NULL;
-			if (is_schema(one->u.items[i]) &&
-			    quietly(r, one->u.items[i]->node, inst, ip, &el, scope, local)) {
-				if (matched++ == 0)
-					first = i;
-				else
-					second = i;
-				marks_merge(marks, local);
-				if (matched > 1)
-					break;
-			}
-			if (r->ctx->failed)
-				return false;
-		}
-		if (matched == 0)
-			STEP(js_fail(r, ip, sp, "oneOf", "%s matches none of the schemas of oneOf",
-			             show(r, inst)));
-		else if (matched > 1)
-			STEP(js_fail(r, ip, sp, "oneOf",
-			             "%s matches more than one schema of oneOf (%zu and %zu)", show(r, inst),
-			             first, second));
+		bool matched = eval_one_of(r, one, inst, ip, sp, scope, marks);
+		if (r->ctx->failed)
+			return false;
+		STEP(matched);
 	}
 	const js_val *not = kw[KW_NOT];
 	if (is_schema(not )) {

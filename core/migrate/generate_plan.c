@@ -1218,15 +1218,27 @@ static int add_constraint(planner *pl, const dbc_table *w, const dbc_constraint 
 	return s ? DBC_OK : DBC_ERROR;
 }
 
-/* A changed table where ALTER TABLE can say it all (PostgreSQL). */
-static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
+/* The live table's row count, read once, when a step first needs it. */
+typedef struct lazy_rows {
+	bool read;
+	int64_t n;
+} lazy_rows;
+
+static int64_t rows_once(planner *pl, const dbc_table *l, lazy_rows *r)
+{
+	if (!r->read) {
+		r->read = true;
+		r->n = rows_of(pl, l);
+	}
+	return r->n;
+}
+
+/* alter_full: the constraints that go or change, first (a type change may
+ * need it); a renamed one is renamed. */
+static int drop_changed_constraints(planner *pl, const dbc_table *l, const dbc_table *w,
+                                    const char *qt)
 {
 	dbc_ctx *ctx = pl->ctx;
-	char *qt = dbc_gen_qt(ctx, w);
-	int64_t rows = -1;
-	bool rows_read = false;
-#define ROWS() (rows_read ? rows : (rows_read = true, rows = rows_of(pl, l)))
-	/* constraints that go or change, first (a type change may need it) */
 	for (int i = 0; i < l->nconstraints; i++) {
 		const dbc_constraint *k = &l->constraints[i];
 		if (k->kind == DBC_CON_NOT_NULL)
@@ -1253,123 +1265,134 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
 			return DBC_ERROR;
 	}
-	/* columns */
-	for (int i = 0; i < w->ncolumns; i++) {
-		const dbc_column *c = &w->columns[i];
-		bool renamed;
-		const dbc_column *lc = column_from(pl, l, w, c, &renamed);
-		if (ctx->failed)
-			return DBC_ERROR;
-		char *qc = dbc_gen_q(ctx, c->name);
-		if (!lc) {
-			const dbc_gen_coldef *cd = dbc_gen_find_coldef(pl->in->desired, w->name, c->name);
-			bool plain = cd && !dbc_gen_names_token(ctx, cd->text, "REFERENCES") &&
-			             !dbc_gen_names_token(ctx, cd->text, "CHECK") &&
-			             !dbc_gen_names_token(ctx, cd->text, "UNIQUE") &&
-			             !dbc_gen_names_token(ctx, cd->text, "PRIMARY") &&
-			             !dbc_gen_names_token(ctx, cd->text, "CONSTRAINT");
-			dbc_gen_step *s = add(pl,
-			                      dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
-			                                 plain ? cd->text : dbc_gen_column_def(ctx, c)),
-			                      dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, qc),
-			                      lock_of(pl, DBC_LOP_ADD_COLUMN));
-			if (!s)
-				return DBC_ERROR;
-			if (c->not_null && !c->default_expr)
-				s->hazard =
-				    dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
-			/* written before a column the table keeps: ADD COLUMN appends */
-			const char *next = NULL;
-			for (int k = i + 1; k < w->ncolumns && !next; k++) {
-				bool r2;
-				if (column_from(pl, l, w, &w->columns[k], &r2))
-					next = w->columns[k].name;
-			}
-			pl->out->appended_moves |= next != NULL;
-			if (next)
-				s->hazard = dbc_printf(ctx,
-				                       "%s%sadds column %s.%s after the table's other columns "
-				                       "(ADD COLUMN appends; the desired file has it before %s)",
-				                       s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name,
-				                       c->name, next);
-			/* every added column goes last, in the order of the steps */
-			if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
-			             sizeof(dbc_gen_moved), 8) != DBC_OK)
-				return DBC_ERROR;
-			pl->out->appended[pl->out->nappended++] = (dbc_gen_moved){.table = w, .column = c};
-			continue;
-		}
-		if (!same_text(lc->type, c->type)) {
-			bool rewrites = true;
-			if (pl->eng && pl->eng->type_rewrites &&
-			    pl->eng->type_rewrites(ctx, lc->type, c->type, &rewrites) != DBC_OK)
-				return DBC_ERROR;
-			dbc_gen_step *s =
-			    add(pl,
-			        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", qt, qc,
-			                   c->type, qc, c->type),
-			        dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s", qt, qc,
-			                   lc->type, qc, lc->type),
-			        lock_of(pl, DBC_LOP_ALTER_TYPE));
-			if (!s)
-				return DBC_ERROR;
-			s->rows = ROWS();
-			s->hazard = rewrites
-			                ? dbc_printf(ctx, "rewrites the table: %s to %s", lc->type, c->type)
-			                : NULL;
-		}
-		if (!same_text(lc->default_expr, c->default_expr)) {
-			char *set = c->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", c->default_expr)
-			                            : dbc_strdup(ctx, "DROP DEFAULT");
-			char *back = lc->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", lc->default_expr)
-			                              : dbc_strdup(ctx, "DROP DEFAULT");
-			if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, set),
-			         dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, back),
-			         lock_of(pl, DBC_LOP_ALTER_OTHER)))
-				return DBC_ERROR;
-		}
-		if (!lc->not_null && c->not_null && refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
-			return DBC_ERROR;
-		if (lc->not_null != c->not_null) {
-			char *set = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qt, qc);
-			char *unset = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", qt, qc);
-			if (!c->not_null) {
-				if (!add(pl, unset, set, lock_of(pl, DBC_LOP_ALTER_OTHER)))
-					return DBC_ERROR;
-			} else if (pl->in->opt->lock_safe && pl->ctx->host->dialect->not_valid) {
-				/* a validated CHECK lets SET NOT NULL skip its scan under the lock */
-				char *cn = dbc_gen_q(ctx, dbc_printf(ctx, "%s_%s_not_null", w->name, c->name));
-				char *addc = dbc_printf(
-				    ctx, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL)", qt, cn, qc);
-				char *dropc = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, cn);
-				dbc_gen_step *s = add(pl, dbc_printf(ctx, "%s NOT VALID", addc), dropc,
-				                      lock_of(pl, DBC_LOP_ADD_CHECK));
-				if (!s ||
-				    !(s = add(pl, dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, cn),
-				              NULL, lock_of(pl, DBC_LOP_VALIDATE))))
-					return DBC_ERROR;
-				s->rows = ROWS();
-				s->hazard = dbc_strdup(ctx, "scans the table; writes go on");
-				if (!add(pl, set, unset, lock_of(pl, DBC_LOP_SET_NOT_NULL)) ||
-				    !add(pl, dropc, dbc_printf(ctx, "%s NOT VALID", addc),
-				         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
-					return DBC_ERROR;
-			} else {
-				dbc_gen_step *s = add(pl, set, unset, lock_of(pl, DBC_LOP_SET_NOT_NULL));
-				if (!s)
-					return DBC_ERROR;
-				s->rows = ROWS();
-				s->hazard = dbc_strdup(ctx, "scans the table under the lock");
-			}
-		}
-		if (!same_text(lc->collation, c->collation) || !same_text(lc->generated, c->generated))
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "column %s.%s changes its collation or generation, which the "
-			                 "generator does not write; write that step by hand",
-			                 w->name, c->name);
+	return DBC_OK;
+}
+
+/* alter_full: column i of the wanted table, which the live one lacks:
+ * ADD COLUMN (appended: a hazard when the file has it before a kept one). */
+static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, const char *qt,
+                          int i)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_column *c = &w->columns[i];
+	char *qc = dbc_gen_q(ctx, c->name);
+	const dbc_gen_coldef *cd = dbc_gen_find_coldef(pl->in->desired, w->name, c->name);
+	bool plain = cd && !dbc_gen_names_token(ctx, cd->text, "REFERENCES") &&
+	             !dbc_gen_names_token(ctx, cd->text, "CHECK") &&
+	             !dbc_gen_names_token(ctx, cd->text, "UNIQUE") &&
+	             !dbc_gen_names_token(ctx, cd->text, "PRIMARY") &&
+	             !dbc_gen_names_token(ctx, cd->text, "CONSTRAINT");
+	dbc_gen_step *s = add(pl,
+	                      dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
+	                                 plain ? cd->text : dbc_gen_column_def(ctx, c)),
+	                      dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, qc),
+	                      lock_of(pl, DBC_LOP_ADD_COLUMN));
+	if (!s)
+		return DBC_ERROR;
+	if (c->not_null && !c->default_expr)
+		s->hazard = dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
+	/* written before a column the table keeps: ADD COLUMN appends */
+	const char *next = NULL;
+	for (int k = i + 1; k < w->ncolumns && !next; k++) {
+		bool r2;
+		if (column_from(pl, l, w, &w->columns[k], &r2))
+			next = w->columns[k].name;
 	}
-	/* columns that go, the last first: the down adds them back in the
-	 * table's order, after the columns that stay (plan->moved) */
+	pl->out->appended_moves |= next != NULL;
+	if (next)
+		s->hazard =
+		    dbc_printf(ctx,
+		               "%s%sadds column %s.%s after the table's other columns "
+		               "(ADD COLUMN appends; the desired file has it before %s)",
+		               s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name, next);
+	/* every added column goes last, in the order of the steps */
+	if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
+	             sizeof(dbc_gen_moved), 8) != DBC_OK)
+		return DBC_ERROR;
+	pl->out->appended[pl->out->nappended++] = (dbc_gen_moved){.table = w, .column = c};
+	return DBC_OK;
+}
+
+/* alter_full: a column both have (lc live, c wanted): its type, default,
+ * NOT NULL; a changed collation or generation is refused. */
+static int alter_kept_column(planner *pl, const dbc_table *l, const dbc_table *w, const char *qt,
+                             const dbc_column *lc, const dbc_column *c, lazy_rows *rows)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qc = dbc_gen_q(ctx, c->name);
+	if (!same_text(lc->type, c->type)) {
+		bool rewrites = true;
+		if (pl->eng && pl->eng->type_rewrites &&
+		    pl->eng->type_rewrites(ctx, lc->type, c->type, &rewrites) != DBC_OK)
+			return DBC_ERROR;
+		dbc_gen_step *s = add(pl,
+		                      dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s",
+		                                 qt, qc, c->type, qc, c->type),
+		                      dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s",
+		                                 qt, qc, lc->type, qc, lc->type),
+		                      lock_of(pl, DBC_LOP_ALTER_TYPE));
+		if (!s)
+			return DBC_ERROR;
+		s->rows = rows_once(pl, l, rows);
+		s->hazard =
+		    rewrites ? dbc_printf(ctx, "rewrites the table: %s to %s", lc->type, c->type) : NULL;
+	}
+	if (!same_text(lc->default_expr, c->default_expr)) {
+		char *set = c->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", c->default_expr)
+		                            : dbc_strdup(ctx, "DROP DEFAULT");
+		char *back = lc->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", lc->default_expr)
+		                              : dbc_strdup(ctx, "DROP DEFAULT");
+		if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, set),
+		         dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, back),
+		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
+			return DBC_ERROR;
+	}
+	if (!lc->not_null && c->not_null && refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
+		return DBC_ERROR;
+	if (lc->not_null != c->not_null) {
+		char *set = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", qt, qc);
+		char *unset = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", qt, qc);
+		if (!c->not_null) {
+			if (!add(pl, unset, set, lock_of(pl, DBC_LOP_ALTER_OTHER)))
+				return DBC_ERROR;
+		} else if (pl->in->opt->lock_safe && pl->ctx->host->dialect->not_valid) {
+			/* a validated CHECK lets SET NOT NULL skip its scan under the lock */
+			char *cn = dbc_gen_q(ctx, dbc_printf(ctx, "%s_%s_not_null", w->name, c->name));
+			char *addc = dbc_printf(ctx, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL)",
+			                        qt, cn, qc);
+			char *dropc = dbc_printf(ctx, "ALTER TABLE %s DROP CONSTRAINT %s", qt, cn);
+			dbc_gen_step *s = add(pl, dbc_printf(ctx, "%s NOT VALID", addc), dropc,
+			                      lock_of(pl, DBC_LOP_ADD_CHECK));
+			if (!s ||
+			    !(s = add(pl, dbc_printf(ctx, "ALTER TABLE %s VALIDATE CONSTRAINT %s", qt, cn),
+			              NULL, lock_of(pl, DBC_LOP_VALIDATE))))
+				return DBC_ERROR;
+			s->rows = rows_once(pl, l, rows);
+			s->hazard = dbc_strdup(ctx, "scans the table; writes go on");
+			if (!add(pl, set, unset, lock_of(pl, DBC_LOP_SET_NOT_NULL)) ||
+			    !add(pl, dropc, dbc_printf(ctx, "%s NOT VALID", addc),
+			         lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+				return DBC_ERROR;
+		} else {
+			dbc_gen_step *s = add(pl, set, unset, lock_of(pl, DBC_LOP_SET_NOT_NULL));
+			if (!s)
+				return DBC_ERROR;
+			s->rows = rows_once(pl, l, rows);
+			s->hazard = dbc_strdup(ctx, "scans the table under the lock");
+		}
+	}
+	if (!same_text(lc->collation, c->collation) || !same_text(lc->generated, c->generated))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "column %s.%s changes its collation or generation, which the "
+		                 "generator does not write; write that step by hand",
+		                 w->name, c->name);
+	return DBC_OK;
+}
+
+/* alter_full: the columns that go, the last first (see there). */
+static int drop_gone_columns(planner *pl, const dbc_table *l, const dbc_table *w, const char *qt)
+{
+	dbc_ctx *ctx = pl->ctx;
 	bool kept_after = false; /* a column after this one stays */
 	for (int i = l->ncolumns - 1; i >= 0; i--) {
 		const dbc_column *lc = &l->columns[i];
@@ -1381,7 +1404,12 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (!dropped_first(pl, lc) && drop_column(pl, l, w, lc, kept_after) != DBC_OK)
 			return DBC_ERROR;
 	}
-	/* constraints that come or change */
+	return DBC_OK;
+}
+
+/* alter_full: the constraints that come or change. */
+static int add_new_constraints(planner *pl, const dbc_table *l, const dbc_table *w, lazy_rows *rows)
+{
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
 		if (k->kind == DBC_CON_NOT_NULL)
@@ -1389,11 +1417,37 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		const dbc_constraint *lk = find_constraint(l, k);
 		if ((lk && same_k(pl, lk, k)) || renamed_constraint(pl, w, l, k, false))
 			continue;
-		if (add_constraint(pl, w, k, ROWS()) != DBC_OK)
+		if (add_constraint(pl, w, k, rows_once(pl, l, rows)) != DBC_OK)
 			return DBC_ERROR;
 	}
-#undef ROWS
 	return DBC_OK;
+}
+
+/* A changed table where ALTER TABLE can say it all (PostgreSQL): the
+ * constraints that go or change, then per wanted column its addition or
+ * change, the columns that go, the constraints that come. */
+static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	lazy_rows rows = {0};
+	if (drop_changed_constraints(pl, l, w, qt) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < w->ncolumns; i++) {
+		const dbc_column *c = &w->columns[i];
+		bool renamed;
+		const dbc_column *lc = column_from(pl, l, w, c, &renamed);
+		if (ctx->failed)
+			return DBC_ERROR;
+		if (!lc ? add_new_column(pl, l, w, qt, i) != DBC_OK
+		        : alter_kept_column(pl, l, w, qt, lc, c, &rows) != DBC_OK)
+			return DBC_ERROR;
+	}
+	/* columns that go, the last first: the down adds them back in the
+	 * table's order, after the columns that stay (plan->moved) */
+	if (drop_gone_columns(pl, l, w, qt) != DBC_OK)
+		return DBC_ERROR;
+	return add_new_constraints(pl, l, w, &rows);
 }
 
 /* Columns added at the end where the ALTER TABLE is limited. */

@@ -79,6 +79,40 @@ static char *terms_of(dbc_ctx *ctx, const dbc_table *t, const dbc_table *other)
 	return n ? dbc_buf_finish(&b) : dbc_strdup(ctx, "''");
 }
 
+/* The columns the rebuild copies (stored in both definitions), quoted and
+ * comma-separated: "" when none; NULL when out of memory. */
+static char *copied_columns(dbc_ctx *ctx, const dbc_table *from, const dbc_table *to)
+{
+	dbc_buf cols;
+	dbc_buf_init(&cols, ctx);
+	int n = 0;
+	for (int i = 0; i < to->ncolumns; i++) {
+		const dbc_column *c = &to->columns[i];
+		const dbc_column *o = dbc_table_find_column(from, c->name);
+		if (!o || c->generated || c->hidden || o->generated)
+			continue;
+		dbc_buf_appendf(&cols, "%s%s", n++ ? ", " : "", dbc_gen_q(ctx, c->name));
+	}
+	return n ? dbc_buf_finish(&cols) : dbc_strdup(ctx, "");
+}
+
+/* The table's indexes and triggers as the schema after the step has them. */
+static void append_indexes_triggers(dbc_buf *b, const dbc_schema *after, const char *table)
+{
+	for (int i = 0; i < after->nindexes; i++) {
+		const dbc_index *x = &after->indexes[i];
+		if (x->definition && !x->constraint && !x->primary && x->table &&
+		    strcasecmp(x->table, table) == 0)
+			dbc_buf_appendf(b, "%s;\n", x->definition);
+	}
+	for (int i = 0; i < after->nobjects; i++) {
+		const dbc_object *o = &after->objects[i];
+		if (strcmp(o->type, "trigger") == 0 && o->definition && o->table &&
+		    strcasecmp(o->table, table) == 0)
+			dbc_buf_appendf(b, "%s;\n", o->definition);
+	}
+}
+
 /* The script that rebuilds the table now named name from the definition of
  * from (live) to that of to (create is to's CREATE TABLE text). */
 static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *after,
@@ -92,9 +126,8 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 		return NULL;
 	/* the children: tables (other than this one) whose foreign keys name it */
 	const dbc_schema *L = in->live;
-	dbc_buf b, cols;
+	dbc_buf b;
 	dbc_buf_init(&b, ctx);
-	dbc_buf_init(&cols, ctx);
 	dbc_buf_append(&b, d->rebuild_begin[1]);
 	dbc_buf_appendf(&b,
 	                "CREATE TEMP TABLE dbcare_fk_off (ok INTEGER CONSTRAINT \"%s\" CHECK (ok));\n"
@@ -139,33 +172,13 @@ static char *script(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_schema *aft
 	}
 	dbc_buf_append(&b, ";\n");
 	dbc_buf_appendf(&b, "%s;\n", newc);
-	int n = 0;
-	for (int i = 0; i < to->ncolumns; i++) {
-		const dbc_column *c = &to->columns[i];
-		const dbc_column *o = dbc_table_find_column(from, c->name);
-		if (!o || c->generated || c->hidden || o->generated)
-			continue;
-		dbc_buf_appendf(&cols, "%s%s", n++ ? ", " : "", dbc_gen_q(ctx, c->name));
-	}
-	char *cl = dbc_buf_finish(&cols);
+	char *cl = copied_columns(ctx, from, to);
 	char *qtmp = dbc_gen_q(ctx, tmp);
-	if (n)
+	if (cl && *cl)
 		dbc_buf_appendf(&b, "INSERT INTO %s (%s) SELECT %s FROM %s;\n", qtmp, cl, cl, qt);
 	dbc_buf_appendf(&b, "DROP TABLE %s;\nALTER TABLE %s RENAME TO %s;\n", qt, qtmp,
 	                dbc_gen_q(ctx, to->name));
-	/* the table's indexes and triggers as the schema after the step has them */
-	for (int i = 0; i < after->nindexes; i++) {
-		const dbc_index *x = &after->indexes[i];
-		if (x->definition && !x->constraint && !x->primary && x->table &&
-		    strcasecmp(x->table, to->name) == 0)
-			dbc_buf_appendf(&b, "%s;\n", x->definition);
-	}
-	for (int i = 0; i < after->nobjects; i++) {
-		const dbc_object *o = &after->objects[i];
-		if (strcmp(o->type, "trigger") == 0 && o->definition && o->table &&
-		    strcasecmp(o->table, to->name) == 0)
-			dbc_buf_appendf(&b, "%s;\n", o->definition);
-	}
+	append_indexes_triggers(&b, after, to->name);
 	char *self_after = terms_of(ctx, to, from);
 	dbc_buf_appendf(
 	    &b,

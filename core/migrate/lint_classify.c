@@ -172,6 +172,173 @@ static bool type_is_serial(const char *type)
 	return false;
 }
 
+/* ALTER TABLE t ADD [COLUMN] ...: the column, its type and clauses. */
+static int alter_add_column(cursor *c, dbc_lint_actions *out, char *schema, char *table)
+{
+	dbc_lint_action *a;
+	const char *end;
+	accept(c, "COLUMN");
+	if (accept(c, "IF")) {
+		accept(c, "NOT");
+		accept(c, "EXISTS");
+	}
+	if (!(a = add(c, out, DBC_LOP_ADD_COLUMN, schema, table)))
+		return DBC_ERROR;
+	if (is_name(c)) {
+		a->column = name_of(c);
+		next(c);
+	}
+	a->type = text_until_stop(c);
+	if (type_is_serial(a->type))
+		a->flags |= DBC_LF_SERIAL;
+	column_clauses(c, a);
+	a->what = "ADD COLUMN";
+	skip_item(c, &end);
+	return DBC_OK;
+}
+
+/* ALTER TABLE t ADD [CONSTRAINT name] CHECK | FOREIGN KEY | UNIQUE |
+ * PRIMARY KEY | EXCLUDE ..., with NOT VALID and USING INDEX. */
+static int alter_add_constraint(cursor *c, dbc_lint_actions *out, char *schema, char *table)
+{
+	dbc_lint_action *a;
+	char *cname = NULL;
+	if (accept(c, "CONSTRAINT") && is_name(c)) {
+		cname = name_of(c);
+		next(c);
+	}
+	dbc_lint_op op = is(c, "CHECK")     ? DBC_LOP_ADD_CHECK
+	                 : is(c, "FOREIGN") ? DBC_LOP_ADD_FOREIGN_KEY
+	                 : is(c, "EXCLUDE") ? DBC_LOP_ALTER_CONSTRAINT
+	                                    : DBC_LOP_ADD_UNIQUE;
+	if (!(a = add(c, out, op, schema, table)))
+		return DBC_ERROR;
+	a->constraint = cname;
+	a->what = op == DBC_LOP_ADD_CHECK         ? "ADD CHECK"
+	          : op == DBC_LOP_ADD_FOREIGN_KEY ? "ADD FOREIGN KEY"
+	          : is(c, "PRIMARY")              ? "ADD PRIMARY KEY"
+	          : op == DBC_LOP_ADD_UNIQUE      ? "ADD UNIQUE"
+	                                          : "ADD EXCLUDE";
+	if (op == DBC_LOP_ADD_CHECK) {
+		next(c);
+		if (dbc_lex_is_punct(c->tok, '(')) {
+			const char *open = c->p;
+			dbc_lex_skip_paren(&c->p);
+			a->expr = dbc_strndup(c->ctx, open, (size_t)(c->p - open - 1));
+			next(c);
+		}
+	}
+	while (c->tok.kind != TK_END && !dbc_lex_is_punct(c->tok, ',')) {
+		if (accept(c, "NOT")) {
+			if (accept(c, "VALID"))
+				a->flags |= DBC_LF_NOT_VALID;
+		} else if (accept(c, "USING")) {
+			if (is(c, "INDEX"))
+				a->flags |= DBC_LF_USING_INDEX;
+		} else if (dbc_lex_is_punct(c->tok, '(')) {
+			dbc_lex_skip_paren(&c->p);
+			next(c);
+		} else {
+			next(c);
+		}
+	}
+	return DBC_OK;
+}
+
+/* ALTER TABLE t ALTER [COLUMN] c ...; start: the action's first token. */
+static int alter_column(cursor *c, dbc_lint_actions *out, char *schema, char *table,
+                        const char *start)
+{
+	dbc_lint_action *a;
+	const char *end;
+	accept(c, "COLUMN");
+	char *col = is_name(c) ? name_of(c) : NULL;
+	next(c);
+	dbc_lint_op op = DBC_LOP_ALTER_OTHER;
+	const char *what = "ALTER COLUMN";
+	if (accept(c, "SET")) {
+		if (accept(c, "DATA") || is(c, "TYPE")) {
+			op = DBC_LOP_ALTER_TYPE;
+		} else if (is(c, "NOT")) {
+			op = DBC_LOP_SET_NOT_NULL;
+			what = "ALTER COLUMN SET NOT NULL";
+		} else if (is(c, "DEFAULT")) {
+			what = "ALTER COLUMN SET DEFAULT";
+		}
+	} else if (is(c, "TYPE")) {
+		op = DBC_LOP_ALTER_TYPE;
+	} else if (is(c, "DROP")) {
+		what = "ALTER COLUMN DROP";
+	}
+	if (!(a = add(c, out, op, schema, table)))
+		return DBC_ERROR;
+	a->column = col;
+	a->what = (char *)what;
+	if (op == DBC_LOP_ALTER_TYPE) {
+		a->what = "ALTER COLUMN TYPE";
+		accept(c, "TYPE");
+		a->type = text_until_stop(c);
+	}
+	skip_item(c, &end);
+	/* the limited ALTER of some engines has no ALTER COLUMN at all */
+	if (op == DBC_LOP_ALTER_OTHER)
+		a->expr = dbc_strndup(c->ctx, start, (size_t)(end - start));
+	return DBC_OK;
+}
+
+/* ALTER TABLE t DROP CONSTRAINT | PRIMARY KEY | [COLUMN] ... */
+static int alter_drop(cursor *c, dbc_lint_actions *out, char *schema, char *table)
+{
+	dbc_lint_action *a;
+	const char *end;
+	if (accept(c, "CONSTRAINT") || is(c, "PRIMARY")) {
+		if (!(a = add(c, out, DBC_LOP_ALTER_CONSTRAINT, schema, table)))
+			return DBC_ERROR;
+		a->what = "DROP CONSTRAINT";
+		skip_item(c, &end);
+		return DBC_OK;
+	}
+	accept(c, "COLUMN");
+	if (!(a = add(c, out, DBC_LOP_DROP_COLUMN, schema, table)))
+		return DBC_ERROR;
+	if (accept(c, "IF")) {
+		accept(c, "EXISTS");
+		a->flags |= DBC_LF_IF_EXISTS;
+	}
+	a->column = is_name(c) ? name_of(c) : NULL;
+	a->what = "DROP COLUMN";
+	skip_item(c, &end);
+	return DBC_OK;
+}
+
+/* ALTER TABLE t RENAME TO | CONSTRAINT | [COLUMN] ... */
+static int alter_rename(cursor *c, dbc_lint_actions *out, char *schema, char *table)
+{
+	dbc_lint_action *a;
+	const char *end;
+	if (accept(c, "TO")) {
+		if (!(a = add(c, out, DBC_LOP_RENAME_TABLE, schema, table)))
+			return DBC_ERROR;
+		a->new_name = is_name(c) ? name_of(c) : NULL;
+		a->what = "RENAME TO";
+	} else if (accept(c, "CONSTRAINT")) {
+		if (!(a = add(c, out, DBC_LOP_ALTER_CONSTRAINT, schema, table)))
+			return DBC_ERROR;
+		a->what = "RENAME CONSTRAINT";
+	} else {
+		accept(c, "COLUMN");
+		if (!(a = add(c, out, DBC_LOP_RENAME_COLUMN, schema, table)))
+			return DBC_ERROR;
+		a->column = is_name(c) ? name_of(c) : NULL;
+		next(c);
+		if (accept(c, "TO") && is_name(c))
+			a->new_name = name_of(c);
+		a->what = "RENAME COLUMN";
+	}
+	skip_item(c, &end);
+	return DBC_OK;
+}
+
 /* ALTER TABLE t <action>: one action, up to its ',' at depth 0. */
 static int alter_action(cursor *c, dbc_lint_actions *out, char *schema, char *table)
 {
@@ -181,146 +348,15 @@ static int alter_action(cursor *c, dbc_lint_actions *out, char *schema, char *ta
 	if (accept(c, "ADD")) {
 		bool constraint = is(c, "CONSTRAINT") || is(c, "CHECK") || is(c, "FOREIGN") ||
 		                  is(c, "UNIQUE") || is(c, "PRIMARY") || is(c, "EXCLUDE");
-		if (!constraint) {
-			accept(c, "COLUMN");
-			if (accept(c, "IF")) {
-				accept(c, "NOT");
-				accept(c, "EXISTS");
-			}
-			if (!(a = add(c, out, DBC_LOP_ADD_COLUMN, schema, table)))
-				return DBC_ERROR;
-			if (is_name(c)) {
-				a->column = name_of(c);
-				next(c);
-			}
-			a->type = text_until_stop(c);
-			if (type_is_serial(a->type))
-				a->flags |= DBC_LF_SERIAL;
-			column_clauses(c, a);
-			a->what = "ADD COLUMN";
-			skip_item(c, &end);
-			return DBC_OK;
-		}
-		char *cname = NULL;
-		if (accept(c, "CONSTRAINT") && is_name(c)) {
-			cname = name_of(c);
-			next(c);
-		}
-		dbc_lint_op op = is(c, "CHECK")     ? DBC_LOP_ADD_CHECK
-		                 : is(c, "FOREIGN") ? DBC_LOP_ADD_FOREIGN_KEY
-		                 : is(c, "EXCLUDE") ? DBC_LOP_ALTER_CONSTRAINT
-		                                    : DBC_LOP_ADD_UNIQUE;
-		if (!(a = add(c, out, op, schema, table)))
-			return DBC_ERROR;
-		a->constraint = cname;
-		a->what = op == DBC_LOP_ADD_CHECK         ? "ADD CHECK"
-		          : op == DBC_LOP_ADD_FOREIGN_KEY ? "ADD FOREIGN KEY"
-		          : is(c, "PRIMARY")              ? "ADD PRIMARY KEY"
-		          : op == DBC_LOP_ADD_UNIQUE      ? "ADD UNIQUE"
-		                                          : "ADD EXCLUDE";
-		if (op == DBC_LOP_ADD_CHECK) {
-			next(c);
-			if (dbc_lex_is_punct(c->tok, '(')) {
-				const char *open = c->p;
-				dbc_lex_skip_paren(&c->p);
-				a->expr = dbc_strndup(c->ctx, open, (size_t)(c->p - open - 1));
-				next(c);
-			}
-		}
-		while (c->tok.kind != TK_END && !dbc_lex_is_punct(c->tok, ',')) {
-			if (accept(c, "NOT")) {
-				if (accept(c, "VALID"))
-					a->flags |= DBC_LF_NOT_VALID;
-			} else if (accept(c, "USING")) {
-				if (is(c, "INDEX"))
-					a->flags |= DBC_LF_USING_INDEX;
-			} else if (dbc_lex_is_punct(c->tok, '(')) {
-				dbc_lex_skip_paren(&c->p);
-				next(c);
-			} else {
-				next(c);
-			}
-		}
-		return DBC_OK;
+		return constraint ? alter_add_constraint(c, out, schema, table)
+		                  : alter_add_column(c, out, schema, table);
 	}
-	if (accept(c, "ALTER")) {
-		accept(c, "COLUMN");
-		char *col = is_name(c) ? name_of(c) : NULL;
-		next(c);
-		dbc_lint_op op = DBC_LOP_ALTER_OTHER;
-		const char *what = "ALTER COLUMN";
-		if (accept(c, "SET")) {
-			if (accept(c, "DATA") || is(c, "TYPE")) {
-				op = DBC_LOP_ALTER_TYPE;
-			} else if (is(c, "NOT")) {
-				op = DBC_LOP_SET_NOT_NULL;
-				what = "ALTER COLUMN SET NOT NULL";
-			} else if (is(c, "DEFAULT")) {
-				what = "ALTER COLUMN SET DEFAULT";
-			}
-		} else if (is(c, "TYPE")) {
-			op = DBC_LOP_ALTER_TYPE;
-		} else if (is(c, "DROP")) {
-			what = "ALTER COLUMN DROP";
-		}
-		if (!(a = add(c, out, op, schema, table)))
-			return DBC_ERROR;
-		a->column = col;
-		a->what = (char *)what;
-		if (op == DBC_LOP_ALTER_TYPE) {
-			a->what = "ALTER COLUMN TYPE";
-			accept(c, "TYPE");
-			a->type = text_until_stop(c);
-		}
-		skip_item(c, &end);
-		/* the limited ALTER of some engines has no ALTER COLUMN at all */
-		if (op == DBC_LOP_ALTER_OTHER)
-			a->expr = dbc_strndup(c->ctx, start, (size_t)(end - start));
-		return DBC_OK;
-	}
-	if (accept(c, "DROP")) {
-		if (accept(c, "CONSTRAINT") || is(c, "PRIMARY")) {
-			if (!(a = add(c, out, DBC_LOP_ALTER_CONSTRAINT, schema, table)))
-				return DBC_ERROR;
-			a->what = "DROP CONSTRAINT";
-			skip_item(c, &end);
-			return DBC_OK;
-		}
-		accept(c, "COLUMN");
-		if (!(a = add(c, out, DBC_LOP_DROP_COLUMN, schema, table)))
-			return DBC_ERROR;
-		if (accept(c, "IF")) {
-			accept(c, "EXISTS");
-			a->flags |= DBC_LF_IF_EXISTS;
-		}
-		a->column = is_name(c) ? name_of(c) : NULL;
-		a->what = "DROP COLUMN";
-		skip_item(c, &end);
-		return DBC_OK;
-	}
-	if (accept(c, "RENAME")) {
-		if (accept(c, "TO")) {
-			if (!(a = add(c, out, DBC_LOP_RENAME_TABLE, schema, table)))
-				return DBC_ERROR;
-			a->new_name = is_name(c) ? name_of(c) : NULL;
-			a->what = "RENAME TO";
-		} else if (accept(c, "CONSTRAINT")) {
-			if (!(a = add(c, out, DBC_LOP_ALTER_CONSTRAINT, schema, table)))
-				return DBC_ERROR;
-			a->what = "RENAME CONSTRAINT";
-		} else {
-			accept(c, "COLUMN");
-			if (!(a = add(c, out, DBC_LOP_RENAME_COLUMN, schema, table)))
-				return DBC_ERROR;
-			a->column = is_name(c) ? name_of(c) : NULL;
-			next(c);
-			if (accept(c, "TO") && is_name(c))
-				a->new_name = name_of(c);
-			a->what = "RENAME COLUMN";
-		}
-		skip_item(c, &end);
-		return DBC_OK;
-	}
+	if (accept(c, "ALTER"))
+		return alter_column(c, out, schema, table, start);
+	if (accept(c, "DROP"))
+		return alter_drop(c, out, schema, table);
+	if (accept(c, "RENAME"))
+		return alter_rename(c, out, schema, table);
 	if (accept(c, "VALIDATE")) {
 		accept(c, "CONSTRAINT");
 		if (!(a = add(c, out, DBC_LOP_VALIDATE, schema, table)))

@@ -412,6 +412,94 @@ static bool same_policy(const dbc_policy *a, const dbc_policy *b)
 	return true;
 }
 
+/* A policy's action against the table's soft delete: purge only on a
+ * soft-delete table, by its soft-delete column; no other action there (a
+ * delete only marks rows). */
+static int check_softdelete(dbc_ctx *ctx, const dbc_table *t, const dbc_column *c,
+                            const char *display, dbc_retain_action action)
+{
+	char *sd;
+	if (dbc_softdelete_column(ctx, t, &sd) != DBC_OK)
+		return DBC_ERROR;
+	if (action == DBC_RETAIN_PURGE && (!sd || strcmp(sd, c->name) != 0)) {
+		if (!sd)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "action purge needs a soft-delete table; %s is not one", display);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "action purge ages rows by the soft-delete column \"%s\" of table %s", sd,
+		                 display);
+	}
+	if (action != DBC_RETAIN_PURGE && sd) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "table %s is soft-delete enabled: a delete there only marks rows", display);
+		dbc_error_hint(ctx,
+		               "Use action purge on its soft-delete column \"%s\", or "
+		               "dbsoftdelete_disable the table first.",
+		               sd);
+		return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* The archive target into p: another database's (DBC_RETAIN_ARCHIVE_DB_PREFIX)
+ * or a table; a target is for action archive only. */
+static int resolve_target(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_table *t,
+                          const char *target, dbc_policy *p)
+{
+	if (p->action == DBC_RETAIN_ARCHIVE && target &&
+	    strncmp(target, DBC_RETAIN_ARCHIVE_DB_PREFIX, strlen(DBC_RETAIN_ARCHIVE_DB_PREFIX)) == 0)
+		return external_target(ctx, target + strlen(DBC_RETAIN_ARCHIVE_DB_PREFIX), p);
+	if (p->action == DBC_RETAIN_ARCHIVE) {
+		if (!target)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "action archive needs argument \"target\": the archive table");
+		if (split_target(ctx, target, t, &p->target_schema, &p->target_name) != DBC_OK ||
+		    check_target(ctx, eng, t, p->target_schema, p->target_name) != DBC_OK)
+			return DBC_ERROR;
+		return DBC_OK;
+	}
+	if (target)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "argument \"target\" is for action archive only");
+	return DBC_OK;
+}
+
+/* Stores the policy: nothing when one of its name has the same definition,
+ * an error when it has another. */
+static int store_policy(dbc_ctx *ctx, const dbc_policy *p)
+{
+	dbc_policies old;
+	bool readable;
+	if (book_readable(ctx, &readable) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_retain_load(ctx, NULL, &old) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < old.n; i++)
+		if (strcmp(old.items[i].name, p->name) == 0) {
+			if (same_policy(&old.items[i], p))
+				return DBC_OK;
+			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			          "retention policy \"%s\" already exists with a different definition",
+			          dbc_excerpt(ctx, p->name, DBC_EXCERPT));
+			dbc_error_hint(ctx, "Drop it first with dbretain_drop.");
+			return DBC_ERROR;
+		}
+	char *sql = dbc_printf(ctx,
+	                       "INSERT INTO %s" BOOK " (name, table_schema, table_name, column_name, "
+	                       "keep, action, target_schema, target_name) VALUES ($1, $2, $3, $4, $5, "
+	                       "$6, $7, $8)",
+	                       ctx->host->book_prefix);
+	dbc_value v[8] = {dbc_text(p->name),
+	                  p->table_schema ? dbc_text(p->table_schema) : dbc_null(),
+	                  dbc_text(p->table_name),
+	                  dbc_text(p->column),
+	                  dbc_text(p->keep),
+	                  dbc_text(dbc_retain_action_name(p->action)),
+	                  p->target_schema ? dbc_text(p->target_schema) : dbc_null(),
+	                  p->target_name ? dbc_text(p->target_name) : dbc_null()};
+	return sql ? ctx->host->query(ctx, sql, 8, v, NULL, NULL) : DBC_ERROR;
+}
+
 int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, const char *table,
                    const char *column, const char *keep, const char *action, const char *target)
 {
@@ -452,41 +540,9 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, 
 	if (dbc_interval_parse(ctx, keep, "keep", &iv) != DBC_OK ||
 	    parse_action(ctx, action, &p.action) != DBC_OK)
 		return DBC_ERROR;
-	char *sd;
-	if (dbc_softdelete_column(ctx, t, &sd) != DBC_OK)
+	if (check_softdelete(ctx, t, c, display, p.action) != DBC_OK ||
+	    resolve_target(ctx, eng, t, target, &p) != DBC_OK)
 		return DBC_ERROR;
-	if (p.action == DBC_RETAIN_PURGE && (!sd || strcmp(sd, c->name) != 0)) {
-		if (!sd)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "action purge needs a soft-delete table; %s is not one", display);
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "action purge ages rows by the soft-delete column \"%s\" of table %s", sd,
-		                 display);
-	}
-	if (p.action != DBC_RETAIN_PURGE && sd) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "table %s is soft-delete enabled: a delete there only marks rows", display);
-		dbc_error_hint(ctx,
-		               "Use action purge on its soft-delete column \"%s\", or "
-		               "dbsoftdelete_disable the table first.",
-		               sd);
-		return DBC_ERROR;
-	}
-	if (p.action == DBC_RETAIN_ARCHIVE && target &&
-	    strncmp(target, DBC_RETAIN_ARCHIVE_DB_PREFIX, strlen(DBC_RETAIN_ARCHIVE_DB_PREFIX)) == 0) {
-		if (external_target(ctx, target + strlen(DBC_RETAIN_ARCHIVE_DB_PREFIX), &p) != DBC_OK)
-			return DBC_ERROR;
-	} else if (p.action == DBC_RETAIN_ARCHIVE) {
-		if (!target)
-			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			                 "action archive needs argument \"target\": the archive table");
-		if (split_target(ctx, target, t, &p.target_schema, &p.target_name) != DBC_OK ||
-		    check_target(ctx, eng, t, p.target_schema, p.target_name) != DBC_OK)
-			return DBC_ERROR;
-	} else if (target) {
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		                 "argument \"target\" is for action archive only");
-	}
 	p.name = (char *)name;
 	if (dbc_retain_refuse_cascade(ctx, &s, t, &p) != DBC_OK)
 		return DBC_ERROR;
@@ -496,37 +552,7 @@ int dbc_retain_add(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name, 
 	p.keep = dbc_interval_text(ctx, &iv);
 	if (!p.keep || dbc_book_ensure_part(ctx, "retain") != DBC_OK)
 		return DBC_ERROR;
-
-	dbc_policies old;
-	bool readable;
-	if (book_readable(ctx, &readable) != DBC_OK)
-		return DBC_ERROR;
-	if (dbc_retain_load(ctx, NULL, &old) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < old.n; i++)
-		if (strcmp(old.items[i].name, name) == 0) {
-			if (same_policy(&old.items[i], &p))
-				return DBC_OK;
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			          "retention policy \"%s\" already exists with a different definition",
-			          dbc_excerpt(ctx, name, DBC_EXCERPT));
-			dbc_error_hint(ctx, "Drop it first with dbretain_drop.");
-			return DBC_ERROR;
-		}
-	char *sql = dbc_printf(ctx,
-	                       "INSERT INTO %s" BOOK " (name, table_schema, table_name, column_name, "
-	                       "keep, action, target_schema, target_name) VALUES ($1, $2, $3, $4, $5, "
-	                       "$6, $7, $8)",
-	                       ctx->host->book_prefix);
-	dbc_value v[8] = {dbc_text(name),
-	                  p.table_schema ? dbc_text(p.table_schema) : dbc_null(),
-	                  dbc_text(p.table_name),
-	                  dbc_text(p.column),
-	                  dbc_text(p.keep),
-	                  dbc_text(dbc_retain_action_name(p.action)),
-	                  p.target_schema ? dbc_text(p.target_schema) : dbc_null(),
-	                  p.target_name ? dbc_text(p.target_name) : dbc_null()};
-	return sql ? ctx->host->query(ctx, sql, 8, v, NULL, NULL) : DBC_ERROR;
+	return store_policy(ctx, &p);
 }
 
 int dbc_retain_drop(dbc_ctx *ctx, const char *name, bool *dropped)

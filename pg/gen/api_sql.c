@@ -23,10 +23,15 @@
  *        (make api-stanza ID=...); test/script/pg_upgrade.sh fails while
  *        the upgrade script lacks them
  *
+ *   api_sql upgrade|book-stanza|book-expect   the bookkeeping catalogue's
+ *        (pg/gen/book_sql.c); install also replaces each "-- dbcare:book
+ *        <table>" line by that table's statements
+ *
  * It refuses an inconsistent table (dbc_api_check), a marker of an unknown
  * part, and a part with PostgreSQL functions but no marker or two.
  */
 #include "api/api.h"
+#include "book_sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,9 +156,16 @@ static int emit_part(FILE *out, const char *part)
 static int install(FILE *in, FILE *out)
 {
 	static const char marker[] = "-- dbcare:api ";
+	static const char book_marker[] = "-- dbcare:book ";
 	int placed[DBC_PART_COUNT] = {0};
 	char line[4096];
 	while (fgets(line, sizeof(line), in)) {
+		if (strncmp(line, book_marker, sizeof(book_marker) - 1) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (book_sql_marker(out, line + sizeof(book_marker) - 1) != 0)
+				return 1;
+			continue;
+		}
 		if (strncmp(line, marker, sizeof(marker) - 1) != 0) {
 			fputs(line, out);
 			continue;
@@ -173,7 +185,7 @@ static int install(FILE *in, FILE *out)
 			return 1;
 		}
 	}
-	return 0;
+	return book_sql_all_placed();
 }
 
 /* A default as pg_get_expr prints it: a NULL or a quoted literal with its
@@ -323,8 +335,16 @@ int main(int argc, char **argv)
 			bad = 1;
 		}
 	}
-	if (bad)
+	if (bad || book_sql_check() != 0)
 		return 1;
+	if (argc == 3 && strcmp(argv[1], "book-stanza") == 0) {
+		book_sql_stanza(stdout, argv[2]);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "upgrade") == 0)
+		return book_sql_upgrade(stdin, stdout, argv[2]);
+	if (argc == 3 && strcmp(argv[1], "book-expect") == 0)
+		return book_sql_expect(stdout, argv[2]);
 	if (argc == 2 && strcmp(argv[1], "install") == 0)
 		return install(stdin, stdout);
 	if (argc == 2 && strcmp(argv[1], "pg-expect") == 0) {
@@ -345,7 +365,7 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "stanza") == 0)
 		return stanza(stdout, argc - 2, argv + 2);
-	fprintf(stderr,
-	        "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...\n");
+	fprintf(stderr, "usage: api_sql install|pg-expect|sqlite-expect|read-only|sweep|stanza ID...|"
+	                "upgrade VERSION|book-stanza VERSION|book-expect pg|sqlite\n");
 	return 2;
 }

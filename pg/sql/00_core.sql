@@ -9,17 +9,15 @@
 CREATE SCHEMA dbcare;
 COMMENT ON SCHEMA dbcare IS 'dbcare bookkeeping: settings, migration history, health snapshots';
 
-CREATE TABLE dbcare.config (
-    key   text CONSTRAINT dbcare_config_pkey PRIMARY KEY,
-    value text NOT NULL
-);
-COMMENT ON TABLE dbcare.config IS 'dbcare settings changed from their defaults (see dbcare_settings)';
--- pg_dump keeps the rows of an extension's configuration table.
-SELECT pg_catalog.pg_extension_config_dump('dbcare.config', '');
+-- The bookkeeping tables: generated at build time from the bookkeeping
+-- catalogue (core/book/tables.c) by pg/gen/book_sql.c in place of each
+-- "-- dbcare:book <table>" line, with their indexes, comment, pg_dump
+-- registration (pg_dump keeps the rows of an extension's configuration
+-- table) and pg_monitor grant.
+-- dbcare:book config
 
 -- Monitoring roles read settings; changing them is for whom the DBA grants it.
 GRANT USAGE ON SCHEMA dbcare TO pg_monitor;
-GRANT SELECT ON dbcare.config TO pg_monitor;
 
 -- The functions: generated at build time from the API table
 -- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.

@@ -2,19 +2,7 @@
 -- orphans. Reading functions run with the caller's rights on the checked
 -- tables; the ones that change data or bookkeeping are not for PUBLIC.
 
-CREATE TABLE dbcare.relations (
-    name           text CONSTRAINT dbcare_relations_pkey PRIMARY KEY,
-    child_schema   text,
-    child_table    text NOT NULL,
-    child_columns  text NOT NULL,
-    parent_schema  text,
-    parent_table   text NOT NULL,
-    parent_columns text NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE dbcare.relations IS 'relations declared with dbcheck_add_relation (logical foreign keys)';
-SELECT pg_catalog.pg_extension_config_dump('dbcare.relations', '');
-GRANT SELECT ON dbcare.relations TO pg_monitor;
+-- dbcare:book relations
 
 -- The functions: generated at build time from the API table
 -- (core/api/functions.h) by pg/gen/api_sql.c in place of the next line.

@@ -26,26 +26,10 @@ GRANT EXECUTE ON FUNCTION dbhealth_metrics(text, text, text) TO pg_monitor;
 -- into scratch, checked and compared with its record; the health check
 -- backup_drills grades the age of the newest good one. backup_id is the
 -- catalog row drilled (the newest link of a chain).
-CREATE TABLE dbcare.backup_drills (
-    id            bigint GENERATED ALWAYS AS IDENTITY
-        CONSTRAINT dbcare_backup_drills_pkey PRIMARY KEY,
-    backup_id     bigint,
-    path          text NOT NULL,
-    method        text NOT NULL,
-    drilled_at    timestamptz NOT NULL,
-    duration_ms   double precision NOT NULL,
-    tables        bigint NOT NULL,
-    rows_compared bigint NOT NULL,
-    mismatches    bigint NOT NULL,
-    status        text NOT NULL
-        CONSTRAINT dbcare_backup_drills_status CHECK (status IN ('ok', 'failed')),
-    detail        text
-);
-CREATE INDEX dbcare_backup_drills_drilled ON dbcare.backup_drills (drilled_at);
-COMMENT ON TABLE dbcare.backup_drills IS 'dbcare: restore drills of backups (dbbackup_drill)';
-SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_drills', '');
-SELECT pg_catalog.pg_extension_config_dump('dbcare.backup_drills_id_seq', '');
-GRANT SELECT ON dbcare.backup_drills TO pg_monitor;
+-- The bookkeeping tables and columns 0.3.9 added (dbcare.backup_drills,
+-- dbcare.audit_written): generated at build time from the bookkeeping
+-- catalogue (core/book/tables.c, .pg_since) in place of the next line.
+-- dbcare:book-stanza
 
 -- dbbackup_drill: restore drills (docs/backups.md)
 CREATE FUNCTION dbbackup_drill("path" text DEFAULT NULL, "result" text DEFAULT NULL) RETURNS text
@@ -57,13 +41,7 @@ REVOKE ALL ON FUNCTION dbbackup_drill(text, text) FROM PUBLIC;
 
 -- dbcare_audit_entries_written counts committed entries (pg/audit_write.c):
 -- the entries already in the log start the count.
-CREATE TABLE dbcare.audit_written (
-    slot    integer CONSTRAINT dbcare_audit_written_pkey PRIMARY KEY,
-    entries bigint NOT NULL
-);
-COMMENT ON TABLE dbcare.audit_written IS 'dbcare: the audit entries written, per backend slot';
-GRANT SELECT ON dbcare.audit_written TO pg_monitor;
-SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
+-- (dbcare.audit_written is made by the catalogue's stanza above.)
 INSERT INTO dbcare.audit_written (slot, entries)
     SELECT 0, count(*) FROM dbcare.audit_log HAVING count(*) > 0;
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The bookkeeping tables are written twice: PostgreSQL's in pg/sql/*.sql,
-# SQLite's as C strings in sqlite/bookkeeping.c. This makes both (a fresh
+# The bookkeeping tables are declared once (core/book/tables.c) with what
+# differs between the engines; this checks that every such difference is an
+# intended one. It makes both (a fresh
 # CREATE EXTENSION; a SQLite file after every part's first writing call) and
 # compares them table by table, column by column: the column's type by the
 # SQLite affinity it stands for, its nullability, and the keys (primary key,
