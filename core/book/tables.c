@@ -329,6 +329,18 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("detail", TEXT)),
         DBC_BOOK_INDEXES(DBC_INDEX("dbcare_backup_drills_drilled", "drilled_at"))),
 
+    /* PostgreSQL: the database's identity, named by its sealed dumps (one
+     * row; SQLite keeps its own in dbcare_bookkeeping.database_id) */
+    DBC_BOOK_TABLE("database_identity", .flags = DBC_BOOK_DUMPED | DBC_BOOK_PG_ONLY,
+        .comment = "dbcare: the database's identity, named by its sealed backups",
+        .pg_since = "0.3.9",
+        DBC_BOOK_COLUMNS(
+            DBC_COL("one", BOOL, .flags = PK, .pg_default = "true",
+                    .check_name = "dbcare_database_identity_one", .check = "one"),
+            DBC_COL("identity", TEXT, .flags = NN, .check_name = "dbcare_database_identity_form",
+                    .check = "identity ~ '^[0-9a-f]{32}$'"),
+            DBC_COL("made_at", TIME, .flags = NN, DBC_BOOK_NOW))),
+
     /* soft-delete tables (dbsoftdelete_enable) */
     DBC_BOOK_TABLE("softdelete", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
         .comment = "tables whose DELETE sets a column (dbsoftdelete_enable)",

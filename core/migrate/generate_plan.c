@@ -1390,9 +1390,8 @@ static int alter_kept_column(planner *pl, const dbc_table *l, const dbc_table *w
 }
 
 /* alter_full: the columns that go, the last first (see there). */
-static int drop_gone_columns(planner *pl, const dbc_table *l, const dbc_table *w, const char *qt)
+static int drop_gone_columns(planner *pl, const dbc_table *l, const dbc_table *w)
 {
-	dbc_ctx *ctx = pl->ctx;
 	bool kept_after = false; /* a column after this one stays */
 	for (int i = l->ncolumns - 1; i >= 0; i--) {
 		const dbc_column *lc = &l->columns[i];
@@ -1445,7 +1444,7 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 	}
 	/* columns that go, the last first: the down adds them back in the
 	 * table's order, after the columns that stay (plan->moved) */
-	if (drop_gone_columns(pl, l, w, qt) != DBC_OK)
+	if (drop_gone_columns(pl, l, w) != DBC_OK)
 		return DBC_ERROR;
 	return add_new_constraints(pl, l, w, &rows);
 }

@@ -35,17 +35,8 @@
 -- makes a new identity first; the row the dump brings replaces it (the
 -- trigger below: one row, always the last one written). A database whose
 -- data is reloaded from another's dump becomes that database.
-CREATE TABLE dbcare.database_identity (
-    one       boolean NOT NULL DEFAULT true
-        CONSTRAINT dbcare_database_identity_pkey PRIMARY KEY
-        CONSTRAINT dbcare_database_identity_one CHECK (one),
-    identity  text NOT NULL
-        CONSTRAINT dbcare_database_identity_form CHECK (identity ~ '^[0-9a-f]{32}$'),
-    made_at   timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE dbcare.database_identity IS 'dbcare: the database''s identity, named by its sealed backups';
+-- dbcare:book database_identity
 GRANT SELECT ON dbcare.database_identity TO PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('dbcare.database_identity', '');
 -- A row written replaces the one there (pg_restore's COPY of the dumped
 -- identity after CREATE EXTENSION made one). ALWAYS: also under
 -- session_replication_role = replica.

@@ -3,7 +3,8 @@
 # of the sources of cli/ without a build:
 #   1. it reaches bookkeeping only through the SQL API: no bookkeeping
 #      table's name (dbcare.NAME on PostgreSQL, dbcare_NAME on SQLite, the
-#      tables the install and upgrade SQL and sqlite/bookkeeping.c create)
+#      tables of the catalogue core/book/tables.c, and any the install and
+#      upgrade SQL create)
 #      in the code of cli/, strings included, comments left out;
 #   2. it never asks which engine it is on: no comparison with a driver
 #      (== &cli_pg_driver), an engine constant (CLI_ENGINE_PG) or an engine
@@ -64,7 +65,8 @@ def strip_comments(text):
     return "".join(out)
 
 
-tables = set()
+tables = set(re.findall(r'DBC_BOOK_TABLE\("([a-z_]+)"',
+                        open("core/book/tables.c", encoding="utf-8").read()))
 for path in glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql"):
     tables |= set(re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?dbcare\.([a-z_]+)",
                              open(path, encoding="utf-8").read()))
