@@ -90,3 +90,19 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_log_id_seq', '');
 ALTER TABLE dbcare.audit_log ADD COLUMN row_hash bigint
     GENERATED ALWAYS AS (dbcare.audit_row_hash(table_name, key)) STORED;
 CREATE INDEX dbcare_audit_log_row ON dbcare.audit_log (row_hash, id);
+
+-- Wal mode (docs/audit.md): how far the worker has written the decoded
+-- changes into the log (pg/audit_wal_worker.c). decoded_lsn is the end of
+-- the last transaction written, moved in the same transaction as its
+-- entries: a transaction decoded again after a crash (the slot advances
+-- only after that commit) is skipped, not written twice. One row; not
+-- dumped (a restored database makes a new slot, which resets it).
+CREATE TABLE dbcare.audit_wal_state (
+    one         boolean CONSTRAINT dbcare_audit_wal_state_pkey PRIMARY KEY DEFAULT true
+        CONSTRAINT dbcare_audit_wal_state_one CHECK (one),
+    decoded_lsn pg_lsn NOT NULL,
+    decoded_at  timestamptz
+);
+INSERT INTO dbcare.audit_wal_state (decoded_lsn) VALUES ('0/0');
+COMMENT ON TABLE dbcare.audit_wal_state IS 'dbcare: how far the wal-mode worker has written the log';
+GRANT SELECT ON dbcare.audit_wal_state TO pg_monitor;

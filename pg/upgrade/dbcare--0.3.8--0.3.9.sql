@@ -66,3 +66,22 @@ GRANT SELECT ON dbcare.audit_written TO pg_monitor;
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
 INSERT INTO dbcare.audit_written (slot, entries)
     SELECT 0, count(*) FROM dbcare.audit_log HAVING count(*) > 0;
+
+-- Wal mode of the audit trail (docs/audit.md): dbaudit_enable takes the
+-- mode, and the worker's progress (pg/audit_wal_worker.c).
+DROP FUNCTION dbaudit_enable(text, jsonb);
+CREATE TABLE dbcare.audit_wal_state (
+    one         boolean CONSTRAINT dbcare_audit_wal_state_pkey PRIMARY KEY DEFAULT true
+        CONSTRAINT dbcare_audit_wal_state_one CHECK (one),
+    decoded_lsn pg_lsn NOT NULL,
+    decoded_at  timestamptz
+);
+INSERT INTO dbcare.audit_wal_state (decoded_lsn) VALUES ('0/0');
+COMMENT ON TABLE dbcare.audit_wal_state IS 'dbcare: how far the wal-mode worker has written the log';
+GRANT SELECT ON dbcare.audit_wal_state TO pg_monitor;
+CREATE FUNCTION dbaudit_enable("table" text, "options" jsonb DEFAULT NULL, "mode" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbaudit_enable';
+COMMENT ON FUNCTION dbaudit_enable(text, jsonb, text) IS 'starts recording the changes of a table in the audit log; returns its stored name';
+REVOKE ALL ON FUNCTION dbaudit_enable(text, jsonb, text) FROM PUBLIC;
