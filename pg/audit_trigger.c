@@ -62,6 +62,7 @@
 #include "utils/tuplestore.h"
 
 #include "audit_glue.h"
+#include "audit_wal.h"
 
 /* How a column's values are written into JSON: numbers, booleans and JSON
  * as such, every other value as its output text. */
@@ -562,6 +563,7 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 		if (!TRIGGER_FIRED_BEFORE(ev) || TRIGGER_FIRED_FOR_ROW(ev))
 			protocol_error("of wal mode must fire BEFORE each statement");
 		pgdbc_audit_wal_context();
+		pgdbc_audit_wal_ensure_worker();
 		return PointerGetDatum(NULL);
 	}
 	if (!TRIGGER_FIRED_AFTER(ev))

@@ -194,6 +194,15 @@ void pgdbc_audit_wal_start_worker(void)
 	SPI_finish();
 }
 
+void pgdbc_audit_wal_ensure_worker(void)
+{
+	static bool checked = false;
+	if (checked || RecoveryInProgress())
+		return;
+	pgdbc_audit_wal_start_worker();
+	checked = true;
+}
+
 void pgdbc_audit_wal_wait(void)
 {
 	char slot[NAMEDATALEN];

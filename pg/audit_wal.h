@@ -27,6 +27,9 @@ void pgdbc_audit_wal_slot_name(char *out, size_t size);
 void pgdbc_audit_wal_prepare(void);
 /* Starts this database's worker unless it runs. */
 void pgdbc_audit_wal_start_worker(void);
+/* The same once per session (the first statement on a table audited in
+ * wal mode): after a restart of the server, the first writer starts it. */
+void pgdbc_audit_wal_ensure_worker(void);
 /* The readers' wait: when a table is audited in wal mode, until every
  * change committed before the call is in the log (dbcare.audit_wal_wait),
  * else a dbcare: error saying how far the log is behind. */

@@ -68,12 +68,15 @@ export PGOPTIONS="-c dbcare.audit_wal_wait=120000"
   fail "the chain is broken: $(L -c "SELECT * FROM dbaudit_verify()")"
 rows=$(L -c "SELECT count(*) FROM tw")
 [ "$rows" -gt 2000 ] || fail "the writer committed only $rows rows"
-bad=$(L -c "WITH e AS (SELECT (key->>'id')::int AS id, operation FROM dbaudit_log('tw'))
-  SELECT count(*) FROM tw t
-   WHERE (SELECT count(*) FROM e WHERE e.id = t.id AND operation = 'insert') <> 1
-      OR (SELECT count(*) FROM e WHERE e.id = t.id AND operation = 'update') <> t.v")
-[ "$bad" = 0 ] || fail "$bad rows have missing or doubled entries: $(L -c "WITH e AS (SELECT (key->>'id')::int AS id, operation FROM dbaudit_log('tw')) SELECT t.id, t.v, (SELECT count(*) FROM e WHERE e.id = t.id AND operation = 'insert'), (SELECT count(*) FROM e WHERE e.id = t.id AND operation = 'update') FROM tw t ORDER BY 1 LIMIT 5")"
-[ "$(L -c "SELECT count(*) FROM dbaudit_log('tw') e WHERE NOT EXISTS (SELECT FROM tw WHERE id = (e.key->>'id')::int)")" = 0 ] ||
+counts="WITH e AS (SELECT (key->>'id')::int AS id,
+                           count(*) FILTER (WHERE operation = 'insert') AS inserts,
+                           count(*) FILTER (WHERE operation = 'update') AS updates
+                      FROM dbaudit_log('tw') GROUP BY 1)
+  SELECT t.id, t.v, coalesce(e.inserts, 0) AS inserts, coalesce(e.updates, 0) AS updates
+    FROM tw t LEFT JOIN e USING (id)"
+bad=$(L -c "SELECT count(*) FROM ($counts) c WHERE inserts <> 1 OR updates <> v")
+[ "$bad" = 0 ] || fail "$bad rows have missing or doubled entries: $(L -c "SELECT * FROM ($counts) c WHERE inserts <> 1 OR updates <> v ORDER BY 1 LIMIT 5")"
+[ "$(L -c "SELECT count(*) FROM dbaudit_log('tw') e LEFT JOIN tw ON tw.id = (e.key->>'id')::int WHERE tw.id IS NULL")" = 0 ] ||
   fail "entries of transactions that did not commit"
 [ "$(L -c "SELECT count(*) FROM dbaudit_log('tw') WHERE actor IS NULL OR db_user <> 'postgres'")" = 0 ] ||
   fail "entries without their context"
