@@ -27,8 +27,22 @@
 /* dbcare.audit_wal_wait: how long a reader waits for the worker (ms). */
 static int wait_ms = 10000;
 
+/* dbcare.audit_wal_max_retained: the WAL the slot may hold back (MB). */
+static int max_retained_mb = 1024;
+
+int64 pgdbc_audit_wal_max_retained(void)
+{
+	return (int64)max_retained_mb << 20;
+}
+
 void pgdbc_define_audit_wal_settings(void)
 {
+	DefineCustomIntVariable(
+	    "dbcare.audit_wal_max_retained",
+	    "The WAL the audit trail's replication slot may hold back (wal mode).",
+	    "Past half of it the health check audit warns; past all of it the worker falls back"
+	    " to trigger mode and drops the slot, so the disk does not fill.",
+	    &max_retained_mb, 1024, 1, INT_MAX / 2, PGC_SIGHUP, GUC_UNIT_MB, NULL, NULL, NULL);
 	DefineCustomIntVariable(
 	    "dbcare.audit_wal_wait",
 	    "How long a reader of the audit log waits for changes not yet decoded (wal mode).",

@@ -34,6 +34,8 @@ void pgdbc_audit_wal_ensure_worker(void);
  * change committed before the call is in the log (dbcare.audit_wal_wait),
  * else a dbcare: error saying how far the log is behind. */
 void pgdbc_audit_wal_wait(void);
+/* dbcare.audit_wal_max_retained, in bytes. */
+int64 pgdbc_audit_wal_max_retained(void);
 /* Defines the wal mode's settings (from _PG_init). */
 void pgdbc_define_audit_wal_settings(void);
 

@@ -27,6 +27,8 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "utils/guc.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -270,6 +272,58 @@ static int64 write_round(const char *slot, uint64 upto, Oid owner)
 	return written;
 }
 
+/* The fall-back past dbcare.audit_wal_max_retained: every table audited in
+ * wal mode is audited again in trigger mode with a baseline snapshot (its
+ * rows as they are now), in one transaction; then the slot is dropped, so
+ * the WAL it held back is freed. The changes not yet decoded are not in the
+ * log: the snapshot entries mark where it takes up again. */
+static void fall_back(const char *slot, uint64 retained)
+{
+	Oid types[1] = {TEXTOID};
+	Datum args[1] = {CStringGetTextDatum(slot)};
+	bool isnull;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	spi_exec("SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e"
+	         " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+	         " WHERE e.extname = 'dbcare'",
+	         0, NULL, NULL, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		elog(ERROR, "dbcare: the extension dbcare is not installed here");
+	char *nsp = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	spi_exec(psprintf("SELECT count(*) FROM (SELECT %s.dbaudit_disable(t.table_name),"
+	                  " %s.dbaudit_enable(t.table_name, (t.options - 'mode')"
+	                  " || '{\"baseline\": true}')"
+	                  " FROM dbcare.audit_tables t WHERE t.options ->> 'mode' = 'wal'"
+	                  " ORDER BY t.table_name) f",
+	                  nsp, nsp),
+	         0, NULL, NULL, SPI_OK_SELECT);
+	int64 tables =
+	    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	spi_exec("SELECT pg_catalog.pg_drop_replication_slot($1::pg_catalog.name)", 1, types, args,
+	         SPI_OK_SELECT);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	ereport(WARNING,
+	        (errmsg("dbcare: the audit slot %s held back %llu MB of WAL, past"
+	                " dbcare.audit_wal_max_retained: %lld tables audited in wal mode fell back to"
+	                " trigger mode",
+	                slot, (unsigned long long)(retained >> 20), (long long)tables),
+	         errdetail("Their changes not yet decoded are not in the audit log; each table's"
+	                   " snapshot entries mark where it takes up again.")));
+}
+
 /* One round; false when the slot is gone (the worker's end). */
 static bool round_once(const char *slot, Oid owner)
 {
@@ -288,6 +342,20 @@ static bool round_once(const char *slot, Oid owner)
 	bool exists = SPI_processed == 1;
 	confirmed = lsn_of();
 	upto = GetFlushRecPtr(NULL);
+	spi_exec("SELECT (pg_catalog.pg_current_wal_lsn() - restart_lsn)::pg_catalog.int8"
+	         " FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+	         1, types, args, SPI_OK_SELECT);
+	bool isnull = true;
+	int64 retained = SPI_processed == 1 ? DatumGetInt64(SPI_getbinval(
+	                                          SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))
+	                                    : 0;
+	if (exists && !isnull && retained > pgdbc_audit_wal_max_retained()) {
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		fall_back(slot, (uint64)retained);
+		return false;
+	}
 	if (exists && upto > confirmed)
 		(void)write_round(slot, upto, owner);
 	SPI_finish();
@@ -336,6 +404,7 @@ void dbcare_audit_wal_main(Datum arg)
 	char slot[NAMEDATALEN];
 	memcpy(&role, MyBgworkerEntry->bgw_extra, sizeof(role));
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(db, role, 0);
 	pgstat_report_appname(PGDBC_AUDIT_WAL_WORKER);
@@ -349,5 +418,9 @@ void dbcare_audit_wal_main(Datum arg)
 		                PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending) {
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
 	}
 }

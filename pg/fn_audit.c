@@ -452,6 +452,35 @@ static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
 	return DBC_OK;
 }
 
+/* A table audited in wal mode misses changes while its slot is gone, and
+ * its log falls behind while the worker is: a problem once it is a minute
+ * behind or its slot holds half of dbcare.audit_wal_max_retained (at all of
+ * it the worker falls back to trigger mode, pg/audit_wal_worker.c). */
+static int wal_problem(dbc_ctx *ctx, const dbc_audit_table *row, const char **problem)
+{
+	char *mode = NULL;
+	bool found, active;
+	double lag;
+	int64_t retained, bound = pgdbc_audit_wal_max_retained();
+	dbc_value opt = dbc_text(row->options);
+	if (dbc_query_text(ctx, "SELECT $1::pg_catalog.jsonb ->> 'mode'", 1, &opt, &mode, &found) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	if (!mode || strcmp(mode, "wal") != 0)
+		return DBC_OK;
+	if (pgdbc_audit_wal_lag(ctx, &active, &lag, &retained) != DBC_OK)
+		return DBC_ERROR;
+	if (!active)
+		*problem = "audited in wal mode, but the database's replication slot is gone: its changes"
+		           " are not recorded";
+	else if (lag > 60 || retained > bound / 2)
+		*problem = dbc_printf(ctx,
+		                      "recorded from the WAL, but the log is %.0f s behind and the slot"
+		                      " holds %lld MB of WAL (dbcare.audit_wal_max_retained: %lld MB)",
+		                      lag, (long long)(retained >> 20), (long long)(bound >> 20));
+	return *problem || !active || !(lag > 60 || retained > bound / 2) ? DBC_OK : DBC_ERROR;
+}
+
 static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
 {
 	dbc_strlist st = {0};
@@ -494,6 +523,8 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 		if (!out->stale)
 			return DBC_ERROR;
 	}
+	if (!out->stale && wal_problem(ctx, row, &out->stale) != DBC_OK)
+		return DBC_ERROR;
 	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
 }
 
