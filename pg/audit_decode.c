@@ -53,6 +53,10 @@ PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 typedef struct decoded_rel {
 	Oid relid;
 	pgdbc_audit_cfg *cfg;
+	TupleDesc desc; /* the descriptor cfg and the slots are for */
+	/* made once per relation and transaction: a slot pins its descriptor
+	 * in the resource owner until it is dropped */
+	TupleTableSlot *oldslot, *newslot;
 } decoded_rel;
 
 typedef struct decoder {
@@ -67,10 +71,25 @@ typedef struct decoder {
 	Size actor_len;
 } decoder;
 
+static void drop_slots(decoded_rel *e)
+{
+	if (e->oldslot)
+		ExecDropSingleTupleTableSlot(e->oldslot);
+	if (e->newslot)
+		ExecDropSingleTupleTableSlot(e->newslot);
+	e->oldslot = e->newslot = NULL;
+}
+
 static void forget_rels(decoder *d)
 {
-	if (d->rels)
+	HASH_SEQ_STATUS it;
+	decoded_rel *e;
+	if (d->rels) {
+		hash_seq_init(&it, d->rels);
+		while ((e = hash_seq_search(&it)) != NULL)
+			drop_slots(e);
 		hash_destroy(d->rels);
+	}
 	d->rels = NULL;
 	MemoryContextReset(d->txn_cxt);
 }
@@ -112,7 +131,7 @@ static const Trigger *wal_trigger(Relation rel)
 	return NULL;
 }
 
-static pgdbc_audit_cfg *cfg_of(decoder *d, Relation rel)
+static decoded_rel *rel_of(decoder *d, Relation rel)
 {
 	Oid relid = RelationGetRelid(rel);
 	bool found;
@@ -125,11 +144,21 @@ static pgdbc_audit_cfg *cfg_of(decoder *d, Relation rel)
 		                      HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	decoded_rel *e = hash_search(d->rels, &relid, HASH_ENTER, &found);
-	if (!found) {
-		const Trigger *t = wal_trigger(rel);
-		e->cfg = t ? pgdbc_audit_cfg_of(d->txn_cxt, t, RelationGetDescr(rel)) : NULL;
+	if (found && e->desc == RelationGetDescr(rel))
+		return e;
+	if (found)
+		drop_slots(e); /* the relation changed within the transaction */
+	const Trigger *t = wal_trigger(rel);
+	e->desc = RelationGetDescr(rel);
+	e->cfg = t ? pgdbc_audit_cfg_of(d->txn_cxt, t, e->desc) : NULL;
+	e->oldslot = e->newslot = NULL;
+	if (e->cfg) {
+		MemoryContext old = MemoryContextSwitchTo(d->txn_cxt);
+		e->oldslot = MakeSingleTupleTableSlot(e->desc, &TTSOpsHeapTuple);
+		e->newslot = MakeSingleTupleTableSlot(e->desc, &TTSOpsHeapTuple);
+		MemoryContextSwitchTo(old);
 	}
-	return e->cfg;
+	return e;
 }
 
 static void put_field(StringInfo out, const void *bytes, int32 len)
@@ -262,7 +291,8 @@ static void change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, Relation 
                    ReorderBufferChange *ch)
 {
 	decoder *d = ctx->output_plugin_private;
-	pgdbc_audit_cfg *c = cfg_of(d, rel);
+	decoded_rel *r = rel_of(d, rel);
+	pgdbc_audit_cfg *c = r->cfg;
 	if (c == NULL)
 		return;
 	TupleDesc desc = RelationGetDescr(rel);
@@ -292,16 +322,20 @@ static void change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, Relation 
 	MemoryContext old_cxt = MemoryContextSwitchTo(d->row_cxt);
 	TupleTableSlot *oslot = NULL, *nslot = NULL;
 	if (oldtup) {
-		oslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+		oslot = r->oldslot;
 		ExecStoreHeapTuple(oldtup, oslot, false);
 	}
 	if (newtup) {
-		nslot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+		nslot = r->newslot;
 		ExecStoreHeapTuple(op == 'u' ? untoasted(desc, newtup, oldtup) : newtup, nslot, false);
 	}
 	Datum key, old, new;
 	if (pgdbc_audit_entry(c, desc, oslot, nslot, &key, &old, &new))
 		write_entry(ctx, txn, c, op, key, old, new);
+	if (oslot)
+		ExecClearTuple(oslot);
+	if (nslot)
+		ExecClearTuple(nslot);
 	MemoryContextSwitchTo(old_cxt);
 	MemoryContextReset(d->row_cxt);
 }
@@ -312,7 +346,7 @@ static void truncate_rels(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, in
 	decoder *d = ctx->output_plugin_private;
 	(void)ch;
 	for (int i = 0; i < n; i++) {
-		pgdbc_audit_cfg *c = cfg_of(d, rels[i]);
+		pgdbc_audit_cfg *c = rel_of(d, rels[i])->cfg;
 		if (c)
 			write_entry(ctx, txn, c, 't', (Datum)0, (Datum)0, (Datum)0);
 	}
