@@ -30,6 +30,7 @@
 #include "postmaster/interrupt.h"
 #include "utils/guc.h"
 #include "storage/ipc.h"
+#include "storage/standby.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
@@ -46,6 +47,9 @@ PGDLLEXPORT void dbcare_audit_wal_main(Datum arg);
 
 /* How long an idle worker sleeps between rounds. */
 #define POLL_MS 100
+/* How far the slot's restart position may stay behind its confirmed one
+ * before a record of the running transactions is logged (bytes). */
+#define RESTART_SLACK (1024 * 1024)
 /* Rows fetched from the decoder at a time. */
 #define FETCH_ROWS 1000
 /* The advisory lock's keys (pg_try_advisory_lock(int4, int4)): "dbca", 1. */
@@ -324,6 +328,33 @@ static void fall_back(const char *slot, uint64 retained)
 	                   " snapshot entries mark where it takes up again.")));
 }
 
+/* A round decodes from the slot's restart position, which moves only past
+ * a record of the running transactions (every 15 s from the background
+ * writer): until then each round would decode again every transaction
+ * since, a bulk one's hundreds of thousands of changes included. When the
+ * restart position is behind what the log has, one is logged (and flushed)
+ * now, so the slot's advance at the end of this round moves it. */
+static void keep_restart_close(const char *slot)
+{
+	Oid types[1] = {TEXTOID};
+	Datum args[1] = {CStringGetTextDatum(slot)};
+	bool isnull;
+	spi_exec("SELECT (confirmed_flush_lsn - restart_lsn)::pg_catalog.int8"
+	         " FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
+	         1, types, args, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		return;
+	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	static TimestampTz last = 0;
+	/* at most once a second: a transaction left open holds the restart
+	 * position back whatever is logged */
+	if (!isnull && DatumGetInt64(d) > RESTART_SLACK &&
+	    TimestampDifferenceExceeds(last, GetCurrentTimestamp(), 1000)) {
+		XLogFlush(LogStandbySnapshot());
+		last = GetCurrentTimestamp();
+	}
+}
+
 /* One round; false when the slot is gone (the worker's end). */
 static bool round_once(const char *slot, Oid owner)
 {
@@ -341,6 +372,7 @@ static bool round_once(const char *slot, Oid owner)
 	         1, types, args, SPI_OK_SELECT);
 	bool exists = SPI_processed == 1;
 	confirmed = lsn_of();
+	keep_restart_close(slot);
 	upto = GetFlushRecPtr(NULL);
 	spi_exec("SELECT (pg_catalog.pg_current_wal_lsn() - restart_lsn)::pg_catalog.int8"
 	         " FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",

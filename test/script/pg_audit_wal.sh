@@ -4,8 +4,8 @@
 # same entries (operations, keys, old and new values, the actor), the TOAST
 # value an UPDATE left unchanged included, TRUNCATE recorded; the hash chain
 # verifies; readers wait for the worker; a server without wal_level =
-# logical gets an error naming the setting; mode "wal" on SQLite's side and
-# on a partitioned table is refused.
+# logical, or whose output_plugin_libraries leaves dbcare out, gets an error
+# naming the setting; mode "wal" on a partition is refused.
 set -eu
 db=dbcare_audit_wal
 . "$(dirname "$0")/lib/pg.sh"
@@ -24,6 +24,15 @@ L -c "SELECT dbcare_set('audit.hash_chain', 'on')" >/dev/null
 for t in tw tt; do
   L -c "CREATE TABLE $t (id int PRIMARY KEY, name text, big text, n numeric, tags jsonb)"
 done
+# a server that restricts output plugins (PostgreSQL 15.20 and later
+# minors) must list dbcare's: a clear error naming the setting otherwise
+if L -c "SHOW output_plugin_libraries" >/dev/null 2>&1; then
+  out=$(L -c "SET output_plugin_libraries = 'pgoutput'" -c "SELECT dbaudit_enable('tw', mode => 'wal')" 2>&1) &&
+    fail "wal mode with dbcare not a trusted output plugin: $out"
+  echo "$out" | grep -q "dbcare: mode \"wal\" decodes the WAL with dbcare's output plugin, which output_plugin_libraries (now 'pgoutput') does not list" ||
+    fail "no clear output_plugin_libraries error: $out"
+  [ "$(L -c "SELECT count(*) FROM pg_replication_slots")" = 0 ] || fail "a slot made though refused"
+fi
 L -c "SELECT dbaudit_enable('tt')" >/dev/null
 [ "$(L -c "SELECT dbaudit_enable('tw', mode => 'wal')")" = public.tw ] || fail "enable in wal mode"
 L -c "SELECT options->>'mode' FROM dbaudit_tables() WHERE \"table\" = 'public.tw'" | grep -qx wal ||
