@@ -140,8 +140,8 @@ static decoded_rel *rel_of(decoder *d, Relation rel)
 		hc.keysize = sizeof(Oid);
 		hc.entrysize = sizeof(decoded_rel);
 		hc.hcxt = d->txn_cxt;
-		d->rels = hash_create("dbcare decoded relations", 16, &hc,
-		                      HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		d->rels =
+		    hash_create("dbcare decoded relations", 16, &hc, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	decoded_rel *e = hash_search(d->rels, &relid, HASH_ENTER, &found);
 	if (found && e->desc == RelationGetDescr(rel))

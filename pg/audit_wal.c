@@ -100,13 +100,12 @@ static void check_plugin_trusted(void)
 			if (strcmp(name, "dbcare") == 0 || strcmp(name, "$libdir/dbcare") == 0)
 				return;
 		}
-	ereport(ERROR,
-	        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-	         errmsg("dbcare: mode \"wal\" decodes the WAL with dbcare's output plugin, which"
-	                " output_plugin_libraries (now '%s') does not list",
-	                setting),
-	         errhint("Add dbcare to output_plugin_libraries in postgresql.conf (for instance"
-	                 " 'pgoutput, test_decoding, dbcare') and reload the server.")));
+	ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+	                errmsg("dbcare: mode \"wal\" decodes the WAL with dbcare's output plugin, which"
+	                       " output_plugin_libraries (now '%s') does not list",
+	                       setting),
+	                errhint("Add dbcare to output_plugin_libraries in postgresql.conf (for instance"
+	                        " 'pgoutput, test_decoding, dbcare') and reload the server.")));
 }
 
 void pgdbc_audit_wal_prepare(void)
@@ -114,13 +113,14 @@ void pgdbc_audit_wal_prepare(void)
 	char slot[NAMEDATALEN];
 	XLogRecPtr confirmed;
 	if (wal_level < WAL_LEVEL_LOGICAL)
-		ereport(ERROR,
-		        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-		         errmsg("dbcare: mode \"wal\" needs wal_level = logical; this server runs with"
-		                " wal_level = %s",
-		                GetConfigOption("wal_level", false, false)),
-		         errhint("Set wal_level = logical in postgresql.conf and restart the server, or"
-		                 " audit the table in trigger mode (the default), which needs no setting.")));
+		ereport(
+		    ERROR,
+		    (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		     errmsg("dbcare: mode \"wal\" needs wal_level = logical; this server runs with"
+		            " wal_level = %s",
+		            GetConfigOption("wal_level", false, false)),
+		     errhint("Set wal_level = logical in postgresql.conf and restart the server, or"
+		             " audit the table in trigger mode (the default), which needs no setting.")));
 	if (max_replication_slots < 1)
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 		                errmsg("dbcare: mode \"wal\" needs a replication slot; this server runs"

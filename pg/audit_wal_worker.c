@@ -192,8 +192,8 @@ static void apply(decoded_txn *t, const char *data, size_t len, uint64 decoded, 
 		if (table == NULL)
 			elog(ERROR, "dbcare: a decoded audit entry names no table");
 		if (!t->skip) {
-			pgdbc_audit_writer_add(writer_for(t, table, chain != 0, owner), table, op_name(op),
-			                       key, old, new);
+			pgdbc_audit_writer_add(writer_for(t, table, chain != 0, owner), table, op_name(op), key,
+			                       old, new);
 			(*written)++;
 		}
 	} else if (kind == 'C') {
@@ -378,9 +378,10 @@ static bool round_once(const char *slot, Oid owner)
 	         " FROM pg_catalog.pg_replication_slots WHERE slot_name = $1",
 	         1, types, args, SPI_OK_SELECT);
 	bool isnull = true;
-	int64 retained = SPI_processed == 1 ? DatumGetInt64(SPI_getbinval(
-	                                          SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))
-	                                    : 0;
+	int64 retained =
+	    SPI_processed == 1
+	        ? DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull))
+	        : 0;
 	if (exists && !isnull && retained > pgdbc_audit_wal_max_retained()) {
 		SPI_finish();
 		PopActiveSnapshot();
@@ -401,8 +402,8 @@ static bool round_once(const char *slot, Oid owner)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		Oid at[2] = {TEXTOID, PG_LSNOID};
 		Datum aa[2] = {args[0], LSNGetDatum(upto)};
-		spi_exec("SELECT pg_catalog.pg_replication_slot_advance($1::pg_catalog.name, $2)", 2, at, aa,
-		         SPI_OK_SELECT);
+		spi_exec("SELECT pg_catalog.pg_replication_slot_advance($1::pg_catalog.name, $2)", 2, at,
+		         aa, SPI_OK_SELECT);
 		SPI_finish();
 		PopActiveSnapshot();
 		CommitTransactionCommand();

@@ -278,7 +278,7 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 		dbc_error_hint(ctx, "Audit it in mode \"trigger\" (the default).");
 		return DBC_ERROR;
 	}
-	char *sql = o->wal    ? dbc_printf(ctx, install_wal_sql, n, list, n)
+	char *sql = o->wal     ? dbc_printf(ctx, install_wal_sql, n, list, n)
 	            : row_form ? dbc_printf(ctx, install_rows_sql, oid.items[0], n, list, n, list)
 	                       : dbc_printf(ctx, install_sql, n, list, n, list, n, list, n, list);
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;

@@ -79,7 +79,8 @@ static int parse_object(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *r
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown option \"%s\"",
 			          dbc_excerpt(ctx, k, DBC_EXCERPT));
 			dbc_error_hint(
-			    ctx, "The options are columns, exclude, key, updates, baseline, hash_chain and mode.");
+			    ctx,
+			    "The options are columns, exclude, key, updates, baseline, hash_chain and mode.");
 			return DBC_ERROR;
 		}
 	}

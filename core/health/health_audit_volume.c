@@ -44,12 +44,13 @@ int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char *
 	                     "dbcare_audit_wal_retained_bytes{engine=\"%s\",database=\"%s\"} %lld\n",
 	                     ctx->host->dialect->name, db, lag, ctx->host->dialect->name, db,
 	                     (long long)retained);
-	*out = db && wal_series ? dbc_printf(ctx,
-	                       "# HELP dbcare_audit_entries_written Entries the audit trail has "
-	                       "written in committed transactions.\n"
-	                       "# TYPE dbcare_audit_entries_written gauge\n"
-	                       "dbcare_audit_entries_written{engine=\"%s\",database=\"%s\"} %lld\n%s",
-	                       ctx->host->dialect->name, db, (long long)written, wal_series)
-	          : NULL;
+	*out = db && wal_series
+	           ? dbc_printf(ctx,
+	                        "# HELP dbcare_audit_entries_written Entries the audit trail has "
+	                        "written in committed transactions.\n"
+	                        "# TYPE dbcare_audit_entries_written gauge\n"
+	                        "dbcare_audit_entries_written{engine=\"%s\",database=\"%s\"} %lld\n%s",
+	                        ctx->host->dialect->name, db, (long long)written, wal_series)
+	           : NULL;
 	return *out ? DBC_OK : DBC_ERROR;
 }
