@@ -8,11 +8,16 @@
 void pgdbc_define_audit_settings(void);
 /* dbcare.actor as the transaction set it (NULL or "" when unset). */
 const char *pgdbc_audit_actor(void);
+/* Logs the context of a statement on a table audited in wal mode: the
+ * current user, dbcare.actor, application_name (pg/audit_write.c). */
+void pgdbc_audit_wal_context(void);
 
 #include "access/transam.h"
 #include "datatype/timestamp.h"
 #include "executor/execdesc.h"
 #include "utils/relcache.h"
+#include "utils/reltrigger.h"
+#include "executor/tuptable.h"
 
 /* Writes entries into dbcare.audit_log (pg/audit_write.c): open, add each
  * entry, close — within one call of the trigger function. */
@@ -45,6 +50,12 @@ typedef struct pgdbc_audit_writer {
 	bool *batch_nulls[PGDBC_AUDIT_LOG_COLUMNS];
 	MemoryContext batch_cxt; /* their values; reset after each INSERT */
 	int64 written;           /* entries added: counted at close (dbcare.audit_written) */
+	/* entries decoded from the WAL (pg/audit_wal_worker.c): the change's
+	 * transaction wrote them, not this one. The decoder sets at and txid
+	 * after open, and these in place of current_user and dbcare.actor. */
+	bool decoded;
+	const char *decoded_user;
+	const char *decoded_actor; /* NULL: none */
 } pgdbc_audit_writer;
 
 void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);
@@ -72,6 +83,18 @@ typedef struct pgdbc_audit_snapshot_args {
 
 /* For pgdbc_guarded: arg is a pgdbc_audit_snapshot_args. */
 void pgdbc_audit_snapshot(void *arg);
+
+/* One change of an audited table as the audit trigger records it
+ * (pg/audit_trigger.c), for the WAL decoder (pg/audit_decode.c): the
+ * configuration of a table's trigger, and the entry of one row change. */
+typedef struct audit_cfg pgdbc_audit_cfg;
+pgdbc_audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, TupleDesc desc);
+const char *pgdbc_audit_cfg_table(const pgdbc_audit_cfg *c);
+bool pgdbc_audit_cfg_chain(const pgdbc_audit_cfg *c);
+/* false: an update that changed no recorded column (no entry); key, old,
+ * new: jsonb, (Datum)0 for NULL. */
+bool pgdbc_audit_entry(const pgdbc_audit_cfg *c, TupleDesc desc, TupleTableSlot *oldslot,
+                       TupleTableSlot *newslot, Datum *key, Datum *old, Datum *new);
 
 /* Whether jsonb can hold a json value's text and it is nested at most
  * 1,000 levels deep (pg/audit_json.c); any other value is recorded as its

@@ -62,6 +62,7 @@
 #include "utils/tuplestore.h"
 
 #include "audit_glue.h"
+#include "audit_wal.h"
 
 /* How a column's values are written into JSON: numbers, booleans and JSON
  * as such, every other value as its output text. */
@@ -425,31 +426,56 @@ static Datum key_json(const audit_cfg *c, TupleDesc desc, TupleTableSlot *slot)
 /* ------------------------------------------------------------ entries */
 
 /* The entry of one changed row (oldslot/newslot: NULL where the operation
- * has none); nothing when an update changed no recorded column. */
-static void log_row(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, const char *op,
-                    TupleTableSlot *oldslot, TupleTableSlot *newslot)
+ * has none); false when an update changed no recorded column. */
+bool pgdbc_audit_entry(const audit_cfg *c, TupleDesc desc, TupleTableSlot *oldslot,
+                       TupleTableSlot *newslot, Datum *key, Datum *old, Datum *new)
 {
-	Datum key, old = (Datum)0, new = (Datum)0;
+	*old = *new = (Datum)0;
 	if (newslot && oldslot) {
 		bool any;
 		if (c->full) {
-			old = row_json(c, desc, oldslot, NULL, NULL);
-			new = row_json(c, desc, newslot, NULL, NULL);
+			*old = row_json(c, desc, oldslot, NULL, NULL);
+			*new = row_json(c, desc, newslot, NULL, NULL);
 		} else {
-			new = row_json(c, desc, newslot, oldslot, &any);
+			*new = row_json(c, desc, newslot, oldslot, &any);
 			if (!any)
-				return; /* nothing recorded changed */
-			old = row_json(c, desc, oldslot, newslot, NULL);
+				return false; /* nothing recorded changed */
+			*old = row_json(c, desc, oldslot, newslot, NULL);
 		}
-		key = key_json(c, desc, newslot);
+		*key = key_json(c, desc, newslot);
 	} else if (newslot) {
-		new = row_json(c, desc, newslot, NULL, NULL);
-		key = key_json(c, desc, newslot);
+		*new = row_json(c, desc, newslot, NULL, NULL);
+		*key = key_json(c, desc, newslot);
 	} else {
-		old = row_json(c, desc, oldslot, NULL, NULL);
-		key = key_json(c, desc, oldslot);
+		*old = row_json(c, desc, oldslot, NULL, NULL);
+		*key = key_json(c, desc, oldslot);
 	}
-	pgdbc_audit_writer_add(w, c->table, op, key, old, new);
+	return true;
+}
+
+static void log_row(pgdbc_audit_writer *w, const audit_cfg *c, TupleDesc desc, const char *op,
+                    TupleTableSlot *oldslot, TupleTableSlot *newslot)
+{
+	Datum key, old, new;
+	if (pgdbc_audit_entry(c, desc, oldslot, newslot, &key, &old, &new))
+		pgdbc_audit_writer_add(w, c->table, op, key, old, new);
+}
+
+/* The configuration of a table's own (not cloned) audit trigger, for the
+ * WAL decoder: its attribute numbers are the table's. */
+audit_cfg *pgdbc_audit_cfg_of(MemoryContext cxt, const Trigger *tg, TupleDesc desc)
+{
+	return build_cfg(cxt, tg->tgoid, tg->tgfoid, tg->tgnargs, tg->tgargs, desc, InvalidOid);
+}
+
+const char *pgdbc_audit_cfg_table(const audit_cfg *c)
+{
+	return c->table;
+}
+
+bool pgdbc_audit_cfg_chain(const audit_cfg *c)
+{
+	return c->chain;
 }
 
 /* The rows of a statement's transition tables, in the order the statement
@@ -531,6 +557,15 @@ Datum dbcare_audit_trigger(PG_FUNCTION_ARGS)
 		protocol_error("runs only as a trigger");
 	TriggerData *td = (TriggerData *)fcinfo->context;
 	TriggerEvent ev = td->tg_event;
+	if (td->tg_trigger->tgnargs > 1 && strstr(td->tg_trigger->tgargs[1], "+wal")) {
+		/* wal mode: the WAL has the rows (pg/audit_decode.c), this the
+		 * context they lack */
+		if (!TRIGGER_FIRED_BEFORE(ev) || TRIGGER_FIRED_FOR_ROW(ev))
+			protocol_error("of wal mode must fire BEFORE each statement");
+		pgdbc_audit_wal_context();
+		pgdbc_audit_wal_ensure_worker();
+		return PointerGetDatum(NULL);
+	}
 	if (!TRIGGER_FIRED_AFTER(ev))
 		protocol_error("must be an AFTER trigger");
 	TupleDesc desc = RelationGetDescr(td->tg_relation);

@@ -75,7 +75,10 @@
 #include "nodes/makefuncs.h"
 #endif
 
+#include "replication/message.h"
+
 #include "audit_glue.h"
+#include "audit_wal.h"
 
 #include "audit/audit.h"
 #include "datatype/timestamp.h"
@@ -96,6 +99,41 @@ void pgdbc_define_audit_settings(void)
 const char *pgdbc_audit_actor(void)
 {
 	return audit_actor;
+}
+
+/* The context of a change of a table audited in wal mode, which the WAL
+ * does not hold: its trigger (BEFORE each statement) logs a transactional
+ * message with the current user, dbcare.actor and the application name
+ * (pg/audit_decode.c reads it), which the entries of the transaction's
+ * later changes carry. Once per (sub)transaction while they stay the same:
+ * a message in a subtransaction rolled back is gone with it, and the next
+ * statement, in another subtransaction, logs one again. */
+void pgdbc_audit_wal_context(void)
+{
+	static TransactionId last_xid = InvalidTransactionId;
+	static Oid last_user = InvalidOid;
+	static char *last_actor = NULL;
+	const char *actor = audit_actor ? audit_actor : "";
+	TransactionId xid = GetCurrentTransactionIdIfAny();
+	if (TransactionIdIsValid(xid) && xid == last_xid && GetUserId() == last_user && last_actor &&
+	    strcmp(actor, last_actor) == 0)
+		return;
+	StringInfoData body;
+	initStringInfo(&body);
+	appendStringInfoString(&body, GetUserNameFromId(GetUserId(), false));
+	appendStringInfoChar(&body, '\0');
+	appendStringInfoString(&body, actor);
+	appendStringInfoChar(&body, '\0');
+	appendStringInfoString(&body, application_name ? application_name : "");
+	appendStringInfoChar(&body, '\0');
+	(void)LogLogicalMessage(PGDBC_AUDIT_ACTOR_PREFIX, body.data, body.len, true);
+	pfree(body.data);
+	last_xid = GetCurrentTransactionId();
+	last_user = GetUserId();
+	char *copy = MemoryContextStrdup(TopMemoryContext, actor);
+	if (last_actor)
+		pfree(last_actor);
+	last_actor = copy;
 }
 
 /* The log's columns, in the order of pg/sql/70_audit.sql. */
@@ -527,8 +565,8 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 #define SET(col, datum) (values[col] = (datum), nulls[col] = false)
 	SET(COL_AT, TimestampTzGetDatum(w->at));
 	SET(COL_TXID, FullTransactionIdGetDatum(w->txid));
-	SET(COL_DB_USER, CStringGetTextDatum(user_name(save_user)));
-	const char *actor = pgdbc_audit_actor();
+	SET(COL_DB_USER, CStringGetTextDatum(w->decoded ? w->decoded_user : user_name(save_user)));
+	const char *actor = w->decoded ? w->decoded_actor : pgdbc_audit_actor();
 	if (actor && actor[0])
 		SET(COL_ACTOR, CStringGetTextDatum(actor));
 	SET(COL_OPERATION, CStringGetTextDatum(op));

@@ -15,6 +15,7 @@
 #include "glue.h"
 
 #include "audit_glue.h"
+#include "audit_wal.h"
 
 #include "audit/audit.h"
 #include "health_glue.h"
@@ -162,7 +163,9 @@ static int trigger_args(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit
 {
 	const char *mode = o->full_updates ? (o->hash_chain ? "full+chain" : "full")
 	                                   : (o->hash_chain ? "changed+chain" : "changed");
-	if (dbc_strlist_add(ctx, args, t->name) != DBC_OK ||
+	if (o->wal) /* the disabled trigger of wal mode (pg/audit_decode.c) */
+		mode = dbc_printf(ctx, "%s+wal", mode);
+	if (!mode || dbc_strlist_add(ctx, args, t->name) != DBC_OK ||
 	    dbc_strlist_add(ctx, args, mode) != DBC_OK ||
 	    dbc_strlist_add(ctx, args, dbc_printf(ctx, "%d", o->key.n)) != DBC_OK)
 		return DBC_ERROR;
@@ -236,6 +239,16 @@ static const char install_rows_sql[] =
 static const char form_sql[] = "SELECT c.oid::pg_catalog.text, " NEEDS_ROW_FORM "::pg_catalog.text"
                                " FROM pg_catalog.pg_class c WHERE c.oid = $1::pg_catalog.regclass";
 
+/* Wal mode: one trigger before each statement, which logs the context the
+ * WAL lacks (the user, dbcare.actor) and whose arguments tell the decoder
+ * how to record the table's changes (pg/audit_decode.c), and the old rows
+ * whole in the WAL (REPLICA IDENTITY FULL: the old values of an update and
+ * a delete, and the TOAST values an update left unchanged). */
+static const char install_wal_sql[] =
+    "CREATE TRIGGER " PGDBC_AUDIT_WAL_TRIGGER " BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE"
+    " ON %s FOR EACH STATEMENT EXECUTE FUNCTION dbcare.audit_trigger(%s);"
+    " ALTER TABLE %s REPLICA IDENTITY FULL";
+
 static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
 {
 	dbc_strlist args = {0};
@@ -256,9 +269,18 @@ static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_opti
 	if (!list || ctx->host->query(ctx, form_sql, 1, &rel, collect_pair,
 	                              (dbc_strlist *[]){&oid, &rows}) != DBC_OK)
 		return DBC_ERROR;
-	char *sql = rows.n == 1 && strcmp(rows.items[0], "true") == 0
-	                ? dbc_printf(ctx, install_rows_sql, oid.items[0], n, list, n, list)
-	                : dbc_printf(ctx, install_sql, n, list, n, list, n, list, n, list);
+	bool row_form = rows.n == 1 && strcmp(rows.items[0], "true") == 0;
+	if (o->wal && row_form) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		          "mode \"wal\" audits tables outside partition and inheritance trees; %s is in"
+		          " one",
+		          t->display);
+		dbc_error_hint(ctx, "Audit it in mode \"trigger\" (the default).");
+		return DBC_ERROR;
+	}
+	char *sql = o->wal     ? dbc_printf(ctx, install_wal_sql, n, list, n)
+	            : row_form ? dbc_printf(ctx, install_rows_sql, oid.items[0], n, list, n, list)
+	                       : dbc_printf(ctx, install_sql, n, list, n, list, n, list, n, list);
 	return sql ? ctx->host->exec(ctx, sql) : DBC_ERROR;
 }
 
@@ -430,6 +452,35 @@ static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
 	return DBC_OK;
 }
 
+/* A table audited in wal mode misses changes while its slot is gone, and
+ * its log falls behind while the worker is: a problem once it is a minute
+ * behind or its slot holds half of dbcare.audit_wal_max_retained (at all of
+ * it the worker falls back to trigger mode, pg/audit_wal_worker.c). */
+static int wal_problem(dbc_ctx *ctx, const dbc_audit_table *row, const char **problem)
+{
+	char *mode = NULL;
+	bool found, active;
+	double lag;
+	int64_t retained, bound = pgdbc_audit_wal_max_retained();
+	dbc_value opt = dbc_text(row->options);
+	if (dbc_query_text(ctx, "SELECT $1::pg_catalog.jsonb ->> 'mode'", 1, &opt, &mode, &found) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	if (!mode || strcmp(mode, "wal") != 0)
+		return DBC_OK;
+	if (pgdbc_audit_wal_lag(ctx, &active, &lag, &retained) != DBC_OK)
+		return DBC_ERROR;
+	if (!active)
+		*problem = "audited in wal mode, but the database's replication slot is gone: its changes"
+		           " are not recorded";
+	else if (lag > 60 || retained > bound / 2)
+		*problem = dbc_printf(ctx,
+		                      "recorded from the WAL, but the log is %.0f s behind and the slot"
+		                      " holds %lld MB of WAL (dbcare.audit_wal_max_retained: %lld MB)",
+		                      lag, (long long)(retained >> 20), (long long)(bound >> 20));
+	return *problem || !active || !(lag > 60 || retained > bound / 2) ? DBC_OK : DBC_ERROR;
+}
+
 static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
 {
 	dbc_strlist st = {0};
@@ -472,6 +523,8 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 		if (!out->stale)
 			return DBC_ERROR;
 	}
+	if (!out->stale && wal_problem(ctx, row, &out->stale) != DBC_OK)
+		return DBC_ERROR;
 	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
 }
 
@@ -518,7 +571,21 @@ static char *table_range(dbc_ctx *ctx, const char *table_sql)
 	                  table_sql);
 }
 
+static void wal_wait(void *arg)
+{
+	(void)arg;
+	pgdbc_audit_wal_wait();
+}
+
+/* The entries of wal mode not yet decoded (pg/audit_wal.c). */
+static int complete(dbc_ctx *ctx)
+{
+	return pgdbc_guarded(ctx, wal_wait, NULL);
+}
+
 const dbc_audit_hooks pgdbc_audit_engine = {
+    .wal_mode = true,
+    .complete = complete,
     .display = display,
     .recording = recording,
     .resolve = resolve,
@@ -547,7 +614,16 @@ Datum dbaudit_enable(PG_FUNCTION_ARGS)
 	pgdbc_begin(&call, fcinfo);
 	const char *table = pgdbc_arg_text(&call, 0, "table");
 	const char *options = pgdbc_arg_given(&call, 1) ? pgdbc_arg_json(&call, 1, "options") : NULL;
+	const char *mode = pgdbc_arg_text_opt(&call, 2);
+	bool wal = false;
+	if (dbc_audit_options_mode(&call.ctx, &options, mode, &wal) != DBC_OK)
+		return pgdbc_return_text(&call, DBC_ERROR, NULL);
+	/* the slot first: making it needs a transaction that wrote nothing */
+	if (wal)
+		pgdbc_audit_wal_prepare();
 	int rc = dbc_audit_enable(&call.ctx, &pgdbc_audit_engine, table, options, &name);
+	if (rc == DBC_OK && wal)
+		pgdbc_audit_wal_start_worker();
 	return pgdbc_return_text(&call, rc, name);
 }
 
@@ -636,6 +712,7 @@ Datum dbaudit_verify(PG_FUNCTION_ARGS)
 	pgdbc_call call;
 	dbc_rows rows;
 	pgdbc_begin(&call, fcinfo);
+	pgdbc_audit_wal_wait();
 	dbc_rows_init(&rows, &call.ctx, DBC_AUDIT_VERIFY_NCOLS);
 	dbc_audit_hooks e = verify_hooks();
 	verify_args a = {&e, &rows, NULL};

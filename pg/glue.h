@@ -332,5 +332,6 @@ int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
 /* audit_count.c: the committed audit entries (the host's
  * audit_entries_written). */
 int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
+int pgdbc_audit_wal_lag(dbc_ctx *ctx, bool *active, double *lag_seconds, int64_t *retained);
 
 #endif

@@ -203,6 +203,7 @@ const dbc_host pgdbc_host = {
     .book_ensure = pg_book_ensure,
     .book_exists = pg_book_exists,
     .audit_entries_written = pgdbc_audit_entries_written,
+    .audit_wal_lag = pgdbc_audit_wal_lag,
     .status_cache = pgdbc_status_cache,
     .status_stamp = pgdbc_status_stamp,
     .check_enter = pgdbc_check_enter,

@@ -15,6 +15,7 @@ static const char *const sqlite_types[] = {
     [DBC_BT_TEXT] = "TEXT",    [DBC_BT_INT] = "INTEGER", [DBC_BT_BIGINT] = "INTEGER",
     [DBC_BT_BOOL] = "INTEGER", [DBC_BT_DOUBLE] = "REAL", [DBC_BT_TIME] = "TEXT",
     [DBC_BT_JSON] = "TEXT",    [DBC_BT_BLOB] = "BLOB",   [DBC_BT_TXID] = "INTEGER",
+    [DBC_BT_LSN] = "TEXT",
 };
 
 static void put3(dbc_book_put *put, void *sink, const char *a, const char *b, const char *c)

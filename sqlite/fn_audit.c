@@ -453,6 +453,13 @@ void sqldbc_dbaudit_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
 	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
 	if (rc == DBC_OK && argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL)
 		rc = sqldbc_arg_text(&call, argv, 1, "options", &options);
+	const char *mode = NULL;
+	bool wal;
+	if (rc == DBC_OK && argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL)
+		rc = sqldbc_arg_text(&call, argv, 2, "mode", &mode);
+	/* the mode into the options: the core refuses "wal" here */
+	if (rc == DBC_OK && mode)
+		rc = dbc_audit_options_mode(&call.ctx, &options, mode, &wal);
 	if (rc == DBC_OK)
 		rc = dbc_audit_enable(&call.ctx, &sqldbc_audit_engine, table, options, &name);
 	if (rc == DBC_OK)

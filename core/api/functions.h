@@ -549,7 +549,8 @@
                                                                                                    \
 	/* ---- audit: the row-level audit trail (core/audit) */                                       \
 	X(dbaudit_enable, dbaudit_enable, PG_SCALAR, .part = DBC_PART_AUDIT,                           \
-	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL")),             \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_TEXT), DBC_OPT("options", DBC_T_JSONB, "NULL"),              \
+	           DBC_OPT("mode", DBC_T_TEXT, "NULL")),                                               \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
 	  .comment = "starts recording the changes of a table in the audit log; returns its "          \
 	             "stored name")                                                                    \

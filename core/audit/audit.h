@@ -52,6 +52,8 @@ typedef struct dbc_audit_options {
 	bool full_updates;   /* updates = full: whole rows; changed: the changed columns */
 	bool baseline;       /* log every existing row once as a snapshot entry */
 	bool hash_chain;     /* entries carry the hash chain (default: audit.hash_chain) */
+	bool wal;            /* mode "wal": decoded from the WAL by a worker (PostgreSQL),
+	                      * not written by triggers (mode "trigger", the default) */
 } dbc_audit_options;
 
 /* Whether a column's values are recorded under these options. */
@@ -91,6 +93,11 @@ typedef struct dbc_audit_hooks {
 	 * every other kind). *found false (no error) when no such relation
 	 * exists. */
 	int (*resolve)(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found);
+	/* Whether the engine records in mode "wal" (docs/audit.md). */
+	bool wal_mode;
+	/* Before a read of the log: waits until the changes committed so far
+	 * are in it, or fails saying they are not (NULL: they always are). */
+	int (*complete)(dbc_ctx *ctx);
 	/* Makes the triggers that record changes of the table. */
 	int (*install)(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o);
 	/* Drops them; the table may be gone (then nothing to do). */
@@ -130,6 +137,11 @@ typedef struct dbc_audit_hooks {
  * the table: unknown keys, unknown columns and a missing key are errors. */
 int dbc_audit_parse_options(dbc_ctx *ctx, const dbc_audit_target *t, const char *json,
                             dbc_audit_options *out);
+/* dbaudit_enable's argument mode (NULL: none) put into its options (JSON
+ * object text, NULL for none; *options replaced when mode is given), and
+ * whether they ask for mode "wal" (before they are checked: the engine may
+ * need to prepare before anything is written). */
+int dbc_audit_options_mode(dbc_ctx *ctx, const char **options, const char *mode, bool *wal);
 /* The options as stored (canonical JSON, the key always named). */
 char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o);
 

@@ -64,6 +64,12 @@ static int parse_object(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *r
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 				                 "option \"updates\" must be \"changed\" or \"full\"");
 			out->full_updates = strcmp(s, "full") == 0;
+		} else if (strcmp(k, "mode") == 0) {
+			const char *s = json_string_value(v);
+			if (!s || (strcmp(s, "trigger") != 0 && strcmp(s, "wal") != 0))
+				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+				                 "option \"mode\" must be \"trigger\" or \"wal\"");
+			out->wal = strcmp(s, "wal") == 0;
 		} else if (strcmp(k, "baseline") == 0 || strcmp(k, "hash_chain") == 0) {
 			if (!json_is_boolean(v))
 				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
@@ -73,7 +79,8 @@ static int parse_object(dbc_ctx *ctx, const dbc_audit_target *t, const json_t *r
 			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "unknown option \"%s\"",
 			          dbc_excerpt(ctx, k, DBC_EXCERPT));
 			dbc_error_hint(
-			    ctx, "The options are columns, exclude, key, updates, baseline and hash_chain.");
+			    ctx,
+			    "The options are columns, exclude, key, updates, baseline, hash_chain and mode.");
 			return DBC_ERROR;
 		}
 	}
@@ -124,6 +131,29 @@ static json_t *names_json(const dbc_strlist *l)
 	return a;
 }
 
+int dbc_audit_options_mode(dbc_ctx *ctx, const char **options, const char *mode, bool *wal)
+{
+	*wal = false;
+	json_t *root = *options ? dbc_json_parse(ctx, *options, "argument \"options\"") : json_object();
+	if (!root)
+		return DBC_ERROR;
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "argument \"options\" must be a JSON object");
+	}
+	if (mode && json_object_set_new(root, "mode", json_string(mode)) != 0) {
+		json_decref(root);
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	const char *m = json_string_value(json_object_get(root, "mode"));
+	*wal = m && strcmp(m, "wal") == 0;
+	if (mode)
+		*options = dbc_json_dump(ctx, root, DBC_JSON_CANONICAL);
+	json_decref(root);
+	return mode && !*options ? DBC_ERROR : DBC_OK;
+}
+
 char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o)
 {
 	json_t *root = json_object();
@@ -131,6 +161,8 @@ char *dbc_audit_options_json(dbc_ctx *ctx, const dbc_audit_options *o)
 	          dbc_json_set(root, "updates", json_string(o->full_updates ? "full" : "changed")) &&
 	          dbc_json_set(root, "baseline", json_boolean(o->baseline)) &&
 	          dbc_json_set(root, "hash_chain", json_boolean(o->hash_chain));
+	if (ok && o->wal) /* trigger mode, the default, is not written */
+		ok = dbc_json_set(root, "mode", json_string("wal"));
 	if (ok && o->columns.n > 0)
 		ok = dbc_json_set(root, "columns", names_json(&o->columns));
 	if (ok && o->exclude.n > 0)

@@ -86,10 +86,14 @@ static char *row_range(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *key_s
 	return e->row_range ? e->row_range(ctx, "$1", key_sql) : dbc_strdup(ctx, "");
 }
 
+/* Whether the log can be read, after the engine's entries not yet written
+ * are (e->complete): no reader shows a stale log as complete. */
 static bool log_exists(dbc_ctx *ctx, const dbc_audit_hooks *e, int *rc)
 {
 	bool exists;
 	*rc = dbc_audit_readable(ctx, e, &exists);
+	if (*rc == DBC_OK && exists && e->complete)
+		*rc = e->complete(ctx);
 	return *rc == DBC_OK && exists;
 }
 

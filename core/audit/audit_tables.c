@@ -206,6 +206,11 @@ int dbc_audit_enable(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *table, 
 		                 dbc_excerpt(ctx, table, DBC_EXCERPT));
 	if (dbc_audit_parse_options(ctx, &t, options, &o) != DBC_OK)
 		return DBC_ERROR;
+	if (o.wal && !e->wal_mode) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "mode \"wal\" is PostgreSQL's");
+		dbc_error_hint(ctx, "Audit the table in mode \"trigger\" (the default).");
+		return DBC_ERROR;
+	}
 	if (dbc_book_ensure_part(ctx, "audit") != DBC_OK)
 		return DBC_ERROR;
 	dbc_audit_table *old;

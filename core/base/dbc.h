@@ -418,6 +418,13 @@ typedef struct dbc_host {
 	 * deleted later still count. Cheap enough for every metrics scrape: a
 	 * read of a few rows, never a count of the log. 0 without an audit log. */
 	int (*audit_entries_written)(dbc_ctx *ctx, int64_t *written);
+	/* Wal mode of the audit trail (PostgreSQL; NULL elsewhere): *active
+	 * false when the database has no slot; else how many seconds the log
+	 * may be behind the changes (0 when its worker has decoded the WAL
+	 * written so far; else the time since the worker's last round, or since
+	 * it last wrote when none runs) and the bytes of WAL the slot holds
+	 * back (dbcare_audit_lag_seconds, dbcare_audit_wal_retained_bytes). */
+	int (*audit_wal_lag)(dbc_ctx *ctx, bool *active, double *lag_seconds, int64_t *retained);
 	/* The migration status summary row (@migrations_summary): whether this
 	 * call may read it, and also store one it derived. NULL where the engine
 	 * keeps no such row. */

@@ -36,6 +36,7 @@ typedef enum dbc_book_type {
 	DBC_BT_JSON,   /* jsonb                             TEXT */
 	DBC_BT_BLOB,   /* bytea                             BLOB */
 	DBC_BT_TXID,   /* xid8                              INTEGER (dbaudit_txid) */
+	DBC_BT_LSN,    /* pg_lsn                            TEXT (a PostgreSQL WAL position) */
 } dbc_book_type;
 
 /* A column's and a table's flags (a mask). */

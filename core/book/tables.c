@@ -329,6 +329,18 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("detail", TEXT)),
         DBC_BOOK_INDEXES(DBC_INDEX("dbcare_backup_drills_drilled", "drilled_at"))),
 
+    /* PostgreSQL wal mode (pg/audit_wal_worker.c): how far the worker has
+     * written the decoded changes into the log; one row, not dumped (a
+     * restored database makes a new slot, which resets it) */
+    DBC_BOOK_TABLE("audit_wal_state", .flags = DBC_BOOK_MONITOR | DBC_BOOK_PG_ONLY,
+        .comment = "dbcare: how far the wal-mode worker has written the log",
+        .pg_since = "0.3.9",
+        DBC_BOOK_COLUMNS(
+            DBC_COL("one", BOOL, .flags = PK, .pg_default = "true",
+                    .check_name = "dbcare_audit_wal_state_one", .check = "one"),
+            DBC_COL("decoded_lsn", LSN, .flags = NN),
+            DBC_COL("decoded_at", TIME))),
+
     /* PostgreSQL: the database's identity, named by its sealed dumps (one
      * row; SQLite keeps its own in dbcare_bookkeeping.database_id) */
     DBC_BOOK_TABLE("database_identity", .flags = DBC_BOOK_DUMPED | DBC_BOOK_PG_ONLY,

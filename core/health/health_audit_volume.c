@@ -9,6 +9,8 @@
  * does not raise and a deleted entry does not lower; reading it is a probe of
  * a few rows, never a count of the log. A database without an audit log has
  * written none: 0.
+ * A database auditing in wal mode (PostgreSQL) also gets the lag of its
+ * worker and the WAL its slot holds back, which grow before a disk fills.
  */
 #include "health/health.h"
 
@@ -21,13 +23,34 @@ int dbc_health_audit_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char *
 		return DBC_ERROR;
 	if (exists && ctx->host->audit_entries_written(ctx, &written) != DBC_OK)
 		return DBC_ERROR;
+	bool wal = false;
+	double lag = 0;
+	int64_t retained = 0;
+	if (exists && ctx->host->audit_wal_lag &&
+	    ctx->host->audit_wal_lag(ctx, &wal, &lag, &retained) != DBC_OK)
+		return DBC_ERROR;
 	char *db = dbc_prom_escape_label(ctx, r->database ? r->database : "");
-	*out = db ? dbc_printf(ctx,
-	                       "# HELP dbcare_audit_entries_written Entries the audit trail has "
-	                       "written in committed transactions.\n"
-	                       "# TYPE dbcare_audit_entries_written gauge\n"
-	                       "dbcare_audit_entries_written{engine=\"%s\",database=\"%s\"} %lld\n",
-	                       ctx->host->dialect->name, db, (long long)written)
-	          : NULL;
+	char *wal_series =
+	    !db || !wal
+	        ? ""
+	        : dbc_printf(ctx,
+	                     "# HELP dbcare_audit_lag_seconds How far the audit log may be behind the"
+	                     " changes of tables audited in wal mode.\n"
+	                     "# TYPE dbcare_audit_lag_seconds gauge\n"
+	                     "dbcare_audit_lag_seconds{engine=\"%s\",database=\"%s\"} %.3f\n"
+	                     "# HELP dbcare_audit_wal_retained_bytes WAL the audit trail's replication"
+	                     " slot holds back.\n"
+	                     "# TYPE dbcare_audit_wal_retained_bytes gauge\n"
+	                     "dbcare_audit_wal_retained_bytes{engine=\"%s\",database=\"%s\"} %lld\n",
+	                     ctx->host->dialect->name, db, lag, ctx->host->dialect->name, db,
+	                     (long long)retained);
+	*out = db && wal_series
+	           ? dbc_printf(ctx,
+	                        "# HELP dbcare_audit_entries_written Entries the audit trail has "
+	                        "written in committed transactions.\n"
+	                        "# TYPE dbcare_audit_entries_written gauge\n"
+	                        "dbcare_audit_entries_written{engine=\"%s\",database=\"%s\"} %lld\n%s",
+	                        ctx->host->dialect->name, db, (long long)written, wal_series)
+	           : NULL;
 	return *out ? DBC_OK : DBC_ERROR;
 }

@@ -19,6 +19,7 @@ static const char *const pg_types[] = {
     [DBC_BT_JSON] = "jsonb",
     [DBC_BT_BLOB] = "bytea",
     [DBC_BT_TXID] = "xid8",
+    [DBC_BT_LSN] = "pg_lsn",
 };
 
 static void put3(dbc_book_put *put, void *sink, const char *a, const char *b, const char *c)

@@ -117,6 +117,7 @@ static const char *pg_format_type(const dbc_book_column *c)
 	    [DBC_BT_JSON] = "jsonb",
 	    [DBC_BT_BLOB] = "bytea",
 	    [DBC_BT_TXID] = "xid8",
+	    [DBC_BT_LSN] = "pg_lsn",
 	};
 	return names[c->type];
 }

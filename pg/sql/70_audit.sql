@@ -42,3 +42,12 @@
 -- dbaudit_log(table, since) and retention by age read a BRIN index on at,
 -- since at grows with id, and a BRIN entry costs a writer next to nothing.
 -- dbcare:book audit_log
+
+-- Wal mode (docs/audit.md): how far the worker has written the decoded
+-- changes into the log (pg/audit_wal_worker.c). decoded_lsn is the end of
+-- the last transaction written, moved in the same transaction as its
+-- entries: a transaction decoded again after a crash (the slot advances
+-- only after that commit) is skipped, not written twice. One row; not
+-- dumped (a restored database makes a new slot, which resets it).
+-- dbcare:book audit_wal_state
+INSERT INTO dbcare.audit_wal_state (decoded_lsn) VALUES ('0/0');

@@ -155,3 +155,14 @@ CREATE FUNCTION dbbackup_identity() RETURNS text
     AS 'MODULE_PATHNAME', 'dbbackup_identity';
 COMMENT ON FUNCTION dbbackup_identity() IS 'the database''s identity, which its sealed backups name';
 GRANT EXECUTE ON FUNCTION dbbackup_identity() TO pg_monitor;
+-- Wal mode of the audit trail (docs/audit.md): dbaudit_enable takes the
+-- mode, and the worker's progress (pg/audit_wal_worker.c; its table is in
+-- the book stanza above).
+DROP FUNCTION dbaudit_enable(text, jsonb);
+INSERT INTO dbcare.audit_wal_state (decoded_lsn) VALUES ('0/0');
+CREATE FUNCTION dbaudit_enable("table" text, "options" jsonb DEFAULT NULL, "mode" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbaudit_enable';
+COMMENT ON FUNCTION dbaudit_enable(text, jsonb, text) IS 'starts recording the changes of a table in the audit log; returns its stored name';
+REVOKE ALL ON FUNCTION dbaudit_enable(text, jsonb, text) FROM PUBLIC;

@@ -1,8 +1,10 @@
 """bench_audit.py — the audit trail (docs/audit.md). PostgreSQL: single-row
 UPDATEs from 4 pgbench clients on a plain table, on one audited by dbcare and
 on one audited by a PL/pgSQL trigger writing the same log row (the peer);
-INSERT of 200,000 rows with and without dbcare's audit; dbaudit_history of
-one row in a large log. SQLite: per-row INSERT cost with and without audit
+INSERT of 200,000 rows with and without dbcare's audit; INSERT and UPDATE
+of 200,000 rows audited in wal mode, in trigger mode and not at all (the
+writer's time and the CPU of the whole server, the worker's decoding
+included); dbaudit_history of one row in a large log. SQLite: per-row INSERT cost with and without audit
 (each INSERT its own transaction, and all in one: timed, and counted in
 instructions under callgrind); bulk INSERT, bulk UPDATE and one transaction
 per INSERT in instructions, beside a hand-written trigger; and
@@ -12,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import benchlib
 from benchlib import QUICK, REPS, interleave, median, module_has, sqlite_connect, timed, timed_cpu
@@ -478,12 +481,103 @@ def run_pg_paths(b, pg):
     pg.drop_db(db)
 
 
+def server_cpu_ms(pg):
+    """CPU the whole server has run so far: the postmaster and every process
+    it started (backends, dbcare's wal-mode worker, the WAL writer ...)."""
+    data = os.path.join(os.path.dirname(pg.host), "data")
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if int(pid) != postmaster and ppid != postmaster:
+                continue
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[0]) / 1e6
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def run_pg_wal(b, pg):
+    """200,000 rows inserted, then updated, in one statement each: not
+    audited, audited by dbcare's triggers, audited in wal mode (the worker
+    decodes the WAL afterwards; its CPU is the server's, counted until the
+    log has every entry)."""
+    if pg.admin().value("SHOW wal_level") != "logical":
+        b.skip("audit wal mode (PostgreSQL)", "the bench cluster is not at wal_level = logical")
+        return
+    db = pg.fresh_db("auditwal", ("dbcare",))
+    s = pg.session(db)
+    for t in ("w_plain", "w_trigger", "w_wal"):
+        s.exec(f"CREATE TABLE {t} (id int PRIMARY KEY, v int NOT NULL, name text, at timestamptz)")
+    s.exec("SELECT dbaudit_enable('w_trigger')")
+    s.exec("SELECT dbaudit_enable('w_wal', mode => 'wal')")
+    s.exec("SET dbcare.audit_wal_wait = '10min'")
+    pid = s.value("SELECT pg_backend_pid()")
+    sqls = {"INSERT": "INSERT INTO {} SELECT g, g %% 100, 'name ' || g, now()"
+                      " FROM generate_series(1, %d) g" % BULK_ROWS,
+            "UPDATE": "UPDATE {} SET v = v + 1, name = name || '!'"}
+    runs = {}
+
+    def one(mode):
+        def go():
+            t = "w_" + mode
+            s.exec(f"TRUNCATE {t}")
+            s.exec("SELECT count(*) FROM dbaudit_log('w_wal')")  # the worker caught up
+            s.exec("TRUNCATE dbcare.audit_log")
+            out = {}
+            for op in ("INSERT", "UPDATE"):
+                c0 = server_cpu_ms(pg)
+                ms, wcpu = s.timed_with_cpu(sqls[op].format(t), pid)
+                if mode == "wal":  # until the log has the entries
+                    s.exec("SELECT count(*) FROM dbaudit_history('w_wal', '{\"id\": 1}')")
+                out[op] = (ms, wcpu, server_cpu_ms(pg) - c0)
+            runs.setdefault(mode, []).append(out)
+            return out["INSERT"][0] / 1000.0
+        return go
+
+    interleave({m: one(m) for m in ("plain", "trigger", "wal")}, REPS)
+    size = f"{BULK_ROWS:,} rows"
+    for op in ("INSERT", "UPDATE"):
+        def med(mode, i):
+            return median([r[op][i] for r in runs[mode]])
+        base_w, base_s = med("plain", 1), med("plain", 2)
+        for mode in ("wal", "trigger"):
+            w, srv = med(mode, 1), med(mode, 2)
+            label = "wal mode" if mode == "wal" else "trigger mode"
+            b.add("audit", "postgresql", size, f"bulk {op}, dbcare audit {label} (writer)",
+                  med(mode, 0), REPS, ratio=w / base_w, ref="no audit (writer CPU)",
+                  target="≤ 1.15× on the writer" if mode == "wal" else None,
+                  met=(w / base_w <= 1.15) if mode == "wal" else None,
+                  note=f"writer backend CPU {w:.0f} ms vs {base_w:.0f} ms; whole server CPU "
+                       f"{srv:.0f} ms vs {base_s:.0f} ms ({srv / base_s:.2f}×)")
+        b.add("audit", "postgresql", size, f"bulk {op}, no audit (writer)", med("plain", 0),
+              REPS, ratio=1.0, ref="no audit (writer CPU)")
+    s.close()
+    # the slot first (a database with a slot cannot be dropped): the worker
+    # holds it during its rounds, and ends once it is gone
+    for _ in range(100):
+        try:
+            pg.admin().exec("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                            f" WHERE database = '{db}'")
+            break
+        except benchlib.PgError:
+            time.sleep(0.05)
+    pg.drop_db(db)
+
+
 def run(b):
     run_sqlite(b)
     run_sqlite_shapes(b)
     if b.pg:
         run_pg_writes(b, b.pg)
         run_pg_bulk(b, b.pg)
+        run_pg_wal(b, b.pg)
         run_pg_history(b, b.pg)
         run_pg_paths(b, b.pg)
     else:

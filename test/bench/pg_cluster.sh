@@ -70,7 +70,12 @@ max_locks_per_transaction = 1024
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# the audit trail's wal mode (bench_audit.py)
+wal_level = logical
 CONF
+if "$PBIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+	echo "output_plugin_libraries = 'pgoutput, test_decoding, dbcare'" >>"$DIR/data/postgresql.conf"
+fi
 "${AS_PG[@]}" "$PBIN/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 60 start >/dev/null 2>&1 ||
 	{ tail -n 30 "$DIR/postgres.log" >&2; exit 1; }
 cat >"$DIR/env" <<ENV

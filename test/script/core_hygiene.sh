@@ -132,12 +132,15 @@ uses = words_of(sources + [api_path] + sorted(glob.glob("cli/*.[ch]") + glob.glo
 for w, n in words_of(glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql") + ["Makefile"],
                      raw=True).items():
     uses[w] = uses.get(w, 0) + n
+# PostgreSQL finds these by name: the module's init, the logical decoding
+# output plugin's init, and the wal-mode worker's bgw_function_name.
+ENGINE_ENTRIES = {"_PG_init", "_PG_output_plugin_init", "dbcare_audit_wal_main"}
 defined = 0
 for path in sources:
     for m in re.finditer(r"^(?!static\b)[A-Za-z_][\w \t*]*?\b([a-z_]\w*)\s*\([^;{]*\)\s*\{",
                          strip(open(path, encoding="utf-8").read()), re.M):
         name = m.group(1)
-        if (name in KEYWORDS or name == "_PG_init" or name.startswith("dbc_call_")
+        if (name in KEYWORDS or name in ENGINE_ENTRIES or name.startswith("dbc_call_")
                 or re.fullmatch(r"sqlite3_\w+_init", name)):
             continue  # called by the engine by name, or made by token pasting
         defined += 1

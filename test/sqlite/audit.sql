@@ -107,3 +107,5 @@ SELECT name, narg, flags & 2097152 > 0 AS innocuous, flags & 524288 > 0 AS direc
  WHERE name IN ('dbaudit_actor', 'dbaudit_txid', 'dbaudit_now', 'dbaudit_json', 'dbaudit_json_changed',
                 'dbaudit_hash', 'dbaudit_enable')
   ORDER BY name, narg;
+-- mode "wal" is PostgreSQL's: SQLite refuses it and audits nothing
+CREATE TABLE wal_t (id INTEGER PRIMARY KEY); SELECT dbaudit_enable('wal_t', NULL, 'wal');

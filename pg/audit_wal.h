@@ -1,0 +1,49 @@
+/*
+ * pg/audit_wal.h — wal mode of the audit trail (docs/audit.md): the decoder
+ * (pg/audit_decode.c), its worker (pg/audit_wal_worker.c) and what
+ * dbaudit_enable and the readers ask of them (pg/audit_wal.c).
+ */
+#ifndef PGDBC_AUDIT_WAL_H
+#define PGDBC_AUDIT_WAL_H
+
+#include "access/xlogdefs.h"
+#include "fmgr.h"
+#include "replication/output_plugin.h"
+
+/* The disabled trigger whose arguments configure a table audited in wal
+ * mode (its mode argument holds "+wal"). */
+#define PGDBC_AUDIT_WAL_TRIGGER "dbcare_audit_wal"
+/* The prefix of the transactional message that carries dbcare.actor. */
+#define PGDBC_AUDIT_ACTOR_PREFIX "dbcare.actor"
+/* The worker's type in pg_stat_activity.backend_type. */
+#define PGDBC_AUDIT_WAL_WORKER "dbcare audit wal"
+
+/* The replication slot of this database's wal-mode audit: dbcare_audit_
+ * and the database's OID (slot names are the cluster's). */
+void pgdbc_audit_wal_slot_name(char *out, size_t size);
+
+/* dbaudit_enable in wal mode, before anything is written: a clear error
+ * unless wal_level is logical and the caller may create the slot; makes
+ * the slot when it is missing (which needs a transaction that wrote
+ * nothing yet). */
+void pgdbc_audit_wal_prepare(void);
+/* Starts this database's worker unless it runs. */
+void pgdbc_audit_wal_start_worker(void);
+/* The same once per session (the first statement on a table audited in
+ * wal mode): after a restart of the server, the first writer starts it. */
+void pgdbc_audit_wal_ensure_worker(void);
+/* The readers' wait: when a table is audited in wal mode, until every
+ * change committed before the call is in the log (dbcare.audit_wal_wait),
+ * else a dbcare: error saying how far the log is behind. */
+void pgdbc_audit_wal_wait(void);
+/* dbcare.audit_wal_max_retained, in bytes. */
+int64 pgdbc_audit_wal_max_retained(void);
+/* Defines the wal mode's settings (from _PG_init). */
+void pgdbc_define_audit_wal_settings(void);
+/* PostgreSQL's entry points into the module: the output plugin that
+ * decodes the slot (pg/audit_decode.c) and the worker's main
+ * (pg/audit_wal_worker.c), found by name. */
+PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
+PGDLLEXPORT void dbcare_audit_wal_main(Datum arg);
+
+#endif
