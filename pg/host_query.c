@@ -283,10 +283,25 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	SPI_freetuptable(tt);
 }
 
+/* A lean call (pgdbc_begin_lean) connects to SPI only when it first
+ * queries (a JSON validator reading the schema registry); pgdbc_finish
+ * disconnects it as any call's. */
+static void connect_spi(pgdbc_call *call)
+{
+	if (call->spi_connected)
+		return;
+	MemoryContext keep = CurrentMemoryContext;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	call->spi_connected = true;
+	MemoryContextSwitchTo(keep);
+}
+
 int pgdbc_host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                      dbc_row_fn fn, void *arg)
 {
 	pgdbc_call *call = ctx->host_data;
+	connect_spi(call);
 	guard_state gs = {sql, 0, NULL};
 	query_args qa = {nparam, params, fn, arg, false};
 	return pgdbc_run_guarded(call, &gs, query_body, &qa);
@@ -296,6 +311,7 @@ int pgdbc_host_query_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc
                             dbc_row_fn fn, void *arg)
 {
 	pgdbc_call *call = ctx->host_data;
+	connect_spi(call);
 	guard_state gs = {sql, 0, NULL};
 	query_args qa = {nparam, params, fn, arg, true};
 	return pgdbc_run_guarded(call, &gs, query_body, &qa);

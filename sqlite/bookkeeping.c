@@ -324,6 +324,25 @@ static const book_table tables[] = {
      "CREATE INDEX IF NOT EXISTS main.dbcare_backup_drills_drilled"
      " ON dbcare_backup_drills (drilled_at)",
      true},
+    /* the registry of named JSON Schemas (dbjson_register), each change
+     * recorded: the newest change's id is the registry's generation */
+    {"dbcare_json_schemas",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_json_schemas ("
+     " name TEXT PRIMARY KEY NOT NULL,"
+     " uri TEXT UNIQUE,"
+     " schema TEXT NOT NULL,"
+     " sha256 TEXT NOT NULL,"
+     " registered_at TEXT NOT NULL)",
+     true},
+    {"dbcare_json_schema_changes",
+     "CREATE TABLE IF NOT EXISTS main.dbcare_json_schema_changes ("
+     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " name TEXT NOT NULL,"
+     " old_sha256 TEXT,"
+     " new_sha256 TEXT,"
+     " changed_by TEXT,"
+     " changed_at TEXT NOT NULL)",
+     true},
     /* soft-delete tables (dbsoftdelete_enable) */
     {"dbcare_softdelete",
      "CREATE TABLE IF NOT EXISTS main.dbcare_softdelete ("
@@ -414,6 +433,9 @@ static const struct {
     {"dbcare_backup_marks", "backup"},
     /* restore drills (dbbackup_drill) */
     {"dbcare_backup_drills", "backup"},
+    /* the JSON Schema registry (dbjson_register) */
+    {"dbcare_json_schemas", "json"},
+    {"dbcare_json_schema_changes", "json"},
     {"dbcare_softdelete", "softdelete"},
     {"dbcare_retain_policies", "retain"},
     {"dbcare_retain_batches", "retain"},
@@ -444,7 +466,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   14
+#define BOOK_VERSION   15
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -716,13 +738,23 @@ static int upgrade_to_14(dbc_ctx *ctx)
 	return ctx->host->exec(ctx, summary_ddl);
 }
 
+/* 14 -> 15 (dbcare 0.3.9): the JSON Schema registry, two tables of the
+ * "json" part (dbcare_json_schemas, dbcare_json_schema_changes) that the
+ * first dbjson_register makes; readers take missing ones as an empty
+ * registry; nothing to change in an existing file. */
+static int upgrade_to_15(dbc_ctx *ctx)
+{
+	(void)ctx;
+	return DBC_OK;
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
     upgrade_to_2,  upgrade_to_3,  upgrade_to_4,  upgrade_to_5,  upgrade_to_6,
     upgrade_to_7,  upgrade_to_8,  upgrade_to_9,  upgrade_to_10, upgrade_to_11,
-    upgrade_to_12, upgrade_to_13, upgrade_to_14,
+    upgrade_to_12, upgrade_to_13, upgrade_to_14, upgrade_to_15,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,

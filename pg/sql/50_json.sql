@@ -3,4 +3,33 @@
 -- json and text overloads, dbjson_schema_valid, dbcheck_json) are declared
 -- in the API table; the build writes their statements here.
 
+-- The registry of named schemas (dbjson_register; core/jsonschema/js_registry.c):
+-- written only through dbjson_register and dbjson_unregister, each change
+-- with a row in json_schema_changes, whose newest id is the registry's
+-- generation (a cached compiled schema that read the registry is kept while
+-- it is current).
+CREATE TABLE dbcare.json_schemas (
+    name          text CONSTRAINT dbcare_json_schemas_pkey PRIMARY KEY,
+    uri           text CONSTRAINT dbcare_json_schemas_uri UNIQUE,
+    schema        text NOT NULL,
+    sha256        text NOT NULL,
+    registered_at timestamptz NOT NULL
+);
+COMMENT ON TABLE dbcare.json_schemas IS 'dbcare: registered JSON Schemas (dbjson_register)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schemas', '');
+GRANT SELECT ON dbcare.json_schemas TO pg_monitor;
+CREATE TABLE dbcare.json_schema_changes (
+    id         bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_json_schema_changes_pkey PRIMARY KEY,
+    name       text NOT NULL,
+    old_sha256 text,
+    new_sha256 text,
+    changed_by text NOT NULL DEFAULT CURRENT_USER,
+    changed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE dbcare.json_schema_changes IS 'dbcare: who changed the JSON Schema registry, when';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes_id_seq', '');
+GRANT SELECT ON dbcare.json_schema_changes TO pg_monitor;
+
 -- dbcare:api json

@@ -66,3 +66,107 @@ GRANT SELECT ON dbcare.audit_written TO pg_monitor;
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
 INSERT INTO dbcare.audit_written (slot, entries)
     SELECT 0, count(*) FROM dbcare.audit_log HAVING count(*) > 0;
+
+-- The registry of named schemas (dbjson_register; core/jsonschema/js_registry.c):
+-- written only through dbjson_register and dbjson_unregister, each change
+-- with a row in json_schema_changes, whose newest id is the registry's
+-- generation (a cached compiled schema that read the registry is kept while
+-- it is current).
+CREATE TABLE dbcare.json_schemas (
+    name          text CONSTRAINT dbcare_json_schemas_pkey PRIMARY KEY,
+    uri           text CONSTRAINT dbcare_json_schemas_uri UNIQUE,
+    schema        text NOT NULL,
+    sha256        text NOT NULL,
+    registered_at timestamptz NOT NULL
+);
+COMMENT ON TABLE dbcare.json_schemas IS 'dbcare: registered JSON Schemas (dbjson_register)';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schemas', '');
+GRANT SELECT ON dbcare.json_schemas TO pg_monitor;
+CREATE TABLE dbcare.json_schema_changes (
+    id         bigint GENERATED ALWAYS AS IDENTITY
+        CONSTRAINT dbcare_json_schema_changes_pkey PRIMARY KEY,
+    name       text NOT NULL,
+    old_sha256 text,
+    new_sha256 text,
+    changed_by text NOT NULL DEFAULT CURRENT_USER,
+    changed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE dbcare.json_schema_changes IS 'dbcare: who changed the JSON Schema registry, when';
+SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes', '');
+SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes_id_seq', '');
+GRANT SELECT ON dbcare.json_schema_changes TO pg_monitor;
+
+-- The JSON Schema registry's functions, and the validators' overloads taking a
+-- registered schema's name (docs/json.md)
+CREATE FUNCTION dbjson_valid("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_valid_jsonb_name';
+COMMENT ON FUNCTION dbjson_valid(jsonb, text, boolean) IS 'whether a document is valid against a JSON Schema or a registered one';
+
+CREATE FUNCTION dbjson_valid("document" json, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_valid_json_name';
+COMMENT ON FUNCTION dbjson_valid(json, text, boolean) IS 'whether a document is valid against a JSON Schema or a registered one';
+
+CREATE FUNCTION dbjson_assert("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_assert_jsonb_name';
+COMMENT ON FUNCTION dbjson_assert(jsonb, text, boolean) IS 'true, or an error naming the first violation of a JSON Schema';
+
+CREATE FUNCTION dbjson_assert("document" json, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_assert_json_name';
+COMMENT ON FUNCTION dbjson_assert(json, text, boolean) IS 'true, or an error naming the first violation of a JSON Schema';
+
+CREATE FUNCTION dbjson_errors("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false)
+    RETURNS TABLE ("instance_path" text, "schema_path" text, "keyword" text, "message" text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_errors_jsonb_name';
+COMMENT ON FUNCTION dbjson_errors(jsonb, text, boolean) IS 'every violation of a JSON Schema by a document';
+
+CREATE FUNCTION dbjson_errors("document" json, "schema" text, "format_assertion" boolean DEFAULT false)
+    RETURNS TABLE ("instance_path" text, "schema_path" text, "keyword" text, "message" text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_errors_json_name';
+COMMENT ON FUNCTION dbjson_errors(json, text, boolean) IS 'every violation of a JSON Schema by a document';
+
+CREATE FUNCTION dbcheck_json("table" regclass, "column" text, "schema" text, "format_assertion" boolean DEFAULT false)
+    RETURNS TABLE ("violations" bigint, "sample" jsonb)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcheck_json_name';
+COMMENT ON FUNCTION dbcheck_json(regclass, text, text, boolean) IS 'how many stored values of a column a JSON Schema refuses, with a sample';
+
+CREATE FUNCTION dbjson_register("name" text, "schema" text, "uri" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_register';
+COMMENT ON FUNCTION dbjson_register(text, text, text) IS 'stores a JSON Schema under a name (and its $id or uri) for CHECK constraints and $ref; returns its SHA-256';
+REVOKE ALL ON FUNCTION dbjson_register(text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbjson_unregister("name" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_unregister';
+COMMENT ON FUNCTION dbjson_unregister(text) IS 'removes a registered JSON Schema no CHECK constraint names';
+REVOKE ALL ON FUNCTION dbjson_unregister(text) FROM PUBLIC;
+
+CREATE FUNCTION dbjson_schemas()
+    RETURNS TABLE ("name" text, "uri" text, "sha256" text, "bytes" bigint, "registered_at" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_schemas';
+COMMENT ON FUNCTION dbjson_schemas() IS 'the registered JSON Schemas';
+
+CREATE FUNCTION dbjson_revalidate("name" text)
+    RETURNS TABLE ("table_name" text, "constraint_name" text, "violations" bigint, "not_checked" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_revalidate';
+COMMENT ON FUNCTION dbjson_revalidate(text) IS 'the stored rows each CHECK naming a registered schema no longer accepts';
