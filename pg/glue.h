@@ -68,6 +68,11 @@ typedef struct pgdbc_call {
 	MemoryContext call_cxt;   /* the arena and everything temporary; deleted at finish */
 	MemoryContext prev_arena; /* arena context of an enclosing dbcare call (nesting) */
 	bool spi_connected;
+	/* Begun by pgdbc_begin_lean: a JSON validator, which queries nothing
+	 * but dbcare's schema registry; its queries run as the owner of the
+	 * dbcare schema (pg/host_query.c), so a table owner's CHECK naming a
+	 * registered schema reads it without rights on dbcare's tables. */
+	bool lean;
 	dbc_ctx ctx; /* the core's context; host_data points back here */
 
 	/* Subtransactions the core opened and has not released or rolled back,

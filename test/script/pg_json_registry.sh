@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The JSON Schema registry on PostgreSQL (docs/json.md, "Schemas by name"):
+# a CHECK names a registered schema; a $ref resolves through the registry,
+# absolute and relative to the referring schema's $id; a schema changed by
+# another session is seen by a session that compiled the old one (at its
+# next statement); unregister refuses while a CHECK names the schema;
+# revalidate counts the rows a change no longer accepts, reading the table
+# with its owner's rights; a plain table owner uses the registry in a CHECK
+# but cannot change it; every change is recorded.
+set -eu
+db=dbcare_json_registry
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+
+address='{"$id": "https://example.com/schemas/address.json", "type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}'
+stricter='{"$id": "https://example.com/schemas/address.json", "type": "object", "required": ["city", "zip"]}'
+person='{"$id": "https://example.com/schemas/person.json", "type": "object", "properties": {"name": {"type": "string"}, "home": {"$ref": "address.json"}, "work": {"$ref": "https://example.com/schemas/address.json"}}}'
+
+sha=$(q -c "SELECT dbjson_register('address', \$\$$address\$\$)")
+[ "$sha" = "$(printf '%s' "$address" | sha256sum | cut -d' ' -f1)" ] || fail "register returned $sha, not the schema's SHA-256"
+q -c "SELECT dbjson_register('person', \$\$$person\$\$)" >/dev/null
+got=$(q -c "SELECT name || ' ' || coalesce(uri, '-') FROM dbjson_schemas()" | tr '\n' ';')
+[ "$got" = "address https://example.com/schemas/address.json;person https://example.com/schemas/person.json;" ] || fail "dbjson_schemas: $got"
+
+# a plain table owner: a CHECK naming the schema, no rights on dbcare's tables
+q -c "CREATE ROLE reg_owner LOGIN" -c "GRANT CREATE ON SCHEMA public TO reg_owner"
+as_owner() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U reg_owner -d "$db" "$@"; }
+as_owner -c "CREATE TABLE people (id serial PRIMARY KEY, doc jsonb CHECK (dbjson_valid(doc, 'person')))"
+as_owner -c "INSERT INTO people (doc) VALUES ('{\"name\": \"a\", \"home\": {\"city\": \"x\"}}')"
+out=$(as_owner -c "INSERT INTO people (doc) VALUES ('{\"name\": \"a\", \"home\": {\"zip\": \"x\"}}')" 2>&1) && fail "a document the schema refuses was stored"
+grep -q "people_doc_check" <<<"$out" || fail "not the CHECK's refusal: $out"
+out=$(as_owner -c "INSERT INTO people (doc) VALUES ('{\"work\": {\"zip\": \"x\"}}')" 2>&1) && fail "the absolute \$ref was not followed"
+# the constraint carries the name, not the schema
+def=$(q -c "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'people_doc_check'")
+grep -q "'person'::text" <<<"$def" || fail "the constraint does not name the schema: $def"
+[ "${#def}" -lt 100 ] || fail "the constraint carries more than a name: $def"
+out=$(as_owner -c "SELECT dbjson_register('address', '{}')" 2>&1) && fail "a plain role changed the registry"
+grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
+
+# another session changes a schema: a session that compiled the old one
+# sees the new one at its next statement
+long_lived_session
+s "SET ROLE reg_owner;" >/dev/null
+r=$(s "INSERT INTO people (doc) VALUES ('{\"home\": {\"city\": \"y\"}}') RETURNING 'stored';")
+[ "$r" = stored ] || fail "the first insert: $r"
+q -c "SELECT dbjson_register('address', \$\$$stricter\$\$)" >/dev/null
+r=$(s "INSERT INTO people (doc) VALUES ('{\"home\": {\"city\": \"z\"}}') RETURNING 'stored';")
+grep -q "people_doc_check" <<<"$r" || fail "a session kept the old schema after the registry changed: $r"
+
+# revalidate: the stored rows the changed schema refuses (2 of 2 lack zip)
+r=$(q -c "SELECT table_name || ' ' || constraint_name || ' ' || violations FROM dbjson_revalidate('person')")
+[ "$r" = "public.people people_doc_check 2" ] || fail "revalidate: $r"
+
+# unregister: refused while a CHECK names it, then allowed
+out=$(q -c "SELECT dbjson_unregister('person')" 2>&1) && fail "unregistered a schema a CHECK names"
+grep -q "people_doc_check" <<<"$out" || fail "the refusal does not name the constraint: $out"
+as_owner -c "ALTER TABLE people DROP CONSTRAINT people_doc_check"
+[ "$(q -c "SELECT dbjson_unregister('person')")" = t ] || fail "unregister after the constraint went"
+[ "$(q -c "SELECT dbjson_unregister('person')")" = f ] || fail "unregister of a missing name"
+
+# the changes, with who and both digests
+r=$(q -c "SELECT name || ' ' || (old_sha256 IS NOT NULL) || ' ' || (new_sha256 IS NOT NULL) || ' ' || changed_by FROM dbcare.json_schema_changes ORDER BY id" | tr '\n' ';')
+[ "$r" = "address false true postgres;person false true postgres;address true true postgres;person true false postgres;" ] || fail "changes: $r"
+
+# errors that name what is wrong
+out=$(q -c "SELECT dbjson_valid('{}'::jsonb, 'nosuch')" 2>&1) && fail "an unknown name validated"
+grep -q "no JSON Schema is registered under the name nosuch" <<<"$out" || fail "unknown name: $out"
+out=$(q -c "SELECT dbjson_valid('{}'::jsonb, '{\"\$ref\": \"https://example.com/other.json\"}')" 2>&1) && fail "an unknown \$ref resolved"
+grep -q "https://example.com/other.json" <<<"$out" || fail "the unknown reference is not named: $out"
+for bad in 'true' '1abc' ' x'; do
+  out=$(q -c "SELECT dbjson_register('$bad', '{}')" 2>&1) && fail "registered the name '$bad'"
+  grep -q "dbcare:" <<<"$out" || fail "no dbcare error for name '$bad': $out"
+done
+# schema text keeps working through every overload
+[ "$(q -c "SELECT dbjson_valid('{\"city\": 1}'::jsonb, '{\"\$ref\": \"https://example.com/schemas/address.json\"}')")" = f ] || fail "inline \$ref into the registry"
+[ "$(q -c "SELECT dbjson_valid('1'::json, '{\"type\": \"integer\"}')")" = t ] || fail "json document, text schema"
+[ "$(q -c "SELECT dbjson_valid('{\"city\": \"a\", \"zip\": \"1\"}', 'address')")" = t ] || fail "text document, name"
+r=$(q -c "SELECT violations FROM dbcheck_json('people', 'doc', 'address')")
+[ "$r" = 2 ] || fail "dbcheck_json by name: $r"
+echo "ok: registry by name, \$ref, cross-session change, revalidate, unregister, rights"
