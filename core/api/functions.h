@@ -50,11 +50,13 @@
 	DBC_ARGS(DBC_ARG("document", type_), DBC_ARG("schema", type_),                                 \
 	         DBC_OPT("format_assertion", DBC_T_BOOL, "false"))
 #define DBC_JSON_NAMED_ARGS(type_)                                                                 \
-	DBC_ARGS(DBC_ARG("document", type_), DBC_ARG("schema", DBC_T_TEXT),                             \
+	DBC_ARGS(DBC_ARG("document", type_), DBC_ARG("schema", DBC_T_TEXT),                            \
 	         DBC_OPT("format_assertion", DBC_T_BOOL, "false"))
-#define DBC_JSON_PURE .volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE
+#define DBC_JSON_PURE                                                                              \
+	.volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_HOST_PATH
 #define DBC_JSON_PURE_SQLITE                                                                       \
-	.volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE
+	.volatility = DBC_IMMUTABLE,                                                                   \
+	.flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE | DBC_API_HOST_PATH
 #define DBC_JSON_ERROR_COLUMNS                                                                     \
 	DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT),          \
 	            DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT))
@@ -396,21 +398,21 @@
 	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),              \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
-	/* The same four with a registered schema's name (text) beside a jsonb or                     \
+	/* The same four with a registered schema's name (text) beside a jsonb or                      \
 	 * json document: an untyped literal picks them ('package'); a schema                          \
 	 * text given as text is read as a schema, as in the text overloads. */                        \
 	X(dbjson_valid_jsonb_name, dbjson_valid, PG, .part = DBC_PART_JSON,                            \
 	  DBC_JSON_NAMED_ARGS(DBC_T_JSONB), .returns = DBC_T_BOOL, DBC_JSON_PURE,                      \
-	  .comment = "whether a document is valid against a JSON Schema or a registered one")         \
+	  .comment = "whether a document is valid against a JSON Schema or a registered one")          \
 	X(dbjson_valid_json_name, dbjson_valid, PG, .part = DBC_PART_JSON,                             \
 	  DBC_JSON_NAMED_ARGS(DBC_T_JSON), .returns = DBC_T_BOOL, DBC_JSON_PURE,                       \
-	  .comment = "whether a document is valid against a JSON Schema or a registered one")         \
+	  .comment = "whether a document is valid against a JSON Schema or a registered one")          \
 	X(dbjson_assert_jsonb_name, dbjson_assert, PG, .part = DBC_PART_JSON,                          \
 	  DBC_JSON_NAMED_ARGS(DBC_T_JSONB), .returns = DBC_T_BOOL, DBC_JSON_PURE,                      \
-	  .comment = "true, or an error naming the first violation of a JSON Schema")                 \
+	  .comment = "true, or an error naming the first violation of a JSON Schema")                  \
 	X(dbjson_assert_json_name, dbjson_assert, PG, .part = DBC_PART_JSON,                           \
 	  DBC_JSON_NAMED_ARGS(DBC_T_JSON), .returns = DBC_T_BOOL, DBC_JSON_PURE,                       \
-	  .comment = "true, or an error naming the first violation of a JSON Schema")                 \
+	  .comment = "true, or an error naming the first violation of a JSON Schema")                  \
 	X(dbjson_errors_jsonb_name, dbjson_errors, PG, .part = DBC_PART_JSON,                          \
 	  DBC_JSON_NAMED_ARGS(DBC_T_JSONB), DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                     \
 	  .comment = "every violation of a JSON Schema by a document")                                 \
@@ -423,8 +425,8 @@
 	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),              \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
-	/* The registry (core/jsonschema/js_registry.c): changing it is                               \
-	 * private, as it changes what every CHECK naming a schema accepts. */                        \
+	/* The registry (core/jsonschema/js_registry.c): changing it is                                \
+	 * private, as it changes what every CHECK naming a schema accepts. */                         \
 	X(dbjson_register, dbjson_register, CORE_SCALAR, .part = DBC_PART_JSON,                        \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT),                         \
 	           DBC_OPT("uri", DBC_T_TEXT, "NULL")),                                                \

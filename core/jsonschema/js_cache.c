@@ -123,8 +123,8 @@ static js_entry *find(dbc_js_cache *c, const char *key, size_t len, bool fa)
 	return NULL;
 }
 
-static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool fa,
-                dbc_jschema *s, int64_t registry_gen)
+static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool fa, dbc_jschema *s,
+                int64_t registry_gen)
 {
 	if (len > DBC_JS_CACHE_BYTES / 4) {
 		/* too big to keep: the caller's arena would be the place, but the

@@ -96,43 +96,49 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes', '');
 SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes_id_seq', '');
 GRANT SELECT ON dbcare.json_schema_changes TO pg_monitor;
 
--- The JSON Schema registry's functions, and the validators' overloads taking a
--- registered schema's name (docs/json.md)
+-- The JSON Schema registry's functions, and the validators' overloads taking a registered schema's
+-- name (docs/json.md); the validators no longer SET search_path: every
+-- statement they run goes through the host, which pins it (a SET clause
+-- costs a GUC save and restore per call, once a row in a CHECK).
+ALTER FUNCTION dbjson_valid(jsonb, jsonb, boolean) RESET search_path;
+ALTER FUNCTION dbjson_valid(json, json, boolean) RESET search_path;
+ALTER FUNCTION dbjson_valid(text, text, boolean) RESET search_path;
+ALTER FUNCTION dbjson_assert(jsonb, jsonb, boolean) RESET search_path;
+ALTER FUNCTION dbjson_assert(json, json, boolean) RESET search_path;
+ALTER FUNCTION dbjson_assert(text, text, boolean) RESET search_path;
+ALTER FUNCTION dbjson_errors(jsonb, jsonb, boolean) RESET search_path;
+ALTER FUNCTION dbjson_errors(json, json, boolean) RESET search_path;
+ALTER FUNCTION dbjson_errors(text, text, boolean) RESET search_path;
+ALTER FUNCTION dbjson_schema_valid(jsonb) RESET search_path;
 CREATE FUNCTION dbjson_valid("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_valid_jsonb_name';
 COMMENT ON FUNCTION dbjson_valid(jsonb, text, boolean) IS 'whether a document is valid against a JSON Schema or a registered one';
 
 CREATE FUNCTION dbjson_valid("document" json, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_valid_json_name';
 COMMENT ON FUNCTION dbjson_valid(json, text, boolean) IS 'whether a document is valid against a JSON Schema or a registered one';
 
 CREATE FUNCTION dbjson_assert("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_assert_jsonb_name';
 COMMENT ON FUNCTION dbjson_assert(jsonb, text, boolean) IS 'true, or an error naming the first violation of a JSON Schema';
 
 CREATE FUNCTION dbjson_assert("document" json, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_assert_json_name';
 COMMENT ON FUNCTION dbjson_assert(json, text, boolean) IS 'true, or an error naming the first violation of a JSON Schema';
 
 CREATE FUNCTION dbjson_errors("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false)
     RETURNS TABLE ("instance_path" text, "schema_path" text, "keyword" text, "message" text)
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_errors_jsonb_name';
 COMMENT ON FUNCTION dbjson_errors(jsonb, text, boolean) IS 'every violation of a JSON Schema by a document';
 
 CREATE FUNCTION dbjson_errors("document" json, "schema" text, "format_assertion" boolean DEFAULT false)
     RETURNS TABLE ("instance_path" text, "schema_path" text, "keyword" text, "message" text)
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_errors_json_name';
 COMMENT ON FUNCTION dbjson_errors(json, text, boolean) IS 'every violation of a JSON Schema by a document';
 

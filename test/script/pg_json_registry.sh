@@ -37,6 +37,16 @@ grep -q "'person'::text" <<<"$def" || fail "the constraint does not name the sch
 out=$(as_owner -c "SELECT dbjson_register('address', '{}')" 2>&1) && fail "a plain role changed the registry"
 grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
 
+# the registry's reads resolve nothing through the caller's search_path
+# (the validators have no SET clause: the host pins it per statement): a
+# max() planted in public, first on the path, is never called
+as_owner -c "CREATE FUNCTION public.evil_max(bigint, bigint) RETURNS bigint LANGUAGE sql AS 'SELECT 1 / 0'" \
+         -c "CREATE AGGREGATE public.max(bigint) (sfunc = public.evil_max, stype = bigint)"
+out=$(as_owner -c "SET search_path = public, pg_catalog" \
+               -c "INSERT INTO people (doc) VALUES ('{\"home\": {\"city\": \"w\"}}') RETURNING 'stored'" 2>&1)
+[ "$out" = stored ] || fail "a planted max() changed the registry's read: $out"
+as_owner -c "DELETE FROM people WHERE doc->'home'->>'city' = 'w'"
+
 # another session changes a schema: a session that compiled the old one
 # sees the new one at its next statement
 long_lived_session
