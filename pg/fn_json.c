@@ -18,32 +18,13 @@
 
 static dbc_js_cache *backend_cache;
 
-/* The registry's generation, read once a statement (fn_extra lives as long
- * as the statement's executor state): a CHECK naming a schema reads the
- * registry once per statement, not once a row. */
-static int statement_generation(dbc_ctx *ctx, int64_t *gen)
-{
-	pgdbc_call *call = ctx->host_data;
-	FmgrInfo *flinfo = call->fcinfo->flinfo;
-	if (flinfo->fn_extra) {
-		*gen = *(int64 *)flinfo->fn_extra;
-		return DBC_OK;
-	}
-	if (dbc_js_registry_generation(ctx, gen) != DBC_OK)
-		return DBC_ERROR;
-	int64 *memo = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(int64));
-	*memo = *gen;
-	flinfo->fn_extra = memo;
-	return DBC_OK;
-}
-
 /* The backend's cache, made on first use; NULL (compile every time) when
  * there is no memory for it. */
 static dbc_js_cache *cache(void)
 {
 	if (!backend_cache) {
 		backend_cache = dbc_js_cache_new();
-		dbc_js_cache_set_generation(backend_cache, statement_generation);
+		dbc_js_cache_set_generation(backend_cache, pgdbc_json_registry_generation);
 	}
 	return backend_cache;
 }

@@ -338,4 +338,8 @@ int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
  * audit_entries_written). */
 int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
 
+/* The JSON Schema registry's generation as this backend sees it
+ * (pg/json_registry.c): the cache's dbc_js_generation_fn. */
+int pgdbc_json_registry_generation(dbc_ctx *ctx, int64_t *gen);
+
 #endif

@@ -441,6 +441,11 @@
 	              DBC_COL("sha256", DBC_T_TEXT), DBC_COL("bytes", DBC_T_INT8),                     \
 	              DBC_COL("registered_at", DBC_T_TEXT)),                                           \
 	  .volatility = DBC_STABLE, .comment = "the registered JSON Schemas")                          \
+	/* PostgreSQL: the registry's tables' trigger (pg/json_registry.c): every                      \
+	 * backend's compiled schemas that read the registry are compiled again. */                    \
+	X(dbcare_json_registry_changed, json_registry_changed, PG, .schema = "dbcare",                 \
+	  .part = DBC_PART_JSON, .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                   \
+	  .comment = "dbcare: tells every session that the JSON Schema registry changed")              \
 	X(dbjson_revalidate, dbjson_revalidate, CORE_TABLE, .part = DBC_PART_JSON,                     \
 	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)),                                                       \
 	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("constraint_name", DBC_T_TEXT),       \

@@ -33,3 +33,12 @@ SELECT pg_catalog.pg_extension_config_dump('dbcare.json_schema_changes_id_seq', 
 GRANT SELECT ON dbcare.json_schema_changes TO pg_monitor;
 
 -- dbcare:api json
+
+-- Every statement that writes the registry tells every backend's cache of
+-- compiled schemas (pg/json_registry.c).
+CREATE TRIGGER dbcare_json_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schemas
+    FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();
+CREATE TRIGGER dbcare_json_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schema_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();

@@ -176,3 +176,19 @@ CREATE FUNCTION dbjson_revalidate("name" text)
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'dbjson_revalidate';
 COMMENT ON FUNCTION dbjson_revalidate(text) IS 'the stored rows each CHECK naming a registered schema no longer accepts';
+
+CREATE FUNCTION dbcare.json_registry_changed() RETURNS trigger
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_json_registry_changed';
+COMMENT ON FUNCTION dbcare.json_registry_changed() IS 'dbcare: tells every session that the JSON Schema registry changed';
+REVOKE ALL ON FUNCTION dbcare.json_registry_changed() FROM PUBLIC;
+
+-- Every statement that writes the registry tells every backend's cache of
+-- compiled schemas (pg/json_registry.c).
+CREATE TRIGGER dbcare_json_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schemas
+    FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();
+CREATE TRIGGER dbcare_json_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schema_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();
