@@ -325,7 +325,8 @@ static const book_table tables[] = {
      " ON dbcare_backup_drills (drilled_at)",
      true},
     /* the registry of named JSON Schemas (dbjson_register), each change
-     * recorded: the newest change's id is the registry's generation */
+     * recorded (the registry's generation is a fingerprint of
+     * dbcare_json_schemas, js_registry.c) */
     {"dbcare_json_schemas",
      "CREATE TABLE IF NOT EXISTS main.dbcare_json_schemas ("
      " name TEXT PRIMARY KEY NOT NULL,"

@@ -8,13 +8,10 @@
  * Tables (bookkeeping): json_schemas (name, uri, schema, sha256,
  * registered_at) and json_schema_changes (id, name, old_sha256,
  * new_sha256, changed_by, changed_at), one row per registration that
- * changed something and per removal. The newest change's id is the
- * registry's generation: a compiled schema that read the registry is kept
- * only while the generation it was compiled at is current.
- *
- * Invariant: the registry changes only through dbjson_register and
- * dbjson_unregister, each of which writes a change row in the same
- * statement, so every change moves the generation.
+ * changed something and per removal. The registry's generation is a
+ * fingerprint of json_schemas' rows: a compiled schema that read the
+ * registry is kept only while the generation it was compiled at is
+ * current, however the rows came to change.
  */
 #include "jsonschema/js_private.h"
 
@@ -67,23 +64,50 @@ static int registry_present(dbc_ctx *ctx, bool *present)
 	return DBC_OK;
 }
 
-static int take_int(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+/* One registered schema's part of the generation: a 64-bit mix of its
+ * name, uri and SHA-256 (FNV-1a, then a finalizer so that sums spread). */
+static uint64_t row_mix(const dbc_value *c)
 {
-	(void)ctx;
-	if (ncol > 0 && c[0].type == DBC_INT)
-		*(int64_t *)arg = c[0].i;
+	uint64_t h = 1469598103934665603ULL;
+	for (int k = 0; k < 3; k++) {
+		const char *s = c[k].type == DBC_TEXT ? c[k].s : "";
+		for (; *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		h = (h ^ (uint64_t)(0x100 + k)) * 1099511628211ULL; /* field separator */
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int add_row_mix(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol != 3)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "bad row");
+	*(uint64_t *)arg += row_mix(c);
 	return DBC_OK;
 }
 
+/* The generation is a fingerprint of what the registry holds (every
+ * schema's name, uri and SHA-256, summed so that row order does not
+ * matter), never a counter: a counter is fooled by a change rolled back
+ * and its number taken again (SQLite's AUTOINCREMENT rolls back with the
+ * change), by changes committed in another order than numbered
+ * (PostgreSQL), and by rows changed without dbjson_register. */
 int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen)
 {
 	bool present;
+	uint64_t sum = 0;
 	*gen = 0;
 	if (registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT coalesce(max(id), 0) FROM %sjson_schema_changes",
+	char *sql = dbc_printf(ctx, "SELECT name, uri, sha256 FROM %sjson_schemas",
 	                       ctx->host->book_prefix);
-	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_int, gen) : DBC_ERROR;
+	if (!sql || ctx->host->query(ctx, sql, 0, NULL, add_row_mix, &sum) != DBC_OK)
+		return DBC_ERROR;
+	*gen = (int64_t)(sum | 1); /* 0 stays "read nothing of the registry" */
+	return DBC_OK;
 }
 
 typedef struct found_schema {
@@ -103,8 +127,11 @@ static int take_schema(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 }
 
 /* The schema registered under key as a URI (its $id or the uri it was
- * registered with, an empty fragment left out) or else as a name. */
-static int find_schema(dbc_ctx *ctx, const char *key, found_schema *f)
+ * registered with, an empty fragment left out) or as a name: a $ref
+ * (name_first false) takes the URI first, a schema argument (name_first
+ * true) the name, so that a name that is also another schema's URI still
+ * names its own schema. */
+static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_schema *f)
 {
 	bool present;
 	memset(f, 0, sizeof(*f));
@@ -114,8 +141,8 @@ static int find_schema(dbc_ctx *ctx, const char *key, found_schema *f)
 	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
 	char *sql = dbc_printf(ctx,
 	                       "SELECT schema, uri FROM %sjson_schemas WHERE uri = $1 OR name = $2"
-	                       " ORDER BY CASE WHEN uri = $1 THEN 0 ELSE 1 END LIMIT 1",
-	                       ctx->host->book_prefix);
+	                       " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
+	                       ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
 	if (!uri || !sql)
 		return DBC_ERROR;
 	dbc_value p[2] = {dbc_text(uri), dbc_text(key)};
@@ -126,7 +153,7 @@ char *dbc_js_registry_load(void *arg, const char *uri)
 {
 	dbc_js_registry_use *use = arg;
 	found_schema f;
-	if (find_schema(use->ctx, uri, &f) != DBC_OK || !f.found)
+	if (find_schema(use->ctx, uri, false, &f) != DBC_OK || !f.found)
 		return NULL;
 	use->used = true;
 	return strdup(f.text); /* why: load_remote hands malloc'd text (jsonschema.h) */
@@ -135,7 +162,7 @@ char *dbc_js_registry_load(void *arg, const char *uri)
 int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri)
 {
 	found_schema f;
-	if (find_schema(ctx, name, &f) != DBC_OK)
+	if (find_schema(ctx, name, true, &f) != DBC_OK)
 		return DBC_ERROR;
 	if (!f.found)
 		return dbc_error(ctx, "42704",
@@ -201,6 +228,35 @@ static int record_change(dbc_ctx *ctx, const char *name, const char *old_sha, co
 	return ctx->host->query(ctx, sql, 3, p, NULL, NULL);
 }
 
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	char **out = arg;
+	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* A URI names one schema: an error naming the schema that holds r's URI
+ * under another name (rather than the unique index's bare violation). */
+static int uri_taken(dbc_ctx *ctx, const registration *r)
+{
+	char *holder = NULL;
+	if (!r->uri)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx, "SELECT name FROM %sjson_schemas WHERE uri = $1 AND name <> $2",
+	                       ctx->host->book_prefix);
+	dbc_value p[2] = {dbc_text(r->uri), dbc_text(r->name)};
+	if (!sql || ctx->host->query(ctx, sql, 2, p, take_text, &holder) != DBC_OK)
+		return DBC_ERROR;
+	if (holder)
+		return dbc_error(ctx, "23505",
+		                 "schema %s is registered under the URI %s already: a URI names one "
+		                 "schema (change the $id, give another uri, or unregister %s)",
+		                 dbc_excerpt(ctx, holder, DBC_EXCERPT), dbc_excerpt(ctx, r->uri, DBC_EXCERPT),
+		                 dbc_excerpt(ctx, holder, DBC_EXCERPT));
+	return DBC_OK;
+}
+
 static int write_registration(dbc_ctx *ctx, void *arg)
 {
 	registration *r = arg;
@@ -211,6 +267,8 @@ static int write_registration(dbc_ctx *ctx, void *arg)
 		return DBC_ERROR;
 	if (r->existed && r->old_sha256 && strcmp(r->old_sha256, r->sha256) == 0)
 		return DBC_OK; /* the same schema again: nothing changes */
+	if (uri_taken(ctx, r) != DBC_OK)
+		return DBC_ERROR;
 	char *sql = dbc_printf(ctx,
 	                       r->existed ? "UPDATE %sjson_schemas SET uri = CAST($2 AS text),"
 	                                    " schema = $3, sha256 = $4, registered_at = %s"

@@ -140,7 +140,8 @@ void dbc_js_cache_set_generation(dbc_js_cache *cache, dbc_js_generation_fn fn);
  * a name starts with a letter or "_" and is not true, false or null (which
  * schema text never does, after no leading space). */
 bool dbc_js_is_name(const char *arg);
-/* The registry's generation: the newest change's id, 0 when empty. */
+/* The registry's generation: a fingerprint of the schemas it holds (never
+ * 0), 0 when it has no tables. */
 int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen);
 /* The schema text registered under name (or under it as a URI), and the
  * URI it is known by (NULL when none); an error naming it when none is. */

@@ -4,10 +4,10 @@
 -- in the API table; the build writes their statements here.
 
 -- The registry of named schemas (dbjson_register; core/jsonschema/js_registry.c):
--- written only through dbjson_register and dbjson_unregister, each change
--- with a row in json_schema_changes, whose newest id is the registry's
--- generation (a cached compiled schema that read the registry is kept while
--- it is current).
+-- written through dbjson_register and dbjson_unregister, each change with a
+-- row in json_schema_changes; a cached compiled schema that read the registry
+-- is kept while the registry's fingerprint (every row's name, uri and sha256)
+-- is the one it was compiled at.
 CREATE TABLE dbcare.json_schemas (
     name          text CONSTRAINT dbcare_json_schemas_pkey PRIMARY KEY,
     uri           text CONSTRAINT dbcare_json_schemas_uri UNIQUE,

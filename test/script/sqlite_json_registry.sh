@@ -106,5 +106,28 @@ refused(plain, "SELECT dbjson_valid('{}', 'address')", want="no JSON Schema is r
 left = plain.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'dbcare%'").fetchone()[0]
 if left:
     fail(f"validation made {left} bookkeeping objects")
+# a change rolled back: its change id is taken again by the next change
+# (AUTOINCREMENT rolls back with it); a schema compiled inside the rolled
+# back transaction must not pass for the registry's state afterwards
+r = connect(work + "/rollback.db")
+r.execute("SELECT dbjson_register('x', '{\"type\": \"string\"}')")
+r.execute("BEGIN")
+r.execute("SELECT dbjson_register('x', '{\"type\": \"integer\"}')")
+if r.execute("SELECT dbjson_valid('1', 'x')").fetchone()[0] != 1:
+    fail("inside the transaction x is an integer schema")
+r.execute("ROLLBACK")
+r.execute("SELECT dbjson_register('y', '{}')")
+if r.execute("SELECT dbjson_valid('1', 'x')").fetchone()[0] != 0:
+    fail("a schema compiled in a rolled-back transaction was kept after it")
+
+# two schemas with the same $id: an error naming the holder, not a bare
+# UNIQUE violation; a name that is another schema's URI still names its own
+r.execute("SELECT dbjson_register('s1', '{\"$id\": \"https://e.com/s\"}')")
+refused(r, "SELECT dbjson_register('s2', '{\"$id\": \"https://e.com/s\"}')",
+        want="schema s1 is registered under the URI https://e.com/s already")
+r.execute("SELECT dbjson_register('p', '{\"type\": \"string\"}', 'q')")
+r.execute("SELECT dbjson_register('q', '{\"type\": \"integer\"}')")
+if r.execute("SELECT dbjson_valid('1', 'q')").fetchone()[0] != 1:
+    fail("the name q found the schema registered under the URI q")
 print("ok: registry by name, $ref, cross-connection change, revalidate, unregister")
 PY
