@@ -107,6 +107,7 @@ Oid pgdbc_check_scope_relid(void);
 /* The NOT VALID domain CHECKs over table columns (pg/check_domain.c):
  * dbc_host's domain_checks. */
 int pgdbc_domain_checks(dbc_ctx *ctx, dbc_domain_checks *out);
+int pgdbc_domain_constraints(dbc_ctx *ctx, dbc_row_fn fn, void *arg);
 /* A foreign key's comparison written with its own operators (pg/check_keys.c):
  * dbc_host's key_match. */
 int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,

@@ -347,8 +347,8 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
 		return DBC_ERROR;
 	if (n > 0)
 		return dbc_error(ctx, "2BP01",
-		                 "schema %s is used by constraint %s of %s%s: drop the constraint first",
-		                 name, users[0].constraint, users[0].table,
+		                 "schema %s is used by constraint %s of %s%s%s: drop the constraint first",
+		                 name, users[0].constraint, users[0].domain ? "domain " : "", users[0].table,
 		                 n > 1 ? dbc_printf(ctx, " and %d more", n - 1) : "");
 	if (registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
@@ -367,30 +367,63 @@ static bool names_schema(dbc_ctx *ctx, const char *expr, const char *quoted)
 	return expr && strstr(expr, "dbjson_") && strstr(expr, quoted);
 }
 
+typedef struct users_of {
+	const char *quoted; /* the schema's name as a literal */
+	dbc_js_user *items;
+	int n, cap;
+} users_of;
+
+static int add_user(dbc_ctx *ctx, users_of *u, dbc_js_user user)
+{
+	if (!user.table || dbc_grow(ctx, &u->items, u->n, &u->cap, sizeof(dbc_js_user), 4) != DBC_OK)
+		return DBC_ERROR;
+	u->items[u->n++] = user;
+	return DBC_OK;
+}
+
+/* A domain CHECK naming the schema (rows of host->domain_constraints). */
+static int take_domain_user(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	users_of *u = arg;
+	if (ncol != 4 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT ||
+	    c[3].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "bad domain constraint row");
+	if (!names_schema(ctx, c[3].s, u->quoted))
+		return DBC_OK;
+	return add_user(ctx, u,
+	                (dbc_js_user){.schema = dbc_strdup(ctx, c[0].s),
+	                              .table = dbc_qualified_name(ctx, c[0].s, c[1].s),
+	                              .constraint = dbc_strdup(ctx, c[2].s),
+	                              .domain = true});
+}
+
 int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n)
 {
 	dbc_schema s;
-	int cap = 0;
+	users_of u = {.quoted = ctx->host->quote_literal(ctx, name)};
 	*out = NULL;
 	*n = 0;
-	char *quoted = ctx->host->quote_literal(ctx, name);
 	dbc_schema_init(&s, ctx);
-	if (!quoted || ctx->host->read_schema(ctx, &s) != DBC_OK)
+	if (!u.quoted || ctx->host->read_schema(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	for (int t = 0; t < s.ntables; t++)
 		for (int k = 0; k < s.tables[t].nconstraints; k++) {
 			const dbc_table *tb = &s.tables[t];
 			const dbc_constraint *c = &tb->constraints[k];
-			if (c->kind != DBC_CON_CHECK || !names_schema(ctx, c->expr, quoted))
+			if (c->kind != DBC_CON_CHECK || !names_schema(ctx, c->expr, u.quoted))
 				continue;
-			if (dbc_grow(ctx, out, *n, &cap, sizeof(dbc_js_user), 4) != DBC_OK)
+			if (add_user(ctx, &u,
+			             (dbc_js_user){.schema = tb->schema,
+			                           .table = dbc_qualified_name(ctx, tb->schema, tb->name),
+			                           .constraint = c->name}) != DBC_OK)
 				return DBC_ERROR;
-			(*out)[(*n)++] = (dbc_js_user){
-			    .schema = tb->schema,
-			    .table = dbc_qualified_name(ctx, tb->schema, tb->name),
-			    .constraint = c->name,
-			};
 		}
+	/* a domain's CHECK constrains every column of the domain */
+	if (ctx->host->domain_constraints &&
+	    ctx->host->domain_constraints(ctx, take_domain_user, &u) != DBC_OK)
+		return DBC_ERROR;
+	*out = u.items;
+	*n = u.n;
 	return DBC_OK;
 }
 

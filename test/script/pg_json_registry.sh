@@ -127,4 +127,15 @@ r=$(q -c "SELECT violations FROM dbcheck_constraints() WHERE table_name = 'publi
 [ "$r" = 2 ] || fail "dbcheck_constraints on a partitioned table: $r"
 q -c "DROP TABLE parts"
 
+# a DOMAIN's CHECK naming a schema: unregister refuses (the domain would
+# refuse every value after), revalidate lists it as not counted
+q -c "SELECT dbjson_register('dx', '{\"type\": \"string\"}')" >/dev/null
+q -c "CREATE DOMAIN dx_doc AS jsonb CHECK (dbjson_valid(VALUE, 'dx'))"
+out=$(q -c "SELECT dbjson_unregister('dx')" 2>&1) && fail "unregistered a schema a domain's CHECK names"
+grep -q "constraint dx_doc_check of domain public.dx_doc" <<<"$out" || fail "the refusal does not name the domain: $out"
+r=$(q -c "SELECT table_name || ' ' || constraint_name || ' ' || (violations IS NULL) FROM dbjson_revalidate('dx')")
+[ "$r" = "public.dx_doc dx_doc_check true" ] || fail "revalidate with a domain: $r"
+[ "$(q -c "SELECT '\"a\"'::dx_doc IS NOT NULL")" = t ] || fail "the domain's schema went"
+q -c "DROP DOMAIN dx_doc"
+[ "$(q -c "SELECT dbjson_unregister('dx')")" = t ] || fail "unregister after the domain went"
 echo "ok: registry by name, \$ref, cross-session change, revalidate, unregister, rights"
