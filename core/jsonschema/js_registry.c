@@ -102,8 +102,8 @@ int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen)
 	*gen = 0;
 	if (registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
-	char *sql = dbc_printf(ctx, "SELECT name, uri, sha256 FROM %sjson_schemas",
-	                       ctx->host->book_prefix);
+	char *sql =
+	    dbc_printf(ctx, "SELECT name, uri, sha256 FROM %sjson_schemas", ctx->host->book_prefix);
 	if (!sql || ctx->host->query(ctx, sql, 0, NULL, add_row_mix, &sum) != DBC_OK)
 		return DBC_ERROR;
 	*gen = (int64_t)(sum | 1); /* 0 stays "read nothing of the registry" */
@@ -252,7 +252,8 @@ static int uri_taken(dbc_ctx *ctx, const registration *r)
 		return dbc_error(ctx, "23505",
 		                 "schema %s is registered under the URI %s already: a URI names one "
 		                 "schema (change the $id, give another uri, or unregister %s)",
-		                 dbc_excerpt(ctx, holder, DBC_EXCERPT), dbc_excerpt(ctx, r->uri, DBC_EXCERPT),
+		                 dbc_excerpt(ctx, holder, DBC_EXCERPT),
+		                 dbc_excerpt(ctx, r->uri, DBC_EXCERPT),
 		                 dbc_excerpt(ctx, holder, DBC_EXCERPT));
 	return DBC_OK;
 }
@@ -348,8 +349,8 @@ int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
 	if (n > 0)
 		return dbc_error(ctx, "2BP01",
 		                 "schema %s is used by constraint %s of %s%s%s: drop the constraint first",
-		                 name, users[0].constraint, users[0].domain ? "domain " : "", users[0].table,
-		                 n > 1 ? dbc_printf(ctx, " and %d more", n - 1) : "");
+		                 name, users[0].constraint, users[0].domain ? "domain " : "",
+		                 users[0].table, n > 1 ? dbc_printf(ctx, " and %d more", n - 1) : "");
 	if (registry_present(ctx, &present) != DBC_OK || !present)
 		return ctx->failed ? DBC_ERROR : DBC_OK;
 	removal m = {.name = name};

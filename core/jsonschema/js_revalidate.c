@@ -54,8 +54,7 @@ int dbc_js_revalidate(dbc_ctx *ctx, const char *name, dbc_rows *out)
 	for (int i = 0; i < n; i++) {
 		if (users[i].domain) {
 			/* a domain's columns are many tables'; not counted here */
-			dbc_value row[4] = {dbc_text(users[i].table), dbc_text(users[i].constraint),
-			                    dbc_null(),
+			dbc_value row[4] = {dbc_text(users[i].table), dbc_text(users[i].constraint), dbc_null(),
 			                    dbc_text("a domain's CHECK: dbjson_revalidate counts table "
 			                             "constraints; use dbcheck_json on its columns")};
 			if (dbc_rows_add(out, row) != DBC_OK)
