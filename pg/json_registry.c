@@ -15,11 +15,13 @@
  */
 #include "glue.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 static bool listening;
 static bool relid_known;
@@ -27,12 +29,31 @@ static Oid changes_relid = InvalidOid;
 /* starts at 1: the core reads 0 as "compiled without the registry" */
 static int64 generation = 1;
 
+/* A change seen after a transaction-level snapshot was taken (REPEATABLE
+ * READ, SERIALIZABLE): a schema compiled later in that transaction reads
+ * the registry as the snapshot shows it, from before the change, yet at the
+ * new generation; the generation moves again when the transaction ends. */
+static bool bump_at_end;
+
 static void on_relcache_invalidation(Datum arg, Oid relid)
 {
 	(void)arg;
 	if (relid == InvalidOid || (relid_known && relid == changes_relid)) {
 		generation++;
 		relid_known = false; /* a dropped and remade extension has new tables */
+		if (IsTransactionState() && IsolationUsesXactSnapshot() && FirstSnapshotSet)
+			bump_at_end = true;
+	}
+}
+
+static void on_transaction_end(XactEvent event, void *arg)
+{
+	(void)arg;
+	if (bump_at_end &&
+	    (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE ||
+	     event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT)) {
+		generation++;
+		bump_at_end = false;
 	}
 }
 
@@ -41,6 +62,7 @@ int pgdbc_json_registry_generation(dbc_ctx *ctx, int64_t *gen)
 	(void)ctx;
 	if (!listening) {
 		CacheRegisterRelcacheCallback(on_relcache_invalidation, (Datum)0);
+		RegisterXactCallback(on_transaction_end, NULL);
 		listening = true;
 	}
 	if (!relid_known) {

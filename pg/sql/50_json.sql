@@ -6,8 +6,8 @@
 -- The registry of named schemas (dbjson_register; core/jsonschema/js_registry.c):
 -- written through dbjson_register and dbjson_unregister, each change with a
 -- row in json_schema_changes; a cached compiled schema that read the registry
--- is kept while the registry's fingerprint (every row's name, uri and sha256)
--- is the one it was compiled at.
+-- is kept while the registry is unchanged (here: no invalidation from the
+-- trigger below since; on SQLite: the same fingerprint of every row).
 CREATE TABLE dbcare.json_schemas (
     name          text CONSTRAINT dbcare_json_schemas_pkey PRIMARY KEY,
     uri           text CONSTRAINT dbcare_json_schemas_uri UNIQUE,

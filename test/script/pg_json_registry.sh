@@ -138,4 +138,19 @@ r=$(q -c "SELECT table_name || ' ' || constraint_name || ' ' || (violations IS N
 [ "$(q -c "SELECT '\"a\"'::dx_doc IS NOT NULL")" = t ] || fail "the domain's schema went"
 q -c "DROP DOMAIN dx_doc"
 [ "$(q -c "SELECT dbjson_unregister('dx')")" = t ] || fail "unregister after the domain went"
+# REPEATABLE READ: a session that accepts a change's invalidation inside a
+# transaction whose snapshot predates the change compiles the old schema
+# there; it must not keep it for its next transactions
+q -c "SELECT dbjson_register('rr', '{\"type\": \"string\"}')" -c "CREATE TABLE rr_other (i int)" >/dev/null
+s "RESET ROLE;" >/dev/null
+s "BEGIN ISOLATION LEVEL REPEATABLE READ;" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
+[ "$r" = f ] || fail "rr in the first transaction: $r"
+q -c "SELECT dbjson_register('rr', '{\"type\": \"integer\"}')" >/dev/null
+s "SELECT count(*) FROM rr_other;" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
+[ "$r" = f ] || fail "rr inside the repeatable-read snapshot: $r"
+s "COMMIT;" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
+[ "$r" = t ] || fail "a session kept the schema its repeatable-read snapshot showed after the transaction: $r"
 echo "ok: registry by name, \$ref, cross-session change, revalidate, unregister, rights"
