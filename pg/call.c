@@ -71,6 +71,7 @@ void pgdbc_begin(pgdbc_call *call, FunctionCallInfo fcinfo)
 void pgdbc_begin_lean(pgdbc_call *call, FunctionCallInfo fcinfo)
 {
 	begin_call(call, fcinfo, false);
+	call->lean = true;
 }
 
 void pgdbc_finish(pgdbc_call *call, int rc)

@@ -82,6 +82,22 @@ int pgdbc_domain_checks(dbc_ctx *ctx, dbc_domain_checks *out)
 	return ctx->host->query(ctx, domain_checks_sql, 0, NULL, add_check, out);
 }
 
+/* Every domain CHECK constraint, for what must not go while one names it
+ * (a registered JSON Schema: core/jsonschema/js_registry.c). */
+static const char *const domain_constraints_sql =
+    "SELECT n.nspname::text, t.typname::text, k.conname::text,"
+    " pg_catalog.pg_get_constraintdef(k.oid)"
+    " FROM pg_catalog.pg_constraint k"
+    " JOIN pg_catalog.pg_type t ON t.oid = k.contypid"
+    " JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+    " WHERE k.contypid <> 0 AND k.contype = 'c'"
+    " ORDER BY 1, 2, 3";
+
+int pgdbc_domain_constraints(dbc_ctx *ctx, dbc_row_fn fn, void *arg)
+{
+	return ctx->host->query(ctx, domain_constraints_sql, 0, NULL, fn, arg);
+}
+
 /* Whether a column of table relid has type domain, or a domain over it. */
 static bool table_uses_domain(Oid relid, Oid domain)
 {

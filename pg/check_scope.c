@@ -157,6 +157,13 @@ static void switch_body(void *arg)
 	 * too, a disabled index scan could still be the cheapest */
 	(void)set_config_option("enable_seqscan", "on", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
 	                        true, 0, false);
+	/* A check asks for the rows a CHECK refuses; with constraint exclusion
+	 * (on for partitions by default) the planner takes the CHECK itself as
+	 * proof that a partition has none and reads nothing -- wrong when the
+	 * expression's answer changed (a registered JSON Schema changed, a
+	 * function declared IMMUTABLE that is not) */
+	(void)set_config_option("constraint_exclusion", "off", PGC_USERSET, PGC_S_SESSION,
+	                        GUC_ACTION_SAVE, true, 0, false);
 }
 
 /* The open scope's subtransaction, in the transaction of lxid, and its

@@ -22,8 +22,10 @@ static dbc_js_cache *backend_cache;
  * there is no memory for it. */
 static dbc_js_cache *cache(void)
 {
-	if (!backend_cache)
+	if (!backend_cache) {
 		backend_cache = dbc_js_cache_new();
+		dbc_js_cache_set_generation(backend_cache, pgdbc_json_registry_generation);
+	}
 	return backend_cache;
 }
 
@@ -226,4 +228,41 @@ Datum dbjson_errors_json(PG_FUNCTION_ARGS)
 Datum dbjson_errors_text(PG_FUNCTION_ARGS)
 {
 	return dbjson_errors(fcinfo);
+}
+
+/* The overloads with a registered schema's name (or a schema text) as
+ * text beside a jsonb or json document. */
+Datum dbjson_valid_jsonb_name(PG_FUNCTION_ARGS)
+{
+	return dbjson_valid(fcinfo);
+}
+
+Datum dbjson_valid_json_name(PG_FUNCTION_ARGS)
+{
+	return dbjson_valid(fcinfo);
+}
+
+Datum dbjson_assert_jsonb_name(PG_FUNCTION_ARGS)
+{
+	return dbjson_assert(fcinfo);
+}
+
+Datum dbjson_assert_json_name(PG_FUNCTION_ARGS)
+{
+	return dbjson_assert(fcinfo);
+}
+
+Datum dbjson_errors_jsonb_name(PG_FUNCTION_ARGS)
+{
+	return dbjson_errors(fcinfo);
+}
+
+Datum dbjson_errors_json_name(PG_FUNCTION_ARGS)
+{
+	return dbjson_errors(fcinfo);
+}
+
+Datum dbcheck_json_name(PG_FUNCTION_ARGS)
+{
+	return dbcheck_json(fcinfo);
 }

@@ -68,6 +68,11 @@ typedef struct pgdbc_call {
 	MemoryContext call_cxt;   /* the arena and everything temporary; deleted at finish */
 	MemoryContext prev_arena; /* arena context of an enclosing dbcare call (nesting) */
 	bool spi_connected;
+	/* Begun by pgdbc_begin_lean: a JSON validator, which queries nothing
+	 * but dbcare's schema registry; its queries run as the owner of the
+	 * dbcare schema (pg/host_query.c), so a table owner's CHECK naming a
+	 * registered schema reads it without rights on dbcare's tables. */
+	bool lean;
 	dbc_ctx ctx; /* the core's context; host_data points back here */
 
 	/* Subtransactions the core opened and has not released or rolled back,
@@ -102,6 +107,7 @@ Oid pgdbc_check_scope_relid(void);
 /* The NOT VALID domain CHECKs over table columns (pg/check_domain.c):
  * dbc_host's domain_checks. */
 int pgdbc_domain_checks(dbc_ctx *ctx, dbc_domain_checks *out);
+int pgdbc_domain_constraints(dbc_ctx *ctx, dbc_row_fn fn, void *arg);
 /* A foreign key's comparison written with its own operators (pg/check_keys.c):
  * dbc_host's key_match. */
 int pgdbc_key_match(dbc_ctx *ctx, const char *schema, const char *table, const char *name,
@@ -333,5 +339,9 @@ int pgdbc_read_as_of(dbc_ctx *ctx, int (*body)(dbc_ctx *, void *), void *arg);
  * audit_entries_written). */
 int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written);
 int pgdbc_audit_wal_lag(dbc_ctx *ctx, bool *active, double *lag_seconds, int64_t *retained);
+
+/* The JSON Schema registry's generation as this backend sees it
+ * (pg/json_registry.c): the cache's dbc_js_generation_fn. */
+int pgdbc_json_registry_generation(dbc_ctx *ctx, int64_t *gen);
 
 #endif

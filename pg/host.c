@@ -210,6 +210,7 @@ const dbc_host pgdbc_host = {
     .check_lock = pgdbc_check_lock,
     .check_leave = pgdbc_check_leave,
     .domain_checks = pgdbc_domain_checks,
+    .domain_constraints = pgdbc_domain_constraints,
     .key_match = pgdbc_key_match,
     .warning = pg_warning,
     .notice = pg_notice,

@@ -9,7 +9,10 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/syscache.h"
 #include "executor/spi.h"
 #include "jit/jit.h"
 #include "utils/builtins.h"
@@ -283,19 +286,61 @@ static void query_body(pgdbc_call *call, guard_state *gs, void *arg)
 	SPI_freetuptable(tt);
 }
 
+/* A lean call (pgdbc_begin_lean) connects to SPI only when it first
+ * queries (a JSON validator reading the schema registry); pgdbc_finish
+ * disconnects it as any call's. */
+static void connect_spi(pgdbc_call *call)
+{
+	if (call->spi_connected)
+		return;
+	MemoryContext keep = CurrentMemoryContext;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbcare: SPI_connect failed");
+	call->spi_connected = true;
+	MemoryContextSwitchTo(keep);
+}
+
+/* The owner of the dbcare schema (the extension's), InvalidOid when there
+ * is no such schema. */
+static Oid dbcare_schema_owner(void)
+{
+	Oid nsp = get_namespace_oid("dbcare", true);
+	Oid owner = InvalidOid;
+	HeapTuple tup = OidIsValid(nsp) ? SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp)) : NULL;
+	if (HeapTupleIsValid(tup)) {
+		owner = ((Form_pg_namespace)GETSTRUCT(tup))->nspowner;
+		ReleaseSysCache(tup);
+	}
+	return owner;
+}
+
 int pgdbc_host_query(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                      dbc_row_fn fn, void *arg)
 {
 	pgdbc_call *call = ctx->host_data;
+	connect_spi(call);
 	guard_state gs = {sql, 0, NULL};
 	query_args qa = {nparam, params, fn, arg, false};
-	return pgdbc_run_guarded(call, &gs, query_body, &qa);
+	if (!call->lean)
+		return pgdbc_run_guarded(call, &gs, query_body, &qa);
+	/* a validator's registry read (pgdbc_call.lean): as the schema's owner,
+	 * restricted; an error unwinds the user with the subtransaction */
+	Oid owner = dbcare_schema_owner(), save_user;
+	int save_sec;
+	if (!OidIsValid(owner))
+		return dbc_error(ctx, "3F000", "the dbcare schema does not exist: CREATE EXTENSION dbcare");
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_RESTRICTED_OPERATION);
+	int rc = pgdbc_run_guarded(call, &gs, query_body, &qa);
+	SetUserIdAndSecContext(save_user, save_sec);
+	return rc;
 }
 
 int pgdbc_host_query_latest(dbc_ctx *ctx, const char *sql, int nparam, const dbc_value *params,
                             dbc_row_fn fn, void *arg)
 {
 	pgdbc_call *call = ctx->host_data;
+	connect_spi(call);
 	guard_state gs = {sql, 0, NULL};
 	query_args qa = {nparam, params, fn, arg, true};
 	return pgdbc_run_guarded(call, &gs, query_body, &qa);

@@ -15,6 +15,7 @@ sqldbc_conn *sqldbc_conn_of(sqlite3_context *fctx)
 void sqldbc_begin(sqldbc_call *call, sqlite3_context *fctx)
 {
 	sqldbc_call_open(call, sqldbc_conn_of(fctx));
+	call->fn = fctx;
 }
 
 /* SQLite's result code for an error of this SQLSTATE: the code SQLite gave

@@ -9,11 +9,33 @@
 
 #include <string.h>
 
+/* The registry's generation, read once a statement: kept as the schema
+ * argument's auxiliary data, which SQLite keeps while the statement runs
+ * when the argument is a constant (a CHECK's), and read anew otherwise. */
+static int statement_generation(dbc_ctx *ctx, int64_t *gen)
+{
+	sqldbc_call *call = ctx->host_data;
+	int64_t *memo = call->fn ? sqlite3_get_auxdata(call->fn, 1) : NULL;
+	if (memo) {
+		*gen = *memo;
+		return DBC_OK;
+	}
+	if (dbc_js_registry_generation(ctx, gen) != DBC_OK)
+		return DBC_ERROR;
+	if (call->fn && (memo = sqlite3_malloc64(sizeof(*memo)))) {
+		*memo = *gen;
+		sqlite3_set_auxdata(call->fn, 1, memo, sqlite3_free);
+	}
+	return DBC_OK;
+}
+
 /* The connection's schema cache, made on first use (freed with the state). */
 static dbc_js_cache *cache_of(sqldbc_conn *conn)
 {
-	if (!conn->json_cache)
+	if (!conn->json_cache) {
 		conn->json_cache = dbc_js_cache_new();
+		dbc_js_cache_set_generation(conn->json_cache, statement_generation);
+	}
 	return conn->json_cache;
 }
 

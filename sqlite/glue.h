@@ -34,6 +34,9 @@ typedef struct sqldbc_call {
 	/* The statements this call prepared once and reuses (stmt_cache.c),
 	 * finalized when the call settles; NULL until the first. */
 	struct sqldbc_stmt_cache *stmts;
+	/* The scalar function's context (sqldbc_begin); NULL in a table-valued
+	 * call. */
+	sqlite3_context *fn;
 } sqldbc_call;
 
 /* Binds call to conn and notes its transaction state (every call, scalar or

@@ -43,6 +43,7 @@ void sqldbc_call_open(sqldbc_call *call, sqldbc_conn *conn)
 	call->was_autocommit = sqlite3_get_autocommit(conn->db) != 0;
 	call->rescue = NULL;
 	call->stmts = NULL;
+	call->fn = NULL;
 	dbc_ctx_init(&call->ctx, sqldbc_installed_host(), call);
 }
 

@@ -94,6 +94,12 @@ enum {
 	/* SQLite: registered once with any number of arguments (nArg -1); the
 	 * declared arguments are the leading ones */
 	DBC_API_VARIADIC = 1 << 11,
+	/* PostgreSQL: no SET search_path, because every statement it runs goes
+	 * through the host, which pins the path per statement (pg/host_query.c)
+	 * and it resolves no other name: the JSON validators, whose CHECK calls
+	 * them once a row, where a SET clause's save and restore of the GUC
+	 * around every call costs more than the validation */
+	DBC_API_HOST_PATH = 1 << 12,
 };
 
 /* The part of the API a function belongs to; each part's statements go to

@@ -49,9 +49,14 @@
 #define DBC_JSON_ARGS(type_)                                                                       \
 	DBC_ARGS(DBC_ARG("document", type_), DBC_ARG("schema", type_),                                 \
 	         DBC_OPT("format_assertion", DBC_T_BOOL, "false"))
-#define DBC_JSON_PURE .volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE
+#define DBC_JSON_NAMED_ARGS(type_)                                                                 \
+	DBC_ARGS(DBC_ARG("document", type_), DBC_ARG("schema", DBC_T_TEXT),                            \
+	         DBC_OPT("format_assertion", DBC_T_BOOL, "false"))
+#define DBC_JSON_PURE                                                                              \
+	.volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_HOST_PATH
 #define DBC_JSON_PURE_SQLITE                                                                       \
-	.volatility = DBC_IMMUTABLE, .flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE
+	.volatility = DBC_IMMUTABLE,                                                                   \
+	.flags = DBC_API_STRICT | DBC_API_PARALLEL_SAFE | DBC_API_PURE | DBC_API_HOST_PATH
 #define DBC_JSON_ERROR_COLUMNS                                                                     \
 	DBC_COLUMNS(DBC_COL("instance_path", DBC_T_TEXT), DBC_COL("schema_path", DBC_T_TEXT),          \
 	            DBC_COL("keyword", DBC_T_TEXT), DBC_COL("message", DBC_T_TEXT))
@@ -420,6 +425,60 @@
 	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),              \
 	  .volatility = DBC_STABLE,                                                                    \
 	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
+	/* The same four with a registered schema's name (text) beside a jsonb or                      \
+	 * json document: an untyped literal picks them ('package'); a schema                          \
+	 * text given as text is read as a schema, as in the text overloads. */                        \
+	X(dbjson_valid_jsonb_name, dbjson_valid, PG, .part = DBC_PART_JSON,                            \
+	  DBC_JSON_NAMED_ARGS(DBC_T_JSONB), .returns = DBC_T_BOOL, DBC_JSON_PURE,                      \
+	  .comment = "whether a document is valid against a JSON Schema or a registered one")          \
+	X(dbjson_valid_json_name, dbjson_valid, PG, .part = DBC_PART_JSON,                             \
+	  DBC_JSON_NAMED_ARGS(DBC_T_JSON), .returns = DBC_T_BOOL, DBC_JSON_PURE,                       \
+	  .comment = "whether a document is valid against a JSON Schema or a registered one")          \
+	X(dbjson_assert_jsonb_name, dbjson_assert, PG, .part = DBC_PART_JSON,                          \
+	  DBC_JSON_NAMED_ARGS(DBC_T_JSONB), .returns = DBC_T_BOOL, DBC_JSON_PURE,                      \
+	  .comment = "true, or an error naming the first violation of a JSON Schema")                  \
+	X(dbjson_assert_json_name, dbjson_assert, PG, .part = DBC_PART_JSON,                           \
+	  DBC_JSON_NAMED_ARGS(DBC_T_JSON), .returns = DBC_T_BOOL, DBC_JSON_PURE,                       \
+	  .comment = "true, or an error naming the first violation of a JSON Schema")                  \
+	X(dbjson_errors_jsonb_name, dbjson_errors, PG, .part = DBC_PART_JSON,                          \
+	  DBC_JSON_NAMED_ARGS(DBC_T_JSONB), DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                     \
+	  .comment = "every violation of a JSON Schema by a document")                                 \
+	X(dbjson_errors_json_name, dbjson_errors, PG, .part = DBC_PART_JSON,                           \
+	  DBC_JSON_NAMED_ARGS(DBC_T_JSON), DBC_JSON_ERROR_COLUMNS, DBC_JSON_PURE,                      \
+	  .comment = "every violation of a JSON Schema by a document")                                 \
+	X(dbcheck_json_name, dbcheck_json, PG, .part = DBC_PART_JSON,                                  \
+	  DBC_ARGS(DBC_ARG("table", DBC_T_REGCLASS), DBC_ARG("column", DBC_T_TEXT),                    \
+	           DBC_ARG("schema", DBC_T_TEXT), DBC_OPT("format_assertion", DBC_T_BOOL, "false")),   \
+	  DBC_COLUMNS(DBC_COL("violations", DBC_T_INT8), DBC_COL("sample", DBC_T_JSONB)),              \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "how many stored values of a column a JSON Schema refuses, with a sample")        \
+	/* The registry (core/jsonschema/js_registry.c): changing it is                                \
+	 * private, as it changes what every CHECK naming a schema accepts. */                         \
+	X(dbjson_register, dbjson_register, CORE_SCALAR, .part = DBC_PART_JSON,                        \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT), DBC_ARG("schema", DBC_T_TEXT),                         \
+	           DBC_OPT("uri", DBC_T_TEXT, "NULL")),                                                \
+	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \
+	  .comment = "stores a JSON Schema under a name (and its $id or uri) for CHECK constraints "   \
+	             "and $ref; returns its SHA-256")                                                  \
+	X(dbjson_unregister, dbjson_unregister, CORE_SCALAR, .part = DBC_PART_JSON,                    \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)), .returns = DBC_T_BOOL, .flags = DBC_API_PRIVATE,      \
+	  .comment = "removes a registered JSON Schema no CHECK constraint names")                     \
+	X(dbjson_schemas, dbjson_schemas, CORE_TABLE, .part = DBC_PART_JSON,                           \
+	  DBC_COLUMNS(DBC_COL("name", DBC_T_TEXT), DBC_COL("uri", DBC_T_TEXT),                         \
+	              DBC_COL("sha256", DBC_T_TEXT), DBC_COL("bytes", DBC_T_INT8),                     \
+	              DBC_COL("registered_at", DBC_T_TEXT)),                                           \
+	  .volatility = DBC_STABLE, .comment = "the registered JSON Schemas")                          \
+	/* PostgreSQL: the registry's tables' trigger (pg/json_registry.c): every                      \
+	 * backend's compiled schemas that read the registry are compiled again. */                    \
+	X(dbcare_json_registry_changed, json_registry_changed, PG, .schema = "dbcare",                 \
+	  .part = DBC_PART_JSON, .returns = DBC_T_TRIGGER, .flags = DBC_API_PRIVATE,                   \
+	  .comment = "dbcare: tells every session that the JSON Schema registry changed")              \
+	X(dbjson_revalidate, dbjson_revalidate, CORE_TABLE, .part = DBC_PART_JSON,                     \
+	  DBC_ARGS(DBC_ARG("name", DBC_T_TEXT)),                                                       \
+	  DBC_COLUMNS(DBC_COL("table_name", DBC_T_TEXT), DBC_COL("constraint_name", DBC_T_TEXT),       \
+	              DBC_COL("violations", DBC_T_INT8), DBC_COL("not_checked", DBC_T_TEXT)),          \
+	  .volatility = DBC_STABLE,                                                                    \
+	  .comment = "the stored rows each CHECK naming a registered schema no longer accepts")        \
                                                                                                    \
 	/* ---- retain: soft delete and retention policies (core/retain) */                            \
 	/* Changing: they alter tables, install triggers and delete rows, with                         \

@@ -467,6 +467,11 @@ typedef struct dbc_host {
 	 * scope. out is zeroed by the caller; strings live in the ctx arena.
 	 * NULL where the engine has no domains (SQLite). */
 	int (*domain_checks)(dbc_ctx *ctx, struct dbc_domain_checks *out);
+	/* Every CHECK constraint of a domain, validated or not: fn gets rows
+	 * (domain's schema, domain's name, constraint name, expression as the
+	 * engine prints it). Catalog reads only, with the caller's rights. NULL
+	 * where the engine has no domains (SQLite). */
+	int (*domain_constraints)(dbc_ctx *ctx, dbc_row_fn fn, void *arg);
 	/* The test "parent row has the child row's key" of a foreign key (or,
 	 * declared, of a relation) as SQL over aliases p and c, with the
 	 * constraint's own operators written out, never found by operator or

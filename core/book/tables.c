@@ -353,6 +353,28 @@ const dbc_book_table dbc_book_tables[] = {
                     .check = "identity ~ '^[0-9a-f]{32}$'"),
             DBC_COL("made_at", TIME, .flags = NN, DBC_BOOK_NOW))),
 
+    /* the JSON Schema registry (dbjson_register; core/jsonschema/js_registry.c),
+     * every change recorded */
+    DBC_BOOK_TABLE("json_schemas", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
+        .comment = "dbcare: registered JSON Schemas (dbjson_register)",
+        .sqlite_part = "json", .pg_since = "0.3.9", .book_since = 15,
+        DBC_BOOK_COLUMNS(
+            DBC_COL("name", TEXT, .flags = PK),
+            DBC_COL("uri", TEXT, .unique = "dbcare_json_schemas_uri"),
+            DBC_COL("schema", TEXT, .flags = NN),
+            DBC_COL("sha256", TEXT, .flags = NN),
+            DBC_COL("registered_at", TIME, .flags = NN))),
+    DBC_BOOK_TABLE("json_schema_changes", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
+        .comment = "dbcare: who changed the JSON Schema registry, when",
+        .sqlite_part = "json", .pg_since = "0.3.9", .book_since = 15,
+        DBC_BOOK_COLUMNS(
+            DBC_COL("id", BIGINT, .flags = PK | DBC_BOOK_IDENTITY | DBC_BOOK_AUTOINCREMENT),
+            DBC_COL("name", TEXT, .flags = NN),
+            DBC_COL("old_sha256", TEXT),
+            DBC_COL("new_sha256", TEXT),
+            DBC_COL("changed_by", TEXT, .flags = NN | PGO, .pg_default = "CURRENT_USER"),
+            DBC_COL("changed_at", TIME, .flags = NN))),
+
     /* soft-delete tables (dbsoftdelete_enable) */
     DBC_BOOK_TABLE("softdelete", .flags = DBC_BOOK_DUMPED | DBC_BOOK_MONITOR | DBC_BOOK_OPTIONAL,
         .comment = "tables whose DELETE sets a column (dbsoftdelete_enable)",

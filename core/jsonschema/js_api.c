@@ -12,12 +12,7 @@ static int schema_of(dbc_ctx *ctx, dbc_js_cache *cache, const char *text, bool f
                      const dbc_jschema **out, dbc_jschema **owned)
 {
 	dbc_js_options opts = {.format_assertion = format_assertion, .check_meta = true};
-	*owned = NULL;
-	if (cache)
-		return dbc_js_cache_get(ctx, cache, text, &opts, out);
-	int rc = dbc_jschema_compile(ctx, text, &opts, owned);
-	*out = *owned;
-	return rc;
+	return dbc_js_schema_get(ctx, cache, text, &opts, out, owned);
 }
 
 /* The document as text or as a built tree, whichever was given. */

@@ -18,12 +18,16 @@ typedef struct js_entry {
 	uint64_t hash;
 	bool format_assertion;
 	dbc_jschema *schema;
+	/* the registry's generation when compiled, 0 when the schema read
+	 * nothing of it (js_registry.c) */
+	int64_t registry_gen;
 } js_entry;
 
 struct dbc_js_cache {
 	js_entry *head, *tail;
 	int entries;
 	size_t bytes;
+	dbc_js_generation_fn generation; /* NULL: dbc_js_registry_generation */
 };
 
 dbc_js_cache *dbc_js_cache_new(void)
@@ -88,31 +92,40 @@ static uint64_t hash_text(const char *s, size_t n)
 	return h;
 }
 
-int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *text, const dbc_js_options *opts,
-                     const dbc_jschema **out)
+void dbc_js_cache_set_generation(dbc_js_cache *c, dbc_js_generation_fn fn)
 {
-	bool fa = opts && opts->format_assertion;
-	size_t len = strlen(text);
+	if (c)
+		c->generation = fn;
+}
+
+static int generation(dbc_ctx *ctx, dbc_js_cache *c, int64_t *gen)
+{
+	return c->generation ? c->generation(ctx, gen) : dbc_js_registry_generation(ctx, gen);
+}
+
+/* The entry of key (schema text, or NAME_KEY and a name), moved to the
+ * front; NULL when there is none. */
+static js_entry *find(dbc_js_cache *c, const char *key, size_t len, bool fa)
+{
 	/* a CHECK asks for the same schema row after row: the most recent entry
 	 * is compared first, without hashing the text */
 	js_entry *mru = c->head;
-	if (mru && mru->len == len && mru->format_assertion == fa && !memcmp(mru->text, text, len)) {
-		*out = mru->schema;
-		return DBC_OK;
-	}
-	uint64_t h = hash_text(text, len);
+	if (mru && mru->len == len && mru->format_assertion == fa && !memcmp(mru->text, key, len))
+		return mru;
+	uint64_t h = hash_text(key, len);
 	for (js_entry *e = c->head; e; e = e->next)
 		if (e->hash == h && e->len == len && e->format_assertion == fa &&
-		    !memcmp(e->text, text, len)) {
+		    !memcmp(e->text, key, len)) {
 			unlink_entry(c, e);
 			push_front(c, e);
-			*out = e->schema;
-			return DBC_OK;
+			return e;
 		}
-	dbc_jschema *s;
-	if (dbc_jschema_compile(ctx, text, opts, &s) != DBC_OK)
-		return DBC_ERROR;
-	*out = s;
+	return NULL;
+}
+
+static int keep(dbc_ctx *ctx, dbc_js_cache *c, const char *key, size_t len, bool fa, dbc_jschema *s,
+                int64_t registry_gen)
+{
 	if (len > DBC_JS_CACHE_BYTES / 4) {
 		/* too big to keep: the caller's arena would be the place, but the
 		 * schema is malloc memory; keep it as the only entry instead */
@@ -125,11 +138,13 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *text, const dbc_
 		dbc_jschema_free(s);
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
-	memcpy(e->text, text, len + 1);
+	memcpy(e->text, key, len);
+	e->text[len] = '\0';
 	e->len = len;
-	e->hash = h;
+	e->hash = hash_text(key, len);
 	e->format_assertion = fa;
 	e->schema = s;
+	e->registry_gen = registry_gen;
 	/* make room first; the new entry itself is never dropped */
 	while (c->tail && (c->entries >= DBC_JS_CACHE_ENTRIES || c->bytes + len > DBC_JS_CACHE_BYTES))
 		drop(c, c->tail);
@@ -137,4 +152,79 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *text, const dbc_
 	c->entries++;
 	c->bytes += len;
 	return DBC_OK;
+}
+
+/* A registered schema's key: a byte no schema text starts with, then its
+ * name. */
+#define NAME_KEY '\x01'
+
+int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *arg, const dbc_js_options *opts,
+                     const dbc_jschema **out)
+{
+	bool fa = opts && opts->format_assertion;
+	bool named = dbc_js_is_name(arg);
+	const char *key = named ? dbc_printf(ctx, "%c%s", NAME_KEY, arg) : arg;
+	if (!key)
+		return DBC_ERROR;
+	size_t len = strlen(key);
+	int64_t gen = 0;
+	js_entry *e = find(c, key, len, fa);
+	/* a schema that read the registry is good while the registry is as it
+	 * was when the schema was compiled */
+	if ((named || (e && e->registry_gen)) && generation(ctx, c, &gen) != DBC_OK)
+		return DBC_ERROR;
+	if (e && e->registry_gen == gen) {
+		*out = e->schema;
+		return DBC_OK;
+	}
+	if (e)
+		drop(c, e);
+	dbc_js_registry_use use = {.ctx = ctx};
+	dbc_js_options o = opts ? *opts : (dbc_js_options){0};
+	if (!o.load_remote) {
+		o.load_remote = dbc_js_registry_load;
+		o.load_arg = &use;
+	}
+	const char *text = arg;
+	if (named) {
+		char *uri;
+		if (dbc_js_registry_text(ctx, arg, (char **)&text, &uri) != DBC_OK)
+			return DBC_ERROR;
+		o.base_uri = uri;
+		use.used = true;
+	}
+	dbc_jschema *s;
+	if (dbc_jschema_compile(ctx, text, &o, &s) != DBC_OK)
+		return DBC_ERROR;
+	if (use.used && !named && generation(ctx, c, &gen) != DBC_OK) {
+		dbc_jschema_free(s);
+		return DBC_ERROR;
+	}
+	*out = s;
+	return keep(ctx, c, key, len, fa, s, use.used ? gen : 0);
+}
+
+int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
+                      const dbc_js_options *opts, const dbc_jschema **out, dbc_jschema **owned)
+{
+	*owned = NULL;
+	if (cache)
+		return dbc_js_cache_get(ctx, cache, arg, opts, out);
+	/* compiled for this call alone, through the registry all the same */
+	dbc_js_registry_use use = {.ctx = ctx};
+	dbc_js_options o = *opts;
+	const char *text = arg;
+	if (!o.load_remote) {
+		o.load_remote = dbc_js_registry_load;
+		o.load_arg = &use;
+	}
+	if (dbc_js_is_name(arg)) {
+		char *uri;
+		if (dbc_js_registry_text(ctx, arg, (char **)&text, &uri) != DBC_OK)
+			return DBC_ERROR;
+		o.base_uri = uri;
+	}
+	int rc = dbc_jschema_compile(ctx, text, &o, owned);
+	*out = *owned;
+	return rc;
 }

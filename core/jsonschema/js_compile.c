@@ -426,7 +426,7 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 		goto fail;
 	c.s->draft = draft;
 	/* a document without $id gets a base of its own, so relative refs resolve */
-	const char *base = "urn:dbcare:schema";
+	const char *base = c.opts->base_uri ? c.opts->base_uri : "urn:dbcare:schema";
 	js_resource *res = js_add_resource(&c, base, draft);
 	if (!res || !(c.s->root = js_compile_node(&c, doc, res, draft)))
 		goto fail;

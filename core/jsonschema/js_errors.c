@@ -76,8 +76,8 @@ int js_error_add(dbc_ctx *ctx, js_errors *e, const js_path *ipath, const js_path
 	return DBC_OK;
 }
 
-bool js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
-             const char *fmt, ...)
+bool(js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
+              const char *fmt, ...)
 {
 	if (!js_collecting(r))
 		return false;

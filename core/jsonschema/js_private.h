@@ -306,6 +306,10 @@ static inline bool js_collecting(const js_run *r)
  * the keyword is appended). Returns false, for "return js_fail(...)". */
 bool js_fail(js_run *r, const js_path *ipath, const js_path *spath, const char *keyword,
              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Its message's arguments (excerpts of the instance, built in the arena)
+ * are evaluated only when failures are recorded: the failing branches of a
+ * valid document's anyOf and oneOf, and every dbjson_valid, build no text. */
+#define js_fail(r, ...) (js_collecting(r) ? (js_fail)(r, __VA_ARGS__) : false)
 
 /* The assertion keywords (js_assert.c): false when the instance fails one;
  * with errors collected, every failing keyword is recorded. */

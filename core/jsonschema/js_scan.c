@@ -109,12 +109,9 @@ int dbc_jsonschema_scan(dbc_ctx *ctx, dbc_js_cache *cache, const char *table_sch
 	dbc_js_options opts = {.format_assertion = format_assertion, .check_meta = true};
 	scan_state st = {0};
 	dbc_jschema *owned = NULL;
-	int rc = cache ? dbc_js_cache_get(ctx, cache, schema, &opts, &st.schema)
-	               : dbc_jschema_compile(ctx, schema, &opts, &owned);
+	int rc = dbc_js_schema_get(ctx, cache, schema, &opts, &st.schema, &owned);
 	if (rc != DBC_OK)
 		return DBC_ERROR;
-	if (owned)
-		st.schema = owned;
 	char *qt = quoted_table(ctx, table_schema, table), *qc = ctx->host->quote_ident(ctx, column);
 	char *sql = qt && qc ? dbc_printf(ctx, "SELECT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL",
 	                                  qc, qt, qc)

@@ -46,6 +46,9 @@ typedef struct dbc_js_options {
 	 * test suite's remotes here. */
 	char *(*load_remote)(void *arg, const char *uri);
 	void *load_arg;
+	/* The URI the schema was retrieved from, the base of its relative
+	 * references when it has no $id; NULL: a base of its own. */
+	const char *base_uri;
 } dbc_js_options;
 
 typedef struct dbc_jschema dbc_jschema;
@@ -120,6 +123,53 @@ void dbc_js_cache_free(dbc_js_cache *cache);
 int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *text,
                      const dbc_js_options *opts, const dbc_jschema **out);
 int dbc_js_cache_size(const dbc_js_cache *cache);
+/* The compiled schema arg names (schema text, or a registered name): from
+ * the cache when there is one, else compiled into *owned, which the caller
+ * frees (dbc_jschema_free; NULL when the cache holds it). */
+int dbc_js_schema_get(dbc_ctx *ctx, dbc_js_cache *cache, const char *arg,
+                      const dbc_js_options *opts, const dbc_jschema **out, dbc_jschema **owned);
+/* How the cache learns the registry's generation (js_registry.c) for the
+ * statement a call runs in: the glue's memo over
+ * dbc_js_registry_generation, read at most once a statement. NULL (the
+ * default): read it on every call that needs it. */
+typedef int (*dbc_js_generation_fn)(dbc_ctx *ctx, int64_t *gen);
+void dbc_js_cache_set_generation(dbc_js_cache *cache, dbc_js_generation_fn fn);
+
+/* ---- the registry of named schemas (js_registry.c) */
+/* Whether a schema argument is a registered name rather than schema text:
+ * a name starts with a letter or "_" and is not true, false or null (which
+ * schema text never does, after no leading space). */
+bool dbc_js_is_name(const char *arg);
+/* The registry's generation: a fingerprint of the schemas it holds (never
+ * 0), 0 when it has no tables. */
+int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen);
+/* The schema text registered under name (or under it as a URI), and the
+ * URI it is known by (NULL when none); an error naming it when none is. */
+int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri);
+/* load_remote over the registry: arg is a dbc_js_registry_use, whose used
+ * is set when a reference was found there. */
+typedef struct dbc_js_registry_use {
+	dbc_ctx *ctx;
+	bool used;
+} dbc_js_registry_use;
+char *dbc_js_registry_load(void *arg, const char *uri);
+/* dbjson_register: stores (or replaces) schema under name, known by uri
+ * when given, else by its $id; records the change; its SHA-256 in *sha256. */
+int dbc_js_register(dbc_ctx *ctx, const char *name, const char *schema, const char *uri,
+                    char **sha256);
+/* dbjson_unregister: refused while a CHECK constraint names it. */
+int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed);
+/* The CHECK constraints that name a registered schema. */
+typedef struct dbc_js_user {
+	const char *schema, *table, *constraint; /* table: its display name */
+	bool domain;                             /* table is a domain's display name (PostgreSQL) */
+} dbc_js_user;
+int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n);
+/* dbjson_schemas: rows (name, uri, sha256, bytes, registered_at). */
+int dbc_js_schemas(dbc_ctx *ctx, struct dbc_rows *out);
+/* dbjson_revalidate: rows (table_name, constraint_name, violations,
+ * not_checked) for each CHECK constraint that names the schema. */
+int dbc_js_revalidate(dbc_ctx *ctx, const char *name, struct dbc_rows *out);
 
 /* The SQL functions' core, over a cache (may be NULL: compile every time).
  * dbc_jsonschema_assert fails with "dbcare: <instance path>: <reason> (<keyword>

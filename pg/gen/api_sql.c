@@ -111,7 +111,7 @@ static void print_create(FILE *out, const dbc_api_fn *fn)
 		fputs(" PARALLEL UNSAFE", out);
 	if (fn->flags & DBC_API_SECURITY_DEFINER)
 		fputs(" SECURITY DEFINER", out);
-	if (!(fn->flags & DBC_API_CALLER_PATH))
+	if (!(fn->flags & (DBC_API_CALLER_PATH | DBC_API_HOST_PATH)))
 		fputs("\n    SET search_path = pg_catalog, pg_temp", out);
 	fprintf(out, "\n    AS 'MODULE_PATHNAME', '%s';\n", fn->id);
 	if (fn->comment) {
@@ -238,7 +238,9 @@ static void pg_expect(FILE *out)
 		        fn->flags & DBC_API_STRICT ? 't' : 'f',
 		        fn->flags & DBC_API_SECURITY_DEFINER ? 't' : 'f',
 		        fn->flags & DBC_API_PARALLEL_SAFE ? 's' : 'u',
-		        fn->flags & DBC_API_CALLER_PATH ? "" : "search_path=pg_catalog, pg_temp",
+		        fn->flags & (DBC_API_CALLER_PATH | DBC_API_HOST_PATH)
+		            ? ""
+		            : "search_path=pg_catalog, pg_temp",
 		        fn->flags & DBC_API_PRIVATE ? 'f' : 't', fn->flags & DBC_API_MONITOR ? 't' : 'f',
 		        fn->comment ? fn->comment : "");
 	}

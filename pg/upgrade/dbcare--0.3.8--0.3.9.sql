@@ -166,3 +166,106 @@ CREATE FUNCTION dbaudit_enable("table" text, "options" jsonb DEFAULT NULL, "mode
     AS 'MODULE_PATHNAME', 'dbaudit_enable';
 COMMENT ON FUNCTION dbaudit_enable(text, jsonb, text) IS 'starts recording the changes of a table in the audit log; returns its stored name';
 REVOKE ALL ON FUNCTION dbaudit_enable(text, jsonb, text) FROM PUBLIC;
+-- The registry of named schemas (dbjson_register; core/jsonschema/js_registry.c):
+-- written through dbjson_register and dbjson_unregister, each change with a
+-- row in json_schema_changes; a cached compiled schema that read the registry
+-- is kept while the registry is unchanged (here: no invalidation from the
+-- trigger below since; on SQLite: the same fingerprint of every row).
+-- (both tables are made by the catalogue's stanza above)
+
+-- The JSON Schema registry's functions, and the validators' overloads taking a registered schema's
+-- name (docs/json.md); the validators no longer SET search_path: every
+-- statement they run goes through the host, which pins it (a SET clause
+-- costs a GUC save and restore per call, once a row in a CHECK).
+ALTER FUNCTION dbjson_valid(jsonb, jsonb, boolean) RESET search_path;
+ALTER FUNCTION dbjson_valid(json, json, boolean) RESET search_path;
+ALTER FUNCTION dbjson_valid(text, text, boolean) RESET search_path;
+ALTER FUNCTION dbjson_assert(jsonb, jsonb, boolean) RESET search_path;
+ALTER FUNCTION dbjson_assert(json, json, boolean) RESET search_path;
+ALTER FUNCTION dbjson_assert(text, text, boolean) RESET search_path;
+ALTER FUNCTION dbjson_errors(jsonb, jsonb, boolean) RESET search_path;
+ALTER FUNCTION dbjson_errors(json, json, boolean) RESET search_path;
+ALTER FUNCTION dbjson_errors(text, text, boolean) RESET search_path;
+ALTER FUNCTION dbjson_schema_valid(jsonb) RESET search_path;
+CREATE FUNCTION dbjson_valid("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dbjson_valid_jsonb_name';
+COMMENT ON FUNCTION dbjson_valid(jsonb, text, boolean) IS 'whether a document is valid against a JSON Schema or a registered one';
+
+CREATE FUNCTION dbjson_valid("document" json, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dbjson_valid_json_name';
+COMMENT ON FUNCTION dbjson_valid(json, text, boolean) IS 'whether a document is valid against a JSON Schema or a registered one';
+
+CREATE FUNCTION dbjson_assert("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dbjson_assert_jsonb_name';
+COMMENT ON FUNCTION dbjson_assert(jsonb, text, boolean) IS 'true, or an error naming the first violation of a JSON Schema';
+
+CREATE FUNCTION dbjson_assert("document" json, "schema" text, "format_assertion" boolean DEFAULT false) RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dbjson_assert_json_name';
+COMMENT ON FUNCTION dbjson_assert(json, text, boolean) IS 'true, or an error naming the first violation of a JSON Schema';
+
+CREATE FUNCTION dbjson_errors("document" jsonb, "schema" text, "format_assertion" boolean DEFAULT false)
+    RETURNS TABLE ("instance_path" text, "schema_path" text, "keyword" text, "message" text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dbjson_errors_jsonb_name';
+COMMENT ON FUNCTION dbjson_errors(jsonb, text, boolean) IS 'every violation of a JSON Schema by a document';
+
+CREATE FUNCTION dbjson_errors("document" json, "schema" text, "format_assertion" boolean DEFAULT false)
+    RETURNS TABLE ("instance_path" text, "schema_path" text, "keyword" text, "message" text)
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'dbjson_errors_json_name';
+COMMENT ON FUNCTION dbjson_errors(json, text, boolean) IS 'every violation of a JSON Schema by a document';
+
+CREATE FUNCTION dbcheck_json("table" regclass, "column" text, "schema" text, "format_assertion" boolean DEFAULT false)
+    RETURNS TABLE ("violations" bigint, "sample" jsonb)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcheck_json_name';
+COMMENT ON FUNCTION dbcheck_json(regclass, text, text, boolean) IS 'how many stored values of a column a JSON Schema refuses, with a sample';
+
+CREATE FUNCTION dbjson_register("name" text, "schema" text, "uri" text DEFAULT NULL) RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_register';
+COMMENT ON FUNCTION dbjson_register(text, text, text) IS 'stores a JSON Schema under a name (and its $id or uri) for CHECK constraints and $ref; returns its SHA-256';
+REVOKE ALL ON FUNCTION dbjson_register(text, text, text) FROM PUBLIC;
+
+CREATE FUNCTION dbjson_unregister("name" text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_unregister';
+COMMENT ON FUNCTION dbjson_unregister(text) IS 'removes a registered JSON Schema no CHECK constraint names';
+REVOKE ALL ON FUNCTION dbjson_unregister(text) FROM PUBLIC;
+
+CREATE FUNCTION dbjson_schemas()
+    RETURNS TABLE ("name" text, "uri" text, "sha256" text, "bytes" bigint, "registered_at" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_schemas';
+COMMENT ON FUNCTION dbjson_schemas() IS 'the registered JSON Schemas';
+
+CREATE FUNCTION dbjson_revalidate("name" text)
+    RETURNS TABLE ("table_name" text, "constraint_name" text, "violations" bigint, "not_checked" text)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbjson_revalidate';
+COMMENT ON FUNCTION dbjson_revalidate(text) IS 'the stored rows each CHECK naming a registered schema no longer accepts';
+
+CREATE FUNCTION dbcare.json_registry_changed() RETURNS trigger
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'dbcare_json_registry_changed';
+COMMENT ON FUNCTION dbcare.json_registry_changed() IS 'dbcare: tells every session that the JSON Schema registry changed';
+REVOKE ALL ON FUNCTION dbcare.json_registry_changed() FROM PUBLIC;
+
+-- Every statement that writes the registry tells every backend's cache of
+-- compiled schemas (pg/json_registry.c).
+CREATE TRIGGER dbcare_json_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schemas
+    FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();
+CREATE TRIGGER dbcare_json_registry_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dbcare.json_schema_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION dbcare.json_registry_changed();

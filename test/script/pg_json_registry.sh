@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The JSON Schema registry on PostgreSQL (docs/json.md, "Schemas by name"):
+# a CHECK names a registered schema; a $ref resolves through the registry,
+# absolute and relative to the referring schema's $id; a schema changed by
+# another session is seen by a session that compiled the old one (at its
+# next statement); unregister refuses while a CHECK names the schema;
+# revalidate counts the rows a change no longer accepts, reading the table
+# with its owner's rights; a plain table owner uses the registry in a CHECK
+# but cannot change it; every change is recorded.
+set -eu
+db=dbcare_json_registry
+. "$(dirname "$0")/lib/pg.sh"
+fresh_db
+
+address='{"$id": "https://example.com/schemas/address.json", "type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}'
+stricter='{"$id": "https://example.com/schemas/address.json", "type": "object", "required": ["city", "zip"]}'
+person='{"$id": "https://example.com/schemas/person.json", "type": "object", "properties": {"name": {"type": "string"}, "home": {"$ref": "address.json"}, "work": {"$ref": "https://example.com/schemas/address.json"}}}'
+
+sha=$(q -c "SELECT dbjson_register('address', \$\$$address\$\$)")
+[ "$sha" = "$(printf '%s' "$address" | sha256sum | cut -d' ' -f1)" ] || fail "register returned $sha, not the schema's SHA-256"
+q -c "SELECT dbjson_register('person', \$\$$person\$\$)" >/dev/null
+got=$(q -c "SELECT name || ' ' || coalesce(uri, '-') FROM dbjson_schemas()" | tr '\n' ';')
+[ "$got" = "address https://example.com/schemas/address.json;person https://example.com/schemas/person.json;" ] || fail "dbjson_schemas: $got"
+
+# a plain table owner: a CHECK naming the schema, no rights on dbcare's tables
+q -c "CREATE ROLE reg_owner LOGIN" -c "GRANT CREATE ON SCHEMA public TO reg_owner"
+as_owner() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -U reg_owner -d "$db" "$@"; }
+as_owner -c "CREATE TABLE people (id serial PRIMARY KEY, doc jsonb CHECK (dbjson_valid(doc, 'person')))"
+as_owner -c "INSERT INTO people (doc) VALUES ('{\"name\": \"a\", \"home\": {\"city\": \"x\"}}')"
+out=$(as_owner -c "INSERT INTO people (doc) VALUES ('{\"name\": \"a\", \"home\": {\"zip\": \"x\"}}')" 2>&1) && fail "a document the schema refuses was stored"
+grep -q "people_doc_check" <<<"$out" || fail "not the CHECK's refusal: $out"
+out=$(as_owner -c "INSERT INTO people (doc) VALUES ('{\"work\": {\"zip\": \"x\"}}')" 2>&1) && fail "the absolute \$ref was not followed"
+# the constraint carries the name, not the schema
+def=$(q -c "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'people_doc_check'")
+grep -q "'person'::text" <<<"$def" || fail "the constraint does not name the schema: $def"
+[ "${#def}" -lt 100 ] || fail "the constraint carries more than a name: $def"
+out=$(as_owner -c "SELECT dbjson_register('address', '{}')" 2>&1) && fail "a plain role changed the registry"
+grep -q "permission denied" <<<"$out" || fail "not a permission error: $out"
+
+# the registry's reads resolve nothing through the caller's search_path
+# (the validators have no SET clause: the host pins it per statement): a
+# max() planted in public, first on the path, is never called
+as_owner -c "CREATE FUNCTION public.evil_max(bigint, bigint) RETURNS bigint LANGUAGE sql AS 'SELECT 1 / 0'" \
+         -c "CREATE AGGREGATE public.max(bigint) (sfunc = public.evil_max, stype = bigint)"
+out=$(as_owner -c "SET search_path = public, pg_catalog" \
+               -c "INSERT INTO people (doc) VALUES ('{\"home\": {\"city\": \"w\"}}') RETURNING 'stored'" 2>&1)
+[ "$out" = stored ] || fail "a planted max() changed the registry's read: $out"
+as_owner -c "DELETE FROM people WHERE doc->'home'->>'city' = 'w'"
+
+# another session changes a schema: a session that compiled the old one
+# sees the new one at its next statement
+long_lived_session
+s "SET ROLE reg_owner;" >/dev/null
+r=$(s "INSERT INTO people (doc) VALUES ('{\"home\": {\"city\": \"y\"}}') RETURNING 'stored';")
+[ "$r" = stored ] || fail "the first insert: $r"
+q -c "SELECT dbjson_register('address', \$\$$stricter\$\$)" >/dev/null
+r=$(s "INSERT INTO people (doc) VALUES ('{\"home\": {\"city\": \"z\"}}') RETURNING 'stored';")
+grep -q "people_doc_check" <<<"$r" || fail "a session kept the old schema after the registry changed: $r"
+
+# a change committed after a later-numbered one (another session's, made
+# while the first was open): a session that compiled the schema in between
+# must see it once it commits (a generation by newest change id would not)
+q -c "SELECT dbjson_register('cx', '{\"type\": \"string\"}')" >/dev/null
+mkfifo "$work/in2"
+"$B/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$db" < "$work/in2" > "$work/out2" 2>&1 &
+pids+=($!)
+exec 4> "$work/in2"
+printf '%s\n' "BEGIN;" "SELECT dbjson_register('cx', '{\"type\": \"integer\"}') IS NOT NULL;" '\echo held' >&4
+for _ in $(seq 1 600); do grep -qx held "$work/out2" && break; sleep 0.05; done
+grep -qx held "$work/out2" || fail "the open registration did not run: $(cat "$work/out2")"
+q -c "SELECT dbjson_register('cy', '{}')" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'cx');")
+[ "$r" = f ] || fail "cx before the open change commits: $r"
+printf '%s\n' "COMMIT;" '\echo committed' >&4
+for _ in $(seq 1 600); do grep -qx committed "$work/out2" && break; sleep 0.05; done
+grep -qx committed "$work/out2" || fail "the open registration did not commit: $(cat "$work/out2")"
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'cx');")
+[ "$r" = t ] || fail "a session kept a schema a change committed out of order replaced: $r"
+exec 4>&-
+
+# two schemas with one $id: a dbcare: error naming the holder
+out=$(q -c "SELECT dbjson_register('cz', '{\"\$id\": \"https://example.com/schemas/address.json\"}')" 2>&1) && fail "two schemas registered under one URI"
+grep -q "schema address is registered under the URI https://example.com/schemas/address.json already" <<<"$out" || fail "duplicate URI: $out"
+
+# revalidate: the stored rows the changed schema refuses (2 of 2 lack zip)
+r=$(q -c "SELECT table_name || ' ' || constraint_name || ' ' || violations FROM dbjson_revalidate('person')")
+[ "$r" = "public.people people_doc_check 2" ] || fail "revalidate: $r"
+
+# unregister: refused while a CHECK names it, then allowed
+out=$(q -c "SELECT dbjson_unregister('person')" 2>&1) && fail "unregistered a schema a CHECK names"
+grep -q "people_doc_check" <<<"$out" || fail "the refusal does not name the constraint: $out"
+as_owner -c "ALTER TABLE people DROP CONSTRAINT people_doc_check"
+[ "$(q -c "SELECT dbjson_unregister('person')")" = t ] || fail "unregister after the constraint went"
+[ "$(q -c "SELECT dbjson_unregister('person')")" = f ] || fail "unregister of a missing name"
+
+# the changes, with who and both digests
+r=$(q -c "SELECT name || ' ' || (old_sha256 IS NOT NULL) || ' ' || (new_sha256 IS NOT NULL) || ' ' || changed_by FROM dbcare.json_schema_changes WHERE name IN ('address', 'person') ORDER BY id" | tr '\n' ';')
+[ "$r" = "address false true postgres;person false true postgres;address true true postgres;person true false postgres;" ] || fail "changes: $r"
+
+# errors that name what is wrong
+out=$(q -c "SELECT dbjson_valid('{}'::jsonb, 'nosuch')" 2>&1) && fail "an unknown name validated"
+grep -q "no JSON Schema is registered under the name nosuch" <<<"$out" || fail "unknown name: $out"
+out=$(q -c "SELECT dbjson_valid('{}'::jsonb, '{\"\$ref\": \"https://example.com/other.json\"}')" 2>&1) && fail "an unknown \$ref resolved"
+grep -q "https://example.com/other.json" <<<"$out" || fail "the unknown reference is not named: $out"
+for bad in 'true' '1abc' ' x'; do
+  out=$(q -c "SELECT dbjson_register('$bad', '{}')" 2>&1) && fail "registered the name '$bad'"
+  grep -q "dbcare:" <<<"$out" || fail "no dbcare error for name '$bad': $out"
+done
+# schema text keeps working through every overload
+[ "$(q -c "SELECT dbjson_valid('{\"city\": 1}'::jsonb, '{\"\$ref\": \"https://example.com/schemas/address.json\"}')")" = f ] || fail "inline \$ref into the registry"
+[ "$(q -c "SELECT dbjson_valid('1'::json, '{\"type\": \"integer\"}')")" = t ] || fail "json document, text schema"
+[ "$(q -c "SELECT dbjson_valid('{\"city\": \"a\", \"zip\": \"1\"}', 'address')")" = t ] || fail "text document, name"
+r=$(q -c "SELECT violations FROM dbcheck_json('people', 'doc', 'address')")
+[ "$r" = 2 ] || fail "dbcheck_json by name: $r"
+# a partitioned table: its partitions' rows are counted (the planner must
+# not take the CHECK as proof that a partition holds no refused row)
+q -c "CREATE TABLE parts (id int, doc jsonb CHECK (dbjson_valid(doc, 'address'))) PARTITION BY RANGE (id)" \
+  -c "CREATE TABLE parts1 PARTITION OF parts FOR VALUES FROM (0) TO (10)" \
+  -c "CREATE TABLE parts2 PARTITION OF parts FOR VALUES FROM (10) TO (20)" \
+  -c "INSERT INTO parts VALUES (1, '{\"city\": \"a\", \"zip\": \"1\"}'), (11, '{\"city\": \"b\", \"zip\": \"2\"}')"
+q -c "SELECT dbjson_register('address', \$\$$address\$\$)" >/dev/null
+q -c "UPDATE parts SET doc = doc - 'zip'"
+q -c "SELECT dbjson_register('address', \$\$$stricter\$\$)" >/dev/null
+r=$(q -c "SELECT table_name || ' ' || violations FROM dbjson_revalidate('address')")
+[ "$r" = "public.parts 2" ] || fail "revalidate of a partitioned table: $r"
+r=$(q -c "SELECT violations FROM dbcheck_constraints() WHERE table_name = 'public.parts'")
+[ "$r" = 2 ] || fail "dbcheck_constraints on a partitioned table: $r"
+q -c "DROP TABLE parts"
+
+# a DOMAIN's CHECK naming a schema: unregister refuses (the domain would
+# refuse every value after), revalidate lists it as not counted
+q -c "SELECT dbjson_register('dx', '{\"type\": \"string\"}')" >/dev/null
+q -c "CREATE DOMAIN dx_doc AS jsonb CHECK (dbjson_valid(VALUE, 'dx'))"
+out=$(q -c "SELECT dbjson_unregister('dx')" 2>&1) && fail "unregistered a schema a domain's CHECK names"
+grep -q "constraint dx_doc_check of domain public.dx_doc" <<<"$out" || fail "the refusal does not name the domain: $out"
+r=$(q -c "SELECT table_name || ' ' || constraint_name || ' ' || (violations IS NULL) FROM dbjson_revalidate('dx')")
+[ "$r" = "public.dx_doc dx_doc_check true" ] || fail "revalidate with a domain: $r"
+[ "$(q -c "SELECT '\"a\"'::dx_doc IS NOT NULL")" = t ] || fail "the domain's schema went"
+q -c "DROP DOMAIN dx_doc"
+[ "$(q -c "SELECT dbjson_unregister('dx')")" = t ] || fail "unregister after the domain went"
+# REPEATABLE READ: a session that accepts a change's invalidation inside a
+# transaction whose snapshot predates the change compiles the old schema
+# there; it must not keep it for its next transactions
+q -c "SELECT dbjson_register('rr', '{\"type\": \"string\"}')" -c "CREATE TABLE rr_other (i int)" >/dev/null
+s "RESET ROLE;" >/dev/null
+s "BEGIN ISOLATION LEVEL REPEATABLE READ;" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
+[ "$r" = f ] || fail "rr in the first transaction: $r"
+q -c "SELECT dbjson_register('rr', '{\"type\": \"integer\"}')" >/dev/null
+s "SELECT count(*) FROM rr_other;" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
+[ "$r" = f ] || fail "rr inside the repeatable-read snapshot: $r"
+s "COMMIT;" >/dev/null
+r=$(s "SELECT dbjson_valid('1'::jsonb, 'rr');")
+[ "$r" = t ] || fail "a session kept the schema its repeatable-read snapshot showed after the transaction: $r"
+echo "ok: registry by name, \$ref, cross-session change, revalidate, unregister, rights"

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The JSON Schema registry on SQLite (docs/json.md, "Schemas by name"): a
+# CHECK names a registered schema; a $ref resolves through the registry,
+# absolute and relative to the referring schema's $id; a schema changed by
+# another connection is seen by a connection that compiled the old one (at
+# its next statement), and by an inline schema whose $ref reads it;
+# unregister refuses while a CHECK names the schema; revalidate counts the rows a change no longer accepts; every
+# change is recorded; a file never registered into stays without
+# bookkeeping when validated against.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+
+"$py" - "$mod" "$work" <<'PY'
+import hashlib, sqlite3, sys
+
+mod, work = sys.argv[1], sys.argv[2]
+path = work + "/app.db"
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def connect(p=path):
+    db = sqlite3.connect(p, isolation_level=None)
+    db.enable_load_extension(True)
+    db.load_extension(mod)
+    return db
+
+
+def refused(db, sql, args=(), want=""):
+    try:
+        db.execute(sql, args)
+    except sqlite3.Error as e:
+        if want not in str(e):
+            fail(f"{sql}: wrong error {e}")
+        return str(e)
+    fail(f"{sql}: not refused")
+
+
+address = '{"$id": "https://example.com/schemas/address.json", "type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}'
+stricter = '{"$id": "https://example.com/schemas/address.json", "type": "object", "required": ["city", "zip"]}'
+person = '{"$id": "https://example.com/schemas/person.json", "type": "object", "properties": {"name": {"type": "string"}, "home": {"$ref": "address.json"}, "work": {"$ref": "https://example.com/schemas/address.json"}}}'
+
+a = connect()
+sha = a.execute("SELECT dbjson_register('address', ?)", (address,)).fetchone()[0]
+if sha != hashlib.sha256(address.encode()).hexdigest():
+    fail(f"register returned {sha}")
+a.execute("SELECT dbjson_register('person', ?)", (person,))
+rows = a.execute("SELECT name, uri FROM dbjson_schemas").fetchall()
+if rows != [("address", "https://example.com/schemas/address.json"),
+            ("person", "https://example.com/schemas/person.json")]:
+    fail(f"dbjson_schemas: {rows}")
+a.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, doc TEXT CHECK (dbjson_valid(doc, 'person')))")
+a.execute("""INSERT INTO people (doc) VALUES ('{"name": "a", "home": {"city": "x"}}')""")
+refused(a, """INSERT INTO people (doc) VALUES ('{"home": {"zip": "x"}}')""", want="CHECK constraint failed")
+refused(a, """INSERT INTO people (doc) VALUES ('{"work": {"zip": "x"}}')""", want="CHECK constraint failed")
+
+# another connection compiled the old schema; a changes it; b sees it at its next statement
+b = connect()
+b.execute("""INSERT INTO people (doc) VALUES ('{"home": {"city": "y"}}')""")
+a.execute("SELECT dbjson_register('address', ?)", (stricter,))
+refused(b, """INSERT INTO people (doc) VALUES ('{"home": {"city": "z"}}')""", want="CHECK constraint failed")
+b.execute("""INSERT INTO people (doc) VALUES ('{"home": {"city": "z", "zip": "1"}}')""")
+
+# revalidate: 2 stored rows lack zip
+rows = a.execute("SELECT table_name, constraint_name, violations FROM dbjson_revalidate('person')").fetchall()
+if rows != [("people", "people_check_0", 2)]:
+    fail(f"revalidate: {rows}")
+
+# unregister: refused while a CHECK names it
+refused(a, "SELECT dbjson_unregister('person')", want="people_check_0")
+a.execute("CREATE TABLE other (doc TEXT)")
+if a.execute("SELECT dbjson_unregister('nosuch')").fetchone()[0] != 0:
+    fail("unregister of a missing name")
+
+changes = a.execute("SELECT name, old_sha256 IS NOT NULL, new_sha256 IS NOT NULL FROM dbcare_json_schema_changes ORDER BY id").fetchall()
+if changes != [("address", 0, 1), ("person", 0, 1), ("address", 1, 1)]:
+    fail(f"changes: {changes}")
+# the same schema again changes nothing
+a.execute("SELECT dbjson_register('address', ?)", (stricter,))
+if a.execute("SELECT count(*) FROM dbcare_json_schema_changes").fetchone()[0] != 3:
+    fail("registering the same schema again was recorded as a change")
+
+# errors that name what is wrong
+refused(a, "SELECT dbjson_valid('{}', 'nosuch')", want="no JSON Schema is registered under the name nosuch")
+refused(a, """SELECT dbjson_valid('{}', '{"$ref": "https://example.com/other.json"}')""", want="https://example.com/other.json")
+for bad in ("true", "1abc", " x", "{x", ""):
+    refused(a, "SELECT dbjson_register(?, '{}')", (bad,), want="dbcare:")
+refused(a, "SELECT dbjson_register('bad', '{\"type\": 12}')", want="not a valid JSON Schema")
+
+# inline schema text with a $ref into the registry follows its changes too
+q = """SELECT dbjson_valid('{"city": "a"}', '{"$ref": "https://example.com/schemas/address.json"}')"""
+if a.execute(q).fetchone()[0] != 0:
+    fail("inline $ref into the registry")
+a.execute("SELECT dbjson_register('address', ?)", (address,))
+if a.execute(q).fetchone()[0] != 1:
+    fail("an inline schema kept the old registered schema it refers to")
+
+# a file nobody registered into: validating makes no bookkeeping
+plain = connect(work + "/plain.db")
+plain.execute("CREATE TABLE t (doc TEXT CHECK (dbjson_valid(doc, '{\"type\": \"object\"}')))")
+plain.execute("INSERT INTO t VALUES ('{}')")
+refused(plain, "SELECT dbjson_valid('{}', 'address')", want="no JSON Schema is registered")
+left = plain.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'dbcare%'").fetchone()[0]
+if left:
+    fail(f"validation made {left} bookkeeping objects")
+# a change rolled back: its change id is taken again by the next change
+# (AUTOINCREMENT rolls back with it); a schema compiled inside the rolled
+# back transaction must not pass for the registry's state afterwards
+r = connect(work + "/rollback.db")
+r.execute("SELECT dbjson_register('x', '{\"type\": \"string\"}')")
+r.execute("BEGIN")
+r.execute("SELECT dbjson_register('x', '{\"type\": \"integer\"}')")
+if r.execute("SELECT dbjson_valid('1', 'x')").fetchone()[0] != 1:
+    fail("inside the transaction x is an integer schema")
+r.execute("ROLLBACK")
+r.execute("SELECT dbjson_register('y', '{}')")
+if r.execute("SELECT dbjson_valid('1', 'x')").fetchone()[0] != 0:
+    fail("a schema compiled in a rolled-back transaction was kept after it")
+
+# two schemas with the same $id: an error naming the holder, not a bare
+# UNIQUE violation; a name that is another schema's URI still names its own
+r.execute("SELECT dbjson_register('s1', '{\"$id\": \"https://e.com/s\"}')")
+refused(r, "SELECT dbjson_register('s2', '{\"$id\": \"https://e.com/s\"}')",
+        want="schema s1 is registered under the URI https://e.com/s already")
+r.execute("SELECT dbjson_register('p', '{\"type\": \"string\"}', 'q')")
+r.execute("SELECT dbjson_register('q', '{\"type\": \"integer\"}')")
+if r.execute("SELECT dbjson_valid('1', 'q')").fetchone()[0] != 1:
+    fail("the name q found the schema registered under the URI q")
+print("ok: registry by name, $ref, cross-connection change, revalidate, unregister")
+PY
