@@ -303,10 +303,46 @@ static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
 	s->memo = NULL;
 }
 
+/* The user schema sql makes when it is "CREATE SCHEMA [IF NOT EXISTS]
+ * name" alone, of a schema the place stands in for: -1 for anything
+ * else. */
+static int bare_create_schema(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	const char *p = sql;
+	dbc_token t;
+	if (!dbc_lex_is_word(dbc_lex_next(&p), "CREATE") || !dbc_lex_is_word(dbc_lex_next(&p), "SCHEMA"))
+		return -1;
+	t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "IF")) {
+		if (!dbc_lex_is_word(dbc_lex_next(&p), "NOT") ||
+		    !dbc_lex_is_word(dbc_lex_next(&p), "EXISTS"))
+			return -1;
+		t = dbc_lex_next(&p);
+	}
+	if ((t.kind != TK_WORD && t.kind != TK_QIDENT) || dbc_lex_is_word(t, "AUTHORIZATION"))
+		return -1;
+	int k = find(&pl->user, folded(ctx, t));
+	dbc_token end = dbc_lex_next(&p);
+	if (dbc_lex_is_punct(end, ';'))
+		end = dbc_lex_next(&p);
+	return end.kind == TK_END ? k : -1;
+}
+
 /* The mapped host: SQL goes to the scratch schemas, the model comes back
- * named as the user schemas. */
+ * named as the user schemas. A plan's bare CREATE SCHEMA of a schema the
+ * place stands in for (the proof makes again a schema its down dropped)
+ * is made as the place's schemas are, by the caller, and handed to the
+ * runner: the runner itself may make no schema, and nothing of the
+ * file's runs in that statement. */
 static int mapped_exec(dbc_ctx *ctx, const char *sql)
 {
+	int k = bare_create_schema(ctx, current, sql);
+	if (k >= 0) {
+		const char *q = current->scratch.items[k];
+		return current->real->exec(
+		    ctx, dbc_printf(ctx, "CREATE SCHEMA %s;\nALTER SCHEMA %s OWNER TO %s;\n", q, q,
+		                    quote_identifier(GetUserNameFromId(current->runner.role, false))));
+	}
 	char *m = to_scratch(ctx, current, sql);
 	return m ? pgdbc_runner_exec(ctx, &current->runner, current->real, m) : DBC_ERROR;
 }

@@ -10,6 +10,7 @@
  * hooks.
  */
 #include "migrate/generate.h"
+#include "migrate/generate_order.h"
 #include "migrate/generate_render.h"
 
 #include <stdlib.h>
@@ -32,6 +33,11 @@ typedef struct planner {
 	bool *view_out; /* by live object: a view dropped first */
 	bool late_pass; /* objects(): the functions made after the tables */
 	bool *dropped;  /* by live table: its DROP TABLE is in the plan already */
+	/* by live object: dropped and made again, changed or needing one that
+	 * is (a function whose argument type is made again) */
+	bool *remade;
+	int *drop_order; /* the live objects, each before what it needs */
+	int *make_order; /* the desired objects, each after what it needs */
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -535,8 +541,8 @@ static int objects(planner *pl, bool early, bool adding)
 	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *from = adding ? pl->in->want : pl->in->live;
 	const dbc_schema *other = adding ? pl->in->live : pl->in->want;
-	for (int i = 0; i < from->nobjects; i++) {
-		const dbc_object *o = &from->objects[i];
+	for (int k = 0; k < from->nobjects; k++) {
+		const dbc_object *o = &from->objects[adding ? pl->make_order[k] : pl->drop_order[k]];
 		/* a function that reads a new table is made after the tables (the
 		 * late pass), the others before them */
 		bool late = adding && reads_new_table(pl, o);
@@ -549,8 +555,9 @@ static int objects(planner *pl, bool early, bool adding)
 		    trigger_with_rebuild(pl, o, adding))
 			continue;
 		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
+		const dbc_object *lo = adding ? x : o;
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&
-		    !on_remade_view(pl, o))
+		    !on_remade_view(pl, o) && !pl->remade[lo - pl->in->live->objects])
 			continue;
 		/* an enum that only gains labels is altered, not made again */
 		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
@@ -589,14 +596,54 @@ static int objects(planner *pl, bool early, bool adding)
 	return DBC_OK;
 }
 
+/* Whether the generator drops live object o and makes it again when it
+ * changes (the object passes' kinds). */
+static bool remakes(planner *pl, const dbc_object *o)
+{
+	const dbc_object *x = find_object(pl->in->want, o->type, o->schema, o->name);
+	if (!x || !(in_list(early_types, o->type) || strcmp(o->type, "trigger") == 0) ||
+	    owned_sequence(o) || trigger_with_rebuild(pl, o, false) || !stmt_of(pl, x))
+		return false;
+	return true;
+}
+
+/* The order of the object passes and the objects made again: a changed
+ * one, and what needs one made again (the engine refuses to drop a type
+ * a function's arguments use, a function a trigger fires). */
+static int order_objects(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	dbc_gen_needs ln, wn;
+	if (dbc_gen_needs_read(ctx, L, &ln) != DBC_OK || dbc_gen_needs_read(ctx, W, &wn) != DBC_OK ||
+	    !(pl->drop_order = dbc_gen_needs_order(ctx, L, &ln, true)) ||
+	    !(pl->make_order = dbc_gen_needs_order(ctx, W, &wn, false)) ||
+	    !(pl->remade = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1))))
+		return DBC_ERROR;
+	for (int i = 0; i < L->nobjects; i++) {
+		const dbc_object *o = &L->objects[i];
+		const dbc_object *x = find_object(W, o->type, o->schema, o->name);
+		pl->remade[i] = x && remakes(pl, o) && !same_text(x->definition, o->definition) &&
+		                !dbc_gen_enum_extends(ctx, o, x);
+	}
+	for (bool more = true; more;) {
+		more = false;
+		for (int i = 0; i < L->nobjects; i++)
+			if (!pl->remade[i] && dbc_gen_needs_any(&ln, i, pl->remade) &&
+			    remakes(pl, &L->objects[i]))
+				pl->remade[i] = more = true;
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 /* Types, functions, sequences and schemas the desired schema no longer has,
  * after the tables that used them went. */
 static int drop_late(planner *pl)
 {
 	const dbc_schema *L = pl->in->live;
 	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < L->nobjects; i++) {
-			const dbc_object *o = &L->objects[i];
+		for (int k = 0; k < L->nobjects; k++) {
+			const dbc_object *o = &L->objects[pl->drop_order[k]];
 			bool schema = strcmp(o->type, "schema") == 0;
 			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
 			    find_object(pl->in->want, o->type, o->schema, o->name))
@@ -798,6 +845,57 @@ static int refuse_drop(planner *pl, const char *what)
 	return DBC_ERROR;
 }
 
+/* Whether the table options t->options (the catalog's, "; " between
+ * them) hold option. */
+static bool has_option(const dbc_table *t, const char *option)
+{
+	size_t n = strlen(option);
+	for (const char *p = t->options; p && *p;) {
+		const char *end = strstr(p, "; ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, option, n) == 0)
+			return true;
+		p = end ? end + 2 : p + len;
+	}
+	return false;
+}
+
+/* The row security of t a CREATE TABLE cannot say (pg_dump writes it as
+ * ALTER TABLE after the table): ";\nALTER TABLE ... ENABLE ROW LEVEL
+ * SECURITY" and its FORCE, or "". */
+static char *row_security(planner *pl, const dbc_table *t)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, t);
+	return dbc_printf(ctx, "%s%s",
+	                  has_option(t, "row level security")
+	                      ? dbc_printf(ctx, ";\nALTER TABLE %s ENABLE ROW LEVEL SECURITY", qt)
+	                      : "",
+	                  has_option(t, "force row level security")
+	                      ? dbc_printf(ctx, ";\nALTER TABLE %s FORCE ROW LEVEL SECURITY", qt)
+	                      : "");
+}
+
+/* A kept table's row security, ENABLE/DISABLE and FORCE/NO FORCE, as the
+ * desired table has it. */
+static int alter_row_security(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	static const char *const opts[] = {"row level security", "force row level security"};
+	static const char *const on[] = {"ENABLE", "FORCE"}, *const off[] = {"DISABLE", "NO FORCE"};
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	for (int i = 0; i < 2; i++) {
+		bool was = has_option(l, opts[i]), now = has_option(w, opts[i]);
+		if (was == now)
+			continue;
+		if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? on[i] : off[i]),
+		         dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? off[i] : on[i]),
+		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 /* What undoes a DROP TABLE: the sequences its columns own, the table, its
  * indexes (constraint ones come with it), the sequences' ownership. */
 static char *remake_table(planner *pl, const dbc_table *t)
@@ -829,6 +927,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		    strcmp(x->table, t->name) == 0 && same_schema(x->schema, t->schema))
 			dbc_buf_appendf(&b, ";\n%s", x->definition);
 	}
+	dbc_buf_append(&b, row_security(pl, t));
 	if (after.len)
 		dbc_buf_append(&b, dbc_buf_finish(&after));
 	return dbc_buf_finish(&b);
@@ -958,6 +1057,7 @@ static int new_tables(planner *pl)
 			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
 			if (!st)
 				later[i] = true;
+			make = dbc_printf(ctx, "%s%s", make, row_security(pl, w));
 			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
 				const dbc_object *o = &pl->in->want->objects[k];
 				const char *own = owned_sequence(o) && stmt_of(pl, o)
@@ -1325,7 +1425,7 @@ static int changed_tables(planner *pl)
 		} else if (pl->limited)
 			rc = alter_add_columns(pl, l, w);
 		else
-			rc = alter_full(pl, l, w);
+			rc = alter_full(pl, l, w) == DBC_OK ? alter_row_security(pl, l, w) : DBC_ERROR;
 		if (rc != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -1546,8 +1646,10 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 		pl.rebuilt[i] = pl.limited && !simple;
 		pl.affected[i] = views || pl.rebuilt[i];
 	}
-	if (mark_views(&pl) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
-	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
+	/* triggers go before the functions they fire */
+	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
+	    objects(&pl, false, false) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
+	    drop_views(&pl) != DBC_OK ||
 	    objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
 	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK || drop_tables(&pl) != DBC_OK ||
 	    drop_late(&pl) != DBC_OK)

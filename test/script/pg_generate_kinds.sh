@@ -31,4 +31,29 @@ case_ identity_dropped \
 case_ unmarked_rename \
   "CREATE TABLE tasks (id int, name text NOT NULL); ALTER TABLE tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id); CREATE INDEX tasks_name ON tasks (name);" \
   "CREATE TABLE _private_tasks (id int, name text NOT NULL); ALTER TABLE _private_tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id); CREATE INDEX tasks_name ON _private_tasks (name);"
+# kind 2: objects made and dropped in the order of what they need (the
+# engine's dependencies): a new schema before its objects (and dropped
+# after them in the down), a type before the function taking it
+case_ new_schema_first \
+  "CREATE TABLE keep (id int);" \
+  "CREATE TABLE keep (id int); CREATE SCHEMA app; CREATE SEQUENCE app.ids; CREATE FUNCTION app.next_id() RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint'; CREATE TABLE app.items (id bigint DEFAULT nextval('app.ids'));"
+case_ type_before_function \
+  "CREATE TABLE keep (id int);" \
+  "CREATE TABLE keep (id int); CREATE TYPE zz_state AS ENUM ('new', 'done'); CREATE FUNCTION aa_is_done(s zz_state) RETURNS boolean LANGUAGE sql AS \$\$SELECT s = 'done'\$\$;"
+# kind 2: a composite type that changes is dropped and made again, and so
+# is an unchanged function whose arguments use it (graphile-worker's
+# job_spec and add_jobs): "cannot drop type ... other objects depend on it"
+case_ type_remade_with_its_function \
+  "CREATE TYPE job_spec AS (name text, priority int); CREATE FUNCTION add_jobs(specs job_spec[]) RETURNS int LANGUAGE sql AS 'SELECT 1';" \
+  "CREATE TYPE job_spec AS (name text, priority smallint); CREATE FUNCTION add_jobs(specs job_spec[]) RETURNS int LANGUAGE sql AS 'SELECT 1';"
+# a changed trigger function goes after the trigger firing it, which comes
+# back after it
+case_ trigger_function_changed \
+  "CREATE TABLE t (id int, at timestamptz); CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN new.at = now(); RETURN new; END\$\$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();" \
+  "CREATE TABLE t (id int, at timestamptz); CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN new.at = clock_timestamp(); RETURN new; END\$\$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"
+# row level security, which pg_dump writes as ALTER TABLE after the table:
+# on a new table, and turned on and forced on a kept one
+case_ row_level_security \
+  "CREATE TABLE kept (id int);" \
+  "CREATE TABLE kept (id int); ALTER TABLE kept ENABLE ROW LEVEL SECURITY; ALTER TABLE kept FORCE ROW LEVEL SECURITY; CREATE TABLE queues (id int); ALTER TABLE queues ENABLE ROW LEVEL SECURITY;"
 echo ok
