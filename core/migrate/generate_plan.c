@@ -512,11 +512,12 @@ static bool trigger_with_rebuild(planner *pl, const dbc_object *o, bool adding)
 	return false;
 }
 
-/* Whether the desired function o reads a table the plan creates: its
- * statement names one (PostgreSQL checks a LANGUAGE sql body when it is
- * created, so it must come after the tables), and no desired CREATE
- * TABLE names the function (a default or a check calling it needs it
- * first). */
+/* Whether the desired function o reads a table the plan creates or
+ * changes: its statement names a desired table (PostgreSQL checks a
+ * LANGUAGE sql body when it is created, so it must come after the tables
+ * and their new columns), and no desired CREATE TABLE or CREATE INDEX
+ * names the function (a default, a check or an index expression calling
+ * it needs it first). */
 static bool reads_new_table(planner *pl, const dbc_object *o)
 {
 	const dbc_schema *W = pl->in->want;
@@ -528,9 +529,9 @@ static bool reads_new_table(planner *pl, const dbc_object *o)
 	if (!st || !fname)
 		return false;
 	for (int i = 0; i < W->ntables && !reads; i++)
-		reads = !pl->from[i] && dbc_gen_names_token(pl->ctx, st->text, W->tables[i].name);
+		reads = dbc_gen_names_token(pl->ctx, st->text, W->tables[i].name);
 	for (int k = 0; k < d->nstmts && reads; k++)
-		if (strcmp(d->stmts[k].kind, "table") == 0 &&
+		if ((strcmp(d->stmts[k].kind, "table") == 0 || strcmp(d->stmts[k].kind, "index") == 0) &&
 		    dbc_gen_names_token(pl->ctx, d->stmts[k].text, fname))
 			reads = false;
 	return reads;
@@ -896,6 +897,142 @@ static int alter_row_security(planner *pl, const dbc_table *l, const dbc_table *
 	return DBC_OK;
 }
 
+/* The sequence of schema s that column c of table t owns (an identity's,
+ * a serial's); NULL. */
+static const dbc_object *owned_by(planner *pl, const dbc_schema *s, const dbc_table *t,
+                                  const dbc_column *c)
+{
+	char *owner = dbc_printf(pl->ctx, " OWNED BY %s.%s",
+	                         dbc_qualified_name(pl->ctx, t->schema, t->name), c->name);
+	size_t n = owner ? strlen(owner) : 0;
+	for (int i = 0; owner && i < s->nobjects; i++) {
+		const char *own = owned_sequence(&s->objects[i])
+		                      ? strstr(s->objects[i].definition, " OWNED BY ")
+		                      : NULL;
+		if (own && strncmp(own, owner, n) == 0 && (own[n] == '\0' || own[n] == ' '))
+			return &s->objects[i];
+	}
+	return NULL;
+}
+
+/* text, a CREATE TABLE of t from the model (of schema s), with each
+ * identity column's sequence named as s has it: the engine names one
+ * table_column_seq, or with a number where that name is taken, and a
+ * table renamed keeps its sequence's name. */
+static char *identities_named(planner *pl, const dbc_schema *s, const dbc_table *t, char *text)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const char *from = text;
+	for (int i = 0; text && i < t->ncolumns; i++) {
+		const dbc_column *c = &t->columns[i];
+		const dbc_object *seq = dbc_gen_is_identity(c) ? owned_by(pl, s, t, c) : NULL;
+		const char *at = seq ? strstr(from, c->default_expr) : NULL;
+		if (!at)
+			continue;
+		size_t end = (size_t)(at - text) + strlen(c->default_expr);
+		char *named = dbc_printf(ctx, " (SEQUENCE NAME %s)", dbc_quoted_name(ctx, seq->schema, seq->name));
+		char *next = named ? dbc_printf(ctx, "%.*s%s%s", (int)end, text, named, text + end) : NULL;
+		from = next ? next + end + strlen(named) : NULL;
+		text = next;
+		if (!from)
+			return NULL;
+	}
+	return text;
+}
+
+/* Column c of desired table w as the model writes it, an identity with
+ * the name of the sequence the desired schema gives it (the engine names
+ * one table_column_seq, or with a number where that name is taken). */
+static char *identity_named(planner *pl, const dbc_table *w, const dbc_column *c)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *def = dbc_gen_column_def(ctx, c);
+	const dbc_object *seq = dbc_gen_is_identity(c) ? owned_by(pl, pl->in->want, w, c) : NULL;
+	const char *at = seq && def ? strstr(def, c->default_expr) : NULL;
+	if (!at)
+		return def;
+	size_t end = (size_t)(at - def) + strlen(c->default_expr);
+	return dbc_printf(ctx, "%.*s (SEQUENCE NAME %s)%s", (int)end, def,
+	                  dbc_quoted_name(ctx, seq->schema, seq->name), def + end);
+}
+
+/* A column's default changing: the column as it was (in schema from, of
+ * table tf) and as it becomes (in schema to, of table tt); qt the
+ * table's name where the step runs. */
+typedef struct default_change {
+	const dbc_schema *from, *to;
+	const dbc_table *tf, *tt;
+	const char *qt;
+} default_change;
+
+/* The owned sequence seq of d->from, gone from d->to: dropped with its
+ * column's default (a serial column becoming an identity); or the other
+ * way, made before the default names it. */
+static bool seq_only_in(const dbc_object *seq, const dbc_schema *other)
+{
+	return seq && !find_object(other, "sequence", seq->schema, seq->name);
+}
+
+/* What gives column c its default or identity where column was had
+ * another: an identity is no default ("generated always as identity" is
+ * a clause of its own, with the sequence it names), and the sequence a
+ * serial column's default names comes and goes with that default. */
+static char *column_default(planner *pl, const default_change *d, const dbc_column *c,
+                            const dbc_column *was)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *head = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s ", d->qt, dbc_gen_q(ctx, c->name));
+	bool now = dbc_gen_is_identity(c), before = dbc_gen_is_identity(was);
+	if (now && before) /* ALWAYS and BY DEFAULT */
+		return dbc_printf(ctx, "%sSET %s", head,
+		                  strncasecmp(c->default_expr + 10, "always", 6) == 0
+		                      ? "GENERATED ALWAYS"
+		                      : "GENERATED BY DEFAULT");
+	/* a serial's sequence goes when an identity takes its place (which
+	 * makes its own, maybe by the same name) or when the other side has
+	 * none of its name; one comes back where an identity gave way (DROP
+	 * IDENTITY dropped the identity's) or the other side has none */
+	const dbc_object *old_seq = before ? NULL : owned_by(pl, d->from, d->tf, was);
+	const dbc_object *new_seq = now ? NULL : owned_by(pl, d->to, d->tt, c);
+	const dbc_object *id_seq = now ? owned_by(pl, d->to, d->tt, c) : NULL;
+	if (!now && !seq_only_in(old_seq, d->to))
+		old_seq = NULL;
+	if (!before && !seq_only_in(new_seq, d->from))
+		new_seq = NULL;
+	bool dropped_default = false;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (before)
+		dbc_buf_appendf(&b, "%sDROP IDENTITY;\n", head);
+	else if (was->default_expr && (now || !c->default_expr))
+		dbc_buf_appendf(&b, "%sDROP DEFAULT;\n", head), dropped_default = true;
+	char *drop_old =
+	    old_seq ? dbc_printf(ctx, "DROP SEQUENCE %s;\n",
+	                         dbc_quoted_name(ctx, old_seq->schema, old_seq->name))
+	            : NULL;
+	if (drop_old && dropped_default)
+		dbc_buf_append(&b, drop_old);
+	const char *own = new_seq ? strstr(new_seq->definition, " OWNED BY ") : NULL;
+	char *qs = new_seq ? dbc_quoted_name(ctx, new_seq->schema, new_seq->name) : NULL;
+	if (own)
+		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", qs, (int)(own - new_seq->definition),
+		                new_seq->definition);
+	if (now)
+		dbc_buf_appendf(&b, "%sADD %s%s%s%s;\n", head, c->default_expr,
+		                id_seq ? " (SEQUENCE NAME " : "",
+		                id_seq ? dbc_quoted_name(ctx, id_seq->schema, id_seq->name) : "",
+		                id_seq ? ")" : "");
+	else if (c->default_expr)
+		dbc_buf_appendf(&b, "%sSET DEFAULT %s;\n", head, c->default_expr);
+	if (own)
+		dbc_buf_appendf(&b, "ALTER SEQUENCE %s%s;\n", qs, own);
+	if (drop_old && !dropped_default)
+		dbc_buf_append(&b, drop_old);
+	if (b.len >= 2) /* the last ";\n" */
+		b.len -= 2;
+	return dbc_buf_finish(&b);
+}
+
 /* What undoes a DROP TABLE: the sequences its columns own, the table, its
  * indexes (constraint ones come with it), the sequences' ownership. */
 static char *remake_table(planner *pl, const dbc_table *t)
@@ -920,7 +1057,7 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		                o->definition);
 		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
 	}
-	dbc_buf_append(&b, dbc_gen_create_table(ctx, t, true));
+	dbc_buf_append(&b, identities_named(pl, L, t, dbc_gen_create_table(ctx, t, true)));
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
@@ -1054,7 +1191,8 @@ static int new_tables(planner *pl)
 			 * form: defaults, keys) has the whole table in the model only */
 			if (st && altered_later(pl, w))
 				st = NULL;
-			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
+			char *make = st ? dbc_strdup(ctx, st->text)
+			                : identities_named(pl, W, w, dbc_gen_create_table(ctx, w, false));
 			if (!st)
 				later[i] = true;
 			make = dbc_printf(ctx, "%s%s", make, row_security(pl, w));
@@ -1201,9 +1339,11 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			             !dbc_gen_names_token(ctx, cd->text, "UNIQUE") &&
 			             !dbc_gen_names_token(ctx, cd->text, "PRIMARY") &&
 			             !dbc_gen_names_token(ctx, cd->text, "CONSTRAINT");
+			/* pg_dump writes an identity as an ALTER TABLE of its own */
+			plain = plain && (!dbc_gen_is_identity(c) || dbc_gen_names_token(ctx, cd->text, "IDENTITY"));
 			dbc_gen_step *s = add(pl,
 			                      dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
-			                                 plain ? cd->text : dbc_gen_column_def(ctx, c)),
+			                                 plain ? cd->text : identity_named(pl, w, c)),
 			                      dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, qc),
 			                      lock_of(pl, DBC_LOP_ADD_COLUMN));
 			if (!s)
@@ -1251,16 +1391,14 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			                ? dbc_printf(ctx, "rewrites the table: %s to %s", lc->type, c->type)
 			                : NULL;
 		}
-		if (!same_text(lc->default_expr, c->default_expr)) {
-			char *set = c->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", c->default_expr)
-			                            : dbc_strdup(ctx, "DROP DEFAULT");
-			char *back = lc->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", lc->default_expr)
-			                              : dbc_strdup(ctx, "DROP DEFAULT");
-			if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, set),
-			         dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, back),
-			         lock_of(pl, DBC_LOP_ALTER_OTHER)))
-				return DBC_ERROR;
-		}
+		if (!same_text(lc->default_expr, c->default_expr) &&
+		    !add(pl,
+		         column_default(pl, &(default_change){pl->in->live, pl->in->want, l, w, qt}, c,
+		                        lc),
+		         column_default(pl, &(default_change){pl->in->want, pl->in->live, w, l, qt}, lc,
+		                        c),
+		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
+			return DBC_ERROR;
 		if (!lc->not_null && c->not_null && refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
 			return DBC_ERROR;
 		if (lc->not_null != c->not_null) {

@@ -56,4 +56,24 @@ case_ trigger_function_changed \
 case_ row_level_security \
   "CREATE TABLE kept (id int);" \
   "CREATE TABLE kept (id int); ALTER TABLE kept ENABLE ROW LEVEL SECURITY; ALTER TABLE kept FORCE ROW LEVEL SECURITY; CREATE TABLE queues (id int); ALTER TABLE queues ENABLE ROW LEVEL SECURITY;"
+# a new LANGUAGE sql function reading a column the plan adds comes after
+# the column (its body is checked when it is made): graphile-worker's
+# remove_job and jobs.key
+case_ sql_function_after_new_column \
+  "CREATE TABLE jobs (id int);" \
+  "CREATE TABLE jobs (id int, key text); CREATE FUNCTION remove_job(job_key text) RETURNS SETOF jobs LANGUAGE sql AS \$\$DELETE FROM jobs WHERE key = job_key RETURNING *\$\$;"
+# identity columns (graphile-worker 000011, 000016): a serial column
+# becoming an identity (its sequence goes with its default; the down
+# makes both again), an identity added the way pg_dump writes it (ALTER
+# TABLE ... ADD GENERATED after the table), and a dropped table whose
+# identity sequence has a name of its own, which its down keeps
+case_ serial_to_identity \
+  "CREATE TABLE jobs (id bigserial PRIMARY KEY, name text);" \
+  "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);"
+case_ identity_added_as_pg_dump_writes_it \
+  "CREATE TABLE queues (name text);" \
+  "CREATE TABLE queues (name text, id integer NOT NULL); ALTER TABLE queues ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME queue_ids);"
+case_ identity_sequence_named \
+  "CREATE TABLE jobs (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME job_ids) PRIMARY KEY, name text); CREATE TABLE keep (id int);" \
+  "CREATE TABLE keep (id int);"
 echo ok
