@@ -40,6 +40,9 @@ typedef struct place {
 	dbc_strlist user, scratch;
 	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
 	dbc_strlist made;     /* the schemas the desired SQL makes, live ones too */
+	/* the extensions' members in live user schemas (ltree in public):
+	 * shared with the place, never mapped; item by item, schema and name */
+	dbc_strlist shared_schema, shared_name;
 	const dbc_host *real; /* the host the mapped one calls */
 	pgdbc_runner runner;  /* who what is executed in the place runs as */
 } place;
@@ -96,6 +99,47 @@ static int created_schemas(dbc_ctx *ctx, const char *sql, dbc_strlist *out)
 	return DBC_OK;
 }
 
+/* The members of extensions (types, functions, operator classes and
+ * families, operators) that live user schemas hold, by schema and name. */
+#define SHARED_MEMBER(cat, name, ns)                                                               \
+	"SELECT n.nspname::text, x." name "::text FROM pg_catalog." cat                                \
+	" x JOIN pg_catalog.pg_namespace n ON n.oid = x." ns " JOIN pg_catalog.pg_depend d ON "         \
+	"d.classid = 'pg_catalog." cat "'::pg_catalog.regclass AND d.objid = x.oid AND d.deptype = "    \
+	"'e' "
+static const char *const shared_sql =
+    SHARED_MEMBER("pg_type", "typname", "typnamespace") "UNION "
+    SHARED_MEMBER("pg_proc", "proname", "pronamespace") "UNION "
+    SHARED_MEMBER("pg_opclass", "opcname", "opcnamespace") "UNION "
+    SHARED_MEMBER("pg_opfamily", "opfname", "opfnamespace") "UNION "
+    SHARED_MEMBER("pg_operator", "oprname", "oprnamespace");
+
+static int take_shared(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	place *pl = arg;
+	(void)ncol;
+	if (find(&pl->user, c[0].s) < 0)
+		return DBC_OK;
+	return dbc_strlist_add(ctx, &pl->shared_schema, c[0].s) == DBC_OK
+	           ? dbc_strlist_add(ctx, &pl->shared_name, c[1].s)
+	           : DBC_ERROR;
+}
+
+/* Whether name, qualified by user schema k, is an extension's member. */
+static bool shared(const place *pl, int k, const char *name)
+{
+	for (int i = 0; name && i < pl->shared_name.n; i++)
+		if (strcmp(pl->shared_name.items[i], name) == 0 &&
+		    strcmp(pl->shared_schema.items[i], pl->user.items[k]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether user schema k holds an extension's member. */
+static bool holds_shared(const place *pl, int k)
+{
+	return find(&pl->shared_schema, pl->user.items[k]) >= 0;
+}
+
 /* The user schemas (not the system's, not dbcare's, not an extension's),
  * then the ones sql creates; each with its scratch name. */
 static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
@@ -113,7 +157,8 @@ static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 	        0, NULL, take_name, &pl->user) != DBC_OK)
 		return DBC_ERROR;
 	pl->nlive = pl->user.n;
-	if (created_schemas(ctx, sql, &pl->made) != DBC_OK)
+	if (ctx->host->query(ctx, shared_sql, 0, NULL, take_shared, pl) != DBC_OK ||
+	    created_schemas(ctx, sql, &pl->made) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < pl->made.n; i++)
 		if (find(&pl->user, pl->made.items[i]) < 0 &&
@@ -184,6 +229,14 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			                     (dbc_lex_is_word(prev2, "IF") || dbc_lex_is_word(prev2, "NOT")));
 			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
 				k = find(&pl->user, folded(ctx, t));
+			/* an extension's member keeps its schema: shared, not mapped
+			 * (public.ltree, OPERATOR(public.<->)) */
+			if (k >= 0 && !after_schema && holds_shared(pl, k)) {
+				dbc_token m = dbc_lex_next(&q);
+				bool word = m.kind == TK_WORD || m.kind == TK_QIDENT;
+				if (!word || shared(pl, k, folded(ctx, m)))
+					k = -1;
+			}
 			skip = t.len;
 		} else if (t.kind == TK_STRING && t.start[0] == '\'') {
 			k = string_schema(ctx, pl, t, &skip);
@@ -402,6 +455,10 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 		int k = find(&pl->user, path.items[i]);
 		dbc_buf_appendf(&b, "%s%s", i ? ", " : "",
 		                k >= 0 ? pl->scratch.items[k] : ctx->host->quote_ident(ctx, path.items[i]));
+		/* after it, the schema itself where an extension's members are
+		 * (an unqualified ltree); a name the place makes comes first */
+		if (k >= 0 && holds_shared(pl, k))
+			dbc_buf_appendf(&b, ", %s", ctx->host->quote_ident(ctx, path.items[i]));
 	}
 	if (path.n == 0)
 		dbc_buf_append(&b, "''");

@@ -84,4 +84,10 @@ case_ identity_sequence_named \
 case_ enum_under_generated_columns \
   "CREATE TYPE job_state AS ENUM ('new', 'done'); CREATE TABLE jobs (id int, state job_state, finished boolean GENERATED ALWAYS AS (state = 'done') STORED, last_state job_state GENERATED ALWAYS AS (state) STORED);" \
   "CREATE TYPE job_state AS ENUM ('new', 'running', 'done'); CREATE TABLE jobs (id int, state job_state, finished boolean GENERATED ALWAYS AS (state = 'done') STORED, last_state job_state GENERATED ALWAYS AS (state) STORED);"
+# kind 6: extensions installed in public (ltree, pg_trgm): the desired
+# schema uses their types, functions and operator classes, which are
+# shared with the scratch place, not mapped into it
+case_ extension_in_public \
+  "CREATE EXTENSION ltree; CREATE EXTENSION pg_trgm; CREATE TABLE pages (id int, title text);" \
+  "CREATE EXTENSION ltree; CREATE EXTENSION pg_trgm; CREATE TABLE pages (id int, title text, path public.ltree); CREATE INDEX pages_path ON pages USING gist (path gist_ltree_ops); CREATE INDEX pages_title_trgm ON public.pages USING gin (title public.gin_trgm_ops); CREATE INDEX pages_title_sim ON pages (public.similarity(title, 'x'));"
 echo ok
