@@ -150,7 +150,7 @@ static verdict of_stmt(Node *n)
 		/* extensions are the database's, shared with the scratch place:
 		 * one installed already is left out (pg_dump writes it) */
 		return OidIsValid(get_extension_oid(((CreateExtensionStmt *)n)->extname, true)) ? LEAVE_OUT
-		                                                                                 : RUN;
+		                                                                                : RUN;
 	case T_AlterTableStmt:
 		return only_owner((AlterTableStmt *)n) ? LEAVE_OUT : RUN;
 	case T_AlterOwnerStmt:

@@ -38,8 +38,8 @@
  * their scratch names, item by item. */
 typedef struct place {
 	dbc_strlist user, scratch;
-	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
-	dbc_strlist made;     /* the schemas the desired SQL makes, live ones too */
+	int nlive;        /* user's first nlive are live; the rest the desired SQL makes */
+	dbc_strlist made; /* the schemas the desired SQL makes, live ones too */
 	/* the extensions' members in live user schemas (ltree in public):
 	 * shared with the place, never mapped; item by item, schema and name */
 	dbc_strlist shared_schema, shared_name;
@@ -103,15 +103,17 @@ static int created_schemas(dbc_ctx *ctx, const char *sql, dbc_strlist *out)
  * families, operators) that live user schemas hold, by schema and name. */
 #define SHARED_MEMBER(cat, name, ns)                                                               \
 	"SELECT n.nspname::text, x." name "::text FROM pg_catalog." cat                                \
-	" x JOIN pg_catalog.pg_namespace n ON n.oid = x." ns " JOIN pg_catalog.pg_depend d ON "         \
-	"d.classid = 'pg_catalog." cat "'::pg_catalog.regclass AND d.objid = x.oid AND d.deptype = "    \
+	" x JOIN pg_catalog.pg_namespace n ON n.oid = x." ns " JOIN pg_catalog.pg_depend d ON "        \
+	"d.classid = 'pg_catalog." cat "'::pg_catalog.regclass AND d.objid = x.oid AND d.deptype = "   \
 	"'e' "
+/* clang-format off */
 static const char *const shared_sql =
     SHARED_MEMBER("pg_type", "typname", "typnamespace") "UNION "
     SHARED_MEMBER("pg_proc", "proname", "pronamespace") "UNION "
     SHARED_MEMBER("pg_opclass", "opcname", "opcnamespace") "UNION "
     SHARED_MEMBER("pg_opfamily", "opfname", "opfnamespace") "UNION "
     SHARED_MEMBER("pg_operator", "oprname", "oprnamespace");
+/* clang-format on */
 
 static int take_shared(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
@@ -363,7 +365,8 @@ static int bare_create_schema(dbc_ctx *ctx, const place *pl, const char *sql)
 {
 	const char *p = sql;
 	dbc_token t;
-	if (!dbc_lex_is_word(dbc_lex_next(&p), "CREATE") || !dbc_lex_is_word(dbc_lex_next(&p), "SCHEMA"))
+	if (!dbc_lex_is_word(dbc_lex_next(&p), "CREATE") ||
+	    !dbc_lex_is_word(dbc_lex_next(&p), "SCHEMA"))
 		return -1;
 	t = dbc_lex_next(&p);
 	if (dbc_lex_is_word(t, "IF")) {

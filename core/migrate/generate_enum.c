@@ -111,8 +111,8 @@ static char *make_again(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object 
 			const dbc_column *col = &t->columns[c];
 			if (!set_aside(ctx, t, col, q, array))
 				continue;
-			if (dbc_grow(ctx, &out->moved, out->nmoved, &out->capmoved, sizeof(dbc_gen_moved),
-			             8) != DBC_OK)
+			if (dbc_grow(ctx, &out->moved, out->nmoved, &out->capmoved, sizeof(dbc_gen_moved), 8) !=
+			    DBC_OK)
 				return NULL;
 			out->moved[out->nmoved++] = (dbc_gen_moved){.table = t, .column = col};
 		}

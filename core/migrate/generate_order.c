@@ -100,8 +100,8 @@ static int read_text(dbc_ctx *ctx, const dbc_schema *s, const named *names, int 
 			depth--;
 		if (function && depth == 0 && (dbc_lex_is_word(t, "AS") || dbc_lex_is_word(t, "BEGIN")))
 			break;
-		char *w = reading && (t.kind == TK_WORD || t.kind == TK_QIDENT) ? dbc_lex_ident(ctx, t)
-		                                                                 : NULL;
+		char *w =
+		    reading && (t.kind == TK_WORD || t.kind == TK_QIDENT) ? dbc_lex_ident(ctx, t) : NULL;
 		if (w && need_word(ctx, names, nnames, w, i, out) != DBC_OK)
 			return DBC_ERROR;
 	}

@@ -889,7 +889,8 @@ static int alter_row_security(planner *pl, const dbc_table *l, const dbc_table *
 		bool was = has_option(l, opts[i]), now = has_option(w, opts[i]);
 		if (was == now)
 			continue;
-		if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? on[i] : off[i]),
+		if (!add(pl,
+		         dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? on[i] : off[i]),
 		         dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? off[i] : on[i]),
 		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
 			return DBC_ERROR;
@@ -906,9 +907,8 @@ static const dbc_object *owned_by(planner *pl, const dbc_schema *s, const dbc_ta
 	                         dbc_qualified_name(pl->ctx, t->schema, t->name), c->name);
 	size_t n = owner ? strlen(owner) : 0;
 	for (int i = 0; owner && i < s->nobjects; i++) {
-		const char *own = owned_sequence(&s->objects[i])
-		                      ? strstr(s->objects[i].definition, " OWNED BY ")
-		                      : NULL;
+		const char *own =
+		    owned_sequence(&s->objects[i]) ? strstr(s->objects[i].definition, " OWNED BY ") : NULL;
 		if (own && strncmp(own, owner, n) == 0 && (own[n] == '\0' || own[n] == ' '))
 			return &s->objects[i];
 	}
@@ -930,7 +930,8 @@ static char *identities_named(planner *pl, const dbc_schema *s, const dbc_table 
 		if (!at)
 			continue;
 		size_t end = (size_t)(at - text) + strlen(c->default_expr);
-		char *named = dbc_printf(ctx, " (SEQUENCE NAME %s)", dbc_quoted_name(ctx, seq->schema, seq->name));
+		char *named =
+		    dbc_printf(ctx, " (SEQUENCE NAME %s)", dbc_quoted_name(ctx, seq->schema, seq->name));
 		char *next = named ? dbc_printf(ctx, "%.*s%s%s", (int)end, text, named, text + end) : NULL;
 		from = next ? next + end + strlen(named) : NULL;
 		text = next;
@@ -1006,10 +1007,9 @@ static char *column_default(planner *pl, const default_change *d, const dbc_colu
 		dbc_buf_appendf(&b, "%sDROP IDENTITY;\n", head);
 	else if (was->default_expr && (now || !c->default_expr))
 		dbc_buf_appendf(&b, "%sDROP DEFAULT;\n", head), dropped_default = true;
-	char *drop_old =
-	    old_seq ? dbc_printf(ctx, "DROP SEQUENCE %s;\n",
-	                         dbc_quoted_name(ctx, old_seq->schema, old_seq->name))
-	            : NULL;
+	char *drop_old = old_seq ? dbc_printf(ctx, "DROP SEQUENCE %s;\n",
+	                                      dbc_quoted_name(ctx, old_seq->schema, old_seq->name))
+	                         : NULL;
 	if (drop_old && dropped_default)
 		dbc_buf_append(&b, drop_old);
 	const char *own = new_seq ? strstr(new_seq->definition, " OWNED BY ") : NULL;
@@ -1018,10 +1018,9 @@ static char *column_default(planner *pl, const default_change *d, const dbc_colu
 		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", qs, (int)(own - new_seq->definition),
 		                new_seq->definition);
 	if (now)
-		dbc_buf_appendf(&b, "%sADD %s%s%s%s;\n", head, c->default_expr,
-		                id_seq ? " (SEQUENCE NAME " : "",
-		                id_seq ? dbc_quoted_name(ctx, id_seq->schema, id_seq->name) : "",
-		                id_seq ? ")" : "");
+		dbc_buf_appendf(
+		    &b, "%sADD %s%s%s%s;\n", head, c->default_expr, id_seq ? " (SEQUENCE NAME " : "",
+		    id_seq ? dbc_quoted_name(ctx, id_seq->schema, id_seq->name) : "", id_seq ? ")" : "");
 	else if (c->default_expr)
 		dbc_buf_appendf(&b, "%sSET DEFAULT %s;\n", head, c->default_expr);
 	if (own)
@@ -1340,7 +1339,8 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 			             !dbc_gen_names_token(ctx, cd->text, "PRIMARY") &&
 			             !dbc_gen_names_token(ctx, cd->text, "CONSTRAINT");
 			/* pg_dump writes an identity as an ALTER TABLE of its own */
-			plain = plain && (!dbc_gen_is_identity(c) || dbc_gen_names_token(ctx, cd->text, "IDENTITY"));
+			plain = plain &&
+			        (!dbc_gen_is_identity(c) || dbc_gen_names_token(ctx, cd->text, "IDENTITY"));
 			dbc_gen_step *s = add(pl,
 			                      dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
 			                                 plain ? cd->text : identity_named(pl, w, c)),
@@ -1393,10 +1393,8 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		}
 		if (!same_text(lc->default_expr, c->default_expr) &&
 		    !add(pl,
-		         column_default(pl, &(default_change){pl->in->live, pl->in->want, l, w, qt}, c,
-		                        lc),
-		         column_default(pl, &(default_change){pl->in->want, pl->in->live, w, l, qt}, lc,
-		                        c),
+		         column_default(pl, &(default_change){pl->in->live, pl->in->want, l, w, qt}, c, lc),
+		         column_default(pl, &(default_change){pl->in->want, pl->in->live, w, l, qt}, lc, c),
 		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
 			return DBC_ERROR;
 		if (!lc->not_null && c->not_null && refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
@@ -1787,10 +1785,9 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	/* triggers go before the functions they fire */
 	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
 	    objects(&pl, false, false) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
-	    drop_views(&pl) != DBC_OK ||
-	    objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
-	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK || drop_tables(&pl) != DBC_OK ||
-	    drop_late(&pl) != DBC_OK)
+	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
+	    new_tables(&pl) != DBC_OK || changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
+	    drop_tables(&pl) != DBC_OK || drop_late(&pl) != DBC_OK)
 		return DBC_ERROR;
 	pl.late_pass = true;
 	int rc = objects(&pl, true, true);
