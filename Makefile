@@ -131,7 +131,7 @@ $(SQLITE_SO): $(SQLITE_OBJS)
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 LIBDIR     ?= $(PREFIX)/lib
-CLI_SRC    := $(sort $(wildcard cli/*.c))
+CLI_SRC    := $(sort $(wildcard cli/*.c cli/*/*.c))
 CLI_BIN    := $(BUILD)/cli/dbcare
 CLI_CORE   := $(patsubst %.c,$(BUILD)/sqlite/%.o,$(COMMON_SRC) pg/dialect.c sqlite/dialect.c)
 PQ_INCLUDE := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
@@ -140,13 +140,15 @@ PQ_INCLUDE := $(shell $(PG_CONFIG) --includedir 2>/dev/null)
 cli: $(CLI_BIN)
 all: cli
 
-# One object per file (build/cli/obj/), so the layering test reads the
-# command's files with nm as it reads the modules'.
+# One object per file (build/cli/obj/, a folder per family of cli/), so the
+# layering test reads the command's files with nm as it reads the modules'.
+# -I.: a file names a header of another folder of cli/ from the top,
+# "cli/family/name.h" (never mistaken for a core part's "backup/...").
 CLI_OBJS   := $(patsubst cli/%.c,$(BUILD)/cli/obj/%.o,$(CLI_SRC))
 
 $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore $(if $(PQ_INCLUDE),-I$(PQ_INCLUDE)) \
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore -I. $(if $(PQ_INCLUDE),-I$(PQ_INCLUDE)) \
 	  -DDBC_VERSION='"$(EXTVERSION)"' -DDBCARE_MODULE_PATH='"$(LIBDIR)/dbcare.so"' -MMD -MP \
 	  -c $< -o $@
 

@@ -1,65 +1,21 @@
 /*
  * cli.h — the options of one dbcare invocation and the command table.
- * A command is one entry (cmd_table.c): its name, usage, which options it
- * accepts (anything else is a usage error, exit 2, before any database is
- * opened), and a run function over one open database. The fleet runner
+ * A command is one entry (cmd_table.c): its name, usage, its arguments and
+ * a run function over one open database; the options it accepts are the
+ * rows of the option table that name it (options.h: anything else is a
+ * usage error, exit 2, before any database is opened). The fleet runner
  * (fleet.c) calls the same run function once per database.
  */
 #ifndef DBCARE_CLI_H
 #define DBCARE_CLI_H
 
-#include "conn.h"
+#include "cli/driver/conn.h"
 #include <stdint.h>
 #include <sys/types.h>
-#include "output.h"
+#include "cli/common/output.h"
 
 /* Exit codes (docs/cli.md). */
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
-
-/* Options a command may accept (cli_command.options); the connection and
- * output options are accepted by every command that opens a database. */
-#define OPT_DIR            (UINT64_C(1) << 0)
-#define OPT_TO             (UINT64_C(1) << 1)
-#define OPT_STEPS          (UINT64_C(1) << 2)
-#define OPT_DRY_RUN        (UINT64_C(1) << 3)
-#define OPT_EXIT_CODE      (UINT64_C(1) << 4)
-#define OPT_MODE           (UINT64_C(1) << 5)
-#define OPT_FAIL_ON        (UINT64_C(1) << 6)
-#define OPT_DELETE         (UINT64_C(1) << 7)
-#define OPT_TIMEOUT        (UINT64_C(1) << 8)
-#define OPT_FORMAT_PROM    (UINT64_C(1) << 9) /* --format prometheus */
-#define OPT_VERSION        (UINT64_C(1) << 10)
-#define OPT_INCLUDE        (UINT64_C(1) << 11)
-#define OPT_POLICY         (UINT64_C(1) << 12)
-#define OPT_BUDGET         (UINT64_C(1) << 13)
-#define OPT_SLEEP_MS       (UINT64_C(1) << 14)
-#define OPT_KEEP           (UINT64_C(1) << 15)
-#define OPT_DAYS           (UINT64_C(1) << 16)
-#define OPT_APPLY          (UINT64_C(1) << 17)
-#define OPT_ATTACH         (UINT64_C(1) << 18)
-#define OPT_DUMP_SCHEMA    (UINT64_C(1) << 19)
-#define OPT_SCHEMA_FILE    (UINT64_C(1) << 20)
-#define OPT_CANARY         (UINT64_C(1) << 21) /* migrate --canary N (fleets) */
-#define OPT_COMMIT_EACH    (UINT64_C(1) << 22) /* migrate --commit-each */
-#define OPT_LISTEN         (UINT64_C(1) << 23) /* serve --listen HOST:PORT */
-#define OPT_SCRAPE_TIMEOUT (UINT64_C(1) << 24)
-#define OPT_MIN_INTERVAL   (UINT64_C(1) << 25)
-#define OPT_ALLOW_WRITES   (UINT64_C(1) << 26)
-#define OPT_TOKEN_FILE     (UINT64_C(1) << 27)
-#define OPT_HTML           (UINT64_C(1) << 28) /* report --html FILE */
-#define OPT_INCREMENTAL    (UINT64_C(1) << 29) /* backup --incremental (SQLite) */
-#define OPT_STANZA         (UINT64_C(1) << 30) /* backup, verify, restore --stanza S (pgBackRest) */
-#define OPT_BACKUP_TYPE    (UINT64_C(1) << 31) /* backup --type full|diff|incr (pgBackRest) */
-#define OPT_TO_TIME        (UINT64_C(1) << 32) /* restore --to-time TIME (pgBackRest) */
-#define OPT_ALLOW_DROP     (UINT64_C(1) << 33) /* generate --allow-drop */
-#define OPT_ALL_BACKUPS    (UINT64_C(1) << 34) /* verify --all-backups */
-#define OPT_COMPRESS       (UINT64_C(1) << 35) /* backup --compress zstd */
-#define OPT_KEY_FILE       (UINT64_C(1) << 36) /* backup, restore, verify --encrypt-key-file F */
-#define OPT_TO_MARK        (UINT64_C(1) << 37) /* restore --to-mark LABEL (dbbackup_mark) */
-#define OPT_ARCHIVE_DB     (UINT64_C(1) << 38) /* retain --archive-db URL */
-#define OPT_ARCHIVE_CODEC  (UINT64_C(1) << 39) /* retain --archive-codec zstd|none */
-#define OPT_REPORT_EVERY   (UINT64_C(1) << 40) /* serve --report-interval T */
-#define OPT_FROM           (UINT64_C(1) << 41) /* restore --from DIR: a chain's folder */
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -72,6 +28,9 @@ typedef struct cli_db_report {
 	char version[64]; /* dbmigrate_current(); empty when none applied */
 } cli_db_report;
 
+/* The values the line's options leave (each where its row of the option
+ * table, options_table.c, says; defaults in cli_options_defaults), read by
+ * the commands. */
 typedef struct cli_opts {
 	const char **dbs; /* --db values (or DATABASE_URL), globs expanded */
 	int ndbs;
@@ -145,7 +104,6 @@ typedef struct cli_command {
 	const char *name;
 	const char *usage;   /* after "dbcare NAME" */
 	const char *summary; /* one line for --help */
-	uint64_t options;
 	int min_args, max_args;
 	unsigned traits;
 	int (*run)(cli_db *db, cli_opts *o); /* returns an exit code */

@@ -14,7 +14,7 @@
  * own connection; a worker that dies inside one (a crash, a signal) fails that
  * database alone, and a new worker takes the rest.
  */
-#include "cli.h"
+#include "options.h"
 
 #include "base/clock.h"
 #include "migrate/migrate.h"
@@ -382,7 +382,7 @@ static void preload(const cli_command *cmd, cli_opts *o)
 		char *err = NULL;
 		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && t.engine == CLI_ENGINE_SQLITE) {
 			cli_preload_module(&(cli_connect_opts){.module = o->module});
-			if (cmd->options & OPT_DIR)
+			if (cli_option_listed_for(cli_option_find("dir", 3), cmd->name))
 				cli_preread_files(o, false);
 			free(t.spec);
 			free(t.label);

@@ -4,57 +4,9 @@
  * reads them all): the command list shows names and summaries only, and
  * each command's usage line stands on a line of its own in its own help.
  */
-#include "cli.h"
+#include "options.h"
 
 #include <string.h>
-
-/* The options a command may take (cli_command.options bits), as its help
- * lists them. */
-static const struct {
-	uint64_t bit;
-	const char *spelling, *text;
-} option_help[] = {
-    {OPT_DIR, "-d, --dir D", "the migrations folder (default migrations/)"},
-    {OPT_TO, "--to V", "stop at version V (generate: the schema file to reach)"},
-    {OPT_STEPS, "--steps N", "roll back the N newest applied versions"},
-    {OPT_DRY_RUN, "--dry-run", "show the plan, change nothing"},
-    {OPT_EXIT_CODE, "--exit-code", "exit 1 while migrations are pending"},
-    {OPT_MODE, "--mode M", "quick, standard (default) or full"},
-    {OPT_FAIL_ON, "--fail-on L", "warning or critical: exit 3 from that level on"},
-    {OPT_DELETE, "--delete", "delete the orphans found (all or nothing)"},
-    {OPT_TIMEOUT, "--timeout T", "give up after T (60s, 2m, 500ms; default 60s)"},
-    {OPT_FORMAT_PROM, "--format prometheus", "the metrics in Prometheus' text format"},
-    {OPT_VERSION, "--version V", "one pending version only"},
-    {OPT_INCLUDE, "--include LIST", "safety classes or actions to run too"},
-    {OPT_POLICY, "--policy P", "one retention policy (default: all)"},
-    {OPT_BUDGET, "--budget T", "stop after T (default 60s)"},
-    {OPT_SLEEP_MS, "--sleep-ms N", "pause between batches (default 0)"},
-    {OPT_KEEP, "--keep N", "keep the N newest backups"},
-    {OPT_DAYS, "--days D", "keep backups younger than D days"},
-    {OPT_APPLY, "--apply", "delete (without it: a dry run)"},
-    {OPT_ATTACH, "--attach NAME=PATH", "ATTACH a SQLite file first (repeatable)"},
-    {OPT_DUMP_SCHEMA, "--dump-schema", "then write the schema to db/schema.sql"},
-    {OPT_SCHEMA_FILE, "--schema-file F", "the schema file (default db/schema.sql)"},
-    {OPT_COMMIT_EACH, "--commit-each", "each migration commits on its own"},
-    {OPT_CANARY, "--canary N", "a fleet: N databases first, stop if one fails"},
-    {OPT_LISTEN, "--listen HOST:PORT", "where to listen (default 127.0.0.1:9187)"},
-    {OPT_SCRAPE_TIMEOUT, "--scrape-timeout T", "each database's time per request (5s)"},
-    {OPT_MIN_INTERVAL, "--min-interval T", "reuse a result younger than T (default 1s)"},
-    {OPT_REPORT_EVERY, "--report-interval T", "one health report per T per database (default 60s)"},
-    {OPT_ALLOW_WRITES, "--allow-writes", "POST /migrate and /verify (with the token)"},
-    {OPT_TOKEN_FILE, "--token-file F", "the bearer token of the write endpoints"},
-    {OPT_HTML, "--html FILE", "the page's file (- for stdout)"},
-    {OPT_INCREMENTAL, "--incremental", "only the pages changed since the last backup (SQLite)"},
-    {OPT_COMPRESS, "--compress zstd", "a backup compressed with zstd (a sealed file)"},
-    {OPT_KEY_FILE, "--encrypt-key-file F", "AES-256-GCM key file of sealed backups (32 bytes)"},
-    {OPT_TO_MARK, "--to-mark LABEL", "restore to a restore point of dbbackup_mark"},
-    {OPT_FROM, "--from DIR", "SQLite: the folder of FILE's chain (default: FILE's own)"},
-    {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
-    {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
-    {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
-    {OPT_ALLOW_DROP, "--allow-drop", "let generate drop tables and columns"},
-    {OPT_ALL_BACKUPS, "--all-backups", "verify every catalogued backup, one line each"},
-    {0, NULL, NULL}};
 
 /* Examples per command: one command line each, run from a project folder. */
 static const struct {
@@ -135,6 +87,10 @@ static const char exit_codes[] =
     "exit codes: 0 ok, 1 error, 2 usage (a bad command, option or value),\n"
     "  3 threshold reached (health --fail-on, check, orphans, lint)\n";
 
+static const char closing[] =
+    "\ndbcare COMMAND --help: a command's options and examples;\n"
+    "topics: dbcare help connecting | output | exit-codes | environment\n";
+
 /* Topics besides the commands: `dbcare help TOPIC`. */
 static const struct {
 	const char *name, *text;
@@ -173,19 +129,32 @@ void cli_usage(FILE *f)
 	      f);
 	fputs(common_options, f);
 	fputs(exit_codes, f);
-	fputs("\ndbcare COMMAND --help: a command's options and examples;\n"
-	      "topics: dbcare help connecting | output | exit-codes | environment\n",
-	      f);
+	fputs(closing, f);
+}
+
+/* Whether text names --name as a whole option (not --name-more). */
+static bool names_option(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = strstr(text, "--"); p; p = strstr(p + 2, "--"))
+		if (strncmp(p + 2, name, n) == 0 &&
+		    !(p[2 + n] == '-' || (p[2 + n] >= 'a' && p[2 + n] <= 'z')))
+			return true;
+	return false;
+}
+
+bool cli_help_shows(const cli_option *opt)
+{
+	return opt->help || names_option(common_options, opt->name) || names_option(closing, opt->name);
 }
 
 void cli_help_command(FILE *f, const cli_command *c)
 {
 	fprintf(f, "usage: dbcare %s%s%s\n\n%s\n", c->name, *c->usage ? " " : "", c->usage, c->summary);
 	bool any = false;
-	for (int i = 0; option_help[i].spelling; i++)
-		if (c->options & option_help[i].bit) {
-			fprintf(f, "%s  %-20s %s\n", any ? "" : "\noptions:\n", option_help[i].spelling,
-			        option_help[i].text);
+	for (const cli_option *d = cli_options; d->name; d++)
+		if (cli_option_listed_for(d, c->name)) {
+			fprintf(f, "%s  %-20s %s\n", any ? "" : "\noptions:\n", d->spelling, d->help);
 			any = true;
 		}
 	if (!(c->traits & CMD_NO_DB))

@@ -4,7 +4,7 @@
  * Above the commands it runs; the helpers they share are in run.c.
  */
 #include "cli.h"
-#include "pg_cancel.h"
+#include "cli/driver/pg_cancel.h"
 
 #include <stdlib.h>
 

@@ -309,5 +309,6 @@ int sqldbc_backup_prepare(dbc_ctx *ctx, sqlite3 *db)
 	}
 	if (sqldbc_call_prepare_rescue(ctx->host_data) != SQLITE_OK)
 		return sqldbc_backup_db_error(ctx, db, "could not prepare the backup");
-	return DBC_OK;
+	/* outside a transaction: the bookkeeping committed before the copy */
+	return dbc_backup_book_before_copy(ctx);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -115,39 +116,26 @@ bool sqldbc_backup_sealed_origin(dbc_ctx *ctx, const char *path, char **origin)
 	return *origin != NULL;
 }
 
-/* The path a catalogued file was published under must be its row's:
- * another database's backup copied over it (its row's columns copied too)
- * names its own. And the database it was taken from must be this one,
- * whose catalog names it and into which a restore would copy it: by the
- * identity both have (a copy of the database, cp app.db r.db, keeps it and
- * restores its own backups, whose headers name app.db as the file). A
- * header without an identity (sealed before identities, or from a
- * database without one) is held to its path alone. */
+/* Whether a catalogued sealed file is this database's, by the rule of
+ * core/container (dbc_container_origin_mismatch): published under its
+ * row's path, and taken from a database of this one's identity (a copy of
+ * the database, cp app.db r.db, keeps it and verifies its own backups,
+ * whose headers name app.db as the file). */
 char *sqldbc_backup_sealed_origin_mismatch(dbc_ctx *ctx, const char *path)
 {
-	char *origin = NULL, *want = sqldbc_seal_origin(ctx, path);
-	dbc_container_origin got, ours;
-	if (!want || !sqldbc_backup_sealed_origin(ctx, path, &origin) ||
-	    !dbc_container_origin_split(want, &ours))
+	char *origin = NULL, *file = sqldbc_backup_identity(ctx, sqldbc_call_conn(ctx)->db);
+	if (!file || !sqldbc_backup_sealed_origin(ctx, path, &origin))
 		return NULL;
-	const char *ours_file = ours.file[0] ? ours.file : "(none)";
-	if (!dbc_container_origin_split(origin, &got))
-		return dbc_printf(ctx,
-		                  "its header names no origin this module writes (this database %s "
-		                  "catalogues it as %s)",
-		                  ours_file, ours.published);
-	const char *file = got.file[0] ? got.file : "(none)";
-	if (strcmp(got.published, ours.published) != 0)
-		return dbc_printf(ctx,
-		                  "it is the sealed backup of database %s published as %s, not the one "
-		                  "this database %s catalogues as %s",
-		                  file, got.published, ours_file, ours.published);
-	if (!got.identity || !ours.identity || strcmp(got.identity, ours.identity) == 0)
+	char *id = sqldbc_book_database_id(ctx);
+	if (ctx->failed)
 		return NULL;
-	return dbc_printf(ctx,
-	                  "it is the sealed backup of database %s (identity %s), not of this "
-	                  "database %s (identity %s) that catalogues it",
-	                  file, got.identity, ours_file, ours.identity);
+	dbc_container_expect want = {.identity = id, .file = file, .published = path};
+	char *why = NULL;
+	if (dbc_container_origin_matches(origin, &want, &why))
+		return NULL;
+	char *out = dbc_strdup(ctx, why ? why : "out of memory");
+	free(why);
+	return out;
 }
 
 bool sqldbc_backup_sealed_is_own(dbc_ctx *ctx, const char *path, bool *is)

@@ -71,6 +71,8 @@ extern const struct dbc_migrate_hooks sqldbc_migrate_env;
 struct dbc_schema;
 int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, struct dbc_schema *out);
 int sqldbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
+int sqldbc_scratch_parts(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
+                         int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
 /* desired_guard.c: the desired schema's statements run on db (a scratch
  * connection) when each is a schema statement; the first that is not is an
  * error naming it, and runs not. */

@@ -85,4 +85,5 @@ const dbc_migrate_hooks sqldbc_migrate_env = {
     .change = change,
     .desired_schema = sqldbc_desired_schema,
     .scratch = sqldbc_scratch,
+    .scratch_parts = sqldbc_scratch_parts,
 };

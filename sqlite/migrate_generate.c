@@ -81,9 +81,12 @@ int sqldbc_desired_schema(dbc_ctx *ctx, const char *sql, dbc_schema *out)
 	return close_scratch(ctx, &s, rc);
 }
 
+/* The live schema's DDL, as the catalog reader counts its user objects,
+ * tables first; each statement's relation (an index's or trigger's
+ * table, a view itself) beside it. */
 typedef struct ddl {
-	dbc_strlist sql;
-	char *virtual_table;
+	dbc_strlist sql, relation;
+	dbc_strlist virtual_tables;
 	bool fk;
 } ddl;
 
@@ -91,9 +94,12 @@ static int take_ddl(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	ddl *d = arg;
 	(void)ncol;
-	if (c[2].type == DBC_INT && c[2].i)
-		d->virtual_table = dbc_strdup(ctx, c[0].s);
-	return dbc_strlist_add(ctx, &d->sql, c[1].s);
+	if (c[2].type == DBC_INT && c[2].i &&
+	    dbc_strlist_add(ctx, &d->virtual_tables, c[3].s) != DBC_OK)
+		return DBC_ERROR;
+	if (dbc_strlist_add(ctx, &d->sql, c[1].s) != DBC_OK)
+		return DBC_ERROR;
+	return dbc_strlist_add(ctx, &d->relation, c[3].s);
 }
 
 static int take_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
@@ -103,32 +109,83 @@ static int take_fk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	return DBC_OK;
 }
 
-int sqldbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg)
+static int read_ddl(dbc_ctx *ctx, ddl *d)
 {
-	ddl d = {0};
+	return ctx->host->query(
+	           ctx,
+	           "SELECT m.name, m.sql, m.sql LIKE 'CREATE VIRTUAL %', m.tbl_name"
+	           " FROM main.sqlite_schema m"
+	           " WHERE m.sql IS NOT NULL AND m.tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+	           " AND m.tbl_name NOT LIKE 'dbcare\\_%' ESCAPE '\\'"
+	           " ORDER BY CASE m.type WHEN 'table' THEN 0 WHEN 'index' THEN 1"
+	           " WHEN 'view' THEN 2 ELSE 3 END, m.rowid",
+	           0, NULL, take_ddl, d) != DBC_OK ||
+	               ctx->host->query(ctx, "PRAGMA main.foreign_keys", 0, NULL, take_fk, &d->fk) !=
+	                   DBC_OK
+	           ? DBC_ERROR
+	           : DBC_OK;
+}
+
+static bool in_part(const dbc_strlist *part, const char *relation)
+{
+	for (int i = 0; part && i < part->n; i++)
+		if (sqlite3_stricmp(part->items[i], relation) == 0)
+			return true;
+	return false;
+}
+
+/* A scratch database holding d's statements of the relations of part
+ * (NULL: all of them), where fn runs. */
+static int copy_and_run(dbc_ctx *ctx, const ddl *d, const dbc_strlist *part,
+                        int (*fn)(dbc_ctx *sctx, void *arg, int k), void *arg, int k)
+{
 	scratch s;
-	/* main's user objects (as the catalog reader counts them), tables first */
-	if (ctx->host->query(
-	        ctx,
-	        "SELECT m.name, m.sql, m.sql LIKE 'CREATE VIRTUAL %' FROM main.sqlite_schema m"
-	        " WHERE m.sql IS NOT NULL AND m.tbl_name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-	        " AND m.tbl_name NOT LIKE 'dbcare\\_%' ESCAPE '\\'"
-	        " ORDER BY CASE m.type WHEN 'table' THEN 0 WHEN 'index' THEN 1"
-	        " WHEN 'view' THEN 2 ELSE 3 END, m.rowid",
-	        0, NULL, take_ddl, &d) != DBC_OK ||
-	    ctx->host->query(ctx, "PRAGMA main.foreign_keys", 0, NULL, take_fk, &d.fk) != DBC_OK)
-		return DBC_ERROR;
-	if (d.virtual_table)
-		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		                 "the generator cannot copy the virtual table %s to prove a migration",
-		                 d.virtual_table);
+	for (int i = 0; i < d->virtual_tables.n; i++)
+		if (!part || in_part(part, d->virtual_tables.items[i]))
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+			                 "the generator cannot copy the virtual table %s to prove a migration",
+			                 d->virtual_tables.items[i]);
 	if (open_scratch(ctx, &s) != DBC_OK)
 		return DBC_ERROR;
 	dbc_ctx *sc = &s.call.ctx;
-	int rc = sc->host->exec(sc, d.fk ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
-	for (int i = 0; i < d.sql.n && rc == DBC_OK; i++)
-		rc = sc->host->exec(sc, d.sql.items[i]);
+	int rc = sc->host->exec(sc, d->fk ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+	for (int i = 0; i < d->sql.n && rc == DBC_OK; i++)
+		if (!part || in_part(part, d->relation.items[i]))
+			rc = sc->host->exec(sc, d->sql.items[i]);
 	if (rc == DBC_OK)
-		rc = fn(sc, arg);
+		rc = fn(sc, arg, k);
 	return close_scratch(ctx, &s, rc);
+}
+
+typedef struct whole {
+	int (*fn)(dbc_ctx *sctx, void *arg);
+	void *arg;
+} whole;
+
+static int run_whole(dbc_ctx *sctx, void *arg, int k)
+{
+	(void)k;
+	const whole *w = arg;
+	return w->fn(sctx, w->arg);
+}
+
+int sqldbc_scratch(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg)
+{
+	ddl d = {0};
+	whole w = {fn, arg};
+	if (read_ddl(ctx, &d) != DBC_OK)
+		return DBC_ERROR;
+	return copy_and_run(ctx, &d, NULL, run_whole, &w, 0);
+}
+
+int sqldbc_scratch_parts(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
+                         int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg)
+{
+	ddl d = {0};
+	if (read_ddl(ctx, &d) != DBC_OK)
+		return DBC_ERROR;
+	for (int k = 0; k < nparts; k++)
+		if (copy_and_run(ctx, &d, &parts[k], fn, arg, k) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
 }

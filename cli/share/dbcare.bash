@@ -13,12 +13,13 @@ _dbcare()
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
-		--listen --scrape-timeout --min-interval --allow-writes --token-file --html
-		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark --archive-db --archive-codec --help"
+		--listen --scrape-timeout --min-interval --report-interval --allow-writes --token-file --html
+		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark
+		--from --incremental --follow-symlinks --archive-db --archive-codec --help"
 	case $prev in
-	--dir|--migrations-dir|-d)
+	--dir|--migrations-dir|-d|--from)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--module|--attach|--schema-file|--token-file|--html)
+	--module|--attach|--schema-file|--token-file|--html|--encrypt-key-file)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--mode)
 		COMPREPLY=($(compgen -W "quick standard full" -- "$cur")); return ;;
@@ -39,7 +40,8 @@ _dbcare()
 			--mode|--fail-on|--timeout|--version|--include|--policy|--budget|--sleep-ms|\
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time|\
-			--archive-db|--archive-codec) ;;
+			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|\
+			--to-mark|--from) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

@@ -256,6 +256,14 @@ struct dbc_backup_hooks {
 #define DBC_BACKUP_LIST_NCOLS                                                                      \
 	9 /* id,kind,path,created_at,bytes,fingerprint,verified_at,status,exists */
 
+/* The bookkeeping (and with it the database's identity), made and
+ * committed before a copy is taken, outside any transaction (the copy's
+ * hook calls it once it knows it is): the copy then carries the identity,
+ * so a restore of it is the same database, and a sealed header names it
+ * from the database's very first backup on (its rule: core/container,
+ * dbc_container_origin_mismatch). Made the first time, it stays when the
+ * backup then fails, as any later dbcare call would make it. */
+int dbc_backup_book_before_copy(dbc_ctx *ctx);
 /* dbbackup_create: a verified copy at path (NULL: backup.dir + the default
  * name), recorded in the catalog; *json its description. On any failure
  * nothing is recorded as verified and no file is left under path. */

@@ -31,6 +31,18 @@ int dbc_backup_catalog_in_savepoint(dbc_ctx *ctx, int (*fn)(dbc_ctx *, void *), 
 	return ctx->host->release(ctx, level);
 }
 
+static int nothing(dbc_ctx *ctx, void *arg)
+{
+	(void)ctx;
+	(void)arg;
+	return DBC_OK;
+}
+
+int dbc_backup_book_before_copy(dbc_ctx *ctx)
+{
+	return dbc_backup_catalog_in_savepoint(ctx, nothing, NULL);
+}
+
 typedef struct add_args {
 	const dbc_backup_hooks *env;
 	const char *kind, *path, *detail;

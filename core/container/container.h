@@ -103,10 +103,11 @@ bool dbc_container_sniff(const char *path, dbc_container_header *h);
 
 /* A header's origin text: "DATABASE\nPUBLISHED PATH", DATABASE being
  * "id:IDENTITY FILE" where the database has an identity (SQLite's
- * dbcare_bookkeeping.database_id, which copies of the file keep) or FILE
- * alone (an absolute path, empty, or a PostgreSQL database's name; files
- * sealed before identities). The identity is on the first line so that a
- * reader of the path alone reads every form. */
+ * dbcare_bookkeeping.database_id, PostgreSQL's dbcare.database_identity:
+ * copies of the database keep it) or FILE alone (an absolute path, empty,
+ * or a PostgreSQL database's name; files sealed before identities). The
+ * identity is on the first line so that a reader of the path alone reads
+ * every form. */
 #define DBC_CONTAINER_ORIGIN_ID "id:"
 typedef struct dbc_container_origin {
 	char *identity;  /* NULL: none named */
@@ -116,6 +117,34 @@ typedef struct dbc_container_origin {
 /* Splits origin in place; false when it has no newline (a header sealed
  * before origins named a path: the whole text is then the file). */
 bool dbc_container_origin_split(char *origin, dbc_container_origin *o);
+
+/* What a sealed file's origin must name: the database a catalog row of it
+ * is in, or a restore would replace (on SQLite dbcare_bookkeeping's
+ * database_id, on PostgreSQL dbcare.database_identity; copies of either
+ * keep it). */
+typedef struct dbc_container_expect {
+	const char *identity;  /* the database's; NULL: it has none */
+	const char *file;      /* its file (SQLite) or name (PostgreSQL), for messages */
+	const char *published; /* the path its catalog row names; NULL: a restore
+	                        * target, compared by identity alone */
+	const char *kind;      /* "backup" or "dump", for messages */
+	const char *subject;   /* the file named in messages: "it" or its path */
+	bool pathless_ok;      /* a header naming no published path (PostgreSQL
+	                        * 0.3.8) is held to nothing; else it is refused */
+} dbc_container_expect;
+
+/* The one rule by which a sealed file's header (origin, as read) is the
+ * backup of the database want describes: the path it was published under
+ * is the catalog row's (another database's backup copied over a
+ * catalogued file names its own), and where both the header and the
+ * database name an identity, it is the same (another database's backup
+ * published under the very same path; a restore over another database).
+ * A header without an identity (sealed before identities) is held to its
+ * path alone. True when it is; false with *why saying why not, naming
+ * both databases (malloc'd; NULL when out of memory: still false). The
+ * command and the SQLite module only read what they compare and print the
+ * answer. */
+bool dbc_container_origin_matches(const char *origin, const dbc_container_expect *want, char **why);
 
 /* ---- scratch files: the plain bytes of a sealed backup
  *

@@ -91,8 +91,13 @@ static bool listed(const dbc_gen_moved *l, int n, const dbc_table *t, const dbc_
  * the columns the desired file writes among the others go there in the
  * up. */
 static int columns_last(dbc_ctx *ctx, const dbc_schema *s, const dbc_gen_moved *l, int nl,
-                        bool reversed, const char **json_out, const char **fp_out)
+                        bool reversed, const char **json_out, const char **fp_out,
+                        const dbc_schema **model_out)
 {
+	dbc_schema *mp = dbc_alloc(ctx, sizeof(dbc_schema));
+	if (!mp)
+		return DBC_ERROR;
+	*mp = *s;
 	dbc_schema m = *s;
 	m.tables = dbc_alloc(ctx, sizeof(dbc_table) * (size_t)(m.ntables + 1));
 	if (!m.tables)
@@ -119,8 +124,10 @@ static int columns_last(dbc_ctx *ctx, const dbc_schema *s, const dbc_gen_moved *
 	if (dbc_schema_snapshot_json(&m, &json) != DBC_OK ||
 	    dbc_schema_fingerprint_of(ctx, json, &fp) != DBC_OK)
 		return DBC_ERROR;
+	*mp = m;
 	*json_out = json;
 	*fp_out = fp;
+	*model_out = mp;
 	return DBC_OK;
 }
 
@@ -128,11 +135,14 @@ static int columns_last(dbc_ctx *ctx, const dbc_schema *s, const dbc_gen_moved *
 static int targets(dbc_ctx *ctx, gen_run *r)
 {
 	const dbc_gen_plan *p = r->plan;
+	r->proof.live_model = r->live;
+	r->proof.want_model = r->want;
 	if (p->nmoved && columns_last(ctx, r->live, p->moved, p->nmoved, true, &r->proof.live_json,
-	                              &r->proof.live_fp) != DBC_OK)
+	                              &r->proof.live_fp, &r->proof.live_model) != DBC_OK)
 		return DBC_ERROR;
-	if (p->appended_moves && columns_last(ctx, r->want, p->appended, p->nappended, false,
-	                                      &r->proof.want_json, &r->proof.want_fp) != DBC_OK)
+	if (p->appended_moves &&
+	    columns_last(ctx, r->want, p->appended, p->nappended, false, &r->proof.want_json,
+	                 &r->proof.want_fp, &r->proof.want_model) != DBC_OK)
 		return DBC_ERROR;
 	return DBC_OK;
 }

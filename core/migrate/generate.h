@@ -62,8 +62,6 @@ int dbc_gen_read_desired(dbc_ctx *ctx, const char *sql, dbc_gen_desired *out);
 const dbc_gen_stmt *dbc_gen_find_stmt(const dbc_gen_desired *d, const char *kind, const char *name);
 const dbc_gen_coldef *dbc_gen_find_coldef(const dbc_gen_desired *d, const char *table,
                                           const char *column);
-/* The old name a rename mark gives table (column NULL) or its column; NULL. */
-const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column);
 /* The rename (a mark's or a recorded one) of table (column NULL) or its
  * column; NULL. */
 const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *table,
@@ -152,6 +150,8 @@ typedef struct dbc_gen_proof_input {
 	const char *desired_sql;
 	const char *want_json, *want_fp;
 	const char *live_json, *live_fp;
+	/* the models the snapshots were made of (NULL: not known) */
+	const dbc_schema *want_model, *live_model;
 } dbc_gen_proof_input;
 
 /* Runs the plan on a copy of the live schema (env->scratch): the ups must
@@ -163,6 +163,17 @@ int dbc_gen_prove(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan
  * env->scratch_desired): the reverses must reach the live fingerprint,
  * then the ups the desired one again. */
 int dbc_gen_prove_from_desired(dbc_ctx *s, const dbc_gen_plan *plan, const dbc_gen_proof_input *in);
+/* The proof on the parts of the live schema the plan touches, each on a
+ * place of env->scratch_parts (generate_parts.c); *whole when it cannot
+ * tell the parts apart and the whole copy must prove the plan. */
+int dbc_gen_prove_parts(dbc_ctx *ctx, const dbc_migrate_hooks *env, const dbc_gen_plan *plan,
+                        const dbc_gen_proof_input *in, bool *whole);
+/* The proof's pieces (generate_proof.c): steps (indexes into p, NULL: all)
+ * run up in order or down newest first; the schema s has now reaches fp;
+ * an error naming the first difference of now_json from json. */
+int dbc_gen_run_steps(dbc_ctx *s, const dbc_gen_plan *p, const int *steps, int n, bool up);
+int dbc_gen_reached(dbc_ctx *s, const char *fp, const char *json, const char *what);
+int dbc_gen_differs(dbc_ctx *s, const char *json, const char *now_json, const char *what);
 
 /* The migration lint over the plan, each migration it makes linted as
  * such; the findings go to the host's notices, naming their step

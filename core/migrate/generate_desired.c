@@ -61,12 +61,6 @@ const dbc_gen_rename *dbc_gen_rename_of(const dbc_gen_desired *d, const char *ta
 	return NULL;
 }
 
-const char *dbc_gen_renamed_from(const dbc_gen_desired *d, const char *table, const char *column)
-{
-	const dbc_gen_rename *r = dbc_gen_rename_of(d, table, column);
-	return r ? r->from : NULL;
-}
-
 /* A mark's line: [start, end) of the text, and the old name it gives. */
 typedef struct mark {
 	const char *start, *end;

@@ -33,6 +33,9 @@ typedef struct planner {
 	bool *view_out; /* by live object: a view dropped first */
 	bool late_pass; /* objects(): the functions made after the tables */
 	bool *dropped;  /* by live table: its DROP TABLE is in the plan already */
+	/* live columns dropped before a rename takes their name */
+	const dbc_column **dropped_first;
+	int ndropped_first, capdropped_first;
 	/* by live object: dropped and made again, changed or needing one that
 	 * is (a function whose argument type is made again) */
 	bool *remade;
@@ -81,6 +84,47 @@ static int index_of_table(const dbc_schema *s, const dbc_table *t)
 
 /* ------------------------------------------------------------ matching */
 
+/* Whether another desired table than w, of its schema, takes the live
+ * table named as w by a rename: marked (and not itself live) or recorded.
+ * The desired w is
+ * then a new table of the old name ("rename orders to purchases, then a
+ * new orders"). */
+static bool table_claimed(const planner *pl, const dbc_table *w)
+{
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *d = &W->tables[i];
+		const dbc_gen_rename *r = d == w ? NULL : dbc_gen_rename_of(pl->in->desired, d->name, NULL);
+		if (r && strcasecmp(r->from, w->name) == 0 && same_schema(d->schema, w->schema) &&
+		    (r->recorded || !dbc_schema_find_table(L, d->schema, d->name)))
+			return true;
+	}
+	return false;
+}
+
+/* The live table desired table w was: a recorded rename's (the log knows
+ * the object), else the one of its name unless a rename takes that one,
+ * else its mark's. */
+static int table_from(planner *pl, const dbc_table *w, const dbc_table **out)
+{
+	const dbc_schema *L = pl->in->live;
+	const dbc_table *named = dbc_schema_find_table(L, w->schema, w->name);
+	const dbc_gen_rename *r = dbc_gen_rename_of(pl->in->desired, w->name, NULL);
+	const dbc_table *l = r ? dbc_schema_find_table(L, w->schema, r->from) : NULL;
+	*out = NULL;
+	if (r && r->recorded && l)
+		*out = l;
+	else if (named)
+		*out = table_claimed(pl, w) ? NULL : named;
+	else if (r && l)
+		*out = l;
+	else if (r)
+		return dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "table %s is marked renamed from %s, which does not exist", w->name,
+		                 r->from);
+	return DBC_OK;
+}
+
 static int match_tables(planner *pl)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -94,16 +138,14 @@ static int match_tables(planner *pl)
 	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out || !pl->dropped)
 		return DBC_ERROR;
 	for (int i = 0; i < W->ntables; i++) {
-		const dbc_table *w = &W->tables[i];
-		const dbc_table *l = dbc_schema_find_table(L, w->schema, w->name);
-		const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, NULL);
-		if (old && !l) {
-			l = dbc_schema_find_table(L, w->schema, old);
-			if (!l || dbc_schema_find_table(W, w->schema, old))
-				return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-				                 "table %s is marked renamed from %s, which %s", w->name, old,
-				                 l ? "the desired schema still has" : "does not exist");
-		}
+		const dbc_table *w = &W->tables[i], *l;
+		if (table_from(pl, w, &l) != DBC_OK)
+			return DBC_ERROR;
+		if (l && pl->to[index_of_table(L, l)])
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "tables %s and %s are both the live table %s (a mark or the "
+			                 "rename log)",
+			                 pl->to[index_of_table(L, l)]->name, w->name, l->name);
 		if (l) {
 			pl->from[i] = l;
 			pl->to[index_of_table(L, l)] = w;
@@ -112,26 +154,62 @@ static int match_tables(planner *pl)
 	return DBC_OK;
 }
 
-/* The live column a desired column was: the same name, or a mark's. */
+/* Whether another desired column of w than c takes the live column named
+ * as c by a rename: marked (and not itself live) or recorded. The desired
+ * c is then a new column of the old name ("rename description to
+ * sidebar, then add a new description"). */
+static bool column_claimed(const planner *pl, const dbc_table *l, const dbc_table *w,
+                           const dbc_column *c)
+{
+	for (int i = 0; i < w->ncolumns; i++) {
+		const dbc_column *d = &w->columns[i];
+		const dbc_gen_rename *r =
+		    d == c ? NULL : dbc_gen_rename_of(pl->in->desired, w->name, d->name);
+		if (r && strcasecmp(r->from, c->name) == 0 &&
+		    (r->recorded || !dbc_table_find_column(l, d->name)))
+			return true;
+	}
+	return false;
+}
+
+/* The live column a desired column was: a recorded rename's (the log
+ * knows the object), else the one of its name unless a rename takes that
+ * one (a mark on a column whose name is live was applied already), else
+ * its mark's. */
 static const dbc_column *column_from(planner *pl, const dbc_table *l, const dbc_table *w,
                                      const dbc_column *c, bool *renamed)
 {
 	*renamed = false;
-	const dbc_column *lc = dbc_table_find_column(l, c->name);
-	if (lc)
+	const dbc_column *named = dbc_table_find_column(l, c->name);
+	const dbc_gen_rename *r = dbc_gen_rename_of(pl->in->desired, w->name, c->name);
+	const dbc_column *lc = r ? dbc_table_find_column(l, r->from) : NULL;
+	if (r && r->recorded && lc) {
+		*renamed = true;
 		return lc;
-	const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, c->name);
-	if (!old)
+	}
+	if (named)
+		return column_claimed(pl, l, w, c) ? NULL : named;
+	if (!r)
 		return NULL;
-	lc = dbc_table_find_column(l, old);
-	if (lc && !dbc_table_find_column(w, old)) {
+	if (lc) {
 		*renamed = true;
 		return lc;
 	}
 	dbc_error(pl->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-	          "column %s.%s is marked renamed from %s, which %s", w->name, c->name, old,
-	          lc ? "the desired table still has" : "does not exist");
+	          "column %s.%s is marked renamed from %s, which does not exist", w->name, c->name,
+	          r->from);
 	return NULL;
+}
+
+/* Whether a desired column of w is the live column lc. */
+static bool column_kept(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc)
+{
+	for (int k = 0; k < w->ncolumns; k++) {
+		bool renamed;
+		if (column_from(pl, l, w, &w->columns[k], &renamed) == lc)
+			return true;
+	}
+	return false;
 }
 
 static bool column_same(const dbc_column *a, const dbc_column *b)
@@ -672,55 +750,6 @@ static const char *recorded_note(const planner *pl, const char *table, const cha
 	                  r->recorded, live, column ? "column" : "table");
 }
 
-static int renames(planner *pl)
-{
-	dbc_ctx *ctx = pl->ctx;
-	const dbc_schema *W = pl->in->want;
-	for (int i = 0; i < W->ntables; i++) {
-		const dbc_table *w = &W->tables[i], *l = pl->from[i];
-		if (!l)
-			continue;
-		const char *tname = l->name;
-		if (strcmp(l->name, w->name) != 0) {
-			dbc_gen_step *s =
-			    add(pl,
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s", dbc_gen_qt(ctx, l),
-			                   dbc_gen_q(ctx, w->name)),
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
-			                   dbc_quoted_name(ctx, w->schema, w->name), dbc_gen_q(ctx, l->name)),
-			        lock_of(pl, DBC_LOP_RENAME_TABLE));
-			if (!s)
-				return DBC_ERROR;
-			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay%s", l->name, w->name,
-			                       recorded_note(pl, w->name, NULL, l->name));
-			s->rows = rows_of(pl, l);
-			tname = w->name;
-		}
-		for (int c = 0; c < w->ncolumns; c++) {
-			bool renamed;
-			const dbc_column *lc = column_from(pl, l, w, &w->columns[c], &renamed);
-			if (ctx->failed)
-				return DBC_ERROR;
-			if (!renamed)
-				continue;
-			char *qt = dbc_quoted_name(ctx, w->schema, tname);
-			dbc_gen_step *s =
-			    add(pl,
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
-			                   dbc_gen_q(ctx, lc->name), dbc_gen_q(ctx, w->columns[c].name)),
-			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
-			                   dbc_gen_q(ctx, w->columns[c].name), dbc_gen_q(ctx, lc->name)),
-			        lock_of(pl, DBC_LOP_RENAME_COLUMN));
-			if (!s)
-				return DBC_ERROR;
-			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay%s", w->name,
-			                       lc->name, w->columns[c].name,
-			                       recorded_note(pl, w->name, w->columns[c].name, lc->name));
-		}
-	}
-	return DBC_OK;
-}
-
 /* Whether the desired file has an ALTER TABLE of t after its CREATE. */
 static bool altered_later(planner *pl, const dbc_table *t)
 {
@@ -844,6 +873,142 @@ static int refuse_drop(planner *pl, const char *what)
 	               "A rename is never guessed: mark it with \"-- dbcare: renamed from OLD\" on "
 	               "the new name's line, or pass {\"allow_drop\": true} to drop.");
 	return DBC_ERROR;
+}
+
+/* Whether lc's drop is in the plan already (before a rename to its name). */
+static bool dropped_first(const planner *pl, const dbc_column *lc)
+{
+	for (int i = 0; i < pl->ndropped_first; i++)
+		if (pl->dropped_first[i] == lc)
+			return true;
+	return false;
+}
+
+/* The step dropping live column lc of l (the desired w): refused without
+ * allow_drop; its down adds the column back at the table's end. */
+static int drop_column(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
+                       bool kept_after)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	int64_t n, values;
+	char *counts;
+	if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
+		return DBC_ERROR;
+	char *what = dbc_printf(ctx, "column %s.%s (%s)", w->name, lc->name, counts);
+	if (!pl->in->opt->allow_drop)
+		return refuse_drop(pl, what);
+	dbc_gen_step *s =
+	    add(pl, dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, dbc_gen_q(ctx, lc->name)),
+	        dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt, dbc_gen_column_def(ctx, lc)),
+	        lock_of(pl, DBC_LOP_DROP_COLUMN));
+	if (!s)
+		return DBC_ERROR;
+	s->rows = n;
+	s->hazard = dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
+	                       kept_after ? ", after the table's other columns" : "", down_fails(lc));
+	if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved, sizeof(dbc_gen_moved),
+	             8) != DBC_OK)
+		return DBC_ERROR;
+	pl->out->moved[pl->out->nmoved++] = (dbc_gen_moved){.table = l, .column = lc};
+	return DBC_OK;
+}
+
+/* A live column of l in the way of a rename to its name, and going
+ * (the rename log's rename back to a name a new column took since):
+ * dropped before the rename. */
+static int drop_in_way(planner *pl, const dbc_table *l, const dbc_table *w, const dbc_column *lc,
+                       const char *to)
+{
+	const dbc_column *in_way = dbc_table_find_column(l, to);
+	if (!in_way || in_way == lc || column_kept(pl, l, w, in_way) || dropped_first(pl, in_way))
+		return pl->ctx->failed ? DBC_ERROR : DBC_OK;
+	bool kept_after = false;
+	for (int i = (int)(in_way - l->columns) + 1; i < l->ncolumns && !kept_after; i++)
+		kept_after = column_kept(pl, l, w, &l->columns[i]);
+	if (drop_column(pl, l, w, in_way, kept_after) != DBC_OK ||
+	    dbc_grow(pl->ctx, &pl->dropped_first, pl->ndropped_first, &pl->capdropped_first,
+	             sizeof(*pl->dropped_first), 4) != DBC_OK)
+		return DBC_ERROR;
+	pl->dropped_first[pl->ndropped_first++] = in_way;
+	return DBC_OK;
+}
+
+/* The keys of a renamed table whose default names follow it, renamed
+ * right after it: before a new table takes the old names (its down then
+ * drops that table first). */
+static int rename_keys(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	for (int i = 0; i < l->nconstraints; i++) {
+		const dbc_constraint *k = &l->constraints[i];
+		const dbc_constraint *wk = k->kind == DBC_CON_NOT_NULL ? NULL : find_constraint(w, k);
+		const dbc_constraint *rk = k->kind == DBC_CON_NOT_NULL || (wk && same_k(pl, k, wk))
+		                               ? NULL
+		                               : renamed_constraint(pl, l, w, k, true);
+		if (rk && !add(pl,
+		               dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+		                          dbc_gen_q(ctx, k->name), dbc_gen_q(ctx, rk->name)),
+		               dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
+		                          dbc_gen_q(ctx, rk->name), dbc_gen_q(ctx, k->name)),
+		               lock_of(pl, DBC_LOP_ALTER_CONSTRAINT)))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+static int renames(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++) {
+		const dbc_table *w = &W->tables[i], *l = pl->from[i];
+		if (!l)
+			continue;
+		const char *tname = l->name;
+		if (strcmp(l->name, w->name) != 0) {
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s", dbc_gen_qt(ctx, l),
+			                   dbc_gen_q(ctx, w->name)),
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME TO %s",
+			                   dbc_quoted_name(ctx, w->schema, w->name), dbc_gen_q(ctx, l->name)),
+			        lock_of(pl, DBC_LOP_RENAME_TABLE));
+			if (!s)
+				return DBC_ERROR;
+			s->hazard = dbc_printf(ctx, "renames table %s to %s; its rows stay%s", l->name, w->name,
+			                       recorded_note(pl, w->name, NULL, l->name));
+			s->rows = rows_of(pl, l);
+			tname = w->name;
+			if (!pl->limited && rename_keys(pl, l, w) != DBC_OK)
+				return DBC_ERROR;
+		}
+		for (int c = 0; c < w->ncolumns; c++) {
+			bool renamed;
+			const dbc_column *lc = column_from(pl, l, w, &w->columns[c], &renamed);
+			if (ctx->failed)
+				return DBC_ERROR;
+			if (!renamed)
+				continue;
+			if (drop_in_way(pl, l, w, lc, w->columns[c].name) != DBC_OK)
+				return DBC_ERROR;
+			char *qt = dbc_quoted_name(ctx, w->schema, tname);
+			dbc_gen_step *s =
+			    add(pl,
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
+			                   dbc_gen_q(ctx, lc->name), dbc_gen_q(ctx, w->columns[c].name)),
+			        dbc_printf(ctx, "ALTER TABLE %s RENAME COLUMN %s TO %s", qt,
+			                   dbc_gen_q(ctx, w->columns[c].name), dbc_gen_q(ctx, lc->name)),
+			        lock_of(pl, DBC_LOP_RENAME_COLUMN));
+			if (!s)
+				return DBC_ERROR;
+			s->hazard = dbc_printf(ctx, "renames column %s.%s to %s; its values stay%s", w->name,
+			                       lc->name, w->columns[c].name,
+			                       recorded_note(pl, w->name, w->columns[c].name, lc->name));
+		}
+	}
+	return DBC_OK;
 }
 
 /* Whether the table options t->options (the catalog's, "; " between
@@ -1307,6 +1472,8 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		if (wk && same_k(pl, k, wk))
 			continue;
 		const dbc_constraint *rk = renamed_constraint(pl, l, w, k, true);
+		if (rk && strcmp(l->name, w->name) != 0)
+			continue; /* renamed with its table (renames()) */
 		if (rk) {
 			if (!add(pl,
 			         dbc_printf(ctx, "ALTER TABLE %s RENAME CONSTRAINT %s TO %s", qt,
@@ -1442,36 +1609,13 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 	bool kept_after = false; /* a column after this one stays */
 	for (int i = l->ncolumns - 1; i >= 0; i--) {
 		const dbc_column *lc = &l->columns[i];
-		bool kept = dbc_table_find_column(w, lc->name) != NULL;
-		for (int k = 0; k < w->ncolumns && !kept; k++) {
-			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
-			kept = old && strcmp(old, lc->name) == 0;
-		}
+		bool kept = column_kept(pl, l, w, lc);
 		if (kept) {
 			kept_after = true;
 			continue;
 		}
-		int64_t n, values;
-		char *counts;
-		if (count_rows(pl, l, lc->name, &n, &values, &counts) != DBC_OK)
+		if (!dropped_first(pl, lc) && drop_column(pl, l, w, lc, kept_after) != DBC_OK)
 			return DBC_ERROR;
-		char *what = dbc_printf(ctx, "column %s.%s (%s)", w->name, lc->name, counts);
-		if (!pl->in->opt->allow_drop)
-			return refuse_drop(pl, what);
-		dbc_gen_step *s =
-		    add(pl, dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, dbc_gen_q(ctx, lc->name)),
-		        dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt, dbc_gen_column_def(ctx, lc)),
-		        lock_of(pl, DBC_LOP_DROP_COLUMN));
-		if (!s)
-			return DBC_ERROR;
-		s->rows = n;
-		s->hazard =
-		    dbc_printf(ctx, "drops %s; the down brings the column back empty%s%s", what,
-		               kept_after ? ", after the table's other columns" : "", down_fails(lc));
-		if (dbc_grow(ctx, &pl->out->moved, pl->out->nmoved, &pl->out->capmoved,
-		             sizeof(dbc_gen_moved), 8) != DBC_OK)
-			return DBC_ERROR;
-		pl->out->moved[pl->out->nmoved++] = (dbc_gen_moved){.table = l, .column = lc};
 	}
 	/* constraints that come or change */
 	for (int i = 0; i < w->nconstraints; i++) {
@@ -1520,11 +1664,7 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w, ch
 	*what = NULL;
 	for (int i = 0; i < l->ncolumns; i++) {
 		const dbc_column *lc = &l->columns[i];
-		bool kept = dbc_table_find_column(w, lc->name) != NULL;
-		for (int k = 0; k < w->ncolumns && !kept; k++) {
-			const char *old = dbc_gen_renamed_from(pl->in->desired, w->name, w->columns[k].name);
-			kept = old && strcmp(old, lc->name) == 0;
-		}
+		bool kept = column_kept(pl, l, w, lc);
 		if (kept || lc->hidden)
 			continue;
 		int64_t n, values;

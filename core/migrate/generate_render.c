@@ -129,6 +129,16 @@ static const dbc_constraint *nth_fk(const dbc_table *t, int n)
 	return NULL;
 }
 
+/* Whether the table's options (comma-separated) name opt. */
+static bool has_option(const dbc_table *t, const char *opt)
+{
+	size_t n = strlen(opt);
+	for (const char *p = t->options; p && (p = strstr(p, opt)); p += n)
+		if ((p == t->options || p[-1] == ' ' || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return false;
+}
+
 char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
 {
 	dbc_buf b;
@@ -157,10 +167,19 @@ char *dbc_gen_create_table(dbc_ctx *ctx, const dbc_table *t, bool fks)
 		    (k->columns.n == 1 && column_check(k, k->columns.items[0])))
 			continue;
 		char *def = dbc_gen_constraint_def(ctx, k);
+		if (def && k->kind == DBC_CON_PRIMARY_KEY && has_option(t, "autoincrement"))
+			def = dbc_printf(ctx, "PRIMARY KEY (%s AUTOINCREMENT)",
+			                 dbc_gen_q(ctx, k->columns.items[0]));
 		if (def)
 			dbc_buf_appendf(&b, "%s\n    %s", n++ ? "," : "", def);
 	}
 	dbc_buf_append(&b, "\n)");
+	/* SQLite's table options, as its catalog reader names them */
+	bool without_rowid = has_option(t, "without rowid");
+	if (without_rowid)
+		dbc_buf_append(&b, " WITHOUT ROWID");
+	if (has_option(t, "strict"))
+		dbc_buf_append(&b, without_rowid ? ", STRICT" : " STRICT");
 	return dbc_buf_finish(&b);
 }
 

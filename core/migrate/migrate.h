@@ -137,6 +137,13 @@ typedef struct dbc_migrate_hooks {
 	int (*scratch)(dbc_ctx *ctx, int (*fn)(dbc_ctx *sctx, void *arg), void *arg);
 	int (*scratch_desired)(dbc_ctx *ctx, const char *sql, int (*fn)(dbc_ctx *sctx, void *arg),
 	                       void *arg);
+	/* scratch for parts of the live schema, one place each: for each
+	 * part k (a list of table and view names), a new place holding only
+	 * the live objects of those relations (a table's indexes and triggers
+	 * with it), where fn(sctx, arg, k) runs. The live DDL is read once.
+	 * NULL: the engine proves on whole copies only (scratch). */
+	int (*scratch_parts)(dbc_ctx *ctx, const dbc_strlist *parts, int nparts,
+	                     int (*fn)(dbc_ctx *sctx, void *arg, int part), void *arg);
 } dbc_migrate_hooks;
 
 /* Result columns, for the glue's table declarations. */

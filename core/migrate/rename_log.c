@@ -23,6 +23,7 @@
  * tell a column dropped and added again at the same position: see
  * docs/schema-as-code.md).
  */
+#include "base/name_map.h"
 #include "migrate/lint.h"
 #include "migrate/migrate_store.h"
 #include "migrate/migrate_trust.h"
@@ -31,6 +32,7 @@
 #include "schema/schema.h"
 #include "settings/settings.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -291,17 +293,28 @@ int dbc_rename_log_after(dbc_ctx *ctx, const dbc_rename_source *src, const dbc_r
 
 /* ------------------------------------------------------------ reading */
 
+/* A table as the log names it: where its column chains hang, so that a
+ * table's rename or drop reaches its columns in one step. */
+typedef struct holder {
+	char *schema, *name; /* its name now */
+	int table_chain;     /* the chain of the table's own renames, or -1 */
+	int epoch;           /* a forget of every table ends older holders */
+	bool gone;           /* dropped or forgotten: its chains are cut */
+} holder;
+
 /* One object followed through the log: its names, oldest first, the last
  * its name now; by[k] says which migration gave names[k] (k >= 1). */
 typedef struct chain {
 	bool column;
 	bool cut;
-	char *schema;
-	char *table; /* a column's table, by the name it has now */
+	int holder; /* the table (a column's, or the table's own) */
 	dbc_strlist names, by;
 	char *identity; /* every rename of the chain kept it */
 } chain;
 
+/* Reading is linear in the log: holders and live column chains are found
+ * through maps keyed by their names now (folded where names fold), kept
+ * up to date at each rename, drop and forget. */
 typedef struct log_read {
 	const dbc_migrate_hooks *env;
 	bool fold;         /* names match without regard to case */
@@ -312,6 +325,11 @@ typedef struct log_read {
 	int64_t unproved;   /* rows left out: their migration's script makes no such rename */
 	chain *items;
 	int n, cap;
+	holder *holders;
+	int nholders, capholders;
+	int epoch;
+	dbc_name_map tables;  /* "schema\x1ftable" -> holder */
+	dbc_name_map columns; /* "holder\x1fcolumn" -> live column chain */
 	struct log_row *rows; /* as read, in order; followed once the read is over */
 	int nrows, caprows;
 } log_read;
@@ -332,18 +350,84 @@ static const char *now_name(const chain *c)
 	return c->names.items[c->names.n - 1];
 }
 
-/* The live chain of the table (column NULL) or column named so now. */
-static chain *find(log_read *r, const char *schema, const char *table, const char *column)
+/* A map key: the parts joined, folded where names fold. */
+static char *key_of(dbc_ctx *ctx, const log_read *r, const char *a, const char *b)
 {
-	for (int i = r->n - 1; i >= 0; i--) {
-		chain *c = &r->items[i];
-		if (c->cut || c->column != (column != NULL) || !same(r, c->schema, schema))
-			continue;
-		if (column ? same(r, c->table, table) && same(r, now_name(c), column)
-		           : same(r, now_name(c), table))
-			return c;
+	char *k = dbc_printf(ctx, "%s\x1f%s", a, b);
+	for (char *p = k; k && r->fold && *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	return k;
+}
+
+static char *column_key(dbc_ctx *ctx, const log_read *r, int holder, const char *column)
+{
+	char h[16];
+	snprintf(h, sizeof h, "%d", holder);
+	return key_of(ctx, r, h, column);
+}
+
+static bool live(const log_read *r, const chain *c)
+{
+	const holder *h = &r->holders[c->holder];
+	return !c->cut && !h->gone && h->epoch == r->epoch;
+}
+
+/* The holder of the table named so now, or -1. */
+static int holder_of(dbc_ctx *ctx, log_read *r, const char *schema, const char *table)
+{
+	char *k = key_of(ctx, r, schema, table);
+	int h = k ? dbc_name_map_get(&r->tables, k) : -1;
+	return h >= 0 && !r->holders[h].gone && r->holders[h].epoch == r->epoch ? h : -1;
+}
+
+/* The holder of the table named so now, made when there is none. */
+static int holder_made(dbc_ctx *ctx, log_read *r, const char *schema, const char *table)
+{
+	int h = holder_of(ctx, r, schema, table);
+	if (h >= 0)
+		return h;
+	char *k = key_of(ctx, r, schema, table);
+	if (!k ||
+	    dbc_grow(ctx, &r->holders, r->nholders, &r->capholders, sizeof(holder), 8) != DBC_OK ||
+	    dbc_name_map_put(ctx, &r->tables, k, r->nholders) != DBC_OK)
+		return -1;
+	r->holders[r->nholders] = (holder){
+	    .schema = (char *)schema, .name = (char *)table, .table_chain = -1, .epoch = r->epoch};
+	return r->nholders++;
+}
+
+/* The table's holder ends: its chains are cut, a table of that name
+ * later is another one. */
+static void end_holder(dbc_ctx *ctx, log_read *r, const char *schema, const char *table)
+{
+	int h = holder_of(ctx, r, schema, table);
+	char *k = key_of(ctx, r, schema, table);
+	if (h < 0 || !k)
+		return;
+	r->holders[h].gone = true;
+	dbc_name_map_del(&r->tables, k);
+}
+
+/* The live chain of the table (column NULL) or column named so now. */
+static chain *find(dbc_ctx *ctx, log_read *r, const char *schema, const char *table,
+                   const char *column)
+{
+	int h = holder_of(ctx, r, schema, table), i = -1;
+	if (h < 0)
+		return NULL;
+	if (!column)
+		i = r->holders[h].table_chain;
+	else {
+		char *k = column_key(ctx, r, h, column);
+		i = k ? dbc_name_map_get(&r->columns, k) : -1;
 	}
-	return NULL;
+	return i >= 0 && live(r, &r->items[i]) ? &r->items[i] : NULL;
+}
+
+/* The table's name now, for a chain. */
+static const char *table_of(const log_read *r, const chain *c)
+{
+	return r->holders[c->holder].name;
 }
 
 /* Whether a row written by role who counts: as a migration registered by
@@ -381,6 +465,66 @@ static int take_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *v)
 	return DBC_OK;
 }
 
+/* c (a column chain) now named name: its key follows. */
+static int rekey_column(dbc_ctx *ctx, log_read *r, chain *c, const char *old, const char *name)
+{
+	char *was = old ? column_key(ctx, r, c->holder, old) : NULL;
+	char *k = column_key(ctx, r, c->holder, name);
+	if (!k || (old && !was))
+		return DBC_ERROR;
+	if (was && dbc_name_map_get(&r->columns, was) == (int)(c - r->items))
+		dbc_name_map_del(&r->columns, was);
+	return dbc_name_map_put(ctx, &r->columns, k, (int)(c - r->items));
+}
+
+/* The table of holder h now named name: a table still named so without a
+ * logged drop is one the log lost track of, and ends. */
+static int rename_holder(dbc_ctx *ctx, log_read *r, int h, const char *name)
+{
+	holder *t = &r->holders[h];
+	char *was = key_of(ctx, r, t->schema, t->name);
+	if (!was)
+		return DBC_ERROR;
+	if (holder_of(ctx, r, t->schema, name) != h)
+		end_holder(ctx, r, t->schema, name);
+	dbc_name_map_del(&r->tables, was);
+	t->name = (char *)name;
+	char *k = key_of(ctx, r, t->schema, name);
+	return k ? dbc_name_map_put(ctx, &r->tables, k, h) : DBC_ERROR;
+}
+
+/* A chain for the object named so, starting at that name. */
+static chain *start_chain(dbc_ctx *ctx, log_read *r, const char *schema, const char *table,
+                          const char *column)
+{
+	int h = holder_made(ctx, r, schema, table);
+	if (h < 0 || dbc_grow(ctx, &r->items, r->n, &r->cap, sizeof(chain), 8) != DBC_OK)
+		return NULL;
+	chain *c = &r->items[r->n++];
+	*c = (chain){.column = column != NULL, .holder = h};
+	if (dbc_strlist_add(ctx, &c->names, column ? column : table) != DBC_OK ||
+	    dbc_strlist_add(ctx, &c->by, "") != DBC_OK)
+		return NULL;
+	if (!column)
+		r->holders[h].table_chain = r->n - 1;
+	else if (rekey_column(ctx, r, c, NULL, column) != DBC_OK)
+		return NULL;
+	return c;
+}
+
+/* A forget cuts whatever any writer says: it can only lose history. */
+static void forget(dbc_ctx *ctx, log_read *r, const char *schema, const char *table)
+{
+	if (strcmp(table, "*") == 0)
+		r->epoch++;
+	else if (schema)
+		end_holder(ctx, r, schema, table);
+	else
+		for (int i = 0; i < r->nholders; i++) /* a forget without a schema: rare */
+			if (same(r, r->holders[i].name, table))
+				r->holders[i].gone = true;
+}
+
 /* Follows one row: a drop cuts, a rename extends or starts a chain. */
 static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
 {
@@ -390,15 +534,8 @@ static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
 	bool yes;
 	if (!op || !table)
 		return DBC_OK;
-	/* a forget cuts whatever any writer says: it can only lose history */
 	if (strcmp(op, "forget") == 0) {
-		bool all = strcmp(table, "*") == 0;
-		for (int i = 0; i < r->n; i++) {
-			chain *c = &r->items[i];
-			if (all ||
-			    (same(r, c->schema, schema) && same(r, c->column ? c->table : now_name(c), table)))
-				c->cut = true;
-		}
+		forget(ctx, r, schema, table);
 		return DBC_OK;
 	}
 	if (!schema)
@@ -409,14 +546,12 @@ static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
 		r->untrusted++;
 		return DBC_OK;
 	}
-	chain *c = find(r, schema, table, column);
+	chain *c = find(ctx, r, schema, table, column);
 	if (strcmp(op, "drop") == 0) {
 		if (c)
 			c->cut = true;
-		for (int i = 0; !column && i < r->n; i++)
-			if (r->items[i].column && same(r, r->items[i].schema, schema) &&
-			    same(r, r->items[i].table, table))
-				r->items[i].cut = true;
+		if (!column)
+			end_holder(ctx, r, schema, table); /* its columns go with it */
 		return DBC_OK;
 	}
 	if (!new_name || !identity)
@@ -434,33 +569,24 @@ static int follow(dbc_ctx *ctx, log_read *r, const log_row *w)
 		c->cut = true;
 		c = NULL;
 	}
-	if (!c) {
-		if (dbc_grow(ctx, &r->items, r->n, &r->cap, sizeof(chain), 8) != DBC_OK)
-			return DBC_ERROR;
-		c = &r->items[r->n++];
-		*c = (chain){.column = column != NULL, .schema = schema, .table = table};
-		if (dbc_strlist_add(ctx, &c->names, column ? column : table) != DBC_OK ||
-		    dbc_strlist_add(ctx, &c->by, "") != DBC_OK)
-			return DBC_ERROR;
-	}
+	if (!c && !(c = start_chain(ctx, r, schema, table, column)))
+		return DBC_ERROR;
 	const char *by = direction && strcmp(direction, "down") == 0
 	                     ? dbc_printf(ctx, "%s (its down script)", version ? version : "?")
 	                     : (version ? version : "?");
+	const char *old = now_name(c);
 	if (dbc_strlist_add(ctx, &c->names, new_name) != DBC_OK ||
 	    dbc_strlist_add(ctx, &c->by, by) != DBC_OK)
 		return DBC_ERROR;
 	c->identity = identity;
-	/* a table's columns follow it to its new name */
-	for (int i = 0; !column && i < r->n; i++)
-		if (r->items[i].column && !r->items[i].cut && same(r, r->items[i].schema, schema) &&
-		    same(r, r->items[i].table, table))
-			r->items[i].table = new_name;
-	return DBC_OK;
+	/* a table's columns follow it to its new name (they hang on its holder) */
+	return column ? rekey_column(ctx, r, c, old, new_name)
+	              : rename_holder(ctx, r, c->holder, new_name);
 }
 
 /* names[k] of c as a former name, with the migrations that took it to the
  * live name. */
-static int add_former(dbc_ctx *ctx, dbc_former_names *out, const chain *c, int k)
+static int add_former(dbc_ctx *ctx, const log_read *r, dbc_former_names *out, const chain *c, int k)
 {
 	dbc_strlist by = {0};
 	for (int i = k + 1; i < c->names.n; i++)
@@ -468,21 +594,43 @@ static int add_former(dbc_ctx *ctx, dbc_former_names *out, const chain *c, int k
 			return DBC_ERROR;
 	if (dbc_grow(ctx, &out->items, out->n, &out->cap, sizeof(dbc_former_name), 8) != DBC_OK)
 		return DBC_ERROR;
-	out->items[out->n++] = (dbc_former_name){.schema = c->schema,
-	                                         .table = c->column ? c->table : now_name(c),
+	out->items[out->n++] = (dbc_former_name){.schema = r->holders[c->holder].schema,
+	                                         .table = table_of(r, c),
 	                                         .column = c->column ? now_name(c) : NULL,
 	                                         .former = c->names.items[k],
 	                                         .by = dbc_strlist_join(ctx, &by, ", ")};
 	return out->items[out->n - 1].by ? DBC_OK : DBC_ERROR;
 }
 
+/* Each former name of c once, with the migrations since it last held
+ * it: newest first, a name seen later (or the name now) is not again. */
+static int add_formers(dbc_ctx *ctx, const log_read *r, dbc_former_names *out, const chain *c)
+{
+	dbc_name_map seen = {0};
+	for (int k = c->names.n - 1; k >= 0; k--) {
+		char *key = key_of(ctx, r, "", c->names.items[k]);
+		if (!key)
+			return DBC_ERROR;
+		if (dbc_name_map_get(&seen, key) >= 0)
+			continue;
+		if (dbc_name_map_put(ctx, &seen, key, k) != DBC_OK ||
+		    (k < c->names.n - 1 && add_former(ctx, r, out, c, k) != DBC_OK))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
 /* The log's rows in order, each with its writer and the registered script
- * of its migration (a repeatable one's by its name) in its direction. */
+ * of its migration (a repeatable one's by its name) in its direction;
+ * each lookup by an index (version's, or the repeatable ones' name's),
+ * never a scan of the registry per row. */
+#define SCRIPT_OF_ROW "CASE WHEN l.direction = 'down' THEN m.down_script ELSE m.script END"
 #define ROWS_SQL(writer)                                                                           \
 	"SELECT l.op, l.schema_name, l.table_name, l.column_name, l.new_name, l.identity, "            \
-	"l.version, l.direction, " writer ", (SELECT CASE WHEN l.direction = 'down' THEN "             \
-	"m.down_script ELSE m.script END FROM @migrations m WHERE m.version = l.version OR "           \
-	"(m.version IS NULL AND m.name = l.version) ORDER BY m.version IS NULL LIMIT 1) "              \
+	"l.version, l.direction, " writer ", CASE WHEN EXISTS (SELECT 1 FROM @migrations m "           \
+	"WHERE m.version = l.version) THEN (SELECT " SCRIPT_OF_ROW " FROM @migrations m "              \
+	"WHERE m.version = l.version) ELSE (SELECT " SCRIPT_OF_ROW " FROM @migrations m "              \
+	"WHERE m.kind = 'repeatable' AND m.name = l.version) END "                                     \
 	"FROM @migrations_renames l ORDER BY l.id"
 
 int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_former_names *out)
@@ -527,22 +675,16 @@ int dbc_rename_log_formers(dbc_ctx *ctx, const dbc_migrate_hooks *env, dbc_forme
 		            (long long)r.unproved);
 	for (int i = 0; i < r.n; i++) {
 		const chain *c = &r.items[i];
-		if (c->cut)
+		if (!live(&r, c))
 			continue;
 		char *identity, *schema;
-		if (identity_of(ctx, c->schema, c->column ? c->table : now_name(c),
+		if (identity_of(ctx, r.holders[c->holder].schema, table_of(&r, c),
 		                c->column ? now_name(c) : NULL, &identity, &schema) != DBC_OK)
 			return DBC_ERROR;
 		if (!identity || strcmp(identity, c->identity) != 0)
 			continue;
-		/* each former name once, with the migrations since it last held it */
-		for (int k = c->names.n - 2; k >= 0; k--) {
-			bool seen = same(&r, c->names.items[k], now_name(c));
-			for (int j = k + 1; !seen && j < c->names.n - 1; j++)
-				seen = same(&r, c->names.items[k], c->names.items[j]);
-			if (!seen && add_former(ctx, out, c, k) != DBC_OK)
-				return DBC_ERROR;
-		}
+		if (add_formers(ctx, &r, out, c) != DBC_OK)
+			return DBC_ERROR;
 	}
 	return DBC_OK;
 }

@@ -66,3 +66,47 @@ GRANT SELECT ON dbcare.audit_written TO pg_monitor;
 SELECT pg_catalog.pg_extension_config_dump('dbcare.audit_written', '');
 INSERT INTO dbcare.audit_written (slot, entries)
     SELECT 0, count(*) FROM dbcare.audit_log HAVING count(*) > 0;
+
+-- The database's identity (docs/backups.md, "Compressed and encrypted
+-- backups"): random, made by CREATE EXTENSION (or the update to 0.3.9),
+-- named in the header of every sealed dump `dbcare backup` writes;
+-- `dbcare verify` refuses a sealed dump whose header names another. Not a
+-- secret (every sealed header carries it in clear): whoever may use the
+-- schema dbcare reads it (pg_monitor, the role of a backup job).
+-- Copies keep it, as copies of a SQLite file keep theirs: a physical copy
+-- (pg_basebackup, pgBackRest, CREATE DATABASE ... TEMPLATE) holds the row,
+-- and pg_dump carries it (a configuration table) with the catalog of
+-- backups, so a database restored from a dump is the one its catalog's
+-- dumps were taken from and verifies them. The restore's CREATE EXTENSION
+-- makes a new identity first; the row the dump brings replaces it (the
+-- trigger below: one row, always the last one written). A database whose
+-- data is reloaded from another's dump becomes that database.
+CREATE TABLE dbcare.database_identity (
+    one       boolean NOT NULL DEFAULT true
+        CONSTRAINT dbcare_database_identity_pkey PRIMARY KEY
+        CONSTRAINT dbcare_database_identity_one CHECK (one),
+    identity  text NOT NULL
+        CONSTRAINT dbcare_database_identity_form CHECK (identity ~ '^[0-9a-f]{32}$'),
+    made_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE dbcare.database_identity IS 'dbcare: the database''s identity, named by its sealed backups';
+GRANT SELECT ON dbcare.database_identity TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('dbcare.database_identity', '');
+-- A row written replaces the one there (pg_restore's COPY of the dumped
+-- identity after CREATE EXTENSION made one). ALWAYS: also under
+-- session_replication_role = replica.
+CREATE FUNCTION dbcare.database_identity_replace() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    DELETE FROM dbcare.database_identity;
+    RETURN NEW;
+END
+$$;
+REVOKE ALL ON FUNCTION dbcare.database_identity_replace() FROM PUBLIC;
+CREATE TRIGGER dbcare_database_identity_replace BEFORE INSERT ON dbcare.database_identity
+    FOR EACH ROW EXECUTE FUNCTION dbcare.database_identity_replace();
+ALTER TABLE dbcare.database_identity ENABLE ALWAYS TRIGGER dbcare_database_identity_replace;
+INSERT INTO dbcare.database_identity (identity)
+    VALUES (pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', ''));

@@ -25,9 +25,11 @@ DELETE FROM public.dbc_functions WHERE signature IN (:dbc_read_only);
 -- a trigger; that PUBLIC cannot execute it is the second test's.
 CREATE TABLE public.dbc_trigger_functions AS
 SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
-                                             'dbcare.audit_trigger()', 'dbcare.softdelete_row()');
+                                             'dbcare.audit_trigger()', 'dbcare.softdelete_row()',
+                                             'dbcare.database_identity_replace()');
 DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
-                                             'dbcare.audit_trigger()', 'dbcare.softdelete_row()');
+                                             'dbcare.audit_trigger()', 'dbcare.softdelete_row()',
+                                             'dbcare.database_identity_replace()');
 
 SELECT plan(8 + (SELECT count(*)::int FROM dbc_functions WHERE provolatile = 'v'));
 

@@ -127,7 +127,7 @@ def words_of(paths, raw=False):
 api_path = "core/api/functions.h"
 api = open(api_path, encoding="utf-8").read()
 declarations = words_of([h for h in headers if h != api_path])
-uses = words_of(sources + [api_path] + sorted(glob.glob("cli/*.[ch]") + glob.glob("test/unit/*.[ch]") +
+uses = words_of(sources + [api_path] + sorted(glob.glob("cli/*.[ch]") + glob.glob("cli/*/*.[ch]") + glob.glob("test/unit/*.[ch]") +
                                                 glob.glob("test/fuzz/*.[ch]")))
 for w, n in words_of(glob.glob("pg/sql/*.sql") + glob.glob("pg/upgrade/*.sql") + ["Makefile"],
                      raw=True).items():
@@ -155,7 +155,8 @@ PUBLIC_EXTRA = {"schema/ddl_lex.h", "schema/ddl_text.h", "migrate/migrate_script
                 "migrate/migrate_checksum.h"}
 included = 0
 for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.glob("pg/gen/*.c") +
-                   glob.glob("sqlite/*.[ch]") + glob.glob("cli/*.[ch]")):
+                   glob.glob("sqlite/*.[ch]") + glob.glob("cli/*.[ch]") +
+                   glob.glob("cli/*/*.[ch]")):
     own = path.split("/")[1] if path.startswith("core/") else None
     for n, line in enumerate(open(path, encoding="utf-8"), 1):
         m = re.match(r'\s*#\s*include\s*"([a-z_]+)/([a-z_]+\.h)"', line)

@@ -10,8 +10,9 @@
 #      when PGXS built them; the command's build/cli/obj/ with the core
 #      objects it links), has
 #        - no cycle between parts (each folder of core/ a part, each glue
-#          one part): a part reaching up by a declaration of its own, which
-#          the include check cannot see, fails here;
+#          one part, each folder of cli/ a part and cli/'s own files one):
+#          a part reaching up by a declaration of its own, which the include
+#          check cannot see, fails here;
 #        - no cycle between files, except inside the groups of core/ listed
 #          below, each with its reason (the glues and the command have none:
 #          each names what it builds on, never what builds on it);
@@ -84,8 +85,14 @@ def rel(path):
 
 
 def part(f):
+    """core/X/f: part X; cli/F/f: the command's family cli/F, cli/f: cli (its
+    top: the line, the command table, the runners); any other glue: one part."""
     bits = f.split("/")
-    return bits[1] if bits[0] == "core" else bits[0] + " glue"
+    if bits[0] == "core":
+        return bits[1]
+    if bits[0] == "cli":
+        return "cli/" + bits[1] if len(bits) > 2 else "cli"
+    return bits[0] + " glue"
 
 
 def graph(objs):
@@ -177,10 +184,17 @@ if glob.glob("build/pg/pg/*.o"):
 else:
     print("note: no PostgreSQL objects (build/pg/pg/*.o): its module's symbols not checked")
 # the command: its files and what it links of the core and the dialects (Makefile, CLI_CORE)
-cli = glob.glob("build/cli/obj/*.o")
+cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o")
 builds.append(("command", sorted(cli + sqlite_core + glob.glob("build/sqlite/*/dialect.o"))))
 if not builds[0][1] or not cli:
     print("FAIL: no objects in build/sqlite or build/cli/obj (run make)")
+    sys.exit(1)
+# every file of every folder of cli/ is read: a folder the build left out
+# would leave its cycles unseen
+unbuilt = [c for c in sorted(glob.glob("cli/*.c") + glob.glob("cli/*/*.c"))
+           if not os.path.exists("build/cli/obj/" + c[len("cli/"):-2] + ".o")]
+if unbuilt:
+    print("FAIL: the command's files not built into build/cli/obj (run make): " + " ".join(unbuilt))
     sys.exit(1)
 
 problems = []

@@ -61,7 +61,7 @@ cp zstd.dump zstd.saved
 cp other.dump zstd.dump
 q -c "UPDATE dbcare.backups SET $cols WHERE path = '$work/zstd.dump'" >/dev/null
 run 1 verify zstd.dump --db "$url"
-has "it is the sealed dump of database $other published as $work/other.dump, not the one this database catalogues as $work/zstd.dump" err
+has "it is the sealed dump of database $other published as $work/other.dump, not the one this database $db catalogues as $work/zstd.dump" err
 [ "$(q -c "SELECT status FROM dbcare.backups WHERE path = '$work/zstd.dump'")" = failed ] ||
   fail "another database's dump: the row is not failed"
 "$B/psql" -X -q -d postgres -c "DROP DATABASE $other" >/dev/null

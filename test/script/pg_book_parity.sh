@@ -126,6 +126,14 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 < audit_written|entries|integer|not null
 < audit_written|primary key|slot
 < audit_written|slot|integer|not null
+# The database's identity, named by sealed backups: a table of its own on
+# PostgreSQL (pg_dump carries it, and the dumped row replaces the one a
+# restore's CREATE EXTENSION makes); SQLite keeps it in dbcare_bookkeeping's
+# one row (database_id), which copies of the file keep.
+< database_identity|identity|text|not null
+< database_identity|made_at|text|not null
+< database_identity|one|integer|not null
+< database_identity|primary key|one
 # The migration summary is kept true by a generation counter on PostgreSQL
 # (a writer's DELETE would not see a row committed after its snapshot): one
 # row always there, NULL counts meaning nothing stored; SQLite's triggers

@@ -132,6 +132,10 @@ upgrade_from() { # fixture version [audited]
   diff -u "$work/fresh.txt" "$work/upgraded.txt" || fail "upgraded from $1, the extension differs from a fresh one (above: - fresh, + upgraded)"
   [ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'dbcare'")" = "$(q -c "SELECT default_version FROM pg_available_extensions WHERE name = 'dbcare'")" ] ||
     fail "ALTER EXTENSION UPDATE did not reach the default version"
+  # an upgraded database has an identity of its own, as a fresh one does
+  [ "$(q -c "SELECT count(*) FROM dbcare.database_identity WHERE identity ~ '^[0-9a-f]{32}\$'")" = 1 ] &&
+    [ "$(q -c "SELECT identity FROM dbcare.database_identity")" != "$("$B/psql" -X -q -At -d ${db}_fresh -c "SELECT identity FROM dbcare.database_identity")" ] ||
+    fail "upgraded from $1: no identity of its own: $(q -c "SELECT * FROM dbcare.database_identity")"
 
   # The migration registered before the upgrade: its down script has the checksum
   # dbmigrate_add computes now (re-registering it changes nothing), and it

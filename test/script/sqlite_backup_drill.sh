@@ -33,7 +33,8 @@ run 0 backup "$work/full.db" --db "sqlite:$db"
 t0=$(date +%s%N)
 run 0 backup drill --db "sqlite:$db" --json
 echo "drill of a full backup (22,000 rows): $((($(date +%s%N) - t0) / 1000000)) ms"
-[ "$(json "d['drill']['ok'], d['drill']['method'], d['drill']['rows'], d['drill']['mismatches']")" = "True full 22000 0" ] ||
+# (22,000 rows and dbcare's bookkeeping row, made before the first copy)
+[ "$(json "d['drill']['ok'], d['drill']['method'], d['drill']['rows'], d['drill']['mismatches']")" = "True full 22001 0" ] ||
   fail "the full backup's drill: $(cat out)"
 [ "$(drills ok)" = 1 ] || fail "the drill was not recorded"
 

@@ -108,8 +108,8 @@ cp "$a" "$work/copy2.db"
 # another identity: refused, naming both; over a copy of its own database
 # (the same identity) it restores
 before=$(sqlite3 "$a" "SELECT group_concat(who) FROM t")
-# (b's second backup: the first, taken before dbcare's bookkeeping was in
-# b, names no identity)
+# (b's second backup; its first names its identity too:
+# sqlite_backup_sealed_first.sh)
 qb "SELECT dbbackup_create('$work/b2.db', 'full+encrypt')" >/dev/null
 cp "$work/b2.db" "$work/loose.db"
 "$cli" restore "$work/loose.db" --db "sqlite:$a" --module "$module" >"$work/out" 2>&1 &&

@@ -38,6 +38,44 @@ for c in $cmds; do
   cp out "h_$c"; run 0 help "$c"; cmp -s out "h_$c" || fail "help $c differs from $c --help"
 done
 run 0 status -h; has "usage: dbcare status" out; has "--exit-code" out
+# --- the option table: a command's help lists every option its usage line
+# names (retain's --archive-db was missing), the command takes all of them,
+# and each option is refused, exit 2 before anything is opened, by a
+# command whose help does not list it (-d, --dir: every command takes it)
+# table: "COMMAND OPTION V" per option line of each command's help (V:
+# whether it takes a value), read once
+for c in $cmds; do
+  sed -n '/^options:/,/^$/s/^  \(-d, \)\{0,1\}\(--[a-z-]*\)\( [^ ]\)\{0,1\}.*/\2\3/p' "h_$c" |
+    awk -v c="$c" '{ print c, $1, (NF > 1) }'
+done >opts.tsv
+value_for() {
+  case $1 in
+  --mode) echo quick ;; --fail-on) echo warning ;; --type) echo full ;; --format) echo prometheus ;;
+  --archive-codec | --compress) echo zstd ;; --include) echo locking ;; --attach) echo a=b ;;
+  --timeout | --budget | --scrape-timeout | --min-interval | --report-interval) echo 1s ;;
+  --steps | --keep | --days | --canary | --sleep-ms) echo 1 ;; *) echo x ;;
+  esac
+}
+with_values() { # the options of lines "COMMAND OPTION V" on stdin, a value each that needs one
+  while read -r _ o v; do if [ "$v" = 1 ]; then echo "$o=$(value_for "$o")"; else echo "$o"; fi; done
+}
+for c in $cmds; do
+  for o in $(sed -n '1,/^$/p' "h_$c" | grep -o -- '--[a-z-]*' | sort -u); do
+    grep -q "^$c $o " opts.tsv || fail "$c's usage names $o, its help's options do not"
+  done
+  # too many arguments: a usage error once the options are taken
+  run 2 "$c" $(grep "^$c " opts.tsv | with_values) a b c d e --db sqlite:missing.db
+  has "usage: dbcare $c " err
+done
+for o in $(awk '$2 != "--dir" { print $2 }' opts.tsv | sort -u); do
+  c=$(for c in $cmds; do grep -q "^$c $o " opts.tsv || echo "$c"; done | head -1)
+  run 2 "$c" $(grep -m1 " $o " opts.tsv | with_values) --db sqlite:missing.db
+  case $o in
+  --format) has "unknown --format \"prometheus\" for this command" err ;;
+  *) has "dbcare: $c does not take $o" err ;;
+  esac
+done
+[ ! -e missing.db ] || fail "an option check opened the database"
 run 0 lint --version 2 --help; has "usage: dbcare lint" out
 for t in connecting output exit-codes environment; do run 0 help "$t"; [ -s out ] || fail "help $t is empty"; done
 run 2 help no-such-topic; has 'no help on "no-such-topic"' err

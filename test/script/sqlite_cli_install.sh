@@ -38,6 +38,22 @@ got=$(bash -c '. "$1"; COMP_WORDS=(dbcare --db x.db health --fail); COMP_CWORD=4
 # zsh completion: every command (zsh itself may be absent)
 for c in $cmds; do grep -q "'$c:" "$share/zsh/site-functions/_dbcare" || fail "zsh completion lacks $c"; done
 ! command -v zsh >/dev/null || zsh -n "$share/zsh/site-functions/_dbcare" || fail "zsh completion syntax"
+# every option the helps name (the option table's rows) is completed by
+# both, and bash never takes an option's value for the command (--from V
+# config: the command is config); dbcare itself says which take a value
+bin="$work/root/opt/dbc/bin/dbcare"
+opts=$({ cat "$work/help.txt"; for c in $cmds; do "$bin" "$c" --help; done; } | grep -o -- '--[a-z][a-z-]*' | sort -u)
+[ "$(echo "$opts" | wc -w)" -ge 40 ] || fail "few options in the helps: $opts"
+valued=$(for o in $opts; do "$bin" lint "$o" 2>&1 | grep -q 'needs a value' && echo "$o"; done || true)
+[ "$(echo "$valued" | wc -w)" -ge 20 ] || fail "few options with a value: $valued"
+for o in $opts; do grep -q -- "$o[]=[' ,}]" "$share/zsh/site-functions/_dbcare" || fail "zsh completion lacks $o"; done
+bad=$(bash -c '. "$1"; shift; o=$1; shift
+  for x in $o; do COMP_WORDS=(dbcare --); COMP_CWORD=1; _dbcare
+    [[ " ${COMPREPLY[*]} " == *" $x "* ]] || echo "lacks $x"; done
+  for x in "$@"; do COMP_WORDS=(dbcare "$x" v config ""); COMP_CWORD=4; _dbcare
+    [[ " ${COMPREPLY[*]} " == *" list "* ]] || echo "takes the value of $x for the command"; done' _ \
+  "$share/bash-completion/completions/dbcare" "$opts" $valued)
+[ -z "$bad" ] || fail "bash completion: $(echo $bad)"
 # the license META.json names, in the repository and in no doubt
 grep -q '"license": "postgresql"' "$root/META.json" && grep -q '^PostgreSQL License' "$root/LICENSE" &&
   grep -q 'dbcare contributors' "$root/LICENSE" || fail "LICENSE does not match META.json"

@@ -1,0 +1,122 @@
+/*
+ * pg_backup.h — what the command does for PostgreSQL backups beyond the
+ * dump itself (docs/backups.md): the logical record of a backup's content
+ * (pg_contents.c), the file hash (file_sha256.c), a scratch database to
+ * restore a dump into (pg_scratch.c), verification of a catalogued backup
+ * (cmd_backup_verify.c) and pgBackRest (pgbackrest*.c).
+ */
+#ifndef DBCARE_CLI_PG_BACKUP_H
+#define DBCARE_CLI_PG_BACKUP_H
+
+#include "cli/cli.h"
+
+/* The content of every table the dump holds, read in the open transaction
+ * (its snapshot): a JSON object {"schema.table": {"rows": N, "hash": H}},
+ * keys in name order, H the sum of a 64-bit hash of each row's text form
+ * (order-independent; every session setting that shapes that text is
+ * pinned). Tables of extensions are left out (CREATE EXTENSION remakes
+ * them); row security is off, so a role it would filter fails instead of
+ * recording fewer rows. *json is malloc'd. */
+int cli_pg_contents(cli_db *db, cli_opts *o, char **json);
+/* Compares a recorded content with one read now; *why (malloc'd) names the
+ * first difference, NULL when they agree. -1 when one does not parse. */
+int cli_pg_contents_compare(const char *recorded, const char *now, char **why);
+
+/* SHA-256 of a file's bytes in lowercase hex; -1 with errno. */
+int cli_file_sha256(const char *path, char hex[65]);
+
+/* The scratch role and database a dump is restored into, both named
+ * dbcare_verify_<backend pid>_<epoch seconds> (the pid of the verifying
+ * connection's server process, the time it made them): a role with LOGIN
+ * and no other attribute, which logs in with a one-time password, and a
+ * database it owns. Everything the dump holds runs as that role, whose
+ * session cannot return to the verifier's rights (it logged in as itself:
+ * no RESET ROLE leads anywhere). docs/security.md. */
+typedef struct cli_pg_scratch {
+	char *name;          /* malloc'd; NULL before create */
+	char password[49];   /* hex of 24 random bytes */
+	bool role, database; /* made: to drop */
+} cli_pg_scratch;
+
+/* Checks the verifier may (superuser, or CREATEROLE and CREATEDB), drops
+ * the leftovers of verifications whose connection is gone, then makes the
+ * role (the verifier becomes its member, to own and drop what it owns) and
+ * the database (template0, CONNECT revoked from PUBLIC). -1 after printing
+ * why; what was made is dropped by cli_pg_scratch_drop. */
+int cli_pg_scratch_create(cli_db *db, cli_opts *o, cli_pg_scratch *s);
+/* Drops the database (WITH (FORCE)) and the role; errors are printed,
+ * never fatal; frees s->name. */
+void cli_pg_scratch_drop(cli_db *db, cli_opts *o, cli_pg_scratch *s);
+/* Drops every dbcare_verify_* database and role whose verifying connection
+ * has ended (a verify killed before it could drop them) and that the
+ * current role may drop. */
+void cli_pg_scratch_leftovers(cli_db *db, cli_opts *o);
+/* Connects to the scratch database with db's other parameters, as the
+ * scratch role (as_role) or as db's own user. NULL after printing why. */
+cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role);
+/* pg_restore of the entries of list (pg_restore --use-list) of the
+ * custom-format dump file into the scratch database, as the scratch role,
+ * without owners, grants, comments, security labels, tablespaces,
+ * publications or subscriptions. */
+int cli_pg_restore_into(cli_db *db, const cli_pg_scratch *s, const char *file, const char *list,
+                        char **err);
+
+/* The archive's table of contents, split for a restore by the scratch role
+ * (pg_toc.c): schemas first (lists of pg_restore --use-list), then the
+ * extensions it creates (made by the verifier, in those empty schemas),
+ * then the rest. Left out: extensions (made beforehand), event triggers
+ * (they would run as whoever runs DDL, and need a superuser), and the rows
+ * of tables and sequences the archive does not create (an extension's
+ * configuration tables: made and owned by the extension). The triggers
+ * are named by one more list, read for the functions they call. */
+typedef struct cli_pg_toc {
+	char dir[4096];           /* a private directory with the lists ("" none) */
+	char schemas[4200];       /* list: the SCHEMA entries */
+	char rest[4200];          /* list: what the scratch role restores after */
+	int nschemas, next;       /* entries of schemas; extensions */
+	char **ext, **ext_schema; /* the extensions (name, schema), next each */
+	int lock_fd;              /* dir, flock'ed while in use (-1: none) */
+	/* the functions of the schema dbcare that the dump's triggers call
+	 * (audit, soft delete), when the dump has the extension dbcare: the
+	 * scratch role may call those, nothing else of dbcare's */
+	char **dbcare_fns;
+	int nfns;
+} cli_pg_toc;
+/* Reads the dump's table of contents; -1 with *err when pg_restore cannot
+ * (the archive is damaged). The directories of the lists that a killed
+ * verify left under TMPDIR are deleted first. */
+int cli_pg_toc_read(const char *file, cli_pg_toc *t, char **err);
+/* Removes the lists and frees t. */
+void cli_pg_toc_free(cli_pg_toc *t);
+
+/* The catalog columns a verification reads (id, kind, path, sha256,
+ * content, label), before a WHERE of the caller's. */
+extern const char cli_backup_row_sql[];
+/* A pg_dump backup (row: cli_backup_row_sql's) verified: its SHA-256, then
+ * restored into a scratch database and compared. 0 with *why NULL
+ * (verified, *tables compared) or set (the backup's fault); -1 after
+ * printing an error that is not the backup's. content (NULL: not
+ * wanted) gets the restored copy's content (malloc'd) when it was read.
+ * check (NULL: none) runs on the restored copy after its content is read,
+ * connected as the scratch role in the read's transaction: *why set when
+ * the copy fails it, -1 on an error. */
+typedef int (*cli_restored_check)(cli_db *restored, cli_opts *o, char **why);
+int cli_verify_dump(cli_db *db, cli_opts *o, const cli_rows *row, cli_restored_check check,
+                    char **why, int *tables, char **content);
+/* Counts of a drill (pg_contents.c): the tables and rows of the recorded
+ * content, and how many tables differ between recorded and restored
+ * (missing, added, another count or hash). -1 when one does not parse. */
+int cli_pg_contents_count(const char *recorded, const char *restored, long long *tables,
+                          long long *rows, long long *mismatches);
+/* dbcare backup drill [BACKUP] (cmd_backup_drill.c). */
+int cli_backup_drill(cli_db *db, cli_opts *o);
+
+/* dbcare verify BACKUP: a catalogued backup re-verified (pg_dump's SHA-256
+ * and logical content; pgBackRest's verify and a restore test). */
+int cli_verify_backup(cli_db *db, cli_opts *o);
+/* dbcare verify --all-backups: every catalogued backup dbcare made,
+ * oldest first, one line each on stdout ("verified PATH", "failed PATH:
+ * why"), progress on stderr; CLI_ERROR when any is not verified. */
+int cli_verify_all_backups(cli_db *db, cli_opts *o);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * pgbackrest.h — dbcare driving pgBackRest (docs/backups.md): backups
+ * recorded in dbcare's catalog with pgBackRest's label and WAL range, a
+ * verification that restores into a scratch data directory, and a
+ * point-in-time restore into a directory the user names. pgBackRest reads
+ * its own configuration (pgbackrest.conf, PGBACKREST_* variables): its
+ * repository cipher passphrase never passes through dbcare, SQL or the
+ * catalog.
+ */
+#ifndef DBCARE_CLI_PGBACKREST_H
+#define DBCARE_CLI_PGBACKREST_H
+
+#include "cli/cli.h"
+
+/* The stanza: --stanza, else the setting backup.pgbackrest.stanza; NULL
+ * (malloc'd otherwise) when neither names one: pg_dump is used. -1 when
+ * the setting could not be read. */
+int cli_pgbackrest_stanza(cli_db *db, cli_opts *o, char **stanza);
+/* dbcare backup with a stanza: pgbackrest backup --type, then recorded. */
+int cli_pgbackrest_backup(cli_db *db, cli_opts *o, const char *stanza);
+/* dbcare verify of a pgbackrest row (path "pgbackrest:STANZA/LABEL"):
+ * pgbackrest verify, then a restore of the backup into a scratch data
+ * directory, started on a free port, every table read, stopped. 0 with
+ * *why NULL (verified) or set (failed); -1 when it could not be checked. */
+int cli_pgbackrest_verify(cli_db *db, cli_opts *o, const char *path, char **why, int *tables);
+/* dbcare restore --to-time TIME DIR. */
+int cli_pgbackrest_restore(cli_db *db, cli_opts *o);
+
+/* Marks a catalog row verified (why NULL) or failed (cmd_backup_verify.c). */
+int cli_backup_mark(cli_db *db, cli_opts *o, const char *id, const char *why);
+
+#endif
+
+/* ---- shared by pgbackrest*.c */
+#include <jansson.h>
+#include <sys/types.h>
+
+typedef struct cli_pgbr {
+	char *stanza;
+	/* the command runs as root: pgBackRest and the scratch cluster run as
+	 * the owner of the running cluster's data directory */
+	bool as_user;
+	uid_t uid;
+	gid_t gid;
+	char *data_directory; /* the running cluster's; NULL when this role cannot read it */
+} cli_pgbr;
+
+int cli_pgbr_open(cli_db *db, cli_opts *o, const char *stanza, cli_pgbr *b);
+void cli_pgbr_close(cli_pgbr *b);
+/* pgbackrest --stanza=S ARGS... (args NULL-ended); its stdout to out_fd
+ * when >= 0, else to stderr (stdout is the command's answer). */
+int cli_pgbr_run(const cli_pgbr *b, const char *const *args, const char *what, int out_fd,
+                 char **err);
+/* pgbackrest info --output=json of the stanza: its object (the caller
+ * json_decref's it); NULL after printing why. */
+json_t *cli_pgbr_info(const cli_pgbr *b);
+/* Runs argv as b's user (pg_ctl); its stdout to log_fd when >= 0, else to stderr. */
+int cli_pgbr_run_as(const cli_pgbr *b, const char *const *argv, const char *what, int log_fd,
+                    char **err);
+/* Removes the directory tree at path (not following links); with
+ * keep_top, only what is inside it. Best effort. */
+void cli_remove_tree(const char *path, bool keep_top);
+/* Hands path to b's user (when the command runs as root). */
+int cli_pgbr_chown(const cli_pgbr *b, const char *path);

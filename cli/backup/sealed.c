@@ -1,0 +1,295 @@
+/*
+ * sealed.c — the command's sealed backups (core/container): the key of
+ * --encrypt-key-file, handed to the SQLite module in this process through
+ * the environment variable it reads (DBCARE_BACKUP_KEY_FILE), never
+ * through SQL text; and for PostgreSQL dumps, a dump sealed into its
+ * final name and opened again into a scratch file for verification.
+ *
+ * A sealed file is written into a file without a name beside its target
+ * (O_TMPFILE; where the file system has none, a temporary name), read
+ * back and opened to the dump's bytes, synced, and given its name with a
+ * link, which never replaces a file; the temporary file is released on
+ * every path. The plain bytes (a dump before it is sealed,
+ * a sealed file opened for its checks or a restore) live only in scratch
+ * files without a name (core/container, "scratch files"), inherited by
+ * the pg_dump and pg_restore this command runs: a kill -9 at any point
+ * leaves none of them on disk.
+ */
+#include "sealed.h"
+
+#include "base/file_sync.h"
+#include "container/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_key_option(cli_opts *o)
+{
+	if (!o->key_file)
+		return 0;
+	char abs[PATH_MAX];
+	dbc_container_key key;
+	dbc_container_err err = {{0}, false};
+	if (!realpath(o->key_file, abs)) {
+		cli_errorf("cannot read the key file %s: %s", o->key_file, strerror(errno));
+		return -1;
+	}
+	if (dbc_container_key_file(abs, &key, &err) != 0) {
+		cli_errorf("%s", err.msg);
+		return -1;
+	}
+	/* the module in this process reads the key from there; a key given
+	 * as DBCARE_BACKUP_KEY would be read after it: it goes */
+	if (setenv(DBC_CONTAINER_KEY_FILE_ENV, abs, 1) != 0 || unsetenv(DBC_CONTAINER_KEY_ENV) != 0) {
+		cli_errorf("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+bool cli_is_sealed(const char *path)
+{
+	return dbc_container_sniff(path, NULL);
+}
+
+static int env_key(dbc_container_key *key, bool needed)
+{
+	dbc_container_err err = {{0}, false};
+	if (dbc_container_key_env(key, &err) != 0) {
+		cli_errorf("%s", err.msg);
+		return -1;
+	}
+	if (needed && !key->set) {
+		cli_errorf(
+		    "no encryption key: give --encrypt-key-file FILE (or set " DBC_CONTAINER_KEY_FILE_ENV
+		    " or " DBC_CONTAINER_KEY_ENV ")");
+		return -1;
+	}
+	return 0;
+}
+
+static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
+                char sha[65], long long *bytes);
+
+int cli_seal_file(const char *plain, const char *path, bool zstd, bool encrypt, char sha[65],
+                  long long *bytes)
+{
+	return seal(plain, path, path, zstd, encrypt, sha, bytes);
+}
+
+/* path's absolute name before it exists: its directory resolved */
+static char *resolved_target(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *out = NULL;
+	char dir[PATH_MAX];
+	if (d && b && realpath(dirname(d), dir) &&
+	    asprintf(&out, "%s/%s", strcmp(dir, "/") == 0 ? "" : dir, basename(b)) < 0)
+		out = NULL;
+	free(d);
+	free(b);
+	return out;
+}
+
+int cli_seal_dump(const char *plain, const char *path, const char *database, const char *identity,
+                  bool zstd, bool encrypt, char sha[65], long long *bytes)
+{
+	char *target = resolved_target(path), *origin = NULL;
+	int made = !target    ? -1
+	           : identity ? asprintf(&origin, DBC_CONTAINER_ORIGIN_ID "%s %s\n%s", identity,
+	                                 database, target)
+	                      : asprintf(&origin, "%s\n%s", database, target);
+	if (made < 0 || strlen(origin) > DBC_CONTAINER_ORIGIN_MAX) {
+		if (made >= 0)
+			free(origin);
+		origin = NULL; /* too long for the header: the path alone, as before */
+	}
+	int rc = seal(plain, path, origin ? origin : path, zstd, encrypt, sha, bytes);
+	free(target);
+	free(origin);
+	return rc;
+}
+
+int cli_pg_database_identity(cli_db *db, cli_opts *o, char **identity)
+{
+	cli_rows r = {0};
+	*identity = NULL;
+	/* an extension older than 0.3.9 has none: its dumps name none */
+	if (cli_q(db, o, "SELECT to_regclass('dbcare.database_identity')::text", 0, NULL, &r) != 0)
+		return -1;
+	bool has = cli_cell(&r, 0, 0) != NULL;
+	cli_rows_free(&r);
+	if (!has)
+		return 0;
+	if (cli_q(db, o, "SELECT identity FROM dbcare.database_identity", 0, NULL, &r) != 0)
+		return -1;
+	if (r.nrows == 1 && cli_cell(&r, 0, 0) && !(*identity = strdup(cli_cell(&r, 0, 0)))) {
+		cli_rows_free(&r);
+		cli_errorf("out of memory");
+		return -1;
+	}
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* The rule is core/container's (dbc_container_origin_mismatch); a
+ * message it could not allocate is still a refusal. */
+static char *mismatch(const char *path, const dbc_container_expect *want)
+{
+	dbc_container_header h;
+	if (!dbc_container_sniff(path, &h))
+		return NULL;
+	char *why = NULL;
+	if (dbc_container_origin_matches(h.origin, want, &why))
+		return NULL;
+	return why ? why : strdup("out of memory");
+}
+
+char *cli_sealed_origin_mismatch(const char *path, const char *row_path, const char *identity,
+                                 const char *database)
+{
+	/* a dump sealed by 0.3.8 names no published path: nothing to compare */
+	dbc_container_expect want = {.identity = identity,
+	                             .file = database,
+	                             .published = row_path,
+	                             .kind = "dump",
+	                             .pathless_ok = true};
+	return mismatch(path, &want);
+}
+
+char *cli_sealed_target_mismatch(const char *path, const char *target_id, const char *target_file)
+{
+	dbc_container_expect want = {
+	    .identity = target_id, .file = target_file, .subject = path, .pathless_ok = true};
+	char *why = mismatch(path, &want), *out = NULL;
+	if (!why || asprintf(&out, "%s: nothing restored; restore it into a new file (--db sqlite:NEW)",
+	                     why) < 0)
+		return why; /* without the advice: still a refusal */
+	free(why);
+	return out;
+}
+
+static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
+                char sha[65], long long *bytes)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums made, back;
+	char plain_sha[65];
+	if (env_key(&key, encrypt) != 0)
+		return -1;
+	char *tmp = NULL, *dir = NULL;
+	if (dbc_scratch_create_linkable(path, &tmp) != 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
+	if (out < 0 || in < 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
+		goto done;
+	}
+	unsigned flags = (zstd ? DBC_CONTAINER_ZSTD : 0) | (encrypt ? DBC_CONTAINER_AES : 0);
+	if (dbc_container_encode(in, out, flags, &key, origin, NULL, NULL, &made, &err) != 0 ||
+	    fsync(out) != 0) {
+		cli_errorf("cannot seal %s: %s", path, err.msg[0] ? err.msg : strerror(errno));
+		goto done;
+	}
+	close(out);
+	out = open(tmp, O_RDONLY | O_CLOEXEC);
+	/* read back: it opens, with this key, to the dump's bytes */
+	if (out < 0 || cli_file_sha256(plain, plain_sha) != 0 ||
+	    dbc_container_decode(out, -1, &key, NULL, NULL, &back, &err) != 0 ||
+	    strcmp(back.plain_sha256, plain_sha) != 0 ||
+	    strcmp(back.sealed_sha256, made.sealed_sha256) != 0) {
+		cli_errorf("the sealed %s does not read back as the dump%s%s", path, err.msg[0] ? ": " : "",
+		           err.msg);
+		goto done;
+	}
+	if (dbc_scratch_publish(tmp, path) != 0) {
+		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL; /* released by its publication */
+	dir = strdup(path);
+	if (dir)
+		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
+	memcpy(sha, made.sealed_sha256, 65);
+	*bytes = made.sealed_bytes;
+	rc = 0;
+done:
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	if (tmp)
+		dbc_scratch_release(tmp);
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+char *cli_scratch_beside(const char *near)
+{
+	char buf[DBC_SCRATCH_PATH_MAX];
+	if (dbc_scratch_create(near, true, buf) != 0) {
+		cli_errorf("cannot make a scratch file beside %s: %s", near, strerror(errno));
+		return NULL;
+	}
+	char *out = strdup(buf);
+	if (!out) {
+		dbc_scratch_close(buf);
+		cli_errorf("out of memory");
+	}
+	return out;
+}
+
+void cli_scratch_release(char *path)
+{
+	if (path && dbc_scratch_close(path) != 0)
+		unlink(path); /* not a scratch file: a named one of the caller's */
+	free(path);
+}
+
+char *cli_unseal_to_temp(const char *path, const char *want_sha, char **why)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums sums;
+	*why = NULL;
+	if (env_key(&key, false) != 0)
+		return NULL;
+	const char *tmpdir = getenv("TMPDIR");
+	char *near = NULL;
+	if (asprintf(&near, "%s/dbcare-opened", tmpdir && tmpdir[0] ? tmpdir : "/tmp") < 0)
+		return NULL;
+	char *tmp = cli_scratch_beside(near);
+	free(near);
+	if (!tmp)
+		return NULL;
+	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = out >= 0 && in >= 0 ? dbc_container_decode(in, out, &key, NULL, NULL, &sums, &err)
+	                             : (snprintf(err.msg, sizeof err.msg, "%s", strerror(errno)), -1);
+	if (out >= 0)
+		close(out);
+	if (in >= 0)
+		close(in);
+	if (rc == 0 && want_sha && strcmp(sums.sealed_sha256, want_sha) != 0)
+		rc = -1, err.key = false,
+		snprintf(err.msg, sizeof err.msg,
+		         "its content differs from the dump that was recorded (the file's SHA-256)");
+	if (rc != 0) {
+		cli_scratch_release(tmp);
+		if (err.key) /* a missing or wrong key says nothing about the file */
+			cli_errorf("%s: %s (give the key with --encrypt-key-file FILE)", path, err.msg);
+		else
+			*why = strdup(err.msg);
+		return NULL;
+	}
+	return tmp;
+}

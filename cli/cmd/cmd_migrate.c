@@ -1,0 +1,554 @@
+/*
+ * cmd_migrate.c — the migration commands: each registers the files of
+ * --dir (when it reads or changes pending migrations) and calls the
+ * extension's dbmigrate_* functions inside one transaction. Commands that
+ * only look (status, validate, verify, script, migrate --dry-run) roll
+ * their transaction back, so the files are compared, never registered.
+ */
+#include "cli/cli.h"
+#include "cli/backup/pg_backup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <string.h>
+
+/* BEGIN, then the files registered; -1 after an error (rolled back). A
+ * read-only database (a standby) cannot register anything: lookers then
+ * see what is registered, with a note; changers fail in the extension. */
+static int begin_with_files(cli_db *db, cli_opts *o, bool looking)
+{
+	bool found;
+	int n;
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (looking && db->drv->read_only(db)) {
+		/* a warning, also beside --json (stdout stays the document) */
+		if (!o->out.quiet)
+			fprintf(stderr, "dbcare: %s is read-only: the files of %s are not compared\n",
+			        db->label, o->dir);
+		return 0;
+	}
+	if (cli_register_files(db, o, &found, &n) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+static int commit(cli_db *db, cli_opts *o)
+{
+	if (cli_q(db, o, "COMMIT", 0, NULL, NULL) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* A count of what a call did: {"database": ..., key: n} or a line. */
+static void print_count(cli_db *db, cli_opts *o, const char *key, const char *n, const char *words)
+{
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"%s\":%s}\n", db->drv->engine, key, n ? n : "0");
+	} else if (!o->out.quiet) {
+		printf("%s %s\n", n ? n : "0", words);
+	}
+}
+
+int cmd_status(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (begin_with_files(db, o, true) != 0)
+		return CLI_ERROR;
+	/* a table for people leaves out the checksum and duration; JSON has all */
+	int rc = cli_q(db, o,
+	               o->out.format == CLI_FMT_JSON
+	                   ? "SELECT version, name, kind, state, checksum, applied_at, duration_ms "
+	                     "FROM dbmigrate_status()"
+	                   : "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
+	               0, NULL, &r);
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	int pending = 0, sc = cli_col(&r, "state");
+	for (int i = 0; i < r.nrows; i++)
+		pending += cli_state_pending(cli_cell(&r, i, sc));
+	o->report.pending = pending;
+	cli_report_version(db, o);
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"pending\":%d,\"migrations\":", db->drv->engine,
+		        pending);
+		cli_json_rows(stdout, &r);
+		fputs("}\n", stdout);
+	} else {
+		cli_print_result(db, o, "migrations", &r);
+		cli_note(&o->out, "%d pending", pending);
+	}
+	cli_rows_free(&r);
+	return o->exit_code && pending ? CLI_ERROR : CLI_OK;
+}
+
+static bool is_versioned(const cli_rows *plan, int i, int kc)
+{
+	const char *k = cli_cell(plan, i, kc);
+	return k && strcmp(k, "versioned") == 0;
+}
+
+/* How many rows of the plan are not versioned (repeatables). */
+static int count_other(const cli_rows *plan, int kc)
+{
+	int n = 0;
+	for (int i = 0; i < plan->nrows; i++)
+		n += !is_versioned(plan, i, kc);
+	return n;
+}
+
+/* The progress label of plan row i: its version and name, or its name. */
+static char *step_label(const cli_rows *plan, int i)
+{
+	const char *v = cli_cell(plan, i, cli_col(plan, "version"));
+	const char *n = cli_cell(plan, i, cli_col(plan, "name"));
+	char *s = NULL;
+	if (asprintf(&s, "%s%s%s", v ? v : "", v ? " " : "", n ? n : "") < 0)
+		s = NULL;
+	return s;
+}
+
+static int apply_call(cli_db *db, cli_opts *o, const char *target, int *done)
+{
+	cli_rows r = {0};
+	const char *p[1] = {target};
+	if (cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0)
+		return -1;
+	*done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* The versioned rows of the plan in at most 100 calls of
+ * dbmigrate_apply(version), a progress line after each. dbmigrate_apply
+ * applies the pending repeatables with any target, so the caller has the
+ * versioned files alone registered while these steps run. */
+static int versioned_steps(cli_db *db, cli_opts *o, const cli_rows *plan, int *done)
+{
+	int vc = cli_col(plan, "version"), kc = cli_col(plan, "kind"), total = plan->nrows;
+	int nv = total - count_other(plan, kc), seen = 0;
+	int every = nv > 100 ? (nv + 99) / 100 : 1;
+	for (int i = 0; i < total; i++) {
+		if (!is_versioned(plan, i, kc) || !cli_cell(plan, i, vc))
+			continue;
+		if (++seen % every && seen != nv)
+			continue;
+		if (apply_call(db, o, cli_cell(plan, i, vc), done) != 0)
+			return -1;
+		char *label = step_label(plan, i);
+		cli_progress(&o->out, *done, total, label);
+		free(label);
+	}
+	return 0;
+}
+
+/* The apply, in steps when progress is shown: the versioned migrations of
+ * the plan step by step with only the versioned files registered, then the
+ * repeatable files registered and one dbmigrate_apply(target) for the
+ * repeatables (and what the steps did not reach). The files were first
+ * registered whole, for the plan, inside a savepoint this rolls back to. All
+ * inside the one transaction, so the result is what one call would give,
+ * each repeatable applied (and recorded) after the versioned migrations
+ * before it. */
+static int apply_steps(cli_db *db, cli_opts *o, const cli_rows *plan, long *applied)
+{
+	int kc = cli_col(plan, "kind"), total = plan->nrows, done = 0;
+	bool steps = !o->out.quiet && o->out.format != CLI_FMT_JSON && total > 1;
+	bool split = steps && count_other(plan, kc) > 0 && count_other(plan, kc) < total;
+	bool found;
+	int n;
+	if (split) {
+		cli_rows check = {0};
+		const char *p[1] = {o->to};
+		if (cli_q(db, o, "ROLLBACK TO SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
+		    cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
+		    cli_q(db, o, "SELECT kind FROM dbmigrate_plan($1) WHERE kind <> 'versioned'", 1, p,
+		          &check) != 0)
+			return -1;
+		/* a repeatable registered before and still pending would be
+		 * applied by the first step: then no steps, one call */
+		steps = check.nrows == 0;
+		cli_rows_free(&check);
+		if (steps && versioned_steps(db, o, plan, &done) != 0)
+			return -1;
+		if (cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0)
+			return -1;
+	} else if (steps && versioned_steps(db, o, plan, &done) != 0) {
+		return -1;
+	}
+	int before = done;
+	if (apply_call(db, o, o->to, &done) != 0)
+		return -1;
+	if (steps && done > before) {
+		int other = count_other(plan, kc);
+		char *label = NULL;
+		for (int i = total - 1; !label && i >= 0; i--)
+			if (!is_versioned(plan, i, kc))
+				label = step_label(plan, i);
+		if (other > 1 && asprintf(&label, "%d repeatables", other) < 0)
+			label = NULL;
+		cli_progress(&o->out, done, total, label ? label : "");
+		free(label);
+	}
+	cli_progress_end(&o->out);
+	*applied = done;
+	return 0;
+}
+
+/* One transaction of its own: BEGIN, sql, COMMIT (rolled back on error). */
+static int own_tx(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p, int *done)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		return -1;
+	}
+	*done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+	cli_rows_free(&r);
+	return 0;
+}
+
+/* migrate --commit-each: the versioned files registered (committed), then
+ * each pending versioned migration in a transaction of its own, as CALL
+ * dbmigrate_run() does (an enum value one adds is usable in the next),
+ * and one that runs outside a transaction (-- dbcare:no-transaction, popx's
+ * .autocommit) statement by statement at top level, as dbmigrate_script()
+ * does; then the repeatable files registered and applied in one more
+ * transaction. A failure stops there: what committed before stays. */
+static int migrate_commit_each(cli_db *db, cli_opts *o)
+{
+	bool found;
+	int n, done = 0;
+	cli_rows plan = {0};
+	const char *p[1] = {o->to};
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return CLI_ERROR;
+	if (cli_register_files_part(db, o, CLI_FILES_VERSIONED, &found, &n) != 0 ||
+	    commit(db, o) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	if (cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          &plan) != 0)
+		return CLI_ERROR;
+	int vc = cli_col(&plan, "version"), kc = cli_col(&plan, "kind");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < plan.nrows; i++) {
+		const char *v = cli_cell(&plan, i, vc);
+		if (!is_versioned(&plan, i, kc) || !v)
+			continue;
+		if (cli_file_no_transaction(db, v)) {
+			bool ran;
+			rc = cli_run_outside_tx(db, o, v, &ran);
+			done += ran;
+		} else {
+			const char *vp[1] = {v};
+			rc = own_tx(db, o, "SELECT dbmigrate_apply($1)", 1, vp, &done);
+		}
+		char *label = step_label(&plan, i);
+		if (rc == 0 && o->out.format != CLI_FMT_JSON)
+			cli_progress(&o->out, done, plan.nrows, label);
+		free(label);
+	}
+	if (rc == 0) {
+		if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0 ||
+		    cli_register_files_part(db, o, CLI_FILES_REPEATABLE, &found, &n) != 0) {
+			cli_rollback(db);
+			rc = -1;
+		} else {
+			cli_rows r = {0};
+			rc = cli_q(db, o, "SELECT dbmigrate_apply($1)", 1, p, &r) != 0 || commit(db, o) != 0
+			         ? -1
+			         : 0;
+			if (rc != 0)
+				cli_rollback(db);
+			else
+				done += cli_cell(&r, 0, 0) ? atoi(cli_cell(&r, 0, 0)) : 0;
+			cli_rows_free(&r);
+		}
+	}
+	cli_progress_end(&o->out);
+	if (rc == 0)
+		cli_report_version(db, o);
+	if (rc == 0 && o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%d,\"migrations\":", db->drv->engine, done);
+		cli_json_rows(stdout, &plan);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("%d migration(s) applied%s\n", done, rc == 0 ? "" : " before the error");
+	}
+	cli_rows_free(&plan);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}
+
+/* migrate without --dir in a folder that has no migrations/: a run in the
+ * wrong folder must not pass for a database that is up to date. Nothing
+ * registered either: an error that names the folder (and a dbmate-style
+ * db/migrations when there is one); otherwise the registered migrations are
+ * applied, with a warning that the folder was not there. */
+static int check_default_folder(cli_db *db, cli_opts *o)
+{
+	struct stat sb;
+	cli_rows r = {0};
+	if (o->dir_given || stat(o->dir, &sb) == 0 || errno != ENOENT)
+		return 0;
+	if (cli_q(db, o, "SELECT count(*) FROM dbmigrate_status()", 0, NULL, &r) != 0)
+		return -1;
+	bool registered = cli_cell(&r, 0, 0) && atol(cli_cell(&r, 0, 0)) > 0;
+	cli_rows_free(&r);
+	if (registered) {
+		if (!o->out.quiet)
+			fprintf(stderr,
+			        "dbcare: no migration folder \"%s\" here: only the migrations registered "
+			        "in %s are applied\n",
+			        o->dir, db->label);
+		return 0;
+	}
+	cli_errorf("no migration folder \"%s\" here, and no migration is registered in %s: "
+	           "nothing to migrate",
+	           o->dir, db->label);
+	fprintf(stderr, "HINT: Name the folder with --dir%s.\n",
+	        stat("db/migrations", &sb) == 0 ? " (db/migrations is here: --dir db/migrations)" : "");
+	return -1;
+}
+
+int cmd_migrate(cli_db *db, cli_opts *o)
+{
+	if (check_default_folder(db, o) != 0)
+		return CLI_ERROR;
+	if (o->commit_each && !o->dry_run)
+		return migrate_commit_each(db, o);
+	cli_rows plan = {0};
+	const char *p[1] = {o->to};
+	/* the plan is shown (dry run, JSON) or drives the progress steps; a
+	 * quiet run needs none of that, and the apply plans (and lints) itself */
+	bool need_plan = o->dry_run || o->out.format == CLI_FMT_JSON || !o->out.quiet;
+	bool found;
+	int n;
+	if (cli_q(db, o, "BEGIN", 0, NULL, NULL) != 0)
+		return CLI_ERROR;
+	if (cli_q(db, o, "SAVEPOINT dbcare_files", 0, NULL, NULL) != 0 ||
+	    cli_register_files(db, o, &found, &n) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	if (need_plan &&
+	    cli_q(db, o, "SELECT step, version, name, kind, direction FROM dbmigrate_plan($1)", 1, p,
+	          &plan) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	if (o->dry_run) {
+		cli_rollback(db);
+		cli_print_result(db, o, "plan", &plan);
+		cli_note(&o->out, "dry run: %d migration(s) would be applied; nothing was changed",
+		         plan.nrows);
+		cli_rows_free(&plan);
+		return CLI_OK;
+	}
+	long applied = 0;
+	if (apply_steps(db, o, &plan, &applied) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		cli_rows_free(&plan);
+		return CLI_ERROR;
+	}
+	cli_report_version(db, o);
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"applied\":%ld,\"migrations\":", db->drv->engine,
+		        applied);
+		cli_json_rows(stdout, &plan);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("%ld migration(s) applied\n", applied);
+	}
+	cli_rows_free(&plan);
+	return CLI_OK;
+}
+
+/* --steps N: the target is the applied version N below the newest ("0":
+ * all of them), from dbmigrate_status's apply order. */
+static int steps_target(cli_db *db, cli_opts *o, char **target)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT version, kind, state FROM dbmigrate_status()", 0, NULL, &r) != 0)
+		return -1;
+	int vc = cli_col(&r, "version"), kc = cli_col(&r, "kind"), sc = cli_col(&r, "state");
+	const char **applied = calloc((size_t)r.nrows + 1, sizeof(char *));
+	int n = 0;
+	for (int i = 0; i < r.nrows; i++) {
+		const char *k = cli_cell(&r, i, kc), *s = cli_cell(&r, i, sc);
+		if (k && strcmp(k, "repeatable") != 0 && s &&
+		    (strcmp(s, "applied") == 0 || strcmp(s, "changed") == 0))
+			applied[n++] = cli_cell(&r, i, vc);
+	}
+	*target = strdup(o->steps >= n ? "0" : applied[n - 1 - o->steps]);
+	free(applied);
+	cli_rows_free(&r);
+	return 0;
+}
+
+int cmd_rollback(cli_db *db, cli_opts *o)
+{
+	if ((o->to != NULL) + (o->steps > 0) > 1) {
+		cli_errorf("rollback takes --to or --steps, not both");
+		return CLI_USAGE;
+	}
+	char *target = o->to ? strdup(o->to) : NULL;
+	if (o->steps > 0 && steps_target(db, o, &target) != 0)
+		return CLI_ERROR;
+	cli_rows r = {0};
+	const char *p[1] = {target};
+	int rc = cli_q(db, o, "SELECT dbmigrate_rollback($1) AS rolled_back", 1, p, &r);
+	free(target);
+	if (rc != 0)
+		return CLI_ERROR;
+	print_count(db, o, "rolled_back", cli_cell(&r, 0, 0), "migration(s) rolled back");
+	cli_rows_free(&r);
+	return CLI_OK;
+}
+
+int cmd_verify(cli_db *db, cli_opts *o)
+{
+	if (o->nargs > 0 || o->all_backups) {
+		if (o->dir_given || o->to || (o->nargs > 0 && o->all_backups)) {
+			cli_errorf("verify BACKUP and verify --all-backups take no --dir or --to (they are "
+			           "for migrations), and not both");
+			return CLI_USAGE;
+		}
+		return o->all_backups ? cli_verify_all_backups(db, o) : cli_verify_backup(db, o);
+	}
+	cli_rows r = {0};
+	const char *p[1] = {o->to};
+	if (begin_with_files(db, o, false) != 0)
+		return CLI_ERROR;
+	int rc;
+	if (db->drv == &cli_pg_driver) {
+		rc = cli_q(db, o, "SELECT * FROM dbmigrate_verify($1)", 1, p, &r);
+	} else {
+		/* SQLite: the rows come as JSON from a scalar call (a table function's
+		 * SELECT would keep the database busy while verify drops tables) */
+		cli_rows j = {0};
+		rc = cli_q(db, o, "SELECT dbmigrate_verify_json($1)", 1, p, &j);
+		const char *jp[1] = {cli_cell(&j, 0, 0) ? cli_cell(&j, 0, 0) : "[]"};
+		if (rc == 0)
+			rc = cli_q(db, o,
+			           "SELECT value->>'version' AS version, value->>'name' AS name, "
+			           "value->'up_ok' AS up_ok, value->'down_ok' AS down_ok, "
+			           "value->'reversible' AS reversible, value->>'detail' AS detail "
+			           "FROM json_each($1)",
+			           1, jp, &r);
+		cli_rows_free(&j);
+		for (int c = 2; rc == 0 && c < 5; c++)
+			r.types[c] = CLI_T_JSON;
+	}
+	cli_rollback(db);
+	cli_progress_end(&o->out); /* SQLite: the steps, drawn from its log */
+	if (rc != 0)
+		return CLI_ERROR;
+	int failed = 0;
+	for (int i = 0; i < r.nrows; i++)
+		for (int c = 2; c < 5; c++) {
+			const char *v = cli_cell(&r, i, c);
+			failed += v && strcmp(v, "false") == 0;
+		}
+	cli_print_result(db, o, "verified", &r);
+	cli_rows_free(&r);
+	return failed ? CLI_ERROR : CLI_OK;
+}
+
+int cmd_validate(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (begin_with_files(db, o, true) != 0)
+		return CLI_ERROR;
+	int rc = cli_q(db, o, "SELECT version, name, problem, detail FROM dbmigrate_validate()", 0,
+	               NULL, &r);
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	cli_print_result(db, o, "problems", &r);
+	if (r.nrows == 0)
+		cli_note(&o->out, "no problems");
+	int n = r.nrows;
+	cli_rows_free(&r);
+	return n ? CLI_ERROR : CLI_OK;
+}
+
+/* One changing call after the files: baseline and repair. */
+static int change_call(cli_db *db, cli_opts *o, const char *sql, int n, const char *const *p,
+                       const char *key, const char *words)
+{
+	cli_rows r = {0};
+	if (begin_with_files(db, o, false) != 0)
+		return CLI_ERROR;
+	if (cli_q(db, o, sql, n, p, &r) != 0 || commit(db, o) != 0) {
+		cli_rollback(db);
+		return CLI_ERROR;
+	}
+	print_count(db, o, key, cli_cell(&r, 0, 0), words);
+	cli_rows_free(&r);
+	return CLI_OK;
+}
+
+int cmd_baseline(cli_db *db, cli_opts *o)
+{
+	const char *p[1] = {o->args[0]};
+	return change_call(db, o, "SELECT dbmigrate_baseline($1)", 1, p, "baselined",
+	                   "migration(s) marked as applied");
+}
+
+int cmd_repair(cli_db *db, cli_opts *o)
+{
+	return change_call(db, o, "SELECT dbmigrate_repair()", 0, NULL, "repaired",
+	                   "record(s) repaired");
+}
+
+int cmd_history(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT * FROM dbmigrate_history()", 0, NULL, &r) != 0)
+		return CLI_ERROR;
+	cli_print_result(db, o, "history", &r);
+	cli_rows_free(&r);
+	return CLI_OK;
+}
+
+int cmd_script(cli_db *db, cli_opts *o)
+{
+	cli_rows r = {0};
+	const char *p[1] = {o->to};
+	if (begin_with_files(db, o, true) != 0)
+		return CLI_ERROR;
+	int rc = cli_q(db, o, "SELECT dbmigrate_script($1)", 1, p, &r);
+	cli_rollback(db);
+	if (rc != 0)
+		return CLI_ERROR;
+	const char *s = cli_cell(&r, 0, 0);
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"database\":", stdout);
+		cli_json_string(stdout, db->label);
+		fprintf(stdout, ",\"engine\":\"%s\",\"script\":", db->drv->engine);
+		cli_json_string(stdout, s ? s : "");
+		fputs("}\n", stdout);
+	} else {
+		fputs(s ? s : "", stdout);
+	}
+	cli_rows_free(&r);
+	return CLI_OK;
+}

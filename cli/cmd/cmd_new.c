@@ -1,0 +1,85 @@
+/*
+ * cmd_new.c — dbcare new NAME: the next Flyway pair in --dir,
+ * V<n>__NAME.sql and U<n>__NAME.sql, n one above the highest version's
+ * leading number among the files the core's reader accepts there. Needs no
+ * database; refuses to overwrite.
+ */
+#include "cli/cli.h"
+#include "cli/common/files.h"
+
+#include "base/dbc.h"
+#include "migrate/migrate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern const dbc_dialect sqldbc_dialect;
+
+/* The highest leading number of any version in the folder (0: none). A
+ * folder with bad files still gets its next number: new is how one starts
+ * fixing it. */
+static long long highest(const char *dir)
+{
+	dbc_ctx ctx;
+	dbc_mig_dir d;
+	long long max = 0;
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
+		for (int i = 0; i < d.n; i++)
+			if (d.files[i].canon) {
+				long long v = strtoll(d.files[i].canon, NULL, 10);
+				if (v > max)
+					max = v;
+			}
+	dbc_ctx_finish(&ctx);
+	return max;
+}
+
+int cmd_new(cli_db *db, cli_opts *o)
+{
+	(void)db;
+	const char *name = o->args[0];
+	size_t len = strlen(name);
+	if (len == 0 || len > 100 ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                 "0123456789_-") != len) {
+		cli_errorf("a migration name is letters, digits, '_' and '-' (at most 100), not \"%s\"",
+		           name);
+		return CLI_USAGE;
+	}
+	if (mkdir(o->dir, 0755) != 0 && errno != EEXIST) {
+		cli_errorf("cannot create %s: %s", o->dir, strerror(errno));
+		return CLI_ERROR;
+	}
+	long long next = highest(o->dir) + 1;
+	char *up = NULL, *down = NULL, *up_text = NULL, *down_text = NULL;
+	if (asprintf(&up, "%s/V%lld__%s.sql", o->dir, next, name) < 0 ||
+	    asprintf(&down, "%s/U%lld__%s.sql", o->dir, next, name) < 0 ||
+	    asprintf(&up_text, "-- migration %lld: %s (up)\n", next, name) < 0 ||
+	    asprintf(&down_text, "-- migration %lld: %s (down: undoes the up script)\n", next, name) <
+	        0)
+		return CLI_ERROR;
+	if (cli_write_new_file(up, up_text) != 0)
+		return CLI_ERROR;
+	if (cli_write_new_file(down, down_text) != 0) {
+		unlink(up);
+		return CLI_ERROR;
+	}
+	if (o->out.format == CLI_FMT_JSON) {
+		printf("{\"version\":\"%lld\",\"up\":", next);
+		cli_json_string(stdout, up);
+		fputs(",\"down\":", stdout);
+		cli_json_string(stdout, down);
+		fputs("}\n", stdout);
+	} else if (!o->out.quiet) {
+		printf("%s\n%s\n", up, down);
+	}
+	free(up);
+	free(down);
+	free(up_text);
+	free(down_text);
+	return CLI_OK;
+}

@@ -1,0 +1,104 @@
+/*
+ * files.c — the command's small file helpers (see files.h).
+ */
+#include "files.h"
+
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const dbc_dialect sqldbc_dialect, pgdbc_dialect;
+
+static void *host_alloc(size_t n)
+{
+	return malloc(n);
+}
+
+static const dbc_host pg_files_host = {
+    .dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
+static const dbc_host sqlite_files_host = {
+    .dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
+
+const dbc_host *cli_files_host(bool pg)
+{
+	return pg ? &pg_files_host : &sqlite_files_host;
+}
+
+char *cli_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		cli_errorf("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, len = 0, got;
+	char *buf = malloc(cap);
+	while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			char *more = realloc(buf, cap *= 2);
+			if (!more)
+				free(buf);
+			buf = more;
+		}
+	}
+	/* a read that failed (a directory, an I/O error) is no file's content */
+	int e = ferror(f) ? errno : buf ? 0 : ENOMEM;
+	fclose(f);
+	if (e) {
+		free(buf);
+		cli_errorf("cannot read %s: %s", path, strerror(e));
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int cli_write_new_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0) {
+		cli_errorf("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t n = strlen(text);
+	bool ok = write(fd, text, n) == (ssize_t)n;
+	if (close(fd) != 0 || !ok) {
+		cli_errorf("cannot write %s", path);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+FILE *cli_replace_open(cli_replace *r, const char *path)
+{
+	r->path = path;
+	r->tmp = NULL;
+	r->f = asprintf(&r->tmp, "%s.tmp", path) < 0 ? NULL : fopen(r->tmp, "w");
+	if (!r->f) {
+		cli_errorf("cannot write %s: %s", path, strerror(errno));
+		free(r->tmp);
+		r->tmp = NULL;
+	}
+	return r->f;
+}
+
+int cli_replace_close(cli_replace *r, bool ok)
+{
+	bool written = !ferror(r->f);
+	written = (fclose(r->f) == 0) && written;
+	bool renamed = ok && written && rename(r->tmp, r->path) == 0;
+	if (ok && !renamed)
+		cli_errorf("cannot write %s", r->path);
+	if (!renamed)
+		unlink(r->tmp);
+	free(r->tmp);
+	r->tmp = NULL;
+	r->f = NULL;
+	return renamed ? 0 : -1;
+}

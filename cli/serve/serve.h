@@ -1,0 +1,194 @@
+/*
+ * serve.h — `dbcare serve`: the database's state over HTTP for probes and
+ * Prometheus (docs/observe.md). The parts, one job each:
+ *   serve.c          the command: options, listening socket, signals, shutdown
+ *   serve_fleet.c    each database's last result and the refreshes: at most one
+ *                    connection per database at a time, --jobs at once, and a
+ *                    refresh that outlives --scrape-timeout no longer counts
+ *   serve_collect.c  one refresh: connect, read the cheap gauges and the
+ *                    migrations, the health report only when the last one is
+ *                    older than --report-interval, close
+ *   serve_write.c    POST /migrate and /verify: the command itself, run on the
+ *                    database while its slot is held
+ *   serve_http.c     libmicrohttpd: routes, the bearer token, the request log
+ *   serve_render.c   the bodies: JSON, health+json, readyz, the metrics merged
+ *                    into one exposition (text 0.0.4 or OpenMetrics)
+ * Invariants: a database is opened by one thread at a time (its `busy` flag,
+ * under the fleet's mutex); a result, once published, is never changed (a
+ * refresh publishes a new one), so a request renders it without the lock,
+ * holding a reference.
+ */
+#ifndef DBCARE_CLI_SERVE_H
+#define DBCARE_CLI_SERVE_H
+
+#include "cli/cli.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* The report's families that every refresh reads anew (dbhealth_gauges'
+ * keys; pending: the --dir files counted as `dbcare status` does). */
+#define SERVE_GAUGES 4
+enum { SERVE_GAUGE_PENDING = 3 };
+typedef struct serve_gauge {
+	const char *family, *key;
+} serve_gauge;
+extern const serve_gauge serve_gauges[SERVE_GAUGES];
+
+/* The report part of a result: the strings of the same names in
+ * serve_result point into it. Read at most once per --report-interval and shared by the
+ * results of the refreshes in between (not copied: a fleet's refreshes
+ * would churn the heap); refs is atomic, the results holding it are
+ * released under different locks. */
+typedef struct serve_report_part {
+	int refs;
+	char *engine, *label, *status, *report, *report_metrics, *schema, *growth;
+} serve_report_part;
+
+/* What one refresh read of a database; immutable once published. Two
+ * parts of different age: the report's (engine, label, status, report,
+ * report_metrics, schema, growth: owned by `part`), read at most once per
+ * --report-interval and shared with the previous result in between, and
+ * the gauges' and migrations' (the size and counts of dbhealth_gauges,
+ * pending, gauges, stale_s), read by every refresh; statistics are the
+ * report's with the gauges' numbers. */
+typedef struct serve_result {
+	serve_report_part *part; /* owns the report part's strings; NULL while read */
+	int refs;                /* under the fleet's mutex */
+	double at;               /* wall clock (s) when it was read */
+	double report_at;        /* wall clock (s) when its report was read (<= at) */
+	char *engine;            /* "postgresql" or "sqlite" (the report's) */
+	char *label;             /* the member's path label (serve.c), the metrics' label */
+	char *report;            /* dbhealth_report of the database (compact JSON) */
+	char *report_metrics;    /* dbhealth_metrics of the database, labelled by its path */
+	/* this refresh's numbers of the families of serve_gauges (-1: unknown,
+	 * the report's sample is served) */
+	double gauges[SERVE_GAUGES];
+	char *schema;     /* dbschema_snapshot() */
+	char *growth;     /* dbhealth_growth(30) */
+	char *statistics; /* {"database",...,"growth":{...}} */
+	char *migrations; /* {"database",...,"pending":n,"status":[...],"history":[...]} */
+	char *status;     /* the report's status: healthy, warning, critical */
+	int pending;      /* migrations pending, the --dir files counted (as status) */
+	bool drift;       /* the schema_drift check is not ok */
+	double stale_s;   /* health.alerts.stale_seconds of the database; <= 0 unknown */
+} serve_result;
+
+/* One database of the fleet. Fields below `target` are under fleet->mu. */
+typedef struct serve_db {
+	cli_target target;
+	char *fallback_label; /* its label, decided by its path (serve.c), unique */
+	serve_result *good;   /* the last result read, NULL before the first */
+	char *error;          /* the last refresh's error, NULL when it succeeded */
+	bool busy;            /* a refresh or a write holds the database */
+	bool writing;         /* ... and it is a write (not counted in --jobs) */
+	bool queued;
+	bool report_due;    /* a write changed it: the next refresh reads a new report */
+	double started;     /* monotonic (s): when the running refresh started */
+	double finished;    /* monotonic (s): when the last refresh ended; 0: never */
+	unsigned long done; /* refreshes finished, for waiters */
+	void *interrupt;    /* while connected: the handle to interrupt (shutdown) */
+	cli_engine interrupt_engine;
+	/* A request's deadline while it holds the database (monotonic ms, 0:
+	 * none; atomic: SQLite's busy handler reads it without the mutex):
+	 * past it the busy wait gives up and the dispatcher interrupts the
+	 * running statement, again every HOLD_INTERRUPT_S while held. */
+	int64_t deadline_ms;
+	double interrupted; /* monotonic (s): the last interrupt of the deadline */
+	struct serve_fleet *fleet;
+} serve_db;
+
+typedef struct serve_fleet {
+	serve_db *dbs;
+	int n;
+	cli_opts *o;              /* the command's options: read only once serving */
+	double budget_s;          /* --scrape-timeout */
+	double interval_s;        /* --min-interval: a younger result is served as it is */
+	double report_interval_s; /* --report-interval: a younger report is reused */
+	int jobs;                 /* refreshes at once that are within their budget */
+	pthread_mutex_t mu;
+	pthread_cond_t changed; /* a refresh ended, a slot freed, a job queued */
+	bool stopping;
+	int threads; /* refresh threads running */
+	pthread_t dispatcher;
+} serve_fleet;
+
+/* serve_fleet.c */
+int serve_fleet_start(serve_fleet *f);
+/* Requests stop waiting and no refresh starts any more. */
+void serve_fleet_begin_stop(serve_fleet *f);
+/* Interrupts running refreshes and waits for every thread to end. */
+void serve_fleet_stop(serve_fleet *f);
+/* What a request sees of database i: its last result (a reference, NULL
+ * when none), whether it is up (the last refresh succeeded and none has run
+ * past the budget since) and the last error (malloc'd, NULL when none). */
+typedef struct serve_view {
+	serve_result *r;
+	bool up;
+	char *error;
+} serve_view;
+/* Refreshes what is older than --min-interval and waits for it, at most
+ * --scrape-timeout; then fills views[i] for every database (or only for
+ * `only` when it is >= 0). serve_release gives the references back. */
+void serve_fleet_scrape(serve_fleet *f, int only, serve_view *views);
+void serve_release(serve_fleet *f, serve_view *views);
+/* Takes database i for a write: waits for its refresh to end, then holds it.
+ * serve_fleet_unhold ends the hold and marks its result stale. */
+void serve_fleet_hold(serve_fleet *f, int i);
+/* The same for a request with a deadline (monotonic ms): the wait ends
+ * there (false: not held), and, when `reads` (the page reads the database
+ * itself), while held its statements end there too (d->deadline_ms;
+ * serve_fleet_unhold clears it). */
+bool serve_fleet_hold_until(serve_fleet *f, int i, int64_t deadline_ms, bool reads);
+void serve_fleet_unhold(serve_fleet *f, int i);
+/* Database i's label: decided by its path, the same in every result. */
+const char *serve_db_label(const serve_db *d, const serve_result *r);
+/* The index of the database labelled `label`, -1 when none. */
+int serve_fleet_find(serve_fleet *f, const char *label);
+void serve_result_free(serve_result *r);
+void serve_report_part_unref(serve_report_part *p);
+double serve_wall_s(void);
+
+/* serve_collect.c: reads one database; NULL with *err (malloc'd). prev, the
+ * last result (a reference, may be NULL), gives the report part when it is
+ * younger than --report-interval. The connection is published in
+ * d->interrupt while open. */
+serve_result *serve_collect(serve_fleet *f, serve_db *d, const serve_result *prev, char **err);
+/* Whether r's report is older than its database's health.alerts.stale_seconds
+ * at wall time now (*age: its age in seconds). */
+bool serve_result_stale(const serve_result *r, double now, double *age);
+/* A connection to d as the refreshes open it (connect timeout, a busy wait
+ * that ends when serve stops), published for serve_fleet_stop while open;
+ * NULL with *err (malloc'd). serve_disconnect closes it. */
+cli_db *serve_connect(serve_fleet *f, serve_db *d, char **err);
+void serve_disconnect(serve_fleet *f, serve_db *d, cli_db *db);
+
+/* serve_page.c: GET /, the page `dbcare report --html` writes, of the fleet
+ * or of database `only` (>= 0), each database held while it is read; the
+ * HTTP status (200; 503 when a database could not be reported). */
+int serve_page(serve_fleet *f, int only, char **out, const char **type);
+
+/* serve_write.c: `dbcare migrate` / `dbcare verify` on database i, the
+ * JSON it printed in *out (malloc'd); the HTTP status. */
+int serve_write(serve_fleet *f, int i, const char *command, char **out);
+
+/* serve_render.c: a body in *out (malloc'd), its content type in *type;
+ * returns the HTTP status. */
+typedef struct serve_snapshot {
+	serve_fleet *f;
+	serve_view *views; /* per database */
+	int only;          /* one database (?database=), else -1 */
+} serve_snapshot;
+int serve_render_json(serve_snapshot *s, const char *what, char **out, const char **type);
+int serve_render_health_json(serve_snapshot *s, char **out, const char **type);
+int serve_render_readyz(serve_snapshot *s, char **out, const char **type);
+int serve_render_metrics(serve_snapshot *s, bool openmetrics, char **out, const char **type);
+
+/* serve_http.c */
+typedef struct serve_http serve_http;
+serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, bool writes,
+                             char **err);
+void serve_http_stop(serve_http *h);
+
+#endif

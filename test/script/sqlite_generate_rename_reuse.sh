@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A rename whose old name a new object takes (issue 52, kind 10), SQLite:
+# "rename description to sidebar, then add a new description" and "rename
+# table orders to purchases, then a new orders" are written with the
+# "renamed from" mark; the plan renames (the rows stay under the new name),
+# then makes the new object, is proved, and generating again from the
+# result plans nothing. A mark whose rename was applied already is no
+# rename again.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+"$py" - "$module" "$work" <<'PY'
+import os, sqlite3, sys
+module, work = sys.argv[1:3]
+def connect(path):
+    db = sqlite3.connect(path, isolation_level=None)
+    db.enable_load_extension(True)
+    db.load_extension(module)
+    return db
+def generate(db, desired):
+    return db.execute("SELECT statement FROM dbmigrate_generate(?) ORDER BY step", (desired,)).fetchall()
+def case(name, live, desired, check):
+    db = connect(os.path.join(work, name + ".db"))
+    db.executescript(live)
+    try:
+        plan = generate(db, desired)
+    except sqlite3.Error as e:
+        sys.exit("FAIL %s: %s" % (name, e))
+    for (stmt,) in plan:
+        db.executescript(stmt)
+    again = generate(db, desired)
+    if again:
+        sys.exit("FAIL %s: the desired schema is not reached; again: %s" % (name, again))
+    got = db.execute(check).fetchall()
+    print("%s: %d step(s): %s" % (name, len(plan), got))
+    return got
+
+got = case("column", "CREATE TABLE page(id INTEGER PRIMARY KEY, description TEXT);"
+                      "INSERT INTO page VALUES (1, 'about us'), (2, 'contact');",
+           "CREATE TABLE page(id INTEGER PRIMARY KEY,\n"
+           "  sidebar TEXT, -- dbcare: renamed from description\n"
+           "  description TEXT);",
+           "SELECT id, sidebar, description FROM page ORDER BY id")
+if got != [(1, "about us", None), (2, "contact", None)]:
+    sys.exit("FAIL column: the values did not follow the rename: %s" % got)
+# the same while another column's type changes: SQLite rebuilds the table
+# after the rename, the new description empty
+got = case("column_rebuilt", "CREATE TABLE page(id INTEGER PRIMARY KEY, description TEXT, n INTEGER);"
+                             "INSERT INTO page VALUES (1, 'about us', 5);",
+           "CREATE TABLE page(id INTEGER PRIMARY KEY,\n"
+           "  sidebar TEXT, -- dbcare: renamed from description\n"
+           "  n REAL,\n  description TEXT);",
+           "SELECT id, sidebar, n, description FROM page ORDER BY id")
+if got != [(1, "about us", 5.0, None)]:
+    sys.exit("FAIL column_rebuilt: the values did not follow the rename: %s" % got)
+got = case("table", "CREATE TABLE orders(id INTEGER PRIMARY KEY, total INTEGER);"
+                     "INSERT INTO orders VALUES (1, 10), (2, 20);",
+           "CREATE TABLE purchases(id INTEGER PRIMARY KEY, total INTEGER); -- dbcare: renamed from orders\n"
+           "CREATE TABLE orders(id INTEGER PRIMARY KEY, note TEXT);",
+           "SELECT (SELECT group_concat(total) FROM purchases), (SELECT count(*) FROM orders)")
+if got != [("10,20", 0)]:
+    sys.exit("FAIL table: the rows did not follow the rename: %s" % got)
+# the mark left in the file after the migration ran: nothing to do
+db = connect(os.path.join(work, "column.db"))
+if generate(db, "CREATE TABLE page(id INTEGER PRIMARY KEY,\n"
+                "  sidebar TEXT, -- dbcare: renamed from description\n  description TEXT);"):
+    sys.exit("FAIL: an applied mark renames again")
+PY
+echo ok
