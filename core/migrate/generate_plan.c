@@ -1827,10 +1827,40 @@ static int indexes(planner *pl)
 		         NULL))
 			return DBC_ERROR;
 	}
+	return DBC_OK;
+}
+
+/* Whether live index lx names a column its table loses: the engine drops
+ * it with the column, so the plan drops it first (and its down makes it
+ * once the column is back). */
+static bool on_dropped_column(planner *pl, const dbc_index *lx)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int i = 0; i < L->ntables; i++) {
+		const dbc_table *l = &L->tables[i], *w = pl->to[i];
+		if (!w || !lx->table || strcmp(l->name, lx->table) != 0 ||
+		    !same_schema(l->schema, lx->schema))
+			continue;
+		for (int c = 0; c < l->ncolumns; c++)
+			if (!column_kept(pl, l, w, &l->columns[c]) &&
+			    dbc_gen_names_token(pl->ctx, lx->definition, l->columns[c].name))
+				return true;
+	}
+	return false;
+}
+
+/* The live indexes the desired schema lacks, dropped: before the tables
+ * change (first) those on a column that goes, after them the others. */
+static int drop_gone_indexes(planner *pl, bool first)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	bool safe = pl->conc && pl->in->opt->lock_safe;
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *lx = &L->indexes[i];
 		if (lx->constraint || lx->primary || !lx->definition ||
-		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx))
+		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx) ||
+		    on_dropped_column(pl, lx) != first)
 			continue;
 		dbc_gen_step *s =
 		    add(pl, drop_index(pl, lx, lx->name, safe),
@@ -1926,8 +1956,10 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
 	    objects(&pl, false, false) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
 	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
-	    new_tables(&pl) != DBC_OK || changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
-	    drop_tables(&pl) != DBC_OK || drop_late(&pl) != DBC_OK)
+	    new_tables(&pl) != DBC_OK || drop_gone_indexes(&pl, true) != DBC_OK ||
+	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
+	    drop_gone_indexes(&pl, false) != DBC_OK || drop_tables(&pl) != DBC_OK ||
+	    drop_late(&pl) != DBC_OK)
 		return DBC_ERROR;
 	pl.late_pass = true;
 	int rc = objects(&pl, true, true);
