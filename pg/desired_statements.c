@@ -7,7 +7,8 @@
  * functions, triggers, rules, policies, statistics, schemas, extensions).
  * What a schema dump carries that the model does not hold is read and left
  * out (blanked, so lines keep their numbers): CREATE SCHEMA name (the
- * scratch place makes every schema the file names beforehand), owners
+ * scratch place makes every schema the file names beforehand), CREATE
+ * EXTENSION of one installed (extensions are shared, not mapped), owners
  * (ALTER ... OWNER TO),
  * rights (GRANT, REVOKE, ALTER DEFAULT PRIVILEGES), pg_dump's preamble
  * (SET of a timeout or client_encoding, SELECT pg_catalog.set_config(
@@ -21,6 +22,7 @@
  */
 #include "glue.h"
 
+#include "commands/extension.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
@@ -137,7 +139,6 @@ static verdict of_stmt(Node *n)
 	case T_CreateStatsStmt:
 	case T_AlterStatsStmt:
 	case T_CreateCastStmt:
-	case T_CreateExtensionStmt:
 	case T_CommentStmt:
 	case T_DropStmt:
 	case T_RenameStmt:
@@ -145,6 +146,11 @@ static verdict of_stmt(Node *n)
 		return RUN;
 	case T_CreateSchemaStmt:
 		return of_schema((CreateSchemaStmt *)n);
+	case T_CreateExtensionStmt:
+		/* extensions are the database's, shared with the scratch place:
+		 * one installed already is left out (pg_dump writes it) */
+		return OidIsValid(get_extension_oid(((CreateExtensionStmt *)n)->extname, true)) ? LEAVE_OUT
+		                                                                                : RUN;
 	case T_AlterTableStmt:
 		return only_owner((AlterTableStmt *)n) ? LEAVE_OUT : RUN;
 	case T_AlterOwnerStmt:

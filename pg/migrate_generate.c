@@ -38,8 +38,11 @@
  * their scratch names, item by item. */
 typedef struct place {
 	dbc_strlist user, scratch;
-	int nlive;            /* user's first nlive are live; the rest the desired SQL makes */
-	dbc_strlist made;     /* the schemas the desired SQL makes, live ones too */
+	int nlive;        /* user's first nlive are live; the rest the desired SQL makes */
+	dbc_strlist made; /* the schemas the desired SQL makes, live ones too */
+	/* the extensions' members in live user schemas (ltree in public):
+	 * shared with the place, never mapped; item by item, schema and name */
+	dbc_strlist shared_schema, shared_name;
 	const dbc_host *real; /* the host the mapped one calls */
 	pgdbc_runner runner;  /* who what is executed in the place runs as */
 } place;
@@ -96,6 +99,49 @@ static int created_schemas(dbc_ctx *ctx, const char *sql, dbc_strlist *out)
 	return DBC_OK;
 }
 
+/* The members of extensions (types, functions, operator classes and
+ * families, operators) that live user schemas hold, by schema and name. */
+#define SHARED_MEMBER(cat, name, ns)                                                               \
+	"SELECT n.nspname::text, x." name "::text FROM pg_catalog." cat                                \
+	" x JOIN pg_catalog.pg_namespace n ON n.oid = x." ns " JOIN pg_catalog.pg_depend d ON "        \
+	"d.classid = 'pg_catalog." cat "'::pg_catalog.regclass AND d.objid = x.oid AND d.deptype = "   \
+	"'e' "
+/* clang-format off */
+static const char *const shared_sql =
+    SHARED_MEMBER("pg_type", "typname", "typnamespace") "UNION "
+    SHARED_MEMBER("pg_proc", "proname", "pronamespace") "UNION "
+    SHARED_MEMBER("pg_opclass", "opcname", "opcnamespace") "UNION "
+    SHARED_MEMBER("pg_opfamily", "opfname", "opfnamespace") "UNION "
+    SHARED_MEMBER("pg_operator", "oprname", "oprnamespace");
+/* clang-format on */
+
+static int take_shared(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	place *pl = arg;
+	(void)ncol;
+	if (find(&pl->user, c[0].s) < 0)
+		return DBC_OK;
+	return dbc_strlist_add(ctx, &pl->shared_schema, c[0].s) == DBC_OK
+	           ? dbc_strlist_add(ctx, &pl->shared_name, c[1].s)
+	           : DBC_ERROR;
+}
+
+/* Whether name, qualified by user schema k, is an extension's member. */
+static bool shared(const place *pl, int k, const char *name)
+{
+	for (int i = 0; name && i < pl->shared_name.n; i++)
+		if (strcmp(pl->shared_name.items[i], name) == 0 &&
+		    strcmp(pl->shared_schema.items[i], pl->user.items[k]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether user schema k holds an extension's member. */
+static bool holds_shared(const place *pl, int k)
+{
+	return find(&pl->shared_schema, pl->user.items[k]) >= 0;
+}
+
 /* The user schemas (not the system's, not dbcare's, not an extension's),
  * then the ones sql creates; each with its scratch name. */
 static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
@@ -113,7 +159,8 @@ static int make_place(dbc_ctx *ctx, const char *sql, place *pl)
 	        0, NULL, take_name, &pl->user) != DBC_OK)
 		return DBC_ERROR;
 	pl->nlive = pl->user.n;
-	if (created_schemas(ctx, sql, &pl->made) != DBC_OK)
+	if (ctx->host->query(ctx, shared_sql, 0, NULL, take_shared, pl) != DBC_OK ||
+	    created_schemas(ctx, sql, &pl->made) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < pl->made.n; i++)
 		if (find(&pl->user, pl->made.items[i]) < 0 &&
@@ -184,6 +231,14 @@ static char *to_scratch(dbc_ctx *ctx, const place *pl, const char *sql)
 			                     (dbc_lex_is_word(prev2, "IF") || dbc_lex_is_word(prev2, "NOT")));
 			if (after_schema || dbc_lex_is_punct(dbc_lex_next(&q), '.'))
 				k = find(&pl->user, folded(ctx, t));
+			/* an extension's member keeps its schema: shared, not mapped
+			 * (public.ltree, OPERATOR(public.<->)) */
+			if (k >= 0 && !after_schema && holds_shared(pl, k)) {
+				dbc_token m = dbc_lex_next(&q);
+				bool word = m.kind == TK_WORD || m.kind == TK_QIDENT;
+				if (!word || shared(pl, k, folded(ctx, m)))
+					k = -1;
+			}
 			skip = t.len;
 		} else if (t.kind == TK_STRING && t.start[0] == '\'') {
 			k = string_schema(ctx, pl, t, &skip);
@@ -303,10 +358,47 @@ static void map_back(dbc_ctx *ctx, const place *pl, dbc_schema *s)
 	s->memo = NULL;
 }
 
+/* The user schema sql makes when it is "CREATE SCHEMA [IF NOT EXISTS]
+ * name" alone, of a schema the place stands in for: -1 for anything
+ * else. */
+static int bare_create_schema(dbc_ctx *ctx, const place *pl, const char *sql)
+{
+	const char *p = sql;
+	dbc_token t;
+	if (!dbc_lex_is_word(dbc_lex_next(&p), "CREATE") ||
+	    !dbc_lex_is_word(dbc_lex_next(&p), "SCHEMA"))
+		return -1;
+	t = dbc_lex_next(&p);
+	if (dbc_lex_is_word(t, "IF")) {
+		if (!dbc_lex_is_word(dbc_lex_next(&p), "NOT") ||
+		    !dbc_lex_is_word(dbc_lex_next(&p), "EXISTS"))
+			return -1;
+		t = dbc_lex_next(&p);
+	}
+	if ((t.kind != TK_WORD && t.kind != TK_QIDENT) || dbc_lex_is_word(t, "AUTHORIZATION"))
+		return -1;
+	int k = find(&pl->user, folded(ctx, t));
+	dbc_token end = dbc_lex_next(&p);
+	if (dbc_lex_is_punct(end, ';'))
+		end = dbc_lex_next(&p);
+	return end.kind == TK_END ? k : -1;
+}
+
 /* The mapped host: SQL goes to the scratch schemas, the model comes back
- * named as the user schemas. */
+ * named as the user schemas. A plan's bare CREATE SCHEMA of a schema the
+ * place stands in for (the proof makes again a schema its down dropped)
+ * is made as the place's schemas are, by the caller, and handed to the
+ * runner: the runner itself may make no schema, and nothing of the
+ * file's runs in that statement. */
 static int mapped_exec(dbc_ctx *ctx, const char *sql)
 {
+	int k = bare_create_schema(ctx, current, sql);
+	if (k >= 0) {
+		const char *q = current->scratch.items[k];
+		return current->real->exec(
+		    ctx, dbc_printf(ctx, "CREATE SCHEMA %s;\nALTER SCHEMA %s OWNER TO %s;\n", q, q,
+		                    quote_identifier(GetUserNameFromId(current->runner.role, false))));
+	}
 	char *m = to_scratch(ctx, current, sql);
 	return m ? pgdbc_runner_exec(ctx, &current->runner, current->real, m) : DBC_ERROR;
 }
@@ -366,6 +458,10 @@ static int open_place(dbc_ctx *ctx, const place *pl, const char *sql)
 		int k = find(&pl->user, path.items[i]);
 		dbc_buf_appendf(&b, "%s%s", i ? ", " : "",
 		                k >= 0 ? pl->scratch.items[k] : ctx->host->quote_ident(ctx, path.items[i]));
+		/* after it, the schema itself where an extension's members are
+		 * (an unqualified ltree); a name the place makes comes first */
+		if (k >= 0 && holds_shared(pl, k))
+			dbc_buf_appendf(&b, ", %s", ctx->host->quote_ident(ctx, path.items[i]));
 	}
 	if (path.n == 0)
 		dbc_buf_append(&b, "''");

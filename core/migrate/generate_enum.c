@@ -65,34 +65,81 @@ static char *aside_name(dbc_ctx *ctx, const char *name)
 	return dbc_printf(ctx, "%.*s%s", (int)keep, name, suffix);
 }
 
+/* How col holds the type q: 1 of that type, 2 an array of it, else 0. */
+static int holds(const dbc_column *col, const char *q, const char *array)
+{
+	if (!col->type)
+		return 0;
+	return strcmp(col->type, q) == 0 ? 1 : strcmp(col->type, array) == 0 ? 2 : 0;
+}
+
+/* Whether generated column g of t goes aside while the type's columns are
+ * converted: the engine converts no generated column with USING, and no
+ * column a generation expression reads. */
+static bool set_aside(dbc_ctx *ctx, const dbc_table *t, const dbc_column *g, const char *q,
+                      const char *array)
+{
+	if (!g->generated)
+		return false;
+	if (holds(g, q, array))
+		return true;
+	for (int c = 0; c < t->ncolumns; c++)
+		if (!t->columns[c].generated && holds(&t->columns[c], q, array) &&
+		    dbc_gen_names_token(ctx, g->generated, t->columns[c].name))
+			return true;
+	return false;
+}
+
 /* The reverse: the live type made again under its name, its columns
- * converted. */
-static char *make_again(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live)
+ * converted; the generated columns set_aside dropped first and added
+ * back after, at their table's end (out->moved: the down reaches the
+ * live schema with them last). */
+static char *make_again(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *live,
+                        dbc_gen_plan *out)
 {
 	char *q = dbc_quoted_name(ctx, live->schema, live->name);
 	char *aside = aside_name(ctx, live->name);
-	dbc_buf b;
+	dbc_buf b, back;
 	dbc_buf_init(&b, ctx);
+	dbc_buf_init(&back, ctx);
 	dbc_buf_appendf(&b, "ALTER TYPE %s RENAME TO %s;\nCREATE TYPE %s AS %s", q,
 	                dbc_gen_q(ctx, aside), q, live->definition);
 	char *array = dbc_printf(ctx, "%s[]", q);
 	for (int i = 0; i < in->live->ntables; i++) {
 		const dbc_table *t = &in->live->tables[i];
+		for (int c = t->ncolumns - 1; c >= 0; c--) { /* moved: the last added first */
+			const dbc_column *col = &t->columns[c];
+			if (!set_aside(ctx, t, col, q, array))
+				continue;
+			if (dbc_grow(ctx, &out->moved, out->nmoved, &out->capmoved, sizeof(dbc_gen_moved), 8) !=
+			    DBC_OK)
+				return NULL;
+			out->moved[out->nmoved++] = (dbc_gen_moved){.table = t, .column = col};
+		}
+		char *qt = dbc_printf(ctx, ";\nALTER TABLE %s ", dbc_gen_qt(ctx, t));
 		for (int c = 0; c < t->ncolumns; c++) {
 			const dbc_column *col = &t->columns[c];
-			bool one = col->type && strcmp(col->type, q) == 0;
-			if (!one && !(col->type && strcmp(col->type, array) == 0))
+			if (!set_aside(ctx, t, col, q, array))
 				continue;
-			char *alter = dbc_printf(ctx, ";\nALTER TABLE %s ALTER COLUMN %s", dbc_gen_qt(ctx, t),
-			                         dbc_gen_q(ctx, col->name));
+			dbc_buf_appendf(&b, "%sDROP COLUMN %s", qt, dbc_gen_q(ctx, col->name));
+			dbc_buf_appendf(&back, "%sADD COLUMN %s", qt, dbc_gen_column_def(ctx, col));
+		}
+		for (int c = 0; c < t->ncolumns; c++) {
+			const dbc_column *col = &t->columns[c];
+			int how = col->generated ? 0 : holds(col, q, array);
+			if (!how)
+				continue;
+			char *alter = dbc_printf(ctx, "%sALTER COLUMN %s", qt, dbc_gen_q(ctx, col->name));
 			if (col->default_expr)
 				dbc_buf_appendf(&b, "%s DROP DEFAULT", alter);
 			dbc_buf_appendf(&b, "%s TYPE %s USING %s::text%s::%s", alter, col->type,
-			                dbc_gen_q(ctx, col->name), one ? "" : "[]", col->type);
+			                dbc_gen_q(ctx, col->name), how == 1 ? "" : "[]", col->type);
 			if (col->default_expr)
 				dbc_buf_appendf(&b, "%s SET DEFAULT %s", alter, col->default_expr);
 		}
 	}
+	if (back.len)
+		dbc_buf_append(&b, dbc_buf_finish(&back));
 	dbc_buf_appendf(&b, ";\nDROP TYPE %s", dbc_quoted_name(ctx, live->schema, aside));
 	return dbc_buf_finish(&b);
 }
@@ -118,14 +165,16 @@ int dbc_gen_enum_add(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_object *li
 		dbc_buf_appendf(&b, "%sALTER TYPE %s ADD VALUE %s %s %s", b.len ? ";\n" : "", q, w.items[i],
 		                i ? "AFTER" : "BEFORE", i ? w.items[i - 1] : first_live);
 	}
-	dbc_gen_step *s = dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_again(ctx, in, live));
+	dbc_gen_step *s = dbc_gen_add(ctx, out, dbc_buf_finish(&b), make_again(ctx, in, live, out));
 	if (!s)
 		return DBC_ERROR;
 	s->reverse_locks = true; /* its column conversions rewrite their tables */
 	s->hazard = dbc_printf(ctx,
 	                       "adds labels to type %s; PostgreSQL removes none, so the down makes "
 	                       "the type again and converts its columns (rewrites their tables; "
-	                       "fails while a row holds a new label)",
+	                       "fails while a row holds a new label; generated columns of the "
+	                       "type or reading its columns come back after their table's other "
+	                       "columns)",
 	                       q);
 	return DBC_OK;
 }

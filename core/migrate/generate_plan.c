@@ -10,6 +10,7 @@
  * hooks.
  */
 #include "migrate/generate.h"
+#include "migrate/generate_order.h"
 #include "migrate/generate_render.h"
 
 #include <stdlib.h>
@@ -35,6 +36,11 @@ typedef struct planner {
 	/* live columns dropped before a rename takes their name */
 	const dbc_column **dropped_first;
 	int ndropped_first, capdropped_first;
+	/* by live object: dropped and made again, changed or needing one that
+	 * is (a function whose argument type is made again) */
+	bool *remade;
+	int *drop_order; /* the live objects, each before what it needs */
+	int *make_order; /* the desired objects, each after what it needs */
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -584,11 +590,12 @@ static bool trigger_with_rebuild(planner *pl, const dbc_object *o, bool adding)
 	return false;
 }
 
-/* Whether the desired function o reads a table the plan creates: its
- * statement names one (PostgreSQL checks a LANGUAGE sql body when it is
- * created, so it must come after the tables), and no desired CREATE
- * TABLE names the function (a default or a check calling it needs it
- * first). */
+/* Whether the desired function o reads a table the plan creates or
+ * changes: its statement names a desired table (PostgreSQL checks a
+ * LANGUAGE sql body when it is created, so it must come after the tables
+ * and their new columns), and no desired CREATE TABLE or CREATE INDEX
+ * names the function (a default, a check or an index expression calling
+ * it needs it first). */
 static bool reads_new_table(planner *pl, const dbc_object *o)
 {
 	const dbc_schema *W = pl->in->want;
@@ -600,9 +607,9 @@ static bool reads_new_table(planner *pl, const dbc_object *o)
 	if (!st || !fname)
 		return false;
 	for (int i = 0; i < W->ntables && !reads; i++)
-		reads = !pl->from[i] && dbc_gen_names_token(pl->ctx, st->text, W->tables[i].name);
+		reads = dbc_gen_names_token(pl->ctx, st->text, W->tables[i].name);
 	for (int k = 0; k < d->nstmts && reads; k++)
-		if (strcmp(d->stmts[k].kind, "table") == 0 &&
+		if ((strcmp(d->stmts[k].kind, "table") == 0 || strcmp(d->stmts[k].kind, "index") == 0) &&
 		    dbc_gen_names_token(pl->ctx, d->stmts[k].text, fname))
 			reads = false;
 	return reads;
@@ -613,8 +620,8 @@ static int objects(planner *pl, bool early, bool adding)
 	dbc_ctx *ctx = pl->ctx;
 	const dbc_schema *from = adding ? pl->in->want : pl->in->live;
 	const dbc_schema *other = adding ? pl->in->live : pl->in->want;
-	for (int i = 0; i < from->nobjects; i++) {
-		const dbc_object *o = &from->objects[i];
+	for (int k = 0; k < from->nobjects; k++) {
+		const dbc_object *o = &from->objects[adding ? pl->make_order[k] : pl->drop_order[k]];
 		/* a function that reads a new table is made after the tables (the
 		 * late pass), the others before them */
 		bool late = adding && reads_new_table(pl, o);
@@ -627,8 +634,9 @@ static int objects(planner *pl, bool early, bool adding)
 		    trigger_with_rebuild(pl, o, adding))
 			continue;
 		const dbc_object *x = find_object(other, o->type, o->schema, o->name);
+		const dbc_object *lo = adding ? x : o;
 		if (x && same_text(x->definition, o->definition) && x->enabled == o->enabled &&
-		    !on_remade_view(pl, o))
+		    !on_remade_view(pl, o) && !pl->remade[lo - pl->in->live->objects])
 			continue;
 		/* an enum that only gains labels is altered, not made again */
 		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
@@ -667,14 +675,54 @@ static int objects(planner *pl, bool early, bool adding)
 	return DBC_OK;
 }
 
+/* Whether the generator drops live object o and makes it again when it
+ * changes (the object passes' kinds). */
+static bool remakes(planner *pl, const dbc_object *o)
+{
+	const dbc_object *x = find_object(pl->in->want, o->type, o->schema, o->name);
+	if (!x || !(in_list(early_types, o->type) || strcmp(o->type, "trigger") == 0) ||
+	    owned_sequence(o) || trigger_with_rebuild(pl, o, false) || !stmt_of(pl, x))
+		return false;
+	return true;
+}
+
+/* The order of the object passes and the objects made again: a changed
+ * one, and what needs one made again (the engine refuses to drop a type
+ * a function's arguments use, a function a trigger fires). */
+static int order_objects(planner *pl)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	dbc_gen_needs ln, wn;
+	if (dbc_gen_needs_read(ctx, L, &ln) != DBC_OK || dbc_gen_needs_read(ctx, W, &wn) != DBC_OK ||
+	    !(pl->drop_order = dbc_gen_needs_order(ctx, L, &ln, true)) ||
+	    !(pl->make_order = dbc_gen_needs_order(ctx, W, &wn, false)) ||
+	    !(pl->remade = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1))))
+		return DBC_ERROR;
+	for (int i = 0; i < L->nobjects; i++) {
+		const dbc_object *o = &L->objects[i];
+		const dbc_object *x = find_object(W, o->type, o->schema, o->name);
+		pl->remade[i] = x && remakes(pl, o) && !same_text(x->definition, o->definition) &&
+		                !dbc_gen_enum_extends(ctx, o, x);
+	}
+	for (bool more = true; more;) {
+		more = false;
+		for (int i = 0; i < L->nobjects; i++)
+			if (!pl->remade[i] && dbc_gen_needs_any(&ln, i, pl->remade) &&
+			    remakes(pl, &L->objects[i]))
+				pl->remade[i] = more = true;
+	}
+	return ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
 /* Types, functions, sequences and schemas the desired schema no longer has,
  * after the tables that used them went. */
 static int drop_late(planner *pl)
 {
 	const dbc_schema *L = pl->in->live;
 	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < L->nobjects; i++) {
-			const dbc_object *o = &L->objects[i];
+		for (int k = 0; k < L->nobjects; k++) {
+			const dbc_object *o = &L->objects[pl->drop_order[k]];
 			bool schema = strcmp(o->type, "schema") == 0;
 			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
 			    find_object(pl->in->want, o->type, o->schema, o->name))
@@ -963,6 +1011,192 @@ static int renames(planner *pl)
 	return DBC_OK;
 }
 
+/* Whether the table options t->options (the catalog's, "; " between
+ * them) hold option. */
+static bool has_option(const dbc_table *t, const char *option)
+{
+	size_t n = strlen(option);
+	for (const char *p = t->options; p && *p;) {
+		const char *end = strstr(p, "; ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, option, n) == 0)
+			return true;
+		p = end ? end + 2 : p + len;
+	}
+	return false;
+}
+
+/* The row security of t a CREATE TABLE cannot say (pg_dump writes it as
+ * ALTER TABLE after the table): ";\nALTER TABLE ... ENABLE ROW LEVEL
+ * SECURITY" and its FORCE, or "". */
+static char *row_security(planner *pl, const dbc_table *t)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, t);
+	return dbc_printf(ctx, "%s%s",
+	                  has_option(t, "row level security")
+	                      ? dbc_printf(ctx, ";\nALTER TABLE %s ENABLE ROW LEVEL SECURITY", qt)
+	                      : "",
+	                  has_option(t, "force row level security")
+	                      ? dbc_printf(ctx, ";\nALTER TABLE %s FORCE ROW LEVEL SECURITY", qt)
+	                      : "");
+}
+
+/* A kept table's row security, ENABLE/DISABLE and FORCE/NO FORCE, as the
+ * desired table has it. */
+static int alter_row_security(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	static const char *const opts[] = {"row level security", "force row level security"};
+	static const char *const on[] = {"ENABLE", "FORCE"}, *const off[] = {"DISABLE", "NO FORCE"};
+	dbc_ctx *ctx = pl->ctx;
+	char *qt = dbc_gen_qt(ctx, w);
+	for (int i = 0; i < 2; i++) {
+		bool was = has_option(l, opts[i]), now = has_option(w, opts[i]);
+		if (was == now)
+			continue;
+		if (!add(pl,
+		         dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? on[i] : off[i]),
+		         dbc_printf(ctx, "ALTER TABLE %s %s ROW LEVEL SECURITY", qt, now ? off[i] : on[i]),
+		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* The sequence of schema s that column c of table t owns (an identity's,
+ * a serial's); NULL. */
+static const dbc_object *owned_by(planner *pl, const dbc_schema *s, const dbc_table *t,
+                                  const dbc_column *c)
+{
+	char *owner = dbc_printf(pl->ctx, " OWNED BY %s.%s",
+	                         dbc_qualified_name(pl->ctx, t->schema, t->name), c->name);
+	size_t n = owner ? strlen(owner) : 0;
+	for (int i = 0; owner && i < s->nobjects; i++) {
+		const char *own =
+		    owned_sequence(&s->objects[i]) ? strstr(s->objects[i].definition, " OWNED BY ") : NULL;
+		if (own && strncmp(own, owner, n) == 0 && (own[n] == '\0' || own[n] == ' '))
+			return &s->objects[i];
+	}
+	return NULL;
+}
+
+/* text, a CREATE TABLE of t from the model (of schema s), with each
+ * identity column's sequence named as s has it: the engine names one
+ * table_column_seq, or with a number where that name is taken, and a
+ * table renamed keeps its sequence's name. */
+static char *identities_named(planner *pl, const dbc_schema *s, const dbc_table *t, char *text)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const char *from = text;
+	for (int i = 0; text && i < t->ncolumns; i++) {
+		const dbc_column *c = &t->columns[i];
+		const dbc_object *seq = dbc_gen_is_identity(c) ? owned_by(pl, s, t, c) : NULL;
+		const char *at = seq ? strstr(from, c->default_expr) : NULL;
+		if (!at)
+			continue;
+		size_t end = (size_t)(at - text) + strlen(c->default_expr);
+		char *named =
+		    dbc_printf(ctx, " (SEQUENCE NAME %s)", dbc_quoted_name(ctx, seq->schema, seq->name));
+		char *next = named ? dbc_printf(ctx, "%.*s%s%s", (int)end, text, named, text + end) : NULL;
+		from = next ? next + end + strlen(named) : NULL;
+		text = next;
+		if (!from)
+			return NULL;
+	}
+	return text;
+}
+
+/* Column c of desired table w as the model writes it, an identity with
+ * the name of the sequence the desired schema gives it (the engine names
+ * one table_column_seq, or with a number where that name is taken). */
+static char *identity_named(planner *pl, const dbc_table *w, const dbc_column *c)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *def = dbc_gen_column_def(ctx, c);
+	const dbc_object *seq = dbc_gen_is_identity(c) ? owned_by(pl, pl->in->want, w, c) : NULL;
+	const char *at = seq && def ? strstr(def, c->default_expr) : NULL;
+	if (!at)
+		return def;
+	size_t end = (size_t)(at - def) + strlen(c->default_expr);
+	return dbc_printf(ctx, "%.*s (SEQUENCE NAME %s)%s", (int)end, def,
+	                  dbc_quoted_name(ctx, seq->schema, seq->name), def + end);
+}
+
+/* A column's default changing: the column as it was (in schema from, of
+ * table tf) and as it becomes (in schema to, of table tt); qt the
+ * table's name where the step runs. */
+typedef struct default_change {
+	const dbc_schema *from, *to;
+	const dbc_table *tf, *tt;
+	const char *qt;
+} default_change;
+
+/* The owned sequence seq of d->from, gone from d->to: dropped with its
+ * column's default (a serial column becoming an identity); or the other
+ * way, made before the default names it. */
+static bool seq_only_in(const dbc_object *seq, const dbc_schema *other)
+{
+	return seq && !find_object(other, "sequence", seq->schema, seq->name);
+}
+
+/* What gives column c its default or identity where column was had
+ * another: an identity is no default ("generated always as identity" is
+ * a clause of its own, with the sequence it names), and the sequence a
+ * serial column's default names comes and goes with that default. */
+static char *column_default(planner *pl, const default_change *d, const dbc_column *c,
+                            const dbc_column *was)
+{
+	dbc_ctx *ctx = pl->ctx;
+	char *head = dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s ", d->qt, dbc_gen_q(ctx, c->name));
+	bool now = dbc_gen_is_identity(c), before = dbc_gen_is_identity(was);
+	if (now && before) /* ALWAYS and BY DEFAULT */
+		return dbc_printf(ctx, "%sSET %s", head,
+		                  strncasecmp(c->default_expr + 10, "always", 6) == 0
+		                      ? "GENERATED ALWAYS"
+		                      : "GENERATED BY DEFAULT");
+	/* a serial's sequence goes when an identity takes its place (which
+	 * makes its own, maybe by the same name) or when the other side has
+	 * none of its name; one comes back where an identity gave way (DROP
+	 * IDENTITY dropped the identity's) or the other side has none */
+	const dbc_object *old_seq = before ? NULL : owned_by(pl, d->from, d->tf, was);
+	const dbc_object *new_seq = now ? NULL : owned_by(pl, d->to, d->tt, c);
+	const dbc_object *id_seq = now ? owned_by(pl, d->to, d->tt, c) : NULL;
+	if (!now && !seq_only_in(old_seq, d->to))
+		old_seq = NULL;
+	if (!before && !seq_only_in(new_seq, d->from))
+		new_seq = NULL;
+	bool dropped_default = false;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	if (before)
+		dbc_buf_appendf(&b, "%sDROP IDENTITY;\n", head);
+	else if (was->default_expr && (now || !c->default_expr))
+		dbc_buf_appendf(&b, "%sDROP DEFAULT;\n", head), dropped_default = true;
+	char *drop_old = old_seq ? dbc_printf(ctx, "DROP SEQUENCE %s;\n",
+	                                      dbc_quoted_name(ctx, old_seq->schema, old_seq->name))
+	                         : NULL;
+	if (drop_old && dropped_default)
+		dbc_buf_append(&b, drop_old);
+	const char *own = new_seq ? strstr(new_seq->definition, " OWNED BY ") : NULL;
+	char *qs = new_seq ? dbc_quoted_name(ctx, new_seq->schema, new_seq->name) : NULL;
+	if (own)
+		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", qs, (int)(own - new_seq->definition),
+		                new_seq->definition);
+	if (now)
+		dbc_buf_appendf(
+		    &b, "%sADD %s%s%s%s;\n", head, c->default_expr, id_seq ? " (SEQUENCE NAME " : "",
+		    id_seq ? dbc_quoted_name(ctx, id_seq->schema, id_seq->name) : "", id_seq ? ")" : "");
+	else if (c->default_expr)
+		dbc_buf_appendf(&b, "%sSET DEFAULT %s;\n", head, c->default_expr);
+	if (own)
+		dbc_buf_appendf(&b, "ALTER SEQUENCE %s%s;\n", qs, own);
+	if (drop_old && !dropped_default)
+		dbc_buf_append(&b, drop_old);
+	if (b.len >= 2) /* the last ";\n" */
+		b.len -= 2;
+	return dbc_buf_finish(&b);
+}
+
 /* What undoes a DROP TABLE: the sequences its columns own, the table, its
  * indexes (constraint ones come with it), the sequences' ownership. */
 static char *remake_table(planner *pl, const dbc_table *t)
@@ -987,13 +1221,14 @@ static char *remake_table(planner *pl, const dbc_table *t)
 		                o->definition);
 		dbc_buf_appendf(&after, ";\nALTER SEQUENCE %s%s", q, own);
 	}
-	dbc_buf_append(&b, dbc_gen_create_table(ctx, t, true));
+	dbc_buf_append(&b, identities_named(pl, L, t, dbc_gen_create_table(ctx, t, true)));
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *x = &L->indexes[i];
 		if (!x->constraint && !x->primary && x->definition && x->table &&
 		    strcmp(x->table, t->name) == 0 && same_schema(x->schema, t->schema))
 			dbc_buf_appendf(&b, ";\n%s", x->definition);
 	}
+	dbc_buf_append(&b, row_security(pl, t));
 	if (after.len)
 		dbc_buf_append(&b, dbc_buf_finish(&after));
 	return dbc_buf_finish(&b);
@@ -1120,9 +1355,11 @@ static int new_tables(planner *pl)
 			 * form: defaults, keys) has the whole table in the model only */
 			if (st && altered_later(pl, w))
 				st = NULL;
-			char *make = st ? dbc_strdup(ctx, st->text) : dbc_gen_create_table(ctx, w, false);
+			char *make = st ? dbc_strdup(ctx, st->text)
+			                : identities_named(pl, W, w, dbc_gen_create_table(ctx, w, false));
 			if (!st)
 				later[i] = true;
+			make = dbc_printf(ctx, "%s%s", make, row_security(pl, w));
 			for (int k = 0; make && k < pl->in->want->nobjects; k++) {
 				const dbc_object *o = &pl->in->want->objects[k];
 				const char *own = owned_sequence(o) && stmt_of(pl, o)
@@ -1282,9 +1519,11 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 	             !dbc_gen_names_token(ctx, cd->text, "UNIQUE") &&
 	             !dbc_gen_names_token(ctx, cd->text, "PRIMARY") &&
 	             !dbc_gen_names_token(ctx, cd->text, "CONSTRAINT");
+	/* pg_dump writes an identity as an ALTER TABLE of its own */
+	plain = plain && (!dbc_gen_is_identity(c) || dbc_gen_names_token(ctx, cd->text, "IDENTITY"));
 	dbc_gen_step *s = add(pl,
 	                      dbc_printf(ctx, "ALTER TABLE %s ADD COLUMN %s", qt,
-	                                 plain ? cd->text : dbc_gen_column_def(ctx, c)),
+	                                 plain ? cd->text : identity_named(pl, w, c)),
 	                      dbc_printf(ctx, "ALTER TABLE %s DROP COLUMN %s", qt, qc),
 	                      lock_of(pl, DBC_LOP_ADD_COLUMN));
 	if (!s)
@@ -1337,16 +1576,11 @@ static int alter_kept_column(planner *pl, const dbc_table *l, const dbc_table *w
 		s->hazard =
 		    rewrites ? dbc_printf(ctx, "rewrites the table: %s to %s", lc->type, c->type) : NULL;
 	}
-	if (!same_text(lc->default_expr, c->default_expr)) {
-		char *set = c->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", c->default_expr)
-		                            : dbc_strdup(ctx, "DROP DEFAULT");
-		char *back = lc->default_expr ? dbc_printf(ctx, "SET DEFAULT %s", lc->default_expr)
-		                              : dbc_strdup(ctx, "DROP DEFAULT");
-		if (!add(pl, dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, set),
-		         dbc_printf(ctx, "ALTER TABLE %s ALTER COLUMN %s %s", qt, qc, back),
-		         lock_of(pl, DBC_LOP_ALTER_OTHER)))
-			return DBC_ERROR;
-	}
+	if (!same_text(lc->default_expr, c->default_expr) &&
+	    !add(pl, column_default(pl, &(default_change){pl->in->live, pl->in->want, l, w, qt}, c, lc),
+	         column_default(pl, &(default_change){pl->in->want, pl->in->live, w, l, qt}, lc, c),
+	         lock_of(pl, DBC_LOP_ALTER_OTHER)))
+		return DBC_ERROR;
 	if (!lc->not_null && c->not_null && refuse_nulls(pl, l, w, lc->name, c->name) != DBC_OK)
 		return DBC_ERROR;
 	if (lc->not_null != c->not_null) {
@@ -1518,7 +1752,7 @@ static int changed_tables(planner *pl)
 		} else if (pl->limited)
 			rc = alter_add_columns(pl, l, w);
 		else
-			rc = alter_full(pl, l, w);
+			rc = alter_full(pl, l, w) == DBC_OK ? alter_row_security(pl, l, w) : DBC_ERROR;
 		if (rc != DBC_OK)
 			return DBC_ERROR;
 	}
@@ -1644,10 +1878,40 @@ static int indexes(planner *pl)
 		         NULL))
 			return DBC_ERROR;
 	}
+	return DBC_OK;
+}
+
+/* Whether live index lx names a column its table loses: the engine drops
+ * it with the column, so the plan drops it first (and its down makes it
+ * once the column is back). */
+static bool on_dropped_column(planner *pl, const dbc_index *lx)
+{
+	const dbc_schema *L = pl->in->live;
+	for (int i = 0; i < L->ntables; i++) {
+		const dbc_table *l = &L->tables[i], *w = pl->to[i];
+		if (!w || !lx->table || strcmp(l->name, lx->table) != 0 ||
+		    !same_schema(l->schema, lx->schema))
+			continue;
+		for (int c = 0; c < l->ncolumns; c++)
+			if (!column_kept(pl, l, w, &l->columns[c]) &&
+			    dbc_gen_names_token(pl->ctx, lx->definition, l->columns[c].name))
+				return true;
+	}
+	return false;
+}
+
+/* The live indexes the desired schema lacks, dropped: before the tables
+ * change (first) those on a column that goes, after them the others. */
+static int drop_gone_indexes(planner *pl, bool first)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live, *W = pl->in->want;
+	bool safe = pl->conc && pl->in->opt->lock_safe;
 	for (int i = 0; i < L->nindexes; i++) {
 		const dbc_index *lx = &L->indexes[i];
 		if (lx->constraint || lx->primary || !lx->definition ||
-		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx))
+		    find_index(W, lx->schema, lx->name) || goes_with_table(pl, lx) ||
+		    on_dropped_column(pl, lx) != first)
 			continue;
 		dbc_gen_step *s =
 		    add(pl, drop_index(pl, lx, lx->name, safe),
@@ -1739,10 +2003,13 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 		pl.rebuilt[i] = pl.limited && !simple;
 		pl.affected[i] = views || pl.rebuilt[i];
 	}
-	if (mark_views(&pl) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
-	    objects(&pl, false, false) != DBC_OK || drop_views(&pl) != DBC_OK ||
-	    objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK || new_tables(&pl) != DBC_OK ||
-	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK || drop_tables(&pl) != DBC_OK ||
+	/* triggers go before the functions they fire */
+	if (order_objects(&pl) != DBC_OK || mark_views(&pl) != DBC_OK ||
+	    objects(&pl, false, false) != DBC_OK || objects(&pl, true, false) != DBC_OK ||
+	    drop_views(&pl) != DBC_OK || objects(&pl, true, true) != DBC_OK || renames(&pl) != DBC_OK ||
+	    new_tables(&pl) != DBC_OK || drop_gone_indexes(&pl, true) != DBC_OK ||
+	    changed_tables(&pl) != DBC_OK || indexes(&pl) != DBC_OK ||
+	    drop_gone_indexes(&pl, false) != DBC_OK || drop_tables(&pl) != DBC_OK ||
 	    drop_late(&pl) != DBC_OK)
 		return DBC_ERROR;
 	pl.late_pass = true;

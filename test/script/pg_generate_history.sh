@@ -7,9 +7,13 @@
 # comments included), is applied at top level and the result compared with
 # state N+1 (pg_dump text and fingerprint). Per project it prints the
 # pairs that are identical, fair refusals (a drop refused without
-# allow_drop, identical when retried with it), errors and different, and
-# asserts the counts docs/schema-as-code.md states (never fewer identical,
-# never more different).
+# allow_drop, identical when retried with it), errors, different and
+# unparsable plans, and fails unless issue 52's target is met: at least
+# 95 % of the pairs reach their state (identical or fair refusals: no hand
+# edit), none different, no plan the engine cannot parse. A project
+# docs/schema-as-code.md lists as not yet meeting the target is held to
+# its measured counts instead (never fewer reaching, never more
+# different), and the test says so on every run.
 set -eu
 db=dbcare_genhist
 . "$(dirname "$0")/lib/pg.sh"
@@ -23,12 +27,16 @@ trap 'cleanup_dbs; cleanup' EXIT
 dump() { "$B/pg_dump" -s --no-owner --no-privileges -n "$2" -d "$1" | grep -v '^\\\(un\)\?restrict '; }
 fp() { psql_ -d "$1" -c "SELECT dbschema_fingerprint()"; }
 
-# judge PROJECT SCHEMA FLOOR_IDENTICAL MAX_DIFFERENT FILE...: state k is
+# judge PROJECT SCHEMA [BELOW FLOOR MAX_DIFFERENT] -- FILE...: state k is
 # built from state k-1 (a template copy) and file k, the schema made first.
+# "BELOW FLOOR MAX_DIFFERENT": the project does not meet the target yet
+# (docs/schema-as-code.md says so and why): held to its measured counts.
 judge() {
-  local project=$1 schema=$2 floor=$3 max_diff=$4 k=0 f prev cur
-  shift 4
-  local identical=0 refused=0 errors=0 different=0 pairs=0
+  local project=$1 schema=$2 floor="" max_diff=0 k=0 f prev cur
+  shift 2
+  if [ "$1" = BELOW ]; then floor=$2 max_diff=$3; shift 3; fi
+  shift # --
+  local identical=0 refused=0 errors=0 different=0 unparsable=0 pairs=0
   prev=${db}_s0
   dropdb_ "$prev"; psql_ -d postgres -c "CREATE DATABASE $prev" >/dev/null; dbs+=("$prev")
   psql_ -d "$prev" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare" >/dev/null
@@ -58,6 +66,7 @@ SQL
       fi
       if [ "$opts" = '{}' ] && grep -q 'allow_drop' "$work/gen.out"; then continue; fi
       verdict=error
+      grep -q 'syntax error' "$work/gen.out" && unparsable=$((unparsable + 1))
       echo "  $project $(basename "$f"): $(grep -m1 ERROR "$work/gen.out")"
       break
     done
@@ -68,21 +77,41 @@ SQL
     dropdb_ "$prev"
     prev=$cur
   done
-  echo "$project: $pairs pairs: $identical identical, $refused fair refusals, $errors errors, $different different"
-  [ $((identical + refused)) -ge "$floor" ] || { failed=1; echo "FAIL: $project: fewer than $floor pairs reach their state"; }
+  local reach=$((identical + refused)) target=$(((pairs * 95 + 99) / 100))
+  echo "$project: $pairs pairs: $identical identical, $refused fair refusals, $errors errors, $different different, $unparsable unparsable ($((reach * 100 / pairs)) % reach their state)"
+  [ "$unparsable" = 0 ] || { failed=1; echo "FAIL: $project: a plan the engine cannot parse"; }
+  if [ -z "$floor" ]; then
+    [ "$reach" -ge "$target" ] || { failed=1; echo "FAIL: $project: $reach of $pairs pairs reach their state, below issue 52's 95 % ($target)"; }
+    [ "$different" = 0 ] || { failed=1; echo "FAIL: $project: $different pairs differ"; }
+    return
+  fi
+  echo "  $project does NOT YET MEET issue 52's target (95 %, 0 different): held to its measured $floor reaching, $max_diff different (docs/schema-as-code.md)"
+  [ "$reach" -ge "$floor" ] || { failed=1; echo "FAIL: $project: fewer than $floor pairs reach their state"; }
   [ "$different" -le "$max_diff" ] || { failed=1; echo "FAIL: $project: more than $max_diff pairs differ"; }
+  [ "$reach" -lt "$target" ] || [ "$different" -gt 0 ] ||
+    { failed=1; echo "FAIL: $project meets the target now: drop its BELOW counts here and in the docs"; }
 }
 
 gw=$(history_dir graphile-worker)
-judge graphile-worker graphile_worker 13 0 "$gw"/package/sql/0*.sql
+# 000011 differs in column order only: the new jobs and job_queues tables
+# of the file put new columns among the old ones, which ADD COLUMN appends
+judge graphile-worker graphile_worker BELOW 18 1 -- "$gw"/package/sql/0*.sql
 # these ship their current schema only (their upgrade scripts start from
 # versions whose schema they do not ship): one pair each, a new database
 pdns=$(history_dir pdns-backend-pgsql)/usr/share/pdns-backend-pgsql/schema
-judge pdns-backend-pgsql public 1 0 "$pdns/schema.pgsql.sql"
+judge pdns-backend-pgsql public -- "$pdns/schema.pgsql.sql"
 rc=$(history_dir roundcube-core)/usr/share/roundcube/SQL
-judge roundcube-core public 1 0 "$rc/postgres.initial.sql"
+judge roundcube-core public -- "$rc/postgres.initial.sql"
 mw=$(history_dir mediawiki)/usr/share/mediawiki
-judge mediawiki public 1 0 "$mw/maintenance/postgres/tables-generated.sql"
+# MediaWiki: as its installer makes a PostgreSQL database, the core tables,
+# then its text search columns, triggers and indexes, then each bundled
+# extension's tables
+judge mediawiki public -- "$mw/maintenance/postgres/tables-generated.sql" \
+  "$mw/maintenance/postgres/tables.sql" \
+  "$mw/extensions-core/OATHAuth/sql/postgres/tables-generated.sql" \
+  "$mw/extensions-core/Math/sql/postgres/mathoid.sql" \
+  "$mw/extensions-core/Math/sql/postgres/mathlatexml.sql" \
+  "$mw/extensions-core/AbuseFilter/db_patches/postgres/tables-generated.sql"
 dropdb_ ${db}_w
-[ -z "${failed:-}" ] || fail "a project is below the counts of docs/schema-as-code.md"
+[ -z "${failed:-}" ] || fail "a project is below issue 52's target or its documented counts"
 echo ok

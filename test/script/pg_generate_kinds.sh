@@ -31,4 +31,69 @@ case_ identity_dropped \
 case_ unmarked_rename \
   "CREATE TABLE tasks (id int, name text NOT NULL); ALTER TABLE tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id); CREATE INDEX tasks_name ON tasks (name);" \
   "CREATE TABLE _private_tasks (id int, name text NOT NULL); ALTER TABLE _private_tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id); CREATE INDEX tasks_name ON _private_tasks (name);"
+# kind 2: objects made and dropped in the order of what they need (the
+# engine's dependencies): a new schema before its objects (and dropped
+# after them in the down), a type before the function taking it
+case_ new_schema_first \
+  "CREATE TABLE keep (id int);" \
+  "CREATE TABLE keep (id int); CREATE SCHEMA app; CREATE SEQUENCE app.ids; CREATE FUNCTION app.next_id() RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint'; CREATE TABLE app.items (id bigint DEFAULT nextval('app.ids'));"
+case_ type_before_function \
+  "CREATE TABLE keep (id int);" \
+  "CREATE TABLE keep (id int); CREATE TYPE zz_state AS ENUM ('new', 'done'); CREATE FUNCTION aa_is_done(s zz_state) RETURNS boolean LANGUAGE sql AS \$\$SELECT s = 'done'\$\$;"
+# kind 2: a composite type that changes is dropped and made again, and so
+# is an unchanged function whose arguments use it (graphile-worker's
+# job_spec and add_jobs): "cannot drop type ... other objects depend on it"
+case_ type_remade_with_its_function \
+  "CREATE TYPE job_spec AS (name text, priority int); CREATE FUNCTION add_jobs(specs job_spec[]) RETURNS int LANGUAGE sql AS 'SELECT 1';" \
+  "CREATE TYPE job_spec AS (name text, priority smallint); CREATE FUNCTION add_jobs(specs job_spec[]) RETURNS int LANGUAGE sql AS 'SELECT 1';"
+# a changed trigger function goes after the trigger firing it, which comes
+# back after it
+case_ trigger_function_changed \
+  "CREATE TABLE t (id int, at timestamptz); CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN new.at = now(); RETURN new; END\$\$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();" \
+  "CREATE TABLE t (id int, at timestamptz); CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN new.at = clock_timestamp(); RETURN new; END\$\$; CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"
+# row level security, which pg_dump writes as ALTER TABLE after the table:
+# on a new table, and turned on and forced on a kept one
+case_ row_level_security \
+  "CREATE TABLE kept (id int);" \
+  "CREATE TABLE kept (id int); ALTER TABLE kept ENABLE ROW LEVEL SECURITY; ALTER TABLE kept FORCE ROW LEVEL SECURITY; CREATE TABLE queues (id int); ALTER TABLE queues ENABLE ROW LEVEL SECURITY;"
+# a new LANGUAGE sql function reading a column the plan adds comes after
+# the column (its body is checked when it is made): graphile-worker's
+# remove_job and jobs.key
+case_ sql_function_after_new_column \
+  "CREATE TABLE jobs (id int);" \
+  "CREATE TABLE jobs (id int, key text); CREATE FUNCTION remove_job(job_key text) RETURNS SETOF jobs LANGUAGE sql AS \$\$DELETE FROM jobs WHERE key = job_key RETURNING *\$\$;"
+# identity columns (graphile-worker 000011, 000016): a serial column
+# becoming an identity (its sequence goes with its default; the down
+# makes both again), an identity added the way pg_dump writes it (ALTER
+# TABLE ... ADD GENERATED after the table), and a dropped table whose
+# identity sequence has a name of its own, which its down keeps
+case_ serial_to_identity \
+  "CREATE TABLE jobs (id bigserial PRIMARY KEY, name text);" \
+  "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text);"
+case_ identity_added_as_pg_dump_writes_it \
+  "CREATE TABLE queues (name text);" \
+  "CREATE TABLE queues (name text, id integer NOT NULL); ALTER TABLE queues ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME queue_ids);"
+case_ identity_sequence_named \
+  "CREATE TABLE jobs (id int GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME job_ids) PRIMARY KEY, name text); CREATE TABLE keep (id int);" \
+  "CREATE TABLE keep (id int);"
+# kind 3: an enum that gains a label under generated columns: the down
+# makes the type again and converts its columns, which the engine refuses
+# for a generated column ("cannot specify USING when altering type of
+# generated column") and for a column one reads; those are dropped around
+# the change and added back (after the table's other columns)
+case_ enum_under_generated_columns \
+  "CREATE TYPE job_state AS ENUM ('new', 'done'); CREATE TABLE jobs (id int, state job_state, finished boolean GENERATED ALWAYS AS (state = 'done') STORED, last_state job_state GENERATED ALWAYS AS (state) STORED);" \
+  "CREATE TYPE job_state AS ENUM ('new', 'running', 'done'); CREATE TABLE jobs (id int, state job_state, finished boolean GENERATED ALWAYS AS (state = 'done') STORED, last_state job_state GENERATED ALWAYS AS (state) STORED);"
+# kind 6: extensions installed in public (ltree, pg_trgm): the desired
+# schema uses their types, functions and operator classes, which are
+# shared with the scratch place, not mapped into it
+case_ extension_in_public \
+  "CREATE EXTENSION ltree; CREATE EXTENSION pg_trgm; CREATE TABLE pages (id int, title text);" \
+  "CREATE EXTENSION ltree; CREATE EXTENSION pg_trgm; CREATE TABLE pages (id int, title text, path public.ltree); CREATE INDEX pages_path ON pages USING gist (path gist_ltree_ops); CREATE INDEX pages_title_trgm ON public.pages USING gin (title public.gin_trgm_ops); CREATE INDEX pages_title_sim ON pages (public.similarity(title, 'x'));"
+# an index on a column the plan drops goes before the column (the engine
+# drops it with the column; the down makes it once the column is back):
+# MediaWiki's text search column walked back
+case_ index_on_dropped_column \
+  "CREATE TABLE docs (id int, body text, vec tsvector); CREATE INDEX docs_vec ON docs USING gin (vec);" \
+  "CREATE TABLE docs (id int, body text);"
 echo ok
