@@ -444,7 +444,7 @@ static const char *part_of(int i)
  * application. A file at a newer version than this module's was changed by
  * a newer dbcare: mutating calls refuse it rather than write rows in a
  * layout they do not know. */
-#define BOOK_VERSION   14
+#define BOOK_VERSION   15
 #define VERSION_TABLE  "dbcare_bookkeeping"
 #define SQL_NUMBER_(n) #n
 #define SQL_NUMBER(n)  SQL_NUMBER_(n)
@@ -716,13 +716,24 @@ static int upgrade_to_14(dbc_ctx *ctx)
 	return ctx->host->exec(ctx, summary_ddl);
 }
 
+/* 14 -> 15 (dbcare 0.3.9): the audited tables' triggers made again with
+ * the WHEN a connection with dbcare skips them by (its TEMP triggers write
+ * the finished entries: sqlite/audit_direct.c). */
+static int upgrade_to_15(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_audit_log") || !table_exists(db, "dbcare_audit_tables"))
+		return DBC_OK;
+	return sqldbc_audit_remake_triggers(ctx);
+}
+
 /* Step i takes a file from version i + 1 to i + 2. A step changes only
  * tables that exist (a table dropped by hand is made afresh afterwards) and
  * skips what is already done (files made by builds between two releases). */
 static int (*const upgrade_steps[])(dbc_ctx *ctx) = {
     upgrade_to_2,  upgrade_to_3,  upgrade_to_4,  upgrade_to_5,  upgrade_to_6,
     upgrade_to_7,  upgrade_to_8,  upgrade_to_9,  upgrade_to_10, upgrade_to_11,
-    upgrade_to_12, upgrade_to_13, upgrade_to_14,
+    upgrade_to_12, upgrade_to_13, upgrade_to_14, upgrade_to_15,
 };
 
 _Static_assert(sizeof(upgrade_steps) / sizeof(upgrade_steps[0]) == BOOK_VERSION - 1,
