@@ -15,8 +15,6 @@
  */
 #include "audit_sql.h"
 
-#include "base/sha256.h"
-
 #include <string.h>
 
 /* Pairs (triples) per call of dbaudit_json (dbaudit_json_changed): within
@@ -223,11 +221,14 @@ typedef struct audit_op {
 /* The shared trigger of one operation, and its token. Its WHEN lets a
  * connection with dbcare skip it: sqlite_compileoption_used is a built-in
  * (allowed with trusted_schema = OFF) which such a connection overrides
- * (audit_direct.c). The token is the first 16 hex digits of the SHA-256 of
- * the trigger's text without it: the TEMP trigger made from the same table
- * and options carries the same token, one made from anything else (other
- * options, columns changed since, another dbcare) does not. A SQLite built
- * without its compile-option functions gets no WHEN and no token. */
+ * (audit_direct.c). The token is the 64-bit FNV-1a hash of the trigger's
+ * text without it, in hex: the TEMP trigger made from the same table and
+ * options carries the same token, one made from anything else (other
+ * options, columns changed since, another dbcare) does not. Not a
+ * cryptographic hash: whoever can write the file can drop the trigger
+ * anyway; every connection computes it when it loads dbcare, cheaply. A
+ * SQLite built without its compile-option functions gets no WHEN and no
+ * token. */
 static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const audit_op *p,
                             char token[SQLDBC_AUDIT_TOKEN_LEN + 1])
 {
@@ -244,11 +245,12 @@ static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	                  " BEGIN %s; END;";
 	const char *cond = p->cond ? p->cond : "", *and = p->cond ? " AND " : "";
 	char *bare = dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, "", p->pending);
-	char hex[DBC_SHA256_HEX_LEN + 1];
-	if (!bare || dbc_sha256_hex(ctx, bare, strlen(bare), hex) != DBC_OK)
+	if (!bare)
 		return NULL;
-	memcpy(token, hex, SQLDBC_AUDIT_TOKEN_LEN);
-	token[SQLDBC_AUDIT_TOKEN_LEN] = 0;
+	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
+	for (const unsigned char *c = (const unsigned char *)bare; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	sqlite3_snprintf(SQLDBC_AUDIT_TOKEN_LEN + 1, token, "%016llx", (unsigned long long)h);
 	return dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, token, p->pending);
 }
 
