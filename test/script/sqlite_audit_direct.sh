@@ -167,3 +167,25 @@ r=$(q "SELECT (SELECT count(*) FROM dbcare_audit_log) - $before,
               (SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0)" | paste -sd ' ')
 [ "$r" = "2|1|0" ] || fail "after the upgrade (new entries|verify clean|pending): $r"
 echo "upgrade 14 -> 15: ok"
+
+# Triggers of the application nesting audited writes between a TEMP trigger
+# and its shared twin (recursive triggers on): each write once
+db="$work/nested.db"
+r=$(q "PRAGMA recursive_triggers = ON;
+  CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);
+  CREATE TABLE u (id INTEGER PRIMARY KEY, a TEXT);
+  SELECT dbaudit_enable('t', '{\"hash_chain\": true}');
+  SELECT dbaudit_enable('u');
+  CREATE TRIGGER app_t AFTER INSERT ON t WHEN NEW.a = 'x' BEGIN
+    UPDATE t SET a = 'y' WHERE id = NEW.id;
+    INSERT INTO u VALUES (NEW.id, 'from t');
+    INSERT INTO t (a) VALUES ('nested');
+  END;
+  INSERT INTO t (a) VALUES ('x');
+  SELECT group_concat(operation || ' ' || table_name || ' ' || key, '; ') FROM
+    (SELECT * FROM dbcare_audit_log WHERE txid > 0 ORDER BY id);
+  SELECT count(*) FROM dbcare_audit_log;
+  SELECT count(*) FROM dbaudit_verify WHERE broken_id IS NULL;" | tail -3 | paste -sd '|')
+[ "$r" = 'insert t {"id":1}; update t {"id":1}; insert u {"id":1}; insert t {"id":2}|4|1' ] ||
+  fail "nested writes: $r"
+echo "nested writes: ok"
