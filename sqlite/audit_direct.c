@@ -40,12 +40,12 @@ typedef struct armed_token {
 } armed_token;
 
 struct sqldbc_audit_direct {
-	bool valid;                  /* live is the file's as of data_version */
-	unsigned data_version;       /* SQLITE_FCNTL_DATA_VERSION when last looked */
-	int64_t schema_version;      /* PRAGMA main.schema_version live was read at */
-	uint64_t *live;              /* the shared triggers' tokens, sorted */
+	bool valid;             /* live is the file's as of data_version */
+	unsigned data_version;  /* SQLITE_FCNTL_DATA_VERSION when last looked */
+	int64_t schema_version; /* PRAGMA main.schema_version live was read at */
+	uint64_t *live;         /* the shared triggers' tokens, sorted */
 	int nlive;
-	armed_token *armed;          /* tokens counted by dbaudit_direct, not yet taken */
+	armed_token *armed; /* tokens counted by dbaudit_direct, not yet taken */
 	int narmed, cap;
 };
 
@@ -130,8 +130,8 @@ static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
 		const char *sql = (const char *)sqlite3_column_text(stmt, 0);
 		const char *at = sql ? strstr(sql, marker) : NULL;
 		uint64_t token;
-		if (!at || !parse_token(at + sizeof(marker) - 1, (int)strlen(at + sizeof(marker) - 1),
-		                        &token))
+		if (!at ||
+		    !parse_token(at + sizeof(marker) - 1, (int)strlen(at + sizeof(marker) - 1), &token))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -193,8 +193,9 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqldbc_conn *conn = sqldbc_conn_of(c);
 	struct sqldbc_audit_direct *st = state(conn);
 	uint64_t token;
-	if (!st || !parse_token((const char *)sqlite3_value_text(argv[0]),
-	                        sqlite3_value_bytes(argv[0]), &token) ||
+	if (!st ||
+	    !parse_token((const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
+	                 &token) ||
 	    !refresh(conn->db, st) ||
 	    !bsearch(&token, st->live, (size_t)st->nlive, sizeof(token), compare_tokens)) {
 		sqlite3_result_int(c, 0);

@@ -261,7 +261,7 @@ static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 #define LINK_LAST                                                                                  \
 	" UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH " WHERE id = last_insert_rowid();"       \
 	" DELETE FROM dbcare_audit_chain WHERE chain = ''"                                             \
-	"  AND coalesce(last_id, 0) <= last_insert_rowid();"                                          \
+	"  AND coalesce(last_id, 0) <= last_insert_rowid();"                                           \
 	" UPDATE dbcare_audit_log SET hash = dbaudit_hash(prev_hash, at, txid, db_user, actor,"        \
 	"  operation, table_name, key, old_values, new_values) WHERE id = last_insert_rowid();"
 
@@ -305,12 +305,17 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	if (!key_new || !key_old || !row_new || !row_old)
 		return DBC_ERROR;
 	*n = 0;
-	ops[(*n)++] = (audit_op){"insert", "INSERT", NULL,
+	ops[(*n)++] = (audit_op){"insert",
+	                         "INSERT",
+	                         NULL,
 	                         insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new),
-	                         object_of(ctx, &o->key, "NEW", NULL, true), "NULL",
+	                         object_of(ctx, &o->key, "NEW", NULL, true),
+	                         "NULL",
 	                         object_of(ctx, &full, "NEW", NULL, true)};
 	if (o->full_updates) {
-		ops[(*n)++] = (audit_op){"update", "UPDATE", NULL,
+		ops[(*n)++] = (audit_op){"update",
+		                         "UPDATE",
+		                         NULL,
 		                         insert_entry(ctx, o, lit, "update", key_new, row_old, row_new),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
 		                         object_of(ctx, &full, "OLD", NULL, true),
@@ -332,7 +337,9 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 			dbc_buf_appendf(&cond, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
 		}
 		dbc_buf_append(&cond, ")");
-		ops[(*n)++] = (audit_op){"update", "UPDATE", dbc_buf_finish(&cond),
+		ops[(*n)++] = (audit_op){"update",
+		                         "UPDATE",
+		                         dbc_buf_finish(&cond),
 		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
 		                         object_of(ctx, &changed, "OLD", "NEW", false),
@@ -340,10 +347,13 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 		if (!ops[*n - 1].cond)
 			return DBC_ERROR;
 	}
-	ops[(*n)++] = (audit_op){"delete", "DELETE", NULL,
+	ops[(*n)++] = (audit_op){"delete",
+	                         "DELETE",
+	                         NULL,
 	                         insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL),
 	                         object_of(ctx, &o->key, "OLD", NULL, true),
-	                         object_of(ctx, &full, "OLD", NULL, true), "NULL"};
+	                         object_of(ctx, &full, "OLD", NULL, true),
+	                         "NULL"};
 	for (int i = 0; i < *n; i++)
 		if (!ops[i].pending || !ops[i].key || !ops[i].old || !ops[i].new)
 			return DBC_ERROR;
