@@ -208,32 +208,118 @@ char *sqldbc_audit_trigger_name(dbc_ctx *ctx, const char *table, const char *op)
 	return name ? ctx->host->quote_ident(ctx, name) : NULL;
 }
 
-int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
-                              char **out)
+/* One operation's triggers: the shared one writing a pending entry and the
+ * TEMP one of a connection with dbcare writing the same entry finished
+ * (audit_direct.c). */
+typedef struct audit_op {
+	const char *op, *event;
+	char *cond;            /* an update's "a recorded column changed"; NULL: none */
+	char *pending;         /* the shared trigger's INSERT of the pending entry */
+	char *key, *old, *new; /* the finished entry's JSON expressions ("NULL": none) */
+} audit_op;
+
+/* The shared trigger of one operation, and its token. Its WHEN lets a
+ * connection with dbcare skip it: sqlite_compileoption_used is a built-in
+ * (allowed with trusted_schema = OFF) which such a connection overrides
+ * (audit_direct.c). The token is the 64-bit FNV-1a hash of the trigger's
+ * text without it, in hex: the TEMP trigger made from the same table and
+ * options carries the same token, one made from anything else (other
+ * options, columns changed since, another dbcare) does not. Not a
+ * cryptographic hash: whoever can write the file can drop the trigger
+ * anyway; every connection computes it when it loads dbcare, cheaply. A
+ * SQLite built without its compile-option functions gets no WHEN and no
+ * token. */
+static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const audit_op *p,
+                            char token[SQLDBC_AUDIT_TOKEN_LEN + 1])
+{
+	char *name = sqldbc_audit_trigger_name(ctx, table, p->op);
+	if (!name)
+		return NULL;
+	token[0] = 0;
+	if (!sqldbc_audit_can_skip())
+		return dbc_printf(ctx, "CREATE TRIGGER main.%s AFTER %s ON %s%s%s BEGIN %s; END;", name,
+		                  p->event, qtable, p->cond ? " WHEN " : "", p->cond ? p->cond : "",
+		                  p->pending);
+	const char *fmt = "CREATE TRIGGER main.%s AFTER %s ON %s WHEN %s%s"
+	                  "NOT sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX "%s')"
+	                  " BEGIN %s; END;";
+	const char *cond = p->cond ? p->cond : "", *and = p->cond ? " AND " : "";
+	char *bare = dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, "", p->pending);
+	if (!bare)
+		return NULL;
+	uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
+	for (const unsigned char *c = (const unsigned char *)bare; *c; c++)
+		h = (h ^ *c) * 1099511628211u;
+	sqlite3_snprintf(SQLDBC_AUDIT_TOKEN_LEN + 1, token, "%016llx", (unsigned long long)h);
+	return dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, token, p->pending);
+}
+
+/* The link of the entry the TEMP trigger just inserted, as
+ * sqldbc_audit_link_new_sql links NEW.id: within a trigger,
+ * last_insert_rowid() is the row the trigger inserted last (the chain
+ * head's trigger inserts within its own, which gives it back). */
+#define LINK_LAST                                                                                  \
+	" UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH " WHERE id = last_insert_rowid();"       \
+	" DELETE FROM dbcare_audit_chain WHERE chain = ''"                                             \
+	"  AND coalesce(last_id, 0) <= last_insert_rowid();"                                           \
+	" UPDATE dbcare_audit_log SET hash = dbaudit_hash(prev_hash, at, txid, db_user, actor,"        \
+	"  operation, table_name, key, old_values, new_values) WHERE id = last_insert_rowid();"
+
+/* The TEMP trigger of one operation: fires when dbaudit_direct() finds the
+ * token among the shared triggers (and counts it, so the shared trigger
+ * skips the row); completes what connections without dbcare left pending
+ * first (entries keep the order of the writes), then writes the finished
+ * entry (and links it, chained). */
+static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable, const char *lit,
+                            const dbc_audit_options *o, const audit_op *p, const char *token)
+{
+	char *raw = dbc_printf(ctx, "dbcare_direct_%s_%s", p->op, table);
+	char *name = raw ? ctx->host->quote_ident(ctx, raw) : NULL;
+	if (!name)
+		return NULL;
+	return dbc_printf(
+	    ctx,
+	    "CREATE TEMP TRIGGER %s AFTER %s ON main.%s WHEN %s%sdbaudit_direct('%s') BEGIN"
+	    " SELECT dbaudit_complete(9223372036854775807) WHERE EXISTS (SELECT 1"
+	    "  FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending WHERE txid <= 0);"
+	    " INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
+	    "  new_values) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s,"
+	    "  %s);%s END;",
+	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token, p->op, lit,
+	    p->key, p->old, p->new, o->hash_chain ? LINK_LAST : "");
+}
+
+/* The operations the table's triggers record as o says (*n of them). */
+static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                     const char *lit, audit_op ops[3], int *n)
 {
 	const dbc_host *h = ctx->host;
 	dbc_strlist full, changed;
 	if (recorded(ctx, t, o, true, &full) != DBC_OK ||
 	    recorded(ctx, t, o, false, &changed) != DBC_OK)
 		return DBC_ERROR;
-	char *qtable = h->quote_ident(ctx, t->name);
-	char *lit = h->quote_literal(ctx, t->name);
 	char *key_new = pending_key(ctx, &o->key, "NEW");
 	char *key_old = pending_key(ctx, &o->key, "OLD");
 	char *row_new = pending_of(ctx, &full, "NEW", 'P');
 	char *row_old = pending_of(ctx, &full, "OLD", 'P');
-	char *ins = sqldbc_audit_trigger_name(ctx, t->name, "insert");
-	char *upd = sqldbc_audit_trigger_name(ctx, t->name, "update");
-	char *del = sqldbc_audit_trigger_name(ctx, t->name, "delete");
-	if (!qtable || !lit || !key_new || !key_old || !row_new || !row_old || !ins || !upd || !del)
+	if (!key_new || !key_old || !row_new || !row_old)
 		return DBC_ERROR;
-	dbc_buf b;
-	dbc_buf_init(&b, ctx);
-	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER INSERT ON %s BEGIN %s; END;", ins, qtable,
-	                insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new));
+	*n = 0;
+	ops[(*n)++] = (audit_op){"insert",
+	                         "INSERT",
+	                         NULL,
+	                         insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new),
+	                         object_of(ctx, &o->key, "NEW", NULL, true),
+	                         "NULL",
+	                         object_of(ctx, &full, "NEW", NULL, true)};
 	if (o->full_updates) {
-		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s BEGIN %s; END;", upd, qtable,
-		                insert_entry(ctx, o, lit, "update", key_new, row_old, row_new));
+		ops[(*n)++] = (audit_op){"update",
+		                         "UPDATE",
+		                         NULL,
+		                         insert_entry(ctx, o, lit, "update", key_new, row_old, row_new),
+		                         object_of(ctx, &o->key, "NEW", NULL, true),
+		                         object_of(ctx, &full, "OLD", NULL, true),
+		                         object_of(ctx, &full, "NEW", NULL, true)};
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones (the
 		 * pending form keeps them all, completion drops the equal ones) */
@@ -241,20 +327,80 @@ int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc
 		char *new_vals = pending_of(ctx, &changed, "NEW", 'C');
 		if (!old_vals || !new_vals)
 			return DBC_ERROR;
-		dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER UPDATE ON %s WHEN ", upd, qtable);
+		dbc_buf cond;
+		dbc_buf_init(&cond, ctx);
+		dbc_buf_append(&cond, "(");
 		for (int i = 0; i < changed.n; i++) {
 			char *q = h->quote_ident(ctx, changed.items[i]);
 			if (!q)
 				return DBC_ERROR;
-			dbc_buf_appendf(&b, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
+			dbc_buf_appendf(&cond, "%sOLD.%s IS NOT NEW.%s", i ? " OR " : "", q, q);
 		}
-		dbc_buf_appendf(&b, " BEGIN %s; END;",
-		                insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals));
+		dbc_buf_append(&cond, ")");
+		ops[(*n)++] = (audit_op){"update",
+		                         "UPDATE",
+		                         dbc_buf_finish(&cond),
+		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
+		                         object_of(ctx, &o->key, "NEW", NULL, true),
+		                         object_of(ctx, &changed, "OLD", "NEW", false),
+		                         object_of(ctx, &changed, "NEW", "OLD", true)};
+		if (!ops[*n - 1].cond)
+			return DBC_ERROR;
 	}
-	dbc_buf_appendf(&b, "CREATE TRIGGER main.%s AFTER DELETE ON %s BEGIN %s; END;", del, qtable,
-	                insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL));
+	ops[(*n)++] = (audit_op){"delete",
+	                         "DELETE",
+	                         NULL,
+	                         insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL),
+	                         object_of(ctx, &o->key, "OLD", NULL, true),
+	                         object_of(ctx, &full, "OLD", NULL, true),
+	                         "NULL"};
+	for (int i = 0; i < *n; i++)
+		if (!ops[i].pending || !ops[i].key || !ops[i].old || !ops[i].new)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+/* The table's shared triggers (direct false) or this connection's TEMP
+ * ones (direct true: none on a SQLite that cannot skip the shared ones). */
+static int triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                        bool direct, char **out)
+{
+	char *qtable = ctx->host->quote_ident(ctx, t->name);
+	char *lit = ctx->host->quote_literal(ctx, t->name);
+	audit_op ops[3];
+	int n;
+	if (!qtable || !lit || audit_ops(ctx, t, o, lit, ops, &n) != DBC_OK)
+		return DBC_ERROR;
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < n; i++) {
+		char token[SQLDBC_AUDIT_TOKEN_LEN + 1];
+		char *shared = shared_trigger(ctx, t->name, qtable, &ops[i], token);
+		if (!shared)
+			return DBC_ERROR;
+		if (!direct) {
+			dbc_buf_append(&b, shared);
+		} else if (token[0]) {
+			char *temp = direct_trigger(ctx, t->name, qtable, lit, o, &ops[i], token);
+			if (!temp)
+				return DBC_ERROR;
+			dbc_buf_append(&b, temp);
+		}
+	}
 	*out = dbc_buf_finish(&b);
 	return *out ? DBC_OK : DBC_ERROR;
+}
+
+int sqldbc_audit_triggers_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                              char **out)
+{
+	return triggers_sql(ctx, t, o, false, out);
+}
+
+int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                            char **out)
+{
+	return triggers_sql(ctx, t, o, true, out);
 }
 
 int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,

@@ -13,6 +13,32 @@
 #define SQLDBC_AUDIT_PENDING         0
 #define SQLDBC_AUDIT_PENDING_CHAINED (-1)
 
+/* A shared trigger's token (audit_direct.c): 16 hex digits after the
+ * prefix, in its WHEN's sqlite_compileoption_used('dbcare-direct:TOKEN'). */
+#define SQLDBC_AUDIT_TOKEN_LEN     16
+#define SQLDBC_AUDIT_DIRECT_PREFIX "dbcare-direct:"
+
+/* Whether this SQLite has sqlite_compileoption_used, which the shared
+ * triggers' WHEN calls (audit_direct.c). */
+bool sqldbc_audit_can_skip(void);
+/* This connection's TEMP triggers writing the table's entries finished
+ * (audit_sql.c; empty when the shared ones cannot be skipped). */
+int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
+                            char **out);
+/* Makes this connection's TEMP triggers anew for every audited table (a
+ * failure leaves those made: each is safe alone), and has the next row
+ * read the shared triggers' tokens again. */
+int sqldbc_audit_direct_install(dbc_ctx *ctx);
+/* fn_audit.c: the TEMP triggers of every audited table (as above). */
+int sqldbc_audit_direct_tables(dbc_ctx *ctx);
+/* The shared triggers changed on this connection: read their tokens anew. */
+void sqldbc_audit_direct_forget(sqldbc_conn *conn);
+/* Frees the connection's state (on close). */
+void sqldbc_audit_direct_free(sqldbc_conn *conn);
+/* Registers dbaudit_direct's partner, the override of
+ * sqlite_compileoption_used (SQLite's result code). */
+int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);
+
 /* Links one entry ($1 its id) into the hash chain after the head. */
 const char *sqldbc_audit_link_sql(void);
 /* The same link of entry NEW.id, as statements of a trigger that may run

@@ -395,9 +395,20 @@ static int upgrade_to_14(dbc_ctx *ctx)
  * A step changes only tables that exist (a table dropped by hand is made
  * afresh afterwards) and skips what is already done (files made by builds
  * between two releases). */
+/* 15 -> 16 (dbcare 0.3.9): the audited tables' triggers made again with
+ * the WHEN a connection with dbcare skips them by (its TEMP triggers write
+ * the finished entries: sqlite/audit_direct.c). */
+static int upgrade_to_16(dbc_ctx *ctx)
+{
+	sqlite3 *db = sqldbc_call_conn(ctx)->db;
+	if (!table_exists(db, "dbcare_audit_log") || !table_exists(db, "dbcare_audit_tables"))
+		return DBC_OK;
+	return sqldbc_audit_remake_triggers(ctx);
+}
+
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
     [2] = upgrade_to_2, [5] = upgrade_to_5,   [6] = upgrade_to_6,
-    [8] = upgrade_to_8, [13] = upgrade_to_13, [14] = upgrade_to_14,
+    [8] = upgrade_to_8, [13] = upgrade_to_13, [14] = upgrade_to_14, [16] = upgrade_to_16,
 };
 
 /* Takes the file from version v to v + 1. */

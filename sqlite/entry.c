@@ -3,6 +3,7 @@
  * then every function of the API table is registered; the first failure stops the load
  * with the name of what could not be registered. A second load is a no-op.
  */
+#include "audit_sql.h"
 #include "backup_glue.h"
 #include "conn.h"
 #include "jsonschema/jsonschema.h"
@@ -34,6 +35,7 @@ static void conn_free(void *p)
 	sqldbc_schema_cache_free(conn);
 	dbc_js_cache_free(conn->json_cache);
 	sqlite3_free(conn->audit_actor);
+	sqldbc_audit_direct_free(conn);
 	sqlite3_free(conn);
 }
 
@@ -108,8 +110,22 @@ __declspec(dllexport)
 		return rc;
 	}
 	rc = sqldbc_register_api(db, conn, errmsg);
-	/* the connection completes the audit entries it writes (audit_pending.c) */
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
+		rc = sqldbc_audit_direct_register(db, conn);
+		if (rc != SQLITE_OK)
+			*errmsg = sqlite3_mprintf("dbcare: could not register sqlite_compileoption_used: %s",
+			                          sqlite3_errmsg(db));
+	}
+	/* the connection completes the audit entries it writes (audit_pending.c)
+	 * and writes those of the audited tables finished (audit_direct.c): a
+	 * failure leaves it writing pending entries, as without dbcare */
+	if (rc == SQLITE_OK) {
 		sqldbc_audit_hook(db);
+		sqldbc_call call;
+		sqldbc_call_open(&call, conn);
+		int installed = sqldbc_audit_direct_install(&call.ctx);
+		sqldbc_call_settle(&call, installed != DBC_OK);
+		dbc_ctx_finish(&call.ctx);
+	}
 	return rc;
 }

@@ -434,7 +434,46 @@ int sqldbc_audit_remake_triggers(dbc_ctx *ctx)
 		    store_columns(ctx, &t) != DBC_OK)
 			return DBC_ERROR;
 	}
+	sqldbc_audit_direct_forget(sqldbc_call_conn(ctx));
 	return DBC_OK;
+}
+
+/* This connection's TEMP triggers (audit_direct.c) for every audited table
+ * whose stored options it reads; the others keep the shared path. */
+int sqldbc_audit_direct_tables(dbc_ctx *ctx)
+{
+	dbc_audit_table *rows;
+	int n;
+	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		dbc_audit_target t = {0};
+		dbc_audit_options o;
+		bool found = false;
+		char *sql;
+		if (resolve(ctx, rows[i].name, &t, &found) != DBC_OK)
+			return DBC_ERROR;
+		if (!found || t.kind != DBC_AUDIT_TABLE)
+			continue;
+		if (dbc_audit_parse_options(ctx, &t, rows[i].options, &o) != DBC_OK) {
+			dbc_error_clear(ctx);
+			continue;
+		}
+		if (sqldbc_audit_direct_sql(ctx, &t, &o, &sql) != DBC_OK ||
+		    ctx->host->exec(ctx, sql) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
+}
+
+/* After a call changed the shared triggers: this connection's TEMP ones
+ * made again. A failure is not the call's: the connection then writes
+ * through the shared triggers (pending entries it completes). */
+static void direct_again(sqldbc_call *call)
+{
+	sqldbc_audit_direct_forget(call->conn);
+	if (sqldbc_audit_direct_install(&call->ctx) != DBC_OK)
+		dbc_error_clear(&call->ctx);
 }
 
 /* ------------------------------------------------------------ the calls */
@@ -462,8 +501,10 @@ void sqldbc_dbaudit_enable(sqlite3_context *c, int argc, sqlite3_value **argv)
 		rc = dbc_audit_options_mode(&call.ctx, &options, mode, &wal);
 	if (rc == DBC_OK)
 		rc = dbc_audit_enable(&call.ctx, &sqldbc_audit_engine, table, options, &name);
-	if (rc == DBC_OK)
+	if (rc == DBC_OK) {
 		sqldbc_audit_hook(call.db);
+		direct_again(&call);
+	}
 	if (rc == DBC_OK)
 		sqlite3_result_text(c, name, -1, SQLITE_TRANSIENT);
 	sqldbc_finish(&call, c, rc);
@@ -478,8 +519,10 @@ void sqldbc_dbaudit_disable(sqlite3_context *c, int argc, sqlite3_value **argv)
 	int rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
 	if (rc == DBC_OK)
 		rc = dbc_audit_disable(&call.ctx, &sqldbc_audit_engine, table);
-	if (rc == DBC_OK)
+	if (rc == DBC_OK) {
+		direct_again(&call);
 		sqlite3_result_int(c, 1);
+	}
 	sqldbc_finish(&call, c, rc);
 }
 
@@ -494,8 +537,10 @@ void sqldbc_dbaudit_refresh(sqlite3_context *c, int argc, sqlite3_value **argv)
 		rc = sqldbc_arg_text(&call, argv, 0, "table", &table);
 	if (rc == DBC_OK)
 		rc = dbc_audit_refresh(&call.ctx, &sqldbc_audit_engine, table, &count);
-	if (rc == DBC_OK)
+	if (rc == DBC_OK) {
 		sqldbc_audit_hook(call.db);
+		direct_again(&call);
+	}
 	if (rc == DBC_OK)
 		sqlite3_result_int(c, count);
 	sqldbc_finish(&call, c, rc);

@@ -696,6 +696,12 @@
 	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                   \
 	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,             \
 	  .flags = DBC_API_INNOCUOUS)                                                                  \
+	/* SQLite: whether a TEMP audit trigger of a connection with dbcare                            \
+	 * writes the row in place of the shared one (sqlite/audit_direct.c);                          \
+	 * DIRECTONLY: a trigger or view of the file cannot make the shared one                        \
+	 * skip a row. */                                                                              \
+	X(dbaudit_direct, dbaudit_direct, SCALAR, .part = DBC_PART_AUDIT,                              \
+	  DBC_ARGS(DBC_ARG("token", DBC_T_TEXT)), .returns = DBC_T_INT4)                               \
 	/* SQLite: entries written without dbcare loaded (sqlite/audit_pending.c):                     \
 	 * their pending values as JSON (pure), and completing the pending entries                     \
 	 * before one, which the completing TEMP trigger of a connection with                          \

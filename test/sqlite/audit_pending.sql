@@ -2,7 +2,8 @@
 -- docs/audit.md, "Connections without dbcare"), run under the golden
 -- suite's sanitizers: dbaudit_decode of every value type and its errors,
 -- and the completion paths. Dropping this connection's TEMP trigger makes
--- its writes pending, as a connection without dbcare writes them; naming
+-- its writes pending, as a connection without dbcare writes them (with
+-- the TEMP triggers writing its entries finished: audit_direct.c); naming
 -- the actor makes the trigger again, and the next write completes the older
 -- pending entries in id order (dbaudit_complete) before its own.
 .mode list
@@ -22,6 +23,12 @@ SELECT dbaudit_enable('k');
 DROP TRIGGER temp.dbcare_audit_write;
 DROP TRIGGER temp.dbcare_audit_complete;
 DROP TRIGGER temp.dbcare_audit_complete_chained;
+DROP TRIGGER temp.dbcare_direct_insert_t;
+DROP TRIGGER temp.dbcare_direct_update_t;
+DROP TRIGGER temp.dbcare_direct_delete_t;
+DROP TRIGGER temp.dbcare_direct_insert_k;
+DROP TRIGGER temp.dbcare_direct_update_k;
+DROP TRIGGER temp.dbcare_direct_delete_k;
 INSERT INTO t VALUES (1, 'a'), (2, x'0102');
 UPDATE t SET v = 2.5 WHERE id = 1;
 INSERT INTO k VALUES ('x', 1);

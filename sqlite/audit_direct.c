@@ -1,0 +1,307 @@
+/*
+ * audit_direct.c — a connection with dbcare writes each audit entry once,
+ * finished (docs/audit.md, "Connections without dbcare"). The shared
+ * triggers (audit_sql.c) write a pending entry that must be decoded and
+ * rewritten; on a connection with dbcare a TEMP trigger per shared trigger
+ * writes the finished entry with dbaudit_json instead, and the shared one
+ * skips the row.
+ *
+ * The handshake, per row. Each shared trigger carries a token in its WHEN:
+ * NOT sqlite_compileoption_used('dbcare-direct:TOKEN'). Its TEMP twin has
+ * WHEN dbaudit_direct('TOKEN'), and SQLite runs a table's TEMP triggers
+ * before its own (they head the table's trigger list):
+ * - dbaudit_direct(T) is true when T is the token of a shared trigger of
+ *   the file as it is now, and then counts T once (armed);
+ * - the override of sqlite_compileoption_used('dbcare-direct:T') is true
+ *   (skip) only while T is counted, and takes one count.
+ * So a row is written by the TEMP trigger and skipped by the shared one, or
+ * written by the shared one alone when the TEMP twin is missing (never
+ * made, rolled back with a transaction, dropped with its table) or stale
+ * (its token is no shared trigger's any more): never twice, never lost. A
+ * connection without dbcare has the built-in, which knows no such option:
+ * the shared trigger writes, as before.
+ *
+ * The shared triggers' tokens are read from sqlite_schema again when the
+ * main schema's version changed, looked at once per change of the file's
+ * data version (any commit, of any connection) and after dbcare changed
+ * the triggers on this connection (sqldbc_audit_direct_forget). A count
+ * left by a row that failed between the two triggers is dropped at the
+ * next commit.
+ */
+#include "audit_sql.h"
+#include "conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct armed_token {
+	uint64_t token;
+	int count;
+} armed_token;
+
+struct sqldbc_audit_direct {
+	bool valid;             /* live is the file's as of data_version */
+	unsigned data_version;  /* SQLITE_FCNTL_DATA_VERSION when last looked */
+	int64_t schema_version; /* PRAGMA main.schema_version live was read at */
+	uint64_t *live;         /* the shared triggers' tokens, sorted */
+	int nlive;
+	armed_token *armed; /* tokens counted by dbaudit_direct, not yet taken */
+	int narmed, cap;
+};
+
+bool sqldbc_audit_can_skip(void)
+{
+	return sqlite3_api->compileoption_used != NULL;
+}
+
+static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
+{
+	if (!conn->audit_direct) {
+		conn->audit_direct = sqlite3_malloc(sizeof(*conn->audit_direct));
+		if (conn->audit_direct)
+			memset(conn->audit_direct, 0, sizeof(*conn->audit_direct));
+	}
+	return conn->audit_direct;
+}
+
+void sqldbc_audit_direct_forget(sqldbc_conn *conn)
+{
+	if (conn->audit_direct)
+		conn->audit_direct->valid = false;
+}
+
+void sqldbc_audit_direct_free(sqldbc_conn *conn)
+{
+	if (!conn->audit_direct)
+		return;
+	sqlite3_free(conn->audit_direct->live);
+	sqlite3_free(conn->audit_direct->armed);
+	sqlite3_free(conn->audit_direct);
+	conn->audit_direct = NULL;
+}
+
+/* 16 hex digits as a number; false when text is not that. */
+static bool parse_token(const char *text, int n, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!text || n < SQLDBC_AUDIT_TOKEN_LEN)
+		return false;
+	for (int i = 0; i < SQLDBC_AUDIT_TOKEN_LEN; i++) {
+		char c = text[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+static int compare_tokens(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool single_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *stmt = NULL;
+	bool ok = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+	          sqlite3_step(stmt) == SQLITE_ROW;
+	if (ok)
+		*out = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return ok;
+}
+
+/* Reads the tokens of main's shared triggers. */
+static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
+{
+	static const char marker[] = "sqlite_compileoption_used('" SQLDBC_AUDIT_DIRECT_PREFIX;
+	sqlite3_stmt *stmt = NULL;
+	int n = 0, cap = 0, rc;
+	uint64_t *live = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT sql FROM main.sqlite_schema WHERE type = 'trigger'"
+	                       " AND sql LIKE '%" SQLDBC_AUDIT_DIRECT_PREFIX "%'",
+	                       -1, &stmt, NULL) != SQLITE_OK)
+		return false;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *sql = (const char *)sqlite3_column_text(stmt, 0);
+		const char *at = sql ? strstr(sql, marker) : NULL;
+		uint64_t token;
+		if (!at ||
+		    !parse_token(at + sizeof(marker) - 1, (int)strlen(at + sizeof(marker) - 1), &token))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			uint64_t *grown = sqlite3_realloc64(live, sizeof(*live) * (size_t)cap);
+			if (!grown) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			live = grown;
+		}
+		live[n++] = token;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		sqlite3_free(live);
+		return false;
+	}
+	qsort(live, (size_t)n, sizeof(*live), compare_tokens);
+	sqlite3_free(st->live);
+	st->live = live;
+	st->nlive = n;
+	return true;
+}
+
+/* Brings st up to the file's current shared triggers; false when they
+ * could not be read (the caller then writes through the shared trigger). */
+static bool refresh(sqlite3 *db, struct sqldbc_audit_direct *st)
+{
+	unsigned version = 0;
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+		st->valid = false;
+	else if (st->valid && version == st->data_version)
+		return true;
+	/* a new transaction (or a change of the triggers): counts of rows that
+	 * failed between the two triggers are dropped */
+	st->narmed = 0;
+	int64_t schema_version;
+	if (!single_int(db, "PRAGMA main.schema_version", &schema_version))
+		return false;
+	if (!st->valid || schema_version != st->schema_version || !st->live) {
+		if (!read_live(db, st))
+			return false;
+		st->schema_version = schema_version;
+	}
+	st->data_version = version;
+	st->valid = true;
+	return true;
+}
+
+/* dbaudit_direct(token): whether the TEMP trigger of this token writes the
+ * row (and then the shared trigger with it skips it). DIRECTONLY (TEMP
+ * triggers may call it): a trigger or view of the file calling it could
+ * make a shared trigger skip a row no TEMP trigger wrote. The override
+ * below is INNOCUOUS (the shared triggers call it): taking a count early
+ * can only make a row written twice, never lost. */
+void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqldbc_conn *conn = sqldbc_conn_of(c);
+	struct sqldbc_audit_direct *st = state(conn);
+	uint64_t token;
+	if (!st ||
+	    !parse_token((const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
+	                 &token) ||
+	    !refresh(conn->db, st) ||
+	    !bsearch(&token, st->live, (size_t)st->nlive, sizeof(token), compare_tokens)) {
+		sqlite3_result_int(c, 0);
+		return;
+	}
+	for (int i = 0; i < st->narmed; i++) {
+		if (st->armed[i].token == token) {
+			st->armed[i].count++;
+			sqlite3_result_int(c, 1);
+			return;
+		}
+	}
+	if (st->narmed == st->cap) {
+		int cap = st->cap ? st->cap * 2 : 8;
+		armed_token *grown = sqlite3_realloc64(st->armed, sizeof(*grown) * (size_t)cap);
+		if (!grown) {
+			sqlite3_result_int(c, 0); /* the shared trigger writes it */
+			return;
+		}
+		st->armed = grown;
+		st->cap = cap;
+	}
+	st->armed[st->narmed++] = (armed_token){token, 1};
+	sqlite3_result_int(c, 1);
+}
+
+/* sqlite_compileoption_used(name) on a connection with dbcare: the
+ * built-in's answer, but for 'dbcare-direct:TOKEN' whether the TEMP
+ * trigger of that token wrote the row (its count is taken). */
+static void compileoption_used(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *name = (const char *)sqlite3_value_text(argv[0]);
+	if (!name) {
+		sqlite3_result_null(c);
+		return;
+	}
+	size_t prefix = sizeof(SQLDBC_AUDIT_DIRECT_PREFIX) - 1;
+	if (strncmp(name, SQLDBC_AUDIT_DIRECT_PREFIX, prefix) != 0) {
+		sqlite3_result_int(c, sqlite3_compileoption_used(name));
+		return;
+	}
+	struct sqldbc_audit_direct *st = sqldbc_conn_of(c)->audit_direct;
+	uint64_t token;
+	int skip = 0;
+	if (st && parse_token(name + prefix, (int)strlen(name + prefix), &token)) {
+		for (int i = 0; i < st->narmed; i++) {
+			if (st->armed[i].token == token && st->armed[i].count > 0) {
+				st->armed[i].count--;
+				skip = 1;
+				break;
+			}
+		}
+	}
+	sqlite3_result_int(c, skip);
+}
+
+int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn)
+{
+	if (!sqldbc_audit_can_skip())
+		return SQLITE_OK;
+	/* not DETERMINISTIC: evaluated for every row, never once per statement */
+	return sqlite3_create_function_v2(db, "sqlite_compileoption_used", 1, SQLDBC_INNOCUOUS, conn,
+	                                  compileoption_used, NULL, NULL, NULL);
+}
+
+static int collect_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	(void)ncol;
+	return dbc_strlist_add(ctx, arg, c[0].s);
+}
+
+/* Drops this connection's TEMP triggers, then makes them for every audited
+ * table whose options the core reads (one that fails keeps writing through
+ * its shared triggers). */
+int sqldbc_audit_direct_install(dbc_ctx *ctx)
+{
+	sqldbc_conn *conn = sqldbc_call_conn(ctx);
+	sqldbc_audit_direct_forget(conn);
+	if (!sqldbc_audit_can_skip())
+		return DBC_OK;
+	dbc_strlist old = {0};
+	if (ctx->host->query(ctx,
+	                     "SELECT name FROM temp.sqlite_schema WHERE type = 'trigger'"
+	                     " AND name LIKE 'dbcare\\_direct\\_%' ESCAPE '\\'",
+	                     0, NULL, collect_name, &old) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < old.n; i++) {
+		char *q = ctx->host->quote_ident(ctx, old.items[i]);
+		char *sql = q ? dbc_printf(ctx, "DROP TRIGGER IF EXISTS temp.%s", q) : NULL;
+		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
+			return DBC_ERROR;
+	}
+	if (sqlite3_table_column_metadata(conn->db, "main", "dbcare_audit_tables", NULL, NULL, NULL,
+	                                  NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_table_column_metadata(conn->db, "main", "dbcare_audit_chain", NULL, NULL, NULL,
+	                                  NULL, NULL, NULL) != SQLITE_OK)
+		return DBC_OK;
+	/* the TEMP triggers find pending entries through this index */
+	sqlite3_stmt *probe = NULL;
+	int rc = sqlite3_prepare_v2(conn->db,
+	                            "SELECT 1 FROM main.dbcare_audit_log INDEXED BY"
+	                            " dbcare_audit_log_pending WHERE txid <= 0",
+	                            -1, &probe, NULL);
+	sqlite3_finalize(probe);
+	if (rc != SQLITE_OK)
+		return DBC_OK;
+	return sqldbc_audit_direct_tables(ctx);
+}
