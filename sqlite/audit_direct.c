@@ -28,6 +28,7 @@
  * left by a row that failed between the two triggers is dropped at the
  * next commit.
  */
+#include "api/api.h"
 #include "audit_sql.h"
 #include "conn.h"
 
@@ -48,11 +49,6 @@ struct sqldbc_audit_direct {
 	armed_token *armed; /* tokens counted by dbaudit_direct, not yet taken */
 	int narmed, cap;
 };
-
-bool sqldbc_audit_can_skip(void)
-{
-	return sqlite3_api->compileoption_used != NULL;
-}
 
 static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
 {
@@ -304,4 +300,32 @@ int sqldbc_audit_direct_install(dbc_ctx *ctx)
 	if (rc != SQLITE_OK)
 		return DBC_OK;
 	return sqldbc_audit_direct_tables(ctx);
+}
+
+/* This connection's TEMP triggers (audit_direct.c) for every audited table
+ * whose stored options it reads; the others keep the shared path. */
+int sqldbc_audit_direct_tables(dbc_ctx *ctx)
+{
+	dbc_audit_table *rows;
+	int n;
+	if (dbc_audit_load_tables(ctx, dbc_api_engine_of(ctx)->audit, NULL, &rows, &n) != DBC_OK)
+		return DBC_ERROR;
+	for (int i = 0; i < n; i++) {
+		dbc_audit_target t = {0};
+		dbc_audit_options o;
+		bool found = false;
+		char *sql;
+		if (sqldbc_audit_resolve(ctx, rows[i].name, &t, &found) != DBC_OK)
+			return DBC_ERROR;
+		if (!found || t.kind != DBC_AUDIT_TABLE)
+			continue;
+		if (dbc_audit_parse_options(ctx, &t, rows[i].options, &o) != DBC_OK) {
+			dbc_error_clear(ctx);
+			continue;
+		}
+		if (sqldbc_audit_direct_sql(ctx, &t, &o, &sql) != DBC_OK ||
+		    ctx->host->exec(ctx, sql) != DBC_OK)
+			return DBC_ERROR;
+	}
+	return DBC_OK;
 }

@@ -422,3 +422,8 @@ int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc
 	                  lit, key, row, qtable);
 	return *out ? DBC_OK : DBC_ERROR;
 }
+
+bool sqldbc_audit_can_skip(void)
+{
+	return sqlite3_api->compileoption_used != NULL;
+}

@@ -19,8 +19,11 @@
 #define SQLDBC_AUDIT_DIRECT_PREFIX "dbcare-direct:"
 
 /* Whether this SQLite has sqlite_compileoption_used, which the shared
- * triggers' WHEN calls (audit_direct.c). */
+ * triggers' WHEN calls (audit_sql.c). */
 bool sqldbc_audit_can_skip(void);
+/* What table names on this connection (audit_target.c): *found false when
+ * nothing of that name exists; out's kind says whether it can be audited. */
+int sqldbc_audit_resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found);
 /* This connection's TEMP triggers writing the table's entries finished
  * (audit_sql.c; empty when the shared ones cannot be skipped). */
 int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o,
@@ -29,7 +32,7 @@ int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_a
  * failure leaves those made: each is safe alone), and has the next row
  * read the shared triggers' tokens again. */
 int sqldbc_audit_direct_install(dbc_ctx *ctx);
-/* fn_audit.c: the TEMP triggers of every audited table (as above). */
+/* audit_direct.c: the TEMP triggers of every audited table (as above). */
 int sqldbc_audit_direct_tables(dbc_ctx *ctx);
 /* The shared triggers changed on this connection: read their tokens anew. */
 void sqldbc_audit_direct_forget(sqldbc_conn *conn);

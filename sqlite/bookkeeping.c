@@ -407,8 +407,8 @@ static int upgrade_to_16(dbc_ctx *ctx)
 }
 
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
-    [2] = upgrade_to_2, [5] = upgrade_to_5,   [6] = upgrade_to_6,
-    [8] = upgrade_to_8, [13] = upgrade_to_13, [14] = upgrade_to_14, [16] = upgrade_to_16,
+    [2] = upgrade_to_2,   [5] = upgrade_to_5,   [6] = upgrade_to_6,   [8] = upgrade_to_8,
+    [13] = upgrade_to_13, [14] = upgrade_to_14, [16] = upgrade_to_16,
 };
 
 /* Takes the file from version v to v + 1. */

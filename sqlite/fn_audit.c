@@ -133,87 +133,6 @@ void sqldbc_dbaudit_now(sqlite3_context *c, int argc, sqlite3_value **argv)
 
 /* ------------------------------------------------------------ the engine */
 
-typedef struct found_rel {
-	int n;
-	char *type;
-	char *name;
-	bool is_virtual;
-} found_rel;
-
-static int collect_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	found_rel *f = arg;
-	(void)ncol;
-	if (f->n++ > 0)
-		return DBC_OK;
-	f->type = dbc_strdup(ctx, c[0].s);
-	f->name = dbc_strdup(ctx, c[1].s);
-	f->is_virtual = c[2].type == DBC_INT && c[2].i != 0;
-	return f->type && f->name ? DBC_OK : DBC_ERROR;
-}
-
-static int collect_column(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ncol;
-	dbc_audit_target *t = arg;
-	return dbc_strlist_add(ctx, &t->columns, c[0].s);
-}
-
-static int collect_pk(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
-{
-	(void)ncol;
-	dbc_audit_target *t = arg;
-	return dbc_strlist_add(ctx, &t->primary_key, c[0].s);
-}
-
-static int resolve(dbc_ctx *ctx, const char *table, dbc_audit_target *out, bool *found)
-{
-	found_rel f = {0};
-	dbc_value arg = dbc_text(table);
-	*found = false;
-	if (ctx->host->query(ctx,
-	                     "SELECT type, name, sql LIKE 'CREATE VIRTUAL%' FROM main.sqlite_schema"
-	                     " WHERE type IN ('table', 'view') AND name = $1 COLLATE NOCASE",
-	                     1, &arg, collect_rel, &f) != DBC_OK)
-		return DBC_ERROR;
-	memset(out, 0, sizeof(*out));
-	if (f.n == 0) {
-		found_rel temp = {0};
-		if (ctx->host->query(ctx,
-		                     "SELECT type, name, 0 FROM temp.sqlite_schema"
-		                     " WHERE type IN ('table', 'view') AND name = $1 COLLATE NOCASE",
-		                     1, &arg, collect_rel, &temp) != DBC_OK)
-			return DBC_ERROR;
-		if (temp.n > 0) {
-			out->name = temp.name;
-			out->kind = DBC_AUDIT_TEMPORARY;
-			*found = true;
-		}
-		return DBC_OK;
-	}
-	out->name = f.name;
-	*found = true;
-	out->kind = strcmp(f.type, "view") == 0 ? DBC_AUDIT_VIEW
-	            : f.is_virtual              ? DBC_AUDIT_VIRTUAL
-	            : strncmp(f.name, "dbcare_", 7) == 0 || strncmp(f.name, "sqlite_", 7) == 0
-	                ? DBC_AUDIT_INTERNAL
-	                : DBC_AUDIT_TABLE;
-	if (out->kind != DBC_AUDIT_TABLE)
-		return DBC_OK;
-	arg = dbc_text(f.name);
-	/* hidden 1: a virtual table's hidden column; generated ones (2, 3) are recorded */
-	if (ctx->host->query(ctx,
-	                     "SELECT name FROM pragma_table_xinfo($1, 'main') WHERE hidden <> 1"
-	                     " ORDER BY cid",
-	                     1, &arg, collect_column, out) != DBC_OK ||
-	    ctx->host->query(ctx,
-	                     "SELECT name FROM pragma_table_info($1, 'main') WHERE pk > 0 ORDER BY pk",
-	                     1, &arg, collect_pk, out) != DBC_OK)
-		return DBC_ERROR;
-	*found = true;
-	return DBC_OK;
-}
-
 static int install(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_options *o)
 {
 	char *sql;
@@ -316,7 +235,7 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 	dbc_audit_target t = {0};
 	bool found = false;
 	out->operations = 3;
-	if (resolve(ctx, row->name, &t, &found) != DBC_OK)
+	if (sqldbc_audit_resolve(ctx, row->name, &t, &found) != DBC_OK)
 		return DBC_ERROR;
 	if (!found) {
 		/* gone by its name: renamed, when its triggers (named after the
@@ -330,7 +249,7 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 		                   " AND name = $1 COLLATE NOCASE",
 		                   1, &arg, &now, NULL) != DBC_OK)
 			return DBC_ERROR;
-		if (now && resolve(ctx, now, &t, &found) != DBC_OK)
+		if (now && sqldbc_audit_resolve(ctx, now, &t, &found) != DBC_OK)
 			return DBC_ERROR;
 		out->renamed_to = found ? now : NULL;
 	}
@@ -388,7 +307,7 @@ const dbc_audit_hooks sqldbc_audit_engine = {
     .display = display,
     .recording = recording,
     .tables_exist = tables_exist,
-    .resolve = resolve,
+    .resolve = sqldbc_audit_resolve,
     .install = install,
     .uninstall = uninstall,
     .baseline = baseline,
@@ -422,7 +341,7 @@ int sqldbc_audit_remake_triggers(dbc_ctx *ctx)
 		dbc_audit_target t = {0};
 		dbc_audit_options o;
 		bool found = false;
-		if (resolve(ctx, rows[i].name, &t, &found) != DBC_OK)
+		if (sqldbc_audit_resolve(ctx, rows[i].name, &t, &found) != DBC_OK)
 			return DBC_ERROR;
 		if (!found || t.kind != DBC_AUDIT_TABLE)
 			continue;
@@ -435,34 +354,6 @@ int sqldbc_audit_remake_triggers(dbc_ctx *ctx)
 			return DBC_ERROR;
 	}
 	sqldbc_audit_direct_forget(sqldbc_call_conn(ctx));
-	return DBC_OK;
-}
-
-/* This connection's TEMP triggers (audit_direct.c) for every audited table
- * whose stored options it reads; the others keep the shared path. */
-int sqldbc_audit_direct_tables(dbc_ctx *ctx)
-{
-	dbc_audit_table *rows;
-	int n;
-	if (dbc_audit_load_tables(ctx, &sqldbc_audit_engine, NULL, &rows, &n) != DBC_OK)
-		return DBC_ERROR;
-	for (int i = 0; i < n; i++) {
-		dbc_audit_target t = {0};
-		dbc_audit_options o;
-		bool found = false;
-		char *sql;
-		if (resolve(ctx, rows[i].name, &t, &found) != DBC_OK)
-			return DBC_ERROR;
-		if (!found || t.kind != DBC_AUDIT_TABLE)
-			continue;
-		if (dbc_audit_parse_options(ctx, &t, rows[i].options, &o) != DBC_OK) {
-			dbc_error_clear(ctx);
-			continue;
-		}
-		if (sqldbc_audit_direct_sql(ctx, &t, &o, &sql) != DBC_OK ||
-		    ctx->host->exec(ctx, sql) != DBC_OK)
-			return DBC_ERROR;
-	}
 	return DBC_OK;
 }
 
