@@ -49,9 +49,12 @@ static const struct {
     {OPT_KEY_FILE, "--encrypt-key-file F", "AES-256-GCM key file of sealed backups (32 bytes)"},
     {OPT_TO_MARK, "--to-mark LABEL", "restore to a restore point of dbbackup_mark"},
     {OPT_FROM, "--from DIR", "SQLite: the folder of FILE's chain (default: FILE's own)"},
+    {OPT_SEGMENT, "--segment-interval T", "log: close a segment after T (default 60s)"},
+    {OPT_SEGMENT, "--segment-bytes N", "log: close a segment at N bytes (default 64 MB)"},
+    {OPT_RUN_FOR, "--run-for T", "log: stop after T (default: at SIGTERM or SIGINT)"},
     {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
     {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
-    {OPT_TO_TIME, "--to-time TIME", "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
+    {OPT_TO_TIME, "--to-time TIME", "restore to this moment (SQLite: from the log DIR; PostgreSQL: pgBackRest)"},
     {OPT_ALLOW_DROP, "--allow-drop", "let generate drop tables and columns"},
     {OPT_ALL_BACKUPS, "--all-backups", "verify every catalogued backup, one line each"},
     {0, NULL, NULL}};

@@ -78,6 +78,9 @@ static const option_def options[] = {{"db", 0, true},
                                      {"encrypt-key-file", OPT_KEY_FILE, true},
                                      {"to-mark", OPT_TO_MARK, true},
                                      {"from", OPT_FROM, true},
+                                     {"segment-interval", OPT_SEGMENT, true},
+                                     {"segment-bytes", OPT_SEGMENT, true},
+                                     {"run-for", OPT_RUN_FOR, true},
                                      {NULL, 0, false}};
 
 static int usage_error(const char *fmt, const char *arg)
@@ -349,6 +352,20 @@ static int run_command_line(int argc, char **argv)
 			if (end == val || *end || v < 0 || v > 3600000)
 				return usage_error("--sleep-ms needs a number of milliseconds, not \"%s\"", val);
 			o.sleep_ms = (int)v;
+		} else if (strcmp(d->name, "segment-interval") == 0) {
+			if ((o.segment_s = parse_duration(val)) <= 0)
+				return usage_error("--segment-interval needs a duration such as 60s or 5m, not \"%s\"",
+				                   val);
+		} else if (strcmp(d->name, "segment-bytes") == 0) {
+			char *end;
+			long long v = strtoll(val, &end, 10);
+			if (end == val || *end || v < 4096)
+				return usage_error("--segment-bytes needs a number of bytes (at least 4096), not \"%s\"",
+				                   val);
+			o.segment_bytes = v;
+		} else if (strcmp(d->name, "run-for") == 0) {
+			if ((o.run_for_s = parse_duration(val)) <= 0)
+				return usage_error("--run-for needs a duration such as 10s or 5m, not \"%s\"", val);
 		} else if (strcmp(d->name, "keep") == 0) {
 			if (!positive_int(val, &o.keep))
 				return usage_error("--keep needs a positive number, not \"%s\"", val);
