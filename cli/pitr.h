@@ -43,7 +43,8 @@ typedef struct pitr_capture {
 	char base_name[256]; /* the epoch's base file (in dir) */
 	int64_t last_write_ms;
 	bool saw_commits; /* the last poll copied commits */
-	int progress_fd;
+	int progress_fd, lock_fd;
+	bool started; /* the log continues or has its base: a last heartbeat at the stop */
 	cli_out *out; /* notes */
 } pitr_capture;
 

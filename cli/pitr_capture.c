@@ -12,12 +12,18 @@
 
 #include "base/file_sync.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+/* An idle capture still writes a heartbeat this often: the log reaches
+ * to within it of now (a restore needs a record at or after its time). */
+#define HEARTBEAT_MS 250
 
 static int sql(sqlite3 *db, const char *text)
 {
@@ -133,7 +139,7 @@ static int advance(pitr_capture *c, copy_arg *a)
 		return -1;
 	a->now = pitr_now_ms();
 	int rc = copy_new(c, a);
-	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= 1000)) {
+	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
 		pitr_rec h = {.type = PITR_REC_HEARTBEAT, .time_ms = a->now, .epoch = c->epoch,
 		              .seq = c->seq, .db_pages = c->db_pages, .pos = c->pos};
 		rc = pitr_seg_append(c, &h, NULL);
@@ -157,7 +163,11 @@ static int advance(pitr_capture *c, copy_arg *a)
  * checkpoint, a new reader, the lock released. Busy: tried again later. */
 static int checkpoint(pitr_capture *c)
 {
-	if (sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	/* never waits for a writer: the next poll tries again */
+	sqlite3_busy_timeout(c->wr, 0);
+	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(c->wr, 10000);
+	if (began != SQLITE_OK)
 		return 0;
 	copy_arg a = {c, 0, 0};
 	int rc = advance(c, &a);
@@ -314,11 +324,37 @@ static int open_all(pitr_capture *c)
 	return c->wal_fd < 0 ? -1 : 0;
 }
 
+/* One capture per log directory: an exclusive lock on DIR/log.lock, held
+ * until the process ends (a kill releases it); then the base a killed
+ * capture was writing is removed. */
+static int lock_dir(pitr_capture *c)
+{
+	char *lock = NULL;
+	if (asprintf(&lock, "%s/log.lock", c->dir) < 0)
+		return -1;
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lock);
+	if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		cli_errorf("log: another dbcare log is capturing into %s", c->dir);
+		return -1;
+	}
+	DIR *d = opendir(c->dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "base-", 5) == 0 && n > 7 && strcmp(e->d_name + n - 7, ".db.tmp") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
 int pitr_capture_start(pitr_capture *c)
 {
 	c->held = -1;
-	c->wal_fd = c->seg_fd = c->progress_fd = -1;
-	if (pitr_seg_recover(c) != 0 || open_all(c) != 0)
+	c->wal_fd = c->seg_fd = c->progress_fd = c->lock_fd = -1;
+	if (lock_dir(c) != 0 || pitr_seg_recover(c) != 0 || open_all(c) != 0)
 		return -1;
 	char *progress = NULL;
 	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)
@@ -330,17 +366,18 @@ int pitr_capture_start(pitr_capture *c)
 	    wal_has(c->wal_fd, &h, &c->pos)) {
 		cli_note(c->out, "log: continuing epoch %u after commit %llu", c->epoch,
 		             (unsigned long long)c->seq);
-		c->saw_commits = true;
+		c->saw_commits = c->started = true;
 		return 0;
 	}
-	return take_base(c);
+	c->started = take_base(c) == 0;
+	return c->started ? 0 : -1;
 }
 
 void pitr_capture_stop(pitr_capture *c)
 {
 	copy_arg a = {c, 0, 0};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
-	if (c->held >= 0)
+	if (c->started && c->held >= 0)
 		advance(c, &a);
 	pitr_seg_close(c);
 	for (int i = 0; i < 2; i++)
@@ -350,4 +387,6 @@ void pitr_capture_stop(pitr_capture *c)
 		close(c->wal_fd);
 	if (c->progress_fd >= 0)
 		close(c->progress_fd);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
 }

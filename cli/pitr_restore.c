@@ -231,6 +231,18 @@ static int check_image(const char *image)
 	return ok > 0 ? 0 : -1;
 }
 
+/* The scratch image and the -wal and -shm opening it may leave. */
+static void remove_image(const char *image)
+{
+	char *side = NULL;
+	unlink(image);
+	for (int i = 0; i < 2; i++)
+		if (asprintf(&side, "%s%s", image, i ? "-shm" : "-wal") >= 0) {
+			unlink(side);
+			free(side);
+		}
+}
+
 /* Base + commits into a new scratch file beside main_file; its name. */
 static char *build_image(const char *dir, const pitr_plan *p, const char *main_file)
 {
@@ -255,7 +267,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	if (rc == 0)
 		rc = check_image(image);
 	if (rc != 0) {
-		unlink(image);
+		remove_image(image);
 		free(image);
 		return NULL;
 	}
@@ -313,7 +325,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 			print_result(db, o, &p, dir);
 			rc = CLI_OK;
 		}
-		unlink(image);
+		remove_image(image);
 		free(image);
 	}
 	pitr_rec_free(&p.base);
