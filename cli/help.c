@@ -54,7 +54,7 @@ static const struct {
     {OPT_RUN_FOR, "--run-for T", "log: stop after T (default: at SIGTERM or SIGINT)"},
     {OPT_STANZA, "--stanza S", "pgBackRest's stanza (default: backup.pgbackrest.stanza)"},
     {OPT_BACKUP_TYPE, "--type T", "pgBackRest backup type: full, diff or incr (default)"},
-    {OPT_TO_TIME, "--to-time TIME", "restore to this moment (SQLite: from the log DIR; PostgreSQL: pgBackRest)"},
+    {OPT_TO_TIME, "--to-time TIME", "restore to this moment (SQLite: log DIR; PG: pgBackRest)"},
     {OPT_ALLOW_DROP, "--allow-drop", "let generate drop tables and columns"},
     {OPT_ALL_BACKUPS, "--all-backups", "verify every catalogued backup, one line each"},
     {0, NULL, NULL}};
@@ -107,7 +107,10 @@ static const struct {
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
     {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"
                 "dbcare restore backups/app-incr-3.db --from backups --db sqlite:new.db\n"
-                "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"},
+                "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"
+                "dbcare restore --to-time '2026-01-01 12:00:05' backups/log --db sqlite:new.db\n"},
+    {"log", "dbcare log backups/log --db sqlite:app.db    # until SIGTERM\n"
+            "dbcare log backups/log --segment-interval 5m --db sqlite:app.db\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
              "dbcare migrate --dump-schema --db sqlite:app.db\n"},

@@ -1,6 +1,6 @@
 /*
  * pitr_log.h — the SQLite point-in-time log: its files and records
- * (docs/backups.md, "Point-in-time restore").
+ * (docs/backups.md, "Back to any moment").
  *
  * A log directory holds
  *   base-<UTC time>.db   full copies of the database, each taken at an

@@ -8,13 +8,14 @@ _dbcare()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="create drop wait status migrate up rollback down verify validate baseline
 		repair history script new lint generate health check orphans maintain retain backup backups
-		restore audit config dump schema serve report alert-rules help version"
+		restore log audit config dump schema serve report alert-rules help version"
 	local options="--db --url --module --install --json --format --quiet --no-progress
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
 		--listen --scrape-timeout --min-interval --allow-writes --token-file --html
-		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark --archive-db --archive-codec --help"
+		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark --archive-db --archive-codec
+		--from --segment-interval --segment-bytes --run-for --help"
 	case $prev in
 	--dir|--migrations-dir|-d)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;

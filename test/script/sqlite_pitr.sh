@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SQLite point-in-time recovery (docs/backups.md, "Point-in-time restore"):
+# SQLite point-in-time recovery (docs/backups.md, "Back to any moment"):
 # `dbcare log` captures while writer processes commit throughout (three
 # plain Python connections without the module, one with it loaded; one of
 # them forces checkpoints (TRUNCATE, RESTART) on a connection of its own
