@@ -24,6 +24,12 @@ int cmd_log(cli_db *probe, cli_opts *o)
 {
 	const cli_target *t = probe->handle; /* run_one.c hands the target over */
 	struct stat st;
+	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
+		return cli_pitr_status(o, o->args[1]);
+	if (o->nargs != 1) {
+		cli_errorf("usage: dbcare log DIR | log status DIR");
+		return CLI_USAGE;
+	}
 	if (t->engine != CLI_ENGINE_SQLITE) {
 		cli_errorf("log is for SQLite databases; PostgreSQL archives its WAL with pgBackRest");
 		return CLI_ERROR;

@@ -26,6 +26,7 @@ typedef struct pitr_capture {
 	int poll_ms;
 	int64_t seg_interval_ms, seg_bytes;
 	uint32_t ckpt_frames; /* checkpoint once the WAL holds this many frames */
+	wal_pos ckpt_pos;     /* where the last checkpoint was tried */
 	sqlite3 *rd[2]; /* the readers held in turn */
 	int held;       /* which of rd holds the protecting snapshot; -1: none */
 	sqlite3 *wr;    /* takes the write lock for a base or a checkpoint */
@@ -63,6 +64,15 @@ void pitr_progress(pitr_capture *c, int64_t time_ms);
 int pitr_capture_start(pitr_capture *c);
 int pitr_capture_poll(pitr_capture *c);
 void pitr_capture_stop(pitr_capture *c);
+
+/* Every record of every segment of dir, in order, to fn (nonzero stops);
+ * with check, each closed segment against its log-<n>.json first. A damaged
+ * closed segment is an error; an open one ends at its last whole record. */
+typedef int (*pitr_rec_fn)(void *arg, const pitr_rec *r);
+int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
+
+/* log status DIR: what the log can restore, how far behind it is. */
+int cli_pitr_status(cli_opts *o, const char *dir);
 
 /* restore --to-time T DIR into db (a new, empty SQLite database). */
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir);

@@ -201,8 +201,12 @@ int pitr_capture_poll(pitr_capture *c)
 	if (rc != 0)
 		return rc;
 	rotate_if_due(c);
-	if (c->pos.frame >= c->ckpt_frames)
+	/* once per place: an idle WAL is not checkpointed again and again */
+	if (c->pos.frame >= c->ckpt_frames &&
+	    (c->pos.frame != c->ckpt_pos.frame || c->pos.salt1 != c->ckpt_pos.salt1)) {
+		c->ckpt_pos = c->pos;
 		return checkpoint(c);
+	}
 	return 0;
 }
 

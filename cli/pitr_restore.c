@@ -30,8 +30,6 @@ typedef struct pitr_plan {
 	bool broken; /* the epoch's commits do not follow one another */
 } pitr_plan;
 
-typedef int (*rec_fn)(void *arg, const pitr_rec *r);
-
 /* A closed segment's SHA-256 against its log-<seq>.json; 0 when it
  * matches or there is no record of it (a capture killed in between). */
 static int check_manifest(const char *seg)
@@ -57,7 +55,7 @@ static int check_manifest(const char *seg)
 }
 
 /* Every record of every segment of dir, in order, to fn. */
-static int each_record(const char *dir, rec_fn fn, void *arg, bool check)
+int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 {
 	char **segs = pitr_segments(dir);
 	if (!segs) {
@@ -71,6 +69,11 @@ static int each_record(const char *dir, rec_fn fn, void *arg, bool check)
 		if (check && !open_seg && (rc = check_manifest(segs[i])) != 0)
 			break;
 		FILE *f = fopen(segs[i], "rb");
+		if (!f && open_seg && errno == ENOENT) {
+			/* closed since the listing: the same records under its closed name */
+			segs[i][strlen(segs[i]) - 5] = '\0';
+			f = fopen(segs[i], "rb");
+		}
 		char magic[8];
 		if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
 			if (f)
@@ -258,7 +261,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	apply_arg a = {p, fd, p->base.page_size, p->base.db_pages};
 	int rc = copy_base(dir, &p->base, fd);
 	if (rc == 0)
-		rc = each_record(dir, apply_record, &a, false);
+		rc = pitr_each_record(dir, apply_record, &a, false);
 	if (rc == 0 && (ftruncate(fd, (off_t)a.db_pages * a.page_size) != 0 || fsync(fd) != 0)) {
 		cli_errorf("cannot finish the restored image: %s", strerror(errno));
 		rc = -1;
@@ -312,7 +315,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	char *image = NULL;
 	if (!cli_cell(&r, 0, 1) || strcmp(cli_cell(&r, 0, 1), "0") != 0)
 		cli_errorf("restore --to-time creates a new database: %s is not empty", db->label);
-	else if (each_record(dir, plan_record, &p, true) != 0)
+	else if (pitr_each_record(dir, plan_record, &p, true) != 0)
 		;
 	else if (!p.have_base || !p.covered || p.broken)
 		explain(&p, dir, o->to_time);

@@ -14,7 +14,8 @@
 # capture killed, the WAL reset meanwhile) either restores equal or fails
 # with a dbcare: error and nothing at the new name. Times, log before
 # the first base and after the last record, and a non-empty target are
-# refused with nothing made.
+# refused with nothing made. `dbcare log status` says a capture runs and
+# how far behind it is, and lists exactly the stretches that restore.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,7 +24,7 @@ cli="$root/build/cli/dbcare"
 
 DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} \
   "$py" - "$cli" "$module" "$work" <<'PY'
-import hashlib, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, threading, time
+import calendar, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, threading, time
 cli, module, work = sys.argv[1:4]
 kills, nmoments = int(os.environ["DBC_KILLS"]), int(os.environ["PITR_MOMENTS"])
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
@@ -131,6 +132,16 @@ for i in range(nmoments):
     tester.execute("ROLLBACK")
     moments.append((t, h, sure))
 kt.join()
+def status():
+    r = subprocess.run([cli, "log", "status", logdir, "--json", "--db", "sqlite:" + db, "--module", module],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("log status: " + r.stderr)
+    return json.loads(r.stdout)
+def parse(t): return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:])
+live = status()
+if not live["capturing"] or not 0 <= live["lag_ms"] < 3000:
+    fail("log status while capturing: %r" % live)
 stop.set()
 for p in writers: p.join()
 tester.close()
@@ -147,9 +158,16 @@ def restore(ms, name):
                         "--module", module], capture_output=True, text=True)
     return r, out
 
+final = status()
+stretches = [(parse(s["from"]), parse(s["to"])) for s in final["stretches"]]
+if final["capturing"] or not stretches:
+    fail("log status after the capture: %r" % final)
 exact = gaps = 0
 for i, (t, h, sure) in enumerate(moments):
     r, out = restore(t, "r%d.db" % i)
+    if (r.returncode == 0) != any(a <= t <= b for a, b in stretches):
+        fail("moment %d (%s): restore %s, but log status says it is %s" % (i, text(t),
+             "ok" if r.returncode == 0 else "failed", "outside every stretch" if r.returncode == 0 else "restorable"))
     if r.returncode == 0:
         c = sqlite3.connect(out)
         if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -190,6 +208,8 @@ r = subprocess.run([cli, "restore", "--to-time", text(moments[-1][0]), logdir, "
 if r.returncode == 0 or "is not empty" not in r.stderr:
     fail("a restore over a database with tables: " + r.stderr)
 epochs = sum(1 for f in os.listdir(logdir) if f.startswith("base-") and f.endswith(".db"))
+if epochs != len(stretches):
+    fail("%d bases, but log status lists %d stretches" % (epochs, len(stretches)))
 print("ok: %d moments restored row for row, %d in gaps refused cleanly; %d kills of the capture, "
       "%d bases" % (exact, gaps, state["killed"], epochs))
 PY
