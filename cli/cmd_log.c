@@ -26,8 +26,10 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	struct stat st;
 	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
 		return cli_pitr_status(o, o->args[1]);
+	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
+		return cli_pitr_prune(o, o->args[1]);
 	if (o->nargs != 1) {
-		cli_errorf("usage: dbcare log DIR | log status DIR");
+		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N [--apply]");
 		return CLI_USAGE;
 	}
 	if (t->engine != CLI_ENGINE_SQLITE) {

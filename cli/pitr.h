@@ -74,6 +74,9 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);
 
+/* log prune DIR --keep N [--apply]: the older bases and segments go. */
+int cli_pitr_prune(cli_opts *o, const char *dir);
+
 /* restore --to-time T DIR into db (a new, empty SQLite database). */
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir);
 
