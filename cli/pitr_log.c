@@ -276,14 +276,30 @@ int pitr_time_parse(const char *s, int64_t *ms)
 	}
 	while (nfrac > 0 && nfrac < 3)
 		frac *= 10, nfrac++;
-	if (*s == 'Z' || (*s == '+' && strcmp(s, "+00:00") == 0))
-		s += *s == 'Z' ? 1 : 6;
+	int offset_min = 0;
+	if (*s == 'Z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		/* an offset from UTC: +HH, +HHMM or +HH:MM */
+		int hh = 0, mm = 0, n = 0, sign = *s == '-' ? -1 : 1;
+		if (sscanf(s + 1, "%2d%n", &hh, &n) != 1 || n != 2)
+			return -1;
+		s += 3;
+		if (*s == ':')
+			s++;
+		if (*s && (sscanf(s, "%2d%n", &mm, &n) != 1 || n != 2))
+			return -1;
+		s += *s ? 2 : 0;
+		if (hh > 23 || mm > 59)
+			return -1;
+		offset_min = sign * (hh * 60 + mm);
+	}
 	if (*s || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
 	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
-	*ms = (int64_t)timegm(&tm) * 1000 + frac;
+	*ms = ((int64_t)timegm(&tm) - offset_min * 60) * 1000 + frac;
 	return 0;
 }
 

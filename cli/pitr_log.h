@@ -77,7 +77,8 @@ bool pitr_segment_open(const char *path);
 
 /* "2026-11-24 11:19:13.123" (UTC) of ms since the epoch, into buf[32]. */
 void pitr_time_text(int64_t ms, char buf[32]);
-/* Parses an ISO-8601 UTC time ("YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z]"); 0 or -1. */
+/* Parses an ISO-8601 time, UTC unless it ends with an offset
+ * ("YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|+HH[[:]MM]|-HH[[:]MM]]"); 0 or -1. */
 int pitr_time_parse(const char *s, int64_t *ms);
 int64_t pitr_now_ms(void);
 

@@ -302,7 +302,8 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 {
 	pitr_plan p = {0};
 	if (pitr_time_parse(o->to_time, &p.target) != 0) {
-		cli_errorf("--to-time needs a UTC time such as 2026-11-24 11:19:13.250, not \"%s\"",
+		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
+		           "2026-11-24T12:19:13+01:00, not \"%s\"",
 		           o->to_time);
 		return CLI_USAGE;
 	}

@@ -190,6 +190,18 @@ for i, (t, h, sure) in enumerate(moments):
 if sum(1 for m in moments if m[2]) < nmoments // 2:
     fail("the capture saw only %d of %d moments" % (sum(1 for m in moments if m[2]), nmoments))
 
+# the same moment written with an offset from UTC restores the same rows
+t0, h0, _ = moments[0]
+local = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t0 // 1000 - 5400)) + ".%03d-01:30" % (t0 % 1000)
+r = subprocess.run([cli, "restore", "--to-time", local, logdir, "--db", "sqlite:" + os.path.join(work, "zone.db"),
+                    "--module", module], capture_output=True, text=True)
+if r.returncode == 0:
+    c = sqlite3.connect(os.path.join(work, "zone.db"))
+    if rows_hash(c) != h0:
+        fail("moment 0 written as %s restores other rows" % local)
+elif moments[0][2]:
+    fail("moment 0 written as %s: %s" % (local, r.stderr))
+
 # refused, nothing made: before the log, after its last record, a bad time,
 # a target with tables
 first = moments[0][0]
