@@ -57,6 +57,7 @@ static uint64_t get64(const unsigned char *p)
 void pitr_rec_free(pitr_rec *r)
 {
 	free(r->base_name);
+	free(r->rows);
 	free(r->pages);
 	memset(r, 0, sizeof *r);
 }
@@ -67,6 +68,8 @@ static size_t payload_len(const pitr_rec *r, const wal_commit *c, uint32_t page_
 		return COMMON + 4 + (size_t)c->npages * (4 + page_size);
 	if (r->type == PITR_REC_BASE)
 		return COMMON + 4 + 64 + 4 + strlen(r->base_name);
+	if (r->type == PITR_REC_ROWS)
+		return COMMON + strlen(r->rows);
 	return COMMON;
 }
 
@@ -94,6 +97,8 @@ static void put_payload(unsigned char *p, const pitr_rec *r, const wal_commit *c
 		memcpy(p + 4, r->base_sha, 64);
 		put32(p + 68, (uint32_t)n);
 		memcpy(p + 72, r->base_name, n);
+	} else if (r->type == PITR_REC_ROWS) {
+		memcpy(p, r->rows, strlen(r->rows));
 	}
 }
 
@@ -148,6 +153,9 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 		r->page_size = get32(p);
 		memcpy(r->base_sha, p + 4, 64);
 		r->base_sha[64] = '\0';
+	} else if (r->type == PITR_REC_ROWS) {
+		if (!(r->rows = strndup((char *)p, pl)))
+			return -1;
 	} else if (r->type != PITR_REC_HEARTBEAT || pl != 0) {
 		return -1;
 	}

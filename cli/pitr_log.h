@@ -19,7 +19,9 @@
  *       file's SHA-256 (hex) and name;
  *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
  *       then n times (u32 page number, page);
- *   'H' a heartbeat: epoch, seq: the capture saw nothing newer at time.
+ *   'H' a heartbeat: epoch, seq: the capture saw nothing newer at time;
+ *   'R' row counts: epoch, seq, then "table<TAB>rows<LF>" for every table
+ *       (by name) of the database as it was right after commit seq.
  * An epoch is a run of the log without a gap: it begins with a base, its
  * commits follow one another (seq + 1 each). A capture that cannot prove
  * that no commit went by unseen (it was stopped and the WAL was reset
@@ -37,6 +39,7 @@
 #define PITR_REC_BASE      'B'
 #define PITR_REC_COMMIT    'C'
 #define PITR_REC_HEARTBEAT 'H'
+#define PITR_REC_ROWS      'R'
 
 typedef struct pitr_rec {
 	uint32_t type;
@@ -49,6 +52,8 @@ typedef struct pitr_rec {
 	uint32_t page_size;
 	char base_sha[65];
 	char *base_name; /* malloc'd */
+	/* 'R': "table<TAB>rows<LF>"..., malloc'd */
+	char *rows;
 	/* 'C': npages pages, read into pages (u32 pgno + page each) */
 	uint32_t npages;
 	unsigned char *pages;

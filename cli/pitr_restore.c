@@ -28,6 +28,10 @@ typedef struct pitr_plan {
 	int64_t last_time, first_time, seen_until;
 	uint64_t commits;
 	bool broken; /* the epoch's commits do not follow one another */
+	/* the newest row counts at or before T (an 'R' record) and the commit
+	 * they follow: checked when that is the last commit applied */
+	char *rows;
+	uint64_t rows_seq;
 } pitr_plan;
 
 /* A closed segment's SHA-256 against its log-<seq>.json; 0 when it
@@ -120,6 +124,8 @@ static int plan_record(void *arg, const pitr_rec *r)
 		p->last_time = p->seen_until = r->time_ms;
 		p->commits = 0;
 		p->broken = false;
+		free(p->rows);
+		p->rows = NULL;
 		return p->base.base_name ? 0 : -1;
 	}
 	if (!p->have_base || r->epoch != p->base.epoch)
@@ -129,6 +135,12 @@ static int plan_record(void *arg, const pitr_rec *r)
 	if (r->time_ms > p->target)
 		return 0;
 	p->seen_until = r->time_ms;
+	if (r->type == PITR_REC_ROWS) {
+		free(p->rows);
+		p->rows = strdup(r->rows);
+		p->rows_seq = r->seq;
+		return p->rows ? 0 : -1;
+	}
 	if (r->type == PITR_REC_COMMIT) {
 		if (r->seq != p->last_seq + 1)
 			p->broken = true;
@@ -216,8 +228,36 @@ static int copy_base(const char *dir, const pitr_rec *b, int fd)
 	return rc;
 }
 
-/* The image at fd checked as SQLite sees it: integrity_check "ok". */
-static int check_image(const char *image)
+/* Every table's row count in db against the log's "table<TAB>rows<LF>"
+ * lines; 0, or -1 after saying which differs. */
+static int check_rows(sqlite3 *db, const char *rows)
+{
+	for (const char *line = rows; *line;) {
+		const char *tab = strchr(line, '\t'), *end = tab ? strchr(tab, '\n') : NULL;
+		if (!end)
+			return -1;
+		char *name = strndup(line, (size_t)(tab - line));
+		long long want = strtoll(tab + 1, NULL, 10), got = -1;
+		char *q = name ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name) : NULL;
+		sqlite3_stmt *st = NULL;
+		if (q && sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			got = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_free(q);
+		if (got != want)
+			cli_errorf("the restored image has %lld rows in %s; the log counted %lld at that moment",
+			           got, name ? name : "?", want);
+		free(name);
+		if (got != want)
+			return -1;
+		line = end + 1;
+	}
+	return 0;
+}
+
+/* The image checked as SQLite sees it: integrity_check "ok", and the row
+ * counts the log recorded at that moment (rows; NULL: none recorded). */
+static int check_image(const char *image, const char *rows)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -230,8 +270,17 @@ static int check_image(const char *image)
 		cli_errorf("the restored image fails PRAGMA integrity_check: %s",
 		           ok < 0 ? (const char *)sqlite3_column_text(st, 0) : sqlite3_errmsg(db));
 	sqlite3_finalize(st);
+	if (ok > 0 && rows && check_rows(db, rows) != 0)
+		ok = 0;
 	sqlite3_close_v2(db);
 	return ok > 0 ? 0 : -1;
+}
+
+/* The row counts that describe the moment restored: those recorded right
+ * after its last commit; NULL when none were. */
+static const char *rows_for(const pitr_plan *p)
+{
+	return p->rows && p->rows_seq == p->last_seq ? p->rows : NULL;
 }
 
 /* The scratch image and the -wal and -shm opening it may leave. */
@@ -268,7 +317,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	}
 	close(fd);
 	if (rc == 0)
-		rc = check_image(image);
+		rc = check_image(image, rows_for(p));
 	if (rc != 0) {
 		remove_image(image);
 		free(image);
@@ -289,12 +338,14 @@ static void print_result(cli_db *db, cli_opts *o, const pitr_plan *p, const char
 		cli_json_string(stdout, dir);
 		printf(",\"to_time\":\"%s\",\"base\":", t);
 		cli_json_string(stdout, p->base.base_name);
-		printf(",\"commits_applied\":%llu,\"last_commit_seen\":\"%s\",\"check\":\"ok\"}\n",
-		       (unsigned long long)p->commits, last);
+		printf(",\"commits_applied\":%llu,\"last_commit_seen\":\"%s\",\"check\":\"ok\","
+		       "\"rows_checked\":%s}\n",
+		       (unsigned long long)p->commits, last, rows_for(p) ? "true" : "false");
 	} else if (!o->out.quiet) {
 		printf("restored %s to %s UTC into the new database %s: base %s and %llu commits (the "
-		       "last seen at %s UTC)\n",
-		       dir, t, db->label, p->base.base_name, (unsigned long long)p->commits, last);
+		       "last seen at %s UTC)%s\n",
+		       dir, t, db->label, p->base.base_name, (unsigned long long)p->commits, last,
+		       rows_for(p) ? "; row counts equal to the log's at that moment" : "");
 	}
 }
 
@@ -333,6 +384,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		free(image);
 	}
 	pitr_rec_free(&p.base);
+	free(p.rows);
 	cli_rows_free(&r);
 	return rc;
 }

@@ -5,7 +5,9 @@
 # `dbcare log prune --keep 2` deletes nothing; --apply deletes the oldest
 # base and the segments only it needed; a moment of the first stretch is
 # then refused with nothing made, moments of the other two still restore
-# row for row, and log status lists two stretches. --keep is required.
+# row for row (and equal to the row counts the log recorded when a segment
+# closed after their last commit), and log status lists two stretches.
+# --keep is required.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -47,6 +49,8 @@ for i in 0 1 2; do
     [ "$i" != 0 ] || fail "a moment of the pruned stretch restored"
     [ "$(sqlite3 "$work/r$i.db" "PRAGMA integrity_check; SELECT count(*) FROM t")" = "$(printf 'ok\n%s' "$n")" ] ||
       fail "moment $i: not $n rows"
+    # idle after its commits: a segment closed with the row counts of that moment
+    grep -q "row counts equal to the log's" "$work/out" || fail "moment $i: no row counts checked: $(cat "$work/out")"
   else
     [ "$i" = 0 ] || fail "moment $i did not restore after the prune: $(cat "$work/out")"
     grep -q "^dbcare: the log in .* begins at" "$work/out" || fail "the pruned moment: $(cat "$work/out")"
