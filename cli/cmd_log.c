@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#define FAILURES_MAX 100
+
 static volatile sig_atomic_t stop_now;
 
 static void on_signal(int sig)
@@ -57,10 +59,14 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	}
 	struct timespec begun, now;
 	clock_gettime(CLOCK_MONOTONIC, &begun);
-	int rc = 0;
-	while (!stop_now && rc == 0) {
+	/* a failed poll keeps the reader it held (nothing can be lost) and is
+	 * tried again: a lock held too long, a full disk freed; the capture
+	 * gives up after FAILURES_MAX in a row */
+	int rc = 0, failures = 0;
+	while (!stop_now && failures < FAILURES_MAX) {
 		nanosleep(&(struct timespec){c.poll_ms / 1000, (long)(c.poll_ms % 1000) * 1000000}, NULL);
 		rc = pitr_capture_poll(&c);
+		failures = rc == 0 ? 0 : failures + 1;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->run_for_s > 0 &&
 		    (double)(now.tv_sec - begun.tv_sec) + (now.tv_nsec - begun.tv_nsec) / 1e9 >= o->run_for_s)

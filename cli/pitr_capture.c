@@ -33,16 +33,20 @@ static int sql(sqlite3 *db, const char *text)
 	return -1;
 }
 
-/* A read transaction whose snapshot is taken now. */
-static int begin_read(sqlite3 *db)
-{
-	return sql(db, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1");
-}
-
 static void end_read(sqlite3 *db)
 {
 	if (sqlite3_get_autocommit(db) == 0)
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* A read transaction whose snapshot is taken now; on failure none is left
+ * open (the connection is as it was). */
+static int begin_read(sqlite3 *db)
+{
+	if (sql(db, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1") == 0)
+		return 0;
+	end_read(db);
+	return -1;
 }
 
 static int64_t pragma_int(sqlite3 *db, const char *text)

@@ -51,6 +51,10 @@ int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit
 	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size) != 0) {
 		cli_errorf("cannot write the log segment %llu: %s", (unsigned long long)c->seg_seq,
 		           strerror(errno));
+		/* what was written of the record goes: the segment ends whole */
+		if (ftruncate(c->seg_fd, c->seg_len) != 0)
+			cli_errorf("cannot cut the log segment %llu back: %s", (unsigned long long)c->seg_seq,
+			           strerror(errno));
 		return -1;
 	}
 	if (!c->seg_first_ms)
