@@ -48,7 +48,9 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
 	                  .ckpt_frames = 1000,
-	                  .out = &o->out};
+	                  .out = &o->out,
+	                  .seal_zstd = o->compress != NULL,
+	                  .seal_encrypt = o->key_file != NULL};
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);

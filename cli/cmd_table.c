@@ -78,10 +78,12 @@ const cli_command cli_commands[] = {
      OPT_STANZA | OPT_TO_TIME | OPT_KEY_FILE | OPT_TO_MARK | OPT_FROM, 0, 1,
      CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW, cmd_restore},
     {"log", "DIR [--segment-interval T] [--segment-bytes N]\n"
-            "       [--sleep-ms N] [--run-for T] | status DIR\n"
+            "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"
+            "       [--encrypt-key-file F] | status DIR\n"
             "       | prune DIR --keep N [--apply]",
      "SQLite: capture every commit into DIR for restore --to-time",
-     OPT_SEGMENT | OPT_RUN_FOR | OPT_SLEEP_MS | OPT_KEEP | OPT_APPLY, 1, 2, CMD_OWN_CONNECT,
+     OPT_SEGMENT | OPT_RUN_FOR | OPT_SLEEP_MS | OPT_KEEP | OPT_APPLY | OPT_COMPRESS | OPT_KEY_FILE, 1,
+     2, CMD_OWN_CONNECT,
      cmd_log},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 0, 3, 3, 0,
      cmd_audit},

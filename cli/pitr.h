@@ -46,6 +46,8 @@ typedef struct pitr_capture {
 	bool saw_commits; /* the last poll copied commits */
 	int progress_fd, lock_fd;
 	bool started; /* the log continues or has its base: a last heartbeat at the stop */
+	/* closed segments and bases sealed (--compress zstd, --encrypt-key-file) */
+	bool seal_zstd, seal_encrypt;
 	cli_out *out; /* notes */
 } pitr_capture;
 

@@ -9,6 +9,7 @@
 #include "pitr.h"
 
 #include "pg_backup.h"
+#include "sealed.h"
 
 #include "base/file_sync.h"
 
@@ -300,13 +301,19 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 		cli_errorf("log: cannot write the base %s: %s", tmp, dst ? sqlite3_errmsg(dst) : "out of memory");
 	sqlite3_close_v2(dst);
 	int out = rc == SQLITE_OK ? 0 : -1;
-	if (out == 0 && (dbc_sync_path(tmp, O_RDONLY) != 0 || cli_file_sha256(tmp, sha) != 0 ||
-	                 rename(tmp, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
+	long long bytes;
+	if (out == 0 && (c->seal_zstd || c->seal_encrypt))
+		/* sealed under its name (read back first); the plain copy goes */
+		out = cli_seal_file(tmp, path, c->seal_zstd, c->seal_encrypt, sha, &bytes) == 0 &&
+		              dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) == 0
+		          ? 0
+		          : -1;
+	else if (out == 0 && (dbc_sync_path(tmp, O_RDONLY) != 0 || cli_file_sha256(tmp, sha) != 0 ||
+	                      rename(tmp, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
 		cli_errorf("log: cannot publish the base %s: %s", path, strerror(errno));
 		out = -1;
 	}
-	if (out != 0)
-		unlink(tmp);
+	unlink(tmp); /* renamed already, or sealed, or failed */
 	free(tmp);
 	free(path);
 	return out;

@@ -4,6 +4,7 @@
  */
 #include "pitr_log.h"
 #include "files.h"
+#include "sealed.h"
 
 #include "base/sha256.h"
 
@@ -189,6 +190,37 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	if (rc != 0)
 		pitr_rec_free(r);
 	return rc == 0 ? 1 : -1;
+}
+
+FILE *pitr_segment_fopen(const char *path, char **scratch)
+{
+	*scratch = NULL;
+	if (pitr_segment_open(path) || !cli_is_sealed(path))
+		return fopen(path, "rb");
+	char *why = NULL;
+	*scratch = cli_unseal_to_temp(path, NULL, &why);
+	if (!*scratch) {
+		if (why)
+			cli_errorf("cannot open the sealed log segment %s: %s", path, why);
+		free(why);
+		return NULL;
+	}
+	FILE *f = fopen(*scratch, "rb");
+	if (!f) {
+		cli_scratch_release(*scratch);
+		*scratch = NULL;
+	}
+	return f;
+}
+
+bool pitr_segment_superseded(const char *path)
+{
+	if (!pitr_segment_open(path))
+		return false;
+	char *closed = strndup(path, strlen(path) - 5);
+	bool twin = closed && access(closed, F_OK) == 0;
+	free(closed);
+	return twin;
 }
 
 uint64_t pitr_segment_seq(const char *path)

@@ -76,6 +76,13 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
  * error (errno). */
 char **pitr_segments(const char *dir);
 void pitr_free_list(char **list);
+/* Opens a segment for reading: a sealed one through a scratch file that
+ * *scratch names (release it with cli_scratch_release after fclose; NULL
+ * for a plain one). NULL after printing why (a missing or wrong key). */
+FILE *pitr_segment_fopen(const char *path, char **scratch);
+/* Whether the open segment path has a closed twin (its capture was killed
+ * after sealing it): the closed one holds the same records. */
+bool pitr_segment_superseded(const char *path);
 /* The sequence number in a segment's name. */
 uint64_t pitr_segment_seq(const char *path);
 bool pitr_segment_open(const char *path);

@@ -12,6 +12,7 @@
  */
 #include "pitr.h"
 #include "pg_backup.h"
+#include "sealed.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +59,45 @@ static int check_manifest(const char *seg)
 	return 0;
 }
 
-/* Every record of every segment of dir, in order, to fn. */
+/* The records of one segment to fn. A closed segment must be whole; an
+ * open one ends where its capture is writing (or was killed). */
+static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *arg)
+{
+	bool open_seg = pitr_segment_open(seg);
+	char *scratch = NULL, magic[8];
+	FILE *f = pitr_segment_fopen(seg, &scratch);
+	if (!f && open_seg && errno == ENOENT) {
+		/* closed since the listing: the same records under its closed name */
+		seg[strlen(seg) - 5] = '\0';
+		f = pitr_segment_fopen(seg, &scratch);
+	}
+	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
+		if (f)
+			fclose(f);
+		cli_scratch_release(scratch);
+		if (open_seg)
+			return 0; /* a segment just created */
+		cli_errorf("%s is not a dbcare log segment", seg);
+		return -1;
+	}
+	pitr_rec r;
+	off_t off;
+	int got, rc = 0;
+	while (rc == 0 && (got = pitr_read(f, *page_size, &r, &off)) > 0) {
+		if (r.type == PITR_REC_BASE)
+			*page_size = r.page_size;
+		rc = fn(arg, &r);
+		pitr_rec_free(&r);
+	}
+	fclose(f);
+	cli_scratch_release(scratch);
+	if (rc == 0 && got < 0 && !open_seg) {
+		cli_errorf("the log segment %s is damaged at byte %lld", seg, (long long)off);
+		rc = -1;
+	}
+	return rc;
+}
+
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 {
 	char **segs = pitr_segments(dir);
@@ -69,40 +108,12 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 	int rc = 0;
 	uint32_t page_size = 0;
 	for (size_t i = 0; rc == 0 && segs[i]; i++) {
-		bool open_seg = pitr_segment_open(segs[i]);
-		if (check && !open_seg && (rc = check_manifest(segs[i])) != 0)
-			break;
-		FILE *f = fopen(segs[i], "rb");
-		if (!f && open_seg && errno == ENOENT) {
-			/* closed since the listing: the same records under its closed name */
-			segs[i][strlen(segs[i]) - 5] = '\0';
-			f = fopen(segs[i], "rb");
-		}
-		char magic[8];
-		if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
-			if (f)
-				fclose(f);
-			if (open_seg)
-				continue; /* a segment just created */
-			cli_errorf("%s is not a dbcare log segment", segs[i]);
-			rc = -1;
-			break;
-		}
-		pitr_rec r;
-		off_t off;
-		int got;
-		while (rc == 0 && (got = pitr_read(f, page_size, &r, &off)) > 0) {
-			if (r.type == PITR_REC_BASE)
-				page_size = r.page_size;
-			rc = fn(arg, &r);
-			pitr_rec_free(&r);
-		}
-		fclose(f);
-		/* an open segment ends where its capture is writing (or was killed) */
-		if (rc == 0 && got < 0 && !open_seg) {
-			cli_errorf("the log segment %s is damaged at byte %lld", segs[i], (long long)off);
-			rc = -1;
-		}
+		if (pitr_segment_superseded(segs[i]))
+			continue; /* its closed twin holds the same records */
+		if (check && !pitr_segment_open(segs[i]))
+			rc = check_manifest(segs[i]);
+		if (rc == 0)
+			rc = read_segment(segs[i], &page_size, fn, arg);
 	}
 	pitr_free_list(segs);
 	return rc;
@@ -201,6 +212,35 @@ static int apply_record(void *arg, const pitr_rec *r)
 	return 0;
 }
 
+/* The base's database copied from in to fd; a sealed base opened first
+ * (into a scratch file without a name). */
+static int copy_plain(const char *path, int in, int fd)
+{
+	char *scratch = NULL, *why = NULL, buf[1 << 16];
+	int src = in;
+	if (cli_is_sealed(path)) {
+		if (!(scratch = cli_unseal_to_temp(path, NULL, &why))) {
+			if (why)
+				cli_errorf("cannot open the sealed base %s: %s", path, why);
+			free(why);
+			return -1;
+		}
+		src = open(scratch, O_RDONLY | O_CLOEXEC);
+	}
+	ssize_t n;
+	int rc = src >= 0 ? 0 : -1;
+	while (rc == 0 && (n = read(src, buf, sizeof buf)) != 0)
+		rc = n > 0 && write(fd, buf, (size_t)n) == n ? 0 : -1;
+	if (rc != 0)
+		cli_errorf("cannot copy the base %s: %s", path, strerror(errno));
+	if (scratch) {
+		if (src >= 0)
+			close(src);
+		cli_scratch_release(scratch);
+	}
+	return rc;
+}
+
 /* The base copied to fd, its SHA-256 checked against its record. */
 static int copy_base(const char *dir, const pitr_rec *b, int fd)
 {
@@ -213,15 +253,8 @@ static int copy_base(const char *dir, const pitr_rec *b, int fd)
 	else if (strcmp(sha, b->base_sha) != 0)
 		cli_errorf("the base %s is not the file the log names (SHA-256 %s, the log: %s)", path,
 		           sha, b->base_sha);
-	else {
-		char buf[1 << 16];
-		ssize_t n;
-		rc = 0;
-		while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0)
-			rc = n > 0 && write(fd, buf, (size_t)n) == n ? 0 : -1;
-		if (rc != 0)
-			cli_errorf("cannot copy the base %s: %s", path, strerror(errno));
-	}
+	else
+		rc = copy_plain(path, in, fd);
 	if (in >= 0)
 		close(in);
 	free(path);

@@ -6,6 +6,7 @@
  */
 #include "pitr.h"
 #include "files.h"
+#include "sealed.h"
 
 #include "base/file_sync.h"
 #include "base/sha256.h"
@@ -98,28 +99,56 @@ static int write_manifest(const pitr_capture *c, const char *file, const char *s
 	return rc;
 }
 
+/* The closed segment sealed from the open one (read back before it is
+ * named); one a killed capture already named is kept as it is. */
+static int seal_segment(const pitr_capture *c, const char *open_p, const char *closed, char sha[65])
+{
+	long long bytes;
+	if (access(closed, F_OK) == 0)
+		return cli_file_sha256(closed, sha);
+	return cli_seal_file(open_p, closed, c->seal_zstd, c->seal_encrypt, sha, &bytes);
+}
+
+/* A plain segment closed: its SHA-256, its record, the rename. */
+static int close_plain(const pitr_capture *c, const char *open_p, const char *closed)
+{
+	char sha[65];
+	int fd = open(open_p, O_RDONLY | O_CLOEXEC);
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	int rc = fd >= 0 && dbc_file_sha256(&ctx, fd, open_p, NULL, NULL, sha) == DBC_OK ? 0 : -1;
+	dbc_ctx_finish(&ctx);
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		rc = write_manifest(c, closed, sha);
+	if (rc == 0 && (rename(open_p, closed) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0))
+		rc = -1;
+	return rc;
+}
+
+/* A sealed segment closed: sealed under its closed name, its record, the
+ * open one removed. */
+static int close_sealed(const pitr_capture *c, const char *open_p, const char *closed)
+{
+	char sha[65];
+	int rc = seal_segment(c, open_p, closed, sha);
+	if (rc == 0)
+		rc = write_manifest(c, closed, sha);
+	if (rc == 0 && (unlink(open_p) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0))
+		rc = -1;
+	return rc;
+}
+
 int pitr_seg_close(pitr_capture *c)
 {
 	if (c->seg_fd < 0)
 		return 0;
 	char *open_p = seg_path(c, c->seg_seq, ".dbclog.open"), *closed = seg_path(c, c->seg_seq, ".dbclog");
-	char sha[65];
-	int rc = open_p && closed && fdatasync(c->seg_fd) == 0 && lseek(c->seg_fd, 0, SEEK_SET) == 0
-	             ? 0
-	             : -1;
-	if (rc == 0) {
-		int fd = open(open_p, O_RDONLY | O_CLOEXEC);
-		dbc_ctx ctx;
-		dbc_ctx_init(&ctx, cli_files_host(false), NULL);
-		rc = fd >= 0 && dbc_file_sha256(&ctx, fd, open_p, NULL, NULL, sha) == DBC_OK ? 0 : -1;
-		dbc_ctx_finish(&ctx);
-		if (fd >= 0)
-			close(fd);
-	}
+	int rc = open_p && closed && fdatasync(c->seg_fd) == 0 ? 0 : -1;
 	if (rc == 0)
-		rc = write_manifest(c, closed, sha);
-	if (rc == 0 && (rename(open_p, closed) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0))
-		rc = -1;
+		rc = c->seal_zstd || c->seal_encrypt ? close_sealed(c, open_p, closed)
+		                                     : close_plain(c, open_p, closed);
 	if (rc != 0)
 		cli_errorf("cannot close the log segment %s: %s", open_p ? open_p : "", strerror(errno));
 	close(c->seg_fd);
@@ -133,11 +162,15 @@ int pitr_seg_close(pitr_capture *c)
  * after its last whole record (a closed one must be whole). */
 static int recover_one(pitr_capture *c, const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	char *scratch;
+	if (pitr_segment_superseded(path))
+		return unlink(path) == 0 ? 1 : -1; /* killed after sealing it: the closed one is whole */
+	FILE *f = pitr_segment_fopen(path, &scratch);
 	char magic[8];
 	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
 		if (f)
 			fclose(f);
+		cli_scratch_release(scratch);
 		if (pitr_segment_open(path) && unlink(path) == 0)
 			return 1; /* killed before its magic: nothing in it */
 		cli_errorf("%s is not a dbcare log segment", path);
@@ -162,6 +195,7 @@ static int recover_one(pitr_capture *c, const char *path)
 		pitr_rec_free(&r);
 	}
 	fclose(f);
+	cli_scratch_release(scratch);
 	if (got < 0 && !pitr_segment_open(path)) {
 		cli_errorf("the closed log segment %s is damaged at byte %lld", path, (long long)off);
 		return -1;
