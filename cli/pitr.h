@@ -43,6 +43,7 @@ typedef struct pitr_capture {
 	int64_t seg_first_ms, seg_last_ms;
 	char base_name[256]; /* the epoch's base file (in dir) */
 	int64_t last_write_ms;
+	int64_t recovered_ms; /* the newest record's time when the capture started */
 	bool saw_commits; /* the last poll copied commits */
 	int progress_fd, lock_fd;
 	bool started; /* the log continues or has its base: a last heartbeat at the stop */

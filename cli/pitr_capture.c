@@ -71,29 +71,81 @@ static int open_conn(pitr_capture *c, sqlite3 **db)
 	return sql(*db, "PRAGMA wal_autocheckpoint = 0");
 }
 
+/* At most this many bytes of pages are copied by one poll (the rest by
+ * the next): a poll keeps what it copied in memory until it knows its
+ * time. One transaction larger than it is copied whole. */
+#define POLL_BYTES_MAX ((size_t)16 << 20)
+
+/* One commit read from the WAL, written into the log once the poll's
+ * time is known. */
+typedef struct pending {
+	uint32_t npages, db_pages;
+	wal_pos end;
+	uint32_t *pgno;
+	unsigned char *data;
+} pending;
+
 typedef struct copy_arg {
 	pitr_capture *c;
 	int64_t now;
 	int commits;
+	pending *p;
+	size_t n, cap, bytes;
+	bool partial; /* stopped at POLL_BYTES_MAX: more is in the WAL */
 } copy_arg;
 
 static int on_commit(void *arg, const wal_commit *w)
 {
 	copy_arg *a = arg;
-	pitr_capture *c = a->c;
-	pitr_rec r = {.type = PITR_REC_COMMIT,
-	              .time_ms = a->now,
-	              .epoch = c->epoch,
-	              .seq = c->seq + 1,
-	              .db_pages = w->db_pages,
-	              .pos = w->end};
-	if (pitr_seg_append(c, &r, w) != 0)
+	if (a->n == a->cap) {
+		pending *p = realloc(a->p, (a->cap = a->cap ? a->cap * 2 : 16) * sizeof *p);
+		if (!p)
+			return -1;
+		a->p = p;
+	}
+	size_t bytes = (size_t)w->npages * a->c->page_size;
+	pending *e = &a->p[a->n];
+	*e = (pending){w->npages, w->db_pages, w->end, malloc(w->npages * sizeof(uint32_t)), malloc(bytes)};
+	if (!e->pgno || !e->data) {
+		free(e->pgno);
+		free(e->data);
 		return -1;
-	c->seq++;
-	c->db_pages = w->db_pages;
-	c->pos = w->end;
-	a->commits++;
-	return 0;
+	}
+	memcpy(e->pgno, w->pgno, w->npages * sizeof(uint32_t));
+	memcpy(e->data, w->data, bytes);
+	a->n++;
+	a->bytes += bytes;
+	if (a->bytes < POLL_BYTES_MAX)
+		return 0;
+	a->partial = true;
+	return 2;
+}
+
+/* The commits read, written with the poll's time: taken after the WAL was
+ * read, so every commit is stamped at or after the moment it was made,
+ * and a commit made after a time T never carries a time at or before T. */
+static int write_pending(copy_arg *a)
+{
+	pitr_capture *c = a->c;
+	int rc = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		pending *e = &a->p[i];
+		wal_commit w = {e->npages, e->pgno, e->data, e->db_pages, e->end};
+		pitr_rec r = {.type = PITR_REC_COMMIT, .time_ms = a->now, .epoch = c->epoch,
+		              .seq = c->seq + 1, .db_pages = e->db_pages, .pos = e->end};
+		if (rc == 0 && (rc = pitr_seg_append(c, &r, &w)) == 0) {
+			c->seq++;
+			c->db_pages = e->db_pages;
+			c->pos = e->end;
+			a->commits++;
+		}
+		free(e->pgno);
+		free(e->data);
+	}
+	free(a->p);
+	a->p = NULL;
+	a->n = a->cap = 0;
+	return rc;
 }
 
 static int count_only(void *arg, const wal_commit *w)
@@ -102,8 +154,8 @@ static int count_only(void *arg, const wal_commit *w)
 	return 0;
 }
 
-/* Copies the commits of the WAL after c->pos into the log: 0, 1 when the
- * log cannot continue (a WAL generation went by unseen), -1 on error. */
+/* Reads the commits of the WAL after c->pos into a: 0, 1 when the log
+ * cannot continue (a WAL generation went by unseen), -1 on error. */
 static int copy_new(pitr_capture *c, copy_arg *a)
 {
 	wal_header h;
@@ -130,20 +182,26 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	c->pos = from;
 	c->have_pos = true;
 	wal_pos end;
-	return wal_scan(c->wal_fd, &h, &from, on_commit, a, &end) == 0 ? 0 : -1;
+	r = wal_scan(c->wal_fd, &h, &from, on_commit, a, &end);
+	return r == 0 || r == 2 ? 0 : -1;
 }
 
 static int take_base(pitr_capture *c);
 
 /* The next reader taken, the WAL copied to its end and synced, then the
- * previous reader released. 0, or -1 with the previous reader still held. */
+ * previous reader released (kept instead when the poll copied only part:
+ * the next reader's snapshot may be past the last frame copied). 0, or -1
+ * (1: a new base is needed) with the previous reader still held. */
 static int advance(pitr_capture *c, copy_arg *a)
 {
 	int next = c->held < 0 ? 0 : 1 - c->held;
 	if (begin_read(c->rd[next]) != 0)
 		return -1;
-	a->now = pitr_now_ms();
 	int rc = copy_new(c, a);
+	a->now = pitr_now_ms();
+	int wrote = write_pending(a); /* what was read before a failure is whole */
+	if (rc == 0)
+		rc = wrote;
 	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
 		pitr_rec h = {.type = PITR_REC_HEARTBEAT, .time_ms = a->now, .epoch = c->epoch,
 		              .seq = c->seq, .db_pages = c->db_pages, .pos = c->pos};
@@ -151,8 +209,10 @@ static int advance(pitr_capture *c, copy_arg *a)
 	}
 	if (rc == 0)
 		rc = pitr_seg_sync(c);
-	if (rc != 0) {
+	if (rc != 0 || a->partial) {
 		end_read(c->rd[next]);
+		if (rc == 0)
+			pitr_progress(c, c->last_write_ms);
 		return rc;
 	}
 	if (c->held >= 0)
@@ -174,9 +234,10 @@ static int checkpoint(pitr_capture *c)
 	sqlite3_busy_timeout(c->wr, 10000);
 	if (began != SQLITE_OK)
 		return 0;
-	copy_arg a = {c, 0, 0};
+	copy_arg a = {.c = c};
 	int rc = advance(c, &a);
-	if (rc == 0) {
+	/* only with every frame in the log (a partial copy: the next poll) */
+	if (rc == 0 && !a.partial) {
 		end_read(c->rd[c->held]);
 		c->held = -1;
 		sqlite3_wal_checkpoint_v2(c->rd[0], "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -236,10 +297,11 @@ static int record_rows(pitr_capture *c)
 	sqlite3_busy_timeout(c->wr, 10000);
 	if (began != SQLITE_OK)
 		return 0;
-	copy_arg a = {c, 0, 0};
+	copy_arg a = {.c = c};
 	int rc = advance(c, &a);
 	end_read(c->wr);
-	char *rows = rc == 0 ? count_rows(c->rd[c->held]) : NULL;
+	/* the reader held is at the log's place only when the copy was whole */
+	char *rows = rc == 0 && !a.partial ? count_rows(c->rd[c->held]) : NULL;
 	if (rows) {
 		pitr_rec r = {.type = PITR_REC_ROWS, .time_ms = a.now, .epoch = c->epoch, .seq = c->seq,
 		              .db_pages = c->db_pages, .pos = c->pos, .rows = rows};
@@ -262,7 +324,7 @@ static int rotate_if_due(pitr_capture *c)
 
 int pitr_capture_poll(pitr_capture *c)
 {
-	copy_arg a = {c, 0, 0};
+	copy_arg a = {.c = c};
 	int rc = advance(c, &a);
 	if (rc == 1) {
 		cli_note(c->out, "log: a WAL generation went by unseen: a new base");
@@ -446,7 +508,13 @@ int pitr_capture_start(pitr_capture *c)
 	if (c->have_pos && !zero && wal_read_header(c->wal_fd, &h) > 0 && h.page_size == c->page_size &&
 	    wal_has(c->wal_fd, &h, &c->pos)) {
 		cli_note(c->out, "log: continuing epoch %u after commit %llu", c->epoch,
-		             (unsigned long long)c->seq);
+		         (unsigned long long)c->seq);
+		/* the stretch while no capture ran: its commits come next, stamped
+		 * when this capture sees them */
+		pitr_rec s = {.type = PITR_REC_RESUME, .time_ms = c->recovered_ms, .epoch = c->epoch,
+		              .seq = c->seq, .db_pages = c->db_pages, .pos = c->pos};
+		if (pitr_seg_append(c, &s, NULL) != 0 || pitr_seg_sync(c) != 0)
+			return -1;
 		c->saw_commits = c->started = true;
 		return 0;
 	}
@@ -456,7 +524,7 @@ int pitr_capture_start(pitr_capture *c)
 
 void pitr_capture_stop(pitr_capture *c)
 {
-	copy_arg a = {c, 0, 0};
+	copy_arg a = {.c = c};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
 	if (c->started && c->held >= 0)
 		advance(c, &a);

@@ -157,7 +157,7 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 	} else if (r->type == PITR_REC_ROWS) {
 		if (!(r->rows = strndup((char *)p, pl)))
 			return -1;
-	} else if (r->type != PITR_REC_HEARTBEAT || pl != 0) {
+	} else if ((r->type != PITR_REC_HEARTBEAT && r->type != PITR_REC_RESUME) || pl != 0) {
 		return -1;
 	}
 	return 0;
@@ -347,5 +347,7 @@ int64_t pitr_now_ms(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	/* rounded up: a commit made within the millisecond after T (a time
+	 * given to the millisecond) is never stamped T */
+	return (int64_t)t.tv_sec * 1000 + (t.tv_nsec + 999999) / 1000000;
 }

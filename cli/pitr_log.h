@@ -20,6 +20,9 @@
  *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
  *       then n times (u32 page number, page);
  *   'H' a heartbeat: epoch, seq: the capture saw nothing newer at time;
+ *   'S' a capture resumed the epoch: time is the last moment seen before it
+ *       stopped; commits in the records right after it (before any other
+ *       record) were made at some moment between that and their own time;
  *   'R' row counts: epoch, seq, then "table<TAB>rows<LF>" for every table
  *       (by name) of the database as it was right after commit seq.
  * An epoch is a run of the log without a gap: it begins with a base, its
@@ -40,6 +43,7 @@
 #define PITR_REC_COMMIT    'C'
 #define PITR_REC_HEARTBEAT 'H'
 #define PITR_REC_ROWS      'R'
+#define PITR_REC_RESUME    'S'
 
 typedef struct pitr_rec {
 	uint32_t type;
@@ -92,6 +96,7 @@ void pitr_time_text(int64_t ms, char buf[32]);
 /* Parses an ISO-8601 time, UTC unless it ends with an offset
  * ("YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|+HH[[:]MM]|-HH[[:]MM]]"); 0 or -1. */
 int pitr_time_parse(const char *s, int64_t *ms);
+/* Now in ms since the epoch, rounded up (records are stamped with it). */
 int64_t pitr_now_ms(void);
 
 #endif

@@ -33,6 +33,10 @@ typedef struct pitr_plan {
 	 * they follow: checked when that is the last commit applied */
 	char *rows;
 	uint64_t rows_seq;
+	/* a capture resumed: from the last moment seen before (resumed_from,
+	 * -1: none pending) to the first record after, the commits of that
+	 * record happened at some unknown moment; T inside is refused */
+	int64_t resumed_from, blind_from, blind_to;
 } pitr_plan;
 
 /* A closed segment's SHA-256 against its log-<seq>.json; 0 when it
@@ -135,12 +139,24 @@ static int plan_record(void *arg, const pitr_rec *r)
 		p->last_time = p->seen_until = r->time_ms;
 		p->commits = 0;
 		p->broken = false;
+		p->resumed_from = -1;
+		p->blind_from = p->blind_to = 0;
 		free(p->rows);
 		p->rows = NULL;
 		return p->base.base_name ? 0 : -1;
 	}
 	if (!p->have_base || r->epoch != p->base.epoch)
 		return 0;
+	if (r->type == PITR_REC_RESUME) {
+		p->resumed_from = r->time_ms;
+		return 0;
+	}
+	if (p->resumed_from >= 0 && r->type == PITR_REC_COMMIT && p->resumed_from < p->target &&
+	    p->target < r->time_ms) {
+		p->blind_from = p->resumed_from;
+		p->blind_to = r->time_ms;
+	}
+	p->resumed_from = -1;
 	if (r->time_ms >= p->target)
 		p->covered = true;
 	if (r->time_ms > p->target)
@@ -166,7 +182,13 @@ static int plan_record(void *arg, const pitr_rec *r)
 static int explain(const pitr_plan *p, const char *dir, const char *t)
 {
 	char a[32], b[32];
-	if (!p->have_base && !p->first_time)
+	if (p->blind_to) {
+		pitr_time_text(p->blind_from, a);
+		pitr_time_text(p->blind_to, b);
+		cli_errorf("no capture ran from %s to %s UTC, and commits of that stretch were seen only "
+		           "at its end: the log cannot restore to %s exactly (a time outside it can)",
+		           a, b, t);
+	} else if (!p->have_base && !p->first_time)
 		cli_errorf("no point-in-time log in %s (dbcare log writes one)", dir);
 	else if (!p->have_base) {
 		pitr_time_text(p->first_time, a);
@@ -384,7 +406,7 @@ static void print_result(cli_db *db, cli_opts *o, const pitr_plan *p, const char
 
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 {
-	pitr_plan p = {0};
+	pitr_plan p = {.resumed_from = -1};
 	if (pitr_time_parse(o->to_time, &p.target) != 0) {
 		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
 		           "2026-11-24T12:19:13+01:00, not \"%s\"",
@@ -402,7 +424,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		cli_errorf("restore --to-time creates a new database: %s is not empty", db->label);
 	else if (pitr_each_record(dir, plan_record, &p, true) != 0)
 		;
-	else if (!p.have_base || !p.covered || p.broken)
+	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
 		explain(&p, dir, o->to_time);
 	else if ((image = build_image(dir, &p, cli_cell(&r, 0, 0)))) {
 		char *err = NULL;

@@ -191,7 +191,7 @@ static int recover_one(pitr_capture *c, const char *path)
 		c->have_pos = true;
 		if (!c->seg_first_ms)
 			c->seg_first_ms = r.time_ms;
-		c->seg_last_ms = r.time_ms;
+		c->seg_last_ms = c->recovered_ms = r.time_ms;
 		pitr_rec_free(&r);
 	}
 	fclose(f);

@@ -123,10 +123,17 @@ for i in range(nmoments):
     tester.execute("BEGIN IMMEDIATE")
     held = now_ms()
     h = rows_hash(tester)
-    # the capture's poll that started after the lock was taken has seen
-    # every commit before it; a record later than T: every poll stamped at
-    # or before T is done, none of them saw a commit after the hold
-    sure = wait_progress(lambda p: p >= held)
+    # a poll stamps its records once it has read the WAL: a record at or
+    # after the lock was taken, then a newer one (a poll that began after
+    # it, so after the lock): every commit before the hold is in the log
+    # at or before T. A record later than T before the lock goes: no poll
+    # at or before T can see a commit after the hold.
+    first = [0]
+    def seen(p):
+        first[0] = p
+        return p >= held
+    sure = wait_progress(seen) and wait_progress(lambda p: p > first[0])
+    time.sleep(0.002)  # T after that record's millisecond
     t = now_ms()
     sure = sure and wait_progress(lambda p: p > t)
     tester.execute("ROLLBACK")
