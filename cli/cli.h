@@ -83,6 +83,9 @@ typedef struct cli_opts {
 	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
 	const char *to_mark;     /* restore --to-mark: a restore point's label */
 	const char *from_dir;    /* restore --from DIR: where a chain's files are */
+	double segment_s;        /* log --segment-interval (default 60 s) */
+	int64_t segment_bytes;   /* log --segment-bytes (default 64 MB) */
+	double run_for_s;        /* log --run-for: stop after it; 0: until a signal */
 	cli_db_report report;
 	char **args; /* the command's own arguments */
 	int nargs;
@@ -159,6 +162,7 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
+int cmd_log(cli_db *, cli_opts *); /* cmd_log.c: SQLite point-in-time capture */
 /* SQLite: restores the backup file (full or incremental, plain or sealed)
  * into db, which may be a new, empty database: file verified (an
  * incremental through the chain its files name, found in from_dir, NULL:

@@ -63,9 +63,16 @@ const cli_command cli_commands[] = {
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},
     {"restore",
      "FILE [--from DIR] [--encrypt-key-file F]\n"
-     "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]",
+     "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]\n"
+     "       | --to-time TIME DIR (SQLite: DIR a dbcare log)",
      "SQLite: verify FILE, its chain, copy it in; PostgreSQL: to a time", 0, 1,
      CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW, cmd_restore},
+    {"log",
+     "DIR [--segment-interval T] [--segment-bytes N]\n"
+     "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"
+     "       [--encrypt-key-file F] | status DIR\n"
+     "       | prune DIR --keep N [--apply]",
+     "SQLite: capture every commit into DIR for restore --to-time", 1, 2, CMD_OWN_CONNECT, cmd_log},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 3, 3, 0,
      cmd_audit},
     {"config", "[list | get KEY | set KEY VALUE]", "dbcare's settings: list, read, change one", 0,

@@ -56,7 +56,12 @@ static const struct {
                 "dbcare backups prune --keep 7 --apply --db sqlite:app.db\n"},
     {"restore", "dbcare restore backups/app-20260101T000000Z.db --db sqlite:app.db\n"
                 "dbcare restore backups/app-incr-3.db --from backups --db sqlite:new.db\n"
-                "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"},
+                "dbcare restore --to-time '2026-01-01 12:00+00' restored --db postgres:///app\n"
+                "dbcare restore --to-time '2026-01-01 12:00:05' backups/log --db sqlite:new.db\n"},
+    {"log", "dbcare log backups/log --db sqlite:app.db    # until SIGTERM\n"
+            "dbcare log backups/log --segment-interval 5m --db sqlite:app.db\n"
+            "dbcare log status backups/log --json --db sqlite:app.db\n"
+            "dbcare log prune backups/log --keep 3 --apply --db sqlite:app.db\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
              "dbcare migrate --dump-schema --db sqlite:app.db\n"},

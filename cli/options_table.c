@@ -85,6 +85,18 @@ static int read_sleep_ms(const cli_option *opt, const char *val, cli_opts *o, cl
 	return CLI_OK;
 }
 
+static int read_segment_bytes(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
+{
+	(void)opt, (void)line;
+	char *end;
+	long long v = strtoll(val, &end, 10);
+	if (end == val || *end || v < 4096)
+		return cli_usage_error(
+		    "--segment-bytes needs a number of bytes (at least 4096), not \"%s\"", val);
+	o->segment_bytes = v;
+	return CLI_OK;
+}
+
 /* Each item by the extension's own list (dbmaintain_run reads it the same
  * way), so a typo never reaches the database. */
 static int read_include(const cli_option *opt, const char *val, cli_opts *o, cli_line *line)
@@ -271,13 +283,13 @@ const cli_option cli_options[] = {
     {.name = "sleep-ms",
      .type = CLI_OPT_CUSTOM,
      .read = read_sleep_ms,
-     .commands = "retain",
+     .commands = "retain log",
      .spelling = "--sleep-ms N",
      .help = "pause between batches (default 0)"},
     {.name = "keep",
      .type = CLI_OPT_COUNT,
      .field = FIELD(keep),
-     .commands = "backups",
+     .commands = "backups log",
      .spelling = "--keep N",
      .help = "keep the N newest backups"},
     {.name = "days",
@@ -289,7 +301,7 @@ const cli_option cli_options[] = {
     {.name = "apply",
      .type = CLI_OPT_FLAG,
      .field = FIELD(apply),
-     .commands = "backups",
+     .commands = "backups log",
      .spelling = "--apply",
      .help = "delete (without it: a dry run)"},
     {.name = "attach",
@@ -391,13 +403,13 @@ const cli_option cli_options[] = {
      .field = FIELD(compress),
      .choices = "zstd|none",
      .read = read_compress,
-     .commands = "backup",
+     .commands = "backup log",
      .spelling = "--compress zstd",
      .help = "a backup compressed with zstd (a sealed file)"},
     {.name = "encrypt-key-file",
      .type = CLI_OPT_TEXT,
      .field = FIELD(key_file),
-     .commands = "backup verify restore",
+     .commands = "backup verify restore log",
      .spelling = "--encrypt-key-file F",
      .help = "AES-256-GCM key file of sealed backups (32 bytes)"},
     {.name = "to-mark",
@@ -430,7 +442,27 @@ const cli_option cli_options[] = {
      .field = FIELD(to_time),
      .commands = "restore",
      .spelling = "--to-time TIME",
-     .help = "PostgreSQL: restore to this moment into DIR (pgBackRest)"},
+     .help = "restore to this moment (SQLite: log DIR; PG: pgBackRest)"},
+    {.name = "segment-interval",
+     .type = CLI_OPT_SPAN,
+     .field = FIELD(segment_s),
+     .choices = "60s or 5m",
+     .commands = "log",
+     .spelling = "--segment-interval T",
+     .help = "close a log segment after T (default 60s)"},
+    {.name = "segment-bytes",
+     .type = CLI_OPT_CUSTOM,
+     .read = read_segment_bytes,
+     .commands = "log",
+     .spelling = "--segment-bytes N",
+     .help = "close a log segment at N bytes (default 64 MB)"},
+    {.name = "run-for",
+     .type = CLI_OPT_SPAN,
+     .field = FIELD(run_for_s),
+     .choices = "10s or 5m",
+     .commands = "log",
+     .spelling = "--run-for T",
+     .help = "stop the capture after T (default: at SIGTERM or SIGINT)"},
     {.name = "allow-drop",
      .type = CLI_OPT_FLAG,
      .field = FIELD(allow_drop),

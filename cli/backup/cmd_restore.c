@@ -15,6 +15,7 @@
  */
 #include "cli/cli.h"
 #include "pgbackrest.h"
+#include "pitr.h"
 #include "sealed.h"
 
 #include <fcntl.h>
@@ -76,6 +77,8 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		o->nargs = 1;
 	}
 	const char *file = o->args[0];
+	if (o->to_time && db->drv->restore_from)
+		return cli_pitr_restore(db, o, file);
 	if (o->to_time || (o->to_mark && !sqlite_mark)) {
 		if (db->drv->restore_from) {
 			cli_errorf("--to-time is for PostgreSQL through pgBackRest");

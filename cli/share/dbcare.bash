@@ -8,14 +8,15 @@ _dbcare()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="create drop wait status migrate up rollback down verify validate baseline
 		repair history script new lint generate health check orphans maintain retain backup backups
-		restore audit config dump schema serve report alert-rules help version"
+		restore log audit config dump schema serve report alert-rules help version"
 	local options="--db --url --module --install --json --format --quiet --no-progress
 		--jobs --dir --migrations-dir --to --steps --dry-run --exit-code --mode --fail-on
 		--delete --timeout --version --include --policy --budget --sleep-ms --keep --days
 		--apply --attach --dump-schema --schema-file --max-failures --canary --commit-each
 		--listen --scrape-timeout --min-interval --report-interval --allow-writes --token-file --html
 		--stanza --type --to-time --allow-drop --all-backups --compress --encrypt-key-file --to-mark
-		--from --incremental --follow-symlinks --archive-db --archive-codec --help"
+		--from --incremental --follow-symlinks --archive-db --archive-codec
+		--segment-interval --segment-bytes --run-for --help"
 	case $prev in
 	--dir|--migrations-dir|-d|--from)
 		COMPREPLY=($(compgen -d -- "$cur")); return ;;
@@ -41,7 +42,7 @@ _dbcare()
 			--keep|--days|--attach|--schema-file|--max-failures|--canary|--listen|\
 			--scrape-timeout|--min-interval|--token-file|--html|--stanza|--type|--to-time|\
 			--archive-db|--archive-codec|--report-interval|--compress|--encrypt-key-file|\
-			--to-mark|--from) ;;
+			--to-mark|--from|--segment-interval|--segment-bytes|--run-for) ;;
 			*) cmd=${COMP_WORDS[i]}; break ;;
 			esac ;;
 		esac

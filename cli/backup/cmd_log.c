@@ -1,0 +1,79 @@
+/*
+ * cmd_log.c — dbcare log DIR: the SQLite point-in-time capture
+ * (pitr_capture.c), polling every --sleep-ms (default 50) until SIGTERM,
+ * SIGINT or --run-for; a segment closes after --segment-interval or
+ * --segment-bytes. Exits 1 when the capture fails (the log stays whole up
+ * to its last record; the next run continues it or starts a new base).
+ */
+#include "cli/driver/conn.h"
+#include "pitr.h"
+
+#include "base/clock.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define FAILURES_MAX 100
+
+static volatile sig_atomic_t stop_now;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_now = 1;
+}
+
+int cmd_log(cli_db *probe, cli_opts *o)
+{
+	const cli_target *t = probe->handle; /* run_one.c hands the target over */
+	struct stat st;
+	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
+		return cli_pitr_status(o, o->args[1]);
+	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
+		return cli_pitr_prune(o, o->args[1]);
+	if (o->nargs != 1) {
+		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N [--apply]");
+		return CLI_USAGE;
+	}
+	if (!cli_target_file(t)) { /* a server's database: PostgreSQL */
+		cli_errorf("log is for SQLite databases; PostgreSQL archives its WAL with pgBackRest");
+		return CLI_ERROR;
+	}
+	if (stat(o->args[0], &st) != 0 || !S_ISDIR(st.st_mode)) {
+		cli_errorf("log: %s is not a directory", o->args[0]);
+		return CLI_ERROR;
+	}
+	pitr_capture c = {.dir = o->args[0],
+	                  .db_path = t->spec,
+	                  .poll_ms = o->sleep_ms > 0 ? o->sleep_ms : 50,
+	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
+	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
+	                  .ckpt_frames = 1000,
+	                  .out = &o->out,
+	                  .seal_zstd = o->compress != NULL,
+	                  .seal_encrypt = o->key_file != NULL};
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (pitr_capture_start(&c) != 0) {
+		pitr_capture_stop(&c);
+		return CLI_ERROR;
+	}
+	double begun = dbc_monotonic_ms();
+	/* a failed poll keeps the reader it held (nothing can be lost) and is
+	 * tried again: a lock held too long, a full disk freed; the capture
+	 * gives up after FAILURES_MAX in a row */
+	int rc = 0, failures = 0;
+	while (!stop_now && failures < FAILURES_MAX) {
+		nanosleep(&(struct timespec){c.poll_ms / 1000, (long)(c.poll_ms % 1000) * 1000000}, NULL);
+		rc = pitr_capture_poll(&c);
+		failures = rc == 0 ? 0 : failures + 1;
+		if (o->run_for_s > 0 && dbc_monotonic_ms() - begun >= o->run_for_s * 1000)
+			break;
+	}
+	pitr_capture_stop(&c);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}

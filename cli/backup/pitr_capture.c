@@ -1,0 +1,574 @@
+/*
+ * pitr_capture.c — `dbcare log`'s capture (pitr.h states its invariant):
+ * each poll takes the next reader, copies the WAL's new commits into the
+ * log, syncs it, and only then releases the previous reader; a base is a
+ * full copy taken at an exact place in the WAL (the write lock held while
+ * that place is read); a checkpoint is run by the capture itself, under the
+ * write lock, once every frame is in the log.
+ */
+#include "pitr.h"
+
+#include "pg_backup.h"
+#include "sealed.h"
+
+#include "base/file_sync.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* An idle capture still writes a heartbeat this often: the log reaches
+ * to within it of now (a restore needs a record at or after its time). */
+#define HEARTBEAT_MS 250
+
+static int sql(sqlite3 *db, const char *text)
+{
+	if (sqlite3_exec(db, text, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	cli_errorf("log: %s: %s", text, sqlite3_errmsg(db));
+	return -1;
+}
+
+static void end_read(sqlite3 *db)
+{
+	if (sqlite3_get_autocommit(db) == 0)
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* A read transaction whose snapshot is taken now; on failure none is left
+ * open (the connection is as it was). */
+static int begin_read(sqlite3 *db)
+{
+	if (sql(db, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1") == 0)
+		return 0;
+	end_read(db);
+	return -1;
+}
+
+static int64_t pragma_int(sqlite3 *db, const char *text)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db, text, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int open_conn(pitr_capture *c, sqlite3 **db)
+{
+	if (sqlite3_open_v2(c->db_path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		cli_errorf("log: cannot open %s: %s", c->db_path,
+		           *db ? sqlite3_errmsg(*db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(*db, 10000);
+	/* the capture's connections never checkpoint on their own */
+	return sql(*db, "PRAGMA wal_autocheckpoint = 0");
+}
+
+/* At most this many bytes of pages are copied by one poll (the rest by
+ * the next): a poll keeps what it copied in memory until it knows its
+ * time. One transaction larger than it is copied whole. */
+#define POLL_BYTES_MAX ((size_t)16 << 20)
+
+/* One commit read from the WAL, written into the log once the poll's
+ * time is known. */
+typedef struct pending {
+	uint32_t npages, db_pages;
+	wal_pos end;
+	uint32_t *pgno;
+	unsigned char *data;
+} pending;
+
+typedef struct copy_arg {
+	pitr_capture *c;
+	int64_t now;
+	int commits;
+	pending *p;
+	size_t n, cap, bytes;
+	bool partial; /* stopped at POLL_BYTES_MAX: more is in the WAL */
+} copy_arg;
+
+static int on_commit(void *arg, const wal_commit *w)
+{
+	copy_arg *a = arg;
+	if (a->n == a->cap) {
+		pending *p = realloc(a->p, (a->cap = a->cap ? a->cap * 2 : 16) * sizeof *p);
+		if (!p)
+			return -1;
+		a->p = p;
+	}
+	size_t bytes = (size_t)w->npages * a->c->page_size;
+	pending *e = &a->p[a->n];
+	*e = (pending){w->npages, w->db_pages, w->end, malloc(w->npages * sizeof(uint32_t)),
+	               malloc(bytes)};
+	if (!e->pgno || !e->data) {
+		free(e->pgno);
+		free(e->data);
+		return -1;
+	}
+	memcpy(e->pgno, w->pgno, w->npages * sizeof(uint32_t));
+	memcpy(e->data, w->data, bytes);
+	a->n++;
+	a->bytes += bytes;
+	if (a->bytes < POLL_BYTES_MAX)
+		return 0;
+	a->partial = true;
+	return 2;
+}
+
+/* The commits read, written with the poll's time: taken after the WAL was
+ * read, so every commit is stamped at or after the moment it was made,
+ * and a commit made after a time T never carries a time at or before T. */
+static int write_pending(copy_arg *a)
+{
+	pitr_capture *c = a->c;
+	int rc = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		pending *e = &a->p[i];
+		wal_commit w = {e->npages, e->pgno, e->data, e->db_pages, e->end};
+		pitr_rec r = {.type = PITR_REC_COMMIT,
+		              .time_ms = a->now,
+		              .epoch = c->epoch,
+		              .seq = c->seq + 1,
+		              .db_pages = e->db_pages,
+		              .pos = e->end};
+		if (rc == 0 && (rc = pitr_seg_append(c, &r, &w)) == 0) {
+			c->seq++;
+			c->db_pages = e->db_pages;
+			c->pos = e->end;
+			a->commits++;
+		}
+		free(e->pgno);
+		free(e->data);
+	}
+	free(a->p);
+	a->p = NULL;
+	a->n = a->cap = 0;
+	return rc;
+}
+
+static int count_only(void *arg, const wal_commit *w)
+{
+	*(uint32_t *)arg = w->db_pages;
+	return 0;
+}
+
+/* Reads the commits of the WAL after c->pos into a: 0, 1 when the log
+ * cannot continue (a WAL generation went by unseen), -1 on error. */
+static int copy_new(pitr_capture *c, copy_arg *a)
+{
+	wal_header h;
+	int r = wal_read_header(c->wal_fd, &h);
+	if (r < 0) {
+		cli_errorf("log: cannot read %s-wal: %s", c->db_path, strerror(errno));
+		return -1;
+	}
+	if (r == 0) /* no WAL yet, or its header being written: nothing committed in it */
+		return 0;
+	if (h.page_size != c->page_size) {
+		cli_errorf("log: the WAL's page size (%u) is not the base's (%u)", h.page_size,
+		           c->page_size);
+		return -1;
+	}
+	wal_pos from;
+	if (c->have_pos && c->pos.salt1 == h.start.salt1 && c->pos.salt2 == h.start.salt2)
+		from = c->pos;
+	else if (!c->have_pos || h.start.salt1 == c->pos.salt1 + 1)
+		from = h.start; /* the next generation: the last one's frames are all in the log */
+	else
+		return 1;
+	if (!wal_has(c->wal_fd, &h, &from))
+		return 1;
+	c->pos = from;
+	c->have_pos = true;
+	wal_pos end;
+	r = wal_scan(c->wal_fd, &h, &from, on_commit, a, &end);
+	return r == 0 || r == 2 ? 0 : -1;
+}
+
+static int take_base(pitr_capture *c);
+
+/* The next reader taken, the WAL copied to its end and synced, then the
+ * previous reader released (kept instead when the poll copied only part:
+ * the next reader's snapshot may be past the last frame copied). 0, or -1
+ * (1: a new base is needed) with the previous reader still held. */
+static int advance(pitr_capture *c, copy_arg *a)
+{
+	int next = c->held < 0 ? 0 : 1 - c->held;
+	if (begin_read(c->rd[next]) != 0)
+		return -1;
+	int rc = copy_new(c, a);
+	a->now = pitr_now_ms();
+	int wrote = write_pending(a); /* what was read before a failure is whole */
+	if (rc == 0)
+		rc = wrote;
+	if (rc == 0 && !a->commits && (c->saw_commits || a->now - c->last_write_ms >= HEARTBEAT_MS)) {
+		pitr_rec h = {.type = PITR_REC_HEARTBEAT,
+		              .time_ms = a->now,
+		              .epoch = c->epoch,
+		              .seq = c->seq,
+		              .db_pages = c->db_pages,
+		              .pos = c->pos};
+		rc = pitr_seg_append(c, &h, NULL);
+	}
+	if (rc == 0)
+		rc = pitr_seg_sync(c);
+	if (rc != 0 || a->partial) {
+		end_read(c->rd[next]);
+		if (rc == 0)
+			pitr_progress(c, c->last_write_ms);
+		return rc;
+	}
+	if (c->held >= 0)
+		end_read(c->rd[c->held]);
+	c->held = next;
+	c->saw_commits = a->commits > 0;
+	pitr_progress(c, c->last_write_ms);
+	return 0;
+}
+
+/* The WAL checkpointed by the capture: under the write lock (no commit
+ * can come), every frame copied, the readers released, a passive
+ * checkpoint, a new reader, the lock released. Busy: tried again later. */
+static int checkpoint(pitr_capture *c)
+{
+	/* never waits for a writer: the next poll tries again */
+	sqlite3_busy_timeout(c->wr, 0);
+	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(c->wr, 10000);
+	if (began != SQLITE_OK)
+		return 0;
+	copy_arg a = {.c = c};
+	int rc = advance(c, &a);
+	/* only with every frame in the log (a partial copy: the next poll) */
+	if (rc == 0 && !a.partial) {
+		end_read(c->rd[c->held]);
+		c->held = -1;
+		sqlite3_wal_checkpoint_v2(c->rd[0], "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		rc = begin_read(c->rd[0]);
+		c->held = rc == 0 ? 0 : -1;
+	}
+	end_read(c->wr);
+	return rc;
+}
+
+/* "table<TAB>rows<LF>" for every table of db's snapshot, by name; a table
+ * that cannot be counted here (a virtual table of a module this process
+ * lacks) or whose name would break the format is left out. */
+static char *count_rows(sqlite3 *db)
+{
+	sqlite3_stmt *st, *cnt;
+	size_t len = 0;
+	char *out = calloc(1, 1);
+	if (!out ||
+	    sqlite3_prepare_v2(db,
+	                       "SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name"
+	                       " NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		free(out);
+		return NULL;
+	}
+	while (out && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		char *q = name && !strpbrk(name, "\t\n")
+		              ? sqlite3_mprintf("SELECT count(*) FROM main.\"%w\"", name)
+		              : NULL;
+		if (q && sqlite3_prepare_v2(db, q, -1, &cnt, NULL) == SQLITE_OK) {
+			if (sqlite3_step(cnt) == SQLITE_ROW) {
+				char *line = NULL;
+				int n =
+				    asprintf(&line, "%s\t%lld\n", name, (long long)sqlite3_column_int64(cnt, 0));
+				char *grown = n < 0 ? NULL : realloc(out, len + (size_t)n + 1);
+				if (grown)
+					memcpy(grown + len, line, (size_t)n + 1), len += (size_t)n;
+				else
+					free(out);
+				out = grown;
+				free(line);
+			}
+			sqlite3_finalize(cnt);
+		}
+		sqlite3_free(q);
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* The row counts at the segment's end, at the log's exact place: under
+ * the write lock a new reader is taken (its snapshot: the last commit
+ * copied), the lock released, and the tables counted in that snapshot
+ * while writers go on. Busy: no counts this time. */
+static int record_rows(pitr_capture *c)
+{
+	sqlite3_busy_timeout(c->wr, 0);
+	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(c->wr, 10000);
+	if (began != SQLITE_OK)
+		return 0;
+	copy_arg a = {.c = c};
+	int rc = advance(c, &a);
+	end_read(c->wr);
+	/* the reader held is at the log's place only when the copy was whole */
+	char *rows = rc == 0 && !a.partial ? count_rows(c->rd[c->held]) : NULL;
+	if (rows) {
+		pitr_rec r = {.type = PITR_REC_ROWS,
+		              .time_ms = a.now,
+		              .epoch = c->epoch,
+		              .seq = c->seq,
+		              .db_pages = c->db_pages,
+		              .pos = c->pos,
+		              .rows = rows};
+		rc = pitr_seg_append(c, &r, NULL);
+		free(rows);
+	}
+	return rc;
+}
+
+static int rotate_if_due(pitr_capture *c)
+{
+	if (c->seg_fd < 0)
+		return 0;
+	if (c->seg_len < c->seg_bytes && pitr_now_ms() - c->seg_first_ms < c->seg_interval_ms)
+		return 0;
+	int rc = record_rows(c);
+	pitr_seg_close(c);
+	return rc;
+}
+
+int pitr_capture_poll(pitr_capture *c)
+{
+	copy_arg a = {.c = c};
+	int rc = advance(c, &a);
+	if (rc == 1) {
+		cli_note(c->out, "log: a WAL generation went by unseen: a new base");
+		return take_base(c);
+	}
+	if (rc == 0)
+		rc = rotate_if_due(c);
+	if (rc != 0)
+		return rc;
+	/* once per place: an idle WAL is not checkpointed again and again */
+	if (c->pos.frame >= c->ckpt_frames &&
+	    (c->pos.frame != c->ckpt_pos.frame || c->pos.salt1 != c->ckpt_pos.salt1)) {
+		c->ckpt_pos = c->pos;
+		return checkpoint(c);
+	}
+	return 0;
+}
+
+/* The base: a full copy of rd[held]'s snapshot into DIR/name, synced;
+ * its SHA-256 in sha. */
+static int write_base(pitr_capture *c, const char *name, char sha[65])
+{
+	char *tmp = NULL, *path = NULL;
+	sqlite3 *dst = NULL;
+	if (asprintf(&tmp, "%s/%s.tmp", c->dir, name) < 0 || asprintf(&path, "%s/%s", c->dir, name) < 0)
+		return -1;
+	int rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	sqlite3_backup *b =
+	    rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", c->rd[c->held], "main") : NULL;
+	if (b) {
+		rc = sqlite3_backup_step(b, -1);
+		rc = sqlite3_backup_finish(b) == SQLITE_OK && rc == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	} else {
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_OK)
+		cli_errorf("log: cannot write the base %s: %s", tmp,
+		           dst ? sqlite3_errmsg(dst) : "out of memory");
+	sqlite3_close_v2(dst);
+	int out = rc == SQLITE_OK ? 0 : -1;
+	long long bytes;
+	if (out == 0 && (c->seal_zstd || c->seal_encrypt))
+		/* sealed under its name (read back first); the plain copy goes */
+		out = cli_seal_file(tmp, path, c->seal_zstd, c->seal_encrypt, sha, &bytes) == 0 &&
+		              dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) == 0
+		          ? 0
+		          : -1;
+	else if (out == 0 &&
+	         (dbc_sync_path(tmp, O_RDONLY) != 0 || cli_file_sha256(tmp, sha) != 0 ||
+	          rename(tmp, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
+		cli_errorf("log: cannot publish the base %s: %s", path, strerror(errno));
+		out = -1;
+	}
+	unlink(tmp); /* renamed already, or sealed, or failed */
+	free(tmp);
+	free(path);
+	return out;
+}
+
+/* The exact place a base is taken at: under the write lock, a new reader
+ * (its snapshot: every commit so far) and the WAL's last commit. */
+static int base_place(pitr_capture *c, int64_t *when)
+{
+	if (sql(c->wr, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	if (c->held >= 0)
+		end_read(c->rd[c->held]);
+	c->held = -1;
+	int rc = begin_read(c->rd[0]);
+	c->held = rc == 0 ? 0 : -1;
+	*when = pitr_now_ms();
+	wal_header h;
+	int hr = rc == 0 ? wal_read_header(c->wal_fd, &h) : -1;
+	c->have_pos = hr > 0;
+	memset(&c->pos, 0, sizeof c->pos);
+	uint32_t pages = 0;
+	if (hr > 0)
+		rc = wal_scan(c->wal_fd, &h, &h.start, count_only, &pages, &c->pos);
+	else if (hr < 0)
+		rc = -1;
+	c->page_size = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_size");
+	c->db_pages = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_count");
+	end_read(c->wr);
+	return rc;
+}
+
+static int take_base(pitr_capture *c)
+{
+	int64_t when;
+	char name[64], sha[65], stamp[32];
+	pitr_seg_close(c);
+	if (base_place(c, &when) != 0)
+		return -1;
+	pitr_time_text(when, stamp);
+	snprintf(name, sizeof name, "base-%.10sT%.2s%.2s%.2s%.3sZ.db", stamp, stamp + 11, stamp + 14,
+	         stamp + 17, stamp + 20);
+	if (write_base(c, name, sha) != 0)
+		return -1;
+	c->epoch++;
+	snprintf(c->base_name, sizeof c->base_name, "%s", name);
+	pitr_rec r = {.type = PITR_REC_BASE,
+	              .time_ms = when,
+	              .epoch = c->epoch,
+	              .seq = c->seq,
+	              .db_pages = c->db_pages,
+	              .pos = c->pos,
+	              .page_size = c->page_size,
+	              .base_name = name};
+	memcpy(r.base_sha, sha, 65);
+	if (pitr_seg_append(c, &r, NULL) != 0 || pitr_seg_sync(c) != 0)
+		return -1;
+	c->saw_commits = true;
+	pitr_progress(c, when);
+	cli_note(c->out, "log: base %s (epoch %u)", name, c->epoch);
+	return 0;
+}
+
+static int open_all(pitr_capture *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (open_conn(c, &c->rd[i]) != 0)
+			return -1;
+	if (open_conn(c, &c->wr) != 0)
+		return -1;
+	sqlite3_stmt *st;
+	bool wal = false;
+	if (sqlite3_prepare_v2(c->wr, "PRAGMA main.journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal) {
+		cli_errorf("log: %s is not in WAL mode (PRAGMA journal_mode = wal): only a WAL can be "
+		           "captured",
+		           c->db_path);
+		return -1;
+	}
+	/* the -wal exists while a connection has the database open */
+	if (begin_read(c->rd[0]) != 0)
+		return -1;
+	c->held = 0;
+	char *wal_file = NULL;
+	if (asprintf(&wal_file, "%s-wal", c->db_path) < 0)
+		return -1;
+	c->wal_fd = open(wal_file, O_RDONLY | O_CLOEXEC);
+	if (c->wal_fd < 0)
+		cli_errorf("log: cannot open %s: %s", wal_file, strerror(errno));
+	free(wal_file);
+	return c->wal_fd < 0 ? -1 : 0;
+}
+
+/* One capture per log directory: an exclusive lock on DIR/log.lock, held
+ * until the process ends (a kill releases it); then the base a killed
+ * capture was writing is removed. */
+static int lock_dir(pitr_capture *c)
+{
+	char *lock = NULL;
+	if (asprintf(&lock, "%s/log.lock", c->dir) < 0)
+		return -1;
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lock);
+	if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		cli_errorf("log: another dbcare log is capturing into %s", c->dir);
+		return -1;
+	}
+	DIR *d = opendir(c->dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "base-", 5) == 0 && n > 7 &&
+		    strcmp(e->d_name + n - 7, ".db.tmp") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+int pitr_capture_start(pitr_capture *c)
+{
+	c->held = -1;
+	c->wal_fd = c->seg_fd = c->progress_fd = c->lock_fd = -1;
+	if (lock_dir(c) != 0 || pitr_seg_recover(c) != 0 || open_all(c) != 0)
+		return -1;
+	char *progress = NULL;
+	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)
+		c->progress_fd = open(progress, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(progress);
+	wal_header h;
+	bool zero = c->pos.salt1 == 0 && c->pos.salt2 == 0 && c->pos.frame == 0;
+	if (c->have_pos && !zero && wal_read_header(c->wal_fd, &h) > 0 && h.page_size == c->page_size &&
+	    wal_has(c->wal_fd, &h, &c->pos)) {
+		cli_note(c->out, "log: continuing epoch %u after commit %llu", c->epoch,
+		         (unsigned long long)c->seq);
+		/* the stretch while no capture ran: its commits come next, stamped
+		 * when this capture sees them */
+		pitr_rec s = {.type = PITR_REC_RESUME,
+		              .time_ms = c->recovered_ms,
+		              .epoch = c->epoch,
+		              .seq = c->seq,
+		              .db_pages = c->db_pages,
+		              .pos = c->pos};
+		if (pitr_seg_append(c, &s, NULL) != 0 || pitr_seg_sync(c) != 0)
+			return -1;
+		c->saw_commits = c->started = true;
+		return 0;
+	}
+	c->started = take_base(c) == 0;
+	return c->started ? 0 : -1;
+}
+
+void pitr_capture_stop(pitr_capture *c)
+{
+	copy_arg a = {.c = c};
+	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
+	if (c->started && c->held >= 0)
+		advance(c, &a);
+	pitr_seg_close(c);
+	for (int i = 0; i < 2; i++)
+		sqlite3_close_v2(c->rd[i]);
+	sqlite3_close_v2(c->wr);
+	if (c->wal_fd >= 0)
+		close(c->wal_fd);
+	if (c->progress_fd >= 0)
+		close(c->progress_fd);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+}

@@ -1,0 +1,354 @@
+/*
+ * pitr_log.c — the point-in-time log's records and files (pitr_log.h):
+ * encoding, the SHA-256 that closes every record, segment names, times.
+ */
+#include "pitr_log.h"
+#include "cli/common/files.h"
+#include "sealed.h"
+
+#include "base/sha256.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REC_MAGIC   0x52434244u /* "DBCR" */
+#define REC_HDR     20
+#define COMMON      36 /* epoch, seq, db pages, WAL position */
+#define MAX_PAYLOAD ((size_t)1 << 31)
+
+/* The raw SHA-256 of data, on one context kept for the process. */
+static int rec_digest(const void *data, size_t len, unsigned char md[32])
+{
+	static dbc_ctx ctx;
+	static dbc_sha256 *h;
+	if (!h) {
+		dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+		if (!(h = dbc_sha256_begin(&ctx)))
+			return -1;
+	}
+	return dbc_sha256_digest(&ctx, h, data, len, md) == DBC_OK ? 0 : -1;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+void pitr_rec_free(pitr_rec *r)
+{
+	free(r->base_name);
+	free(r->rows);
+	free(r->pages);
+	memset(r, 0, sizeof *r);
+}
+
+static size_t payload_len(const pitr_rec *r, const wal_commit *c, uint32_t page_size)
+{
+	if (r->type == PITR_REC_COMMIT)
+		return COMMON + 4 + (size_t)c->npages * (4 + page_size);
+	if (r->type == PITR_REC_BASE)
+		return COMMON + 4 + 64 + 4 + strlen(r->base_name);
+	if (r->type == PITR_REC_ROWS)
+		return COMMON + strlen(r->rows);
+	return COMMON;
+}
+
+static void put_payload(unsigned char *p, const pitr_rec *r, const wal_commit *c,
+                        uint32_t page_size)
+{
+	put32(p, r->epoch);
+	put64(p + 4, r->seq);
+	put32(p + 12, r->db_pages);
+	const uint32_t pos[5] = {r->pos.salt1, r->pos.salt2, r->pos.frame, r->pos.ck1, r->pos.ck2};
+	for (int i = 0; i < 5; i++)
+		put32(p + 16 + 4 * i, pos[i]);
+	p += COMMON;
+	if (r->type == PITR_REC_COMMIT) {
+		put32(p, c->npages);
+		p += 4;
+		for (uint32_t i = 0; i < c->npages; i++) {
+			put32(p, c->pgno[i]);
+			memcpy(p + 4, c->data + (size_t)i * page_size, page_size);
+			p += 4 + page_size;
+		}
+	} else if (r->type == PITR_REC_BASE) {
+		size_t n = strlen(r->base_name);
+		put32(p, r->page_size);
+		memcpy(p + 4, r->base_sha, 64);
+		put32(p + 68, (uint32_t)n);
+		memcpy(p + 72, r->base_name, n);
+	} else if (r->type == PITR_REC_ROWS) {
+		memcpy(p, r->rows, strlen(r->rows));
+	}
+}
+
+int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size)
+{
+	size_t pl = payload_len(r, c, page_size), n = REC_HDR + pl + 32;
+	unsigned char *b = malloc(n);
+	if (!b)
+		return -1;
+	put32(b, REC_MAGIC);
+	put32(b + 4, r->type);
+	put32(b + 8, (uint32_t)pl);
+	put64(b + 12, (uint64_t)r->time_ms);
+	put_payload(b + REC_HDR, r, c, page_size);
+	int rc = rec_digest(b, REC_HDR + pl, b + REC_HDR + pl);
+	size_t done = 0;
+	while (rc == 0 && done < n) {
+		ssize_t w = pwrite(fd, b + done, n - done, *len + (off_t)done);
+		if (w < 0 && errno != EINTR)
+			rc = -1;
+		else if (w > 0)
+			done += (size_t)w;
+	}
+	free(b);
+	if (rc == 0)
+		*len += (off_t)n;
+	return rc;
+}
+
+/* The payload of a record read whole and checked, into r. */
+static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, pitr_rec *r)
+{
+	if (pl < COMMON)
+		return -1;
+	r->epoch = get32(p);
+	r->seq = get64(p + 4);
+	r->db_pages = get32(p + 12);
+	r->pos = (wal_pos){get32(p + 16), get32(p + 20), get32(p + 24), get32(p + 28), get32(p + 32)};
+	p += COMMON;
+	pl -= COMMON;
+	if (r->type == PITR_REC_COMMIT) {
+		if (pl < 4 || page_size == 0)
+			return -1;
+		r->npages = get32(p);
+		if (pl - 4 != (size_t)r->npages * (4 + page_size) || !(r->pages = malloc(pl - 4 + 1)))
+			return -1;
+		memcpy(r->pages, p + 4, pl - 4);
+		r->pages_len = pl - 4;
+	} else if (r->type == PITR_REC_BASE) {
+		if (pl < 72 || pl - 72 != get32(p + 68) ||
+		    !(r->base_name = strndup((char *)p + 72, pl - 72)))
+			return -1;
+		r->page_size = get32(p);
+		memcpy(r->base_sha, p + 4, 64);
+		r->base_sha[64] = '\0';
+	} else if (r->type == PITR_REC_ROWS) {
+		if (!(r->rows = strndup((char *)p, pl)))
+			return -1;
+	} else if ((r->type != PITR_REC_HEARTBEAT && r->type != PITR_REC_RESUME) || pl != 0) {
+		return -1;
+	}
+	return 0;
+}
+
+int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
+{
+	unsigned char h[REC_HDR];
+	memset(r, 0, sizeof *r);
+	*off = ftello(f);
+	size_t got = fread(h, 1, REC_HDR, f);
+	if (got == 0 && feof(f))
+		return 0;
+	if (got != REC_HDR || get32(h) != REC_MAGIC || get32(h + 8) > MAX_PAYLOAD)
+		return -1;
+	size_t pl = get32(h + 8);
+	unsigned char *b = malloc(REC_HDR + pl + 32), md[32];
+	if (!b)
+		return -1;
+	memcpy(b, h, REC_HDR);
+	int rc = fread(b + REC_HDR, 1, pl + 32, f) == pl + 32 && rec_digest(b, REC_HDR + pl, md) == 0 &&
+	                 memcmp(md, b + REC_HDR + pl, 32) == 0
+	             ? 0
+	             : -1;
+	r->type = get32(h + 4);
+	r->time_ms = (int64_t)get64(h + 12);
+	if (rc == 0)
+		rc = parse_payload(b + REC_HDR, pl, page_size, r);
+	free(b);
+	if (rc != 0)
+		pitr_rec_free(r);
+	return rc == 0 ? 1 : -1;
+}
+
+FILE *pitr_segment_fopen(const char *path, char **scratch)
+{
+	*scratch = NULL;
+	if (pitr_segment_open(path) || !cli_is_sealed(path))
+		return fopen(path, "rb");
+	char *why = NULL;
+	*scratch = cli_unseal_to_temp(path, NULL, &why);
+	if (!*scratch) {
+		if (why)
+			cli_errorf("cannot open the sealed log segment %s: %s", path, why);
+		free(why);
+		return NULL;
+	}
+	FILE *f = fopen(*scratch, "rb");
+	if (!f) {
+		cli_scratch_release(*scratch);
+		*scratch = NULL;
+	}
+	return f;
+}
+
+bool pitr_segment_superseded(const char *path)
+{
+	if (!pitr_segment_open(path))
+		return false;
+	char *closed = strndup(path, strlen(path) - 5);
+	bool twin = closed && access(closed, F_OK) == 0;
+	free(closed);
+	return twin;
+}
+
+uint64_t pitr_segment_seq(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	return strtoull(b + 4, NULL, 10);
+}
+
+bool pitr_segment_open(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 5 && strcmp(path + n - 5, ".open") == 0;
+}
+
+static bool segment_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (strncmp(name, "log-", 4) != 0 || n < 12 || strspn(name + 4, "0123456789") != 8)
+		return false;
+	return strcmp(name + 12, ".dbclog") == 0 || strcmp(name + 12, ".dbclog.open") == 0;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	uint64_t x = pitr_segment_seq(*(char *const *)a), y = pitr_segment_seq(*(char *const *)b);
+	return x < y ? -1 : x > y;
+}
+
+char **pitr_segments(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	size_t n = 0, cap = 16;
+	char **list = calloc(cap + 1, sizeof *list);
+	struct dirent *e;
+	while (list && (e = readdir(d))) {
+		if (!segment_name(e->d_name))
+			continue;
+		if (n == cap) {
+			char **l = realloc(list, (2 * cap + 1) * sizeof *l);
+			if (!l)
+				break;
+			list = l;
+			cap *= 2;
+		}
+		if (asprintf(&list[n], "%s/%s", dir, e->d_name) < 0)
+			break;
+		list[++n] = NULL;
+	}
+	closedir(d);
+	if (list)
+		qsort(list, n, sizeof *list, by_seq);
+	return list;
+}
+
+void pitr_free_list(char **list)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		free(list[i]);
+	free(list);
+}
+
+void pitr_time_text(int64_t ms, char buf[32])
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%03d", (int)(ms % 1000));
+}
+
+int pitr_time_parse(const char *s, int64_t *ms)
+{
+	struct tm tm = {0};
+	int frac = 0, nfrac = 0, used = 0;
+	char sep;
+	if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep, &tm.tm_hour,
+	           &tm.tm_min, &used) != 6 ||
+	    (sep != ' ' && sep != 'T'))
+		return -1;
+	s += used;
+	if (*s == ':') {
+		int n = 0;
+		if (sscanf(s, ":%2d%n", &tm.tm_sec, &n) != 1)
+			return -1;
+		s += n;
+		if (*s == '.')
+			for (s++; *s >= '0' && *s <= '9'; s++, nfrac++)
+				if (nfrac < 3)
+					frac = frac * 10 + (*s - '0');
+	}
+	while (nfrac > 0 && nfrac < 3)
+		frac *= 10, nfrac++;
+	int offset_min = 0;
+	if (*s == 'Z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		/* an offset from UTC: +HH, +HHMM or +HH:MM */
+		int hh = 0, mm = 0, n = 0, sign = *s == '-' ? -1 : 1;
+		if (sscanf(s + 1, "%2d%n", &hh, &n) != 1 || n != 2)
+			return -1;
+		s += 3;
+		if (*s == ':')
+			s++;
+		if (*s && (sscanf(s, "%2d%n", &mm, &n) != 1 || n != 2))
+			return -1;
+		s += *s ? 2 : 0;
+		if (hh > 23 || mm > 59)
+			return -1;
+		offset_min = sign * (hh * 60 + mm);
+	}
+	if (*s || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*ms = ((int64_t)timegm(&tm) - offset_min * 60) * 1000 + frac;
+	return 0;
+}
+
+int64_t pitr_now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	/* rounded up: a commit made within the millisecond after T (a time
+	 * given to the millisecond) is never stamped T */
+	return (int64_t)t.tv_sec * 1000 + (t.tv_nsec + 999999) / 1000000;
+}

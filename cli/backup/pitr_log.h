@@ -1,0 +1,102 @@
+/*
+ * pitr_log.h — the SQLite point-in-time log: its files and records
+ * (docs/backups.md, "Back to any moment").
+ *
+ * A log directory holds
+ *   base-<UTC time>.db   full copies of the database, each taken at an
+ *                        exact place in the WAL (a 'B' record names it);
+ *   log-<seq>.dbclog     closed segments, each with log-<seq>.json
+ *                        (first and last commit time, SHA-256, base);
+ *   log-<seq>.dbclog.open the segment being written (at most one, unless
+ *                        a capture was killed: the next capture closes it).
+ *
+ * A segment is the magic "DBCLOG01" and records, each
+ *   u32 magic "DBCR", u32 type, u32 payload length, i64 time (ms since
+ *   the epoch, UTC: when the capture saw it), payload, then the SHA-256
+ *   of everything before it in the record;
+ * all integers little-endian. Types:
+ *   'B' a base: epoch, seq, db pages, WAL position, page size, the base
+ *       file's SHA-256 (hex) and name;
+ *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
+ *       then n times (u32 page number, page);
+ *   'H' a heartbeat: epoch, seq: the capture saw nothing newer at time;
+ *   'S' a capture resumed the epoch: time is the last moment seen before it
+ *       stopped; commits in the records right after it (before any other
+ *       record) were made at some moment between that and their own time;
+ *   'R' row counts: epoch, seq, then "table<TAB>rows<LF>" for every table
+ *       (by name) of the database as it was right after commit seq.
+ * An epoch is a run of the log without a gap: it begins with a base, its
+ * commits follow one another (seq + 1 each). A capture that cannot prove
+ * that no commit went by unseen (it was stopped and the WAL was reset
+ * meanwhile) begins a new epoch with a new base.
+ */
+#ifndef DBCARE_PITR_LOG_H
+#define DBCARE_PITR_LOG_H
+
+#include "sqlite_wal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define PITR_SEG_MAGIC     "DBCLOG01"
+#define PITR_REC_BASE      'B'
+#define PITR_REC_COMMIT    'C'
+#define PITR_REC_HEARTBEAT 'H'
+#define PITR_REC_ROWS      'R'
+#define PITR_REC_RESUME    'S'
+
+typedef struct pitr_rec {
+	uint32_t type;
+	int64_t time_ms;
+	uint32_t epoch;
+	uint64_t seq;
+	uint32_t db_pages;
+	wal_pos pos;
+	/* 'B' */
+	uint32_t page_size;
+	char base_sha[65];
+	char *base_name; /* malloc'd */
+	/* 'R': "table<TAB>rows<LF>"..., malloc'd */
+	char *rows;
+	/* 'C': npages pages, read into pages (u32 pgno + page each) */
+	uint32_t npages;
+	unsigned char *pages;
+	size_t pages_len;
+} pitr_rec;
+
+void pitr_rec_free(pitr_rec *r);
+
+/* Appends a record to the segment open at fd (its length is *len, moved
+ * on); c gives a commit's pages. 0 or -1 (errno). */
+int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
+
+/* Reads the next record of f: 1 with *r filled, 0 at the end of the file,
+ * -1 when what follows is not a whole, valid record (*off: where it
+ * starts). page_size: of the commits' pages (0 until a base gave it). */
+int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
+
+/* The segment files of dir, by sequence number, closed and open
+ * ("DIR/log-<seq>.dbclog[.open]", malloc'd, NULL-terminated); NULL on
+ * error (errno). */
+char **pitr_segments(const char *dir);
+void pitr_free_list(char **list);
+/* Opens a segment for reading: a sealed one through a scratch file that
+ * *scratch names (release it with cli_scratch_release after fclose; NULL
+ * for a plain one). NULL after printing why (a missing or wrong key). */
+FILE *pitr_segment_fopen(const char *path, char **scratch);
+/* Whether the open segment path has a closed twin (its capture was killed
+ * after sealing it): the closed one holds the same records. */
+bool pitr_segment_superseded(const char *path);
+/* The sequence number in a segment's name. */
+uint64_t pitr_segment_seq(const char *path);
+bool pitr_segment_open(const char *path);
+
+/* "2026-11-24 11:19:13.123" (UTC) of ms since the epoch, into buf[32]. */
+void pitr_time_text(int64_t ms, char buf[32]);
+/* Parses an ISO-8601 time, UTC unless it ends with an offset
+ * ("YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|+HH[[:]MM]|-HH[[:]MM]]"); 0 or -1. */
+int pitr_time_parse(const char *s, int64_t *ms);
+/* Now in ms since the epoch, rounded up (records are stamped with it). */
+int64_t pitr_now_ms(void);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * pitr_prune.c — `dbcare log prune DIR --keep N [--apply]`: the retention
+ * of a point-in-time log. The newest N bases are kept, and with the oldest
+ * of them (its time t0) everything a restore to t0 or later reads: a
+ * restore starts at a base at or before its time and reads only records
+ * at or after that base. So the older bases go, and the closed segments
+ * whose last record (their log-<n>.json) is older than t0, with their
+ * records. The segment being written is never touched. A dry run (no
+ * --apply) lists what would go.
+ */
+#include "pitr.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The base files of dir, oldest first (their names sort by time). */
+static char **base_files(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	char **list = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	*n = 0;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (strncmp(e->d_name, "base-", 5) != 0 || len < 8 ||
+		    strcmp(e->d_name + len - 3, ".db") != 0)
+			continue;
+		if (*n == cap) {
+			char **l = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof *l);
+			if (!l)
+				break;
+			list = l;
+		}
+		list[(*n)++] = strdup(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (list)
+		qsort(list, *n, sizeof *list, by_name);
+	return list;
+}
+
+/* The time of a base from its name: base-YYYY-MM-DDTHHMMSSmmmZ.db. */
+static int base_time(const char *name, int64_t *ms)
+{
+	char t[32];
+	if (strlen(name) < 28)
+		return -1;
+	snprintf(t, sizeof t, "%.10s %.2s:%.2s:%.2s.%.3s", name + 5, name + 16, name + 18, name + 20,
+	         name + 22);
+	return pitr_time_parse(t, ms);
+}
+
+/* The last record time a closed segment's log-<n>.json gives; -1: none. */
+static int64_t segment_last(const char *seg)
+{
+	char *json = NULL, buf[1024];
+	int64_t ms = -1;
+	if (asprintf(&json, "%.*s.json", (int)(strlen(seg) - 7), seg) < 0)
+		return -1;
+	FILE *f = fopen(json, "r");
+	size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	buf[got] = '\0';
+	const char *p = strstr(buf, "\"last_commit\":\"");
+	char t[24];
+	if (p && sscanf(p + 15, "%23[^\"]", t) == 1 && pitr_time_parse(t, &ms) != 0)
+		ms = -1;
+	if (f)
+		fclose(f);
+	free(json);
+	return ms;
+}
+
+static int drop(cli_opts *o, const char *path, bool apply, int *count)
+{
+	(*count)++;
+	if (!apply) {
+		printf("would delete %s\n", path);
+		return 0;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		cli_errorf("cannot delete %s: %s", path, strerror(errno));
+		return -1;
+	}
+	cli_note(&o->out, "deleted %s", path);
+	return 0;
+}
+
+/* The closed segments wholly older than t0, with their records. */
+static int drop_segments(cli_opts *o, const char *dir, int64_t t0, int *count)
+{
+	char **segs = pitr_segments(dir);
+	int rc = segs ? 0 : -1;
+	for (size_t i = 0; rc == 0 && segs[i]; i++) {
+		int64_t last = pitr_segment_open(segs[i]) ? -1 : segment_last(segs[i]);
+		if (last < 0 || last >= t0)
+			continue;
+		char *json = NULL;
+		if (asprintf(&json, "%.*s.json", (int)(strlen(segs[i]) - 7), segs[i]) < 0)
+			rc = -1;
+		else
+			rc = drop(o, segs[i], o->apply, count) ? -1 : drop(o, json, o->apply, count);
+		free(json);
+	}
+	pitr_free_list(segs);
+	return rc;
+}
+
+int cli_pitr_prune(cli_opts *o, const char *dir)
+{
+	if (o->keep < 1) {
+		cli_errorf("log prune needs --keep N (the newest N bases and what restores from them)");
+		return CLI_USAGE;
+	}
+	size_t n;
+	char **bases = base_files(dir, &n);
+	int count = 0, rc = 0;
+	int64_t t0;
+	if ((size_t)o->keep < n && base_time(bases[n - (size_t)o->keep], &t0) == 0) {
+		for (size_t i = 0; rc == 0 && i + (size_t)o->keep < n; i++) {
+			char *path = NULL;
+			rc = asprintf(&path, "%s/%s", dir, bases[i]) < 0 ? -1 : drop(o, path, o->apply, &count);
+			free(path);
+		}
+		if (rc == 0)
+			rc = drop_segments(o, dir, t0, &count);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(bases[i]);
+	free(bases);
+	if (rc == 0 && !o->apply)
+		printf("%d files would be deleted (a dry run: --apply deletes them)\n", count);
+	else if (rc == 0)
+		printf("%d files deleted\n", count);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}

@@ -1,0 +1,244 @@
+/*
+ * pitr_segment.c — the log's segments on disk (pitr_log.h): appended to
+ * while open ("log-<seq>.dbclog.open"), closed by a sync, their record
+ * "log-<seq>.json" (times, SHA-256, base) and a rename; a segment a killed
+ * capture left open is cut after its last whole record and closed.
+ */
+#include "pitr.h"
+#include "cli/common/files.h"
+#include "sealed.h"
+
+#include "base/file_sync.h"
+#include "base/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *seg_path(const pitr_capture *c, uint64_t seq, const char *ext)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/log-%08llu%s", c->dir, (unsigned long long)seq, ext) < 0)
+		return NULL;
+	return p;
+}
+
+static int seg_open(pitr_capture *c)
+{
+	char *p = seg_path(c, c->seg_seq + 1, ".dbclog.open");
+	if (!p)
+		return -1;
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	free(p);
+	if (fd < 0 || write(fd, PITR_SEG_MAGIC, 8) != 8) {
+		cli_errorf("cannot create a log segment in %s: %s", c->dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	c->seg_fd = fd;
+	c->seg_seq++;
+	c->seg_len = 8;
+	c->seg_first_ms = c->seg_last_ms = 0;
+	return 0;
+}
+
+int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit)
+{
+	if (c->seg_fd < 0 && seg_open(c) != 0)
+		return -1;
+	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size) != 0) {
+		cli_errorf("cannot write the log segment %llu: %s", (unsigned long long)c->seg_seq,
+		           strerror(errno));
+		/* what was written of the record goes: the segment ends whole */
+		if (ftruncate(c->seg_fd, c->seg_len) != 0)
+			cli_errorf("cannot cut the log segment %llu back: %s", (unsigned long long)c->seg_seq,
+			           strerror(errno));
+		return -1;
+	}
+	if (!c->seg_first_ms)
+		c->seg_first_ms = r->time_ms;
+	c->seg_last_ms = r->time_ms;
+	c->last_write_ms = r->time_ms;
+	return 0;
+}
+
+int pitr_seg_sync(pitr_capture *c)
+{
+	if (c->seg_fd >= 0 && fdatasync(c->seg_fd) != 0) {
+		cli_errorf("cannot sync the log segment: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* log-<seq>.json: what the segment holds, written whole before the rename
+ * that closes the segment. */
+static int write_manifest(const pitr_capture *c, const char *file, const char *sha)
+{
+	char *json = seg_path(c, c->seg_seq, ".json"), first[32], last[32];
+	if (!json)
+		return -1;
+	pitr_time_text(c->seg_first_ms, first);
+	pitr_time_text(c->seg_last_ms, last);
+	cli_replace r;
+	FILE *f = cli_replace_open(&r, json);
+	if (f) {
+		const char *name = strrchr(file, '/');
+		fprintf(f,
+		        "{\"segment\":\"%s\",\"first_commit\":\"%s\",\"last_commit\":\"%s\","
+		        "\"bytes\":%lld,\"sha256\":\"%s\",\"epoch\":%u,\"last_seq\":%llu,"
+		        "\"base\":\"%s\"}\n",
+		        name ? name + 1 : file, first, last, (long long)c->seg_len, sha, c->epoch,
+		        (unsigned long long)c->seq, c->base_name);
+	}
+	int rc = f ? cli_replace_close(&r, true) : -1;
+	free(json);
+	return rc;
+}
+
+/* The closed segment sealed from the open one (read back before it is
+ * named); one a killed capture already named is kept as it is. */
+static int seal_segment(const pitr_capture *c, const char *open_p, const char *closed, char sha[65])
+{
+	long long bytes;
+	if (access(closed, F_OK) == 0)
+		return cli_file_sha256(closed, sha);
+	return cli_seal_file(open_p, closed, c->seal_zstd, c->seal_encrypt, sha, &bytes);
+}
+
+/* A plain segment closed: its SHA-256, its record, the rename. */
+static int close_plain(const pitr_capture *c, const char *open_p, const char *closed)
+{
+	char sha[65];
+	int fd = open(open_p, O_RDONLY | O_CLOEXEC);
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	int rc = fd >= 0 && dbc_file_sha256(&ctx, fd, open_p, NULL, NULL, sha) == DBC_OK ? 0 : -1;
+	dbc_ctx_finish(&ctx);
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		rc = write_manifest(c, closed, sha);
+	if (rc == 0 &&
+	    (rename(open_p, closed) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0))
+		rc = -1;
+	return rc;
+}
+
+/* A sealed segment closed: sealed under its closed name, its record, the
+ * open one removed. */
+static int close_sealed(const pitr_capture *c, const char *open_p, const char *closed)
+{
+	char sha[65];
+	int rc = seal_segment(c, open_p, closed, sha);
+	if (rc == 0)
+		rc = write_manifest(c, closed, sha);
+	if (rc == 0 && (unlink(open_p) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0))
+		rc = -1;
+	return rc;
+}
+
+int pitr_seg_close(pitr_capture *c)
+{
+	if (c->seg_fd < 0)
+		return 0;
+	char *open_p = seg_path(c, c->seg_seq, ".dbclog.open"),
+	     *closed = seg_path(c, c->seg_seq, ".dbclog");
+	int rc = open_p && closed && fdatasync(c->seg_fd) == 0 ? 0 : -1;
+	if (rc == 0)
+		rc = c->seal_zstd || c->seal_encrypt ? close_sealed(c, open_p, closed)
+		                                     : close_plain(c, open_p, closed);
+	if (rc != 0)
+		cli_errorf("cannot close the log segment %s: %s", open_p ? open_p : "", strerror(errno));
+	close(c->seg_fd);
+	c->seg_fd = -1;
+	free(open_p);
+	free(closed);
+	return rc;
+}
+
+/* Reads the records of one segment into c's state; an open segment is cut
+ * after its last whole record (a closed one must be whole). */
+static int recover_one(pitr_capture *c, const char *path)
+{
+	char *scratch;
+	if (pitr_segment_superseded(path))
+		return unlink(path) == 0 ? 1 : -1; /* killed after sealing it: the closed one is whole */
+	FILE *f = pitr_segment_fopen(path, &scratch);
+	char magic[8];
+	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
+		if (f)
+			fclose(f);
+		cli_scratch_release(scratch);
+		if (pitr_segment_open(path) && unlink(path) == 0)
+			return 1; /* killed before its magic: nothing in it */
+		cli_errorf("%s is not a dbcare log segment", path);
+		return -1;
+	}
+	pitr_rec r;
+	off_t off = 8;
+	int got;
+	while ((got = pitr_read(f, c->page_size, &r, &off)) > 0) {
+		if (r.type == PITR_REC_BASE) {
+			c->page_size = r.page_size;
+			snprintf(c->base_name, sizeof c->base_name, "%s", r.base_name);
+		}
+		c->epoch = r.epoch;
+		c->seq = r.seq;
+		c->pos = r.pos;
+		c->db_pages = r.db_pages;
+		c->have_pos = true;
+		if (!c->seg_first_ms)
+			c->seg_first_ms = r.time_ms;
+		c->seg_last_ms = c->recovered_ms = r.time_ms;
+		pitr_rec_free(&r);
+	}
+	fclose(f);
+	cli_scratch_release(scratch);
+	if (got < 0 && !pitr_segment_open(path)) {
+		cli_errorf("the closed log segment %s is damaged at byte %lld", path, (long long)off);
+		return -1;
+	}
+	if (got < 0 && truncate(path, off) != 0)
+		return -1;
+	return 0;
+}
+
+int pitr_seg_recover(pitr_capture *c)
+{
+	char **segs = pitr_segments(c->dir);
+	if (!segs) {
+		cli_errorf("cannot read the log directory %s: %s", c->dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && segs[i]; i++) {
+		c->seg_first_ms = 0;
+		rc = recover_one(c, segs[i]);
+		c->seg_seq = pitr_segment_seq(segs[i]);
+		if (rc == 0 && pitr_segment_open(segs[i])) {
+			c->seg_fd = open(segs[i], O_WRONLY | O_CLOEXEC);
+			c->seg_len = c->seg_fd >= 0 ? lseek(c->seg_fd, 0, SEEK_END) : 0;
+			if (!c->seg_first_ms)
+				c->seg_first_ms = c->seg_last_ms = pitr_now_ms();
+			rc = c->seg_fd >= 0 ? pitr_seg_close(c) : -1;
+		}
+		rc = rc > 0 ? 0 : rc;
+	}
+	pitr_free_list(segs);
+	return rc;
+}
+
+void pitr_progress(pitr_capture *c, int64_t time_ms)
+{
+	if (c->progress_fd < 0)
+		return;
+	char line[96];
+	int n = snprintf(line, sizeof line, "%020lld %010u %020llu\n", (long long)time_ms, c->epoch,
+	                 (unsigned long long)c->seq);
+	if (pwrite(c->progress_fd, line, (size_t)n, 0) != n)
+		return; /* a hint for onlookers only: the log is the record */
+}

@@ -1,0 +1,125 @@
+/*
+ * pitr_status.c — `dbcare log status DIR`: the stretches of time the log
+ * can restore to (one per epoch: from its base to the last moment the
+ * capture saw), the last restorable moment and how far behind now it is,
+ * whether a capture holds the directory, and the log's size. Read from the
+ * files alone, every record checked as a restore checks it.
+ */
+#include "pitr.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_STRETCHES 4096
+
+typedef struct stretch {
+	uint32_t epoch;
+	int64_t from, to;
+	uint64_t commits;
+} stretch;
+
+typedef struct status {
+	stretch *s;
+	size_t n;
+	uint64_t records;
+} status;
+
+static int status_record(void *arg, const pitr_rec *r)
+{
+	status *st = arg;
+	st->records++;
+	if (r->type == PITR_REC_BASE && (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)) {
+		if (st->n == MAX_STRETCHES)
+			return 0;
+		st->s[st->n++] = (stretch){r->epoch, r->time_ms, r->time_ms, 0};
+		return 0;
+	}
+	if (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)
+		return 0;
+	stretch *last = &st->s[st->n - 1];
+	if (r->time_ms > last->to)
+		last->to = r->time_ms;
+	if (r->type == PITR_REC_COMMIT)
+		last->commits++;
+	return 0;
+}
+
+/* Whether a capture holds DIR/log.lock now. */
+static bool capturing(const char *dir)
+{
+	char *lock = NULL;
+	if (asprintf(&lock, "%s/log.lock", dir) < 0)
+		return false;
+	int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	free(lock);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+static int64_t log_bytes(const char *dir)
+{
+	char **segs = pitr_segments(dir);
+	int64_t total = 0;
+	struct stat sb;
+	for (size_t i = 0; segs && segs[i]; i++)
+		if (stat(segs[i], &sb) == 0)
+			total += sb.st_size;
+	pitr_free_list(segs);
+	return total;
+}
+
+static void print_status(cli_opts *o, const char *dir, const status *st, bool live, int64_t bytes)
+{
+	char a[32], b[32];
+	int64_t last = st->n ? st->s[st->n - 1].to : 0, lag = st->n ? pitr_now_ms() - last : -1;
+	if (o->out.format == CLI_FMT_JSON) {
+		fputs("{\"log\":", stdout);
+		cli_json_string(stdout, dir);
+		printf(",\"capturing\":%s,\"bytes\":%lld,\"records\":%llu,\"stretches\":[",
+		       live ? "true" : "false", (long long)bytes, (unsigned long long)st->records);
+		for (size_t i = 0; i < st->n; i++) {
+			pitr_time_text(st->s[i].from, a);
+			pitr_time_text(st->s[i].to, b);
+			printf("%s{\"epoch\":%u,\"from\":\"%s\",\"to\":\"%s\",\"commits\":%llu}", i ? "," : "",
+			       st->s[i].epoch, a, b, (unsigned long long)st->s[i].commits);
+		}
+		pitr_time_text(last, a);
+		printf("],\"last_restorable\":%s%s%s,\"lag_ms\":%lld}\n", st->n ? "\"" : "",
+		       st->n ? a : "null", st->n ? "\"" : "", (long long)lag);
+		return;
+	}
+	printf("log %s: %s, %lld bytes\n", dir, live ? "a capture is running" : "no capture running",
+	       (long long)bytes);
+	for (size_t i = 0; i < st->n; i++) {
+		pitr_time_text(st->s[i].from, a);
+		pitr_time_text(st->s[i].to, b);
+		printf("  restorable from %s to %s UTC (epoch %u, %llu commits)\n", a, b, st->s[i].epoch,
+		       (unsigned long long)st->s[i].commits);
+	}
+	if (st->n) {
+		pitr_time_text(last, a);
+		printf("last restorable moment: %s UTC (%lld ms ago)\n", a, (long long)lag);
+	} else {
+		printf("nothing restorable yet\n");
+	}
+}
+
+int cli_pitr_status(cli_opts *o, const char *dir)
+{
+	status st = {calloc(MAX_STRETCHES, sizeof(stretch)), 0, 0};
+	if (!st.s)
+		return CLI_ERROR;
+	int rc = pitr_each_record(dir, status_record, &st, true);
+	if (rc == 0)
+		print_status(o, dir, &st, capturing(dir), log_bytes(dir));
+	free(st.s);
+	return rc == 0 ? CLI_OK : CLI_ERROR;
+}

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# SQLite point-in-time recovery (docs/backups.md, "Back to any moment"):
+# `dbcare log` captures while writer processes commit throughout (three
+# plain Python connections without the module, one with it loaded; one of
+# them forces checkpoints (TRUNCATE, RESTART) on a connection of its own
+# and now and then runs VACUUM), and the capture is killed with SIGKILL
+# DBC_KILLS times (default 3; the long tier runs 20 or more) and started
+# again. A tester takes PITR_MOMENTS (default 20) copies of the rows at
+# moments when it holds the write lock (the state at such a moment is
+# exact: nothing commits) and the capture has seen it. Then the database is
+# deleted with its -wal and -shm, and each moment is restored from the log
+# directory alone: every moment the capture saw restores equal row for row
+# to its copy and passes PRAGMA integrity_check; a moment in a gap (the
+# capture killed, the WAL reset meanwhile) either restores equal or fails
+# with a dbcare: error and nothing at the new name. Times, log before
+# the first base and after the last record, and a non-empty target are
+# refused with nothing made. `dbcare log status` says a capture runs and
+# how far behind it is, and lists exactly the stretches that restore.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cli="$root/build/cli/dbcare"
+[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+
+DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} \
+  "$py" - "$cli" "$module" "$work" <<'PY'
+import calendar, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, threading, time
+cli, module, work = sys.argv[1:4]
+kills, nmoments = int(os.environ["DBC_KILLS"]), int(os.environ["PITR_MOMENTS"])
+db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
+os.mkdir(logdir)
+def fail(msg):
+    print("FAIL: " + msg); sys.exit(1)
+def now_ms(): return int(time.time() * 1000)
+def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
+
+con = sqlite3.connect(db, isolation_level=None)
+con.executescript("""PRAGMA journal_mode = wal;
+  CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, n INT, payload TEXT);
+  CREATE TABLE u (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;
+  CREATE INDEX t_w ON t (w, n);""")
+con.close()
+
+def rows_hash(c):
+    h = hashlib.sha256()
+    for table in ("SELECT * FROM t ORDER BY id", "SELECT * FROM u ORDER BY k"):
+        for row in c.execute(table):
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+def writer(wid, stop, with_module, checkpoints):
+    rnd = random.Random(wid * 7919 + os.getpid())
+    c = sqlite3.connect(db, timeout=20, isolation_level=None)
+    if with_module:
+        c.enable_load_extension(True)
+        c.load_extension(module)
+    ck = sqlite3.connect(db, timeout=0.2, isolation_level=None) if checkpoints else None
+    while not stop.is_set():
+        op = rnd.random()
+        c.execute("BEGIN IMMEDIATE")
+        if op < 0.55:
+            for _ in range(rnd.randint(1, 30)):
+                c.execute("INSERT INTO t (w, n, payload) VALUES (?, ?, ?)",
+                          (wid, rnd.randint(0, 1 << 30), os.urandom(rnd.randint(10, 900)).hex()))
+        elif op < 0.75:
+            c.execute("UPDATE t SET n = n + 1, payload = substr(payload, 3) WHERE id % 13 = ?", (rnd.randint(0, 12),))
+        elif op < 0.9:
+            c.execute("INSERT OR REPLACE INTO u VALUES (?, ?)", ("k%d" % rnd.randint(0, 5000), rnd.randint(0, 99)))
+        else:
+            c.execute("DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY random() LIMIT 40)")
+        c.execute("COMMIT")
+        if ck and rnd.random() < 0.05:
+            try:
+                ck.execute("PRAGMA wal_checkpoint(%s)" % rnd.choice(["TRUNCATE", "RESTART", "PASSIVE"])).fetchall()
+            except sqlite3.OperationalError:
+                pass
+        if ck and rnd.random() < 0.004:
+            c.execute("VACUUM")
+        time.sleep(rnd.uniform(0, 0.02))
+
+errlog = open(os.path.join(work, "capture.err"), "a")
+def start_capture():
+    return subprocess.Popen([cli, "log", logdir, "--db", "sqlite:" + db, "--module", module,
+                             "--sleep-ms", "20", "--segment-interval", "1s"], stderr=errlog)
+def progress():
+    try:
+        with open(os.path.join(logdir, "log.progress")) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+def wait_progress(ok, limit=3.0):
+    end = time.time() + limit
+    while time.time() < end:
+        if ok(progress()):
+            return True
+        time.sleep(0.005)
+    return False
+
+capture = start_capture()
+if not wait_progress(lambda p: p > 0, 10):
+    fail("the capture did not start: " + open(os.path.join(work, "capture.err")).read())
+stop = mp.Event()
+writers = [mp.Process(target=writer, args=(i, stop, i == 3, i == 0)) for i in range(4)]
+for p in writers: p.start()
+
+state = {"capture": capture, "killed": 0, "down": []}
+def killer():
+    rnd = random.Random()
+    for _ in range(kills):
+        time.sleep(rnd.uniform(0.3, 1.5))
+        down = now_ms()
+        state["capture"].send_signal(signal.SIGKILL); state["capture"].wait()
+        state["killed"] += 1
+        time.sleep(rnd.uniform(0.05, 0.6))
+        state["capture"] = start_capture()
+        state["down"].append((down, now_ms()))
+kt = threading.Thread(target=killer); kt.start()
+
+moments = []
+tester = sqlite3.connect(db, timeout=20, isolation_level=None)
+for i in range(nmoments):
+    time.sleep(random.uniform(0.05, 0.4))
+    tester.execute("BEGIN IMMEDIATE")
+    held = now_ms()
+    h = rows_hash(tester)
+    # a poll stamps its records once it has read the WAL: a record at or
+    # after the lock was taken, then a newer one (a poll that began after
+    # it, so after the lock): every commit before the hold is in the log
+    # at or before T. A record later than T before the lock goes: no poll
+    # at or before T can see a commit after the hold.
+    first = [0]
+    def seen(p):
+        first[0] = p
+        return p >= held
+    sure = wait_progress(seen) and wait_progress(lambda p: p > first[0])
+    time.sleep(0.002)  # T after that record's millisecond
+    t = now_ms()
+    sure = sure and wait_progress(lambda p: p > t)
+    tester.execute("ROLLBACK")
+    moments.append((t, h, sure))
+kt.join()
+def status():
+    r = subprocess.run([cli, "log", "status", logdir, "--json", "--db", "sqlite:" + db, "--module", module],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("log status: " + r.stderr)
+    return json.loads(r.stdout)
+def parse(t): return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:])
+live = status()
+if not live["capturing"] or not 0 <= live["lag_ms"] < 3000:
+    fail("log status while capturing: %r" % live)
+stop.set()
+for p in writers: p.join()
+tester.close()
+time.sleep(0.3)
+state["capture"].send_signal(signal.SIGTERM)
+if state["capture"].wait() != 0:
+    fail("the capture failed: " + open(os.path.join(work, "capture.err")).read())
+for suffix in ("", "-wal", "-shm"):
+    os.unlink(db + suffix) if os.path.exists(db + suffix) else None
+
+def restore(ms, name):
+    out = os.path.join(work, name)
+    r = subprocess.run([cli, "restore", "--to-time", text(ms), logdir, "--db", "sqlite:" + out,
+                        "--module", module], capture_output=True, text=True)
+    return r, out
+
+final = status()
+stretches = [(parse(s["from"]), parse(s["to"])) for s in final["stretches"]]
+if final["capturing"] or not stretches:
+    fail("log status after the capture: %r" % final)
+exact = gaps = counted = 0
+for i, (t, h, sure) in enumerate(moments):
+    r, out = restore(t, "r%d.db" % i)
+    if (r.returncode == 0) != any(a <= t <= b for a, b in stretches):
+        fail("moment %d (%s): restore %s, but log status says it is %s" % (i, text(t),
+             "ok" if r.returncode == 0 else "failed", "outside every stretch" if r.returncode == 0 else "restorable"))
+    if r.returncode == 0:
+        c = sqlite3.connect(out)
+        if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            fail("moment %d (%s): the restored file fails integrity_check" % (i, text(t)))
+        got = rows_hash(c)
+        c.close()
+        if got != h:
+            fail("moment %d (%s, %s): restored rows differ from the copy taken then" %
+                 (i, text(t), "seen" if sure else "in a gap"))
+        exact += 1
+        counted += "row counts equal" in r.stdout
+    else:
+        if sure:
+            fail("moment %d (%s), which the capture saw, did not restore: %s" % (i, text(t), r.stderr))
+        if not r.stderr.startswith("dbcare:") or any(os.path.exists(out + s) for s in ("", "-wal", "-shm", "-journal")):
+            fail("moment %d: a failed restore left a file or no dbcare: error: %s" % (i, r.stderr))
+        gaps += 1
+    for f in os.listdir(work):
+        if ".pitr-" in f:
+            fail("a scratch image is left: " + f)
+if sum(1 for m in moments if m[2]) < nmoments // 2:
+    fail("the capture saw only %d of %d moments" % (sum(1 for m in moments if m[2]), nmoments))
+
+# the same moment written with an offset from UTC restores the same rows
+t0, h0, _ = moments[0]
+local = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t0 // 1000 - 5400)) + ".%03d-01:30" % (t0 % 1000)
+r = subprocess.run([cli, "restore", "--to-time", local, logdir, "--db", "sqlite:" + os.path.join(work, "zone.db"),
+                    "--module", module], capture_output=True, text=True)
+if r.returncode == 0:
+    c = sqlite3.connect(os.path.join(work, "zone.db"))
+    if rows_hash(c) != h0:
+        fail("moment 0 written as %s restores other rows" % local)
+elif moments[0][2]:
+    fail("moment 0 written as %s: %s" % (local, r.stderr))
+
+# refused, nothing made: before the log, after its last record, a bad time,
+# a target with tables
+first = moments[0][0]
+for ms, why in ((first - 3600 * 1000, "begins at"), (now_ms() + 60000, "reaches only to")):
+    r, out = restore(ms, "refused.db")
+    if r.returncode == 0 or why not in r.stderr or os.path.exists(out):
+        fail("restore to %s was not refused (%s), or left a file: %s" % (text(ms), why, r.stderr))
+r = subprocess.run([cli, "restore", "--to-time", "yesterday", logdir, "--db", "sqlite:" + os.path.join(work, "bad.db"),
+                    "--module", module], capture_output=True, text=True)
+if r.returncode != 2 or "--to-time needs" not in r.stderr:
+    fail("a bad --to-time: " + r.stderr)
+full = os.path.join(work, "full.db")
+sqlite3.connect(full).execute("CREATE TABLE keep (x)")
+r = subprocess.run([cli, "restore", "--to-time", text(moments[-1][0]), logdir, "--db", "sqlite:" + full,
+                    "--module", module], capture_output=True, text=True)
+if r.returncode == 0 or "is not empty" not in r.stderr:
+    fail("a restore over a database with tables: " + r.stderr)
+epochs = sum(1 for f in os.listdir(logdir) if f.startswith("base-") and f.endswith(".db"))
+if epochs != len(stretches):
+    fail("%d bases, but log status lists %d stretches" % (epochs, len(stretches)))
+print("ok: %d moments restored row for row (%d also against the log's row counts), %d in gaps "
+      "refused cleanly; %d kills of the capture, %d bases" % (exact, counted, gaps, state["killed"], epochs))
+PY

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A capture killed and started again continues its log (docs/backups.md,
+# "Back to any moment") when the WAL still holds its place; the commits
+# made while no capture ran are seen only when it resumes, so a time in
+# that stretch cannot be restored exactly and is refused (nothing made),
+# while moments before the kill, and after the resume, restore row for row
+# in the same stretch (one base). A stretch without commits meanwhile
+# stays restorable throughout.
+set -eu
+. "$(dirname "$0")/lib/sqlite.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cli="$root/build/cli/dbcare"
+[ -x "$cli" ] || fail "build/cli/dbcare is not built"
+"$py" - "$cli" "$module" "$work" <<'PY'
+import os, signal, sqlite3, subprocess, sys, time
+cli, module, work = sys.argv[1:4]
+db, log = os.path.join(work, "app.db"), os.path.join(work, "log")
+os.mkdir(log)
+def fail(m): print("FAIL: " + m); sys.exit(1)
+def now(): return int(time.time() * 1000)
+def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
+con = sqlite3.connect(db, isolation_level=None)  # open throughout: the WAL stays
+con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+err = open(os.path.join(work, "capture.err"), "a")
+def capture():
+    return subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module], stderr=err)
+def count(): return con.execute("SELECT count(*) FROM t").fetchone()[0]
+def insert(n):
+    for _ in range(n): con.execute("INSERT INTO t (v) VALUES (hex(randomblob(50)))")
+moments = {}
+p = capture(); time.sleep(0.6)
+insert(5); time.sleep(0.4); moments["before the kill"] = (now(), count(), True); time.sleep(0.3)
+p.send_signal(signal.SIGKILL); p.wait()
+time.sleep(0.3); insert(4); time.sleep(0.3)
+moments["while no capture ran"] = (now(), count(), False); time.sleep(0.3)
+p = capture(); time.sleep(0.8)
+moments["after the resume"] = (now(), count(), True)
+insert(3); time.sleep(0.4)
+# a second kill with nothing committed meanwhile: its stretch restores
+p.send_signal(signal.SIGKILL); p.wait()
+time.sleep(0.4); moments["quiet downtime"] = (now(), count(), True); time.sleep(0.4)
+p = capture(); time.sleep(0.6); insert(2); time.sleep(0.4)
+p.send_signal(signal.SIGTERM)
+if p.wait() != 0: fail("capture: " + open(os.path.join(work, "capture.err")).read())
+con.close()
+for s in ("", "-wal", "-shm"):
+    if os.path.exists(db + s): os.unlink(db + s)
+bases = [f for f in os.listdir(log) if f.startswith("base-") and f.endswith(".db")]
+if len(bases) != 1: fail("the resumed captures made %d bases, not one: %s" % (len(bases), open(os.path.join(work, "capture.err")).read()))
+for i, (name, (t, n, restorable)) in enumerate(moments.items()):
+    out = os.path.join(work, "r%d.db" % i)
+    r = subprocess.run([cli, "restore", "--to-time", text(t), log, "--db", "sqlite:" + out, "--module", module],
+                       capture_output=True, text=True)
+    if restorable:
+        if r.returncode != 0: fail("%s: %s" % (name, r.stderr))
+        c = sqlite3.connect(out)
+        got = c.execute("PRAGMA integrity_check").fetchone()[0], c.execute("SELECT count(*) FROM t").fetchone()[0]
+        if got != ("ok", n): fail("%s: %r, not %d rows" % (name, got, n))
+    elif r.returncode == 0 or "no capture ran from" not in r.stderr or os.path.exists(out):
+        fail("%s was not refused cleanly: %s" % (name, r.stderr or r.stdout))
+print("ok: a resumed log restores before and after its downtime, refuses inside it")
+PY
