@@ -26,10 +26,10 @@ DELETE FROM public.dbc_functions WHERE signature IN (:dbc_read_only);
 CREATE TABLE public.dbc_trigger_functions AS
 SELECT * FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
                                              'dbcare.audit_trigger()', 'dbcare.softdelete_row()',
-                                             'dbcare.database_identity_replace()');
+                                             'dbcare.database_identity_replace()', 'dbcare.json_registry_changed()');
 DELETE FROM public.dbc_functions WHERE signature IN ('dbcare.migrations_changed()', 'dbcare.migrations_registrant()',
                                              'dbcare.audit_trigger()', 'dbcare.softdelete_row()',
-                                             'dbcare.database_identity_replace()');
+                                             'dbcare.database_identity_replace()', 'dbcare.json_registry_changed()');
 
 SELECT plan(8 + (SELECT count(*)::int FROM dbc_functions WHERE provolatile = 'v'));
 

@@ -16,6 +16,8 @@ db=dbcare_interrupt_sweep
 started=$SECONDS
 
 fresh_db
+# a registered schema the validators' name overloads and the registry's calls use
+q -c "SELECT dbjson_register('sweep', '{\"type\":\"integer\"}')" >/dev/null
 echo "setup: $((SECONDS - started)) s"
 chmod 755 "$work"
 mkdir "$work/mig"
@@ -98,6 +100,18 @@ declare -A calls=(
   ["dbjson_errors(json,json,boolean)"]="dbjson_errors('[1,\"x\"]'::json, '{\"items\":{\"type\":\"integer\"}}'::json)"
   ["dbjson_errors(text,text,boolean)"]="dbjson_errors('[1,\"x\"]'::text, '{\"items\":{\"type\":\"integer\"}}'::text)"
   ["dbjson_schema_valid(jsonb)"]="dbjson_schema_valid('{\"minLength\":1}')"
+  # the registry: the same schema again changes nothing; a schema of its
+  # own registered and removed in one statement, so every call finds it so
+  ["dbjson_register(text,text,text)"]="dbjson_register('sweep', '{\"type\":\"integer\"}')"
+  ["dbjson_unregister(text)"]="(dbjson_register('sweep_u', '{}') IS NOT NULL AND dbjson_unregister('sweep_u'))"
+  ["dbjson_revalidate(text)"]="dbjson_revalidate('sweep')"
+  ["dbjson_valid(jsonb,text,boolean)"]="dbjson_valid('1'::jsonb, 'sweep')"
+  ["dbjson_valid(json,text,boolean)"]="dbjson_valid('1'::json, 'sweep')"
+  ["dbjson_assert(jsonb,text,boolean)"]="dbjson_assert('1'::jsonb, 'sweep')"
+  ["dbjson_assert(json,text,boolean)"]="dbjson_assert('1'::json, 'sweep')"
+  ["dbjson_errors(jsonb,text,boolean)"]="dbjson_errors('\"x\"'::jsonb, 'sweep')"
+  ["dbjson_errors(json,text,boolean)"]="dbjson_errors('\"x\"'::json, 'sweep')"
+  ["dbcheck_json(regclass,text,text,boolean)"]="dbcheck_json('t1', 'p', 'sweep')"
   ["dbmaintain_plan(text)"]="dbmaintain_plan('full')"
   ["dbmaintain_run(text,text)"]="dbmaintain_run('full', 'locking,destructive')"
   ["dbbackup_record(text,text,bigint,text,boolean,text,text,jsonb,text,text,text,double precision)"]="dbbackup_record('pg_dump', 'x.dump', content => '{\"public.t\": {\"rows\": 1, \"hash\": \"h\"}}')"
@@ -129,7 +143,7 @@ declare -A calls=(
   # no foreign archive table in schema public: refused after the policy is read
   ["dbretain_archive_attached(text,text)"]="dbretain_archive_attached('archived', 'public')"
   # enabled and disabled again in one statement, so every call finds t5 as the first did
-  ["dbaudit_enable(text,jsonb)"]="(dbaudit_enable('t5', '{\"baseline\": true}') IS NOT NULL AND dbaudit_disable('t5'))"
+  ["dbaudit_enable(text,jsonb,text)"]="(dbaudit_enable('t5', '{\"baseline\": true}') IS NOT NULL AND dbaudit_disable('t5'))"
   ["dbaudit_disable(text)"]="(dbaudit_enable('t6') IS NOT NULL AND dbaudit_disable('t6'))"
   ["dbaudit_history(text,jsonb)"]="dbaudit_history('t1', '{\"id\": 1}')"
   ["dbaudit_log(text,timestamp with time zone)"]="dbaudit_log(NULL, NULL)"

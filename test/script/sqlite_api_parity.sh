@@ -7,7 +7,10 @@
 # generator's description of the table (api_sql sqlite-expect), both ways.
 # What the module adds is what a connection lists after loading it and not
 # before; dbcare_internal_state (the holder of the connection's state,
-# sqlite/entry.c) is the one registration outside the table.
+# sqlite/entry.c) and the module's override of the built-in
+# sqlite_compileoption_used (the audit's shared triggers ask it whether this
+# connection writes their entries itself: sqlite/audit_direct.c; other
+# arguments go to SQLite's own) are the registrations outside the table.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +22,8 @@ SELECT 'function ' || name || ' ' || narg || ' ' ||
        trim(iif(flags & 2048, 'deterministic,', '') ||      -- SQLITE_DETERMINISTIC
             iif(flags & 2097152, 'innocuous,', '') ||       -- SQLITE_INNOCUOUS
             iif(flags & 524288, 'directonly,', ''), ',')    -- SQLITE_DIRECTONLY
-  FROM pragma_function_list WHERE name <> 'dbcare_internal_state';
+  FROM pragma_function_list
+ WHERE name NOT IN ('dbcare_internal_state', 'sqlite_compileoption_used');
 SELECT 'module ' || name FROM pragma_module_list;
 SQL
 sqlite3 -batch :memory: < "$work/list.sql" | LC_ALL=C sort > "$work/before"
