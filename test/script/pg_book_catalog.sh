@@ -86,20 +86,8 @@ diff -u "$work/pg_expect.txt" <(ordered < "$work/pg.txt") ||
 
 # ---- 4. SQLite: a file with every part's tables
 sq="$work/book.db"
-sqlite3 -batch -bail -cmd ".load $module" "$sq" > /dev/null <<SQL
-CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
-CREATE TABLE videos (id INTEGER PRIMARY KEY, title TEXT);
-SELECT dbcare_set('health.fragmentation.warn', '31');
-SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete');
-SELECT dbaudit_enable('events');
-SELECT dbsoftdelete_enable('videos');
-SELECT dbbackup_create('$work/copy.db');
-SELECT count(*) FROM dbmaintain_run('quick');
-SELECT dbhealth_snapshot() IS NOT NULL;
-SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
-SELECT dbmigrate_apply();
-SELECT dbjson_register('s', '{"type": "object"}') IS NOT NULL;
-SQL
+. "$(dirname "$0")/lib/book_sqlite.sh"
+book_sqlite_file "$sq" "$module" "$work"
 sqlite3 "$sq" "SELECT sql FROM sqlite_schema WHERE type IN ('table', 'index') AND sql IS NOT NULL
                 AND tbl_name LIKE 'dbcare\_%' ESCAPE '\'" | LC_ALL=C sort > "$work/sqlite.txt"
 "$gen" book-expect sqlite | sed 's/ IF NOT EXISTS main\./ /' | LC_ALL=C sort > "$work/sqlite_expect.txt"

@@ -59,20 +59,8 @@ SQL
 # part's by its first writing call), read the same way; the dbcare_ prefix
 # becomes the schema.
 sq="$work/book.db"
-sqlite3 -batch -bail -cmd ".load $module" "$sq" > /dev/null <<SQL
-CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL);
-CREATE TABLE videos (id INTEGER PRIMARY KEY, title TEXT);
-SELECT dbcare_set('health.fragmentation.warn', '31');
-SELECT dbretain_add('ev', 'events', 'at', '30 days', 'delete');
-SELECT dbaudit_enable('events');
-SELECT dbsoftdelete_enable('videos');
-SELECT dbbackup_create('$work/copy.db');
-SELECT count(*) FROM dbmaintain_run('quick');
-SELECT dbhealth_snapshot() IS NOT NULL;
-SELECT dbmigrate_add('1', 'renamed', 'ALTER TABLE videos RENAME TO clips;');
-SELECT dbmigrate_apply();
-SELECT dbjson_register('s', '{"type": "object"}') IS NOT NULL;
-SQL
+. "$(dirname "$0")/lib/book_sqlite.sh"
+book_sqlite_file "$sq" "$module" "$work"
 tables=$(sqlite3 "$sq" "SELECT name FROM sqlite_schema WHERE type = 'table'
                          AND name LIKE 'dbcare\_%' ESCAPE '\' ORDER BY name")
 # SQLite's affinity rules (datatype3.html, 3.1), in their order; a column
