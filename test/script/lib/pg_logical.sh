@@ -25,8 +25,11 @@ CONF
 if "$B/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
   echo "output_plugin_libraries = 'pgoutput, test_decoding, dbcare'" >>"$lg/data/postgresql.conf"
 fi
+# the harness's server environment too (the ASan suite preloads the
+# sanitizer's runtime the module was built with)
+read -r -a lg_env <<<"${DBC_PG_SERVER_ENV:-}"
 lg_start() {
-  "${AS_PG[@]}" "$B/pg_ctl" -D "$lg/data" -l "$lg/server.log" -w -t 120 start >/dev/null ||
+  "${AS_PG[@]}" env "${lg_env[@]}" "$B/pg_ctl" -D "$lg/data" -l "$lg/server.log" -w -t 120 start >/dev/null ||
     { tail -n 30 "$lg/server.log"; fail "the logical cluster did not start"; }
 }
 lg_stop() {
