@@ -5,15 +5,12 @@
 # down (the reverses, newest first) the starting one, every row kept.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-"$py" - "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
 import os, sqlite3, sys
 module, work = sys.argv[1:3]
-def connect(path):
-    db = sqlite3.connect(path, isolation_level=None)
-    db.enable_load_extension(True)
-    db.load_extension(module)
-    return db
-fp = lambda db: db.execute("SELECT dbschema_fingerprint()").fetchone()[0]
+import functools, module_db
+connect = functools.partial(module_db.connect, module=module)
+fp = module_db.fingerprint
 def case(name, live, rows, desired, expect_error=None):
     path = os.path.join(work, name + ".db")
     db = connect(path)

@@ -13,15 +13,12 @@
 # without c it would fail), a table whose foreign key a rename rewrites.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-"$py" - "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
 import os, sqlite3, sys
 module, work = sys.argv[1:3]
-def connect(path):
-    db = sqlite3.connect(path, isolation_level=None)
-    db.enable_load_extension(True)
-    db.load_extension(module)
-    return db
-fp = lambda db: db.execute("SELECT dbschema_fingerprint()").fetchone()[0]
+import functools, module_db
+connect = functools.partial(module_db.connect, module=module)
+fp = module_db.fingerprint
 others = "".join("CREATE TABLE o%02d(id INTEGER PRIMARY KEY, v TEXT);\n"
                  "CREATE INDEX o%02d_v ON o%02d(v);\n" % (i, i, i) for i in range(40))
 def generate(name, live, desired, options='{"allow_drop": true}'):

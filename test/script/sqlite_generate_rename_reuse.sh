@@ -8,14 +8,11 @@
 # rename again.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-"$py" - "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
 import os, sqlite3, sys
 module, work = sys.argv[1:3]
-def connect(path):
-    db = sqlite3.connect(path, isolation_level=None)
-    db.enable_load_extension(True)
-    db.load_extension(module)
-    return db
+import functools, module_db
+connect = functools.partial(module_db.connect, module=module)
 def generate(db, desired):
     return db.execute("SELECT statement FROM dbmigrate_generate(?) ORDER BY step", (desired,)).fetchall()
 def case(name, live, desired, check):

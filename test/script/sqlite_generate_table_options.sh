@@ -8,15 +8,12 @@
 # down the starting one.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-"$py" - "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
 import os, sqlite3, sys
 module, work = sys.argv[1:3]
-def connect(path):
-    db = sqlite3.connect(path, isolation_level=None)
-    db.enable_load_extension(True)
-    db.load_extension(module)
-    return db
-fp = lambda db: db.execute("SELECT dbschema_fingerprint()").fetchone()[0]
+import functools, module_db
+connect = functools.partial(module_db.connect, module=module)
+fp = module_db.fingerprint
 keep = "CREATE TABLE keep(id INTEGER PRIMARY KEY);\n"
 tables = ("CREATE TABLE counter(id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, v TEXT);\n"
           "CREATE TABLE pair(a TEXT NOT NULL, b INTEGER NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;\n"
