@@ -522,11 +522,34 @@ static int lock_dir(pitr_capture *c)
 	return 0;
 }
 
+/* A base published by a capture killed before it appended the base's
+ * record is named by no record: the log never used it. Base names are
+ * their times, so such a base sorts after the last recorded one (or is the
+ * only kind there is, in a log with no record); it goes, and a base the
+ * log names is never touched. */
+static void drop_unrecorded_bases(pitr_capture *c)
+{
+	DIR *d = opendir(c->dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "base-", 5) == 0 && n > 8 && strcmp(e->d_name + n - 3, ".db") == 0 &&
+		    strcmp(e->d_name, c->base_name) > 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			cli_note(c->out, "log: removed %s, a base no record names (its capture was killed)",
+			         e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 int pitr_capture_start(pitr_capture *c)
 {
 	c->held = -1;
 	c->wal_fd = c->seg_fd = c->progress_fd = c->lock_fd = -1;
-	if (lock_dir(c) != 0 || pitr_seg_recover(c) != 0 || open_all(c) != 0)
+	if (lock_dir(c) != 0 || pitr_seg_recover(c) != 0)
+		return -1;
+	drop_unrecorded_bases(c);
+	if (open_all(c) != 0)
 		return -1;
 	char *progress = NULL;
 	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)
