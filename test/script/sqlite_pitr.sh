@@ -29,8 +29,12 @@ cli, module, work = sys.argv[1:4]
 kills, nmoments = int(os.environ["DBC_KILLS"]), int(os.environ["PITR_MOMENTS"])
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(logdir)
+state = {"capture": None, "killed": 0, "down": []}
 def fail(msg):
-    print("FAIL: " + msg); sys.exit(1)
+    # the capture stopped with the test (writers are daemons: they go too)
+    print("FAIL: " + msg, flush=True)
+    if state["capture"]: state["capture"].kill()
+    sys.exit(1)
 def now_ms(): return int(time.time() * 1000)
 def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
 
@@ -50,7 +54,7 @@ def rows_hash(c):
 
 def writer(wid, stop, with_module, checkpoints):
     rnd = random.Random(wid * 7919 + os.getpid())
-    c = sqlite3.connect(db, timeout=20, isolation_level=None)
+    c = sqlite3.connect(db, timeout=60, isolation_level=None)
     if with_module:
         c.enable_load_extension(True)
         c.load_extension(module)
@@ -88,7 +92,10 @@ def progress():
             return int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return 0
-def wait_progress(ok, limit=3.0):
+# how long a capture may take to catch up: generous, as a loaded machine
+# (or a capture just started again after a kill) is slow
+WAIT_S = float(os.environ.get("PITR_WAIT_S", "30"))
+def wait_progress(ok, limit=WAIT_S):
     end = time.time() + limit
     while time.time() < end:
         if ok(progress()):
@@ -97,13 +104,13 @@ def wait_progress(ok, limit=3.0):
     return False
 
 capture = start_capture()
-if not wait_progress(lambda p: p > 0, 10):
+if not wait_progress(lambda p: p > 0, WAIT_S * 3):
     fail("the capture did not start: " + open(os.path.join(work, "capture.err")).read())
 stop = mp.Event()
-writers = [mp.Process(target=writer, args=(i, stop, i == 3, i == 0)) for i in range(4)]
+writers = [mp.Process(target=writer, args=(i, stop, i == 3, i == 0), daemon=True) for i in range(4)]
 for p in writers: p.start()
 
-state = {"capture": capture, "killed": 0, "down": []}
+state["capture"] = capture
 def killer():
     rnd = random.Random()
     for _ in range(kills):
@@ -116,11 +123,21 @@ def killer():
         state["down"].append((down, now_ms()))
 kt = threading.Thread(target=killer); kt.start()
 
+# The tester holds the write lock while it waits for the capture, never
+# longer than HOLD_S: a capture needs that lock for a base (a new stretch)
+# and waits 10 s for it. A capture still starting again after a kill may
+# not see a moment within that: it counts as not seen (either answer of
+# the restore is then checked), and moments are taken until enough were
+# seen (they are, once the kills are over) or the time is up.
+HOLD_S = 8.0
 moments = []
-tester = sqlite3.connect(db, timeout=20, isolation_level=None)
-for i in range(nmoments):
+tester = sqlite3.connect(db, timeout=60, isolation_level=None)
+give_up = time.time() + max(120.0, nmoments * 6.0)
+while (len(moments) < nmoments or sum(1 for m in moments if m[2]) < (nmoments + 1) // 2) \
+        and len(moments) < nmoments * 3 and time.time() < give_up:
     time.sleep(random.uniform(0.05, 0.4))
     tester.execute("BEGIN IMMEDIATE")
+    release = time.time() + HOLD_S
     held = now_ms()
     h = rows_hash(tester)
     # a poll stamps its records once it has read the WAL: a record at or
@@ -132,10 +149,11 @@ for i in range(nmoments):
     def seen(p):
         first[0] = p
         return p >= held
-    sure = wait_progress(seen) and wait_progress(lambda p: p > first[0])
+    left = lambda: max(0.0, release - time.time())
+    sure = wait_progress(seen, left()) and wait_progress(lambda p: p > first[0], left())
     time.sleep(0.002)  # T after that record's millisecond
     t = now_ms()
-    sure = sure and wait_progress(lambda p: p > t)
+    sure = sure and wait_progress(lambda p: p > t, left())
     tester.execute("ROLLBACK")
     moments.append((t, h, sure))
 kt.join()
@@ -146,13 +164,40 @@ def status():
         fail("log status: " + r.stderr)
     return json.loads(r.stdout)
 def parse(t): return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:])
+# the capture seen at or after `seen`: status's last restorable moment is
+# at least that, and its lag no more than the time since (whatever the load)
+seen = now_ms()
+if not wait_progress(lambda p: p >= seen):
+    fail("the capture did not go on after the kills: " + open(os.path.join(work, "capture.err")).read())
+reached = progress()
 live = status()
-if not live["capturing"] or not 0 <= live["lag_ms"] < 3000:
-    fail("log status while capturing: %r" % live)
+after = now_ms()
+if (not live["capturing"] or parse(live["last_restorable"]) < reached
+        or not 0 <= live["lag_ms"] <= after - reached):
+    fail("log status while capturing (the capture had reached %s, %d ms before): %r" %
+         (text(reached), after - reached, live))
 stop.set()
 for p in writers: p.join()
+# the end: nothing commits any more; once a segment closed after it (with
+# the row counts of its last commit), a restore to it checks them
+end_rows = rows_hash(tester)
+end = now_ms() + 2
+time.sleep(0.003)
+def closed_after(ms):
+    for f in os.listdir(logdir):
+        if f.startswith("log-") and f.endswith(".json"):
+            try:
+                if parse(json.load(open(os.path.join(logdir, f)))["last_commit"]) > ms:
+                    return True
+            except (OSError, ValueError):
+                pass
+    return False
+deadline = time.time() + WAIT_S
+while not closed_after(end) and time.time() < deadline:
+    time.sleep(0.05)
+if not closed_after(end):
+    fail("no segment closed within %.0f s after the writers stopped" % WAIT_S)
 tester.close()
-time.sleep(0.3)
 state["capture"].send_signal(signal.SIGTERM)
 if state["capture"].wait() != 0:
     fail("the capture failed: " + open(os.path.join(work, "capture.err")).read())
@@ -195,8 +240,59 @@ for i, (t, h, sure) in enumerate(moments):
     for f in os.listdir(work):
         if ".pitr-" in f:
             fail("a scratch image is left: " + f)
-if sum(1 for m in moments if m[2]) < nmoments // 2:
-    fail("the capture saw only %d of %d moments" % (sum(1 for m in moments if m[2]), nmoments))
+# the end, after the last commit: restored, its rows checked against the
+# counts the log recorded when that segment closed (the restore says so)
+r, out = restore(end, "end.db")
+if r.returncode != 0 or "row counts equal to the log's" not in r.stdout:
+    fail("the end (%s): not restored with its row counts checked: %s%s" % (text(end), r.stdout, r.stderr))
+c = sqlite3.connect(out)
+if rows_hash(c) != end_rows:
+    fail("the end (%s): restored rows differ" % text(end))
+c.close()
+counted += 1
+
+# ... and the check is real: the log's count for t raised by one (the
+# record's SHA-256 and the segment's recomputed, as a forger would), the
+# same restore is refused
+import shutil, struct
+forged = os.path.join(work, "forged")
+shutil.copytree(logdir, forged, ignore=shutil.ignore_patterns("log.lock"))
+def forge_rows(seg):
+    b = bytearray(open(seg, "rb").read())
+    off, last = 8, None
+    while off + 20 <= len(b):
+        rtype, plen = struct.unpack_from("<II", b, off + 4)
+        if rtype == ord("R"):
+            last = (off, plen)
+        off += 20 + plen + 32
+    if not last:
+        return False
+    off, plen = last
+    body = bytes(b[off + 20 + 36: off + 20 + plen]).decode()
+    lines = [l.split("\t") for l in body.splitlines()]
+    new = "".join("%s\t%d\n" % (k, int(v) + (k == "t")) for k, v in lines).encode()
+    rec = bytearray(b[off: off + 20 + 36]) + new
+    struct.pack_into("<I", rec, 8, 36 + len(new))
+    rec += hashlib.sha256(rec).digest()
+    b[off: off + 20 + plen + 32] = rec
+    open(seg, "wb").write(b)
+    j = seg[:-len(".dbclog")] + ".json"
+    m = json.load(open(j))
+    m["sha256"] = hashlib.sha256(b).hexdigest()
+    open(j, "w").write(json.dumps(m, separators=(",", ":")))
+    return True
+segs = sorted(f for f in os.listdir(forged) if f.endswith(".dbclog"))
+if not any(forge_rows(os.path.join(forged, f)) for f in reversed(segs)):
+    fail("no row counts in the log to forge")
+out = os.path.join(work, "forged.db")
+r = subprocess.run([cli, "restore", "--to-time", text(end), forged, "--db", "sqlite:" + out,
+                    "--module", module], capture_output=True, text=True)
+if r.returncode == 0 or "rows in t" not in r.stderr or os.path.exists(out):
+    fail("a log whose row counts differ from its pages restored: %s%s" % (r.stdout, r.stderr))
+
+if sum(1 for m in moments if m[2]) < (nmoments + 1) // 2:
+    fail("the capture saw only %d of %d moments (in %.0f s)" % (sum(1 for m in moments if m[2]), len(moments),
+                                                           max(120.0, nmoments * 6.0)))
 
 # the same moment written with an offset from UTC restores the same rows
 t0, h0, _ = moments[0]
@@ -228,8 +324,8 @@ r = subprocess.run([cli, "restore", "--to-time", text(moments[-1][0]), logdir, "
 if r.returncode == 0 or "is not empty" not in r.stderr:
     fail("a restore over a database with tables: " + r.stderr)
 epochs = sum(1 for f in os.listdir(logdir) if f.startswith("base-") and f.endswith(".db"))
-if epochs != len(stretches):
-    fail("%d bases, but log status lists %d stretches" % (epochs, len(stretches)))
+if epochs != len({s["epoch"] for s in final["stretches"]}):
+    fail("%d bases, but log status lists stretches of %d epochs" % (epochs, len({s["epoch"] for s in final["stretches"]})))
 print("ok: %d moments restored row for row (%d also against the log's row counts), %d in gaps "
       "refused cleanly; %d kills of the capture, %d bases" % (exact, counted, gaps, state["killed"], epochs))
 PY
