@@ -53,6 +53,7 @@ typedef struct cli_opts {
 	double budget_s;     /* retain --budget */
 	int sleep_ms;        /* retain --sleep-ms */
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
+	double keep_for_s;   /* log prune --keep-for (0: not given) */
 	bool apply;          /* backups prune --apply */
 	bool incremental;    /* backup --incremental */
 	bool all_backups;    /* verify --all-backups */

@@ -77,7 +77,8 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);
 
-/* log prune DIR --keep N [--apply]: the older bases and segments go. */
+/* log prune DIR --keep N | --keep-for SPAN [--apply]: the older bases and
+ * segments go. */
 int cli_pitr_prune(cli_opts *o, const char *dir);
 
 /* restore --to-time T DIR (or --to-mark LABEL DIR) into db (a new, empty

@@ -146,8 +146,8 @@ static int explain(const pitr_plan *p, const char *dir, const char *t)
 {
 	char a[32], b[32];
 	if (p->mark) {
-		cli_errorf("the log in %s misses commits of epoch %u up to the restore point \"%s\"",
-		           dir, p->mark_epoch, p->mark);
+		cli_errorf("the log in %s misses commits of epoch %u up to the restore point \"%s\"", dir,
+		           p->mark_epoch, p->mark);
 	} else if (p->blind_to) {
 		pitr_time_text(p->blind_from, a);
 		pitr_time_text(p->blind_to, b);
@@ -247,8 +247,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	if (rc == 0)
 		rc = pitr_apply(dir, fd, p->base.epoch, p->base.seq, p->last_seq, p->base.page_size,
 		                &db_pages);
-	if (rc == 0 &&
-	    (ftruncate(fd, (off_t)db_pages * p->base.page_size) != 0 || fsync(fd) != 0)) {
+	if (rc == 0 && (ftruncate(fd, (off_t)db_pages * p->base.page_size) != 0 || fsync(fd) != 0)) {
 		cli_errorf("cannot finish the restored image: %s", strerror(errno));
 		rc = -1;
 	}

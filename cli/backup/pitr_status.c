@@ -53,8 +53,7 @@ static int status_record(void *arg, const pitr_rec *r)
 		st->resumed = true; /* its time: the last moment seen before the stop */
 		return 0;
 	}
-	if (resumed && r->type == PITR_REC_COMMIT && r->time_ms > last->to &&
-	    st->n < MAX_STRETCHES) {
+	if (resumed && r->type == PITR_REC_COMMIT && r->time_ms > last->to && st->n < MAX_STRETCHES) {
 		/* the commits made while no capture ran, seen only now: the same
 		 * epoch restores again from this record on */
 		st->s[st->n++] = (stretch){r->epoch, r->time_ms, r->time_ms, 0};
