@@ -83,6 +83,7 @@ typedef struct cli_opts {
 	const char *compress;    /* backup --compress zstd */
 	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
 	const char *to_mark;     /* restore --to-mark: a restore point's label */
+	const char *log_dir;     /* backup drill --log: a point-in-time log */
 	const char *from_dir;    /* restore --from DIR: where a chain's files are */
 	double segment_s;        /* log --segment-interval (default 60 s) */
 	int64_t segment_bytes;   /* log --segment-bytes (default 64 MB) */

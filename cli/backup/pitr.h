@@ -85,6 +85,23 @@ int cli_pitr_prune(cli_opts *o, const char *dir);
  * SQLite database). */
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir);
 
+/* What pitr_image_at built: the base, the commits applied, the last
+ * one's time (as the capture saw it), whether row counts were checked. */
+typedef struct pitr_restored {
+	char base[256];
+	uint64_t commits;
+	int64_t last_commit_ms;
+	bool rows_checked;
+} pitr_restored;
+/* The log of dir at moment t as a checked image in a scratch file beside
+ * `beside` (restore --to-time's steps, without the target); its path
+ * (malloc'd; pitr_remove_image), or NULL after saying why. */
+char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restored *out);
+
+/* backup drill --log DIR (pitr_drill.c): the log restored to its last
+ * restorable moment in scratch, checked; the recovery point measured. */
+int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir);
+
 /* The restore's steps (pitr_restore.c), shared with pitr_mark.c: the base
  * b copied to fd (its SHA-256 checked against its record); the commits of
  * epoch after seq `after` up to seq `upto` applied to the image at fd

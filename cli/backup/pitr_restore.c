@@ -349,3 +349,23 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	cli_rows_free(&r);
 	return rc;
 }
+
+char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restored *out)
+{
+	pitr_plan p = {.resumed_from = -1, .target = t};
+	char *image = NULL, when[32];
+	pitr_time_text(t, when);
+	if (pitr_each_record(dir, plan_record, &p, true) != 0)
+		;
+	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
+		explain(&p, dir, when);
+	else if ((image = build_image(dir, &p, beside))) {
+		snprintf(out->base, sizeof out->base, "%s", p.base.base_name);
+		out->commits = p.commits;
+		out->last_commit_ms = p.last_time;
+		out->rows_checked = rows_for(&p) != NULL;
+	}
+	pitr_rec_free(&p.base);
+	free(p.rows);
+	return image;
+}
