@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SQLite point-in-time recovery (docs/backups.md, "Back to any moment"):
-# `dbcare log` captures while writer processes commit throughout (three
-# plain Python connections without the module, one with it loaded; one of
-# them forces checkpoints (TRUNCATE, RESTART) on a connection of its own
-# and now and then runs VACUUM), and the capture is killed with SIGKILL
-# DBC_KILLS times (default 3; the long tier runs 20 or more) and started
-# again. A tester takes PITR_MOMENTS (default 20) copies of the rows at
+# `dbcare log` captures while PITR_WRITERS writer processes (default 4)
+# commit throughout (plain Python connections; one in four loads the
+# module, one in four forces checkpoints (TRUNCATE, RESTART) on a
+# connection of its own and now and then runs VACUUM) and a blob writer
+# grows the database to PITR_GROW_MB (default 8) in 1 MB transactions; the
+# capture is killed with SIGKILL DBC_KILLS times (default 3) and writers
+# PITR_WRITER_KILLS times (default 2), each started again. The long tier
+# (docs/testing.md) runs 20 + 20 kills, 8 writers, past 1 GB, 50 moments. A tester takes PITR_MOMENTS (default 20) copies of the rows at
 # moments when it holds the write lock (the state at such a moment is
 # exact: nothing commits) and the capture has seen it. Then the database is
 # deleted with its -wal and -shm, and each moment is restored from the log
@@ -22,11 +24,14 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 
-DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} \
+DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} PITR_WRITERS=${PITR_WRITERS:-4} \
+  PITR_WRITER_KILLS=${PITR_WRITER_KILLS:-2} PITR_GROW_MB=${PITR_GROW_MB:-8} \
   "$py" - "$cli" "$module" "$work" <<'PY'
 import calendar, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, threading, time
 cli, module, work = sys.argv[1:4]
 kills, nmoments = int(os.environ["DBC_KILLS"]), int(os.environ["PITR_MOMENTS"])
+nwriters, writer_kills = int(os.environ["PITR_WRITERS"]), int(os.environ["PITR_WRITER_KILLS"])
+grow_mb = int(os.environ["PITR_GROW_MB"])
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(logdir)
 state = {"capture": None, "killed": 0, "down": []}
@@ -42,12 +47,14 @@ con = sqlite3.connect(db, isolation_level=None)
 con.executescript("""PRAGMA journal_mode = wal;
   CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, n INT, payload TEXT);
   CREATE TABLE u (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;
-  CREATE INDEX t_w ON t (w, n);""")
+  CREATE INDEX t_w ON t (w, n);
+  CREATE TABLE big (id INTEGER PRIMARY KEY, tag INT, b BLOB);""")
 con.close()
 
 def rows_hash(c):
     h = hashlib.sha256()
-    for table in ("SELECT * FROM t ORDER BY id", "SELECT * FROM u ORDER BY k"):
+    for table in ("SELECT * FROM t ORDER BY id", "SELECT * FROM u ORDER BY k",
+                  "SELECT id, tag, length(b), hex(substr(b, 1, 16)) FROM big ORDER BY id"):
         for row in c.execute(table):
             h.update(repr(row).encode())
     return h.hexdigest()
@@ -107,14 +114,46 @@ capture = start_capture()
 if not wait_progress(lambda p: p > 0, WAIT_S * 3):
     fail("the capture did not start: " + open(os.path.join(work, "capture.err")).read())
 stop = mp.Event()
-writers = [mp.Process(target=writer, args=(i, stop, i == 3, i == 0), daemon=True) for i in range(4)]
-for p in writers: p.start()
+def start_writer(i):
+    # one in four loads the module, one in four forces checkpoints and VACUUMs
+    p = mp.Process(target=writer, args=(i, stop, i % 4 == 3, i % 4 == 0), daemon=True)
+    p.start()
+    return p
+writers = [start_writer(i) for i in range(nwriters)]
+
+# the database grown by large blobs (pages of zeros after a few bytes),
+# 1 MB a transaction, to PITR_GROW_MB: the capture copies such commits in
+# parts (16 MB a poll), a checkpoint and a VACUUM meet them
+def grower(stop):
+    c = sqlite3.connect(db, timeout=60, isolation_level=None)
+    rnd = random.Random(os.getpid())
+    while not stop.is_set() and c.execute("PRAGMA page_count").fetchone()[0] * 4096 < grow_mb << 20:
+        c.execute("BEGIN IMMEDIATE")
+        for _ in range(4):
+            c.execute("INSERT INTO big (tag, b) VALUES (?, ?)",
+                      (rnd.randint(0, 1 << 30), os.urandom(16) + bytes(262128)))
+        c.execute("COMMIT")
+        time.sleep(0.05)
+growers = [mp.Process(target=grower, args=(stop,), daemon=True)] if grow_mb > 0 else []
+for p in growers: p.start()
 
 state["capture"] = capture
+state["writer_kills"] = 0
+def kill_writer(rnd):
+    # a writer killed with SIGKILL, maybe inside a transaction, and
+    # started again: what it had not committed never reaches the log
+    i = rnd.randrange(len(writers))
+    os.kill(writers[i].pid, signal.SIGKILL); writers[i].join()
+    writers[i] = start_writer(i)
+    state["writer_kills"] += 1
 def killer():
     rnd = random.Random()
-    for _ in range(kills):
+    for k in range(max(kills, writer_kills)):
         time.sleep(rnd.uniform(0.3, 1.5))
+        if k < writer_kills:
+            kill_writer(rnd)
+        if k >= kills:
+            continue
         down = now_ms()
         state["capture"].send_signal(signal.SIGKILL); state["capture"].wait()
         state["killed"] += 1
@@ -177,7 +216,7 @@ if (not live["capturing"] or parse(live["last_restorable"]) < reached
     fail("log status while capturing (the capture had reached %s, %d ms before): %r" %
          (text(reached), after - reached, live))
 stop.set()
-for p in writers: p.join()
+for p in writers + growers: p.join()
 # the end: nothing commits any more; once a segment closed after it (with
 # the row counts of its last commit), a restore to it checks them
 end_rows = rows_hash(tester)
@@ -327,5 +366,7 @@ epochs = sum(1 for f in os.listdir(logdir) if f.startswith("base-") and f.endswi
 if epochs != len({s["epoch"] for s in final["stretches"]}):
     fail("%d bases, but log status lists stretches of %d epochs" % (epochs, len({s["epoch"] for s in final["stretches"]})))
 print("ok: %d moments restored row for row (%d also against the log's row counts), %d in gaps "
-      "refused cleanly; %d kills of the capture, %d bases" % (exact, counted, gaps, state["killed"], epochs))
+      "refused cleanly; %d kills of the capture and %d of %d writers, %d bases, a database of %d MB" %
+      (exact, counted, gaps, state["killed"], state["writer_kills"], nwriters, epochs,
+       os.path.getsize(os.path.join(work, "end.db")) >> 20))
 PY
