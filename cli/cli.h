@@ -53,6 +53,7 @@ typedef struct cli_opts {
 	double budget_s;     /* retain --budget */
 	int sleep_ms;        /* retain --sleep-ms */
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
+	double keep_for_s;   /* log prune --keep-for (0: not given) */
 	bool apply;          /* backups prune --apply */
 	bool incremental;    /* backup --incremental */
 	bool all_backups;    /* verify --all-backups */
@@ -82,6 +83,7 @@ typedef struct cli_opts {
 	const char *compress;    /* backup --compress zstd */
 	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
 	const char *to_mark;     /* restore --to-mark: a restore point's label */
+	const char *log_dir;     /* backup drill --log: a point-in-time log */
 	const char *from_dir;    /* restore --from DIR: where a chain's files are */
 	double segment_s;        /* log --segment-interval (default 60 s) */
 	int64_t segment_bytes;   /* log --segment-bytes (default 64 MB) */

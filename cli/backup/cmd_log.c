@@ -34,7 +34,8 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
 		return cli_pitr_prune(o, o->args[1]);
 	if (o->nargs != 1) {
-		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N [--apply]");
+		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N | --keep-for "
+		           "SPAN [--apply]");
 		return CLI_USAGE;
 	}
 	if (!cli_target_file(t)) { /* a server's database: PostgreSQL */

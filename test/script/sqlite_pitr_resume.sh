@@ -5,7 +5,8 @@
 # that stretch cannot be restored exactly and is refused (nothing made),
 # while moments before the kill, and after the resume, restore row for row
 # in the same stretch (one base). A stretch without commits meanwhile
-# stays restorable throughout. A base no record names (its capture killed
+# stays restorable throughout. `log status` lists the same stretches (the
+# hole outside every one). A base no record names (its capture killed
 # between publishing and recording it) is removed by the next start.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -13,7 +14,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 "$py" - "$cli" "$module" "$work" <<'PY'
-import os, signal, sqlite3, subprocess, sys, time
+import calendar, json, os, signal, sqlite3, subprocess, sys, time
 cli, module, work = sys.argv[1:4]
 db, log = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(log)
@@ -64,5 +65,14 @@ for i, (name, (t, n, restorable)) in enumerate(moments.items()):
         if got != ("ok", n): fail("%s: %r, not %d rows" % (name, got, n))
     elif r.returncode == 0 or "no capture ran from" not in r.stderr or os.path.exists(out):
         fail("%s was not refused cleanly: %s" % (name, r.stderr or r.stdout))
-print("ok: a resumed log restores before and after its downtime, refuses inside it")
+# log status lists the same answers: the hole is outside every stretch
+r = subprocess.run([cli, "log", "status", log, "--json", "--db", "sqlite:" + os.path.join(work, "r0.db"),
+                    "--module", module], capture_output=True, text=True)
+if r.returncode != 0: fail("log status: " + r.stderr)
+def ms(t): return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:])
+stretches = [(ms(s["from"]), ms(s["to"])) for s in json.loads(r.stdout)["stretches"]]
+for name, (t, n, restorable) in moments.items():
+    if any(a <= t <= b for a, b in stretches) != restorable:
+        fail("log status lists %s (%s) as %s: %r" % (name, text(t), "restorable" if not restorable else "outside", stretches))
+print("ok: a resumed log restores before and after its downtime, refuses inside it; log status agrees")
 PY
