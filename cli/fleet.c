@@ -380,10 +380,11 @@ static void preload(const cli_command *cmd, cli_opts *o)
 	for (int i = 0; i < o->ndbs; i++) {
 		cli_target t;
 		char *err = NULL;
-		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && t.engine == CLI_ENGINE_SQLITE) {
+		/* a database file: its engine loads a module into each connection */
+		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && cli_target_file(&t)) {
 			cli_preload_module(&(cli_connect_opts){.module = o->module});
 			if (cli_option_listed_for(cli_option_find("dir", 3), cmd->name))
-				cli_preread_files(o, false);
+				cli_preread_files(o, cli_target_driver(&t)->files_host);
 			free(t.spec);
 			free(t.label);
 			break;

@@ -26,7 +26,7 @@ static int rec_digest(const void *data, size_t len, unsigned char md[32])
 	static dbc_ctx ctx;
 	static dbc_sha256 *h;
 	if (!h) {
-		dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+		dbc_ctx_init(&ctx, cli_text_host(), NULL);
 		if (!(h = dbc_sha256_begin(&ctx)))
 			return -1;
 	}

@@ -438,10 +438,10 @@ int cmd_verify(cli_db *db, cli_opts *o)
 	if (begin_with_files(db, o, false) != 0)
 		return CLI_ERROR;
 	int rc;
-	if (db->drv == &cli_pg_driver) {
+	if (!db->drv->rows_hold_statement) {
 		rc = cli_q(db, o, "SELECT * FROM dbmigrate_verify($1)", 1, p, &r);
 	} else {
-		/* SQLite: the rows come as JSON from a scalar call (a table function's
+		/* the rows come as JSON from a scalar call (a table function's
 		 * SELECT would keep the database busy while verify drops tables) */
 		cli_rows j = {0};
 		rc = cli_q(db, o, "SELECT dbmigrate_verify_json($1)", 1, p, &j);

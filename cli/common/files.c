@@ -18,14 +18,13 @@ static void *host_alloc(size_t n)
 	return malloc(n);
 }
 
-static const dbc_host pg_files_host = {
-    .dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
-static const dbc_host sqlite_files_host = {
+const dbc_host cli_pg_files_host = {.dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
+const dbc_host cli_sqlite_files_host = {
     .dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
-const dbc_host *cli_files_host(bool pg)
+const dbc_host *cli_text_host(void)
 {
-	return pg ? &pg_files_host : &sqlite_files_host;
+	return &cli_sqlite_files_host; /* its dialect is never asked */
 }
 
 char *cli_read_file(const char *path)

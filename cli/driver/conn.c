@@ -539,9 +539,14 @@ void cli_preload_module(const cli_connect_opts *o)
 	free(module);
 }
 
+const cli_driver *cli_target_driver(const cli_target *t)
+{
+	return t->engine == CLI_ENGINE_PG ? &cli_pg_driver : &cli_sqlite_driver;
+}
+
 const char *cli_target_engine_name(const cli_target *t)
 {
-	return t->engine == CLI_ENGINE_PG ? cli_pg_driver.engine : cli_sqlite_driver.engine;
+	return cli_target_driver(t)->engine;
 }
 
 const char *cli_target_file(const cli_target *t)

@@ -4,6 +4,7 @@
  * SQLite reads "$1" as a named parameter, found here by its name.
  */
 #include "driver.h"
+#include "cli/common/files.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -131,4 +132,10 @@ const cli_driver cli_sqlite_driver = {.engine = "sqlite",
                                       .restore_from = cli_sqlite_restore,
                                       .interrupter = sqlite_interrupter,
                                       .interrupt = sqlite_interrupt,
-                                      .interrupter_free = sqlite_interrupter_free};
+                                      .interrupter_free = sqlite_interrupter_free,
+                                      .dump_schema = NULL,
+                                      .files_host = &cli_sqlite_files_host,
+                                      .register_folder_at_once = true,
+                                      .rows_hold_statement = true,
+                                      .attaches_files = true,
+                                      .enforce_foreign_keys = "PRAGMA foreign_keys = ON"};
