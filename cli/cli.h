@@ -182,8 +182,6 @@ int cmd_create(cli_db *, cli_opts *);
 int cmd_drop(cli_db *, cli_opts *);
 int cmd_dump(cli_db *, cli_opts *);
 int cmd_serve(cli_db *, cli_opts *); /* serve.c */
-/* A dbmigrate_status() state that counts as pending (status --exit-code). */
-bool cli_state_pending(const char *state);
 int cmd_alert_rules(cli_db *, cli_opts *);
 int cmd_report(cli_db *, cli_opts *);
 int cmd_generate(cli_db *, cli_opts *);
@@ -199,8 +197,8 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
  * no step applies a repeatable before the versioned migrations it follows. */
 typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
 int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found, int *nfiles);
-/* The migrations pending as `dbcare status` counts them, without writing
- * (readiness and the page only read): dbmigrate_pending of the --dir
+/* The migrations pending, as `dbcare status`, readiness and the page count
+ * them, without writing: dbmigrate_pending of the --dir
  * folder's files (the core decides: the registry's pending states, a
  * version not registered, a repeatable not registered or registered with
  * another checksum). *found as for cli_register_files. 0, or -1 with

@@ -379,9 +379,3 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 	*ran = rc == 0;
 	return rc;
 }
-
-bool cli_state_pending(const char *s)
-{
-	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
-	             strcmp(s, "outdated") == 0);
-}
