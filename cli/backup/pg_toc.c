@@ -24,6 +24,7 @@
 #include "pg_backup.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,19 +56,14 @@ static const char *after(const char *body, const char *desc)
 
 typedef struct lines {
 	char **v;
-	int n, cap;
+	int n;
+	size_t cap;
 } lines;
 
 static int push(lines *l, const char *s)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? 2 * l->cap : 64;
-		char **v = realloc(l->v, (size_t)cap * sizeof *v);
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!dbc_heap_reserve(&l->v, (size_t)l->n + 1, &l->cap, sizeof *l->v, 64))
+		return -1;
 	return (l->v[l->n++] = strdup(s)) ? 0 : -1;
 }
 
