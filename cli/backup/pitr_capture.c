@@ -12,6 +12,7 @@
 #include "sealed.h"
 
 #include "base/file_sync.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -98,12 +99,8 @@ typedef struct copy_arg {
 static int on_commit(void *arg, const wal_commit *w)
 {
 	copy_arg *a = arg;
-	if (a->n == a->cap) {
-		pending *p = realloc(a->p, (a->cap = a->cap ? a->cap * 2 : 16) * sizeof *p);
-		if (!p)
-			return -1;
-		a->p = p;
-	}
+	if (!dbc_heap_reserve(&a->p, a->n + 1, &a->cap, sizeof *a->p, 16))
+		return -1;
 	size_t bytes = (size_t)w->npages * a->c->page_size;
 	pending *e = &a->p[a->n];
 	*e = (pending){w->npages, w->db_pages, w->end, malloc(w->npages * sizeof(uint32_t)),

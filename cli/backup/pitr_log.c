@@ -7,6 +7,7 @@
 #include "sealed.h"
 
 #include "base/sha256.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,7 +27,7 @@ static int rec_digest(const void *data, size_t len, unsigned char md[32])
 	static dbc_ctx ctx;
 	static dbc_sha256 *h;
 	if (!h) {
-		dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+		dbc_ctx_init(&ctx, cli_text_host(), NULL);
 		if (!(h = dbc_sha256_begin(&ctx)))
 			return -1;
 	}
@@ -256,20 +257,17 @@ char **pitr_segments(const char *dir)
 	DIR *d = opendir(dir);
 	if (!d)
 		return NULL;
-	size_t n = 0, cap = 16;
-	char **list = calloc(cap + 1, sizeof *list);
+	/* NULL-terminated: room for each name and the NULL after it */
+	size_t n = 0, cap = 0;
+	char **list = NULL;
+	if (!dbc_heap_reserve(&list, 1, &cap, sizeof *list, 17))
+		list = NULL;
 	struct dirent *e;
 	while (list && (e = readdir(d))) {
 		if (!segment_name(e->d_name))
 			continue;
-		if (n == cap) {
-			char **l = realloc(list, (2 * cap + 1) * sizeof *l);
-			if (!l)
-				break;
-			list = l;
-			cap *= 2;
-		}
-		if (asprintf(&list[n], "%s/%s", dir, e->d_name) < 0)
+		if (!dbc_heap_reserve(&list, n + 2, &cap, sizeof *list, 17) ||
+		    asprintf(&list[n], "%s/%s", dir, e->d_name) < 0)
 			break;
 		list[++n] = NULL;
 	}

@@ -12,6 +12,8 @@
  */
 #include "pitr.h"
 
+#include "base/heap_grow.h"
+
 #include <dirent.h>
 #include <stdint.h>
 #include <errno.h>
@@ -37,12 +39,8 @@ static char **base_files(const char *dir, size_t *n)
 		if (strncmp(e->d_name, "base-", 5) != 0 || len < 8 ||
 		    strcmp(e->d_name + len - 3, ".db") != 0)
 			continue;
-		if (*n == cap) {
-			char **l = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof *l);
-			if (!l)
-				break;
-			list = l;
-		}
+		if (!dbc_heap_reserve(&list, *n + 1, &cap, sizeof *list, 16))
+			break;
 		list[(*n)++] = strdup(e->d_name);
 	}
 	if (d)

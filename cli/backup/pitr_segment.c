@@ -115,7 +115,7 @@ static int close_plain(const pitr_capture *c, const char *open_p, const char *cl
 	char sha[65];
 	int fd = open(open_p, O_RDONLY | O_CLOEXEC);
 	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	int rc = fd >= 0 && dbc_file_sha256(&ctx, fd, open_p, NULL, NULL, sha) == DBC_OK ? 0 : -1;
 	dbc_ctx_finish(&ctx);
 	if (fd >= 0)

@@ -10,6 +10,7 @@
  * frees it.
  */
 #include "jsonschema/js_private.h"
+#include "base/heap_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,16 +102,12 @@ static int bad_schema(js_compiler *c, const char *fmt, const char *arg)
 static int keep_regex(js_compiler *c, js_regex *re)
 {
 	dbc_jschema *s = c->s;
-	if (s->nregex == s->capregex) {
-		int cap = s->capregex ? s->capregex * 2 : 8;
-		js_regex **grown = realloc(s->regexes, sizeof(js_regex *) * (size_t)cap);
-		if (!grown) {
-			js_regex_free(re);
-			return dbc_error(c->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		}
-		s->regexes = grown;
-		s->capregex = cap;
+	size_t cap = (size_t)s->capregex;
+	if (!dbc_heap_reserve(&s->regexes, (size_t)s->nregex + 1, &cap, sizeof *s->regexes, 8)) {
+		js_regex_free(re);
+		return dbc_error(c->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
+	s->capregex = (int)cap;
 	s->regexes[s->nregex++] = re;
 	return DBC_OK;
 }
