@@ -14,6 +14,7 @@
 #include "postmaster/bgworker.h"
 #include "replication/slot.h"
 #include "storage/latch.h"
+#include "storage/proc.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/varlena.h"
@@ -217,18 +218,35 @@ void pgdbc_audit_wal_ensure_worker(void)
 	checked = true;
 }
 
+/* The statement (of its transaction) whose reader last found the log
+ * complete: a statement that reads the log once per row (dbaudit_row_at
+ * over a table) waits once, not once a row — every change committed before
+ * the statement's first read is in the log, and the later reads of the same
+ * statement ask no more (docs/audit.md). */
+static LocalTransactionId complete_lxid = InvalidLocalTransactionId;
+static TimestampTz complete_statement = 0;
+
+static void remember_complete(void)
+{
+	complete_lxid = MyProc->lxid;
+	complete_statement = GetCurrentStatementStartTimestamp();
+}
+
 void pgdbc_audit_wal_wait(void)
 {
 	char slot[NAMEDATALEN];
 	XLogRecPtr confirmed = InvalidXLogRecPtr;
 	if (RecoveryInProgress())
 		return; /* a standby's log is the primary's, as far as it has come */
+	if (complete_lxid == MyProc->lxid && complete_statement == GetCurrentStatementStartTimestamp())
+		return;
 	XLogRecPtr target = GetXLogInsertRecPtr();
 	pgdbc_audit_wal_slot_name(slot, sizeof(slot));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	if (!slot_confirmed(slot, &confirmed) || confirmed >= target) {
 		SPI_finish();
+		remember_complete();
 		return;
 	}
 	if (!worker_runs())
@@ -253,4 +271,5 @@ void pgdbc_audit_wal_wait(void)
 		                   PGDBC_AUDIT_WAL_WORKER),
 		         errhint("See the health check audit_wal; docs/audit.md tells how to fall back to"
 		                 " trigger mode.")));
+	remember_complete();
 }
