@@ -365,7 +365,9 @@ static bool round_once(const char *slot, Oid owner, bool *wrote)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "dbcare: decoding the audited changes");
+	/* no text: pg_stat_activity.query_start stays the last finished round's
+	 * start (below) */
+	pgstat_report_activity(STATE_RUNNING, NULL);
 	spi_exec("SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots"
 	         " WHERE slot_name = $1",
 	         1, types, args, SPI_OK_SELECT);
@@ -408,7 +410,12 @@ static bool round_once(const char *slot, Oid owner, bool *wrote)
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}
-	pgstat_report_activity(STATE_IDLE, NULL);
+	/* query_start becomes this round's start (the statement start set
+	 * above, before upto was read): every change flushed before it is in
+	 * the log, so now - query_start bounds the lag (dbcare_audit_lag_seconds,
+	 * pg/audit_count.c) */
+	pgstat_report_activity(STATE_IDLE, "dbcare: the audit log holds the changes flushed before"
+	                                   " query_start");
 	return exists;
 }
 
