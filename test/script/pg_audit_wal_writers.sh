@@ -88,9 +88,10 @@ kind=(worker immediate backend)
 for k in $(seq 1 "$kills"); do
   sleep "0.$((1 + RANDOM % 5))"
   case ${kind[$((k % 3))]} in
-  worker) # caught while it decodes when it can be, else as it is
+  worker) # caught while it decodes when it can be, else as it is (the
+    # server or the writers start it again after a crash)
     p=""
-    for _ in $(seq 1 20); do
+    for _ in $(seq 1 40); do
       p=$(L -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'dbcare audit wal' AND state = 'active'" 2>/dev/null || true)
       [ -z "$p" ] || break
       sleep 0.05
