@@ -6,10 +6,11 @@
 # the decoder to disk (logical_decoding_work_mem is lowered to its 64kB
 # floor for that) and with TOAST values an update leaves unchanged — while
 # the server is crashed DBC_KILLS times (20 by default; the long tier runs
-# more: DBC_KILLS=40 DBC_SUITES=pg DBC_ONLY=script/pg_audit_wal_writers): the
+# more: DBC_KILLS=40 DBC_SUITES=pg DBC_ONLY=script/pg_audit_wal_crash): the
 # worker killed with kill -9 (while it decodes, when it can be caught), the
 # server stopped with -m immediate, a writer's backend killed with kill -9,
-# in turn; each is a crash of the server. The worker comes back by itself
+# in turn; each is a crash of the server (the name keeps it out of the
+# ASan suite, as the other crash tests). The worker comes back by itself
 # after kill -9; after a restart, the first writer or reader starts it.
 # The slot's position saved at a restart is behind the entries already
 # written, so the worker decodes them again and must skip them
@@ -22,7 +23,7 @@
 # crash), every row of t rebuilt from the log is its present state (its
 # TOAST value included), and the chain verifies.
 set -eu
-db=dbcare_audit_wal_writers
+db=dbcare_audit_wal_crash
 . "$(dirname "$0")/lib/pg.sh"
 . "$(dirname "$0")/lib/pg_logical.sh"
 start=$(date +%s)
@@ -174,4 +175,4 @@ L -c "INSERT INTO t (w, big, pad) SELECT 0, $big, repeat('y', 300) FROM generate
 L -c "SELECT count(*) FROM dbaudit_log('t')" >/dev/null
 [ "$(L -c "SELECT spill_txns FROM pg_stat_replication_slots")" -gt 0 ] ||
   fail "the decoder did not spill: $(L -c "SELECT * FROM pg_stat_replication_slots")"
-echo "pg_audit_wal_writers: $kills kills, $ran transactions run, $txns committed, $entries entries, $killed s of kills, $(($(date +%s) - start)) s"
+echo "pg_audit_wal_crash: $kills kills, $ran transactions run, $txns committed, $entries entries, $killed s of kills, $(($(date +%s) - start)) s"
