@@ -8,7 +8,8 @@
 # the recovery of docs/audit.md, run as the doc writes it (the SQL is read
 # from the doc), makes a new slot, logs each row once as a baseline
 # snapshot, records the changes from there on, dbaudit_row_at rebuilds
-# every row, and the chain verifies.
+# every row, and the chain verifies. A database restored from a dump of it
+# (docs/audit.md names both cases) recovers the same way.
 set -eu
 db=dbcare_audit_wal_standby
 . "$(dirname "$0")/lib/pg.sh"
@@ -85,4 +86,24 @@ bad=$(S -c "SELECT count(*) FROM tw WHERE dbaudit_row_at('tw', jsonb_build_objec
 [ "$bad" = 0 ] || fail "$bad rows do not rebuild from the log"
 [ "$(S -c "SELECT count(*) FROM dbaudit_verify() WHERE broken_id IS NOT NULL")" = 0 ] ||
   fail "the chain: $(S -c "SELECT * FROM dbaudit_verify()")"
+
+# a database restored from a dump: the same state (no slot of its own, the
+# problem named) and the same recovery
+"$B/psql" -X -q -h "$lg/sock" -p "$sb_port" -U postgres -d postgres -c "CREATE DATABASE app2" >/dev/null
+"$B/pg_dump" -h "$lg/sock" -p "$sb_port" -U postgres -d app -Fc -f "$work/app.dump"
+"$B/pg_restore" -h "$lg/sock" -p "$sb_port" -U postgres -d app2 "$work/app.dump" 2>"$work/restore.err" ||
+  { cat "$work/restore.err"; fail "pg_restore failed"; }
+R() { "$B/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$lg/sock" -p "$sb_port" -U postgres -d app2 "$@"; }
+entries=$(S -c "SELECT count(*) FROM dbcare.audit_log")
+[ "$(R -c "SELECT count(*) FROM dbcare.audit_log")" = "$entries" ] || fail "the restored log"
+R -c "SELECT problem FROM dbaudit_tables() WHERE \"table\" = 'public.tw'" | grep -q "replication slot is gone" ||
+  fail "no problem named in the restored database: $(R -c "SELECT * FROM dbaudit_tables()")"
+R -f "$work/recover.sql" >/dev/null || fail "the documented recovery failed in the restored database"
+R -c "UPDATE tw SET v = v + 1 WHERE id = 2" >/dev/null
+[ "$(R -c "SELECT count(*) FROM dbaudit_history('tw', '{\"id\": 2}') WHERE operation = 'update'")" = \
+  "$(($(S -c "SELECT count(*) FROM dbaudit_history('tw', '{\"id\": 2}') WHERE operation = 'update'") + 1))" ] ||
+  fail "the restored database does not record: $(R -c "SELECT id, operation, new_values FROM dbaudit_history('tw', '{\"id\": 2}')")"
+[ "$(R -c "SELECT count(*) FROM dbaudit_verify() WHERE broken_id IS NOT NULL")" = 0 ] ||
+  fail "the restored chain: $(R -c "SELECT * FROM dbaudit_verify()")"
+[ "$(S -c "SELECT count(*) FROM pg_replication_slots WHERE slot_type = 'logical'")" = 2 ] || fail "not a slot per database"
 echo "pg_audit_wal_standby: $(($(date +%s) - start)) s"
