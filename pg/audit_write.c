@@ -69,6 +69,7 @@
 #include "utils/xid8.h"
 #ifdef DIRECT_WRITE
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "executor/executor.h"
@@ -253,8 +254,9 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	InitResultRelInfo(w->rri, w->log, 1, NULL, 0);
 	w->rri->ri_TrigDesc = NULL; /* the log's triggers never fire (file comment) */
 	ExecOpenIndices(w->rri, false);
+	pgdbc_audit_index_open(w);
 	w->estate->es_output_cid = GetCurrentCommandId(true);
-	w->slot = table_slot_create(w->log, NULL);
+	w->slots = MemoryContextAllocZero(w->cxt, sizeof(TupleTableSlot *) * MULTI_ENTRIES);
 	w->cid = w->estate->es_output_cid;
 #else
 	/* the plain path writes through SPI, which opens the log itself */
@@ -423,11 +425,46 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls)
 
 #ifdef DIRECT_WRITE
 
-/* The entry as one tuple of the log, its index entries beside it. */
+/* The buffered entries inserted as the table access method's multi-insert
+ * (COPY's path: one WAL record and one buffer lock per page of entries, not
+ * per entry), then their index entries, in id order; called as the log's
+ * owner. */
+static void flush_entries(pgdbc_audit_writer *w)
+{
+	int n = w->nbuffered;
+	if (n == 0)
+		return;
+	if (n == 1)
+		table_tuple_insert(w->log, w->slots[0], w->cid, 0, NULL);
+	else {
+		if (w->bistate == NULL) {
+			/* the writer's: entries are added from per-row contexts */
+			MemoryContext old = MemoryContextSwitchTo(w->cxt);
+			w->bistate = GetBulkInsertState();
+			MemoryContextSwitchTo(old);
+		}
+		table_multi_insert(w->log, w->slots, n, w->cid, 0, w->bistate);
+	}
+	for (int i = 0; i < n; i++) {
+		pgdbc_audit_index_add(w, w->slots[i]);
+		ResetPerTupleExprContext(w->estate);
+		ExecClearTuple(w->slots[i]);
+	}
+	w->nbuffered = 0;
+}
+
+/* The entry as one tuple of the log (its values copied into the slot's own
+ * memory: the caller frees its per-row memory next), inserted with the
+ * next MULTI_ENTRIES or when the writer closes. */
 static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *values,
                         const bool *nulls)
 {
-	TupleTableSlot *slot = w->slot;
+	if (w->slots[w->nbuffered] == NULL) {
+		MemoryContext old = MemoryContextSwitchTo(w->cxt);
+		w->slots[w->nbuffered] = table_slot_create(w->log, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	TupleTableSlot *slot = w->slots[w->nbuffered];
 	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	for (int c = 0; c < COL_ROW_HASH; c++) {
@@ -443,21 +480,23 @@ static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *v
 	}
 	ExecStoreVirtualTuple(slot);
 	ExecConstraints(w->rri, slot, w->estate);
-	table_tuple_insert(w->log, slot, w->cid, 0, NULL);
-	if (w->rri->ri_NumIndices > 0)
-		ExecInsertIndexTuples(w->rri, slot, w->estate, false, false, NULL, NIL);
 	ResetPerTupleExprContext(w->estate);
+	ExecMaterializeSlot(slot);
+	if (++w->nbuffered == MULTI_ENTRIES)
+		flush_entries(w);
 }
 
 static void finish_entries(pgdbc_audit_writer *w)
 {
-	ExecDropSingleTupleTableSlot(w->slot);
+	flush_entries(w);
+	if (w->bistate)
+		FreeBulkInsertState(w->bistate);
 	/* not ExecCloseIndices, which releases each index's lock at once: the
 	 * locks are held to the transaction's end, like the log's (cheaper,
 	 * and the next statement takes them again anyway) */
-	for (int i = 0; i < w->rri->ri_NumIndices; i++)
-		if (w->rri->ri_IndexRelationDescs[i])
-			index_close(w->rri->ri_IndexRelationDescs[i], NoLock);
+	pgdbc_audit_index_close(w);
+	for (int i = 0; i < MULTI_ENTRIES && w->slots[i]; i++)
+		ExecDropSingleTupleTableSlot(w->slots[i]);
 	FreeExecutorState(w->estate);
 	relation_close(w->log, NoLock); /* the lock is held to the transaction's end */
 }
