@@ -24,8 +24,10 @@ void pgdbc_audit_wal_context(void);
 #define PGDBC_AUDIT_LOG_COLUMNS 13
 /* The plain path's entries per INSERT statement. */
 #define BATCH_ENTRIES 1000
-/* The direct path's entries per multi-insert (COPY buffers as many). */
+/* The direct path's entries per multi-insert, and the bytes of their JSON
+ * (COPY buffers as many rows, and 64kB). */
 #define MULTI_ENTRIES 1000
+#define MULTI_BYTES   65536
 typedef struct pgdbc_audit_writer {
 	MemoryContext cxt; /* the writer's, deleted at close */
 	Relation log;      /* the direct path's (the plain path's SPI opens its own) */
@@ -33,6 +35,7 @@ typedef struct pgdbc_audit_writer {
 	ResultRelInfo *rri;
 	TupleTableSlot **slots; /* the direct path's entries not yet inserted (MULTI_ENTRIES) */
 	int nbuffered;
+	Size buffered_bytes;
 	struct BulkInsertStateData *bistate;
 	int attno[PGDBC_AUDIT_LOG_COLUMNS]; /* the log's columns by name: 0-based positions (-1: absent)
 	                                     */

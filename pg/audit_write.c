@@ -451,11 +451,13 @@ static void flush_entries(pgdbc_audit_writer *w)
 		ExecClearTuple(w->slots[i]);
 	}
 	w->nbuffered = 0;
+	w->buffered_bytes = 0;
 }
 
 /* The entry as one tuple of the log (its values copied into the slot's own
- * memory: the caller frees its per-row memory next), inserted with the
- * next MULTI_ENTRIES or when the writer closes. */
+ * memory: the caller frees its per-row memory next), inserted once
+ * MULTI_ENTRIES entries or MULTI_BYTES of their JSON are buffered, or when
+ * the writer closes. */
 static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *values,
                         const bool *nulls)
 {
@@ -482,7 +484,12 @@ static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *v
 	ExecConstraints(w->rri, slot, w->estate);
 	ResetPerTupleExprContext(w->estate);
 	ExecMaterializeSlot(slot);
-	if (++w->nbuffered == MULTI_ENTRIES)
+	/* the JSON values dominate an entry's size; a buffered entry is not
+	 * yet TOASTed, so the bound is in bytes as well as in entries */
+	for (int c = COL_KEY; c <= COL_NEW; c++)
+		if (!nulls[c])
+			w->buffered_bytes += VARSIZE_ANY(DatumGetPointer(values[c]));
+	if (++w->nbuffered == MULTI_ENTRIES || w->buffered_bytes >= MULTI_BYTES)
 		flush_entries(w);
 }
 
