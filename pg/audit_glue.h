@@ -35,6 +35,7 @@ typedef struct pgdbc_audit_writer {
 	ResultRelInfo *rri;
 	TupleTableSlot **slots; /* the direct path's entries not yet inserted (MULTI_ENTRIES) */
 	int nbuffered;
+	Datum text[PGDBC_AUDIT_LOG_COLUMNS]; /* text columns' last values (writer_text) */
 	Size buffered_bytes;
 	struct BulkInsertStateData *bistate;
 	int attno[PGDBC_AUDIT_LOG_COLUMNS]; /* the log's columns by name: 0-based positions (-1: absent)

@@ -598,6 +598,24 @@ static void finish_entries(pgdbc_audit_writer *w)
 
 /* ------------------------------------------------------------ entries */
 
+/* A text column's value for the entry: the same as the previous entry's
+ * (a statement's entries share their user, actor, operation and table)
+ * unless the string differs, made once in the writer's memory. */
+static Datum writer_text(pgdbc_audit_writer *w, int col, const char *s)
+{
+	text *t = (text *)DatumGetPointer(w->text[col]);
+	size_t len = strlen(s);
+	if (t == NULL || VARSIZE(t) - VARHDRSZ != len || memcmp(VARDATA(t), s, len) != 0) {
+		if (t != NULL)
+			pfree(t);
+		t = (text *)MemoryContextAlloc(w->cxt, len + VARHDRSZ);
+		SET_VARSIZE(t, len + VARHDRSZ);
+		memcpy(VARDATA(t), s, len);
+		w->text[col] = PointerGetDatum(t);
+	}
+	return PointerGetDatum(t);
+}
+
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new)
 {
@@ -611,12 +629,13 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 #define SET(col, datum) (values[col] = (datum), nulls[col] = false)
 	SET(COL_AT, TimestampTzGetDatum(w->at));
 	SET(COL_TXID, FullTransactionIdGetDatum(w->txid));
-	SET(COL_DB_USER, CStringGetTextDatum(w->decoded ? w->decoded_user : user_name(save_user)));
+	SET(COL_DB_USER, writer_text(w, COL_DB_USER,
+	                             w->decoded ? w->decoded_user : user_name(save_user)));
 	const char *actor = w->decoded ? w->decoded_actor : pgdbc_audit_actor();
 	if (actor && actor[0])
-		SET(COL_ACTOR, CStringGetTextDatum(actor));
-	SET(COL_OPERATION, CStringGetTextDatum(op));
-	SET(COL_TABLE_NAME, CStringGetTextDatum(table));
+		SET(COL_ACTOR, writer_text(w, COL_ACTOR, actor));
+	SET(COL_OPERATION, writer_text(w, COL_OPERATION, op));
+	SET(COL_TABLE_NAME, writer_text(w, COL_TABLE_NAME, table));
 	if (key != (Datum)0)
 		SET(COL_KEY, key);
 	if (old != (Datum)0)
