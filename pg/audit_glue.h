@@ -80,10 +80,12 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
                             Datum old, Datum new);
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w);
 /* The direct path's index entries (PostgreSQL 15; pg/audit_write_index.c):
- * after ExecOpenIndices, after each tuple inserted from a slot, and
- * before the executor state is freed. */
+ * after ExecOpenIndices, after each tuple inserted from a slot (unsorted:
+ * into every index at once), and before the executor state is freed. */
 void pgdbc_audit_index_open(pgdbc_audit_writer *w);
-void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot);
+void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot, bool unsorted);
+/* Entries of a writer's only flush that go into every index at once. */
+#define UNSORTED_ENTRIES 64
 void pgdbc_audit_index_close(pgdbc_audit_writer *w);
 /* Whether dbcare.audit_chain has a head per chain (0.3.3), not one row. */
 bool pgdbc_audit_chain_per_table(void);

@@ -429,7 +429,7 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls)
  * (COPY's path: one WAL record and one buffer lock per page of entries, not
  * per entry), then their index entries, in id order; called as the log's
  * owner. */
-static void flush_entries(pgdbc_audit_writer *w)
+static void flush_entries(pgdbc_audit_writer *w, bool closing)
 {
 	int n = w->nbuffered;
 	if (n == 0)
@@ -445,8 +445,11 @@ static void flush_entries(pgdbc_audit_writer *w)
 		}
 		table_multi_insert(w->log, w->slots, n, w->cid, 0, w->bistate);
 	}
+	/* a small statement's entries (one row's, most often) go straight into
+	 * every index: sorting them would gain nothing and cost a sort's set-up */
+	bool unsorted = closing && w->sorted_n == 0 && n <= UNSORTED_ENTRIES;
 	for (int i = 0; i < n; i++) {
-		pgdbc_audit_index_add(w, w->slots[i]);
+		pgdbc_audit_index_add(w, w->slots[i], unsorted);
 		ResetPerTupleExprContext(w->estate);
 		ExecClearTuple(w->slots[i]);
 	}
@@ -490,12 +493,12 @@ static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *v
 		if (!nulls[c])
 			w->buffered_bytes += VARSIZE_ANY(DatumGetPointer(values[c]));
 	if (++w->nbuffered == MULTI_ENTRIES || w->buffered_bytes >= MULTI_BYTES)
-		flush_entries(w);
+		flush_entries(w, false);
 }
 
 static void finish_entries(pgdbc_audit_writer *w)
 {
-	flush_entries(w);
+	flush_entries(w, true);
 	if (w->bistate)
 		FreeBulkInsertState(w->bistate);
 	/* not ExecCloseIndices, which releases each index's lock at once: the

@@ -12,7 +12,8 @@
  * are stored, sorted in the index's own order (a tuplesort, as CREATE INDEX
  * sorts, spilling past work_mem) and inserted in that order at the end of
  * the call or every SORTED_CHUNK entries: consecutive inserts then walk the
- * tree's pages in order.
+ * tree's pages in order. A writer with at most UNSORTED_ENTRIES entries
+ * (a one-row statement's) inserts them at once, without a sort.
  *
  * Invariants:
  * - Unique indexes, exclusion constraints and indexes of other access
@@ -104,8 +105,9 @@ static void insert_sorted(pgdbc_audit_writer *w)
 	w->sorted_n = 0;
 }
 
-/* The index entries of the tuple just inserted from slot. */
-void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot)
+/* The index entries of the tuple just inserted from slot; unsorted: those
+ * of the sorted indexes too, at once (the writer's few entries). */
+void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot, bool unsorted)
 {
 	ResultRelInfo *rri = w->rri;
 	if (rri->ri_NumIndices > 0)
@@ -128,6 +130,11 @@ void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot)
 				continue;
 		}
 		FormIndexDatum(info, slot, w->estate, values, isnull);
+		if (unsorted) {
+			index_insert(index, values, isnull, &slot->tts_tid, w->log, UNIQUE_CHECK_NO, false,
+			             info);
+			continue;
+		}
 		if (w->sorted[k] == NULL) {
 			MemoryContext old = MemoryContextSwitchTo(w->cxt);
 			w->sorted[k] = tuplesort_begin_index_btree(w->log, index, false, false, work_mem,
@@ -136,7 +143,7 @@ void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot)
 		}
 		tuplesort_putindextuplevalues(w->sorted[k], index, &slot->tts_tid, values, isnull);
 	}
-	if (++w->sorted_n >= SORTED_CHUNK)
+	if (!unsorted && ++w->sorted_n >= SORTED_CHUNK)
 		insert_sorted(w);
 }
 
