@@ -1,7 +1,9 @@
 """bench_audit.py — the audit trail (docs/audit.md). PostgreSQL: single-row
 UPDATEs from 4 pgbench clients on a plain table, on one audited by dbcare and
 on one audited by a PL/pgSQL trigger writing the same log row (the peer);
-INSERT of 200,000 rows with and without dbcare's audit; INSERT and UPDATE
+INSERT of 200,000 rows, then an UPDATE of them, not audited, audited by
+dbcare's triggers and by a hand-written statement trigger with transition
+tables (the CPU of the whole server); INSERT and UPDATE
 of 200,000 rows audited in wal mode, in trigger mode and not at all (the
 writer's time and the CPU of the whole server, the worker's decoding
 included); dbaudit_history of one row in a large log. SQLite: per-row INSERT cost with and without audit
