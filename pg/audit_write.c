@@ -632,8 +632,8 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 #define SET(col, datum) (values[col] = (datum), nulls[col] = false)
 	SET(COL_AT, TimestampTzGetDatum(w->at));
 	SET(COL_TXID, FullTransactionIdGetDatum(w->txid));
-	SET(COL_DB_USER, writer_text(w, COL_DB_USER,
-	                             w->decoded ? w->decoded_user : user_name(save_user)));
+	SET(COL_DB_USER,
+	    writer_text(w, COL_DB_USER, w->decoded ? w->decoded_user : user_name(save_user)));
 	const char *actor = w->decoded ? w->decoded_actor : pgdbc_audit_actor();
 	if (actor && actor[0])
 		SET(COL_ACTOR, writer_text(w, COL_ACTOR, actor));

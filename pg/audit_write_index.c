@@ -95,8 +95,7 @@ static void insert_sorted(pgdbc_audit_writer *w)
 		tuplesort_performsort(sort);
 		while ((itup = tuplesort_getindextuple(sort, true)) != NULL) {
 			index_deform_tuple(itup, RelationGetDescr(index), values, isnull);
-			index_insert(index, values, isnull, &itup->t_tid, w->log, UNIQUE_CHECK_NO, false,
-			             info);
+			index_insert(index, values, isnull, &itup->t_tid, w->log, UNIQUE_CHECK_NO, false, info);
 			CHECK_FOR_INTERRUPTS();
 		}
 		tuplesort_end(sort);
@@ -137,8 +136,8 @@ void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot, bool uns
 		}
 		if (w->sorted[k] == NULL) {
 			MemoryContext old = MemoryContextSwitchTo(w->cxt);
-			w->sorted[k] = tuplesort_begin_index_btree(w->log, index, false, false, work_mem,
-			                                           NULL, TUPLESORT_NONE);
+			w->sorted[k] = tuplesort_begin_index_btree(w->log, index, false, false, work_mem, NULL,
+			                                           TUPLESORT_NONE);
 			MemoryContextSwitchTo(old);
 		}
 		tuplesort_putindextuplevalues(w->sorted[k], index, &slot->tts_tid, values, isnull);
