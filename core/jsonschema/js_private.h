@@ -261,9 +261,13 @@ const char *js_meta_text(const char *uri, dbc_js_draft *draft);
 typedef struct js_path {
 	const struct js_path *up;
 	const char *key; /* NULL: index */
-	size_t klen;
+	size_t klen;     /* key's bytes, or JS_PATH_CSTR: NUL-terminated, measured when printed */
 	size_t index;
 } js_path;
+
+/* A keyword's name in a path: its length is needed only by a message, so
+ * the evaluation's every step does not measure it. */
+#define JS_PATH_CSTR ((size_t)-1)
 
 char *js_path_pointer(dbc_ctx *ctx, const js_path *p);
 

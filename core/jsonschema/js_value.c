@@ -124,6 +124,9 @@ int js_member_cmp(const void *x, const void *y)
 {
 	const js_member *a = x, *b = y;
 	size_t n = a->klen < b->klen ? a->klen : b->klen;
+	/* most keys differ in their first byte: decided without a call */
+	if (n && a->key[0] != b->key[0])
+		return (unsigned char)a->key[0] - (unsigned char)b->key[0];
 	int c = memcmp(a->key, b->key, n);
 	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
 }
