@@ -97,6 +97,10 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
 const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
 /* js_get of a key of len bytes, which may hold NULs (a string value's). */
 const js_val *js_get_n(const js_val *obj, const char *key, size_t len);
+/* js_get_n of keys asked in ascending order (a sorted object's members,
+ * in turn) of the object obj: *from (0 at first) is where the last lookup
+ * stopped. A merge: each member of obj is compared at most once in all. */
+const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len);
 bool js_equal(const js_val *a, const js_val *b);
 /* A total order of values that agrees with js_equal (0 exactly when equal). */
 int js_compare(const js_val *a, const js_val *b);

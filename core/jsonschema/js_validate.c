@@ -310,13 +310,19 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 	KWPATH(pp_at, KW_PATTERN_PROPERTIES);
 	KWPATH(extra_at, KW_ADDITIONAL_PROPERTIES);
 	KWPATH(names_at, KW_PROPERTY_NAMES);
+	/* members and properties are both in key order: a merge, unless the
+	 * schema names many more properties than the instance has members */
+	bool merge = props && props->n <= 4 * (size_t)inst->n;
+	size_t from = 0;
 	for (size_t i = 0; i < inst->n; i++) {
 		const js_member *m = &inst->u.members[i];
 		js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
 		bool covered = false;
 		/* by the key's bytes: no name holds a NUL (js_parse refuses
 		 * them and jsonb cannot store them), so no strlen per member */
-		const js_val *p = props ? js_get_n(props, m->key, m->klen) : NULL;
+		const js_val *p = !props ? NULL
+		                  : merge ? js_get_ascending(props, &from, m->key, m->klen)
+		                          : js_get_n(props, m->key, m->klen);
 		if (is_schema(p)) {
 			covered = true;
 			js_path el = {.up = &props_at, .key = m->key, .klen = m->klen};

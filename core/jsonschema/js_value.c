@@ -120,15 +120,20 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- parse */
 
-int js_member_cmp(const void *x, const void *y)
+/* js_member_cmp's order, inlined where every lookup and sort runs it. */
+static inline int member_order(const js_member *a, const js_member *b)
 {
-	const js_member *a = x, *b = y;
 	size_t n = a->klen < b->klen ? a->klen : b->klen;
 	/* most keys differ in their first byte: decided without a call */
 	if (n && a->key[0] != b->key[0])
 		return (unsigned char)a->key[0] - (unsigned char)b->key[0];
 	int c = memcmp(a->key, b->key, n);
 	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+int js_member_cmp(const void *x, const void *y)
+{
+	return member_order(x, y);
 }
 
 /* Objects are small and every document's objects are sorted once per
@@ -144,7 +149,7 @@ void js_sort_members(js_member *m, size_t n)
 	for (size_t i = 1; i < n; i++) {
 		js_member x = m[i];
 		size_t j = i;
-		while (j > 0 && js_member_cmp(&m[j - 1], &x) > 0) {
+		while (j > 0 && member_order(&m[j - 1], &x) > 0) {
 			m[j] = m[j - 1];
 			j--;
 		}
@@ -231,6 +236,19 @@ int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 
 /* ---------------------------------------------------------------- reading */
 
+const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len)
+{
+	js_member probe = {.key = key, .klen = len};
+	for (; *from < obj->n; (*from)++) {
+		int c = member_order(&obj->u.members[*from], &probe);
+		if (c == 0)
+			return obj->u.members[(*from)++].val;
+		if (c > 0)
+			return NULL;
+	}
+	return NULL;
+}
+
 const js_val *js_get(const js_val *obj, const char *key)
 {
 	return key ? js_get_n(obj, key, strlen(key)) : NULL;
@@ -246,7 +264,7 @@ const js_val *js_get_n(const js_val *obj, const char *key, size_t len)
 	size_t lo = 0, hi = obj->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = js_member_cmp(&obj->u.members[mid], &probe);
+		int c = member_order(&obj->u.members[mid], &probe);
 		if (c == 0)
 			return obj->u.members[mid].val;
 		if (c < 0)
