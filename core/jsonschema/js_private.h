@@ -40,7 +40,7 @@ struct js_val {
 		double d;
 		const char *s;
 		js_val **items;
-		js_member *members; /* sorted by key (bytes), for binary search */
+		js_member *members; /* in js_member_cmp's order, for binary search */
 	} u;
 	/* Schema side only: the node compiled from this subschema (an object,
 	 * true or false), or the regex compiled from this string ("pattern").
@@ -88,7 +88,8 @@ int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int 
              js_val **out);
 /* The "not valid JSON" error for text js_parse refused. */
 int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
-/* Orders object members by key bytes, then length (js_get's bsearch). */
+/* Orders object members by key length, then bytes (jsonb's order; js_get's
+ * bsearch). */
 int js_member_cmp(const void *x, const void *y);
 void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
 /* Validates a tree already built (js_parse or dbc_js_build_*). */

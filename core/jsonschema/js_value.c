@@ -120,15 +120,18 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- parse */
 
-/* js_member_cmp's order, inlined where every lookup and sort runs it. */
+/* js_member_cmp's order, inlined where every lookup and sort runs it:
+ * shorter keys first, keys of a length by their bytes. It is jsonb's
+ * order of an object's keys, so a jsonb document's objects come sorted
+ * (pg/json_doc.c) and sorting them is one comparison a member. */
 static inline int member_order(const js_member *a, const js_member *b)
 {
-	size_t n = a->klen < b->klen ? a->klen : b->klen;
+	if (a->klen != b->klen)
+		return a->klen < b->klen ? -1 : 1;
 	/* most keys differ in their first byte: decided without a call */
-	if (n && a->key[0] != b->key[0])
+	if (a->klen && a->key[0] != b->key[0])
 		return (unsigned char)a->key[0] - (unsigned char)b->key[0];
-	int c = memcmp(a->key, b->key, n);
-	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+	return memcmp(a->key, b->key, a->klen);
 }
 
 int js_member_cmp(const void *x, const void *y)
@@ -142,11 +145,16 @@ int js_member_cmp(const void *x, const void *y)
  * The order is js_member_cmp's; keys are unique, so stability is moot. */
 void js_sort_members(js_member *m, size_t n)
 {
+	size_t sorted = 1;
+	while (sorted < n && member_order(&m[sorted - 1], &m[sorted]) < 0)
+		sorted++;
+	if (sorted >= n)
+		return; /* in order already, as jsonb's objects are */
 	if (n > 32) {
 		qsort(m, n, sizeof(js_member), js_member_cmp);
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = sorted; i < n; i++) { /* m[0..sorted) is in order */
 		js_member x = m[i];
 		size_t j = i;
 		while (j > 0 && member_order(&m[j - 1], &x) > 0) {
