@@ -87,8 +87,7 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 		}                                                                                          \
 	} while (0)
 
-#define KWPATH(name, k)                                                                            \
-	js_path name = {.up = sp, .key = js_keyword_names[k], .klen = JS_PATH_CSTR}
+#define KWPATH(name, k) js_path name = {.up = sp, .key = js_keyword_names[k], .klen = JS_PATH_CSTR}
 
 /* anyOf (an array): whether a schema of it matches (else reported); with
  * marks, every one is tried, for the marks of each that matches. False
@@ -320,7 +319,7 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 		bool covered = false;
 		/* by the key's bytes: no name holds a NUL (js_parse refuses
 		 * them and jsonb cannot store them), so no strlen per member */
-		const js_val *p = !props ? NULL
+		const js_val *p = !props  ? NULL
 		                  : merge ? js_get_ascending(props, &from, m->key, m->klen)
 		                          : js_get_n(props, m->key, m->klen);
 		if (is_schema(p)) {
