@@ -209,6 +209,7 @@ struct js_node {
 	js_node *dynamic_ref;      /* static target of $dynamicRef / $recursiveRef */
 	const char *dynamic_name;  /* $dynamicRef's anchor when it names a dynamic one */
 	bool ref_only;             /* drafts 4-7: $ref hides every sibling keyword */
+	bool applies_in_place;     /* has allOf, anyOf, oneOf, not, if or dependent schemas */
 	bool in_place_annotations; /* unevaluated* below: collect annotations */
 };
 

@@ -556,7 +556,8 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		STEP(eval(r, dynamic_target(r, n, scope), inst, ip, &at, scope, own));
 	}
 	STEP(js_assert_keywords(r, n, inst, ip, sp));
-	STEP(eval_logic(r, n, inst, ip, sp, scope, own));
+	if (n->applies_in_place) /* most subschemas have none: no call */
+		STEP(eval_logic(r, n, inst, ip, sp, scope, own));
 	if (inst->kind == JV_ARR)
 		STEP(eval_array(r, n, inst, ip, sp, scope, own));
 	else if (inst->kind == JV_OBJ)
