@@ -464,9 +464,12 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	case JV_FALSE:
 		dbc_buf_append(b, "false");
 		break;
-	case JV_INT:
-		dbc_buf_appendf(b, "%lld", (long long)v->u.i);
+	case JV_INT: {
+		char digits[24]; /* one pass: no text allocated and copied */
+		int n = snprintf(digits, sizeof digits, "%lld", (long long)v->u.i);
+		dbc_buf_appendn(b, digits, (size_t)n);
 		break;
+	}
 	case JV_REAL:
 		append_real(b, v->u.d);
 		break;
