@@ -322,6 +322,9 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 		if (in_draft((js_keyword)k, draft))
 			n->kw[k] = js_get(schema, js_keyword_names[k]);
 	n->ref_only = draft <= DBC_JS_DRAFT7 && n->kw[KW_REF];
+	n->applies_in_place = n->kw[KW_ALL_OF] || n->kw[KW_ANY_OF] || n->kw[KW_ONE_OF] ||
+	                      n->kw[KW_NOT] || n->kw[KW_IF] || n->kw[KW_DEPENDENT_SCHEMAS] ||
+	                      n->kw[KW_DEPENDENCIES];
 	if (n->kw[KW_UNEVALUATED_ITEMS] || n->kw[KW_UNEVALUATED_PROPERTIES])
 		c->s->uses_unevaluated = true;
 	if (n->ref_only) {
