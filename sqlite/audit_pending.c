@@ -84,9 +84,10 @@ void sqldbc_audit_hook(sqlite3 *db)
 	 * connection holds it (a WAL recovered after a crash) this waits up to
 	 * 2 s, as a connection left without the trigger records no txid or
 	 * actor (its entries are completed by the next connection with dbcare). */
-	char *sql = sqlite3_mprintf(HOOK_DIRECT_SQL ";" HOOK_SQL ";" HOOK_SQL, SQLDBC_AUDIT_PENDING,
-	                            SQLDBC_AUDIT_PENDING_CHAINED, "dbcare_audit_complete", SQLDBC_AUDIT_PENDING,
-	                            "dbcare_audit_complete_chained", SQLDBC_AUDIT_PENDING_CHAINED);
+	char *sql =
+	    sqlite3_mprintf(HOOK_DIRECT_SQL ";" HOOK_SQL ";" HOOK_SQL, SQLDBC_AUDIT_PENDING,
+	                    SQLDBC_AUDIT_PENDING_CHAINED, "dbcare_audit_complete", SQLDBC_AUDIT_PENDING,
+	                    "dbcare_audit_complete_chained", SQLDBC_AUDIT_PENDING_CHAINED);
 	/* 2 s of wall time, not a count of tries: each try also waits the
 	 * connection's own busy timeout when one is set (5 s in the dbcare
 	 * command), so 200 tries could have been 1,000 s. */
