@@ -200,7 +200,59 @@ static int pg_read_runs_owner_code(dbc_ctx *ctx, const char *schema, const char 
 	                        1, p, take_bool, yes);
 }
 
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol > 0 && c[0].type == DBC_TEXT && c[0].s)
+		*(char **)arg = dbc_strdup(ctx, c[0].s);
+	return DBC_OK;
+}
+
+/* What a table dropped and made again by name (the generator's column
+ * reorder) would not carry, of what the schema model does not read: each
+ * named, NULL when nothing. Read from the catalog, never from the rows. */
+static int pg_remake_loses(dbc_ctx *ctx, const char *schema, const char *table, char **lost)
+{
+	dbc_value p[1] = {dbc_text(dbc_quoted_name(ctx, schema, table))};
+	*lost = NULL;
+	return ctx->host->query(
+	    ctx,
+	    "SELECT NULLIF(pg_catalog.concat_ws(', ', "
+	    "CASE WHEN c.relkind <> 'r' THEN 'its kind' END, "
+	    "CASE WHEN c.relacl IS NOT NULL THEN 'its grants' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+	    "  AND a.attnum > 0 AND NOT a.attisdropped AND (a.attacl IS NOT NULL "
+	    "  OR a.attstattarget >= 0 OR a.attcompression <> '' "
+	    /* the column options ALTER COLUMN SET can give (n_distinct, ...) */
+	    "  OR EXISTS (SELECT FROM pg_catalog.unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%') "
+	    "  OR a.attstorage <> (SELECT t.typstorage FROM pg_catalog.pg_type t "
+	    "    WHERE t.oid = a.atttypid))) THEN 'column grants, options or storage' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_policy y WHERE y.polrelid = c.oid) "
+	    "  THEN 'its policies' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_description d WHERE d.objoid = c.oid "
+	    "  AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass) THEN 'comments' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_seclabel l WHERE l.objoid = c.oid "
+	    "  AND l.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass) "
+	    "  THEN 'security labels' END, "
+	    "CASE WHEN c.reloptions IS NOT NULL THEN 'storage options' END, "
+	    "CASE WHEN c.reltablespace <> 0 THEN 'its tablespace' END, "
+	    "CASE WHEN c.relreplident <> 'd' THEN 'its replica identity' END, "
+	    "CASE WHEN c.relpersistence <> 'p' THEN 'its persistence' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_publication_rel r WHERE r.prrelid = c.oid) "
+	    "  THEN 'publications' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid "
+	    "  OR i.inhparent = c.oid) THEN 'inheritance' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid) "
+	    "  THEN 'rules' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_statistic_ext x WHERE x.stxrelid = c.oid) "
+	    "  THEN 'extended statistics' END, "
+	    "CASE WHEN c.relowner <> (SELECT r.oid FROM pg_catalog.pg_roles r "
+	    "  WHERE r.rolname = CURRENT_USER) THEN 'its owner' END), '') "
+	    "FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
+	    1, p, take_text, lost);
+}
+
 const dbc_lint_hooks pgdbc_lint_engine = {
+    .remake_loses = pg_remake_loses,
     .rows = pg_rows,
     .read_runs_owner_code = pg_read_runs_owner_code,
     .type_rewrites = pg_type_rewrites,

@@ -41,6 +41,13 @@ typedef struct planner {
 	bool *remade;
 	int *drop_order; /* the live objects, each before what it needs */
 	int *make_order; /* the desired objects, each after what it needs */
+	/* by desired table: its columns in the order ALTER TABLE leaves them,
+	 * when that is not the desired order and the plan's last steps make
+	 * the table again in it (generate_reorder.c); NULL otherwise */
+	const dbc_table **reorder;
+	/* why the table alter_full works on is not made again in the desired
+	 * order (NULL: it is, or need not be) */
+	const char *kept_order_why;
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -135,7 +142,9 @@ static int match_tables(planner *pl)
 	pl->affected = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
 	pl->view_out = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1));
 	pl->dropped = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->ntables + 1));
-	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out || !pl->dropped)
+	pl->reorder = dbc_zalloc(ctx, sizeof(*pl->reorder) * (size_t)(W->ntables + 1));
+	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out || !pl->dropped ||
+	    !pl->reorder)
 		return DBC_ERROR;
 	for (int i = 0; i < W->ntables; i++) {
 		const dbc_table *w = &W->tables[i], *l;
@@ -1530,7 +1539,10 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 		return DBC_ERROR;
 	if (c->not_null && !c->default_expr)
 		s->hazard = dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
-	/* written before a column the table keeps: ADD COLUMN appends */
+	/* written before a column the table keeps: ADD COLUMN appends (the
+	 * plan's end puts it in its place where it makes the table again) */
+	if (pl->reorder[index_of_table(pl->in->want, w)])
+		return DBC_OK;
 	const char *next = NULL;
 	for (int k = i + 1; k < w->ncolumns && !next; k++) {
 		bool r2;
@@ -1539,11 +1551,12 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 	}
 	pl->out->appended_moves |= next != NULL;
 	if (next)
-		s->hazard =
-		    dbc_printf(ctx,
-		               "%s%sadds column %s.%s after the table's other columns "
-		               "(ADD COLUMN appends; the desired file has it before %s)",
-		               s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name, next);
+		s->hazard = dbc_printf(
+		    ctx,
+		    "%s%sadds column %s.%s after the table's other columns "
+		    "(ADD COLUMN appends; the desired file has it before %s%s%s)",
+		    s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name, next,
+		    pl->kept_order_why ? "; " : "", pl->kept_order_why ? pl->kept_order_why : "");
 	/* every added column goes last, in the order of the steps */
 	if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
 	             sizeof(dbc_gen_moved), 8) != DBC_OK)
@@ -1656,6 +1669,62 @@ static int add_new_constraints(planner *pl, const dbc_table *l, const dbc_table 
 	return DBC_OK;
 }
 
+/* w's columns in the order ALTER TABLE leaves them: those kept in the live
+ * table's order, then the added ones (ADD COLUMN appends). */
+static int order_after_alter(planner *pl, const dbc_table *l, const dbc_table *w, dbc_table *out)
+{
+	*out = *w;
+	out->columns = dbc_alloc(pl->ctx, sizeof(dbc_column) * (size_t)(w->ncolumns + 1));
+	if (!out->columns)
+		return DBC_ERROR;
+	int n = 0;
+	for (int k = 0; k < l->ncolumns; k++)
+		for (int i = 0; i < w->ncolumns; i++) {
+			bool renamed;
+			if (column_from(pl, l, w, &w->columns[i], &renamed) == &l->columns[k])
+				out->columns[n++] = w->columns[i];
+		}
+	for (int i = 0; i < w->ncolumns; i++) {
+		bool renamed;
+		if (!column_from(pl, l, w, &w->columns[i], &renamed))
+			out->columns[n++] = w->columns[i];
+	}
+	out->ncolumns = n;
+	return pl->ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* Whether the plan makes w again in its column order (pl->reorder), where
+ * ALTER TABLE leaves them otherwise: unless the options say not to, or the
+ * engine says the table has what making it again would lose
+ * (pl->kept_order_why then says so). */
+static int choose_reorder(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	int i = index_of_table(pl->in->want, w);
+	pl->kept_order_why = NULL;
+	dbc_table *after = dbc_alloc(ctx, sizeof(dbc_table));
+	if (!after || order_after_alter(pl, l, w, after) != DBC_OK)
+		return DBC_ERROR;
+	bool same = after->ncolumns == w->ncolumns;
+	for (int k = 0; same && k < w->ncolumns; k++)
+		same = strcmp(after->columns[k].name, w->columns[k].name) == 0;
+	if (same || !pl->eng || !pl->eng->remake_loses)
+		return DBC_OK;
+	char *lost = NULL;
+	if (!pl->in->opt->reorder_columns)
+		pl->kept_order_why = "reorder_columns is off";
+	else if (pl->eng->remake_loses(ctx, l->schema, l->name, &lost) != DBC_OK)
+		return DBC_ERROR;
+	else if (lost)
+		pl->kept_order_why = dbc_printf(ctx,
+		                                "the table is not made again in that order: it would "
+		                                "lose %s; write that step by hand",
+		                                lost);
+	else
+		pl->reorder[i] = after;
+	return DBC_OK;
+}
+
 /* A changed table where ALTER TABLE can say it all (PostgreSQL): the
  * constraints that go or change, then per wanted column its addition or
  * change, the columns that go, the constraints that come. */
@@ -1664,7 +1733,7 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 	dbc_ctx *ctx = pl->ctx;
 	char *qt = dbc_gen_qt(ctx, w);
 	lazy_rows rows = {0};
-	if (drop_changed_constraints(pl, l, w, qt) != DBC_OK)
+	if (choose_reorder(pl, l, w) != DBC_OK || drop_changed_constraints(pl, l, w, qt) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < w->ncolumns; i++) {
 		const dbc_column *c = &w->columns[i];
@@ -1985,6 +2054,20 @@ static int lock_timeouts(planner *pl)
 	return DBC_OK;
 }
 
+/* The tables made again in their desired column order, last: everything
+ * else stands as desired by then (generate_reorder.c). */
+static int reorder_tables(planner *pl)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++)
+		if (pl->reorder[i] &&
+		    dbc_gen_reorder(pl->ctx, pl->in, &W->tables[i], pl->reorder[i],
+		                    rows_of(pl, pl->from[i]), lock_of(pl, DBC_LOP_DROP_TABLE),
+		                    pl->out) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
 int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 {
 	planner pl = {.ctx = ctx, .in = in, .out = out};
@@ -2015,7 +2098,8 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	pl.late_pass = true;
 	int rc = objects(&pl, true, true);
 	pl.late_pass = false;
-	if (rc != DBC_OK || make_views(&pl) != DBC_OK || objects(&pl, false, true) != DBC_OK)
+	if (rc != DBC_OK || make_views(&pl) != DBC_OK || objects(&pl, false, true) != DBC_OK ||
+	    reorder_tables(&pl) != DBC_OK)
 		return DBC_ERROR;
 	return lock_timeouts(&pl);
 }

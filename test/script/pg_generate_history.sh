@@ -93,9 +93,7 @@ SQL
 }
 
 gw=$(history_dir graphile-worker)
-# 000011 differs in column order only: the new jobs and job_queues tables
-# of the file put new columns among the old ones, which ADD COLUMN appends
-judge graphile-worker graphile_worker BELOW 18 1 -- "$gw"/package/sql/0*.sql
+judge graphile-worker graphile_worker -- "$gw"/package/sql/0*.sql
 # these ship their current schema only (their upgrade scripts start from
 # versions whose schema they do not ship): one pair each, a new database
 pdns=$(history_dir pdns-backend-pgsql)/usr/share/pdns-backend-pgsql/schema
