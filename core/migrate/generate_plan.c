@@ -270,9 +270,21 @@ static const dbc_constraint *renamed_constraint(const planner *pl, const dbc_tab
 	return NULL;
 }
 
-/* Whether the table changes beyond renames and columns added at its end
- * with a plain definition, and whether a column is dropped or changes type
- * (views naming the table then go and come back). */
+/* Whether live column lc of l goes and a renamed column of w takes its
+ * name: renames() drops it with ALTER TABLE before the rename (drop_in_way). */
+static bool in_way_of_rename(planner *pl, const dbc_table *l, const dbc_table *w,
+                             const dbc_column *lc)
+{
+	const dbc_column *c = dbc_table_find_column(w, lc->name);
+	bool renamed;
+	const dbc_column *from = c ? column_from(pl, l, w, c, &renamed) : NULL;
+	return from && renamed && from != lc && !column_kept(pl, l, w, lc);
+}
+
+/* Whether the table changes beyond renames, columns added at its end with
+ * a plain definition and columns dropped before a rename takes their name,
+ * and whether a column is dropped or changes type (views naming the table
+ * then go and come back). */
 static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *simple, bool *views)
 {
 	*simple = true;
@@ -295,7 +307,12 @@ static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *s
 				*views = true;
 		}
 	}
-	if (kept < l->ncolumns)
+	int in_way = 0;
+	for (int i = 0; i < l->ncolumns; i++)
+		in_way += in_way_of_rename(pl, l, w, &l->columns[i]);
+	if (in_way)
+		*views = true;
+	if (kept + in_way < l->ncolumns)
 		*simple = false, *views = true; /* a column dropped */
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
@@ -1785,7 +1802,7 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w, ch
 	for (int i = 0; i < l->ncolumns; i++) {
 		const dbc_column *lc = &l->columns[i];
 		bool kept = column_kept(pl, l, w, lc);
-		if (kept || lc->hidden)
+		if (kept || lc->hidden || dropped_first(pl, lc))
 			continue;
 		int64_t n, values;
 		char *counts;
