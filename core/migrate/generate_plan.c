@@ -641,6 +641,36 @@ static bool reads_new_table(planner *pl, const dbc_object *o)
 	return reads;
 }
 
+/* Whether live function o, which the desired schema no longer has, reads
+ * a live table: its definition names one, and no table's default, check
+ * or index calls it. Its drop then goes before the tables change, so that
+ * the down makes it again after their columns are back (a LANGUAGE sql
+ * body is checked when it is made); the others go after the tables
+ * (drop_late). */
+static bool gone_reads_table(planner *pl, const dbc_object *o)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	const char *paren = strchr(o->name, '(');
+	char *fname = paren ? dbc_strndup(ctx, o->name, (size_t)(paren - o->name)) : NULL;
+	if (strcmp(o->type, "function") != 0 || !o->definition || !fname)
+		return false;
+	bool reads = false;
+	for (int i = 0; i < L->ntables && !reads; i++)
+		reads = dbc_gen_names_token(ctx, o->definition, L->tables[i].name);
+	for (int i = 0; i < L->ntables && reads; i++) {
+		const dbc_table *t = &L->tables[i];
+		for (int c = 0; c < t->ncolumns && reads; c++)
+			reads = !dbc_gen_names_token(ctx, t->columns[c].default_expr, fname) &&
+			        !dbc_gen_names_token(ctx, t->columns[c].generated, fname);
+		for (int k = 0; k < t->nconstraints && reads; k++)
+			reads = !dbc_gen_names_token(ctx, t->constraints[k].expr, fname);
+	}
+	for (int i = 0; i < L->nindexes && reads; i++)
+		reads = !dbc_gen_names_token(ctx, L->indexes[i].definition, fname);
+	return reads;
+}
+
 static int objects(planner *pl, bool early, bool adding)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -668,7 +698,7 @@ static int objects(planner *pl, bool early, bool adding)
 		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
-			if ((!x && early) || extends)
+			if ((!x && early && !gone_reads_table(pl, o)) || extends)
 				continue; /* gone types go after the tables that use them (drop_late) */
 			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
 			if (x && !st)
@@ -751,7 +781,7 @@ static int drop_late(planner *pl)
 			const dbc_object *o = &L->objects[pl->drop_order[k]];
 			bool schema = strcmp(o->type, "schema") == 0;
 			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
-			    find_object(pl->in->want, o->type, o->schema, o->name))
+			    find_object(pl->in->want, o->type, o->schema, o->name) || gone_reads_table(pl, o))
 				continue;
 			char *rev = create_object(pl, o);
 			if (!add(pl, drop_object(pl, o), rev, NULL))
@@ -1205,7 +1235,11 @@ static char *column_default(planner *pl, const default_change *d, const dbc_colu
 		dbc_buf_append(&b, drop_old);
 	const char *own = new_seq ? strstr(new_seq->definition, " OWNED BY ") : NULL;
 	char *qs = new_seq ? dbc_quoted_name(ctx, new_seq->schema, new_seq->name) : NULL;
-	if (own)
+	/* one the desired file makes itself (pg_dump's form) is made by the
+	 * object passes already (graphile-worker's 000011 walked back: an
+	 * identity becoming a serial again) */
+	bool made = new_seq && d->to == pl->in->want && stmt_of(pl, new_seq);
+	if (own && !made)
 		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", qs, (int)(own - new_seq->definition),
 		                new_seq->definition);
 	if (now)
@@ -1743,14 +1777,21 @@ static int choose_reorder(planner *pl, const dbc_table *l, const dbc_table *w)
 }
 
 /* A changed table where ALTER TABLE can say it all (PostgreSQL): the
- * constraints that go or change, then per wanted column its addition or
- * change, the columns that go, the constraints that come. */
+ * constraints that go or change, the columns that go, then per wanted
+ * column its addition or change, the constraints that come. */
 static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 {
 	dbc_ctx *ctx = pl->ctx;
 	char *qt = dbc_gen_qt(ctx, w);
 	lazy_rows rows = {0};
 	if (choose_reorder(pl, l, w) != DBC_OK || drop_changed_constraints(pl, l, w, qt) != DBC_OK)
+		return DBC_ERROR;
+	/* columns that go, the last first, before the kept ones change (a
+	 * generated column that goes may read one whose type changes, which
+	 * the engine refuses to convert under it; the down converts it back
+	 * before adding the column again): the down adds them back in the
+	 * table's order, after the columns that stay (plan->moved) */
+	if (drop_gone_columns(pl, l, w) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < w->ncolumns; i++) {
 		const dbc_column *c = &w->columns[i];
@@ -1762,10 +1803,6 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		        : alter_kept_column(pl, l, w, qt, lc, c, &rows) != DBC_OK)
 			return DBC_ERROR;
 	}
-	/* columns that go, the last first: the down adds them back in the
-	 * table's order, after the columns that stay (plan->moved) */
-	if (drop_gone_columns(pl, l, w) != DBC_OK)
-		return DBC_ERROR;
 	return add_new_constraints(pl, l, w, &rows);
 }
 
