@@ -27,27 +27,32 @@ trap 'cleanup_dbs; cleanup' EXIT
 dump() { "$B/pg_dump" -s --no-owner --no-privileges -n "$2" -d "$1" | grep -v '^\\\(un\)\?restrict '; }
 fp() { psql_ -d "$1" -c "SELECT dbschema_fingerprint()"; }
 
-# pair PROJECT LABEL FROM K: the plan generated in a copy of database FROM
+# pair PROJECT LABEL FROM K [in-place]: the plan generated in a copy of
+# database FROM (in FROM itself with in-place, when it is needed no more)
 # toward state K's schema (its pg_dump, $work/desired.K), applied and
 # compared with state K (its dump and fingerprint, $work/want.K, fp.K);
 # counts its verdict: identical, refused (reached once allow_drop is
 # given), error, different; an unparsable plan also counts as such.
 pair() {
-  local project=$1 label=$2 from=$3 k=$4 verdict="" opts
+  local project=$1 label=$2 from=$3 k=$4 verdict="" opts w=${db}_w
   pairs=$((pairs + 1))
   # a refused generate writes nothing: the retry reuses the copy
-  dropdb_ ${db}_w; psql_ -d postgres -c "CREATE DATABASE ${db}_w TEMPLATE $from" >/dev/null
+  if [ "${5:-}" = in-place ]; then
+    w=$from
+  else
+    dropdb_ $w; psql_ -d postgres -c "CREATE DATABASE $w TEMPLATE $from" >/dev/null
+  fi
   for opts in '{}' '{"allow_drop": true}'; do
-    if psql_ -d ${db}_w -v "desired=$(cat "$work/desired.$k")" -v "opts=$opts" > "$work/gen.out" 2>&1 <<'SQL'
+    if psql_ -d $w -v "desired=$(cat "$work/desired.$k")" -v "opts=$opts" > "$work/gen.out" 2>&1 <<'SQL'
 SELECT statement FROM dbmigrate_generate(:'desired', :'opts') ORDER BY step \gexec
 SQL
     then
-      if [ "$(fp ${db}_w)" = "$(cat "$work/fp.$k")" ] && dump ${db}_w "$schema" | cmp -s - "$work/want.$k"; then
+      if [ "$(fp $w)" = "$(cat "$work/fp.$k")" ] && dump $w "$schema" | cmp -s - "$work/want.$k"; then
         if [ "$opts" = '{}' ]; then verdict=identical; else verdict=refused; fi
       else
         verdict=different
         echo "  $project $label: the plan does not reach the state:"
-        dump ${db}_w "$schema" | diff - "$work/want.$k" | head -8 | sed 's/^/    /'
+        dump $w "$schema" | diff - "$work/want.$k" | head -8 | sed 's/^/    /'
       fi
       break
     fi
@@ -98,8 +103,9 @@ judge() {
     state "$cur" $k
     pair "$project" "$(basename "$f")" "${states[k - 1]}" $k
   done
+  # back, each state's own database once no pair copies it any more
   for ((k = $#; k > 0; k--)); do
-    pair "$project" "back from ${!k##*/}" "${states[k]}" $((k - 1))
+    pair "$project" "back from ${!k##*/}" "${states[k]}" $((k - 1)) in-place
   done
   for cur in "${states[@]}"; do dropdb_ "$cur"; done
   local reach=$((identical + refused)) target=$(((pairs * 95 + 99) / 100))
