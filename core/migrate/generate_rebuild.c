@@ -232,14 +232,16 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 	int n = 0;
 	for (int i = 0; i < old->ncolumns; i++) {
 		dbc_column c = old->columns[i];
-		bool taken = false; /* a rename takes its name: dropped before it */
+		/* a logged rename back to its name takes it: dropped before the
+		 * rename (a mark's rename takes the old column itself) */
+		bool taken = false;
 		for (int r = 0; r < in->desired->nrenames; r++) {
 			const dbc_gen_rename *m = &in->desired->renames[r];
 			if (!m->column || strcasecmp(m->table, now->name) != 0)
 				continue;
 			if (strcmp(m->from, old->columns[i].name) == 0)
 				c.name = m->column;
-			else if (strcmp(m->column, old->columns[i].name) == 0 &&
+			else if (m->recorded && strcmp(m->column, old->columns[i].name) == 0 &&
 			         dbc_table_find_column(old, m->from))
 				taken = true;
 		}
