@@ -13,6 +13,7 @@
 set -eu
 db=dbcare_generate_column_order
 . "$(dirname "$0")/lib/pg.sh"
+. "$(dirname "$0")/lib/cli.sh"
 live="CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   name text NOT NULL CHECK (length(name) < 100), n serial, at timestamptz);
 CREATE INDEX jobs_name ON jobs (name);
@@ -89,4 +90,17 @@ q -c "SET client_min_messages = warning" -c "$live" -c "REVOKE EXECUTE ON FUNCTI
 h=$(hazard '{}')
 case $h in *"it would lose a function of its row type with grants or comments"*) ;; *) fail "with a function's grants: $h" ;; esac
 echo "grants (the table's, a function's) or reorder_columns off: appended, the hazard says why"
+# the command: the migration makes the table again, or with
+# --append-columns appends
+fresh_db
+q -c "SET client_min_messages = warning" -c "$live" >/dev/null
+printf '%s\n' "$desired" > "$work/schema.sql"
+"$cli" --db "dbname=$db" generate --to "$work/schema.sql" queue --dir "$work/placed" > "$work/cli.out" 2>&1 ||
+  fail "dbcare generate: $(cat "$work/cli.out")"
+grep -rqs "RENAME TO jobs_dbcare_reorder" "$work/placed" || fail "the command's migration does not place queue"
+"$cli" --db "dbname=$db" generate --to "$work/schema.sql" queue --dir "$work/appended" --append-columns > "$work/cli.out" 2>&1 ||
+  fail "dbcare generate --append-columns: $(cat "$work/cli.out")"
+grep -rqs "ADD COLUMN queue" "$work/appended" || fail "--append-columns wrote no migration adding queue"
+! grep -rqs "dbcare_reorder" "$work/appended" || fail "--append-columns still makes the table again"
+echo "the command: placed by default, appended with --append-columns"
 echo ok
