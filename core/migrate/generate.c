@@ -11,7 +11,8 @@
 
 int dbc_gen_read_options(dbc_ctx *ctx, const char *text, dbc_gen_options *out)
 {
-	*out = (dbc_gen_options){.allow_drop = false, .lock_safe = true, .lock_timeout_ms = 3000, .reorder_columns = true};
+	*out = (dbc_gen_options){
+	    .allow_drop = false, .lock_safe = true, .lock_timeout_ms = 3000, .reorder_columns = true};
 	if (!text)
 		return DBC_OK;
 	json_t *o = dbc_json_parse(ctx, text, "options");

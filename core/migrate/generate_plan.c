@@ -1602,12 +1602,12 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 	}
 	pl->out->appended_moves |= next != NULL;
 	if (next)
-		s->hazard = dbc_printf(
-		    ctx,
-		    "%s%sadds column %s.%s after the table's other columns "
-		    "(ADD COLUMN appends; the desired file has it before %s%s%s)",
-		    s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name, next,
-		    pl->kept_order_why ? "; " : "", pl->kept_order_why ? pl->kept_order_why : "");
+		s->hazard = dbc_printf(ctx,
+		                       "%s%sadds column %s.%s after the table's other columns "
+		                       "(ADD COLUMN appends; the desired file has it before %s%s%s)",
+		                       s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name,
+		                       next, pl->kept_order_why ? "; " : "",
+		                       pl->kept_order_why ? pl->kept_order_why : "");
 	/* every added column goes last, in the order of the steps */
 	if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
 	             sizeof(dbc_gen_moved), 8) != DBC_OK)
@@ -2114,10 +2114,9 @@ static int reorder_tables(planner *pl)
 {
 	const dbc_schema *W = pl->in->want;
 	for (int i = 0; i < W->ntables; i++)
-		if (pl->reorder[i] &&
-		    dbc_gen_reorder(pl->ctx, pl->in, &W->tables[i], pl->reorder[i],
-		                    rows_of(pl, pl->from[i]), lock_of(pl, DBC_LOP_DROP_TABLE),
-		                    pl->out) != DBC_OK)
+		if (pl->reorder[i] && dbc_gen_reorder(pl->ctx, pl->in, &W->tables[i], pl->reorder[i],
+		                                      rows_of(pl, pl->from[i]),
+		                                      lock_of(pl, DBC_LOP_DROP_TABLE), pl->out) != DBC_OK)
 			return DBC_ERROR;
 	return DBC_OK;
 }

@@ -45,8 +45,8 @@ static bool is_function(const dbc_object *o)
 static const dbc_object *owned_seq(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t,
                                    const dbc_column *c)
 {
-	char *owner = dbc_printf(ctx, " OWNED BY %s.%s", dbc_qualified_name(ctx, t->schema, t->name),
-	                         c->name);
+	char *owner =
+	    dbc_printf(ctx, " OWNED BY %s.%s", dbc_qualified_name(ctx, t->schema, t->name), c->name);
 	size_t n = owner ? strlen(owner) : 0;
 	for (int i = 0; owner && i < W->nobjects; i++) {
 		const dbc_object *o = &W->objects[i];
@@ -154,10 +154,11 @@ static void outside_keys(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const db
 			continue;
 		for (int k = 0; k < c->nconstraints; k++)
 			if (key_to(c, &c->constraints[k], t))
-				dbc_buf_appendf(b, drop ? "ALTER TABLE %s DROP CONSTRAINT %s;\n" : "ALTER TABLE %s ADD %s;\n",
-				                dbc_gen_qt(ctx, c),
-				                drop ? dbc_gen_q(ctx, c->constraints[k].name)
-				                     : dbc_gen_constraint_def(ctx, &c->constraints[k]));
+				dbc_buf_appendf(
+				    b, drop ? "ALTER TABLE %s DROP CONSTRAINT %s;\n" : "ALTER TABLE %s ADD %s;\n",
+				    dbc_gen_qt(ctx, c),
+				    drop ? dbc_gen_q(ctx, c->constraints[k].name)
+				         : dbc_gen_constraint_def(ctx, &c->constraints[k]));
 	}
 }
 
@@ -257,7 +258,7 @@ static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc
 		                o->definition);
 		if (mode || !o->enabled)
 			dbc_buf_appendf(b, "ALTER TABLE %s %s TRIGGER %s;\n", qt,
-			                !o->enabled                              ? "DISABLE"
+			                !o->enabled                                   ? "DISABLE"
 			                : strncmp(mode, " (enabled replica", 17) == 0 ? "ENABLE REPLICA"
 			                                                              : "ENABLE ALWAYS",
 			                dbc_gen_q(ctx, name));
