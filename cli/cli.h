@@ -44,8 +44,9 @@ typedef struct cli_opts {
 	const char *to;
 	int steps; /* -1: not given */
 	bool dry_run, exit_code, delete_rows;
-	bool commit_each; /* migrate: a transaction per migration */
-	bool allow_drop;  /* generate: drops allowed */
+	bool commit_each;    /* migrate: a transaction per migration */
+	bool allow_drop;     /* generate: drops allowed */
+	bool append_columns; /* generate: new columns appended, no table made again */
 	const char *mode, *fail_on;
 	const char *version; /* lint --version */
 	const char *include; /* maintain --include */

@@ -200,7 +200,85 @@ static int pg_read_runs_owner_code(dbc_ctx *ctx, const char *schema, const char 
 	                        1, p, take_bool, yes);
 }
 
+static int take_text(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	if (ncol > 0 && c[0].type == DBC_TEXT && c[0].s)
+		*(char **)arg = dbc_strdup(ctx, c[0].s);
+	return DBC_OK;
+}
+
+/* What a table dropped and made again by name (the generator's column
+ * reorder) would not carry, of what the schema model does not read: each
+ * named, NULL when nothing. Read from the catalog, never from the rows. */
+static int pg_remake_loses(dbc_ctx *ctx, const char *schema, const char *table, char **lost)
+{
+	dbc_value p[1] = {dbc_text(dbc_quoted_name(ctx, schema, table))};
+	*lost = NULL;
+	return ctx->host->query(
+	    ctx,
+	    "SELECT NULLIF(pg_catalog.concat_ws(', ', "
+	    "CASE WHEN c.relkind <> 'r' THEN 'its kind' END, "
+	    "CASE WHEN c.relacl <> pg_catalog.acldefault('r', c.relowner) THEN 'its grants' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+	    "  AND a.attnum > 0 AND NOT a.attisdropped AND (a.attacl IS NOT NULL "
+	    "  OR a.attstattarget >= 0 OR a.attcompression <> '' "
+	    /* the column options ALTER COLUMN SET can give (n_distinct, ...) */
+	    "  OR EXISTS (SELECT FROM pg_catalog.unnest(a.attoptions) o WHERE o LIKE 'n\\_distinct%') "
+	    "  OR a.attstorage <> (SELECT t.typstorage FROM pg_catalog.pg_type t "
+	    "    WHERE t.oid = a.atttypid))) THEN 'column grants, options or storage' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_policy y WHERE y.polrelid = c.oid) "
+	    "  THEN 'its policies' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_description d WHERE d.objoid = c.oid "
+	    "  AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass) THEN 'comments' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_seclabel l WHERE l.objoid = c.oid "
+	    "  AND l.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass) "
+	    "  THEN 'security labels' END, "
+	    "CASE WHEN c.reloptions IS NOT NULL THEN 'storage options' END, "
+	    "CASE WHEN c.reltablespace <> 0 THEN 'its tablespace' END, "
+	    "CASE WHEN c.relreplident <> 'd' THEN 'its replica identity' END, "
+	    "CASE WHEN c.relpersistence <> 'p' THEN 'its persistence' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_publication_rel r WHERE r.prrelid = c.oid) "
+	    "  THEN 'publications' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid "
+	    "  OR i.inhparent = c.oid) THEN 'inheritance' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid) "
+	    "  THEN 'rules' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_statistic_ext x WHERE x.stxrelid = c.oid) "
+	    "  THEN 'extended statistics' END, "
+	    /* what the step drops and makes again with the table: its
+	     * indexes', keys' and triggers' comments, the views on it and the
+	     * functions of its row type with their grants and comments */
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_description d WHERE "
+	    "  (d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objoid IN "
+	    "    (SELECT k.oid FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid)) "
+	    "  OR (d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objoid IN "
+	    "    (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid)) "
+	    "  OR (d.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND d.objoid IN "
+	    "    (SELECT t.oid FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid))) "
+	    "  THEN 'comments on its keys, indexes or triggers' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_depend d "
+	    "  JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid "
+	    "  JOIN pg_catalog.pg_class v ON v.oid = w.ev_class "
+	    "  WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass "
+	    "  AND d.refobjid = c.oid AND v.oid <> c.oid "
+	    "  AND (v.relacl <> pg_catalog.acldefault('r', v.relowner) "
+	    "    OR EXISTS (SELECT FROM pg_catalog.pg_description e WHERE e.objoid = v.oid "
+	    "      AND e.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass))) "
+	    "  THEN 'a view on it with grants or comments' END, "
+	    "CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_proc p "
+	    "  WHERE (p.prorettype = c.reltype OR c.reltype = ANY (p.proargtypes)) "
+	    "  AND (p.proacl <> pg_catalog.acldefault('f', p.proowner) "
+	    "    OR EXISTS (SELECT FROM pg_catalog.pg_description e WHERE e.objoid = p.oid "
+	    "      AND e.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass))) "
+	    "  THEN 'a function of its row type with grants or comments' END, "
+	    "CASE WHEN c.relowner <> (SELECT r.oid FROM pg_catalog.pg_roles r "
+	    "  WHERE r.rolname = CURRENT_USER) THEN 'its owner' END), '') "
+	    "FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass($1)",
+	    1, p, take_text, lost);
+}
+
 const dbc_lint_hooks pgdbc_lint_engine = {
+    .remake_loses = pg_remake_loses,
     .rows = pg_rows,
     .read_runs_owner_code = pg_read_runs_owner_code,
     .type_rewrites = pg_type_rewrites,

@@ -151,7 +151,10 @@ int cmd_generate(cli_db *db, cli_opts *o)
 	if (!desired)
 		return CLI_ERROR;
 	cli_rows r = {0};
-	const char *p[2] = {desired, o->allow_drop ? "{\"allow_drop\": true}" : "{}"};
+	char opts[64];
+	snprintf(opts, sizeof opts, "{\"allow_drop\": %s, \"reorder_columns\": %s}",
+	         o->allow_drop ? "true" : "false", o->append_columns ? "false" : "true");
+	const char *p[2] = {desired, opts};
 	int rc = cli_q(db, o,
 	               "SELECT step, statement, hazard, rows_affected, lock, reverse, transactional "
 	               "FROM dbmigrate_generate($1, $2) ORDER BY step",

@@ -11,7 +11,8 @@
 
 int dbc_gen_read_options(dbc_ctx *ctx, const char *text, dbc_gen_options *out)
 {
-	*out = (dbc_gen_options){.allow_drop = false, .lock_safe = true, .lock_timeout_ms = 3000};
+	*out = (dbc_gen_options){
+	    .allow_drop = false, .lock_safe = true, .lock_timeout_ms = 3000, .reorder_columns = true};
 	if (!text)
 		return DBC_OK;
 	json_t *o = dbc_json_parse(ctx, text, "options");
@@ -30,13 +31,16 @@ int dbc_gen_read_options(dbc_ctx *ctx, const char *text, dbc_gen_options *out)
 			out->allow_drop = json_is_true(v);
 		else if (strcmp(key, "lock_safe") == 0 && json_is_boolean(v))
 			out->lock_safe = json_is_true(v);
+		else if (strcmp(key, "reorder_columns") == 0 && json_is_boolean(v))
+			out->reorder_columns = json_is_true(v);
 		else if (strcmp(key, "lock_timeout_ms") == 0 && json_is_integer(v) &&
 		         json_integer_value(v) >= 0)
 			out->lock_timeout_ms = json_integer_value(v);
 		else
 			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			               "unknown option or bad value: \"%s\" (allow_drop and lock_safe are "
-			               "booleans, lock_timeout_ms a number of milliseconds)",
+			               "unknown option or bad value: \"%s\" (allow_drop, lock_safe and "
+			               "reorder_columns are booleans, lock_timeout_ms a number of "
+			               "milliseconds)",
 			               key);
 	}
 	json_decref(o);

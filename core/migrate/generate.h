@@ -78,6 +78,10 @@ typedef struct dbc_gen_options {
 	bool allow_drop;         /* drops of tables and columns are allowed */
 	bool lock_safe;          /* the lock-safe forms where the engine has them (default) */
 	int64_t lock_timeout_ms; /* SET lock_timeout before each migration's locks (3000) */
+	/* a table whose columns the desired file orders otherwise is made
+	 * again in that order where ALTER TABLE cannot place a column
+	 * (PostgreSQL; default); false: new columns are appended */
+	bool reorder_columns;
 } dbc_gen_options;
 
 int dbc_gen_read_options(dbc_ctx *ctx, const char *json, dbc_gen_options *out);
@@ -135,6 +139,13 @@ dbc_gen_step *dbc_gen_add(dbc_ctx *ctx, dbc_gen_plan *p, char *statement, char *
  * (generate_rebuild.c). old is the live table, now the desired one. */
 int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
                     const dbc_table *now, dbc_gen_plan *out);
+
+/* Desired table w made again with its columns in its own order, from
+ * before (w's columns in the order the plan's earlier steps leave them),
+ * at the plan's end (generate_reorder.c): one step, its reverse the way
+ * back to before's order. */
+int dbc_gen_reorder(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *w,
+                    const dbc_table *before, int64_t rows, const char *lock, dbc_gen_plan *out);
 
 /* An enum type whose desired labels only add to the live ones, in order
  * (generate_enum.c): ALTER TYPE ... ADD VALUE, its reverse the live type

@@ -41,6 +41,13 @@ typedef struct planner {
 	bool *remade;
 	int *drop_order; /* the live objects, each before what it needs */
 	int *make_order; /* the desired objects, each after what it needs */
+	/* by desired table: its columns in the order ALTER TABLE leaves them,
+	 * when that is not the desired order and the plan's last steps make
+	 * the table again in it (generate_reorder.c); NULL otherwise */
+	const dbc_table **reorder;
+	/* why the table alter_full works on is not made again in the desired
+	 * order (NULL: it is, or need not be) */
+	const char *kept_order_why;
 } planner;
 
 static bool same_text(const char *a, const char *b)
@@ -135,7 +142,9 @@ static int match_tables(planner *pl)
 	pl->affected = dbc_zalloc(ctx, sizeof(bool) * (size_t)(W->ntables + 1));
 	pl->view_out = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->nobjects + 1));
 	pl->dropped = dbc_zalloc(ctx, sizeof(bool) * (size_t)(L->ntables + 1));
-	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out || !pl->dropped)
+	pl->reorder = dbc_zalloc(ctx, sizeof(*pl->reorder) * (size_t)(W->ntables + 1));
+	if (!pl->to || !pl->from || !pl->rebuilt || !pl->affected || !pl->view_out || !pl->dropped ||
+	    !pl->reorder)
 		return DBC_ERROR;
 	for (int i = 0; i < W->ntables; i++) {
 		const dbc_table *w = &W->tables[i], *l;
@@ -261,9 +270,21 @@ static const dbc_constraint *renamed_constraint(const planner *pl, const dbc_tab
 	return NULL;
 }
 
-/* Whether the table changes beyond renames and columns added at its end
- * with a plain definition, and whether a column is dropped or changes type
- * (views naming the table then go and come back). */
+/* Whether live column lc of l goes and a renamed column of w takes its
+ * name: renames() drops it with ALTER TABLE before the rename (drop_in_way). */
+static bool in_way_of_rename(planner *pl, const dbc_table *l, const dbc_table *w,
+                             const dbc_column *lc)
+{
+	const dbc_column *c = dbc_table_find_column(w, lc->name);
+	bool renamed;
+	const dbc_column *from = c ? column_from(pl, l, w, c, &renamed) : NULL;
+	return from && renamed && from != lc && !column_kept(pl, l, w, lc);
+}
+
+/* Whether the table changes beyond renames, columns added at its end with
+ * a plain definition and columns dropped before a rename takes their name,
+ * and whether a column is dropped or changes type (views naming the table
+ * then go and come back). */
 static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *simple, bool *views)
 {
 	*simple = true;
@@ -286,7 +307,12 @@ static int classify(planner *pl, const dbc_table *l, const dbc_table *w, bool *s
 				*views = true;
 		}
 	}
-	if (kept < l->ncolumns)
+	int in_way = 0;
+	for (int i = 0; i < l->ncolumns; i++)
+		in_way += in_way_of_rename(pl, l, w, &l->columns[i]);
+	if (in_way)
+		*views = true;
+	if (kept + in_way < l->ncolumns)
 		*simple = false, *views = true; /* a column dropped */
 	for (int i = 0; i < w->nconstraints; i++) {
 		const dbc_constraint *k = &w->constraints[i];
@@ -615,6 +641,36 @@ static bool reads_new_table(planner *pl, const dbc_object *o)
 	return reads;
 }
 
+/* Whether live function o, which the desired schema no longer has, reads
+ * a live table: its definition names one, and no table's default, check
+ * or index calls it. Its drop then goes before the tables change, so that
+ * the down makes it again after their columns are back (a LANGUAGE sql
+ * body is checked when it is made); the others go after the tables
+ * (drop_late). */
+static bool gone_reads_table(planner *pl, const dbc_object *o)
+{
+	dbc_ctx *ctx = pl->ctx;
+	const dbc_schema *L = pl->in->live;
+	const char *paren = strchr(o->name, '(');
+	char *fname = paren ? dbc_strndup(ctx, o->name, (size_t)(paren - o->name)) : NULL;
+	if (strcmp(o->type, "function") != 0 || !o->definition || !fname)
+		return false;
+	bool reads = false;
+	for (int i = 0; i < L->ntables && !reads; i++)
+		reads = dbc_gen_names_token(ctx, o->definition, L->tables[i].name);
+	for (int i = 0; i < L->ntables && reads; i++) {
+		const dbc_table *t = &L->tables[i];
+		for (int c = 0; c < t->ncolumns && reads; c++)
+			reads = !dbc_gen_names_token(ctx, t->columns[c].default_expr, fname) &&
+			        !dbc_gen_names_token(ctx, t->columns[c].generated, fname);
+		for (int k = 0; k < t->nconstraints && reads; k++)
+			reads = !dbc_gen_names_token(ctx, t->constraints[k].expr, fname);
+	}
+	for (int i = 0; i < L->nindexes && reads; i++)
+		reads = !dbc_gen_names_token(ctx, L->indexes[i].definition, fname);
+	return reads;
+}
+
 static int objects(planner *pl, bool early, bool adding)
 {
 	dbc_ctx *ctx = pl->ctx;
@@ -642,7 +698,7 @@ static int objects(planner *pl, bool early, bool adding)
 		bool extends = x && dbc_gen_enum_extends(ctx, adding ? x : o, adding ? o : x);
 		if (!adding) {
 			/* gone, or changed: dropped here, made again when adding */
-			if ((!x && early) || extends)
+			if ((!x && early && !gone_reads_table(pl, o)) || extends)
 				continue; /* gone types go after the tables that use them (drop_late) */
 			const dbc_gen_stmt *st = x ? stmt_of(pl, x) : NULL;
 			if (x && !st)
@@ -725,7 +781,7 @@ static int drop_late(planner *pl)
 			const dbc_object *o = &L->objects[pl->drop_order[k]];
 			bool schema = strcmp(o->type, "schema") == 0;
 			if (!in_list(early_types, o->type) || owned_sequence(o) || schema != (pass == 1) ||
-			    find_object(pl->in->want, o->type, o->schema, o->name))
+			    find_object(pl->in->want, o->type, o->schema, o->name) || gone_reads_table(pl, o))
 				continue;
 			char *rev = create_object(pl, o);
 			if (!add(pl, drop_object(pl, o), rev, NULL))
@@ -1179,7 +1235,11 @@ static char *column_default(planner *pl, const default_change *d, const dbc_colu
 		dbc_buf_append(&b, drop_old);
 	const char *own = new_seq ? strstr(new_seq->definition, " OWNED BY ") : NULL;
 	char *qs = new_seq ? dbc_quoted_name(ctx, new_seq->schema, new_seq->name) : NULL;
-	if (own)
+	/* one the desired file makes itself (pg_dump's form) is made by the
+	 * object passes already (graphile-worker's 000011 walked back: an
+	 * identity becoming a serial again) */
+	bool made = new_seq && d->to == pl->in->want && stmt_of(pl, new_seq);
+	if (own && !made)
 		dbc_buf_appendf(&b, "CREATE SEQUENCE %s %.*s;\n", qs, (int)(own - new_seq->definition),
 		                new_seq->definition);
 	if (now)
@@ -1530,7 +1590,10 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 		return DBC_ERROR;
 	if (c->not_null && !c->default_expr)
 		s->hazard = dbc_strdup(ctx, "NOT NULL without a default: fails on a table with rows");
-	/* written before a column the table keeps: ADD COLUMN appends */
+	/* written before a column the table keeps: ADD COLUMN appends (the
+	 * plan's end puts it in its place where it makes the table again) */
+	if (pl->reorder[index_of_table(pl->in->want, w)])
+		return DBC_OK;
 	const char *next = NULL;
 	for (int k = i + 1; k < w->ncolumns && !next; k++) {
 		bool r2;
@@ -1539,11 +1602,12 @@ static int add_new_column(planner *pl, const dbc_table *l, const dbc_table *w, c
 	}
 	pl->out->appended_moves |= next != NULL;
 	if (next)
-		s->hazard =
-		    dbc_printf(ctx,
-		               "%s%sadds column %s.%s after the table's other columns "
-		               "(ADD COLUMN appends; the desired file has it before %s)",
-		               s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name, next);
+		s->hazard = dbc_printf(ctx,
+		                       "%s%sadds column %s.%s after the table's other columns "
+		                       "(ADD COLUMN appends; the desired file has it before %s%s%s)",
+		                       s->hazard ? s->hazard : "", s->hazard ? "; " : "", w->name, c->name,
+		                       next, pl->kept_order_why ? "; " : "",
+		                       pl->kept_order_why ? pl->kept_order_why : "");
 	/* every added column goes last, in the order of the steps */
 	if (dbc_grow(ctx, &pl->out->appended, pl->out->nappended, &pl->out->capappended,
 	             sizeof(dbc_gen_moved), 8) != DBC_OK)
@@ -1656,15 +1720,78 @@ static int add_new_constraints(planner *pl, const dbc_table *l, const dbc_table 
 	return DBC_OK;
 }
 
+/* w's columns in the order ALTER TABLE leaves them: those kept in the live
+ * table's order, then the added ones (ADD COLUMN appends). */
+static int order_after_alter(planner *pl, const dbc_table *l, const dbc_table *w, dbc_table *out)
+{
+	*out = *w;
+	out->columns = dbc_alloc(pl->ctx, sizeof(dbc_column) * (size_t)(w->ncolumns + 1));
+	if (!out->columns)
+		return DBC_ERROR;
+	int n = 0;
+	for (int k = 0; k < l->ncolumns; k++)
+		for (int i = 0; i < w->ncolumns; i++) {
+			bool renamed;
+			if (column_from(pl, l, w, &w->columns[i], &renamed) == &l->columns[k])
+				out->columns[n++] = w->columns[i];
+		}
+	for (int i = 0; i < w->ncolumns; i++) {
+		bool renamed;
+		if (!column_from(pl, l, w, &w->columns[i], &renamed))
+			out->columns[n++] = w->columns[i];
+	}
+	out->ncolumns = n;
+	return pl->ctx->failed ? DBC_ERROR : DBC_OK;
+}
+
+/* Whether the plan makes w again in its column order (pl->reorder), where
+ * ALTER TABLE leaves them otherwise: unless the options say not to, or the
+ * engine says the table has what making it again would lose
+ * (pl->kept_order_why then says so). */
+static int choose_reorder(planner *pl, const dbc_table *l, const dbc_table *w)
+{
+	dbc_ctx *ctx = pl->ctx;
+	int i = index_of_table(pl->in->want, w);
+	pl->kept_order_why = NULL;
+	dbc_table *after = dbc_alloc(ctx, sizeof(dbc_table));
+	if (!after || order_after_alter(pl, l, w, after) != DBC_OK)
+		return DBC_ERROR;
+	bool same = after->ncolumns == w->ncolumns;
+	for (int k = 0; same && k < w->ncolumns; k++)
+		same = strcmp(after->columns[k].name, w->columns[k].name) == 0;
+	if (same || !pl->eng || !pl->eng->remake_loses)
+		return DBC_OK;
+	char *lost = NULL;
+	if (!pl->in->opt->reorder_columns)
+		pl->kept_order_why = "reorder_columns is off";
+	else if (pl->eng->remake_loses(ctx, l->schema, l->name, &lost) != DBC_OK)
+		return DBC_ERROR;
+	else if (lost)
+		pl->kept_order_why = dbc_printf(ctx,
+		                                "the table is not made again in that order: it would "
+		                                "lose %s; write that step by hand",
+		                                lost);
+	else
+		pl->reorder[i] = after;
+	return DBC_OK;
+}
+
 /* A changed table where ALTER TABLE can say it all (PostgreSQL): the
- * constraints that go or change, then per wanted column its addition or
- * change, the columns that go, the constraints that come. */
+ * constraints that go or change, the columns that go, then per wanted
+ * column its addition or change, the constraints that come. */
 static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 {
 	dbc_ctx *ctx = pl->ctx;
 	char *qt = dbc_gen_qt(ctx, w);
 	lazy_rows rows = {0};
-	if (drop_changed_constraints(pl, l, w, qt) != DBC_OK)
+	if (choose_reorder(pl, l, w) != DBC_OK || drop_changed_constraints(pl, l, w, qt) != DBC_OK)
+		return DBC_ERROR;
+	/* columns that go, the last first, before the kept ones change (a
+	 * generated column that goes may read one whose type changes, which
+	 * the engine refuses to convert under it; the down converts it back
+	 * before adding the column again): the down adds them back in the
+	 * table's order, after the columns that stay (plan->moved) */
+	if (drop_gone_columns(pl, l, w) != DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < w->ncolumns; i++) {
 		const dbc_column *c = &w->columns[i];
@@ -1676,10 +1803,6 @@ static int alter_full(planner *pl, const dbc_table *l, const dbc_table *w)
 		        : alter_kept_column(pl, l, w, qt, lc, c, &rows) != DBC_OK)
 			return DBC_ERROR;
 	}
-	/* columns that go, the last first: the down adds them back in the
-	 * table's order, after the columns that stay (plan->moved) */
-	if (drop_gone_columns(pl, l, w) != DBC_OK)
-		return DBC_ERROR;
 	return add_new_constraints(pl, l, w, &rows);
 }
 
@@ -1716,7 +1839,7 @@ static int rebuild_drops(planner *pl, const dbc_table *l, const dbc_table *w, ch
 	for (int i = 0; i < l->ncolumns; i++) {
 		const dbc_column *lc = &l->columns[i];
 		bool kept = column_kept(pl, l, w, lc);
-		if (kept || lc->hidden)
+		if (kept || lc->hidden || dropped_first(pl, lc))
 			continue;
 		int64_t n, values;
 		char *counts;
@@ -1985,6 +2108,19 @@ static int lock_timeouts(planner *pl)
 	return DBC_OK;
 }
 
+/* The tables made again in their desired column order, last: everything
+ * else stands as desired by then (generate_reorder.c). */
+static int reorder_tables(planner *pl)
+{
+	const dbc_schema *W = pl->in->want;
+	for (int i = 0; i < W->ntables; i++)
+		if (pl->reorder[i] && dbc_gen_reorder(pl->ctx, pl->in, &W->tables[i], pl->reorder[i],
+		                                      rows_of(pl, pl->from[i]),
+		                                      lock_of(pl, DBC_LOP_DROP_TABLE), pl->out) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
 int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 {
 	planner pl = {.ctx = ctx, .in = in, .out = out};
@@ -2015,7 +2151,8 @@ int dbc_gen_plan_make(dbc_ctx *ctx, const dbc_gen_input *in, dbc_gen_plan *out)
 	pl.late_pass = true;
 	int rc = objects(&pl, true, true);
 	pl.late_pass = false;
-	if (rc != DBC_OK || make_views(&pl) != DBC_OK || objects(&pl, false, true) != DBC_OK)
+	if (rc != DBC_OK || make_views(&pl) != DBC_OK || objects(&pl, false, true) != DBC_OK ||
+	    reorder_tables(&pl) != DBC_OK)
 		return DBC_ERROR;
 	return lock_timeouts(&pl);
 }

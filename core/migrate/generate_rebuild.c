@@ -229,15 +229,26 @@ int dbc_gen_rebuild(dbc_ctx *ctx, const dbc_gen_input *in, const dbc_table *old,
 	was.columns = dbc_alloc(ctx, sizeof(dbc_column) * (size_t)(old->ncolumns + 1));
 	if (!was.columns)
 		return DBC_ERROR;
+	int n = 0;
 	for (int i = 0; i < old->ncolumns; i++) {
-		was.columns[i] = old->columns[i];
+		dbc_column c = old->columns[i];
+		/* a logged rename back to its name takes it: dropped before the
+		 * rename (a mark's rename takes the old column itself) */
+		bool taken = false;
 		for (int r = 0; r < in->desired->nrenames; r++) {
 			const dbc_gen_rename *m = &in->desired->renames[r];
-			if (m->column && strcasecmp(m->table, now->name) == 0 &&
-			    strcmp(m->from, old->columns[i].name) == 0)
-				was.columns[i].name = m->column;
+			if (!m->column || strcasecmp(m->table, now->name) != 0)
+				continue;
+			if (strcmp(m->from, old->columns[i].name) == 0)
+				c.name = m->column;
+			else if (m->recorded && strcmp(m->column, old->columns[i].name) == 0 &&
+			         dbc_table_find_column(old, m->from))
+				taken = true;
 		}
+		if (!taken || strcmp(c.name, old->columns[i].name) != 0)
+			was.columns[n++] = c;
 	}
+	was.ncolumns = n;
 	char *up = script(ctx, in, in->want, &was, now, st->text, fk);
 	/* the way back: the live definition, rendered, and the live indexes */
 	dbc_schema back = *in->live;

@@ -167,12 +167,11 @@ int dbc_gen_recorded_renames(dbc_ctx *ctx, const dbc_migrate_hooks *env, const d
 		const dbc_column *lc = l ? column_in(&m, l, x->column) : NULL;
 		const dbc_column *wc = w ? column_in(&m, w, x->former) : NULL;
 		/* a live column of the former name (a new one made since) does not
-		 * stop it where ALTER TABLE drops columns: the log says which one
-		 * the desired column was, and the plan drops the other before the
-		 * rename (where a rebuild drops it, the rename would come first) */
-		if (!lc || !wc || column_in(&m, w, lc->name) ||
-		    (column_in(&m, l, x->former) && ctx->host->dialect->alter_limited) ||
-		    taken(d, w->name, lc->name) || dbc_gen_rename_of(d, w->name, wc->name))
+		 * stop it: the log says which one the desired column was, and the
+		 * plan drops the other (ALTER TABLE DROP COLUMN, on SQLite too)
+		 * before the rename */
+		if (!lc || !wc || column_in(&m, w, lc->name) || taken(d, w->name, lc->name) ||
+		    dbc_gen_rename_of(d, w->name, wc->name))
 			continue;
 		offer o = {
 		    .x = x, .table = w->name, .column = wc->name, .desired = wc->name, .live = lc->name};

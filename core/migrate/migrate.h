@@ -72,6 +72,11 @@ typedef struct dbc_lint_hooks {
 	 * on their own terms (no rule). */
 	int (*rename_check)(dbc_ctx *ctx, const char *schema, const char *table, const char *column,
 	                    const char *new_name, bool *fails, bool *stale, char **problem);
+	/* what a table made again by name would not carry that the schema
+	 * model does not know (grants, policies, comments, storage options,
+	 * ...): *lost names them, NULL when nothing. NULL hook: the engine
+	 * makes no such table (no column reorder). */
+	int (*remake_loses)(dbc_ctx *ctx, const char *schema, const char *table, char **lost);
 } dbc_lint_hooks;
 
 /* What the engine observes while dbmigrate_trace runs a migration

@@ -96,4 +96,20 @@ case_ extension_in_public \
 case_ index_on_dropped_column \
   "CREATE TABLE docs (id int, body text, vec tsvector); CREATE INDEX docs_vec ON docs USING gin (vec);" \
   "CREATE TABLE docs (id int, body text);"
+# graphile-worker walked back (its 000002 and 000011): each down failed
+# its proof. A LANGUAGE sql function the plan drops, reading a column the
+# plan drops: its down made the function before the column was back
+case_ gone_function_reading_gone_column \
+  "CREATE TABLE jobs (id int, key text); CREATE FUNCTION remove_job(k text) RETURNS SETOF jobs LANGUAGE sql AS \$\$DELETE FROM jobs WHERE key = k RETURNING *\$\$;" \
+  "CREATE TABLE jobs (id int);"
+# a generated column the plan drops reads a column whose type changes:
+# "cannot alter type of a column used by a generated column"
+case_ type_change_under_gone_generated_column \
+  "CREATE TABLE jobs (id int, attempts smallint, max_attempts smallint, is_available boolean GENERATED ALWAYS AS (attempts < max_attempts) STORED);" \
+  "CREATE TABLE jobs (id int, attempts int, max_attempts int);"
+# an identity becoming a serial again, its sequence made by the file as
+# pg_dump writes it: the sequence was made twice
+case_ identity_back_to_serial_as_pg_dump_writes_it \
+  "CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME jobs_id_seq1), name text);" \
+  "CREATE TABLE jobs (id bigint NOT NULL, name text); CREATE SEQUENCE jobs_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1; ALTER SEQUENCE jobs_id_seq OWNED BY jobs.id; ALTER TABLE ONLY jobs ALTER COLUMN id SET DEFAULT nextval('jobs_id_seq'::regclass);"
 echo ok

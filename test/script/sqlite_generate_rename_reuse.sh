@@ -5,7 +5,12 @@
 # "renamed from" mark; the plan renames (the rows stay under the new name),
 # then makes the new object, is proved, and generating again from the
 # result plans nothing. A mark whose rename was applied already is no
-# rename again.
+# rename again. And the same history read back from dbcare's rename log:
+# migrations renamed description to sidebar and added a new description,
+# and the desired schema is the first one again: the plan drops the new
+# description (refused without allow_drop) before renaming sidebar back
+# (it dropped sidebar and kept the new description before), so the values
+# come back under their first name.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
@@ -61,5 +66,31 @@ db = connect(os.path.join(work, "column.db"))
 if generate(db, "CREATE TABLE page(id INTEGER PRIMARY KEY,\n"
                 "  sidebar TEXT, -- dbcare: renamed from description\n  description TEXT);"):
     sys.exit("FAIL: an applied mark renames again")
+
+db = connect(os.path.join(work, "log.db"))
+db.execute("SELECT dbmigrate_add('1', 'note', 'CREATE TABLE note (id integer PRIMARY KEY, "
+           "description text);', 'DROP TABLE note;')")
+db.execute("SELECT dbmigrate_add('2', 'sidebar', 'ALTER TABLE note RENAME COLUMN description TO "
+           "sidebar; ALTER TABLE note ADD COLUMN description text;', 'ALTER TABLE note DROP "
+           "COLUMN description; ALTER TABLE note RENAME COLUMN sidebar TO description;')")
+db.execute("SELECT dbmigrate_apply()").fetchall()
+db.execute("INSERT INTO note VALUES (1, 'first text', 'later text')")
+first = "CREATE TABLE note (id integer PRIMARY KEY, description text);"
+try:
+    generate(db, first)
+    sys.exit("FAIL log: the new description's drop is not refused without allow_drop")
+except sqlite3.Error as e:
+    if "allow_drop" not in str(e):
+        sys.exit("FAIL log: %s" % e)
+plan = db.execute("SELECT statement FROM dbmigrate_generate(?, '{\"allow_drop\": true}') "
+                  "ORDER BY step", (first,)).fetchall()
+for (stmt,) in plan:
+    db.executescript(stmt)
+if generate(db, first):
+    sys.exit("FAIL log: the desired schema is not reached")
+got = db.execute("SELECT id, description FROM note").fetchall()
+print("log: %d step(s): %s" % (len(plan), got))
+if got != [(1, "first text")]:
+    sys.exit("FAIL log: the log's rename was not followed back: %s" % got)
 PY
 echo ok
