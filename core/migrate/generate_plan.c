@@ -1067,21 +1067,6 @@ static int renames(planner *pl)
 	return DBC_OK;
 }
 
-/* Whether the table options t->options (the catalog's, "; " between
- * them) hold option. */
-static bool has_option(const dbc_table *t, const char *option)
-{
-	size_t n = strlen(option);
-	for (const char *p = t->options; p && *p;) {
-		const char *end = strstr(p, "; ");
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && strncmp(p, option, n) == 0)
-			return true;
-		p = end ? end + 2 : p + len;
-	}
-	return false;
-}
-
 /* The row security of t a CREATE TABLE cannot say (pg_dump writes it as
  * ALTER TABLE after the table): ";\nALTER TABLE ... ENABLE ROW LEVEL
  * SECURITY" and its FORCE, or "". */
@@ -1090,10 +1075,10 @@ static char *row_security(planner *pl, const dbc_table *t)
 	dbc_ctx *ctx = pl->ctx;
 	char *qt = dbc_gen_qt(ctx, t);
 	return dbc_printf(ctx, "%s%s",
-	                  has_option(t, "row level security")
+	                  dbc_table_has_option(t, "row level security")
 	                      ? dbc_printf(ctx, ";\nALTER TABLE %s ENABLE ROW LEVEL SECURITY", qt)
 	                      : "",
-	                  has_option(t, "force row level security")
+	                  dbc_table_has_option(t, "force row level security")
 	                      ? dbc_printf(ctx, ";\nALTER TABLE %s FORCE ROW LEVEL SECURITY", qt)
 	                      : "");
 }
@@ -1107,7 +1092,7 @@ static int alter_row_security(planner *pl, const dbc_table *l, const dbc_table *
 	dbc_ctx *ctx = pl->ctx;
 	char *qt = dbc_gen_qt(ctx, w);
 	for (int i = 0; i < 2; i++) {
-		bool was = has_option(l, opts[i]), now = has_option(w, opts[i]);
+		bool was = dbc_table_has_option(l, opts[i]), now = dbc_table_has_option(w, opts[i]);
 		if (was == now)
 			continue;
 		if (!add(pl,

@@ -265,19 +265,6 @@ static void table_parts(dbc_ctx *ctx, dbc_buf *b, const dbc_schema *W, const dbc
 	}
 }
 
-static bool has_option(const dbc_table *t, const char *option)
-{
-	size_t n = strlen(option);
-	for (const char *p = t->options; p && *p;) {
-		const char *end = strstr(p, "; ");
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (len == n && strncmp(p, option, n) == 0)
-			return true;
-		p = end ? end + 2 : p + len;
-	}
-	return false;
-}
-
 /* The statement that makes table t (of W, where everything else stands as
  * W has it) again with its columns in t's order. */
 static char *remake(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t, const outside *o)
@@ -311,9 +298,9 @@ static char *remake(dbc_ctx *ctx, const dbc_schema *W, const dbc_table *t, const
 	                "DROP TABLE %s;\n",
 	                dbc_quoted_name(ctx, t->schema, aside));
 	table_parts(ctx, &b, W, t);
-	if (has_option(t, "row level security"))
+	if (dbc_table_has_option(t, "row level security"))
 		dbc_buf_appendf(&b, "ALTER TABLE %s ENABLE ROW LEVEL SECURITY;\n", qt);
-	if (has_option(t, "force row level security"))
+	if (dbc_table_has_option(t, "force row level security"))
 		dbc_buf_appendf(&b, "ALTER TABLE %s FORCE ROW LEVEL SECURITY;\n", qt);
 	for (int i = 0; i < W->nobjects; i++)
 		if (o->out[i] && is_function(&W->objects[i]))

@@ -155,6 +155,9 @@ int dbc_schema_copy(dbc_ctx *to, const dbc_schema *from, dbc_schema *out);
 /* Lookup by (schema, name); schema NULL matches a NULL schema. */
 dbc_table *dbc_schema_find_table(const dbc_schema *s, const char *schema, const char *name);
 dbc_column *dbc_table_find_column(const dbc_table *t, const char *name);
+/* Whether t->options (the catalog's options, "; " between them) hold
+ * option exactly. */
+bool dbc_table_has_option(const dbc_table *t, const char *option);
 /* "schema.name" or "name" — the display name used in snapshots and reports. */
 char *dbc_qualified_name(dbc_ctx *ctx, const char *schema, const char *name);
 /* The same, each part quoted by the host: safe to paste into SQL. */

@@ -184,6 +184,19 @@ dbc_column *dbc_table_find_column(const dbc_table *t, const char *name)
 	return NULL;
 }
 
+bool dbc_table_has_option(const dbc_table *t, const char *option)
+{
+	size_t n = strlen(option);
+	for (const char *p = t->options; p && *p;) {
+		const char *end = strstr(p, "; ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, option, n) == 0)
+			return true;
+		p = end ? end + 2 : p + len;
+	}
+	return false;
+}
+
 char *dbc_qualified_name(dbc_ctx *ctx, const char *schema, const char *name)
 {
 	return schema ? dbc_printf(ctx, "%s.%s", schema, name) : dbc_strdup(ctx, name);
