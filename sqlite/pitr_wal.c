@@ -3,7 +3,7 @@
  * checksums. Pure reading: nothing here writes a WAL or takes a lock; the
  * caller holds what keeps the frames it reads from being overwritten.
  */
-#include "sqlite_wal.h"
+#include "pitr_wal.h"
 
 #include <stdlib.h>
 #include <string.h>
