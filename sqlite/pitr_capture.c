@@ -172,8 +172,11 @@ static int count_only(void *arg, const wal_commit *w)
  * cannot continue (a WAL generation went by unseen), -1 on error. */
 static int copy_new(pitr_capture *c, copy_arg *a)
 {
-	wal_header h;
-	int r = wal_read_header(c->wal_fd, &h);
+	/* a reader held since the header was read (lazy_readers, not weak)
+	 * kept the WAL from starting again: the header and pos are still there */
+	bool kept = c->lazy_readers && !c->weak_reader && c->held >= 0 && c->hdr_kept;
+	wal_header h = c->hdr;
+	int r = kept ? 1 : wal_read_header(c->wal_fd, &h);
 	if (r < 0) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot read %s-wal: %s", c->db_path, strerror(errno));
 		return -1;
@@ -192,8 +195,10 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 		from = h.start; /* the next generation: the last one's frames are all in the log */
 	else
 		return 1;
-	if (!wal_has(c->wal_fd, &h, &from))
+	if (!kept && !wal_has(c->wal_fd, &h, &from))
 		return 1;
+	c->hdr = h;
+	c->hdr_kept = c->lazy_readers;
 	c->pos = from;
 	c->have_pos = true;
 	wal_pos end;
@@ -208,6 +213,7 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 static int advance(pitr_capture *c, copy_arg *a)
 {
 	int next = c->held < 0 ? 0 : 1 - c->held;
+	c->hdr_kept = false; /* read again under the next reader */
 	if (begin_read(c, c->rd[next]) != 0)
 		return -1;
 	int rc = copy_new(c, a);
@@ -617,6 +623,7 @@ void pitr_capture_stop(pitr_capture *c)
 {
 	copy_arg a = {.c = c};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
+	c->progress_ms = 0;
 	if (c->started && c->held >= 0)
 		advance(c, &a);
 	pitr_seg_close(c);

@@ -64,6 +64,8 @@ typedef struct pitr_capture {
 	struct sqlite3 *rd[2]; /* the readers held in turn */
 	int held;              /* which of rd holds the protecting snapshot; -1: none */
 	bool weak_reader;      /* lazy_readers: move the reader on at the next poll */
+	wal_header hdr;        /* lazy_readers: the WAL's header ... */
+	bool hdr_kept;         /* ... read under the reader held */
 	struct sqlite3 *wr;    /* takes the write lock for a base or a checkpoint */
 	int wal_fd;
 	bool have_pos; /* pos is a place in a WAL generation (else: no WAL yet) */
@@ -83,6 +85,7 @@ typedef struct pitr_capture {
 	int64_t recovered_ms; /* the newest record's time when the capture started */
 	bool saw_commits;     /* the last poll copied commits */
 	int progress_fd, lock_fd;
+	int64_t progress_ms; /* the time log.progress was last written with */
 	bool started; /* the log continues or has its base: a last heartbeat at the stop */
 } pitr_capture;
 

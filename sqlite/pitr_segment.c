@@ -33,6 +33,8 @@ void pitr_say(const pitr_capture *c, int level, const char *fmt, ...)
 	sqlite3_free(msg);
 }
 
+#define PROGRESS_MS 10
+
 static char *seg_path(const pitr_capture *c, uint64_t seq, const char *ext)
 {
 	char *p = NULL;
@@ -299,8 +301,11 @@ int pitr_seg_recover(pitr_capture *c)
 
 void pitr_progress(pitr_capture *c, int64_t time_ms)
 {
-	if (c->progress_fd < 0)
+	/* the module's capture writes it at most every PROGRESS_MS: one more
+	 * write at every commit would cost the committing writer */
+	if (c->progress_fd < 0 || (c->lazy_readers && time_ms < c->progress_ms + PROGRESS_MS))
 		return;
+	c->progress_ms = time_ms;
 	char line[96];
 	int n = snprintf(line, sizeof line, "%020lld %010u %020llu\n", (long long)time_ms, c->epoch,
 	                 (unsigned long long)c->seq);
