@@ -35,11 +35,12 @@ struct sqldbc_conn {
 };
 
 /* pitr_module.c: reads backup.log.dir and, when it is set, makes this
- * connection capture its commits into it (at its next commit); when it
- * is emptied or changed, the capture into the old directory ends. At load,
- * and after dbcare_set on the connection. */
+ * connection capture its commits into it (start_now: at once, at load;
+ * else at its next commit); when it is emptied or changed, the capture
+ * into the old directory ends. At load, and after dbcare_set on the
+ * connection. */
 typedef struct sqldbc_pitr sqldbc_pitr;
-void sqldbc_pitr_configure(sqldbc_conn *conn);
+void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now);
 /* Ends the capture (the log closed whole) and frees its state (on close). */
 void sqldbc_pitr_free(sqldbc_conn *conn);
 

@@ -128,7 +128,7 @@ __declspec(dllexport)
 		sqldbc_call_settle(&call, installed != DBC_OK);
 		dbc_ctx_finish(&call.ctx);
 		/* backup.log.dir set: this connection captures the log */
-		sqldbc_pitr_configure(conn);
+		sqldbc_pitr_configure(conn, true);
 	}
 	return rc;
 }

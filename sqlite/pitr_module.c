@@ -16,8 +16,9 @@
  * (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the next capture continues the log
  * from it rather than taking a new base.
  *
- * The capture starts at the connection's first commit after the setting
- * was read (at load, or by dbcare_set on this connection):
+ * The capture starts when the module is loaded (the connection idle),
+ * else, after a failed start or a dbcare_set on this connection (inside
+ * a statement, which may hold the write lock), at its next commit:
  * it takes the log's lock (one capture per log: a second connection with
  * the setting, or `dbcare log`, finds it held and leaves the capture to its
  * holder, trying again at most once a second), continues the log or takes
@@ -132,7 +133,7 @@ static char *log_dir_setting(sqldbc_conn *conn)
 	return out;
 }
 
-void sqldbc_pitr_configure(sqldbc_conn *conn)
+void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 {
 	if (!sqldbc_has_wal())
 		return; /* no WAL in this SQLite: nothing to capture */
@@ -169,4 +170,12 @@ void sqldbc_pitr_configure(sqldbc_conn *conn)
 	conn->pitr = p;
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_wal_hook(conn->db, on_wal, p);
+	/* at load the connection is idle: the capture starts now, and its
+	 * first poll records that nothing was committed since the log's last
+	 * record but what the WAL holds (a heartbeat, or the commits) */
+	if (start_now) {
+		try_start(p);
+		if (p->running)
+			pitr_capture_poll(&p->c);
+	}
 }
