@@ -86,7 +86,7 @@ typedef struct pitr_capture {
 	bool saw_commits;     /* the last poll copied commits */
 	int progress_fd, lock_fd;
 	int64_t progress_ms; /* the time log.progress was last written with */
-	bool started; /* the log continues or has its base: a last heartbeat at the stop */
+	bool started;        /* the log continues or has its base: a last heartbeat at the stop */
 } pitr_capture;
 
 /* A message through c->say (printf-style). */

@@ -100,8 +100,9 @@ static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 	if (!p->running)
 		try_start(p);
 	if (p->running && pitr_capture_poll(&p->c) != 0)
-		sqlite3_log(SQLITE_WARNING, "dbcare: the log capture into %s failed at this commit; "
-		                            "the next commit tries again (nothing is lost meanwhile)",
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the log capture into %s failed at this commit; "
+		            "the next commit tries again (nothing is lost meanwhile)",
 		            p->dir);
 	return SQLITE_OK;
 }
