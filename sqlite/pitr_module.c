@@ -148,6 +148,7 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 		sqldbc_pitr_free(conn);
 		sqlite3_wal_hook(conn->db, NULL, NULL);
 		sqlite3_wal_autocheckpoint(conn->db, 1000);
+		sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
 	}
 	const char *file = sqlite3_db_filename(conn->db, "main");
 	if (!dir || !file || !file[0]) {

@@ -17,7 +17,8 @@
 # application captures, `dbcare log` on the same directory is refused (one
 # capture per log) and leaves the log whole; a second application process
 # with the module waits, and takes the capture over when the first is
-# killed.
+# killed. Emptying backup.log.dir ends a connection's capture and gives
+# the WAL back to SQLite's automatic checkpoint.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -203,6 +204,25 @@ st = subprocess.run([cli, "log", "status", logdir, "--json", "--db", "sqlite:" +
                     capture_output=True, text=True)
 if st.returncode != 0 or json.loads(st.stdout)["capturing"]:
     fail("log status after the kills: %s %s" % (st.stdout, st.stderr))
+# the setting emptied: the connection's capture ends, and SQLite's own
+# automatic checkpoint is back (the WAL stays near 1,000 frames)
+small, small_log = os.path.join(work, "small.db"), os.path.join(work, "small_log")
+os.mkdir(small_log)
+c = sqlite3.connect(small, isolation_level=None)
+c.enable_load_extension(True); c.load_extension(module)
+c.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (v TEXT)")
+c.execute("SELECT dbcare_set('backup.log.dir', ?)", (small_log,)).fetchall()
+c.execute("INSERT INTO t VALUES ('captured')")
+c.execute("SELECT dbcare_set('backup.log.dir', '')").fetchall()
+for i in range(3000):
+    c.execute("INSERT INTO t VALUES (?)", ("x" * 3000,))
+wal_frames = (os.path.getsize(small + "-wal") - 32) // (24 + 4096)
+st = json.loads(subprocess.run([cli, "log", "status", small_log, "--json", "--db", "sqlite:" + small,
+                                "--module", module], capture_output=True, text=True).stdout)
+c.close()
+if wal_frames > 1500 or sum(x["commits"] for x in st["stretches"]) > 2 or st["capturing"]:
+    fail("backup.log.dir emptied: WAL of %d frames, log %r" % (wal_frames, st))
+
 print("ok: %d of %d moments restored row for row from a log the application captured; %d kills of "
       "the capturing application, %d bases; dbcare log refused beside it; a second "
       "application took the capture over" % (exact, len(taken), kills + 1, len(bases)))
