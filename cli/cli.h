@@ -53,6 +53,7 @@ typedef struct cli_opts {
 	double budget_s;     /* retain --budget */
 	int sleep_ms;        /* retain --sleep-ms */
 	int keep, days;      /* backups prune --keep, --days; -1: not given */
+	double keep_for_s;   /* log prune --keep-for (0: not given) */
 	bool apply;          /* backups prune --apply */
 	bool incremental;    /* backup --incremental */
 	bool all_backups;    /* verify --all-backups */
@@ -82,6 +83,7 @@ typedef struct cli_opts {
 	const char *compress;    /* backup --compress zstd */
 	const char *key_file;    /* --encrypt-key-file: sealed backups' key */
 	const char *to_mark;     /* restore --to-mark: a restore point's label */
+	const char *log_dir;     /* backup drill --log: a point-in-time log */
 	const char *from_dir;    /* restore --from DIR: where a chain's files are */
 	double segment_s;        /* log --segment-interval (default 60 s) */
 	int64_t segment_bytes;   /* log --segment-bytes (default 64 MB) */
@@ -127,17 +129,18 @@ void cli_print_version(void);
 void cli_load_dotenv(const char *path);
 
 /* Commands (cmd_*.c). */
-/* SQLite: the file a CMD_UNDO_NEW command creates (new_file.c). Before
+/* The database file (cli_target_file: SQLite's) a CMD_UNDO_NEW command
+ * creates (new_file.c). Before
  * the connection: which names exist; after it: the file it made; after a
  * failure and the disconnect: the names it made removed. */
 typedef struct cli_new_file {
-	const char *path; /* NULL: the file existed (or not SQLite) */
+	const char *path; /* NULL: the file existed (or no file: a server) */
 	bool existed[4];  /* the file, -journal, -wal, -shm before the run */
 	bool created;
 	dev_t dev;
 	ino_t ino;
 } cli_new_file;
-void cli_new_file_before(cli_new_file *nf, const cli_target *t, bool wanted);
+void cli_new_file_before(cli_new_file *nf, const char *file, bool wanted);
 void cli_new_file_opened(cli_new_file *nf);
 void cli_new_file_undo(const cli_new_file *nf);
 
@@ -181,8 +184,6 @@ int cmd_create(cli_db *, cli_opts *);
 int cmd_drop(cli_db *, cli_opts *);
 int cmd_dump(cli_db *, cli_opts *);
 int cmd_serve(cli_db *, cli_opts *); /* serve.c */
-/* A dbmigrate_status() state that counts as pending (status --exit-code). */
-bool cli_state_pending(const char *state);
 int cmd_alert_rules(cli_db *, cli_opts *);
 int cmd_report(cli_db *, cli_opts *);
 int cmd_generate(cli_db *, cli_opts *);
@@ -198,8 +199,8 @@ int cli_register_files(cli_db *db, cli_opts *o, bool *found, int *nfiles);
  * no step applies a repeatable before the versioned migrations it follows. */
 typedef enum { CLI_FILES_ALL, CLI_FILES_VERSIONED, CLI_FILES_REPEATABLE } cli_files_part;
 int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *found, int *nfiles);
-/* The migrations pending as `dbcare status` counts them, without writing
- * (readiness and the page only read): dbmigrate_pending of the --dir
+/* The migrations pending, as `dbcare status`, readiness and the page count
+ * them, without writing: dbmigrate_pending of the --dir
  * folder's files (the core decides: the registry's pending states, a
  * version not registered, a repeatable not registered or registered with
  * another checksum). *found as for cli_register_files. 0, or -1 with
@@ -213,7 +214,7 @@ bool cli_file_no_transaction(cli_db *db, const char *version);
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran);
 /* Reads --dir for the engine ahead of time (a fleet's parent, before it
  * forks): later registrations in this process and its children reuse it. */
-void cli_preread_files(cli_opts *o, bool pg);
+void cli_preread_files(cli_opts *o, const struct dbc_host *host);
 
 /* Runs a command on one database: connect, run, disconnect. */
 int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue);

@@ -56,7 +56,7 @@ const cli_command cli_commands[] = {
     {"backup",
      "[PATH] [--incremental] [--compress zstd]\n"
      "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]\n"
-     "       | drill [BACKUP] [--encrypt-key-file F]",
+     "       | drill [BACKUP] [--encrypt-key-file F] | drill --log DIR",
      "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2, CMD_ARGS_ONE_DB,
      cmd_backup},
     {"backups", "[prune --keep N [--days D] [--apply]]",

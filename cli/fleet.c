@@ -380,10 +380,11 @@ static void preload(const cli_command *cmd, cli_opts *o)
 	for (int i = 0; i < o->ndbs; i++) {
 		cli_target t;
 		char *err = NULL;
-		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && t.engine == CLI_ENGINE_SQLITE) {
+		/* a database file: its engine loads a module into each connection */
+		if (cli_target_parse(o->dbs[i], &t, &err) == 0 && cli_target_file(&t)) {
 			cli_preload_module(&(cli_connect_opts){.module = o->module});
 			if (cli_option_listed_for(cli_option_find("dir", 3), cmd->name))
-				cli_preread_files(o, false);
+				cli_preread_files(o, cli_target_driver(&t)->files_host);
 			free(t.spec);
 			free(t.label);
 			break;
@@ -471,6 +472,87 @@ static void print_summary_line(FILE *f, int n, const int *counts, const version_
 	fputc('\n', f);
 }
 
+/* One database in the fleet's JSON document: its exit, result, duration,
+ * version, the command's own JSON output (as it is) and its errors. */
+static void json_database(int i, const char *label, const job *j, db_state st, char *out,
+                          const char *err)
+{
+	fputs(i ? ",{\"database\":" : "{\"database\":", stdout);
+	cli_json_string(stdout, label);
+	fprintf(stdout, ",\"exit\":%d,\"result\":\"%s\",\"duration_ms\":%.1f,\"version\":",
+	        st == ST_NOT_RUN ? -1 : j->rc, state_words[st], j->ms);
+	if (j->report.has_version && *j->report.version)
+		cli_json_string(stdout, j->report.version);
+	else
+		fputs("null", stdout);
+	fputs(",\"output\":", stdout);
+	size_t len = out ? strlen(out) : 0;
+	while (len && (out[len - 1] == '\n'))
+		out[--len] = '\0';
+	fputs(len ? out : "null", stdout);
+	fputs(",\"errors\":", stdout);
+	cli_json_string(stdout, err ? err : "");
+	fputc('}', stdout);
+}
+
+/* One database's row of the text table (it takes label); its errors go to
+ * stderr, each line named by the database. */
+static void text_row(char **row, char *label, const job *j, db_state st, char *err, bool versions,
+                     bool quiet)
+{
+	if (!quiet && err && *err)
+		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+			fprintf(stderr, "%s: %s\n", label, line);
+	row[0] = label;
+	row[1] = strdup(state_words[st]);
+	char *d = NULL;
+	if (st != ST_NOT_RUN && asprintf(&d, "%.1f", j->ms) < 0)
+		d = NULL;
+	row[versions ? 3 : 2] = d;
+	if (versions && j->report.has_version)
+		row[2] = strdup(j->report.version);
+}
+
+/* The end of the JSON document: the failures, the exit, how many
+ * databases are in each state, the versions they reported. */
+static void json_tail(const job *jobs, int n, int failed, int worst, const version_group *groups,
+                      int ngroups)
+{
+	fprintf(stdout, "],\"failed\":%d,\"exit\":%d,\"states\":{", failed, worst);
+	int all[ST_COUNT] = {0};
+	for (int i = 0; i < n; i++)
+		all[state_of(&jobs[i])]++;
+	for (int s = 0; s < ST_COUNT; s++)
+		fprintf(stdout, "%s\"%s\":%d", s ? "," : "", s == ST_NOT_RUN ? "not_run" : state_words[s],
+		        all[s]);
+	fputs("},\"versions\":[", stdout);
+	for (int i = 0; groups && i < ngroups; i++) {
+		fputs(i ? ",{\"version\":" : "{\"version\":", stdout);
+		if (*groups[i].version)
+			cli_json_string(stdout, groups[i].version);
+		else
+			fputs("null", stdout);
+		fprintf(stdout, ",\"pending\":%s,\"count\":%d}", groups[i].pending ? "true" : "false",
+		        groups[i].count);
+	}
+	fputs("]}\n", stdout);
+}
+
+static void free_fleet(job *jobs, worker *ws, int nw, cli_rows *sum)
+{
+	for (int i = 0; sum->cells && i < sum->nrows * sum->ncols; i++)
+		free(sum->cells[i]);
+	free(sum->cells);
+	for (int w = 0; w < nw; w++) {
+		if (ws[w].out)
+			fclose(ws[w].out);
+		if (ws[w].err)
+			fclose(ws[w].err);
+	}
+	free(ws);
+	free(jobs);
+}
+
 int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 {
 	int n = o->ndbs, worst = CLI_OK;
@@ -492,19 +574,17 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		versions |= jobs[i].report.has_version;
 	if (json)
 		fputs("{\"databases\":[", stdout);
+	/* the version, when any database reported one, before the duration */
+	static char *plain_names[] = {"database", "result", "duration_ms"},
+	            *version_names[] = {"database", "result", "version", "duration_ms"};
+	static cli_type plain_types[] = {CLI_T_TEXT, CLI_T_TEXT, CLI_T_NUM},
+	                version_types[] = {CLI_T_TEXT, CLI_T_TEXT, CLI_T_TEXT, CLI_T_NUM};
 	int ncols = versions ? 4 : 3;
-	cli_rows sum = {.ncols = ncols, .nrows = n};
-	char *names[4] = {"database", "result", "duration_ms", "version"};
-	cli_type types[4] = {CLI_T_TEXT, CLI_T_TEXT, CLI_T_NUM, CLI_T_TEXT};
-	if (versions) {
-		names[2] = "version";
-		names[3] = "duration_ms";
-		types[2] = CLI_T_TEXT;
-		types[3] = CLI_T_NUM;
-	}
-	sum.names = names;
-	sum.types = types;
-	sum.cells = calloc((size_t)n * ncols + 1, sizeof(char *));
+	cli_rows sum = {.ncols = ncols,
+	                .nrows = n,
+	                .names = versions ? version_names : plain_names,
+	                .types = versions ? version_types : plain_types,
+	                .cells = calloc((size_t)n * ncols + 1, sizeof(char *))};
 	int counts[ST_COUNT] = {0};
 	for (int i = 0; i < n; i++) {
 		job *j = &jobs[i];
@@ -518,39 +598,11 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 		if (severity(rc) > severity(worst))
 			worst = rc;
 		if (json) {
-			fputs(i ? ",{\"database\":" : "{\"database\":", stdout);
-			cli_json_string(stdout, label);
-			fprintf(stdout, ",\"exit\":%d,\"result\":\"%s\",\"duration_ms\":%.1f,\"version\":",
-			        st == ST_NOT_RUN ? -1 : j->rc, state_words[st], j->ms);
-			if (j->report.has_version && *j->report.version)
-				cli_json_string(stdout, j->report.version);
-			else
-				fputs("null", stdout);
-			fputs(",\"output\":", stdout);
-			/* the command's own JSON document, as it is */
-			size_t len = out ? strlen(out) : 0;
-			while (len && (out[len - 1] == '\n'))
-				out[--len] = '\0';
-			fputs(len ? out : "null", stdout);
-			fputs(",\"errors\":", stdout);
-			cli_json_string(stdout, err ? err : "");
-			fputc('}', stdout);
+			json_database(i, label, j, st, out, err);
+			free(label);
 		} else {
-			if (!quiet && err && *err)
-				for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
-					fprintf(stderr, "%s: %s\n", label, line);
-			char **row = &sum.cells[i * ncols];
-			row[0] = label;
-			row[1] = strdup(state_words[st]);
-			char *d = NULL;
-			if (st != ST_NOT_RUN && asprintf(&d, "%.1f", j->ms) < 0)
-				d = NULL;
-			row[versions ? 3 : 2] = d;
-			if (versions && j->report.has_version)
-				row[2] = strdup(j->report.version);
-			label = NULL;
+			text_row(&sum.cells[i * ncols], label, j, st, err, versions, quiet);
 		}
-		free(label);
 		free(out);
 		free(err);
 	}
@@ -570,24 +622,7 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 	for (int i = 0; groups && i < ngroups; i++)
 		not_ok -= groups[i].pending ? 0 : groups[i].count;
 	if (json) {
-		fprintf(stdout, "],\"failed\":%d,\"exit\":%d,\"states\":{", counts[ST_FAILED], worst);
-		int all[ST_COUNT] = {0};
-		for (int i = 0; i < n; i++)
-			all[state_of(&jobs[i])]++;
-		for (int s = 0; s < ST_COUNT; s++)
-			fprintf(stdout, "%s\"%s\":%d", s ? "," : "",
-			        s == ST_NOT_RUN ? "not_run" : state_words[s], all[s]);
-		fputs("},\"versions\":[", stdout);
-		for (int i = 0; groups && i < ngroups; i++) {
-			fputs(i ? ",{\"version\":" : "{\"version\":", stdout);
-			if (*groups[i].version)
-				cli_json_string(stdout, groups[i].version);
-			else
-				fputs("null", stdout);
-			fprintf(stdout, ",\"pending\":%s,\"count\":%d}", groups[i].pending ? "true" : "false",
-			        groups[i].count);
-		}
-		fputs("]}\n", stdout);
+		json_tail(jobs, n, counts[ST_FAILED], worst, groups, ngroups);
 	} else {
 		if (!quiet || not_ok)
 			cli_print_rows(&o->out, stdout, &sum);
@@ -595,16 +630,6 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 			print_summary_line(stdout, n, counts, groups, ngroups);
 	}
 	free(groups);
-	for (int i = 0; i < n * ncols; i++)
-		free(sum.cells[i]);
-	free(sum.cells);
-	for (int w = 0; w < nw; w++) {
-		if (ws[w].out)
-			fclose(ws[w].out);
-		if (ws[w].err)
-			fclose(ws[w].err);
-	}
-	free(ws);
-	free(jobs);
+	free_fleet(jobs, ws, nw, &sum);
 	return worst;
 }

@@ -56,15 +56,16 @@ static int expand_db(cli_opts *o, const char *value, int later, bool *fleet)
 		free(err);
 		return CLI_USAGE;
 	}
-	if (t.engine != CLI_ENGINE_SQLITE || !has_glob(t.spec) || access(t.spec, F_OK) == 0) {
+	const char *file = cli_target_file(&t); /* NULL: a server's database */
+	if (!file || !has_glob(file) || access(file, F_OK) == 0) {
 		o->dbs[o->ndbs++] = value;
 		return CLI_OK;
 	}
 	glob_t g;
-	int rc = glob(t.spec, 0, NULL, &g);
+	int rc = glob(file, 0, NULL, &g);
 	size_t kept = rc == 0 ? keep_plain_files(o, &g) : 0;
 	if (rc != 0 || kept == 0) {
-		cli_errorf("no database file matches \"%s\"%s", t.spec,
+		cli_errorf("no database file matches \"%s\"%s", file,
 		           rc == 0 ? " (symlinks are not followed without --follow-symlinks)" : "");
 		if (rc == 0)
 			globfree(&g);

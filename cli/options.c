@@ -68,6 +68,8 @@ static double parse_duration(const char *s)
 		return v * 60 <= 366 * 86400.0 ? v * 60 : -1;
 	if (strcmp(end, "h") == 0)
 		return v * 3600 <= 366 * 86400.0 ? v * 3600 : -1;
+	if (strcmp(end, "d") == 0)
+		return v * 86400 <= 366 * 86400.0 ? v * 86400 : -1;
 	return -1;
 }
 

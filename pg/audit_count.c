@@ -35,11 +35,15 @@ int pgdbc_audit_entries_written(dbc_ctx *ctx, int64_t *written)
 }
 
 /* The slot of this database's wal mode (pg/audit_wal.h) and its worker:
- * [0] the lag in seconds, [1] the bytes of WAL the slot holds back. */
+ * [0] the lag in seconds, [1] the bytes of WAL the slot holds back. The
+ * lag: 0 when the slot has everything written, else the time since the
+ * start of the worker's last finished round (its query_start: every change
+ * flushed before it is in the log, pg/audit_wal_worker.c), else since its
+ * last write, else since the server started. */
 static const char wal_lag_sql[] =
     "SELECT CASE WHEN s.confirmed_flush_lsn >= pg_catalog.pg_current_wal_insert_lsn() THEN 0"
     "  ELSE extract(epoch FROM pg_catalog.clock_timestamp() - coalesce("
-    "   (SELECT max(a.state_change) FROM pg_catalog.pg_stat_activity a"
+    "   (SELECT max(a.query_start) FROM pg_catalog.pg_stat_activity a"
     "     WHERE a.backend_type = 'dbcare audit wal' AND a.datid = d.oid),"
     "   (SELECT st.decoded_at FROM dbcare.audit_wal_state st),"
     "   pg_catalog.pg_postmaster_start_time())) END::pg_catalog.float8,"

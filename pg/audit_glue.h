@@ -24,12 +24,20 @@ void pgdbc_audit_wal_context(void);
 #define PGDBC_AUDIT_LOG_COLUMNS 13
 /* The plain path's entries per INSERT statement. */
 #define BATCH_ENTRIES 1000
+/* The direct path's entries per multi-insert, and the bytes of their JSON
+ * (COPY buffers as many rows, and 64kB). */
+#define MULTI_ENTRIES 1000
+#define MULTI_BYTES   65536
 typedef struct pgdbc_audit_writer {
 	MemoryContext cxt; /* the writer's, deleted at close */
 	Relation log;      /* the direct path's (the plain path's SPI opens its own) */
 	EState *estate;
 	ResultRelInfo *rri;
-	TupleTableSlot *slot;
+	TupleTableSlot **slots; /* the direct path's entries not yet inserted (MULTI_ENTRIES) */
+	int nbuffered;
+	Datum text[PGDBC_AUDIT_LOG_COLUMNS]; /* text columns' last values (writer_text) */
+	Size buffered_bytes;
+	struct BulkInsertStateData *bistate;
 	int attno[PGDBC_AUDIT_LOG_COLUMNS]; /* the log's columns by name: 0-based positions (-1: absent)
 	                                     */
 	Oid seq;                            /* the identity's sequence */
@@ -50,6 +58,13 @@ typedef struct pgdbc_audit_writer {
 	bool *batch_nulls[PGDBC_AUDIT_LOG_COLUMNS];
 	MemoryContext batch_cxt; /* their values; reset after each INSERT */
 	int64 written;           /* entries added: counted at close (dbcare.audit_written) */
+	/* the direct path's indexes (pg/audit_write_index.c): rri's first
+	 * ri_NumIndices at once, the nsorted after them sorted, sorted_n
+	 * entries gathered */
+	int nindexes;
+	int nsorted;
+	struct Tuplesortstate **sorted;
+	int sorted_n;
 	/* entries decoded from the WAL (pg/audit_wal_worker.c): the change's
 	 * transaction wrote them, not this one. The decoder sets at and txid
 	 * after open, and these in place of current_user and dbcare.actor. */
@@ -64,6 +79,14 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain);
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new);
 void pgdbc_audit_writer_close(pgdbc_audit_writer *w);
+/* The direct path's index entries (PostgreSQL 15; pg/audit_write_index.c):
+ * after ExecOpenIndices, after each tuple inserted from a slot (unsorted:
+ * into every index at once), and before the executor state is freed. */
+void pgdbc_audit_index_open(pgdbc_audit_writer *w);
+void pgdbc_audit_index_add(pgdbc_audit_writer *w, TupleTableSlot *slot, bool unsorted);
+/* Entries of a writer's only flush that go into every index at once. */
+#define UNSORTED_ENTRIES 64
+void pgdbc_audit_index_close(pgdbc_audit_writer *w);
 /* Whether dbcare.audit_chain has a head per chain (0.3.3), not one row. */
 bool pgdbc_audit_chain_per_table(void);
 

@@ -14,6 +14,8 @@
 #include "postmaster/bgworker.h"
 #include "replication/slot.h"
 #include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/varlena.h"
@@ -167,16 +169,34 @@ void pgdbc_audit_wal_prepare(void)
 	SPI_finish();
 }
 
-/* Whether this database's worker runs (pg_stat_activity). */
-static bool worker_runs(void)
+/* The pid of this database's worker (pg_stat_activity), 0 when none runs. */
+static int worker_pid(void)
 {
 	Oid types[2] = {TEXTOID, OIDOID};
 	Datum args[2] = {CStringGetTextDatum(PGDBC_AUDIT_WAL_WORKER), ObjectIdGetDatum(MyDatabaseId)};
-	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_stat_activity"
+	bool isnull;
+	if (SPI_execute_with_args("SELECT pid FROM pg_catalog.pg_stat_activity"
 	                          " WHERE backend_type = $1 AND datid = $2",
 	                          2, types, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "dbcare: could not read pg_stat_activity");
-	return SPI_processed > 0;
+	if (SPI_processed == 0)
+		return 0;
+	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt32(d);
+}
+
+static bool worker_runs(void)
+{
+	return worker_pid() != 0;
+}
+
+/* A reader waiting wakes the worker from its sleep between rounds (a
+ * latch set on a process that has ended only wakes its slot's next user). */
+static void wake_worker(int pid)
+{
+	PGPROC *proc = BackendPidGetProc(pid);
+	if (proc != NULL)
+		SetLatch(&proc->procLatch);
 }
 
 static void start_worker(Oid owner)
@@ -217,22 +237,42 @@ void pgdbc_audit_wal_ensure_worker(void)
 	checked = true;
 }
 
+/* The statement (of its transaction) whose reader last found the log
+ * complete: a statement that reads the log once per row (dbaudit_row_at
+ * over a table) waits once, not once a row — every change committed before
+ * the statement's first read is in the log, and the later reads of the same
+ * statement ask no more (docs/audit.md). */
+static LocalTransactionId complete_lxid = InvalidLocalTransactionId;
+static TimestampTz complete_statement = 0;
+
+static void remember_complete(void)
+{
+	complete_lxid = MyProc->lxid;
+	complete_statement = GetCurrentStatementStartTimestamp();
+}
+
 void pgdbc_audit_wal_wait(void)
 {
 	char slot[NAMEDATALEN];
 	XLogRecPtr confirmed = InvalidXLogRecPtr;
 	if (RecoveryInProgress())
 		return; /* a standby's log is the primary's, as far as it has come */
+	if (complete_lxid == MyProc->lxid && complete_statement == GetCurrentStatementStartTimestamp())
+		return;
 	XLogRecPtr target = GetXLogInsertRecPtr();
 	pgdbc_audit_wal_slot_name(slot, sizeof(slot));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	if (!slot_confirmed(slot, &confirmed) || confirmed >= target) {
 		SPI_finish();
+		remember_complete();
 		return;
 	}
-	if (!worker_runs())
+	int pid = worker_pid();
+	if (pid == 0)
 		start_worker(extension_owner());
+	else
+		wake_worker(pid);
 	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 	while (slot_confirmed(slot, &confirmed) && confirmed < target &&
 	       GetCurrentTimestamp() < until) {
@@ -253,4 +293,5 @@ void pgdbc_audit_wal_wait(void)
 		                   PGDBC_AUDIT_WAL_WORKER),
 		         errhint("See the health check audit_wal; docs/audit.md tells how to fall back to"
 		                 " trigger mode.")));
+	remember_complete();
 }

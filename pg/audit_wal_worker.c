@@ -353,8 +353,9 @@ static void keep_restart_close(const char *slot)
 	}
 }
 
-/* One round; false when the slot is gone (the worker's end). */
-static bool round_once(const char *slot, Oid owner)
+/* One round; false when the slot is gone (the worker's end). *wrote: it
+ * wrote entries (more may have come meanwhile). */
+static bool round_once(const char *slot, Oid owner, bool *wrote)
 {
 	Oid types[1] = {TEXTOID};
 	Datum args[1] = {CStringGetTextDatum(slot)};
@@ -364,7 +365,9 @@ static bool round_once(const char *slot, Oid owner)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "dbcare: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "dbcare: decoding the audited changes");
+	/* no text: pg_stat_activity.query_start stays the last finished round's
+	 * start (below) */
+	pgstat_report_activity(STATE_RUNNING, NULL);
 	spi_exec("SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots"
 	         " WHERE slot_name = $1",
 	         1, types, args, SPI_OK_SELECT);
@@ -387,8 +390,9 @@ static bool round_once(const char *slot, Oid owner)
 		fall_back(slot, (uint64)retained);
 		return false;
 	}
+	*wrote = false;
 	if (exists && upto > confirmed)
-		(void)write_round(slot, upto, owner);
+		*wrote = write_round(slot, upto, owner) > 0;
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -406,7 +410,12 @@ static bool round_once(const char *slot, Oid owner)
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}
-	pgstat_report_activity(STATE_IDLE, NULL);
+	/* query_start becomes this round's start (the statement start set
+	 * above, before upto was read): every change flushed before it is in
+	 * the log, so now - query_start bounds the lag (dbcare_audit_lag_seconds,
+	 * pg/audit_count.c) */
+	pgstat_report_activity(STATE_IDLE, "dbcare: the audit log holds the changes flushed before"
+	                                   " query_start");
 	return exists;
 }
 
@@ -443,10 +452,13 @@ void dbcare_audit_wal_main(Datum arg)
 	if (!lock_database())
 		proc_exit(0); /* another worker writes this database's entries */
 	for (;;) {
-		if (!round_once(slot, role))
+		bool wrote;
+		if (!round_once(slot, role, &wrote))
 			proc_exit(0);
-		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, POLL_MS,
-		                PG_WAIT_EXTENSION);
+		/* a round that wrote took its time, during which more changes
+		 * came: the next one starts at once (the decode lag, docs/audit.md) */
+		(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+		                wrote ? 0 : POLL_MS, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending) {

@@ -69,6 +69,7 @@
 #include "utils/xid8.h"
 #ifdef DIRECT_WRITE
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "executor/executor.h"
@@ -253,8 +254,9 @@ void pgdbc_audit_writer_open(pgdbc_audit_writer *w, Oid owner, bool chain)
 	InitResultRelInfo(w->rri, w->log, 1, NULL, 0);
 	w->rri->ri_TrigDesc = NULL; /* the log's triggers never fire (file comment) */
 	ExecOpenIndices(w->rri, false);
+	pgdbc_audit_index_open(w);
 	w->estate->es_output_cid = GetCurrentCommandId(true);
-	w->slot = table_slot_create(w->log, NULL);
+	w->slots = MemoryContextAllocZero(w->cxt, sizeof(TupleTableSlot *) * MULTI_ENTRIES);
 	w->cid = w->estate->es_output_cid;
 #else
 	/* the plain path writes through SPI, which opens the log itself */
@@ -423,11 +425,51 @@ static void chain_link(pgdbc_audit_writer *w, Datum *values, bool *nulls)
 
 #ifdef DIRECT_WRITE
 
-/* The entry as one tuple of the log, its index entries beside it. */
+/* The buffered entries inserted as the table access method's multi-insert
+ * (COPY's path: one WAL record and one buffer lock per page of entries, not
+ * per entry), then their index entries, in id order; called as the log's
+ * owner. */
+static void flush_entries(pgdbc_audit_writer *w, bool closing)
+{
+	int n = w->nbuffered;
+	if (n == 0)
+		return;
+	if (n == 1)
+		table_tuple_insert(w->log, w->slots[0], w->cid, 0, NULL);
+	else {
+		if (w->bistate == NULL) {
+			/* the writer's: entries are added from per-row contexts */
+			MemoryContext old = MemoryContextSwitchTo(w->cxt);
+			w->bistate = GetBulkInsertState();
+			MemoryContextSwitchTo(old);
+		}
+		table_multi_insert(w->log, w->slots, n, w->cid, 0, w->bistate);
+	}
+	/* a small statement's entries (one row's, most often) go straight into
+	 * every index: sorting them would gain nothing and cost a sort's set-up */
+	bool unsorted = closing && w->sorted_n == 0 && n <= UNSORTED_ENTRIES;
+	for (int i = 0; i < n; i++) {
+		pgdbc_audit_index_add(w, w->slots[i], unsorted);
+		ResetPerTupleExprContext(w->estate);
+		ExecClearTuple(w->slots[i]);
+	}
+	w->nbuffered = 0;
+	w->buffered_bytes = 0;
+}
+
+/* The entry as one tuple of the log (its values copied into the slot's own
+ * memory: the caller frees its per-row memory next), inserted once
+ * MULTI_ENTRIES entries or MULTI_BYTES of their JSON are buffered, or when
+ * the writer closes. */
 static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *values,
                         const bool *nulls)
 {
-	TupleTableSlot *slot = w->slot;
+	if (w->slots[w->nbuffered] == NULL) {
+		MemoryContext old = MemoryContextSwitchTo(w->cxt);
+		w->slots[w->nbuffered] = table_slot_create(w->log, NULL);
+		MemoryContextSwitchTo(old);
+	}
+	TupleTableSlot *slot = w->slots[w->nbuffered];
 	ExecClearTuple(slot);
 	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	for (int c = 0; c < COL_ROW_HASH; c++) {
@@ -443,21 +485,28 @@ static void store_entry(pgdbc_audit_writer *w, const char *table, const Datum *v
 	}
 	ExecStoreVirtualTuple(slot);
 	ExecConstraints(w->rri, slot, w->estate);
-	table_tuple_insert(w->log, slot, w->cid, 0, NULL);
-	if (w->rri->ri_NumIndices > 0)
-		ExecInsertIndexTuples(w->rri, slot, w->estate, false, false, NULL, NIL);
 	ResetPerTupleExprContext(w->estate);
+	ExecMaterializeSlot(slot);
+	/* the JSON values dominate an entry's size; a buffered entry is not
+	 * yet TOASTed, so the bound is in bytes as well as in entries */
+	for (int c = COL_KEY; c <= COL_NEW; c++)
+		if (!nulls[c])
+			w->buffered_bytes += VARSIZE_ANY(DatumGetPointer(values[c]));
+	if (++w->nbuffered == MULTI_ENTRIES || w->buffered_bytes >= MULTI_BYTES)
+		flush_entries(w, false);
 }
 
 static void finish_entries(pgdbc_audit_writer *w)
 {
-	ExecDropSingleTupleTableSlot(w->slot);
+	flush_entries(w, true);
+	if (w->bistate)
+		FreeBulkInsertState(w->bistate);
 	/* not ExecCloseIndices, which releases each index's lock at once: the
 	 * locks are held to the transaction's end, like the log's (cheaper,
 	 * and the next statement takes them again anyway) */
-	for (int i = 0; i < w->rri->ri_NumIndices; i++)
-		if (w->rri->ri_IndexRelationDescs[i])
-			index_close(w->rri->ri_IndexRelationDescs[i], NoLock);
+	pgdbc_audit_index_close(w);
+	for (int i = 0; i < MULTI_ENTRIES && w->slots[i]; i++)
+		ExecDropSingleTupleTableSlot(w->slots[i]);
 	FreeExecutorState(w->estate);
 	relation_close(w->log, NoLock); /* the lock is held to the transaction's end */
 }
@@ -552,6 +601,24 @@ static void finish_entries(pgdbc_audit_writer *w)
 
 /* ------------------------------------------------------------ entries */
 
+/* A text column's value for the entry: the same as the previous entry's
+ * (a statement's entries share their user, actor, operation and table)
+ * unless the string differs, made once in the writer's memory. */
+static Datum writer_text(pgdbc_audit_writer *w, int col, const char *s)
+{
+	text *t = (text *)DatumGetPointer(w->text[col]);
+	size_t len = strlen(s);
+	if (t == NULL || VARSIZE(t) - VARHDRSZ != len || memcmp(VARDATA(t), s, len) != 0) {
+		if (t != NULL)
+			pfree(t);
+		t = (text *)MemoryContextAlloc(w->cxt, len + VARHDRSZ);
+		SET_VARSIZE(t, len + VARHDRSZ);
+		memcpy(VARDATA(t), s, len);
+		w->text[col] = PointerGetDatum(t);
+	}
+	return PointerGetDatum(t);
+}
+
 void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char *op, Datum key,
                             Datum old, Datum new)
 {
@@ -565,12 +632,13 @@ void pgdbc_audit_writer_add(pgdbc_audit_writer *w, const char *table, const char
 #define SET(col, datum) (values[col] = (datum), nulls[col] = false)
 	SET(COL_AT, TimestampTzGetDatum(w->at));
 	SET(COL_TXID, FullTransactionIdGetDatum(w->txid));
-	SET(COL_DB_USER, CStringGetTextDatum(w->decoded ? w->decoded_user : user_name(save_user)));
+	SET(COL_DB_USER,
+	    writer_text(w, COL_DB_USER, w->decoded ? w->decoded_user : user_name(save_user)));
 	const char *actor = w->decoded ? w->decoded_actor : pgdbc_audit_actor();
 	if (actor && actor[0])
-		SET(COL_ACTOR, CStringGetTextDatum(actor));
-	SET(COL_OPERATION, CStringGetTextDatum(op));
-	SET(COL_TABLE_NAME, CStringGetTextDatum(table));
+		SET(COL_ACTOR, writer_text(w, COL_ACTOR, actor));
+	SET(COL_OPERATION, writer_text(w, COL_OPERATION, op));
+	SET(COL_TABLE_NAME, writer_text(w, COL_TABLE_NAME, table));
 	if (key != (Datum)0)
 		SET(COL_KEY, key);
 	if (old != (Datum)0)

@@ -258,27 +258,60 @@ static Datum cell_datum(const dbc_value *v, Form_pg_attribute att, FmgrInfo *in,
 	return InputFunctionCall(in, cell_text(v), ioparam, att->atttypmod);
 }
 
+/* A set-returning function's row type and its columns' input functions,
+ * worked out at its first call in a query and kept in fn_extra (the
+ * FmgrInfo's memory: the query's) for the others: a function called once
+ * per row of a lateral join (dbjson_errors over a table) would otherwise
+ * rebuild its row type from pg_proc and look up every input function each
+ * time. */
+typedef struct result_shape {
+	TupleDesc desc;
+	FmgrInfo *in;
+	Oid *ioparams;
+} result_shape;
+
+static const result_shape *result_shape_of(FunctionCallInfo fcinfo)
+{
+	FmgrInfo *fl = fcinfo->flinfo;
+	TupleDesc desc;
+	if (fl->fn_extra)
+		return fl->fn_extra;
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("dbcare: the function's return type must be a row type")));
+	MemoryContext old = MemoryContextSwitchTo(fl->fn_mcxt);
+	result_shape *shape = palloc0(sizeof(result_shape));
+	shape->desc = CreateTupleDescCopy(desc);
+	shape->in = palloc0(sizeof(FmgrInfo) * shape->desc->natts);
+	shape->ioparams = palloc0(sizeof(Oid) * shape->desc->natts);
+	for (int c = 0; c < shape->desc->natts; c++) {
+		Oid input;
+		getTypeInputInfo(TupleDescAttr(shape->desc, c)->atttypid, &input, &shape->ioparams[c]);
+		fmgr_info_cxt(input, &shape->in[c], fl->fn_mcxt);
+	}
+	MemoryContextSwitchTo(old);
+	fl->fn_extra = shape;
+	return shape;
+}
+
 /* Sets up fcinfo's result as a materialised set: a tuplestore in the query's
  * memory and the declared row type. What InitMaterializedSRF(fcinfo, 0) does,
  * written out because 15.0 names that function SetSingleFuncCall: every call
  * here is one all 15.x minors export (see pg/tuple_attr.c). */
-static void materialize_result(FunctionCallInfo fcinfo)
+static void materialize_result(FunctionCallInfo fcinfo, const result_shape *shape)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
-	TupleDesc desc;
 	MemoryContext old;
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 		                errmsg("dbcare: set-valued function called in a context that cannot "
 		                       "accept a set")));
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-		                errmsg("dbcare: the function's return type must be a row type")));
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
 	                                          false, work_mem);
-	rsinfo->setDesc = CreateTupleDescCopy(desc);
+	/* a copy: the executor frees the set's descriptor after each call */
+	rsinfo->setDesc = CreateTupleDescCopy(shape->desc);
 	MemoryContextSwitchTo(old);
 }
 
@@ -297,7 +330,8 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 		pgdbc_finish(call, rc);
 	/* nothing below may raise an error with a savepoint of the core open */
 	pgdbc_unwind_all(call, true);
-	materialize_result(fcinfo);
+	const result_shape *shape = result_shape_of(fcinfo);
+	materialize_result(fcinfo, shape);
 	rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	desc = rsinfo->setDesc;
 	if (rows && rows->nrows > 0 && rows->ncol != desc->natts) {
@@ -305,15 +339,10 @@ Datum pgdbc_return_rows(pgdbc_call *call, int rc, const dbc_rows *rows)
 		    psprintf("result has %d columns but the function declares %d", rows->ncol, desc->natts);
 		pgdbc_call_error(call, DBC_SQLSTATE_INTERNAL, "%s", msg);
 	}
-	in = palloc0(sizeof(FmgrInfo) * desc->natts);
-	ioparams = palloc0(sizeof(Oid) * desc->natts);
+	in = shape->in;
+	ioparams = shape->ioparams;
 	values = palloc0(sizeof(Datum) * desc->natts);
 	nulls = palloc0(sizeof(bool) * desc->natts);
-	for (int c = 0; c < desc->natts; c++) {
-		Oid input;
-		getTypeInputInfo(TupleDescAttr(desc, c)->atttypid, &input, &ioparams[c]);
-		fmgr_info(input, &in[c]);
-	}
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "dbcare row", ALLOCSET_SMALL_SIZES);
 	for (int r = 0; rows && r < rows->nrows; r++) {
 		const dbc_value *cells = rows->cells + (size_t)r * (size_t)rows->ncol;

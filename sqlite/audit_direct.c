@@ -48,6 +48,11 @@ struct sqldbc_audit_direct {
 	int nlive;
 	armed_token *armed; /* tokens counted by dbaudit_direct, not yet taken */
 	int narmed, cap;
+	/* the token text parsed last and its value: each row passes the same
+	 * texts (its triggers' constants) */
+	char last_text[SQLDBC_AUDIT_TOKEN_LEN];
+	uint64_t last_token;
+	bool have_last;
 };
 
 static struct sqldbc_audit_direct *state(sqldbc_conn *conn)
@@ -90,6 +95,22 @@ static bool parse_token(const char *text, int n, uint64_t *out)
 		v = v << 4 | (uint64_t)d;
 	}
 	*out = v;
+	return true;
+}
+
+/* parse_token, remembering the text parsed last. */
+static bool token_of(struct sqldbc_audit_direct *st, const char *text, int n, uint64_t *out)
+{
+	if (text && n >= SQLDBC_AUDIT_TOKEN_LEN && st->have_last &&
+	    memcmp(text, st->last_text, SQLDBC_AUDIT_TOKEN_LEN) == 0) {
+		*out = st->last_token;
+		return true;
+	}
+	if (!parse_token(text, n, out))
+		return false;
+	memcpy(st->last_text, text, SQLDBC_AUDIT_TOKEN_LEN);
+	st->last_token = *out;
+	st->have_last = true;
 	return true;
 }
 
@@ -190,8 +211,8 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 	struct sqldbc_audit_direct *st = state(conn);
 	uint64_t token;
 	if (!st ||
-	    !parse_token((const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
-	                 &token) ||
+	    !token_of(st, (const char *)sqlite3_value_text(argv[0]), sqlite3_value_bytes(argv[0]),
+	              &token) ||
 	    !refresh(conn->db, st) ||
 	    !bsearch(&token, st->live, (size_t)st->nlive, sizeof(token), compare_tokens)) {
 		sqlite3_result_int(c, 0);
@@ -237,7 +258,11 @@ static void compileoption_used(sqlite3_context *c, int argc, sqlite3_value **arg
 	struct sqldbc_audit_direct *st = sqldbc_conn_of(c)->audit_direct;
 	uint64_t token;
 	int skip = 0;
-	if (st && parse_token(name + prefix, (int)strlen(name + prefix), &token)) {
+	if (!st) {
+		sqlite3_result_int(c, 0);
+		return;
+	}
+	if (token_of(st, name + prefix, (int)strlen(name + prefix), &token)) {
 		for (int i = 0; i < st->narmed; i++) {
 			if (st->armed[i].token == token && st->armed[i].count > 0) {
 				st->armed[i].count--;

@@ -15,9 +15,10 @@
  *   it commits with it or not at all, so an entry is never half done.
  * - A connection with dbcare completes its own entries in the statement
  *   that wrote them, through the TEMP triggers below, with its txid and
- *   actor: after the pending entries before them (dbaudit_complete). An
- *   entry of a table without hash_chain is written finished in the first
- *   place (HOOK_DIRECT_SQL).
+ *   actor: after the pending entries before them (dbaudit_complete). Its
+ *   TEMP triggers of the audited tables write them finished in the first
+ *   place (audit_direct.c); these complete the ones its shared triggers
+ *   write while those are missing or stale.
  */
 #include "audit_sql.h"
 #include "base/clock.h"
@@ -27,48 +28,30 @@
 
 #define PENDING_INDEX "dbcare_audit_log_pending"
 
-/* Completes the entry just inserted pending (a chained one, whose link
- * needs its id, or one inserted with its id), in the writer's statement:
- * %s the trigger's name, %d the pending txid it handles, %s the link
- * (chained entries) or nothing. Unqualified names: SQLite refuses
- * qualified ones as the target of a trigger's UPDATE. The key is written
- * only when it is in the pending form: an integer primary key's is
- * written as final JSON, and rewriting it would move its index entry. */
+/* The TEMP triggers on the log that complete, in the writer's statement,
+ * the pending entries this connection's shared triggers write (when its
+ * TEMP trigger of a table is missing or stale: audit_direct.c): each is one
+ * call of dbaudit_complete(NEW.id, 1), which completes the older pending
+ * entries first, then this one with the writer's txid and actor (and links
+ * it, chained). SQLite fires every trigger on the log for every entry,
+ * also the finished ones the TEMP triggers of the audited tables write,
+ * and makes a frame of each trigger's registers each time: one call, not
+ * the statements themselves, keeps that frame a few registers (those
+ * statements made a third of the instructions of a transaction of one
+ * audited INSERT, docs/benchmarks.md). %s the trigger's name, %d the
+ * pending txid it handles. */
 #define HOOK_SQL                                                                                   \
 	"CREATE TEMP TRIGGER IF NOT EXISTS %s AFTER INSERT ON main.dbcare_audit_log"                   \
-	" WHEN NEW.txid = %d BEGIN"                                                                    \
-	" SELECT dbaudit_complete(NEW.id) WHERE EXISTS (SELECT 1 FROM main.dbcare_audit_log"           \
-	"  INDEXED BY " PENDING_INDEX " WHERE txid <= 0 AND id < NEW.id);"                             \
-	" UPDATE dbcare_audit_log SET txid = dbaudit_txid(), actor = dbaudit_actor(),"                 \
-	"  old_values = dbaudit_decode(old_values, new_values),"                                       \
-	"  new_values = dbaudit_decode(new_values, old_values) WHERE id = NEW.id;"                     \
-	" UPDATE dbcare_audit_log SET key = dbaudit_decode(key, NULL)"                                 \
-	"  WHERE id = NEW.id AND NEW.key LIKE 'P{%%';"                                                 \
-	" %s END"
+	" WHEN NEW.txid = %d BEGIN SELECT dbaudit_complete(NEW.id, 1); END"
 
-/* Writes the final entry in place of the pending one the shared trigger is
- * inserting (tables without hash_chain): BEFORE the INSERT, the finished
- * row is inserted and the pending one dropped (RAISE(IGNORE) skips that
- * one row of the trigger's INSERT, nothing else), so the entry is written
- * once, never rewritten: an UPDATE of the row, of the pending index and of
- * its values cost more than a tenth of an audited INSERT. Only rows whose id
- * SQLite assigns (NEW.id is -1 before then): a pending row inserted with its
- * id (copied by hand) keeps it, completed in place by HOOK_SQL. Pending entries
- * written before (by connections without dbcare) are completed first, so
- * ids stay in the order of the writes. The inner INSERT takes the next id
- * (the skipped row took none). */
+/* The entries left pending before a pending entry of this connection are
+ * completed first, in id order, whichever of these triggers SQLite fires
+ * first (the two above also do). An AFTER trigger, as they are: a BEFORE
+ * trigger on the log made SQLite build every entry's row twice (2.6 k
+ * instructions an entry). */
 #define HOOK_DIRECT_SQL                                                                            \
-	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_write BEFORE INSERT ON main.dbcare_audit_log"  \
-	" WHEN NEW.txid = %d AND NEW.id = -1 BEGIN"                                                    \
-	" SELECT dbaudit_complete(9223372036854775807) WHERE EXISTS (SELECT 1"                         \
-	"  FROM main.dbcare_audit_log INDEXED BY " PENDING_INDEX " WHERE txid <= 0);"                  \
-	" INSERT INTO dbcare_audit_log (at, txid, db_user, actor, operation, table_name, key,"         \
-	"  old_values, new_values) VALUES (NEW.at, dbaudit_txid(), NEW.db_user, dbaudit_actor(),"      \
-	"  NEW.operation, NEW.table_name,"                                                             \
-	"  CASE WHEN NEW.key LIKE 'P{%%' THEN dbaudit_decode(NEW.key, NULL) ELSE NEW.key END,"         \
-	"  dbaudit_decode(NEW.old_values, NEW.new_values),"                                            \
-	"  dbaudit_decode(NEW.new_values, NEW.old_values));"                                           \
-	" SELECT RAISE(IGNORE); END"
+	"CREATE TEMP TRIGGER IF NOT EXISTS dbcare_audit_write AFTER INSERT ON main.dbcare_audit_log"   \
+	" WHEN NEW.txid IN (%d, %d) BEGIN SELECT dbaudit_complete(NEW.id); END"
 
 /* SQLITE_OK when the file has the index of pending entries and the
  * chain's head (the TEMP trigger links chained entries to it). */
@@ -101,10 +84,10 @@ void sqldbc_audit_hook(sqlite3 *db)
 	 * connection holds it (a WAL recovered after a crash) this waits up to
 	 * 2 s, as a connection left without the trigger records no txid or
 	 * actor (its entries are completed by the next connection with dbcare). */
-	char *sql = sqlite3_mprintf(HOOK_DIRECT_SQL ";" HOOK_SQL ";" HOOK_SQL, SQLDBC_AUDIT_PENDING,
-	                            "dbcare_audit_complete", SQLDBC_AUDIT_PENDING, "",
-	                            "dbcare_audit_complete_chained", SQLDBC_AUDIT_PENDING_CHAINED,
-	                            sqldbc_audit_link_new_sql());
+	char *sql =
+	    sqlite3_mprintf(HOOK_DIRECT_SQL ";" HOOK_SQL ";" HOOK_SQL, SQLDBC_AUDIT_PENDING,
+	                    SQLDBC_AUDIT_PENDING_CHAINED, "dbcare_audit_complete", SQLDBC_AUDIT_PENDING,
+	                    "dbcare_audit_complete_chained", SQLDBC_AUDIT_PENDING_CHAINED);
 	/* 2 s of wall time, not a count of tries: each try also waits the
 	 * connection's own busy timeout when one is set (5 s in the dbcare
 	 * command), so 200 tries could have been 1,000 s. */
@@ -236,14 +219,64 @@ int sqldbc_audit_complete(dbc_ctx *ctx)
 	return ctx->host->release(ctx, level);
 }
 
-/* dbaudit_complete(before_id): the completing TEMP trigger's call, inside
- * the writer's statement (which undoes it with the rest should it fail). */
+typedef struct own_entry {
+	bool found;
+	int64_t txid;
+	bool pending_key;
+} own_entry;
+
+static int take_own(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
+{
+	own_entry *e = arg;
+	(void)ctx, (void)ncol;
+	e->found = c[0].type == DBC_INT;
+	e->txid = c[0].i;
+	e->pending_key = c[1].type == DBC_INT && c[1].i != 0;
+	return DBC_OK;
+}
+
+/* Completes entry id, still pending, as this connection's: its txid and
+ * actor, its values as JSON, its key too when in the pending form (an
+ * integer primary key's is written final: rewriting it would move its index
+ * entry) and, chained, its link after the head. */
+static int complete_own(dbc_ctx *ctx, int64_t id)
+{
+	own_entry e = {0};
+	dbc_value arg = dbc_int(id);
+	if (ctx->host->query(ctx,
+	                     "SELECT txid, key LIKE 'P{%' FROM main.dbcare_audit_log WHERE id = $1", 1,
+	                     &arg, take_own, &e) != DBC_OK)
+		return DBC_ERROR;
+	if (!e.found || e.txid > 0)
+		return DBC_OK;
+	const char *sql = e.pending_key
+	                      ? "UPDATE main.dbcare_audit_log SET txid = dbaudit_txid(),"
+	                        " actor = dbaudit_actor(), key = dbaudit_decode(key, NULL),"
+	                        " old_values = dbaudit_decode(old_values, new_values),"
+	                        " new_values = dbaudit_decode(new_values, old_values) WHERE id = $1"
+	                      : "UPDATE main.dbcare_audit_log SET txid = dbaudit_txid(),"
+	                        " actor = dbaudit_actor(),"
+	                        " old_values = dbaudit_decode(old_values, new_values),"
+	                        " new_values = dbaudit_decode(new_values, old_values) WHERE id = $1";
+	if (ctx->host->query(ctx, sql, 1, &arg, NULL, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (e.txid != SQLDBC_AUDIT_PENDING_CHAINED)
+		return DBC_OK;
+	return ctx->host->query(ctx, sqldbc_audit_link_sql(), 1, &arg, NULL, NULL);
+}
+
+/* dbaudit_complete(before_id[, own]): the completing TEMP triggers' call,
+ * inside the writer's statement (which undoes it with the rest should it
+ * fail): the pending entries before before_id, with new txids; with own,
+ * then entry before_id itself as this connection's (complete_own). */
 void sqldbc_dbaudit_complete(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
-	(void)argc;
 	sqldbc_call call;
 	sqldbc_begin(&call, c);
-	int rc = complete_before(&call.ctx, sqlite3_value_int64(argv[0]));
+	int64_t id = sqlite3_value_int64(argv[0]);
+	int rc = complete_before(&call.ctx, id);
+	if (rc == DBC_OK && argc > 1 && sqlite3_value_int(argv[1]) != 0)
+		rc = complete_own(&call.ctx, id);
 	if (rc == DBC_OK)
 		sqlite3_result_int(c, 1);
 	sqldbc_finish(&call, c, rc);

@@ -172,21 +172,6 @@ const char *sqldbc_audit_link_sql(void)
 	return LINK_SET " WHERE id = $1";
 }
 
-/* The link of entry NEW.id as statements of a trigger. A trigger that runs
- * under a foreign-key action (ON DELETE SET NULL or CASCADE into an audited
- * table, with foreign_keys on) runs every statement below it with ABORT
- * for conflicts, so the head trigger's INSERT OR REPLACE would fail on the
- * head row: here the link is set in two steps around taking that row away
- * (when it is not ahead of this entry), and the head trigger then inserts
- * it anew. The same head, the same hashes as LINK_SET. */
-const char *sqldbc_audit_link_new_sql(void)
-{
-	return "UPDATE dbcare_audit_log SET prev_hash = " HEAD_HASH " WHERE id = NEW.id;"
-	       " DELETE FROM dbcare_audit_chain WHERE chain = '' AND coalesce(last_id, 0) <= NEW.id;"
-	       " UPDATE dbcare_audit_log SET hash = dbaudit_hash(prev_hash, at, txid, db_user, actor,"
-	       " operation, table_name, key, old_values, new_values) WHERE id = NEW.id;";
-}
-
 /* The pending entry: the time as dbaudit_now() writes it (SQLite's 'now'
  * is the same for every row of a statement), no transaction id or actor
  * yet. */
@@ -254,8 +239,13 @@ static char *shared_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	return dbc_printf(ctx, fmt, name, p->event, qtable, cond, and, token, p->pending);
 }
 
-/* The link of the entry the TEMP trigger just inserted, as
- * sqldbc_audit_link_new_sql links NEW.id: within a trigger,
+/* The link of the entry the TEMP trigger just inserted, with the same head
+ * and hashes as LINK_SET. A trigger that runs under a foreign-key action
+ * (ON DELETE SET NULL or CASCADE into an audited table, with foreign_keys
+ * on) runs every statement below it with ABORT for conflicts, so the head
+ * trigger's INSERT OR REPLACE would fail on the head row: the link is set
+ * in two steps around taking that row away (when it is not ahead of this
+ * entry), and the head trigger then inserts it anew. Within a trigger,
  * last_insert_rowid() is the row the trigger inserted last (the chain
  * head's trigger inserts within its own, which gives it back). */
 #define LINK_LAST                                                                                  \

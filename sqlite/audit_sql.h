@@ -44,9 +44,6 @@ int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn);
 
 /* Links one entry ($1 its id) into the hash chain after the head. */
 const char *sqldbc_audit_link_sql(void);
-/* The same link of entry NEW.id, as statements of a trigger that may run
- * under a foreign-key action (audit_sql.c). */
-const char *sqldbc_audit_link_new_sql(void);
 /* A column name as a JSON string (sqlite3_malloc'd; NULL: out of memory). */
 char *sqldbc_audit_json_name(const char *name);
 /* The quoted name of a table's audit trigger for op (insert, update, delete). */

@@ -169,20 +169,14 @@ static bool changed_since(dbc_ctx *ctx, const char *path, const char *want)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return false;
-	dbc_sha256 *h = dbc_sha256_begin(ctx);
-	char buf[65536], hex[DBC_SHA256_HEX_LEN + 1];
-	ssize_t k;
-	bool ok = h != NULL;
-	while (ok && (k = read(fd, buf, sizeof buf)) > 0)
-		ok = dbc_sha256_update(ctx, h, buf, (size_t)k) == DBC_OK;
+	char hex[DBC_SHA256_HEX_LEN + 1];
+	bool ok = dbc_file_sha256(ctx, fd, path, NULL, NULL, hex) == DBC_OK;
 	close(fd);
 	if (!ok) {
-		if (h)
-			dbc_sha256_abort(h);
 		dbc_error_clear(ctx);
 		return false;
 	}
-	return dbc_sha256_finish(ctx, h, hex) == DBC_OK && strcmp(hex, want) != 0;
+	return strcmp(hex, want) != 0;
 }
 
 int sqldbc_backup_unseal(dbc_ctx *ctx, const char *path, const char *want_sha256,

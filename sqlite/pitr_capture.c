@@ -16,6 +16,7 @@
 #include "pitr_sqlite.h"
 
 #include "base/file_sync.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -106,12 +107,8 @@ typedef struct copy_arg {
 static int on_commit(void *arg, const wal_commit *w)
 {
 	copy_arg *a = arg;
-	if (a->n == a->cap) {
-		pending *p = realloc(a->p, (a->cap = a->cap ? a->cap * 2 : 16) * sizeof *p);
-		if (!p)
-			return -1;
-		a->p = p;
-	}
+	if (!dbc_heap_reserve(&a->p, a->n + 1, &a->cap, sizeof *a->p, 16))
+		return -1;
 	size_t bytes = (size_t)w->npages * a->c->page_size;
 	pending *e = &a->p[a->n];
 	*e = (pending){w->npages, w->db_pages, w->end, malloc(w->npages * sizeof(uint32_t)),
@@ -585,6 +582,26 @@ static int lock_dir(pitr_capture *c)
 	return 0;
 }
 
+/* A base published by a capture killed before it appended the base's
+ * record is named by no record: the log never used it. Base names are
+ * their times, so such a base sorts after the last recorded one (or is the
+ * only kind there is, in a log with no record); it goes, and a base the
+ * log names is never touched. */
+static void drop_unrecorded_bases(pitr_capture *c)
+{
+	DIR *d = opendir(c->dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "base-", 5) == 0 && n > 8 && strcmp(e->d_name + n - 3, ".db") == 0 &&
+		    strcmp(e->d_name, c->base_name) > 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			pitr_say(c, PITR_SAY_NOTE,
+			         "log: removed %s, a base no record names (its capture was killed)", e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
 int pitr_capture_start(pitr_capture *c)
 {
 	c->held = -1;
@@ -592,7 +609,10 @@ int pitr_capture_start(pitr_capture *c)
 	int locked = lock_dir(c);
 	if (locked != 0)
 		return locked;
-	if (pitr_seg_recover(c) != 0 || open_all(c) != 0)
+	if (pitr_seg_recover(c) != 0)
+		return -1;
+	drop_unrecorded_bases(c);
+	if (open_all(c) != 0)
 		return -1;
 	char *progress = NULL;
 	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)

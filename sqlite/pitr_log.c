@@ -12,6 +12,7 @@
 #include "pitr_log.h"
 
 #include "base/sha256.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -250,20 +251,17 @@ char **pitr_segments(const char *dir)
 	DIR *d = opendir(dir);
 	if (!d)
 		return NULL;
-	size_t n = 0, cap = 16;
-	char **list = calloc(cap + 1, sizeof *list);
+	/* NULL-terminated: room for each name and the NULL after it */
+	size_t n = 0, cap = 0;
+	char **list = NULL;
+	if (!dbc_heap_reserve(&list, 1, &cap, sizeof *list, 17))
+		list = NULL;
 	struct dirent *e;
 	while (list && (e = readdir(d))) {
 		if (!segment_name(e->d_name))
 			continue;
-		if (n == cap) {
-			char **l = realloc(list, (2 * cap + 1) * sizeof *l);
-			if (!l)
-				break;
-			list = l;
-			cap *= 2;
-		}
-		if (asprintf(&list[n], "%s/%s", dir, e->d_name) < 0)
+		if (!dbc_heap_reserve(&list, n + 2, &cap, sizeof *list, 17) ||
+		    asprintf(&list[n], "%s/%s", dir, e->d_name) < 0)
 			break;
 		list[++n] = NULL;
 	}

@@ -5,6 +5,8 @@
  */
 #include "pitr_wal.h"
 
+#include "base/heap_grow.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,18 +175,12 @@ typedef struct txn_buf {
 
 static int txn_add(txn_buf *t, const wal_header *h, uint32_t pgno, const unsigned char *page)
 {
-	if (t->n == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 64;
-		uint32_t *p = realloc(t->pgno, cap * sizeof *p);
-		if (!p)
-			return -1;
-		t->pgno = p;
-		unsigned char *d = realloc(t->data, (size_t)cap * h->page_size);
-		if (!d)
-			return -1;
-		t->data = d;
-		t->cap = cap;
-	}
+	/* the page numbers and the pages, grown together */
+	size_t cap = t->cap, pages_cap = t->cap;
+	if (!dbc_heap_reserve(&t->pgno, (size_t)t->n + 1, &cap, sizeof *t->pgno, 64) ||
+	    !dbc_heap_reserve(&t->data, (size_t)t->n + 1, &pages_cap, h->page_size, 64))
+		return -1;
+	t->cap = (uint32_t)cap;
 	t->pgno[t->n] = pgno;
 	memcpy(t->data + (size_t)t->n * h->page_size, page, h->page_size);
 	t->n++;

@@ -59,7 +59,7 @@ int cli_backup_run(cli_db *db, cli_opts *o, const dbc_backup_tool *tool, const c
 	dbc_backup_recorder rec = {&ra, cli_backup_record};
 	dbc_ctx ctx;
 	char *json = NULL;
-	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	int rc = dbc_backup_tool_run(&ctx, tool, &cli_backup_files, &rec, path, seal, &json);
 	if (rc == DBC_OK)
 		cli_print_json_doc(db, o, "backup", json);

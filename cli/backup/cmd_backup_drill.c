@@ -16,6 +16,7 @@
  */
 #include "pg_backup.h"
 #include "pgbackrest.h"
+#include "pitr.h"
 
 #include "base/clock.h"
 
@@ -173,8 +174,15 @@ static int drill_sqlite(cli_db *db, cli_opts *o)
 int cli_backup_drill(cli_db *db, cli_opts *o)
 {
 	if (o->incremental || o->compress || o->stanza || o->backup_type) {
-		cli_errorf("usage: dbcare backup drill [BACKUP] [--encrypt-key-file F]");
+		cli_errorf("usage: dbcare backup drill [BACKUP] [--encrypt-key-file F] | drill --log DIR");
 		return CLI_USAGE;
+	}
+	if (o->log_dir) {
+		if (o->nargs > 1 || db->drv->dump) {
+			cli_errorf("backup drill --log DIR drills a SQLite point-in-time log, alone");
+			return CLI_USAGE;
+		}
+		return cli_pitr_drill(db, o, o->log_dir);
 	}
 	return db->drv->dump ? drill_pg(db, o) : drill_sqlite(db, o);
 }

@@ -31,13 +31,14 @@ int cmd_log(cli_db *probe, cli_opts *o)
 {
 	const cli_target *t = probe->handle; /* run_one.c hands the target over */
 	struct stat st;
-	pitr_log_use_host(cli_files_host(false));
+	pitr_log_use_host(cli_text_host());
 	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
 		return cli_pitr_status(o, o->args[1]);
 	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
 		return cli_pitr_prune(o, o->args[1]);
 	if (o->nargs != 1) {
-		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N [--apply]");
+		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N | --keep-for "
+		           "SPAN [--apply]");
 		return CLI_USAGE;
 	}
 	if (!cli_target_file(t)) { /* a server's database: PostgreSQL */

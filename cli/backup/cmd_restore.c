@@ -62,11 +62,16 @@ int cmd_restore(cli_db *db, cli_opts *o)
 		cli_errorf("--to-time and --to-mark: one target at a time");
 		return CLI_USAGE;
 	}
-	if (o->nargs != (o->to_mark && db->drv->restore_from ? 0 : 1)) {
-		cli_errorf("usage: dbcare restore FILE | --to-mark LABEL (SQLite) | --to-mark LABEL DIR "
-		           "| --to-time TIME DIR (PostgreSQL with pgBackRest)");
+	/* SQLite: --to-mark LABEL alone restores the mark's backup (the
+	 * database's catalog names it); with a log DIR, the log to its commit */
+	bool log_mark = o->to_mark && db->drv->restore_from && o->nargs == 1;
+	if (o->nargs != (o->to_mark && db->drv->restore_from && !log_mark ? 0 : 1)) {
+		cli_errorf("usage: dbcare restore FILE | --to-mark LABEL [DIR] | --to-time TIME DIR "
+		           "(SQLite: DIR a dbcare log; PostgreSQL: pgBackRest)");
 		return CLI_USAGE;
 	}
+	if (log_mark)
+		return cli_pitr_restore(db, o, o->args[0]);
 	bool sqlite_mark = o->to_mark && db->drv->restore_from;
 	if (sqlite_mark) {
 		char *found = mark_file(db, o, o->to_mark);

@@ -19,7 +19,7 @@ int cli_file_sha256(const char *path, char hex[65])
 	if (fd < 0)
 		return -1;
 	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	errno = 0;
 	int rc = dbc_file_sha256(&ctx, fd, path, NULL, NULL, hex);
 	/* a read's own errno, else what failed was memory or libcrypto */

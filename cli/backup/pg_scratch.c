@@ -186,28 +186,38 @@ static PQconninfoOption *params(cli_db *db, const char *dbname, const char *user
 	return info;
 }
 
+/* A connection with the parameters of info that have a value; NULL out of
+ * memory. */
+static PGconn *connect_with(const PQconninfoOption *info)
+{
+	int n = 0;
+	for (const PQconninfoOption *i = info; i->keyword; i++)
+		n++;
+	const char **keys = calloc((size_t)n + 1, sizeof(char *));
+	const char **vals = calloc((size_t)n + 1, sizeof(char *));
+	PGconn *conn = NULL;
+	if (keys && vals) {
+		int k = 0;
+		for (const PQconninfoOption *i = info; i->keyword; i++) {
+			if (!i->val || !*i->val)
+				continue;
+			keys[k] = i->keyword;
+			vals[k++] = i->val;
+		}
+		conn = PQconnectdbParams(keys, vals, 0);
+	}
+	free(keys);
+	free(vals);
+	return conn;
+}
+
 cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role)
 {
 	PQconninfoOption *info =
 	    params(db, s->name, as_role ? s->name : NULL, as_role ? s->password : NULL);
-	int n = 0;
-	for (PQconninfoOption *i = info; i && i->keyword; i++)
-		n++;
-	const char **keys = calloc((size_t)n + 1, sizeof(char *));
-	const char **vals = calloc((size_t)n + 1, sizeof(char *));
 	cli_db *c = NULL;
-	PGconn *conn = NULL;
-	if (!info || !keys || !vals)
-		goto out;
-	int k = 0;
-	for (PQconninfoOption *i = info; i->keyword; i++) {
-		if (!i->val || !*i->val)
-			continue;
-		keys[k] = i->keyword;
-		vals[k++] = i->val;
-	}
-	conn = PQconnectdbParams(keys, vals, 0);
-	if (PQstatus(conn) != CONNECTION_OK) {
+	PGconn *conn = info ? connect_with(info) : NULL;
+	if (conn && PQstatus(conn) != CONNECTION_OK) {
 		char *msg = PQerrorMessage(conn);
 		if (as_role)
 			cli_errorf("the scratch role %s cannot log in to its database (%.*s): verify "
@@ -218,20 +228,14 @@ cli_db *cli_pg_scratch_connect(cli_db *db, const cli_pg_scratch *s, bool as_role
 		else
 			cli_errorf("cannot connect to the scratch database %s: %.*s", s->name,
 			           (int)strcspn(msg, "\n"), msg);
-		goto out;
+	} else if (conn && (c = calloc(1, sizeof *c)) != NULL) {
+		c->drv = &cli_pg_driver;
+		c->handle = conn;
+		c->label = strdup(s->name);
+		conn = NULL;
 	}
-	c = calloc(1, sizeof *c);
-	if (!c)
-		goto out;
-	c->drv = &cli_pg_driver;
-	c->handle = conn;
-	c->label = strdup(s->name);
-	conn = NULL;
-out:
 	PQfinish(conn);
 	PQconninfoFree(info);
-	free(keys);
-	free(vals);
 	return c;
 }
 

@@ -24,6 +24,7 @@
 #include "pg_backup.h"
 #include "pgbackrest.h"
 #include "cli/common/tool.h"
+#include "base/heap_grow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,19 +56,14 @@ static const char *after(const char *body, const char *desc)
 
 typedef struct lines {
 	char **v;
-	int n, cap;
+	int n;
+	size_t cap;
 } lines;
 
 static int push(lines *l, const char *s)
 {
-	if (l->n == l->cap) {
-		int cap = l->cap ? 2 * l->cap : 64;
-		char **v = realloc(l->v, (size_t)cap * sizeof *v);
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!dbc_heap_reserve(&l->v, (size_t)l->n + 1, &l->cap, sizeof *l->v, 64))
+		return -1;
 	return (l->v[l->n++] = strdup(s)) ? 0 : -1;
 }
 
@@ -222,6 +218,26 @@ static int read_trigger_functions(const char *file, const char *list, cli_pg_toc
 	return rc;
 }
 
+/* Every line of the table of contents in (all), and the tables and
+ * sequences the archive creates (made); -1 out of memory. */
+static int read_toc(FILE *in, lines *made, lines *all)
+{
+	char line[8192];
+	while (fgets(line, sizeof line, in)) {
+		const char *b = entry_body(line), *r;
+		if (b && (((r = after(b, "TABLE")) && !after(b, "TABLE DATA")) ||
+		          ((r = after(b, "SEQUENCE")) && !after(b, "SEQUENCE SET")))) {
+			char key[8300];
+			snprintf(key, sizeof key, "%c %s", b[0], r);
+			if (push(made, key) != 0)
+				return -1;
+		}
+		if (push(all, line) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Writes the lists from the table of contents in toc. */
 static int split(const char *toc, cli_pg_toc *t, char *exts, const char *triggers, int *ntrig,
                  char **err)
@@ -229,24 +245,9 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 	FILE *in = fopen(toc, "r"), *sch = fopen(t->schemas, "w"), *rest = fopen(t->rest, "w");
 	FILE *ext = fopen(exts, "w"), *trg = fopen(triggers, "w");
 	lines made = {0}, all = {0};
-	char line[8192];
 	int rc = -1;
-	if (!in || !sch || !rest || !ext || !trg)
-		goto out;
-	/* the tables and sequences the archive creates */
-	while (fgets(line, sizeof line, in)) {
-		const char *b = entry_body(line), *r;
-		if (b && (((r = after(b, "TABLE")) && !after(b, "TABLE DATA")) ||
-		          ((r = after(b, "SEQUENCE")) && !after(b, "SEQUENCE SET")))) {
-			char key[8300];
-			snprintf(key, sizeof key, "%c %s", b[0], r);
-			if (push(&made, key) != 0)
-				goto out;
-		}
-		if (push(&all, line) != 0)
-			goto out;
-	}
-	for (int i = 0; i < all.n; i++) {
+	bool have_toc = in && sch && rest && ext && trg && read_toc(in, &made, &all) == 0;
+	for (int i = 0; have_toc && i < all.n; i++) {
 		const char *l = all.v[i], *b = entry_body(l), *r;
 		FILE *to = rest;
 		bool drop = false;
@@ -268,8 +269,8 @@ static int split(const char *toc, cli_pg_toc *t, char *exts, const char *trigger
 		}
 		fprintf(to, "%s%s", drop ? ";" : "", l);
 	}
-	rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) ? -1 : 0;
-out:
+	if (have_toc)
+		rc = ferror(sch) || ferror(rest) || ferror(ext) || ferror(trg) ? -1 : 0;
 	if (in)
 		fclose(in);
 	if (sch && fclose(sch) != 0)

@@ -32,10 +32,45 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);
 
-/* log prune DIR --keep N [--apply]: the older bases and segments go. */
+/* log prune DIR --keep N | --keep-for SPAN [--apply]: the older bases and
+ * segments go. */
 int cli_pitr_prune(cli_opts *o, const char *dir);
 
-/* restore --to-time T DIR into db (a new, empty SQLite database). */
+/* restore --to-time T DIR (or --to-mark LABEL DIR) into db (a new, empty
+ * SQLite database). */
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir);
+
+/* What pitr_image_at built: the base, the commits applied, the last
+ * one's time (as the capture saw it), whether row counts were checked. */
+typedef struct pitr_restored {
+	char base[256];
+	uint64_t commits;
+	int64_t last_commit_ms;
+	bool rows_checked;
+} pitr_restored;
+/* The log of dir at moment t as a checked image in a scratch file beside
+ * `beside` (restore --to-time's steps, without the target); its path
+ * (malloc'd; pitr_remove_image), or NULL after saying why. */
+char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restored *out);
+
+/* backup drill --log DIR (pitr_drill.c): the log restored to its last
+ * restorable moment in scratch, checked; the recovery point measured. */
+int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir);
+
+/* The restore's steps (pitr_restore.c), shared with pitr_mark.c: the base
+ * b copied to fd (its SHA-256 checked against its record); the commits of
+ * epoch after seq `after` up to seq `upto` applied to the image at fd
+ * (*db_pages: its size in pages, moved on); a scratch image removed with
+ * the -wal and -shm opening it may leave. */
+int pitr_copy_base(const char *dir, const pitr_rec *b, int fd);
+int pitr_apply(const char *dir, int fd, uint32_t epoch, uint64_t after, uint64_t upto,
+               uint32_t page_size, uint32_t *db_pages);
+void pitr_remove_image(const char *image);
+
+/* Where the restore point label (dbbackup_mark) is in the log of dir: the
+ * commit that wrote its row (*epoch, *seq). 0, or -1 after saying why
+ * (no such mark in the log, or made before the log's bases). */
+int pitr_mark_find(cli_opts *o, const char *dir, const char *label, const char *beside,
+                   uint32_t *epoch, uint64_t *seq);
 
 #endif

@@ -61,8 +61,8 @@ static void release_seg(void *arg, char *scratch)
 
 void cli_pitr_capture_init(pitr_capture *c, cli_opts *o)
 {
-	pitr_log_use_host(cli_files_host(false));
-	c->host = cli_files_host(false);
+	pitr_log_use_host(cli_text_host());
+	c->host = cli_text_host();
 	c->say = say;
 	c->say_arg = &o->out;
 	c->seal = o->compress || o->key_file ? seal : NULL;

@@ -1,7 +1,9 @@
 /*
- * pitr_prune.c — `dbcare log prune DIR --keep N [--apply]`: the retention
- * of a point-in-time log. The newest N bases are kept, and with the oldest
- * of them (its time t0) everything a restore to t0 or later reads: a
+ * pitr_prune.c — `dbcare log prune DIR --keep N | --keep-for SPAN
+ * [--apply]`: the retention of a point-in-time log. The newest N bases are
+ * kept, or those a restore to any moment of the last SPAN starts from (the
+ * newest at or before its beginning and every later one), and with the
+ * oldest of them (its time t0) everything a restore to t0 or later reads: a
  * restore starts at a base at or before its time and reads only records
  * at or after that base. So the older bases go, and the closed segments
  * whose last record (their log-<n>.json) is older than t0, with their
@@ -10,7 +12,10 @@
  */
 #include "pitr.h"
 
+#include "base/heap_grow.h"
+
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +39,8 @@ static char **base_files(const char *dir, size_t *n)
 		if (strncmp(e->d_name, "base-", 5) != 0 || len < 8 ||
 		    strcmp(e->d_name + len - 3, ".db") != 0)
 			continue;
-		if (*n == cap) {
-			char **l = realloc(list, (cap = cap ? cap * 2 : 16) * sizeof *l);
-			if (!l)
-				break;
-			list = l;
-		}
+		if (!dbc_heap_reserve(&list, *n + 1, &cap, sizeof *list, 16))
+			break;
 		list[(*n)++] = strdup(e->d_name);
 	}
 	if (d)
@@ -115,19 +116,48 @@ static int drop_segments(cli_opts *o, const char *dir, int64_t t0, int *count)
 	return rc;
 }
 
+/* Where what is kept begins (*t0: the oldest kept base's time): the
+ * newest --keep bases, and the newest base at or before now - --keep-for
+ * with every one after it (a restore to a moment of that span starts at
+ * it); both given: what either keeps. 0 when something older goes, 1 when
+ * everything is kept. */
+static int kept_from(const cli_opts *o, char **bases, size_t n, int64_t *t0)
+{
+	int64_t by_count = INT64_MAX, by_age = INT64_MAX, t;
+	bool count_keeps_all = o->keep >= 1 && (size_t)o->keep >= n, age_keeps_all = o->keep_for_s > 0;
+	if (o->keep >= 1 && !count_keeps_all && base_time(bases[n - (size_t)o->keep], &by_count) != 0)
+		return 1;
+	if (o->keep_for_s > 0) {
+		int64_t cutoff = pitr_now_ms() - (int64_t)(o->keep_for_s * 1000);
+		for (size_t i = n; i-- > 0;)
+			if (base_time(bases[i], &t) == 0 && t <= cutoff) {
+				by_age = t;
+				age_keeps_all = false;
+				break;
+			}
+	}
+	if (count_keeps_all || age_keeps_all)
+		return 1;
+	*t0 = by_count < by_age ? by_count : by_age;
+	return 0;
+}
+
 int cli_pitr_prune(cli_opts *o, const char *dir)
 {
-	if (o->keep < 1) {
-		cli_errorf("log prune needs --keep N (the newest N bases and what restores from them)");
+	if (o->keep < 1 && o->keep_for_s <= 0) {
+		cli_errorf("log prune needs --keep N (the newest N bases and what restores from them) or "
+		           "--keep-for SPAN (what restores any moment of the last SPAN, such as 7d)");
 		return CLI_USAGE;
 	}
 	size_t n;
 	char **bases = base_files(dir, &n);
 	int count = 0, rc = 0;
-	int64_t t0;
-	if ((size_t)o->keep < n && base_time(bases[n - (size_t)o->keep], &t0) == 0) {
-		for (size_t i = 0; rc == 0 && i + (size_t)o->keep < n; i++) {
+	int64_t t0, t;
+	if (n > 0 && kept_from(o, bases, n, &t0) == 0) {
+		for (size_t i = 0; rc == 0 && i < n; i++) {
 			char *path = NULL;
+			if (base_time(bases[i], &t) != 0 || t >= t0)
+				continue;
 			rc = asprintf(&path, "%s/%s", dir, bases[i]) < 0 ? -1 : drop(o, path, o->apply, &count);
 			free(path);
 		}

@@ -38,91 +38,61 @@ typedef struct pitr_plan {
 	 * -1: none pending) to the first record after, the commits of that
 	 * record happened at some unknown moment; T inside is refused */
 	int64_t resumed_from, blind_from, blind_to;
+	/* --to-mark: the place instead of a time, the commit seq of epoch */
+	const char *mark;
+	uint32_t mark_epoch;
+	uint64_t mark_seq;
 } pitr_plan;
 
-/* A closed segment's SHA-256 against its log-<seq>.json; 0 when it
- * matches or there is no record of it (a capture killed in between). */
-static int check_manifest(const char *seg)
+/* The base r starts the plan again: what came before it is not read. */
+static int plan_base(pitr_plan *p, const pitr_rec *r)
 {
-	char *json = NULL, sha[65];
-	size_t n = strlen(seg);
-	if (asprintf(&json, "%.*s.json", (int)(n - 7), seg) < 0)
-		return -1;
-	FILE *f = fopen(json, "r");
-	free(json);
-	if (!f)
+	pitr_rec_free(&p->base);
+	p->base = *r;
+	p->base.base_name = strdup(r->base_name);
+	p->base.pages = NULL;
+	p->base.rows = NULL;
+	p->have_base = true;
+	p->covered = r->time_ms == p->target;
+	p->last_seq = r->seq;
+	p->last_time = p->seen_until = r->time_ms;
+	p->commits = 0;
+	p->broken = false;
+	p->resumed_from = -1;
+	p->blind_from = p->blind_to = 0;
+	free(p->rows);
+	p->rows = NULL;
+	return p->base.base_name ? 0 : -1;
+}
+
+/* A restore to a place (a mark's commit): the base of its epoch and the
+ * commits up to it, whatever their times; covered once it is seen. */
+static int plan_place_record(pitr_plan *p, const pitr_rec *r)
+{
+	if (r->epoch != p->mark_epoch)
 		return 0;
-	char buf[1024] = "";
-	size_t got = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[got] = '\0';
-	const char *p = strstr(buf, "\"sha256\":\"");
-	if (!p || cli_file_sha256(seg, sha) != 0 || strncmp(p + 10, sha, 64) != 0) {
-		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
-		return -1;
+	if (r->type == PITR_REC_BASE) {
+		int rc = plan_base(p, r);
+		p->covered = r->seq == p->mark_seq;
+		return rc;
 	}
+	if (!p->have_base)
+		return 0;
+	if (r->type == PITR_REC_ROWS && r->seq == p->mark_seq) {
+		free(p->rows);
+		p->rows = strdup(r->rows);
+		p->rows_seq = r->seq;
+		return p->rows ? 0 : -1;
+	}
+	if (r->type != PITR_REC_COMMIT || r->seq > p->mark_seq)
+		return 0;
+	if (r->seq != p->last_seq + 1)
+		p->broken = true;
+	p->last_seq = r->seq;
+	p->last_time = p->target = r->time_ms;
+	p->commits++;
+	p->covered = r->seq == p->mark_seq;
 	return 0;
-}
-
-/* The records of one segment to fn. A closed segment must be whole; an
- * open one ends where its capture is writing (or was killed). */
-static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *arg)
-{
-	bool open_seg = pitr_segment_open(seg);
-	char *scratch = NULL, magic[8];
-	FILE *f = pitr_segment_fopen(seg, &scratch);
-	if (!f && open_seg && errno == ENOENT) {
-		/* closed since the listing: the same records under its closed name */
-		seg[strlen(seg) - 5] = '\0';
-		f = pitr_segment_fopen(seg, &scratch);
-	}
-	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
-		if (f)
-			fclose(f);
-		cli_scratch_release(scratch);
-		if (open_seg)
-			return 0; /* a segment just created */
-		cli_errorf("%s is not a dbcare log segment", seg);
-		return -1;
-	}
-	pitr_rec r;
-	off_t off;
-	int got, rc = 0;
-	while (rc == 0 && (got = pitr_read(f, *page_size, &r, &off)) > 0) {
-		if (r.type == PITR_REC_BASE)
-			*page_size = r.page_size;
-		rc = fn(arg, &r);
-		pitr_rec_free(&r);
-	}
-	fclose(f);
-	cli_scratch_release(scratch);
-	if (rc == 0 && got < 0 && !open_seg) {
-		cli_errorf("the log segment %s is damaged at byte %lld", seg, (long long)off);
-		rc = -1;
-	}
-	return rc;
-}
-
-int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
-{
-	pitr_log_use_host(cli_files_host(false));
-	char **segs = pitr_segments(dir);
-	if (!segs) {
-		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	int rc = 0;
-	uint32_t page_size = 0;
-	for (size_t i = 0; rc == 0 && segs[i]; i++) {
-		if (pitr_segment_superseded(segs[i]))
-			continue; /* its closed twin holds the same records */
-		if (check && !pitr_segment_open(segs[i]))
-			rc = check_manifest(segs[i]);
-		if (rc == 0)
-			rc = read_segment(segs[i], &page_size, fn, arg);
-	}
-	pitr_free_list(segs);
-	return rc;
 }
 
 static int plan_record(void *arg, const pitr_rec *r)
@@ -130,23 +100,10 @@ static int plan_record(void *arg, const pitr_rec *r)
 	pitr_plan *p = arg;
 	if (!p->first_time)
 		p->first_time = r->time_ms;
-	if (r->type == PITR_REC_BASE && r->time_ms <= p->target) {
-		pitr_rec_free(&p->base);
-		p->base = *r;
-		p->base.base_name = strdup(r->base_name);
-		p->base.pages = NULL;
-		p->have_base = true;
-		p->covered = r->time_ms == p->target;
-		p->last_seq = r->seq;
-		p->last_time = p->seen_until = r->time_ms;
-		p->commits = 0;
-		p->broken = false;
-		p->resumed_from = -1;
-		p->blind_from = p->blind_to = 0;
-		free(p->rows);
-		p->rows = NULL;
-		return p->base.base_name ? 0 : -1;
-	}
+	if (p->mark)
+		return plan_place_record(p, r);
+	if (r->type == PITR_REC_BASE && r->time_ms <= p->target)
+		return plan_base(p, r);
 	if (!p->have_base || r->epoch != p->base.epoch)
 		return 0;
 	if (r->type == PITR_REC_RESUME) {
@@ -161,15 +118,20 @@ static int plan_record(void *arg, const pitr_rec *r)
 	p->resumed_from = -1;
 	if (r->time_ms >= p->target)
 		p->covered = true;
-	if (r->time_ms > p->target)
-		return 0;
-	p->seen_until = r->time_ms;
-	if (r->type == PITR_REC_ROWS) {
+	/* row counts describe the database after their commit, whenever they
+	 * were taken: those after T still describe T when no commit came
+	 * between (the last commit at or before T is theirs) */
+	if (r->type == PITR_REC_ROWS && (r->time_ms <= p->target || r->seq == p->last_seq)) {
+		if (r->time_ms <= p->target)
+			p->seen_until = r->time_ms;
 		free(p->rows);
 		p->rows = strdup(r->rows);
 		p->rows_seq = r->seq;
 		return p->rows ? 0 : -1;
 	}
+	if (r->time_ms > p->target)
+		return 0;
+	p->seen_until = r->time_ms;
 	if (r->type == PITR_REC_COMMIT) {
 		if (r->seq != p->last_seq + 1)
 			p->broken = true;
@@ -184,7 +146,10 @@ static int plan_record(void *arg, const pitr_rec *r)
 static int explain(const pitr_plan *p, const char *dir, const char *t)
 {
 	char a[32], b[32];
-	if (p->blind_to) {
+	if (p->mark) {
+		cli_errorf("the log in %s misses commits of epoch %u up to the restore point \"%s\"", dir,
+		           p->mark_epoch, p->mark);
+	} else if (p->blind_to) {
 		pitr_time_text(p->blind_from, a);
 		pitr_time_text(p->blind_to, b);
 		cli_errorf("no capture ran from %s to %s UTC, and commits of that stretch were seen only "
@@ -207,82 +172,6 @@ static int explain(const pitr_plan *p, const char *dir, const char *t)
 		           dir, a, b);
 	}
 	return -1;
-}
-
-typedef struct apply_arg {
-	const pitr_plan *p;
-	int fd;
-	uint32_t page_size, db_pages;
-} apply_arg;
-
-static int apply_record(void *arg, const pitr_rec *r)
-{
-	apply_arg *a = arg;
-	if (r->type != PITR_REC_COMMIT || r->epoch != a->p->base.epoch || r->seq <= a->p->base.seq ||
-	    r->seq > a->p->last_seq)
-		return 0;
-	size_t step = 4 + (size_t)a->page_size;
-	for (uint32_t i = 0; i < r->npages; i++) {
-		const unsigned char *e = r->pages + i * step;
-		uint32_t pgno =
-		    (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24;
-		if (pwrite(a->fd, e + 4, a->page_size, (off_t)(pgno - 1) * a->page_size) !=
-		    (ssize_t)a->page_size) {
-			cli_errorf("cannot write the restored image: %s", strerror(errno));
-			return -1;
-		}
-	}
-	a->db_pages = r->db_pages;
-	return 0;
-}
-
-/* The base's database copied from in to fd; a sealed base opened first
- * (into a scratch file without a name). */
-static int copy_plain(const char *path, int in, int fd)
-{
-	char *scratch = NULL, *why = NULL, buf[1 << 16];
-	int src = in;
-	if (cli_is_sealed(path)) {
-		if (!(scratch = cli_unseal_to_temp(path, NULL, &why))) {
-			if (why)
-				cli_errorf("cannot open the sealed base %s: %s", path, why);
-			free(why);
-			return -1;
-		}
-		src = open(scratch, O_RDONLY | O_CLOEXEC);
-	}
-	ssize_t n;
-	int rc = src >= 0 ? 0 : -1;
-	while (rc == 0 && (n = read(src, buf, sizeof buf)) != 0)
-		rc = n > 0 && write(fd, buf, (size_t)n) == n ? 0 : -1;
-	if (rc != 0)
-		cli_errorf("cannot copy the base %s: %s", path, strerror(errno));
-	if (scratch) {
-		if (src >= 0)
-			close(src);
-		cli_scratch_release(scratch);
-	}
-	return rc;
-}
-
-/* The base copied to fd, its SHA-256 checked against its record. */
-static int copy_base(const char *dir, const pitr_rec *b, int fd)
-{
-	char *path = NULL, sha[65];
-	if (asprintf(&path, "%s/%s", dir, b->base_name) < 0)
-		return -1;
-	int in = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-	if (in < 0 || cli_file_sha256(path, sha) != 0)
-		cli_errorf("cannot read the base %s: %s", path, strerror(errno));
-	else if (strcmp(sha, b->base_sha) != 0)
-		cli_errorf("the base %s is not the file the log names (SHA-256 %s, the log: %s)", path, sha,
-		           b->base_sha);
-	else
-		rc = copy_plain(path, in, fd);
-	if (in >= 0)
-		close(in);
-	free(path);
-	return rc;
 }
 
 /* Every table's row count in db against the log's "table<TAB>rows<LF>"
@@ -342,18 +231,6 @@ static const char *rows_for(const pitr_plan *p)
 	return p->rows && p->rows_seq == p->last_seq ? p->rows : NULL;
 }
 
-/* The scratch image and the -wal and -shm opening it may leave. */
-static void remove_image(const char *image)
-{
-	char *side = NULL;
-	unlink(image);
-	for (int i = 0; i < 2; i++)
-		if (asprintf(&side, "%s%s", image, i ? "-shm" : "-wal") >= 0) {
-			unlink(side);
-			free(side);
-		}
-}
-
 /* Base + commits into a new scratch file beside main_file; its name. */
 static char *build_image(const char *dir, const pitr_plan *p, const char *main_file)
 {
@@ -366,11 +243,12 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 		free(image);
 		return NULL;
 	}
-	apply_arg a = {p, fd, p->base.page_size, p->base.db_pages};
-	int rc = copy_base(dir, &p->base, fd);
+	uint32_t db_pages = p->base.db_pages;
+	int rc = pitr_copy_base(dir, &p->base, fd);
 	if (rc == 0)
-		rc = pitr_each_record(dir, apply_record, &a, false);
-	if (rc == 0 && (ftruncate(fd, (off_t)a.db_pages * a.page_size) != 0 || fsync(fd) != 0)) {
+		rc = pitr_apply(dir, fd, p->base.epoch, p->base.seq, p->last_seq, p->base.page_size,
+		                &db_pages);
+	if (rc == 0 && (ftruncate(fd, (off_t)db_pages * p->base.page_size) != 0 || fsync(fd) != 0)) {
 		cli_errorf("cannot finish the restored image: %s", strerror(errno));
 		rc = -1;
 	}
@@ -378,7 +256,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	if (rc == 0)
 		rc = check_image(image, rows_for(p));
 	if (rc != 0) {
-		remove_image(image);
+		pitr_remove_image(image);
 		free(image);
 		return NULL;
 	}
@@ -395,28 +273,49 @@ static void print_result(cli_db *db, cli_opts *o, const pitr_plan *p, const char
 		cli_json_string(stdout, db->label);
 		fputs(",\"log\":", stdout);
 		cli_json_string(stdout, dir);
+		if (p->mark) {
+			fputs(",\"to_mark\":", stdout);
+			cli_json_string(stdout, p->mark);
+			printf(",\"mark_commit\":%llu", (unsigned long long)p->mark_seq);
+		}
 		printf(",\"to_time\":\"%s\",\"base\":", t);
 		cli_json_string(stdout, p->base.base_name);
 		printf(",\"commits_applied\":%llu,\"last_commit_seen\":\"%s\",\"check\":\"ok\","
 		       "\"rows_checked\":%s}\n",
 		       (unsigned long long)p->commits, last, rows_for(p) ? "true" : "false");
 	} else if (!o->out.quiet) {
-		printf("restored %s to %s UTC into the new database %s: base %s and %llu commits (the "
+		char mark[160] = "";
+		if (p->mark)
+			snprintf(mark, sizeof mark, " (the restore point \"%s\", commit %llu of epoch %u)",
+			         p->mark, (unsigned long long)p->mark_seq, p->mark_epoch);
+		printf("restored %s to %s UTC%s into the new database %s: base %s and %llu commits (the "
 		       "last seen at %s UTC)%s\n",
-		       dir, t, db->label, p->base.base_name, (unsigned long long)p->commits, last,
+		       dir, t, mark, db->label, p->base.base_name, (unsigned long long)p->commits, last,
 		       rows_for(p) ? "; row counts equal to the log's at that moment" : "");
 	}
+}
+
+/* What the restore goes to: --to-mark's place in the log (found by
+ * building images, beside main_file), or --to-time's moment. */
+static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr_plan *p)
+{
+	if (o->to_mark) {
+		p->mark = o->to_mark;
+		return pitr_mark_find(o, dir, o->to_mark, main_file, &p->mark_epoch, &p->mark_seq) == 0
+		           ? CLI_OK
+		           : CLI_ERROR;
+	}
+	if (pitr_time_parse(o->to_time, &p->target) == 0)
+		return CLI_OK;
+	cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
+	           "2026-11-24T12:19:13+01:00, not \"%s\"",
+	           o->to_time);
+	return CLI_USAGE;
 }
 
 int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 {
 	pitr_plan p = {.resumed_from = -1};
-	if (pitr_time_parse(o->to_time, &p.target) != 0) {
-		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
-		           "2026-11-24T12:19:13+01:00, not \"%s\"",
-		           o->to_time);
-		return CLI_USAGE;
-	}
 	cli_rows r = {0};
 	if (cli_q(db, o,
 	          "SELECT file, (SELECT page_count FROM pragma_page_count) FROM "
@@ -426,8 +325,11 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	int rc = CLI_ERROR;
 	char *image = NULL;
 	if (!cli_cell(&r, 0, 1) || strcmp(cli_cell(&r, 0, 1), "0") != 0)
-		cli_errorf("restore --to-time creates a new database: %s is not empty", db->label);
-	else if (pitr_each_record(dir, plan_record, &p, true) != 0)
+		cli_errorf("restore %s creates a new database: %s is not empty",
+		           o->to_mark ? "--to-mark LABEL DIR" : "--to-time", db->label);
+	else if ((rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK)
+		;
+	else if ((rc = CLI_ERROR, pitr_each_record(dir, plan_record, &p, true) != 0))
 		;
 	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
 		explain(&p, dir, o->to_time);
@@ -440,11 +342,31 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 			print_result(db, o, &p, dir);
 			rc = CLI_OK;
 		}
-		remove_image(image);
+		pitr_remove_image(image);
 		free(image);
 	}
 	pitr_rec_free(&p.base);
 	free(p.rows);
 	cli_rows_free(&r);
 	return rc;
+}
+
+char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restored *out)
+{
+	pitr_plan p = {.resumed_from = -1, .target = t};
+	char *image = NULL, when[32];
+	pitr_time_text(t, when);
+	if (pitr_each_record(dir, plan_record, &p, true) != 0)
+		;
+	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
+		explain(&p, dir, when);
+	else if ((image = build_image(dir, &p, beside))) {
+		snprintf(out->base, sizeof out->base, "%s", p.base.base_name);
+		out->commits = p.commits;
+		out->last_commit_ms = p.last_time;
+		out->rows_checked = rows_for(&p) != NULL;
+	}
+	pitr_rec_free(&p.base);
+	free(p.rows);
+	return image;
 }

@@ -1,7 +1,8 @@
 /*
  * pitr_status.c — `dbcare log status DIR`: the stretches of time the log
  * can restore to (one per epoch: from its base to the last moment the
- * capture saw), the last restorable moment and how far behind now it is,
+ * capture saw, split where a capture resumed the epoch after commits it
+ * did not see as they were made), the last restorable moment and how far behind now it is,
  * whether a capture holds the directory, and the log's size. Read from the
  * files alone, every record checked as a restore checks it.
  */
@@ -27,12 +28,18 @@ typedef struct status {
 	stretch *s;
 	size_t n;
 	uint64_t records;
+	/* a capture resumed the epoch at the last stretch's end: if the next
+	 * record is a commit, the time between is a hole (restore refuses
+	 * it, pitr_restore.c), and the stretch ends there */
+	bool resumed;
 } status;
 
 static int status_record(void *arg, const pitr_rec *r)
 {
 	status *st = arg;
 	st->records++;
+	bool resumed = st->resumed;
+	st->resumed = false;
 	if (r->type == PITR_REC_BASE && (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)) {
 		if (st->n == MAX_STRETCHES)
 			return 0;
@@ -42,6 +49,16 @@ static int status_record(void *arg, const pitr_rec *r)
 	if (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)
 		return 0;
 	stretch *last = &st->s[st->n - 1];
+	if (r->type == PITR_REC_RESUME) {
+		st->resumed = true; /* its time: the last moment seen before the stop */
+		return 0;
+	}
+	if (resumed && r->type == PITR_REC_COMMIT && r->time_ms > last->to && st->n < MAX_STRETCHES) {
+		/* the commits made while no capture ran, seen only now: the same
+		 * epoch restores again from this record on */
+		st->s[st->n++] = (stretch){r->epoch, r->time_ms, r->time_ms, 0};
+		last = &st->s[st->n - 1];
+	}
 	if (r->time_ms > last->to)
 		last->to = r->time_ms;
 	if (r->type == PITR_REC_COMMIT)
@@ -114,7 +131,7 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 
 int cli_pitr_status(cli_opts *o, const char *dir)
 {
-	status st = {calloc(MAX_STRETCHES, sizeof(stretch)), 0, 0};
+	status st = {.s = calloc(MAX_STRETCHES, sizeof(stretch))};
 	if (!st.s)
 		return CLI_ERROR;
 	int rc = pitr_each_record(dir, status_record, &st, true);

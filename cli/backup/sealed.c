@@ -174,64 +174,81 @@ char *cli_sealed_target_mismatch(const char *path, const char *target_id, const 
 	return out;
 }
 
-static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
-                char sha[65], long long *bytes)
+/* Seals plain into tmp (synced), the sums in made; 0, or -1 after saying
+ * why (path: the file the seal becomes). */
+static int write_sealed(const char *plain, const char *tmp, const char *path, const char *origin,
+                        unsigned flags, const dbc_container_key *key, dbc_container_sums *made)
 {
-	dbc_container_key key = {{0}, false};
 	dbc_container_err err = {{0}, false};
-	dbc_container_sums made, back;
-	char plain_sha[65];
-	if (env_key(&key, encrypt) != 0)
-		return -1;
-	char *tmp = NULL, *dir = NULL;
-	if (dbc_scratch_create_linkable(path, &tmp) != 0) {
-		cli_errorf("cannot seal %s: %s", path, strerror(errno));
-		return -1;
-	}
 	int out = open(tmp, O_WRONLY | O_CLOEXEC), in = open(plain, O_RDONLY | O_CLOEXEC), rc = -1;
-	if (out < 0 || in < 0) {
+	if (out < 0 || in < 0)
 		cli_errorf("cannot seal %s: %s", path, strerror(errno));
-		goto done;
-	}
-	unsigned flags = (zstd ? DBC_CONTAINER_ZSTD : 0) | (encrypt ? DBC_CONTAINER_AES : 0);
-	if (dbc_container_encode(in, out, flags, &key, origin, NULL, NULL, &made, &err) != 0 ||
-	    fsync(out) != 0) {
+	else if (dbc_container_encode(in, out, flags, key, origin, NULL, NULL, made, &err) != 0 ||
+	         fsync(out) != 0)
 		cli_errorf("cannot seal %s: %s", path, err.msg[0] ? err.msg : strerror(errno));
-		goto done;
-	}
-	close(out);
-	out = open(tmp, O_RDONLY | O_CLOEXEC);
-	/* read back: it opens, with this key, to the dump's bytes */
-	if (out < 0 || cli_file_sha256(plain, plain_sha) != 0 ||
-	    dbc_container_decode(out, -1, &key, NULL, NULL, &back, &err) != 0 ||
-	    strcmp(back.plain_sha256, plain_sha) != 0 ||
-	    strcmp(back.sealed_sha256, made.sealed_sha256) != 0) {
-		cli_errorf("the sealed %s does not read back as the dump%s%s", path, err.msg[0] ? ": " : "",
-		           err.msg);
-		goto done;
-	}
-	if (dbc_scratch_publish(tmp, path) != 0) {
-		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
-		goto done;
-	}
-	free(tmp);
-	tmp = NULL; /* released by its publication */
-	dir = strdup(path);
-	if (dir)
-		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
-	memcpy(sha, made.sealed_sha256, 65);
-	*bytes = made.sealed_bytes;
-	rc = 0;
-done:
+	else
+		rc = 0;
 	if (out >= 0)
 		close(out);
 	if (in >= 0)
 		close(in);
-	if (tmp)
-		dbc_scratch_release(tmp);
-	free(tmp);
-	free(dir);
 	return rc;
+}
+
+/* The read back: tmp opens, with this key, to the dump's bytes, as made
+ * sealed them; 0, or -1 after saying why. */
+static int read_back(const char *plain, const char *tmp, const char *path,
+                     const dbc_container_key *key, const dbc_container_sums *made)
+{
+	dbc_container_err err = {{0}, false};
+	dbc_container_sums back;
+	char plain_sha[65];
+	int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+	bool same = fd >= 0 && cli_file_sha256(plain, plain_sha) == 0 &&
+	            dbc_container_decode(fd, -1, key, NULL, NULL, &back, &err) == 0 &&
+	            strcmp(back.plain_sha256, plain_sha) == 0 &&
+	            strcmp(back.sealed_sha256, made->sealed_sha256) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!same)
+		cli_errorf("the sealed %s does not read back as the dump%s%s", path, err.msg[0] ? ": " : "",
+		           err.msg);
+	return same ? 0 : -1;
+}
+
+static int seal(const char *plain, const char *path, const char *origin, bool zstd, bool encrypt,
+                char sha[65], long long *bytes)
+{
+	dbc_container_key key = {{0}, false};
+	dbc_container_sums made;
+	if (env_key(&key, encrypt) != 0)
+		return -1;
+	char *tmp = NULL;
+	if (dbc_scratch_create_linkable(path, &tmp) != 0) {
+		cli_errorf("cannot seal %s: %s", path, strerror(errno));
+		return -1;
+	}
+	unsigned flags = (zstd ? DBC_CONTAINER_ZSTD : 0) | (encrypt ? DBC_CONTAINER_AES : 0);
+	if (write_sealed(plain, tmp, path, origin, flags, &key, &made) != 0 ||
+	    read_back(plain, tmp, path, &key, &made) != 0) {
+		dbc_scratch_release(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (dbc_scratch_publish(tmp, path) != 0) {
+		cli_errorf("cannot name the sealed dump %s: %s", path, strerror(errno));
+		dbc_scratch_release(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp); /* released by its publication */
+	char *dir = strdup(path);
+	if (dir)
+		dbc_sync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
+	free(dir);
+	memcpy(sha, made.sealed_sha256, 65);
+	*bytes = made.sealed_bytes;
+	return 0;
 }
 
 char *cli_scratch_beside(const char *near)

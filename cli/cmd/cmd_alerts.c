@@ -31,7 +31,7 @@ int cmd_alert_rules(cli_db *db, cli_opts *o)
 		return CLI_ERROR;
 	dbc_ctx ctx;
 	char *yaml = NULL;
-	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	int rc = dbc_health_alert_rules(&ctx, db ? setting_of : NULL, &settings, &yaml);
 	if (rc != DBC_OK) {
 		cli_errorf("cannot write the alert rules: %s", ctx.message ? ctx.message : "out of memory");

@@ -88,17 +88,17 @@ int cli_dump_schema(cli_db *db, cli_opts *o, const char *path)
 	}
 	close(fd);
 	int rc = -1;
-	bool pg = strcmp(db->drv->engine, "sqlite") != 0;
-	if (pg) {
+	bool tool = db->drv->dump_schema != NULL; /* else listed from the catalog */
+	if (tool) {
 		char *err = NULL;
-		rc = cli_pg_dump_schema(db, tmp, &err);
+		rc = db->drv->dump_schema(db, tmp, &err);
 		if (rc != 0) {
 			fprintf(stderr, "%s\n", err ? err : "dbcare: pg_dump failed");
 			free(err);
 		}
 	}
-	FILE *f = fopen(tmp, pg ? "a" : "w");
-	if (f && rc != 0 && !pg) {
+	FILE *f = fopen(tmp, tool ? "a" : "w");
+	if (f && rc != 0 && !tool) {
 		fprintf(f, "-- the schema of %s, written by dbcare dump\n", db->label);
 		rc = sqlite_schema(db, o, f);
 	}

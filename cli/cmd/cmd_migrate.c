@@ -25,7 +25,9 @@ static int begin_with_files(cli_db *db, cli_opts *o, bool looking)
 	if (looking && db->drv->read_only(db)) {
 		/* a warning, also beside --json (stdout stays the document) */
 		if (!o->out.quiet)
-			fprintf(stderr, "dbcare: %s is read-only: the files of %s are not compared\n",
+			fprintf(stderr,
+			        "dbcare: %s is read-only: the files of %s are not compared (the "
+			        "pending count includes them)\n",
 			        db->label, o->dir);
 		return 0;
 	}
@@ -70,11 +72,19 @@ int cmd_status(cli_db *db, cli_opts *o)
 	                   : "SELECT version, name, kind, state, applied_at FROM dbmigrate_status()",
 	               0, NULL, &r);
 	cli_rollback(db);
-	if (rc != 0)
+	/* the count is the core's (dbmigrate_pending, as /readyz and the page
+	 * ask), over the registry and the folder, read only */
+	bool found;
+	int pending = 0;
+	if (rc == 0 && cli_pending_files(db, o, &found, &pending) != 0) {
+		if (db->error.message) /* else the folder's error is said */
+			cli_print_db_error(&o->out, db);
+		rc = -1;
+	}
+	if (rc != 0) {
+		cli_rows_free(&r);
 		return CLI_ERROR;
-	int pending = 0, sc = cli_col(&r, "state");
-	for (int i = 0; i < r.nrows; i++)
-		pending += cli_state_pending(cli_cell(&r, i, sc));
+	}
 	o->report.pending = pending;
 	cli_report_version(db, o);
 	if (o->out.format == CLI_FMT_JSON) {
@@ -438,10 +448,10 @@ int cmd_verify(cli_db *db, cli_opts *o)
 	if (begin_with_files(db, o, false) != 0)
 		return CLI_ERROR;
 	int rc;
-	if (db->drv == &cli_pg_driver) {
+	if (!db->drv->rows_hold_statement) {
 		rc = cli_q(db, o, "SELECT * FROM dbmigrate_verify($1)", 1, p, &r);
 	} else {
-		/* SQLite: the rows come as JSON from a scalar call (a table function's
+		/* the rows come as JSON from a scalar call (a table function's
 		 * SELECT would keep the database busy while verify drops tables) */
 		cli_rows j = {0};
 		rc = cli_q(db, o, "SELECT dbmigrate_verify_json($1)", 1, p, &j);

@@ -26,7 +26,7 @@ static long long highest(const char *dir)
 	dbc_ctx ctx;
 	dbc_mig_dir d;
 	long long max = 0;
-	dbc_ctx_init(&ctx, cli_files_host(false), NULL);
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
 	if (dbc_mig_read_dir_unhashed(&ctx, &sqldbc_dialect, dir, &d) == DBC_OK)
 		for (int i = 0; i < d.n; i++)
 			if (d.files[i].canon) {

@@ -117,7 +117,7 @@ static int attach_all(cli_db *db, cli_opts *o)
 {
 	if (o->nattach == 0)
 		return CLI_OK;
-	if (db->drv == &cli_pg_driver) {
+	if (!db->drv->attaches_files) {
 		cli_errorf("--attach attaches SQLite databases; on PostgreSQL an archive target is a "
 		           "schema of the same database (no attachment needed)");
 		return CLI_USAGE;
@@ -166,9 +166,10 @@ static int add_archived(void *arg, const char *policy, long long rows)
  * keeps rows a key without an action references either way). */
 static int enforce_foreign_keys(cli_db *db, cli_opts *o)
 {
-	if (db->drv != &cli_sqlite_driver)
-		return CLI_OK;
-	return cli_q(db, o, "PRAGMA foreign_keys = ON", 0, NULL, NULL) == 0 ? CLI_OK : CLI_ERROR;
+	const char *enforce = db->drv->enforce_foreign_keys;
+	if (!enforce)
+		return CLI_OK; /* always enforced */
+	return cli_q(db, o, enforce, 0, NULL, NULL) == 0 ? CLI_OK : CLI_ERROR;
 }
 
 int cmd_retain(cli_db *db, cli_opts *o)

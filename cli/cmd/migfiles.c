@@ -158,11 +158,22 @@ typedef struct read_folder {
 	dbc_mig_dir dir;
 } read_folder;
 
-static read_folder folders[2];
-
+/* One folder per files host, a driver's (cli_driver.files_host): the
+ * command has two drivers. */
 static read_folder *folder_for(const dbc_host *host)
 {
-	return &folders[host == cli_files_host(true)];
+	static read_folder folders[2];
+	static const dbc_host *hosts[2];
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	read_folder *rf = NULL;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; !rf && i < sizeof folders / sizeof *folders; i++)
+		if (!hosts[i] || hosts[i] == host) {
+			hosts[i] = host;
+			rf = &folders[i];
+		}
+	pthread_mutex_unlock(&mu);
+	return rf;
 }
 
 /* Reads the folder into rf; false (rf left unread) when the core refuses
@@ -195,10 +206,9 @@ static int read_folder_once(cli_opts *o, const dbc_host *host, const dbc_mig_dir
 	return 0;
 }
 
-void cli_preread_files(cli_opts *o, bool pg)
+void cli_preread_files(cli_opts *o, const dbc_host *host)
 {
 	struct stat sb;
-	const dbc_host *host = cli_files_host(pg);
 	read_folder *rf = folder_for(host);
 	if (stat(o->dir, &sb) != 0 || rf->done)
 		return; /* each database says so (or registers nothing) itself */
@@ -220,11 +230,11 @@ int cli_register_files_part(cli_db *db, cli_opts *o, cli_files_part part, bool *
 		return 0; /* no migrations/ here: only what is registered already */
 	*found = true;
 	const dbc_mig_dir *dir = NULL;
-	if (read_folder_once(o, cli_files_host(db->drv == &cli_pg_driver), &dir) != 0)
+	if (read_folder_once(o, db->drv->files_host, &dir) != 0)
 		return -1;
 	if (dir->callbacks && part != CLI_FILES_REPEATABLE)
 		cli_note(&o->out, "dbcare: Flyway callbacks are not run, skipped: %s", dir->callbacks);
-	if (db->drv != &cli_pg_driver)
+	if (db->drv->register_folder_at_once)
 		return add_all(db, o, dir, part, -1, nfiles);
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < dir->n; i++) {
@@ -282,7 +292,7 @@ int cli_pending_files(cli_db *db, cli_opts *o, bool *found, int *pending)
 	struct stat sb;
 	if (stat(o->dir, &sb) == 0 || errno != ENOENT || o->dir_given) {
 		*found = true;
-		const dbc_host *host = cli_files_host(db->drv == &cli_pg_driver);
+		const dbc_host *host = db->drv->files_host;
 		const dbc_mig_dir *dir = NULL;
 		if (read_folder_once(o, host, &dir) != 0 || !(files = folder_json(dir, host)))
 			return -1;
@@ -311,14 +321,14 @@ static const dbc_mig_file *file_of(const dbc_mig_dir *dir, const char *version)
 
 bool cli_file_no_transaction(cli_db *db, const char *version)
 {
-	read_folder *rf = folder_for(cli_files_host(db->drv == &cli_pg_driver));
+	read_folder *rf = folder_for(db->drv->files_host);
 	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
 	return f && f->no_transaction;
 }
 
 int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 {
-	const dbc_host *host = cli_files_host(db->drv == &cli_pg_driver);
+	const dbc_host *host = db->drv->files_host;
 	read_folder *rf = folder_for(host);
 	const dbc_mig_file *f = rf->done ? file_of(&rf->dir, version) : NULL;
 	cli_rows r = {0};
@@ -368,10 +378,4 @@ int cli_run_outside_tx(cli_db *db, cli_opts *o, const char *version, bool *ran)
 		rc = cli_q(db, o, "SELECT dbmigrate_step_end($1, $2)", 2, p, NULL);
 	*ran = rc == 0;
 	return rc;
-}
-
-bool cli_state_pending(const char *s)
-{
-	return s && (strcmp(s, "pending") == 0 || strcmp(s, "out_of_order") == 0 ||
-	             strcmp(s, "outdated") == 0);
 }

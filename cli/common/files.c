@@ -18,15 +18,19 @@ static void *host_alloc(size_t n)
 	return malloc(n);
 }
 
-static const dbc_host pg_files_host = {
-    .dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
-static const dbc_host sqlite_files_host = {
+const dbc_host cli_pg_files_host = {.dialect = &pgdbc_dialect, .alloc = host_alloc, .free = free};
+const dbc_host cli_sqlite_files_host = {
     .dialect = &sqldbc_dialect, .alloc = host_alloc, .free = free};
 
-const dbc_host *cli_files_host(bool pg)
+const dbc_host *cli_text_host(void)
 {
-	return pg ? &pg_files_host : &sqlite_files_host;
+	return &cli_sqlite_files_host; /* its dialect is never asked */
 }
+
+/* The most the command reads of one file, as the core of a migration
+ * file (core/migrate/migrate_files.c): a device or a pipe that never ends
+ * (/dev/zero) is refused once past it, never read until memory runs out. */
+#define MAX_READ_BYTES ((size_t)64 << 20)
 
 char *cli_read_file(const char *path)
 {
@@ -37,10 +41,12 @@ char *cli_read_file(const char *path)
 	}
 	size_t cap = 4096, len = 0, got;
 	char *buf = malloc(cap);
-	while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+	/* one byte past the limit tells a file of exactly the limit from a longer one */
+	while (buf && len <= MAX_READ_BYTES && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += got;
 		if (len + 1 == cap) {
-			char *more = realloc(buf, cap *= 2);
+			cap = cap * 2 <= MAX_READ_BYTES + 2 ? cap * 2 : MAX_READ_BYTES + 2;
+			char *more = realloc(buf, cap);
 			if (!more)
 				free(buf);
 			buf = more;
@@ -49,9 +55,12 @@ char *cli_read_file(const char *path)
 	/* a read that failed (a directory, an I/O error) is no file's content */
 	int e = ferror(f) ? errno : buf ? 0 : ENOMEM;
 	fclose(f);
-	if (e) {
+	if (e || len > MAX_READ_BYTES) {
 		free(buf);
-		cli_errorf("cannot read %s: %s", path, strerror(e));
+		if (e)
+			cli_errorf("cannot read %s: %s", path, strerror(e));
+		else
+			cli_errorf("cannot read %s: larger than %zu MB", path, MAX_READ_BYTES >> 20);
 		return NULL;
 	}
 	buf[len] = '\0';

@@ -12,9 +12,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* A host for core calls that touch files and text only (no callback of a
- * database host is reached): malloc/free and the engine's dialect. */
-const dbc_host *cli_files_host(bool pg);
+/* Hosts for core calls that touch files and text only (no callback of a
+ * database host is reached): malloc/free and an engine's dialect. Each
+ * driver names its own (cli_driver.files_host); a call on files or text
+ * of no engine (alert rules, a backup file's digest) takes
+ * cli_text_host(). */
+extern const dbc_host cli_pg_files_host, cli_sqlite_files_host;
+const dbc_host *cli_text_host(void);
 
 /* The file's bytes, NUL-terminated (free() them); NULL after printing
  * "cannot read PATH: reason" (a directory or an I/O error included). */

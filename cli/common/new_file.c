@@ -17,16 +17,16 @@
 
 static const char *const sidecars[] = {"", "-journal", "-wal", "-shm"};
 
-void cli_new_file_before(cli_new_file *nf, const cli_target *t, bool wanted)
+void cli_new_file_before(cli_new_file *nf, const char *file, bool wanted)
 {
 	struct stat st;
 	*nf = (cli_new_file){0};
-	if (!wanted || t->engine != CLI_ENGINE_SQLITE || !t->spec || lstat(t->spec, &st) == 0)
+	if (!wanted || !file || lstat(file, &st) == 0)
 		return;
-	nf->path = t->spec;
+	nf->path = file;
 	for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {
 		char *p = NULL;
-		nf->existed[i] = asprintf(&p, "%s%s", t->spec, sidecars[i]) < 0 || lstat(p, &st) == 0;
+		nf->existed[i] = asprintf(&p, "%s%s", file, sidecars[i]) < 0 || lstat(p, &st) == 0;
 		free(p);
 	}
 }

@@ -288,8 +288,10 @@ void cli_print_json_table(cli_out *o, FILE *f, const json_t *doc)
 	r.names = calloc(ncols + 1, sizeof(char *));
 	r.types = calloc(ncols + 1, sizeof(cli_type));
 	r.cells = calloc(ncols * nrows + 1, sizeof(char *));
-	if (!r.names || !r.types || !r.cells)
-		goto out;
+	if (!r.names || !r.types || !r.cells) {
+		cli_rows_free(&r);
+		return;
+	}
 	if (rows) {
 		const char *k;
 		const json_t *v;
@@ -313,6 +315,5 @@ void cli_print_json_table(cli_out *o, FILE *f, const json_t *doc)
 		}
 	}
 	cli_print_rows(o, f, &r);
-out:
 	cli_rows_free(&r);
 }

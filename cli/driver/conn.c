@@ -454,6 +454,31 @@ static char *find_module(const cli_connect_opts *o)
 	return strdup(DBCARE_MODULE_PATH);
 }
 
+/* Loads the dbcare module into h (loading enabled for that call only); 0,
+ * or -1 with *err. */
+static int load_module(sqlite3 *h, const cli_connect_opts *o, char **err)
+{
+	char *module = find_module(o);
+	char *lerr = NULL;
+	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL);
+	int rc = sqlite3_load_extension(h, module, NULL, &lerr);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	if (rc != SQLITE_OK) {
+		char *msg = fmt("dbcare: cannot load the dbcare SQLite module \"%s\": %s", module,
+		                lerr ? lerr : sqlite3_errmsg(h));
+		*err = fmt("%s\nHINT: Install it with make install, or name it with --module PATH.", msg);
+		free(msg);
+		sqlite3_free(lerr);
+		free(module);
+		return -1;
+	}
+	free(module);
+	/* the progress of long steps in SQLite's log, drawn by sqlite_log
+	 * (a module too old to know the request draws none) */
+	(void)sqlite3_exec(h, "SELECT dbcare_internal_state('progress')", NULL, NULL, NULL);
+	return 0;
+}
+
 static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, char **err)
 {
 	if (!o->create && !file_exists(t->spec)) {
@@ -472,28 +497,10 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		sqlite3_busy_handler(h, o->sqlite_busy, o->sqlite_busy_arg);
 	else
 		sqlite3_busy_timeout(h, 5000);
-	if (o->bare)
-		goto opened;
-	char *module = find_module(o);
-	char *lerr = NULL;
-	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL);
-	int rc = sqlite3_load_extension(h, module, NULL, &lerr);
-	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-	if (rc != SQLITE_OK) {
-		char *msg = fmt("dbcare: cannot load the dbcare SQLite module \"%s\": %s", module,
-		                lerr ? lerr : sqlite3_errmsg(h));
-		*err = fmt("%s\nHINT: Install it with make install, or name it with --module PATH.", msg);
-		free(msg);
-		sqlite3_free(lerr);
-		free(module);
+	if (!o->bare && load_module(h, o, err) != 0) {
 		sqlite3_close_v2(h);
 		return NULL;
 	}
-	free(module);
-	/* the progress of long steps in SQLite's log, drawn by sqlite_log
-	 * (a module too old to know the request draws none) */
-	(void)sqlite3_exec(h, "SELECT dbcare_internal_state('progress')", NULL, NULL, NULL);
-opened:;
 	cli_db *db = calloc(1, sizeof(cli_db));
 	db->drv = &cli_sqlite_driver;
 	db->handle = h;
@@ -539,9 +546,14 @@ void cli_preload_module(const cli_connect_opts *o)
 	free(module);
 }
 
+const cli_driver *cli_target_driver(const cli_target *t)
+{
+	return t->engine == CLI_ENGINE_PG ? &cli_pg_driver : &cli_sqlite_driver;
+}
+
 const char *cli_target_engine_name(const cli_target *t)
 {
-	return t->engine == CLI_ENGINE_PG ? cli_pg_driver.engine : cli_sqlite_driver.engine;
+	return cli_target_driver(t)->engine;
 }
 
 const char *cli_target_file(const cli_target *t)

@@ -33,10 +33,12 @@ typedef struct cli_connect_opts {
 /* Classifies a --db value (no I/O). */
 int cli_target_parse(const char *value, cli_target *out, char **err);
 /* What the rest of the command asks of a target, so that only the
- * drivers know engines: its engine's name ("postgresql", "sqlite"); the
+ * drivers know engines: its engine's name ("postgresql", "sqlite"), its
+ * driver (what the driver does for it, before a connection); the
  * file it is (NULL: a server's database); its --db value again (malloc'd);
  * the database's own name (the file's, the server database's; malloc'd). */
 const char *cli_target_engine_name(const cli_target *t);
+const cli_driver *cli_target_driver(const cli_target *t);
 const char *cli_target_file(const cli_target *t);
 char *cli_target_url(const cli_target *t);
 char *cli_target_name(const cli_target *t);
@@ -44,6 +46,16 @@ char *cli_target_name(const cli_target *t);
 char *cli_mask_password(const char *value);
 /* Removes every occurrence of the target's password from text, in place. */
 void cli_scrub(const char *spec, char *text);
+
+/* dbcare create and drop (database.c): the database itself, a SQLite
+ * file or a PostgreSQL server's database. Idempotent: creating what
+ * exists or dropping what does not is said on out's notes. create with
+ * install also runs CREATE EXTENSION where an extension is installed
+ * (PostgreSQL; SQLite loads its module at each connection). */
+enum { CLI_DB_DONE = 0, CLI_DB_FAILED = -1, CLI_DB_UNNAMED = -2 /* --db names no database */ };
+struct cli_out;
+int cli_target_create(const cli_target *t, bool install, struct cli_out *out);
+int cli_target_drop(const cli_target *t, struct cli_out *out);
 
 /* Opens the database; NULL with *err (malloc'd, masked) on failure. */
 cli_db *cli_connect(const cli_target *t, const cli_connect_opts *o, char **err);

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+struct dbc_host;
+
 /* How a cell prints in JSON: numbers and booleans bare, JSON as itself. */
 typedef enum { CLI_T_TEXT, CLI_T_NUM, CLI_T_BOOL, CLI_T_JSON } cli_type;
 
@@ -73,6 +75,27 @@ typedef struct cli_driver {
 	void *(*interrupter)(cli_db *db);
 	void (*interrupt)(void *h);
 	void (*interrupter_free)(void *h);
+	/* Writes the schema as plain SQL into file with the engine's own tool
+	 * (PostgreSQL: pg_dump --schema-only); NULL where the command lists it
+	 * from the catalog (SQLite's sqlite_schema). 0, or -1 with *err. */
+	int (*dump_schema)(cli_db *db, const char *file, char **err);
+	/* The core's host for reading files and text in this engine's dialect
+	 * (migration folders): malloc/free, no database callback. */
+	const struct dbc_host *files_host;
+	/* Registers a migration folder in one dbmigrate_add_all call (SQLite:
+	 * one prepare of the registry's statements); false: one
+	 * dbmigrate_add per file (PostgreSQL's plan cache keeps each cheap). */
+	bool register_folder_at_once;
+	/* A table function's rows are read while its statement stays open
+	 * (SQLite): a call that changes the schema as it runs
+	 * (dbmigrate_verify) is read as JSON from its scalar form instead. */
+	bool rows_hold_statement;
+	/* Other database files can be ATTACHed to the connection (SQLite:
+	 * retain --attach's archive targets). */
+	bool attaches_files;
+	/* What makes this connection enforce foreign keys (SQLite: a PRAGMA);
+	 * NULL where they always are. */
+	const char *enforce_foreign_keys;
 } cli_driver;
 
 struct cli_db {

@@ -6,6 +6,7 @@
  */
 #include "driver.h"
 #include "pg_cancel.h"
+#include "cli/common/files.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -150,4 +151,10 @@ const cli_driver cli_pg_driver = {.engine = "postgresql",
                                   .restore_from = NULL,
                                   .interrupter = pg_interrupter,
                                   .interrupt = pg_interrupt,
-                                  .interrupter_free = pg_interrupter_free};
+                                  .interrupter_free = pg_interrupter_free,
+                                  .dump_schema = cli_pg_dump_schema,
+                                  .files_host = &cli_pg_files_host,
+                                  .register_folder_at_once = false,
+                                  .rows_hold_statement = false,
+                                  .attaches_files = false,
+                                  .enforce_foreign_keys = NULL};

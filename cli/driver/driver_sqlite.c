@@ -4,6 +4,9 @@
  * SQLite reads "$1" as a named parameter, found here by its name.
  */
 #include "driver.h"
+#include "cli/common/files.h"
+
+#include "base/heap_grow.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -17,17 +20,13 @@ static cli_type type_of(int t)
 
 /* One row into out (growing its cells); the column types come from the
  * first row (a NULL cell keeps text). */
-static int take_row(sqlite3_stmt *st, cli_rows *out, int *cap)
+static int take_row(sqlite3_stmt *st, cli_rows *out, size_t *cap)
 {
 	int nc = out->ncols;
-	if (out->nrows == *cap) {
-		int ncap = *cap ? *cap * 2 : 16;
-		char **cells = realloc(out->cells, sizeof(char *) * (size_t)ncap * (size_t)(nc ? nc : 1));
-		if (!cells)
-			return -1;
-		out->cells = cells;
-		*cap = ncap;
-	}
+	/* the cells grow by whole rows */
+	if (!dbc_heap_reserve(&out->cells, (size_t)out->nrows + 1, cap,
+	                      sizeof(char *) * (size_t)(nc ? nc : 1), 16))
+		return -1;
 	for (int c = 0; c < nc; c++) {
 		int t = sqlite3_column_type(st, c);
 		const unsigned char *v = sqlite3_column_text(st, c);
@@ -46,7 +45,8 @@ static int sqlite_query(cli_db *db, const char *sql, int nparams, const char *co
 	sqlite3 *h = db->handle;
 	sqlite3_stmt *st = NULL;
 	const char *tail = NULL;
-	int cap = 0, rc = sqlite3_prepare_v2(h, sql, -1, &st, &tail);
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(h, sql, -1, &st, &tail);
 	if (out)
 		*out = (cli_rows){0};
 	if (rc == SQLITE_OK && st && out) {
@@ -131,4 +131,10 @@ const cli_driver cli_sqlite_driver = {.engine = "sqlite",
                                       .restore_from = cli_sqlite_restore,
                                       .interrupter = sqlite_interrupter,
                                       .interrupt = sqlite_interrupt,
-                                      .interrupter_free = sqlite_interrupter_free};
+                                      .interrupter_free = sqlite_interrupter_free,
+                                      .dump_schema = NULL,
+                                      .files_host = &cli_sqlite_files_host,
+                                      .register_folder_at_once = true,
+                                      .rows_hold_statement = true,
+                                      .attaches_files = true,
+                                      .enforce_foreign_keys = "PRAGMA foreign_keys = ON"};

@@ -12,6 +12,7 @@
  */
 #include "serve.h"
 #include "cli/cmd/health_file.h"
+#include "base/heap_grow.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -270,7 +271,8 @@ typedef struct family {
 
 typedef struct families {
 	family *list;
-	int n, cap;
+	int n;
+	size_t cap;
 } families;
 
 static family *family_get(families *fs, const char *name, size_t nlen)
@@ -278,14 +280,8 @@ static family *family_get(families *fs, const char *name, size_t nlen)
 	for (int i = 0; i < fs->n; i++)
 		if (strlen(fs->list[i].name) == nlen && strncmp(fs->list[i].name, name, nlen) == 0)
 			return &fs->list[i];
-	if (fs->n == fs->cap) {
-		int cap = fs->cap ? fs->cap * 2 : 32;
-		family *more = realloc(fs->list, sizeof(family) * (size_t)cap);
-		if (!more)
-			return NULL;
-		fs->list = more;
-		fs->cap = cap;
-	}
+	if (!dbc_heap_reserve(&fs->list, (size_t)fs->n + 1, &fs->cap, sizeof(family), 32))
+		return NULL;
 	family *f = &fs->list[fs->n];
 	*f = (family){.name = strndup(name, nlen)};
 	f->m = open_memstream(&f->samples, &f->len);

@@ -710,7 +710,8 @@
 	  DBC_ARGS(DBC_ARG("text", DBC_T_TEXT), DBC_ARG("other", DBC_T_TEXT)), .returns = DBC_T_TEXT,  \
 	  .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                                          \
 	X(dbaudit_complete, dbaudit_complete, SCALAR, .part = DBC_PART_AUDIT,                          \
-	  DBC_ARGS(DBC_ARG("before_id", DBC_T_INT8)), .returns = DBC_T_INT8)                           \
+	  DBC_ARGS(DBC_ARG("before_id", DBC_T_INT8), DBC_OPT("own", DBC_T_BOOL, "false")),             \
+	  .returns = DBC_T_INT8)                                                                       \
 	/* (end of audit) */                                                                           \
                                                                                                    \
 	/* ---- backup: verified backups and their catalog (core/backup) */                            \

@@ -66,29 +66,11 @@ static int sha256_of(dbc_ctx *ctx, const char *path, char **out)
 	if (fd < 0)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
 		                 strerror(errno));
-	unsigned char *chunk = dbc_alloc(ctx, 1 << 20);
-	dbc_sha256 *h = chunk ? dbc_sha256_begin(ctx) : NULL;
-	int rc = h ? DBC_OK : DBC_ERROR;
-	for (ssize_t k; rc == DBC_OK;) {
-		k = read(fd, chunk, 1 << 20);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			rc = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
-			               strerror(errno));
-		else if (k == 0)
-			break;
-		else
-			rc = dbc_sha256_update(ctx, h, chunk, (size_t)k);
-	}
-	close(fd);
 	char hex[DBC_SHA256_HEX_LEN + 1];
-	if (rc != DBC_OK) {
-		if (h)
-			dbc_sha256_abort(h);
-		return DBC_ERROR;
-	}
-	if (dbc_sha256_finish(ctx, h, hex) != DBC_OK)
+	const char *what = dbc_printf(ctx, "backup %s", path);
+	int rc = what ? dbc_file_sha256(ctx, fd, what, NULL, NULL, hex) : DBC_ERROR;
+	close(fd);
+	if (rc != DBC_OK)
 		return DBC_ERROR;
 	return (*out = dbc_strdup(ctx, hex)) ? DBC_OK : DBC_ERROR;
 }

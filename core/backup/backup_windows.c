@@ -16,6 +16,7 @@
 #include "backup/backup_windows.h"
 
 #include "base/json.h"
+#include "base/heap_grow.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -50,16 +51,10 @@ void dbc_window_bounds(int64_t number, int shift, int64_t *first, int64_t *last)
 
 static int reserve(dbc_ctx *ctx, dbc_windows *ws, int64_t n)
 {
-	if (n <= ws->cap)
-		return DBC_OK;
-	int64_t cap = ws->cap ? ws->cap * 2 : 64;
-	while (cap < n)
-		cap *= 2;
-	dbc_window *w = realloc(ws->w, (size_t)cap * sizeof *w);
-	if (!w)
+	size_t cap = (size_t)ws->cap;
+	if (!dbc_heap_reserve(&ws->w, (size_t)n, &cap, sizeof *ws->w, 64))
 		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	ws->w = w;
-	ws->cap = cap;
+	ws->cap = (int64_t)cap;
 	return DBC_OK;
 }
 

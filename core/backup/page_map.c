@@ -19,6 +19,8 @@
  */
 #include "backup/page_map.h"
 
+#include "base/heap_grow.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +44,8 @@ struct dbc_page_map {
 	uint32_t *stamp;     /* the walk that last reached the page */
 	uint32_t walk;       /* this walk's stamp */
 	cell *kept;          /* every page's cells, appended as pages come */
-	int64_t nkept, capkept;
+	int64_t nkept;
+	size_t capkept;
 	int64_t usable; /* page size less the reserved bytes */
 	bool lost;      /* out of memory, or pages not as said: unknown */
 };
@@ -73,31 +76,27 @@ void dbc_page_map_free(dbc_page_map *pm)
 	free(pm);
 }
 
-static bool grow_array(void **a, size_t item, int64_t old, int64_t cap)
+/* One of the arrays by page (all of room pm->cap) grown to hold pgno, its
+ * new slots zeroed: each grows from the same room to the same size. */
+static bool grow_array(void *a, size_t item, const dbc_page_map *pm, int64_t pgno, size_t *cap)
 {
-	void *p = realloc(*a, (size_t)cap * item);
-	if (!p)
-		return false;
-	memset((char *)p + (size_t)old * item, 0, (size_t)(cap - old) * item);
-	*a = p;
-	return true;
+	*cap = (size_t)pm->cap;
+	return dbc_heap_reserve(a, (size_t)pgno, cap, item, 1024);
 }
 
 static bool room_for_page(dbc_page_map *pm, int64_t pgno)
 {
 	if (pgno <= pm->cap)
 		return true;
-	int64_t cap = pm->cap ? pm->cap : 1024;
-	while (cap < pgno)
-		cap *= 2;
-	if (!grow_array((void **)&pm->kind, 1, pm->cap, cap) ||
-	    !grow_array((void **)&pm->next, 4, pm->cap, cap) ||
-	    !grow_array((void **)&pm->right, 4, pm->cap, cap) ||
-	    !grow_array((void **)&pm->first, 8, pm->cap, cap) ||
-	    !grow_array((void **)&pm->count, 4, pm->cap, cap) ||
-	    !grow_array((void **)&pm->stamp, 4, pm->cap, cap))
+	size_t cap;
+	if (!grow_array(&pm->kind, sizeof *pm->kind, pm, pgno, &cap) ||
+	    !grow_array(&pm->next, sizeof *pm->next, pm, pgno, &cap) ||
+	    !grow_array(&pm->right, sizeof *pm->right, pm, pgno, &cap) ||
+	    !grow_array(&pm->first, sizeof *pm->first, pm, pgno, &cap) ||
+	    !grow_array(&pm->count, sizeof *pm->count, pm, pgno, &cap) ||
+	    !grow_array(&pm->stamp, sizeof *pm->stamp, pm, pgno, &cap))
 		return false;
-	pm->cap = cap;
+	pm->cap = (int64_t)cap;
 	return true;
 }
 
@@ -105,16 +104,11 @@ static bool add_cell(dbc_page_map *pm, int64_t key, uint32_t child)
 {
 	/* a bound on what garbage pages may make us keep: real interior pages
 	 * are a small share of a file */
-	if (pm->nkept >= pm->capkept) {
-		int64_t cap = pm->capkept ? pm->capkept * 2 : 4096;
-		if (cap > 64 * (pm->pages + 1024))
-			return false;
-		cell *c = realloc(pm->kept, (size_t)cap * sizeof *c);
-		if (!c)
-			return false;
-		pm->kept = c;
-		pm->capkept = cap;
-	}
+	size_t want = pm->capkept == 0 ? 4096 : pm->capkept * 2;
+	if ((size_t)pm->nkept >= pm->capkept &&
+	    (want > (size_t)(64 * (pm->pages + 1024)) ||
+	     !dbc_heap_reserve(&pm->kept, (size_t)pm->nkept + 1, &pm->capkept, sizeof *pm->kept, 4096)))
+		return false;
 	pm->kept[pm->nkept++] = (cell){key, child};
 	return true;
 }
@@ -237,38 +231,28 @@ void dbc_page_map_take(dbc_page_map *pm, int64_t pgno, const unsigned char *page
 
 typedef struct walk {
 	dbc_rowid_range *out;
-	int64_t n, cap;
+	int64_t n;
+	size_t cap;
 	struct frame {
 		int64_t pgno, first, last;
 	} * stack;
-	int64_t depth, room;
+	int64_t depth;
+	size_t room;
 	int64_t rows; /* the cells of the leaves reached: the table's rows */
 } walk;
 
 static bool put_range(walk *w, int64_t first, int64_t last)
 {
-	if (w->n == w->cap) {
-		int64_t cap = w->cap ? w->cap * 2 : 64;
-		dbc_rowid_range *r = realloc(w->out, (size_t)cap * sizeof *r);
-		if (!r)
-			return false;
-		w->out = r;
-		w->cap = cap;
-	}
+	if (!dbc_heap_reserve(&w->out, (size_t)w->n + 1, &w->cap, sizeof *w->out, 64))
+		return false;
 	w->out[w->n++] = (dbc_rowid_range){first, last};
 	return true;
 }
 
 static bool push(walk *w, int64_t pgno, int64_t first, int64_t last)
 {
-	if (w->depth == w->room) {
-		int64_t room = w->room ? w->room * 2 : 64;
-		struct frame *s = realloc(w->stack, (size_t)room * sizeof *s);
-		if (!s)
-			return false;
-		w->stack = s;
-		w->room = room;
-	}
+	if (!dbc_heap_reserve(&w->stack, (size_t)w->depth + 1, &w->room, sizeof *w->stack, 64))
+		return false;
 	w->stack[w->depth++] = (struct frame){pgno, first, last};
 	return true;
 }

@@ -224,14 +224,19 @@ char *dbc_strdup(dbc_ctx *ctx, const char *s)
 
 char *dbc_vprintf(dbc_ctx *ctx, const char *fmt, va_list ap)
 {
+	/* one formatting pass for the short texts most calls make (messages,
+	 * numbers); a second, into the arena, only for longer ones */
+	char small[256];
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(small, sizeof small, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		return NULL;
 	char *p = dbc_alloc(ctx, (size_t)n + 1);
-	if (p)
+	if (p && (size_t)n < sizeof small)
+		memcpy(p, small, (size_t)n + 1);
+	else if (p)
 		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }

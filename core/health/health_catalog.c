@@ -335,14 +335,19 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.ok_message = "every audited table is recorded in full",
 		.hint = "SELECT dbaudit_refresh() makes the triggers of changed tables again, "
 		        "enabled (or ALTER TABLE ... ENABLE TRIGGER the disabled ones); "
-		        "SELECT dbaudit_disable(table) forgets a dropped one.",
+		        "SELECT dbaudit_disable(table) forgets a dropped one. A table recorded from "
+		        "the WAL whose log falls behind: see that its worker runs (backend_type "
+		        "'dbcare audit wal' in pg_stat_activity), or fall back to trigger mode "
+		        "(docs/audit.md, \"Watching it\").",
 		.description = "Audited tables that were dropped, and those whose triggers miss "
 		    "changes (dbaudit_tables' problem): an audit trigger dropped (DROP TRIGGER); "
 		    "PostgreSQL, an audit trigger disabled (ALTER TABLE ... DISABLE TRIGGER, also USER "
 		    "or ALL, on the table or a partition) or firing only under "
 		    "session_replication_role = replica, or statement triggers on a table that "
 		    "joined a partition or inheritance tree since; SQLite, columns changed since the "
-		    "triggers were made (a new column is not recorded). In full mode also the hash "
+		    "triggers were made (a new column is not recorded); PostgreSQL wal mode, a log a "
+		    "minute behind or a slot holding half of dbcare.audit_wal_max_retained. In full "
+		    "mode also the hash "
 		    "chains, as dbaudit_verify walks them: a break is critical.",
 	},
 	/* the alerting rules' own thresholds (health.alerts.*), graded by the

@@ -169,6 +169,89 @@ static void sample(dbc_buf *b, const char *name, const char *labels, double v)
 		dbc_buf_appendf(b, "%s{%s} %.17g\n", name, labels, v);
 }
 
+/* The families of each check: its status, penalty, graded value, whether
+ * it was skipped or failed. */
+static void checks_prometheus(dbc_ctx *ctx, dbc_buf *b, const char *base,
+                              const dbc_health_report *r)
+{
+	family(b, "dbcare_health_check_status", "gauge",
+	       "Status of each check that ran: 0 ok, 1 warning, 2 critical.");
+	for (int i = 0; i < r->nresults; i++) {
+		const dbc_health_result *c = &r->results[i];
+		if (c->status > DBC_CHECK_CRITICAL)
+			continue;
+		sample(b, "dbcare_health_check_status",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, dbc_prom_escape_label(ctx, c->def->name)),
+		       (double)c->status);
+	}
+	family(b, "dbcare_health_check_penalty", "gauge",
+	       "Points each check took off the health score.");
+	for (int i = 0; i < r->nresults; i++)
+		sample(b, "dbcare_health_check_penalty",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		       r->results[i].penalty);
+	/* The graded number of each check that has one (a count, a percentage,
+	 * seconds, hours: the unit of its thresholds), as dbhealth_checks' value
+	 * column: alert rules compare it with the same thresholds. */
+	family(b, "dbcare_health_check_value", "gauge",
+	       "The number each check graded against its thresholds (checks with a number only).");
+	for (int i = 0; i < r->nresults; i++) {
+		const dbc_health_result *c = &r->results[i];
+		if (c->status > DBC_CHECK_CRITICAL || !c->has_value || word_only(c))
+			continue;
+		sample(b, "dbcare_health_check_value",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, c->def->name), c->value);
+	}
+	family(b, "dbcare_health_check_skipped", "gauge",
+	       "1 when a check did not run (disabled, not applicable, not permitted), else 0.");
+	for (int i = 0; i < r->nresults; i++)
+		sample(b, "dbcare_health_check_skipped",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		       r->results[i].status == DBC_CHECK_SKIPPED);
+	family(b, "dbcare_health_check_errors", "gauge",
+	       "1 when a check itself failed (see dbhealth_checks), else 0.");
+	for (int i = 0; i < r->nresults; i++)
+		sample(b, "dbcare_health_check_errors",
+		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
+		       r->results[i].status == DBC_CHECK_ERROR);
+}
+
+/* The database's numbers: size, tables, indexes (when known), pending
+ * migrations and the newest restore drill (NaN when unknown, never a
+ * made-up 0). */
+static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_metrics *m)
+{
+	double nan = 0.0 / 0.0;
+	if (m->size_bytes >= 0) {
+		family(b, "dbcare_database_size_bytes", "gauge", "Size of the database in bytes.");
+		sample(b, "dbcare_database_size_bytes", base, (double)m->size_bytes);
+	}
+	if (m->tables >= 0) {
+		family(b, "dbcare_database_tables", "gauge", "Number of user tables.");
+		sample(b, "dbcare_database_tables", base, (double)m->tables);
+	}
+	if (m->indexes >= 0) {
+		family(b, "dbcare_database_indexes", "gauge", "Number of user indexes.");
+		sample(b, "dbcare_database_indexes", base, (double)m->indexes);
+	}
+	/* unknown: no migration bookkeeping in this build */
+	family(b, "dbcare_migrations_pending", "gauge", "Registered migrations not applied yet.");
+	sample(b, "dbcare_migrations_pending", base,
+	       m->pending_migrations >= 0 ? (double)m->pending_migrations : nan);
+	/* unknown: no drill recorded yet, or the drills cannot be read */
+	family(b, "dbcare_backup_last_drill_timestamp_seconds", "gauge",
+	       "When the newest restore drill was recorded (seconds since 1970).");
+	sample(b, "dbcare_backup_last_drill_timestamp_seconds", base,
+	       m->drill_known ? m->drill_epoch : nan);
+	family(b, "dbcare_backup_last_drill_duration_seconds", "gauge",
+	       "How long the newest restore drill took (restore, checks, comparison).");
+	sample(b, "dbcare_backup_last_drill_duration_seconds", base,
+	       m->drill_known ? m->drill_seconds : nan);
+	family(b, "dbcare_backup_last_drill_success", "gauge",
+	       "1 when the newest restore drill passed, 0 when it failed.");
+	sample(b, "dbcare_backup_last_drill_success", base, m->drill_known ? (double)m->drill_ok : nan);
+}
+
 int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)
 {
 	dbc_buf b;
@@ -178,7 +261,6 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 	    dbc_printf(ctx, "engine=\"%s\",database=\"%s\"", ctx->host->dialect->name, db ? db : "");
 	if (!base)
 		return DBC_ERROR;
-	const dbc_health_metrics *m = &r->metrics;
 	int st = strcmp(r->status, "critical") == 0 ? 2 : strcmp(r->status, "warning") == 0 ? 1 : 0;
 
 	family(&b, "dbcare_health_score", "gauge", "Health score from 0 (worst) to 100 (best).");
@@ -186,79 +268,8 @@ int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char 
 	family(&b, "dbcare_health_status", "gauge",
 	       "Overall health status: 0 healthy, 1 warning, 2 critical.");
 	sample(&b, "dbcare_health_status", base, st);
-
-	family(&b, "dbcare_health_check_status", "gauge",
-	       "Status of each check that ran: 0 ok, 1 warning, 2 critical.");
-	for (int i = 0; i < r->nresults; i++) {
-		const dbc_health_result *c = &r->results[i];
-		if (c->status > DBC_CHECK_CRITICAL)
-			continue;
-		sample(&b, "dbcare_health_check_status",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, dbc_prom_escape_label(ctx, c->def->name)),
-		       (double)c->status);
-	}
-	family(&b, "dbcare_health_check_penalty", "gauge",
-	       "Points each check took off the health score.");
-	for (int i = 0; i < r->nresults; i++)
-		sample(&b, "dbcare_health_check_penalty",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
-		       r->results[i].penalty);
-	/* The graded number of each check that has one (a count, a percentage,
-	 * seconds, hours: the unit of its thresholds), as dbhealth_checks' value
-	 * column: alert rules compare it with the same thresholds. */
-	family(&b, "dbcare_health_check_value", "gauge",
-	       "The number each check graded against its thresholds (checks with a number only).");
-	for (int i = 0; i < r->nresults; i++) {
-		const dbc_health_result *c = &r->results[i];
-		if (c->status > DBC_CHECK_CRITICAL || !c->has_value || word_only(c))
-			continue;
-		sample(&b, "dbcare_health_check_value",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, c->def->name), c->value);
-	}
-	family(&b, "dbcare_health_check_skipped", "gauge",
-	       "1 when a check did not run (disabled, not applicable, not permitted), else 0.");
-	for (int i = 0; i < r->nresults; i++)
-		sample(&b, "dbcare_health_check_skipped",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
-		       r->results[i].status == DBC_CHECK_SKIPPED);
-	family(&b, "dbcare_health_check_errors", "gauge",
-	       "1 when a check itself failed (see dbhealth_checks), else 0.");
-	for (int i = 0; i < r->nresults; i++)
-		sample(&b, "dbcare_health_check_errors",
-		       dbc_printf(ctx, "%s,check=\"%s\"", base, r->results[i].def->name),
-		       r->results[i].status == DBC_CHECK_ERROR);
-
-	if (m->size_bytes >= 0) {
-		family(&b, "dbcare_database_size_bytes", "gauge", "Size of the database in bytes.");
-		sample(&b, "dbcare_database_size_bytes", base, (double)m->size_bytes);
-	}
-	if (m->tables >= 0) {
-		family(&b, "dbcare_database_tables", "gauge", "Number of user tables.");
-		sample(&b, "dbcare_database_tables", base, (double)m->tables);
-	}
-	if (m->indexes >= 0) {
-		family(&b, "dbcare_database_indexes", "gauge", "Number of user indexes.");
-		sample(&b, "dbcare_database_indexes", base, (double)m->indexes);
-	}
-	/* Unknown (no migration bookkeeping in this build) is NaN, never a made-up 0. */
-	family(&b, "dbcare_migrations_pending", "gauge", "Registered migrations not applied yet.");
-	sample(&b, "dbcare_migrations_pending", base,
-	       m->pending_migrations >= 0 ? (double)m->pending_migrations : 0.0 / 0.0);
-	/* The newest restore drill; NaN until one is recorded (or when the
-	 * drills cannot be read), never a made-up 0. */
-	double nan = 0.0 / 0.0;
-	family(&b, "dbcare_backup_last_drill_timestamp_seconds", "gauge",
-	       "When the newest restore drill was recorded (seconds since 1970).");
-	sample(&b, "dbcare_backup_last_drill_timestamp_seconds", base,
-	       m->drill_known ? m->drill_epoch : nan);
-	family(&b, "dbcare_backup_last_drill_duration_seconds", "gauge",
-	       "How long the newest restore drill took (restore, checks, comparison).");
-	sample(&b, "dbcare_backup_last_drill_duration_seconds", base,
-	       m->drill_known ? m->drill_seconds : nan);
-	family(&b, "dbcare_backup_last_drill_success", "gauge",
-	       "1 when the newest restore drill passed, 0 when it failed.");
-	sample(&b, "dbcare_backup_last_drill_success", base,
-	       m->drill_known ? (double)m->drill_ok : nan);
+	checks_prometheus(ctx, &b, base, r);
+	metrics_prometheus(&b, base, &r->metrics);
 	family(&b, "dbcare_health_report_duration_seconds", "gauge",
 	       "How long the health report took to compute.");
 	sample(&b, "dbcare_health_report_duration_seconds", base, r->duration_ms / 1000.0);

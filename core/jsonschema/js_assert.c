@@ -290,7 +290,7 @@ static bool check_object(js_run *r, const js_node *n, const js_val *inst, const 
 			continue;
 		for (size_t i = 0; i < deps[d]->n; i++) {
 			const js_member *m = &deps[d]->u.members[i];
-			if (m->val->kind != JV_ARR || !js_get(inst, m->key))
+			if (m->val->kind != JV_ARR || !js_get_n(inst, m->key, m->klen))
 				continue;
 			js_val key = {.kind = JV_STR, .n = m->klen, .u.s = m->key};
 			if (!require_all(r, inst, m->val, ip, sp, names[d], &key)) {

@@ -10,6 +10,7 @@
  * frees it.
  */
 #include "jsonschema/js_private.h"
+#include "base/heap_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,16 +102,12 @@ static int bad_schema(js_compiler *c, const char *fmt, const char *arg)
 static int keep_regex(js_compiler *c, js_regex *re)
 {
 	dbc_jschema *s = c->s;
-	if (s->nregex == s->capregex) {
-		int cap = s->capregex ? s->capregex * 2 : 8;
-		js_regex **grown = realloc(s->regexes, sizeof(js_regex *) * (size_t)cap);
-		if (!grown) {
-			js_regex_free(re);
-			return dbc_error(c->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		}
-		s->regexes = grown;
-		s->capregex = cap;
+	size_t cap = (size_t)s->capregex;
+	if (!dbc_heap_reserve(&s->regexes, (size_t)s->nregex + 1, &cap, sizeof *s->regexes, 8)) {
+		js_regex_free(re);
+		return dbc_error(c->ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	}
+	s->capregex = (int)cap;
 	s->regexes[s->nregex++] = re;
 	return DBC_OK;
 }
@@ -325,6 +322,9 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 		if (in_draft((js_keyword)k, draft))
 			n->kw[k] = js_get(schema, js_keyword_names[k]);
 	n->ref_only = draft <= DBC_JS_DRAFT7 && n->kw[KW_REF];
+	n->applies_in_place = n->kw[KW_ALL_OF] || n->kw[KW_ANY_OF] || n->kw[KW_ONE_OF] ||
+	                      n->kw[KW_NOT] || n->kw[KW_IF] || n->kw[KW_DEPENDENT_SCHEMAS] ||
+	                      n->kw[KW_DEPENDENCIES];
 	if (n->kw[KW_UNEVALUATED_ITEMS] || n->kw[KW_UNEVALUATED_PROPERTIES])
 		c->s->uses_unevaluated = true;
 	if (n->ref_only) {

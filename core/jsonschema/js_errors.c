@@ -24,12 +24,13 @@ static void append_path(dbc_buf *b, const js_path *p)
 			dbc_buf_appendc(b, digits[--n]);
 		return;
 	}
+	size_t klen = p->klen == JS_PATH_CSTR ? strlen(p->key) : p->klen;
 	/* most names need no escape: one append */
 	size_t plain = 0;
-	while (plain < p->klen && p->key[plain] != '~' && p->key[plain] != '/' && p->key[plain] != '\0')
+	while (plain < klen && p->key[plain] != '~' && p->key[plain] != '/' && p->key[plain] != '\0')
 		plain++;
 	dbc_buf_appendn(b, p->key, plain);
-	for (size_t i = plain; i < p->klen; i++) {
+	for (size_t i = plain; i < klen; i++) {
 		char c = p->key[i];
 		if (c == '~')
 			dbc_buf_append(b, "~0");

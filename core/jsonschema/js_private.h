@@ -40,7 +40,7 @@ struct js_val {
 		double d;
 		const char *s;
 		js_val **items;
-		js_member *members; /* sorted by key (bytes), for binary search */
+		js_member *members; /* in js_member_cmp's order, for binary search */
 	} u;
 	/* Schema side only: the node compiled from this subschema (an object,
 	 * true or false), or the regex compiled from this string ("pattern").
@@ -88,7 +88,8 @@ int js_parse(dbc_ctx *ctx, js_alloc *a, const char *text, const char *what, int 
              js_val **out);
 /* The "not valid JSON" error for text js_parse refused. */
 int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what);
-/* Orders object members by key bytes, then length (js_get's bsearch). */
+/* Orders object members by key length, then bytes (jsonb's order; js_get's
+ * bsearch). */
 int js_member_cmp(const void *x, const void *y);
 void js_sort_members(js_member *m, size_t n); /* into js_member_cmp's order */
 /* Validates a tree already built (js_parse or dbc_js_build_*). */
@@ -97,6 +98,10 @@ int js_validate_val(dbc_ctx *ctx, const dbc_jschema *s, const js_val *inst, bool
 const js_val *js_get(const js_val *obj, const char *key); /* NULL: absent or not an object */
 /* js_get of a key of len bytes, which may hold NULs (a string value's). */
 const js_val *js_get_n(const js_val *obj, const char *key, size_t len);
+/* js_get_n of keys asked in ascending order (a sorted object's members,
+ * in turn) of the object obj: *from (0 at first) is where the last lookup
+ * stopped. A merge: each member of obj is compared at most once in all. */
+const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len);
 bool js_equal(const js_val *a, const js_val *b);
 /* A total order of values that agrees with js_equal (0 exactly when equal). */
 int js_compare(const js_val *a, const js_val *b);
@@ -204,6 +209,7 @@ struct js_node {
 	js_node *dynamic_ref;      /* static target of $dynamicRef / $recursiveRef */
 	const char *dynamic_name;  /* $dynamicRef's anchor when it names a dynamic one */
 	bool ref_only;             /* drafts 4-7: $ref hides every sibling keyword */
+	bool applies_in_place;     /* has allOf, anyOf, oneOf, not, if or dependent schemas */
 	bool in_place_annotations; /* unevaluated* below: collect annotations */
 };
 
@@ -261,9 +267,13 @@ const char *js_meta_text(const char *uri, dbc_js_draft *draft);
 typedef struct js_path {
 	const struct js_path *up;
 	const char *key; /* NULL: index */
-	size_t klen;
+	size_t klen;     /* key's bytes, or JS_PATH_CSTR: NUL-terminated, measured when printed */
 	size_t index;
 } js_path;
+
+/* A keyword's name in a path: its length is needed only by a message, so
+ * the evaluation's every step does not measure it. */
+#define JS_PATH_CSTR ((size_t)-1)
 
 char *js_path_pointer(dbc_ctx *ctx, const js_path *p);
 

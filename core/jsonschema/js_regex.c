@@ -24,6 +24,13 @@ struct js_regex {
 	pcre2_code *code;
 	pcre2_match_data *match;
 	pcre2_match_context *mctx;
+	/* A pattern that is plain text, maybe between ^ and $ ("^_", "^x-",
+	 * "\\.js$"): matched by comparing bytes, as PCRE2 would match it,
+	 * without a call into it (patternProperties runs such a pattern on
+	 * every member of every document). literal is NULL for the others. */
+	const char *literal;
+	size_t literal_len;
+	bool at_start, at_end;
 };
 
 /* ECMA-262 WhiteSpace and LineTerminator, in PCRE2's \u notation. */
@@ -165,6 +172,39 @@ static char *translate(dbc_ctx *ctx, const char *p, size_t n)
 	return dbc_buf_finish(&b);
 }
 
+/* Whether pattern (n bytes) is plain text between an optional ^ and an
+ * optional $: no character with a meaning in ECMA-262 (an escaped
+ * punctuation character is itself); sets its text and anchors. */
+static bool plain_text(js_regex *re, const char *pattern, size_t n, char **text)
+{
+	re->at_start = n > 0 && pattern[0] == '^';
+	size_t from = re->at_start ? 1 : 0, to = n;
+	if (to > from && pattern[to - 1] == '$' && (to < 2 || pattern[to - 2] != '\\')) {
+		re->at_end = true;
+		to--;
+	}
+	char *out = malloc(to - from + 1);
+	size_t len = 0;
+	if (!out)
+		return false;
+	for (size_t i = from; i < to; i++) {
+		char c = pattern[i];
+		if (c == '\\' && i + 1 < to && strchr("^$\\.|?*+()[]{}/-", pattern[i + 1])) {
+			out[len++] = pattern[++i];
+			continue;
+		}
+		if (strchr("^$\\.|?*+()[]{}", c)) {
+			free(out);
+			return false;
+		}
+		out[len++] = c;
+	}
+	out[len] = '\0';
+	*text = out;
+	re->literal_len = len;
+	return true;
+}
+
 js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **why)
 {
 	*why = NULL;
@@ -209,6 +249,9 @@ js_regex *js_regex_compile(dbc_ctx *ctx, const char *pattern, size_t n, char **w
 	}
 	pcre2_set_match_limit(re->mctx, JS_REGEX_MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, JS_REGEX_DEPTH_LIMIT);
+	char *literal = NULL;
+	if (plain_text(re, pattern, n, &literal))
+		re->literal = literal;
 	return re;
 }
 
@@ -219,11 +262,33 @@ void js_regex_free(js_regex *re)
 	pcre2_match_data_free(re->match);
 	pcre2_match_context_free(re->mctx);
 	pcre2_code_free(re->code);
+	free((char *)re->literal);
 	free(re);
+}
+
+/* The search of a plain-text pattern: a prefix, a suffix, the whole string
+ * or anywhere in it. */
+static int literal_search(const js_regex *re, const char *s, size_t n)
+{
+	size_t k = re->literal_len;
+	if (k > n)
+		return 0;
+	if (re->at_start && re->at_end)
+		return k == n && memcmp(s, re->literal, k) == 0;
+	if (re->at_start)
+		return memcmp(s, re->literal, k) == 0;
+	if (re->at_end)
+		return memcmp(s + n - k, re->literal, k) == 0;
+	for (size_t at = 0; at + k <= n; at++)
+		if (memcmp(s + at, re->literal, k) == 0)
+			return 1;
+	return 0;
 }
 
 int js_regex_search(dbc_ctx *ctx, js_regex *re, const char *s, size_t n)
 {
+	if (re->literal)
+		return literal_search(re, s, n);
 	int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->match, re->mctx);
 	if (rc >= 0)
 		return 1;

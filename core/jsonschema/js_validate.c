@@ -87,8 +87,7 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 		}                                                                                          \
 	} while (0)
 
-#define KWPATH(name, k)                                                                            \
-	js_path name = {.up = sp, .key = js_keyword_names[k], .klen = strlen(js_keyword_names[k])}
+#define KWPATH(name, k) js_path name = {.up = sp, .key = js_keyword_names[k], .klen = JS_PATH_CSTR}
 
 /* anyOf (an array): whether a schema of it matches (else reported); with
  * marks, every one is tried, for the marks of each that matches. False
@@ -208,7 +207,7 @@ __attribute__((noinline)) static bool eval_logic(js_run *r, const js_node *n, co
 		KWPATH(at, d == 0 ? KW_DEPENDENT_SCHEMAS : KW_DEPENDENCIES);
 		for (size_t i = 0; i < deps[d]->n; i++) {
 			const js_member *m = &deps[d]->u.members[i];
-			if (!is_schema(m->val) || !js_get(inst, m->key))
+			if (!is_schema(m->val) || !js_get_n(inst, m->key, m->klen))
 				continue;
 			js_path el = {.up = &at, .key = m->key, .klen = m->klen};
 			STEP(eval(r, m->val->node, inst, ip, &el, scope, marks));
@@ -310,13 +309,19 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 	KWPATH(pp_at, KW_PATTERN_PROPERTIES);
 	KWPATH(extra_at, KW_ADDITIONAL_PROPERTIES);
 	KWPATH(names_at, KW_PROPERTY_NAMES);
+	/* members and properties are both in key order: a merge, unless the
+	 * schema names many more properties than the instance has members */
+	bool merge = props && props->n <= 4 * (size_t)inst->n;
+	size_t from = 0;
 	for (size_t i = 0; i < inst->n; i++) {
 		const js_member *m = &inst->u.members[i];
 		js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
 		bool covered = false;
-		const js_val *p = props ? js_get(props, m->key) : NULL;
-		if (p && strlen(m->key) != m->klen)
-			p = NULL; /* a key with a NUL matches no declared name */
+		/* by the key's bytes: no name holds a NUL (js_parse refuses
+		 * them and jsonb cannot store them), so no strlen per member */
+		const js_val *p = !props  ? NULL
+		                  : merge ? js_get_ascending(props, &from, m->key, m->klen)
+		                          : js_get_n(props, m->key, m->klen);
 		if (is_schema(p)) {
 			covered = true;
 			js_path el = {.up = &props_at, .key = m->key, .klen = m->klen};
@@ -551,7 +556,8 @@ static bool eval(js_run *r, const js_node *n, const js_val *inst, const js_path 
 		STEP(eval(r, dynamic_target(r, n, scope), inst, ip, &at, scope, own));
 	}
 	STEP(js_assert_keywords(r, n, inst, ip, sp));
-	STEP(eval_logic(r, n, inst, ip, sp, scope, own));
+	if (n->applies_in_place) /* most subschemas have none: no call */
+		STEP(eval_logic(r, n, inst, ip, sp, scope, own));
 	if (inst->kind == JV_ARR)
 		STEP(eval_array(r, n, inst, ip, sp, scope, own));
 	else if (inst->kind == JV_OBJ)

@@ -120,12 +120,23 @@ char *js_alloc_strn(js_alloc *a, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- parse */
 
+/* js_member_cmp's order, inlined where every lookup and sort runs it:
+ * shorter keys first, keys of a length by their bytes. It is jsonb's
+ * order of an object's keys, so a jsonb document's objects come sorted
+ * (pg/json_doc.c) and sorting them is one comparison a member. */
+static inline int member_order(const js_member *a, const js_member *b)
+{
+	if (a->klen != b->klen)
+		return a->klen < b->klen ? -1 : 1;
+	/* most keys differ in their first byte: decided without a call */
+	if (a->klen && a->key[0] != b->key[0])
+		return (unsigned char)a->key[0] - (unsigned char)b->key[0];
+	return memcmp(a->key, b->key, a->klen);
+}
+
 int js_member_cmp(const void *x, const void *y)
 {
-	const js_member *a = x, *b = y;
-	size_t n = a->klen < b->klen ? a->klen : b->klen;
-	int c = memcmp(a->key, b->key, n);
-	return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+	return member_order(x, y);
 }
 
 /* Objects are small and every document's objects are sorted once per
@@ -134,14 +145,19 @@ int js_member_cmp(const void *x, const void *y)
  * The order is js_member_cmp's; keys are unique, so stability is moot. */
 void js_sort_members(js_member *m, size_t n)
 {
+	size_t sorted = 1;
+	while (sorted < n && member_order(&m[sorted - 1], &m[sorted]) < 0)
+		sorted++;
+	if (sorted >= n)
+		return; /* in order already, as jsonb's objects are */
 	if (n > 32) {
 		qsort(m, n, sizeof(js_member), js_member_cmp);
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = sorted; i < n; i++) { /* m[0..sorted) is in order */
 		js_member x = m[i];
 		size_t j = i;
-		while (j > 0 && js_member_cmp(&m[j - 1], &x) > 0) {
+		while (j > 0 && member_order(&m[j - 1], &x) > 0) {
 			m[j] = m[j - 1];
 			j--;
 		}
@@ -228,6 +244,19 @@ int js_parse_refusal(dbc_ctx *ctx, const char *text, const char *what)
 
 /* ---------------------------------------------------------------- reading */
 
+const js_val *js_get_ascending(const js_val *obj, size_t *from, const char *key, size_t len)
+{
+	js_member probe = {.key = key, .klen = len};
+	for (; *from < obj->n; (*from)++) {
+		int c = member_order(&obj->u.members[*from], &probe);
+		if (c == 0)
+			return obj->u.members[(*from)++].val;
+		if (c > 0)
+			return NULL;
+	}
+	return NULL;
+}
+
 const js_val *js_get(const js_val *obj, const char *key)
 {
 	return key ? js_get_n(obj, key, strlen(key)) : NULL;
@@ -243,7 +272,7 @@ const js_val *js_get_n(const js_val *obj, const char *key, size_t len)
 	size_t lo = 0, hi = obj->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = js_member_cmp(&obj->u.members[mid], &probe);
+		int c = member_order(&obj->u.members[mid], &probe);
 		if (c == 0)
 			return obj->u.members[mid].val;
 		if (c < 0)
@@ -435,9 +464,12 @@ static void excerpt_into(dbc_buf *b, const js_val *v, size_t max)
 	case JV_FALSE:
 		dbc_buf_append(b, "false");
 		break;
-	case JV_INT:
-		dbc_buf_appendf(b, "%lld", (long long)v->u.i);
+	case JV_INT: {
+		char digits[24]; /* one pass: no text allocated and copied */
+		int n = snprintf(digits, sizeof digits, "%lld", (long long)v->u.i);
+		dbc_buf_appendn(b, digits, (size_t)n);
 		break;
+	}
 	case JV_REAL:
 		append_real(b, v->u.d);
 		break;

@@ -14,8 +14,11 @@
 
 #define MAX_WORDS 8
 
+/* the characters of a word kept (its first ones: enough for keywords) */
+#define WORD_CHARS 47
+
 typedef struct {
-	char text[48];
+	char text[WORD_CHARS + 1];
 	bool quoted;
 } word;
 
@@ -187,7 +190,7 @@ static void classify(classify_state *st, const word *w, int n, bool concurrently
 	if (kw(w, n, 0, "BEGIN") || kw(w, n, 0, "COMMIT") || kw(w, n, 0, "END") ||
 	    (st->pg && kw(w, n, 0, "ABORT")) || (kw(w, n, 0, "START") && kw(w, n, 1, "TRANSACTION")) ||
 	    (st->pg && kw(w, n, 0, "PREPARE") && kw(w, n, 1, "TRANSACTION"))) {
-		snprintf(what, sizeof(what), "%s", k0);
+		snprintf(what, sizeof(what), "%.*s", WORD_CHARS, k0);
 		for (char *c = what; *c; c++)
 			*c = (char)toupper((unsigned char)*c);
 		set_problem(st, DBC_STMT_TX_CONTROL, line, what);
@@ -245,7 +248,7 @@ static void classify(classify_state *st, const word *w, int n, bool concurrently
 		return;
 	if ((kw(w, n, 0, "CREATE") || kw(w, n, 0, "DROP")) &&
 	    (kw(w, n, 1, "DATABASE") || kw(w, n, 1, "TABLESPACE"))) {
-		snprintf(what, sizeof(what), "%s %s", k0, w[1].text);
+		snprintf(what, sizeof(what), "%.*s %.*s", WORD_CHARS, k0, WORD_CHARS, w[1].text);
 		set_problem(st, DBC_STMT_NEEDS_NO_TX, line, what);
 		return;
 	}
@@ -335,6 +338,152 @@ static int note_placeholder(dbc_ctx *ctx, dbc_script_info *out, const char *p, i
 	return out->placeholder ? DBC_OK : DBC_ERROR;
 }
 
+/* What the scan of one statement keeps until its ';'. */
+typedef struct stmt_scan {
+	word w[MAX_WORDS];
+	int nw, ntokens, paren, case_depth, line;
+	size_t start;
+	bool in_body, trigger, concurrently, prev_begin;
+	/* the two significant tokens before this one (unquoted words, or "("):
+	 * enough to spot SQLite's conflict resolution ROLLBACK */
+	char back1[16], back2[16];
+} stmt_scan;
+
+/* One significant token: [start, end) of the script, and whether it is a
+ * word (a quoted name included). */
+typedef struct token {
+	size_t start, end;
+	int line;
+	bool is_word, quoted;
+} token;
+
+/* Where the token starting at t->start ends, and what it is; a '(' or ')'
+ * counted in ss, a ${placeholder} noted. *open: a string, quoted name or
+ * comment is still open at the end of the text. */
+static int scan_token(classify_state *st, stmt_scan *ss, const char *s, token *t,
+                      bool plain_escapes, bool *open)
+{
+	size_t tok = t->start, end;
+	unsigned char c = (unsigned char)s[tok];
+	t->is_word = t->quoted = false;
+	if (c == '\'') {
+		end = skip_quoted(s, tok, '\'', plain_escapes, open);
+	} else if (c == '"') {
+		end = skip_quoted(s, tok, '"', false, open);
+		t->is_word = t->quoted = true;
+	} else if (!st->pg && c == '`') {
+		end = skip_quoted(s, tok, '`', false, open);
+		t->is_word = t->quoted = true;
+	} else if (!st->pg && c == '[') {
+		const char *close = strchr(s + tok, ']');
+		end = close ? (size_t)(close - s) + 1 : strlen(s);
+		*open = *open || !close;
+		t->is_word = t->quoted = true;
+	} else if (st->pg && c == '$' && (end = skip_dollar(s, tok, open)) != 0) {
+		/* dollar-quoted body */
+	} else if (ident_start(c)) {
+		end = tok + 1;
+		while (ident_char((unsigned char)s[end]))
+			end++;
+		/* E'...' escape strings (PostgreSQL) and X'..' blobs */
+		if (s[end] == '\'' && end - tok == 1) {
+			bool esc = st->pg && (c == 'E' || c == 'e');
+			end = skip_quoted(s, end, '\'', esc, open);
+		} else if (st->pg && s[end] == '\'' && end - tok == 2 && (c == 'U' || c == 'u') &&
+		           s[tok + 1] == '&') {
+			end = skip_quoted(s, end, '\'', false, open);
+		} else
+			t->is_word = true;
+		/* prefix_${name}: the identifier ends with the placeholder's '$' */
+		if (t->is_word && s[end - 1] == '$' && s[end] == '{' && !st->info->placeholder_line &&
+		    note_placeholder(st->ctx, st->info, s + end - 1, t->line) != DBC_OK)
+			return DBC_ERROR;
+	} else {
+		end = tok + 1;
+		if (c == '(')
+			ss->paren++;
+		else if (c == ')')
+			ss->paren--;
+		else if (c == '$' && s[tok + 1] == '{' && !st->info->placeholder_line &&
+		         note_placeholder(st->ctx, st->info, s + tok, t->line) != DBC_OK)
+			return DBC_ERROR;
+	}
+	t->end = end;
+	return DBC_OK;
+}
+
+/* An unquoted word of the statement: the blocks whose ';' do not end it
+ * (a SQLite trigger's BEGIN ... END, PostgreSQL's BEGIN ATOMIC), COPY
+ * from or to the client, CONCURRENTLY. */
+static void note_keyword(classify_state *st, stmt_scan *ss, const char *src, size_t len)
+{
+	const word *w = ss->w;
+	int nw = ss->nw;
+	bool begin = ss->ntokens > 1 && word_is(src, len, "BEGIN");
+	if (!st->pg && word_is(src, len, "TRIGGER") && kw(w, nw, 0, "CREATE") &&
+	    (nw == 2 || (nw == 3 && (kw(w, nw, 1, "TEMP") || kw(w, nw, 1, "TEMPORARY")))))
+		ss->trigger = true;
+	if (word_is(src, len, "CONCURRENTLY"))
+		ss->concurrently = true;
+	if (st->pg && !st->info->copy_line && kw(w, nw, 0, "COPY") &&
+	    (word_is(src, len, "STDIN") || word_is(src, len, "STDOUT"))) {
+		st->info->copy_line = ss->line;
+		st->info->copy_in = word_is(src, len, "STDIN");
+	}
+	if (ss->in_body) {
+		if (word_is(src, len, "CASE"))
+			ss->case_depth++;
+		else if (word_is(src, len, "END")) {
+			if (ss->case_depth > 0)
+				ss->case_depth--;
+			else
+				ss->in_body = false;
+		}
+	} else if ((begin && ss->trigger) ||
+	           (st->pg && ss->prev_begin && word_is(src, len, "ATOMIC"))) {
+		ss->in_body = true;
+		ss->case_depth = 0;
+	}
+	ss->prev_begin = begin;
+}
+
+/* A word token: kept (its first characters) among the statement's words,
+ * an unquoted one read as a keyword. */
+static void take_word(classify_state *st, stmt_scan *ss, const char *s, const token *t)
+{
+	size_t len = t->end - t->start;
+	const char *src = s + t->start;
+	if (t->quoted) {
+		src++;
+		len = len >= 2 ? len - 2 : 0;
+	}
+	if (ss->nw < MAX_WORDS) {
+		word *cur = &ss->w[ss->nw++];
+		size_t n = len < sizeof(cur->text) ? len : sizeof(cur->text) - 1;
+		memcpy(cur->text, src, n);
+		cur->text[n] = '\0';
+		cur->quoted = t->quoted;
+	}
+	if (!t->quoted)
+		note_keyword(st, ss, src, len);
+	else
+		ss->prev_begin = false;
+}
+
+/* The statement ends, at its ';' (at_semicolon) or at the script's end:
+ * classified and, when it holds more than a ';', added to the list. */
+static int end_statement(classify_state *st, stmt_scan *ss, int *cap, const char *s, size_t end,
+                         bool at_semicolon)
+{
+	classify(st, ss->w, ss->nw, ss->concurrently, ss->line);
+	bool only_semicolon = at_semicolon && ss->ntokens == 1;
+	if (!only_semicolon &&
+	    add_stmt(st->ctx, st->info, cap, s + ss->start, end - ss->start, ss->line) != DBC_OK)
+		return DBC_ERROR;
+	*ss = (stmt_scan){0};
+	return DBC_OK;
+}
+
 static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_script_info *out,
                    bool plain_escapes, lex_marks *marks)
 {
@@ -345,174 +494,67 @@ static int analyse(dbc_ctx *ctx, const dbc_dialect *d, const char *script, dbc_s
 	lexer lx = {st.pg, script, 0, 1};
 	const char *s = script;
 	int cap = 0;
-
-	/* per-statement state */
-	word w[MAX_WORDS];
-	int nw = 0, ntokens = 0, paren = 0, case_depth = 0, stmt_line = 0;
-	size_t stmt_start = 0;
-	bool in_body = false, trigger = false, concurrently = false, prev_begin = false;
-	/* the two significant tokens before this one (unquoted words, or "("):
-	 * enough to spot SQLite's conflict resolution ROLLBACK */
-	char back1[16] = "", back2[16] = "";
+	stmt_scan ss = {0};
 	/* a string, quoted name or comment still open at the end of the text,
 	 * and the line where the last token or comment started */
 	bool open = false;
 	int last_line = 1;
 
-	for (;;) {
-		unsigned char c = (unsigned char)s[lx.pos];
-		if (c == '\0')
-			break;
+	for (unsigned char c; (c = (unsigned char)s[lx.pos]) != '\0';) {
 		if (isspace(c)) {
 			lx.line += c == '\n';
 			lx.pos++;
 			continue;
 		}
-		if (c == '-' && s[lx.pos + 1] == '-') {
-			if (mark(ctx, marks, lx.pos) != DBC_OK)
-				return DBC_ERROR;
+		bool line_comment = c == '-' && s[lx.pos + 1] == '-';
+		bool block_comment = c == '/' && s[lx.pos + 1] == '*';
+		if (mark(ctx, marks, lx.pos) != DBC_OK)
+			return DBC_ERROR;
+		if (line_comment) {
 			const char *nl = strchr(s + lx.pos, '\n');
 			advance_to(&lx, nl ? (size_t)(nl - s) : strlen(s));
 			continue;
 		}
-		if (c == '/' && s[lx.pos + 1] == '*') {
-			if (mark(ctx, marks, lx.pos) != DBC_OK)
-				return DBC_ERROR;
-			last_line = lx.line;
+		last_line = lx.line;
+		if (block_comment) {
 			advance_to(&lx, skip_block_comment(s, lx.pos, st.pg, &open));
 			continue;
 		}
 		/* a significant token starts here */
-		size_t tok = lx.pos, end;
-		int tok_line = lx.line;
-		if (mark(ctx, marks, tok) != DBC_OK)
-			return DBC_ERROR;
-		last_line = tok_line;
-		if (!out->shell_line && (st.pg ? c == '\\' : c == '.' && (tok == 0 || s[tok - 1] == '\n')))
-			out->shell_line = tok_line;
-		if (ntokens == 0) {
-			stmt_start = tok;
-			stmt_line = tok_line;
+		token t = {.start = lx.pos, .line = lx.line};
+		if (!out->shell_line &&
+		    (st.pg ? c == '\\' : c == '.' && (t.start == 0 || s[t.start - 1] == '\n')))
+			out->shell_line = t.line;
+		if (ss.ntokens++ == 0) {
+			ss.start = t.start;
+			ss.line = t.line;
 		}
-		ntokens++;
 		out->ends_with_semicolon = false;
-		if (c == ';' && paren <= 0 && !in_body) {
-			advance_to(&lx, tok + 1);
-			classify(&st, w, nw, concurrently, stmt_line);
-			if (ntokens > 1 &&
-			    add_stmt(ctx, out, &cap, s + stmt_start, tok + 1 - stmt_start, stmt_line) != DBC_OK)
+		if (c == ';' && ss.paren <= 0 && !ss.in_body) {
+			advance_to(&lx, t.start + 1);
+			if (end_statement(&st, &ss, &cap, s, t.start + 1, true) != DBC_OK)
 				return DBC_ERROR;
-			nw = ntokens = paren = case_depth = 0;
-			trigger = concurrently = prev_begin = false;
-			back1[0] = back2[0] = '\0';
 			out->ends_with_semicolon = true;
 			continue;
 		}
-		bool is_word = false, quoted_word = false;
-		if (c == '\'') {
-			end = skip_quoted(s, tok, '\'', plain_escapes, &open);
-		} else if (c == '"') {
-			end = skip_quoted(s, tok, '"', false, &open);
-			is_word = quoted_word = true;
-		} else if (!st.pg && c == '`') {
-			end = skip_quoted(s, tok, '`', false, &open);
-			is_word = quoted_word = true;
-		} else if (!st.pg && c == '[') {
-			const char *close = strchr(s + tok, ']');
-			end = close ? (size_t)(close - s) + 1 : strlen(s);
-			open = open || !close;
-			is_word = quoted_word = true;
-		} else if (st.pg && c == '$' && (end = skip_dollar(s, tok, &open)) != 0) {
-			/* dollar-quoted body */
-		} else if (ident_start(c)) {
-			end = tok + 1;
-			while (ident_char((unsigned char)s[end]))
-				end++;
-			/* E'...' escape strings (PostgreSQL) and X'..' blobs */
-			if (s[end] == '\'' && end - tok == 1) {
-				bool esc = st.pg && (c == 'E' || c == 'e');
-				end = skip_quoted(s, end, '\'', esc, &open);
-			} else if (st.pg && s[end] == '\'' && end - tok == 2 && (c == 'U' || c == 'u') &&
-			           s[tok + 1] == '&') {
-				end = skip_quoted(s, end, '\'', false, &open);
-			} else
-				is_word = true;
-			/* prefix_${name}: the identifier ends with the placeholder's '$' */
-			if (is_word && s[end - 1] == '$' && s[end] == '{' && !out->placeholder_line &&
-			    note_placeholder(ctx, out, s + end - 1, tok_line) != DBC_OK)
-				return DBC_ERROR;
-		} else {
-			end = tok + 1;
-			if (c == '(')
-				paren++;
-			else if (c == ')')
-				paren--;
-			else if (c == '$' && s[tok + 1] == '{' && !out->placeholder_line &&
-			         note_placeholder(ctx, out, s + tok, tok_line) != DBC_OK)
-				return DBC_ERROR;
-		}
-		if (is_word) {
-			size_t len = end - tok;
-			const char *src = s + tok;
-			if (quoted_word) {
-				src++;
-				len = len >= 2 ? len - 2 : 0;
-			}
-			if (nw < MAX_WORDS) {
-				word *cur = &w[nw++];
-				size_t n = len < sizeof(cur->text) ? len : sizeof(cur->text) - 1;
-				memcpy(cur->text, src, n);
-				cur->text[n] = '\0';
-				cur->quoted = quoted_word;
-			}
-			if (!quoted_word) {
-				bool begin = ntokens > 1 && word_is(src, len, "BEGIN");
-				/* blocks whose ';' do not end the statement */
-				if (!st.pg && word_is(src, len, "TRIGGER") && kw(w, nw, 0, "CREATE") &&
-				    (nw == 2 || (nw == 3 && (kw(w, nw, 1, "TEMP") || kw(w, nw, 1, "TEMPORARY")))))
-					trigger = true;
-				if (word_is(src, len, "CONCURRENTLY"))
-					concurrently = true;
-				if (st.pg && !out->copy_line && kw(w, nw, 0, "COPY") &&
-				    (word_is(src, len, "STDIN") || word_is(src, len, "STDOUT"))) {
-					out->copy_line = stmt_line;
-					out->copy_in = word_is(src, len, "STDIN");
-				}
-				if (in_body) {
-					if (word_is(src, len, "CASE"))
-						case_depth++;
-					else if (word_is(src, len, "END")) {
-						if (case_depth > 0)
-							case_depth--;
-						else
-							in_body = false;
-					}
-				} else if (begin && trigger) {
-					in_body = true;
-					case_depth = 0;
-				} else if (st.pg && prev_begin && word_is(src, len, "ATOMIC")) {
-					in_body = true;
-					case_depth = 0;
-				}
-				prev_begin = begin;
-			} else
-				prev_begin = false;
-		} else
-			prev_begin = false;
-		if (!st.pg)
-			note_rollback(&st, back1, back2, s + tok, end - tok, is_word && !quoted_word, tok_line);
-		if (is_word && !quoted_word)
-			lx.pos = end; /* a bare word holds no newline */
+		if (scan_token(&st, &ss, s, &t, plain_escapes, &open) != DBC_OK)
+			return DBC_ERROR;
+		if (t.is_word)
+			take_word(&st, &ss, s, &t);
 		else
-			advance_to(&lx, end);
+			ss.prev_begin = false;
+		if (!st.pg)
+			note_rollback(&st, ss.back1, ss.back2, s + t.start, t.end - t.start,
+			              t.is_word && !t.quoted, t.line);
+		if (t.is_word && !t.quoted)
+			lx.pos = t.end; /* a bare word holds no newline */
+		else
+			advance_to(&lx, t.end);
 	}
 	if (open)
 		out->open_line = last_line;
-	if (ntokens > 0) {
-		classify(&st, w, nw, concurrently, stmt_line);
-		if (add_stmt(ctx, out, &cap, s + stmt_start, strlen(s) - stmt_start, stmt_line) != DBC_OK)
-			return DBC_ERROR;
-	}
+	if (ss.ntokens > 0 && end_statement(&st, &ss, &cap, s, strlen(s), false) != DBC_OK)
+		return DBC_ERROR;
 	return ctx->failed ? DBC_ERROR : DBC_OK;
 }
 

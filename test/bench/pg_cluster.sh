@@ -52,6 +52,12 @@ if ls "$ROOT"/pg/*.c >/dev/null 2>&1; then
 		echo "pg_cluster: dbcare could not be installed (see $DIR/install.log); dbcare's PostgreSQL rows are skipped" >&2
 	fi
 fi
+# The floors of a jsonb validator (bench_json_schemastore.py), in this
+# cluster's library folder only: CREATE FUNCTION ... AS '$libdir/dbcare_bench_walk'.
+gcc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -fPIC -shared \
+	-I"$("$PG_CONFIG" --includedir-server)" -o "$PLIB/dbcare_bench_walk.so" \
+	"$ROOT/test/bench/jsonb_walk.c" >"$DIR/walk.log" 2>&1 ||
+	echo "pg_cluster: test/bench/jsonb_walk.c did not build (see $DIR/walk.log)" >&2
 [ "$(id -u)" = 0 ] && chown -R postgres: "$DIR"
 
 "${AS_PG[@]}" "$PBIN/initdb" -D "$DIR/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C \

@@ -3,9 +3,10 @@
 # on a table audited by triggers and on one audited from the WAL gives the
 # same entries (operations, keys, old and new values, the actor), the TOAST
 # value an UPDATE left unchanged included, TRUNCATE recorded; the hash chain
-# verifies; readers wait for the worker; a server without wal_level =
+# verifies; readers wait for the worker (once a statement); a server without wal_level =
 # logical, or whose output_plugin_libraries leaves dbcare out, gets an error
-# naming the setting; mode "wal" on a partition is refused.
+# naming the setting; mode "wal" on a partition is refused; wal_level
+# lowered under the slot: the server's refusal, and the way out the doc gives.
 set -eu
 db=dbcare_audit_wal
 . "$(dirname "$0")/lib/pg.sh"
@@ -73,6 +74,15 @@ L -c "BEGIN" -c "INSERT INTO tw VALUES (20), (21)" -c "SELECT pg_current_xact_id
 [ "$(L -c "SELECT DISTINCT txid FROM dbaudit_history('tw', '{\"id\": 21}')")" = "$(tr -d '\n' < "$work/xid")" ] ||
   fail "txid: $(cat "$work/xid")"
 
+# a statement that rebuilds every row (one dbaudit_row_at a row) waits for
+# the worker once, not once a row
+L -c "INSERT INTO tw SELECT g FROM generate_series(100, 399) g" >/dev/null
+t0=$(date +%s%N)
+[ "$(L -c "SELECT count(dbaudit_row_at('tw', jsonb_build_object('id', g), '2999-01-01')) FROM generate_series(100, 399) g")" = 300 ] ||
+  fail "rows not rebuilt"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 5000 ] || fail "rebuilding 300 rows took $ms ms: a wait a row"
+
 # disable: later changes are not recorded, the earlier ones are
 L -c "INSERT INTO tw VALUES (30)" -c "SELECT dbaudit_disable('tw')" -c "INSERT INTO tw VALUES (31)" >/dev/null
 [ "$(L -c "SELECT count(*) FROM dbaudit_history('tw', '{\"id\": 30}')")" = 1 ] || fail "the change before disable is lost"
@@ -84,4 +94,26 @@ L -c "CREATE TABLE p (id int PRIMARY KEY) PARTITION BY RANGE (id)" \
   -c "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)"
 out=$(L -c "SELECT dbaudit_enable('p1', mode => 'wal')" 2>&1) && fail "a partition in wal mode"
 echo "$out" | grep -q 'dbcare: mode "wal" audits tables outside partition and inheritance trees' || fail "$out"
+
+# wal_level lowered under a slot: PostgreSQL refuses to start, naming the
+# slot and the setting (docs/audit.md); back at logical, the slot dropped
+# as the doc says, it starts at replica, and a table left in wal mode takes
+# writes (not recorded: the problem is named)
+lg_stop fast
+echo "wal_level = replica" >>"$lg/data/postgresql.conf"
+"${AS_PG[@]}" env "${lg_env[@]}" "$B/pg_ctl" -D "$lg/data" -l "$lg/server.log" -w -t 60 start >/dev/null 2>&1 &&
+  fail "the server started at wal_level = replica with the slot"
+grep -q 'logical replication slot "dbcare_audit_[0-9]*" exists, but wal_level < logical' "$lg/server.log" ||
+  fail "no error naming the slot: $(tail -n 5 "$lg/server.log")"
+echo "wal_level = logical" >>"$lg/data/postgresql.conf"
+lg_start
+L -c "SELECT count(*) FROM dbaudit_log('tw2')" >/dev/null
+L -c "SELECT pg_drop_replication_slot('dbcare_audit_' || oid) FROM pg_database WHERE datname = current_database()" >/dev/null
+lg_stop fast
+echo "wal_level = replica" >>"$lg/data/postgresql.conf"
+lg_start
+L -c "INSERT INTO tw2 VALUES (1)" >/dev/null || fail "a write to a table left in wal mode at wal_level = replica"
+[ "$(L -c "SELECT problem FROM dbaudit_tables() WHERE \"table\" = 'public.tw2'")" = \
+  "audited in wal mode, but the database's replication slot is gone: its changes are not recorded" ] ||
+  fail "no problem named at wal_level = replica: $(L -c "SELECT * FROM dbaudit_tables()")"
 echo "pg_audit_wal: $(($(date +%s) - start)) s"

@@ -4,13 +4,17 @@
 # (dbcare_audit_lag_seconds) and the WAL the slot holds back
 # (dbcare_audit_wal_retained_bytes), readers refuse to show the incomplete
 # log, and dbaudit_tables names the problem once the slot holds half of
-# dbcare.audit_wal_max_retained. Past all of it, the worker falls back to
+# dbcare.audit_wal_max_retained, as does the health check audit; `dbcare
+# serve` exposes both series on /metrics. Past all of it, the worker falls back to
 # trigger mode (baseline snapshot, slot dropped) as soon as it runs again,
 # and later changes are recorded by the triggers.
 set -eu
 db=dbcare_audit_wal_lag
 . "$(dirname "$0")/lib/pg.sh"
 . "$(dirname "$0")/lib/pg_logical.sh"
+. "$(dirname "$0")/lib/cli.sh"
+. "$root/test/script/lib/serve.sh"
+py=/usr/bin/python3
 start=$(date +%s)
 L -c "CREATE TABLE tw (id int PRIMARY KEY, pad text)" \
   -c "SELECT dbaudit_enable('tw', mode => 'wal')" -c "INSERT INTO tw VALUES (0, 'first')" >/dev/null
@@ -18,7 +22,7 @@ L -c "CREATE TABLE tw (id int PRIMARY KEY, pad text)" \
 w=$(lg_pid_of 'dbcare audit wal')
 [ -n "$w" ] || fail "no worker"
 kill -STOP "$w"
-trap 'kill -CONT "$w" 2>/dev/null || true; lg_stop immediate; cleanup' EXIT
+trap 'kill -CONT "$w" 2>/dev/null || true; kill_serves; lg_stop immediate; cleanup' EXIT
 L -c "INSERT INTO tw SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g" >/dev/null
 sleep 1.5
 metrics=$(L -c "SELECT dbhealth_metrics()")
@@ -34,6 +38,19 @@ L -c "LOAD 'dbcare'" -c "ALTER SYSTEM SET dbcare.audit_wal_max_retained = '2MB'"
 sleep 0.3
 L -c "SELECT problem FROM dbaudit_tables()" | grep -q 'recorded from the WAL, but the log is [0-9]* s behind and the slot holds [0-9]* MB of WAL (dbcare.audit_wal_max_retained: 2 MB)' ||
   fail "no problem named: $(L -c "SELECT problem FROM dbaudit_tables()")"
+L -c "SELECT status || ': ' || message || ' / ' || hint FROM dbhealth_checks('quick') WHERE name = 'audit'" |
+  grep -q "^warning: .*recorded from the WAL, but the log is [0-9]* s behind.* / .*see that its worker runs.*fall back to trigger mode" ||
+  fail "the health check audit: $(L -c "SELECT * FROM dbhealth_checks('quick') WHERE name = 'audit'")"
+# dbcare serve's /metrics carries the lag and the WAL held back
+start_serve serve.log --db "postgresql:///app?host=$lg/sock&port=$lg_port&user=postgres" --min-interval 0 --report-interval 0
+get "$base/metrics"
+want_code 200 metrics
+promtool check metrics <body || fail "promtool refused /metrics"
+lag=$(sed -n 's/^dbcare_audit_lag_seconds{engine="postgresql",database="app"} //p' body)
+retained=$(sed -n 's/^dbcare_audit_wal_retained_bytes{engine="postgresql",database="app"} //p' body)
+[ -n "$lag" ] && awk "BEGIN { exit !($lag >= 1) }" || fail "/metrics: no lag: $(grep audit body)"
+[ -n "$retained" ] && [ "$retained" -gt 4000000 ] || fail "/metrics: no retained bytes: $(grep audit body)"
+stop_serve
 # the worker runs again: past the bound, it falls back to trigger mode
 kill -CONT "$w"
 for _ in $(seq 1 100); do

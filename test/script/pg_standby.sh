@@ -159,6 +159,18 @@ python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
 assert [(m['version'], m['state']) for m in d['migrations']] == [('1', 'applied'), ('2', 'pending')], d" \
   "$work/out" || fail "dbcare status on the standby: $(cat "$work/out")"
 grep -qF "is read-only: the files of $work/m are not compared" "$work/err" || fail "no read-only note: $(cat "$work/err")"
+# ... but counted: status counts pending as readiness does (the core's
+# dbmigrate_pending, read only, over the registry and the folder), so the
+# two agree where the registry alone says less: 2, version 2 registered
+# and version 3 only in the folder, which the standby cannot register
+python3 -c "import json, sys; d = json.load(open(sys.argv[1])); assert d['pending'] == 2, d" \
+  "$work/out" || fail "dbcare status on the standby: pending $(cat "$work/out")"
+py=python3
+. "$(dirname "$0")/lib/serve.sh"
+start_serve "$work/serve.log" --db "$standby" --dir "$work/m" --min-interval 0
+get "$base/readyz"; want_code 503 "readyz on the standby"
+grep -qF ": not ready: 2 migration(s) pending" "$work/body" || fail "readyz on the standby: $(cat "$work/body")"
+stop_serve
 "$cli" health --db "$standby" --mode quick --json >"$work/out" || fail "dbcare health on the standby"
 python3 -c "import json, sys; assert json.load(open(sys.argv[1]))['mode'] == 'quick'" "$work/out" || fail "health json"
 if "$cli" migrate --db "$standby" --dir "$work/m" >"$work/out" 2>"$work/err"; then fail "dbcare migrate on the standby"; fi

@@ -59,24 +59,28 @@ echo "$out" | grep -q 'no restore point named "nothing"' || fail "unknown mark: 
 
 # eight writers during a mark
 cat >"$work/writer.py" <<'PY'
-import sqlite3, sys, time
-db, writer, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+import os, sqlite3, sys, time
+db, writer, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 c = sqlite3.connect(db, timeout=30, isolation_level=None)
-n, end = 0, time.time() + seconds
-while time.time() < end:
+# writes until the mark is made and then a few more (so the mark lies
+# strictly inside the writes however long the mark waits for the lock)
+n, after, end = 0, 0, time.time() + 120
+while after < 5 and time.time() < end:
     n += 1
     c.execute("INSERT INTO w VALUES (?, ?)", (writer, n))
+    after += os.path.exists(stop)
 print(n)
 PY
 pids=()
 for i in 1 2 3 4 5 6 7 8; do
-  "$py" "$work/writer.py" "$db" "$i" 4 >"$work/w$i" 2>&1 & pids+=($!)
+  "$py" "$work/writer.py" "$db" "$i" "$work/marked" >"$work/w$i" 2>&1 & pids+=($!)
 done
 sleep 1
 # (the mark's catalog writes wait for the writers like any write: a busy
 # timeout, as an application sets one)
 out=$(sqlite3 -batch -cmd ".load $module" -cmd ".timeout 30000" "$db" "SELECT dbbackup_mark('under-load')") ||
   fail "mark under load: $out"
+touch "$work/marked"
 for p in "${pids[@]}"; do wait "$p" || fail "a writer failed: $(cat "$work"/w[1-8])"; done
 copy_db "$work/r3.db"
 "$cli" restore --to-mark under-load --db "sqlite:$work/r3.db" --module "$module" >"$work/out" 2>&1 ||

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SQLite point-in-time recovery (docs/backups.md, "Back to any moment"):
-# `dbcare log` captures while writer processes commit throughout (three
-# plain Python connections without the module, one with it loaded; one of
-# them forces checkpoints (TRUNCATE, RESTART) on a connection of its own
-# and now and then runs VACUUM), and the capture is killed with SIGKILL
-# DBC_KILLS times (default 3; the long tier runs 20 or more) and started
-# again. A tester takes PITR_MOMENTS (default 20) copies of the rows at
+# `dbcare log` captures while PITR_WRITERS writer processes (default 4)
+# commit throughout (plain Python connections; one in four loads the
+# module, one in four forces checkpoints (TRUNCATE, RESTART) on a
+# connection of its own and now and then runs VACUUM) and a blob writer
+# grows the database to PITR_GROW_MB (default 8) in 1 MB transactions; the
+# capture is killed with SIGKILL DBC_KILLS times (default 3) and writers
+# PITR_WRITER_KILLS times (default 2), each started again. The long tier
+# (docs/testing.md) runs 20 + 20 kills, 8 writers, past 1 GB, 50 moments. A tester takes PITR_MOMENTS (default 20) copies of the rows at
 # moments when it holds the write lock (the state at such a moment is
 # exact: nothing commits) and the capture has seen it. Then the database is
 # deleted with its -wal and -shm, and each moment is restored from the log
@@ -22,15 +24,22 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 
-DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} \
+DBC_KILLS=${DBC_KILLS:-3} PITR_MOMENTS=${PITR_MOMENTS:-20} PITR_WRITERS=${PITR_WRITERS:-4} \
+  PITR_WRITER_KILLS=${PITR_WRITER_KILLS:-2} PITR_GROW_MB=${PITR_GROW_MB:-8} \
   "$py" - "$cli" "$module" "$work" <<'PY'
 import calendar, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, threading, time
 cli, module, work = sys.argv[1:4]
 kills, nmoments = int(os.environ["DBC_KILLS"]), int(os.environ["PITR_MOMENTS"])
+nwriters, writer_kills = int(os.environ["PITR_WRITERS"]), int(os.environ["PITR_WRITER_KILLS"])
+grow_mb = int(os.environ["PITR_GROW_MB"])
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(logdir)
+state = {"capture": None, "killed": 0, "down": []}
 def fail(msg):
-    print("FAIL: " + msg); sys.exit(1)
+    # the capture stopped with the test (writers are daemons: they go too)
+    print("FAIL: " + msg, flush=True)
+    if state["capture"]: state["capture"].kill()
+    sys.exit(1)
 def now_ms(): return int(time.time() * 1000)
 def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
 
@@ -38,19 +47,21 @@ con = sqlite3.connect(db, isolation_level=None)
 con.executescript("""PRAGMA journal_mode = wal;
   CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, n INT, payload TEXT);
   CREATE TABLE u (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;
-  CREATE INDEX t_w ON t (w, n);""")
+  CREATE INDEX t_w ON t (w, n);
+  CREATE TABLE big (id INTEGER PRIMARY KEY, tag INT, b BLOB);""")
 con.close()
 
 def rows_hash(c):
     h = hashlib.sha256()
-    for table in ("SELECT * FROM t ORDER BY id", "SELECT * FROM u ORDER BY k"):
+    for table in ("SELECT * FROM t ORDER BY id", "SELECT * FROM u ORDER BY k",
+                  "SELECT id, tag, length(b), hex(substr(b, 1, 16)) FROM big ORDER BY id"):
         for row in c.execute(table):
             h.update(repr(row).encode())
     return h.hexdigest()
 
 def writer(wid, stop, with_module, checkpoints):
     rnd = random.Random(wid * 7919 + os.getpid())
-    c = sqlite3.connect(db, timeout=20, isolation_level=None)
+    c = sqlite3.connect(db, timeout=60, isolation_level=None)
     if with_module:
         c.enable_load_extension(True)
         c.load_extension(module)
@@ -88,7 +99,10 @@ def progress():
             return int(f.read().split()[0])
     except (OSError, ValueError, IndexError):
         return 0
-def wait_progress(ok, limit=3.0):
+# how long a capture may take to catch up: generous, as a loaded machine
+# (or a capture just started again after a kill) is slow
+WAIT_S = float(os.environ.get("PITR_WAIT_S", "30"))
+def wait_progress(ok, limit=WAIT_S):
     end = time.time() + limit
     while time.time() < end:
         if ok(progress()):
@@ -97,17 +111,49 @@ def wait_progress(ok, limit=3.0):
     return False
 
 capture = start_capture()
-if not wait_progress(lambda p: p > 0, 10):
+if not wait_progress(lambda p: p > 0, WAIT_S * 3):
     fail("the capture did not start: " + open(os.path.join(work, "capture.err")).read())
 stop = mp.Event()
-writers = [mp.Process(target=writer, args=(i, stop, i == 3, i == 0)) for i in range(4)]
-for p in writers: p.start()
+def start_writer(i):
+    # one in four loads the module, one in four forces checkpoints and VACUUMs
+    p = mp.Process(target=writer, args=(i, stop, i % 4 == 3, i % 4 == 0), daemon=True)
+    p.start()
+    return p
+writers = [start_writer(i) for i in range(nwriters)]
 
-state = {"capture": capture, "killed": 0, "down": []}
+# the database grown by large blobs (pages of zeros after a few bytes),
+# 1 MB a transaction, to PITR_GROW_MB: the capture copies such commits in
+# parts (16 MB a poll), a checkpoint and a VACUUM meet them
+def grower(stop):
+    c = sqlite3.connect(db, timeout=60, isolation_level=None)
+    rnd = random.Random(os.getpid())
+    while not stop.is_set() and c.execute("PRAGMA page_count").fetchone()[0] * 4096 < grow_mb << 20:
+        c.execute("BEGIN IMMEDIATE")
+        for _ in range(4):
+            c.execute("INSERT INTO big (tag, b) VALUES (?, ?)",
+                      (rnd.randint(0, 1 << 30), os.urandom(16) + bytes(262128)))
+        c.execute("COMMIT")
+        time.sleep(0.05)
+growers = [mp.Process(target=grower, args=(stop,), daemon=True)] if grow_mb > 0 else []
+for p in growers: p.start()
+
+state["capture"] = capture
+state["writer_kills"] = 0
+def kill_writer(rnd):
+    # a writer killed with SIGKILL, maybe inside a transaction, and
+    # started again: what it had not committed never reaches the log
+    i = rnd.randrange(len(writers))
+    os.kill(writers[i].pid, signal.SIGKILL); writers[i].join()
+    writers[i] = start_writer(i)
+    state["writer_kills"] += 1
 def killer():
     rnd = random.Random()
-    for _ in range(kills):
+    for k in range(max(kills, writer_kills)):
         time.sleep(rnd.uniform(0.3, 1.5))
+        if k < writer_kills:
+            kill_writer(rnd)
+        if k >= kills:
+            continue
         down = now_ms()
         state["capture"].send_signal(signal.SIGKILL); state["capture"].wait()
         state["killed"] += 1
@@ -116,11 +162,21 @@ def killer():
         state["down"].append((down, now_ms()))
 kt = threading.Thread(target=killer); kt.start()
 
+# The tester holds the write lock while it waits for the capture, never
+# longer than HOLD_S: a capture needs that lock for a base (a new stretch)
+# and waits 10 s for it. A capture still starting again after a kill may
+# not see a moment within that: it counts as not seen (either answer of
+# the restore is then checked), and moments are taken until enough were
+# seen (they are, once the kills are over) or the time is up.
+HOLD_S = 8.0
 moments = []
-tester = sqlite3.connect(db, timeout=20, isolation_level=None)
-for i in range(nmoments):
+tester = sqlite3.connect(db, timeout=60, isolation_level=None)
+give_up = time.time() + max(120.0, nmoments * 6.0)
+while (len(moments) < nmoments or sum(1 for m in moments if m[2]) < (nmoments + 1) // 2) \
+        and len(moments) < nmoments * 3 and time.time() < give_up:
     time.sleep(random.uniform(0.05, 0.4))
     tester.execute("BEGIN IMMEDIATE")
+    release = time.time() + HOLD_S
     held = now_ms()
     h = rows_hash(tester)
     # a poll stamps its records once it has read the WAL: a record at or
@@ -132,10 +188,11 @@ for i in range(nmoments):
     def seen(p):
         first[0] = p
         return p >= held
-    sure = wait_progress(seen) and wait_progress(lambda p: p > first[0])
+    left = lambda: max(0.0, release - time.time())
+    sure = wait_progress(seen, left()) and wait_progress(lambda p: p > first[0], left())
     time.sleep(0.002)  # T after that record's millisecond
     t = now_ms()
-    sure = sure and wait_progress(lambda p: p > t)
+    sure = sure and wait_progress(lambda p: p > t, left())
     tester.execute("ROLLBACK")
     moments.append((t, h, sure))
 kt.join()
@@ -151,13 +208,40 @@ def status():
         fail("log status: " + r.stderr)
     return json.loads(r.stdout)
 def parse(t): return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:])
+# the capture seen at or after `seen`: status's last restorable moment is
+# at least that, and its lag no more than the time since (whatever the load)
+seen = now_ms()
+if not wait_progress(lambda p: p >= seen):
+    fail("the capture did not go on after the kills: " + open(os.path.join(work, "capture.err")).read())
+reached = progress()
 live = status()
-if not live["capturing"] or not 0 <= live["lag_ms"] < 3000:
-    fail("log status while capturing: %r" % live)
+after = now_ms()
+if (not live["capturing"] or parse(live["last_restorable"]) < reached
+        or not 0 <= live["lag_ms"] <= after - reached):
+    fail("log status while capturing (the capture had reached %s, %d ms before): %r" %
+         (text(reached), after - reached, live))
 stop.set()
-for p in writers: p.join()
+for p in writers + growers: p.join()
+# the end: nothing commits any more; once a segment closed after it (with
+# the row counts of its last commit), a restore to it checks them
+end_rows = rows_hash(tester)
+end = now_ms() + 2
+time.sleep(0.003)
+def closed_after(ms):
+    for f in os.listdir(logdir):
+        if f.startswith("log-") and f.endswith(".json"):
+            try:
+                if parse(json.load(open(os.path.join(logdir, f)))["last_commit"]) > ms:
+                    return True
+            except (OSError, ValueError):
+                pass
+    return False
+deadline = time.time() + WAIT_S
+while not closed_after(end) and time.time() < deadline:
+    time.sleep(0.05)
+if not closed_after(end):
+    fail("no segment closed within %.0f s after the writers stopped" % WAIT_S)
 tester.close()
-time.sleep(0.3)
 state["capture"].send_signal(signal.SIGTERM)
 if state["capture"].wait() != 0:
     fail("the capture failed: " + open(os.path.join(work, "capture.err")).read())
@@ -200,8 +284,59 @@ for i, (t, h, sure) in enumerate(moments):
     for f in os.listdir(work):
         if ".pitr-" in f:
             fail("a scratch image is left: " + f)
-if sum(1 for m in moments if m[2]) < nmoments // 2:
-    fail("the capture saw only %d of %d moments" % (sum(1 for m in moments if m[2]), nmoments))
+# the end, after the last commit: restored, its rows checked against the
+# counts the log recorded when that segment closed (the restore says so)
+r, out = restore(end, "end.db")
+if r.returncode != 0 or "row counts equal to the log's" not in r.stdout:
+    fail("the end (%s): not restored with its row counts checked: %s%s" % (text(end), r.stdout, r.stderr))
+c = sqlite3.connect(out)
+if rows_hash(c) != end_rows:
+    fail("the end (%s): restored rows differ" % text(end))
+c.close()
+counted += 1
+
+# ... and the check is real: the log's count for t raised by one (the
+# record's SHA-256 and the segment's recomputed, as a forger would), the
+# same restore is refused
+import shutil, struct
+forged = os.path.join(work, "forged")
+shutil.copytree(logdir, forged, ignore=shutil.ignore_patterns("log.lock"))
+def forge_rows(seg):
+    b = bytearray(open(seg, "rb").read())
+    off, last = 8, None
+    while off + 20 <= len(b):
+        rtype, plen = struct.unpack_from("<II", b, off + 4)
+        if rtype == ord("R"):
+            last = (off, plen)
+        off += 20 + plen + 32
+    if not last:
+        return False
+    off, plen = last
+    body = bytes(b[off + 20 + 36: off + 20 + plen]).decode()
+    lines = [l.split("\t") for l in body.splitlines()]
+    new = "".join("%s\t%d\n" % (k, int(v) + (k == "t")) for k, v in lines).encode()
+    rec = bytearray(b[off: off + 20 + 36]) + new
+    struct.pack_into("<I", rec, 8, 36 + len(new))
+    rec += hashlib.sha256(rec).digest()
+    b[off: off + 20 + plen + 32] = rec
+    open(seg, "wb").write(b)
+    j = seg[:-len(".dbclog")] + ".json"
+    m = json.load(open(j))
+    m["sha256"] = hashlib.sha256(b).hexdigest()
+    open(j, "w").write(json.dumps(m, separators=(",", ":")))
+    return True
+segs = sorted(f for f in os.listdir(forged) if f.endswith(".dbclog"))
+if not any(forge_rows(os.path.join(forged, f)) for f in reversed(segs)):
+    fail("no row counts in the log to forge")
+out = os.path.join(work, "forged.db")
+r = subprocess.run([cli, "restore", "--to-time", text(end), forged, "--db", "sqlite:" + out,
+                    "--module", module], capture_output=True, text=True)
+if r.returncode == 0 or "rows in t" not in r.stderr or os.path.exists(out):
+    fail("a log whose row counts differ from its pages restored: %s%s" % (r.stdout, r.stderr))
+
+if sum(1 for m in moments if m[2]) < (nmoments + 1) // 2:
+    fail("the capture saw only %d of %d moments (in %.0f s)" % (sum(1 for m in moments if m[2]), len(moments),
+                                                           max(120.0, nmoments * 6.0)))
 
 # the same moment written with an offset from UTC restores the same rows
 t0, h0, _ = moments[0]
@@ -233,8 +368,10 @@ r = subprocess.run([cli, "restore", "--to-time", text(moments[-1][0]), logdir, "
 if r.returncode == 0 or "is not empty" not in r.stderr:
     fail("a restore over a database with tables: " + r.stderr)
 epochs = sum(1 for f in os.listdir(logdir) if f.startswith("base-") and f.endswith(".db"))
-if epochs != len(stretches):
-    fail("%d bases, but log status lists %d stretches" % (epochs, len(stretches)))
+if epochs != len({s["epoch"] for s in final["stretches"]}):
+    fail("%d bases, but log status lists stretches of %d epochs" % (epochs, len({s["epoch"] for s in final["stretches"]})))
 print("ok: %d moments restored row for row (%d also against the log's row counts), %d in gaps "
-      "refused cleanly; %d kills of the capture, %d bases" % (exact, counted, gaps, state["killed"], epochs))
+      "refused cleanly; %d kills of the capture and %d of %d writers, %d bases, a database of %d MB" %
+      (exact, counted, gaps, state["killed"], state["writer_kills"], nwriters, epochs,
+       os.path.getsize(os.path.join(work, "end.db")) >> 20))
 PY

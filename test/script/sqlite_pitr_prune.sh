@@ -7,7 +7,12 @@
 # then refused with nothing made, moments of the other two still restore
 # row for row (and equal to the row counts the log recorded when a segment
 # closed after their last commit), and log status lists two stretches.
-# --keep is required.
+# --keep-for SPAN keeps what restores any moment of the last SPAN: the
+# newest base before it and every later one, with their segments; on a
+# copy, a span reaching back before the second base deletes nothing, one
+# beginning between the second and third deletes the first base and its
+# segments, and the second moment (older than the span) still restores.
+# --keep or --keep-for is required.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -33,6 +38,25 @@ done
 [ "$(ls "$log"/base-*.db | wc -l)" = 3 ] || fail "three captures did not make three bases: $(ls "$log")"
 
 out=$(dbc log prune "$log" 2>&1) && fail "prune without --keep ran: $out"
+
+# --keep-for SPAN, on a copy: what restores any moment of the last SPAN.
+# Its beginning between the second and the third base keeps the second
+# (a restore to a moment after it starts there) with every segment it
+# needs, even those older than SPAN; the first base and its segments go.
+ms() { python3 -c 'import calendar,sys,time; n=sys.argv[1]; print(calendar.timegm(time.strptime(n[5:22], "%Y-%m-%dT%H%M%S"))*1000+int(n[22:25]))' "$(basename "$1")"; }
+mapfile -t bases < <(ls "$log"/base-*.db)
+b2=$(ms "${bases[1]}") b3=$(ms "${bases[2]}")
+cp -r "$log" "$work/aged"; rm -f "$work/aged/log.lock"
+span_to() { python3 -c 'import sys,time; print("%.3fs" % (time.time() - int(sys.argv[1]) / 1000))' "$1"; }
+dbc log prune "$work/aged" --keep-for "$(span_to $((b2 - 100)))" --apply >"$work/aged.out" 2>&1 ||
+  fail "--keep-for: $(cat "$work/aged.out")"
+grep -q "^0 files deleted" "$work/aged.out" || fail "a span reaching before the second base deleted: $(cat "$work/aged.out")"
+dbc log prune "$work/aged" --keep-for "$(span_to $(((b2 + b3) / 2)))" --apply >"$work/aged.out" 2>&1 ||
+  fail "--keep-for: $(cat "$work/aged.out")"
+[ "$(ls "$work/aged"/base-*.db | wc -l)" = 2 ] || fail "--keep-for left $(ls "$work/aged"/base-*.db | wc -l) bases, not 2"
+[ ! -e "$work/aged/$(basename "${bases[0]}")" ] || fail "--keep-for kept the first base"
+aged_segments=$(ls "$work/aged"/*.dbclog | wc -l)
+out=$(dbc log prune "$work/aged" --keep-for 1x 2>&1) && fail "--keep-for 1x ran: $out"
 before=$(ls "$log" | sort)
 dbc log prune "$log" --keep 2 >"$work/dry" || fail "dry run: $(cat "$work/dry")"
 [ "$(ls "$log" | sort)" = "$before" ] || fail "a dry run deleted files"
@@ -57,6 +81,18 @@ for i in 0 1 2; do
     [ ! -e "$work/r$i.db" ] || fail "a refused restore left a file"
   fi
 done
+# the aged copy restores the second and third moments (the second is
+# older than the span: its base is kept, so are the segments after it)
+for i in 1 2; do
+  t=${moments[$i]%|*} n=${moments[$i]#*|}
+  "$cli" restore --to-time "$t" "$work/aged" --db "sqlite:$work/a$i.db" --module "$module" >"$work/out" 2>&1 ||
+    fail "aged log, moment $i: $(cat "$work/out")"
+  [ "$(sqlite3 "$work/a$i.db" "PRAGMA integrity_check; SELECT count(*) FROM t")" = "$(printf 'ok\n%s' "$n")" ] ||
+    fail "aged log, moment $i: not $n rows"
+done
+"$cli" restore --to-time "${moments[0]%|*}" "$work/aged" --db "sqlite:$work/a0.db" --module "$module" >/dev/null 2>&1 &&
+  fail "the aged log restored a moment of the first stretch"
+[ "$aged_segments" -lt "$(grep -c 'dbclog$' <<<"$before")" ] || fail "--keep-for deleted no segment"
 [ "$("$cli" log status "$log" --json --db "sqlite:$work/r2.db" --module "$module" |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stretches"]))')" = 2 ] ||
   fail "log status after the prune does not list two stretches"

@@ -421,6 +421,51 @@ static void test_regex(dbc_ctx *ctx)
 	      ". matches other characters; [.] and \\. stay a dot");
 }
 
+/* Patterns of plain text between optional anchors ("^_", "\\.js$") are
+ * matched by comparing bytes, not by PCRE2: each gives what the same
+ * pattern gives through PCRE2 (its text in a group, which PCRE2 alone
+ * reads) and what ECMA-262 says. */
+static void test_regex_plain_text(dbc_ctx *ctx)
+{
+	static const struct {
+		const char *start, *text, *end; /* JSON string contents */
+		const char *subject;            /* JSON text */
+		bool match;
+	} cases[] = {
+	    {"^", "_", "", "\"_id\"", true},
+	    {"^", "_", "", "\"id_\"", false},
+	    {"^", "_", "", "\"\"", false},
+	    {"^", "x-", "", "\"X-a\"", false},
+	    {"", "\\\\.js", "$", "\"a.js\"", true},
+	    {"", "\\\\.js", "$", "\"ajs\"", false},
+	    {"", "\\\\.js", "$", "\"a.jsx\"", false},
+	    {"^", "a\\\\.b", "$", "\"a.b\"", true},
+	    {"^", "a\\\\.b", "$", "\"a.bc\"", false},
+	    {"^", "a\\\\.b", "$", "\"axb\"", false},
+	    {"", "abc", "", "\"xxabcxx\"", true},
+	    {"", "abc", "", "\"ab\"", false},
+	    {"^", "", "$", "\"\"", true},
+	    {"^", "", "$", "\"a\"", false},
+	    {"^", "", "", "\"a\"", true},
+	    {"", "", "$", "\"a\"", true},
+	    {"", "caf\u00e9", "", "\"un café\"", true},
+	    {"^", "\\\\/api", "", "\"/api/v1\"", true},
+	    {"", "a\\\\$", "", "\"a$\"", true},
+	    {"", "a\\\\$", "", "\"a\"", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *plain = dbc_printf(ctx, "{\"pattern\":\"%s%s%s\"}", cases[i].start,
+		                               cases[i].text, cases[i].end);
+		const char *pcre = dbc_printf(ctx, "{\"pattern\":\"%s(?:%s)%s\"}", cases[i].start,
+		                              cases[i].text, cases[i].end);
+		bool by_bytes = valid(ctx, cases[i].subject, plain);
+		bool by_pcre = valid(ctx, cases[i].subject, pcre);
+		CHECK(by_bytes == cases[i].match && by_pcre == cases[i].match,
+		      dbc_printf(ctx, "%s against %s: %s (as text %d, through PCRE2 %d)", cases[i].subject,
+		                 plain, cases[i].match ? "matches" : "does not match", by_bytes, by_pcre));
+	}
+}
+
 static void test_cache(dbc_ctx *ctx)
 {
 	dbc_js_cache *cache = dbc_js_cache_new();
@@ -456,6 +501,7 @@ int main(void)
 	test_meta(&ctx);
 	test_hostile(&ctx);
 	test_regex(&ctx);
+	test_regex_plain_text(&ctx);
 	test_unique_items(&ctx);
 	test_exponential(&ctx);
 	test_cache(&ctx);

@@ -1,0 +1,111 @@
+/*
+ * pitr_image.c — the restore's image (pitr.h): a base copied into a
+ * scratch file (a sealed one opened first, its SHA-256 checked against
+ * the log's record), the commits of a stretch of its epoch applied page by
+ * page, the scratch file removed with what opening it leaves.
+ */
+#include "pitr.h"
+#include "pg_backup.h"
+#include "sealed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct apply_arg {
+	uint32_t epoch;
+	uint64_t after, upto;
+	int fd;
+	uint32_t page_size, db_pages;
+} apply_arg;
+
+static int apply_record(void *arg, const pitr_rec *r)
+{
+	apply_arg *a = arg;
+	if (r->type != PITR_REC_COMMIT || r->epoch != a->epoch || r->seq <= a->after ||
+	    r->seq > a->upto)
+		return 0;
+	size_t step = 4 + (size_t)a->page_size;
+	for (uint32_t i = 0; i < r->npages; i++) {
+		const unsigned char *e = r->pages + i * step;
+		uint32_t pgno =
+		    (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24;
+		if (pwrite(a->fd, e + 4, a->page_size, (off_t)(pgno - 1) * a->page_size) !=
+		    (ssize_t)a->page_size) {
+			cli_errorf("cannot write the restored image: %s", strerror(errno));
+			return -1;
+		}
+	}
+	a->db_pages = r->db_pages;
+	return 0;
+}
+
+/* The base's database copied from in to fd; a sealed base opened first
+ * (into a scratch file without a name). */
+static int copy_plain(const char *path, int in, int fd)
+{
+	char *scratch = NULL, *why = NULL, buf[1 << 16];
+	int src = in;
+	if (cli_is_sealed(path)) {
+		if (!(scratch = cli_unseal_to_temp(path, NULL, &why))) {
+			if (why)
+				cli_errorf("cannot open the sealed base %s: %s", path, why);
+			free(why);
+			return -1;
+		}
+		src = open(scratch, O_RDONLY | O_CLOEXEC);
+	}
+	ssize_t n;
+	int rc = src >= 0 ? 0 : -1;
+	while (rc == 0 && (n = read(src, buf, sizeof buf)) != 0)
+		rc = n > 0 && write(fd, buf, (size_t)n) == n ? 0 : -1;
+	if (rc != 0)
+		cli_errorf("cannot copy the base %s: %s", path, strerror(errno));
+	if (scratch) {
+		if (src >= 0)
+			close(src);
+		cli_scratch_release(scratch);
+	}
+	return rc;
+}
+
+int pitr_apply(const char *dir, int fd, uint32_t epoch, uint64_t after, uint64_t upto,
+               uint32_t page_size, uint32_t *db_pages)
+{
+	apply_arg a = {epoch, after, upto, fd, page_size, *db_pages};
+	int rc = pitr_each_record(dir, apply_record, &a, false);
+	*db_pages = a.db_pages;
+	return rc;
+}
+
+int pitr_copy_base(const char *dir, const pitr_rec *b, int fd)
+{
+	char *path = NULL, sha[65];
+	if (asprintf(&path, "%s/%s", dir, b->base_name) < 0)
+		return -1;
+	int in = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	if (in < 0 || cli_file_sha256(path, sha) != 0)
+		cli_errorf("cannot read the base %s: %s", path, strerror(errno));
+	else if (strcmp(sha, b->base_sha) != 0)
+		cli_errorf("the base %s is not the file the log names (SHA-256 %s, the log: %s)", path, sha,
+		           b->base_sha);
+	else
+		rc = copy_plain(path, in, fd);
+	if (in >= 0)
+		close(in);
+	free(path);
+	return rc;
+}
+
+void pitr_remove_image(const char *image)
+{
+	char *side = NULL;
+	unlink(image);
+	for (int i = 0; i < 2; i++)
+		if (asprintf(&side, "%s%s", image, i ? "-shm" : "-wal") >= 0) {
+			unlink(side);
+			free(side);
+		}
+}

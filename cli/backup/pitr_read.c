@@ -1,0 +1,118 @@
+/*
+ * pitr_read.c — reading a point-in-time log (pitr_log.h): every record of
+ * every segment, in order, each closed segment first checked against its
+ * record (log-<seq>.json); while a capture writes on, a segment closed
+ * meanwhile is read to its end and segments opened meanwhile are read too.
+ */
+#include "pitr.h"
+#include "cli/common/files.h"
+#include "pg_backup.h"
+#include "sealed.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A closed segment's SHA-256 against its log-<seq>.json; 0 when it
+ * matches or there is no record of it (a capture killed in between). */
+static int check_manifest(const char *seg)
+{
+	char *json = NULL, sha[65];
+	size_t n = strlen(seg);
+	if (asprintf(&json, "%.*s.json", (int)(n - 7), seg) < 0)
+		return -1;
+	FILE *f = fopen(json, "r");
+	free(json);
+	if (!f)
+		return 0;
+	char buf[1024] = "";
+	size_t got = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+	const char *p = strstr(buf, "\"sha256\":\"");
+	if (!p || cli_file_sha256(seg, sha) != 0 || strncmp(p + 10, sha, 64) != 0) {
+		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The records of one segment to fn. A closed segment must be whole; an
+ * open one ends where its capture is writing (or was killed). */
+static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *arg)
+{
+	bool open_seg = pitr_segment_open(seg);
+	char *scratch = NULL, magic[8];
+	FILE *f = pitr_segment_fopen(seg, &scratch);
+	if (!f && open_seg && errno == ENOENT) {
+		/* closed since the listing: the same records under its closed name */
+		seg[strlen(seg) - 5] = '\0';
+		f = pitr_segment_fopen(seg, &scratch);
+	}
+	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
+		if (f)
+			fclose(f);
+		cli_scratch_release(scratch);
+		if (open_seg)
+			return 0; /* a segment just created */
+		cli_errorf("%s is not a dbcare log segment", seg);
+		return -1;
+	}
+	pitr_rec r;
+	off_t off;
+	int got, rc = 0;
+	for (bool again = open_seg; rc == 0; again = false) {
+		while (rc == 0 && (got = pitr_read(f, *page_size, &r, &off)) > 0) {
+			if (r.type == PITR_REC_BASE)
+				*page_size = r.page_size;
+			rc = fn(arg, &r);
+			pitr_rec_free(&r);
+		}
+		/* an open segment closed while it was read (renamed, or sealed
+		 * and removed): the file read is whole now; its rest is read */
+		if (rc != 0 || !again || access(seg, F_OK) == 0 || fseeko(f, off, SEEK_SET) != 0)
+			break;
+		clearerr(f);
+	}
+	fclose(f);
+	cli_scratch_release(scratch);
+	if (rc == 0 && got < 0 && !open_seg) {
+		cli_errorf("the log segment %s is damaged at byte %lld", seg, (long long)off);
+		rc = -1;
+	}
+	return rc;
+}
+
+int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
+{
+	pitr_log_use_host(cli_text_host());
+	char **segs = pitr_segments(dir);
+	if (!segs) {
+		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	uint32_t page_size = 0;
+	uint64_t done = 0; /* the last segment read */
+	bool more = true;
+	/* a capture may open segments meanwhile: the directory is listed
+	 * again until no segment after the last one read appears */
+	for (int pass = 0; rc == 0 && more && pass < 1000; pass++) {
+		more = false;
+		for (size_t i = 0; rc == 0 && segs && segs[i]; i++) {
+			if ((pass > 0 && pitr_segment_seq(segs[i]) <= done) || pitr_segment_superseded(segs[i]))
+				continue; /* read, or its closed twin holds the same records */
+			if (check && !pitr_segment_open(segs[i]))
+				rc = check_manifest(segs[i]);
+			if (rc == 0)
+				rc = read_segment(segs[i], &page_size, fn, arg);
+			done = pitr_segment_seq(segs[i]);
+			more = true;
+		}
+		pitr_free_list(segs);
+		segs = rc == 0 && more ? pitr_segments(dir) : NULL;
+	}
+	pitr_free_list(segs);
+	return rc;
+}
