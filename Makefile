@@ -172,9 +172,23 @@ $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 
 -include $(CLI_OBJS:.o=.d)
 
-$(CLI_BIN): $(CLI_OBJS) $(CLI_CORE)
+# The SQLite point-in-time log (its WAL reader, records, segments and
+# capture) is one source in sqlite/, built into the module and, with
+# DBC_PITR_LINKED (sqlite/pitr_sqlite.h: libsqlite3 instead of the extension
+# routines), into the command, which captures, restores and reads the log
+# with it.
+PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_segment.c sqlite/pitr_capture.c
+CLI_PITR   := $(patsubst sqlite/%.c,$(BUILD)/cli/pitr/%.o,$(PITR_SHARED))
+
+$(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(CLI_OBJS) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g $(WARNINGS) -Icore -DDBC_VERSION='"$(EXTVERSION)"' -DDBC_PITR_LINKED -MMD -MP -c $< -o $@
+
+-include $(CLI_PITR:.o=.d)
+
+$(CLI_BIN): $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $(CLI_OBJS) $(CLI_PITR) $(CLI_CORE) -lpq -lsqlite3 -lmicrohttpd -pthread $(DBC_LIBS)
 
 # make install: the PostgreSQL extension (PGXS, when found) and, under
 # $(DESTDIR)$(PREFIX), the command, the SQLite module, the manual page

@@ -9,6 +9,7 @@
 #include "glue.h"
 #include "backup_glue.h"
 #include "health_glue.h"
+#include "conn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,10 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 			sqlite3_result_subtype(c, 'J');
 	}
 	sqldbc_finish(&call, c, rc);
+	/* a setting changed on this connection: the log capture follows
+	 * backup.log.dir (pitr_module.c) */
+	if (rc == DBC_OK && strcmp(cc->fn->name, "dbcare_set") == 0)
+		sqldbc_pitr_configure(cc->conn, false);
 }
 
 #define SQLDBC_REF_PG_SCALAR(id)   .scalar = sqldbc_##id

@@ -29,7 +29,20 @@ struct sqldbc_conn {
 	 * long steps as lines in SQLite's error log (host.c); off, the log of
 	 * an application that has one sees no such line */
 	bool progress_to_log;
+	/* pitr_module.c: the point-in-time capture of this connection's
+	 * commits (backup.log.dir set); NULL: none */
+	struct sqldbc_pitr *pitr;
 };
+
+/* pitr_module.c: reads backup.log.dir and, when it is set, makes this
+ * connection capture its commits into it (start_now: at once, at load;
+ * else at its next commit); when it is emptied or changed, the capture
+ * into the old directory ends. At load, and after dbcare_set on the
+ * connection. */
+typedef struct sqldbc_pitr sqldbc_pitr;
+void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now);
+/* Ends the capture (the log closed whole) and frees its state (on close). */
+void sqldbc_pitr_free(sqldbc_conn *conn);
 
 /* bookkeeping.c: the bookkeeping tables made or upgraded where missing
  * (all of them, or one part's), whether they exist, whether a table has a

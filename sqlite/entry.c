@@ -30,6 +30,7 @@ __attribute__((destructor)) static void module_unloaded(void)
 static void conn_free(void *p)
 {
 	sqldbc_conn *conn = p;
+	sqldbc_pitr_free(conn);
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
 	sqldbc_schema_cache_free(conn);
@@ -126,6 +127,8 @@ __declspec(dllexport)
 		int installed = sqldbc_audit_direct_install(&call.ctx);
 		sqldbc_call_settle(&call, installed != DBC_OK);
 		dbc_ctx_finish(&call.ctx);
+		/* backup.log.dir set: this connection captures the log */
+		sqldbc_pitr_configure(conn, true);
 	}
 	return rc;
 }

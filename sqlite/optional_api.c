@@ -18,6 +18,12 @@ bool sqldbc_compiled_with(const char *option)
 	return sqlite3_api->compileoption_used && sqlite3_compileoption_used(option);
 }
 
+bool sqldbc_has_wal(void)
+{
+	return sqlite3_api->wal_hook && sqlite3_api->wal_checkpoint_v2 &&
+	       sqlite3_api->wal_autocheckpoint && !sqldbc_compiled_with("OMIT_WAL");
+}
+
 /* Both looks: a build may keep a slot that never calls back. */
 bool sqldbc_has_progress_handler(void)
 {

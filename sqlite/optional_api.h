@@ -28,6 +28,10 @@ bool sqldbc_has_progress_handler(void);
  * before and after the statement instead. */
 bool sqldbc_watch_progress(sqlite3 *db, int every, int (*fn)(void *), void *arg);
 
+/* Whether this SQLite has WAL databases and their hooks (not built with
+ * SQLITE_OMIT_WAL): sqlite3_wal_hook and the checkpoint routines. */
+bool sqldbc_has_wal(void);
+
 /* sqlite3_compileoption_used(option); false where the build left out the
  * compile-option diagnostics (SQLITE_OMIT_COMPILEOPTION_DIAGS). */
 bool sqldbc_compiled_with(const char *option);

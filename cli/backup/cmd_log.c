@@ -1,12 +1,14 @@
 /*
- * cmd_log.c — dbcare log DIR: the SQLite point-in-time capture
- * (pitr_capture.c), polling every --sleep-ms (default 50) until SIGTERM,
+ * cmd_log.c — dbcare log DIR: the SQLite point-in-time capture (the
+ * module's own, sqlite/pitr_capture.c, built into the command), polling
+ * every --sleep-ms (default 50) until SIGTERM,
  * SIGINT or --run-for; a segment closes after --segment-interval or
  * --segment-bytes. Exits 1 when the capture fails (the log stays whole up
  * to its last record; the next run continues it or starts a new base).
  */
 #include "cli/driver/conn.h"
 #include "pitr.h"
+#include "cli/common/files.h"
 
 #include "base/clock.h"
 
@@ -29,6 +31,7 @@ int cmd_log(cli_db *probe, cli_opts *o)
 {
 	const cli_target *t = probe->handle; /* run_one.c hands the target over */
 	struct stat st;
+	pitr_log_use_host(cli_text_host());
 	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
 		return cli_pitr_status(o, o->args[1]);
 	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
@@ -46,20 +49,23 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		cli_errorf("log: %s is not a directory", o->args[0]);
 		return CLI_ERROR;
 	}
+	int poll_ms = o->sleep_ms > 0 ? o->sleep_ms : 50;
 	pitr_capture c = {.dir = o->args[0],
 	                  .db_path = t->spec,
-	                  .poll_ms = o->sleep_ms > 0 ? o->sleep_ms : 50,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
-	                  .ckpt_frames = 1000,
-	                  .out = &o->out,
-	                  .seal_zstd = o->compress != NULL,
-	                  .seal_encrypt = o->key_file != NULL};
+	                  .ckpt_frames = 1000};
+	cli_pitr_capture_init(&c, o);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (pitr_capture_start(&c) != 0) {
+	int started = pitr_capture_start(&c);
+	if (started != 0) {
+		if (started > 0)
+			cli_errorf("log: another capture (dbcare log, or an application connection with "
+			           "backup.log.dir set) is capturing into %s",
+			           c.dir);
 		pitr_capture_stop(&c);
 		return CLI_ERROR;
 	}
@@ -69,7 +75,7 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	 * gives up after FAILURES_MAX in a row */
 	int rc = 0, failures = 0;
 	while (!stop_now && failures < FAILURES_MAX) {
-		nanosleep(&(struct timespec){c.poll_ms / 1000, (long)(c.poll_ms % 1000) * 1000000}, NULL);
+		nanosleep(&(struct timespec){poll_ms / 1000, (long)(poll_ms % 1000) * 1000000}, NULL);
 		rc = pitr_capture_poll(&c);
 		failures = rc == 0 ? 0 : failures + 1;
 		if (o->run_for_s > 0 && dbc_monotonic_ms() - begun >= o->run_for_s * 1000)

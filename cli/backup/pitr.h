@@ -1,72 +1,27 @@
 /*
  * pitr.h — SQLite point-in-time recovery in the command: the capture
- * (`dbcare log`, pitr_capture.c, its segments pitr_segment.c) and the
- * restore (`dbcare restore --to-time`, pitr_restore.c). The log's files
- * and records: pitr_log.h.
- *
- * The capture's invariant: every frame of the WAL that it has not yet
- * copied into the log is protected by a read transaction it holds, taken
- * at or before the last frame it copied. SQLite never checkpoints a frame
- * beyond the snapshot of a reader, and never resets the WAL while a reader
- * uses it, so no connection (with the module or not) can move a frame out
- * of reach before it is in the log. The capture holds two such readers in
- * turn: the next is taken, the WAL read to its end and copied, and only
- * then is the previous released.
+ * (`dbcare log`: the one capture of sqlite/pitr_capture.c, which the
+ * module runs too, built into the command), and the restore (`dbcare
+ * restore --to-time`, pitr_restore.c), status and prune, which read the
+ * log's files through sqlite/pitr_log.c whoever captured them.
  */
 #ifndef DBCARE_PITR_H
 #define DBCARE_PITR_H
 
 #include "cli/cli.h"
-#include "pitr_log.h"
+#include "sqlite/pitr_capture.h"
 
 #include <sqlite3.h>
 
-typedef struct pitr_capture {
-	const char *dir, *db_path;
-	int poll_ms;
-	int64_t seg_interval_ms, seg_bytes;
-	uint32_t ckpt_frames; /* checkpoint once the WAL holds this many frames */
-	wal_pos ckpt_pos;     /* where the last checkpoint was tried */
-	sqlite3 *rd[2];       /* the readers held in turn */
-	int held;             /* which of rd holds the protecting snapshot; -1: none */
-	sqlite3 *wr;          /* takes the write lock for a base or a checkpoint */
-	int wal_fd;
-	bool have_pos; /* pos is a place in a WAL generation (else: no WAL yet) */
-	wal_pos pos;   /* the last frame copied */
-	uint32_t page_size, db_pages;
-	uint32_t epoch;
-	uint64_t seq;
-	/* the open segment (fd -1: none) */
-	int seg_fd;
-	off_t seg_len;
-	uint64_t seg_seq;
-	int64_t seg_first_ms, seg_last_ms;
-	char base_name[256]; /* the epoch's base file (in dir) */
-	int64_t last_write_ms;
-	int64_t recovered_ms; /* the newest record's time when the capture started */
-	bool saw_commits;     /* the last poll copied commits */
-	int progress_fd, lock_fd;
-	bool started; /* the log continues or has its base: a last heartbeat at the stop */
-	/* closed segments and bases sealed (--compress zstd, --encrypt-key-file) */
-	bool seal_zstd, seal_encrypt;
-	cli_out *out; /* notes */
-} pitr_capture;
+/* The command's capture (cmd_log.c): c filled for `dbcare log` with the
+ * command's messages and, with --compress or --encrypt-key-file, its
+ * sealing (pitr_files.c). */
+void cli_pitr_capture_init(pitr_capture *c, cli_opts *o);
 
-/* Segments (pitr_segment.c). */
-int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit);
-int pitr_seg_close(pitr_capture *c);
-int pitr_seg_sync(pitr_capture *c);
-/* Closes the open segments a killed capture left, their last whole record
- * kept (a torn one cut off); fills c with where the log stands: epoch, seq,
- * WAL position, base, page size (have_pos false when the log is empty). */
-int pitr_seg_recover(pitr_capture *c);
-/* "DIR/log.progress": the time, epoch and seq of the newest record. */
-void pitr_progress(pitr_capture *c, int64_t time_ms);
-
-/* The capture (pitr_capture.c). */
-int pitr_capture_start(pitr_capture *c);
-int pitr_capture_poll(pitr_capture *c);
-void pitr_capture_stop(pitr_capture *c);
+/* Opens a segment for reading: a sealed one through a scratch file that
+ * *scratch names (release it with cli_scratch_release after fclose; NULL
+ * for a plain one). NULL after printing why (a missing or wrong key). */
+FILE *pitr_segment_fopen(const char *path, char **scratch);
 
 /* Every record of every segment of dir, in order, to fn (nonzero stops);
  * with check, each closed segment against its log-<n>.json first. A damaged

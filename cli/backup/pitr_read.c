@@ -5,6 +5,7 @@
  * meanwhile is read to its end and segments opened meanwhile are read too.
  */
 #include "pitr.h"
+#include "cli/common/files.h"
 #include "pg_backup.h"
 #include "sealed.h"
 
@@ -85,6 +86,7 @@ static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *ar
 
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 {
+	pitr_log_use_host(cli_text_host());
 	char **segs = pitr_segments(dir);
 	if (!segs) {
 		cli_errorf("cannot read the log directory %s: %s", dir, strerror(errno));

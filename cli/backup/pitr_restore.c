@@ -11,6 +11,7 @@
  * moment seen) and nothing is restored.
  */
 #include "pitr.h"
+#include "cli/common/files.h"
 #include "pg_backup.h"
 #include "sealed.h"
 

@@ -35,6 +35,11 @@ static const dbc_setting_def general[] = {
      "SQLite: the directory dbbackup_create writes to when no path is given (empty: a path "
      "must be given).",
      DBC_SETTING_LIST, NULL, 0, 0},
+    {"backup.log.dir", "",
+     "SQLite: the directory an application connection with the module loaded captures the "
+     "point-in-time log into, right after each of its commits (empty: no capture; dbcare log "
+     "and dbcare restore --to-time read the same log).",
+     DBC_SETTING_LIST, NULL, 0, 0},
     {"backup.timeout_ms", "60000",
      "SQLite: how long dbbackup_create may take to get a consistent copy before it fails, in "
      "milliseconds.",
@@ -110,6 +115,7 @@ static const struct {
     {"schema.catalog_reader", DBC_ENGINE_SQLITE},
     {"migrate.backup_before", DBC_ENGINE_SQLITE},
     {"backup.dir", DBC_ENGINE_SQLITE},
+    {"backup.log.dir", DBC_ENGINE_SQLITE},
     {"backup.timeout_ms", DBC_ENGINE_SQLITE},
     {"backup.verify", DBC_ENGINE_SQLITE},
     {"backup.pgbackrest.stanza", DBC_ENGINE_PG},

@@ -8,6 +8,12 @@
    capture costs ≤ 1.1× the CPU of the writes without it); and the log's
    bytes against the WAL bytes those commits wrote (frame headers and pages;
    target ≤ 1.2×).
+1b. The same writes by a connection with the module loaded and
+   backup.log.dir set, which captures in its own commits (its WAL hook):
+   the writer's CPU (the capture's is in it) against the writer alone,
+   and against the same connection with the module loaded and no capture;
+   each side measured ROUNDS times, interleaved, the median taken (the
+   machine's noise moves both sides alike).
 2. A 100 MB database (20 MB with BENCH_QUICK) captured, then 1,000 commits:
    `dbcare restore --to-time` of the moment after them against `dbcare
    restore` of the capture's base alone, each into a new file (target ≤ 2×)."""
@@ -112,6 +118,53 @@ def bench_capture(b):
           note=f"{logged} log bytes for {wal} WAL bytes")
 
 
+ROUNDS = 3 if QUICK else 7
+
+
+def module_writer(db, log=None):
+    """A connection with the module loaded; with log, backup.log.dir set and
+    a first commit (the capture's start and base) before the writes."""
+    c = fresh(db)
+    c.enable_load_extension(True)
+    c.load_extension(MODULE)
+    if log:
+        os.makedirs(log, exist_ok=True)
+        c.execute("SELECT dbcare_set('backup.log.dir', ?)", (log,)).fetchall()
+        c.execute("INSERT INTO t (v) VALUES ('start')")
+    return c
+
+
+def bench_module_capture(b):
+    sides = {"alone": [], "module": [], "capture": []}
+    log = None
+    for i in range(ROUNDS):
+        c = fresh(b.path(f"ma{i}.db"))
+        sides["alone"].append(write(c, COMMITS))
+        c.close()
+        c = module_writer(b.path(f"mm{i}.db"))
+        sides["module"].append(write(c, COMMITS))
+        c.close()
+        log = b.path(f"mlog{i}")
+        c = module_writer(b.path(f"mc{i}.db"), log)
+        sides["capture"].append(write(c, COMMITS))
+        c.close()
+    alone, module, capture = (median(sides[k]) for k in ("alone", "module", "capture"))
+    size = f"{COMMITS} commits"
+    ratios = [cap / a for cap, a in zip(sides["capture"], sides["alone"])]
+    b.add("pitr", "sqlite", size, "writer alone (CPU, median)", alone * 1000, ROUNDS)
+    b.add("pitr", "sqlite", size, "writer, module loaded, no capture (CPU)", module * 1000, ROUNDS,
+          ratio=module / alone, ref="writer alone (CPU, median)")
+    b.add("pitr", "sqlite", size, "writer capturing in the module (CPU)", capture * 1000, ROUNDS,
+          ratio=capture / alone, ref="writer alone (CPU, median)", target="≤ 1.1×",
+          met=capture / alone <= 1.1,
+          note=f"against the module without capture {capture / module:.2f}×; per round "
+               + ", ".join(f"{r:.2f}" for r in ratios))
+    wal, logged = wal_and_log_bytes(log)
+    b.add("pitr", "sqlite", size, "module's log bytes / WAL bytes", 0, 1, ratio=logged / wal,
+          ref="WAL bytes", target="≤ 1.2×", met=logged / wal <= 1.2,
+          note=f"{logged} log bytes for {wal} WAL bytes")
+
+
 def timed(args):
     t0 = time.perf_counter()
     r = subprocess.run(args, capture_output=True, text=True)
@@ -156,4 +209,5 @@ def run(b):
         b.skip("pitr", "build/cli/dbcare is not built")
         return
     bench_capture(b)
+    bench_module_capture(b)
     bench_restore(b)

@@ -81,6 +81,8 @@ def rel(path):
             return path[len(build):]
     if path.startswith("build/cli/obj/"):
         return "cli/" + path[len("build/cli/obj/"):]
+    if path.startswith("build/cli/pitr/"):  # sqlite/'s point-in-time log, built into the command
+        return "sqlite/" + path[len("build/cli/pitr/"):]
     return path
 
 
@@ -183,8 +185,9 @@ if glob.glob("build/pg/pg/*.o"):
     builds.append(("PostgreSQL", pg))
 else:
     print("note: no PostgreSQL objects (build/pg/pg/*.o): its module's symbols not checked")
-# the command: its files and what it links of the core and the dialects (Makefile, CLI_CORE)
-cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o")
+# the command: its files and what it links of the core, the dialects (Makefile, CLI_CORE)
+# and of sqlite/ (the point-in-time log, CLI_PITR)
+cli = glob.glob("build/cli/obj/*.o") + glob.glob("build/cli/obj/*/*.o") + glob.glob("build/cli/pitr/*.o")
 builds.append(("command", sorted(cli + sqlite_core + glob.glob("build/sqlite/*/dialect.o"))))
 if not builds[0][1] or not cli:
     print("FAIL: no objects in build/sqlite or build/cli/obj (run make)")

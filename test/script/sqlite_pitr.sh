@@ -196,6 +196,11 @@ while (len(moments) < nmoments or sum(1 for m in moments if m[2]) < (nmoments + 
     tester.execute("ROLLBACK")
     moments.append((t, h, sure))
 kt.join()
+# the killer's last restart may be a moment ago: status reads a capture
+# that runs and has written since it started (not yet, under a loaded
+# machine: "capturing" false, or the lag of the whole stop and start)
+if state["down"] and not wait_progress(lambda p: p >= state["down"][-1][1], 20):
+    fail("the capture did not start again: " + open(os.path.join(work, "capture.err")).read())
 def status():
     r = subprocess.run([cli, "log", "status", logdir, "--json", "--db", "sqlite:" + db, "--module", module],
                        capture_output=True, text=True)

@@ -1,11 +1,11 @@
 /*
- * sqlite_wal.h — reading a SQLite WAL file as its documented file format
+ * pitr_wal.h — reading a SQLite WAL file as its documented file format
  * describes it (https://sqlite.org/fileformat2.html#walformat): the header,
  * and the frames of committed transactions, each checked the way SQLite's
  * own recovery checks them (the salts of the header, the cumulative
  * checksum). A frame that fails is where the valid WAL ends, as for SQLite:
  * frames written after the last commit (a transaction in progress, one
- * rolled back) are never handed on. Used by the log capture (cmd_log.c).
+ * rolled back) are never handed on. Used by the log capture (pitr_capture.c).
  */
 #ifndef DBCARE_SQLITE_WAL_H
 #define DBCARE_SQLITE_WAL_H

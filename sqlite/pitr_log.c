@@ -1,10 +1,15 @@
 /*
  * pitr_log.c — the point-in-time log's records and files (pitr_log.h):
  * encoding, the SHA-256 that closes every record, segment names, times.
+ * One file for both builds of the log's code (pitr_sqlite.h): the module's
+ * capture and the command's capture, restore, status and prune read and
+ * write the log through it alone. Heap memory (malloc): records and lists
+ * outlive any SQL call.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
 #include "pitr_log.h"
-#include "cli/common/files.h"
-#include "sealed.h"
 
 #include "base/sha256.h"
 #include "base/heap_grow.h"
@@ -21,13 +26,23 @@
 #define COMMON      36 /* epoch, seq, db pages, WAL position */
 #define MAX_PAYLOAD ((size_t)1 << 31)
 
-/* The raw SHA-256 of data, on one context kept for the process. */
+static const dbc_host *digest_host;
+
+void pitr_log_use_host(const dbc_host *host)
+{
+	digest_host = host;
+}
+
+/* The raw SHA-256 of data, on one context kept per thread (the module's
+ * connections may capture on several threads at once). */
 static int rec_digest(const void *data, size_t len, unsigned char md[32])
 {
-	static dbc_ctx ctx;
-	static dbc_sha256 *h;
+	static _Thread_local dbc_ctx ctx;
+	static _Thread_local dbc_sha256 *h;
 	if (!h) {
-		dbc_ctx_init(&ctx, cli_text_host(), NULL);
+		if (!digest_host)
+			return -1;
+		dbc_ctx_init(&ctx, digest_host, NULL);
 		if (!(h = dbc_sha256_begin(&ctx)))
 			return -1;
 	}
@@ -192,27 +207,6 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	if (rc != 0)
 		pitr_rec_free(r);
 	return rc == 0 ? 1 : -1;
-}
-
-FILE *pitr_segment_fopen(const char *path, char **scratch)
-{
-	*scratch = NULL;
-	if (pitr_segment_open(path) || !cli_is_sealed(path))
-		return fopen(path, "rb");
-	char *why = NULL;
-	*scratch = cli_unseal_to_temp(path, NULL, &why);
-	if (!*scratch) {
-		if (why)
-			cli_errorf("cannot open the sealed log segment %s: %s", path, why);
-		free(why);
-		return NULL;
-	}
-	FILE *f = fopen(*scratch, "rb");
-	if (!f) {
-		cli_scratch_release(*scratch);
-		*scratch = NULL;
-	}
-	return f;
 }
 
 bool pitr_segment_superseded(const char *path)

@@ -3,7 +3,7 @@
  * checksums. Pure reading: nothing here writes a WAL or takes a lock; the
  * caller holds what keeps the frames it reads from being overwritten.
  */
-#include "sqlite_wal.h"
+#include "pitr_wal.h"
 
 #include "base/heap_grow.h"
 
@@ -77,18 +77,66 @@ static off_t frame_offset(const wal_header *h, uint32_t frame)
 	return WAL_HDR + (off_t)(frame - 1) * (FRAME_HDR + h->page_size);
 }
 
-/* Reads frame pos->frame + 1 into hdr and page; 1 when it is valid (pos
- * then moves onto it and *commit_size is its commit field), 0 when the
- * valid WAL ends before it, -1 on a read error. */
-static int next_frame(int fd, const wal_header *h, wal_pos *pos, unsigned char *hdr,
-                      unsigned char *page, uint32_t *commit_size)
+/* The WAL read ahead: frames are read in runs, one pread each, the first
+ * of READ_FIRST frames (a small commit's in one call, little read past
+ * the WAL's end: a WAL is not cut back when it starts again) and each next
+ * twice as long, up to READ_MAX bytes. */
+#define READ_FIRST 4
+#define READ_MAX   ((size_t)1 << 20)
+
+typedef struct wal_reader {
+	int fd;
+	unsigned char *buf;
+	size_t cap, len, next; /* next: how much the next refill reads */
+	off_t at;              /* the file offset of buf[0] */
+} wal_reader;
+
+/* n bytes at off, from the read-ahead (refilled when off+n is not in it):
+ * a pointer into it, or NULL at the end of the file (*err set on a read
+ * error). */
+static const unsigned char *reader_at(wal_reader *r, off_t off, size_t n, bool *err)
+{
+	if (off >= r->at && off + (off_t)n <= r->at + (off_t)r->len)
+		return r->buf + (off - r->at);
+	size_t want = n > r->next ? n : r->next;
+	r->next = r->next * 2 > READ_MAX ? r->next : r->next * 2;
+	if (want > r->cap) {
+		unsigned char *b = realloc(r->buf, want);
+		if (!b) {
+			*err = true;
+			return NULL;
+		}
+		r->buf = b;
+		r->cap = want;
+	}
+	r->len = 0;
+	r->at = off;
+	while (r->len < want) {
+		ssize_t got = pread(r->fd, r->buf + r->len, want - r->len, off + (off_t)r->len);
+		if (got < 0) {
+			*err = true;
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		r->len += (size_t)got;
+	}
+	return r->len >= n ? r->buf : NULL;
+}
+
+/* Reads frame pos->frame + 1: 1 when it is valid (pos then moves onto it,
+ * *hdr and *page point to it in the read-ahead, *commit_size is its commit
+ * field), 0 when the valid WAL ends before it, -1 on a read error. */
+static int next_frame(wal_reader *rd, const wal_header *h, wal_pos *pos,
+                      const unsigned char **hdr_out, const unsigned char **page_out,
+                      uint32_t *commit_size)
 {
 	off_t off = frame_offset(h, pos->frame + 1);
-	int r = read_at(fd, hdr, FRAME_HDR, off);
-	if (r > 0)
-		r = read_at(fd, page, h->page_size, off + FRAME_HDR);
-	if (r <= 0)
-		return r;
+	bool err = false;
+	const unsigned char *hdr = reader_at(rd, off, FRAME_HDR + h->page_size, &err);
+	if (!hdr)
+		return err ? -1 : 0;
+	const unsigned char *page = hdr + FRAME_HDR;
 	if (be32(hdr + 8) != pos->salt1 || be32(hdr + 12) != pos->salt2 || be32(hdr) == 0)
 		return 0;
 	uint32_t s[2] = {pos->ck1, pos->ck2};
@@ -100,6 +148,8 @@ static int next_frame(int fd, const wal_header *h, wal_pos *pos, unsigned char *
 	pos->ck1 = s[0];
 	pos->ck2 = s[1];
 	*commit_size = be32(hdr + 4);
+	*hdr_out = hdr;
+	*page_out = page;
 	return 1;
 }
 
@@ -140,15 +190,15 @@ static int txn_add(txn_buf *t, const wal_header *h, uint32_t pgno, const unsigne
 int wal_scan(int fd, const wal_header *h, const wal_pos *from, wal_commit_fn fn, void *arg,
              wal_pos *end)
 {
-	unsigned char hdr[FRAME_HDR];
-	unsigned char *page = malloc(h->page_size);
+	wal_reader rd = {fd, NULL, 0, 0, READ_FIRST * ((size_t)FRAME_HDR + h->page_size), 0};
+	const unsigned char *hdr, *page;
 	txn_buf t = {0};
 	wal_pos pos = *from;
 	*end = *from;
-	int rc = page ? 0 : -1;
+	int rc = 0;
 	uint32_t commit_size = 0;
 	while (rc == 0) {
-		int r = next_frame(fd, h, &pos, hdr, page, &commit_size);
+		int r = next_frame(&rd, h, &pos, &hdr, &page, &commit_size);
 		if (r <= 0) {
 			rc = r;
 			break;
@@ -164,7 +214,7 @@ int wal_scan(int fd, const wal_header *h, const wal_pos *from, wal_commit_fn fn,
 		*end = pos;
 		t.n = 0;
 	}
-	free(page);
+	free(rd.buf);
 	free(t.pgno);
 	free(t.data);
 	return rc;

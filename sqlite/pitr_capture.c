@@ -1,15 +1,19 @@
 /*
- * pitr_capture.c — `dbcare log`'s capture (pitr.h states its invariant):
- * each poll takes the next reader, copies the WAL's new commits into the
- * log, syncs it, and only then releases the previous reader; a base is a
- * full copy taken at an exact place in the WAL (the write lock held while
- * that place is read); a checkpoint is run by the capture itself, under the
- * write lock, once every frame is in the log.
+ * pitr_capture.c — the log's capture (pitr_capture.h states its
+ * invariant), for the command and the module alike: a poll copies the
+ * WAL's new commits into the log (taking the next reader first and
+ * releasing the previous one after, unless lazy_readers keeps the one it
+ * has); a base is a full copy taken at an exact place in the WAL (the
+ * write lock held while that place is read); a checkpoint is run by the
+ * capture itself, under the write lock, once every frame is in the log and
+ * synced. Heap memory (malloc): the commits a poll holds outlive no poll
+ * but belong to no SQL call.
  */
-#include "pitr.h"
-
-#include "pg_backup.h"
-#include "sealed.h"
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf, flock */
+#endif
+#include "pitr_capture.h"
+#include "pitr_sqlite.h"
 
 #include "base/file_sync.h"
 #include "base/heap_grow.h"
@@ -27,11 +31,11 @@
  * to within it of now (a restore needs a record at or after its time). */
 #define HEARTBEAT_MS 250
 
-static int sql(sqlite3 *db, const char *text)
+static int sql(pitr_capture *c, sqlite3 *db, const char *text)
 {
 	if (sqlite3_exec(db, text, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
-	cli_errorf("log: %s: %s", text, sqlite3_errmsg(db));
+	pitr_say(c, PITR_SAY_ERROR, "log: %s: %s", text, sqlite3_errmsg(db));
 	return -1;
 }
 
@@ -43,9 +47,9 @@ static void end_read(sqlite3 *db)
 
 /* A read transaction whose snapshot is taken now; on failure none is left
  * open (the connection is as it was). */
-static int begin_read(sqlite3 *db)
+static int begin_read(pitr_capture *c, sqlite3 *db)
 {
-	if (sql(db, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1") == 0)
+	if (sql(c, db, "BEGIN; SELECT 1 FROM sqlite_schema LIMIT 1") == 0)
 		return 0;
 	end_read(db);
 	return -1;
@@ -64,13 +68,17 @@ static int64_t pragma_int(sqlite3 *db, const char *text)
 static int open_conn(pitr_capture *c, sqlite3 **db)
 {
 	if (sqlite3_open_v2(c->db_path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		cli_errorf("log: cannot open %s: %s", c->db_path,
-		           *db ? sqlite3_errmsg(*db) : "out of memory");
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot open %s: %s", c->db_path,
+		         *db ? sqlite3_errmsg(*db) : "out of memory");
 		return -1;
 	}
 	sqlite3_busy_timeout(*db, 10000);
+	/* the module's capture keeps the WAL when its last connection closes
+	 * (the next capture continues the epoch from it, no new base) */
+	if (c->lazy_readers)
+		sqlite3_db_config(*db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	/* the capture's connections never checkpoint on their own */
-	return sql(*db, "PRAGMA wal_autocheckpoint = 0");
+	return sql(c, *db, "PRAGMA wal_autocheckpoint = 0");
 }
 
 /* At most this many bytes of pages are copied by one poll (the rest by
@@ -161,17 +169,20 @@ static int count_only(void *arg, const wal_commit *w)
  * cannot continue (a WAL generation went by unseen), -1 on error. */
 static int copy_new(pitr_capture *c, copy_arg *a)
 {
-	wal_header h;
-	int r = wal_read_header(c->wal_fd, &h);
+	/* a reader held since the header was read (lazy_readers, not weak)
+	 * kept the WAL from starting again: the header and pos are still there */
+	bool kept = c->lazy_readers && !c->weak_reader && c->held >= 0 && c->hdr_kept;
+	wal_header h = c->hdr;
+	int r = kept ? 1 : wal_read_header(c->wal_fd, &h);
 	if (r < 0) {
-		cli_errorf("log: cannot read %s-wal: %s", c->db_path, strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot read %s-wal: %s", c->db_path, strerror(errno));
 		return -1;
 	}
 	if (r == 0) /* no WAL yet, or its header being written: nothing committed in it */
 		return 0;
 	if (h.page_size != c->page_size) {
-		cli_errorf("log: the WAL's page size (%u) is not the base's (%u)", h.page_size,
-		           c->page_size);
+		pitr_say(c, PITR_SAY_ERROR, "log: the WAL's page size (%u) is not the base's (%u)",
+		         h.page_size, c->page_size);
 		return -1;
 	}
 	wal_pos from;
@@ -181,16 +192,16 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 		from = h.start; /* the next generation: the last one's frames are all in the log */
 	else
 		return 1;
-	if (!wal_has(c->wal_fd, &h, &from))
+	if (!kept && !wal_has(c->wal_fd, &h, &from))
 		return 1;
+	c->hdr = h;
+	c->hdr_kept = c->lazy_readers;
 	c->pos = from;
 	c->have_pos = true;
 	wal_pos end;
 	r = wal_scan(c->wal_fd, &h, &from, on_commit, a, &end);
 	return r == 0 || r == 2 ? 0 : -1;
 }
-
-static int take_base(pitr_capture *c);
 
 /* The next reader taken, the WAL copied to its end and synced, then the
  * previous reader released (kept instead when the poll copied only part:
@@ -199,7 +210,8 @@ static int take_base(pitr_capture *c);
 static int advance(pitr_capture *c, copy_arg *a)
 {
 	int next = c->held < 0 ? 0 : 1 - c->held;
-	if (begin_read(c->rd[next]) != 0)
+	c->hdr_kept = false; /* read again under the next reader */
+	if (begin_read(c, c->rd[next]) != 0)
 		return -1;
 	int rc = copy_new(c, a);
 	a->now = pitr_now_ms();
@@ -216,7 +228,7 @@ static int advance(pitr_capture *c, copy_arg *a)
 		rc = pitr_seg_append(c, &h, NULL);
 	}
 	if (rc == 0)
-		rc = pitr_seg_sync(c);
+		rc = pitr_seg_sync(c); /* before the previous reader goes */
 	if (rc != 0 || a->partial) {
 		end_read(c->rd[next]);
 		if (rc == 0)
@@ -249,8 +261,9 @@ static int checkpoint(pitr_capture *c)
 		end_read(c->rd[c->held]);
 		c->held = -1;
 		sqlite3_wal_checkpoint_v2(c->rd[0], "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		rc = begin_read(c->rd[0]);
+		rc = begin_read(c, c->rd[0]);
 		c->held = rc == 0 ? 0 : -1;
+		c->weak_reader = true; /* on a checkpointed WAL: it may protect nothing */
 	}
 	end_read(c->wr);
 	return rc;
@@ -334,30 +347,11 @@ static int rotate_if_due(pitr_capture *c)
 		return 0;
 	if (c->seg_len < c->seg_bytes && pitr_now_ms() - c->seg_first_ms < c->seg_interval_ms)
 		return 0;
-	int rc = record_rows(c);
+	/* the module's capture counts no rows: counting every table would
+	 * hold up the application's commit that closes the segment */
+	int rc = c->lazy_readers ? 0 : record_rows(c);
 	pitr_seg_close(c);
 	return rc;
-}
-
-int pitr_capture_poll(pitr_capture *c)
-{
-	copy_arg a = {.c = c};
-	int rc = advance(c, &a);
-	if (rc == 1) {
-		cli_note(c->out, "log: a WAL generation went by unseen: a new base");
-		return take_base(c);
-	}
-	if (rc == 0)
-		rc = rotate_if_due(c);
-	if (rc != 0)
-		return rc;
-	/* once per place: an idle WAL is not checkpointed again and again */
-	if (c->pos.frame >= c->ckpt_frames &&
-	    (c->pos.frame != c->ckpt_pos.frame || c->pos.salt1 != c->ckpt_pos.salt1)) {
-		c->ckpt_pos = c->pos;
-		return checkpoint(c);
-	}
-	return 0;
 }
 
 /* The base: a full copy of rd[held]'s snapshot into DIR/name, synced;
@@ -378,21 +372,20 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 		rc = SQLITE_ERROR;
 	}
 	if (rc != SQLITE_OK)
-		cli_errorf("log: cannot write the base %s: %s", tmp,
-		           dst ? sqlite3_errmsg(dst) : "out of memory");
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot write the base %s: %s", tmp,
+		         dst ? sqlite3_errmsg(dst) : "out of memory");
 	sqlite3_close_v2(dst);
 	int out = rc == SQLITE_OK ? 0 : -1;
-	long long bytes;
-	if (out == 0 && (c->seal_zstd || c->seal_encrypt))
+	if (out == 0 && c->seal)
 		/* sealed under its name (read back first); the plain copy goes */
-		out = cli_seal_file(tmp, path, c->seal_zstd, c->seal_encrypt, sha, &bytes) == 0 &&
+		out = c->seal(c->seal_arg, tmp, path, sha) == 0 &&
 		              dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) == 0
 		          ? 0
 		          : -1;
 	else if (out == 0 &&
-	         (dbc_sync_path(tmp, O_RDONLY) != 0 || cli_file_sha256(tmp, sha) != 0 ||
+	         (dbc_sync_path(tmp, O_RDONLY) != 0 || pitr_file_sha256(c, tmp, sha) != 0 ||
 	          rename(tmp, path) != 0 || dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0)) {
-		cli_errorf("log: cannot publish the base %s: %s", path, strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot publish the base %s: %s", path, strerror(errno));
 		out = -1;
 	}
 	unlink(tmp); /* renamed already, or sealed, or failed */
@@ -405,13 +398,14 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
  * (its snapshot: every commit so far) and the WAL's last commit. */
 static int base_place(pitr_capture *c, int64_t *when)
 {
-	if (sql(c->wr, "BEGIN IMMEDIATE") != 0)
+	if (sql(c, c->wr, "BEGIN IMMEDIATE") != 0)
 		return -1;
 	if (c->held >= 0)
 		end_read(c->rd[c->held]);
 	c->held = -1;
-	int rc = begin_read(c->rd[0]);
+	int rc = begin_read(c, c->rd[0]);
 	c->held = rc == 0 ? 0 : -1;
+	c->weak_reader = true;
 	*when = pitr_now_ms();
 	wal_header h;
 	int hr = rc == 0 ? wal_read_header(c->wal_fd, &h) : -1;
@@ -455,7 +449,68 @@ static int take_base(pitr_capture *c)
 		return -1;
 	c->saw_commits = true;
 	pitr_progress(c, when);
-	cli_note(c->out, "log: base %s (epoch %u)", name, c->epoch);
+	pitr_say(c, PITR_SAY_NOTE, "log: base %s (epoch %u)", name, c->epoch);
+	return 0;
+}
+
+/* The log synced when sync_ms has gone by since the last sync (0: now). */
+static int sync_due(pitr_capture *c)
+{
+	if (!c->seg_dirty || (c->sync_ms > 0 && pitr_now_ms() - c->synced_ms < c->sync_ms))
+		return 0;
+	return pitr_seg_sync(c);
+}
+
+/* lazy_readers: the new commits copied while the reader held stays, at or
+ * before the last frame copied (the invariant holds); a transaction
+ * larger than a poll's share is copied in turns. 0, 1 (a new base is
+ * needed) or -1. */
+static int copy_kept(pitr_capture *c)
+{
+	copy_arg a = {.partial = true};
+	int rc = 0;
+	while (rc == 0 && a.partial) {
+		a = (copy_arg){.c = c};
+		rc = copy_new(c, &a);
+		a.now = pitr_now_ms();
+		int wrote = write_pending(&a);
+		if (rc == 0)
+			rc = wrote;
+	}
+	if (rc == 0)
+		rc = sync_due(c);
+	if (rc == 0)
+		pitr_progress(c, c->last_write_ms);
+	return rc;
+}
+
+int pitr_capture_poll(pitr_capture *c)
+{
+	copy_arg a = {.c = c};
+	int rc;
+	if (c->lazy_readers && c->held >= 0 && !c->weak_reader) {
+		rc = copy_kept(c);
+	} else {
+		rc = advance(c, &a);
+		/* taken after commits it did not hold: at or after a frame no
+		 * checkpoint could pass (the module's reader, pitr_capture.h) */
+		if (rc == 0 && a.commits > 0)
+			c->weak_reader = false;
+	}
+	if (rc == 1) {
+		pitr_say(c, PITR_SAY_NOTE, "log: a WAL generation went by unseen: a new base");
+		return take_base(c);
+	}
+	if (rc == 0)
+		rc = rotate_if_due(c);
+	if (rc != 0)
+		return rc;
+	/* once per place: an idle WAL is not checkpointed again and again */
+	if (c->pos.frame >= c->ckpt_frames &&
+	    (c->pos.frame != c->ckpt_pos.frame || c->pos.salt1 != c->ckpt_pos.salt1)) {
+		c->ckpt_pos = c->pos;
+		return checkpoint(c);
+	}
 	return 0;
 }
 
@@ -473,39 +528,47 @@ static int open_all(pitr_capture *c)
 		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 	sqlite3_finalize(st);
 	if (!wal) {
-		cli_errorf("log: %s is not in WAL mode (PRAGMA journal_mode = wal): only a WAL can be "
-		           "captured",
-		           c->db_path);
+		pitr_say(c, PITR_SAY_ERROR,
+		         "log: %s is not in WAL mode (PRAGMA journal_mode = wal): only a WAL can be "
+		         "captured",
+		         c->db_path);
 		return -1;
 	}
 	/* the -wal exists while a connection has the database open */
-	if (begin_read(c->rd[0]) != 0)
+	if (begin_read(c, c->rd[0]) != 0)
 		return -1;
 	c->held = 0;
+	c->weak_reader = true;
 	char *wal_file = NULL;
 	if (asprintf(&wal_file, "%s-wal", c->db_path) < 0)
 		return -1;
 	c->wal_fd = open(wal_file, O_RDONLY | O_CLOEXEC);
 	if (c->wal_fd < 0)
-		cli_errorf("log: cannot open %s: %s", wal_file, strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot open %s: %s", wal_file, strerror(errno));
 	free(wal_file);
 	return c->wal_fd < 0 ? -1 : 0;
 }
 
 /* One capture per log directory: an exclusive lock on DIR/log.lock, held
- * until the process ends (a kill releases it); then the base a killed
- * capture was writing is removed. */
+ * until the capture stops or its process ends (a kill releases it); then
+ * the base a killed capture was writing is removed. 1: another capture
+ * holds it. */
 static int lock_dir(pitr_capture *c)
 {
 	char *lock = NULL;
 	if (asprintf(&lock, "%s/log.lock", c->dir) < 0)
 		return -1;
-	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	free(lock);
-	if (c->lock_fd < 0 || flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		cli_errorf("log: another dbcare log is capturing into %s", c->dir);
+	if (fd < 0) {
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot open %s/log.lock: %s", c->dir, strerror(errno));
 		return -1;
 	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		close(fd);
+		return 1;
+	}
+	c->lock_fd = fd;
 	DIR *d = opendir(c->dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -532,8 +595,8 @@ static void drop_unrecorded_bases(pitr_capture *c)
 		size_t n = strlen(e->d_name);
 		if (strncmp(e->d_name, "base-", 5) == 0 && n > 8 && strcmp(e->d_name + n - 3, ".db") == 0 &&
 		    strcmp(e->d_name, c->base_name) > 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
-			cli_note(c->out, "log: removed %s, a base no record names (its capture was killed)",
-			         e->d_name);
+			pitr_say(c, PITR_SAY_NOTE,
+			         "log: removed %s, a base no record names (its capture was killed)", e->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -543,7 +606,10 @@ int pitr_capture_start(pitr_capture *c)
 {
 	c->held = -1;
 	c->wal_fd = c->seg_fd = c->progress_fd = c->lock_fd = -1;
-	if (lock_dir(c) != 0 || pitr_seg_recover(c) != 0)
+	int locked = lock_dir(c);
+	if (locked != 0)
+		return locked;
+	if (pitr_seg_recover(c) != 0)
 		return -1;
 	drop_unrecorded_bases(c);
 	if (open_all(c) != 0)
@@ -556,7 +622,7 @@ int pitr_capture_start(pitr_capture *c)
 	bool zero = c->pos.salt1 == 0 && c->pos.salt2 == 0 && c->pos.frame == 0;
 	if (c->have_pos && !zero && wal_read_header(c->wal_fd, &h) > 0 && h.page_size == c->page_size &&
 	    wal_has(c->wal_fd, &h, &c->pos)) {
-		cli_note(c->out, "log: continuing epoch %u after commit %llu", c->epoch,
+		pitr_say(c, PITR_SAY_NOTE, "log: continuing epoch %u after commit %llu", c->epoch,
 		         (unsigned long long)c->seq);
 		/* the stretch while no capture ran: its commits come next, stamped
 		 * when this capture sees them */
@@ -579,6 +645,7 @@ void pitr_capture_stop(pitr_capture *c)
 {
 	copy_arg a = {.c = c};
 	c->saw_commits = true; /* a last heartbeat: how far the log reaches */
+	c->progress_ms = 0;
 	if (c->started && c->held >= 0)
 		advance(c, &a);
 	pitr_seg_close(c);

@@ -33,7 +33,9 @@
 #ifndef DBCARE_PITR_LOG_H
 #define DBCARE_PITR_LOG_H
 
-#include "sqlite_wal.h"
+#include "pitr_wal.h"
+
+#include "base/dbc.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +68,10 @@ typedef struct pitr_rec {
 
 void pitr_rec_free(pitr_rec *r);
 
+/* The host whose errors the records' SHA-256 reports through (memory
+ * only): set once, before the first record is read or written. */
+void pitr_log_use_host(const dbc_host *host);
+
 /* Appends a record to the segment open at fd (its length is *len, moved
  * on); c gives a commit's pages. 0 or -1 (errno). */
 int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
@@ -80,10 +86,6 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
  * error (errno). */
 char **pitr_segments(const char *dir);
 void pitr_free_list(char **list);
-/* Opens a segment for reading: a sealed one through a scratch file that
- * *scratch names (release it with cli_scratch_release after fclose; NULL
- * for a plain one). NULL after printing why (a missing or wrong key). */
-FILE *pitr_segment_fopen(const char *path, char **scratch);
 /* Whether the open segment path has a closed twin (its capture was killed
  * after sealing it): the closed one holds the same records. */
 bool pitr_segment_superseded(const char *path);

@@ -2,20 +2,38 @@
  * pitr_segment.c — the log's segments on disk (pitr_log.h): appended to
  * while open ("log-<seq>.dbclog.open"), closed by a sync, their record
  * "log-<seq>.json" (times, SHA-256, base) and a rename; a segment a killed
- * capture left open is cut after its last whole record and closed.
+ * capture left open is cut after its last whole record and closed. Heap
+ * memory (malloc): paths of the capture, which outlives any SQL call.
  */
-#include "pitr.h"
-#include "cli/common/files.h"
-#include "sealed.h"
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#include "pitr_capture.h"
+#include "pitr_sqlite.h"
 
 #include "base/file_sync.h"
 #include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+void pitr_say(const pitr_capture *c, int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	if (msg && c->say)
+		c->say(c->say_arg, level, msg);
+	sqlite3_free(msg);
+}
+
+#define PROGRESS_MS 10
 
 static char *seg_path(const pitr_capture *c, uint64_t seq, const char *ext)
 {
@@ -33,7 +51,8 @@ static int seg_open(pitr_capture *c)
 	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	free(p);
 	if (fd < 0 || write(fd, PITR_SEG_MAGIC, 8) != 8) {
-		cli_errorf("cannot create a log segment in %s: %s", c->dir, strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "cannot create a log segment in %s: %s", c->dir,
+		         strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -50,14 +69,15 @@ int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit
 	if (c->seg_fd < 0 && seg_open(c) != 0)
 		return -1;
 	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size) != 0) {
-		cli_errorf("cannot write the log segment %llu: %s", (unsigned long long)c->seg_seq,
-		           strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "cannot write the log segment %llu: %s",
+		         (unsigned long long)c->seg_seq, strerror(errno));
 		/* what was written of the record goes: the segment ends whole */
 		if (ftruncate(c->seg_fd, c->seg_len) != 0)
-			cli_errorf("cannot cut the log segment %llu back: %s", (unsigned long long)c->seg_seq,
-			           strerror(errno));
+			pitr_say(c, PITR_SAY_ERROR, "cannot cut the log segment %llu back: %s",
+			         (unsigned long long)c->seg_seq, strerror(errno));
 		return -1;
 	}
+	c->seg_dirty = true;
 	if (!c->seg_first_ms)
 		c->seg_first_ms = r->time_ms;
 	c->seg_last_ms = r->time_ms;
@@ -67,11 +87,49 @@ int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit
 
 int pitr_seg_sync(pitr_capture *c)
 {
-	if (c->seg_fd >= 0 && fdatasync(c->seg_fd) != 0) {
-		cli_errorf("cannot sync the log segment: %s", strerror(errno));
+	if (c->seg_fd >= 0 && c->seg_dirty && fdatasync(c->seg_fd) != 0) {
+		pitr_say(c, PITR_SAY_ERROR, "cannot sync the log segment: %s", strerror(errno));
 		return -1;
 	}
+	c->seg_dirty = false;
+	c->synced_ms = pitr_now_ms();
 	return 0;
+}
+
+int pitr_file_sha256(const pitr_capture *c, const char *path, char sha[65])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, c->host, NULL);
+	errno = 0;
+	int rc = dbc_file_sha256(&ctx, fd, path, NULL, NULL, sha) == DBC_OK ? 0 : -1;
+	int err = rc == 0 ? 0 : errno ? errno : EIO;
+	dbc_ctx_finish(&ctx);
+	close(fd);
+	errno = err;
+	return rc;
+}
+
+/* Writes text as path whole or not at all: a temporary file beside it,
+ * synced, renamed over it. */
+static int replace_file(const char *path, const char *text)
+{
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t n = strlen(text);
+	int rc = fd >= 0 && write(fd, text, n) == (ssize_t)n && fdatasync(fd) == 0 ? 0 : -1;
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		rc = rename(tmp, path);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 /* log-<seq>.json: what the segment holds, written whole before the rename
@@ -83,18 +141,17 @@ static int write_manifest(const pitr_capture *c, const char *file, const char *s
 		return -1;
 	pitr_time_text(c->seg_first_ms, first);
 	pitr_time_text(c->seg_last_ms, last);
-	cli_replace r;
-	FILE *f = cli_replace_open(&r, json);
-	if (f) {
-		const char *name = strrchr(file, '/');
-		fprintf(f,
-		        "{\"segment\":\"%s\",\"first_commit\":\"%s\",\"last_commit\":\"%s\","
-		        "\"bytes\":%lld,\"sha256\":\"%s\",\"epoch\":%u,\"last_seq\":%llu,"
-		        "\"base\":\"%s\"}\n",
-		        name ? name + 1 : file, first, last, (long long)c->seg_len, sha, c->epoch,
-		        (unsigned long long)c->seq, c->base_name);
-	}
-	int rc = f ? cli_replace_close(&r, true) : -1;
+	const char *name = strrchr(file, '/');
+	char *text = NULL;
+	int rc = asprintf(&text,
+	                  "{\"segment\":\"%s\",\"first_commit\":\"%s\",\"last_commit\":\"%s\","
+	                  "\"bytes\":%lld,\"sha256\":\"%s\",\"epoch\":%u,\"last_seq\":%llu,"
+	                  "\"base\":\"%s\"}\n",
+	                  name ? name + 1 : file, first, last, (long long)c->seg_len, sha, c->epoch,
+	                  (unsigned long long)c->seq, c->base_name) < 0
+	             ? -1
+	             : replace_file(json, text);
+	free(text);
 	free(json);
 	return rc;
 }
@@ -103,23 +160,16 @@ static int write_manifest(const pitr_capture *c, const char *file, const char *s
  * named); one a killed capture already named is kept as it is. */
 static int seal_segment(const pitr_capture *c, const char *open_p, const char *closed, char sha[65])
 {
-	long long bytes;
 	if (access(closed, F_OK) == 0)
-		return cli_file_sha256(closed, sha);
-	return cli_seal_file(open_p, closed, c->seal_zstd, c->seal_encrypt, sha, &bytes);
+		return pitr_file_sha256(c, closed, sha);
+	return c->seal(c->seal_arg, open_p, closed, sha);
 }
 
 /* A plain segment closed: its SHA-256, its record, the rename. */
 static int close_plain(const pitr_capture *c, const char *open_p, const char *closed)
 {
 	char sha[65];
-	int fd = open(open_p, O_RDONLY | O_CLOEXEC);
-	dbc_ctx ctx;
-	dbc_ctx_init(&ctx, cli_text_host(), NULL);
-	int rc = fd >= 0 && dbc_file_sha256(&ctx, fd, open_p, NULL, NULL, sha) == DBC_OK ? 0 : -1;
-	dbc_ctx_finish(&ctx);
-	if (fd >= 0)
-		close(fd);
+	int rc = pitr_file_sha256(c, open_p, sha);
 	if (rc == 0)
 		rc = write_manifest(c, closed, sha);
 	if (rc == 0 &&
@@ -149,15 +199,29 @@ int pitr_seg_close(pitr_capture *c)
 	     *closed = seg_path(c, c->seg_seq, ".dbclog");
 	int rc = open_p && closed && fdatasync(c->seg_fd) == 0 ? 0 : -1;
 	if (rc == 0)
-		rc = c->seal_zstd || c->seal_encrypt ? close_sealed(c, open_p, closed)
-		                                     : close_plain(c, open_p, closed);
+		rc = c->seal ? close_sealed(c, open_p, closed) : close_plain(c, open_p, closed);
 	if (rc != 0)
-		cli_errorf("cannot close the log segment %s: %s", open_p ? open_p : "", strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "cannot close the log segment %s: %s", open_p ? open_p : "",
+		         strerror(errno));
 	close(c->seg_fd);
 	c->seg_fd = -1;
 	free(open_p);
 	free(closed);
 	return rc;
+}
+
+/* A segment opened for reading: through c->open_seg (a sealed one), else
+ * as it is (a sealed one then fails its magic). */
+static FILE *open_segment(const pitr_capture *c, const char *path, char **scratch)
+{
+	*scratch = NULL;
+	return c->open_seg ? c->open_seg(c->seal_arg, path, scratch) : fopen(path, "rb");
+}
+
+static void release_segment(const pitr_capture *c, char *scratch)
+{
+	if (c->release_seg)
+		c->release_seg(c->seal_arg, scratch);
 }
 
 /* Reads the records of one segment into c's state; an open segment is cut
@@ -167,15 +231,16 @@ static int recover_one(pitr_capture *c, const char *path)
 	char *scratch;
 	if (pitr_segment_superseded(path))
 		return unlink(path) == 0 ? 1 : -1; /* killed after sealing it: the closed one is whole */
-	FILE *f = pitr_segment_fopen(path, &scratch);
+	FILE *f = open_segment(c, path, &scratch);
 	char magic[8];
 	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
 		if (f)
 			fclose(f);
-		cli_scratch_release(scratch);
+		release_segment(c, scratch);
 		if (pitr_segment_open(path) && unlink(path) == 0)
 			return 1; /* killed before its magic: nothing in it */
-		cli_errorf("%s is not a dbcare log segment", path);
+		pitr_say(c, PITR_SAY_ERROR, "%s is not a dbcare log segment%s", path,
+		         c->open_seg ? "" : " this capture can read (a sealed one: dbcare log reads it)");
 		return -1;
 	}
 	pitr_rec r;
@@ -197,9 +262,10 @@ static int recover_one(pitr_capture *c, const char *path)
 		pitr_rec_free(&r);
 	}
 	fclose(f);
-	cli_scratch_release(scratch);
+	release_segment(c, scratch);
 	if (got < 0 && !pitr_segment_open(path)) {
-		cli_errorf("the closed log segment %s is damaged at byte %lld", path, (long long)off);
+		pitr_say(c, PITR_SAY_ERROR, "the closed log segment %s is damaged at byte %lld", path,
+		         (long long)off);
 		return -1;
 	}
 	if (got < 0 && truncate(path, off) != 0)
@@ -211,7 +277,8 @@ int pitr_seg_recover(pitr_capture *c)
 {
 	char **segs = pitr_segments(c->dir);
 	if (!segs) {
-		cli_errorf("cannot read the log directory %s: %s", c->dir, strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "cannot read the log directory %s: %s", c->dir,
+		         strerror(errno));
 		return -1;
 	}
 	int rc = 0;
@@ -234,8 +301,11 @@ int pitr_seg_recover(pitr_capture *c)
 
 void pitr_progress(pitr_capture *c, int64_t time_ms)
 {
-	if (c->progress_fd < 0)
+	/* the module's capture writes it at most every PROGRESS_MS: one more
+	 * write at every commit would cost the committing writer */
+	if (c->progress_fd < 0 || (c->lazy_readers && time_ms < c->progress_ms + PROGRESS_MS))
 		return;
+	c->progress_ms = time_ms;
 	char line[96];
 	int n = snprintf(line, sizeof line, "%020lld %010u %020llu\n", (long long)time_ms, c->epoch,
 	                 (unsigned long long)c->seq);

@@ -1,0 +1,119 @@
+/*
+ * pitr_capture.h — the SQLite point-in-time log's capture, one
+ * implementation for its two drivers: the command (`dbcare log`, which
+ * polls) and the module (an application connection with backup.log.dir
+ * set, whose WAL hook copies each commit: pitr_module.c). The log's files
+ * and records: pitr_log.h.
+ *
+ * The capture's invariant: every frame of the WAL that it has not yet
+ * copied into the log is protected by a read transaction it holds, taken
+ * at or before the last frame it copied. SQLite never checkpoints a frame
+ * beyond the snapshot of a reader, and never resets the WAL while a reader
+ * uses it, so no connection (with the module or not) can move a frame out
+ * of reach before it is in the log. The capture holds two such readers in
+ * turn: the next is taken, the WAL read to its end and copied, and only
+ * then is the previous released. The command moves its reader on at every
+ * poll; the module (lazy_readers) keeps one reader while it copies commit
+ * after commit (the reader stays at or before the last frame copied, so
+ * the invariant holds) and moves it on only at its own checkpoint, and
+ * once right after a base or a checkpoint, when the reader it took may sit
+ * on a fully checkpointed WAL and so protect no frame written after it.
+ * Each capture owns checkpointing: its connections never checkpoint on
+ * their own, and it checkpoints only frames already in the log.
+ *
+ * One capture per log directory: an exclusive flock on DIR/log.lock (per
+ * open file, so two connections of one process exclude each other too),
+ * held while the capture runs.
+ */
+#ifndef SQLDBC_PITR_CAPTURE_H
+#define SQLDBC_PITR_CAPTURE_H
+
+#include "pitr_log.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct sqlite3;
+
+/* What the capture says: PITR_SAY_ERROR (it failed) or PITR_SAY_NOTE. */
+enum { PITR_SAY_ERROR, PITR_SAY_NOTE };
+
+typedef struct pitr_capture {
+	const char *dir, *db_path;
+	int64_t seg_interval_ms, seg_bytes;
+	uint32_t ckpt_frames; /* checkpoint once the WAL holds this many frames */
+	/* the module's way (pitr_capture.h, above): one reader kept while
+	 * commits are copied, the log synced at most every sync_ms (0: after
+	 * every poll, the command's way) and before every checkpoint */
+	bool lazy_readers;
+	int64_t sync_ms;
+	const dbc_host *host; /* memory for the files' SHA-256 */
+	/* messages; the command prints them, the module logs them */
+	void (*say)(void *arg, int level, const char *msg);
+	void *say_arg;
+	/* closed segments and bases sealed: seal writes plain as path (a new
+	 * name) with the SHA-256 of what it wrote; NULL: kept plain. open_seg
+	 * opens a sealed segment for reading (*scratch: what to release after,
+	 * with release_seg); NULL: a sealed segment cannot be read. */
+	int (*seal)(void *arg, const char *plain, const char *path, char sha[65]);
+	FILE *(*open_seg)(void *arg, const char *path, char **scratch);
+	void (*release_seg)(void *arg, char *scratch);
+	void *seal_arg;
+	/* the state */
+	wal_pos ckpt_pos;      /* where the last checkpoint was tried */
+	struct sqlite3 *rd[2]; /* the readers held in turn */
+	int held;              /* which of rd holds the protecting snapshot; -1: none */
+	bool weak_reader;      /* lazy_readers: move the reader on at the next poll */
+	wal_header hdr;        /* lazy_readers: the WAL's header ... */
+	bool hdr_kept;         /* ... read under the reader held */
+	struct sqlite3 *wr;    /* takes the write lock for a base or a checkpoint */
+	int wal_fd;
+	bool have_pos; /* pos is a place in a WAL generation (else: no WAL yet) */
+	wal_pos pos;   /* the last frame copied */
+	uint32_t page_size, db_pages;
+	uint32_t epoch;
+	uint64_t seq;
+	/* the open segment (fd -1: none) */
+	int seg_fd;
+	off_t seg_len;
+	uint64_t seg_seq;
+	int64_t seg_first_ms, seg_last_ms;
+	bool seg_dirty; /* written since its last sync */
+	int64_t synced_ms;
+	char base_name[256]; /* the epoch's base file (in dir) */
+	int64_t last_write_ms;
+	int64_t recovered_ms; /* the newest record's time when the capture started */
+	bool saw_commits;     /* the last poll copied commits */
+	int progress_fd, lock_fd;
+	int64_t progress_ms; /* the time log.progress was last written with */
+	bool started;        /* the log continues or has its base: a last heartbeat at the stop */
+} pitr_capture;
+
+/* A message through c->say (printf-style). */
+void pitr_say(const pitr_capture *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Segments (pitr_segment.c). */
+int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit);
+int pitr_seg_close(pitr_capture *c);
+int pitr_seg_sync(pitr_capture *c);
+/* Closes the open segments a killed capture left, their last whole record
+ * kept (a torn one cut off); fills c with where the log stands: epoch, seq,
+ * WAL position, base, page size (have_pos false when the log is empty). */
+int pitr_seg_recover(pitr_capture *c);
+/* "DIR/log.progress": the time, epoch and seq of the newest record. */
+void pitr_progress(pitr_capture *c, int64_t time_ms);
+/* The SHA-256 of the file at path (hex), over c->host. 0 or -1 (errno). */
+int pitr_file_sha256(const pitr_capture *c, const char *path, char sha[65]);
+
+/* The capture (pitr_capture.c). start: -1 after saying why, and 1 when
+ * another capture holds the directory (c->lock_fd stays -1); either way
+ * pitr_capture_stop releases what was taken. poll: copies what the WAL
+ * holds after the last frame copied, closes a segment that is due,
+ * checkpoints once the WAL is long; 0 or -1 (the frames not copied stay
+ * protected: the next poll tries again). */
+int pitr_capture_start(pitr_capture *c);
+int pitr_capture_poll(pitr_capture *c);
+void pitr_capture_stop(pitr_capture *c);
+
+#endif
