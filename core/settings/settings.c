@@ -11,14 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def)
-{
-	if (dbc_grow(ctx, &l->defs, l->n, &l->cap, sizeof(*l->defs), 32) != DBC_OK)
-		return DBC_ERROR;
-	l->defs[l->n++] = *def;
-	return DBC_OK;
-}
-
 static int cmp_def(const void *a, const void *b)
 {
 	return strcmp(((const dbc_setting_def *)a)->key, ((const dbc_setting_def *)b)->key);

@@ -78,6 +78,14 @@ static const dbc_setting_def general[] = {
      DBC_SETTING_INT, NULL, 0, 86400000},
 };
 
+int dbc_settings_add(dbc_ctx *ctx, dbc_setting_list *l, const dbc_setting_def *def)
+{
+	if (dbc_grow(ctx, &l->defs, l->n, &l->cap, sizeof(*l->defs), 32) != DBC_OK)
+		return DBC_ERROR;
+	l->defs[l->n++] = *def;
+	return DBC_OK;
+}
+
 int dbc_settings_general(dbc_ctx *ctx, dbc_setting_list *out)
 {
 	for (size_t i = 0; i < sizeof(general) / sizeof(general[0]); i++)

@@ -52,9 +52,6 @@ TOLERATED = [
     (["core/audit/audit_recording*", "core/audit/audit_tables*"],
      "listing the audited tables reports whether each still records, and "
      "that test reads the table's row of the list"),
-    (["core/settings/settings.*", "core/settings/settings_catalog*"],
-     "the store validates against the catalogue, the catalogue is built "
-     "with the store's list helper"),
     (["core/health/health_catalog*", "core/health/health_hooks*", "core/health/health_run*"],
      "the catalogue's rows name the core gatherers, which report through "
      "the run's helpers"),
