@@ -14,8 +14,6 @@
 #include "postmaster/bgworker.h"
 #include "replication/slot.h"
 #include "storage/latch.h"
-#include "storage/proc.h"
-#include "storage/procarray.h"
 #include "nodes/pg_list.h"
 #include "utils/builtins.h"
 #include "utils/varlena.h"
@@ -23,6 +21,17 @@
 #include "utils/lsyscache.h"
 #include "utils/pg_lsn.h"
 #include "utils/wait_event.h"
+
+/* A waiting reader wakes the worker by setting its latch (PGPROC, below
+ * the public interfaces: docs/postgresql.md, "Engine internals"); the
+ * plain path waits for the worker's next round (at most 100 ms later). */
+#if PG_VERSION_NUM >= 150000 && PG_VERSION_NUM < 160000 && !defined(DBC_PLAIN_PG_PATHS)
+#define WORKER_WAKE 1
+#endif
+#ifdef WORKER_WAKE
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#endif
 
 #include "audit_wal.h"
 
@@ -194,9 +203,13 @@ static bool worker_runs(void)
  * latch set on a process that has ended only wakes its slot's next user). */
 static void wake_worker(int pid)
 {
+#ifdef WORKER_WAKE
 	PGPROC *proc = BackendPidGetProc(pid);
 	if (proc != NULL)
 		SetLatch(&proc->procLatch);
+#else
+	(void)pid;
+#endif
 }
 
 static void start_worker(Oid owner)
@@ -242,12 +255,15 @@ void pgdbc_audit_wal_ensure_worker(void)
  * over a table) waits once, not once a row — every change committed before
  * the statement's first read is in the log, and the later reads of the same
  * statement ask no more (docs/audit.md). */
-static LocalTransactionId complete_lxid = InvalidLocalTransactionId;
+/* A statement is named by its transaction's start and its own start
+ * (public: xact.h); two transactions of one backend never start in the
+ * same microsecond, as each runs between them. */
+static TimestampTz complete_transaction = 0;
 static TimestampTz complete_statement = 0;
 
 static void remember_complete(void)
 {
-	complete_lxid = MyProc->lxid;
+	complete_transaction = GetCurrentTransactionStartTimestamp();
 	complete_statement = GetCurrentStatementStartTimestamp();
 }
 
@@ -257,7 +273,8 @@ void pgdbc_audit_wal_wait(void)
 	XLogRecPtr confirmed = InvalidXLogRecPtr;
 	if (RecoveryInProgress())
 		return; /* a standby's log is the primary's, as far as it has come */
-	if (complete_lxid == MyProc->lxid && complete_statement == GetCurrentStatementStartTimestamp())
+	if (complete_transaction == GetCurrentTransactionStartTimestamp() &&
+	    complete_statement == GetCurrentStatementStartTimestamp())
 		return;
 	XLogRecPtr target = GetXLogInsertRecPtr();
 	pgdbc_audit_wal_slot_name(slot, sizeof(slot));

@@ -41,6 +41,9 @@ allowed=(
   # MyProc->lxid names the transaction a constraint-check scope belongs to;
   # correctness, not speed
   "pg/check_scope.c:storage/proc.h"
+  # a reader waiting for wal mode's worker sets its latch: version-gated, speed
+  "pg/audit_wal.c:storage/proc.h"
+  "pg/audit_wal.c:storage/procarray.h"
 )
 while IFS= read -r line; do
   file=${line%%:*}
@@ -56,6 +59,7 @@ echo "ok: private headers only where listed"
 gated=(
   'pg/schema_cache.c:SCHEMA_CACHE_BUILT:#include "(storage/bufmgr|utils/guc_tables|access/heapam)\.h"|ReadBuffer|HeapTupleHeader'
   'pg/name_path.c:CALLER_PATH_READ:#include "utils/guc_tables\.h"|get_guc_variables|GucStack'
+  'pg/audit_wal.c:WORKER_WAKE:#include "storage/(proc|procarray)\.h"|BackendPidGetProc|procLatch'
   'pg/audit_write.c:DIRECT_WRITE:#include "(executor/executor|access/tableam|access/genam)\.h"|ExecInsertIndexTuples|table_tuple_insert|ExecConstraints|InitResultRelInfo|ExecOpenIndices'
 )
 for g in "${gated[@]}"; do
