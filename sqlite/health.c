@@ -495,6 +495,8 @@ static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols
 static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
 {
 	(void)eng;
+	if (sqldbc_pitr_health_metrics(ctx, m) != DBC_OK)
+		return DBC_ERROR;
 	return ctx->host->query(
 	    ctx,
 	    "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM "
@@ -572,6 +574,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_JOURNAL_MODE] = gather_journal_mode,
     [DBC_HC_BACKUPS] = gather_backups,
     [DBC_HC_AUDIT] = sqldbc_audit_health,
+    [DBC_HC_POINT_IN_TIME_LOG] = sqldbc_pitr_health,
 };
 
 void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)
