@@ -492,10 +492,18 @@ static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols
 	return DBC_OK;
 }
 
-static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
+static int read_log_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	(void)eng;
-	if (sqldbc_pitr_health_metrics(ctx, m) != DBC_OK)
+	return sqldbc_pitr_health_metrics(ctx, arg);
+}
+
+static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
+{
+	/* the log's numbers need the settings: unreadable (bookkeeping
+	 * incomplete), they are left out and the rest still counts */
+	bool log_read;
+	if (dbc_health_tolerant(ctx, eng, read_log_metrics, m, &log_read, NULL) != DBC_OK)
 		return DBC_ERROR;
 	return ctx->host->query(
 	    ctx,
