@@ -21,11 +21,11 @@
 #include <unistd.h>
 
 typedef struct log_state {
-	char *dir;        /* backup.log.dir; NULL: not set */
-	bool capturing;   /* a capture holds log.lock */
-	int64_t newest;   /* ms of the newest record (log.progress); -1: none */
-	int64_t open_at;  /* ms of the open segment's first record; -1: none */
-	bool has_base;    /* a base-*.db exists: the log can restore something */
+	char *dir;       /* backup.log.dir; NULL: not set */
+	bool capturing;  /* a capture holds log.lock */
+	int64_t newest;  /* ms of the newest record (log.progress); -1: none */
+	int64_t open_at; /* ms of the open segment's first record; -1: none */
+	bool has_base;   /* a base-*.db exists: the log can restore something */
 } log_state;
 
 /* Whether a capture holds DIR/log.lock. The probe takes a shared lock for
@@ -93,8 +93,8 @@ static bool any_base(const char *dir)
 	bool found = false;
 	while (d && !found && (e = readdir(d))) {
 		size_t n = strlen(e->d_name);
-		found = strncmp(e->d_name, "base-", 5) == 0 && n > 8 &&
-		        strcmp(e->d_name + n - 3, ".db") == 0;
+		found =
+		    strncmp(e->d_name, "base-", 5) == 0 && n > 8 && strcmp(e->d_name + n - 3, ".db") == 0;
 	}
 	if (d)
 		closedir(d);
@@ -125,8 +125,8 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 	if (read_state(ctx, &st) != DBC_OK)
 		return DBC_ERROR;
 	if (!st.dir) {
-		dbc_health_skip(ctx, fact,
-		                "backup.log.dir is not set: no point-in-time log to watch", NULL);
+		dbc_health_skip(ctx, fact, "backup.log.dir is not set: no point-in-time log to watch",
+		                NULL);
 		return DBC_OK;
 	}
 	int64_t now = pitr_now_ms();
