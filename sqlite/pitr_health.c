@@ -26,6 +26,8 @@ typedef struct log_state {
 	int64_t newest;  /* ms of the newest record (log.progress); -1: none */
 	int64_t open_at; /* ms of the open segment's first record; -1: none */
 	bool has_base;   /* a base-*.db exists: the log can restore something */
+	int dir_errno;   /* the directory cannot be opened (relative to the
+	                  * reader's working directory, as the capture's is) */
 } log_state;
 
 /* Whether a capture holds DIR/log.lock. The probe takes a shared lock for
@@ -110,6 +112,12 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 	if (!v || !v[0])
 		return DBC_OK;
 	st->dir = v;
+	DIR *d = opendir(v);
+	if (!d) {
+		st->dir_errno = errno;
+		return DBC_OK;
+	}
+	closedir(d);
 	st->capturing = capture_holds(v);
 	st->newest = progress_ms(v);
 	st->open_at = open_segment_start(v);
@@ -127,6 +135,13 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 	if (!st.dir) {
 		dbc_health_skip(ctx, fact, "backup.log.dir is not set: no point-in-time log to watch",
 		                NULL);
+		return DBC_OK;
+	}
+	if (st.dir_errno) {
+		fact->value_text = dbc_strdup(ctx, "none");
+		fact->message =
+		    dbc_printf(ctx, "cannot read the log directory %s: %s", st.dir, strerror(st.dir_errno));
+		fact->min_status = DBC_CHECK_WARNING;
 		return DBC_OK;
 	}
 	int64_t now = pitr_now_ms();

@@ -25,6 +25,14 @@ out=$(check)
 q "SELECT dbhealth_metrics()" | grep -q '^dbcare_log_' && fail "log families without the setting"
 echo "ok: skipped without backup.log.dir"
 
+# a directory that is not there (a relative one read from another working
+# directory) says so, not "no record yet"
+q "SELECT dbcare_set('backup.log.dir', '$work/nowhere')" > /dev/null
+out=$(check)
+[ "$out" = "warning|cannot read the log directory $work/nowhere: No such file or directory" ] ||
+  fail "a missing directory: $out"
+echo "ok: $out"
+
 q "SELECT dbcare_set('backup.log.dir', '$logdir')" > /dev/null
 "$cli" log "$logdir" --db "sqlite:$db" --module "$module" > "$work/cap.out" 2>&1 &
 cap=$!
