@@ -492,9 +492,19 @@ static int take_metrics(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols
 	return DBC_OK;
 }
 
-static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
+static int read_log_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, void *arg)
 {
 	(void)eng;
+	return sqldbc_pitr_health_metrics(ctx, arg);
+}
+
+static int metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
+{
+	/* the log's numbers need the settings: unreadable (bookkeeping
+	 * incomplete), they are left out and the rest still counts */
+	bool log_read;
+	if (dbc_health_tolerant(ctx, eng, read_log_metrics, m, &log_read, NULL) != DBC_OK)
+		return DBC_ERROR;
 	return ctx->host->query(
 	    ctx,
 	    "SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM "
@@ -572,6 +582,7 @@ static const dbc_health_gather_fn gatherers[DBC_HC_COUNT] = {
     [DBC_HC_JOURNAL_MODE] = gather_journal_mode,
     [DBC_HC_BACKUPS] = gather_backups,
     [DBC_HC_AUDIT] = sqldbc_audit_health,
+    [DBC_HC_POINT_IN_TIME_LOG] = sqldbc_pitr_health,
 };
 
 void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn)

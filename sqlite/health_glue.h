@@ -15,6 +15,12 @@ void sqldbc_health_engine(dbc_health_hooks *eng, sqldbc_conn *conn);
 int sqldbc_monitor_fact(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                         dbc_health_fact *fact);
 
+/* The check point_in_time_log and the log's numbers of the metrics, from
+ * the files of backup.log.dir (pitr_health.c). */
+int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact);
+int sqldbc_pitr_health_metrics(dbc_ctx *ctx, dbc_health_metrics *m);
+
 /* dbmonitor (health_monitor.c). */
 /* Starts (or re-thresholds) the monitor. The trace callback is taken only
  * with replace_trace, unless dbmonitor already holds it; otherwise 55000. */

@@ -78,6 +78,7 @@ typedef enum {
 	DBC_HC_MIGRATIONS_OVERDUE,
 	DBC_HC_SCORE_DROP,
 	DBC_HC_BACKUP_DRILLS,
+	DBC_HC_POINT_IN_TIME_LOG,
 	DBC_HC_COUNT
 } dbc_health_check_id;
 
@@ -197,6 +198,12 @@ typedef struct dbc_health_metrics {
 	 * drill_known false when none is recorded or it cannot be read */
 	bool drill_known, drill_ok;
 	double drill_epoch, drill_seconds;
+	/* SQLite's point-in-time log (backup.log.dir set; log_known false
+	 * otherwise, and its families are left out): seconds since its newest
+	 * record (negative: none yet), whether a capture holds it, the last
+	 * restorable moment (seconds since 1970; negative: none yet) */
+	bool log_known, log_capturing;
+	double log_lag_seconds, log_restorable_epoch;
 } dbc_health_metrics;
 
 /* One stored snapshot, for growth. */

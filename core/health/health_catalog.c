@@ -389,6 +389,21 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		    "newest drill failed; skipped until a drill is recorded.",
 		.core_gather = dbc_health_gather_backup_drills,
 	},
+	[DBC_HC_POINT_IN_TIME_LOG] = {
+		.id = DBC_HC_POINT_IN_TIME_LOG, .name = "point_in_time_log",
+		.engines = LITE, .cost = Q, .penalty = 10, .warn = 300, .critical = 3600,
+		.value_kind = DBC_VALUE_SCALAR, .unit = " s",
+		.noun1 = "", .nounN = "",
+		.ok_message = "",
+		.hint = "Run the capture: dbcare log DIR --db sqlite:FILE, or an application "
+		    "connection with the module loaded and backup.log.dir set; dbcare log status DIR "
+		    "shows what the log can restore.",
+		.description = "SQLite, when backup.log.dir is set: the point-in-time log's lag, the "
+		    "seconds since the newest record a capture wrote (log.progress): warning past warn "
+		    "(300) or when no capture holds the log, critical past critical (3600); the "
+		    "message adds the open segment's age and the last restorable moment. Skipped "
+		    "while backup.log.dir is empty.",
+	},
 };
 /* clang-format on */
 

@@ -250,6 +250,20 @@ static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_me
 	family(b, "dbcare_backup_last_drill_success", "gauge",
 	       "1 when the newest restore drill passed, 0 when it failed.");
 	sample(b, "dbcare_backup_last_drill_success", base, m->drill_known ? (double)m->drill_ok : nan);
+	/* SQLite's point-in-time log: only where backup.log.dir is set */
+	if (m->log_known) {
+		family(b, "dbcare_log_lag_seconds", "gauge",
+		       "Seconds since the newest record of the point-in-time log (NaN: none yet).");
+		sample(b, "dbcare_log_lag_seconds", base,
+		       m->log_lag_seconds >= 0 ? m->log_lag_seconds : nan);
+		family(b, "dbcare_log_capturing", "gauge",
+		       "1 when a capture holds the point-in-time log, else 0.");
+		sample(b, "dbcare_log_capturing", base, m->log_capturing);
+		family(b, "dbcare_log_last_restorable_timestamp_seconds", "gauge",
+		       "The last moment the point-in-time log can restore to (seconds since 1970).");
+		sample(b, "dbcare_log_last_restorable_timestamp_seconds", base,
+		       m->log_restorable_epoch >= 0 ? m->log_restorable_epoch : nan);
+	}
 }
 
 int dbc_health_report_prometheus(dbc_ctx *ctx, const dbc_health_report *r, char **out)

@@ -59,7 +59,7 @@ q "DROP TABLE dbcare_migrations_history"
 score=$(q "SELECT dbhealth_score('full')") || fail "dbhealth_score failed as a whole"
 [ -n "$score" ] || fail "no score"
 got=$(q "SELECT group_concat(name, ',') FROM dbhealth_checks('full') WHERE status = 'error'")
-[ "$got" = "orphans,migrations,schema_drift,backups,retention,audit,migrations_overdue,score_drop,backup_drills" ] || fail "error rows: $got"
+[ "$got" = "orphans,migrations,schema_drift,backups,retention,audit,migrations_overdue,score_drop,backup_drills,point_in_time_log" ] || fail "error rows: $got"
 m=$(q "SELECT dbhealth_metrics('full')") || fail "dbhealth_metrics failed as a whole"
 grep -q '^dbcare_migrations_pending{engine="sqlite",database="chinook.db"} NaN$' <<<"$m" ||
   fail "pending migrations are not NaN when unknown: $(grep migrations_pending <<<"$m")"

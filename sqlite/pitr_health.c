@@ -1,0 +1,185 @@
+/*
+ * pitr_health.c — the health check point_in_time_log and the log's
+ * numbers of the metrics: what the files of backup.log.dir say about the
+ * capture (docs/backups.md, "Back to any moment"). Read from the files
+ * alone, cheaply (a quick check): log.progress gives the newest record's
+ * time, the flock on log.lock whether a capture runs, the open segment's
+ * first record its age, a base-*.db that anything is restorable at all.
+ */
+#include "health_glue.h"
+#include "pitr_log.h"
+
+#include "settings/settings.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+typedef struct log_state {
+	char *dir;       /* backup.log.dir; NULL: not set */
+	bool capturing;  /* a capture holds log.lock */
+	int64_t newest;  /* ms of the newest record (log.progress); -1: none */
+	int64_t open_at; /* ms of the open segment's first record; -1: none */
+	bool has_base;   /* a base-*.db exists: the log can restore something */
+	int dir_errno;   /* the directory cannot be opened (relative to the
+	                  * reader's working directory, as the capture's is) */
+} log_state;
+
+/* Whether a capture holds DIR/log.lock. The probe takes a shared lock for
+ * a moment: a capture starting in that instant finds the directory held
+ * and says so (the module's takes over at its next commit). */
+static bool capture_holds(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/log.lock", dir) >= (int)sizeof path)
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases the probe's lock, if it got one */
+	return held;
+}
+
+/* The first field of DIR/log.progress: the newest record's ms; -1 none. */
+static int64_t progress_ms(const char *dir)
+{
+	char path[4096], line[96] = {0};
+	if (snprintf(path, sizeof path, "%s/log.progress", dir) >= (int)sizeof path)
+		return -1;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	bool got = fgets(line, sizeof line, f) != NULL;
+	fclose(f);
+	char *end = NULL;
+	long long ms = got ? strtoll(line, &end, 10) : 0;
+	return got && end != line && ms > 0 ? (int64_t)ms : -1;
+}
+
+/* The time of the first record of the open segment (after the 8-byte
+ * magic: "DBCR", type, length, then the i64 time, little-endian); -1 when
+ * there is none or it has no whole first record yet. */
+static int64_t open_segment_start(const char *dir)
+{
+	char **segs = pitr_segments(dir);
+	const char *open_seg = NULL;
+	for (int i = 0; segs && segs[i]; i++)
+		if (pitr_segment_open(segs[i]) && !pitr_segment_superseded(segs[i]))
+			open_seg = segs[i];
+	int64_t t = -1;
+	FILE *f = open_seg ? fopen(open_seg, "re") : NULL;
+	unsigned char h[28];
+	if (f && fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, PITR_SEG_MAGIC, 8) == 0 &&
+	    memcmp(h + 8, "DBCR", 4) == 0) {
+		uint64_t v = 0;
+		for (int k = 7; k >= 0; k--)
+			v = v << 8 | h[20 + k];
+		t = (int64_t)v;
+	}
+	if (f)
+		fclose(f);
+	pitr_free_list(segs);
+	return t;
+}
+
+static bool any_base(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+	while (d && !found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		found =
+		    strncmp(e->d_name, "base-", 5) == 0 && n > 8 && strcmp(e->d_name + n - 3, ".db") == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int read_state(dbc_ctx *ctx, log_state *st)
+{
+	*st = (log_state){.newest = -1, .open_at = -1};
+	char *v = NULL;
+	if (dbc_setting_get(ctx, "backup.log.dir", &v) != DBC_OK)
+		return DBC_ERROR;
+	if (!v || !v[0])
+		return DBC_OK;
+	st->dir = v;
+	DIR *d = opendir(v);
+	if (!d) {
+		st->dir_errno = errno;
+		return DBC_OK;
+	}
+	closedir(d);
+	st->capturing = capture_holds(v);
+	st->newest = progress_ms(v);
+	st->open_at = open_segment_start(v);
+	st->has_base = any_base(v);
+	return DBC_OK;
+}
+
+int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
+                       dbc_health_fact *fact)
+{
+	(void)eng, (void)mode;
+	log_state st;
+	if (read_state(ctx, &st) != DBC_OK)
+		return DBC_ERROR;
+	if (!st.dir) {
+		dbc_health_skip(ctx, fact, "backup.log.dir is not set: no point-in-time log to watch",
+		                NULL);
+		return DBC_OK;
+	}
+	if (st.dir_errno) {
+		fact->value_text = dbc_strdup(ctx, "none");
+		fact->message =
+		    dbc_printf(ctx, "cannot read the log directory %s: %s", st.dir, strerror(st.dir_errno));
+		fact->min_status = DBC_CHECK_WARNING;
+		return DBC_OK;
+	}
+	int64_t now = pitr_now_ms();
+	char when[32] = "none yet", seg[64] = "no open segment";
+	if (st.has_base && st.newest > 0) {
+		pitr_time_text(st.newest, when);
+		strcat(when, " UTC");
+	}
+	if (st.open_at > 0)
+		snprintf(seg, sizeof seg, "open segment %.0f s old",
+		         (double)(now > st.open_at ? now - st.open_at : 0) / 1000.0);
+	const char *cap = st.capturing ? "a capture runs" : "no capture runs";
+	if (st.newest < 0) {
+		fact->value_text = dbc_strdup(ctx, "none");
+		fact->message = dbc_printf(ctx, "the log in %s has no record yet; %s", st.dir, cap);
+		fact->min_status = DBC_CHECK_WARNING;
+		return DBC_OK;
+	}
+	fact->value = dbc_round((double)(now > st.newest ? now - st.newest : 0) / 1000.0);
+	fact->message = dbc_printf(ctx, "log lag %.0f s; %s; %s; last restorable moment %s",
+	                           fact->value, cap, seg, when);
+	if (!st.capturing)
+		fact->min_status = DBC_CHECK_WARNING;
+	return DBC_OK;
+}
+
+int sqldbc_pitr_health_metrics(dbc_ctx *ctx, dbc_health_metrics *m)
+{
+	log_state st;
+	if (read_state(ctx, &st) != DBC_OK)
+		return DBC_ERROR;
+	m->log_known = st.dir != NULL;
+	if (!m->log_known)
+		return DBC_OK;
+	int64_t now = pitr_now_ms();
+	m->log_capturing = st.capturing;
+	m->log_lag_seconds =
+	    st.newest < 0 ? -1 : (double)(now > st.newest ? now - st.newest : 0) / 1000.0;
+	m->log_restorable_epoch = st.has_base && st.newest > 0 ? (double)st.newest / 1000.0 : -1;
+	return DBC_OK;
+}
