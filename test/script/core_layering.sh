@@ -49,9 +49,6 @@ TOLERATED = [
     (["core/maintain/maintain_*"],
      "the plan builds each finding's repair (tables, indexes), which asks "
      "the plan for the steps it already holds"),
-    (["core/audit/audit_recording*", "core/audit/audit_tables*"],
-     "listing the audited tables reports whether each still records, and "
-     "that test reads the table's row of the list"),
     (["core/health/health_catalog*", "core/health/health_hooks*", "core/health/health_run*"],
      "the catalogue's rows name the core gatherers, which report through "
      "the run's helpers"),
