@@ -172,7 +172,7 @@ int dbc_audit_load_counted(dbc_ctx *ctx, const dbc_audit_hooks *e, dbc_audit_tab
 /* A column list as stored in <prefix>audit_tables.columns (canonical JSON). */
 char *dbc_audit_columns_json(dbc_ctx *ctx, const dbc_strlist *columns);
 
-/* Whether every change of an audited table is recorded (audit_recording.c):
+/* Whether every change of an audited table is recorded (audit_problem.c):
  * *problem NULL when it is, else why, in the same words on both engines. */
 int dbc_audit_problem(dbc_ctx *ctx, const dbc_audit_hooks *e, const dbc_audit_table *row,
                       char **problem);
