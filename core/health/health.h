@@ -445,6 +445,10 @@ int dbc_health_gather_migrations_overdue(dbc_ctx *ctx, const dbc_health_hooks *e
                                          dbc_health_mode mode, dbc_health_fact *fact);
 int dbc_health_gather_score_drop(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact);
+/* The migration summary of this run, read once and shared, and the
+ * metrics made of it (health_migrations.c). */
+int dbc_health_migration_summary(dbc_ctx *ctx, const dbc_health_hooks *eng,
+                                 struct dbc_migrate_summary *out);
 int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m);
 /* Restore drills (health_drills.c): the check backup_drills, the hours
  * since the newest good drill (critical when the newest one failed), and

@@ -12,34 +12,12 @@
 
 /* ---------------------------------------------------------------- migrations */
 
-/* The migration summary of this run: the migrations check and the metrics
- * both need it, and deriving it reads the bookkeeping (PostgreSQL keeps no
- * stored summary). A failed summary is not kept, so whoever asks next tries
- * again and fails on its own, as before. */
-static int summary(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_migrate_summary *out)
-{
-	dbc_health_shared *sh = eng->shared;
-	if (sh && sh->migrations) {
-		*out = *sh->migrations;
-		return DBC_OK;
-	}
-	if (dbc_migrate_summarise(ctx, out) != DBC_OK)
-		return DBC_ERROR;
-	if (sh) {
-		sh->migrations = dbc_alloc(ctx, sizeof(*sh->migrations));
-		if (!sh->migrations)
-			return DBC_ERROR;
-		*sh->migrations = *out;
-	}
-	return DBC_OK;
-}
-
 int dbc_health_gather_migrations(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mode mode,
                                  dbc_health_fact *fact)
 {
 	dbc_migrate_summary sum;
 	(void)mode;
-	if (summary(ctx, eng, &sum) != DBC_OK)
+	if (dbc_health_migration_summary(ctx, eng, &sum) != DBC_OK)
 		return DBC_ERROR;
 	fact->value = sum.pending;
 	int problems = sum.changed + sum.missing + sum.failed;
@@ -89,16 +67,6 @@ int dbc_health_gather_schema_drift(dbc_ctx *ctx, const dbc_health_hooks *eng, db
 		fact->message = dbc_printf(ctx, "the schema changed since the last migration%s%s",
 		                           p->detail ? ": " : "", p->detail ? p->detail : "");
 	}
-	return DBC_OK;
-}
-
-int dbc_health_migration_metrics(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_metrics *m)
-{
-	dbc_migrate_summary sum;
-	if (summary(ctx, eng, &sum) != DBC_OK)
-		return DBC_ERROR;
-	m->migration_version = sum.current;
-	m->pending_migrations = sum.pending;
 	return DBC_OK;
 }
 

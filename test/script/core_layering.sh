@@ -49,9 +49,6 @@ TOLERATED = [
     (["core/maintain/maintain_*"],
      "the plan builds each finding's repair (tables, indexes), which asks "
      "the plan for the steps it already holds"),
-    (["core/health/health_catalog*", "core/health/health_hooks*", "core/health/health_run*"],
-     "the catalogue's rows name the core gatherers, which report through "
-     "the run's helpers"),
 ]
 # Files that never share a cycle, tolerated group or not: any two files
 # matching one entry's patterns must depend one way (their order is the
