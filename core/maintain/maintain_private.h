@@ -1,8 +1,9 @@
 /*
  * maintain_private.h — what the files of core/maintain share: the findings
  * of one check handed to its planner, the step builder and the wording and
- * dialect helpers, and one planner per repairable check (maintain_tables.c,
- * maintain_indexes.c), dispatched by check id in maintain_plan.c.
+ * dialect helpers (maintain_step.c), and one planner per repairable check
+ * (maintain_tables.c, maintain_indexes.c), dispatched by check id in
+ * maintain_plan.c.
  */
 #ifndef DBC_MAINTAIN_PRIVATE_H
 #define DBC_MAINTAIN_PRIVATE_H
