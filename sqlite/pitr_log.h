@@ -77,8 +77,10 @@ void pitr_log_use_host(const dbc_host *host);
 int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
 
 /* Reads the next record of f: 1 with *r filled, 0 at the end of the file,
- * -1 when what follows is not a whole, valid record (*off: where it
- * starts). page_size: of the commits' pages (0 until a base gave it). */
+ * -1 when the file ends inside the record and nothing valid follows (a
+ * torn tail: what a killed writer leaves), -2 when what follows is not a
+ * valid record otherwise (damage: never to be cut away); *off: where it
+ * starts. page_size: of the commits' pages (0 until a base gave it). */
 int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
 
 /* The segment files of dir, by sequence number, closed and open
