@@ -237,7 +237,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	char *image = NULL;
 	if (asprintf(&image, "%s.pitr-XXXXXX", main_file) < 0)
 		return NULL;
-	int fd = mkstemp(image);
+	int fd = pitr_stop_mkstemp(image);
 	if (fd < 0) {
 		cli_errorf("cannot create a scratch file beside %s: %s", main_file, strerror(errno));
 		free(image);
@@ -327,7 +327,8 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	if (!cli_cell(&r, 0, 1) || strcmp(cli_cell(&r, 0, 1), "0") != 0)
 		cli_errorf("restore %s creates a new database: %s is not empty",
 		           o->to_mark ? "--to-mark LABEL DIR" : "--to-time", db->label);
-	else if ((rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK)
+	else if ((pitr_stop_arm(cli_cell(&r, 0, 0)),
+	          (rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK))
 		;
 	else if ((rc = CLI_ERROR, pitr_each_record(dir, plan_record, &p, true) != 0))
 		;
@@ -345,6 +346,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		pitr_remove_image(image);
 		free(image);
 	}
+	pitr_stop_disarm();
 	pitr_rec_free(&p.base);
 	free(p.rows);
 	cli_rows_free(&r);
