@@ -326,6 +326,13 @@ void pitr_time_text(int64_t ms, char buf[32])
 	snprintf(buf + n, 32 - n, ".%03d", (int)(ms % 1000));
 }
 
+static int days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
 int pitr_time_parse(const char *s, int64_t *ms)
 {
 	struct tm tm = {0};
@@ -349,6 +356,7 @@ int pitr_time_parse(const char *s, int64_t *ms)
 	while (nfrac > 0 && nfrac < 3)
 		frac *= 10, nfrac++;
 	int offset_min = 0;
+	const char *zone = s;
 	if (*s == 'Z')
 		s++;
 	else if (*s == '+' || *s == '-') {
@@ -366,9 +374,14 @@ int pitr_time_parse(const char *s, int64_t *ms)
 			return -1;
 		offset_min = sign * (hh * 60 + mm);
 	}
-	if (*s || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (strcmp(s, " UTC") == 0 && s == zone)
+		s += 4; /* as dbcare prints its times */
+	if (*s)
 		return -1;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour < 0 || tm.tm_hour > 23 ||
+	    tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 59)
+		return -2;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	*ms = ((int64_t)timegm(&tm) - offset_min * 60) * 1000 + frac;

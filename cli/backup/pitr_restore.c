@@ -305,11 +305,17 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           ? CLI_OK
 		           : CLI_ERROR;
 	}
-	if (pitr_time_parse(o->to_time, &p->target) == 0)
+	int parsed = pitr_time_parse(o->to_time, &p->target);
+	if (parsed == 0)
 		return CLI_OK;
-	cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
-	           "2026-11-24T12:19:13+01:00, not \"%s\"",
-	           o->to_time);
+	if (parsed == -2)
+		cli_errorf("--to-time \"%s\" is no moment of the calendar (a day the month has not, "
+		           "or an hour, minute or second out of range)",
+		           o->to_time);
+	else
+		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
+		           "2026-11-24T12:19:13+01:00, not \"%s\"",
+		           o->to_time);
 	return CLI_USAGE;
 }
 
