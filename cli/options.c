@@ -143,7 +143,8 @@ int cli_option_read(const cli_option *opt, const char *val, cli_opts *o, cli_lin
 		secs = parse_duration(val);
 		if (secs < 0 || (opt->type != CLI_OPT_DURATION && secs == 0))
 			return cli_usage_error("--%s needs a duration%s such as %s, not \"%s\"", opt->name,
-			                       opt->type != CLI_OPT_DURATION ? " above 0" : "", opt->choices, val);
+			                       opt->type != CLI_OPT_DURATION ? " above 0" : "", opt->choices,
+			                       val);
 		*(double *)field = secs;
 		return CLI_OK;
 	case CLI_OPT_CUSTOM:

@@ -28,8 +28,8 @@ static bool armed;
 static void set_paths(char paths[SIDES][PATH_MAX + 16], const char *file)
 {
 	for (int i = 0; i < SIDES; i++)
-		if (!file || snprintf(paths[i], sizeof paths[i], "%s%s", file, sides[i]) >=
-		                 (int)sizeof paths[i])
+		if (!file ||
+		    snprintf(paths[i], sizeof paths[i], "%s%s", file, sides[i]) >= (int)sizeof paths[i])
 			paths[i][0] = '\0';
 }
 
