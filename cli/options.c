@@ -51,7 +51,8 @@ bool cli_option_taken_by(const cli_option *opt, const char *command)
 	return !opt->commands || opt->everywhere || names(opt->commands, command);
 }
 
-/* 60, 60s, 2m, 500ms, 1h -> seconds; -1 when unreadable. strtod also
+/* 60, 60s, 2m or 2min (minutes), 500ms, 1h, 7d, 2w -> seconds; -1 when
+ * unreadable. strtod also
  * reads "nan" and "inf", which no deadline can be computed from (a wait
  * that never ends): refused, as is anything beyond a year. */
 static double parse_duration(const char *s)
@@ -64,8 +65,10 @@ static double parse_duration(const char *s)
 		return v;
 	if (strcmp(end, "ms") == 0)
 		return v / 1000;
-	if (strcmp(end, "m") == 0)
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
 		return v * 60 <= 366 * 86400.0 ? v * 60 : -1;
+	if (strcmp(end, "w") == 0)
+		return v * 604800 <= 366 * 86400.0 ? v * 604800 : -1;
 	if (strcmp(end, "h") == 0)
 		return v * 3600 <= 366 * 86400.0 ? v * 3600 : -1;
 	if (strcmp(end, "d") == 0)
@@ -129,12 +132,19 @@ int cli_option_read(const cli_option *opt, const char *val, cli_opts *o, cli_lin
 		if (!positive_int(val, (int *)field))
 			return cli_usage_error("--%s needs a positive number, not \"%s\"", opt->name, val);
 		return CLI_OK;
+	case CLI_OPT_AGE:
+		if (*val && strchr("0123456789.", val[strlen(val) - 1]))
+			return cli_usage_error("--%s needs a unit: s, min (or m), h, d or w, such as %s, not "
+			                       "\"%s\"",
+			                       opt->name, opt->choices, val);
+		/* FALLTHROUGH */
 	case CLI_OPT_DURATION:
 	case CLI_OPT_SPAN:
 		secs = parse_duration(val);
-		if (secs < 0 || (opt->type == CLI_OPT_SPAN && secs == 0))
+		if (secs < 0 || (opt->type != CLI_OPT_DURATION && secs == 0))
 			return cli_usage_error("--%s needs a duration%s such as %s, not \"%s\"", opt->name,
-			                       opt->type == CLI_OPT_SPAN ? " above 0" : "", opt->choices, val);
+			                       opt->type != CLI_OPT_DURATION ? " above 0" : "", opt->choices,
+			                       val);
 		*(double *)field = secs;
 		return CLI_OK;
 	case CLI_OPT_CUSTOM:

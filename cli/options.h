@@ -36,6 +36,7 @@ typedef enum {
 	CLI_OPT_COUNT,    /* a whole number from 1 to 1000000: the int at .field */
 	CLI_OPT_DURATION, /* 60, 60s, 2m, 500ms, 1h, at most a year: the double at .field */
 	CLI_OPT_SPAN,     /* a duration above 0 */
+	CLI_OPT_AGE,      /* a span with its unit written (7 alone could be days) */
 	CLI_OPT_CUSTOM,   /* .read reads and checks it */
 	CLI_OPT_SWITCH,   /* no value: .read records it */
 } cli_opt_type;

@@ -180,6 +180,42 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 	return 0;
 }
 
+/* Whether a whole record with a matching SHA-256 starts anywhere in the
+ * n bytes of rest: then a record before it that fails is damage, not a
+ * tail the file ends inside. Unreadable (no memory) counts as found. */
+static bool valid_record_within(const unsigned char *rest, size_t n)
+{
+	unsigned char md[32];
+	for (size_t i = 0; i + REC_HDR + 32 <= n; i++) {
+		if (get32(rest + i) != REC_MAGIC)
+			continue;
+		size_t pl = get32(rest + i + 8);
+		if (pl > n - i - REC_HDR - 32)
+			continue;
+		if (rec_digest(rest + i, REC_HDR + pl, md) != 0 ||
+		    memcmp(md, rest + i + REC_HDR + pl, 32) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A record at off that the file ends inside: -1 (a torn tail) unless a
+ * valid record follows in what the file holds after off (-2, damage). */
+static int classify_short(FILE *f, off_t off)
+{
+	if (fseeko(f, 0, SEEK_END) != 0)
+		return -2;
+	off_t end = ftello(f);
+	if (end <= off + 1 || fseeko(f, off + 1, SEEK_SET) != 0)
+		return end < 0 ? -2 : -1;
+	size_t n = (size_t)(end - off - 1);
+	unsigned char *rest = malloc(n);
+	int rc = !rest || fread(rest, 1, n, f) != n || valid_record_within(rest, n) ? -2 : -1;
+	free(rest);
+	fseeko(f, end, SEEK_SET);
+	return rc;
+}
+
 int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 {
 	unsigned char h[REC_HDR];
@@ -188,25 +224,28 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	size_t got = fread(h, 1, REC_HDR, f);
 	if (got == 0 && feof(f))
 		return 0;
-	if (got != REC_HDR || get32(h) != REC_MAGIC || get32(h + 8) > MAX_PAYLOAD)
-		return -1;
+	if (got != REC_HDR)
+		return classify_short(f, *off);
+	if (get32(h) != REC_MAGIC || get32(h + 8) > MAX_PAYLOAD)
+		return -2;
 	size_t pl = get32(h + 8);
 	unsigned char *b = malloc(REC_HDR + pl + 32), md[32];
 	if (!b)
-		return -1;
+		return -2;
 	memcpy(b, h, REC_HDR);
-	int rc = fread(b + REC_HDR, 1, pl + 32, f) == pl + 32 && rec_digest(b, REC_HDR + pl, md) == 0 &&
-	                 memcmp(md, b + REC_HDR + pl, 32) == 0
-	             ? 0
-	             : -1;
+	if (fread(b + REC_HDR, 1, pl + 32, f) != pl + 32) {
+		free(b);
+		return classify_short(f, *off);
+	}
+	int rc = rec_digest(b, REC_HDR + pl, md) == 0 && memcmp(md, b + REC_HDR + pl, 32) == 0 ? 0 : -2;
 	r->type = get32(h + 4);
 	r->time_ms = (int64_t)get64(h + 12);
 	if (rc == 0)
-		rc = parse_payload(b + REC_HDR, pl, page_size, r);
+		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
 	free(b);
 	if (rc != 0)
 		pitr_rec_free(r);
-	return rc == 0 ? 1 : -1;
+	return rc == 0 ? 1 : rc;
 }
 
 bool pitr_segment_superseded(const char *path)
@@ -287,6 +326,13 @@ void pitr_time_text(int64_t ms, char buf[32])
 	snprintf(buf + n, 32 - n, ".%03d", (int)(ms % 1000));
 }
 
+static int days_in_month(int year, int month)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
 int pitr_time_parse(const char *s, int64_t *ms)
 {
 	struct tm tm = {0};
@@ -310,6 +356,7 @@ int pitr_time_parse(const char *s, int64_t *ms)
 	while (nfrac > 0 && nfrac < 3)
 		frac *= 10, nfrac++;
 	int offset_min = 0;
+	const char *zone = s;
 	if (*s == 'Z')
 		s++;
 	else if (*s == '+' || *s == '-') {
@@ -327,9 +374,14 @@ int pitr_time_parse(const char *s, int64_t *ms)
 			return -1;
 		offset_min = sign * (hh * 60 + mm);
 	}
-	if (*s || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+	if (strcmp(s, " UTC") == 0 && s == zone)
+		s += 4; /* as dbcare prints its times */
+	if (*s)
 		return -1;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > days_in_month(tm.tm_year, tm.tm_mon) || tm.tm_hour < 0 || tm.tm_hour > 23 ||
+	    tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 59)
+		return -2;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	*ms = ((int64_t)timegm(&tm) - offset_min * 60) * 1000 + frac;

@@ -77,8 +77,10 @@ void pitr_log_use_host(const dbc_host *host);
 int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
 
 /* Reads the next record of f: 1 with *r filled, 0 at the end of the file,
- * -1 when what follows is not a whole, valid record (*off: where it
- * starts). page_size: of the commits' pages (0 until a base gave it). */
+ * -1 when the file ends inside the record and nothing valid follows (a
+ * torn tail: what a killed writer leaves), -2 when what follows is not a
+ * valid record otherwise (damage: never to be cut away); *off: where it
+ * starts. page_size: of the commits' pages (0 until a base gave it). */
 int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
 
 /* The segment files of dir, by sequence number, closed and open
@@ -96,7 +98,9 @@ bool pitr_segment_open(const char *path);
 /* "2026-11-24 11:19:13.123" (UTC) of ms since the epoch, into buf[32]. */
 void pitr_time_text(int64_t ms, char buf[32]);
 /* Parses an ISO-8601 time, UTC unless it ends with an offset
- * ("YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|+HH[[:]MM]|-HH[[:]MM]]"); 0 or -1. */
+ * ("YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|+HH[[:]MM]|-HH[[:]MM]| UTC]", the
+ * last as pitr_time_text's times are printed); 0, -1 (not such a time) or
+ * -2 (no moment of the calendar: 2026-02-30, 10:00:60). */
 int pitr_time_parse(const char *s, int64_t *ms);
 /* Now in ms since the epoch, rounded up (records are stamped with it). */
 int64_t pitr_now_ms(void);

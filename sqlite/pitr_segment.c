@@ -2,7 +2,8 @@
  * pitr_segment.c — the log's segments on disk (pitr_log.h): appended to
  * while open ("log-<seq>.dbclog.open"), closed by a sync, their record
  * "log-<seq>.json" (times, SHA-256, base) and a rename; a segment a killed
- * capture left open is cut after its last whole record and closed. Heap
+ * capture left open is cut after its last whole record (only a torn tail:
+ * a damaged record with more after it stops the capture) and closed. Heap
  * memory (malloc): paths of the capture, which outlives any SQL call.
  */
 #ifndef _GNU_SOURCE
@@ -263,9 +264,13 @@ static int recover_one(pitr_capture *c, const char *path)
 	}
 	fclose(f);
 	release_segment(c, scratch);
-	if (got < 0 && !pitr_segment_open(path)) {
-		pitr_say(c, PITR_SAY_ERROR, "the closed log segment %s is damaged at byte %lld", path,
-		         (long long)off);
+	if (got == -2 || (got < 0 && !pitr_segment_open(path))) {
+		/* only a tail the file ends inside is cut: records after damage
+		 * are the log too */
+		pitr_say(c, PITR_SAY_ERROR,
+		         "the log segment %s is damaged at byte %lld (valid records may follow it): "
+		         "not cutting it; move it aside to capture on",
+		         path, (long long)off);
 		return -1;
 	}
 	if (got < 0 && truncate(path, off) != 0)

@@ -103,6 +103,7 @@ void pitr_remove_image(const char *image)
 {
 	char *side = NULL;
 	unlink(image);
+	pitr_stop_forget_image();
 	for (int i = 0; i < 2; i++)
 		if (asprintf(&side, "%s%s", image, i ? "-shm" : "-wal") >= 0) {
 			unlink(side);

@@ -79,9 +79,13 @@ static int image_has(cli_opts *o, const char *path, const char *label)
 	/* only read: a module that would change the image (its bookkeeping
 	 * upgraded) fails here instead of spoiling the pages still to come */
 	int has = cli_exec(db, "PRAGMA query_only = 1") != 0 ? -1 : 0;
-	if (has == 0)
-		has = cli_q(db, o, "SELECT count(*) FROM dbbackup_marks() WHERE label = $1", 1, p, &r);
-	has = has != 0 ? -1 : cli_cell(&r, 0, 0) && strcmp(cli_cell(&r, 0, 0), "0") != 0;
+	if (has != 0)
+		cli_print_db_error(&o->out, db);
+	else if (db->drv->query(db, "SELECT count(*) FROM dbbackup_marks() WHERE label = $1", 1, p,
+	                        &r) != 0)
+		cli_error_clear(db); /* no whole bookkeeping in this image yet: no mark in it either */
+	else
+		has = cli_cell(&r, 0, 0) && strcmp(cli_cell(&r, 0, 0), "0") != 0;
 	cli_rows_free(&r);
 	cli_disconnect(db);
 	return has;
@@ -156,10 +160,11 @@ int pitr_mark_find(cli_opts *o, const char *dir, const char *label, const char *
 	mark_scan m = {.label = label, .len = strlen(label)};
 	char *image = NULL;
 	const char *before = NULL;
-	int rc = pitr_each_record(dir, scan_record, &m, true) == 0 ? 0 : -1;
+	/* an empty label is in every page: no mark has it (dbbackup_mark refuses it) */
+	int rc = !*label ? 1 : pitr_each_record(dir, scan_record, &m, true) == 0 ? 0 : -1;
 	int fd = -1;
 	if (rc == 0 && m.n > 0) {
-		if (asprintf(&image, "%s.pitr-XXXXXX", beside) < 0 || (fd = mkstemp(image)) < 0) {
+		if (asprintf(&image, "%s.pitr-XXXXXX", beside) < 0 || (fd = pitr_stop_mkstemp(image)) < 0) {
 			cli_errorf("cannot create a scratch file beside %s: %s", beside, strerror(errno));
 			rc = -1;
 		} else {
@@ -175,8 +180,9 @@ int pitr_mark_find(cli_opts *o, const char *dir, const char *label, const char *
 		           "database)",
 		           label, before, label);
 	else if (rc == 1)
-		cli_errorf("no restore point \"%s\" in the log %s (dbbackup_mark on the database while "
-		           "dbcare log captures it makes one)",
+		cli_errorf("no restore point named \"%s\" in the log %s (dbbackup_mark makes one on "
+		           "the database while its changes go to the log, by dbcare log or the module's "
+		           "capture)",
 		           label, dir);
 	if (fd >= 0)
 		close(fd);

@@ -39,7 +39,8 @@ static int check_manifest(const char *seg)
 }
 
 /* The records of one segment to fn. A closed segment must be whole; an
- * open one ends where its capture is writing (or was killed). */
+ * open one ends where its capture is writing (or was killed): only a torn
+ * tail; a damaged record with more after it fails like a closed one. */
 static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *arg)
 {
 	bool open_seg = pitr_segment_open(seg);
@@ -77,7 +78,7 @@ static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *ar
 	}
 	fclose(f);
 	cli_scratch_release(scratch);
-	if (rc == 0 && got < 0 && !open_seg) {
+	if (rc == 0 && (got == -2 || (got < 0 && !open_seg))) {
 		cli_errorf("the log segment %s is damaged at byte %lld", seg, (long long)off);
 		rc = -1;
 	}

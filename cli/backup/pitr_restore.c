@@ -237,7 +237,7 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	char *image = NULL;
 	if (asprintf(&image, "%s.pitr-XXXXXX", main_file) < 0)
 		return NULL;
-	int fd = mkstemp(image);
+	int fd = pitr_stop_mkstemp(image);
 	if (fd < 0) {
 		cli_errorf("cannot create a scratch file beside %s: %s", main_file, strerror(errno));
 		free(image);
@@ -305,11 +305,17 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           ? CLI_OK
 		           : CLI_ERROR;
 	}
-	if (pitr_time_parse(o->to_time, &p->target) == 0)
+	int parsed = pitr_time_parse(o->to_time, &p->target);
+	if (parsed == 0)
 		return CLI_OK;
-	cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
-	           "2026-11-24T12:19:13+01:00, not \"%s\"",
-	           o->to_time);
+	if (parsed == -2)
+		cli_errorf("--to-time \"%s\" is no moment of the calendar (a day the month has not, "
+		           "or an hour, minute or second out of range)",
+		           o->to_time);
+	else
+		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
+		           "2026-11-24T12:19:13+01:00, not \"%s\"",
+		           o->to_time);
 	return CLI_USAGE;
 }
 
@@ -327,7 +333,8 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	if (!cli_cell(&r, 0, 1) || strcmp(cli_cell(&r, 0, 1), "0") != 0)
 		cli_errorf("restore %s creates a new database: %s is not empty",
 		           o->to_mark ? "--to-mark LABEL DIR" : "--to-time", db->label);
-	else if ((rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK)
+	else if ((pitr_stop_arm(cli_cell(&r, 0, 0)),
+	          (rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK))
 		;
 	else if ((rc = CLI_ERROR, pitr_each_record(dir, plan_record, &p, true) != 0))
 		;
@@ -345,6 +352,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 		pitr_remove_image(image);
 		free(image);
 	}
+	pitr_stop_disarm();
 	pitr_rec_free(&p.base);
 	free(p.rows);
 	cli_rows_free(&r);

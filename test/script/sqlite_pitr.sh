@@ -294,6 +294,14 @@ if rows_hash(c) != end_rows:
     fail("the end (%s): restored rows differ" % text(end))
 c.close()
 counted += 1
+# the time as the restore printed it ("… UTC") is a --to-time too
+import re
+said = re.search(r" to (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC)", r.stdout)
+if not said: fail("the restore printed no time: " + r.stdout)
+r2 = subprocess.run([cli, "restore", "--to-time", said.group(1), logdir, "--db", "sqlite:" + os.path.join(work, "end2.db"),
+                     "--module", module], capture_output=True, text=True)
+if r2.returncode != 0 or rows_hash(sqlite3.connect(os.path.join(work, "end2.db"))) != end_rows:
+    fail("restore --to-time '%s' (as dbcare prints it): %s" % (said.group(1), r2.stderr))
 
 # ... and the check is real: the log's count for t raised by one (the
 # record's SHA-256 and the segment's recomputed, as a forger would), the
@@ -361,6 +369,11 @@ r = subprocess.run([cli, "restore", "--to-time", "yesterday", logdir, "--db", "s
                     "--module", module], capture_output=True, text=True)
 if r.returncode != 2 or "--to-time needs" not in r.stderr:
     fail("a bad --to-time: " + r.stderr)
+for bad in ("2026-02-30 10:00:00", "2026-11-24 15:42:60", "2026-04-31 00:00", "2026-11-24 24:00:00"):
+    r = subprocess.run([cli, "restore", "--to-time", bad, logdir, "--db", "sqlite:" + os.path.join(work, "bad.db"),
+                        "--module", module], capture_output=True, text=True)
+    if r.returncode != 2 or "dbcare: --to-time \"%s\" is no moment of the calendar" % bad not in r.stderr:
+        fail("an impossible --to-time %s: rc %d, %s" % (bad, r.returncode, r.stderr))
 full = os.path.join(work, "full.db")
 sqlite3.connect(full).execute("CREATE TABLE keep (x)")
 r = subprocess.run([cli, "restore", "--to-time", text(moments[-1][0]), logdir, "--db", "sqlite:" + full,

@@ -96,4 +96,14 @@ done
 [ "$("$cli" log status "$log" --json --db "sqlite:$work/r2.db" --module "$module" |
   python3 -c 'import json,sys; print(len(json.load(sys.stdin)["stretches"]))')" = 2 ] ||
   fail "log status after the prune does not list two stretches"
+# --keep-for takes its unit written: a bare 7 (seconds? days?) is refused
+set +e
+out=$("$cli" log prune "$log" --keep-for 7 --db "sqlite:$work/r2.db" --module "$module" 2>&1); rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'dbcare: --keep-for needs a unit: s, min (or m), h, d or w' <<<"$out" ||
+  fail "--keep-for 7 was not refused (rc $rc): $out"
+for span in 90min 5m 2w; do
+  "$cli" log prune "$log" --keep-for "$span" --db "sqlite:$work/r2.db" --module "$module" >/dev/null ||
+    fail "--keep-for $span was refused"
+done
 echo "ok: prune --keep 2 kept two of three stretches, each restoring"
