@@ -16,9 +16,14 @@
  * (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the next capture continues the log
  * from it rather than taking a new base.
  *
- * The capture starts when the module is loaded (the connection idle),
- * else, after a failed start or a dbcare_set on this connection (inside
- * a statement, which may hold the write lock), at its next commit:
+ * The capture starts at the connection's first commit after the module
+ * is loaded (and after a failed start or a dbcare_set on this connection,
+ * at its next commit), never at load: a connection that only reads (the
+ * command's, an application's report) takes no base. The dbcare command's
+ * connections never capture (it has `dbcare log` for that): right after
+ * loading the module, before any statement, it calls
+ * dbcare_internal_state('no-capture'), which ends this connection's
+ * capture for good (sqldbc_pitr_refuse). At its first commit the capture
  * it takes the log's lock (one capture per log: a second connection with
  * the setting, or `dbcare log`, finds it held and leaves the capture to its
  * holder, trying again at most once a second), continues the log or takes
@@ -119,6 +124,23 @@ void sqldbc_pitr_free(sqldbc_conn *conn)
 	conn->pitr = NULL;
 }
 
+/* The capture ended on this connection: SQLite's own checkpoints are back. */
+static void detach(sqldbc_conn *conn)
+{
+	if (!conn->pitr)
+		return;
+	sqldbc_pitr_free(conn);
+	sqlite3_wal_hook(conn->db, NULL, NULL);
+	sqlite3_wal_autocheckpoint(conn->db, 1000);
+	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
+}
+
+void sqldbc_pitr_refuse(sqldbc_conn *conn)
+{
+	conn->pitr_refused = true;
+	detach(conn);
+}
+
 /* backup.log.dir as this connection sees it now (sqlite3_malloc'd; NULL:
  * empty, or unreadable: no bookkeeping yet). */
 static char *log_dir_setting(sqldbc_conn *conn)
@@ -134,22 +156,18 @@ static char *log_dir_setting(sqldbc_conn *conn)
 	return out;
 }
 
-void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
+void sqldbc_pitr_configure(sqldbc_conn *conn)
 {
-	if (!sqldbc_has_wal())
-		return; /* no WAL in this SQLite: nothing to capture */
+	if (!sqldbc_has_wal() || conn->pitr_refused)
+		return; /* no WAL in this SQLite, or the command's connection */
 	char *dir = log_dir_setting(conn);
 	sqldbc_pitr *p = conn->pitr;
 	if (p && dir && strcmp(dir, p->dir) == 0) {
 		sqlite3_free(dir);
 		return;
 	}
-	if (p) { /* changed or emptied: the capture into the old one ends */
-		sqldbc_pitr_free(conn);
-		sqlite3_wal_hook(conn->db, NULL, NULL);
-		sqlite3_wal_autocheckpoint(conn->db, 1000);
-		sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
-	}
+	if (p) /* changed or emptied: the capture into the old one ends */
+		detach(conn);
 	const char *file = sqlite3_db_filename(conn->db, "main");
 	if (!dir || !file || !file[0]) {
 		sqlite3_free(dir);
@@ -172,12 +190,4 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	conn->pitr = p;
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_wal_hook(conn->db, on_wal, p);
-	/* at load the connection is idle: the capture starts now, and its
-	 * first poll records that nothing was committed since the log's last
-	 * record but what the WAL holds (a heartbeat, or the commits) */
-	if (start_now) {
-		try_start(p);
-		if (p->running)
-			pitr_capture_poll(&p->c);
-	}
 }

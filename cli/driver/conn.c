@@ -472,6 +472,16 @@ static int load_module(sqlite3 *h, const cli_connect_opts *o, char **err)
 		free(module);
 		return -1;
 	}
+	/* the command's connections never capture the point-in-time log
+	 * (backup.log.dir; `dbcare log` captures): said before any statement,
+	 * as the module starts a capture at a connection's first commit */
+	if (sqlite3_exec(h, "SELECT dbcare_internal_state('no-capture')", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		*err = fmt("dbcare: the dbcare SQLite module \"%s\" cannot be told not to capture: %s",
+		           module, sqlite3_errmsg(h));
+		free(module);
+		return -1;
+	}
 	free(module);
 	/* the progress of long steps in SQLite's log, drawn by sqlite_log
 	 * (a module too old to know the request draws none) */
