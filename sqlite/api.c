@@ -105,7 +105,7 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 	/* a setting changed on this connection: the log capture follows
 	 * backup.log.dir (pitr_module.c) */
 	if (rc == DBC_OK && strcmp(cc->fn->name, "dbcare_set") == 0)
-		sqldbc_pitr_configure(cc->conn);
+		sqldbc_pitr_configure(cc->conn, false);
 }
 
 #define SQLDBC_REF_PG_SCALAR(id)   .scalar = sqldbc_##id

@@ -32,18 +32,16 @@ struct sqldbc_conn {
 	/* pitr_module.c: the point-in-time capture of this connection's
 	 * commits (backup.log.dir set); NULL: none */
 	struct sqldbc_pitr *pitr;
-	bool pitr_refused; /* dbcare_internal_state('no-capture'): never captures */
 };
 
 /* pitr_module.c: reads backup.log.dir and, when it is set, makes this
- * connection capture its commits into it (from its next commit); when it
- * is emptied or changed, the capture into the old directory ends. At load, and after dbcare_set on the
- * connection. */
+ * connection capture its commits into it (start_now: at once, at load;
+ * else at its next commit; never when the database was opened as a URI
+ * with dbcare_capture=0, as the dbcare command opens it); when it is
+ * emptied or changed, the capture into the old directory ends. At load,
+ * and after dbcare_set on the connection. */
 typedef struct sqldbc_pitr sqldbc_pitr;
-void sqldbc_pitr_configure(sqldbc_conn *conn);
-/* This connection never captures (the dbcare command's): ends a capture
- * it has and ignores backup.log.dir from now on. */
-void sqldbc_pitr_refuse(sqldbc_conn *conn);
+void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now);
 /* Ends the capture (the log closed whole) and frees its state (on close). */
 void sqldbc_pitr_free(sqldbc_conn *conn);
 

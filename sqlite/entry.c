@@ -53,16 +53,11 @@ static void state_request_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	const unsigned char *what = sqlite3_value_text(argv[0]);
-	sqldbc_conn *conn = sqlite3_user_data(c);
-	if (what && strcmp((const char *)what, "progress") == 0)
-		conn->progress_to_log = true;
-	else if (what && strcmp((const char *)what, "no-capture") == 0)
-		sqldbc_pitr_refuse(conn);
-	else {
-		sqlite3_result_error(
-		    c, "dbcare: dbcare_internal_state knows only 'progress' and 'no-capture'", -1);
+	if (!what || strcmp((const char *)what, "progress") != 0) {
+		sqlite3_result_error(c, "dbcare: dbcare_internal_state knows only 'progress'", -1);
 		return;
 	}
+	((sqldbc_conn *)sqlite3_user_data(c))->progress_to_log = true;
 	sqlite3_result_null(c);
 }
 
@@ -133,7 +128,7 @@ __declspec(dllexport)
 		sqldbc_call_settle(&call, installed != DBC_OK);
 		dbc_ctx_finish(&call.ctx);
 		/* backup.log.dir set: this connection captures the log */
-		sqldbc_pitr_configure(conn);
+		sqldbc_pitr_configure(conn, true);
 	}
 	return rc;
 }

@@ -16,14 +16,9 @@
  * (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the next capture continues the log
  * from it rather than taking a new base.
  *
- * The capture starts at the connection's first commit after the module
- * is loaded (and after a failed start or a dbcare_set on this connection,
- * at its next commit), never at load: a connection that only reads (the
- * command's, an application's report) takes no base. The dbcare command's
- * connections never capture (it has `dbcare log` for that): right after
- * loading the module, before any statement, it calls
- * dbcare_internal_state('no-capture'), which ends this connection's
- * capture for good (sqldbc_pitr_refuse). At its first commit the capture
+ * The capture starts when the module is loaded (the connection idle),
+ * else, after a failed start or a dbcare_set on this connection (inside
+ * a statement, which may hold the write lock), at its next commit:
  * it takes the log's lock (one capture per log: a second connection with
  * the setting, or `dbcare log`, finds it held and leaves the capture to its
  * holder, trying again at most once a second), continues the log or takes
@@ -45,7 +40,7 @@
 
 struct sqldbc_pitr {
 	pitr_capture c;
-	char *dir, *db_path; /* sqlite3_malloc'd */
+	char *dir, *db_path, *identity; /* sqlite3_malloc'd; identity may be NULL */
 	bool running;        /* started: holds the log's lock */
 	int64_t next_try_ms;
 };
@@ -60,6 +55,7 @@ static void capture_reset(sqldbc_pitr *p)
 {
 	p->c = (pitr_capture){.dir = p->dir,
 	                      .db_path = p->db_path,
+	                      .identity = p->identity,
 	                      .seg_interval_ms = 60000,
 	                      .seg_bytes = (int64_t)64 << 20,
 	                      .ckpt_frames = 1000,
@@ -120,6 +116,7 @@ void sqldbc_pitr_free(sqldbc_conn *conn)
 	capture_stop(p);
 	sqlite3_free(p->dir);
 	sqlite3_free(p->db_path);
+	sqlite3_free(p->identity);
 	sqlite3_free(p);
 	conn->pitr = NULL;
 }
@@ -135,35 +132,44 @@ static void detach(sqldbc_conn *conn)
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
 }
 
-void sqldbc_pitr_refuse(sqldbc_conn *conn)
-{
-	conn->pitr_refused = true;
-	detach(conn);
-}
-
 /* backup.log.dir as this connection sees it now (sqlite3_malloc'd; NULL:
- * empty, or unreadable: no bookkeeping yet). */
-static char *log_dir_setting(sqldbc_conn *conn)
+ * empty, or unreadable: no bookkeeping yet), and the database's identity
+ * (*identity, sqlite3_malloc'd; NULL: none yet). */
+static char *log_dir_setting(sqldbc_conn *conn, char **identity)
 {
 	sqldbc_call call;
 	sqldbc_call_open(&call, conn);
 	char *v = NULL, *out = NULL;
 	int rc = dbc_setting_get(&call.ctx, "backup.log.dir", &v);
-	if (rc == DBC_OK && v && v[0])
+	if (rc == DBC_OK && v && v[0]) {
 		out = sqlite3_mprintf("%s", v);
+		char *id = sqldbc_book_database_id(&call.ctx);
+		*identity = id ? sqlite3_mprintf("%s", id) : NULL;
+	}
 	sqldbc_call_settle(&call, rc != DBC_OK);
 	dbc_ctx_finish(&call.ctx);
 	return out;
 }
 
-void sqldbc_pitr_configure(sqldbc_conn *conn)
+/* The dbcare command's connections never capture (it has `dbcare log`):
+ * it opens the database as a URI with dbcare_capture=0, which the module
+ * reads before anything (at load, before the capture would start). */
+static bool capture_refused(sqldbc_conn *conn)
 {
-	if (!sqldbc_has_wal() || conn->pitr_refused)
+	const char *file = sqlite3_db_filename(conn->db, "main");
+	return file && !sqlite3_uri_boolean(file, "dbcare_capture", 1);
+}
+
+void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
+{
+	if (!sqldbc_has_wal() || capture_refused(conn))
 		return; /* no WAL in this SQLite, or the command's connection */
-	char *dir = log_dir_setting(conn);
+	char *identity = NULL;
+	char *dir = log_dir_setting(conn, &identity);
 	sqldbc_pitr *p = conn->pitr;
 	if (p && dir && strcmp(dir, p->dir) == 0) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		return;
 	}
 	if (p) /* changed or emptied: the capture into the old one ends */
@@ -171,18 +177,22 @@ void sqldbc_pitr_configure(sqldbc_conn *conn)
 	const char *file = sqlite3_db_filename(conn->db, "main");
 	if (!dir || !file || !file[0]) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		return; /* not set, or a database without a file */
 	}
 	p = sqlite3_malloc(sizeof *p);
 	if (!p) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		return;
 	}
 	memset(p, 0, sizeof *p);
 	p->dir = dir;
+	p->identity = identity;
 	p->db_path = sqlite3_mprintf("%s", file);
 	if (!p->db_path) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		sqlite3_free(p);
 		return;
 	}
@@ -190,4 +200,12 @@ void sqldbc_pitr_configure(sqldbc_conn *conn)
 	conn->pitr = p;
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_wal_hook(conn->db, on_wal, p);
+	/* at load the connection is idle: the capture starts now, and its
+	 * first poll records that nothing was committed since the log's last
+	 * record but what the WAL holds (a heartbeat, or the commits) */
+	if (start_now) {
+		try_start(p);
+		if (p->running)
+			pitr_capture_poll(&p->c);
+	}
 }
