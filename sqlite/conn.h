@@ -42,6 +42,11 @@ struct sqldbc_conn {
  * and after dbcare_set on the connection. */
 typedef struct sqldbc_pitr sqldbc_pitr;
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now);
+/* dbcare_set's arguments checked before the value is stored: a
+ * backup.log.dir must be empty or an existing directory named by an
+ * absolute path (never /), without control characters; DBC_OK, or the
+ * error set. */
+int sqldbc_pitr_check_setting(dbc_ctx *ctx, const dbc_value *key, const dbc_value *value);
 /* Ends the capture (the log closed whole) and frees its state (on close). */
 void sqldbc_pitr_free(sqldbc_conn *conn);
 

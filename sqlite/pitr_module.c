@@ -33,6 +33,7 @@
 #include "settings/settings.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 /* While another capture holds the log, or after a failed start: how long
  * before the next try. */
@@ -208,4 +209,29 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 		if (p->running)
 			pitr_capture_poll(&p->c);
 	}
+}
+
+int sqldbc_pitr_check_setting(dbc_ctx *ctx, const dbc_value *key, const dbc_value *value)
+{
+	if (key->type != DBC_TEXT || !key->s || strcmp(key->s, "backup.log.dir") != 0 ||
+	    value->type != DBC_TEXT || !value->s || !value->s[0])
+		return DBC_OK; /* another key, or the capture switched off */
+	const char *v = value->s;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "backup.log.dir must not hold a control character (a newline)");
+	if (value->nul_len || v[0] != '/')
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.log.dir must be an absolute path (\"%s\" would be read from each "
+		                 "process's own working directory)",
+		                 v);
+	struct stat st;
+	if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.log.dir \"%s\" is not an existing directory: create it first", v);
+	if (v[strspn(v, "/")] == '\0')
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.log.dir must be a directory of its own, not /");
+	return DBC_OK;
 }

@@ -71,4 +71,16 @@ rm "$log3"/log.lock
 "$cli" log "$log3" --db "sqlite:$db3" --module "$module" --run-for 1s >/dev/null 2>&1 || true
 [ "$(cat "$work/victim-log.progress")" = "victim log.progress" ] ||
 	fail "the capture wrote through the symlink log.progress"
-echo "ok: the command's connections never capture; another database and a copy refused; the restored file captures nothing; no symlink written through"
+
+# 5. backup.log.dir checked when set: refused, and nothing stored
+db=$db3
+touch "$work/a-file"
+for bad in "$work/a-file" "$work/missing" / relative/log "$log3
+x"; do
+	if q "SELECT dbcare_set('backup.log.dir', '$bad')" >"$work/out" 2>&1; then
+		fail "backup.log.dir = '$bad' was accepted"
+	fi
+	grep -q "dbcare: backup.log.dir" "$work/out" || fail "no clear error for '$bad': $(cat "$work/out")"
+done
+[ -z "$(q "SELECT dbcare_get('backup.log.dir')")" ] || fail "a refused backup.log.dir was stored"
+echo "ok: the command's connections never capture; another database and a copy refused; the restored file captures nothing; no symlink written through; bad log directories refused"
