@@ -65,9 +65,8 @@ static int write_identity(const pitr_capture *c, const char *path, const char *t
 		rc = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0 ? 0 : -1;
 		close(fd);
 		if (rc == 0)
-			rc = rename(tmp, path) == 0 && dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) == 0
-			         ? 0
-			         : -1;
+			rc = rename(tmp, path) == 0 && dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) == 0 ? 0
+			                                                                                  : -1;
 	}
 	if (rc != 0)
 		unlink(tmp);
@@ -79,8 +78,8 @@ int pitr_identity_check(pitr_capture *c)
 {
 	char *mine = identity_text(c), *path = NULL;
 	if (!mine || asprintf(&path, "%s/log.identity", c->dir) < 0) {
-		pitr_say(c, PITR_SAY_ERROR, "log: cannot resolve the database's path %s: %s",
-		         c->db_path, strerror(errno));
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot resolve the database's path %s: %s", c->db_path,
+		         strerror(errno));
 		free(mine);
 		return -1;
 	}

@@ -42,7 +42,7 @@
 struct sqldbc_pitr {
 	pitr_capture c;
 	char *dir, *db_path, *identity; /* sqlite3_malloc'd; identity may be NULL */
-	bool running;        /* started: holds the log's lock */
+	bool running;                   /* started: holds the log's lock */
 	int64_t next_try_ms;
 };
 

@@ -14,8 +14,8 @@
 
 void cli_restored_log_dir_clear(cli_db *db, cli_opts *o)
 {
-	if (strcmp(db->drv->engine, "sqlite") != 0)
-		return;
+	/* called after a file restore (drv->restore_from), which only a
+	 * driver with database files has */
 	cli_rows r = {0};
 	if (cli_q(db, o, "SELECT dbcare_get('backup.log.dir')", 0, NULL, &r) != 0) {
 		cli_error_clear(db); /* no bookkeeping: no setting */
