@@ -177,7 +177,8 @@ $(BUILD)/cli/obj/%.o: cli/%.c Makefile META.json
 # DBC_PITR_LINKED (sqlite/pitr_sqlite.h: libsqlite3 instead of the extension
 # routines), into the command, which captures, restores and reads the log
 # with it.
-PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_segment.c sqlite/pitr_capture.c
+PITR_SHARED := sqlite/pitr_wal.c sqlite/pitr_log.c sqlite/pitr_segment.c sqlite/pitr_capture.c \
+               sqlite/pitr_identity.c
 CLI_PITR   := $(patsubst sqlite/%.c,$(BUILD)/cli/pitr/%.o,$(PITR_SHARED))
 
 $(BUILD)/cli/pitr/%.o: sqlite/%.c Makefile META.json

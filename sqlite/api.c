@@ -86,6 +86,9 @@ static void call_core_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 		rc = raw_arg(&call, &cc->fn->args[k], k, argv, &raw[k]);
 	if (rc == DBC_OK)
 		rc = dbc_api_args(&call.ctx, cc->fn, DBC_API_FIRST(argc), raw, args);
+	/* the log directory is checked against the filesystem here, where it is */
+	if (rc == DBC_OK && strcmp(cc->fn->name, "dbcare_set") == 0 && argc >= 2)
+		rc = sqldbc_pitr_check_setting(&call.ctx, &args[0], &args[1]);
 	if (rc == DBC_OK)
 		rc = cc->entry(&call.ctx, args, &result);
 	if (rc == DBC_OK) {

@@ -36,11 +36,17 @@ struct sqldbc_conn {
 
 /* pitr_module.c: reads backup.log.dir and, when it is set, makes this
  * connection capture its commits into it (start_now: at once, at load;
- * else at its next commit); when it is emptied or changed, the capture
- * into the old directory ends. At load, and after dbcare_set on the
- * connection. */
+ * else at its next commit; never when the database was opened as a URI
+ * with dbcare_capture=0, as the dbcare command opens it); when it is
+ * emptied or changed, the capture into the old directory ends. At load,
+ * and after dbcare_set on the connection. */
 typedef struct sqldbc_pitr sqldbc_pitr;
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now);
+/* dbcare_set's arguments checked before the value is stored: a
+ * backup.log.dir must be empty or an existing directory named by an
+ * absolute path (never /), without control characters; DBC_OK, or the
+ * error set. */
+int sqldbc_pitr_check_setting(dbc_ctx *ctx, const dbc_value *key, const dbc_value *value);
 /* Ends the capture (the log closed whole) and frees its state (on close). */
 void sqldbc_pitr_free(sqldbc_conn *conn);
 

@@ -27,6 +27,15 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+/* Every file the capture opens in DIR is opened without following a
+ * symlink (O_NOFOLLOW; SQLITE_OPEN_NOFOLLOW where this SQLite has it): a
+ * link planted there is refused, never written through. */
+#ifdef SQLITE_OPEN_NOFOLLOW
+#define OPEN_NOFOLLOW SQLITE_OPEN_NOFOLLOW
+#else
+#define OPEN_NOFOLLOW 0
+#endif
+
 /* An idle capture still writes a heartbeat this often: the log reaches
  * to within it of now (a restore needs a record at or after its time). */
 #define HEARTBEAT_MS 250
@@ -362,7 +371,11 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 	sqlite3 *dst = NULL;
 	if (asprintf(&tmp, "%s/%s.tmp", c->dir, name) < 0 || asprintf(&path, "%s/%s", c->dir, name) < 0)
 		return -1;
-	int rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/* a new file, never a symlink's target (one planted in DIR is removed,
+	 * not followed) */
+	unlink(tmp);
+	int rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OPEN_NOFOLLOW,
+	                         NULL);
 	sqlite3_backup *b =
 	    rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", c->rd[c->held], "main") : NULL;
 	if (b) {
@@ -558,7 +571,7 @@ static int lock_dir(pitr_capture *c)
 	char *lock = NULL;
 	if (asprintf(&lock, "%s/log.lock", c->dir) < 0)
 		return -1;
-	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	free(lock);
 	if (fd < 0) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot open %s/log.lock: %s", c->dir, strerror(errno));
@@ -609,6 +622,8 @@ int pitr_capture_start(pitr_capture *c)
 	int locked = lock_dir(c);
 	if (locked != 0)
 		return locked;
+	if (pitr_identity_check(c) != 0)
+		return -1;
 	if (pitr_seg_recover(c) != 0)
 		return -1;
 	drop_unrecorded_bases(c);
@@ -616,7 +631,7 @@ int pitr_capture_start(pitr_capture *c)
 		return -1;
 	char *progress = NULL;
 	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)
-		c->progress_fd = open(progress, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		c->progress_fd = open(progress, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	free(progress);
 	wal_header h;
 	bool zero = c->pos.salt1 == 0 && c->pos.salt2 == 0 && c->pos.frame == 0;

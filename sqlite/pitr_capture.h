@@ -40,6 +40,7 @@ enum { PITR_SAY_ERROR, PITR_SAY_NOTE };
 
 typedef struct pitr_capture {
 	const char *dir, *db_path;
+	const char *identity; /* dbbackup_identity() of the database; NULL: none yet */
 	int64_t seg_interval_ms, seg_bytes;
 	uint32_t ckpt_frames; /* checkpoint once the WAL holds this many frames */
 	/* the module's way (pitr_capture.h, above): one reader kept while
@@ -105,6 +106,11 @@ int pitr_seg_recover(pitr_capture *c);
 void pitr_progress(pitr_capture *c, int64_t time_ms);
 /* The SHA-256 of the file at path (hex), over c->host. 0 or -1 (errno). */
 int pitr_file_sha256(const pitr_capture *c, const char *path, char sha[65]);
+
+/* The log belongs to the database (pitr_identity.c): DIR/log.identity
+ * written by the first capture, and a capture of another database (or a
+ * copy at another path) refused: 0, or -1 after saying why. */
+int pitr_identity_check(pitr_capture *c);
 
 /* The capture (pitr_capture.c). start: -1 after saying why, and 1 when
  * another capture holds the directory (c->lock_fd stays -1); either way

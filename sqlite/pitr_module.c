@@ -33,6 +33,7 @@
 #include "settings/settings.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 /* While another capture holds the log, or after a failed start: how long
  * before the next try. */
@@ -40,8 +41,8 @@
 
 struct sqldbc_pitr {
 	pitr_capture c;
-	char *dir, *db_path; /* sqlite3_malloc'd */
-	bool running;        /* started: holds the log's lock */
+	char *dir, *db_path, *identity; /* sqlite3_malloc'd; identity may be NULL */
+	bool running;                   /* started: holds the log's lock */
 	int64_t next_try_ms;
 };
 
@@ -55,6 +56,7 @@ static void capture_reset(sqldbc_pitr *p)
 {
 	p->c = (pitr_capture){.dir = p->dir,
 	                      .db_path = p->db_path,
+	                      .identity = p->identity,
 	                      .seg_interval_ms = 60000,
 	                      .seg_bytes = (int64_t)64 << 20,
 	                      .ckpt_frames = 1000,
@@ -115,56 +117,83 @@ void sqldbc_pitr_free(sqldbc_conn *conn)
 	capture_stop(p);
 	sqlite3_free(p->dir);
 	sqlite3_free(p->db_path);
+	sqlite3_free(p->identity);
 	sqlite3_free(p);
 	conn->pitr = NULL;
 }
 
+/* The capture ended on this connection: SQLite's own checkpoints are back. */
+static void detach(sqldbc_conn *conn)
+{
+	if (!conn->pitr)
+		return;
+	sqldbc_pitr_free(conn);
+	sqlite3_wal_hook(conn->db, NULL, NULL);
+	sqlite3_wal_autocheckpoint(conn->db, 1000);
+	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
+}
+
 /* backup.log.dir as this connection sees it now (sqlite3_malloc'd; NULL:
- * empty, or unreadable: no bookkeeping yet). */
-static char *log_dir_setting(sqldbc_conn *conn)
+ * empty, or unreadable: no bookkeeping yet), and the database's identity
+ * (*identity, sqlite3_malloc'd; NULL: none yet). */
+static char *log_dir_setting(sqldbc_conn *conn, char **identity)
 {
 	sqldbc_call call;
 	sqldbc_call_open(&call, conn);
 	char *v = NULL, *out = NULL;
 	int rc = dbc_setting_get(&call.ctx, "backup.log.dir", &v);
-	if (rc == DBC_OK && v && v[0])
+	if (rc == DBC_OK && v && v[0]) {
 		out = sqlite3_mprintf("%s", v);
+		char *id = sqldbc_book_database_id(&call.ctx);
+		*identity = id ? sqlite3_mprintf("%s", id) : NULL;
+	}
 	sqldbc_call_settle(&call, rc != DBC_OK);
 	dbc_ctx_finish(&call.ctx);
 	return out;
 }
 
+/* The dbcare command's connections never capture (it has `dbcare log`):
+ * it opens the database as a URI with dbcare_capture=0, which the module
+ * reads before anything (at load, before the capture would start). */
+static bool capture_refused(sqldbc_conn *conn)
+{
+	const char *file = sqlite3_db_filename(conn->db, "main");
+	return file && !sqlite3_uri_boolean(file, "dbcare_capture", 1);
+}
+
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 {
-	if (!sqldbc_has_wal())
-		return; /* no WAL in this SQLite: nothing to capture */
-	char *dir = log_dir_setting(conn);
+	if (!sqldbc_has_wal() || capture_refused(conn))
+		return; /* no WAL in this SQLite, or the command's connection */
+	char *identity = NULL;
+	char *dir = log_dir_setting(conn, &identity);
 	sqldbc_pitr *p = conn->pitr;
 	if (p && dir && strcmp(dir, p->dir) == 0) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		return;
 	}
-	if (p) { /* changed or emptied: the capture into the old one ends */
-		sqldbc_pitr_free(conn);
-		sqlite3_wal_hook(conn->db, NULL, NULL);
-		sqlite3_wal_autocheckpoint(conn->db, 1000);
-		sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
-	}
+	if (p) /* changed or emptied: the capture into the old one ends */
+		detach(conn);
 	const char *file = sqlite3_db_filename(conn->db, "main");
 	if (!dir || !file || !file[0]) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		return; /* not set, or a database without a file */
 	}
 	p = sqlite3_malloc(sizeof *p);
 	if (!p) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		return;
 	}
 	memset(p, 0, sizeof *p);
 	p->dir = dir;
+	p->identity = identity;
 	p->db_path = sqlite3_mprintf("%s", file);
 	if (!p->db_path) {
 		sqlite3_free(dir);
+		sqlite3_free(identity);
 		sqlite3_free(p);
 		return;
 	}
@@ -180,4 +209,29 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 		if (p->running)
 			pitr_capture_poll(&p->c);
 	}
+}
+
+int sqldbc_pitr_check_setting(dbc_ctx *ctx, const dbc_value *key, const dbc_value *value)
+{
+	if (key->type != DBC_TEXT || !key->s || strcmp(key->s, "backup.log.dir") != 0 ||
+	    value->type != DBC_TEXT || !value->s || !value->s[0])
+		return DBC_OK; /* another key, or the capture switched off */
+	const char *v = value->s;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "backup.log.dir must not hold a control character (a newline)");
+	if (value->nul_len || v[0] != '/')
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.log.dir must be an absolute path (\"%s\" would be read from each "
+		                 "process's own working directory)",
+		                 v);
+	struct stat st;
+	if (stat(v, &st) != 0 || !S_ISDIR(st.st_mode))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.log.dir \"%s\" is not an existing directory: create it first", v);
+	if (v[strspn(v, "/")] == '\0')
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "backup.log.dir must be a directory of its own, not /");
+	return DBC_OK;
 }

@@ -49,7 +49,7 @@ static int seg_open(pitr_capture *c)
 	char *p = seg_path(c, c->seg_seq + 1, ".dbclog.open");
 	if (!p)
 		return -1;
-	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(p);
 	if (fd < 0 || write(fd, PITR_SEG_MAGIC, 8) != 8) {
 		pitr_say(c, PITR_SAY_ERROR, "cannot create a log segment in %s: %s", c->dir,
@@ -99,7 +99,7 @@ int pitr_seg_sync(pitr_capture *c)
 
 int pitr_file_sha256(const pitr_capture *c, const char *path, char sha[65])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	dbc_ctx ctx;
@@ -120,7 +120,8 @@ static int replace_file(const char *path, const char *text)
 	char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unlink(tmp); /* a new file, never a symlink's target */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	size_t n = strlen(text);
 	int rc = fd >= 0 && write(fd, text, n) == (ssize_t)n && fdatasync(fd) == 0 ? 0 : -1;
 	if (fd >= 0)
@@ -292,7 +293,7 @@ int pitr_seg_recover(pitr_capture *c)
 		rc = recover_one(c, segs[i]);
 		c->seg_seq = pitr_segment_seq(segs[i]);
 		if (rc == 0 && pitr_segment_open(segs[i])) {
-			c->seg_fd = open(segs[i], O_WRONLY | O_CLOEXEC);
+			c->seg_fd = open(segs[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 			c->seg_len = c->seg_fd >= 0 ? lseek(c->seg_fd, 0, SEEK_END) : 0;
 			if (!c->seg_first_ms)
 				c->seg_first_ms = c->seg_last_ms = pitr_now_ms();

@@ -13,6 +13,8 @@
 #include "base/clock.h"
 
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,6 +22,29 @@
 #define FAILURES_MAX 100
 
 static volatile sig_atomic_t stop_now;
+
+/* dbbackup_identity() of the database (malloc'd; NULL: none yet), read on
+ * a connection of its own (which never captures: cli/driver/conn.c); -1
+ * after saying why the database cannot be opened. */
+static int database_identity(const cli_target *t, cli_opts *o, char **identity)
+{
+	char *err = NULL;
+	cli_db *db = cli_connect(t, &(cli_connect_opts){.module = o->module}, &err);
+	*identity = NULL;
+	if (!db) {
+		fprintf(stderr, "%s\n", err ? err : "dbcare: cannot open the database");
+		free(err);
+		return -1;
+	}
+	cli_rows r = {0};
+	if (cli_q(db, o, "SELECT dbbackup_identity()", 0, NULL, &r) == 0 && cli_cell(&r, 0, 0))
+		*identity = strdup(cli_cell(&r, 0, 0));
+	else
+		cli_error_clear(db);
+	cli_rows_free(&r);
+	cli_disconnect(db);
+	return 0;
+}
 
 static void on_signal(int sig)
 {
@@ -49,9 +74,13 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		cli_errorf("log: %s is not a directory", o->args[0]);
 		return CLI_ERROR;
 	}
+	char *identity = NULL;
+	if (database_identity(t, o, &identity) != 0)
+		return CLI_ERROR;
 	int poll_ms = o->sleep_ms > 0 ? o->sleep_ms : 50;
 	pitr_capture c = {.dir = o->args[0],
 	                  .db_path = t->spec,
+	                  .identity = identity,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
 	                  .ckpt_frames = 1000};
@@ -67,6 +96,7 @@ int cmd_log(cli_db *probe, cli_opts *o)
 			           "backup.log.dir set) is capturing into %s",
 			           c.dir);
 		pitr_capture_stop(&c);
+		free(identity);
 		return CLI_ERROR;
 	}
 	double begun = dbc_monotonic_ms();
@@ -82,5 +112,6 @@ int cmd_log(cli_db *probe, cli_opts *o)
 			break;
 	}
 	pitr_capture_stop(&c);
+	free(identity);
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }

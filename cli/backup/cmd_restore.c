@@ -213,6 +213,7 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 		else
 			printf("restored %s (the database before it: %s)\n", file, safety_json);
 	}
+	cli_restored_log_dir_clear(db, o);
 	cli_rows_free(&v);
 	cli_rows_free(&b);
 	cli_rows_free(&r);

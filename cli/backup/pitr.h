@@ -53,6 +53,10 @@ typedef struct pitr_restored {
  * (malloc'd; pitr_remove_image), or NULL after saying why. */
 char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restored *out);
 
+/* A restored SQLite database: backup.log.dir emptied in it (it would
+ * capture into the production database's log), and said (restored_log_dir.c). */
+void cli_restored_log_dir_clear(cli_db *db, cli_opts *o);
+
 /* backup drill --log DIR (pitr_drill.c): the log restored to its last
  * restorable moment in scratch, checked; the recovery point measured. */
 int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir);

@@ -347,6 +347,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 			free(err);
 		} else {
 			print_result(db, o, &p, dir);
+			cli_restored_log_dir_clear(db, o);
 			rc = CLI_OK;
 		}
 		pitr_remove_image(image);

@@ -479,6 +479,26 @@ static int load_module(sqlite3 *h, const cli_connect_opts *o, char **err)
 	return 0;
 }
 
+/* The database file as a SQLite URI (malloc'd) with dbcare_capture=0: the
+ * module never captures the point-in-time log (backup.log.dir) on the
+ * command's connections, `dbcare log` is the command's capture. Every byte
+ * but a few safe ones is percent-encoded, so any file name is the same file. */
+static char *no_capture_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *uri = malloc(n * 3 + 32), *w = uri;
+	if (!uri)
+		return NULL;
+	w += sprintf(w, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (isalnum(*p) || strchr("/._-", *p))
+			*w++ = (char)*p;
+		else
+			w += sprintf(w, "%%%02X", *p);
+	strcpy(w, "?dbcare_capture=0");
+	return uri;
+}
+
 static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, char **err)
 {
 	if (!o->create && !file_exists(t->spec)) {
@@ -486,8 +506,11 @@ static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, ch
 		return NULL;
 	}
 	sqlite3 *h = NULL;
-	int flags = SQLITE_OPEN_READWRITE | (o->create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(t->spec, &h, flags, NULL) != SQLITE_OK) {
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (o->create ? SQLITE_OPEN_CREATE : 0);
+	char *uri = no_capture_uri(t->spec);
+	int opened = uri ? sqlite3_open_v2(uri, &h, flags, NULL) : SQLITE_NOMEM;
+	free(uri);
+	if (opened != SQLITE_OK) {
 		*err =
 		    fmt("dbcare: cannot open \"%s\": %s", t->spec, h ? sqlite3_errmsg(h) : "out of memory");
 		sqlite3_close_v2(h);
