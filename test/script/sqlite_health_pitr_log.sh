@@ -25,9 +25,11 @@ out=$(check)
 q "SELECT dbhealth_metrics()" | grep -q '^dbcare_log_' && fail "log families without the setting"
 echo "ok: skipped without backup.log.dir"
 
-# a directory that is not there (a relative one read from another working
-# directory) says so, not "no record yet"
+# a directory that is no longer there (dbcare_set refuses a missing one,
+# so it went after it was set) says so, not "no record yet"
+mkdir "$work/nowhere"
 q "SELECT dbcare_set('backup.log.dir', '$work/nowhere')" > /dev/null
+rm -rf "$work/nowhere"
 out=$(check)
 [ "$out" = "warning|cannot read the log directory $work/nowhere: No such file or directory" ] ||
   fail "a missing directory: $out"
