@@ -409,9 +409,27 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 
 /* The exact place a base is taken at: under the write lock, a new reader
  * (its snapshot: every commit so far) and the WAL's last commit. */
+/* The write lock a base is taken under. The command (a process of its
+ * own) waits as long as writers hold it, each wait the busy timeout long,
+ * saying so; the module, inside an application's call, tries once. */
+static int base_lock(pitr_capture *c)
+{
+	for (;;) {
+		int rc = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || c->lazy_readers)
+			break;
+		pitr_say(c, PITR_SAY_NOTE,
+		         "log: writers hold the write lock: still waiting to take a base");
+	}
+	pitr_say(c, PITR_SAY_ERROR, "log: BEGIN IMMEDIATE: %s", sqlite3_errmsg(c->wr));
+	return -1;
+}
+
 static int base_place(pitr_capture *c, int64_t *when)
 {
-	if (sql(c, c->wr, "BEGIN IMMEDIATE") != 0)
+	if (base_lock(c) != 0)
 		return -1;
 	if (c->held >= 0)
 		end_read(c->rd[c->held]);
