@@ -16,6 +16,23 @@
  * (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the next capture continues the log
  * from it rather than taking a new base.
  *
+ * The WAL hook stays the capture's (invariant): a connection has one WAL
+ * hook, and PRAGMA wal_autocheckpoint, sqlite3_wal_autocheckpoint and
+ * sqlite3_wal_hook each replace it, which would end the capture in
+ * silence. So every commit of the connection first runs the module's
+ * commit hook, which puts the capture's WAL hook back before the commit's
+ * frames are written (the commit itself is then copied, as is every commit
+ * made meanwhile: the capture's reader kept them in the WAL). The
+ * application's wish is kept where it can be: an automatic checkpoint of
+ * N frames (the hook's argument, a number) becomes the capture's own
+ * checkpoint every N frames, 0 (or a negative N) none but the
+ * application's own (PRAGMA wal_checkpoint); a hook of the application's
+ * own (its argument a pointer) cannot be kept beside the capture's (open
+ * the connection without backup.log.dir, or with the URI parameter
+ * dbcare_capture=0, to keep it). Both are said in SQLite's error log
+ * (sqlite3_log). A build without sqlite3_commit_hook keeps the
+ * hook only while the application leaves it alone.
+ *
  * The capture starts when the module is loaded (the connection idle),
  * else, after a failed start or a dbcare_set on this connection (inside
  * a statement, which may hold the write lock), at its next commit:
@@ -39,11 +56,21 @@
  * before the next try. */
 #define RETRY_MS 1000
 
+/* The automatic checkpoint's frames, as SQLite sets it by default and as
+ * the capture checkpoints unless the application asked otherwise. */
+#define CKPT_FRAMES 1000
+
+/* A WAL hook argument below this is a number (sqlite3_wal_autocheckpoint's
+ * N): no object lives in the first 64 KiB of a process (mmap_min_addr). */
+#define AUTOCKPT_ARG_MAX 65536
+
 struct sqldbc_pitr {
 	pitr_capture c;
 	char *dir, *db_path, *identity; /* sqlite3_malloc'd; identity may be NULL */
 	bool running;                   /* started: holds the log's lock */
 	int64_t next_try_ms;
+	sqlite3 *db;
+	int autockpt; /* the application's automatic checkpoint, in frames; 0: none */
 };
 
 static void say(void *arg, int level, const char *msg)
@@ -59,7 +86,7 @@ static void capture_reset(sqldbc_pitr *p)
 	                      .identity = p->identity,
 	                      .seg_interval_ms = 60000,
 	                      .seg_bytes = (int64_t)64 << 20,
-	                      .ckpt_frames = 1000,
+	                      .ckpt_frames = p->autockpt > 0 ? (uint32_t)p->autockpt : UINT32_MAX,
 	                      .lazy_readers = true,
 	                      .sync_ms = 1000,
 	                      .host = sqldbc_installed_host(),
@@ -95,7 +122,7 @@ static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 {
 	sqldbc_pitr *p = arg;
 	if (strcmp(schema, "main") != 0) {
-		if (frames >= 1000)
+		if (p->autockpt > 0 && frames >= p->autockpt)
 			sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
@@ -107,6 +134,36 @@ static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 		            "the next commit tries again (nothing is lost meanwhile)",
 		            p->dir);
 	return SQLITE_OK;
+}
+
+/* Before each commit of the connection (its commit hook): the capture's
+ * WAL hook put back if the application replaced it (the invariant above),
+ * and what it asked for kept. Never fails the commit. */
+static int on_commit(void *arg)
+{
+	sqldbc_pitr *p = arg;
+	sqlite3 *db = p->db;
+	void *prev = sqlite3_wal_hook(db, on_wal, p);
+	if (prev == p)
+		return 0;
+	uintptr_t n = (uintptr_t)prev;
+	if (n < AUTOCKPT_ARG_MAX) {
+		p->autockpt = (int)n;
+		p->c.ckpt_frames = n > 0 ? (uint32_t)n : UINT32_MAX;
+		sqlite3_log(SQLITE_NOTICE,
+		            "dbcare: the automatic checkpoint was set to %d frames on a connection that "
+		            "captures the log into %s: the capture keeps SQLite's WAL hook and "
+		            "checkpoints %s",
+		            (int)n, p->dir, n > 0 ? "at that length itself" : "no more on its own");
+	} else {
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: a WAL hook of the application's own was installed on a connection "
+		            "that captures the log into %s: SQLite keeps one WAL hook per connection, "
+		            "and the capture's was put back (that hook is no longer called); open the "
+		            "connection with the URI parameter dbcare_capture=0 to keep it",
+		            p->dir);
+	}
+	return 0;
 }
 
 void sqldbc_pitr_free(sqldbc_conn *conn)
@@ -127,9 +184,12 @@ static void detach(sqldbc_conn *conn)
 {
 	if (!conn->pitr)
 		return;
+	int autockpt = conn->pitr->autockpt;
 	sqldbc_pitr_free(conn);
+	if (sqlite3_api->commit_hook)
+		sqlite3_commit_hook(conn->db, NULL, NULL);
 	sqlite3_wal_hook(conn->db, NULL, NULL);
-	sqlite3_wal_autocheckpoint(conn->db, 1000);
+	sqlite3_wal_autocheckpoint(conn->db, autockpt);
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
 }
 
@@ -188,6 +248,8 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 		return;
 	}
 	memset(p, 0, sizeof *p);
+	p->db = conn->db;
+	p->autockpt = CKPT_FRAMES;
 	p->dir = dir;
 	p->identity = identity;
 	p->db_path = sqlite3_mprintf("%s", file);
@@ -201,6 +263,8 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	conn->pitr = p;
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_wal_hook(conn->db, on_wal, p);
+	if (sqlite3_api->commit_hook)
+		sqlite3_commit_hook(conn->db, on_commit, p);
 	/* at load the connection is idle: the capture starts now, and its
 	 * first poll records that nothing was committed since the log's last
 	 * record but what the WAL holds (a heartbeat, or the commits) */
