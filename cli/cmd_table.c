@@ -70,8 +70,10 @@ const cli_command cli_commands[] = {
     {"log",
      "DIR [--segment-interval T] [--segment-bytes N]\n"
      "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"
-     "       [--encrypt-key-file F] | status DIR\n"
-     "       | prune DIR --keep N [--apply]",
+     "       [--encrypt-key-file F]\n"
+     "       | status DIR [--encrypt-key-file F]\n"
+     "       | prune DIR --keep N | --keep-for SPAN [--apply]\n"
+     "       (the log's restore drill: dbcare backup drill --log DIR)",
      "SQLite: capture every commit into DIR for restore --to-time", 1, 2, CMD_OWN_CONNECT, cmd_log},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 3, 3, 0,
      cmd_audit},

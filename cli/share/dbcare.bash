@@ -57,6 +57,8 @@ _dbcare()
 		config) COMPREPLY=($(compgen -W "list get set" -- "$cur")) ;;
 		schema) COMPREPLY=($(compgen -W "snapshot fingerprint diff" -- "$cur")) ;;
 		backups) COMPREPLY=($(compgen -W "prune" -- "$cur")) ;;
+		backup) COMPREPLY=($(compgen -W "drill" -- "$cur") $(compgen -f -- "$cur")) ;;
+		log) COMPREPLY=($(compgen -W "status prune" -- "$cur") $(compgen -d -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -f -- "$cur")) ;;
 		esac
 	fi
