@@ -16,6 +16,8 @@
 
 /* Exit codes (docs/cli.md). */
 enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2, CLI_THRESHOLD = 3 };
+/* CMD_FILES_ALONE's answer: these arguments need a database after all. */
+enum { CLI_NEEDS_DB = -1 };
 
 /* What one database's run tells a fleet's summary besides its exit code
  * (fleet.c): whether it was reached, and for status and migrate its
@@ -104,6 +106,10 @@ enum {
 	    1u << 4, /* takes every database itself (serve, report): run(NULL, o) over o->dbs */
 	CMD_DB_OPTIONAL = 1u << 5, /* without --db runs with db NULL (DATABASE_URL unread) */
 	CMD_UNDO_NEW = 1u << 6,    /* SQLite: a failure removes the file the run created */
+	/* without --db on the line, run(NULL, o) first: some arguments read
+	 * files alone (log status, a log's drill: the database may be gone);
+	 * CLI_NEEDS_DB sends the others on to the databases (DATABASE_URL) */
+	CMD_FILES_ALONE = 1u << 7,
 };
 
 typedef struct cli_command {

@@ -57,7 +57,8 @@ const cli_command cli_commands[] = {
      "[PATH] [--incremental] [--compress zstd]\n"
      "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]\n"
      "       | drill [BACKUP] [--encrypt-key-file F] | drill --log DIR",
-     "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2, CMD_ARGS_ONE_DB,
+     "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2,
+     CMD_ARGS_ONE_DB | CMD_FILES_ALONE,
      cmd_backup},
     {"backups", "[prune --keep N [--days D] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},
@@ -74,7 +75,8 @@ const cli_command cli_commands[] = {
      "       | status DIR [--encrypt-key-file F]\n"
      "       | prune DIR --keep N | --keep-for SPAN [--apply]\n"
      "       (the log's restore drill: dbcare backup drill --log DIR)",
-     "SQLite: capture every commit into DIR for restore --to-time", 1, 2, CMD_OWN_CONNECT, cmd_log},
+     "SQLite: capture every commit into DIR for restore --to-time", 1, 2,
+     CMD_OWN_CONNECT | CMD_FILES_ALONE, cmd_log},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 3, 3, 0,
      cmd_audit},
     {"config", "[list | get KEY | set KEY VALUE]", "dbcare's settings: list, read, change one", 0,

@@ -302,6 +302,9 @@ static int run_command_line(int argc, char **argv)
 		return CLI_ERROR;
 	if (cmd->traits & CMD_NO_DB)
 		return cmd->run(NULL, &o);
+	if ((cmd->traits & CMD_FILES_ALONE) && line.ndbvals == 0 &&
+	    (rc = cmd->run(NULL, &o)) != CLI_NEEDS_DB)
+		return rc;
 	return run_on_databases(cmd, &o, &line);
 }
 

@@ -70,6 +70,9 @@ static int dump_and_record(cli_db *db, cli_opts *o)
 
 int cmd_backup(cli_db *db, cli_opts *o)
 {
+	/* without --db: a log's drill, from its files alone (CMD_FILES_ALONE) */
+	if (!db && !(o->nargs == 1 && strcmp(o->args[0], "drill") == 0 && o->log_dir))
+		return CLI_NEEDS_DB;
 	/* dbcare backup drill [BACKUP] (a backup named drill: ./drill) */
 	if (o->nargs > 0 && strcmp(o->args[0], "drill") == 0)
 		return cli_backup_drill(db, o);

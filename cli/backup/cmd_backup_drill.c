@@ -178,7 +178,7 @@ int cli_backup_drill(cli_db *db, cli_opts *o)
 		return CLI_USAGE;
 	}
 	if (o->log_dir) {
-		if (o->nargs > 1 || db->drv->dump) {
+		if (o->nargs > 1 || (db && db->drv->dump)) {
 			cli_errorf("backup drill --log DIR drills a SQLite point-in-time log, alone");
 			return CLI_USAGE;
 		}

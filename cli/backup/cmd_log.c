@@ -54,18 +54,22 @@ static void on_signal(int sig)
 
 int cmd_log(cli_db *probe, cli_opts *o)
 {
-	const cli_target *t = probe->handle; /* run_one.c hands the target over */
 	struct stat st;
 	pitr_log_use_host(cli_text_host());
+	/* status and prune read the log's files alone, with or without --db
+	 * (the database may be gone) */
 	if (o->nargs == 2 && strcmp(o->args[0], "status") == 0)
 		return cli_pitr_status(o, o->args[1]);
 	if (o->nargs == 2 && strcmp(o->args[0], "prune") == 0)
 		return cli_pitr_prune(o, o->args[1]);
+	if (!probe && o->nargs == 1)
+		return CLI_NEEDS_DB; /* the capture: a database to capture */
 	if (o->nargs != 1) {
 		cli_errorf("usage: dbcare log DIR | log status DIR | log prune DIR --keep N | --keep-for "
 		           "SPAN [--apply]");
 		return CLI_USAGE;
 	}
+	const cli_target *t = probe->handle; /* run_one.c hands the target over */
 	if (!cli_target_file(t)) { /* a server's database: PostgreSQL */
 		cli_errorf("log is for SQLite databases; PostgreSQL archives its WAL with pgBackRest");
 		return CLI_ERROR;

@@ -14,6 +14,8 @@
 
 #include "base/clock.h"
 
+#include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,8 +40,35 @@ static int reach_record(void *arg, const pitr_rec *r)
 	return 0;
 }
 
+/* The drill recorded where health's drill check reads it, through the SQL
+ * API as PostgreSQL's drills are (dbbackup_drill(path, result), method
+ * "log"; path: the log's directory, absolute). The drill row's id (a
+ * string, malloc'd), or NULL after saying why it was not recorded. */
+static char *record_drill(cli_db *db, cli_opts *o, const char *dir, double ms, const char *why)
+{
+	char *path = realpath(dir, NULL);
+	json_t *doc = json_pack("{s:n, s:s, s:f, s:I, s:I, s:I, s:b, s:s?}", "backup_id", "method",
+	                        "log", "duration_ms", ms, "tables", (json_int_t)0, "rows",
+	                        (json_int_t)0, "mismatches", (json_int_t)0, "ok", why == NULL,
+	                        "detail", why);
+	char *result = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	cli_rows r = {0};
+	const char *p[2] = {path ? path : dir, result};
+	char *id = NULL;
+	if (result && cli_q(db, o, "SELECT json_extract(dbbackup_drill($1, $2), '$.id')", 2, p, &r) == 0 &&
+	    cli_cell(&r, 0, 0))
+		id = strdup(cli_cell(&r, 0, 0));
+	else
+		cli_errorf("log drill of %s: not recorded in the database's drills", dir);
+	cli_rows_free(&r);
+	free(result);
+	free(path);
+	return id;
+}
+
 static void print_drill(cli_opts *o, const char *dir, int64_t read_at, int64_t at,
-                        const pitr_restored *res, double ms)
+                        const pitr_restored *res, double ms, const char *recorded, bool alone)
 {
 	char t[32], last[32];
 	pitr_time_text(at, t);
@@ -51,8 +80,9 @@ static void print_drill(cli_opts *o, const char *dir, int64_t read_at, int64_t a
 		       (long long)(read_at - at));
 		cli_json_string(stdout, res->base);
 		printf(",\"commits_applied\":%llu,\"last_commit_seen\":\"%s\",\"check\":\"ok\","
-		       "\"rows_checked\":%s,\"duration_ms\":%.1f,\"ok\":true}\n",
-		       (unsigned long long)res->commits, last, res->rows_checked ? "true" : "false", ms);
+		       "\"rows_checked\":%s,\"duration_ms\":%.1f,\"ok\":true,\"recorded\":%s}\n",
+		       (unsigned long long)res->commits, last, res->rows_checked ? "true" : "false", ms,
+		       recorded ? recorded : "null");
 	} else if (!o->out.quiet) {
 		printf("log drill of %s: restored to its last restorable moment %s UTC (base %s and "
 		       "%llu commits, the last seen at %s UTC), integrity_check ok%s, in %.0f ms\n"
@@ -60,14 +90,41 @@ static void print_drill(cli_opts *o, const char *dir, int64_t read_at, int64_t a
 		       dir, t, res->base, (unsigned long long)res->commits, last,
 		       res->rows_checked ? ", row counts equal to the log's" : "", ms,
 		       (long long)(read_at - at), (long long)(read_at - at));
+		if (recorded)
+			printf("recorded: drill %s in the database's drills\n", recorded);
+		else if (alone)
+			printf("not recorded: no database (--db) named, a drill from the log's files "
+			       "alone\n");
 	}
+}
+
+/* Where the scratch image goes (malloc'd): beside the database's file,
+ * or, from the files alone (db NULL), beside the log's directory. NULL
+ * after saying why. */
+static char *scratch_beside(cli_db *db, cli_opts *o, const char *dir)
+{
+	if (!db) {
+		size_t n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		return strndup(dir, n);
+	}
+	cli_rows f = {0};
+	char *out = NULL;
+	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &f) ==
+	        0 &&
+	    cli_cell(&f, 0, 0) && *cli_cell(&f, 0, 0))
+		out = strdup(cli_cell(&f, 0, 0));
+	else
+		cli_errorf("log drill: the database has no file to put the scratch image beside");
+	cli_rows_free(&f);
+	return out;
 }
 
 int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir)
 {
 	double t0 = dbc_monotonic_ms();
 	reach r = {0};
-	cli_rows f = {0};
 	if (pitr_each_record(dir, reach_record, &r, true) != 0)
 		return CLI_ERROR;
 	/* once the log was read to its end: a capture may have written on
@@ -80,22 +137,25 @@ int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir)
 		cli_errorf("log drill: nothing to restore in %s (dbcare log writes a log there)", dir);
 		return CLI_ERROR;
 	}
-	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &f) !=
-	        0 ||
-	    !cli_cell(&f, 0, 0) || !*cli_cell(&f, 0, 0)) {
-		cli_rows_free(&f);
-		cli_errorf("log drill: the database has no file to put the scratch image beside");
+	char *beside = scratch_beside(db, o, dir);
+	if (!beside)
 		return CLI_ERROR;
-	}
 	pitr_restored res = {0};
-	char *image = pitr_image_at(dir, r.last, cli_cell(&f, 0, 0), &res);
-	cli_rows_free(&f);
+	char *image = pitr_image_at(dir, r.last, beside, &res);
+	free(beside);
 	if (!image) {
 		cli_errorf("log drill of %s failed: its last restorable moment did not restore", dir);
+		if (db)
+			free(record_drill(db, o, dir, dbc_monotonic_ms() - t0,
+			                  "its last restorable moment did not restore"));
 		return CLI_ERROR;
 	}
 	pitr_remove_image(image);
 	free(image);
-	print_drill(o, dir, read_at, r.last, &res, dbc_monotonic_ms() - t0);
-	return CLI_OK;
+	double ms = dbc_monotonic_ms() - t0;
+	char *recorded = db ? record_drill(db, o, dir, ms, NULL) : NULL;
+	print_drill(o, dir, read_at, r.last, &res, ms, recorded, !db);
+	bool lost = db && !recorded;
+	free(recorded);
+	return lost ? CLI_ERROR : CLI_OK;
 }

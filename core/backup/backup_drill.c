@@ -10,7 +10,9 @@
  *
  * On PostgreSQL a drill of a dump needs a scratch database, which only the
  * command can make (`dbcare backup drill`): there dbbackup_drill records
- * the result the command hands it. Invariants: a drill that ran is always
+ * the result the command hands it; so does a drill of a SQLite
+ * point-in-time log (method "log": the command restores the log's files,
+ * `dbcare backup drill --log DIR`), the one result SQLite takes. Invariants: a drill that ran is always
  * recorded, failed or not (an interrupted one is not a drill: nothing is
  * recorded); the scratch files are removed on every path.
  */
@@ -275,7 +277,8 @@ static bool count_of(json_t *o, const char *key, int64_t *out)
 /* The result of a drill `dbcare backup drill` ran, as it hands it over:
  * {"backup_id": N or null, "method": M, "duration_ms": D, "tables": N,
  * "rows": N, "mismatches": N, "ok": B, "detail": T or null}. */
-static int record_result(dbc_ctx *ctx, const char *path, const char *result, char **json)
+static int record_result(dbc_ctx *ctx, const char *path, const char *result, bool log_only,
+                         char **json)
 {
 	json_t *o = dbc_json_parse(ctx, result, "result");
 	if (!o)
@@ -297,6 +300,11 @@ static int record_result(dbc_ctx *ctx, const char *path, const char *result, cha
 		d.detail = json_is_string(detail) ? dbc_strdup(ctx, json_string_value(detail)) : NULL;
 	}
 	json_decref(o);
+	if (good && log_only && strcmp(d.method, "log") != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "dbbackup_drill: here dbbackup_drill(path) runs a backup's drill; a "
+		                 "result is taken only from a point-in-time log's drill (method \"log\", "
+		                 "`dbcare backup drill --log DIR`)");
 	if (!good)
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 		                 "dbbackup_drill: result must be a drill's outcome as `dbcare backup "
@@ -310,10 +318,13 @@ int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path
 {
 	*json = NULL;
 	if (env->materialize && env->inspect) {
+		if (result && path)
+			return record_result(ctx, path, result, true, json);
 		if (result)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
 			                 "dbbackup_drill: result is for PostgreSQL, where the command runs "
-			                 "the drill; here dbbackup_drill(path) runs it");
+			                 "the drill, and for a point-in-time log's drill (with its path); "
+			                 "here dbbackup_drill(path) runs it");
 		return drill_file(ctx, env, path, json);
 	}
 	if (!result || !path) {
@@ -324,5 +335,5 @@ int dbc_backup_drill(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *path
 		                    "it and records the drill here with dbbackup_drill(path, result).");
 		return DBC_ERROR;
 	}
-	return record_result(ctx, path, result, json);
+	return record_result(ctx, path, result, false, json);
 }
