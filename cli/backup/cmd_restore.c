@@ -166,6 +166,10 @@ int cli_restore_file(cli_db *db, cli_opts *o, const char *file, const char *from
 	char *image = NULL; /* an incremental or sealed backup's image, released at the end */
 	if (cli_q(db, o, "SELECT file FROM pragma_database_list WHERE name = 'main'", 0, NULL, &r) != 0)
 		return CLI_ERROR;
+	if (cli_restore_target_check(cli_cell(&r, 0, 0), NULL) != 0) {
+		cli_rows_free(&r);
+		return CLI_ERROR;
+	}
 	bool fresh = empty_database(db, o);
 	int guard = cli_restore_guard(o, cli_cell(&r, 0, 0));
 	/* a sealed file (compressed, encrypted) is opened into the image the

@@ -57,6 +57,12 @@ char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restore
  * capture into the production database's log), and said (restored_log_dir.c). */
 void cli_restored_log_dir_clear(cli_db *db, cli_opts *o);
 
+/* A restore's target file (its path as SQLite names it) outside any
+ * point-in-time log directory: log_dir (the one restored from; NULL: none)
+ * and any with a log.identity at or above the target's directory
+ * (restore_target.c). 0, or -1 after saying why. */
+int cli_restore_target_check(const char *target, const char *log_dir);
+
 /* backup drill --log DIR (pitr_drill.c): the log restored to its last
  * restorable moment in scratch, checked; the recovery point measured. */
 int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir);

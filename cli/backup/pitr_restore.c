@@ -333,6 +333,8 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	if (!cli_cell(&r, 0, 1) || strcmp(cli_cell(&r, 0, 1), "0") != 0)
 		cli_errorf("restore %s creates a new database: %s is not empty",
 		           o->to_mark ? "--to-mark LABEL DIR" : "--to-time", db->label);
+	else if (cli_restore_target_check(cli_cell(&r, 0, 0), dir) != 0)
+		;
 	else if ((pitr_stop_arm(cli_cell(&r, 0, 0)),
 	          (rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK))
 		;
