@@ -193,8 +193,20 @@ int dbc_migrate_generate(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char 
 	dbc_rows_init(out, ctx, 7);
 	if (!env || !env->desired_schema || (!env->scratch && !env->scratch_desired))
 		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "this engine has no migration generator");
-	if (dbc_gen_read_options(ctx, options, &opt) != DBC_OK ||
-	    dbc_gen_dump_text(ctx, written, &desired_sql) != DBC_OK ||
+	if (dbc_gen_read_options(ctx, options, &opt) != DBC_OK)
+		return DBC_ERROR;
+	/* an engine that never makes a table again for its column order
+	 * (no remake_loses: SQLite, whose rebuild of a table ALTER TABLE
+	 * cannot reach is the only way there) has nothing to turn off: the
+	 * option would be ignored in silence, so it is refused */
+	if (!opt.reorder_columns && !(env->lint && env->lint->remake_loses))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "reorder_columns false (dbcare generate --append-columns) is for "
+		                 "PostgreSQL: this engine has no column reorder to turn off; a new column "
+		                 "written among the others makes the table again (a checked rebuild), one "
+		                 "written last is added with ALTER TABLE ADD COLUMN: write it last to "
+		                 "have it appended");
+	if (dbc_gen_dump_text(ctx, written, &desired_sql) != DBC_OK ||
 	    dbc_gen_read_desired(ctx, desired_sql, &desired) != DBC_OK)
 		return DBC_ERROR;
 	dbc_schema_init(&live, ctx);
