@@ -5,7 +5,20 @@
  * alone, cheaply (a quick check): log.progress gives the newest record's
  * time, the flock on log.lock whether a capture runs, the open segment's
  * first record its age, a base-*.db that anything is restorable at all.
+ *
+ * Idle is not stalled: the module's capture writes only at its
+ * connection's commits (no thread of its own, so no heartbeat while the
+ * application is idle), and an idle log's newest record ages though the
+ * log misses nothing. So, while a capture holds the log, the log's place
+ * (the WAL position of the newest record of its newest segment) is
+ * compared with the database's WAL: when the WAL holds no commit after
+ * it, the log holds every commit there is (the capture's reader keeps any
+ * frame it has not copied in the WAL: pitr_capture.h) and its lag is 0;
+ * a commit after it is what the log lacks, and the lag is the age of its
+ * newest record. Without a capture no such proof exists (a checkpoint may
+ * have taken frames away unseen): the lag is that age.
  */
+#include "glue.h"
 #include "health_glue.h"
 #include "pitr_log.h"
 
@@ -26,6 +39,7 @@ typedef struct log_state {
 	int64_t newest;  /* ms of the newest record (log.progress); -1: none */
 	int64_t open_at; /* ms of the open segment's first record; -1: none */
 	bool has_base;   /* a base-*.db exists: the log can restore something */
+	bool current;    /* a capture runs and the WAL holds no commit after the log's place */
 	int dir_errno;   /* the directory cannot be opened (relative to the
 	                  * reader's working directory, as the capture's is) */
 } log_state;
@@ -88,6 +102,86 @@ static int64_t open_segment_start(const char *dir)
 	return t;
 }
 
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The WAL position of the newest whole record of a plain segment (record
+ * headers read, payloads skipped: "DBCR", type, length, i64 time, then
+ * the payload, whose bytes 16..35 are the position, and a SHA-256). false
+ * when it has none or is no plain segment (a sealed one). */
+static bool segment_tail(const char *path, wal_pos *pos)
+{
+	FILE *f = fopen(path, "re");
+	unsigned char h[20 + 36];
+	bool found = false;
+	if (!f)
+		return false;
+	if (fread(h, 1, 8, f) == 8 && memcmp(h, PITR_SEG_MAGIC, 8) == 0) {
+		while (fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, "DBCR", 4) == 0) {
+			uint32_t len = le32(h + 8);
+			if (len < 36 || fseeko(f, (off_t)len - 36 + 32, SEEK_CUR) != 0)
+				break;
+			/* whole only if its last byte is there */
+			if (fseeko(f, -1, SEEK_CUR) != 0 || fgetc(f) == EOF)
+				break;
+			const unsigned char *p = h + 20 + 16;
+			*pos = (wal_pos){le32(p), le32(p + 4), le32(p + 8), le32(p + 12), le32(p + 16)};
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The place the log has reached: its newest segment's newest record. */
+static bool log_place(const char *dir, wal_pos *pos)
+{
+	char **segs = pitr_segments(dir);
+	bool found = false;
+	int n = 0;
+	while (segs && segs[n])
+		n++;
+	for (int i = n - 1; i >= 0 && !found; i--)
+		if (!pitr_segment_superseded(segs[i]))
+			found = segment_tail(segs[i], pos);
+	pitr_free_list(segs);
+	return found;
+}
+
+static int stop_at_commit(void *arg, const wal_commit *c)
+{
+	(void)arg, (void)c;
+	return 1;
+}
+
+/* Whether the WAL of db_file holds a commit after pos: 1, 0 (none: the
+ * log holds every commit), -1 when it cannot be told. */
+static int wal_beyond(const char *db_file, const wal_pos *pos)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s-wal", db_file) >= (int)sizeof path)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1; /* no WAL: nothing committed in one */
+	wal_header h;
+	int r = wal_read_header(fd, &h), out = -1;
+	if (r == 0) {
+		out = 0; /* none yet, or being started again: no commit in it */
+	} else if (r > 0) {
+		bool same = h.start.salt1 == pos->salt1 && h.start.salt2 == pos->salt2;
+		wal_pos end;
+		/* in the log's generation: after its place; in a later one: from
+		 * its start (every commit of it is one the log lacks) */
+		int s = wal_scan(fd, &h, same ? pos : &h.start, stop_at_commit, NULL, &end);
+		out = s == 1 ? 1 : s == 0 ? 0 : -1;
+	}
+	close(fd);
+	return out;
+}
+
 static bool any_base(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -122,6 +216,10 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 	st->newest = progress_ms(v);
 	st->open_at = open_segment_start(v);
 	st->has_base = any_base(v);
+	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
+	wal_pos place;
+	st->current = st->capturing && file && file[0] && log_place(v, &place) &&
+	              wal_beyond(file, &place) == 0;
 	return DBC_OK;
 }
 
@@ -160,9 +258,15 @@ int sqldbc_pitr_health(dbc_ctx *ctx, const dbc_health_hooks *eng, dbc_health_mod
 		fact->min_status = DBC_CHECK_WARNING;
 		return DBC_OK;
 	}
-	fact->value = dbc_round((double)(now > st.newest ? now - st.newest : 0) / 1000.0);
+	double age = (double)(now > st.newest ? now - st.newest : 0) / 1000.0;
+	fact->value = st.current ? 0 : dbc_round(age);
 	fact->message = dbc_printf(ctx, "log lag %.0f s; %s; %s; last restorable moment %s",
 	                           fact->value, cap, seg, when);
+	if (st.current && age >= 1)
+		fact->message = dbc_printf(ctx,
+		                           "%s; idle: the log holds every commit, none since its newest "
+		                           "record %.0f s ago",
+		                           fact->message, age);
 	if (!st.capturing)
 		fact->min_status = DBC_CHECK_WARNING;
 	return DBC_OK;
@@ -178,8 +282,9 @@ int sqldbc_pitr_health_metrics(dbc_ctx *ctx, dbc_health_metrics *m)
 		return DBC_OK;
 	int64_t now = pitr_now_ms();
 	m->log_capturing = st.capturing;
-	m->log_lag_seconds =
-	    st.newest < 0 ? -1 : (double)(now > st.newest ? now - st.newest : 0) / 1000.0;
+	m->log_lag_seconds = st.newest < 0 ? -1
+	                     : st.current  ? 0
+	                                   : (double)(now > st.newest ? now - st.newest : 0) / 1000.0;
 	m->log_restorable_epoch = st.has_base && st.newest > 0 ? (double)st.newest / 1000.0 : -1;
 	return DBC_OK;
 }

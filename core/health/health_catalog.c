@@ -398,7 +398,8 @@ const dbc_health_check_def dbc_health_checks_catalog[DBC_HC_COUNT] = {
 		.hint = "Run the capture: dbcare log DIR --db sqlite:FILE, or an application "
 		    "connection with the module loaded and backup.log.dir set; dbcare log status DIR "
 		    "shows what the log can restore.",
-		.description = "SQLite, when backup.log.dir is set: the point-in-time log's lag, the "
+		.description = "SQLite, when backup.log.dir is set: the point-in-time log's lag, 0 "
+		    "while a capture runs and the WAL holds no commit after the log's place, else the "
 		    "seconds since the newest record a capture wrote (log.progress): warning past warn "
 		    "(300) or when no capture holds the log, critical past critical (3600); the "
 		    "message adds the open segment's age and the last restorable moment. Skipped "

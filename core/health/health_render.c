@@ -253,7 +253,8 @@ static void metrics_prometheus(dbc_buf *b, const char *base, const dbc_health_me
 	/* SQLite's point-in-time log: only where backup.log.dir is set */
 	if (m->log_known) {
 		family(b, "dbcare_log_lag_seconds", "gauge",
-		       "Seconds since the newest record of the point-in-time log (NaN: none yet).");
+		       "How far the point-in-time log is behind: 0 while it holds every commit, else "
+		       "seconds since its newest record (NaN: none yet).");
 		sample(b, "dbcare_log_lag_seconds", base,
 		       m->log_lag_seconds >= 0 ? m->log_lag_seconds : nan);
 		family(b, "dbcare_log_capturing", "gauge",

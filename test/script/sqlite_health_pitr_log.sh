@@ -3,8 +3,10 @@
 # docs/backups.md "Watching the log"), in the world they watch: skipped
 # while backup.log.dir is empty; ok with `dbcare log` capturing, the log
 # families in dbhealth_metrics (valid exposition); a capture that hangs
-# (SIGSTOP: it holds log.lock, writes nothing) with log.progress 15 minutes
-# old warns with the lag in the message, 2 hours old is critical; with no
+# (SIGSTOP: it holds log.lock, writes nothing) while a commit it has not
+# copied waits in the WAL, with log.progress 15 minutes old, warns with the
+# lag in the message, 2 hours old is critical (the same log with no commit
+# after its place is idle, not behind: sqlite_pitr_idle.sh); with no
 # capture able to run (the database left WAL mode) it warns too. A module
 # connection takes the capture over when none holds the log, so the hung
 # capture is what leaves the log behind while a checker connects.
@@ -58,8 +60,10 @@ awk -v t="$last" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 10 && t <= now +
   fail "last restorable moment $last, now $(date +%s)"
 echo "ok: capturing, lag $lag s, metrics valid"
 
-# the capture hangs: it holds the lock and writes nothing
+# the capture hangs: it holds the lock and writes nothing, and the
+# application commits on
 kill -STOP $cap
+sqlite3 "$db" "INSERT INTO t VALUES (2)"
 aged() { printf '%020d 0000000001 00000000000000000001\n' $(( $(date +%s%3N) - $1 * 1000 )) > "$logdir/log.progress"; }
 aged 900
 out=$(check)
