@@ -73,8 +73,7 @@ const cli_command cli_commands[] = {
      "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"
      "       [--encrypt-key-file F]\n"
      "       | status DIR [--encrypt-key-file F]\n"
-     "       | prune DIR --keep N | --keep-for SPAN [--apply]\n"
-     "       (the log's restore drill: dbcare backup drill --log DIR)",
+     "       | prune DIR --keep N | --keep-for SPAN [--apply]",
      "SQLite: capture every commit into DIR for restore --to-time", 1, 2,
      CMD_OWN_CONNECT | CMD_FILES_ALONE, cmd_log},
     {"audit", "history TABLE KEY_JSON", "the audit log of one row, oldest first", 3, 3, 0,

@@ -61,7 +61,9 @@ static const struct {
     {"log", "dbcare log backups/log --db sqlite:app.db    # until SIGTERM\n"
             "dbcare log backups/log --segment-interval 5m --db sqlite:app.db\n"
             "dbcare log status backups/log --json --db sqlite:app.db\n"
-            "dbcare log prune backups/log --keep 3 --apply --db sqlite:app.db\n"},
+            "dbcare log prune backups/log --keep 3 --apply --db sqlite:app.db\n"
+            "dbcare log prune backups/log --keep-for 7d    # a dry run; no --db needed\n"
+            "dbcare backup drill --log backups/log         # the log's restore drill\n"},
     {"audit", "dbcare audit history account '{\"id\": 1}' --db sqlite:app.db\n"},
     {"dump", "dbcare dump --db sqlite:app.db            # db/schema.sql\n"
              "dbcare migrate --dump-schema --db sqlite:app.db\n"},

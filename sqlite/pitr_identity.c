@@ -5,7 +5,11 @@
  * by the first capture into the directory. A capture of another database,
  * or of the same one under another path (a copy), is refused before it
  * writes anything: otherwise two databases' commits would interleave in
- * one log and `restore --to-time` would return the other one.
+ * one log and `restore --to-time` would return the other one. A database
+ * without bookkeeping when its log began ("identity -") that has gained
+ * its identity since (any dbcare call that records, a drill with --db) is
+ * the same database at the same path, as it was then: its log.identity
+ * takes the identity.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */
@@ -74,6 +78,16 @@ static int write_identity(const pitr_capture *c, const char *path, const char *t
 	return rc;
 }
 
+/* Whether theirs names no identity and the path mine names: the same file,
+ * which has gained its identity since. */
+static bool gained_identity(const char *theirs, const char *mine)
+{
+	const char *none = "identity -\n";
+	size_t eol = strcspn(mine, "\n");
+	return strncmp(theirs, none, strlen(none)) == 0 && mine[eol] &&
+	       strcmp(theirs + strlen(none), mine + eol + 1) == 0;
+}
+
 int pitr_identity_check(pitr_capture *c)
 {
 	char *mine = identity_text(c), *path = NULL;
@@ -93,6 +107,11 @@ int pitr_identity_check(pitr_capture *c)
 	} else if (!theirs) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot read %s: %s", path, strerror(errno));
 		rc = -1;
+	} else if (strcmp(theirs, mine) != 0 && gained_identity(theirs, mine)) {
+		if (write_identity(c, path, mine) != 0) {
+			pitr_say(c, PITR_SAY_ERROR, "log: cannot write %s: %s", path, strerror(errno));
+			rc = -1;
+		}
 	} else if (strcmp(theirs, mine) != 0) {
 		pitr_say(c, PITR_SAY_ERROR,
 		         "log: %s is the log of another database (log.identity: %s); nothing "

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `dbcare log --help` names every subcommand of log with its options
-# (status, prune with --keep and --keep-for) and where the log's drill
-# is (backup drill --log), and lists those options; the bash completion
+# (status, prune with --keep and --keep-for), lists those options, and
+# shows where the log's drill is (an example: backup drill --log); the bash completion
 # (cli/share/dbcare.bash) offers log's and backup's subcommands.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
@@ -10,10 +10,12 @@ cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 help=$("$cli" log --help)
 usage=$(printf '%s\n' "$help" | sed -n '1,/^$/p')
-for want in "status DIR" "prune DIR --keep N | --keep-for SPAN [--apply]" "backup drill --log DIR" \
+for want in "status DIR" "prune DIR --keep N | --keep-for SPAN [--apply]" \
   "--segment-interval T" "--run-for T" "--encrypt-key-file F"; do
   printf '%s\n' "$usage" | grep -qF -- "$want" || fail "log --help's usage lacks \"$want\": $usage"
 done
+printf '%s\n' "$help" | grep -q -- "^  dbcare backup drill --log .*# the log's restore drill" ||
+  fail "log --help does not say where the log's drill is: $help"
 for opt in --keep --keep-for --apply --sleep-ms --segment-bytes --compress; do
   printf '%s\n' "$help" | grep -q -- "^  $opt " || fail "log --help lists no $opt: $help"
 done
