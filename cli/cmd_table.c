@@ -58,8 +58,7 @@ const cli_command cli_commands[] = {
      "       [--encrypt-key-file F] [--stanza S] [--type full|diff|incr]\n"
      "       | drill [BACKUP] [--encrypt-key-file F] | drill --log DIR",
      "a verified backup; pg_dump or pgBackRest (PG); a restore drill", 0, 2,
-     CMD_ARGS_ONE_DB | CMD_FILES_ALONE,
-     cmd_backup},
+     CMD_ARGS_ONE_DB | CMD_FILES_ALONE, cmd_backup},
     {"backups", "[prune --keep N [--days D] [--apply]]",
      "the backup catalog; prune old SQLite backups (dry run: no --apply)", 0, 1, 0, cmd_backups},
     {"restore",

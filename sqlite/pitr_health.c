@@ -218,8 +218,8 @@ static int read_state(dbc_ctx *ctx, log_state *st)
 	st->has_base = any_base(v);
 	const char *file = sqlite3_db_filename(sqldbc_call_conn(ctx)->db, "main");
 	wal_pos place;
-	st->current = st->capturing && file && file[0] && log_place(v, &place) &&
-	              wal_beyond(file, &place) == 0;
+	st->current =
+	    st->capturing && file && file[0] && log_place(v, &place) && wal_beyond(file, &place) == 0;
 	return DBC_OK;
 }
 

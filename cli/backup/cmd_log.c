@@ -69,8 +69,9 @@ int cmd_log(cli_db *probe, cli_opts *o)
 		           "SPAN [--apply]");
 		return CLI_USAGE;
 	}
-	const cli_target *t = probe->handle; /* run_one.c hands the target over */
-	if (!cli_target_file(t)) { /* a server's database: PostgreSQL */
+	/* run_one.c hands the target over; no file: a server's, PostgreSQL */
+	const cli_target *t = probe->handle;
+	if (!cli_target_file(t)) {
 		cli_errorf("log is for SQLite databases; PostgreSQL archives its WAL with pgBackRest");
 		return CLI_ERROR;
 	}

@@ -47,16 +47,17 @@ static int reach_record(void *arg, const pitr_rec *r)
 static char *record_drill(cli_db *db, cli_opts *o, const char *dir, double ms, const char *why)
 {
 	char *path = realpath(dir, NULL);
-	json_t *doc = json_pack("{s:n, s:s, s:f, s:I, s:I, s:I, s:b, s:s?}", "backup_id", "method",
-	                        "log", "duration_ms", ms, "tables", (json_int_t)0, "rows",
-	                        (json_int_t)0, "mismatches", (json_int_t)0, "ok", why == NULL,
-	                        "detail", why);
+	json_t *doc =
+	    json_pack("{s:n, s:s, s:f, s:I, s:I, s:I, s:b, s:s?}", "backup_id", "method", "log",
+	              "duration_ms", ms, "tables", (json_int_t)0, "rows", (json_int_t)0, "mismatches",
+	              (json_int_t)0, "ok", why == NULL, "detail", why);
 	char *result = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	cli_rows r = {0};
 	const char *p[2] = {path ? path : dir, result};
 	char *id = NULL;
-	if (result && cli_q(db, o, "SELECT json_extract(dbbackup_drill($1, $2), '$.id')", 2, p, &r) == 0 &&
+	if (result &&
+	    cli_q(db, o, "SELECT json_extract(dbbackup_drill($1, $2), '$.id')", 2, p, &r) == 0 &&
 	    cli_cell(&r, 0, 0))
 		id = strdup(cli_cell(&r, 0, 0));
 	else

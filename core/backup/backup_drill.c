@@ -12,9 +12,10 @@
  * command can make (`dbcare backup drill`): there dbbackup_drill records
  * the result the command hands it; so does a drill of a SQLite
  * point-in-time log (method "log": the command restores the log's files,
- * `dbcare backup drill --log DIR`), the one result SQLite takes. Invariants: a drill that ran is always
- * recorded, failed or not (an interrupted one is not a drill: nothing is
- * recorded); the scratch files are removed on every path.
+ * `dbcare backup drill --log DIR`), the one result SQLite takes.
+ * Invariants: a drill that ran is always recorded, failed or not (an
+ * interrupted one is not a drill: nothing is recorded); the scratch files
+ * are removed on every path.
  */
 #include "backup/backup_private.h"
 #include "base/clock.h"
