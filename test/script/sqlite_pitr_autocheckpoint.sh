@@ -14,13 +14,12 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import os, sqlite3, struct, subprocess, sys, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(logdir)
-def fail(m): print("FAIL: " + m); sys.exit(1)
-def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
 
 def wal_frames():
     """Frames of the WAL's current generation (their salts the header's)."""

@@ -10,11 +10,11 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import os, shutil, signal, sqlite3, subprocess, sys, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 db, log = os.path.join(work, "a.db"), os.path.join(work, "lg")
-def fail(m): print("FAIL: " + m); sys.exit(1)
 def run(*a): return subprocess.run([cli, *a, "--module", module], capture_output=True, text=True, timeout=60)
 os.mkdir(log)
 con = sqlite3.connect(db, isolation_level=None)

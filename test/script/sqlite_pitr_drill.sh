@@ -15,9 +15,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import calendar, json, os, signal, sqlite3, subprocess, sys, threading, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(logdir)
 state = {}
@@ -25,8 +26,6 @@ def fail(m):
     print("FAIL: " + m, flush=True)
     if state.get("capture"): state["capture"].kill()
     sys.exit(1)
-def now_ms(): return int(time.time() * 1000)
-def parse(t): return calendar.timegm(time.strptime(t[:19], "%Y-%m-%d %H:%M:%S")) * 1000 + int(t[20:])
 def progress():
     try:
         return int(open(os.path.join(logdir, "log.progress")).read().split()[0])

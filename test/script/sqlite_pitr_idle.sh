@@ -9,17 +9,13 @@
 # next commit copies it and the check is ok again.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-"$py" - "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
 import os, re, sqlite3, sys, time
+from pitr_test import *
 module, work = sys.argv[1:3]
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(logdir)
-def fail(m): print("FAIL: " + m); sys.exit(1)
-def with_module(path):
-    c = sqlite3.connect(path, isolation_level=None)
-    c.enable_load_extension(True)
-    c.load_extension(module)
-    return c
+def with_module(path): return connect(path, module)
 setup = with_module(db)
 setup.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (a INT)")
 for q in ("SELECT dbcare_set('backup.log.dir', ?)", "SELECT dbcare_set('health.point_in_time_log.warn', '1')"):
@@ -27,9 +23,7 @@ for q in ("SELECT dbcare_set('backup.log.dir', ?)", "SELECT dbcare_set('health.p
 setup.close()
 
 # the checker: a connection of its own that never captures
-checker = sqlite3.connect("file:%s?dbcare_capture=0" % db, uri=True, isolation_level=None)
-checker.enable_load_extension(True)
-checker.load_extension(module)
+checker = with_module("file:%s?dbcare_capture=0" % db)
 def check():
     return checker.execute("SELECT status, message FROM dbhealth_checks() WHERE name = 'point_in_time_log'").fetchone()
 def lag():

@@ -8,11 +8,11 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import os, signal, sqlite3, subprocess, sys, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 db, log = os.path.join(work, "a.db"), os.path.join(work, "la")
-def fail(m): print("FAIL: " + m); sys.exit(1)
 os.mkdir(log)
 con = sqlite3.connect(db, isolation_level=None)
 con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")

@@ -17,15 +17,14 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import fcntl, hashlib, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 db, logdir, bk = (os.path.join(work, n) for n in ("app.db", "log", "backups"))
 os.mkdir(logdir); os.mkdir(bk)
 lockfile = os.path.join(work, "writers.lock")
 open(lockfile, "w").close()
-def fail(msg): print("FAIL: " + msg); sys.exit(1)
-def now_ms(): return int(time.time() * 1000)
 
 def connect(with_module):
     c = sqlite3.connect(db, timeout=60, isolation_level=None)

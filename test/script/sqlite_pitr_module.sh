@@ -25,9 +25,10 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 
-DBC_KILLS=${DBC_KILLS:-3} "$py" - "$cli" "$module" "$work" <<'PY'
+DBC_KILLS=${DBC_KILLS:-3} PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import fcntl, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3, subprocess, sys, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 kills = int(os.environ["DBC_KILLS"])
 db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 gate, turn, marks = (os.path.join(work, n) for n in ("gate", "turn", "moments"))
@@ -38,10 +39,6 @@ def gate_shared(g, t):
     """The gate shared, through the turnstile: a moment waiting for the
     gate holds the turnstile, so no new transaction starves it."""
     fcntl.flock(t, fcntl.LOCK_EX); fcntl.flock(g, fcntl.LOCK_SH); fcntl.flock(t, fcntl.LOCK_UN)
-def fail(msg):
-    print("FAIL: " + msg); sys.exit(1)
-def now_ms(): return int(time.time() * 1000)
-def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
 
 con = sqlite3.connect(db, isolation_level=None)
 con.executescript("""PRAGMA journal_mode = wal;

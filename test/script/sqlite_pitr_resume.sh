@@ -13,14 +13,13 @@ set -eu
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
-"$py" - "$cli" "$module" "$work" <<'PY'
+PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import calendar, json, os, signal, sqlite3, subprocess, sys, time
-cli, module, work = sys.argv[1:4]
+from pitr_test import *
+cli, module, work = args()
 db, log = os.path.join(work, "app.db"), os.path.join(work, "log")
 os.mkdir(log)
-def fail(m): print("FAIL: " + m); sys.exit(1)
-def now(): return int(time.time() * 1000)
-def text(ms): return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
+now = now_ms
 con = sqlite3.connect(db, isolation_level=None)  # open throughout: the WAL stays
 con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 err = open(os.path.join(work, "capture.err"), "a")
