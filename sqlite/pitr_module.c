@@ -30,8 +30,11 @@
  * own (its argument a pointer) cannot be kept beside the capture's (open
  * the connection without backup.log.dir, or with the URI parameter
  * dbcare_capture=0, to keep it). Both are said in SQLite's error log
- * (sqlite3_log). A build without sqlite3_commit_hook keeps the
- * hook only while the application leaves it alone.
+ * (sqlite3_log). A build without sqlite3_commit_hook, or an application
+ * that replaces the commit hook too, keeps the WAL hook only while the
+ * application leaves it alone; a capture ended so still holds the log, and
+ * the commits it misses show in point_in_time_log as a lag
+ * (pitr_health.c).
  *
  * The capture starts when the module is loaded (the connection idle),
  * else, after a failed start or a dbcare_set on this connection (inside
