@@ -30,8 +30,10 @@
  * own (its argument a pointer) cannot be kept beside the capture's (open
  * the connection without backup.log.dir, or with the URI parameter
  * dbcare_capture=0, to keep it). Both are said in SQLite's error log
- * (sqlite3_log). A build without sqlite3_commit_hook, or an application
- * that replaces the commit hook too, keeps the WAL hook only while the
+ * (sqlite3_log). The commit hook's slot is the guard's: an application's
+ * commit hook set before the capture is replaced (and said); a build
+ * without sqlite3_commit_hook, or an application that replaces the commit
+ * hook after, keeps the WAL hook only while the
  * application leaves it alone; a capture ended so still holds the log, and
  * the commits it misses show in point_in_time_log as a lag
  * (pitr_health.c).
@@ -266,8 +268,15 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	conn->pitr = p;
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_wal_hook(conn->db, on_wal, p);
-	if (sqlite3_api->commit_hook)
-		sqlite3_commit_hook(conn->db, on_commit, p);
+	/* the commit hook's slot is the guard's (one per connection, as the
+	 * WAL hook's): an application's hook already there is replaced, and
+	 * said */
+	if (sqlite3_api->commit_hook && sqlite3_commit_hook(conn->db, on_commit, p))
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the connection's commit hook was replaced by the log capture's "
+		            "into %s (SQLite keeps one per connection); open the connection with the "
+		            "URI parameter dbcare_capture=0 to keep it",
+		            dir);
 	/* at load the connection is idle: the capture starts now, and its
 	 * first poll records that nothing was committed since the log's last
 	 * record but what the WAL holds (a heartbeat, or the commits) */
