@@ -29,6 +29,10 @@ FILE *pitr_segment_fopen(const char *path, char **scratch);
 typedef int (*pitr_rec_fn)(void *arg, const pitr_rec *r);
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
 
+/* The newest moment the log of dir restores to (*last 0: none, no base);
+ * -1 after saying why it could not be read. */
+int pitr_reach(const char *dir, int64_t *last);
+
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);
 

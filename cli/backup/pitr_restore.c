@@ -322,6 +322,14 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           ? CLI_OK
 		           : CLI_ERROR;
 	}
+	if (strcmp(o->to_time, "latest") == 0) { /* the newest moment the log restores to */
+		if (pitr_reach(dir, &p->target) != 0)
+			return CLI_ERROR;
+		if (p->target)
+			return CLI_OK;
+		cli_errorf("no point-in-time log to restore in %s (dbcare log writes one)", dir);
+		return CLI_ERROR;
+	}
 	int parsed = pitr_time_parse(o->to_time, &p->target);
 	if (parsed == 0)
 		return CLI_OK;
@@ -331,7 +339,7 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           o->to_time);
 	else
 		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
-		           "2026-11-24T12:19:13+01:00, not \"%s\"",
+		           "2026-11-24T12:19:13+01:00, or latest, not \"%s\"",
 		           o->to_time);
 	return CLI_USAGE;
 }

@@ -88,4 +88,9 @@ got=$(sqlite3 r3.db "SELECT group_concat(v, ',') FROM t")
 "$cli" restore --to-time "$end" lg --db sqlite:r2.db --module "$module" > r2.out 2>&1 ||
   fail "restore to the log's end $end: $(cat r2.out)"
 [ "$(sqlite3 r2.db 'SELECT count(*) FROM t')" = 0 ] || fail "a restore to the log's end misses the DELETE"
+# --to-time latest: the same newest moment, without reading it off first
+"$cli" restore --to-time latest lg --db sqlite:r4.db --module "$module" > r4.out 2>&1 ||
+  fail "restore --to-time latest: $(cat r4.out)"
+grep -qF "to $end UTC" r4.out || fail "restore --to-time latest went elsewhere than $end: $(cat r4.out)"
+[ "$(sqlite3 r4.db 'SELECT count(*) FROM t')" = 0 ] || fail "restore --to-time latest misses the DELETE"
 echo "ok: a clock stepped back an hour stamps no commit before the step; restores stay prefixes"
