@@ -12,10 +12,7 @@
 # built here that adds the seconds in a file to CLOCK_REALTIME.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-cd "$work"
+. "$(dirname "$0")/lib/cli.sh"
 cat > step.c <<'C'
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -7,10 +7,7 @@
 # could be read by any local user from its log.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-cd "$work"
+. "$(dirname "$0")/lib/cli.sh"
 umask 022
 check_modes() { # DIR WHO
   local loose

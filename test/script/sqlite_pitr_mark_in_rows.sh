@@ -7,10 +7,7 @@
 # to read the log again from its start: a day's log took hours.)
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cli="$root/build/cli/dbcare"
-[ -x "$cli" ] || fail "build/cli/dbcare is not built"
-cd "$work"
+. "$(dirname "$0")/lib/cli.sh"
 mkdir lg marks
 "$py" - "$module" "$work" <<'PY'
 import sqlite3, sys
