@@ -513,25 +513,10 @@ static char *all_ddl(dbc_ctx *ctx)
 	return dbc_buf_finish(&sql);
 }
 
-/* Runs inside the caller's savepoint, right before the call's first write.
- * When the file has the current layout the first statement is a write
- * (stepping the version check's UPDATE takes the write lock, waiting out the
- * busy timeout) and the version is read under that lock. A read first would
- * pin a snapshot that a concurrent writer makes stale, and the write would
- * then fail busy at once. layout_current tells without opening a read
- * transaction. Otherwise the tables are made (a fresh file) or upgraded step by step (an older
- * one), in the caller's savepoint: a call that fails leaves the file as it was. */
-int sqldbc_book_ensure(dbc_ctx *ctx)
+/* The tables made (a fresh file) or upgraded step by step (an older one). */
+static int make_or_upgrade(dbc_ctx *ctx, const char *part)
 {
-	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
-	if (layout_current(db)) {
-		/* matches (and writes) only a row at another version */
-		if (ctx->host->exec(ctx, "UPDATE main." VERSION_TABLE " SET version = version"
-		                         " WHERE version <> " SQL_NUMBER(BOOK_VERSION)) != DBC_OK)
-			return DBC_ERROR;
-		if (sqlite3_changes(db) == 0)
-			return DBC_OK;
-	}
+	(void)part;
 	int64_t version;
 	if (stored_version(ctx, &version) != DBC_OK)
 		return DBC_ERROR;
@@ -546,14 +531,9 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
 	return ddl ? ctx->host->exec(ctx, ddl) : DBC_ERROR;
 }
 
-/* sqldbc_book_ensure, then part's own tables where they are missing: after
- * it the call holds the write lock, so the schema it looks at is the file's
- * latest, and a connection making them at the same time either waits for
- * this one or has made them already (IF NOT EXISTS). */
-int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
+/* part's own tables where they are missing. */
+static int make_part(dbc_ctx *ctx, const char *part)
 {
-	if (sqldbc_book_ensure(ctx) != DBC_OK)
-		return DBC_ERROR;
 	sqlite3 *db = sqldbc_call_conn(ctx)->db;
 	bool known = false;
 	char name[64];
@@ -569,6 +549,56 @@ int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 	if (!known)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "no bookkeeping tables of part \"%s\"", part);
 	return DBC_OK;
+}
+
+/* Runs make(ctx, part) in a savepoint of its own: a call that does not open
+ * one (dbcare_set in autocommit) would otherwise commit each CREATE as a
+ * transaction of its own, and a kill between two of them leaves a partial
+ * set that every later call refuses. Inside the caller's transaction the
+ * savepoint nests and commits with it. */
+static int all_or_nothing(dbc_ctx *ctx, int (*make)(dbc_ctx *, const char *), const char *part)
+{
+	int level = ctx->host->savepoint(ctx);
+	if (level < 0)
+		return DBC_ERROR;
+	if (make(ctx, part) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
+	}
+	return ctx->host->release(ctx, level);
+}
+
+/* Runs right before the call's first write. When the file has the current
+ * layout the first statement is a write (stepping the version check's UPDATE
+ * takes the write lock, waiting out the busy timeout) and the version is read
+ * under that lock. A read first would pin a snapshot that a concurrent writer
+ * makes stale, and the write would then fail busy at once. layout_current
+ * tells without opening a read transaction. Otherwise the tables are made (a
+ * fresh file) or upgraded step by step (an older one), all or nothing: a call
+ * that fails or is killed leaves the file as it was. */
+int sqldbc_book_ensure(dbc_ctx *ctx)
+{
+	sqlite3 *db = ((sqldbc_call *)ctx->host_data)->conn->db;
+	if (layout_current(db)) {
+		/* matches (and writes) only a row at another version */
+		if (ctx->host->exec(ctx, "UPDATE main." VERSION_TABLE " SET version = version"
+		                         " WHERE version <> " SQL_NUMBER(BOOK_VERSION)) != DBC_OK)
+			return DBC_ERROR;
+		if (sqlite3_changes(db) == 0)
+			return DBC_OK;
+	}
+	return all_or_nothing(ctx, make_or_upgrade, NULL);
+}
+
+/* sqldbc_book_ensure, then part's own tables where they are missing: after
+ * it the call holds the write lock, so the schema it looks at is the file's
+ * latest, and a connection making them at the same time either waits for
+ * this one or has made them already (IF NOT EXISTS). */
+int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
+{
+	if (sqldbc_book_ensure(ctx) != DBC_OK)
+		return DBC_ERROR;
+	return all_or_nothing(ctx, make_part, part);
 }
 
 char *sqldbc_book_ddl(dbc_ctx *ctx, const char *table, const char *schema)

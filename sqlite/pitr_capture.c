@@ -372,8 +372,16 @@ static int write_base(pitr_capture *c, const char *name, char sha[65])
 	if (asprintf(&tmp, "%s/%s.tmp", c->dir, name) < 0 || asprintf(&path, "%s/%s", c->dir, name) < 0)
 		return -1;
 	/* a new file, never a symlink's target (one planted in DIR is removed,
-	 * not followed) */
+	 * not followed), the owner's alone like every file of the log (SQLite
+	 * would make it 0644: the database's rows readable by all) */
 	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || close(fd) != 0) {
+		pitr_say(c, PITR_SAY_ERROR, "log: cannot create the base %s: %s", tmp, strerror(errno));
+		free(tmp);
+		free(path);
+		return -1;
+	}
 	int rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OPEN_NOFOLLOW,
 	                         NULL);
 	sqlite3_backup *b =
@@ -437,7 +445,8 @@ static int base_place(pitr_capture *c, int64_t *when)
 	int rc = begin_read(c, c->rd[0]);
 	c->held = rc == 0 ? 0 : -1;
 	c->weak_reader = true;
-	*when = pitr_now_ms();
+	/* after the newest record: base names sort as the log's order */
+	*when = pitr_seg_stamp(c, true);
 	wal_header h;
 	int hr = rc == 0 ? wal_read_header(c->wal_fd, &h) : -1;
 	c->have_pos = hr > 0;
@@ -589,7 +598,7 @@ static int lock_dir(pitr_capture *c)
 	char *lock = NULL;
 	if (asprintf(&lock, "%s/log.lock", c->dir) < 0)
 		return -1;
-	int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(lock);
 	if (fd < 0) {
 		pitr_say(c, PITR_SAY_ERROR, "log: cannot open %s/log.lock: %s", c->dir, strerror(errno));
@@ -649,7 +658,7 @@ int pitr_capture_start(pitr_capture *c)
 		return -1;
 	char *progress = NULL;
 	if (asprintf(&progress, "%s/log.progress", c->dir) >= 0)
-		c->progress_fd = open(progress, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		c->progress_fd = open(progress, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	free(progress);
 	wal_header h;
 	bool zero = c->pos.salt1 == 0 && c->pos.salt2 == 0 && c->pos.frame == 0;

@@ -83,6 +83,7 @@ typedef struct pitr_capture {
 	int64_t synced_ms;
 	char base_name[256]; /* the epoch's base file (in dir) */
 	int64_t last_write_ms;
+	bool time_held;       /* the clock is behind the newest record's time (pitr_seg_append) */
 	int64_t recovered_ms; /* the newest record's time when the capture started */
 	bool saw_commits;     /* the last poll copied commits */
 	int progress_fd, lock_fd;
@@ -96,6 +97,9 @@ void pitr_say(const pitr_capture *c, int level, const char *fmt, ...)
 
 /* Segments (pitr_segment.c). */
 int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit);
+/* Now, or the log's newest record's time when the clock is behind it (+1
+ * ms with after: a base, whose file name must sort after the records'). */
+int64_t pitr_seg_stamp(const pitr_capture *c, bool after);
 int pitr_seg_close(pitr_capture *c);
 int pitr_seg_sync(pitr_capture *c);
 /* Closes the open segments a killed capture left, their last whole record

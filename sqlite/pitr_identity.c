@@ -63,7 +63,7 @@ static int write_identity(const pitr_capture *c, const char *path, const char *t
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -1;
 	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644), rc = -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600), rc = -1;
 	if (fd >= 0) {
 		size_t n = strlen(text);
 		rc = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0 ? 0 : -1;

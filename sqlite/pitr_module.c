@@ -133,7 +133,16 @@ static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 	}
 	if (!p->running)
 		try_start(p);
-	if (p->running && pitr_capture_poll(&p->c) != 0)
+	/* No capture on this connection (another holds the log and its reader
+	 * protects what it has not copied, or none may: a copy of the database
+	 * at another path): SQLite's own checkpoint at the length the
+	 * application asked for, else the WAL would grow without end. */
+	if (!p->running) {
+		if (p->autockpt > 0 && frames >= p->autockpt)
+			sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (pitr_capture_poll(&p->c) != 0)
 		sqlite3_log(SQLITE_WARNING,
 		            "dbcare: the log capture into %s failed at this commit; "
 		            "the next commit tries again (nothing is lost meanwhile)",

@@ -65,10 +65,39 @@ static int seg_open(pitr_capture *c)
 	return 0;
 }
 
+/* The newest record's time: written by this capture, or the log's newest
+ * when it started. */
+static int64_t newest_ms(const pitr_capture *c)
+{
+	return c->last_write_ms > c->recovered_ms ? c->last_write_ms : c->recovered_ms;
+}
+
+int64_t pitr_seg_stamp(const pitr_capture *c, bool after)
+{
+	int64_t now = pitr_now_ms(), newest = newest_ms(c) + (after ? 1 : 0);
+	return now > newest ? now : newest;
+}
+
 int pitr_seg_append(pitr_capture *c, const pitr_rec *r, const wal_commit *commit)
 {
 	if (c->seg_fd < 0 && seg_open(c) != 0)
 		return -1;
+	/* The log's times never go back. A clock stepped back (an NTP
+	 * correction) would stamp a later commit earlier, and a restore to a
+	 * moment before the step would apply it. The first record the clock
+	 * stamps before the newest one is stamped a millisecond after it, and
+	 * the time stands still there until the clock passes it again: a
+	 * restore to the newest time before the step is the state before it,
+	 * and a moment between the step and the clock's return is not reached
+	 * (refused) rather than guessed. */
+	pitr_rec stamped = *r;
+	int64_t newest = newest_ms(c);
+	if (stamped.time_ms < newest) {
+		stamped.time_ms = c->time_held ? newest : newest + 1;
+		c->time_held = true;
+	} else if (stamped.time_ms > newest)
+		c->time_held = false;
+	r = &stamped;
 	if (pitr_write(c->seg_fd, &c->seg_len, r, commit, c->page_size) != 0) {
 		pitr_say(c, PITR_SAY_ERROR, "cannot write the log segment %llu: %s",
 		         (unsigned long long)c->seg_seq, strerror(errno));
@@ -121,7 +150,7 @@ static int replace_file(const char *path, const char *text)
 	if (asprintf(&tmp, "%s.tmp", path) < 0)
 		return -1;
 	unlink(tmp); /* a new file, never a symlink's target */
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	size_t n = strlen(text);
 	int rc = fd >= 0 && write(fd, text, n) == (ssize_t)n && fdatasync(fd) == 0 ? 0 : -1;
 	if (fd >= 0)

@@ -29,6 +29,10 @@ FILE *pitr_segment_fopen(const char *path, char **scratch);
 typedef int (*pitr_rec_fn)(void *arg, const pitr_rec *r);
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
 
+/* The newest moment the log of dir restores to (*last 0: none, no base);
+ * -1 after saying why it could not be read. */
+int pitr_reach(const char *dir, int64_t *last);
+
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);
 
@@ -76,6 +80,12 @@ int pitr_copy_base(const char *dir, const pitr_rec *b, int fd);
 int pitr_apply(const char *dir, int fd, uint32_t epoch, uint64_t after, uint64_t upto,
                uint32_t page_size, uint32_t *db_pages);
 void pitr_remove_image(const char *image);
+/* The commits of epoch after seq `after` applied to the image at fd in one
+ * read of the log, then(arg, seq, db_pages) called after each: its nonzero
+ * answer stops and is returned (0: the epoch's last commit was applied). */
+typedef int (*pitr_applied_fn)(void *arg, uint64_t seq, uint32_t db_pages);
+int pitr_apply_each(const char *dir, int fd, uint32_t epoch, uint64_t after, uint32_t page_size,
+                    uint32_t db_pages, pitr_applied_fn then, void *arg);
 
 /* A restore stopped by SIGINT, SIGTERM or SIGHUP (pitr_stop.c) removes
  * the scratch image being built and target (NULL: none; the file the

@@ -19,27 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The newest moment the log restores to (0: none). */
-typedef struct reach {
-	uint32_t epoch;
-	bool have_base;
-	int64_t last;
-} reach;
-
-static int reach_record(void *arg, const pitr_rec *r)
-{
-	reach *a = arg;
-	if (r->type == PITR_REC_BASE) {
-		a->epoch = r->epoch;
-		a->have_base = true;
-		a->last = r->time_ms;
-	} else if (a->have_base && r->epoch == a->epoch && r->type != PITR_REC_RESUME &&
-	           r->time_ms > a->last) {
-		a->last = r->time_ms;
-	}
-	return 0;
-}
-
 /* The drill recorded where health's drill check reads it, through the SQL
  * API as PostgreSQL's drills are (dbbackup_drill(path, result), method
  * "log"; path: the log's directory, absolute). The drill row's id (a
@@ -125,16 +104,16 @@ static char *scratch_beside(cli_db *db, cli_opts *o, const char *dir)
 int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir)
 {
 	double t0 = dbc_monotonic_ms();
-	reach r = {0};
-	if (pitr_each_record(dir, reach_record, &r, true) != 0)
+	int64_t last;
+	if (pitr_reach(dir, &last) != 0)
 		return CLI_ERROR;
 	/* once the log was read to its end: a capture may have written on
 	 * while it was read (a record is stamped when its poll began, within
 	 * a millisecond rounded up) */
 	int64_t read_at = pitr_now_ms();
-	if (read_at < r.last)
-		read_at = r.last;
-	if (!r.have_base) {
+	if (read_at < last)
+		read_at = last;
+	if (!last) {
 		cli_errorf("log drill: nothing to restore in %s (dbcare log writes a log there)", dir);
 		return CLI_ERROR;
 	}
@@ -142,7 +121,7 @@ int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir)
 	if (!beside)
 		return CLI_ERROR;
 	pitr_restored res = {0};
-	char *image = pitr_image_at(dir, r.last, beside, &res);
+	char *image = pitr_image_at(dir, last, beside, &res);
 	free(beside);
 	if (!image) {
 		cli_errorf("log drill of %s failed: its last restorable moment did not restore", dir);
@@ -155,7 +134,7 @@ int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir)
 	free(image);
 	double ms = dbc_monotonic_ms() - t0;
 	char *recorded = db ? record_drill(db, o, dir, ms, NULL) : NULL;
-	print_drill(o, dir, read_at, r.last, &res, ms, recorded, !db);
+	print_drill(o, dir, read_at, last, &res, ms, recorded, !db);
 	bool lost = db && !recorded;
 	free(recorded);
 	return lost ? CLI_ERROR : CLI_OK;

@@ -19,6 +19,8 @@ typedef struct apply_arg {
 	uint64_t after, upto;
 	int fd;
 	uint32_t page_size, db_pages;
+	pitr_applied_fn then; /* NULL: none */
+	void *then_arg;
 } apply_arg;
 
 static int apply_record(void *arg, const pitr_rec *r)
@@ -39,7 +41,7 @@ static int apply_record(void *arg, const pitr_rec *r)
 		}
 	}
 	a->db_pages = r->db_pages;
-	return 0;
+	return a->then ? a->then(a->then_arg, r->seq, a->db_pages) : 0;
 }
 
 /* The base's database copied from in to fd; a sealed base opened first
@@ -74,10 +76,17 @@ static int copy_plain(const char *path, int in, int fd)
 int pitr_apply(const char *dir, int fd, uint32_t epoch, uint64_t after, uint64_t upto,
                uint32_t page_size, uint32_t *db_pages)
 {
-	apply_arg a = {epoch, after, upto, fd, page_size, *db_pages};
+	apply_arg a = {epoch, after, upto, fd, page_size, *db_pages, NULL, NULL};
 	int rc = pitr_each_record(dir, apply_record, &a, false);
 	*db_pages = a.db_pages;
 	return rc;
+}
+
+int pitr_apply_each(const char *dir, int fd, uint32_t epoch, uint64_t after, uint32_t page_size,
+                    uint32_t db_pages, pitr_applied_fn then, void *arg)
+{
+	apply_arg a = {epoch, after, UINT64_MAX, fd, page_size, db_pages, then, arg};
+	return pitr_each_record(dir, apply_record, &a, false);
 }
 
 int pitr_copy_base(const char *dir, const pitr_rec *b, int fd)

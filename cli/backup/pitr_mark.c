@@ -102,31 +102,54 @@ static int ask(cli_opts *o, const char *path, int fd, const pitr_rec *b, uint32_
 	return image_has(o, path, label);
 }
 
+/* Asked after each commit applied (pitr_apply_each): at a candidate, the
+ * image is asked; 1 when it has the mark, 2 past the epoch's candidates. */
+typedef struct epoch_walk {
+	cli_opts *o;
+	const mark_scan *m;
+	const pitr_rec *b;
+	const char *image;
+	int fd;
+	size_t *i;
+	uint64_t found;
+} epoch_walk;
+
+static int at_commit(void *arg, uint64_t seq, uint32_t db_pages)
+{
+	epoch_walk *w = arg;
+	const mark_scan *m = w->m;
+	while (*w->i < m->n && m->c[*w->i].epoch == w->b->epoch && m->c[*w->i].seq < seq)
+		(*w->i)++; /* a candidate the base holds already */
+	if (*w->i >= m->n || m->c[*w->i].epoch != w->b->epoch)
+		return 2;
+	if (seq != m->c[*w->i].seq)
+		return 0;
+	(*w->i)++;
+	int has = ask(w->o, w->image, w->fd, w->b, db_pages, m->label);
+	if (has > 0)
+		w->found = seq;
+	return has;
+}
+
 /* The candidates of base b's epoch, from *i on, tried in order on an image
- * of b: 1 with *seq the place, 0 when the base already has the mark or no
- * candidate has it, -1 on error. *before: the base has it. */
+ * of b, the epoch's commits applied in one read of the log: 1 with *seq the
+ * place, 0 when the base already has the mark or no candidate has it, -1 on
+ * error. *before: the base has it. */
 static int try_epoch(cli_opts *o, const char *dir, const mark_scan *m, const pitr_rec *b,
                      const char *image, int fd, size_t *i, uint64_t *seq, bool *before)
 {
-	uint32_t db_pages = b->db_pages;
 	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0 || pitr_copy_base(dir, b, fd) != 0)
 		return -1;
-	int has = ask(o, image, fd, b, db_pages, m->label);
+	int has = ask(o, image, fd, b, b->db_pages, m->label);
 	if (has != 0) {
 		*before = has > 0;
 		return has > 0 ? 0 : -1;
 	}
-	uint64_t at = b->seq;
-	for (; *i < m->n && m->c[*i].epoch == b->epoch; (*i)++) {
-		if (pitr_apply(dir, fd, b->epoch, at, m->c[*i].seq, b->page_size, &db_pages) != 0)
-			return -1;
-		at = m->c[*i].seq;
-		if ((has = ask(o, image, fd, b, db_pages, m->label)) != 0) {
-			*seq = at;
-			return has;
-		}
-	}
-	return 0;
+	epoch_walk w = {o, m, b, image, fd, i, 0};
+	int rc = pitr_apply_each(dir, fd, b->epoch, b->seq, b->page_size, b->db_pages, at_commit, &w);
+	if (rc == 1)
+		*seq = w.found;
+	return rc == 2 ? 0 : rc;
 }
 
 /* The epochs with candidates, oldest first, until one gives the place. */

@@ -30,6 +30,11 @@ typedef struct pitr_plan {
 	int64_t last_time, first_time, seen_until;
 	uint64_t commits;
 	bool broken; /* the epoch's commits do not follow one another */
+	/* a record later than T was read: the log's order is the database's,
+	 * so no later record is at or before T, whatever its stamp says (a log
+	 * from a build that let a clock stepped back stamp a later commit
+	 * earlier) */
+	bool past_target;
 	/* the newest row counts at or before T (an 'R' record) and the commit
 	 * they follow: checked when that is the last commit applied */
 	char *rows;
@@ -65,6 +70,15 @@ static int plan_base(pitr_plan *p, const pitr_rec *r)
 	return p->base.base_name ? 0 : -1;
 }
 
+/* Row counts r describes the database after its commit with. */
+static int plan_rows(pitr_plan *p, const pitr_rec *r)
+{
+	free(p->rows);
+	p->rows = strdup(r->rows);
+	p->rows_seq = r->seq;
+	return p->rows ? 0 : -1;
+}
+
 /* A restore to a place (a mark's commit): the base of its epoch and the
  * commits up to it, whatever their times; covered once it is seen. */
 static int plan_place_record(pitr_plan *p, const pitr_rec *r)
@@ -78,12 +92,8 @@ static int plan_place_record(pitr_plan *p, const pitr_rec *r)
 	}
 	if (!p->have_base)
 		return 0;
-	if (r->type == PITR_REC_ROWS && r->seq == p->mark_seq) {
-		free(p->rows);
-		p->rows = strdup(r->rows);
-		p->rows_seq = r->seq;
-		return p->rows ? 0 : -1;
-	}
+	if (r->type == PITR_REC_ROWS && r->seq == p->mark_seq)
+		return plan_rows(p, r);
 	if (r->type != PITR_REC_COMMIT || r->seq > p->mark_seq)
 		return 0;
 	if (r->seq != p->last_seq + 1)
@@ -102,8 +112,16 @@ static int plan_record(void *arg, const pitr_rec *r)
 		p->first_time = r->time_ms;
 	if (p->mark)
 		return plan_place_record(p, r);
+	if (p->past_target) /* only the row counts of the last commit applied */
+		return r->type == PITR_REC_ROWS && r->epoch == p->base.epoch && r->seq == p->last_seq
+		           ? plan_rows(p, r)
+		           : 0;
 	if (r->type == PITR_REC_BASE && r->time_ms <= p->target)
 		return plan_base(p, r);
+	if (r->type == PITR_REC_BASE && p->have_base) {
+		p->past_target = true;
+		return 0;
+	}
 	if (!p->have_base || r->epoch != p->base.epoch)
 		return 0;
 	if (r->type == PITR_REC_RESUME) {
@@ -124,13 +142,12 @@ static int plan_record(void *arg, const pitr_rec *r)
 	if (r->type == PITR_REC_ROWS && (r->time_ms <= p->target || r->seq == p->last_seq)) {
 		if (r->time_ms <= p->target)
 			p->seen_until = r->time_ms;
-		free(p->rows);
-		p->rows = strdup(r->rows);
-		p->rows_seq = r->seq;
-		return p->rows ? 0 : -1;
+		return plan_rows(p, r);
 	}
-	if (r->time_ms > p->target)
+	if (r->time_ms > p->target) {
+		p->past_target = true;
 		return 0;
+	}
 	p->seen_until = r->time_ms;
 	if (r->type == PITR_REC_COMMIT) {
 		if (r->seq != p->last_seq + 1)
@@ -305,6 +322,14 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           ? CLI_OK
 		           : CLI_ERROR;
 	}
+	if (strcmp(o->to_time, "latest") == 0) { /* the newest moment the log restores to */
+		if (pitr_reach(dir, &p->target) != 0)
+			return CLI_ERROR;
+		if (p->target)
+			return CLI_OK;
+		cli_errorf("no point-in-time log to restore in %s (dbcare log writes one)", dir);
+		return CLI_ERROR;
+	}
 	int parsed = pitr_time_parse(o->to_time, &p->target);
 	if (parsed == 0)
 		return CLI_OK;
@@ -314,7 +339,7 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           o->to_time);
 	else
 		cli_errorf("--to-time needs a time such as 2026-11-24 11:19:13.250 (UTC) or "
-		           "2026-11-24T12:19:13+01:00, not \"%s\"",
+		           "2026-11-24T12:19:13+01:00, or latest, not \"%s\"",
 		           o->to_time);
 	return CLI_USAGE;
 }
