@@ -77,6 +77,8 @@ static int grow(sink_state *st, int64_t pages)
 {
 	if (pages <= st->cap)
 		return SQLITE_OK;
+	/* why: two arrays with one capacity, in SQLite's allocator (the VFS
+	 * frees them with sqlite3_free) */
 	int64_t cap = st->cap ? st->cap : 1024;
 	while (cap < pages)
 		cap *= 2;

@@ -14,7 +14,15 @@
 #      table, sqldbc_<id>, count as used by the table);
 #   4. the headers rule of docs/ARCHITECTURE.md: a file outside a part of
 #      core/ includes only that part's public headers: any of base/, the one
-#      named after the part (<part>/<part>.h), and schema/'s DDL reader.
+#      named after the part (<part>/<part>.h), and schema/'s DDL reader;
+#   5. one growth helper per kind of memory: an array's capacity is doubled
+#      (cap * 2, cap *= 2) only inside the helpers, dbc_grow for a call's
+#      arena (core/base/ctx.c, beside its text buffer's growth),
+#      dbc_heap_reserve for the heap (core/base/heap_grow.c) and pgdbc_room
+#      for the PostgreSQL glue's own memory contexts (pg/memory.c); anywhere
+#      else in core/, pg/, sqlite/ or cli/ a doubling carries a "why:"
+#      comment on the line or in the 8 lines above it (a text builder, a
+#      hash table's slots, SQLite's allocator).
 # Usage: core_hygiene.sh [ROOT] (default: this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../.."}
@@ -175,6 +183,26 @@ for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.gl
             continue
         failures.append(f"{path}:{n}: includes {part}/{header}, private to core/{part}/")
 print("ok: %d includes of another part's headers, each public" % included)
+
+# 5. capacities doubled by hand outside the growth helpers
+GROWTH_HELPERS = {"core/base/ctx.c", "core/base/heap_grow.c", "pg/memory.c"}
+doubling = re.compile(r"\bcap\w*\)?\s*\*=?\s*2\b")
+doublings = 0
+for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+    if path in GROWTH_HELPERS:
+        continue
+    text = open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    for i, line in enumerate(strip(text).split("\n")):
+        if not doubling.search(line):
+            continue
+        doublings += 1
+        if any("why:" in lines[k] for k in range(max(0, i - 8), i + 1)):
+            continue
+        failures.append(f"{path}:{i + 1}: a capacity doubled by hand: grow it with dbc_grow, "
+                        f"dbc_heap_reserve or pgdbc_room, or say why: {lines[i].strip()}")
+print("ok: %d capacities doubled outside the growth helpers, each with its reason" % doublings)
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))
