@@ -67,14 +67,6 @@ void pgdbc_rel_release(Oid rel)
 
 /* -------------------------------------------------------------- arrays, OID sets */
 
-void *pgdbc_room(MemoryContext home, void *items, int n, int *cap, size_t size)
-{
-	if (n < *cap)
-		return items;
-	*cap = *cap ? *cap * 2 : 64;
-	return items ? repalloc(items, size * *cap) : MemoryContextAlloc(home, size * *cap);
-}
-
 void pgdbc_oids_init(pgdbc_oids *set)
 {
 	*set = (pgdbc_oids){CurrentMemoryContext, NULL, 0, 0};

@@ -47,10 +47,6 @@ typedef struct pgdbc_rel {
 	const char *name;
 } pgdbc_rel;
 
-/* items (n of size bytes each, *cap allocated) with room for one more: a
- * new array in home, or the old one grown (doubling). */
-void *pgdbc_room(MemoryContext home, void *items, int n, int *cap, size_t size);
-
 /* A set of OIDs in the memory context current at pgdbc_oids_init: added to,
  * sealed once, then asked. */
 typedef struct pgdbc_oids {

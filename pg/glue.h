@@ -261,6 +261,11 @@ void pgdbc_error(const char *sqlstate, const char *fmt, ...) pg_attribute_printf
  * NULL on exhaustion); the host's alloc/free and jansson's allocator. */
 void *pgdbc_alloc(size_t size);
 void pgdbc_free(void *ptr);
+/* items (n of size bytes each, *cap allocated) with room for one more: a
+ * new array in home, or the old one grown (doubling). The glue's one growth
+ * helper for memory of its own contexts (pg/memory.c), as dbc_grow is the
+ * call arena's. */
+void *pgdbc_room(MemoryContext home, void *items, int n, int *cap, size_t size);
 
 /* The module's start (pg/module.c): the settings, jansson's allocator. Not
  * declared by fmgr.h in PostgreSQL 15. */

@@ -34,14 +34,8 @@ static int pg_savepoint(dbc_ctx *ctx)
 {
 	pgdbc_call *call = ctx->host_data;
 	pgdbc_subxact *sx;
-	if (call->nsubxacts == call->capsubxacts) {
-		int cap = call->capsubxacts ? call->capsubxacts * 2 : 8;
-		pgdbc_subxact *n = MemoryContextAlloc(call->call_cxt, sizeof(pgdbc_subxact) * cap);
-		if (call->nsubxacts)
-			memcpy(n, call->subxacts, sizeof(pgdbc_subxact) * call->nsubxacts);
-		call->subxacts = n;
-		call->capsubxacts = cap;
-	}
+	call->subxacts = pgdbc_room(call->call_cxt, call->subxacts, call->nsubxacts, &call->capsubxacts,
+	                            sizeof(pgdbc_subxact));
 	sx = &call->subxacts[call->nsubxacts];
 	sx->saved_cxt = CurrentMemoryContext;
 	sx->saved_owner = CurrentResourceOwner;

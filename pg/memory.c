@@ -1,7 +1,8 @@
 /*
  * pg/memory.c — the arena of the innermost running dbcare call: where the
- * host's alloc (and jansson's allocator) put memory. The lowest layer of the
- * glue: it names nothing else of it.
+ * host's alloc (and jansson's allocator) put memory; and pgdbc_room, the
+ * glue's growth helper for arrays in a memory context of its choosing. The
+ * lowest layer of the glue: it names nothing else of it.
  */
 #include "glue.h"
 #include "call_private.h"
@@ -40,4 +41,12 @@ void pgdbc_free(void *ptr)
 {
 	if (ptr)
 		pfree(ptr);
+}
+
+void *pgdbc_room(MemoryContext home, void *items, int n, int *cap, size_t size)
+{
+	if (n < *cap)
+		return items;
+	*cap = *cap ? *cap * 2 : 64;
+	return items ? repalloc(items, size * *cap) : MemoryContextAlloc(home, size * *cap);
 }

@@ -60,27 +60,12 @@ static int mode_of(const char *name)
 	return -1;
 }
 
-static bool grow(dbc_ctx *ctx, void **items, int *cap, int n, size_t size)
-{
-	if (n < *cap)
-		return true;
-	int ncap = *cap ? *cap * 2 : 64;
-	void *p = dbc_alloc(ctx, size * (size_t)ncap);
-	if (!p)
-		return false;
-	if (n)
-		memcpy(p, *items, size * (size_t)n);
-	*items = p;
-	*cap = ncap;
-	return true;
-}
-
 static int take_rel(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 {
 	trace_rels *r = arg;
 	if (ncol < 4 || c[0].type != DBC_INT || c[1].type != DBC_TEXT)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "unexpected relation row");
-	if (!grow(ctx, (void **)&r->items, &r->cap, r->n, sizeof(trace_rel)))
+	if (dbc_grow(ctx, &r->items, r->n, &r->cap, sizeof(trace_rel), 64) != DBC_OK)
 		return DBC_ERROR;
 	trace_rel *t = &r->items[r->n];
 	t->oid = c[0].i;
@@ -140,7 +125,7 @@ static int take_lock(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 		return DBC_OK;
 	if ((mode = mode_of(c[1].s)) < 0)
 		return DBC_OK;
-	if (!grow(ctx, (void **)&l->items, &l->cap, l->n, sizeof(trace_lock)))
+	if (dbc_grow(ctx, &l->items, l->n, &l->cap, sizeof(trace_lock), 64) != DBC_OK)
 		return DBC_ERROR;
 	l->items[l->n].oid = c[0].i;
 	l->items[l->n].mode = mode;
@@ -253,7 +238,7 @@ static int trace_observe(dbc_ctx *ctx, void *state, int line, const char *statem
 	/* what this statement left is what the next one starts from */
 	for (int i = 0; i < locks.n; i++)
 		if (!held(s, locks.items[i].oid, locks.items[i].mode)) {
-			if (!grow(ctx, (void **)&s->locks, &s->caplocks, s->nlocks, sizeof(trace_lock)))
+			if (dbc_grow(ctx, &s->locks, s->nlocks, &s->caplocks, sizeof(trace_lock), 64) != DBC_OK)
 				return DBC_ERROR;
 			s->locks[s->nlocks++] = locks.items[i];
 		}

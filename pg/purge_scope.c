@@ -86,11 +86,7 @@ static int compare_oids(const void *a, const void *b)
 
 static void add_oid(Oid oid)
 {
-	if (noids == capoids) {
-		capoids = capoids ? capoids * 2 : 16;
-		oids = oids ? repalloc(oids, sizeof(Oid) * capoids)
-		            : MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * capoids);
-	}
+	oids = pgdbc_room(TopMemoryContext, oids, noids, &capoids, sizeof(Oid));
 	oids[noids++] = oid;
 }
 
@@ -129,11 +125,7 @@ int pgdbc_purge_begin(dbc_ctx *ctx, const dbc_table *t, int *depth)
 		RegisterSubXactCallback(end_aborted_subxact, NULL);
 		callbacks_registered = true;
 	}
-	if (nframes == capframes) {
-		capframes = capframes ? capframes * 2 : 4;
-		frames = frames ? repalloc(frames, sizeof(*frames) * capframes)
-		                : MemoryContextAlloc(TopMemoryContext, sizeof(*frames) * capframes);
-	}
+	frames = pgdbc_room(TopMemoryContext, frames, nframes, &capframes, sizeof(*frames));
 	/* open before the query: an error raised through it finds the frame
 	 * and closes it with the subtransaction */
 	*depth = nframes;

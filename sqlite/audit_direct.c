@@ -151,6 +151,8 @@ static bool read_live(sqlite3 *db, struct sqldbc_audit_direct *st)
 		    !parse_token(at + sizeof(marker) - 1, (int)strlen(at + sizeof(marker) - 1), &token))
 			continue;
 		if (n == cap) {
+			/* why: SQLite's allocator (sqlite3_realloc64, freed with
+			 * sqlite3_free): the growth helpers grow arena or malloc memory */
 			cap = cap ? cap * 2 : 16;
 			uint64_t *grown = sqlite3_realloc64(live, sizeof(*live) * (size_t)cap);
 			if (!grown) {
@@ -226,6 +228,7 @@ void sqldbc_dbaudit_direct(sqlite3_context *c, int argc, sqlite3_value **argv)
 		}
 	}
 	if (st->narmed == st->cap) {
+		/* why: SQLite's allocator, as for the live tokens above */
 		int cap = st->cap ? st->cap * 2 : 8;
 		armed_token *grown = sqlite3_realloc64(st->armed, sizeof(*grown) * (size_t)cap);
 		if (!grown) {

@@ -48,6 +48,7 @@ static bool buf_reserve(json_buf *b, sqlite3_uint64 more)
 		return false;
 	if (b->n + more <= b->cap)
 		return true;
+	/* why: a text builder in SQLite's allocator, not an array */
 	sqlite3_uint64 cap = b->cap * 2 > b->n + more ? b->cap * 2 : b->n + more;
 	char *p = b->heap ? sqlite3_realloc64(b->p, cap) : sqlite3_malloc64(cap);
 	if (!p) {

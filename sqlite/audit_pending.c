@@ -114,6 +114,8 @@ static int collect(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	pending *p = arg;
 	(void)ncol;
 	if (p->n == p->cap) {
+		/* why: three arrays with one count and one capacity (dbc_grow
+		 * keeps a capacity per array) */
 		int cap = p->cap ? p->cap * 2 : 256;
 		int64_t *ids = dbc_alloc(ctx, sizeof(*ids) * (size_t)cap);
 		int64_t *txids = dbc_alloc(ctx, sizeof(*txids) * (size_t)cap);

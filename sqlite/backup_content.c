@@ -60,6 +60,7 @@ static bool put(row_sink *b, const void *p, size_t n)
 		return true;
 	}
 	if (b->len + n > b->cap) {
+		/* why: a byte buffer in SQLite's allocator, not an array */
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n)
 			cap *= 2;

@@ -37,6 +37,7 @@
 #include "backup/backup.h"
 #include "base/clock.h"
 #include "backup_glue.h"
+#include "vfs_base.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,8 @@ static int grow(sink_state *st, int64_t pages)
 {
 	if (pages <= st->cap)
 		return SQLITE_OK;
+	/* why: two arrays with one capacity, in SQLite's allocator (the VFS
+	 * frees them with sqlite3_free) */
 	int64_t cap = st->cap ? st->cap : 1024;
 	while (cap < pages)
 		cap *= 2;
@@ -218,57 +221,20 @@ static int sink_close(sqlite3_file *f)
 	return SQLITE_OK;
 }
 
-static int sink_sync(sqlite3_file *f, int flags)
-{
-	(void)f, (void)flags;
-	return SQLITE_OK;
-}
-
-static int sink_lock(sqlite3_file *f, int level)
-{
-	(void)f, (void)level;
-	return SQLITE_OK;
-}
-
-static int sink_reserved(sqlite3_file *f, int *out)
-{
-	(void)f;
-	*out = 0;
-	return SQLITE_OK;
-}
-
-static int sink_control(sqlite3_file *f, int op, void *arg)
-{
-	(void)f, (void)op, (void)arg;
-	return SQLITE_NOTFOUND;
-}
-
-static int sink_sector(sqlite3_file *f)
-{
-	(void)f;
-	return 4096;
-}
-
-static int sink_device(sqlite3_file *f)
-{
-	(void)f;
-	return 0;
-}
-
 static const sqlite3_io_methods sink_methods = {
     .iVersion = 1,
     .xClose = sink_close,
     .xRead = sink_read,
     .xWrite = sink_write,
     .xTruncate = sink_truncate,
-    .xSync = sink_sync,
+    .xSync = sqldbc_vfs_file_sync,
     .xFileSize = sink_size,
-    .xLock = sink_lock,
-    .xUnlock = sink_lock,
-    .xCheckReservedLock = sink_reserved,
-    .xFileControl = sink_control,
-    .xSectorSize = sink_sector,
-    .xDeviceCharacteristics = sink_device,
+    .xLock = sqldbc_vfs_file_lock,
+    .xUnlock = sqldbc_vfs_file_lock,
+    .xCheckReservedLock = sqldbc_vfs_file_reserved,
+    .xFileControl = sqldbc_vfs_file_control,
+    .xSectorSize = sqldbc_vfs_file_sector,
+    .xDeviceCharacteristics = sqldbc_vfs_file_device,
 };
 
 static sqlite3_vfs sink_vfs;
@@ -310,24 +276,6 @@ static int sink_fullname(sqlite3_vfs *vfs, const char *name, int n, char *out)
 	return SQLITE_OK;
 }
 
-static int sink_random(sqlite3_vfs *vfs, int n, char *out)
-{
-	sqlite3_vfs *d = vfs->pAppData;
-	return d->xRandomness(d, n, out);
-}
-
-static int sink_sleep(sqlite3_vfs *vfs, int us)
-{
-	sqlite3_vfs *d = vfs->pAppData;
-	return d->xSleep(d, us);
-}
-
-static int sink_time(sqlite3_vfs *vfs, double *out)
-{
-	sqlite3_vfs *d = vfs->pAppData;
-	return d->xCurrentTime(d, out);
-}
-
 static int sink_last_error(sqlite3_vfs *vfs, int n, char *out)
 {
 	(void)vfs, (void)n, (void)out;
@@ -347,22 +295,12 @@ static int register_sink(void)
 {
 	if (sqlite3_vfs_find("dbcare_sink"))
 		return SQLITE_OK;
-	sqlite3_vfs *dflt = sqlite3_vfs_find(NULL);
-	if (!dflt)
+	if (!sqldbc_vfs_over_default(&sink_vfs, "dbcare_sink", (int)sizeof(sink_file)))
 		return SQLITE_ERROR;
-	sink_vfs.iVersion = 1;
-	sink_vfs.szOsFile =
-	    dflt->szOsFile > (int)sizeof(sink_file) ? dflt->szOsFile : (int)sizeof(sink_file);
-	sink_vfs.mxPathname = dflt->mxPathname;
-	sink_vfs.zName = "dbcare_sink";
-	sink_vfs.pAppData = dflt;
 	sink_vfs.xOpen = sink_open;
 	sink_vfs.xDelete = sink_delete;
 	sink_vfs.xAccess = sink_access;
 	sink_vfs.xFullPathname = sink_fullname;
-	sink_vfs.xRandomness = sink_random;
-	sink_vfs.xSleep = sink_sleep;
-	sink_vfs.xCurrentTime = sink_time;
 	sink_vfs.xGetLastError = sink_last_error;
 	return sqlite3_vfs_register(&sink_vfs, 0);
 }

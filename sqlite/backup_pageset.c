@@ -142,22 +142,27 @@ static void close_reader(reader *r)
 	r->fd = -1;
 }
 
+/* Whether the file at path hashed to want (NULL: anything does). */
+static bool is_verified_copy(dbc_ctx *ctx, const char *path, const char *want,
+                             const char hex[DBC_SHA256_HEX_LEN + 1])
+{
+	if (want && strcmp(want, hex) != 0) {
+		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		          "backup %s: its content differs from the copy that was "
+		          "verified (the file's SHA-256)",
+		          path);
+		return false;
+	}
+	return true;
+}
+
 /* Ends r: its SHA-256 in hex, compared with want (when not NULL). */
 static bool finish_reader(reader *r, const char *want, char hex[DBC_SHA256_HEX_LEN + 1])
 {
 	int rc = dbc_sha256_finish(r->ctx, r->h, hex);
 	r->h = NULL;
 	close_reader(r);
-	if (rc != DBC_OK)
-		return false;
-	if (want && strcmp(want, hex) != 0) {
-		dbc_error(r->ctx, DBC_SQLSTATE_BAD_STATE,
-		          "backup %s: its content differs from the copy that was "
-		          "verified (the file's SHA-256)",
-		          r->path);
-		return false;
-	}
-	return true;
+	return rc == DBC_OK && is_verified_copy(r->ctx, r->path, want, hex);
 }
 
 bool sqldbc_pageset_stamp(dbc_ctx *ctx, const char *path, char **database, char **published)
@@ -213,40 +218,41 @@ static bool write_at(int fd, const void *p, size_t n, off_t off)
 	return true;
 }
 
-/* chain[0], a full backup, copied into out; its page size. */
+/* Where copy_full puts each chunk of the full backup: at its offset in the
+ * image; the page size read from the first. */
+typedef struct full_copy {
+	int out;
+	off_t off;
+	uint32_t *page_size;
+} full_copy;
+
+static int copy_chunk(dbc_ctx *ctx, void *arg, const unsigned char *chunk, size_t n)
+{
+	full_copy *fc = arg;
+	if (fc->off == 0 && n >= 18)
+		*fc->page_size =
+		    chunk[16] == 0 && chunk[17] == 1 ? 65536u : ((uint32_t)chunk[16] << 8) | chunk[17];
+	if (!write_at(fc->out, chunk, n, fc->off))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the restored image: %s",
+		                 strerror(errno));
+	fc->off += (off_t)n;
+	return DBC_OK;
+}
+
+/* chain[0], a full backup, copied into out as the file digest (the one
+ * home of a file's SHA-256, base/sha256.h) reads it; its page size. */
 static bool copy_full(dbc_ctx *ctx, const char *path, const char *want, int out,
                       char hex[DBC_SHA256_HEX_LEN + 1], uint32_t *page_size)
 {
-	reader r;
-	if (!open_reader(ctx, &r, path))
-		return false;
-	unsigned char *buf = dbc_alloc(ctx, CHUNK);
-	off_t off = 0;
-	bool ok = buf != NULL;
-	while (ok) {
-		ssize_t k = read(r.fd, buf, CHUNK);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			ok = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "cannot read backup %s: %s", path,
-			               strerror(errno)) == DBC_OK;
-			break;
-		}
-		if (k == 0)
-			break;
-		if (off == 0 && k >= 18)
-			*page_size = buf[16] == 0 && buf[17] == 1 ? 65536u : ((uint32_t)buf[16] << 8) | buf[17];
-		ok = dbc_sha256_update(ctx, r.h, buf, (size_t)k) == DBC_OK;
-		if (ok && !write_at(out, buf, (size_t)k, off))
-			ok = dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "could not write the restored image: %s",
-			               strerror(errno)) == DBC_OK;
-		off += k;
-	}
-	if (!ok) {
-		close_reader(&r);
-		return false;
-	}
-	return finish_reader(&r, want, hex);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "cannot read backup %s: %s", path,
+		                 strerror(errno)) == DBC_OK;
+	full_copy fc = {.out = out, .page_size = page_size};
+	const char *what = dbc_printf(ctx, "backup %s", path);
+	int rc = what ? dbc_file_sha256(ctx, fd, what, copy_chunk, &fc, hex) : DBC_ERROR;
+	close(fd);
+	return rc == DBC_OK && is_verified_copy(ctx, path, want, hex);
 }
 
 /* The file's own record after its last page, when there is one: read

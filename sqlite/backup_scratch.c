@@ -18,6 +18,7 @@
 #include "backup/backup.h"
 #include "backup_glue.h"
 #include "optional_api.h"
+#include "vfs_base.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -81,12 +82,6 @@ static int s_truncate(sqlite3_file *f, sqlite3_int64 size)
 	return ftruncate(fd_of(f), (off_t)size) == 0 ? SQLITE_OK : SQLITE_IOERR_TRUNCATE;
 }
 
-static int s_sync(sqlite3_file *f, int flags)
-{
-	(void)f, (void)flags; /* a file that never outlives the call */
-	return SQLITE_OK;
-}
-
 static int s_size(sqlite3_file *f, sqlite3_int64 *size)
 {
 	struct stat st;
@@ -96,51 +91,20 @@ static int s_size(sqlite3_file *f, sqlite3_int64 *size)
 	return SQLITE_OK;
 }
 
-static int s_lock(sqlite3_file *f, int level)
-{
-	(void)f, (void)level;
-	return SQLITE_OK;
-}
-
-static int s_reserved(sqlite3_file *f, int *out)
-{
-	(void)f;
-	*out = 0;
-	return SQLITE_OK;
-}
-
-static int s_control(sqlite3_file *f, int op, void *arg)
-{
-	(void)f, (void)op, (void)arg;
-	return SQLITE_NOTFOUND;
-}
-
-static int s_sector(sqlite3_file *f)
-{
-	(void)f;
-	return 4096;
-}
-
-static int s_device(sqlite3_file *f)
-{
-	(void)f;
-	return 0;
-}
-
 static const sqlite3_io_methods scratch_methods = {
     .iVersion = 1,
     .xClose = s_close,
     .xRead = s_read,
     .xWrite = s_write,
     .xTruncate = s_truncate,
-    .xSync = s_sync,
+    .xSync = sqldbc_vfs_file_sync,
     .xFileSize = s_size,
-    .xLock = s_lock,
-    .xUnlock = s_lock,
-    .xCheckReservedLock = s_reserved,
-    .xFileControl = s_control,
-    .xSectorSize = s_sector,
-    .xDeviceCharacteristics = s_device,
+    .xLock = sqldbc_vfs_file_lock,
+    .xUnlock = sqldbc_vfs_file_lock,
+    .xCheckReservedLock = sqldbc_vfs_file_reserved,
+    .xFileControl = sqldbc_vfs_file_control,
+    .xSectorSize = sqldbc_vfs_file_sector,
+    .xDeviceCharacteristics = sqldbc_vfs_file_device,
 };
 
 static sqlite3_vfs scratch_vfs;
@@ -194,24 +158,6 @@ static int scratch_fullname(sqlite3_vfs *vfs, const char *name, int n, char *out
 	return SQLITE_OK;
 }
 
-static int scratch_random(sqlite3_vfs *vfs, int n, char *out)
-{
-	sqlite3_vfs *d = vfs->pAppData;
-	return d->xRandomness(d, n, out);
-}
-
-static int scratch_sleep(sqlite3_vfs *vfs, int us)
-{
-	sqlite3_vfs *d = vfs->pAppData;
-	return d->xSleep(d, us);
-}
-
-static int scratch_time(sqlite3_vfs *vfs, double *out)
-{
-	sqlite3_vfs *d = vfs->pAppData;
-	return d->xCurrentTime(d, out);
-}
-
 static int scratch_last_error(sqlite3_vfs *vfs, int n, char *out)
 {
 	sqlite3_vfs *d = vfs->pAppData;
@@ -221,22 +167,12 @@ static int scratch_last_error(sqlite3_vfs *vfs, int n, char *out)
 static const char *register_scratch_vfs(void)
 {
 	if (!sqlite3_vfs_find("dbcare_scratch")) {
-		sqlite3_vfs *dflt = sqlite3_vfs_find(NULL);
-		if (!dflt)
+		if (!sqldbc_vfs_over_default(&scratch_vfs, "dbcare_scratch", (int)sizeof(scratch_file)))
 			return NULL;
-		scratch_vfs.iVersion = 1;
-		scratch_vfs.szOsFile =
-		    dflt->szOsFile > (int)sizeof(scratch_file) ? dflt->szOsFile : (int)sizeof(scratch_file);
-		scratch_vfs.mxPathname = dflt->mxPathname;
-		scratch_vfs.zName = "dbcare_scratch";
-		scratch_vfs.pAppData = dflt;
 		scratch_vfs.xOpen = scratch_open;
 		scratch_vfs.xDelete = scratch_delete;
 		scratch_vfs.xAccess = scratch_access;
 		scratch_vfs.xFullPathname = scratch_fullname;
-		scratch_vfs.xRandomness = scratch_random;
-		scratch_vfs.xSleep = scratch_sleep;
-		scratch_vfs.xCurrentTime = scratch_time;
 		scratch_vfs.xGetLastError = scratch_last_error;
 		if (sqlite3_vfs_register(&scratch_vfs, 0) != SQLITE_OK)
 			return NULL;

@@ -45,6 +45,7 @@ char *cli_read_file(const char *path)
 	while (buf && len <= MAX_READ_BYTES && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
 		len += got;
 		if (len + 1 == cap) {
+			/* why: a text buffer that stops at the read limit, not an array */
 			cap = cap * 2 <= MAX_READ_BYTES + 2 ? cap * 2 : MAX_READ_BYTES + 2;
 			char *more = realloc(buf, cap);
 			if (!more)

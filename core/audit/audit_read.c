@@ -12,6 +12,34 @@
 
 #define ENTRY_COLUMNS "id, at, txid, db_user, actor, operation"
 
+/* given's values of the key columns cols (the table's stored "key"
+ * option), in that order, as a new object in *keyed (the caller releases
+ * it); an error when a key column has no value or given names another. */
+static int key_in_order(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name,
+                        const json_t *cols, const json_t *given, json_t **keyed)
+{
+	if (!(*keyed = json_object()))
+		return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	size_t i;
+	const json_t *col;
+	json_array_foreach(cols, i, col)
+	{
+		const char *c = json_string_value(col);
+		json_t *v = c ? json_object_get(given, c) : NULL;
+		if (!v)
+			return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+			                 "argument \"key\" has no value for key column \"%s\"",
+			                 c ? dbc_excerpt(ctx, c, DBC_EXCERPT) : "?");
+		if (json_object_set(*keyed, c, v) != 0)
+			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+	}
+	if (json_object_size(given) != json_object_size(*keyed))
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "argument \"key\" names columns that are not the key of %s",
+		                 e->display(ctx, name));
+	return DBC_OK;
+}
+
 /* The key a caller gave, written as the triggers write keys: the key columns
  * in the stored order, compact (SQLite compares keys as text). */
 static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *name, const char *key,
@@ -31,45 +59,17 @@ static int canonical_key(dbc_ctx *ctx, const dbc_audit_hooks *e, const char *nam
 	int n;
 	json_t *keyed = NULL;
 	json_t *stored = NULL;
-	if (dbc_audit_load_tables(ctx, e, name, &rows, &n) != DBC_OK)
-		goto fail;
-	if (n > 0 && (stored = json_loads(rows[0].options, 0, NULL)) != NULL) {
-		const json_t *cols = json_object_get(stored, "key");
-		keyed = json_object();
-		size_t i;
-		const json_t *col;
-		json_array_foreach(cols, i, col)
-		{
-			const char *c = json_string_value(col);
-			json_t *v = c ? json_object_get(given, c) : NULL;
-			if (!v) {
-				dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-				          "argument \"key\" has no value for key column \"%s\"",
-				          c ? dbc_excerpt(ctx, c, DBC_EXCERPT) : "?");
-				goto fail;
-			}
-			if (!keyed || json_object_set(keyed, c, v) != 0)
-				goto oom;
-		}
-		if (json_object_size(given) != json_object_size(keyed)) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-			          "argument \"key\" names columns that are not the key of %s",
-			          e->display(ctx, name));
-			goto fail;
-		}
+	int rc = dbc_audit_load_tables(ctx, e, name, &rows, &n);
+	if (rc == DBC_OK && n > 0 && (stored = json_loads(rows[0].options, 0, NULL)) != NULL)
+		rc = key_in_order(ctx, e, name, json_object_get(stored, "key"), given, &keyed);
+	if (rc == DBC_OK) {
+		*out = dbc_json_dump(ctx, keyed ? keyed : given, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		rc = *out ? DBC_OK : DBC_ERROR;
 	}
-	*out = dbc_json_dump(ctx, keyed ? keyed : given, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(given);
 	json_decref(keyed);
 	json_decref(stored);
-	return *out ? DBC_OK : DBC_ERROR;
-oom:
-	dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-fail:
-	json_decref(given);
-	json_decref(keyed);
-	json_decref(stored);
-	return DBC_ERROR;
+	return rc;
 }
 
 static int add_row(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *cols)

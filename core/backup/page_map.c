@@ -103,7 +103,8 @@ static bool room_for_page(dbc_page_map *pm, int64_t pgno)
 static bool add_cell(dbc_page_map *pm, int64_t key, uint32_t child)
 {
 	/* a bound on what garbage pages may make us keep: real interior pages
-	 * are a small share of a file */
+	 * are a small share of a file (why: the size dbc_heap_reserve would
+	 * grow to, checked before it grows) */
 	size_t want = pm->capkept == 0 ? 4096 : pm->capkept * 2;
 	if ((size_t)pm->nkept >= pm->capkept &&
 	    (want > (size_t)(64 * (pm->pages + 1024)) ||

@@ -44,6 +44,8 @@ static int grow(dbc_ctx *ctx, dbc_name_map *m)
 	int live = 0;
 	for (int i = 0; i < m->cap; i++)
 		live += m->slots[i].key && m->slots[i].value >= 0;
+	/* why: a hash table's slots, a power of two rehashed anew, not an
+	 * array that keeps its items */
 	dbc_name_map g = {.cap = 16};
 	while (g.cap < 4 * (live + 1))
 		g.cap *= 2;

@@ -22,16 +22,9 @@ void dbc_health_skip(dbc_ctx *ctx, dbc_health_fact *fact, const char *reason, co
 int dbc_health_add_object(dbc_ctx *ctx, dbc_health_fact *fact, const char *schema, const char *name,
                           const char *table, double value, const char *detail)
 {
-	if (fact->nobjects == fact->capobjects) {
-		int cap = fact->capobjects ? fact->capobjects * 2 : 8;
-		dbc_health_object *o = dbc_alloc(ctx, sizeof(*o) * (size_t)cap);
-		if (!o)
-			return DBC_ERROR;
-		if (fact->nobjects)
-			memcpy(o, fact->objects, sizeof(*o) * (size_t)fact->nobjects);
-		fact->objects = o;
-		fact->capobjects = cap;
-	}
+	if (dbc_grow(ctx, &fact->objects, fact->nobjects, &fact->capobjects, sizeof(*fact->objects),
+	             8) != DBC_OK)
+		return DBC_ERROR;
 	dbc_health_object *o = &fact->objects[fact->nobjects];
 	o->schema = schema ? dbc_strdup(ctx, schema) : NULL;
 	o->name = dbc_strdup(ctx, name ? name : "");

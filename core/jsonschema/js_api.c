@@ -1,7 +1,7 @@
 /*
  * js_api.c — what the SQL functions do, over the cache: dbjson_valid,
- * dbjson_assert, dbjson_errors, dbjson_schema_valid. The glue only decodes
- * arguments and encodes the results.
+ * dbjson_assert, dbjson_errors (dbjson_schema_valid: js_meta_check.c). The
+ * glue only decodes arguments and encodes the results.
  */
 #include "jsonschema/js_private.h"
 
@@ -43,12 +43,6 @@ int dbc_jsonschema_valid_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *docu
 	return rc;
 }
 
-/* "/items/2/price" for the message; the whole document is "(document)". */
-static const char *where(const char *pointer)
-{
-	return *pointer ? pointer : "(document)";
-}
-
 int dbc_jsonschema_assert(dbc_ctx *ctx, dbc_js_cache *cache, const char *document,
                           const char *schema, bool format_assertion)
 {
@@ -71,8 +65,8 @@ int dbc_jsonschema_assert_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
 		return rc;
 	if (n == 0) /* cannot happen: a failure always records one error */
 		return dbc_error(ctx, "23514", "the document does not match the schema");
-	dbc_error(ctx, "23514", "%s: %s (%s at %s)", where(errors[0].instance_path), errors[0].message,
-	          errors[0].keyword, errors[0].schema_path);
+	dbc_error(ctx, "23514", "%s: %s (%s at %s)", js_where(errors[0].instance_path),
+	          errors[0].message, errors[0].keyword, errors[0].schema_path);
 	if (n > 1)
 		dbc_error_detail(ctx, "%d more error%s; dbjson_errors lists them all.", n - 1,
 		                 n > 2 ? "s" : "");
@@ -105,53 +99,4 @@ int dbc_jsonschema_errors_any(dbc_ctx *ctx, dbc_js_cache *cache, const char *doc
 		rc = dbc_rows_add(out, row);
 	}
 	return rc;
-}
-
-/* Why text's draft's meta-schema refuses it (arena text), or NULL. */
-int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why)
-{
-	js_alloc a = {.ctx = ctx};
-	js_val *doc;
-	*why = NULL;
-	if (js_parse(ctx, &a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
-		return DBC_ERROR;
-	dbc_js_draft draft = DBC_JS_DRAFT2020;
-	const js_val *declared = js_get(doc, "$schema");
-	if (declared && (declared->kind != JV_STR || !js_draft_of_uri(declared->u.s, &draft))) {
-		*why = dbc_printf(ctx, "$schema names no supported draft (4, 6, 7, 2019-09, 2020-12)");
-		return DBC_OK;
-	}
-	/* the meta-schema, compiled for this call: it is small */
-	char *meta_ref = dbc_printf(ctx, "{\"$ref\":\"%s\"}", js_meta_uri(draft));
-	dbc_jschema *meta;
-	if (!meta_ref || dbc_jschema_compile(ctx, meta_ref, NULL, &meta) != DBC_OK)
-		return DBC_ERROR;
-	dbc_js_error *errors;
-	int n;
-	bool valid;
-	int rc = dbc_jschema_validate(ctx, meta, text, &valid, &errors, &n, 1);
-	dbc_jschema_free(meta);
-	if (rc == DBC_OK && !valid)
-		*why = n ? dbc_printf(ctx, "%s: %s", where(errors[0].instance_path), errors[0].message)
-		         : dbc_strdup(ctx, "refused by its meta-schema");
-	return rc;
-}
-
-int dbc_jschema_check(dbc_ctx *ctx, const char *text, bool *valid, char **why)
-{
-	*valid = false;
-	if (js_meta_refusal(ctx, text, why) != DBC_OK)
-		return DBC_ERROR;
-	if (*why)
-		return DBC_OK;
-	/* valid by its meta-schema; it must also compile (refs resolve, regexes) */
-	dbc_jschema *compiled;
-	if (dbc_jschema_compile(ctx, text, NULL, &compiled) != DBC_OK) {
-		*why = dbc_strdup(ctx, ctx->message);
-		dbc_error_clear(ctx);
-		return DBC_OK;
-	}
-	dbc_jschema_free(compiled);
-	*valid = true;
-	return DBC_OK;
 }

@@ -353,6 +353,43 @@ js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, db
 	return n;
 }
 
+/* The node uri (absolute, maybe with a fragment) names. A document not yet
+ * in the schema (a draft's meta-schema, or a remote the options load) is
+ * fetched and compiled whole on first use; a JSON Pointer's target is
+ * compiled the first time a $ref names it (js_compile_node returns the node
+ * of a subschema compiled before). js_ref.c only finds: the compiling is
+ * here. */
+static js_node *ref_target(js_compiler *c, const char *uri)
+{
+	const char *frag;
+	char *doc = js_uri_strip_fragment(c->ctx, uri, &frag);
+	if (!doc)
+		return NULL;
+	js_resource *res = js_find_resource(c->s, doc);
+	if (!res) {
+		dbc_js_draft draft;
+		js_val *v = js_fetch_document(c, doc, &draft);
+		if (!v || !js_load_document(c, v, doc, draft) || !(res = js_find_resource(c->s, doc)))
+			return NULL;
+	}
+	js_node *n = NULL;
+	if (*frag == '\0')
+		n = res->root;
+	else if (*frag != '/')
+		n = js_find_anchor(c->s, res, frag);
+	else {
+		const js_val *target = js_pointer_target(c->ctx, res, frag);
+		if (target)
+			n = js_compile_node(c, target, res, res->draft);
+		if (c->ctx->failed)
+			return NULL;
+	}
+	if (!n)
+		dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema's $ref %s points to nothing",
+		          dbc_excerpt(c->ctx, uri, 200));
+	return n;
+}
+
 /* Resolves one node's references (static targets). */
 static int resolve_refs(js_compiler *c, js_node *n)
 {
@@ -360,13 +397,13 @@ static int resolve_refs(js_compiler *c, js_node *n)
 	const js_val *ref = n->kw[KW_REF];
 	if (ref && ref->kind == JV_STR) {
 		char *uri = js_uri_resolve(c->ctx, base, ref->u.s);
-		if (!uri || !(n->ref = js_resolve(c, uri)))
+		if (!uri || !(n->ref = ref_target(c, uri)))
 			return DBC_ERROR;
 	}
 	const js_val *dyn = n->kw[KW_DYNAMIC_REF];
 	if (dyn && dyn->kind == JV_STR) {
 		char *uri = js_uri_resolve(c->ctx, base, dyn->u.s);
-		if (!uri || !(n->dynamic_ref = js_resolve(c, uri)))
+		if (!uri || !(n->dynamic_ref = ref_target(c, uri)))
 			return DBC_ERROR;
 		/* dynamic only when the static target carries a $dynamicAnchor of that name */
 		const char *frag = strchr(uri, '#');
@@ -381,28 +418,46 @@ static int resolve_refs(js_compiler *c, js_node *n)
 	const js_val *rec = n->kw[KW_RECURSIVE_REF];
 	if (rec && rec->kind == JV_STR) {
 		char *uri = js_uri_resolve(c->ctx, base, rec->u.s);
-		if (!uri || !(n->dynamic_ref = js_resolve(c, uri)))
+		if (!uri || !(n->dynamic_ref = ref_target(c, uri)))
 			return DBC_ERROR;
 	}
 	return DBC_OK;
 }
 
-int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
-                        dbc_jschema **out)
+/* Compiles text into c->s: every node, then every node's references. On
+ * DBC_ERROR the ctx holds why (or nothing, when memory ran out). */
+static int compile_text(js_compiler *c, const char *text)
+{
+	js_val *doc;
+	if (js_parse(c->ctx, &c->a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
+		return DBC_ERROR;
+	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE)
+		return dbc_error(c->ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "a schema must be a JSON object or a boolean, not %s",
+		                 js_excerpt(c->ctx, doc, DBC_EXCERPT));
+	dbc_js_draft draft = DBC_JS_DRAFT2020;
+	if (draft_of(c, js_get(doc, "$schema"), &draft) != DBC_OK)
+		return DBC_ERROR;
+	c->s->draft = draft;
+	/* a document without $id gets a base of its own, so relative refs resolve */
+	const char *base = c->opts->base_uri ? c->opts->base_uri : "urn:dbcare:schema";
+	js_resource *res = js_add_resource(c, base, draft);
+	if (!res || !(c->s->root = js_compile_node(c, doc, res, draft)))
+		return DBC_ERROR;
+	if (!res->root)
+		res->root = c->s->root;
+	/* the list grows while it is walked: a $ref to a document not yet
+	 * loaded compiles it, and its own references join the end */
+	for (int i = 0; i < c->npending; i++)
+		if (resolve_refs(c, c->pending[i]) != DBC_OK)
+			return DBC_ERROR;
+	return DBC_OK;
+}
+
+int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts, dbc_jschema **out)
 {
 	static const dbc_js_options defaults = {0};
 	*out = NULL;
-	if (opts && opts->check_meta) {
-		char *why;
-		if (js_meta_refusal(ctx, text, &why) != DBC_OK)
-			return DBC_ERROR;
-		if (why) {
-			dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT, "the schema is not a valid JSON Schema: %s",
-			          why);
-			dbc_error_hint(ctx, "dbjson_schema_valid checks a schema before it is used.");
-			return DBC_ERROR;
-		}
-	}
 	js_compiler c = {.ctx = ctx, .opts = opts ? opts : &defaults};
 	c.s = calloc(1, sizeof(dbc_jschema));
 	if (!c.s || !(c.s->pool = js_pool_new())) {
@@ -412,36 +467,14 @@ int dbc_jschema_compile(dbc_ctx *ctx, const char *text, const dbc_js_options *op
 	c.a.ctx = ctx;
 	c.a.pool = c.s->pool;
 	c.s->format_assertion = c.opts->format_assertion;
-	js_val *doc;
-	if (js_parse(ctx, &c.a, text, "the schema", DBC_JS_MAX_SCHEMA_DEPTH, &doc) != DBC_OK)
-		goto fail;
-	if (doc->kind != JV_OBJ && doc->kind != JV_TRUE && doc->kind != JV_FALSE) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "a schema must be a JSON object or a boolean, not %s",
-		          js_excerpt(ctx, doc, DBC_EXCERPT));
-		goto fail;
+	if (compile_text(&c, text) != DBC_OK) {
+		if (!ctx->failed)
+			dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
+		dbc_jschema_free(c.s);
+		return DBC_ERROR;
 	}
-	dbc_js_draft draft = DBC_JS_DRAFT2020;
-	if (draft_of(&c, js_get(doc, "$schema"), &draft) != DBC_OK)
-		goto fail;
-	c.s->draft = draft;
-	/* a document without $id gets a base of its own, so relative refs resolve */
-	const char *base = c.opts->base_uri ? c.opts->base_uri : "urn:dbcare:schema";
-	js_resource *res = js_add_resource(&c, base, draft);
-	if (!res || !(c.s->root = js_compile_node(&c, doc, res, draft)))
-		goto fail;
-	if (!res->root)
-		res->root = c.s->root;
-	for (int i = 0; i < c.npending; i++)
-		if (resolve_refs(&c, c.pending[i]) != DBC_OK)
-			goto fail;
 	*out = c.s;
 	return DBC_OK;
-fail:
-	if (!ctx->failed)
-		dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	dbc_jschema_free(c.s);
-	return DBC_ERROR;
 }
 
 void dbc_jschema_free(dbc_jschema *s)

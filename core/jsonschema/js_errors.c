@@ -90,3 +90,8 @@ bool(js_fail)(js_run *r, const js_path *ipath, const js_path *spath, const char 
 	js_error_add(r->ctx, r->errors, ipath, strcmp(keyword, "false") ? &kw : spath, keyword, msg);
 	return false;
 }
+
+const char *js_where(const char *instance_path)
+{
+	return *instance_path ? instance_path : "(document)";
+}

@@ -225,7 +225,8 @@ struct dbc_jschema {
 	int nregex, capregex;
 };
 
-/* Compiler internals shared by js_compile.c and js_ref.c. */
+/* Compiler internals shared by js_compile.c and js_ref.c (which finds what
+ * a $ref names for the compiler, and never compiles). */
 typedef struct js_compiler {
 	dbc_ctx *ctx;
 	dbc_jschema *s;
@@ -240,13 +241,27 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
                          dbc_js_draft draft);
 js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft);
 int js_add_anchor(js_compiler *c, js_resource *res, const char *name, js_node *node, bool dynamic);
-/* Resolves uri (absolute, maybe with a fragment) to a node, loading the
- * drafts' meta-schemas or (tests only) a remote on demand. */
-js_node *js_resolve(js_compiler *c, const char *uri);
-/* The anchor name in the dynamic scope (2020-12) or NULL. */
-js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
 /* Loads a whole document as a new resource tree with base uri. */
 js_node *js_load_document(js_compiler *c, const js_val *doc, const char *uri, dbc_js_draft draft);
+/* The whole compile (js_compile.c), without the meta-schema check that
+ * dbc_jschema_compile adds above it when the options ask (js_meta_check.c). */
+int js_compile_schema(dbc_ctx *ctx, const char *text, const dbc_js_options *opts,
+                      dbc_jschema **out);
+
+/* What a $ref names (js_ref.c: finds, never compiles). The resource of uri
+ * (no fragment) or NULL; the anchor name in res or NULL; the anchor name in
+ * the dynamic scope (2020-12) or NULL. */
+js_resource *js_find_resource(const dbc_jschema *s, const char *uri);
+js_node *js_find_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
+js_node *js_find_dynamic_anchor(const dbc_jschema *s, const js_resource *res, const char *name);
+/* The parsed document at doc (no fragment), not yet in the schema: a
+ * draft's meta-schema or (tests only) a remote from the options' loader;
+ * *draft its draft when it is a meta-schema, else the schema's. NULL with
+ * the ctx's error when there is none. */
+js_val *js_fetch_document(js_compiler *c, const char *doc, dbc_js_draft *draft);
+/* The subschema at pointer (a fragment, already percent-decoded) in res's
+ * document, or NULL when it names nothing or no schema. */
+const js_val *js_pointer_target(dbc_ctx *ctx, const js_resource *res, const char *pointer);
 
 /* URIs (RFC 3986 reference resolution, enough for $id and $ref). */
 char *js_uri_resolve(dbc_ctx *ctx, const char *base, const char *ref);
@@ -254,8 +269,9 @@ char *js_uri_strip_fragment(dbc_ctx *ctx, const char *uri, const char **fragment
 /* JSON Pointer (RFC 6901) fragment, already percent-decoded: NULL if absent. */
 const js_val *js_pointer(dbc_ctx *ctx, const js_val *root, const char *pointer);
 
-/* Drafts and meta-schemas. js_meta_refusal: why the draft's meta-schema
- * refuses schema text (arena), NULL when it does not. */
+/* Drafts and meta-schemas. js_meta_refusal (js_meta_check.c, above the
+ * compiler and the validator): why the draft's meta-schema refuses schema
+ * text (arena), NULL when it does not. */
 int js_meta_refusal(dbc_ctx *ctx, const char *text, char **why);
 bool js_draft_of_uri(const char *uri, dbc_js_draft *draft);
 const char *js_meta_uri(dbc_js_draft draft);
@@ -276,6 +292,9 @@ typedef struct js_path {
 #define JS_PATH_CSTR ((size_t)-1)
 
 char *js_path_pointer(dbc_ctx *ctx, const js_path *p);
+/* An instance path for a message: "/items/2/price", or "(document)" for
+ * the whole document. */
+const char *js_where(const char *instance_path);
 
 /* The errors of one validation. */
 typedef struct js_errors {

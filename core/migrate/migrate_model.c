@@ -10,18 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The arrays grow in the call's arena (dbc_grow), 32 slots first. */
 #define GROW(ctx, arr, n, cap)                                                                     \
 	do {                                                                                           \
-		if ((n) == (cap)) {                                                                        \
-			int ncap_ = (cap) ? (cap)*2 : 32;                                                      \
-			void *nv_ = dbc_alloc((ctx), sizeof(*(arr)) * (size_t)ncap_);                          \
-			if (!nv_)                                                                              \
-				return DBC_ERROR;                                                                  \
-			if (n)                                                                                 \
-				memcpy(nv_, (arr), sizeof(*(arr)) * (size_t)(n));                                  \
-			(arr) = nv_;                                                                           \
-			(cap) = ncap_;                                                                         \
-		}                                                                                          \
+		if (dbc_grow((ctx), &(arr), (n), &(cap), sizeof(*(arr)), 32) != DBC_OK)                    \
+			return DBC_ERROR;                                                                      \
 	} while (0)
 
 int dbc_mig_set_add(dbc_ctx *ctx, dbc_mig_set *set, const dbc_mig *m)

@@ -446,40 +446,43 @@ static int delete_verified(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
 	return DBC_OK;
 }
 
-int dbc_retain_export_delete(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
-                             int64_t batch_id, int64_t *deleted)
+/* dbc_retain_export_delete's steps, inside its savepoint. */
+static int delete_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                        int64_t batch_id, int64_t *deleted)
 {
-	*deleted = 0;
 	dbc_policies ps;
 	dbc_schema s;
 	dbc_policy_ctx pc;
 	batch_state b;
+	if (open_policy(ctx, eng, name, &ps, &s, &pc) != DBC_OK ||
+	    load_state(ctx, name, batch_id, &b) != DBC_OK)
+		return DBC_ERROR;
+	if (!b.found)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
+		                 "retention policy \"%s\" has no archive batch %lld", name,
+		                 (long long)batch_id);
+	if (strcmp(b.stage, "done") == 0)
+		return DBC_OK; /* deleted before: nothing more */
+	if (strcmp(b.stage, "verified") != 0)
+		return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
+		                 "retention policy \"%s\": archive batch %lld is %s, not verified; "
+		                 "nothing is deleted",
+		                 name, (long long)batch_id, b.stage);
+	return delete_verified(ctx, eng, &pc, &b, deleted);
+}
+
+int dbc_retain_export_delete(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *name,
+                             int64_t batch_id, int64_t *deleted)
+{
+	*deleted = 0;
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
-	if (open_policy(ctx, eng, name, &ps, &s, &pc) != DBC_OK ||
-	    load_state(ctx, name, batch_id, &b) != DBC_OK)
-		goto fail;
-	if (!b.found) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_ARGUMENT,
-		          "retention policy \"%s\" has no archive batch %lld", name, (long long)batch_id);
-		goto fail;
+	if (delete_batch(ctx, eng, name, batch_id, deleted) != DBC_OK) {
+		ctx->host->rollback(ctx, level);
+		return DBC_ERROR;
 	}
-	if (strcmp(b.stage, "done") == 0)
-		return ctx->host->release(ctx, level); /* deleted before: nothing more */
-	if (strcmp(b.stage, "verified") != 0) {
-		dbc_error(ctx, DBC_SQLSTATE_BAD_STATE,
-		          "retention policy \"%s\": archive batch %lld is %s, not verified; nothing is "
-		          "deleted",
-		          name, (long long)batch_id, b.stage);
-		goto fail;
-	}
-	if (delete_verified(ctx, eng, &pc, &b, deleted) != DBC_OK)
-		goto fail;
 	return ctx->host->release(ctx, level);
-fail:
-	ctx->host->rollback(ctx, level);
-	return DBC_ERROR;
 }
 
 /* ------------------------------------------- an ATTACHed archive (SQLite)

@@ -340,16 +340,8 @@ static section *section_of(dbc_ctx *ctx, section **secs, int *n, int *cap, const
 	for (int i = 0; i < *n; i++)
 		if (strcmp((*secs)[i].type, type) == 0)
 			return &(*secs)[i];
-	if (*n == *cap) {
-		int ncap = *cap * 2 + 4;
-		section *s = dbc_zalloc(ctx, sizeof(section) * (size_t)ncap);
-		if (!s)
-			return NULL;
-		if (*n)
-			memcpy(s, *secs, sizeof(section) * (size_t)*n);
-		*secs = s;
-		*cap = ncap;
-	}
+	if (dbc_grow(ctx, secs, *n, cap, sizeof(section), 4) != DBC_OK)
+		return NULL;
 	(*secs)[*n] = (section){type, {0}};
 	return &(*secs)[(*n)++];
 }

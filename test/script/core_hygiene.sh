@@ -14,7 +14,20 @@
 #      table, sqldbc_<id>, count as used by the table);
 #   4. the headers rule of docs/ARCHITECTURE.md: a file outside a part of
 #      core/ includes only that part's public headers: any of base/, the one
-#      named after the part (<part>/<part>.h), and schema/'s DDL reader.
+#      named after the part (<part>/<part>.h), and schema/'s DDL reader;
+#   5. one growth helper per kind of memory: an array's capacity is doubled
+#      (cap * 2, cap *= 2) only inside the helpers, dbc_grow for a call's
+#      arena (core/base/ctx.c, beside its text buffer's growth),
+#      dbc_heap_reserve for the heap (core/base/heap_grow.c) and pgdbc_room
+#      for the PostgreSQL glue's own memory contexts (pg/memory.c); anywhere
+#      else in core/, pg/, sqlite/ or cli/ a doubling carries a "why:"
+#      comment on the line or in the 8 lines above it (a text builder, a
+#      hash table's slots, SQLite's allocator);
+#   6. no goto added: in core/, pg/, sqlite/ and cli/ a file has at most the
+#      gotos GOTO_CEILING lists for it (what was left when the rule came:
+#      cleanup paths of the sealed container and of the command's backup
+#      files, the JSON readers' state machines), any other file none. A
+#      file that loses some may lower its ceiling; none is ever raised.
 # Usage: core_hygiene.sh [ROOT] (default: this tree).
 set -eu
 root=${1:-"$(dirname "$0")/../.."}
@@ -175,6 +188,49 @@ for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.gl
             continue
         failures.append(f"{path}:{n}: includes {part}/{header}, private to core/{part}/")
 print("ok: %d includes of another part's headers, each public" % included)
+
+# 5. capacities doubled by hand outside the growth helpers
+GROWTH_HELPERS = {"core/base/ctx.c", "core/base/heap_grow.c", "pg/memory.c"}
+doubling = re.compile(r"\bcap\w*\)?\s*\*=?\s*2\b")
+doublings = 0
+for path in sorted(glob.glob("core/*/*.c") + glob.glob("pg/*.c") + glob.glob("sqlite/*.c") +
+                   glob.glob("cli/*.c") + glob.glob("cli/*/*.c")):
+    if path in GROWTH_HELPERS:
+        continue
+    text = open(path, encoding="utf-8").read()
+    lines = text.split("\n")
+    for i, line in enumerate(strip(text).split("\n")):
+        if not doubling.search(line):
+            continue
+        doublings += 1
+        if any("why:" in lines[k] for k in range(max(0, i - 8), i + 1)):
+            continue
+        failures.append(f"{path}:{i + 1}: a capacity doubled by hand: grow it with dbc_grow, "
+                        f"dbc_heap_reserve or pgdbc_room, or say why: {lines[i].strip()}")
+print("ok: %d capacities doubled outside the growth helpers, each with its reason" % doublings)
+
+# 6. goto, never more than the ceiling
+GOTO_CEILING = {
+    "cli/backup/cmd_restore.c": 6,
+    "cli/backup/pg_contents.c": 5,
+    "cli/backup/pgbackrest_restore.c": 7,
+    "cli/backup/pgbackrest_verify.c": 9,
+    "core/backup/backup_mark.c": 5,
+    "core/container/container.c": 21,
+    "core/jsonschema/js_parse.c": 3,
+    "core/jsonschema/js_validate.c": 2,
+    "core/migrate/migrate_list.c": 2,
+}
+goto = re.compile(r"\bgoto\b")
+gotos = 0
+for path in sorted(glob.glob("core/*/*.[ch]") + glob.glob("pg/*.[ch]") + glob.glob("sqlite/*.[ch]") +
+                   glob.glob("cli/*.[ch]") + glob.glob("cli/*/*.[ch]")):
+    n = len(goto.findall(strip(open(path, encoding="utf-8").read())))
+    gotos += n
+    if n > GOTO_CEILING.get(path, 0):
+        failures.append(f"{path}: {n} goto (at most {GOTO_CEILING.get(path, 0)}): "
+                        f"return from a step function instead")
+print("ok: %d goto, no file over its ceiling (%d files have one)" % (gotos, len(GOTO_CEILING)))
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))

@@ -13,9 +13,10 @@
 #          one part, each folder of cli/ a part and cli/'s own files one):
 #          a part reaching up by a declaration of its own, which the include
 #          check cannot see, fails here;
-#        - no cycle between files, except inside the groups of core/ listed
-#          below, each with its reason (the glues and the command have none:
-#          each names what it builds on, never what builds on it);
+#        - no cycle between files, anywhere, with no exemption: each file
+#          names what it builds on, never what builds on it (a recursion of
+#          one job, like compiling a $ref's target while compiling, stays
+#          inside one file, or the lower file is handed what it calls back);
 #        - none at all between the files listed in APART (the layers inside
 #          a part that must stay so).
 # Usage: core_layering.sh [ROOT] (default: this tree).
@@ -40,16 +41,9 @@ command -v nm >/dev/null || fail "nm (binutils) is needed to read the objects' s
 exec python3 - <<'PY'
 import collections, fnmatch, glob, os, subprocess, sys
 
-# Groups of files that may call each other in a cycle: an SCC of the file
-# graph passes when every file of it matches one group's patterns.
-TOLERATED = [
-    (["core/jsonschema/js_*"],
-     "the validator compiles a $ref's target on first use, and compiling "
-     "validates a schema against its metaschema: recursion of one job"),
-]
-# Files that never share a cycle, tolerated group or not: any two files
-# matching one entry's patterns must depend one way (their order is the
-# layering the entry names).
+# Files whose layering inside a part is named here: any two files matching
+# one entry's patterns must depend one way (their order is the layering the
+# entry names); the message says which order, where a bare cycle would not.
 APART = [
     (["core/check/check_rows.o", "core/check/check_run.o"],
      "the checks (check_run.c) fill findings; the rows for SQL (check_rows.c) read them"),
@@ -162,10 +156,6 @@ def _show(trail, edges):
     return " -> ".join(f"{a} ({edges[a][b]})" for a, b in zip(trail, trail[1:])) + f" -> {trail[-1]}"
 
 
-def tolerated(comp):
-    return any(all(any(fnmatch.fnmatch(f, p) for p in pats) for f in comp) for pats, _ in TOLERATED)
-
-
 sqlite_core = glob.glob("build/sqlite/core/*/*.o")
 builds = [("SQLite", sorted(sqlite_core + glob.glob("build/sqlite/sqlite/*.o")))]
 pg = sorted(glob.glob("build/pg/core/*/*.o") + glob.glob("build/pg/pg/*.o"))
@@ -203,22 +193,18 @@ for name, objs in builds:
     for comp in sccs({part(f) for f in files}, pedges):
         steps = [f"{a} -> {b}: {pedges[a][b]}" for a in comp for b in comp if b in pedges.get(a, {})]
         problems.append(f"{name}: parts call each other: {' '.join(comp)} ({'; '.join(steps)})")
-    left = 0
     for comp in sccs(files, edges):
         for pats, why in APART:
             hit = [f for f in comp if any(fnmatch.fnmatch(f, p) for p in pats)]
             if len(hit) > 1:
                 problems.append(f"{name}: {' and '.join(hit)} call each other (in one cycle); "
                                 f"they must depend one way: {why}")
-        if tolerated(comp):
-            left += 1
-        else:
-            problems.append(f"{name}: files call each other: {' '.join(comp)}; for one: "
-                            f"{path_in(comp, edges)}")
-    print(f"ok: {name}: {len(files)} objects read; file cycles inside tolerated groups: {left}")
+        problems.append(f"{name}: files call each other: {' '.join(comp)}; for one: "
+                        f"{path_in(comp, edges)}")
+    print(f"ok: {name}: {len(files)} objects read")
 for p in problems:
     print("FAIL:", p)
 if problems:
     sys.exit(1)
-print("ok: no cycle between parts, none between files outside the tolerated groups")
+print("ok: no cycle between parts, none between files")
 PY
