@@ -26,6 +26,7 @@ struct dbc_js_builder {
 	int depth, cap;
 	js_val *root;
 	bool failed;
+	bool borrow; /* keys and strings point at the host's bytes */
 };
 
 dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
@@ -89,6 +90,20 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 	return v;
 }
 
+void dbc_js_build_borrow(dbc_js_builder *b)
+{
+	b->borrow = true;
+}
+
+/* A key's or a string's bytes as the document holds them: the host's
+ * (borrowed), or a copy in the arena. */
+static const char *keep(dbc_js_builder *b, const char *s, size_t len)
+{
+	if (b->borrow)
+		return s ? s : "";
+	return js_alloc_strn(&b->a, s, len);
+}
+
 int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 {
 	js_val *v = place(b, object ? JV_OBJ : JV_ARR);
@@ -129,7 +144,7 @@ int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 	if (!f || f->v->kind != JV_OBJ || f->keyed || f->next >= f->v->n)
 		return misuse(b);
 	js_member *m = &f->v->u.members[f->next];
-	if (!(m->key = js_alloc_strn(&b->a, s, len)))
+	if (!(m->key = keep(b, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	m->klen = len;
 	f->keyed = true;
@@ -144,7 +159,7 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 	if (len > UINT32_MAX)
 		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "a string of the document is too long");
 	v->n = (uint32_t)len;
-	if (!(v->u.s = js_alloc_strn(&b->a, s, len)))
+	if (!(v->u.s = keep(b, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_OK;
 }
