@@ -15,6 +15,7 @@
 /* One open array or object: where its next item or member goes. */
 typedef struct js_frame {
 	js_val *v;
+	js_val *kids; /* v->n values side by side, taken in turn */
 	size_t next;
 	bool keyed; /* object: the key of member `next` is set, its value is due */
 } js_frame;
@@ -64,14 +65,13 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		          DBC_JS_MAX_DEPTH);
 		return NULL;
 	}
-	js_val *v = js_alloc_val(&b->a, kind);
-	if (!v) {
-		fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		return NULL;
-	}
 	if (b->depth == 0) {
-		if (b->root) {
-			misuse(b);
+		js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
+		if (!v) {
+			if (b->root)
+				misuse(b);
+			else
+				fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 			return NULL;
 		}
 		b->root = v;
@@ -82,6 +82,9 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		misuse(b);
 		return NULL;
 	}
+	/* the children were allocated with their container: no allocation */
+	js_val *v = &f->kids[f->next];
+	v->kind = (unsigned char)kind;
 	if (f->v->kind == JV_OBJ) {
 		f->v->u.members[f->next++].val = v;
 		f->keyed = false;
@@ -113,13 +116,14 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "the document has too many members or items");
 	v->n = (uint32_t)n;
 	if (object)
-		v->u.members = js_alloc_bytes(&b->a, sizeof(js_member) * n);
+		v->u.members = js_alloc_array(&b->a, sizeof(js_member) * n);
 	else
-		v->u.items = js_alloc_bytes(&b->a, sizeof(js_val *) * n);
+		v->u.items = js_alloc_array(&b->a, sizeof(js_val *) * n);
+	js_val *kids = js_alloc_vals(&b->a, n);
 	if (dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK ||
-	    (object ? !v->u.members : !v->u.items))
+	    (object ? !v->u.members : !v->u.items) || !kids)
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	b->stack[b->depth++] = (js_frame){.v = v};
+	b->stack[b->depth++] = (js_frame){.v = v, .kids = kids};
 	return DBC_OK;
 }
 

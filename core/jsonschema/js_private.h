@@ -80,6 +80,11 @@ js_pool *js_pool_new(void);
 void js_pool_free(js_pool *pool);
 void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
+/* n zeroed values side by side (a container's children), and n zeroed
+ * bytes for an array of pointers or members, from a slab; NULL (error set)
+ * on exhaustion. */
+js_val *js_alloc_vals(js_alloc *a, size_t n);
+void *js_alloc_array(js_alloc *a, size_t n);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 
@@ -216,7 +221,8 @@ struct js_node {
 	/* A leaf asserts nothing but its type, if that (most subschemas of real
 	 * schemas: {"type": "string"}): an instance of a kind in leaf_kinds
 	 * (bit 1 << js_kind) passes it without an evaluation; any other goes
-	 * the whole way (js_node_find_leaf). */
+	 * the whole way (js_node_find_leaf). A node that is only a $ref (drafts
+	 * 4-7) is judged by its target's leaf. */
 	bool leaf;
 	uint8_t leaf_kinds;
 };
@@ -244,8 +250,9 @@ typedef struct js_compiler {
 	int npending, cappending;
 } js_compiler;
 
-/* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c). */
-void js_node_find_leaf(js_node *n);
+/* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
+ * counts as a keyword only when formats are asserted. */
+void js_node_find_leaf(js_node *n, bool format_asserts);
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
                          dbc_js_draft draft);
 js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft);

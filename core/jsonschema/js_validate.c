@@ -93,7 +93,7 @@ static unsigned kinds_of_type(const js_val *t)
 #undef IS
 }
 
-void js_node_find_leaf(js_node *n)
+void js_node_find_leaf(js_node *n, bool format_asserts)
 {
 	n->leaf = false;
 	n->leaf_kinds = 0;
@@ -105,7 +105,7 @@ void js_node_find_leaf(js_node *n)
 	if (n->schema->kind != JV_OBJ)
 		return;
 	for (int k = 0; k < KW_COUNT; k++)
-		if (k != KW_TYPE && n->kw[k])
+		if (n->kw[k] && k != KW_TYPE && (k != KW_FORMAT || format_asserts))
 			return;
 	const js_val *t = n->kw[KW_TYPE];
 	unsigned kinds = 0;
@@ -120,14 +120,24 @@ void js_node_find_leaf(js_node *n)
 	n->leaf_kinds = (uint8_t)kinds;
 }
 
-/* Whether the leaf n surely accepts inst: then it counts as the step its
- * evaluation would have been (unless a check of the budget and of a cancel
- * is due: eval makes it). False: evaluate n the whole way. */
+/* $ref hops a leaf test follows: a node that is only a $ref (drafts 4-7)
+ * is its target, and a chain of them may loop. */
+#define JS_LEAF_HOPS 4
+
+/* Whether n surely accepts inst as a leaf (or a $ref-only node whose
+ * target is one): then it counts as the steps its evaluation would have
+ * been, unless a check of the budget and of a cancel is due (eval makes
+ * it). False: evaluate n the whole way. */
 static inline bool leaf_accepts(js_run *r, const js_node *n, const js_val *inst)
 {
-	if (!n->leaf || !(n->leaf_kinds & (1u << inst->kind)) || r->steps + 1 >= r->next_check)
+	uint64_t steps = r->steps + 1;
+	for (int hop = 0; n->ref_only && n->ref && hop < JS_LEAF_HOPS; hop++) {
+		n = n->ref;
+		steps++;
+	}
+	if (!n->leaf || !(n->leaf_kinds & (1u << inst->kind)) || steps >= r->next_check)
 		return false;
-	r->steps++;
+	r->steps = steps;
 	return true;
 }
 
