@@ -53,6 +53,9 @@ int pgdbc_jsonb_doc(dbc_ctx *ctx, FunctionCallInfo fcinfo, int n, const dbc_js_d
 	dbc_js_builder *b = dbc_js_build_new(ctx);
 	if (!b)
 		return DBC_ERROR;
+	/* keys and strings stay in jb (detoasted for this call, which is as
+	 * long as the document is used): not copied */
+	dbc_js_build_borrow(b);
 	JsonbIterator *it = JsonbIteratorInit(&jb->root);
 	JsonbValue v;
 	JsonbIteratorToken token;

@@ -15,6 +15,7 @@
 /* One open array or object: where its next item or member goes. */
 typedef struct js_frame {
 	js_val *v;
+	js_val *kids; /* v->n values side by side, taken in turn */
 	size_t next;
 	bool keyed; /* object: the key of member `next` is set, its value is due */
 } js_frame;
@@ -26,6 +27,7 @@ struct dbc_js_builder {
 	int depth, cap;
 	js_val *root;
 	bool failed;
+	bool borrow; /* keys and strings point at the host's bytes */
 };
 
 dbc_js_builder *dbc_js_build_new(dbc_ctx *ctx)
@@ -63,14 +65,13 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		          DBC_JS_MAX_DEPTH);
 		return NULL;
 	}
-	js_val *v = js_alloc_val(&b->a, kind);
-	if (!v) {
-		fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-		return NULL;
-	}
 	if (b->depth == 0) {
-		if (b->root) {
-			misuse(b);
+		js_val *v = b->root ? NULL : js_alloc_val(&b->a, kind);
+		if (!v) {
+			if (b->root)
+				misuse(b);
+			else
+				fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 			return NULL;
 		}
 		b->root = v;
@@ -81,12 +82,29 @@ static js_val *place(dbc_js_builder *b, js_kind kind)
 		misuse(b);
 		return NULL;
 	}
+	/* the children were allocated with their container: no allocation */
+	js_val *v = &f->kids[f->next];
+	v->kind = (unsigned char)kind;
 	if (f->v->kind == JV_OBJ) {
 		f->v->u.members[f->next++].val = v;
 		f->keyed = false;
 	} else
 		f->v->u.items[f->next++] = v;
 	return v;
+}
+
+void dbc_js_build_borrow(dbc_js_builder *b)
+{
+	b->borrow = true;
+}
+
+/* A key's or a string's bytes as the document holds them: the host's
+ * (borrowed), or a copy in the arena. */
+static const char *keep(dbc_js_builder *b, const char *s, size_t len)
+{
+	if (b->borrow)
+		return s ? s : "";
+	return js_alloc_strn(&b->a, s, len);
 }
 
 int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
@@ -98,13 +116,14 @@ int dbc_js_build_open(dbc_js_builder *b, bool object, size_t n)
 		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "the document has too many members or items");
 	v->n = (uint32_t)n;
 	if (object)
-		v->u.members = js_alloc_bytes(&b->a, sizeof(js_member) * n);
+		v->u.members = js_alloc_array(&b->a, sizeof(js_member) * n);
 	else
-		v->u.items = js_alloc_bytes(&b->a, sizeof(js_val *) * n);
+		v->u.items = js_alloc_array(&b->a, sizeof(js_val *) * n);
+	js_val *kids = js_alloc_vals(&b->a, n);
 	if (dbc_grow(b->ctx, &b->stack, b->depth, &b->cap, sizeof(js_frame), 16) != DBC_OK ||
-	    (object ? !v->u.members : !v->u.items))
+	    (object ? !v->u.members : !v->u.items) || !kids)
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
-	b->stack[b->depth++] = (js_frame){.v = v};
+	b->stack[b->depth++] = (js_frame){.v = v, .kids = kids};
 	return DBC_OK;
 }
 
@@ -129,7 +148,7 @@ int dbc_js_build_key(dbc_js_builder *b, const char *s, size_t len)
 	if (!f || f->v->kind != JV_OBJ || f->keyed || f->next >= f->v->n)
 		return misuse(b);
 	js_member *m = &f->v->u.members[f->next];
-	if (!(m->key = js_alloc_strn(&b->a, s, len)))
+	if (!(m->key = keep(b, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	m->klen = len;
 	f->keyed = true;
@@ -144,7 +163,7 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len)
 	if (len > UINT32_MAX)
 		return fail(b, DBC_SQLSTATE_BAD_ARGUMENT, "a string of the document is too long");
 	v->n = (uint32_t)len;
-	if (!(v->u.s = js_alloc_strn(&b->a, s, len)))
+	if (!(v->u.s = keep(b, s, len)))
 		return fail(b, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 	return DBC_OK;
 }

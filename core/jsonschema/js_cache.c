@@ -163,10 +163,19 @@ int dbc_js_cache_get(dbc_ctx *ctx, dbc_js_cache *c, const char *arg, const dbc_j
 {
 	bool fa = opts && opts->format_assertion;
 	bool named = dbc_js_is_name(arg);
-	const char *key = named ? dbc_printf(ctx, "%c%s", NAME_KEY, arg) : arg;
-	if (!key)
+	/* a name's key is built on the stack: a CHECK asks once a row */
+	char small[64];
+	size_t len = strlen(arg);
+	const char *key = arg;
+	if (named && len + 2 <= sizeof small) {
+		small[0] = NAME_KEY;
+		memcpy(small + 1, arg, len + 1);
+		key = small;
+		len++;
+	} else if (named && !(key = dbc_printf(ctx, "%c%s", NAME_KEY, arg)))
 		return DBC_ERROR;
-	size_t len = strlen(key);
+	else if (named)
+		len = strlen(key);
 	int64_t gen = 0;
 	js_entry *e = find(c, key, len, fa);
 	/* a schema that read the registry is good while the registry is as it

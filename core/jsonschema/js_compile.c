@@ -312,6 +312,7 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	if (schema->kind != JV_OBJ) {
 		n->res = res;
 		n->draft = draft;
+		js_node_find_leaf(n, c->s->format_assertion);
 		return n;
 	}
 	if (identify(c, schema, n, &res, &draft, res == NULL) != DBC_OK)
@@ -327,6 +328,7 @@ js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
 	                      n->kw[KW_DEPENDENCIES];
 	if (n->kw[KW_UNEVALUATED_ITEMS] || n->kw[KW_UNEVALUATED_PROPERTIES])
 		c->s->uses_unevaluated = true;
+	js_node_find_leaf(n, c->s->format_assertion);
 	if (n->ref_only) {
 		/* the other keywords are ignored, but "definitions" still names subschemas */
 		if (compile_map(c, js_get(schema, "definitions"), res, draft, false) != DBC_OK)

@@ -24,7 +24,9 @@ typedef struct js_node js_node;
 typedef struct js_regex js_regex;
 
 typedef struct js_member {
-	const char *key; /* NUL-terminated; may also hold NULs (klen counts them) */
+	/* NUL-terminated when parsed or copied; a document built borrowing the
+	 * host's bytes (dbc_js_build_borrow) is not: read klen bytes only */
+	const char *key;
 	size_t klen;
 	js_val *val;
 	js_regex *re; /* schema side: the key compiled (patternProperties) */
@@ -38,7 +40,7 @@ struct js_val {
 	union {
 		int64_t i;
 		double d;
-		const char *s;
+		const char *s; /* n bytes; NUL-terminated unless borrowed (dbc_js_build_borrow) */
 		js_val **items;
 		js_member *members; /* in js_member_cmp's order, for binary search */
 	} u;
@@ -78,6 +80,11 @@ js_pool *js_pool_new(void);
 void js_pool_free(js_pool *pool);
 void *js_alloc_bytes(js_alloc *a, size_t n); /* zeroed; NULL on exhaustion */
 char *js_alloc_strn(js_alloc *a, const char *s, size_t n);
+/* n zeroed values side by side (a container's children), and n zeroed
+ * bytes for an array of pointers or members, from a slab; NULL (error set)
+ * on exhaustion. */
+js_val *js_alloc_vals(js_alloc *a, size_t n);
+void *js_alloc_array(js_alloc *a, size_t n);
 /* A zeroed value of kind k, from a slab; NULL (error set) on exhaustion. */
 js_val *js_alloc_val(js_alloc *a, js_kind k);
 
@@ -211,6 +218,13 @@ struct js_node {
 	bool ref_only;             /* drafts 4-7: $ref hides every sibling keyword */
 	bool applies_in_place;     /* has allOf, anyOf, oneOf, not, if or dependent schemas */
 	bool in_place_annotations; /* unevaluated* below: collect annotations */
+	/* A leaf asserts nothing but its type, if that (most subschemas of real
+	 * schemas: {"type": "string"}): an instance of a kind in leaf_kinds
+	 * (bit 1 << js_kind) passes it without an evaluation; any other goes
+	 * the whole way (js_node_find_leaf). A node that is only a $ref (drafts
+	 * 4-7) is judged by its target's leaf. */
+	bool leaf;
+	uint8_t leaf_kinds;
 };
 
 struct dbc_jschema {
@@ -237,6 +251,9 @@ typedef struct js_compiler {
 	int npending, cappending;
 } js_compiler;
 
+/* Sets n->leaf and n->leaf_kinds from its keywords (js_validate.c); format
+ * counts as a keyword only when formats are asserted. */
+void js_node_find_leaf(js_node *n, bool format_asserts);
 js_node *js_compile_node(js_compiler *c, const js_val *schema, js_resource *res,
                          dbc_js_draft draft);
 js_resource *js_add_resource(js_compiler *c, const char *uri, dbc_js_draft draft);

@@ -67,6 +67,86 @@ static const char *show(js_run *r, const js_val *v)
 	return js_excerpt(r->ctx, v, 60);
 }
 
+/* The instance kinds a type name surely admits, as bits 1 << js_kind; 0
+ * for a name that is no type. A real admitted by "integer" only is left to
+ * the whole evaluation (whether it counts depends on its value and draft). */
+static unsigned kinds_of_type(const js_val *t)
+{
+	if (t->kind != JV_STR)
+		return 0;
+#define IS(name) (t->n == sizeof(name) - 1 && !memcmp(t->u.s, name, t->n))
+	if (IS("null"))
+		return 1u << JV_NULL;
+	if (IS("boolean"))
+		return 1u << JV_FALSE | 1u << JV_TRUE;
+	if (IS("string"))
+		return 1u << JV_STR;
+	if (IS("array"))
+		return 1u << JV_ARR;
+	if (IS("object"))
+		return 1u << JV_OBJ;
+	if (IS("number"))
+		return 1u << JV_INT | 1u << JV_REAL;
+	if (IS("integer"))
+		return 1u << JV_INT;
+	return 0;
+#undef IS
+}
+
+void js_node_find_leaf(js_node *n, bool format_asserts)
+{
+	n->leaf = false;
+	n->leaf_kinds = 0;
+	if (n->schema->kind == JV_TRUE) {
+		n->leaf = true;
+		n->leaf_kinds = 0xff;
+		return;
+	}
+	if (n->schema->kind != JV_OBJ)
+		return;
+	for (int k = 0; k < KW_COUNT; k++)
+		if (n->kw[k] && k != KW_TYPE && (k != KW_FORMAT || format_asserts))
+			return;
+	const js_val *t = n->kw[KW_TYPE];
+	unsigned kinds = 0;
+	if (!t)
+		kinds = 0xff;
+	else if (t->kind == JV_STR)
+		kinds = kinds_of_type(t);
+	else if (t->kind == JV_ARR)
+		for (size_t i = 0; i < t->n; i++)
+			kinds |= kinds_of_type(t->u.items[i]);
+	n->leaf = true;
+	n->leaf_kinds = (uint8_t)kinds;
+}
+
+/* $ref hops a leaf test follows: a node that is only a $ref (drafts 4-7)
+ * is its target, and a chain of them may loop. */
+#define JS_LEAF_HOPS 4
+
+/* Whether n surely accepts inst as a leaf (or a $ref-only node whose
+ * target is one): then it counts as the steps its evaluation would have
+ * been, unless a check of the budget and of a cancel is due (eval makes
+ * it). False: evaluate n the whole way. */
+static inline bool leaf_accepts(js_run *r, const js_node *n, const js_val *inst)
+{
+	uint64_t steps = r->steps + 1;
+	for (int hop = 0; n->ref_only && n->ref && hop < JS_LEAF_HOPS; hop++) {
+		n = n->ref;
+		steps++;
+	}
+	if (!n->leaf || !(n->leaf_kinds & (1u << inst->kind)) || steps >= r->next_check)
+		return false;
+	r->steps = steps;
+	return true;
+}
+
+/* A member's key for a message: its klen bytes (a borrowed key has no NUL). */
+static const char *show_key(js_run *r, const js_member *m)
+{
+	return dbc_excerpt(r->ctx, dbc_strndup(r->ctx, m->key, m->klen), 60);
+}
+
 /* A member or item evaluated against a child schema: a "false" child is
  * reported as "not allowed" under the keyword, anything else speaks for itself. */
 static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const js_path *ip,
@@ -75,7 +155,8 @@ static bool eval_child(js_run *r, const js_val *child, const js_val *inst, const
 {
 	if (child->kind == JV_FALSE)
 		return js_fail(r, ip, kwpath->up, keyword, "%s %s is not allowed", what, show(r, inst));
-	return eval(r, child->node, inst, ip, kwpath, scope, NULL);
+	return leaf_accepts(r, child->node, inst) ||
+	       eval(r, child->node, inst, ip, kwpath, scope, NULL);
 }
 
 #define STEP(expr)                                                                                 \
@@ -344,10 +425,10 @@ __attribute__((noinline)) static bool eval_object(js_run *r, const js_node *n, c
 			covered = true;
 			if (extra->kind == JV_FALSE)
 				STEP(js_fail(r, &iel, sp, "additionalProperties",
-				             "the property \"%s\" is not allowed",
-				             dbc_excerpt(r->ctx, m->key, 60)));
+				             "the property \"%s\" is not allowed", show_key(r, m)));
 			else
-				STEP(eval(r, extra->node, m->val, &iel, &extra_at, scope, NULL));
+				STEP(leaf_accepts(r, extra->node, m->val) ||
+				     eval(r, extra->node, m->val, &iel, &extra_at, scope, NULL));
 		}
 		if (covered)
 			mark(marks, i);
@@ -383,8 +464,7 @@ __attribute__((noinline)) static bool eval_unevaluated(js_run *r, const js_node 
 			js_path iel = {.up = ip, .key = m->key, .klen = m->klen};
 			if (u->kind == JV_FALSE)
 				STEP(js_fail(r, &iel, sp, "unevaluatedProperties",
-				             "the property \"%s\" is not allowed (unevaluated)",
-				             dbc_excerpt(r->ctx, m->key, 60)));
+				             "the property \"%s\" is not allowed (unevaluated)", show_key(r, m)));
 			else
 				STEP(eval(r, u->node, m->val, &iel, &at, scope, NULL));
 		} else {

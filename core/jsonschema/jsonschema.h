@@ -98,6 +98,10 @@ int dbc_js_build_string(dbc_js_builder *b, const char *s, size_t len);
 int dbc_js_build_number(dbc_js_builder *b, const char *json_number);
 int dbc_js_build_bool(dbc_js_builder *b, bool v);
 int dbc_js_build_null(dbc_js_builder *b);
+/* From now on keys and strings are not copied: the document points at the
+ * bytes the host passed (not NUL-terminated), which must stay unchanged
+ * while the document is used (a jsonb value held for the call). */
+void dbc_js_build_borrow(dbc_js_builder *b);
 /* The finished document (every array and object closed). */
 int dbc_js_build_finish(dbc_js_builder *b, const dbc_js_doc **out);
 

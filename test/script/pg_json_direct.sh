@@ -5,7 +5,9 @@
 # dbjson_valid, dbjson_assert and dbjson_errors, errors compared by SQLSTATE
 # and message. The cases are the ones where the tree could go wrong: numbers
 # (integer or real, beyond 64 bits, beyond a double, -0, 1.0), nesting at and
-# past the depth limit, key order, scalar documents, non-ASCII strings.
+# past the depth limit, key order, scalar documents, non-ASCII strings, and
+# keys and strings quoted in messages (the tree points at the jsonb's bytes,
+# which end with no NUL).
 set -eu
 db=dbcare_json_direct
 . "$(dirname "$0")/lib/pg.sh"
@@ -25,7 +27,8 @@ INSERT INTO docs VALUES ('1'), ('1.0'), ('-0'), ('-0.0'), ('0.1'), ('1.5e3'), ('
   ('"x"'), ('null'), ('true'), ('false'), ('[]'), ('{}'),
   ('{"b": 1, "a": [true, null, "é\\u00e9\\n"], "aa": {"": 0}, "A": -2}'),
   ('["é", "\\ud83d\\ude00", "tab\\t"]'),
-  ('$(deep 255)'), ('$(deep 256)'), ('$(deep 257)'), ('$(deep 300)');
+  ('$(deep 255)'), ('$(deep 256)'), ('$(deep 257)'), ('$(deep 300)'),
+  ('{"b": "xyz", "abc": "q", "zz": {"k": "v"}, "ab": ["x", "yy", "x"], "abcdef": "x@y"}');
 CREATE TABLE schemas (s text);
 INSERT INTO schemas VALUES ('{"type": "integer"}'),
   ('{"\$schema": "http://json-schema.org/draft-04/schema#", "type": "integer"}'),
@@ -34,7 +37,12 @@ INSERT INTO schemas VALUES ('{"type": "integer"}'),
   ('{"const": 1}'), ('{"enum": [1.0, 0, "x", null]}'), ('{"uniqueItems": true}'),
   ('{"maximum": 9223372036854775807}'), ('{"minimum": 0, "exclusiveMaximum": 1e300}'),
   ('{"required": ["a", "aa"], "properties": {"a": {"maxItems": 2}, "A": {"minimum": 0}}}'),
-  ('{"items": {"maxLength": 1}}'), ('{"type": "string", "minLength": 1}'), ('true');
+  ('{"items": {"maxLength": 1}}'), ('{"type": "string", "minLength": 1}'), ('true'),
+  ('{"additionalProperties": false}'), ('{"propertyNames": {"maxLength": 2}}'),
+  ('{"properties": {"b": true}, "unevaluatedProperties": false}'),
+  ('{"additionalProperties": {"type": "string", "pattern": "^x", "format": "email"}}'),
+  ('{"properties": {"ab": {"uniqueItems": true, "items": {"enum": ["x", "yy"]}}}}'),
+  ('{"patternProperties": {"^a": {"type": "string"}}, "additionalProperties": {"type": "object"}}');
 -- result or "ERR sqlstate message" of one call
 CREATE FUNCTION outcome(call text, doc text, schema text) RETURNS text LANGUAGE plpgsql AS \$\$
 DECLARE r text;
@@ -57,7 +65,7 @@ SELECT 'DIFF ' || left(d, 40) || ' | ' || s || ' | ' || left(c, 30) || E'\n  tre
 FROM cmp WHERE tree IS DISTINCT FROM txt;
 SQL
 cat "$work/out"
-grep -q '^cases 1428$' "$work/out" || fail "not every case ran"
+grep -q '^cases 2100$' "$work/out" || fail "not every case ran"
 # the refused documents (too deep, beyond a double) are among them
 grep -Eq '^errors [1-9]' "$work/out" || fail "no case ended in an error"
 ! grep -q '^DIFF' "$work/out" || fail "the jsonb tree and the text disagree"

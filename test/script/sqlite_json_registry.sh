@@ -85,6 +85,14 @@ if a.execute("SELECT count(*) FROM dbcare_json_schema_changes").fetchone()[0] !=
 
 # errors that name what is wrong
 refused(a, "SELECT dbjson_valid('{}', 'nosuch')", want="no JSON Schema is registered under the name nosuch")
+# a long name (its cache key is not built on the stack) is found, and kept
+long_name = "L" * 150
+a.execute("SELECT dbjson_register(?, '{\"type\": \"object\"}')", (long_name,))
+for _ in range(2):
+    if a.execute("SELECT dbjson_valid('{}', ?), dbjson_valid('1', ?)", (long_name, long_name)).fetchone() != (1, 0):
+        fail("a schema registered under a 150-byte name")
+refused(a, "SELECT dbjson_valid('{}', ?)", ("M" * 70,), want="no JSON Schema is registered under the name MMM")
+a.execute("SELECT dbjson_unregister(?)", (long_name,))
 refused(a, """SELECT dbjson_valid('{}', '{"$ref": "https://example.com/other.json"}')""", want="https://example.com/other.json")
 for bad in ("true", "1abc", " x", "{x", ""):
     refused(a, "SELECT dbjson_register(?, '{}')", (bad,), want="dbcare:")

@@ -3,7 +3,8 @@
  * what PostgreSQL does with a jsonb) validate as their text does: key order,
  * integers and reals, an integer beyond 64 bits (a real, the others staying
  * integers, as the text parser reads them), a number beyond a double, the depth limit,
- * and a builder used out of order.
+ * a builder used out of order, and keys and strings borrowed from the
+ * host's bytes, which end with no NUL (quoted in messages by their length).
  */
 #include "jsonschema/jsonschema.h"
 #include "unit.h"
@@ -133,12 +134,66 @@ static void test_refusals(dbc_ctx *ctx)
 	      "an array closed short of its items is an internal error");
 }
 
+/* The message of dbjson_assert on doc, or "" when it passes. */
+static const char *assert_message(dbc_ctx *ctx, const dbc_js_doc *doc, const char *schema)
+{
+	dbc_error_clear(ctx);
+	if (dbc_jsonschema_assert_any(ctx, NULL, NULL, doc, schema, false) == DBC_OK)
+		return "";
+	return ctx->message ? ctx->message : "";
+}
+
+/* {"x": "abc", "yz": "abc"} whose keys and strings point into six bytes
+ * "xyzabc" with nothing after them (a memory-checked build sees a read past). */
+static void test_borrowed(dbc_ctx *ctx)
+{
+	char *bytes = malloc(6);
+	CHECK(bytes != NULL, "memory for the host's bytes");
+	if (!bytes)
+		return;
+	memcpy(bytes, "xyzabc", 6);
+	const dbc_js_doc *doc = NULL;
+	dbc_js_builder *b = dbc_js_build_new(ctx);
+	dbc_error_clear(ctx);
+	if (b)
+		dbc_js_build_borrow(b);
+	CHECK(b && dbc_js_build_open(b, true, 2) == DBC_OK && dbc_js_build_key(b, bytes, 1) == DBC_OK &&
+	          dbc_js_build_string(b, bytes + 3, 3) == DBC_OK &&
+	          dbc_js_build_key(b, bytes + 1, 2) == DBC_OK &&
+	          dbc_js_build_string(b, bytes + 3, 3) == DBC_OK && dbc_js_build_close(b) == DBC_OK &&
+	          dbc_js_build_finish(b, &doc) == DBC_OK && doc,
+	      "a document borrowing its bytes builds");
+	if (!doc) {
+		free(bytes);
+		return;
+	}
+	CHECK(strstr(assert_message(ctx, doc, "{\"additionalProperties\": false}"),
+	             "/x: the property \"x\" is not allowed") != NULL,
+	      "additionalProperties quotes a borrowed key by its length");
+	CHECK(strstr(assert_message(
+	                 ctx, doc, "{\"properties\": {\"x\": true}, \"unevaluatedProperties\": false}"),
+	             "/yz: the property \"yz\" is not allowed") != NULL,
+	      "unevaluatedProperties quotes a borrowed key by its length");
+	CHECK(strstr(assert_message(ctx, doc, "{\"propertyNames\": {\"maxLength\": 1}}"), "\"yz\"") !=
+	          NULL,
+	      "propertyNames quotes a borrowed key by its length");
+	CHECK(strstr(assert_message(ctx, doc, "{\"additionalProperties\": {\"maxLength\": 2}}"),
+	             "\"abc\"") != NULL,
+	      "a borrowed string is quoted by its length");
+	CHECK(by_tree(ctx, doc,
+	              "{\"required\": [\"x\", \"yz\"], \"additionalProperties\": "
+	              "{\"pattern\": \"^abc$\", \"enum\": [\"abc\"]}}") == 1,
+	      "borrowed keys and strings compare by their bytes");
+	free(bytes);
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
 	dbc_ctx_init(&ctx, &unit_host, NULL);
 	test_same_as_text(&ctx);
 	test_refusals(&ctx);
+	test_borrowed(&ctx);
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
