@@ -86,11 +86,12 @@ def wal_and_log_bytes(log):
         total += len(data)
         off = 8
         while off + 20 <= len(data):
-            _, kind, pl = struct.unpack_from("<III", data, off)
+            magic, kind, pl = struct.unpack_from("<III", data, off)
             if kind == ord("C"):
                 n = struct.unpack_from("<I", data, off + 56)[0]
                 wal += n * (24 + (pl - 40) // n - 4)
-            off += 20 + pl + 32
+            # closed by a CRC-32C ("DBCK"), or a SHA-256 ("DBCR", before 0.3.9)
+            off += 20 + pl + (4 if magic == 0x4b434244 else 32)
     return wal, total
 
 

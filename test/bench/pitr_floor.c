@@ -81,9 +81,6 @@ static void start(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, 1);
 }
 
-#ifdef _WIN32
-__declspec(dllexport)
-#endif
 int sqlite3_pitrfloor_init(sqlite3 *db, char **err, const sqlite3_api_routines *api)
 {
 	(void)err;
