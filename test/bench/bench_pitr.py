@@ -12,8 +12,13 @@
    backup.log.dir set, which captures in its own commits (its WAL hook):
    the writer's CPU (the capture's is in it) against the writer alone,
    and against the same connection with the module loaded and no capture;
-   each side measured ROUNDS times, interleaved, the median taken (the
-   machine's noise moves both sides alike).
+   beside them the hand-written floor (test/bench/pitr_floor.c: a WAL hook
+   that only reads the commit's new WAL bytes, one pread, and appends them
+   to a file, one write: no record, no check, no checkpoint control), the
+   least any capture in the commit costs. Each side measured ROUNDS times,
+   interleaved, the median taken (the machine's noise moves all alike);
+   in /dev/shm (3,000 commits) and on the disk under build/ (1,000
+   commits: each commit's fsync is real there).
 2. A 100 MB database (20 MB with BENCH_QUICK) captured, then 1,000 commits:
    `dbcare restore --to-time` of the moment after them against `dbcare
    restore` of the capture's base alone, each into a new file (target ≤ 2×)."""
