@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define REC_MAGIC    0x4b434244u /* "DBCK": closed by a CRC-32C */
-#define REC_MAGIC_V1 0x52434244u /* "DBCR": closed by a SHA-256 (before 0.3.9) */
+#define REC_MAGIC_V1 0x52434244u /* "DBCR": closed by a SHA-256 (the first format) */
 #define REC_HDR      20
 #define COMMON       36 /* epoch, seq, db pages, WAL position */
 #define MAX_PAYLOAD  ((size_t)1 << 31)

@@ -14,9 +14,9 @@
  *   u32 magic "DBCK", u32 type, u32 payload length, i64 time (ms since
  *   the epoch, UTC: when the capture saw it), payload, then the CRC-32C
  *   (u32) of everything before it in the record;
- * all integers little-endian. A segment written before 0.3.9 is
- * "DBCLOG01", its records "DBCR" closed by the SHA-256 (32 bytes) of
- * everything before it: still read, never written. The CRC finds a
+ * all integers little-endian. A segment of the first format (written by
+ * earlier builds) is "DBCLOG01", its records "DBCR" closed by the SHA-256
+ * (32 bytes) of everything before it: still read, never written. The CRC finds a
  * damaged or torn record; what proves a segment unchanged is its SHA-256
  * in log-<seq>.json (or its seal), as for any backup. Types:
  *   'B' a base: epoch, seq, db pages, WAL position, page size, the base

@@ -95,7 +95,7 @@ def wal_and_log_bytes(log):
             if kind == ord("C"):
                 n = struct.unpack_from("<I", data, off + 56)[0]
                 wal += n * (24 + (pl - 40) // n - 4)
-            # closed by a CRC-32C ("DBCK"), or a SHA-256 ("DBCR", before 0.3.9)
+            # closed by a CRC-32C ("DBCK"), or a SHA-256 ("DBCR", the first format)
             off += 20 + pl + (4 if magic == 0x4b434244 else 32)
     return wal, total
 
