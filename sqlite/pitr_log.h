@@ -16,9 +16,9 @@
  *   (u32) of everything before it in the record;
  * all integers little-endian. A segment of the first format (written by
  * earlier builds) is "DBCLOG01", its records "DBCR" closed by the SHA-256
- * (32 bytes) of everything before it: still read, never written. The CRC finds a
- * damaged or torn record; what proves a segment unchanged is its SHA-256
- * in log-<seq>.json (or its seal), as for any backup. Types:
+ * (32 bytes) of everything before it: still read, never written. The CRC
+ * finds a damaged or torn record; what proves a segment unchanged is its
+ * SHA-256 in log-<seq>.json (or its seal), as for any backup. Types:
  *   'B' a base: epoch, seq, db pages, WAL position, page size, the base
  *       file's SHA-256 (hex) and name;
  *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
