@@ -4,8 +4,8 @@
 # CRC-32C computed in Python, so the processor's instruction and the table
 # agree with the standard). A log written by an earlier dbcare ("DBCLOG01",
 # records closed by their SHA-256) still restores, row for row, and a
-# capture continues it (its new segments in the new format, one restore
-# across both); a changed byte in a record of either format is damage
+# capture continues it (its new segments in the new format, one restore,
+# the status and the drill across both); a changed byte in a record of either format is damage
 # (the restore fails naming the byte, nothing made); a segment of a later
 # format is refused by name ("written by a newer dbcare").
 set -eu
@@ -109,6 +109,16 @@ for i, (name, (t, want)) in enumerate(moments.items()):
     r = restore(log, t, out)
     if r.returncode != 0: fail("restore to %s across both formats: %s%s" % (name, r.stdout, r.stderr))
     if rows(out) != want: fail("restore to %s: %d rows, not the %d of that moment" % (name, len(rows(out)), len(want)))
+
+# the log's other readers over both formats: its status (one stretch, to
+# the last record) and the restore drill
+r = subprocess.run([cli, "log", "status", log, "--json", "--db", "sqlite:" + db, "--module", module],
+                   capture_output=True, text=True, timeout=60)
+if r.returncode != 0 or len(json.loads(r.stdout)["stretches"]) != 1:
+    fail("log status over both formats: rc %d, %s%s" % (r.returncode, r.stdout, r.stderr))
+r = subprocess.run([cli, "backup", "drill", "--log", log, "--db", "sqlite:" + db, "--module", module],
+                   capture_output=True, text=True, timeout=120)
+if r.returncode != 0: fail("the drill over both formats: %s%s" % (r.stdout, r.stderr))
 
 # damage in a record of either format, its segment's SHA-256 updated (so
 # only the record's own check can see it): the restore fails, nothing made
