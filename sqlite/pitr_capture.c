@@ -107,15 +107,40 @@ typedef struct pending {
 typedef struct copy_arg {
 	pitr_capture *c;
 	int64_t now;
+	/* each commit written as it is read, with the time now, taken before
+	 * the read: only when every commit read was made before it (the scan
+	 * stops at the frame a WAL hook counted) */
+	bool direct;
 	int commits;
 	pending *p;
 	size_t n, cap, bytes;
 	bool partial; /* stopped at POLL_BYTES_MAX: more is in the WAL */
 } copy_arg;
 
+/* A commit read from the WAL into the log, stamped now. */
+static int append_commit(copy_arg *a, const wal_commit *w)
+{
+	pitr_capture *c = a->c;
+	pitr_rec r = {.type = PITR_REC_COMMIT,
+	              .time_ms = a->now,
+	              .epoch = c->epoch,
+	              .seq = c->seq + 1,
+	              .db_pages = w->db_pages,
+	              .pos = w->end};
+	if (pitr_seg_append(c, &r, w) != 0)
+		return -1;
+	c->seq++;
+	c->db_pages = w->db_pages;
+	c->pos = w->end;
+	a->commits++;
+	return 0;
+}
+
 static int on_commit(void *arg, const wal_commit *w)
 {
 	copy_arg *a = arg;
+	if (a->direct)
+		return append_commit(a, w);
 	if (!dbc_heap_reserve(&a->p, a->n + 1, &a->cap, sizeof *a->p, 16))
 		return -1;
 	size_t bytes = (size_t)w->npages * a->c->page_size;
@@ -142,23 +167,12 @@ static int on_commit(void *arg, const wal_commit *w)
  * and a commit made after a time T never carries a time at or before T. */
 static int write_pending(copy_arg *a)
 {
-	pitr_capture *c = a->c;
 	int rc = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		pending *e = &a->p[i];
 		wal_commit w = {e->npages, e->pgno, e->data, e->db_pages, e->end};
-		pitr_rec r = {.type = PITR_REC_COMMIT,
-		              .time_ms = a->now,
-		              .epoch = c->epoch,
-		              .seq = c->seq + 1,
-		              .db_pages = e->db_pages,
-		              .pos = e->end};
-		if (rc == 0 && (rc = pitr_seg_append(c, &r, &w)) == 0) {
-			c->seq++;
-			c->db_pages = e->db_pages;
-			c->pos = e->end;
-			a->commits++;
-		}
+		if (rc == 0)
+			rc = append_commit(a, &w);
 		free(e->pgno);
 		free(e->data);
 	}
@@ -208,7 +222,12 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	c->pos = from;
 	c->have_pos = true;
 	wal_pos end;
-	r = wal_scan(c->wal_fd, &h, &from, on_commit, a, &end);
+	/* the WAL hook's count is of the generation the kept reader holds */
+	uint32_t upto = kept ? c->wal_frames : 0;
+	a->direct = upto > 0;
+	if (a->direct)
+		a->now = pitr_now_ms();
+	r = wal_scan(c->wal_fd, &h, &from, upto, on_commit, a, &end);
 	return r == 0 || r == 2 ? 0 : -1;
 }
 
@@ -252,16 +271,22 @@ static int advance(pitr_capture *c, copy_arg *a)
 	return 0;
 }
 
+/* The write lock taken on c->wr if no writer holds it now: never waits
+ * (the caller, a poll, tries again at the next one). */
+static bool write_lock_now(pitr_capture *c)
+{
+	sqlite3_busy_timeout(c->wr, 0);
+	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(c->wr, 10000);
+	return began == SQLITE_OK;
+}
+
 /* The WAL checkpointed by the capture: under the write lock (no commit
  * can come), every frame copied, the readers released, a passive
  * checkpoint, a new reader, the lock released. Busy: tried again later. */
 static int checkpoint(pitr_capture *c)
 {
-	/* never waits for a writer: the next poll tries again */
-	sqlite3_busy_timeout(c->wr, 0);
-	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_busy_timeout(c->wr, 10000);
-	if (began != SQLITE_OK)
+	if (!write_lock_now(c))
 		return 0;
 	copy_arg a = {.c = c};
 	int rc = advance(c, &a);
@@ -326,10 +351,7 @@ static char *count_rows(sqlite3 *db)
  * while writers go on. Busy: no counts this time. */
 static int record_rows(pitr_capture *c)
 {
-	sqlite3_busy_timeout(c->wr, 0);
-	int began = sqlite3_exec(c->wr, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_busy_timeout(c->wr, 10000);
-	if (began != SQLITE_OK)
+	if (!write_lock_now(c))
 		return 0;
 	copy_arg a = {.c = c};
 	int rc = advance(c, &a);
@@ -453,7 +475,7 @@ static int base_place(pitr_capture *c, int64_t *when)
 	memset(&c->pos, 0, sizeof c->pos);
 	uint32_t pages = 0;
 	if (hr > 0)
-		rc = wal_scan(c->wal_fd, &h, &h.start, count_only, &pages, &c->pos);
+		rc = wal_scan(c->wal_fd, &h, &h.start, 0, count_only, &pages, &c->pos);
 	else if (hr < 0)
 		rc = -1;
 	c->page_size = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_size");
@@ -512,7 +534,8 @@ static int copy_kept(pitr_capture *c)
 	while (rc == 0 && a.partial) {
 		a = (copy_arg){.c = c};
 		rc = copy_new(c, &a);
-		a.now = pitr_now_ms();
+		if (!a.direct)
+			a.now = pitr_now_ms();
 		int wrote = write_pending(&a);
 		if (rc == 0)
 			rc = wrote;

@@ -48,6 +48,9 @@ typedef struct pitr_capture {
 	 * every poll, the command's way) and before every checkpoint */
 	bool lazy_readers;
 	int64_t sync_ms;
+	/* the WAL's frame count its hook gave for this poll (0: unknown): the
+	 * module's poll reads the new frames up to it in one call */
+	uint32_t wal_frames;
 	const dbc_host *host; /* memory for the files' SHA-256 */
 	/* messages; the command prints them, the module logs them */
 	void (*say)(void *arg, int level, const char *msg);

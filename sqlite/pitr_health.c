@@ -77,7 +77,8 @@ static int64_t progress_ms(const char *dir)
 }
 
 /* The time of the first record of the open segment (after the 8-byte
- * magic: "DBCR", type, length, then the i64 time, little-endian); -1 when
+ * magic: the record's magic, type, length, then the i64 time,
+ * little-endian); -1 when
  * there is none or it has no whole first record yet. */
 static int64_t open_segment_start(const char *dir)
 {
@@ -89,8 +90,8 @@ static int64_t open_segment_start(const char *dir)
 	int64_t t = -1;
 	FILE *f = open_seg ? fopen(open_seg, "re") : NULL;
 	unsigned char h[28];
-	if (f && fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, PITR_SEG_MAGIC, 8) == 0 &&
-	    memcmp(h + 8, "DBCR", 4) == 0) {
+	if (f && fread(h, 1, sizeof h, f) == sizeof h && pitr_segment_magic(h) &&
+	    pitr_record_magic(h + 8)) {
 		uint64_t v = 0;
 		for (int k = 7; k >= 0; k--)
 			v = v << 8 | h[20 + k];

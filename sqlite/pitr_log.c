@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* asprintf */
 #endif
 #include "pitr_log.h"
+#include "pitr_crc32c.h"
 
 #include "base/sha256.h"
 #include "base/heap_grow.h"
@@ -21,10 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REC_MAGIC   0x52434244u /* "DBCR" */
-#define REC_HDR     20
-#define COMMON      36 /* epoch, seq, db pages, WAL position */
-#define MAX_PAYLOAD ((size_t)1 << 31)
+#define REC_MAGIC    0x4b434244u /* "DBCK": closed by a CRC-32C */
+#define REC_MAGIC_V1 0x52434244u /* "DBCR": closed by a SHA-256 (the first format) */
+#define REC_HDR      20
+#define COMMON       36 /* epoch, seq, db pages, WAL position */
+#define MAX_PAYLOAD  ((size_t)1 << 31)
 
 static const dbc_host *digest_host;
 
@@ -33,8 +35,8 @@ void pitr_log_use_host(const dbc_host *host)
 	digest_host = host;
 }
 
-/* The raw SHA-256 of data, on one context kept per thread (the module's
- * connections may capture on several threads at once). */
+/* The raw SHA-256 of data (a record of the first format), on one context
+ * kept per thread (connections may read on several threads at once). */
 static int rec_digest(const void *data, size_t len, unsigned char md[32])
 {
 	static _Thread_local dbc_ctx ctx;
@@ -69,6 +71,24 @@ static uint32_t get32(const unsigned char *p)
 static uint64_t get64(const unsigned char *p)
 {
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* The check that closes a record whose magic is magic: its length, and
+ * whether the n bytes at data are closed by check (1), are not (0), or
+ * it cannot be computed (-1: no memory for a SHA-256). */
+static size_t check_len(uint32_t magic)
+{
+	return magic == REC_MAGIC_V1 ? 32 : 4;
+}
+
+static int check_ok(uint32_t magic, const unsigned char *data, size_t n, const unsigned char *check)
+{
+	if (magic == REC_MAGIC)
+		return pitr_crc32c(data, n) == get32(check);
+	unsigned char md[32];
+	if (rec_digest(data, n, md) != 0)
+		return -1;
+	return memcmp(md, check, 32) == 0;
 }
 
 void pitr_rec_free(pitr_rec *r)
@@ -121,7 +141,7 @@ static void put_payload(unsigned char *p, const pitr_rec *r, const wal_commit *c
 
 int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size)
 {
-	size_t pl = payload_len(r, c, page_size), n = REC_HDR + pl + 32;
+	size_t pl = payload_len(r, c, page_size), n = REC_HDR + pl + 4;
 	unsigned char *b = malloc(n);
 	if (!b)
 		return -1;
@@ -130,7 +150,8 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 	put32(b + 8, (uint32_t)pl);
 	put64(b + 12, (uint64_t)r->time_ms);
 	put_payload(b + REC_HDR, r, c, page_size);
-	int rc = rec_digest(b, REC_HDR + pl, b + REC_HDR + pl);
+	put32(b + REC_HDR + pl, pitr_crc32c(b, REC_HDR + pl));
+	int rc = 0;
 	size_t done = 0;
 	while (rc == 0 && done < n) {
 		ssize_t w = pwrite(fd, b + done, n - done, *len + (off_t)done);
@@ -180,21 +201,20 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 	return 0;
 }
 
-/* Whether a whole record with a matching SHA-256 starts anywhere in the
+/* Whether a whole record with a matching check starts anywhere in the
  * n bytes of rest: then a record before it that fails is damage, not a
- * tail the file ends inside. Unreadable (no memory) counts as found. */
+ * tail the file ends inside. */
 static bool valid_record_within(const unsigned char *rest, size_t n)
 {
-	unsigned char md[32];
-	for (size_t i = 0; i + REC_HDR + 32 <= n; i++) {
-		if (get32(rest + i) != REC_MAGIC)
+	for (size_t i = 0; i + REC_HDR + 4 <= n; i++) {
+		uint32_t magic = get32(rest + i);
+		if (magic != REC_MAGIC && magic != REC_MAGIC_V1)
 			continue;
-		size_t pl = get32(rest + i + 8);
-		if (pl > n - i - REC_HDR - 32)
+		size_t pl = get32(rest + i + 8), ck = check_len(magic);
+		if (pl > n - i - REC_HDR || ck > n - i - REC_HDR - pl)
 			continue;
-		if (rec_digest(rest + i, REC_HDR + pl, md) != 0 ||
-		    memcmp(md, rest + i + REC_HDR + pl, 32) == 0)
-			return true;
+		if (check_ok(magic, rest + i, REC_HDR + pl, rest + i + REC_HDR + pl) != 0)
+			return true; /* unreadable (no memory) counts as found */
 	}
 	return false;
 }
@@ -226,18 +246,19 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 		return 0;
 	if (got != REC_HDR)
 		return classify_short(f, *off);
-	if (get32(h) != REC_MAGIC || get32(h + 8) > MAX_PAYLOAD)
+	uint32_t magic = get32(h);
+	if ((magic != REC_MAGIC && magic != REC_MAGIC_V1) || get32(h + 8) > MAX_PAYLOAD)
 		return -2;
-	size_t pl = get32(h + 8);
-	unsigned char *b = malloc(REC_HDR + pl + 32), md[32];
+	size_t pl = get32(h + 8), ck = check_len(magic);
+	unsigned char *b = malloc(REC_HDR + pl + ck);
 	if (!b)
 		return -2;
 	memcpy(b, h, REC_HDR);
-	if (fread(b + REC_HDR, 1, pl + 32, f) != pl + 32) {
+	if (fread(b + REC_HDR, 1, pl + ck, f) != pl + ck) {
 		free(b);
 		return classify_short(f, *off);
 	}
-	int rc = rec_digest(b, REC_HDR + pl, md) == 0 && memcmp(md, b + REC_HDR + pl, 32) == 0 ? 0 : -2;
+	int rc = check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 0 : -2;
 	r->type = get32(h + 4);
 	r->time_ms = (int64_t)get64(h + 12);
 	if (rc == 0)
@@ -246,6 +267,24 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	if (rc != 0)
 		pitr_rec_free(r);
 	return rc == 0 ? 1 : rc;
+}
+
+bool pitr_segment_magic(const void *m)
+{
+	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V1, 8) == 0;
+}
+
+bool pitr_segment_newer(const void *m)
+{
+	const char *s = m;
+	return memcmp(s, "DBCLOG", 6) == 0 && s[6] >= '0' && s[6] <= '9' && s[7] >= '0' &&
+	       s[7] <= '9' && memcmp(s, PITR_SEG_MAGIC, 8) > 0;
+}
+
+bool pitr_record_magic(const void *p)
+{
+	uint32_t magic = get32(p);
+	return magic == REC_MAGIC || magic == REC_MAGIC_V1;
 }
 
 bool pitr_segment_superseded(const char *path)

@@ -10,11 +10,15 @@
  *   log-<seq>.dbclog.open the segment being written (at most one, unless
  *                        a capture was killed: the next capture closes it).
  *
- * A segment is the magic "DBCLOG01" and records, each
- *   u32 magic "DBCR", u32 type, u32 payload length, i64 time (ms since
- *   the epoch, UTC: when the capture saw it), payload, then the SHA-256
- *   of everything before it in the record;
- * all integers little-endian. Types:
+ * A segment is the magic "DBCLOG02" and records, each
+ *   u32 magic "DBCK", u32 type, u32 payload length, i64 time (ms since
+ *   the epoch, UTC: when the capture saw it), payload, then the CRC-32C
+ *   (u32) of everything before it in the record;
+ * all integers little-endian. A segment of the first format (written by
+ * earlier builds) is "DBCLOG01", its records "DBCR" closed by the SHA-256
+ * (32 bytes) of everything before it: still read, never written. The CRC
+ * finds a damaged or torn record; what proves a segment unchanged is its
+ * SHA-256 in log-<seq>.json (or its seal), as for any backup. Types:
  *   'B' a base: epoch, seq, db pages, WAL position, page size, the base
  *       file's SHA-256 (hex) and name;
  *   'C' a commit: epoch, seq, db pages after it, WAL position, n pages,
@@ -40,7 +44,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PITR_SEG_MAGIC     "DBCLOG01"
+#define PITR_SEG_MAGIC     "DBCLOG02"
+#define PITR_SEG_MAGIC_V1  "DBCLOG01"
 #define PITR_REC_BASE      'B'
 #define PITR_REC_COMMIT    'C'
 #define PITR_REC_HEARTBEAT 'H'
@@ -82,6 +87,14 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
  * valid record otherwise (damage: never to be cut away); *off: where it
  * starts. page_size: of the commits' pages (0 until a base gave it). */
 int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
+
+/* Whether the 8 bytes at m open a segment this dbcare reads (either
+ * format); pitr_segment_newer: one of a later format (a newer dbcare
+ * wrote it). */
+bool pitr_segment_magic(const void *m);
+bool pitr_segment_newer(const void *m);
+/* Whether the 4 bytes at p are a record's magic (either format). */
+bool pitr_record_magic(const void *p);
 
 /* The segment files of dir, by sequence number, closed and open
  * ("DIR/log-<seq>.dbclog[.open]", malloc'd, NULL-terminated); NULL on

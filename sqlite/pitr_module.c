@@ -142,7 +142,10 @@ static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 			sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
-	if (pitr_capture_poll(&p->c) != 0)
+	p->c.wal_frames = frames > 0 ? (uint32_t)frames : 0;
+	int rc = pitr_capture_poll(&p->c);
+	p->c.wal_frames = 0;
+	if (rc != 0)
 		sqlite3_log(SQLITE_WARNING,
 		            "dbcare: the log capture into %s failed at this commit; "
 		            "the next commit tries again (nothing is lost meanwhile)",

@@ -264,10 +264,17 @@ static int recover_one(pitr_capture *c, const char *path)
 		return unlink(path) == 0 ? 1 : -1; /* killed after sealing it: the closed one is whole */
 	FILE *f = open_segment(c, path, &scratch);
 	char magic[8];
-	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
+	bool got_magic = f && fread(magic, 1, 8, f) == 8;
+	if (!got_magic || !pitr_segment_magic(magic)) {
 		if (f)
 			fclose(f);
 		release_segment(c, scratch);
+		if (got_magic && pitr_segment_newer(magic)) {
+			pitr_say(c, PITR_SAY_ERROR,
+			         "%s was written by a newer dbcare (format %.8s): capture with that one", path,
+			         magic);
+			return -1;
+		}
 		if (pitr_segment_open(path) && unlink(path) == 0)
 			return 1; /* killed before its magic: nothing in it */
 		pitr_say(c, PITR_SAY_ERROR, "%s is not a dbcare log segment%s", path,

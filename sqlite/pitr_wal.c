@@ -5,8 +5,6 @@
  */
 #include "pitr_wal.h"
 
-#include "base/heap_grow.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,24 +171,39 @@ typedef struct txn_buf {
 	unsigned char *data;
 } txn_buf;
 
-static int txn_add(txn_buf *t, const wal_header *h, uint32_t pgno, const unsigned char *page)
+/* Room for one more page, grown by doubling (a fresh scan starts at
+ * first pages). Not zeroed: only pages copied in are read. */
+static int txn_add(txn_buf *t, const wal_header *h, uint32_t first, uint32_t pgno,
+                   const unsigned char *page)
 {
-	/* the page numbers and the pages, grown together */
-	size_t cap = t->cap, pages_cap = t->cap;
-	if (!dbc_heap_reserve(&t->pgno, (size_t)t->n + 1, &cap, sizeof *t->pgno, 64) ||
-	    !dbc_heap_reserve(&t->data, (size_t)t->n + 1, &pages_cap, h->page_size, 64))
-		return -1;
-	t->cap = (uint32_t)cap;
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : first;
+		if (cap <= t->cap)
+			return -1;
+		uint32_t *p = realloc(t->pgno, (size_t)cap * sizeof *p);
+		if (p)
+			t->pgno = p;
+		unsigned char *d = p ? realloc(t->data, (size_t)cap * h->page_size) : NULL;
+		if (!d)
+			return -1;
+		t->data = d;
+		t->cap = cap;
+	}
 	t->pgno[t->n] = pgno;
 	memcpy(t->data + (size_t)t->n * h->page_size, page, h->page_size);
 	t->n++;
 	return 0;
 }
 
-int wal_scan(int fd, const wal_header *h, const wal_pos *from, wal_commit_fn fn, void *arg,
-             wal_pos *end)
+int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, wal_commit_fn fn,
+             void *arg, wal_pos *end)
 {
-	wal_reader rd = {fd, NULL, 0, 0, READ_FIRST * ((size_t)FRAME_HDR + h->page_size), 0};
+	size_t frame = (size_t)FRAME_HDR + h->page_size;
+	if (upto <= from->frame)
+		upto = 0; /* nothing known after from: read ahead */
+	size_t first = upto ? (upto - from->frame) * frame : READ_FIRST * frame;
+	wal_reader rd = {fd, NULL, 0, 0, first < READ_MAX ? first : READ_MAX, 0};
+	uint32_t first_pages = upto && upto - from->frame < 1024 ? upto - from->frame : READ_FIRST;
 	const unsigned char *hdr, *page;
 	txn_buf t = {0};
 	wal_pos pos = *from;
@@ -203,7 +216,7 @@ int wal_scan(int fd, const wal_header *h, const wal_pos *from, wal_commit_fn fn,
 			rc = r;
 			break;
 		}
-		if (txn_add(&t, h, be32(hdr), page) != 0) {
+		if (txn_add(&t, h, first_pages, be32(hdr), page) != 0) {
 			rc = -1;
 			break;
 		}
@@ -213,6 +226,8 @@ int wal_scan(int fd, const wal_header *h, const wal_pos *from, wal_commit_fn fn,
 		rc = fn(arg, &c);
 		*end = pos;
 		t.n = 0;
+		if (upto && pos.frame >= upto)
+			break;
 	}
 	free(rd.buf);
 	free(t.pgno);

@@ -47,9 +47,13 @@ typedef int (*wal_commit_fn)(void *arg, const wal_commit *c);
 int wal_read_header(int fd, wal_header *h);
 /* The commits after from (a position of the generation of h), in order,
  * each handed to fn; *end is the last commit's end (from when none).
- * 0, fn's nonzero value, or -1 on a read error or out of memory. */
-int wal_scan(int fd, const wal_header *h, const wal_pos *from, wal_commit_fn fn, void *arg,
-             wal_pos *end);
+ * upto: 0, or the last frame of a commit known to be there (the count a
+ * WAL hook is given): the frames up to it are read in one call and the
+ * scan stops at the commit that ends there (frames after it wait for the
+ * next scan). 0, fn's nonzero value, or -1 on a read error or out of
+ * memory. */
+int wal_scan(int fd, const wal_header *h, const wal_pos *from, uint32_t upto, wal_commit_fn fn,
+             void *arg, wal_pos *end);
 /* Whether the frame at pos.frame of h's generation is there and ends with
  * pos's checksum (the chain the log continues is still in the WAL). */
 bool wal_has(int fd, const wal_header *h, const wal_pos *pos);

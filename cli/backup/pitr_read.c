@@ -51,13 +51,18 @@ static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *ar
 		seg[strlen(seg) - 5] = '\0';
 		f = pitr_segment_fopen(seg, &scratch);
 	}
-	if (!f || fread(magic, 1, 8, f) != 8 || memcmp(magic, PITR_SEG_MAGIC, 8) != 0) {
+	bool got_magic = f && fread(magic, 1, 8, f) == 8;
+	if (!got_magic || !pitr_segment_magic(magic)) {
 		if (f)
 			fclose(f);
 		cli_scratch_release(scratch);
-		if (open_seg)
+		if (got_magic && pitr_segment_newer(magic))
+			cli_errorf("%s was written by a newer dbcare (format %.8s): read it with that one", seg,
+			           magic);
+		else if (open_seg)
 			return 0; /* a segment just created */
-		cli_errorf("%s is not a dbcare log segment", seg);
+		else
+			cli_errorf("%s is not a dbcare log segment", seg);
 		return -1;
 	}
 	pitr_rec r;

@@ -304,9 +304,15 @@ if r2.returncode != 0 or rows_hash(sqlite3.connect(os.path.join(work, "end2.db")
     fail("restore --to-time '%s' (as dbcare prints it): %s" % (said.group(1), r2.stderr))
 
 # ... and the check is real: the log's count for t raised by one (the
-# record's SHA-256 and the segment's recomputed, as a forger would), the
-# same restore is refused
+# record's CRC-32C and the segment's SHA-256 recomputed, as a forger
+# would), the same restore is refused
 import shutil, struct
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for x in data:
+        c ^= x
+        for _ in range(8): c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    return c ^ 0xFFFFFFFF
 forged = os.path.join(work, "forged")
 shutil.copytree(logdir, forged, ignore=shutil.ignore_patterns("log.lock"))
 def forge_rows(seg):
@@ -316,7 +322,7 @@ def forge_rows(seg):
         rtype, plen = struct.unpack_from("<II", b, off + 4)
         if rtype == ord("R"):
             last = (off, plen)
-        off += 20 + plen + 32
+        off += 20 + plen + 4
     if not last:
         return False
     off, plen = last
@@ -325,8 +331,8 @@ def forge_rows(seg):
     new = "".join("%s\t%d\n" % (k, int(v) + (k == "t")) for k, v in lines).encode()
     rec = bytearray(b[off: off + 20 + 36]) + new
     struct.pack_into("<I", rec, 8, 36 + len(new))
-    rec += hashlib.sha256(rec).digest()
-    b[off: off + 20 + plen + 32] = rec
+    rec += struct.pack("<I", crc32c(rec))
+    b[off: off + 20 + plen + 4] = rec
     open(seg, "wb").write(b)
     j = seg[:-len(".dbclog")] + ".json"
     m = json.load(open(j))
