@@ -103,39 +103,6 @@ static int64_t open_segment_start(const char *dir)
 	return t;
 }
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* The WAL position of the newest whole record of a plain segment (record
- * headers read, payloads skipped: "DBCR", type, length, i64 time, then
- * the payload, whose bytes 16..35 are the position, and a SHA-256). false
- * when it has none or is no plain segment (a sealed one). */
-static bool segment_tail(const char *path, wal_pos *pos)
-{
-	FILE *f = fopen(path, "re");
-	unsigned char h[20 + 36];
-	bool found = false;
-	if (!f)
-		return false;
-	if (fread(h, 1, 8, f) == 8 && memcmp(h, PITR_SEG_MAGIC, 8) == 0) {
-		while (fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, "DBCR", 4) == 0) {
-			uint32_t len = le32(h + 8);
-			if (len < 36 || fseeko(f, (off_t)len - 36 + 32, SEEK_CUR) != 0)
-				break;
-			/* whole only if its last byte is there */
-			if (fseeko(f, -1, SEEK_CUR) != 0 || fgetc(f) == EOF)
-				break;
-			const unsigned char *p = h + 20 + 16;
-			*pos = (wal_pos){le32(p), le32(p + 4), le32(p + 8), le32(p + 12), le32(p + 16)};
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* The place the log has reached: its newest segment's newest record. */
 static bool log_place(const char *dir, wal_pos *pos)
 {
@@ -146,7 +113,7 @@ static bool log_place(const char *dir, wal_pos *pos)
 		n++;
 	for (int i = n - 1; i >= 0 && !found; i--)
 		if (!pitr_segment_superseded(segs[i]))
-			found = segment_tail(segs[i], pos);
+			found = pitr_segment_tail(segs[i], pos);
 	pitr_free_list(segs);
 	return found;
 }
@@ -176,7 +143,7 @@ static int wal_beyond(const char *db_file, const wal_pos *pos)
 		wal_pos end;
 		/* in the log's generation: after its place; in a later one: from
 		 * its start (every commit of it is one the log lacks) */
-		int s = wal_scan(fd, &h, same ? pos : &h.start, stop_at_commit, NULL, &end);
+		int s = wal_scan(fd, &h, same ? pos : &h.start, 0, stop_at_commit, NULL, &end);
 		out = s == 1 ? 1 : s == 0 ? 0 : -1;
 	}
 	close(fd);

@@ -287,6 +287,31 @@ bool pitr_record_magic(const void *p)
 	return magic == REC_MAGIC || magic == REC_MAGIC_V1;
 }
 
+bool pitr_segment_tail(const char *path, wal_pos *pos)
+{
+	FILE *f = fopen(path, "re");
+	unsigned char h[REC_HDR + COMMON];
+	bool found = false;
+	if (!f)
+		return false;
+	if (fread(h, 1, 8, f) == 8 && pitr_segment_magic(h)) {
+		while (fread(h, 1, sizeof h, f) == sizeof h && pitr_record_magic(h)) {
+			uint32_t len = get32(h + 8);
+			size_t rest = (size_t)len - COMMON + check_len(get32(h));
+			if (len < COMMON || fseeko(f, (off_t)rest, SEEK_CUR) != 0)
+				break;
+			/* whole only if its last byte is there */
+			if (fseeko(f, -1, SEEK_CUR) != 0 || fgetc(f) == EOF)
+				break;
+			const unsigned char *p = h + REC_HDR + 16;
+			*pos = (wal_pos){get32(p), get32(p + 4), get32(p + 8), get32(p + 12), get32(p + 16)};
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 bool pitr_segment_superseded(const char *path)
 {
 	if (!pitr_segment_open(path))
