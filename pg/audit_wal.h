@@ -11,7 +11,7 @@
 #include "lib/stringinfo.h"
 #include "replication/output_plugin.h"
 
-#include "audit/actor_message.h"
+#include "audit/audit.h"
 
 /* The disabled trigger whose arguments configure a table audited in wal
  * mode (its mode argument holds "+wal"). */
@@ -21,7 +21,8 @@
 /* db_user of an entry whose change no valid context message named the role
  * of (the table's trigger disabled, or not fired): longer than any role
  * name may be, so no role is ever recorded as it. */
-#define PGDBC_AUDIT_UNKNOWN_USER "(unknown: no signed context message of the audit trigger named the role)"
+#define PGDBC_AUDIT_UNKNOWN_USER                                                                   \
+	"(unknown: no signed context message of the audit trigger named the role)"
 /* The worker's type in pg_stat_activity.backend_type. */
 #define PGDBC_AUDIT_WAL_WORKER "dbcare audit wal"
 

@@ -70,9 +70,9 @@ typedef struct decoded_txn {
 
 /* What a round wrote, for dbcare.audit_wal_state. */
 typedef struct round_counts {
-	int64 written;       /* entries */
-	int64 unknown_user;  /* of them, with PGDBC_AUDIT_UNKNOWN_USER */
-	int64 rejected;      /* dbcare.actor messages not the trigger's */
+	int64 written;           /* entries */
+	int64 unknown_user;      /* of them, with PGDBC_AUDIT_UNKNOWN_USER */
+	int64 rejected;          /* dbcare.actor messages not the trigger's */
 	TimestampTz rejected_at; /* the last one's transaction's commit (0: none) */
 } round_counts;
 
@@ -171,12 +171,12 @@ static void rejected(const decoded_txn *t, const char *why, size_t why_len, roun
 		return;
 	n->rejected++;
 	n->rejected_at = t->at;
-	ereport(WARNING,
-	        (errmsg("dbcare: a dbcare.actor message of transaction %llu was rejected: %.*s",
-	                (unsigned long long)U64FromFullTransactionId(t->txid),
-	                (int)Min(why_len, 200), why),
-	         errdetail("Only the audit trigger's signed message names the role of a change;"
-	                   " this one was forged or malformed and changed nothing.")));
+	ereport(
+	    WARNING,
+	    (errmsg("dbcare: a dbcare.actor message of transaction %llu was rejected: %.*s",
+	            (unsigned long long)U64FromFullTransactionId(t->txid), (int)Min(why_len, 200), why),
+	     errdetail("Only the audit trigger's signed message names the role of a change;"
+	               " this one was forged or malformed and changed nothing.")));
 }
 
 /* 'A': user \0 actor \0 application \0, which later entries carry; read

@@ -493,10 +493,9 @@ static const char wal_context_sql[] =
  * are no operations not recorded but a clause of their own. */
 static const char *wal_trigger_clause(dbc_ctx *ctx, dbc_audit_recording *r)
 {
-	const char *how = r->disabled.n ? "is disabled"
-	                  : r->replica.n
-	                      ? "fires only under session_replication_role = replica"
-	                      : NULL;
+	const char *how = r->disabled.n  ? "is disabled"
+	                  : r->replica.n ? "fires only under session_replication_role = replica"
+	                                 : NULL;
 	r->disabled.n = r->replica.n = 0;
 	if (!how)
 		return NULL;

@@ -1,10 +1,10 @@
 /*
  * actor_message.c — the parser and the MAC of wal mode's context message
- * (actor_message.h). Invariant: a body accepted here has its three fields
+ * (audit.h). Invariant: a body accepted here has its three fields
  * NUL-terminated inside it, each within its bound, and exactly the MAC's
  * length after them; nothing is read outside [body, body + len).
  */
-#include "audit/actor_message.h"
+#include "audit/audit.h"
 
 #include <string.h>
 
@@ -76,7 +76,8 @@ bool dbc_audit_actor_mac(const unsigned char key[DBC_AUDIT_ACTOR_KEY_LEN], uint3
 	put_le32(ids + 4, xid);
 	bool ok = false;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_HMAC, NULL, key, DBC_AUDIT_ACTOR_KEY_LEN);
+	EVP_PKEY *pkey =
+	    EVP_PKEY_new_raw_private_key(EVP_PKEY_HMAC, NULL, key, DBC_AUDIT_ACTOR_KEY_LEN);
 	size_t out_len = DBC_AUDIT_ACTOR_MAC_LEN;
 	if (md && pkey && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
 	    EVP_DigestSignUpdate(md, domain, sizeof(domain)) == 1 &&

@@ -1,6 +1,6 @@
 /*
  * fuzz_audit_actor.c — the parser of wal mode's context message
- * (core/audit/actor_message.h), which reads what any session may emit with
+ * (core/audit/audit.h), which reads what any session may emit with
  * pg_logical_emit_message. The first input byte picks the MAC's length (0
  * as the worker reads, 32 as the decoder does); the rest is the body,
  * copied to a buffer of exactly its size so a read past it is the
@@ -11,7 +11,7 @@
  * another transaction.
  */
 #include "fuzz.h"
-#include "audit/actor_message.h"
+#include "audit/audit.h"
 
 static void check_accepted(const char *body, size_t len, size_t mac_len,
                            const dbc_audit_actor_fields *f)
@@ -25,7 +25,8 @@ static void check_accepted(const char *body, size_t len, size_t mac_len,
 	FUZZ_ASSERT(f->signed_len == f->user_len + f->actor_len + f->app_len + 3,
 	            "the signed bytes are the three fields");
 	FUZZ_ASSERT(f->signed_len + mac_len == len, "the MAC ends the body");
-	FUZZ_ASSERT(f->mac == (const unsigned char *)body + f->signed_len, "the MAC follows the fields");
+	FUZZ_ASSERT(f->mac == (const unsigned char *)body + f->signed_len,
+	            "the MAC follows the fields");
 	FUZZ_ASSERT(strlen(f->user) == f->user_len && strlen(f->actor) == f->actor_len &&
 	                strlen(f->app) == f->app_len,
 	            "each field is NUL-terminated at its length");
