@@ -93,6 +93,13 @@ void pgdbc_audit_actor_sign(StringInfo body)
 {
 	unsigned char mac[DBC_AUDIT_ACTOR_MAC_LEN];
 	int err = load_key();
+	if (err == EINVAL)
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+		                errmsg("dbcare: the audit key file \"%s\" of the data directory is not"
+		                       " %d bytes",
+		                       KEY_FILE, DBC_AUDIT_ACTOR_KEY_LEN),
+		                errhint("Remove it: the next write to a table audited in wal mode makes"
+		                        " a new one.")));
 	if (err) {
 		errno = err;
 		ereport(ERROR, (errcode_for_file_access(),

@@ -13,7 +13,7 @@
 
 #include "audit/audit.h"
 
-/* The disabled trigger whose arguments configure a table audited in wal
+/* The trigger (BEFORE each statement) whose arguments configure a table audited in wal
  * mode (its mode argument holds "+wal"). */
 #define PGDBC_AUDIT_WAL_TRIGGER "dbcare_audit_wal"
 /* The prefix of the transactional message that carries dbcare.actor. */

@@ -50,6 +50,11 @@ as bob -c "BEGIN" -c "SELECT pg_logical_emit_message(true, 'dbcare.actor', conve
   -c "UPDATE payroll SET salary = 103 WHERE id = 1" -c "COMMIT" >/dev/null
 [ "$(who 1 103)" = bob ] || fail "a message with a made-up MAC named the role: $(who 1 103)"
 
+# the key the trigger signs with: a file of the data directory, the server's alone
+[ "$(stat -c %a "$lg/data/dbcare_audit_actor.key")" = 600 ] ||
+  fail "the key file: $(ls -l "$lg/data/dbcare_audit_actor.key")"
+out=$(as bob -c "SELECT pg_read_binary_file('dbcare_audit_actor.key')" 2>&1) && fail "bob read the key: $out"
+
 # 2. malformed messages: no NUL at all; 100,000 bytes of invalid UTF-8
 as bob -c "BEGIN" -c "SELECT pg_logical_emit_message(true, 'dbcare.actor', 'alice'::bytea)" \
   -c "UPDATE payroll SET salary = 104 WHERE id = 1" \
@@ -79,6 +84,11 @@ as bob -c "BEGIN" -c "UPDATE payroll SET salary = 110 WHERE id = 1" -c "SET ROLE
   -c "UPDATE payroll SET salary = 111 WHERE id = 1" -c "COMMIT" >/dev/null
 [ "$(who 1 110),$(who 2 210),$(who 1 111)" = bob,clerk,bob ] ||
   fail "SET ROLE: $(who 1 110),$(who 2 210),$(who 1 111)"
+
+# an actor past the bound the decoder reads: a clear error, nothing written
+out=$(as bob -c "SET dbcare.actor = '$(printf 'x%.0s' $(seq 1 8193))'" -c "UPDATE payroll SET salary = 120 WHERE id = 1" 2>&1) &&
+  fail "an actor of 8193 bytes was taken: $out"
+echo "$out" | grep -q 'dbcare: dbcare.actor is 8193 bytes; a table audited in wal mode records at most 8192' || fail "$out"
 
 # 4. the owner disables the trigger: recorded as made by no known role, and said
 L -c "CREATE TABLE ledger (id int PRIMARY KEY, amount int)" -c "ALTER TABLE ledger OWNER TO bob" \
