@@ -15,6 +15,12 @@
  * written and the slot behind: the next round decodes them again and skips
  * them by decoded_lsn. So no change is lost and none is written twice.
  *
+ * The role of a change is the one the audit trigger's signed context
+ * message ('A') named; a message the decoder rejected ('R': forged or
+ * malformed) is counted in dbcare.audit_wal_state and logged, never
+ * applied, and an entry no 'A' preceded in its transaction is written with
+ * PGDBC_AUDIT_UNKNOWN_USER (and counted), never with an empty role.
+ *
  * One worker per database: it holds a session advisory lock; a second one
  * started meanwhile exits. It exits (for good) when the slot is gone.
  */
