@@ -20,6 +20,10 @@
  * changed an audited table:
  *   'B' xid(4) epoch-full xid(8) commit time(8) end lsn(8)   the transaction
  *   'A' user\0actor\0application\0     the context before the entries it applies to
+ *                                       (the trigger's signed message, its MAC checked
+ *                                       and cut off)
+ *   'R' reason                          a dbcare.actor message rejected (not the
+ *                                       trigger's: forged or malformed), ignored
  *   'E' chain(1) op(1) table key old new   an entry (each field below)
  *   'C'                                     the transaction's end
  * A field is a length (int32, -1 for NULL) and its bytes: the table's stored
@@ -350,19 +354,33 @@ static void truncate_rels(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, in
 	}
 }
 
-/* dbcare.actor as the transaction set it (pg/audit_write.c logs it): the
- * entries after it carry it. Only when the transaction changes an audited
- * table does it reach the output. */
+/* The context of the entries after it (pg/audit_write.c logs it): only a
+ * message the audit trigger signed for this transaction is taken
+ * (pg/audit_actor_key.c), and only when the transaction changes an audited
+ * table does it reach the output. Any other with the prefix (anyone may
+ * emit one) changes nothing: an 'R' naming why goes out instead, for the
+ * worker to count and report. */
 static void message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr lsn,
                     bool transactional, const char *prefix, Size size, const char *body)
 {
 	(void)lsn;
+	/* a message outside the transaction's replay applies to nothing */
 	if (!transactional || txn == NULL || strcmp(prefix, PGDBC_AUDIT_ACTOR_PREFIX) != 0)
 		return;
 	decoder *d = ctx->output_plugin_private;
-	d->actor = MemoryContextAlloc(d->txn_cxt, size);
-	memcpy(d->actor, body, size);
-	d->actor_len = size;
+	dbc_audit_actor_fields f;
+	const char *why = pgdbc_audit_actor_check(txn->xid, body, size, &f);
+	if (why == NULL) {
+		d->actor = MemoryContextAlloc(d->txn_cxt, f.signed_len);
+		memcpy(d->actor, body, f.signed_len);
+		d->actor_len = f.signed_len;
+		return;
+	}
+	begin_once(ctx, txn);
+	OutputPluginPrepareWrite(ctx, true);
+	appendStringInfoChar(ctx->out, 'R');
+	appendStringInfoString(ctx->out, why);
+	OutputPluginWrite(ctx, true);
 }
 
 void _PG_output_plugin_init(OutputPluginCallbacks *cb)

@@ -8,15 +8,34 @@
 
 #include "access/xlogdefs.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "replication/output_plugin.h"
 
-/* The disabled trigger whose arguments configure a table audited in wal
+#include "audit/audit.h"
+
+/* The trigger (BEFORE each statement) whose arguments configure a table audited in wal
  * mode (its mode argument holds "+wal"). */
 #define PGDBC_AUDIT_WAL_TRIGGER "dbcare_audit_wal"
 /* The prefix of the transactional message that carries dbcare.actor. */
 #define PGDBC_AUDIT_ACTOR_PREFIX "dbcare.actor"
+/* db_user of an entry whose change no valid context message named the role
+ * of (the table's trigger disabled, or not fired): longer than any role
+ * name may be, so no role is ever recorded as it. */
+#define PGDBC_AUDIT_UNKNOWN_USER                                                                   \
+	"(unknown: no signed context message of the audit trigger named the role)"
 /* The worker's type in pg_stat_activity.backend_type. */
 #define PGDBC_AUDIT_WAL_WORKER "dbcare audit wal"
+
+/* The context message's MAC (pg/audit_actor_key.c, with the key of the
+ * data directory): sign appends it to body (the three fields) for this
+ * transaction; check verifies a decoded message of top-level transaction
+ * xid, parse checks a body's form and encoding (mac_len bytes of MAC
+ * after the fields). Both NULL when good (*out filled), else why not. */
+void pgdbc_audit_actor_sign(StringInfo body);
+const char *pgdbc_audit_actor_check(TransactionId xid, const char *body, Size size,
+                                    dbc_audit_actor_fields *out);
+const char *pgdbc_audit_actor_parse(const char *body, Size size, Size mac_len,
+                                    dbc_audit_actor_fields *out);
 
 /* The replication slot of this database's wal-mode audit: dbcare_audit_
  * and the database's OID (slot names are the cluster's). */

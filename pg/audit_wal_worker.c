@@ -15,6 +15,12 @@
  * written and the slot behind: the next round decodes them again and skips
  * them by decoded_lsn. So no change is lost and none is written twice.
  *
+ * The role of a change is the one the audit trigger's signed context
+ * message ('A') named; a message the decoder rejected ('R': forged or
+ * malformed) is counted in dbcare.audit_wal_state and logged, never
+ * applied, and an entry no 'A' preceded in its transaction is written with
+ * PGDBC_AUDIT_UNKNOWN_USER (and counted), never with an empty role.
+ *
  * One worker per database: it holds a session advisory lock; a second one
  * started meanwhile exits. It exits (for good) when the slot is gone.
  */
@@ -60,13 +66,21 @@ typedef struct decoded_txn {
 	uint64 end;
 	FullTransactionId txid;
 	TimestampTz at;
-	char *user;  /* "" until an 'A' names it */
+	char *user;  /* PGDBC_AUDIT_UNKNOWN_USER until an 'A' names it */
 	char *actor; /* NULL until an 'A' names it */
 	pgdbc_audit_writer w;
 	bool open;   /* w is open */
 	char *table; /* w's table */
 	bool chain;  /* w's */
 } decoded_txn;
+
+/* What a round wrote, for dbcare.audit_wal_state. */
+typedef struct round_counts {
+	int64 written;           /* entries */
+	int64 unknown_user;      /* of them, with PGDBC_AUDIT_UNKNOWN_USER */
+	int64 rejected;          /* dbcare.actor messages not the trigger's */
+	TimestampTz rejected_at; /* the last one's transaction's commit (0: none) */
+} round_counts;
 
 typedef struct reader {
 	const char *p, *end;
@@ -154,9 +168,41 @@ static const char *op_name(char op)
 	}
 }
 
+/* A dbcare.actor message the decoder rejected (or an 'A' this worker
+ * could not read): counted and reported, its transaction's entries keep
+ * the context they had. */
+static void rejected(const decoded_txn *t, const char *why, size_t why_len, round_counts *n)
+{
+	if (t->skip)
+		return;
+	n->rejected++;
+	n->rejected_at = t->at;
+	ereport(
+	    WARNING,
+	    (errmsg("dbcare: a dbcare.actor message of transaction %llu was rejected: %.*s",
+	            (unsigned long long)U64FromFullTransactionId(t->txid), (int)Min(why_len, 200), why),
+	     errdetail("Only the audit trigger's signed message names the role of a change;"
+	               " this one was forged or malformed and changed nothing.")));
+}
+
+/* 'A': user \0 actor \0 application \0, which later entries carry; read
+ * as strictly as the decoder read the message it came from. */
+static void apply_context(decoded_txn *t, const char *body, size_t len, round_counts *n)
+{
+	dbc_audit_actor_fields f;
+	const char *why = pgdbc_audit_actor_parse(body, len, 0, &f);
+	if (why) {
+		rejected(t, why, strlen(why), n);
+		return;
+	}
+	close_writer(t);
+	t->user = MemoryContextStrdup(TopTransactionContext, f.user);
+	t->actor = f.actor_len ? MemoryContextStrdup(TopTransactionContext, f.actor) : NULL;
+}
+
 /* One record of the decoder's output (pg/audit_decode.c's file comment). */
 static void apply(decoded_txn *t, const char *data, size_t len, uint64 decoded, Oid owner,
-                  int64 *written)
+                  round_counts *n)
 {
 	reader r = {data, data + len};
 	char kind;
@@ -172,14 +218,11 @@ static void apply(decoded_txn *t, const char *data, size_t len, uint64 decoded, 
 		take(&r, &t->end, sizeof(t->end));
 		t->txid = FullTransactionIdFromU64(full);
 		t->skip = t->end <= decoded;
-		t->user = "";
+		t->user = PGDBC_AUDIT_UNKNOWN_USER;
 	} else if (kind == 'A') {
-		/* user \0 actor \0 application \0: later entries carry them */
-		close_writer(t);
-		t->user = MemoryContextStrdup(TopTransactionContext, r.p);
-		size_t ulen = strnlen(r.p, len - 1);
-		const char *actor = ulen + 1 < len - 1 ? r.p + ulen + 1 : "";
-		t->actor = actor[0] ? MemoryContextStrdup(TopTransactionContext, actor) : NULL;
+		apply_context(t, r.p, len - 1, n);
+	} else if (kind == 'R') {
+		rejected(t, r.p, len - 1, n);
 	} else if (kind == 'E') {
 		char chain, op;
 		int32 tlen;
@@ -192,7 +235,9 @@ static void apply(decoded_txn *t, const char *data, size_t len, uint64 decoded, 
 		if (!t->skip) {
 			pgdbc_audit_writer_add(writer_for(t, table, chain != 0, owner), table, op_name(op), key,
 			                       old, new);
-			(*written)++;
+			n->written++;
+			if (strcmp(t->user, PGDBC_AUDIT_UNKNOWN_USER) == 0)
+				n->unknown_user++;
 		}
 	} else if (kind == 'C') {
 		close_writer(t);
@@ -221,7 +266,7 @@ static int64 write_round(const char *slot, uint64 upto, Oid owner)
 {
 	Oid types[2] = {TEXTOID, PG_LSNOID};
 	Datum args[2] = {CStringGetTextDatum(slot), LSNGetDatum(upto)};
-	int64 written = 0;
+	round_counts n = {0};
 	spi_exec("SELECT decoded_lsn FROM dbcare.audit_wal_state FOR UPDATE", 0, NULL, NULL,
 	         SPI_OK_SELECT);
 	if (SPI_processed != 1)
@@ -251,7 +296,7 @@ static int64 write_round(const char *slot, uint64 upto, Oid owner)
 				continue;
 			MemoryContext old = MemoryContextSwitchTo(per_row);
 			bytea *b = DatumGetByteaPP(d);
-			apply(&t, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), decoded, owner, &written);
+			apply(&t, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), decoded, owner, &n);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(per_row);
 			if (!t.skip && t.end > last_end)
@@ -265,13 +310,17 @@ static int64 write_round(const char *slot, uint64 upto, Oid owner)
 	/* only a round that wrote moves it: an idle round writes nothing, so
 	 * the worker's own writes never keep it busy */
 	if (last_end > decoded) {
-		Oid st[1] = {PG_LSNOID};
-		Datum sa[1] = {LSNGetDatum(last_end)};
+		Oid st[4] = {PG_LSNOID, INT8OID, INT8OID, TIMESTAMPTZOID};
+		Datum sa[4] = {LSNGetDatum(last_end), Int64GetDatum(n.rejected),
+		               Int64GetDatum(n.unknown_user), TimestampTzGetDatum(n.rejected_at)};
 		spi_exec("UPDATE dbcare.audit_wal_state SET decoded_lsn = $1,"
-		         " decoded_at = pg_catalog.clock_timestamp()",
-		         1, st, sa, SPI_OK_UPDATE);
+		         " decoded_at = pg_catalog.clock_timestamp(),"
+		         " rejected_messages = rejected_messages + $2,"
+		         " last_rejected_at = CASE WHEN $2 > 0 THEN $4 ELSE last_rejected_at END,"
+		         " unknown_user_entries = unknown_user_entries + $3",
+		         4, st, sa, SPI_OK_UPDATE);
 	}
-	return written;
+	return n.written;
 }
 
 /* The fall-back past dbcare.audit_wal_max_retained: every table audited in

@@ -104,37 +104,54 @@ const char *pgdbc_audit_actor(void)
 
 /* The context of a change of a table audited in wal mode, which the WAL
  * does not hold: its trigger (BEFORE each statement) logs a transactional
- * message with the current user, dbcare.actor and the application name
- * (pg/audit_decode.c reads it), which the entries of the transaction's
- * later changes carry. Once per (sub)transaction while they stay the same:
- * a message in a subtransaction rolled back is gone with it, and the next
- * statement, in another subtransaction, logs one again. */
+ * message with the current user, dbcare.actor and the application name,
+ * signed for this transaction (pg/audit_actor_key.c; pg/audit_decode.c
+ * accepts no other), which the entries of the transaction's later changes
+ * carry. Once per (sub)transaction while all three stay the same: a
+ * message in a subtransaction rolled back is gone with it, and the next
+ * statement, in another subtransaction, logs one again; a SET ROLE, a
+ * SECURITY DEFINER function, a new actor or application logs one again. */
 void pgdbc_audit_wal_context(void)
 {
 	static TransactionId last_xid = InvalidTransactionId;
 	static Oid last_user = InvalidOid;
-	static char *last_actor = NULL;
+	static char *last_context = NULL; /* actor \0 application, last_len bytes */
+	static int last_len = -1;
 	const char *actor = audit_actor ? audit_actor : "";
+	const char *app = application_name ? application_name : "";
+	if (strlen(actor) > DBC_AUDIT_ACTOR_MAX)
+		ereport(ERROR, (errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+		                errmsg("dbcare: dbcare.actor is %zu bytes; a table audited in wal mode"
+		                       " records at most %d",
+		                       strlen(actor), DBC_AUDIT_ACTOR_MAX)));
+	StringInfoData context;
+	initStringInfo(&context);
+	appendStringInfoString(&context, actor);
+	appendStringInfoChar(&context, '\0');
+	appendStringInfoString(&context, app);
 	TransactionId xid = GetCurrentTransactionIdIfAny();
-	if (TransactionIdIsValid(xid) && xid == last_xid && GetUserId() == last_user && last_actor &&
-	    strcmp(actor, last_actor) == 0)
+	if (TransactionIdIsValid(xid) && xid == last_xid && GetUserId() == last_user && last_context &&
+	    context.len == last_len && memcmp(context.data, last_context, (size_t)last_len) == 0) {
+		pfree(context.data);
 		return;
+	}
 	StringInfoData body;
 	initStringInfo(&body);
 	appendStringInfoString(&body, GetUserNameFromId(GetUserId(), false));
 	appendStringInfoChar(&body, '\0');
-	appendStringInfoString(&body, actor);
-	appendStringInfoChar(&body, '\0');
-	appendStringInfoString(&body, application_name ? application_name : "");
-	appendStringInfoChar(&body, '\0');
+	appendBinaryStringInfo(&body, context.data, context.len + 1); /* and its NUL */
+	pgdbc_audit_actor_sign(&body);
 	(void)LogLogicalMessage(PGDBC_AUDIT_ACTOR_PREFIX, body.data, body.len, true);
 	pfree(body.data);
 	last_xid = GetCurrentTransactionId();
 	last_user = GetUserId();
-	char *copy = MemoryContextStrdup(TopMemoryContext, actor);
-	if (last_actor)
-		pfree(last_actor);
-	last_actor = copy;
+	char *copy = MemoryContextAlloc(TopMemoryContext, (Size)context.len + 1);
+	memcpy(copy, context.data, (size_t)context.len + 1);
+	pfree(context.data);
+	if (last_context)
+		pfree(last_context);
+	last_context = copy;
+	last_len = context.len;
 }
 
 /* The log's columns, in the order of pg/sql/70_audit.sql. */

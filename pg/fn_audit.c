@@ -456,18 +456,11 @@ static int collect_table_state(dbc_ctx *ctx, void *arg, int ncol, const dbc_valu
  * its log falls behind while the worker is: a problem once it is a minute
  * behind or its slot holds half of dbcare.audit_wal_max_retained (at all of
  * it the worker falls back to trigger mode, pg/audit_wal_worker.c). */
-static int wal_problem(dbc_ctx *ctx, const dbc_audit_table *row, const char **problem)
+static int wal_lag_problem(dbc_ctx *ctx, const char **problem)
 {
-	char *mode = NULL;
-	bool found, active;
+	bool active;
 	double lag;
 	int64_t retained, bound = pgdbc_audit_wal_max_retained();
-	dbc_value opt = dbc_text(row->options);
-	if (dbc_query_text(ctx, "SELECT $1::pg_catalog.jsonb ->> 'mode'", 1, &opt, &mode, &found) !=
-	    DBC_OK)
-		return DBC_ERROR;
-	if (!mode || strcmp(mode, "wal") != 0)
-		return DBC_OK;
 	if (pgdbc_audit_wal_lag(ctx, &active, &lag, &retained) != DBC_OK)
 		return DBC_ERROR;
 	if (!active)
@@ -479,6 +472,63 @@ static int wal_problem(dbc_ctx *ctx, const dbc_audit_table *row, const char **pr
 		                      " holds %lld MB of WAL (dbcare.audit_wal_max_retained: %lld MB)",
 		                      lag, (long long)(retained >> 20), (long long)(bound >> 20));
 	return *problem || !active || !(lag > 60 || retained > bound / 2) ? DBC_OK : DBC_ERROR;
+}
+
+/* What the worker counted of the context messages (pg/audit_wal_worker.c):
+ * forged or malformed ones rejected, entries written without their role.
+ * The database's, so every table in wal mode names them. */
+static const char wal_context_sql[] =
+    "SELECT pg_catalog.concat_ws('; ',"
+    " CASE WHEN rejected_messages > 0 THEN pg_catalog.format('%s dbcare.actor messages not signed"
+    " by the audit trigger were rejected (forged or malformed, the last in a transaction"
+    " committed at %s: the server log names them); they named no change''s role',"
+    " rejected_messages, last_rejected_at) END,"
+    " CASE WHEN unknown_user_entries > 0 THEN pg_catalog.format('%s entries were recorded"
+    " without their role (db_user %s)', unknown_user_entries, $1) END)"
+    " FROM dbcare.audit_wal_state";
+
+/* In wal mode the trigger only names the role of the changes: disabled (or
+ * firing only under session_replication_role = replica) the changes are
+ * still decoded, with PGDBC_AUDIT_UNKNOWN_USER for their role. So these
+ * are no operations not recorded but a clause of their own. */
+static const char *wal_trigger_clause(dbc_ctx *ctx, dbc_audit_recording *r)
+{
+	const char *how = r->disabled.n  ? "is disabled"
+	                  : r->replica.n ? "fires only under session_replication_role = replica"
+	                                 : NULL;
+	r->disabled.n = r->replica.n = 0;
+	if (!how)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "its trigger " PGDBC_AUDIT_WAL_TRIGGER " %s: its changes are recorded"
+	                  " without their role (db_user %s)",
+	                  how, "\"" PGDBC_AUDIT_UNKNOWN_USER "\"");
+}
+
+static int wal_problem(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *r)
+{
+	char *mode = NULL, *counted = NULL;
+	bool found;
+	const char *lag = NULL;
+	dbc_value opt = dbc_text(row->options), unknown = dbc_text("\"" PGDBC_AUDIT_UNKNOWN_USER "\"");
+	if (dbc_query_text(ctx, "SELECT $1::pg_catalog.jsonb ->> 'mode'", 1, &opt, &mode, &found) !=
+	    DBC_OK)
+		return DBC_ERROR;
+	if (!mode || strcmp(mode, "wal") != 0)
+		return DBC_OK;
+	const char *trigger = wal_trigger_clause(ctx, r);
+	if ((!r->stale && wal_lag_problem(ctx, &lag) != DBC_OK) ||
+	    dbc_query_text(ctx, wal_context_sql, 1, &unknown, &counted, &found) != DBC_OK)
+		return DBC_ERROR;
+	const char *parts[4] = {r->stale, lag, trigger, counted && counted[0] ? counted : NULL};
+	dbc_buf b;
+	dbc_buf_init(&b, ctx);
+	for (int i = 0; i < 4; i++)
+		if (parts[i])
+			dbc_buf_appendf(&b, "%s%s", b.len ? "; " : "", parts[i]);
+	if (b.len)
+		r->stale = dbc_buf_finish(&b);
+	return b.len && !r->stale ? DBC_ERROR : DBC_OK;
 }
 
 static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recording *out)
@@ -523,9 +573,9 @@ static int recording(dbc_ctx *ctx, const dbc_audit_table *row, dbc_audit_recordi
 		if (!out->stale)
 			return DBC_ERROR;
 	}
-	if (!out->stale && wal_problem(ctx, row, &out->stale) != DBC_OK)
+	if (ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out) != DBC_OK)
 		return DBC_ERROR;
-	return ctx->host->query(ctx, op_state_sql, 1, &arg, collect_op_state, out);
+	return wal_problem(ctx, row, out);
 }
 
 /* An entry's hash, prev_hash and the fields its hash covers, as text

@@ -339,7 +339,13 @@ const dbc_book_table dbc_book_tables[] = {
             DBC_COL("one", BOOL, .flags = PK, .pg_default = "true",
                     .check_name = "dbcare_audit_wal_state_one", .check = "one"),
             DBC_COL("decoded_lsn", LSN, .flags = NN),
-            DBC_COL("decoded_at", TIME))),
+            DBC_COL("decoded_at", TIME),
+            /* dbcare.actor messages not signed by the audit trigger (forged
+             * or malformed: ignored), and entries written without their
+             * role (the trigger disabled): the health check names them */
+            DBC_COL("rejected_messages", BIGINT, .flags = NN, .pg_default = "0"),
+            DBC_COL("last_rejected_at", TIME),
+            DBC_COL("unknown_user_entries", BIGINT, .flags = NN, .pg_default = "0"))),
 
     /* PostgreSQL: the database's identity, named by its sealed dumps (one
      * row; SQLite keeps its own in dbcare_bookkeeping.database_id) */

@@ -125,11 +125,14 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 < database_identity|made_at|text|not null
 < database_identity|one|integer|not null
 < database_identity|primary key|one
-# The wal-mode audit worker's progress: PostgreSQL's logical decoding
-# (docs/audit.md, "Wal mode"); SQLite has no such mode.
+# The wal-mode audit worker's progress and what it rejected: PostgreSQL's
+# logical decoding (docs/audit.md, "Wal mode"); SQLite has no such mode.
 < audit_wal_state|decoded_at|text|null
 < audit_wal_state|decoded_lsn|pg:pg_lsn|not null
+< audit_wal_state|last_rejected_at|text|null
 < audit_wal_state|one|integer|not null
+< audit_wal_state|rejected_messages|integer|not null
+< audit_wal_state|unknown_user_entries|integer|not null
 < audit_wal_state|primary key|one
 # The migration summary is kept true by a generation counter on PostgreSQL
 # (a writer's DELETE would not see a row committed after its snapshot): one

@@ -113,6 +113,36 @@ static void test_row_hash(void)
 	      "row hash: a name ends where its value begins");
 }
 
+/* The parser of wal mode's context message (core/audit/actor_message.c)
+ * over the bodies a session can emit: the trigger's form and the malformed
+ * ones the review planted. */
+static void test_actor_message(void)
+{
+	dbc_audit_actor_fields f;
+	static const char ok[] = "bob\0ann\0psql\0";
+	CHECK(dbc_audit_actor_parse(ok, sizeof(ok) - 1, 0, &f) == NULL && f.user_len == 3 &&
+	          strcmp(f.actor, "ann") == 0 && strcmp(f.app, "psql") == 0 && f.signed_len == 13,
+	      "actor message: three fields");
+	CHECK(dbc_audit_actor_parse("alice", 5, 0, &f) != NULL, "actor message: no NUL");
+	CHECK(dbc_audit_actor_parse("alice\0hr\0", 9, 0, &f) != NULL, "actor message: two fields");
+	CHECK(dbc_audit_actor_parse("\0a\0b\0", 6, 0, &f) != NULL, "actor message: no user");
+	CHECK(dbc_audit_actor_parse("a\0b\0c\0d", 7, 0, &f) != NULL,
+	      "actor message: bytes after the fields");
+	CHECK(dbc_audit_actor_parse(ok, sizeof(ok) - 1, DBC_AUDIT_ACTOR_MAC_LEN, &f) != NULL,
+	      "actor message: shorter than its MAC");
+	char big[DBC_AUDIT_ACTOR_MAX + 16];
+	memset(big, 'x', sizeof(big));
+	big[0] = 'u', big[1] = '\0', big[sizeof(big) - 2] = '\0', big[sizeof(big) - 1] = '\0';
+	CHECK(dbc_audit_actor_parse(big, sizeof(big), 0, &f) != NULL, "actor message: actor too long");
+	unsigned char key[DBC_AUDIT_ACTOR_KEY_LEN] = {7}, a[32], b[32];
+	CHECK(dbc_audit_actor_mac(key, 1, 100, ok, 13, a) &&
+	          dbc_audit_actor_mac(key, 1, 101, ok, 13, b) && !dbc_audit_actor_mac_equal(a, b),
+	      "actor message: the MAC names the transaction");
+	key[0] = 8;
+	CHECK(dbc_audit_actor_mac(key, 1, 100, ok, 13, b) && !dbc_audit_actor_mac_equal(a, b),
+	      "actor message: the MAC needs the key");
+}
+
 int main(void)
 {
 	dbc_ctx ctx;
@@ -120,6 +150,7 @@ int main(void)
 	test_options(&ctx);
 	test_link(&ctx);
 	test_row_hash();
+	test_actor_message();
 	dbc_ctx_finish(&ctx);
 	return unit_done();
 }
