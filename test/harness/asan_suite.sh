@@ -23,9 +23,9 @@ record() { # verdict name
   DBC_LAST_NS=$now
 }
 
-# Built here too, so `make test` needs no separate step (a no-op when fresh),
-# on every core (a core the other lane holds is shared, none left idle).
-if ! make --no-print-directory -j"$(nproc)" asan > "$build.log" 2>&1; then
+# Built here too, so `make test` needs no separate step (a no-op when fresh,
+# or built ahead by run_tests.sh), on every core (test/harness/build_step.sh).
+if ! test/harness/build_step.sh asan > "$build.log" 2>&1; then
   record FAIL "asan/build"; tail -30 "$build.log" | sed 's/^/    /'; exit 1
 fi
 # The build's seconds on a line of their own, not in the first test's.

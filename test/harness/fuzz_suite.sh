@@ -44,10 +44,11 @@ jobs_now() {
 }
 
 mkdir -p "$build"
-# The instrumented core and the targets build on every core: a core another
-# lane holds is shared, and none is left idle if that lane ends meanwhile.
+# The instrumented core and the targets build on every core (a core another
+# lane holds is shared, none is left idle if that lane ends meanwhile), or
+# were built ahead by run_tests.sh (test/harness/build_step.sh).
 start=$(date +%s%N)
-if ! make --no-print-directory -j"$(nproc)" fuzz-build > "$build/build.log" 2>&1; then
+if ! test/harness/build_step.sh fuzz-build > "$build/build.log" 2>&1; then
   record FAIL "fuzz/build" "$start"; tail -30 "$build/build.log" | sed 's/^/    /'; exit 1
 fi
 echo "     fuzz targets built ($(seconds_since "$start")s)"

@@ -42,7 +42,9 @@ DBC_RESULTS=$(mktemp)
 # suite counts the lanes to know how many cores it may take).
 claims=$(mktemp -d)
 DBC_LANES_DIR=$(mktemp -d)
-trap 'rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR"; [ -z "$scratch" ] || rm -rf "$scratch"' EXIT
+DBC_PREBUILD=
+trap 'rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR"; [ -z "$scratch" ] || rm -rf "$scratch"
+  [ -z "$DBC_PREBUILD" ] || kill -- -"$DBC_PREBUILD" 2>/dev/null' EXIT
 
 run_suite() { # suite
   local suite=$1 script="test/harness/${1}_suite.sh" results
@@ -84,9 +86,47 @@ for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
   esac
 done
 
+# The builds of the suites that build for themselves, made ahead at the
+# lowest CPU priority while the lanes run: they take the moments a lane
+# leaves its core idle (a PostgreSQL test waiting on a commit or a lock, a
+# test sleeping) instead of each suite's own time (the whole suite only:
+# not with DBC_ONLY), in the order the suites come to them, in a process
+# group of their own (not a session: nice works within one), which
+# test/harness/build_step.sh raises back to the normal priority if a suite
+# comes to its target before it is done.
+prebuild() { # targets...
+  local target
+  mkdir -p build
+  for target in "$@"; do
+    case $target in
+    sqlite-clients) set -- test/harness/sqlite_clients_install.sh ;;
+    sqlite-matrix) set -- test/harness/sqlite_matrix.sh --drivers ;;
+    *) set -- ;;
+    esac
+    nice -n 19 test/harness/build_step.sh "$target" "$@" > "build/prebuild-$target.log" 2>&1
+  done
+}
+start_prebuild() {
+  local targets=() step suite
+  [ -z "${DBC_ONLY:-}" ] || return 0 # a run of a few tests builds what it needs
+  for step in sqlite:sqlite-clients pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
+    for suite in "${pg_lane[@]}" "${other_lane[@]}"; do
+      [ "$suite" != "${step%%:*}" ] || targets+=("${step#*:}")
+    done
+  done
+  [ ${#targets[@]} -gt 0 ] || return 0
+  set -m
+  prebuild "${targets[@]}" &
+  DBC_PREBUILD=$!
+  set +m
+  DBC_PREBUILD_NICE=$(nice)
+  export DBC_PREBUILD DBC_PREBUILD_NICE
+}
+
 if [ "${DBC_LANES:-2}" = 1 ] || [ ${#pg_lane[@]} = 0 ] || [ ${#other_lane[@]} = 0 ]; then
   run_lane all "${other_lane[@]}" "${pg_lane[@]}"
 else
+  start_prebuild
   # Once its own suites are done, the PostgreSQL lane takes the other lane's
   # remaining ones, in the same order.
   run_lane pg "${pg_lane[@]}" "${other_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' &
