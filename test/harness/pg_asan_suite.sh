@@ -23,7 +23,7 @@ mkdir -p build
 
 record() { echo "$1 $2" >>"$DBC_RESULTS"; echo "$1 $2"; }
 
-if ! make -j2 --no-print-directory pg-asan >build/pg_asan.log 2>&1; then
+if ! test/harness/build_step.sh pg-asan >build/pg_asan.log 2>&1; then
 	record FAIL pg_asan/build
 	tail -n 30 build/pg_asan.log | sed 's/^/    /'
 	exit 1

@@ -9,20 +9,25 @@
 # overlap) and the lane of everything else. A PostgreSQL test at stock
 # settings spends much of its time waiting (fsync at every commit, sessions
 # waiting for each other), which the other lane fills; on two cores the suite
-# takes about as long as its longer lane. Each output line is prefixed with
-# its lane ([pg] or [..]); each suite records into a file of its own, added
-# to the run's results when it ends.
+# takes about as long as its longer lane. The lane that ends first does not
+# leave its core idle: it takes the other lane's next suite nobody has
+# started (each suite runs once, in whichever lane claims it first), and the
+# fuzz suite, the last, runs as many targets at once as there are cores not
+# held by another running lane. Each output line is prefixed with its lane
+# ([pg] or [..]); each suite records into a file of its own, added to the
+# run's results when it ends.
 set -u
 cd "$(dirname "$0")/../.."
 
-# The PostgreSQL lane's scratch files (the cluster, its databases, backup
+# The PostgreSQL suites' scratch files (the cluster, its databases, backup
 # repositories) go to a directory of this run, in memory where the machine
 # has a tmpfs with room (/dev/shm, 4 GiB free): the suites test dbcare's
 # behaviour, not the disk's fsync latency, which on a shared virtual disk
 # made commit-heavy tests (8 writers, sweeps) several times slower, and the
 # PostgreSQL lane is the suite's longer one. Killed processes lose nothing on
-# a tmpfs either (their writes are in the page cache). The other lane keeps
-# the default: its SQLite kill tests time their kills for a disk. A TMPDIR
+# a tmpfs either (their writes are in the page cache). The other suites keep
+# the default, in either lane: the SQLite kill tests time their kills for a
+# disk. A TMPDIR
 # the caller set wins.
 scratch=
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
@@ -31,9 +36,15 @@ if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] &&
 fi
 pg_tmpdir=${TMPDIR:-$scratch}
 
-export DBC_RESULTS
+export DBC_RESULTS DBC_LANES_DIR
 DBC_RESULTS=$(mktemp)
-trap 'rm -f "$DBC_RESULTS"; [ -z "$scratch" ] || rm -rf "$scratch"' EXIT
+# One directory per suite claimed, one file per lane still running (the fuzz
+# suite counts the lanes to know how many cores it may take).
+claims=$(mktemp -d)
+DBC_LANES_DIR=$(mktemp -d)
+DBC_PREBUILD=
+trap 'rm -rf "$DBC_RESULTS" "$claims" "$DBC_LANES_DIR"; [ -z "$scratch" ] || rm -rf "$scratch"
+  [ -z "$DBC_PREBUILD" ] || kill -- -"$DBC_PREBUILD" 2>/dev/null' EXIT
 
 run_suite() { # suite
   local suite=$1 script="test/harness/${1}_suite.sh" results
@@ -44,22 +55,26 @@ run_suite() { # suite
   fi
   # The suite records into a file of its own, added to the run's when it
   # ends. A suite that fails without recording a failure still counts as one.
+  # The PostgreSQL suites' scratch files go where pg_tmpdir says.
   results=$(mktemp)
-  if ! DBC_RESULTS=$results "$script"; then
+  local env=(DBC_RESULTS="$results")
+  case $suite in pg | pg_asan) [ -z "$pg_tmpdir" ] || env+=(TMPDIR="$pg_tmpdir") ;; esac
+  if ! env "${env[@]}" "$script"; then
     grep -q '^FAIL ' "$results" || echo "FAIL $suite/suite-exit-status" >> "$results"
   fi
   cat "$results" >> "$DBC_RESULTS"
   rm -f "$results"
 }
 
-run_lane() { # suites...
-  local suite
-  for suite in "$@"; do run_suite "$suite"; done
-}
-
-run_pg_lane() { # the PostgreSQL lane, its scratch files where pg_tmpdir says
-  (if [ -n "$pg_tmpdir" ]; then export TMPDIR=$pg_tmpdir; fi
-   run_lane "${pg_lane[@]}")
+# Runs each suite nobody has claimed yet (mkdir is the atomic claim).
+run_lane() { # lane suites...
+  local lane=$1 suite
+  shift
+  touch "$DBC_LANES_DIR/$lane"
+  for suite in "$@"; do
+    if mkdir "$claims/$suite" 2>/dev/null; then run_suite "$suite"; fi
+  done
+  rm -f "$DBC_LANES_DIR/$lane"
 }
 
 pg_lane=()
@@ -71,16 +86,52 @@ for suite in ${DBC_SUITES:-unit sqlite pg pg_asan asan valgrind fuzz}; do
   esac
 done
 
+# The builds of the suites that build for themselves, made ahead at the
+# lowest CPU priority while the lanes run: they take the moments a lane
+# leaves its core idle (a PostgreSQL test waiting on a commit or a lock, a
+# test sleeping) instead of each suite's own time (the whole suite only:
+# not with DBC_ONLY), in the order the suites come to them, in a process
+# group of their own (not a session: nice works within one), which
+# test/harness/build_step.sh raises back to the normal priority if a suite
+# comes to its target before it is done.
+prebuild() { # targets...
+  local target
+  mkdir -p build
+  for target in "$@"; do
+    case $target in
+    sqlite-clients) set -- test/harness/sqlite_clients_install.sh ;;
+    sqlite-matrix) set -- test/harness/sqlite_matrix.sh --drivers ;;
+    *) set -- ;;
+    esac
+    nice -n 19 test/harness/build_step.sh "$target" "$@" > "build/prebuild-$target.log" 2>&1
+  done
+}
+start_prebuild() {
+  local targets=() step suite
+  [ -z "${DBC_ONLY:-}" ] || return 0 # a run of a few tests builds what it needs
+  for step in sqlite:sqlite-clients pg_asan:pg-asan sqlite:sqlite-matrix asan:asan fuzz:fuzz-build; do
+    for suite in "${pg_lane[@]}" "${other_lane[@]}"; do
+      [ "$suite" != "${step%%:*}" ] || targets+=("${step#*:}")
+    done
+  done
+  [ ${#targets[@]} -gt 0 ] || return 0
+  set -m
+  prebuild "${targets[@]}" &
+  DBC_PREBUILD=$!
+  set +m
+  DBC_PREBUILD_NICE=$(nice)
+  export DBC_PREBUILD DBC_PREBUILD_NICE
+}
+
 if [ "${DBC_LANES:-2}" = 1 ] || [ ${#pg_lane[@]} = 0 ] || [ ${#other_lane[@]} = 0 ]; then
-  run_lane "${other_lane[@]}"
-  run_pg_lane
+  run_lane all "${other_lane[@]}" "${pg_lane[@]}"
 else
-  # The fuzz suite runs one target per core by default; in a lane of its own
-  # it gets one core (FUZZ_JOBS set by the caller wins).
-  export FUZZ_JOBS=${FUZZ_JOBS:-1}
-  run_pg_lane 2>&1 | sed -u 's/^/[pg] /' &
+  start_prebuild
+  # Once its own suites are done, the PostgreSQL lane takes the other lane's
+  # remaining ones, in the same order.
+  run_lane pg "${pg_lane[@]}" "${other_lane[@]}" 2>&1 | sed -u 's/^/[pg] /' &
   pg_pid=$!
-  run_lane "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /'
+  run_lane other "${other_lane[@]}" 2>&1 | sed -u 's/^/[..] /'
   wait "$pg_pid"
 fi
 

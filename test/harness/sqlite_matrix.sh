@@ -14,13 +14,18 @@
 # is a failed test.
 #
 #   sqlite_matrix.sh MODULE RESULTS_DIR     (records through $DBC_RESULTS)
+#   sqlite_matrix.sh --drivers              (only fills the cache)
+# Both run through test/harness/build_step.sh (one at a time on the cache):
+# the sqlite suite runs the matrix so, and run_tests.sh fills the cache
+# ahead while the first suites run.
 set -u
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 module=$1
-out_dir=$2
+out_dir=${2:-}
 cache="$root/build/sqlite-matrix"
-mkdir -p "$cache" "$out_dir"
+mkdir -p "$cache"
+[ "$module" = --drivers ] || mkdir -p "$out_dir"
 status=0
 selected() { [ -z "${DBC_ONLY:-}" ] || [[ "$1" =~ $DBC_ONLY ]]; }
 last_ns=$(date +%s%N)
@@ -111,6 +116,16 @@ golden() { # driver sql expected_dir log
   rm -rf "$work"
   return 1
 }
+
+# The cache filled ahead: every download and driver, failures left for the
+# matrix's own run to record.
+if [ "$module" = --drivers ]; then
+  amalgamation "$oldest_release" > /dev/null
+  while read -r name release kind tests; do
+    driver "$name" "$release" "$kind" > /dev/null 2>&1
+  done <<< "$builds"
+  exit 0
+fi
 
 if selected matrix/oldest-headers; then
   if deps=$(amalgamation "$oldest_release"); then

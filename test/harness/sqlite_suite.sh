@@ -57,8 +57,9 @@ for script in test/script/sqlite_*.sh; do
 done
 
 # The matrix: other SQLite versions and distributions' builds (its tests
-# are named matrix/..., selected by DBC_ONLY like any).
-test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
+# are named matrix/..., selected by DBC_ONLY like any; its downloads and
+# builds cached under build/, maybe made ahead by run_tests.sh).
+test/harness/build_step.sh sqlite-matrix test/harness/sqlite_matrix.sh "$module.so" "$out_dir/matrix" || status=1
 
 # Proves the module loads outside the sqlite3 shell. Debian's python3 is used
 # because other builds may leave out enable_load_extension.

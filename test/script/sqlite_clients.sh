@@ -7,27 +7,21 @@
 # with pack.sh, installed from its tarball into a throwaway app, loaded
 # through getLoadablePath()).
 #
-# better-sqlite3 is installed at test time into build/sqlite-clients (its
-# native addon compiled by node-gyp when no prebuilt one downloads; the
-# first run takes minutes, later runs reuse it). A failed install fails.
+# better-sqlite3 is installed at test time into build/sqlite-clients by
+# test/harness/sqlite_clients_install.sh (its native addon compiled by
+# node-gyp when no prebuilt one downloads; the first run takes minutes, later
+# runs reuse it; run_tests.sh may have installed it ahead). A failed install
+# fails.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
-# The newest release whose engines include Node 20 (13.x needs Node 22).
-bsq_version=12.11.1
-app="$root/build/sqlite-clients/better-sqlite3-$bsq_version"
 
 mkdir -p "$work/py"
 "$py" "$root/test/clients/journey.py" "$module" "$work/py" || fail "the Python journey failed"
 
-if [ ! -f "$app/done" ]; then
-  rm -rf "$app" && mkdir -p "$app"
-  echo '{"name": "dbcare-client-test", "private": true}' > "$app/package.json"
-  (cd "$app" && npm install --silent --no-audit --no-fund "better-sqlite3@$bsq_version" \
-     > install.log 2>&1) || { tail -20 "$app/install.log"; fail "npm install better-sqlite3 failed"; }
-  touch "$app/done"
-fi
-export NODE_PATH="$app/node_modules"
+NODE_PATH=$("$root/test/harness/build_step.sh" sqlite-clients "$root/test/harness/sqlite_clients_install.sh") ||
+  fail "npm install better-sqlite3 failed"
+export NODE_PATH
 mkdir -p "$work/node"
 node "$root/test/clients/journey.js" "$module" "$work/node" || fail "the Node journey failed"
 
