@@ -172,7 +172,9 @@ typedef struct txn_buf {
 } txn_buf;
 
 /* Room for one more page, grown by doubling (a fresh scan starts at
- * first pages). Not zeroed: only pages copied in are read. */
+ * first pages). Not zeroed: only pages copied in are read. why: by hand,
+ * two arrays share one capacity and the pages must not be zeroed
+ * (dbc_heap_reserve zeroes: 256 KB a commit). */
 static int txn_add(txn_buf *t, const wal_header *h, uint32_t first, uint32_t pgno,
                    const unsigned char *page)
 {

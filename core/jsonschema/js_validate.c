@@ -67,59 +67,6 @@ static const char *show(js_run *r, const js_val *v)
 	return js_excerpt(r->ctx, v, 60);
 }
 
-/* The instance kinds a type name surely admits, as bits 1 << js_kind; 0
- * for a name that is no type. A real admitted by "integer" only is left to
- * the whole evaluation (whether it counts depends on its value and draft). */
-static unsigned kinds_of_type(const js_val *t)
-{
-	if (t->kind != JV_STR)
-		return 0;
-#define IS(name) (t->n == sizeof(name) - 1 && !memcmp(t->u.s, name, t->n))
-	if (IS("null"))
-		return 1u << JV_NULL;
-	if (IS("boolean"))
-		return 1u << JV_FALSE | 1u << JV_TRUE;
-	if (IS("string"))
-		return 1u << JV_STR;
-	if (IS("array"))
-		return 1u << JV_ARR;
-	if (IS("object"))
-		return 1u << JV_OBJ;
-	if (IS("number"))
-		return 1u << JV_INT | 1u << JV_REAL;
-	if (IS("integer"))
-		return 1u << JV_INT;
-	return 0;
-#undef IS
-}
-
-void js_node_find_leaf(js_node *n, bool format_asserts)
-{
-	n->leaf = false;
-	n->leaf_kinds = 0;
-	if (n->schema->kind == JV_TRUE) {
-		n->leaf = true;
-		n->leaf_kinds = 0xff;
-		return;
-	}
-	if (n->schema->kind != JV_OBJ)
-		return;
-	for (int k = 0; k < KW_COUNT; k++)
-		if (n->kw[k] && k != KW_TYPE && (k != KW_FORMAT || format_asserts))
-			return;
-	const js_val *t = n->kw[KW_TYPE];
-	unsigned kinds = 0;
-	if (!t)
-		kinds = 0xff;
-	else if (t->kind == JV_STR)
-		kinds = kinds_of_type(t);
-	else if (t->kind == JV_ARR)
-		for (size_t i = 0; i < t->n; i++)
-			kinds |= kinds_of_type(t->u.items[i]);
-	n->leaf = true;
-	n->leaf_kinds = (uint8_t)kinds;
-}
-
 /* $ref hops a leaf test follows: a node that is only a $ref (drafts 4-7)
  * is its target, and a chain of them may loop. */
 #define JS_LEAF_HOPS 4
