@@ -329,18 +329,6 @@ static char *row_range(dbc_ctx *ctx, const char *table_sql, const char *key_sql)
 	return hashed ? dbc_printf(ctx, INDEXED_IDS, hashed) : NULL;
 }
 
-/* A table's keys hash into the 2^32 values above its NULL key's hash. */
-static char *table_range(dbc_ctx *ctx, const char *table_sql)
-{
-	if (!has_row_hash(ctx))
-		return dbc_strdup(ctx, "");
-	char *hashed = dbc_printf(ctx,
-	                          "row_hash BETWEEN dbaudit_row_hash(%1$s, NULL)"
-	                          " AND dbaudit_row_hash(%1$s, NULL) + 4294967295",
-	                          table_sql);
-	return hashed ? dbc_printf(ctx, INDEXED_IDS, hashed) : NULL;
-}
-
 const dbc_audit_hooks sqldbc_audit_engine = {
     .display = display,
     .recording = recording,
@@ -353,7 +341,9 @@ const dbc_audit_hooks sqldbc_audit_engine = {
     .link_columns = link_columns,
     .heads = heads,
     .row_range = row_range,
-    .table_range = table_range,
+    /* no table_range: a table's entries are read by scanning the log in id
+     * order, which costs less than visiting them in the row index's order
+     * (0.5 s against 7.8 s to count 1,000,000 entries: docs/benchmarks.md) */
 };
 
 static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)
