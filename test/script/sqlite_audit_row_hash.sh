@@ -45,6 +45,14 @@ bad=$(q "SELECT group_concat(id) FROM dbcare_audit_log
   fail "t's row 1: $(q "SELECT group_concat(operation) FROM dbaudit_history('t', '{\"id\": 1}')")"
 [ "$(q "SELECT json_extract(dbaudit_row_at('u', '{\"a\": \"x\", \"b\": 1}', '2999-01-01'), '\$.v')")" = later ] ||
   fail "row_at of u: $(q "SELECT dbaudit_row_at('u', '{\"a\": \"x\", \"b\": 1}', '2999-01-01')")"
+# the documented definition: a key of one integer keeps it as the low half
+# (the writers' pairs form and the readers' text form agree), others hash
+[ "$(q "SELECT dbaudit_row_hash('t', '{\"id\":42}') & 4294967295,
+               dbaudit_row_hash('t', NULL, 'id', 42) = dbaudit_row_hash('t', '{\"id\":42}'),
+               dbaudit_row_hash('t', NULL, 'a', 'x', 'b', 1) = dbaudit_row_hash('t', '{\"a\":\"x\",\"b\":1}'),
+               dbaudit_row_hash('t', '{\"a\":\"7\"}') & 4294967295 <> 7,
+               dbaudit_row_hash('t', '{\"a:\\\"x\":7}') & 4294967295")" = "42|1|1|1|7" ] ||
+  fail "dbaudit_row_hash's definition"
 # the index is the one the readers seek
 [ "$(q "SELECT name FROM pragma_index_info('dbcare_audit_log_row')")" = row_hash ] ||
   fail "the row index: $(q "SELECT group_concat(name) FROM pragma_index_info('dbcare_audit_log_row')")"
