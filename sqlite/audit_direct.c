@@ -313,10 +313,13 @@ int sqldbc_audit_direct_install(dbc_ctx *ctx)
 		if (!sql || ctx->host->exec(ctx, sql) != DBC_OK)
 			return DBC_ERROR;
 	}
+	/* a log of bookkeeping 16 or older (no row hash) is written through
+	 * the shared triggers until a dbcare call upgrades it */
 	if (sqlite3_table_column_metadata(conn->db, "main", "dbcare_audit_tables", NULL, NULL, NULL,
 	                                  NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_table_column_metadata(conn->db, "main", "dbcare_audit_chain", NULL, NULL, NULL,
-	                                  NULL, NULL, NULL) != SQLITE_OK)
+	                                  NULL, NULL, NULL) != SQLITE_OK ||
+	    !sqldbc_audit_has_row_hash(conn->db))
 		return DBC_OK;
 	/* the TEMP triggers find pending entries through this index */
 	sqlite3_stmt *probe = NULL;

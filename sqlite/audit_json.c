@@ -10,6 +10,7 @@
  * arguments nests calls. Strings are escaped as jansson escapes them, so a
  * key the core renders (core/audit/audit_read.c) compares equal as text.
  */
+#include "audit_sql.h"
 #include "conn.h"
 
 #include "audit/audit.h"
@@ -253,6 +254,18 @@ static void finish(sqlite3_context *c, json_buf *b)
 	}
 }
 
+/* The object dbaudit_json(base, name, value, ...) writes, argv those
+ * arguments (argc of them, odd). */
+static void build_object(json_buf *b, int argc, sqlite3_value **argv)
+{
+	bool first;
+	buf_init(b);
+	open_object(b, argv[0], &first);
+	for (int i = 1; i + 1 < argc; i += 2)
+		add_pair(b, argv[i], argv[i + 1], &first);
+	append_char(b, '}');
+}
+
 void sqldbc_dbaudit_json(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
 	if (argc < 1 || argc % 2 != 1) {
@@ -260,12 +273,15 @@ void sqldbc_dbaudit_json(sqlite3_context *c, int argc, sqlite3_value **argv)
 		return;
 	}
 	json_buf b;
-	bool first;
-	buf_init(&b);
-	open_object(&b, argv[0], &first);
-	for (int i = 1; i + 1 < argc; i += 2)
-		add_pair(&b, argv[i], argv[i + 1], &first);
-	finish(c, &b);
+	build_object(&b, argc, argv);
+	if (b.oom) {
+		buf_free(&b);
+		sqlite3_result_error_nomem(c);
+	} else if (b.heap) {
+		sqlite3_result_text64(c, b.p, b.n, sqlite3_free, SQLITE_UTF8);
+	} else {
+		sqlite3_result_text64(c, b.p, b.n, SQLITE_TRANSIENT, SQLITE_UTF8);
+	}
 }
 
 void sqldbc_dbaudit_json_changed(sqlite3_context *c, int argc, sqlite3_value **argv)
@@ -318,6 +334,90 @@ void sqldbc_dbaudit_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 		sqlite3_result_error(c, "dbcare: could not hash an audit log entry", -1);
 	else
 		sqlite3_result_text(c, hex, -1, SQLITE_TRANSIENT);
+}
+
+/* dbaudit_row_hash(table_name, key): the log's row hash on SQLite
+ * (core/book/tables.c, audit_log): the high half FNV-1a of the table's
+ * stored name, as on PostgreSQL; the low half that of the key's stored
+ * text (key_half; 0 for no key). The writers store the text dbaudit_json writes and
+ * the readers hash the key they were given written the same way, so a row's
+ * entries share one value; different rows may collide (readers compare the
+ * table name and the key too). dbaudit_row_hash(table_name, base, name,
+ * value, ...) is the hash of the key dbaudit_json(base, name, value, ...)
+ * writes, made without returning it (the TEMP triggers' form). */
+/* The integer of a key of one integer member ({"id":42}: 42), as dbcare
+ * writes it (a name, then the decimal, no spaces); false for other keys. */
+static bool single_integer(const char *key, size_t n, int64_t *out)
+{
+	size_t i = 2;
+	if (n < 6 || key[0] != '{' || key[1] != '"' || key[n - 1] != '}')
+		return false;
+	while (i < n && key[i] != '"')
+		i += key[i] == '\\' ? 2 : 1;
+	if (i + 2 >= n - 1 || key[i + 1] != ':')
+		return false;
+	i += 2;
+	bool negative = key[i] == '-';
+	uint64_t v = 0;
+	i += negative;
+	if (i >= n - 1)
+		return false;
+	for (; i < n - 1; i++) {
+		if (key[i] < '0' || key[i] > '9' || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(key[i] - '0');
+	}
+	*out = (int64_t)(negative ? 0u - v : v);
+	return true;
+}
+
+/* The low half of a key's row hash: the integer itself (its low 32 bits)
+ * for a key of one integer member, so consecutive ids take neighbouring
+ * places in the row index (an audited bulk write then touches few of its
+ * pages, as a text key of such ids did); else FNV-1a of the text. */
+static uint32_t key_half(const char *key, size_t n)
+{
+	int64_t v;
+	if (single_integer(key, n, &v))
+		return (uint32_t)(uint64_t)v;
+	return dbc_audit_hash_bytes(DBC_AUDIT_HASH_INIT, key, n);
+}
+
+void sqldbc_dbaudit_row_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	const char *table = (const char *)sqlite3_value_text(argv[0]);
+	size_t table_len = (size_t)sqlite3_value_bytes(argv[0]);
+	if (argc != 2 && argc % 2 != 0) {
+		sqlite3_result_error(c, "dbcare: dbaudit_row_hash(table_name, key) takes a key or pairs",
+		                     -1);
+		return;
+	}
+	if (!table) {
+		sqlite3_result_null(c);
+		return;
+	}
+	if (argc == 2) {
+		const char *key = (const char *)sqlite3_value_text(argv[1]);
+		uint32_t key_hash = key ? key_half(key, (size_t)sqlite3_value_bytes(argv[1])) : 0u;
+		sqlite3_result_int64(c, dbc_audit_row_hash(table, table_len, key != NULL, key_hash));
+		return;
+	}
+	json_buf b;
+	build_object(&b, argc - 1, argv + 1);
+	if (b.oom) {
+		buf_free(&b);
+		sqlite3_result_error_nomem(c);
+		return;
+	}
+	uint32_t key_hash = key_half(b.p, (size_t)b.n);
+	buf_free(&b);
+	sqlite3_result_int64(c, dbc_audit_row_hash(table, table_len, true, key_hash));
+}
+
+bool sqldbc_audit_has_row_hash(sqlite3 *db)
+{
+	return sqlite3_table_column_metadata(db, "main", "dbcare_audit_log", "row_hash", NULL, NULL,
+	                                     NULL, NULL, NULL) == SQLITE_OK;
 }
 
 /* ------------------------------------------------ entries written without dbcare */

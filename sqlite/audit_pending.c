@@ -177,12 +177,19 @@ static int complete_before(dbc_ctx *ctx, int64_t before)
 		if (p.txids[i] == SQLDBC_AUDIT_PENDING_CHAINED)
 			link[nlink++] = dbc_int(p.ids[i]);
 	}
+	bool hashed = sqldbc_audit_has_row_hash(sqldbc_call_conn(ctx)->db);
 	if (ctx->host->query_each(ctx,
-	                          "UPDATE main.dbcare_audit_log SET txid = $2,"
-	                          " key = dbaudit_decode(key, NULL),"
-	                          " old_values = dbaudit_decode(old_values, new_values),"
-	                          " new_values = dbaudit_decode(new_values, old_values)"
-	                          " WHERE id = $1 AND txid <= 0",
+	                          hashed ? "UPDATE main.dbcare_audit_log SET txid = $2,"
+	                                   " key = dbaudit_decode(key, NULL),"
+	                                   " old_values = dbaudit_decode(old_values, new_values),"
+	                                   " new_values = dbaudit_decode(new_values, old_values),"
+	                                   " row_hash = dbaudit_row_hash(table_name,"
+	                                   " dbaudit_decode(key, NULL)) WHERE id = $1 AND txid <= 0"
+	                                 : "UPDATE main.dbcare_audit_log SET txid = $2,"
+	                                   " key = dbaudit_decode(key, NULL),"
+	                                   " old_values = dbaudit_decode(old_values, new_values),"
+	                                   " new_values = dbaudit_decode(new_values, old_values)"
+	                                   " WHERE id = $1 AND txid <= 0",
 	                          2, p.n, fill) != DBC_OK)
 		return DBC_ERROR;
 	return nlink ? ctx->host->query_each(ctx, sqldbc_audit_link_sql(), 1, nlink, link) : DBC_OK;
@@ -239,8 +246,8 @@ static int take_own(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 
 /* Completes entry id, still pending, as this connection's: its txid and
  * actor, its values as JSON, its key too when in the pending form (an
- * integer primary key's is written final: rewriting it would move its index
- * entry) and, chained, its link after the head. */
+ * integer primary key's is written final), its row hash (NULL while
+ * pending) and, chained, its link after the head. */
 static int complete_own(dbc_ctx *ctx, int64_t id)
 {
 	own_entry e = {0};
@@ -261,6 +268,12 @@ static int complete_own(dbc_ctx *ctx, int64_t id)
 	                        " old_values = dbaudit_decode(old_values, new_values),"
 	                        " new_values = dbaudit_decode(new_values, old_values) WHERE id = $1";
 	if (ctx->host->query(ctx, sql, 1, &arg, NULL, NULL) != DBC_OK)
+		return DBC_ERROR;
+	if (sqldbc_audit_has_row_hash(sqldbc_call_conn(ctx)->db) &&
+	    ctx->host->query(ctx,
+	                     "UPDATE main.dbcare_audit_log SET row_hash ="
+	                     " dbaudit_row_hash(table_name, key) WHERE id = $1",
+	                     1, &arg, NULL, NULL) != DBC_OK)
 		return DBC_ERROR;
 	if (e.txid != SQLDBC_AUDIT_PENDING_CHAINED)
 		return DBC_OK;

@@ -23,18 +23,25 @@
 #define TRIPLES_PER_CALL 40
 
 /* The columns of cols as a JSON object of row's values; with other, only
- * those whose value differs from other's (row's side: new_side). */
-static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
-                       bool new_side)
+ * those whose value differs from other's (row's side: new_side). With
+ * hash_table (a table's literal; other NULL), the row hash of that table
+ * and that object as a key instead (dbaudit_row_hash's pairs form: the key
+ * is not built twice). */
+static char *object_of_(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
+                        bool new_side, const char *hash_table)
 {
 	const dbc_host *h = ctx->host;
 	int per_call = other ? TRIPLES_PER_CALL : PAIRS_PER_CALL;
 	char *sql = dbc_strdup(ctx, "NULL");
+	if (hash_table && cols->n == 0)
+		return dbc_printf(ctx, "dbaudit_row_hash(%s, dbaudit_json(NULL))", hash_table);
 	for (int start = 0; sql && (start == 0 || start < cols->n); start += per_call) {
 		dbc_buf b;
 		dbc_buf_init(&b, ctx);
 		if (other)
 			dbc_buf_appendf(&b, "dbaudit_json_changed(%s, %d", sql, new_side ? 1 : 0);
+		else if (hash_table && start + per_call >= cols->n)
+			dbc_buf_appendf(&b, "dbaudit_row_hash(%s, %s", hash_table, sql);
 		else
 			dbc_buf_appendf(&b, "dbaudit_json(%s", sql);
 		for (int i = start; i < cols->n && i < start + per_call; i++) {
@@ -52,6 +59,12 @@ static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, c
 		sql = dbc_buf_finish(&b);
 	}
 	return sql;
+}
+
+static char *object_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, const char *other,
+                       bool new_side)
+{
+	return object_of_(ctx, cols, row, other, new_side, NULL);
 }
 
 /* Columns per printf() call of a pending object: within SQLite's default
@@ -113,8 +126,8 @@ static char *pending_of(dbc_ctx *ctx, const dbc_strlist *cols, const char *row, 
 }
 
 /* A key: when every value is an integer (an INTEGER PRIMARY KEY always is),
- * the final JSON dbaudit_json writes, so completing the entry need not move
- * its entry in the (table_name, key) index; else the pending form. */
+ * the final JSON dbaudit_json writes, so a reader of a read-only file finds
+ * the entry by its key while it is pending; else the pending form. */
 static char *pending_key(dbc_ctx *ctx, const dbc_strlist *cols, const char *row)
 {
 	const dbc_host *h = ctx->host;
@@ -201,6 +214,7 @@ typedef struct audit_op {
 	char *cond;            /* an update's "a recorded column changed"; NULL: none */
 	char *pending;         /* the shared trigger's INSERT of the pending entry */
 	char *key, *old, *new; /* the finished entry's JSON expressions ("NULL": none) */
+	char *row_hash;        /* the finished entry's row hash expression (dbaudit_row_hash) */
 } audit_op;
 
 /* The shared trigger of one operation, and its token. Its WHEN lets a
@@ -273,10 +287,10 @@ static char *direct_trigger(dbc_ctx *ctx, const char *table, const char *qtable,
 	    " SELECT dbaudit_complete(9223372036854775807) WHERE EXISTS (SELECT 1"
 	    "  FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending WHERE txid <= 0);"
 	    " INSERT INTO dbcare_audit_log (at, txid, actor, operation, table_name, key, old_values,"
-	    "  new_values) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s', %s, %s, %s,"
-	    "  %s);%s END;",
+	    "  new_values, row_hash) VALUES (dbaudit_now(), dbaudit_txid(), dbaudit_actor(), '%s',"
+	    "  %s, %s, %s, %s, %s);%s END;",
 	    name, p->event, qtable, p->cond ? p->cond : "", p->cond ? " AND " : "", token, p->op, lit,
-	    p->key, p->old, p->new, o->hash_chain ? LINK_LAST : "");
+	    p->key, p->old, p->new, p->row_hash, o->hash_chain ? LINK_LAST : "");
 }
 
 /* The operations the table's triggers record as o says (*n of them). */
@@ -291,8 +305,10 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	char *key_new = pending_key(ctx, &o->key, "NEW");
 	char *key_old = pending_key(ctx, &o->key, "OLD");
 	char *row_new = pending_of(ctx, &full, "NEW", 'P');
+	char *hash_new = object_of_(ctx, &o->key, "NEW", NULL, true, lit);
+	char *hash_old = object_of_(ctx, &o->key, "OLD", NULL, true, lit);
 	char *row_old = pending_of(ctx, &full, "OLD", 'P');
-	if (!key_new || !key_old || !row_new || !row_old)
+	if (!key_new || !key_old || !row_new || !row_old || !hash_new || !hash_old)
 		return DBC_ERROR;
 	*n = 0;
 	ops[(*n)++] = (audit_op){"insert",
@@ -301,7 +317,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	                         insert_entry(ctx, o, lit, "insert", key_new, NULL, row_new),
 	                         object_of(ctx, &o->key, "NEW", NULL, true),
 	                         "NULL",
-	                         object_of(ctx, &full, "NEW", NULL, true)};
+	                         object_of(ctx, &full, "NEW", NULL, true),
+	                         hash_new};
 	if (o->full_updates) {
 		ops[(*n)++] = (audit_op){"update",
 		                         "UPDATE",
@@ -309,7 +326,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 		                         insert_entry(ctx, o, lit, "update", key_new, row_old, row_new),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
 		                         object_of(ctx, &full, "OLD", NULL, true),
-		                         object_of(ctx, &full, "NEW", NULL, true)};
+		                         object_of(ctx, &full, "NEW", NULL, true),
+		                         hash_new};
 	} else if (changed.n > 0) {
 		/* only when a recorded column changed; only the changed ones (the
 		 * pending form keeps them all, completion drops the equal ones) */
@@ -333,7 +351,8 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 		                         insert_entry(ctx, o, lit, "update", key_new, old_vals, new_vals),
 		                         object_of(ctx, &o->key, "NEW", NULL, true),
 		                         object_of(ctx, &changed, "OLD", "NEW", false),
-		                         object_of(ctx, &changed, "NEW", "OLD", true)};
+		                         object_of(ctx, &changed, "NEW", "OLD", true),
+		                         hash_new};
 		if (!ops[*n - 1].cond)
 			return DBC_ERROR;
 	}
@@ -343,9 +362,10 @@ static int audit_ops(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_audit_op
 	                         insert_entry(ctx, o, lit, "delete", key_old, row_old, NULL),
 	                         object_of(ctx, &o->key, "OLD", NULL, true),
 	                         object_of(ctx, &full, "OLD", NULL, true),
-	                         "NULL"};
+	                         "NULL",
+	                         hash_old};
 	for (int i = 0; i < *n; i++)
-		if (!ops[i].pending || !ops[i].key || !ops[i].old || !ops[i].new)
+		if (!ops[i].pending || !ops[i].key || !ops[i].old || !ops[i].new || !ops[i].row_hash)
 			return DBC_ERROR;
 	return DBC_OK;
 }
@@ -407,8 +427,9 @@ int sqldbc_audit_baseline_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc
 		return DBC_ERROR;
 	*out = dbc_printf(ctx,
 	                  "INSERT INTO main.dbcare_audit_log (at, txid, actor, operation, table_name,"
-	                  " key, new_values) SELECT dbaudit_now(),"
-	                  " dbaudit_txid(), dbaudit_actor(), 'snapshot', %s, %s, %s FROM main.%s AS r",
+	                  " key, new_values, row_hash) SELECT dbaudit_now(), dbaudit_txid(),"
+	                  " dbaudit_actor(), 'snapshot', %1$s, %2$s, %3$s, dbaudit_row_hash(%1$s, %2$s)"
+	                  " FROM main.%4$s AS r",
 	                  lit, key, row, qtable);
 	return *out ? DBC_OK : DBC_ERROR;
 }

@@ -32,6 +32,9 @@ int sqldbc_audit_direct_sql(dbc_ctx *ctx, const dbc_audit_target *t, const dbc_a
  * failure leaves those made: each is safe alone), and has the next row
  * read the shared triggers' tokens again. */
 int sqldbc_audit_direct_install(dbc_ctx *ctx);
+/* Whether the file's log has its row hash (bookkeeping 17: core/book/tables.c);
+ * an older one is written and read without it until a dbcare call upgrades it. */
+bool sqldbc_audit_has_row_hash(sqlite3 *db);
 /* audit_direct.c: the TEMP triggers of every audited table (as above). */
 int sqldbc_audit_direct_tables(dbc_ctx *ctx);
 /* The shared triggers changed on this connection: read their tokens anew. */

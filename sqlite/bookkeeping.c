@@ -24,6 +24,7 @@
  */
 #include "conn.h"
 
+#include "audit_sql.h"
 #include "book_ddl.h"
 
 #include <stdio.h>
@@ -406,9 +407,42 @@ static int upgrade_to_16(dbc_ctx *ctx)
 	return sqldbc_audit_remake_triggers(ctx);
 }
 
+/* Whether the log's row index is the one on the row hash. */
+static bool row_index_hashed(dbc_ctx *ctx)
+{
+	sqlite3_stmt *stmt = NULL;
+	bool hashed = sqlite3_prepare_v2(sqldbc_call_conn(ctx)->db,
+	                                 "SELECT 1 FROM pragma_index_info('dbcare_audit_log_row')"
+	                                 " WHERE seqno = 0 AND name = 'row_hash'",
+	                                 -1, &stmt, NULL) == SQLITE_OK &&
+	              sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return hashed;
+}
+
+/* 16 -> 17 (dbcare 0.3.9): the log's row index holds a 64-bit hash of the
+ * table and key (dbaudit_row_hash) instead of their text, which an audited
+ * write paid 5 k instructions an entry for (docs/benchmarks.md): the column
+ * (added before this step) is filled for every entry, pending ones too (they
+ * are hashed again when completed), and the index made again on it.
+ * Connections opened on the old log write through the shared triggers
+ * until they are opened again (audit_direct.c). */
+static int upgrade_to_17(dbc_ctx *ctx)
+{
+	if (!table_exists(sqldbc_call_conn(ctx)->db, "dbcare_audit_log") || row_index_hashed(ctx))
+		return DBC_OK;
+	if (ctx->host->exec(ctx, "DROP INDEX IF EXISTS main.dbcare_audit_log_row;"
+	                         " UPDATE main.dbcare_audit_log"
+	                         " SET row_hash = dbaudit_row_hash(table_name, key)") != DBC_OK ||
+	    make_index(ctx, "audit_log", "dbcare_audit_log_row") != DBC_OK)
+		return DBC_ERROR;
+	/* this connection's TEMP triggers, not made for the old log, from now */
+	return sqldbc_audit_direct_install(ctx);
+}
+
 static int (*const upgrade_steps[BOOK_VERSION + 1])(dbc_ctx *ctx) = {
     [2] = upgrade_to_2,   [5] = upgrade_to_5,   [6] = upgrade_to_6,   [8] = upgrade_to_8,
-    [13] = upgrade_to_13, [14] = upgrade_to_14, [16] = upgrade_to_16,
+    [13] = upgrade_to_13, [14] = upgrade_to_14, [16] = upgrade_to_16, [17] = upgrade_to_17,
 };
 
 /* Takes the file from version v to v + 1. */

@@ -303,6 +303,32 @@ static const char *link_columns(dbc_ctx *ctx)
 	return SQLITE_LINK_COLUMNS;
 }
 
+/* A file of an older layout that only a reader opened keeps its
+ * (table_name, key) index. */
+static bool has_row_hash(dbc_ctx *ctx)
+{
+	return sqldbc_audit_has_row_hash(sqldbc_call_conn(ctx)->db);
+}
+
+/* The entries of the row index in range (SQL), and the pending ones: a
+ * read-only file keeps those pending (no row hash yet) and its readers see
+ * them as written. An IN list of ids, which SQLite reads in id order. */
+#define INDEXED_IDS                                                                                \
+	"id IN (SELECT id FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_row WHERE %s"       \
+	" UNION ALL SELECT id FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending"          \
+	" WHERE txid <= 0) AND "
+
+/* The log's row index (core/book/tables.c, audit_log): one row's entries
+ * share its row hash, which collisions only widen (the exact test of
+ * table_name and key follows). */
+static char *row_range(dbc_ctx *ctx, const char *table_sql, const char *key_sql)
+{
+	if (!has_row_hash(ctx))
+		return dbc_strdup(ctx, "");
+	char *hashed = dbc_printf(ctx, "row_hash = dbaudit_row_hash(%s, %s)", table_sql, key_sql);
+	return hashed ? dbc_printf(ctx, INDEXED_IDS, hashed) : NULL;
+}
+
 const dbc_audit_hooks sqldbc_audit_engine = {
     .display = display,
     .recording = recording,
@@ -314,6 +340,10 @@ const dbc_audit_hooks sqldbc_audit_engine = {
     .chain = chain,
     .link_columns = link_columns,
     .heads = heads,
+    .row_range = row_range,
+    /* no table_range: a table's entries are read by scanning the log in id
+     * order, which costs less than visiting them in the row index's order
+     * (0.5 s against 7.8 s to count 1,000,000 entries: docs/benchmarks.md) */
 };
 
 static int store_columns(dbc_ctx *ctx, const dbc_audit_target *t)

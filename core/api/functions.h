@@ -696,6 +696,13 @@
 	  .returns = DBC_T_TEXT, .volatility = DBC_IMMUTABLE, .flags = DBC_API_PURE)                   \
 	X(dbaudit_now, dbaudit_now, SCALAR, .part = DBC_PART_AUDIT, .returns = DBC_T_TEXT,             \
 	  .flags = DBC_API_INNOCUOUS)                                                                  \
+	/* SQLite: the row hash of a log entry (sqlite/audit_json.c): its                              \
+	 * table and its key's stored text; the module's writers store it and                          \
+	 * the readers look it up in the log's row index. Pure. */                                     \
+	X(dbaudit_row_hash, dbaudit_row_hash, SCALAR, .part = DBC_PART_AUDIT,                          \
+	  DBC_ARGS(DBC_ARG("table_name", DBC_T_TEXT), DBC_ARG("key", DBC_T_TEXT)),                     \
+	  .returns = DBC_T_INT8, .volatility = DBC_IMMUTABLE,                                          \
+	  .flags = DBC_API_PURE | DBC_API_VARIADIC)                                                    \
 	/* SQLite: whether a TEMP audit trigger of a connection with dbcare                            \
 	 * writes the row in place of the shared one (sqlite/audit_direct.c);                          \
 	 * DIRECTONLY: a trigger or view of the file cannot make the shared one                        \

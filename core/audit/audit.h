@@ -122,8 +122,8 @@ typedef struct dbc_audit_hooks {
 	 * table's stored name), last_hash, last_id (core/audit/audit_chain.c);
 	 * NULL: none. */
 	int (*heads)(dbc_ctx *ctx, dbc_row_fn each, void *arg);
-	/* The engine's row index on a hash (NULL: none; SQLite indexes
-	 * (table_name, key)): a condition followed by " AND " that narrows the
+	/* The engine's row index on a hash (NULL: none): a condition
+	 * followed by " AND " ("": no index to use) that narrows the
 	 * log to one row's entries (table_sql the table's SQL, key_sql the
 	 * key's, "NULL" for the table's entries without a key), in the arena
 	 * (NULL: out of memory). The exact test of table_name and key follows

@@ -113,7 +113,7 @@ extern const dbc_book_table dbc_book_tables[];
 extern const int dbc_book_ntables;
 /* SQLite's bookkeeping version: the layout of the catalogue's SQLite tables
  * (the highest book_since; sqlite/bookkeeping.c has a step per version). */
-#define DBC_BOOK_VERSION 16
+#define DBC_BOOK_VERSION 17
 
 /* The table of that name (without the prefix), NULL when none. */
 const dbc_book_table *dbc_book_table_named(const char *name);

@@ -456,9 +456,12 @@ const dbc_book_table dbc_book_tables[] = {
      * committed. PostgreSQL's row_hash (a 64-bit hash of table_name and key,
      * "The row hash") finds a row's entries by one bigint comparison per
      * index level; it is made after its function (pg/sql/70_audit.sql).
-     * SQLite indexes (table_name, key) instead, and no time: at grows with
-     * id; its pending entries (written by connections without dbcare,
-     * txid <= 0) are found by an index that holds only them. */
+     * SQLite's row_hash is the same table half over a hash of the key's
+     * stored text (dbaudit_row_hash, written by the module's own writers and
+     * set when a pending entry is completed: NULL while pending); its row
+     * index holds the hash alone (and the id SQLite appends), no time: at
+     * grows with id; its pending entries (written by connections without
+     * dbcare, txid <= 0) are found by an index that holds only them. */
     DBC_BOOK_TABLE("audit_log", .flags = DBC_BOOK_DUMPED | DBC_BOOK_OPTIONAL,
         .comment = "dbcare: the audit trail of the audited tables (dbaudit_enable)",
         .sqlite_part = "audit", .pg_since = "0.3.0", .book_since = 3,
@@ -481,13 +484,13 @@ const dbc_book_table dbc_book_tables[] = {
              * SHA-256 (hex) over that and this entry */
             DBC_COL("prev_hash", TEXT),
             DBC_COL("hash", TEXT),
-            DBC_COL("row_hash", BIGINT, .flags = PGO,
-                    .pg_generated = "dbcare.audit_row_hash(table_name, key)", .pg_since = "0.3.1")),
+            DBC_COL("row_hash", BIGINT, .pg_generated = "dbcare.audit_row_hash(table_name, key)",
+                    .pg_since = "0.3.1", .book_since = 17)),
         DBC_BOOK_INDEXES(
             DBC_INDEX("dbcare_audit_log_at", "at", .flags = PGO, .pg_method = "brin"),
             DBC_INDEX("dbcare_audit_log_row", "row_hash, id", .flags = PGO),
             DBC_INDEX("dbcare_audit_log_hashed", "id", .where = "hash IS NOT NULL", .flags = SQO),
-            DBC_INDEX("dbcare_audit_log_row", "table_name, key", .flags = SQO),
+            DBC_INDEX("dbcare_audit_log_row", "row_hash", .flags = SQO),
             DBC_INDEX("dbcare_audit_log_pending", "id", .where = "txid <= 0", .flags = SQO))),
     /* the audited tables, their options and the columns their triggers were
      * made for */

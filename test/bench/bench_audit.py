@@ -318,9 +318,18 @@ SHAPE_CPU_TX = 300 if QUICK else 2000
 SHAPE_SIDES = [("plain", "not audited"), ("hand", "simplest hand-written trigger"),
                ("hand_indexed", "hand-written trigger, dbcare's log and row index"),
                ("dbcare", "audited by dbcare")]
+# BENCH_AUDIT_BEFORE=path: another build of the module (say, main's) as one
+# more side, "dbcare, before", measured interleaved with the others
+BEFORE_MODULE = os.environ.get("BENCH_AUDIT_BEFORE", "")
+if BEFORE_MODULE:
+    SHAPE_SIDES.append(("before", "audited by dbcare, before"))
 SHAPE_CHILD = r"""
 import sqlite3, sys, time
 module, path, side, work, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+if side == "before":
+    module, side = module.split("|")[1], "dbcare"
+else:
+    module = module.split("|")[0]
 c = sqlite3.connect(path, isolation_level=None)
 c.enable_load_extension(True)
 c.load_extension(module)
@@ -380,6 +389,11 @@ def shape_child(b):
     return child
 
 
+def shape_modules():
+    """The module, and the "before" side's ("|" between them)."""
+    return benchlib.MODULE + "|" + (BEFORE_MODULE or benchlib.MODULE)
+
+
 def shape_db(side):
     """The file of one side, on disk: its rollback journal is written and
     synced where the application's would be."""
@@ -402,7 +416,7 @@ def shape_instructions(b, side, work):
     for rows, extra in runs:
         p = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=no",
                             "--callgrind-out-file=/dev/null", sys.executable, child,
-                            benchlib.MODULE, shape_db(side), side, work, str(rows)] + extra,
+                            shape_modules(), shape_db(side), side, work, str(rows)] + extra,
                            capture_output=True, text=True)
         m = re.search(r"Collected\s*:\s*([\d,]+)", p.stderr)
         if p.returncode != 0 or not m:
@@ -415,7 +429,7 @@ def shape_cpu(b, side, work):
     """CPU seconds of the writes of one shape, one run."""
     n = SHAPE_CPU_TX if work == "rowtx" else SHAPE_CPU_ROWS
     extra = ["x"] if work == "update" else []
-    p = subprocess.run([sys.executable, shape_child(b), benchlib.MODULE, shape_db(side), side, work,
+    p = subprocess.run([sys.executable, shape_child(b), shape_modules(), shape_db(side), side, work,
                         str(n)] + extra, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"the audit shape {work} ({side}) failed: {p.stderr[-800:]}")
@@ -435,7 +449,7 @@ def run_sqlite_shapes(b):
         n = SHAPE_TX if work == "rowtx" else SHAPE_ROWS
         n_cpu = SHAPE_CPU_TX if work == "rowtx" else SHAPE_CPU_ROWS
         for side, name in SHAPE_SIDES:
-            mine = side == "dbcare"
+            mine = side in ("dbcare", "before")
             b.add("audit", "sqlite", f"{n:,} rows", f"{label}, {name}: instructions", None, 1,
                   ratio=ir[side] / ir["plain"], ref=f"{label}, not audited: instructions",
                   target=f"≤ {target}×" if mine else None,
@@ -519,10 +533,17 @@ def run_sqlite(b):
     per_row = max(LOG_ENTRIES // 10, 1)
     c.execute("DELETE FROM dbcare_audit_log")
     c.execute(f"WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {LOG_ENTRIES}) "
-              f"INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key, new_values) "
-              f"SELECT '2026-01-01T00:00:00.000Z', i, 'update', 'audited', "
-              f"dbaudit_json(NULL, 'id', i % {per_row}), dbaudit_json(NULL, 'v', i) FROM g")
+              f"INSERT INTO dbcare_audit_log (at, txid, operation, table_name, key, new_values, "
+              f"row_hash) SELECT '2026-01-01T00:00:00.000Z', i, 'update', 'audited', "
+              f"dbaudit_json(NULL, 'id', i % {per_row}), dbaudit_json(NULL, 'v', i), "
+              f"dbaudit_row_hash('audited', NULL, 'id', i % {per_row}) FROM g")
     ids = [(i * 7919) % per_row for i in range(HISTORY_CALLS)]
+
+    # every call finds its row's entries (the row index is the one readers seek)
+    found = {c.execute("SELECT count(*) FROM dbaudit_history('audited', ?)",
+                       (f'{{"id": {i}}}',)).fetchone()[0] for i in ids[:20]}
+    if found != {LOG_ENTRIES // per_row}:
+        raise RuntimeError(f"dbaudit_history found {found} entries a row, not {LOG_ENTRIES // per_row}")
 
     def calls():
         t = 0.0

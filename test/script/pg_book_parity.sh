@@ -108,9 +108,6 @@ intended=$(sed -e 's/[[:space:]]*#.*$//' -e '/^$/d' <<'LIST'
 # Transaction ids: xid8 on PostgreSQL; SQLite's dbaudit_txid() counter is an integer.
 < audit_log|txid|pg:xid8|not null
 > audit_log|txid|integer|not null
-# The row hash column and its index find a row's entries among millions
-# (docs/audit.md, "The row hash"); SQLite indexes (table_name, key) instead.
-< audit_log|row_hash|integer|null
 # The audit entries written (dbcare_audit_entries_written): PostgreSQL counts
 # them per backend (identity values of rolled-back entries leave gaps);
 # SQLite's AUTOINCREMENT counter of the log is that count.

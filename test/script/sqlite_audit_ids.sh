@@ -40,7 +40,8 @@ sqlite3 "$db" "
   CREATE TABLE old_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, txid INTEGER NOT NULL,
     db_user TEXT, actor TEXT, operation TEXT NOT NULL, table_name TEXT NOT NULL, key TEXT,
     old_values TEXT, new_values TEXT, prev_hash TEXT, hash TEXT);
-  INSERT INTO old_log SELECT * FROM dbcare_audit_log;
+  INSERT INTO old_log SELECT id, at, txid, db_user, actor, operation, table_name, key,
+    old_values, new_values, prev_hash, hash FROM dbcare_audit_log;
   DROP TABLE dbcare_audit_log; DELETE FROM sqlite_sequence;
   ALTER TABLE old_log RENAME TO dbcare_audit_log;
   CREATE INDEX dbcare_audit_log_hashed ON dbcare_audit_log (id) WHERE hash IS NOT NULL;

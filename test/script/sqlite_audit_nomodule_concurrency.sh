@@ -70,10 +70,12 @@ check() { # dbaudit_verify first: it completes the pending entries
      SELECT count(*) FROM t;
      SELECT count(*) FROM t WHERE w <= 4; SELECT count(*) FROM t WHERE w > 4;
      SELECT count(*) FROM t WHERE 1 <> (SELECT count(*) FROM dbcare_audit_log
-       WHERE table_name = 't' AND operation = 'insert' AND key = json_object('id', t.id)
+       WHERE row_hash = dbaudit_row_hash('t', json_object('id', t.id))
+         AND table_name = 't' AND operation = 'insert' AND key = json_object('id', t.id)
          AND actor IS (CASE WHEN t.w <= 4 THEN 'w' || t.w END));
      SELECT count(*) FROM t WHERE v <> (SELECT count(*) FROM dbcare_audit_log
-       WHERE table_name = 't' AND operation = 'update' AND key = json_object('id', t.id));
+       WHERE row_hash = dbaudit_row_hash('t', json_object('id', t.id))
+         AND table_name = 't' AND operation = 'update' AND key = json_object('id', t.id));
      SELECT count(*) FROM dbcare_audit_log a WHERE NOT EXISTS
        (SELECT 1 FROM t WHERE t.id = json_extract(a.key, '$.id'));
      SELECT count(*) FROM dbcare_audit_log WHERE txid <= 0 OR hash IS NULL;
