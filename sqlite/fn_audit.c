@@ -314,7 +314,7 @@ static bool has_row_hash(dbc_ctx *ctx)
  * read-only file keeps those pending (no row hash yet) and its readers see
  * them as written. An IN list of ids, which SQLite reads in id order. */
 #define INDEXED_IDS                                                                                \
-	"id IN (SELECT id FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_row WHERE %s"       \
+	"id IN (SELECT id FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_row WHERE %s"         \
 	" UNION ALL SELECT id FROM main.dbcare_audit_log INDEXED BY dbcare_audit_log_pending"          \
 	" WHERE txid <= 0) AND "
 
