@@ -585,6 +585,15 @@ static int make_part(dbc_ctx *ctx, const char *part)
 	return DBC_OK;
 }
 
+/* Whether a statement that writes is being stepped on db. */
+static bool writing_statement(sqlite3 *db)
+{
+	for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+		if (sqlite3_stmt_busy(st) && !sqlite3_stmt_readonly(st))
+			return true;
+	return false;
+}
+
 /* Runs make(ctx, part) in a savepoint of its own: a call that does not open
  * one (dbcare_set in autocommit) would otherwise commit each CREATE as a
  * transaction of its own, and a kill between two of them leaves a partial
@@ -592,6 +601,11 @@ static int make_part(dbc_ctx *ctx, const char *part)
  * savepoint nests and commits with it. */
 static int all_or_nothing(dbc_ctx *ctx, int (*make)(dbc_ctx *, const char *), const char *part)
 {
+	/* Called from inside a writing statement (a CHECK or a trigger calling
+	 * dbcare_set): SQLite opens no savepoint then, and needs none: what is
+	 * made joins that statement's transaction and commits or goes with it. */
+	if (writing_statement(sqldbc_call_conn(ctx)->db))
+		return make(ctx, part);
 	int level = ctx->host->savepoint(ctx);
 	if (level < 0)
 		return DBC_ERROR;
@@ -628,10 +642,31 @@ int sqldbc_book_ensure(dbc_ctx *ctx)
  * it the call holds the write lock, so the schema it looks at is the file's
  * latest, and a connection making them at the same time either waits for
  * this one or has made them already (IF NOT EXISTS). */
+/* Whether every table of part is there (false too for a part without
+ * tables: make_part says so). */
+static bool part_made(sqlite3 *db, const char *part)
+{
+	char name[64];
+	bool known = false;
+	for (int i = 0; i < dbc_book_ntables; i++) {
+		const char *owner = part_of(i);
+		if (!listed(i) || !owner || strcmp(owner, part) != 0)
+			continue;
+		known = true;
+		if (!table_exists(db, file_name(&dbc_book_tables[i], name)))
+			return false;
+	}
+	return known;
+}
+
 int sqldbc_book_ensure_part(dbc_ctx *ctx, const char *part)
 {
 	if (sqldbc_book_ensure(ctx) != DBC_OK)
 		return DBC_ERROR;
+	/* no savepoint when nothing is to be made: a call from inside a
+	 * writing statement (a CHECK) can open none */
+	if (part_made(sqldbc_call_conn(ctx)->db, part))
+		return DBC_OK;
 	return all_or_nothing(ctx, make_part, part);
 }
 
