@@ -3,13 +3,17 @@
 # `dbcare log` captures while PITR_WRITERS writer processes (default 4)
 # commit throughout (plain Python connections; one in four loads the
 # module, one in four forces checkpoints (TRUNCATE, RESTART) on a
-# connection of its own and now and then runs VACUUM) and a blob writer
-# grows the database to PITR_GROW_MB (default 8) in 1 MB transactions; the
-# capture is killed with SIGKILL DBC_KILLS times (default 3) and writers
-# PITR_WRITER_KILLS times (default 2), each started again. The long tier
-# (docs/testing.md) runs 20 + 20 kills, 8 writers, past 1 GB, 50 moments. A tester takes PITR_MOMENTS (default 20) copies of the rows at
-# moments when it holds the write lock (the state at such a moment is
-# exact: nothing commits) and the capture has seen it. Then the database is
+# connection of its own and runs VACUUM every max(15 s, PITR_GROW_MB / 10
+# s), and once on the grown database) and a blob writer grows the database
+# to PITR_GROW_MB (default 8) in pages, in 1 MB transactions; the capture
+# is killed with SIGKILL DBC_KILLS times (default 3) and writers
+# PITR_WRITER_KILLS times (default 2), each started again; no writer may
+# stop by itself. The long tier (docs/testing.md) runs 20 + 20 kills, 8
+# writers, past 1 GB, 50 moments. A tester takes PITR_MOMENTS (default 20)
+# copies of the rows at moments when it holds the write lock (the state at
+# such a moment is exact: nothing commits) and the capture has seen it;
+# its moments and the kills are spread over the growth (paced by the
+# database's size), and the writers stop once it is grown. Then the database is
 # deleted with its -wal and -shm, and each moment is restored from the log
 # directory alone: every moment the capture saw restores equal row for row
 # to its copy and passes PRAGMA integrity_check; a moment in a gap (the
