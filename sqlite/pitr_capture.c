@@ -257,10 +257,11 @@ static int advance(pitr_capture *c, copy_arg *a)
 	}
 	if (rc == 0)
 		rc = pitr_seg_sync(c); /* before the previous reader goes */
+	/* a partial poll left commits made before its time in the WAL: the
+	 * capture has not seen the database at that time, and its progress
+	 * (the moment the log reaches) stays until a poll reads all */
 	if (rc != 0 || a->partial) {
 		end_read(c->rd[next]);
-		if (rc == 0)
-			pitr_progress(c, c->last_write_ms);
 		return rc;
 	}
 	if (c->held >= 0)

@@ -166,7 +166,10 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 	return rc;
 }
 
-/* The payload of a record read whole and checked, into r. */
+/* The payload of a record read whole and checked, into r; a commit's
+ * pages stay where they are (r->pages_len set, r->pages left to the
+ * caller, which hands over its buffer: no second copy of a commit that may
+ * be the size of the database). */
 static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, pitr_rec *r)
 {
 	if (pl < COMMON)
@@ -181,9 +184,8 @@ static int parse_payload(const unsigned char *p, size_t pl, uint32_t page_size, 
 		if (pl < 4 || page_size == 0)
 			return -1;
 		r->npages = get32(p);
-		if (pl - 4 != (size_t)r->npages * (4 + page_size) || !(r->pages = malloc(pl - 4 + 1)))
+		if (pl - 4 != (size_t)r->npages * (4 + page_size))
 			return -1;
-		memcpy(r->pages, p + 4, pl - 4);
 		r->pages_len = pl - 4;
 	} else if (r->type == PITR_REC_BASE) {
 		if (pl < 72 || pl - 72 != get32(p + 68) ||
@@ -263,6 +265,12 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 	r->time_ms = (int64_t)get64(h + 12);
 	if (rc == 0)
 		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
+	if (rc == 0 && r->type == PITR_REC_COMMIT) {
+		/* the pages moved to the front of the record's own buffer */
+		memmove(b, b + REC_HDR + COMMON + 4, r->pages_len);
+		r->pages = b;
+		b = NULL;
+	}
 	free(b);
 	if (rc != 0)
 		pitr_rec_free(r);

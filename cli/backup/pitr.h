@@ -28,6 +28,17 @@ FILE *pitr_segment_fopen(const char *path, char **scratch);
  * closed segment is an error; an open one ends at its last whole record. */
 typedef int (*pitr_rec_fn)(void *arg, const pitr_rec *r);
 int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check);
+/* The same from segment `from` on (0: all; the segments before it are not
+ * read, nor checked), fn told which segment it reads (seg); fn returns
+ * PITR_WALK_STOP when it needs no more records: the walk ends there, 0.
+ * page_size: of the commits' pages when the walk starts after their base
+ * (0: the walk reads the base first). */
+typedef struct pitr_walk {
+	uint64_t from, seg;
+	uint32_t page_size;
+} pitr_walk;
+#define PITR_WALK_STOP 1
+int pitr_walk_records(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check);
 
 /* The newest moment the log of dir restores to (*last 0: none, no base);
  * -1 after saying why it could not be read. */
@@ -79,6 +90,11 @@ int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir);
 int pitr_copy_base(const char *dir, const pitr_rec *b, int fd);
 int pitr_apply(const char *dir, int fd, uint32_t epoch, uint64_t after, uint64_t upto,
                uint32_t page_size, uint32_t *db_pages);
+/* The same, the log read from segment `from` on (the base's: the
+ * segments before it hold none of its epoch's commits), and only up to
+ * the commit upto. */
+int pitr_apply_from(const char *dir, uint64_t from, int fd, uint32_t epoch, uint64_t after,
+                    uint64_t upto, uint32_t page_size, uint32_t *db_pages);
 void pitr_remove_image(const char *image);
 /* The commits of epoch after seq `after` applied to the image at fd in one
  * read of the log, then(arg, seq, db_pages) called after each: its nonzero

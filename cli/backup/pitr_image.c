@@ -5,8 +5,11 @@
  * page, the scratch file removed with what opening it leaves.
  */
 #include "pitr.h"
+#include "cli/common/files.h"
 #include "pg_backup.h"
 #include "sealed.h"
+
+#include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +24,19 @@ typedef struct apply_arg {
 	uint32_t page_size, db_pages;
 	pitr_applied_fn then; /* NULL: none */
 	void *then_arg;
+	bool base_seen; /* the epoch's base was read */
 } apply_arg;
 
 static int apply_record(void *arg, const pitr_rec *r)
 {
 	apply_arg *a = arg;
+	/* the epoch's commits follow one another: past upto, or past the
+	 * epoch (a new base), nothing more is applied */
+	if ((r->type == PITR_REC_COMMIT && r->epoch == a->epoch && r->seq > a->upto) ||
+	    (r->type == PITR_REC_BASE && r->epoch != a->epoch && a->base_seen))
+		return PITR_WALK_STOP;
+	if (r->type == PITR_REC_BASE && r->epoch == a->epoch)
+		a->base_seen = true;
 	if (r->type != PITR_REC_COMMIT || r->epoch != a->epoch || r->seq <= a->after ||
 	    r->seq > a->upto)
 		return 0;
@@ -41,7 +52,9 @@ static int apply_record(void *arg, const pitr_rec *r)
 		}
 	}
 	a->db_pages = r->db_pages;
-	return a->then ? a->then(a->then_arg, r->seq, a->db_pages) : 0;
+	if (a->then)
+		return a->then(a->then_arg, r->seq, a->db_pages);
+	return r->seq == a->upto ? PITR_WALK_STOP : 0;
 }
 
 /* The base's database copied from in to fd; a sealed base opened first
@@ -73,19 +86,48 @@ static int copy_plain(const char *path, int in, int fd)
 	return rc;
 }
 
+int pitr_apply_from(const char *dir, uint64_t from, int fd, uint32_t epoch, uint64_t after,
+                    uint64_t upto, uint32_t page_size, uint32_t *db_pages)
+{
+	if (upto <= after)
+		return 0;
+	apply_arg a = {epoch, after, upto, fd, page_size, *db_pages, NULL, NULL, false};
+	pitr_walk w = {.from = from};
+	int rc = pitr_walk_records(dir, &w, apply_record, &a, false);
+	*db_pages = a.db_pages;
+	return rc;
+}
+
 int pitr_apply(const char *dir, int fd, uint32_t epoch, uint64_t after, uint64_t upto,
                uint32_t page_size, uint32_t *db_pages)
 {
-	apply_arg a = {epoch, after, upto, fd, page_size, *db_pages, NULL, NULL};
-	int rc = pitr_each_record(dir, apply_record, &a, false);
-	*db_pages = a.db_pages;
-	return rc;
+	return pitr_apply_from(dir, 0, fd, epoch, after, upto, page_size, db_pages);
+}
+
+static int write_chunk(dbc_ctx *ctx, void *arg, const unsigned char *chunk, size_t n)
+{
+	(void)ctx;
+	return write(*(int *)arg, chunk, n) == (ssize_t)n ? DBC_OK : DBC_ERROR;
+}
+
+/* A plain base copied to fd as its SHA-256 is taken (one read of it);
+ * 0, or -1 with errno. The copy is only used once sha matches. */
+static int copy_hashing(int in, const char *path, int fd, char sha[65])
+{
+	dbc_ctx ctx;
+	dbc_ctx_init(&ctx, cli_text_host(), NULL);
+	errno = 0;
+	int rc = dbc_file_sha256(&ctx, in, path, write_chunk, &fd, sha);
+	int err = rc == DBC_OK ? 0 : errno ? errno : EIO;
+	dbc_ctx_finish(&ctx);
+	errno = err;
+	return rc == DBC_OK ? 0 : -1;
 }
 
 int pitr_apply_each(const char *dir, int fd, uint32_t epoch, uint64_t after, uint32_t page_size,
                     uint32_t db_pages, pitr_applied_fn then, void *arg)
 {
-	apply_arg a = {epoch, after, UINT64_MAX, fd, page_size, db_pages, then, arg};
+	apply_arg a = {epoch, after, UINT64_MAX, fd, page_size, db_pages, then, arg, false};
 	return pitr_each_record(dir, apply_record, &a, false);
 }
 
@@ -95,13 +137,14 @@ int pitr_copy_base(const char *dir, const pitr_rec *b, int fd)
 	if (asprintf(&path, "%s/%s", dir, b->base_name) < 0)
 		return -1;
 	int in = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
-	if (in < 0 || cli_file_sha256(path, sha) != 0)
+	bool plain = in >= 0 && !cli_is_sealed(path);
+	if (in < 0 || (plain ? copy_hashing(in, path, fd, sha) : cli_file_sha256(path, sha)) != 0)
 		cli_errorf("cannot read the base %s: %s", path, strerror(errno));
 	else if (strcmp(sha, b->base_sha) != 0)
 		cli_errorf("the base %s is not the file the log names (SHA-256 %s, the log: %s)", path, sha,
 		           b->base_sha);
 	else
-		rc = copy_plain(path, in, fd);
+		rc = plain ? 0 : copy_plain(path, in, fd);
 	if (in >= 0)
 		close(in);
 	free(path);

@@ -146,10 +146,12 @@ static int try_epoch(cli_opts *o, const char *dir, const mark_scan *m, const pit
 		return has > 0 ? 0 : -1;
 	}
 	epoch_walk w = {o, m, b, image, fd, i, 0};
-	int rc = pitr_apply_each(dir, fd, b->epoch, b->seq, b->page_size, b->db_pages, at_commit, &w);
-	if (rc == 1)
-		*seq = w.found;
-	return rc == 2 ? 0 : rc;
+	if (pitr_apply_each(dir, fd, b->epoch, b->seq, b->page_size, b->db_pages, at_commit, &w) < 0)
+		return -1;
+	if (!w.found) /* the epoch ended, or its candidates did: not in it */
+		return 0;
+	*seq = w.found;
+	return 1;
 }
 
 /* The epochs with candidates, oldest first, until one gives the place. */

@@ -90,7 +90,10 @@ static int read_segment(char *seg, uint32_t *page_size, pitr_rec_fn fn, void *ar
 	return rc;
 }
 
-int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
+/* The records of the segments of dir from seq w->from on, in order, to fn
+ * (w->seg: the segment being read); fn's nonzero ends the walk and is
+ * returned. */
+static int walk(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check)
 {
 	pitr_log_use_host(cli_text_host());
 	char **segs = pitr_segments(dir);
@@ -99,7 +102,7 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 		return -1;
 	}
 	int rc = 0;
-	uint32_t page_size = 0;
+	uint32_t page_size = w->page_size;
 	uint64_t done = 0; /* the last segment read */
 	bool more = true;
 	/* a capture may open segments meanwhile: the directory is listed
@@ -107,13 +110,15 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 	for (int pass = 0; rc == 0 && more && pass < 1000; pass++) {
 		more = false;
 		for (size_t i = 0; rc == 0 && segs && segs[i]; i++) {
-			if ((pass > 0 && pitr_segment_seq(segs[i]) <= done) || pitr_segment_superseded(segs[i]))
-				continue; /* read, or its closed twin holds the same records */
+			uint64_t seq = pitr_segment_seq(segs[i]);
+			if (seq < w->from || (pass > 0 && seq <= done) || pitr_segment_superseded(segs[i]))
+				continue; /* not asked for, read, or its closed twin holds the same records */
+			w->seg = seq;
 			if (check && !pitr_segment_open(segs[i]))
 				rc = check_manifest(segs[i]);
 			if (rc == 0)
 				rc = read_segment(segs[i], &page_size, fn, arg);
-			done = pitr_segment_seq(segs[i]);
+			done = seq;
 			more = true;
 		}
 		pitr_free_list(segs);
@@ -121,4 +126,16 @@ int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
 	}
 	pitr_free_list(segs);
 	return rc;
+}
+
+int pitr_each_record(const char *dir, pitr_rec_fn fn, void *arg, bool check)
+{
+	pitr_walk w = {0};
+	return walk(dir, &w, fn, arg, check);
+}
+
+int pitr_walk_records(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check)
+{
+	int rc = walk(dir, w, fn, arg, check);
+	return rc == PITR_WALK_STOP ? 0 : rc;
 }

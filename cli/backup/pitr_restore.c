@@ -47,6 +47,10 @@ typedef struct pitr_plan {
 	const char *mark;
 	uint32_t mark_epoch;
 	uint64_t mark_seq;
+	/* the walk over the log (which segment is read) and the segment of
+	 * the base: the commits are applied from there */
+	pitr_walk walk;
+	uint64_t base_seg;
 } pitr_plan;
 
 /* The base r starts the plan again: what came before it is not read. */
@@ -58,6 +62,7 @@ static int plan_base(pitr_plan *p, const pitr_rec *r)
 	p->base.pages = NULL;
 	p->base.rows = NULL;
 	p->have_base = true;
+	p->base_seg = p->walk.seg;
 	p->covered = r->time_ms == p->target;
 	p->last_seq = r->seq;
 	p->last_time = p->seen_until = r->time_ms;
@@ -105,9 +110,8 @@ static int plan_place_record(pitr_plan *p, const pitr_rec *r)
 	return 0;
 }
 
-static int plan_record(void *arg, const pitr_rec *r)
+static int plan_time_record(pitr_plan *p, const pitr_rec *r)
 {
-	pitr_plan *p = arg;
 	if (!p->first_time)
 		p->first_time = r->time_ms;
 	if (p->mark)
@@ -157,6 +161,60 @@ static int plan_record(void *arg, const pitr_rec *r)
 		p->commits++;
 	}
 	return 0;
+}
+
+/* Past T, a commit of the base's epoch or a new base: what follows
+ * changes nothing the plan holds (the commits applied, their row
+ * counts, whether T is covered or blind), and is not read. */
+static bool plan_done(const pitr_plan *p, const pitr_rec *r)
+{
+	return !p->mark && p->have_base && r->time_ms > p->target &&
+	       (r->type == PITR_REC_BASE || (r->type == PITR_REC_COMMIT && r->epoch == p->base.epoch));
+}
+
+static int plan_record(void *arg, const pitr_rec *r)
+{
+	pitr_plan *p = arg;
+	int rc = plan_time_record(p, r);
+	return rc == 0 && plan_done(p, r) ? PITR_WALK_STOP : rc;
+}
+
+static uint64_t le_u64(const unsigned char *b)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static uint32_t le_u32(const unsigned char *b)
+{
+	return (uint32_t)le_u64((const unsigned char[8]){b[0], b[1], b[2], b[3]});
+}
+
+/* Where the plan for T may begin reading: the last segment that begins
+ * with a base taken at or before T (a base always opens a segment of its
+ * own), by its first record's header; 0 (all) when none is found that way
+ * (sealed segments are not looked into). Whatever comes before such a base
+ * changes nothing a plan for T holds: the plan begins again at each base
+ * at or before T. */
+static uint64_t plan_start(const char *dir, int64_t target)
+{
+	char **segs = pitr_segments(dir);
+	uint64_t from = 0;
+	for (size_t i = 0; segs && segs[i]; i++) {
+		unsigned char h[28];
+		FILE *f = fopen(segs[i], "rb");
+		bool base = f && fread(h, 1, sizeof h, f) == sizeof h &&
+		            memcmp(h, PITR_SEG_MAGIC, 8) == 0 && memcmp(h + 8, "DBCR", 4) == 0 &&
+		            le_u32(h + 12) == PITR_REC_BASE && (int64_t)le_u64(h + 20) <= target;
+		if (f)
+			fclose(f);
+		if (base)
+			from = pitr_segment_seq(segs[i]);
+	}
+	pitr_free_list(segs);
+	return from;
 }
 
 /* Says why T cannot be restored from the log; -1. */
@@ -263,9 +321,11 @@ static char *build_image(const char *dir, const pitr_plan *p, const char *main_f
 	uint32_t db_pages = p->base.db_pages;
 	int rc = pitr_copy_base(dir, &p->base, fd);
 	if (rc == 0)
-		rc = pitr_apply(dir, fd, p->base.epoch, p->base.seq, p->last_seq, p->base.page_size,
-		                &db_pages);
-	if (rc == 0 && (ftruncate(fd, (off_t)db_pages * p->base.page_size) != 0 || fsync(fd) != 0)) {
+		rc = pitr_apply_from(dir, p->base_seg, fd, p->base.epoch, p->base.seq, p->last_seq,
+		                     p->base.page_size, &db_pages);
+	/* not synced: a scratch file, checked through the page cache and
+	 * copied into the target, which SQLite syncs */
+	if (rc == 0 && ftruncate(fd, (off_t)db_pages * p->base.page_size) != 0) {
 		cli_errorf("cannot finish the restored image: %s", strerror(errno));
 		rc = -1;
 	}
@@ -310,6 +370,14 @@ static void print_result(cli_db *db, cli_opts *o, const pitr_plan *p, const char
 		       dir, t, mark, db->label, p->base.base_name, (unsigned long long)p->commits, last,
 		       rows_for(p) ? "; row counts equal to the log's at that moment" : "");
 	}
+}
+
+/* The plan read from the log: from the last base at or before T (a time)
+ * or from the start (a place), to the first record that ends it. */
+static int plan_read(const char *dir, pitr_plan *p)
+{
+	p->walk.from = p->mark ? 0 : plan_start(dir, p->target);
+	return pitr_walk_records(dir, &p->walk, plan_record, p, true);
 }
 
 /* What the restore goes to: --to-mark's place in the log (found by
@@ -363,7 +431,7 @@ int cli_pitr_restore(cli_db *db, cli_opts *o, const char *dir)
 	else if ((pitr_stop_arm(cli_cell(&r, 0, 0)),
 	          (rc = plan_target(o, dir, cli_cell(&r, 0, 0), &p)) != CLI_OK))
 		;
-	else if ((rc = CLI_ERROR, pitr_each_record(dir, plan_record, &p, true) != 0))
+	else if ((rc = CLI_ERROR, plan_read(dir, &p) != 0))
 		;
 	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
 		explain(&p, dir, o->to_time);
@@ -392,7 +460,7 @@ char *pitr_image_at(const char *dir, int64_t t, const char *beside, pitr_restore
 	pitr_plan p = {.resumed_from = -1, .target = t};
 	char *image = NULL, when[32];
 	pitr_time_text(t, when);
-	if (pitr_each_record(dir, plan_record, &p, true) != 0)
+	if (plan_read(dir, &p) != 0)
 		;
 	else if (!p.have_base || !p.covered || p.broken || p.blind_to)
 		explain(&p, dir, when);

@@ -3,13 +3,17 @@
 # `dbcare log` captures while PITR_WRITERS writer processes (default 4)
 # commit throughout (plain Python connections; one in four loads the
 # module, one in four forces checkpoints (TRUNCATE, RESTART) on a
-# connection of its own and now and then runs VACUUM) and a blob writer
-# grows the database to PITR_GROW_MB (default 8) in 1 MB transactions; the
-# capture is killed with SIGKILL DBC_KILLS times (default 3) and writers
-# PITR_WRITER_KILLS times (default 2), each started again. The long tier
-# (docs/testing.md) runs 20 + 20 kills, 8 writers, past 1 GB, 50 moments. A tester takes PITR_MOMENTS (default 20) copies of the rows at
-# moments when it holds the write lock (the state at such a moment is
-# exact: nothing commits) and the capture has seen it. Then the database is
+# connection of its own and runs VACUUM every max(15 s, PITR_GROW_MB / 10
+# s), and once on the grown database) and a blob writer grows the database
+# to PITR_GROW_MB (default 8) in pages, in 1 MB transactions; the capture
+# is killed with SIGKILL DBC_KILLS times (default 3) and writers
+# PITR_WRITER_KILLS times (default 2), each started again; no writer may
+# stop by itself. The long tier (docs/testing.md) runs 20 + 20 kills, 8
+# writers, past 1 GB, 50 moments. A tester takes PITR_MOMENTS (default 20)
+# copies of the rows at moments when it holds the write lock (the state at
+# such a moment is exact: nothing commits) and the capture has seen it;
+# its moments and the kills are spread over the growth (paced by the
+# database's size), and the writers stop once it is grown. Then the database is
 # deleted with its -wal and -shm, and each moment is restored from the log
 # directory alone: every moment the capture saw restores equal row for row
 # to its copy and passes PRAGMA integrity_check; a moment in a gap (the
@@ -59,7 +63,7 @@ def rows_hash(c):
             h.update(repr(row).encode())
     return h.hexdigest()
 
-def writer(wid, stop, with_module, checkpoints):
+def writer(wid, stop, with_module, checkpoints, vacuums):
     rnd = random.Random(wid * 7919 + os.getpid())
     c = sqlite3.connect(db, timeout=60, isolation_level=None)
     if with_module:
@@ -74,19 +78,40 @@ def writer(wid, stop, with_module, checkpoints):
                 c.execute("INSERT INTO t (w, n, payload) VALUES (?, ?, ?)",
                           (wid, rnd.randint(0, 1 << 30), os.urandom(rnd.randint(10, 900)).hex()))
         elif op < 0.75:
-            c.execute("UPDATE t SET n = n + 1, payload = substr(payload, 3) WHERE id % 13 = ?", (rnd.randint(0, 12),))
+            # rows of the last 1,000 ids (of all of t, every page would be
+            # rewritten: a long run's log grew by GBs a minute)
+            c.execute("UPDATE t SET n = n + 1, payload = substr(payload, 3) WHERE id % 13 = ?"
+                      " AND id > (SELECT max(id) FROM t) - 1000", (rnd.randint(0, 12),))
         elif op < 0.9:
             c.execute("INSERT OR REPLACE INTO u VALUES (?, ?)", ("k%d" % rnd.randint(0, 5000), rnd.randint(0, 99)))
         else:
-            c.execute("DELETE FROM t WHERE id IN (SELECT id FROM t ORDER BY random() LIMIT 40)")
+            # of the last 2,000 ids: ORDER BY random() over all of t is a
+            # scan of the table under the write lock
+            c.execute("DELETE FROM t WHERE id IN (SELECT id FROM t WHERE id > (SELECT max(id) FROM t) - 2000"
+                      " ORDER BY random() LIMIT 40)")
         c.execute("COMMIT")
         if ck and rnd.random() < 0.05:
             try:
                 ck.execute("PRAGMA wal_checkpoint(%s)" % rnd.choice(["TRUNCATE", "RESTART", "PASSIVE"])).fetchall()
             except sqlite3.OperationalError:
                 pass
-        if ck and rnd.random() < 0.004:
-            c.execute("VACUUM")
+        if ck:
+            # a VACUUM rewrites the whole database into the WAL (and the
+            # log): one every VACUUM_GAP_S of all writers, so a database
+            # of a GB meets a few, not one every few seconds; and one once
+            # the database is grown in full
+            with vacuums.get_lock():
+                last = not vacuums[3] and grow_done.is_set()
+                due = time.time() >= vacuums[0] + VACUUM_GAP_S or last
+                if due: vacuums[0] = time.time()
+            if due:
+                met = c.execute("PRAGMA page_count").fetchone()[0]  # VACUUM then drops free pages
+                c.execute("VACUUM")
+                with vacuums.get_lock():
+                    vacuums[0] = time.time()  # the gap counts from its end
+                    vacuums[1] += 1
+                    vacuums[2] = max(vacuums[2], met)
+                    vacuums[3] = vacuums[3] or last
         time.sleep(rnd.uniform(0, 0.02))
 
 errlog = open(os.path.join(work, "capture.err"), "a")
@@ -114,9 +139,14 @@ capture = start_capture()
 if not wait_progress(lambda p: p > 0, WAIT_S * 3):
     fail("the capture did not start: " + open(os.path.join(work, "capture.err")).read())
 stop = mp.Event()
+grown, grow_done = mp.Value("d", 0.0), mp.Event()
+# the last VACUUM's time, how many ran, the most pages one met, whether
+# one ran on the database grown in full; the first after half a gap
+VACUUM_GAP_S = max(15.0, grow_mb / 10.0)
+vacuums = mp.Array("d", [time.time() - VACUUM_GAP_S / 2, 0.0, 0.0, 0.0])
 def start_writer(i):
     # one in four loads the module, one in four forces checkpoints and VACUUMs
-    p = mp.Process(target=writer, args=(i, stop, i % 4 == 3, i % 4 == 0), daemon=True)
+    p = mp.Process(target=writer, args=(i, stop, i % 4 == 3, i % 4 == 0, vacuums), daemon=True)
     p.start()
     return p
 writers = [start_writer(i) for i in range(nwriters)]
@@ -124,18 +154,29 @@ writers = [start_writer(i) for i in range(nwriters)]
 # the database grown by large blobs (pages of zeros after a few bytes),
 # 1 MB a transaction, to PITR_GROW_MB: the capture copies such commits in
 # parts (16 MB a poll), a checkpoint and a VACUUM meet them
+# The tester and the killer pace their moments and kills by its size
+# (grown: bytes in pages so far), so both meet the database small and large.
 def grower(stop):
     c = sqlite3.connect(db, timeout=60, isolation_level=None)
     rnd = random.Random(os.getpid())
-    while not stop.is_set() and c.execute("PRAGMA page_count").fetchone()[0] * 4096 < grow_mb << 20:
+    size = lambda: c.execute("PRAGMA page_count").fetchone()[0] * c.execute("PRAGMA page_size").fetchone()[0]
+    while not stop.is_set() and size() < grow_mb << 20:
+        grown.value = size()
         c.execute("BEGIN IMMEDIATE")
         for _ in range(4):
             c.execute("INSERT INTO big (tag, b) VALUES (?, ?)",
                       (rnd.randint(0, 1 << 30), os.urandom(16) + bytes(262128)))
         c.execute("COMMIT")
         time.sleep(0.05)
+    grown.value = size()
+    grow_done.set()
+def grown_to(fraction):
+    # the database past that fraction of PITR_GROW_MB (or grown in full)
+    return grown.value >= fraction * (grow_mb << 20) or grow_done.is_set() or not grow_mb
 growers = [mp.Process(target=grower, args=(stop,), daemon=True)] if grow_mb > 0 else []
 for p in growers: p.start()
+if not growers: grow_done.set()
+GROW_S = float(os.environ.get("PITR_GROW_S", str(max(60, grow_mb * 2))))
 
 state["capture"] = capture
 state["writer_kills"] = 0
@@ -148,8 +189,11 @@ def kill_writer(rnd):
     state["writer_kills"] += 1
 def killer():
     rnd = random.Random()
-    for k in range(max(kills, writer_kills)):
+    rounds = max(kills, writer_kills)
+    for k in range(rounds):
         time.sleep(rnd.uniform(0.3, 1.5))
+        while not grown_to(k / rounds):
+            time.sleep(0.05)
         if k < writer_kills:
             kill_writer(rnd)
         if k >= kills:
@@ -160,7 +204,6 @@ def killer():
         time.sleep(rnd.uniform(0.05, 0.6))
         state["capture"] = start_capture()
         state["down"].append((down, now_ms()))
-kt = threading.Thread(target=killer); kt.start()
 
 # The tester holds the write lock while it waits for the capture, never
 # longer than HOLD_S: a capture needs that lock for a base (a new stretch)
@@ -169,32 +212,51 @@ kt = threading.Thread(target=killer); kt.start()
 # the restore is then checked), and moments are taken until enough were
 # seen (they are, once the kills are over) or the time is up.
 HOLD_S = 8.0
-moments = []
-tester = sqlite3.connect(db, timeout=60, isolation_level=None)
-give_up = time.time() + max(120.0, nmoments * 6.0)
-while (len(moments) < nmoments or sum(1 for m in moments if m[2]) < (nmoments + 1) // 2) \
-        and len(moments) < nmoments * 3 and time.time() < give_up:
-    time.sleep(random.uniform(0.05, 0.4))
-    tester.execute("BEGIN IMMEDIATE")
-    release = time.time() + HOLD_S
-    held = now_ms()
-    h = rows_hash(tester)
-    # a poll stamps its records once it has read the WAL: a record at or
-    # after the lock was taken, then a newer one (a poll that began after
-    # it, so after the lock): every commit before the hold is in the log
-    # at or before T. A record later than T before the lock goes: no poll
-    # at or before T can see a commit after the hold.
-    first = [0]
-    def seen(p):
-        first[0] = p
-        return p >= held
-    left = lambda: max(0.0, release - time.time())
-    sure = wait_progress(seen, left()) and wait_progress(lambda p: p > first[0], left())
-    time.sleep(0.002)  # T after that record's millisecond
-    t = now_ms()
-    sure = sure and wait_progress(lambda p: p > t, left())
-    tester.execute("ROLLBACK")
-    moments.append((t, h, sure))
+# The tester runs in a process of its own, started before any writer is
+# started again: a process forked while this one held a connection in a
+# transaction would inherit SQLite's in-process record of that lock and
+# wait on it forever ("database is locked").
+def take_moments(out, give_up):
+    moments = []
+    tester = sqlite3.connect(db, timeout=60, isolation_level=None)
+    while (len(moments) < nmoments or sum(1 for m in moments if m[2]) < (nmoments + 1) // 2) \
+            and len(moments) < nmoments * 3 and time.time() < give_up:
+        time.sleep(random.uniform(0.05, 0.4))
+        pace = random.uniform(len(moments), len(moments) + 1) / nmoments
+        while not grown_to(pace) and time.time() < give_up:
+            time.sleep(0.05)
+        tester.execute("BEGIN IMMEDIATE")
+        release = time.time() + HOLD_S
+        held = now_ms()
+        h = rows_hash(tester)
+        # a poll stamps its records once it has read the WAL: a record at or
+        # after the lock was taken, then a newer one (a poll that began after
+        # it, so after the lock): every commit before the hold is in the log
+        # at or before T. A record later than T before the lock goes: no poll
+        # at or before T can see a commit after the hold.
+        first = [0]
+        def seen(p):
+            first[0] = p
+            return p >= held
+        left = lambda: max(0.0, release - time.time())
+        sure = wait_progress(seen, left()) and wait_progress(lambda p: p > first[0], left())
+        time.sleep(0.002)  # T after that record's millisecond
+        t = now_ms()
+        sure = sure and wait_progress(lambda p: p > t, left())
+        tester.execute("ROLLBACK")
+        moments.append((t, h, sure))
+    tester.close()
+    out.put(moments)
+give_up = time.time() + max(120.0, nmoments * 6.0) + GROW_S
+taken = mp.Queue()
+tp = mp.Process(target=take_moments, args=(taken, give_up), daemon=True)
+tp.start()
+kt = threading.Thread(target=killer); kt.start()
+try:
+    moments = taken.get(timeout=max(0.0, give_up - time.time()) + 120)
+except Exception:
+    fail("the tester took no moments (exit code %s)" % tp.exitcode)
+tp.join()
 kt.join()
 # the killer's last restart may be a moment ago: status reads a capture
 # that runs and has written since it started (not yet, under a loaded
@@ -220,11 +282,28 @@ if (not live["capturing"] or parse(live["last_restorable"]) < reached
         or not 0 <= live["lag_ms"] <= after - reached):
     fail("log status while capturing (the capture had reached %s, %d ms before): %r" %
          (text(reached), after - reached, live))
+# the database grown to its size in pages before the writers stop
+for p in growers:
+    p.join(max(1.0, give_up - time.time()))
+if grow_mb and grown.value < grow_mb << 20:
+    fail("the database reached only %d MB in pages of the %d MB it was to grow to" % (int(grown.value) >> 20, grow_mb))
+# a VACUUM met the database grown in full (writers keep going meanwhile)
+vacuum_wait = time.time() + 120 + grow_mb / 10.0
+while not vacuums[3] and time.time() < vacuum_wait:
+    time.sleep(0.1)
+if not vacuums[3] or vacuums[2] * 4096 < grow_mb << 20:
+    fail("no VACUUM of the database grown in full (%d ran, the largest of %d pages)" % (vacuums[1], vacuums[2]))
+# every writer still committing: none died of an error of its own
+for i, p in enumerate(writers):
+    if not p.is_alive():
+        fail("writer %d stopped by itself (exit code %s)" % (i, p.exitcode))
 stop.set()
 for p in writers + growers: p.join()
+tester = sqlite3.connect(db, timeout=60, isolation_level=None)
 # the end: nothing commits any more; once a segment closed after it (with
 # the row counts of its last commit), a restore to it checks them
 end_rows = rows_hash(tester)
+live_pages = tester.execute("PRAGMA page_count").fetchone()[0]
 end = now_ms() + 2
 time.sleep(0.003)
 def closed_after(ms):
@@ -248,17 +327,22 @@ if state["capture"].wait() != 0:
 for suffix in ("", "-wal", "-shm"):
     os.unlink(db + suffix) if os.path.exists(db + suffix) else None
 
+restore_s = []
 def restore(ms, name):
     out = os.path.join(work, name)
+    t0 = time.time()
     r = subprocess.run([cli, "restore", "--to-time", text(ms), logdir, "--db", "sqlite:" + out,
                         "--module", module], capture_output=True, text=True)
+    restore_s.append(time.time() - t0)
     return r, out
+def pages_mb(c):
+    return c.execute("PRAGMA page_count").fetchone()[0] * c.execute("PRAGMA page_size").fetchone()[0] >> 20
 
 final = status()
 stretches = [(parse(s["from"]), parse(s["to"])) for s in final["stretches"]]
 if final["capturing"] or not stretches:
     fail("log status after the capture: %r" % final)
-exact = gaps = counted = 0
+exact = gaps = counted = largest = 0
 for i, (t, h, sure) in enumerate(moments):
     r, out = restore(t, "r%d.db" % i)
     if (r.returncode == 0) != any(a <= t <= b for a, b in stretches):
@@ -269,11 +353,13 @@ for i, (t, h, sure) in enumerate(moments):
         if c.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             fail("moment %d (%s): the restored file fails integrity_check" % (i, text(t)))
         got = rows_hash(c)
+        largest = max(largest, pages_mb(c))
         c.close()
         if got != h:
             fail("moment %d (%s, %s): restored rows differ from the copy taken then" %
                  (i, text(t), "seen" if sure else "in a gap"))
         exact += 1
+        os.unlink(out)  # checked: the disk holds one restore at a time
         counted += "row counts equal" in r.stdout
     else:
         if sure:
@@ -292,6 +378,9 @@ if r.returncode != 0 or "row counts equal to the log's" not in r.stdout:
 c = sqlite3.connect(out)
 if rows_hash(c) != end_rows:
     fail("the end (%s): restored rows differ" % text(end))
+end_mb = pages_mb(c)
+if c.execute("PRAGMA page_count").fetchone()[0] != live_pages:
+    fail("the end restored has %d pages, the database had %d" % (c.execute("PRAGMA page_count").fetchone()[0], live_pages))
 c.close()
 counted += 1
 # the time as the restore printed it ("… UTC") is a --to-time too
@@ -302,6 +391,7 @@ r2 = subprocess.run([cli, "restore", "--to-time", said.group(1), logdir, "--db",
                      "--module", module], capture_output=True, text=True)
 if r2.returncode != 0 or rows_hash(sqlite3.connect(os.path.join(work, "end2.db"))) != end_rows:
     fail("restore --to-time '%s' (as dbcare prints it): %s" % (said.group(1), r2.stderr))
+for f in ("end.db", "end2.db"): os.unlink(os.path.join(work, f))
 
 # ... and the check is real: the log's count for t raised by one (the
 # record's CRC-32C and the segment's SHA-256 recomputed, as a forger
@@ -314,7 +404,11 @@ def crc32c(data):
         for _ in range(8): c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
     return c ^ 0xFFFFFFFF
 forged = os.path.join(work, "forged")
-shutil.copytree(logdir, forged, ignore=shutil.ignore_patterns("log.lock"))
+# linked, not copied (a log of GBs); a forged file is written anew
+shutil.copytree(logdir, forged, ignore=shutil.ignore_patterns("log.lock"), copy_function=os.link)
+def write_new(path, data):
+    with open(path + ".new", "wb") as f: f.write(data)
+    os.replace(path + ".new", path)
 def forge_rows(seg):
     b = bytearray(open(seg, "rb").read())
     off, last = 8, None
@@ -333,11 +427,11 @@ def forge_rows(seg):
     struct.pack_into("<I", rec, 8, 36 + len(new))
     rec += struct.pack("<I", crc32c(rec))
     b[off: off + 20 + plen + 4] = rec
-    open(seg, "wb").write(b)
+    write_new(seg, bytes(b))
     j = seg[:-len(".dbclog")] + ".json"
     m = json.load(open(j))
     m["sha256"] = hashlib.sha256(b).hexdigest()
-    open(j, "w").write(json.dumps(m, separators=(",", ":")))
+    write_new(j, json.dumps(m, separators=(",", ":")).encode())
     return True
 segs = sorted(f for f in os.listdir(forged) if f.endswith(".dbclog"))
 if not any(forge_rows(os.path.join(forged, f)) for f in reversed(segs)):
@@ -389,8 +483,12 @@ if r.returncode == 0 or "is not empty" not in r.stderr:
 epochs = sum(1 for f in os.listdir(logdir) if f.startswith("base-") and f.endswith(".db"))
 if epochs != len({s["epoch"] for s in final["stretches"]}):
     fail("%d bases, but log status lists stretches of %d epochs" % (epochs, len({s["epoch"] for s in final["stretches"]})))
-print("ok: %d moments restored row for row (%d also against the log's row counts), %d in gaps "
-      "refused cleanly; %d kills of the capture and %d of %d writers, %d bases, a database of %d MB" %
-      (exact, counted, gaps, state["killed"], state["writer_kills"], nwriters, epochs,
-       os.path.getsize(os.path.join(work, "end.db")) >> 20))
+restore_s.sort()
+print("ok: %d moments restored row for row (%d also against the log's row counts; the largest %d MB), "
+      "%d in gaps refused cleanly; %d kills of the capture and %d of %d writers, %d VACUUMs (the "
+      "largest of %d MB), %d bases, a database grown to %d MB in pages (%d MB at the end); restores took %.1f s "
+      "(median), %.1f s (the longest); the log %d MB" %
+      (exact, counted, largest, gaps, state["killed"], state["writer_kills"], nwriters, vacuums[1],
+       int(vacuums[2]) * 4096 >> 20, epochs, int(grown.value) >> 20, end_mb, restore_s[len(restore_s) // 2], restore_s[-1],
+       sum(os.path.getsize(os.path.join(logdir, f)) for f in os.listdir(logdir)) >> 20))
 PY
