@@ -76,10 +76,8 @@ static int64_t progress_ms(const char *dir)
 	return got && end != line && ms > 0 ? (int64_t)ms : -1;
 }
 
-/* The time of the first record of the open segment (after the 8-byte
- * magic: the record's magic, type, length, then the i64 time,
- * little-endian); -1 when
- * there is none or it has no whole first record yet. */
+/* The time of the first record of the open segment; -1 when there is
+ * none or it has no whole first record yet. */
 static int64_t open_segment_start(const char *dir)
 {
 	char **segs = pitr_segments(dir);
@@ -88,17 +86,9 @@ static int64_t open_segment_start(const char *dir)
 		if (pitr_segment_open(segs[i]) && !pitr_segment_superseded(segs[i]))
 			open_seg = segs[i];
 	int64_t t = -1;
-	FILE *f = open_seg ? fopen(open_seg, "re") : NULL;
-	unsigned char h[28];
-	if (f && fread(h, 1, sizeof h, f) == sizeof h && pitr_segment_magic(h) &&
-	    pitr_record_magic(h + 8)) {
-		uint64_t v = 0;
-		for (int k = 7; k >= 0; k--)
-			v = v << 8 | h[20 + k];
-		t = (int64_t)v;
-	}
-	if (f)
-		fclose(f);
+	uint32_t type;
+	if (open_seg && !pitr_segment_first(open_seg, &type, &t))
+		t = -1;
 	pitr_free_list(segs);
 	return t;
 }

@@ -295,6 +295,21 @@ bool pitr_record_magic(const void *p)
 	return magic == REC_MAGIC || magic == REC_MAGIC_V1;
 }
 
+bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms)
+{
+	unsigned char h[8 + REC_HDR];
+	FILE *f = fopen(path, "re");
+	bool found = f && fread(h, 1, sizeof h, f) == sizeof h && pitr_segment_magic(h) &&
+	             pitr_record_magic(h + 8);
+	if (f)
+		fclose(f);
+	if (found) {
+		*type = get32(h + 12);
+		*time_ms = (int64_t)get64(h + 20);
+	}
+	return found;
+}
+
 bool pitr_segment_tail(const char *path, wal_pos *pos)
 {
 	FILE *f = fopen(path, "re");

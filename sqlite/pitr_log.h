@@ -100,6 +100,10 @@ bool pitr_record_magic(const void *p);
  * cheap look for health). false when it has none or is no plain segment
  * (a sealed one). */
 bool pitr_segment_tail(const char *path, wal_pos *pos);
+/* The type and time of the first record of the plain segment at path
+ * (either format; its header only, nothing checked). false when it has no
+ * whole header of one or is no plain segment (a sealed one). */
+bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms);
 
 /* The segment files of dir, by sequence number, closed and open
  * ("DIR/log-<seq>.dbclog[.open]", malloc'd, NULL-terminated); NULL on

@@ -179,19 +179,6 @@ static int plan_record(void *arg, const pitr_rec *r)
 	return rc == 0 && plan_done(p, r) ? PITR_WALK_STOP : rc;
 }
 
-static uint64_t le_u64(const unsigned char *b)
-{
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static uint32_t le_u32(const unsigned char *b)
-{
-	return (uint32_t)le_u64((const unsigned char[8]){b[0], b[1], b[2], b[3]});
-}
-
 /* Where the plan for T may begin reading: the last segment that begins
  * with a base taken at or before T (a base always opens a segment of its
  * own), by its first record's header; 0 (all) when none is found that way
@@ -203,14 +190,9 @@ static uint64_t plan_start(const char *dir, int64_t target)
 	char **segs = pitr_segments(dir);
 	uint64_t from = 0;
 	for (size_t i = 0; segs && segs[i]; i++) {
-		unsigned char h[28];
-		FILE *f = fopen(segs[i], "rb");
-		bool base = f && fread(h, 1, sizeof h, f) == sizeof h &&
-		            memcmp(h, PITR_SEG_MAGIC, 8) == 0 && memcmp(h + 8, "DBCR", 4) == 0 &&
-		            le_u32(h + 12) == PITR_REC_BASE && (int64_t)le_u64(h + 20) <= target;
-		if (f)
-			fclose(f);
-		if (base)
+		uint32_t type;
+		int64_t at;
+		if (pitr_segment_first(segs[i], &type, &at) && type == PITR_REC_BASE && at <= target)
 			from = pitr_segment_seq(segs[i]);
 	}
 	pitr_free_list(segs);

@@ -121,8 +121,9 @@ r = subprocess.run([cli, "backup", "drill", "--log", log, "--db", "sqlite:" + db
 if r.returncode != 0: fail("the drill over both formats: %s%s" % (r.stdout, r.stderr))
 
 # damage in a record of either format, its segment's SHA-256 updated (so
-# only the record's own check can see it): the restore fails, nothing made
-def damaged(logdir, seg, what):
+# only the record's own check can see it): a restore to a moment after it
+# (one that reads it) fails, nothing made
+def damaged(logdir, seg, what, moment):
     recs = records(seg)
     _, _, body, _, off = recs[len(recs) // 2]
     data = bytearray(open(seg, "rb").read()); data[off + 60] ^= 0x01
@@ -131,13 +132,13 @@ def damaged(logdir, seg, what):
     m = json.load(open(manifest)); m["sha256"] = hashlib.sha256(data).hexdigest()
     open(manifest, "w").write(json.dumps(m, separators=(",", ":")) + "\n")
     out = os.path.join(work, "bad-%s.db" % what)
-    r = restore(logdir, moments["first run"][0], out)
+    r = restore(logdir, moments[moment][0], out)
     if r.returncode == 0 or "dbcare:" not in r.stderr or "damaged at byte" not in r.stderr:
         fail("restore over a damaged %s record: rc %d, %s" % (what, r.returncode, r.stderr))
     if os.path.exists(out): fail("the refused restore made %s" % out)
-damaged(v1_copy, sorted(glob.glob(os.path.join(v1_copy, "log-*.dbclog")))[0], "SHA-256")
+damaged(v1_copy, sorted(glob.glob(os.path.join(v1_copy, "log-*.dbclog")))[0], "SHA-256", "first run")
 v2_copy = os.path.join(work, "v2log"); shutil.copytree(log, v2_copy)
-damaged(v2_copy, os.path.join(v2_copy, os.path.basename(new[0])), "CRC-32C")
+damaged(v2_copy, os.path.join(v2_copy, os.path.basename(new[0])), "CRC-32C", "second run")
 
 # a segment of a later format: refused by name
 later = os.path.join(work, "later"); shutil.copytree(log, later)
