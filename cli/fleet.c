@@ -502,7 +502,7 @@ static void text_row(char **row, char *label, const job *j, db_state st, char *e
 {
 	if (!quiet && err && *err)
 		for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
-			fprintf(stderr, "%s: %s\n", label, line);
+			fprintf(stderr, "%s: %s\n", label ? label : "?", line);
 	row[0] = label;
 	row[1] = strdup(state_words[st]);
 	char *d = NULL;
@@ -601,7 +601,10 @@ int cli_run_fleet(const cli_command *cmd, cli_opts *o)
 			json_database(i, label, j, st, out, err);
 			free(label);
 		} else {
-			text_row(&sum.cells[i * ncols], label, j, st, err, versions, quiet);
+			/* a member's name is one cell of one line (a file name may hold a newline) */
+			char *shown = cli_text_escaped(label);
+			free(label);
+			text_row(&sum.cells[i * ncols], shown, j, st, err, versions, quiet);
 		}
 		free(out);
 		free(err);

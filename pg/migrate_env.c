@@ -53,6 +53,23 @@ static int pg_migration_lock(dbc_ctx *ctx, int64_t timeout_ms)
 	}
 }
 
+/* Whether another backend of this database holds the migration lock (a
+ * bigint advisory lock shows in pg_locks as classid = its high 32 bits,
+ * objid = its low 32 bits, objsubid = 1); pg_locks is readable by all. */
+static int pg_migration_run_elsewhere(dbc_ctx *ctx, bool *running)
+{
+	dbc_value key = dbc_int(PGDBC_MIGRATION_LOCK_KEY);
+	*running = false;
+	return ctx->host->query(
+	    ctx,
+	    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' "
+	    "AND l.granted AND l.pid <> pg_catalog.pg_backend_pid() AND l.objsubid = 1 "
+	    "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d "
+	    "WHERE d.datname = pg_catalog.current_database()) "
+	    "AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid)",
+	    1, &key, take_first_bool, running);
+}
+
 typedef struct rights_row {
 	bool rights, can_set;
 	char *applier;
@@ -130,6 +147,7 @@ static int pg_may_read_files(dbc_ctx *ctx)
 
 const dbc_migrate_hooks pgdbc_migrate_env = {
     .lock = pg_migration_lock,
+    .run_elsewhere = pg_migration_run_elsewhere,
     .registrant_rights = pg_registrant_rights,
     .lint = &pgdbc_lint_engine,
     .trace = &pgdbc_trace_engine,

@@ -52,6 +52,28 @@ void cli_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+char *cli_text_escaped(const char *s)
+{
+	char *out = malloc(strlen(s) * 4 + 1), *p = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		const char *named = *c == '\\'   ? "\\\\"
+		                    : *c == '\n' ? "\\n"
+		                    : *c == '\r' ? "\\r"
+		                    : *c == '\t' ? "\\t"
+		                                 : NULL;
+		if (named)
+			p = stpcpy(p, named);
+		else if (*c < 0x20 || *c == 0x7f)
+			p += sprintf(p, "\\x%02X", *c);
+		else
+			*p++ = (char)*c;
+	}
+	*p = '\0';
+	return out;
+}
+
 void cli_json_cell(FILE *f, const cli_rows *r, int row, int col)
 {
 	const char *v = cli_cell(r, row, col);

@@ -31,6 +31,14 @@ void cli_json_rows(FILE *f, const cli_rows *r);
 /* The value of a cell as JSON (by its column's type). */
 void cli_json_cell(FILE *f, const cli_rows *r, int row, int col);
 
+/* A name (a member's path or label) or a message for one field of one
+ * line of text output: a backslash and every control character written
+ * as a C escape (\\, \n, \r, \t, \xNN), so a name never ends a line
+ * nor starts one of its own, and two names never print alike. The one
+ * rule of the text outputs; JSON and the metrics have their own
+ * (malloc'd; NULL when out of memory). */
+char *cli_text_escaped(const char *s);
+
 /* A JSON document of the extension for people (--format table or plain): an
  * object as key/value rows, an array of objects as rows; doc may be NULL. */
 typedef struct json_t json_t;

@@ -499,12 +499,34 @@ static char *no_capture_uri(const char *path)
 	return uri;
 }
 
+/* What a path that is not a regular file is, for a message (" but a directory"). */
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m)    ? " but a directory"
+	       : S_ISFIFO(m) ? " but a FIFO"
+	       : S_ISSOCK(m) ? " but a socket"
+	       : S_ISCHR(m)  ? " but a character device"
+	       : S_ISBLK(m)  ? " but a block device"
+	                     : "";
+}
+
+/* NULL when path is a regular file; else the message (malloc'd) saying
+ * what it is: missing, or there but no file a database can be. */
+static char *not_a_database_file(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return fmt("dbcare: database file \"%s\" does not exist", path);
+	if (!S_ISREG(sb.st_mode))
+		return fmt("dbcare: \"%s\" is not a regular file%s: it cannot be a database file", path,
+		           file_kind(sb.st_mode));
+	return NULL;
+}
+
 static cli_db *connect_sqlite(const cli_target *t, const cli_connect_opts *o, char **err)
 {
-	if (!o->create && !file_exists(t->spec)) {
-		*err = fmt("dbcare: database file \"%s\" does not exist", t->spec);
+	if (!o->create && (*err = not_a_database_file(t->spec)) != NULL)
 		return NULL;
-	}
 	sqlite3 *h = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | (o->create ? SQLITE_OPEN_CREATE : 0);
 	char *uri = no_capture_uri(t->spec);

@@ -185,9 +185,15 @@ static int decide_labels(serve_fleet *f)
 			const serve_db *a = &f->dbs[i], *b = &f->dbs[j];
 			if (strcmp(a->fallback_label, b->fallback_label) == 0 ||
 			    same_file(&a->target, &b->target)) {
+				char *ta = cli_text_escaped(a->target.label),
+				     *tb = cli_text_escaped(b->target.label),
+				     *tl = cli_text_escaped(a->fallback_label);
 				cli_errorf("%s and %s are one database served twice (label \"%s\"): give it "
 				           "once",
-				           a->target.label, b->target.label, a->fallback_label);
+				           ta ? ta : "?", tb ? tb : "?", tl ? tl : "?");
+				free(ta);
+				free(tb);
+				free(tl);
 				return CLI_USAGE;
 			}
 		}

@@ -226,17 +226,22 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 		if (!shown(s, i))
 			continue;
 		const serve_result *r = s->views[i].r;
-		const char *label = label_of(s, i);
+		/* a name and a message are one field of one line each (a file
+		 * name may hold a newline and text that reads as a verdict) */
+		char *label = cli_text_escaped(label_of(s, i)),
+		     *error = s->views[i].error ? cli_text_escaped(s->views[i].error) : NULL;
 		n++;
 		if (!r) {
-			fprintf(m, "%s: not ready: no health report (%s)\n", label,
-			        s->views[i].error ? s->views[i].error : "not read yet");
+			fprintf(m, "%s: not ready: no health report (%s)\n", label ? label : "?",
+			        error ? error : "not read yet");
 			bad++;
+			free(label);
+			free(error);
 			continue;
 		}
 		bool not_ready = r->pending > 0 || r->drift || cli_status_rank(r->status) >= 2;
 		bad += not_ready;
-		fprintf(m, "%s: %s", label, not_ready ? "not ready:" : "ready");
+		fprintf(m, "%s: %s", label ? label : "?", not_ready ? "not ready:" : "ready");
 		if (r->pending > 0)
 			fprintf(m, " %d migration(s) pending;", r->pending);
 		if (r->drift)
@@ -249,9 +254,11 @@ int serve_render_readyz(serve_snapshot *s, char **out, const char **type)
 			fprintf(m, "; stale: the report is %.0fs old, above health.alerts.stale_seconds (%g)",
 			        age, r->stale_s);
 		/* judged on the last result; why it is not newer is said too */
-		if (s->views[i].error)
-			fprintf(m, "; since then: %s", s->views[i].error);
+		if (error)
+			fprintf(m, "; since then: %s", error);
 		fputs(")\n", m);
+		free(label);
+		free(error);
 	}
 	fprintf(m, "%s: %d of %d database(s) ready\n", bad ? "not ready" : "ready", n - bad, n);
 	*out = memstream_done(m, &text);

@@ -102,6 +102,11 @@ typedef struct dbc_migrate_hooks {
 	 * timeout_ms (0: forever); 55P03 on timeout. NULL when the engine's write
 	 * lock is the migration lock (SQLite). Called inside dbcare's savepoint. */
 	int (*lock)(dbc_ctx *ctx, int64_t timeout_ms);
+	/* Sets *running when another session holds the migration lock now: a
+	 * run whose migrations this snapshot cannot see until it commits
+	 * (dbmigrate_assert's hint). NULL where a reader cannot tell (SQLite:
+	 * the write lock of another connection is not visible to it). */
+	int (*run_elsewhere)(dbc_ctx *ctx, bool *running);
 	/* Whether registered SQL may run in this call (migrate_trust.h): sets
 	 * *rights when role registrant already has the current role's rights
 	 * (is it, is a superuser, or has its privileges), *can_set when it may
@@ -196,7 +201,7 @@ int dbc_migrate_plan(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *tar
 int dbc_migrate_validate(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_history(dbc_ctx *ctx, dbc_rows *out);
 int dbc_migrate_current(dbc_ctx *ctx, char **version); /* NULL when none applied */
-int dbc_migrate_assert(dbc_ctx *ctx, const char *version);
+int dbc_migrate_assert(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *version);
 int dbc_migrate_script(dbc_ctx *ctx, const dbc_migrate_hooks *env, const char *target,
                        char **script);
 /* direction "apply" (dbc_migrate_script) or "rollback": the down scripts

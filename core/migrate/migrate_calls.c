@@ -46,7 +46,7 @@ int dbc_call_dbmigrate_current(dbc_ctx *ctx, const dbc_value *args, dbc_value *r
 
 int dbc_call_dbmigrate_assert(dbc_ctx *ctx, const dbc_value *args, dbc_value *result)
 {
-	int rc = dbc_migrate_assert(ctx, args[0].s);
+	int rc = dbc_migrate_assert(ctx, env_of(ctx), args[0].s);
 	*result = dbc_bool(true);
 	return rc;
 }

@@ -52,7 +52,7 @@ SELECT throws_ok($$SELECT dbmigrate_assert('7')$$, '55000',
     'dbcare: database is at migration version (none), the application needs 7 or later',
     'assert of an unregistered version');
 SELECT is(pg_temp.hint_of($$SELECT dbmigrate_apply(); SELECT dbmigrate_assert('7')$$),
-    'No migration is pending: register the migration of version 7 (dbmigrate_add, dbmigrate_load) and apply it.',
+    'No migration is pending: register the migration of version 7 (dbmigrate_add, dbmigrate_load) and apply it. A migration run in another session is not visible until it commits: if one is in progress, try again when it ends.',
     'assert hint without pending migrations');
 
 -- 21: COPY from the client cannot run inside a function, nor psql's

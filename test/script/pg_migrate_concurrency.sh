@@ -2,7 +2,9 @@
 # Eight psql sessions apply the same 20 migrations at once: the advisory lock
 # serialises them, each migration runs exactly once and nobody deadlocks; at
 # REPEATABLE READ a waiter refuses with 40001 instead of re-applying; a
-# waiter gives up after migrate.lock_timeout_ms with 55P03.
+# waiter gives up after migrate.lock_timeout_ms with 55P03; an application's
+# dbmigrate_assert during a run it cannot see yet says a run is in progress,
+# not "register the migration".
 set -eu
 PSQL="${PG_BIN:?}/psql"
 db=dbcare_migrate_race
@@ -81,4 +83,24 @@ grep -q 'could not obtain the migration lock within 200 ms' "$work/waiter.out" |
 wait "$holder"
 [ "$(cat "$work/holder.out")" = 1 ] || fail "holder: $(cat "$work/holder.out")"
 echo "lock timeout: 55P03 after 200 ms"
+
+# An assert while another session's run (registering and applying 22) has
+# not committed: the version is unseen, and the hint says why.
+q -c "BEGIN" -c "SELECT dbmigrate_add('22', 'slow', 'SELECT pg_sleep(3)')" \
+  -c "SELECT dbmigrate_apply()" -c "COMMIT" > "$work/run.out" 2>&1 &
+runner=$!
+for _ in $(seq 1 100); do
+  [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" != 0 ] && break
+  sleep 0.05
+done
+if q -c "SELECT dbmigrate_assert('22')" > "$work/assert.out" 2>&1; then fail "assert passed during the run"; fi
+grep -q 'HINT:  A migration run holds the migration lock in another session' "$work/assert.out" ||
+  fail "assert during a run: $(cat "$work/assert.out")"
+! grep -q 'register the migration' "$work/assert.out" || fail "assert hint: $(cat "$work/assert.out")"
+wait "$runner"
+q -c "SELECT dbmigrate_assert('22')" > /dev/null || fail "assert after the run"
+if q -c "SELECT dbmigrate_assert('23')" > "$work/assert.out" 2>&1; then fail "assert of 23 passed"; fi
+grep -q 'HINT:  No migration is pending: register the migration of version 23' "$work/assert.out" ||
+  fail "assert with no run: $(cat "$work/assert.out")"
+echo "assert during a run: the hint says a run is in progress"
 "$PSQL" -X -q -d postgres -c "DROP DATABASE $db"

@@ -40,3 +40,22 @@ INSERT INTO runs VALUES ($i);');" > /dev/null
   [ "$(q "SELECT dbmigrate_current()")" = 20 ] || fail "$mode: current"
   echo "$mode: 4 processes, 20 migrations, each once (counts: $(cat "$work"/$mode-*.out | tr '\n' ' '))"
 done
+
+# An application's dbmigrate_assert while another process registers and
+# applies 21 (WAL: its transaction is not visible yet) fails, and its hint
+# says a run in progress is not seen until it commits.
+db="$work/assert-during-run.db"
+q() { sqlite3 -batch -cmd ".load $mod" "$db" "$@"; }
+q "PRAGMA journal_mode = wal;" > /dev/null
+(echo "BEGIN;"; echo "SELECT dbmigrate_add('21', 'step', 'CREATE TABLE t21 (x);');"
+ echo "SELECT dbmigrate_apply();"; sleep 2; echo "COMMIT;") |
+  sqlite3 -batch -bail -cmd ".load $mod" "$db" > "$work/run.out" 2>&1 &
+runner=$!
+sleep 0.5
+if q "SELECT dbmigrate_assert('21');" > "$work/assert.out" 2>&1; then fail "assert passed during the run"; fi
+grep -q 'application needs 21 or later' "$work/assert.out" || fail "assert during the run: $(cat "$work/assert.out")"
+grep -q 'A migration run in another session is not visible until it commits: if one is in progress, try again when it ends' \
+  "$work/assert.out" || fail "assert hint during the run: $(cat "$work/assert.out")"
+wait "$runner" || fail "the run: $(cat "$work/run.out")"
+[ "$(q "SELECT dbmigrate_assert('21');")" = 1 ] || fail "assert after the run"
+echo "wal: an assert during another process's run says it may be in progress"

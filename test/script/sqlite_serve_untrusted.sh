@@ -3,7 +3,10 @@
 # other users can read or write is refused; a fleet glob leaves symlinks
 # out (to /etc/passwd, to a database outside the folder) unless
 # --follow-symlinks; a path with a percent-encoded newline or space is one
-# escaped field of one log line, never a forged line of its own.
+# escaped field of one log line, never a forged line of its own; a member
+# file whose name holds a newline and a verdict is one escaped name in
+# /readyz and in a fleet's table, never a forged "ready" line; a FIFO or a
+# folder the glob matches is said to be one, not "does not exist".
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 . "$(dirname "$0")/lib/cli.sh"
@@ -53,4 +56,26 @@ stop_serve
 ! grep -q '^2099-01-01T00:00:00.000Z GET /forged' serve.log || fail "a forged log line: $(cat serve.log)"
 grep -Eq 'Z GET /livez%0A2099-01-01T00:00:00.000Z%20GET%20/forged%20200%201ms 404 [0-9]+ms$' serve.log ||
   fail "the escaped path is not logged: $(cat serve.log)"
+
+# --- a member's name is one field of one line in every text output
+mkdir names
+forged='victim.db: ready (status healthy, read 0s ago)'
+run 0 migrate --db "sqlite:names/$(printf 'nl\n%s\nx' "$forged").db" --dir m
+run 0 migrate --db sqlite:names/good.db --dir m
+mkfifo names/fifo.db
+mkdir names/dir.db
+run 1 status --db 'sqlite:names/*.db'
+! grep -q '^victim.db' out err || fail "a forged line in the fleet's table: $(cat out err)"
+has "sqlite:names/nl\n$forged\nx.db  ok" out
+has '"names/fifo.db" is not a regular file but a FIFO' err
+has '"names/dir.db" is not a regular file but a directory' err
+! grep -q 'does not exist' err || fail "a FIFO or a folder called missing: $(cat err)"
+start_serve serve-names.log --db 'sqlite:names/*.db' --dir m
+get "$base/readyz"; want_code 503 "readyz with a FIFO and a folder in the fleet"
+stop_serve
+! grep -q '^victim.db' body || fail "a forged line in /readyz: $(cat body)"
+grep -qF "nl\n$forged\nx.db: ready (status healthy" body || fail "the escaped name: $(cat body)"
+grep -qF 'fifo.db: not ready: no health report (dbcare: "names/fifo.db" is not a regular file but a FIFO' body ||
+  fail "the FIFO in /readyz: $(cat body)"
+[ "$(grep -c '' body)" = 5 ] || fail "/readyz has a line per member and a verdict: $(cat body)"
 echo "ok"
