@@ -267,11 +267,31 @@ static int on_commit(void *arg)
 	return 0;
 }
 
+/* The connection's hooks no longer reach p, which is freed next: the
+ * connection may live on (an application redefining dbcare_internal_state
+ * frees the state), and a hook left pointing at p would read freed memory
+ * at the next commit. SQLite's automatic checkpoint is given back. A hook
+ * the application put in the slot since is removed with it (SQLite gives
+ * back only its argument, not the function): said in the error log. */
+static void unhook(sqldbc_pitr *p)
+{
+	void *prev = NULL;
+	if (sqlite3_api->commit_hook && (prev = sqlite3_commit_hook(p->db, NULL, NULL)) != p && prev)
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the log capture ended on a connection whose commit hook the "
+		            "application had replaced: that hook was removed with the capture's");
+	prev = sqlite3_wal_hook(p->db, NULL, NULL);
+	uintptr_t n = (uintptr_t)prev;
+	int autockpt = prev == p ? p->autockpt : n < AUTOCKPT_ARG_MAX ? (int)n : p->autockpt;
+	sqlite3_wal_autocheckpoint(p->db, autockpt);
+}
+
 void sqldbc_pitr_free(sqldbc_conn *conn)
 {
 	sqldbc_pitr *p = conn->pitr;
 	if (!p)
 		return;
+	unhook(p);
 	capture_stop(p);
 	sqlite3_free(p->dir);
 	sqlite3_free(p->db_path);
@@ -285,12 +305,7 @@ static void detach(sqldbc_conn *conn)
 {
 	if (!conn->pitr)
 		return;
-	int autockpt = conn->pitr->autockpt;
-	sqldbc_pitr_free(conn);
-	if (sqlite3_api->commit_hook)
-		sqlite3_commit_hook(conn->db, NULL, NULL);
-	sqlite3_wal_hook(conn->db, NULL, NULL);
-	sqlite3_wal_autocheckpoint(conn->db, autockpt);
+	sqldbc_pitr_free(conn); /* the hooks too */
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
 }
 
