@@ -25,8 +25,11 @@
  * made meanwhile: the capture's reader kept them in the WAL). The
  * application's wish is kept where it can be: an automatic checkpoint of
  * N frames (the hook's argument, a number) becomes the capture's own
- * checkpoint every N frames, 0 (or a negative N) none but the
- * application's own (PRAGMA wal_checkpoint); a hook of the application's
+ * checkpoint every N frames; a NULL argument (0 or a negative N, which
+ * SQLite installs as no hook at all, or an application hook whose
+ * argument is NULL: they cannot be told apart) keeps the capture's
+ * checkpoint at 1,000 frames (never checkpointing would let the WAL grow
+ * without end); a hook of the application's
  * own (its argument a pointer) cannot be kept beside the capture's (open
  * the connection without backup.log.dir, or with the URI parameter
  * dbcare_capture=0, to keep it). Both are said in SQLite's error log
@@ -247,6 +250,22 @@ static int on_commit(void *arg)
 	void *prev = sqlite3_wal_hook(db, on_wal, p);
 	if (prev == p)
 		return 0;
+	if (!prev) {
+		/* sqlite3_wal_hook(db, fn, NULL), or (NULL, NULL), which is also
+		 * sqlite3_wal_autocheckpoint(db, 0) and PRAGMA wal_autocheckpoint =
+		 * 0: the cases look alike, and "never checkpoint" taken from an
+		 * application's hook would let the WAL grow without end. The
+		 * capture keeps checkpointing at CKPT_FRAMES, and says so. */
+		p->autockpt = CKPT_FRAMES;
+		p->c.ckpt_frames = CKPT_FRAMES;
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the WAL hook of a connection that captures the log into %s was "
+		            "removed or replaced by one without an argument (sqlite3_wal_hook, or "
+		            "wal_autocheckpoint 0): an application WAL hook may have been replaced and "
+		            "is no longer called; the capture keeps checkpointing at %d frames",
+		            p->dir, CKPT_FRAMES);
+		return 0;
+	}
 	uintptr_t n = (uintptr_t)prev;
 	if (n < AUTOCKPT_ARG_MAX) {
 		p->autockpt = (int)n;

@@ -92,3 +92,7 @@ gcc -O1 -g -o prog prog.c -lsqlite3 || fail "cannot build the test program"
 valgrind -q --error-exitcode=99 --leak-check=no ./prog "$module" freed \
 	|| fail "redefining dbcare_internal_state: invalid memory use (valgrind) or failure"
 echo "ok: the state freed, the commits after read no freed memory"
+rm -rf app.db* lg && mkdir lg
+./prog "$module" nullarg || fail "a WAL hook with a NULL argument"
+rm -rf app.db* lg && mkdir lg
+./prog "$module" nullhook || fail "sqlite3_wal_hook(db, NULL, NULL)"
