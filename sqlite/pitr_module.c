@@ -25,8 +25,11 @@
  * made meanwhile: the capture's reader kept them in the WAL). The
  * application's wish is kept where it can be: an automatic checkpoint of
  * N frames (the hook's argument, a number) becomes the capture's own
- * checkpoint every N frames, 0 (or a negative N) none but the
- * application's own (PRAGMA wal_checkpoint); a hook of the application's
+ * checkpoint every N frames; a NULL argument (0 or a negative N, which
+ * SQLite installs as no hook at all, or an application hook whose
+ * argument is NULL: they cannot be told apart) keeps the capture's
+ * checkpoint at 1,000 frames (never checkpointing would let the WAL grow
+ * without end); a hook of the application's
  * own (its argument a pointer) cannot be kept beside the capture's (open
  * the connection without backup.log.dir, or with the URI parameter
  * dbcare_capture=0, to keep it). Both are said in SQLite's error log
@@ -38,15 +41,23 @@
  * the commits it misses show in point_in_time_log as a lag
  * (pitr_health.c).
  *
- * The capture starts when the module is loaded (the connection idle),
- * else, after a failed start or a dbcare_set on this connection (inside
- * a statement, which may hold the write lock), at its next commit:
- * it takes the log's lock (one capture per log: a second connection with
- * the setting, or `dbcare log`, finds it held and leaves the capture to its
- * holder, trying again at most once a second), continues the log or takes
- * a base. A failure is written to SQLite's error log (sqlite3_log) and
- * never fails the application's commit, which has happened: the frames not
- * copied stay protected, and the next commit tries again.
+ * The capture starts when the module is loaded on a connection that can
+ * write (the connection idle; a read-only one never captures), else, after
+ * a failed start or a dbcare_set on this connection (inside a statement,
+ * which may hold the write lock), at its next commit: it takes the log's
+ * lock (one capture per log), continues the log or takes a base. A second
+ * connection of the same process finds the lock held and polls the
+ * holder's capture at each of its own commits (the registry below), so a
+ * holder that never commits (a pool's idle reader) still captures every
+ * commit of its process. A connection of another process, or `dbcare log`,
+ * finds the lock held and leaves the capture to its holder: the holder
+ * copies that process's commits at its own next commit (its reader keeps
+ * them in the WAL meanwhile); the other connection tries the lock again at
+ * each of its commits, so it takes the capture over at its first commit
+ * after the holder closed, before it would checkpoint. A failure is written
+ * to SQLite's error log (sqlite3_log) and never fails the application's
+ * commit, which has happened: the frames not copied stay protected, and
+ * the next commit tries again (at most once a second).
  */
 #include "pitr_capture.h"
 
@@ -54,11 +65,12 @@
 #include "optional_api.h"
 #include "settings/settings.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* While another capture holds the log, or after a failed start: how long
- * before the next try. */
+/* After a failed start (not: the log's lock held elsewhere, tried again
+ * at every commit): how long before the next try. */
 #define RETRY_MS 1000
 
 /* The automatic checkpoint's frames, as SQLite sets it by default and as
@@ -76,7 +88,41 @@ struct sqldbc_pitr {
 	int64_t next_try_ms;
 	sqlite3 *db;
 	int autockpt; /* the application's automatic checkpoint, in frames; 0: none */
+	struct sqldbc_pitr *next_running; /* the process's registry (below) */
 };
+
+/* The process's running captures (invariant): a capture runs on the one
+ * connection that started it and holds the log's lock, and is in this
+ * registry exactly while it runs. A commit on another connection of the
+ * process, of the same database into the same log, polls that capture
+ * (its commit is copied at once, not at the holder's next commit). The
+ * registry, and every start, poll and stop of a capture, go under one
+ * mutex: a capture is polled by one thread at a time and never after it
+ * stopped. Recursive: a connection the capture opens may load the module
+ * (an automatic extension). */
+static pthread_mutex_t registry_mutex;
+static pthread_once_t registry_once = PTHREAD_ONCE_INIT;
+static sqldbc_pitr *registry;
+
+static void registry_init(void)
+{
+	pthread_mutexattr_t a;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&registry_mutex, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+static void registry_lock(void)
+{
+	pthread_once(&registry_once, registry_init);
+	pthread_mutex_lock(&registry_mutex);
+}
+
+static void registry_unlock(void)
+{
+	pthread_mutex_unlock(&registry_mutex);
+}
 
 static void say(void *arg, int level, const char *msg)
 {
@@ -100,9 +146,17 @@ static void capture_reset(sqldbc_pitr *p)
 
 static void capture_stop(sqldbc_pitr *p)
 {
-	if (p->running)
+	registry_lock();
+	if (p->running) {
+		for (sqldbc_pitr **q = &registry; *q; q = &(*q)->next_running)
+			if (*q == p) {
+				*q = p->next_running;
+				break;
+			}
 		pitr_capture_stop(&p->c);
+	}
 	p->running = false;
+	registry_unlock();
 }
 
 static void try_start(sqldbc_pitr *p)
@@ -110,14 +164,50 @@ static void try_start(sqldbc_pitr *p)
 	int64_t now = pitr_now_ms();
 	if (now < p->next_try_ms)
 		return;
+	registry_lock();
 	capture_reset(p);
 	int rc = pitr_capture_start(&p->c);
 	if (rc == 0) {
 		p->running = true;
-		return;
+		p->next_running = registry;
+		registry = p;
+	} else {
+		pitr_capture_stop(&p->c); /* what the start took */
+		/* the lock held elsewhere is tried again at the next commit (an
+		 * open and a flock: its holder may close any moment, and until the
+		 * capture is taken over nothing protects the frames it had not
+		 * copied from a checkpoint); a failed start waits */
+		p->next_try_ms = rc < 0 ? now + RETRY_MS : 0;
 	}
-	pitr_capture_stop(&p->c); /* what the start took */
-	p->next_try_ms = now + RETRY_MS;
+	registry_unlock();
+}
+
+/* A poll of p's capture (the caller holds the registry's mutex). */
+static void poll_capture(sqldbc_pitr *p, int frames)
+{
+	p->c.wal_frames = frames > 0 ? (uint32_t)frames : 0;
+	int rc = pitr_capture_poll(&p->c);
+	p->c.wal_frames = 0;
+	if (rc != 0)
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the log capture into %s failed at this commit; "
+		            "the next commit tries again (nothing is lost meanwhile)",
+		            p->dir);
+}
+
+/* A commit on p's connection, which does not capture: another connection
+ * of this process that captures this database into this log is polled
+ * (the registry's invariant). False: none runs here. */
+static bool poll_process_capture(sqldbc_pitr *p, int frames)
+{
+	registry_lock();
+	sqldbc_pitr *q = registry;
+	while (q && (strcmp(q->db_path, p->db_path) != 0 || strcmp(q->dir, p->dir) != 0))
+		q = q->next_running;
+	if (q)
+		poll_capture(q, frames);
+	registry_unlock();
+	return q != NULL;
 }
 
 /* After each commit (SQLite's WAL hook): the capture of the main
@@ -131,25 +221,22 @@ static int on_wal(void *arg, sqlite3 *db, const char *schema, int frames)
 			sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
+	if (!p->running && poll_process_capture(p, frames))
+		return SQLITE_OK;
 	if (!p->running)
 		try_start(p);
-	/* No capture on this connection (another holds the log and its reader
-	 * protects what it has not copied, or none may: a copy of the database
-	 * at another path): SQLite's own checkpoint at the length the
-	 * application asked for, else the WAL would grow without end. */
+	/* No capture on this connection (another process's holds the log and
+	 * its reader protects what it has not copied, or none may: a copy of
+	 * the database at another path): SQLite's own checkpoint at the length
+	 * the application asked for, else the WAL would grow without end. */
 	if (!p->running) {
 		if (p->autockpt > 0 && frames >= p->autockpt)
 			sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
-	p->c.wal_frames = frames > 0 ? (uint32_t)frames : 0;
-	int rc = pitr_capture_poll(&p->c);
-	p->c.wal_frames = 0;
-	if (rc != 0)
-		sqlite3_log(SQLITE_WARNING,
-		            "dbcare: the log capture into %s failed at this commit; "
-		            "the next commit tries again (nothing is lost meanwhile)",
-		            p->dir);
+	registry_lock();
+	poll_capture(p, frames);
+	registry_unlock();
 	return SQLITE_OK;
 }
 
@@ -163,6 +250,22 @@ static int on_commit(void *arg)
 	void *prev = sqlite3_wal_hook(db, on_wal, p);
 	if (prev == p)
 		return 0;
+	if (!prev) {
+		/* sqlite3_wal_hook(db, fn, NULL), or (NULL, NULL), which is also
+		 * sqlite3_wal_autocheckpoint(db, 0) and PRAGMA wal_autocheckpoint =
+		 * 0: the cases look alike, and "never checkpoint" taken from an
+		 * application's hook would let the WAL grow without end. The
+		 * capture keeps checkpointing at CKPT_FRAMES, and says so. */
+		p->autockpt = CKPT_FRAMES;
+		p->c.ckpt_frames = CKPT_FRAMES;
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the WAL hook of a connection that captures the log into %s was "
+		            "removed or replaced by one without an argument (sqlite3_wal_hook, or "
+		            "wal_autocheckpoint 0): an application WAL hook may have been replaced and "
+		            "is no longer called; the capture keeps checkpointing at %d frames",
+		            p->dir, CKPT_FRAMES);
+		return 0;
+	}
 	uintptr_t n = (uintptr_t)prev;
 	if (n < AUTOCKPT_ARG_MAX) {
 		p->autockpt = (int)n;
@@ -183,11 +286,31 @@ static int on_commit(void *arg)
 	return 0;
 }
 
+/* The connection's hooks no longer reach p, which is freed next: the
+ * connection may live on (an application redefining dbcare_internal_state
+ * frees the state), and a hook left pointing at p would read freed memory
+ * at the next commit. SQLite's automatic checkpoint is given back. A hook
+ * the application put in the slot since is removed with it (SQLite gives
+ * back only its argument, not the function): said in the error log. */
+static void unhook(sqldbc_pitr *p)
+{
+	void *prev = NULL;
+	if (sqlite3_api->commit_hook && (prev = sqlite3_commit_hook(p->db, NULL, NULL)) != p && prev)
+		sqlite3_log(SQLITE_WARNING,
+		            "dbcare: the log capture ended on a connection whose commit hook the "
+		            "application had replaced: that hook was removed with the capture's");
+	prev = sqlite3_wal_hook(p->db, NULL, NULL);
+	uintptr_t n = (uintptr_t)prev;
+	int autockpt = prev == p ? p->autockpt : n < AUTOCKPT_ARG_MAX ? (int)n : p->autockpt;
+	sqlite3_wal_autocheckpoint(p->db, autockpt);
+}
+
 void sqldbc_pitr_free(sqldbc_conn *conn)
 {
 	sqldbc_pitr *p = conn->pitr;
 	if (!p)
 		return;
+	unhook(p);
 	capture_stop(p);
 	sqlite3_free(p->dir);
 	sqlite3_free(p->db_path);
@@ -201,12 +324,7 @@ static void detach(sqldbc_conn *conn)
 {
 	if (!conn->pitr)
 		return;
-	int autockpt = conn->pitr->autockpt;
-	sqldbc_pitr_free(conn);
-	if (sqlite3_api->commit_hook)
-		sqlite3_commit_hook(conn->db, NULL, NULL);
-	sqlite3_wal_hook(conn->db, NULL, NULL);
-	sqlite3_wal_autocheckpoint(conn->db, autockpt);
+	sqldbc_pitr_free(conn); /* the hooks too */
 	sqlite3_db_config(conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
 }
 
@@ -240,8 +358,9 @@ static bool capture_refused(sqldbc_conn *conn)
 
 void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 {
-	if (!sqldbc_has_wal() || capture_refused(conn))
-		return; /* no WAL in this SQLite, or the command's connection */
+	if (!sqldbc_has_wal() || capture_refused(conn) || sqlite3_db_readonly(conn->db, "main") == 1)
+		return; /* no WAL in this SQLite, the command's connection, or one
+		         * that cannot commit (it would hold the capture for nothing) */
 	char *identity = NULL;
 	char *dir = log_dir_setting(conn, &identity);
 	sqldbc_pitr *p = conn->pitr;
@@ -294,8 +413,11 @@ void sqldbc_pitr_configure(sqldbc_conn *conn, bool start_now)
 	 * record but what the WAL holds (a heartbeat, or the commits) */
 	if (start_now) {
 		try_start(p);
-		if (p->running)
+		if (p->running) {
+			registry_lock();
 			pitr_capture_poll(&p->c);
+			registry_unlock();
+		}
 	}
 }
 
