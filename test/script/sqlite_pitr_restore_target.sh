@@ -34,6 +34,14 @@ refused --to-time "$T" log --db sqlite:log/new.db
 refused --to-time "$T" log --db "sqlite:$work/log/sub/new.db"
 refused --to-time "$T" log --db sqlite:alias/new.db
 refused "$base" --db sqlite:log/copy.db
+# a dangling symlink into the log: refused before the connection opens
+# (and so creates) the file it names, for a log restore and restore FILE
+ln -s "$work/log/evil.db" dangling.db
+ln -s log/sub/evil.db rel-dangling.db
+refused --to-time latest log --db sqlite:dangling.db
+refused --to-time "$T" log --db sqlite:rel-dangling.db
+refused "$base" --db sqlite:dangling.db
+[ ! -e log/evil.db ] && [ ! -e log/sub/evil.db ] || fail "a refused restore created the symlink's target in the log"
 [ "$(ls -R log | sort)" = "$before" ] || fail "a refused restore made files in the log: $(ls -R log)"
 echo "ok: refused inside the log directory, nothing made"
 
