@@ -150,10 +150,15 @@ typedef struct cli_new_file {
 	bool created;
 	dev_t dev;
 	ino_t ino;
+	char *target; /* a dangling symlink's: the file opening it creates (malloc'd) */
 } cli_new_file;
 void cli_new_file_before(cli_new_file *nf, const char *file, bool wanted);
 void cli_new_file_opened(cli_new_file *nf);
 void cli_new_file_undo(const cli_new_file *nf);
+/* The file path names once its symlinks are followed (malloc'd), even one
+ * that does not exist yet (a dangling symlink's target: where opening it
+ * creates the file); NULL on a loop or no memory. */
+char *cli_final_target(const char *path);
 
 int cmd_status(cli_db *, cli_opts *);
 int cmd_migrate(cli_db *, cli_opts *);

@@ -37,6 +37,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	cli_new_file_opened(&created);
 	if (!db) {
 		cli_new_file_undo(&created);
+		free(created.target);
 		o->report.unreachable = true;
 		fprintf(stderr, "%s\n", err);
 		free(err);
@@ -50,6 +51,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	cli_disconnect(db);
 	if (rc != CLI_OK)
 		cli_new_file_undo(&created);
+	free(created.target);
 	free(t.spec);
 	free(t.label);
 	/* a stop signal cancelled a statement: the command has rolled back

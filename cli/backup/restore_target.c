@@ -15,7 +15,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* The resolved directory of path (malloc'd), or NULL. */
@@ -67,33 +66,6 @@ static char *log_dir_above(const char *dir)
 	return NULL;
 }
 
-/* The file path names once its symlinks are followed (malloc'd), even to
- * a file that does not exist yet: a dangling symlink's target is where
- * opening it creates the database. NULL on a loop or no memory. */
-static char *final_target(const char *path)
-{
-	char *cur = strdup(path);
-	for (int hops = 0; cur && hops < 40; hops++) {
-		struct stat st;
-		char link[PATH_MAX];
-		ssize_t n;
-		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode) ||
-		    (n = readlink(cur, link, sizeof link - 1)) < 0)
-			return cur;
-		link[n] = '\0';
-		char *slash = strrchr(cur, '/'), *next = NULL;
-		/* a relative link is relative to the link's own directory */
-		if (link[0] == '/' || !slash)
-			next = strdup(link);
-		else if (asprintf(&next, "%.*s/%s", (int)(slash - cur), cur, link) < 0)
-			next = NULL;
-		free(cur);
-		cur = next;
-	}
-	free(cur);
-	return NULL;
-}
-
 int cli_restore_before_connect(const cli_opts *o, const char *file)
 {
 	/* --to-time T DIR and --to-mark LABEL DIR read a log; restore FILE none */
@@ -103,7 +75,7 @@ int cli_restore_before_connect(const cli_opts *o, const char *file)
 
 int cli_restore_target_check(const char *target, const char *log_dir)
 {
-	char *final = final_target(target);
+	char *final = cli_final_target(target);
 	if (!final) {
 		cli_errorf("restore: the target %s: too many symlinks (a loop?)", target);
 		return -1;
