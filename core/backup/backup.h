@@ -96,6 +96,7 @@ typedef struct dbc_backup_base {
 	int64_t id;
 	char *path;
 	char *file_sha256;
+	char *fingerprint; /* its row's (NULL where none) */
 	/* its content record (NULL where it has none), tables of them by
 	 * name, with their windows where kept */
 	dbc_backup_table *table;

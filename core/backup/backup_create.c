@@ -145,6 +145,27 @@ static const char *deltas_meaningless(dbc_ctx *ctx, const dbc_backup_base *base,
 	                  (long long)copy->pages, (long long)(copy->bytes / copy->pages), base->path);
 }
 
+/* Why an incremental must not build on base (NULL: it may): a base that
+ * does not carry this database's proof of origin is another database's
+ * backup (this file a copy of that one, catalog and all) or this one's
+ * from before it moved; that database's retention may delete it, and
+ * this chain would then restore no more. A relative row (recorded before
+ * paths were resolved) names no one file: left as it was. */
+static const char *base_foreign(dbc_ctx *ctx, const dbc_backup_hooks *env,
+                                const dbc_backup_base *base)
+{
+	bool is = false, missing = false;
+	if (!env->is_backup || !base->fingerprint || base->path[0] != '/')
+		return NULL;
+	if (env->is_backup(ctx, base->path, base->fingerprint, &is, &missing) != DBC_OK || is)
+		return NULL; /* an error already set wins */
+	return dbc_printf(ctx,
+	                  "its base backup (%s) carries no proof that it was made from this "
+	                  "database (another database's backup, or this one's from before it "
+	                  "moved), so it was taken as a full backup, which begins a new chain",
+	                  base->path);
+}
+
 /* Copy and verify under tmp; on success the file is published as path.
  * With a base, only the pages changed since it are written (copy_changed
  * reads them back against their hashes); the logical verification of the
@@ -160,6 +181,13 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
 	    full_check(ctx, &full) != DBC_OK)
 		return DBC_ERROR;
+	const char *foreign = base ? base_foreign(ctx, env, base) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	if (foreign) {
+		copy->full_because = foreign;
+		base = NULL;
+	}
 	if (base) {
 		if (env->copy_changed(ctx, tmp, path, timeout_ms, base, copy) != DBC_OK)
 			return DBC_ERROR;

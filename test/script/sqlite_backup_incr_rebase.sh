@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # An incremental backup whose base shares no page with the database (its
-# page size changed, or another file took the database's place) is taken
-# as a full backup and says so (method full, requested_method, full_because):
+# page size changed, or another file took the database's place), or whose
+# base is another database's backup (a copied file), is taken as a full
+# backup and says so (method full, requested_method, full_because):
 # a scheduled `backup --incremental` keeps producing backups that restore,
 # with the database gone, and the incrementals after it build on it. Before,
 # it wrote 8192-byte pages over a 4096-byte chain and reported success; its
@@ -39,7 +40,24 @@ sqlite3 s.db "PRAGMA page_size = 4096; PRAGMA journal_mode = delete; VACUUM; PRA
 grep -q "^method  *full$" b.out && grep -q "^requested_method  *incremental$" b.out &&
   grep -q "^full_because  *no page of the database (.* pages of 4096 bytes)" b.out || fail "the text output: $(cat b.out)"
 
-rm -f s.db s.db-wal s.db-shm
+# a copy of the database (its catalog with it): its incremental would
+# build on s.db's backup, which s.db's retention may delete; taken full
+sqlite3 s.db "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+cp s.db other.db
+sqlite3 other.db "INSERT INTO o (p) VALUES (5)"
+mkdir m
+j=$("$cli" backup m/0.db --incremental --db sqlite:other.db --module "$module" --json 2> b.err) || fail "backup of the copy: $(cat b.err)"
+[ "$({ echo "$j" > j.json; jx '$.backup.method'; })" = full ] || fail "on another database's base, not full: $j"
+{ echo "$j" > j.json; jx '$.backup.full_because'; } | grep -q "^its base backup ($work/n/4.db) carries no proof that it was made from this database" ||
+  fail "full_because on another database's base: $j"
+sqlite3 other.db "INSERT INTO o (p) VALUES (6)"
+j=$("$cli" backup m/1.db --incremental --db sqlite:other.db --module "$module" --json 2> b.err) || fail "backup of the copy: $(cat b.err)"
+[ "$({ echo "$j" > j.json; jx '$.backup.method'; })" = incremental ] || fail "the copy's next one: $j"
+echo "ok: an incremental on another database's base is taken full"
+
+rm -f s.db s.db-wal s.db-shm other.db other.db-wal other.db-shm
+"$cli" restore m/1.db --db sqlite:rm.db --module "$module" > /dev/null 2> r.err || fail "restore m/1.db: $(cat r.err)"
+[ "$(sqlite3 rm.db "SELECT group_concat(p) FROM o")" = 1,2,3,4,5,6 ] || fail "rm.db"
 for f in 1 2 3 4; do
   "$cli" restore n/$f.db --db sqlite:r$f.db --module "$module" > /dev/null 2> r.err || fail "restore n/$f.db: $(cat r.err)"
 done
