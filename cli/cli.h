@@ -110,6 +110,10 @@ enum {
 	 * files alone (log status, a log's drill: the database may be gone);
 	 * CLI_NEEDS_DB sends the others on to the databases (DATABASE_URL) */
 	CMD_FILES_ALONE = 1u << 7,
+	/* SQLite: the target is a restore's, checked before the connection
+	 * opens (and so creates) it (cli_restore_before_connect): a refused
+	 * one makes nothing anywhere */
+	CMD_RESTORE_TARGET = 1u << 8,
 };
 
 typedef struct cli_command {
@@ -146,10 +150,15 @@ typedef struct cli_new_file {
 	bool created;
 	dev_t dev;
 	ino_t ino;
+	char *target; /* a dangling symlink's: the file opening it creates (malloc'd) */
 } cli_new_file;
 void cli_new_file_before(cli_new_file *nf, const char *file, bool wanted);
 void cli_new_file_opened(cli_new_file *nf);
 void cli_new_file_undo(const cli_new_file *nf);
+/* The file path names once its symlinks are followed (malloc'd), even one
+ * that does not exist yet (a dangling symlink's target: where opening it
+ * creates the file); NULL on a loop or no memory. */
+char *cli_final_target(const char *path);
 
 int cmd_status(cli_db *, cli_opts *);
 int cmd_migrate(cli_db *, cli_opts *);
@@ -172,6 +181,9 @@ int cmd_retain(cli_db *, cli_opts *);
 int cmd_backup(cli_db *, cli_opts *);
 int cmd_backups(cli_db *, cli_opts *);
 int cmd_restore(cli_db *, cli_opts *);
+/* restore's target checked before its connection opens the file
+ * (restore_target.c): refused inside a point-in-time log directory */
+int cli_restore_before_connect(const cli_opts *o, const char *file);
 int cmd_log(cli_db *, cli_opts *); /* cmd_log.c: SQLite point-in-time capture */
 /* SQLite: restores the backup file (full or incremental, plain or sealed)
  * into db, which may be a new, empty database: file verified (an

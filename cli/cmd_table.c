@@ -66,7 +66,7 @@ const cli_command cli_commands[] = {
      "       | --to-mark LABEL [DIR] | --to-time TIME DIR [--stanza S]\n"
      "       | --to-time TIME DIR (SQLite: DIR a dbcare log)",
      "SQLite: verify FILE, its chain, copy it in; PostgreSQL: to a time", 0, 1,
-     CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW, cmd_restore},
+     CMD_ARGS_ONE_DB | CMD_CREATES | CMD_UNDO_NEW | CMD_RESTORE_TARGET, cmd_restore},
     {"log",
      "DIR [--segment-interval T] [--segment-bytes N]\n"
      "       [--sleep-ms N] [--run-for T] [--compress zstd]\n"

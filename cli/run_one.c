@@ -22,6 +22,13 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 		cli_db probe = {.label = t.label, .handle = &t};
 		return cmd->run(&probe, o);
 	}
+	/* a refused target: nothing opened, so nothing created anywhere */
+	if ((cmd->traits & CMD_RESTORE_TARGET) && cli_target_file(&t) &&
+	    cli_restore_before_connect(o, cli_target_file(&t)) != 0) {
+		free(t.spec);
+		free(t.label);
+		return CLI_ERROR;
+	}
 	cli_connect_opts co = {
 	    .module = o->module, .install = o->install, .create = (cmd->traits & CMD_CREATES) != 0};
 	cli_new_file created;
@@ -30,6 +37,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	cli_new_file_opened(&created);
 	if (!db) {
 		cli_new_file_undo(&created);
+		free(created.target);
 		o->report.unreachable = true;
 		fprintf(stderr, "%s\n", err);
 		free(err);
@@ -43,6 +51,7 @@ int cli_run_one(const cli_command *cmd, cli_opts *o, const char *dbvalue)
 	cli_disconnect(db);
 	if (rc != CLI_OK)
 		cli_new_file_undo(&created);
+	free(created.target);
 	free(t.spec);
 	free(t.label);
 	/* a stop signal cancelled a statement: the command has rolled back

@@ -66,9 +66,22 @@ static char *log_dir_above(const char *dir)
 	return NULL;
 }
 
+int cli_restore_before_connect(const cli_opts *o, const char *file)
+{
+	/* --to-time T DIR and --to-mark LABEL DIR read a log; restore FILE none */
+	bool log = (o->to_time || o->to_mark) && o->nargs == 1;
+	return cli_restore_target_check(file, log ? o->args[0] : NULL);
+}
+
 int cli_restore_target_check(const char *target, const char *log_dir)
 {
-	char *dir = resolved_parent(target);
+	char *final = cli_final_target(target);
+	if (!final) {
+		cli_errorf("restore: the target %s: too many symlinks (a loop?)", target);
+		return -1;
+	}
+	char *dir = resolved_parent(final);
+	free(final);
 	if (!dir)
 		return 0; /* no file of its own (:memory:): nowhere to clash */
 	char *log = log_dir ? realpath(log_dir, NULL) : NULL;

@@ -6,22 +6,56 @@
  * -shm; only the names that did not exist before the connection are
  * removed, and the database file only while it is still the one the
  * connection created (same device and inode): a file someone put there
- * in the meantime is never deleted.
+ * in the meantime is never deleted. A dangling symlink's target is the
+ * file the connection creates: that one is removed, the symlink kept.
  */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const sidecars[] = {"", "-journal", "-wal", "-shm"};
 
+char *cli_final_target(const char *path)
+{
+	char *cur = strdup(path);
+	for (int hops = 0; cur && hops < 40; hops++) {
+		struct stat st;
+		char link[PATH_MAX];
+		ssize_t n;
+		if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode) ||
+		    (n = readlink(cur, link, sizeof link - 1)) < 0)
+			return cur;
+		link[n] = '\0';
+		char *slash = strrchr(cur, '/'), *next = NULL;
+		/* a relative link is relative to the link's own directory */
+		if (link[0] == '/' || !slash)
+			next = strdup(link);
+		else if (asprintf(&next, "%.*s/%s", (int)(slash - cur), cur, link) < 0)
+			next = NULL;
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	return NULL;
+}
+
 void cli_new_file_before(cli_new_file *nf, const char *file, bool wanted)
 {
 	struct stat st;
 	*nf = (cli_new_file){0};
-	if (!wanted || !file || lstat(file, &st) == 0)
+	if (!wanted || !file)
+		return;
+	/* a dangling symlink: opening it creates the file it names, which is
+	 * then the new file (SQLite puts its -journal, -wal, -shm beside it) */
+	if (lstat(file, &st) == 0 && S_ISLNK(st.st_mode) && stat(file, &st) != 0 && errno == ENOENT)
+		file = nf->target = cli_final_target(file);
+	if (!file || lstat(file, &st) == 0)
 		return;
 	nf->path = file;
 	for (size_t i = 0; i < sizeof sidecars / sizeof *sidecars; i++) {

@@ -70,6 +70,12 @@ typedef struct dbc_backup_image {
 	 * catalog id of the backup it builds on (0: a full backup) */
 	int64_t pages_written;
 	int64_t base_id;
+	/* pages of an incremental's image equal to its base's (copy_changed):
+	 * 0 with pages > 0 and the page deltas mean nothing (another page
+	 * size, a VACUUM, another file) and the backup is taken full */
+	int64_t pages_kept;
+	/* an incremental backup asked for and taken full: why (NULL: as asked) */
+	const char *full_because;
 	/* rows an incremental backup read for its content record (those of the
 	 * windows its changed pages can hold, and of tables read whole) */
 	int64_t rows_read;
@@ -90,6 +96,7 @@ typedef struct dbc_backup_base {
 	int64_t id;
 	char *path;
 	char *file_sha256;
+	char *fingerprint; /* its row's (NULL where none) */
 	/* its content record (NULL where it has none), tables of them by
 	 * name, with their windows where kept */
 	dbc_backup_table *table;

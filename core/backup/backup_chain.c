@@ -16,9 +16,10 @@ static int take_base(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)
 	b->id = c[0].i;
 	b->path = dbc_strdup(ctx, c[1].s);
 	b->file_sha256 = dbc_strdup(ctx, c[2].s);
+	b->fingerprint = ncol > 3 && c[3].type == DBC_TEXT ? dbc_strdup(ctx, c[3].s) : NULL;
 	/* its content record (a row edited by hand reads as none) */
-	if (ncol > 3 && c[3].type == DBC_TEXT)
-		b->table = dbc_backup_content_parse(ctx, c[3].s, &b->tables, &b->content_version);
+	if (ncol > 4 && c[4].type == DBC_TEXT)
+		b->table = dbc_backup_content_parse(ctx, c[4].s, &b->tables, &b->content_version);
 	return b->path && b->file_sha256 ? DBC_OK : DBC_ERROR;
 }
 
@@ -31,7 +32,7 @@ int dbc_backup_find_base(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_b
 	char *sql =
 	    exists ? dbc_printf(
 	                 ctx,
-	                 "SELECT id, path, sha256%s FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
+	                 "SELECT id, path, sha256, fingerprint%s FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
 	                 "' AND status = 'verified'"
 	                 " AND page_hashes IS NOT NULL AND sha256 IS NOT NULL"
 	                 " ORDER BY id DESC LIMIT 1",

@@ -126,6 +126,46 @@ int dbc_backup_stale_temp_ms(dbc_ctx *ctx, int64_t *ms)
 	return DBC_OK;
 }
 
+/* Why an incremental's pages over its base would not be a backup a
+ * scheduled job wants (NULL: they would): with no page of the image equal
+ * to the base's, the page deltas mean nothing (another page size, which a
+ * chain cannot change, a VACUUM that moved every page, another file in
+ * the database's place), the file already holds every page, and a chain
+ * built on it would depend on a base it shares nothing with. A full copy
+ * then costs the same and starts a chain that restores alone. */
+static const char *deltas_meaningless(dbc_ctx *ctx, const dbc_backup_base *base,
+                                      const dbc_backup_image *copy)
+{
+	if (copy->pages <= 0 || copy->pages_kept > 0)
+		return NULL;
+	return dbc_printf(ctx,
+	                  "no page of the database (%lld pages of %lld bytes) is one of its base "
+	                  "backup's (%s): a page size change, a VACUUM or another file rewrote every "
+	                  "page, so it was taken as a full backup, which begins a new chain",
+	                  (long long)copy->pages, (long long)(copy->bytes / copy->pages), base->path);
+}
+
+/* Why an incremental must not build on base (NULL: it may): a base that
+ * does not carry this database's proof of origin is another database's
+ * backup (this file a copy of that one, catalog and all) or this one's
+ * from before it moved; that database's retention may delete it, and
+ * this chain would then restore no more. A relative row (recorded before
+ * paths were resolved) names no one file: left as it was. */
+static const char *base_foreign(dbc_ctx *ctx, const dbc_backup_hooks *env,
+                                const dbc_backup_base *base)
+{
+	bool is = false, missing = false;
+	if (!env->is_backup || !base->fingerprint || base->path[0] != '/')
+		return NULL;
+	if (env->is_backup(ctx, base->path, base->fingerprint, &is, &missing) != DBC_OK || is)
+		return NULL; /* an error already set wins */
+	return dbc_printf(ctx,
+	                  "its base backup (%s) carries no proof that it was made from this "
+	                  "database (another database's backup, or this one's from before it "
+	                  "moved), so it was taken as a full backup, which begins a new chain",
+	                  base->path);
+}
+
 /* Copy and verify under tmp; on success the file is published as path.
  * With a base, only the pages changed since it are written (copy_changed
  * reads them back against their hashes); the logical verification of the
@@ -141,11 +181,24 @@ static int copy_verified(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (dbc_setting_get_int(ctx, "backup.timeout_ms", &timeout_ms) != DBC_OK ||
 	    full_check(ctx, &full) != DBC_OK)
 		return DBC_ERROR;
+	const char *foreign = base ? base_foreign(ctx, env, base) : NULL;
+	if (ctx->failed)
+		return DBC_ERROR;
+	if (foreign) {
+		copy->full_because = foreign;
+		base = NULL;
+	}
 	if (base) {
 		if (env->copy_changed(ctx, tmp, path, timeout_ms, base, copy) != DBC_OK)
 			return DBC_ERROR;
-		copy->base_id = base->id;
-		return dbc_backup_publish(ctx, env, tmp, path, seal, copy);
+		const char *why = deltas_meaningless(ctx, base, copy);
+		if (!why) {
+			copy->base_id = base->id;
+			return dbc_backup_publish(ctx, env, tmp, path, seal, copy);
+		}
+		/* taken again as a full copy (into the same temporary file) */
+		memset(copy, 0, sizeof *copy);
+		copy->full_because = why;
 	}
 	/* one budget for the copy and its verification: the whole call is
 	 * bounded by backup.timeout_ms */
@@ -220,6 +273,9 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 		env->remove(ctx, tmp, &existed); /* the error already set wins */
 		return DBC_ERROR;
 	}
+	const char *full_because = copy.full_because;
+	if (full_because)
+		incremental = false; /* what was made: the JSON's method and fields */
 	double ms = dbc_monotonic_ms() - start;
 	if (dbc_backup_catalog_add(ctx, env, DBC_BACKUP_KIND_FILE, path, &copy, ms, true, NULL, id) !=
 	    DBC_OK) {
@@ -236,6 +292,9 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (o &&
 	    !(dbc_json_set(o, "id", json_integer(*id)) &&
 	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
+	      (!full_because ||
+	       (dbc_json_set(o, "requested_method", dbc_json_str("incremental")) &&
+	        dbc_json_set(o, "full_because", dbc_json_str(full_because)))) &&
 	      (!seal || (dbc_json_set(o, "compression",
 	                              dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
 	                 dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&

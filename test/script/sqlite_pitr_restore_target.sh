@@ -5,7 +5,10 @@
 # `restore --to-time T DIR` into DIR itself, a folder under it, or DIR
 # reached through a symlink, and `restore FILE` (one of the log's bases)
 # into DIR, are refused with a `dbcare:` error, and nothing is made (no
-# database file, no -wal or -shm); a target outside restores.
+# database file, no -wal or -shm), also through a dangling symlink into
+# DIR (checked before the connection creates the file it names); a
+# failed restore through a dangling symlink elsewhere leaves nothing
+# either; a target outside restores.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -34,8 +37,28 @@ refused --to-time "$T" log --db sqlite:log/new.db
 refused --to-time "$T" log --db "sqlite:$work/log/sub/new.db"
 refused --to-time "$T" log --db sqlite:alias/new.db
 refused "$base" --db sqlite:log/copy.db
+# a dangling symlink into the log: refused before the connection opens
+# (and so creates) the file it names, for a log restore and restore FILE
+ln -s "$work/log/evil.db" dangling.db
+ln -s log/sub/evil.db rel-dangling.db
+refused --to-time latest log --db sqlite:dangling.db
+refused --to-time "$T" log --db sqlite:rel-dangling.db
+refused "$base" --db sqlite:dangling.db
+[ ! -e log/evil.db ] && [ ! -e log/sub/evil.db ] || fail "a refused restore created the symlink's target in the log"
 [ "$(ls -R log | sort)" = "$before" ] || fail "a refused restore made files in the log: $(ls -R log)"
 echo "ok: refused inside the log directory, nothing made"
+
+# outside any log, a restore that fails (a file that does not verify)
+# through a dangling symlink removes the file its connection created
+# there, and keeps the symlink
+mkdir elsewhere
+ln -s "$work/elsewhere/x.db" out.db
+echo "not a database" > bad.db
+rc=0; "$cli" restore bad.db --db sqlite:out.db --module "$module" > /dev/null 2>&1 || rc=$?
+[ $rc = 1 ] || fail "restore of a bad file: exit $rc"
+[ -z "$(ls -A elsewhere)" ] || fail "a failed restore left $(ls -A elsewhere) behind the symlink"
+[ -L out.db ] || fail "the symlink is gone"
+echo "ok: a failed restore through a dangling symlink leaves nothing"
 
 "$cli" restore --to-time "$T" log --db sqlite:new.db --module "$module" > /dev/null 2>&1 || fail "a restore outside the log"
 [ "$(sqlite3 new.db "SELECT count(*) FROM t")" = 1 ] || fail "the restore outside the log"
