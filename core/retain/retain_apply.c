@@ -242,7 +242,9 @@ static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, in
  * rows alone referenced are free once it is done, as the engine checking the
  * key at the end of one statement deleting them all would have them, so the
  * run takes another pass while a pass frees rows: a chain of due rows goes
- * in one run, leaves first. (A cycle of due rows stays, counted as blocked.) */
+ * in one run, leaves first, also where the run resumed past the rows its
+ * earlier batches freed (dbretain_run's steps). (A cycle of due rows stays,
+ * counted as blocked.) */
 static bool refers_to_itself(const dbc_policy_ctx *pc)
 {
 	for (int i = 0; i < pc->nblockers; i++) {
@@ -288,17 +290,22 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 	if (!cols)
 		return DBC_ERROR;
 	int64_t moved = 0;
+	const bool tree = refers_to_itself(&pc);
 	while (moved < max_rows) {
 		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0, picked = 0;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
+		bool from_oldest = r->resume == NULL;
 		if (run_batch(ctx, eng, &pc, cols, n, &r->resume, &k, &picked) != DBC_OK)
 			return DBC_ERROR;
 		moved += k;
-		if (picked < n && !(k > 0 && refers_to_itself(&pc)))
+		if (picked == n)
+			continue;
+		/* a short pass: done, unless rows it or an earlier one freed lie
+		 * behind where it started (then another pass, from the oldest) */
+		if (!tree || (k == 0 && from_oldest))
 			break;
-		if (picked < n)
-			r->resume = NULL; /* another pass, from the oldest row */
+		r->resume = NULL;
 	}
 	if (p->action == DBC_RETAIN_ARCHIVE)
 		r->archived = moved;

@@ -7,7 +7,8 @@
 #  1. dbsoftdelete_purge of a whole soft-deleted thread purges it; one a
 #     kept row still references is refused, nothing purged.
 #  2. a retention delete policy over a chain of due rows takes the whole
-#     chain in one run and counts the chain a newer row holds as blocked.
+#     chain in one run and counts the chain a newer row holds as blocked;
+#     so does dbretain_run, committing after each batch.
 set -eu
 db=dbcare_softdelete_self_ref
 . "$(dirname "$0")/lib/pg.sh"
@@ -53,5 +54,14 @@ for keys in disabled enforced; do
   [ "$got" = "4 1 0" ] || fail "$keys: delete policy deleted/blocked/remaining: $got"
   [ "$(left)" = "10,11" ] || fail "$keys: left after the delete policy: $(left)"
   orphans "delete policy, $keys"
+  # dbretain_run commits after each batch (of 2 rows here) and goes on
+  # from where the last one ended: the chain goes in one call too
+  fixture $keys
+  q -c "SELECT dbretain_add('old', 'public.c', 'at', '7 days', 'delete')" \
+    -c "SELECT dbcare_set('retain.batch_size', '2')" >/dev/null
+  q -c "CALL dbretain_run('old')" >/dev/null
+  [ "$(left)" = "10,11" ] || fail "$keys: left after dbretain_run: $(left)"
+  orphans "dbretain_run, $keys"
+  q -c "SELECT dbcare_set('retain.batch_size', '1000')" >/dev/null
 done
 echo "ok: a self-referencing key keeps only what PostgreSQL would keep, enforced or not"
