@@ -237,6 +237,24 @@ static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, in
 	return sql ? ctx->host->query(ctx, sql, 3, v, NULL, NULL) : DBC_ERROR;
 }
 
+/* Whether a key keeping pc's rows is the table's own (a tree: replies to
+ * replies). A batch takes only rows nothing references; the rows the batch's
+ * rows alone referenced are free once it is done, as the engine checking the
+ * key at the end of one statement deleting them all would have them, so the
+ * run takes another pass while a pass frees rows: a chain of due rows goes
+ * in one run, leaves first, also where the run resumed past the rows its
+ * earlier batches freed (dbretain_run's steps). (A cycle of due rows stays,
+ * counted as blocked.) */
+static bool refers_to_itself(const dbc_policy_ctx *pc)
+{
+	for (int i = 0; i < pc->nblockers; i++) {
+		const dbc_constraint *fk = pc->blocker_keys[i].fk;
+		if (fk >= pc->t->constraints && fk < pc->t->constraints + pc->t->nconstraints)
+			return true;
+	}
+	return false;
+}
+
 static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                      const dbc_policy *p, int64_t batch, int64_t max_rows, bool count,
                      const char *resume, dbc_retain_result *r)
@@ -272,15 +290,22 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 	if (!cols)
 		return DBC_ERROR;
 	int64_t moved = 0;
+	const bool tree = refers_to_itself(&pc);
 	while (moved < max_rows) {
 		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0, picked = 0;
 		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
 			return DBC_ERROR;
+		bool from_oldest = r->resume == NULL;
 		if (run_batch(ctx, eng, &pc, cols, n, &r->resume, &k, &picked) != DBC_OK)
 			return DBC_ERROR;
 		moved += k;
-		if (picked < n)
+		if (picked == n)
+			continue;
+		/* a short pass: done, unless rows it or an earlier one freed lie
+		 * behind where it started (then another pass, from the oldest) */
+		if (!tree || (k == 0 && from_oldest))
 			break;
+		r->resume = NULL;
 	}
 	if (p->action == DBC_RETAIN_ARCHIVE)
 		r->archived = moved;

@@ -138,7 +138,22 @@ typedef struct blocker_sql {
 	dbc_buf any;  /* EXISTS ... OR ... */
 	int n;
 	dbc_blocker_key *keys; /* each key's own EXISTS, in the order of n */
+	const char *leaving;   /* the rows of parent the same statement deletes, over alias c */
 } blocker_sql;
+
+/* Whether a reference from row c of the parent itself goes with it: the
+ * delete takes row c in the same statement, and a key without ON DELETE
+ * action (NO ACTION) is checked at the end of the statement, when c is gone
+ * too. RESTRICT is checked as each row goes (SQLite) and keeps its rows. */
+static const char *leaving_filter(dbc_ctx *ctx, const blocker_sql *b, const dbc_table *child,
+                                  const dbc_constraint *c)
+{
+	bool no_action = !c->on_delete || strcasecmp(c->on_delete, "no action") == 0;
+	if (!b->leaving || !no_action || !dbc_retain_same_name(ctx, child->schema, b->parent->schema) ||
+	    !dbc_retain_same_name(ctx, child->name, b->parent->name))
+		return "";
+	return dbc_printf(ctx, " AND NOT (%s)", b->leaving);
+}
 
 /* The parent's key columns a foreign key names (its primary key when it
  * names none). */
@@ -174,6 +189,9 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 			return DBC_ERROR;
 		}
 	}
+	const char *leaving = leaving_filter(ctx, b, child, c);
+	if (!leaving)
+		return DBC_ERROR;
 	dbc_buf e;
 	dbc_buf_init(&e, ctx);
 	dbc_buf_appendf(&e, "EXISTS (SELECT 1 FROM %s AS c",
@@ -192,14 +210,14 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 		if (!match)
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "foreign key %s of table %s: %s", c->name,
 			                 dbc_qualified_name(ctx, child->schema, child->name), skip);
-		dbc_buf_appendf(&e, ", (SELECT s.*) AS p WHERE %s)", match);
+		dbc_buf_appendf(&e, ", (SELECT s.*) AS p WHERE (%s)%s)", match, leaving);
 	} else {
 		dbc_buf_append(&e, " WHERE ");
 		for (int k = 0; k < refs->n; k++)
 			dbc_buf_appendf(&e, "%sc.%s = s.%s", k ? " AND " : "",
 			                ctx->host->quote_ident(ctx, c->columns.items[k]),
 			                ctx->host->quote_ident(ctx, refs->items[k]));
-		dbc_buf_append(&e, ")");
+		dbc_buf_appendf(&e, "%s)", leaving);
 	}
 	char *exists = dbc_buf_finish(&e);
 	if (!exists)
@@ -214,10 +232,17 @@ int dbc_retain_blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sch
                         const dbc_table *t, char **unblocked, char **blocked,
                         dbc_blocker_key **keys, int *n)
 {
+	return dbc_retain_blockers_leaving(ctx, eng, s, t, NULL, unblocked, blocked, keys, n);
+}
+
+int dbc_retain_blockers_leaving(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
+                                const dbc_table *t, const char *leaving, char **unblocked,
+                                char **blocked, dbc_blocker_key **keys, int *n)
+{
 	int nfk = 0;
 	for (int i = 0; i < s->ntables; i++)
 		nfk += s->tables[i].nconstraints;
-	blocker_sql b = {.eng = eng, .parent = t};
+	blocker_sql b = {.eng = eng, .parent = t, .leaving = leaving};
 	b.keys = dbc_zalloc(ctx, sizeof(*b.keys) * (size_t)(nfk + 1));
 	if (!b.keys)
 		return DBC_ERROR;

@@ -111,5 +111,12 @@ int dbc_retain_refuse_unenforced(dbc_ctx *ctx, const dbc_schema *s, const dbc_ta
 int dbc_retain_blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                         const dbc_table *t, char **unblocked, char **blocked,
                         dbc_blocker_key **keys, int *n);
+/* The same for a delete of t's rows that satisfy leaving (over alias c, or
+ * NULL: none known): a row of t referencing one of t's rows through a key
+ * without ON DELETE action does not keep it when it satisfies leaving too
+ * (it goes in the same statement, before the engine checks the key). */
+int dbc_retain_blockers_leaving(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
+                                const dbc_table *t, const char *leaving, char **unblocked,
+                                char **blocked, dbc_blocker_key **keys, int *n);
 
 #endif

@@ -611,7 +611,10 @@ int dbc_softdelete_bypass(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_s
  * now (SQLite's foreign_keys off, a PostgreSQL key whose triggers are
  * disabled) the purge refuses the same way, naming the key and how many of
  * its rows are kept, instead of leaving children pointing at nothing;
- * purged: the condition of the rows purged, over alias s. */
+ * purged: the condition of the rows purged, over alias s, and leaving the
+ * same over alias c (a row of t referencing a purged row is purged with it
+ * and keeps nothing: the engine checks such a key at the end of the
+ * statement). */
 static int note_unenforced(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
 {
 	(void)ctx;
@@ -622,7 +625,7 @@ static int note_unenforced(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 }
 
 static int refuse_referenced(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
-                             const dbc_table *t, const char *purged)
+                             const dbc_table *t, const char *purged, const char *leaving)
 {
 	char *unblocked, *blocked;
 	dbc_blocker_key *keys;
@@ -632,7 +635,8 @@ static int refuse_referenced(dbc_ctx *ctx, const dbc_retain_hooks *eng, const db
 		return DBC_ERROR;
 	if (!any)
 		return DBC_OK; /* every such key is the engine's to enforce */
-	if (dbc_retain_blockers(ctx, eng, s, t, &unblocked, &blocked, &keys, &n) != DBC_OK)
+	if (dbc_retain_blockers_leaving(ctx, eng, s, t, leaving, &unblocked, &blocked, &keys, &n) !=
+	    DBC_OK)
 		return DBC_ERROR;
 	for (int i = 0; i < n; i++) {
 		if (keys[i].fk->enforced)
@@ -686,17 +690,20 @@ static int purge_body(dbc_ctx *ctx, const dbc_retain_hooks *eng, const char *tab
 	char *sql = dbc_printf(ctx, "DELETE FROM %s WHERE %s IS NOT NULL",
 	                       dbc_quoted_name(ctx, t->schema, t->name), qc);
 	char *sqc = dbc_printf(ctx, "s.%s", qc);
+	char *cqc = dbc_printf(ctx, "c.%s", qc);
 	char *purged_rows = dbc_printf(ctx, "%s IS NOT NULL", sqc);
+	char *leaving = dbc_printf(ctx, "%s IS NOT NULL", cqc);
 	if (sql && older_than) {
 		char *cutoff = eng->cutoff_sql(ctx, &iv, NULL);
 		sql = dbc_printf(ctx, "%s AND %s", sql, dbc_retain_before(ctx, eng, qc, cutoff));
 		purged_rows =
 		    dbc_printf(ctx, "%s AND %s", purged_rows, dbc_retain_before(ctx, eng, sqc, cutoff));
+		leaving = dbc_printf(ctx, "%s AND %s", leaving, dbc_retain_before(ctx, eng, cqc, cutoff));
 	}
-	if (!sql || !purged_rows)
+	if (!sql || !purged_rows || !leaving)
 		return DBC_ERROR;
 	if (dbc_retain_refuse_unenforced(ctx, &s, t, "dbsoftdelete_purge") != DBC_OK ||
-	    refuse_referenced(ctx, eng, &s, t, purged_rows) != DBC_OK)
+	    refuse_referenced(ctx, eng, &s, t, purged_rows, leaving) != DBC_OK)
 		return DBC_ERROR;
 	if (eng->purge_through) {
 		int mark;
