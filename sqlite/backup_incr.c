@@ -556,8 +556,8 @@ int sqldbc_backup_copy_changed(dbc_ctx *ctx, const char *tmp_path, const char *p
 		source->bytes = page_count * st.page_size;
 		source->pages_written = st.records;
 		for (int64_t p = 0; p < page_count && p < st.nbase; p++)
-			source->pages_kept += memcmp(st.base + p * DBC_PAGE_HASH, st.cur + p * DBC_PAGE_HASH,
-			                             DBC_PAGE_HASH) == 0;
+			source->pages_kept +=
+			    memcmp(st.base + p * DBC_PAGE_HASH, st.cur + p * DBC_PAGE_HASH, DBC_PAGE_HASH) == 0;
 		/* the chain's form: this backup is the next one's base */
 		dbc_buf hashes;
 		dbc_buf_init(&hashes, ctx);

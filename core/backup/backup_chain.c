@@ -30,14 +30,13 @@ int dbc_backup_find_base(dbc_ctx *ctx, const dbc_backup_hooks *env, dbc_backup_b
 	if (dbc_backup_catalog_present(ctx, env, &exists) != DBC_OK)
 		return DBC_ERROR;
 	char *sql =
-	    exists ? dbc_printf(
-	                 ctx,
-	                 "SELECT id, path, sha256, fingerprint%s FROM %sbackups WHERE kind = '" DBC_BACKUP_KIND_FILE
-	                 "' AND status = 'verified'"
-	                 " AND page_hashes IS NOT NULL AND sha256 IS NOT NULL"
-	                 " ORDER BY id DESC LIMIT 1",
-	                 env->records_content && env->records_content(ctx) ? ", content" : "",
-	                 ctx->host->book_prefix)
+	    exists ? dbc_printf(ctx,
+	                        "SELECT id, path, sha256, fingerprint%s FROM %sbackups WHERE kind = "
+	                        "'" DBC_BACKUP_KIND_FILE "' AND status = 'verified'"
+	                        " AND page_hashes IS NOT NULL AND sha256 IS NOT NULL"
+	                        " ORDER BY id DESC LIMIT 1",
+	                        env->records_content && env->records_content(ctx) ? ", content" : "",
+	                        ctx->host->book_prefix)
 	           : NULL;
 	if (exists && (!sql || ctx->host->query(ctx, sql, 0, NULL, take_base, base) != DBC_OK))
 		return DBC_ERROR;

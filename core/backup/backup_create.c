@@ -292,9 +292,8 @@ int dbc_backup_create_as(dbc_ctx *ctx, const dbc_backup_hooks *env, const char *
 	if (o &&
 	    !(dbc_json_set(o, "id", json_integer(*id)) &&
 	      dbc_json_set(o, "method", dbc_json_str(incremental ? "incremental" : "full")) &&
-	      (!full_because ||
-	       (dbc_json_set(o, "requested_method", dbc_json_str("incremental")) &&
-	        dbc_json_set(o, "full_because", dbc_json_str(full_because)))) &&
+	      (!full_because || (dbc_json_set(o, "requested_method", dbc_json_str("incremental")) &&
+	                         dbc_json_set(o, "full_because", dbc_json_str(full_because)))) &&
 	      (!seal || (dbc_json_set(o, "compression",
 	                              dbc_json_str(seal & DBC_BACKUP_SEAL_ZSTD ? "zstd" : "none")) &&
 	                 dbc_json_set(o, "encrypted", json_boolean(seal & DBC_BACKUP_SEAL_ENCRYPT)) &&
