@@ -385,13 +385,15 @@ static uint32_t key_half(const char *key, size_t n)
 
 void sqldbc_dbaudit_row_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
-	const char *table = (const char *)sqlite3_value_text(argv[0]);
-	size_t table_len = (size_t)sqlite3_value_bytes(argv[0]);
-	if (argc != 2 && argc % 2 != 0) {
+	/* (table_name, key), or (table_name, base, name, value, ...): an even
+	 * count of at least two, checked before any argument is read */
+	if (argc < 2 || argc % 2 != 0) {
 		sqlite3_result_error(c, "dbcare: dbaudit_row_hash(table_name, key) takes a key or pairs",
 		                     -1);
 		return;
 	}
+	const char *table = (const char *)sqlite3_value_text(argv[0]);
+	size_t table_len = (size_t)sqlite3_value_bytes(argv[0]);
 	if (!table) {
 		sqlite3_result_null(c);
 		return;
