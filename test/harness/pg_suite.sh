@@ -235,11 +235,12 @@ fi
 # --- 5. script tests: test/script/pg_*.sh drive the cluster with several
 # sessions, pg_dump or psql scripts. They get PG_BIN (the private binaries);
 # PGHOST, PGPORT and PGUSER are already exported.
+. test/harness/test_limit.sh
 for script in test/script/pg_*.sh; do
 	[ -e "$script" ] || continue
 	name=$(basename "$script" .sh)
 	selected "script/$name" || continue
-	if PG_BIN="$PBIN" bash "$script" >"$TMP/$name.log" 2>&1; then
+	if run_limited "$TMP/$name.log" "$script" PG_BIN="$PBIN"; then
 		record PASS "script/$name"
 	else
 		record FAIL "script/$name"

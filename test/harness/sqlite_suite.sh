@@ -45,11 +45,12 @@ for sql in test/sqlite/*.sql; do
 done
 
 export DBCARE_SQLITE_MODULE="$module"
+. test/harness/test_limit.sh
 for script in test/script/sqlite_*.sh; do
   [ -f "$script" ] || continue
   name=$(basename "$script" .sh)
   selected "script/$name" || continue
-  if bash "$script" > "$out_dir/$name.log" 2>&1; then
+  if run_limited "$out_dir/$name.log" "$script"; then
     record PASS "script/$name"
   else
     record FAIL "script/$name"; tail -30 "$out_dir/$name.log" | sed 's/^/    /'; status=1
