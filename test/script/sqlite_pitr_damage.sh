@@ -11,7 +11,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cli="$root/build/cli/dbcare"
 [ -x "$cli" ] || fail "build/cli/dbcare is not built"
 PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
-import os, shutil, signal, sqlite3, subprocess, sys, time
+import json, os, shutil, signal, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()
 db, log = os.path.join(work, "a.db"), os.path.join(work, "lg")
@@ -20,10 +20,10 @@ os.mkdir(log)
 con = sqlite3.connect(db, isolation_level=None)
 con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 p = subprocess.Popen([cli, "log", log, "--db", "sqlite:" + db, "--module", module, "--sleep-ms", "20"],
-                     stderr=subprocess.DEVNULL)
-time.sleep(0.5)
+                     stderr=subprocess.PIPE)
+wait_capture_ready(p)
 for _ in range(30): con.execute("INSERT INTO t (v) VALUES (hex(randomblob(40)))"); time.sleep(0.01)
-time.sleep(0.5)
+wait_logged(cli, module, log, 30, 120, p)
 p.send_signal(signal.SIGKILL); p.wait()
 con.close()
 seg = os.path.join(log, "log-00000001.dbclog.open")
@@ -54,10 +54,14 @@ r = run("backup", "drill", "--log", torn, "--db", "sqlite:" + db)
 if r.returncode != 0: fail("drill over a torn tail: %s%s" % (r.stdout, r.stderr))
 p = subprocess.Popen([cli, "log", torn, "--db", "sqlite:" + db, "--module", module, "--sleep-ms", "20"],
                      stderr=subprocess.PIPE, text=True)
-time.sleep(1.0); p.send_signal(signal.SIGTERM)
+wait_capture_ready(p); p.send_signal(signal.SIGTERM)
 if p.wait() != 0: fail("capture over a torn tail: " + p.stderr.read())
 out = os.path.join(work, "t.db")
-r = run("restore", "--to-time", time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), torn, "--db", "sqlite:" + out)
+# to the last moment the stopped capture vouches for (the wall clock's
+# second may be past it)
+st = run("log", "status", torn, "--json")
+if st.returncode != 0: fail("log status after a torn tail: " + st.stderr)
+r = run("restore", "--to-time", json.loads(st.stdout)["last_restorable"], torn, "--db", "sqlite:" + out)
 if r.returncode != 0: fail("restore after a torn tail: " + r.stderr)
 n = sqlite3.connect(out).execute("SELECT count(*) FROM t").fetchone()[0]
 if n != 30: fail("the log with a torn tail restored %d rows, not 30" % n)

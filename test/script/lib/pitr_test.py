@@ -7,12 +7,16 @@ PYTHONPATH set to this folder:
     from pitr_test import *
     cli, module, work = args()"""
 import calendar
+import json
+import os
+import select
 import sqlite3
 import subprocess
 import sys
 import time
 
-__all__ = ["args", "fail", "now_ms", "text", "parse", "connect", "run"]
+__all__ = ["args", "fail", "now_ms", "text", "parse", "connect", "run", "wait_capture_ready",
+           "wait_logged"]
 
 
 def args():
@@ -59,3 +63,38 @@ def run(cli, module, *a, timeout=60):
     """The command with the module, its output captured."""
     return subprocess.run([cli, *a, "--module", module], capture_output=True, text=True,
                           timeout=timeout)
+
+
+def wait_capture_ready(p, timeout=120):
+    """Waits until the capture p (`dbcare log`, started with stderr=PIPE)
+    says it took its base or continues its epoch: from then on its SIGTERM
+    handler is installed and every later commit goes into the log. Fails
+    if p ends first or after timeout seconds (a deadline for a loaded
+    machine, not a pace). Returns what p printed so far."""
+    deadline, seen, fd = time.monotonic() + timeout, b"", p.stderr.fileno()
+    while not any(line.startswith((b"log: base ", b"log: continuing epoch "))
+                  for line in seen.split(b"\n")):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            fail("the capture did not start in %d s: %r" % (timeout, seen), p)
+        if select.select([fd], [], [], min(left, 0.5))[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                p.wait()
+                fail("the capture ended (rc %s) before it started: %r" % (p.returncode, seen))
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
+def wait_logged(cli, module, log, commits, timeout=120, *kill):
+    """Waits until the log's stretches (`dbcare log status --json`) hold at
+    least commits commits in all; fails after timeout seconds."""
+    deadline, n = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        r = run(cli, module, "log", "status", log, "--json")
+        if r.returncode == 0:
+            n = sum(s.get("commits", 0) for s in json.loads(r.stdout).get("stretches", []))
+            if n >= commits:
+                return n
+        time.sleep(0.05)
+    fail("the log holds %d commits after %d s, not %d" % (n, timeout, commits), *kill)
