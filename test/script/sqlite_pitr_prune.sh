@@ -28,10 +28,17 @@ for round in 1 2 3; do
   "$cli" log "$log" --sleep-ms 20 --segment-interval 200ms --db "sqlite:$db" --module "$module" \
     2>>"$work/capture.err" &
   pid=$!
-  sleep 0.5
-  for i in 1 2 3 4 5; do sqlite3 "$db" "INSERT INTO t (v) VALUES ('r$round-$i')"; done
+  # its base taken (its SIGTERM handler installed), whatever the load
+  for _ in $(seq 1 1200); do
+    [ "$(grep -c '^log: base ' "$work/capture.err" || true)" -lt "$round" ] || break
+    sleep 0.1
+  done
+  [ "$(grep -c '^log: base ' "$work/capture.err" || true)" = "$round" ] ||
+    fail "capture round $round did not start in 120 s: $(cat "$work/capture.err")"
+  # (a busy timeout: the capture holds the database a moment at each poll)
+  for i in 1 2 3 4 5; do sqlite3 -cmd '.timeout 30000' "$db" "INSERT INTO t (v) VALUES ('r$round-$i')"; done
   sleep 0.4
-  moments+=("$(stamp)|$(sqlite3 "$db" "SELECT count(*) FROM t")")
+  moments+=("$(stamp)|$(sqlite3 -cmd '.timeout 30000' "$db" "SELECT count(*) FROM t")")
   sleep 0.4
   kill -TERM "$pid"; wait "$pid" || fail "capture round $round: $(cat "$work/capture.err")"
 done
@@ -45,14 +52,24 @@ out=$(dbc log prune "$log" 2>&1) && fail "prune without --keep ran: $out"
 # needs, even those older than SPAN; the first base and its segments go.
 ms() { python3 -c 'import calendar,sys,time; n=sys.argv[1]; print(calendar.timegm(time.strptime(n[5:22], "%Y-%m-%dT%H%M%S"))*1000+int(n[22:25]))' "$(basename "$1")"; }
 mapfile -t bases < <(ls "$log"/base-*.db)
-b2=$(ms "${bases[1]}") b3=$(ms "${bases[2]}")
+b1=$(ms "${bases[0]}") b2=$(ms "${bases[1]}") b3=$(ms "${bases[2]}")
 cp -r "$log" "$work/aged"; rm -f "$work/aged/log.lock"
-span_to() { python3 -c 'import sys,time; print("%.3fs" % (time.time() - int(sys.argv[1]) / 1000))' "$1"; }
-dbc log prune "$work/aged" --keep-for "$(span_to $((b2 - 100)))" --apply >"$work/aged.out" 2>&1 ||
-  fail "--keep-for: $(cat "$work/aged.out")"
+# The span is computed before prune reads its clock: the beginning prune
+# sees is later than the one aimed at by that delay (seconds on a loaded
+# machine). So each span aims just after a base, with the whole gap to the
+# next base as room, and the test checks the delay stayed inside it.
+prune_aged() { # AIM NEXT_BASE: prune --apply the copy, a span beginning at AIM
+  local span_ms
+  span_ms=$(($(date +%s%3N) - $1))
+  dbc log prune "$work/aged" --keep-for "$(printf '%d.%03ds' $((span_ms / 1000)) $((span_ms % 1000)))" \
+    --apply >"$work/aged.out" 2>&1 || fail "--keep-for: $(cat "$work/aged.out")"
+  # the latest beginning prune can have seen: its end minus the span
+  [ $(($(date +%s%3N) - span_ms)) -lt "$2" ] ||
+    fail "prune ended $(($(date +%s%3N) - span_ms - $1)) ms after its span was computed: past the next base"
+}
+prune_aged $((b1 + 1)) "$b2"
 grep -q "^0 files deleted" "$work/aged.out" || fail "a span reaching before the second base deleted: $(cat "$work/aged.out")"
-dbc log prune "$work/aged" --keep-for "$(span_to $(((b2 + b3) / 2)))" --apply >"$work/aged.out" 2>&1 ||
-  fail "--keep-for: $(cat "$work/aged.out")"
+prune_aged $((b2 + 1)) "$b3"
 [ "$(ls "$work/aged"/base-*.db | wc -l)" = 2 ] || fail "--keep-for left $(ls "$work/aged"/base-*.db | wc -l) bases, not 2"
 [ ! -e "$work/aged/$(basename "${bases[0]}")" ] || fail "--keep-for kept the first base"
 aged_segments=$(ls "$work/aged"/*.dbclog | wc -l)
