@@ -11,8 +11,10 @@
 
 #include "base/clock.h"
 
+#include <errno.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
@@ -21,7 +23,9 @@
 #include <time.h>
 
 /* The limits that keep a probe answered whatever other clients do: each
- * address holds at most PER_ADDRESS connections; a connection must send
+ * address holds at most PER_ADDRESS open connections (one its client has
+ * closed does not count, even before the server has noticed: a scraper
+ * making one request at a time is never refused); a connection must send
  * each request head within HEAD_DEADLINE_S of connecting or of its last
  * response (a slow or idle one is cut then); at most WAITING_MAX requests
  * that may wait on the databases (the page, the reports, the metrics,
@@ -36,8 +40,9 @@
 typedef struct watched {
 	struct watched *prev, *next;
 	int fd;
-	double since_ms; /* connected, or its last response sent */
-	bool in_request; /* its head arrived: the request's own deadline applies */
+	struct sockaddr_storage peer; /* the client's address */
+	double since_ms;              /* connected, or its last response sent */
+	bool in_request;              /* its head arrived: the request's own deadline applies */
 } watched;
 
 struct serve_http {
@@ -77,6 +82,57 @@ static void set_in_request(serve_http *h, struct MHD_Connection *c, bool on)
 	pthread_mutex_unlock(&h->mu);
 }
 
+static void copy_address(struct sockaddr_storage *to, const struct sockaddr *from)
+{
+	size_t n = from->sa_family == AF_INET6  ? sizeof(struct sockaddr_in6)
+	           : from->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+	                                        : 0;
+	memcpy(to, from, n);
+}
+
+/* The same host (the port aside); false for a family other than IP. */
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (b->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		              &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+	return false;
+}
+
+/* The client has closed its end (its FIN or reset arrived) though the
+ * connection's thread has not closed ours yet. A peek consumes nothing. */
+static bool peer_gone(int fd)
+{
+	char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* The accept policy: a new connection from an address that holds
+ * PER_ADDRESS open ones already is refused. The connections its client
+ * has closed are left out (checked only once the count reaches the
+ * limit): they wait for their threads to notice, and counting them
+ * refused a client making one request at a time. */
+static enum MHD_Result admit(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	serve_http *h = cls;
+	int held = 0, open = 0;
+	(void)len;
+	pthread_mutex_lock(&h->mu);
+	for (watched *w = h->conns; w; w = w->next)
+		held += same_host(&w->peer, addr);
+	if (held >= PER_ADDRESS)
+		for (watched *w = h->conns; w && open < PER_ADDRESS; w = w->next)
+			open += same_host(&w->peer, addr) && !peer_gone(w->fd);
+	pthread_mutex_unlock(&h->mu);
+	return held < PER_ADDRESS || open < PER_ADDRESS ? MHD_YES : MHD_NO;
+}
+
 /* MHD_OPTION_NOTIFY_CONNECTION: the list of watched connections. CLOSED
  * comes before the socket is closed, so the watchdog never shuts down a
  * descriptor that was reused. */
@@ -88,9 +144,13 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
 	if (what == MHD_CONNECTION_NOTIFY_STARTED) {
 		const union MHD_ConnectionInfo *i =
 		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *a =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		watched *w = i ? calloc(1, sizeof *w) : NULL;
 		if (w) {
-			*w = (watched){NULL, h->conns, i->connect_fd, dbc_monotonic_ms(), false};
+			*w = (watched){.next = h->conns, .fd = i->connect_fd, .since_ms = dbc_monotonic_ms()};
+			if (a && a->client_addr)
+				copy_address(&w->peer, a->client_addr);
 			if (h->conns)
 				h->conns->prev = w;
 			h->conns = w;
@@ -399,11 +459,10 @@ serve_http *serve_http_start(serve_fleet *f, int listen_fd, const char *token, b
 	/* the connection timeout: a stalled response or upload (the head has
 	 * its own deadline, the watchdog's) */
 	h->daemon = MHD_start_daemon(
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
-	    NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-	    completed, h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_ADDRESS, MHD_OPTION_END);
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, admit, h,
+	    handle, h, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX, MHD_OPTION_END);
 	if (!h->daemon) {
 		*err = strdup("dbcare: the HTTP server did not start");
 		serve_http_stop(h);
