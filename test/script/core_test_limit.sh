@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 . test/harness/test_limit.sh
 fail() { echo "FAIL: $*"; exit 1; }
 t=$(mktemp -d)
-trap 'kill -KILL $(cat "$t"/*.pid 2>/dev/null) 2>/dev/null; rm -rf "$t"' EXIT
+trap 'kill -KILL $(cat "$t"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$t"' EXIT
 export DBC_TEST_TIMEOUT=1 DBC_TEST_KILL_GRACE=1
 
 # a hung test: a child that ignores SIGTERM, a "server" in its own session
