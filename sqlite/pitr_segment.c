@@ -255,13 +255,24 @@ static void release_segment(const pitr_capture *c, char *scratch)
 		c->release_seg(c->seal_arg, scratch);
 }
 
+/* Whether the segment at path (open or closed) has its log-<seq>.json. */
+static bool has_manifest(const pitr_capture *c, const char *path)
+{
+	char *json = seg_path(c, pitr_segment_seq(path), ".json");
+	bool there = !json || access(json, F_OK) == 0 || errno != ENOENT;
+	free(json);
+	return there;
+}
+
 /* Reads the records of one segment into c's state; an open segment is cut
  * after its last whole record (a closed one must be whole). */
 static int recover_one(pitr_capture *c, const char *path)
 {
 	char *scratch;
-	if (pitr_segment_superseded(path))
-		return unlink(path) == 0 ? 1 : -1; /* killed after sealing it: the closed one is whole */
+	if (pitr_segment_superseded(path) && has_manifest(c, path))
+		return unlink(path) == 0 ? 1 : -1; /* killed after closing it: the closed one is whole */
+	/* killed after sealing it, before its record: read and closed again
+	 * (the sealed one kept, its record written: readers require it) */
 	FILE *f = open_segment(c, path, &scratch);
 	char magic[8];
 	bool got_magic = f && fread(magic, 1, 8, f) == 8;
