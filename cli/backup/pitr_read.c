@@ -70,7 +70,8 @@ static int check_manifest(const char *seg)
 		return rc;
 	}
 	const char *want = json_string_value(json_object_get(doc, "sha256")),
-	           *name = json_string_value(json_object_get(doc, "segment")), *base = strrchr(seg, '/');
+	           *name = json_string_value(json_object_get(doc, "segment")),
+	           *base = strrchr(seg, '/');
 	base = base ? base + 1 : seg;
 	rc = 0;
 	if (!name || strcmp(name, base) != 0) {
