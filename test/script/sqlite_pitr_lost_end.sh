@@ -8,8 +8,10 @@
 # dbcare: error naming the commit recorded and the last one readable and
 # creates nothing, the drill fails; an explicit --to-time at the readable
 # end still restores (the user's choice). The whole copy has no gap and
-# `latest` restores every row; without log.progress (a log of an older
-# dbcare) `latest` restores the readable end and says it cannot tell.
+# `latest` restores every row, as it does when log.progress is behind
+# the segments (a capture killed before it recorded its last record);
+# without log.progress (a log of an older dbcare) `latest` restores the
+# readable end and says it cannot tell.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -35,6 +37,14 @@ rows() { sqlite3 "$1" "SELECT count(*) FROM t"; }
 grep -q "GAP" "$work/status.out" && fail "the whole log reported a gap: $(cat "$work/status.out")"
 restore latest "$log" "$work/whole.db" 2>"$work/whole.err" || fail "latest: $(cat "$work/whole.err")"
 [ "$(rows "$work/whole.db")" = 5 ] || fail "latest of the whole log has $(rows "$work/whole.db") rows"
+
+# log.progress behind the segments (a capture killed after writing a
+# record, before recording it): no gap
+cp -r "$log" "$work/behind"
+awk '{printf "%020d %010d %020d\n", $1 - 500, $2, $3 - 2}' "$log/log.progress" >"$work/behind/log.progress"
+"$cli" log status "$work/behind" >"$work/status.out" 2>&1 || fail "status, progress behind: $(cat "$work/status.out")"
+restore latest "$work/behind" "$work/behind.db" 2>"$work/behind.err" || fail "latest, progress behind: $(cat "$work/behind.err")"
+[ "$(rows "$work/behind.db")" = 5 ] || fail "latest, progress behind, has $(rows "$work/behind.db") rows"
 
 # a copy without the segments that hold the last two commits (and after)
 cp -r "$log" "$work/cut"
