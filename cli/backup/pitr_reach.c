@@ -122,7 +122,7 @@ int pitr_reach(cli_opts *o, const char *dir, int64_t *last)
 			cli_errorf("the log in %s is missing its end: %s", dir, why);
 		return -1;
 	}
-	if (!end.progress_known)
+	if (!end.progress_known && *last)
 		cli_note(&o->out,
 		         "the log in %s has no log.progress (written by a capture of an older dbcare, or "
 		         "lost): whether segment files at its end are missing cannot be told",
