@@ -59,6 +59,7 @@ static int seg_open(pitr_capture *c)
 		return -1;
 	}
 	c->seg_fd = fd;
+	c->dir_dirty = true; /* its name is synced with its first records */
 	c->seg_seq++;
 	c->seg_len = 8;
 	c->seg_first_ms = c->seg_last_ms = 0;
@@ -121,6 +122,14 @@ int pitr_seg_sync(pitr_capture *c)
 		pitr_say(c, PITR_SAY_ERROR, "cannot sync the log segment: %s", strerror(errno));
 		return -1;
 	}
+	/* a new segment's name too: log.progress, written after a sync, is
+	 * never ahead of what a crash of the machine leaves */
+	if (c->dir_dirty && dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0) {
+		pitr_say(c, PITR_SAY_ERROR, "cannot sync the log directory %s: %s", c->dir,
+		         strerror(errno));
+		return -1;
+	}
+	c->dir_dirty = false;
 	c->seg_dirty = false;
 	c->synced_ms = pitr_now_ms();
 	return 0;
