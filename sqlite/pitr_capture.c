@@ -543,7 +543,10 @@ static int copy_kept(pitr_capture *c)
 	}
 	if (rc == 0)
 		rc = sync_due(c);
-	if (rc == 0)
+	/* log.progress only once the records it names are synced: after a
+	 * crash of the machine it is never ahead of the log on disk (readers
+	 * take a log that ends before it for one missing its end) */
+	if (rc == 0 && !c->seg_dirty)
 		pitr_progress(c, c->last_write_ms);
 	return rc;
 }

@@ -83,6 +83,7 @@ typedef struct pitr_capture {
 	uint64_t seg_seq;
 	int64_t seg_first_ms, seg_last_ms;
 	bool seg_dirty; /* written since its last sync */
+	bool dir_dirty; /* a segment created since the directory's last sync */
 	int64_t synced_ms;
 	char base_name[256]; /* the epoch's base file (in dir) */
 	int64_t last_write_ms;

@@ -59,6 +59,7 @@ static int seg_open(pitr_capture *c)
 		return -1;
 	}
 	c->seg_fd = fd;
+	c->dir_dirty = true; /* its name is synced with its first records */
 	c->seg_seq++;
 	c->seg_len = 8;
 	c->seg_first_ms = c->seg_last_ms = 0;
@@ -121,6 +122,14 @@ int pitr_seg_sync(pitr_capture *c)
 		pitr_say(c, PITR_SAY_ERROR, "cannot sync the log segment: %s", strerror(errno));
 		return -1;
 	}
+	/* a new segment's name too: log.progress, written after a sync, is
+	 * never ahead of what a crash of the machine leaves */
+	if (c->dir_dirty && dbc_sync_path(c->dir, O_RDONLY | O_DIRECTORY) != 0) {
+		pitr_say(c, PITR_SAY_ERROR, "cannot sync the log directory %s: %s", c->dir,
+		         strerror(errno));
+		return -1;
+	}
+	c->dir_dirty = false;
 	c->seg_dirty = false;
 	c->synced_ms = pitr_now_ms();
 	return 0;
@@ -255,13 +264,24 @@ static void release_segment(const pitr_capture *c, char *scratch)
 		c->release_seg(c->seal_arg, scratch);
 }
 
+/* Whether the segment at path (open or closed) has its log-<seq>.json. */
+static bool has_manifest(const pitr_capture *c, const char *path)
+{
+	char *json = seg_path(c, pitr_segment_seq(path), ".json");
+	bool there = !json || access(json, F_OK) == 0 || errno != ENOENT;
+	free(json);
+	return there;
+}
+
 /* Reads the records of one segment into c's state; an open segment is cut
  * after its last whole record (a closed one must be whole). */
 static int recover_one(pitr_capture *c, const char *path)
 {
 	char *scratch;
-	if (pitr_segment_superseded(path))
-		return unlink(path) == 0 ? 1 : -1; /* killed after sealing it: the closed one is whole */
+	if (pitr_segment_superseded(path) && has_manifest(c, path))
+		return unlink(path) == 0 ? 1 : -1; /* killed after closing it: the closed one is whole */
+	/* killed after sealing it, before its record: read and closed again
+	 * (the sealed one kept, its record written: readers require it) */
 	FILE *f = open_segment(c, path, &scratch);
 	char magic[8];
 	bool got_magic = f && fread(magic, 1, 8, f) == 8;

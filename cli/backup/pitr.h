@@ -41,8 +41,33 @@ typedef struct pitr_walk {
 int pitr_walk_records(const char *dir, pitr_walk *w, pitr_rec_fn fn, void *arg, bool check);
 
 /* The newest moment the log of dir restores to (*last 0: none, no base);
- * -1 after saying why it could not be read. */
-int pitr_reach(const char *dir, int64_t *last);
+ * -1 after saying why it could not be read, or why it is not the newest
+ * moment its capture saw (the log ends before log.progress: pitr_end). */
+int pitr_reach(cli_opts *o, const char *dir, int64_t *last);
+
+/* The log's readable end (its newest record by epoch and seq) and what
+ * its capture recorded in DIR/log.progress (pitr_reach.c).
+ * pitr_end_begin reads log.progress (before the segments are read: it is
+ * written after the records it names, so it is then never ahead of them),
+ * pitr_end_note is told every record read; pitr_end_short: the log ends
+ * before what the capture recorded (segment files at its end are
+ * missing); pitr_end_gap_text says what is missing. */
+typedef struct pitr_end_mark {
+	int64_t time_ms;
+	uint32_t epoch;
+	uint64_t seq;
+} pitr_end_mark;
+typedef struct pitr_end {
+	bool have_end, progress_known;
+	uint32_t epoch;
+	uint64_t seq;
+	int64_t time_ms;
+	pitr_end_mark progress;
+} pitr_end;
+void pitr_end_begin(const char *dir, pitr_end *e);
+void pitr_end_note(pitr_end *e, const pitr_rec *r);
+bool pitr_end_short(const pitr_end *e);
+void pitr_end_gap_text(const pitr_end *e, char *buf, size_t len);
 
 /* log status DIR: what the log can restore, how far behind it is. */
 int cli_pitr_status(cli_opts *o, const char *dir);

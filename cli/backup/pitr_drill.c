@@ -105,8 +105,12 @@ int cli_pitr_drill(cli_db *db, cli_opts *o, const char *dir)
 {
 	double t0 = dbc_monotonic_ms();
 	int64_t last;
-	if (pitr_reach(dir, &last) != 0)
+	if (pitr_reach(o, dir, &last) != 0) {
+		if (db)
+			free(record_drill(db, o, dir, dbc_monotonic_ms() - t0,
+			                  "its log could not be read to the end its capture recorded"));
 		return CLI_ERROR;
+	}
 	/* once the log was read to its end: a capture may have written on
 	 * while it was read (a record is stamped when its poll began, within
 	 * a millisecond rounded up) */

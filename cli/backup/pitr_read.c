@@ -1,8 +1,9 @@
 /*
  * pitr_read.c — reading a point-in-time log (pitr_log.h): every record of
  * every segment, in order, each closed segment first checked against its
- * record (log-<seq>.json); while a capture writes on, a segment closed
- * meanwhile is read to its end and segments opened meanwhile are read too.
+ * record (log-<seq>.json, which it must have unless its capture is closing
+ * it); while a capture writes on, a segment closed meanwhile is read to
+ * its end and segments opened meanwhile are read too.
  */
 #include "pitr.h"
 #include "cli/common/files.h"
@@ -10,32 +11,81 @@
 #include "sealed.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* A closed segment's SHA-256 against its log-<seq>.json; 0 when it
- * matches or there is no record of it (a capture killed in between). */
+/* Whether path exists (ENOENT: no; anything else counts as there). */
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0 || errno != ENOENT;
+}
+
+/* The closed segment seg's record, log-<seq>.json, into *doc: 1; 0 when
+ * there is none and none is due: its capture is closing it (or was killed
+ * while it did): the open twin is still there, and the capture writes the
+ * record before it removes the twin (sqlite/pitr_segment.c); -1 after
+ * saying why (a closed segment with no twin lost its record: deleted, or
+ * not copied; a record that is no JSON). */
+static int load_manifest(const char *seg, const char *json, json_t **doc)
+{
+	json_error_t err;
+	char *twin = NULL;
+	if (!(*doc = json_load_file(json, 0, &err)) && !exists(json)) {
+		if (asprintf(&twin, "%s.open", seg) < 0)
+			return -1;
+		bool closing = exists(twin);
+		free(twin);
+		if (closing)
+			return 0;
+		/* the record is written before the twin goes: looked for again */
+		if (!(*doc = json_load_file(json, 0, &err)) && !exists(json)) {
+			cli_errorf("%s, the record of the closed log segment %s, is missing: the "
+			           "segment's SHA-256 cannot be checked (put the record back from where "
+			           "the log was copied from)",
+			           json, seg);
+			return -1;
+		}
+	}
+	if (!*doc)
+		cli_errorf("the record %s of the log segment %s is not valid JSON: %s", json, seg,
+		           err.text);
+	return *doc ? 1 : -1;
+}
+
+/* A closed segment's SHA-256 against its log-<seq>.json (read as JSON):
+ * its name and SHA-256 must be the segment's. 0 when they match, or when
+ * its capture is still closing it (load_manifest). */
 static int check_manifest(const char *seg)
 {
 	char *json = NULL, sha[65];
 	size_t n = strlen(seg);
 	if (asprintf(&json, "%.*s.json", (int)(n - 7), seg) < 0)
 		return -1;
-	FILE *f = fopen(json, "r");
-	free(json);
-	if (!f)
-		return 0;
-	char buf[1024] = "";
-	size_t got = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[got] = '\0';
-	const char *p = strstr(buf, "\"sha256\":\"");
-	if (!p || cli_file_sha256(seg, sha) != 0 || strncmp(p + 10, sha, 64) != 0) {
-		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
-		return -1;
+	json_t *doc;
+	int rc = load_manifest(seg, json, &doc);
+	if (rc <= 0) {
+		free(json);
+		return rc;
 	}
-	return 0;
+	const char *want = json_string_value(json_object_get(doc, "sha256")),
+	           *name = json_string_value(json_object_get(doc, "segment")),
+	           *base = strrchr(seg, '/');
+	base = base ? base + 1 : seg;
+	rc = 0;
+	if (!name || strcmp(name, base) != 0) {
+		cli_errorf("%s is not the record of the log segment %s (it names %s)", json, seg,
+		           name ? name : "no segment");
+		rc = -1;
+	} else if (!want || strlen(want) != 64 || cli_file_sha256(seg, sha) != 0 ||
+	           strcmp(want, sha) != 0) {
+		cli_errorf("the log segment %s is not the one its record describes (SHA-256)", seg);
+		rc = -1;
+	}
+	json_decref(doc);
+	free(json);
+	return rc;
 }
 
 /* The records of one segment to fn. A closed segment must be whole; an

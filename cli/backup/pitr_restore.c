@@ -373,7 +373,7 @@ static int plan_target(cli_opts *o, const char *dir, const char *main_file, pitr
 		           : CLI_ERROR;
 	}
 	if (strcmp(o->to_time, "latest") == 0) { /* the newest moment the log restores to */
-		if (pitr_reach(dir, &p->target) != 0)
+		if (pitr_reach(o, dir, &p->target) != 0)
 			return CLI_ERROR;
 		if (p->target)
 			return CLI_OK;

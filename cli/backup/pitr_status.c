@@ -32,12 +32,14 @@ typedef struct status {
 	 * record is a commit, the time between is a hole (restore refuses
 	 * it, pitr_restore.c), and the stretch ends there */
 	bool resumed;
+	pitr_end end; /* the log's readable end against log.progress */
 } status;
 
 static int status_record(void *arg, const pitr_rec *r)
 {
 	status *st = arg;
 	st->records++;
+	pitr_end_note(&st->end, r);
 	bool resumed = st->resumed;
 	st->resumed = false;
 	if (r->type == PITR_REC_BASE && (st->n == 0 || st->s[st->n - 1].epoch != r->epoch)) {
@@ -93,6 +95,34 @@ static int64_t log_bytes(const char *dir)
 	return total;
 }
 
+/* What log.progress records and whether the log reaches it (JSON: the
+ * end of the status object). */
+static void print_progress_json(const pitr_end *e)
+{
+	char t[32];
+	fputs(",\"capture_progress\":", stdout);
+	if (e->progress_known) {
+		pitr_time_text(e->progress.time_ms, t);
+		printf("{\"time\":\"%s\",\"epoch\":%u,\"seq\":%llu}", t, e->progress.epoch,
+		       (unsigned long long)e->progress.seq);
+	} else {
+		fputs("null", stdout);
+	}
+	printf(",\"end_missing\":%s}\n", pitr_end_short(e) ? "true" : "false");
+}
+
+static void print_progress_text(const pitr_end *e)
+{
+	char why[512];
+	if (!e->progress_known) {
+		printf("no log.progress (written by a capture of an older dbcare, or lost): whether "
+		       "segment files at the log's end are missing cannot be told\n");
+	} else if (pitr_end_short(e)) {
+		pitr_end_gap_text(e, why, sizeof why);
+		printf("GAP at the end: %s\n", why);
+	}
+}
+
 static void print_status(cli_opts *o, const char *dir, const status *st, bool live, int64_t bytes)
 {
 	char a[32], b[32];
@@ -109,8 +139,9 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 			       st->s[i].epoch, a, b, (unsigned long long)st->s[i].commits);
 		}
 		pitr_time_text(last, a);
-		printf("],\"last_restorable\":%s%s%s,\"lag_ms\":%lld}\n", st->n ? "\"" : "",
+		printf("],\"last_restorable\":%s%s%s,\"lag_ms\":%lld", st->n ? "\"" : "",
 		       st->n ? a : "null", st->n ? "\"" : "", (long long)lag);
+		print_progress_json(&st->end);
 		return;
 	}
 	printf("log %s: %s, %lld bytes\n", dir, live ? "a capture is running" : "no capture running",
@@ -127,6 +158,7 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 	} else {
 		printf("nothing restorable yet\n");
 	}
+	print_progress_text(&st->end);
 }
 
 int cli_pitr_status(cli_opts *o, const char *dir)
@@ -134,9 +166,16 @@ int cli_pitr_status(cli_opts *o, const char *dir)
 	status st = {.s = calloc(MAX_STRETCHES, sizeof(stretch))};
 	if (!st.s)
 		return CLI_ERROR;
+	pitr_end_begin(dir, &st.end); /* before the segments: never ahead of them */
 	int rc = pitr_each_record(dir, status_record, &st, true);
 	if (rc == 0)
 		print_status(o, dir, &st, capturing(dir), log_bytes(dir));
+	if (rc == 0 && pitr_end_short(&st.end)) {
+		cli_errorf("the log in %s is missing its end (see above): restore --to-time latest "
+		           "refuses it",
+		           dir);
+		rc = -1;
+	}
 	free(st.s);
 	return rc == 0 ? CLI_OK : CLI_ERROR;
 }
