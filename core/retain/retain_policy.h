@@ -151,4 +151,10 @@ char *dbc_retain_removable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
  * and the rows it references), however many. */
 char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t n, bool resumed, bool sweep);
+/* A statement counting the kept rows among cands that key k (one of pc's
+ * blocker_keys) keeps: referenced through it by a row that stays (for a key
+ * checked as each row goes, by any other row). */
+char *dbc_retain_kept_by(dbc_ctx *ctx, const dbc_policy_ctx *pc, const dbc_blocker_key *k,
+                         const char *cands);
+
 #endif

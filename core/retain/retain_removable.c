@@ -135,3 +135,30 @@ char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	                          (long long)n, lock)
 	             : NULL;
 }
+
+char *dbc_retain_kept_by(dbc_ctx *ctx, const dbc_policy_ctx *pc, const dbc_blocker_key *k,
+                         const char *cands)
+{
+	const char *id = pc->row_id;
+	char *with = dbc_retain_kept_with(ctx, pc, cands), *from = source_as(ctx, pc, "s");
+	if (!with || !from)
+		return NULL;
+	char *by = k->exists;
+	if (k->self) {
+		char *stays =
+		    k->at_end ? dbc_printf(ctx,
+		                           "(NOT (c.%s IN (SELECT d.id FROM dbcare_cand AS d)) OR c.%s IN "
+		                           "(SELECT e.id FROM dbcare_kept AS e))",
+		                           id, id)
+		              : dbc_printf(ctx, "NOT (c.%s = s.%s)", id, id);
+		char *c_from = source_as(ctx, pc, "c");
+		by = stays && c_from ? dbc_printf(ctx, "EXISTS (SELECT 1%s%s WHERE (%s) AND %s)", c_from,
+		                                  k->from_s, k->match_s, stays)
+		                     : NULL;
+	}
+	return by ? dbc_printf(ctx,
+	                       "%sSELECT count(*)%s WHERE s.%s IN (SELECT k.id FROM dbcare_kept AS k) "
+	                       "AND %s",
+	                       with, from, id, by)
+	          : NULL;
+}

@@ -10,7 +10,8 @@
 #  - NO ACTION, 100,000 rows, dbretain_apply; the engine refuses deleting
 #    any one of the kept due rows on top.
 #  - RESTRICT, 10,000 rows, CALL dbretain_run (a commit after each batch).
-# In each: `blocked` of the apply is the number of kept due rows, the rows left are exactly the oracle's, no row points at
+# In each: `blocked` of the plan's key (and of the apply) is the number of
+# kept due rows, the rows left are exactly the oracle's, no row points at
 # nothing.
 set -eu
 db=dbcare_retain_fk_cycles
@@ -47,6 +48,8 @@ SQL
     "$py" "$oracle" at-end > "$work/expected"
   due=$(q -c "SELECT count(*) FROM c WHERE posted_at < now() - interval '2 years'")
   kept=$((due - $(q -c "SELECT count(*) FROM c") + $(wc -l < "$work/expected")))
+  plan=$(q -c "SELECT blockers::json->0->>'blocked' FROM dbretain_plan('old_comments')")
+  [ "$plan" = "$kept" ] || fail "$2: the plan says $plan due rows are kept, the engine keeps $kept"
 }
 
 left_as_expected() {
