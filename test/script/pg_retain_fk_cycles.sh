@@ -10,18 +10,23 @@
 #  - NO ACTION, 100,000 rows, dbretain_apply; the engine refuses deleting
 #    any one of the kept due rows on top.
 #  - RESTRICT, 10,000 rows, CALL dbretain_run (a commit after each batch).
+#  - archive-db, 10,000 rows, `dbcare retain --archive-db`: the rows
+#    archived are exactly the rows deleted, each once.
 # In each: `blocked` of the plan's key (and of the apply) is the number of
 # kept due rows, the rows left are exactly the oracle's, no row points at
 # nothing.
 set -eu
 db=dbcare_retain_fk_cycles
+oracle="$(cd "$(dirname "$0")" && pwd)/lib/retain_fk_oracle.py"
 . "$(dirname "$0")/lib/pg.sh"
-oracle="$(dirname "$0")/lib/retain_fk_oracle.py"
+. "$(dirname "$0")/lib/cli.sh"
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 fresh_db
 
-make_table() { # rows action
+make_table() { # rows action [policy target]
+  local policy="'delete'"
+  [ -z "${3:-}" ] || policy="'archive', '$3'"
   q <<SQL >/dev/null
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS c;
@@ -41,7 +46,7 @@ ALTER TABLE c ADD CONSTRAINT c_parent_fkey FOREIGN KEY (parent) REFERENCES c ON 
 CREATE INDEX c_parent ON c (parent);
 CREATE INDEX c_posted ON c (posted_at);
 ANALYZE c;
-SELECT dbretain_add('old_comments', 'c', 'posted_at', '2 years', 'delete');
+SELECT dbretain_add('old_comments', 'c', 'posted_at', '2 years', $policy);
 SQL
   q -c "SELECT id || '|' || coalesce(parent::text, '') || '|' ||
                (posted_at < now() - interval '2 years')::int FROM c" |
@@ -81,3 +86,21 @@ left_as_expected "restrict"
 [ "$(q -c "SELECT deleted || ' ' || blocked FROM dbretain_apply('old_comments')")" = "0 $kept" ] ||
   fail "restrict: a call after the run moved rows or counts them wrong"
 echo "restrict: $((due - kept)) deleted, $kept kept"
+
+# ---- archive-db through the command: archived == deleted, each once
+adb=${db}_archive
+"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $adb" -c "CREATE DATABASE $adb" >/dev/null
+trap '"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $adb" >/dev/null 2>&1 || true; cleanup' EXIT
+"$B/psql" -X -q -d "$adb" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
+make_table 10000 "NO ACTION" "archive-db:comments"
+q -c "SELECT dbcare_set('retain.batch_size', '1000')" >/dev/null
+q -c "SELECT id FROM c" | sort > "$work/before"
+run 0 retain --db "postgresql:///$db" --archive-db "postgresql:///$adb" --quiet
+left_as_expected "archive"
+sort "$work/expected" | comm -23 "$work/before" - > "$work/gone"
+"$B/psql" -X -q -At -d "$adb" -c "SELECT (row::json->>'id') || '|' || ((row::json->>'body') = 'comment ' || (row::json->>'id'))
+  FROM dbretain_archive_read()" > "$work/archived"
+[ "$(grep -vc '|true$' "$work/archived" || true)" = 0 ] || fail "archive: a row's content changed on the way"
+cut -d'|' -f1 "$work/archived" | sort | cmp -s - "$work/gone" ||
+  fail "archive: $(wc -l < "$work/archived") rows archived, $(wc -l < "$work/gone") deleted: not the same rows"
+echo "archive: $(wc -l < "$work/gone") rows archived and deleted, $(wc -l < "$work/expected") left"

@@ -12,14 +12,19 @@
 #    refuses it with one kept row more.
 #  - RESTRICT (SQLite checks it as each row goes): rows go leaves first; a
 #    cycle stays with what it references, a row referencing itself goes.
+#  - archived into an ATTACHed database (dbretain_archive_attached, called
+#    until idle): the rows archived are exactly the rows deleted, each once,
+#    and the rows left the oracle's.
 # In each: `blocked` of the apply and of the plan's key is the number of
 # kept due rows, nothing is left to do, PRAGMA foreign_key_check is empty.
 set -eu
 . "$(dirname "$0")/lib/sqlite.sh"
 oracle="$(dirname "$0")/lib/retain_fk_oracle.py"
 
-make_db() { # file rows action
+make_db() { # file rows action [policy target]
   db=$1
+  local policy="'delete'"
+  [ -z "${4:-}" ] || policy="'archive', '$4'"
   q <<SQL >/dev/null
 CREATE TABLE c (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES c ON DELETE $3,
                 posted_at TEXT NOT NULL, body TEXT);
@@ -36,7 +41,7 @@ INSERT INTO c SELECT i,
        ELSE datetime('now', '-3 years', '-' || ((i * 7) % 5000) || ' minutes') END,
   'comment ' || i
 FROM g;
-SELECT dbretain_add('old_comments', 'c', 'posted_at', '2 years', 'delete');
+SELECT dbretain_add('old_comments', 'c', 'posted_at', '2 years', $policy);
 SQL
 }
 
@@ -105,3 +110,23 @@ for fk in OFF ON; do
   expected per-row
   check restrict $fk
 done
+
+# ---- archive-db into an ATTACHed file: archived == deleted, each once
+make_db "$work/arch_src.db" 10000 "NO ACTION" "archive-db:comments"
+q "SELECT dbcare_set('retain.batch_size', '1000');" >/dev/null
+expected at-end
+q "SELECT id FROM c;" | sort > "$work/before"
+{ echo "ATTACH '$work/cold.db' AS cold;"
+  for _ in $(seq 1 300); do echo "SELECT json_extract(dbretain_archive_attached('old_comments', 'cold'), '\$.stage');"; done
+} | q > "$work/stages"
+grep -qx idle "$work/stages" || fail "archive: not idle after 300 calls: $(sort "$work/stages" | uniq -c | tr '\n' ' ')"
+q "SELECT id FROM c ORDER BY id;" | cmp -s - "$work/expected" || fail "archive: the rows left are not those the engine must keep"
+[ -z "$(q "PRAGMA foreign_key_check;")" ] || fail "archive: rows point at nothing"
+sort "$work/expected" | comm -23 "$work/before" - > "$work/gone"
+sqlite3 -batch -cmd ".load $module" "$work/cold.db" \
+  "SELECT json_extract(row, '\$.id') || '|' || (json_extract(row, '\$.body') = 'comment ' || json_extract(row, '\$.id'))
+     FROM dbretain_archive_read;" | sort > "$work/archived"
+[ "$(grep -vc '|1$' "$work/archived" || true)" = 0 ] || fail "archive: a row's content changed on the way"
+cut -d'|' -f1 "$work/archived" | sort | cmp -s - "$work/gone" ||
+  fail "archive: $(wc -l < "$work/archived") rows archived, $(wc -l < "$work/gone") deleted: not the same rows"
+echo "archive: $(wc -l < "$work/gone") rows archived and deleted, $(wc -l < "$work/expected") left"
