@@ -9,8 +9,8 @@
 # apart from dbcare); cycles go whole:
 #  - NO ACTION, 100,000 rows, dbretain_apply; the engine refuses deleting
 #    any one of the kept due rows on top.
-#  - RESTRICT, 10,000 rows, CALL dbretain_run (a commit after each batch).
-#  - archive-db, 10,000 rows, `dbcare retain --archive-db`: the rows
+#  - RESTRICT, 5,000 rows, CALL dbretain_run (a commit after each batch).
+#  - archive-db, 5,000 rows, `dbcare retain --archive-db`: the rows
 #    archived are exactly the rows deleted, each once.
 # In each: `blocked` of the plan's key (and of the apply) is the number of
 # kept due rows, the rows left are exactly the oracle's, no row points at
@@ -78,9 +78,9 @@ for k in $(q -c "SELECT id FROM c WHERE posted_at < now() - interval '2 years' O
 done
 echo "no action: $((due - kept)) deleted, $kept kept, in $(echo "$t1 - $t0" | bc)s"
 
-# ---- RESTRICT, 10,000 rows, dbretain_run committing batch by batch
-make_table 10000 RESTRICT
-q -c "SELECT dbcare_set('retain.batch_size', '2000')" >/dev/null
+# ---- RESTRICT, 5,000 rows, dbretain_run committing batch by batch
+make_table 5000 RESTRICT
+q -c "SELECT dbcare_set('retain.batch_size', '1000')" >/dev/null
 q -c "CALL dbretain_run('old_comments')" >/dev/null
 left_as_expected "restrict"
 [ "$(q -c "SELECT deleted || ' ' || blocked FROM dbretain_apply('old_comments')")" = "0 $kept" ] ||
@@ -89,11 +89,11 @@ echo "restrict: $((due - kept)) deleted, $kept kept"
 
 # ---- archive-db through the command: archived == deleted, each once
 adb=${db}_archive
-"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $adb" -c "CREATE DATABASE $adb" >/dev/null
+"$B/psql" -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $adb" -c "CREATE DATABASE $adb" >/dev/null
 trap '"$B/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS $adb" >/dev/null 2>&1 || true; cleanup' EXIT
 "$B/psql" -X -q -d "$adb" -c "SET client_min_messages = warning" -c "CREATE EXTENSION dbcare"
-make_table 10000 "NO ACTION" "archive-db:comments"
-q -c "SELECT dbcare_set('retain.batch_size', '1000')" >/dev/null
+make_table 5000 "NO ACTION" "archive-db:comments"
+q -c "SELECT dbcare_set('retain.batch_size', '2500')" >/dev/null
 q -c "SELECT id FROM c" | sort > "$work/before"
 run 0 retain --db "postgresql:///$db" --archive-db "postgresql:///$adb" --quiet
 left_as_expected "archive"
