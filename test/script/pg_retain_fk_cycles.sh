@@ -104,3 +104,14 @@ sort "$work/expected" | comm -23 "$work/before" - > "$work/gone"
 cut -d'|' -f1 "$work/archived" | sort | cmp -s - "$work/gone" ||
   fail "archive: $(wc -l < "$work/archived") rows archived, $(wc -l < "$work/gone") deleted: not the same rows"
 echo "archive: $(wc -l < "$work/gone") rows archived and deleted, $(wc -l < "$work/expected") left"
+
+# ---- the health check counts what the run would move: a cycle is due
+got=$(q -c "CREATE TABLE p (id int PRIMARY KEY, partner int REFERENCES p, seen_at timestamp NOT NULL)" \
+  -c "INSERT INTO p VALUES (1, NULL, '2020-01-01'), (2, 1, '2020-01-01'), (3, NULL, '2020-01-01'),
+        (4, NULL, '2020-01-01'), (5, 4, '2099-01-01')" \
+  -c "UPDATE p SET partner = 2 WHERE id = 1" -c "UPDATE p SET partner = 3 WHERE id = 3" \
+  -c "SELECT dbretain_drop(name) FROM dbretain_policies()" \
+  -c "SELECT dbretain_add('old_p', 'p', 'seen_at', '1 year', 'delete')" \
+  -c "SELECT dbcare_set('health.retention.warn', '0')" \
+  -c "SELECT message FROM dbhealth_checks('standard') WHERE name = 'retention'" | tail -1)
+[ "$got" = "policy old_p has 3 rows of public.p due (1 batches)" ] || fail "health: $got"

@@ -130,3 +130,14 @@ sqlite3 -batch -cmd ".load $module" "$work/cold.db" \
 cut -d'|' -f1 "$work/archived" | sort | cmp -s - "$work/gone" ||
   fail "archive: $(wc -l < "$work/archived") rows archived, $(wc -l < "$work/gone") deleted: not the same rows"
 echo "archive: $(wc -l < "$work/gone") rows archived and deleted, $(wc -l < "$work/expected") left"
+
+# ---- the health check counts what the run would move: a cycle is due
+db="$work/health.db"
+got=$(q "CREATE TABLE p (id INTEGER PRIMARY KEY, partner INTEGER REFERENCES p, seen_at TEXT NOT NULL);
+  CREATE INDEX p_seen ON p (seen_at);
+  INSERT INTO p VALUES (1, 2, '2020-01-01'), (2, 1, '2020-01-01'), (3, 3, '2020-01-01'), (4, NULL, '2020-01-01'),
+    (5, 4, '2099-01-01');
+  SELECT dbretain_add('old_p', 'p', 'seen_at', '1 year', 'delete');
+  SELECT dbcare_set('health.retention.warn', '0');
+  SELECT message FROM dbhealth_checks('standard') WHERE name = 'retention';" | tail -1)
+[ "$got" = "policy old_p has 3 rows of p due (1 batches)" ] || fail "health: $got"
