@@ -66,6 +66,7 @@ const dbc_dialect sqldbc_dialect = {
     .optimize_statement = "PRAGMA optimize",
     .incremental_vacuum = "PRAGMA incremental_vacuum",
 
+    .restrict_per_row = true,
     .row_id = "rowid",
     .row_id_type = "INTEGER",
     .timestamp_type = "TIMESTAMP",

@@ -240,6 +240,11 @@ typedef struct dbc_dialect {
 	 * gives to another (a DELETE ... RETURNING feeding an INSERT); false:
 	 * each change is a statement of its own. */
 	bool writable_cte;
+	/* A foreign key ON DELETE RESTRICT is checked as each row goes, so a
+	 * row it references goes only after (in an earlier statement than) the
+	 * rows referencing it (SQLite); false: at the end of the statement, as
+	 * NO ACTION is (PostgreSQL): rows referencing each other go together. */
+	bool restrict_per_row;
 	/* A DELETE leaves its rows' index entries behind until a vacuum removes
 	 * them (PostgreSQL's MVCC): a scan from an index's start walks over
 	 * every row deleted since; false: deleted rows leave the index at once. */

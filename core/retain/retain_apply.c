@@ -72,23 +72,6 @@ static char *column_list(dbc_ctx *ctx, const dbc_table *t)
 	return dbc_buf_finish(&b);
 }
 
-/* The next batch's rows: due, not blocked, oldest first. Where they are
- * picked twice (INSERT, then DELETE) the order is total, so both statements
- * pick the same rows. */
-static char *pick_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
-                      int64_t n, bool resumed)
-{
-	const dbc_dialect *d = ctx->host->dialect;
-	char *from = resumed ? dbc_printf(ctx, " AND s.%s >= %s", pc->qc,
-	                                  eng->param_as(ctx, 2, d->time_param_type))
-	                     : "";
-	char *lock = d->skip_locked ? dbc_printf(ctx, d->skip_locked, "s") : "";
-	return dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s%s%s ORDER BY s.%s%s%s LIMIT %lld%s",
-	                  pc->row_id, dbc_retain_only(ctx), pc->qt, pc->due, from ? from : "",
-	                  pc->unblocked, pc->qc, d->writable_cte ? "" : ", s.",
-	                  d->writable_cte ? "" : pc->row_id, (long long)n, lock ? lock : "");
-}
-
 static int changes(dbc_ctx *ctx, int64_t *n)
 {
 	char *text = NULL;
@@ -98,17 +81,21 @@ static int changes(dbc_ctx *ctx, int64_t *n)
 	return DBC_OK;
 }
 
-/* Moves one batch of at most n rows, starting at *resume (the newest age
- * value the previous batch moved; NULL: at the oldest row) where the engine
- * resumes batches, and sets it for the next; *moved: how many; *taken: how
- * many it picked (more than moved when rows it locked turned out blocked). */
+/* Moves one batch of at most n rows (sweep: every row the rule removes),
+ * starting at *resume (the newest age value the previous batch moved; NULL:
+ * at the oldest row) where the engine resumes batches, and sets it for the
+ * next; *moved: how many; *taken: how many it picked (more than moved when
+ * rows it locked turned out kept). The rows it moves are those the one rule
+ * (dbc_retain_removable) removes of its candidates. */
 static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
-                      const char *cols, int64_t n, char **resume, int64_t *moved, int64_t *taken)
+                      const char *cols, int64_t n, bool sweep, char **resume, int64_t *moved,
+                      int64_t *taken)
 {
 	*moved = *taken = 0;
 	const dbc_host *h = ctx->host;
-	bool resumed = h->dialect->dead_index_entries && *resume;
-	char *rows = eng->rows_in(ctx, pc->row_id, pick_sql(ctx, eng, pc, n, resumed));
+	bool resumed = !sweep && h->dialect->dead_index_entries && *resume;
+	char *pick = dbc_retain_pick(ctx, eng, pc, n, resumed, sweep);
+	char *rows = dbc_retain_removable(ctx, eng, pc, pick);
 	if (!rows)
 		return DBC_ERROR;
 	dbc_value params[2] = {dbc_text(pc->cutoff), dbc_text(resumed ? *resume : NULL)};
@@ -124,11 +111,13 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 		 * and no child can reference a locked row until the batch ends.
 		 * Locked rows do not change in between: each is still due. */
 		char *ids;
-		if (dbc_retain_lock_rows(ctx, eng, pick_sql(ctx, eng, pc, n, resumed), nparams, params,
-		                         &ids, taken) != DBC_OK)
+		if (dbc_retain_lock_rows(ctx, eng, pick, nparams, params, &ids, taken) != DBC_OK)
 			return DBC_ERROR;
-		char *among = eng->rows_among(ctx, pc->row_id, 1);
-		rows = among ? dbc_printf(ctx, "%s%s", among, pc->unblocked) : NULL;
+		char *among = eng->rows_among(ctx, dbc_printf(ctx, "s.%s", pc->row_id), 1);
+		char *locked = among ? dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s", pc->row_id,
+		                                  dbc_retain_only(ctx), pc->qt, among)
+		                     : NULL;
+		rows = dbc_retain_removable(ctx, eng, pc, locked);
 		params[0] = dbc_text(ids);
 		nparams = 1;
 		if (!rows)
@@ -167,13 +156,13 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	int64_t inserted = 0;
 	if (archive) {
 		char *ins =
-		    dbc_printf(ctx, "INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM %s WHERE %s",
+		    dbc_printf(ctx, "INSERT INTO %s (%s, archived_at) SELECT %s, %s FROM %s AS s WHERE %s",
 		               pc->qtarget, cols, cols, ctx->host->dialect->column_now, pc->qt, rows);
 		if (!ins || h->query(ctx, ins, 1, &cut, NULL, NULL) != DBC_OK ||
 		    changes(ctx, &inserted) != DBC_OK)
 			return DBC_ERROR;
 	}
-	char *del = dbc_printf(ctx, "DELETE FROM %s WHERE %s", pc->qt, rows);
+	char *del = dbc_printf(ctx, "DELETE FROM %s AS s WHERE %s", pc->qt, rows);
 	if (!del || h->query(ctx, del, 1, &cut, NULL, NULL) != DBC_OK || changes(ctx, moved) != DBC_OK)
 		return DBC_ERROR;
 	*taken = *moved;
@@ -183,7 +172,8 @@ static int move_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 /* One batch in its own savepoint; a purge lets its deletes through the
  * soft-delete trigger. */
 static int run_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
-                     const char *cols, int64_t n, char **resume, int64_t *moved, int64_t *taken)
+                     const char *cols, int64_t n, bool sweep, char **resume, int64_t *moved,
+                     int64_t *taken)
 {
 	const dbc_host *h = ctx->host;
 	int level = h->savepoint(ctx);
@@ -195,17 +185,17 @@ static int run_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy
 		int mark;
 		rc = eng->purge_through(ctx, pc->t, &mark);
 		if (rc == DBC_OK) {
-			rc = move_batch(ctx, eng, pc, cols, n, resume, moved, taken);
+			rc = move_batch(ctx, eng, pc, cols, n, sweep, resume, moved, taken);
 			eng->purge_end(mark);
 		}
 	} else if (purge) {
 		rc = h->exec(ctx, pc->bypass_drop) == DBC_OK &&
-		             move_batch(ctx, eng, pc, cols, n, resume, moved, taken) == DBC_OK &&
+		             move_batch(ctx, eng, pc, cols, n, sweep, resume, moved, taken) == DBC_OK &&
 		             h->exec(ctx, pc->bypass_create) == DBC_OK
 		         ? DBC_OK
 		         : DBC_ERROR;
 	} else {
-		rc = move_batch(ctx, eng, pc, cols, n, resume, moved, taken);
+		rc = move_batch(ctx, eng, pc, cols, n, sweep, resume, moved, taken);
 	}
 	if (rc == DBC_OK)
 		return h->release(ctx, level);
@@ -237,22 +227,90 @@ static int record_totals(dbc_ctx *ctx, const dbc_policy *p, int64_t archived, in
 	return sql ? ctx->host->query(ctx, sql, 3, v, NULL, NULL) : DBC_ERROR;
 }
 
-/* Whether a key keeping pc's rows is the table's own (a tree: replies to
- * replies). A batch takes only rows nothing references; the rows the batch's
- * rows alone referenced are free once it is done, as the engine checking the
- * key at the end of one statement deleting them all would have them, so the
- * run takes another pass while a pass frees rows: a chain of due rows goes
- * in one run, leaves first, also where the run resumed past the rows its
- * earlier batches freed (dbretain_run's steps). (A cycle of due rows stays,
- * counted as blocked.) */
-static bool refers_to_itself(const dbc_policy_ctx *pc)
+/* A table with a key of its own (a tree: replies to replies): a batch
+ * takes rows nothing references (leaves); the rows they alone referenced
+ * are free once it is done, so the run takes another pass while a pass
+ * frees rows: a chain of due rows goes in one run, leaves first, also where
+ * the run resumed past the rows its earlier batches freed (dbretain_run's
+ * steps). When a pass from the oldest row finds no leaf, a sweep takes
+ * every due row no staying row references (a cycle and the rows it
+ * references) in one statement, then passes go on. */
+static int move_rows(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
+                     const char *cols, int64_t batch, int64_t max_rows, char **resume,
+                     int64_t *moved)
 {
-	for (int i = 0; i < pc->nblockers; i++) {
-		const dbc_constraint *fk = pc->blocker_keys[i].fk;
-		if (fk >= pc->t->constraints && fk < pc->t->constraints + pc->t->nconstraints)
-			return true;
+	const bool tree = dbc_retain_self_keyed(pc);
+	bool sweep = false;
+	*moved = 0;
+	while (*moved < max_rows) {
+		int64_t n = max_rows - *moved < batch ? max_rows - *moved : batch, k = 0, picked = 0;
+		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
+			return DBC_ERROR;
+		bool from_oldest = *resume == NULL;
+		if (run_batch(ctx, eng, pc, cols, n, sweep, resume, &k, &picked) != DBC_OK)
+			return DBC_ERROR;
+		*moved += k;
+		if (sweep && k == 0)
+			break;
+		if (!sweep && picked == n)
+			continue;
+		/* a short pass: done, unless rows it or an earlier one freed lie
+		 * behind where it started (then another pass, from the oldest) */
+		if (!tree)
+			break;
+		sweep = !sweep && k == 0 && from_oldest;
+		*resume = NULL;
 	}
-	return false;
+	return DBC_OK;
+}
+
+/* What apply_one's call leaves (r->remaining, r->blocked), each counted up
+ * to bound. A table with a key of its own counts by the one rule over every
+ * due row (a row is kept only by a row that stays); another counts its rows
+ * one by one, up to the bound. */
+static int count_left(dbc_ctx *ctx, const dbc_policy_ctx *pc, int64_t bound, dbc_retain_result *r)
+{
+	dbc_value cut = dbc_text(pc->cutoff);
+	bool ok = true;
+	const char *only = dbc_retain_only(ctx);
+	if (dbc_retain_self_keyed(pc)) {
+		char *due = dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s", pc->row_id, only, pc->qt,
+		                       pc->due);
+		char *with = due ? dbc_retain_kept_with(ctx, pc, due) : NULL;
+		if (!with)
+			return DBC_ERROR;
+		r->remaining = count_of(ctx,
+		                        dbc_printf(ctx,
+		                                   "%sSELECT count(*) FROM (SELECT d.id FROM dbcare_cand "
+		                                   "AS d EXCEPT SELECT k.id FROM dbcare_kept AS k "
+		                                   "LIMIT %lld) AS d",
+		                                   with, (long long)bound),
+		                        &cut, &ok);
+		if (ok)
+			r->blocked = count_of(ctx,
+			                      dbc_printf(ctx,
+			                                 "%sSELECT count(*) FROM (SELECT k.id FROM "
+			                                 "dbcare_kept AS k LIMIT %lld) AS d",
+			                                 with, (long long)bound),
+			                      &cut, &ok);
+		return ok ? DBC_OK : DBC_ERROR;
+	}
+	r->remaining = count_of(ctx,
+	                        dbc_printf(ctx,
+	                                   "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+	                                   "WHERE %s%s LIMIT %lld) AS d",
+	                                   only, pc->qt, pc->due, pc->unblocked, (long long)bound),
+	                        &cut, &ok);
+	if (ok && pc->blocked)
+		r->blocked = count_of(ctx,
+		                      dbc_printf(ctx,
+		                                 "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
+		                                 "WHERE %s AND (%s) LIMIT %lld) AS d",
+		                                 only, pc->qt, pc->due, pc->blocked, (long long)bound),
+		                      &cut, &ok);
+	else
+		r->blocked = 0;
+	return ok ? DBC_OK : DBC_ERROR;
 }
 
 static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
@@ -290,54 +348,15 @@ static int apply_one(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema
 	if (!cols)
 		return DBC_ERROR;
 	int64_t moved = 0;
-	const bool tree = refers_to_itself(&pc);
-	while (moved < max_rows) {
-		int64_t n = max_rows - moved < batch ? max_rows - moved : batch, k = 0, picked = 0;
-		if (ctx->host->interrupted && ctx->host->interrupted(ctx))
-			return DBC_ERROR;
-		bool from_oldest = r->resume == NULL;
-		if (run_batch(ctx, eng, &pc, cols, n, &r->resume, &k, &picked) != DBC_OK)
-			return DBC_ERROR;
-		moved += k;
-		if (picked == n)
-			continue;
-		/* a short pass: done, unless rows it or an earlier one freed lie
-		 * behind where it started (then another pass, from the oldest) */
-		if (!tree || (k == 0 && from_oldest))
-			break;
-		r->resume = NULL;
-	}
+	if (move_rows(ctx, eng, &pc, cols, batch, max_rows, &r->resume, &moved) != DBC_OK)
+		return DBC_ERROR;
 	if (p->action == DBC_RETAIN_ARCHIVE)
 		r->archived = moved;
 	else
 		r->deleted = moved;
-	if (record_totals(ctx, p, r->archived, r->deleted) != DBC_OK)
+	if (record_totals(ctx, p, r->archived, r->deleted) != DBC_OK ||
+	    (count && count_left(ctx, &pc, bound, r) != DBC_OK))
 		return DBC_ERROR;
-	if (count) {
-		/* counted up to the most the next call moves (bound), not over the
-		 * whole backlog: a loop of calls stays linear in the rows it moves */
-		dbc_value cut = dbc_text(pc.cutoff);
-		bool ok = true;
-		r->remaining = count_of(ctx,
-		                        dbc_printf(ctx,
-		                                   "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-		                                   "WHERE %s%s LIMIT %lld) AS d",
-		                                   dbc_retain_only(ctx), pc.qt, pc.due, pc.unblocked,
-		                                   (long long)bound),
-		                        &cut, &ok);
-		if (ok && pc.blocked)
-			r->blocked = count_of(ctx,
-			                      dbc_printf(ctx,
-			                                 "SELECT count(*) FROM (SELECT 1 FROM %s%s AS s "
-			                                 "WHERE %s AND (%s) LIMIT %lld) AS d",
-			                                 dbc_retain_only(ctx), pc.qt, pc.due, pc.blocked,
-			                                 (long long)bound),
-			                      &cut, &ok);
-		else
-			r->blocked = 0;
-		if (!ok)
-			return DBC_ERROR;
-	}
 	r->duration_ms = dbc_monotonic_ms() - started;
 	return DBC_OK;
 }

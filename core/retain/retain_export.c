@@ -105,8 +105,22 @@ static char *in_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	return sub && id ? eng->rows_in(ctx, id, sub) : NULL;
 }
 
-/* The batch's rows that are still there, still due and not blocked: as
- * JSON lines with their count and hash. */
+/* The rows of batch $2 that are still there and still due, over alias s
+ * (and with among, those of them it locked: $3), that the one rule
+ * removes: the rows it archives are the rows its delete takes. */
+static char *batch_removable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
+                             const char *among)
+{
+	char *in = in_batch(ctx, eng, pc);
+	char *cands = in ? dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s AND %s%s%s", pc->row_id,
+	                              dbc_retain_only(ctx), pc->qt, in, pc->due, among ? " AND " : "",
+	                              among ? among : "")
+	                 : NULL;
+	return dbc_retain_removable(ctx, eng, pc, cands);
+}
+
+/* The batch's rows that are still there, still due and removed by the
+ * rule: as JSON lines with their count and hash. */
 static int read_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
                       int64_t batch_id, rows_acc *a)
 {
@@ -114,10 +128,10 @@ static int read_batch(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_polic
 	a->t = pc->t;
 	dbc_buf_init(&a->lines, ctx);
 	dbc_buf_append(&a->lines, "");
-	char *in = in_batch(ctx, eng, pc), *cols = columns_of(ctx, pc->t, "s.");
-	char *sql = in && cols ? dbc_printf(ctx, "SELECT %s FROM %s%s AS s WHERE %s AND %s%s", cols,
-	                                    dbc_retain_only(ctx), pc->qt, in, pc->due, pc->unblocked)
-	                       : NULL;
+	char *rows = batch_removable(ctx, eng, pc, NULL), *cols = columns_of(ctx, pc->t, "s.");
+	char *sql = rows && cols ? dbc_printf(ctx, "SELECT %s FROM %s%s AS s WHERE %s", cols,
+	                                      dbc_retain_only(ctx), pc->qt, rows)
+	                         : NULL;
 	dbc_value v[2] = {dbc_text(pc->cutoff), dbc_int(batch_id)};
 	return sql ? ctx->host->query(ctx, sql, 2, v, take_row, a) : DBC_ERROR;
 }
@@ -248,6 +262,19 @@ static int repick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ct
 	return *payload && b->hash ? set_state(ctx, b->id, b->stage, b->rows, b->hash) : DBC_ERROR;
 }
 
+/* How many rows batch id names. */
+static int batch_size(dbc_ctx *ctx, int64_t id, int64_t *n)
+{
+	char *text = NULL;
+	char *sql = dbc_printf(ctx, "SELECT count(*) FROM %s" BATCH_ROWS " WHERE batch_id = $1",
+	                       ctx->host->book_prefix);
+	dbc_value v = dbc_int(id);
+	if (!sql || dbc_query_text(ctx, sql, 1, &v, &text, NULL) != DBC_OK)
+		return DBC_ERROR;
+	*n = text ? strtoll(text, NULL, 10) : 0;
+	return DBC_OK;
+}
+
 /* A new batch: at most n due, unblocked rows, oldest first, skipping rows
  * other transactions hold. b->found false when nothing is due. */
 static int pick_new(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_schema *s,
@@ -276,20 +303,25 @@ static int pick_new(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_schema *s,
 	b->id = strtoll(b->key, NULL, 10);
 	b->key = key;
 	b->fingerprint = fingerprint;
-	char *lock = d->skip_locked ? dbc_printf(ctx, d->skip_locked, "s") : "";
-	char *pick =
-	    dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s%s ORDER BY s.%s, s.%s LIMIT %lld%s",
-	               pc->row_id, dbc_retain_only(ctx), pc->qt, pc->due, pc->unblocked, pc->qc,
-	               pc->row_id, (long long)n, lock ? lock : "");
-	char *in = pick ? eng->rows_in(ctx, pc->row_id, pick) : NULL;
-	char *keys = in ? dbc_printf(ctx,
-	                             "INSERT INTO %s" BATCH_ROWS " (batch_id, row_key) SELECT $2, "
-	                             "CAST(%s AS text) FROM %s%s WHERE %s",
-	                             prefix, pc->row_id, dbc_retain_only(ctx), pc->qt, in)
-	                : NULL;
+	/* the batch's candidates as an apply picks them: the oldest leaves,
+	 * or when there is none, the sweep (a cycle and what it references) */
 	dbc_value kv[2] = {dbc_text(pc->cutoff), dbc_int(b->id)};
-	if (!keys || ctx->host->query(ctx, keys, 2, kv, NULL, NULL) != DBC_OK ||
-	    repick(ctx, eng, pc, b, payload) != DBC_OK)
+	for (int sweep = 0; sweep < 2; sweep++) {
+		char *pick = dbc_retain_pick(ctx, eng, pc, n, false, sweep);
+		char *in = pick ? eng->rows_in(ctx, pc->row_id, pick) : NULL;
+		char *keys = in ? dbc_printf(ctx,
+		                             "INSERT INTO %s" BATCH_ROWS " (batch_id, row_key) SELECT $2, "
+		                             "CAST(%s AS text) FROM %s%s WHERE %s",
+		                             prefix, pc->row_id, dbc_retain_only(ctx), pc->qt, in)
+		                : NULL;
+		int64_t added = 0;
+		if (!keys || ctx->host->query(ctx, keys, 2, kv, NULL, NULL) != DBC_OK ||
+		    batch_size(ctx, b->id, &added) != DBC_OK)
+			return DBC_ERROR;
+		if (added > 0 || !dbc_retain_self_keyed(pc))
+			break;
+	}
+	if (repick(ctx, eng, pc, b, payload) != DBC_OK)
 		return DBC_ERROR;
 	if (b->rows > 0) {
 		b->found = true;
@@ -384,7 +416,7 @@ static int delete_verified(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
 	memset(&a, 0, sizeof(a));
 	a.t = pc->t;
 	dbc_buf_init(&a.lines, ctx);
-	char *in = in_batch(ctx, eng, pc), *cols = columns_of(ctx, pc->t, "");
+	char *in = in_batch(ctx, eng, pc), *cols = columns_of(ctx, pc->t, ""), *among = NULL;
 	dbc_value v[3] = {dbc_text(pc->cutoff), dbc_int(b->id), dbc_null()};
 	int nv = 2;
 	if (in && eng->locked_ids && pc->blocked) {
@@ -398,8 +430,9 @@ static int delete_verified(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
 		char *pick = dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s AND %s%s", pc->row_id,
 		                        dbc_retain_only(ctx), pc->qt, in, pc->due,
 		                        skip ? dbc_printf(ctx, skip, "s") : "");
-		char *ids, *among = eng->rows_among(ctx, pc->row_id, 3);
+		char *ids;
 		int64_t locked;
+		among = eng->rows_among(ctx, dbc_printf(ctx, "s.%s", pc->row_id), 3);
 		if (!pick || !among ||
 		    dbc_retain_lock_rows(ctx, eng, pick, 2, v, &ids, &locked) != DBC_OK) {
 			ctx->host->rollback(ctx, inner);
@@ -407,12 +440,11 @@ static int delete_verified(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_
 		}
 		v[2] = dbc_text(ids);
 		nv = 3;
-		in = dbc_printf(ctx, "%s AND %s", in, among);
 	}
-	char *del = in && cols
-	                ? dbc_printf(ctx, "DELETE FROM %s%s AS s WHERE %s AND %s%s RETURNING %s",
-	                             dbc_retain_only(ctx), pc->qt, in, pc->due, pc->unblocked, cols)
-	                : NULL;
+	char *rows = in ? batch_removable(ctx, eng, pc, among) : NULL;
+	char *del = rows && cols ? dbc_printf(ctx, "DELETE FROM %s%s AS s WHERE %s RETURNING %s",
+	                                      dbc_retain_only(ctx), pc->qt, rows, cols)
+	                         : NULL;
 	char *hash = del && ctx->host->query(ctx, del, nv, v, take_row, &a) == DBC_OK
 	                 ? dbc_rows_hash_text(ctx, &a.h)
 	                 : NULL;

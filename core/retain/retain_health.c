@@ -64,6 +64,23 @@ static int count_archive(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_h
 	    0, NULL, &a->rows);
 }
 
+/* Counting the rows a run would move now: due, and removed by the one
+ * rule (retain_removable.c; on a table referencing itself a row only rows
+ * going with it reference, a cycle of due rows, counts too). */
+static char *due_sql(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc)
+{
+	const char *only = dbc_retain_only(ctx);
+	if (!dbc_retain_self_keyed(pc))
+		return dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s%s", only, pc->qt,
+		                  pc->due_now, pc->unblocked);
+	char *cands = dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s", pc->row_id, only, pc->qt,
+	                         pc->due_now);
+	char *gone = cands ? dbc_retain_removable(ctx, eng, pc, cands) : NULL;
+	return gone ? dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s", only, pc->qt,
+	                         pc->due_now, gone)
+	            : NULL;
+}
+
 int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain_health *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -91,10 +108,7 @@ int dbc_retain_health_read(dbc_ctx *ctx, const dbc_retain_hooks *eng, dbc_retain
 		dbc_retain_health_policy *h = &out->policies[out->npolicies++];
 		h->policy = p->name;
 		h->table = dbc_qualified_name(ctx, p->table_schema, p->table_name);
-		if (count_rows(ctx,
-		               dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s%s",
-		                          dbc_retain_only(ctx), pc.qt, pc.due_now, pc.unblocked),
-		               0, NULL, &h->due) != DBC_OK)
+		if (count_rows(ctx, due_sql(ctx, eng, &pc), 0, NULL, &h->due) != DBC_OK)
 			return DBC_ERROR;
 		h->batches = (h->due + batch - 1) / batch;
 		if (p->action != DBC_RETAIN_ARCHIVE || dbc_retain_external(p))

@@ -167,6 +167,20 @@ static const dbc_strlist *parent_columns(const dbc_table *parent, const dbc_cons
 	return &c->ref_columns;
 }
 
+/* "row c references row <alias> through key c", compared with "=" where the
+ * host writes no key's own operators (SQLite). */
+static char *column_match(dbc_ctx *ctx, const dbc_constraint *c, const dbc_strlist *refs,
+                          const char *alias)
+{
+	dbc_buf m;
+	dbc_buf_init(&m, ctx);
+	for (int k = 0; k < refs->n; k++)
+		dbc_buf_appendf(&m, "%sc.%s = %s.%s", k ? " AND " : "",
+		                ctx->host->quote_ident(ctx, c->columns.items[k]), alias,
+		                ctx->host->quote_ident(ctx, refs->items[k]));
+	return dbc_buf_finish(&m);
+}
+
 static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, const dbc_constraint *c)
 {
 	blocker_sql *b = arg;
@@ -192,6 +206,11 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 	const char *leaving = leaving_filter(ctx, b, child, c);
 	if (!leaving)
 		return DBC_ERROR;
+	dbc_blocker_key key = {.fk = c};
+	key.self = dbc_retain_same_name(ctx, child->schema, b->parent->schema) &&
+	           dbc_retain_same_name(ctx, child->name, b->parent->name);
+	key.at_end = !c->on_delete || strcasecmp(c->on_delete, "restrict") != 0 ||
+	             !ctx->host->dialect->restrict_per_row;
 	dbc_buf e;
 	dbc_buf_init(&e, ctx);
 	dbc_buf_appendf(&e, "EXISTS (SELECT 1 FROM %s AS c",
@@ -211,20 +230,22 @@ static int add_blocker_sql(dbc_ctx *ctx, void *arg, const dbc_table *child, cons
 			return dbc_error(ctx, DBC_SQLSTATE_BAD_STATE, "foreign key %s of table %s: %s", c->name,
 			                 dbc_qualified_name(ctx, child->schema, child->name), skip);
 		dbc_buf_appendf(&e, ", (SELECT s.*) AS p WHERE (%s)%s)", match, leaving);
+		key.match_p = key.match_s = match;
+		key.from_s = ", (SELECT s.*) AS p";
 	} else {
-		dbc_buf_append(&e, " WHERE ");
-		for (int k = 0; k < refs->n; k++)
-			dbc_buf_appendf(&e, "%sc.%s = s.%s", k ? " AND " : "",
-			                ctx->host->quote_ident(ctx, c->columns.items[k]),
-			                ctx->host->quote_ident(ctx, refs->items[k]));
-		dbc_buf_appendf(&e, "%s)", leaving);
+		key.match_s = column_match(ctx, c, refs, "s");
+		key.match_p = column_match(ctx, c, refs, "p");
+		key.from_s = "";
+		if (!key.match_s || !key.match_p)
+			return DBC_ERROR;
+		dbc_buf_appendf(&e, " WHERE %s%s)", key.match_s, leaving);
 	}
-	char *exists = dbc_buf_finish(&e);
-	if (!exists)
+	key.exists = dbc_buf_finish(&e);
+	if (!key.exists)
 		return DBC_ERROR;
-	dbc_buf_appendf(&b->none, " AND NOT %s", exists);
-	dbc_buf_appendf(&b->any, "%s%s", b->n ? " OR " : "", exists);
-	b->keys[b->n++] = (dbc_blocker_key){c, exists};
+	dbc_buf_appendf(&b->none, " AND NOT %s", key.exists);
+	dbc_buf_appendf(&b->any, "%s%s", b->n ? " OR " : "", key.exists);
+	b->keys[b->n++] = key;
 	return DBC_OK;
 }
 

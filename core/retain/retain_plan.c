@@ -40,15 +40,23 @@ typedef struct blockers_json {
 } blockers_json;
 
 /* How many due rows of the policy's table key (one of pc's blockers) keeps
- * now; -1 when the key is not among them (columns it cannot compare). */
+ * now; -1 when the key is not among them (columns it cannot compare). A
+ * due row referenced only by rows that go with it (a tree, a cycle of due
+ * rows) is not kept: on a table with a key of its own the one rule of
+ * retain_removable.c counts, as the run decides. */
 static int64_t due_blocked_by(dbc_ctx *ctx, const dbc_policy_ctx *pc, const dbc_constraint *key)
 {
 	for (int i = 0; i < pc->nblockers; i++) {
 		if (pc->blocker_keys[i].fk != key)
 			continue;
 		char *sql =
-		    dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s", dbc_retain_only(ctx),
-		               pc->qt, pc->due_now, pc->blocker_keys[i].exists);
+		    !dbc_retain_self_keyed(pc)
+		        ? dbc_printf(ctx, "SELECT count(*) FROM %s%s AS s WHERE %s AND %s",
+		                     dbc_retain_only(ctx), pc->qt, pc->due_now, pc->blocker_keys[i].exists)
+		        : dbc_retain_kept_by(ctx, pc, &pc->blocker_keys[i],
+		                             dbc_printf(ctx, "SELECT s.%s FROM %s%s AS s WHERE %s",
+		                                        pc->row_id, dbc_retain_only(ctx), pc->qt,
+		                                        pc->due_now));
 		due_row d = {0, NULL};
 		if (!sql || ctx->host->query(ctx, sql, 0, NULL, take_count, &d) != DBC_OK)
 			return -1;

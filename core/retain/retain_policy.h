@@ -43,6 +43,15 @@ const char *dbc_retain_action_name(dbc_retain_action a);
 typedef struct dbc_blocker_key {
 	const dbc_constraint *fk;
 	char *exists;
+	/* The key is the source table's own (a row referencing a row of its
+	 * table: a tree, or a cycle), and whether the engine checks it at the
+	 * end of the statement (NO ACTION; RESTRICT unless the dialect's
+	 * restrict_per_row): rows referencing each other may then go together. */
+	bool self, at_end;
+	/* "row c references row p", over aliases c (the child) and p (a row of
+	 * the source); and the same over alias s for the parent, to be written
+	 * after "FROM <child> AS c" + from_s + " WHERE ". */
+	char *match_p, *match_s, *from_s;
 } dbc_blocker_key;
 
 /* A policy resolved against the live schema. */
@@ -118,5 +127,34 @@ int dbc_retain_blockers(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_sch
 int dbc_retain_blockers_leaving(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_schema *s,
                                 const dbc_table *t, const char *leaving, char **unblocked,
                                 char **blocked, dbc_blocker_key **keys, int *n);
+
+/* ---- which rows a batch removes (retain_removable.c: the one rule) */
+
+/* Whether a key of pc's table itself keeps its rows (a tree, a cycle). */
+bool dbc_retain_self_keyed(const dbc_policy_ctx *pc);
+/* The head of a statement, "WITH RECURSIVE dbcare_cand(id) AS (cands),
+ * dbcare_kept(id) AS (...) ": cands (a query of row identities, its
+ * parameters the statement's) and, among them, the kept ones: referenced
+ * through a key that keeps rows by a row that stays (of another table, no
+ * candidate, or kept itself; for a key checked as each row goes, any other
+ * row). */
+char *dbc_retain_kept_with(dbc_ctx *ctx, const dbc_policy_ctx *pc, const char *cands);
+/* The condition over alias s "s is one of cands and not kept": the rows one
+ * DELETE removes from them, which the engine enforcing every key accepts. */
+char *dbc_retain_removable(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
+                           const char *cands);
+/* The candidates of a policy's next batch, a query of row identities over
+ * the cutoff $1 (and with resumed, the point $2 the batch resumes at),
+ * locking its rows where the engine locks rows: at most n due rows no row
+ * references, oldest first (leaves: a tree goes from them, pass by pass);
+ * with sweep, every due row the rule removes (what the leaves leave: a cycle
+ * and the rows it references), however many. */
+char *dbc_retain_pick(dbc_ctx *ctx, const dbc_retain_hooks *eng, const dbc_policy_ctx *pc,
+                      int64_t n, bool resumed, bool sweep);
+/* A statement counting the kept rows among cands that key k (one of pc's
+ * blocker_keys) keeps: referenced through it by a row that stays (for a key
+ * checked as each row goes, by any other row). */
+char *dbc_retain_kept_by(dbc_ctx *ctx, const dbc_policy_ctx *pc, const dbc_blocker_key *k,
+                         const char *cands);
 
 #endif
