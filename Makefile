@@ -246,16 +246,23 @@ $(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(UNIT_OBJS)
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 ASAN_BUILD  := $(BUILD)/asan
 ASAN_DRIVER := $(ASAN_BUILD)/sqlite_driver
+# The C programs that drive the module through SQLite's C API (script tests
+# run them under valgrind; the ASan suite runs these sanitized builds).
+ASAN_CAPI   := $(patsubst test/script/lib/%.c,$(ASAN_BUILD)/%,$(wildcard test/script/lib/capi_*.c))
 
 .PHONY: asan check-asan check-valgrind fuzz fuzz-build pg-asan check-pg-asan
 asan:
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
 	  EXTRA_CFLAGS="$(SAN_FLAGS) -O1" EXTRA_LDFLAGS="$(SAN_FLAGS)" sqlite unit
-	@$(MAKE) --no-print-directory $(ASAN_DRIVER)
+	@$(MAKE) --no-print-directory $(ASAN_DRIVER) $(ASAN_CAPI)
 
 $(ASAN_DRIVER): test/asan/sqlite_driver.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3
+
+$(ASAN_BUILD)/capi_%: test/script/lib/capi_%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O1 -g $(WARNINGS) $(SAN_FLAGS) -o $@ $< -lsqlite3
 
 check-asan: asan
 	@DBC_SUITES=asan test/harness/run_tests.sh

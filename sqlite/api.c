@@ -21,12 +21,19 @@ typedef struct sqldbc_glue {
 } sqldbc_glue;
 
 /* What a function of form CORE_SCALAR is registered with (its user data,
- * freed by SQLite with the function). */
+ * freed by SQLite with the function; it holds the connection state). */
 typedef struct core_call {
 	sqldbc_conn *conn;
 	const dbc_api_fn *fn;
 	dbc_api_entry entry;
 } core_call;
+
+static void core_call_free(void *p)
+{
+	core_call *cc = p;
+	sqldbc_conn_release(cc->conn);
+	sqlite3_free(cc);
+}
 
 static void health_engine(dbc_ctx *ctx, dbc_health_hooks *eng)
 {
@@ -145,12 +152,12 @@ static int register_scalar(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn,
 			cc->conn = conn;
 			cc->fn = fn;
 			cc->entry = g->entry;
+			sqldbc_conn_hold(conn);
 			/* SQLite frees cc with the function, also when this fails */
 			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, cc, call_core_fn, NULL, NULL,
-			                                sqlite3_free);
+			                                core_call_free);
 		} else {
-			rc = sqlite3_create_function_v2(db, fn->name, narg, flags, conn, g->scalar, NULL, NULL,
-			                                NULL);
+			rc = sqldbc_conn_function(db, fn->name, narg, flags, conn, g->scalar);
 		}
 		if (rc != SQLITE_OK) {
 			*errmsg = sqlite3_mprintf("dbcare: could not register function %s: %s", fn->name,

@@ -282,8 +282,8 @@ int sqldbc_audit_direct_register(sqlite3 *db, sqldbc_conn *conn)
 	if (!sqldbc_audit_can_skip())
 		return SQLITE_OK;
 	/* not DETERMINISTIC: evaluated for every row, never once per statement */
-	return sqlite3_create_function_v2(db, "sqlite_compileoption_used", 1, SQLDBC_INNOCUOUS, conn,
-	                                  compileoption_used, NULL, NULL, NULL);
+	return sqldbc_conn_function(db, "sqlite_compileoption_used", 1, SQLDBC_INNOCUOUS, conn,
+	                            compileoption_used);
 }
 
 static int collect_name(dbc_ctx *ctx, void *arg, int ncol, const dbc_value *c)

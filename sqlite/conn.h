@@ -32,7 +32,31 @@ struct sqldbc_conn {
 	/* pitr_module.c: the point-in-time capture of this connection's
 	 * commits (backup.log.dir set); NULL: none */
 	struct sqldbc_pitr *pitr;
+	/* conn_life.c: what holds this state (counted: a state the module
+	 * registered on the application's connection, not a scratch
+	 * connection's state on the stack) */
+	int refs;
+	bool counted;
+	void (*free_parts)(sqldbc_conn *conn); /* frees what the state owns */
 };
+
+/* conn_life.c: a new state for db, held by nothing yet (NULL: out of
+ * memory); a reference for each registration that reaches it, let go by
+ * sqldbc_conn_release (its destructor), which frees the state when nothing
+ * holds it any more, after free_parts has removed its hooks and freed what
+ * it owns. */
+sqldbc_conn *sqldbc_conn_new(sqlite3 *db, void (*free_parts)(sqldbc_conn *conn));
+void sqldbc_conn_hold(sqldbc_conn *conn);
+void sqldbc_conn_release(void *conn);
+/* The connection holds the state until it closes (SQLite 3.44 on; before,
+ * only the registrations hold it). SQLite's result code. */
+int sqldbc_conn_attach(sqlite3 *db, sqldbc_conn *conn);
+/* Whether the module is loaded on db already. */
+bool sqldbc_conn_loaded(sqlite3 *db);
+/* sqlite3_create_function_v2 with conn as user data, holding a reference
+ * to it (let go when the function is replaced, removed or closed). */
+int sqldbc_conn_function(sqlite3 *db, const char *name, int nargs, int flags, sqldbc_conn *conn,
+                         void (*fn)(sqlite3_context *, int, sqlite3_value **));
 
 /* pitr_module.c: reads backup.log.dir and, when it is set, makes this
  * connection capture its commits into it (start_now: at once, at load;

@@ -2,6 +2,7 @@
  * entry.c — the loadable extension's entry point: one state per connection,
  * then every function of the API table is registered; the first failure stops the load
  * with the name of what could not be registered. A second load is a no-op.
+ * How long the state lives: conn_life.c.
  */
 #include "audit_sql.h"
 #include "backup_glue.h"
@@ -25,11 +26,13 @@ __attribute__((destructor)) static void module_unloaded(void)
 	sqldbc_backup_scratch_unregister();
 }
 
-/* Runs when the connection closes (or the function is replaced): the only
- * function registered with a destructor owns the connection state. */
-static void conn_free(void *p)
+/* What a connection's state owns, freed when nothing holds the state any
+ * more (conn_life.c): at close, or before SQLite 3.44 once the application
+ * removed every function of the module. The hooks go first
+ * (pitr_module.c, health_monitor.c), so that a connection living on never
+ * calls into freed memory. */
+static void conn_free(sqldbc_conn *conn)
 {
-	sqldbc_conn *conn = p;
 	sqldbc_pitr_free(conn);
 	if (conn->monitor_free)
 		conn->monitor_free(conn);
@@ -37,7 +40,6 @@ static void conn_free(void *p)
 	dbc_js_cache_free(conn->json_cache);
 	sqlite3_free(conn->audit_actor);
 	sqldbc_audit_direct_free(conn);
-	sqlite3_free(conn);
 }
 
 static void state_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
@@ -61,16 +63,6 @@ static void state_request_fn(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_null(c);
 }
 
-/* Loading twice on one connection keeps the first load: replacing its
- * functions would free the state a running dbmonitor tracer still uses. */
-static bool already_loaded(sqlite3 *db)
-{
-	sqlite3_stmt *probe = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT dbcare_internal_state()", -1, &probe, NULL);
-	sqlite3_finalize(probe);
-	return rc == SQLITE_OK;
-}
-
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -89,22 +81,24 @@ __declspec(dllexport)
 		*errmsg = sqlite3_mprintf("%s", missing);
 		return SQLITE_ERROR;
 	}
-	if (already_loaded(db))
+	/* Loading twice on one connection keeps the first load: its state
+	 * stays where the hooks and the functions point (conn_life.c). */
+	if (sqldbc_conn_loaded(db))
 		return SQLITE_OK;
-	sqldbc_conn *conn = sqlite3_malloc(sizeof(*conn));
+	sqldbc_conn *conn = sqldbc_conn_new(db, conn_free);
 	if (!conn)
 		return SQLITE_NOMEM;
-	memset(conn, 0, sizeof(*conn));
-	conn->db = db;
-	int rc = sqlite3_create_function_v2(db, "dbcare_internal_state", 0, SQLDBC_SIDE_EFFECT, conn,
-	                                    state_fn, NULL, NULL, conn_free);
-	if (rc != SQLITE_OK) {
-		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
-		                          sqlite3_errmsg(db));
-		return rc; /* the destructor ran: SQLite frees on failure */
-	}
-	rc = sqlite3_create_function_v2(db, "dbcare_internal_state", 1, SQLDBC_SIDE_EFFECT, conn,
-	                                state_request_fn, NULL, NULL, NULL);
+	/* Each registration below holds the state, and from SQLite 3.44 on the
+	 * connection too, until it closes: replacing one of them never frees
+	 * what the others reach. A failure lets go of what the failed one
+	 * held (SQLite calls its destructor); the rest go at close. */
+	int rc = sqldbc_conn_attach(db, conn);
+	if (rc == SQLITE_OK)
+		rc = sqldbc_conn_function(db, "dbcare_internal_state", 0, SQLDBC_SIDE_EFFECT, conn,
+		                          state_fn);
+	if (rc == SQLITE_OK)
+		rc = sqldbc_conn_function(db, "dbcare_internal_state", 1, SQLDBC_SIDE_EFFECT, conn,
+		                          state_request_fn);
 	if (rc != SQLITE_OK) {
 		*errmsg = sqlite3_mprintf("dbcare: could not register its connection state: %s",
 		                          sqlite3_errmsg(db));

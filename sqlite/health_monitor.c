@@ -33,6 +33,7 @@ typedef struct sqldbc_monitor {
 	double threshold_ms;
 	sqlite3_stmt *probe; /* monitor_installed's statement while it runs */
 	bool probe_heard;
+	bool closing; /* on_trace heard the connection close */
 	int n;
 	mon_entry e[MON_SLOTS];
 } sqldbc_monitor;
@@ -44,12 +45,21 @@ static void monitor_release(sqldbc_monitor *m)
 	sqlite3_free(m);
 }
 
-/* Called by the connection's destructor: the connection is closing, so the
- * tracer goes with it; only the memory is ours to free. */
-static void monitor_free_on_close(sqldbc_conn *conn)
+/* Called when the connection state is freed (conn_life.c): at close, or
+ * while the connection lives on (before SQLite 3.44, the application removed
+ * every function of the module). Then a tracer still installed would read
+ * the freed state at the next statement, so it is removed first: unless
+ * SQLite said the connection closes (it goes with it), the callback is
+ * turned off, the application's own too if it replaced dbmonitor's since
+ * (the statement monitor_installed would run to tell cannot run here). */
+static void monitor_free_with_state(sqldbc_conn *conn)
 {
-	if (conn->monitor)
-		monitor_release(conn->monitor);
+	sqldbc_monitor *m = conn->monitor;
+	if (!m)
+		return;
+	if (!m->closing)
+		sqlite3_trace_v2(conn->db, 0, NULL, NULL);
+	monitor_release(m);
 	conn->monitor = NULL;
 }
 
@@ -73,6 +83,8 @@ static char *copy_sql(const char *sql)
 static int on_trace(unsigned type, void *arg, void *p, void *x)
 {
 	sqldbc_monitor *m = arg;
+	if (type == SQLITE_TRACE_CLOSE && m)
+		m->closing = true;
 	if (type != SQLITE_TRACE_PROFILE || !m)
 		return 0;
 	if (p == m->probe && m->probe) {
@@ -179,10 +191,11 @@ int sqldbc_monitor_start(dbc_ctx *ctx, sqldbc_conn *conn, double threshold_ms, b
 			return dbc_error(ctx, DBC_SQLSTATE_OUT_OF_MEMORY, "out of memory");
 		memset(m, 0, sizeof(*m));
 		conn->monitor = m;
-		conn->monitor_free = monitor_free_on_close;
+		conn->monitor_free = monitor_free_with_state;
 	}
 	m->threshold_ms = threshold_ms;
-	int rc = sqlite3_trace_v2(conn->db, SQLITE_TRACE_PROFILE, on_trace, m);
+	m->closing = false;
+	int rc = sqlite3_trace_v2(conn->db, SQLITE_TRACE_PROFILE | SQLITE_TRACE_CLOSE, on_trace, m);
 	if (rc != SQLITE_OK)
 		return dbc_error(ctx, DBC_SQLSTATE_INTERNAL, "could not install the tracer: %s",
 		                 sqlite3_errstr(rc));

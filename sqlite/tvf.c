@@ -292,6 +292,14 @@ static const sqlite3_module tvf_module = {
     .xRowid = tvf_rowid,
 };
 
+/* The module's data goes, and with it its hold on the connection state. */
+static void aux_free(void *p)
+{
+	tvf_aux *aux = p;
+	sqldbc_conn_release(aux->conn);
+	sqlite3_free(aux);
+}
+
 int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn, sqldbc_tvf_fn produce,
                         char **errmsg)
 {
@@ -310,7 +318,9 @@ int sqldbc_register_tvf(sqlite3 *db, sqldbc_conn *conn, const dbc_api_fn *fn, sq
 	aux->conn = conn;
 	aux->ncol = fn->ncolumns;
 	aux->nargs = fn->nargs;
-	rc = sqlite3_create_module_v2(db, fn->name, &tvf_module, aux, sqlite3_free);
+	sqldbc_conn_hold(conn);
+	/* SQLite frees aux with the module, also when this fails */
+	rc = sqlite3_create_module_v2(db, fn->name, &tvf_module, aux, aux_free);
 	if (rc != SQLITE_OK) {
 		*errmsg = sqlite3_mprintf("dbcare: could not register table-valued function %s: %s",
 		                          fn->name, sqlite3_errmsg(db));

@@ -793,10 +793,14 @@
 	X(dbbackup_identity, dbbackup_identity, PG_SCALAR, .part = DBC_PART_BACKUP,                    \
 	  .returns = DBC_T_TEXT, .volatility = DBC_STABLE, .flags = DBC_API_MONITOR,                   \
 	  .comment = "the database's identity, which its sealed backups name")                         \
-	/* Both engines: a restore drill (core/backup/backup_drill.c). SQLite                          \
-	 * restores the backup into scratch, checks, compares and records it;                          \
-	 * PostgreSQL records the result of the drill `dbcare backup drill` ran                        \
-	 * (a dump needs a scratch database, which only the command makes). */                         \
+	/* Both engines: a restore drill (core/backup/backup_drill.c). SQLite,                         \
+	 * given a path alone (or nothing: the newest backup), restores the                            \
+	 * backup into scratch, checks, compares and records it; PostgreSQL                            \
+	 * records the result of the drill `dbcare backup drill` ran (a dump                           \
+	 * needs a scratch database, which only the command makes). Both take                          \
+	 * a result with its path for a point-in-time log's drill (`dbcare                             \
+	 * backup drill --log DIR`, method "log"): the one result SQLite takes,                        \
+	 * refusing any other. */                                                                      \
 	X(dbbackup_drill, dbbackup_drill, CORE_SCALAR, .part = DBC_PART_BACKUP,                        \
 	  DBC_ARGS(DBC_OPT("path", DBC_T_TEXT, "NULL"), DBC_OPT("result", DBC_T_TEXT, "NULL")),        \
 	  .returns = DBC_T_TEXT, .flags = DBC_API_PRIVATE,                                             \

@@ -4,7 +4,9 @@
 # The golden tests go through test/asan/sqlite_driver.c, which carries the
 # sanitizer runtime and prints like `sqlite3 -batch` in list mode, so each
 # output must match test/sqlite/expected/NAME.out exactly and the run must
-# produce no sanitizer report (leaks included).
+# produce no sanitizer report (leaks included). The programs that drive the
+# module through SQLite's C API (test/script/lib/capi_*.c, built here by
+# `make asan`) run against the sanitized module too.
 set -u
 cd "$(dirname "$0")/../.."
 : "${DBC_RESULTS:?run through test/harness/run_tests.sh}"
@@ -55,6 +57,24 @@ for bin in "$build"/unit/test_*; do
     record PASS "asan/unit/$name"
   else
     record FAIL "asan/unit/$name"; grep -E -A12 '^not ok|ERROR:|runtime error' "$log" | head -40 | sed 's/^/    /'; status=1
+  fi
+done
+
+# The programs that drive the module through SQLite's C API
+# (test/script/lib/capi_*.c; their script tests run them under valgrind).
+for bin in "$build"/capi_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  log="$out_dir/$name.log"
+  work=$(mktemp -d)
+  (cd "$work" && "$bin" "$build/sqlite/dbcare" > "$log" 2>&1)
+  rc=$?
+  rm -rf "$work"
+  if [ $rc -eq 0 ] && ! sanitizer_report "$log"; then
+    record PASS "asan/capi/$name"
+  else
+    record FAIL "asan/capi/$name"; echo "    exit status $rc"
+    grep -E -A25 'ERROR:|runtime error|FAIL' "$log" | head -50 | sed 's/^/    /'; status=1
   fi
 done
 

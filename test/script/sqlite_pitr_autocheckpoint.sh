@@ -19,8 +19,8 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import os, sqlite3, struct, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()
-db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
-os.mkdir(logdir)
+db, logdir, con = app_with_log(work, module, "CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)")
+con.close()
 
 def wal_frames():
     """Frames of the WAL's current generation (their salts the header's)."""
@@ -36,13 +36,6 @@ def wal_frames():
                 return n
             f.seek(page, 1)
             n += 1
-
-con = sqlite3.connect(db, isolation_level=None)
-con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, payload BLOB)")
-con.enable_load_extension(True)
-con.load_extension(module)
-con.execute("SELECT dbcare_set('backup.log.dir', ?)", (logdir,)).fetchall()
-con.close()
 
 app = sqlite3.connect(db, isolation_level=None)
 app.enable_load_extension(True)

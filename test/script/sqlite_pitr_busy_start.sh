@@ -13,10 +13,7 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import os, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()
-db, log = os.path.join(work, "app.db"), os.path.join(work, "log")
-os.mkdir(log)
-con = sqlite3.connect(db, isolation_level=None)
-con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (v)")
+db, log, con = app_with_log(work, None, "CREATE TABLE t (v)")
 con.execute("BEGIN IMMEDIATE"); con.execute("INSERT INTO t VALUES (1)")
 err = open(os.path.join(work, "capture.err"), "w+")
 p = subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module], stderr=err)

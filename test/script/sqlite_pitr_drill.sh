@@ -19,8 +19,7 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import calendar, json, os, signal, sqlite3, subprocess, sys, threading, time
 from pitr_test import *
 cli, module, work = args()
-db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
-os.mkdir(logdir)
+db, logdir, con = app_with_log(work, None)  # con: open throughout
 state = {}
 def fail(m):
     print("FAIL: " + m, flush=True)
@@ -31,8 +30,6 @@ def progress():
         return int(open(os.path.join(logdir, "log.progress")).read().split()[0])
     except (OSError, ValueError, IndexError):
         return 0
-con = sqlite3.connect(db, isolation_level=None)  # open throughout
-con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 err = open(os.path.join(work, "capture.err"), "a")
 state["capture"] = subprocess.Popen([cli, "log", logdir, "--db", "sqlite:" + db, "--module", module,
                                      "--sleep-ms", "20", "--segment-interval", "1s"], stderr=err)

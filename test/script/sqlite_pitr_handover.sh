@@ -18,11 +18,7 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import json, os, sqlite3, time
 from pitr_test import *
 cli, module, work = args()
-db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
-os.mkdir(logdir)
-c = connect(db, module)
-c.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
-c.execute("SELECT dbcare_set('backup.log.dir', ?)", (logdir,)).fetchall()
+db, logdir, c = app_with_log(work, module, "CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)")
 c.close()
 
 c1 = connect(db, module)  # holds the capture

@@ -13,14 +13,10 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$module" "$work" <<'PY'
 import os, re, sqlite3, sys, time
 from pitr_test import *
 module, work = sys.argv[1:3]
-db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
-os.mkdir(logdir)
-def with_module(path): return connect(path, module)
-setup = with_module(db)
-setup.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (a INT)")
-for q in ("SELECT dbcare_set('backup.log.dir', ?)", "SELECT dbcare_set('health.point_in_time_log.warn', '1')"):
-    setup.execute(q, (logdir,) if "?" in q else ()).fetchall()
+db, logdir, setup = app_with_log(work, module, "CREATE TABLE t (a INT)",
+                                 settings=[("health.point_in_time_log.warn", "1")])
 setup.close()
+def with_module(path): return connect(path, module)
 
 # the checker: a connection of its own that never captures
 checker = with_module("file:%s?dbcare_capture=0" % db)

@@ -22,11 +22,7 @@ cli, module, work = args()
 def case(name, first_uri):
     d = os.path.join(work, name)
     os.mkdir(d)
-    db, logdir = os.path.join(d, "app.db"), os.path.join(d, "log")
-    os.mkdir(logdir)
-    c = connect(db, module)
-    c.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-    c.execute("SELECT dbcare_set('backup.log.dir', ?)", (logdir,)).fetchall()
+    db, logdir, c = app_with_log(d, module)
     c.close()
     pid = os.fork()
     if pid == 0:

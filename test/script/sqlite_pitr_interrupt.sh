@@ -12,10 +12,8 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import os, signal, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()
-db, log = os.path.join(work, "a.db"), os.path.join(work, "la")
-os.mkdir(log)
-con = sqlite3.connect(db, isolation_level=None)
-con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+db, log, con = app_with_log(work, None, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)",
+                            db="a.db", log="la")
 p = subprocess.Popen([cli, "log", log, "--db", "sqlite:" + db, "--module", module, "--sleep-ms", "20"],
                      stderr=subprocess.DEVNULL)
 time.sleep(0.4)

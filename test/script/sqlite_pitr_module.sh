@@ -30,9 +30,7 @@ import fcntl, hashlib, json, multiprocessing as mp, os, random, signal, sqlite3,
 from pitr_test import *
 cli, module, work = args()
 kills = int(os.environ["DBC_KILLS"])
-db, logdir = os.path.join(work, "app.db"), os.path.join(work, "log")
 gate, turn, marks = (os.path.join(work, n) for n in ("gate", "turn", "moments"))
-os.mkdir(logdir)
 open(gate, "w").close(); open(turn, "w").close()
 
 def gate_shared(g, t):
@@ -40,14 +38,10 @@ def gate_shared(g, t):
     gate holds the turnstile, so no new transaction starves it."""
     fcntl.flock(t, fcntl.LOCK_EX); fcntl.flock(g, fcntl.LOCK_SH); fcntl.flock(t, fcntl.LOCK_UN)
 
-con = sqlite3.connect(db, isolation_level=None)
-con.executescript("""PRAGMA journal_mode = wal;
+db, logdir, con = app_with_log(work, module, """
   CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, n INT, payload TEXT);
   CREATE TABLE u (k TEXT PRIMARY KEY, v INT) WITHOUT ROWID;
   CREATE INDEX t_w ON t (w, n);""")
-con.enable_load_extension(True)
-con.load_extension(module)
-con.execute("SELECT dbcare_set('backup.log.dir', ?)", (logdir,)).fetchall()
 con.close()
 
 def rows_hash(c):

@@ -17,11 +17,8 @@ PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
 import calendar, json, os, signal, sqlite3, subprocess, sys, time
 from pitr_test import *
 cli, module, work = args()
-db, log = os.path.join(work, "app.db"), os.path.join(work, "log")
-os.mkdir(log)
+db, log, con = app_with_log(work, None)  # con: open throughout, the WAL stays
 now = now_ms
-con = sqlite3.connect(db, isolation_level=None)  # open throughout: the WAL stays
-con.executescript("PRAGMA journal_mode = wal; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
 err = open(os.path.join(work, "capture.err"), "a")
 def capture():
     return subprocess.Popen([cli, "log", log, "--sleep-ms", "20", "--db", "sqlite:" + db, "--module", module], stderr=err)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The connection state freed while the connection lives on
-# (sqlite/pitr_module.c, unhook): an application redefines
-# dbcare_internal_state, which frees the module's state of that connection
-# (sqlite/entry.c, conn_free); the capture's commit and WAL hooks go with
-# it, and the commits after run under valgrind without an invalid read.
+# An application redefines dbcare_internal_state on a capturing
+# connection: the commits after run under valgrind without an invalid read
+# (the state is no longer freed then, sqlite/conn_life.c; when it is freed
+# while the connection lives on, every function of the module removed,
+# the capture's hooks go with it: sqlite_state_lifetime.sh, "stripped").
 # A second program installs an application WAL hook whose argument is NULL
 # (sqlite3_wal_hook(db, fn, NULL), or sqlite3_wal_hook(db, NULL, NULL), as
 # sqlite3_wal_autocheckpoint(db, 0) does) on a capturing connection: the

@@ -1,7 +1,8 @@
 """pitr_test.py — what the point-in-time log's script tests written in
 Python share (test/script/sqlite_pitr_*.sh): their arguments, fail(),
 times as dbcare prints and reads them, connections with or without the
-module, and a run of the command with the module. Imported with
+module, the application's database with its log directory, and a run of
+the command with the module. Imported with
 PYTHONPATH set to this folder:
     PYTHONPATH="$(dirname "$0")/lib" "$py" - "$cli" "$module" "$work" <<'PY'
     from pitr_test import *
@@ -15,8 +16,8 @@ import subprocess
 import sys
 import time
 
-__all__ = ["args", "fail", "now_ms", "text", "parse", "connect", "run", "wait_capture_ready",
-           "wait_logged"]
+__all__ = ["args", "fail", "now_ms", "text", "parse", "connect", "app_with_log", "run",
+           "wait_capture_ready", "wait_logged"]
 
 
 def args():
@@ -57,6 +58,24 @@ def connect(path, module=None, timeout=5.0):
         c.enable_load_extension(True)
         c.load_extension(module)
     return c
+
+
+def app_with_log(work, module, schema="CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)",
+                 db="app.db", log="log", settings=()):
+    """The application's database: work/db in WAL mode, made by schema, and
+    its log directory work/log (made, empty). With module, the setup
+    connection loads it and sets backup.log.dir to that directory, then
+    each (key, value) of settings: the next commit of a connection with
+    the module starts the capture. With module None, dbcare never touches
+    the database: the test starts a capture itself (dbcare log).
+    Returns (db path, log path, the setup connection, open, autocommit)."""
+    db, logdir = os.path.join(work, db), os.path.join(work, log)
+    os.mkdir(logdir)
+    con = connect(db, module)
+    con.executescript("PRAGMA journal_mode = wal; " + schema)
+    for key, value in ((("backup.log.dir", logdir),) + tuple(settings)) if module else ():
+        con.execute("SELECT dbcare_set(?, ?)", (key, value)).fetchall()
+    return db, logdir, con
 
 
 def run(cli, module, *a, timeout=60):
