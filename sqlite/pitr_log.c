@@ -146,7 +146,7 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
 	if (!b)
 		return -1;
 	put32(b, REC_MAGIC);
-	put32(b + 4, r->type);
+	put32(b + 4, r->type | (r->behind ? PITR_REC_BEHIND : 0));
 	put32(b + 8, (uint32_t)pl);
 	put64(b + 12, (uint64_t)r->time_ms);
 	put_payload(b + REC_HDR, r, c, page_size);
@@ -261,7 +261,8 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 		return classify_short(f, *off);
 	}
 	int rc = check_ok(magic, b, REC_HDR + pl, b + REC_HDR + pl) == 1 ? 0 : -2;
-	r->type = get32(h + 4);
+	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
+	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
 	r->time_ms = (int64_t)get64(h + 12);
 	if (rc == 0)
 		rc = parse_payload(b + REC_HDR, pl, page_size, r) == 0 ? 0 : -2;
@@ -279,7 +280,8 @@ int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off)
 
 bool pitr_segment_magic(const void *m)
 {
-	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V1, 8) == 0;
+	return memcmp(m, PITR_SEG_MAGIC, 8) == 0 || memcmp(m, PITR_SEG_MAGIC_V2, 8) == 0 ||
+	       memcmp(m, PITR_SEG_MAGIC_V1, 8) == 0;
 }
 
 bool pitr_segment_newer(const void *m)
@@ -304,7 +306,7 @@ bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms)
 	if (f)
 		fclose(f);
 	if (found) {
-		*type = get32(h + 12);
+		*type = get32(h + 12) & ~PITR_REC_BEHIND;
 		*time_ms = (int64_t)get64(h + 20);
 	}
 	return found;

@@ -46,6 +46,16 @@ static int database_identity(const cli_target *t, cli_opts *o, char **identity)
 	return 0;
 }
 
+/* DBCARE_TEST_POLL_BYTES: the most one poll copies, for tests only (a
+ * backlog of partial polls at suite size, docs/testing.md); 0 (unset):
+ * the capture's own 16 MB. */
+static size_t test_poll_bytes(void)
+{
+	const char *v = getenv("DBCARE_TEST_POLL_BYTES");
+	long long n = v ? strtoll(v, NULL, 10) : 0;
+	return n > 0 ? (size_t)n : 0;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -88,7 +98,9 @@ int cmd_log(cli_db *probe, cli_opts *o)
 	                  .identity = identity,
 	                  .seg_interval_ms = (int64_t)((o->segment_s > 0 ? o->segment_s : 60) * 1000),
 	                  .seg_bytes = o->segment_bytes > 0 ? o->segment_bytes : (int64_t)64 << 20,
-	                  .ckpt_frames = 1000};
+	                  .ckpt_frames = 1000,
+	                  .poll_bytes = test_poll_bytes(),
+	                  .stall_ms = 1000 + 2 * (int64_t)poll_ms};
 	cli_pitr_capture_init(&c, o);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
