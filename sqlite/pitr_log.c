@@ -312,27 +312,52 @@ bool pitr_segment_first(const char *path, uint32_t *type, int64_t *time_ms)
 	return found;
 }
 
+int pitr_read_header(FILE *f, pitr_rec *r, off_t *off)
+{
+	unsigned char h[REC_HDR + COMMON];
+	memset(r, 0, sizeof *r);
+	*off = ftello(f);
+	size_t got = fread(h, 1, sizeof h, f);
+	if (got == 0 && feof(f))
+		return 0;
+	if (got >= 4 && !pitr_record_magic(h))
+		return -2;
+	if (got != sizeof h)
+		return -1;
+	uint32_t len = get32(h + 8);
+	if (len < COMMON || len > MAX_PAYLOAD)
+		return -2;
+	/* whole only if its last byte is there */
+	off_t last = *off + REC_HDR + (off_t)len + (off_t)check_len(get32(h)) - 1;
+	if (fseeko(f, last, SEEK_SET) != 0 || fgetc(f) == EOF) {
+		fseeko(f, *off, SEEK_SET);
+		return -1;
+	}
+	r->type = get32(h + 4) & ~PITR_REC_BEHIND;
+	r->behind = (get32(h + 4) & PITR_REC_BEHIND) != 0 && r->type == PITR_REC_COMMIT;
+	r->time_ms = (int64_t)get64(h + 12);
+	const unsigned char *p = h + REC_HDR;
+	r->epoch = get32(p);
+	r->seq = get64(p + 4);
+	r->db_pages = get32(p + 12);
+	r->pos = (wal_pos){get32(p + 16), get32(p + 20), get32(p + 24), get32(p + 28), get32(p + 32)};
+	return 1;
+}
+
 bool pitr_segment_tail(const char *path, wal_pos *pos)
 {
 	FILE *f = fopen(path, "re");
-	unsigned char h[REC_HDR + COMMON];
+	unsigned char m[8];
+	pitr_rec r;
+	off_t off;
 	bool found = false;
 	if (!f)
 		return false;
-	if (fread(h, 1, 8, f) == 8 && pitr_segment_magic(h)) {
-		while (fread(h, 1, sizeof h, f) == sizeof h && pitr_record_magic(h)) {
-			uint32_t len = get32(h + 8);
-			size_t rest = (size_t)len - COMMON + check_len(get32(h));
-			if (len < COMMON || fseeko(f, (off_t)rest, SEEK_CUR) != 0)
-				break;
-			/* whole only if its last byte is there */
-			if (fseeko(f, -1, SEEK_CUR) != 0 || fgetc(f) == EOF)
-				break;
-			const unsigned char *p = h + REC_HDR + 16;
-			*pos = (wal_pos){get32(p), get32(p + 4), get32(p + 8), get32(p + 12), get32(p + 16)};
+	if (fread(m, 1, 8, f) == 8 && pitr_segment_magic(m))
+		while (pitr_read_header(f, &r, &off) > 0) {
+			*pos = r.pos;
 			found = true;
 		}
-	}
 	fclose(f);
 	return found;
 }

@@ -100,6 +100,13 @@ int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint3
  * starts. page_size: of the commits' pages (0 until a base gave it). */
 int pitr_read(FILE *f, uint32_t page_size, pitr_rec *r, off_t *off);
 
+/* The next record of f as its header alone (r: type, behind, time,
+ * epoch, seq, db pages, WAL position; no payload read, nothing checked:
+ * a cheap look, for log status, health and the capture's start): 1, 0 at
+ * the end of the file, -1 when the file ends inside the record (f left at
+ * its start), -2 when what follows is no record; *off: where it starts. */
+int pitr_read_header(FILE *f, pitr_rec *r, off_t *off);
+
 /* Whether the 8 bytes at m open a segment this dbcare reads (any of its
  * formats); pitr_segment_newer: one of a later format (a newer dbcare
  * wrote it). */

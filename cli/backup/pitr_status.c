@@ -5,7 +5,8 @@
  * a backlog or resumed the epoch after commits it did not see as they were
  * made), the last restorable moment and how far behind now it is,
  * whether a capture holds the directory, and the log's size. Read from the
- * files alone, every record checked as a restore checks it.
+ * files alone, the records' headers only (no commit's pages, no check:
+ * the drill and a restore check what they read).
  */
 #include "pitr.h"
 
@@ -97,7 +98,7 @@ static void print_status(cli_opts *o, const char *dir, const status *st, bool li
 int cli_pitr_status(cli_opts *o, const char *dir)
 {
 	status st = {0};
-	int rc = pitr_each_record(dir, status_record, &st, true);
+	int rc = pitr_each_header(dir, status_record, &st);
 	if (rc == 0)
 		print_status(o, dir, &st, capturing(dir), log_bytes(dir));
 	pitr_cover_free(&st.cover);

@@ -154,6 +154,15 @@ def damaged(logdir, seg, what, moment):
     if r.returncode == 0 or "dbcare:" not in r.stderr or "damaged at byte" not in r.stderr:
         fail("restore over a damaged %s record: rc %d, %s" % (what, r.returncode, r.stderr))
     if os.path.exists(out): fail("the refused restore made %s" % out)
+    # log status reads the records' headers alone (a look, not a check):
+    # it still lists the log; the drill, which checks, fails
+    r = subprocess.run([cli, "log", "status", logdir, "--json"], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0 or not json.loads(r.stdout)["stretches"]:
+        fail("log status over damage in a %s record's body: rc %d, %s%s" % (what, r.returncode, r.stdout, r.stderr))
+    r = subprocess.run([cli, "backup", "drill", "--log", logdir, "--module", module], capture_output=True,
+                       text=True, timeout=120)
+    if r.returncode == 0 or "damaged at byte" not in r.stderr:
+        fail("the drill over a damaged %s record: rc %d, %s%s" % (what, r.returncode, r.stdout, r.stderr))
 damaged(v1_copy, sorted(glob.glob(os.path.join(v1_copy, "log-*.dbclog")))[0], "SHA-256", "first run")
 v2_copy = os.path.join(work, "v2log"); shutil.copytree(log, v2_copy)
 damaged(v2_copy, os.path.join(v2_copy, os.path.basename(new[0])), "CRC-32C", "second run")
