@@ -145,6 +145,10 @@ static int append_commit(copy_arg *a, const wal_commit *w)
 static int on_commit(void *arg, const wal_commit *w)
 {
 	copy_arg *a = arg;
+	if (!w->data) { /* more pages than one record holds (wal_scan kept none) */
+		a->c->too_big = w->npages;
+		return 3;
+	}
 	if (a->direct)
 		return append_commit(a, w);
 	if (!dbc_heap_reserve(&a->p, a->n + 1, &a->cap, sizeof *a->p, 16))
@@ -233,8 +237,10 @@ static int copy_new(pitr_capture *c, copy_arg *a)
 	a->direct = upto > 0;
 	if (a->direct)
 		a->now = pitr_now_ms();
-	r = wal_scan(c->wal_fd, &h, &from, upto, on_commit, a, &end);
-	return r == 0 || r == 2 ? 0 : -1;
+	r = wal_scan(c->wal_fd, &h, &from, upto, pitr_commit_max_pages(c->record_bytes, c->page_size),
+	             on_commit, a, &end);
+	/* 3: a commit larger than a record: a new base holds it */
+	return r == 0 || r == 2 ? 0 : r == 3 ? 1 : -1;
 }
 
 /* Before the commits of a poll that fell behind: a heartbeat at the
@@ -508,7 +514,7 @@ static int base_place(pitr_capture *c, int64_t *when)
 	memset(&c->pos, 0, sizeof c->pos);
 	uint32_t pages = 0;
 	if (hr > 0)
-		rc = wal_scan(c->wal_fd, &h, &h.start, 0, count_only, &pages, &c->pos);
+		rc = wal_scan(c->wal_fd, &h, &h.start, 0, 1, count_only, &pages, &c->pos);
 	else if (hr < 0)
 		rc = -1;
 	c->page_size = (uint32_t)pragma_int(c->rd[0], "PRAGMA main.page_size");
@@ -596,6 +602,14 @@ int pitr_capture_poll(pitr_capture *c)
 		 * checkpoint could pass (the module's reader, pitr_capture.h) */
 		if (rc == 0 && a.commits > 0)
 			c->weak_reader = false;
+	}
+	if (rc == 1 && c->too_big) {
+		pitr_say(c, PITR_SAY_NOTE,
+		         "log: a commit of %u pages is larger than one log record holds (2 GB): a new "
+		         "base holds it instead",
+		         c->too_big);
+		c->too_big = 0;
+		return take_base(c);
 	}
 	if (rc == 1) {
 		pitr_say(c, PITR_SAY_NOTE, "log: a WAL generation went by unseen: a new base");

@@ -49,6 +49,11 @@ typedef struct pitr_capture {
 	 * capture, which copies at its connection's commits) */
 	int64_t stall_ms;
 	int64_t read_ms; /* when the last whole poll began (0: none since the base) */
+	/* the most bytes of one commit record (0: the format's 2 GB; smaller:
+	 * tests only); a larger commit is taken as a new base (too_big: its
+	 * pages, until that base is taken) */
+	size_t record_bytes;
+	uint32_t too_big;
 	/* the module's way (pitr_capture.h, above): one reader kept while
 	 * commits are copied, the log synced at most every sync_ms (0: after
 	 * every poll, the command's way) and before every checkpoint */

@@ -99,6 +99,15 @@ void pitr_rec_free(pitr_rec *r)
 	memset(r, 0, sizeof *r);
 }
 
+uint32_t pitr_commit_max_pages(size_t limit, uint32_t page_size)
+{
+	size_t page = 4 + (size_t)page_size;
+	if (!limit || limit > MAX_PAYLOAD)
+		limit = MAX_PAYLOAD;
+	size_t n = limit > COMMON + 4 + page ? (limit - COMMON - 4) / page : 1;
+	return n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
+}
+
 static size_t payload_len(const pitr_rec *r, const wal_commit *c, uint32_t page_size)
 {
 	if (r->type == PITR_REC_COMMIT)

@@ -89,6 +89,12 @@ void pitr_rec_free(pitr_rec *r);
  * only): set once, before the first record is read or written. */
 void pitr_log_use_host(const dbc_host *host);
 
+/* The most pages of page_size one commit record holds: its payload at
+ * most limit bytes (0, or more than the format's 2 GB: 2 GB; smaller:
+ * tests only). A larger commit is never written (pitr_capture.c takes a
+ * new base after it instead). */
+uint32_t pitr_commit_max_pages(size_t limit, uint32_t page_size);
+
 /* Appends a record to the segment open at fd (its length is *len, moved
  * on); c gives a commit's pages. 0 or -1 (errno). */
 int pitr_write(int fd, off_t *len, const pitr_rec *r, const wal_commit *c, uint32_t page_size);
